@@ -1,0 +1,72 @@
+#!/bin/sh
+# Set up, build and start lambda-tutor, or run its whole test suite.
+#
+#   ./quickstart.sh            install what is missing, build, start the tutor
+#   ./quickstart.sh test       install what is missing, build, run every test
+#
+# Extra arguments after "start" go to the tutor (./quickstart.sh start --learner ada).
+set -eu
+cd "$(dirname "$0")"
+
+mode=${1:-start}
+[ $# -gt 0 ] && shift
+
+# Debian packages the build, the local cloud and the tests need.
+packages="meson ninja-build pkg-config gcc libncurses-dev libyaml-dev libmd4c-dev libcjson-dev
+libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev libzip-dev libssl-dev python3 python3-boto3
+python3-pil awscli tmux curl zip unzip"
+if [ "$mode" = test ]; then
+	packages="$packages valgrind hyperfine"
+fi
+missing=""
+for p in $packages; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing="$missing $p"
+done
+# Node.js may come from Debian or elsewhere; only a missing command needs the package.
+command -v node >/dev/null 2>&1 || missing="$missing nodejs"
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
+
+if [ -n "$missing" ]; then
+	if [ "$(id -u)" = 0 ]; then
+		echo "quickstart: installing:$missing"
+		export DEBIAN_FRONTEND=noninteractive
+		apt-get update -q >/dev/null
+		# shellcheck disable=SC2086
+		apt-get install -y -q $missing >/dev/null
+	else
+		echo "quickstart: missing Debian packages:$missing" >&2
+		echo "quickstart: run this, then run me again:" >&2
+		echo "  sudo apt-get install -y$missing" >&2
+		exit 2
+	fi
+fi
+
+# JavaScript packages (the AWS SDK for handlers, peers for tests) live in node_modules/.
+if [ -f package.json ] && [ ! -d node_modules ] ||
+	{ [ -f package.json ] && [ package.json -nt node_modules ]; }; then
+	npm install --no-audit --no-fund --loglevel=error >/dev/null
+	touch node_modules
+fi
+
+if [ ! -f build/build.ninja ]; then
+	meson setup build >/dev/null
+fi
+if ! meson compile -C build >build/compile.log 2>&1; then
+	cat build/compile.log >&2
+	echo "quickstart: the build failed (log: build/compile.log)" >&2
+	exit 1
+fi
+
+case "$mode" in
+start)
+	exec build/lambda-tutor "$@"
+	;;
+test)
+	exec meson test -C build --print-errorlogs "$@"
+	;;
+*)
+	echo "usage: ./quickstart.sh [start|test] [ARGS...]" >&2
+	exit 2
+	;;
+esac

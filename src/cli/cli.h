@@ -1,0 +1,67 @@
+/*
+ * The command line: one file per command (cmd_<name>.c), each a struct cli_command in the
+ * table of commands.c. main.c parses the options every command shares, then dispatches.
+ *
+ * Exit codes: CLI_OK 0 success, CLI_FAIL 1 a check or lint failed, CLI_USAGE 2 a usage or
+ * environment error. Errors are one line on stderr.
+ */
+#ifndef CLI_CLI_H
+#define CLI_CLI_H
+
+#include <stdbool.h>
+
+#include "core/error.h"
+
+enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
+
+/* Options every command understands. Strings are borrowed from argv or the environment. */
+struct cli_opts {
+	const char *course_dir; /* --course DIR: the folder holding course.yaml */
+	const char *db_path;	/* --db PATH, else $LAMBDA_TUTOR_DB */
+	const char *learner;	/* --learner NAME, else the login name */
+	const char *workspace;	/* --workspace DIR */
+	const char *class_dir;	/* --class DIR */
+	bool json;		/* --json */
+	bool help;		/* --help or -h */
+};
+
+struct cli_command {
+	const char *name;
+	const char *summary; /* one line for `lambda-tutor --help` */
+	const char *usage;   /* full text for `lambda-tutor NAME --help` */
+	/* argv[0] is the command name; the shared options are already removed. */
+	int (*run)(const struct cli_opts *opts, int argc, char **argv);
+};
+
+/* The table of commands, terminated by an entry whose name is NULL. */
+extern const struct cli_command cli_commands[];
+const struct cli_command *cli_find(const char *name);
+void cli_print_help(void);
+
+/*
+ * Remove the shared options from argv (in place, keeping order) and fill opts.
+ * Returns false and fills err on a malformed option (a missing value).
+ */
+bool cli_parse_shared(int *argc, char **argv, struct cli_opts *opts, struct error *err);
+
+/*
+ * The course folder to use: --course, else $LAMBDA_TUTOR_COURSE, else the source tree's
+ * lessons/ when running from the build tree, else the installed one. Caller frees.
+ */
+char *cli_course_dir(const struct cli_opts *opts);
+/* The learner's name: --learner, else the login name. Caller frees. */
+char *cli_learner(const struct cli_opts *opts, struct error *err);
+/*
+ * The learner's record file: --db, else $LAMBDA_TUTOR_DB, else DIR/<learner>.db with --class,
+ * else $XDG_DATA_HOME/lambda-tutor/<learner>.db. Caller frees. NULL and err when unknown.
+ */
+char *cli_db_path(const struct cli_opts *opts, struct error *err);
+/* The learner's workspace: --workspace, else $LAMBDA_TUTOR_WORKSPACE, else ~/lambda-workshop. */
+char *cli_workspace(const struct cli_opts *opts, struct error *err);
+
+/* Print "lambda-tutor: <message>" to stderr. */
+void cli_error(const char *fmt, ...) XALLOC_PRINTF(1, 2);
+/* Print the one-line form of err with the "lambda-tutor: " prefix unless it is located. */
+void cli_print_error(const struct error *err);
+
+#endif

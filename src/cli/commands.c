@@ -1,0 +1,9 @@
+/*
+ * The table of commands. Each lives in its own cmd_<name>.c.
+ */
+#include "cli/commands.h"
+
+const struct cli_command cli_commands[] = {
+	CMD_VERSION,
+	{ 0 },
+};

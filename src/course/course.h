@@ -1,0 +1,76 @@
+/*
+ * The course as loaded from its folder: course.yaml, one folder per module with module.yaml,
+ * and the Markdown pages. Structure comes from YAML, prose from Markdown
+ * (lessons/README.md documents the format for authors).
+ *
+ * Every string is owned by the course and valid until course_free(). Screens, the store and
+ * the checker only borrow.
+ */
+#ifndef COURSE_COURSE_H
+#define COURSE_COURSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/diag.h"
+#include "core/error.h"
+
+#define COURSE_HASH_LEN 64 /* hex SHA-256 */
+
+struct course_page {
+	char *id;    /* unique within its module */
+	char *title;
+	char *file;  /* absolute or course-relative path of the Markdown file */
+	char hash[COURSE_HASH_LEN + 1]; /* SHA-256 of the page's bytes: what a record was made on */
+};
+
+struct course_module {
+	char *id;    /* unique within the course */
+	char *dir;   /* folder of the module, as course.yaml names it */
+	char *title;
+	int minutes;
+	char **objectives;
+	size_t n_objectives;
+	struct course_page *pages;
+	size_t n_pages;
+	char *quiz; /* id of the module's quiz, or NULL */
+};
+
+struct course {
+	char *root; /* the folder holding course.yaml */
+	char *id;
+	char *title;
+	char *summary;
+	int minutes;
+	char *quiz_dir;     /* resolved folder of quizzes, or NULL */
+	char *scenario_dir; /* resolved folder of scenarios, or NULL */
+	struct course_module *modules;
+	size_t n_modules;
+};
+
+/*
+ * Load the course in dir. Every problem found goes to d as "path:line:col: message", and
+ * then NULL is returned: a course that does not lint is never handed to a learner.
+ * The caller owns the result and releases it with course_free().
+ */
+struct course *course_load(const char *dir, struct diags *d);
+/* No-op on NULL or a half-built course. */
+void course_free(struct course *course);
+
+/* Lint the whole course (what `lambda-tutor lint` runs). True when d gained nothing. */
+bool course_lint(const char *dir, struct diags *d);
+
+/* Lookups; NULL when absent. Borrowed. */
+const struct course_module *course_find_module(const struct course *course, const char *id);
+const struct course_page *course_find_page(const struct course_module *module, const char *id);
+/* Index of a module or page, or -1. */
+long course_module_index(const struct course *course, const char *id);
+long course_page_index(const struct course_module *module, const char *id);
+
+/* The page's Markdown text. Caller frees. NULL and err on failure. */
+char *course_page_text(const struct course *course, const struct course_page *page,
+		       size_t *len, struct error *err);
+/* The total number of pages in the course. */
+size_t course_page_count(const struct course *course);
+
+#endif

@@ -1,0 +1,34 @@
+#!/bin/sh
+# Keep the architecture honest: each outside library's header is included in one layer only,
+# and the layers point one way (core <- course, store, quiz, cloud, check <- tui, cli <- main).
+root=${1:-$(dirname "$0")/..}
+cd "$root/src" || exit 2
+status=0
+only() { # only HEADER-REGEX ALLOWED-DIR...
+	pattern=$1
+	shift
+	allowed=$(printf '%s\n' "$@" | sed 's|^|^|; s|$|/|' | paste -sd'|')
+	bad=$(grep -rlE "#include <$pattern>" . | sed 's|^\./||' | grep -vE "$allowed")
+	if [ -n "$bad" ]; then
+		echo "<$pattern> is included outside $*: $bad"
+		status=1
+	fi
+}
+only 'n?curses(w)?(/curses)?\.h' tui
+only 'yaml\.h' course
+only 'md4c\.h' tui
+only 'microhttpd\.h' cloud
+only 'sqlite3\.h' store cloud
+only 'curl/curl\.h' check cli tui
+# Lower layers must not include higher ones.
+for low in core; do
+	bad=$(grep -rlE '#include "(course|store|quiz|cloud|check|tui|cli)/' "$low" 2>/dev/null)
+	[ -n "$bad" ] && { echo "core must stay libc-only: $bad"; status=1; }
+done
+for mid in course store quiz cloud check; do
+	[ -d "$mid" ] || continue
+	bad=$(grep -rlE '#include "(tui|cli)/' "$mid")
+	[ -n "$bad" ] && { echo "$mid must not include tui/ or cli/: $bad"; status=1; }
+done
+[ $status = 0 ] && echo "layers: ok"
+exit $status
