@@ -1,0 +1,116 @@
+/*
+ * The state screens share: the learner's position and the pages viewed, read once from the
+ * store's log and kept in step with every page view appended since.
+ */
+#include "tui/tui.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "course/course.h"
+#include "store/store.h"
+
+struct viewed_ctx {
+	struct app *app;
+};
+
+static bool mark_viewed(const struct store_event *ev, void *ctx)
+{
+	struct app *app = ((struct viewed_ctx *)ctx)->app;
+	if (!ev->module || !ev->item)
+		return true;
+	long m = course_module_index(app->course, ev->module);
+	if (m < 0)
+		return true; /* a module since removed from the course */
+	long p = course_page_index(&app->course->modules[m], ev->item);
+	if (p >= 0)
+		app->viewed[m][p] = true;
+	return true;
+}
+
+bool app_init(struct app *app, const struct course *course, struct store *store, struct error *err)
+{
+	memset(app, 0, sizeof(*app));
+	app->course = course;
+	app->store = store;
+	app->module = -1;
+	app->page = -1;
+	app->viewed = xcalloc(course->n_modules ? course->n_modules : 1, sizeof(*app->viewed));
+	for (size_t m = 0; m < course->n_modules; m++)
+		app->viewed[m] = xcalloc(course->modules[m].n_pages + 1, sizeof(bool));
+	if (!store)
+		return true;
+
+	struct viewed_ctx ctx = { app };
+	if (!store_each(store, STORE_PAGE_VIEW, mark_viewed, &ctx, err))
+		goto fail;
+	char *module = NULL, *page = NULL;
+	if (!store_position(store, &module, &page, err))
+		goto fail;
+	if (module && page) {
+		long m = course_module_index(course, module);
+		long p = m >= 0 ? course_page_index(&course->modules[m], page) : -1;
+		if (p >= 0) {
+			app->module = m;
+			app->page = p;
+			app->resume = true;
+		}
+	}
+	free(module);
+	free(page);
+	return true;
+fail:
+	app_release(app);
+	return false;
+}
+
+void app_release(struct app *app)
+{
+	if (app->viewed && app->course)
+		for (size_t m = 0; m < app->course->n_modules; m++)
+			free(app->viewed[m]);
+	free(app->viewed);
+	app->viewed = NULL;
+}
+
+void app_view_page(struct app *app, long m, long p)
+{
+	const struct course_module *mod = &app->course->modules[m];
+	const struct course_page *page = &mod->pages[p];
+	app->module = m;
+	app->page = p;
+	if (!app->store)
+		return;
+	struct store_event ev = {
+		.kind = STORE_PAGE_VIEW,
+		.module = mod->id,
+		.item = page->id,
+		.hash = page->hash,
+	};
+	struct error err;
+	error_clear(&err);
+	if (!store_append(app->store, &ev, &err)) {
+		char line[600];
+		error_format(&err, line, sizeof(line));
+		app_error(app, "not saved: %s", line);
+		return;
+	}
+	app->viewed[m][p] = true;
+}
+
+bool app_page_viewed(const struct app *app, long m, long p)
+{
+	return app->viewed && app->viewed[m][p];
+}
+
+size_t app_viewed_count(const struct app *app, long m)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < app->course->n_modules; i++) {
+		if (m >= 0 && (size_t)m != i)
+			continue;
+		for (size_t p = 0; p < app->course->modules[i].n_pages; p++)
+			n += app->viewed[i][p];
+	}
+	return n;
+}

@@ -1,0 +1,417 @@
+/*
+ * The loop and the terminal's lifecycle. Everything every screen shares lives here: resize,
+ * signals, the mouse wheel, the help overlay, the notice below 80x24 and the drawing helpers.
+ */
+#include "tui/tui.h"
+
+#include <curses.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tui/theme.h"
+#include "tui/utf8.h"
+
+static volatile sig_atomic_t got_signal;
+static bool started;
+static SCREEN *term_screen;
+static struct sigaction old_int, old_term, old_hup;
+
+static void on_signal(int sig)
+{
+	got_signal = sig;
+}
+
+int tui_signal(void)
+{
+	return got_signal;
+}
+
+long tui_key_char(int key)
+{
+	if (key >= 0 && key < 0x100)
+		return key;
+	if (key & TUI_KEY_UNICODE)
+		return key & ~TUI_KEY_UNICODE;
+	return -1;
+}
+
+bool tui_begin(struct error *err)
+{
+	if (started)
+		return true;
+	/* A curses screen on a pipe or a file is garbage for whoever reads it (ncdu refuses too).
+	 */
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
+		return error_set(err, "the tutor needs a terminal: stdin and stdout must be a tty");
+	/* Without a locale, wide characters come out as bytes; tmux and most terminals are UTF-8.
+	 */
+	if (strcmp(nl_langinfo(CODESET), "UTF-8") != 0)
+		setlocale(LC_CTYPE, "C.UTF-8");
+
+	/*
+	 * Our handlers go in before curses starts: ncurses only catches signals still at their
+	 * default, and its own SIGINT handler calls _exit() without our cleanup.
+	 */
+	struct sigaction sa = { 0 };
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	sigaction(SIGHUP, &sa, &old_hup);
+
+	/* newterm(), unlike initscr(), reports an unknown TERM instead of exiting. */
+	term_screen = newterm(NULL, stdout, stdin);
+	if (!term_screen) {
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGTERM, &old_term, NULL);
+		sigaction(SIGHUP, &old_hup, NULL);
+		const char *term = getenv("TERM");
+		return error_set(err, "cannot use terminal type '%s'", term ? term : "");
+	}
+	set_term(term_screen);
+	started = true;
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	set_escdelay(25);
+	timeout(100);
+	curs_set(0);
+	mousemask(BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+	mouseinterval(0);
+	theme_init();
+	return true;
+}
+
+void tui_end(void)
+{
+	if (!started)
+		return;
+	started = false;
+	endwin();
+	delscreen(term_screen);
+	term_screen = NULL;
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	sigaction(SIGHUP, &old_hup, NULL);
+}
+
+void tui_die(const char *fmt, ...)
+{
+	tui_end();
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("lambda-tutor: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	exit(2);
+}
+
+/* Drawing helpers */
+
+int tui_putn(int y, int x, const char *s, size_t n, int max_cols, int role)
+{
+	if (max_cols <= 0)
+		return 0;
+	int cols;
+	size_t fit = utf8_fit(s, n, max_cols, &cols);
+	attr_t a = theme_attr(role);
+	attrset(a);
+	if (fit == n) {
+		mvaddnstr(y, x, s, (int)n);
+		attrset(A_NORMAL);
+		return cols;
+	}
+	/* Cut: leave a column for the ellipsis. */
+	fit = utf8_fit(s, n, max_cols - 1, &cols);
+	mvaddnstr(y, x, s, (int)fit);
+	addstr("…");
+	attrset(A_NORMAL);
+	return cols + 1;
+}
+
+int tui_put(int y, int x, const char *s, int max_cols, int role)
+{
+	return tui_putn(y, x, s, strlen(s), max_cols, role);
+}
+
+void tui_fill(int y, int x, int cols, int role)
+{
+	attrset(theme_attr(role));
+	mvhline(y, x, ' ', cols - x);
+	attrset(A_NORMAL);
+}
+
+void tui_bar(int y, int x, int cols, size_t done, size_t total)
+{
+	int full = total ? (int)((done * (size_t)cols + total / 2) / total) : 0;
+	if (done > 0 && full == 0)
+		full = 1;
+	if (done < total && full == cols)
+		full = cols - 1;
+	move(y, x);
+	attrset(theme_attr(TUI_BAR_DONE));
+	for (int i = 0; i < full; i++)
+		addstr(theme_colour() ? "█" : "#");
+	attrset(theme_attr(TUI_BAR_TODO));
+	for (int i = full; i < cols; i++)
+		addstr(theme_colour() ? "░" : ".");
+	attrset(A_NORMAL);
+}
+
+void tui_title(const struct app *app, const char *left, const char *right, int cols)
+{
+	tui_fill(0, 0, cols, TUI_TITLE);
+	int rw = right ? utf8_width(right, strlen(right)) : 0;
+	tui_put(0, 1, left, cols - rw - 3, TUI_TITLE);
+	if (right)
+		tui_put(0, cols - rw - 1, right, rw, TUI_TITLE);
+}
+
+void tui_footer(const struct app *app, const char *hints, int rows, int cols)
+{
+	if (app->status[0]) {
+		int role = app->status_is_error ? TUI_STATUS_ERROR : TUI_STATUS;
+		tui_fill(rows - 1, 0, cols, role);
+		tui_put(rows - 1, 1, app->status, cols - 2, role);
+		return;
+	}
+	tui_put(rows - 1, 1, hints, cols - 2, TUI_FOOTER);
+}
+
+/* The loop */
+
+static const struct tui_key_help common_keys[] = {
+	{ "?", "show or hide this help" },  { "q, Esc", "back (on the home screen: quit)" },
+	{ "Ctrl-C", "quit from anywhere" }, { "Ctrl-L", "redraw the screen" },
+	{ "mouse wheel", "scroll" },        { NULL, NULL },
+};
+
+static void draw_help_lines(const struct tui_key_help *k, int *y, int x, int keycol, int w)
+{
+	for (; k && k->keys; k++, (*y)++) {
+		tui_put(*y, x, k->keys, keycol - 1, TUI_ACCENT);
+		tui_put(*y, x + keycol, k->what, w - keycol, TUI_HELP);
+	}
+}
+
+static void draw_help(const struct app *app, int rows, int cols)
+{
+	size_t n = 0;
+	for (const struct tui_key_help *k = app->screen->keys; k && k->keys; k++)
+		n++;
+	int h = (int)n + 7 + (int)(sizeof(common_keys) / sizeof(common_keys[0]));
+	if (h > rows - 2)
+		h = rows - 2;
+	int w = cols - 8 < 72 ? cols - 8 : 72;
+	int top = (rows - h) / 2, left = (cols - w) / 2;
+	for (int y = top; y < top + h; y++)
+		tui_fill(y, left, left + w, TUI_HELP);
+	attrset(theme_attr(TUI_HELP_BORDER));
+	mvaddstr(top, left, "┌");
+	mvaddstr(top, left + w - 1, "┐");
+	mvaddstr(top + h - 1, left, "└");
+	mvaddstr(top + h - 1, left + w - 1, "┘");
+	for (int x = left + 1; x < left + w - 1; x++) {
+		mvaddstr(top, x, "─");
+		mvaddstr(top + h - 1, x, "─");
+	}
+	for (int y = top + 1; y < top + h - 1; y++) {
+		mvaddstr(y, left, "│");
+		mvaddstr(y, left + w - 1, "│");
+	}
+	attrset(A_NORMAL);
+	char title[96];
+	snprintf(title, sizeof(title), " Keys: %s ", app->screen->name);
+	tui_put(top, left + 2, title, w - 4, TUI_HELP_BORDER);
+	int y = top + 2, x = left + 3, keycol = 18, inner = w - 6;
+	draw_help_lines(app->screen->keys, &y, x, keycol, inner);
+	y++;
+	draw_help_lines(common_keys, &y, x, keycol, inner);
+	tui_put(top + h - 1, left + w - 26, " any key closes this ", 22, TUI_HELP_BORDER);
+}
+
+static void draw_too_small(int rows, int cols)
+{
+	char msg[128];
+	snprintf(msg, sizeof(msg), "lambda-tutor needs at least %dx%d; this terminal is %dx%d",
+		 TUI_MIN_COLS, TUI_MIN_ROWS, cols, rows);
+	const char *hint = "make the window larger, or press q to quit";
+	int w = utf8_width(msg, strlen(msg)), hw = utf8_width(hint, strlen(hint));
+	int y = rows / 2 - 1;
+	tui_put(y < 0 ? 0 : y, w < cols ? (cols - w) / 2 : 0, msg, cols, TUI_NOTICE);
+	if (y + 2 < rows)
+		tui_put(y + 2, hw < cols ? (cols - hw) / 2 : 0, hint, cols, TUI_DIM);
+}
+
+static void draw_frame(const struct app *app)
+{
+	erase();
+	int rows = LINES, cols = COLS;
+	if (rows < TUI_MIN_ROWS || cols < TUI_MIN_COLS) {
+		draw_too_small(rows, cols);
+	} else {
+		app->screen->draw(app, rows, cols);
+		if (app->help)
+			draw_help(app, rows, cols);
+	}
+	refresh();
+}
+
+/* The mouse event as a key, or 0 when it is not one we use. */
+static int mouse_key(void)
+{
+	MEVENT ev;
+	if (getmouse(&ev) != OK)
+		return 0;
+	if (ev.bstate & BUTTON4_PRESSED)
+		return TUI_KEY_WHEEL_UP;
+	if (ev.bstate & BUTTON5_PRESSED)
+		return TUI_KEY_WHEEL_DOWN;
+	return 0;
+}
+
+static void common_key(struct app *app, int key)
+{
+	switch (key) {
+	case '?':
+		app->help = true;
+		break;
+	case 'q':
+	case TUI_KEY_ESC:
+		app_back(app);
+		break;
+	case TUI_KEY_CTRL('l'):
+		clearok(curscr, TRUE);
+		break;
+	case TUI_KEY_WHEEL_UP:
+		app->screen->key(app, KEY_UP);
+		break;
+	case TUI_KEY_WHEEL_DOWN:
+		app->screen->key(app, KEY_DOWN);
+		break;
+	default:
+		break;
+	}
+}
+
+/* One key through the help overlay, the size notice, the screen, then the common keys. */
+static void dispatch(struct app *app, int key)
+{
+	if (key == KEY_RESIZE)
+		return; /* curses has resized stdscr; the next frame lays out again */
+	if (key == KEY_MOUSE) {
+		key = mouse_key();
+		if (!key)
+			return;
+	}
+	if (key == TUI_KEY_CTRL('c')) {
+		app->quit = true; /* raw terminals deliver Ctrl-C as a key, not a signal */
+		return;
+	}
+	app->status[0] = '\0';
+	app->status_is_error = false;
+	if (app->help) {
+		if (key != TUI_KEY_WHEEL_UP && key != TUI_KEY_WHEEL_DOWN)
+			app->help = false;
+		return;
+	}
+	if (LINES < TUI_MIN_ROWS || COLS < TUI_MIN_COLS) {
+		if (key == 'q')
+			app->quit = true;
+		return;
+	}
+	enum input_result r = app->screen->key ? app->screen->key(app, key) : INPUT_IGNORED;
+	if (r == INPUT_QUIT)
+		app->quit = true;
+	else if (r == INPUT_IGNORED)
+		common_key(app, key);
+}
+
+void tui_run(struct app *app, const struct tui_screen *first)
+{
+	app->depth = 0;
+	app->screen = NULL;
+	app_goto(app, first);
+	bool dirty = true;
+	while (!app->quit && !got_signal) {
+		if (dirty) {
+			draw_frame(app);
+			dirty = false;
+			if (app->flags & TUI_FLAG_FIRST_FRAME)
+				break;
+		}
+		wint_t wc;
+		int r = get_wch(&wc);
+		if (r == ERR) {
+			if (app->screen->tick && app->screen->tick(app))
+				dirty = true;
+			continue;
+		}
+		int key;
+		if (r == KEY_CODE_YES)
+			key = (int)wc;
+		else
+			key = wc < 0x100 ? (int)wc : (int)(TUI_KEY_UNICODE | wc);
+		dispatch(app, key);
+		dirty = true;
+	}
+}
+
+/* Navigation and the status line */
+
+void app_goto(struct app *app, const struct tui_screen *screen)
+{
+	if (app->screen && app->depth < TUI_STACK_MAX)
+		app->stack[app->depth++] = app->screen;
+	app->screen = screen;
+	if (screen->enter)
+		screen->enter(app);
+}
+
+void app_replace(struct app *app, const struct tui_screen *screen)
+{
+	app->screen = screen;
+	if (screen->enter)
+		screen->enter(app);
+}
+
+void app_back(struct app *app)
+{
+	if (app->depth == 0) {
+		app->quit = true;
+		return;
+	}
+	app->screen = app->stack[--app->depth];
+	if (app->screen->enter)
+		app->screen->enter(app);
+}
+
+static void status_v(struct app *app, bool is_error, const char *fmt, va_list ap)
+{
+	vsnprintf(app->status, sizeof(app->status), fmt, ap);
+	app->status_is_error = is_error;
+}
+
+void app_status(struct app *app, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	status_v(app, false, fmt, ap);
+	va_end(ap);
+}
+
+void app_error(struct app *app, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	status_v(app, true, fmt, ap);
+	va_end(ap);
+}
