@@ -5,5 +5,6 @@
 
 const struct cli_command cli_commands[] = {
 	CMD_VERSION,
+	CMD_LINT,
 	{ 0 },
 };

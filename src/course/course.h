@@ -18,22 +18,26 @@
 #define COURSE_HASH_LEN 64 /* hex SHA-256 */
 
 struct course_page {
-	char *id;    /* unique within its module */
+	char *id; /* unique within its module */
 	char *title;
-	char *file;  /* absolute or course-relative path of the Markdown file */
+	char *file;                     /* absolute path of the Markdown file */
 	char hash[COURSE_HASH_LEN + 1]; /* SHA-256 of the page's bytes: what a record was made on */
+	int line, col;                  /* where module.yaml gives the page's id */
 };
 
 struct course_module {
-	char *id;    /* unique within the course */
-	char *dir;   /* folder of the module, as course.yaml names it */
+	char *id;  /* unique within the course */
+	char *dir; /* folder of the module, as course.yaml names it */
 	char *title;
 	int minutes;
 	char **objectives;
 	size_t n_objectives;
 	struct course_page *pages;
 	size_t n_pages;
-	char *quiz; /* id of the module's quiz, or NULL */
+	char *quiz;              /* id of the module's quiz, or NULL */
+	int id_line, id_col;     /* where module.yaml gives the module's id */
+	int quiz_line, quiz_col; /* where module.yaml names the quiz */
+	char *yaml_path;         /* module.yaml as the course folder was given, for diagnostics */
 };
 
 struct course {
@@ -46,7 +50,14 @@ struct course {
 	char *scenario_dir; /* resolved folder of scenarios, or NULL */
 	struct course_module *modules;
 	size_t n_modules;
+	char *yaml_path; /* course.yaml as the course folder was given, for diagnostics */
 };
+
+/*
+ * Whether dir is a folder holding a course.yaml. If not, fills err with
+ * "cannot open course 'dir': no course.yaml" (or "no such folder"): a usage error, exit 2.
+ */
+bool course_exists(const char *dir, struct error *err);
 
 /*
  * Load the course in dir. Every problem found goes to d as "path:line:col: message", and
@@ -57,7 +68,13 @@ struct course *course_load(const char *dir, struct diags *d);
 /* No-op on NULL or a half-built course. */
 void course_free(struct course *course);
 
-/* Lint the whole course (what `lambda-tutor lint` runs). True when d gained nothing. */
+/*
+ * course_load() plus the checks that reach outside the course's own folder: the quizzes its
+ * modules name. This is what the tutor starts from and what `lambda-tutor lint` runs.
+ * NULL when anything was reported to d. The caller frees the result with course_free().
+ */
+struct course *course_load_checked(const char *dir, struct diags *d);
+/* Lint the whole course (course_load_checked() without the result). True when d gained nothing. */
 bool course_lint(const char *dir, struct diags *d);
 
 /* Lookups; NULL when absent. Borrowed. */
@@ -68,8 +85,8 @@ long course_module_index(const struct course *course, const char *id);
 long course_page_index(const struct course_module *module, const char *id);
 
 /* The page's Markdown text. Caller frees. NULL and err on failure. */
-char *course_page_text(const struct course *course, const struct course_page *page,
-		       size_t *len, struct error *err);
+char *course_page_text(const struct course *course, const struct course_page *page, size_t *len,
+		       struct error *err);
 /* The total number of pages in the course. */
 size_t course_page_count(const struct course *course);
 

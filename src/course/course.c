@@ -1,0 +1,515 @@
+/*
+ * Loading a course: course.yaml, then each module folder's module.yaml, then every page's
+ * bytes (hashed, and checked as text). Every problem is reported, located in the file the
+ * author has to edit; a course with any problem is never handed out.
+ */
+#include "course/course.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/path.h"
+#include "core/xalloc.h"
+#include "course/hash.h"
+#include "course/lint.h"
+#include "course/ynode.h"
+
+/* A course or module longer than a day is a typo. */
+#define MAX_MINUTES 1440
+
+static const struct yschema_key course_keys[] = {
+	{ "id", YS_STRING, true },       { "title", YS_STRING, true },
+	{ "summary", YS_STRING, false }, { "minutes", YS_INT, true },
+	{ "quizzes", YS_STRING, false }, { "scenarios", YS_STRING, false },
+	{ "modules", YS_SEQ, true },     { NULL, YS_ANY, false },
+};
+
+static const struct yschema_key module_keys[] = {
+	{ "id", YS_STRING, true },      { "title", YS_STRING, true }, { "minutes", YS_INT, true },
+	{ "objectives", YS_SEQ, true }, { "pages", YS_SEQ, true },    { "quiz", YS_STRING, false },
+	{ "exercises", YS_SEQ, false }, { NULL, YS_ANY, false },
+};
+
+static const struct yschema_key page_keys[] = {
+	{ "id", YS_STRING, true },
+	{ "title", YS_STRING, true },
+	{ "file", YS_STRING, true },
+	{ NULL, YS_ANY, false },
+};
+
+/* An error from a lower layer as a diagnostic: located when it is, else as it stands. */
+static void add_error(struct diags *d, const struct error *err)
+{
+	if (err->path[0] && err->line > 0)
+		diags_add(d, err->path, err->line, err->col, "%s", err->msg);
+	else
+		diags_add(d, "", 0, 0, "%s", err->msg);
+}
+
+/* The value of key when it is a string (ynode_check_map() reported it otherwise). */
+static char *take_str(const struct ynode *map, const char *key)
+{
+	const struct ynode *v = ynode_get(map, key);
+	return ynode_has_type(v, YS_STRING) ? xstrdup(v->value) : NULL;
+}
+
+static char *take_id(const struct ynode *map, const char *what, const char *path, struct diags *d,
+		     int *line, int *col)
+{
+	const struct ynode *v = ynode_get(map, "id");
+	if (!ynode_has_type(v, YS_STRING))
+		return NULL;
+	if (!lint_valid_id(v->value)) {
+		char buf[80];
+		diags_add(d, path, v->line, v->col,
+			  "%s id '%s' may only use lower-case letters, digits and '-'", what,
+			  lint_clip(v->value, buf, sizeof(buf)));
+	}
+	if (line) {
+		*line = v->line;
+		*col = v->col;
+	}
+	return xstrdup(v->value);
+}
+
+/* The minutes of a course or module, 0 when missing or wrong. */
+static int take_minutes(const struct ynode *map, const char *path, struct diags *d)
+{
+	const struct ynode *v = ynode_get(map, "minutes");
+	long long m;
+	if (!v || !ynode_as_int(v, &m))
+		return 0;
+	if (m <= 0 || m > MAX_MINUTES) {
+		diags_add(d, path, v->line, v->col, "'minutes' must be between 1 and %d, not %lld",
+			  MAX_MINUTES, m);
+		return 0;
+	}
+	return (int)m;
+}
+
+static char *real_or_copy(const char *path)
+{
+	char *r = realpath(path, NULL);
+	return r ? r : xstrdup(path);
+}
+
+/* The quizzes or scenarios folder, resolved; NULL when absent, wrong or not on disk. */
+static char *take_folder(const struct ynode *doc, const char *key, const char *path,
+			 const char *dir, struct diags *d)
+{
+	const struct ynode *v = ynode_get(doc, key);
+	if (!ynode_has_type(v, YS_STRING))
+		return NULL;
+	char buf[80];
+	if (v->value[0] == '/') {
+		diags_add(
+			d, path, v->line, v->col,
+			"'%s' must be a folder relative to the course folder, not an absolute path",
+			key);
+		return NULL;
+	}
+	if (!dir)
+		return NULL;
+	char *full = path_join(dir, v->value);
+	char *out = NULL;
+	if (path_is_dir(full))
+		out = real_or_copy(full);
+	else
+		diags_add(d, path, v->line, v->col, "%s folder '%s' does not exist", key,
+			  lint_clip(v->value, buf, sizeof(buf)));
+	free(full);
+	return out;
+}
+
+/* Hash and check the page file full, named by v in module.yaml at path. */
+static void read_page_file(struct course_page *p, const char *full, const struct ynode *v,
+			   const char *path, struct diags *d)
+{
+	char buf[80];
+	if (!path_is_file(full)) {
+		diags_add(d, path, v->line, v->col, "page file '%s' does not exist",
+			  lint_clip(v->value, buf, sizeof(buf)));
+		return;
+	}
+	struct error err;
+	error_clear(&err);
+	size_t len = 0;
+	char *text = path_read_file(full, LINT_PAGE_MAX, &len, &err);
+	if (!text) {
+		diags_add(d, path, v->line, v->col, "%s", err.msg);
+		return;
+	}
+	hash_sha256_hex(text, len, p->hash);
+	lint_page_text(text, len, full, p->title, d);
+	p->file = real_or_copy(full);
+	free(text);
+}
+
+static void read_page(struct course_module *m, const struct ynode *item, size_t index,
+		      const char *path, const char *dir, struct diags *d)
+{
+	char what[32];
+	snprintf(what, sizeof(what), "page %zu", index);
+	if (!ynode_check_map(item, page_keys, what, path, d) && item->kind != YNODE_MAP)
+		return;
+	struct course_page *p = &m->pages[m->n_pages++];
+	p->line = item->line;
+	p->col = item->col;
+	p->id = take_id(item, "page", path, d, &p->line, &p->col);
+	if (p->id) {
+		for (size_t i = 0; i + 1 < m->n_pages; i++) {
+			if (m->pages[i].id && strcmp(m->pages[i].id, p->id) == 0) {
+				char buf[80];
+				diags_add(d, path, p->line, p->col,
+					  "duplicate page id '%s' (first at line %d)",
+					  lint_clip(p->id, buf, sizeof(buf)), m->pages[i].line);
+				break;
+			}
+		}
+	}
+	p->title = take_str(item, "title");
+	const struct ynode *v = ynode_get(item, "file");
+	if (!ynode_has_type(v, YS_STRING))
+		return;
+	if (!path_is_safe_relative(v->value)) {
+		char buf[80];
+		diags_add(d, path, v->line, v->col,
+			  "page file '%s' must stay inside the course folder: no absolute path, "
+			  "no '..'",
+			  lint_clip(v->value, buf, sizeof(buf)));
+		return;
+	}
+	if (!dir)
+		return;
+	char *full = path_join(dir, v->value);
+	read_page_file(p, full, v, path, d);
+	free(full);
+}
+
+void course_read_module_doc(struct course_module *m, const struct ynode *doc, const char *path,
+			    const char *dir, struct diags *d)
+{
+	if (!ynode_check_map(doc, module_keys, "module", path, d) && doc->kind != YNODE_MAP)
+		return;
+	m->id_line = doc->line;
+	m->id_col = doc->col;
+	m->id = take_id(doc, "module", path, d, &m->id_line, &m->id_col);
+	m->title = take_str(doc, "title");
+	m->minutes = take_minutes(doc, path, d);
+
+	const struct ynode *objs = ynode_get(doc, "objectives");
+	if (objs && objs->kind == YNODE_SEQ) {
+		if (objs->n_items == 0)
+			diags_add(d, path, objs->line, objs->col,
+				  "'objectives' must list at least one objective");
+		m->objectives = xcalloc(objs->n_items + 1, sizeof(*m->objectives));
+		for (size_t i = 0; i < objs->n_items; i++) {
+			const struct ynode *o = objs->items[i];
+			if (ynode_has_type(o, YS_STRING))
+				m->objectives[m->n_objectives++] = xstrdup(o->value);
+			else
+				diags_add(d, path, o->line, o->col,
+					  "objective %zu must be a string, not %s", i + 1,
+					  ynode_kind_name(o));
+		}
+	}
+
+	const struct ynode *pages = ynode_get(doc, "pages");
+	if (pages && pages->kind == YNODE_SEQ) {
+		if (pages->n_items == 0)
+			diags_add(d, path, pages->line, pages->col,
+				  "'pages' must list at least one page");
+		m->pages = xcalloc(pages->n_items + 1, sizeof(*m->pages));
+		for (size_t i = 0; i < pages->n_items; i++)
+			read_page(m, pages->items[i], i + 1, path, dir, d);
+	}
+
+	const struct ynode *quiz = ynode_get(doc, "quiz");
+	if (ynode_has_type(quiz, YS_STRING)) {
+		m->quiz = xstrdup(quiz->value);
+		m->quiz_line = quiz->line;
+		m->quiz_col = quiz->col;
+	}
+}
+
+void course_module_release(struct course_module *m)
+{
+	free(m->id);
+	free(m->dir);
+	free(m->title);
+	for (size_t i = 0; i < m->n_objectives; i++)
+		free(m->objectives[i]);
+	free(m->objectives);
+	for (size_t i = 0; i < m->n_pages; i++) {
+		free(m->pages[i].id);
+		free(m->pages[i].title);
+		free(m->pages[i].file);
+	}
+	free(m->pages);
+	free(m->quiz);
+	free(m->yaml_path);
+	memset(m, 0, sizeof(*m));
+}
+
+/* Load the module in folder name of the course in dir into m. False when it cannot be read. */
+static bool load_module(struct course_module *m, const char *dir, const char *name, struct diags *d)
+{
+	char *mdir = path_join(dir, name);
+	m->dir = xstrdup(name);
+	m->yaml_path = path_join(mdir, "module.yaml");
+	struct error err;
+	error_clear(&err);
+	struct ynode *doc = ynode_load(m->yaml_path, &err);
+	if (doc) {
+		course_read_module_doc(m, doc, m->yaml_path, mdir, d);
+		ynode_free(doc);
+	} else {
+		add_error(d, &err);
+	}
+	free(mdir);
+	return doc != NULL;
+}
+
+/* Whether folder name, listed at item, can be a module folder; reports why not. */
+static bool check_module_folder(const struct ynode *mods, size_t i, const char *path,
+				const char *dir, struct diags *d)
+{
+	const struct ynode *item = mods->items[i];
+	char buf[80];
+	if (!ynode_has_type(item, YS_STRING)) {
+		diags_add(d, path, item->line, item->col,
+			  "module %zu must be a folder name, not %s", i + 1, ynode_kind_name(item));
+		return false;
+	}
+	const char *name = item->value;
+	if (strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
+		diags_add(d, path, item->line, item->col,
+			  "module folder '%s' must be a folder directly inside the course folder",
+			  lint_clip(name, buf, sizeof(buf)));
+		return false;
+	}
+	for (size_t j = 0; j < i; j++) {
+		const char *other = ynode_str(mods->items[j]);
+		if (other && strcmp(other, name) == 0) {
+			diags_add(d, path, item->line, item->col,
+				  "module folder '%s' is listed twice (first at line %d)",
+				  lint_clip(name, buf, sizeof(buf)), mods->items[j]->line);
+			return false;
+		}
+	}
+	if (!dir)
+		return true;
+	char *mdir = path_join(dir, name);
+	char *yaml = path_join(mdir, "module.yaml");
+	bool ok = true;
+	if (!path_is_dir(mdir)) {
+		diags_add(d, path, item->line, item->col, "module folder '%s' does not exist",
+			  lint_clip(name, buf, sizeof(buf)));
+		ok = false;
+	} else if (!path_is_file(yaml)) {
+		diags_add(d, path, item->line, item->col, "module folder '%s' has no module.yaml",
+			  lint_clip(name, buf, sizeof(buf)));
+		ok = false;
+	}
+	free(yaml);
+	free(mdir);
+	return ok;
+}
+
+static void check_module_ids(const struct course *c, struct diags *d)
+{
+	for (size_t i = 1; i < c->n_modules; i++) {
+		const struct course_module *m = &c->modules[i];
+		if (!m->id)
+			continue;
+		for (size_t j = 0; j < i; j++) {
+			const struct course_module *o = &c->modules[j];
+			if (o->id && strcmp(o->id, m->id) == 0) {
+				char buf[80];
+				diags_add(d, m->yaml_path, m->id_line, m->id_col,
+					  "duplicate module id '%s' (also in %s:%d:%d)",
+					  lint_clip(m->id, buf, sizeof(buf)), o->yaml_path,
+					  o->id_line, o->id_col);
+				break;
+			}
+		}
+	}
+}
+
+static void read_modules(struct course *c, const struct ynode *doc, const char *path,
+			 const char *dir, struct diags *d)
+{
+	const struct ynode *mods = ynode_get(doc, "modules");
+	if (!mods || mods->kind != YNODE_SEQ)
+		return;
+	if (mods->n_items == 0)
+		diags_add(d, path, mods->line, mods->col,
+			  "'modules' must list at least one module folder");
+	c->modules = xcalloc(mods->n_items + 1, sizeof(*c->modules));
+	/* Minutes are compared only when every module could be counted. */
+	bool counted = dir != NULL && c->minutes > 0;
+	long sum = 0;
+	for (size_t i = 0; i < mods->n_items; i++) {
+		if (!check_module_folder(mods, i, path, dir, d) || !dir) {
+			counted = false;
+			continue;
+		}
+		struct course_module *m = &c->modules[c->n_modules++];
+		if (!load_module(m, dir, mods->items[i]->value, d) || m->minutes <= 0)
+			counted = false;
+		sum += m->minutes;
+	}
+	check_module_ids(c, d);
+	const struct ynode *minutes = ynode_get(doc, "minutes");
+	if (counted && sum != c->minutes)
+		diags_add(d, path, minutes->line, minutes->col,
+			  "module minutes add up to %ld, course says %d", sum, c->minutes);
+}
+
+void course_read_doc(struct course *c, const struct ynode *doc, const char *path, const char *dir,
+		     struct diags *d)
+{
+	if (!ynode_check_map(doc, course_keys, "course", path, d) && doc->kind != YNODE_MAP)
+		return;
+	c->id = take_id(doc, "course", path, d, NULL, NULL);
+	c->title = take_str(doc, "title");
+	c->summary = take_str(doc, "summary");
+	c->minutes = take_minutes(doc, path, d);
+	c->quiz_dir = take_folder(doc, "quizzes", path, dir, d);
+	c->scenario_dir = take_folder(doc, "scenarios", path, dir, d);
+	read_modules(c, doc, path, dir, d);
+}
+
+bool course_exists(const char *dir, struct error *err)
+{
+	if (!path_is_dir(dir))
+		return error_set(err, "cannot open course '%s': no such folder", dir);
+	char *yaml = path_join(dir, "course.yaml");
+	bool ok = path_is_file(yaml);
+	free(yaml);
+	if (!ok)
+		return error_set(err, "cannot open course '%s': no course.yaml", dir);
+	return true;
+}
+
+/* Load whatever can be loaded; NULL only when there is no course at all. */
+static struct course *load(const char *dir, struct diags *d)
+{
+	struct error err;
+	error_clear(&err);
+	if (!course_exists(dir, &err)) {
+		add_error(d, &err);
+		return NULL;
+	}
+	struct course *c = xcalloc(1, sizeof(*c));
+	c->root = real_or_copy(dir);
+	c->yaml_path = path_join(dir, "course.yaml");
+	struct ynode *doc = ynode_load(c->yaml_path, &err);
+	if (!doc) {
+		add_error(d, &err);
+		return c;
+	}
+	course_read_doc(c, doc, c->yaml_path, dir, d);
+	ynode_free(doc);
+	return c;
+}
+
+struct course *course_load(const char *dir, struct diags *d)
+{
+	size_t before = d->n;
+	struct course *c = load(dir, d);
+	if (d->n > before) {
+		course_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+struct course *course_load_checked(const char *dir, struct diags *d)
+{
+	size_t before = d->n;
+	struct course *c = load(dir, d);
+	if (c)
+		lint_refs(c, d);
+	if (d->n > before) {
+		course_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+bool course_lint(const char *dir, struct diags *d)
+{
+	struct course *c = course_load_checked(dir, d);
+	course_free(c);
+	return c != NULL;
+}
+
+void course_free(struct course *course)
+{
+	if (!course)
+		return;
+	free(course->root);
+	free(course->id);
+	free(course->title);
+	free(course->summary);
+	free(course->quiz_dir);
+	free(course->scenario_dir);
+	for (size_t i = 0; i < course->n_modules; i++)
+		course_module_release(&course->modules[i]);
+	free(course->modules);
+	free(course->yaml_path);
+	free(course);
+}
+
+const struct course_module *course_find_module(const struct course *course, const char *id)
+{
+	long i = course_module_index(course, id);
+	return i < 0 ? NULL : &course->modules[i];
+}
+
+const struct course_page *course_find_page(const struct course_module *module, const char *id)
+{
+	long i = course_page_index(module, id);
+	return i < 0 ? NULL : &module->pages[i];
+}
+
+long course_module_index(const struct course *course, const char *id)
+{
+	if (!course || !id)
+		return -1;
+	for (size_t i = 0; i < course->n_modules; i++)
+		if (course->modules[i].id && strcmp(course->modules[i].id, id) == 0)
+			return (long)i;
+	return -1;
+}
+
+long course_page_index(const struct course_module *module, const char *id)
+{
+	if (!module || !id)
+		return -1;
+	for (size_t i = 0; i < module->n_pages; i++)
+		if (module->pages[i].id && strcmp(module->pages[i].id, id) == 0)
+			return (long)i;
+	return -1;
+}
+
+char *course_page_text(const struct course *course, const struct course_page *page, size_t *len,
+		       struct error *err)
+{
+	if (!page || !page->file) {
+		error_set(err, "the page has no file");
+		return NULL;
+	}
+	return path_read_file(page->file, LINT_PAGE_MAX, len, err);
+}
+
+size_t course_page_count(const struct course *course)
+{
+	size_t n = 0;
+	for (size_t i = 0; course && i < course->n_modules; i++)
+		n += course->modules[i].n_pages;
+	return n;
+}
