@@ -3,6 +3,10 @@
  * on PRAGMA user_version. Everything that counts is an event appended to a log and committed
  * before the caller is told it is saved; current progress is derived from the log, never edited
  * in place. Each event carries the content hash of the item it was made on.
+ *
+ * The events table is append-only in the database itself: triggers refuse UPDATE and DELETE.
+ * A file is recognised by its PRAGMA application_id, so a foreign SQLite file is refused.
+ * Every failure fills err with one line naming the file ("'x' is locked by another process").
  */
 #ifndef STORE_STORE_H
 #define STORE_STORE_H
@@ -10,43 +14,60 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "core/error.h"
 
 struct store;
 
 /* Kinds of event. Stored as text, so records stay readable with the sqlite3 shell. */
-#define STORE_PAGE_VIEW "page_view"	/* module, item = page id */
-#define STORE_CHECK_RUN "check_run"	/* module, item = exercise id, data = per-task JSON */
-#define STORE_HINT "hint"		/* item = exercise id, data = {"level": n} */
-#define STORE_SOLUTION "solution"	/* item = exercise id, data = {"reason": "..."} */
-#define STORE_QUIZ_START "quiz_start"	/* item = quiz id, data = frozen order JSON */
-#define STORE_QUIZ_TRY "quiz_try"	/* item = quiz id, data = response, fraction, ... */
+#define STORE_PAGE_VIEW   "page_view"   /* module, item = page id */
+#define STORE_CHECK_RUN   "check_run"   /* module, item = exercise id, data = per-task JSON */
+#define STORE_HINT        "hint"        /* item = exercise id, data = {"level": n} */
+#define STORE_SOLUTION    "solution"    /* item = exercise id, data = {"reason": "..."} */
+#define STORE_QUIZ_START  "quiz_start"  /* item = quiz id, data = frozen order JSON */
+#define STORE_QUIZ_TRY    "quiz_try"    /* item = quiz id, data = response, fraction, ... */
 #define STORE_QUIZ_FINISH "quiz_finish" /* item = quiz id, data = score JSON */
-#define STORE_HAND "hand"		/* learner raised or lowered a hand, data = note */
+#define STORE_HAND        "hand"        /* learner raised or lowered a hand, data = note */
+
+/* Keys of the meta table. */
+#define STORE_META_LEARNER "learner" /* the learner's name, set by whoever creates the file */
+#define STORE_META_CREATED "created" /* UTC time the file was created, ISO 8601 */
+
+/* Mode of a learner's own file, and of one in a class directory (group-readable by a trainer). */
+#define STORE_MODE_PRIVATE 0600
+#define STORE_MODE_CLASS   0640
 
 struct store_event {
-	int64_t id;	     /* assigned by the store */
-	int64_t at_ms;	     /* wall clock, ms since the epoch; 0 = now */
-	const char *kind;    /* one of STORE_* */
-	const char *module;  /* module id, or NULL */
-	const char *item;    /* page, exercise or quiz id, or NULL */
-	const char *hash;    /* content hash of the item, or NULL */
-	const char *data;    /* JSON text, or NULL */
+	int64_t id;         /* assigned by the store */
+	int64_t at_ms;      /* wall clock, ms since the epoch; 0 = now */
+	const char *kind;   /* one of STORE_* */
+	const char *module; /* module id, or NULL */
+	const char *item;   /* page, exercise or quiz id, or NULL */
+	const char *hash;   /* content hash of the item, or NULL */
+	const char *data;   /* JSON text, or NULL */
 };
 
 /*
  * Open (creating it and its directory, mode 0700, if needed) the learner file at path and bring
  * its schema up to date. Refuses a file that is not a lambda-tutor database, or one from a
- * newer version. The caller closes with store_close().
+ * newer version. A new file gets mode STORE_MODE_PRIVATE whatever the umask; an existing one
+ * keeps its mode. The caller closes with store_close().
  */
 struct store *store_open(const char *path, struct error *err);
-/* Open an existing file read-only (trainer and exports); never creates or migrates. */
+/* store_open(), with the mode a new file gets (STORE_MODE_CLASS in a class directory). */
+struct store *store_open_mode(const char *path, mode_t mode, struct error *err);
+/*
+ * Open an existing file read-only (trainer, exports, `list`); never creates or migrates and
+ * never changes the records. Refuses a file whose schema is older or newer than this build's.
+ */
 struct store *store_open_readonly(const char *path, struct error *err);
 /* No-op on NULL. */
 void store_close(struct store *store);
+/* The path the store was opened with. Borrowed, valid until store_close(). */
+const char *store_path(const struct store *store);
 
-/* Append one event and commit it. True only once it is durable. Sets ev->id. */
+/* Append one event and commit it. True only once it is durable. Sets ev->id and ev->at_ms. */
 bool store_append(struct store *store, struct store_event *ev, struct error *err);
 
 /* Called for each event in order; return false to stop. Strings are valid during the call. */
@@ -54,6 +75,8 @@ typedef bool (*store_event_fn)(const struct store_event *ev, void *ctx);
 /* Events of kind (all kinds when NULL), oldest first. */
 bool store_each(struct store *store, const char *kind, store_event_fn fn, void *ctx,
 		struct error *err);
+/* The number of events of kind (all kinds when NULL). */
+bool store_count(struct store *store, const char *kind, int64_t *count, struct error *err);
 
 /*
  * The learner's position: the module and page of the last page view. Both NULL when the learner
@@ -64,7 +87,21 @@ bool store_position(struct store *store, char **module, char **page, struct erro
 bool store_page_viewed(struct store *store, const char *module, const char *page, bool *viewed,
 		       struct error *err);
 
+/* A value of the meta table (STORE_META_*), NULL when unset. Caller frees *value. */
+bool store_meta_get(struct store *store, const char *key, char **value, struct error *err);
+/* Set a meta value, committed before returning. */
+bool store_meta_set(struct store *store, const char *key, const char *value, struct error *err);
+
+/* Run PRAGMA integrity_check; false with the first problem in err when the file is damaged. */
+bool store_check_integrity(struct store *store, struct error *err);
+
 /* The schema version this build writes (PRAGMA user_version after migration). */
 int store_schema_version(void);
+
+/*
+ * How long a store opened afterwards waits for another process's lock before giving up, in ms
+ * (default 2000). Tests shorten it.
+ */
+void store_set_busy_timeout(int ms);
 
 #endif

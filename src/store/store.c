@@ -1,0 +1,561 @@
+/*
+ * Learner records in one SQLite file: opening and creating it with the right modes, telling
+ * our files from foreign ones, migrating the schema, and the append-only event log.
+ *
+ * Durability: WAL with synchronous=FULL, so an INSERT in autocommit is fsynced before
+ * sqlite3_step() returns, and store_append() reports success only after that.
+ */
+#include "store/store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/path.h"
+#include "core/xalloc.h"
+
+/* "LTut": PRAGMA application_id of every lambda-tutor record file. */
+#define APPLICATION_ID 1280603508
+
+/*
+ * migrations[i] takes user_version i to i + 1, and sets it. All of them that a file needs run
+ * in one transaction. Never edit a published migration; add one.
+ */
+static const char *const migrations[] = {
+	"PRAGMA application_id = 1280603508;"
+	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;"
+	"INSERT INTO meta(key, value) VALUES ('created', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));"
+	"CREATE TABLE events("
+	" id INTEGER PRIMARY KEY,"
+	" at_ms INTEGER NOT NULL,"
+	" kind TEXT NOT NULL CHECK (kind <> ''),"
+	" module TEXT,"
+	" item TEXT,"
+	" hash TEXT,"
+	" data TEXT CHECK (data IS NULL OR json_valid(data))"
+	") STRICT;"
+	"CREATE INDEX events_by_item ON events(kind, module, item);"
+	"CREATE TRIGGER events_no_update BEFORE UPDATE ON events"
+	" BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;"
+	"CREATE TRIGGER events_no_delete BEFORE DELETE ON events"
+	" BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;"
+	"PRAGMA user_version = 1;",
+};
+
+#define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+static int busy_timeout_ms = 2000;
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	bool readonly;
+	bool empty; /* read-only open of a file created but never migrated: no records */
+};
+
+int store_schema_version(void)
+{
+	return N_MIGRATIONS;
+}
+
+void store_set_busy_timeout(int ms)
+{
+	busy_timeout_ms = ms;
+}
+
+const char *store_path(const struct store *store)
+{
+	return store->path;
+}
+
+/* Turn a failed sqlite call into one line about the file. Returns false. */
+static bool fail(const char *path, sqlite3 *db, int rc, struct error *err)
+{
+	int sys = db ? sqlite3_system_errno(db) : 0;
+	const char *msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return error_set(err, "'%s' is locked by another process", path);
+	case SQLITE_NOTADB:
+	case SQLITE_CORRUPT:
+		return error_set(err, "'%s' is corrupt or not a database", path);
+	case SQLITE_READONLY:
+		return error_set(err, "cannot write '%s': %s", path,
+				 sys ? strerror(sys) : "read-only file");
+	case SQLITE_CANTOPEN:
+		return error_set(err, "cannot open '%s': %s", path,
+				 sys ? strerror(sys) : "unable to open the file");
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+		return error_set(err, "cannot open '%s': permission denied", path);
+	case SQLITE_FULL:
+		return error_set(err, "cannot write '%s': the disk is full", path);
+	case SQLITE_IOERR:
+		return error_set(err, "cannot read or write '%s': %s", path,
+				 sys ? strerror(sys) : msg);
+	default:
+		return error_set(err, "'%s': %s", path, msg);
+	}
+}
+
+static bool exec_sql(struct store *s, const char *sql, struct error *err)
+{
+	int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return fail(s->path, s->db, rc, err);
+	return true;
+}
+
+/* Run a statement with no parameters that yields one integer. */
+static bool query_int(struct store *s, const char *sql, int64_t *out, struct error *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			*out = sqlite3_column_int64(st, 0);
+			rc = SQLITE_OK;
+		}
+	}
+	if (rc != SQLITE_OK)
+		fail(s->path, s->db, rc, err);
+	sqlite3_finalize(st);
+	return rc == SQLITE_OK;
+}
+
+/* Make sure the directory exists (0700 when we create it) and the file exists with mode. */
+static bool create_file(const char *path, mode_t mode, struct error *err)
+{
+	bool ok = false;
+	int fd = -1;
+	char *dir = path_dirname(path);
+	if (!path_is_dir(dir)) {
+		if (!path_mkdirs(dir, 0700, err))
+			goto out;
+		/* mkdir's mode went through the umask; ours must not. */
+		if (chmod(dir, 0700) != 0) {
+			error_set(err, "cannot set the mode of '%s': %s", dir, strerror(errno));
+			goto out;
+		}
+	}
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0) {
+		if (errno == EEXIST) {
+			ok = true; /* another process created it first */
+			goto out;
+		}
+		error_set(err, "cannot create '%s': %s", path, strerror(errno));
+		goto out;
+	}
+	if (fchmod(fd, mode) != 0) {
+		error_set(err, "cannot set the mode of '%s': %s", path, strerror(errno));
+		goto out;
+	}
+	/* The new name must survive a crash as well as what is later written under it. */
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	ok = true;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(dir);
+	return ok;
+}
+
+/* Refuse early what sqlite would report less clearly. */
+static bool check_path(const char *path, bool writable, struct error *err)
+{
+	struct stat st;
+	if (stat(path, &st) != 0) {
+		if ((errno == ENOENT || errno == ENOTDIR) && writable)
+			return true;
+		return error_set(err, "cannot open '%s': %s", path, strerror(errno));
+	}
+	if (S_ISDIR(st.st_mode))
+		return error_set(err, "'%s' is a directory, not a record file", path);
+	if (access(path, writable ? R_OK | W_OK : R_OK) != 0)
+		return error_set(err, "cannot open '%s': %s", path, strerror(errno));
+	if (writable) {
+		/* WAL keeps its -wal and -shm files beside the records. */
+		char *dir = path_dirname(path);
+		bool ok = access(dir, W_OK | X_OK) == 0;
+		if (!ok)
+			error_set(err, "cannot write records in '%s': %s", dir, strerror(errno));
+		free(dir);
+		return ok;
+	}
+	return true;
+}
+
+struct identity {
+	int64_t application_id, user_version, objects;
+};
+
+static bool read_identity(struct store *s, struct identity *id, struct error *err)
+{
+	return query_int(s, "PRAGMA application_id", &id->application_id, err) &&
+	       query_int(s, "PRAGMA user_version", &id->user_version, err) &&
+	       query_int(s, "SELECT count(*) FROM sqlite_schema", &id->objects, err);
+}
+
+static bool is_fresh(const struct identity *id)
+{
+	return id->application_id == 0 && id->user_version == 0 && id->objects == 0;
+}
+
+/* Ours, and not from a newer version. */
+static bool check_identity(struct store *s, const struct identity *id, struct error *err)
+{
+	if (is_fresh(id))
+		return true;
+	if (id->application_id != APPLICATION_ID || id->user_version < 1)
+		return error_set(err, "'%s' is not a lambda-tutor record file", s->path);
+	if (id->user_version > N_MIGRATIONS)
+		return error_set(err,
+				 "'%s' was written by a newer lambda-tutor (schema %lld; this one "
+				 "knows up to %d)",
+				 s->path, (long long)id->user_version, N_MIGRATIONS);
+	return true;
+}
+
+static bool migrate(struct store *s, struct error *err)
+{
+	if (!exec_sql(s, "BEGIN IMMEDIATE", err))
+		return false;
+	/* Read again under the write lock: another process may have migrated meanwhile. */
+	struct identity id;
+	if (!read_identity(s, &id, err) || !check_identity(s, &id, err))
+		goto rollback;
+	for (int v = (int)id.user_version; v < N_MIGRATIONS; v++)
+		if (!exec_sql(s, migrations[v], err))
+			goto rollback;
+	if (!exec_sql(s, "COMMIT", err))
+		goto rollback;
+	return true;
+rollback:
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return false;
+}
+
+static struct store *open_db(const char *path, int flags, struct error *err)
+{
+	struct store *s = xcalloc(1, sizeof(*s));
+	s->path = xstrdup(path);
+	s->readonly = !(flags & SQLITE_OPEN_READWRITE);
+	int rc = sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		fail(path, s->db, rc, err);
+		store_close(s);
+		return NULL;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, busy_timeout_ms);
+	return s;
+}
+
+struct store *store_open_mode(const char *path, mode_t mode, struct error *err)
+{
+	struct store *s = NULL;
+	if (!check_path(path, true, err) || !create_file(path, mode, err))
+		return NULL;
+	s = open_db(path, SQLITE_OPEN_READWRITE, err);
+	if (!s)
+		return NULL;
+	if (sqlite3_db_readonly(s->db, "main") == 1) {
+		error_set(err, "cannot write '%s': %s", path, strerror(EACCES));
+		goto fail;
+	}
+	struct identity id;
+	if (!read_identity(s, &id, err) || !check_identity(s, &id, err))
+		goto fail;
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	bool wal = rc == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
+	if (rc != SQLITE_ROW)
+		fail(path, s->db, rc, err);
+	else if (!wal)
+		error_set(err, "cannot use write-ahead logging for '%s'", path);
+	sqlite3_finalize(st);
+	if (!wal)
+		goto fail;
+	if (!exec_sql(s, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON", err))
+		goto fail;
+	if (id.user_version < N_MIGRATIONS && !migrate(s, err))
+		goto fail;
+	return s;
+fail:
+	store_close(s);
+	return NULL;
+}
+
+struct store *store_open(const char *path, struct error *err)
+{
+	return store_open_mode(path, STORE_MODE_PRIVATE, err);
+}
+
+struct store *store_open_readonly(const char *path, struct error *err)
+{
+	if (!check_path(path, false, err))
+		return NULL;
+	struct store *s = open_db(path, SQLITE_OPEN_READONLY, err);
+	if (!s)
+		return NULL;
+	struct identity id;
+	if (!read_identity(s, &id, err) || !check_identity(s, &id, err))
+		goto fail;
+	if (is_fresh(&id)) {
+		s->empty = true;
+	} else if (id.user_version < N_MIGRATIONS) {
+		error_set(err,
+			  "'%s' was written by an older lambda-tutor (schema %lld); open it once "
+			  "with the tutor to upgrade it",
+			  path, (long long)id.user_version);
+		goto fail;
+	}
+	if (!exec_sql(s, "PRAGMA query_only = ON", err))
+		goto fail;
+	return s;
+fail:
+	store_close(s);
+	return NULL;
+}
+
+void store_close(struct store *store)
+{
+	if (!store)
+		return;
+	sqlite3_close(store->db);
+	free(store->path);
+	free(store);
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+bool store_append(struct store *store, struct store_event *ev, struct error *err)
+{
+	if (store->readonly || store->empty)
+		return error_set(err, "'%s' is open read-only", store->path);
+	if (!ev->kind || !ev->kind[0])
+		return error_set(err, "cannot record an event without a kind in '%s'", store->path);
+	int64_t at = ev->at_ms ? ev->at_ms : clock_wall_ms();
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(store->db,
+				    "INSERT INTO events(at_ms, kind, module, item, hash, data)"
+				    " VALUES (?, ?, ?, ?, ?, ?)",
+				    -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, at);
+		bind_text(st, 2, ev->kind);
+		bind_text(st, 3, ev->module);
+		bind_text(st, 4, ev->item);
+		bind_text(st, 5, ev->hash);
+		bind_text(st, 6, ev->data);
+		rc = sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_CONSTRAINT_CHECK)
+		return error_set(err, "cannot record a '%s' event in '%s': its data is not JSON",
+				 ev->kind, store->path);
+	if (rc != SQLITE_DONE)
+		return fail(store->path, store->db, rc, err);
+	ev->id = sqlite3_last_insert_rowid(store->db);
+	ev->at_ms = at;
+	return true;
+}
+
+static const char *column_text(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+bool store_each(struct store *store, const char *kind, store_event_fn fn, void *ctx,
+		struct error *err)
+{
+	if (store->empty)
+		return true;
+	static const char all[] = "SELECT id, at_ms, kind, module, item, hash, data FROM events"
+				  " ORDER BY id";
+	static const char one[] = "SELECT id, at_ms, kind, module, item, hash, data FROM events"
+				  " WHERE kind = ? ORDER BY id";
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(store->db, kind ? one : all, -1, &st, NULL);
+	if (rc == SQLITE_OK && kind)
+		bind_text(st, 1, kind);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_event ev = {
+			.id = sqlite3_column_int64(st, 0),
+			.at_ms = sqlite3_column_int64(st, 1),
+			.kind = column_text(st, 2),
+			.module = column_text(st, 3),
+			.item = column_text(st, 4),
+			.hash = column_text(st, 5),
+			.data = column_text(st, 6),
+		};
+		if (!fn(&ev, ctx)) {
+			rc = SQLITE_DONE;
+			break;
+		}
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return fail(store->path, store->db, rc, err);
+	return true;
+}
+
+bool store_count(struct store *store, const char *kind, int64_t *count, struct error *err)
+{
+	*count = 0;
+	if (store->empty)
+		return true;
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(store->db,
+				    "SELECT count(*) FROM events WHERE ?1 IS NULL OR kind = ?1", -1,
+				    &st, NULL);
+	if (rc == SQLITE_OK) {
+		bind_text(st, 1, kind);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			*count = sqlite3_column_int64(st, 0);
+			rc = SQLITE_DONE;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return fail(store->path, store->db, rc, err);
+	return true;
+}
+
+bool store_position(struct store *store, char **module, char **page, struct error *err)
+{
+	*module = *page = NULL;
+	if (store->empty)
+		return true;
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(store->db,
+				    "SELECT module, item FROM events WHERE kind = ?"
+				    " ORDER BY id DESC LIMIT 1",
+				    -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		bind_text(st, 1, STORE_PAGE_VIEW);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			*module = xstrdup(column_text(st, 0));
+			*page = xstrdup(column_text(st, 1));
+			rc = SQLITE_DONE;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return fail(store->path, store->db, rc, err);
+	return true;
+}
+
+bool store_page_viewed(struct store *store, const char *module, const char *page, bool *viewed,
+		       struct error *err)
+{
+	*viewed = false;
+	if (store->empty)
+		return true;
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(store->db,
+				    "SELECT EXISTS (SELECT 1 FROM events"
+				    " WHERE kind = ? AND module IS ? AND item IS ?)",
+				    -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		bind_text(st, 1, STORE_PAGE_VIEW);
+		bind_text(st, 2, module);
+		bind_text(st, 3, page);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			*viewed = sqlite3_column_int(st, 0) != 0;
+			rc = SQLITE_DONE;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return fail(store->path, store->db, rc, err);
+	return true;
+}
+
+bool store_meta_get(struct store *store, const char *key, char **value, struct error *err)
+{
+	*value = NULL;
+	if (store->empty)
+		return true;
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(store->db, "SELECT value FROM meta WHERE key = ?", -1, &st,
+				    NULL);
+	if (rc == SQLITE_OK) {
+		bind_text(st, 1, key);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			*value = xstrdup(column_text(st, 0));
+			rc = SQLITE_DONE;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return fail(store->path, store->db, rc, err);
+	return true;
+}
+
+bool store_meta_set(struct store *store, const char *key, const char *value, struct error *err)
+{
+	if (store->readonly || store->empty)
+		return error_set(err, "'%s' is open read-only", store->path);
+	if (!key || !value)
+		return error_set(err, "cannot set an empty meta key or value in '%s'", store->path);
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(store->db,
+				    "INSERT INTO meta(key, value) VALUES (?, ?)"
+				    " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+				    -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		bind_text(st, 1, key);
+		bind_text(st, 2, value);
+		rc = sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return fail(store->path, store->db, rc, err);
+	return true;
+}
+
+bool store_check_integrity(struct store *store, struct error *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(store->db, "PRAGMA integrity_check", -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	bool ok = false;
+	if (rc == SQLITE_ROW) {
+		const char *first = column_text(st, 0);
+		ok = first && strcmp(first, "ok") == 0;
+		if (!ok)
+			error_set(err, "'%s' is damaged: %s", store->path,
+				  first ? first : "unknown problem");
+	} else {
+		fail(store->path, store->db, rc, err);
+	}
+	sqlite3_finalize(st);
+	return ok;
+}

@@ -1,0 +1,546 @@
+/*
+ * Unit tests for store/: creating and migrating record files, refusing foreign and newer ones,
+ * the append-only event log, read-only opens, and the one-line errors for bad files.
+ * The raw sqlite3 API forges files and plays the other process.
+ */
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/path.h"
+#include "core/xalloc.h"
+#include "harness.h"
+#include "store/store.h"
+
+static char tmp_root[] = "/tmp/test-store-XXXXXX";
+static int n_files;
+
+/* A fresh path under the test's temporary directory. Caller frees. */
+static char *tmp_path(const char *name)
+{
+	return xasprintf("%s/%d-%s", tmp_root, ++n_files, name);
+}
+
+static sqlite3 *raw_open(const char *path)
+{
+	sqlite3 *db = NULL;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	    SQLITE_OK) {
+		printf("# cannot open %s: %s\n", path, sqlite3_errmsg(db));
+		exit(1);
+	}
+	return db;
+}
+
+static int64_t raw_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t v = -1;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int64_t file_int(const char *path, const char *sql)
+{
+	sqlite3 *db = raw_open(path);
+	int64_t v = raw_int(db, sql);
+	sqlite3_close(db);
+	return v;
+}
+
+static bool contains(const struct error *err, const char *needle)
+{
+	bool found = strstr(err->msg, needle) != NULL;
+	if (!found)
+		printf("#   error was: '%s'\n#   expected it to contain: '%s'\n", err->msg, needle);
+	return found;
+}
+
+static mode_t mode_of(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 ? st.st_mode & 07777 : (mode_t)-1;
+}
+
+static void write_bytes(const char *path, const void *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ok(fd >= 0 && write(fd, data, len) == (ssize_t)len, "wrote %zu bytes to a test file", len);
+	if (fd >= 0)
+		close(fd);
+}
+
+static bool append_view(struct store *s, const char *module, const char *page)
+{
+	struct error err;
+	struct store_event ev = {
+		.kind = STORE_PAGE_VIEW, .module = module, .item = page, .hash = "abc123"
+	};
+	bool done = store_append(s, &ev, &err);
+	if (!done)
+		printf("#   append failed: %s\n", err.msg);
+	return done;
+}
+
+TEST(store_open__creates_private_file_and_directory_whatever_the_umask)
+{
+	struct error err;
+	char *dir = tmp_path("deep");
+	char *path = path_join(dir, "learner.db");
+	mode_t old = umask(0);
+	struct store *s = store_open(path, &err);
+	umask(old);
+	ok(s != NULL, "opens a file in a directory that does not exist yet");
+	is_int(mode_of(dir), 0700, "the new directory is 0700");
+	is_int(mode_of(path), 0600, "the new file is 0600");
+	is_str(store_path(s), path, "the store remembers its path");
+	char *created = NULL;
+	bool got = store_meta_get(s, STORE_META_CREATED, &created, &err);
+	ok(got && created && strlen(created) == 24 && created[10] == 'T',
+	   "the file records when it was created, in ISO 8601 (%s)", created ? created : "(null)");
+	free(created);
+	char *learner = NULL;
+	ok(store_meta_get(s, STORE_META_LEARNER, &learner, &err) && !learner,
+	   "no learner until one is set");
+	ok(store_meta_set(s, STORE_META_LEARNER, "ada", &err), "sets the learner");
+	ok(store_meta_set(s, STORE_META_LEARNER, "grace", &err), "sets the learner again");
+	ok(store_meta_get(s, STORE_META_LEARNER, &learner, &err) && learner &&
+		   strcmp(learner, "grace") == 0,
+	   "reads back the latest learner");
+	free(learner);
+	store_close(s);
+
+	is_int(file_int(path, "PRAGMA user_version"), store_schema_version(),
+	       "user_version is the schema version");
+	sqlite3 *db = raw_open(path);
+	sqlite3_stmt *st = NULL;
+	sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL);
+	ok(sqlite3_step(st) == SQLITE_ROW &&
+		   strcmp((const char *)sqlite3_column_text(st, 0), "wal") == 0,
+	   "the file is in WAL mode");
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+
+	s = store_open(path, &err);
+	ok(s != NULL, "reopens an existing file");
+	store_close(s);
+	is_int(mode_of(path), 0600, "reopening keeps the mode");
+
+	char *class_path = tmp_path("class.db");
+	s = store_open_mode(class_path, STORE_MODE_CLASS, &err);
+	ok(s != NULL, "opens a class file");
+	is_int(mode_of(class_path), 0640, "a class file is group-readable, 0640");
+	store_close(s);
+	free(class_path);
+	free(path);
+	free(dir);
+}
+
+TEST(store_open__migrates_a_version_0_file)
+{
+	struct error err;
+	char *path = tmp_path("v0.db");
+	sqlite3_close(raw_open(path)); /* an empty SQLite file: user_version 0 */
+	is_int(file_int(path, "PRAGMA user_version"), 0, "the file starts at user_version 0");
+	struct store *s = store_open(path, &err);
+	ok(s != NULL, "opens a version 0 file");
+	store_close(s);
+	is_int(file_int(path, "PRAGMA user_version"), store_schema_version(),
+	       "the file was migrated to the current version");
+	is_int(file_int(path, "PRAGMA application_id"), 0x4c547574,
+	       "the file carries lambda-tutor's application_id");
+	is_int(file_int(path, "SELECT count(*) FROM sqlite_schema WHERE name = 'events'"), 1,
+	       "the events table exists");
+	is_int(file_int(path, "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'"), 2,
+	       "the append-only triggers exist");
+	free(path);
+}
+
+TEST(store_open__refuses_a_file_from_a_newer_version)
+{
+	struct error err;
+	char *path = tmp_path("newer.db");
+	sqlite3 *db = raw_open(path);
+	sqlite3_exec(db,
+		     "PRAGMA application_id = 1280603508; PRAGMA user_version = 99;"
+		     " CREATE TABLE future(x);",
+		     NULL, NULL, NULL);
+	sqlite3_close(db);
+	struct store *s = store_open(path, &err);
+	ok(s == NULL, "a newer file is refused");
+	ok(contains(&err, "newer lambda-tutor"), "the error says it is from a newer version");
+	ok(contains(&err, path), "the error names the file");
+	s = store_open_readonly(path, &err);
+	ok(s == NULL && contains(&err, "newer lambda-tutor"), "read-only open refuses it too");
+	is_int(file_int(path, "PRAGMA user_version"), 99, "the file is untouched");
+	free(path);
+}
+
+TEST(store_open__refuses_a_foreign_sqlite_file)
+{
+	struct error err;
+	char *path = tmp_path("foreign.db");
+	sqlite3 *db = raw_open(path);
+	sqlite3_exec(db, "CREATE TABLE notes(body TEXT); INSERT INTO notes VALUES ('keep me');",
+		     NULL, NULL, NULL);
+	sqlite3_close(db);
+	struct store *s = store_open(path, &err);
+	ok(s == NULL, "a foreign SQLite file is refused");
+	char want[600];
+	snprintf(want, sizeof(want), "'%s' is not a lambda-tutor record file", path);
+	is_str(err.msg, want, "the error says what the file is not");
+	sqlite3 *check = raw_open(path);
+	ok(raw_int(check, "SELECT count(*) FROM notes") == 1, "its data is untouched");
+	sqlite3_stmt *st = NULL;
+	sqlite3_prepare_v2(check, "PRAGMA journal_mode", -1, &st, NULL);
+	ok(sqlite3_step(st) == SQLITE_ROW &&
+		   strcmp((const char *)sqlite3_column_text(st, 0), "delete") == 0,
+	   "its journal mode was not switched to WAL");
+	sqlite3_finalize(st);
+	sqlite3_close(check);
+	free(path);
+}
+
+struct collected {
+	int n;
+	int64_t last_id;
+	bool ordered;
+	char items[16][32];
+	int stop_after;
+};
+
+static bool collect(const struct store_event *ev, void *ctx)
+{
+	struct collected *c = ctx;
+	if (ev->id <= c->last_id)
+		c->ordered = false;
+	c->last_id = ev->id;
+	if (c->n < 16)
+		snprintf(c->items[c->n], sizeof(c->items[0]), "%s:%s", ev->kind,
+			 ev->item ? ev->item : "-");
+	c->n++;
+	return c->stop_after == 0 || c->n < c->stop_after;
+}
+
+TEST(store_append__logs_events_and_derives_the_position)
+{
+	struct error err;
+	char *path = tmp_path("log.db");
+	struct store *s = store_open(path, &err);
+	char *module = NULL, *page = NULL;
+	ok(store_position(s, &module, &page, &err) && !module && !page,
+	   "no position before any page view");
+
+	struct store_event ev = {
+		.kind = STORE_PAGE_VIEW, .module = "m1", .item = "intro", .hash = "h1"
+	};
+	ok(store_append(s, &ev, &err), "appends a page view");
+	ok(ev.id > 0 && ev.at_ms > 1700000000000, "the event got an id and the time");
+	int64_t first = ev.id;
+	struct store_event hint = {
+		.kind = STORE_HINT, .item = "ex1", .data = "{\"level\": 1}", .at_ms = 42
+	};
+	ok(store_append(s, &hint, &err), "appends a hint with JSON data");
+	ok(hint.id > first && hint.at_ms == 42, "ids grow and a given time is kept");
+	ok(append_view(s, "m2", "handler"), "appends a second page view");
+	ok(append_view(s, "m1", "limits"), "appends a third page view");
+
+	ok(store_position(s, &module, &page, &err), "reads the position");
+	is_str(module, "m1", "the position's module is the last page view's");
+	is_str(page, "limits", "the position's page is the last page view's");
+	free(module);
+	free(page);
+
+	bool viewed = false;
+	ok(store_page_viewed(s, "m2", "handler", &viewed, &err) && viewed,
+	   "a viewed page is viewed");
+	ok(store_page_viewed(s, "m1", "handler", &viewed, &err) && !viewed,
+	   "the same page id in another module is not");
+	ok(store_page_viewed(s, "m1", "ex1", &viewed, &err) && !viewed,
+	   "a hint is not a page view");
+
+	struct collected all = { .ordered = true };
+	ok(store_each(s, NULL, collect, &all, &err), "iterates every event");
+	is_int(all.n, 4, "four events in all");
+	ok(all.ordered, "oldest first");
+	is_str(all.items[1], "hint:ex1", "kinds are kept in order");
+	struct collected views = { .ordered = true };
+	ok(store_each(s, STORE_PAGE_VIEW, collect, &views, &err), "iterates one kind");
+	is_int(views.n, 3, "three page views");
+	is_str(views.items[2], "page_view:limits", "the last page view comes last");
+	struct collected stopped = { .ordered = true, .stop_after = 2 };
+	ok(store_each(s, NULL, collect, &stopped, &err), "stopping early is not an error");
+	is_int(stopped.n, 2, "the callback stops the iteration");
+
+	int64_t count = 0;
+	ok(store_count(s, NULL, &count, &err) && count == 4, "counts every event");
+	ok(store_count(s, STORE_PAGE_VIEW, &count, &err) && count == 3, "counts one kind");
+
+	struct store_event bad = { .kind = STORE_CHECK_RUN, .item = "ex1", .data = "{not json" };
+	ok(!store_append(s, &bad, &err), "data that is not JSON is refused");
+	ok(contains(&err, "not JSON"), "the error says the data is not JSON");
+	struct store_event nokind = { .kind = "" };
+	ok(!store_append(s, &nokind, &err), "an event without a kind is refused");
+	ok(store_count(s, NULL, &count, &err) && count == 4, "refused events were not recorded");
+	store_close(s);
+
+	s = store_open(path, &err);
+	ok(store_position(s, &module, &page, &err) && module && strcmp(page, "limits") == 0,
+	   "the position survives a reopen");
+	free(module);
+	free(page);
+	store_close(s);
+	free(path);
+}
+
+TEST(store_events__are_append_only_in_the_database)
+{
+	struct error err;
+	char *path = tmp_path("append-only.db");
+	struct store *s = store_open(path, &err);
+	ok(append_view(s, "m1", "intro"), "appends an event");
+	store_close(s);
+
+	sqlite3 *db = raw_open(path);
+	char *msg = NULL;
+	int rc = sqlite3_exec(db, "UPDATE events SET item = 'forged'", NULL, NULL, &msg);
+	ok(rc != SQLITE_OK && msg && strstr(msg, "append-only"), "UPDATE is refused: %s",
+	   msg ? msg : "(no message)");
+	sqlite3_free(msg);
+	msg = NULL;
+	rc = sqlite3_exec(db, "DELETE FROM events", NULL, NULL, &msg);
+	ok(rc != SQLITE_OK && msg && strstr(msg, "append-only"), "DELETE is refused: %s",
+	   msg ? msg : "(no message)");
+	sqlite3_free(msg);
+	is_int(raw_int(db, "SELECT count(*) FROM events WHERE item = 'intro'"), 1,
+	       "the event is still there, unchanged");
+	sqlite3_close(db);
+	free(path);
+}
+
+static char *read_all(const char *path, size_t *len)
+{
+	return path_read_file(path, 0, len, NULL);
+}
+
+TEST(store_open_readonly__never_writes)
+{
+	struct error err;
+	char *path = tmp_path("ro.db");
+	struct store *s = store_open(path, &err);
+	ok(append_view(s, "m1", "intro") && append_view(s, "m2", "handler"), "records two views");
+	store_close(s);
+	size_t before_len = 0, after_len = 0;
+	char *before = read_all(path, &before_len);
+	struct stat st_before, st_after;
+	stat(path, &st_before);
+
+	s = store_open_readonly(path, &err);
+	ok(s != NULL, "opens read-only");
+	char *module = NULL, *page = NULL;
+	ok(store_position(s, &module, &page, &err) && page && strcmp(page, "handler") == 0,
+	   "reads the position");
+	free(module);
+	free(page);
+	struct collected all = { .ordered = true };
+	ok(store_each(s, NULL, collect, &all, &err) && all.n == 2, "reads the events");
+	struct store_event ev = { .kind = STORE_PAGE_VIEW, .module = "m3", .item = "x" };
+	ok(!store_append(s, &ev, &err) && contains(&err, "read-only"), "refuses to append");
+	ok(!store_meta_set(s, STORE_META_LEARNER, "eve", &err) && contains(&err, "read-only"),
+	   "refuses to set meta");
+	ok(store_check_integrity(s, &err), "the file passes the integrity check");
+	store_close(s);
+
+	char *after = read_all(path, &after_len);
+	stat(path, &st_after);
+	ok(before && after && before_len == after_len && memcmp(before, after, before_len) == 0,
+	   "the records are byte for byte the same");
+	ok(st_before.st_mtim.tv_sec == st_after.st_mtim.tv_sec &&
+		   st_before.st_mtim.tv_nsec == st_after.st_mtim.tv_nsec,
+	   "the file was not modified");
+	free(before);
+	free(after);
+
+	char *v0 = tmp_path("ro-v0.db");
+	write_bytes(v0, "", 0);
+	s = store_open_readonly(v0, &err);
+	ok(s != NULL, "opens an empty, never migrated file read-only");
+	ok(store_position(s, &module, &page, &err) && !module && !page, "it has no position");
+	store_close(s);
+	struct stat st;
+	ok(stat(v0, &st) == 0 && st.st_size == 0, "read-only open did not migrate it");
+
+	char *missing = tmp_path("missing.db");
+	s = store_open_readonly(missing, &err);
+	ok(s == NULL && contains(&err, "No such file"), "a missing file is an error");
+	ok(access(missing, F_OK) != 0, "and is not created");
+	free(missing);
+	free(v0);
+	free(path);
+}
+
+TEST(store_open__reports_a_corrupt_file_and_leaves_it_alone)
+{
+	struct error err;
+	char *path = tmp_path("garbage.db");
+	char junk[4096];
+	for (size_t i = 0; i < sizeof(junk); i++)
+		junk[i] = (char)(i * 7 + 3);
+	write_bytes(path, junk, sizeof(junk));
+	struct store *s = store_open(path, &err);
+	ok(s == NULL, "garbage is refused");
+	char want[600];
+	snprintf(want, sizeof(want), "'%s' is corrupt or not a database", path);
+	is_str(err.msg, want, "the error is one clear line");
+	s = store_open_readonly(path, &err);
+	ok(s == NULL, "garbage is refused read-only too");
+	is_str(err.msg, want, "with the same line");
+	size_t len = 0;
+	char *now = read_all(path, &len);
+	ok(now && len == sizeof(junk) && memcmp(now, junk, len) == 0, "the file is untouched");
+	free(now);
+
+	char *half = tmp_path("truncated.db");
+	struct store *good = store_open(half, &err);
+	for (int i = 0; i < 50; i++)
+		append_view(good, "m1", "page");
+	store_close(good);
+	ok(truncate(half, 1000) == 0, "truncates a record file mid-page");
+	s = store_open(half, &err);
+	ok(s == NULL && contains(&err, "corrupt or not a database"),
+	   "a truncated file is reported as corrupt");
+	store_close(s);
+	free(half);
+
+	char *dir = tmp_path("a-dir");
+	mkdir(dir, 0700);
+	s = store_open(dir, &err);
+	ok(s == NULL && contains(&err, "is a directory"), "a directory is not a record file");
+	free(dir);
+	free(path);
+}
+
+TEST(store_open__reports_directories_it_cannot_write)
+{
+	struct error err;
+	char *file = tmp_path("plain-file");
+	write_bytes(file, "x", 1);
+	char *under = xasprintf("%s/sub/learner.db", file);
+	struct store *s = store_open(under, &err);
+	ok(s == NULL, "a path under a regular file cannot hold records");
+	ok(contains(&err, "cannot create directory") && contains(&err, "Not a directory"),
+	   "the error says why");
+	free(under);
+	free(file);
+
+	if (geteuid() == 0) {
+		printf("ok %d - # SKIP root ignores directory permissions\n", ++harness_n);
+		printf("ok %d - # SKIP root ignores file permissions\n", ++harness_n);
+		return;
+	}
+	char *dir = tmp_path("locked-dir");
+	mkdir(dir, 0700);
+	char *inside = path_join(dir, "learner.db");
+	s = store_open(inside, &err);
+	store_close(s);
+	chmod(dir, 0500);
+	char *fresh = path_join(dir, "new.db");
+	s = store_open(fresh, &err);
+	ok(s == NULL && contains(&err, "Permission denied"), "a read-only directory is reported");
+	free(fresh);
+	s = store_open(inside, &err);
+	ok(s == NULL && contains(&err, "cannot write records in"),
+	   "an existing file in a read-only directory is reported");
+	chmod(dir, 0700);
+	chmod(inside, 0);
+	s = store_open(inside, &err);
+	ok(s == NULL && contains(&err, "Permission denied"), "an unreadable file is reported");
+	chmod(inside, 0600);
+	free(inside);
+	free(dir);
+}
+
+TEST(store__reports_a_file_locked_by_another_process)
+{
+	struct error err;
+	store_set_busy_timeout(100);
+
+	/* A fresh file held exclusively in rollback mode: even reading it must wait. */
+	char *fresh = tmp_path("locked-fresh.db");
+	sqlite3 *holder = raw_open(fresh);
+	ok(sqlite3_exec(holder, "BEGIN EXCLUSIVE; CREATE TABLE x(y);", NULL, NULL, NULL) ==
+		   SQLITE_OK,
+	   "another connection holds an exclusive lock");
+	struct store *s = store_open(fresh, &err);
+	ok(s == NULL, "opening gives up after the busy timeout");
+	char want[600];
+	snprintf(want, sizeof(want), "'%s' is locked by another process", fresh);
+	is_str(err.msg, want, "the error says the file is locked");
+	sqlite3_exec(holder, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(holder);
+	s = store_open(fresh, &err);
+	ok(s != NULL, "once released, the file opens");
+	store_close(s);
+
+	/* Our own WAL file with a writer holding the write lock. */
+	char *path = tmp_path("locked.db");
+	s = store_open(path, &err);
+	ok(append_view(s, "m1", "intro"), "records a view");
+	holder = raw_open(path);
+	ok(sqlite3_exec(holder, "BEGIN EXCLUSIVE; INSERT INTO meta VALUES ('x', 'y');", NULL, NULL,
+			NULL) == SQLITE_OK,
+	   "another connection holds the write lock");
+	struct store_event ev = { .kind = STORE_PAGE_VIEW, .module = "m1", .item = "next" };
+	ok(!store_append(s, &ev, &err), "appending gives up after the busy timeout");
+	snprintf(want, sizeof(want), "'%s' is locked by another process", path);
+	is_str(err.msg, want, "the error says the file is locked");
+	char *module = NULL, *page = NULL;
+	ok(store_position(s, &module, &page, &err) && page && strcmp(page, "intro") == 0,
+	   "reading still works under WAL while another process writes");
+	free(module);
+	free(page);
+	sqlite3_exec(holder, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(holder);
+	ok(store_append(s, &ev, &err), "once released, appending works");
+	int64_t count = 0;
+	ok(store_count(s, STORE_PAGE_VIEW, &count, &err) && count == 2,
+	   "nothing was lost or doubled");
+	store_close(s);
+	store_set_busy_timeout(2000);
+	free(path);
+	free(fresh);
+}
+
+static void remove_tree(const char *dir)
+{
+	char *cmd = xasprintf("rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		printf("# could not remove %s\n", dir);
+	free(cmd);
+}
+
+int main(void)
+{
+	if (!mkdtemp(tmp_root)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	RUN(store_open__creates_private_file_and_directory_whatever_the_umask);
+	RUN(store_open__migrates_a_version_0_file);
+	RUN(store_open__refuses_a_file_from_a_newer_version);
+	RUN(store_open__refuses_a_foreign_sqlite_file);
+	RUN(store_append__logs_events_and_derives_the_position);
+	RUN(store_events__are_append_only_in_the_database);
+	RUN(store_open_readonly__never_writes);
+	RUN(store_open__reports_a_corrupt_file_and_leaves_it_alone);
+	RUN(store_open__reports_directories_it_cannot_write);
+	RUN(store__reports_a_file_locked_by_another_process);
+	remove_tree(tmp_root);
+	return done();
+}
