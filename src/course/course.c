@@ -349,7 +349,7 @@ static void read_modules(struct course *c, const struct ynode *doc, const char *
 			  "'modules' must list at least one module folder");
 	c->modules = xcalloc(mods->n_items + 1, sizeof(*c->modules));
 	/* Minutes are compared only when every module could be counted. */
-	bool counted = dir != NULL && c->minutes > 0;
+	bool counted = dir != NULL && c->minutes > 0 && mods->n_items > 0;
 	long sum = 0;
 	for (size_t i = 0; i < mods->n_items; i++) {
 		if (!check_module_folder(mods, i, path, dir, d) || !dir) {

@@ -1,0 +1,57 @@
+#!/bin/sh
+# `lambda-tutor lint` from the outside: a broken course exits 1 with exactly the expected
+# one-line errors on stderr and nothing on stdout; a good one exits 0 with its summary; a
+# folder without course.yaml exits 2 with one line.
+# Usage: lint-cli.sh LAMBDA_TUTOR FIXTURES_DIR
+bin=$1
+cd "$2" || exit 2
+tmp=$(mktemp -d) || exit 2
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+n=0
+check() { # check WHAT STATUS
+	n=$((n + 1))
+	if [ "$2" != 0 ]; then
+		echo "not ok - $1"
+		fail=1
+	else
+		echo "ok - $1"
+	fi
+}
+
+"$bin" lint broken >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc = 1 ]
+check "broken course exits 1 (got $rc)" $?
+cmp -s "$tmp/err" broken.expected
+check "broken course prints the expected lines" $?
+[ ! -s "$tmp/out" ]
+check "nothing on stdout" $?
+[ $rc = 1 ] && cmp -s "$tmp/err" broken.expected || diff -u broken.expected "$tmp/err" | sed 's/^/# /'
+
+"$bin" lint good >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc = 0 ] && [ "$(cat "$tmp/out")" = "lint: 2 modules, 3 pages: ok" ] && [ ! -s "$tmp/err" ]
+check "good course exits 0 with its summary" $?
+
+"$bin" --course good lint --json >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc = 0 ] && grep -q '"diagnostics":[[:space:]]*\[\]' "$tmp/out"
+check "--json on a good course lists no diagnostics" $?
+
+"$bin" lint broken --json >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc = 1 ] && [ "$(grep -c '"message":' "$tmp/out")" = "$(wc -l <broken.expected)" ]
+check "--json on a broken course lists every diagnostic" $?
+
+"$bin" lint "$tmp" >"$tmp/out" 2>"$tmp/err2"
+rc=$?
+[ $rc = 2 ] && [ "$(cat "$tmp/err2")" = "lambda-tutor: cannot open course '$tmp': no course.yaml" ]
+check "a folder without course.yaml exits 2 with one line" $?
+
+"$bin" lint good extra >"$tmp/out" 2>"$tmp/err"
+[ $? = 2 ]
+check "two folders are a usage error" $?
+
+echo "1..$n"
+exit $fail
