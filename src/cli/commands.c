@@ -6,5 +6,6 @@
 const struct cli_command cli_commands[] = {
 	CMD_VERSION,
 	CMD_LINT,
+	CMD_LIST,
 	{ 0 },
 };

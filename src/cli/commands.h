@@ -33,4 +33,34 @@ int cmd_lint_run(const struct cli_opts *opts, int argc, char **argv);
 	  "Exit status: 0 the course is clean, 1 problems were found, 2 DIR is not a course.\n", \
 	  cmd_lint_run }
 
+int cmd_list_run(const struct cli_opts *opts, int argc, char **argv);
+#define CMD_LIST                                                                               \
+	{ "list", "list the modules and pages, with the learner's progress",                   \
+	  "Usage: lambda-tutor list [--short] [--json]\n"                                      \
+	  "\n"                                                                                 \
+	  "List the course's modules in order with their minutes, each module's pages, and\n"  \
+	  "the learner's progress: a tick beside each page viewed, pages viewed per module\n"  \
+	  "and in all, and the page to continue from (the last page viewed; \"Start:\" the\n"  \
+	  "first page when nothing was viewed yet). A page whose content changed since it\n"   \
+	  "was viewed says so. The records are only read: a learner with no record file\n"     \
+	  "yet gets none created.\n"                                                           \
+	  "\n"                                                                                 \
+	  "Options:\n"                                                                         \
+	  "  -s, --short      modules only, without their pages\n"                             \
+	  "  --json           print the same as one JSON object: course {id, title,\n"         \
+	  "                   minutes}, records {path, exists}, modules [{number, id,\n"       \
+	  "                   title, minutes, pages_viewed, pages_total, pages [{id,\n"        \
+	  "                   title, viewed, changed_since_viewed}]}], progress\n"             \
+	  "                   {pages_viewed, pages_total, percent}, position {module,\n"       \
+	  "                   module_title, page, page_title, resumed} or null\n"              \
+	  "  --course DIR     the course folder\n"                                             \
+	  "  --learner NAME   whose records to read (default: the login name)\n"               \
+	  "  --db PATH        the record file (or LAMBDA_TUTOR_DB; default\n"                  \
+	  "                   $XDG_DATA_HOME/lambda-tutor/NAME.db)\n"                          \
+	  "  --class DIR      read NAME.db in a class directory\n"                             \
+	  "\n"                                                                                 \
+	  "Exit status: 0 listed, 1 the course does not lint (its problems are printed),\n"    \
+	  "2 no course there, or the record file cannot be read.\n",                           \
+	  cmd_list_run }
+
 #endif
