@@ -18,6 +18,21 @@
 
 /* A course or module longer than a day is a typo. */
 #define MAX_MINUTES 1440
+/* Bounds that keep hostile files from costing more than a real course ever could. */
+#define MAX_MODULES    64
+#define MAX_PAGES      256
+#define MAX_OBJECTIVES 64
+
+/* How many items of list to read: all, up to max, past which one line says why not. */
+static size_t bounded(const struct ynode *list, const char *key, size_t max, const char *path,
+		      struct diags *d)
+{
+	if (list->n_items <= max)
+		return list->n_items;
+	diags_add(d, path, list->line, list->col, "'%s' has %zu items; at most %zu are allowed",
+		  key, list->n_items, max);
+	return max;
+}
 
 static const struct yschema_key course_keys[] = {
 	{ "id", YS_STRING, true },       { "title", YS_STRING, true },
@@ -204,8 +219,9 @@ void course_read_module_doc(struct course_module *m, const struct ynode *doc, co
 		if (objs->n_items == 0)
 			diags_add(d, path, objs->line, objs->col,
 				  "'objectives' must list at least one objective");
-		m->objectives = xcalloc(objs->n_items + 1, sizeof(*m->objectives));
-		for (size_t i = 0; i < objs->n_items; i++) {
+		size_t n = bounded(objs, "objectives", MAX_OBJECTIVES, path, d);
+		m->objectives = xcalloc(n + 1, sizeof(*m->objectives));
+		for (size_t i = 0; i < n; i++) {
 			const struct ynode *o = objs->items[i];
 			if (ynode_has_type(o, YS_STRING))
 				m->objectives[m->n_objectives++] = xstrdup(o->value);
@@ -221,8 +237,9 @@ void course_read_module_doc(struct course_module *m, const struct ynode *doc, co
 		if (pages->n_items == 0)
 			diags_add(d, path, pages->line, pages->col,
 				  "'pages' must list at least one page");
-		m->pages = xcalloc(pages->n_items + 1, sizeof(*m->pages));
-		for (size_t i = 0; i < pages->n_items; i++)
+		size_t n = bounded(pages, "pages", MAX_PAGES, path, d);
+		m->pages = xcalloc(n + 1, sizeof(*m->pages));
+		for (size_t i = 0; i < n; i++)
 			read_page(m, pages->items[i], i + 1, path, dir, d);
 	}
 
@@ -347,11 +364,12 @@ static void read_modules(struct course *c, const struct ynode *doc, const char *
 	if (mods->n_items == 0)
 		diags_add(d, path, mods->line, mods->col,
 			  "'modules' must list at least one module folder");
-	c->modules = xcalloc(mods->n_items + 1, sizeof(*c->modules));
+	size_t n = bounded(mods, "modules", MAX_MODULES, path, d);
+	c->modules = xcalloc(n + 1, sizeof(*c->modules));
 	/* Minutes are compared only when every module could be counted. */
 	bool counted = dir != NULL && c->minutes > 0 && mods->n_items > 0;
 	long sum = 0;
-	for (size_t i = 0; i < mods->n_items; i++) {
+	for (size_t i = 0; i < n; i++) {
 		if (!check_module_folder(mods, i, path, dir, d) || !dir) {
 			counted = false;
 			continue;

@@ -498,6 +498,28 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 	return remove(path);
 }
 
+TEST(course_read_module_doc__bounds_long_lists)
+{
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_addstr(&sb, "id: m1\ntitle: One\nminutes: 20\nobjectives: [a]\npages:\n");
+	for (int i = 0; i < 300; i++)
+		strbuf_addf(&sb, "  - {id: p%d, title: P, file: p.md}\n", i);
+	struct error err;
+	struct ynode *doc = ynode_parse(sb.buf, sb.len, "m.yaml", &err);
+	struct course_module m = { 0 };
+	struct diags d = DIAGS_INIT;
+	course_read_module_doc(&m, doc, "m.yaml", NULL, &d);
+	is_int(d.n, 1, "one problem");
+	char *s = d.n ? diags_format(&d, 0) : NULL;
+	is_str(s, "m.yaml:6:3: 'pages' has 300 items; at most 256 are allowed", "says the bound");
+	free(s);
+	is_int(m.n_pages, 256, "reads up to the bound");
+	course_module_release(&m);
+	ynode_free(doc);
+	diags_release(&d);
+	strbuf_release(&sb);
+}
+
 int main(void)
 {
 	if (!mkdtemp(tmp) || chdir(tmp) != 0) {
@@ -522,6 +544,7 @@ int main(void)
 	RUN(lint__reports_every_problem_sorted_and_loads_nothing);
 	RUN(lint__messages_stay_on_one_short_line);
 	RUN(course_read_module_doc__checks_without_the_disk);
+	RUN(course_read_module_doc__bounds_long_lists);
 	if (nftw(tmp, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
 		printf("# could not remove %s\n", tmp);
 	return done();
