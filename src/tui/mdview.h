@@ -1,0 +1,105 @@
+/*
+ * Markdown laid out for a terminal: md4c parses, this module turns the page into display lines of
+ * styled spans, wrapped by display width (UTF-8; CJK and emoji take two columns; a character is
+ * never split). Pure: no curses, so the layout, scrolling and search are unit-tested. The screen
+ * maps each style to a theme role and draws.
+ *
+ * Paragraphs, headings, lists (with hanging indents) and quotes wrap at the width; code blocks
+ * never wrap (a line too wide is clipped and ends with a marker); tables shrink their widest
+ * columns and cut cells with "…". Lines hold only printable UTF-8: controls and invalid bytes
+ * become U+FFFD, tabs become spaces.
+ */
+#ifndef TUI_MDVIEW_H
+#define TUI_MDVIEW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum mdview_style {
+	MDV_NORMAL,
+	MDV_H1,
+	MDV_H2,
+	MDV_H3, /* and deeper headings */
+	MDV_EMPH,
+	MDV_STRONG,
+	MDV_CODE,       /* inline code */
+	MDV_CODE_BLOCK, /* code block text the tokenizer left plain */
+	MDV_KEYWORD,
+	MDV_STRING,
+	MDV_NUMBER,
+	MDV_COMMENT,
+	MDV_PUNCT,
+	MDV_KEY,
+	MDV_LINK,   /* the text of a link */
+	MDV_URL,    /* its target, shown after it */
+	MDV_QUOTE,  /* text in a block quote, and its bar */
+	MDV_TABLE,  /* table borders */
+	MDV_BULLET, /* list bullets and numbers */
+	MDV_RULE,   /* horizontal rules and heading underlines */
+	MDV_MARKER, /* the sign that a code line goes on past the width */
+	MDV_STYLE_COUNT
+};
+
+/* Attributes on top of a span's style: emphasis inside a link, strong inside a quote. */
+enum {
+	MDV_F_STRONG = 1 << 0,
+	MDV_F_EMPH = 1 << 1
+};
+
+struct mdview_span {
+	size_t off, len; /* bytes of the line's text */
+	unsigned char style, flags;
+};
+
+struct mdview_line {
+	char *text; /* NUL-terminated, printable UTF-8 */
+	size_t len;
+	struct mdview_span *spans; /* cover text in order, without gaps */
+	size_t n_spans;
+	int width;    /* columns */
+	bool code;    /* a line of a code block: not wrapped */
+	bool clipped; /* cut at the width, ending with the marker */
+};
+
+struct mdview {
+	struct mdview_line *lines;
+	size_t n_lines, alloc;
+	int width; /* the width it was laid out for */
+};
+
+#define MDVIEW_INIT           \
+	{                     \
+		NULL, 0, 0, 0 \
+	}
+
+/*
+ * Lay out len bytes of Markdown at width columns (at least 20 is sensible; less is taken as 20),
+ * replacing what view held. False only when md4c gives up, with view then empty.
+ * Release with mdview_release().
+ */
+bool mdview_layout(struct mdview *view, const char *md, size_t len, int width);
+/* Frees the lines; view is empty and reusable. */
+void mdview_release(struct mdview *view);
+
+/* A match of a search: bytes [start, end) of line, which are columns [col, col + cols). */
+struct mdview_match {
+	size_t line;
+	size_t start, end;
+	int col, cols;
+};
+
+/*
+ * Every match of query in view, case-insensitively, in reading order, without overlaps. Matches
+ * do not cross lines. Returns the count and sets *out (NULL when none). Caller frees *out.
+ */
+size_t mdview_search(const struct mdview *view, const char *query, struct mdview_match **out);
+
+/*
+ * The first visible line after moving top by delta lines in a view of n_lines lines shown in rows
+ * rows: clamped so that the last page is full and never below 0.
+ */
+size_t mdview_scroll(size_t top, long delta, size_t n_lines, int rows);
+/* The top line that shows line, keeping top when line is already visible. */
+size_t mdview_reveal(size_t top, size_t line, size_t n_lines, int rows);
+
+#endif
