@@ -21,7 +21,6 @@ SOURCE_ROOT = os.path.dirname(os.path.dirname(HERE))
 RUNTIMES = os.path.join(SOURCE_ROOT, "src", "cloud", "runtimes")
 FIXTURES = os.path.join(SOURCE_ROOT, "tests", "integration", "fixtures", "handlers")
 
-SKIP = 77
 REQUEST_ID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 ISO_MS = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"
 
@@ -41,8 +40,8 @@ class Tap:
                     print("#   " + line, flush=True)
         return cond
 
-    def eq(self, got, want, name):
-        return self.ok(got == want, name, "got:  %r\nwant: %r" % (got, want))
+    def eq(self, got, want, name, context=""):
+        return self.ok(got == want, name, "got:  %r\nwant: %r\n%s" % (got, want, context))
 
     def match(self, pattern, text, name):
         return self.ok(re.search(pattern, text or "", re.M) is not None, name,
@@ -165,4 +164,4 @@ def wait_for(pred, timeout=5):
 
 def skip(reason):
     print("1..0 # SKIP %s" % reason, flush=True)
-    sys.exit(SKIP)
+    sys.exit(0)  # with the TAP protocol a skip is the plan "1..0 # SKIP"; 77 would be an error

@@ -1,0 +1,484 @@
+'use strict';
+/*
+ * lambda-tutor's runtime client for Node.js handlers.
+ *
+ * The cloud starts one of these per execution environment:
+ *
+ *     node bootstrap.js          (cwd = the function's code, _HANDLER = "file.export")
+ *
+ * It loads the handler once (CommonJS with require(), ES modules with import()), then loops over
+ * the Lambda Runtime API at $AWS_LAMBDA_RUNTIME_API: GET /invocation/next, call the handler,
+ * POST /invocation/{id}/response or /invocation/{id}/error. Faults while loading the handler go
+ * to /init/error and end the process, as on AWS. Formats and error types are Lambda's; see
+ * README.md beside this file. Only Node's own modules are used.
+ */
+
+const http = require('http');
+const fs = require('fs');
+const path = require('path');
+const util = require('util');
+const Module = require('module');
+const { pathToFileURL } = require('url');
+
+const API_PREFIX = '/2018-06-01/runtime';
+const EXIT_INIT_FAULT = 129;
+const EXIT_UNCAUGHT = 129;
+const EXIT_UNHANDLED_REJECTION = 128;
+
+/* The invocation being served: its id for log lines, and how to finish it. */
+let current = null;
+
+/* --- Errors in Lambda's Node.js shape ------------------------------------------------------- */
+
+class RuntimeFault extends Error {
+	constructor(name, message) {
+		super(message);
+		this.name = name;
+		Error.captureStackTrace(this, RuntimeFault); /* the stack's first line shows the name */
+	}
+}
+
+function isError(value) {
+	return util.types.isNativeError(value) ||
+		(value !== null && typeof value === 'object' && typeof value.name === 'string' &&
+			typeof value.message === 'string' && typeof value.stack === 'string');
+}
+
+/* The body posted to /error: {errorType, errorMessage, trace}. */
+function errorPayload(err) {
+	try {
+		if (isError(err)) {
+			return {
+				errorType: err.name,
+				errorMessage: err.message,
+				trace: String(err.stack || '').split('\n'),
+			};
+		}
+		return { errorType: typeof err, errorMessage: String(err), trace: [] };
+	} catch (_) {
+		return {
+			errorType: 'handled',
+			errorMessage: 'callback called with Error argument, but there was a problem while ' +
+				'retrieving one or more of its message, name, and stack',
+		};
+	}
+}
+
+/* The error as the runtime logs it: a tab, then JSON with the stack as an array. */
+function formatError(err) {
+	try {
+		if (isError(err)) {
+			const p = errorPayload(err);
+			return '\t' + JSON.stringify({ errorType: p.errorType, errorMessage: p.errorMessage,
+				stack: p.trace });
+		}
+		return '\t' + JSON.stringify(err);
+	} catch (_) {
+		return '\t' + String(err);
+	}
+}
+
+/* --- Logging: console.* in Lambda's text format --------------------------------------------- */
+
+function writeLog(level, args) {
+	const message = util.format(...args).replace(/\n/g, '\r');
+	const requestId = current ? current.requestId : undefined;
+	try {
+		process.stdout.write(`${new Date().toISOString()}\t${requestId}\t${level}\t${message}\n`);
+	} catch (_) {
+		/* a closed stdout must not take the environment down */
+	}
+}
+
+function patchConsole() {
+	const levels = { log: 'INFO', info: 'INFO', warn: 'WARN', error: 'ERROR', debug: 'DEBUG',
+		trace: 'TRACE', fatal: 'FATAL' };
+	for (const [name, level] of Object.entries(levels)) {
+		console[name] = (...args) => writeLog(level, args);
+	}
+}
+
+/* --- The Runtime API over one keep-alive connection ----------------------------------------- */
+
+function runtimeClient(address) {
+	const colon = address.lastIndexOf(':');
+	const host = address.slice(0, colon).replace(/^\[|\]$/g, '');
+	const port = Number(address.slice(colon + 1));
+	if (colon <= 0 || !Number.isInteger(port)) {
+		throw new Error(`AWS_LAMBDA_RUNTIME_API is not host:port: ${address}`);
+	}
+	const agent = new http.Agent({ keepAlive: true, maxSockets: 1, noDelay: true });
+
+	function once(method, urlPath, body, headers) {
+		return new Promise((resolve, reject) => {
+			const h = Object.assign({}, headers);
+			if (body !== undefined) {
+				h['Content-Type'] = 'application/json';
+				h['Content-Length'] = Buffer.byteLength(body);
+			}
+			const req = http.request({ host, port, method, path: API_PREFIX + urlPath, agent,
+				headers: h }, (res) => {
+				const chunks = [];
+				res.on('data', (c) => chunks.push(c));
+				res.on('end', () => resolve({ status: res.statusCode, headers: res.headers,
+					body: Buffer.concat(chunks) }));
+				res.on('error', reject);
+			});
+			req.on('error', reject);
+			req.end(body);
+		});
+	}
+
+	async function request(method, urlPath, body, headers) {
+		try {
+			return await once(method, urlPath, body, headers);
+		} catch (err) {
+			/* A kept-alive connection the server had closed: once more, on a fresh one. */
+			if (err.code === 'ECONNRESET' || err.code === 'EPIPE') {
+				return once(method, urlPath, body, headers);
+			}
+			throw err;
+		}
+	}
+
+	return {
+		async next() {
+			for (;;) {
+				const res = await request('GET', '/invocation/next');
+				if (res.status === 200) {
+					return res;
+				}
+				if (res.status >= 500 || res.status === 403 || res.status === 410) {
+					throw new Error(`GET /invocation/next answered ${res.status}`);
+				}
+				await new Promise((r) => setTimeout(r, 10));
+			}
+		},
+		postResponse(id, body) {
+			return request('POST', `/invocation/${id}/response`, body);
+		},
+		postError(id, err) {
+			const payload = errorPayload(err);
+			return request('POST', `/invocation/${id}/error`, JSON.stringify(payload),
+				{ 'Lambda-Runtime-Function-Error-Type': headerSafe(payload.errorType) });
+		},
+		postInitError(err) {
+			const payload = errorPayload(err);
+			return request('POST', '/init/error', JSON.stringify(payload),
+				{ 'Lambda-Runtime-Function-Error-Type': headerSafe(payload.errorType) });
+		},
+	};
+}
+
+function headerSafe(value) {
+	return String(value).replace(/[^\x20-\x7e]/g, '').slice(0, 256) || 'Unhandled';
+}
+
+/* --- Loading the handler -------------------------------------------------------------------- */
+
+function setUpModulePaths(taskRoot) {
+	const major = process.versions.node.split('.')[0];
+	const extra = [];
+	for (const opt of [process.env.LAMBDA_TUTOR_OPT, '/opt']) {
+		if (opt) {
+			extra.push(path.join(opt, 'nodejs', `node${major}`, 'node_modules'),
+				path.join(opt, 'nodejs', 'node_modules'));
+		}
+	}
+	extra.push(taskRoot);
+	const existing = (process.env.NODE_PATH || '').split(path.delimiter).filter(Boolean);
+	const all = existing.concat(extra.filter((p) => !existing.includes(p)));
+	process.env.NODE_PATH = all.join(path.delimiter);
+	Module._initPaths(); /* require() reads NODE_PATH once, at start-up */
+}
+
+function isFile(p) {
+	try {
+		return fs.statSync(p).isFile();
+	} catch (_) {
+		return false;
+	}
+}
+
+/* Is the nearest package.json above file's folder {"type": "module"}? */
+function inModulePackage(file) {
+	let dir = path.dirname(file);
+	for (;;) {
+		const pj = path.join(dir, 'package.json');
+		if (isFile(pj)) {
+			try {
+				return JSON.parse(fs.readFileSync(pj, 'utf8')).type === 'module';
+			} catch (_) {
+				return false;
+			}
+		}
+		const parent = path.dirname(dir);
+		if (parent === dir) {
+			return false;
+		}
+		dir = parent;
+	}
+}
+
+async function importFile(file) {
+	return import(pathToFileURL(file).href);
+}
+
+/* Lambda's lookup order: the bare name, .js (CommonJS unless the package says module), .mjs,
+ * .cjs, then Node's own resolution from the code's folder (a package, a folder's index.js). */
+async function requireModule(appRoot, moduleRoot, moduleName) {
+	const base = path.resolve(appRoot, moduleRoot, moduleName);
+	if (isFile(base)) {
+		return require(base);
+	}
+	if (isFile(base + '.js')) {
+		return inModulePackage(base + '.js') ? importFile(base + '.js') : require(base + '.js');
+	}
+	if (isFile(base + '.mjs')) {
+		return importFile(base + '.mjs');
+	}
+	if (isFile(base + '.cjs')) {
+		return require(base + '.cjs');
+	}
+	const resolved = require.resolve(moduleName, {
+		paths: [path.resolve(appRoot, moduleRoot), appRoot],
+	});
+	return require(resolved);
+}
+
+async function loadHandler(appRoot, fullHandler) {
+	if (fullHandler.includes('..')) {
+		throw new RuntimeFault('Runtime.MalformedHandlerName',
+			"'../' not allowed in handler name. Use a path from the function's root.");
+	}
+	const slash = fullHandler.lastIndexOf('/');
+	const moduleRoot = fullHandler.slice(0, slash + 1);
+	const match = fullHandler.slice(slash + 1).match(/^([^.]*)\.(.*)$/);
+	if (!match || !match[1] || !match[2]) {
+		throw new RuntimeFault('Runtime.MalformedHandlerName', 'Bad handler');
+	}
+	const [, moduleName, handlerPath] = match;
+
+	let mod;
+	try {
+		mod = await requireModule(appRoot, moduleRoot, moduleName);
+	} catch (err) {
+		if (err instanceof SyntaxError) {
+			throw new RuntimeFault('Runtime.UserCodeSyntaxError', `${err.name}: ${err.message}`);
+		}
+		if (err && (err.code === 'MODULE_NOT_FOUND' || err.code === 'ERR_MODULE_NOT_FOUND')) {
+			throw new RuntimeFault('Runtime.ImportModuleError', `${err.name}: ${err.message}`);
+		}
+		throw err; /* the module's own code threw: report it as it is */
+	}
+
+	let fn = mod;
+	for (const key of handlerPath.split('.')) {
+		fn = fn === undefined || fn === null ? undefined : fn[key];
+	}
+	if (fn === undefined || fn === null) {
+		throw new RuntimeFault('Runtime.HandlerNotFound',
+			`${moduleRoot}${moduleName}.${handlerPath} is undefined or not exported`);
+	}
+	if (typeof fn !== 'function') {
+		throw new RuntimeFault('Runtime.HandlerNotFound',
+			`${moduleRoot}${moduleName}.${handlerPath} is not a function`);
+	}
+	return fn;
+}
+
+/* --- One invocation ------------------------------------------------------------------------- */
+
+function parseJsonHeader(value) {
+	if (!value) {
+		return undefined;
+	}
+	try {
+		return JSON.parse(value);
+	} catch (_) {
+		return undefined;
+	}
+}
+
+/*
+ * Run the handler on one event. Resolves once the result has been posted. The result may come
+ * from a returned promise, from the callback (after the event loop empties, unless
+ * callbackWaitsForEmptyEventLoop is false) or from context.done/succeed/fail; the first wins.
+ */
+function invoke(client, handler, res) {
+	return new Promise((resolveInvocation) => {
+		const h = res.headers;
+		const requestId = h['lambda-runtime-aws-request-id'];
+		const deadline = Number(h['lambda-runtime-deadline-ms']) || 0;
+		if (h['lambda-runtime-trace-id']) {
+			process.env._X_AMZN_TRACE_ID = h['lambda-runtime-trace-id'];
+		} else {
+			delete process.env._X_AMZN_TRACE_ID;
+		}
+
+		let finished = false;
+		let waitsForEmptyEventLoop = true;
+		const inv = { requestId, pendingCallback: null, returnedPromise: false };
+		current = inv;
+
+		const finish = (post) => {
+			if (finished) {
+				console.error('Invocation has already been reported as done. ' +
+					'Cannot call complete more than once per invocation.');
+				return;
+			}
+			finished = true;
+			inv.pendingCallback = null;
+			post().catch((err) => {
+				process.stderr.write(`lambda-tutor node runtime: posting failed: ${err.message}\n`);
+			}).then(() => {
+				current = null;
+				resolveInvocation();
+			});
+		};
+		const succeed = (result) => finish(() => {
+			let body;
+			try {
+				body = JSON.stringify(result === undefined ? null : result);
+			} catch (err) {
+				const marshal = new Error('Unable to stringify response body');
+				console.error('Invoke Error', formatError(marshal));
+				return client.postError(requestId, marshal);
+			}
+			return client.postResponse(requestId, body === undefined ? 'null' : body);
+		});
+		const fail = (err) => finish(() => {
+			console.error('Invoke Error', formatError(err));
+			return client.postError(requestId, err);
+		});
+		inv.failUnexpectedly = fail;
+
+		const callback = (err, result) => {
+			if (finished) {
+				return;
+			}
+			if (err !== undefined && err !== null) {
+				fail(err);
+			} else if (!waitsForEmptyEventLoop) {
+				succeed(result);
+			} else {
+				/* Sent when the event loop has nothing left but us: see 'beforeExit' below. */
+				inv.pendingCallback = () => succeed(result);
+			}
+		};
+
+		const context = {
+			get callbackWaitsForEmptyEventLoop() {
+				return waitsForEmptyEventLoop;
+			},
+			set callbackWaitsForEmptyEventLoop(value) {
+				waitsForEmptyEventLoop = Boolean(value);
+			},
+			succeed: (result) => succeed(result),
+			fail: (err) => fail(err === undefined || err === null ? 'handled' : err),
+			done: (err, result) => (err !== undefined && err !== null ? fail(err) : succeed(result)),
+			functionVersion: process.env.AWS_LAMBDA_FUNCTION_VERSION,
+			functionName: process.env.AWS_LAMBDA_FUNCTION_NAME,
+			memoryLimitInMB: process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
+			logGroupName: process.env.AWS_LAMBDA_LOG_GROUP_NAME,
+			logStreamName: process.env.AWS_LAMBDA_LOG_STREAM_NAME,
+			clientContext: parseJsonHeader(h['lambda-runtime-client-context']),
+			identity: parseJsonHeader(h['lambda-runtime-cognito-identity']),
+			invokedFunctionArn: h['lambda-runtime-invoked-function-arn'],
+			awsRequestId: requestId,
+			tenantId: h['lambda-runtime-aws-tenant-id'],
+			getRemainingTimeInMillis: () => deadline - Date.now(),
+		};
+
+		let event;
+		try {
+			event = JSON.parse(res.body.toString('utf8'));
+		} catch (err) {
+			fail(new RuntimeFault('Runtime.UnmarshalError',
+				`Unable to parse event: ${err.message}`));
+			return;
+		}
+		try {
+			const result = handler(event, context, callback);
+			if (result !== null && typeof result === 'object' && typeof result.then === 'function') {
+				inv.returnedPromise = true;
+				result.then(succeed, (err) => fail(err === undefined || err === null ? 'handled' : err));
+			}
+		} catch (err) {
+			fail(err);
+		}
+	});
+}
+
+/* --- Start-up and the loop ------------------------------------------------------------------ */
+
+async function main() {
+	patchConsole();
+	let client;
+	try {
+		client = runtimeClient(process.env.AWS_LAMBDA_RUNTIME_API || '');
+	} catch (err) {
+		process.stderr.write(`lambda-tutor node runtime: ${err.message}\n`);
+		process.exit(2);
+	}
+	const appRoot = process.env.LAMBDA_TASK_ROOT || process.cwd();
+	setUpModulePaths(appRoot);
+
+	let initDone = false;
+	const fatal = (err, label, code) => {
+		console.error(label, formatError(err));
+		const post = !initDone ? client.postInitError(err)
+			: current ? client.postError(current.requestId, err) : Promise.resolve();
+		post.catch(() => {}).then(() => process.exit(code));
+	};
+	process.on('uncaughtException', (err) => fatal(err, 'Uncaught Exception', EXIT_UNCAUGHT));
+	process.on('unhandledRejection', (reason) => {
+		const err = new RuntimeFault('Runtime.UnhandledPromiseRejection',
+			isError(reason) ? `${reason.name}: ${reason.message}` : String(reason));
+		err.reason = reason;
+		fatal(err, 'Unhandled Promise Rejection', EXIT_UNHANDLED_REJECTION);
+	});
+	/* The event loop has emptied: send a result that waited for it, or report a handler that
+	 * can no longer finish (a promise never settled, a callback never called). */
+	process.on('beforeExit', () => {
+		if (!current) {
+			return;
+		}
+		if (current.pendingCallback) {
+			const send = current.pendingCallback;
+			setImmediate(send);
+			return;
+		}
+		current.failUnexpectedly(new RuntimeFault('Runtime.NodeJsExit',
+			'The Lambda runtime client detected an unexpected Node.js exit code. This is most ' +
+			'commonly caused by a Promise that was never settled. For more information, see ' +
+			'https://nodejs.org/docs/latest/api/process.html#exit-codes'));
+	});
+
+	let handler;
+	try {
+		handler = await loadHandler(appRoot, process.env._HANDLER || '');
+	} catch (err) {
+		console.error('Init Error', formatError(err));
+		try {
+			await client.postInitError(err);
+		} catch (_) {
+			/* the cloud is gone; exiting is all that is left */
+		}
+		process.exit(EXIT_INIT_FAULT);
+	}
+	initDone = true;
+
+	for (;;) {
+		let res;
+		try {
+			res = await client.next();
+		} catch (err) {
+			process.stderr.write(`lambda-tutor node runtime: the Runtime API is gone: ${err.message}\n`);
+			process.exit(1);
+		}
+		await invoke(client, handler, res);
+	}
+}
+
+main();
