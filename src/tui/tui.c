@@ -21,6 +21,9 @@ static volatile sig_atomic_t got_signal;
 static bool started;
 static SCREEN *term_screen;
 static struct sigaction old_int, old_term, old_hup;
+/* Screens entered during the run, released when it ends. */
+static const struct tui_screen *used[64];
+static size_t n_used;
 
 static void on_signal(int sig)
 {
@@ -207,7 +210,8 @@ static void draw_help(const struct app *app, int rows, int cols)
 	size_t n = 0;
 	for (const struct tui_key_help *k = app->screen->keys; k && k->keys; k++)
 		n++;
-	int h = (int)n + 7 + (int)(sizeof(common_keys) / sizeof(common_keys[0]));
+	/* Borders, a blank row above each group and below the last. */
+	int h = (int)n + 4 + (int)(sizeof(common_keys) / sizeof(common_keys[0]) - 1) + 1;
 	if (h > rows - 2)
 		h = rows - 2;
 	int w = cols - 8 < 72 ? cols - 8 : 72;
@@ -251,13 +255,21 @@ static void draw_too_small(int rows, int cols)
 		tui_put(y + 2, hw < cols ? (cols - hw) / 2 : 0, hint, cols, TUI_DIM);
 }
 
-static void draw_frame(const struct app *app)
+static void draw_frame(struct app *app)
 {
+	static int last_rows, last_cols;
 	erase();
 	int rows = LINES, cols = COLS;
 	if (rows < TUI_MIN_ROWS || cols < TUI_MIN_COLS) {
 		draw_too_small(rows, cols);
 	} else {
+		if (app->relayout || rows != last_rows || cols != last_cols) {
+			app->relayout = false;
+			last_rows = rows;
+			last_cols = cols;
+			if (app->screen->layout)
+				app->screen->layout(app, rows, cols);
+		}
 		app->screen->draw(app, rows, cols);
 		if (app->help)
 			draw_help(app, rows, cols);
@@ -363,22 +375,39 @@ void tui_run(struct app *app, const struct tui_screen *first)
 		dispatch(app, key);
 		dirty = true;
 	}
+	for (size_t i = 0; i < n_used; i++)
+		if (used[i]->release)
+			used[i]->release();
+	n_used = 0;
 }
 
 /* Navigation and the status line */
 
+static void note_used(const struct tui_screen *screen)
+{
+	for (size_t i = 0; i < n_used; i++)
+		if (used[i] == screen)
+			return;
+	if (n_used < sizeof(used) / sizeof(used[0]))
+		used[n_used++] = screen;
+}
+
 void app_goto(struct app *app, const struct tui_screen *screen)
 {
+	note_used(screen);
 	if (app->screen && app->depth < TUI_STACK_MAX)
 		app->stack[app->depth++] = app->screen;
 	app->screen = screen;
+	app->relayout = true;
 	if (screen->enter)
 		screen->enter(app);
 }
 
 void app_replace(struct app *app, const struct tui_screen *screen)
 {
+	note_used(screen);
 	app->screen = screen;
+	app->relayout = true;
 	if (screen->enter)
 		screen->enter(app);
 }
@@ -390,6 +419,7 @@ void app_back(struct app *app)
 		return;
 	}
 	app->screen = app->stack[--app->depth];
+	app->relayout = true;
 	if (app->screen->enter)
 		app->screen->enter(app);
 }

@@ -42,12 +42,19 @@ struct tui_screen {
 	const char *name;
 	/* Called each time the screen becomes current (opened or returned to). Optional. */
 	void (*enter)(struct app *app);
+	/*
+	 * Called before draw when the terminal size changed, the screen became current, or
+	 * app->relayout was set: compute what depends on the size (wrapped text). Optional.
+	 */
+	void (*layout)(struct app *app, int rows, int cols);
 	/* Draw the whole screen; rows x cols is at least TUI_MIN_ROWS x TUI_MIN_COLS. */
 	void (*draw)(const struct app *app, int rows, int cols);
 	/* A key (see the TUI_KEY_* notes below). */
 	enum input_result (*key)(struct app *app, int key);
 	/* Called about every 100 ms when no key came; true asks for a redraw. Optional. */
 	bool (*tick)(struct app *app);
+	/* Free what the screen keeps between frames; called once when the loop ends. Optional. */
+	void (*release)(void);
 	/* The keys this screen adds to the `?` overlay. Optional. */
 	const struct tui_key_help *keys;
 };
@@ -91,6 +98,8 @@ struct app {
 	bool **viewed; /* viewed[m][p]: pages ever viewed, from the store */
 	bool resume;   /* the store had a position at start */
 	bool help;     /* the `?` overlay is open */
+	bool relayout; /* call the screen's layout before the next draw */
+	long browse;   /* the module the module screen shows */
 	bool quit;
 	unsigned flags;   /* TUI_FLAG_* */
 	char status[256]; /* one line for the bottom bar; "" when none */

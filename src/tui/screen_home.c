@@ -1,0 +1,193 @@
+/*
+ * The home screen: the course, its modules with minutes and progress, and "Continue" to the
+ * page the learner read last, selected by default when there is one.
+ */
+#include <curses.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "course/course.h"
+#include "tui/mdline.h"
+#include "tui/mdview.h"
+#include "tui/theme.h"
+#include "tui/tui.h"
+#include "tui/utf8.h"
+
+static struct {
+	bool started;
+	size_t sel; /* entry: 0 is "Continue" when there is a position, then the modules */
+	struct mdview summary;
+} home;
+
+static bool has_continue(const struct app *app)
+{
+	return app->module >= 0 && app->page >= 0;
+}
+
+static size_t n_entries(const struct app *app)
+{
+	return app->course->n_modules + (has_continue(app) ? 1 : 0);
+}
+
+/* The module an entry stands for, or -1 for "Continue". */
+static long entry_module(const struct app *app, size_t e)
+{
+	if (has_continue(app))
+		return e == 0 ? -1 : (long)e - 1;
+	return (long)e;
+}
+
+static void home_enter(struct app *app)
+{
+	if (!home.started) {
+		home.started = true;
+		home.sel = 0;
+	}
+	if (home.sel >= n_entries(app))
+		home.sel = 0;
+}
+
+static void home_layout(struct app *app, int rows, int cols)
+{
+	const char *s = app->course->summary ? app->course->summary : "";
+	mdview_layout(&home.summary, s, strlen(s), cols - 4);
+}
+
+static void home_release(void)
+{
+	mdview_release(&home.summary);
+	home.started = false;
+}
+
+static void open_entry(struct app *app, size_t e)
+{
+	long m = entry_module(app, e);
+	if (m < 0) {
+		app->browse = app->module;
+		app_goto(app, &screen_module);
+		app_goto(app, &screen_page);
+		return;
+	}
+	app->browse = m;
+	app_goto(app, &screen_module);
+}
+
+static void draw_module_row(const struct app *app, int y, size_t m, bool sel, int cols)
+{
+	const struct course_module *mod = &app->course->modules[m];
+	int role = sel ? TUI_SELECTED : TUI_NORMAL;
+	if (sel) {
+		tui_fill(y, 1, cols - 1, TUI_SELECTED);
+		tui_put(y, 1, "▸", 1, TUI_SELECTED);
+	}
+	char num[16], mins[16], count[32];
+	snprintf(num, sizeof(num), "%zu.", m + 1);
+	snprintf(mins, sizeof(mins), "%d min", mod->minutes);
+	size_t done = app_viewed_count(app, (long)m);
+	snprintf(count, sizeof(count), "%zu/%zu", done, mod->n_pages);
+	int bar = cols >= 120 ? 20 : 10, right = 8 + bar + 2 + 7; /* minutes, bar, count */
+	tui_put(y, 3, num, 3, role);
+	tui_put(y, 7, mod->title, cols - 7 - right - 3, role);
+	tui_put(y, cols - right - 1, mins, 8, role);
+	tui_bar(y, cols - right + 8, bar, done, mod->n_pages);
+	tui_put(y, cols - 8, count, 7, done == mod->n_pages && done ? TUI_DONE : role);
+}
+
+static void home_draw(const struct app *app, int rows, int cols)
+{
+	const struct course *c = app->course;
+	char right[64];
+	snprintf(right, sizeof(right), "%d min · %zu modules", c->minutes, c->n_modules);
+	tui_title(app, c->title, right, cols);
+	int y = 2;
+	for (size_t i = 0; i < home.summary.n_lines && y < 6; i++, y++)
+		mdline_draw(y, 2, cols - 4, &home.summary.lines[i], i, NULL, 0, 0);
+	y++;
+	size_t e = 0;
+	if (has_continue(app)) {
+		const struct course_module *mod = &c->modules[app->module];
+		char line[512];
+		snprintf(line, sizeof(line), "Continue: %s  (module %ld, page %ld of %zu)",
+			 mod->pages[app->page].title, app->module + 1, app->page + 1, mod->n_pages);
+		bool sel = home.sel == 0;
+		if (sel) {
+			tui_fill(y, 1, cols - 1, TUI_SELECTED);
+			tui_put(y, 1, "▸", 1, TUI_SELECTED);
+		}
+		tui_put(y, 3, line, cols - 6, sel ? TUI_SELECTED : TUI_ACCENT);
+		y += 2;
+		e = 1;
+	}
+	tui_put(y++, 3, "Modules", cols - 6, TUI_H2);
+	for (size_t m = 0; m < c->n_modules && y < rows - 4; m++, e++)
+		draw_module_row(app, y++, m, home.sel == e, cols);
+	y++;
+	size_t done = app_viewed_count(app, -1), total = course_page_count(c);
+	char line[128];
+	snprintf(line, sizeof(line), "Course progress: %zu of %zu pages read (%zu%%)", done, total,
+		 total ? done * 100 / total : 0);
+	if (y < rows - 2) {
+		int w = tui_put(y, 3, line, cols - 40, TUI_STRONG);
+		tui_bar(y, 3 + w + 2, cols - 3 - w - 2 - 9 < 30 ? cols - 3 - w - 2 - 9 : 30, done,
+			total);
+	}
+	tui_footer(app, "↑↓/jk move · Enter open · 1-9 module · ? help · q quit", rows, cols);
+}
+
+static enum input_result home_key(struct app *app, int key)
+{
+	size_t n = n_entries(app);
+	switch (key) {
+	case KEY_UP:
+	case 'k':
+		home.sel = home.sel > 0 ? home.sel - 1 : 0;
+		return INPUT_HANDLED;
+	case KEY_DOWN:
+	case 'j':
+		home.sel = home.sel + 1 < n ? home.sel + 1 : home.sel;
+		return INPUT_HANDLED;
+	case 'g':
+	case KEY_HOME:
+		home.sel = 0;
+		return INPUT_HANDLED;
+	case 'G':
+	case KEY_END:
+		home.sel = n ? n - 1 : 0;
+		return INPUT_HANDLED;
+	case '\r':
+	case '\n':
+	case KEY_ENTER:
+	case KEY_RIGHT:
+	case 'l':
+		if (n)
+			open_entry(app, home.sel);
+		return INPUT_HANDLED;
+	default:
+		break;
+	}
+	if (key >= '1' && key <= '9' && (size_t)(key - '1') < app->course->n_modules) {
+		home.sel = (size_t)(key - '1') + (has_continue(app) ? 1 : 0);
+		open_entry(app, home.sel);
+		return INPUT_HANDLED;
+	}
+	return INPUT_IGNORED;
+}
+
+static const struct tui_key_help home_keys[] = {
+	{ "↑ ↓, j k", "move" },
+	{ "g G, Home End", "first, last" },
+	{ "Enter, →, l", "open the module (or continue reading)" },
+	{ "1 … 9", "open module N" },
+	{ "q", "quit" },
+	{ NULL, NULL },
+};
+
+const struct tui_screen screen_home = {
+	.name = "home",
+	.enter = home_enter,
+	.layout = home_layout,
+	.draw = home_draw,
+	.key = home_key,
+	.release = home_release,
+	.keys = home_keys,
+};

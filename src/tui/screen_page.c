@@ -1,0 +1,371 @@
+/*
+ * The page reader: one page of the course laid out by mdview, scrolled like less, searched with
+ * `/` (every match highlighted, n/N between them), and n/p to the next and previous page across
+ * module boundaries. Opening a page records a page view with the page's hash.
+ */
+#include <curses.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "course/course.h"
+#include "tui/mdline.h"
+#include "tui/mdview.h"
+#include "tui/nav.h"
+#include "tui/prompt.h"
+#include "tui/theme.h"
+#include "tui/tui.h"
+#include "tui/utf8.h"
+
+#define MAX_MEASURE 100 /* columns of text at most: longer lines are hard to read */
+
+static struct {
+	long m, p; /* the page loaded; -1 before the first */
+	char *text;
+	size_t len;
+	char error[600]; /* why the page could not be read, "" when it was */
+	struct mdview view;
+	int body_rows, width;
+	size_t top;
+	bool prompting;
+	struct prompt prompt;
+	char before[PROMPT_MAX]; /* the search when the prompt opened, for Esc */
+	char query[PROMPT_MAX];  /* the active search, "" when none */
+	struct mdview_match *matches;
+	size_t n_matches, cur;
+} pg = { .m = -1, .p = -1 };
+
+static void clear_matches(void)
+{
+	free(pg.matches);
+	pg.matches = NULL;
+	pg.n_matches = pg.cur = 0;
+}
+
+/* Search for q from the top of the view, making the first match at or below it current. */
+static void search(const char *q)
+{
+	clear_matches();
+	snprintf(pg.query, sizeof(pg.query), "%s", q);
+	if (!q[0])
+		return;
+	pg.n_matches = mdview_search(&pg.view, q, &pg.matches);
+	pg.cur = 0;
+	while (pg.cur < pg.n_matches && pg.matches[pg.cur].line < pg.top)
+		pg.cur++;
+	if (pg.cur == pg.n_matches)
+		pg.cur = 0;
+	if (pg.n_matches)
+		pg.top = mdview_reveal(pg.top, pg.matches[pg.cur].line, pg.view.n_lines,
+				       pg.body_rows);
+}
+
+static void relayout(void)
+{
+	size_t old_n = pg.view.n_lines, old_top = pg.top;
+	if (pg.error[0] || !pg.text)
+		mdview_release(&pg.view);
+	else
+		mdview_layout(&pg.view, pg.text, pg.len, pg.width);
+	/* Keep roughly the same place in the text when the width changes. */
+	pg.top = old_n ? (size_t)((double)old_top * (double)pg.view.n_lines / (double)old_n) : 0;
+	pg.top = mdview_scroll(pg.top, 0, pg.view.n_lines, pg.body_rows);
+	if (pg.query[0]) {
+		char q[PROMPT_MAX];
+		snprintf(q, sizeof(q), "%s", pg.query);
+		size_t top = pg.top;
+		search(q);
+		pg.top = top;
+	}
+}
+
+static void load(struct app *app)
+{
+	const struct course_module *mod = &app->course->modules[app->module];
+	const struct course_page *page = &mod->pages[app->page];
+	free(pg.text);
+	pg.text = NULL;
+	pg.len = 0;
+	pg.error[0] = '\0';
+	pg.m = app->module;
+	pg.p = app->page;
+	pg.top = 0;
+	pg.query[0] = '\0';
+	pg.prompting = false;
+	clear_matches();
+	mdview_release(&pg.view);
+	struct error err;
+	error_clear(&err);
+	pg.text = course_page_text(app->course, page, &pg.len, &err);
+	if (!pg.text)
+		error_format(&err, pg.error, sizeof(pg.error));
+	app_view_page(app, app->module, app->page);
+	app->relayout = true;
+}
+
+static void page_enter(struct app *app)
+{
+	if (!pg.text || pg.m != app->module || pg.p != app->page)
+		load(app);
+}
+
+static void page_layout(struct app *app, int rows, int cols)
+{
+	pg.body_rows = rows - 3;
+	pg.width = cols - 4 < MAX_MEASURE ? cols - 4 : MAX_MEASURE;
+	relayout();
+}
+
+static void page_release(void)
+{
+	free(pg.text);
+	pg.text = NULL;
+	clear_matches();
+	mdview_release(&pg.view);
+	pg.m = pg.p = -1;
+}
+
+static void draw_footer(const struct app *app, int rows, int cols)
+{
+	int y = rows - 1;
+	char right[64] = "";
+	if (pg.query[0] || pg.prompting) {
+		if (pg.n_matches)
+			snprintf(right, sizeof(right), "match %zu of %zu", pg.cur + 1,
+				 pg.n_matches);
+		else if (pg.query[0])
+			snprintf(right, sizeof(right), "no match");
+	}
+	if (pg.prompting) {
+		tui_fill(y, 0, cols, TUI_NORMAL);
+		tui_put(y, 0, "/", 1, TUI_ACCENT);
+		int w = tui_put(y, 1, pg.prompt.buf, cols - 24, TUI_NORMAL);
+		tui_put(y, 1 + w, "▏", 1, TUI_ACCENT);
+		tui_put(y, cols - 1 - (int)strlen(right), right, 20, TUI_DIM);
+		return;
+	}
+	if (app->status[0] || !pg.query[0]) {
+		tui_footer(app,
+			   "↑↓ scroll · Space/PgDn page · / search · n/p next/previous page · "
+			   "? help · q back",
+			   rows, cols);
+		return;
+	}
+	char line[PROMPT_MAX + 96];
+	snprintf(line, sizeof(line), "/%s · %s · n/N next/previous · Esc clear", pg.query, right);
+	tui_put(y, 1, line, cols - 2, TUI_ACCENT);
+}
+
+static void page_draw(const struct app *app, int rows, int cols)
+{
+	const struct course_module *mod = &app->course->modules[pg.m];
+	char left[600], right[64];
+	size_t n = pg.view.n_lines, bottom = pg.top + (size_t)pg.body_rows;
+	int pct = n == 0 || bottom >= n ? 100 : (int)(bottom * 100 / n);
+	snprintf(right, sizeof(right), "page %ld/%zu · %d%%", pg.p + 1, mod->n_pages, pct);
+	/* The page's title matters most: the module's gives way to it when both do not fit. */
+	const char *title = mod->pages[pg.p].title;
+	int room = cols - utf8_width(right, strlen(right)) - 4;
+	int need = utf8_width(title, strlen(title)) + 10;
+	int mod_cols = room - need;
+	char mod_title[512];
+	size_t fit = utf8_fit(mod->title, strlen(mod->title), mod_cols > 0 ? mod_cols : 0, NULL);
+	if (fit < strlen(mod->title))
+		fit = utf8_fit(mod->title, strlen(mod->title), mod_cols > 1 ? mod_cols - 1 : 0,
+			       NULL);
+	snprintf(mod_title, sizeof(mod_title), "%.*s%s", (int)fit, mod->title,
+		 fit < strlen(mod->title) ? "…" : "");
+	snprintf(left, sizeof(left), "%ld. %s › %s", pg.m + 1, mod_title, title);
+	tui_title(app, left, right, cols);
+	if (pg.error[0]) {
+		tui_put(2, 2, "This page cannot be shown:", cols - 4, TUI_STATUS_ERROR);
+		tui_put(3, 2, pg.error, cols - 4, TUI_NORMAL);
+	}
+	for (int r = 0; r < pg.body_rows && pg.top + (size_t)r < n; r++) {
+		size_t li = pg.top + (size_t)r;
+		mdline_draw(2 + r, 2, cols - 4, &pg.view.lines[li], li, pg.matches, pg.n_matches,
+			    pg.cur);
+	}
+	draw_footer(app, rows, cols);
+}
+
+static void scroll_by(long delta)
+{
+	pg.top = mdview_scroll(pg.top, delta, pg.view.n_lines, pg.body_rows);
+}
+
+static void goto_match(struct app *app, int dir)
+{
+	if (!pg.n_matches)
+		return;
+	if (dir > 0) {
+		pg.cur = (pg.cur + 1) % pg.n_matches;
+		if (pg.cur == 0)
+			app_status(app, "search wrapped to the top");
+	} else {
+		pg.cur = (pg.cur + pg.n_matches - 1) % pg.n_matches;
+		if (pg.cur == pg.n_matches - 1)
+			app_status(app, "search wrapped to the bottom");
+	}
+	pg.top = mdview_reveal(pg.top, pg.matches[pg.cur].line, pg.view.n_lines, pg.body_rows);
+}
+
+static void goto_page(struct app *app, int dir)
+{
+	long m = pg.m, p = pg.p;
+	if (!nav_step(app->course, &m, &p, dir)) {
+		app_status(app, dir > 0 ? "this is the last page of the course"
+					: "this is the first page of the course");
+		return;
+	}
+	if (m != pg.m)
+		app->browse = m; /* back from here goes to this page's module */
+	app->module = m;
+	app->page = p;
+	load(app);
+}
+
+static enum input_result prompt_key(struct app *app, int key)
+{
+	switch (key) {
+	case TUI_KEY_ESC:
+		pg.prompting = false;
+		search(pg.before);
+		return INPUT_HANDLED;
+	case '\r':
+	case '\n':
+	case KEY_ENTER:
+		pg.prompting = false;
+		if (pg.prompt.len && !pg.n_matches)
+			app_error(app, "not found: %s", pg.prompt.buf);
+		search(pg.n_matches ? pg.prompt.buf : "");
+		return INPUT_HANDLED;
+	case KEY_BACKSPACE:
+	case 127:
+	case TUI_KEY_CTRL('h'):
+		if (!prompt_backspace(&pg.prompt)) {
+			pg.prompting =
+				false; /* backspace on an empty prompt closes it, as in less */
+			search(pg.before);
+			return INPUT_HANDLED;
+		}
+		break;
+	case TUI_KEY_CTRL('u'):
+		prompt_clear(&pg.prompt);
+		break;
+	case TUI_KEY_CTRL('w'):
+		prompt_delete_word(&pg.prompt);
+		break;
+	default: {
+		long cp = tui_key_char(key);
+		if (cp < 0 || !prompt_insert(&pg.prompt, (uint32_t)cp))
+			return INPUT_HANDLED; /* swallow function keys while typing */
+		break;
+	}
+	}
+	search(pg.prompt.buf); /* as you type */
+	return INPUT_HANDLED;
+}
+
+static enum input_result page_key(struct app *app, int key)
+{
+	if (pg.prompting)
+		return prompt_key(app, key);
+	long page = pg.body_rows > 2 ? pg.body_rows - 2 : 1;
+	switch (key) {
+	case KEY_DOWN:
+	case 'j':
+	case '\r':
+	case '\n':
+		scroll_by(1);
+		break;
+	case KEY_UP:
+	case 'k':
+		scroll_by(-1);
+		break;
+	case TUI_KEY_WHEEL_DOWN:
+		scroll_by(3);
+		break;
+	case TUI_KEY_WHEEL_UP:
+		scroll_by(-3);
+		break;
+	case KEY_NPAGE:
+	case ' ':
+	case TUI_KEY_CTRL('f'):
+		scroll_by(page);
+		break;
+	case KEY_PPAGE:
+	case 'b':
+	case TUI_KEY_CTRL('b'):
+		scroll_by(-page);
+		break;
+	case TUI_KEY_CTRL('d'):
+		scroll_by(pg.body_rows / 2);
+		break;
+	case TUI_KEY_CTRL('u'):
+		scroll_by(-(pg.body_rows / 2));
+		break;
+	case 'g':
+	case KEY_HOME:
+		pg.top = 0;
+		break;
+	case 'G':
+	case KEY_END:
+		scroll_by((long)pg.view.n_lines);
+		break;
+	case '/':
+		pg.prompting = true;
+		snprintf(pg.before, sizeof(pg.before), "%s", pg.query);
+		prompt_clear(&pg.prompt);
+		break;
+	case 'n':
+		if (pg.query[0])
+			goto_match(app, 1);
+		else
+			goto_page(app, 1);
+		break;
+	case 'N':
+		if (pg.query[0])
+			goto_match(app, -1);
+		break;
+	case 'p':
+	case KEY_LEFT:
+		goto_page(app, -1);
+		break;
+	case KEY_RIGHT:
+		goto_page(app, 1);
+		break;
+	case TUI_KEY_ESC:
+		if (!pg.query[0])
+			return INPUT_IGNORED;
+		search("");
+		break;
+	default:
+		return INPUT_IGNORED;
+	}
+	return INPUT_HANDLED;
+}
+
+static const struct tui_key_help page_keys[] = {
+	{ "↓ ↑, j k", "scroll a line (Enter too)" },
+	{ "Space, PgDn, ^F", "next screen" },
+	{ "b, PgUp, ^B", "previous screen" },
+	{ "^D ^U", "half a screen down, up" },
+	{ "g G, Home End", "top, bottom of the page" },
+	{ "/", "search (as you type; Enter keeps it)" },
+	{ "n N", "next, previous match while searching" },
+	{ "n p, → ←", "next, previous page (across modules)" },
+	{ "Esc", "clear the search; then back" },
+	{ "q", "back to the module" },
+	{ NULL, NULL },
+};
+
+const struct tui_screen screen_page = {
+	.name = "page",
+	.enter = page_enter,
+	.layout = page_layout,
+	.draw = page_draw,
+	.key = page_key,
+	.release = page_release,
+	.keys = page_keys,
+};
