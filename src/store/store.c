@@ -17,6 +17,7 @@
 
 #include "core/clock.h"
 #include "core/path.h"
+#include "core/strbuf.h"
 #include "core/xalloc.h"
 
 /* "LTut": PRAGMA application_id of every lambda-tutor record file. */
@@ -247,12 +248,14 @@ rollback:
 	return false;
 }
 
-static struct store *open_db(const char *path, int flags, struct error *err)
+/* Open path, or the URI standing for it when uri is not NULL. */
+static struct store *open_db(const char *path, const char *uri, int flags, struct error *err)
 {
 	struct store *s = xcalloc(1, sizeof(*s));
 	s->path = xstrdup(path);
 	s->readonly = !(flags & SQLITE_OPEN_READWRITE);
-	int rc = sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
+	int rc = sqlite3_open_v2(uri ? uri : path, &s->db,
+				 flags | SQLITE_OPEN_NOMUTEX | (uri ? SQLITE_OPEN_URI : 0), NULL);
 	if (rc != SQLITE_OK) {
 		fail(path, s->db, rc, err);
 		store_close(s);
@@ -268,7 +271,7 @@ struct store *store_open_mode(const char *path, mode_t mode, struct error *err)
 	struct store *s = NULL;
 	if (!check_path(path, true, err) || !create_file(path, mode, err))
 		return NULL;
-	s = open_db(path, SQLITE_OPEN_READWRITE, err);
+	s = open_db(path, NULL, SQLITE_OPEN_READWRITE, err);
 	if (!s)
 		return NULL;
 	if (sqlite3_db_readonly(s->db, "main") == 1) {
@@ -305,15 +308,72 @@ struct store *store_open(const char *path, struct error *err)
 	return store_open_mode(path, STORE_MODE_PRIVATE, err);
 }
 
+/* "file:" and path with every byte a URI could misread escaped, then "?immutable=1". */
+static char *immutable_uri(const char *path)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_addstr(&sb, "file:");
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("/._~-", *p)) {
+			strbuf_addch(&sb, *p);
+		} else {
+			strbuf_addch(&sb, '%');
+			strbuf_addch(&sb, hex[*p >> 4]);
+			strbuf_addch(&sb, hex[*p & 15]);
+		}
+	}
+	strbuf_addstr(&sb, "?immutable=1");
+	return strbuf_detach(&sb);
+}
+
+static bool wal_exists(const char *path)
+{
+	char *wal = xasprintf("%s-wal", path);
+	bool exists = access(wal, F_OK) == 0;
+	free(wal);
+	return exists;
+}
+
+/*
+ * A reader that cannot write in the file's directory (a trainer reading a class) cannot create
+ * the -shm file WAL readers share. When there is no -wal file either, every committed event is
+ * in the main file, so it is read as immutable, without the shared memory. A writer that starts
+ * meanwhile only appends to its own -wal until it checkpoints, which is why this is a fallback
+ * and not the rule.
+ */
+static bool needs_immutable(struct store *s)
+{
+	int rc = sqlite3_extended_errcode(s->db) & 0xff;
+	return (rc == SQLITE_READONLY || rc == SQLITE_CANTOPEN) && !wal_exists(s->path);
+}
+
+static struct store *open_immutable(const char *path, struct error *err)
+{
+	char *uri = immutable_uri(path);
+	struct store *s = open_db(path, uri, SQLITE_OPEN_READONLY, err);
+	free(uri);
+	return s;
+}
+
 struct store *store_open_readonly(const char *path, struct error *err)
 {
 	if (!check_path(path, false, err))
 		return NULL;
-	struct store *s = open_db(path, SQLITE_OPEN_READONLY, err);
+	struct store *s = open_db(path, NULL, SQLITE_OPEN_READONLY, err);
 	if (!s)
 		return NULL;
 	struct identity id;
-	if (!read_identity(s, &id, err) || !check_identity(s, &id, err))
+	if (!read_identity(s, &id, err)) {
+		if (!needs_immutable(s))
+			goto fail;
+		store_close(s);
+		s = open_immutable(path, err);
+		if (!s || !read_identity(s, &id, err))
+			goto fail;
+	}
+	if (!check_identity(s, &id, err))
 		goto fail;
 	if (is_fresh(&id)) {
 		s->empty = true;

@@ -4,10 +4,12 @@
  * The raw sqlite3 API forges files and plays the other process.
  */
 #include <fcntl.h>
+#include <grp.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/path.h"
@@ -426,7 +428,7 @@ TEST(store_open__reports_a_corrupt_file_and_leaves_it_alone)
 	free(path);
 }
 
-TEST(store_open__reports_directories_it_cannot_write)
+TEST(store_open__reports_a_directory_that_is_a_file)
 {
 	struct error err;
 	char *file = tmp_path("plain-file");
@@ -438,31 +440,105 @@ TEST(store_open__reports_directories_it_cannot_write)
 	   "the error says why");
 	free(under);
 	free(file);
+}
 
-	if (geteuid() == 0) {
-		printf("ok %d - # SKIP root ignores directory permissions\n", ++harness_n);
-		printf("ok %d - # SKIP root ignores file permissions\n", ++harness_n);
-		return;
-	}
-	char *dir = tmp_path("locked-dir");
-	mkdir(dir, 0700);
-	char *inside = path_join(dir, "learner.db");
-	s = store_open(inside, &err);
-	store_close(s);
-	chmod(dir, 0500);
+enum {
+	DENIED_NEW = 1,        /* a new file in a read-only directory */
+	DENIED_EXISTING = 2,   /* an existing file in a read-only directory, read-write */
+	READS_EXISTING = 4,    /* the same file, read-only */
+	DENIED_UNREADABLE = 8, /* a file the learner may not read */
+	DENIED_UNREADABLE_RO = 16,
+	CHECKS_RAN = 32,
+};
+
+/* What a learner without permission sees. Returns the checks that passed. */
+static int permission_checks(const char *dir, const char *existing, const char *secret)
+{
+	struct error err;
+	int passed = CHECKS_RAN;
 	char *fresh = path_join(dir, "new.db");
-	s = store_open(fresh, &err);
-	ok(s == NULL && contains(&err, "Permission denied"), "a read-only directory is reported");
+	struct store *s = store_open(fresh, &err);
+	if (!s && contains(&err, "cannot create") && contains(&err, "Permission denied"))
+		passed |= DENIED_NEW;
+	store_close(s);
 	free(fresh);
-	s = store_open(inside, &err);
-	ok(s == NULL && contains(&err, "cannot write records in"),
-	   "an existing file in a read-only directory is reported");
+	s = store_open(existing, &err);
+	if (!s && contains(&err, "cannot write records in") && contains(&err, dir))
+		passed |= DENIED_EXISTING;
+	store_close(s);
+	s = store_open_readonly(existing, &err);
+	char *module = NULL, *page = NULL;
+	if (s && store_position(s, &module, &page, &err) && page && strcmp(page, "intro") == 0)
+		passed |= READS_EXISTING;
+	else
+		printf("#   read-only open: %s\n", err.msg);
+	free(module);
+	free(page);
+	store_close(s);
+	s = store_open(secret, &err);
+	if (!s && contains(&err, "Permission denied"))
+		passed |= DENIED_UNREADABLE;
+	store_close(s);
+	s = store_open_readonly(secret, &err);
+	if (!s && contains(&err, "Permission denied"))
+		passed |= DENIED_UNREADABLE_RO;
+	store_close(s);
+	return passed;
+}
+
+TEST(store_open__reports_permissions_it_lacks)
+{
+	struct error err;
+	char *dir = tmp_path("read-only dir %?#=;");
+	mkdir(dir, 0700);
+	char *existing = path_join(dir, "learner.db");
+	char *secret = path_join(dir, "secret.db");
+	struct store *s = store_open(existing, &err);
+	ok(append_view(s, "m1", "intro"), "records a view");
+	store_close(s);
+	store_close(store_open(secret, &err));
+	chmod(existing, 0644);
+	chmod(secret, 0);
+	chmod(dir, 0555);
+
+	int passed = 0;
+	if (geteuid() != 0) {
+		passed = permission_checks(dir, existing, secret);
+	} else {
+		/* Root ignores permissions: check as nobody in a child, who owns the records. */
+		chmod(tmp_root, 0711);
+		ok(chown(existing, 65534, 65534) == 0, "gives the records to nobody");
+		fflush(stdout);
+		pid_t pid = fork();
+		if (pid == 0) {
+			if (setgroups(0, NULL) != 0 || setgid(65534) != 0 || setuid(65534) != 0)
+				_exit(0);
+			int r = permission_checks(dir, existing, secret);
+			fflush(stdout);
+			_exit(r);
+		}
+		int status = 0;
+		waitpid(pid, &status, 0);
+		passed = WIFEXITED(status) ? WEXITSTATUS(status) : 0;
+		chmod(tmp_root, 0700);
+	}
+	if (!(passed & CHECKS_RAN)) {
+		printf("ok %d - # SKIP cannot drop root privileges here\n", ++harness_n);
+	} else {
+		ok(passed & DENIED_NEW, "a new file in a read-only directory is refused");
+		ok(passed & DENIED_EXISTING,
+		   "an existing file in a read-only directory is refused read-write");
+		ok(passed & READS_EXISTING, "and still read read-only, without a -shm file");
+		ok(passed & DENIED_UNREADABLE, "an unreadable file is refused");
+		ok(passed & DENIED_UNREADABLE_RO, "an unreadable file is refused read-only too");
+	}
+	char *shm = xasprintf("%s-shm", existing);
+	ok(access(shm, F_OK) != 0, "reading left no -shm file behind");
+	free(shm);
 	chmod(dir, 0700);
-	chmod(inside, 0);
-	s = store_open(inside, &err);
-	ok(s == NULL && contains(&err, "Permission denied"), "an unreadable file is reported");
-	chmod(inside, 0600);
-	free(inside);
+	chmod(secret, 0600);
+	free(secret);
+	free(existing);
 	free(dir);
 }
 
@@ -539,7 +615,8 @@ int main(void)
 	RUN(store_events__are_append_only_in_the_database);
 	RUN(store_open_readonly__never_writes);
 	RUN(store_open__reports_a_corrupt_file_and_leaves_it_alone);
-	RUN(store_open__reports_directories_it_cannot_write);
+	RUN(store_open__reports_a_directory_that_is_a_file);
+	RUN(store_open__reports_permissions_it_lacks);
 	RUN(store__reports_a_file_locked_by_another_process);
 	remove_tree(tmp_root);
 	return done();
