@@ -8,7 +8,5 @@ const struct cli_command cli_commands[] = {
 	CMD_LINT,
 	CMD_LIST,
 	CMD_TUTOR,
-	CMD_SERVE,
-	CMD_ENV,
 	{ 0 },
 };
