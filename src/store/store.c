@@ -184,6 +184,8 @@ static bool check_path(const char *path, bool writable, struct error *err)
 	}
 	if (S_ISDIR(st.st_mode))
 		return error_set(err, "'%s' is a directory, not a record file", path);
+	if (!S_ISREG(st.st_mode))
+		return error_set(err, "'%s' is not a regular file, so not a record file", path);
 	if (access(path, writable ? R_OK | W_OK : R_OK) != 0)
 		return error_set(err, "cannot open '%s': %s", path, strerror(errno));
 	if (writable) {

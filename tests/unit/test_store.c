@@ -424,6 +424,10 @@ TEST(store_open__reports_a_corrupt_file_and_leaves_it_alone)
 	mkdir(dir, 0700);
 	s = store_open(dir, &err);
 	ok(s == NULL && contains(&err, "is a directory"), "a directory is not a record file");
+	s = store_open("/dev/null", &err);
+	ok(s == NULL && contains(&err, "not a regular file"), "a device is not a record file");
+	s = store_open_readonly("/dev/null", &err);
+	ok(s == NULL && contains(&err, "not a regular file"), "not even read-only");
 	free(dir);
 	free(path);
 }
