@@ -780,15 +780,22 @@ static void read_quiz(struct quiz *quiz, const struct ynode *doc, const struct c
 	if (qs && qs->kind == YNODE_SEQ) {
 		quiz->questions = xcalloc(qs->n_items + 1, sizeof(*quiz->questions));
 		for (size_t i = 0; i < qs->n_items; i++) {
-			struct quiz_question *q = read_question(qs->items[i], i, c);
-			if (!q)
-				continue;
-			for (size_t j = 0; j < quiz->n_questions; j++)
-				if (strcmp(quiz->questions[j]->id, q->id) == 0)
-					diags_add(c->d, c->path, q->line, q->col,
+			/* Ids are compared on the tree, so a broken question still counts. */
+			const struct ynode *qn = qs->items[i];
+			const char *id = ynode_str(ynode_get(qn, "id"));
+			for (size_t j = 0; id && j < i; j++) {
+				const struct ynode *prev = qs->items[j];
+				const char *pid = ynode_str(ynode_get(prev, "id"));
+				if (pid && strcmp(pid, id) == 0) {
+					diags_add(c->d, c->path, qn->line, qn->col,
 						  "duplicate question id '%s' (first at line %d)",
-						  q->id, quiz->questions[j]->line);
-			quiz->questions[quiz->n_questions++] = q;
+						  id, prev->line);
+					break;
+				}
+			}
+			struct quiz_question *q = read_question(qn, i, c);
+			if (q)
+				quiz->questions[quiz->n_questions++] = q;
 		}
 	}
 	if (!quiz->n_questions && !quiz->n_draws)
