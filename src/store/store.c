@@ -22,13 +22,14 @@
 
 /* "LTut": PRAGMA application_id of every lambda-tutor record file. */
 #define APPLICATION_ID 1280603508
+#define SQL_INT(x)     SQL_INT_(x)
+#define SQL_INT_(x)    #x
 
 /*
  * migrations[i] takes user_version i to i + 1, and sets it. All of them that a file needs run
  * in one transaction. Never edit a published migration; add one.
  */
 static const char *const migrations[] = {
-	"PRAGMA application_id = 1280603508;"
 	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;"
 	"INSERT INTO meta(key, value) VALUES ('created', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));"
 	"CREATE TABLE events("
@@ -47,6 +48,9 @@ static const char *const migrations[] = {
 	" BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;"
 	"PRAGMA user_version = 1;",
 };
+
+/* A new file is marked as ours in the same transaction as its first migration. */
+static const char set_application_id[] = "PRAGMA application_id = " SQL_INT(APPLICATION_ID);
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -238,6 +242,8 @@ static bool migrate(struct store *s, struct error *err)
 	/* Read again under the write lock: another process may have migrated meanwhile. */
 	struct identity id;
 	if (!read_identity(s, &id, err) || !check_identity(s, &id, err))
+		goto rollback;
+	if (is_fresh(&id) && !exec_sql(s, set_application_id, err))
 		goto rollback;
 	for (int v = (int)id.user_version; v < N_MIGRATIONS; v++)
 		if (!exec_sql(s, migrations[v], err))
