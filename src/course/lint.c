@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/strbuf.h"
+#include "course/exercise_load.h"
 #include "course/quiz_load.h"
 
 const char *lint_clip(const char *s, char *buf, size_t size)
@@ -302,4 +303,5 @@ void lint_refs(const struct course *course, struct diags *d)
 {
 	check_quiz_refs(course, d);
 	quiz_lint_course(course, d);
+	exercise_lint_course(course, d);
 }

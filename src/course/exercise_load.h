@@ -1,0 +1,173 @@
+/*
+ * Exercises: one folder per exercise under a module's exercises/ folder, holding
+ * exercise.yaml, a brief in Markdown and a starter per language (lessons/README.md documents
+ * the format). A module lists its exercises by folder name under `exercises:` in module.yaml.
+ *
+ * An exercise declares tasks and check steps (deploy, inspect, invoke); each expectation of a
+ * step belongs to a task. Events and expected values are kept as JSON text, with random
+ * generators ({"random": "int", ...}) and ${...} expressions left for the checker to resolve
+ * at each run. Everything is linted here, located as "path:line:col: message".
+ *
+ * All strings are owned by the exercise and valid until exercise_free(). The checker and the
+ * screens only borrow.
+ */
+#ifndef COURSE_EXERCISE_LOAD_H
+#define COURSE_EXERCISE_LOAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/diag.h"
+#include "course/course.h"
+
+enum exercise_kind {
+	EXERCISE_CODE,    /* the learner's code, deployed to a fresh account per run */
+	EXERCISE_ACCOUNT, /* what the learner built in their own account: inspected, never changed
+			   */
+};
+
+enum exercise_lang {
+	EXERCISE_PYTHON,
+	EXERCISE_NODEJS,
+	EXERCISE_LANG_COUNT
+};
+
+struct exercise_task {
+	char *id;
+	char *text;
+	char *why; /* why it matters: one sentence shown beside a failure */
+	int line, col;
+};
+
+struct exercise_starter {
+	bool present;
+	char *dir;    /* absolute folder the files are copied from */
+	char **files; /* relative to dir; files[0] is the one the editor opens */
+	size_t n_files;
+	char *handler; /* "lambda_function.lambda_handler" */
+	char *runtime; /* "python3.12" */
+};
+
+enum expect_kind {
+	EXPECT_ERROR, /* function error or not, its type and message */
+	EXPECT_VALUE, /* a value of the result (response, body, report, config) */
+	EXPECT_LOG,   /* a line of the invocation's log */
+};
+
+enum expect_op {
+	EXPECT_EQUALS,   /* structural JSON equality; templates expanded */
+	EXPECT_CONTAINS, /* structural: every expected key/element present and equal */
+	EXPECT_MATCHES,  /* regex (POSIX extended) over a string */
+	EXPECT_NEAR,     /* number within tolerance */
+	EXPECT_MIN,
+	EXPECT_MAX,
+	EXPECT_TYPE, /* string, number, integer, boolean, object, array, null */
+	EXPECT_ABSENT,
+	EXPECT_NOT_EQUALS,
+	EXPECT_OP_COUNT,
+};
+
+struct expect_matcher {
+	enum expect_op op;
+	char *value; /* JSON text (EQUALS, CONTAINS, NEAR, MIN, MAX, NOT_EQUALS) or plain text */
+};
+
+struct exercise_expect {
+	char *task; /* id of the task it belongs to */
+	char *why;  /* overrides the task's why, or NULL */
+	int line, col;
+	enum expect_kind kind;
+	/* EXPECT_ERROR */
+	bool error;          /* whether a function error is expected */
+	char *error_type;    /* regex or NULL */
+	char *error_message; /* regex or NULL */
+	/* EXPECT_VALUE: field is "response", "body.result", "report.duration", "config.MemorySize"
+	 */
+	char *field;
+	struct expect_matcher *matchers;
+	size_t n_matchers;
+	double tolerance; /* for EXPECT_NEAR */
+	/* EXPECT_LOG */
+	char *pattern; /* regex over each log line; templates expanded first */
+	bool log_absent;
+};
+
+enum exercise_step_kind {
+	STEP_DEPLOY,
+	STEP_INSPECT,
+	STEP_INVOKE
+};
+
+struct exercise_step {
+	enum exercise_step_kind kind;
+	char *name;  /* shown in progress and reports ("invoke with a name") */
+	char *event; /* JSON text with generators, for STEP_INVOKE */
+	struct exercise_expect *expects;
+	size_t n_expects;
+	int line, col;
+};
+
+struct exercise {
+	char *id;
+	char *title;
+	char *module_id;
+	enum exercise_kind kind;
+	char *dir;                      /* absolute folder of the exercise */
+	char *yaml_path;                /* exercise.yaml as found, for diagnostics */
+	char *brief_path;               /* absolute path of the brief */
+	char hash[COURSE_HASH_LEN + 1]; /* SHA-256 of exercise.yaml and the brief */
+	struct exercise_task *tasks;
+	size_t n_tasks;
+	char **hints; /* in levels: hints[0] first */
+	size_t n_hints;
+	struct exercise_starter starters[EXERCISE_LANG_COUNT];
+	/* The function: what is deployed (code) or looked for (account). */
+	char *function;
+	int memory, timeout;
+	char *env; /* JSON object text or NULL */
+	struct exercise_step *steps;
+	size_t n_steps;
+};
+
+struct exercise_set {
+	struct exercise **v;
+	size_t n;
+};
+
+/* "python" / "nodejs", and back (-1 when unknown). */
+const char *exercise_lang_name(enum exercise_lang lang);
+int exercise_lang_parse(const char *name);
+const char *exercise_kind_name(enum exercise_kind kind);
+
+/*
+ * Parse exercise.yaml's text (from path) for the exercise folder dir and module module_id.
+ * Every problem goes to d. With dir NULL nothing on disk is looked at. Returns the exercise
+ * even when problems were reported (NULL only when the YAML itself is broken); the caller
+ * frees it with exercise_free().
+ */
+struct exercise *exercise_parse(const char *text, size_t len, const char *path, const char *dir,
+				const char *module_id, struct diags *d);
+/* Load exercises/<name>/exercise.yaml of a module folder. NULL when it cannot be read. */
+struct exercise *exercise_load(const char *module_dir, const char *name, const char *module_id,
+			       struct diags *d);
+/* No-op on NULL or a half-built exercise. */
+void exercise_free(struct exercise *ex);
+
+/*
+ * Every exercise of the course, in module order then list order. Problems go to d; an
+ * exercise that has any is left out. Caller frees with exercise_set_free().
+ */
+struct exercise_set *exercise_set_load(const struct course *course, struct diags *d);
+void exercise_set_free(struct exercise_set *set);
+/* The exercise with id, or NULL. Borrowed. */
+const struct exercise *exercise_find(const struct exercise_set *set, const char *id);
+/* The task with id, or NULL. Borrowed. */
+const struct exercise_task *exercise_task(const struct exercise *ex, const char *id);
+
+/* The lint hook of the course: load every module's exercises and report their problems. */
+void exercise_lint_course(const struct course *course, struct diags *d);
+
+/* The brief's Markdown. Caller frees; NULL and err on failure. */
+char *exercise_brief(const struct exercise *ex, size_t *len, struct error *err);
+
+#endif
