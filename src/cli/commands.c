@@ -8,5 +8,7 @@ const struct cli_command cli_commands[] = {
 	CMD_LINT,
 	CMD_LIST,
 	CMD_TUTOR,
+	CMD_SERVE,
+	CMD_ENV,
 	{ 0 },
 };

@@ -90,4 +90,46 @@ int cmd_tutor_run(const struct cli_opts *opts, int argc, char **argv);
 	  "opened (locked, corrupt, or its folder read-only).\n",                              \
 	  cmd_tutor_run }
 
+int cmd_serve_run(const struct cli_opts *opts, int argc, char **argv);
+#define CMD_SERVE                                                                              \
+	{ "serve", "run the workspace's local cloud (AWS APIs on 127.0.0.1:4566)",              \
+	  "Usage: lambda-tutor serve [--workspace DIR] [--port N] [--account-concurrency N]\n"  \
+	  "                          [--idle-seconds N]\n"                                     \
+	  "\n"                                                                                 \
+	  "Serve the local cloud of a workspace on 127.0.0.1 until Ctrl-C or SIGTERM, then\n"  \
+	  "stop every execution environment and exit. It speaks AWS's own APIs: the Lambda\n"  \
+	  "REST API and the Runtime API, and CloudWatch Logs. State (functions, code, logs,\n" \
+	  "metrics) lives in DIR/.cloud/ and survives restarts; a lock file there keeps a\n"   \
+	  "second cloud off the same workspace. Point a shell at it with\n"                    \
+	  "eval \"$(lambda-tutor env)\".\n"                                                    \
+	  "\n"                                                                                 \
+	  "Options:\n"                                                                         \
+	  "  --workspace DIR          the workspace (default: ~/lambda-workshop)\n"            \
+	  "  --port N                 the port (default 4566; 0 picks a free one)\n"           \
+	  "  --account-concurrency N  concurrent executions per account (default 1000)\n"      \
+	  "  --idle-seconds N         warm environments expire after N idle seconds\n"         \
+	  "                           (default 300)\n"                                         \
+	  "\n"                                                                                 \
+	  "Exit status: 0 stopped by Ctrl-C or SIGTERM; 2 the workspace is already served,\n"  \
+	  "the port is taken, or the state cannot be opened.\n",                               \
+	  cmd_serve_run }
+
+int cmd_env_run(const struct cli_opts *opts, int argc, char **argv);
+#define CMD_ENV                                                                                \
+	{ "env", "print shell exports that point AWS clients at the local cloud",              \
+	  "Usage: eval \"$(lambda-tutor env [--workspace DIR] [--no-start])\"\n"               \
+	  "\n"                                                                                 \
+	  "Print the lines that point the AWS CLI, boto3 and the AWS SDKs at the workspace's\n" \
+	  "local cloud: AWS_ENDPOINT_URL, dummy credentials (the access key selects the\n"     \
+	  "account), AWS_DEFAULT_REGION=us-east-1, and a shell function aws() that passes\n"   \
+	  "--endpoint-url, for AWS CLIs older than 2.13 that ignore AWS_ENDPOINT_URL. Starts\n" \
+	  "the cloud in the background when none serves the workspace.\n"                      \
+	  "\n"                                                                                 \
+	  "Options:\n"                                                                         \
+	  "  --no-start   do not start a cloud; print the default endpoint\n"                  \
+	  "  --json       print the variables as one JSON object\n"                            \
+	  "\n"                                                                                 \
+	  "Exit status: 0 printed; 2 the cloud could not be started.\n",                       \
+	  cmd_env_run }
+
 #endif

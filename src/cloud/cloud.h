@@ -1,0 +1,53 @@
+/*
+ * The local cloud: AWS's own APIs (Lambda, CloudWatch Logs, ...) on one loopback endpoint, and
+ * the execution environments behind them. One cloud serves one workspace; its state lives in
+ * <workspace>/.cloud/ and survives restarts, and a lock file there keeps a second cloud away.
+ */
+#ifndef CLOUD_CLOUD_H
+#define CLOUD_CLOUD_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/error.h"
+
+#define CLOUD_DEFAULT_PORT 4566
+
+struct cloud_config {
+	const char *workspace;   /* required */
+	int port;                /* 0: CLOUD_DEFAULT_PORT */
+	int account_concurrency; /* 0: 1000 */
+	int idle_seconds;        /* warm environments expire after this; 0: 300 */
+	bool quiet;              /* no request log on stderr */
+};
+
+struct cloud;
+
+/*
+ * Take the workspace's lock, open its state and start serving on 127.0.0.1:port. Returns NULL
+ * and fills err when another cloud serves the workspace, the port is taken or the state
+ * cannot be opened. Close with cloud_close().
+ */
+struct cloud *cloud_open(const struct cloud_config *cfg, struct error *err);
+/* The endpoint, "http://127.0.0.1:PORT". Borrowed. */
+const char *cloud_endpoint(const struct cloud *c);
+/* Serve until *stop becomes non-zero (set it from a signal handler). */
+void cloud_run(struct cloud *c, volatile sig_atomic_t *stop);
+/* Stop every execution environment (killing and reaping their process groups), flush, free. */
+void cloud_close(struct cloud *c);
+
+/*
+ * The endpoint of the cloud serving workspace, if one runs and answers its health check.
+ * Returns false when none does.
+ */
+bool cloud_find(const char *workspace, char *endpoint_out, size_t n);
+/*
+ * Find the workspace's cloud or start one in the background (`lambda-tutor serve`, detached,
+ * logging to <workspace>/.cloud/serve.log) and wait until it answers. self is the path of the
+ * lambda-tutor binary (NULL: /proc/self/exe).
+ */
+bool cloud_ensure(const char *workspace, const char *self, char *endpoint_out, size_t n,
+		  struct error *err);
+
+#endif

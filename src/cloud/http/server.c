@@ -1,0 +1,172 @@
+/*
+ * libmicrohttpd glue: one thread per connection, whole bodies, loopback only.
+ */
+#include "cloud/http/server.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/xalloc.h"
+
+struct http_server {
+	struct MHD_Daemon *daemon;
+	size_t max_body;
+	http_handler_fn fn;
+	void *ctx;
+};
+
+struct conn_state {
+	struct strbuf body;
+	size_t seen;
+	bool too_large;
+};
+
+void http_resp_init(struct http_resp *resp)
+{
+	memset(resp, 0, sizeof(*resp));
+	resp->status = 200;
+	strbuf_init(&resp->body);
+}
+
+void http_resp_release(struct http_resp *resp)
+{
+	strbuf_release(&resp->body);
+	for (int i = 0; i < resp->nheaders; i++) {
+		free(resp->headers[i][0]);
+		free(resp->headers[i][1]);
+	}
+	resp->nheaders = 0;
+}
+
+void http_resp_header(struct http_resp *resp, const char *name, const char *value)
+{
+	if (resp->nheaders >= HTTP_MAX_HEADERS)
+		return;
+	resp->headers[resp->nheaders][0] = xstrdup(name);
+	resp->headers[resp->nheaders][1] = xstrdup(value);
+	resp->nheaders++;
+}
+
+void http_resp_headerf(struct http_resp *resp, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *v = xvasprintf(fmt, ap);
+	va_end(ap);
+	http_resp_header(resp, name, v);
+	free(v);
+}
+
+const char *http_header(const struct http_req *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+const char *http_query(const struct http_req *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version, const char *upload_data,
+				  size_t *upload_size, void **con_cls)
+{
+	struct http_server *srv = cls;
+	struct conn_state *st = *con_cls;
+	if (!st) {
+		st = xcalloc(1, sizeof(*st));
+		strbuf_init(&st->body);
+		const char *cl =
+			MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+		if (cl && strtoull(cl, NULL, 10) > srv->max_body)
+			st->too_large = true;
+		*con_cls = st;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		st->seen += *upload_size;
+		if (!st->too_large && st->body.len + *upload_size > srv->max_body) {
+			st->too_large = true;
+			strbuf_release(&st->body);
+		}
+		if (!st->too_large)
+			strbuf_add(&st->body, upload_data, *upload_size);
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	struct http_req req = {
+		.method = method,
+		.path = url,
+		.body = strbuf_str(&st->body),
+		.body_len = st->body.len,
+		.too_large = st->too_large,
+		.declared_len = st->seen,
+		.conn = conn,
+	};
+	struct http_resp resp;
+	http_resp_init(&resp);
+	srv->fn(srv->ctx, &req, &resp);
+	size_t len = resp.body.len;
+	char *body = strbuf_detach(&resp.body);
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	MHD_add_response_header(r, "Content-Type",
+				resp.content_type ? resp.content_type : "application/json");
+	for (int i = 0; i < resp.nheaders; i++)
+		MHD_add_response_header(r, resp.headers[i][0], resp.headers[i][1]);
+	enum MHD_Result ret = MHD_queue_response(conn, (unsigned)resp.status, r);
+	MHD_destroy_response(r);
+	http_resp_release(&resp);
+	return ret;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct conn_state *st = *con_cls;
+	if (!st)
+		return;
+	strbuf_release(&st->body);
+	free(st);
+	*con_cls = NULL;
+}
+
+struct http_server *http_server_start(int port, size_t max_body, http_handler_fn fn, void *ctx,
+				      int *bound_port, struct error *err)
+{
+	struct http_server *srv = xcalloc(1, sizeof(*srv));
+	srv->max_body = max_body;
+	srv->fn = fn;
+	srv->ctx = ctx;
+	struct sockaddr_in addr = { 0 };
+	addr.sin_family = AF_INET;
+	addr.sin_port = htons((uint16_t)port);
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	srv->daemon = MHD_start_daemon(
+		MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL,
+		(uint16_t)port, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR,
+		(struct sockaddr *)&addr, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+		MHD_OPTION_CONNECTION_TIMEOUT, 0U, MHD_OPTION_LISTEN_BACKLOG_SIZE, 256U,
+		MHD_OPTION_END);
+	if (!srv->daemon) {
+		free(srv);
+		error_set(err, "cannot listen on 127.0.0.1:%d (is the port in use?)", port);
+		return NULL;
+	}
+	const union MHD_DaemonInfo *info =
+		MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	if (bound_port)
+		*bound_port = info ? info->port : port;
+	return srv;
+}
+
+void http_server_stop(struct http_server *srv)
+{
+	if (!srv)
+		return;
+	MHD_stop_daemon(srv->daemon);
+	free(srv);
+}

@@ -1,0 +1,192 @@
+/*
+ * Functions: kept in memory for the hot path, written through to the database.
+ */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cloud/http/aws.h"
+#include "cloud/lambda/lambda.h"
+#include "cloud/state.h"
+#include "core/path.h"
+#include "core/xalloc.h"
+
+struct lfunc *lambda_fn_find(struct cloud *c, const char *account, const char *name)
+{
+	vec_for_each (&c->functions, i) {
+		struct lfunc *fn = c->functions.items[i];
+		if (strcmp(fn->name, name) == 0 && strcmp(fn->account, account) == 0)
+			return fn;
+	}
+	return NULL;
+}
+
+void lambda_fn_ref(struct lfunc *fn)
+{
+	fn->refs++;
+}
+
+void lambda_fn_unref(struct lfunc *fn)
+{
+	if (!fn || --fn->refs > 0)
+		return;
+	free(fn->runtime);
+	free(fn->handler);
+	free(fn->role);
+	free(fn->description);
+	cJSON_Delete(fn->vars);
+	free(fn->code_dir);
+	free(fn);
+}
+
+void lambda_fn_arn(const struct lfunc *fn, char *out, size_t n)
+{
+	snprintf(out, n, "arn:aws:lambda:" AWS_REGION_NAME ":%s:function:%s", fn->account,
+		 fn->name);
+}
+
+cJSON *lambda_fn_config(struct cloud *c, const struct lfunc *fn)
+{
+	cJSON *o = cJSON_CreateObject();
+	char arn[160], when[32], group[96];
+	lambda_fn_arn(fn, arn, sizeof(arn));
+	aws_time_lambda(fn->modified_ms, when);
+	snprintf(group, sizeof(group), "/aws/lambda/%s", fn->name);
+	const struct lambda_runtime *rt = lambda_runtime_find(fn->runtime);
+	cJSON_AddStringToObject(o, "FunctionName", fn->name);
+	cJSON_AddStringToObject(o, "FunctionArn", arn);
+	cJSON_AddStringToObject(o, "Runtime", fn->runtime);
+	cJSON_AddStringToObject(o, "Role", fn->role);
+	cJSON_AddStringToObject(o, "Handler", fn->handler);
+	cJSON_AddNumberToObject(o, "CodeSize", (double)fn->code_size);
+	cJSON_AddStringToObject(o, "Description", fn->description ? fn->description : "");
+	cJSON_AddNumberToObject(o, "Timeout", fn->timeout);
+	cJSON_AddNumberToObject(o, "MemorySize", fn->memory);
+	cJSON_AddStringToObject(o, "LastModified", when);
+	cJSON_AddStringToObject(o, "CodeSha256", fn->sha256);
+	cJSON_AddStringToObject(o, "Version", "$LATEST");
+	if (fn->vars) {
+		cJSON *env = cJSON_AddObjectToObject(o, "Environment");
+		cJSON_AddItemToObject(env, "Variables", cJSON_Duplicate(fn->vars, true));
+	}
+	cJSON *tracing = cJSON_AddObjectToObject(o, "TracingConfig");
+	cJSON_AddStringToObject(tracing, "Mode", "PassThrough");
+	cJSON_AddStringToObject(o, "RevisionId", fn->revision);
+	cJSON_AddStringToObject(o, "State", "Active");
+	cJSON_AddStringToObject(o, "LastUpdateStatus", "Successful");
+	cJSON_AddStringToObject(o, "PackageType", "Zip");
+	cJSON *arch = cJSON_AddArrayToObject(o, "Architectures");
+	cJSON_AddItemToArray(arch, cJSON_CreateString(fn->arm64 ? "arm64" : "x86_64"));
+	cJSON *eph = cJSON_AddObjectToObject(o, "EphemeralStorage");
+	cJSON_AddNumberToObject(eph, "Size", 512);
+	cJSON *snap = cJSON_AddObjectToObject(o, "SnapStart");
+	cJSON_AddStringToObject(snap, "ApplyOn", "None");
+	cJSON_AddStringToObject(snap, "OptimizationStatus", "Off");
+	if (rt) {
+		cJSON *rv = cJSON_AddObjectToObject(o, "RuntimeVersionConfig");
+		char rarn[160];
+		snprintf(
+			rarn, sizeof(rarn), "arn:aws:lambda:" AWS_REGION_NAME "::runtime:%.64s",
+			fn->sha_hex[0]
+				? "0f2f4c1b9a6de0c2d8a9b7e3c4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3"
+				: "");
+		cJSON_AddStringToObject(rv, "RuntimeVersionArn", rarn);
+	}
+	cJSON *logging = cJSON_AddObjectToObject(o, "LoggingConfig");
+	cJSON_AddStringToObject(logging, "LogFormat", "Text");
+	cJSON_AddStringToObject(logging, "LogGroup", group);
+	(void)c;
+	return o;
+}
+
+bool lambda_fn_save(struct cloud *c, const struct lfunc *fn)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "Runtime", fn->runtime);
+	cJSON_AddStringToObject(o, "Handler", fn->handler);
+	cJSON_AddStringToObject(o, "Role", fn->role);
+	cJSON_AddStringToObject(o, "Description", fn->description ? fn->description : "");
+	if (fn->vars)
+		cJSON_AddItemToObject(o, "Variables", cJSON_Duplicate(fn->vars, true));
+	cJSON_AddNumberToObject(o, "MemorySize", fn->memory);
+	cJSON_AddNumberToObject(o, "Timeout", fn->timeout);
+	cJSON_AddBoolToObject(o, "Arm64", fn->arm64);
+	cJSON_AddStringToObject(o, "CodeSha256", fn->sha256);
+	cJSON_AddStringToObject(o, "ShaHex", fn->sha_hex);
+	cJSON_AddNumberToObject(o, "CodeSize", (double)fn->code_size);
+	cJSON_AddStringToObject(o, "RevisionId", fn->revision);
+	cJSON_AddNumberToObject(o, "LastModified", (double)fn->modified_ms);
+	cJSON_AddNumberToObject(o, "Reserved", fn->reserved);
+	cJSON_AddStringToObject(o, "CodeDir", fn->code_dir);
+	char *text = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *st = NULL;
+	sqlite3_prepare_v2(
+		c->db->db,
+		"INSERT OR REPLACE INTO functions(account, name, config) VALUES(?, ?, ?)", -1, &st,
+		NULL);
+	sqlite3_bind_text(st, 1, fn->account, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, fn->name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, text, -1, SQLITE_TRANSIENT);
+	bool ok = sqlite3_step(st) == SQLITE_DONE;
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&c->db->mu);
+	free(text);
+	return ok;
+}
+
+static char *jdup(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	return xstrdup(cJSON_IsString(v) ? v->valuestring : "");
+}
+
+static double jnum(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+void lambda_fn_load_all(struct cloud *c)
+{
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *st = NULL;
+	sqlite3_prepare_v2(c->db->db, "SELECT account, name, config FROM functions", -1, &st, NULL);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		cJSON *o = cJSON_Parse((const char *)sqlite3_column_text(st, 2));
+		if (!o)
+			continue;
+		struct lfunc *fn = xcalloc(1, sizeof(*fn));
+		snprintf(fn->account, sizeof(fn->account), "%s", sqlite3_column_text(st, 0));
+		snprintf(fn->name, sizeof(fn->name), "%s", sqlite3_column_text(st, 1));
+		fn->runtime = jdup(o, "Runtime");
+		fn->handler = jdup(o, "Handler");
+		fn->role = jdup(o, "Role");
+		fn->description = jdup(o, "Description");
+		cJSON *vars = cJSON_GetObjectItemCaseSensitive(o, "Variables");
+		fn->vars = vars ? cJSON_Duplicate(vars, true) : NULL;
+		fn->memory = (int)jnum(o, "MemorySize");
+		fn->timeout = (int)jnum(o, "Timeout");
+		fn->arm64 = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "Arm64"));
+		char *s = jdup(o, "CodeSha256");
+		snprintf(fn->sha256, sizeof(fn->sha256), "%s", s);
+		free(s);
+		s = jdup(o, "ShaHex");
+		snprintf(fn->sha_hex, sizeof(fn->sha_hex), "%s", s);
+		free(s);
+		s = jdup(o, "RevisionId");
+		snprintf(fn->revision, sizeof(fn->revision), "%s", s);
+		free(s);
+		fn->code_size = (long long)jnum(o, "CodeSize");
+		fn->modified_ms = (long long)jnum(o, "LastModified");
+		fn->reserved = (int)jnum(o, "Reserved");
+		fn->code_dir = jdup(o, "CodeDir");
+		fn->refs = 1;
+		cJSON_Delete(o);
+		vec_push(&c->functions, fn);
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&c->db->mu);
+}

@@ -1,0 +1,444 @@
+/*
+ * Invoke: admission (account and reserved concurrency), choosing or starting an execution
+ * environment, waiting for the runtime's answer within the timeout, and the platform's log
+ * lines and numbers for the invocation.
+ */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cloud/http/aws.h"
+#include "cloud/lambda/lambda.h"
+#include "cloud/state.h"
+#include "core/clock.h"
+#include "core/xalloc.h"
+
+/* On-demand init is capped at 10 seconds. */
+#define INIT_CAP_US 10000000LL
+
+struct outcome {
+	int http_status;
+	struct strbuf body;
+	bool function_error;
+	bool throttled;
+	const char *throttle_reason;
+	struct api_err err; /* http_status != 200 */
+	char *tail_b64;
+};
+
+void lambda_inv_complete(struct invocation *inv, const char *body, size_t len, bool error,
+			 const char *error_type, const char *status)
+{
+	if (inv->state == INV_DONE)
+		return;
+	inv->state = INV_DONE;
+	inv->ended_us = clock_mono_us();
+	strbuf_reset(&inv->body);
+	strbuf_add(&inv->body, body, len);
+	inv->function_error = error;
+	snprintf(inv->error_type, sizeof(inv->error_type), "%s", error_type ? error_type : "");
+	snprintf(inv->status, sizeof(inv->status), "%s", status ? status : "");
+	pthread_cond_broadcast(&inv->cond);
+}
+
+static struct invocation *inv_new(const struct lfunc *fn, const char *payload, size_t len)
+{
+	struct invocation *inv = xcalloc(1, sizeof(*inv));
+	aws_uuid(inv->id);
+	if (len == 0) {
+		payload = "{}";
+		len = 2;
+	}
+	inv->payload = xstrndup(payload, len);
+	inv->payload_len = len;
+	char hex[25], parent[17];
+	aws_random_hex(hex, 24);
+	aws_random_hex(parent, 16);
+	snprintf(inv->trace_id, sizeof(inv->trace_id), "Root=1-%08llx-%s;Parent=%s;Sampled=0",
+		 (unsigned long long)(clock_wall_ms() / 1000), hex, parent);
+	lambda_fn_arn(fn, inv->arn, sizeof(inv->arn));
+	pthread_condattr_t attr;
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&inv->cond, &attr);
+	pthread_condattr_destroy(&attr);
+	strbuf_init(&inv->body);
+	inv->accepted_us = clock_mono_us();
+	inv->init_ms = -1;
+	return inv;
+}
+
+static void inv_free(struct invocation *inv)
+{
+	if (!inv)
+		return;
+	free(inv->payload);
+	free(inv->client_context);
+	strbuf_release(&inv->body);
+	pthread_cond_destroy(&inv->cond);
+	free(inv);
+}
+
+/* The reason to throttle an invocation of fn now, or NULL. Caller holds cloud->mu. */
+static const char *throttle_reason(struct cloud *c, const struct lfunc *fn)
+{
+	if (fn->reserved == 0 || (fn->reserved > 0 && fn->inflight >= fn->reserved))
+		return "ReservedFunctionConcurrentInvocationLimitExceeded";
+	if (fn->reserved > 0)
+		return NULL;
+	int reserved = 0, unreserved_inflight = 0;
+	vec_for_each (&c->functions, i) {
+		const struct lfunc *f = c->functions.items[i];
+		if (strcmp(f->account, fn->account) != 0)
+			continue;
+		if (f->reserved >= 0)
+			reserved += f->reserved;
+		else
+			unreserved_inflight += f->inflight;
+	}
+	if (unreserved_inflight >= c->account_limit - reserved)
+		return "ConcurrentInvocationLimitExceeded";
+	return NULL;
+}
+
+static struct env *idle_env(struct cloud *c, const struct lfunc *fn)
+{
+	struct env *best = NULL;
+	vec_for_each (&c->envs, i) {
+		struct env *env = c->envs.items[i];
+		if (env->fn != fn || env->inv || env->state == ENV_DEAD || env->exited ||
+		    env->generation != fn->generation || env->init_failed)
+			continue;
+		/* The most recently used stays warm; the others may expire. */
+		if (!best || env->idle_since_ms > best->idle_since_ms)
+			best = env;
+	}
+	return best;
+}
+
+static struct timespec mono_at(int64_t us)
+{
+	struct timespec ts = { (time_t)(us / 1000000), (long)(us % 1000000) * 1000 };
+	return ts;
+}
+
+static void error_json(struct strbuf *sb, const char *type, const char *msg)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "errorType", type);
+	cJSON_AddStringToObject(o, "errorMessage", msg);
+	char *text = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	strbuf_addstr(sb, text);
+	free(text);
+}
+
+/* Log the end of an invocation: runtime failure lines, END and REPORT. */
+static void log_end(struct env *env, struct invocation *inv, bool timed_out, int max_used_mb,
+		    double duration_ms, long long billed_ms, bool want_tail, char **tail_b64)
+{
+	struct strbuf line = STRBUF_INIT;
+	pthread_mutex_lock(&env->log_mu);
+	lambda_env_drain(env);
+	lambda_env_flush(env);
+	if (!env->delivered || inv->started_us == 0) {
+		/* Init failed or the environment died before the handler started. */
+		strbuf_addf(&line, "INIT_REPORT Init Duration: %.2f ms\tPhase: init\tStatus: %s",
+			    env->init_ms > 0 ? env->init_ms
+					     : (double)(inv->ended_us - env->spawn_us) / 1000.0,
+			    timed_out ? "timeout" : "error");
+		if (!timed_out && inv->error_type[0])
+			strbuf_addf(&line, "\tError Type: %s", inv->error_type);
+		lambda_env_log(env, line.buf, line.len);
+		strbuf_reset(&line);
+		lambda_log_start(&line, inv->id, "$LATEST");
+		lambda_env_log(env, line.buf, line.len);
+		strbuf_reset(&line);
+	}
+	if (timed_out) {
+		lambda_log_timeout(&line, clock_wall_ms(), inv->id, (double)env->fn->timeout);
+		lambda_env_log(env, line.buf, line.len);
+		strbuf_reset(&line);
+	} else if (strcmp(inv->status, "error") == 0 && !env->init_failed) {
+		cJSON *o = cJSON_Parse(inv->body.buf);
+		const cJSON *m = cJSON_GetObjectItemCaseSensitive(o, "errorMessage");
+		if (cJSON_IsString(m)) {
+			lambda_env_log(env, m->valuestring, strlen(m->valuestring));
+			lambda_env_log(env, inv->error_type, strlen(inv->error_type));
+		}
+		cJSON_Delete(o);
+	}
+	lambda_log_end(&line, inv->id);
+	lambda_env_log(env, line.buf, line.len);
+	strbuf_reset(&line);
+	struct lambda_report r = {
+		.request_id = inv->id,
+		.duration_ms = duration_ms,
+		.billed_ms = billed_ms,
+		.memory_mb = env->fn->memory,
+		.max_used_mb = max_used_mb,
+		.init_ms = inv->cold ? inv->init_ms : -1,
+		.status = timed_out        ? "timeout"
+			  : inv->status[0] ? inv->status
+					   : NULL,
+		.error_type = inv->error_type,
+	};
+	lambda_log_report(&line, &r);
+	lambda_env_log(env, line.buf, line.len);
+	if (want_tail) {
+		size_t n = env->tail.len, from = n > 4096 ? n - 4096 : 0;
+		*tail_b64 = aws_base64_encode(env->tail.buf + from, n - from);
+	}
+	pthread_mutex_unlock(&env->log_mu);
+	strbuf_release(&line);
+}
+
+/*
+ * Run one invocation to its end. Fills out; the caller renders it. Takes and releases
+ * cloud->mu. fn is referenced by the caller.
+ */
+static void run(struct cloud *c, struct lfunc *fn, const char *payload, size_t len,
+		const char *client_context, bool want_tail, struct outcome *out)
+{
+	pthread_mutex_lock(&c->mu);
+	if (c->stopping || fn->deleted) {
+		pthread_mutex_unlock(&c->mu);
+		out->http_status = 404;
+		char arn[160];
+		lambda_fn_arn(fn, arn, sizeof(arn));
+		api_err_set(&out->err, 404, "ResourceNotFoundException", "Function not found: %s",
+			    arn);
+		return;
+	}
+	const char *reason = throttle_reason(c, fn);
+	if (reason) {
+		pthread_mutex_unlock(&c->mu);
+		lambda_metrics_throttle(c, fn->account, fn->name);
+		out->http_status = 429;
+		out->throttled = true;
+		out->throttle_reason = reason;
+		return;
+	}
+	fn->inflight++;
+	struct invocation *inv = inv_new(fn, payload, len);
+	if (client_context)
+		inv->client_context = xstrdup(client_context);
+	struct env *env = idle_env(c, fn);
+	if (!env) {
+		struct api_err e = { 0 };
+		env = lambda_env_spawn(c, fn, &e);
+		if (!env) {
+			fn->inflight--;
+			pthread_mutex_unlock(&c->mu);
+			if (e.status == 200) {
+				/* A package that cannot start is the function's error. */
+				char *msg = xasprintf("RequestId: %s Error: %s", inv->id, e.msg);
+				error_json(&out->body, e.type, msg);
+				free(msg);
+				out->http_status = 200;
+				out->function_error = true;
+			} else {
+				out->http_status = e.status;
+				out->err = e;
+			}
+			inv_free(inv);
+			return;
+		}
+	}
+	env->inv = inv;
+	env->delivered = false;
+	env->responded = false;
+	pthread_cond_broadcast(&env->cond);
+	bool timed_out = false;
+	while (inv->state != INV_DONE) {
+		int64_t deadline =
+			inv->state == INV_RUNNING
+				? inv->started_us + (int64_t)fn->timeout * 1000000
+				: inv->accepted_us + INIT_CAP_US + (int64_t)fn->timeout * 1000000;
+		struct timespec ts = mono_at(deadline);
+		int rc = pthread_cond_timedwait(&inv->cond, &c->mu, &ts);
+		if (inv->state == INV_DONE)
+			break;
+		if (rc == ETIMEDOUT && clock_mono_us() >= deadline) {
+			timed_out = true;
+			char *msg =
+				xasprintf("RequestId: %s Error: Task timed out after %.2f seconds",
+					  inv->id, (double)fn->timeout);
+			struct strbuf body = STRBUF_INIT;
+			error_json(&body, "Sandbox.Timedout", msg);
+			free(msg);
+			lambda_env_kill(env);
+			lambda_inv_complete(inv, body.buf, body.len, true, "Sandbox.Timedout",
+					    "timeout");
+			strbuf_release(&body);
+		}
+	}
+	pthread_mutex_unlock(&c->mu);
+
+	double duration_ms = inv->started_us ? (double)(inv->ended_us - inv->started_us) / 1000.0
+					     : (double)(inv->ended_us - inv->accepted_us) / 1000.0;
+	if (timed_out && inv->started_us)
+		duration_ms = fn->timeout * 1000.0;
+	long long billed = lambda_billed_ms(duration_ms, inv->cold ? inv->init_ms : 0);
+	int max_used = lambda_env_max_used_mb(env);
+	log_end(env, inv, timed_out, max_used, duration_ms, billed, want_tail, &out->tail_b64);
+
+	pthread_mutex_lock(&c->mu);
+	env->inv = NULL;
+	if (env->state == ENV_READY && !env->killed && !env->init_failed && !env->exited &&
+	    env->generation == fn->generation && !fn->deleted)
+		env->idle_since_ms = clock_wall_ms();
+	else
+		lambda_env_kill(env);
+	fn->inflight--;
+	struct lambda_record rec = {
+		.started_ms = clock_wall_ms() - (long long)duration_ms,
+		.duration_ms = duration_ms,
+		.init_ms = inv->cold ? inv->init_ms : -1,
+		.billed_ms = billed,
+		.memory_mb = fn->memory,
+		.max_used_mb = max_used,
+		.cold = inv->cold,
+		.arm64 = fn->arm64,
+	};
+	snprintf(rec.account, sizeof(rec.account), "%s", fn->account);
+	snprintf(rec.function, sizeof(rec.function), "%s", fn->name);
+	snprintf(rec.request_id, sizeof(rec.request_id), "%s", inv->id);
+	snprintf(rec.status, sizeof(rec.status), "%s",
+		 timed_out             ? "timeout"
+		 : inv->function_error ? "error"
+				       : "success");
+	snprintf(rec.error_type, sizeof(rec.error_type), "%s", inv->error_type);
+	lambda_metrics_record(c, &rec);
+	pthread_mutex_unlock(&c->mu);
+
+	out->http_status = 200;
+	out->function_error = inv->function_error;
+	strbuf_add(&out->body, inv->body.buf ? inv->body.buf : "", inv->body.len);
+	inv_free(inv);
+}
+
+struct async_job {
+	struct cloud *c;
+	struct lfunc *fn;
+	char *payload;
+	size_t len;
+};
+
+static void *async_main(void *arg)
+{
+	struct async_job *job = arg;
+	struct outcome out = { 0 };
+	strbuf_init(&out.body);
+	run(job->c, job->fn, job->payload, job->len, NULL, false, &out);
+	strbuf_release(&out.body);
+	free(out.tail_b64);
+	struct cloud *c = job->c;
+	pthread_mutex_lock(&c->mu);
+	lambda_fn_unref(job->fn);
+	c->async_running--;
+	pthread_cond_broadcast(&c->async_cond);
+	pthread_mutex_unlock(&c->mu);
+	free(job->payload);
+	free(job);
+	return NULL;
+}
+
+static bool valid_json(const char *s, size_t n)
+{
+	if (n == 0)
+		return true;
+	cJSON *o = cJSON_ParseWithLength(s, n);
+	bool ok = o != NULL;
+	cJSON_Delete(o);
+	return ok;
+}
+
+void lambda_invoke(struct cloud *c, const char *account, struct lfunc *fn,
+		   const struct http_req *req, const struct invoke_opts *o, struct http_resp *resp)
+{
+	const char *type = o->type ? o->type : "RequestResponse";
+	bool event = strcmp(type, "Event") == 0;
+	if (!event && strcmp(type, "RequestResponse") != 0 && strcmp(type, "DryRun") != 0) {
+		aws_error(resp, 400, "ValidationException",
+			  "1 validation error detected: Value '%s' at 'invocationType' failed to "
+			  "satisfy constraint: Member must satisfy enum value set: [Event, "
+			  "RequestResponse, DryRun]",
+			  type);
+		return;
+	}
+	size_t limit = event ? LAMBDA_ASYNC_MAX : LAMBDA_PAYLOAD_MAX;
+	if (req->too_large || req->body_len > limit) {
+		aws_error(resp, 413, "RequestTooLargeException",
+			  "Request must be smaller than %zu bytes for the InvokeFunction operation",
+			  limit);
+		return;
+	}
+	if (!valid_json(req->body, req->body_len)) {
+		aws_error(resp, 400, "InvalidRequestContentException",
+			  "Could not parse request body into json: Could not parse payload into "
+			  "json: Unexpected character: was expecting a JSON value");
+		return;
+	}
+	char *context = NULL;
+	if (o->client_context_b64 && o->client_context_b64[0]) {
+		size_t n = 0;
+		unsigned char *raw =
+			aws_base64_decode(o->client_context_b64, strlen(o->client_context_b64), &n);
+		if (!raw || n > 3583 || !valid_json((const char *)raw, n)) {
+			free(raw);
+			aws_error(resp, 400, "InvalidRequestContentException",
+				  "Client context must be a valid Base64-encoded JSON object.");
+			return;
+		}
+		context = (char *)raw;
+	}
+	if (strcmp(type, "DryRun") == 0) {
+		free(context);
+		resp->status = 204;
+		return;
+	}
+	if (event) {
+		free(context);
+		struct async_job *job = xcalloc(1, sizeof(*job));
+		job->c = c;
+		job->fn = fn;
+		job->payload = xstrndup(req->body, req->body_len);
+		job->len = req->body_len;
+		pthread_mutex_lock(&c->mu);
+		lambda_fn_ref(fn);
+		c->async_running++;
+		pthread_mutex_unlock(&c->mu);
+		pthread_t t;
+		pthread_attr_t attr;
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		pthread_create(&t, &attr, async_main, job);
+		pthread_attr_destroy(&attr);
+		resp->status = 202;
+		return;
+	}
+	struct outcome out = { 0 };
+	strbuf_init(&out.body);
+	run(c, fn, req->body, req->body_len, context, o->tail, &out);
+	free(context);
+	if (out.throttled) {
+		aws_throttle(resp, out.throttle_reason);
+	} else if (out.http_status != 200) {
+		aws_error(resp, out.http_status, out.err.type, "%s", out.err.msg);
+	} else {
+		resp->status = 200;
+		strbuf_add(&resp->body, out.body.buf ? out.body.buf : "", out.body.len);
+		if (out.function_error)
+			http_resp_header(resp, "X-Amz-Function-Error", "Unhandled");
+		http_resp_header(resp, "X-Amz-Executed-Version", "$LATEST");
+		if (out.tail_b64)
+			http_resp_header(resp, "X-Amz-Log-Result", out.tail_b64);
+	}
+	strbuf_release(&out.body);
+	free(out.tail_b64);
+	(void)account;
+}

@@ -1,0 +1,183 @@
+/*
+ * The Lambda service inside the local cloud: functions, execution environments (one process
+ * group each, with its own Runtime API listener), invocations and the REST API.
+ *
+ * Locking: cloud->mu guards functions, environments and invocations; an environment's log_mu
+ * orders its log events (taken after cloud->mu, never before). Logs and the database have
+ * their own locks, taken last.
+ */
+#ifndef CLOUD_LAMBDA_LAMBDA_H
+#define CLOUD_LAMBDA_LAMBDA_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "cloud/http/server.h"
+#include "cloud/lambda/logfmt.h"
+#include "cloud/lambda/validate.h"
+#include "core/strbuf.h"
+#include "core/vec.h"
+
+struct cloud;
+struct cJSON;
+
+/* A function's $LATEST. Reference counted: invocations and environments hold references. */
+struct lfunc {
+	char account[13];
+	char name[65];
+	char *runtime, *handler, *role, *description;
+	struct cJSON *vars; /* Environment.Variables, NULL when none */
+	int memory, timeout;
+	bool arm64;
+	char sha256[48]; /* base64, as CodeSha256 */
+	char sha_hex[65];
+	long long code_size; /* zipped */
+	char revision[37];
+	long long modified_ms;
+	int reserved;        /* reserved concurrency, -1 when not set */
+	char *code_dir;      /* the unzipped package */
+	unsigned generation; /* bumped by every change; older environments retire */
+	int inflight;
+	int refs;
+	bool deleted;
+};
+
+enum inv_state {
+	INV_WAITING,
+	INV_RUNNING,
+	INV_DONE
+};
+
+struct invocation {
+	char id[37];
+	char *payload;
+	size_t payload_len;
+	char *client_context; /* decoded JSON, or NULL */
+	char trace_id[96];
+	char arn[160];
+	enum inv_state state;
+	pthread_cond_t cond;
+	int64_t accepted_us, started_us, ended_us;
+	int64_t deadline_wall_ms;
+	/* Result. */
+	struct strbuf body;
+	bool function_error;
+	char error_type[128];
+	char status[16]; /* "", "timeout" or "error" */
+	bool cold;
+	double init_ms;
+};
+
+enum env_state {
+	ENV_INIT,
+	ENV_READY,
+	ENV_DEAD
+};
+
+struct env {
+	struct cloud *cloud;
+	struct lfunc *fn;
+	unsigned generation;
+	unsigned seq;
+	pid_t pid;
+	int out_fd;
+	struct http_server *rapi;
+	int rapi_port;
+	enum env_state state;
+	struct invocation *inv; /* assigned, until its invoker lets go */
+	bool delivered, responded;
+	char last_id[37];
+	int64_t spawn_us;
+	double init_ms;
+	bool init_reported; /* Init Duration already printed */
+	bool init_failed;
+	int64_t idle_since_ms;
+	pthread_cond_t cond; /* /next waits here */
+	pthread_t waiter, reader, duty;
+	bool has_duty;
+	bool exited, reader_done, oom, killed;
+	int wstatus;
+	char stream[96];
+	char group[96];
+	pthread_mutex_t log_mu;
+	struct log_splitter split;
+	struct strbuf tail; /* the current invocation's log, last few KB */
+	char cg_mem[256], cg_cpu[256];
+	long long max_rss_kb;
+};
+
+/* functions.c */
+struct lfunc *lambda_fn_find(struct cloud *c, const char *account, const char *name);
+void lambda_fn_ref(struct lfunc *fn);
+void lambda_fn_unref(struct lfunc *fn);
+/* The function's configuration as GetFunctionConfiguration returns it. Caller deletes. */
+struct cJSON *lambda_fn_config(struct cloud *c, const struct lfunc *fn);
+void lambda_fn_arn(const struct lfunc *fn, char *out, size_t n);
+bool lambda_fn_save(struct cloud *c, const struct lfunc *fn);
+void lambda_fn_load_all(struct cloud *c);
+
+/* env.c */
+struct env *lambda_env_spawn(struct cloud *c, struct lfunc *fn, struct api_err *e);
+/* Apply the CPU share (after init, which runs at full speed). */
+void lambda_env_limit_cpu(struct env *env);
+/* Kill the process group (and cgroup). Caller holds cloud->mu. */
+void lambda_env_kill(struct env *env);
+/* Read what the process wrote so far into log events. Caller holds env->log_mu. */
+void lambda_env_drain(struct env *env);
+/* Emit a partial last line as its own event. Caller holds env->log_mu. */
+void lambda_env_flush(struct env *env);
+/* Log one platform line for the environment. Caller holds env->log_mu. */
+void lambda_env_log(struct env *env, const char *line, size_t len);
+/* Peak resident memory of the environment's processes, MB. */
+int lambda_env_max_used_mb(struct env *env);
+/* Free environments that are dead and finished; stop idle ones past their time. */
+void lambda_env_housekeep(struct cloud *c, bool all);
+bool lambda_cgroups_probe(struct cloud *c);
+void lambda_cgroups_cleanup(struct cloud *c);
+void lambda_env_watchdog(struct cloud *c);
+
+/* runtime_api.c */
+void lambda_runtime_api(void *ctx, const struct http_req *req, struct http_resp *resp);
+
+/* invoke.c */
+struct invoke_opts {
+	const char *type; /* RequestResponse, Event, DryRun */
+	bool tail;
+	const char *client_context_b64;
+};
+void lambda_invoke(struct cloud *c, const char *account, struct lfunc *fn,
+		   const struct http_req *req, const struct invoke_opts *o, struct http_resp *resp);
+/* Complete an invocation (cloud->mu held). */
+void lambda_inv_complete(struct invocation *inv, const char *body, size_t len, bool error,
+			 const char *error_type, const char *status);
+
+/* api.c: the REST API under /2015-03-31, /2017-10-31, /2019-09-30, /2016-08-19. */
+void lambda_api(struct cloud *c, const char *account, const struct http_req *req,
+		struct http_resp *resp);
+
+/* Delete every function, log and record of an account (the tutor's reset). */
+void lambda_reset_account(struct cloud *c, const char *account);
+
+/* metrics.c */
+struct lambda_record {
+	char account[13];
+	char function[65];
+	char request_id[37];
+	long long started_ms;
+	double duration_ms, init_ms;
+	long long billed_ms;
+	int memory_mb, max_used_mb;
+	bool cold;
+	char status[16];
+	char error_type[128];
+	bool arm64;
+};
+void lambda_metrics_record(struct cloud *c, const struct lambda_record *r);
+void lambda_metrics_throttle(struct cloud *c, const char *account, const char *function);
+void lambda_metrics_flush(struct cloud *c);
+void lambda_metrics_json(struct cloud *c, const char *account, const char *function,
+			 struct http_resp *resp);
+
+#endif

@@ -1,0 +1,58 @@
+/*
+ * The platform's own log lines (INIT_START, START, END, REPORT, the timeout line) exactly as
+ * Lambda writes them, and the splitting of a process's output into CloudWatch log events.
+ */
+#ifndef CLOUD_LAMBDA_LOGFMT_H
+#define CLOUD_LAMBDA_LOGFMT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/strbuf.h"
+
+/* CloudWatch's event limit is 256 KB including 26 bytes of overhead per event. */
+#define LOG_EVENT_MAX (262144 - 26)
+
+struct lambda_report {
+	const char *request_id;
+	double duration_ms;
+	long long billed_ms;
+	int memory_mb;
+	int max_used_mb;
+	double init_ms;         /* < 0: not a cold start */
+	const char *status;     /* NULL, "timeout" or "error" */
+	const char *error_type; /* with status "error" */
+};
+
+void lambda_log_init_start(struct strbuf *sb, const char *runtime_version, const char *arn_hex);
+void lambda_log_start(struct strbuf *sb, const char *request_id, const char *version);
+void lambda_log_end(struct strbuf *sb, const char *request_id);
+void lambda_log_report(struct strbuf *sb, const struct lambda_report *r);
+/* "2026-11-27T05:30:00.123Z <id> Task timed out after 3.00 seconds" */
+void lambda_log_timeout(struct strbuf *sb, long long epoch_ms, const char *request_id,
+			double seconds);
+
+/*
+ * Splits a byte stream into events, one per line ("\n", with a preceding "\r" dropped). A line
+ * longer than LOG_EVENT_MAX becomes one truncated event and the rest of it is skipped, so the
+ * splitter never holds more than LOG_EVENT_MAX bytes.
+ */
+typedef void (*log_event_fn)(void *ctx, const char *line, size_t len);
+
+struct log_splitter {
+	struct strbuf line;
+	bool skipping;
+};
+
+#define LOG_SPLITTER_INIT          \
+	{                          \
+		STRBUF_INIT, false \
+	}
+
+void log_splitter_feed(struct log_splitter *ls, const char *data, size_t len, log_event_fn fn,
+		       void *ctx);
+/* Emit a pending partial line, if any. */
+void log_splitter_flush(struct log_splitter *ls, log_event_fn fn, void *ctx);
+void log_splitter_release(struct log_splitter *ls);
+
+#endif

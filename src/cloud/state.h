@@ -1,0 +1,55 @@
+/*
+ * The cloud's internals, shared by its services. Not for use outside src/cloud/.
+ */
+#ifndef CLOUD_STATE_H
+#define CLOUD_STATE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "cloud/cloud.h"
+#include "cloud/db.h"
+#include "cloud/http/server.h"
+#include "cloud/logs/logs.h"
+#include "core/vec.h"
+
+struct cloud {
+	char *workspace;
+	char *state_dir; /* <workspace>/.cloud */
+	char *code_root; /* <state_dir>/code */
+	int port;
+	char endpoint[64];
+	int account_limit;
+	int idle_seconds;
+	bool quiet;
+	int lock_fd;
+
+	struct cloud_db *db;
+	struct logs *logs;
+	struct http_server *http;
+
+	pthread_mutex_t mu; /* functions, envs, invocations, metrics */
+	struct vec functions;
+	struct vec envs;
+	unsigned env_seq;
+	bool stopping;
+	int async_running;
+	pthread_cond_t async_cond;
+
+	pthread_t housekeeper;
+	pthread_cond_t hk_cond;
+	bool hk_started;
+
+	/* How runtimes start. */
+	char *python, *node, *runtimes_dir;
+	char *node_path;
+	/* cgroup v1, when writable: per-cloud parents of the environments' groups. */
+	bool cg_mem, cg_cpu;
+	char cg_mem_root[200], cg_cpu_root[200];
+
+	/* Metrics waiting to be written. */
+	struct vec records;
+	struct vec minutes;
+};
+
+#endif
