@@ -1,0 +1,66 @@
+#!/bin/sh
+# The tutor refuses, with one line and a non-zero status, what it cannot work with: no terminal,
+# a course that does not lint (printing every problem), a record file it cannot open.
+set -u
+: "${TUTOR:?TUTOR must name the lambda-tutor binary}"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/lt-refuse.XXXXXX")
+trap 'chmod -R u+w "$tmp"; rm -rf "$tmp"' EXIT
+export HOME="$tmp" XDG_DATA_HOME="$tmp/data" LAMBDA_TUTOR_DB="$tmp/records.db"
+n=0
+status=0
+check() { # check WANT-STATUS WANT-TEXT DESCRIPTION -- COMMAND...
+	want=$1 text=$2 what=$3
+	shift 4
+	out=$("$@" 2>&1 </dev/null)
+	got=$?
+	n=$((n + 1))
+	if [ "$got" = "$want" ] && printf '%s\n' "$out" | grep -qF -- "$text"; then
+		echo "ok $n - $what"
+	else
+		echo "not ok $n - $what (status $got)"
+		printf '%s\n' "$out" | sed 's/^/#   /'
+		status=1
+	fi
+}
+
+check 2 "the tutor needs a terminal" "a pipe is not a terminal" -- "$TUTOR"
+lines=$("$TUTOR" </dev/null 2>&1 | wc -l)
+n=$((n + 1))
+[ "$lines" = 1 ] && echo "ok $n - in one line" || { echo "not ok $n - $lines lines"; status=1; }
+
+mkdir -p "$tmp/course/01-a"
+cat >"$tmp/course/course.yaml" <<'YAML'
+id: broken
+title: A broken course
+summary: One module whose minutes do not add up.
+minutes: 30
+modules:
+  - 01-a
+YAML
+cat >"$tmp/course/01-a/module.yaml" <<'YAML'
+id: a
+title: A
+minutes: 20
+objectives:
+  - Learn
+pages:
+  - id: p
+    title: P
+    file: missing.md
+YAML
+check 1 "course.yaml" "a course that does not lint is refused with its problems" -- \
+	"$TUTOR" --course "$tmp/course"
+check 1 "does not lint; not starting" "and says it does not start" -- "$TUTOR" --course "$tmp/course"
+check 2 "cannot open course" "a missing course folder" -- "$TUTOR" --course "$tmp/nowhere"
+
+printf 'this is not a database, just text that is long enough to look like one......\n' \
+	>"$tmp/garbage.db"
+check 2 "garbage.db" "a file that is not a database" -- "$TUTOR" --db "$tmp/garbage.db"
+mkdir -p "$tmp/ro"
+chmod 555 "$tmp/ro"
+if [ "$(id -u)" != 0 ]; then
+	check 2 "ro" "a read-only record folder" -- "$TUTOR" --db "$tmp/ro/sub/records.db"
+fi
+check 2 "unexpected argument" "an unknown argument" -- "$TUTOR" tutor extra
+echo "1..$n"
+exit $status
