@@ -145,8 +145,11 @@ static void print_text(const struct progress *p, const char *db_path, bool brief
 		printf("Progress: nothing viewed yet (no records at %s)\n", db_path);
 	if (p->pos_module >= 0) {
 		const struct course_module *m = &c->modules[p->pos_module];
-		printf("%s %ld. %s%s%s\n", p->resumed ? "Continue:" : "Start:", p->pos_module + 1,
-		       m->title, sep, m->pages[p->pos_page].title);
+		printf("%s %ld. %s%s%s\n",
+		       p->resumed        ? "Continue:"
+		       : p->total_viewed ? "Next:"
+					 : "Start:",
+		       p->pos_module + 1, m->title, sep, m->pages[p->pos_page].title);
 	}
 
 	for (size_t k = 0; k < c->n_modules; k++) {

@@ -40,10 +40,10 @@ int cmd_list_run(const struct cli_opts *opts, int argc, char **argv);
 	  "\n"                                                                                 \
 	  "List the course's modules in order with their minutes, each module's pages, and\n"  \
 	  "the learner's progress: a tick beside each page viewed, pages viewed per module\n"  \
-	  "and in all, and the page to continue from (the last page viewed; \"Start:\" the\n"  \
-	  "first page when nothing was viewed yet). A page whose content changed since it\n"   \
-	  "was viewed says so. The records are only read: a learner with no record file\n"     \
-	  "yet gets none created.\n"                                                           \
+	  "and in all, and the page to continue from: the last page viewed, else\n"            \
+	  "(\"Next:\") the first page not viewed yet (\"Start:\" when nothing was).\n"         \
+	  "A page whose content changed since it was viewed says so. The records are\n"        \
+	  "only read: a learner with no record file yet gets none created.\n"                  \
 	  "\n"                                                                                 \
 	  "Options:\n"                                                                         \
 	  "  -s, --short      modules only, without their pages\n"                             \

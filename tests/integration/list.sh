@@ -56,6 +56,13 @@ check "marks a page that changed since it was read" has "(updated since you read
 check "marks where the learner is" has "you are here" "$tmp/out"
 check "does not change the records" cmp -s "$db" "$tmp/before.db"
 
+db2="$XDG_DATA_HOME/lambda-tutor/bo.db"
+"$helper" view "$db2" core-concepts what-is-lambda
+"$helper" view "$db2" core-concepts a-page-since-removed
+"$tutor" list --course "$course" --learner bo >"$tmp/out" 2>"$tmp/err"
+check "a last page since removed from the course is not where to continue" \
+	grep -qE '^Next: 1\. .* › Anatomy of a function' "$tmp/out"
+
 list --short
 check "--short lists modules without pages" [ "$(grep -c '✓' "$tmp/out")" -eq 0 ]
 check "--short still shows the progress" has "2 of 6 pages viewed" "$tmp/out"
@@ -92,7 +99,9 @@ check "a missing course exits 2" [ $? -eq 2 ]
 check "with one line" lines 1 "$tmp/err"
 
 mkdir "$tmp/course"
-cp -r "$root/lessons" "$root/quizzes" "$root/scenarios" "$tmp/course/"
+for d in lessons quizzes scenarios; do
+	[ -d "$root/$d" ] && cp -r "$root/$d" "$tmp/course/"
+done
 printf 'colour: blue\n' >>"$tmp/course/lessons/02-first-function/module.yaml"
 "$tutor" list --course "$tmp/course/lessons" >"$tmp/out" 2>"$tmp/err"
 check "a course that does not lint exits 1" [ $? -eq 1 ]
