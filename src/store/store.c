@@ -121,6 +121,7 @@ static bool exec_sql(struct store *s, const char *sql, struct error *err)
 static bool query_int(struct store *s, const char *sql, int64_t *out, struct error *err)
 {
 	sqlite3_stmt *st = NULL;
+	*out = 0;
 	int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
 	if (rc == SQLITE_OK) {
 		rc = sqlite3_step(st);
@@ -240,7 +241,7 @@ static bool migrate(struct store *s, struct error *err)
 	if (!exec_sql(s, "BEGIN IMMEDIATE", err))
 		return false;
 	/* Read again under the write lock: another process may have migrated meanwhile. */
-	struct identity id;
+	struct identity id = { 0 };
 	if (!read_identity(s, &id, err) || !check_identity(s, &id, err))
 		goto rollback;
 	if (is_fresh(&id) && !exec_sql(s, set_application_id, err))
@@ -286,7 +287,7 @@ struct store *store_open_mode(const char *path, mode_t mode, struct error *err)
 		error_set(err, "cannot write '%s': %s", path, strerror(EACCES));
 		goto fail;
 	}
-	struct identity id;
+	struct identity id = { 0 };
 	if (!read_identity(s, &id, err) || !check_identity(s, &id, err))
 		goto fail;
 	sqlite3_stmt *st = NULL;
@@ -372,7 +373,7 @@ struct store *store_open_readonly(const char *path, struct error *err)
 	struct store *s = open_db(path, NULL, SQLITE_OPEN_READONLY, err);
 	if (!s)
 		return NULL;
-	struct identity id;
+	struct identity id = { 0 };
 	if (!read_identity(s, &id, err)) {
 		if (!needs_immutable(s))
 			goto fail;
