@@ -218,10 +218,35 @@ def test_logging(t):
         t.match(r"^raw stdout$", out, "logging: process.stdout.write is unchanged")
 
 
+def test_json_logging(t):
+    with node_env("logs.structured", extra_env={"AWS_LAMBDA_LOG_FORMAT": "JSON"}) as env:
+        rid, res = env.invoke({})
+        t.eq(res and res.json(), "structured", "json logs: handler returned", env.stdout())
+        lines = [json.loads(l) for l in env.stdout().splitlines() if l.startswith("{")]
+        obj = [l for l in lines if isinstance(l.get("message"), dict)]
+        t.eq(obj and obj[0]["message"], {"msg": "order placed", "orderId": "42"},
+             "json logs: a single object stays an object in message", env.stdout())
+        t.eq(obj and (obj[0]["level"], obj[0]["requestId"]), ("INFO", rid),
+             "json logs: level and requestId")
+        t.match("^%s$" % ISO_MS, obj and obj[0]["timestamp"], "json logs: timestamp")
+        warn = [l for l in lines if l.get("level") == "WARN"]
+        t.eq(warn and (warn[0]["errorType"], warn[0]["errorMessage"]), ("TypeError", "bad order"),
+             "json logs: an Error argument adds errorType and errorMessage")
+        t.ok(not any(l.get("level") == "DEBUG" for l in lines),
+             "json logs: DEBUG dropped at the default INFO level")
+    with node_env("errors.handler", extra_env={"AWS_LAMBDA_LOG_FORMAT": "JSON",
+                                               "AWS_LAMBDA_LOG_LEVEL": "ERROR"}) as env:
+        rid, res = env.invoke({})
+        t.ok(wait_for(lambda: '"errorType":"Error"' in env.stdout()), "json logs: error logged")
+        rec = [json.loads(l) for l in env.stdout().splitlines() if '"errorType"' in l]
+        t.eq(rec and (rec[0]["level"], rec[0]["message"]["errorMessage"]), ("ERROR", "boom"),
+             "json logs: Invoke Error's message is the error object")
+
+
 if __name__ == "__main__":
     if not shutil.which("node"):
         rtlib.skip("no node")
     sys.exit(rtlib.Tap().run([
         test_echo_round_trip, test_context_fields, test_warm_state, test_handler_errors,
-        test_callbacks, test_esm, test_init_errors, test_process_faults, test_logging,
+        test_callbacks, test_esm, test_init_errors, test_process_faults, test_logging, test_json_logging,
     ]))

@@ -196,6 +196,34 @@ def test_logging(t):
         t.ok("warned" not in env.stdout(), "logging: AWS_LAMBDA_LOG_LEVEL=ERROR hides WARNING")
 
 
+def test_json_logging(t):
+    with python_env("logs.structured", extra_env={"AWS_LAMBDA_LOG_FORMAT": "JSON"}) as env:
+        rid, res = env.invoke("e4")
+        t.eq(res and res.json(), "structured", "json logs: handler returned", env.stdout())
+        lines = [json.loads(l) for l in env.stdout().splitlines() if l.startswith("{")]
+        info = [l for l in lines if l.get("message") == "order placed"]
+        t.ok(len(info) == 1, "json logs: one object per record", env.stdout())
+        if info:
+            rec = info[0]
+            t.match("^%s$" % ISO_MS, rec["timestamp"], "json logs: timestamp")
+            t.eq((rec["level"], rec["logger"], rec["requestId"]), ("INFO", "root", rid),
+                 "json logs: level, logger, requestId (INFO by default with JSON)")
+            t.eq((rec.get("orderId"), rec.get("amountCents")), ("42", 1999),
+                 "json logs: extra keys at the top level")
+        t.ok(not any(l.get("message", "").startswith("full event") for l in lines),
+             "json logs: DEBUG dropped at the default INFO level")
+        exc = [l for l in lines if l.get("message") == "lookup failed"]
+        t.ok(exc and exc[0]["errorType"] == "KeyError" and exc[0]["level"] == "ERROR"
+             and exc[0]["stackTrace"], "json logs: logger.exception adds errorType and stackTrace",
+             exc)
+    with python_env("errors.handler", extra_env={"AWS_LAMBDA_LOG_FORMAT": "JSON"}) as env:
+        rid, res = env.invoke({})
+        t.ok(wait_for(lambda: '"log_level": "ERROR"' in env.stdout()), "json logs: error logged")
+        rec = [json.loads(l) for l in env.stdout().splitlines() if '"log_level"' in l]
+        t.eq(rec and (rec[0]["errorType"], rec[0]["errorMessage"], rec[0]["requestId"]),
+             ("ValueError", "boom", rid), "json logs: an unhandled error is one JSON object")
+
+
 def test_packages(t):
     with python_env("pkg.sub.mod.handler") as env:
         t.eq(env.invoke({})[1].json(), {"where": "pkg.sub.mod"}, "handler: dotted package")
@@ -231,5 +259,5 @@ if __name__ == "__main__":
     sys.exit(rtlib.Tap().run([
         test_echo_round_trip, test_context_fields, test_warm_state, test_handler_errors,
         test_init_errors, test_handler_not_found, test_marshal, test_unmarshal, test_logging,
-        test_packages, test_sdk_endpoint, test_lazy_imports,
+        test_json_logging, test_packages, test_sdk_endpoint, test_lazy_imports,
     ]))

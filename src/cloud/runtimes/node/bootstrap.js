@@ -78,23 +78,81 @@ function formatError(err) {
 	}
 }
 
-/* --- Logging: console.* in Lambda's text format --------------------------------------------- */
+/* --- Logging: console.* in Lambda's text or JSON format ------------------------------------ */
+
+const JSON_LOGS = (process.env.AWS_LAMBDA_LOG_FORMAT || '').toUpperCase() === 'JSON';
+const LEVEL_RANK = { TRACE: 0, DEBUG: 1, INFO: 2, WARN: 3, ERROR: 4, FATAL: 5 };
+
+/* An Error inside a JSON log record: its type, message and stack, as Lambda writes them. */
+function jsonErrorReplacer(_, value) {
+	if (value instanceof Error) {
+		return Object.assign({
+			errorType: value?.constructor?.name ?? 'UnknownError',
+			errorMessage: value.message,
+			stackTrace: typeof value.stack === 'string' ? value.stack.split('\n') : [],
+		}, value);
+	}
+	return value;
+}
+
+function jsonLine(level, args) {
+	const record = {
+		timestamp: new Date().toISOString(),
+		level,
+		requestId: current ? current.requestId : undefined,
+	};
+	if (args.length === 1) {
+		record.message = args[0];
+		try {
+			return JSON.stringify(record, jsonErrorReplacer);
+		} catch (_) {
+			record.message = util.format(args[0]);
+			return JSON.stringify(record);
+		}
+	}
+	record.message = util.format(...args);
+	const err = args.slice(1).find((a) => a instanceof Error);
+	if (err) {
+		record.errorType = err?.constructor?.name ?? 'UnknownError';
+		record.errorMessage = err.message;
+		record.stackTrace = typeof err.stack === 'string' ? err.stack.split('\n') : [];
+	}
+	return JSON.stringify(record, jsonErrorReplacer);
+}
 
 function writeLog(level, args) {
-	const message = util.format(...args).replace(/\n/g, '\r');
-	const requestId = current ? current.requestId : undefined;
+	let line;
+	if (JSON_LOGS) {
+		line = jsonLine(level, args);
+	} else {
+		const message = util.format(...args).replace(/\n/g, '\r');
+		const requestId = current ? current.requestId : undefined;
+		line = `${new Date().toISOString()}\t${requestId}\t${level}\t${message}`;
+	}
 	try {
-		process.stdout.write(`${new Date().toISOString()}\t${requestId}\t${level}\t${message}\n`);
+		process.stdout.write(line + '\n');
 	} catch (_) {
 		/* a closed stdout must not take the environment down */
+	}
+}
+
+/* A fault the runtime reports in the log: "Invoke Error", "Uncaught Exception", … */
+function logFault(label, err) {
+	if (JSON_LOGS) {
+		writeLog('ERROR', [err]); /* the error itself is the message, as AWS's client logs it */
+	} else {
+		writeLog('ERROR', [label, formatError(err)]);
 	}
 }
 
 function patchConsole() {
 	const levels = { log: 'INFO', info: 'INFO', warn: 'WARN', error: 'ERROR', debug: 'DEBUG',
 		trace: 'TRACE', fatal: 'FATAL' };
+	/* Lambda filters by level only with the JSON format; INFO unless configured. */
+	const wanted = (process.env.AWS_LAMBDA_LOG_LEVEL || 'INFO').toUpperCase();
+	const min = JSON_LOGS ? (LEVEL_RANK[wanted] ?? LEVEL_RANK.INFO) : 0;
 	for (const [name, level] of Object.entries(levels)) {
-		console[name] = (...args) => writeLog(level, args);
+		console[name] = LEVEL_RANK[level] >= min ? (...args) => writeLog(level, args) : () => {};
 	}
 }
 
@@ -342,13 +400,13 @@ function invoke(client, handler, res) {
 				body = JSON.stringify(result === undefined ? null : result);
 			} catch (err) {
 				const marshal = new Error('Unable to stringify response body');
-				console.error('Invoke Error', formatError(marshal));
+				logFault('Invoke Error', marshal);
 				return client.postError(requestId, marshal);
 			}
 			return client.postResponse(requestId, body === undefined ? 'null' : body);
 		});
 		const fail = (err) => finish(() => {
-			console.error('Invoke Error', formatError(err));
+			logFault('Invoke Error', err);
 			return client.postError(requestId, err);
 		});
 		inv.failUnexpectedly = fail;
@@ -426,7 +484,7 @@ async function main() {
 
 	let initDone = false;
 	const fatal = (err, label, code) => {
-		console.error(label, formatError(err));
+		logFault(label, err);
 		const post = !initDone ? client.postInitError(err)
 			: current ? client.postError(current.requestId, err) : Promise.resolve();
 		post.catch(() => {}).then(() => process.exit(code));
@@ -459,7 +517,7 @@ async function main() {
 	try {
 		handler = await loadHandler(appRoot, process.env._HANDLER || '');
 	} catch (err) {
-		console.error('Init Error', formatError(err));
+		logFault('Init Error', err);
 		try {
 			await client.postInitError(err);
 		} catch (_) {

@@ -207,7 +207,17 @@ def error_from_exception(exc, request_id):
 
 
 def log_error(payload):
-    """The `[ERROR] Type: message` record with the traceback, as one line."""
+    """The `[ERROR] Type: message` record with the traceback, as one line (or JSON object)."""
+    if JSON_LOGS:
+        write_log(json.dumps({
+            "timestamp": iso_ms(time.time()),
+            "log_level": "ERROR",
+            "errorMessage": payload["errorMessage"],
+            "errorType": payload["errorType"],
+            "requestId": payload["requestId"],
+            "stackTrace": payload["stackTrace"],
+        }) + "\n")
+        return
     line = "[ERROR]"
     if payload["errorType"]:
         line += " " + payload["errorType"] + (":" if payload["errorMessage"] else "")
@@ -286,8 +296,20 @@ LOG_LEVELS = {
 }
 
 
+JSON_LOGS = os.environ.get("AWS_LAMBDA_LOG_FORMAT", "").upper() == "JSON"
+JSON_LEVEL_NAMES = {"WARNING": "WARN", "CRITICAL": "FATAL"}
+
+
+def iso_ms(t):
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + ".%03dZ" % (int(t * 1000) % 1000)
+
+
 def configure_logging(logging):
-    """Lambda's root handler: `[LEVEL]\\t<UTC time>.<ms>Z\\t<request id>\\t<message>`."""
+    """
+    Lambda's root handler. Text: `[LEVEL]\t<UTC time>.<ms>Z\t<request id>\t<message>`.
+    JSON (AWS_LAMBDA_LOG_FORMAT=JSON): one object per record with timestamp, level, message,
+    logger and requestId, plus the record's `extra` keys and the exception, if any.
+    """
     make_record = logging.getLogRecordFactory()
 
     def record_factory(*args, **kwargs):
@@ -296,6 +318,8 @@ def configure_logging(logging):
         return record
 
     logging.setLogRecordFactory(record_factory)
+    plain = set(vars(logging.LogRecord("", 0, "", 0, "", (), None)))
+    plain |= {"message", "asctime", "aws_request_id", "taskName"}
 
     class LambdaHandler(logging.Handler):
         def emit(self, record):
@@ -306,16 +330,42 @@ def configure_logging(logging):
                 return
             write_log(text.replace("\n", LOG_LINE_BREAK) + "\n")
 
-    formatter = logging.Formatter(
-        "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s",
-        "%Y-%m-%dT%H:%M:%S",
-    )
-    formatter.converter = time.gmtime
+    class JsonFormatter(logging.Formatter):
+        def format(self, record):
+            result = {
+                "timestamp": iso_ms(record.created),
+                "level": JSON_LEVEL_NAMES.get(record.levelname, record.levelname),
+                "message": record.getMessage(),
+                "logger": record.name,
+                "requestId": getattr(record, "aws_request_id", ""),
+            }
+            if record.exc_info and record.exc_info[1] is not None:
+                exc = record.exc_info[1]
+                result["errorType"] = type(exc).__name__
+                result["errorMessage"] = str(exc)
+                result["stackTrace"] = user_frames(exc.__traceback__)
+                result["location"] = "%s:%s:%d" % (record.pathname, record.funcName, record.lineno)
+            for key, value in record.__dict__.items():
+                if key not in plain and key not in result:
+                    result[key] = value
+            return json.dumps(result, default=str)
+
+    if JSON_LOGS:
+        formatter = JsonFormatter()
+    else:
+        formatter = logging.Formatter(
+            "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s",
+            "%Y-%m-%dT%H:%M:%S",
+        )
+        formatter.converter = time.gmtime
     handler = LambdaHandler()
     handler.setFormatter(formatter)
     root = logging.getLogger()
     root.addHandler(handler)
+    # Lambda sets a level only with the JSON format, INFO unless configured otherwise.
     level = LOG_LEVELS.get(os.environ.get("AWS_LAMBDA_LOG_LEVEL", "").upper())
+    if level is None and JSON_LOGS:
+        level = "INFO"
     if level:
         root.setLevel(level)
 
