@@ -79,6 +79,7 @@ class Environment:
             "AWS_SECRET_ACCESS_KEY": "local-secret",
             "AWS_SESSION_TOKEN": "local-token",
             "TZ": ":UTC",
+            "PYTHONDONTWRITEBYTECODE": "1",  # keep the fixtures' folder clean
         }
         env.update(extra_env or {})
         self.proc = subprocess.Popen(argv, cwd=code_dir, env=env, stdin=subprocess.DEVNULL,

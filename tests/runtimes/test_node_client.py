@@ -11,6 +11,7 @@ import shutil
 import sys
 import time
 
+sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rtlib  # noqa: E402
 from rtlib import FIXTURES, ISO_MS, node_env, wait_for  # noqa: E402

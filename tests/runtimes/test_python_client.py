@@ -9,6 +9,7 @@ import os
 import re
 import sys
 
+sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rtlib  # noqa: E402
 from rtlib import ISO_MS, REQUEST_ID, python_env, wait_for  # noqa: E402
