@@ -10,5 +10,6 @@ const struct cli_command cli_commands[] = {
 	CMD_TUTOR,
 	CMD_SERVE,
 	CMD_ENV,
+	CMD_QUIZ,
 	{ 0 },
 };

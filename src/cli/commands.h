@@ -132,4 +132,23 @@ int cmd_env_run(const struct cli_opts *opts, int argc, char **argv);
 	  "Exit status: 0 printed; 2 the cloud could not be started.\n",                       \
 	  cmd_env_run }
 
+int cmd_quiz_run(const struct cli_opts *opts, int argc, char **argv);
+#define CMD_QUIZ                                                                               \
+	{ "quiz", "take a quiz, or list them with --list",                                     \
+	  "Usage: lambda-tutor quiz QUIZ [--course DIR] [--learner NAME] [--db PATH]\n"        \
+	  "       lambda-tutor quiz --list [--json]\n"                                          \
+	  "\n"                                                                                 \
+	  "Open quiz QUIZ (an id from quizzes/; --list shows them with your best score)\n"     \
+	  "one question at a time. An open attempt resumes where it stopped; a new one\n"      \
+	  "freezes its questions and their order. Every answer is saved as it is given.\n"     \
+	  "Wrong answers can be tried again when the question has hints, each extra try\n"     \
+	  "worth a third less (quizzes/README.md has the exact rules).\n"                      \
+	  "\n"                                                                                 \
+	  "Keys: arrows or j k move, 1-9 choose, Space ticks, J K move an item (ordering),\n"  \
+	  "Enter submits, n p go to the next or previous question, F F finishes, q leaves.\n"  \
+	  "\n"                                                                                 \
+	  "Exit status: 0 after leaving the quiz; 1 the course does not lint; 2 no such\n"     \
+	  "quiz, no attempt left, no terminal, or the record file cannot be opened.\n",        \
+	  cmd_quiz_run }
+
 #endif

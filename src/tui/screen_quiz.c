@@ -1,0 +1,693 @@
+/*
+ * The quiz screen. State and moves live in quiz_view.c; grading in quiz/; records in
+ * quiz/quiz_store.c. This file lays text out, draws, and turns keys into view moves and tries.
+ */
+#include "tui/screen_quiz.h"
+
+#include <curses.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/diag.h"
+#include "core/strbuf.h"
+#include "core/xalloc.h"
+#include "course/course.h"
+#include "course/quiz_load.h"
+#include "quiz/quiz_store.h"
+#include "tui/mdline.h"
+#include "tui/mdview.h"
+#include "tui/quiz_view.h"
+#include "tui/theme.h"
+
+static struct {
+	struct quiz_set *set;
+	const struct quiz *quiz; /* in set */
+	struct quiz_attempt *a;
+	struct quiz_view v;
+	bool ready;
+	struct mdview body;     /* the question, or the intro, or the result */
+	struct mdview feedback; /* after a try */
+	int64_t shown_ms;       /* when the current question was shown: seconds per try */
+	int64_t last_second;    /* for the countdown */
+} qs;
+
+static void quiz_release(void)
+{
+	if (qs.ready)
+		quiz_view_release(&qs.v);
+	quiz_attempt_free(qs.a);
+	quiz_set_free(qs.set);
+	mdview_release(&qs.body);
+	mdview_release(&qs.feedback);
+	memset(&qs, 0, sizeof(qs));
+}
+
+bool screen_quiz_load(struct app *app, const char *quiz_id, struct error *err)
+{
+	quiz_release();
+	if (!app->course->quiz_dir)
+		return error_set(err, "the course has no quizzes folder");
+	struct diags d = DIAGS_INIT;
+	qs.set = quiz_set_load(app->course->quiz_dir, app->course, &d);
+	if (d.n) {
+		char *line = diags_format(&d, 0);
+		error_set(err, "%s", line);
+		free(line);
+		diags_release(&d);
+		goto fail;
+	}
+	diags_release(&d);
+	qs.quiz = quiz_set_find(qs.set, quiz_id);
+	if (!qs.quiz || qs.quiz->pool) {
+		error_set(err, "no quiz '%s' in %s; see 'lambda-tutor quiz --list'", quiz_id,
+			  app->course->quiz_dir);
+		goto fail;
+	}
+	int64_t now = clock_wall_ms();
+	if (app->store) {
+		if (!quiz_store_resume(app->store, qs.quiz, qs.set, quiz_question_parse, now, &qs.a,
+				       err))
+			goto fail;
+		if (!qs.a)
+			qs.a = quiz_store_start(app->store, qs.quiz, qs.set, quiz_store_seed(now),
+						now, err);
+	} else {
+		qs.a = quiz_attempt_start(qs.quiz, qs.set, 1, quiz_store_seed(now), now, err);
+	}
+	if (!qs.a)
+		goto fail;
+	quiz_view_init(&qs.v, qs.a);
+	qs.ready = true;
+	qs.shown_ms = now;
+	app->relayout = true;
+	return true;
+fail:
+	quiz_release();
+	return false;
+}
+
+/* ---- layout: Markdown for the body and the feedback ---- */
+
+static const char *state_word(const struct quiz_grade *g)
+{
+	switch (g->state) {
+	case QUIZ_RIGHT:
+		return "Correct.";
+	case QUIZ_PARTIAL:
+		return "Partially correct.";
+	case QUIZ_WRONG:
+		return "Incorrect.";
+	}
+	abort();
+}
+
+static void add_right_answer(struct strbuf *md, const struct quiz_question *q)
+{
+	strbuf_addstr(md, "\n**The right answer:** ");
+	switch (q->type) {
+	case QUIZ_MC:
+	case QUIZ_MC_MULTI:
+	case QUIZ_TF: {
+		bool first = true;
+		for (size_t i = 0; i < q->n_answers; i++)
+			if (q->answers[i].fraction > 0) {
+				strbuf_addf(md, "%s%s", first ? "" : "; ", q->answers[i].text);
+				first = false;
+			}
+		break;
+	}
+	case QUIZ_NUMERIC:
+	case QUIZ_SHORT: {
+		char *r = quiz_correct_response(q);
+		strbuf_addf(md, "`%s`", r);
+		free(r);
+		break;
+	}
+	case QUIZ_MATCH:
+		for (size_t i = 0; i < q->n_answers; i++)
+			strbuf_addf(md, "%s%s → %s", i ? "; " : "", q->answers[i].text,
+				    q->answers[i].match);
+		break;
+	case QUIZ_ORDER:
+		for (size_t i = 0; i < q->n_answers; i++)
+			strbuf_addf(md, "%s%s", i ? " → " : "", q->answers[i].text);
+		break;
+	}
+	strbuf_addch(md, '\n');
+}
+
+static void add_option_feedback(struct strbuf *md, const struct quiz_slot *s,
+				const struct quiz_grade *g, const char *response)
+{
+	const struct quiz_question *q = s->q;
+	if (q->type == QUIZ_MC_MULTI) {
+		for (size_t i = 0; i < q->n_answers; i++) {
+			/* Ticked options are listed in the response, in file order. */
+			char key[24];
+			snprintf(key, sizeof(key), "%zu", i);
+			bool ticked = false;
+			for (const char *p = response; *p;) {
+				size_t len = strcspn(p, ",");
+				ticked |= len == strlen(key) && strncmp(p, key, len) == 0;
+				p += len + (p[len] == ',');
+			}
+			if (ticked && q->answers[i].feedback)
+				strbuf_addf(md, "\n- *%s*: %s\n", q->answers[i].text,
+					    q->answers[i].feedback);
+		}
+		return;
+	}
+	if (g->matched >= 0 && (size_t)g->matched < q->n_answers && q->answers[g->matched].feedback)
+		strbuf_addf(md, "\n%s\n", q->answers[g->matched].feedback);
+}
+
+static void layout_feedback(int width)
+{
+	struct quiz_slot *s = &qs.a->slots[qs.v.slot];
+	struct strbuf md = STRBUF_INIT;
+	const struct quiz_grade *g = &qs.v.grade;
+	if (s->n_tries) {
+		const struct quiz_try *t = &s->tries[s->n_tries - 1];
+		strbuf_addf(&md, "**%s** ", state_word(g));
+		if (g->unit_wrong)
+			strbuf_addf(&md, "(The unit was missing or unknown: %.0f%% off.) ",
+				    s->q->unit_penalty * 100);
+		add_option_feedback(&md, s, g, t->response);
+		if (s->finished) {
+			strbuf_addf(&md, "\nMark: %.2f of %.2f", t->mark, s->q->mark);
+			if (t->penalty > 0)
+				strbuf_addf(&md, " (%.0f%% off for %zu extra %s)", t->penalty * 100,
+					    s->n_tries - 1, s->n_tries == 2 ? "try" : "tries");
+			strbuf_addstr(&md, ".\n");
+			if (g->state != QUIZ_RIGHT)
+				add_right_answer(&md, s->q);
+			if (s->q->general_feedback)
+				strbuf_addf(&md, "\n%s\n", s->q->general_feedback);
+		} else {
+			if (s->n_tries - 1 < s->q->n_hints)
+				strbuf_addf(&md, "\n**Hint:** %s\n", s->q->hints[s->n_tries - 1]);
+			size_t left = quiz_question_tries(s->q) - s->n_tries;
+			strbuf_addf(
+				&md, "\nTry again: %zu %s left; the next is worth %.0f%% less.\n",
+				left, left == 1 ? "try" : "tries", quiz_slot_next_penalty(s) * 100);
+		}
+	}
+	mdview_layout(&qs.feedback, md.buf ? md.buf : "", md.len, width);
+	strbuf_release(&md);
+}
+
+static void add_page_title(struct strbuf *md, const struct course *course, const char *link)
+{
+	const char *slash = strchr(link, '/');
+	char *mid = slash ? xstrndup(link, (size_t)(slash - link)) : NULL;
+	const struct course_module *m = mid ? course_find_module(course, mid) : NULL;
+	const struct course_page *p = m ? course_find_page(m, slash + 1) : NULL;
+	if (p)
+		strbuf_addf(md, "- %s › %s (`%s`)\n", m->title, p->title, link);
+	else
+		strbuf_addf(md, "- `%s`\n", link);
+	free(mid);
+}
+
+static void layout_result(const struct app *app, struct strbuf *md)
+{
+	double score, max;
+	quiz_attempt_score(qs.a, &score, &max);
+	bool passed = quiz_attempt_passed(qs.a);
+	strbuf_addf(md, "# Score: %.2f of %.2f (%.0f%%)\n\n", score, max,
+		    quiz_attempt_percent(qs.a));
+	strbuf_addf(md, "**%s** The pass mark is %.0f%%.", passed ? "Passed." : "Not passed yet.",
+		    qs.a->pass);
+	if (qs.a->reason == QUIZ_FINISH_TIME)
+		strbuf_addstr(md, " The time ran out.");
+	strbuf_addstr(md, "\n\n## Question by question\n\n");
+	for (size_t i = 0; i < qs.a->n_slots; i++) {
+		const struct quiz_slot *s = &qs.a->slots[i];
+		double m = quiz_slot_mark(s);
+		const char *sign = !s->n_tries              ? "–"
+				   : m >= s->q->mark - 1e-9 ? "✓"
+				   : m > 1e-9               ? "½"
+							    : "✗";
+		/* The first line of the question, plain. */
+		size_t len = strcspn(s->q->text, "\n");
+		strbuf_addf(md, "%zu. %s %.*s — %.2f/%.2f%s\n", i + 1, sign, (int)len, s->q->text,
+			    m, s->q->mark, s->n_tries ? "" : " (not answered)");
+		if (s->edited)
+			strbuf_addstr(md, "   (graded as it was when the attempt started; it has "
+					  "changed since)\n");
+	}
+	const char *links[64];
+	size_t n = quiz_view_review_links(&qs.v, links, 64);
+	if (n) {
+		strbuf_addstr(md, "\n## Review these pages\n\n");
+		for (size_t i = 0; i < n; i++)
+			add_page_title(md, app->course, links[i]);
+	} else if (score >= max - 1e-9) {
+		strbuf_addstr(md, "\nEvery question right: nothing to review.\n");
+	}
+}
+
+static void quiz_layout(struct app *app, int rows, int cols)
+{
+	if (!qs.ready)
+		return;
+	int width = cols - 4;
+	struct strbuf md = STRBUF_INIT;
+	switch (qs.v.phase) {
+	case QUIZ_VIEW_INTRO:
+		strbuf_addf(&md, "# %s\n\n", qs.quiz->title);
+		if (qs.quiz->intro)
+			strbuf_addf(&md, "%s\n\n", qs.quiz->intro);
+		strbuf_addf(&md, "- %zu questions, one at a time; the pass mark is %.0f%%.\n",
+			    qs.a->n_slots, qs.a->pass);
+		if (qs.a->deadline_ms)
+			strbuf_addf(&md, "- Time limit: %lld minutes, counted from now.\n",
+				    (long long)((qs.a->deadline_ms - qs.a->started_ms) / 60000));
+		strbuf_addstr(&md,
+			      "- A question with hints can be tried again, for less each time.\n"
+			      "- Your answers are saved as you go: leave with q and come back.\n"
+			      "\nPress **Enter** to begin.\n");
+		break;
+	case QUIZ_VIEW_RESULT:
+		layout_result(app, &md);
+		break;
+	case QUIZ_VIEW_ANSWER:
+	case QUIZ_VIEW_FEEDBACK: {
+		const struct quiz_question *q = qs.a->slots[qs.v.slot].q;
+		strbuf_addf(&md, "%s\n", q->text);
+		if (q->code)
+			strbuf_addf(&md, "\n%s\n", q->code);
+		break;
+	}
+	}
+	mdview_layout(&qs.body, md.buf ? md.buf : "", md.len, width);
+	strbuf_release(&md);
+	if (qs.v.phase == QUIZ_VIEW_FEEDBACK)
+		layout_feedback(width);
+	else
+		mdview_release(&qs.feedback);
+}
+
+/* ---- drawing ---- */
+
+/* Rows 2 .. rows-3 scroll by qs.v.scroll; a canvas row r is drawn only when visible. */
+static int row_y(int r, int rows)
+{
+	int y = 2 + r - (int)qs.v.scroll;
+	return y >= 2 && y < rows - 2 ? y : -1;
+}
+
+static int draw_view(const struct mdview *mv, int r, int rows, int cols)
+{
+	for (size_t i = 0; i < mv->n_lines; i++, r++) {
+		int y = row_y(r, rows);
+		if (y >= 0)
+			mdline_draw(y, 2, cols - 4, &mv->lines[i], i, NULL, 0, 0);
+	}
+	return r;
+}
+
+static int draw_rows(int r, int rows, int cols)
+{
+	const struct quiz_slot *s = &qs.a->slots[qs.v.slot];
+	const struct quiz_question *q = s->q;
+	bool answering = qs.v.phase == QUIZ_VIEW_ANSWER;
+	if (q->type == QUIZ_NUMERIC || q->type == QUIZ_SHORT) {
+		int y = row_y(r, rows);
+		if (y >= 0) {
+			int w = tui_put(y, 2, "Answer: ", 10, TUI_STRONG);
+			int iw = tui_put(y, 2 + w, strbuf_str(&qs.v.input), cols - 6 - w,
+					 TUI_NORMAL);
+			if (answering)
+				tui_put(y, 2 + w + iw, "▏", 1, TUI_ACCENT);
+		}
+		return r + 1;
+	}
+	for (size_t row = 0; row < qs.v.n_rows; row++, r++) {
+		int y = row_y(r, rows);
+		if (y < 0)
+			continue;
+		bool sel = answering && row == qs.v.cursor;
+		int role = sel ? TUI_SELECTED : TUI_NORMAL;
+		if (sel)
+			tui_fill(y, 1, cols - 1, TUI_SELECTED);
+		size_t idx = quiz_view_row_index(&qs.v, row);
+		char label[1024];
+		switch (q->type) {
+		case QUIZ_MC:
+		case QUIZ_TF:
+			snprintf(label, sizeof(label), "%zu. (%s) %s", row + 1,
+				 row == qs.v.cursor ? "•" : " ", q->answers[idx].text);
+			break;
+		case QUIZ_MC_MULTI:
+			snprintf(label, sizeof(label), "%zu. [%s] %s", row + 1,
+				 qs.v.ticked[row] ? "x" : " ", q->answers[idx].text);
+			break;
+		case QUIZ_MATCH: {
+			long c = qs.v.chosen[row];
+			const char *ans = c >= 0 ? quiz_match_choice(q, s->menu[c]) : "___";
+			snprintf(label, sizeof(label), "%s  →  %s", q->answers[idx].text, ans);
+			break;
+		}
+		case QUIZ_ORDER:
+			snprintf(label, sizeof(label), "%zu. %s", row + 1, q->answers[idx].text);
+			break;
+		default:
+			label[0] = '\0';
+		}
+		tui_put(y, 1, sel ? "▸" : " ", 1, role);
+		tui_put(y, 3, label, cols - 6, role);
+	}
+	if (q->type == QUIZ_MATCH && answering) {
+		r++;
+		int y = row_y(r++, rows);
+		if (y >= 0)
+			tui_put(y, 2,
+				"Answers (press the number for the highlighted item):", cols - 4,
+				TUI_DIM);
+		for (size_t m = 0; m < s->n_menu; m++, r++) {
+			y = row_y(r, rows);
+			char label[512];
+			snprintf(label, sizeof(label), "%zu) %s", m + 1,
+				 quiz_match_choice(q, s->menu[m]));
+			if (y >= 0)
+				tui_put(y, 4, label, cols - 6, TUI_NORMAL);
+		}
+	}
+	return r;
+}
+
+static void quiz_draw(const struct app *app, int rows, int cols)
+{
+	if (!qs.ready)
+		return;
+	char left[512], right[128];
+	snprintf(left, sizeof(left), "Quiz › %s", qs.quiz->title);
+	right[0] = '\0';
+	if (qs.v.phase == QUIZ_VIEW_ANSWER || qs.v.phase == QUIZ_VIEW_FEEDBACK) {
+		int n = snprintf(right, sizeof(right), "Question %zu of %zu · %zu done",
+				 qs.v.slot + 1, qs.a->n_slots, quiz_view_done(&qs.v));
+		if (qs.a->deadline_ms && n > 0) {
+			int64_t left_ms = qs.a->deadline_ms - clock_wall_ms();
+			long s = left_ms > 0 ? (long)(left_ms / 1000) : 0;
+			snprintf(right + n, sizeof(right) - (size_t)n, " · %ld:%02ld left", s / 60,
+				 s % 60);
+		}
+	}
+	tui_title(app, left, right, cols);
+	int r = draw_view(&qs.body, 0, rows, cols);
+	const char *hints = "Enter begin · q leave (the attempt is kept)";
+	if (qs.v.phase == QUIZ_VIEW_ANSWER || qs.v.phase == QUIZ_VIEW_FEEDBACK) {
+		r = draw_rows(r + 1, rows, cols);
+		if (qs.v.msg[0]) {
+			int y = row_y(++r, rows);
+			if (y >= 0)
+				tui_put(y, 2, qs.v.msg, cols - 4, TUI_NOTICE);
+		}
+		if (qs.v.phase == QUIZ_VIEW_FEEDBACK)
+			draw_view(&qs.feedback, r + 1, rows, cols);
+	}
+	switch (qs.v.phase) {
+	case QUIZ_VIEW_ANSWER:
+		switch (qs.a->slots[qs.v.slot].q->type) {
+		case QUIZ_NUMERIC:
+		case QUIZ_SHORT:
+			hints = "type the answer · Enter submit · Tab next question · Esc leave";
+			break;
+		case QUIZ_MC_MULTI:
+			hints = "↑↓ move · Space/digit tick · Enter submit · n/p question · F "
+				"finish";
+			break;
+		case QUIZ_ORDER:
+			hints = "↑↓ move · J/K or +/- move item · Enter submit · n/p question · F "
+				"finish";
+			break;
+		case QUIZ_MATCH:
+			hints = "↑↓ item · digit/Space/←→ answer · Enter submit · n/p question";
+			break;
+		default:
+			hints = "↑↓/digit choose · Enter submit · n/p question · F finish · q "
+				"leave";
+		}
+		if (qs.v.confirm_finish)
+			hints = "press F again to finish the attempt now, any other key to go on";
+		break;
+	case QUIZ_VIEW_FEEDBACK:
+		hints = "Enter continue · ↑↓ scroll · q leave (the attempt is kept)";
+		break;
+	case QUIZ_VIEW_RESULT:
+		hints = "↑↓ scroll · q back";
+		break;
+	case QUIZ_VIEW_INTRO:
+		break;
+	}
+	tui_footer(app, hints, rows, cols);
+}
+
+/* ---- keys ---- */
+
+static void finish(struct app *app, enum quiz_finish_reason reason)
+{
+	struct error err;
+	error_clear(&err);
+	int64_t now = clock_wall_ms();
+	if (app->store) {
+		if (!quiz_store_finish(app->store, qs.a, now, reason, &err)) {
+			app_error(app, "%s", err.msg);
+			return;
+		}
+	} else {
+		quiz_attempt_finish(qs.a, now, reason);
+	}
+	qs.v.phase = QUIZ_VIEW_RESULT;
+	qs.v.scroll = 0;
+	app->relayout = true;
+}
+
+static void submit(struct app *app)
+{
+	struct error err;
+	error_clear(&err);
+	struct quiz_grade g;
+	int64_t now = clock_wall_ms();
+	double seconds = (double)(now - qs.shown_ms) / 1000.0;
+	char *r = quiz_view_response(&qs.v);
+	bool ok = app->store ? quiz_store_submit(app->store, qs.a, qs.v.slot, r, seconds, now, &g,
+						 &err)
+			     : quiz_attempt_submit(qs.a, qs.v.slot, r, seconds, now, &g, &err);
+	free(r);
+	if (!ok) {
+		app_error(app, "%s", err.msg);
+		if (!quiz_attempt_open(qs.a, now))
+			finish(app, QUIZ_FINISH_TIME);
+		return;
+	}
+	quiz_view_graded(&qs.v, &g);
+	if (g.valid)
+		qs.v.scroll = 0;
+	app->relayout = true;
+}
+
+static void after_feedback(struct app *app)
+{
+	if (!quiz_view_next(&qs.v)) {
+		finish(app, QUIZ_FINISH_SUBMITTED);
+		return;
+	}
+	qs.shown_ms = clock_wall_ms();
+	qs.v.scroll = 0;
+	app->relayout = true;
+}
+
+static bool is_enter(int key)
+{
+	return key == '\r' || key == '\n' || key == KEY_ENTER;
+}
+
+static enum input_result typing_key(struct app *app, int key)
+{
+	long c = tui_key_char(key);
+	if (key == KEY_BACKSPACE || key == 127 || key == 8) {
+		quiz_view_backspace(&qs.v);
+		return INPUT_HANDLED;
+	}
+	if (c >= 0x20 && c != 0x7f && key != TUI_KEY_ESC) {
+		char buf[8];
+		int n = 0;
+		if (c < 0x80) {
+			buf[n++] = (char)c;
+		} else if (c < 0x800) {
+			buf[n++] = (char)(0xc0 | (c >> 6));
+			buf[n++] = (char)(0x80 | (c & 0x3f));
+		} else if (c < 0x10000) {
+			buf[n++] = (char)(0xe0 | (c >> 12));
+			buf[n++] = (char)(0x80 | ((c >> 6) & 0x3f));
+			buf[n++] = (char)(0x80 | (c & 0x3f));
+		} else {
+			buf[n++] = (char)(0xf0 | (c >> 18));
+			buf[n++] = (char)(0x80 | ((c >> 12) & 0x3f));
+			buf[n++] = (char)(0x80 | ((c >> 6) & 0x3f));
+			buf[n++] = (char)(0x80 | (c & 0x3f));
+		}
+		buf[n] = '\0';
+		quiz_view_type(&qs.v, buf);
+		return INPUT_HANDLED;
+	}
+	(void)app;
+	return INPUT_IGNORED;
+}
+
+static void skip(struct app *app, int delta)
+{
+	quiz_view_skip(&qs.v, delta);
+	qs.shown_ms = clock_wall_ms();
+	qs.v.scroll = 0;
+	app->relayout = true;
+}
+
+static enum input_result answer_key(struct app *app, int key)
+{
+	if (qs.v.confirm_finish) {
+		qs.v.confirm_finish = false;
+		if (key == 'F') {
+			finish(app, QUIZ_FINISH_SUBMITTED);
+			return INPUT_HANDLED;
+		}
+	}
+	if (is_enter(key)) {
+		submit(app);
+		return INPUT_HANDLED;
+	}
+	if (key == '\t') {
+		skip(app, 1);
+		return INPUT_HANDLED;
+	}
+	if (key == KEY_BTAB) {
+		skip(app, -1);
+		return INPUT_HANDLED;
+	}
+	if (quiz_view_typing(&qs.v))
+		return typing_key(app, key);
+	switch (key) {
+	case KEY_UP:
+	case 'k':
+		quiz_view_move(&qs.v, -1);
+		return INPUT_HANDLED;
+	case KEY_DOWN:
+	case 'j':
+		quiz_view_move(&qs.v, 1);
+		return INPUT_HANDLED;
+	case ' ':
+		quiz_view_toggle(&qs.v);
+		return INPUT_HANDLED;
+	case KEY_RIGHT:
+	case 'l':
+		quiz_view_cycle(&qs.v, 1);
+		return INPUT_HANDLED;
+	case KEY_LEFT:
+	case 'h':
+		quiz_view_cycle(&qs.v, -1);
+		return INPUT_HANDLED;
+	case 'K':
+	case '-':
+	case KEY_SR:
+		quiz_view_shift(&qs.v, -1);
+		return INPUT_HANDLED;
+	case 'J':
+	case '+':
+	case KEY_SF:
+		quiz_view_shift(&qs.v, 1);
+		return INPUT_HANDLED;
+	case 'n':
+		skip(app, 1);
+		return INPUT_HANDLED;
+	case 'p':
+		skip(app, -1);
+		return INPUT_HANDLED;
+	case 'F':
+		qs.v.confirm_finish = true;
+		return INPUT_HANDLED;
+	default:
+		if (key >= '1' && key <= '9') {
+			quiz_view_digit(&qs.v, key - '0');
+			return INPUT_HANDLED;
+		}
+		return INPUT_IGNORED;
+	}
+}
+
+static enum input_result quiz_key(struct app *app, int key)
+{
+	if (!qs.ready)
+		return INPUT_IGNORED;
+	switch (qs.v.phase) {
+	case QUIZ_VIEW_INTRO:
+		if (is_enter(key) || key == ' ') {
+			qs.v.phase = QUIZ_VIEW_ANSWER;
+			qs.shown_ms = clock_wall_ms();
+			app->relayout = true;
+			return INPUT_HANDLED;
+		}
+		return INPUT_IGNORED;
+	case QUIZ_VIEW_ANSWER:
+		return answer_key(app, key);
+	case QUIZ_VIEW_FEEDBACK:
+	case QUIZ_VIEW_RESULT:
+		if (key == KEY_DOWN || key == 'j' || key == TUI_KEY_WHEEL_DOWN) {
+			qs.v.scroll++;
+			return INPUT_HANDLED;
+		}
+		if (key == KEY_UP || key == 'k' || key == TUI_KEY_WHEEL_UP) {
+			qs.v.scroll = qs.v.scroll ? qs.v.scroll - 1 : 0;
+			return INPUT_HANDLED;
+		}
+		if (qs.v.phase == QUIZ_VIEW_FEEDBACK &&
+		    (is_enter(key) || key == ' ' || key == 'n')) {
+			after_feedback(app);
+			return INPUT_HANDLED;
+		}
+		return INPUT_IGNORED;
+	}
+	return INPUT_IGNORED;
+}
+
+static bool quiz_tick(struct app *app)
+{
+	if (!qs.ready || !qs.a->deadline_ms || qs.a->finished_ms)
+		return false;
+	int64_t now = clock_wall_ms();
+	if (now >= qs.a->deadline_ms) {
+		finish(app, QUIZ_FINISH_TIME);
+		return true;
+	}
+	if (now / 1000 != qs.last_second) {
+		qs.last_second = now / 1000;
+		return true;
+	}
+	return false;
+}
+
+static const struct tui_key_help quiz_keys[] = {
+	{ "↑ ↓, j k", "move between options, items or pairs" },
+	{ "1-9", "choose option N; tick it (multiple choice); answer N (matching)" },
+	{ "Space", "tick (multiple choice); next answer (matching)" },
+	{ "J K, + -", "move the item up or down (ordering)" },
+	{ "Enter", "submit; after feedback, go on" },
+	{ "n p, Tab", "next, previous question without answering" },
+	{ "F F", "finish the attempt now" },
+	{ "q, Esc", "leave; the attempt is kept and resumes" },
+	{ NULL, NULL },
+};
+
+const struct tui_screen screen_quiz = {
+	.name = "quiz",
+	.layout = quiz_layout,
+	.draw = quiz_draw,
+	.key = quiz_key,
+	.tick = quiz_tick,
+	.release = quiz_release,
+	.keys = quiz_keys,
+};
