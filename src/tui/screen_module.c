@@ -86,8 +86,17 @@ static void module_draw(const struct app *app, int rows, int cols)
 	tui_put(y++, 3, "Objectives", cols - 6, TUI_H2);
 	/* Leave the page list at least eight rows. */
 	int max_obj = rows - 2 - y - 10;
-	for (size_t i = 0; i < mod_state.objectives.n_lines && (int)i < max_obj; i++)
+	size_t n_obj = mod_state.objectives.n_lines;
+	bool cut = (int)n_obj > max_obj;
+	size_t shown = cut ? (size_t)(max_obj > 1 ? max_obj - 1 : 0) : n_obj;
+	for (size_t i = 0; i < shown; i++)
 		mdline_draw(y++, 3, cols - 6, &mod_state.objectives.lines[i], i, NULL, 0, 0);
+	if (cut) {
+		char more[96];
+		snprintf(more, sizeof(more), "… %zu more lines: make the window taller to see them",
+			 n_obj - shown);
+		tui_put(y++, 5, more, cols - 8, TUI_DIM);
+	}
 	y++;
 	tui_put(y++, 3, "Pages", cols - 6, TUI_H2);
 	int avail = list_rows(rows, y);

@@ -146,8 +146,8 @@ static void draw_footer(const struct app *app, int rows, int cols)
 	}
 	if (app->status[0] || !pg.query[0]) {
 		tui_footer(app,
-			   "↑↓ scroll · Space/PgDn page · / search · n/p next/previous page · "
-			   "? help · q back",
+			   "↑↓ scroll · Space page · / search · n/p next/previous page · ? help · "
+			   "q back",
 			   rows, cols);
 		return;
 	}

@@ -11,6 +11,7 @@
 #include "harness.h"
 #include "tui/mdview.h"
 #include "tui/nav.h"
+#include "tui/prompt.h"
 #include "tui/syntax.h"
 #include "tui/utf8.h"
 
@@ -376,6 +377,30 @@ TEST(nav__steps_across_modules)
 	ok(!nav_step(&c, &m, &p, -1), "nothing before the first page");
 }
 
+TEST(prompt__edits_whole_characters)
+{
+	struct prompt p = { .len = 0 };
+	prompt_clear(&p);
+	ok(prompt_insert(&p, 'a') && prompt_insert(&p, 0x6F22) && prompt_insert(&p, 0x1F600),
+	   "ASCII, CJK and emoji go in");
+	is_str(p.buf, "a漢😀", "encoded as UTF-8");
+	ok(!prompt_insert(&p, 0x07) && !prompt_insert(&p, 0x9B), "controls stay out");
+	ok(prompt_backspace(&p), "backspace");
+	is_str(p.buf, "a漢", "removes the whole emoji");
+	prompt_backspace(&p);
+	is_str(p.buf, "a", "and the whole CJK character");
+	prompt_set(&p, "cold start time");
+	prompt_delete_word(&p);
+	is_str(p.buf, "cold start ", "Ctrl-W deletes the last word");
+	prompt_delete_word(&p);
+	is_str(p.buf, "cold ", "and the blanks before the next");
+	prompt_clear(&p);
+	ok(!prompt_backspace(&p), "backspace on empty says so");
+	for (int i = 0; i < PROMPT_MAX; i++)
+		prompt_insert(&p, 0x6F22);
+	ok(p.len < PROMPT_MAX && p.len % 3 == 0, "a full prompt holds whole characters only");
+}
+
 int main(void)
 {
 	setlocale(LC_ALL, "C.UTF-8");
@@ -393,6 +418,7 @@ int main(void)
 	RUN(mdview__search_finds_every_match_case_insensitively);
 	RUN(mdview__scroll_clamps_and_reveals);
 	RUN(nav__steps_across_modules);
+	RUN(prompt__edits_whole_characters);
 	mdview_release(&view);
 	return done();
 }
