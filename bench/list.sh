@@ -84,32 +84,38 @@ elif [ -x "$peer" ]; then
 fi
 
 echo "lambda-tutor list, $records; $runs runs each; $(nproc) cores"
+# `lambda-tutor version` does nothing but start: it shows what start-up alone costs (the
+# dynamic loader mapping and relocating every library the binary links).
 if $have_peer; then
 	HOME="$peer_home" hyperfine -N --warmup 5 --runs "$runs" --style none \
 		--export-json "$tmp/times.json" -n "lambda-tutor list" "$tutor list" \
-		-n "learnyounode list" "$peer list" >/dev/null
+		-n "learnyounode list" "$peer list" -n "(start-up only)" "$tutor version" >/dev/null
 else
 	hyperfine -N --warmup 5 --runs "$runs" --style none --export-json "$tmp/times.json" \
-		-n "lambda-tutor list" "$tutor list" >/dev/null
+		-n "lambda-tutor list" "$tutor list" -n "(start-up only)" "$tutor version" \
+		>/dev/null
 fi
 ours_kib=$(peak_kib "$tutor" list)
-peer_kib=0
+start_kib=$(peak_kib "$tutor" version)
+peer_kib=
 if $have_peer; then
 	peer_kib=$(HOME="$peer_home" peak_kib "$peer" list)
 fi
 
-python3 - "$tmp/times.json" "$ours_kib" "$peer_kib" <<'PY'
+python3 - "$tmp/times.json" "$ours_kib" $peer_kib "$start_kib" <<'PY'
 import json, sys
 results = json.load(open(sys.argv[1]))["results"]
-rss = [int(sys.argv[2]), int(sys.argv[3])]
-print(f"{'':20} {'median':>10} {'mean ± sd':>18} {'peak RSS':>10}")
+rss = [int(k) for k in sys.argv[2:]]
+# CPU time (user + system) moves less than wall time when other work shares the machine.
+print(f"{'':20} {'median':>10} {'mean ± sd':>18} {'cpu':>9} {'peak RSS':>10}")
 for r, kib in zip(results, rss):
     ms = r["median"] * 1000
+    cpu = (r["user"] + r["system"]) * 1000
     print(f"{r['command']:20} {ms:8.1f} ms {r['mean']*1000:9.1f} ± {r['stddev']*1000:4.1f} ms"
-          f" {kib/1024:6.1f} MiB")
+          f" {cpu:6.1f} ms {kib/1024:6.1f} MiB")
 ours = results[0]
 ms, mib = ours["median"] * 1000, rss[0] / 1024
-if len(results) > 1:
+if results[1]["command"] == "learnyounode list":
     peer = results[1]
     print(f"lambda-tutor is {peer['median']/ours['median']:.1f}x faster than learnyounode"
           f" (median) and uses {rss[1]/rss[0]:.1f}x less memory (peak RSS)")
