@@ -151,4 +151,47 @@ int cmd_quiz_run(const struct cli_opts *opts, int argc, char **argv);
 	  "quiz, no attempt left, no terminal, or the record file cannot be opened.\n",        \
 	  cmd_quiz_run }
 
+/* cmd_check.c: what check, reset and selftest share. */
+struct exercise_ctx {
+	struct course *course;
+	struct exercise_set *set;
+	const struct exercise *ex; /* the exercise named, or NULL */
+	char *ws;		   /* the workspace */
+};
+struct check_result;
+/* Load the course and its exercises and find id (NULL: none). Prints why not; exit code. */
+int exercise_ctx_open(const struct cli_opts *opts, const char *id, struct exercise_ctx *ctx);
+void exercise_ctx_close(struct exercise_ctx *ctx);
+/* The language to use: flag, else the exercise's or workspace's choice, else python. */
+int exercise_ctx_lang(const struct exercise_ctx *ctx, const char *flag);
+/* Append a run to the learner's records; prints why not. */
+bool exercise_record(const struct cli_opts *opts, const struct check_result *r);
+
+int cmd_check_run(const struct cli_opts *opts, int argc, char **argv);
+#define CMD_CHECK                                                                              \
+	{ "check", "check an exercise: deploy, invoke, judge each task and say why",            \
+	  "Usage: lambda-tutor check EXERCISE [--lang python|nodejs] [--watch] [--json]\n"      \
+	  "\n"                                                                                   \
+	  "Check an exercise. A code exercise zips your folder in the workspace\n"              \
+	  "(WORKSPACE/EXERCISE, created from the starter the first time), deploys it to a\n"    \
+	  "fresh account of the local cloud and invokes it with events, some of them random.\n" \
+	  "An account exercise reads and invokes the function you built in your own\n"          \
+	  "account, and changes nothing there. Each task is reported as passed or failed;\n"    \
+	  "a failure shows the event sent, what came back, what was expected and why it\n"      \
+	  "matters, with the function's log. Every run is recorded.\n"                          \
+	  "\n"                                                                                   \
+	  "Options:\n"                                                                           \
+	  "  --lang L        python or nodejs (default: your earlier choice, else python)\n"     \
+	  "  --watch, -w     check again on every save (inotify, else polling), until Ctrl-C\n" \
+	  "  --poll          watch by polling, for file systems without inotify\n"             \
+	  "  --dir DIR       check the code in DIR instead of the workspace folder\n"          \
+	  "  --keep          leave the deployed function in the check's account\n"            \
+	  "  --json          print the result as JSON: {exercise, status, passed, total,\n"     \
+	  "                  tasks: [{id, pass, step, event, got, expected, why, log}], ...}\n" \
+	  "  --workspace DIR the workspace (default: ~/lambda-workshop)\n"                     \
+	  "\n"                                                                                   \
+	  "Exit status: 0 every task passed, 1 a task failed, 2 the check could not run\n"      \
+	  "(the reason is printed: no such exercise, handler file missing, no cloud).\n",       \
+	  cmd_check_run }
+
 #endif

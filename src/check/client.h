@@ -1,0 +1,55 @@
+/*
+ * A client of the local cloud's Lambda REST API, speaking it as the AWS CLI does: JSON bodies,
+ * the account chosen by the access key in a SigV4 Authorization header, Invoke with
+ * X-Amz-Log-Type: Tail. One connection is kept alive across calls.
+ */
+#ifndef CHECK_CLIENT_H
+#define CHECK_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/error.h"
+
+struct cJSON;
+struct lambda_client;
+
+struct lambda_reply {
+	long status; /* HTTP status; 0 when the cloud could not be reached */
+	char *body;  /* caller frees via client_reply_release() */
+	size_t len;
+	char *function_error; /* X-Amz-Function-Error */
+	char *log;            /* X-Amz-Log-Result, decoded */
+	char *request_id;     /* x-amzn-RequestId */
+};
+
+void client_reply_release(struct lambda_reply *r);
+/* "Function not found: ..." from an AWS error body, or the status. Caller frees. */
+char *client_reply_error(const struct lambda_reply *r);
+
+/* A client for endpoint using access_key. Free with client_free(). */
+struct lambda_client *client_new(const char *endpoint, const char *access_key);
+void client_free(struct lambda_client *c);
+
+/* CreateFunction with a zip package. req is the request's JSON without Code. */
+bool client_create_function(struct lambda_client *c, const char *name, const char *runtime,
+			    const char *handler, int memory, int timeout, const char *env_json,
+			    const void *zip, size_t zip_len, struct lambda_reply *out);
+bool client_get_configuration(struct lambda_client *c, const char *name, struct lambda_reply *out);
+bool client_invoke(struct lambda_client *c, const char *name, const char *payload,
+		   struct lambda_reply *out);
+bool client_delete_function(struct lambda_client *c, const char *name, struct lambda_reply *out);
+
+/*
+ * Zip every file under dir (hidden files and folders, __pycache__ and *.pyc left out) into
+ * memory, keeping the Unix modes. NULL and err when the folder cannot be read or is over
+ * Lambda's 50 MB zipped limit. Caller frees.
+ */
+void *package_zip(const char *dir, size_t *len, struct error *err);
+
+/* Base64 of data. Caller frees. */
+char *client_base64_encode(const void *data, size_t len);
+/* Decode base64 (whitespace not allowed). NULL when malformed. Caller frees. */
+char *client_base64_decode(const char *in, size_t *len);
+
+#endif

@@ -1,0 +1,133 @@
+/*
+ * Deployment packages: the learner's folder zipped in memory with libzip, as `zip -r` would,
+ * without the tutor's own files (hidden entries) or Python's byte-code caches.
+ */
+#include "check/client.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <zip.h>
+
+#include "core/path.h"
+#include "core/xalloc.h"
+
+/* Lambda's limit for a zip uploaded directly. */
+#define ZIP_MAX   (50u * 1024 * 1024)
+#define DEPTH_MAX 16
+
+static bool skip(const char *name)
+{
+	size_t n = strlen(name);
+	return name[0] == '.' || strcmp(name, "__pycache__") == 0 ||
+	       (n > 4 && strcmp(name + n - 4, ".pyc") == 0);
+}
+
+static bool add_dir(zip_t *za, const char *root, const char *rel, int depth, size_t *total,
+		    struct error *err)
+{
+	if (depth > DEPTH_MAX)
+		return error_set(err, "'%s' is nested too deeply", rel);
+	char *full = rel[0] ? path_join(root, rel) : xstrdup(root);
+	DIR *d = opendir(full);
+	if (!d) {
+		error_set(err, "cannot read folder '%s'", full);
+		free(full);
+		return false;
+	}
+	/* Sorted, so that the same folder always gives the same package. */
+	struct dirent **list = NULL;
+	int n = scandir(full, &list, NULL, alphasort);
+	closedir(d);
+	bool ok = n >= 0;
+	for (int i = 0; i < n; i++) {
+		const char *name = list[i]->d_name;
+		if (!ok || skip(name)) {
+			free(list[i]);
+			continue;
+		}
+		char *r = rel[0] ? xasprintf("%s/%s", rel, name) : xstrdup(name);
+		char *p = path_join(root, r);
+		struct stat st;
+		if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
+			ok = add_dir(za, root, r, depth + 1, total, err);
+		} else if (lstat(p, &st) == 0 && S_ISREG(st.st_mode)) {
+			*total += (size_t)st.st_size;
+			if (*total > ZIP_MAX) {
+				ok = error_set(err, "the folder holds more than 50 MB, Lambda's "
+						    "limit for a zip upload");
+			} else {
+				zip_source_t *src = zip_source_file(za, p, 0, -1);
+				zip_int64_t idx =
+					src ? zip_file_add(za, r, src, ZIP_FL_ENC_UTF_8) : -1;
+				if (idx < 0) {
+					zip_source_free(src);
+					ok = error_set(err, "cannot add '%s' to the package: %s", r,
+						       zip_strerror(za));
+				} else {
+					zip_set_file_compression(za, (zip_uint64_t)idx,
+								 ZIP_CM_STORE, 0);
+					zip_file_set_external_attributes(
+						za, (zip_uint64_t)idx, 0, ZIP_OPSYS_UNIX,
+						((zip_uint32_t)(st.st_mode & 0777) | 0100000u)
+							<< 16);
+				}
+			}
+		}
+		free(p);
+		free(r);
+		free(list[i]);
+	}
+	free(list);
+	free(full);
+	return ok;
+}
+
+void *package_zip(const char *dir, size_t *len, struct error *err)
+{
+	zip_error_t ze;
+	zip_error_init(&ze);
+	zip_source_t *src = zip_source_buffer_create(NULL, 0, 0, &ze);
+	void *out = NULL;
+	if (!src) {
+		error_set(err, "cannot create a package: %s", zip_error_strerror(&ze));
+		goto out;
+	}
+	zip_source_keep(src);
+	zip_t *za = zip_open_from_source(src, ZIP_TRUNCATE, &ze);
+	if (!za) {
+		error_set(err, "cannot create a package: %s", zip_error_strerror(&ze));
+		goto out;
+	}
+	size_t total = 0;
+	if (!add_dir(za, dir, "", 0, &total, err)) {
+		zip_discard(za);
+		goto out;
+	}
+	if (zip_close(za) < 0) {
+		error_set(err, "cannot write the package: %s", zip_strerror(za));
+		zip_discard(za);
+		goto out;
+	}
+	zip_stat_t zs;
+	if (zip_source_stat(src, &zs) < 0 || zip_source_open(src) < 0) {
+		error_set(err, "cannot read the package back");
+		goto out;
+	}
+	out = xmalloc(zs.size + 1);
+	zip_int64_t got = zip_source_read(src, out, zs.size);
+	zip_source_close(src);
+	if (got < 0 || (zip_uint64_t)got != zs.size) {
+		free(out);
+		out = NULL;
+		error_set(err, "cannot read the package back");
+		goto out;
+	}
+	*len = (size_t)zs.size;
+out:
+	zip_source_free(src);
+	zip_error_fini(&ze);
+	return out;
+}
