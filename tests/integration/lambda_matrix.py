@@ -262,6 +262,56 @@ def deploy(t, cloud):
     return m
 
 
+def contract(m):
+    """The runtime clients inside the real cloud: context, environment and log lines."""
+    t = m.t
+    iso = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"
+    m.create("py-ctx", "python3.12", "ctx.handler",
+             zip_files(os.path.join(FIXTURES, "python"), ["ctx.py", "logs.py"]), memory=256)
+    m.create("node-ctx", "nodejs22.x", "ctx.handler",
+             zip_files(os.path.join(FIXTURES, "node"), ["ctx.js", "logs.js"]), memory=256)
+    arn = r"^arn:aws:lambda:[a-z0-9-]+:\d{12}:function:%s$"
+    status, ferr, got, tail, _ = m.invoke("py-ctx", {})
+    if not t.ok(ferr is None and isinstance(got, dict), "python context: invoked", (got, tail)):
+        return
+    t.eq((got["function_name"], got["function_version"], got["memory_limit_in_mb"]),
+         ("py-ctx", "$LATEST", "256"), "python context: name, version, memory (str)")
+    t.match(arn % "py-ctx", got["invoked_function_arn"], "python context: invoked_function_arn")
+    t.eq(got["log_group_name"], "/aws/lambda/py-ctx", "python context: log_group_name")
+    t.match(r"^\d{4}/\d\d/\d\d/\[\$LATEST\][0-9a-f]{32}$", got["log_stream_name"],
+            "python context: log_stream_name")
+    t.ok(0 < got["remaining"] <= 30000, "python context: remaining time under the 30 s timeout",
+         got["remaining"])
+    t.match(r"^START RequestId: %s Version: \$LATEST$" % re.escape(got["aws_request_id"]), tail,
+            "python context: aws_request_id is the invocation's RequestId")
+
+    status, ferr, got, tail, _ = m.invoke("node-ctx", {})
+    if not t.ok(ferr is None and isinstance(got, dict), "node context: invoked", (got, tail)):
+        return
+    t.eq((got["functionName"], got["functionVersion"], got["memoryLimitInMB"]),
+         ("node-ctx", "$LATEST", "256"), "node context: name, version, memoryLimitInMB (string)")
+    t.match(arn % "node-ctx", got["invokedFunctionArn"], "node context: invokedFunctionArn")
+    t.ok(0 < got["remaining"] <= 30000, "node context: remaining time", got["remaining"])
+    t.match(r"^START RequestId: %s Version: \$LATEST$" % re.escape(got["awsRequestId"]), tail,
+            "node context: awsRequestId is the invocation's RequestId")
+
+    m.lam.update_function_configuration(FunctionName="py-ctx", Handler="logs.handler")
+    m.lam.update_function_configuration(FunctionName="node-ctx", Handler="logs.handler")
+    time.sleep(0.2)
+    _, ferr, got, tail, _ = m.invoke("py-ctx", "ev")
+    rid = re.search(r"START RequestId: (\S+)", tail)
+    rid = re.escape(rid.group(1)) if rid else "-"
+    t.match(r"^\[WARNING\]\t%s\t%s\twarned ev$" % (iso, rid), tail,
+            "python logs through the cloud: [WARNING]\\t<time>\\t<id>\\t<message>")
+    t.match(r"^plain print ev$", tail, "python logs through the cloud: print() unchanged")
+    _, ferr, got, tail, _ = m.invoke("node-ctx", "ev")
+    rid = re.search(r"START RequestId: (\S+)", tail)
+    rid = re.escape(rid.group(1)) if rid else "-"
+    t.match(r"^%s\t%s\tINFO\tlogged 3 items for ev$" % (iso, rid), tail,
+            "node logs through the cloud: <time>\\t<id>\\tINFO\\t<message>")
+    t.match(r"^%s\t%s\tWARN\twarned$" % (iso, rid), tail, "node logs through the cloud: WARN")
+
+
 def language_faults(m, lang):
     t, cloud = m.t, m.cloud
     status, ferr, body, tail, _ = m.invoke(lang, {"mode": "ok"})
@@ -436,7 +486,7 @@ def main():
                marked_pids(RUN_ID))
 
     only = os.environ.get("MATRIX_ONLY", "")
-    sections = [deployment, section(language_faults, "py"), section(language_faults, "node"),
+    sections = [deployment, section(contract), section(language_faults, "py"), section(language_faults, "node"),
                 section(payload_limits), section(custom_runtimes), section(leaks), shutdown]
     if only:
         sections = [deployment] + [s for s in sections[1:-1] if re.search(only, s.__name__)] + [shutdown]
