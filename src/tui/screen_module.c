@@ -11,6 +11,7 @@
 #include "course/course.h"
 #include "tui/mdline.h"
 #include "tui/mdview.h"
+#include "tui/screen_quiz.h"
 #include "tui/theme.h"
 #include "tui/tui.h"
 
@@ -120,7 +121,10 @@ static void module_draw(const struct app *app, int rows, int cols)
 		if (here)
 			tui_put(y, 5 + w + 2, "◀ reading", 10, sel ? role : TUI_ACCENT);
 	}
-	tui_footer(app, "↑↓/jk move · Enter read · n/p next/previous module · ? help · q back",
+	tui_footer(app,
+		   mod->quiz
+			   ? "↑↓/jk move · Enter read · z quiz · n/p module · ? help · q back"
+			   : "↑↓/jk move · Enter read · n/p next/previous module · ? help · q back",
 		   rows, cols);
 }
 
@@ -131,6 +135,22 @@ static void open_page(struct app *app)
 	app->module = app->browse;
 	app->page = (long)mod_state.sel;
 	app_goto(app, &screen_page);
+}
+
+static void open_quiz(struct app *app)
+{
+	const struct course_module *mod = current(app);
+	struct error err;
+	error_clear(&err);
+	if (!mod->quiz) {
+		app_status(app, "this module has no quiz");
+		return;
+	}
+	if (!screen_quiz_load(app, mod->quiz, &err)) {
+		app_error(app, "%s", err.msg);
+		return;
+	}
+	app_goto(app, &screen_quiz);
 }
 
 static void other_module(struct app *app, int dir)
@@ -178,6 +198,9 @@ static enum input_result module_key(struct app *app, int key)
 	case 'p':
 		other_module(app, -1);
 		return INPUT_HANDLED;
+	case 'z':
+		open_quiz(app);
+		return INPUT_HANDLED;
 	case KEY_LEFT:
 		app_back(app);
 		return INPUT_HANDLED;
@@ -191,6 +214,7 @@ static const struct tui_key_help module_keys[] = {
 	{ "g G, Home End", "first, last" },
 	{ "Enter, →, l", "read the page" },
 	{ "n, p", "next, previous module" },
+	{ "z", "take the module's quiz" },
 	{ "←, q, Esc", "back to the modules" },
 	{ NULL, NULL },
 };
