@@ -481,7 +481,7 @@ bool expect_judge(const struct exercise_expect *e, const struct expect_subject *
 		cJSON *v = expect_field(s, e->field);
 		strbuf_addf(got, "%s = ", e->field);
 		show(got, v);
-		strbuf_addf(want, "%s ", e->field);
+		strbuf_addf(want, "%s: ", e->field);
 		struct strbuf w = STRBUF_INIT;
 		bool ok = true;
 		for (size_t i = 0; i < e->n_matchers; i++)

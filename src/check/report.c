@@ -145,8 +145,16 @@ char *check_result_text(const struct check_result *r, bool colour)
 		if (t->why)
 			strbuf_addf(&sb, "    why:      %s\n", t->why);
 		if (t->log && t->log[0]) {
-			strbuf_addstr(&sb, "    log:\n");
-			add_indented_log(&sb, t->log, st);
+			/* One invocation's log is shown once, however many tasks it fails. */
+			bool shown = false;
+			for (size_t k = 0; k < i && !shown; k++)
+				shown = r->tasks[k].log && strcmp(r->tasks[k].log, t->log) == 0;
+			if (shown) {
+				strbuf_addstr(&sb, "    log:      (as above)\n");
+			} else {
+				strbuf_addstr(&sb, "    log:\n");
+				add_indented_log(&sb, t->log, st);
+			}
 		}
 	}
 	strbuf_addf(&sb, "%s%zu of %zu tasks pass%s (%s, %lld ms)\n",

@@ -11,6 +11,8 @@ const struct cli_command cli_commands[] = {
 	CMD_SERVE,
 	CMD_ENV,
 	CMD_CHECK,
+	CMD_SELFTEST,
+	CMD_RESET,
 	CMD_QUIZ,
 	{ 0 },
 };

@@ -194,4 +194,36 @@ int cmd_check_run(const struct cli_opts *opts, int argc, char **argv);
 	  "(the reason is printed: no such exercise, handler file missing, no cloud).\n",       \
 	  cmd_check_run }
 
+int cmd_selftest_run(const struct cli_opts *opts, int argc, char **argv);
+#define CMD_SELFTEST                                                                           \
+	{ "selftest", "prove each exercise's check against its reference and wrong solutions",  \
+	  "Usage: lambda-tutor selftest [EXERCISE...] [--solutions DIR]\n"                       \
+	  "\n"                                                                                   \
+	  "For every exercise (or those named), run its check against the solutions in\n"        \
+	  "DIR/EXERCISE/LANGUAGE/ (default: the source tree's tests/solutions): each\n"          \
+	  "reference/ must pass twice with the same result per task, and each wrong-*/ must\n"  \
+	  "fail on the task its .solution.json names ({\"fails\": \"task-id\"}). An account\n"  \
+	  "exercise's solution is first deployed to a fresh account with the configuration\n"    \
+	  "in .solution.json ({\"config\": {\"Runtime\", \"Handler\", \"MemorySize\",\n"        \
+	  "\"Timeout\"}}). Prints TAP: one line per solution.\n"                                  \
+	  "\n"                                                                                   \
+	  "Exit status: 0 all hold, 1 one did not, 2 no course, no solutions or no cloud.\n",    \
+	  cmd_selftest_run }
+
+int cmd_reset_run(const struct cli_opts *opts, int argc, char **argv);
+#define CMD_RESET                                                                              \
+	{ "reset", "put an exercise's starter back, keeping your files aside",                  \
+	  "Usage: lambda-tutor reset EXERCISE [--lang python|nodejs] [--yes]\n"                  \
+	  "\n"                                                                                   \
+	  "Copy the exercise's starter back into WORKSPACE/EXERCISE after asking. Your\n"        \
+	  "files are moved, not deleted, into WORKSPACE/EXERCISE/.old-YYYYMMDD-HHMMSS/.\n"      \
+	  "With --lang, the exercise switches to that language's starter.\n"                     \
+	  "\n"                                                                                   \
+	  "Options:\n"                                                                           \
+	  "  --yes, -y      do not ask (needed when stdin is not a terminal)\n"                  \
+	  "  --lang L       the starter's language (default: the exercise's)\n"                 \
+	  "\n"                                                                                   \
+	  "Exit status: 0 reset or nothing changed, 2 no such exercise or not confirmed.\n",    \
+	  cmd_reset_run }
+
 #endif

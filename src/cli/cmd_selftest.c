@@ -1,0 +1,351 @@
+/*
+ * lambda-tutor selftest: prove every exercise's check against its solutions. Each reference
+ * solution must pass, twice, with the same result per task (a flaky check is a broken check);
+ * each known-wrong solution must fail, on the task its .solution.json names.
+ *
+ * tests/solutions/<exercise>/<language>/reference/ and .../wrong-<what>/ hold the code. For an
+ * account exercise, .solution.json also gives the configuration the learner would have set
+ * ({"config": {"Runtime", "Handler", "MemorySize", "Timeout"}}): the solution is deployed
+ * with it to a fresh account, which then plays the learner's.
+ */
+#include <cjson/cJSON.h>
+#include <dirent.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "check/check.h"
+#include "check/client.h"
+#include "cli/commands.h"
+#include "cloud/cloud.h"
+#include "core/path.h"
+#include "core/strbuf.h"
+#include "core/xalloc.h"
+
+struct selftest {
+	const char *endpoint;
+	int n, failed;
+};
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The sub-folders of dir, sorted. Caller frees each and the array. */
+static char **subdirs(const char *dir, size_t *n)
+{
+	*n = 0;
+	DIR *d = opendir(dir);
+	if (!d)
+		return NULL;
+	char **v = NULL;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		char *p = path_join(dir, e->d_name);
+		if (path_is_dir(p)) {
+			v = xreallocarray(v, *n + 1, sizeof(*v));
+			v[(*n)++] = xstrdup(e->d_name);
+		}
+		free(p);
+	}
+	closedir(d);
+	if (*n)
+		qsort(v, *n, sizeof(*v), name_cmp);
+	return v;
+}
+
+static void report(struct selftest *st, bool ok, const char *fmt, ...) XALLOC_PRINTF(3, 4);
+static void report(struct selftest *st, bool ok, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	st->n++;
+	if (!ok)
+		st->failed++;
+	printf("%s %d - %s\n", ok ? "ok" : "not ok", st->n, msg);
+	fflush(stdout);
+	free(msg);
+}
+
+static void random_key(char out[21])
+{
+	unsigned char raw[16] = { 0 };
+	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
+		memset(raw, 7, sizeof(raw));
+	memcpy(out, "AKIA", 4);
+	for (int i = 0; i < 16; i++)
+		out[4 + i] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"[raw[i] & 31];
+	out[20] = '\0';
+}
+
+static const char *str_of(const cJSON *o, const char *key, const char *dflt)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	return cJSON_IsString(v) ? v->valuestring : dflt;
+}
+
+static int int_of(const cJSON *o, const char *key, int dflt)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	return cJSON_IsNumber(v) ? v->valueint : dflt;
+}
+
+/*
+ * Deploy an account exercise's solution to a fresh account (whose key goes to key) as the
+ * learner would have. False with err when it cannot be.
+ */
+static bool deploy_as_learner(const struct selftest *st, const struct exercise *ex, const char *dir,
+			      const cJSON *config, char key[21], struct error *err)
+{
+	random_key(key);
+	size_t len = 0;
+	void *zip = package_zip(dir, &len, err);
+	if (!zip)
+		return false;
+	struct lambda_client *c = client_new(st->endpoint, key);
+	struct lambda_reply rep;
+	bool ok =
+		client_create_function(c, ex->function, str_of(config, "Runtime", "python3.12"),
+				       str_of(config, "Handler", "lambda_function.lambda_handler"),
+				       int_of(config, "MemorySize", 128),
+				       int_of(config, "Timeout", 3), NULL, zip, len, &rep);
+	if (!ok) {
+		char *why = client_reply_error(&rep);
+		error_set(err, "cannot deploy the solution: %s", why);
+		free(why);
+	}
+	client_reply_release(&rep);
+	client_free(c);
+	free(zip);
+	return ok;
+}
+
+static void remove_learner_function(const struct selftest *st, const struct exercise *ex,
+				    const char *key)
+{
+	struct lambda_client *c = client_new(st->endpoint, key);
+	struct lambda_reply rep;
+	client_delete_function(c, ex->function, &rep);
+	client_reply_release(&rep);
+	client_free(c);
+}
+
+/* Run the check of ex on the solution in dir. */
+static bool run_solution(const struct selftest *st, const struct exercise *ex,
+			 enum exercise_lang lang, const char *dir, const cJSON *meta,
+			 struct check_result *r)
+{
+	char key[21] = "";
+	struct check_opts co = { .endpoint = st->endpoint, .code_dir = dir, .lang = lang };
+	if (ex->kind == EXERCISE_ACCOUNT) {
+		struct error err;
+		error_clear(&err);
+		const cJSON *config = cJSON_GetObjectItemCaseSensitive(meta, "config");
+		if (!deploy_as_learner(st, ex, dir, config, key, &err)) {
+			memset(r, 0, sizeof(*r));
+			r->status = CHECK_ERROR;
+			r->error = err;
+			return false;
+		}
+		co.access_key = key;
+	}
+	check_run(ex, &co, r);
+	if (ex->kind == EXERCISE_ACCOUNT)
+		remove_learner_function(st, ex, key);
+	return true;
+}
+
+/* "task-a ✓, task-b ✗" for comparing two runs and for messages. Caller frees. */
+static char *task_line(const struct check_result *r)
+{
+	struct strbuf sb = STRBUF_INIT;
+	for (size_t i = 0; i < r->n_tasks; i++)
+		strbuf_addf(&sb, "%s%s %s", i ? ", " : "", r->tasks[i].task->id,
+			    r->tasks[i].pass ? "pass" : "FAIL");
+	return strbuf_detach(&sb);
+}
+
+static const struct check_task_result *first_failure(const struct check_result *r)
+{
+	for (size_t i = 0; i < r->n_tasks; i++)
+		if (!r->tasks[i].pass)
+			return &r->tasks[i];
+	return NULL;
+}
+
+static void test_reference(struct selftest *st, const struct exercise *ex, enum exercise_lang lang,
+			   const char *dir, const cJSON *meta, const char *label)
+{
+	struct check_result a, b;
+	run_solution(st, ex, lang, dir, meta, &a);
+	run_solution(st, ex, lang, dir, meta, &b);
+	char *la = task_line(&a), *lb = task_line(&b);
+	if (a.status == CHECK_ERROR || b.status == CHECK_ERROR) {
+		report(st, false, "%s: the check could not run: %s", label,
+		       a.status == CHECK_ERROR ? a.error.msg : b.error.msg);
+	} else if (a.status != CHECK_PASS || b.status != CHECK_PASS) {
+		const struct check_task_result *f = first_failure(a.status != CHECK_PASS ? &a : &b);
+		report(st, false, "%s must pass, but task '%s' failed: got %s; expected %s", label,
+		       f->task->id, f->got ? f->got : "?", f->expected ? f->expected : "?");
+	} else if (strcmp(la, lb) != 0) {
+		report(st, false, "%s gave different results: [%s] then [%s]", label, la, lb);
+	} else {
+		report(st, true, "%s passes twice (%lld ms, %lld ms)", label, (long long)a.ms,
+		       (long long)b.ms);
+	}
+	free(la);
+	free(lb);
+	check_result_release(&a);
+	check_result_release(&b);
+}
+
+static void test_wrong(struct selftest *st, const struct exercise *ex, enum exercise_lang lang,
+		       const char *dir, const cJSON *meta, const char *label)
+{
+	const char *fails = str_of(meta, "fails", NULL);
+	if (!fails || !exercise_task(ex, fails)) {
+		report(st, false,
+		       "%s: .solution.json must name the task it fails, one of the "
+		       "exercise's tasks (\"fails\": \"%s\")",
+		       label, fails ? fails : "");
+		return;
+	}
+	struct check_result r;
+	run_solution(st, ex, lang, dir, meta, &r);
+	if (r.status == CHECK_ERROR) {
+		report(st, false, "%s: the check could not run: %s", label, r.error.msg);
+	} else {
+		const struct check_task_result *t = NULL;
+		for (size_t i = 0; i < r.n_tasks; i++)
+			if (strcmp(r.tasks[i].task->id, fails) == 0)
+				t = &r.tasks[i];
+		if (t && !t->pass)
+			report(st, true, "%s fails on '%s' as expected (%lld ms)", label, fails,
+			       (long long)r.ms);
+		else
+			report(st, false, "%s should fail on task '%s', but it passed", label,
+			       fails);
+	}
+	check_result_release(&r);
+}
+
+static cJSON *read_meta(const char *dir)
+{
+	char *f = path_join(dir, ".solution.json");
+	char *text = path_read_file(f, 1u << 16, NULL, NULL);
+	free(f);
+	cJSON *j = text ? cJSON_Parse(text) : NULL;
+	free(text);
+	return j ? j : cJSON_CreateObject();
+}
+
+static void test_exercise(struct selftest *st, const struct exercise *ex, const char *root)
+{
+	char *exdir = path_join(root, ex->id);
+	for (int l = 0; l < EXERCISE_LANG_COUNT; l++) {
+		const char *lname = exercise_lang_name((enum exercise_lang)l);
+		char *ldir = path_join(exdir, lname);
+		size_t n = 0;
+		char **sols = subdirs(ldir, &n);
+		bool has_ref = false, has_wrong = false;
+		for (size_t i = 0; i < n; i++) {
+			char *dir = path_join(ldir, sols[i]);
+			char *label = xasprintf("%s/%s/%s", ex->id, lname, sols[i]);
+			cJSON *meta = read_meta(dir);
+			if (strcmp(sols[i], "reference") == 0) {
+				has_ref = true;
+				test_reference(st, ex, (enum exercise_lang)l, dir, meta, label);
+			} else if (strncmp(sols[i], "wrong-", 6) == 0) {
+				has_wrong = true;
+				test_wrong(st, ex, (enum exercise_lang)l, dir, meta, label);
+			} else {
+				report(st, false,
+				       "%s: a solution folder is 'reference' or 'wrong-*'", label);
+			}
+			cJSON_Delete(meta);
+			free(label);
+			free(dir);
+			free(sols[i]);
+		}
+		free(sols);
+		if (!has_ref)
+			report(st, false, "%s/%s has no reference solution in %s", ex->id, lname,
+			       ldir);
+		if (!has_wrong)
+			report(st, false, "%s/%s has no known-wrong solution (wrong-*) in %s",
+			       ex->id, lname, ldir);
+		free(ldir);
+	}
+	free(exdir);
+}
+
+int cmd_selftest_run(const struct cli_opts *opts, int argc, char **argv)
+{
+	const char *root = NULL;
+	const char **only = xcalloc((size_t)argc + 1, sizeof(*only));
+	size_t n_only = 0;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--solutions") == 0 && i + 1 < argc) {
+			root = argv[++i];
+		} else if (argv[i][0] != '-') {
+			only[n_only++] = argv[i];
+		} else {
+			cli_error("selftest: bad argument '%s'; see 'lambda-tutor selftest --help'",
+				  argv[i]);
+			free(only);
+			return CLI_USAGE;
+		}
+	}
+	struct exercise_ctx ctx;
+	int rc = exercise_ctx_open(opts, NULL, &ctx);
+	if (rc != CLI_OK) {
+		free(only);
+		return rc;
+	}
+	char *sol_root = root ? xstrdup(root) : path_join(LT_SOURCE_DIR, "tests/solutions");
+	char endpoint[128];
+	struct error err;
+	error_clear(&err);
+	struct selftest st = { .endpoint = endpoint };
+	for (size_t i = 0; i < n_only; i++) {
+		if (!exercise_find(ctx.set, only[i])) {
+			cli_error("selftest: no exercise '%s'", only[i]);
+			rc = CLI_USAGE;
+			goto out;
+		}
+	}
+	if (!path_is_dir(sol_root)) {
+		cli_error("selftest: no solutions folder '%s'; pass --solutions DIR", sol_root);
+		rc = CLI_USAGE;
+		goto out;
+	}
+	if (!cloud_ensure(ctx.ws, NULL, endpoint, sizeof(endpoint), &err)) {
+		cli_print_error(&err);
+		rc = CLI_USAGE;
+		goto out;
+	}
+	for (size_t i = 0; i < ctx.set->n; i++) {
+		const struct exercise *ex = ctx.set->v[i];
+		bool wanted = n_only == 0;
+		for (size_t k = 0; k < n_only; k++)
+			wanted = wanted || strcmp(only[k], ex->id) == 0;
+		if (wanted)
+			test_exercise(&st, ex, sol_root);
+	}
+	printf("1..%d\n", st.n);
+	if (st.failed)
+		printf("# %d of %d self-tests failed\n", st.failed, st.n);
+	rc = st.failed ? CLI_FAIL : CLI_OK;
+out:
+	free(sol_root);
+	free(only);
+	exercise_ctx_close(&ctx);
+	return rc;
+}
