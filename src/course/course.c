@@ -22,6 +22,7 @@
 #define MAX_MODULES    64
 #define MAX_PAGES      256
 #define MAX_OBJECTIVES 64
+#define MAX_KEYS       64
 
 /* How many items of list to read: all, up to max, past which one line says why not. */
 static size_t bounded(const struct ynode *list, const char *key, size_t max, const char *path,
@@ -61,6 +62,23 @@ static void add_error(struct diags *d, const struct error *err)
 		diags_add(d, err->path, err->line, err->col, "%s", err->msg);
 	else
 		diags_add(d, "", 0, 0, "%s", err->msg);
+}
+
+/*
+ * Check node against keys; true when it is a mapping worth reading on. A mapping with more
+ * keys than any schema here could want is refused before ynode_check_map(), whose duplicate
+ * check compares every pair with every other.
+ */
+static bool check_map(const struct ynode *node, const struct yschema_key *keys, const char *what,
+		      const char *path, struct diags *d)
+{
+	if (node->kind == YNODE_MAP && node->n_pairs > MAX_KEYS) {
+		diags_add(d, path, node->line, node->col, "%s has %zu keys; at most %d are allowed",
+			  what, node->n_pairs, MAX_KEYS);
+		return false;
+	}
+	ynode_check_map(node, keys, what, path, d);
+	return node->kind == YNODE_MAP;
 }
 
 /* The value of key when it is a string (ynode_check_map() reported it otherwise). */
@@ -167,7 +185,7 @@ static void read_page(struct course_module *m, const struct ynode *item, size_t 
 {
 	char what[32];
 	snprintf(what, sizeof(what), "page %zu", index);
-	if (!ynode_check_map(item, page_keys, what, path, d) && item->kind != YNODE_MAP)
+	if (!check_map(item, page_keys, what, path, d))
 		return;
 	struct course_page *p = &m->pages[m->n_pages++];
 	p->line = item->line;
@@ -206,7 +224,7 @@ static void read_page(struct course_module *m, const struct ynode *item, size_t 
 void course_read_module_doc(struct course_module *m, const struct ynode *doc, const char *path,
 			    const char *dir, struct diags *d)
 {
-	if (!ynode_check_map(doc, module_keys, "module", path, d) && doc->kind != YNODE_MAP)
+	if (!check_map(doc, module_keys, "module", path, d))
 		return;
 	m->id_line = doc->line;
 	m->id_col = doc->col;
@@ -389,7 +407,7 @@ static void read_modules(struct course *c, const struct ynode *doc, const char *
 void course_read_doc(struct course *c, const struct ynode *doc, const char *path, const char *dir,
 		     struct diags *d)
 {
-	if (!ynode_check_map(doc, course_keys, "course", path, d) && doc->kind != YNODE_MAP)
+	if (!check_map(doc, course_keys, "course", path, d))
 		return;
 	c->id = take_id(doc, "course", path, d, NULL, NULL);
 	c->title = take_str(doc, "title");

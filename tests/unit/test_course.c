@@ -516,6 +516,18 @@ TEST(course_read_module_doc__bounds_long_lists)
 	course_module_release(&m);
 	ynode_free(doc);
 	diags_release(&d);
+	strbuf_reset(&sb);
+	for (int i = 0; i < 5000; i++)
+		strbuf_addf(&sb, "k%d: 1\n", i);
+	doc = ynode_parse(sb.buf, sb.len, "m.yaml", &err);
+	course_read_module_doc(&m, doc, "m.yaml", NULL, &d);
+	is_int(d.n, 1, "a mapping with thousands of keys is one problem");
+	s = d.n ? diags_format(&d, 0) : NULL;
+	is_str(s, "m.yaml:1:1: module has 5000 keys; at most 64 are allowed", "says the bound");
+	free(s);
+	course_module_release(&m);
+	ynode_free(doc);
+	diags_release(&d);
 	strbuf_release(&sb);
 }
 
