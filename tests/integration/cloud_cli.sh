@@ -1,0 +1,132 @@
+#!/bin/bash
+# The local cloud driven by the real AWS CLI (Debian's /usr/bin/aws, with --endpoint-url):
+# Python and Node.js functions created, invoked, updated, listed, described and deleted, their
+# concurrency set, their logs read with `aws logs tail` and `filter-log-events`, and the
+# errors the CLI shows for missing functions. TAP.
+#
+#   cloud_cli.sh path/to/lambda-tutor
+TUTOR=${1:?usage: cloud_cli.sh LAMBDA_TUTOR}
+. "$(dirname "$0")/cloud_lib.sh"
+if [ ! -x /usr/bin/aws ]; then
+	echo "1..0 # SKIP Debian's awscli is not installed"
+	exit 0
+fi
+start_cloud
+ok $? "serve starts"
+
+mkdir -p "$WORK/py" "$WORK/py2" "$WORK/node"
+cat >"$WORK/py/lambda_function.py" <<'PY'
+import json, logging, os
+logger = logging.getLogger()
+logger.setLevel(logging.INFO)
+def lambda_handler(event, context):
+    logger.info("got %s", json.dumps(event))
+    print("printed by", context.function_name)
+    return {"statusCode": 200, "body": json.dumps({"hello": event.get("name", "world"),
+            "color": os.environ.get("COLOR", "none")})}
+PY
+cat >"$WORK/py2/lambda_function.py" <<'PY'
+def lambda_handler(event, context):
+    return {"version": 2}
+PY
+cat >"$WORK/node/index.mjs" <<'JS'
+export const handler = async (event, context) => {
+  console.log("node got", JSON.stringify(event));
+  return { statusCode: 200, body: `hi ${event.name} from ${context.functionName}` };
+};
+JS
+make_zip "$WORK/py.zip" "$WORK/py"
+make_zip "$WORK/py2.zip" "$WORK/py2"
+make_zip "$WORK/node.zip" "$WORK/node"
+ROLE=arn:aws:iam::123456789012:role/lambda-role
+
+out=$(awsl lambda create-function --function-name hello-py --runtime python3.12 \
+	--handler lambda_function.lambda_handler --role $ROLE --zip-file "fileb://$WORK/py.zip" 2>&1)
+ok $? "aws lambda create-function (python3.12)"
+check "... reports State Active" contains "$out" '"State": "Active"'
+check "... and the CodeSha256 of the zip" contains "$out" "\"CodeSha256\": \"$(openssl dgst -sha256 -binary "$WORK/py.zip" | base64)\""
+out=$(awsl lambda create-function --function-name hello-node --runtime nodejs20.x \
+	--handler index.handler --role $ROLE --zip-file "fileb://$WORK/node.zip" 2>&1)
+ok $? "aws lambda create-function (nodejs20.x)"
+
+out=$(awsl lambda invoke --function-name hello-py --cli-binary-format raw-in-base64-out \
+	--payload '{"name":"Ada"}' --log-type Tail "$WORK/out.json" 2>&1)
+ok $? "aws lambda invoke (python)"
+check "... StatusCode 200" contains "$out" '"StatusCode": 200'
+check "... the handler's answer" grep -q 'hello\\": \\"Ada' "$WORK/out.json"
+tail_log=$(printf '%s' "$out" | /usr/bin/python3 -c 'import json,sys,base64; print(base64.b64decode(json.load(sys.stdin)["LogResult"]).decode())')
+note "$tail_log"
+check "--log-type Tail returns the log with REPORT" grep -q '^REPORT RequestId: ' <<<"$tail_log"
+check "... Python's logging format" grep -qP '^\[INFO\]\t\d{4}-\d\d-\d\dT[\d:.]+Z\t[0-9a-f-]{36}\tgot \{"name": "Ada"\}$' <<<"$tail_log"
+check "... and print() output" grep -q '^printed by hello-py$' <<<"$tail_log"
+
+out=$(awsl lambda invoke --function-name hello-node --cli-binary-format raw-in-base64-out \
+	--payload '{"name":"Grace"}' "$WORK/out.json" 2>&1)
+ok $? "aws lambda invoke (node)"
+check "... the Node handler's answer" grep -q 'hi Grace from hello-node' "$WORK/out.json"
+
+out=$(awsl lambda update-function-configuration --function-name hello-py \
+	--environment 'Variables={COLOR=blue}' --memory-size 256 --timeout 10 2>&1)
+ok $? "aws lambda update-function-configuration"
+check "... shows the new memory size" contains "$out" '"MemorySize": 256'
+awsl lambda invoke --function-name hello-py --cli-binary-format raw-in-base64-out \
+	--payload '{}' "$WORK/out.json" >/dev/null 2>&1
+check "the new environment reaches the handler" grep -q 'color\\": \\"blue' "$WORK/out.json"
+
+out=$(awsl lambda update-function-code --function-name hello-py --zip-file "fileb://$WORK/py2.zip" 2>&1)
+ok $? "aws lambda update-function-code"
+awsl lambda invoke --function-name hello-py "$WORK/out.json" >/dev/null 2>&1
+check "the new code runs at once" grep -q '"version": 2' "$WORK/out.json"
+
+out=$(awsl lambda list-functions --query 'Functions[].FunctionName' --output text 2>&1)
+check "aws lambda list-functions lists both" test "$(echo $out | tr ' \t' '\n\n' | sort | tr '\n' ' ')" = "hello-node hello-py "
+out=$(awsl lambda get-function --function-name hello-node 2>&1)
+ok $? "aws lambda get-function"
+check "... has Configuration and Code.Location" bash -c "grep -q '\"Location\": \"$E/_tutor/code/' <<<'$out' && grep -q '\"Runtime\": \"nodejs20.x\"' <<<'$out'"
+loc=$(printf '%s' "$out" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["Code"]["Location"])')
+curl -s -o "$WORK/dl.zip" "$loc"
+check "Code.Location serves the deployed zip" cmp -s "$WORK/dl.zip" "$WORK/node.zip"
+out=$(awsl lambda get-function-configuration --function-name arn:aws:lambda:us-east-1:000000000000:function:hello-py 2>&1)
+check "a function can be named by its ARN in another account: not found" contains "$out" "ResourceNotFoundException"
+acct=$(awsl lambda get-function-configuration --function-name hello-py --query FunctionArn --output text 2>&1 | cut -d: -f5)
+out=$(awsl lambda get-function-configuration --function-name "arn:aws:lambda:us-east-1:$acct:function:hello-py" 2>&1)
+check "... and by its own ARN" contains "$out" '"FunctionName": "hello-py"'
+
+out=$(awsl lambda put-function-concurrency --function-name hello-py --reserved-concurrent-executions 0 2>&1)
+ok $? "aws lambda put-function-concurrency"
+out=$(awsl lambda invoke --function-name hello-py "$WORK/out.json" 2>&1)
+check "a throttled invoke shows TooManyRequestsException" contains "$out" "TooManyRequestsException"
+check "... with its reason" contains "$out" "Rate Exceeded."
+out=$(awsl lambda get-function-concurrency --function-name hello-py 2>&1)
+check "aws lambda get-function-concurrency" contains "$out" '"ReservedConcurrentExecutions": 0'
+awsl lambda delete-function-concurrency --function-name hello-py >/dev/null 2>&1
+ok $? "aws lambda delete-function-concurrency"
+out=$(awsl lambda get-account-settings 2>&1)
+check "aws lambda get-account-settings" contains "$out" '"ConcurrentExecutions": 1000'
+
+sleep 0.5
+out=$(awsl logs tail /aws/lambda/hello-py --since 1h --format short 2>&1)
+ok $? "aws logs tail /aws/lambda/NAME"
+note "$out"
+check "... shows START, END and REPORT" bash -c "grep -q 'START RequestId' <<<'$out' && grep -q 'REPORT RequestId' <<<'$out'"
+out=$(awsl logs filter-log-events --log-group-name /aws/lambda/hello-py --filter-pattern '"printed by"' 2>&1)
+ok $? "aws logs filter-log-events"
+check "... finds the printed line" contains "$out" 'printed by hello-py'
+check "... and only matching lines" bash -c "! grep -q 'START RequestId' <<<'$out'"
+out=$(awsl logs describe-log-streams --log-group-name /aws/lambda/hello-node 2>&1)
+check "aws logs describe-log-streams names [\$LATEST] streams" contains "$out" '[$LATEST]'
+out=$(awsl logs describe-log-groups 2>&1)
+check "aws logs describe-log-groups" contains "$out" '"logGroupName": "/aws/lambda/hello-node"'
+
+out=$(awsl lambda delete-function --function-name hello-node 2>&1)
+ok $? "aws lambda delete-function"
+out=$(awsl lambda get-function --function-name hello-node 2>&1)
+status=$?
+check "the CLI reports a deleted function as ResourceNotFoundException" contains "$out" "An error occurred (ResourceNotFoundException) when calling the GetFunction operation: Function not found: arn:aws:lambda:us-east-1:"
+check "... and fails" test "$status" != 0
+out=$(awsl lambda create-function --function-name bad --runtime python3.12 --handler a.b \
+	--role $ROLE --memory-size 20000 --zip-file "fileb://$WORK/py.zip" 2>&1)
+check "the CLI shows AWS's validation message" contains "$out" "Member must have value less than or equal to 10240"
+stop_cloud
+ok $? "the cloud stops cleanly"
+finish

@@ -1,0 +1,100 @@
+# Shared by the cloud_*.sh tests: TAP output, a real cloud on a free port in a temporary
+# workspace, and small helpers for zips and requests. Source it; set TUTOR first.
+set -u
+n=0
+failed=0
+ok() { # ok COND-EXIT-STATUS DESCRIPTION
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+		failed=$((failed + 1))
+	fi
+}
+check() { # check DESCRIPTION COMMAND...
+	desc=$1
+	shift
+	if "$@" >/dev/null 2>&1; then ok 0 "$desc"; else ok 1 "$desc"; fi
+}
+contains() { # contains HAYSTACK NEEDLE
+	case "$1" in *"$2"*) return 0 ;; *) return 1 ;; esac
+}
+note() { printf '# %s\n' "$@" | head -40; }
+finish() {
+	echo "1..$n"
+	[ "$failed" = 0 ]
+	exit $?
+}
+
+WORK=$(mktemp -d /tmp/lt-cloud-test.XXXXXX)
+WS=$WORK/ws
+mkdir -p "$WS"
+CLOUD_PID=
+export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1
+unset AWS_ENDPOINT_URL AWS_PROFILE
+export AWS_PAGER= AWS_CONFIG_FILE=$WORK/aws-config AWS_SHARED_CREDENTIALS_FILE=$WORK/aws-creds
+
+start_cloud() { # start_cloud [EXTRA-ARGS...]: serve WS on a free port; sets E and CLOUD_PID
+	rm -f "$WS/.cloud/lock.port"
+	"$TUTOR" serve --workspace "$WS" --port 0 "$@" >>"$WORK/serve.log" 2>&1 &
+	CLOUD_PID=$!
+	i=0
+	while [ $i -lt 200 ]; do
+		if [ -s "$WS/.cloud/lock" ]; then
+			port=$(awk '{print $2}' "$WS/.cloud/lock")
+			if [ -n "$port" ] && [ "$(awk '{print $1}' "$WS/.cloud/lock")" = "$CLOUD_PID" ] &&
+				curl -sf "http://127.0.0.1:$port/_tutor/health" >/dev/null 2>&1; then
+				E=http://127.0.0.1:$port
+				return 0
+			fi
+		fi
+		sleep 0.05
+		i=$((i + 1))
+	done
+	echo "# the cloud did not start:"
+	sed 's/^/# /' "$WORK/serve.log"
+	return 1
+}
+stop_cloud() {
+	[ -n "$CLOUD_PID" ] || return 0
+	kill -TERM "$CLOUD_PID" 2>/dev/null
+	wait "$CLOUD_PID"
+	status=$?
+	CLOUD_PID=
+	return $status
+}
+cleanup() {
+	if [ -n "$CLOUD_PID" ]; then
+		kill -TERM "$CLOUD_PID" 2>/dev/null
+		wait "$CLOUD_PID" 2>/dev/null
+	fi
+	rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+awsl() { /usr/bin/aws --endpoint-url "$E" --output json "$@"; }
+
+# make_zip ZIP DIR: zip DIR's contents (keeping modes) into ZIP.
+make_zip() {
+	rm -f "$1"
+	(cd "$2" && zip -qr -X "$1" .)
+}
+
+# api METHOD PATH [DATA-FILE|-]: a request with curl; prints the body, then a line "HTTP <code>".
+api() {
+	if [ $# -ge 3 ]; then
+		curl -s -X "$1" "$E$2" -H 'Content-Type: application/json' --data-binary "@$3" \
+			-w '\nHTTP %{http_code}\n'
+	else
+		curl -s -X "$1" "$E$2" -w '\nHTTP %{http_code}\n'
+	fi
+}
+
+# create_fn NAME RUNTIME HANDLER ZIP [EXTRA-JSON]: CreateFunction with curl; prints the body.
+create_fn() {
+	b64=$(base64 -w0 "$4")
+	printf '{"FunctionName":"%s","Runtime":"%s","Handler":"%s","Role":"arn:aws:iam::123456789012:role/lambda-role","Code":{"ZipFile":"%s"}%s}' \
+		"$1" "$2" "$3" "$b64" "${5:-}" >"$WORK/create.json"
+	api POST /2015-03-31/functions "$WORK/create.json"
+}
