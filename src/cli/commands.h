@@ -20,7 +20,8 @@ int cmd_lint_run(const struct cli_opts *opts, int argc, char **argv);
 	  "suggestion), missing required keys, wrong types, duplicate or malformed ids, files\n" \
 	  "and folders that do not exist, module minutes that do not add up to the course's,\n" \
 	  "empty lists, pages that are not UTF-8 text or whose first heading is not their\n"    \
-	  "title, and malformed YAML. lessons/README.md describes the format.\n"                \
+	  "title, and malformed YAML; then the quizzes and exercises the modules name.\n"      \
+	  "lessons/README.md and quizzes/README.md describe the formats.\n"                     \
 	  "\n"                                                                                   \
 	  "Every problem is one line on stderr, sorted: path:line:col: message\n"               \
 	  "A clean course prints \"lint: N modules, M pages: ok\".\n"                            \
