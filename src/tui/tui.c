@@ -424,6 +424,7 @@ void app_back(struct app *app)
 		app->screen->enter(app);
 }
 
+XALLOC_PRINTF(3, 0)
 static void status_v(struct app *app, bool is_error, const char *fmt, va_list ap)
 {
 	vsnprintf(app->status, sizeof(app->status), fmt, ap);
