@@ -106,7 +106,7 @@ struct ctx {
 	struct diags *d;
 	const struct ynode *event; /* the current step's event, for resolving ${event.*} */
 	bool event_from_file;
-	const struct ynode *at; /* the node a resolution problem is reported at */
+	bool bad_step; /* a step of unknown kind was reported: their order cannot be judged */
 };
 
 const char *exercise_lang_name(enum exercise_lang lang)
@@ -705,6 +705,7 @@ static void read_step(struct ctx *c, const struct ynode *item, size_t index)
 	}
 	if (!in_list(kind_node->value, step_kinds)) {
 		add_choice_error(c, kind_node, "step", step_kinds);
+		c->bad_step = true;
 		return;
 	}
 	struct exercise_step *s = &ex->steps[ex->n_steps++];
@@ -1042,6 +1043,8 @@ static void check_task_refs(struct ctx *c)
 static void check_step_order(struct ctx *c, const struct ynode *steps)
 {
 	struct exercise *ex = c->ex;
+	if (c->bad_step)
+		return;
 	if (ex->n_steps == 0) {
 		diags_add(c->d, c->path, steps->line, steps->col,
 			  "'steps' must list at least one step");
@@ -1126,7 +1129,7 @@ struct exercise *exercise_parse(const char *text, size_t len, const char *path, 
 	ex->yaml_path = xstrdup(path);
 	ex->dir = dir ? xstrdup(dir) : NULL;
 	ex->module_id = xstrdup(module_id ? module_id : "");
-	struct ctx c = { ex, path, dir, d, NULL, false, NULL };
+	struct ctx c = { ex, path, dir, d, NULL, false, false };
 	if (!ynode_check_map(doc, exercise_keys, "exercise", path, d) && doc->kind != YNODE_MAP)
 		goto out;
 	char buf[80];
