@@ -135,9 +135,15 @@ TEST(store_open__creates_private_file_and_directory_whatever_the_umask)
 	is_int(mode_of(path), 0600, "reopening keeps the mode");
 
 	char *class_path = tmp_path("class.db");
+	old = umask(077);
 	s = store_open_mode(class_path, STORE_MODE_CLASS, &err);
 	ok(s != NULL, "opens a class file");
-	is_int(mode_of(class_path), 0640, "a class file is group-readable, 0640");
+	is_int(mode_of(class_path), 0640, "a class file is group-readable, 0640, under umask 077");
+	ok(append_view(s, "m1", "intro"), "records a view in it");
+	char *wal = xasprintf("%s-wal", class_path);
+	is_int(mode_of(wal), 0640, "its write-ahead log has the same mode");
+	free(wal);
+	umask(old);
 	store_close(s);
 	free(class_path);
 	free(path);
