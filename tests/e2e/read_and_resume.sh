@@ -22,6 +22,17 @@ e2e_keys Enter
 e2e_wait "page 1/"
 e2e_wait "$short"
 
+# The mouse wheel scrolls (an X10 mouse report: button 64+1, wheel down, at 10,10).
+before=$(e2e_capture | head -1)
+tmux -L "$E2E_SOCK" send-keys -t e2e -l "$(printf '\033[Ma**')"
+i=0
+while [ "$(e2e_capture | head -1)" = "$before" ]; do
+	i=$((i + 1))
+	[ $i -lt 50 ] || e2e_fail "the mouse wheel did not scroll"
+	sleep 0.1
+done
+e2e_keys g
+
 e2e_keys /
 e2e_wait "/▏"
 e2e_keys "$word"

@@ -1,0 +1,46 @@
+#!/bin/sh
+# Moving around: n/p and the arrows cross module boundaries, g/G and Home/End jump, `?` shows
+# each screen's keys, q and Esc go back one screen at a time.
+. "$(dirname "$0")/lib.sh"
+
+module1=$(ls -d "$LESSONS"/01-* | head -1)
+module2=$(ls -d "$LESSONS"/02-* | head -1)
+n1=$(grep -c '^ *- *id:' "$module1/module.yaml")
+last1=$(e2e_page_title "$module1" "$n1" | cut -c1-20)
+first2=$(e2e_page_title "$module2" 1 | cut -c1-20)
+
+e2e_start
+e2e_wait "Modules"
+e2e_keys '?'
+e2e_wait "Keys: home"
+e2e_keys q
+e2e_wait_gone "Keys: home"
+e2e_keys j j k Enter
+e2e_wait "Module 2 of"
+e2e_keys p
+e2e_wait "Module 1 of"
+e2e_keys '?'
+e2e_wait "Keys: module"
+e2e_keys Escape
+e2e_keys G Enter
+e2e_wait "page $n1/$n1"
+e2e_wait "$last1"
+e2e_keys n
+e2e_wait "page 1/"
+e2e_wait "2. "
+e2e_wait "$first2"
+e2e_keys Left
+e2e_wait "page $n1/$n1"
+e2e_keys Right
+e2e_wait "$first2"
+e2e_keys G
+e2e_wait "· 100%"
+e2e_keys Home
+e2e_wait_gone "· 100%"
+e2e_keys Escape
+e2e_wait "Module 2 of"
+e2e_keys Escape
+e2e_wait "Course progress: 2 of"
+e2e_keys q
+e2e_exited 0
+echo "ok - pages, modules and screens navigate as the keys say"
