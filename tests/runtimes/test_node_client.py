@@ -244,10 +244,30 @@ def test_json_logging(t):
              "json logs: Invoke Error's message is the error object")
 
 
+def test_node_path_packages(t):
+    sdk_dir = os.path.join(NODE, "esm-sdk")
+    node_path = {"NODE_PATH": os.path.join(FIXTURES, "node_path", "node_modules")}
+    with node_env("cjs.handler", code_dir=sdk_dir, extra_env=node_path) as env:
+        _, res = env.invoke({})
+        t.eq(res and res.json(), {"hello": "from NODE_PATH"},
+             "NODE_PATH: require() finds a package only NODE_PATH holds", env.stdout())
+    with node_env("index.handler", code_dir=sdk_dir, extra_env=node_path) as env:
+        _, res = env.invoke({})
+        t.eq(res and res.json(), {"hello": "from NODE_PATH", "inits": 1},
+             "NODE_PATH: an ES module's import finds it too, and init ran once",
+             env.stdout() + env.stderr())
+    with node_env("missing.handler", code_dir=sdk_dir, extra_env=node_path) as env:
+        err = env.api.wait_init_error()
+        t.eq(err and err.json()["errorType"], "Runtime.ImportModuleError",
+             "NODE_PATH: an import nobody can satisfy is still Runtime.ImportModuleError")
+        t.match(r"^Error: Cannot find package 'tutor-package-that-does-not-exist'",
+                err and err.json()["errorMessage"], "NODE_PATH: with Node's message")
+
+
 if __name__ == "__main__":
     if not shutil.which("node"):
         rtlib.skip("no node")
     sys.exit(rtlib.Tap().run([
         test_echo_round_trip, test_context_fields, test_warm_state, test_handler_errors,
-        test_callbacks, test_esm, test_init_errors, test_process_faults, test_logging, test_json_logging,
+        test_callbacks, test_esm, test_init_errors, test_process_faults, test_logging, test_json_logging, test_node_path_packages,
     ]))

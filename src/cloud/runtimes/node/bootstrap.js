@@ -278,8 +278,62 @@ function inModulePackage(file) {
 	}
 }
 
+/*
+ * ES modules ignore NODE_PATH, so `import … from '@aws-sdk/client-s3'` in an .mjs handler finds
+ * only packages in node_modules folders above the code. When that fails for a package that one of
+ * NODE_PATH's folders holds, a resolve hook that falls back to those folders is registered and the
+ * import tried again. The hook runs a loader thread (tens of ms), so only handlers that need it pay.
+ * Resolution fails while linking, before any module code has run: the retry runs init code once.
+ */
+const NODE_PATH_HOOKS = `
+let parents = [];
+export async function initialize(data) { parents = data.parents; }
+export async function resolve(specifier, context, next) {
+	try {
+		return await next(specifier, context);
+	} catch (err) {
+		if (err?.code !== 'ERR_MODULE_NOT_FOUND' || /^(\\.|\\/|[a-zA-Z][a-zA-Z0-9+.-]*:)/.test(specifier)) {
+			throw err;
+		}
+		for (const parentURL of parents) {
+			try {
+				return await next(specifier, { ...context, parentURL });
+			} catch (_) {
+				/* not in this folder */
+			}
+		}
+		throw err;
+	}
+}`;
+
+function nodePathModuleDirs() {
+	return (process.env.NODE_PATH || '').split(path.delimiter)
+		.filter((d) => d && path.basename(d) === 'node_modules');
+}
+
+function enableNodePathForImports(err) {
+	const m = /Cannot find package '((?:@[^/']+\/)?[^/']+)/.exec(err.message || '');
+	const dirs = nodePathModuleDirs();
+	if (!m || !dirs.some((d) => fs.existsSync(path.join(d, m[1])))) {
+		return false;
+	}
+	Module.register('data:text/javascript,' + encodeURIComponent(NODE_PATH_HOOKS), {
+		data: { parents: dirs.map((d) => pathToFileURL(path.join(path.dirname(d), 'index.js')).href) },
+	});
+	return true;
+}
+
 async function importFile(file) {
-	return import(pathToFileURL(file).href);
+	const url = pathToFileURL(file).href;
+	try {
+		return await import(url);
+	} catch (err) {
+		if (err && err.code === 'ERR_MODULE_NOT_FOUND' && typeof Module.register === 'function' &&
+			enableNodePathForImports(err)) {
+			return import(url + '?node-path'); /* a new URL: the failed graph is not reused */
+		}
+		throw err;
+	}
 }
 
 /* Lambda's lookup order: the bare name, .js (CommonJS unless the package says module), .mjs,
