@@ -1,5 +1,6 @@
 #!/bin/sh
-# NO_COLOR draws without a single colour, the selection and matches in reverse video instead.
+# NO_COLOR draws without a single colour, the selection and matches in reverse video instead;
+# so does a terminal without colours (vt100).
 . "$(dirname "$0")/lib.sh"
 
 esc=$(printf '\033')
@@ -16,4 +17,15 @@ fi
 printf '%s\n' "$pane" | grep -q "$esc\[[0-9;]*7m" || e2e_fail "no reverse video for the match"
 e2e_keys Escape Escape q q
 e2e_exited 0
-echo "ok - NO_COLOR: no colours, reverse video instead"
+e2e_kill
+
+e2e_start TERM=vt100
+e2e_wait "Modules"
+pane=$(tmux -L "$E2E_SOCK" capture-pane -p -e -t e2e)
+if printf '%s\n' "$pane" | grep -qE "$esc\[([0-9;]*;)?(3[0-7]|4[0-7]|38|48)(;[0-9;]*)?m"; then
+	e2e_fail "a colour was drawn on a terminal without colours"
+fi
+printf '%s\n' "$pane" | grep -q "$esc\[[0-9;]*7m" || e2e_fail "no reverse video for the selection"
+e2e_keys q
+e2e_exited 0
+echo "ok - NO_COLOR and a monochrome terminal: no colours, reverse video instead"
