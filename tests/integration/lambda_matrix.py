@@ -295,6 +295,14 @@ def contract(m):
     t.match(r"^START RequestId: %s Version: \$LATEST$" % re.escape(got["awsRequestId"]), tail,
             "node context: awsRequestId is the invocation's RequestId")
 
+    # boto3 inside a handler reaches the local cloud with no endpoint in the learner's code.
+    m.create("py-sdk", "python3.11", "sdk_call.handler",
+             zip_files(os.path.join(FIXTURES, "python"), ["sdk_call.py"]))
+    _, ferr, got, tail, _ = m.invoke("py-sdk", {})
+    t.ok(ferr is None and isinstance(got, dict) and "py-sdk" in got.get("functions", []),
+         "python boto3 in a handler: lists the cloud's own functions via AWS_ENDPOINT_URL",
+         (got, tail[-1500:]))
+
     m.lam.update_function_configuration(FunctionName="py-ctx", Handler="logs.handler")
     m.lam.update_function_configuration(FunctionName="node-ctx", Handler="logs.handler")
     time.sleep(0.2)
