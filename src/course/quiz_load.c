@@ -132,8 +132,13 @@ static const char *const tolerance_list[] = { "nominal", "relative", "geometric"
 static void canon_string(struct strbuf *sb, const char *s, size_t len)
 {
 	strbuf_addch(sb, '"');
+	size_t run = 0; /* bytes before i that need no escape */
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x20 && c != 0x7f && c != '"' && c != '\\')
+			continue;
+		strbuf_add(sb, s + run, i - run);
+		run = i + 1;
 		if (c == '"' || c == '\\') {
 			strbuf_addch(sb, '\\');
 			strbuf_addch(sb, c);
@@ -143,12 +148,11 @@ static void canon_string(struct strbuf *sb, const char *s, size_t len)
 			strbuf_addstr(sb, "\\t");
 		} else if (c == '\r') {
 			strbuf_addstr(sb, "\\r");
-		} else if (c < 0x20 || c == 0x7f) {
-			strbuf_addf(sb, "\\u%04x", c);
 		} else {
-			strbuf_addch(sb, c);
+			strbuf_addf(sb, "\\u%04x", c);
 		}
 	}
+	strbuf_add(sb, s + run, len - run);
 	strbuf_addch(sb, '"');
 }
 
@@ -883,13 +887,33 @@ void quiz_set_check(const struct quiz_set *set, struct diags *d)
 	}
 }
 
-struct quiz_set *quiz_set_load(const char *dir, const struct course *course, struct diags *d)
+/* The quiz files of a folder, read whole, in name order. */
+struct qfiles {
+	char **paths;
+	char **texts; /* NULL when the file could not be read (reported) */
+	size_t *lens;
+	size_t n;
+};
+
+static void qfiles_release(struct qfiles *f)
 {
-	struct quiz_set *set = xcalloc(1, sizeof(*set));
+	for (size_t i = 0; i < f->n; i++) {
+		free(f->paths[i]);
+		free(f->texts[i]);
+	}
+	free(f->paths);
+	free(f->texts);
+	free(f->lens);
+	memset(f, 0, sizeof(*f));
+}
+
+static void qfiles_read(const char *dir, struct qfiles *f, struct diags *d)
+{
+	memset(f, 0, sizeof(*f));
 	DIR *dp = opendir(dir);
 	if (!dp) {
 		diags_add(d, dir, 0, 0, "cannot open the quizzes folder");
-		return set;
+		return;
 	}
 	char **names = NULL;
 	size_t n = 0, alloc = 0;
@@ -907,36 +931,59 @@ struct quiz_set *quiz_set_load(const char *dir, const struct course *course, str
 	closedir(dp);
 	if (n)
 		qsort(names, n, sizeof(*names), cmp_names);
-	set->quizzes = xcalloc(n + 1, sizeof(*set->quizzes));
+	f->paths = xcalloc(n + 1, sizeof(*f->paths));
+	f->texts = xcalloc(n + 1, sizeof(*f->texts));
+	f->lens = xcalloc(n + 1, sizeof(*f->lens));
 	for (size_t i = 0; i < n; i++) {
 		char *path = path_join(dir, names[i]);
 		struct error err;
 		error_clear(&err);
-		size_t len;
+		size_t len = 0;
 		char *text = path_read_file(path, QUIZ_FILE_MAX, &len, &err);
 		if (!text) {
 			diags_add(d, path, 0, 0, "%s", err.msg);
 		} else if (memchr(text, '\0', len)) {
 			diags_add(d, path, 1, 1, "file contains a NUL byte; YAML must be text");
-		} else {
-			struct quiz *q = quiz_parse(text, len, path, course, d);
-			if (q)
-				set->quizzes[set->n++] = q;
+			free(text);
+			text = NULL;
 		}
-		free(text);
-		free(path);
+		f->paths[f->n] = path;
+		f->texts[f->n] = text;
+		f->lens[f->n] = len;
+		f->n++;
 		free(names[i]);
 	}
 	free(names);
+}
+
+static struct quiz_set *parse_files(const struct qfiles *f, const struct course *course,
+				    struct diags *d)
+{
+	struct quiz_set *set = xcalloc(1, sizeof(*set));
+	set->quizzes = xcalloc(f->n + 1, sizeof(*set->quizzes));
+	for (size_t i = 0; i < f->n; i++) {
+		if (!f->texts[i])
+			continue;
+		struct quiz *q = quiz_parse(f->texts[i], f->lens[i], f->paths[i], course, d);
+		if (q)
+			set->quizzes[set->n++] = q;
+	}
 	quiz_set_check(set, d);
 	return set;
 }
 
-void quiz_lint_course(const struct course *course, struct diags *d)
+struct quiz_set *quiz_set_load(const char *dir, const struct course *course, struct diags *d)
 {
-	if (!course->quiz_dir)
-		return;
-	struct quiz_set *set = quiz_set_load(course->quiz_dir, course, d);
+	struct qfiles f;
+	qfiles_read(dir, &f, d);
+	struct quiz_set *set = parse_files(&f, course, d);
+	qfiles_release(&f);
+	return set;
+}
+
+static void check_module_refs(const struct quiz_set *set, const struct course *course,
+			      struct diags *d)
+{
 	const char **names = xcalloc(set->n + 1, sizeof(*names));
 	size_t k = 0;
 	for (size_t i = 0; i < set->n; i++)
@@ -961,7 +1008,81 @@ void quiz_lint_course(const struct course *course, struct diags *d)
 		}
 	}
 	free(names);
+}
+
+/*
+ * Linting every quiz costs more than the rest of the course together (libyaml, then a hash per
+ * question), and its answer only changes with the quiz files, the course's modules, pages and
+ * quiz references, or this program. So a clean result is remembered under the SHA-256 of all of
+ * them, as an empty file in $XDG_CACHE_HOME/lambda-tutor/quiz-lint/; LAMBDA_TUTOR_NO_CACHE=1
+ * turns this off. Problems are never cached: they are found again each time.
+ */
+static char *cache_path(const struct qfiles *f, const struct course *course)
+{
+	const char *off = getenv("LAMBDA_TUTOR_NO_CACHE");
+	if (off && off[0] && strcmp(off, "0") != 0)
+		return NULL;
+	char *base = NULL;
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	if (xdg && xdg[0] == '/')
+		base = path_join(xdg, "lambda-tutor/quiz-lint");
+	else if (home && home[0] == '/')
+		base = path_join(home, ".cache/lambda-tutor/quiz-lint");
+	if (!base)
+		return NULL;
+	struct strbuf key = STRBUF_INIT;
+	/* The build: lint rules change with the program. */
+	strbuf_addf(&key, "quiz-lint 1 %s %s %s", LT_VERSION, __DATE__, __TIME__);
+	strbuf_add(&key, "", 1);
+	for (size_t i = 0; i < course->n_modules; i++) {
+		const struct course_module *m = &course->modules[i];
+		strbuf_addf(&key, "module %s quiz %s pages", m->id ? m->id : "",
+			    m->quiz ? m->quiz : "-");
+		for (size_t p = 0; p < m->n_pages; p++)
+			strbuf_addf(&key, " %s", m->pages[p].id ? m->pages[p].id : "");
+		strbuf_add(&key, "", 1);
+	}
+	strbuf_addf(&key, "quizzes %s", course->quiz_dir);
+	strbuf_add(&key, "", 1);
+	for (size_t i = 0; i < f->n; i++) {
+		strbuf_addf(&key, "%s %zu", f->paths[i], f->lens[i]);
+		strbuf_add(&key, "", 1);
+		if (f->texts[i])
+			strbuf_add(&key, f->texts[i], f->lens[i]);
+		strbuf_add(&key, "", 1);
+	}
+	char hex[HASH_SHA256_HEX_LEN + 1];
+	hash_sha256_hex(key.buf, key.len, hex);
+	strbuf_release(&key);
+	char *path = path_join(base, hex);
+	free(base);
+	return path;
+}
+
+void quiz_lint_course(const struct course *course, struct diags *d)
+{
+	if (!course->quiz_dir)
+		return;
+	size_t before = d->n;
+	struct qfiles f;
+	qfiles_read(course->quiz_dir, &f, d);
+	char *cached = d->n == before ? cache_path(&f, course) : NULL;
+	if (cached && path_is_file(cached)) {
+		free(cached);
+		qfiles_release(&f);
+		return;
+	}
+	struct quiz_set *set = parse_files(&f, course, d);
+	check_module_refs(set, course, d);
 	quiz_set_free(set);
+	qfiles_release(&f);
+	if (cached && d->n == before) {
+		char *dir = path_dirname(cached);
+		if (path_mkdirs(dir, 0700, NULL))
+			path_write_file(cached, "", 0, 0600, NULL);
+		free(dir);
+	}
+	free(cached);
 }
 
 struct quiz_question *quiz_question_parse(const char *text, size_t len, struct error *err)

@@ -2,6 +2,7 @@
  * Quiz files: every lint rule at its exact line and column, the canonical hash, the stored
  * copy's round trip, the checks across files, and the real quizzes against the real course.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -247,6 +248,65 @@ TEST(quiz_hash__ignores_layout_and_sees_content)
 	diags_release(&d);
 }
 
+static size_t files_in(const char *dir)
+{
+	char *cmd = xasprintf("ls '%s' 2>/dev/null | wc -l", dir);
+	FILE *p = popen(cmd, "r");
+	size_t n = 0;
+	if (p) {
+		if (fscanf(p, "%zu", &n) != 1)
+			n = 0;
+		pclose(p);
+	}
+	free(cmd);
+	return n;
+}
+
+TEST(quiz_lint__a_clean_result_is_cached_by_content)
+{
+	char *cwd = getcwd(NULL, 0);
+	char *cache = xasprintf("%s/cache", cwd);
+	setenv("XDG_CACHE_HOME", cache, 1);
+	unsetenv("LAMBDA_TUTOR_NO_CACHE");
+	path_mkdirs("cq", 0755, NULL);
+	put("cq/one.yaml", "id: one\ntitle: One\nquestions:\n"
+			   "  - {id: c1, type: tf, text: t, answer: true}\n");
+	struct course *c = fake_course();
+	c->quiz_dir = xasprintf("%s/cq", cwd);
+	c->modules[0].quiz = xstrdup("one");
+	struct diags d = DIAGS_INIT;
+	quiz_lint_course(c, &d);
+	is_int(d.n, 0, "clean");
+	char *dir = xasprintf("%s/lambda-tutor/quiz-lint", cache);
+	is_int(files_in(dir), 1, "and remembered");
+	quiz_lint_course(c, &d);
+	is_int(d.n, 0, "still clean from the cache");
+	put("cq/one.yaml", "id: one\ntitle: One\nquestions:\n"
+			   "  - {id: c1, type: tf, text: t, answer: maybe}\n");
+	quiz_lint_course(c, &d);
+	is_int(d.n, 1, "an edit is linted again and its problem found");
+	is_int(files_in(dir), 1, "problems are not cached");
+	diags_release(&d);
+	free(c->modules[0].quiz);
+	c->modules[0].quiz = xstrdup("nope");
+	put("cq/one.yaml", "id: one\ntitle: One\nquestions:\n"
+			   "  - {id: c1, type: tf, text: t, answer: true}\n");
+	quiz_lint_course(c, &d);
+	is_int(d.n, 1, "a module naming another quiz is not hidden by the cache");
+	diags_release(&d);
+	free(c->quiz_dir);
+	free(c->modules[0].quiz);
+	free(c->modules[0].pages[0].id);
+	free(c->modules[0].pages);
+	free(c->modules[0].id);
+	free(c->modules);
+	free(c);
+	free(dir);
+	free(cache);
+	free(cwd);
+	setenv("LAMBDA_TUTOR_NO_CACHE", "1", 1);
+}
+
 TEST(quiz_lint__the_real_quizzes_against_the_real_course)
 {
 	struct diags d = DIAGS_INIT;
@@ -289,6 +349,7 @@ int main(void)
 	RUN(quiz_lint__review_links_must_exist);
 	RUN(quiz_set__checks_across_files);
 	RUN(quiz_hash__ignores_layout_and_sees_content);
+	RUN(quiz_lint__a_clean_result_is_cached_by_content);
 	RUN(quiz_lint__the_real_quizzes_against_the_real_course);
 	char *cmd = xasprintf("rm -rf '%s'", tmp);
 	if (system(cmd) != 0)
