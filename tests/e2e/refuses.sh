@@ -62,5 +62,28 @@ if [ "$(id -u)" != 0 ]; then
 	check 2 "ro" "a read-only record folder" -- "$TUTOR" --db "$tmp/ro/sub/records.db"
 fi
 check 2 "unexpected argument" "an unknown argument" -- "$TUTOR" tutor extra
+
+# A record file another process holds locked (past the store's busy timeout).
+if command -v python3 >/dev/null 2>&1; then
+	python3 - "$tmp/locked.db" "$tmp/held" <<'PY' &
+import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("CREATE TABLE t(x)")
+db.execute("BEGIN EXCLUSIVE")
+db.execute("INSERT INTO t VALUES (1)")
+open(sys.argv[2], "w").close()
+time.sleep(30)
+PY
+	holder=$!
+	i=0
+	while [ ! -f "$tmp/held" ] && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	check 2 "is locked by another process" "a record file locked by another process" -- \
+		"$TUTOR" --db "$tmp/locked.db"
+	kill "$holder" 2>/dev/null
+	wait "$holder" 2>/dev/null
+fi
 echo "1..$n"
 exit $status
