@@ -4,7 +4,7 @@
  */
 #include "quiz/record.h"
 
-#include <cJSON.h>
+#include <cjson/cJSON.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
