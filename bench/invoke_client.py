@@ -1,0 +1,133 @@
+"""
+The load client of bench/invoke.sh: invokes a function through the Lambda REST API on
+loopback over keep-alive connections and prints what it measured as JSON.
+
+    invoke_client.py latency ENDPOINT FUNCTION N          one connection, N invokes in a row
+    invoke_client.py throughput ENDPOINT FUNCTION SECS C  C processes invoking for SECS seconds
+    invoke_client.py cold ENDPOINT FUNCTION N             N cold starts (a config change each)
+    invoke_client.py bare N                               N runs of `python3 -c pass`
+
+Bounded: every mode stops after N requests or SECS seconds.
+"""
+
+import http.client
+import json
+import multiprocessing
+import statistics
+import subprocess
+import sys
+import time
+from urllib.parse import urlparse
+
+PAYLOAD = b'{"message":"hello","n":42}'
+
+
+def connect(endpoint):
+    u = urlparse(endpoint)
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+    conn.connect()
+    import socket
+    conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return conn
+
+
+def invoke(conn, function):
+    conn.request("POST", "/2015-03-31/functions/%s/invocations" % function, body=PAYLOAD,
+                 headers={"Content-Type": "application/json"})
+    r = conn.getresponse()
+    body = r.read()
+    if r.status != 200 or r.getheader("X-Amz-Function-Error"):
+        raise SystemExit("invoke failed: %d %s" % (r.status, body[:200]))
+    return body
+
+
+def pct(values, p):
+    s = sorted(values)
+    return s[min(len(s) - 1, int(round(p / 100.0 * (len(s) - 1))))]
+
+
+def latency(endpoint, function, n):
+    conn = connect(endpoint)
+    for _ in range(min(200, n)):
+        invoke(conn, function)
+    times = []
+    for _ in range(n):
+        t = time.perf_counter()
+        invoke(conn, function)
+        times.append((time.perf_counter() - t) * 1000)
+    return {"n": n, "median_ms": statistics.median(times), "p99_ms": pct(times, 99),
+            "mean_ms": statistics.mean(times)}
+
+
+def worker(args):
+    endpoint, function, secs = args
+    conn = connect(endpoint)
+    invoke(conn, function)
+    count = 0
+    end = time.perf_counter() + secs
+    while time.perf_counter() < end:
+        invoke(conn, function)
+        count += 1
+    return count
+
+
+def throughput(endpoint, function, secs, clients):
+    with multiprocessing.Pool(clients) as pool:
+        t = time.perf_counter()
+        counts = pool.map(worker, [(endpoint, function, secs)] * clients)
+        elapsed = time.perf_counter() - t
+    return {"clients": clients, "seconds": secs, "invocations": sum(counts),
+            "per_second": sum(counts) / secs, "wall": elapsed}
+
+
+def cold(endpoint, function, n):
+    conn = connect(endpoint)
+    times, inits = [], []
+    for i in range(n):
+        body = json.dumps({"Description": "cold start %d %f" % (i, time.time())}).encode()
+        conn.request("PUT", "/2015-03-31/functions/%s/configuration" % function, body=body,
+                     headers={"Content-Type": "application/json"})
+        r = conn.getresponse()
+        r.read()
+        t = time.perf_counter()
+        conn.request("POST", "/2015-03-31/functions/%s/invocations" % function, body=PAYLOAD,
+                     headers={"X-Amz-Log-Type": "Tail"})
+        r = conn.getresponse()
+        r.read()
+        times.append((time.perf_counter() - t) * 1000)
+        import base64
+        import re
+        log = base64.b64decode(r.getheader("X-Amz-Log-Result") or "").decode()
+        m = re.search(r"Init Duration: ([0-9.]+) ms", log)
+        if m:
+            inits.append(float(m.group(1)))
+    return {"n": n, "median_ms": statistics.median(times),
+            "init_median_ms": statistics.median(inits) if inits else None}
+
+
+def bare(n):
+    times = []
+    for _ in range(n):
+        t = time.perf_counter()
+        subprocess.run(["/usr/bin/python3", "-c", "pass"], check=True)
+        times.append((time.perf_counter() - t) * 1000)
+    return {"n": n, "median_ms": statistics.median(times)}
+
+
+def main():
+    mode = sys.argv[1]
+    if mode == "latency":
+        out = latency(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+    elif mode == "throughput":
+        out = throughput(sys.argv[2], sys.argv[3], float(sys.argv[4]), int(sys.argv[5]))
+    elif mode == "cold":
+        out = cold(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+    elif mode == "bare":
+        out = bare(int(sys.argv[2]))
+    else:
+        raise SystemExit(__doc__)
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()
