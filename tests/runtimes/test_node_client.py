@@ -163,6 +163,8 @@ def init_error_case(t, handler, error_type, message_re):
         code = env.wait_exit()
         t.ok(code not in (None, 0), "%s: the process exits non-zero" % handler, code)
         t.eq(env.api.next_calls, 0, "%s: never asked for an invocation" % handler)
+        t.match(r"^%s\tundefined\tERROR\tUncaught Exception \t\{\"errorType\":\"%s\""
+                % (ISO_MS, re.escape(error_type)), env.stdout(), "%s: logged" % handler)
 
 
 def test_init_errors(t):

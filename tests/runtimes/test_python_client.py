@@ -116,7 +116,8 @@ def init_error_case(t, handler, error_type, message_re, trace_re=None):
             t.match(trace_re, "".join(body["stackTrace"]), "%s: stackTrace" % handler)
         t.eq(env.wait_exit(), 1, "%s: the process exits with status 1" % handler)
         t.eq(env.api.next_calls, 0, "%s: never asked for an invocation" % handler)
-        t.match(r"^\[ERROR\] %s: " % re.escape(error_type), env.stdout(), "%s: logged" % handler)
+        t.match(r"^\[ERROR\] %s: .*\rTraceback \(most recent call last\):" % re.escape(error_type),
+                env.stdout(), "%s: logged, Traceback line included" % handler)
 
 
 def test_init_errors(t):

@@ -571,7 +571,7 @@ async function main() {
 	try {
 		handler = await loadHandler(appRoot, process.env._HANDLER || '');
 	} catch (err) {
-		logFault('Init Error', err);
+		logFault('Uncaught Exception', err); /* AWS's client logs init faults so too */
 		try {
 			await client.postInitError(err);
 		} catch (_) {

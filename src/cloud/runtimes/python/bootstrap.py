@@ -223,11 +223,10 @@ def log_error(payload):
         line += " " + payload["errorType"] + (":" if payload["errorMessage"] else "")
     if payload["errorMessage"]:
         line += " " + payload["errorMessage"]
-    lines = [line]
-    if payload["stackTrace"]:
-        lines.append("Traceback (most recent call last):")
-        for element in payload["stackTrace"]:
-            lines.extend(element.splitlines() or [""])
+    # The Traceback line comes even with no frames (an import error), as on AWS.
+    lines = [line, "Traceback (most recent call last):"]
+    for element in payload["stackTrace"]:
+        lines.extend(element.splitlines() or [""])
     write_log(LOG_LINE_BREAK.join(lines).replace("\n", LOG_LINE_BREAK) + "\n")
 
 
