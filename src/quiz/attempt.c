@@ -113,14 +113,28 @@ static bool tagged(const struct quiz_question *q, char *const *tags, size_t n_ta
 	return false;
 }
 
-/* Draw d's questions into v (which has room); false and err when the pool is too small. */
+static size_t times_seen(const char *id, char *const *seen, size_t n_seen)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n_seen; i++)
+		k += strcmp(seen[i], id) == 0;
+	return k;
+}
+
+/*
+ * Draw d's questions into v (which has room); false and err when the pool is too small. As in
+ * Moodle (MDL-6340), questions the learner has seen least come first: the candidates are
+ * shuffled, then stably sorted by how often they were seen.
+ */
 static bool draw(const struct quiz_draw *d, const struct quiz_set *set,
-		 const struct quiz_question **v, size_t *n, struct quiz_rng *rng, struct error *err)
+		 const struct quiz_question **v, size_t *n, struct quiz_rng *rng, char *const *seen,
+		 size_t n_seen, struct error *err)
 {
 	const struct quiz *pool = quiz_set_find(set, d->from);
 	if (!pool)
 		return error_set(err, "cannot draw from '%s': no such quiz or pool", d->from);
 	size_t *cand = xcalloc(pool->n_questions + 1, sizeof(*cand));
+	size_t *count = xcalloc(pool->n_questions + 1, sizeof(*count));
 	size_t m = 0;
 	for (size_t i = 0; i < pool->n_questions; i++)
 		if (tagged(pool->questions[i], d->tags, d->n_tags) &&
@@ -128,24 +142,39 @@ static bool draw(const struct quiz_draw *d, const struct quiz_set *set,
 			cand[m++] = i;
 	if (m < d->count) {
 		free(cand);
+		free(count);
 		return error_set(err, "cannot draw %zu questions from '%s': it has %zu to give",
 				 d->count, d->from, m);
 	}
-	/* A partial Fisher-Yates: the first count places are a uniform sample. */
-	for (size_t i = 0; i < d->count; i++) {
-		size_t j = i + quiz_rng_below(rng, m - i);
-		size_t t = cand[i];
-		cand[i] = cand[j];
-		cand[j] = t;
+	quiz_rng_shuffle(rng, cand, m);
+	for (size_t i = 0; i < m; i++)
+		count[i] = times_seen(pool->questions[cand[i]]->id, seen, n_seen);
+	for (size_t i = 1; i < m; i++) /* insertion sort: stable, and pools are small */
+		for (size_t j = i; j > 0 && count[j - 1] > count[j]; j--) {
+			size_t t = count[j];
+			count[j] = count[j - 1];
+			count[j - 1] = t;
+			t = cand[j];
+			cand[j] = cand[j - 1];
+			cand[j - 1] = t;
+		}
+	for (size_t i = 0; i < d->count; i++)
 		v[(*n)++] = pool->questions[cand[i]];
-	}
 	free(cand);
+	free(count);
 	return true;
 }
 
 struct quiz_attempt *quiz_attempt_start(const struct quiz *quiz, const struct quiz_set *set,
 					int number, uint64_t seed, int64_t now_ms,
 					struct error *err)
+{
+	return quiz_attempt_start_seen(quiz, set, number, seed, now_ms, NULL, 0, err);
+}
+
+struct quiz_attempt *quiz_attempt_start_seen(const struct quiz *quiz, const struct quiz_set *set,
+					     int number, uint64_t seed, int64_t now_ms,
+					     char *const *seen, size_t n_seen, struct error *err)
 {
 	struct quiz_rng rng = { seed };
 	size_t cap = quiz->n_questions;
@@ -156,7 +185,7 @@ struct quiz_attempt *quiz_attempt_start(const struct quiz *quiz, const struct qu
 	for (size_t i = 0; i < quiz->n_questions; i++)
 		v[n++] = quiz->questions[i];
 	for (size_t i = 0; i < quiz->n_draws; i++)
-		if (!draw(&quiz->draws[i], set, v, &n, &rng, err)) {
+		if (!draw(&quiz->draws[i], set, v, &n, &rng, seen, n_seen, err)) {
 			free(v);
 			return NULL;
 		}

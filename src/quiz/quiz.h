@@ -246,6 +246,13 @@ struct quiz_attempt {
 struct quiz_attempt *quiz_attempt_start(const struct quiz *quiz, const struct quiz_set *set,
 					int number, uint64_t seed, int64_t now_ms,
 					struct error *err);
+/*
+ * The same, with the ids of questions the learner was given in earlier attempts (repeated once
+ * per attempt): draws take the least seen first, as Moodle does.
+ */
+struct quiz_attempt *quiz_attempt_start_seen(const struct quiz *quiz, const struct quiz_set *set,
+					     int number, uint64_t seed, int64_t now_ms,
+					     char *const *seen, size_t n_seen, struct error *err);
 void quiz_attempt_free(struct quiz_attempt *a);
 
 /* Whether the attempt can take tries at now_ms (open, and before its deadline). */

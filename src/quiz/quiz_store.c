@@ -202,29 +202,42 @@ struct quiz_attempt *quiz_store_start(struct store *store, const struct quiz *qu
 				      const struct quiz_set *set, uint64_t seed, int64_t now_ms,
 				      struct error *err)
 {
-	struct quiz_history h;
-	if (!quiz_store_history(store, quiz->id, &h, err))
+	struct scan s;
+	if (!scan_quiz(store, quiz->id, &s, err))
 		return NULL;
+	struct quiz_history h;
+	history_of(&s, &h);
+	char **seen = NULL;
+	size_t n_seen = 0;
+	for (size_t i = 0; i < s.n; i++)
+		if (s.v[i].kind == EV_START)
+			quiz_record_question_ids(s.v[i].data, &seen, &n_seen);
+	scan_release(&s);
+	struct quiz_attempt *a = NULL;
 	if (h.open) {
 		error_set(err, "attempt %d at quiz '%s' is still open", h.open, quiz->id);
-		return NULL;
+		goto out;
 	}
 	if (quiz->attempts > 0 && h.started >= quiz->attempts) {
 		error_set(err, "no attempts left at quiz '%s': %d of %d used", quiz->id, h.started,
 			  quiz->attempts);
-		return NULL;
+		goto out;
 	}
-	struct quiz_attempt *a = quiz_attempt_start(quiz, set, h.started + 1, seed, now_ms, err);
+	a = quiz_attempt_start_seen(quiz, set, h.started + 1, seed, now_ms, seen, n_seen, err);
 	if (!a)
-		return NULL;
+		goto out;
 	mark_edited(a, set);
 	char *data = quiz_record_start(a, err);
 	bool ok = data && append(store, STORE_QUIZ_START, quiz->id, quiz->hash, data, now_ms, err);
 	free(data);
 	if (!ok) {
 		quiz_attempt_free(a);
-		return NULL;
+		a = NULL;
 	}
+out:
+	for (size_t i = 0; i < n_seen; i++)
+		free(seen[i]);
+	free(seen);
 	return a;
 }
 

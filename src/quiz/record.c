@@ -271,3 +271,19 @@ int quiz_record_attempt_number(const char *data)
 	cJSON_Delete(root);
 	return (int)number;
 }
+
+void quiz_record_question_ids(const char *data, char ***ids, size_t *n)
+{
+	cJSON *root = cJSON_Parse(data ? data : "");
+	const cJSON *qs = cJSON_GetObjectItemCaseSensitive(root, "questions");
+	const cJSON *q;
+	cJSON_ArrayForEach(q, qs)
+	{
+		const char *id = get_str(q, "id");
+		if (!id)
+			continue;
+		*ids = xreallocarray(*ids, *n + 1, sizeof(**ids));
+		(*ids)[(*n)++] = xstrdup(id);
+	}
+	cJSON_Delete(root);
+}

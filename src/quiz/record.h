@@ -53,6 +53,11 @@ struct quiz_finish_record {
 	bool passed;
 };
 bool quiz_record_read_finish(const char *data, struct quiz_finish_record *out, struct error *err);
+/*
+ * Append to *ids (of *n, grown as needed) the ids of the questions a quiz_start event froze.
+ * The strings are the caller's to free.
+ */
+void quiz_record_question_ids(const char *data, char ***ids, size_t *n);
 /* The attempt number a quiz_start, quiz_try or quiz_finish event belongs to; 0 if unreadable. */
 int quiz_record_attempt_number(const char *data);
 

@@ -454,6 +454,38 @@ TEST(quiz_attempt__draws_from_pools)
 	quiz_free(qz);
 }
 
+TEST(quiz_attempt__draws_prefer_what_was_seen_least)
+{
+	struct quiz *pool = make_quiz("pool", 6, true);
+	struct quiz *qz = make_quiz("again", 0, false);
+	qz->shuffle_questions = false;
+	qz->draws = xcalloc(1, sizeof(*qz->draws));
+	qz->n_draws = 1;
+	qz->draws[0].from = xstrdup("pool");
+	qz->draws[0].count = 3;
+	struct quiz *both[] = { pool, qz };
+	struct quiz_set set = { both, 2 };
+	const int ids[] = { 0, 1, 2, 3, 4, 0, 1, 2 };
+	char *seen[8];
+	for (int i = 0; i < 8; i++)
+		seen[i] = xasprintf("pool-%d", ids[i]);
+	struct error err;
+	for (uint64_t seed = 1; seed <= 8; seed++) {
+		struct quiz_attempt *a =
+			quiz_attempt_start_seen(qz, &set, 3, seed, 0, seen, 8, &err);
+		bool ok_ = a && a->n_slots == 3 && strcmp(a->slots[0].q->id, "pool-5") == 0;
+		for (size_t i = 1; ok_ && i < 3; i++)
+			ok_ = strcmp(a->slots[i].q->id, "pool-3") == 0 ||
+			      strcmp(a->slots[i].q->id, "pool-4") == 0;
+		ok(ok_, "seed %d: never seen first, then seen once", (int)seed);
+		quiz_attempt_free(a);
+	}
+	for (int i = 0; i < 8; i++)
+		free(seen[i]);
+	quiz_free(pool);
+	quiz_free(qz);
+}
+
 TEST(quiz_attempt__time_limit_and_score)
 {
 	struct quiz *qz = make_quiz("t", 2, false);
@@ -496,6 +528,7 @@ int main(void)
 	RUN(quiz_attempt__shuffles_are_frozen_by_the_seed);
 	RUN(quiz_attempt__ordering_is_never_handed_out_solved);
 	RUN(quiz_attempt__draws_from_pools);
+	RUN(quiz_attempt__draws_prefer_what_was_seen_least);
 	RUN(quiz_attempt__time_limit_and_score);
 	return done();
 }

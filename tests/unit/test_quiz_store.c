@@ -231,6 +231,42 @@ TEST(quiz_store__attempt_and_time_limits_hold_across_restarts)
 	quiz_set_free(set);
 }
 
+TEST(quiz_store__a_second_attempt_draws_what_the_first_did_not_show)
+{
+	const char *pool = "id: bank\ntitle: Bank\nkind: pool\nquestions:\n"
+			   "  - {id: b1, type: tf, text: t, answer: true}\n"
+			   "  - {id: b2, type: tf, text: t, answer: true}\n"
+			   "  - {id: b3, type: tf, text: t, answer: true}\n"
+			   "  - {id: b4, type: tf, text: t, answer: true}\n";
+	const char *quiz = "id: drawn\ntitle: Drawn\ndraw: [{from: bank, count: 2}]\n";
+	struct diags d = DIAGS_INIT;
+	struct quiz_set *set = xcalloc(1, sizeof(*set));
+	set->quizzes = xcalloc(2, sizeof(*set->quizzes));
+	set->quizzes[0] = quiz_parse(pool, strlen(pool), "quizzes/bank.yaml", NULL, &d);
+	set->quizzes[1] = quiz_parse(quiz, strlen(quiz), "quizzes/drawn.yaml", NULL, &d);
+	set->n = 2;
+	is_int(d.n, 0, "the pool and the quiz lint");
+	diags_release(&d);
+	struct error err;
+	struct store *st = open_db("draws.db");
+	struct quiz_attempt *a = quiz_store_start(st, set->quizzes[1], set, 1, 1000, &err);
+	ok(a && a->n_slots == 2, "two drawn");
+	char first[2][8] = { "", "" };
+	for (size_t i = 0; a && i < 2; i++)
+		snprintf(first[i], sizeof(first[i]), "%s", a->slots[i].q->id);
+	ok(a && quiz_store_finish(st, a, 2000, QUIZ_FINISH_SUBMITTED, &err), "finished");
+	quiz_attempt_free(a);
+	a = quiz_store_start(st, set->quizzes[1], set, 1, 3000, &err); /* the same seed */
+	bool fresh = a && a->n_slots == 2;
+	for (size_t i = 0; fresh && i < 2; i++)
+		fresh = strcmp(a->slots[i].q->id, first[0]) != 0 &&
+			strcmp(a->slots[i].q->id, first[1]) != 0;
+	ok(fresh, "the second attempt gets the two not yet shown");
+	quiz_attempt_free(a);
+	store_close(st);
+	quiz_set_free(set);
+}
+
 int main(void)
 {
 	char tmp[] = "/tmp/lt-test-quiz-store-XXXXXX";
@@ -241,6 +277,7 @@ int main(void)
 	RUN(quiz_store__kill_9_mid_attempt_keeps_every_answer);
 	RUN(quiz_store__edited_quiz_is_graded_against_the_started_version);
 	RUN(quiz_store__attempt_and_time_limits_hold_across_restarts);
+	RUN(quiz_store__a_second_attempt_draws_what_the_first_did_not_show);
 	char *cmd = xasprintf("rm -rf '%s'", tmp);
 	if (system(cmd) != 0)
 		printf("# cannot remove %s\n", tmp);
