@@ -264,7 +264,7 @@ static void quiz_layout(struct app *app, int rows, int cols)
 		strbuf_addf(&md, "- %zu questions, one at a time; the pass mark is %.0f%%.\n",
 			    qs.a->n_slots, qs.a->pass);
 		if (qs.a->deadline_ms)
-			strbuf_addf(&md, "- Time limit: %lld minutes, counted from now.\n",
+			strbuf_addf(&md, "- Time limit: %lld minutes; the clock is running.\n",
 				    (long long)((qs.a->deadline_ms - qs.a->started_ms) / 60000));
 		strbuf_addstr(&md,
 			      "- A question with hints can be tried again, for less each time.\n"
@@ -308,6 +308,34 @@ static int draw_view(const struct mdview *mv, int r, int rows, int cols)
 			mdline_draw(y, 2, cols - 4, &mv->lines[i], i, NULL, 0, 0);
 	}
 	return r;
+}
+
+/*
+ * After a try, what row shows: 1 chosen and right, -1 chosen and wrong, 2 right but not chosen
+ * (once the question is finished), 0 nothing.
+ */
+static int row_verdict(const struct quiz_slot *s, size_t row, size_t idx)
+{
+	const struct quiz_question *q = s->q;
+	switch (q->type) {
+	case QUIZ_MC:
+	case QUIZ_TF:
+	case QUIZ_MC_MULTI: {
+		bool chosen = q->type == QUIZ_MC_MULTI ? qs.v.ticked[row] : row == qs.v.cursor;
+		bool right = q->answers[idx].fraction > 0;
+		if (chosen)
+			return right ? 1 : -1;
+		return right && s->finished ? 2 : 0;
+	}
+	case QUIZ_MATCH: {
+		long c = qs.v.chosen[row];
+		return c >= 0 && s->menu[c] == idx ? 1 : -1;
+	}
+	case QUIZ_ORDER:
+		return qs.v.arrange[row] == row ? 1 : -1;
+	default:
+		return 0;
+	}
 }
 
 static int draw_rows(int r, int rows, int cols)
@@ -359,6 +387,12 @@ static int draw_rows(int r, int rows, int cols)
 			label[0] = '\0';
 		}
 		tui_put(y, 1, sel ? "▸" : " ", 1, role);
+		int v = qs.v.phase == QUIZ_VIEW_FEEDBACK ? row_verdict(s, row, idx) : 0;
+		if (v)
+			tui_put(y, 1, v > 0 ? "✓" : "✗", 1,
+				v == 2  ? TUI_DIM
+				: v > 0 ? TUI_DONE
+					: TUI_MARKER);
 		tui_put(y, 3, label, cols - 6, role);
 	}
 	if (q->type == QUIZ_MATCH && answering) {
@@ -623,6 +657,14 @@ static enum input_result quiz_key(struct app *app, int key)
 {
 	if (!qs.ready)
 		return INPUT_IGNORED;
+	if (key == KEY_NPAGE) {
+		qs.v.scroll += 10;
+		return INPUT_HANDLED;
+	}
+	if (key == KEY_PPAGE) {
+		qs.v.scroll = qs.v.scroll > 10 ? qs.v.scroll - 10 : 0;
+		return INPUT_HANDLED;
+	}
 	switch (qs.v.phase) {
 	case QUIZ_VIEW_INTRO:
 		if (is_enter(key) || key == ' ') {
@@ -677,6 +719,7 @@ static const struct tui_key_help quiz_keys[] = {
 	{ "J K, + -", "move the item up or down (ordering)" },
 	{ "Enter", "submit; after feedback, go on" },
 	{ "n p, Tab", "next, previous question without answering" },
+	{ "PgDn PgUp", "scroll a long question or its feedback" },
 	{ "F F", "finish the attempt now" },
 	{ "q, Esc", "leave; the attempt is kept and resumes" },
 	{ NULL, NULL },
