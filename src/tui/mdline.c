@@ -9,7 +9,6 @@
 #include <stdbool.h>
 
 #include "tui/theme.h"
-#include "tui/utf8.h"
 
 static const int style_roles[] = {
 	[MDV_NORMAL] = TUI_NORMAL,   [MDV_H1] = TUI_H1,
@@ -43,8 +42,9 @@ static attr_t span_attr(const struct mdview_span *sp)
 	return a;
 }
 
-void mdline_draw(int y, int x, int cols, const struct mdview_line *line, size_t li,
-		 const struct mdview_match *matches, size_t n, size_t current)
+/* Draw bytes [from, to) of line at the cursor, in span styles, matches highlighted. */
+static void draw_range(const struct mdview_line *line, size_t li, size_t from, size_t to,
+		       const struct mdview_match *matches, size_t n, size_t current)
 {
 	/* The first match on this line or after it; matches are in reading order. */
 	size_t lo = 0, hi = n;
@@ -55,12 +55,11 @@ void mdline_draw(int y, int x, int cols, const struct mdview_line *line, size_t 
 		else
 			hi = mid;
 	}
-	move(y, x);
-	int used = 0;
-	for (size_t s = 0; s < line->n_spans && used < cols; s++) {
+	for (size_t s = 0; s < line->n_spans; s++) {
 		const struct mdview_span *sp = &line->spans[s];
-		size_t off = sp->off, end = sp->off + sp->len;
-		while (off < end && used < cols) {
+		size_t off = sp->off > from ? sp->off : from;
+		size_t end = sp->off + sp->len < to ? sp->off + sp->len : to;
+		while (off < end) {
 			size_t m = lo;
 			while (m < n && matches[m].line == li && matches[m].end <= off)
 				m++;
@@ -70,17 +69,37 @@ void mdline_draw(int y, int x, int cols, const struct mdview_line *line, size_t 
 				stop = matches[m].end;
 			else if (!in && m < n && matches[m].line == li && matches[m].start < stop)
 				stop = matches[m].start;
-			attr_t a = in ? theme_attr(m == current ? TUI_MATCH_CURRENT : TUI_MATCH)
-				      : span_attr(sp);
-			int w;
-			size_t fit = utf8_fit(line->text + off, stop - off, cols - used, &w);
-			attrset(a);
-			addnstr(line->text + off, (int)fit);
-			used += w;
-			if (fit < stop - off)
-				break;
+			attrset(in ? theme_attr(m == current ? TUI_MATCH_CURRENT : TUI_MATCH)
+				   : span_attr(sp));
+			addnstr(line->text + off, (int)(stop - off));
 			off = stop;
 		}
 	}
 	attrset(A_NORMAL);
+}
+
+void mdline_draw_at(int y, int x, int cols, const struct mdview_line *line, size_t li,
+		    const struct mdview_match *matches, size_t n, size_t current, int hoff)
+{
+	struct mdview_window w;
+	mdview_window(line, hoff, cols, &w);
+	move(y, x);
+	draw_range(line, li, 0, w.prefix, matches, n, current);
+	if (!line->code)
+		return;
+	for (int i = 0; i < w.pad_left; i++)
+		addch(' ');
+	draw_range(line, li, w.from, w.to, matches, n, current);
+	attrset(theme_attr(TUI_MARKER));
+	if (w.more_left)
+		mvaddstr(y, x + line->code_col, "←");
+	if (w.more_right)
+		mvaddstr(y, x + cols - 1, "→");
+	attrset(A_NORMAL);
+}
+
+void mdline_draw(int y, int x, int cols, const struct mdview_line *line, size_t li,
+		 const struct mdview_match *matches, size_t n, size_t current)
+{
+	mdline_draw_at(y, x, cols, line, li, matches, n, current, 0);
 }

@@ -18,4 +18,11 @@ int mdline_role(int style);
 void mdline_draw(int y, int x, int cols, const struct mdview_line *line, size_t li,
 		 const struct mdview_match *matches, size_t n, size_t current);
 
+/*
+ * The same, with the code of a code line scrolled hoff columns to the right. Text hidden on
+ * either side of a code line is marked with an arrow.
+ */
+void mdline_draw_at(int y, int x, int cols, const struct mdview_line *line, size_t li,
+		    const struct mdview_match *matches, size_t n, size_t current, int hoff);
+
 #endif

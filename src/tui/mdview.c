@@ -198,6 +198,8 @@ static void lb_emit(struct ctx *ctx, struct lb *lb, bool code, bool clipped)
 	l->width = lb->width;
 	l->code = code;
 	l->clipped = clipped;
+	l->code_off = 0;
+	l->code_col = 0;
 	memset(lb, 0, sizeof(*lb));
 }
 
@@ -415,7 +417,7 @@ static int class_style(int cls)
 	}
 }
 
-/* One source line: tabs to TAB_STOP, cleaned, coloured, clipped at the width. */
+/* One source line: tabs to TAB_STOP, cleaned, coloured, whole (the drawing clips it). */
 static void code_line(struct ctx *ctx, const char *s, size_t n, int *state, int plain_style)
 {
 	struct strbuf e = STRBUF_INIT;
@@ -442,21 +444,20 @@ static void code_line(struct ctx *ctx, const char *s, size_t n, int *state, int 
 	add_prefix(ctx, &lb, false);
 	lb_adds(&lb, CODE_INDENT, MDV_CODE_BLOCK);
 	int avail = avail_width(ctx, (int)strlen(CODE_INDENT));
-	size_t lim = e.len;
-	bool clipped = utf8_width(e.buf, e.len) > avail;
-	if (clipped)
-		lim = utf8_fit(e.buf, e.len, avail - 1, NULL);
-	for (size_t i = 0; i < lim;) {
+	size_t code_off = lb.text.len;
+	int code_col = lb.width;
+	for (size_t i = 0; i < e.len;) {
 		size_t j = i + 1;
-		while (j < lim && cls[j] == cls[i])
+		while (j < e.len && cls[j] == cls[i])
 			j++;
 		int style = cls[i] == SYN_PLAIN ? plain_style : class_style(cls[i]);
 		lb_add(&lb, e.buf + i, j - i, style, 0);
 		i = j;
 	}
-	if (clipped)
-		lb_adds(&lb, "→", MDV_MARKER);
-	lb_emit(ctx, &lb, true, clipped);
+	lb_emit(ctx, &lb, true, utf8_width(e.buf, e.len) > avail);
+	struct mdview_line *l = &ctx->view->lines[ctx->view->n_lines - 1];
+	l->code_off = code_off < l->len ? code_off : l->len;
+	l->code_col = code_col;
 	free(cls);
 	strbuf_release(&e);
 }
@@ -1103,4 +1104,49 @@ size_t mdview_reveal(size_t top, size_t line, size_t n_lines, int rows)
 	/* Put it a third of the way down, so that what leads to it shows too. */
 	long t = (long)line - rows / 3;
 	return mdview_scroll(0, t, n_lines, rows);
+}
+
+void mdview_window(const struct mdview_line *line, int hoff, int cols, struct mdview_window *w)
+{
+	memset(w, 0, sizeof(*w));
+	w->from = w->to = line->code ? line->code_off : line->len;
+	if (!line->code) {
+		w->from = w->to = 0;
+		w->prefix = utf8_fit(line->text, line->len, cols, NULL);
+		w->more_right = w->prefix < line->len;
+		return;
+	}
+	w->prefix = line->code_off;
+	int room = cols - line->code_col;
+	if (room <= 0)
+		return;
+	const char *t = line->text;
+	size_t i = line->code_off;
+	int col = 0;
+	/* Skip hoff columns; a wide character cut in half shows as a blank. */
+	while (i < line->len && col < hoff) {
+		uint32_t cp;
+		size_t len = utf8_decode(t + i, line->len - i, &cp);
+		int cw = utf8_width(t + i, len);
+		if (col + cw > hoff) {
+			w->pad_left = col + cw - hoff;
+			i += len;
+			col += cw;
+			break;
+		}
+		col += cw;
+		i += len;
+	}
+	/* Only hidden text counts: an indent scrolled away hides nothing. */
+	for (size_t k = line->code_off; k < i && !w->more_left; k++)
+		w->more_left = t[k] != ' ';
+	w->from = i;
+	int used;
+	size_t fit = utf8_fit(t + i, line->len - i, room - w->pad_left, &used);
+	if (i + fit < line->len) {
+		/* Keep the last column for the marker. */
+		fit = utf8_fit(t + i, line->len - i, room - w->pad_left - 1, &used);
+		w->more_right = true;
+	}
+	w->to = i + fit;
 }

@@ -5,9 +5,9 @@
  * maps each style to a theme role and draws.
  *
  * Paragraphs, headings, lists (with hanging indents) and quotes wrap at the width; code blocks
- * never wrap (a line too wide is clipped and ends with a marker); tables shrink their widest
- * columns and cut cells with "…". Lines hold only printable UTF-8: controls and invalid bytes
- * become U+FFFD, tabs become spaces.
+ * never wrap (a line too wide stays whole: the drawing clips it, with a marker, and can scroll
+ * it sideways, see mdview_window()); tables shrink their widest columns and cut cells with "…".
+ * Lines hold only printable UTF-8: controls and invalid bytes become U+FFFD, tabs become spaces.
  */
 #ifndef TUI_MDVIEW_H
 #define TUI_MDVIEW_H
@@ -56,9 +56,11 @@ struct mdview_line {
 	size_t len;
 	struct mdview_span *spans; /* cover text in order, without gaps */
 	size_t n_spans;
-	int width;    /* columns */
-	bool code;    /* a line of a code block: not wrapped */
-	bool clipped; /* cut at the width, ending with the marker */
+	int width;       /* columns */
+	bool code;       /* a line of a code block: not wrapped */
+	bool clipped;    /* wider than the width it was laid out for */
+	size_t code_off; /* code lines: where the code starts, after the indent (bytes) */
+	int code_col;    /* and in columns */
 };
 
 struct mdview {
@@ -101,5 +103,18 @@ size_t mdview_search(const struct mdview *view, const char *query, struct mdview
 size_t mdview_scroll(size_t top, long delta, size_t n_lines, int rows);
 /* The top line that shows line, keeping top when line is already visible. */
 size_t mdview_reveal(size_t top, size_t line, size_t n_lines, int rows);
+
+/*
+ * What of line shows in cols columns, its code scrolled hoff columns to the right: the bytes
+ * [0, prefix) (the indent, or a whole non-code line cropped to cols), then pad_left blanks (a
+ * wide character cut by the scroll), then bytes [from, to). more_left and more_right say that
+ * text is hidden on that side: the drawing puts a marker in the column left free for it.
+ */
+struct mdview_window {
+	size_t prefix, from, to;
+	int pad_left;
+	bool more_left, more_right;
+};
+void mdview_window(const struct mdview_line *line, int hoff, int cols, struct mdview_window *w);
 
 #endif

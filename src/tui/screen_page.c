@@ -26,6 +26,7 @@ static struct {
 	char error[600]; /* why the page could not be read, "" when it was */
 	struct mdview view;
 	int body_rows, width;
+	int hoff, max_hoff; /* code scrolled sideways, and how far it can go */
 	size_t top;
 	bool prompting;
 	struct prompt prompt;
@@ -42,6 +43,25 @@ static void clear_matches(void)
 	pg.n_matches = pg.cur = 0;
 }
 
+/* Scroll sideways so that the current match on a code line shows. */
+static void reveal_match(void)
+{
+	if (!pg.n_matches)
+		return;
+	const struct mdview_match *m = &pg.matches[pg.cur];
+	const struct mdview_line *l = &pg.view.lines[m->line];
+	if (!l->code)
+		return;
+	int room = pg.width - l->code_col - 2; /* both markers */
+	int start = m->col - l->code_col, end = start + m->cols;
+	if (start < pg.hoff || end > pg.hoff + room) {
+		int want = end - room > 0 ? end - room + 4 : 0;
+		pg.hoff = want < pg.max_hoff ? want : pg.max_hoff;
+		if (start < pg.hoff)
+			pg.hoff = start > 0 ? start : 0;
+	}
+}
+
 /* Search for q from the top of the view, making the first match at or below it current. */
 static void search(const char *q)
 {
@@ -55,9 +75,11 @@ static void search(const char *q)
 		pg.cur++;
 	if (pg.cur == pg.n_matches)
 		pg.cur = 0;
-	if (pg.n_matches)
+	if (pg.n_matches) {
 		pg.top = mdview_reveal(pg.top, pg.matches[pg.cur].line, pg.view.n_lines,
 				       pg.body_rows);
+		reveal_match();
+	}
 }
 
 static void relayout(void)
@@ -67,6 +89,15 @@ static void relayout(void)
 		mdview_release(&pg.view);
 	else
 		mdview_layout(&pg.view, pg.text, pg.len, pg.width);
+	pg.max_hoff = 0;
+	for (size_t i = 0; i < pg.view.n_lines; i++) {
+		const struct mdview_line *l = &pg.view.lines[i];
+		int over = l->width - pg.width + 1; /* one column goes to the marker */
+		if (l->code && l->clipped && over > pg.max_hoff)
+			pg.max_hoff = over;
+	}
+	if (pg.hoff > pg.max_hoff)
+		pg.hoff = pg.max_hoff;
 	/* Keep roughly the same place in the text when the width changes. */
 	pg.top = old_n ? (size_t)((double)old_top * (double)pg.view.n_lines / (double)old_n) : 0;
 	pg.top = mdview_scroll(pg.top, 0, pg.view.n_lines, pg.body_rows);
@@ -90,6 +121,7 @@ static void load(struct app *app)
 	pg.m = app->module;
 	pg.p = app->page;
 	pg.top = 0;
+	pg.hoff = 0;
 	pg.query[0] = '\0';
 	pg.prompting = false;
 	clear_matches();
@@ -145,10 +177,14 @@ static void draw_footer(const struct app *app, int rows, int cols)
 		return;
 	}
 	if (app->status[0] || !pg.query[0]) {
-		tui_footer(app,
-			   "↑↓ scroll · Space page · / search · n/p next/previous page · ? help · "
-			   "q back",
-			   rows, cols);
+		tui_footer(
+			app,
+			pg.max_hoff
+				? "↑↓ scroll · Space page · / search · n/p page · < > wide code · "
+				  "? help · q back"
+				: "↑↓ scroll · Space page · / search · n/p next/previous page · "
+				  "? help · q back",
+			rows, cols);
 		return;
 	}
 	char line[PROMPT_MAX + 96];
@@ -183,8 +219,8 @@ static void page_draw(const struct app *app, int rows, int cols)
 	}
 	for (int r = 0; r < pg.body_rows && pg.top + (size_t)r < n; r++) {
 		size_t li = pg.top + (size_t)r;
-		mdline_draw(2 + r, 2, cols - 4, &pg.view.lines[li], li, pg.matches, pg.n_matches,
-			    pg.cur);
+		mdline_draw_at(2 + r, 2, pg.width, &pg.view.lines[li], li, pg.matches, pg.n_matches,
+			       pg.cur, pg.hoff);
 	}
 	draw_footer(app, rows, cols);
 }
@@ -208,6 +244,7 @@ static void goto_match(struct app *app, int dir)
 			app_status(app, "search wrapped to the bottom");
 	}
 	pg.top = mdview_reveal(pg.top, pg.matches[pg.cur].line, pg.view.n_lines, pg.body_rows);
+	reveal_match();
 }
 
 static void goto_page(struct app *app, int dir)
@@ -335,6 +372,12 @@ static enum input_result page_key(struct app *app, int key)
 	case KEY_RIGHT:
 		goto_page(app, 1);
 		break;
+	case '>':
+		pg.hoff = pg.hoff + 8 < pg.max_hoff ? pg.hoff + 8 : pg.max_hoff;
+		break;
+	case '<':
+		pg.hoff = pg.hoff > 8 ? pg.hoff - 8 : 0;
+		break;
 	case TUI_KEY_ESC:
 		if (!pg.query[0])
 			return INPUT_IGNORED;
@@ -355,6 +398,7 @@ static const struct tui_key_help page_keys[] = {
 	{ "/", "search (as you type; Enter keeps it)" },
 	{ "n N", "next, previous match while searching" },
 	{ "n p, → ←", "next, previous page (across modules)" },
+	{ "> <", "scroll wide code sideways" },
 	{ "Esc", "clear the search; then back" },
 	{ "q", "back to the module" },
 	{ NULL, NULL },

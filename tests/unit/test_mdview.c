@@ -222,15 +222,39 @@ TEST(mdview__code_blocks_are_clipped_not_wrapped)
 	       40);
 	is_int(view.n_lines, 2, "one display line per source line");
 	ok(view.lines[0].code && !view.lines[0].clipped, "a short code line is whole");
-	ok(view.lines[1].clipped, "a long code line is clipped");
-	is_int(view.lines[1].width, 40, "to the width");
-	ok(strstr(line(1), "→") != NULL, "with a marker at the end");
+	ok(view.lines[1].clipped, "a long code line is marked as wider than the view");
+	is_int(view.lines[1].width, 78, "and keeps all its text, to scroll sideways");
+	is_int(view.lines[1].code_off, 2, "its code starts after the indent");
+
+	struct mdview_window w;
+	mdview_window(&view.lines[1], 0, 40, &w);
+	is_int(w.prefix, 2, "the indent always shows");
+	is_int(w.from, 2, "unscrolled, the code shows from its start");
+	is_int(utf8_width(line(1) + w.from, w.to - w.from), 37, "up to a column for the marker");
+	ok(w.more_right && !w.more_left, "text is hidden on the right only");
+	mdview_window(&view.lines[1], 10, 40, &w);
+	is_int(w.from, 12, "scrolled ten columns");
+	ok(w.more_left && w.more_right, "text is hidden on both sides");
+	mdview_window(&view.lines[1], 60, 40, &w);
+	ok(w.more_left && !w.more_right, "scrolled to the end, nothing hides on the right");
+	is_int(w.to, view.lines[1].len, "the line shows to its end");
+	mdview_window(&view.lines[1], 2, 40, &w);
+	ok(!w.more_left, "an indent scrolled away hides nothing");
+	mdview_window(&view.lines[0], 0, 40, &w);
+	ok(!w.more_left && !w.more_right && w.to == view.lines[0].len, "a short line shows whole");
 	is_str(line(0), "  def handler(event, context):", "code is indented, not reflowed");
 	is_int(style_at(0, 2), MDV_KEYWORD, "def is a keyword");
 	long off = strstr(line(1), "\"statusCode\"") - line(1);
 	is_int(style_at(1, (size_t)off), MDV_KEY, "a dict key");
 	off = strstr(line(1), "200") - line(1);
 	is_int(style_at(1, (size_t)off), MDV_NUMBER, "a number");
+
+	layout("```\n漢字漢字漢字漢字漢字漢字漢字漢字漢字漢字漢字漢字漢字漢字漢字漢字\n```\n", 30);
+	mdview_window(&view.lines[0], 3, 30, &w);
+	is_int(w.pad_left, 1, "a wide character cut by the scroll shows as a blank");
+	is_int(w.from, 2 + 6, "and the next character follows it");
+	int shown = w.pad_left + utf8_width(line(0) + w.from, w.to - w.from);
+	ok(shown <= 27, "the window never runs into the marker column (%d)", shown);
 
 	layout("```\n\tindented\n```\n", 40);
 	is_str(line(0), "      indented", "tabs expand to four columns");
