@@ -129,9 +129,12 @@ static void load(struct app *app)
 	struct error err;
 	error_clear(&err);
 	pg.text = course_page_text(app->course, page, &pg.len, &err);
-	if (!pg.text)
+	if (pg.text) {
+		app_view_page(app, app->module, app->page);
+	} else {
+		/* Nothing was shown, so nothing is recorded as read. */
 		error_format(&err, pg.error, sizeof(pg.error));
-	app_view_page(app, app->module, app->page);
+	}
 	app->relayout = true;
 }
 
