@@ -168,11 +168,13 @@ int cmd_quiz_run(const struct cli_opts *opts, int argc, char **argv)
 		goto out;
 	}
 	app_ready = true;
-	if (!screen_quiz_load(&app, id, &err)) {
+	/* The terminal first: no attempt is started for a learner who cannot see it. */
+	if (!tui_begin(&err)) {
 		cli_print_error(&err);
 		goto out;
 	}
-	if (!tui_begin(&err)) {
+	if (!screen_quiz_load(&app, id, &err)) {
+		tui_end();
 		cli_print_error(&err);
 		goto out;
 	}

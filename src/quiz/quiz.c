@@ -426,8 +426,7 @@ void quiz_tolerance_interval(const struct quiz_answer *a, double *min, double *m
 		return;
 	}
 	case QUIZ_TOL_NOMINAL: {
-		double m = fmax(fmax(tol, fabs(A)), eps);
-		double t = tol + eps * m;
+		double t = tol + eps * fmax(1, fabs(A));
 		*min = A - t;
 		*max = A + t;
 		return;

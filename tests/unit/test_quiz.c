@@ -150,6 +150,13 @@ TEST(quiz_grade__numeric_units_and_unit_penalty)
 	is_frac(q, "900", 0.9);   /* missing unit: 1 - 0.1 */
 	is_frac(q, "900 h", 0.9); /* unknown unit, same */
 	is_frac(q, "901 s", 0);
+	quiz_question_free(q);
+	q = q_of("{id: n7, type: numeric, text: t, answers: [{value: 900}],"
+		 " units: [{unit: ms, multiplier: 1}, {unit: s, multiplier: 0.001}]}");
+	is_frac(q, "0.9 s", 1); /* 0.9 / 0.001 is 899.9999999999999: the margin scales */
+	quiz_question_free(q);
+	q = q_of("{id: n6b, type: numeric, text: t, answers: [{value: 900}],"
+		 " units: [{unit: s, multiplier: 1}, {unit: ms, multiplier: 1000}]}");
 	char *c = quiz_correct_response(q);
 	is_str(c, "900 s", "correct response carries the base unit");
 	free(c);
