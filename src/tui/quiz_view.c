@@ -162,7 +162,7 @@ void quiz_view_init(struct quiz_view *v, struct quiz_attempt *a)
 {
 	memset(v, 0, sizeof(*v));
 	v->a = a;
-	if (a->finished_ms) {
+	if (a->finished_ms || !a->n_slots) {
 		v->phase = QUIZ_VIEW_RESULT;
 		return;
 	}
