@@ -186,6 +186,7 @@ char *quiz_record_try(const struct quiz_attempt *a, size_t i)
 	cJSON *root = cJSON_CreateObject();
 	cJSON_AddNumberToObject(root, "attempt", a->number);
 	cJSON_AddStringToObject(root, "question", s->q->id);
+	cJSON_AddNumberToObject(root, "slot", (double)(i + 1));
 	cJSON_AddNumberToObject(root, "try", (double)s->n_tries);
 	cJSON_AddStringToObject(root, "response", t->response);
 	cJSON_AddNumberToObject(root, "fraction", t->fraction);
