@@ -66,6 +66,12 @@ static int list(const struct cli_opts *opts, const struct course *course)
 	if (db && path_is_file(db))
 		store = store_open_readonly(db, &err);
 	cJSON *arr = opts->json ? cJSON_CreateArray() : NULL;
+	int wid = 4, wtitle = 5;
+	for (size_t i = 0; i < set->n; i++) {
+		int a = (int)strlen(set->quizzes[i]->id), b = (int)strlen(set->quizzes[i]->title);
+		wid = a > wid ? a : wid;
+		wtitle = b > wtitle ? b : wtitle;
+	}
 	for (size_t i = 0; i < set->n; i++) {
 		const struct quiz *q = set->quizzes[i];
 		if (q->pool)
@@ -100,7 +106,7 @@ static int list(const struct cli_opts *opts, const struct course *course)
 		else if (h.best >= 0)
 			snprintf(state, sizeof(state), "best %.0f%%%s", h.best,
 				 h.passed ? ", passed" : "");
-		printf("%-22s %-44s %3zu questions  %s\n", q->id, q->title, n, state);
+		printf("%-*s  %-*s  %3zu questions  %s\n", wid, q->id, wtitle, q->title, n, state);
 	}
 	if (arr) {
 		char *s = cJSON_Print(arr);
