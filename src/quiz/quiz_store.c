@@ -4,6 +4,7 @@
  */
 #include "quiz/quiz_store.h"
 
+#include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -283,6 +284,29 @@ bool quiz_store_finish(struct store *store, struct quiz_attempt *a, int64_t now_
 					       s->n_tries >= quiz_question_tries(s->q));
 		}
 	}
+	return ok;
+}
+
+bool quiz_store_abandon(struct store *store, const char *quiz_id, const char *why, int64_t now_ms,
+			struct error *err)
+{
+	struct quiz_history h;
+	if (!quiz_store_history(store, quiz_id, &h, err))
+		return false;
+	if (!h.open)
+		return true;
+	cJSON *root = cJSON_CreateObject();
+	cJSON_AddNumberToObject(root, "attempt", h.open);
+	cJSON_AddNumberToObject(root, "score", 0);
+	cJSON_AddNumberToObject(root, "max", 0);
+	cJSON_AddNumberToObject(root, "percent", 0);
+	cJSON_AddBoolToObject(root, "passed", false);
+	cJSON_AddStringToObject(root, "reason", "abandoned");
+	cJSON_AddStringToObject(root, "why", why ? why : "");
+	char *data = cJSON_PrintUnformatted(root);
+	cJSON_Delete(root);
+	bool ok = data && append(store, STORE_QUIZ_FINISH, quiz_id, NULL, data, now_ms, err);
+	cJSON_free(data);
 	return ok;
 }
 

@@ -59,6 +59,14 @@ bool quiz_store_submit(struct store *store, struct quiz_attempt *a, size_t slot,
 bool quiz_store_finish(struct store *store, struct quiz_attempt *a, int64_t now_ms,
 		       enum quiz_finish_reason reason, struct error *err);
 
+/*
+ * Close the open attempt at quiz_id without a score (a quiz_finish with reason "abandoned" and
+ * why), for an attempt whose records cannot be replayed, so that the learner can start anew.
+ * True when there was nothing to close.
+ */
+bool quiz_store_abandon(struct store *store, const char *quiz_id, const char *why, int64_t now_ms,
+			struct error *err);
+
 /* A seed for a new attempt from the clock and the process id. */
 uint64_t quiz_store_seed(int64_t now_ms);
 

@@ -69,8 +69,14 @@ bool screen_quiz_load(struct app *app, const char *quiz_id, struct error *err)
 	int64_t now = clock_wall_ms();
 	if (app->store) {
 		if (!quiz_store_resume(app->store, qs.quiz, qs.set, quiz_question_parse, now, &qs.a,
-				       err))
-			goto fail;
+				       err)) {
+			/* Damaged records must not lock the learner out of the quiz for good. */
+			char why[sizeof(err->msg)];
+			snprintf(why, sizeof(why), "%s", err->msg);
+			if (!quiz_store_abandon(app->store, qs.quiz->id, why, now, err))
+				goto fail;
+			app_error(app, "%s; a new attempt starts", why);
+		}
 		if (!qs.a)
 			qs.a = quiz_store_start(app->store, qs.quiz, qs.set, quiz_store_seed(now),
 						now, err);

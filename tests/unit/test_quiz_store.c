@@ -267,6 +267,35 @@ TEST(quiz_store__a_second_attempt_draws_what_the_first_did_not_show)
 	quiz_set_free(set);
 }
 
+TEST(quiz_store__damaged_records_can_be_abandoned)
+{
+	struct quiz_set *set = set_of(QUIZ_V1);
+	struct quiz *qz = set->quizzes[0];
+	struct error err;
+	struct store *st = open_db("damaged.db");
+	struct store_event ev = { .kind = STORE_QUIZ_START,
+				  .item = "demo",
+				  .data = "{\"attempt\": 1, \"seed\": \"1\", \"deadline_ms\": 0,"
+					  " \"pass\": 50, \"questions\": [{\"id\": \"x\"}]}" };
+	ok(store_append(st, &ev, &err), "a damaged start is in the records");
+	struct quiz_attempt *a = NULL;
+	ok(!quiz_store_resume(st, qz, set, quiz_question_parse, 1000, &a, &err) && !a,
+	   "it cannot be resumed");
+	is_str(err.msg,
+	       "cannot resume attempt 1 at quiz 'demo': a stored question lacks its id, hash or "
+	       "copy",
+	       "and says why");
+	ok(quiz_store_abandon(st, "demo", err.msg, 2000, &err), "abandoned");
+	struct quiz_history h;
+	quiz_store_history(st, "demo", &h, &err);
+	ok(h.open == 0 && h.finished == 1 && !h.passed, "closed without a pass");
+	a = quiz_store_start(st, qz, set, 3, 3000, &err);
+	ok(a && a->number == 2, "a new attempt starts");
+	quiz_attempt_free(a);
+	store_close(st);
+	quiz_set_free(set);
+}
+
 int main(void)
 {
 	char tmp[] = "/tmp/lt-test-quiz-store-XXXXXX";
@@ -278,6 +307,7 @@ int main(void)
 	RUN(quiz_store__edited_quiz_is_graded_against_the_started_version);
 	RUN(quiz_store__attempt_and_time_limits_hold_across_restarts);
 	RUN(quiz_store__a_second_attempt_draws_what_the_first_did_not_show);
+	RUN(quiz_store__damaged_records_can_be_abandoned);
 	char *cmd = xasprintf("rm -rf '%s'", tmp);
 	if (system(cmd) != 0)
 		printf("# cannot remove %s\n", tmp);
