@@ -106,6 +106,15 @@ class Environment:
         return request_id, self.api.result(request_id, wait)
 
     def stdout(self):
+        """What the client wrote so far, once the reader has caught up (quiet for 50 ms)."""
+        last, quiet_since, end = -1, time.time(), time.time() + 3
+        while time.time() < end:
+            n = len(self.out)
+            if n != last:
+                last, quiet_since = n, time.time()
+            elif time.time() - quiet_since >= 0.05:
+                break
+            time.sleep(0.01)
         return "".join(self.out)
 
     def stderr(self):

@@ -12,13 +12,14 @@ The wire formats, error types and messages are Lambda's (see README.md beside th
 
 Start-up cost matters (a cold start is budgeted at ~20 ms over the bare interpreter), so this file
 imports only what every environment needs. http.client alone costs more than that budget, so the
-Runtime API is spoken over one keep-alive socket by a few lines of HTTP/1.1 below. `logging` and
-botocore are configured when, and only if, the handler imports them (see PostImportHooks).
+Runtime API is spoken over one keep-alive socket (_socket: socket.py alone costs a millisecond)
+by a few lines of HTTP/1.1 below. `logging` and botocore are configured when, and only if, the
+handler imports them (see PostImportHooks).
 """
 
+import _socket  # socket.py's extra imports cost a millisecond of every cold start
 import json
 import os
-import socket
 import sys
 import time
 
@@ -56,61 +57,96 @@ class RuntimeClient:
         self.host = host.strip("[]")
         self.port = int(port)
         self.sock = None
-        self.reader = None
+        self.buf = b""
 
     def _connect(self):
-        self.sock = socket.create_connection((self.host, self.port))
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.reader = self.sock.makefile("rb")
+        family, kind, proto, _, addr = _socket.getaddrinfo(
+            self.host, self.port, 0, _socket.SOCK_STREAM)[0]
+        sock = _socket.socket(family, kind, proto)
+        try:
+            sock.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_NODELAY, 1)
+            sock.connect(addr)
+        except OSError:
+            sock.close()
+            raise
+        self.sock = sock
+        self.buf = b""
 
     def _close(self):
         if self.sock is not None:
             try:
-                self.reader.close()
                 self.sock.close()
             except OSError:
                 pass
         self.sock = None
-        self.reader = None
+        self.buf = b""
+
+    def _fill(self):
+        data = self.sock.recv(65536)
+        if not data:
+            raise ConnectionResetError("the Runtime API closed the connection")
+        self.buf += data
+
+    def _read(self, n):
+        """Exactly n bytes, gathered in chunks: events can be megabytes."""
+        if len(self.buf) < n:
+            chunks = [self.buf]
+            have = len(self.buf)
+            while have < n:
+                data = self.sock.recv(max(65536, n - have))
+                if not data:
+                    raise ConnectionResetError("the Runtime API closed the connection mid-body")
+                chunks.append(data)
+                have += len(data)
+            self.buf = b"".join(chunks)
+        data, self.buf = self.buf[:n], self.buf[n:]
+        return data
+
+    def _readline(self):
+        while True:
+            i = self.buf.find(b"\n")
+            if i >= 0:
+                line, self.buf = self.buf[:i + 1], self.buf[i + 1:]
+                return line
+            if len(self.buf) > 65536:
+                raise RuntimeApiError("a line longer than 64 KiB from the Runtime API")
+            self._fill()
 
     def _read_response(self):
-        status_line = self.reader.readline(65537)
-        if not status_line:
-            raise ConnectionResetError("the Runtime API closed the connection")
-        parts = status_line.split(None, 2)
-        if len(parts) < 2 or not parts[0].startswith(b"HTTP/"):
-            raise RuntimeApiError("bad status line from the Runtime API: %r" % status_line)
+        while True:
+            end = self.buf.find(b"\r\n\r\n")
+            if end >= 0:
+                break
+            if len(self.buf) > 1 << 20:
+                raise RuntimeApiError("response headers longer than 1 MiB from the Runtime API")
+            self._fill()
+        lines = self.buf[:end].decode("latin-1").split("\r\n")
+        self.buf = self.buf[end + 4:]
+        parts = lines[0].split(None, 2)
+        if len(parts) < 2 or not parts[0].startswith("HTTP/"):
+            raise RuntimeApiError("bad status line from the Runtime API: %r" % lines[0])
         status = int(parts[1])
         headers = {}
-        while True:
-            line = self.reader.readline(65537)
-            if line in (b"\r\n", b"\n", b""):
-                break
-            name, _, value = line.decode("latin-1").partition(":")
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
             headers[name.strip().lower()] = value.strip()
         if "chunked" in headers.get("transfer-encoding", "").lower():
             body = self._read_chunked()
         else:
-            length = int(headers.get("content-length", "0") or 0)
-            body = self.reader.read(length) if length else b""
-            if len(body) != length:
-                raise ConnectionResetError("the Runtime API closed the connection mid-body")
-        keep = headers.get("connection", "").lower() != "close" and parts[0] != b"HTTP/1.0"
+            body = self._read(int(headers.get("content-length", "0") or 0))
+        keep = headers.get("connection", "").lower() != "close" and parts[0] != "HTTP/1.0"
         return status, headers, body, keep
 
     def _read_chunked(self):
         chunks = []
         while True:
-            size_line = self.reader.readline(65537)
-            if not size_line:
-                raise ConnectionResetError("the Runtime API closed the connection mid-body")
-            size = int(size_line.split(b";", 1)[0].strip(), 16)
+            size = int(self._readline().split(b";", 1)[0].strip(), 16)
             if size == 0:
-                while self.reader.readline(65537) not in (b"\r\n", b"\n", b""):
+                while self._readline() not in (b"\r\n", b"\n"):
                     pass  # trailers
                 return b"".join(chunks)
-            chunks.append(self.reader.read(size))
-            self.reader.readline(65537)
+            chunks.append(self._read(size))
+            self._readline()
 
     def request(self, method, path, body=b"", headers=None):
         """One request and its response: (status, lowercase headers, body bytes)."""
