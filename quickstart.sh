@@ -50,7 +50,14 @@ if [ -f package.json ] && [ ! -d node_modules ] ||
 fi
 
 if [ ! -f build/build.ninja ]; then
-	meson setup build >/dev/null
+	mkdir -p build
+	# A build folder left half-configured by an earlier failure is set up afresh.
+	if ! meson setup --wipe build >build/setup.log 2>&1 &&
+		! meson setup build >build/setup.log 2>&1; then
+		cat build/setup.log >&2
+		echo "quickstart: meson could not configure the build (log: build/setup.log)" >&2
+		exit 1
+	fi
 fi
 if ! meson compile -C build >build/compile.log 2>&1; then
 	cat build/compile.log >&2
