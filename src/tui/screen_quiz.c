@@ -21,6 +21,7 @@
 #include "tui/mdview.h"
 #include "tui/quiz_view.h"
 #include "tui/theme.h"
+#include "tui/utf8.h"
 
 static struct {
 	struct quiz_set *set;
@@ -28,10 +29,11 @@ static struct {
 	struct quiz_attempt *a;
 	struct quiz_view v;
 	bool ready;
-	struct mdview body;     /* the question, or the intro, or the result */
-	struct mdview feedback; /* after a try */
-	int64_t shown_ms;       /* when the current question was shown: seconds per try */
-	int64_t last_second;    /* for the countdown */
+	struct mdview body;           /* the question, or the intro, or the result */
+	struct mdview feedback;       /* after a try */
+	int64_t shown_ms;             /* when the current question was shown: seconds per try */
+	int64_t last_second;          /* for the countdown */
+	int screen_rows, screen_cols; /* as last laid out */
 } qs;
 
 static void quiz_release(void)
@@ -261,6 +263,8 @@ static void quiz_layout(struct app *app, int rows, int cols)
 	if (!qs.ready)
 		return;
 	int width = cols - 4;
+	qs.screen_rows = rows;
+	qs.screen_cols = cols;
 	struct strbuf md = STRBUF_INIT;
 	switch (qs.v.phase) {
 	case QUIZ_VIEW_INTRO:
@@ -344,6 +348,82 @@ static int row_verdict(const struct quiz_slot *s, size_t row, size_t idx)
 	}
 }
 
+/* Row r's prefix ("2. [x] ") and text, as drawn. */
+static void row_label(size_t row, char *prefix, size_t psize, char *text, size_t tsize)
+{
+	const struct quiz_slot *s = &qs.a->slots[qs.v.slot];
+	const struct quiz_question *q = s->q;
+	size_t idx = quiz_view_row_index(&qs.v, row);
+	prefix[0] = '\0';
+	snprintf(text, tsize, "%s", q->answers[idx].text);
+	switch (q->type) {
+	case QUIZ_MC:
+	case QUIZ_TF:
+		snprintf(prefix, psize, "%zu. (%s) ", row + 1, row == qs.v.cursor ? "•" : " ");
+		break;
+	case QUIZ_MC_MULTI:
+		snprintf(prefix, psize, "%zu. [%s] ", row + 1, qs.v.ticked[row] ? "x" : " ");
+		break;
+	case QUIZ_MATCH: {
+		long c = qs.v.chosen[row];
+		const char *ans = c >= 0 ? quiz_match_choice(q, s->menu[c]) : "___";
+		snprintf(text, tsize, "%s  →  %s", q->answers[idx].text, ans);
+		break;
+	}
+	case QUIZ_ORDER:
+		snprintf(prefix, psize, "%zu. ", row + 1);
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * The next line of s (n bytes) in width columns, broken at a space when one fits: returns its
+ * bytes and sets *adv to where the following line starts.
+ */
+static size_t wrap_line(const char *s, size_t n, int width, size_t *adv)
+{
+	size_t fit = utf8_fit(s, n, width > 1 ? width : 1, NULL);
+	if (fit >= n) {
+		*adv = n;
+		return n;
+	}
+	for (size_t k = fit; k > 0; k--)
+		if (s[k] == ' ') {
+			*adv = k + 1;
+			return k;
+		}
+	if (fit == 0) { /* a character wider than the line: take it anyway */
+		uint32_t cp;
+		fit = utf8_decode(s, n, &cp);
+	}
+	*adv = fit;
+	return fit;
+}
+
+static int text_x(const char *prefix)
+{
+	return 3 + utf8_width(prefix, strlen(prefix));
+}
+
+/* Lines row takes at cols columns. */
+static int row_height(size_t row, int cols)
+{
+	char prefix[32], text[1024];
+	row_label(row, prefix, sizeof(prefix), text, sizeof(text));
+	int width = cols - 2 - text_x(prefix);
+	size_t n = strlen(text), off = 0;
+	int lines = 0;
+	do {
+		size_t adv;
+		wrap_line(text + off, n - off, width, &adv);
+		off += adv;
+		lines++;
+	} while (off < n);
+	return lines;
+}
+
 static int draw_rows(int r, int rows, int cols)
 {
 	const struct quiz_slot *s = &qs.a->slots[qs.v.slot];
@@ -360,46 +440,39 @@ static int draw_rows(int r, int rows, int cols)
 		}
 		return r + 1;
 	}
-	for (size_t row = 0; row < qs.v.n_rows; row++, r++) {
-		int y = row_y(r, rows);
-		if (y < 0)
-			continue;
+	for (size_t row = 0; row < qs.v.n_rows; row++) {
 		bool sel = answering && row == qs.v.cursor;
 		int role = sel ? TUI_SELECTED : TUI_NORMAL;
-		if (sel)
-			tui_fill(y, 1, cols - 1, TUI_SELECTED);
 		size_t idx = quiz_view_row_index(&qs.v, row);
-		char label[1024];
-		switch (q->type) {
-		case QUIZ_MC:
-		case QUIZ_TF:
-			snprintf(label, sizeof(label), "%zu. (%s) %s", row + 1,
-				 row == qs.v.cursor ? "•" : " ", q->answers[idx].text);
-			break;
-		case QUIZ_MC_MULTI:
-			snprintf(label, sizeof(label), "%zu. [%s] %s", row + 1,
-				 qs.v.ticked[row] ? "x" : " ", q->answers[idx].text);
-			break;
-		case QUIZ_MATCH: {
-			long c = qs.v.chosen[row];
-			const char *ans = c >= 0 ? quiz_match_choice(q, s->menu[c]) : "___";
-			snprintf(label, sizeof(label), "%s  →  %s", q->answers[idx].text, ans);
-			break;
-		}
-		case QUIZ_ORDER:
-			snprintf(label, sizeof(label), "%zu. %s", row + 1, q->answers[idx].text);
-			break;
-		default:
-			label[0] = '\0';
-		}
-		tui_put(y, 1, sel ? "▸" : " ", 1, role);
-		int v = qs.v.phase == QUIZ_VIEW_FEEDBACK ? row_verdict(s, row, idx) : 0;
-		if (v)
-			tui_put(y, 1, v > 0 ? "✓" : "✗", 1,
-				v == 2  ? TUI_DIM
-				: v > 0 ? TUI_DONE
-					: TUI_MARKER);
-		tui_put(y, 3, label, cols - 6, role);
+		char prefix[32], text[1024];
+		row_label(row, prefix, sizeof(prefix), text, sizeof(text));
+		int x = text_x(prefix), width = cols - 2 - x;
+		size_t n = strlen(text), off = 0;
+		bool first = true;
+		do {
+			size_t adv, len = wrap_line(text + off, n - off, width, &adv);
+			int y = row_y(r, rows);
+			if (y >= 0) {
+				if (sel)
+					tui_fill(y, 1, cols - 1, TUI_SELECTED);
+				if (first) {
+					tui_put(y, 1, sel ? "▸" : " ", 1, role);
+					int v = qs.v.phase == QUIZ_VIEW_FEEDBACK
+							? row_verdict(s, row, idx)
+							: 0;
+					if (v)
+						tui_put(y, 1, v > 0 ? "✓" : "✗", 1,
+							v == 2  ? TUI_DIM
+							: v > 0 ? TUI_DONE
+								: TUI_MARKER);
+					tui_put(y, 3, prefix, x - 3, role);
+				}
+				tui_putn(y, x, text + off, len, width, role);
+			}
+			off += adv;
+			first = false;
+			r++;
+		} while (off < n);
 	}
 	if (q->type == QUIZ_MATCH && answering) {
 		r++;
@@ -418,6 +491,22 @@ static int draw_rows(int r, int rows, int cols)
 		}
 	}
 	return r;
+}
+
+/* Scroll so that the row under the cursor is on screen (after a move). */
+static void show_cursor(void)
+{
+	if (qs.v.phase != QUIZ_VIEW_ANSWER || !qs.v.n_rows || qs.screen_rows <= 0)
+		return;
+	int top = (int)qs.body.n_lines + 1;
+	for (size_t row = 0; row < qs.v.cursor; row++)
+		top += row_height(row, qs.screen_cols);
+	int bottom = top + row_height(qs.v.cursor, qs.screen_cols);
+	int visible = qs.screen_rows - 4; /* title, blank, footer, status */
+	if (top < (int)qs.v.scroll)
+		qs.v.scroll = (size_t)top;
+	else if (bottom > (int)qs.v.scroll + visible)
+		qs.v.scroll = (size_t)(bottom - visible);
 }
 
 static void quiz_draw(const struct app *app, int rows, int cols)
@@ -615,10 +704,12 @@ static enum input_result answer_key(struct app *app, int key)
 	case KEY_UP:
 	case 'k':
 		quiz_view_move(&qs.v, -1);
+		show_cursor();
 		return INPUT_HANDLED;
 	case KEY_DOWN:
 	case 'j':
 		quiz_view_move(&qs.v, 1);
+		show_cursor();
 		return INPUT_HANDLED;
 	case ' ':
 		quiz_view_toggle(&qs.v);
@@ -635,11 +726,13 @@ static enum input_result answer_key(struct app *app, int key)
 	case '-':
 	case KEY_SR:
 		quiz_view_shift(&qs.v, -1);
+		show_cursor();
 		return INPUT_HANDLED;
 	case 'J':
 	case '+':
 	case KEY_SF:
 		quiz_view_shift(&qs.v, 1);
+		show_cursor();
 		return INPUT_HANDLED;
 	case 'n':
 		skip(app, 1);
@@ -653,6 +746,7 @@ static enum input_result answer_key(struct app *app, int key)
 	default:
 		if (key >= '1' && key <= '9') {
 			quiz_view_digit(&qs.v, key - '0');
+			show_cursor();
 			return INPUT_HANDLED;
 		}
 		return INPUT_IGNORED;
