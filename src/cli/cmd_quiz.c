@@ -15,6 +15,7 @@
 #include "core/xalloc.h"
 #include "course/course.h"
 #include "course/quiz_load.h"
+#include "quiz/gift.h"
 #include "quiz/quiz_store.h"
 #include "store/store.h"
 #include "tui/screen_quiz.h"
@@ -121,13 +122,36 @@ static int list(const struct cli_opts *opts, const struct course *course)
 	return CLI_OK;
 }
 
+/* Print quiz (or pool) id as GIFT, for Moodle. */
+static int gift(const struct course *course, const char *id)
+{
+	struct diags d = DIAGS_INIT;
+	struct quiz_set *set = quiz_set_load(course->quiz_dir, course, &d);
+	const struct quiz *q = quiz_set_find(set, id);
+	int rc = CLI_OK;
+	if (!q) {
+		cli_error("no quiz or pool '%s' in %s; see 'lambda-tutor quiz --list'", id,
+			  course->quiz_dir);
+		rc = CLI_USAGE;
+	} else {
+		char *text = quiz_gift_export(q);
+		fputs(text, stdout);
+		free(text);
+	}
+	quiz_set_free(set);
+	diags_release(&d);
+	return rc;
+}
+
 int cmd_quiz_run(const struct cli_opts *opts, int argc, char **argv)
 {
-	bool want_list = false;
+	bool want_list = false, want_gift = false;
 	const char *id = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--list") == 0) {
 			want_list = true;
+		} else if (strcmp(argv[i], "--gift") == 0) {
+			want_gift = true;
 		} else if (argv[i][0] == '-') {
 			cli_error("quiz: unknown option '%s'; see 'lambda-tutor quiz --help'",
 				  argv[i]);
@@ -139,6 +163,10 @@ int cmd_quiz_run(const struct cli_opts *opts, int argc, char **argv)
 			return CLI_USAGE;
 		}
 	}
+	if (want_gift && !id) {
+		cli_error("quiz: --gift needs a quiz or pool id");
+		return CLI_USAGE;
+	}
 	if (!want_list && !id) {
 		cli_error("quiz: name a quiz, or use --list to see them");
 		return CLI_USAGE;
@@ -149,6 +177,11 @@ int cmd_quiz_run(const struct cli_opts *opts, int argc, char **argv)
 		return rc;
 	if (want_list) {
 		rc = list(opts, course);
+		course_free(course);
+		return rc;
+	}
+	if (want_gift) {
+		rc = gift(course, id);
 		course_free(course);
 		return rc;
 	}

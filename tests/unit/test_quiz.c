@@ -11,6 +11,7 @@
 #include "core/xalloc.h"
 #include "course/quiz_load.h"
 #include "harness.h"
+#include "quiz/gift.h"
 #include "quiz/quiz.h"
 
 static struct quiz_question *q_of(const char *yaml)
@@ -518,6 +519,41 @@ TEST(quiz_attempt__time_limit_and_score)
 	quiz_free(qz);
 }
 
+TEST(quiz_gift__exports_what_moodle_reads_back)
+{
+	const char *yaml =
+		"id: g\ntitle: G\nquestions:\n"
+		"  - {id: g-mc, type: mc, text: 'Timeout: max?', general_feedback: \"900 s\\n\","
+		" options: [{text: 15 min, fraction: 1}, {text: '1 h', fraction: -0.5, feedback: "
+		"no}]}\n"
+		"  - {id: g-tf, type: tf, text: t, answer: false, feedback_true: wrong,"
+		" feedback_false: right}\n"
+		"  - {id: g-num, type: numeric, text: n, answers: [{value: 100, tolerance: 0.1,"
+		" tolerance_type: relative}, {value: 3, tolerance: 1, fraction: 0.5}, {value: "
+		"'*'}]}\n"
+		"  - {id: g-sa, type: short, text: s, answers: [{pattern: 'a{b}'}]}\n"
+		"  - {id: g-m, type: match, text: m, pairs: [{item: x, answer: '1'},"
+		" {item: y, answer: '2'}]}\n"
+		"  - {id: g-o, type: order, text: o, items: [p, q]}\n";
+	struct diags d = DIAGS_INIT;
+	struct quiz *qz = quiz_parse(yaml, strlen(yaml), "quizzes/g.yaml", NULL, &d);
+	is_int(d.n, 0, "the quiz lints");
+	char *g = quiz_gift_export(qz);
+	is_str(g,
+	       "// G (exported by lambda-tutor)\n\n$CATEGORY: g\n\n"
+	       "::g-mc:: [markdown]Timeout\\: max? {\n  =15 min\n  ~%-50%1 h #no\n"
+	       "  ####900 s\n}\n\n"
+	       "::g-tf:: [markdown]t {F#wrong#right\n}\n\n"
+	       "::g-num:: [markdown]n {#\n  =90..110\n  =%50%3:1\n  ~*\n}\n\n"
+	       "::g-sa:: [markdown]s {\n  =a\\{b\\}\n}\n\n"
+	       "::g-m:: [markdown]m {\n  =x -> 1\n  =y -> 2\n}\n\n"
+	       "// g-o: ordering questions have no GIFT form\n",
+	       "every type in GIFT, specials escaped, relative tolerance as a range");
+	free(g);
+	quiz_free(qz);
+	diags_release(&d);
+}
+
 int main(void)
 {
 	RUN(quiz_grade__single_choice_takes_the_chosen_fraction);
@@ -537,5 +573,6 @@ int main(void)
 	RUN(quiz_attempt__draws_from_pools);
 	RUN(quiz_attempt__draws_prefer_what_was_seen_least);
 	RUN(quiz_attempt__time_limit_and_score);
+	RUN(quiz_gift__exports_what_moodle_reads_back);
 	return done();
 }
