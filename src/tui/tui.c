@@ -30,6 +30,21 @@ static void on_signal(int sig)
 	got_signal = sig;
 }
 
+/*
+ * A crash (a bug) would leave the terminal raw and on the alternate screen. endwin() is not
+ * async-signal-safe, but the process is dying anyway: restoring the terminal is worth the risk
+ * (htop does the same). The handler is reset first, so raise() ends the process as before.
+ */
+static void on_crash(int sig)
+{
+	if (started)
+		endwin();
+	raise(sig);
+}
+
+static const int crash_signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
+static struct sigaction old_crash[sizeof(crash_signals) / sizeof(crash_signals[0])];
+
 int tui_signal(void)
 {
 	return got_signal;
@@ -67,6 +82,12 @@ bool tui_begin(struct error *err)
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
 	sigaction(SIGHUP, &sa, &old_hup);
+	struct sigaction crash = { 0 };
+	crash.sa_handler = on_crash;
+	crash.sa_flags = SA_RESETHAND;
+	sigemptyset(&crash.sa_mask);
+	for (size_t i = 0; i < sizeof(crash_signals) / sizeof(crash_signals[0]); i++)
+		sigaction(crash_signals[i], &crash, &old_crash[i]);
 
 	/* newterm(), unlike initscr(), reports an unknown TERM instead of exiting. */
 	term_screen = newterm(NULL, stdout, stdin);
@@ -74,6 +95,8 @@ bool tui_begin(struct error *err)
 		sigaction(SIGINT, &old_int, NULL);
 		sigaction(SIGTERM, &old_term, NULL);
 		sigaction(SIGHUP, &old_hup, NULL);
+		for (size_t i = 0; i < sizeof(crash_signals) / sizeof(crash_signals[0]); i++)
+			sigaction(crash_signals[i], &old_crash[i], NULL);
 		const char *term = getenv("TERM");
 		return error_set(err, "cannot use terminal type '%s'", term ? term : "");
 	}
@@ -103,6 +126,8 @@ void tui_end(void)
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	sigaction(SIGHUP, &old_hup, NULL);
+	for (size_t i = 0; i < sizeof(crash_signals) / sizeof(crash_signals[0]); i++)
+		sigaction(crash_signals[i], &old_crash[i], NULL);
 }
 
 void tui_die(const char *fmt, ...)

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Ctrl-C and SIGTERM leave the tutor with exit status 0 and the terminal restored: off the
-# alternate screen, back in cooked mode with echo.
+# alternate screen, back in cooked mode with echo. Even a crash restores the terminal.
 . "$(dirname "$0")/lib.sh"
 
 e2e_start
@@ -26,4 +26,11 @@ e2e_wait "Modules"
 pid=$(e2e_pid)
 kill -HUP "$pid"
 e2e_exited 0
-echo "ok - Ctrl-C, SIGTERM and SIGHUP restore the terminal and exit 0"
+e2e_kill
+
+e2e_start
+e2e_wait "Modules"
+pid=$(e2e_pid)
+kill -SEGV "$pid"
+e2e_exited 139
+echo "ok - Ctrl-C, SIGTERM and SIGHUP restore the terminal and exit 0; so does a crash, 139"
