@@ -162,7 +162,9 @@ static void read_page_file(struct course_page *p, const char *full, const struct
 {
 	char buf[80];
 	if (!path_is_file(full)) {
-		diags_add(d, path, v->line, v->col, "page file '%s' does not exist",
+		diags_add(d, path, v->line, v->col,
+			  path_is_dir(full) ? "page file '%s' is a folder, not a Markdown file"
+					    : "page file '%s' does not exist",
 			  lint_clip(v->value, buf, sizeof(buf)));
 		return;
 	}

@@ -296,7 +296,7 @@ TEST(lint__folders_and_files_that_do_not_exist)
 		 "course folder: no absolute path, no '..'\n"
 		 "refs/m1/module.yaml:9:33: page file '/etc/passwd' must stay inside the course "
 		 "folder: no absolute path, no '..'\n"
-		 "refs/m1/module.yaml:10:33: page file 'sub' does not exist",
+		 "refs/m1/module.yaml:10:33: page file 'sub' is a folder, not a Markdown file",
 		 "every missing or escaping reference");
 }
 
