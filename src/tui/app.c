@@ -23,8 +23,11 @@ static bool mark_viewed(const struct store_event *ev, void *ctx)
 	if (m < 0)
 		return true; /* a module since removed from the course */
 	long p = course_page_index(&app->course->modules[m], ev->item);
-	if (p >= 0)
+	if (p >= 0) {
+		const char *now = app->course->modules[m].pages[p].hash;
 		app->viewed[m][p] = true;
+		app->changed[m][p] = ev->hash && ev->hash[0] && strcmp(ev->hash, now) != 0;
+	}
 	return true;
 }
 
@@ -35,9 +38,13 @@ bool app_init(struct app *app, const struct course *course, struct store *store,
 	app->store = store;
 	app->module = -1;
 	app->page = -1;
-	app->viewed = xcalloc(course->n_modules ? course->n_modules : 1, sizeof(*app->viewed));
-	for (size_t m = 0; m < course->n_modules; m++)
+	size_t nm = course->n_modules ? course->n_modules : 1;
+	app->viewed = xcalloc(nm, sizeof(*app->viewed));
+	app->changed = xcalloc(nm, sizeof(*app->changed));
+	for (size_t m = 0; m < course->n_modules; m++) {
 		app->viewed[m] = xcalloc(course->modules[m].n_pages + 1, sizeof(bool));
+		app->changed[m] = xcalloc(course->modules[m].n_pages + 1, sizeof(bool));
+	}
 	if (!store)
 		return true;
 
@@ -66,11 +73,16 @@ fail:
 
 void app_release(struct app *app)
 {
-	if (app->viewed && app->course)
-		for (size_t m = 0; m < app->course->n_modules; m++)
+	for (size_t m = 0; app->course && m < app->course->n_modules; m++) {
+		if (app->viewed)
 			free(app->viewed[m]);
+		if (app->changed)
+			free(app->changed[m]);
+	}
 	free(app->viewed);
+	free(app->changed);
 	app->viewed = NULL;
+	app->changed = NULL;
 }
 
 void app_view_page(struct app *app, long m, long p)
@@ -96,11 +108,17 @@ void app_view_page(struct app *app, long m, long p)
 		return;
 	}
 	app->viewed[m][p] = true;
+	app->changed[m][p] = false;
 }
 
 bool app_page_viewed(const struct app *app, long m, long p)
 {
 	return app->viewed && app->viewed[m][p];
+}
+
+bool app_page_changed(const struct app *app, long m, long p)
+{
+	return app->changed && app->changed[m][p];
 }
 
 size_t app_viewed_count(const struct app *app, long m)

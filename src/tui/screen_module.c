@@ -119,7 +119,10 @@ static void module_draw(const struct app *app, int rows, int cols)
 		snprintf(label, sizeof(label), "%2zu. %s", p + 1, mod->pages[p].title);
 		int w = tui_put(y, 5, label, cols - 20, role);
 		if (here)
-			tui_put(y, 5 + w + 2, "◀ reading", 10, sel ? role : TUI_ACCENT);
+			w += 2 + tui_put(y, 5 + w + 2, "◀ reading", 10, sel ? role : TUI_ACCENT);
+		if (app_page_changed(app, app->browse, (long)p))
+			tui_put(y, 5 + w + 2, "updated since you read it", cols - 5 - w - 4,
+				sel ? role : TUI_NOTICE);
 	}
 	tui_footer(app,
 		   mod->quiz

@@ -95,11 +95,12 @@ struct app {
 	const struct tui_screen *stack[TUI_STACK_MAX]; /* where `back` returns to */
 	size_t depth;
 	long module, page;
-	bool **viewed; /* viewed[m][p]: pages ever viewed, from the store */
-	bool resume;   /* the store had a position at start */
-	bool help;     /* the `?` overlay is open */
-	bool relayout; /* call the screen's layout before the next draw */
-	long browse;   /* the module the module screen shows */
+	bool **viewed;  /* viewed[m][p]: pages ever viewed, from the store */
+	bool **changed; /* changed[m][p]: the page differs from what was last viewed */
+	bool resume;    /* the store had a position at start */
+	bool help;      /* the `?` overlay is open */
+	bool relayout;  /* call the screen's layout before the next draw */
+	long browse;    /* the module the module screen shows */
 	bool quit;
 	unsigned flags;   /* TUI_FLAG_* */
 	char status[256]; /* one line for the bottom bar; "" when none */
@@ -130,6 +131,8 @@ void app_error(struct app *app, const char *fmt, ...) XALLOC_PRINTF(2, 3);
 void app_view_page(struct app *app, long m, long p);
 /* Whether page p of module m was ever viewed. */
 bool app_page_viewed(const struct app *app, long m, long p);
+/* Whether it changed since it was last viewed (its hash differs from the last view's). */
+bool app_page_changed(const struct app *app, long m, long p);
 /* Pages viewed in module m (or the whole course when m < 0). */
 size_t app_viewed_count(const struct app *app, long m);
 
