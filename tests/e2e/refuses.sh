@@ -63,6 +63,14 @@ if [ "$(id -u)" != 0 ]; then
 fi
 check 2 "unexpected argument" "an unknown argument" -- "$TUTOR" tutor extra
 
+# A terminal curses does not know (script(1) gives the tutor a terminal without tmux).
+if command -v script >/dev/null 2>&1; then
+	check 2 "cannot use terminal type 'no-such-terminal'" "an unknown TERM is refused in one line" -- \
+		script -qec "env TERM=no-such-terminal '$TUTOR'" /dev/null
+	check 0 "rc=2" "with status 2" -- \
+		script -qec "env TERM=no-such-terminal '$TUTOR' 2>/dev/null; echo rc=\$?" /dev/null
+fi
+
 # A record file another process holds locked (past the store's busy timeout).
 if command -v python3 >/dev/null 2>&1; then
 	python3 - "$tmp/locked.db" "$tmp/held" <<'PY' &
