@@ -117,25 +117,6 @@ static bool exec_sql(struct store *s, const char *sql, struct error *err)
 	return true;
 }
 
-/* Run a statement with no parameters that yields one integer. */
-static bool query_int(struct store *s, const char *sql, int64_t *out, struct error *err)
-{
-	sqlite3_stmt *st = NULL;
-	*out = 0;
-	int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
-	if (rc == SQLITE_OK) {
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW) {
-			*out = sqlite3_column_int64(st, 0);
-			rc = SQLITE_OK;
-		}
-	}
-	if (rc != SQLITE_OK)
-		fail(s->path, s->db, rc, err);
-	sqlite3_finalize(st);
-	return rc == SQLITE_OK;
-}
-
 /* Make sure the directory exists (0700 when we create it) and the file exists with mode. */
 static bool create_file(const char *path, mode_t mode, struct error *err)
 {
@@ -209,11 +190,26 @@ struct identity {
 	int64_t application_id, user_version, objects;
 };
 
+/* One statement, so one snapshot: another process may be migrating the file meanwhile. */
 static bool read_identity(struct store *s, struct identity *id, struct error *err)
 {
-	return query_int(s, "PRAGMA application_id", &id->application_id, err) &&
-	       query_int(s, "PRAGMA user_version", &id->user_version, err) &&
-	       query_int(s, "SELECT count(*) FROM sqlite_schema", &id->objects, err);
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(s->db,
+				    "SELECT (SELECT application_id FROM pragma_application_id),"
+				    " (SELECT user_version FROM pragma_user_version),"
+				    " (SELECT count(*) FROM sqlite_schema)",
+				    -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		id->application_id = sqlite3_column_int64(st, 0);
+		id->user_version = sqlite3_column_int64(st, 1);
+		id->objects = sqlite3_column_int64(st, 2);
+	} else {
+		fail(s->path, s->db, rc, err);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW;
 }
 
 static bool is_fresh(const struct identity *id)
@@ -258,6 +254,33 @@ rollback:
 }
 
 /* Open path, or the URI standing for it when uri is not NULL. */
+/*
+ * Switch to write-ahead logging. That takes an exclusive lock, and SQLite reports SQLITE_BUSY
+ * for it at once instead of calling the busy handler, so wait here within the same timeout.
+ */
+static bool use_wal(struct store *s, struct error *err)
+{
+	int64_t deadline = clock_mono_ms() + busy_timeout_ms;
+	for (;;) {
+		sqlite3_stmt *st = NULL;
+		int rc = sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st, NULL);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_step(st);
+		const char *mode =
+			rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+		bool wal = mode && strcmp(mode, "wal") == 0;
+		bool retry = (rc & 0xff) == SQLITE_BUSY && clock_mono_ms() < deadline;
+		if (rc == SQLITE_ROW && !wal)
+			error_set(err, "cannot use write-ahead logging for '%s'", s->path);
+		else if (rc != SQLITE_ROW && !retry)
+			fail(s->path, s->db, rc, err);
+		sqlite3_finalize(st);
+		if (!retry)
+			return wal;
+		sqlite3_sleep(5);
+	}
+}
+
 static struct store *open_db(const char *path, const char *uri, int flags, struct error *err)
 {
 	struct store *s = xcalloc(1, sizeof(*s));
@@ -290,17 +313,7 @@ struct store *store_open_mode(const char *path, mode_t mode, struct error *err)
 	struct identity id = { 0 };
 	if (!read_identity(s, &id, err) || !check_identity(s, &id, err))
 		goto fail;
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(st);
-	bool wal = rc == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
-	if (rc != SQLITE_ROW)
-		fail(path, s->db, rc, err);
-	else if (!wal)
-		error_set(err, "cannot use write-ahead logging for '%s'", path);
-	sqlite3_finalize(st);
-	if (!wal)
+	if (!use_wal(s, err))
 		goto fail;
 	if (!exec_sql(s, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON", err))
 		goto fail;
