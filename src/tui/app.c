@@ -10,13 +10,9 @@
 #include "course/course.h"
 #include "store/store.h"
 
-struct viewed_ctx {
-	struct app *app;
-};
-
 static bool mark_viewed(const struct store_event *ev, void *ctx)
 {
-	struct app *app = ((struct viewed_ctx *)ctx)->app;
+	struct app *app = ctx;
 	if (!ev->module || !ev->item)
 		return true;
 	long m = course_module_index(app->course, ev->module);
@@ -48,8 +44,7 @@ bool app_init(struct app *app, const struct course *course, struct store *store,
 	if (!store)
 		return true;
 
-	struct viewed_ctx ctx = { app };
-	if (!store_each(store, STORE_PAGE_VIEW, mark_viewed, &ctx, err))
+	if (!store_each(store, STORE_PAGE_VIEW, mark_viewed, app, err))
 		goto fail;
 	char *module = NULL, *page = NULL;
 	if (!store_position(store, &module, &page, err))

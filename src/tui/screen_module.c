@@ -18,7 +18,6 @@
 static struct {
 	long module;
 	size_t sel;
-	size_t first; /* first entry shown when the list scrolls */
 	struct mdview objectives;
 } mod_state = { .module = -1 };
 
@@ -32,7 +31,6 @@ static void module_enter(struct app *app)
 	const struct course_module *mod = current(app);
 	if (mod_state.module != app->browse) {
 		mod_state.module = app->browse;
-		mod_state.first = 0;
 		mod_state.sel = 0;
 		for (size_t p = 0; p < mod->n_pages; p++)
 			if (!app_page_viewed(app, app->browse, (long)p)) {
@@ -101,10 +99,9 @@ static void module_draw(const struct app *app, int rows, int cols)
 	y++;
 	tui_put(y++, 3, "Pages", cols - 6, TUI_H2);
 	int avail = list_rows(rows, y);
-	size_t first = mod_state.first;
-	if (mod_state.sel < first)
-		first = mod_state.sel;
-	if (avail > 0 && mod_state.sel >= first + (size_t)avail)
+	/* A list longer than the screen scrolls just enough to show the selection. */
+	size_t first = 0;
+	if (avail > 0 && mod_state.sel >= (size_t)avail)
 		first = mod_state.sel - (size_t)avail + 1;
 	for (size_t p = first; p < mod->n_pages && y < rows - 2; p++, y++) {
 		bool sel = p == mod_state.sel, seen = app_page_viewed(app, app->browse, (long)p);

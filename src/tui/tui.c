@@ -329,10 +329,10 @@ static void common_key(struct app *app, int key)
 		clearok(curscr, TRUE);
 		break;
 	case TUI_KEY_WHEEL_UP:
-		app->screen->key(app, KEY_UP);
-		break;
 	case TUI_KEY_WHEEL_DOWN:
-		app->screen->key(app, KEY_DOWN);
+		/* A screen that does not scroll by the wheel moves as the arrows do. */
+		if (app->screen->key)
+			app->screen->key(app, key == TUI_KEY_WHEEL_UP ? KEY_UP : KEY_DOWN);
 		break;
 	default:
 		break;
