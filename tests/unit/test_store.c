@@ -652,6 +652,51 @@ TEST(store_open__many_processes_create_and_write_one_file_at_once)
 	free(dir);
 }
 
+TEST(store_open_readonly__reads_while_another_process_writes)
+{
+	struct error err;
+	char *path = tmp_path("busy-reader.db");
+	struct store *s = store_open(path, &err);
+	ok(append_view(s, "m1", "first"), "records a first view");
+	store_close(s);
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct store *w = store_open(path, &err);
+		bool fine = w != NULL;
+		for (int i = 0; fine && i < 200; i++)
+			fine = append_view(w, "m1", "more");
+		store_close(w);
+		free(path);
+		fflush(stdout);
+		_exit(fine ? 0 : 1);
+	}
+	int errors = 0, backwards = 0;
+	int64_t last = 0;
+	for (int i = 0; i < 100; i++) {
+		struct store *r = store_open_readonly(path, &err);
+		int64_t count = 0;
+		if (!r || !store_count(r, NULL, &count, &err)) {
+			printf("#   reader: %s\n", err.msg);
+			errors++;
+		}
+		backwards += count < last;
+		last = count;
+		store_close(r);
+	}
+	int status = 0;
+	waitpid(pid, &status, 0);
+	printf("# the last read-only open saw %lld of 201 events\n", (long long)last);
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the writer saved every event");
+	is_int(errors, 0, "every read-only open and read succeeded meanwhile");
+	is_int(backwards, 0, "the count never went backwards");
+	s = store_open_readonly(path, &err);
+	int64_t count = 0;
+	ok(s && store_count(s, NULL, &count, &err) && count == 201, "all 201 events are there");
+	store_close(s);
+	free(path);
+}
+
 static void remove_tree(const char *dir)
 {
 	char *cmd = xasprintf("rm -rf '%s'", dir);
@@ -678,6 +723,7 @@ int main(void)
 	RUN(store_open__reports_permissions_it_lacks);
 	RUN(store__reports_a_file_locked_by_another_process);
 	RUN(store_open__many_processes_create_and_write_one_file_at_once);
+	RUN(store_open_readonly__reads_while_another_process_writes);
 	remove_tree(tmp_root);
 	return done();
 }
