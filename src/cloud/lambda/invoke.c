@@ -248,21 +248,29 @@ static void run(struct cloud *c, struct lfunc *fn, const char *payload, size_t l
 			return;
 		}
 	}
+	bool warm = env->state == ENV_READY;
 	env->inv = inv;
 	env->delivered = false;
 	env->responded = false;
-	pthread_cond_broadcast(&env->cond);
+	pthread_cond_signal(&env->cond);
 	bool timed_out = false;
+	int64_t timeout_us = (int64_t)fn->timeout * 1000000;
 	while (inv->state != INV_DONE) {
-		int64_t deadline =
-			inv->state == INV_RUNNING
-				? inv->started_us + (int64_t)fn->timeout * 1000000
-				: inv->accepted_us + INIT_CAP_US + (int64_t)fn->timeout * 1000000;
+		/* A warm environment takes the event at once: wait about the timeout, recheck. */
+		int64_t deadline = inv->state == INV_RUNNING ? inv->started_us + timeout_us
+				   : warm                    ? inv->accepted_us + timeout_us
+					  : inv->accepted_us + INIT_CAP_US + timeout_us;
 		struct timespec ts = mono_at(deadline);
 		int rc = pthread_cond_timedwait(&inv->cond, &c->mu, &ts);
 		if (inv->state == INV_DONE)
 			break;
-		if (rc == ETIMEDOUT && clock_mono_us() >= deadline) {
+		if (warm && inv->state == INV_WAITING && rc == ETIMEDOUT) {
+			/* The runtime has not asked for the event in all that time. */
+			warm = false;
+			continue;
+		}
+		int64_t due = inv->state == INV_RUNNING ? inv->started_us + timeout_us : deadline;
+		if (rc == ETIMEDOUT && clock_mono_us() >= due) {
 			timed_out = true;
 			char *msg =
 				xasprintf("RequestId: %s Error: Task timed out after %.2f seconds",

@@ -83,7 +83,10 @@ static void next(struct env *env, struct http_resp *resp)
 	strbuf_add(&resp->body, inv->payload, inv->payload_len);
 	char id[37];
 	memcpy(id, inv->id, sizeof(id));
-	pthread_cond_broadcast(&inv->cond);
+	/* A cold invoker waits for init with a long deadline: give it the handler's. A warm
+	 * one already waits for about the right time and rechecks when it wakes. */
+	if (inv->cold)
+		pthread_cond_signal(&inv->cond);
 	pthread_mutex_unlock(&c->mu);
 
 	/* Whatever init printed comes before START. */
