@@ -93,6 +93,10 @@ print(f"  exact (draw once and exit, hyperfine):  median {ms:6.1f} ms"
 # difference.
 print(f"  lambda-tutor list, same run:            median {listing['median']*1000:6.1f} ms"
       f"   (the screen adds {ms - listing['median']*1000:+.1f} ms)")
+# CPU time is steadier than wall time on a busy machine.
+cpu = lambda r: (r["user"] + r["system"]) * 1000
+print(f"  CPU (user + system), mean:              first frame {cpu(exact):5.1f} ms,"
+      f" list {cpu(listing):5.1f} ms")
 
 ours = visible(f"env LC_ALL=C.UTF-8 '{tutor}'", "Course progress", runs)
 print(f"  as seen in the pane (start to full screen, tmux polling):")
