@@ -143,6 +143,47 @@ static int gift(const struct course *course, const char *id)
 	return rc;
 }
 
+/* Print a GIFT file as a quiz's YAML; the id defaults to the file's name. */
+static int from_gift(const char *file, const char *id_arg)
+{
+	struct error err;
+	error_clear(&err);
+	size_t len;
+	char *text = path_read_file(file, 4u << 20, &len, &err);
+	if (!text) {
+		cli_print_error(&err);
+		return CLI_USAGE;
+	}
+	char *id = NULL;
+	if (id_arg) {
+		id = xstrdup(id_arg);
+	} else {
+		const char *base = strrchr(file, '/');
+		base = base ? base + 1 : file;
+		id = xstrndup(base, strcspn(base, "."));
+		for (char *p = id; *p; p++)
+			*p = (*p >= 'A' && *p <= 'Z') ? (char)(*p - 'A' + 'a')
+			     : ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')) ? *p
+										      : '-';
+	}
+	char *yaml = quiz_gift_import(text, len, id, &err);
+	int rc = CLI_OK;
+	if (!yaml) {
+		if (err.line > 0)
+			snprintf(err.path, sizeof(err.path), "%s", file);
+		else
+			error_set(&err, "%s: %s", file, err.msg);
+		cli_print_error(&err);
+		rc = CLI_FAIL;
+	} else {
+		fputs(yaml, stdout);
+	}
+	free(yaml);
+	free(id);
+	free(text);
+	return rc;
+}
+
 int cmd_quiz_run(const struct cli_opts *opts, int argc, char **argv)
 {
 	bool want_list = false, want_gift = false;
@@ -152,6 +193,12 @@ int cmd_quiz_run(const struct cli_opts *opts, int argc, char **argv)
 			want_list = true;
 		} else if (strcmp(argv[i], "--gift") == 0) {
 			want_gift = true;
+		} else if (strcmp(argv[i], "--from-gift") == 0) {
+			if (i + 1 >= argc) {
+				cli_error("quiz: --from-gift needs a file");
+				return CLI_USAGE;
+			}
+			return from_gift(argv[i + 1], i + 2 < argc ? argv[i + 2] : NULL);
 		} else if (argv[i][0] == '-') {
 			cli_error("quiz: unknown option '%s'; see 'lambda-tutor quiz --help'",
 				  argv[i]);

@@ -140,13 +140,15 @@ int cmd_quiz_run(const struct cli_opts *opts, int argc, char **argv);
 	  "Usage: lambda-tutor quiz QUIZ [--course DIR] [--learner NAME] [--db PATH]\n"        \
 	  "       lambda-tutor quiz --list [--json]\n"                                          \
 	  "       lambda-tutor quiz --gift QUIZ\n"                                              \
+	  "       lambda-tutor quiz --from-gift FILE [ID] > quizzes/ID.yaml\n"                  \
 	  "\n"                                                                                 \
 	  "Open quiz QUIZ (an id from quizzes/; --list shows them with your best score)\n"     \
 	  "one question at a time. An open attempt resumes where it stopped; a new one\n"      \
 	  "freezes its questions and their order. Every answer is saved as it is given.\n"     \
 	  "Wrong answers can be tried again when the question has hints, each extra try\n"     \
 	  "worth a third less (quizzes/README.md has the exact rules).\n"                      \
-	  "--gift prints a quiz or pool in Moodle's GIFT format, for import into Moodle.\n"    \
+	  "--gift prints a quiz or pool in Moodle's GIFT format, for import into Moodle;\n"    \
+	  "--from-gift reads a GIFT bank and prints it as a quiz file (then run lint).\n"      \
 	  "\n"                                                                                 \
 	  "Keys: arrows or j k move, 1-9 choose, Space ticks, J K move an item (ordering),\n"  \
 	  "Enter submits, n p go to the next or previous question, F F finishes, q leaves.\n"  \

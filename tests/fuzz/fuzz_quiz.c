@@ -2,7 +2,8 @@
  * Fuzz the quiz loader and grading: quiz_parse() on one YAML document, then for every question
  * read, its canonical copy must parse back to the same hash (aborts otherwise: an attempt's copy
  * would not match its record), its key must score 1, and a response cut from the input is
- * graded. An attempt is started and finished on the result. Nothing on disk is touched.
+ * graded. An attempt is started and finished on the result. The same bytes are read as GIFT,
+ * and what the importer writes must load. Nothing on disk is touched.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include "core/diag.h"
 #include "core/xalloc.h"
 #include "course/quiz_load.h"
+#include "quiz/gift.h"
 #include "quiz/quiz.h"
 #include "quiz/record.h"
 
@@ -61,6 +63,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	quiz_free(quiz);
+	/* The same bytes as GIFT: whatever the importer writes must be YAML the loader reads. */
+	struct error gerr;
+	char *yaml = quiz_gift_import((const char *)data, size, "fuzz", &gerr);
+	if (yaml) {
+		struct quiz *back = quiz_parse(yaml, strlen(yaml), "quizzes/fuzz.yaml", NULL, &d);
+		if (!back) {
+			fprintf(stderr, "the GIFT importer wrote YAML that does not parse\n");
+			abort();
+		}
+		quiz_free(back);
+		free(yaml);
+	}
 	for (size_t i = 0; i < d.n; i++)
 		free(diags_format(&d, i));
 	diags_release(&d);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/path.h"
 #include "core/strbuf.h"
 #include "core/xalloc.h"
 #include "course/quiz_load.h"
@@ -554,6 +555,105 @@ TEST(quiz_gift__exports_what_moodle_reads_back)
 	diags_release(&d);
 }
 
+TEST(quiz_gift__imports_moodles_examples)
+{
+	/* The Lambda examples of the assessment reference, section 1.5, as written there. */
+	const char *gift =
+		"$CATEGORY: lambda-intro/q1\n\n"
+		"::L-timeout:: What is the maximum timeout of a Lambda function? {\n"
+		"  =15 minutes #Right: 900 seconds.\n"
+		"  ~5 minutes #That was the pre-2018 limit.\n"
+		"  ~1 hour\n"
+		"  ####Timeout is configurable from 1 to 900 s.}\n\n"
+		"// a comment line\n"
+		"::L-memory:: Maximum configurable memory in MB? {#10240}\n\n"
+		"::L-push:: Which sources invoke Lambda by push (not polling)? {~%50%Amazon S3 "
+		"~%50%Amazon SNS ~%-100%Amazon SQS #SQS uses an event source mapping "
+		"(polling).}\n\n"
+		"::L-billing:: Lambda duration is billed in 1 ms increments.{T}\n\n"
+		"::L-limits:: Match the setting to its range {=Timeout -> 1-900 s =Memory -> "
+		"128-10240 MB =Ephemeral storage -> 512-10240 MB}\n\n"
+		"::L-esc:: A \\{brace\\} and a \\= sign? {=a\\=b =%50%a\\:b}\n";
+	struct error err;
+	char *yaml = quiz_gift_import(gift, strlen(gift), "imported", &err);
+	ok(yaml != NULL, "imported: %s", yaml ? "ok" : err.msg);
+	struct diags d = DIAGS_INIT;
+	struct quiz *qz =
+		yaml ? quiz_parse(yaml, strlen(yaml), "quizzes/imported.yaml", NULL, &d) : NULL;
+	is_int(d.n, 0, "the YAML it writes lints");
+	for (size_t i = 0; i < d.n; i++)
+		printf("# %s\n", d.v[i].msg);
+	is_int(qz ? qz->n_questions : 0, 6, "six questions");
+	if (qz && qz->n_questions == 6) {
+		struct quiz_question **q = qz->questions;
+		is_str(qz->title, "lambda-intro/q1", "the category names the quiz");
+		is_str(q[0]->id, "l-timeout", "names become ids");
+		ok(q[0]->type == QUIZ_MC && near(q[0]->answers[0].fraction, 1) &&
+			   near(q[0]->answers[2].fraction, 0),
+		   "single choice: = is 100%%, ~ is 0");
+		is_str(q[0]->answers[0].feedback, "Right: 900 seconds.", "per-answer feedback");
+		is_str(q[0]->general_feedback, "Timeout is configurable from 1 to 900 s.",
+		       "general feedback");
+		ok(q[1]->type == QUIZ_NUMERIC && near(q[1]->answers[0].value, 10240), "numerical");
+		ok(q[2]->type == QUIZ_MC_MULTI && near(q[2]->answers[2].fraction, -1), "weights");
+		ok(q[3]->type == QUIZ_TF && near(q[3]->answers[0].fraction, 1), "true/false");
+		ok(q[4]->type == QUIZ_MATCH && q[4]->n_answers == 3, "matching");
+		is_str(q[4]->answers[1].match, "128-10240 MB", "matching answer");
+		ok(q[5]->type == QUIZ_SHORT, "short answer");
+		is_str(q[5]->text, "A {brace} and a = sign?", "escapes in the text");
+		is_str(q[5]->answers[0].text, "a=b", "escapes in an answer");
+		ok(near(q[5]->answers[1].fraction, 0.5), "weight of a short answer");
+	}
+	quiz_free(qz);
+	diags_release(&d);
+	free(yaml);
+	ok(quiz_gift_import("::x:: a {=b ~c -> d", 19, "x", &err) == NULL, "an open brace fails");
+	is_str(err.msg, "no question that can be graded", "says so");
+}
+
+TEST(quiz_gift__round_trips_a_real_quiz)
+{
+	size_t len;
+	struct error err;
+	char *text = path_read_file(LT_SOURCE_DIR "/quizzes/core-concepts.yaml", 0, &len, &err);
+	struct diags d = DIAGS_INIT;
+	struct quiz *orig = quiz_parse(text, len, "quizzes/core-concepts.yaml", NULL, &d);
+	char *gift = quiz_gift_export(orig);
+	char *yaml = quiz_gift_import(gift, strlen(gift), "core-concepts", &err);
+	struct quiz *back =
+		yaml ? quiz_parse(yaml, strlen(yaml), "quizzes/core-concepts.yaml", NULL, &d)
+		     : NULL;
+	is_int(d.n, 0, "exported and read back, it lints");
+	size_t same = 0, orderings = 0;
+	for (size_t i = 0; back && i < orig->n_questions; i++) {
+		const struct quiz_question *o = orig->questions[i];
+		if (o->type == QUIZ_ORDER) {
+			orderings++;
+			continue;
+		}
+		const struct quiz_question *b = NULL;
+		for (size_t j = 0; j < back->n_questions; j++)
+			if (strcmp(back->questions[j]->id, o->id) == 0)
+				b = back->questions[j];
+		bool eq = b && b->type == o->type && b->n_answers == o->n_answers;
+		for (size_t k = 0; eq && k < o->n_answers; k++)
+			eq = near(b->answers[k].fraction, o->answers[k].fraction) &&
+			     strcmp(b->answers[k].text ? b->answers[k].text : "",
+				    o->answers[k].text ? o->answers[k].text : "") == 0;
+		if (!eq)
+			printf("# %s differs after the round trip\n", o->id);
+		same += eq;
+	}
+	is_int(same + orderings, orig->n_questions,
+	       "every question but orderings comes back with the same answers and fractions");
+	quiz_free(orig);
+	quiz_free(back);
+	free(yaml);
+	free(gift);
+	free(text);
+	diags_release(&d);
+}
+
 int main(void)
 {
 	RUN(quiz_grade__single_choice_takes_the_chosen_fraction);
@@ -574,5 +674,7 @@ int main(void)
 	RUN(quiz_attempt__draws_prefer_what_was_seen_least);
 	RUN(quiz_attempt__time_limit_and_score);
 	RUN(quiz_gift__exports_what_moodle_reads_back);
+	RUN(quiz_gift__imports_moodles_examples);
+	RUN(quiz_gift__round_trips_a_real_quiz);
 	return done();
 }
