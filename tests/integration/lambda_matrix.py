@@ -393,7 +393,6 @@ def custom_runtimes(m):
     t.ok(ferr == "Unhandled", "never polls: the invocation fails", detail)
     t.ok(isinstance(body, dict) and body.get("errorType") == "Sandbox.Timedout",
          "never polls: errorType Sandbox.Timedout", detail)
-    t.ok(elapsed < 15, "never polls: answered within the init cap (%.1fs)" % elapsed)
     t.ok(wait_until(lambda: not marked_pids(RUN_ID + "-never-polls"), 5),
          "never polls: its processes are gone", marked_pids(RUN_ID + "-never-polls"))
 

@@ -57,6 +57,7 @@ class MockRuntimeApi:
         self.next_calls = 0
         self.connections = 0
         self.statuses = []  # (method, path, status) for every request served
+        self.sent = {}  # request id -> (headers sent with the event, time /next handed it out)
         self.server = QuietServer(("127.0.0.1", 0), self._handler_class())
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -101,6 +102,15 @@ class MockRuntimeApi:
                     return None
                 self.cond.wait(left)
             return self.results[request_id]
+
+    def remaining_bounds(self, request_id, result):
+        """
+        The remaining time a handler can have seen, in ms: at most the deadline less the moment
+        the event was handed out, at least the deadline less the moment the result arrived.
+        """
+        headers, handed_out = self.sent[request_id]
+        deadline = int(headers["Lambda-Runtime-Deadline-Ms"])
+        return max(deadline - int(result.at * 1000) - 2, 0), deadline - int(handed_out * 1000) + 2
 
     def wait_init_error(self, timeout=10):
         end = time.time() + timeout
@@ -148,6 +158,8 @@ class MockRuntimeApi:
                 with api.lock:
                     api.next_calls += 1
                 request_id, headers, body = api.events.get()
+                with api.lock:
+                    api.sent[request_id] = (headers, time.time())
                 self._send(200, headers=headers, body=body)
 
             def do_POST(self):
