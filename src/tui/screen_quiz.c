@@ -207,16 +207,17 @@ static void layout_feedback(int width)
 	strbuf_release(&md);
 }
 
-static void add_page_title(struct strbuf *md, const struct course *course, const char *link)
+static void add_page_title(struct strbuf *md, size_t n, const struct course *course,
+			   const char *link)
 {
 	const char *slash = strchr(link, '/');
 	char *mid = slash ? xstrndup(link, (size_t)(slash - link)) : NULL;
 	const struct course_module *m = mid ? course_find_module(course, mid) : NULL;
 	const struct course_page *p = m ? course_find_page(m, slash + 1) : NULL;
 	if (p)
-		strbuf_addf(md, "- %s › %s (`%s`)\n", m->title, p->title, link);
+		strbuf_addf(md, "%zu. %s › %s\n", n, m->title, p->title);
 	else
-		strbuf_addf(md, "- `%s`\n", link);
+		strbuf_addf(md, "%zu. `%s`\n", n, link);
 	free(mid);
 }
 
@@ -231,6 +232,15 @@ static void layout_result(const struct app *app, struct strbuf *md)
 		    qs.a->pass);
 	if (qs.a->reason == QUIZ_FINISH_TIME)
 		strbuf_addstr(md, " The time ran out.");
+	const char *links[64];
+	size_t n = quiz_view_review_links(&qs.v, links, 64);
+	if (n) {
+		strbuf_addstr(md, "\n\n## Review these pages (press the number to open one)\n\n");
+		for (size_t i = 0; i < n; i++)
+			add_page_title(md, i + 1, app->course, links[i]);
+	} else if (score >= max - 1e-9) {
+		strbuf_addstr(md, "\n\nEvery question right: nothing to review.\n");
+	}
 	strbuf_addstr(md, "\n\n## Question by question\n\n");
 	for (size_t i = 0; i < qs.a->n_slots; i++) {
 		const struct quiz_slot *s = &qs.a->slots[i];
@@ -246,15 +256,6 @@ static void layout_result(const struct app *app, struct strbuf *md)
 		if (s->edited)
 			strbuf_addstr(md, "   (graded as it was when the attempt started; it has "
 					  "changed since)\n");
-	}
-	const char *links[64];
-	size_t n = quiz_view_review_links(&qs.v, links, 64);
-	if (n) {
-		strbuf_addstr(md, "\n## Review these pages\n\n");
-		for (size_t i = 0; i < n; i++)
-			add_page_title(md, app->course, links[i]);
-	} else if (score >= max - 1e-9) {
-		strbuf_addstr(md, "\nEvery question right: nothing to review.\n");
 	}
 }
 
@@ -568,7 +569,7 @@ static void quiz_draw(const struct app *app, int rows, int cols)
 		hints = "Enter continue · ↑↓ scroll · q leave (the attempt is kept)";
 		break;
 	case QUIZ_VIEW_RESULT:
-		hints = "↑↓ scroll · q back";
+		hints = "1-9 open a page to review · ↑↓ scroll · q back";
 		break;
 	case QUIZ_VIEW_INTRO:
 		break;
@@ -629,6 +630,33 @@ static void after_feedback(struct app *app)
 	qs.shown_ms = clock_wall_ms();
 	qs.v.scroll = 0;
 	app->relayout = true;
+}
+
+/* Open review page i of the result in the reader; back returns to the result. */
+static void open_review(struct app *app, size_t i)
+{
+	const char *links[64];
+	size_t n = quiz_view_review_links(&qs.v, links, 64);
+	if (i >= n) {
+		app_status(app, "no page %zu to review", i + 1);
+		return;
+	}
+	const char *slash = strchr(links[i], '/');
+	if (!slash) {
+		app_error(app, "review link '%s' names no page", links[i]);
+		return;
+	}
+	char *mid = xstrndup(links[i], (size_t)(slash - links[i]));
+	long m = course_module_index(app->course, mid);
+	long p = m < 0 ? -1 : course_page_index(&app->course->modules[m], slash + 1);
+	free(mid);
+	if (p < 0) {
+		app_error(app, "page '%s' is not in the course", links[i]);
+		return;
+	}
+	app->module = m;
+	app->page = p;
+	app_goto(app, &screen_page);
 }
 
 static bool is_enter(int key)
@@ -789,6 +817,10 @@ static enum input_result quiz_key(struct app *app, int key)
 		if (qs.v.phase == QUIZ_VIEW_FEEDBACK &&
 		    (is_enter(key) || key == ' ' || key == 'n')) {
 			after_feedback(app);
+			return INPUT_HANDLED;
+		}
+		if (qs.v.phase == QUIZ_VIEW_RESULT && key >= '1' && key <= '9') {
+			open_review(app, (size_t)(key - '1'));
 			return INPUT_HANDLED;
 		}
 		return INPUT_IGNORED;

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Take a small quiz in the terminal: answer one question, kill -9 the tutor, start again and find
 # the answer kept; answer the rest (one wrong) and see the score, the marks and the page to
-# review; `quiz --list` then shows the best score.
+# review, open that page from the result; `quiz --list` then shows the best score.
 . "$(dirname "$0")/lib.sh"
 
 course="$E2E_TMP/course"
@@ -87,7 +87,12 @@ e2e_keys Enter
 e2e_wait "Score: 2.00 of 3.00 (67%)"
 e2e_wait "Passed."
 e2e_wait "Review these pages"
-e2e_wait "One › Limits of a function"
+e2e_wait "1. One › Limits of a function"
+# The page to review opens from the result, and q comes back to it.
+e2e_keys 1
+e2e_wait "Fifteen minutes."
+e2e_keys q
+e2e_wait "Score: 2.00 of 3.00 (67%)"
 e2e_keys q
 e2e_exited 0
 
