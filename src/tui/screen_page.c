@@ -31,7 +31,8 @@ static struct {
 	bool prompting;
 	struct prompt prompt;
 	char before[PROMPT_MAX]; /* the search when the prompt opened, for Esc */
-	char query[PROMPT_MAX];  /* the active search, "" when none */
+	size_t before_top, before_cur;
+	char query[PROMPT_MAX]; /* the active search, "" when none */
 	struct mdview_match *matches;
 	size_t n_matches, cur;
 } pg = { .m = -1, .p = -1 };
@@ -265,12 +266,22 @@ static void goto_page(struct app *app, int dir)
 	load(app);
 }
 
+/* Close the prompt and go back to the search and the place before it opened. */
+static void cancel_prompt(void)
+{
+	pg.prompting = false;
+	pg.top = pg.before_top;
+	search(pg.before);
+	pg.top = pg.before_top;
+	if (pg.before_cur < pg.n_matches)
+		pg.cur = pg.before_cur;
+}
+
 static enum input_result prompt_key(struct app *app, int key)
 {
 	switch (key) {
 	case TUI_KEY_ESC:
-		pg.prompting = false;
-		search(pg.before);
+		cancel_prompt();
 		return INPUT_HANDLED;
 	case '\r':
 	case '\n':
@@ -284,9 +295,8 @@ static enum input_result prompt_key(struct app *app, int key)
 	case 127:
 	case TUI_KEY_CTRL('h'):
 		if (!prompt_backspace(&pg.prompt)) {
-			pg.prompting =
-				false; /* backspace on an empty prompt closes it, as in less */
-			search(pg.before);
+			/* Backspace on an empty prompt closes it, as in less. */
+			cancel_prompt();
 			return INPUT_HANDLED;
 		}
 		break;
@@ -356,6 +366,8 @@ static enum input_result page_key(struct app *app, int key)
 	case '/':
 		pg.prompting = true;
 		snprintf(pg.before, sizeof(pg.before), "%s", pg.query);
+		pg.before_top = pg.top;
+		pg.before_cur = pg.cur;
 		prompt_clear(&pg.prompt);
 		break;
 	case 'n':
