@@ -295,6 +295,13 @@ static struct store *open_db(const char *path, const char *uri, int flags, struc
 	}
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, busy_timeout_ms);
+	/*
+	 * No SQL of ours, nor of a file's schema, may corrupt the file on purpose (writable_schema
+	 * and the like). The schema stays trusted: its CHECK calls json_valid(), which SQLite does
+	 * not mark harmless, and the built-in functions a hostile schema could reach have no side
+	 * effects.
+	 */
+	sqlite3_db_config(s->db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
 	return s;
 }
 
@@ -622,6 +629,25 @@ bool store_meta_set(struct store *store, const char *key, const char *value, str
 	return true;
 }
 
+/* SQLite's report can span lines ("*** in database main ***\nPage 2: ..."): make it one. */
+static void damaged(const char *path, const char *report, struct error *err)
+{
+	struct strbuf sb = STRBUF_INIT;
+	bool space = false;
+	for (const char *p = report ? report : "unknown problem"; *p; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			space = sb.len > 0;
+			continue;
+		}
+		if (space)
+			strbuf_addstr(&sb, "; ");
+		space = false;
+		strbuf_addch(&sb, *p);
+	}
+	error_set(err, "'%s' is damaged: %s", path, strbuf_str(&sb));
+	strbuf_release(&sb);
+}
+
 bool store_check_integrity(struct store *store, struct error *err)
 {
 	sqlite3_stmt *st = NULL;
@@ -633,8 +659,7 @@ bool store_check_integrity(struct store *store, struct error *err)
 		const char *first = column_text(st, 0);
 		ok = first && strcmp(first, "ok") == 0;
 		if (!ok)
-			error_set(err, "'%s' is damaged: %s", store->path,
-				  first ? first : "unknown problem");
+			damaged(store->path, first, err);
 	} else {
 		fail(store->path, store->db, rc, err);
 	}

@@ -426,6 +426,23 @@ TEST(store_open__reports_a_corrupt_file_and_leaves_it_alone)
 	store_close(s);
 	free(half);
 
+	char *bad = tmp_path("bad-page.db");
+	good = store_open(bad, &err);
+	ok(append_view(good, "m1", "a") && append_view(good, "m2", "b"), "records two views");
+	store_close(good);
+	int fd = open(bad, O_WRONLY);
+	char zeros[12] = { 0 };
+	ok(fd >= 0 && pwrite(fd, zeros, sizeof(zeros), 4096) == (ssize_t)sizeof(zeros),
+	   "zeroes the header of the second page");
+	if (fd >= 0)
+		close(fd);
+	s = store_open_readonly(bad, &err);
+	ok(s && !store_check_integrity(s, &err), "the integrity check finds the damage");
+	ok(contains(&err, "is damaged: ") && !strchr(err.msg, '\n'),
+	   "and reports it in one line: %s", err.msg);
+	store_close(s);
+	free(bad);
+
 	char *dir = tmp_path("a-dir");
 	mkdir(dir, 0700);
 	s = store_open(dir, &err);
