@@ -303,6 +303,11 @@ struct cloud *cloud_open(const struct cloud_config *cfg, struct error *err)
 	pthread_mutex_init(&c->mu, NULL);
 	pthread_cond_init(&c->async_cond, NULL);
 	pthread_cond_init(&c->hk_cond, NULL);
+	pthread_condattr_t attr;
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&c->spawn_cond, &attr);
+	pthread_condattr_destroy(&attr);
 	c->workspace = xstrdup(cfg->workspace);
 	c->state_dir = path_join(cfg->workspace, ".cloud");
 	c->code_root = path_join(c->state_dir, "code");
@@ -349,17 +354,34 @@ static void flush_all(struct cloud *c)
 void cloud_run(struct cloud *c, volatile sig_atomic_t *stop)
 {
 	int tick = 0;
+	int64_t next_tick = clock_mono_ms();
+	pthread_mutex_lock(&c->mu);
+	c->spawner_running = true;
 	while (!*stop) {
-		struct timespec ts = { 0, 20 * 1000000 };
-		nanosleep(&ts, NULL);
-		pthread_mutex_lock(&c->mu);
+		lambda_env_serve_spawns(c);
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_nsec += 20 * 1000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&c->spawn_cond, &c->mu, &ts);
+		lambda_env_serve_spawns(c);
+		if (clock_mono_ms() < next_tick)
+			continue;
+		next_tick = clock_mono_ms() + 20;
 		lambda_env_watchdog(c);
-		pthread_mutex_unlock(&c->mu);
 		if (++tick % 10 == 0) {
+			pthread_mutex_unlock(&c->mu);
 			lambda_env_housekeep(c, false);
 			flush_all(c);
+			pthread_mutex_lock(&c->mu);
 		}
 	}
+	c->spawner_running = false;
+	lambda_env_serve_spawns(c);
+	pthread_mutex_unlock(&c->mu);
 }
 
 void cloud_close(struct cloud *c)
@@ -414,6 +436,8 @@ void cloud_close(struct cloud *c)
 	pthread_mutex_destroy(&c->mu);
 	pthread_cond_destroy(&c->async_cond);
 	pthread_cond_destroy(&c->hk_cond);
+	pthread_cond_destroy(&c->spawn_cond);
+	vec_release(&c->spawns);
 	free(c->workspace);
 	free(c->state_dir);
 	free(c->code_root);

@@ -47,6 +47,12 @@ struct cloud {
 	bool cg_mem, cg_cpu;
 	char cg_mem_root[200], cg_cpu_root[200];
 
+	/* Environments are forked by the thread in cloud_run(), so that the kernel kills them
+	 * (PR_SET_PDEATHSIG) if the cloud itself dies: invokers queue requests here. */
+	struct vec spawns;
+	pthread_cond_t spawn_cond;
+	bool spawner_running;
+
 	/* Metrics waiting to be written. */
 	struct vec records;
 	struct vec minutes;

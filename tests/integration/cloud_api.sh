@@ -102,7 +102,7 @@ def handler(event, context):
         return {k: os.environ.get(k) for k in event["keys"]}
     elif action == "spawn":
         import subprocess
-        subprocess.Popen(["sleep", "300"], start_new_session=False)
+        subprocess.Popen(["sleep", str(event.get("secs", 300))], start_new_session=False)
         return {"spawned": True}
     return {"count": count, "request_id": context.aws_request_id,
             "memory": context.memory_limit_in_mb, "remaining": context.get_remaining_time_in_millis()}
@@ -316,6 +316,24 @@ out=$(api GET /2015-03-31/functions/)
 check "functions survive a restart" contains "$out" '"FunctionName":"py"'
 inv py '{}'
 check "... and can be invoked" grep -q '"count": 1' "$WORK/body"
+inv py '{"action":"pid"}'
+envpid=$(grep -oP '"pid": \K[0-9]+' "$WORK/body")
+inv py '{"action":"spawn","secs":347}'
+kill -KILL "$CLOUD_PID"
+wait "$CLOUD_PID" 2>/dev/null
+CLOUD_PID=
+sleep 0.5
+# Dead is gone or a zombie: whoever adopted it may not reap.
+alive() { st=$(awk '/^State:/ {print $2}' "/proc/$1/status" 2>/dev/null); [ -n "$st" ] && [ "$st" != Z ]; }
+check "an environment dies with a cloud killed by SIGKILL" bash -c "$(declare -f alive); ! alive ${envpid:-999999}"
+start_cloud
+ok $? "a cloud starts after one was killed with SIGKILL"
+if [ -w /sys/fs/cgroup/memory ] && [ "${LAMBDA_TUTOR_CGROUPS:-}" != off ]; then
+	sleep 0.3
+	check "... and kills what the dead cloud's environments left behind" bash -c "! pgrep -f '^sleep 347$'"
+fi
+inv py '{}'
+check "... and serves the functions" grep -q '"count": 1' "$WORK/body"
 out=$(api DELETE /2015-03-31/functions/py)
 check "DeleteFunction answers 204" contains "$out" "HTTP 204"
 out=$(api GET /2015-03-31/functions/py)

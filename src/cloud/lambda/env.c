@@ -58,38 +58,6 @@ static long long read_number(const char *path, const char *key)
 	return p ? atoll(p + strlen(key)) : -1;
 }
 
-bool lambda_cgroups_probe(struct cloud *c)
-{
-	const char *mode = getenv("LAMBDA_TUTOR_CGROUPS");
-	if (mode && strcmp(mode, "off") == 0)
-		return false;
-	snprintf(c->cg_mem_root, sizeof(c->cg_mem_root), "/sys/fs/cgroup/memory/lambda-tutor.%d",
-		 (int)getpid());
-	snprintf(c->cg_cpu_root, sizeof(c->cg_cpu_root), "/sys/fs/cgroup/cpu/lambda-tutor.%d",
-		 (int)getpid());
-	c->cg_mem = mkdir(c->cg_mem_root, 0755) == 0 || errno == EEXIST;
-	if (c->cg_mem) {
-		char p[256];
-		snprintf(p, sizeof(p), "%s/memory.limit_in_bytes", c->cg_mem_root);
-		c->cg_mem = access(p, W_OK) == 0;
-	}
-	c->cg_cpu = mkdir(c->cg_cpu_root, 0755) == 0 || errno == EEXIST;
-	if (c->cg_cpu) {
-		char p[256];
-		snprintf(p, sizeof(p), "%s/cpu.cfs_quota_us", c->cg_cpu_root);
-		c->cg_cpu = access(p, W_OK) == 0;
-	}
-	return c->cg_mem || c->cg_cpu;
-}
-
-void lambda_cgroups_cleanup(struct cloud *c)
-{
-	if (c->cg_mem_root[0])
-		rmdir(c->cg_mem_root);
-	if (c->cg_cpu_root[0])
-		rmdir(c->cg_cpu_root);
-}
-
 /* Kill every process in a cgroup (those that left the process group included). */
 static void cgroup_kill(const char *dir)
 {
@@ -115,6 +83,69 @@ static void cgroup_remove(const char *dir)
 		struct timespec ts = { 0, 2000000 };
 		nanosleep(&ts, NULL);
 	}
+}
+
+/* Kill what a cloud that died (kill -9) left in its cgroups, and remove them. */
+static void sweep_dead_clouds(const char *root)
+{
+	DIR *d = opendir(root);
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		int pid;
+		if (sscanf(de->d_name, "lambda-tutor.%d", &pid) != 1 || pid == (int)getpid() ||
+		    kill(pid, 0) == 0)
+			continue;
+		char parent[300];
+		snprintf(parent, sizeof(parent), "%s/%s", root, de->d_name);
+		DIR *envs = opendir(parent);
+		struct dirent *ee;
+		while (envs && (ee = readdir(envs))) {
+			if (strncmp(ee->d_name, "env-", 4) != 0)
+				continue;
+			char dir[600];
+			snprintf(dir, sizeof(dir), "%s/%s", parent, ee->d_name);
+			cgroup_remove(dir);
+		}
+		if (envs)
+			closedir(envs);
+		rmdir(parent);
+	}
+	if (d)
+		closedir(d);
+}
+
+bool lambda_cgroups_probe(struct cloud *c)
+{
+	const char *mode = getenv("LAMBDA_TUTOR_CGROUPS");
+	if (mode && strcmp(mode, "off") == 0)
+		return false;
+	snprintf(c->cg_mem_root, sizeof(c->cg_mem_root), "/sys/fs/cgroup/memory/lambda-tutor.%d",
+		 (int)getpid());
+	snprintf(c->cg_cpu_root, sizeof(c->cg_cpu_root), "/sys/fs/cgroup/cpu/lambda-tutor.%d",
+		 (int)getpid());
+	sweep_dead_clouds("/sys/fs/cgroup/memory");
+	sweep_dead_clouds("/sys/fs/cgroup/cpu");
+	c->cg_mem = mkdir(c->cg_mem_root, 0755) == 0 || errno == EEXIST;
+	if (c->cg_mem) {
+		char p[256];
+		snprintf(p, sizeof(p), "%s/memory.limit_in_bytes", c->cg_mem_root);
+		c->cg_mem = access(p, W_OK) == 0;
+	}
+	c->cg_cpu = mkdir(c->cg_cpu_root, 0755) == 0 || errno == EEXIST;
+	if (c->cg_cpu) {
+		char p[256];
+		snprintf(p, sizeof(p), "%s/cpu.cfs_quota_us", c->cg_cpu_root);
+		c->cg_cpu = access(p, W_OK) == 0;
+	}
+	return c->cg_mem || c->cg_cpu;
+}
+
+void lambda_cgroups_cleanup(struct cloud *c)
+{
+	if (c->cg_mem_root[0])
+		rmdir(c->cg_mem_root);
+	if (c->cg_cpu_root[0])
+		rmdir(c->cg_cpu_root);
 }
 
 void lambda_env_log(struct env *env, const char *line, size_t len)
@@ -488,10 +519,14 @@ void lambda_env_limit_cpu(struct env *env)
 }
 
 /* After fork, before exec: async-signal-safe calls only. */
-static void child_exec(struct env *env, int out_fd, const char *cg_mem_procs,
+static void child_exec(struct env *env, pid_t parent, int out_fd, const char *cg_mem_procs,
 		       const char *cg_cpu_procs, char *const argv[], char *const envp[])
 {
 	setpgid(0, 0);
+	/* Die with the cloud's spawning thread, which lives as long as the cloud. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(125);
 	char pid[16];
 	int n = 0;
 	pid_t self = getpid();
@@ -538,7 +573,7 @@ static void child_exec(struct env *env, int out_fd, const char *cg_mem_procs,
 	_exit(127);
 }
 
-struct env *lambda_env_spawn(struct cloud *c, struct lfunc *fn, struct api_err *e)
+static struct env *spawn_now(struct cloud *c, struct lfunc *fn, struct api_err *e)
 {
 	const struct lambda_runtime *rt = lambda_runtime_find(fn->runtime);
 	if (!rt) {
@@ -644,13 +679,15 @@ struct env *lambda_env_spawn(struct cloud *c, struct lfunc *fn, struct api_err *
 	if (env->cg_cpu[0])
 		snprintf(cpu_procs, sizeof(cpu_procs), "%s/cgroup.procs", env->cg_cpu);
 	env->spawn_us = clock_mono_us();
+	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid < 0) {
 		api_err_set(e, 500, "ServiceException", "cannot fork: %s", strerror(errno));
 		goto fail;
 	}
 	if (pid == 0)
-		child_exec(env, fds[1], mem_procs, cpu_procs, argv, (char *const *)envp.items);
+		child_exec(env, parent, fds[1], mem_procs, cpu_procs, argv,
+			   (char *const *)envp.items);
 	setpgid(pid, pid);
 	env->pid = pid;
 	close(fds[1]);
@@ -692,4 +729,44 @@ fail:
 	lambda_fn_unref(env->fn);
 	free(env);
 	return NULL;
+}
+
+struct spawn_req {
+	struct lfunc *fn;
+	struct env *env;
+	struct api_err err;
+	bool done;
+	pthread_cond_t cond;
+};
+
+struct env *lambda_env_spawn(struct cloud *c, struct lfunc *fn, struct api_err *e)
+{
+	if (!c->spawner_running)
+		return spawn_now(c, fn, e);
+	struct spawn_req req = { .fn = fn };
+	pthread_cond_init(&req.cond, NULL);
+	vec_push(&c->spawns, &req);
+	pthread_cond_signal(&c->spawn_cond);
+	while (!req.done)
+		pthread_cond_wait(&req.cond, &c->mu);
+	pthread_cond_destroy(&req.cond);
+	*e = req.err;
+	return req.env;
+}
+
+void lambda_env_serve_spawns(struct cloud *c)
+{
+	vec_for_each (&c->spawns, i) {
+		struct spawn_req *r = c->spawns.items[i];
+		if (c->stopping) {
+			r->env = NULL;
+			api_err_set(&r->err, 503, "ServiceException",
+				    "The local cloud is stopping");
+		} else {
+			r->env = spawn_now(c, r->fn, &r->err);
+		}
+		r->done = true;
+		pthread_cond_signal(&r->cond);
+	}
+	c->spawns.len = 0;
 }

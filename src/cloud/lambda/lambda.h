@@ -119,7 +119,13 @@ bool lambda_fn_save(struct cloud *c, const struct lfunc *fn);
 void lambda_fn_load_all(struct cloud *c);
 
 /* env.c */
+/*
+ * Start an environment for fn (cloud->mu held). While cloud_run() runs, its thread forks it
+ * and this waits; otherwise the caller forks.
+ */
 struct env *lambda_env_spawn(struct cloud *c, struct lfunc *fn, struct api_err *e);
+/* Fork the queued environments (cloud->mu held): cloud_run()'s thread calls this. */
+void lambda_env_serve_spawns(struct cloud *c);
 /* Apply the CPU share (after init, which runs at full speed). */
 void lambda_env_limit_cpu(struct env *env);
 /* Kill the process group (and cgroup). Caller holds cloud->mu. */
