@@ -174,12 +174,12 @@ enum watch_event watch_wait(struct watch *w, int timeout_ms, volatile sig_atomic
 			return WATCH_BACK;
 		}
 		int wait = WATCH_POLL_MS;
+		bool last = false;
 		if (deadline >= 0) {
 			int64_t left = deadline - clock_mono_ms();
-			if (left <= 0)
-				return WATCH_TIMEOUT;
-			if (left < wait)
-				wait = (int)left;
+			/* A timeout of 0 still looks once: a screen's tick polls this way. */
+			last = left <= WATCH_POLL_MS;
+			wait = left <= 0 ? 0 : left < wait ? (int)left : wait;
 		}
 		if (w->fd >= 0 && w->present) {
 			struct pollfd p = { w->fd, POLLIN, 0 };
@@ -190,9 +190,12 @@ enum watch_event watch_wait(struct watch *w, int timeout_ms, volatile sig_atomic
 					return WATCH_CHANGED;
 				}
 			}
+			if (last)
+				return WATCH_TIMEOUT;
 			continue;
 		}
-		usleep((useconds_t)wait * 1000);
+		if (wait > 0)
+			usleep((useconds_t)wait * 1000);
 		if (w->present) {
 			uint64_t s = snapshot_dir(w->dir, 0);
 			if (s != w->snapshot) {
@@ -201,5 +204,7 @@ enum watch_event watch_wait(struct watch *w, int timeout_ms, volatile sig_atomic
 				return WATCH_CHANGED;
 			}
 		}
+		if (last)
+			return WATCH_TIMEOUT;
 	}
 }

@@ -13,6 +13,7 @@ const struct cli_command cli_commands[] = {
 	CMD_CHECK,
 	CMD_SELFTEST,
 	CMD_RESET,
+	CMD_EXERCISE,
 	CMD_QUIZ,
 	{ 0 },
 };

@@ -232,4 +232,18 @@ int cmd_reset_run(const struct cli_opts *opts, int argc, char **argv);
 	  "Exit status: 0 reset or nothing changed, 2 no such exercise or not confirmed.\n",    \
 	  cmd_reset_run }
 
+int cmd_exercise_run(const struct cli_opts *opts, int argc, char **argv);
+#define CMD_EXERCISE                                                                           \
+	{ "exercise", "open the exercise screen: brief, tasks, edit, check, watch, hints",      \
+	  "Usage: lambda-tutor exercise [EXERCISE] [--lang python|nodejs]\n"                    \
+	  "\n"                                                                                   \
+	  "Open the tutor on an exercise (default: the course's first). Its folder in the\n"    \
+	  "workspace is created from the starter. Keys: e edit the main file in $EDITOR,\n"     \
+	  "c check, w watch (check on every save), h the next hint, s the reference\n"          \
+	  "solution (after a pass, or on a confirmed request that is recorded), x reset to\n"   \
+	  "the starter (confirmed, old files kept aside), n the next exercise, q back.\n"       \
+	  "\n"                                                                                   \
+	  "Exit status: 0 closed, 2 no such exercise, no terminal or no cloud.\n",              \
+	  cmd_exercise_run }
+
 #endif

@@ -1,0 +1,86 @@
+/*
+ * lambda-tutor exercise [EXERCISE]: open the exercise screen of the tutor on one exercise
+ * (default: the first), with the cloud of the workspace started when none runs.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check/workspace.h"
+#include "cli/commands.h"
+#include "cloud/cloud.h"
+#include "store/store.h"
+#include "tui/screen_exercise.h"
+#include "tui/tui.h"
+
+int cmd_exercise_run(const struct cli_opts *opts, int argc, char **argv)
+{
+	const char *id = NULL, *lang_flag = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--lang") == 0 && i + 1 < argc) {
+			lang_flag = argv[++i];
+		} else if (strncmp(argv[i], "--lang=", 7) == 0) {
+			lang_flag = argv[i] + 7;
+		} else if (argv[i][0] != '-' && !id) {
+			id = argv[i];
+		} else {
+			cli_error("exercise: bad argument '%s'; see 'lambda-tutor exercise --help'",
+				  argv[i]);
+			return CLI_USAGE;
+		}
+	}
+	struct exercise_ctx ctx;
+	int rc = exercise_ctx_open(opts, id, &ctx);
+	if (rc != CLI_OK)
+		return rc;
+	if (!ctx.ex && ctx.set->n)
+		ctx.ex = ctx.set->v[0];
+	struct error err;
+	error_clear(&err);
+	struct store *store = NULL;
+	struct app app;
+	bool app_ready = false;
+	char *db_path = NULL;
+	char endpoint[128];
+	int lang = ctx.ex ? exercise_ctx_lang(&ctx, lang_flag) : -1;
+	rc = CLI_USAGE;
+	if (!ctx.ex) {
+		cli_error("exercise: the course has no exercises");
+		goto out;
+	}
+	if (lang < 0)
+		goto out;
+	if (lang_flag && workspace_language(ctx.ws, NULL) < 0)
+		workspace_set_language(ctx.ws, NULL, (enum exercise_lang)lang, &err);
+	db_path = cli_db_path(opts, &err);
+	store = db_path ? store_open(db_path, &err) : NULL;
+	if (!store || !app_init(&app, ctx.course, store, &err)) {
+		cli_print_error(&err);
+		goto out;
+	}
+	app_ready = true;
+	if (!cloud_ensure(ctx.ws, NULL, endpoint, sizeof(endpoint), &err)) {
+		cli_print_error(&err);
+		goto out;
+	}
+	if (!tui_begin(&err)) {
+		cli_print_error(&err);
+		goto out;
+	}
+	if (!screen_exercise_load(&app, ctx.set, ctx.ex, ctx.ws, endpoint, (enum exercise_lang)lang,
+				  &err)) {
+		tui_end();
+		cli_print_error(&err);
+		goto out;
+	}
+	tui_run(&app, &screen_exercise);
+	tui_end();
+	rc = CLI_OK;
+out:
+	if (app_ready)
+		app_release(&app);
+	store_close(store);
+	free(db_path);
+	exercise_ctx_close(&ctx);
+	return rc;
+}

@@ -1,0 +1,501 @@
+/*
+ * The exercise screen. The state and its rules live in exercise_view.c; checking in check/;
+ * this file lays out the brief, draws, runs the editor and the checks, and records hints,
+ * solutions and runs in the learner's log.
+ */
+#include "tui/screen_exercise.h"
+
+#include <curses.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check/record.h"
+#include "check/watch.h"
+#include "check/workspace.h"
+#include "core/path.h"
+#include "core/xalloc.h"
+#include "course/course.h"
+#include "store/store.h"
+#include "tui/exercise_view.h"
+#include "tui/mdline.h"
+#include "tui/mdview.h"
+#include "tui/theme.h"
+
+static struct {
+	const struct exercise_set *set;
+	const struct exercise *ex;
+	char *ws, *dir;
+	char endpoint[128];
+	struct exercise_view v;
+	bool ready;
+	char *brief;
+	size_t brief_len;
+	struct mdview md;
+	size_t top;
+	int rows, cols;
+	struct watch *watch;
+	struct app *app; /* during a check, for progress */
+} es;
+
+static void exercise_release(void)
+{
+	if (es.ready)
+		exercise_view_release(&es.v);
+	watch_close(es.watch);
+	mdview_release(&es.md);
+	free(es.brief);
+	free(es.ws);
+	free(es.dir);
+	memset(&es, 0, sizeof(es));
+}
+
+bool screen_exercise_load(struct app *app, const struct exercise_set *set,
+			  const struct exercise *ex, const char *ws, const char *endpoint,
+			  enum exercise_lang lang, struct error *err)
+{
+	if (ex->kind == EXERCISE_CODE && !ex->starters[lang].present)
+		return error_set(err, "exercise '%s' has no %s starter", ex->id,
+				 exercise_lang_name(lang));
+	bool created = false;
+	if (ex->kind == EXERCISE_CODE && !workspace_open(ws, ex, lang, &created, err))
+		return false;
+	char *brief = exercise_brief(ex, NULL, err);
+	if (!brief)
+		return false;
+	char *keep_ws = xstrdup(ws);
+	exercise_release();
+	es.set = set;
+	es.ex = ex;
+	es.ws = keep_ws;
+	es.dir = workspace_dir(ws, ex);
+	snprintf(es.endpoint, sizeof(es.endpoint), "%s", endpoint);
+	es.brief = brief;
+	es.brief_len = strlen(brief);
+	exercise_view_init(&es.v, ex, lang);
+	es.ready = true;
+	app->relayout = true;
+	if (created)
+		app_status(app, "created %s from the %s starter; e opens it in your editor", es.dir,
+			   exercise_lang_name(lang));
+	return true;
+}
+
+static void layout(struct app *app, int rows, int cols)
+{
+	es.rows = rows;
+	es.cols = cols;
+	int width = cols - 4;
+	mdview_layout(&es.md, es.brief, es.brief_len, width);
+	exercise_view_build(&es.v, width);
+}
+
+static size_t total_lines(void)
+{
+	return es.md.n_lines + 1 + es.v.n_lines;
+}
+
+static int body_rows(int rows)
+{
+	return rows - 3;
+}
+
+static int role_of(enum ev_kind k)
+{
+	switch (k) {
+	case EV_HEADING:
+		return TUI_H2;
+	case EV_TASK_PASS:
+		return TUI_DONE;
+	case EV_TASK_FAIL:
+	case EV_STEP_FAIL:
+		return TUI_MARKER;
+	case EV_TASK_TODO:
+	case EV_TEXT:
+		return TUI_NORMAL;
+	case EV_DETAIL:
+		return TUI_NORMAL;
+	case EV_LOG:
+	case EV_STEP_DONE:
+		return TUI_DIM;
+	case EV_STEP_RUNNING:
+		return TUI_ACCENT;
+	case EV_HINT:
+		return TUI_NOTICE;
+	case EV_NOTICE:
+		return TUI_NOTICE;
+	case EV_CODE:
+		return TUI_CODE;
+	}
+	abort();
+}
+
+static void draw(const struct app *app, int rows, int cols)
+{
+	char right[64];
+	snprintf(right, sizeof(right), "%s%s", exercise_lang_name(es.v.lang),
+		 es.v.watching ? " · watching" : "");
+	char left[300];
+	snprintf(left, sizeof(left), "Exercise: %s", es.ex->title);
+	tui_title(app, left, right, cols);
+	int avail = body_rows(rows);
+	size_t n = total_lines();
+	for (int r = 0; r < avail && es.top + (size_t)r < n; r++) {
+		size_t i = es.top + (size_t)r;
+		int y = 2 + r;
+		if (i < es.md.n_lines) {
+			mdline_draw(y, 2, cols - 4, &es.md.lines[i], i, NULL, 0, 0);
+		} else if (i > es.md.n_lines) {
+			const struct ev_line *l = &es.v.lines[i - es.md.n_lines - 1];
+			tui_put(y, 2, l->text, cols - 4, role_of(l->kind));
+		}
+	}
+	tui_footer(
+		app,
+		es.ex->kind == EXERCISE_CODE
+			? "e edit · c check · w watch · h hint · s solution · x reset · n next · "
+			  "↑↓ scroll · q back"
+			: "c check · h hint · n next · ↑↓ scroll · q back",
+		rows, cols);
+}
+
+/* Redraw now, from inside a check (the loop is not running). */
+static void redraw(void)
+{
+	exercise_view_build(&es.v, es.cols - 4);
+	/* Keep the progress in sight: the tasks and steps follow the brief. */
+	size_t want = es.md.n_lines + 1;
+	int avail = body_rows(es.rows);
+	if (es.top < want && want + es.v.n_lines > es.top + (size_t)avail)
+		es.top = want;
+	erase();
+	draw(es.app, es.rows, es.cols);
+	refresh();
+}
+
+static void on_progress(void *ctx, const struct check_result *r, size_t step, bool done)
+{
+	(void)ctx;
+	(void)r;
+	exercise_view_step(&es.v, done ? step + 1 : step);
+	redraw();
+}
+
+static void record(struct app *app, const char *kind, const char *data)
+{
+	if (!app->store)
+		return;
+	struct store_event ev = { .kind = kind,
+				  .module = es.ex->module_id,
+				  .item = es.ex->id,
+				  .hash = es.ex->hash,
+				  .data = data };
+	struct error err;
+	error_clear(&err);
+	if (!store_append(app->store, &ev, &err))
+		app_error(app, "not recorded: %s", err.msg);
+}
+
+static void run_check(struct app *app)
+{
+	es.app = app;
+	app->status[0] = '\0';
+	exercise_view_start(&es.v);
+	redraw();
+	struct check_opts co = {
+		.endpoint = es.endpoint,
+		.code_dir = es.dir,
+		.lang = es.v.lang,
+		.access_key = "test",
+		.progress = on_progress,
+	};
+	struct check_result r;
+	check_run(es.ex, &co, &r);
+	struct error err;
+	error_clear(&err);
+	if (r.status != CHECK_ERROR && app->store && !check_record(app->store, &r, &err))
+		app_error(app, "the run was not recorded: %s", err.msg);
+	if (r.status == CHECK_ERROR)
+		app_error(app, "the check could not run: %s", r.error.msg);
+	exercise_view_finish(&es.v, &r);
+	exercise_view_build(&es.v, es.cols - 4);
+	es.top = es.md.n_lines + 1 < total_lines() ? es.md.n_lines + 1 : 0;
+	es.app = NULL;
+}
+
+static void edit(struct app *app)
+{
+	char *file = workspace_main_file(es.ws, es.ex, es.v.lang);
+	const char *editor = getenv("VISUAL");
+	if (!editor || !editor[0])
+		editor = getenv("EDITOR");
+	if (!editor || !editor[0])
+		editor = "vi";
+	def_prog_mode();
+	endwin();
+	struct sigaction ign = { 0 }, old_int, old_quit;
+	ign.sa_handler = SIG_IGN;
+	sigaction(SIGINT, &ign, &old_int);
+	sigaction(SIGQUIT, &ign, &old_quit);
+	pid_t pid = fork();
+	if (pid == 0) {
+		signal(SIGINT, SIG_DFL);
+		signal(SIGQUIT, SIG_DFL);
+		/* Through the shell, so that EDITOR="code --wait" works. */
+		execl("/bin/sh", "sh", "-c", "exec $0 \"$1\"", editor, file, (char *)NULL);
+		_exit(127);
+	}
+	int status = 0;
+	bool waited = pid > 0 && waitpid(pid, &status, 0) == pid;
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGQUIT, &old_quit, NULL);
+	reset_prog_mode();
+	refresh();
+	if (pid < 0 || !waited)
+		app_error(app, "cannot start the editor '%s'", editor);
+	else if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		app_error(app, "cannot run the editor '%s': set EDITOR to one you have", editor);
+	else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		app_error(app, "the editor '%s' exited with status %d; your file is as last saved",
+			  editor, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	else if (!es.v.watching)
+		app_status(app, "saved? c checks it, w checks on every save");
+	free(file);
+	app->relayout = true;
+}
+
+static void toggle_watch(struct app *app)
+{
+	if (es.v.watching) {
+		watch_close(es.watch);
+		es.watch = NULL;
+		es.v.watching = false;
+		app_status(app, "watch mode off");
+	} else {
+		es.watch = watch_open(es.dir, false);
+		es.v.watching = true;
+		app_status(app, "watching %s%s: every save is checked", es.dir,
+			   watch_is_polling(es.watch) ? " (polling)" : "");
+		run_check(app);
+	}
+	exercise_view_build(&es.v, es.cols - 4);
+}
+
+static void hint(struct app *app)
+{
+	size_t level = exercise_view_hint(&es.v);
+	if (!level) {
+		app_status(app, es.ex->n_hints ? "no more hints; s shows the reference solution"
+					       : "this exercise has no hints");
+		return;
+	}
+	char data[64];
+	snprintf(data, sizeof(data), "{\"level\":%zu}", level);
+	record(app, STORE_HINT, data);
+	exercise_view_build(&es.v, es.cols - 4);
+	size_t total = total_lines(), avail = (size_t)body_rows(es.rows);
+	es.top = total > avail ? total - avail : 0;
+}
+
+/* The reference solution's main file, from the source tree's or the installed solutions. */
+static char *solution_text(void)
+{
+	const struct exercise_starter *st = &es.ex->starters[es.v.lang];
+	const char *main_file = st->n_files ? st->files[0] : NULL;
+	if (!main_file)
+		return NULL;
+	const char *roots[] = { es.app && es.app->course ? es.app->course->root : NULL,
+				LT_DATA_DIR "/lessons" };
+	for (size_t i = 0; i < 2; i++) {
+		if (!roots[i])
+			continue;
+		char *f = xasprintf("%s/../tests/solutions/%s/%s/reference/%s", roots[i], es.ex->id,
+				    exercise_lang_name(es.v.lang), main_file);
+		char *text = path_read_file(f, 1u << 20, NULL, NULL);
+		free(f);
+		if (text)
+			return text;
+	}
+	return NULL;
+}
+
+static void solution(struct app *app)
+{
+	bool confirmed = false;
+	if (!exercise_view_want_solution(&es.v, &confirmed)) {
+		exercise_view_build(&es.v, es.cols - 4);
+		size_t total = total_lines(), avail = (size_t)body_rows(es.rows);
+		es.top = total > avail ? total - avail : 0;
+		return;
+	}
+	es.app = app;
+	char *text = solution_text();
+	es.app = NULL;
+	if (!text) {
+		app_error(app, "no reference solution is installed for %s in %s", es.ex->id,
+			  exercise_lang_name(es.v.lang));
+		return;
+	}
+	record(app, STORE_SOLUTION,
+	       confirmed ? "{\"reason\":\"requested before passing\"}"
+			 : "{\"reason\":\"after passing\"}");
+	exercise_view_show_solution(&es.v, text);
+	free(text);
+	exercise_view_build(&es.v, es.cols - 4);
+	size_t total = total_lines(), avail = (size_t)body_rows(es.rows);
+	es.top = total > avail ? total - avail : 0;
+}
+
+static void reset(struct app *app)
+{
+	if (!exercise_view_want_reset(&es.v)) {
+		exercise_view_build(&es.v, es.cols - 4);
+		size_t total = total_lines(), avail = (size_t)body_rows(es.rows);
+		es.top = total > avail ? total - avail : 0;
+		return;
+	}
+	struct error err;
+	error_clear(&err);
+	char *aside = NULL;
+	if (!workspace_reset(es.ws, es.ex, es.v.lang, &aside, &err))
+		app_error(app, "%s", err.msg);
+	else if (aside)
+		app_status(app, "back to the starter; your files are in %s", aside);
+	else
+		app_status(app, "created %s from the starter", es.dir);
+	free(aside);
+	es.v.folder_gone = false;
+	exercise_view_build(&es.v, es.cols - 4);
+}
+
+static void next(struct app *app)
+{
+	size_t i = 0;
+	while (i < es.set->n && es.set->v[i] != es.ex)
+		i++;
+	if (i + 1 >= es.set->n) {
+		app_status(app, "this is the last exercise");
+		return;
+	}
+	struct error err;
+	error_clear(&err);
+	char *ws = xstrdup(es.ws), endpoint[128];
+	snprintf(endpoint, sizeof(endpoint), "%s", es.endpoint);
+	enum exercise_lang lang = es.v.lang;
+	const struct exercise_set *set = es.set;
+	if (!screen_exercise_load(app, set, set->v[i + 1], ws, endpoint, lang, &err))
+		app_error(app, "%s", err.msg);
+	es.top = 0;
+	free(ws);
+}
+
+static enum input_result key(struct app *app, int k)
+{
+	if (es.v.confirm != EV_CONFIRM_NONE && k != 's' && k != 'x') {
+		exercise_view_cancel(&es.v);
+		exercise_view_build(&es.v, es.cols - 4);
+		return INPUT_HANDLED;
+	}
+	size_t n = total_lines();
+	int avail = body_rows(es.rows);
+	bool code = es.ex->kind == EXERCISE_CODE;
+	switch (k) {
+	case KEY_UP:
+	case 'k':
+	case TUI_KEY_WHEEL_UP:
+		es.top = mdview_scroll(es.top, -1, n, avail);
+		return INPUT_HANDLED;
+	case KEY_DOWN:
+	case 'j':
+	case TUI_KEY_WHEEL_DOWN:
+		es.top = mdview_scroll(es.top, 1, n, avail);
+		return INPUT_HANDLED;
+	case KEY_PPAGE:
+		es.top = mdview_scroll(es.top, -(long)avail + 1, n, avail);
+		return INPUT_HANDLED;
+	case KEY_NPAGE:
+	case ' ':
+		es.top = mdview_scroll(es.top, avail - 1, n, avail);
+		return INPUT_HANDLED;
+	case 'g':
+	case KEY_HOME:
+		es.top = 0;
+		return INPUT_HANDLED;
+	case 'G':
+	case KEY_END:
+		es.top = mdview_scroll(0, (long)n, n, avail);
+		return INPUT_HANDLED;
+	case 'c':
+		run_check(app);
+		return INPUT_HANDLED;
+	case 'h':
+		hint(app);
+		return INPUT_HANDLED;
+	case 'n':
+		next(app);
+		return INPUT_HANDLED;
+	case 'e':
+		if (code)
+			edit(app);
+		return INPUT_HANDLED;
+	case 'w':
+		if (code)
+			toggle_watch(app);
+		return INPUT_HANDLED;
+	case 's':
+		if (code)
+			solution(app);
+		return INPUT_HANDLED;
+	case 'x':
+		if (code)
+			reset(app);
+		return INPUT_HANDLED;
+	default:
+		return INPUT_IGNORED;
+	}
+}
+
+static bool tick(struct app *app)
+{
+	if (!es.watch)
+		return false;
+	switch (watch_wait(es.watch, 0, NULL)) {
+	case WATCH_CHANGED:
+	case WATCH_BACK:
+		es.v.folder_gone = false;
+		run_check(app);
+		return true;
+	case WATCH_GONE:
+		es.v.folder_gone = true;
+		exercise_view_build(&es.v, es.cols - 4);
+		return true;
+	case WATCH_TIMEOUT:
+	case WATCH_STOPPED:
+		return false;
+	}
+	abort();
+}
+
+static const struct tui_key_help exercise_keys[] = {
+	{ "e", "open the main file in $EDITOR" },
+	{ "c", "check: deploy, invoke, judge every task" },
+	{ "w", "watch: check again on every save" },
+	{ "h", "reveal the next hint" },
+	{ "s", "the reference solution (after a pass; before, it asks and records)" },
+	{ "x", "reset to the starter (asks; your files are kept aside)" },
+	{ "n", "the next exercise" },
+	{ NULL, NULL },
+};
+
+const struct tui_screen screen_exercise = {
+	.name = "exercise",
+	.layout = layout,
+	.draw = draw,
+	.key = key,
+	.tick = tick,
+	.release = exercise_release,
+	.keys = exercise_keys,
+};
