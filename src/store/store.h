@@ -60,6 +60,9 @@ struct store *store_open_mode(const char *path, mode_t mode, struct error *err);
 /*
  * Open an existing file read-only (trainer, exports, `list`); never creates or migrates and
  * never changes the records. Refuses a file whose schema is older or newer than this build's.
+ * A file created but never migrated opens with no records. SQLite may leave its -wal and -shm
+ * files beside the records; in a directory the reader cannot write, a file without a -wal is
+ * read as immutable instead.
  */
 struct store *store_open_readonly(const char *path, struct error *err);
 /* No-op on NULL. */
