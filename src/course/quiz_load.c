@@ -27,6 +27,7 @@ struct ctx {
 	const char *path;
 	const struct course *course;
 	struct diags *d;
+	bool hash; /* make canonical copies and hashes (lint alone needs neither) */
 };
 
 #define COMMON_KEYS                                                                          \
@@ -685,10 +686,12 @@ static struct quiz_question *read_question(const struct ynode *qn, size_t index,
 		break;
 	}
 
-	struct strbuf sb = STRBUF_INIT;
-	canon_node(&sb, qn);
-	q->canon = strbuf_detach(&sb);
-	hash_sha256_hex(q->canon, strlen(q->canon), q->hash);
+	if (c->hash) {
+		struct strbuf sb = STRBUF_INIT;
+		canon_node(&sb, qn);
+		q->canon = strbuf_detach(&sb);
+		hash_sha256_hex(q->canon, strlen(q->canon), q->hash);
+	}
 	return q;
 }
 
@@ -807,8 +810,8 @@ static void read_quiz(struct quiz *quiz, const struct ynode *doc, const struct c
 			  quiz->pool ? "pool" : "quiz");
 }
 
-struct quiz *quiz_parse(const char *text, size_t len, const char *path, const struct course *course,
-			struct diags *d)
+static struct quiz *parse(const char *text, size_t len, const char *path,
+			  const struct course *course, bool hash, struct diags *d)
 {
 	struct error err;
 	error_clear(&err);
@@ -819,11 +822,18 @@ struct quiz *quiz_parse(const char *text, size_t len, const char *path, const st
 	}
 	struct quiz *quiz = xcalloc(1, sizeof(*quiz));
 	quiz->path = xstrdup(path);
-	struct ctx c = { path, course, d };
+	struct ctx c = { path, course, d, hash };
 	read_quiz(quiz, doc, &c);
-	hash_sha256_hex(text, len, quiz->hash);
+	if (hash)
+		hash_sha256_hex(text, len, quiz->hash);
 	ynode_free(doc);
 	return quiz;
+}
+
+struct quiz *quiz_parse(const char *text, size_t len, const char *path, const struct course *course,
+			struct diags *d)
+{
+	return parse(text, len, path, course, true, d);
 }
 
 /* ---- the set ---- */
@@ -956,7 +966,7 @@ static void qfiles_read(const char *dir, struct qfiles *f, struct diags *d)
 	free(names);
 }
 
-static struct quiz_set *parse_files(const struct qfiles *f, const struct course *course,
+static struct quiz_set *parse_files(const struct qfiles *f, const struct course *course, bool hash,
 				    struct diags *d)
 {
 	struct quiz_set *set = xcalloc(1, sizeof(*set));
@@ -964,7 +974,7 @@ static struct quiz_set *parse_files(const struct qfiles *f, const struct course 
 	for (size_t i = 0; i < f->n; i++) {
 		if (!f->texts[i])
 			continue;
-		struct quiz *q = quiz_parse(f->texts[i], f->lens[i], f->paths[i], course, d);
+		struct quiz *q = parse(f->texts[i], f->lens[i], f->paths[i], course, hash, d);
 		if (q)
 			set->quizzes[set->n++] = q;
 	}
@@ -976,7 +986,7 @@ struct quiz_set *quiz_set_load(const char *dir, const struct course *course, str
 {
 	struct qfiles f;
 	qfiles_read(dir, &f, d);
-	struct quiz_set *set = parse_files(&f, course, d);
+	struct quiz_set *set = parse_files(&f, course, true, d);
 	qfiles_release(&f);
 	return set;
 }
@@ -1072,7 +1082,7 @@ void quiz_lint_course(const struct course *course, struct diags *d)
 		qfiles_release(&f);
 		return;
 	}
-	struct quiz_set *set = parse_files(&f, course, d);
+	struct quiz_set *set = parse_files(&f, course, false, d);
 	check_module_refs(set, course, d);
 	quiz_set_free(set);
 	qfiles_release(&f);
@@ -1091,7 +1101,7 @@ struct quiz_question *quiz_question_parse(const char *text, size_t len, struct e
 	if (!doc)
 		return NULL;
 	struct diags d = DIAGS_INIT;
-	struct ctx c = { "<stored question>", NULL, &d };
+	struct ctx c = { "<stored question>", NULL, &d, true };
 	struct quiz_question *q = read_question(doc, 0, &c);
 	ynode_free(doc);
 	if (d.n || !q) {
