@@ -1,0 +1,341 @@
+/*
+ * Reading a room: each file opened read-only, its events copied, the file closed.
+ */
+#include "class/class.h"
+
+#include <cjson/cJSON.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/path.h"
+#include "core/xalloc.h"
+#include "quiz/record.h"
+#include "store/store.h"
+
+const char *class_file_name(enum class_file file)
+{
+	switch (file) {
+	case CLASS_FILE_OK:
+		return "ok";
+	case CLASS_FILE_MISSING:
+		return "missing";
+	case CLASS_FILE_LOCKED:
+		return "locked";
+	case CLASS_FILE_CORRUPT:
+		return "corrupt";
+	case CLASS_FILE_DENIED:
+		return "denied";
+	case CLASS_FILE_UNREADABLE:
+		return "unreadable";
+	}
+	abort();
+}
+
+static enum class_file classify(const char *msg)
+{
+	if (strstr(msg, "locked"))
+		return CLASS_FILE_LOCKED;
+	if (strstr(msg, "permission denied") || strstr(msg, "Permission denied"))
+		return CLASS_FILE_DENIED;
+	if (strstr(msg, "No such file"))
+		return CLASS_FILE_MISSING;
+	if (strstr(msg, "corrupt") || strstr(msg, "damaged") || strstr(msg, "not a lambda-tutor") ||
+	    strstr(msg, "not a database") || strstr(msg, "malformed") || strstr(msg, "schema"))
+		return CLASS_FILE_CORRUPT;
+	return CLASS_FILE_UNREADABLE;
+}
+
+struct copy_ctx {
+	struct class_event *events;
+	size_t n, cap;
+};
+
+static bool copy_event(const struct store_event *ev, void *arg)
+{
+	struct copy_ctx *c = arg;
+	if (c->n == c->cap) {
+		c->cap = c->cap ? 2 * c->cap : 64;
+		c->events = xreallocarray(c->events, c->cap, sizeof *c->events);
+	}
+	c->events[c->n++] = (struct class_event){
+		.id = ev->id,
+		.at_ms = ev->at_ms,
+		.kind = xstrdup(ev->kind),
+		.module = xstrdup(ev->module),
+		.item = xstrdup(ev->item),
+		.hash = xstrdup(ev->hash),
+		.data = xstrdup(ev->data),
+	};
+	return true;
+}
+
+static void events_free(struct class_event *events, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(events[i].kind);
+		free(events[i].module);
+		free(events[i].item);
+		free(events[i].hash);
+		free(events[i].data);
+	}
+	free(events);
+}
+
+static char *id_of(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	size_t len = strlen(base);
+	if (len > 3 && strcmp(base + len - 3, ".db") == 0)
+		len -= 3;
+	return xstrndup(base, len);
+}
+
+void class_room_add_file(struct class_room *room, const char *path)
+{
+	room->learners = xreallocarray(room->learners, room->n + 1, sizeof *room->learners);
+	struct class_learner *l = &room->learners[room->n++];
+	*l = (struct class_learner){ .id = id_of(path), .path = xstrdup(path) };
+	struct error err;
+	error_clear(&err);
+	struct stat st;
+	if (stat(path, &st) != 0) {
+		l->file = errno == ENOENT   ? CLASS_FILE_MISSING
+			  : errno == EACCES ? CLASS_FILE_DENIED
+					    : CLASS_FILE_UNREADABLE;
+		l->problem = xasprintf("cannot open '%s': %s", path, strerror(errno));
+		l->name = xstrdup(l->id);
+		return;
+	}
+	struct store *store = store_open_readonly(path, &err);
+	struct copy_ctx c = { 0 };
+	if (store && store_meta_get(store, STORE_META_LEARNER, &l->name, &err) &&
+	    store_each(store, NULL, copy_event, &c, &err)) {
+		l->events = c.events;
+		l->n_events = c.n;
+		l->file = CLASS_FILE_OK;
+	} else {
+		char line[1100];
+		error_format(&err, line, sizeof line);
+		l->file = classify(line);
+		l->problem = xstrdup(line);
+		events_free(c.events, c.n);
+	}
+	store_close(store);
+	if (!l->name || !l->name[0]) {
+		free(l->name);
+		l->name = xstrdup(l->id);
+	}
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+bool class_room_load_dir(struct class_room *room, const char *dir, struct error *err)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return error_set(err, "cannot read class directory '%s': %s", dir, strerror(errno));
+	char **names = NULL;
+	size_t n = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+		if (de->d_name[0] == '.' || len < 4 || strcmp(de->d_name + len - 3, ".db") != 0)
+			continue;
+		names = xreallocarray(names, n + 1, sizeof *names);
+		names[n++] = xstrdup(de->d_name);
+	}
+	closedir(d);
+	if (n)
+		qsort(names, n, sizeof *names, cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		char *path = path_join(dir, names[i]);
+		class_room_add_file(room, path);
+		free(path);
+		free(names[i]);
+	}
+	free(names);
+	return true;
+}
+
+void class_room_release(struct class_room *room)
+{
+	for (size_t i = 0; i < room->n; i++) {
+		struct class_learner *l = &room->learners[i];
+		free(l->id);
+		free(l->name);
+		free(l->path);
+		free(l->problem);
+		events_free(l->events, l->n_events);
+	}
+	free(room->learners);
+	room->learners = NULL;
+	room->n = 0;
+}
+
+static double num(const cJSON *o, const char *key, double dflt)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	return cJSON_IsNumber(v) ? v->valuedouble : dflt;
+}
+
+/* A borrowed string of the event's data: points into ev->data's copy kept by the caller. */
+static const char *str(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static struct class_attempt *find_attempt(struct class_record *r, const char *quiz, int number)
+{
+	for (size_t i = r->n_attempts; i-- > 0;)
+		if (r->attempts[i].number == number && strcmp(r->attempts[i].quiz, quiz) == 0)
+			return &r->attempts[i];
+	return NULL;
+}
+
+/*
+ * The strings of a try point into the parsed JSON, so each parsed document is kept until the
+ * record is released: the record's one hidden owner is this list.
+ */
+struct parsed {
+	cJSON **docs;
+	size_t n;
+};
+
+static cJSON *keep(struct parsed *p, const char *data)
+{
+	cJSON *doc = data ? cJSON_Parse(data) : NULL;
+	if (!doc)
+		return NULL;
+	p->docs = xreallocarray(p->docs, p->n + 1, sizeof *p->docs);
+	p->docs[p->n++] = doc;
+	return doc;
+}
+
+static void add_start(struct class_record *r, const struct class_event *ev)
+{
+	int number = quiz_record_attempt_number(ev->data);
+	if (number <= 0 || !ev->item)
+		return;
+	r->attempts = xreallocarray(r->attempts, r->n_attempts + 1, sizeof *r->attempts);
+	struct class_attempt *a = &r->attempts[r->n_attempts++];
+	*a = (struct class_attempt){ .quiz = ev->item, .number = number, .start = ev };
+	quiz_record_question_ids(ev->data, &a->questions, &a->n_questions);
+}
+
+static void add_try(struct class_record *r, struct parsed *p, const struct class_event *ev)
+{
+	cJSON *doc = keep(p, ev->data);
+	if (!doc || !ev->item)
+		return;
+	struct class_attempt *a = find_attempt(r, ev->item, (int)num(doc, "attempt", 0));
+	const char *question = str(doc, "question");
+	if (!a || !question)
+		return;
+	a->tries = xreallocarray(a->tries, a->n_tries + 1, sizeof *a->tries);
+	a->tries[a->n_tries++] = (struct class_try){
+		.ev = ev,
+		.question = question,
+		.response = str(doc, "response"),
+		.slot = (int)num(doc, "slot", 0),
+		.try_no = (int)num(doc, "try", 1),
+		.fraction = num(doc, "fraction", 0),
+		.penalty = num(doc, "penalty", 0),
+		.mark = num(doc, "mark", 0),
+		.max = num(doc, "max", 1),
+		.seconds = num(doc, "seconds", 0),
+		.finished = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(doc, "finished")),
+	};
+}
+
+static void add_finish(struct class_record *r, struct parsed *p, const struct class_event *ev)
+{
+	cJSON *doc = keep(p, ev->data);
+	if (!doc || !ev->item)
+		return;
+	struct class_attempt *a = find_attempt(r, ev->item, (int)num(doc, "attempt", 0));
+	if (!a)
+		return;
+	a->finish = ev;
+	a->score = num(doc, "score", 0);
+	a->max = num(doc, "max", 0);
+	a->percent = num(doc, "percent", 0);
+	a->passed = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(doc, "passed"));
+	const char *reason = str(doc, "reason");
+	a->abandoned = reason && strcmp(reason, "abandoned") == 0;
+}
+
+static void add_run(struct class_record *r, struct parsed *p, const struct class_event *ev)
+{
+	cJSON *doc = keep(p, ev->data);
+	if (!doc)
+		return;
+	const char *exercise = ev->item ? ev->item : str(doc, "exercise");
+	if (!exercise)
+		return;
+	r->runs = xreallocarray(r->runs, r->n_runs + 1, sizeof *r->runs);
+	r->runs[r->n_runs++] = (struct class_run){
+		.ev = ev,
+		.exercise = exercise,
+		.module = ev->module ? ev->module : str(doc, "module"),
+		.status = str(doc, "status") ? str(doc, "status") : "error",
+		.passed = (int)num(doc, "passed", 0),
+		.total = (int)num(doc, "total", 0),
+	};
+}
+
+void class_record_build(const struct class_learner *l, struct class_record *out)
+{
+	*out = (struct class_record){ 0 };
+	struct parsed p = { 0 };
+	for (size_t i = 0; i < l->n_events; i++) {
+		const struct class_event *ev = &l->events[i];
+		if (strcmp(ev->kind, STORE_QUIZ_START) == 0)
+			add_start(out, ev);
+		else if (strcmp(ev->kind, STORE_QUIZ_TRY) == 0)
+			add_try(out, &p, ev);
+		else if (strcmp(ev->kind, STORE_QUIZ_FINISH) == 0)
+			add_finish(out, &p, ev);
+		else if (strcmp(ev->kind, STORE_CHECK_RUN) == 0)
+			add_run(out, &p, ev);
+	}
+	/* The record owns the parsed documents its tries and runs point into. */
+	out->docs = (void **)p.docs;
+	out->n_docs = p.n;
+}
+
+void class_record_release(struct class_record *r)
+{
+	for (size_t i = 0; i < r->n_attempts; i++) {
+		for (size_t k = 0; k < r->attempts[i].n_questions; k++)
+			free(r->attempts[i].questions[k]);
+		free(r->attempts[i].questions);
+		free(r->attempts[i].tries);
+	}
+	free(r->attempts);
+	free(r->runs);
+	for (size_t i = 0; i < r->n_docs; i++)
+		cJSON_Delete((cJSON *)r->docs[i]);
+	free(r->docs);
+	*r = (struct class_record){ 0 };
+}
+
+void class_attempt_mark(const struct class_attempt *a, const char *question, double *mark,
+			double *max)
+{
+	*mark = 0;
+	*max = -1;
+	for (size_t i = 0; i < a->n_tries; i++) {
+		if (strcmp(a->tries[i].question, question) == 0) {
+			*mark = a->tries[i].mark;
+			*max = a->tries[i].max;
+		}
+	}
+}

@@ -1,0 +1,111 @@
+/*
+ * A room of learners read from their record files, never written: a class directory of
+ * <learner>.db files, or files named one by one. A file that is locked, half-written, corrupt
+ * or missing does not stop the rest; it is kept with its state and the one-line reason.
+ * Each learner's events are copied out, so the files are closed once read, and everything
+ * above this (roster, exports, statistics) is a pure function of the copies.
+ */
+#ifndef CLASS_CLASS_H
+#define CLASS_CLASS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/error.h"
+
+enum class_file {
+	CLASS_FILE_OK,
+	CLASS_FILE_MISSING,
+	CLASS_FILE_LOCKED,
+	CLASS_FILE_CORRUPT, /* damaged, half-written or not a record file */
+	CLASS_FILE_DENIED,  /* no permission */
+	CLASS_FILE_UNREADABLE,
+};
+
+/* One event, owned by its learner. Strings may be NULL except kind. */
+struct class_event {
+	int64_t id, at_ms;
+	char *kind, *module, *item, *hash, *data;
+};
+
+struct class_learner {
+	char *id;   /* the file's name without .db: the learner's login */
+	char *name; /* the name the file records (meta "learner"), else id */
+	char *path;
+	enum class_file file;
+	char *problem; /* one line when file is not CLASS_FILE_OK, else NULL */
+	struct class_event *events;
+	size_t n_events;
+};
+
+struct class_room {
+	struct class_learner *learners;
+	size_t n;
+};
+
+#define CLASS_ROOM_INIT \
+	{               \
+		NULL, 0 \
+	}
+
+/*
+ * Read every *.db file of dir (sorted by name; hidden files skipped) into room. False and err
+ * only when dir itself cannot be read.
+ */
+bool class_room_load_dir(struct class_room *room, const char *dir, struct error *err);
+/* Read one record file into room; a file that cannot be read is added with its state. */
+void class_room_add_file(struct class_room *room, const char *path);
+/* Free what room holds and empty it. */
+void class_room_release(struct class_room *room);
+/* "ok", "missing", "locked", "corrupt", "denied", "unreadable" */
+const char *class_file_name(enum class_file file);
+
+/* A quiz try as the quiz_try event records it. Strings borrowed from the event. */
+struct class_try {
+	const struct class_event *ev;
+	const char *question, *response;
+	int slot, try_no;
+	double fraction, penalty, mark, max, seconds;
+	bool finished;
+};
+
+/* One attempt at a quiz, from its quiz_start, quiz_try and quiz_finish events. */
+struct class_attempt {
+	const char *quiz; /* borrowed from the start event */
+	int number;
+	const struct class_event *start, *finish; /* finish NULL while open */
+	char **questions;                         /* ids the attempt froze, in slot order; owned */
+	size_t n_questions;
+	struct class_try *tries; /* in order; owned array */
+	size_t n_tries;
+	double score, max, percent; /* from the finish record */
+	bool passed, abandoned;
+};
+
+/* One check run. */
+struct class_run {
+	const struct class_event *ev;
+	const char *exercise, *module, *status; /* status: passed, failed or error */
+	int passed, total;
+};
+
+/* What a learner's events say about quizzes and exercises. */
+struct class_record {
+	struct class_attempt *attempts; /* by quiz then number, as started */
+	size_t n_attempts;
+	struct class_run *runs;
+	size_t n_runs;
+	void **docs; /* the parsed event data the borrowed strings point into */
+	size_t n_docs;
+};
+
+/* Read l's quiz and check events. Unreadable event data is skipped. Release with _release. */
+void class_record_build(const struct class_learner *l, struct class_record *out);
+void class_record_release(struct class_record *r);
+
+/* The mark of question in attempt a: its last try's mark, 0 when never tried; max too. */
+void class_attempt_mark(const struct class_attempt *a, const char *question, double *mark,
+			double *max);
+
+#endif

@@ -1,0 +1,343 @@
+/*
+ * The roster: one pass over each learner's events, then states against the room's median.
+ */
+#include "class/roster.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/xalloc.h"
+#include "course/course.h"
+#include "store/store.h"
+
+const char *roster_state_name(enum roster_state state)
+{
+	switch (state) {
+	case ROSTER_ACTIVE:
+		return "active";
+	case ROSTER_IDLE:
+		return "idle";
+	case ROSTER_STUCK:
+		return "stuck";
+	case ROSTER_DONE:
+		return "done";
+	case ROSTER_UNREADABLE:
+		return "unreadable";
+	case ROSTER_NSTATES:
+		break;
+	}
+	abort();
+}
+
+static bool is(const struct class_event *ev, const char *kind)
+{
+	return strcmp(ev->kind, kind) == 0;
+}
+
+/* A hand event's data: {"up": true|false, "note": "..."}; no "up" means raised. */
+static void read_hand(const struct class_event *ev, struct roster_row *row)
+{
+	cJSON *doc = ev->data ? cJSON_Parse(ev->data) : NULL;
+	const cJSON *up = cJSON_GetObjectItemCaseSensitive(doc, "up");
+	row->hand = !cJSON_IsBool(up) || cJSON_IsTrue(up);
+	row->hand_ms = ev->at_ms;
+	free(row->hand_note);
+	row->hand_note = NULL;
+	const cJSON *note = cJSON_GetObjectItemCaseSensitive(doc, "note");
+	if (row->hand && cJSON_IsString(note) && note->valuestring[0])
+		row->hand_note = xstrdup(note->valuestring);
+	cJSON_Delete(doc);
+}
+
+/* Distinct pages seen, counted with a small sorted set of "module\0page" keys. */
+struct seen {
+	char **keys;
+	size_t n;
+	size_t *per_module; /* pages seen per course module */
+};
+
+static void seen_add(struct seen *s, const struct course *course, const struct class_event *ev)
+{
+	char *key = xasprintf("%s/%s", ev->module, ev->item);
+	size_t lo = 0, hi = s->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(s->keys[mid], key);
+		if (c == 0) {
+			free(key);
+			return;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	s->keys = xreallocarray(s->keys, s->n + 1, sizeof *s->keys);
+	memmove(s->keys + lo + 1, s->keys + lo, (s->n - lo) * sizeof *s->keys);
+	s->keys[lo] = key;
+	s->n++;
+	long m = course ? course_module_index(course, ev->module) : -1;
+	if (m >= 0 && course_page_index(&course->modules[m], ev->item) >= 0)
+		s->per_module[m]++;
+}
+
+static void summarise(struct roster_row *row, const struct class_learner *l,
+		      const struct course *course, size_t n_modules)
+{
+	row->module = row->step = -1;
+	row->quiz_best = xmalloc((n_modules ? n_modules : 1) * sizeof *row->quiz_best);
+	for (size_t m = 0; m < n_modules; m++)
+		row->quiz_best[m] = NAN;
+	struct seen seen = { NULL, 0, xcalloc(n_modules ? n_modules : 1, sizeof(size_t)) };
+	const char *streak_ex = NULL;
+	for (size_t i = 0; i < l->n_events; i++) {
+		const struct class_event *ev = &l->events[i];
+		if (ev->at_ms > row->last_ms)
+			row->last_ms = ev->at_ms;
+		if (is(ev, STORE_PAGE_VIEW) && ev->module && ev->item) {
+			bool moved = !row->module_id || strcmp(row->module_id, ev->module) != 0 ||
+				     strcmp(row->page_id, ev->item) != 0;
+			if (moved) {
+				row->module_id = ev->module;
+				row->page_id = ev->item;
+				row->step_since_ms = ev->at_ms;
+			}
+			seen_add(&seen, course, ev);
+		} else if (is(ev, STORE_CHECK_RUN)) {
+			bool failed = !ev->data || !strstr(ev->data, "\"status\":\"passed\"");
+			if (failed) {
+				row->failed_checks++;
+				if (streak_ex && ev->item && strcmp(streak_ex, ev->item) == 0)
+					row->fail_streak++;
+				else
+					row->fail_streak = 1;
+				streak_ex = ev->item;
+			} else {
+				row->fail_streak = 0;
+				streak_ex = NULL;
+			}
+		} else if (is(ev, STORE_HINT)) {
+			row->hints++;
+		} else if (is(ev, STORE_SOLUTION)) {
+			row->solutions++;
+		} else if (is(ev, STORE_HAND)) {
+			read_hand(ev, row);
+		} else if (is(ev, STORE_QUIZ_FINISH) && ev->item && course) {
+			cJSON *doc = ev->data ? cJSON_Parse(ev->data) : NULL;
+			const cJSON *pct = cJSON_GetObjectItemCaseSensitive(doc, "percent");
+			const cJSON *why = cJSON_GetObjectItemCaseSensitive(doc, "reason");
+			bool abandoned =
+				cJSON_IsString(why) && !strcmp(why->valuestring, "abandoned");
+			for (size_t m = 0; m < n_modules && cJSON_IsNumber(pct) && !abandoned;
+			     m++) {
+				const char *q = course->modules[m].quiz;
+				if (q && strcmp(q, ev->item) == 0 &&
+				    (isnan(row->quiz_best[m]) ||
+				     pct->valuedouble > row->quiz_best[m]))
+					row->quiz_best[m] = pct->valuedouble;
+			}
+			cJSON_Delete(doc);
+		}
+	}
+	row->pages_viewed = seen.n;
+	if (row->module_id && course) {
+		row->module = course_module_index(course, row->module_id);
+		if (row->module >= 0)
+			row->step = course_page_index(&course->modules[row->module], row->page_id);
+	}
+	bool all = course && n_modules > 0;
+	for (size_t m = 0; m < n_modules; m++)
+		if (seen.per_module[m] < course->modules[m].n_pages)
+			all = false;
+	row->state = all ? ROSTER_DONE : ROSTER_ACTIVE;
+	for (size_t k = 0; k < seen.n; k++)
+		free(seen.keys[k]);
+	free(seen.keys);
+	free(seen.per_module);
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+void roster_build(struct roster *r, const struct class_room *room, const struct course *course,
+		  int64_t now_ms)
+{
+	*r = (struct roster){ 0 };
+	r->n = room->n;
+	r->n_modules = course ? course->n_modules : 0;
+	r->rows = xcalloc(room->n ? room->n : 1, sizeof *r->rows);
+	int64_t *times = xmalloc((room->n ? room->n : 1) * sizeof *times);
+	size_t n_times = 0;
+	for (size_t i = 0; i < room->n; i++) {
+		struct roster_row *row = &r->rows[i];
+		row->learner = &room->learners[i];
+		summarise(row, row->learner, course, r->n_modules);
+		if (row->learner->file != CLASS_FILE_OK)
+			row->state = ROSTER_UNREADABLE;
+		else if (row->state != ROSTER_DONE && row->last_ms &&
+			 now_ms - row->last_ms >= ROSTER_IDLE_MS)
+			row->state = ROSTER_IDLE;
+		if (row->state == ROSTER_ACTIVE && row->module_id)
+			times[n_times++] = now_ms - row->step_since_ms;
+	}
+	if (n_times) {
+		qsort(times, n_times, sizeof *times, cmp_i64);
+		r->median_step_ms = n_times % 2 ? times[n_times / 2]
+						: (times[n_times / 2 - 1] + times[n_times / 2]) / 2;
+	}
+	free(times);
+	double limit = ROSTER_STUCK_FACTOR * (double)r->median_step_ms;
+	if (limit < ROSTER_STUCK_MIN_MS)
+		limit = ROSTER_STUCK_MIN_MS;
+	r->heat = xcalloc((r->n_modules ? r->n_modules : 1) * ROSTER_NSTATES, sizeof *r->heat);
+	for (size_t i = 0; i < r->n; i++) {
+		struct roster_row *row = &r->rows[i];
+		if (row->state == ROSTER_ACTIVE &&
+		    (row->fail_streak >= ROSTER_STUCK_FAILS ||
+		     (row->module_id && (double)(now_ms - row->step_since_ms) > limit)))
+			row->state = ROSTER_STUCK;
+		if (row->module >= 0)
+			r->heat[(size_t)row->module * ROSTER_NSTATES + row->state]++;
+		else
+			r->not_started[row->state]++;
+	}
+}
+
+void roster_release(struct roster *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		free(r->rows[i].quiz_best);
+		free(r->rows[i].hand_note);
+	}
+	free(r->rows);
+	free(r->heat);
+	*r = (struct roster){ 0 };
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+void roster_agenda(const struct roster *r, const struct course *course, int64_t started_ms,
+		   int64_t now_ms, struct roster_agenda *out)
+{
+	*out = (struct roster_agenda){ .segment = -1 };
+	size_t nm = course ? course->n_modules : 0;
+	for (size_t m = 0; m < nm; m++)
+		out->total_ms += (int64_t)course->modules[m].minutes * 60000;
+	out->elapsed_ms = now_ms - started_ms;
+	if (out->elapsed_ms >= 0) {
+		int64_t at = 0;
+		out->segment = (long)nm;
+		for (size_t m = 0; m < nm; m++) {
+			int64_t len = (int64_t)course->modules[m].minutes * 60000;
+			if (out->elapsed_ms < at + len) {
+				out->segment = (long)m;
+				out->segment_frac =
+					len ? (double)(out->elapsed_ms - at) / (double)len : 0;
+				out->left_in_segment_ms = at + len - out->elapsed_ms;
+				break;
+			}
+			at += len;
+		}
+		out->expected = (double)out->segment + out->segment_frac;
+	}
+	double *pos = xmalloc((r->n ? r->n : 1) * sizeof *pos);
+	size_t n = 0;
+	for (size_t i = 0; i < r->n; i++) {
+		const struct roster_row *row = &r->rows[i];
+		if (row->state == ROSTER_UNREADABLE)
+			continue;
+		if (row->state == ROSTER_DONE) {
+			pos[n++] = (double)nm;
+		} else if (row->module >= 0) {
+			size_t pages = course->modules[row->module].n_pages;
+			pos[n++] = (double)row->module +
+				   (pages ? (double)(row->step + 1) / (double)pages : 0);
+		} else {
+			pos[n++] = 0;
+		}
+	}
+	if (n) {
+		qsort(pos, n, sizeof *pos, cmp_double);
+		out->room = n % 2 ? pos[n / 2] : (pos[n / 2 - 1] + pos[n / 2]) / 2;
+	}
+	free(pos);
+}
+
+static const struct roster *hands_of;
+
+static int cmp_hand(const void *a, const void *b)
+{
+	int64_t x = hands_of->rows[*(const size_t *)a].hand_ms;
+	int64_t y = hands_of->rows[*(const size_t *)b].hand_ms;
+	return (x > y) - (x < y);
+}
+
+size_t *roster_hands(const struct roster *r, size_t *n)
+{
+	size_t *idx = xmalloc((r->n ? r->n : 1) * sizeof *idx);
+	*n = 0;
+	for (size_t i = 0; i < r->n; i++)
+		if (r->rows[i].hand)
+			idx[(*n)++] = i;
+	hands_of = r;
+	qsort(idx, *n, sizeof *idx, cmp_hand);
+	hands_of = NULL;
+	return idx;
+}
+
+static int cmp_answer(const void *a, const void *b)
+{
+	const struct roster_answer *x = a, *y = b;
+	if (x->count != y->count)
+		return x->count < y->count ? 1 : -1;
+	return strcmp(x->response, y->response);
+}
+
+struct roster_answer *roster_answers(const struct class_room *room, const char *question, size_t *n)
+{
+	struct roster_answer *out = NULL;
+	*n = 0;
+	for (size_t i = 0; i < room->n; i++) {
+		struct class_record rec;
+		class_record_build(&room->learners[i], &rec);
+		/* The learner's first attempt that holds the question, its last try. */
+		const struct class_try *last = NULL;
+		for (size_t a = 0; a < rec.n_attempts && !last; a++)
+			for (size_t t = 0; t < rec.attempts[a].n_tries; t++)
+				if (strcmp(rec.attempts[a].tries[t].question, question) == 0)
+					last = &rec.attempts[a].tries[t];
+		if (last && last->response) {
+			size_t k = 0;
+			while (k < *n && strcmp(out[k].response, last->response) != 0)
+				k++;
+			if (k == *n) {
+				out = xreallocarray(out, *n + 1, sizeof *out);
+				out[(*n)++] =
+					(struct roster_answer){ xstrdup(last->response), 0, 0 };
+			}
+			out[k].count++;
+			if (last->fraction >= 1)
+				out[k].right++;
+		}
+		class_record_release(&rec);
+	}
+	if (*n)
+		qsort(out, *n, sizeof *out, cmp_answer);
+	return out;
+}
+
+void roster_answers_free(struct roster_answer *a, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(a[i].response);
+	free(a);
+}
