@@ -20,7 +20,7 @@ check() { # check DESCRIPTION COMMAND...
 contains() { # contains HAYSTACK NEEDLE
 	case "$1" in *"$2"*) return 0 ;; *) return 1 ;; esac
 }
-note() { printf '# %s\n' "$@" | head -40; }
+note() { printf '%s\n' "$@" | head -40 | sed 's/^/# /'; }
 finish() {
 	echo "1..$n"
 	[ "$failed" = 0 ]
