@@ -222,9 +222,11 @@ static const struct tui_key_help common_keys[] = {
 	{ "mouse wheel", "scroll" },        { NULL, NULL },
 };
 
-static void draw_help_lines(const struct tui_key_help *k, int *y, int x, int keycol, int w)
+/* Key lines from *y down to y_max (exclusive); what does not fit is dropped. */
+static void draw_help_lines(const struct tui_key_help *k, int *y, int y_max, int x, int keycol,
+			    int w)
 {
-	for (; k && k->keys; k++, (*y)++) {
+	for (; k && k->keys && *y < y_max; k++, (*y)++) {
 		tui_put(*y, x, k->keys, keycol - 1, TUI_ACCENT);
 		tui_put(*y, x + keycol, k->what, w - keycol, TUI_HELP);
 	}
@@ -261,9 +263,10 @@ static void draw_help(const struct app *app, int rows, int cols)
 	snprintf(title, sizeof(title), " Keys: %s ", app->screen->name);
 	tui_put(top, left + 2, title, w - 4, TUI_HELP_BORDER);
 	int y = top + 2, x = left + 3, keycol = 18, inner = w - 6;
-	draw_help_lines(app->screen->keys, &y, x, keycol, inner);
+	int y_max = top + h - 1;
+	draw_help_lines(app->screen->keys, &y, y_max, x, keycol, inner);
 	y++;
-	draw_help_lines(common_keys, &y, x, keycol, inner);
+	draw_help_lines(common_keys, &y, y_max, x, keycol, inner);
 	tui_put(top + h - 1, left + w - 26, " any key closes this ", 22, TUI_HELP_BORDER);
 }
 
