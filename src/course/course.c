@@ -422,6 +422,8 @@ void course_read_doc(struct course *c, const struct ynode *doc, const char *path
 
 bool course_exists(const char *dir, struct error *err)
 {
+	if (path_is_file(dir))
+		return error_set(err, "cannot open course '%s': not a folder", dir);
 	if (!path_is_dir(dir))
 		return error_set(err, "cannot open course '%s': no such folder", dir);
 	char *yaml = path_join(dir, "course.yaml");

@@ -55,7 +55,8 @@ struct course {
 
 /*
  * Whether dir is a folder holding a course.yaml. If not, fills err with
- * "cannot open course 'dir': no course.yaml" (or "no such folder"): a usage error, exit 2.
+ * "cannot open course 'dir': no course.yaml" (or "no such folder", "not a folder"): a usage
+ * error, exit 2.
  */
 bool course_exists(const char *dir, struct error *err);
 

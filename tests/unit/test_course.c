@@ -164,6 +164,9 @@ TEST(course_exists__says_what_is_missing)
 	path_mkdirs("empty", 0755, NULL);
 	ok(!course_exists("empty", &err), "no course.yaml");
 	is_str(err.msg, "cannot open course 'empty': no course.yaml", "message");
+	put("a-file", "not a course\n");
+	ok(!course_exists("a-file", &err), "a file");
+	is_str(err.msg, "cannot open course 'a-file': not a folder", "message");
 	struct diags d = DIAGS_INIT;
 	ok(course_load("empty", &d) == NULL && d.n == 1, "course_load reports it too");
 	diags_release(&d);
