@@ -33,6 +33,11 @@ e2e_keys Left
 e2e_wait "page $n1/$n1"
 e2e_keys Right
 e2e_wait "$first2"
+# A resize lays the page out again at the new width.
+tmux -L "$E2E_SOCK" resize-window -t e2e -x 140 -y 40
+e2e_wait "page 1/"
+[ "$(e2e_capture | head -1 | wc -m)" -gt 120 ] || e2e_fail "the title bar did not follow the resize"
+tmux -L "$E2E_SOCK" resize-window -t e2e -x 100 -y 30
 e2e_keys G
 e2e_wait "· 100%"
 e2e_keys Home
