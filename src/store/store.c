@@ -386,11 +386,25 @@ static struct store *open_immutable(const char *path, struct error *err)
 	return s;
 }
 
+/*
+ * Whether the file belongs to someone else and no writer has a -wal open. A shared -shm or -wal
+ * that a reader creates is owned by the reader, and the file's owner could not write it next
+ * time; so a trainer reads a learner's file as immutable rather than leave one behind. (Root's
+ * are handed to the file's owner by SQLite itself.)
+ */
+static bool foreign_and_idle(const char *path)
+{
+	struct stat st;
+	uid_t me = geteuid();
+	return me != 0 && stat(path, &st) == 0 && st.st_uid != me && !wal_exists(path);
+}
+
 struct store *store_open_readonly(const char *path, struct error *err)
 {
 	if (!check_path(path, false, err))
 		return NULL;
-	struct store *s = open_db(path, NULL, SQLITE_OPEN_READONLY, err);
+	struct store *s = foreign_and_idle(path) ? open_immutable(path, err)
+						 : open_db(path, NULL, SQLITE_OPEN_READONLY, err);
 	if (!s)
 		return NULL;
 	struct identity id = { 0 };

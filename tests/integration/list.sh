@@ -63,6 +63,11 @@ db2="$XDG_DATA_HOME/lambda-tutor/bo.db"
 check "a last page since removed from the course is not where to continue" \
 	grep -qE '^Next: 1\. .* › Anatomy of a function' "$tmp/out"
 
+mkdir "$tmp/class"
+cp "$db" "$tmp/class/ada.db"
+"$tutor" list --course "$course" --class "$tmp/class" --learner ada >"$tmp/out" 2>"$tmp/err"
+check "--class reads the learner's file in the class directory" has "Progress: 3 of " "$tmp/out"
+
 list --short
 check "--short lists modules without pages" [ "$(grep -c '✓' "$tmp/out")" -eq 0 ]
 check "--short still shows the progress" has "2 of 6 pages viewed" "$tmp/out"

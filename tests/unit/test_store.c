@@ -572,6 +572,68 @@ TEST(store_open__reports_permissions_it_lacks)
 	free(dir);
 }
 
+/* As nobody: read root's file in a directory anyone may write. 1 read, 2 nothing left. */
+static int read_as_nobody(const char *path)
+{
+	if (setgroups(0, NULL) != 0 || setgid(65534) != 0 || setuid(65534) != 0)
+		return 0;
+	struct error err;
+	int passed = 0;
+	struct store *s = store_open_readonly(path, &err);
+	char *module = NULL, *page = NULL;
+	if (s && store_position(s, &module, &page, &err) && page && strcmp(page, "intro") == 0)
+		passed |= 1;
+	else
+		printf("#   %s\n", s ? err.msg : "no store");
+	store_close(s);
+	free(module);
+	free(page);
+	char *wal = xasprintf("%s-wal", path), *shm = xasprintf("%s-shm", path);
+	if (access(wal, F_OK) != 0 && access(shm, F_OK) != 0)
+		passed |= 2;
+	free(wal);
+	free(shm);
+	return passed;
+}
+
+TEST(store_open_readonly__leaves_nothing_beside_another_users_records)
+{
+	if (geteuid() != 0) {
+		printf("ok %d - # SKIP needs root to own a file that another user reads\n",
+		       ++harness_n);
+		return;
+	}
+	struct error err;
+	char *dir = tmp_path("shared");
+	mkdir(dir, 0700);
+	chmod(dir, 0777);
+	char *path = path_join(dir, "learner.db");
+	struct store *s = store_open_mode(path, 0644, &err);
+	ok(append_view(s, "m1", "intro"), "the owner records a view");
+	store_close(s);
+	chmod(tmp_root, 0711);
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int r = read_as_nobody(path);
+		free(path);
+		free(dir);
+		fflush(stdout);
+		_exit(r);
+	}
+	int status = 0;
+	waitpid(pid, &status, 0);
+	chmod(tmp_root, 0700);
+	int passed = WIFEXITED(status) ? WEXITSTATUS(status) : 0;
+	ok(passed & 1, "another user reads the records");
+	ok(passed & 2, "and leaves no -wal or -shm file the owner could not write");
+	s = store_open(path, &err);
+	ok(s && append_view(s, "m1", "next"), "the owner records again afterwards");
+	store_close(s);
+	free(path);
+	free(dir);
+}
+
 TEST(store__reports_a_file_locked_by_another_process)
 {
 	struct error err;
@@ -738,6 +800,7 @@ int main(void)
 	RUN(store_open__reports_a_corrupt_file_and_leaves_it_alone);
 	RUN(store_open__reports_a_directory_that_is_a_file);
 	RUN(store_open__reports_permissions_it_lacks);
+	RUN(store_open_readonly__leaves_nothing_beside_another_users_records);
 	RUN(store__reports_a_file_locked_by_another_process);
 	RUN(store_open__many_processes_create_and_write_one_file_at_once);
 	RUN(store_open_readonly__reads_while_another_process_writes);
