@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/path.h"
 #include "core/strbuf.h"
@@ -1023,9 +1024,9 @@ static void check_module_refs(const struct quiz_set *set, const struct course *c
 /*
  * Linting every quiz costs more than the rest of the course together (libyaml, then a hash per
  * question), and its answer only changes with the quiz files, the course's modules, pages and
- * quiz references, or this program. So a clean result is remembered under the SHA-256 of all of
- * them, as an empty file in $XDG_CACHE_HOME/lambda-tutor/quiz-lint/; LAMBDA_TUTOR_NO_CACHE=1
- * turns this off. Problems are never cached: they are found again each time.
+ * quiz references, or this program (its size and time on disk). So a clean result is remembered
+ * under the SHA-256 of all of them, as an empty file in $XDG_CACHE_HOME/lambda-tutor/quiz-lint/;
+ * LAMBDA_TUTOR_NO_CACHE=1 turns this off. Problems are never cached: they are found again.
  */
 static char *cache_path(const struct qfiles *f, const struct course *course)
 {
@@ -1041,8 +1042,14 @@ static char *cache_path(const struct qfiles *f, const struct course *course)
 	if (!base)
 		return NULL;
 	struct strbuf key = STRBUF_INIT;
-	/* The build: lint rules change with the program. */
-	strbuf_addf(&key, "quiz-lint 1 %s %s %s", LT_VERSION, __DATE__, __TIME__);
+	/* The build: lint rules change with the program, so any rebuild starts afresh. */
+	struct stat st;
+	if (stat("/proc/self/exe", &st) == 0)
+		strbuf_addf(&key, "quiz-lint 1 %s %lld %lld.%09ld", LT_VERSION,
+			    (long long)st.st_size, (long long)st.st_mtim.tv_sec,
+			    st.st_mtim.tv_nsec);
+	else
+		strbuf_addf(&key, "quiz-lint 1 %s %s %s", LT_VERSION, __DATE__, __TIME__);
 	strbuf_add(&key, "", 1);
 	for (size_t i = 0; i < course->n_modules; i++) {
 		const struct course_module *m = &course->modules[i];

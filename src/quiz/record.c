@@ -54,6 +54,8 @@ char *quiz_record_start(const struct quiz_attempt *a, struct error *err)
 		const struct quiz_slot *s = &a->slots[i];
 		cJSON *q = cJSON_CreateObject();
 		cJSON_AddStringToObject(q, "id", s->q->id);
+		cJSON_AddStringToObject(q, "type", quiz_type_name(s->q->type));
+		cJSON_AddNumberToObject(q, "mark", s->q->mark);
 		cJSON_AddStringToObject(q, "hash", s->q->hash);
 		cJSON_AddItemToObject(q, "order", index_array(s->order, s->n_order));
 		if (s->menu)
