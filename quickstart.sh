@@ -16,7 +16,7 @@ packages="meson ninja-build pkg-config gcc libncurses-dev libyaml-dev libmd4c-de
 libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev libzip-dev libssl-dev python3 python3-boto3
 python3-pil awscli tmux curl zip unzip"
 if [ "$mode" = test ]; then
-	packages="$packages valgrind hyperfine"
+	packages="$packages valgrind hyperfine procps"
 fi
 missing=""
 for p in $packages; do

@@ -44,7 +44,7 @@ out=$(awsl lambda create-function --function-name hello-py --runtime python3.12 
 	--handler lambda_function.lambda_handler --role $ROLE --zip-file "fileb://$WORK/py.zip" 2>&1)
 ok $? "aws lambda create-function (python3.12)"
 check "... reports State Active" contains "$out" '"State": "Active"'
-check "... and the CodeSha256 of the zip" contains "$out" "\"CodeSha256\": \"$(openssl dgst -sha256 -binary "$WORK/py.zip" | base64)\""
+check "... and the CodeSha256 of the zip" contains "$out" "\"CodeSha256\": \"$(/usr/bin/python3 -c 'import base64, hashlib, sys; print(base64.b64encode(hashlib.sha256(open(sys.argv[1], "rb").read()).digest()).decode())' "$WORK/py.zip")\""
 out=$(awsl lambda create-function --function-name hello-node --runtime nodejs20.x \
 	--handler index.handler --role $ROLE --zip-file "fileb://$WORK/node.zip" 2>&1)
 ok $? "aws lambda create-function (nodejs20.x)"
