@@ -566,7 +566,7 @@ static void quiz_draw(const struct app *app, int rows, int cols)
 			hints = "press F again to finish the attempt now, any other key to go on";
 		break;
 	case QUIZ_VIEW_FEEDBACK:
-		hints = "Enter continue · ↑↓ scroll · q leave (the attempt is kept)";
+		hints = "Enter continue · Tab/p next, previous question · ↑↓ scroll · q leave";
 		break;
 	case QUIZ_VIEW_RESULT:
 		hints = "1-9 open a page to review · ↑↓ scroll · q back";
@@ -817,6 +817,11 @@ static enum input_result quiz_key(struct app *app, int key)
 		if (qs.v.phase == QUIZ_VIEW_FEEDBACK &&
 		    (is_enter(key) || key == ' ' || key == 'n')) {
 			after_feedback(app);
+			return INPUT_HANDLED;
+		}
+		if (qs.v.phase == QUIZ_VIEW_FEEDBACK &&
+		    (key == '\t' || key == KEY_BTAB || key == 'p')) {
+			skip(app, key == '\t' ? 1 : -1);
 			return INPUT_HANDLED;
 		}
 		if (qs.v.phase == QUIZ_VIEW_RESULT && key >= '1' && key <= '9') {
