@@ -6,6 +6,7 @@
 #include "quiz/quiz.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -257,6 +258,14 @@ static bool add_try(struct quiz_attempt *a, size_t i, const char *response, doub
 	quiz_grade(s->q, response, g);
 	if (!g->valid)
 		return true;
+	/* As Moodle discards a resubmitted response, the same answer again is not a new try. */
+	if (s->n_tries &&
+	    strcmp(s->tries[s->n_tries - 1].response, response ? response : "") == 0) {
+		g->valid = false;
+		snprintf(g->why, sizeof(g->why),
+			 "that is the answer you gave last time; change it");
+		return true;
+	}
 	s->tries = xreallocarray(s->tries, s->n_tries + 1, sizeof(*s->tries));
 	struct quiz_try *t = &s->tries[s->n_tries++];
 	t->response = xstrdup(response ? response : "");

@@ -289,7 +289,7 @@ TEST(quiz_attempt__penalty_per_extra_try)
 	ok(near(mark_after(MC, r2, 2, &fin), 1 - 0.3333333) && fin, "right at the second try: 2/3");
 	const char *r3[] = { "0" };
 	ok(near(mark_after(MC, r3, 1, &fin), 1) && fin, "right at once: 1");
-	const char *r4[] = { "1", "1", "2" };
+	const char *r4[] = { "1", "2", "1" };
 	ok(near(mark_after(MC, r4, 3, &fin), 0) && fin, "three wrong tries: 0 and finished");
 	const char *r5[] = { "1", "0" };
 	ok(near(mark_after("{id: p, type: mc, text: t, mark: 2, penalty: 0.5, hints: [h],"
@@ -343,6 +343,8 @@ TEST(quiz_attempt__refuses_tries_after_finish_and_ungradable_is_free)
 	ok(near(quiz_slot_next_penalty(&a->slots[0]), 0), "no penalty yet");
 	ok(quiz_attempt_submit(a, 0, "1", 1, 10, &g, &err), "a wrong try");
 	ok(near(quiz_slot_next_penalty(&a->slots[0]), 0.3333333), "next try costs a third");
+	ok(quiz_attempt_submit(a, 0, "1", 1, 10, &g, &err) && !g.valid, "the same answer again");
+	is_int(a->slots[0].n_tries, 1, "is not a new try");
 	ok(quiz_attempt_submit(a, 0, "0", 1, 10, &g, &err), "a right try");
 	ok(!quiz_attempt_submit(a, 0, "0", 1, 10, &g, &err), "no try after the question ends");
 	ok(strstr(err.msg, "finished") != NULL, "says why: %s", err.msg);
