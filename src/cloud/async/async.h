@@ -1,0 +1,54 @@
+/*
+ * Asynchronous invocation, as Lambda's internal queue does it: a durable queue in the cloud's
+ * database, retries on the virtual clock (function errors twice, after 1 and 2 minutes;
+ * throttles and system errors with backoff up to the event's maximum age), the function's
+ * event invoke config, on-success and on-failure destinations (SQS, SNS, Lambda) with AWS's
+ * invocation record, and the dead-letter queue (DeadLetterConfig) with RequestID, ErrorCode
+ * and ErrorMessage attributes.
+ */
+#ifndef CLOUD_ASYNC_ASYNC_H
+#define CLOUD_ASYNC_ASYNC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cloud/http/server.h"
+#include "core/error.h"
+
+struct cloud;
+struct lfunc;
+
+/* Create the tables and start the dispatcher. Called by cloud_open(). */
+bool async_start(struct cloud *c, struct error *err);
+/* Stop the dispatcher and wait for the attempts under way. No-op when not started. */
+void async_stop(struct cloud *c);
+
+/*
+ * Queue an event for function (a name, name:$LATEST or an ARN) of account, as Invoke with
+ * InvocationType Event does; source ("aws:s3", "aws:sns", "lambda" ...) is kept for the
+ * record. The event is durable when this returns true. request_id_out (37 bytes, or NULL)
+ * receives the invocation's request id. False with err filled when the function does not
+ * exist or the payload is too large.
+ */
+bool async_enqueue(struct cloud *c, const char *account, const char *function, const char *payload,
+		   size_t len, const char *source, char *request_id_out, struct error *err);
+
+/*
+ * The event invoke config API: {PUT,GET,POST,DELETE} /2019-09-25/functions/NAME/event-invoke-config
+ * and GET /2019-09-25/functions/NAME/event-invoke-config/list.
+ */
+void async_api(struct cloud *c, const char *account, const struct http_req *req,
+	       struct http_resp *resp);
+
+/*
+ * DeadLetterConfig.TargetArn of a function: set (NULL or "" removes), and read into out
+ * ("" when none). Validates the ARN (an SQS queue or SNS topic); false with a message in
+ * msg (n bytes) when it is not one.
+ */
+bool async_set_dlq(struct cloud *c, const char *account, const char *function,
+		   const char *target_arn, char *msg, size_t n);
+void async_get_dlq(struct cloud *c, const char *account, const char *function, char *out, size_t n);
+/* Forget a deleted function's config, DLQ and queued events. */
+void async_forget_function(struct cloud *c, const char *account, const char *function);
+
+#endif

@@ -1,0 +1,24 @@
+/*
+ * Event source mappings from SQS to Lambda: the REST API under
+ * /2015-03-31/event-source-mappings, and one poller per enabled mapping that receives
+ * batches (BatchSize, MaximumBatchingWindowInSeconds), invokes the function synchronously
+ * with the SQS event, and deletes what succeeded, with ReportBatchItemFailures' rules.
+ */
+#ifndef CLOUD_ESM_ESM_H
+#define CLOUD_ESM_ESM_H
+
+#include <stdbool.h>
+
+#include "cloud/http/server.h"
+#include "core/error.h"
+
+struct cloud;
+
+/* Create the table and start a poller for every enabled mapping. */
+bool esm_start(struct cloud *c, struct error *err);
+/* Stop every poller and wait for them. */
+void esm_stop(struct cloud *c);
+void esm_api(struct cloud *c, const char *account, const struct http_req *req,
+	     struct http_resp *resp);
+
+#endif
