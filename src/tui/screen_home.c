@@ -9,6 +9,7 @@
 #include "course/course.h"
 #include "tui/mdline.h"
 #include "tui/mdview.h"
+#include "tui/nav.h"
 #include "tui/theme.h"
 #include "tui/tui.h"
 #include "tui/utf8.h"
@@ -19,22 +20,31 @@ static struct {
 	struct mdview summary;
 } home;
 
-static bool has_continue(const struct app *app)
+/*
+ * The page the first entry opens: where the learner is ("Continue"), else the course's first
+ * page ("Start"). False for a course without pages.
+ */
+static bool first_page(const struct app *app, long *m, long *p)
 {
-	return app->module >= 0 && app->page >= 0;
+	if (app->module >= 0 && app->page >= 0) {
+		*m = app->module;
+		*p = app->page;
+		return true;
+	}
+	*m = 0;
+	*p = -1;
+	return nav_step(app->course, m, p, 1);
 }
 
 static size_t n_entries(const struct app *app)
 {
-	return app->course->n_modules + (has_continue(app) ? 1 : 0);
+	return app->course->n_modules + 1;
 }
 
-/* The module an entry stands for, or -1 for "Continue". */
+/* The module an entry stands for, or -1 for "Continue" / "Start". */
 static long entry_module(const struct app *app, size_t e)
 {
-	if (has_continue(app))
-		return e == 0 ? -1 : (long)e - 1;
-	return (long)e;
+	return e == 0 ? -1 : (long)e - 1;
 }
 
 static void home_enter(struct app *app)
@@ -61,9 +71,12 @@ static void home_release(void)
 
 static void open_entry(struct app *app, size_t e)
 {
-	long m = entry_module(app, e);
+	long m = entry_module(app, e), p;
 	if (m < 0) {
-		app->browse = app->module;
+		if (!first_page(app, &m, &p))
+			return;
+		app->module = app->browse = m;
+		app->page = p;
 		app_goto(app, &screen_module);
 		app_goto(app, &screen_page);
 		return;
@@ -104,11 +117,13 @@ static void home_draw(const struct app *app, int rows, int cols)
 		mdline_draw(y, 2, cols - 4, &home.summary.lines[i], i, NULL, 0, 0);
 	y++;
 	size_t e = 0;
-	if (has_continue(app)) {
-		const struct course_module *mod = &c->modules[app->module];
+	long fm, fp;
+	if (first_page(app, &fm, &fp)) {
+		const struct course_module *mod = &c->modules[fm];
 		char line[512];
-		snprintf(line, sizeof(line), "Continue: %s  (module %ld, page %ld of %zu)",
-			 mod->pages[app->page].title, app->module + 1, app->page + 1, mod->n_pages);
+		snprintf(line, sizeof(line), "%s: %s  (module %ld, page %ld of %zu)",
+			 app->module >= 0 ? "Continue" : "Start", mod->pages[fp].title, fm + 1,
+			 fp + 1, mod->n_pages);
 		bool sel = home.sel == 0;
 		if (sel) {
 			tui_fill(y, 1, cols - 1, TUI_SELECTED);
@@ -166,7 +181,7 @@ static enum input_result home_key(struct app *app, int key)
 		break;
 	}
 	if (key >= '1' && key <= '9' && (size_t)(key - '1') < app->course->n_modules) {
-		home.sel = (size_t)(key - '1') + (has_continue(app) ? 1 : 0);
+		home.sel = (size_t)(key - '1') + 1;
 		open_entry(app, home.sel);
 		return INPUT_HANDLED;
 	}
@@ -176,7 +191,7 @@ static enum input_result home_key(struct app *app, int key)
 static const struct tui_key_help home_keys[] = {
 	{ "↑ ↓, j k", "move" },
 	{ "g G, Home End", "first, last" },
-	{ "Enter, →, l", "open the module (or continue reading)" },
+	{ "Enter, →, l", "open the module, or start or continue reading" },
 	{ "1 … 9", "open module N" },
 	{ "q", "quit" },
 	{ NULL, NULL },

@@ -83,7 +83,7 @@ static void search(const char *q)
 	}
 }
 
-static void relayout(void)
+static void relayout(int old_rows)
 {
 	size_t old_n = pg.view.n_lines, old_top = pg.top;
 	if (pg.error[0] || !pg.text)
@@ -99,8 +99,11 @@ static void relayout(void)
 	}
 	if (pg.hoff > pg.max_hoff)
 		pg.hoff = pg.max_hoff;
-	/* Keep roughly the same place in the text when the width changes. */
+	/* Keep roughly the same place in the text when the width changes; the end stays the end. */
+	bool at_end = old_n && old_top >= mdview_scroll(old_top, (long)old_n, old_n, old_rows);
 	pg.top = old_n ? (size_t)((double)old_top * (double)pg.view.n_lines / (double)old_n) : 0;
+	if (at_end && old_top > 0)
+		pg.top = pg.view.n_lines;
 	pg.top = mdview_scroll(pg.top, 0, pg.view.n_lines, pg.body_rows);
 	if (pg.query[0]) {
 		char q[PROMPT_MAX];
@@ -147,9 +150,10 @@ static void page_enter(struct app *app)
 
 static void page_layout(struct app *app, int rows, int cols)
 {
+	int old_rows = pg.body_rows;
 	pg.body_rows = rows - 3;
 	pg.width = cols - 4 < MAX_MEASURE ? cols - 4 : MAX_MEASURE;
-	relayout();
+	relayout(old_rows);
 }
 
 static void page_release(void)

@@ -15,7 +15,7 @@ e2e_keys '?'
 e2e_wait "Keys: home"
 e2e_keys q
 e2e_wait_gone "Keys: home"
-e2e_keys j j k Enter
+e2e_keys j j j k Enter
 e2e_wait "Module 2 of"
 e2e_keys p
 e2e_wait "Module 1 of"
@@ -37,8 +37,16 @@ e2e_wait "$first2"
 tmux -L "$E2E_SOCK" resize-window -t e2e -x 140 -y 40
 e2e_wait "page 1/"
 [ "$(e2e_capture | head -1 | wc -m)" -gt 120 ] || e2e_fail "the title bar did not follow the resize"
-tmux -L "$E2E_SOCK" resize-window -t e2e -x 100 -y 30
 e2e_keys G
+e2e_wait "· 100%"
+# At the end of a page, a resize keeps the end in view.
+tmux -L "$E2E_SOCK" resize-window -t e2e -x 100 -y 30
+i=0
+while [ "$(e2e_capture | head -1 | wc -m)" -gt 110 ]; do
+	i=$((i + 1))
+	[ $i -lt 50 ] || e2e_fail "the title bar did not follow the resize back"
+	sleep 0.1
+done
 e2e_wait "· 100%"
 e2e_keys Home
 e2e_wait_gone "· 100%"

@@ -11,9 +11,12 @@ title=$(e2e_page_title "$module3" 1)
 word=$(printf '%s\n' "$title" | tr -c 'A-Za-z' '\n' | awk 'length > length(w) { w = $0 } END { print w }')
 short=$(printf '%s' "$title" | cut -c1-20)
 
+first=$(e2e_page_title "$(ls -d "$LESSONS"/01-* | head -1)" 1 | cut -c1-20)
+
 e2e_start
 e2e_wait "Modules"
 e2e_wait "Course progress: 0 of"
+e2e_wait "▸ Start: $first"
 e2e_keys 3
 e2e_wait "Module 3 of"
 e2e_wait "Objectives"
