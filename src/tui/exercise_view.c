@@ -207,6 +207,23 @@ void exercise_view_build(struct exercise_view *v, int width)
 	clear_lines(v);
 	const struct exercise *ex = v->ex;
 	add(v, EV_HEADING, "Tasks");
+	if (v->has_last && !v->running) {
+		if (v->last.status == CHECK_ERROR) {
+			char *line = xasprintf("The check could not run: %s", v->last.error.msg);
+			add_wrapped(v, EV_NOTICE, line, width, 2);
+			free(line);
+		} else {
+			char *line = xasprintf(
+				"%zu of %zu tasks pass (%s, %lld ms)%s", v->last.n_passed,
+				v->last.n_tasks, exercise_lang_name(v->lang), (long long)v->last.ms,
+				v->last.status == CHECK_PASS
+					? ": well done. Press n for the next exercise."
+					: "");
+			add_wrapped(v, v->last.status == CHECK_PASS ? EV_TASK_PASS : EV_NOTICE,
+				    line, width, 2);
+			free(line);
+		}
+	}
 	for (size_t i = 0; i < ex->n_tasks; i++) {
 		int st = v->task_state[i];
 		char *line = xasprintf("%s %s",
@@ -233,32 +250,19 @@ void exercise_view_build(struct exercise_view *v, int width)
 					       : i == v->steps_done ? "▸"
 								    : " ",
 					       ex->steps[i].name);
-			add(v, i < v->steps_done ? EV_STEP_DONE : EV_STEP_RUNNING, line);
+			add_wrapped(v, i < v->steps_done ? EV_STEP_DONE : EV_STEP_RUNNING, line,
+				    width, 2);
 			free(line);
 		}
-	} else if (v->has_last) {
-		add(v, EV_TEXT, "");
-		if (v->last.status == CHECK_ERROR) {
-			char *line = xasprintf("The check could not run: %s", v->last.error.msg);
-			add_wrapped(v, EV_NOTICE, line, width, 2);
-			free(line);
-		} else {
-			char *line = xasprintf(
-				"%zu of %zu tasks pass (%s, %lld ms)%s", v->last.n_passed,
-				v->last.n_tasks, exercise_lang_name(v->lang), (long long)v->last.ms,
-				v->last.status == CHECK_PASS
-					? ": well done. Press n for the next exercise."
-					: "");
-			add_wrapped(v, v->last.status == CHECK_PASS ? EV_TASK_PASS : EV_NOTICE,
-				    line, width, 2);
-			free(line);
-			/* The log of the first failure, once. */
-			for (size_t i = 0; i < v->last.n_tasks; i++) {
-				if (!v->last.tasks[i].pass && v->last.tasks[i].log) {
-					add(v, EV_DETAIL, "    log of that invocation:");
-					add_log(v, v->last.tasks[i].log, width);
-					break;
-				}
+	} else if (v->has_last && v->last.status != CHECK_ERROR) {
+		/* The log of the first failure, once. */
+		for (size_t i = 0; i < v->last.n_tasks; i++) {
+			if (!v->last.tasks[i].pass && v->last.tasks[i].log) {
+				add(v, EV_TEXT, "");
+				add_wrapped(v, EV_DETAIL,
+					    "    log of the first failing invocation:", width, 4);
+				add_log(v, v->last.tasks[i].log, width);
+				break;
 			}
 		}
 	}
