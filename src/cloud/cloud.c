@@ -302,10 +302,10 @@ struct cloud *cloud_open(const struct cloud_config *cfg, struct error *err)
 	c->lock_fd = -1;
 	pthread_mutex_init(&c->mu, NULL);
 	pthread_cond_init(&c->async_cond, NULL);
-	pthread_cond_init(&c->hk_cond, NULL);
 	pthread_condattr_t attr;
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&c->hk_cond, &attr);
 	pthread_cond_init(&c->spawn_cond, &attr);
 	pthread_condattr_destroy(&attr);
 	c->workspace = xstrdup(cfg->workspace);
@@ -351,37 +351,58 @@ static void flush_all(struct cloud *c)
 	lambda_metrics_flush(c);
 }
 
+static struct timespec mono_after_ms(int ms)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_nsec += (long)ms * 1000000;
+	while (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	return ts;
+}
+
+static void *housekeeper_main(void *arg)
+{
+	struct cloud *c = arg;
+	pthread_mutex_lock(&c->mu);
+	while (!c->hk_stop) {
+		struct timespec ts = mono_after_ms(200);
+		pthread_cond_timedwait(&c->hk_cond, &c->mu, &ts);
+		if (c->hk_stop)
+			break;
+		pthread_mutex_unlock(&c->mu);
+		lambda_env_housekeep(c, false);
+		flush_all(c);
+		pthread_mutex_lock(&c->mu);
+	}
+	pthread_mutex_unlock(&c->mu);
+	return NULL;
+}
+
 void cloud_run(struct cloud *c, volatile sig_atomic_t *stop)
 {
-	int tick = 0;
 	int64_t next_tick = clock_mono_ms();
+	pthread_create(&c->housekeeper, NULL, housekeeper_main, c);
 	pthread_mutex_lock(&c->mu);
 	c->spawner_running = true;
 	while (!*stop) {
 		lambda_env_serve_spawns(c);
-		struct timespec ts;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_nsec += 20 * 1000000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
+		struct timespec ts = mono_after_ms(20);
 		pthread_cond_timedwait(&c->spawn_cond, &c->mu, &ts);
 		lambda_env_serve_spawns(c);
 		if (clock_mono_ms() < next_tick)
 			continue;
 		next_tick = clock_mono_ms() + 20;
 		lambda_env_watchdog(c);
-		if (++tick % 10 == 0) {
-			pthread_mutex_unlock(&c->mu);
-			lambda_env_housekeep(c, false);
-			flush_all(c);
-			pthread_mutex_lock(&c->mu);
-		}
 	}
 	c->spawner_running = false;
 	lambda_env_serve_spawns(c);
+	c->hk_stop = true;
+	pthread_cond_signal(&c->hk_cond);
 	pthread_mutex_unlock(&c->mu);
+	pthread_join(c->housekeeper, NULL);
 }
 
 void cloud_close(struct cloud *c)

@@ -36,9 +36,11 @@ struct cloud {
 	int async_running;
 	pthread_cond_t async_cond;
 
+	/* Freeing dead environments and writing logs happen on their own thread, so that the
+	 * spawning thread never waits behind them. */
 	pthread_t housekeeper;
 	pthread_cond_t hk_cond;
-	bool hk_started;
+	bool hk_stop;
 
 	/* How runtimes start. */
 	char *python, *node, *runtimes_dir;
