@@ -79,6 +79,7 @@ int cmd_tutor_run(const struct cli_opts *opts, int argc, char **argv);
 	  "  Up Down, j k         move or scroll a line\n"                                     \
 	  "  PgDn PgUp, Space b   scroll a screen\n"                                           \
 	  "  g G, Home End        top, bottom\n"                                               \
+	  "  ] [                  next, previous heading of a page\n"                          \
 	  "  Enter                open\n"                                                      \
 	  "  /                    search the page; n N next, previous match; Esc clears\n"     \
 	  "  n p, Right Left      next, previous page (across modules)\n"                      \

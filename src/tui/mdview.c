@@ -200,6 +200,7 @@ static void lb_emit(struct ctx *ctx, struct lb *lb, bool code, bool clipped)
 	l->clipped = clipped;
 	l->code_off = 0;
 	l->code_col = 0;
+	l->heading = 0;
 	memset(lb, 0, sizeof(*lb));
 }
 
@@ -755,6 +756,7 @@ static int enter_block(MD_BLOCKTYPE type, void *detail, void *userdata)
 static int leave_block(MD_BLOCKTYPE type, void *detail, void *userdata)
 {
 	struct ctx *ctx = userdata;
+	size_t before = ctx->view->n_lines;
 	switch (type) {
 	case MD_BLOCK_TH:
 	case MD_BLOCK_TD: {
@@ -798,6 +800,12 @@ static int leave_block(MD_BLOCKTYPE type, void *detail, void *userdata)
 	case MD_BLOCK_H: {
 		int level = ctx->heading;
 		ctx->heading = 0;
+		/* Mark the heading's first line (after the blank line that may lead it). */
+		for (size_t i = before; i < ctx->view->n_lines; i++)
+			if (ctx->view->lines[i].len) {
+				ctx->view->lines[i].heading = (unsigned char)level;
+				break;
+			}
 		if (level == 1 && ctx->view->n_lines) {
 			int w = ctx->view->lines[ctx->view->n_lines - 1].width - prefix_width(ctx);
 			struct lb lb = { 0 };
@@ -1149,4 +1157,22 @@ void mdview_window(const struct mdview_line *line, int hoff, int cols, struct md
 		w->more_right = true;
 	}
 	w->to = i + fit;
+}
+
+bool mdview_heading(const struct mdview *view, size_t from, int dir, size_t *line)
+{
+	if (dir > 0) {
+		for (size_t i = from + 1; i < view->n_lines; i++)
+			if (view->lines[i].heading) {
+				*line = i;
+				return true;
+			}
+		return false;
+	}
+	for (size_t i = from < view->n_lines ? from : view->n_lines; i-- > 0;)
+		if (view->lines[i].heading) {
+			*line = i;
+			return true;
+		}
+	return false;
 }

@@ -56,11 +56,12 @@ struct mdview_line {
 	size_t len;
 	struct mdview_span *spans; /* cover text in order, without gaps */
 	size_t n_spans;
-	int width;       /* columns */
-	bool code;       /* a line of a code block: not wrapped */
-	bool clipped;    /* wider than the width it was laid out for */
-	size_t code_off; /* code lines: where the code starts, after the indent (bytes) */
-	int code_col;    /* and in columns */
+	int width;             /* columns */
+	bool code;             /* a line of a code block: not wrapped */
+	bool clipped;          /* wider than the width it was laid out for */
+	size_t code_off;       /* code lines: where the code starts, after the indent (bytes) */
+	int code_col;          /* and in columns */
+	unsigned char heading; /* 1-6 on the first line of a heading, else 0 */
 };
 
 struct mdview {
@@ -103,6 +104,12 @@ size_t mdview_search(const struct mdview *view, const char *query, struct mdview
 size_t mdview_scroll(size_t top, long delta, size_t n_lines, int rows);
 /* The top line that shows line, keeping top when line is already visible. */
 size_t mdview_reveal(size_t top, size_t line, size_t n_lines, int rows);
+
+/*
+ * The next heading's first line after line from (dir > 0), or the nearest one before it
+ * (dir < 0), into *line. False when there is none that way.
+ */
+bool mdview_heading(const struct mdview *view, size_t from, int dir, size_t *line);
 
 /*
  * What of line shows in cols columns, its code scrolled hoff columns to the right: the bytes

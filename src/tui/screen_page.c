@@ -391,6 +391,15 @@ static enum input_result page_key(struct app *app, int key)
 	case KEY_RIGHT:
 		goto_page(app, 1);
 		break;
+	case ']':
+	case '[': {
+		size_t h;
+		if (mdview_heading(&pg.view, pg.top, key == ']' ? 1 : -1, &h))
+			pg.top = mdview_scroll(h, 0, pg.view.n_lines, pg.body_rows);
+		else
+			app_status(app, key == ']' ? "no heading below" : "no heading above");
+		break;
+	}
 	case '>':
 		pg.hoff = pg.hoff + 8 < pg.max_hoff ? pg.hoff + 8 : pg.max_hoff;
 		break;
@@ -414,6 +423,7 @@ static const struct tui_key_help page_keys[] = {
 	{ "b, PgUp, ^B", "previous screen" },
 	{ "^D ^U", "half a screen down, up" },
 	{ "g G, Home End", "top, bottom of the page" },
+	{ "] [", "next, previous heading" },
 	{ "/", "search (as you type; Enter keeps it)" },
 	{ "n N", "next, previous match while searching" },
 	{ "n p, → ←", "next, previous page (across modules)" },

@@ -50,6 +50,8 @@ done
 e2e_wait "· 100%"
 e2e_keys Home
 e2e_wait_gone "· 100%"
+e2e_keys '['
+e2e_wait "no heading above"
 e2e_keys Escape
 e2e_wait "Module 2 of"
 e2e_keys Escape

@@ -370,6 +370,26 @@ TEST(mdview__search_finds_every_match_case_insensitively)
 	free(m);
 }
 
+TEST(mdview__finds_headings_both_ways)
+{
+	layout("# Title\n\nText.\n\n## One\n\nMore text.\n\n- a list\n\n### Two\n\nEnd.\n", 40);
+	size_t h;
+	is_int(view.lines[0].heading, 1, "the title line is a level-1 heading");
+	ok(mdview_heading(&view, 0, 1, &h), "a heading below the title");
+	is_str(line(h), "One", "the next heading");
+	is_int(view.lines[h].heading, 2, "of level 2");
+	size_t one = h;
+	ok(mdview_heading(&view, one, 1, &h), "and one below that");
+	is_str(line(h), "Two", "level 3");
+	ok(!mdview_heading(&view, h, 1, &h), "none after the last");
+	ok(mdview_heading(&view, one, -1, &h) && h == 0, "back up to the title");
+	ok(!mdview_heading(&view, 0, -1, &h), "none above the first line");
+	ok(mdview_heading(&view, view.n_lines, -1, &h), "from past the end, the last heading");
+	is_str(line(h), "Two", "is Two");
+	long underline = find_line("═");
+	is_int(underline >= 0 ? view.lines[underline].heading : 9, 0, "an underline is no heading");
+}
+
 TEST(mdview__scroll_clamps_and_reveals)
 {
 	is_int(mdview_scroll(0, -5, 100, 20), 0, "never above the top");
@@ -440,6 +460,7 @@ int main(void)
 	RUN(mdview__cleans_controls_and_entities);
 	RUN(syntax__classifies_each_language);
 	RUN(mdview__search_finds_every_match_case_insensitively);
+	RUN(mdview__finds_headings_both_ways);
 	RUN(mdview__scroll_clamps_and_reveals);
 	RUN(nav__steps_across_modules);
 	RUN(prompt__edits_whole_characters);
