@@ -34,6 +34,7 @@ static struct {
 	int64_t shown_ms;             /* when the current question was shown: seconds per try */
 	int64_t last_second;          /* for the countdown */
 	int screen_rows, screen_cols; /* as last laid out */
+	struct quiz_history before;   /* the learner's attempts before this one */
 } qs;
 
 static void quiz_release(void)
@@ -69,6 +70,9 @@ bool screen_quiz_load(struct app *app, const char *quiz_id, struct error *err)
 		goto fail;
 	}
 	int64_t now = clock_wall_ms();
+	qs.before.best = qs.before.last = -1;
+	if (app->store && !quiz_store_history(app->store, qs.quiz->id, &qs.before, err))
+		goto fail;
 	if (app->store) {
 		if (!quiz_store_resume(app->store, qs.quiz, qs.set, quiz_question_parse, now, &qs.a,
 				       err)) {
@@ -274,6 +278,12 @@ static void quiz_layout(struct app *app, int rows, int cols)
 			strbuf_addf(&md, "%s\n\n", qs.quiz->intro);
 		strbuf_addf(&md, "- %zu questions, one at a time; the pass mark is %.0f%%.\n",
 			    qs.a->n_slots, qs.a->pass);
+		strbuf_addf(&md, "- This is attempt %d", qs.a->number);
+		if (qs.quiz->attempts > 0)
+			strbuf_addf(&md, " of %d", qs.quiz->attempts);
+		if (qs.before.best >= 0)
+			strbuf_addf(&md, "; your best so far is %.0f%%", qs.before.best);
+		strbuf_addstr(&md, ".\n");
 		if (qs.a->deadline_ms)
 			strbuf_addf(&md, "- Time limit: %lld minutes; the clock is running.\n",
 				    (long long)((qs.a->deadline_ms - qs.a->started_ms) / 60000));
