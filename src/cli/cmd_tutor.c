@@ -8,10 +8,18 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cloud/cloud.h"
 #include "core/diag.h"
 #include "course/course.h"
 #include "store/store.h"
+#include "tui/screen_exercise.h"
 #include "tui/tui.h"
+
+/* The exercise screen's way to the workspace's cloud, started when none runs. */
+static bool ensure_cloud(const char *ws, char *endpoint, size_t n, struct error *err)
+{
+	return cloud_ensure(ws, NULL, endpoint, n, err);
+}
 
 int cmd_tutor_run(const struct cli_opts *opts, int argc, char **argv)
 {
@@ -63,6 +71,10 @@ int cmd_tutor_run(const struct cli_opts *opts, int argc, char **argv)
 		goto out;
 	}
 	app_ready = true;
+	char *ws = cli_workspace(opts, &err);
+	if (ws)
+		screen_exercise_setup(ws, ensure_cloud);
+	free(ws);
 	const char *first = getenv("LAMBDA_TUTOR_EXIT_AFTER_FIRST_FRAME");
 	if (first && first[0] && strcmp(first, "0") != 0)
 		app.flags |= TUI_FLAG_FIRST_FRAME;

@@ -41,7 +41,16 @@ static struct {
 	struct app *app; /* during a check, for progress */
 } es;
 
-static void exercise_release(void)
+/* What screen_exercise_setup() gave, and the exercises it loaded. */
+static struct {
+	char *ws;
+	screen_exercise_cloud_fn cloud;
+	struct exercise_set *set;
+	char endpoint[128];
+} setup;
+
+/* Forget the exercise shown (not the setup: exercises opened from it borrow its set). */
+static void state_reset(void)
 {
 	if (es.ready)
 		exercise_view_release(&es.v);
@@ -51,6 +60,15 @@ static void exercise_release(void)
 	free(es.ws);
 	free(es.dir);
 	memset(&es, 0, sizeof(es));
+}
+
+/* The loop ends: free everything. */
+static void exercise_release(void)
+{
+	state_reset();
+	exercise_set_free(setup.set);
+	free(setup.ws);
+	memset(&setup, 0, sizeof(setup));
 }
 
 bool screen_exercise_load(struct app *app, const struct exercise_set *set,
@@ -67,7 +85,7 @@ bool screen_exercise_load(struct app *app, const struct exercise_set *set,
 	if (!brief)
 		return false;
 	char *keep_ws = xstrdup(ws);
-	exercise_release();
+	state_reset();
 	es.set = set;
 	es.ex = ex;
 	es.ws = keep_ws;
@@ -477,6 +495,64 @@ static bool tick(struct app *app)
 		return false;
 	}
 	abort();
+}
+
+void screen_exercise_setup(const char *ws, screen_exercise_cloud_fn cloud)
+{
+	free(setup.ws);
+	setup.ws = xstrdup(ws);
+	setup.cloud = cloud;
+}
+
+/* Whether the learner's records hold a passing run of ex. */
+struct passed_ctx {
+	const char *id;
+	bool passed;
+};
+
+static bool find_pass(const struct store_event *ev, void *vctx)
+{
+	struct passed_ctx *c = vctx;
+	if (ev->item && strcmp(ev->item, c->id) == 0 && ev->data &&
+	    strstr(ev->data, "\"status\":\"passed\""))
+		c->passed = true;
+	return !c->passed;
+}
+
+bool screen_exercise_open_module(struct app *app, const char *module_id, struct error *err)
+{
+	if (!setup.ws || !setup.cloud)
+		return error_set(err, "exercises open from 'lambda-tutor exercise'");
+	if (!setup.set) {
+		struct diags d = DIAGS_INIT;
+		setup.set = exercise_set_load(app->course, &d);
+		diags_release(&d);
+	}
+	const struct exercise *first = NULL, *todo = NULL;
+	for (size_t i = 0; i < setup.set->n; i++) {
+		const struct exercise *ex = setup.set->v[i];
+		if (strcmp(ex->module_id, module_id) != 0)
+			continue;
+		if (!first)
+			first = ex;
+		struct passed_ctx pc = { ex->id, false };
+		if (app->store)
+			store_each(app->store, STORE_CHECK_RUN, find_pass, &pc, NULL);
+		if (!pc.passed && !todo)
+			todo = ex;
+	}
+	if (!first)
+		return error_set(err, "this module has no exercises");
+	if (!setup.endpoint[0] &&
+	    !setup.cloud(setup.ws, setup.endpoint, sizeof(setup.endpoint), err))
+		return false;
+	const struct exercise *ex = todo ? todo : first;
+	int lang = workspace_language(setup.ws, ex);
+	if (!screen_exercise_load(app, setup.set, ex, setup.ws, setup.endpoint,
+				  lang < 0 ? EXERCISE_PYTHON : (enum exercise_lang)lang, err))
+		return false;
+	app_goto(app, &screen_exercise);
+	return true;
 }
 
 static const struct tui_key_help exercise_keys[] = {

@@ -11,6 +11,7 @@
 #include "course/course.h"
 #include "tui/mdline.h"
 #include "tui/mdview.h"
+#include "tui/screen_exercise.h"
 #include "tui/screen_quiz.h"
 #include "tui/theme.h"
 #include "tui/tui.h"
@@ -123,8 +124,9 @@ static void module_draw(const struct app *app, int rows, int cols)
 	}
 	tui_footer(app,
 		   mod->quiz
-			   ? "↑↓/jk move · Enter read · z quiz · n/p module · ? help · q back"
-			   : "↑↓/jk move · Enter read · n/p next/previous module · ? help · q back",
+			   ? "↑↓/jk move · Enter read · z quiz · e exercises · n/p module · ? help "
+			     "· q back"
+			   : "↑↓/jk move · Enter read · e exercises · n/p module · ? help · q back",
 		   rows, cols);
 }
 
@@ -151,6 +153,14 @@ static void open_quiz(struct app *app)
 		return;
 	}
 	app_goto(app, &screen_quiz);
+}
+
+static void open_exercises(struct app *app)
+{
+	struct error err;
+	error_clear(&err);
+	if (!screen_exercise_open_module(app, current(app)->id, &err))
+		app_error(app, "%s", err.msg);
 }
 
 static void other_module(struct app *app, int dir)
@@ -201,6 +211,9 @@ static enum input_result module_key(struct app *app, int key)
 	case 'z':
 		open_quiz(app);
 		return INPUT_HANDLED;
+	case 'e':
+		open_exercises(app);
+		return INPUT_HANDLED;
 	case KEY_LEFT:
 		app_back(app);
 		return INPUT_HANDLED;
@@ -215,6 +228,7 @@ static const struct tui_key_help module_keys[] = {
 	{ "Enter, →, l", "read the page" },
 	{ "n, p", "next, previous module" },
 	{ "z", "take the module's quiz" },
+	{ "e", "work on the module's exercises" },
 	{ "←, q, Esc", "back to the modules" },
 	{ NULL, NULL },
 };
