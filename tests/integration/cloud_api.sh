@@ -184,9 +184,9 @@ echo '{"ReservedConcurrentExecutions":1}' >"$WORK/c.json"
 api PUT /2017-10-31/functions/py/concurrency "$WORK/c.json" >/dev/null
 out=$(api GET /2019-09-30/functions/py/concurrency)
 check "GetFunctionConcurrency" contains "$out" '{"ReservedConcurrentExecutions":1}'
-curl -s -o /dev/null -X POST "$E/2015-03-31/functions/py/invocations" -d '{"action":"sleep","seconds":1.5}' &
+curl -s -o /dev/null -X POST "$E/2015-03-31/functions/py/invocations" -d '{"action":"sleep","seconds":1.9}' &
 bg=$!
-sleep 0.5
+sleep 0.8
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$E/2015-03-31/functions/py/invocations" -d '{}')
 wait $bg
 check "a second concurrent invoke past reserved concurrency 1 is throttled" test "$code" = 429

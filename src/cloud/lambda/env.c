@@ -419,7 +419,9 @@ static void env_free(struct env *env)
 	strbuf_release(&env->tail);
 	pthread_cond_destroy(&env->cond);
 	pthread_mutex_destroy(&env->log_mu);
+	pthread_mutex_lock(&env->cloud->mu);
 	lambda_fn_unref(env->fn);
+	pthread_mutex_unlock(&env->cloud->mu);
 	free(env);
 }
 
