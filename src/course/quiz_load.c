@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/path.h"
 #include "core/strbuf.h"
@@ -1076,6 +1077,44 @@ static char *cache_path(const struct qfiles *f, const struct course *course)
 	return path;
 }
 
+/* Keep the cache small: remove the oldest entries once it holds CACHE_KEEP. */
+#define CACHE_KEEP 8
+static void prune_cache(const char *dir)
+{
+	DIR *dp = opendir(dir);
+	if (!dp)
+		return;
+	char *oldest = NULL;
+	struct timespec when = { 0, 0 };
+	size_t n = 0;
+	struct dirent *e;
+	do {
+		rewinddir(dp);
+		free(oldest);
+		oldest = NULL;
+		n = 0;
+		while ((e = readdir(dp))) {
+			if (strlen(e->d_name) != HASH_SHA256_HEX_LEN)
+				continue;
+			char *path = path_join(dir, e->d_name);
+			struct stat st;
+			if (stat(path, &st) == 0) {
+				n++;
+				if (!oldest || st.st_mtim.tv_sec < when.tv_sec ||
+				    (st.st_mtim.tv_sec == when.tv_sec &&
+				     st.st_mtim.tv_nsec < when.tv_nsec)) {
+					free(oldest);
+					oldest = xstrdup(path);
+					when = st.st_mtim;
+				}
+			}
+			free(path);
+		}
+	} while (n >= CACHE_KEEP && oldest && unlink(oldest) == 0);
+	free(oldest);
+	closedir(dp);
+}
+
 void quiz_lint_course(const struct course *course, struct diags *d)
 {
 	if (!course->quiz_dir)
@@ -1095,8 +1134,10 @@ void quiz_lint_course(const struct course *course, struct diags *d)
 	qfiles_release(&f);
 	if (cached && d->n == before) {
 		char *dir = path_dirname(cached);
-		if (path_mkdirs(dir, 0700, NULL))
+		if (path_mkdirs(dir, 0700, NULL)) {
+			prune_cache(dir);
 			path_write_file(cached, "", 0, 0600, NULL);
+		}
 		free(dir);
 	}
 	free(cached);

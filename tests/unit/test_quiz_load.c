@@ -294,6 +294,18 @@ TEST(quiz_lint__a_clean_result_is_cached_by_content)
 	quiz_lint_course(c, &d);
 	is_int(d.n, 1, "a module naming another quiz is not hidden by the cache");
 	diags_release(&d);
+	for (int i = 0; i < 12; i++) {
+		char *old = xasprintf("%s/%064d", dir, i);
+		put(old, "");
+		free(old);
+	}
+	free(c->modules[0].quiz);
+	c->modules[0].quiz = xstrdup("one");
+	put("cq/one.yaml", "# edited\nid: one\ntitle: One\nquestions:\n"
+			   "  - {id: c1, type: tf, text: t, answer: true}\n");
+	quiz_lint_course(c, &d);
+	is_int(d.n, 0, "clean again");
+	is_int(files_in(dir), 8, "and the cache keeps its 8 newest entries");
 	free(c->quiz_dir);
 	free(c->modules[0].quiz);
 	free(c->modules[0].pages[0].id);
