@@ -1,7 +1,7 @@
 """
 lambda-tutor's runtime client for Python handlers.
 
-The cloud starts one of these per execution environment:
+The cloud starts one of these per execution environment, through the bootstrap.py stub:
 
     /usr/bin/python3 -u bootstrap.py        (cwd = the function's code, _HANDLER = "module.function")
 
@@ -232,7 +232,7 @@ def user_frames(tb):
     import traceback
 
     frames = traceback.extract_tb(tb)
-    ours = (os.path.abspath(__file__), "<frozen importlib")
+    ours = (RUNTIME_DIR + os.sep, "<frozen importlib")
     while frames and frames[0].filename.startswith(ours):
         frames = frames[1:]
     return traceback.format_list(frames)
@@ -689,7 +689,3 @@ def main():
             handle(client, handler, headers, body)
         except (OSError, RuntimeApiError) as e:
             sys.stderr.write("lambda-tutor python runtime: posting the result failed: %s\n" % e)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
