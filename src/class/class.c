@@ -219,7 +219,7 @@ static cJSON *keep(struct parsed *p, const char *data)
 	return doc;
 }
 
-static void add_start(struct class_record *r, const struct class_event *ev)
+static void add_start(struct class_record *r, struct parsed *p, const struct class_event *ev)
 {
 	int number = quiz_record_attempt_number(ev->data);
 	if (number <= 0 || !ev->item)
@@ -228,6 +228,23 @@ static void add_start(struct class_record *r, const struct class_event *ev)
 	struct class_attempt *a = &r->attempts[r->n_attempts++];
 	*a = (struct class_attempt){ .quiz = ev->item, .number = number, .start = ev };
 	quiz_record_question_ids(ev->data, &a->questions, &a->n_questions);
+	a->types = xcalloc(a->n_questions ? a->n_questions : 1, sizeof *a->types);
+	cJSON *doc = keep(p, ev->data);
+	const cJSON *qs = cJSON_GetObjectItemCaseSensitive(doc, "questions");
+	size_t k = 0;
+	const cJSON *q;
+	cJSON_ArrayForEach(q, qs)
+	{
+		/* The copy is canonical JSON text with sorted keys: its top-level "type" is found
+		 * without parsing every copy again. */
+		const char *copy = str(q, "question");
+		const char *t = copy ? strstr(copy, "\"type\":\"") : NULL;
+		if (k < a->n_questions && t) {
+			t += 8;
+			a->types[k] = xstrndup(t, strcspn(t, "\""));
+		}
+		k++;
+	}
 }
 
 static void add_try(struct class_record *r, struct parsed *p, const struct class_event *ev)
@@ -298,7 +315,7 @@ void class_record_build(const struct class_learner *l, struct class_record *out)
 	for (size_t i = 0; i < l->n_events; i++) {
 		const struct class_event *ev = &l->events[i];
 		if (strcmp(ev->kind, STORE_QUIZ_START) == 0)
-			add_start(out, ev);
+			add_start(out, &p, ev);
 		else if (strcmp(ev->kind, STORE_QUIZ_TRY) == 0)
 			add_try(out, &p, ev);
 		else if (strcmp(ev->kind, STORE_QUIZ_FINISH) == 0)
@@ -317,6 +334,9 @@ void class_record_release(struct class_record *r)
 		for (size_t k = 0; k < r->attempts[i].n_questions; k++)
 			free(r->attempts[i].questions[k]);
 		free(r->attempts[i].questions);
+		for (size_t k = 0; k < r->attempts[i].n_questions; k++)
+			free(r->attempts[i].types[k]);
+		free(r->attempts[i].types);
 		free(r->attempts[i].tries);
 	}
 	free(r->attempts);

@@ -77,6 +77,7 @@ struct class_attempt {
 	const struct class_event *start, *finish; /* finish NULL while open */
 	char **questions;                         /* ids the attempt froze, in slot order; owned */
 	size_t n_questions;
+	char **types;            /* each question's type ("mc", "tf", ...) or NULL; owned */
 	struct class_try *tries; /* in order; owned array */
 	size_t n_tries;
 	double score, max, percent; /* from the finish record */

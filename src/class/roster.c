@@ -272,6 +272,21 @@ void roster_agenda(const struct roster *r, const struct course *course, int64_t 
 	free(pos);
 }
 
+void roster_present_page(const struct course *course, const struct roster_agenda *ag, long *m,
+			 long *p)
+{
+	*m = *p = -1;
+	if (!course || ag->segment < 0 || (size_t)ag->segment >= course->n_modules)
+		return;
+	const struct course_module *cm = &course->modules[ag->segment];
+	if (!cm->n_pages)
+		return;
+	*m = ag->segment;
+	*p = (long)(ag->segment_frac * (double)cm->n_pages);
+	if (*p >= (long)cm->n_pages)
+		*p = (long)cm->n_pages - 1;
+}
+
 static const struct roster *hands_of;
 
 static int cmp_hand(const void *a, const void *b)

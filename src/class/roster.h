@@ -81,6 +81,13 @@ struct roster_agenda {
 void roster_agenda(const struct roster *r, const struct course *course, int64_t started_ms,
 		   int64_t now_ms, struct roster_agenda *out);
 
+/*
+ * The page a presenter shows as the agenda moves: the segment's module, and the page as far
+ * into it as the segment is; *m is -1 before the session and after it.
+ */
+void roster_present_page(const struct course *course, const struct roster_agenda *ag, long *m,
+			 long *p);
+
 /* Learners with a hand up, oldest first: indices into r->rows. Caller frees. */
 size_t *roster_hands(const struct roster *r, size_t *n);
 

@@ -15,5 +15,9 @@ const struct cli_command cli_commands[] = {
 	CMD_RESET,
 	CMD_EXERCISE,
 	CMD_QUIZ,
+	CMD_EXPORT,
+	CMD_STATS,
+	CMD_CLASS,
+	CMD_TRAINER,
 	{ 0 },
 };

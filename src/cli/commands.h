@@ -4,6 +4,9 @@
 #ifndef CLI_COMMANDS_H
 #define CLI_COMMANDS_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "cli/cli.h"
 
 int cmd_version_run(const struct cli_opts *opts, int argc, char **argv);
@@ -246,5 +249,114 @@ int cmd_exercise_run(const struct cli_opts *opts, int argc, char **argv);
 	  "\n"                                                                                   \
 	  "Exit status: 0 closed, 2 no such exercise, no terminal or no cloud.\n",              \
 	  cmd_exercise_run }
+
+/* cmd_export.c: what export, stats and grade share. */
+struct class_room;
+/*
+ * Fill room from --class DIR, --db FILE and paths (record files or class directories); with
+ * none of them, the learner's own file. Prints why not.
+ */
+bool cmd_class_room(const struct cli_opts *opts, char **paths, size_t n, struct class_room *room);
+/* Print one line per file that could not be read. */
+void cmd_class_warn(const struct class_room *room);
+
+int cmd_export_run(const struct cli_opts *opts, int argc, char **argv);
+#define CMD_EXPORT                                                                             \
+	{ "export", "export records: grades.csv, wide or long CSV, item statistics, xAPI",      \
+	  "Usage: lambda-tutor export --format F [--class DIR | --db FILE | FILE|DIR...]\n"      \
+	  "                           [--out FILE] [--json] [--attempts A] [--quiz ID]\n"       \
+	  "                           [--base IRI]\n"                                           \
+	  "       lambda-tutor export --merge FILE... [--out FILE]\n"                           \
+	  "\n"                                                                                   \
+	  "Export the records of one learner (default: your own), a class directory or\n"       \
+	  "several record files, read-only. Formats:\n"                                          \
+	  "  grades  nbgrader's grades.csv: assignment,duedate,timestamp,student_id,\n"          \
+	  "          last_name,first_name,email,raw_score,late_submission_penalty,score,\n"      \
+	  "          max_score; one row per quiz or exercise and learner (best attempt)\n"       \
+	  "  wide    one row per learner, a column per quiz question (q:QUIZ/ID), quiz\n"       \
+	  "          (quiz:QUIZ) and exercise (ex:ID); the row (max) holds the maxima\n"         \
+	  "  long    one row per learner x item x try, with response, fraction, penalty,\n"     \
+	  "          mark, max_mark, seconds and timestamp; exercises' check runs too\n"         \
+	  "  items   item statistics per quiz question (see lambda-tutor stats)\n"               \
+	  "  xapi    xAPI 1.0.3 statements, one JSON object a line, with ids derived from\n"     \
+	  "          the learner and the event: exporting again gives the same ids\n"            \
+	  "CSV follows RFC 4180; a text cell starting with = + - @ or a tab is prefixed\n"       \
+	  "with ' so that a spreadsheet shows it instead of running it. A file that is\n"       \
+	  "locked, corrupt or missing is skipped with a warning.\n"                              \
+	  "\n"                                                                                   \
+	  "Options:\n"                                                                           \
+	  "  --out FILE      write FILE (mode 0600) instead of standard output\n"               \
+	  "  --json          with --out, print {out, learners, skipped, records}\n"              \
+	  "  --attempts A    items: first (default, as Moodle), last, highest or all\n"          \
+	  "  --quiz ID       items: only this quiz\n"                                            \
+	  "  --base IRI      xapi: IRI the activity ids and accounts start with\n"               \
+	  "                  (default https://lambda-tutor.invalid)\n"                          \
+	  "  --merge         merge files exported before (same format): each CSV row or\n"      \
+	  "                  statement id once\n"                                                \
+	  "\n"                                                                                   \
+	  "Exit status: 0 exported, 2 bad options or unreadable input.\n",                       \
+	  cmd_export_run }
+
+int cmd_stats_run(const struct cli_opts *opts, int argc, char **argv);
+#define CMD_STATS                                                                              \
+	{ "stats", "item analysis of a quiz, as Moodle's statistics report",                    \
+	  "Usage: lambda-tutor stats QUIZ [--class DIR | FILE|DIR...] [--attempts A] [--json]\n" \
+	  "\n"                                                                                   \
+	  "Analyse the finished attempts at QUIZ in the records given: the test's mean,\n"      \
+	  "median, SD, skewness, kurtosis, Cronbach's alpha (CIC), error ratio and\n"           \
+	  "standard error; per question facility (F), SD, discrimination index (D),\n"          \
+	  "discriminative efficiency (DE), intended and effective weights, with Moodle's\n"     \
+	  "flags (DE < 15 dubious; D < 30 / < 50 needs checking very likely / likely); and\n"    \
+	  "each question's responses, how often given and the mean score of who gave them.\n"  \
+	  "\n"                                                                                   \
+	  "Options:\n"                                                                           \
+	  "  --attempts A   first (default), last, highest or all attempts of each learner\n"    \
+	  "  --json         print the same as one JSON object\n"                                 \
+	  "\n"                                                                                   \
+	  "Exit status: 0 printed, 1 no finished attempt, 2 bad options or input.\n",            \
+	  cmd_stats_run }
+
+int cmd_class_run(const struct cli_opts *opts, int argc, char **argv);
+#define CMD_CLASS                                                                              \
+	{ "class", "prepare a class directory on a shared host",                                \
+	  "Usage: lambda-tutor class init DIR --trainer-group G\n"                               \
+	  "\n"                                                                                   \
+	  "Create DIR (or use it), give it to group G (the trainers) with mode 3773:\n"         \
+	  "learners create their own DIR/LEARNER.db (mode 0640, group G) with\n"                 \
+	  "lambda-tutor --class DIR, cannot list the folder, read or change another's\n"        \
+	  "file, or delete one; G reads them all. Writes DIR/.trainer.json for pacing.\n"       \
+	  "Prints what it did.\n"                                                                \
+	  "\n"                                                                                   \
+	  "Exit status: 0 done, 2 no such group, or DIR cannot be made or changed.\n",           \
+	  cmd_class_run }
+
+int cmd_trainer_run(const struct cli_opts *opts, int argc, char **argv);
+#define CMD_TRAINER                                                                            \
+	{ "trainer", "the trainer's live dashboard of a class; pacing and broadcast",           \
+	  "Usage: lambda-tutor trainer DIR [--once] [--json] [--question ID] [--presenter]\n"    \
+	  "       lambda-tutor trainer DIR [--start now|HH:MM] [--open N|all]\n"                 \
+	  "                                [--message TEXT]\n"                                   \
+	  "\n"                                                                                   \
+	  "Show the class in DIR, re-read every 2 s, files opened read-only: the agenda of\n"    \
+	  "the session (the modules' minutes) with its clock, the segment due now and\n"        \
+	  "whether the room is ahead or behind; one row per learner with module and step,\n"    \
+	  "minutes on the step, failed checks, hints, best quiz score, last activity and\n"     \
+	  "state (active; idle after 5 min without activity; stuck after 3 failed checks\n"    \
+	  "in a row or twice the room's median time on a step, at least 4 min; done when\n"    \
+	  "every page was read; or the file's problem: locked, corrupt, missing); learners\n"   \
+	  "by module; raised hands with their notes; and with --question the answers the\n"    \
+	  "room gave to a quiz question.\n"                                                      \
+	  "--start, --open and --message write DIR/.trainer.json, which learners' tutors\n"      \
+	  "read every few seconds: modules after N stay locked, the message shows on\n"          \
+	  "every screen (--message '' clears it).\n"                                             \
+	  "\n"                                                                                   \
+	  "Keys: arrows scroll, + - open one module more or fewer, p presenter view\n"          \
+	  "(the agenda's current page, alone; n p move, f follows again), r refresh, q quit.\n" \
+	  "\n"                                                                                   \
+	  "Options:\n"                                                                           \
+	  "  --once         print the dashboard once and leave (--json: as JSON)\n"             \
+	  "\n"                                                                                   \
+	  "Exit status: 0 done, 2 no course, no terminal, or DIR cannot be read.\n",             \
+	  cmd_trainer_run }
 
 #endif

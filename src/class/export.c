@@ -1,0 +1,1100 @@
+/*
+ * The export formats. Every format is built from the copied events only, so two exports of
+ * the same files are byte for byte the same.
+ */
+#include "class/export.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <openssl/sha.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "class/csv.h"
+#include "core/path.h"
+#include "core/xalloc.h"
+#include "store/store.h"
+
+int export_format_from_name(const char *name)
+{
+	static const char *const names[] = { "grades", "wide", "long", "items", "xapi" };
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+		if (strcmp(name, names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+int export_attempts_from_name(const char *name)
+{
+	static const char *const names[] = { "first", "last", "highest", "all" };
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+		if (strcmp(name, names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* ISO 8601 UTC with milliseconds, as xAPI wants it; "" for 0. */
+static void iso_time(int64_t ms, char out[32])
+{
+	if (ms <= 0) {
+		out[0] = '\0';
+		return;
+	}
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out + n, 32 - n, ".%03dZ", (int)(ms % 1000));
+}
+
+/* The namespace of lambda-tutor's statement ids (a fixed random UUID). */
+static const unsigned char uuid_namespace[16] = { 0x3c, 0x1f, 0x6e, 0x52, 0x9a, 0x0d, 0x4b, 0x7e,
+						  0x8f, 0x21, 0x5d, 0x44, 0xc6, 0x09, 0xa3, 0x7b };
+
+static void uuid5(const char *name, char out[37])
+{
+	size_t len = strlen(name);
+	unsigned char *buf = xmalloc(16 + len);
+	memcpy(buf, uuid_namespace, 16);
+	memcpy(buf + 16, name, len);
+	unsigned char md[SHA_DIGEST_LENGTH];
+	SHA1(buf, 16 + len, md);
+	free(buf);
+	md[6] = (unsigned char)((md[6] & 0x0f) | 0x50);
+	md[8] = (unsigned char)((md[8] & 0x3f) | 0x80);
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 md[0], md[1], md[2], md[3], md[4], md[5], md[6], md[7], md[8], md[9], md[10],
+		 md[11], md[12], md[13], md[14], md[15]);
+}
+
+void export_uuid(const char *learner, int64_t event_id, char out[37])
+{
+	char *name = xasprintf("%s/%lld", learner, (long long)event_id);
+	uuid5(name, out);
+	free(name);
+}
+
+/* ---- what the room holds: quizzes, their questions, exercises ---- */
+
+struct names {
+	char **v;
+	size_t n;
+};
+
+static long names_find(const struct names *s, const char *name)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->v[i], name) == 0)
+			return (long)i;
+	return -1;
+}
+
+static size_t names_add(struct names *s, const char *name)
+{
+	long at = names_find(s, name);
+	if (at >= 0)
+		return (size_t)at;
+	s->v = xreallocarray(s->v, s->n + 1, sizeof *s->v);
+	s->v[s->n] = xstrdup(name);
+	return s->n++;
+}
+
+static void names_release(struct names *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+	*s = (struct names){ 0 };
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every learner's record, built once. */
+struct built {
+	struct class_record *recs;
+	size_t n;
+};
+
+static void build_all(const struct class_room *room, struct built *b)
+{
+	b->n = room->n;
+	b->recs = xcalloc(room->n ? room->n : 1, sizeof *b->recs);
+	for (size_t i = 0; i < room->n; i++)
+		class_record_build(&room->learners[i], &b->recs[i]);
+}
+
+static void built_release(struct built *b)
+{
+	for (size_t i = 0; i < b->n; i++)
+		class_record_release(&b->recs[i]);
+	free(b->recs);
+}
+
+static bool counts(const struct class_attempt *a)
+{
+	return a->finish && !a->abandoned;
+}
+
+char **export_quizzes(const struct class_room *room, size_t *n)
+{
+	struct names s = { 0 };
+	struct built b;
+	build_all(room, &b);
+	for (size_t i = 0; i < b.n; i++)
+		for (size_t k = 0; k < b.recs[i].n_attempts; k++)
+			names_add(&s, b.recs[i].attempts[k].quiz);
+	built_release(&b);
+	if (s.n)
+		qsort(s.v, s.n, sizeof *s.v, cmp_str);
+	*n = s.n;
+	return s.v;
+}
+
+/* The learner's graded attempt at quiz: the best finished one (the quiz's grade). */
+static const struct class_attempt *best_attempt(const struct class_record *r, const char *quiz)
+{
+	const struct class_attempt *best = NULL;
+	for (size_t k = 0; k < r->n_attempts; k++) {
+		const struct class_attempt *a = &r->attempts[k];
+		if (counts(a) && strcmp(a->quiz, quiz) == 0 &&
+		    (!best || a->percent > best->percent))
+			best = a;
+	}
+	return best;
+}
+
+static const struct class_run *best_run(const struct class_record *r, const char *exercise)
+{
+	const struct class_run *best = NULL;
+	for (size_t k = 0; k < r->n_runs; k++) {
+		const struct class_run *run = &r->runs[k];
+		if (strcmp(run->exercise, exercise) == 0 && (!best || run->passed > best->passed))
+			best = run;
+	}
+	return best;
+}
+
+struct catalogue {
+	struct names quizzes, exercises;
+	struct names *questions; /* per quiz, in order of first appearance */
+	double **qmax;           /* per quiz, per question */
+	double *qtotal;          /* per quiz: the max of a finished attempt */
+	int *extotal;            /* per exercise: tasks */
+};
+
+static void catalogue_build(const struct built *b, struct catalogue *c)
+{
+	*c = (struct catalogue){ 0 };
+	for (size_t i = 0; i < b->n; i++) {
+		for (size_t k = 0; k < b->recs[i].n_attempts; k++)
+			names_add(&c->quizzes, b->recs[i].attempts[k].quiz);
+		for (size_t k = 0; k < b->recs[i].n_runs; k++)
+			names_add(&c->exercises, b->recs[i].runs[k].exercise);
+	}
+	if (c->quizzes.n)
+		qsort(c->quizzes.v, c->quizzes.n, sizeof(char *), cmp_str);
+	if (c->exercises.n)
+		qsort(c->exercises.v, c->exercises.n, sizeof(char *), cmp_str);
+	size_t nq = c->quizzes.n ? c->quizzes.n : 1;
+	c->questions = xcalloc(nq, sizeof *c->questions);
+	c->qmax = xcalloc(nq, sizeof *c->qmax);
+	c->qtotal = xcalloc(nq, sizeof *c->qtotal);
+	c->extotal = xcalloc(c->exercises.n ? c->exercises.n : 1, sizeof *c->extotal);
+	for (size_t i = 0; i < b->n; i++) {
+		for (size_t k = 0; k < b->recs[i].n_attempts; k++) {
+			const struct class_attempt *a = &b->recs[i].attempts[k];
+			size_t q = (size_t)names_find(&c->quizzes, a->quiz);
+			for (size_t s = 0; s < a->n_questions; s++) {
+				size_t before = c->questions[q].n;
+				size_t at = names_add(&c->questions[q], a->questions[s]);
+				if (at == before) {
+					c->qmax[q] =
+						xreallocarray(c->qmax[q], at + 1, sizeof(double));
+					c->qmax[q][at] = 1;
+				}
+			}
+			for (size_t t = 0; t < a->n_tries; t++) {
+				long at = names_find(&c->questions[q], a->tries[t].question);
+				if (at >= 0)
+					c->qmax[q][at] = a->tries[t].max;
+			}
+			if (counts(a) && a->max > c->qtotal[q])
+				c->qtotal[q] = a->max;
+		}
+		for (size_t k = 0; k < b->recs[i].n_runs; k++) {
+			const struct class_run *run = &b->recs[i].runs[k];
+			size_t e = (size_t)names_find(&c->exercises, run->exercise);
+			if (run->total > c->extotal[e])
+				c->extotal[e] = run->total;
+		}
+	}
+}
+
+static void catalogue_release(struct catalogue *c)
+{
+	for (size_t q = 0; q < c->quizzes.n; q++) {
+		names_release(&c->questions[q]);
+		free(c->qmax[q]);
+	}
+	free(c->questions);
+	free(c->qmax);
+	free(c->qtotal);
+	free(c->extotal);
+	names_release(&c->quizzes);
+	names_release(&c->exercises);
+}
+
+/* ---- grades.csv ---- */
+
+static void split_name(const char *name, char **first, char **last)
+{
+	const char *sp = strrchr(name, ' ');
+	if (!sp) {
+		*first = xstrdup(name);
+		*last = xstrdup("");
+		return;
+	}
+	*first = xstrndup(name, (size_t)(sp - name));
+	*last = xstrdup(sp + 1);
+}
+
+static void grade_row(struct strbuf *out, const char *assignment, int64_t at_ms,
+		      const struct class_learner *l, double raw, double max)
+{
+	char ts[32];
+	char *first, *last;
+	iso_time(at_ms, ts);
+	split_name(l->name, &first, &last);
+	csv_text(out, assignment, true);
+	csv_text(out, "", false); /* duedate: the tutor has none */
+	csv_text(out, ts, false);
+	csv_text(out, l->id, false);
+	csv_text(out, last, false);
+	csv_text(out, first, false);
+	csv_text(out, "", false); /* email */
+	csv_num(out, raw, false);
+	csv_num(out, 0, false); /* late_submission_penalty */
+	csv_num(out, raw > 0 ? raw : 0, false);
+	csv_num(out, max, false);
+	csv_end(out);
+	free(first);
+	free(last);
+}
+
+static void export_grades(const struct class_room *room, const struct built *b,
+			  const struct catalogue *c, struct strbuf *out)
+{
+	strbuf_addstr(out, "assignment,duedate,timestamp,student_id,last_name,first_name,email,"
+			   "raw_score,late_submission_penalty,score,max_score\r\n");
+	for (size_t q = 0; q < c->quizzes.n; q++) {
+		for (size_t i = 0; i < room->n; i++) {
+			if (room->learners[i].file != CLASS_FILE_OK)
+				continue;
+			const struct class_attempt *a = best_attempt(&b->recs[i], c->quizzes.v[q]);
+			grade_row(out, c->quizzes.v[q], a ? a->finish->at_ms : 0,
+				  &room->learners[i], a ? a->score : 0, a ? a->max : c->qtotal[q]);
+		}
+	}
+	for (size_t e = 0; e < c->exercises.n; e++) {
+		for (size_t i = 0; i < room->n; i++) {
+			if (room->learners[i].file != CLASS_FILE_OK)
+				continue;
+			const struct class_run *run = best_run(&b->recs[i], c->exercises.v[e]);
+			grade_row(out, c->exercises.v[e], run ? run->ev->at_ms : 0,
+				  &room->learners[i], run ? run->passed : 0, c->extotal[e]);
+		}
+	}
+}
+
+/* ---- wide ---- */
+
+static void export_wide(const struct class_room *room, const struct built *b,
+			const struct catalogue *c, struct strbuf *out)
+{
+	strbuf_addstr(out, "student_id,name");
+	for (size_t q = 0; q < c->quizzes.n; q++) {
+		for (size_t k = 0; k < c->questions[q].n; k++) {
+			char *col = xasprintf("q:%s/%s", c->quizzes.v[q], c->questions[q].v[k]);
+			csv_text(out, col, false);
+			free(col);
+		}
+		char *col = xasprintf("quiz:%s", c->quizzes.v[q]);
+		csv_text(out, col, false);
+		free(col);
+	}
+	for (size_t e = 0; e < c->exercises.n; e++) {
+		char *col = xasprintf("ex:%s", c->exercises.v[e]);
+		csv_text(out, col, false);
+		free(col);
+	}
+	csv_end(out);
+	/* The maximum of each column, in a row no learner can be named (names have no parens). */
+	strbuf_addstr(out, "(max),");
+	for (size_t q = 0; q < c->quizzes.n; q++) {
+		for (size_t k = 0; k < c->questions[q].n; k++)
+			csv_num(out, c->qmax[q][k], false);
+		csv_num(out, c->qtotal[q], false);
+	}
+	for (size_t e = 0; e < c->exercises.n; e++)
+		csv_num(out, c->extotal[e], false);
+	csv_end(out);
+	for (size_t i = 0; i < room->n; i++) {
+		const struct class_learner *l = &room->learners[i];
+		if (l->file != CLASS_FILE_OK)
+			continue;
+		csv_text(out, l->id, true);
+		csv_text(out, l->name, false);
+		for (size_t q = 0; q < c->quizzes.n; q++) {
+			const struct class_attempt *a = best_attempt(&b->recs[i], c->quizzes.v[q]);
+			for (size_t k = 0; k < c->questions[q].n; k++) {
+				double mark = NAN, max;
+				bool had = false;
+				for (size_t s = 0; a && s < a->n_questions; s++)
+					had |= strcmp(a->questions[s], c->questions[q].v[k]) == 0;
+				if (had)
+					class_attempt_mark(a, c->questions[q].v[k], &mark, &max);
+				csv_num(out, mark, false);
+			}
+			csv_num(out, a ? a->score : NAN, false);
+		}
+		for (size_t e = 0; e < c->exercises.n; e++) {
+			const struct class_run *run = best_run(&b->recs[i], c->exercises.v[e]);
+			csv_num(out, run ? run->passed : NAN, false);
+		}
+		csv_end(out);
+	}
+}
+
+/* ---- long ---- */
+
+static void export_long(const struct class_room *room, const struct built *b, struct strbuf *out)
+{
+	strbuf_addstr(out, "student_id,name,kind,assessment,attempt,item_id,slot,try,response,"
+			   "fraction,penalty,mark,max_mark,seconds,timestamp\r\n");
+	for (size_t i = 0; i < room->n; i++) {
+		const struct class_learner *l = &room->learners[i];
+		const struct class_record *r = &b->recs[i];
+		char ts[32];
+		for (size_t k = 0; k < r->n_attempts; k++) {
+			const struct class_attempt *a = &r->attempts[k];
+			for (size_t t = 0; t < a->n_tries; t++) {
+				const struct class_try *tr = &a->tries[t];
+				iso_time(tr->ev->at_ms, ts);
+				csv_text(out, l->id, true);
+				csv_text(out, l->name, false);
+				csv_text(out, "quiz", false);
+				csv_text(out, a->quiz, false);
+				csv_num(out, a->number, false);
+				csv_text(out, tr->question, false);
+				csv_num(out, tr->slot, false);
+				csv_num(out, tr->try_no, false);
+				csv_text(out, tr->response, false);
+				csv_num(out, tr->fraction, false);
+				csv_num(out, tr->penalty, false);
+				csv_num(out, tr->mark, false);
+				csv_num(out, tr->max, false);
+				csv_num(out, tr->seconds, false);
+				csv_text(out, ts, false);
+				csv_end(out);
+			}
+		}
+		for (size_t k = 0; k < r->n_runs; k++) {
+			const struct class_run *run = &r->runs[k];
+			int n = 0;
+			for (size_t j = 0; j <= k; j++)
+				n += strcmp(r->runs[j].exercise, run->exercise) == 0;
+			iso_time(run->ev->at_ms, ts);
+			csv_text(out, l->id, true);
+			csv_text(out, l->name, false);
+			csv_text(out, "exercise", false);
+			csv_text(out, run->module, false);
+			csv_num(out, n, false);
+			csv_text(out, run->exercise, false);
+			csv_text(out, "", false);
+			csv_num(out, n, false);
+			csv_text(out, run->status, false);
+			csv_num(out, run->total ? (double)run->passed / run->total : 0, false);
+			csv_num(out, 0, false);
+			csv_num(out, run->passed, false);
+			csv_num(out, run->total, false);
+			csv_text(out, "", false);
+			csv_text(out, ts, false);
+			csv_end(out);
+		}
+	}
+}
+
+/* ---- item analysis ---- */
+
+struct chosen {
+	const struct class_attempt *a;
+	double total; /* T(s) */
+};
+
+static void pick_attempts(const struct built *b, const char *quiz, enum export_attempts which,
+			  struct chosen **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	for (size_t i = 0; i < b->n; i++) {
+		const struct class_record *r = &b->recs[i];
+		const struct class_attempt *pick = NULL;
+		for (size_t k = 0; k < r->n_attempts; k++) {
+			const struct class_attempt *a = &r->attempts[k];
+			if (!counts(a) || strcmp(a->quiz, quiz) != 0)
+				continue;
+			if (which == EXPORT_ALL) {
+				*out = xreallocarray(*out, *n + 1, sizeof **out);
+				(*out)[(*n)++] = (struct chosen){ a, 0 };
+				continue;
+			}
+			if (!pick || which == EXPORT_LAST ||
+			    (which == EXPORT_HIGHEST && a->score > pick->score) ||
+			    (which == EXPORT_FIRST && a->number < pick->number))
+				pick = a;
+		}
+		if (pick) {
+			*out = xreallocarray(*out, *n + 1, sizeof **out);
+			(*out)[(*n)++] = (struct chosen){ pick, 0 };
+		}
+	}
+}
+
+static int cmp_choice(const void *x, const void *y)
+{
+	const struct analysis_choice *a = x, *b = y;
+	if (a->count != b->count)
+		return a->count < b->count ? 1 : -1;
+	return strcmp(a->response, b->response);
+}
+
+void analysis_build(const struct class_room *room, const char *quiz, enum export_attempts which,
+		    struct analysis *out)
+{
+	*out = (struct analysis){ .quiz = xstrdup(quiz) };
+	struct built b;
+	build_all(room, &b);
+	struct chosen *ch;
+	size_t S;
+	pick_attempts(&b, quiz, which, &ch, &S);
+	struct names qs = { 0 };
+	for (size_t s = 0; s < S; s++)
+		for (size_t k = 0; k < ch[s].a->n_questions; k++)
+			names_add(&qs, ch[s].a->questions[k]);
+	size_t P = qs.n;
+	double *marks = xmalloc((S * P + 1) * sizeof *marks);
+	double *max = xmalloc((P ? P : 1) * sizeof *max);
+	out->items = xcalloc(P ? P : 1, sizeof *out->items);
+	out->n_items = P;
+	for (size_t i = 0; i < P; i++) {
+		max[i] = 1;
+		out->items[i].question = xstrdup(qs.v[i]);
+	}
+	for (size_t s = 0; s < S; s++) {
+		const struct class_attempt *a = ch[s].a;
+		for (size_t i = 0; i < P; i++)
+			marks[s * P + i] = NAN;
+		for (size_t k = 0; k < a->n_questions; k++) {
+			size_t i = (size_t)names_find(&qs, a->questions[k]);
+			double m, mx;
+			class_attempt_mark(a, a->questions[k], &m, &mx);
+			marks[s * P + i] = m;
+			if (mx > 0)
+				max[i] = mx;
+			if (!out->items[i].type && a->types[k])
+				out->items[i].type = xstrdup(a->types[k]);
+			ch[s].total += m;
+		}
+	}
+	for (size_t i = 0; i < P; i++)
+		out->items[i].max = max[i];
+	struct stats_matrix m = { S, P, marks, max };
+	struct stats_item *st = xcalloc(P ? P : 1, sizeof *st);
+	stats_compute(&m, st, &out->test);
+	if (isnan(out->test.cic) && S > 1) {
+		/* A quiz that draws its questions: alpha over the slots, as Moodle's random slots.
+		 */
+		size_t slots = 0;
+		for (size_t s = 0; s < S; s++)
+			if (ch[s].a->n_questions > slots)
+				slots = ch[s].a->n_questions;
+		double *sm = xmalloc((S * slots + 1) * sizeof *sm);
+		double *smax = xmalloc((slots ? slots : 1) * sizeof *smax);
+		for (size_t k = 0; k < slots; k++)
+			smax[k] = 0;
+		for (size_t s = 0; s < S; s++) {
+			for (size_t k = 0; k < slots; k++) {
+				const struct class_attempt *a = ch[s].a;
+				double mk = NAN, mx = 0;
+				if (k < a->n_questions)
+					class_attempt_mark(a, a->questions[k], &mk, &mx);
+				sm[s * slots + k] = mk;
+				if (mx > smax[k])
+					smax[k] = mx;
+			}
+		}
+		struct stats_matrix sl = { S, slots, sm, smax };
+		struct stats_item *sst = xcalloc(slots ? slots : 1, sizeof *sst);
+		struct stats_test t;
+		stats_compute(&sl, sst, &t);
+		out->test.cic = t.cic;
+		out->test.er = t.er;
+		out->test.se = t.se;
+		free(sst);
+		free(sm);
+		free(smax);
+	}
+	for (size_t i = 0; i < P; i++) {
+		struct analysis_item *it = &out->items[i];
+		it->st = st[i];
+		/* The distractor table: each response's last try, and its choosers' mean total. */
+		double *sum = NULL;
+		for (size_t s = 0; s < S; s++) {
+			const struct class_attempt *a = ch[s].a;
+			const char *resp = NULL;
+			for (size_t t = 0; t < a->n_tries; t++)
+				if (strcmp(a->tries[t].question, it->question) == 0)
+					resp = a->tries[t].response;
+			if (!resp)
+				continue;
+			size_t k = 0;
+			while (k < it->n_choices && strcmp(it->choices[k].response, resp) != 0)
+				k++;
+			if (k == it->n_choices) {
+				it->choices =
+					xreallocarray(it->choices, k + 1, sizeof *it->choices);
+				it->choices[k] = (struct analysis_choice){ xstrdup(resp), 0, 0 };
+				sum = xreallocarray(sum, k + 1, sizeof *sum);
+				sum[k] = 0;
+				it->n_choices++;
+			}
+			it->choices[k].count++;
+			sum[k] += ch[s].a->max > 0 ? 100 * ch[s].total / ch[s].a->max : 0;
+		}
+		for (size_t k = 0; k < it->n_choices; k++)
+			it->choices[k].mean_total = sum[k] / (double)it->choices[k].count;
+		free(sum);
+		if (it->n_choices)
+			qsort(it->choices, it->n_choices, sizeof *it->choices, cmp_choice);
+	}
+	free(st);
+	free(marks);
+	free(max);
+	names_release(&qs);
+	free(ch);
+	built_release(&b);
+}
+
+void analysis_release(struct analysis *a)
+{
+	for (size_t i = 0; i < a->n_items; i++) {
+		free(a->items[i].question);
+		free(a->items[i].type);
+		for (size_t k = 0; k < a->items[i].n_choices; k++)
+			free(a->items[i].choices[k].response);
+		free(a->items[i].choices);
+	}
+	free(a->items);
+	free(a->quiz);
+	*a = (struct analysis){ 0 };
+}
+
+static void export_items(const struct class_room *room, const struct export_opts *o,
+			 struct strbuf *out)
+{
+	strbuf_addstr(out, "quiz,question,type,attempts,max_mark,facility,sd,discrimination_index,"
+			   "discriminative_efficiency,intended_weight,effective_weight,dubious,"
+			   "needs_checking\r\n");
+	size_t nq;
+	char **quizzes = export_quizzes(room, &nq);
+	for (size_t q = 0; q < nq; q++) {
+		if (o->quiz && strcmp(o->quiz, quizzes[q]) != 0)
+			continue;
+		struct analysis an;
+		analysis_build(room, quizzes[q], o->attempts, &an);
+		for (size_t i = 0; i < an.n_items; i++) {
+			const struct analysis_item *it = &an.items[i];
+			csv_text(out, an.quiz, true);
+			csv_text(out, it->question, false);
+			csv_text(out, it->type, false);
+			csv_num(out, (double)it->st.n, false);
+			csv_num(out, it->max, false);
+			csv_num(out, it->st.facility, false);
+			csv_num(out, it->st.sd, false);
+			csv_num(out, it->st.disc, false);
+			csv_num(out, it->st.disc_eff, false);
+			csv_num(out, it->st.intended, false);
+			csv_num(out, it->st.effective, false);
+			csv_text(out, it->st.dubious ? "yes" : "no", false);
+			csv_text(out, stats_check_name(it->st.check), false);
+			csv_end(out);
+		}
+		analysis_release(&an);
+	}
+	for (size_t q = 0; q < nq; q++)
+		free(quizzes[q]);
+	free(quizzes);
+}
+
+/* ---- xAPI 1.0.3 ---- */
+
+#define ADL_VERB     "http://adlnet.gov/expapi/verbs/"
+#define ADL_ACTIVITY "http://adlnet.gov/expapi/activities/"
+
+static cJSON *verb(const char *iri_base, const char *name)
+{
+	cJSON *v = cJSON_CreateObject();
+	char *id = xasprintf("%s%s", iri_base, name);
+	cJSON_AddStringToObject(v, "id", id);
+	free(id);
+	cJSON *d = cJSON_AddObjectToObject(v, "display");
+	cJSON_AddStringToObject(d, "en-US", name);
+	return v;
+}
+
+static cJSON *activity(const char *id, const char *type, const char *name)
+{
+	cJSON *a = cJSON_CreateObject();
+	cJSON_AddStringToObject(a, "objectType", "Activity");
+	cJSON_AddStringToObject(a, "id", id);
+	cJSON *def = cJSON_AddObjectToObject(a, "definition");
+	if (name) {
+		cJSON *n = cJSON_AddObjectToObject(def, "name");
+		cJSON_AddStringToObject(n, "en-US", name);
+	}
+	cJSON_AddStringToObject(def, "type", type);
+	return a;
+}
+
+static cJSON *ref(const char *id)
+{
+	cJSON *arr = cJSON_CreateArray();
+	cJSON *a = cJSON_CreateObject();
+	cJSON_AddStringToObject(a, "id", id);
+	cJSON_AddItemToArray(arr, a);
+	return arr;
+}
+
+/* The xAPI interaction type of a quiz question type (assessment.md 3.2). */
+static const char *interaction(const char *type)
+{
+	if (!type)
+		return "other";
+	if (!strcmp(type, "mc") || !strcmp(type, "mc_multi"))
+		return "choice";
+	if (!strcmp(type, "tf"))
+		return "true-false";
+	if (!strcmp(type, "short"))
+		return "fill-in";
+	if (!strcmp(type, "numeric"))
+		return "numeric";
+	if (!strcmp(type, "match"))
+		return "matching";
+	if (!strcmp(type, "order"))
+		return "sequencing";
+	return "other";
+}
+
+/* A recorded response in the interaction's response format. Caller frees. */
+static char *xapi_response(const char *kind, const char *resp)
+{
+	struct strbuf sb = STRBUF_INIT;
+	if (!strcmp(kind, "choice") || !strcmp(kind, "sequencing")) {
+		for (const char *p = resp; *p; p++) {
+			if (*p == ',')
+				strbuf_addstr(&sb, "[,]");
+			else
+				strbuf_addch(&sb, *p);
+		}
+	} else if (!strcmp(kind, "matching")) {
+		/* For each item in order the chosen answer's index, "-" for none. */
+		int item = 0;
+		const char *p = resp;
+		while (*p) {
+			size_t len = strcspn(p, ",");
+			if (len && !(len == 1 && *p == '-')) {
+				if (strbuf_str(&sb)[0])
+					strbuf_addstr(&sb, "[,]");
+				strbuf_addf(&sb, "%d[.]%.*s", item, (int)len, p);
+			}
+			item++;
+			p += len;
+			if (*p == ',')
+				p++;
+		}
+	} else {
+		strbuf_addstr(&sb, resp);
+	}
+	return strbuf_detach(&sb);
+}
+
+static void add_score(cJSON *result, double raw, double max)
+{
+	if (!(max > 0))
+		return;
+	double lo = raw < 0 ? raw : 0;
+	double scaled = raw / max;
+	if (scaled > 1)
+		scaled = 1;
+	if (scaled < -1)
+		scaled = -1;
+	cJSON *score = cJSON_AddObjectToObject(result, "score");
+	cJSON_AddNumberToObject(score, "scaled", round(scaled * 10000) / 10000);
+	cJSON_AddNumberToObject(score, "raw", raw > max ? max : raw);
+	cJSON_AddNumberToObject(score, "min", lo);
+	cJSON_AddNumberToObject(score, "max", max);
+}
+
+static void add_duration(cJSON *result, double seconds)
+{
+	if (seconds < 0 || isnan(seconds))
+		return;
+	char d[48];
+	snprintf(d, sizeof d, "PT%.2fS", seconds);
+	cJSON_AddStringToObject(result, "duration", d);
+}
+
+struct xapi_ctx {
+	const struct export_opts *o;
+	const struct class_learner *l;
+	const struct class_record *r;
+	char *course_iri;
+	struct strbuf *out;
+};
+
+static const struct class_attempt *attempt_of(const struct class_record *r,
+					      const struct class_event *ev)
+{
+	for (size_t k = 0; k < r->n_attempts; k++) {
+		const struct class_attempt *a = &r->attempts[k];
+		if (a->start == ev || a->finish == ev)
+			return a;
+		for (size_t t = 0; t < a->n_tries; t++)
+			if (a->tries[t].ev == ev)
+				return a;
+	}
+	return NULL;
+}
+
+static const struct class_run *run_of(const struct class_record *r, const struct class_event *ev)
+{
+	for (size_t k = 0; k < r->n_runs; k++)
+		if (r->runs[k].ev == ev)
+			return &r->runs[k];
+	return NULL;
+}
+
+/* The statement for one event, or NULL for an event no statement describes. */
+static cJSON *statement(struct xapi_ctx *x, const struct class_event *ev)
+{
+	const char *base = x->course_iri;
+	cJSON *object = NULL, *v = NULL, *result = NULL, *parent = NULL;
+	char *registration = NULL;
+	char *iri = NULL;
+	if (!strcmp(ev->kind, STORE_PAGE_VIEW) && ev->module && ev->item) {
+		v = verb(ADL_VERB, "experienced");
+		iri = xasprintf("%s/%s/%s", base, ev->module, ev->item);
+		object = activity(iri, ADL_ACTIVITY "lesson", NULL);
+		free(iri);
+		iri = xasprintf("%s/%s", base, ev->module);
+		parent = ref(iri);
+	} else if (!strcmp(ev->kind, STORE_QUIZ_START) && ev->item) {
+		const struct class_attempt *a = attempt_of(x->r, ev);
+		if (!a)
+			return NULL;
+		v = verb(ADL_VERB, "attempted");
+		iri = xasprintf("%s/quiz/%s", base, ev->item);
+		object = activity(iri, ADL_ACTIVITY "assessment", NULL);
+		registration = xmalloc(37);
+		export_uuid(x->l->id, a->start->id, registration);
+	} else if (!strcmp(ev->kind, STORE_QUIZ_TRY) && ev->item) {
+		const struct class_attempt *a = attempt_of(x->r, ev);
+		const struct class_try *tr = NULL;
+		for (size_t t = 0; a && t < a->n_tries; t++)
+			if (a->tries[t].ev == ev)
+				tr = &a->tries[t];
+		if (!tr)
+			return NULL;
+		const char *type = NULL;
+		for (size_t k = 0; k < a->n_questions; k++)
+			if (!strcmp(a->questions[k], tr->question))
+				type = a->types[k];
+		const char *kind = interaction(type);
+		v = verb(ADL_VERB, "answered");
+		iri = xasprintf("%s/quiz/%s/%s", base, ev->item, tr->question);
+		object = activity(iri, ADL_ACTIVITY "cmi.interaction", NULL);
+		cJSON_AddStringToObject(cJSON_GetObjectItem(object, "definition"),
+					"interactionType", kind);
+		free(iri);
+		iri = xasprintf("%s/quiz/%s", base, ev->item);
+		parent = ref(iri);
+		result = cJSON_CreateObject();
+		add_score(result, tr->mark, tr->max);
+		cJSON_AddBoolToObject(result, "success", tr->fraction >= 1);
+		cJSON_AddBoolToObject(result, "completion", tr->finished);
+		char *resp = xapi_response(kind, tr->response ? tr->response : "");
+		cJSON_AddStringToObject(result, "response", resp);
+		free(resp);
+		add_duration(result, tr->seconds);
+		registration = xmalloc(37);
+		export_uuid(x->l->id, a->start->id, registration);
+	} else if (!strcmp(ev->kind, STORE_QUIZ_FINISH) && ev->item) {
+		const struct class_attempt *a = attempt_of(x->r, ev);
+		if (!a)
+			return NULL;
+		if (a->abandoned)
+			v = verb("https://w3id.org/xapi/adl/verbs/", "abandoned");
+		else
+			v = verb(ADL_VERB, a->passed ? "passed" : "failed");
+		iri = xasprintf("%s/quiz/%s", base, ev->item);
+		object = activity(iri, ADL_ACTIVITY "assessment", NULL);
+		result = cJSON_CreateObject();
+		if (!a->abandoned) {
+			add_score(result, a->score, a->max);
+			cJSON_AddBoolToObject(result, "success", a->passed);
+		}
+		cJSON_AddBoolToObject(result, "completion", !a->abandoned);
+		add_duration(result, (double)(a->finish->at_ms - a->start->at_ms) / 1000);
+		registration = xmalloc(37);
+		export_uuid(x->l->id, a->start->id, registration);
+	} else if (!strcmp(ev->kind, STORE_CHECK_RUN) && ev->item) {
+		const struct class_run *run = run_of(x->r, ev);
+		if (!run)
+			return NULL;
+		bool passed = !strcmp(run->status, "passed");
+		v = verb(ADL_VERB, passed ? "passed" : "failed");
+		iri = xasprintf("%s/exercise/%s", base, ev->item);
+		object = activity(iri, ADL_ACTIVITY "cmi.interaction", NULL);
+		cJSON_AddStringToObject(cJSON_GetObjectItem(object, "definition"),
+					"interactionType", "performance");
+		if (run->module) {
+			free(iri);
+			iri = xasprintf("%s/%s", base, run->module);
+			parent = ref(iri);
+		}
+		result = cJSON_CreateObject();
+		add_score(result, run->passed, run->total);
+		cJSON_AddBoolToObject(result, "success", passed);
+		cJSON_AddBoolToObject(result, "completion", true);
+		cJSON_AddStringToObject(result, "response", run->status);
+	} else if ((!strcmp(ev->kind, STORE_HINT) || !strcmp(ev->kind, STORE_SOLUTION)) &&
+		   ev->item) {
+		v = verb(ADL_VERB, "interacted");
+		iri = xasprintf("%s/exercise/%s/%s", base, ev->item, ev->kind);
+		object = activity(iri, ADL_ACTIVITY "interaction", NULL);
+		free(iri);
+		iri = xasprintf("%s/exercise/%s", base, ev->item);
+		parent = ref(iri);
+	} else if (!strcmp(ev->kind, STORE_HAND)) {
+		cJSON *doc = ev->data ? cJSON_Parse(ev->data) : NULL;
+		const cJSON *up = cJSON_GetObjectItemCaseSensitive(doc, "up");
+		const cJSON *note = cJSON_GetObjectItemCaseSensitive(doc, "note");
+		bool raised = !cJSON_IsBool(up) || cJSON_IsTrue(up);
+		if (raised) {
+			v = verb(ADL_VERB, "asked");
+			iri = xasprintf("%s/help", base);
+			object = activity(iri, ADL_ACTIVITY "interaction", "raised hand");
+			if (cJSON_IsString(note) && note->valuestring[0]) {
+				result = cJSON_CreateObject();
+				cJSON_AddStringToObject(result, "response", note->valuestring);
+			}
+		}
+		cJSON_Delete(doc);
+		if (!raised)
+			return NULL;
+	} else {
+		return NULL;
+	}
+	free(iri);
+	cJSON *st = cJSON_CreateObject();
+	char id[37];
+	export_uuid(x->l->id, ev->id, id);
+	cJSON_AddStringToObject(st, "id", id);
+	cJSON *actor = cJSON_AddObjectToObject(st, "actor");
+	cJSON_AddStringToObject(actor, "objectType", "Agent");
+	cJSON_AddStringToObject(actor, "name", x->l->name);
+	cJSON *acc = cJSON_AddObjectToObject(actor, "account");
+	cJSON_AddStringToObject(acc, "homePage", x->o->base);
+	cJSON_AddStringToObject(acc, "name", x->l->id);
+	cJSON_AddItemToObject(st, "verb", v);
+	cJSON_AddItemToObject(st, "object", object);
+	if (result)
+		cJSON_AddItemToObject(st, "result", result);
+	cJSON *ctx = cJSON_AddObjectToObject(st, "context");
+	if (registration)
+		cJSON_AddStringToObject(ctx, "registration", registration);
+	free(registration);
+	cJSON *acts = cJSON_AddObjectToObject(ctx, "contextActivities");
+	if (parent)
+		cJSON_AddItemToObject(acts, "parent", parent);
+	cJSON_AddItemToObject(acts, "grouping", ref(base));
+	cJSON_AddStringToObject(ctx, "platform", "lambda-tutor " LT_VERSION);
+	char ts[32];
+	iso_time(ev->at_ms, ts);
+	if (ts[0])
+		cJSON_AddStringToObject(st, "timestamp", ts);
+	cJSON_AddStringToObject(st, "version", "1.0.0");
+	return st;
+}
+
+static void export_xapi(const struct class_room *room, const struct built *b,
+			const struct export_opts *o, struct strbuf *out)
+{
+	char *course_iri = xasprintf("%s/xapi/%s", o->base, o->course_id ? o->course_id : "course");
+	for (size_t i = 0; i < room->n; i++) {
+		struct xapi_ctx x = { o, &room->learners[i], &b->recs[i], course_iri, out };
+		for (size_t k = 0; k < room->learners[i].n_events; k++) {
+			cJSON *st = statement(&x, &room->learners[i].events[k]);
+			if (!st)
+				continue;
+			char *text = cJSON_PrintUnformatted(st);
+			strbuf_addstr(out, text);
+			strbuf_addch(out, '\n');
+			free(text);
+			cJSON_Delete(st);
+		}
+	}
+	free(course_iri);
+}
+
+void export_room(const struct class_room *room, const struct export_opts *o, struct strbuf *out)
+{
+	struct built b;
+	struct catalogue c;
+	if (o->format == EXPORT_ITEMS) {
+		export_items(room, o, out);
+		return;
+	}
+	build_all(room, &b);
+	switch (o->format) {
+	case EXPORT_GRADES:
+	case EXPORT_WIDE:
+		catalogue_build(&b, &c);
+		if (o->format == EXPORT_GRADES)
+			export_grades(room, &b, &c, out);
+		else
+			export_wide(room, &b, &c, out);
+		catalogue_release(&c);
+		break;
+	case EXPORT_LONG:
+		export_long(room, &b, out);
+		break;
+	case EXPORT_XAPI:
+		export_xapi(room, &b, o, out);
+		break;
+	case EXPORT_ITEMS:
+		break;
+	}
+	built_release(&b);
+}
+
+/* ---- merging ---- */
+
+static bool seen_add(struct names *seen, const char *key)
+{
+	/* A linear set would be quadratic on 100k rows: keep it sorted and search it. */
+	size_t lo = 0, hi = seen->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(seen->v[mid], key);
+		if (c == 0)
+			return false;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	seen->v = xreallocarray(seen->v, seen->n + 1, sizeof *seen->v);
+	memmove(seen->v + lo + 1, seen->v + lo, (seen->n - lo) * sizeof *seen->v);
+	seen->v[lo] = xstrdup(key);
+	seen->n++;
+	return true;
+}
+
+static char *xapi_id(const char *line, size_t len)
+{
+	char *text = xstrndup(line, len);
+	cJSON *doc = cJSON_Parse(text);
+	free(text);
+	const cJSON *id = cJSON_GetObjectItemCaseSensitive(doc, "id");
+	char *out = cJSON_IsString(id) ? xstrdup(id->valuestring) : NULL;
+	cJSON_Delete(doc);
+	return out;
+}
+
+bool export_merge(char *const *paths, size_t n, struct strbuf *out, struct error *err)
+{
+	struct names seen = { 0 };
+	char *header = NULL;
+	bool json = false, ok = true;
+	for (size_t f = 0; f < n && ok; f++) {
+		size_t len;
+		char *text = path_read_file(paths[f], 0, &len, err);
+		if (!text) {
+			ok = false;
+			break;
+		}
+		bool is_json = len > 0 && text[0] == '{';
+		if (f == 0)
+			json = is_json;
+		if (is_json != json) {
+			ok = error_set(err, "cannot merge '%s': it is not in the format of '%s'",
+				       paths[f], paths[0]);
+			free(text);
+			break;
+		}
+		size_t at = 0;
+		bool first = true;
+		while (at < len) {
+			size_t rl = json ? strcspn(text + at, "\n") + 1
+					 : csv_record_len(text + at, len - at);
+			if (at + rl > len)
+				rl = len - at;
+			char *rec = xstrndup(text + at, rl);
+			at += rl;
+			while (rl && (rec[rl - 1] == '\n' || rec[rl - 1] == '\r'))
+				rec[--rl] = '\0';
+			if (!rl) {
+				free(rec);
+				continue;
+			}
+			if (!json && first) {
+				first = false;
+				if (!header) {
+					header = xstrdup(rec);
+					strbuf_addf(out, "%s\r\n", rec);
+				} else if (strcmp(header, rec) != 0) {
+					ok = error_set(
+						err,
+						"cannot merge '%s': its columns differ from '%s'",
+						paths[f], paths[0]);
+					free(rec);
+					break;
+				}
+				free(rec);
+				continue;
+			}
+			char *key = json ? xapi_id(rec, rl) : xstrdup(rec);
+			if (!key) {
+				ok = error_set(err,
+					       "cannot merge '%s': a line is not an xAPI statement",
+					       paths[f]);
+				free(rec);
+				break;
+			}
+			if (seen_add(&seen, key))
+				strbuf_addf(out, json ? "%s\n" : "%s\r\n", rec);
+			free(key);
+			free(rec);
+		}
+		free(text);
+	}
+	free(header);
+	names_release(&seen);
+	return ok;
+}

@@ -1,0 +1,194 @@
+/*
+ * lambda-tutor export: a learner's, a class's or several files' records as grades.csv, a wide
+ * or long CSV, item statistics or xAPI statements; or files exported before, merged.
+ */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "class/class.h"
+#include "class/csv.h"
+#include "class/export.h"
+#include "cli/commands.h"
+#include "core/diag.h"
+#include "core/path.h"
+#include "core/strbuf.h"
+#include "core/xalloc.h"
+#include "course/course.h"
+
+bool cmd_class_room(const struct cli_opts *opts, char **paths, size_t n, struct class_room *room)
+{
+	struct error err;
+	error_clear(&err);
+	if (opts->class_dir && !class_room_load_dir(room, opts->class_dir, &err)) {
+		cli_print_error(&err);
+		return false;
+	}
+	if (opts->db_path)
+		class_room_add_file(room, opts->db_path);
+	for (size_t i = 0; i < n; i++) {
+		if (path_is_dir(paths[i])) {
+			if (!class_room_load_dir(room, paths[i], &err)) {
+				cli_print_error(&err);
+				return false;
+			}
+		} else {
+			class_room_add_file(room, paths[i]);
+		}
+	}
+	if (!opts->class_dir && !opts->db_path && n == 0) {
+		char *db = cli_db_path(opts, &err);
+		if (!db) {
+			cli_print_error(&err);
+			return false;
+		}
+		class_room_add_file(room, db);
+		free(db);
+	}
+	return true;
+}
+
+void cmd_class_warn(const struct class_room *room)
+{
+	for (size_t i = 0; i < room->n; i++)
+		if (room->learners[i].file != CLASS_FILE_OK)
+			cli_error("skipped %s (%s): %s", room->learners[i].id,
+				  class_file_name(room->learners[i].file),
+				  room->learners[i].problem);
+}
+
+static int write_out(const char *out, const struct strbuf *sb)
+{
+	struct error err;
+	if (!out) {
+		fwrite(strbuf_str(sb), 1, sb->len, stdout);
+		return fflush(stdout) == 0 ? CLI_OK : CLI_USAGE;
+	}
+	if (!path_write_file(out, strbuf_str(sb), sb->len, 0600, &err)) {
+		cli_print_error(&err);
+		return CLI_USAGE;
+	}
+	return CLI_OK;
+}
+
+static size_t count_records(const struct strbuf *sb, bool json)
+{
+	size_t n = 0, at = 0;
+	const char *t = strbuf_str(sb);
+	while (at < sb->len) {
+		size_t len =
+			json ? strcspn(t + at, "\n") + 1 : csv_record_len(t + at, sb->len - at);
+		at += len;
+		n++;
+	}
+	return json ? n : (n ? n - 1 : 0);
+}
+
+int cmd_export_run(const struct cli_opts *opts, int argc, char **argv)
+{
+	struct export_opts o = { .format = -1,
+				 .attempts = EXPORT_FIRST,
+				 .base = "https://lambda-tutor.invalid" };
+	const char *out = NULL;
+	bool merge = false;
+	char **paths = xcalloc((size_t)argc, sizeof *paths);
+	size_t n = 0;
+	int rc = CLI_USAGE;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		bool has = i + 1 < argc;
+		if (!strcmp(a, "--format") && has) {
+			o.format = export_format_from_name(argv[++i]);
+			if ((int)o.format < 0) {
+				cli_error("unknown format '%s': use grades, wide, long, items or "
+					  "xapi",
+					  argv[i]);
+				goto done;
+			}
+		} else if (!strcmp(a, "--out") && has) {
+			out = argv[++i];
+		} else if (!strcmp(a, "--attempts") && has) {
+			int w = export_attempts_from_name(argv[++i]);
+			if (w < 0) {
+				cli_error("unknown attempts '%s': use first, last, highest or all",
+					  argv[i]);
+				goto done;
+			}
+			o.attempts = (enum export_attempts)w;
+		} else if (!strcmp(a, "--quiz") && has) {
+			o.quiz = argv[++i];
+		} else if (!strcmp(a, "--base") && has) {
+			o.base = argv[++i];
+		} else if (!strcmp(a, "--merge")) {
+			merge = true;
+		} else if (a[0] == '-' && strcmp(a, "--")) {
+			cli_error(
+				"unknown option '%s' for export; see 'lambda-tutor export --help'",
+				a);
+			goto done;
+		} else if (strcmp(a, "--")) {
+			paths[n++] = argv[i];
+		}
+	}
+	struct strbuf sb = STRBUF_INIT;
+	if (merge) {
+		struct error err;
+		if (n < 1) {
+			cli_error("--merge needs the files to merge");
+			goto done;
+		}
+		if (!export_merge(paths, n, &sb, &err)) {
+			cli_print_error(&err);
+			strbuf_release(&sb);
+			goto done;
+		}
+		rc = write_out(out, &sb);
+		strbuf_release(&sb);
+		goto done;
+	}
+	if ((int)o.format < 0) {
+		cli_error("export needs --format grades, wide, long, items or xapi");
+		goto done;
+	}
+	if (strncmp(o.base, "http://", 7) && strncmp(o.base, "https://", 8)) {
+		cli_error("--base must be an http or https IRI, not '%s'", o.base);
+		goto done;
+	}
+	char *course_dir = cli_course_dir(opts);
+	struct diags d = DIAGS_INIT;
+	struct course *course = course_load(course_dir, &d);
+	diags_release(&d);
+	free(course_dir);
+	o.course_id = course ? course->id : "course";
+	struct class_room room = CLASS_ROOM_INIT;
+	if (!cmd_class_room(opts, paths, n, &room)) {
+		course_free(course);
+		goto done;
+	}
+	cmd_class_warn(&room);
+	export_room(&room, &o, &sb);
+	rc = write_out(out, &sb);
+	if (rc == CLI_OK && opts->json && out) {
+		size_t ok = 0;
+		for (size_t i = 0; i < room.n; i++)
+			ok += room.learners[i].file == CLASS_FILE_OK;
+		cJSON *j = cJSON_CreateObject();
+		cJSON_AddStringToObject(j, "out", out);
+		cJSON_AddNumberToObject(j, "learners", (double)ok);
+		cJSON_AddNumberToObject(j, "skipped", (double)(room.n - ok));
+		cJSON_AddNumberToObject(j, "records",
+					(double)count_records(&sb, o.format == EXPORT_XAPI));
+		char *text = cJSON_PrintUnformatted(j);
+		puts(text);
+		free(text);
+		cJSON_Delete(j);
+	}
+	strbuf_release(&sb);
+	class_room_release(&room);
+	course_free(course);
+done:
+	free(paths);
+	return rc;
+}

@@ -1,0 +1,320 @@
+/*
+ * lambda-tutor trainer DIR: the live dashboard of a class, its pacing (start the clock, open
+ * modules up to a point, broadcast a line), and --once to print the dashboard and leave.
+ */
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "class/class.h"
+#include "class/pace.h"
+#include "class/roster.h"
+#include "cli/commands.h"
+#include "core/clock.h"
+#include "core/diag.h"
+#include "core/xalloc.h"
+#include "course/course.h"
+#include "tui/screen_trainer.h"
+
+static const char *cmd_pace_word(const struct roster_agenda *ag)
+{
+	if (ag->segment < 0)
+		return "not started";
+	double d = ag->room - ag->expected;
+	return d > 0.25 ? "ahead" : d < -0.25 ? "behind" : "on time";
+}
+
+static cJSON *json_dashboard(const struct roster *r, const struct course *course,
+			     const struct pace *p, const struct roster_agenda *ag, int64_t now,
+			     const struct class_room *room, const char *question)
+{
+	cJSON *j = cJSON_CreateObject();
+	cJSON *s = cJSON_AddObjectToObject(j, "session");
+	cJSON_AddNumberToObject(s, "started_ms", (double)p->started_ms);
+	cJSON_AddNumberToObject(s, "elapsed_ms", (double)(p->started_ms ? ag->elapsed_ms : 0));
+	cJSON_AddNumberToObject(s, "segment", (double)(ag->segment + 1));
+	cJSON_AddNumberToObject(s, "expected", round(ag->expected * 100) / 100);
+	cJSON_AddNumberToObject(s, "room", round(ag->room * 100) / 100);
+	cJSON_AddStringToObject(s, "pace", p->started_ms ? cmd_pace_word(ag) : "not started");
+	cJSON_AddNumberToObject(s, "open_through", p->open_through);
+	cJSON_AddStringToObject(s, "message", p->message);
+	cJSON_AddNumberToObject(s, "median_step_ms", (double)r->median_step_ms);
+	cJSON *ls = cJSON_AddArrayToObject(j, "learners");
+	for (size_t i = 0; i < r->n; i++) {
+		const struct roster_row *row = &r->rows[i];
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "id", row->learner->id);
+		cJSON_AddStringToObject(o, "name", row->learner->name);
+		cJSON_AddStringToObject(o, "file", class_file_name(row->learner->file));
+		if (row->learner->problem)
+			cJSON_AddStringToObject(o, "problem", row->learner->problem);
+		if (row->module_id) {
+			cJSON_AddStringToObject(o, "module", row->module_id);
+			cJSON_AddStringToObject(o, "page", row->page_id);
+		} else {
+			cJSON_AddNullToObject(o, "module");
+			cJSON_AddNullToObject(o, "page");
+		}
+		cJSON_AddNumberToObject(o, "module_number", (double)(row->module + 1));
+		cJSON_AddNumberToObject(o, "step", (double)(row->step + 1));
+		cJSON_AddNumberToObject(o, "time_on_step_s",
+					row->module_id ? (double)((now - row->step_since_ms) / 1000)
+						       : 0);
+		cJSON_AddNumberToObject(o, "failed_checks", row->failed_checks);
+		cJSON_AddNumberToObject(o, "hints", row->hints);
+		cJSON *q = cJSON_AddObjectToObject(o, "quiz");
+		for (size_t m = 0; m < r->n_modules; m++)
+			if (!isnan(row->quiz_best[m]) && course->modules[m].quiz)
+				cJSON_AddNumberToObject(q, course->modules[m].quiz,
+							round(row->quiz_best[m] * 10) / 10);
+		cJSON_AddNumberToObject(o, "last_activity_ms", (double)row->last_ms);
+		cJSON_AddStringToObject(o, "state", roster_state_name(row->state));
+		cJSON_AddBoolToObject(o, "hand", row->hand);
+		if (row->hand_note)
+			cJSON_AddStringToObject(o, "note", row->hand_note);
+		cJSON_AddItemToArray(ls, o);
+	}
+	cJSON *heat = cJSON_AddArrayToObject(j, "heat");
+	for (size_t m = 0; m < r->n_modules; m++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "module", course->modules[m].id);
+		for (int st = 0; st < ROSTER_NSTATES; st++)
+			cJSON_AddNumberToObject(o, roster_state_name((enum roster_state)st),
+						(double)r->heat[m * ROSTER_NSTATES + (size_t)st]);
+		cJSON_AddItemToArray(heat, o);
+	}
+	size_t nh;
+	size_t *hands = roster_hands(r, &nh);
+	cJSON *h = cJSON_AddArrayToObject(j, "hands");
+	for (size_t k = 0; k < nh; k++)
+		cJSON_AddItemToArray(h, cJSON_CreateString(r->rows[hands[k]].learner->id));
+	free(hands);
+	if (question) {
+		size_t na;
+		struct roster_answer *a = roster_answers(room, question, &na);
+		cJSON *ans = cJSON_AddObjectToObject(j, "answers");
+		cJSON_AddStringToObject(ans, "question", question);
+		cJSON *arr = cJSON_AddArrayToObject(ans, "responses");
+		for (size_t k = 0; k < na; k++) {
+			cJSON *o = cJSON_CreateObject();
+			cJSON_AddStringToObject(o, "response", a[k].response);
+			cJSON_AddNumberToObject(o, "count", (double)a[k].count);
+			cJSON_AddNumberToObject(o, "right", (double)a[k].right);
+			cJSON_AddItemToArray(arr, o);
+		}
+		roster_answers_free(a, na);
+	}
+	return j;
+}
+
+static void print_text(const struct roster *r, const struct course *course, const struct pace *p,
+		       const struct roster_agenda *ag, int64_t now)
+{
+	if (p->started_ms) {
+		long min = (long)(ag->elapsed_ms / 60000);
+		printf("Session %ld:%02ld of %ld min, ", min / 60, min % 60,
+		       (long)(ag->total_ms / 60000));
+		if (ag->segment >= 0 && (size_t)ag->segment < course->n_modules)
+			printf("now module %ld %s, %ld min left; ", ag->segment + 1,
+			       course->modules[ag->segment].title,
+			       (long)(ag->left_in_segment_ms / 60000));
+		printf("room %s\n", cmd_pace_word(ag));
+	} else {
+		printf("Session not started (trainer DIR --start now)\n");
+	}
+	if (p->message[0])
+		printf("Message: %s\n", p->message);
+	printf("%-14s %-20s %4s %6s %5s %5s %-9s %s\n", "learner", "module/step", "min", "fails",
+	       "hints", "quiz", "state", "hand");
+	for (size_t i = 0; i < r->n; i++) {
+		const struct roster_row *row = &r->rows[i];
+		char where[64] = "-";
+		if (row->module >= 0)
+			snprintf(where, sizeof where, "%ld.%ld %.14s", row->module + 1,
+				 row->step + 1, row->page_id);
+		double best = NAN;
+		for (size_t m = 0; m < r->n_modules; m++)
+			if (!isnan(row->quiz_best[m]))
+				best = row->quiz_best[m];
+		char quiz[16] = "-";
+		if (!isnan(best))
+			snprintf(quiz, sizeof quiz, "%.0f%%", best);
+		long mins = row->module_id ? (long)((now - row->step_since_ms) / 60000) : 0;
+		printf("%-14.14s %-20.20s %4ld %6d %5d %5s %-9s %s\n", row->learner->id, where,
+		       mins, row->failed_checks, row->hints, quiz,
+		       row->state == ROSTER_UNREADABLE ? class_file_name(row->learner->file)
+						       : roster_state_name(row->state),
+		       row->hand ? (row->hand_note ? row->hand_note : "up") : "");
+	}
+	printf("\nmodule        ");
+	for (int st = 0; st < ROSTER_NSTATES; st++)
+		printf("%11s", roster_state_name((enum roster_state)st));
+	printf("\n");
+	for (size_t m = 0; m < r->n_modules; m++) {
+		printf("%-14.14s", course->modules[m].id);
+		for (int st = 0; st < ROSTER_NSTATES; st++)
+			printf("%11zu", r->heat[m * ROSTER_NSTATES + (size_t)st]);
+		printf("\n");
+	}
+}
+
+static bool parse_start(const char *s, int64_t now, int64_t *out)
+{
+	if (!strcmp(s, "now")) {
+		*out = now;
+		return true;
+	}
+	int h, m;
+	char extra;
+	if (sscanf(s, "%d:%d%c", &h, &m, &extra) != 2 || h < 0 || h > 23 || m < 0 || m > 59)
+		return false;
+	time_t t = (time_t)(now / 1000);
+	struct tm tm;
+	localtime_r(&t, &tm);
+	tm.tm_hour = h;
+	tm.tm_min = m;
+	tm.tm_sec = 0;
+	*out = (int64_t)mktime(&tm) * 1000;
+	return true;
+}
+
+int cmd_trainer_run(const struct cli_opts *opts, int argc, char **argv)
+{
+	const char *dir = opts->class_dir, *start = NULL, *open = NULL, *message = NULL;
+	const char *question = NULL;
+	bool once = false, presenter = false;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		bool has = i + 1 < argc;
+		if (!strcmp(a, "--once"))
+			once = true;
+		else if (!strcmp(a, "--presenter"))
+			presenter = true;
+		else if (!strcmp(a, "--start") && has)
+			start = argv[++i];
+		else if (!strcmp(a, "--open") && has)
+			open = argv[++i];
+		else if (!strcmp(a, "--message") && has)
+			message = argv[++i];
+		else if (!strcmp(a, "--question") && has)
+			question = argv[++i];
+		else if (a[0] == '-') {
+			cli_error("unknown option '%s' for trainer; see 'lambda-tutor trainer "
+				  "--help'",
+				  a);
+			return CLI_USAGE;
+		} else if (!dir || dir == opts->class_dir)
+			dir = a;
+		else {
+			cli_error("trainer takes one class directory");
+			return CLI_USAGE;
+		}
+	}
+	if (!dir) {
+		cli_error("trainer needs a class directory: lambda-tutor trainer DIR");
+		return CLI_USAGE;
+	}
+	struct error err;
+	error_clear(&err);
+	char *course_dir = cli_course_dir(opts);
+	struct diags d = DIAGS_INIT;
+	struct course *course = course_load(course_dir, &d);
+	free(course_dir);
+	if (!course) {
+		diags_print(&d, stderr);
+		diags_release(&d);
+		return CLI_USAGE;
+	}
+	diags_release(&d);
+	int rc = CLI_USAGE;
+	struct pace p;
+	if (!pace_read(dir, &p, &err)) {
+		cli_print_error(&err);
+		goto out;
+	}
+	int64_t now = clock_wall_ms();
+	bool changed = false;
+	if (start) {
+		if (!parse_start(start, now, &p.started_ms)) {
+			cli_error("--start takes 'now' or HH:MM, not '%s'", start);
+			goto out;
+		}
+		changed = true;
+	}
+	if (open) {
+		char *end;
+		long n = strtol(open, &end, 10);
+		if (!strcmp(open, "all"))
+			n = 0;
+		else if (*end || n < 1 || (size_t)n > course->n_modules) {
+			cli_error("--open takes a module number 1-%zu or 'all', not '%s'",
+				  course->n_modules, open);
+			goto out;
+		}
+		p.open_through = (int)n;
+		changed = true;
+	}
+	if (message) {
+		if (strchr(message, '\n') || strlen(message) > PACE_MSG_MAX) {
+			cli_error("--message must be one line of at most %d bytes", PACE_MSG_MAX);
+			goto out;
+		}
+		snprintf(p.message, sizeof p.message, "%s", message);
+		p.message_ms = now;
+		changed = true;
+	}
+	if (changed) {
+		if (!pace_write(dir, &p, &err)) {
+			cli_print_error(&err);
+			goto out;
+		}
+		if (start)
+			printf("session started at %s\n", start);
+		if (open)
+			printf("%s\n", p.open_through ? "modules open up to the one given"
+						      : "all modules open");
+		if (message)
+			printf("message sent: %s\n", p.message[0] ? p.message : "(cleared)");
+	}
+	if (!once && (changed || !isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO))) {
+		rc = changed ? CLI_OK : CLI_USAGE;
+		if (!changed)
+			cli_error("the live dashboard needs a terminal; use --once to print it");
+		goto out;
+	}
+	if (!once) {
+		rc = screen_trainer_run(dir, course, question, presenter, &err) ? CLI_OK
+										: CLI_USAGE;
+		if (rc != CLI_OK)
+			cli_print_error(&err);
+		goto out;
+	}
+	struct class_room room = CLASS_ROOM_INIT;
+	if (!class_room_load_dir(&room, dir, &err)) {
+		cli_print_error(&err);
+		goto out;
+	}
+	struct roster r;
+	roster_build(&r, &room, course, now);
+	struct roster_agenda ag;
+	roster_agenda(&r, course, p.started_ms ? p.started_ms : now, now, &ag);
+	if (opts->json) {
+		cJSON *j = json_dashboard(&r, course, &p, &ag, now, &room, question);
+		char *text = cJSON_Print(j);
+		puts(text);
+		free(text);
+		cJSON_Delete(j);
+	} else {
+		print_text(&r, course, &p, &ag, now);
+	}
+	roster_release(&r);
+	class_room_release(&room);
+	rc = CLI_OK;
+out:
+	course_free(course);
+	return rc;
+}

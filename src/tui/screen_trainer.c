@@ -1,0 +1,355 @@
+/*
+ * The trainer's dashboard: agenda and session clock, the roster, the heat map of learners by
+ * module, the raised hands and a question's answers, re-read from the class directory about
+ * every 2 s. All figures come from class/roster.h; this file only draws them.
+ */
+#include "tui/screen_trainer.h"
+
+#include <curses.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "class/class.h"
+#include "class/pace.h"
+#include "class/roster.h"
+#include "core/clock.h"
+#include "core/xalloc.h"
+#include "course/course.h"
+#include "tui/theme.h"
+#include "tui/tui.h"
+
+#define REFRESH_MS 2000
+
+static struct {
+	const char *dir;
+	const char *question;
+	struct class_room room;
+	struct roster roster;
+	struct pace pace;
+	struct roster_agenda agenda;
+	struct roster_answer *answers;
+	size_t n_answers;
+	int64_t loaded_ms, now_ms;
+	long refresh_ms; /* what the last refresh took */
+	size_t top;      /* first roster row shown */
+	char problem[300];
+} tr;
+
+static void unload(void)
+{
+	roster_release(&tr.roster);
+	class_room_release(&tr.room);
+	roster_answers_free(tr.answers, tr.n_answers);
+	tr.answers = NULL;
+	tr.n_answers = 0;
+}
+
+static void reload(const struct course *course)
+{
+	int64_t t0 = clock_mono_ms();
+	unload();
+	struct error err;
+	error_clear(&err);
+	tr.problem[0] = '\0';
+	if (!pace_read(tr.dir, &tr.pace, &err) || !class_room_load_dir(&tr.room, tr.dir, &err))
+		error_format(&err, tr.problem, sizeof tr.problem);
+	tr.now_ms = clock_wall_ms();
+	roster_build(&tr.roster, &tr.room, course, tr.now_ms);
+	roster_agenda(&tr.roster, course, tr.pace.started_ms ? tr.pace.started_ms : tr.now_ms,
+		      tr.now_ms, &tr.agenda);
+	if (tr.question)
+		tr.answers = roster_answers(&tr.room, tr.question, &tr.n_answers);
+	long m, p;
+	roster_present_page(course, &tr.agenda, &m, &p);
+	presenter_follow(m, p);
+	tr.loaded_ms = clock_mono_ms();
+	tr.refresh_ms = (long)(tr.loaded_ms - t0);
+}
+
+static int state_role(enum roster_state s)
+{
+	switch (s) {
+	case ROSTER_ACTIVE:
+		return TUI_NORMAL;
+	case ROSTER_IDLE:
+		return TUI_DIM;
+	case ROSTER_STUCK:
+		return TUI_MARKER;
+	case ROSTER_DONE:
+		return TUI_DONE;
+	case ROSTER_UNREADABLE:
+		return TUI_NOTICE;
+	case ROSTER_NSTATES:
+		break;
+	}
+	abort();
+}
+
+static const char *pace_word(void)
+{
+	if (!tr.pace.started_ms)
+		return "not started";
+	double d = tr.agenda.room - tr.agenda.expected;
+	return d > 0.25 ? "ahead" : d < -0.25 ? "behind" : "on time";
+}
+
+static void draw_agenda(const struct course *course, int y, int cols)
+{
+	int x = 1, width = cols - 2;
+	int64_t total = tr.agenda.total_ms ? tr.agenda.total_ms : 1;
+	for (size_t m = 0; m < course->n_modules; m++) {
+		int w = (int)((int64_t)width * course->modules[m].minutes * 60000 / total);
+		if (w < 3)
+			w = 3;
+		char cell[64];
+		snprintf(cell, sizeof cell, "%zu %d'%s", m + 1, course->modules[m].minutes,
+			 pace_module_open(&tr.pace, (long)m + 1) ? "" : " locked");
+		bool now = tr.pace.started_ms && tr.agenda.segment == (long)m;
+		tui_fill(y, x, w - 1, now ? TUI_SELECTED : TUI_BAR_TODO);
+		tui_put(y, x, cell, w - 1, now ? TUI_SELECTED : TUI_DIM);
+		x += w;
+	}
+	char line[256];
+	if (tr.pace.started_ms) {
+		long min = (long)(tr.agenda.elapsed_ms / 60000);
+		snprintf(line, sizeof line,
+			 "clock %ld:%02ld / %ld:%02ld · room %s · %ld min left in segment",
+			 min / 60, min % 60, (long)(tr.agenda.total_ms / 3600000),
+			 (long)(tr.agenda.total_ms / 60000 % 60), pace_word(),
+			 (long)(tr.agenda.left_in_segment_ms / 60000));
+	} else {
+		snprintf(line, sizeof line,
+			 "session not started: lambda-tutor trainer DIR --start now");
+	}
+	tui_put(y + 1, 1, line, cols - 2, TUI_ACCENT);
+	if (tr.pace.message[0]) {
+		snprintf(line, sizeof line, "broadcast: %s", tr.pace.message);
+		tui_put(y + 2, 1, line, cols - 2, TUI_NOTICE);
+	}
+}
+
+static void draw_roster(const struct course *course, int y, int rows, int cols)
+{
+	char line[512];
+	snprintf(line, sizeof line, "%-14s %-18s %4s %5s %5s %5s %-10s %s", "learner", "step",
+		 "min", "fails", "hints", "quiz", "state", "last");
+	tui_put(y, 1, line, cols - 2, TUI_DIM);
+	for (int r = 0; r < rows - 1 && tr.top + (size_t)r < tr.roster.n; r++) {
+		const struct roster_row *row = &tr.roster.rows[tr.top + (size_t)r];
+		char where[64] = "-";
+		if (row->module >= 0)
+			snprintf(where, sizeof where, "%ld.%ld %s", row->module + 1, row->step + 1,
+				 row->page_id);
+		double best = NAN;
+		for (size_t m = 0; m < tr.roster.n_modules; m++)
+			if (!isnan(row->quiz_best[m]))
+				best = row->quiz_best[m];
+		char quiz[16] = "-";
+		if (!isnan(best))
+			snprintf(quiz, sizeof quiz, "%.0f%%", best);
+		long mins = row->module_id ? (long)((tr.now_ms - row->step_since_ms) / 60000) : 0;
+		long ago = row->last_ms ? (long)((tr.now_ms - row->last_ms) / 60000) : -1;
+		char last[32] = "-";
+		if (ago >= 0)
+			snprintf(last, sizeof last, "%ldm ago", ago);
+		snprintf(line, sizeof line, "%-14.14s %-18.18s %4ld %5d %5d %5s %-10s %s%s",
+			 row->learner->id, where, mins, row->failed_checks, row->hints, quiz,
+			 row->state == ROSTER_UNREADABLE ? class_file_name(row->learner->file)
+							 : roster_state_name(row->state),
+			 last, row->hand ? " ✋" : "");
+		tui_put(y + 1 + r, 1, line, cols - 2, state_role(row->state));
+	}
+	(void)course;
+}
+
+static void draw_side(const struct course *course, int y, int rows, int x, int cols)
+{
+	tui_put(y, x, "learners by module", cols, TUI_H3);
+	int r = 1;
+	size_t most = 1;
+	for (size_t m = 0; m < tr.roster.n_modules; m++) {
+		size_t n = 0;
+		for (int s = 0; s < ROSTER_NSTATES; s++)
+			n += tr.roster.heat[m * ROSTER_NSTATES + (size_t)s];
+		if (n > most)
+			most = n;
+	}
+	for (size_t m = 0; m < tr.roster.n_modules && r < rows; m++, r++) {
+		size_t active = tr.roster.heat[m * ROSTER_NSTATES + ROSTER_ACTIVE];
+		size_t stuck = tr.roster.heat[m * ROSTER_NSTATES + ROSTER_STUCK];
+		size_t idle = tr.roster.heat[m * ROSTER_NSTATES + ROSTER_IDLE];
+		size_t n = active + stuck + idle + tr.roster.heat[m * ROSTER_NSTATES + ROSTER_DONE];
+		char label[32];
+		snprintf(label, sizeof label, "%zu %3zu ", m + 1, n);
+		int w = tui_put(y + r, x, label, cols, TUI_NORMAL);
+		int bar = cols - w - 8;
+		int len = (int)((double)n * bar / (double)most);
+		tui_bar(y + r, x + w, len > 0 ? len : 1, active, n ? n : 1);
+		if (stuck) {
+			snprintf(label, sizeof label, " %zu!", stuck);
+			tui_put(y + r, x + w + (len > 0 ? len : 1), label, 6, TUI_MARKER);
+		}
+	}
+	(void)course;
+	size_t nh;
+	size_t *hands = roster_hands(&tr.roster, &nh);
+	if (r + 2 < rows) {
+		char head[48];
+		snprintf(head, sizeof head, "hands up: %zu", nh);
+		tui_put(y + ++r, x, head, cols, TUI_H3);
+		r++;
+	}
+	for (size_t k = 0; k < nh && r < rows; k++, r++) {
+		const struct roster_row *row = &tr.roster.rows[hands[k]];
+		char line[320];
+		snprintf(line, sizeof line, "%s: %s", row->learner->id,
+			 row->hand_note ? row->hand_note : "(no note)");
+		tui_put(y + r, x, line, cols, TUI_NOTICE);
+	}
+	free(hands);
+	if (tr.question && r + 2 < rows) {
+		char head[128];
+		snprintf(head, sizeof head, "answers: %s", tr.question);
+		tui_put(y + ++r, x, head, cols, TUI_H3);
+		r++;
+		size_t total = 0;
+		for (size_t k = 0; k < tr.n_answers; k++)
+			total += tr.answers[k].count;
+		for (size_t k = 0; k < tr.n_answers && r < rows; k++, r++) {
+			char line[160];
+			snprintf(line, sizeof line, "%-10.10s %3zu %s", tr.answers[k].response,
+				 tr.answers[k].count, tr.answers[k].right ? "✓" : "");
+			int w = tui_put(y + r, x, line, cols, TUI_NORMAL);
+			int bar = cols - w - 1;
+			if (bar > 0 && total)
+				tui_bar(y + r, x + w + 1, bar, tr.answers[k].count, total);
+		}
+	}
+}
+
+static void trainer_draw(const struct app *app, int rows, int cols)
+{
+	char right[96];
+	snprintf(right, sizeof right, "%zu learners · refresh %ld ms", tr.roster.n, tr.refresh_ms);
+	char left[300];
+	snprintf(left, sizeof left, "Trainer · %s", tr.dir);
+	tui_title(app, left, right, cols);
+	draw_agenda(app->course, 1, cols);
+	if (tr.problem[0])
+		tui_put(3, 1, tr.problem, cols - 2, TUI_STATUS_ERROR);
+	int side = cols >= 110 ? 40 : 0;
+	int body = rows - 6;
+	if (side) {
+		draw_roster(app->course, 4, body, cols - side - 1);
+		draw_side(app->course, 4, body, cols - side, side - 1);
+	} else {
+		int half = body * 2 / 3;
+		draw_roster(app->course, 4, half, cols);
+		draw_side(app->course, 4 + half, body - half, 1, cols - 2);
+	}
+	tui_footer(app, "↑↓ scroll · + - open modules · p presenter · r refresh · q quit", rows,
+		   cols);
+}
+
+static void write_pace(struct app *app)
+{
+	struct error err;
+	if (!pace_write(tr.dir, &tr.pace, &err)) {
+		char line[600];
+		error_format(&err, line, sizeof line);
+		app_error(app, "%s", line);
+		return;
+	}
+	if (tr.pace.open_through)
+		app_status(app, "modules 1-%d open", tr.pace.open_through);
+	else
+		app_status(app, "all modules open");
+}
+
+static enum input_result trainer_key(struct app *app, int key)
+{
+	long n = (long)app->course->n_modules;
+	switch (key) {
+	case 'j':
+	case KEY_DOWN:
+		if (tr.top + 1 < tr.roster.n)
+			tr.top++;
+		return INPUT_HANDLED;
+	case 'k':
+	case KEY_UP:
+		if (tr.top)
+			tr.top--;
+		return INPUT_HANDLED;
+	case '+':
+		tr.pace.open_through = tr.pace.open_through == 0 || tr.pace.open_through >= n
+					       ? 0
+					       : tr.pace.open_through + 1;
+		write_pace(app);
+		return INPUT_HANDLED;
+	case '-':
+		tr.pace.open_through = tr.pace.open_through == 0  ? (int)n - 1
+				       : tr.pace.open_through > 1 ? tr.pace.open_through - 1
+								  : 1;
+		write_pace(app);
+		return INPUT_HANDLED;
+	case 'p':
+		app_goto(app, &screen_presenter);
+		return INPUT_HANDLED;
+	case 'r':
+		reload(app->course);
+		return INPUT_HANDLED;
+	}
+	return INPUT_IGNORED;
+}
+
+bool trainer_refresh(const struct course *course)
+{
+	if (clock_mono_ms() - tr.loaded_ms < REFRESH_MS)
+		return false;
+	reload(course);
+	return true;
+}
+
+static bool trainer_tick(struct app *app)
+{
+	return trainer_refresh(app->course);
+}
+
+static const struct tui_key_help trainer_keys[] = {
+	{ "↑↓ j k", "scroll the roster" },
+	{ "+ -", "open one module more or fewer for the learners" },
+	{ "p", "presenter view (q comes back)" },
+	{ "r", "refresh now (it refreshes every 2 s)" },
+	{ NULL, NULL },
+};
+
+static const struct tui_screen screen_trainer = {
+	.name = "trainer",
+	.draw = trainer_draw,
+	.key = trainer_key,
+	.tick = trainer_tick,
+	.keys = trainer_keys,
+};
+
+bool screen_trainer_run(const char *dir, const struct course *course, const char *question,
+			bool presenter, struct error *err)
+{
+	tr.dir = dir;
+	tr.question = question;
+	struct app app;
+	if (!app_init(&app, course, NULL, err))
+		return false;
+	reload(course);
+	if (!tui_begin(err)) {
+		unload();
+		app_release(&app);
+		return false;
+	}
+	tui_run(&app, presenter ? &screen_presenter : &screen_trainer);
+	tui_end();
+	unload();
+	app_release(&app);
+	return true;
+}
