@@ -115,7 +115,7 @@ bool mdview_heading(const struct mdview *view, size_t from, int dir, size_t *lin
  * What of line shows in cols columns, its code scrolled hoff columns to the right: the bytes
  * [0, prefix) (the indent, or a whole non-code line cropped to cols), then pad_left blanks (a
  * wide character cut by the scroll), then bytes [from, to). more_left and more_right say that
- * text is hidden on that side: the drawing puts a marker in the column left free for it.
+ * text is hidden on that side: the drawing marks it, on the right in the column kept free.
  */
 struct mdview_window {
 	size_t prefix, from, to;

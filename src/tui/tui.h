@@ -86,7 +86,7 @@ enum {
 
 /*
  * The state every screen shares. The course and store are borrowed from the command that runs
- * the TUI. Position is a module and page index into the course (-1: none yet).
+ * the TUI.
  */
 struct app {
 	const struct course *course;
@@ -94,13 +94,13 @@ struct app {
 	const struct tui_screen *screen;
 	const struct tui_screen *stack[TUI_STACK_MAX]; /* where `back` returns to */
 	size_t depth;
-	long module, page;
-	bool **viewed;  /* viewed[m][p]: pages ever viewed, from the store */
-	bool **changed; /* changed[m][p]: the page differs from what was last viewed */
-	bool resume;    /* the store had a position at start */
-	bool help;      /* the `?` overlay is open */
-	bool relayout;  /* call the screen's layout before the next draw */
-	long browse;    /* the module the module screen shows */
+	long module, page; /* the page being read, or read last; -1 before any */
+	bool **viewed;     /* viewed[m][p]: pages ever viewed, from the store */
+	bool **changed;    /* changed[m][p]: the page differs from what was last viewed */
+	bool resume;       /* the store had a position at start */
+	bool help;         /* the `?` overlay is open */
+	bool relayout;     /* call the screen's layout before the next draw */
+	long browse;       /* the module the module screen shows */
 	bool quit;
 	unsigned flags;   /* TUI_FLAG_* */
 	char status[256]; /* one line for the bottom bar; "" when none */
