@@ -289,3 +289,72 @@ bool client_delete_function(struct lambda_client *c, const char *name, struct la
 	free(e);
 	return ok && out->status / 100 == 2;
 }
+
+bool client_list_functions(struct lambda_client *c, struct lambda_reply *out)
+{
+	bool ok = call(c, "GET", "/2015-03-31/functions/?MaxItems=50", NULL, 0, NULL, out);
+	return ok && out->status == 200;
+}
+
+bool client_update_configuration(struct lambda_client *c, const char *name, int memory, int timeout,
+				 const char *env_json, struct lambda_reply *out)
+{
+	cJSON *req = cJSON_CreateObject();
+	if (memory)
+		cJSON_AddNumberToObject(req, "MemorySize", memory);
+	if (timeout)
+		cJSON_AddNumberToObject(req, "Timeout", timeout);
+	if (env_json) {
+		cJSON *vars = cJSON_Parse(env_json);
+		cJSON *env = cJSON_AddObjectToObject(req, "Environment");
+		cJSON_AddItemToObject(env, "Variables", vars ? vars : cJSON_CreateObject());
+	}
+	char *body = cJSON_PrintUnformatted(req);
+	cJSON_Delete(req);
+	char *e = escape_name(name);
+	char *path = xasprintf("/2015-03-31/functions/%s/configuration", e);
+	bool ok = call(c, "PUT", path, body, strlen(body), NULL, out);
+	free(path);
+	free(e);
+	free(body);
+	return ok && out->status == 200;
+}
+
+bool client_update_code(struct lambda_client *c, const char *name, const void *zip, size_t zip_len,
+			struct lambda_reply *out)
+{
+	char *zb = client_base64_encode(zip, zip_len);
+	cJSON *req = cJSON_CreateObject();
+	cJSON_AddItemToObject(req, "ZipFile", cJSON_CreateStringReference(zb));
+	char *body = cJSON_PrintUnformatted(req);
+	cJSON_Delete(req);
+	char *e = escape_name(name);
+	char *path = xasprintf("/2015-03-31/functions/%s/code", e);
+	bool ok = call(c, "PUT", path, body, strlen(body), NULL, out);
+	free(path);
+	free(e);
+	free(body);
+	free(zb);
+	return ok && out->status == 200;
+}
+
+bool client_get_function(struct lambda_client *c, const char *name, struct lambda_reply *out)
+{
+	char *e = escape_name(name);
+	char *path = xasprintf("/2015-03-31/functions/%s", e);
+	bool ok = call(c, "GET", path, NULL, 0, NULL, out);
+	free(path);
+	free(e);
+	return ok && out->status == 200;
+}
+
+bool client_fetch(struct lambda_client *c, const char *url, struct lambda_reply *out)
+{
+	if (strncmp(url, c->endpoint, strlen(c->endpoint)) != 0) {
+		memset(out, 0, sizeof(*out));
+		out->body = xasprintf("refusing to fetch '%s': not the local cloud", url);
+		return false;
+	}
+	bool ok = call(c, "GET", url, NULL, 0, NULL, out);
+	return ok && out->status == 200;
+}

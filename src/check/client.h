@@ -40,12 +40,34 @@ bool client_invoke(struct lambda_client *c, const char *name, const char *payloa
 		   struct lambda_reply *out);
 bool client_delete_function(struct lambda_client *c, const char *name, struct lambda_reply *out);
 
+/* ListFunctions (one page of up to 50). */
+bool client_list_functions(struct lambda_client *c, struct lambda_reply *out);
+/*
+ * UpdateFunctionConfiguration with the fields given: memory or timeout 0 and env_json NULL
+ * leave those unchanged; env_json "{}" removes every variable.
+ */
+bool client_update_configuration(struct lambda_client *c, const char *name, int memory, int timeout,
+				 const char *env_json, struct lambda_reply *out);
+/* UpdateFunctionCode with a zip package. */
+bool client_update_code(struct lambda_client *c, const char *name, const void *zip, size_t zip_len,
+			struct lambda_reply *out);
+/* GetFunction: the configuration and Code.Location, a URL the package can be fetched from. */
+bool client_get_function(struct lambda_client *c, const char *name, struct lambda_reply *out);
+/* GET an absolute URL of the cloud (a Code.Location) into out->body. */
+bool client_fetch(struct lambda_client *c, const char *url, struct lambda_reply *out);
+
 /*
  * Zip every file under dir (hidden files and folders, __pycache__ and *.pyc left out) into
  * memory, keeping the Unix modes. NULL and err when the folder cannot be read or is over
  * Lambda's 50 MB zipped limit. Caller frees.
  */
 void *package_zip(const char *dir, size_t *len, struct error *err);
+
+/*
+ * Unpack a zip package into dir (created), refusing entries that would land outside it.
+ * False and err on a malformed package.
+ */
+bool package_unzip(const void *zip, size_t len, const char *dir, struct error *err);
 
 /* Base64 of data. Caller frees. */
 char *client_base64_encode(const void *data, size_t len);

@@ -131,3 +131,63 @@ out:
 	zip_error_fini(&ze);
 	return out;
 }
+
+bool package_unzip(const void *zip, size_t len, const char *dir, struct error *err)
+{
+	zip_error_t ze;
+	zip_error_init(&ze);
+	zip_source_t *src = zip_source_buffer_create(zip, len, 0, &ze);
+	zip_t *za = src ? zip_open_from_source(src, ZIP_RDONLY, &ze) : NULL;
+	bool ok = za != NULL;
+	if (!ok) {
+		error_set(err, "the package is not a zip file: %s", zip_error_strerror(&ze));
+		zip_source_free(src);
+		zip_error_fini(&ze);
+		return false;
+	}
+	zip_int64_t n = zip_get_num_entries(za, 0);
+	size_t total = 0;
+	for (zip_int64_t i = 0; ok && i < n; i++) {
+		const char *name = zip_get_name(za, (zip_uint64_t)i, ZIP_FL_ENC_GUESS);
+		if (!name || !path_is_safe_relative(name)) {
+			ok = error_set(err, "the package has an entry that leaves its folder: '%s'",
+				       name ? name : "?");
+			break;
+		}
+		char *full = path_join(dir, name);
+		size_t nl = strlen(name);
+		if (nl && name[nl - 1] == '/') {
+			ok = path_mkdirs(full, 0755, err);
+			free(full);
+			continue;
+		}
+		zip_stat_t st;
+		zip_file_t *zf = NULL;
+		char *data = NULL;
+		if (zip_stat_index(za, (zip_uint64_t)i, 0, &st) < 0 ||
+		    (total += (size_t)st.size) > 250u * 1024 * 1024 ||
+		    !(zf = zip_fopen_index(za, (zip_uint64_t)i, 0))) {
+			ok = error_set(err, "cannot read '%s' from the package", name);
+		} else {
+			data = xmalloc(st.size + 1);
+			zip_int64_t got = zip_fread(zf, data, st.size);
+			char *parent = path_dirname(full);
+			zip_uint8_t os;
+			zip_uint32_t attr = 0;
+			zip_file_get_external_attributes(za, (zip_uint64_t)i, 0, &os, &attr);
+			mode_t mode = os == ZIP_OPSYS_UNIX && ((attr >> 16) & 0111) ? 0755 : 0644;
+			ok = got == (zip_int64_t)st.size && path_mkdirs(parent, 0755, err) &&
+			     path_write_file(full, data, (size_t)st.size, mode, err);
+			if (got != (zip_int64_t)st.size)
+				error_set(err, "cannot read '%s' from the package", name);
+			free(parent);
+		}
+		if (zf)
+			zip_fclose(zf);
+		free(data);
+		free(full);
+	}
+	zip_close(za);
+	zip_error_fini(&ze);
+	return ok;
+}

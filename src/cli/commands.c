@@ -14,6 +14,7 @@ const struct cli_command cli_commands[] = {
 	CMD_SELFTEST,
 	CMD_RESET,
 	CMD_EXERCISE,
+	CMD_CONSOLE,
 	CMD_QUIZ,
 	CMD_EXPORT,
 	CMD_STATS,

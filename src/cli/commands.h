@@ -100,7 +100,7 @@ int cmd_serve_run(const struct cli_opts *opts, int argc, char **argv);
 #define CMD_SERVE                                                                              \
 	{ "serve", "run the workspace's local cloud (AWS APIs on 127.0.0.1:4566)",              \
 	  "Usage: lambda-tutor serve [--workspace DIR] [--port N] [--account-concurrency N]\n"  \
-	  "                          [--idle-seconds N]\n"                                     \
+	  "                          [--idle-seconds N] [--time-scale N]\n"                    \
 	  "\n"                                                                                 \
 	  "Serve the local cloud of a workspace on 127.0.0.1 until Ctrl-C or SIGTERM, then\n"  \
 	  "stop every execution environment and exit. It speaks AWS's own APIs: the Lambda\n"  \
@@ -115,6 +115,8 @@ int cmd_serve_run(const struct cli_opts *opts, int argc, char **argv);
 	  "  --account-concurrency N  concurrent executions per account (default 1000)\n"      \
 	  "  --idle-seconds N         warm environments expire after N idle seconds\n"         \
 	  "                           (default 300)\n"                                         \
+	  "  --time-scale N           run the cloud's clock N times as fast (1 to 3600):\n"     \
+	  "                           retries, visibility timeouts, message ages\n"            \
 	  "\n"                                                                                 \
 	  "Exit status: 0 stopped by Ctrl-C or SIGTERM; 2 the workspace is already served,\n"  \
 	  "the port is taken, or the state cannot be opened.\n",                               \
@@ -355,8 +357,25 @@ int cmd_trainer_run(const struct cli_opts *opts, int argc, char **argv);
 	  "\n"                                                                                   \
 	  "Options:\n"                                                                           \
 	  "  --once         print the dashboard once and leave (--json: as JSON)\n"             \
+	  "  --now MS       with --once, as of this time (ms since the epoch)\n"                  \
 	  "\n"                                                                                   \
 	  "Exit status: 0 done, 2 no course, no terminal, or DIR cannot be read.\n",             \
 	  cmd_trainer_run }
+
+int cmd_console_run(const struct cli_opts *opts, int argc, char **argv);
+#define CMD_CONSOLE                                                                            \
+	{ "console", "the Lambda console in the terminal, on your own account",                 \
+	  "Usage: lambda-tutor console [--workspace DIR]\n"                                     \
+	  "\n"                                                                                   \
+	  "Your functions in your own account of the workspace's local cloud (the account\n"   \
+	  "your aws CLI uses after eval \"$(lambda-tutor env)\"). Enter opens one: c creates\n" \
+	  "a function from the console's default code, t tests it with a saved event made\n"    \
+	  "from a template (Hello World, API Gateway proxy, S3 put, SNS, SQS, scheduled),\n"    \
+	  "E edits that event, e edits the code in $EDITOR and deploys it, m, o and v set\n"    \
+	  "memory, timeout and environment variables with Lambda's validation. The monitor\n"  \
+	  "lists the tests run: duration, memory, cold or warm, cost.\n"                        \
+	  "\n"                                                                                   \
+	  "Exit status: 0 closed, 2 no terminal or no cloud.\n",                                \
+	  cmd_console_run }
 
 #endif

@@ -1,0 +1,320 @@
+/*
+ * The console's model.
+ */
+#include "check/console.h"
+
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/xalloc.h"
+
+/* Lambda's bounds. */
+#define MEMORY_MIN  128
+#define MEMORY_MAX  10240
+#define TIMEOUT_MAX 900
+#define ENV_MAX     4096
+
+const struct console_template console_templates[] = {
+	{ "hello-world", "Hello World",
+	  "{\"key1\": \"value1\", \"key2\": \"value2\", \"key3\": \"value3\"}" },
+	{ "apigateway-aws-proxy", "API Gateway AWS Proxy",
+	  "{\"resource\": \"/hello\", \"path\": \"/hello\", \"httpMethod\": \"GET\", "
+	  "\"headers\": {\"Accept\": \"application/json\", \"Host\": "
+	  "\"abc123.execute-api.us-east-1.amazonaws.com\"}, \"queryStringParameters\": "
+	  "{\"name\": \"Ada\"}, \"pathParameters\": null, \"stageVariables\": null, "
+	  "\"requestContext\": {\"resourcePath\": \"/hello\", \"httpMethod\": \"GET\", "
+	  "\"stage\": \"prod\", \"requestId\": \"c6af9ac6-7b61-11e6-9a41-93e8deadbeef\", "
+	  "\"identity\": {\"sourceIp\": \"127.0.0.1\"}}, \"body\": null, "
+	  "\"isBase64Encoded\": false}" },
+	{ "s3-put", "S3 Put",
+	  "{\"Records\": [{\"eventVersion\": \"2.1\", \"eventSource\": \"aws:s3\", "
+	  "\"awsRegion\": \"us-east-1\", \"eventTime\": \"1970-01-01T00:00:00.000Z\", "
+	  "\"eventName\": \"ObjectCreated:Put\", \"s3\": {\"s3SchemaVersion\": \"1.0\", "
+	  "\"bucket\": {\"name\": \"example-bucket\", \"arn\": \"arn:aws:s3:::example-bucket\"}, "
+	  "\"object\": {\"key\": \"test%2Fkey\", \"size\": 1024, \"eTag\": "
+	  "\"0123456789abcdef0123456789abcdef\"}}}]}" },
+	{ "sns-notification", "SNS Topic Notification",
+	  "{\"Records\": [{\"EventSource\": \"aws:sns\", \"EventVersion\": \"1.0\", "
+	  "\"EventSubscriptionArn\": \"arn:aws:sns:us-east-1:123456789012:ExampleTopic\", "
+	  "\"Sns\": {\"Type\": \"Notification\", \"MessageId\": "
+	  "\"95df01b4-ee98-5cb9-9903-4c221d41eb5e\", \"TopicArn\": "
+	  "\"arn:aws:sns:us-east-1:123456789012:ExampleTopic\", \"Subject\": \"example subject\", "
+	  "\"Message\": \"example message\", \"Timestamp\": \"1970-01-01T00:00:00.000Z\"}}]}" },
+	{ "sqs-receive-message", "SQS Receive Message",
+	  "{\"Records\": [{\"messageId\": \"19dd0b57-b21e-4ac1-bd88-01bbb068cb78\", "
+	  "\"receiptHandle\": \"MessageReceiptHandle\", \"body\": \"Hello from SQS!\", "
+	  "\"attributes\": {\"ApproximateReceiveCount\": \"1\"}, \"messageAttributes\": {}, "
+	  "\"eventSource\": \"aws:sqs\", \"eventSourceARN\": "
+	  "\"arn:aws:sqs:us-east-1:123456789012:MyQueue\", \"awsRegion\": \"us-east-1\"}]}" },
+	{ "cloudwatch-scheduled-event", "EventBridge (CloudWatch Events) Scheduled Event",
+	  "{\"version\": \"0\", \"id\": \"cdc73f9d-aea9-11e3-9d5a-835b769c0d9c\", "
+	  "\"detail-type\": \"Scheduled Event\", \"source\": \"aws.events\", \"account\": "
+	  "\"123456789012\", \"time\": \"1970-01-01T00:00:00Z\", \"region\": \"us-east-1\", "
+	  "\"resources\": [\"arn:aws:events:us-east-1:123456789012:rule/ExampleRule\"], "
+	  "\"detail\": {}}" },
+};
+const size_t console_template_count = sizeof(console_templates) / sizeof(console_templates[0]);
+
+static char *str(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	return xstrdup(cJSON_IsString(v) ? v->valuestring : "");
+}
+
+static void fill(struct console_fn *f, const cJSON *o)
+{
+	memset(f, 0, sizeof(*f));
+	f->name = str(o, "FunctionName");
+	f->runtime = str(o, "Runtime");
+	f->handler = str(o, "Handler");
+	f->modified = str(o, "LastModified");
+	f->state = str(o, "State");
+	const cJSON *m = cJSON_GetObjectItemCaseSensitive(o, "MemorySize");
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(o, "Timeout");
+	const cJSON *z = cJSON_GetObjectItemCaseSensitive(o, "CodeSize");
+	f->memory = cJSON_IsNumber(m) ? m->valueint : 0;
+	f->timeout = cJSON_IsNumber(t) ? t->valueint : 0;
+	f->code_size = cJSON_IsNumber(z) ? (long long)z->valuedouble : 0;
+	const cJSON *env = cJSON_GetObjectItemCaseSensitive(o, "Environment");
+	const cJSON *vars = env ? cJSON_GetObjectItemCaseSensitive(env, "Variables") : NULL;
+	f->env = cJSON_IsObject(vars) ? cJSON_PrintUnformatted(vars) : xstrdup("{}");
+}
+
+bool console_parse_config(const char *json, struct console_fn *out)
+{
+	cJSON *o = cJSON_Parse(json ? json : "");
+	if (!cJSON_IsObject(o)) {
+		cJSON_Delete(o);
+		return false;
+	}
+	fill(out, o);
+	cJSON_Delete(o);
+	return true;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct console_fn *)a)->name, ((const struct console_fn *)b)->name);
+}
+
+bool console_parse_functions(const char *json, struct console_fn **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	cJSON *o = cJSON_Parse(json ? json : "");
+	const cJSON *list = o ? cJSON_GetObjectItemCaseSensitive(o, "Functions") : NULL;
+	if (!cJSON_IsArray(list)) {
+		cJSON_Delete(o);
+		return false;
+	}
+	int k = cJSON_GetArraySize(list);
+	*out = xcalloc((size_t)k + 1, sizeof(**out));
+	for (const cJSON *f = list->child; f; f = f->next)
+		if (cJSON_IsObject(f))
+			fill(&(*out)[(*n)++], f);
+	qsort(*out, *n, sizeof(**out), by_name);
+	cJSON_Delete(o);
+	return true;
+}
+
+void console_fn_release(struct console_fn *f)
+{
+	if (!f)
+		return;
+	free(f->name);
+	free(f->runtime);
+	free(f->handler);
+	free(f->modified);
+	free(f->state);
+	free(f->env);
+	memset(f, 0, sizeof(*f));
+}
+
+void console_fns_free(struct console_fn *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		console_fn_release(&v[i]);
+	free(v);
+}
+
+bool console_valid_name(const char *name, char *why, size_t n)
+{
+	size_t len = strlen(name);
+	if (len == 0 || len > 64) {
+		snprintf(why, n, "a function name has 1 to 64 characters");
+		return false;
+	}
+	for (const char *p = name; *p; p++) {
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_') {
+			snprintf(why, n,
+				 "a function name may only use letters, digits, '-' and '_'");
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool parse_int(const char *text, long *v)
+{
+	char *end;
+	if (!text[0])
+		return false;
+	*v = strtol(text, &end, 10);
+	return *end == '\0';
+}
+
+bool console_valid_memory(const char *text, int *mb, char *why, size_t n)
+{
+	long v;
+	if (!parse_int(text, &v) || v < MEMORY_MIN || v > MEMORY_MAX) {
+		snprintf(why, n, "memory must be a whole number of MB from %d to %d", MEMORY_MIN,
+			 MEMORY_MAX);
+		return false;
+	}
+	*mb = (int)v;
+	return true;
+}
+
+bool console_valid_timeout(const char *text, int *s, char *why, size_t n)
+{
+	long v;
+	if (!parse_int(text, &v) || v < 1 || v > TIMEOUT_MAX) {
+		snprintf(why, n, "the timeout must be a whole number of seconds from 1 to %d",
+			 TIMEOUT_MAX);
+		return false;
+	}
+	*s = (int)v;
+	return true;
+}
+
+/* Variables Lambda sets itself: a function may not set them. */
+static const char *const reserved[] = {
+	"_HANDLER",
+	"_X_AMZN_TRACE_ID",
+	"AWS_DEFAULT_REGION",
+	"AWS_REGION",
+	"AWS_EXECUTION_ENV",
+	"AWS_LAMBDA_FUNCTION_NAME",
+	"AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+	"AWS_LAMBDA_FUNCTION_VERSION",
+	"AWS_LAMBDA_INITIALIZATION_TYPE",
+	"AWS_LAMBDA_LOG_GROUP_NAME",
+	"AWS_LAMBDA_LOG_STREAM_NAME",
+	"AWS_ACCESS_KEY",
+	"AWS_ACCESS_KEY_ID",
+	"AWS_SECRET_ACCESS_KEY",
+	"AWS_SESSION_TOKEN",
+	"AWS_LAMBDA_RUNTIME_API",
+	"LAMBDA_TASK_ROOT",
+	"LAMBDA_RUNTIME_DIR",
+	NULL,
+};
+
+char *console_env_apply(const char *env, const char *assignment, char *why, size_t n)
+{
+	const char *eq = strchr(assignment, '=');
+	if (!eq) {
+		snprintf(why, n, "write KEY=VALUE, or KEY= to remove KEY");
+		return NULL;
+	}
+	char *key = xstrndup(assignment, (size_t)(eq - assignment));
+	bool ok = strlen(key) >= 2 && isalpha((unsigned char)key[0]);
+	for (const char *p = key; ok && *p; p++)
+		ok = isalnum((unsigned char)*p) || *p == '_';
+	if (!ok) {
+		snprintf(why, n,
+			 "a variable name starts with a letter and has at least 2 characters from "
+			 "[A-Za-z0-9_]");
+		free(key);
+		return NULL;
+	}
+	for (size_t i = 0; reserved[i]; i++) {
+		if (strcmp(key, reserved[i]) == 0) {
+			snprintf(why, n, "%s is reserved: Lambda sets it itself", key);
+			free(key);
+			return NULL;
+		}
+	}
+	cJSON *vars = cJSON_Parse(env && env[0] ? env : "{}");
+	if (!cJSON_IsObject(vars)) {
+		cJSON_Delete(vars);
+		vars = cJSON_CreateObject();
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(vars, key);
+	if (eq[1])
+		cJSON_AddStringToObject(vars, key, eq + 1);
+	char *out = cJSON_PrintUnformatted(vars);
+	cJSON_Delete(vars);
+	free(key);
+	if (strlen(out) > ENV_MAX) {
+		snprintf(why, n, "environment variables are limited to 4 KB in all");
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+const char *console_default_file(enum exercise_lang lang)
+{
+	return lang == EXERCISE_NODEJS ? "index.mjs" : "lambda_function.py";
+}
+
+const char *console_default_handler(enum exercise_lang lang)
+{
+	return lang == EXERCISE_NODEJS ? "index.handler" : "lambda_function.lambda_handler";
+}
+
+const char *console_default_runtime(enum exercise_lang lang)
+{
+	return lang == EXERCISE_NODEJS ? "nodejs20.x" : "python3.12";
+}
+
+const char *console_default_code(enum exercise_lang lang)
+{
+	if (lang == EXERCISE_NODEJS)
+		return "export const handler = async (event) => {\n"
+		       "  // TODO implement\n"
+		       "  const response = {\n"
+		       "    statusCode: 200,\n"
+		       "    body: JSON.stringify('Hello from Lambda!'),\n"
+		       "  };\n"
+		       "  return response;\n"
+		       "};\n";
+	return "import json\n\n"
+	       "def lambda_handler(event, context):\n"
+	       "    # TODO implement\n"
+	       "    return {\n"
+	       "        'statusCode': 200,\n"
+	       "        'body': json.dumps('Hello from Lambda!')\n"
+	       "    }\n";
+}
+
+char *console_pretty(const char *text)
+{
+	cJSON *j = cJSON_Parse(text ? text : "");
+	if (!j)
+		return xstrdup(text ? text : "");
+	char *t = cJSON_Print(j);
+	cJSON_Delete(j);
+	/* cJSON indents with tabs; two spaces read better in a narrow pane. */
+	size_t tabs = 0;
+	for (const char *p = t; *p; p++)
+		tabs += *p == '\t';
+	char *out = xmalloc(strlen(t) + tabs + 1), *o = out;
+	for (const char *p = t; *p; p++) {
+		if (*p == '\t' && p > t && p[-1] == ':') {
+			*o++ = ' ';
+		} else if (*p == '\t') {
+			*o++ = ' ';
+			*o++ = ' ';
+		} else {
+			*o++ = *p;
+		}
+	}
+	*o = '\0';
+	free(t);
+	return out;
+}

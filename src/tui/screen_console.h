@@ -1,0 +1,27 @@
+/*
+ * The console screen, the terminal's Lambda console: the learner's functions in their own
+ * account of the local cloud (the one their `aws` CLI talks to), creating one from the
+ * console's default code, its code (opened in $EDITOR and deployed on save), its configuration
+ * (memory, timeout, environment variables, with Lambda's validation), tests from saved events
+ * made from the console's templates (response, log, REPORT) and a monitor of those runs
+ * (duration, memory, cold or warm, cost).
+ */
+#ifndef TUI_SCREEN_CONSOLE_H
+#define TUI_SCREEN_CONSOLE_H
+
+#include <stdbool.h>
+
+#include "core/error.h"
+#include "tui/tui.h"
+
+extern const struct tui_screen screen_console;
+
+/*
+ * Point the console at the cloud at endpoint, as the learner (access_key), keeping code and
+ * saved events under the workspace ws. Lists the functions. False and err when the cloud does
+ * not answer.
+ */
+bool screen_console_load(struct app *app, const char *ws, const char *endpoint,
+			 const char *access_key, struct error *err);
+
+#endif
