@@ -17,6 +17,7 @@
 #include "cli/commands.h"
 #include "cloud/cloud.h"
 #include "cloud/http/aws.h"
+#include "core/path.h"
 #include "core/strutil.h"
 #include "core/xalloc.h"
 #include "store/store.h"
@@ -261,6 +262,19 @@ int cmd_check_run(const struct cli_opts *opts, int argc, char **argv)
 			code_dir = xstrdup(a.dir);
 		} else {
 			bool created = false;
+			char *dir = workspace_dir(ctx.ws, ctx.ex);
+			int had = path_is_dir(dir) ? workspace_language(ctx.ws, ctx.ex) : -1;
+			free(dir);
+			if (had >= 0 && had != lang) {
+				cli_error(
+					"check: your %s folder holds %s code; to start it over in "
+					"%s: lambda-tutor reset %s --lang %s",
+					ctx.ex->id, exercise_lang_name((enum exercise_lang)had),
+					exercise_lang_name((enum exercise_lang)lang), ctx.ex->id,
+					exercise_lang_name((enum exercise_lang)lang));
+				rc = CLI_USAGE;
+				goto out;
+			}
 			if (a.lang && workspace_language(ctx.ws, NULL) < 0)
 				workspace_set_language(ctx.ws, NULL, (enum exercise_lang)lang,
 						       &err);
