@@ -28,6 +28,17 @@ static bool parse_int(const char *s, int lo, int hi, int *out)
 	return true;
 }
 
+/* The virtual clock's speed: a number from 1 (real time) to 3600 (an hour a second). */
+static bool parse_scale(const char *s, double *out)
+{
+	char *end;
+	double v = strtod(s, &end);
+	if (!s[0] || *end || !(v >= 1.0 && v <= 3600.0))
+		return false;
+	*out = v;
+	return true;
+}
+
 int cmd_serve_run(const struct cli_opts *opts, int argc, char **argv)
 {
 	struct cloud_config cfg = { 0 };
@@ -44,6 +55,8 @@ int cmd_serve_run(const struct cli_opts *opts, int argc, char **argv)
 			i++;
 		} else if (strcmp(a, "--idle-seconds") == 0 && v && parse_int(v, 1, 86400, &n)) {
 			cfg.idle_seconds = n;
+			i++;
+		} else if (strcmp(a, "--time-scale") == 0 && v && parse_scale(v, &cfg.time_scale)) {
 			i++;
 		} else {
 			cli_error("serve: bad argument '%s'; see 'lambda-tutor serve --help'", a);

@@ -75,6 +75,7 @@ static void tutor(struct cloud *c, const char *account, const struct http_req *r
 		cJSON_AddStringToObject(o, "account", account);
 		cJSON_AddStringToObject(o, "memoryLimits", c->cg_mem ? "cgroup" : "watchdog");
 		cJSON_AddStringToObject(o, "cpuShare", c->cg_cpu ? "cgroup" : "duty-cycle");
+		cJSON_AddStringToObject(o, "taskRoot", c->mountns ? "/var/task" : "workspace");
 		pthread_mutex_lock(&c->mu);
 		cJSON_AddNumberToObject(o, "functions", (double)c->functions.len);
 		cJSON_AddNumberToObject(o, "environments", (double)c->envs.len);
@@ -324,6 +325,7 @@ struct cloud *cloud_open(const struct cloud_config *cfg, struct error *err)
 	c->logs = logs_new(c->db);
 	setup_runtimes(c);
 	lambda_cgroups_probe(c);
+	lambda_mountns_probe(c);
 	lambda_fn_load_all(c);
 	collect_code(c);
 	/* Orphans of execution environments come back to us, to be reaped. */

@@ -20,6 +20,7 @@ struct cloud_config {
 	int account_concurrency; /* 0: 1000 */
 	int idle_seconds;        /* warm environments expire after this; 0: 300 */
 	bool quiet;              /* no request log on stderr */
+	double time_scale;       /* the virtual clock's speed; 0: 1 (real time) */
 };
 
 struct cloud;

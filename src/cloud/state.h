@@ -47,6 +47,9 @@ struct cloud {
 	char *node_path;
 	/* cgroup v1, when writable: per-cloud parents of the environments' groups. */
 	bool cg_mem, cg_cpu;
+	/* Code at /var/task (read-only) and a private /tmp, in a mount namespace per environment.
+	 */
+	bool mountns;
 	char cg_mem_root[200], cg_cpu_root[200];
 
 	/* Environments are forked by the thread in cloud_run(), so that the kernel kills them

@@ -53,8 +53,10 @@ for mode in cgroup fallback; do
 	slow=$(duration small '{"cpu_seconds":0.15}')
 	fast=$(duration vcpu '{"cpu_seconds":0.15}')
 	echo "# $mode: 0.15 s of CPU took ${slow:-?} ms at 128 MB and ${fast:-?} ms at 1769 MB"
-	check "$mode: a CPU-bound handler is at least 3x slower at 128 MB than at 1769 MB" \
-		test "${slow:-0}" -gt $((3 * ${fast:-999999}))
+	# 128 MB is 7% of a vCPU: 0.15 s of CPU needs about 2 s, however idle the machine.
+	check "$mode: at 128 MB, 0.15 s of CPU takes over 1.5 s" test "${slow:-0}" -gt 1500
+	check "$mode: a CPU-bound handler is at least 2x slower at 128 MB than at 1769 MB" \
+		test "${slow:-0}" -gt $((2 * ${fast:-999999}))
 	curl -s -D "$WORK/h" -o /dev/null -X POST "$E/2015-03-31/functions/vcpu/invocations" \
 		-H 'X-Amz-Log-Type: Tail' -d '{"cpu_seconds":0.001}'
 	check "$mode: a warm environment is reused" bash -c "! grep -i '^X-Amz-Log-Result:' '$WORK/h' | cut -d' ' -f2 | tr -d '\r' | base64 -d | grep -q 'Init Duration'"

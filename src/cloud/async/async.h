@@ -22,6 +22,8 @@ struct lfunc;
 bool async_start(struct cloud *c, struct error *err);
 /* Stop the dispatcher and wait for the attempts under way. No-op when not started. */
 void async_stop(struct cloud *c);
+/* Free what async_start() made (after async_stop()). */
+void async_free(struct cloud *c);
 
 /*
  * Queue an event for function (a name, name:$LATEST or an ARN) of account, as Invoke with
@@ -47,6 +49,7 @@ void async_api(struct cloud *c, const char *account, const struct http_req *req,
  */
 bool async_set_dlq(struct cloud *c, const char *account, const char *function,
 		   const char *target_arn, char *msg, size_t n);
+bool async_check_dlq(const char *target_arn, char *msg, size_t n);
 void async_get_dlq(struct cloud *c, const char *account, const char *function, char *out, size_t n);
 /* Forget a deleted function's config, DLQ and queued events. */
 void async_forget_function(struct cloud *c, const char *account, const char *function);

@@ -18,6 +18,7 @@ struct cloud;
 bool esm_start(struct cloud *c, struct error *err);
 /* Stop every poller and wait for them. */
 void esm_stop(struct cloud *c);
+void esm_free(struct cloud *c);
 void esm_api(struct cloud *c, const char *account, const struct http_req *req,
 	     struct http_resp *resp);
 

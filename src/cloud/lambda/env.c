@@ -8,10 +8,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -138,6 +140,46 @@ bool lambda_cgroups_probe(struct cloud *c)
 		c->cg_cpu = access(p, W_OK) == 0;
 	}
 	return c->cg_mem || c->cg_cpu;
+}
+
+#define TASK_ROOT   "/var/task"
+#define RUNTIME_DIR "/var/runtime"
+
+/*
+ * In a fresh mount namespace: the code read-only at /var/task, the runtime clients at
+ * /var/runtime, a private /tmp (so both are bound before /tmp is hidden). Signal-safe.
+ */
+static bool enter_mountns(const char *code_dir, const char *runtimes_dir)
+{
+	if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+	    mount(code_dir, TASK_ROOT, NULL, MS_BIND | MS_REC, NULL) != 0 ||
+	    mount(runtimes_dir, RUNTIME_DIR, NULL, MS_BIND | MS_REC, NULL) != 0)
+		return false;
+	mount(NULL, TASK_ROOT, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC, NULL);
+	mount(NULL, RUNTIME_DIR, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC, NULL);
+	return mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "size=512m,mode=1777") == 0;
+}
+
+bool lambda_mountns_probe(struct cloud *c)
+{
+	const char *mode = getenv("LAMBDA_TUTOR_MOUNTNS");
+	c->mountns = false;
+	if (mode && strcmp(mode, "off") == 0)
+		return false;
+	if ((!path_is_dir(TASK_ROOT) && mkdir(TASK_ROOT, 0755) != 0) ||
+	    (!path_is_dir(RUNTIME_DIR) && mkdir(RUNTIME_DIR, 0755) != 0) ||
+	    !path_is_dir(c->runtimes_dir))
+		return false;
+	pid_t pid = fork();
+	if (pid < 0)
+		return false;
+	if (pid == 0)
+		_exit(enter_mountns(c->code_root, c->runtimes_dir) ? 0 : 1);
+	int status = 0;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	c->mountns = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	return c->mountns;
 }
 
 void lambda_cgroups_cleanup(struct cloud *c)
@@ -565,8 +607,13 @@ static void child_exec(struct env *env, pid_t parent, int out_fd, const char *cg
 	}
 	dup2(out_fd, 1);
 	dup2(out_fd, 2);
-	if (chdir(env->fn->code_dir) != 0)
+	if (env->cloud->mountns) {
+		if (!enter_mountns(env->fn->code_dir, env->cloud->runtimes_dir) ||
+		    chdir(TASK_ROOT) != 0)
+			_exit(126);
+	} else if (chdir(env->fn->code_dir) != 0) {
 		_exit(126);
+	}
 	close_range(3, ~0U, 0);
 	execve(argv[0], argv, envp);
 	static const char msg[] = "lambda-tutor: cannot start the runtime\n";
@@ -583,6 +630,7 @@ static struct env *spawn_now(struct cloud *c, struct lfunc *fn, struct api_err *
 		return NULL;
 	}
 	char *argv[4] = { NULL, NULL, NULL, NULL };
+	const char *runtimes = c->mountns ? RUNTIME_DIR : c->runtimes_dir;
 	if (rt->lang == LAMBDA_PROVIDED) {
 		argv[0] = path_join(fn->code_dir, "bootstrap");
 		if (access(argv[0], X_OK) != 0) {
@@ -592,13 +640,18 @@ static struct env *spawn_now(struct cloud *c, struct lfunc *fn, struct api_err *
 				    "/opt/bootstrap]");
 			return NULL;
 		}
+		if (c->mountns) {
+			/* The host's path may lie under the /tmp the namespace hides. */
+			free(argv[0]);
+			argv[0] = xstrdup(TASK_ROOT "/bootstrap");
+		}
 	} else if (rt->lang == LAMBDA_PYTHON) {
 		argv[0] = xstrdup(c->python);
 		argv[1] = xstrdup("-u");
-		argv[2] = xasprintf("%s/python/bootstrap.py", c->runtimes_dir);
+		argv[2] = xasprintf("%s/python/bootstrap.py", runtimes);
 	} else {
 		argv[0] = xstrdup(c->node);
-		argv[1] = xasprintf("%s/node/bootstrap.js", c->runtimes_dir);
+		argv[1] = xasprintf("%s/node/bootstrap.js", runtimes);
 	}
 	struct env *env = xcalloc(1, sizeof(*env));
 	env->cloud = c;
@@ -640,8 +693,8 @@ static struct env *spawn_now(struct cloud *c, struct lfunc *fn, struct api_err *
 	env_add(&envp, "TZ", ":UTC");
 	env_add(&envp, "AWS_LAMBDA_RUNTIME_API", buf);
 	env_add(&envp, "_HANDLER", fn->handler);
-	env_add(&envp, "LAMBDA_TASK_ROOT", fn->code_dir);
-	snprintf(buf, sizeof(buf), "%s/%s", c->runtimes_dir, lang_dir(rt->lang));
+	env_add(&envp, "LAMBDA_TASK_ROOT", c->mountns ? TASK_ROOT : fn->code_dir);
+	snprintf(buf, sizeof(buf), "%s/%s", runtimes, lang_dir(rt->lang));
 	env_add(&envp, "LAMBDA_RUNTIME_DIR", buf);
 	env_add(&envp, "AWS_LAMBDA_FUNCTION_NAME", fn->name);
 	env_add(&envp, "AWS_LAMBDA_FUNCTION_VERSION", "$LATEST");

@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
+#include "cloud/async/async.h"
 #include "cloud/http/aws.h"
 #include "cloud/lambda/lambda.h"
 #include "cloud/state.h"
@@ -44,10 +46,14 @@ void lambda_inv_complete(struct invocation *inv, const char *body, size_t len, b
 	pthread_cond_broadcast(&inv->cond);
 }
 
-static struct invocation *inv_new(const struct lfunc *fn, const char *payload, size_t len)
+static struct invocation *inv_new(const struct lfunc *fn, const char *payload, size_t len,
+				  const char *request_id)
 {
 	struct invocation *inv = xcalloc(1, sizeof(*inv));
-	aws_uuid(inv->id);
+	if (request_id && strlen(request_id) == 36)
+		memcpy(inv->id, request_id, 37);
+	else
+		aws_uuid(inv->id);
 	if (len == 0) {
 		payload = "{}";
 		len = 2;
@@ -201,7 +207,8 @@ static void log_end(struct env *env, struct invocation *inv, bool timed_out, int
  * cloud->mu. fn is referenced by the caller.
  */
 static void run(struct cloud *c, struct lfunc *fn, const char *payload, size_t len,
-		const char *client_context, bool want_tail, struct outcome *out)
+		const char *client_context, bool want_tail, const char *request_id,
+		struct outcome *out)
 {
 	pthread_mutex_lock(&c->mu);
 	if (c->stopping || fn->deleted) {
@@ -223,7 +230,7 @@ static void run(struct cloud *c, struct lfunc *fn, const char *payload, size_t l
 		return;
 	}
 	fn->inflight++;
-	struct invocation *inv = inv_new(fn, payload, len);
+	struct invocation *inv = inv_new(fn, payload, len, request_id);
 	if (client_context)
 		inv->client_context = xstrdup(client_context);
 	struct env *env = idle_env(c, fn);
@@ -329,30 +336,24 @@ static void run(struct cloud *c, struct lfunc *fn, const char *payload, size_t l
 	inv_free(inv);
 }
 
-struct async_job {
-	struct cloud *c;
-	struct lfunc *fn;
-	char *payload;
-	size_t len;
-};
-
-static void *async_main(void *arg)
+void lambda_invoke_internal(struct cloud *c, struct lfunc *fn, const char *payload, size_t len,
+			    const char *request_id, struct lambda_outcome *r)
 {
-	struct async_job *job = arg;
 	struct outcome out = { 0 };
 	strbuf_init(&out.body);
-	run(job->c, job->fn, job->payload, job->len, NULL, false, &out);
+	run(c, fn, payload, len, NULL, false, request_id, &out);
+	r->status = out.http_status;
+	r->function_error = out.function_error;
+	r->throttled = out.throttled;
+	snprintf(r->error_type, sizeof(r->error_type), "%s",
+		 out.throttled		   ? "TooManyRequestsException"
+		 : out.http_status != 200 ? (out.err.type ? out.err.type : "ServiceException")
+					  : "");
+	snprintf(r->message, sizeof(r->message), "%s",
+		 out.throttled ? "Rate Exceeded." : out.http_status != 200 ? out.err.msg : "");
+	r->body = strbuf_detach(&out.body);
 	strbuf_release(&out.body);
 	free(out.tail_b64);
-	struct cloud *c = job->c;
-	pthread_mutex_lock(&c->mu);
-	lambda_fn_unref(job->fn);
-	c->async_running--;
-	pthread_cond_broadcast(&c->async_cond);
-	pthread_mutex_unlock(&c->mu);
-	free(job->payload);
-	free(job);
-	return NULL;
 }
 
 static bool valid_json(const char *s, size_t n)
@@ -410,28 +411,27 @@ void lambda_invoke(struct cloud *c, const char *account, struct lfunc *fn,
 		return;
 	}
 	if (event) {
+		/* Into the durable queue: async/ runs it, retries it and reports its fate. */
 		free(context);
-		struct async_job *job = xcalloc(1, sizeof(*job));
-		job->c = c;
-		job->fn = fn;
-		job->payload = xstrndup(req->body, req->body_len);
-		job->len = req->body_len;
-		pthread_mutex_lock(&c->mu);
-		lambda_fn_ref(fn);
-		c->async_running++;
-		pthread_mutex_unlock(&c->mu);
-		pthread_t t;
-		pthread_attr_t attr;
-		pthread_attr_init(&attr);
-		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-		pthread_create(&t, &attr, async_main, job);
-		pthread_attr_destroy(&attr);
+		char rid[37];
+		struct error err;
+		error_clear(&err);
+		if (!async_enqueue(c, fn->account, fn->name, req->body, req->body_len, "lambda",
+				   rid, &err)) {
+			aws_error(resp, 500, "ServiceException", "%s", err.msg);
+			return;
+		}
 		resp->status = 202;
+		for (int i = 0; i < resp->nheaders; i++)
+			if (strcasecmp(resp->headers[i][0], "x-amzn-RequestId") == 0) {
+				free(resp->headers[i][1]);
+				resp->headers[i][1] = xstrdup(rid);
+			}
 		return;
 	}
 	struct outcome out = { 0 };
 	strbuf_init(&out.body);
-	run(c, fn, req->body, req->body_len, context, o->tail, &out);
+	run(c, fn, req->body, req->body_len, context, o->tail, NULL, &out);
 	free(context);
 	if (out.throttled) {
 		aws_throttle(resp, out.throttle_reason);

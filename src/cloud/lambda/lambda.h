@@ -141,6 +141,8 @@ int lambda_env_max_used_mb(struct env *env);
 /* Free environments that are dead and finished; stop idle ones past their time. */
 void lambda_env_housekeep(struct cloud *c, bool all);
 bool lambda_cgroups_probe(struct cloud *c);
+/* Whether environments can see their code at /var/task (a mount namespace each). */
+bool lambda_mountns_probe(struct cloud *c);
 void lambda_cgroups_cleanup(struct cloud *c);
 void lambda_env_watchdog(struct cloud *c);
 

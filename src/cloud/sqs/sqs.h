@@ -20,7 +20,9 @@ struct cJSON;
 #define SQS_XMLNS "http://queue.amazonaws.com/doc/2012-11-05/"
 
 bool sqs_start(struct cloud *c, struct error *err);
+/* Wake long polls so they answer; sqs_free() after the HTTP server stopped. */
 void sqs_stop(struct cloud *c);
+void sqs_free(struct cloud *c);
 
 /* A query-protocol request (its parameters already parsed, "Action" among them). */
 void sqs_api_query(struct cloud *c, const char *account, const struct http_req *req,

@@ -1,0 +1,869 @@
+/*
+ * Asynchronous invocation: a dispatcher thread takes due events from the durable queue
+ * (async_events) and runs each in a worker thread; the outcome decides between done, a retry
+ * later on the virtual clock, or the failure path (on-failure destination, dead-letter queue).
+ *
+ * An event is leased while an attempt runs; a cloud killed mid-attempt finds its leases on
+ * the next start and runs those events again (at least once, as Lambda's own queue does).
+ */
+#include "cloud/async/async.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cloud/clock/vclock.h"
+#include "cloud/http/aws.h"
+#include "cloud/lambda/lambda.h"
+#include "cloud/query/query.h"
+#include "cloud/sns/sns.h"
+#include "cloud/sqs/sqs.h"
+#include "cloud/state.h"
+#include "core/strutil.h"
+#include "core/xalloc.h"
+
+#define ASYNC_WORKERS        32
+#define ASYNC_DEFAULT_AGE    21600
+#define ASYNC_DEFAULT_RETRY  2
+#define ASYNC_BACKOFF_MAX_MS (5 * 60 * 1000)
+
+struct async_svc {
+	pthread_mutex_t mu;
+	pthread_cond_t cond;
+	pthread_t thread;
+	bool started, stopping;
+	int running;
+};
+
+/* One event, as a worker carries it. */
+struct event {
+	struct cloud *c;
+	long long seq;
+	char account[13];
+	char function[65];
+	char request_id[37];
+	char *payload;
+	char *source;
+	long long received, backoff;
+	int attempts;
+};
+
+static void event_free(struct event *ev)
+{
+	free(ev->payload);
+	free(ev->source);
+	free(ev);
+}
+
+static sqlite3_stmt *prep(struct cloud *c, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(c->db->db, sql, -1, &st, NULL) != SQLITE_OK)
+		fprintf(stderr, "lambda-tutor: async: %s\n", sqlite3_errmsg(c->db->db));
+	return st;
+}
+
+static void wake(struct cloud *c)
+{
+	struct async_svc *s = c->async;
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->mu);
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->mu);
+}
+
+/* "name", "name:$LATEST", "arn:aws:lambda:R:ACCOUNT:function:name[:q]" -> account and name. */
+static bool split_function(const char *ref, const char *account, char acct_out[13],
+			   char name_out[65])
+{
+	snprintf(acct_out, 13, "%s", account);
+	const char *name = ref;
+	if (str_starts_with(ref, "arn:aws:lambda:")) {
+		const char *p = ref + strlen("arn:aws:lambda:");
+		p = strchr(p, ':');
+		if (!p || strlen(p + 1) < 13 || p[13] != ':')
+			return false;
+		memcpy(acct_out, p + 1, 12);
+		acct_out[12] = '\0';
+		if (!str_starts_with(p + 13, ":function:"))
+			return false;
+		name = p + 13 + strlen(":function:");
+	} else if (strchr(ref, ':') && strlen(ref) > 13 && ref[12] == ':' &&
+		   str_starts_with(ref + 13, "function:")) {
+		memcpy(acct_out, ref, 12);
+		acct_out[12] = '\0';
+		name = ref + 13 + strlen("function:");
+	}
+	size_t n = strcspn(name, ":");
+	if (n == 0 || n > 64)
+		return false;
+	if (name[n] && strcmp(name + n, ":$LATEST") != 0)
+		return false;
+	memcpy(name_out, name, n);
+	name_out[n] = '\0';
+	return true;
+}
+
+bool async_enqueue(struct cloud *c, const char *account, const char *function, const char *payload,
+		   size_t len, const char *source, char *request_id_out, struct error *err)
+{
+	char acct[13], name[65];
+	if (!function || !split_function(function, account, acct, name))
+		return error_set(err, "'%s' is not a function name or ARN",
+				 function ? function : "");
+	if (len > LAMBDA_ASYNC_MAX)
+		return error_set(err, "the event is larger than %d bytes", LAMBDA_ASYNC_MAX);
+	pthread_mutex_lock(&c->mu);
+	bool exists = lambda_fn_find(c, acct, name) != NULL;
+	pthread_mutex_unlock(&c->mu);
+	if (!exists)
+		return error_set(err, "Function not found: arn:aws:lambda:%s:%s:function:%s",
+				 AWS_REGION_NAME, acct, name);
+	char rid[37];
+	aws_uuid(rid);
+	int64_t now = vclock_now_ms(c->vclock);
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *st = prep(c, "INSERT INTO async_events(account, function, request_id,"
+				   " payload, source, received, due) VALUES(?,?,?,?,?,?,?)");
+	bool ok = st != NULL;
+	if (ok) {
+		sqlite3_bind_text(st, 1, acct, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, rid, -1, SQLITE_STATIC);
+		if (len)
+			sqlite3_bind_text(st, 4, payload, (int)len, SQLITE_STATIC);
+		else
+			sqlite3_bind_text(st, 4, "{}", 2, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, source ? source : "lambda", -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 6, now);
+		sqlite3_bind_int64(st, 7, now);
+		ok = sqlite3_step(st) == SQLITE_DONE;
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&c->db->mu);
+	if (!ok)
+		return error_set(err, "the event could not be queued");
+	if (request_id_out)
+		memcpy(request_id_out, rid, 37);
+	wake(c);
+	return true;
+}
+
+/* The function's event invoke config (NULL when none). Caller deletes. */
+static cJSON *config_load(struct cloud *c, const char *account, const char *function)
+{
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *st =
+		prep(c, "SELECT config FROM async_config WHERE account=? AND function=?");
+	cJSON *o = NULL;
+	if (st) {
+		sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, function, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			o = cJSON_Parse((const char *)sqlite3_column_text(st, 0));
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&c->db->mu);
+	return o;
+}
+
+static void config_save(struct cloud *c, const char *account, const char *function, const cJSON *o)
+{
+	char *text = o ? cJSON_PrintUnformatted(o) : NULL;
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *st = prep(c, o ? "INSERT OR REPLACE INTO async_config(account, function,"
+				       " config) VALUES(?,?,?)"
+				     : "DELETE FROM async_config WHERE account=? AND function=?");
+	if (st) {
+		sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, function, -1, SQLITE_STATIC);
+		if (text)
+			sqlite3_bind_text(st, 3, text, -1, SQLITE_STATIC);
+		sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&c->db->mu);
+	free(text);
+}
+
+static long long config_int(const cJSON *cfg, const char *name, long long def)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(cfg, name);
+	return cJSON_IsNumber(v) ? (long long)v->valuedouble : def;
+}
+
+static const char *config_dest(const cJSON *cfg, const char *which)
+{
+	const cJSON *d = cJSON_GetObjectItemCaseSensitive(cfg, "DestinationConfig");
+	const cJSON *w = cJSON_GetObjectItemCaseSensitive(d, which);
+	return query_str(w, "Destination");
+}
+
+void async_get_dlq(struct cloud *c, const char *account, const char *function, char *out, size_t n)
+{
+	out[0] = '\0';
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *st = prep(c, "SELECT target FROM async_dlq WHERE account=? AND function=?");
+	if (st) {
+		sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, function, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			snprintf(out, n, "%s", (const char *)sqlite3_column_text(st, 0));
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&c->db->mu);
+}
+
+bool async_check_dlq(const char *target_arn, char *msg, size_t n)
+{
+	if (!target_arn || !target_arn[0] || str_starts_with(target_arn, "arn:aws:sqs:") ||
+	    str_starts_with(target_arn, "arn:aws:sns:"))
+		return true;
+	snprintf(msg, n,
+		 "The provided target ARN %s is not valid. The dead-letter queue must be an "
+		 "Amazon SQS queue or an Amazon SNS topic.",
+		 target_arn);
+	return false;
+}
+
+bool async_set_dlq(struct cloud *c, const char *account, const char *function,
+		   const char *target_arn, char *msg, size_t n)
+{
+	if (!async_check_dlq(target_arn, msg, n))
+		return false;
+	bool set = target_arn && target_arn[0];
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *st = prep(c, set ? "INSERT OR REPLACE INTO async_dlq(account, function,"
+					 " target) VALUES(?,?,?)"
+				       : "DELETE FROM async_dlq WHERE account=? AND function=?");
+	if (st) {
+		sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, function, -1, SQLITE_STATIC);
+		if (set)
+			sqlite3_bind_text(st, 3, target_arn, -1, SQLITE_STATIC);
+		sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&c->db->mu);
+	return true;
+}
+
+void async_forget_function(struct cloud *c, const char *account, const char *function)
+{
+	static const char *const sql[] = {
+		"DELETE FROM async_config WHERE account=? AND function=?",
+		"DELETE FROM async_dlq WHERE account=? AND function=?",
+		"DELETE FROM async_events WHERE account=? AND function=? AND leased=0",
+	};
+	pthread_mutex_lock(&c->db->mu);
+	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
+		sqlite3_stmt *st = prep(c, sql[i]);
+		if (!st)
+			continue;
+		sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, function, -1, SQLITE_STATIC);
+		sqlite3_step(st);
+		sqlite3_finalize(st);
+	}
+	pthread_mutex_unlock(&c->db->mu);
+}
+
+/* Deliver text to a destination or dead-letter ARN. */
+static bool deliver(struct cloud *c, const struct event *ev, const char *arn, const char *text,
+		    const cJSON *attrs)
+{
+	struct error err;
+	error_clear(&err);
+	bool ok;
+	if (str_starts_with(arn, "arn:aws:sqs:"))
+		ok = sqs_send(c, arn, text, strlen(text), attrs, NULL, &err);
+	else if (str_starts_with(arn, "arn:aws:sns:"))
+		ok = sns_publish(c, arn, NULL, text, attrs, NULL, &err);
+	else if (str_starts_with(arn, "arn:aws:lambda:"))
+		ok = async_enqueue(c, ev->account, arn, text, strlen(text), "lambda", NULL, &err);
+	else
+		ok = error_set(&err, "destinations of this kind are not served by the local cloud");
+	if (!ok)
+		fprintf(stderr, "lambda-tutor: async: %s:%s request %s: cannot deliver to %s: %s\n",
+			ev->account, ev->function, ev->request_id, arn, err.msg);
+	return ok;
+}
+
+/* AWS's invocation record for a destination. */
+static char *invocation_record(const struct event *ev, const char *condition,
+			       const struct lambda_outcome *r)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "version", "1.0");
+	char iso[32];
+	aws_time_iso(vclock_now_ms(ev->c->vclock), iso);
+	cJSON_AddStringToObject(o, "timestamp", iso);
+	cJSON *rc = cJSON_AddObjectToObject(o, "requestContext");
+	cJSON_AddStringToObject(rc, "requestId", ev->request_id);
+	char arn[200];
+	snprintf(arn, sizeof(arn), "arn:aws:lambda:%s:%s:function:%s:$LATEST", AWS_REGION_NAME,
+		 ev->account, ev->function);
+	cJSON_AddStringToObject(rc, "functionArn", arn);
+	cJSON_AddStringToObject(rc, "condition", condition);
+	cJSON_AddNumberToObject(rc, "approximateInvokeCount", ev->attempts);
+	cJSON *payload = cJSON_Parse(ev->payload);
+	cJSON_AddItemToObject(o, "requestPayload",
+			      payload ? payload : cJSON_CreateString(ev->payload));
+	cJSON *resp = cJSON_AddObjectToObject(o, "responseContext");
+	cJSON_AddNumberToObject(resp, "statusCode", r ? r->status : 200);
+	cJSON_AddStringToObject(resp, "executedVersion", "$LATEST");
+	if (r && r->function_error)
+		cJSON_AddStringToObject(resp, "functionError", "Unhandled");
+	if (r && r->status == 200 && r->body && r->body[0]) {
+		cJSON *body = cJSON_Parse(r->body);
+		cJSON_AddItemToObject(o, "responsePayload",
+				      body ? body : cJSON_CreateString(r->body));
+	} else if (r && r->status != 200) {
+		cJSON *body = cJSON_AddObjectToObject(o, "responsePayload");
+		cJSON_AddStringToObject(body, "errorType", r->error_type);
+		cJSON_AddStringToObject(body, "errorMessage", r->message);
+	}
+	char *text = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	return text;
+}
+
+/* The error message a dead-letter message carries (first 1 KB). */
+static void error_message(const struct lambda_outcome *r, char *out, size_t n)
+{
+	out[0] = '\0';
+	if (!r)
+		return;
+	if (r->status != 200) {
+		snprintf(out, n, "%s", r->message);
+	} else {
+		cJSON *o = r->body ? cJSON_Parse(r->body) : NULL;
+		const char *m = query_str(o, "errorMessage");
+		snprintf(out, n, "%s", m ? m : r->body ? r->body : "");
+		cJSON_Delete(o);
+	}
+	if (strlen(out) > 1024)
+		out[1024] = '\0';
+}
+
+static void add_attr(cJSON *attrs, const char *name, const char *type, const char *value)
+{
+	cJSON *a = cJSON_AddObjectToObject(attrs, name);
+	cJSON_AddStringToObject(a, "DataType", type);
+	cJSON_AddStringToObject(a, "StringValue", value);
+}
+
+/* The event failed for good: on-failure destination and dead-letter queue. */
+static void fail_event(struct cloud *c, const struct event *ev, const cJSON *cfg,
+		       const char *condition, const struct lambda_outcome *r)
+{
+	const char *dest = config_dest(cfg, "OnFailure");
+	bool delivered = false;
+	if (dest) {
+		char *record = invocation_record(ev, condition, r);
+		delivered = deliver(c, ev, dest, record, NULL);
+		free(record);
+	}
+	char dlq[256];
+	async_get_dlq(c, ev->account, ev->function, dlq, sizeof(dlq));
+	if (dlq[0]) {
+		cJSON *attrs = cJSON_CreateObject();
+		char code[16], msg[1100];
+		snprintf(code, sizeof(code), "%d", r ? r->status : 200);
+		error_message(r, msg, sizeof(msg));
+		add_attr(attrs, "RequestID", "String", ev->request_id);
+		add_attr(attrs, "ErrorCode", "Number", code);
+		if (msg[0])
+			add_attr(attrs, "ErrorMessage", "String", msg);
+		delivered = deliver(c, ev, dlq, ev->payload, attrs) || delivered;
+		cJSON_Delete(attrs);
+	}
+	if (!dest && !dlq[0])
+		fprintf(stderr,
+			"lambda-tutor: async: %s:%s request %s discarded (%s) after %d attempts\n",
+			ev->account, ev->function, ev->request_id, condition, ev->attempts);
+	(void)delivered;
+}
+
+static void event_delete(struct cloud *c, long long seq)
+{
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *st = prep(c, "DELETE FROM async_events WHERE seq=?");
+	sqlite3_bind_int64(st, 1, seq);
+	sqlite3_step(st);
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&c->db->mu);
+}
+
+static void event_later(struct cloud *c, const struct event *ev, int64_t due)
+{
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *st = prep(c, "UPDATE async_events SET due=?, attempts=?, backoff=?,"
+				   " leased=0 WHERE seq=?");
+	sqlite3_bind_int64(st, 1, due);
+	sqlite3_bind_int(st, 2, ev->attempts);
+	sqlite3_bind_int64(st, 3, ev->backoff);
+	sqlite3_bind_int64(st, 4, ev->seq);
+	sqlite3_step(st);
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&c->db->mu);
+}
+
+/* One attempt of one event, and what follows from it. */
+static void attempt(struct event *ev)
+{
+	struct cloud *c = ev->c;
+	cJSON *cfg = config_load(c, ev->account, ev->function);
+	long long max_age = config_int(cfg, "MaximumEventAgeInSeconds", ASYNC_DEFAULT_AGE);
+	long long max_retry = config_int(cfg, "MaximumRetryAttempts", ASYNC_DEFAULT_RETRY);
+	int64_t now = vclock_now_ms(c->vclock);
+	pthread_mutex_lock(&c->mu);
+	struct lfunc *fn = lambda_fn_find(c, ev->account, ev->function);
+	if (fn)
+		lambda_fn_ref(fn);
+	bool zero = fn && fn->reserved == 0;
+	pthread_mutex_unlock(&c->mu);
+	struct lambda_outcome r = { 0 };
+	if (!fn) {
+		/* The function is gone: so is its queue. */
+		event_delete(c, ev->seq);
+	} else if (now - ev->received > max_age * 1000) {
+		fail_event(c, ev, cfg, "EventAgeExceeded", NULL);
+		event_delete(c, ev->seq);
+	} else if (zero) {
+		/* Reserved concurrency 0: straight to the failure path, no retries. */
+		r.status = 429;
+		r.throttled = true;
+		snprintf(r.error_type, sizeof(r.error_type), "TooManyRequestsException");
+		snprintf(r.message, sizeof(r.message), "Rate Exceeded.");
+		fail_event(c, ev, cfg, "RetriesExhausted", &r);
+		event_delete(c, ev->seq);
+	} else {
+		lambda_invoke_internal(c, fn, ev->payload, strlen(ev->payload), ev->request_id, &r);
+		now = vclock_now_ms(c->vclock);
+		pthread_mutex_lock(&c->mu);
+		bool stopping = c->stopping;
+		pthread_mutex_unlock(&c->mu);
+		if (stopping) {
+			/* Cut short by the cloud stopping: the next start runs it again. */
+			event_later(c, ev, now);
+		} else if (r.status == 200 && !r.function_error) {
+			ev->attempts++;
+			const char *dest = config_dest(cfg, "OnSuccess");
+			if (dest) {
+				char *record = invocation_record(ev, "Success", &r);
+				deliver(c, ev, dest, record, NULL);
+				free(record);
+			}
+			event_delete(c, ev->seq);
+		} else if (r.status == 429 || r.status >= 500) {
+			/* Throttles and system errors: back off, up to the event's age. */
+			ev->backoff = ev->backoff ? ev->backoff * 2 : 1000;
+			if (ev->backoff > ASYNC_BACKOFF_MAX_MS)
+				ev->backoff = ASYNC_BACKOFF_MAX_MS;
+			event_later(c, ev, now + ev->backoff);
+		} else if (r.status == 404) {
+			event_delete(c, ev->seq);
+		} else {
+			ev->attempts++;
+			if (ev->attempts > max_retry) {
+				fail_event(c, ev, cfg, "RetriesExhausted", &r);
+				event_delete(c, ev->seq);
+			} else {
+				/* One minute before the second attempt, two before the third. */
+				event_later(c, ev, now + (ev->attempts == 1 ? 60000 : 120000));
+			}
+		}
+	}
+	free(r.body);
+	cJSON_Delete(cfg);
+	if (fn) {
+		pthread_mutex_lock(&c->mu);
+		lambda_fn_unref(fn);
+		pthread_mutex_unlock(&c->mu);
+	}
+}
+
+static void *worker_main(void *arg)
+{
+	struct event *ev = arg;
+	struct cloud *c = ev->c;
+	attempt(ev);
+	event_free(ev);
+	pthread_mutex_lock(&c->mu);
+	c->async_running--;
+	pthread_cond_broadcast(&c->async_cond);
+	pthread_mutex_unlock(&c->mu);
+	struct async_svc *s = c->async;
+	pthread_mutex_lock(&s->mu);
+	s->running--;
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+/* Lease the next due event, or say when one will be due (*next, 0: none). */
+static struct event *lease(struct cloud *c, int64_t now, int64_t *next)
+{
+	struct event *ev = NULL;
+	*next = 0;
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *st = prep(c, "SELECT seq, account, function, request_id, payload, source,"
+				   " received, attempts, backoff, due FROM async_events"
+				   " WHERE leased=0 ORDER BY due, seq LIMIT 1");
+	if (st && sqlite3_step(st) == SQLITE_ROW) {
+		int64_t due = sqlite3_column_int64(st, 9);
+		if (due > now) {
+			*next = due;
+		} else {
+			ev = xcalloc(1, sizeof(*ev));
+			ev->c = c;
+			ev->seq = sqlite3_column_int64(st, 0);
+			snprintf(ev->account, sizeof(ev->account), "%s",
+				 (const char *)sqlite3_column_text(st, 1));
+			snprintf(ev->function, sizeof(ev->function), "%s",
+				 (const char *)sqlite3_column_text(st, 2));
+			snprintf(ev->request_id, sizeof(ev->request_id), "%s",
+				 (const char *)sqlite3_column_text(st, 3));
+			ev->payload = xstrndup((const char *)sqlite3_column_text(st, 4),
+					       (size_t)sqlite3_column_bytes(st, 4));
+			const char *src = (const char *)sqlite3_column_text(st, 5);
+			ev->source = xstrdup(src ? src : "");
+			ev->received = sqlite3_column_int64(st, 6);
+			ev->attempts = sqlite3_column_int(st, 7);
+			ev->backoff = sqlite3_column_int64(st, 8);
+		}
+	}
+	sqlite3_finalize(st);
+	if (ev) {
+		st = prep(c, "UPDATE async_events SET leased=1 WHERE seq=?");
+		sqlite3_bind_int64(st, 1, ev->seq);
+		sqlite3_step(st);
+		sqlite3_finalize(st);
+	}
+	pthread_mutex_unlock(&c->db->mu);
+	return ev;
+}
+
+static void *dispatcher_main(void *arg)
+{
+	struct cloud *c = arg;
+	struct async_svc *s = c->async;
+	pthread_mutex_lock(&s->mu);
+	while (!s->stopping) {
+		if (s->running >= ASYNC_WORKERS) {
+			pthread_cond_wait(&s->cond, &s->mu);
+			continue;
+		}
+		pthread_mutex_unlock(&s->mu);
+		int64_t next = 0;
+		struct event *ev = lease(c, vclock_now_ms(c->vclock), &next);
+		pthread_mutex_lock(&s->mu);
+		if (ev) {
+			pthread_mutex_lock(&c->mu);
+			bool stopping = c->stopping;
+			if (!stopping)
+				c->async_running++;
+			pthread_mutex_unlock(&c->mu);
+			if (stopping) {
+				event_free(ev);
+				break;
+			}
+			s->running++;
+			pthread_t t;
+			pthread_attr_t attr;
+			pthread_attr_init(&attr);
+			pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+			if (pthread_create(&t, &attr, worker_main, ev) != 0) {
+				s->running--;
+				pthread_mutex_lock(&c->mu);
+				c->async_running--;
+				pthread_mutex_unlock(&c->mu);
+				event_free(ev);
+			}
+			pthread_attr_destroy(&attr);
+			continue;
+		}
+		int64_t due = next ? next : vclock_now_ms(c->vclock) + 3600 * 1000;
+		vclock_wait(c->vclock, &s->cond, &s->mu, due, 200);
+	}
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+bool async_start(struct cloud *c, struct error *err)
+{
+	pthread_mutex_lock(&c->db->mu);
+	bool ok = cloud_db_exec(
+		c->db,
+		"CREATE TABLE IF NOT EXISTS async_events(seq INTEGER PRIMARY KEY,"
+		" account TEXT NOT NULL, function TEXT NOT NULL, request_id TEXT NOT NULL,"
+		" payload TEXT NOT NULL, source TEXT, received INTEGER NOT NULL,"
+		" due INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,"
+		" backoff INTEGER NOT NULL DEFAULT 0, leased INTEGER NOT NULL DEFAULT 0) STRICT;"
+		"CREATE INDEX IF NOT EXISTS async_events_due ON async_events(leased, due);"
+		"CREATE TABLE IF NOT EXISTS async_config(account TEXT NOT NULL,"
+		" function TEXT NOT NULL, config TEXT NOT NULL, PRIMARY KEY(account, function))"
+		" STRICT;"
+		"CREATE TABLE IF NOT EXISTS async_dlq(account TEXT NOT NULL, function TEXT NOT "
+		"NULL,"
+		" target TEXT NOT NULL, PRIMARY KEY(account, function)) STRICT;"
+		/* Attempts cut short by a crash run again. */
+		"UPDATE async_events SET leased=0 WHERE leased=1;");
+	pthread_mutex_unlock(&c->db->mu);
+	if (!ok)
+		return error_set(err, "cannot create the asynchronous invocation tables");
+	struct async_svc *s = xcalloc(1, sizeof(*s));
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->cond, NULL);
+	c->async = s;
+	if (pthread_create(&s->thread, NULL, dispatcher_main, c) != 0)
+		return error_set(err, "cannot start the asynchronous invocation dispatcher");
+	s->started = true;
+	return true;
+}
+
+void async_stop(struct cloud *c)
+{
+	struct async_svc *s = c->async;
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->mu);
+	s->stopping = true;
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->mu);
+	if (s->started)
+		pthread_join(s->thread, NULL);
+	s->started = false;
+	/* Workers finish (cloud_close() kills their environments); wait for them. */
+	pthread_mutex_lock(&s->mu);
+	while (s->running > 0)
+		pthread_cond_wait(&s->cond, &s->mu);
+	pthread_mutex_unlock(&s->mu);
+}
+
+void async_free(struct cloud *c)
+{
+	struct async_svc *s = c->async;
+	if (!s)
+		return;
+	pthread_cond_destroy(&s->cond);
+	pthread_mutex_destroy(&s->mu);
+	free(s);
+	c->async = NULL;
+}
+
+/* The event invoke config API. */
+
+static void reply(struct http_resp *resp, int status, cJSON *o)
+{
+	resp->status = status;
+	char *text = cJSON_PrintUnformatted(o);
+	strbuf_addstr(&resp->body, text);
+	free(text);
+	cJSON_Delete(o);
+}
+
+/* The config as the API answers it. */
+static cJSON *config_view(const char *account, const char *function, const cJSON *cfg)
+{
+	cJSON *o = cJSON_CreateObject();
+	const cJSON *lm = cJSON_GetObjectItemCaseSensitive(cfg, "LastModified");
+	cJSON_AddNumberToObject(o, "LastModified", cJSON_IsNumber(lm) ? lm->valuedouble : 0);
+	char arn[200];
+	snprintf(arn, sizeof(arn), "arn:aws:lambda:%s:%s:function:%s:$LATEST", AWS_REGION_NAME,
+		 account, function);
+	cJSON_AddStringToObject(o, "FunctionArn", arn);
+	cJSON_AddNumberToObject(o, "MaximumRetryAttempts",
+				(double)config_int(cfg, "MaximumRetryAttempts", 2));
+	cJSON_AddNumberToObject(o, "MaximumEventAgeInSeconds",
+				(double)config_int(cfg, "MaximumEventAgeInSeconds", 21600));
+	cJSON *dc = cJSON_AddObjectToObject(o, "DestinationConfig");
+	static const char *const which[] = { "OnSuccess", "OnFailure" };
+	for (int i = 0; i < 2; i++) {
+		cJSON *w = cJSON_AddObjectToObject(dc, which[i]);
+		const char *d = config_dest(cfg, which[i]);
+		if (d)
+			cJSON_AddStringToObject(w, "Destination", d);
+	}
+	return o;
+}
+
+static bool check_dest(struct cloud *c, const char *account, const char *function, const char *arn,
+		       struct api_err *e)
+{
+	if (!arn)
+		return true;
+	if (str_starts_with(arn, "arn:aws:sqs:") || str_starts_with(arn, "arn:aws:sns:") ||
+	    str_starts_with(arn, "arn:aws:lambda:") || str_starts_with(arn, "arn:aws:events:")) {
+		char acct[13], name[65];
+		if (str_starts_with(arn, "arn:aws:lambda:") &&
+		    split_function(arn, account, acct, name) && strcmp(acct, account) == 0 &&
+		    strcmp(name, function) == 0)
+			return api_err_set(e, 400, "InvalidParameterValueException",
+					   "You can't specify the function as a destination for "
+					   "itself.");
+		(void)c;
+		return true;
+	}
+	return api_err_set(e, 400, "InvalidParameterValueException",
+			   "The destination ARN %s is invalid.", arn);
+}
+
+/* Read a Put/Update body into cfg (merging when merge). */
+static bool read_config(struct cloud *c, const char *account, const char *function, const cJSON *in,
+			cJSON *cfg, struct api_err *e)
+{
+	static const struct {
+		const char *name, *member;
+		long long lo, hi;
+	} nums[] = {
+		{ "MaximumRetryAttempts", "maximumRetryAttempts", 0, 2 },
+		{ "MaximumEventAgeInSeconds", "maximumEventAgeInSeconds", 60, 21600 },
+	};
+	for (size_t i = 0; i < 2; i++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(in, nums[i].name);
+		if (!v || cJSON_IsNull(v))
+			continue;
+		if (!cJSON_IsNumber(v) || v->valuedouble != (double)(long long)v->valuedouble)
+			return api_err_set(e, 400, "InvalidRequestContentException",
+					   "Could not parse request body into json: %s must be "
+					   "an integer",
+					   nums[i].name);
+		long long n = (long long)v->valuedouble;
+		if (n < nums[i].lo || n > nums[i].hi)
+			return api_err_set(e, 400, "ValidationException",
+					   "1 validation error detected: Value '%lld' at '%s' "
+					   "failed to satisfy constraint: Member must have value "
+					   "%s %lld",
+					   n, nums[i].member,
+					   n < nums[i].lo ? "greater than or equal to"
+							  : "less than or equal to",
+					   n < nums[i].lo ? nums[i].lo : nums[i].hi);
+		cJSON_DeleteItemFromObjectCaseSensitive(cfg, nums[i].name);
+		cJSON_AddNumberToObject(cfg, nums[i].name, (double)n);
+	}
+	const cJSON *dc = cJSON_GetObjectItemCaseSensitive(in, "DestinationConfig");
+	if (dc && !cJSON_IsNull(dc)) {
+		if (!cJSON_IsObject(dc))
+			return api_err_set(e, 400, "InvalidRequestContentException",
+					   "Could not parse request body into json: "
+					   "DestinationConfig must be an object");
+		cJSON *have = cJSON_GetObjectItemCaseSensitive(cfg, "DestinationConfig");
+		if (!have)
+			have = cJSON_AddObjectToObject(cfg, "DestinationConfig");
+		static const char *const which[] = { "OnSuccess", "OnFailure" };
+		for (int i = 0; i < 2; i++) {
+			const cJSON *w = cJSON_GetObjectItemCaseSensitive(dc, which[i]);
+			if (!w)
+				continue;
+			const char *d = query_str(w, "Destination");
+			if (!check_dest(c, account, function, d, e))
+				return false;
+			cJSON_DeleteItemFromObjectCaseSensitive(have, which[i]);
+			cJSON *nw = cJSON_AddObjectToObject(have, which[i]);
+			if (d)
+				cJSON_AddStringToObject(nw, "Destination", d);
+		}
+	}
+	return true;
+}
+
+void async_api(struct cloud *c, const char *account, const struct http_req *req,
+	       struct http_resp *resp)
+{
+	/* /2019-09-25/functions/NAME/event-invoke-config[/list] */
+	const char *p = req->path + strlen("/2019-09-25/");
+	char ref[256] = "";
+	bool list = false;
+	if (str_starts_with(p, "functions/")) {
+		p += strlen("functions/");
+		const char *end = strstr(p, "/event-invoke-config");
+		if (end && (size_t)(end - p) < sizeof(ref)) {
+			memcpy(ref, p, (size_t)(end - p));
+			ref[end - p] = '\0';
+			const char *rest = end + strlen("/event-invoke-config");
+			if (strcmp(rest, "/list") == 0 || strcmp(rest, "/list/") == 0)
+				list = true;
+			else if (rest[0] && strcmp(rest, "/") != 0)
+				ref[0] = '\0';
+		}
+	}
+	if (!ref[0]) {
+		aws_error(resp, 404, "UnknownOperationException", "Unknown operation %s %s",
+			  req->method, req->path);
+		return;
+	}
+	char acct[13], name[65];
+	const char *qual = http_query(req, "Qualifier");
+	pthread_mutex_lock(&c->mu);
+	bool found =
+		split_function(ref, account, acct, name) && lambda_fn_find(c, acct, name) != NULL;
+	pthread_mutex_unlock(&c->mu);
+	if (!found) {
+		aws_error(resp, 404, "ResourceNotFoundException",
+			  "Function not found: arn:aws:lambda:%s:%s:function:%s", AWS_REGION_NAME,
+			  account, ref);
+		return;
+	}
+	if (qual && qual[0] && strcmp(qual, "$LATEST") != 0) {
+		aws_error(resp, 404, "ResourceNotFoundException",
+			  "Function not found: arn:aws:lambda:%s:%s:function:%s:%s",
+			  AWS_REGION_NAME, acct, name, qual);
+		return;
+	}
+	cJSON *cfg = config_load(c, acct, name);
+	const char *m = req->method;
+	if (list && strcmp(m, "GET") == 0) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON *arr = cJSON_AddArrayToObject(o, "FunctionEventInvokeConfigs");
+		if (cfg)
+			cJSON_AddItemToArray(arr, config_view(acct, name, cfg));
+		reply(resp, 200, o);
+	} else if (list) {
+		aws_error(resp, 405, "MethodNotAllowedException", "Method not allowed");
+	} else if (strcmp(m, "GET") == 0 || strcmp(m, "DELETE") == 0) {
+		if (!cfg) {
+			aws_error(resp, 404, "ResourceNotFoundException",
+				  "The function arn:aws:lambda:%s:%s:function:%s doesn't have an "
+				  "EventInvokeConfig",
+				  AWS_REGION_NAME, acct, name);
+		} else if (m[0] == 'G') {
+			reply(resp, 200, config_view(acct, name, cfg));
+		} else {
+			config_save(c, acct, name, NULL);
+			resp->status = 204;
+		}
+	} else if (strcmp(m, "PUT") == 0 || strcmp(m, "POST") == 0) {
+		bool merge = m[1] == 'O';
+		cJSON *in = req->body_len ? cJSON_ParseWithLength(req->body, req->body_len)
+					  : cJSON_CreateObject();
+		struct api_err e = { 0 };
+		cJSON *next = merge && cfg ? cJSON_Duplicate(cfg, true) : cJSON_CreateObject();
+		if (!cJSON_IsObject(in)) {
+			aws_error(resp, 400, "InvalidRequestContentException",
+				  "Could not parse request body into json");
+		} else if (merge && !cfg) {
+			aws_error(resp, 404, "ResourceNotFoundException",
+				  "The function arn:aws:lambda:%s:%s:function:%s doesn't have an "
+				  "EventInvokeConfig",
+				  AWS_REGION_NAME, acct, name);
+		} else if (!read_config(c, acct, name, in, next, &e)) {
+			aws_error(resp, e.status, e.type, "%s", e.msg);
+		} else {
+			cJSON_DeleteItemFromObjectCaseSensitive(next, "LastModified");
+			cJSON_AddNumberToObject(next, "LastModified",
+						(double)vclock_now_ms(c->vclock) / 1000.0);
+			config_save(c, acct, name, next);
+			reply(resp, 200, config_view(acct, name, next));
+		}
+		cJSON_Delete(next);
+		cJSON_Delete(in);
+	} else {
+		aws_error(resp, 405, "MethodNotAllowedException", "Method not allowed");
+	}
+	cJSON_Delete(cfg);
+}

@@ -1,0 +1,669 @@
+/*
+ * Event source mappings (SQS -> Lambda). Each enabled mapping runs ESM_POLLERS poller
+ * threads; a poller receives a batch, invokes the function synchronously with AWS's SQS
+ * event, and deletes the messages that succeeded. Messages it does not delete come back after
+ * the queue's visibility timeout, and the queue's redrive policy takes them to its DLQ.
+ */
+#include "cloud/esm/esm.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cloud/clock/vclock.h"
+#include "cloud/http/aws.h"
+#include "cloud/lambda/lambda.h"
+#include "cloud/query/query.h"
+#include "cloud/sqs/sqs.h"
+#include "cloud/state.h"
+#include "core/strutil.h"
+#include "core/xalloc.h"
+
+#define ESM_POLLERS 3
+
+struct mapping {
+	struct cloud *c;
+	char uuid[37];
+	char account[13];
+	char function[65];
+	char source[256];
+	int batch, window;
+	bool enabled, report;
+	double modified;
+	char state[16]; /* shown until the next read: Creating, Updating, Deleting */
+	pthread_t threads[ESM_POLLERS];
+	int nthreads;
+	bool stop;
+};
+
+struct esm_svc {
+	pthread_mutex_t mu; /* the mappings and their fields */
+	struct vec mappings;
+	bool stopping;
+};
+
+static sqlite3_stmt *prep(struct cloud *c, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(c->db->db, sql, -1, &st, NULL) != SQLITE_OK)
+		fprintf(stderr, "lambda-tutor: esm: %s\n", sqlite3_errmsg(c->db->db));
+	return st;
+}
+
+static void save(struct cloud *c, const struct mapping *m)
+{
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *st = prep(c, "INSERT OR REPLACE INTO esm(uuid, account, function, source,"
+				   " batch, window, enabled, report, modified)"
+				   " VALUES(?,?,?,?,?,?,?,?,?)");
+	if (st) {
+		sqlite3_bind_text(st, 1, m->uuid, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, m->account, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, m->function, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, m->source, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 5, m->batch);
+		sqlite3_bind_int(st, 6, m->window);
+		sqlite3_bind_int(st, 7, m->enabled);
+		sqlite3_bind_int(st, 8, m->report);
+		sqlite3_bind_double(st, 9, m->modified);
+		sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&c->db->mu);
+}
+
+static void forget(struct cloud *c, const char *uuid)
+{
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *st = prep(c, "DELETE FROM esm WHERE uuid=?");
+	if (st) {
+		sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
+		sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&c->db->mu);
+}
+
+/* The SQS event for a batch. Caller frees. */
+static char *sqs_event(const struct mapping *m, const struct vec *msgs, const char *account)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON *recs = cJSON_AddArrayToObject(o, "Records");
+	char buf[32];
+	vec_for_each (msgs, i) {
+		const struct sqs_msg *msg = msgs->items[i];
+		cJSON *r = cJSON_CreateObject();
+		cJSON_AddStringToObject(r, "messageId", msg->id);
+		cJSON_AddStringToObject(r, "receiptHandle", msg->receipt);
+		cJSON_AddStringToObject(r, "body", msg->body);
+		cJSON *a = cJSON_AddObjectToObject(r, "attributes");
+		snprintf(buf, sizeof(buf), "%d", msg->receive_count);
+		cJSON_AddStringToObject(a, "ApproximateReceiveCount", buf);
+		snprintf(buf, sizeof(buf), "%lld", (long long)msg->sent_ms);
+		cJSON_AddStringToObject(a, "SentTimestamp", buf);
+		cJSON_AddStringToObject(a, "SenderId", account);
+		snprintf(buf, sizeof(buf), "%lld", (long long)msg->first_receive_ms);
+		cJSON_AddStringToObject(a, "ApproximateFirstReceiveTimestamp", buf);
+		cJSON *ma = cJSON_AddObjectToObject(r, "messageAttributes");
+		const cJSON *it;
+		cJSON_ArrayForEach(it, msg->attrs)
+		{
+			cJSON *v = cJSON_AddObjectToObject(ma, it->string);
+			const char *s = query_str(it, "StringValue");
+			const char *b = query_str(it, "BinaryValue");
+			if (s)
+				cJSON_AddStringToObject(v, "stringValue", s);
+			if (b)
+				cJSON_AddStringToObject(v, "binaryValue", b);
+			cJSON_AddArrayToObject(v, "stringListValues");
+			cJSON_AddArrayToObject(v, "binaryListValues");
+			const char *t = query_str(it, "DataType");
+			cJSON_AddStringToObject(v, "dataType", t ? t : "String");
+		}
+		cJSON_AddStringToObject(r, "md5OfBody", msg->md5);
+		cJSON_AddStringToObject(r, "eventSource", "aws:sqs");
+		cJSON_AddStringToObject(r, "eventSourceARN", m->source);
+		cJSON_AddStringToObject(r, "awsRegion", AWS_REGION_NAME);
+		cJSON_AddItemToArray(recs, r);
+	}
+	char *text = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	return text;
+}
+
+/*
+ * Which messages failed, by ReportBatchItemFailures' rules. Sets failed[i] for each; returns
+ * false when the whole batch failed.
+ */
+static bool partial_failures(const char *body, const struct vec *msgs, bool *failed)
+{
+	if (!body || !body[0])
+		return true;
+	cJSON *o = cJSON_Parse(body);
+	if (!o)
+		return false;
+	bool ok = true;
+	const cJSON *list =
+		cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, "batchItemFailures") : NULL;
+	if (list && !cJSON_IsNull(list)) {
+		if (!cJSON_IsArray(list))
+			ok = false;
+		const cJSON *it;
+		cJSON_ArrayForEach(it, list)
+		{
+			const cJSON *id = cJSON_GetObjectItemCaseSensitive(it, "itemIdentifier");
+			if (!cJSON_IsString(id) || !id->valuestring[0]) {
+				ok = false;
+				break;
+			}
+			bool known = false;
+			vec_for_each (msgs, i) {
+				const struct sqs_msg *msg = msgs->items[i];
+				if (strcmp(msg->id, id->valuestring) == 0) {
+					failed[i] = true;
+					known = true;
+				}
+			}
+			if (!known) {
+				ok = false;
+				break;
+			}
+		}
+	}
+	cJSON_Delete(o);
+	return ok;
+}
+
+static bool running(struct mapping *m)
+{
+	struct esm_svc *s = m->c->esm;
+	pthread_mutex_lock(&s->mu);
+	bool r = !m->stop && !s->stopping;
+	pthread_mutex_unlock(&s->mu);
+	return r;
+}
+
+/* Invoke fn with the batch, counted among the cloud's attempts so shutdown waits for it. */
+static bool invoke(struct cloud *c, struct mapping *m, const char *event, struct lambda_outcome *r)
+{
+	pthread_mutex_lock(&c->mu);
+	struct lfunc *fn = c->stopping ? NULL : lambda_fn_find(c, m->account, m->function);
+	if (fn) {
+		lambda_fn_ref(fn);
+		c->async_running++;
+	}
+	pthread_mutex_unlock(&c->mu);
+	if (!fn)
+		return false;
+	lambda_invoke_internal(c, fn, event, strlen(event), NULL, r);
+	pthread_mutex_lock(&c->mu);
+	lambda_fn_unref(fn);
+	c->async_running--;
+	pthread_cond_broadcast(&c->async_cond);
+	pthread_mutex_unlock(&c->mu);
+	return true;
+}
+
+static void *poller_main(void *arg)
+{
+	struct mapping *m = arg;
+	struct cloud *c = m->c;
+	struct esm_svc *s = c->esm;
+	char account[13];
+	snprintf(account, sizeof(account), "%.12s", m->source + strlen("arn:aws:sqs:us-east-1:"));
+	while (running(m)) {
+		pthread_mutex_lock(&s->mu);
+		int batch = m->batch, window = m->window;
+		bool report = m->report;
+		pthread_mutex_unlock(&s->mu);
+		struct vec msgs = VEC_INIT;
+		int n = sqs_receive(c, m->source, batch > 10 ? 10 : batch, &msgs);
+		if (n < 0) {
+			/* The queue is gone; wait for it to come back or the mapping to go. */
+			sqs_wait_activity(c, 500);
+			continue;
+		}
+		if (n == 0) {
+			sqs_wait_activity(c, 200);
+			continue;
+		}
+		/* Gather up to the batch size within the batching window. */
+		int64_t until = vclock_now_ms(c->vclock) + (int64_t)window * 1000;
+		while ((int)msgs.len < batch && running(m)) {
+			int want = batch - (int)msgs.len;
+			int got = sqs_receive(c, m->source, want > 10 ? 10 : want, &msgs);
+			if (got > 0)
+				continue;
+			if (window == 0 || vclock_now_ms(c->vclock) >= until)
+				break;
+			sqs_wait_activity(c, 50);
+		}
+		char *event = sqs_event(m, &msgs, account);
+		struct lambda_outcome r = { 0 };
+		bool ran = invoke(c, m, event, &r);
+		free(event);
+		if (ran && r.status == 200 && !r.function_error) {
+			bool *failed = xcalloc(msgs.len, sizeof(bool));
+			bool whole = report && !partial_failures(r.body, &msgs, failed);
+			vec_for_each (&msgs, i) {
+				const struct sqs_msg *msg = msgs.items[i];
+				if (!whole && !failed[i])
+					sqs_delete(c, m->source, msg->receipt);
+			}
+			free(failed);
+		} else if (ran && r.status != 200) {
+			/* Throttled or not run: the messages return after their timeout. */
+			sqs_wait_activity(c, 100);
+		}
+		free(r.body);
+		vec_release_with(&msgs, sqs_msg_free);
+	}
+	return NULL;
+}
+
+/* Start the pollers (s->mu held). */
+static void start_pollers(struct mapping *m)
+{
+	m->stop = false;
+	while (m->nthreads < ESM_POLLERS) {
+		if (pthread_create(&m->threads[m->nthreads], NULL, poller_main, m) != 0)
+			break;
+		m->nthreads++;
+	}
+}
+
+/* Stop and join the pollers (s->mu not held). */
+static void stop_pollers(struct esm_svc *s, struct mapping *m)
+{
+	pthread_mutex_lock(&s->mu);
+	m->stop = true;
+	int n = m->nthreads;
+	pthread_t threads[ESM_POLLERS];
+	memcpy(threads, m->threads, sizeof(threads));
+	m->nthreads = 0;
+	pthread_mutex_unlock(&s->mu);
+	for (int i = 0; i < n; i++)
+		pthread_join(threads[i], NULL);
+}
+
+static void fn_arn(const struct mapping *m, char *out, size_t n)
+{
+	snprintf(out, n, "arn:aws:lambda:%s:%s:function:%s", AWS_REGION_NAME, m->account,
+		 m->function);
+}
+
+/* The mapping as the API shows it (s->mu held). */
+static cJSON *view(const struct mapping *m)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "UUID", m->uuid);
+	cJSON_AddNumberToObject(o, "BatchSize", m->batch);
+	cJSON_AddNumberToObject(o, "MaximumBatchingWindowInSeconds", m->window);
+	cJSON_AddStringToObject(o, "EventSourceArn", m->source);
+	char arn[200];
+	fn_arn(m, arn, sizeof(arn));
+	cJSON_AddStringToObject(o, "FunctionArn", arn);
+	cJSON_AddNumberToObject(o, "LastModified", m->modified);
+	cJSON_AddStringToObject(o, "State",
+				m->state[0]  ? m->state
+				: m->enabled ? "Enabled"
+					     : "Disabled");
+	cJSON_AddStringToObject(o, "StateTransitionReason", "USER_INITIATED");
+	cJSON *types = cJSON_AddArrayToObject(o, "FunctionResponseTypes");
+	if (m->report)
+		cJSON_AddItemToArray(types, cJSON_CreateString("ReportBatchItemFailures"));
+	return o;
+}
+
+static void reply(struct http_resp *resp, int status, cJSON *o)
+{
+	resp->status = status;
+	char *text = cJSON_PrintUnformatted(o);
+	strbuf_addstr(&resp->body, text);
+	free(text);
+	cJSON_Delete(o);
+}
+
+/* "name", "name:$LATEST", a partial or full ARN -> account and name. */
+static bool split_function(const char *ref, const char *account, char acct[13], char name[65])
+{
+	snprintf(acct, 13, "%s", account);
+	const char *p = ref;
+	if (str_starts_with(p, "arn:aws:lambda:")) {
+		p = strchr(p + strlen("arn:aws:lambda:"), ':');
+		if (!p)
+			return false;
+		p++;
+	}
+	if (strlen(p) > 13 && p[12] == ':' && str_starts_with(p + 13, "function:")) {
+		memcpy(acct, p, 12);
+		acct[12] = '\0';
+		p += 13 + strlen("function:");
+	}
+	size_t n = strcspn(p, ":");
+	if (n == 0 || n > 64 || (p[n] && strcmp(p + n, ":$LATEST") != 0))
+		return false;
+	memcpy(name, p, n);
+	name[n] = '\0';
+	return true;
+}
+
+/* Apply the settings in `in` to m (checked first); create says which defaults apply. */
+static bool apply(struct cloud *c, const char *account, const cJSON *in, struct mapping *m,
+		  bool create, struct api_err *e)
+{
+	const char *fname = query_str(in, "FunctionName");
+	if (create && !fname)
+		return api_err_set(e, 400, "ValidationException",
+				   "1 validation error detected: Value null at 'functionName' "
+				   "failed to satisfy constraint: Member must not be null");
+	if (fname) {
+		char acct[13], name[65];
+		pthread_mutex_lock(&c->mu);
+		bool found = split_function(fname, account, acct, name) &&
+			     lambda_fn_find(c, acct, name) != NULL;
+		pthread_mutex_unlock(&c->mu);
+		if (!found)
+			return api_err_set(e, 404, "ResourceNotFoundException",
+					   "Function not found: arn:aws:lambda:%s:%s:function:%s",
+					   AWS_REGION_NAME, account, fname);
+		snprintf(m->account, sizeof(m->account), "%s", acct);
+		snprintf(m->function, sizeof(m->function), "%s", name);
+	}
+	long long batch = m->batch, window = m->window;
+	bool given = false;
+	if (!query_int(in, "BatchSize", &batch, &given) || (given && (batch < 1 || batch > 10000)))
+		return api_err_set(e, 400, "ValidationException",
+				   "1 validation error detected: Value '%lld' at 'batchSize' "
+				   "failed to satisfy constraint: Member must have value %s",
+				   batch,
+				   batch < 1 ? "greater than or equal to 1"
+					     : "less than or equal to 10000");
+	if (!query_int(in, "MaximumBatchingWindowInSeconds", &window, &given) ||
+	    (given && (window < 0 || window > 300)))
+		return api_err_set(e, 400, "ValidationException",
+				   "1 validation error detected: Value '%lld' at "
+				   "'maximumBatchingWindowInSeconds' failed to satisfy constraint: "
+				   "Member must have value %s",
+				   window,
+				   window < 0 ? "greater than or equal to 0"
+					      : "less than or equal to 300");
+	if (batch > 10 && window < 1)
+		return api_err_set(e, 400, "InvalidParameterValueException",
+				   "Maximum batch window in seconds must be greater than 0 if "
+				   "maximum batch size is greater than 10");
+	const cJSON *types = cJSON_GetObjectItemCaseSensitive(in, "FunctionResponseTypes");
+	bool report = m->report;
+	if (types && !cJSON_IsNull(types)) {
+		if (!cJSON_IsArray(types))
+			return api_err_set(e, 400, "InvalidRequestContentException",
+					   "FunctionResponseTypes must be a list");
+		report = false;
+		const cJSON *t;
+		cJSON_ArrayForEach(t, types)
+		{
+			if (!cJSON_IsString(t) ||
+			    strcmp(t->valuestring, "ReportBatchItemFailures") != 0)
+				return api_err_set(
+					e, 400, "ValidationException",
+					"1 validation error detected: Value at "
+					"'functionResponseTypes' failed to satisfy "
+					"constraint: Member must satisfy enum value set: "
+					"[ReportBatchItemFailures]");
+			report = true;
+		}
+	}
+	const cJSON *enabled = cJSON_GetObjectItemCaseSensitive(in, "Enabled");
+	if (enabled && !cJSON_IsBool(enabled) && !cJSON_IsNull(enabled))
+		return api_err_set(e, 400, "InvalidRequestContentException",
+				   "Enabled must be a boolean");
+	m->batch = (int)batch;
+	m->window = (int)window;
+	m->report = report;
+	if (cJSON_IsBool(enabled))
+		m->enabled = cJSON_IsTrue(enabled);
+	m->modified = (double)vclock_now_ms(c->vclock) / 1000.0;
+	return true;
+}
+
+static struct mapping *find(struct esm_svc *s, const char *account, const char *uuid)
+{
+	vec_for_each (&s->mappings, i) {
+		struct mapping *m = s->mappings.items[i];
+		if (strcmp(m->uuid, uuid) == 0 && strcmp(m->account, account) == 0)
+			return m;
+	}
+	return NULL;
+}
+
+static void create(struct cloud *c, const char *account, const cJSON *in, struct http_resp *resp)
+{
+	struct esm_svc *s = c->esm;
+	struct api_err e = { 0 };
+	const char *source = query_str(in, "EventSourceArn");
+	struct mapping *m = xcalloc(1, sizeof(*m));
+	m->c = c;
+	m->batch = 10;
+	m->enabled = true;
+	aws_uuid(m->uuid);
+	if (!source) {
+		api_err_set(&e, 400, "InvalidParameterValueException",
+			    "Unrecognized event source, must be kinesis, dynamodb stream or sqs.");
+	} else if (!str_starts_with(source, "arn:aws:sqs:")) {
+		api_err_set(&e, 400, "InvalidParameterValueException",
+			    "The local cloud maps SQS queues to functions; %s is not an SQS queue "
+			    "ARN.",
+			    source);
+	} else if (strlen(source) >= sizeof(m->source) || !sqs_queue_exists(c, source)) {
+		api_err_set(&e, 400, "InvalidParameterValueException",
+			    "Error occurred while ReceiveMessage. SQS Error Code: "
+			    "AWS.SimpleQueueService.NonExistentQueue. SQS Error Message: The "
+			    "specified queue does not exist for this wsdl version.");
+	} else if (apply(c, account, in, m, true, &e)) {
+		snprintf(m->source, sizeof(m->source), "%s", source);
+	}
+	if (e.status) {
+		aws_error(resp, e.status, e.type, "%s", e.msg);
+		free(m);
+		return;
+	}
+	pthread_mutex_lock(&s->mu);
+	vec_for_each (&s->mappings, i) {
+		struct mapping *o = s->mappings.items[i];
+		if (strcmp(o->source, m->source) == 0 && strcmp(o->account, m->account) == 0 &&
+		    strcmp(o->function, m->function) == 0) {
+			char arn[200];
+			fn_arn(o, arn, sizeof(arn));
+			aws_error(resp, 409, "ResourceConflictException",
+				  "An event source mapping with SQS arn (\" %s \") and function "
+				  "(\" %s \") already exists. Please update or delete the existing "
+				  "mapping with UUID %s",
+				  o->source, arn, o->uuid);
+			pthread_mutex_unlock(&s->mu);
+			free(m);
+			return;
+		}
+	}
+	vec_push(&s->mappings, m);
+	snprintf(m->state, sizeof(m->state), "Creating");
+	cJSON *o = view(m);
+	m->state[0] = '\0';
+	if (m->enabled && !s->stopping)
+		start_pollers(m);
+	pthread_mutex_unlock(&s->mu);
+	save(c, m);
+	reply(resp, 202, o);
+}
+
+void esm_api(struct cloud *c, const char *account, const struct http_req *req,
+	     struct http_resp *resp)
+{
+	struct esm_svc *s = c->esm;
+	const char *rest = req->path + strlen("/2015-03-31/event-source-mappings");
+	while (*rest == '/')
+		rest++;
+	const char *method = req->method;
+	cJSON *in = NULL;
+	if (strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0) {
+		in = req->body_len ? cJSON_ParseWithLength(req->body, req->body_len) : NULL;
+		if (!cJSON_IsObject(in)) {
+			cJSON_Delete(in);
+			aws_error(resp, 400, "InvalidRequestContentException",
+				  "Could not parse request body into json");
+			return;
+		}
+	}
+	if (!rest[0] && strcmp(method, "POST") == 0) {
+		create(c, account, in, resp);
+	} else if (!rest[0] && strcmp(method, "GET") == 0) {
+		const char *fname = http_query(req, "FunctionName");
+		const char *source = http_query(req, "EventSourceArn");
+		char acct[13] = "", name[65] = "";
+		if (fname && !split_function(fname, account, acct, name)) {
+			aws_error(resp, 400, "InvalidParameterValueException",
+				  "Invalid function name: %s", fname);
+			return;
+		}
+		cJSON *o = cJSON_CreateObject();
+		cJSON *arr = cJSON_AddArrayToObject(o, "EventSourceMappings");
+		pthread_mutex_lock(&s->mu);
+		vec_for_each (&s->mappings, i) {
+			struct mapping *m = s->mappings.items[i];
+			if (strcmp(m->account, account) != 0 ||
+			    (fname && strcmp(m->function, name) != 0) ||
+			    (source && strcmp(m->source, source) != 0))
+				continue;
+			cJSON_AddItemToArray(arr, view(m));
+		}
+		pthread_mutex_unlock(&s->mu);
+		reply(resp, 200, o);
+	} else if (rest[0]) {
+		pthread_mutex_lock(&s->mu);
+		struct mapping *m = find(s, account, rest);
+		if (!m) {
+			pthread_mutex_unlock(&s->mu);
+			aws_error(resp, 404, "ResourceNotFoundException",
+				  "The resource you requested does not exist.");
+		} else if (strcmp(method, "GET") == 0) {
+			reply(resp, 200, view(m));
+			pthread_mutex_unlock(&s->mu);
+		} else if (strcmp(method, "PUT") == 0) {
+			struct api_err e = { 0 };
+			struct mapping next = *m;
+			pthread_mutex_unlock(&s->mu);
+			if (!apply(c, account, in, &next, false, &e)) {
+				aws_error(resp, e.status, e.type, "%s", e.msg);
+			} else {
+				bool was = m->enabled;
+				if (was && !next.enabled)
+					stop_pollers(s, m);
+				pthread_mutex_lock(&s->mu);
+				snprintf(m->function, sizeof(m->function), "%s", next.function);
+				snprintf(m->account, sizeof(m->account), "%s", next.account);
+				m->batch = next.batch;
+				m->window = next.window;
+				m->report = next.report;
+				m->enabled = next.enabled;
+				m->modified = next.modified;
+				if (m->enabled && !was && !s->stopping)
+					start_pollers(m);
+				snprintf(m->state, sizeof(m->state), "Updating");
+				cJSON *o = view(m);
+				m->state[0] = '\0';
+				pthread_mutex_unlock(&s->mu);
+				save(c, m);
+				reply(resp, 202, o);
+			}
+		} else if (strcmp(method, "DELETE") == 0) {
+			size_t out = 0;
+			vec_for_each (&s->mappings, i)
+				if (s->mappings.items[i] != m)
+					s->mappings.items[out++] = s->mappings.items[i];
+			s->mappings.len = out;
+			snprintf(m->state, sizeof(m->state), "Deleting");
+			cJSON *o = view(m);
+			pthread_mutex_unlock(&s->mu);
+			stop_pollers(s, m);
+			forget(c, m->uuid);
+			free(m);
+			reply(resp, 202, o);
+		} else {
+			pthread_mutex_unlock(&s->mu);
+			aws_error(resp, 405, "MethodNotAllowedException", "Method not allowed");
+		}
+	} else {
+		aws_error(resp, 405, "MethodNotAllowedException", "Method not allowed");
+	}
+	cJSON_Delete(in);
+}
+
+bool esm_start(struct cloud *c, struct error *err)
+{
+	pthread_mutex_lock(&c->db->mu);
+	bool ok = cloud_db_exec(
+		c->db, "CREATE TABLE IF NOT EXISTS esm(uuid TEXT PRIMARY KEY,"
+		       " account TEXT NOT NULL, function TEXT NOT NULL, source TEXT NOT NULL,"
+		       " batch INTEGER NOT NULL, window INTEGER NOT NULL,"
+		       " enabled INTEGER NOT NULL, report INTEGER NOT NULL,"
+		       " modified REAL NOT NULL) STRICT;");
+	pthread_mutex_unlock(&c->db->mu);
+	if (!ok)
+		return error_set(err, "cannot create the event source mapping table");
+	struct esm_svc *s = xcalloc(1, sizeof(*s));
+	pthread_mutex_init(&s->mu, NULL);
+	c->esm = s;
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *st = prep(c, "SELECT uuid, account, function, source, batch, window,"
+				   " enabled, report, modified FROM esm ORDER BY rowid");
+	while (st && sqlite3_step(st) == SQLITE_ROW) {
+		struct mapping *m = xcalloc(1, sizeof(*m));
+		m->c = c;
+		snprintf(m->uuid, sizeof(m->uuid), "%s", (const char *)sqlite3_column_text(st, 0));
+		snprintf(m->account, sizeof(m->account), "%s",
+			 (const char *)sqlite3_column_text(st, 1));
+		snprintf(m->function, sizeof(m->function), "%s",
+			 (const char *)sqlite3_column_text(st, 2));
+		snprintf(m->source, sizeof(m->source), "%s",
+			 (const char *)sqlite3_column_text(st, 3));
+		m->batch = sqlite3_column_int(st, 4);
+		m->window = sqlite3_column_int(st, 5);
+		m->enabled = sqlite3_column_int(st, 6) != 0;
+		m->report = sqlite3_column_int(st, 7) != 0;
+		m->modified = sqlite3_column_double(st, 8);
+		vec_push(&s->mappings, m);
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&c->db->mu);
+	pthread_mutex_lock(&s->mu);
+	vec_for_each (&s->mappings, i) {
+		struct mapping *m = s->mappings.items[i];
+		if (m->enabled)
+			start_pollers(m);
+	}
+	pthread_mutex_unlock(&s->mu);
+	return true;
+}
+
+void esm_stop(struct cloud *c)
+{
+	struct esm_svc *s = c->esm;
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->mu);
+	s->stopping = true;
+	pthread_mutex_unlock(&s->mu);
+	vec_for_each (&s->mappings, i)
+		stop_pollers(s, s->mappings.items[i]);
+}
+
+void esm_free(struct cloud *c)
+{
+	struct esm_svc *s = c->esm;
+	if (!s)
+		return;
+	vec_release_with(&s->mappings, free);
+	pthread_mutex_destroy(&s->mu);
+	free(s);
+	c->esm = NULL;
+}

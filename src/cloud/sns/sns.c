@@ -1,0 +1,895 @@
+/*
+ * SNS: topics, subscriptions and the mailbox in the cloud's database; Publish fans out to
+ * every subscription at once (Lambda through the asynchronous queue, SQS through sqs_send,
+ * email into the mailbox).
+ */
+#include "cloud/sns/sns.h"
+
+#include <cjson/cJSON.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cloud/async/async.h"
+#include "cloud/clock/vclock.h"
+#include "cloud/http/aws.h"
+#include "cloud/query/query.h"
+#include "cloud/sqs/sqs.h"
+#include "cloud/state.h"
+#include "core/strutil.h"
+#include "core/xalloc.h"
+
+#define SNS_MESSAGE_MAX 262144
+
+struct sns_err {
+	int status;
+	const char *code;
+	char msg[512];
+};
+
+static bool err_set(struct sns_err *e, int status, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static bool err_set(struct sns_err *e, int status, const char *code, const char *fmt, ...)
+{
+	e->status = status;
+	e->code = code;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+#define INVALID(e, ...) err_set(e, 400, "InvalidParameter", __VA_ARGS__)
+
+static sqlite3_stmt *prep(struct cloud *c, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(c->db->db, sql, -1, &st, NULL) != SQLITE_OK)
+		fprintf(stderr, "lambda-tutor: sns: %s\n", sqlite3_errmsg(c->db->db));
+	return st;
+}
+
+/* Split arn:aws:sns:REGION:ACCOUNT:NAME[:SUB]. */
+static bool parse_arn(const char *arn, char account[13], char name[257])
+{
+	if (!arn || !str_starts_with(arn, "arn:aws:sns:"))
+		return false;
+	const char *p = strchr(arn + strlen("arn:aws:sns:"), ':');
+	if (!p || strlen(p + 1) < 14 || p[13] != ':')
+		return false;
+	memcpy(account, p + 1, 12);
+	account[12] = '\0';
+	size_t n = strcspn(p + 14, ":");
+	if (n == 0 || n > 256)
+		return false;
+	memcpy(name, p + 14, n);
+	name[n] = '\0';
+	return true;
+}
+
+static void topic_arn(const char *account, const char *name, char *out, size_t n)
+{
+	snprintf(out, n, "arn:aws:sns:%s:%s:%s", AWS_REGION_NAME, account, name);
+}
+
+/* Whether a topic exists; the caller holds db->mu. */
+static bool topic_exists_locked(struct cloud *c, const char *account, const char *name)
+{
+	sqlite3_stmt *st = prep(c, "SELECT 1 FROM sns_topics WHERE account=? AND name=?");
+	if (!st)
+		return false;
+	sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	bool found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return found;
+}
+
+bool sns_topic_exists(struct cloud *c, const char *arn)
+{
+	char account[13], name[257];
+	if (!parse_arn(arn, account, name))
+		return false;
+	pthread_mutex_lock(&c->db->mu);
+	bool found = topic_exists_locked(c, account, name);
+	pthread_mutex_unlock(&c->db->mu);
+	return found;
+}
+
+/* The topic a request names in TopicArn (or TargetArn). */
+static bool request_topic(struct cloud *c, const cJSON *in, char account[13], char name[257],
+			  struct sns_err *e)
+{
+	const char *arn = query_str(in, "TopicArn");
+	if (!arn)
+		arn = query_str(in, "TargetArn");
+	if (!arn)
+		return INVALID(e, "Invalid parameter: TopicArn");
+	if (!parse_arn(arn, account, name))
+		return INVALID(e,
+			       "Invalid parameter: TopicArn Reason: An ARN must have at least 6 "
+			       "elements, not %s",
+			       arn);
+	if (!topic_exists_locked(c, account, name))
+		return err_set(e, 404, "NotFound", "Topic does not exist");
+	return true;
+}
+
+static bool valid_topic_name(const char *name)
+{
+	size_t n = strlen(name);
+	if (n == 0 || n > 256)
+		return false;
+	return strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") ==
+	       n;
+}
+
+static bool op_create_topic(struct cloud *c, const char *account, cJSON *in, struct strbuf *out,
+			    struct sns_err *e)
+{
+	const char *name = query_str(in, "Name");
+	if (!name)
+		return INVALID(e, "Invalid parameter: Topic Name");
+	if (str_ends_with(name, ".fifo"))
+		return INVALID(e, "Invalid parameter: FIFO topics are not available in the local "
+				  "cloud; create a standard topic");
+	if (!valid_topic_name(name))
+		return INVALID(e, "Invalid parameter: Topic Name");
+	cJSON *attrs = query_child(in, "Attributes");
+	char *text = attrs ? cJSON_PrintUnformatted(attrs) : NULL;
+	sqlite3_stmt *st = prep(c, "INSERT OR IGNORE INTO sns_topics(account, name, attrs, created)"
+				   " VALUES(?,?,?,?)");
+	sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, text ? text : "{}", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, vclock_now_ms(c->vclock));
+	sqlite3_step(st);
+	sqlite3_finalize(st);
+	free(text);
+	char arn[320];
+	topic_arn(account, name, arn, sizeof(arn));
+	query_xml_text(out, "TopicArn", arn);
+	return true;
+}
+
+static bool op_delete_topic(struct cloud *c, const char *account, cJSON *in, struct strbuf *out,
+			    struct sns_err *e)
+{
+	char acct[13], name[257];
+	const char *arn = query_str(in, "TopicArn");
+	if (!arn || !parse_arn(arn, acct, name))
+		return INVALID(e, "Invalid parameter: TopicArn");
+	/* Deleting a topic that does not exist succeeds, as in AWS. */
+	sqlite3_stmt *st = prep(c, "DELETE FROM sns_topics WHERE account=? AND name=?");
+	sqlite3_bind_text(st, 1, acct, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_step(st);
+	sqlite3_finalize(st);
+	st = prep(c, "DELETE FROM sns_subscriptions WHERE topic=?");
+	sqlite3_bind_text(st, 1, arn, -1, SQLITE_STATIC);
+	sqlite3_step(st);
+	sqlite3_finalize(st);
+	(void)account;
+	(void)out;
+	return true;
+}
+
+static bool op_list_topics(struct cloud *c, const char *account, cJSON *in, struct strbuf *out,
+			   struct sns_err *e)
+{
+	sqlite3_stmt *st = prep(c, "SELECT name FROM sns_topics WHERE account=? ORDER BY name");
+	sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+	strbuf_addstr(out, "<Topics>");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		char arn[320];
+		topic_arn(account, (const char *)sqlite3_column_text(st, 0), arn, sizeof(arn));
+		strbuf_addstr(out, "<member>");
+		query_xml_text(out, "TopicArn", arn);
+		strbuf_addstr(out, "</member>");
+	}
+	strbuf_addstr(out, "</Topics>");
+	sqlite3_finalize(st);
+	(void)in;
+	(void)e;
+	return true;
+}
+
+static bool op_subscribe(struct cloud *c, const char *account, cJSON *in, struct strbuf *out,
+			 struct sns_err *e)
+{
+	char acct[13], name[257];
+	if (!request_topic(c, in, acct, name, e))
+		return false;
+	const char *protocol = query_str(in, "Protocol");
+	const char *endpoint = query_str(in, "Endpoint");
+	if (!protocol)
+		return INVALID(e, "Invalid parameter: Protocol");
+	bool known = strcmp(protocol, "lambda") == 0 || strcmp(protocol, "sqs") == 0 ||
+		     strcmp(protocol, "email") == 0 || strcmp(protocol, "email-json") == 0;
+	if (!known)
+		return INVALID(e,
+			       "Invalid parameter: Protocol %s is not served by the local cloud "
+			       "(lambda, sqs, email and email-json are)",
+			       protocol);
+	if (!endpoint || !endpoint[0])
+		return INVALID(e, "Invalid parameter: Endpoint");
+	if (strcmp(protocol, "lambda") == 0 && !str_starts_with(endpoint, "arn:aws:lambda:"))
+		return INVALID(e, "Invalid parameter: Lambda endpoint ARN");
+	if (strcmp(protocol, "sqs") == 0 && !str_starts_with(endpoint, "arn:aws:sqs:"))
+		return INVALID(e, "Invalid parameter: SQS endpoint ARN");
+	if (str_starts_with(protocol, "email") && !strchr(endpoint, '@'))
+		return INVALID(e, "Invalid parameter: Email address");
+	char tarn[320];
+	topic_arn(acct, name, tarn, sizeof(tarn));
+	/* The same endpoint subscribed twice is one subscription. */
+	sqlite3_stmt *st = prep(c, "SELECT arn FROM sns_subscriptions WHERE topic=? AND protocol=?"
+				   " AND endpoint=?");
+	sqlite3_bind_text(st, 1, tarn, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, protocol, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, endpoint, -1, SQLITE_STATIC);
+	char sarn[400] = "";
+	if (sqlite3_step(st) == SQLITE_ROW)
+		snprintf(sarn, sizeof(sarn), "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	cJSON *attrs = query_child(in, "Attributes");
+	if (!sarn[0]) {
+		char id[37];
+		aws_uuid(id);
+		snprintf(sarn, sizeof(sarn), "%s:%s", tarn, id);
+		char *text = attrs ? cJSON_PrintUnformatted(attrs) : NULL;
+		st = prep(c,
+			  "INSERT INTO sns_subscriptions(arn, account, topic, protocol, endpoint,"
+			  " attrs) VALUES(?,?,?,?,?,?)");
+		sqlite3_bind_text(st, 1, sarn, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, account, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, tarn, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, protocol, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, endpoint, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 6, text ? text : "{}", -1, SQLITE_STATIC);
+		sqlite3_step(st);
+		sqlite3_finalize(st);
+		free(text);
+		if (str_starts_with(protocol, "email")) {
+			/* Confirmed at once; the mailbox shows the confirmation AWS would send. */
+			st = prep(c, "INSERT INTO sns_mailbox(account, address, topic, subject,"
+				     " message, message_id, ts) VALUES(?,?,?,?,?,?,?)");
+			char *msg =
+				xasprintf("You have chosen to subscribe to the topic:\n%s\n\n"
+					  "The local cloud confirmed this subscription for you.",
+					  tarn);
+			char mid[37];
+			aws_uuid(mid);
+			sqlite3_bind_text(st, 1, acct, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 2, endpoint, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 3, tarn, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 4, "AWS Notification - Subscription Confirmation", -1,
+					  SQLITE_STATIC);
+			sqlite3_bind_text(st, 5, msg, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 6, mid, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 7, vclock_now_ms(c->vclock));
+			sqlite3_step(st);
+			sqlite3_finalize(st);
+			free(msg);
+		}
+	}
+	query_xml_text(out, "SubscriptionArn", sarn);
+	return true;
+}
+
+static bool op_unsubscribe(struct cloud *c, const char *account, cJSON *in, struct strbuf *out,
+			   struct sns_err *e)
+{
+	const char *arn = query_str(in, "SubscriptionArn");
+	if (!arn)
+		return INVALID(e, "Invalid parameter: SubscriptionArn");
+	sqlite3_stmt *st = prep(c, "DELETE FROM sns_subscriptions WHERE arn=?");
+	sqlite3_bind_text(st, 1, arn, -1, SQLITE_STATIC);
+	sqlite3_step(st);
+	sqlite3_finalize(st);
+	(void)account;
+	(void)out;
+	return true;
+}
+
+static void subscription_member(struct strbuf *out, sqlite3_stmt *st)
+{
+	strbuf_addstr(out, "<member>");
+	query_xml_text(out, "SubscriptionArn", (const char *)sqlite3_column_text(st, 0));
+	query_xml_text(out, "Owner", (const char *)sqlite3_column_text(st, 1));
+	query_xml_text(out, "TopicArn", (const char *)sqlite3_column_text(st, 2));
+	query_xml_text(out, "Protocol", (const char *)sqlite3_column_text(st, 3));
+	query_xml_text(out, "Endpoint", (const char *)sqlite3_column_text(st, 4));
+	strbuf_addstr(out, "</member>");
+}
+
+static bool op_list_subs(struct cloud *c, const char *account, cJSON *in, struct strbuf *out,
+			 struct sns_err *e)
+{
+	sqlite3_stmt *st = prep(c, "SELECT arn, account, topic, protocol, endpoint"
+				   " FROM sns_subscriptions WHERE account=? ORDER BY rowid");
+	sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+	strbuf_addstr(out, "<Subscriptions>");
+	while (sqlite3_step(st) == SQLITE_ROW)
+		subscription_member(out, st);
+	strbuf_addstr(out, "</Subscriptions>");
+	sqlite3_finalize(st);
+	(void)in;
+	(void)e;
+	return true;
+}
+
+static bool op_list_subs_by_topic(struct cloud *c, const char *account, cJSON *in,
+				  struct strbuf *out, struct sns_err *e)
+{
+	char acct[13], name[257];
+	if (!request_topic(c, in, acct, name, e))
+		return false;
+	char tarn[320];
+	topic_arn(acct, name, tarn, sizeof(tarn));
+	sqlite3_stmt *st = prep(c, "SELECT arn, account, topic, protocol, endpoint"
+				   " FROM sns_subscriptions WHERE topic=? ORDER BY rowid");
+	sqlite3_bind_text(st, 1, tarn, -1, SQLITE_STATIC);
+	strbuf_addstr(out, "<Subscriptions>");
+	while (sqlite3_step(st) == SQLITE_ROW)
+		subscription_member(out, st);
+	strbuf_addstr(out, "</Subscriptions>");
+	sqlite3_finalize(st);
+	(void)account;
+	return true;
+}
+
+static void entry(struct strbuf *out, const char *k, const char *v)
+{
+	strbuf_addstr(out, "<entry>");
+	query_xml_text(out, "key", k);
+	query_xml_text(out, "value", v);
+	strbuf_addstr(out, "</entry>");
+}
+
+static bool op_get_topic_attrs(struct cloud *c, const char *account, cJSON *in, struct strbuf *out,
+			       struct sns_err *e)
+{
+	char acct[13], name[257];
+	if (!request_topic(c, in, acct, name, e))
+		return false;
+	char tarn[320], n[32];
+	topic_arn(acct, name, tarn, sizeof(tarn));
+	sqlite3_stmt *st = prep(c, "SELECT count(*) FROM sns_subscriptions WHERE topic=?");
+	sqlite3_bind_text(st, 1, tarn, -1, SQLITE_STATIC);
+	snprintf(n, sizeof(n), "%d",
+		 sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0);
+	sqlite3_finalize(st);
+	strbuf_addstr(out, "<Attributes>");
+	entry(out, "TopicArn", tarn);
+	entry(out, "Owner", acct);
+	entry(out, "SubscriptionsConfirmed", n);
+	entry(out, "SubscriptionsPending", "0");
+	entry(out, "SubscriptionsDeleted", "0");
+	st = prep(c, "SELECT attrs FROM sns_topics WHERE account=? AND name=?");
+	sqlite3_bind_text(st, 1, acct, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	cJSON *attrs = sqlite3_step(st) == SQLITE_ROW
+			       ? cJSON_Parse((const char *)sqlite3_column_text(st, 0))
+			       : NULL;
+	sqlite3_finalize(st);
+	const cJSON *a;
+	bool display = false;
+	cJSON_ArrayForEach(a, attrs)
+	{
+		if (cJSON_IsString(a)) {
+			entry(out, a->string, a->valuestring);
+			display = display || strcmp(a->string, "DisplayName") == 0;
+		}
+	}
+	if (!display)
+		entry(out, "DisplayName", "");
+	cJSON_Delete(attrs);
+	strbuf_addstr(out, "</Attributes>");
+	(void)account;
+	return true;
+}
+
+/* Set one attribute in a JSON column of table (topics or subscriptions). */
+static bool set_attr(struct cloud *c, const char *sql_get, const char *sql_set, const char *key,
+		     const char *key2, const char *name, const char *value)
+{
+	sqlite3_stmt *st = prep(c, sql_get);
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (key2)
+		sqlite3_bind_text(st, 2, key2, -1, SQLITE_STATIC);
+	cJSON *attrs = sqlite3_step(st) == SQLITE_ROW
+			       ? cJSON_Parse((const char *)sqlite3_column_text(st, 0))
+			       : NULL;
+	sqlite3_finalize(st);
+	if (!attrs)
+		return false;
+	cJSON_DeleteItemFromObjectCaseSensitive(attrs, name);
+	cJSON_AddStringToObject(attrs, name, value ? value : "");
+	char *text = cJSON_PrintUnformatted(attrs);
+	cJSON_Delete(attrs);
+	st = prep(c, sql_set);
+	sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+	if (key2)
+		sqlite3_bind_text(st, 3, key2, -1, SQLITE_STATIC);
+	sqlite3_step(st);
+	sqlite3_finalize(st);
+	free(text);
+	return true;
+}
+
+static bool op_set_topic_attrs(struct cloud *c, const char *account, cJSON *in, struct strbuf *out,
+			       struct sns_err *e)
+{
+	char acct[13], name[257];
+	if (!request_topic(c, in, acct, name, e))
+		return false;
+	const char *attr = query_str(in, "AttributeName");
+	if (!attr)
+		return INVALID(e, "Invalid parameter: AttributeName");
+	set_attr(c, "SELECT attrs FROM sns_topics WHERE account=? AND name=?",
+		 "UPDATE sns_topics SET attrs=? WHERE account=? AND name=?", acct, name, attr,
+		 query_str(in, "AttributeValue"));
+	(void)account;
+	(void)out;
+	return true;
+}
+
+static const char *const sub_attrs[] = { "RawMessageDelivery", "FilterPolicy",
+					 "FilterPolicyScope",  "RedrivePolicy",
+					 "DeliveryPolicy",     NULL };
+
+static bool op_set_sub_attrs(struct cloud *c, const char *account, cJSON *in, struct strbuf *out,
+			     struct sns_err *e)
+{
+	const char *arn = query_str(in, "SubscriptionArn");
+	const char *attr = query_str(in, "AttributeName");
+	if (!arn)
+		return INVALID(e, "Invalid parameter: SubscriptionArn");
+	bool known = false;
+	for (const char *const *a = sub_attrs; attr && *a; a++)
+		known = known || strcmp(*a, attr) == 0;
+	if (!known)
+		return INVALID(e, "Invalid parameter: AttributeName");
+	if (!set_attr(c, "SELECT attrs FROM sns_subscriptions WHERE arn=?",
+		      "UPDATE sns_subscriptions SET attrs=? WHERE arn=?", arn, NULL, attr,
+		      query_str(in, "AttributeValue")))
+		return err_set(e, 404, "NotFound", "Subscription does not exist");
+	(void)account;
+	(void)out;
+	return true;
+}
+
+static bool op_get_sub_attrs(struct cloud *c, const char *account, cJSON *in, struct strbuf *out,
+			     struct sns_err *e)
+{
+	const char *arn = query_str(in, "SubscriptionArn");
+	if (!arn)
+		return INVALID(e, "Invalid parameter: SubscriptionArn");
+	sqlite3_stmt *st = prep(c, "SELECT account, topic, protocol, endpoint, attrs"
+				   " FROM sns_subscriptions WHERE arn=?");
+	sqlite3_bind_text(st, 1, arn, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return err_set(e, 404, "NotFound", "Subscription does not exist");
+	}
+	strbuf_addstr(out, "<Attributes>");
+	entry(out, "SubscriptionArn", arn);
+	entry(out, "Owner", (const char *)sqlite3_column_text(st, 0));
+	entry(out, "TopicArn", (const char *)sqlite3_column_text(st, 1));
+	entry(out, "Protocol", (const char *)sqlite3_column_text(st, 2));
+	entry(out, "Endpoint", (const char *)sqlite3_column_text(st, 3));
+	entry(out, "ConfirmationWasAuthenticated", "true");
+	entry(out, "PendingConfirmation", "false");
+	cJSON *attrs = cJSON_Parse((const char *)sqlite3_column_text(st, 4));
+	const cJSON *a;
+	bool raw = false;
+	cJSON_ArrayForEach(a, attrs)
+	{
+		if (cJSON_IsString(a)) {
+			entry(out, a->string, a->valuestring);
+			raw = raw || strcmp(a->string, "RawMessageDelivery") == 0;
+		}
+	}
+	if (!raw)
+		entry(out, "RawMessageDelivery", "false");
+	cJSON_Delete(attrs);
+	sqlite3_finalize(st);
+	strbuf_addstr(out, "</Attributes>");
+	(void)account;
+	return true;
+}
+
+/* A subscription, loaded for delivery. */
+struct sub {
+	char *arn, *protocol, *endpoint, *account;
+	bool raw;
+};
+
+static void sub_free(void *p)
+{
+	struct sub *s = p;
+	free(s->arn);
+	free(s->protocol);
+	free(s->endpoint);
+	free(s->account);
+	free(s);
+}
+
+/* SNS's attribute map {"k":{"Type":"String","Value":"v"}} from SQS's shape. */
+static cJSON *sns_attrs(const cJSON *attrs)
+{
+	cJSON *o = cJSON_CreateObject();
+	const cJSON *a;
+	cJSON_ArrayForEach(a, attrs)
+	{
+		const char *type = query_str(a, "DataType");
+		const char *bin = query_str(a, "BinaryValue");
+		const char *str = query_str(a, "StringValue");
+		cJSON *v = cJSON_AddObjectToObject(o, a->string);
+		cJSON_AddStringToObject(v, "Type", type ? type : "String");
+		cJSON_AddStringToObject(v, "Value", bin && !str ? bin : str ? str : "");
+	}
+	return o;
+}
+
+static void fill_notification(cJSON *n, const char *msg_id, const char *topic, const char *subject,
+			      const char *message, const char *iso, const char *sub_arn,
+			      const cJSON *attrs, const char *endpoint, bool lambda)
+{
+	cJSON_AddStringToObject(n, "Type", "Notification");
+	cJSON_AddStringToObject(n, "MessageId", msg_id);
+	cJSON_AddStringToObject(n, "TopicArn", topic);
+	if (subject)
+		cJSON_AddStringToObject(n, "Subject", subject);
+	else if (lambda)
+		cJSON_AddNullToObject(n, "Subject");
+	cJSON_AddStringToObject(n, "Message", message);
+	cJSON_AddStringToObject(n, "Timestamp", iso);
+	cJSON_AddStringToObject(n, "SignatureVersion", "1");
+	cJSON_AddStringToObject(n, "Signature", "EXAMPLElocalcloudsignature==");
+	char *url = xasprintf("%s/_tutor/sns/SimpleNotificationService.pem", endpoint);
+	cJSON_AddStringToObject(n, lambda ? "SigningCertUrl" : "SigningCertURL", url);
+	free(url);
+	url = xasprintf("%s/?Action=Unsubscribe&SubscriptionArn=%s", endpoint, sub_arn);
+	cJSON_AddStringToObject(n, lambda ? "UnsubscribeUrl" : "UnsubscribeURL", url);
+	free(url);
+	cJSON *ma = sns_attrs(attrs);
+	if (ma->child || lambda)
+		cJSON_AddItemToObject(n, "MessageAttributes", ma);
+	else
+		cJSON_Delete(ma);
+}
+
+/* Deliver to every subscription of topic (db->mu not held). */
+static void fan_out(struct cloud *c, const char *account, const char *topic, const char *subject,
+		    const char *message, const cJSON *attrs, const char *msg_id)
+{
+	struct vec subs = VEC_INIT;
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *st = prep(c, "SELECT arn, protocol, endpoint, attrs, account"
+				   " FROM sns_subscriptions WHERE topic=? ORDER BY rowid");
+	sqlite3_bind_text(st, 1, topic, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct sub *s = xcalloc(1, sizeof(*s));
+		s->arn = xstrdup((const char *)sqlite3_column_text(st, 0));
+		s->protocol = xstrdup((const char *)sqlite3_column_text(st, 1));
+		s->endpoint = xstrdup((const char *)sqlite3_column_text(st, 2));
+		cJSON *a = cJSON_Parse((const char *)sqlite3_column_text(st, 3));
+		const char *raw = query_str(a, "RawMessageDelivery");
+		s->raw = raw && strcasecmp(raw, "true") == 0;
+		cJSON_Delete(a);
+		s->account = xstrdup((const char *)sqlite3_column_text(st, 4));
+		vec_push(&subs, s);
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&c->db->mu);
+	char iso[32];
+	int64_t now = vclock_now_ms(c->vclock);
+	aws_time_iso(now, iso);
+	vec_for_each (&subs, i) {
+		struct sub *s = subs.items[i];
+		struct error err;
+		error_clear(&err);
+		bool ok = true;
+		if (strcmp(s->protocol, "lambda") == 0) {
+			cJSON *ev = cJSON_CreateObject();
+			cJSON *recs = cJSON_AddArrayToObject(ev, "Records");
+			cJSON *r = cJSON_CreateObject();
+			cJSON_AddItemToArray(recs, r);
+			cJSON_AddStringToObject(r, "EventSource", "aws:sns");
+			cJSON_AddStringToObject(r, "EventVersion", "1.0");
+			cJSON_AddStringToObject(r, "EventSubscriptionArn", s->arn);
+			cJSON *n = cJSON_AddObjectToObject(r, "Sns");
+			fill_notification(n, msg_id, topic, subject, message, iso, s->arn, attrs,
+					  c->endpoint, true);
+			char *text = cJSON_PrintUnformatted(ev);
+			cJSON_Delete(ev);
+			ok = async_enqueue(c, account, s->endpoint, text, strlen(text), "aws:sns",
+					   NULL, &err);
+			free(text);
+		} else if (strcmp(s->protocol, "sqs") == 0) {
+			if (s->raw) {
+				ok = sqs_send(c, s->endpoint, message, strlen(message), attrs, NULL,
+					      &err);
+			} else {
+				cJSON *n = cJSON_CreateObject();
+				fill_notification(n, msg_id, topic, subject, message, iso, s->arn,
+						  attrs, c->endpoint, false);
+				char *text = cJSON_PrintUnformatted(n);
+				cJSON_Delete(n);
+				ok = sqs_send(c, s->endpoint, text, strlen(text), NULL, NULL, &err);
+				free(text);
+			}
+		} else {
+			const char *body = message;
+			char *json = NULL;
+			if (strcmp(s->protocol, "email-json") == 0) {
+				cJSON *n = cJSON_CreateObject();
+				fill_notification(n, msg_id, topic, subject, message, iso, s->arn,
+						  attrs, c->endpoint, false);
+				json = cJSON_Print(n);
+				cJSON_Delete(n);
+				body = json;
+			}
+			pthread_mutex_lock(&c->db->mu);
+			st = prep(c, "INSERT INTO sns_mailbox(account, address, topic, subject,"
+				     " message, message_id, ts) VALUES(?,?,?,?,?,?,?)");
+			sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 2, s->endpoint, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 3, topic, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 4, subject ? subject : "AWS Notification Message", -1,
+					  SQLITE_STATIC);
+			sqlite3_bind_text(st, 5, body, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 6, msg_id, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 7, now);
+			sqlite3_step(st);
+			sqlite3_finalize(st);
+			pthread_mutex_unlock(&c->db->mu);
+			free(json);
+		}
+		if (!ok)
+			fprintf(stderr, "lambda-tutor: sns: %s: delivery to %s failed: %s\n",
+				s->arn, s->endpoint, err.msg);
+	}
+	vec_release_with(&subs, sub_free);
+}
+
+/* Check SNS message attributes (SQS's JSON shape after folding). */
+static bool check_attrs(const cJSON *attrs, struct sns_err *e)
+{
+	const cJSON *a;
+	int n = 0;
+	cJSON_ArrayForEach(a, attrs)
+	{
+		const char *type = query_str(a, "DataType");
+		if (++n > 10)
+			return INVALID(e, "Invalid parameter: MessageAttributes Reason: Number of "
+					  "message attributes exceeds the allowed maximum [10].");
+		if (!type || (!str_starts_with(type, "String") &&
+			      !str_starts_with(type, "Number") && !str_starts_with(type, "Binary")))
+			return err_set(
+				e, 400, "ParameterValueInvalid",
+				"The message attribute '%s' has an invalid message attribute "
+				"type, the set of supported type prefixes is Binary, Number, "
+				"and String.",
+				a->string);
+		const char *v = query_str(a, str_starts_with(type, "Binary") ? "BinaryValue"
+									     : "StringValue");
+		if (!v)
+			return err_set(e, 400, "ParameterValueInvalid",
+				       "The message attribute '%s' must contain non-empty message "
+				       "attribute value for message attribute type '%s'.",
+				       a->string, type);
+	}
+	return true;
+}
+
+static bool check_publish(const char *message, const char *subject, struct sns_err *e)
+{
+	if (!message || !message[0])
+		return INVALID(e, "Invalid parameter: Empty message");
+	if (strlen(message) > SNS_MESSAGE_MAX)
+		return INVALID(e, "Invalid parameter: Message too long");
+	if (subject && (!subject[0] || strlen(subject) > 100 || strchr(subject, '\n')))
+		return INVALID(e, "Invalid parameter: Subject");
+	return true;
+}
+
+bool sns_publish(struct cloud *c, const char *arn, const char *subject, const char *message,
+		 const cJSON *attrs, char *message_id_out, struct error *err)
+{
+	char account[13], name[257];
+	if (!parse_arn(arn, account, name))
+		return error_set(err, "'%s' is not an SNS topic ARN", arn ? arn : "");
+	struct sns_err e = { 0 };
+	if (!check_publish(message, subject, &e) || !check_attrs(attrs, &e))
+		return error_set(err, "%s", e.msg);
+	pthread_mutex_lock(&c->db->mu);
+	bool found = topic_exists_locked(c, account, name);
+	pthread_mutex_unlock(&c->db->mu);
+	if (!found)
+		return error_set(err, "the topic %s does not exist", arn);
+	char id[37];
+	aws_uuid(id);
+	char tarn[320];
+	topic_arn(account, name, tarn, sizeof(tarn));
+	fan_out(c, account, tarn, subject, message, attrs, id);
+	if (message_id_out)
+		memcpy(message_id_out, id, 37);
+	return true;
+}
+
+typedef bool (*op_fn)(struct cloud *c, const char *account, cJSON *in, struct strbuf *out,
+		      struct sns_err *e);
+
+static const struct op {
+	const char *name;
+	op_fn fn;
+	bool result;
+} ops[] = {
+	{ "CreateTopic", op_create_topic, true },
+	{ "DeleteTopic", op_delete_topic, false },
+	{ "ListTopics", op_list_topics, true },
+	{ "Subscribe", op_subscribe, true },
+	{ "Unsubscribe", op_unsubscribe, false },
+	{ "ListSubscriptions", op_list_subs, true },
+	{ "ListSubscriptionsByTopic", op_list_subs_by_topic, true },
+	{ "GetTopicAttributes", op_get_topic_attrs, true },
+	{ "SetTopicAttributes", op_set_topic_attrs, false },
+	{ "GetSubscriptionAttributes", op_get_sub_attrs, true },
+	{ "SetSubscriptionAttributes", op_set_sub_attrs, false },
+	{ NULL, NULL, false },
+};
+
+static void publish(struct cloud *c, const char *account, cJSON *in, struct http_resp *resp)
+{
+	struct sns_err e = { 0 };
+	char acct[13], name[257];
+	const char *message = query_str(in, "Message");
+	const char *subject = query_str(in, "Subject");
+	const char *structure = query_str(in, "MessageStructure");
+	cJSON *attrs = cJSON_GetObjectItemCaseSensitive(in, "MessageAttributes");
+	cJSON *per_protocol = NULL;
+	pthread_mutex_lock(&c->db->mu);
+	bool ok = request_topic(c, in, acct, name, &e);
+	pthread_mutex_unlock(&c->db->mu);
+	ok = ok && check_publish(message, subject, &e) && check_attrs(attrs, &e);
+	if (ok && structure && strcmp(structure, "json") == 0) {
+		per_protocol = cJSON_Parse(message);
+		const char *def = query_str(per_protocol, "default");
+		if (!def)
+			ok = INVALID(&e,
+				     "Invalid parameter: Message Structure - No default entry in "
+				     "JSON message body");
+		else
+			message = def;
+	}
+	if (!ok) {
+		query_error(resp, SNS_XMLNS, e.status, e.code, "%s", e.msg);
+		cJSON_Delete(per_protocol);
+		return;
+	}
+	char id[37], tarn[320];
+	aws_uuid(id);
+	topic_arn(acct, name, tarn, sizeof(tarn));
+	fan_out(c, acct, tarn, subject, message, attrs, id);
+	cJSON_Delete(per_protocol);
+	query_xml_begin(resp, SNS_XMLNS, "Publish", true);
+	query_xml_text(&resp->body, "MessageId", id);
+	query_xml_end(resp, "Publish", true);
+	(void)account;
+}
+
+void sns_api_query(struct cloud *c, const char *account, const struct http_req *req, cJSON *params,
+		   struct http_resp *resp)
+{
+	const char *action = query_str(params, "Action");
+	/* Attributes.entry.N.key/value and MessageAttributes.entry.N.Name/Value.* */
+	cJSON *attrs = query_child(params, "Attributes");
+	if (attrs)
+		query_fold_map(attrs, "entry", "key", "value", "_map");
+	cJSON *map = attrs ? cJSON_DetachItemFromObjectCaseSensitive(attrs, "_map") : NULL;
+	if (map) {
+		cJSON_DeleteItemFromObjectCaseSensitive(params, "Attributes");
+		cJSON_AddItemToObject(params, "Attributes", map);
+	}
+	cJSON *mattrs = query_child(params, "MessageAttributes");
+	if (mattrs)
+		query_fold_map(mattrs, "entry", "Name", "Value", "_map");
+	map = mattrs ? cJSON_DetachItemFromObjectCaseSensitive(mattrs, "_map") : NULL;
+	if (map) {
+		cJSON_DeleteItemFromObjectCaseSensitive(params, "MessageAttributes");
+		cJSON_AddItemToObject(params, "MessageAttributes", map);
+	}
+	if (strcmp(action, "Publish") == 0) {
+		publish(c, account, params, resp);
+		return;
+	}
+	const struct op *op = NULL;
+	for (const struct op *o = ops; o->name; o++)
+		if (strcmp(o->name, action) == 0)
+			op = o;
+	if (!op) {
+		query_error(resp, SNS_XMLNS, 400, "InvalidAction",
+			    "The action %s is not valid for this endpoint.", action);
+		return;
+	}
+	struct sns_err e = { 0 };
+	struct strbuf out = STRBUF_INIT;
+	pthread_mutex_lock(&c->db->mu);
+	bool ok = op->fn(c, account, params, &out, &e);
+	pthread_mutex_unlock(&c->db->mu);
+	if (ok) {
+		query_xml_begin(resp, SNS_XMLNS, op->name, op->result);
+		strbuf_add(&resp->body, out.buf ? out.buf : "", out.len);
+		query_xml_end(resp, op->name, op->result);
+	} else {
+		query_error(resp, SNS_XMLNS, e.status, e.code, "%s", e.msg);
+	}
+	strbuf_release(&out);
+	(void)req;
+}
+
+void sns_mailbox(struct cloud *c, const char *account, const struct http_req *req,
+		 struct http_resp *resp)
+{
+	const char *address = http_query(req, "address");
+	cJSON *o = cJSON_CreateObject();
+	cJSON *arr = cJSON_AddArrayToObject(o, "messages");
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *st =
+		prep(c, "SELECT address, topic, subject, message, message_id, ts"
+			" FROM sns_mailbox WHERE account=? AND (?2 IS NULL OR address=?2)"
+			" ORDER BY seq");
+	sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+	if (address)
+		sqlite3_bind_text(st, 2, address, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		cJSON *m = cJSON_CreateObject();
+		cJSON_AddStringToObject(m, "address", (const char *)sqlite3_column_text(st, 0));
+		cJSON_AddStringToObject(m, "topicArn", (const char *)sqlite3_column_text(st, 1));
+		cJSON_AddStringToObject(m, "subject", (const char *)sqlite3_column_text(st, 2));
+		cJSON_AddStringToObject(m, "message", (const char *)sqlite3_column_text(st, 3));
+		cJSON_AddStringToObject(m, "messageId", (const char *)sqlite3_column_text(st, 4));
+		char iso[32];
+		aws_time_iso(sqlite3_column_int64(st, 5), iso);
+		cJSON_AddStringToObject(m, "timestamp", iso);
+		cJSON_AddItemToArray(arr, m);
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&c->db->mu);
+	char *text = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	strbuf_addstr(&resp->body, text);
+	free(text);
+}
+
+bool sns_start(struct cloud *c, struct error *err)
+{
+	pthread_mutex_lock(&c->db->mu);
+	bool ok = cloud_db_exec(
+		c->db,
+		"CREATE TABLE IF NOT EXISTS sns_topics(account TEXT NOT NULL, name TEXT NOT NULL,"
+		" attrs TEXT NOT NULL, created INTEGER NOT NULL, PRIMARY KEY(account, name))"
+		" STRICT;"
+		"CREATE TABLE IF NOT EXISTS sns_subscriptions(arn TEXT PRIMARY KEY,"
+		" account TEXT NOT NULL, topic TEXT NOT NULL, protocol TEXT NOT NULL,"
+		" endpoint TEXT NOT NULL, attrs TEXT NOT NULL) STRICT;"
+		"CREATE INDEX IF NOT EXISTS sns_subscriptions_by_topic ON sns_subscriptions(topic);"
+		"CREATE TABLE IF NOT EXISTS sns_mailbox(seq INTEGER PRIMARY KEY,"
+		" account TEXT NOT NULL, address TEXT NOT NULL, topic TEXT NOT NULL,"
+		" subject TEXT NOT NULL, message TEXT NOT NULL, message_id TEXT NOT NULL,"
+		" ts INTEGER NOT NULL) STRICT;");
+	pthread_mutex_unlock(&c->db->mu);
+	if (!ok)
+		return error_set(err, "cannot create the SNS tables");
+	return true;
+}
+
+void sns_free(struct cloud *c)
+{
+	(void)c;
+}

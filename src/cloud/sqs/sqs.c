@@ -1,0 +1,1610 @@
+/*
+ * SQS: queues and messages in the cloud's database, one implementation behind two protocols.
+ * Every operation reads a request in the JSON protocol's shape (the query protocol's form is
+ * folded into it) and answers a JSON object that is sent as is, or rendered as SQS's XML.
+ */
+#include "cloud/sqs/sqs.h"
+
+#include <cjson/cJSON.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cloud/clock/vclock.h"
+#include "cloud/http/aws.h"
+#include "cloud/query/query.h"
+#include "cloud/state.h"
+#include "core/strutil.h"
+#include "core/xalloc.h"
+
+#define SQS_BATCH_MAX   10
+#define SQS_MESSAGE_MAX 262144
+
+struct sqs_svc {
+	pthread_mutex_t mu;
+	pthread_cond_t cond; /* broadcast on every send and visibility change */
+	unsigned activity;
+	bool stopping;
+};
+
+/* An error before it is rendered in either protocol. */
+struct sqs_err {
+	int status;
+	const char *json_type; /* after "com.amazonaws.sqs#", or a full coral type */
+	const char *code;      /* the query protocol's code */
+	char msg[512];
+};
+
+static bool err_set(struct sqs_err *e, int status, const char *json_type, const char *code,
+		    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static bool err_set(struct sqs_err *e, int status, const char *json_type, const char *code,
+		    const char *fmt, ...)
+{
+	e->status = status;
+	e->json_type = json_type;
+	e->code = code;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+#define BAD_VALUE(e, ...)                                                                         \
+	err_set(e, 400, "com.amazon.coral.validate#ValidationException", "InvalidParameterValue", \
+		__VA_ARGS__)
+#define MISSING(e, name)                                                                     \
+	err_set(e, 400, "com.amazon.coral.validate#ValidationException", "MissingParameter", \
+		"The request must contain the parameter %s.", name)
+#define NO_QUEUE(e)                                                                     \
+	err_set(e, 400, "QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue", \
+		"The specified queue does not exist.")
+
+/* A queue, as loaded from the database. */
+struct queue {
+	char account[13];
+	char name[81];
+	cJSON *attrs; /* strings */
+	long long created, modified;
+};
+
+static void queue_release(struct queue *q)
+{
+	cJSON_Delete(q->attrs);
+	q->attrs = NULL;
+}
+
+static long long attr_int(const struct queue *q, const char *name, long long def)
+{
+	const char *s = query_str(q->attrs, name);
+	return s ? strtoll(s, NULL, 10) : def;
+}
+
+static struct sqs_svc *svc(struct cloud *c)
+{
+	return c->sqs;
+}
+
+static void poke(struct cloud *c)
+{
+	struct sqs_svc *s = svc(c);
+	pthread_mutex_lock(&s->mu);
+	s->activity++;
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->mu);
+}
+
+static int64_t now_ms(struct cloud *c)
+{
+	return vclock_now_ms(c->vclock);
+}
+
+/* Database access; the caller holds c->db->mu. */
+static sqlite3_stmt *prep(struct cloud *c, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(c->db->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		fprintf(stderr, "lambda-tutor: sqs: %s\n", sqlite3_errmsg(c->db->db));
+		return NULL;
+	}
+	return st;
+}
+
+static bool queue_load(struct cloud *c, const char *account, const char *name, struct queue *q)
+{
+	sqlite3_stmt *st = prep(c, "SELECT attrs, created, modified FROM sqs_queues"
+				   " WHERE account=? AND name=?");
+	if (!st)
+		return false;
+	sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	bool found = sqlite3_step(st) == SQLITE_ROW;
+	if (found) {
+		snprintf(q->account, sizeof(q->account), "%s", account);
+		snprintf(q->name, sizeof(q->name), "%s", name);
+		q->attrs = cJSON_Parse((const char *)sqlite3_column_text(st, 0));
+		if (!q->attrs)
+			q->attrs = cJSON_CreateObject();
+		q->created = sqlite3_column_int64(st, 1);
+		q->modified = sqlite3_column_int64(st, 2);
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
+static bool queue_save(struct cloud *c, const struct queue *q)
+{
+	sqlite3_stmt *st = prep(c, "INSERT OR REPLACE INTO sqs_queues(account, name, attrs,"
+				   " created, modified) VALUES(?,?,?,?,?)");
+	if (!st)
+		return false;
+	char *text = cJSON_PrintUnformatted(q->attrs);
+	sqlite3_bind_text(st, 1, q->account, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, q->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, text, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, q->created);
+	sqlite3_bind_int64(st, 5, q->modified);
+	bool ok = sqlite3_step(st) == SQLITE_DONE;
+	sqlite3_finalize(st);
+	free(text);
+	return ok;
+}
+
+static void queue_url(struct cloud *c, const char *account, const char *name, char *out, size_t n)
+{
+	snprintf(out, n, "%s/%s/%s", c->endpoint, account, name);
+}
+
+static void queue_arn(const char *account, const char *name, char *out, size_t n)
+{
+	snprintf(out, n, "arn:aws:sqs:%s:%s:%s", AWS_REGION_NAME, account, name);
+}
+
+/* Split an ARN arn:aws:sqs:REGION:ACCOUNT:NAME. */
+static bool parse_arn(const char *arn, char account[13], char name[81])
+{
+	if (!arn || !str_starts_with(arn, "arn:aws:sqs:"))
+		return false;
+	const char *p = arn + strlen("arn:aws:sqs:");
+	const char *colon = strchr(p, ':');
+	if (!colon)
+		return false;
+	const char *acct = colon + 1;
+	colon = strchr(acct, ':');
+	if (!colon || colon - acct != 12 || !colon[1] || strlen(colon + 1) > 80)
+		return false;
+	memcpy(account, acct, 12);
+	account[12] = '\0';
+	snprintf(name, 81, "%s", colon + 1);
+	return true;
+}
+
+/* The account and name in a queue URL (its last two path segments). */
+static bool parse_url(const char *url, char account[13], char name[81])
+{
+	if (!url || !url[0])
+		return false;
+	const char *scheme = strstr(url, "://");
+	const char *path = scheme ? strchr(scheme + 3, '/') : url;
+	if (!path)
+		return false;
+	while (*path == '/')
+		path++;
+	const char *slash = strchr(path, '/');
+	if (!slash || slash - path != 12 || !slash[1] || strchr(slash + 1, '/') ||
+	    strlen(slash + 1) > 80)
+		return false;
+	memcpy(account, path, 12);
+	account[12] = '\0';
+	snprintf(name, 81, "%s", slash + 1);
+	return true;
+}
+
+static bool valid_name(const char *name)
+{
+	size_t n = strlen(name);
+	if (n == 0 || n > 80)
+		return false;
+	for (const char *p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
+			return false;
+	return true;
+}
+
+/* The queue a request names in QueueUrl. */
+static bool request_queue(struct cloud *c, const cJSON *in, struct queue *q, struct sqs_err *e)
+{
+	const char *url = query_str(in, "QueueUrl");
+	if (!url)
+		return MISSING(e, "QueueUrl");
+	char account[13], name[81];
+	if (!parse_url(url, account, name))
+		return err_set(e, 400, "InvalidAddress", "InvalidAddress",
+			       "The address %s is not valid for this endpoint.", url);
+	if (!queue_load(c, account, name, q))
+		return NO_QUEUE(e);
+	return true;
+}
+
+struct attr_rule {
+	const char *name;
+	long long lo, hi;
+	const char *def;
+};
+
+static const struct attr_rule rules[] = {
+	{ "DelaySeconds", 0, 900, "0" },
+	{ "MaximumMessageSize", 1024, 262144, "262144" },
+	{ "MessageRetentionPeriod", 60, 1209600, "345600" },
+	{ "ReceiveMessageWaitTimeSeconds", 0, 20, "0" },
+	{ "VisibilityTimeout", 0, 43200, "30" },
+	{ "KmsDataKeyReusePeriodSeconds", 60, 86400, NULL },
+	{ NULL, 0, 0, NULL },
+};
+
+static const char *const free_attrs[] = {
+	"Policy",         "RedrivePolicy",        "RedriveAllowPolicy",
+	"KmsMasterKeyId", "SqsManagedSseEnabled", NULL
+};
+
+static bool check_redrive(struct cloud *c, const char *text, struct sqs_err *e)
+{
+	if (!text[0])
+		return true;
+	cJSON *o = cJSON_Parse(text);
+	const char *target = query_str(o, "deadLetterTargetArn");
+	long long max = 0;
+	bool given = false;
+	bool ok = cJSON_IsObject(o) && query_int(o, "maxReceiveCount", &max, &given);
+	char account[13], name[81];
+	struct queue dlq = { 0 };
+	if (!ok || !target || !given)
+		ok = BAD_VALUE(e,
+			       "Value %s for parameter RedrivePolicy is invalid. Reason: "
+			       "Redrive policy is not a valid JSON map with "
+			       "deadLetterTargetArn and maxReceiveCount.",
+			       text);
+	else if (max < 1 || max > 1000)
+		ok = BAD_VALUE(e,
+			       "Value %s for parameter RedrivePolicy is invalid. Reason: "
+			       "Invalid value for maxReceiveCount: %lld, valid values are from "
+			       "1 to 1000 both inclusive.",
+			       text, max);
+	else if (!parse_arn(target, account, name) || !queue_load(c, account, name, &dlq))
+		ok = err_set(e, 400, "com.amazon.coral.validate#ValidationException",
+			     "AWS.SimpleQueueService.NonExistentQueue",
+			     "Value %s for parameter RedrivePolicy is invalid. Reason: "
+			     "Dead-letter target does not exist.",
+			     text);
+	queue_release(&dlq);
+	cJSON_Delete(o);
+	return ok;
+}
+
+/* Check attrs (a map of strings) and merge them into q. */
+static bool apply_attrs(struct cloud *c, struct queue *q, const cJSON *attrs, struct sqs_err *e)
+{
+	if (attrs && !cJSON_IsObject(attrs))
+		return BAD_VALUE(e, "Attributes must be a map of strings.");
+	const cJSON *a;
+	cJSON_ArrayForEach(a, attrs)
+	{
+		if (!cJSON_IsString(a))
+			return BAD_VALUE(e, "Value for attribute %s must be a string.", a->string);
+		bool known = false;
+		for (const struct attr_rule *r = rules; r->name; r++) {
+			if (strcmp(r->name, a->string) != 0)
+				continue;
+			known = true;
+			char *end;
+			long long v = strtoll(a->valuestring, &end, 10);
+			if (!a->valuestring[0] || *end || v < r->lo || v > r->hi)
+				return err_set(e, 400, "InvalidAttributeValue",
+					       "InvalidAttributeValue",
+					       "Invalid value for the parameter %s.", r->name);
+		}
+		for (const char *const *f = free_attrs; *f && !known; f++)
+			known = strcmp(*f, a->string) == 0;
+		if (!known)
+			return err_set(e, 400, "InvalidAttributeName", "InvalidAttributeName",
+				       "Unknown Attribute %s.", a->string);
+		if (strcmp(a->string, "RedrivePolicy") == 0 && !check_redrive(c, a->valuestring, e))
+			return false;
+	}
+	cJSON_ArrayForEach(a, attrs)
+	{
+		cJSON_DeleteItemFromObjectCaseSensitive(q->attrs, a->string);
+		if (a->valuestring[0] || strcmp(a->string, "RedrivePolicy") != 0)
+			cJSON_AddStringToObject(q->attrs, a->string, a->valuestring);
+	}
+	return true;
+}
+
+static bool op_create(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
+		      struct sqs_err *e)
+{
+	const char *name = query_str(in, "QueueName");
+	if (!name)
+		return MISSING(e, "QueueName");
+	if (str_ends_with(name, ".fifo"))
+		return err_set(e, 400, "UnsupportedOperation",
+			       "AWS.SimpleQueueService.UnsupportedOperation",
+			       "FIFO queues are not available in the local cloud; create a "
+			       "standard queue.");
+	if (!valid_name(name))
+		return BAD_VALUE(e, "Can only include alphanumeric characters, hyphens, or "
+				    "underscores. 1 to 80 in length");
+	struct queue want = { 0 };
+	snprintf(want.account, sizeof(want.account), "%s", account);
+	snprintf(want.name, sizeof(want.name), "%s", name);
+	want.attrs = cJSON_CreateObject();
+	for (const struct attr_rule *r = rules; r->name; r++)
+		if (r->def)
+			cJSON_AddStringToObject(want.attrs, r->name, r->def);
+	bool ok = apply_attrs(c, &want, cJSON_GetObjectItemCaseSensitive(in, "Attributes"), e);
+	struct queue have = { 0 };
+	if (ok && queue_load(c, account, name, &have)) {
+		const cJSON *a;
+		cJSON_ArrayForEach(a, want.attrs)
+		{
+			const char *v = query_str(have.attrs, a->string);
+			if (ok && (!v || strcmp(v, a->valuestring) != 0))
+				ok = err_set(e, 400, "QueueNameExists", "QueueAlreadyExists",
+					     "A queue already exists with the same name and a "
+					     "different value for attribute %s",
+					     a->string);
+		}
+	} else if (ok) {
+		want.created = want.modified = now_ms(c) / 1000;
+		ok = queue_save(c, &want) ||
+		     err_set(e, 500, "com.amazonaws.sqs#InternalError", "InternalError",
+			     "The queue could not be stored.");
+	}
+	if (ok) {
+		char url[256];
+		queue_url(c, account, name, url, sizeof(url));
+		cJSON_AddStringToObject(out, "QueueUrl", url);
+	}
+	queue_release(&want);
+	queue_release(&have);
+	return ok;
+}
+
+static bool op_get_url(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
+		       struct sqs_err *e)
+{
+	const char *name = query_str(in, "QueueName");
+	const char *owner = query_str(in, "QueueOwnerAWSAccountId");
+	if (!name)
+		return MISSING(e, "QueueName");
+	if (owner && strlen(owner) == 12)
+		account = owner;
+	struct queue q = { 0 };
+	if (!queue_load(c, account, name, &q))
+		return NO_QUEUE(e);
+	queue_release(&q);
+	char url[256];
+	queue_url(c, account, name, url, sizeof(url));
+	cJSON_AddStringToObject(out, "QueueUrl", url);
+	return true;
+}
+
+static bool op_list(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
+		    struct sqs_err *e)
+{
+	const char *prefix = query_str(in, "QueueNamePrefix");
+	long long max = 1000;
+	bool given = false;
+	if (!query_int(in, "MaxResults", &max, &given) || max < 1 || max > 1000)
+		return BAD_VALUE(e, "Value for parameter MaxResults is invalid. Reason: must be "
+				    "between 1 and 1000.");
+	sqlite3_stmt *st = prep(c, "SELECT name FROM sqs_queues WHERE account=? ORDER BY name");
+	if (!st)
+		return err_set(e, 500, "com.amazonaws.sqs#InternalError", "InternalError",
+			       "The queues could not be read.");
+	sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+	cJSON *urls = cJSON_CreateArray();
+	long long count = 0;
+	while (sqlite3_step(st) == SQLITE_ROW && count < max) {
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+		if (prefix && !str_starts_with(name, prefix))
+			continue;
+		char url[256];
+		queue_url(c, account, name, url, sizeof(url));
+		cJSON_AddItemToArray(urls, cJSON_CreateString(url));
+		count++;
+	}
+	sqlite3_finalize(st);
+	if (count)
+		cJSON_AddItemToObject(out, "QueueUrls", urls);
+	else
+		cJSON_Delete(urls);
+	return true;
+}
+
+static bool op_delete_queue(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
+			    struct sqs_err *e)
+{
+	struct queue q = { 0 };
+	if (!request_queue(c, in, &q, e))
+		return false;
+	sqlite3_stmt *st = prep(c, "DELETE FROM sqs_messages WHERE account=? AND queue=?");
+	sqlite3_bind_text(st, 1, q.account, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, q.name, -1, SQLITE_STATIC);
+	sqlite3_step(st);
+	sqlite3_finalize(st);
+	st = prep(c, "DELETE FROM sqs_queues WHERE account=? AND name=?");
+	sqlite3_bind_text(st, 1, q.account, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, q.name, -1, SQLITE_STATIC);
+	sqlite3_step(st);
+	sqlite3_finalize(st);
+	queue_release(&q);
+	(void)account;
+	(void)out;
+	return true;
+}
+
+static bool op_purge(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
+		     struct sqs_err *e)
+{
+	struct queue q = { 0 };
+	if (!request_queue(c, in, &q, e))
+		return false;
+	sqlite3_stmt *st = prep(c, "DELETE FROM sqs_messages WHERE account=? AND queue=?");
+	sqlite3_bind_text(st, 1, q.account, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, q.name, -1, SQLITE_STATIC);
+	sqlite3_step(st);
+	sqlite3_finalize(st);
+	queue_release(&q);
+	(void)account;
+	(void)out;
+	return true;
+}
+
+static long long count_where(struct cloud *c, const struct queue *q, const char *cond, int64_t now)
+{
+	char *sql = xasprintf(
+		"SELECT count(*) FROM sqs_messages WHERE account=? AND queue=? AND %s", cond);
+	sqlite3_stmt *st = prep(c, sql);
+	free(sql);
+	if (!st)
+		return 0;
+	sqlite3_bind_text(st, 1, q->account, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, q->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now);
+	long long n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	return n;
+}
+
+static bool wants(const cJSON *names, const char *name)
+{
+	const cJSON *it;
+	cJSON_ArrayForEach(it, names)
+	{
+		if (cJSON_IsString(it) &&
+		    (strcmp(it->valuestring, "All") == 0 || strcmp(it->valuestring, name) == 0))
+			return true;
+	}
+	return false;
+}
+
+static const char *const computed_attrs[] = { "QueueArn",
+					      "ApproximateNumberOfMessages",
+					      "ApproximateNumberOfMessagesNotVisible",
+					      "ApproximateNumberOfMessagesDelayed",
+					      "CreatedTimestamp",
+					      "LastModifiedTimestamp",
+					      NULL };
+
+static bool op_get_attrs(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
+			 struct sqs_err *e)
+{
+	struct queue q = { 0 };
+	if (!request_queue(c, in, &q, e))
+		return false;
+	const cJSON *names = cJSON_GetObjectItemCaseSensitive(in, "AttributeNames");
+	const cJSON *it;
+	cJSON_ArrayForEach(it, names)
+	{
+		bool known = cJSON_IsString(it) && strcmp(it->valuestring, "All") == 0;
+		for (const struct attr_rule *r = rules; !known && r->name; r++)
+			known = cJSON_IsString(it) && strcmp(r->name, it->valuestring) == 0;
+		for (const char *const *f = free_attrs; !known && *f; f++)
+			known = cJSON_IsString(it) && strcmp(*f, it->valuestring) == 0;
+		for (const char *const *f = computed_attrs; !known && *f; f++)
+			known = cJSON_IsString(it) && strcmp(*f, it->valuestring) == 0;
+		if (!known) {
+			queue_release(&q);
+			return err_set(e, 400, "InvalidAttributeName", "InvalidAttributeName",
+				       "Unknown Attribute %s.",
+				       cJSON_IsString(it) ? it->valuestring : "");
+		}
+	}
+	int64_t now = now_ms(c);
+	cJSON *attrs = cJSON_CreateObject();
+	char buf[256];
+	if (wants(names, "QueueArn")) {
+		queue_arn(q.account, q.name, buf, sizeof(buf));
+		cJSON_AddStringToObject(attrs, "QueueArn", buf);
+	}
+	struct {
+		const char *name, *cond;
+	} counts[] = {
+		{ "ApproximateNumberOfMessages", "visible <= ?3 AND receives >= 0" },
+		{ "ApproximateNumberOfMessagesNotVisible", "visible > ?3 AND receives > 0" },
+		{ "ApproximateNumberOfMessagesDelayed", "visible > ?3 AND receives = 0" },
+	};
+	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+		if (!wants(names, counts[i].name))
+			continue;
+		snprintf(buf, sizeof(buf), "%lld", count_where(c, &q, counts[i].cond, now));
+		cJSON_AddStringToObject(attrs, counts[i].name, buf);
+	}
+	if (wants(names, "CreatedTimestamp")) {
+		snprintf(buf, sizeof(buf), "%lld", q.created);
+		cJSON_AddStringToObject(attrs, "CreatedTimestamp", buf);
+	}
+	if (wants(names, "LastModifiedTimestamp")) {
+		snprintf(buf, sizeof(buf), "%lld", q.modified);
+		cJSON_AddStringToObject(attrs, "LastModifiedTimestamp", buf);
+	}
+	cJSON_ArrayForEach(it, q.attrs)
+	{
+		if (wants(names, it->string))
+			cJSON_AddStringToObject(attrs, it->string, it->valuestring);
+	}
+	if (attrs->child)
+		cJSON_AddItemToObject(out, "Attributes", attrs);
+	else
+		cJSON_Delete(attrs);
+	queue_release(&q);
+	(void)account;
+	return true;
+}
+
+static bool op_set_attrs(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
+			 struct sqs_err *e)
+{
+	struct queue q = { 0 };
+	if (!request_queue(c, in, &q, e))
+		return false;
+	const cJSON *attrs = cJSON_GetObjectItemCaseSensitive(in, "Attributes");
+	bool ok = attrs ? apply_attrs(c, &q, attrs, e) : MISSING(e, "Attributes");
+	if (ok) {
+		q.modified = now_ms(c) / 1000;
+		queue_save(c, &q);
+	}
+	queue_release(&q);
+	(void)account;
+	(void)out;
+	return ok;
+}
+
+/* Check message attributes (JSON shape); fills md5 (33 bytes). */
+static bool check_msg_attrs(const cJSON *attrs, char md5[33], struct sqs_err *e)
+{
+	md5[0] = '\0';
+	if (!attrs)
+		return true;
+	if (!cJSON_IsObject(attrs))
+		return BAD_VALUE(e, "MessageAttributes must be a map.");
+	int n = 0;
+	const cJSON *a;
+	cJSON_ArrayForEach(a, attrs)
+	{
+		const char *type = query_str(a, "DataType");
+		if (++n > 10)
+			return BAD_VALUE(e,
+					 "Number of message attributes [%d] exceeds the allowed "
+					 "maximum [10].",
+					 cJSON_GetArraySize(attrs));
+		if (!a->string[0] || strlen(a->string) > 256)
+			return BAD_VALUE(e, "Message attribute name '%s' is invalid.", a->string);
+		if (!type)
+			return BAD_VALUE(e,
+					 "The message attribute '%s' must contain non-empty "
+					 "message attribute type.",
+					 a->string);
+		bool bin = str_starts_with(type, "Binary");
+		if (!bin && !str_starts_with(type, "String") && !str_starts_with(type, "Number"))
+			return BAD_VALUE(e,
+					 "The type of message (user) attribute '%s' is invalid. "
+					 "You must use only the following supported type "
+					 "prefixes: Binary, Number, String.",
+					 a->string);
+		const char *v = query_str(a, bin ? "BinaryValue" : "StringValue");
+		if (!v || !v[0])
+			return BAD_VALUE(e,
+					 "The message attribute '%s' must contain non-empty "
+					 "message attribute value for message attribute type "
+					 "'%s'.",
+					 a->string, type);
+		if (str_starts_with(type, "Number")) {
+			char *end;
+			strtod(v, &end);
+			if (*end)
+				return BAD_VALUE(e,
+						 "Can't cast the value of message (user) "
+						 "attribute '%s' to a number.",
+						 a->string);
+		}
+	}
+	query_md5_attrs(attrs, md5);
+	return true;
+}
+
+static bool valid_body(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (ch < 0x20 && ch != '\t' && ch != '\n' && ch != '\r')
+			return false;
+	}
+	return true;
+}
+
+/* Insert one message; the caller holds c->db->mu. */
+static bool insert_message(struct cloud *c, const struct queue *q, const char *body, size_t len,
+			   const cJSON *attrs, const char *md5_attrs, long long delay,
+			   const char *sender, char id[37], char md5[33])
+{
+	aws_uuid(id);
+	query_md5_hex(body, len, md5);
+	int64_t now = now_ms(c);
+	sqlite3_stmt *st =
+		prep(c, "INSERT INTO sqs_messages(account, queue, id, body, attrs, md5,"
+			" md5_attrs, sent, visible, sender) VALUES(?,?,?,?,?,?,?,?,?,?)");
+	if (!st)
+		return false;
+	char *attrs_text = attrs && attrs->child ? cJSON_PrintUnformatted(attrs) : NULL;
+	sqlite3_bind_text(st, 1, q->account, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, q->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, body, (int)len, SQLITE_STATIC);
+	if (attrs_text)
+		sqlite3_bind_text(st, 5, attrs_text, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, md5, -1, SQLITE_STATIC);
+	if (md5_attrs && md5_attrs[0])
+		sqlite3_bind_text(st, 7, md5_attrs, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 8, now);
+	sqlite3_bind_int64(st, 9, now + delay * 1000);
+	sqlite3_bind_text(st, 10, sender, -1, SQLITE_STATIC);
+	bool ok = sqlite3_step(st) == SQLITE_DONE;
+	sqlite3_finalize(st);
+	free(attrs_text);
+	return ok;
+}
+
+/* Check and send one entry (SendMessage's input or a batch entry) to q. */
+static bool send_one(struct cloud *c, const char *account, const struct queue *q, const cJSON *in,
+		     cJSON *out, struct sqs_err *e)
+{
+	const cJSON *bodyj = cJSON_GetObjectItemCaseSensitive(in, "MessageBody");
+	if (!cJSON_IsString(bodyj))
+		return MISSING(e, "MessageBody");
+	const char *body = bodyj->valuestring;
+	size_t len = strlen(body);
+	if (len == 0)
+		return MISSING(e, "MessageBody");
+	long long max = attr_int(q, "MaximumMessageSize", SQS_MESSAGE_MAX);
+	if ((long long)len > max)
+		return BAD_VALUE(e,
+				 "One or more parameters are invalid. Reason: Message must be "
+				 "shorter than %lld bytes.",
+				 max);
+	if (!valid_body(body, len))
+		return err_set(e, 400, "InvalidMessageContents", "InvalidMessageContents",
+			       "Invalid binary character in the message body. Only #x9 | #xA | "
+			       "#xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF "
+			       "are allowed.");
+	long long delay = attr_int(q, "DelaySeconds", 0);
+	bool given = false;
+	if (!query_int(in, "DelaySeconds", &delay, &given) || delay < 0 || delay > 900)
+		return BAD_VALUE(e, "Value for parameter DelaySeconds is invalid. Reason: must "
+				    "be between 0 and 900.");
+	const cJSON *attrs = cJSON_GetObjectItemCaseSensitive(in, "MessageAttributes");
+	char md5_attrs[33], id[37], md5[33];
+	if (!check_msg_attrs(attrs, md5_attrs, e))
+		return false;
+	if (!insert_message(c, q, body, len, attrs, md5_attrs, delay, account, id, md5))
+		return err_set(e, 500, "com.amazonaws.sqs#InternalError", "InternalError",
+			       "The message could not be stored.");
+	cJSON_AddStringToObject(out, "MD5OfMessageBody", md5);
+	if (md5_attrs[0])
+		cJSON_AddStringToObject(out, "MD5OfMessageAttributes", md5_attrs);
+	cJSON_AddStringToObject(out, "MessageId", id);
+	return true;
+}
+
+static bool op_send(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
+		    struct sqs_err *e)
+{
+	struct queue q = { 0 };
+	if (!request_queue(c, in, &q, e))
+		return false;
+	bool ok = send_one(c, account, &q, in, out, e);
+	queue_release(&q);
+	return ok;
+}
+
+/* Check a batch's entries: present, at most 10, ids distinct and well formed. */
+static bool check_batch(const cJSON *entries, struct sqs_err *e)
+{
+	if (!cJSON_IsArray(entries) || cJSON_GetArraySize(entries) == 0)
+		return err_set(e, 400, "EmptyBatchRequest",
+			       "AWS.SimpleQueueService.EmptyBatchRequest",
+			       "There should be at least one SendMessageBatchRequestEntry in the "
+			       "request.");
+	if (cJSON_GetArraySize(entries) > SQS_BATCH_MAX)
+		return err_set(e, 400, "TooManyEntriesInBatchRequest",
+			       "AWS.SimpleQueueService.TooManyEntriesInBatchRequest",
+			       "Maximum number of entries per request are 10. You have sent %d.",
+			       cJSON_GetArraySize(entries));
+	const cJSON *a, *b;
+	cJSON_ArrayForEach(a, entries)
+	{
+		const char *id = query_str(a, "Id");
+		if (!id || !id[0] || strlen(id) > 80 ||
+		    strspn(id, "abcdefghijklmnopqrstuvwxyz"
+			       "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			       "0123456789-_") != strlen(id))
+			return err_set(
+				e, 400, "InvalidBatchEntryId",
+				"AWS.SimpleQueueService.InvalidBatchEntryId",
+				"A batch entry id can only contain alphanumeric characters, "
+				"hyphens and underscores. It can be at most 80 letters long.");
+		for (b = a->next; b; b = b->next) {
+			const char *other = query_str(b, "Id");
+			if (other && strcmp(other, id) == 0)
+				return err_set(e, 400, "BatchEntryIdsNotDistinct",
+					       "AWS.SimpleQueueService.BatchEntryIdsNotDistinct",
+					       "Id %s repeated.", id);
+		}
+	}
+	return true;
+}
+
+static void add_failed(cJSON *failed, const char *id, const struct sqs_err *e)
+{
+	cJSON *f = cJSON_CreateObject();
+	cJSON_AddStringToObject(f, "Id", id);
+	cJSON_AddBoolToObject(f, "SenderFault", e->status < 500);
+	cJSON_AddStringToObject(f, "Code", e->code);
+	cJSON_AddStringToObject(f, "Message", e->msg);
+	cJSON_AddItemToArray(failed, f);
+}
+
+static bool op_send_batch(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
+			  struct sqs_err *e)
+{
+	struct queue q = { 0 };
+	if (!request_queue(c, in, &q, e))
+		return false;
+	const cJSON *entries = cJSON_GetObjectItemCaseSensitive(in, "Entries");
+	if (!check_batch(entries, e)) {
+		queue_release(&q);
+		return false;
+	}
+	size_t total = 0;
+	const cJSON *it;
+	cJSON_ArrayForEach(it, entries)
+	{
+		const char *body = query_str(it, "MessageBody");
+		total += body ? strlen(body) : 0;
+	}
+	if (total > (size_t)attr_int(&q, "MaximumMessageSize", SQS_MESSAGE_MAX)) {
+		queue_release(&q);
+		return err_set(e, 400, "BatchRequestTooLong",
+			       "AWS.SimpleQueueService.BatchRequestTooLong",
+			       "Batch requests cannot be longer than 262144 bytes. You have sent "
+			       "%zu bytes.",
+			       total);
+	}
+	cJSON *ok = cJSON_AddArrayToObject(out, "Successful");
+	cJSON *failed = cJSON_AddArrayToObject(out, "Failed");
+	cJSON_ArrayForEach(it, entries)
+	{
+		cJSON *r = cJSON_CreateObject();
+		struct sqs_err ee = { 0 };
+		const char *id = query_str(it, "Id");
+		if (send_one(c, account, &q, it, r, &ee)) {
+			cJSON_AddStringToObject(r, "Id", id);
+			cJSON_AddItemToArray(ok, r);
+		} else {
+			cJSON_Delete(r);
+			add_failed(failed, id, &ee);
+		}
+	}
+	queue_release(&q);
+	return true;
+}
+
+/* Whether a message attribute name is asked for (All, .*, exact, or "prefix.*"). */
+static bool wants_msg_attr(const cJSON *names, const char *name)
+{
+	const cJSON *it;
+	cJSON_ArrayForEach(it, names)
+	{
+		if (!cJSON_IsString(it))
+			continue;
+		const char *w = it->valuestring;
+		size_t n = strlen(w);
+		if (strcmp(w, "All") == 0 || strcmp(w, ".*") == 0 || strcmp(w, name) == 0)
+			return true;
+		if (n > 2 && strcmp(w + n - 2, ".*") == 0 && strncmp(w, name, n - 1) == 0)
+			return true;
+	}
+	return false;
+}
+
+static void random_receipt(long long seq, char *out, size_t n)
+{
+	char hex[49];
+	aws_random_hex(hex, 48);
+	snprintf(out, n, "AQEB%llx-%s", seq, hex);
+}
+
+static long long receipt_seq(const char *receipt)
+{
+	if (!receipt || !str_starts_with(receipt, "AQEB"))
+		return -1;
+	char *end;
+	long long seq = strtoll(receipt + 4, &end, 16);
+	if (end == receipt + 4 || *end != '-' || strlen(end + 1) != 48)
+		return -1;
+	return seq;
+}
+
+/* A message as ReceiveMessage answers it, before the caller filters its attributes. */
+struct got {
+	long long seq;
+	struct sqs_msg m;
+	char *md5_attrs;
+	char sender[16];
+};
+
+static void got_free(struct got *g)
+{
+	free(g->m.receipt);
+	free(g->m.body);
+	cJSON_Delete(g->m.attrs);
+	free(g->md5_attrs);
+}
+
+/*
+ * Move one message to the queue named by q's RedrivePolicy, if it was received
+ * maxReceiveCount times already. Returns true when it moved (or was dropped).
+ */
+static bool redrive(struct cloud *c, const struct queue *q, long long seq, int receives)
+{
+	const char *policy = query_str(q->attrs, "RedrivePolicy");
+	if (!policy)
+		return false;
+	cJSON *o = cJSON_Parse(policy);
+	long long max = 0;
+	const char *target = query_str(o, "deadLetterTargetArn");
+	char account[13], name[81];
+	bool moved = false;
+	if (query_int(o, "maxReceiveCount", &max, NULL) && max > 0 && receives >= max &&
+	    parse_arn(target, account, name)) {
+		sqlite3_stmt *st = prep(c, "UPDATE sqs_messages SET account=?, queue=?, receives=0,"
+					   " first_receive=NULL, receipt=NULL, visible=?, sent=?"
+					   " WHERE seq=?");
+		int64_t now = now_ms(c);
+		sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, now);
+		sqlite3_bind_int64(st, 4, now);
+		sqlite3_bind_int64(st, 5, seq);
+		moved = sqlite3_step(st) == SQLITE_DONE;
+		sqlite3_finalize(st);
+	}
+	cJSON_Delete(o);
+	return moved;
+}
+
+/* Take up to max visible messages of q, hiding them for vt seconds. Caller holds db->mu. */
+static int take(struct cloud *c, const struct queue *q, int max, long long vt, struct got *out)
+{
+	int64_t now = now_ms(c);
+	int n = 0;
+	bool redriven = false;
+	cloud_db_exec(c->db, "BEGIN IMMEDIATE");
+	sqlite3_stmt *st =
+		prep(c, "SELECT seq, id, body, attrs, md5, md5_attrs, sent, receives,"
+			" first_receive, sender FROM sqs_messages"
+			" WHERE account=? AND queue=? AND visible<=? ORDER BY visible, seq"
+			" LIMIT ?");
+	sqlite3_stmt *up = prep(c, "UPDATE sqs_messages SET receives=?, first_receive=?,"
+				   " receipt=?, visible=? WHERE seq=?");
+	if (!st || !up)
+		goto done;
+	sqlite3_bind_text(st, 1, q->account, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, q->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now);
+	sqlite3_bind_int(st, 4, max * 4 + 10);
+	while (n < max && sqlite3_step(st) == SQLITE_ROW) {
+		long long seq = sqlite3_column_int64(st, 0);
+		int receives = sqlite3_column_int(st, 7);
+		if (redrive(c, q, seq, receives)) {
+			redriven = true;
+			continue;
+		}
+		struct got *g = &out[n++];
+		memset(g, 0, sizeof(*g));
+		g->seq = seq;
+		snprintf(g->m.id, sizeof(g->m.id), "%s", (const char *)sqlite3_column_text(st, 1));
+		g->m.body = xstrndup((const char *)sqlite3_column_text(st, 2),
+				     (size_t)sqlite3_column_bytes(st, 2));
+		const char *attrs = (const char *)sqlite3_column_text(st, 3);
+		g->m.attrs = attrs ? cJSON_Parse(attrs) : NULL;
+		snprintf(g->m.md5, sizeof(g->m.md5), "%s",
+			 (const char *)sqlite3_column_text(st, 4));
+		const char *md5a = (const char *)sqlite3_column_text(st, 5);
+		g->md5_attrs = md5a ? xstrdup(md5a) : NULL;
+		g->m.sent_ms = sqlite3_column_int64(st, 6);
+		g->m.receive_count = receives + 1;
+		g->m.first_receive_ms = sqlite3_column_type(st, 8) == SQLITE_NULL
+						? now
+						: sqlite3_column_int64(st, 8);
+		const char *sender = (const char *)sqlite3_column_text(st, 9);
+		snprintf(g->sender, sizeof(g->sender), "%s", sender ? sender : "");
+		char receipt[96];
+		random_receipt(seq, receipt, sizeof(receipt));
+		g->m.receipt = xstrdup(receipt);
+		sqlite3_reset(up);
+		sqlite3_bind_int(up, 1, g->m.receive_count);
+		sqlite3_bind_int64(up, 2, g->m.first_receive_ms);
+		sqlite3_bind_text(up, 3, receipt, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(up, 4, now + vt * 1000);
+		sqlite3_bind_int64(up, 5, seq);
+		sqlite3_step(up);
+	}
+done:
+	sqlite3_finalize(st);
+	sqlite3_finalize(up);
+	cloud_db_exec(c->db, "COMMIT");
+	if (redriven) {
+		pthread_mutex_unlock(&c->db->mu);
+		poke(c);
+		pthread_mutex_lock(&c->db->mu);
+	}
+	return n;
+}
+
+static bool op_receive(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
+		       struct sqs_err *e)
+{
+	struct queue q = { 0 };
+	if (!request_queue(c, in, &q, e))
+		return false;
+	long long max = 1, vt = attr_int(&q, "VisibilityTimeout", 30),
+		  wait = attr_int(&q, "ReceiveMessageWaitTimeSeconds", 0);
+	bool ok = true;
+	if (!query_int(in, "MaxNumberOfMessages", &max, NULL) || max < 1 || max > 10)
+		ok = BAD_VALUE(e,
+			       "Value %lld for parameter MaxNumberOfMessages is invalid. "
+			       "Reason: Must be between 1 and 10, if provided.",
+			       max);
+	else if (!query_int(in, "VisibilityTimeout", &vt, NULL) || vt < 0 || vt > 43200)
+		ok = BAD_VALUE(e,
+			       "Value %lld for parameter VisibilityTimeout is invalid. "
+			       "Reason: Must be between 0 and 43200, if provided.",
+			       vt);
+	else if (!query_int(in, "WaitTimeSeconds", &wait, NULL) || wait < 0 || wait > 20)
+		ok = BAD_VALUE(e,
+			       "Value %lld for parameter WaitTimeSeconds is invalid. "
+			       "Reason: Must be >= 0 and <= 20, if provided.",
+			       wait);
+	if (!ok) {
+		queue_release(&q);
+		return false;
+	}
+	struct got got[SQS_BATCH_MAX];
+	int64_t deadline = now_ms(c) + wait * 1000;
+	int n = 0;
+	for (;;) {
+		n = take(c, &q, (int)max, vt, got);
+		if (n > 0 || now_ms(c) >= deadline)
+			break;
+		/* Long polling: wait for a send (or the clock) without the database's lock. */
+		struct sqs_svc *s = svc(c);
+		pthread_mutex_unlock(&c->db->mu);
+		pthread_mutex_lock(&s->mu);
+		unsigned seen = s->activity;
+		while (s->activity == seen && !s->stopping &&
+		       !vclock_wait(c->vclock, &s->cond, &s->mu, deadline, 50))
+			;
+		bool stopping = s->stopping;
+		pthread_mutex_unlock(&s->mu);
+		pthread_mutex_lock(&c->db->mu);
+		if (stopping)
+			break;
+	}
+	const cJSON *sys = cJSON_GetObjectItemCaseSensitive(in, "MessageSystemAttributeNames");
+	if (!sys)
+		sys = cJSON_GetObjectItemCaseSensitive(in, "AttributeNames");
+	const cJSON *mnames = cJSON_GetObjectItemCaseSensitive(in, "MessageAttributeNames");
+	cJSON *msgs = n ? cJSON_AddArrayToObject(out, "Messages") : NULL;
+	for (int i = 0; i < n; i++) {
+		struct got *g = &got[i];
+		cJSON *m = cJSON_CreateObject();
+		cJSON_AddStringToObject(m, "MessageId", g->m.id);
+		cJSON_AddStringToObject(m, "ReceiptHandle", g->m.receipt);
+		cJSON_AddStringToObject(m, "MD5OfBody", g->m.md5);
+		cJSON_AddStringToObject(m, "Body", g->m.body);
+		cJSON *attrs = cJSON_CreateObject();
+		char buf[32];
+		if (wants(sys, "SenderId"))
+			cJSON_AddStringToObject(attrs, "SenderId", g->sender);
+		if (wants(sys, "SentTimestamp")) {
+			snprintf(buf, sizeof(buf), "%lld", (long long)g->m.sent_ms);
+			cJSON_AddStringToObject(attrs, "SentTimestamp", buf);
+		}
+		if (wants(sys, "ApproximateReceiveCount")) {
+			snprintf(buf, sizeof(buf), "%d", g->m.receive_count);
+			cJSON_AddStringToObject(attrs, "ApproximateReceiveCount", buf);
+		}
+		if (wants(sys, "ApproximateFirstReceiveTimestamp")) {
+			snprintf(buf, sizeof(buf), "%lld", (long long)g->m.first_receive_ms);
+			cJSON_AddStringToObject(attrs, "ApproximateFirstReceiveTimestamp", buf);
+		}
+		if (attrs->child)
+			cJSON_AddItemToObject(m, "Attributes", attrs);
+		else
+			cJSON_Delete(attrs);
+		cJSON *mattrs = cJSON_CreateObject();
+		const cJSON *a;
+		cJSON_ArrayForEach(a, g->m.attrs)
+		{
+			if (wants_msg_attr(mnames, a->string))
+				cJSON_AddItemToObject(mattrs, a->string, cJSON_Duplicate(a, true));
+		}
+		if (mattrs->child) {
+			char md5[33];
+			query_md5_attrs(mattrs, md5);
+			cJSON_AddStringToObject(m, "MD5OfMessageAttributes", md5);
+			cJSON_AddItemToObject(m, "MessageAttributes", mattrs);
+		} else {
+			cJSON_Delete(mattrs);
+		}
+		cJSON_AddItemToArray(msgs, m);
+		got_free(g);
+	}
+	queue_release(&q);
+	(void)account;
+	return true;
+}
+
+/* Find the in-flight message a receipt handle names. Returns its seq, or -1. */
+static long long find_receipt(struct cloud *c, const struct queue *q, const char *receipt,
+			      bool *exists)
+{
+	long long seq = receipt_seq(receipt);
+	*exists = false;
+	if (seq < 0)
+		return -1;
+	sqlite3_stmt *st = prep(c, "SELECT receipt FROM sqs_messages WHERE seq=? AND account=?"
+				   " AND queue=?");
+	sqlite3_bind_int64(st, 1, seq);
+	sqlite3_bind_text(st, 2, q->account, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, q->name, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *have = (const char *)sqlite3_column_text(st, 0);
+		*exists = true;
+		if (!have || strcmp(have, receipt) != 0)
+			seq = -2;
+	}
+	sqlite3_finalize(st);
+	return seq;
+}
+
+static bool delete_one(struct cloud *c, const struct queue *q, const char *receipt,
+		       struct sqs_err *e)
+{
+	if (!receipt || !receipt[0])
+		return MISSING(e, "ReceiptHandle");
+	bool exists;
+	long long seq = find_receipt(c, q, receipt, &exists);
+	if (seq == -1 && !exists && receipt_seq(receipt) < 0)
+		return err_set(e, 400, "ReceiptHandleIsInvalid", "ReceiptHandleIsInvalid",
+			       "The input receipt handle \"%s\" is not a valid receipt handle.",
+			       receipt);
+	/* An older receipt of a message received again, or one already deleted: no-op. */
+	if (!exists || seq < 0)
+		return true;
+	sqlite3_stmt *st = prep(c, "DELETE FROM sqs_messages WHERE seq=?");
+	sqlite3_bind_int64(st, 1, seq);
+	sqlite3_step(st);
+	sqlite3_finalize(st);
+	return true;
+}
+
+static bool op_delete(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
+		      struct sqs_err *e)
+{
+	struct queue q = { 0 };
+	if (!request_queue(c, in, &q, e))
+		return false;
+	bool ok = delete_one(c, &q, query_str(in, "ReceiptHandle"), e);
+	queue_release(&q);
+	(void)account;
+	(void)out;
+	return ok;
+}
+
+static bool change_one(struct cloud *c, const struct queue *q, const cJSON *in, struct sqs_err *e)
+{
+	const char *receipt = query_str(in, "ReceiptHandle");
+	long long vt = -1;
+	bool given = false;
+	if (!receipt)
+		return MISSING(e, "ReceiptHandle");
+	if (!query_int(in, "VisibilityTimeout", &vt, &given) || !given)
+		return MISSING(e, "VisibilityTimeout");
+	if (vt < 0 || vt > 43200)
+		return BAD_VALUE(e,
+				 "Value %lld for parameter VisibilityTimeout is invalid. "
+				 "Reason: Must be between 0 and 43200.",
+				 vt);
+	bool exists;
+	long long seq = find_receipt(c, q, receipt, &exists);
+	if (seq == -1 && receipt_seq(receipt) < 0)
+		return err_set(e, 400, "ReceiptHandleIsInvalid", "ReceiptHandleIsInvalid",
+			       "The input receipt handle \"%s\" is not a valid receipt handle.",
+			       receipt);
+	if (!exists || seq < 0)
+		return err_set(e, 400, "MessageNotInflight",
+			       "AWS.SimpleQueueService.MessageNotInflight",
+			       "Value %s for parameter ReceiptHandle is invalid. Reason: Message "
+			       "does not exist or is not available for visibility timeout change.",
+			       receipt);
+	sqlite3_stmt *st = prep(c, "UPDATE sqs_messages SET visible=? WHERE seq=?");
+	sqlite3_bind_int64(st, 1, now_ms(c) + vt * 1000);
+	sqlite3_bind_int64(st, 2, seq);
+	sqlite3_step(st);
+	sqlite3_finalize(st);
+	return true;
+}
+
+static bool op_change(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
+		      struct sqs_err *e)
+{
+	struct queue q = { 0 };
+	if (!request_queue(c, in, &q, e))
+		return false;
+	bool ok = change_one(c, &q, in, e);
+	queue_release(&q);
+	(void)account;
+	(void)out;
+	return ok;
+}
+
+static bool batch_of(struct cloud *c, const cJSON *in, cJSON *out, struct sqs_err *e, bool change)
+{
+	struct queue q = { 0 };
+	if (!request_queue(c, in, &q, e))
+		return false;
+	const cJSON *entries = cJSON_GetObjectItemCaseSensitive(in, "Entries");
+	if (!check_batch(entries, e)) {
+		queue_release(&q);
+		return false;
+	}
+	cJSON *ok = cJSON_AddArrayToObject(out, "Successful");
+	cJSON *failed = cJSON_AddArrayToObject(out, "Failed");
+	const cJSON *it;
+	cJSON_ArrayForEach(it, entries)
+	{
+		struct sqs_err ee = { 0 };
+		const char *id = query_str(it, "Id");
+		bool done = change ? change_one(c, &q, it, &ee)
+				   : delete_one(c, &q, query_str(it, "ReceiptHandle"), &ee);
+		if (done) {
+			cJSON *r = cJSON_CreateObject();
+			cJSON_AddStringToObject(r, "Id", id);
+			cJSON_AddItemToArray(ok, r);
+		} else {
+			add_failed(failed, id, &ee);
+		}
+	}
+	queue_release(&q);
+	return true;
+}
+
+static bool op_delete_batch(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
+			    struct sqs_err *e)
+{
+	(void)account;
+	return batch_of(c, in, out, e, false);
+}
+
+static bool op_change_batch(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
+			    struct sqs_err *e)
+{
+	(void)account;
+	return batch_of(c, in, out, e, true);
+}
+
+static bool op_tags(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
+		    struct sqs_err *e)
+{
+	struct queue q = { 0 };
+	if (!request_queue(c, in, &q, e))
+		return false;
+	queue_release(&q);
+	(void)account;
+	(void)out;
+	return true;
+}
+
+typedef bool (*op_fn)(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
+		      struct sqs_err *e);
+
+static const struct op {
+	const char *name;
+	op_fn fn;
+	bool result;       /* the query protocol's answer has an <ActionResult> */
+	const char *entry; /* the XML name of a batch's successful entries */
+} ops[] = {
+	{ "CreateQueue", op_create, true, NULL },
+	{ "GetQueueUrl", op_get_url, true, NULL },
+	{ "ListQueues", op_list, true, NULL },
+	{ "DeleteQueue", op_delete_queue, false, NULL },
+	{ "PurgeQueue", op_purge, false, NULL },
+	{ "GetQueueAttributes", op_get_attrs, true, NULL },
+	{ "SetQueueAttributes", op_set_attrs, false, NULL },
+	{ "SendMessage", op_send, true, NULL },
+	{ "SendMessageBatch", op_send_batch, true, "SendMessageBatchResultEntry" },
+	{ "ReceiveMessage", op_receive, true, NULL },
+	{ "DeleteMessage", op_delete, false, NULL },
+	{ "DeleteMessageBatch", op_delete_batch, true, "DeleteMessageBatchResultEntry" },
+	{ "ChangeMessageVisibility", op_change, false, NULL },
+	{ "ChangeMessageVisibilityBatch", op_change_batch, true,
+	  "ChangeMessageVisibilityBatchResultEntry" },
+	{ "TagQueue", op_tags, false, NULL },
+	{ "UntagQueue", op_tags, false, NULL },
+	{ NULL, NULL, false, NULL },
+};
+
+static const struct op *find_op(const char *name)
+{
+	for (const struct op *o = ops; o->name; o++)
+		if (strcmp(o->name, name) == 0)
+			return o;
+	return NULL;
+}
+
+/* Run an operation under the database's lock; wakes pollers after writes. */
+static bool run_op(struct cloud *c, const struct op *op, const char *account, const cJSON *in,
+		   cJSON *out, struct sqs_err *e)
+{
+	pthread_mutex_lock(&c->db->mu);
+	bool ok = op->fn(c, account, in, out, e);
+	pthread_mutex_unlock(&c->db->mu);
+	if (ok && op->fn != op_receive && op->fn != op_get_attrs && op->fn != op_list &&
+	    op->fn != op_get_url)
+		poke(c);
+	return ok;
+}
+
+static void xml_value(struct strbuf *sb, const cJSON *v)
+{
+	if (cJSON_IsString(v))
+		query_xml_escape(sb, v->valuestring);
+	else if (cJSON_IsBool(v))
+		strbuf_addstr(sb, cJSON_IsTrue(v) ? "true" : "false");
+	else if (cJSON_IsNumber(v))
+		strbuf_addf(sb, "%lld", (long long)v->valuedouble);
+}
+
+static void xml_members(struct strbuf *sb, const cJSON *o, const struct op *op);
+
+static void xml_member(struct strbuf *sb, const cJSON *v, const struct op *op)
+{
+	const char *k = v->string;
+	const cJSON *it;
+	if (strcmp(k, "QueueUrls") == 0) {
+		cJSON_ArrayForEach(it, v) query_xml_text(sb, "QueueUrl", it->valuestring);
+	} else if (strcmp(k, "Attributes") == 0) {
+		cJSON_ArrayForEach(it, v)
+		{
+			strbuf_addstr(sb, "<Attribute>");
+			query_xml_text(sb, "Name", it->string);
+			query_xml_text(sb, "Value", it->valuestring);
+			strbuf_addstr(sb, "</Attribute>");
+		}
+	} else if (strcmp(k, "MessageAttributes") == 0) {
+		cJSON_ArrayForEach(it, v)
+		{
+			strbuf_addstr(sb, "<MessageAttribute>");
+			query_xml_text(sb, "Name", it->string);
+			strbuf_addstr(sb, "<Value>");
+			xml_members(sb, it, op);
+			strbuf_addstr(sb, "</Value></MessageAttribute>");
+		}
+	} else if (cJSON_IsArray(v)) {
+		const char *tag = strcmp(k, "Messages") == 0 ? "Message"
+				  : strcmp(k, "Failed") == 0 ? "BatchResultErrorEntry"
+							     : op->entry;
+		cJSON_ArrayForEach(it, v)
+		{
+			strbuf_addf(sb, "<%s>", tag);
+			xml_members(sb, it, op);
+			strbuf_addf(sb, "</%s>", tag);
+		}
+	} else {
+		strbuf_addf(sb, "<%s>", k);
+		xml_value(sb, v);
+		strbuf_addf(sb, "</%s>", k);
+	}
+}
+
+static void xml_members(struct strbuf *sb, const cJSON *o, const struct op *op)
+{
+	const cJSON *v;
+	cJSON_ArrayForEach(v, o) xml_member(sb, v, op);
+}
+
+static void json_error(struct http_resp *resp, const struct sqs_err *e)
+{
+	char type[128];
+	if (strchr(e->json_type, '#'))
+		snprintf(type, sizeof(type), "%s", e->json_type);
+	else
+		snprintf(type, sizeof(type), "com.amazonaws.sqs#%s", e->json_type);
+	resp->status = e->status;
+	resp->content_type = "application/x-amz-json-1.0";
+	strbuf_reset(&resp->body);
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "__type", type);
+	cJSON_AddStringToObject(o, "message", e->msg);
+	char *text = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	strbuf_addstr(&resp->body, text);
+	free(text);
+	http_resp_headerf(resp, "x-amzn-query-error", "%s;%s", e->code,
+			  e->status >= 500 ? "Receiver" : "Sender");
+}
+
+void sqs_api_json(struct cloud *c, const char *account, const char *action,
+		  const struct http_req *req, struct http_resp *resp)
+{
+	struct sqs_err e = { 0 };
+	const struct op *op = find_op(action);
+	cJSON *in = req->body_len ? cJSON_ParseWithLength(req->body, req->body_len) : NULL;
+	if (!op) {
+		err_set(&e, 400, "com.amazon.coral.service#UnknownOperationException",
+			"InvalidAction", "The action %s is not valid for this endpoint.", action);
+	} else if (req->too_large) {
+		err_set(&e, 413, "com.amazon.coral.service#RequestEntityTooLargeException",
+			"RequestEntityTooLarge", "The request is larger than SQS accepts.");
+	} else if (!cJSON_IsObject(in)) {
+		err_set(&e, 400, "com.amazon.coral.service#SerializationException",
+			"SerializationException", "The request body is not a JSON object.");
+	} else {
+		cJSON *out = cJSON_CreateObject();
+		if (run_op(c, op, account, in, out, &e)) {
+			char *text = cJSON_PrintUnformatted(out);
+			strbuf_addstr(&resp->body, text);
+			free(text);
+			resp->content_type = "application/x-amz-json-1.0";
+			e.status = 0;
+		}
+		cJSON_Delete(out);
+		if (!e.status) {
+			cJSON_Delete(in);
+			return;
+		}
+	}
+	cJSON_Delete(in);
+	json_error(resp, &e);
+}
+
+/* Fold a query request's numbered members into the JSON shapes. */
+static void fold_query(cJSON *p)
+{
+	query_fold_map(p, "Attribute", "Name", "Value", "Attributes");
+	query_fold_list(p, "AttributeName", "AttributeNames");
+	query_fold_list(p, "MessageAttributeName", "MessageAttributeNames");
+	query_fold_list(p, "MessageSystemAttributeName", "MessageSystemAttributeNames");
+	query_fold_map(p, "MessageAttribute", "Name", "Value", "MessageAttributes");
+	static const char *const batches[] = { "SendMessageBatchRequestEntry",
+					       "DeleteMessageBatchRequestEntry",
+					       "ChangeMessageVisibilityBatchRequestEntry", NULL };
+	for (const char *const *b = batches; *b; b++)
+		query_fold_objects(p, *b, "Entries");
+	cJSON *entries = cJSON_GetObjectItemCaseSensitive(p, "Entries");
+	cJSON *it;
+	cJSON_ArrayForEach(it, entries)
+		query_fold_map(it, "MessageAttribute", "Name", "Value", "MessageAttributes");
+}
+
+void sqs_api_query(struct cloud *c, const char *account, const struct http_req *req, cJSON *params,
+		   struct http_resp *resp)
+{
+	const char *action = query_str(params, "Action");
+	const struct op *op = find_op(action);
+	if (!op) {
+		query_error(resp, SQS_XMLNS, 400, "InvalidAction",
+			    "The action %s is not valid for this endpoint.", action);
+		return;
+	}
+	fold_query(params);
+	/* The query protocol may name the queue by the request's path instead. */
+	if (!query_str(params, "QueueUrl") && strcmp(req->path, "/") != 0) {
+		char url[300];
+		snprintf(url, sizeof(url), "%s%s", c->endpoint, req->path);
+		cJSON_AddStringToObject(params, "QueueUrl", url);
+	}
+	struct sqs_err e = { 0 };
+	cJSON *out = cJSON_CreateObject();
+	if (run_op(c, op, account, params, out, &e)) {
+		query_xml_begin(resp, SQS_XMLNS, op->name, op->result);
+		xml_members(&resp->body, out, op);
+		query_xml_end(resp, op->name, op->result);
+	} else {
+		query_error(resp, SQS_XMLNS, e.status, e.code, "%s", e.msg);
+	}
+	cJSON_Delete(out);
+}
+
+bool sqs_send(struct cloud *c, const char *queue_arn, const char *body, size_t len,
+	      const cJSON *attrs, char *message_id_out, struct error *err)
+{
+	char account[13], name[81];
+	if (!parse_arn(queue_arn, account, name))
+		return error_set(err, "'%s' is not an SQS queue ARN", queue_arn ? queue_arn : "");
+	pthread_mutex_lock(&c->db->mu);
+	struct queue q = { 0 };
+	bool ok = queue_load(c, account, name, &q);
+	char id[37] = "", md5[33], md5_attrs[33] = "";
+	if (!ok)
+		error_set(err, "the queue %s does not exist", queue_arn);
+	if (ok && attrs)
+		query_md5_attrs(attrs, md5_attrs);
+	if (ok && len > (size_t)attr_int(&q, "MaximumMessageSize", SQS_MESSAGE_MAX)) {
+		ok = false;
+		error_set(err, "the message is larger than the queue's MaximumMessageSize");
+	}
+	if (ok && !insert_message(c, &q, body, len, attrs, md5_attrs,
+				  attr_int(&q, "DelaySeconds", 0), account, id, md5)) {
+		ok = false;
+		error_set(err, "the message could not be stored");
+	}
+	queue_release(&q);
+	pthread_mutex_unlock(&c->db->mu);
+	if (ok)
+		poke(c);
+	if (ok && message_id_out)
+		memcpy(message_id_out, id, 37);
+	return ok;
+}
+
+bool sqs_queue_exists(struct cloud *c, const char *queue_arn)
+{
+	char account[13], name[81];
+	if (!parse_arn(queue_arn, account, name))
+		return false;
+	pthread_mutex_lock(&c->db->mu);
+	struct queue q = { 0 };
+	bool ok = queue_load(c, account, name, &q);
+	queue_release(&q);
+	pthread_mutex_unlock(&c->db->mu);
+	return ok;
+}
+
+int sqs_receive(struct cloud *c, const char *queue_arn, int max, struct vec *out)
+{
+	char account[13], name[81];
+	if (!parse_arn(queue_arn, account, name))
+		return -1;
+	if (max > 10000)
+		max = 10000;
+	pthread_mutex_lock(&c->db->mu);
+	struct queue q = { 0 };
+	if (!queue_load(c, account, name, &q)) {
+		pthread_mutex_unlock(&c->db->mu);
+		return -1;
+	}
+	long long vt = attr_int(&q, "VisibilityTimeout", 30);
+	struct got *got = xcalloc((size_t)max, sizeof(*got));
+	int n = take(c, &q, max, vt, got);
+	pthread_mutex_unlock(&c->db->mu);
+	for (int i = 0; i < n; i++) {
+		struct sqs_msg *m = xmalloc(sizeof(*m));
+		*m = got[i].m;
+		free(got[i].md5_attrs);
+		vec_push(out, m);
+	}
+	free(got);
+	queue_release(&q);
+	return n;
+}
+
+void sqs_msg_free(void *p)
+{
+	struct sqs_msg *m = p;
+	if (!m)
+		return;
+	free(m->receipt);
+	free(m->body);
+	cJSON_Delete(m->attrs);
+	free(m);
+}
+
+bool sqs_delete(struct cloud *c, const char *queue_arn, const char *receipt)
+{
+	char account[13], name[81];
+	if (!parse_arn(queue_arn, account, name))
+		return false;
+	struct queue q = { 0 };
+	snprintf(q.account, sizeof(q.account), "%s", account);
+	snprintf(q.name, sizeof(q.name), "%s", name);
+	struct sqs_err e;
+	pthread_mutex_lock(&c->db->mu);
+	bool ok = delete_one(c, &q, receipt, &e);
+	pthread_mutex_unlock(&c->db->mu);
+	return ok;
+}
+
+void sqs_wait_activity(struct cloud *c, int max_real_ms)
+{
+	struct sqs_svc *s = svc(c);
+	pthread_mutex_lock(&s->mu);
+	unsigned seen = s->activity;
+	int64_t due = vclock_now_ms(c->vclock) + (int64_t)(max_real_ms * vclock_scale(c->vclock));
+	while (s->activity == seen && !s->stopping &&
+	       !vclock_wait(c->vclock, &s->cond, &s->mu, due, max_real_ms))
+		;
+	pthread_mutex_unlock(&s->mu);
+}
+
+bool sqs_start(struct cloud *c, struct error *err)
+{
+	pthread_mutex_lock(&c->db->mu);
+	bool ok = cloud_db_exec(
+		c->db,
+		"CREATE TABLE IF NOT EXISTS sqs_queues(account TEXT NOT NULL, name TEXT NOT NULL,"
+		" attrs TEXT NOT NULL, created INTEGER NOT NULL, modified INTEGER NOT NULL,"
+		" PRIMARY KEY(account, name)) STRICT;"
+		"CREATE TABLE IF NOT EXISTS sqs_messages(seq INTEGER PRIMARY KEY,"
+		" account TEXT NOT NULL, queue TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL,"
+		" attrs TEXT, md5 TEXT NOT NULL, md5_attrs TEXT, sent INTEGER NOT NULL,"
+		" visible INTEGER NOT NULL, receives INTEGER NOT NULL DEFAULT 0,"
+		" first_receive INTEGER, receipt TEXT, sender TEXT) STRICT;"
+		"CREATE INDEX IF NOT EXISTS sqs_messages_by_queue"
+		" ON sqs_messages(account, queue, visible);");
+	pthread_mutex_unlock(&c->db->mu);
+	if (!ok)
+		return error_set(err, "cannot create the SQS tables");
+	struct sqs_svc *s = xcalloc(1, sizeof(*s));
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->cond, NULL);
+	c->sqs = s;
+	return true;
+}
+
+void sqs_stop(struct cloud *c)
+{
+	struct sqs_svc *s = c->sqs;
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->mu);
+	s->stopping = true;
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->mu);
+}
+
+void sqs_free(struct cloud *c)
+{
+	struct sqs_svc *s = c->sqs;
+	if (!s)
+		return;
+	pthread_cond_destroy(&s->cond);
+	pthread_mutex_destroy(&s->mu);
+	free(s);
+	c->sqs = NULL;
+}
