@@ -90,6 +90,37 @@ ok $([ $? = 1 ] && echo 0 || echo 1) "an account exercise with no function fails
 contains "$out" "no function named 'hello-world' in your account"
 ok $? "and says the function does not exist"
 
+# The learner builds hello-world with the real AWS CLI; the account exercise then passes, and
+# fails on the task whose setting they change.
+if [ -x /usr/bin/aws ] && command -v zip >/dev/null; then
+	mkdir -p "$WORK/hello"
+	cp "$SRC/lessons/01-core-concepts/exercises/hello-world/starter/python/lambda_function.py" \
+		"$WORK/hello/"
+	make_zip "$WORK/hello.zip" "$WORK/hello"
+	awsl lambda create-function --function-name hello-world --runtime python3.12 \
+		--handler lambda_function.lambda_handler --zip-file "fileb://$WORK/hello.zip" \
+		--role arn:aws:iam::123456789012:role/lambda-role >/dev/null 2>&1
+	ok $? "aws lambda create-function makes hello-world in the learner's account"
+	ck hello-console >/dev/null 2>&1
+	ok $? "then the account exercise passes"
+	awsl lambda update-function-configuration --function-name hello-world \
+		--memory-size 256 >/dev/null 2>&1
+	out=$(ck hello-console --json 2>/dev/null)
+	printf '%s\n' "$out" | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+failed = [t["id"] for t in r["tasks"] if not t["pass"]]
+assert failed == ["defaults"], failed
+t = r["tasks"][2]
+assert "config.MemorySize = 256" in t["got"] and "128" in t["expected"], t'
+	ok $? "after aws lambda update-function-configuration --memory-size 256 only 'defaults' fails"
+	mem=$(awsl lambda get-function-configuration --function-name hello-world \
+		--query MemorySize --output text 2>/dev/null)
+	ok $([ "$mem" = 256 ] && echo 0 || echo 1) "and the check changed nothing in the account"
+else
+	note "no /usr/bin/aws or zip: the AWS CLI cases are skipped"
+fi
+
 # Watch mode: a save re-runs the check; a deleted folder is reported and awaited.
 "$TUTOR" check --workspace "$WS" hello-world --watch >"$WORK/watch.out" 2>&1 &
 WATCH_PID=$!
