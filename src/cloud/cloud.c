@@ -22,9 +22,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cloud/async/async.h"
+#include "cloud/clock/vclock.h"
+#include "cloud/esm/esm.h"
 #include "cloud/http/aws.h"
 #include "cloud/lambda/lambda.h"
 #include "cloud/lambda/zipcode.h"
+#include "cloud/query/query.h"
+#include "cloud/sns/sns.h"
+#include "cloud/sqs/sqs.h"
 #include "cloud/state.h"
 #include "core/clock.h"
 #include "core/path.h"
@@ -120,6 +126,8 @@ static void route(void *ctx, const struct http_req *req, struct http_resp *resp)
 		logs_api(c->logs, account, target + strlen("Logs_20140328."), req, resp);
 		return;
 	}
+	if (events_route(c, account, req, resp))
+		return;
 	if (str_starts_with(req->path, "/_tutor/")) {
 		tutor(c, account, req, resp);
 		return;
@@ -323,6 +331,9 @@ struct cloud *cloud_open(const struct cloud_config *cfg, struct error *err)
 	if (!c->db)
 		goto fail;
 	c->logs = logs_new(c->db);
+	c->vclock = vclock_new(cfg->time_scale);
+	if (!sqs_start(c, err) || !sns_start(c, err))
+		goto fail;
 	setup_runtimes(c);
 	lambda_cgroups_probe(c);
 	lambda_mountns_probe(c);
@@ -336,6 +347,8 @@ struct cloud *cloud_open(const struct cloud_config *cfg, struct error *err)
 		goto fail;
 	snprintf(c->endpoint, sizeof(c->endpoint), "http://127.0.0.1:%d", c->port);
 	write_lock(c);
+	if (!async_start(c, err) || !esm_start(c, err))
+		goto fail;
 	return c;
 fail:
 	cloud_close(c);
@@ -411,6 +424,7 @@ void cloud_close(struct cloud *c)
 {
 	if (!c)
 		return;
+	sqs_stop(c);
 	if (c->http || c->envs.len) {
 		pthread_mutex_lock(&c->mu);
 		c->stopping = true;
@@ -430,8 +444,16 @@ void cloud_close(struct cloud *c)
 		}
 		pthread_mutex_unlock(&c->mu);
 	}
+	esm_stop(c);
+	async_stop(c);
 	http_server_stop(c->http);
 	c->http = NULL;
+	esm_free(c);
+	async_free(c);
+	sns_free(c);
+	sqs_free(c);
+	vclock_free(c->vclock);
+	c->vclock = NULL;
 	for (int i = 0; i < 500; i++) {
 		lambda_env_housekeep(c, true);
 		pthread_mutex_lock(&c->mu);

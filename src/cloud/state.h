@@ -61,6 +61,13 @@ struct cloud {
 	/* Metrics waiting to be written. */
 	struct vec records;
 	struct vec minutes;
+
+	/* The event services: the virtual clock, asynchronous invocation, SQS, SNS, event
+	 * source mappings (clock/, async/, sqs/, sns/, esm/; each owns its struct). */
+	struct vclock *vclock;
+	struct async_svc *async;
+	struct sqs_svc *sqs;
+	struct esm_svc *esm;
 };
 
 #endif

@@ -157,6 +157,21 @@ struct invoke_opts {
 };
 void lambda_invoke(struct cloud *c, const char *account, struct lfunc *fn,
 		   const struct http_req *req, const struct invoke_opts *o, struct http_resp *resp);
+/*
+ * Run one invocation for another service (asynchronous invocation, event source mappings),
+ * synchronously. fn is referenced by the caller. request_id (36 characters) or NULL for a
+ * fresh one. Fills r; the caller frees r->body.
+ */
+struct lambda_outcome {
+	int status;          /* 200 when the function ran; 429 throttled; 404, 5xx otherwise */
+	bool function_error; /* the handler or its runtime failed (status 200) */
+	bool throttled;
+	char error_type[128]; /* status != 200: the service's error */
+	char message[1024];
+	char *body; /* the response, or the error payload */
+};
+void lambda_invoke_internal(struct cloud *c, struct lfunc *fn, const char *payload, size_t len,
+			    const char *request_id, struct lambda_outcome *r);
 /* Complete an invocation (cloud->mu held). */
 void lambda_inv_complete(struct invocation *inv, const char *body, size_t len, bool error,
 			 const char *error_type, const char *status);
