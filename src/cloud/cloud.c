@@ -126,6 +126,15 @@ static void route(void *ctx, const struct http_req *req, struct http_resp *resp)
 		logs_api(c->logs, account, target + strlen("Logs_20140328."), req, resp);
 		return;
 	}
+	/* Lambda's REST paths are Lambda's whatever the body's type (curl -d sends a form type),
+	 * except the event source mappings that live under them. */
+	bool esm = str_starts_with(req->path, "/2015-03-31/event-source-mappings");
+	for (const char *const *pre = api_prefixes; !target && !esm && *pre; pre++) {
+		if (str_starts_with(req->path, *pre)) {
+			lambda_api(c, account, req, resp);
+			return;
+		}
+	}
 	if (events_route(c, account, req, resp))
 		return;
 	if (str_starts_with(req->path, "/_tutor/")) {
