@@ -1176,3 +1176,23 @@ bool mdview_heading(const struct mdview *view, size_t from, int dir, size_t *lin
 		}
 	return false;
 }
+
+char *mdview_code_block(const struct mdview *view, size_t from, size_t to, size_t *len)
+{
+	size_t i = from;
+	while (i < to && i < view->n_lines && !view->lines[i].code)
+		i++;
+	if (i >= to || i >= view->n_lines)
+		return NULL;
+	/* The block may have started above the first line asked about. */
+	while (i > 0 && view->lines[i - 1].code)
+		i--;
+	struct strbuf sb = STRBUF_INIT;
+	for (; i < view->n_lines && view->lines[i].code; i++) {
+		const struct mdview_line *l = &view->lines[i];
+		strbuf_add(&sb, l->text + l->code_off, l->len - l->code_off);
+		strbuf_addch(&sb, '\n');
+	}
+	*len = sb.len;
+	return strbuf_detach(&sb);
+}

@@ -112,6 +112,13 @@ size_t mdview_reveal(size_t top, size_t line, size_t n_lines, int rows);
 bool mdview_heading(const struct mdview *view, size_t from, int dir, size_t *line);
 
 /*
+ * The text of the first code block with a line in [from, to) (the whole block, also the part
+ * outside the range), one source line per line, without the indent; *len gets its length.
+ * NULL when no code block shows there. Caller frees.
+ */
+char *mdview_code_block(const struct mdview *view, size_t from, size_t to, size_t *len);
+
+/*
  * What of line shows in cols columns, its code scrolled hoff columns to the right: the bytes
  * [0, prefix) (the indent, or a whole non-code line cropped to cols), then pad_left blanks (a
  * wide character cut by the scroll), then bytes [from, to). more_left and more_right say that

@@ -321,6 +321,26 @@ static enum input_result prompt_key(struct app *app, int key)
 	return INPUT_HANDLED;
 }
 
+/* Copy the first code block on the screen, to paste into an editor or a shell. */
+static void copy_code(struct app *app)
+{
+	size_t len;
+	char *code = mdview_code_block(&pg.view, pg.top, pg.top + (size_t)pg.body_rows, &len);
+	if (!code) {
+		app_status(app, "no code block on the screen to copy");
+		return;
+	}
+	size_t lines = 0;
+	for (size_t i = 0; i < len; i++)
+		lines += code[i] == '\n';
+	if (tui_clipboard(code, len))
+		app_status(app, "copied %zu line%s of code to the clipboard", lines,
+			   lines == 1 ? "" : "s");
+	else
+		app_error(app, "cannot write to the terminal to copy");
+	free(code);
+}
+
 static enum input_result page_key(struct app *app, int key)
 {
 	if (pg.prompting)
@@ -400,6 +420,9 @@ static enum input_result page_key(struct app *app, int key)
 			app_status(app, key == ']' ? "no heading below" : "no heading above");
 		break;
 	}
+	case 'y':
+		copy_code(app);
+		break;
 	case '>':
 		pg.hoff = pg.hoff + 8 < pg.max_hoff ? pg.hoff + 8 : pg.max_hoff;
 		break;
@@ -428,6 +451,7 @@ static const struct tui_key_help page_keys[] = {
 	{ "n N", "next, previous match while searching" },
 	{ "n p, → ←", "next, previous page (across modules)" },
 	{ "> <", "scroll wide code sideways" },
+	{ "y", "copy the code block on screen (OSC 52)" },
 	{ "Esc", "clear the search; then back" },
 	{ "q", "back to the module" },
 	{ NULL, NULL },

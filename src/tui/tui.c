@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tui/clip.h"
 #include "tui/theme.h"
 #include "tui/utf8.h"
 
@@ -140,6 +141,24 @@ void tui_die(const char *fmt, ...)
 	fputc('\n', stderr);
 	va_end(ap);
 	exit(2);
+}
+
+bool tui_clipboard(const char *text, size_t len)
+{
+	if (!started)
+		return false;
+	char *seq = clip_osc52(text, len);
+	size_t n = strlen(seq), done = 0;
+	/* curses has flushed its output by now (keys arrive after refresh), so nothing interleaves.
+	 */
+	while (done < n) {
+		ssize_t w = write(STDOUT_FILENO, seq + done, n - done);
+		if (w <= 0)
+			break;
+		done += (size_t)w;
+	}
+	free(seq);
+	return done == n;
 }
 
 /* Drawing helpers */

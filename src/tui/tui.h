@@ -148,6 +148,12 @@ _Noreturn void tui_die(const char *fmt, ...) XALLOC_PRINTF(1, 2);
 /* The signal that stopped the loop, or 0. */
 int tui_signal(void);
 
+/*
+ * Put len bytes of text on the terminal's clipboard (OSC 52). True when the sequence was
+ * written; whether the terminal honours it cannot be known.
+ */
+bool tui_clipboard(const char *text, size_t len);
+
 /* Run screen until quit, a signal or (with TUI_FLAG_FIRST_FRAME) the first frame. */
 void tui_run(struct app *app, const struct tui_screen *first);
 

@@ -22,7 +22,8 @@ LESSONS=${LESSONS:-$(dirname "$0")/../../lessons}
 export LAMBDA_TUTOR_COURSE="$LESSONS"
 export HOME="$E2E_TMP/home" XDG_DATA_HOME="$E2E_TMP/data" LAMBDA_TUTOR_DB="$E2E_TMP/records.db"
 mkdir -p "$HOME" "$XDG_DATA_HOME"
-printf 'set -g default-terminal tmux-256color\n' >"$E2E_TMP/tmux.conf"
+# set-clipboard on lets the tutor's OSC 52 copies land in a tmux buffer, where tests read them.
+printf 'set -g default-terminal tmux-256color\nset -g set-clipboard on\n' >"$E2E_TMP/tmux.conf"
 
 e2e_cleanup() {
 	tmux -L "$E2E_SOCK" kill-server 2>/dev/null

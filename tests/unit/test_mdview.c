@@ -9,6 +9,7 @@
 #include "core/strbuf.h"
 #include "course/course.h"
 #include "harness.h"
+#include "tui/clip.h"
 #include "tui/mdview.h"
 #include "tui/nav.h"
 #include "tui/prompt.h"
@@ -390,6 +391,44 @@ TEST(mdview__finds_headings_both_ways)
 	is_int(underline >= 0 ? view.lines[underline].heading : 9, 0, "an underline is no heading");
 }
 
+TEST(mdview__copies_whole_code_blocks)
+{
+	layout("Intro text.\n\n```python\ndef f():\n\n\treturn 1\n```\n\nMore.\n\n```sh\nls\n```\n",
+	       40);
+	size_t len, from = (size_t)find_line("return");
+	char *code = mdview_code_block(&view, from, from + 1, &len);
+	is_str(code, "def f():\n\n    return 1\n", "the whole block, from a line inside it");
+	is_int(len, strlen("def f():\n\n    return 1\n"), "its length");
+	free(code);
+	code = mdview_code_block(&view, 0, view.n_lines, &len);
+	is_str(code, "def f():\n\n    return 1\n", "the first block in the range");
+	free(code);
+	long more = find_line("More.");
+	code = mdview_code_block(&view, (size_t)more, view.n_lines, &len);
+	is_str(code, "ls\n", "the next block after a line of prose");
+	free(code);
+	ok(mdview_code_block(&view, 0, 1, &len) == NULL, "none where only prose shows");
+}
+
+TEST(clip__builds_osc52)
+{
+	char *s = clip_osc52("hi", 2);
+	is_str(s, "\033]52;c;aGk=\a", "two bytes pad once");
+	free(s);
+	s = clip_osc52("abc", 3);
+	is_str(s, "\033]52;c;YWJj\a", "three bytes pad none");
+	free(s);
+	s = clip_osc52("a", 1);
+	is_str(s, "\033]52;c;YQ==\a", "one byte pads twice");
+	free(s);
+	s = clip_osc52("", 0);
+	is_str(s, "\033]52;c;\a", "empty text clears");
+	free(s);
+	s = clip_osc52("漢", 3);
+	is_str(s, "\033]52;c;5ryi\a", "UTF-8 goes as bytes");
+	free(s);
+}
+
 TEST(mdview__scroll_clamps_and_reveals)
 {
 	is_int(mdview_scroll(0, -5, 100, 20), 0, "never above the top");
@@ -461,6 +500,8 @@ int main(void)
 	RUN(syntax__classifies_each_language);
 	RUN(mdview__search_finds_every_match_case_insensitively);
 	RUN(mdview__finds_headings_both_ways);
+	RUN(mdview__copies_whole_code_blocks);
+	RUN(clip__builds_osc52);
 	RUN(mdview__scroll_clamps_and_reveals);
 	RUN(nav__steps_across_modules);
 	RUN(prompt__edits_whole_characters);
