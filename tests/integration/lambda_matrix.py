@@ -303,6 +303,17 @@ def contract(m):
          "python boto3 in a handler: lists the cloud's own functions via AWS_ENDPOINT_URL",
          (got, tail[-1500:]))
 
+    # Pillow (Debian's python3-pil) inside an environment, for the image-processing project.
+    if subprocess.run(["/usr/bin/python3", "-c", "import PIL"], capture_output=True).returncode:
+        t.ok(True, "python Pillow in a handler # SKIP python3-pil is not installed")
+    else:
+        m.create("py-pil", "python3.11", "pil_resize.handler",
+                 zip_files(os.path.join(FIXTURES, "python"), ["pil_resize.py"]), memory=512)
+        _, ferr, got, tail, _ = m.invoke("py-pil", {"width": 1200, "height": 800, "max": 300})
+        t.ok(ferr is None and isinstance(got, dict) and got.get("size") == [300, 200]
+             and got.get("jpeg_bytes", 0) > 0, "python Pillow in a handler: an image resized",
+             (got, tail[-1500:]))
+
     m.lam.update_function_configuration(FunctionName="py-ctx", Handler="logs.handler")
     m.lam.update_function_configuration(FunctionName="node-ctx", Handler="logs.handler")
     time.sleep(0.2)
