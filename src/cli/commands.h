@@ -87,6 +87,7 @@ int cmd_tutor_run(const struct cli_opts *opts, int argc, char **argv);
 	  "  /                    search the page; n N next, previous match; Esc clears\n"     \
 	  "  n p, Right Left      next, previous page (across modules)\n"                      \
 	  "  < >                  scroll wide code sideways\n"                                 \
+	  "  y                    copy the code block on the screen (OSC 52 clipboard)\n"      \
 	  "  1-9                  open module N from the home screen\n"                        \
 	  "  q, Esc               back; q on the home screen quits\n"                          \
 	  "  ?                    help; Ctrl-C quits from anywhere\n"                          \
