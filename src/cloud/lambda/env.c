@@ -302,6 +302,16 @@ static void describe_exit(int wstatus, char *out, size_t n)
 static void *waiter_main(void *arg)
 {
 	struct env *env = arg;
+	/*
+	 * Joining a cpu cgroup waits for the kernel's RCU grace periods (tens of ms): do it here,
+	 * beside the runtime's start, not in its way. The share only applies after init anyway.
+	 */
+	if (env->cg_cpu[0]) {
+		char procs[300], pid[16];
+		snprintf(procs, sizeof(procs), "%s/cgroup.procs", env->cg_cpu);
+		snprintf(pid, sizeof(pid), "%d", (int)env->pid);
+		write_file(procs, pid);
+	}
 	siginfo_t info;
 	/* Wait without reaping, so the group id cannot be reused before the group is killed. */
 	while (waitid(P_PID, (id_t)env->pid, &info, WEXITED | WNOWAIT) != 0 && errno == EINTR)
@@ -564,7 +574,7 @@ void lambda_env_limit_cpu(struct env *env)
 
 /* After fork, before exec: async-signal-safe calls only. */
 static void child_exec(struct env *env, pid_t parent, int out_fd, const char *cg_mem_procs,
-		       const char *cg_cpu_procs, char *const argv[], char *const envp[])
+		       char *const argv[], char *const envp[])
 {
 	setpgid(0, 0);
 	/* Die with the cloud's spawning thread, which lives as long as the cloud. */
@@ -582,14 +592,11 @@ static void child_exec(struct env *env, pid_t parent, int out_fd, const char *cg
 	for (int i = 0; i < n; i++)
 		pid[i] = rev[n - 1 - i];
 	pid[n] = '\0';
-	const char *procs[2] = { cg_mem_procs, cg_cpu_procs };
-	for (int i = 0; i < 2; i++) {
-		if (!procs[i][0])
-			continue;
-		int fd = open(procs[i], O_WRONLY);
+	if (cg_mem_procs[0]) {
+		int fd = open(cg_mem_procs, O_WRONLY);
 		if (fd >= 0) {
 			if (write(fd, pid, (size_t)n) < 0) {
-				/* The limit is then enforced by the watchdog only. */
+				/* Rare: the environment then has no memory limit. */
 			}
 			close(fd);
 		}
@@ -728,11 +735,9 @@ static struct env *spawn_now(struct cloud *c, struct lfunc *fn, struct api_err *
 			    strerror(errno));
 		goto fail;
 	}
-	char mem_procs[300] = "", cpu_procs[300] = "";
+	char mem_procs[300] = "";
 	if (env->cg_mem[0])
 		snprintf(mem_procs, sizeof(mem_procs), "%s/cgroup.procs", env->cg_mem);
-	if (env->cg_cpu[0])
-		snprintf(cpu_procs, sizeof(cpu_procs), "%s/cgroup.procs", env->cg_cpu);
 	env->spawn_us = clock_mono_us();
 	pid_t parent = getpid();
 	pid_t pid = fork();
@@ -741,8 +746,7 @@ static struct env *spawn_now(struct cloud *c, struct lfunc *fn, struct api_err *
 		goto fail;
 	}
 	if (pid == 0)
-		child_exec(env, parent, fds[1], mem_procs, cpu_procs, argv,
-			   (char *const *)envp.items);
+		child_exec(env, parent, fds[1], mem_procs, argv, (char *const *)envp.items);
 	setpgid(pid, pid);
 	env->pid = pid;
 	close(fds[1]);
