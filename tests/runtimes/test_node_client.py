@@ -32,6 +32,9 @@ def test_echo_round_trip(t):
         _, res2 = env.invoke("plain")
         t.eq(res2.json(), "plain", "echo: a bare JSON string is an event too")
         t.eq(env.api.connections, 1, "echo: one keep-alive connection carries every request")
+        big = {"blob": "x" * (4 * 1024 * 1024)}  # read in many chunks
+        _, res3 = env.invoke(big)
+        t.ok(res3 is not None and res3.json() == big, "echo: a 4 MiB event comes back whole")
 
 
 def test_context_fields(t):

@@ -26,6 +26,18 @@ def test_echo_round_trip(t):
         _, res2 = env.invoke("just a string")
         t.eq(res2.json(), "just a string", "echo: a bare JSON string is an event too")
         t.eq(env.api.connections, 1, "echo: one keep-alive connection carries every request")
+        big = {"blob": "x" * (4 * 1024 * 1024)}  # read in many chunks
+        _, res3 = env.invoke(big)
+        t.ok(res3 is not None and res3.json() == big, "echo: a 4 MiB event comes back whole")
+
+
+def test_unicode_by_runtime(t):
+    with python_env("echo.handler", extra_env={"AWS_EXECUTION_ENV": "AWS_Lambda_python3.11"}) as env:
+        _, res = env.invoke({"name": "Zoë"})
+        t.eq(res and res.body, b'{"name": "Zo\\u00eb"}', "unicode: python3.11 escapes non-ASCII")
+    with python_env("echo.handler", extra_env={"AWS_EXECUTION_ENV": "AWS_Lambda_python3.12"}) as env:
+        _, res = env.invoke({"name": "Zoë"})
+        t.eq(res and res.body, '{"name": "Zoë"}'.encode(), "unicode: python3.12 writes UTF-8")
 
 
 def test_context_fields(t):
@@ -260,7 +272,8 @@ if __name__ == "__main__":
     if not rtlib.python_interpreter():
         rtlib.skip("no python3")
     sys.exit(rtlib.Tap().run([
-        test_echo_round_trip, test_context_fields, test_warm_state, test_handler_errors,
+        test_echo_round_trip, test_unicode_by_runtime, test_context_fields, test_warm_state,
+        test_handler_errors,
         test_init_errors, test_handler_not_found, test_marshal, test_unmarshal, test_logging,
         test_json_logging, test_packages, test_sdk_endpoint, test_lazy_imports,
     ]))

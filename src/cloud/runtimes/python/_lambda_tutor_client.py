@@ -585,6 +585,12 @@ def json_header(headers, name):
 # --- Invocations --------------------------------------------------------------------------------
 
 
+# Python 3.12 and later runtimes write non-ASCII characters as they are; 3.11 and earlier escape
+# them (\u00e9), as AWS's client does for each.
+ESCAPE_NON_ASCII = os.environ.get("AWS_EXECUTION_ENV", "") in (
+    "AWS_Lambda_python3.8", "AWS_Lambda_python3.9", "AWS_Lambda_python3.10", "AWS_Lambda_python3.11")
+
+
 def decimal_default(obj):
     # DynamoDB hands out Decimals; Lambda's marshaller writes them as numbers.
     if type(obj).__name__ == "Decimal" and type(obj).__module__ == "decimal":
@@ -635,7 +641,8 @@ def handle(client, handler, headers, body):
 
     if error is None:
         try:
-            payload = json.dumps(result, default=decimal_default).encode("utf-8")
+            payload = json.dumps(result, default=decimal_default,
+                                 ensure_ascii=ESCAPE_NON_ASCII).encode("utf-8")
         except Exception as e:  # TypeError, ValueError (circular, NaN…), RecursionError
             error = make_error("Unable to marshal response: %s" % e, "Runtime.MarshalError", [],
                                request_id)
