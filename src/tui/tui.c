@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "tui/clip.h"
+#include "tui/terminfo.h"
 #include "tui/theme.h"
 #include "tui/utf8.h"
 
@@ -91,7 +92,7 @@ bool tui_begin(struct error *err)
 		sigaction(crash_signals[i], &crash, &old_crash[i]);
 
 	/* newterm(), unlike initscr(), reports an unknown TERM instead of exiting. */
-	term_screen = newterm(NULL, stdout, stdin);
+	term_screen = terminfo_known(STDOUT_FILENO) ? newterm(NULL, stdout, stdin) : NULL;
 	if (!term_screen) {
 		sigaction(SIGINT, &old_int, NULL);
 		sigaction(SIGTERM, &old_term, NULL);
