@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cloud/async/async.h"
 #include "cloud/http/aws.h"
 #include "cloud/lambda/lambda.h"
 #include "cloud/lambda/zipcode.h"
@@ -143,6 +144,25 @@ static bool read_settings(const cJSON *in, struct settings *s, struct api_err *e
 	return true;
 }
 
+/* DeadLetterConfig.TargetArn, checked: *out NULL when absent, "" when it is removed. */
+static bool dead_letter_target(const cJSON *in, const char **out, struct api_err *e)
+{
+	*out = NULL;
+	const cJSON *d = cJSON_GetObjectItemCaseSensitive(in, "DeadLetterConfig");
+	if (!d || cJSON_IsNull(d))
+		return true;
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(d, "TargetArn");
+	if (!cJSON_IsObject(d) || (t && !cJSON_IsString(t) && !cJSON_IsNull(t)))
+		return api_err_set(e, 400, "InvalidRequestContentException",
+				   "Could not parse request body into json: 'DeadLetterConfig' "
+				   "must be an object with a TargetArn string");
+	*out = cJSON_IsString(t) ? t->valuestring : "";
+	char msg[512];
+	if (!async_check_dlq(*out, msg, sizeof(msg)))
+		return api_err_set(e, 400, "InvalidParameterValueException", "%s", msg);
+	return true;
+}
+
 /* A function's code, unpacked and stored, ready to be swapped in. */
 struct code {
 	char sha256[48];
@@ -248,9 +268,9 @@ static void create_function(struct cloud *c, const char *account, const struct h
 	struct api_err e = { 0 };
 	struct settings s;
 	struct code code = { 0 };
-	const char *name = NULL, *package = NULL;
+	const char *name = NULL, *package = NULL, *dlq = NULL;
 	if (!opt_string(in, "FunctionName", &name, &e) ||
-	    !opt_string(in, "PackageType", &package, &e))
+	    !opt_string(in, "PackageType", &package, &e) || !dead_letter_target(in, &dlq, &e))
 		goto fail;
 	if (!name) {
 		api_err_set(&e, 400, "ValidationException",
@@ -329,6 +349,8 @@ static void create_function(struct cloud *c, const char *account, const struct h
 	}
 	vec_push(&c->functions, fn);
 	lambda_fn_save(c, fn);
+	if (dlq)
+		async_set_dlq(c, account, name, dlq, NULL, 0);
 	cJSON *out = lambda_fn_config(c, fn);
 	pthread_mutex_unlock(&c->mu);
 	reply_json(resp, 201, out);
@@ -467,7 +489,8 @@ static void update_config(struct cloud *c, struct lfunc *fn, const struct http_r
 		return;
 	struct api_err e = { 0 };
 	struct settings s;
-	if (!read_settings(in, &s, &e)) {
+	const char *dlq = NULL;
+	if (!read_settings(in, &s, &e) || !dead_letter_target(in, &dlq, &e)) {
 		reply_err(resp, &e);
 		cJSON_Delete(in);
 		return;
@@ -511,6 +534,8 @@ static void update_config(struct cloud *c, struct lfunc *fn, const struct http_r
 	touch(fn);
 	retire_idle_envs(c, fn);
 	lambda_fn_save(c, fn);
+	if (dlq)
+		async_set_dlq(c, fn->account, fn->name, dlq, NULL, 0);
 	cJSON *out = lambda_fn_config(c, fn);
 	pthread_mutex_unlock(&c->mu);
 	reply_json(resp, 200, out);
@@ -531,6 +556,7 @@ static void delete_function(struct cloud *c, struct lfunc *fn, struct http_resp 
 	fn->generation++;
 	retire_idle_envs(c, fn);
 	pthread_mutex_unlock(&c->mu);
+	async_forget_function(c, fn->account, fn->name);
 	pthread_mutex_lock(&c->db->mu);
 	sqlite3_stmt *st = NULL;
 	sqlite3_prepare_v2(c->db->db, "DELETE FROM functions WHERE account = ? AND name = ?", -1,
