@@ -108,7 +108,8 @@ bool exercise_record(const struct cli_opts *opts, const struct check_result *r)
 	struct error err;
 	error_clear(&err);
 	char *db = cli_db_path(opts, &err);
-	struct store *store = db ? store_open(db, &err) : NULL;
+	mode_t mode = opts->class_dir ? STORE_MODE_CLASS : STORE_MODE_PRIVATE;
+	struct store *store = db ? store_open_mode(db, mode, &err) : NULL;
 	bool ok = store && check_record(store, r, &err);
 	store_close(store);
 	free(db);
@@ -312,10 +313,14 @@ int cmd_check_run(const struct cli_opts *opts, int argc, char **argv)
 		.progress_ctx = &prog,
 		.keep = a.keep,
 	};
-	if (a.watch && ctx.ex->kind == EXERCISE_CODE)
+	if (a.watch && ctx.ex->kind == EXERCISE_CODE) {
 		rc = watch_loop(opts, &ctx, &co, a.poll);
-	else
+	} else {
+		if (a.watch)
+			fprintf(stderr, "%s is about your account, not files: checking once\n",
+				ctx.ex->id);
 		rc = run_once(opts, &ctx, &co);
+	}
 out:
 	free(code_dir);
 	exercise_ctx_close(&ctx);

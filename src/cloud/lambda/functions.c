@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cloud/async/async.h"
 #include "cloud/http/aws.h"
 #include "cloud/lambda/lambda.h"
 #include "cloud/state.h"
@@ -96,7 +97,11 @@ cJSON *lambda_fn_config(struct cloud *c, const struct lfunc *fn)
 	cJSON *logging = cJSON_AddObjectToObject(o, "LoggingConfig");
 	cJSON_AddStringToObject(logging, "LogFormat", "Text");
 	cJSON_AddStringToObject(logging, "LogGroup", group);
-	(void)c;
+	char dlq[256];
+	async_get_dlq(c, fn->account, fn->name, dlq, sizeof(dlq));
+	if (dlq[0])
+		cJSON_AddStringToObject(cJSON_AddObjectToObject(o, "DeadLetterConfig"), "TargetArn",
+					dlq);
 	return o;
 }
 

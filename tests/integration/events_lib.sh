@@ -1,0 +1,61 @@
+# Shared by the async_, sqs_, sns_ and esm_ tests (after cloud_lib.sh): the virtual clock,
+# waiting for what happens in the background, and reading JSON.
+ROLE=arn:aws:iam::123456789012:role/lambda-role
+PY=/usr/bin/python3
+
+# advance SECONDS: step the cloud's virtual clock.
+advance() {
+	curl -sf -X POST "$E/_tutor/clock/advance?seconds=$1" >/dev/null
+}
+# json_get KEY: a top-level string or number of the JSON on stdin.
+json_get() {
+	$PY -c 'import json,sys; print(json.load(sys.stdin).get(sys.argv[1], ""))' "$1"
+}
+# json_py JSON CODE: run CODE with d = the parsed JSON.
+json_py() {
+	$PY -c 'import json,sys; d=json.loads(sys.argv[1]); exec(sys.argv[2])' "$1" "$2"
+}
+# wait_until DESCRIPTION COMMAND...: poll (up to 60 s of real time) until COMMAND succeeds.
+wait_until() {
+	desc=$1
+	shift
+	i=0
+	while [ $i -lt 600 ]; do
+		if "$@" >/dev/null 2>&1; then
+			ok 0 "$desc"
+			return 0
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	ok 1 "$desc"
+	return 1
+}
+# attempt_count FUNCTION: how many times the function ran (its START lines).
+attempt_count() {
+	awsl logs filter-log-events --log-group-name "/aws/lambda/$1" \
+		--filter-pattern '"START RequestId"' --query 'length(events)' --output text 2>/dev/null ||
+		echo 0
+}
+attempts_are() { [ "$(attempt_count "$1")" = "$2" ]; }
+# attempts_with_id FUNCTION REQUEST-ID N: N attempts ran under that request id.
+attempts_with_id() {
+	[ "$(awsl logs filter-log-events --log-group-name "/aws/lambda/$1" \
+		--filter-pattern "\"START RequestId: $2\"" --query 'length(events)' --output text)" = "$3" ]
+}
+# attempts_match FUNCTION N COUNT: COUNT attempts failed on the poison event {"n": N}.
+attempts_match() {
+	m=$(awsl logs filter-log-events --log-group-name "/aws/lambda/$1" \
+		--query 'events[].message' --output json | $PY -c '
+import json, sys
+print(sum(1 for m in json.load(sys.stdin) if m.startswith("[ERROR]") and ("cannot digest %s" % sys.argv[1]) in m))' "$2")
+	[ "$m" = "$3" ]
+}
+# queue_count NAME: ApproximateNumberOfMessages (visible) of a queue.
+queue_count() {
+	awsl sqs get-queue-attributes --queue-url "$E/$ACCT/$1" \
+		--attribute-names ApproximateNumberOfMessages \
+		--query 'Attributes.ApproximateNumberOfMessages' --output text
+}
+queue_has() { [ "$(queue_count "$1")" -gt 0 ]; }
+queue_empty() { [ "$(queue_count "$1")" = 0 ]; }
