@@ -29,6 +29,7 @@
 #include "cloud/lambda/lambda.h"
 #include "cloud/lambda/zipcode.h"
 #include "cloud/query/query.h"
+#include "cloud/s3/s3.h"
 #include "cloud/sns/sns.h"
 #include "cloud/sqs/sqs.h"
 #include "cloud/state.h"
@@ -150,9 +151,8 @@ static void route(void *ctx, const struct http_req *req, struct http_resp *resp)
 	if (target)
 		aws_json_error(resp, 400, "UnknownOperationException",
 			       "The local cloud does not serve %s yet", target);
-	else
-		aws_error(resp, 404, "UnknownOperationException",
-			  "The local cloud does not serve %s %s yet", req->method, req->path);
+	else /* path-style S3: /BUCKET[/KEY] */
+		s3_api(c, account, req, resp);
 }
 
 static char *find_in_path(const char *name)
@@ -341,7 +341,7 @@ struct cloud *cloud_open(const struct cloud_config *cfg, struct error *err)
 		goto fail;
 	c->logs = logs_new(c->db);
 	c->vclock = vclock_new(cfg->time_scale);
-	if (!sqs_start(c, err) || !sns_start(c, err))
+	if (!sqs_start(c, err) || !sns_start(c, err) || !s3_start(c, err))
 		goto fail;
 	setup_runtimes(c);
 	lambda_cgroups_probe(c);
@@ -354,6 +354,9 @@ struct cloud *cloud_open(const struct cloud_config *cfg, struct error *err)
 	c->http = http_server_start(port, LAMBDA_CREATE_BODY_MAX, route, c, &c->port, err);
 	if (!c->http)
 		goto fail;
+	char *spool = s3_spool_dir(c);
+	http_server_spool(c->http, spool, s3_wants_spool);
+	free(spool);
 	snprintf(c->endpoint, sizeof(c->endpoint), "http://127.0.0.1:%d", c->port);
 	write_lock(c);
 	if (!async_start(c, err) || !esm_start(c, err))

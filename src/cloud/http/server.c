@@ -4,11 +4,15 @@
 #include "cloud/http/server.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 #include "core/xalloc.h"
 
@@ -17,12 +21,16 @@ struct http_server {
 	size_t max_body;
 	http_handler_fn fn;
 	void *ctx;
+	char *spool_dir;
+	http_spool_fn spool_want;
 };
 
 struct conn_state {
 	struct strbuf body;
 	size_t seen;
 	bool too_large;
+	int spool_fd; /* > 0 while spooling */
+	char *spool_path;
 };
 
 void http_resp_init(struct http_resp *resp)
@@ -35,6 +43,9 @@ void http_resp_init(struct http_resp *resp)
 void http_resp_release(struct http_resp *resp)
 {
 	strbuf_release(&resp->body);
+	if (resp->file_fd > 0)
+		close(resp->file_fd);
+	resp->file_fd = 0;
 	for (int i = 0; i < resp->nheaders; i++) {
 		free(resp->headers[i][0]);
 		free(resp->headers[i][1]);
@@ -71,6 +82,53 @@ const char *http_query(const struct http_req *req, const char *name)
 	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
+bool http_query_has(const struct http_req *req, const char *name)
+{
+	return MHD_lookup_connection_value_n(req->conn, MHD_GET_ARGUMENT_KIND, name, strlen(name),
+					     NULL, NULL) == MHD_YES;
+}
+
+void http_server_spool(struct http_server *srv, const char *dir, http_spool_fn want)
+{
+	free(srv->spool_dir);
+	srv->spool_dir = dir ? xstrdup(dir) : NULL;
+	srv->spool_want = dir ? want : NULL;
+}
+
+/* Start spooling st's body to a fresh file in the server's spool folder. */
+static void spool_open(struct http_server *srv, struct conn_state *st)
+{
+	char *path = xasprintf("%s/body.XXXXXX", srv->spool_dir);
+	int fd = mkostemp(path, O_CLOEXEC);
+	if (fd <= 0) {
+		if (fd == 0)
+			close(fd);
+		free(path);
+		st->too_large = true;
+		return;
+	}
+	st->spool_fd = fd;
+	st->spool_path = path;
+}
+
+static void spool_write(struct conn_state *st, const char *data, size_t len)
+{
+	while (len > 0 && st->spool_fd > 0) {
+		ssize_t n = write(st->spool_fd, data, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			/* A full disk: the handler sees the body as dropped. */
+			close(st->spool_fd);
+			st->spool_fd = 0;
+			st->too_large = true;
+			return;
+		}
+		data += n;
+		len -= (size_t)n;
+	}
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version, const char *upload_data,
 				  size_t *upload_size, void **con_cls)
@@ -82,9 +140,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		strbuf_init(&st->body);
 		const char *cl =
 			MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-		if (cl && strtoull(cl, NULL, 10) > srv->max_body)
+		if (srv->spool_want && srv->spool_want(srv->ctx, method, url))
+			spool_open(srv, st);
+		else if (cl && strtoull(cl, NULL, 10) > srv->max_body)
 			st->too_large = true;
 		*con_cls = st;
+		return MHD_YES;
+	}
+	if (*upload_size && (st->spool_fd > 0 || st->spool_path)) {
+		st->seen += *upload_size;
+		spool_write(st, upload_data, *upload_size);
+		*upload_size = 0;
 		return MHD_YES;
 	}
 	if (*upload_size) {
@@ -106,15 +172,31 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		.too_large = st->too_large,
 		.declared_len = st->seen,
 		.conn = conn,
+		.body_path = st->spool_fd > 0 ? st->spool_path : NULL,
 	};
+	if (st->spool_fd > 0) {
+		close(st->spool_fd);
+		st->spool_fd = 0;
+	}
 	struct http_resp resp;
 	http_resp_init(&resp);
 	srv->fn(srv->ctx, &req, &resp);
-	size_t len = resp.body.len;
-	char *body = strbuf_detach(&resp.body);
-	struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-	MHD_add_response_header(r, "Content-Type",
-				resp.content_type ? resp.content_type : "application/json");
+	struct MHD_Response *r;
+	if (resp.file_fd > 0) {
+		r = MHD_create_response_from_fd_at_offset64((uint64_t)resp.file_len, resp.file_fd,
+							    (uint64_t)resp.file_off);
+		resp.file_fd = 0;
+	} else {
+		size_t len = resp.body.len;
+		char *body = strbuf_detach(&resp.body);
+		r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	}
+	bool typed = false; /* a handler may name a type that is not static */
+	for (int i = 0; i < resp.nheaders; i++)
+		typed = typed || strcasecmp(resp.headers[i][0], "Content-Type") == 0;
+	if (!typed)
+		MHD_add_response_header(r, "Content-Type",
+					resp.content_type ? resp.content_type : "application/json");
 	for (int i = 0; i < resp.nheaders; i++)
 		MHD_add_response_header(r, resp.headers[i][0], resp.headers[i][1]);
 	enum MHD_Result ret = MHD_queue_response(conn, (unsigned)resp.status, r);
@@ -130,6 +212,12 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (!st)
 		return;
 	strbuf_release(&st->body);
+	if (st->spool_fd > 0)
+		close(st->spool_fd);
+	if (st->spool_path) {
+		unlink(st->spool_path);
+		free(st->spool_path);
+	}
 	free(st);
 	*con_cls = NULL;
 }
@@ -168,5 +256,6 @@ void http_server_stop(struct http_server *srv)
 	if (!srv)
 		return;
 	MHD_stop_daemon(srv->daemon);
+	free(srv->spool_dir);
 	free(srv);
 }

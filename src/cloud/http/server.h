@@ -25,6 +25,9 @@ struct http_req {
 	bool too_large; /* the body passed the server's limit and was dropped */
 	size_t declared_len;
 	struct MHD_Connection *conn;
+	/* The body spooled to this file instead (see http_server_spool()), or NULL. The server
+	 * removes it after the handler returns, unless the handler moved it. */
+	const char *body_path;
 };
 
 #define HTTP_MAX_HEADERS 12
@@ -35,6 +38,10 @@ struct http_resp {
 	const char *content_type;           /* static string; NULL: application/json */
 	char *headers[HTTP_MAX_HEADERS][2]; /* owned name/value pairs */
 	int nheaders;
+	/* When > 0: send file_len bytes of this file from file_off instead of body (the server
+	 * closes it). */
+	int file_fd;
+	long long file_off, file_len;
 };
 
 /* Handlers fill resp (already initialised, status 200). */
@@ -47,6 +54,15 @@ typedef void (*http_handler_fn)(void *ctx, const struct http_req *req, struct ht
  */
 struct http_server *http_server_start(int port, size_t max_body, http_handler_fn fn, void *ctx,
 				      int *bound_port, struct error *err);
+/*
+ * Spool the bodies of requests for which want(ctx, method, url) says so to a fresh file in
+ * dir (copied), with no size limit, instead of reading them into memory: for large uploads.
+ * The handler sees body "" and body_path. Call before clients know the port.
+ */
+typedef bool (*http_spool_fn)(void *ctx, const char *method, const char *url);
+void http_server_spool(struct http_server *srv, const char *dir, http_spool_fn want);
+/* Whether the query string has the argument, even without a value ("?uploads"). */
+bool http_query_has(const struct http_req *req, const char *name);
 /* Stop accepting, close connections, join threads, free. No-op on NULL. */
 void http_server_stop(struct http_server *srv);
 

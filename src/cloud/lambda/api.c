@@ -11,6 +11,7 @@
 #include "cloud/async/async.h"
 #include "cloud/http/aws.h"
 #include "cloud/lambda/lambda.h"
+#include "cloud/lambda/policy.h"
 #include "cloud/lambda/zipcode.h"
 #include "cloud/state.h"
 #include "core/clock.h"
@@ -566,6 +567,7 @@ static void delete_function(struct cloud *c, struct lfunc *fn, struct http_resp 
 	sqlite3_step(st);
 	sqlite3_finalize(st);
 	pthread_mutex_unlock(&c->db->mu);
+	lambda_policy_forget(c, fn->account, fn->name);
 	char *dir = xasprintf("%s/%s/%s", c->code_root, fn->account, fn->name);
 	zipcode_remove_tree(dir);
 	free(dir);
@@ -780,6 +782,8 @@ void lambda_api(struct cloud *c, const char *account, const struct http_req *req
 			update_config(c, fn, req, resp);
 		} else if (strcmp(rest, "/code") == 0 && put) {
 			update_code(c, fn, req, resp);
+		} else if (str_starts_with(rest, "/policy")) {
+			lambda_policy_api(c, fn, rest, req, resp);
 		} else if (strcmp(rest, "/invocations") == 0 && post) {
 			struct invoke_opts o = {
 				.type = http_header(req, "X-Amz-Invocation-Type"),

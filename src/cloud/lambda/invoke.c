@@ -60,8 +60,15 @@ static struct invocation *inv_new(const struct lfunc *fn, const char *payload, s
 	}
 	inv->payload = xstrndup(payload, len);
 	inv->payload_len = len;
+	/* The trace root carries the request id's first 24 hex digits, so that services the
+	 * function calls (X-Amzn-Trace-Id) can tell which invocation called them (S3's
+	 * recursive loop detection). */
 	char hex[25], parent[17];
-	aws_random_hex(hex, 24);
+	size_t h = 0;
+	for (const char *p = inv->id; *p && h < 24; p++)
+		if (*p != '-')
+			hex[h++] = *p;
+	hex[h] = '\0';
 	aws_random_hex(parent, 16);
 	snprintf(inv->trace_id, sizeof(inv->trace_id), "Root=1-%08llx-%s;Parent=%s;Sampled=0",
 		 (unsigned long long)(clock_wall_ms() / 1000), hex, parent);

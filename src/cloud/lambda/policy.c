@@ -1,0 +1,319 @@
+/*
+ * Resource-based policies of functions: one statement per row, keyed by its Sid.
+ */
+#include "cloud/lambda/policy.h"
+
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cloud/http/aws.h"
+#include "cloud/lambda/lambda.h"
+#include "cloud/state.h"
+#include "core/strutil.h"
+#include "core/xalloc.h"
+
+bool lambda_policy_start(struct cloud *c)
+{
+	pthread_mutex_lock(&c->db->mu);
+	bool ok = cloud_db_exec(c->db, "CREATE TABLE IF NOT EXISTS lambda_policy(account TEXT NOT "
+				       "NULL, function TEXT NOT NULL, sid TEXT NOT NULL,"
+				       " statement TEXT NOT NULL, seq INTEGER NOT NULL,"
+				       " PRIMARY KEY(account, function, sid)) STRICT;");
+	pthread_mutex_unlock(&c->db->mu);
+	return ok;
+}
+
+static bool sid_ok(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > 100)
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!(isalnum((unsigned char)*p) || *p == '-' || *p == '_' || *p == '.'))
+			return false;
+	return true;
+}
+
+static bool action_ok(const char *a)
+{
+	if (strcmp(a, "*") == 0 || strcmp(a, "lambda:*") == 0)
+		return true;
+	if (!str_starts_with(a, "lambda:") || !a[7])
+		return false;
+	for (const char *p = a + 7; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
+			return false;
+	return true;
+}
+
+static const char *member(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* The statement AddPermission stores, or NULL with an error filled in resp. */
+static cJSON *make_statement(const struct lfunc *fn, const cJSON *in, struct http_resp *resp)
+{
+	const char *sid = member(in, "StatementId"), *action = member(in, "Action");
+	const char *principal = member(in, "Principal"), *src = member(in, "SourceArn");
+	const char *src_acct = member(in, "SourceAccount");
+	if (!sid || !action || !principal) {
+		aws_error(resp, 400, "ValidationException",
+			  "1 validation error detected: Value null at '%s' failed to satisfy "
+			  "constraint: Member must not be null",
+			  !sid      ? "statementId"
+			  : !action ? "action"
+				    : "principal");
+		return NULL;
+	}
+	if (!sid_ok(sid)) {
+		aws_error(resp, 400, "ValidationException",
+			  "1 validation error detected: Value '%s' at 'statementId' failed to "
+			  "satisfy constraint: Member must satisfy regular expression pattern: "
+			  "([a-zA-Z0-9-_.]+)",
+			  sid);
+		return NULL;
+	}
+	if (!action_ok(action)) {
+		aws_error(resp, 400, "ValidationException",
+			  "1 validation error detected: Value '%s' at 'action' failed to satisfy "
+			  "constraint: Member must satisfy regular expression pattern: "
+			  "(lambda:[*]|lambda:[a-zA-Z]+|[*])",
+			  action);
+		return NULL;
+	}
+	char arn[200];
+	lambda_fn_arn(fn, arn, sizeof(arn));
+	cJSON *st = cJSON_CreateObject();
+	cJSON_AddStringToObject(st, "Sid", sid);
+	cJSON_AddStringToObject(st, "Effect", "Allow");
+	cJSON *pr = cJSON_AddObjectToObject(st, "Principal");
+	bool digits = strlen(principal) == 12 && strspn(principal, "0123456789") == 12;
+	if (digits) {
+		char *root = xasprintf("arn:aws:iam::%s:root", principal);
+		cJSON_AddStringToObject(pr, "AWS", root);
+		free(root);
+	} else if (strcmp(principal, "*") == 0 || str_starts_with(principal, "arn:")) {
+		cJSON_AddStringToObject(pr, "AWS", principal);
+	} else {
+		cJSON_AddStringToObject(pr, "Service", principal);
+	}
+	cJSON_AddStringToObject(st, "Action", action);
+	cJSON_AddStringToObject(st, "Resource", arn);
+	if (src || src_acct) {
+		cJSON *cond = cJSON_AddObjectToObject(st, "Condition");
+		if (src_acct)
+			cJSON_AddStringToObject(cJSON_AddObjectToObject(cond, "StringEquals"),
+						"AWS:SourceAccount", src_acct);
+		if (src)
+			cJSON_AddStringToObject(cJSON_AddObjectToObject(cond, "ArnLike"),
+						"AWS:SourceArn", src);
+	}
+	return st;
+}
+
+static void add_permission(struct cloud *c, struct lfunc *fn, const struct http_req *req,
+			   struct http_resp *resp)
+{
+	cJSON *in = cJSON_ParseWithLength(req->body, req->body_len);
+	if (!cJSON_IsObject(in)) {
+		cJSON_Delete(in);
+		aws_error(resp, 400, "InvalidRequestContentException",
+			  "Could not parse request body into json: Could not parse payload into "
+			  "json: Unexpected character: was expecting a JSON object");
+		return;
+	}
+	cJSON *st = make_statement(fn, in, resp);
+	cJSON_Delete(in);
+	if (!st)
+		return;
+	char *text = cJSON_PrintUnformatted(st);
+	const char *sid = member(st, "Sid");
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *q = NULL;
+	int rc = sqlite3_prepare_v2(
+		c->db->db,
+		"INSERT INTO lambda_policy(account, function, sid, statement, seq)"
+		" VALUES(?,?,?,?,(SELECT COALESCE(MAX(seq),0)+1 FROM"
+		" lambda_policy))",
+		-1, &q, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(q, 1, fn->account, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, fn->name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 3, sid, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 4, text, -1, SQLITE_STATIC);
+		rc = sqlite3_step(q);
+	}
+	sqlite3_finalize(q);
+	pthread_mutex_unlock(&c->db->mu);
+	if (rc == SQLITE_CONSTRAINT) {
+		aws_error(resp, 409, "ResourceConflictException",
+			  "The statement id (%s) provided already exists. Please choose another "
+			  "statement id, or remove the existing statement.",
+			  sid);
+	} else if (rc != SQLITE_DONE) {
+		aws_error(resp, 500, "ServiceException", "cannot store the policy");
+	} else {
+		cJSON *out = cJSON_CreateObject();
+		cJSON_AddStringToObject(out, "Statement", text);
+		char *body = cJSON_PrintUnformatted(out);
+		cJSON_Delete(out);
+		resp->status = 201;
+		strbuf_addstr(&resp->body, body);
+		free(body);
+	}
+	free(text);
+	cJSON_Delete(st);
+}
+
+/* The function's statements in the order they were added. Caller deletes. */
+static cJSON *load_statements(struct cloud *c, const char *account, const char *function)
+{
+	cJSON *arr = cJSON_CreateArray();
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *q = NULL;
+	if (sqlite3_prepare_v2(c->db->db,
+			       "SELECT statement FROM lambda_policy WHERE account=? AND function=?"
+			       " ORDER BY seq",
+			       -1, &q, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(q, 1, account, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, function, -1, SQLITE_STATIC);
+		while (sqlite3_step(q) == SQLITE_ROW) {
+			cJSON *st = cJSON_Parse((const char *)sqlite3_column_text(q, 0));
+			if (st)
+				cJSON_AddItemToArray(arr, st);
+		}
+	}
+	sqlite3_finalize(q);
+	pthread_mutex_unlock(&c->db->mu);
+	return arr;
+}
+
+static void get_policy(struct cloud *c, struct lfunc *fn, struct http_resp *resp)
+{
+	cJSON *arr = load_statements(c, fn->account, fn->name);
+	if (cJSON_GetArraySize(arr) == 0) {
+		cJSON_Delete(arr);
+		aws_error(resp, 404, "ResourceNotFoundException",
+			  "The resource you requested does not exist.");
+		return;
+	}
+	cJSON *pol = cJSON_CreateObject();
+	cJSON_AddStringToObject(pol, "Version", "2012-10-17");
+	cJSON_AddStringToObject(pol, "Id", "default");
+	cJSON_AddItemToObject(pol, "Statement", arr);
+	char *text = cJSON_PrintUnformatted(pol);
+	cJSON_Delete(pol);
+	cJSON *out = cJSON_CreateObject();
+	cJSON_AddStringToObject(out, "Policy", text);
+	cJSON_AddStringToObject(out, "RevisionId", fn->revision);
+	free(text);
+	char *body = cJSON_PrintUnformatted(out);
+	cJSON_Delete(out);
+	strbuf_addstr(&resp->body, body);
+	free(body);
+}
+
+static void remove_permission(struct cloud *c, struct lfunc *fn, const char *sid,
+			      struct http_resp *resp)
+{
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *q = NULL;
+	int changed = 0;
+	if (sqlite3_prepare_v2(c->db->db,
+			       "DELETE FROM lambda_policy WHERE account=? AND function=? AND sid=?",
+			       -1, &q, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(q, 1, fn->account, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, fn->name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 3, sid, -1, SQLITE_STATIC);
+		if (sqlite3_step(q) == SQLITE_DONE)
+			changed = sqlite3_changes(c->db->db);
+	}
+	sqlite3_finalize(q);
+	pthread_mutex_unlock(&c->db->mu);
+	if (!changed)
+		aws_error(resp, 404, "ResourceNotFoundException",
+			  "Statement %s is not found in resource policy.", sid);
+	else
+		resp->status = 204;
+}
+
+void lambda_policy_api(struct cloud *c, struct lfunc *fn, const char *rest,
+		       const struct http_req *req, struct http_resp *resp)
+{
+	lambda_policy_start(c);
+	const char *m = req->method;
+	if (strcmp(rest, "/policy") == 0 && strcmp(m, "POST") == 0)
+		add_permission(c, fn, req, resp);
+	else if ((strcmp(rest, "/policy") == 0 || strcmp(rest, "/policy/") == 0) &&
+		 strcmp(m, "GET") == 0)
+		get_policy(c, fn, resp);
+	else if (str_starts_with(rest, "/policy/") && rest[8] && strcmp(m, "DELETE") == 0)
+		remove_permission(c, fn, rest + 8, resp);
+	else
+		aws_error(resp, 404, "UnknownOperationException", "Unknown operation %s %s", m,
+			  req->path);
+}
+
+static bool statement_allows(const cJSON *st, const char *service, const char *source_arn,
+			     const char *source_account)
+{
+	const char *effect = member(st, "Effect");
+	if (!effect || strcmp(effect, "Allow") != 0)
+		return false;
+	const char *action = member(st, "Action");
+	if (!action || (strcmp(action, "lambda:InvokeFunction") != 0 &&
+			strcmp(action, "lambda:*") != 0 && strcmp(action, "*") != 0))
+		return false;
+	const cJSON *pr = cJSON_GetObjectItemCaseSensitive(st, "Principal");
+	const char *svc = member(pr, "Service"), *aws = member(pr, "AWS");
+	if (!(svc && strcmp(svc, service) == 0) && !(aws && strcmp(aws, "*") == 0))
+		return false;
+	const cJSON *cond = cJSON_GetObjectItemCaseSensitive(st, "Condition");
+	const char *want_arn =
+		member(cJSON_GetObjectItemCaseSensitive(cond, "ArnLike"), "AWS:SourceArn");
+	if (want_arn && (!source_arn || fnmatch(want_arn, source_arn, 0) != 0))
+		return false;
+	const char *want_acct =
+		member(cJSON_GetObjectItemCaseSensitive(cond, "StringEquals"), "AWS:SourceAccount");
+	if (want_acct && source_account && strcmp(want_acct, source_account) != 0)
+		return false;
+	return true;
+}
+
+bool lambda_policy_allows(struct cloud *c, const char *account, const char *function,
+			  const char *service, const char *source_arn, const char *source_account)
+{
+	lambda_policy_start(c);
+	cJSON *arr = load_statements(c, account, function);
+	bool ok = false;
+	const cJSON *st;
+	cJSON_ArrayForEach(st, arr)
+	{
+		if (statement_allows(st, service, source_arn, source_account))
+			ok = true;
+	}
+	cJSON_Delete(arr);
+	return ok;
+}
+
+void lambda_policy_forget(struct cloud *c, const char *account, const char *function)
+{
+	lambda_policy_start(c);
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *q = NULL;
+	if (sqlite3_prepare_v2(c->db->db,
+			       "DELETE FROM lambda_policy WHERE account=? AND function=?", -1, &q,
+			       NULL) == SQLITE_OK) {
+		sqlite3_bind_text(q, 1, account, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, function, -1, SQLITE_STATIC);
+		sqlite3_step(q);
+	}
+	sqlite3_finalize(q);
+	pthread_mutex_unlock(&c->db->mu);
+}

@@ -1,0 +1,475 @@
+/*
+ * Bucket notifications: the configuration document, its validation (destinations exist, and
+ * functions allow s3.amazonaws.com to invoke them), S3's event records, delivery, and the
+ * recursive loop detection that stops a function writing into the bucket that invokes it.
+ */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cloud/async/async.h"
+#include "cloud/http/aws.h"
+#include "cloud/lambda/lambda.h"
+#include "cloud/lambda/policy.h"
+#include "cloud/query/query.h"
+#include "cloud/s3/s3.h"
+#include "cloud/s3/xml.h"
+#include "cloud/sns/sns.h"
+#include "cloud/sqs/sqs.h"
+#include "cloud/state.h"
+#include "core/clock.h"
+#include "core/strutil.h"
+#include "core/xalloc.h"
+
+static const char *const known_events[] = { "s3:ObjectCreated:*",
+					    "s3:ObjectCreated:Put",
+					    "s3:ObjectCreated:Post",
+					    "s3:ObjectCreated:Copy",
+					    "s3:ObjectCreated:CompleteMultipartUpload",
+					    "s3:ObjectRemoved:*",
+					    "s3:ObjectRemoved:Delete",
+					    "s3:ObjectRemoved:DeleteMarkerCreated",
+					    NULL };
+
+/* The three kinds: their element names in the document and the ARN element inside. */
+static const struct {
+	const char *kind, *element, *arn;
+} kinds[] = {
+	{ "Lambda", "CloudFunctionConfiguration", "CloudFunction" },
+	{ "Queue", "QueueConfiguration", "Queue" },
+	{ "Topic", "TopicConfiguration", "Topic" },
+};
+
+static bool fail(const char **code, const char *what, char *msg, size_t n, const char *text)
+{
+	*code = what;
+	snprintf(msg, n, "%s", text);
+	return false;
+}
+
+/* One configuration element into out; false with code and msg set. */
+static bool parse_config(const cJSON *el, const char *arn_name, cJSON *out, const char **code,
+			 char *msg, size_t n)
+{
+	const cJSON *arn = s3_xml_child(el, arn_name);
+	if (!arn)
+		arn = s3_xml_child(el, "LambdaFunctionArn");
+	if (!arn || !s3_xml_text(arn)[0])
+		return fail(code, "MalformedXML", msg, n,
+			    "The XML you provided was not well-formed or did not validate against "
+			    "our published schema");
+	const cJSON *id = s3_xml_child(el, "Id");
+	if (id && s3_xml_text(id)[0]) {
+		cJSON_AddStringToObject(out, "Id", s3_xml_text(id));
+	} else {
+		char gen[33];
+		aws_random_hex(gen, 32);
+		cJSON_AddStringToObject(out, "Id", gen);
+	}
+	cJSON_AddStringToObject(out, "Arn", s3_xml_text(arn));
+	cJSON *events = cJSON_AddArrayToObject(out, "Events");
+	const cJSON *k;
+	cJSON_ArrayForEach(k, cJSON_GetObjectItemCaseSensitive(el, "c"))
+	{
+		const char *name = s3_xml_name(k);
+		if (strcmp(name, "Event") == 0) {
+			const char *ev = s3_xml_text(k);
+			bool ok = false;
+			for (const char *const *e = known_events; *e && !ok; e++)
+				ok = strcmp(*e, ev) == 0;
+			if (!ok)
+				return fail(code, "InvalidArgument", msg, n,
+					    "The event is not supported for notifications");
+			cJSON_AddItemToArray(events, cJSON_CreateString(ev));
+		} else if (strcmp(name, "Filter") == 0) {
+			const cJSON *key = s3_xml_child(k, "S3Key");
+			const cJSON *r;
+			cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(key, "c"))
+			{
+				const char *rn = s3_xml_text(s3_xml_child(r, "Name"));
+				const char *rv = s3_xml_text(s3_xml_child(r, "Value"));
+				const char *field = strcasecmp(rn, "prefix") == 0   ? "Prefix"
+						    : strcasecmp(rn, "suffix") == 0 ? "Suffix"
+										    : NULL;
+				if (!field)
+					return fail(code, "InvalidArgument", msg, n,
+						    "filter rule name must be either prefix or "
+						    "suffix");
+				if (cJSON_GetObjectItemCaseSensitive(out, field))
+					return fail(code, "InvalidArgument", msg, n,
+						    "Cannot specify more than one prefix rule in a "
+						    "filter.");
+				cJSON_AddStringToObject(out, field, rv);
+			}
+		}
+	}
+	if (cJSON_GetArraySize(events) == 0)
+		return fail(code, "InvalidArgument", msg, n,
+			    "A specified event is not supported for notifications.");
+	return true;
+}
+
+cJSON *s3_notify_parse(const char *xml, size_t len, const char **code, char *msg, size_t n)
+{
+	cJSON *doc = s3_xml_parse(xml, len);
+	cJSON *conf = NULL;
+	if (!doc || strcmp(s3_xml_name(doc), "NotificationConfiguration") != 0) {
+		fail(code, "MalformedXML", msg, n,
+		     "The XML you provided was not well-formed or did not validate against our "
+		     "published schema");
+		goto done;
+	}
+	conf = cJSON_CreateObject();
+	for (size_t i = 0; i < 3; i++)
+		cJSON_AddArrayToObject(conf, kinds[i].kind);
+	const cJSON *el;
+	cJSON_ArrayForEach(el, cJSON_GetObjectItemCaseSensitive(doc, "c"))
+	{
+		const char *name = s3_xml_name(el);
+		size_t i = 0;
+		while (i < 3 && strcmp(name, kinds[i].element) != 0 &&
+		       !(i == 0 && strcmp(name, "LambdaFunctionConfiguration") == 0))
+			i++;
+		if (i == 3) {
+			if (strcmp(name, "EventBridgeConfiguration") == 0)
+				continue;
+			fail(code, "MalformedXML", msg, n,
+			     "The XML you provided was not well-formed or did not validate against "
+			     "our published schema");
+			goto bad;
+		}
+		cJSON *one = cJSON_CreateObject();
+		cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(conf, kinds[i].kind), one);
+		if (!parse_config(el, kinds[i].arn, one, code, msg, n))
+			goto bad;
+	}
+	goto done;
+bad:
+	cJSON_Delete(conf);
+	conf = NULL;
+done:
+	cJSON_Delete(doc);
+	return conf;
+}
+
+void s3_notify_xml(const cJSON *conf, struct strbuf *sb)
+{
+	strbuf_addstr(sb, "<NotificationConfiguration "
+			  "xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">");
+	for (size_t i = 0; i < 3; i++) {
+		const cJSON *one;
+		cJSON_ArrayForEach(one, cJSON_GetObjectItemCaseSensitive(conf, kinds[i].kind))
+		{
+			strbuf_addf(sb, "<%s>", kinds[i].element);
+			query_xml_text(sb, "Id",
+				       cJSON_GetStringValue(cJSON_GetObjectItem(one, "Id")));
+			query_xml_text(sb, kinds[i].arn,
+				       cJSON_GetStringValue(cJSON_GetObjectItem(one, "Arn")));
+			const cJSON *ev;
+			cJSON_ArrayForEach(ev, cJSON_GetObjectItem(one, "Events"))
+				query_xml_text(sb, "Event", ev->valuestring);
+			const char *pre = cJSON_GetStringValue(cJSON_GetObjectItem(one, "Prefix"));
+			const char *suf = cJSON_GetStringValue(cJSON_GetObjectItem(one, "Suffix"));
+			if (pre || suf) {
+				strbuf_addstr(sb, "<Filter><S3Key>");
+				if (pre) {
+					strbuf_addstr(sb, "<FilterRule><Name>prefix</Name>");
+					query_xml_text(sb, "Value", pre);
+					strbuf_addstr(sb, "</FilterRule>");
+				}
+				if (suf) {
+					strbuf_addstr(sb, "<FilterRule><Name>suffix</Name>");
+					query_xml_text(sb, "Value", suf);
+					strbuf_addstr(sb, "</FilterRule>");
+				}
+				strbuf_addstr(sb, "</S3Key></Filter>");
+			}
+			strbuf_addf(sb, "</%s>", kinds[i].element);
+		}
+	}
+	strbuf_addstr(sb, "</NotificationConfiguration>");
+}
+
+/* "arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]" into account and name. */
+static bool function_arn(const char *arn, char account[13], char name[65])
+{
+	const char *pre = "arn:aws:lambda:";
+	if (!str_starts_with(arn, pre))
+		return false;
+	const char *p = strchr(arn + strlen(pre), ':');
+	if (!p || strlen(p + 1) < 13 || p[13] != ':' || !str_starts_with(p + 14, "function:"))
+		return false;
+	memcpy(account, p + 1, 12);
+	account[12] = '\0';
+	const char *nm = p + 14 + strlen("function:");
+	size_t len = strcspn(nm, ":");
+	if (len == 0 || len > 64)
+		return false;
+	memcpy(name, nm, len);
+	name[len] = '\0';
+	return true;
+}
+
+bool s3_notify_validate(struct cloud *c, const char *account, const char *bucket, const cJSON *conf,
+			char *msg, size_t n)
+{
+	struct strbuf bad = STRBUF_INIT;
+	char source[128];
+	snprintf(source, sizeof(source), "arn:aws:s3:::%s", bucket);
+	for (size_t i = 0; i < 3; i++) {
+		const cJSON *one;
+		cJSON_ArrayForEach(one, cJSON_GetObjectItemCaseSensitive(conf, kinds[i].kind))
+		{
+			const char *arn = cJSON_GetStringValue(cJSON_GetObjectItem(one, "Arn"));
+			const char *why = NULL;
+			if (i == 0) {
+				char acct[13], name[65];
+				bool exists = false;
+				if (function_arn(arn, acct, name)) {
+					pthread_mutex_lock(&c->mu);
+					exists = lambda_fn_find(c, acct, name) != NULL;
+					pthread_mutex_unlock(&c->mu);
+				}
+				if (!exists)
+					why = "The destination function does not exist";
+				else if (!lambda_policy_allows(c, acct, name, "s3.amazonaws.com",
+							       source, account))
+					why = "Not authorized to invoke function";
+			} else if (i == 1 && !sqs_queue_exists(c, arn)) {
+				why = "The destination queue does not exist";
+			} else if (i == 2 && !sns_topic_exists(c, arn)) {
+				why = "The destination topic does not exist";
+			}
+			if (why)
+				strbuf_addf(&bad, " %s [%s].", why, arn);
+		}
+	}
+	bool ok = bad.len == 0;
+	if (!ok)
+		snprintf(msg, n, "Unable to validate the following destination configurations:%s",
+			 bad.buf);
+	strbuf_release(&bad);
+	return ok;
+}
+
+/* S3's URL encoding of keys in event records: spaces as '+', '/' kept. */
+static void encode_key(struct strbuf *sb, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-_.~/*", *p))
+			strbuf_addch(sb, (char)*p);
+		else if (*p == ' ')
+			strbuf_addch(sb, '+');
+		else
+			strbuf_addf(sb, "%%%02X", *p);
+	}
+}
+
+cJSON *s3_event_record(const struct s3_change *ch, const char *config_id, long long epoch_ms)
+{
+	char when[32], rid[17], id2[65], seq[19];
+	aws_time_iso(epoch_ms, when);
+	aws_random_hex(rid, 16);
+	for (char *p = rid; *p; p++)
+		if (*p >= 'a' && *p <= 'f')
+			*p = (char)(*p - 'a' + 'A');
+	aws_random_hex(id2, 64);
+	static unsigned long long counter;
+	unsigned long long s = (unsigned long long)clock_mono_us() * 16 +
+			       (__atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED) & 15);
+	snprintf(seq, sizeof(seq), "%018llX", s);
+	cJSON *r = cJSON_CreateObject();
+	cJSON_AddStringToObject(r, "eventVersion", "2.1");
+	cJSON_AddStringToObject(r, "eventSource", "aws:s3");
+	cJSON_AddStringToObject(r, "awsRegion", AWS_REGION_NAME);
+	cJSON_AddStringToObject(r, "eventTime", when);
+	cJSON_AddStringToObject(r, "eventName", ch->event);
+	char principal[64];
+	snprintf(principal, sizeof(principal), "AWS:%s", ch->principal ? ch->principal : "");
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(r, "userIdentity"), "principalId",
+				principal);
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(r, "requestParameters"), "sourceIPAddress",
+				ch->source_ip ? ch->source_ip : "127.0.0.1");
+	cJSON *re = cJSON_AddObjectToObject(r, "responseElements");
+	cJSON_AddStringToObject(re, "x-amz-request-id", rid);
+	cJSON_AddStringToObject(re, "x-amz-id-2", id2);
+	cJSON *s3 = cJSON_AddObjectToObject(r, "s3");
+	cJSON_AddStringToObject(s3, "s3SchemaVersion", "1.0");
+	cJSON_AddStringToObject(s3, "configurationId", config_id ? config_id : "");
+	cJSON *b = cJSON_AddObjectToObject(s3, "bucket");
+	cJSON_AddStringToObject(b, "name", ch->bucket);
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(b, "ownerIdentity"), "principalId",
+				ch->account);
+	char arn[128];
+	snprintf(arn, sizeof(arn), "arn:aws:s3:::%s", ch->bucket);
+	cJSON_AddStringToObject(b, "arn", arn);
+	cJSON *o = cJSON_AddObjectToObject(s3, "object");
+	struct strbuf key = STRBUF_INIT;
+	encode_key(&key, ch->key);
+	cJSON_AddStringToObject(o, "key", strbuf_str(&key));
+	strbuf_release(&key);
+	if (str_starts_with(ch->event, "ObjectCreated:")) {
+		cJSON_AddNumberToObject(o, "size", (double)ch->size);
+		cJSON_AddStringToObject(o, "eTag", ch->etag ? ch->etag : "");
+	}
+	cJSON_AddStringToObject(o, "sequencer", seq);
+	return r;
+}
+
+static bool matches(const cJSON *one, const struct s3_change *ch)
+{
+	bool ev_ok = false;
+	const cJSON *ev;
+	cJSON_ArrayForEach(ev, cJSON_GetObjectItem(one, "Events"))
+	{
+		const char *e = ev->valuestring;
+		if (!str_starts_with(e, "s3:"))
+			continue;
+		e += 3;
+		size_t n = strlen(e);
+		if (n >= 2 && strcmp(e + n - 2, ":*") == 0)
+			ev_ok = ev_ok || strncmp(ch->event, e, n - 1) == 0;
+		else
+			ev_ok = ev_ok || strcmp(ch->event, e) == 0;
+	}
+	const char *pre = cJSON_GetStringValue(cJSON_GetObjectItem(one, "Prefix"));
+	const char *suf = cJSON_GetStringValue(cJSON_GetObjectItem(one, "Suffix"));
+	return ev_ok && (!pre || str_starts_with(ch->key, pre)) &&
+	       (!suf || str_ends_with(ch->key, suf));
+}
+
+/* The 24 hex digits of an X-Amzn-Trace-Id's Root (Root=1-XXXXXXXX-<24>), or false. */
+static bool trace_root(const char *trace, char out[25])
+{
+	const char *r = trace ? strstr(trace, "Root=1-") : NULL;
+	if (!r || strlen(r) < 7 + 9 + 24 || r[15] != '-')
+		return false;
+	memcpy(out, r + 16, 24);
+	out[24] = '\0';
+	return strspn(out, "0123456789abcdef") == 24;
+}
+
+/* The first 24 hex digits of a request id (its trace root, see lambda/invoke.c). */
+static void rid_root(const char *rid, char out[25])
+{
+	size_t j = 0;
+	for (const char *p = rid; *p && j < 24; p++)
+		if (*p != '-')
+			out[j++] = *p;
+	out[j] = '\0';
+}
+
+static int chain_hops(struct cloud *c, const char *root)
+{
+	int hops = 0;
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *q = NULL;
+	if (sqlite3_prepare_v2(c->db->db, "SELECT hops FROM s3_chain WHERE request_id=?", -1, &q,
+			       NULL) == SQLITE_OK) {
+		sqlite3_bind_text(q, 1, root, -1, SQLITE_STATIC);
+		if (sqlite3_step(q) == SQLITE_ROW)
+			hops = sqlite3_column_int(q, 0);
+	}
+	sqlite3_finalize(q);
+	pthread_mutex_unlock(&c->db->mu);
+	return hops;
+}
+
+static void chain_record(struct cloud *c, const char *root, int hops)
+{
+	long long now = clock_wall_ms();
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *q = NULL;
+	if (sqlite3_prepare_v2(c->db->db,
+			       "INSERT OR REPLACE INTO s3_chain(request_id, hops, created)"
+			       " VALUES(?,?,?)",
+			       -1, &q, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(q, 1, root, -1, SQLITE_STATIC);
+		sqlite3_bind_int(q, 2, hops);
+		sqlite3_bind_int64(q, 3, now);
+		sqlite3_step(q);
+	}
+	sqlite3_finalize(q);
+	if (hops == 1 && now % 64 == 0)
+		cloud_db_exec(c->db, "DELETE FROM s3_chain WHERE created < "
+				     "(CAST(strftime('%s','now') AS INTEGER) - 86400) * 1000");
+	pthread_mutex_unlock(&c->db->mu);
+}
+
+/* Tell the learner, in the function's log group and the cloud's log, that the loop stopped. */
+static void loop_stopped(struct cloud *c, const char *acct, const char *name,
+			 const struct s3_change *ch)
+{
+	char *group = xasprintf("/aws/lambda/%s", name);
+	char *line = xasprintf(
+		"RECURSIVE LOOP DETECTED: Lambda stopped invoking %s: it was invoked %d times "
+		"in a row by S3 events from bucket %s that its own invocations caused (key %s). "
+		"Write results to another bucket, or filter the notification with a prefix or "
+		"suffix that your output does not match.\n",
+		name, S3_LOOP_LIMIT, ch->bucket, ch->key);
+	logs_append(c->logs, acct, group, "recursive-loop-detection", clock_wall_ms(), line,
+		    strlen(line));
+	if (!c->quiet)
+		fprintf(stderr, "lambda-tutor: %s", line);
+	free(line);
+	free(group);
+}
+
+void s3_notify_deliver(struct cloud *c, const cJSON *conf, const struct s3_change *ch)
+{
+	if (!conf)
+		return;
+	char root[25];
+	int hops = trace_root(ch->trace, root) ? chain_hops(c, root) : 0;
+	long long now = clock_wall_ms();
+	for (size_t i = 0; i < 3; i++) {
+		const cJSON *one;
+		cJSON_ArrayForEach(one, cJSON_GetObjectItemCaseSensitive(conf, kinds[i].kind))
+		{
+			if (!matches(one, ch))
+				continue;
+			const char *arn = cJSON_GetStringValue(cJSON_GetObjectItem(one, "Arn"));
+			cJSON *ev = cJSON_CreateObject();
+			cJSON *recs = cJSON_AddArrayToObject(ev, "Records");
+			cJSON_AddItemToArray(
+				recs,
+				s3_event_record(
+					ch, cJSON_GetStringValue(cJSON_GetObjectItem(one, "Id")),
+					now));
+			char *payload = cJSON_PrintUnformatted(ev);
+			cJSON_Delete(ev);
+			struct error err = { 0 };
+			bool ok = true;
+			if (i == 0) {
+				char acct[13], name[65], rid[37];
+				if (!function_arn(arn, acct, name)) {
+					ok = error_set(&err, "not a function ARN");
+				} else if (hops >= S3_LOOP_LIMIT) {
+					loop_stopped(c, acct, name, ch);
+				} else {
+					ok = async_enqueue(c, acct, arn, payload, strlen(payload),
+							   "aws:s3", rid, &err);
+					if (ok) {
+						char r[25];
+						rid_root(rid, r);
+						chain_record(c, r, hops + 1);
+					}
+				}
+			} else if (i == 1) {
+				ok = sqs_send(c, arn, payload, strlen(payload), NULL, NULL, &err);
+			} else {
+				ok = sns_publish(c, arn, "Amazon S3 Notification", payload, NULL,
+						 NULL, &err);
+			}
+			if (!ok && !c->quiet)
+				fprintf(stderr,
+					"lambda-tutor: S3 could not notify %s of %s on s3://%s/%s: "
+					"%s\n",
+					arn, ch->event, ch->bucket, ch->key, err.msg);
+			free(payload);
+		}
+	}
+}

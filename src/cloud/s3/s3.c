@@ -1,0 +1,1093 @@
+/*
+ * S3's buckets and objects: rest-xml over path-style URLs.
+ */
+#include "cloud/s3/s3.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <microhttpd.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cloud/http/aws.h"
+#include "cloud/query/query.h"
+#include "cloud/s3/xml.h"
+#include "cloud/state.h"
+#include "core/clock.h"
+#include "core/path.h"
+#include "core/strutil.h"
+#include "core/xalloc.h"
+
+#define S3_XMLNS "http://s3.amazonaws.com/doc/2006-03-01/"
+#define KEY_MAX  1024
+
+char *s3_spool_dir(struct cloud *c)
+{
+	return xasprintf("%s/s3/.spool", c->state_dir);
+}
+
+bool s3_start(struct cloud *c, struct error *err)
+{
+	char *spool = s3_spool_dir(c);
+	bool ok = path_mkdirs(spool, 0755, err);
+	free(spool);
+	if (!ok)
+		return false;
+	pthread_mutex_lock(&c->db->mu);
+	ok = cloud_db_exec(c->db,
+			   "CREATE TABLE IF NOT EXISTS s3_buckets(name TEXT PRIMARY KEY,"
+			   " account TEXT NOT NULL, created INTEGER NOT NULL, notification TEXT)"
+			   " STRICT;"
+			   "CREATE TABLE IF NOT EXISTS s3_objects(bucket TEXT NOT NULL,"
+			   " key TEXT NOT NULL, file TEXT NOT NULL, size INTEGER NOT NULL,"
+			   " etag TEXT NOT NULL, ctype TEXT NOT NULL, meta TEXT NOT NULL,"
+			   " modified INTEGER NOT NULL, PRIMARY KEY(bucket, key)) STRICT;"
+			   "CREATE TABLE IF NOT EXISTS s3_chain(request_id TEXT PRIMARY KEY,"
+			   " hops INTEGER NOT NULL, created INTEGER NOT NULL) STRICT;");
+	pthread_mutex_unlock(&c->db->mu);
+	if (!ok)
+		return error_set(err, "cannot create the S3 tables");
+	return true;
+}
+
+static bool has_prefix_dir(const char *url)
+{
+	static const char *const others[] = { "/_",     "/20",      "/restapis",    "/v2/",
+					      "/tags/", "/apikeys", "/domainnames", NULL };
+	for (const char *const *o = others; *o; o++)
+		if (str_starts_with(url, *o))
+			return true;
+	return false;
+}
+
+bool s3_wants_spool(void *ctx, const char *method, const char *url)
+{
+	(void)ctx;
+	if (strcmp(method, "PUT") != 0 || url[0] != '/' || has_prefix_dir(url))
+		return false;
+	const char *slash = strchr(url + 1, '/');
+	return slash && slash[1];
+}
+
+/* ---- responses ---- */
+
+static void s3_error(struct http_resp *resp, int status, const char *code, const char *resource,
+		     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void s3_error(struct http_resp *resp, int status, const char *code, const char *resource,
+		     const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	strbuf_reset(&resp->body);
+	resp->status = status;
+	resp->content_type = "application/xml";
+	struct strbuf *sb = &resp->body;
+	strbuf_addstr(sb, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error>");
+	query_xml_text(sb, "Code", code);
+	query_xml_text(sb, "Message", msg);
+	if (resource)
+		query_xml_text(sb, "Resource", resource);
+	query_xml_text(sb, "RequestId", query_request_id(resp));
+	strbuf_addstr(sb, "</Error>");
+	free(msg);
+}
+
+static void xml_start(struct http_resp *resp, const char *root)
+{
+	resp->content_type = "application/xml";
+	strbuf_addf(&resp->body,
+		    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<%s xmlns=\"" S3_XMLNS "\">",
+		    root);
+}
+
+static void http_date(long long ms, char out[40])
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, 40, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}
+
+/* ---- names ---- */
+
+static bool bucket_name_ok(const char *b)
+{
+	size_t n = strlen(b);
+	if (n < 3 || n > 63)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char ch = b[i];
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' ||
+		      ch == '.'))
+			return false;
+	}
+	if (b[0] == '-' || b[0] == '.' || b[n - 1] == '-' || b[n - 1] == '.')
+		return false;
+	return strstr(b, "..") == NULL;
+}
+
+/* The bucket's owner into owner (13 bytes) and its notification configuration. */
+static bool bucket_find(struct cloud *c, const char *bucket, char owner[13], cJSON **conf)
+{
+	bool found = false;
+	if (conf)
+		*conf = NULL;
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *q = NULL;
+	if (sqlite3_prepare_v2(c->db->db,
+			       "SELECT account, notification FROM s3_buckets WHERE name=?", -1, &q,
+			       NULL) == SQLITE_OK) {
+		sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
+		if (sqlite3_step(q) == SQLITE_ROW) {
+			found = true;
+			snprintf(owner, 13, "%s", (const char *)sqlite3_column_text(q, 0));
+			const char *n = (const char *)sqlite3_column_text(q, 1);
+			if (conf && n)
+				*conf = cJSON_Parse(n);
+		}
+	}
+	sqlite3_finalize(q);
+	pthread_mutex_unlock(&c->db->mu);
+	return found;
+}
+
+/* Look up the bucket for account; fills a NoSuchBucket (or AccessDenied) error when absent. */
+static bool bucket_mine(struct cloud *c, const char *account, const char *bucket, cJSON **conf,
+			struct http_resp *resp)
+{
+	char owner[13];
+	if (!bucket_find(c, bucket, owner, conf)) {
+		s3_error(resp, 404, "NoSuchBucket", bucket, "The specified bucket does not exist");
+		return false;
+	}
+	if (strcmp(owner, account) != 0) {
+		if (conf) {
+			cJSON_Delete(*conf);
+			*conf = NULL;
+		}
+		s3_error(resp, 403, "AccessDenied", bucket, "Access Denied");
+		return false;
+	}
+	return true;
+}
+
+static char *bucket_dir(struct cloud *c, const char *account, const char *bucket)
+{
+	return xasprintf("%s/s3/%s/%s", c->state_dir, account, bucket);
+}
+
+/* ---- buckets ---- */
+
+static void list_buckets(struct cloud *c, const char *account, struct http_resp *resp)
+{
+	xml_start(resp, "ListAllMyBucketsResult");
+	struct strbuf *sb = &resp->body;
+	strbuf_addstr(sb, "<Owner>");
+	query_xml_text(sb, "ID", account);
+	query_xml_text(sb, "DisplayName", account);
+	strbuf_addstr(sb, "</Owner><Buckets>");
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *q = NULL;
+	if (sqlite3_prepare_v2(c->db->db,
+			       "SELECT name, created FROM s3_buckets WHERE account=? ORDER BY name",
+			       -1, &q, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(q, 1, account, -1, SQLITE_STATIC);
+		while (sqlite3_step(q) == SQLITE_ROW) {
+			char when[32];
+			aws_time_iso(sqlite3_column_int64(q, 1), when);
+			strbuf_addstr(sb, "<Bucket>");
+			query_xml_text(sb, "Name", (const char *)sqlite3_column_text(q, 0));
+			query_xml_text(sb, "CreationDate", when);
+			strbuf_addstr(sb, "</Bucket>");
+		}
+	}
+	sqlite3_finalize(q);
+	pthread_mutex_unlock(&c->db->mu);
+	strbuf_addstr(sb, "</Buckets></ListAllMyBucketsResult>");
+}
+
+static void create_bucket(struct cloud *c, const char *account, const char *bucket,
+			  const struct http_req *req, struct http_resp *resp)
+{
+	if (!bucket_name_ok(bucket)) {
+		s3_error(resp, 400, "InvalidBucketName", bucket,
+			 "The specified bucket is not valid.");
+		return;
+	}
+	if (req->body_len > 0) {
+		cJSON *doc = s3_xml_parse(req->body, req->body_len);
+		bool ok = doc && strcmp(s3_xml_name(doc), "CreateBucketConfiguration") == 0;
+		cJSON_Delete(doc);
+		if (!ok) {
+			s3_error(resp, 400, "MalformedXML", bucket,
+				 "The XML you provided was not well-formed or did not validate "
+				 "against our published schema");
+			return;
+		}
+	}
+	char owner[13];
+	if (bucket_find(c, bucket, owner, NULL)) {
+		if (strcmp(owner, account) != 0)
+			s3_error(resp, 409, "BucketAlreadyExists", bucket,
+				 "The requested bucket name is not available. The bucket namespace "
+				 "is shared by all users of the system. Please select a different "
+				 "name and try again.");
+		else
+			http_resp_headerf(resp, "Location", "/%s", bucket); /* us-east-1 */
+		return;
+	}
+	char *dir = bucket_dir(c, account, bucket);
+	struct error err;
+	bool made = path_mkdirs(dir, 0755, &err);
+	free(dir);
+	if (!made) {
+		s3_error(resp, 500, "InternalError", bucket, "%s", err.msg);
+		return;
+	}
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *q = NULL;
+	if (sqlite3_prepare_v2(c->db->db,
+			       "INSERT OR IGNORE INTO s3_buckets(name, account, created)"
+			       " VALUES(?,?,?)",
+			       -1, &q, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, account, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 3, clock_wall_ms());
+		sqlite3_step(q);
+	}
+	sqlite3_finalize(q);
+	pthread_mutex_unlock(&c->db->mu);
+	http_resp_headerf(resp, "Location", "/%s", bucket);
+}
+
+static long long count_objects(struct cloud *c, const char *bucket)
+{
+	long long n = 0;
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *q = NULL;
+	if (sqlite3_prepare_v2(c->db->db, "SELECT COUNT(*) FROM s3_objects WHERE bucket=?", -1, &q,
+			       NULL) == SQLITE_OK) {
+		sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
+		if (sqlite3_step(q) == SQLITE_ROW)
+			n = sqlite3_column_int64(q, 0);
+	}
+	sqlite3_finalize(q);
+	pthread_mutex_unlock(&c->db->mu);
+	return n;
+}
+
+static void delete_bucket(struct cloud *c, const char *account, const char *bucket,
+			  struct http_resp *resp)
+{
+	if (!bucket_mine(c, account, bucket, NULL, resp))
+		return;
+	if (count_objects(c, bucket) > 0) {
+		s3_error(resp, 409, "BucketNotEmpty", bucket,
+			 "The bucket you tried to delete is not empty");
+		return;
+	}
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *q = NULL;
+	if (sqlite3_prepare_v2(c->db->db, "DELETE FROM s3_buckets WHERE name=?", -1, &q, NULL) ==
+	    SQLITE_OK) {
+		sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
+		sqlite3_step(q);
+	}
+	sqlite3_finalize(q);
+	pthread_mutex_unlock(&c->db->mu);
+	char *dir = bucket_dir(c, account, bucket);
+	rmdir(dir);
+	free(dir);
+	resp->status = 204;
+}
+
+static void put_notification(struct cloud *c, const char *account, const char *bucket,
+			     const struct http_req *req, struct http_resp *resp)
+{
+	if (!bucket_mine(c, account, bucket, NULL, resp))
+		return;
+	const char *code = "MalformedXML";
+	char msg[1024];
+	cJSON *conf = s3_notify_parse(req->body, req->body_len, &code, msg, sizeof(msg));
+	if (!conf) {
+		s3_error(resp, 400, code, bucket, "%s", msg);
+		return;
+	}
+	if (!s3_notify_validate(c, account, bucket, conf, msg, sizeof(msg))) {
+		cJSON_Delete(conf);
+		s3_error(resp, 400, "InvalidArgument", bucket, "%s", msg);
+		return;
+	}
+	char *text = cJSON_PrintUnformatted(conf);
+	cJSON_Delete(conf);
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *q = NULL;
+	if (sqlite3_prepare_v2(c->db->db, "UPDATE s3_buckets SET notification=? WHERE name=?", -1,
+			       &q, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(q, 1, text, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, bucket, -1, SQLITE_STATIC);
+		sqlite3_step(q);
+	}
+	sqlite3_finalize(q);
+	pthread_mutex_unlock(&c->db->mu);
+	free(text);
+}
+
+static void get_notification(struct cloud *c, const char *account, const char *bucket,
+			     struct http_resp *resp)
+{
+	cJSON *conf = NULL;
+	if (!bucket_mine(c, account, bucket, &conf, resp))
+		return;
+	resp->content_type = "application/xml";
+	strbuf_addstr(&resp->body, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+	s3_notify_xml(conf, &resp->body);
+	cJSON_Delete(conf);
+}
+
+/* ---- listing ---- */
+
+/* Append s %-encoded as S3's EncodingType=url does (unreserved and '/' kept). */
+static void url_encode(struct strbuf *sb, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-_.~/", *p))
+			strbuf_addch(sb, (char)*p);
+		else
+			strbuf_addf(sb, "%%%02X", *p);
+	}
+}
+
+static void key_text(struct strbuf *sb, const char *tag, const char *s, bool encode)
+{
+	if (!encode) {
+		query_xml_text(sb, tag, s);
+		return;
+	}
+	struct strbuf e = STRBUF_INIT;
+	url_encode(&e, s);
+	query_xml_text(sb, tag, strbuf_str(&e));
+	strbuf_release(&e);
+}
+
+static void list_objects(struct cloud *c, const char *account, const char *bucket,
+			 const struct http_req *req, struct http_resp *resp)
+{
+	if (!bucket_mine(c, account, bucket, NULL, resp))
+		return;
+	bool v2 = http_query(req, "list-type") && strcmp(http_query(req, "list-type"), "2") == 0;
+	const char *prefix = http_query(req, "prefix"), *delim = http_query(req, "delimiter");
+	const char *enc = http_query(req, "encoding-type");
+	const char *mk = http_query(req, "max-keys");
+	if (!prefix)
+		prefix = "";
+	if (delim && !delim[0])
+		delim = NULL;
+	bool encode = enc && strcmp(enc, "url") == 0;
+	if (enc && !encode) {
+		s3_error(resp, 400, "InvalidArgument", bucket,
+			 "Invalid Encoding Method specified in Request");
+		return;
+	}
+	long max = 1000;
+	if (mk) {
+		char *end;
+		errno = 0;
+		max = strtol(mk, &end, 10);
+		if (!mk[0] || *end || errno || max < 0) {
+			s3_error(resp, 400, "InvalidArgument", bucket,
+				 "Provided max-keys not an integer or within integer range");
+			return;
+		}
+		if (max > 1000)
+			max = 1000;
+	}
+	char *after = NULL;
+	const char *token = v2 ? http_query(req, "continuation-token") : NULL;
+	if (token) {
+		size_t n = 0;
+		unsigned char *dec = aws_base64_decode(token, strlen(token), &n);
+		if (!dec || !token[0]) {
+			free(dec);
+			s3_error(resp, 400, "InvalidArgument", bucket,
+				 "The continuation token provided is incorrect");
+			return;
+		}
+		after = (char *)dec;
+	} else {
+		const char *sa = http_query(req, v2 ? "start-after" : "marker");
+		after = xstrdup(sa ? sa : "");
+	}
+	struct strbuf items = STRBUF_INIT, prefixes = STRBUF_INIT;
+	long count = 0;
+	bool truncated = false;
+	char *last = NULL, *last_cp = NULL;
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *q = NULL;
+	if (sqlite3_prepare_v2(c->db->db,
+			       "SELECT key, size, etag, modified FROM s3_objects WHERE bucket=?"
+			       " AND key > ? AND substr(key, 1, ?) = ? ORDER BY key",
+			       -1, &q, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, after, -1, SQLITE_STATIC);
+		sqlite3_bind_int(q, 3, (int)strlen(prefix));
+		sqlite3_bind_text(q, 4, prefix, -1, SQLITE_STATIC);
+		while (sqlite3_step(q) == SQLITE_ROW) {
+			const char *key = (const char *)sqlite3_column_text(q, 0);
+			char *cp = NULL;
+			if (delim) {
+				const char *d = strstr(key + strlen(prefix), delim);
+				if (d)
+					cp = xstrndup(key, (size_t)(d - key) + strlen(delim));
+			}
+			if (cp &&
+			    ((last_cp && strcmp(cp, last_cp) == 0) || strcmp(cp, after) == 0)) {
+				free(cp);
+				continue;
+			}
+			if (count >= max) {
+				truncated = true;
+				free(cp);
+				break;
+			}
+			count++;
+			if (cp) {
+				strbuf_addstr(&prefixes, "<CommonPrefixes>");
+				key_text(&prefixes, "Prefix", cp, encode);
+				strbuf_addstr(&prefixes, "</CommonPrefixes>");
+				free(last_cp);
+				last_cp = xstrdup(cp);
+				free(last);
+				last = cp;
+				continue;
+			}
+			char when[32];
+			aws_time_iso(sqlite3_column_int64(q, 3), when);
+			strbuf_addstr(&items, "<Contents>");
+			key_text(&items, "Key", key, encode);
+			query_xml_text(&items, "LastModified", when);
+			strbuf_addf(&items, "<ETag>&quot;%s&quot;</ETag><Size>%lld</Size>",
+				    (const char *)sqlite3_column_text(q, 2),
+				    (long long)sqlite3_column_int64(q, 1));
+			strbuf_addstr(&items, "<StorageClass>STANDARD</StorageClass></Contents>");
+			free(last);
+			last = xstrdup(key);
+		}
+	}
+	sqlite3_finalize(q);
+	pthread_mutex_unlock(&c->db->mu);
+	xml_start(resp, "ListBucketResult");
+	struct strbuf *sb = &resp->body;
+	query_xml_text(sb, "Name", bucket);
+	key_text(sb, "Prefix", prefix, encode);
+	if (delim)
+		key_text(sb, "Delimiter", delim, encode);
+	strbuf_addf(sb, "<MaxKeys>%ld</MaxKeys>", max);
+	if (encode)
+		query_xml_text(sb, "EncodingType", "url");
+	strbuf_addf(sb, "<IsTruncated>%s</IsTruncated>", truncated ? "true" : "false");
+	if (v2) {
+		strbuf_addf(sb, "<KeyCount>%ld</KeyCount>", count);
+		if (token)
+			query_xml_text(sb, "ContinuationToken", token);
+		if (truncated && last) {
+			char *next = aws_base64_encode(last, strlen(last));
+			query_xml_text(sb, "NextContinuationToken", next);
+			free(next);
+		}
+		const char *sa = http_query(req, "start-after");
+		if (sa)
+			key_text(sb, "StartAfter", sa, encode);
+	} else {
+		key_text(sb, "Marker", http_query(req, "marker") ? http_query(req, "marker") : "",
+			 encode);
+		if (truncated && last)
+			key_text(sb, "NextMarker", last, encode);
+	}
+	strbuf_add(sb, strbuf_str(&items), items.len);
+	strbuf_add(sb, strbuf_str(&prefixes), prefixes.len);
+	strbuf_addstr(sb, "</ListBucketResult>");
+	strbuf_release(&items);
+	strbuf_release(&prefixes);
+	free(last);
+	free(last_cp);
+	free(after);
+}
+
+/* ---- objects ---- */
+
+struct s3obj {
+	char file[40];
+	long long size;
+	char etag[48];
+	char ctype[256];
+	char *meta; /* JSON object text */
+	long long modified;
+};
+
+static bool object_find(struct cloud *c, const char *bucket, const char *key, struct s3obj *o)
+{
+	bool found = false;
+	memset(o, 0, sizeof(*o));
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *q = NULL;
+	if (sqlite3_prepare_v2(c->db->db,
+			       "SELECT file, size, etag, ctype, meta, modified FROM s3_objects"
+			       " WHERE bucket=? AND key=?",
+			       -1, &q, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, key, -1, SQLITE_STATIC);
+		if (sqlite3_step(q) == SQLITE_ROW) {
+			found = true;
+			snprintf(o->file, sizeof(o->file), "%s", sqlite3_column_text(q, 0));
+			o->size = sqlite3_column_int64(q, 1);
+			snprintf(o->etag, sizeof(o->etag), "%s", sqlite3_column_text(q, 2));
+			snprintf(o->ctype, sizeof(o->ctype), "%s", sqlite3_column_text(q, 3));
+			o->meta = xstrdup((const char *)sqlite3_column_text(q, 4));
+			o->modified = sqlite3_column_int64(q, 5);
+		}
+	}
+	sqlite3_finalize(q);
+	pthread_mutex_unlock(&c->db->mu);
+	return found;
+}
+
+/* Record the object; the file it replaced (if any) is removed. */
+static bool object_store(struct cloud *c, const char *account, const char *bucket, const char *key,
+			 const struct s3obj *o)
+{
+	char old[40] = "";
+	bool ok = false;
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *q = NULL;
+	if (sqlite3_prepare_v2(c->db->db, "SELECT file FROM s3_objects WHERE bucket=? AND key=?",
+			       -1, &q, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, key, -1, SQLITE_STATIC);
+		if (sqlite3_step(q) == SQLITE_ROW)
+			snprintf(old, sizeof(old), "%s", sqlite3_column_text(q, 0));
+	}
+	sqlite3_finalize(q);
+	q = NULL;
+	if (sqlite3_prepare_v2(c->db->db,
+			       "INSERT OR REPLACE INTO s3_objects(bucket, key, file, size, etag,"
+			       " ctype, meta, modified) VALUES(?,?,?,?,?,?,?,?)",
+			       -1, &q, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 3, o->file, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 4, o->size);
+		sqlite3_bind_text(q, 5, o->etag, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 6, o->ctype, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 7, o->meta ? o->meta : "{}", -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 8, o->modified);
+		ok = sqlite3_step(q) == SQLITE_DONE;
+	}
+	sqlite3_finalize(q);
+	pthread_mutex_unlock(&c->db->mu);
+	if (ok && old[0] && strcmp(old, o->file) != 0) {
+		char *path = xasprintf("%s/s3/%s/%s/%s", c->state_dir, account, bucket, old);
+		unlink(path);
+		free(path);
+	}
+	return ok;
+}
+
+static void fresh_file_name(char out[40])
+{
+	aws_random_hex(out, 32);
+}
+
+/* MD5 of a file's contents, streamed. */
+static bool md5_file(const char *path, char out[33], long long *size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	EVP_DigestInit_ex(ctx, EVP_md5(), NULL);
+	char *buf = xmalloc(1 << 20);
+	long long total = 0;
+	ssize_t n;
+	while ((n = read(fd, buf, 1 << 20)) > 0) {
+		EVP_DigestUpdate(ctx, buf, (size_t)n);
+		total += n;
+	}
+	free(buf);
+	close(fd);
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+	EVP_DigestFinal_ex(ctx, md, &len);
+	EVP_MD_CTX_free(ctx);
+	for (unsigned i = 0; i < 16; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	*size = total;
+	return n == 0;
+}
+
+struct meta_ctx {
+	cJSON *meta;
+};
+
+static enum MHD_Result collect_meta(void *cls, enum MHD_ValueKind kind, const char *key,
+				    const char *value)
+{
+	(void)kind;
+	struct meta_ctx *m = cls;
+	if (strncasecmp(key, "x-amz-meta-", 11) == 0 && key[11] && value) {
+		char *lower = xstrdup(key + 11);
+		for (char *p = lower; *p; p++)
+			if (*p >= 'A' && *p <= 'Z')
+				*p = (char)(*p - 'A' + 'a');
+		cJSON_DeleteItemFromObjectCaseSensitive(m->meta, lower);
+		cJSON_AddStringToObject(m->meta, lower, value);
+		free(lower);
+	}
+	return MHD_YES;
+}
+
+static char *request_meta(const struct http_req *req)
+{
+	struct meta_ctx m = { cJSON_CreateObject() };
+	if (req->conn)
+		MHD_get_connection_values(req->conn, MHD_HEADER_KIND, collect_meta, &m);
+	char *text = cJSON_PrintUnformatted(m.meta);
+	cJSON_Delete(m.meta);
+	return text;
+}
+
+static void object_headers(struct http_resp *resp, const struct s3obj *o)
+{
+	char date[40];
+	http_date(o->modified, date);
+	http_resp_headerf(resp, "ETag", "\"%s\"", o->etag);
+	http_resp_header(resp, "Last-Modified", date);
+	http_resp_header(resp, "Accept-Ranges", "bytes");
+	cJSON *meta = cJSON_Parse(o->meta ? o->meta : "{}");
+	const cJSON *m;
+	cJSON_ArrayForEach(m, meta)
+	{
+		if (cJSON_IsString(m)) {
+			char *name = xasprintf("x-amz-meta-%s", m->string);
+			http_resp_header(resp, name, m->valuestring);
+			free(name);
+		}
+	}
+	cJSON_Delete(meta);
+}
+
+static const char *source_ip(const struct http_req *req)
+{
+	(void)req;
+	return "127.0.0.1";
+}
+
+static void notify(struct cloud *c, const char *account, const char *owner, const char *bucket,
+		   const char *key, const char *event, const struct s3obj *o,
+		   const struct http_req *req)
+{
+	cJSON *conf = NULL;
+	char who[13];
+	if (!bucket_find(c, bucket, who, &conf) || !conf)
+		return;
+	struct s3_change ch = {
+		.account = owner,
+		.bucket = bucket,
+		.key = key,
+		.event = event,
+		.size = o ? o->size : 0,
+		.etag = o ? o->etag : NULL,
+		.source_ip = source_ip(req),
+		.principal = account,
+		.trace = http_header(req, "X-Amzn-Trace-Id"),
+	};
+	s3_notify_deliver(c, conf, &ch);
+	cJSON_Delete(conf);
+}
+
+static void put_object(struct cloud *c, const char *account, const char *bucket, const char *key,
+		       const struct http_req *req, struct http_resp *resp)
+{
+	if (!bucket_mine(c, account, bucket, NULL, resp))
+		return;
+	if (req->too_large) {
+		s3_error(resp, 400, "IncompleteBody", key, "The request body could not be stored");
+		return;
+	}
+	struct s3obj o = { 0 };
+	fresh_file_name(o.file);
+	char *path = xasprintf("%s/s3/%s/%s/%s", c->state_dir, account, bucket, o.file);
+	struct error err;
+	bool ok;
+	if (req->body_path) {
+		ok = rename(req->body_path, path) == 0;
+		if (!ok)
+			error_set(&err, "cannot store the object: %s", strerror(errno));
+	} else {
+		ok = path_write_file(path, req->body, req->body_len, 0644, &err);
+	}
+	if (ok && !md5_file(path, o.etag, &o.size)) {
+		ok = false;
+		error_set(&err, "cannot read the stored object back");
+	}
+	if (!ok) {
+		unlink(path);
+		free(path);
+		s3_error(resp, 500, "InternalError", key, "%s", err.msg);
+		return;
+	}
+	const char *md5 = http_header(req, "Content-MD5");
+	if (md5) {
+		size_t n = 0;
+		unsigned char *raw = aws_base64_decode(md5, strlen(md5), &n);
+		char hex[33] = "";
+		for (size_t i = 0; raw && n == 16 && i < 16; i++)
+			snprintf(hex + 2 * i, 3, "%02x", raw[i]);
+		free(raw);
+		if (strcmp(hex, o.etag) != 0) {
+			unlink(path);
+			free(path);
+			s3_error(resp, 400, hex[0] ? "BadDigest" : "InvalidDigest", key,
+				 "The Content-MD5 you specified did not match what we received.");
+			return;
+		}
+	}
+	const char *ct = http_header(req, "Content-Type");
+	snprintf(o.ctype, sizeof(o.ctype), "%s", ct && ct[0] ? ct : "binary/octet-stream");
+	o.meta = request_meta(req);
+	o.modified = clock_wall_ms();
+	if (!object_store(c, account, bucket, key, &o)) {
+		unlink(path);
+		s3_error(resp, 500, "InternalError", key, "cannot record the object");
+	} else {
+		http_resp_headerf(resp, "ETag", "\"%s\"", o.etag);
+		notify(c, account, account, bucket, key, "ObjectCreated:Put", &o, req);
+	}
+	free(path);
+	free(o.meta);
+}
+
+/* Parse "bytes=a-b" against size; false when unsatisfiable. *given false when no Range. */
+static bool parse_range(const char *h, long long size, long long *off, long long *len, bool *given)
+{
+	*given = false;
+	*off = 0;
+	*len = size;
+	if (!h || !str_starts_with(h, "bytes=") || strchr(h, ','))
+		return true; /* ignored, as S3 does with what it cannot parse */
+	const char *r = h + 6;
+	char *end;
+	if (*r == '-') {
+		long long n = strtoll(r + 1, &end, 10);
+		if (*end || n <= 0)
+			return true;
+		*given = true;
+		if (size == 0)
+			return false;
+		if (n > size)
+			n = size;
+		*off = size - n;
+		*len = n;
+		return true;
+	}
+	long long a = strtoll(r, &end, 10);
+	if (*end != '-' || a < 0)
+		return true;
+	long long b = end[1] ? strtoll(end + 1, &end, 10) : size - 1;
+	if (*end || b < a)
+		return true;
+	*given = true;
+	if (a >= size)
+		return false;
+	if (b >= size)
+		b = size - 1;
+	*off = a;
+	*len = b - a + 1;
+	return true;
+}
+
+static void get_object(struct cloud *c, const char *account, const char *bucket, const char *key,
+		       const struct http_req *req, bool head, struct http_resp *resp)
+{
+	if (!bucket_mine(c, account, bucket, NULL, resp))
+		return;
+	struct s3obj o;
+	if (!object_find(c, bucket, key, &o)) {
+		if (head)
+			resp->status = 404;
+		else
+			s3_error(resp, 404, "NoSuchKey", key, "The specified key does not exist.");
+		return;
+	}
+	long long off, len;
+	bool ranged;
+	if (!parse_range(http_header(req, "Range"), o.size, &off, &len, &ranged)) {
+		s3_error(resp, 416, "InvalidRange", key, "The requested range is not satisfiable");
+		http_resp_headerf(resp, "Content-Range", "bytes */%lld", o.size);
+		free(o.meta);
+		return;
+	}
+	char *path = xasprintf("%s/s3/%s/%s/%s", c->state_dir, account, bucket, o.file);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	free(path);
+	if (fd <= 0) {
+		s3_error(resp, 500, "InternalError", key, "the object's file is missing");
+		free(o.meta);
+		return;
+	}
+	object_headers(resp, &o);
+	if (ranged) {
+		resp->status = 206;
+		http_resp_headerf(resp, "Content-Range", "bytes %lld-%lld/%lld", off, off + len - 1,
+				  o.size);
+	}
+	resp->content_type = NULL;
+	http_resp_header(resp, "Content-Type", o.ctype);
+	resp->file_fd = fd;
+	resp->file_off = off;
+	resp->file_len = len;
+	free(o.meta);
+}
+
+static void delete_object(struct cloud *c, const char *account, const char *bucket, const char *key,
+			  const struct http_req *req, struct http_resp *resp)
+{
+	if (!bucket_mine(c, account, bucket, NULL, resp))
+		return;
+	struct s3obj o;
+	resp->status = 204;
+	if (!object_find(c, bucket, key, &o))
+		return; /* S3 answers 204 for a key that is not there */
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *q = NULL;
+	if (sqlite3_prepare_v2(c->db->db, "DELETE FROM s3_objects WHERE bucket=? AND key=?", -1, &q,
+			       NULL) == SQLITE_OK) {
+		sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, key, -1, SQLITE_STATIC);
+		sqlite3_step(q);
+	}
+	sqlite3_finalize(q);
+	pthread_mutex_unlock(&c->db->mu);
+	char *path = xasprintf("%s/s3/%s/%s/%s", c->state_dir, account, bucket, o.file);
+	unlink(path);
+	free(path);
+	free(o.meta);
+	notify(c, account, account, bucket, key, "ObjectRemoved:Delete", NULL, req);
+}
+
+/* %-decode s into out; false on a bad escape or a NUL. */
+static bool pct_decode(const char *s, struct strbuf *out)
+{
+	for (const char *p = s; *p; p++) {
+		if (*p != '%') {
+			strbuf_addch(out, *p);
+			continue;
+		}
+		unsigned v = 0;
+		for (int i = 1; i <= 2; i++) {
+			char h = p[i];
+			v <<= 4;
+			if (h >= '0' && h <= '9')
+				v |= (unsigned)(h - '0');
+			else if (h >= 'a' && h <= 'f')
+				v |= (unsigned)(h - 'a' + 10);
+			else if (h >= 'A' && h <= 'F')
+				v |= (unsigned)(h - 'A' + 10);
+			else
+				return false;
+		}
+		if (v == 0)
+			return false;
+		strbuf_addch(out, (char)v);
+		p += 2;
+	}
+	return true;
+}
+
+static bool copy_file(const char *from, const char *to)
+{
+	int in = open(from, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return false;
+	int out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (out < 0) {
+		close(in);
+		return false;
+	}
+	char *buf = xmalloc(1 << 20);
+	ssize_t n;
+	bool ok = true;
+	while (ok && (n = read(in, buf, 1 << 20)) != 0) {
+		if (n < 0) {
+			ok = errno == EINTR;
+			continue;
+		}
+		ok = write(out, buf, (size_t)n) == n;
+	}
+	free(buf);
+	close(in);
+	return close(out) == 0 && ok;
+}
+
+static void copy_object(struct cloud *c, const char *account, const char *bucket, const char *key,
+			const char *source, const struct http_req *req, struct http_resp *resp)
+{
+	if (!bucket_mine(c, account, bucket, NULL, resp))
+		return;
+	struct strbuf src = STRBUF_INIT;
+	const char *s = source[0] == '/' ? source + 1 : source;
+	char *q = strchr(s, '?');
+	char *plain = q ? xstrndup(s, (size_t)(q - s)) : xstrdup(s);
+	bool ok = pct_decode(plain, &src);
+	free(plain);
+	const char *slash = ok ? strchr(strbuf_str(&src), '/') : NULL;
+	if (!slash || !slash[1]) {
+		strbuf_release(&src);
+		s3_error(resp, 400, "InvalidArgument", key,
+			 "Copy Source must mention the source bucket and key: sourcebucket/"
+			 "sourcekey");
+		return;
+	}
+	char *sbucket = xstrndup(src.buf, (size_t)(slash - src.buf));
+	const char *skey = slash + 1;
+	const char *directive = http_header(req, "x-amz-metadata-directive");
+	bool replace = directive && strcmp(directive, "REPLACE") == 0;
+	struct s3obj so;
+	char owner[13];
+	if (!bucket_find(c, sbucket, owner, NULL) || strcmp(owner, account) != 0) {
+		s3_error(resp, 404, "NoSuchBucket", sbucket, "The specified bucket does not exist");
+	} else if (!object_find(c, sbucket, skey, &so)) {
+		s3_error(resp, 404, "NoSuchKey", skey, "The specified key does not exist.");
+	} else if (!replace && strcmp(sbucket, bucket) == 0 && strcmp(skey, key) == 0) {
+		s3_error(resp, 400, "InvalidRequest", key,
+			 "This copy request is illegal because it is trying to copy an object to "
+			 "itself without changing the object's metadata, storage class, website "
+			 "redirect location or encryption attributes.");
+		free(so.meta);
+	} else {
+		struct s3obj o = so;
+		fresh_file_name(o.file);
+		char *from = xasprintf("%s/s3/%s/%s/%s", c->state_dir, account, sbucket, so.file);
+		char *to = xasprintf("%s/s3/%s/%s/%s", c->state_dir, account, bucket, o.file);
+		if (replace) {
+			const char *ct = http_header(req, "Content-Type");
+			snprintf(o.ctype, sizeof(o.ctype), "%s",
+				 ct && ct[0] ? ct : "binary/octet-stream");
+			free(o.meta);
+			o.meta = request_meta(req);
+		}
+		o.modified = clock_wall_ms();
+		if (!copy_file(from, to) || !object_store(c, account, bucket, key, &o)) {
+			unlink(to);
+			s3_error(resp, 500, "InternalError", key, "cannot copy the object");
+		} else {
+			char when[32];
+			aws_time_iso(o.modified, when);
+			xml_start(resp, "CopyObjectResult");
+			query_xml_text(&resp->body, "LastModified", when);
+			strbuf_addf(&resp->body, "<ETag>&quot;%s&quot;</ETag></CopyObjectResult>",
+				    o.etag);
+			notify(c, account, account, bucket, key, "ObjectCreated:Copy", &o, req);
+		}
+		free(from);
+		free(to);
+		free(o.meta);
+	}
+	free(sbucket);
+	strbuf_release(&src);
+}
+
+void s3_api(struct cloud *c, const char *account, const struct http_req *req,
+	    struct http_resp *resp)
+{
+	const char *m = req->method;
+	bool get = strcmp(m, "GET") == 0, put = strcmp(m, "PUT") == 0,
+	     head = strcmp(m, "HEAD") == 0, del = strcmp(m, "DELETE") == 0;
+	const char *p = req->path[0] == '/' ? req->path + 1 : req->path;
+	if (!p[0]) {
+		if (get)
+			list_buckets(c, account, resp);
+		else
+			s3_error(resp, 405, "MethodNotAllowed", "/",
+				 "The specified method is not allowed against this resource.");
+		return;
+	}
+	const char *slash = strchr(p, '/');
+	char bucket[64];
+	size_t blen = slash ? (size_t)(slash - p) : strlen(p);
+	if (blen >= sizeof(bucket)) {
+		s3_error(resp, 400, "InvalidBucketName", p, "The specified bucket is not valid.");
+		return;
+	}
+	memcpy(bucket, p, blen);
+	bucket[blen] = '\0';
+	const char *key = slash && slash[1] ? slash + 1 : NULL;
+	if (!key) {
+		if (http_query_has(req, "notification")) {
+			if (put)
+				put_notification(c, account, bucket, req, resp);
+			else if (get)
+				get_notification(c, account, bucket, resp);
+			else
+				s3_error(resp, 405, "MethodNotAllowed", bucket,
+					 "The specified method is not allowed against this "
+					 "resource.");
+		} else if (http_query_has(req, "location") && get) {
+			if (bucket_mine(c, account, bucket, NULL, resp)) {
+				xml_start(resp, "LocationConstraint");
+				strbuf_addstr(&resp->body, "</LocationConstraint>");
+			}
+		} else if (put) {
+			create_bucket(c, account, bucket, req, resp);
+		} else if (head) {
+			char owner[13];
+			if (!bucket_find(c, bucket, owner, NULL))
+				resp->status = 404;
+			else if (strcmp(owner, account) != 0)
+				resp->status = 403;
+			else
+				http_resp_header(resp, "x-amz-bucket-region", AWS_REGION_NAME);
+		} else if (del) {
+			delete_bucket(c, account, bucket, resp);
+		} else if (get) {
+			list_objects(c, account, bucket, req, resp);
+		} else {
+			s3_error(resp, 405, "MethodNotAllowed", bucket,
+				 "The specified method is not allowed against this resource.");
+		}
+		return;
+	}
+	if (strlen(key) > KEY_MAX) {
+		s3_error(resp, 400, "KeyTooLongError", bucket, "Your key is too long");
+		return;
+	}
+	if (http_query_has(req, "uploads") || http_query_has(req, "uploadId")) {
+		s3_error(resp, 501, "NotImplemented", key,
+			 "Multipart uploads are not served by the local cloud; upload in one "
+			 "PutObject (aws s3 cp --expected-size, or a multipart threshold above the "
+			 "file's size)");
+		return;
+	}
+	const char *copy = http_header(req, "x-amz-copy-source");
+	if (put && copy)
+		copy_object(c, account, bucket, key, copy, req, resp);
+	else if (put)
+		put_object(c, account, bucket, key, req, resp);
+	else if (get || head)
+		get_object(c, account, bucket, key, req, head, resp);
+	else if (del)
+		delete_object(c, account, bucket, key, req, resp);
+	else
+		s3_error(resp, 405, "MethodNotAllowed", key,
+			 "The specified method is not allowed against this resource.");
+}

@@ -1,0 +1,84 @@
+#!/bin/sh
+# S3 in the local cloud with the real AWS CLI: buckets, objects, listing, copies, ranges,
+# keys that try to leave the bucket, AWS-shaped errors, and a large upload that streams to
+# disk instead of memory.
+TUTOR=$1
+. "$(dirname "$0")/cloud_lib.sh"
+start_cloud || exit 1
+
+check "make a bucket" awsl s3 mb s3://photos
+out=$(awsl s3 mb s3://Bad_Name 2>&1)
+contains "$out" InvalidBucketName; ok $? "a bad bucket name is refused with InvalidBucketName"
+printf 'hello\n' >"$WORK/h.txt"
+check "upload with aws s3 cp" awsl s3 cp "$WORK/h.txt" "s3://photos/in/a b+c.txt"
+check "upload a key with ../" awsl s3 cp "$WORK/h.txt" "s3://photos/../../outside.txt"
+check "upload a key that is an absolute path" awsl s3api put-object --bucket photos \
+	--key /etc/passwd-copy --body "$WORK/h.txt"
+# Every file under the storage folder has a name the cloud chose; nothing left the bucket.
+names=$(find "$WS/.cloud/s3" -type f | sed "s|$WS/.cloud/s3/||" | sort)
+bad=$(printf '%s\n' "$names" | grep -Ev '^[0-9]{12}/photos/[0-9a-f]{32}$' || true)
+[ -z "$bad" ] && [ "$(printf '%s\n' "$names" | wc -l)" = 3 ]
+ok $? "objects are stored as random names inside the bucket's folder"
+[ ! -e "$WS/outside.txt" ] && [ ! -e "$WS/.cloud/outside.txt" ]
+ok $? "a ../ key wrote nothing outside the bucket"
+out=$(awsl s3 cp "s3://photos/../../outside.txt" - 2>&1)
+[ "$out" = hello ]; ok $? "the ../ key reads back as a plain key"
+out=$(awsl s3 ls --recursive s3://photos/)
+contains "$out" "in/a b+c.txt" && contains "$out" "../../outside.txt"
+ok $? "aws s3 ls --recursive lists keys with spaces, + and ../"
+out=$(awsl s3 ls s3://photos/)
+contains "$out" "PRE in/"; ok $? "aws s3 ls groups by the / delimiter"
+out=$(awsl s3api head-object --bucket photos --key "in/a b+c.txt")
+contains "$out" '"ETag": "\"b1946ac92492d2347c6235b4d2611184\""'
+ok $? "the ETag is the quoted MD5"
+check "put with a type and metadata" awsl s3api put-object --bucket photos --key meta.json \
+	--body "$WORK/h.txt" --content-type application/json --metadata owner=ana,step=2
+out=$(awsl s3api head-object --bucket photos --key meta.json)
+contains "$out" '"ContentType": "application/json"' && contains "$out" '"owner": "ana"'
+ok $? "Content-Type and x-amz-meta-* are kept"
+note "$out"
+out=$(awsl s3api list-objects-v2 --bucket photos --max-keys 1)
+contains "$out" '"IsTruncated": true' && contains "$out" NextContinuationToken
+ok $? "max-keys truncates with a continuation token"
+tok=$(printf '%s' "$out" | python3 -c 'import json,sys;print(json.load(sys.stdin)["NextContinuationToken"])')
+out=$(awsl s3api list-objects-v2 --bucket photos --max-keys 10 --continuation-token "$tok")
+n_keys=$(printf '%s' "$out" | python3 -c 'import json,sys;print(json.load(sys.stdin)["KeyCount"])')
+[ "$n_keys" = 3 ]; ok $? "the continuation token resumes after the first key"
+out=$(awsl s3api list-objects-v2 --bucket photos --prefix in/)
+contains "$out" '"Key": "in/a b+c.txt"' && ! contains "$out" meta.json
+ok $? "prefix filters the listing"
+check "copy an object" awsl s3api copy-object --bucket photos --key copy.txt \
+	--copy-source "photos/in/a b+c.txt"
+awsl s3api get-object --bucket photos --key copy.txt --range bytes=1-3 "$WORK/part" >/dev/null
+[ "$(cat "$WORK/part")" = ell ]; ok $? "a Range read returns the bytes asked for"
+out=$(awsl s3api get-object --bucket photos --key nope "$WORK/x" 2>&1)
+contains "$out" NoSuchKey; ok $? "a missing key is NoSuchKey"
+out=$(awsl s3api get-object --bucket nobucket --key x "$WORK/x" 2>&1)
+contains "$out" NoSuchBucket; ok $? "a missing bucket is NoSuchBucket"
+out=$(awsl s3 rb s3://photos 2>&1)
+contains "$out" BucketNotEmpty; ok $? "a bucket with objects is not deleted"
+out=$(curl -s -X PUT --data-binary '<NotificationConfiguration><bad' "$E/photos?notification")
+contains "$out" "<Code>MalformedXML</Code>"; ok $? "malformed XML gets MalformedXML"
+
+# A large single PUT streams to disk: the cloud's peak memory stays far below the body.
+MB=${S3_BIG_MB:-300}
+hwm_before=$(awk '/VmHWM/ {print $2}' "/proc/$CLOUD_PID/status")
+head -c $((MB * 1024 * 1024)) /dev/zero | curl -s -o /dev/null -w '%{http_code}' -X PUT \
+	-H 'Content-Type: application/octet-stream' -T - "$E/photos/big.bin" >"$WORK/code"
+[ "$(cat "$WORK/code")" = 200 ]; ok $? "a ${MB} MB upload (chunked, no length) is accepted"
+hwm=$(awk '/VmHWM/ {print $2}' "/proc/$CLOUD_PID/status")
+[ $((hwm - hwm_before)) -lt 65536 ]
+ok $? "the cloud's peak memory grew by less than 64 MB ($(((hwm - hwm_before) / 1024)) MB)"
+out=$(awsl s3api head-object --bucket photos --key big.bin)
+contains "$out" "\"ContentLength\": $((MB * 1024 * 1024))"; ok $? "the stored size is whole"
+size=$(curl -s "$E/photos/big.bin" | wc -c)
+[ "$size" = $((MB * 1024 * 1024)) ]; ok $? "the large object reads back whole"
+ls "$WS/.cloud/s3/.spool" | grep -q . && spool=1 || spool=0
+[ $spool = 0 ]; ok $? "no spooled body is left behind"
+
+check "aws s3 rm --recursive empties the bucket" awsl s3 rm --recursive s3://photos
+check "aws s3 rb removes it" awsl s3 rb s3://photos
+out=$(awsl s3 ls 2>&1)
+! contains "$out" photos; ok $? "the bucket is gone from ListBuckets"
+stop_cloud; ok $? "the cloud stops cleanly"
+finish
