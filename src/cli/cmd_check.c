@@ -194,8 +194,8 @@ static int run_once(const struct cli_opts *opts, const struct exercise_ctx *ctx,
 		free(t);
 	}
 	fflush(stdout);
-	if (r.status != CHECK_ERROR)
-		exercise_record(opts, &r);
+	/* A run that could not start is recorded too: it is how a trainer sees who is stuck. */
+	exercise_record(opts, &r);
 	int code = r.status == CHECK_PASS ? CLI_OK : r.status == CHECK_FAIL ? CLI_FAIL : CLI_USAGE;
 	check_result_release(&r);
 	return code;

@@ -234,7 +234,7 @@ static void run_check(struct app *app)
 	check_run(es.ex, &co, &r);
 	struct error err;
 	error_clear(&err);
-	if (r.status != CHECK_ERROR && app->store && !check_record(app->store, &r, &err))
+	if (app->store && !check_record(app->store, &r, &err))
 		app_error(app, "the run was not recorded: %s", err.msg);
 	if (r.status == CHECK_ERROR)
 		app_error(app, "the check could not run: %s", r.error.msg);
