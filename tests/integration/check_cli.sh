@@ -45,6 +45,18 @@ ck hello-world --lang nodejs --dir "$SOL/hello-world/nodejs/reference" >/dev/nul
 ok $? "the nodejs reference passes with exit 0"
 after=$(runs)
 ok $([ "$after" = $((before + 2)) ] && echo 0 || echo 1) "each run is appended to the records ($before -> $after)"
+python3 - "$LAMBDA_TUTOR_DB" <<'PY'
+import json, sqlite3, sys
+row = sqlite3.connect(sys.argv[1]).execute(
+    "select module, item, hash, data from events where kind='check_run' order by id desc limit 1").fetchone()
+module, item, hash_, data = row
+d = json.loads(data)
+assert module == "core-concepts" and item == "hello-world", row
+assert len(hash_) == 64 and d["hash"] == hash_, hash_
+assert d["status"] == "passed" and d["duration_ms"] >= 0 and len(d["tasks"]) == 5, d
+assert all("pass" in t and "id" in t for t in d["tasks"])
+PY
+ok $? "a record holds the module, exercise, content hash, duration and per-task results"
 
 # Bad handlers get a clear message.
 rm "$WS/hello-world/lambda_function.py"
