@@ -82,7 +82,8 @@ TEST(expr_eval__computes_with_precedence_and_references)
 	ok(expr_eval("event.a + 2 * 3", lookup, NULL, &v, &err) && v.is_num && v.num == 13,
 	   "precedence");
 	ok(expr_eval("(event.a + 1) / 4", lookup, NULL, &v, &err) && v.num == 2, "parentheses");
-	ok(expr_eval("-event.a % 4", lookup, NULL, &v, &err) && v.num == -3, "unary minus and remainder");
+	ok(expr_eval("-event.a % 4", lookup, NULL, &v, &err) && v.num == -3,
+	   "unary minus and remainder");
 	ok(expr_eval("'Hello, ' + event.name", lookup, NULL, &v, &err) && !v.is_num &&
 		   strcmp(v.str, "Hello, Ada") == 0,
 	   "+ joins text");
