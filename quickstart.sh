@@ -48,6 +48,11 @@ if [ -f package.json ] && [ ! -d node_modules ] ||
 	npm install --no-audit --no-fund --loglevel=error >/dev/null
 	touch node_modules
 fi
+# xapi-validation checks the xAPI statements that export writes (tests/integration/class_export.sh).
+if [ -f tests/xapi/package.json ] && [ ! -d tests/xapi/node_modules ]; then
+	npm install --prefix tests/xapi --no-audit --no-fund --loglevel=error >/dev/null ||
+		echo "quickstart: cannot install xapi-validation; xAPI exports are checked structurally" >&2
+fi
 
 if [ ! -f build/build.ninja ]; then
 	mkdir -p build

@@ -5,7 +5,7 @@
  * probability that is their ability), run the module's exercises (failing first, sometimes),
  * ask for hints, raise hands. Some are made idle, stuck or done on purpose.
  *
- *	gen-class DIR N SEED NOW_MS > truth.json
+ *	gen-class DIR N SEED NOW_MS [FIRST] > truth.json
  *
  * prints what each learner's roster row must say: {"learners": [{id, module, page,
  * failed_checks, hints, hand, state}], "session_start_ms": t}. The first three learners carry
@@ -164,14 +164,15 @@ static const char *const tricky[] = {
 
 int main(int argc, char **argv)
 {
-	if (argc != 5) {
-		fprintf(stderr, "usage: gen-class DIR N SEED NOW_MS\n");
+	if (argc != 5 && argc != 6) {
+		fprintf(stderr, "usage: gen-class DIR N SEED NOW_MS [FIRST]\n");
 		return 2;
 	}
 	const char *dir = argv[1];
 	int n = atoi(argv[2]);
 	rng = strtoull(argv[3], NULL, 10);
 	int64_t now = strtoll(argv[4], NULL, 10);
+	int first = argc == 6 ? atoi(argv[5]) : 0; /* the number of the first learner */
 	struct diags d = DIAGS_INIT;
 	struct course *course = course_load(LT_SOURCE_DIR "/lessons", &d);
 	if (!course) {
@@ -190,7 +191,7 @@ int main(int argc, char **argv)
 	cJSON *truth = cJSON_CreateObject();
 	cJSON_AddNumberToObject(truth, "session_start_ms", (double)start);
 	cJSON *arr = cJSON_AddArrayToObject(truth, "learners");
-	for (int i = 0; i < n; i++) {
+	for (int i = first; i < first + n; i++) {
 		char id[32];
 		snprintf(id, sizeof id, "learner-%03d", i);
 		char *file = xasprintf("%s/%s.db", dir, id);

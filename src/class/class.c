@@ -136,7 +136,33 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-bool class_room_load_dir(struct class_room *room, const char *dir, struct error *err)
+/* What tells a changed file from an unchanged one: the file's and its log's size and time. */
+static void signature(const char *path, int64_t sig[4])
+{
+	struct stat st;
+	char *wal = xasprintf("%s-wal", path);
+	memset(sig, 0, 4 * sizeof *sig);
+	if (stat(path, &st) == 0) {
+		sig[0] = (int64_t)st.st_size;
+		sig[1] = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	}
+	if (stat(wal, &st) == 0) {
+		sig[2] = (int64_t)st.st_size;
+		sig[3] = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	}
+	free(wal);
+}
+
+static void learner_release(struct class_learner *l)
+{
+	free(l->id);
+	free(l->name);
+	free(l->path);
+	free(l->problem);
+	events_free(l->events, l->n_events);
+}
+
+bool class_room_refresh(struct class_room *room, const char *dir, size_t *reread, struct error *err)
 {
 	DIR *d = opendir(dir);
 	if (!d)
@@ -154,26 +180,50 @@ bool class_room_load_dir(struct class_room *room, const char *dir, struct error 
 	closedir(d);
 	if (n)
 		qsort(names, n, sizeof *names, cmp_str);
+	struct class_room old = *room;
+	*room = (struct class_room)CLASS_ROOM_INIT;
+	size_t k = 0, count = 0;
 	for (size_t i = 0; i < n; i++) {
 		char *path = path_join(dir, names[i]);
-		class_room_add_file(room, path);
+		int64_t sig[4];
+		signature(path, sig);
+		/* Both lists are sorted by name: walk the old one alongside. */
+		while (k < old.n && strcmp(old.learners[k].path, path) < 0)
+			learner_release(&old.learners[k++]);
+		if (k < old.n && strcmp(old.learners[k].path, path) == 0 &&
+		    old.learners[k].file == CLASS_FILE_OK &&
+		    memcmp(old.learners[k].sig, sig, sizeof sig) == 0) {
+			room->learners =
+				xreallocarray(room->learners, room->n + 1, sizeof *room->learners);
+			room->learners[room->n++] = old.learners[k++];
+		} else {
+			if (k < old.n && strcmp(old.learners[k].path, path) == 0)
+				learner_release(&old.learners[k++]);
+			class_room_add_file(room, path);
+			memcpy(room->learners[room->n - 1].sig, sig, sizeof sig);
+			count++;
+		}
 		free(path);
 		free(names[i]);
 	}
+	while (k < old.n)
+		learner_release(&old.learners[k++]);
+	free(old.learners);
 	free(names);
+	if (reread)
+		*reread = count;
 	return true;
+}
+
+bool class_room_load_dir(struct class_room *room, const char *dir, struct error *err)
+{
+	return class_room_refresh(room, dir, NULL, err);
 }
 
 void class_room_release(struct class_room *room)
 {
-	for (size_t i = 0; i < room->n; i++) {
-		struct class_learner *l = &room->learners[i];
-		free(l->id);
-		free(l->name);
-		free(l->path);
-		free(l->problem);
-		events_free(l->events, l->n_events);
-	}
+	for (size_t i = 0; i < room->n; i++)
+		learner_release(&room->learners[i]);
 	free(room->learners);
 	room->learners = NULL;
 	room->n = 0;

@@ -37,6 +37,7 @@ struct class_learner {
 	char *problem; /* one line when file is not CLASS_FILE_OK, else NULL */
 	struct class_event *events;
 	size_t n_events;
+	int64_t sig[4]; /* the file's and its -wal's size and mtime when read */
 };
 
 struct class_room {
@@ -54,6 +55,14 @@ struct class_room {
  * only when dir itself cannot be read.
  */
 bool class_room_load_dir(struct class_room *room, const char *dir, struct error *err);
+/*
+ * Bring room (read from dir before, or empty) up to date: files whose size and time, and
+ * their write-ahead log's, did not change are kept as they are; the others are read again,
+ * new files added and removed ones dropped. *reread (may be NULL) counts the files read.
+ * The dashboard calls this every refresh. False and err only when dir cannot be read.
+ */
+bool class_room_refresh(struct class_room *room, const char *dir, size_t *reread,
+			struct error *err);
 /* Read one record file into room; a file that cannot be read is added with its state. */
 void class_room_add_file(struct class_room *room, const char *path);
 /* Free what room holds and empty it. */

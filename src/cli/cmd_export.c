@@ -168,6 +168,15 @@ int cmd_export_run(const struct cli_opts *opts, int argc, char **argv)
 		goto done;
 	}
 	cmd_class_warn(&room);
+	size_t readable = 0;
+	for (size_t i = 0; i < room.n; i++)
+		readable += room.learners[i].file == CLASS_FILE_OK;
+	if (room.n && !readable) {
+		cli_error("nothing to export: no record file could be read");
+		class_room_release(&room);
+		course_free(course);
+		goto done;
+	}
 	export_room(&room, &o, &sb);
 	rc = write_out(out, &sb);
 	if (rc == CLI_OK && opts->json && out) {

@@ -297,7 +297,8 @@ int cmd_export_run(const struct cli_opts *opts, int argc, char **argv);
 	  "  --merge         merge files exported before (same format): each CSV row or\n"      \
 	  "                  statement id once\n"                                                \
 	  "\n"                                                                                   \
-	  "Exit status: 0 exported, 2 bad options or unreadable input.\n",                       \
+	  "Exit status: 0 exported (files that could not be read are named on stderr),\n"      \
+	  "2 bad options, or no record file could be read.\n",                                  \
 	  cmd_export_run }
 
 int cmd_stats_run(const struct cli_opts *opts, int argc, char **argv);

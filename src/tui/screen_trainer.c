@@ -49,11 +49,14 @@ static void unload(void)
 static void reload(const struct course *course)
 {
 	int64_t t0 = clock_mono_ms();
-	unload();
+	roster_release(&tr.roster);
+	roster_answers_free(tr.answers, tr.n_answers);
+	tr.answers = NULL;
+	tr.n_answers = 0;
 	struct error err;
 	error_clear(&err);
 	tr.problem[0] = '\0';
-	if (!pace_read(tr.dir, &tr.pace, &err) || !class_room_load_dir(&tr.room, tr.dir, &err))
+	if (!pace_read(tr.dir, &tr.pace, &err) || !class_room_refresh(&tr.room, tr.dir, NULL, &err))
 		error_format(&err, tr.problem, sizeof tr.problem);
 	tr.now_ms = clock_wall_ms();
 	roster_build(&tr.roster, &tr.room, course, tr.now_ms);

@@ -1,0 +1,45 @@
+#!/bin/sh
+# The trainer's dashboard and exports over a simulated class of 200 learners (tests/gen_class.c):
+# the first read of every file, a refresh (what the live dashboard does every 2 s: unchanged
+# files are kept, changed ones read again), the roster built from the events, and an export of
+# every format. Targets: a refresh with its roster <= 100 ms; an export of 200 learners <= 1 s.
+#
+#   bench/dashboard.sh [BUILD_DIR]      (default: build)
+set -eu
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-"$root/build"}
+tutor="$build/lambda-tutor"
+gen="$build/tests/integration/gen-class"
+[ -x "$tutor" ] && [ -x "$gen" ] || { echo "dashboard.sh: build first (ninja -C $build)" >&2; exit 2; }
+tmp=$(mktemp -d /tmp/bench-dashboard.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT INT TERM
+export LAMBDA_TUTOR_COURSE="$root/lessons" LC_ALL=C.UTF-8
+now=1790000000000
+echo "generating 200 learners..."
+"$gen" "$tmp/class" 200 11 "$now" >/dev/null
+ms() { python3 -c 'import sys,time; print("%.1f" % ((time.time() - float(sys.argv[1])) * 1000))' "$1"; }
+runs=5
+echo "dashboard over $(ls "$tmp/class" | grep -c '\.db$') learner files ($(du -sh "$tmp/class" | cut -f1)), best of $runs:"
+best_read=999999 best_refresh=999999
+i=0
+while [ $i -lt $runs ]; do
+	"$tutor" trainer "$tmp/class" --once --json --now "$now" >"$tmp/dash.json"
+	set -- $(python3 -c 'import json,sys; t=json.load(open(sys.argv[1]))["timing_ms"]; print(t["read"], t["refresh"] + t["roster"])' "$tmp/dash.json")
+	best_read=$(python3 -c 'import sys; print(min(float(sys.argv[1]), float(sys.argv[2])))' "$best_read" "$1")
+	best_refresh=$(python3 -c 'import sys; print(min(float(sys.argv[1]), float(sys.argv[2])))' "$best_refresh" "$2")
+	i=$((i + 1))
+done
+echo "  first read of every file:     $best_read ms"
+echo "  refresh + roster:             $best_refresh ms (target <= 100)"
+for f in grades wide long items xapi; do
+	best=999999
+	i=0
+	while [ $i -lt $runs ]; do
+		t=$(python3 -c 'import time; print(time.time())')
+		"$tutor" export --class "$tmp/class" --format $f --out "$tmp/out.$f"
+		e=$(ms "$t")
+		best=$(python3 -c 'import sys; print(min(float(sys.argv[1]), float(sys.argv[2])))' "$best" "$e")
+		i=$((i + 1))
+	done
+	printf '  export --format %-7s %8s ms (target <= 1000), %s bytes\n' "$f" "$best" "$(wc -c <"$tmp/out.$f")"
+done

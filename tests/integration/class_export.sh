@@ -1,0 +1,231 @@
+#!/bin/sh
+# A simulated class of 200 learners (tests/gen_class.c writes their records as the tutor does):
+# the trainer's dashboard against the generator's truth, files that are corrupt, half-written,
+# locked or missing, every export format (xAPI checked by npm's xapi-validation when
+# tests/xapi has it installed, else by the structural rules of xAPI 1.0.3 written below),
+# stable statement ids, merging, and names that would break a careless CSV.
+#
+#   class_export.sh LAMBDA_TUTOR GEN_CLASS SOURCE_ROOT
+set -u
+tutor=$1
+gen=$2
+root=$3
+tmp=$(mktemp -d /tmp/class-export.XXXXXX)
+lock_pid=
+trap '[ -n "$lock_pid" ] && kill "$lock_pid" 2>/dev/null; rm -rf "$tmp"' EXIT INT TERM
+export LC_ALL=C.UTF-8 LAMBDA_TUTOR_COURSE="$root/lessons"
+unset LAMBDA_TUTOR_DB
+command -v python3 >/dev/null || { echo "1..0 # SKIP python3 is needed to read the exports"; exit 0; }
+n=0
+failed=0
+check() { # check DESCRIPTION COMMAND...
+	desc=$1
+	shift
+	n=$((n + 1))
+	if "$@"; then
+		echo "ok $n - $desc"
+	else
+		echo "not ok $n - $desc"
+		failed=1
+	fi
+}
+py() { python3 - "$@"; }
+
+class="$tmp/class"
+now=1790000000000
+"$gen" "$class" 200 7 "$now" >"$tmp/truth.json" 2>"$tmp/gen.err"
+check "the generator wrote 200 learner files" [ "$(ls "$class" | grep -c '\.db$')" -eq 200 ]
+
+"$tutor" trainer "$class" --once --json --now "$now" >"$tmp/dash.json" 2>"$tmp/err"
+check "the dashboard prints JSON" [ $? -eq 0 ]
+check "every learner's module, page, failed checks, hints, hand and state match the truth" \
+	py "$tmp/truth.json" "$tmp/dash.json" <<'PY'
+import json, sys
+truth = {l['id']: l for l in json.load(open(sys.argv[1]))['learners']}
+dash = {l['id']: l for l in json.load(open(sys.argv[2]))['learners']}
+bad = [(i, k, t[k], dash[i][k]) for i, t in truth.items()
+       for k in ('module', 'page', 'failed_checks', 'hints', 'hand', 'state') if dash[i][k] != t[k]]
+for b in bad[:5]:
+    print('# %s %s: want %r, got %r' % b)
+states = {s: sum(1 for t in truth.values() if t['state'] == s) for s in ('active', 'idle', 'stuck', 'done')}
+print('# states in the truth: %r' % states)
+sys.exit(1 if bad or len(dash) != 200 or min(states.values()) == 0 else 0)
+PY
+check "the heat map counts every learner once" py "$tmp/dash.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+sys.exit(0 if sum(sum(v for k, v in m.items() if k != 'module') for m in d['heat']) == 200 else 1)
+PY
+check "the hands queue lists the hands up" py "$tmp/truth.json" "$tmp/dash.json" <<'PY'
+import json, sys
+t = json.load(open(sys.argv[1]))['learners']
+d = json.load(open(sys.argv[2]))
+sys.exit(0 if sorted(d['hands']) == sorted(l['id'] for l in t if l['hand']) else 1)
+PY
+
+# Files the dashboard must survive: corrupt, half-written, locked, missing.
+head -c 8192 /dev/urandom >"$class/zz-corrupt.db"
+head -c 20000 "$class/learner-010.db" >"$class/zz-half.db"
+ln -s "$tmp/nowhere.db" "$class/zz-missing.db"
+cp "$class/learner-011.db" "$class/zz-locked.db"
+python3 -c '
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("PRAGMA locking_mode=EXCLUSIVE"); c.execute("BEGIN EXCLUSIVE")
+print("locked", flush=True); time.sleep(60)' "$class/zz-locked.db" >"$tmp/lock.out" &
+lock_pid=$!
+i=0
+while ! grep -q locked "$tmp/lock.out" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+"$tutor" trainer "$class" --once --json --now "$now" >"$tmp/dash2.json" 2>"$tmp/err"
+check "the dashboard still works beside broken files" [ $? -eq 0 ]
+check "each broken file is shown as what it is, the rest still counted" py "$tmp/dash2.json" <<'PY'
+import json, sys
+d = {l['id']: l for l in json.load(open(sys.argv[1]))['learners']}
+want = {'zz-corrupt': 'corrupt', 'zz-half': 'corrupt', 'zz-missing': 'missing', 'zz-locked': 'locked'}
+bad = [(k, v, d.get(k, {}).get('file')) for k, v in want.items() if d.get(k, {}).get('file') != v]
+for b in bad:
+    print('# %s: want %s, got %s' % b)
+ok = not bad and all(d[k]['state'] == 'unreadable' for k in want) and len(d) == 204
+ok = ok and sum(1 for l in d.values() if l['file'] == 'ok') == 200
+sys.exit(0 if ok else 1)
+PY
+kill "$lock_pid" 2>/dev/null
+wait "$lock_pid" 2>/dev/null
+lock_pid=
+rm -f "$class"/zz-*
+
+# Exports.
+for f in grades wide long items xapi; do
+	"$tutor" export --class "$class" --format $f --out "$tmp/$f.out" 2>"$tmp/$f.err"
+	check "export --format $f exits 0" [ $? -eq 0 ]
+done
+check "grades.csv has nbgrader's columns and one row per assignment and learner" \
+	py "$tmp/grades.out" <<'PY'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline='')))
+head = 'assignment,duedate,timestamp,student_id,last_name,first_name,email,raw_score,late_submission_penalty,score,max_score'
+assignments = {r[0] for r in rows[1:]}
+sys.exit(0 if ','.join(rows[0]) == head and len(rows) - 1 == 200 * len(assignments) and len(assignments) > 5 else 1)
+PY
+check "names with quotes, commas, newlines and formulas survive and are neutralised" \
+	py "$tmp/grades.out" "$tmp/wide.out" <<'PY'
+import csv, sys
+ok = True
+for path in sys.argv[1:]:
+    for r in csv.reader(open(path, newline='')):
+        for cell in r:
+            if cell[:1] in ('=', '+', '-', '@', '\t', '\r'):
+                print('# live formula in %s: %r' % (path, cell)); ok = False
+wide = {r[0]: r for r in csv.reader(open(sys.argv[2], newline=''))}
+ok = ok and wide['learner-000'][1] == 'O\'Brien, "Bobby"'
+ok = ok and wide['learner-001'][1] == '\'=HYPERLINK("http://x","y")'
+ok = ok and wide['learner-002'][1] == 'Ana\nNewline'
+sys.exit(0 if ok else 1)
+PY
+check "the wide CSV has a max row and one row per learner" py "$tmp/wide.out" <<'PY'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline='')))
+ok = rows[1][0] == '(max)' and len(rows) == 202 and all(len(r) == len(rows[0]) for r in rows)
+ok = ok and any(c.startswith('q:') for c in rows[0]) and any(c.startswith('ex:') for c in rows[0])
+sys.exit(0 if ok else 1)
+PY
+check "the long CSV has one row per try and per check run in the records" \
+	py "$tmp/long.out" "$class" <<'PY'
+import csv, glob, sqlite3, sys
+rows = list(csv.reader(open(sys.argv[1], newline='')))[1:]
+want = 0
+for f in glob.glob(sys.argv[2] + '/*.db'):
+    c = sqlite3.connect('file:%s?mode=ro' % f, uri=True)
+    want += c.execute("select count(*) from events where kind in ('quiz_try','check_run')").fetchone()[0]
+    c.close()
+print('# %d rows, %d events' % (len(rows), want))
+sys.exit(0 if len(rows) == want else 1)
+PY
+check "item statistics cover every quiz question attempted" py "$tmp/items.out" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline='')))
+ok = len(rows) > 20 and all(0 <= float(r['facility']) <= 100 for r in rows if r['facility'])
+sys.exit(0 if ok else 1)
+PY
+
+"$tutor" export --class "$class" --format xapi >"$tmp/xapi2.out"
+check "a second xAPI export is the same, statement ids included" cmp -s "$tmp/xapi.out" "$tmp/xapi2.out"
+check "every statement id is unique" py "$tmp/xapi.out" <<'PY'
+import json, sys
+ids = [json.loads(l)['id'] for l in open(sys.argv[1])]
+sys.exit(0 if len(ids) == len(set(ids)) and len(ids) > 1000 else 1)
+PY
+if [ -f "$root/tests/xapi/node_modules/xapi-validation/package.json" ] && command -v node >/dev/null; then
+	node "$root/tests/xapi/validate.js" <"$tmp/xapi.out" >"$tmp/validate.out" 2>&1
+	check "xapi-validation accepts every statement" [ $? -eq 0 ]
+	sed 's/^/# /' "$tmp/validate.out" | tail -5
+else
+	echo "# xapi-validation is not installed (npm install --prefix tests/xapi): structural check only"
+fi
+check "every statement keeps xAPI 1.0.3's structural rules" py "$tmp/xapi.out" <<'PY'
+import json, re, sys
+uuid = re.compile(r'^[0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$')
+iri = re.compile(r'^[a-z][a-z0-9+.-]*:\S+$')
+ts = re.compile(r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$')
+dur = re.compile(r'^PT(\d+(\.\d+)?S)$')
+kinds = {'true-false', 'choice', 'fill-in', 'long-fill-in', 'matching', 'performance', 'sequencing', 'likert', 'numeric', 'other'}
+bad = 0
+for n, line in enumerate(open(sys.argv[1]), 1):
+    s = json.loads(line)
+    errs = []
+    if not uuid.match(s.get('id', '')): errs.append('id')
+    a = s.get('actor', {})
+    if a.get('objectType') != 'Agent' or not iri.match(a.get('account', {}).get('homePage', '')) or not a['account'].get('name'): errs.append('actor')
+    v = s.get('verb', {})
+    if not iri.match(v.get('id', '')) or not isinstance(v.get('display', {}).get('en-US'), str): errs.append('verb')
+    o = s.get('object', {})
+    if o.get('objectType') != 'Activity' or not iri.match(o.get('id', '')): errs.append('object')
+    d = o.get('definition', {})
+    if d.get('type', '').endswith('cmi.interaction') and d.get('interactionType') not in kinds: errs.append('interactionType')
+    r = s.get('result')
+    if r:
+        sc = r.get('score')
+        if sc and not (-1 <= sc['scaled'] <= 1 and sc['min'] <= sc['raw'] <= sc['max'] and sc['min'] < sc['max']): errs.append('score')
+        if 'duration' in r and not dur.match(r['duration']): errs.append('duration')
+    c = s.get('context', {})
+    if 'registration' in c and not uuid.match(c['registration']): errs.append('registration')
+    for k, acts in c.get('contextActivities', {}).items():
+        if not isinstance(acts, list) or not all(iri.match(x.get('id', '')) for x in acts): errs.append(k)
+    if not ts.match(s.get('timestamp', '')): errs.append('timestamp')
+    if errs:
+        bad += 1
+        if bad < 5: print('# line %d: %s' % (n, ', '.join(errs)))
+sys.exit(1 if bad else 0)
+PY
+
+# Merging: two overlapping exports give each statement and each row once.
+"$tutor" export --format xapi "$class/learner-003.db" "$class/learner-004.db" >"$tmp/part1.jsonl"
+"$tutor" export --format xapi "$class/learner-004.db" "$class/learner-005.db" >"$tmp/part2.jsonl"
+"$tutor" export --format xapi "$class/learner-003.db" "$class/learner-004.db" "$class/learner-005.db" >"$tmp/all3.jsonl"
+"$tutor" export --merge "$tmp/part1.jsonl" "$tmp/part2.jsonl" >"$tmp/merged.jsonl"
+check "merged xAPI exports hold each statement once" [ "$(sort "$tmp/merged.jsonl" | md5sum)" = "$(sort "$tmp/all3.jsonl" | md5sum)" ]
+"$tutor" export --format long "$class/learner-003.db" "$class/learner-004.db" >"$tmp/l1.csv"
+"$tutor" export --format long "$class/learner-004.db" "$class/learner-005.db" >"$tmp/l2.csv"
+"$tutor" export --format long "$class/learner-003.db" "$class/learner-004.db" "$class/learner-005.db" >"$tmp/l3.csv"
+"$tutor" export --merge "$tmp/l1.csv" "$tmp/l2.csv" >"$tmp/lm.csv"
+check "merged long CSVs hold each row once" [ "$(sort "$tmp/lm.csv" | md5sum)" = "$(sort "$tmp/l3.csv" | md5sum)" ]
+"$tutor" export --merge "$tmp/l1.csv" "$tmp/grades.out" >/dev/null 2>"$tmp/err"
+check "merging CSVs of different formats is refused in one line" \
+	[ $? -eq 2 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ]
+"$tutor" export --class "$class" --format nonsense >/dev/null 2>"$tmp/err"
+check "an unknown format is refused in one line" [ $? -eq 2 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ]
+
+"$tutor" stats first-function --class "$class" --json >"$tmp/stats.json" 2>"$tmp/err"
+check "stats analyses a quiz over the class" py "$tmp/stats.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+t = s['test']
+ok = t['attempts'] > 50 and s['items'] and all('facility' in i and 'responses' in i for i in s['items'])
+ok = ok and t['cic'] is not None and abs(t['error_ratio'] - 100 * (1 - t['cic'] / 100) ** 0.5) < 0.01
+sys.exit(0 if ok else 1)
+PY
+"$tutor" stats no-such-quiz --class "$class" >/dev/null 2>"$tmp/err"
+check "stats on a quiz nobody took says so in one line" [ $? -eq 1 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ]
+
+echo "1..$n"
+exit $failed
