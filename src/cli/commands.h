@@ -371,11 +371,12 @@ int cmd_console_run(const struct cli_opts *opts, int argc, char **argv);
 	  "\n"                                                                                   \
 	  "Your functions in your own account of the workspace's local cloud (the account\n"   \
 	  "your aws CLI uses after eval \"$(lambda-tutor env)\"). Enter opens one: c creates\n" \
-	  "a function from the console's default code, t tests it with a saved event made\n"    \
-	  "from a template (Hello World, API Gateway proxy, S3 put, SNS, SQS, scheduled),\n"    \
-	  "E edits that event, e edits the code in $EDITOR and deploys it, m, o and v set\n"    \
-	  "memory, timeout and environment variables with Lambda's validation. The monitor\n"  \
-	  "lists the tests run: duration, memory, cold or warm, cost.\n"                        \
+	  "a function from the console's default code (or from a zip: NAME LANG PKG.zip),\n"   \
+	  "t tests it with a saved event made from a template (Hello World, API Gateway\n"        \
+	  "proxy, S3 put, SNS, SQS, scheduled), E edits that event, e edits the code in\n"        \
+	  "$EDITOR and deploys it, m, o and v set memory, timeout and environment\n"              \
+	  "variables with Lambda's validation. The monitor lists the tests run: duration,\n"      \
+	  "memory, cold or warm, cost.\n"                                                         \
 	  "\n"                                                                                   \
 	  "Exit status: 0 closed, 2 no terminal or no cloud.\n",                                \
 	  cmd_console_run }

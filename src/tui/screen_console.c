@@ -229,7 +229,7 @@ static const char *prompt_label(void)
 {
 	switch (cs.prompt) {
 	case P_CREATE:
-		return "New function (NAME [python|nodejs]): ";
+		return "New function (NAME [python|nodejs] [PACKAGE.zip]): ";
 	case P_MEMORY:
 		return "Memory in MB (128-10240): ";
 	case P_TIMEOUT:
@@ -386,8 +386,8 @@ static void edit_code(struct app *app)
 
 static void create(struct app *app, const char *line)
 {
-	char name[80] = "", lang_name[16] = "";
-	sscanf(line, "%79s %15s", name, lang_name);
+	char name[80] = "", lang_name[16] = "", pkg[512] = "";
+	sscanf(line, "%79s %15s %511s", name, lang_name, pkg);
 	char why[160];
 	if (!console_valid_name(name, why, sizeof(why))) {
 		app_error(app, "%s", why);
@@ -403,8 +403,17 @@ static void create(struct app *app, const char *line)
 	error_clear(&err);
 	size_t len = 0;
 	void *zip = NULL;
-	if (path_mkdirs(dir, 0755, &err) && path_write_file(file, code, strlen(code), 0644, &err))
+	if (pkg[0]) {
+		/* A package of the learner's own: upload it as it is, keep a copy to edit. */
+		zip = path_read_file(pkg, 50u * 1024 * 1024, &len, &err);
+		if (zip && !package_unzip(zip, len, dir, &err)) {
+			free(zip);
+			zip = NULL;
+		}
+	} else if (path_mkdirs(dir, 0755, &err) &&
+		   path_write_file(file, code, strlen(code), 0644, &err)) {
 		zip = package_zip(dir, &len, &err);
+	}
 	if (!zip) {
 		app_error(app, "%s", err.msg);
 	} else {
@@ -716,7 +725,7 @@ bool screen_console_load(struct app *app, const char *ws, const char *endpoint,
 
 static const struct tui_key_help console_keys[] = {
 	{ "Enter", "open a function" },
-	{ "c", "create a function from the console's default code" },
+	{ "c", "create a function: the console's default code, or a zip package" },
 	{ "t, T", "test with a saved event (from a template); again with the last one" },
 	{ "E", "edit the last test event in $EDITOR" },
 	{ "e", "edit the code in $EDITOR; it is deployed when the editor exits" },
