@@ -137,7 +137,7 @@ static bool do_deploy(struct run *run, struct step_state *st)
 	void *zip = package_zip(run->opts->code_dir, &len, &run->r->error);
 	if (!zip)
 		return false;
-	client_create_function(run->client, ex->function, s->runtime, s->handler, ex->memory,
+	client_create_function(run->client, ex->function, s->runtime, s->handler, NULL, ex->memory,
 			       ex->timeout, ex->env, zip, len, &st->reply);
 	free(zip);
 	if (st->reply.status / 100 != 2) {

@@ -231,8 +231,9 @@ static char *escape_name(const char *name)
 }
 
 bool client_create_function(struct lambda_client *c, const char *name, const char *runtime,
-			    const char *handler, int memory, int timeout, const char *env_json,
-			    const void *zip, size_t zip_len, struct lambda_reply *out)
+			    const char *handler, const char *arch, int memory, int timeout,
+			    const char *env_json, const void *zip, size_t zip_len,
+			    struct lambda_reply *out)
 {
 	cJSON *req = cJSON_CreateObject();
 	cJSON_AddStringToObject(req, "FunctionName", name);
@@ -241,6 +242,10 @@ bool client_create_function(struct lambda_client *c, const char *name, const cha
 	cJSON_AddStringToObject(req, "Role", "arn:aws:iam::000000000000:role/lambda-tutor-check");
 	cJSON_AddNumberToObject(req, "MemorySize", memory);
 	cJSON_AddNumberToObject(req, "Timeout", timeout);
+	if (arch) {
+		cJSON *archs = cJSON_AddArrayToObject(req, "Architectures");
+		cJSON_AddItemToArray(archs, cJSON_CreateString(arch));
+	}
 	if (env_json) {
 		cJSON *vars = cJSON_Parse(env_json);
 		cJSON *env = cJSON_AddObjectToObject(req, "Environment");

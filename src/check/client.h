@@ -31,10 +31,14 @@ char *client_reply_error(const struct lambda_reply *r);
 struct lambda_client *client_new(const char *endpoint, const char *access_key);
 void client_free(struct lambda_client *c);
 
-/* CreateFunction with a zip package. req is the request's JSON without Code. */
+/*
+ * CreateFunction with a zip package. arch is "x86_64" or "arm64" (NULL: Lambda's default,
+ * x86_64); env_json NULL sets no variables.
+ */
 bool client_create_function(struct lambda_client *c, const char *name, const char *runtime,
-			    const char *handler, int memory, int timeout, const char *env_json,
-			    const void *zip, size_t zip_len, struct lambda_reply *out);
+			    const char *handler, const char *arch, int memory, int timeout,
+			    const char *env_json, const void *zip, size_t zip_len,
+			    struct lambda_reply *out);
 bool client_get_configuration(struct lambda_client *c, const char *name, struct lambda_reply *out);
 bool client_invoke(struct lambda_client *c, const char *name, const char *payload,
 		   struct lambda_reply *out);

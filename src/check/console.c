@@ -72,6 +72,9 @@ static void fill(struct console_fn *f, const cJSON *o)
 	f->handler = str(o, "Handler");
 	f->modified = str(o, "LastModified");
 	f->state = str(o, "State");
+	const cJSON *archs = cJSON_GetObjectItemCaseSensitive(o, "Architectures");
+	const cJSON *a0 = cJSON_IsArray(archs) ? cJSON_GetArrayItem(archs, 0) : NULL;
+	f->arch = xstrdup(cJSON_IsString(a0) ? a0->valuestring : "x86_64");
 	const cJSON *m = cJSON_GetObjectItemCaseSensitive(o, "MemorySize");
 	const cJSON *t = cJSON_GetObjectItemCaseSensitive(o, "Timeout");
 	const cJSON *z = cJSON_GetObjectItemCaseSensitive(o, "CodeSize");
@@ -129,6 +132,7 @@ void console_fn_release(struct console_fn *f)
 	free(f->handler);
 	free(f->modified);
 	free(f->state);
+	free(f->arch);
 	free(f->env);
 	memset(f, 0, sizeof(*f));
 }

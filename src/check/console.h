@@ -23,6 +23,7 @@ extern const size_t console_template_count;
 
 struct console_fn {
 	char *name, *runtime, *handler, *modified, *state;
+	char *arch; /* "x86_64" or "arm64" */
 	int memory, timeout;
 	long long code_size;
 	char *env; /* Environment.Variables as JSON text, "{}" when none */

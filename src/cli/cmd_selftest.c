@@ -111,11 +111,11 @@ static bool deploy_as_learner(const struct selftest *st, const struct exercise *
 		return false;
 	struct lambda_client *c = client_new(st->endpoint, key);
 	struct lambda_reply rep;
-	bool ok =
-		client_create_function(c, ex->function, str_of(config, "Runtime", "python3.12"),
-				       str_of(config, "Handler", "lambda_function.lambda_handler"),
-				       int_of(config, "MemorySize", 128),
-				       int_of(config, "Timeout", 3), NULL, zip, len, &rep);
+	bool ok = client_create_function(
+		c, ex->function, str_of(config, "Runtime", "python3.12"),
+		str_of(config, "Handler", "lambda_function.lambda_handler"),
+		str_of(config, "Architecture", NULL), int_of(config, "MemorySize", 128),
+		int_of(config, "Timeout", 3), NULL, zip, len, &rep);
 	if (!ok) {
 		char *why = client_reply_error(&rep);
 		error_set(err, "cannot deploy the solution: %s", why);

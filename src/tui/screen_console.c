@@ -181,8 +181,8 @@ static void build(void)
 	} else if (cs.has_cur) {
 		const struct console_fn *f = &cs.cur;
 		add(TUI_H2, "Function: %s", f->name);
-		add(TUI_NORMAL, "  runtime %s · handler %s · state %s", f->runtime, f->handler,
-		    f->state);
+		add(TUI_NORMAL, "  runtime %s (%s) · handler %s · state %s", f->runtime, f->arch,
+		    f->handler, f->state);
 		add(TUI_NORMAL, "  memory %d MB · timeout %d s · code %lld bytes · modified %.19s",
 		    f->memory, f->timeout, f->code_size, f->modified);
 		add(TUI_NORMAL, "  environment %s", f->env);
@@ -229,7 +229,7 @@ static const char *prompt_label(void)
 {
 	switch (cs.prompt) {
 	case P_CREATE:
-		return "New function (NAME [python|nodejs] [PACKAGE.zip]): ";
+		return "New function (NAME [python|nodejs] [arm64] [PACKAGE.zip]): ";
 	case P_MEMORY:
 		return "Memory in MB (128-10240): ";
 	case P_TIMEOUT:
@@ -386,8 +386,16 @@ static void edit_code(struct app *app)
 
 static void create(struct app *app, const char *line)
 {
-	char name[80] = "", lang_name[16] = "", pkg[512] = "";
-	sscanf(line, "%79s %15s %511s", name, lang_name, pkg);
+	/* NAME [LANG] [arm64|x86_64] [PACKAGE.zip]: after the language, either order. */
+	char tok[4][512] = { "", "", "", "" };
+	sscanf(line, "%511s %511s %511s %511s", tok[0], tok[1], tok[2], tok[3]);
+	const char *name = tok[0], *lang_name = tok[1], *arch = NULL, *pkg = "";
+	for (int i = 2; i < 4; i++) {
+		if (strcmp(tok[i], "arm64") == 0 || strcmp(tok[i], "x86_64") == 0)
+			arch = tok[i];
+		else if (tok[i][0])
+			pkg = tok[i];
+	}
 	char why[160];
 	if (!console_valid_name(name, why, sizeof(why))) {
 		app_error(app, "%s", why);
@@ -420,8 +428,8 @@ static void create(struct app *app, const char *line)
 		struct lambda_reply rep;
 		if (client_create_function(cs.client, name,
 					   console_default_runtime((enum exercise_lang)lang),
-					   console_default_handler((enum exercise_lang)lang), 128,
-					   3, NULL, zip, len, &rep)) {
+					   console_default_handler((enum exercise_lang)lang), arch,
+					   128, 3, NULL, zip, len, &rep)) {
 			app_status(app, "created %s (%s); its code is in %s", name,
 				   console_default_runtime((enum exercise_lang)lang), dir);
 			refresh_list(app);

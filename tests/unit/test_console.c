@@ -37,6 +37,7 @@ TEST(console_parse_functions__reads_and_sorts)
 	is_int(v[0].memory, 128, "memory");
 	is_str(v[0].env, "{\"STAGE\":\"dev\"}", "environment");
 	is_str(v[1].env, "{}", "no environment is {}");
+	is_str(v[0].arch, "x86_64", "x86_64 when Architectures is absent");
 	console_fns_free(v, n);
 	ok(!console_parse_functions("not json", &v, &n), "a body that is not JSON");
 }
