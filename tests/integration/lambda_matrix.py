@@ -251,10 +251,10 @@ def deploy(t, cloud):
     node_dir = os.path.join(FIXTURES, "node")
     m.create("py", "python3.11", "misbehave.handler", zip_files(py_dir, ["misbehave.py"]))
     m.create("py-timeout", "python3.11", "misbehave.handler", zip_files(py_dir, ["misbehave.py"]),
-             timeout=1)
+             timeout=3)
     m.create("node", "nodejs20.x", "misbehave.handler", zip_files(node_dir, ["misbehave.js"]))
     m.create("node-timeout", "nodejs20.x", "misbehave.handler",
-             zip_files(node_dir, ["misbehave.js"]), timeout=1)
+             zip_files(node_dir, ["misbehave.js"]), timeout=3)
     m.create("never-polls", "provided.al2023", "unused",
              zip_dir(os.path.join(FIXTURES, "provided", "never_polls")), timeout=2)
     m.create("double-post", "provided.al2023", "unused",
@@ -338,11 +338,11 @@ def language_faults(m, lang):
          "%s: a well-behaved invocation works" % lang, (status, ferr, body, tail))
 
     body, tail = m.fault(lang + "-timeout", "loop", "Sandbox.Timedout",
-                         r"Task timed out after 1\.00 seconds$",
+                         r"Task timed out after 3\.00 seconds$",
                          r"REPORT RequestId: \S+\tDuration: [\d.]+ ms\tBilled Duration: \d+ ms"
                          r"\tMemory Size: 128 MB\tMax Memory Used: \d+ MB\t(Init Duration: "
                          r"[\d.]+ ms\t)?Status: timeout", label="%s endless loop" % lang)
-    t.match(r"Task timed out after 1\.00 seconds", tail,
+    t.match(r"Task timed out after 3\.00 seconds", tail,
             "%s endless loop: 'Task timed out' in the log" % lang)
     m.fault(lang, "oom", "Runtime.OutOfMemory", None,
             r"Status: error\tError Type: Runtime\.OutOfMemory", label="%s memory bomb" % lang)
@@ -374,7 +374,7 @@ def language_faults(m, lang):
     t.ok(len(kids) == 2 and all(alive(k) for k in kids),
          "%s forked children: both sleeping after the invocation" % lang, body)
     m.invoke(lang, {"mode": "exit"})
-    t.ok(wait_until(lambda: not any(alive(k) for k in kids), 5),
+    t.ok(wait_until(lambda: not any(alive(k) for k in kids), 15),
          "%s forked children: killed with their environment (setsid too)" % lang,
          [k for k in kids if alive(k)])
     m.still_serves(lang, "%s forked children" % lang)
@@ -404,7 +404,7 @@ def custom_runtimes(m):
     t.ok(ferr == "Unhandled", "never polls: the invocation fails", detail)
     t.ok(isinstance(body, dict) and body.get("errorType") == "Sandbox.Timedout",
          "never polls: errorType Sandbox.Timedout", detail)
-    t.ok(wait_until(lambda: not marked_pids(RUN_ID + "-never-polls"), 5),
+    t.ok(wait_until(lambda: not marked_pids(RUN_ID + "-never-polls"), 15),
          "never polls: its processes are gone", marked_pids(RUN_ID + "-never-polls"))
 
     # Rule-breaking custom runtime: unknown request id and a second result.
@@ -459,7 +459,7 @@ def leaks(m):
 
     for name in m.functions:
         m.lam.delete_function(FunctionName=name)
-    t.ok(wait_until(lambda: not marked_pids(RUN_ID), 10),
+    t.ok(wait_until(lambda: not marked_pids(RUN_ID), 20),
          "deleted functions: no process of theirs is left", marked_pids(RUN_ID))
     status = m.lam.list_functions()["ResponseMetadata"]["HTTPStatusCode"]
     t.eq(status, 200, "the cloud still answers after the whole matrix")
@@ -499,7 +499,7 @@ def main():
         m.invoke("last", {"mode": "fork"})
         code = cloud.stop()
         tap.eq(code, 0, "SIGTERM: the cloud exits 0")
-        tap.ok(wait_until(lambda: not marked_pids(RUN_ID), 5),
+        tap.ok(wait_until(lambda: not marked_pids(RUN_ID), 15),
                "SIGTERM: no execution environment or child outlives the cloud",
                marked_pids(RUN_ID))
 

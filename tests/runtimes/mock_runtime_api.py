@@ -92,7 +92,7 @@ class MockRuntimeApi:
         self.events.put((request_id, {k: v for k, v in h.items() if v}, body))
         return request_id
 
-    def result(self, request_id, timeout=10):
+    def result(self, request_id, timeout=60):
         """What the client posted for request_id, or None after timeout seconds."""
         end = time.time() + timeout
         with self.cond:
@@ -112,7 +112,7 @@ class MockRuntimeApi:
         deadline = int(headers["Lambda-Runtime-Deadline-Ms"])
         return max(deadline - int(result.at * 1000) - 2, 0), deadline - int(handed_out * 1000) + 2
 
-    def wait_init_error(self, timeout=10):
+    def wait_init_error(self, timeout=60):
         end = time.time() + timeout
         with self.cond:
             while not self.init_errors:

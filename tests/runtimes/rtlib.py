@@ -101,7 +101,7 @@ class Environment:
 
     def invoke(self, event, **kw):
         """Queue an event and wait for what the client posted (None on timeout)."""
-        wait = kw.pop("wait", 10)
+        wait = kw.pop("wait", 60)  # generous for loaded machines: only a failure waits it out
         request_id = self.api.invoke(event, **kw)
         return request_id, self.api.result(request_id, wait)
 
@@ -120,7 +120,7 @@ class Environment:
     def stderr(self):
         return "".join(self.err)
 
-    def wait_exit(self, timeout=10):
+    def wait_exit(self, timeout=60):
         try:
             return self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
@@ -163,7 +163,7 @@ def node_env(handler, code_dir=None, extra_env=None):
     return Environment(argv, code_dir, handler, extra_env)
 
 
-def wait_for(pred, timeout=5):
+def wait_for(pred, timeout=30):
     end = time.time() + timeout
     while time.time() < end:
         if pred():
