@@ -72,6 +72,7 @@ int cmd_tutor_run(const struct cli_opts *opts, int argc, char **argv)
 		cli_print_error(&err);
 		goto out;
 	}
+	app.class_dir = opts->class_dir;
 	app_ready = true;
 	char *ws = cli_workspace(opts, &err);
 	if (ws)

@@ -91,6 +91,7 @@ int cmd_tutor_run(const struct cli_opts *opts, int argc, char **argv);
 	  "  1-9                  open module N from the home screen\n"                        \
 	  "  q, Esc               back; q on the home screen quits\n"                          \
 	  "  ?                    help; Ctrl-C quits from anywhere\n"                          \
+	  "  H                    raise your hand with a note for the trainer (--class)\n"     \
 	  "\n"                                                                                 \
 	  "Exit status: 0 after q, Ctrl-C or SIGTERM; 1 the course does not lint (its\n"       \
 	  "problems are printed); 2 no course, no terminal, or the record file cannot be\n"    \
@@ -122,6 +123,29 @@ int cmd_serve_run(const struct cli_opts *opts, int argc, char **argv);
 	  "Exit status: 0 stopped by Ctrl-C or SIGTERM; 2 the workspace is already served,\n"  \
 	  "the port is taken, or the state cannot be opened.\n",                               \
 	  cmd_serve_run }
+
+int cmd_generate_event_run(const struct cli_opts *opts, int argc, char **argv);
+#define CMD_GENERATE_EVENT                                                                     \
+	{ "generate-event", "print a sample event a service sends to a function",              \
+	  "Usage: lambda-tutor generate-event SERVICE TYPE [options]\n"                         \
+	  "       lambda-tutor generate-event --list\n"                                         \
+	  "\n"                                                                                   \
+	  "Print, as `sam local generate-event` does, the JSON event AWS hands a function:\n"   \
+	  "  apigateway aws-proxy        REST API proxy request (payload 1.0)\n"               \
+	  "  apigateway http-api-proxy   HTTP API request (payload 2.0)\n"                     \
+	  "  alb request                 Application Load Balancer request\n"                  \
+	  "  lambda function-url         function URL request\n"                               \
+	  "  s3 put | s3 delete          S3 event records\n"                                   \
+	  "  sns notification            SNS message\n"                                        \
+	  "  sqs receive-message         SQS messages from an event source mapping\n"          \
+	  "  cloudwatch scheduled-event  EventBridge schedule\n"                               \
+	  "\n"                                                                                   \
+	  "Options: --bucket B --key K --size N (s3), --path /p?q=1 --method M --body TEXT\n"  \
+	  "(HTTP events; --body also for sqs), --message TEXT --subject S --topic NAME (sns),\n" \
+	  "--queue NAME (sqs), --region R, --account 123456789012.\n"                         \
+	  "Save one and invoke with it: aws lambda invoke --function-name F\n"                  \
+	  "  --payload fileb://event.json out.json\n",                                         \
+	  cmd_generate_event_run }
 
 int cmd_env_run(const struct cli_opts *opts, int argc, char **argv);
 #define CMD_ENV                                                                                \

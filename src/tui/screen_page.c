@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "course/course.h"
+#include "tui/class_mode.h"
 #include "tui/mdline.h"
 #include "tui/mdview.h"
 #include "tui/nav.h"
@@ -144,6 +145,12 @@ static void load(struct app *app)
 
 static void page_enter(struct app *app)
 {
+	if (class_mode_locked(app, app->module)) {
+		long m = app->module;
+		app_back(app);
+		app_error(app, "module %ld is not open yet: the trainer opens it", m + 1);
+		return;
+	}
 	if (!pg.text || pg.m != app->module || pg.p != app->page)
 		load(app);
 }
@@ -261,6 +268,10 @@ static void goto_page(struct app *app, int dir)
 	if (!nav_step(app->course, &m, &p, dir)) {
 		app_status(app, dir > 0 ? "this is the last page of the course"
 					: "this is the first page of the course");
+		return;
+	}
+	if (class_mode_locked(app, m)) {
+		app_status(app, "module %ld is not open yet: the trainer opens it", m + 1);
 		return;
 	}
 	if (m != pg.m)

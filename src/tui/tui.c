@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tui/class_mode.h"
 #include "tui/clip.h"
 #include "tui/terminfo.h"
 #include "tui/theme.h"
@@ -351,6 +352,9 @@ static void common_key(struct app *app, int key)
 	case TUI_KEY_CTRL('l'):
 		clearok(curscr, TRUE);
 		break;
+	case 'H':
+		app_goto(app, &screen_hand);
+		break;
 	case TUI_KEY_WHEEL_UP:
 	case TUI_KEY_WHEEL_DOWN:
 		/* A screen that does not scroll by the wheel moves as the arrows do. */
@@ -412,6 +416,8 @@ void tui_run(struct app *app, const struct tui_screen *first)
 		int r = get_wch(&wc);
 		if (r == ERR) {
 			if (app->screen->tick && app->screen->tick(app))
+				dirty = true;
+			if (class_mode_poll(app))
 				dirty = true;
 			continue;
 		}

@@ -105,6 +105,12 @@ struct app {
 	unsigned flags;   /* TUI_FLAG_* */
 	char status[256]; /* one line for the bottom bar; "" when none */
 	bool status_is_error;
+	/* Class mode (tui/class_mode.h): NULL class_dir outside it, and nothing is locked. */
+	const char *class_dir;
+	int open_through;       /* modules after this one are locked; 0: all open */
+	int64_t pace_seen_ms;   /* the trainer's message shown last */
+	int64_t pace_polled_ms; /* when the trainer's file was read last */
+	bool hand;              /* the learner's hand is up */
 };
 
 /*

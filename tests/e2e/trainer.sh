@@ -1,0 +1,49 @@
+#!/bin/sh
+# Class mode in the terminal, both sides. A learner's tutor (--class DIR) shows the trainer's
+# broadcast within seconds, raises a hand with a note that the trainer's dashboard lists, and
+# finds a module the trainer has not opened locked. The trainer's dashboard shows the learner,
+# and its presenter view opens and closes.
+. "$(dirname "$0")/lib.sh"
+
+real=$TUTOR
+class="$E2E_TMP/class"
+mkdir -p "$class"
+unset LAMBDA_TUTOR_DB
+printf '#!/bin/sh\nexec "%s" --class "%s" --learner ada\n' "$real" "$class" >"$E2E_TMP/learner"
+printf '#!/bin/sh\nexec "%s" trainer "%s"\n' "$real" "$class" >"$E2E_TMP/trainer"
+chmod +x "$E2E_TMP/learner" "$E2E_TMP/trainer"
+
+TUTOR="$E2E_TMP/learner"
+e2e_start
+e2e_wait "Modules"
+[ -f "$class/ada.db" ] || e2e_fail "no record file in the class directory"
+[ "$(stat -c %a "$class/ada.db")" = 640 ] || e2e_fail "the learner's file is not 0640"
+"$real" trainer "$class" --message "Break until 11:00" >/dev/null || e2e_fail "cannot broadcast"
+e2e_wait "Trainer: Break until 11:00"
+e2e_keys H
+e2e_wait "Raise your hand"
+e2e_keys "stuck on IAM" Enter
+e2e_wait "Hand raised"
+"$real" trainer "$class" --once --json >"$E2E_TMP/dash.json" || e2e_fail "no dashboard"
+grep -q '"note":.*"stuck on IAM"' "$E2E_TMP/dash.json" || e2e_fail "the trainer does not see the hand"
+"$real" trainer "$class" --open 1 >/dev/null || e2e_fail "cannot open modules"
+sleep 3.5 # the tutor reads the trainer's file every 3 s
+e2e_keys 2
+e2e_wait "Module 2 of"
+e2e_keys Enter
+e2e_wait "module 2 is not open yet"
+e2e_keys q q q
+e2e_exited 0
+
+TUTOR="$E2E_TMP/trainer"
+e2e_start
+e2e_wait "Trainer"
+e2e_wait "ada"
+e2e_wait "ada: stuck on IAM"
+e2e_keys p
+e2e_wait "page 1/"
+e2e_keys q
+e2e_wait "ada: stuck on IAM"
+e2e_keys q
+e2e_exited 0
+echo "ok - class mode: broadcast, hand, locked module, dashboard and presenter"
