@@ -1,68 +1,37 @@
 /*
  * lambda-tutor serve: run the workspace's local cloud in the foreground until Ctrl-C or
- * SIGTERM, then stop every execution environment and exit 0.
+ * SIGTERM, then stop every execution environment and exit 0. The server is its own program,
+ * lambda-tutor-cloud; this command resolves the workspace and becomes that program.
  */
-#include <signal.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/commands.h"
-#include "cloud/cloud.h"
 #include "core/path.h"
+#include "core/xalloc.h"
 
-static volatile sig_atomic_t stop_flag;
-
-static void on_signal(int sig)
+/* The server beside this binary (the build tree), else the installed one. Caller frees. */
+static char *cloud_program(void)
 {
-	stop_flag = sig;
-}
-
-static bool parse_int(const char *s, int lo, int hi, int *out)
-{
-	char *end;
-	long v = strtol(s, &end, 10);
-	if (!s[0] || *end || v < lo || v > hi)
-		return false;
-	*out = (int)v;
-	return true;
-}
-
-/* The virtual clock's speed: a number from 1 (real time) to 3600 (an hour a second). */
-static bool parse_scale(const char *s, double *out)
-{
-	char *end;
-	double v = strtod(s, &end);
-	if (!s[0] || *end || !(v >= 1.0 && v <= 3600.0))
-		return false;
-	*out = v;
-	return true;
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		char *dir = path_dirname(self);
+		char *p = path_join(dir, "lambda-tutor-cloud");
+		free(dir);
+		if (access(p, X_OK) == 0)
+			return p;
+		free(p);
+	}
+	return xstrdup(LT_LIBEXEC_DIR "/lambda-tutor-cloud");
 }
 
 int cmd_serve_run(const struct cli_opts *opts, int argc, char **argv)
 {
-	struct cloud_config cfg = { 0 };
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-		int n;
-		if (strcmp(a, "--port") == 0 && v && parse_int(v, 0, 65535, &n)) {
-			cfg.port = n == 0 ? -1 : n;
-			i++;
-		} else if (strcmp(a, "--account-concurrency") == 0 && v &&
-			   parse_int(v, 100, 1000000, &n)) {
-			cfg.account_concurrency = n;
-			i++;
-		} else if (strcmp(a, "--idle-seconds") == 0 && v && parse_int(v, 1, 86400, &n)) {
-			cfg.idle_seconds = n;
-			i++;
-		} else if (strcmp(a, "--time-scale") == 0 && v && parse_scale(v, &cfg.time_scale)) {
-			i++;
-		} else {
-			cli_error("serve: bad argument '%s'; see 'lambda-tutor serve --help'", a);
-			return CLI_USAGE;
-		}
-	}
 	struct error err;
 	error_clear(&err);
 	char *ws = cli_workspace(opts, &err);
@@ -71,24 +40,28 @@ int cmd_serve_run(const struct cli_opts *opts, int argc, char **argv)
 		free(ws);
 		return CLI_USAGE;
 	}
-	cfg.workspace = ws;
-	struct sigaction sa = { 0 };
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	struct cloud *c = cloud_open(&cfg, &err);
-	if (!c) {
-		cli_print_error(&err);
-		free(ws);
+	char *abs = realpath(ws, NULL);
+	free(ws);
+	if (!abs) {
+		cli_error("cannot use the workspace: %s", strerror(errno));
 		return CLI_USAGE;
 	}
-	fprintf(stderr, "lambda-tutor: serving %s on %s (Ctrl-C to stop)\n", ws, cloud_endpoint(c));
-	fprintf(stderr, "lambda-tutor: point a shell at it with: eval \"$(lambda-tutor env)\"\n");
-	cloud_run(c, &stop_flag);
-	fprintf(stderr, "lambda-tutor: stopping the cloud\n");
-	cloud_close(c);
-	free(ws);
-	return CLI_OK;
+	char *prog = cloud_program();
+	/* argv stays "lambda-tutor serve ...", so the process reads the same in ps. */
+	char **args = xcalloc((size_t)argc + 4, sizeof(*args));
+	int k = 0;
+	args[k++] = (char *)"lambda-tutor";
+	args[k++] = (char *)"serve";
+	args[k++] = (char *)"--workspace";
+	args[k++] = abs;
+	for (int i = 1; i < argc; i++)
+		args[k++] = argv[i];
+	args[k] = NULL;
+	fflush(NULL);
+	execv(prog, args);
+	cli_error("cannot run the cloud '%s': %s", prog, strerror(errno));
+	free(args);
+	free(prog);
+	free(abs);
+	return CLI_USAGE;
 }

@@ -1,0 +1,109 @@
+/*
+ * lambda-tutor-cloud: the local cloud's server, run by `lambda-tutor serve` (which resolves the
+ * workspace and execs this program with its own argv). It is a program of its own so that the
+ * tutor's other commands never load the HTTP server and its libraries: `lambda-tutor list`
+ * starts in a few milliseconds.
+ *
+ *	lambda-tutor serve --workspace DIR [--port N] [--account-concurrency N]
+ *		[--idle-seconds N] [--time-scale X]
+ */
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cloud/cloud.h"
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+	stop_flag = sig;
+}
+
+static bool parse_int(const char *s, int lo, int hi, int *out)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (!s[0] || *end || v < lo || v > hi)
+		return false;
+	*out = (int)v;
+	return true;
+}
+
+/* The virtual clock's speed: a number from 1 (real time) to 3600 (an hour a second). */
+static bool parse_scale(const char *s, double *out)
+{
+	char *end;
+	double v = strtod(s, &end);
+	if (!s[0] || *end || !(v >= 1.0 && v <= 3600.0))
+		return false;
+	*out = v;
+	return true;
+}
+
+static int usage_error(const char *a)
+{
+	fprintf(stderr, "lambda-tutor: serve: bad argument '%s'; see 'lambda-tutor serve --help'\n",
+		a);
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	setlocale(LC_ALL, "");
+	struct cloud_config cfg = { 0 };
+	int i = 1;
+	if (i < argc && strcmp(argv[i], "serve") == 0)
+		i++;
+	for (; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		int n;
+		if (strcmp(a, "--workspace") == 0 && v && v[0]) {
+			cfg.workspace = v;
+			i++;
+		} else if (strcmp(a, "--port") == 0 && v && parse_int(v, 0, 65535, &n)) {
+			cfg.port = n == 0 ? -1 : n;
+			i++;
+		} else if (strcmp(a, "--account-concurrency") == 0 && v &&
+			   parse_int(v, 100, 1000000, &n)) {
+			cfg.account_concurrency = n;
+			i++;
+		} else if (strcmp(a, "--idle-seconds") == 0 && v && parse_int(v, 1, 86400, &n)) {
+			cfg.idle_seconds = n;
+			i++;
+		} else if (strcmp(a, "--time-scale") == 0 && v && parse_scale(v, &cfg.time_scale)) {
+			i++;
+		} else {
+			return usage_error(a);
+		}
+	}
+	if (!cfg.workspace) {
+		fprintf(stderr, "lambda-tutor: serve: no workspace given\n");
+		return 2;
+	}
+	struct sigaction sa = { 0 };
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	struct error err;
+	error_clear(&err);
+	struct cloud *c = cloud_open(&cfg, &err);
+	if (!c) {
+		if (!err.path[0])
+			fputs("lambda-tutor: ", stderr);
+		error_print(stderr, &err);
+		return 2;
+	}
+	fprintf(stderr, "lambda-tutor: serving %s on %s (Ctrl-C to stop)\n", cfg.workspace,
+		cloud_endpoint(c));
+	fprintf(stderr, "lambda-tutor: point a shell at it with: eval \"$(lambda-tutor env)\"\n");
+	cloud_run(c, &stop_flag);
+	fprintf(stderr, "lambda-tutor: stopping the cloud\n");
+	cloud_close(c);
+	return 0;
+}
