@@ -44,6 +44,28 @@ bool zipcode_link_is_safe(const char *entry, const char *target)
 	return true;
 }
 
+/*
+ * Whether a directory on the way from dest to name is a symlink an earlier entry made. Writing
+ * through one is refused: each link is checked where the zip places it, and a chain of links
+ * that are each inside (a/L -> .., then a/L/M -> ..) would otherwise lead outside.
+ */
+static bool through_link(const char *dest, const char *name)
+{
+	char *path = path_join(dest, name);
+	size_t base = strlen(dest);
+	bool link = false;
+	for (char *s = path + base + 1; *s && !link; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		struct stat st;
+		link = lstat(path, &st) == 0 && S_ISLNK(st.st_mode);
+		*s = '/';
+	}
+	free(path);
+	return link;
+}
+
 static bool make_parents(const char *dest, const char *name)
 {
 	char *full = path_join(dest, name);
@@ -155,7 +177,12 @@ bool zipcode_extract(const void *zip, size_t len, const char *dest, long long *u
 		}
 		size_t nl = strlen(st.name);
 		char *path = path_join(dest, st.name);
-		if (st.name[nl - 1] == '/') {
+		if (through_link(dest, st.name)) {
+			ok = api_err_set(e, 400, "InvalidParameterValueException",
+					 "Could not unzip uploaded file: the entry '%s' would be "
+					 "written through a symlink",
+					 st.name);
+		} else if (st.name[nl - 1] == '/') {
 			struct error err;
 			if (!path_mkdirs(path, 0755, &err))
 				ok = api_err_set(e, 400, "InvalidParameterValueException", BAD_ZIP);
