@@ -164,6 +164,56 @@ static bool dead_letter_target(const cJSON *in, const char **out, struct api_err
 	return true;
 }
 
+/*
+ * CreateFunction's checks of its body that need no state: the name, the settings, the package
+ * type, the dead-letter queue, and the members a function cannot be created without.
+ */
+static bool check_create(const cJSON *in, const char **name, struct settings *s, const char **dlq,
+			 struct api_err *e)
+{
+	const char *package = NULL;
+	*name = NULL;
+	if (!opt_string(in, "FunctionName", name, e) ||
+	    !opt_string(in, "PackageType", &package, e) || !dead_letter_target(in, dlq, e))
+		return false;
+	if (!*name)
+		return api_err_set(e, 400, "ValidationException",
+				   "1 validation error detected: Value null at 'functionName' "
+				   "failed to satisfy constraint: Member must not be null");
+	if (!lambda_check_name(*name, e) || !read_settings(in, s, e))
+		return false;
+	if (package && strcmp(package, "Image") == 0)
+		return api_err_set(e, 400, "InvalidParameterValueException",
+				   "Container images are not served by the local cloud; use a "
+				   ".zip file archive");
+	if (!s->role)
+		return api_err_set(e, 400, "ValidationException",
+				   "1 validation error detected: Value null at 'role' failed to "
+				   "satisfy constraint: Member must not be null");
+	if (!s->runtime || !s->handler)
+		return api_err_set(e, 400, "InvalidParameterValueException",
+				   "Runtime and Handler are mandatory parameters for functions "
+				   "created with Zip packages.");
+	return true;
+}
+
+bool lambda_check_config_body(const char *body, size_t len, bool create, struct api_err *e)
+{
+	cJSON *in = cJSON_ParseWithLength(body, len);
+	bool ok;
+	if (!in || !cJSON_IsObject(in)) {
+		ok = api_err_set(e, 400, "InvalidRequestContentException",
+				 "Could not parse request body into json");
+	} else {
+		struct settings s;
+		const char *name = NULL, *dlq = NULL;
+		ok = create ? check_create(in, &name, &s, &dlq, e)
+			    : read_settings(in, &s, e) && dead_letter_target(in, &dlq, e);
+	}
+	cJSON_Delete(in);
+	return ok;
+}
+
 /* A function's code, unpacked and stored, ready to be swapped in. */
 struct code {
 	char sha256[48];
@@ -269,42 +319,9 @@ static void create_function(struct cloud *c, const char *account, const struct h
 	struct api_err e = { 0 };
 	struct settings s;
 	struct code code = { 0 };
-	const char *name = NULL, *package = NULL, *dlq = NULL;
-	if (!opt_string(in, "FunctionName", &name, &e) ||
-	    !opt_string(in, "PackageType", &package, &e) || !dead_letter_target(in, &dlq, &e))
+	const char *name = NULL, *dlq = NULL;
+	if (!check_create(in, &name, &s, &dlq, &e))
 		goto fail;
-	if (!name) {
-		api_err_set(&e, 400, "ValidationException",
-			    "1 validation error detected: Value null at 'functionName' failed to "
-			    "satisfy constraint: Member must not be null");
-		goto fail;
-	}
-	if (!lambda_check_name(name, &e) || !read_settings(in, &s, &e))
-		goto fail;
-	if (package && strcmp(package, "Image") == 0) {
-		api_err_set(&e, 400, "InvalidParameterValueException",
-			    "Container images are not served by the local cloud; use a .zip "
-			    "file archive");
-		goto fail;
-	}
-	if (!s.role) {
-		api_err_set(&e, 400, "ValidationException",
-			    "1 validation error detected: Value null at 'role' failed to satisfy "
-			    "constraint: Member must not be null");
-		goto fail;
-	}
-	if (!s.runtime) {
-		api_err_set(&e, 400, "InvalidParameterValueException",
-			    "Runtime and Handler are mandatory parameters for functions created "
-			    "with Zip packages.");
-		goto fail;
-	}
-	if (!s.handler) {
-		api_err_set(&e, 400, "InvalidParameterValueException",
-			    "Runtime and Handler are mandatory parameters for functions created "
-			    "with Zip packages.");
-		goto fail;
-	}
 	pthread_mutex_lock(&c->mu);
 	bool exists = lambda_fn_find(c, account, name) != NULL;
 	pthread_mutex_unlock(&c->mu);

@@ -148,6 +148,13 @@ void lambda_env_watchdog(struct cloud *c);
 
 /* runtime_api.c */
 void lambda_runtime_api(void *ctx, const struct http_req *req, struct http_resp *resp);
+/*
+ * The error a runtime posts (body, len bytes, NUL-terminated) as the invoker returns it: the
+ * body when it is a JSON object, else wrapped as {"errorMessage","errorType"}. type gets the
+ * error type: the body's errorType, else header_type, else "Unhandled". Caller frees.
+ */
+char *lambda_runtime_error_body(const char *body, size_t len, const char *header_type, char *type,
+				size_t type_n);
 
 /* invoke.c */
 struct invoke_opts {
@@ -179,6 +186,13 @@ void lambda_inv_complete(struct invocation *inv, const char *body, size_t len, b
 /* api.c: the REST API under /2015-03-31, /2017-10-31, /2019-09-30, /2016-08-19. */
 void lambda_api(struct cloud *c, const char *account, const struct http_req *req,
 		struct http_resp *resp);
+
+/*
+ * The checks of a CreateFunction (create) or UpdateFunctionConfiguration body that need no
+ * state: JSON shape, name, runtime, handler, role, memory, timeout, variables, dead-letter
+ * queue. False fills e.
+ */
+bool lambda_check_config_body(const char *body, size_t len, bool create, struct api_err *e);
 
 /* Delete every function, log and record of an account (the tutor's reset). */
 void lambda_reset_account(struct cloud *c, const char *account);

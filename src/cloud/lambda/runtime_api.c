@@ -155,10 +155,10 @@ static void post_response(struct env *env, const char *id, const struct http_req
 	accepted(resp);
 }
 
-static char *error_body(const struct http_req *req, const char *header_type, char *type,
-			size_t type_n)
+char *lambda_runtime_error_body(const char *body, size_t len, const char *header_type, char *type,
+				size_t type_n)
 {
-	cJSON *o = cJSON_ParseWithLength(req->body, req->body_len);
+	cJSON *o = cJSON_ParseWithLength(body, len);
 	const cJSON *t = cJSON_GetObjectItemCaseSensitive(o, "errorType");
 	if (cJSON_IsString(t) && t->valuestring[0])
 		snprintf(type, type_n, "%s", t->valuestring);
@@ -167,11 +167,12 @@ static char *error_body(const struct http_req *req, const char *header_type, cha
 	else
 		snprintf(type, type_n, "Unhandled");
 	char *text;
-	if (cJSON_IsObject(o)) {
-		text = xstrndup(req->body, req->body_len);
+	/* An object is passed on as it came, unless a NUL inside would cut it short. */
+	if (cJSON_IsObject(o) && strlen(body) == len) {
+		text = xstrndup(body, len);
 	} else {
 		cJSON *w = cJSON_CreateObject();
-		cJSON_AddStringToObject(w, "errorMessage", req->body);
+		cJSON_AddStringToObject(w, "errorMessage", body);
 		cJSON_AddStringToObject(w, "errorType", type);
 		text = cJSON_PrintUnformatted(w);
 		cJSON_Delete(w);
@@ -185,8 +186,9 @@ static void post_error(struct env *env, const char *id, const struct http_req *r
 {
 	struct cloud *c = env->cloud;
 	char type[128];
-	char *body = error_body(req, http_header(req, "Lambda-Runtime-Function-Error-Type"), type,
-				sizeof(type));
+	char *body = lambda_runtime_error_body(
+		req->body, req->body_len, http_header(req, "Lambda-Runtime-Function-Error-Type"),
+		type, sizeof(type));
 	pthread_mutex_lock(&c->mu);
 	struct invocation *inv = posted_invocation(env, id, resp);
 	if (inv) {
@@ -203,8 +205,9 @@ static void init_error(struct env *env, const struct http_req *req, struct http_
 {
 	struct cloud *c = env->cloud;
 	char type[128];
-	char *body = error_body(req, http_header(req, "Lambda-Runtime-Function-Error-Type"), type,
-				sizeof(type));
+	char *body = lambda_runtime_error_body(
+		req->body, req->body_len, http_header(req, "Lambda-Runtime-Function-Error-Type"),
+		type, sizeof(type));
 	pthread_mutex_lock(&c->mu);
 	if (env->state != ENV_INIT) {
 		pthread_mutex_unlock(&c->mu);

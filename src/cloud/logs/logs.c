@@ -223,7 +223,11 @@ static bool jnum(const cJSON *o, const char *k, long long *out)
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
 	if (!cJSON_IsNumber(v))
 		return false;
-	*out = (long long)v->valuedouble;
+	/* Clamped: a double past long long's range (1e300, NaN) is undefined to convert. */
+	double d = v->valuedouble;
+	*out = d >= 9.2e18   ? 9200000000000000000LL
+	       : d > -9.2e18 ? (long long)d
+			     : -9200000000000000000LL;
 	return true;
 }
 
