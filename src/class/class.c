@@ -12,7 +12,6 @@
 
 #include "core/path.h"
 #include "core/xalloc.h"
-#include "quiz/record.h"
 #include "store/store.h"
 
 const char *class_file_name(enum class_file file)
@@ -271,29 +270,33 @@ static cJSON *keep(struct parsed *p, const char *data)
 
 static void add_start(struct class_record *r, struct parsed *p, const struct class_event *ev)
 {
-	int number = quiz_record_attempt_number(ev->data);
-	if (number <= 0 || !ev->item)
+	/* One parse for the number, the ids and the types: the copies make this data large. */
+	cJSON *doc = ev->item ? keep(p, ev->data) : NULL;
+	int number = (int)num(doc, "attempt", 0);
+	if (number <= 0)
 		return;
+	const cJSON *qs = cJSON_GetObjectItemCaseSensitive(doc, "questions");
+	size_t n = (size_t)cJSON_GetArraySize(qs);
 	r->attempts = xreallocarray(r->attempts, r->n_attempts + 1, sizeof *r->attempts);
 	struct class_attempt *a = &r->attempts[r->n_attempts++];
 	*a = (struct class_attempt){ .quiz = ev->item, .number = number, .start = ev };
-	quiz_record_question_ids(ev->data, &a->questions, &a->n_questions);
-	a->types = xcalloc(a->n_questions ? a->n_questions : 1, sizeof *a->types);
-	cJSON *doc = keep(p, ev->data);
-	const cJSON *qs = cJSON_GetObjectItemCaseSensitive(doc, "questions");
-	size_t k = 0;
+	a->questions = xcalloc(n ? n : 1, sizeof *a->questions);
+	a->types = xcalloc(n ? n : 1, sizeof *a->types);
 	const cJSON *q;
 	cJSON_ArrayForEach(q, qs)
 	{
+		const char *id = str(q, "id");
+		if (!id || a->n_questions == n)
+			continue;
 		/* The copy is canonical JSON text with sorted keys: its top-level "type" is found
 		 * without parsing every copy again. */
 		const char *copy = str(q, "question");
 		const char *t = copy ? strstr(copy, "\"type\":\"") : NULL;
-		if (k < a->n_questions && t) {
+		if (t) {
 			t += 8;
-			a->types[k] = xstrndup(t, strcspn(t, "\""));
+			a->types[a->n_questions] = xstrndup(t, strcspn(t, "\""));
 		}
-		k++;
+		a->questions[a->n_questions++] = xstrdup(id);
 	}
 }
 
