@@ -199,7 +199,13 @@ bool class_room_refresh(struct class_room *room, const char *dir, size_t *reread
 			if (k < old.n && strcmp(old.learners[k].path, path) == 0)
 				learner_release(&old.learners[k++]);
 			class_room_add_file(room, path);
-			memcpy(room->learners[room->n - 1].sig, sig, sizeof sig);
+			/* Reading may create the log, or a write may land meanwhile: a file that
+			 * changed while it was read keeps no signature and is read again next time.
+			 */
+			int64_t after[4];
+			signature(path, after);
+			if (memcmp(after, sig, sizeof sig) == 0)
+				memcpy(room->learners[room->n - 1].sig, sig, sizeof sig);
 			count++;
 		}
 		free(path);
