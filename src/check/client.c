@@ -1,17 +1,17 @@
 /*
- * The Lambda REST API over libcurl.
+ * The Lambda REST API over libcurl (loaded on first use: curl_lazy.h).
  */
 #include "check/client.h"
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
+#include "check/curl_lazy.h"
 #include "core/strbuf.h"
 #include "core/xalloc.h"
 
@@ -20,6 +20,7 @@
 #define CALL_TIMEOUT_S 120
 
 struct lambda_client {
+	const struct curl_api *api; /* NULL when libcurl cannot be loaded */
 	CURL *curl;
 	char *endpoint;
 	char *auth;
@@ -105,13 +106,10 @@ char *client_base64_decode(const char *in, size_t *len)
 
 struct lambda_client *client_new(const char *endpoint, const char *access_key)
 {
-	static bool inited;
-	if (!inited) {
-		curl_global_init(CURL_GLOBAL_DEFAULT);
-		inited = true;
-	}
 	struct lambda_client *c = xcalloc(1, sizeof(*c));
-	c->curl = curl_easy_init();
+	struct error err;
+	c->api = curl_api_get(&err);
+	c->curl = c->api ? c->api->easy_init() : NULL;
 	c->endpoint = xstrdup(endpoint);
 	char date[16];
 	time_t now = time(NULL);
@@ -130,7 +128,7 @@ void client_free(struct lambda_client *c)
 	if (!c)
 		return;
 	if (c->curl)
-		curl_easy_cleanup(c->curl);
+		c->api->easy_cleanup(c->curl);
 	free(c->endpoint);
 	free(c->auth);
 	free(c);
@@ -176,42 +174,52 @@ static bool call(struct lambda_client *c, const char *method, const char *path, 
 		 size_t body_len, const char *const *extra, struct lambda_reply *out)
 {
 	memset(out, 0, sizeof(*out));
+	if (!c->curl) {
+		struct error err;
+		error_clear(&err);
+		if (!curl_api_get(&err))
+			out->body = xstrdup(err.msg);
+		else
+			out->body = xstrdup("cannot start an HTTP client (libcurl)");
+		return false;
+	}
+	const struct curl_api *api = c->api;
 	CURL *h = c->curl;
-	curl_easy_reset(h);
+	api->easy_reset(h);
 	char *url = xasprintf("%s%s", c->endpoint, path);
 	struct strbuf resp = STRBUF_INIT;
 	struct curl_slist *hdrs = NULL;
-	hdrs = curl_slist_append(hdrs, c->auth);
-	hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
-	hdrs = curl_slist_append(hdrs, "Expect:");
+	hdrs = api->slist_append(hdrs, c->auth);
+	hdrs = api->slist_append(hdrs, "Content-Type: application/json");
+	hdrs = api->slist_append(hdrs, "Expect:");
 	for (size_t i = 0; extra && extra[i]; i++)
-		hdrs = curl_slist_append(hdrs, extra[i]);
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &resp);
-	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(h, CURLOPT_HEADERDATA, out);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)CALL_TIMEOUT_S);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
+		hdrs = api->slist_append(hdrs, extra[i]);
+	api->easy_setopt(h, CURLOPT_URL, url);
+	api->easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+	api->easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+	api->easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	api->easy_setopt(h, CURLOPT_WRITEDATA, &resp);
+	api->easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	api->easy_setopt(h, CURLOPT_HEADERDATA, out);
+	api->easy_setopt(h, CURLOPT_TIMEOUT, (long)CALL_TIMEOUT_S);
+	api->easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
+	api->easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	api->easy_setopt(h, CURLOPT_NOPROXY, "*");
 	if (body) {
-		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+		api->easy_setopt(h, CURLOPT_POSTFIELDS, body);
+		api->easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
 	}
-	CURLcode rc = curl_easy_perform(h);
-	curl_slist_free_all(hdrs);
+	CURLcode rc = api->easy_perform(h);
+	api->slist_free_all(hdrs);
 	free(url);
 	if (rc != CURLE_OK) {
 		strbuf_release(&resp);
 		out->status = 0;
 		out->body = xasprintf("cannot reach the local cloud at %s: %s", c->endpoint,
-				      curl_easy_strerror(rc));
+				      api->easy_strerror(rc));
 		return false;
 	}
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &out->status);
+	api->easy_getinfo(h, CURLINFO_RESPONSE_CODE, &out->status);
 	out->len = resp.len;
 	out->body = strbuf_detach(&resp);
 	if (out->log) {
@@ -224,10 +232,20 @@ static bool call(struct lambda_client *c, const char *method, const char *path, 
 
 static char *escape_name(const char *name)
 {
-	char *e = curl_easy_escape(NULL, name, 0);
-	char *out = xstrdup(e);
-	curl_free(e);
-	return out;
+	/* Percent-encode all but RFC 3986's unreserved characters, as a path segment needs. */
+	static const char hex[] = "0123456789ABCDEF";
+	struct strbuf sb = STRBUF_INIT;
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_' || *p == '~') {
+			strbuf_addch(&sb, *p);
+		} else {
+			strbuf_addch(&sb, '%');
+			strbuf_addch(&sb, hex[*p >> 4]);
+			strbuf_addch(&sb, hex[*p & 15]);
+		}
+	}
+	return strbuf_detach(&sb);
 }
 
 bool client_create_function(struct lambda_client *c, const char *name, const char *runtime,
