@@ -10,6 +10,7 @@ const struct cli_command cli_commands[] = {
 	CMD_TUTOR,
 	CMD_SERVE,
 	CMD_ENV,
+	CMD_GENERATE_EVENT,
 	CMD_CHECK,
 	CMD_SELFTEST,
 	CMD_RESET,
