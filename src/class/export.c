@@ -140,19 +140,25 @@ static bool counts(const struct class_attempt *a)
 	return a->finish && !a->abandoned;
 }
 
-char **export_quizzes(const struct class_room *room, size_t *n)
+static char **quizzes_of(const struct built *b, size_t *n)
 {
 	struct names s = { 0 };
-	struct built b;
-	build_all(room, &b);
-	for (size_t i = 0; i < b.n; i++)
-		for (size_t k = 0; k < b.recs[i].n_attempts; k++)
-			names_add(&s, b.recs[i].attempts[k].quiz);
-	built_release(&b);
+	for (size_t i = 0; i < b->n; i++)
+		for (size_t k = 0; k < b->recs[i].n_attempts; k++)
+			names_add(&s, b->recs[i].attempts[k].quiz);
 	if (s.n)
 		qsort(s.v, s.n, sizeof *s.v, cmp_str);
 	*n = s.n;
 	return s.v;
+}
+
+char **export_quizzes(const struct class_room *room, size_t *n)
+{
+	struct built b;
+	build_all(room, &b);
+	char **v = quizzes_of(&b, n);
+	built_release(&b);
+	return v;
 }
 
 /* The learner's graded attempt at quiz: the best finished one (the quiz's grade). */
@@ -473,12 +479,12 @@ static int cmp_choice(const void *x, const void *y)
 	return strcmp(a->response, b->response);
 }
 
-void analysis_build(const struct class_room *room, const char *quiz, enum export_attempts which,
+/* The item analysis over records already built, so that several quizzes share one build. */
+static void analyse(const struct built *bp, const char *quiz, enum export_attempts which,
 		    struct analysis *out)
 {
 	*out = (struct analysis){ .quiz = xstrdup(quiz) };
-	struct built b;
-	build_all(room, &b);
+	const struct built b = *bp;
 	struct chosen *ch;
 	size_t S;
 	pick_attempts(&b, quiz, which, &ch, &S);
@@ -587,6 +593,14 @@ void analysis_build(const struct class_room *room, const char *quiz, enum export
 	free(max);
 	names_release(&qs);
 	free(ch);
+}
+
+void analysis_build(const struct class_room *room, const char *quiz, enum export_attempts which,
+		    struct analysis *out)
+{
+	struct built b;
+	build_all(room, &b);
+	analyse(&b, quiz, which, out);
 	built_release(&b);
 }
 
@@ -611,12 +625,14 @@ static void export_items(const struct class_room *room, const struct export_opts
 			   "discriminative_efficiency,intended_weight,effective_weight,dubious,"
 			   "needs_checking\r\n");
 	size_t nq;
-	char **quizzes = export_quizzes(room, &nq);
+	struct built b;
+	build_all(room, &b);
+	char **quizzes = quizzes_of(&b, &nq);
 	for (size_t q = 0; q < nq; q++) {
 		if (o->quiz && strcmp(o->quiz, quizzes[q]) != 0)
 			continue;
 		struct analysis an;
-		analysis_build(room, quizzes[q], o->attempts, &an);
+		analyse(&b, quizzes[q], o->attempts, &an);
 		for (size_t i = 0; i < an.n_items; i++) {
 			const struct analysis_item *it = &an.items[i];
 			csv_text(out, an.quiz, true);
@@ -639,6 +655,7 @@ static void export_items(const struct class_room *room, const struct export_opts
 	for (size_t q = 0; q < nq; q++)
 		free(quizzes[q]);
 	free(quizzes);
+	built_release(&b);
 }
 
 /* ---- xAPI 1.0.3 ---- */
