@@ -654,7 +654,8 @@ static struct env *spawn_now(struct cloud *c, struct lfunc *fn, struct api_err *
 		}
 	} else if (rt->lang == LAMBDA_PYTHON) {
 		argv[0] = xstrdup(c->python);
-		argv[1] = xstrdup("-u");
+		/* -S: the client adds the site directories itself, without site's start-up work. */
+		argv[1] = xstrdup("-uS");
 		argv[2] = xasprintf("%s/python/bootstrap.py", runtimes);
 	} else {
 		argv[0] = xstrdup(c->node);

@@ -3,7 +3,7 @@ lambda-tutor's runtime client for Python handlers.
 
 The cloud starts one of these per execution environment, through the bootstrap.py stub:
 
-    /usr/bin/python3 -u bootstrap.py        (cwd = the function's code, _HANDLER = "module.function")
+    /usr/bin/python3 -uS bootstrap.py       (cwd = the function's code, _HANDLER = "module.function")
 
 It loads the handler once, then loops over the Lambda Runtime API at $AWS_LAMBDA_RUNTIME_API:
 GET /invocation/next, call the handler, POST /invocation/{id}/response or /invocation/{id}/error.
@@ -17,8 +17,8 @@ by a few lines of HTTP/1.1 below. `logging` and botocore are configured when, an
 handler imports them (see PostImportHooks).
 """
 
+import _json  # json's C half; json.py itself imports re, enum and more (see json_loads)
 import _socket  # socket.py's extra imports cost a millisecond of every cold start
-import json
 import os
 import sys
 import time
@@ -60,8 +60,13 @@ class RuntimeClient:
         self.buf = b""
 
     def _connect(self):
+        # An ASCII host goes as bytes: a str host costs the idna codec, which imports re.
+        try:
+            host = self.host.encode("ascii")
+        except UnicodeEncodeError:
+            host = self.host
         family, kind, proto, _, addr = _socket.getaddrinfo(
-            self.host, self.port, 0, _socket.SOCK_STREAM)[0]
+            host, self.port, 0, _socket.SOCK_STREAM)[0]
         sock = _socket.socket(family, kind, proto)
         try:
             sock.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_NODELAY, 1)
@@ -212,7 +217,68 @@ def header_safe(value):
 
 
 def to_json_bytes(obj):
-    return json.dumps(obj).encode("utf-8")
+    return json_dumps(obj).encode("utf-8")
+
+
+# --- JSON through json's C accelerator ------------------------------------------------------------
+#
+# `import json` costs a cold start more than the rest of the client: json.decoder and json.encoder
+# import re (which imports enum, functools, collections) for pure-Python fallbacks the C half
+# never uses. These two do what json.loads and json.dumps do through the same C scanner and
+# encoder, with json's defaults; anything unusual (a BOM or UTF-16, surrounding whitespace, an
+# error of any kind) goes to json itself, so results and error messages are json's own.
+
+
+class _DecoderSettings:
+    strict = True
+    object_hook = None
+    object_pairs_hook = None
+    parse_float = float
+    parse_int = int
+    parse_constant = {"-Infinity": float("-inf"), "Infinity": float("inf"),
+                      "NaN": float("nan")}.__getitem__
+    memo = None
+
+
+_scan = _json.make_scanner(_DecoderSettings())
+_JSON_STARTS = frozenset(b'{["-0123456789tfnNI')
+
+
+def json_loads(data):
+    try:
+        if isinstance(data, bytes) and data and data[0] in _JSON_STARTS and (
+                len(data) < 2 or data[1]):
+            text = data.decode("utf-8", "surrogatepass")
+        elif isinstance(data, str) and data and ord(data[0]) in _JSON_STARTS:
+            text = data
+        else:
+            text = None
+        if text is not None:
+            value, end = _scan(text, 0)
+            if end == len(text):
+                return value
+    except Exception:
+        pass
+    import json
+    return json.loads(data)
+
+
+def _not_serializable(o):
+    raise TypeError("Object of type %s is not JSON serializable" % o.__class__.__name__)
+
+
+def json_dumps(obj, default=None, ensure_ascii=True):
+    if isinstance(obj, str):
+        return (_json.encode_basestring_ascii if ensure_ascii else _json.encode_basestring)(obj)
+    try:
+        return "".join(_json.make_encoder(
+            {}, default or _not_serializable,
+            _json.encode_basestring_ascii if ensure_ascii else _json.encode_basestring,
+            None, ": ", ", ", False, False, True)(obj, 0))
+    except Exception:
+        pass
+    import json
+    return json.dumps(obj, default=default, ensure_ascii=ensure_ascii)
 
 
 # --- Errors in Lambda's Python shape ------------------------------------------------------------
@@ -245,7 +311,7 @@ def error_from_exception(exc, request_id):
 def log_error(payload):
     """The `[ERROR] Type: message` record with the traceback, as one line (or JSON object)."""
     if JSON_LOGS:
-        write_log(json.dumps({
+        write_log(json_dumps({
             "timestamp": iso_ms(time.time()),
             "log_level": "ERROR",
             "errorMessage": payload["errorMessage"],
@@ -383,7 +449,7 @@ def configure_logging(logging):
             for key, value in record.__dict__.items():
                 if key not in plain and key not in result:
                     result[key] = value
-            return json.dumps(result, default=str)
+            return json_dumps(result, default=str)
 
     if JSON_LOGS:
         formatter = JsonFormatter()
@@ -446,6 +512,49 @@ def configure_botocore(session_module):
 # --- The handler --------------------------------------------------------------------------------
 
 
+def add_site_dirs():
+    """
+    The cloud starts Python with -S: site's .pth files (which import importlib.util, contextlib
+    and more) and sitecustomize (Debian's apport hook) cost more than the rest of a cold start.
+    The site directories are still searched, in site's order, so boto3 and Pillow import as
+    before; the .pth files are read the first time an import finds nothing (SitePthFinder).
+    """
+    if not sys.flags.no_site:
+        return
+    import site  # under -S, importing site runs none of its main()
+
+    dirs = []
+    if site.check_enableusersite():
+        dirs.append(site.getusersitepackages())
+    dirs += site.getsitepackages()
+    for entry in dirs:
+        if entry not in sys.path and os.path.isdir(entry):
+            sys.path.append(entry)
+    site.setquit()
+    site.setcopyright()
+    site.sethelper()
+    sys.meta_path.append(SitePthFinder(dirs))
+
+
+class SitePthFinder:
+    """Last on sys.meta_path: reads the site directories' .pth files once, then looks again."""
+
+    def __init__(self, dirs):
+        self.dirs = dirs
+
+    def find_spec(self, name, path=None, target=None):
+        if self not in sys.meta_path:
+            return None
+        sys.meta_path.remove(self)
+        import site
+        from importlib.machinery import PathFinder
+
+        for entry in self.dirs:
+            if os.path.isdir(entry):
+                site.addsitedir(entry)
+        return PathFinder.find_spec(name, path, target)
+
+
 def set_up_paths(task_root):
     """sys.path as on Lambda: the code, then layers (/opt/python…), then the runtime's own."""
     if sys.path and os.path.abspath(sys.path[0] or ".") == RUNTIME_DIR:
@@ -476,10 +585,12 @@ def load_handler(handler):
             "Runtime.BuiltInModuleConflict",
             "Cannot use built-in module %s as a handler module" % module_name,
         )
-    import importlib
-
+    # __import__ and sys.modules, as importlib.import_module does for an absolute name, without
+    # importing importlib (and warnings) on every cold start.
     try:
-        module = importlib.import_module(module_name.replace("/", "."))
+        name = module_name.replace("/", ".")
+        __import__(name)
+        module = sys.modules[name]
     except ImportError as e:
         raise Fault("Runtime.ImportModuleError", "Unable to import module '%s': %s" % (module_name, e))
     except SyntaxError as e:
@@ -576,7 +687,7 @@ def json_header(headers, name):
     if not value:
         return None
     try:
-        parsed = json.loads(value)
+        parsed = json_loads(value)
     except ValueError:
         return None
     return parsed if isinstance(parsed, dict) else None
@@ -624,7 +735,7 @@ def handle(client, handler, headers, body):
     content_type = headers.get("content-type", "application/json").lower()
     if "json" in content_type or not content_type:
         try:
-            event = json.loads(body)
+            event = json_loads(body)
         except ValueError as e:
             error = make_error("Unable to unmarshal input: %s" % e, "Runtime.UnmarshalError", [],
                                request_id)
@@ -641,7 +752,7 @@ def handle(client, handler, headers, body):
 
     if error is None:
         try:
-            payload = json.dumps(result, default=decimal_default,
+            payload = json_dumps(result, default=decimal_default,
                                  ensure_ascii=ESCAPE_NON_ASCII).encode("utf-8")
         except Exception as e:  # TypeError, ValueError (circular, NaN…), RecursionError
             error = make_error("Unable to marshal response: %s" % e, "Runtime.MarshalError", [],
@@ -662,6 +773,7 @@ def main():
         sys.stderr.write("lambda-tutor python runtime: AWS_LAMBDA_RUNTIME_API: %s\n" % e)
         return 2
     task_root = os.environ.get("LAMBDA_TASK_ROOT") or os.getcwd()
+    add_site_dirs()
     set_up_paths(task_root)
     hooks = {"logging": configure_logging}
     if os.environ.get("AWS_ENDPOINT_URL") or any(k.startswith("AWS_ENDPOINT_URL_") for k in os.environ):

@@ -1,5 +1,5 @@
 """
-Starts lambda-tutor's runtime client for Python handlers: /usr/bin/python3 -u bootstrap.py
+Starts lambda-tutor's runtime client for Python handlers: /usr/bin/python3 -uS bootstrap.py
 
 The client lives in _lambda_tutor_client.py (beside this file, first on sys.path while this
 script starts) because Python caches the bytecode of imported modules, never of the script it
