@@ -21,5 +21,6 @@ const struct cli_command cli_commands[] = {
 	CMD_STATS,
 	CMD_CLASS,
 	CMD_TRAINER,
+	CMD_GRADE,
 	{ 0 },
 };

@@ -388,6 +388,24 @@ int cmd_trainer_run(const struct cli_opts *opts, int argc, char **argv);
 	  "Exit status: 0 done, 2 no course, no terminal, or DIR cannot be read.\n",             \
 	  cmd_trainer_run }
 
+int cmd_grade_run(const struct cli_opts *opts, int argc, char **argv);
+#define CMD_GRADE                                                                              \
+	{ "grade", "re-run every exercise's check on a learner's code, beside the records",     \
+	  "Usage: lambda-tutor grade [EXERCISE...] [--workspace DIR] [--db FILE] [--json]\n"    \
+	  "\n"                                                                                   \
+	  "Run the check of every exercise (or those named) again on the code in the\n"        \
+	  "learner's workspace, against the workspace's local cloud (started if needed),\n"     \
+	  "and print each result beside the last run the learner's records hold; DIFFERS\n"    \
+	  "marks an exercise whose recorded result the code does not give again. Nothing\n"    \
+	  "is recorded.\n"                                                                      \
+	  "\n"                                                                                   \
+	  "Options:\n"                                                                           \
+	  "  --json        print [{exercise, recorded, now, agrees}]\n"                        \
+	  "\n"                                                                                   \
+	  "Exit status: 0 every result agrees, 1 one differs, 2 no course, no such\n"          \
+	  "exercise, unreadable records or no cloud.\n",                                       \
+	  cmd_grade_run }
+
 int cmd_console_run(const struct cli_opts *opts, int argc, char **argv);
 #define CMD_CONSOLE                                                                            \
 	{ "console", "the Lambda console in the terminal, on your own account",                 \
