@@ -169,6 +169,29 @@ TEST(quiz_lint__review_links_must_exist)
 	free(c);
 }
 
+TEST(quiz_lint__links_into_an_unread_module_are_not_reported)
+{
+	/* A second module whose module.yaml did not parse: loaded without an id. */
+	struct course *c = fake_course();
+	c->modules = xrealloc(c->modules, 2 * sizeof(*c->modules));
+	memset(&c->modules[1], 0, sizeof(c->modules[1]));
+	c->n_modules = 2;
+	char *got = lint_text("quizzes/x.yaml",
+			      HEAD "  - id: a\n    type: tf\n    text: t\n    answer: true\n"
+				   "    review: [core-concepts/limts, event-sources/s3-events]\n",
+			      c);
+	is_str(got,
+	       "quizzes/x.yaml:8:14: review link 'core-concepts/limts': module 'core-concepts' "
+	       "has no page 'limts'",
+	       "a link into a readable module is still checked, one into the unread module is not");
+	free(got);
+	free(c->modules[0].pages[0].id);
+	free(c->modules[0].pages);
+	free(c->modules[0].id);
+	free(c->modules);
+	free(c);
+}
+
 static void put(const char *path, const char *text)
 {
 	struct error err;
@@ -359,6 +382,7 @@ int main(void)
 	RUN(quiz_lint__unreachable_answer_keys);
 	RUN(quiz_lint__fractions_penalties_and_tolerances);
 	RUN(quiz_lint__review_links_must_exist);
+	RUN(quiz_lint__links_into_an_unread_module_are_not_reported);
 	RUN(quiz_set__checks_across_files);
 	RUN(quiz_hash__ignores_layout_and_sees_content);
 	RUN(quiz_lint__a_clean_result_is_cached_by_content);
