@@ -548,12 +548,33 @@ static struct event *lease(struct cloud *c, int64_t now, int64_t *next)
 	return ev;
 }
 
+/* Keep the virtual time durable: a restart must not move it back behind queued work. */
+static void save_clock(struct cloud *c, int64_t now)
+{
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *st = prep(c, "INSERT OR REPLACE INTO async_clock(id, now) VALUES(1, ?)");
+	if (st) {
+		sqlite3_bind_int64(st, 1, now);
+		sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&c->db->mu);
+}
+
 static void *dispatcher_main(void *arg)
 {
 	struct cloud *c = arg;
 	struct async_svc *s = c->async;
+	int64_t saved = 0;
 	pthread_mutex_lock(&s->mu);
 	while (!s->stopping) {
+		int64_t vnow = vclock_now_ms(c->vclock);
+		if (vnow - saved > 500 || vnow < saved) {
+			pthread_mutex_unlock(&s->mu);
+			save_clock(c, vnow);
+			saved = vnow;
+			pthread_mutex_lock(&s->mu);
+		}
 		if (s->running >= ASYNC_WORKERS) {
 			pthread_cond_wait(&s->cond, &s->mu);
 			continue;
@@ -611,6 +632,9 @@ bool async_start(struct cloud *c, struct error *err)
 		"CREATE TABLE IF NOT EXISTS async_dlq(account TEXT NOT NULL, function TEXT NOT "
 		"NULL,"
 		" target TEXT NOT NULL, PRIMARY KEY(account, function)) STRICT;"
+		"CREATE TABLE IF NOT EXISTS async_clock(id INTEGER PRIMARY KEY, now INTEGER NOT "
+		"NULL)"
+		" STRICT;"
 		/* Attempts cut short by a crash run again. */
 		"UPDATE async_events SET leased=0 WHERE leased=1;");
 	pthread_mutex_unlock(&c->db->mu);
@@ -637,6 +661,8 @@ void async_stop(struct cloud *c)
 	pthread_mutex_unlock(&s->mu);
 	if (s->started)
 		pthread_join(s->thread, NULL);
+	if (s->started)
+		save_clock(c, vclock_now_ms(c->vclock));
 	s->started = false;
 	/* Workers finish (cloud_close() kills their environments); wait for them. */
 	pthread_mutex_lock(&s->mu);

@@ -69,6 +69,13 @@ void vclock_advance(struct vclock *vc, int64_t ms)
 	pthread_mutex_unlock(&vc->mu);
 }
 
+void vclock_not_before(struct vclock *vc, int64_t ms)
+{
+	int64_t now = vclock_now_ms(vc);
+	if (ms > now)
+		vclock_advance(vc, ms - now);
+}
+
 void vclock_kick(struct vclock *vc)
 {
 	vclock_advance(vc, 0);

@@ -20,6 +20,8 @@ void vclock_free(struct vclock *vc);
 /* Milliseconds since the epoch, virtual. */
 int64_t vclock_now_ms(struct vclock *vc);
 double vclock_scale(struct vclock *vc);
+/* Move the clock forward to at least ms (a time saved before a restart). */
+void vclock_not_before(struct vclock *vc, int64_t ms);
 /* Step the clock forward by ms (>= 0) and wake every waiter. */
 void vclock_advance(struct vclock *vc, int64_t ms);
 /*

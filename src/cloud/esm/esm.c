@@ -246,11 +246,15 @@ static void *poller_main(void *arg)
 		if (ran && r.status == 200 && !r.function_error) {
 			bool *failed = xcalloc(msgs.len, sizeof(bool));
 			bool whole = report && !partial_failures(r.body, &msgs, failed);
+			const char **done = xcalloc(msgs.len, sizeof(char *));
+			size_t ndone = 0;
 			vec_for_each (&msgs, i) {
 				const struct sqs_msg *msg = msgs.items[i];
 				if (!whole && !failed[i])
-					sqs_delete(c, m->source, msg->receipt);
+					done[ndone++] = msg->receipt;
 			}
+			sqs_delete_many(c, m->source, done, ndone);
+			free(done);
 			free(failed);
 		} else if (ran && r.status != 200) {
 			/* Throttled or not run: the messages return after their timeout. */

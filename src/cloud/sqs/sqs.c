@@ -1550,6 +1550,23 @@ bool sqs_delete(struct cloud *c, const char *queue_arn, const char *receipt)
 	return ok;
 }
 
+void sqs_delete_many(struct cloud *c, const char *queue_arn, const char *const *receipts, size_t n)
+{
+	char account[13], name[81];
+	if (n == 0 || !parse_arn(queue_arn, account, name))
+		return;
+	struct queue q = { 0 };
+	snprintf(q.account, sizeof(q.account), "%s", account);
+	snprintf(q.name, sizeof(q.name), "%s", name);
+	struct sqs_err e;
+	pthread_mutex_lock(&c->db->mu);
+	cloud_db_exec(c->db, "BEGIN IMMEDIATE");
+	for (size_t i = 0; i < n; i++)
+		delete_one(c, &q, receipts[i], &e);
+	cloud_db_exec(c->db, "COMMIT");
+	pthread_mutex_unlock(&c->db->mu);
+}
+
 void sqs_wait_activity(struct cloud *c, int max_real_ms)
 {
 	struct sqs_svc *s = svc(c);
@@ -1576,7 +1593,15 @@ bool sqs_start(struct cloud *c, struct error *err)
 		" visible INTEGER NOT NULL, receives INTEGER NOT NULL DEFAULT 0,"
 		" first_receive INTEGER, receipt TEXT, sender TEXT) STRICT;"
 		"CREATE INDEX IF NOT EXISTS sqs_messages_by_queue"
-		" ON sqs_messages(account, queue, visible);");
+		" ON sqs_messages(account, queue, visible);"
+		/* The virtual time async/ saves: go on from there before serving anything. */
+		"CREATE TABLE IF NOT EXISTS async_clock(id INTEGER PRIMARY KEY, now INTEGER NOT "
+		"NULL)"
+		" STRICT;");
+	sqlite3_stmt *st = ok ? prep(c, "SELECT now FROM async_clock WHERE id=1") : NULL;
+	if (st && sqlite3_step(st) == SQLITE_ROW)
+		vclock_not_before(c->vclock, sqlite3_column_int64(st, 0));
+	sqlite3_finalize(st);
 	pthread_mutex_unlock(&c->db->mu);
 	if (!ok)
 		return error_set(err, "cannot create the SQS tables");

@@ -62,6 +62,8 @@ int sqs_receive(struct cloud *c, const char *queue_arn, int max, struct vec *out
 void sqs_msg_free(void *m);
 /* Delete a received message by its receipt handle. */
 bool sqs_delete(struct cloud *c, const char *queue_arn, const char *receipt);
+/* Delete n received messages in one transaction. */
+void sqs_delete_many(struct cloud *c, const char *queue_arn, const char *const *receipts, size_t n);
 /*
  * Wait (at most max_real_ms) until a message may have arrived in any queue or the clock was
  * stepped. For pollers.
