@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cloud/apigw/apigw.h"
 #include "cloud/async/async.h"
 #include "cloud/clock/vclock.h"
 #include "cloud/esm/esm.h"
@@ -151,7 +152,7 @@ static void route(void *ctx, const struct http_req *req, struct http_resp *resp)
 	if (target)
 		aws_json_error(resp, 400, "UnknownOperationException",
 			       "The local cloud does not serve %s yet", target);
-	else /* path-style S3: /BUCKET[/KEY] */
+	else if (!apigw_route(c, account, req, resp)) /* path-style S3: /BUCKET[/KEY] */
 		s3_api(c, account, req, resp);
 }
 
@@ -341,7 +342,7 @@ struct cloud *cloud_open(const struct cloud_config *cfg, struct error *err)
 		goto fail;
 	c->logs = logs_new(c->db);
 	c->vclock = vclock_new(cfg->time_scale);
-	if (!sqs_start(c, err) || !sns_start(c, err) || !s3_start(c, err))
+	if (!sqs_start(c, err) || !sns_start(c, err) || !s3_start(c, err) || !apigw_start(c))
 		goto fail;
 	setup_runtimes(c);
 	lambda_cgroups_probe(c);
