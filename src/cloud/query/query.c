@@ -4,7 +4,6 @@
 #include "cloud/query/query.h"
 
 #include <cjson/cJSON.h>
-#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -288,16 +287,6 @@ void query_error(struct http_resp *resp, const char *xmlns, int status, const ch
 	strbuf_addstr(&resp->body, "<Detail/></Error>");
 	query_xml_text(&resp->body, "RequestId", query_request_id(resp));
 	strbuf_addstr(&resp->body, "</ErrorResponse>");
-}
-
-void query_md5_hex(const void *data, size_t len, char out[33])
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
-	EVP_Digest(data, len, md, &n, EVP_md5(), NULL);
-	for (unsigned i = 0; i < 16 && i < n; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-	out[32] = '\0';
 }
 
 static void put_len(struct strbuf *sb, const void *data, size_t len)
