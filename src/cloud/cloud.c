@@ -137,6 +137,9 @@ static void route(void *ctx, const struct http_req *req, struct http_resp *resp)
 			return;
 		}
 	}
+	/* Function URLs, HTTP APIs and their front doors, whatever the body's type. */
+	if (!target && apigw_route(c, account, req, resp))
+		return;
 	if (events_route(c, account, req, resp))
 		return;
 	if (str_starts_with(req->path, "/_tutor/")) {
@@ -152,7 +155,7 @@ static void route(void *ctx, const struct http_req *req, struct http_resp *resp)
 	if (target)
 		aws_json_error(resp, 400, "UnknownOperationException",
 			       "The local cloud does not serve %s yet", target);
-	else if (!apigw_route(c, account, req, resp)) /* path-style S3: /BUCKET[/KEY] */
+	else /* path-style S3: /BUCKET[/KEY] */
 		s3_api(c, account, req, resp);
 }
 

@@ -62,6 +62,8 @@ assert d["cookies"] == ["c=3"] and d["headers"]["content-type"] == "application/
 ok $? "the function got a payload 2.0 event"
 out=$(curl -s -w ' %{http_code} %{content_type}' "${URL}plain")
 [ "$out" = '{"hello": "world"} 200 application/json' ]; ok $? "a plain value is a 200 JSON body ($out)"
+out=$(curl -s -w ' %{http_code}' -d 'a=1&b=2' "${URL}plain")
+[ "$out" = '{"hello": "world"} 200' ]; ok $? "a form POST reaches the function, not another service"
 curl -s "${URL}bytes" | od -An -tx1 | tr -d ' \n' >"$WORK/bytes"
 [ "$(cat "$WORK/bytes")" = 000102 ]; ok $? "isBase64Encoded bodies are decoded"
 out=$(curl -s -w ' %{http_code}' "${URL}bad")
