@@ -76,6 +76,18 @@ size=$(curl -s "$E/photos/big.bin" | wc -c)
 ls "$WS/.cloud/s3/.spool" | grep -q . && spool=1 || spool=0
 [ $spool = 0 ]; ok $? "no spooled body is left behind"
 
+# aws s3 cp splits files over 8 MB into a multipart upload and reads them back in ranges.
+head -c 20000000 /dev/urandom >"$WORK/multi"
+check "aws s3 cp of a 20 MB file (multipart upload)" awsl s3 cp --only-show-errors \
+	"$WORK/multi" s3://photos/multi.bin
+awsl s3 cp --only-show-errors s3://photos/multi.bin "$WORK/multi.back"
+cmp -s "$WORK/multi" "$WORK/multi.back"; ok $? "it downloads (ranged GETs) byte for byte"
+out=$(awsl s3api head-object --bucket photos --key multi.bin)
+contains "$out" '-3\""'; ok $? "a multipart ETag names its part count"
+out=$(curl -s -H 'Range: bytes=19999990-' "$E/photos/multi.bin" | wc -c)
+[ "$out" = 10 ]; ok $? "an open-ended Range reads to the end"
+out=$(curl -s -X PUT --data x "$E/photos/k?partNumber=1&uploadId=nope")
+contains "$out" NoSuchUpload; ok $? "a part for an unknown upload is NoSuchUpload"
 check "aws s3 rm --recursive empties the bucket" awsl s3 rm --recursive s3://photos
 check "aws s3 rb removes it" awsl s3 rb s3://photos
 out=$(awsl s3 ls 2>&1)

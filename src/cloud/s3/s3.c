@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <microhttpd.h>
 #include <openssl/evp.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,12 @@ bool s3_start(struct cloud *c, struct error *err)
 			   " key TEXT NOT NULL, file TEXT NOT NULL, size INTEGER NOT NULL,"
 			   " etag TEXT NOT NULL, ctype TEXT NOT NULL, meta TEXT NOT NULL,"
 			   " modified INTEGER NOT NULL, PRIMARY KEY(bucket, key)) STRICT;"
+			   "CREATE TABLE IF NOT EXISTS s3_uploads(upload_id TEXT PRIMARY KEY,"
+			   " bucket TEXT NOT NULL, key TEXT NOT NULL, ctype TEXT NOT NULL,"
+			   " meta TEXT NOT NULL) STRICT;"
+			   "CREATE TABLE IF NOT EXISTS s3_parts(upload_id TEXT NOT NULL,"
+			   " part INTEGER NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL,"
+			   " PRIMARY KEY(upload_id, part)) STRICT;"
 			   "CREATE TABLE IF NOT EXISTS s3_chain(request_id TEXT PRIMARY KEY,"
 			   " hops INTEGER NOT NULL, created INTEGER NOT NULL) STRICT;");
 	pthread_mutex_unlock(&c->db->mu);
@@ -529,7 +536,7 @@ static void list_objects(struct cloud *c, const char *account, const char *bucke
 struct s3obj {
 	char file[40];
 	long long size;
-	char etag[48];
+	char etag[64];
 	char ctype[256];
 	char *meta; /* JSON object text */
 	long long modified;
@@ -803,9 +810,12 @@ static bool parse_range(const char *h, long long size, long long *off, long long
 	long long a = strtoll(r, &end, 10);
 	if (*end != '-' || a < 0)
 		return true;
-	long long b = end[1] ? strtoll(end + 1, &end, 10) : size - 1;
-	if (*end || b < a)
-		return true;
+	long long b = size - 1;
+	if (end[1]) {
+		b = strtoll(end + 1, &end, 10);
+		if (*end || b < a)
+			return true;
+	}
 	*given = true;
 	if (a >= size)
 		return false;
@@ -939,6 +949,27 @@ static bool copy_file(const char *from, const char *to)
 	return close(out) == 0 && ok;
 }
 
+/* Append the file at path to the open fd. */
+static bool copy_append(const char *path, int out)
+{
+	int in = open(path, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return false;
+	char *buf = xmalloc(1 << 20);
+	ssize_t n;
+	bool ok = true;
+	while (ok && (n = read(in, buf, 1 << 20)) != 0) {
+		if (n < 0) {
+			ok = errno == EINTR;
+			continue;
+		}
+		ok = write(out, buf, (size_t)n) == n;
+	}
+	free(buf);
+	close(in);
+	return ok;
+}
+
 static void copy_object(struct cloud *c, const char *account, const char *bucket, const char *key,
 			const char *source, const struct http_req *req, struct http_resp *resp)
 {
@@ -1007,6 +1038,253 @@ static void copy_object(struct cloud *c, const char *account, const char *bucket
 	strbuf_release(&src);
 }
 
+/* ---- multipart uploads ---- */
+
+static char *part_path(struct cloud *c, const char *upload_id, long part)
+{
+	return xasprintf("%s/s3/.spool/%s.%ld", c->state_dir, upload_id, part);
+}
+
+/* One statement with text parameters (NULL ends them); false on failure. */
+static bool db_run(struct cloud *c, const char *sql, ...)
+{
+	va_list ap;
+	va_start(ap, sql);
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *q = NULL;
+	bool ok = sqlite3_prepare_v2(c->db->db, sql, -1, &q, NULL) == SQLITE_OK;
+	const char *v;
+	for (int i = 1; ok && (v = va_arg(ap, const char *)); i++)
+		sqlite3_bind_text(q, i, v, -1, SQLITE_TRANSIENT);
+	ok = ok && sqlite3_step(q) == SQLITE_DONE && sqlite3_changes(c->db->db) > 0;
+	sqlite3_finalize(q);
+	pthread_mutex_unlock(&c->db->mu);
+	va_end(ap);
+	return ok;
+}
+
+/* The upload's content type and metadata (caller frees both); false when unknown. */
+static bool upload_find(struct cloud *c, const char *id, const char *bucket, const char *key,
+			char **ctype, char **meta)
+{
+	bool found = false;
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *q = NULL;
+	if (sqlite3_prepare_v2(c->db->db,
+			       "SELECT ctype, meta FROM s3_uploads WHERE upload_id=? AND bucket=?"
+			       " AND key=?",
+			       -1, &q, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, bucket, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 3, key, -1, SQLITE_STATIC);
+		if (sqlite3_step(q) == SQLITE_ROW) {
+			found = true;
+			*ctype = xstrdup((const char *)sqlite3_column_text(q, 0));
+			*meta = xstrdup((const char *)sqlite3_column_text(q, 1));
+		}
+	}
+	sqlite3_finalize(q);
+	pthread_mutex_unlock(&c->db->mu);
+	return found;
+}
+
+static void upload_forget(struct cloud *c, const char *id)
+{
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *q = NULL;
+	if (sqlite3_prepare_v2(c->db->db, "SELECT part FROM s3_parts WHERE upload_id=?", -1, &q,
+			       NULL) == SQLITE_OK) {
+		sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+		while (sqlite3_step(q) == SQLITE_ROW) {
+			char *path = part_path(c, id, (long)sqlite3_column_int64(q, 0));
+			unlink(path);
+			free(path);
+		}
+	}
+	sqlite3_finalize(q);
+	pthread_mutex_unlock(&c->db->mu);
+	db_run(c, "DELETE FROM s3_parts WHERE upload_id=?", id, NULL);
+	db_run(c, "DELETE FROM s3_uploads WHERE upload_id=?", id, NULL);
+}
+
+static void upload_part(struct cloud *c, const char *id, const char *key,
+			const struct http_req *req, struct http_resp *resp)
+{
+	const char *pn = http_query(req, "partNumber");
+	char *end = NULL;
+	long part = pn ? strtol(pn, &end, 10) : 0;
+	if (!pn || *end || part < 1 || part > 10000) {
+		s3_error(resp, 400, "InvalidArgument", key,
+			 "Part number must be an integer between 1 and 10000, inclusive");
+		return;
+	}
+	char *path = part_path(c, id, part);
+	struct error err;
+	bool ok = req->body_path ? rename(req->body_path, path) == 0
+				 : path_write_file(path, req->body, req->body_len, 0644, &err);
+	char md5[33];
+	long long size = 0;
+	if (!ok || req->too_large || !md5_file(path, md5, &size)) {
+		unlink(path);
+		free(path);
+		s3_error(resp, 400, "IncompleteBody", key, "The part could not be stored");
+		return;
+	}
+	free(path);
+	char *num = xasprintf("%ld", part), *sz = xasprintf("%lld", size);
+	db_run(c, "INSERT OR REPLACE INTO s3_parts(upload_id, part, size, etag) VALUES(?,?,?,?)",
+	       id, num, sz, md5, NULL);
+	free(num);
+	free(sz);
+	http_resp_headerf(resp, "ETag", "\"%s\"", md5);
+}
+
+static void complete_upload(struct cloud *c, const char *account, const char *bucket,
+			    const char *key, const char *id, const char *ctype, const char *meta,
+			    const struct http_req *req, struct http_resp *resp)
+{
+	cJSON *doc = s3_xml_parse(req->body, req->body_len);
+	if (!doc || strcmp(s3_xml_name(doc), "CompleteMultipartUpload") != 0) {
+		cJSON_Delete(doc);
+		s3_error(resp, 400, "MalformedXML", key,
+			 "The XML you provided was not well-formed or did not validate against our "
+			 "published schema");
+		return;
+	}
+	struct s3obj o = { 0 };
+	fresh_file_name(o.file);
+	char *to = xasprintf("%s/s3/%s/%s/%s", c->state_dir, account, bucket, o.file);
+	int out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	EVP_DigestInit_ex(md, EVP_md5(), NULL);
+	long prev = 0, count = 0;
+	const char *fail = out < 0 ? "InternalError" : NULL;
+	const cJSON *p;
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(doc, "c"))
+	{
+		if (fail || strcmp(s3_xml_name(p), "Part") != 0)
+			continue;
+		long num = strtol(s3_xml_text(s3_xml_child(p, "PartNumber")), NULL, 10);
+		char want[40];
+		snprintf(want, sizeof(want), "%s", s3_xml_text(s3_xml_child(p, "ETag")));
+		char *w = want;
+		if (*w == '"')
+			w++;
+		w[strcspn(w, "\"")] = '\0';
+		if (num <= prev) {
+			fail = "InvalidPartOrder";
+			break;
+		}
+		prev = num;
+		char *path = part_path(c, id, num);
+		char got[33];
+		long long size = 0;
+		if (!md5_file(path, got, &size) || strcmp(got, w) != 0) {
+			fail = "InvalidPart";
+		} else {
+			unsigned char bin[16];
+			for (int i = 0; i < 16; i++) {
+				unsigned v = 0;
+				sscanf(got + 2 * i, "%2x", &v);
+				bin[i] = (unsigned char)v;
+			}
+			EVP_DigestUpdate(md, bin, 16);
+			fail = copy_append(path, out) ? NULL : "InternalError";
+			o.size += size;
+			count++;
+		}
+		free(path);
+	}
+	cJSON_Delete(doc);
+	unsigned char dig[EVP_MAX_MD_SIZE];
+	unsigned int dl = 0;
+	EVP_DigestFinal_ex(md, dig, &dl);
+	EVP_MD_CTX_free(md);
+	if (out >= 0 && close(out) != 0)
+		fail = "InternalError";
+	if (!fail && count == 0)
+		fail = "MalformedXML";
+	if (fail) {
+		unlink(to);
+		free(to);
+		s3_error(resp, 400, fail, key,
+			 strcmp(fail, "InvalidPartOrder") == 0
+				 ? "The list of parts was not in ascending order."
+				 : "One or more of the specified parts could not be found.");
+		return;
+	}
+	for (int i = 0; i < 16; i++)
+		snprintf(o.etag + 2 * i, 3, "%02x", dig[i]);
+	snprintf(o.etag + 32, sizeof(o.etag) - 32, "-%ld", count);
+	snprintf(o.ctype, sizeof(o.ctype), "%s", ctype);
+	o.meta = xstrdup(meta);
+	o.modified = clock_wall_ms();
+	if (!object_store(c, account, bucket, key, &o)) {
+		unlink(to);
+		s3_error(resp, 500, "InternalError", key, "cannot record the object");
+	} else {
+		upload_forget(c, id);
+		xml_start(resp, "CompleteMultipartUploadResult");
+		char *loc = xasprintf("%s/%s/%s", c->endpoint, bucket, key);
+		query_xml_text(&resp->body, "Location", loc);
+		free(loc);
+		query_xml_text(&resp->body, "Bucket", bucket);
+		query_xml_text(&resp->body, "Key", key);
+		strbuf_addf(&resp->body,
+			    "<ETag>&quot;%s&quot;</ETag></CompleteMultipartUploadResult>", o.etag);
+		notify(c, account, account, bucket, key, "ObjectCreated:CompleteMultipartUpload",
+		       &o, req);
+	}
+	free(to);
+	free(o.meta);
+}
+
+static void multipart(struct cloud *c, const char *account, const char *bucket, const char *key,
+		      const struct http_req *req, struct http_resp *resp)
+{
+	if (!bucket_mine(c, account, bucket, NULL, resp))
+		return;
+	const char *m = req->method;
+	if (http_query_has(req, "uploads") && strcmp(m, "POST") == 0) {
+		char id[49];
+		aws_random_hex(id, 48);
+		const char *ct = http_header(req, "Content-Type");
+		char *meta = request_meta(req);
+		db_run(c,
+		       "INSERT INTO s3_uploads(upload_id, bucket, key, ctype, meta) "
+		       "VALUES(?,?,?,?,?)",
+		       id, bucket, key, ct && ct[0] ? ct : "binary/octet-stream", meta, NULL);
+		free(meta);
+		xml_start(resp, "InitiateMultipartUploadResult");
+		query_xml_text(&resp->body, "Bucket", bucket);
+		query_xml_text(&resp->body, "Key", key);
+		query_xml_text(&resp->body, "UploadId", id);
+		strbuf_addstr(&resp->body, "</InitiateMultipartUploadResult>");
+		return;
+	}
+	const char *id = http_query(req, "uploadId");
+	char *ctype = NULL, *meta = NULL;
+	if (!id || !upload_find(c, id, bucket, key, &ctype, &meta)) {
+		s3_error(
+			resp, 404, "NoSuchUpload", key,
+			"The specified upload does not exist. The upload ID may be invalid, or the "
+			"upload may have been aborted or completed.");
+		return;
+	}
+	if (strcmp(m, "PUT") == 0)
+		upload_part(c, id, key, req, resp);
+	else if (strcmp(m, "POST") == 0)
+		complete_upload(c, account, bucket, key, id, ctype, meta, req, resp);
+	else if (strcmp(m, "DELETE") == 0) {
+		upload_forget(c, id);
+		resp->status = 204;
+	} else
+		s3_error(resp, 405, "MethodNotAllowed", key,
+			 "The specified method is not allowed against this resource.");
+	free(ctype);
+	free(meta);
+}
+
 void s3_api(struct cloud *c, const char *account, const struct http_req *req,
 	    struct http_resp *resp)
 {
@@ -1072,10 +1350,7 @@ void s3_api(struct cloud *c, const char *account, const struct http_req *req,
 		return;
 	}
 	if (http_query_has(req, "uploads") || http_query_has(req, "uploadId")) {
-		s3_error(resp, 501, "NotImplemented", key,
-			 "Multipart uploads are not served by the local cloud; upload in one "
-			 "PutObject (aws s3 cp --expected-size, or a multipart threshold above the "
-			 "file's size)");
+		multipart(c, account, bucket, key, req, resp);
 		return;
 	}
 	const char *copy = http_header(req, "x-amz-copy-source");
