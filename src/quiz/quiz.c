@@ -647,6 +647,28 @@ static size_t longest_contiguous(const size_t *pos, size_t n)
 	return best;
 }
 
+int quiz_order_row_mark(enum quiz_grading grading, const size_t *order, size_t n, size_t row)
+{
+	if (row >= n)
+		return 0;
+	size_t item = order[row];
+	switch (grading) {
+	case QUIZ_GRADE_ALL_OR_NOTHING:
+	case QUIZ_GRADE_ABSOLUTE_POSITION:
+		return item == row ? 1 : -1;
+	case QUIZ_GRADE_RELATIVE_NEXT_EXCLUDE_LAST:
+	case QUIZ_GRADE_RELATIVE_NEXT_INCLUDE_LAST: {
+		/* Credit goes to an item followed by its successor (n: "nothing follows"). */
+		if (grading == QUIZ_GRADE_RELATIVE_NEXT_EXCLUDE_LAST && item == n - 1)
+			return 0;
+		size_t next = row + 1 < n ? order[row + 1] : n;
+		return next == item + 1 ? 1 : -1;
+	}
+	default:
+		return 0;
+	}
+}
+
 double quiz_order_fraction(enum quiz_grading grading, const size_t *order, size_t n)
 {
 	if (n == 0)

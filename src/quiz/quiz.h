@@ -185,6 +185,12 @@ bool quiz_pattern_match(const char *pattern, const char *text, bool case_sensiti
 void quiz_tolerance_interval(const struct quiz_answer *a, double *min, double *max);
 /* Ordering fraction of the learner's order (indices into the correct order), n items. */
 double quiz_order_fraction(enum quiz_grading grading, const size_t *order, size_t n);
+/*
+ * How one row of an arranged ordering question is marked when the answer is shown: 1 when the
+ * item at row earns its credit under grading, -1 when it does not, 0 when the grading type
+ * scores the whole arrangement and no single row can be said to be right or wrong.
+ */
+int quiz_order_row_mark(enum quiz_grading grading, const size_t *order, size_t n, size_t row);
 
 /* ---- attempts ---- */
 

@@ -353,7 +353,7 @@ static int row_verdict(const struct quiz_slot *s, size_t row, size_t idx)
 		return c >= 0 && s->menu[c] == idx ? 1 : -1;
 	}
 	case QUIZ_ORDER:
-		return qs.v.arrange[row] == row ? 1 : -1;
+		return quiz_order_row_mark(q->grading, qs.v.arrange, q->n_answers, row);
 	default:
 		return 0;
 	}

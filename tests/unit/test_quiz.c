@@ -656,8 +656,33 @@ TEST(quiz_gift__round_trips_a_real_quiz)
 	diags_release(&d);
 }
 
+TEST(quiz_order_row_mark__agrees_with_the_grading_type)
+{
+	/* Correct order 0 1 2 3 4; the learner put 2 3 4 0 1. */
+	static const size_t o[] = { 2, 3, 4, 0, 1 };
+	/* Absolute position: no item is in its place. */
+	for (size_t r = 0; r < 5; r++)
+		is_int(quiz_order_row_mark(QUIZ_GRADE_ABSOLUTE_POSITION, o, 5, r), -1,
+		       "absolute: every row is wrong");
+	/* Relative next, last included: 2->3, 3->4 and 0->1 earn credit (0.6 in all);
+	 * 4 is followed by 0, and 1 ends the list though 2 should follow it. */
+	static const int inc[] = { 1, 1, -1, 1, -1 };
+	for (size_t r = 0; r < 5; r++)
+		is_int(quiz_order_row_mark(QUIZ_GRADE_RELATIVE_NEXT_INCLUDE_LAST, o, 5, r), inc[r],
+		       "relative next, last included: row marked as its credit");
+	/* Excluding the last: item 4 (the correct last) is not marked at all. */
+	is_int(quiz_order_row_mark(QUIZ_GRADE_RELATIVE_NEXT_EXCLUDE_LAST, o, 5, 2), 0,
+	       "relative next, last excluded: the last item has no mark");
+	is_int(quiz_order_row_mark(QUIZ_GRADE_LONGEST_ORDERED_SUBSET, o, 5, 0), 0,
+	       "whole-arrangement gradings mark no row");
+	ok(quiz_order_fraction(QUIZ_GRADE_RELATIVE_NEXT_INCLUDE_LAST, o, 5) > 0.59 &&
+		   quiz_order_fraction(QUIZ_GRADE_RELATIVE_NEXT_INCLUDE_LAST, o, 5) < 0.61,
+	   "the marks add up to the fraction: 3 of 5");
+}
+
 int main(void)
 {
+	RUN(quiz_order_row_mark__agrees_with_the_grading_type);
 	RUN(quiz_grade__single_choice_takes_the_chosen_fraction);
 	RUN(quiz_grade__multiple_choice_sums_and_clamps);
 	RUN(quiz_grade__true_false);
