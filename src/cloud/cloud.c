@@ -506,5 +506,7 @@ void cloud_close(struct cloud *c)
 	free(c->python);
 	free(c->node);
 	free(c->node_path);
+	free(c->sdk_src);
+	free(c->node_path_ns);
 	free(c);
 }

@@ -50,6 +50,10 @@ struct cloud {
 	/* Code at /var/task (read-only) and a private /tmp, in a mount namespace per environment.
 	 */
 	bool mountns;
+	/* A NODE_PATH folder under /tmp (a checkout there), which the private /tmp would hide:
+	 * bound at SDK_MOUNT in each environment, and NODE_PATH says so. NULL when none. */
+	char *sdk_src;
+	char *node_path_ns;
 	char cg_mem_root[200], cg_cpu_root[200];
 
 	/* Environments are forked by the thread in cloud_run(), so that the kernel kills them

@@ -25,6 +25,8 @@
 #include "cloud/state.h"
 #include "core/clock.h"
 #include "core/path.h"
+#include "core/strbuf.h"
+#include "core/strutil.h"
 #include "core/xalloc.h"
 
 /* Lambda gives 1 vCPU at 1,769 MB; the share scales with memory. */
@@ -144,20 +146,52 @@ bool lambda_cgroups_probe(struct cloud *c)
 
 #define TASK_ROOT   "/var/task"
 #define RUNTIME_DIR "/var/runtime"
+#define SDK_MOUNT   "/var/runtime-sdk/node_modules"
 
 /*
  * In a fresh mount namespace: the code read-only at /var/task, the runtime clients at
  * /var/runtime, a private /tmp (so both are bound before /tmp is hidden). Signal-safe.
  */
-static bool enter_mountns(const char *code_dir, const char *runtimes_dir)
+static bool enter_mountns(const char *code_dir, const char *runtimes_dir, const char *sdk_src)
 {
 	if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
 	    mount(code_dir, TASK_ROOT, NULL, MS_BIND | MS_REC, NULL) != 0 ||
 	    mount(runtimes_dir, RUNTIME_DIR, NULL, MS_BIND | MS_REC, NULL) != 0)
 		return false;
+	if (sdk_src && mount(sdk_src, SDK_MOUNT, NULL, MS_BIND | MS_REC, NULL) != 0)
+		return false;
 	mount(NULL, TASK_ROOT, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC, NULL);
 	mount(NULL, RUNTIME_DIR, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC, NULL);
 	return mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "size=512m,mode=1777") == 0;
+}
+
+/*
+ * A NODE_PATH folder under /tmp (the SDK of a checkout there) would vanish behind the private
+ * /tmp: note it so that each environment binds it at SDK_MOUNT before hiding /tmp.
+ */
+static void sdk_under_tmp(struct cloud *c)
+{
+	if (!c->node_path || c->sdk_src)
+		return;
+	char *copy = xstrdup(c->node_path), *save = NULL;
+	struct strbuf np = STRBUF_INIT;
+	for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		if (np.len)
+			strbuf_addch(&np, ':');
+		if (!c->sdk_src && str_starts_with(d, "/tmp/") && path_is_dir(d)) {
+			struct error err;
+			if (!path_mkdirs(SDK_MOUNT, 0755, &err))
+				break;
+			c->sdk_src = xstrdup(d);
+			strbuf_addstr(&np, SDK_MOUNT);
+		} else {
+			strbuf_addstr(&np, d);
+		}
+	}
+	free(copy);
+	if (c->sdk_src)
+		c->node_path_ns = strbuf_detach(&np);
+	strbuf_release(&np);
 }
 
 bool lambda_mountns_probe(struct cloud *c)
@@ -170,11 +204,12 @@ bool lambda_mountns_probe(struct cloud *c)
 	    (!path_is_dir(RUNTIME_DIR) && mkdir(RUNTIME_DIR, 0755) != 0) ||
 	    !path_is_dir(c->runtimes_dir))
 		return false;
+	sdk_under_tmp(c);
 	pid_t pid = fork();
 	if (pid < 0)
 		return false;
 	if (pid == 0)
-		_exit(enter_mountns(c->code_root, c->runtimes_dir) ? 0 : 1);
+		_exit(enter_mountns(c->code_root, c->runtimes_dir, c->sdk_src) ? 0 : 1);
 	int status = 0;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
@@ -615,7 +650,8 @@ static void child_exec(struct env *env, pid_t parent, int out_fd, const char *cg
 	dup2(out_fd, 1);
 	dup2(out_fd, 2);
 	if (env->cloud->mountns) {
-		if (!enter_mountns(env->fn->code_dir, env->cloud->runtimes_dir) ||
+		if (!enter_mountns(env->fn->code_dir, env->cloud->runtimes_dir,
+				   env->cloud->sdk_src) ||
 		    chdir(TASK_ROOT) != 0)
 			_exit(126);
 	} else if (chdir(env->fn->code_dir) != 0) {
@@ -721,7 +757,8 @@ static struct env *spawn_now(struct cloud *c, struct lfunc *fn, struct api_err *
 	env_add(&envp, "AWS_ENDPOINT_URL", c->endpoint);
 	env_add(&envp, "AWS_XRAY_CONTEXT_MISSING", "LOG_ERROR");
 	if (rt->lang == LAMBDA_NODE && c->node_path)
-		env_add(&envp, "NODE_PATH", c->node_path);
+		env_add(&envp, "NODE_PATH",
+			c->mountns && c->node_path_ns ? c->node_path_ns : c->node_path);
 	if (fn->vars) {
 		const cJSON *v;
 		cJSON_ArrayForEach(v, fn->vars)
