@@ -12,17 +12,21 @@
 
 #include "core/error.h"
 
-enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
+enum {
+	CLI_OK = 0,
+	CLI_FAIL = 1,
+	CLI_USAGE = 2
+};
 
 /* Options every command understands. Strings are borrowed from argv or the environment. */
 struct cli_opts {
 	const char *course_dir; /* --course DIR: the folder holding course.yaml */
-	const char *db_path;	/* --db PATH, else $LAMBDA_TUTOR_DB */
-	const char *learner;	/* --learner NAME, else the login name */
-	const char *workspace;	/* --workspace DIR */
-	const char *class_dir;	/* --class DIR */
-	bool json;		/* --json */
-	bool help;		/* --help or -h */
+	const char *db_path;    /* --db PATH, else $LAMBDA_TUTOR_DB */
+	const char *learner;    /* --learner NAME, else the login name */
+	const char *workspace;  /* --workspace DIR */
+	const char *class_dir;  /* --class DIR */
+	bool json;              /* --json */
+	bool help;              /* --help or -h */
 };
 
 struct cli_command {

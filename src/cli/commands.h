@@ -10,190 +10,261 @@
 #include "cli/cli.h"
 
 int cmd_version_run(const struct cli_opts *opts, int argc, char **argv);
-#define CMD_VERSION                                                                            \
-	{ "version", "print the version", "Usage: lambda-tutor version\n", cmd_version_run }
+#define CMD_VERSION                                                                              \
+	{                                                                                        \
+		"version", "print the version", "Usage: lambda-tutor version\n", cmd_version_run \
+	}
 
 int cmd_lint_run(const struct cli_opts *opts, int argc, char **argv);
-#define CMD_LINT                                                                               \
-	{ "lint", "check a course's content and report every problem",                         \
-	  "Usage: lambda-tutor lint [DIR] [--json]\n"                                           \
-	  "\n"                                                                                   \
-	  "Check the whole course in DIR (default: the course the tutor uses, see --course):\n"  \
-	  "course.yaml, every module.yaml and every page. Reports unknown keys (with a\n"       \
-	  "suggestion), missing required keys, wrong types, duplicate or malformed ids, files\n" \
-	  "and folders that do not exist, module minutes that do not add up to the course's,\n" \
-	  "empty lists, pages that are not UTF-8 text or whose first heading is not their\n"    \
-	  "title, and malformed YAML; then the quizzes and exercises the modules name.\n"      \
-	  "lessons/README.md and quizzes/README.md describe the formats.\n"                     \
-	  "\n"                                                                                   \
-	  "Every problem is one line on stderr, sorted: path:line:col: message\n"               \
-	  "A clean course prints \"lint: N modules, M pages: ok\".\n"                            \
-	  "\n"                                                                                   \
-	  "Options:\n"                                                                           \
-	  "  --course DIR   the course folder, when DIR is not given\n"                          \
-	  "  --json         print {ok, modules, pages, diagnostics: [{path, line, col,\n"        \
-	  "                 message}]} on stdout instead\n"                                      \
-	  "\n"                                                                                   \
-	  "Exit status: 0 the course is clean, 1 problems were found, 2 DIR is not a course.\n", \
-	  cmd_lint_run }
+#define CMD_LINT                                                                                   \
+	{                                                                                          \
+		"lint", "check a course's content and report every problem",                       \
+			"Usage: lambda-tutor lint [DIR] [--json]\n"                                \
+			"\n"                                                                       \
+			"Check the whole course in DIR (default: the course the tutor uses, see "  \
+			"--course):\n"                                                             \
+			"course.yaml, every module.yaml and every page. Reports unknown keys "     \
+			"(with a\n"                                                                \
+			"suggestion), missing required keys, wrong types, duplicate or malformed " \
+			"ids, files\n"                                                             \
+			"and folders that do not exist, module minutes that do not add up to the " \
+			"course's,\n"                                                              \
+			"empty lists, pages that are not UTF-8 text or whose first heading is "    \
+			"not their\n"                                                              \
+			"title, and malformed YAML; then the quizzes and exercises the modules "   \
+			"name.\n"                                                                  \
+			"lessons/README.md and quizzes/README.md describe the formats.\n"          \
+			"\n"                                                                       \
+			"Every problem is one line on stderr, sorted: path:line:col: message\n"    \
+			"A clean course prints \"lint: N modules, M pages: ok\".\n"                \
+			"\n"                                                                       \
+			"Options:\n"                                                               \
+			"  --course DIR   the course folder, when DIR is not given\n"              \
+			"  --json         print {ok, modules, pages, diagnostics: [{path, line, "  \
+			"col,\n"                                                                   \
+			"                 message}]} on stdout instead\n"                          \
+			"\n"                                                                       \
+			"Exit status: 0 the course is clean, 1 problems were found, 2 DIR is not " \
+			"a course.\n",                                                             \
+			cmd_lint_run                                                               \
+	}
 
 int cmd_list_run(const struct cli_opts *opts, int argc, char **argv);
-#define CMD_LIST                                                                               \
-	{ "list", "list the modules and pages, with the learner's progress",                   \
-	  "Usage: lambda-tutor list [--short] [--json]\n"                                      \
-	  "\n"                                                                                 \
-	  "List the course's modules in order with their minutes, each module's pages, and\n"  \
-	  "the learner's progress: a tick beside each page viewed, pages viewed per module\n"  \
-	  "and in all, and the page to continue from: the last page viewed, else\n"            \
-	  "(\"Next:\") the first page not viewed yet (\"Start:\" when nothing was).\n"         \
-	  "A page whose content changed since it was viewed says so. The records are\n"        \
-	  "only read: a learner with no record file yet gets none created.\n"                  \
-	  "\n"                                                                                 \
-	  "Options:\n"                                                                         \
-	  "  -s, --short      modules only, without their pages\n"                             \
-	  "  --json           print the same as one JSON object: course {id, title,\n"         \
-	  "                   minutes}, records {path, exists}, modules [{number, id,\n"       \
-	  "                   title, minutes, pages_viewed, pages_total, pages [{id,\n"        \
-	  "                   title, viewed, changed_since_viewed}]}], progress\n"             \
-	  "                   {pages_viewed, pages_total, percent}, position {module,\n"       \
-	  "                   module_title, page, page_title, resumed} or null\n"              \
-	  "  --course DIR     the course folder\n"                                             \
-	  "  --learner NAME   whose records to read (default: the login name)\n"               \
-	  "  --db PATH        the record file (or LAMBDA_TUTOR_DB; default\n"                  \
-	  "                   $XDG_DATA_HOME/lambda-tutor/NAME.db)\n"                          \
-	  "  --class DIR      read NAME.db in a class directory\n"                             \
-	  "\n"                                                                                 \
-	  "Exit status: 0 listed, 1 the course does not lint (its problems are printed),\n"    \
-	  "2 no course there, or the record file cannot be read.\n",                           \
-	  cmd_list_run }
+#define CMD_LIST                                                                                  \
+	{                                                                                         \
+		"list", "list the modules and pages, with the learner's progress",                \
+			"Usage: lambda-tutor list [--short] [--json]\n"                           \
+			"\n"                                                                      \
+			"List the course's modules in order with their minutes, each module's "   \
+			"pages, and\n"                                                            \
+			"the learner's progress: a tick beside each page viewed, pages viewed "   \
+			"per module\n"                                                            \
+			"and in all, and the page to continue from: the last page viewed, else\n" \
+			"(\"Next:\") the first page not viewed yet (\"Start:\" when nothing "     \
+			"was).\n"                                                                 \
+			"A page whose content changed since it was viewed says so. The records "  \
+			"are\n"                                                                   \
+			"only read: a learner with no record file yet gets none created.\n"       \
+			"\n"                                                                      \
+			"Options:\n"                                                              \
+			"  -s, --short      modules only, without their pages\n"                  \
+			"  --json           print the same as one JSON object: course {id, "      \
+			"title,\n"                                                                \
+			"                   minutes}, records {path, exists}, modules [{number, " \
+			"id,\n"                                                                   \
+			"                   title, minutes, pages_viewed, pages_total, pages "    \
+			"[{id,\n"                                                                 \
+			"                   title, viewed, changed_since_viewed}]}], progress\n"  \
+			"                   {pages_viewed, pages_total, percent}, position "      \
+			"{module,\n"                                                              \
+			"                   module_title, page, page_title, resumed} or null\n"   \
+			"  --course DIR     the course folder\n"                                  \
+			"  --learner NAME   whose records to read (default: the login name)\n"    \
+			"  --db PATH        the record file (or LAMBDA_TUTOR_DB; default\n"       \
+			"                   $XDG_DATA_HOME/lambda-tutor/NAME.db)\n"               \
+			"  --class DIR      read NAME.db in a class directory\n"                  \
+			"\n"                                                                      \
+			"Exit status: 0 listed, 1 the course does not lint (its problems are "    \
+			"printed),\n"                                                             \
+			"2 no course there, or the record file cannot be read.\n",                \
+			cmd_list_run                                                              \
+	}
 
 int cmd_tutor_run(const struct cli_opts *opts, int argc, char **argv);
-#define CMD_TUTOR                                                                              \
-	{ "tutor", "open the interactive tutor (the default command)",                         \
-	  "Usage: lambda-tutor [tutor] [--course DIR] [--learner NAME] [--db PATH]\n"          \
-	  "\n"                                                                                 \
-	  "Open the course in the terminal: a home screen with the six modules, their\n"       \
-	  "minutes and your progress, and \"Continue\" to the page you read last; a module\n"   \
-	  "screen with its objectives and pages; and the page reader. Every page you open\n"   \
-	  "is recorded, so the next start continues where you left off. Needs a terminal\n"    \
-	  "of at least 80x24; NO_COLOR=1 draws without colours.\n"                            \
-	  "\n"                                                                                 \
-	  "Keys (? shows them on every screen):\n"                                             \
-	  "  Up Down, j k         move or scroll a line\n"                                     \
-	  "  PgDn PgUp, Space b   scroll a screen\n"                                           \
-	  "  g G, Home End        top, bottom\n"                                               \
-	  "  ] [                  next, previous heading of a page\n"                          \
-	  "  Enter                open\n"                                                      \
-	  "  /                    search the page; n N next, previous match; Esc clears\n"     \
-	  "  n p, Right Left      next, previous page (across modules)\n"                      \
-	  "  < >                  scroll wide code sideways\n"                                 \
-	  "  y                    copy the code block on the screen (OSC 52 clipboard)\n"      \
-	  "  1-9                  open module N from the home screen\n"                        \
-	  "  q, Esc               back; q on the home screen quits\n"                          \
-	  "  ?                    help; Ctrl-C quits from anywhere\n"                          \
-	  "  H                    raise your hand with a note for the trainer (--class)\n"     \
-	  "\n"                                                                                 \
-	  "Exit status: 0 after q, Ctrl-C or SIGTERM; 1 the course does not lint (its\n"       \
-	  "problems are printed); 2 no course, no terminal, or the record file cannot be\n"    \
-	  "opened (locked, corrupt, or its folder read-only).\n",                              \
-	  cmd_tutor_run }
+#define CMD_TUTOR                                                                                 \
+	{                                                                                         \
+		"tutor", "open the interactive tutor (the default command)",                      \
+			"Usage: lambda-tutor [tutor] [--course DIR] [--learner NAME] [--db "      \
+			"PATH]\n"                                                                 \
+			"\n"                                                                      \
+			"Open the course in the terminal: a home screen with the six modules, "   \
+			"their\n"                                                                 \
+			"minutes and your progress, and \"Continue\" to the page you read last; " \
+			"a module\n"                                                              \
+			"screen with its objectives and pages; and the page reader. Every page "  \
+			"you open\n"                                                              \
+			"is recorded, so the next start continues where you left off. Needs a "   \
+			"terminal\n"                                                              \
+			"of at least 80x24; NO_COLOR=1 draws without colours.\n"                  \
+			"\n"                                                                      \
+			"Keys (? shows them on every screen):\n"                                  \
+			"  Up Down, j k         move or scroll a line\n"                          \
+			"  PgDn PgUp, Space b   scroll a screen\n"                                \
+			"  g G, Home End        top, bottom\n"                                    \
+			"  ] [                  next, previous heading of a page\n"               \
+			"  Enter                open\n"                                           \
+			"  /                    search the page; n N next, previous match; Esc "  \
+			"clears\n"                                                                \
+			"  n p, Right Left      next, previous page (across modules)\n"           \
+			"  < >                  scroll wide code sideways\n"                      \
+			"  y                    copy the code block on the screen (OSC 52 "       \
+			"clipboard)\n"                                                            \
+			"  1-9                  open module N from the home screen\n"             \
+			"  q, Esc               back; q on the home screen quits\n"               \
+			"  ?                    help; Ctrl-C quits from anywhere\n"               \
+			"  H                    raise your hand with a note for the trainer "     \
+			"(--class)\n"                                                             \
+			"\n"                                                                      \
+			"Exit status: 0 after q, Ctrl-C or SIGTERM; 1 the course does not lint "  \
+			"(its\n"                                                                  \
+			"problems are printed); 2 no course, no terminal, or the record file "    \
+			"cannot be\n"                                                             \
+			"opened (locked, corrupt, or its folder read-only).\n",                   \
+			cmd_tutor_run                                                             \
+	}
 
 int cmd_serve_run(const struct cli_opts *opts, int argc, char **argv);
-#define CMD_SERVE                                                                              \
-	{ "serve", "run the workspace's local cloud (AWS APIs on 127.0.0.1:4566)",              \
-	  "Usage: lambda-tutor serve [--workspace DIR] [--port N] [--account-concurrency N]\n"  \
-	  "                          [--idle-seconds N] [--time-scale N]\n"                    \
-	  "\n"                                                                                 \
-	  "Serve the local cloud of a workspace on 127.0.0.1 until Ctrl-C or SIGTERM, then\n"  \
-	  "stop every execution environment and exit. It speaks AWS's own APIs: the Lambda\n"  \
-	  "REST API and the Runtime API, and CloudWatch Logs. State (functions, code, logs,\n" \
-	  "metrics) lives in DIR/.cloud/ and survives restarts; a lock file there keeps a\n"   \
-	  "second cloud off the same workspace. Point a shell at it with\n"                    \
-	  "eval \"$(lambda-tutor env)\".\n"                                                    \
-	  "\n"                                                                                 \
-	  "Options:\n"                                                                         \
-	  "  --workspace DIR          the workspace (default: ~/lambda-workshop)\n"            \
-	  "  --port N                 the port (default 4566; 0 picks a free one)\n"           \
-	  "  --account-concurrency N  concurrent executions per account (default 1000)\n"      \
-	  "  --idle-seconds N         warm environments expire after N idle seconds\n"         \
-	  "                           (default 300)\n"                                         \
-	  "  --time-scale N           run the cloud's clock N times as fast (1 to 3600):\n"     \
-	  "                           retries, visibility timeouts, message ages\n"            \
-	  "\n"                                                                                 \
-	  "Exit status: 0 stopped by Ctrl-C or SIGTERM; 2 the workspace is already served,\n"  \
-	  "the port is taken, or the state cannot be opened.\n",                               \
-	  cmd_serve_run }
+#define CMD_SERVE                                                                                  \
+	{                                                                                          \
+		"serve", "run the workspace's local cloud (AWS APIs on 127.0.0.1:4566)",           \
+			"Usage: lambda-tutor serve [--workspace DIR] [--port N] "                  \
+			"[--account-concurrency N]\n"                                              \
+			"                          [--idle-seconds N] [--time-scale N]\n"          \
+			"\n"                                                                       \
+			"Serve the local cloud of a workspace on 127.0.0.1 until Ctrl-C or "       \
+			"SIGTERM, then\n"                                                          \
+			"stop every execution environment and exit. It speaks AWS's own APIs: "    \
+			"the Lambda\n"                                                             \
+			"REST API and the Runtime API, and CloudWatch Logs. State (functions, "    \
+			"code, logs,\n"                                                            \
+			"metrics) lives in DIR/.cloud/ and survives restarts; a lock file there "  \
+			"keeps a\n"                                                                \
+			"second cloud off the same workspace. Point a shell at it with\n"          \
+			"eval \"$(lambda-tutor env)\".\n"                                          \
+			"\n"                                                                       \
+			"Options:\n"                                                               \
+			"  --workspace DIR          the workspace (default: ~/lambda-workshop)\n"  \
+			"  --port N                 the port (default 4566; 0 picks a free one)\n" \
+			"  --account-concurrency N  concurrent executions per account (default "   \
+			"1000)\n"                                                                  \
+			"  --idle-seconds N         warm environments expire after N idle "        \
+			"seconds\n"                                                                \
+			"                           (default 300)\n"                               \
+			"  --time-scale N           run the cloud's clock N times as fast (1 to "  \
+			"3600):\n"                                                                 \
+			"                           retries, visibility timeouts, message ages\n"  \
+			"\n"                                                                       \
+			"Exit status: 0 stopped by Ctrl-C or SIGTERM; 2 the workspace is already " \
+			"served,\n"                                                                \
+			"the port is taken, or the state cannot be opened.\n",                     \
+			cmd_serve_run                                                              \
+	}
 
 int cmd_generate_event_run(const struct cli_opts *opts, int argc, char **argv);
-#define CMD_GENERATE_EVENT                                                                     \
-	{ "generate-event", "print a sample event a service sends to a function",              \
-	  "Usage: lambda-tutor generate-event SERVICE TYPE [options]\n"                         \
-	  "       lambda-tutor generate-event --list\n"                                         \
-	  "\n"                                                                                   \
-	  "Print, as `sam local generate-event` does, the JSON event AWS hands a function:\n"   \
-	  "  apigateway aws-proxy        REST API proxy request (payload 1.0)\n"               \
-	  "  apigateway http-api-proxy   HTTP API request (payload 2.0)\n"                     \
-	  "  alb request                 Application Load Balancer request\n"                  \
-	  "  lambda function-url         function URL request\n"                               \
-	  "  s3 put | s3 delete          S3 event records\n"                                   \
-	  "  sns notification            SNS message\n"                                        \
-	  "  sqs receive-message         SQS messages from an event source mapping\n"          \
-	  "  cloudwatch scheduled-event  EventBridge schedule\n"                               \
-	  "\n"                                                                                   \
-	  "Options: --bucket B --key K --size N (s3), --path /p?q=1 --method M --body TEXT\n"  \
-	  "(HTTP events; --body also for sqs), --message TEXT --subject S --topic NAME (sns),\n" \
-	  "--queue NAME (sqs), --region R, --account 123456789012.\n"                         \
-	  "Save one and invoke with it: aws lambda invoke --function-name F\n"                  \
-	  "  --payload fileb://event.json out.json\n",                                         \
-	  cmd_generate_event_run }
+#define CMD_GENERATE_EVENT                                                                        \
+	{                                                                                         \
+		"generate-event", "print a sample event a service sends to a function",           \
+			"Usage: lambda-tutor generate-event SERVICE TYPE [options]\n"             \
+			"       lambda-tutor generate-event --list\n"                             \
+			"\n"                                                                      \
+			"Print, as `sam local generate-event` does, the JSON event AWS hands a "  \
+			"function:\n"                                                             \
+			"  apigateway aws-proxy        REST API proxy request (payload 1.0)\n"    \
+			"  apigateway http-api-proxy   HTTP API request (payload 2.0)\n"          \
+			"  alb request                 Application Load Balancer request\n"       \
+			"  lambda function-url         function URL request\n"                    \
+			"  s3 put | s3 delete          S3 event records\n"                        \
+			"  sns notification            SNS message\n"                             \
+			"  sqs receive-message         SQS messages from an event source "        \
+			"mapping\n"                                                               \
+			"  cloudwatch scheduled-event  EventBridge schedule\n"                    \
+			"\n"                                                                      \
+			"Options: --bucket B --key K --size N (s3), --path /p?q=1 --method M "    \
+			"--body TEXT\n"                                                           \
+			"(HTTP events; --body also for sqs), --message TEXT --subject S --topic " \
+			"NAME (sns),\n"                                                           \
+			"--queue NAME (sqs), --region R, --account 123456789012.\n"               \
+			"Save one and invoke with it: aws lambda invoke --function-name F\n"      \
+			"  --payload fileb://event.json out.json\n",                              \
+			cmd_generate_event_run                                                    \
+	}
 
 int cmd_env_run(const struct cli_opts *opts, int argc, char **argv);
-#define CMD_ENV                                                                                \
-	{ "env", "print shell exports that point AWS clients at the local cloud",              \
-	  "Usage: eval \"$(lambda-tutor env [--workspace DIR] [--no-start])\"\n"               \
-	  "\n"                                                                                 \
-	  "Print the lines that point the AWS CLI, boto3 and the AWS SDKs at the workspace's\n" \
-	  "local cloud: AWS_ENDPOINT_URL, dummy credentials (the access key selects the\n"     \
-	  "account), AWS_DEFAULT_REGION=us-east-1, and a shell function aws() that passes\n"   \
-	  "--endpoint-url, for AWS CLIs older than 2.13 that ignore AWS_ENDPOINT_URL. Starts\n" \
-	  "the cloud in the background when none serves the workspace.\n"                      \
-	  "\n"                                                                                 \
-	  "Options:\n"                                                                         \
-	  "  --no-start   do not start a cloud; print the default endpoint\n"                  \
-	  "  --json       print the variables as one JSON object\n"                            \
-	  "\n"                                                                                 \
-	  "Exit status: 0 printed; 2 the cloud could not be started.\n",                       \
-	  cmd_env_run }
+#define CMD_ENV                                                                                    \
+	{                                                                                          \
+		"env", "print shell exports that point AWS clients at the local cloud",            \
+			"Usage: eval \"$(lambda-tutor env [--workspace DIR] [--no-start])\"\n"     \
+			"\n"                                                                       \
+			"Print the lines that point the AWS CLI, boto3 and the AWS SDKs at the "   \
+			"workspace's\n"                                                            \
+			"local cloud: AWS_ENDPOINT_URL, dummy credentials (the access key "        \
+			"selects the\n"                                                            \
+			"account), AWS_DEFAULT_REGION=us-east-1, and a shell function aws() that " \
+			"passes\n"                                                                 \
+			"--endpoint-url, for AWS CLIs older than 2.13 that ignore "                \
+			"AWS_ENDPOINT_URL. Starts\n"                                               \
+			"the cloud in the background when none serves the workspace.\n"            \
+			"\n"                                                                       \
+			"Options:\n"                                                               \
+			"  --no-start   do not start a cloud; print the default endpoint\n"        \
+			"  --json       print the variables as one JSON object\n"                  \
+			"\n"                                                                       \
+			"Exit status: 0 printed; 2 the cloud could not be started.\n",             \
+			cmd_env_run                                                                \
+	}
 
 int cmd_quiz_run(const struct cli_opts *opts, int argc, char **argv);
-#define CMD_QUIZ                                                                               \
-	{ "quiz", "take a quiz, or list them with --list",                                     \
-	  "Usage: lambda-tutor quiz QUIZ [--course DIR] [--learner NAME] [--db PATH]\n"        \
-	  "       lambda-tutor quiz --list [--json]\n"                                          \
-	  "       lambda-tutor quiz --gift QUIZ\n"                                              \
-	  "       lambda-tutor quiz --from-gift FILE [ID] > quizzes/ID.yaml\n"                  \
-	  "\n"                                                                                 \
-	  "Open quiz QUIZ (an id from quizzes/; --list shows them with your best score)\n"     \
-	  "one question at a time. An open attempt resumes where it stopped; a new one\n"      \
-	  "freezes its questions and their order. Every answer is saved as it is given.\n"     \
-	  "Wrong answers can be tried again when the question has hints, each extra try\n"     \
-	  "worth a third less (quizzes/README.md has the exact rules).\n"                      \
-	  "--gift prints a quiz or pool in Moodle's GIFT format, for import into Moodle;\n"    \
-	  "--from-gift reads a GIFT bank and prints it as a quiz file (then run lint).\n"      \
-	  "\n"                                                                                 \
-	  "Keys: arrows or j k move, 1-9 choose, Space ticks, J K move an item (ordering),\n"  \
-	  "Enter submits, n p go to the next or previous question, F F finishes, q leaves.\n"  \
-	  "\n"                                                                                 \
-	  "Exit status: 0 after leaving the quiz; 1 the course does not lint; 2 no such\n"     \
-	  "quiz, no attempt left, no terminal, or the record file cannot be opened.\n",        \
-	  cmd_quiz_run }
+#define CMD_QUIZ                                                                                   \
+	{                                                                                          \
+		"quiz", "take a quiz, or list them with --list",                                   \
+			"Usage: lambda-tutor quiz QUIZ [--course DIR] [--learner NAME] [--db "     \
+			"PATH]\n"                                                                  \
+			"       lambda-tutor quiz --list [--json]\n"                               \
+			"       lambda-tutor quiz --gift QUIZ\n"                                   \
+			"       lambda-tutor quiz --from-gift FILE [ID] > quizzes/ID.yaml\n"       \
+			"\n"                                                                       \
+			"Open quiz QUIZ (an id from quizzes/; --list shows them with your best "   \
+			"score)\n"                                                                 \
+			"one question at a time. An open attempt resumes where it stopped; a new " \
+			"one\n"                                                                    \
+			"freezes its questions and their order. Every answer is saved as it is "   \
+			"given.\n"                                                                 \
+			"Wrong answers can be tried again when the question has hints, each "      \
+			"extra try\n"                                                              \
+			"worth a third less (quizzes/README.md has the exact rules).\n"            \
+			"--gift prints a quiz or pool in Moodle's GIFT format, for import into "   \
+			"Moodle;\n"                                                                \
+			"--from-gift reads a GIFT bank and prints it as a quiz file (then run "    \
+			"lint).\n"                                                                 \
+			"\n"                                                                       \
+			"Keys: arrows or j k move, 1-9 choose, Space ticks, J K move an item "     \
+			"(ordering),\n"                                                            \
+			"Enter submits, n p go to the next or previous question, F F finishes, q " \
+			"leaves.\n"                                                                \
+			"\n"                                                                       \
+			"Exit status: 0 after leaving the quiz; 1 the course does not lint; 2 no " \
+			"such\n"                                                                   \
+			"quiz, no attempt left, no terminal, or the record file cannot be "        \
+			"opened.\n",                                                               \
+			cmd_quiz_run                                                               \
+	}
 
 /* cmd_check.c: what check, reset and selftest share. */
 struct exercise_ctx {
 	struct course *course;
 	struct exercise_set *set;
 	const struct exercise *ex; /* the exercise named, or NULL */
-	char *ws;		   /* the workspace */
+	char *ws;                  /* the workspace */
 };
 struct check_result;
 /* Load the course and its exercises and find id (NULL: none). Prints why not; exit code. */
@@ -205,77 +276,114 @@ int exercise_ctx_lang(const struct exercise_ctx *ctx, const char *flag);
 bool exercise_record(const struct cli_opts *opts, const struct check_result *r);
 
 int cmd_check_run(const struct cli_opts *opts, int argc, char **argv);
-#define CMD_CHECK                                                                              \
-	{ "check", "check an exercise: deploy, invoke, judge each task and say why",            \
-	  "Usage: lambda-tutor check EXERCISE [--lang python|nodejs] [--watch] [--json]\n"      \
-	  "\n"                                                                                   \
-	  "Check an exercise. A code exercise zips your folder in the workspace\n"              \
-	  "(WORKSPACE/EXERCISE, created from the starter the first time), deploys it to a\n"    \
-	  "fresh account of the local cloud and invokes it with events, some of them random.\n" \
-	  "An account exercise reads and invokes the function you built in your own\n"          \
-	  "account, and changes nothing there. Each task is reported as passed or failed;\n"    \
-	  "a failure shows the event sent, what came back, what was expected and why it\n"      \
-	  "matters, with the function's log. Every run is recorded.\n"                          \
-	  "\n"                                                                                   \
-	  "Options:\n"                                                                           \
-	  "  --lang L        python or nodejs (default: your earlier choice, else python)\n"     \
-	  "  --watch, -w     check again on every save (inotify, else polling), until Ctrl-C\n" \
-	  "  --poll          watch by polling, for file systems without inotify\n"             \
-	  "  --dir DIR       check the code in DIR instead of the workspace folder\n"          \
-	  "  --keep          leave the deployed function in the check's account\n"            \
-	  "  --json          print the result as JSON: {exercise, status, passed, total,\n"     \
-	  "                  tasks: [{id, pass, step, event, got, expected, why, log}], ...}\n" \
-	  "  --workspace DIR the workspace (default: ~/lambda-workshop)\n"                     \
-	  "\n"                                                                                   \
-	  "Exit status: 0 every task passed, 1 a task failed, 2 the check could not run\n"      \
-	  "(the reason is printed: no such exercise, handler file missing, no cloud).\n",       \
-	  cmd_check_run }
+#define CMD_CHECK                                                                                 \
+	{                                                                                         \
+		"check", "check an exercise: deploy, invoke, judge each task and say why",        \
+			"Usage: lambda-tutor check EXERCISE [--lang python|nodejs] [--watch] "    \
+			"[--json]\n"                                                              \
+			"\n"                                                                      \
+			"Check an exercise. A code exercise zips your folder in the workspace\n"  \
+			"(WORKSPACE/EXERCISE, created from the starter the first time), deploys " \
+			"it to a\n"                                                               \
+			"fresh account of the local cloud and invokes it with events, some of "   \
+			"them random.\n"                                                          \
+			"An account exercise reads and invokes the function you built in your "   \
+			"own\n"                                                                   \
+			"account, and changes nothing there. Each task is reported as passed or " \
+			"failed;\n"                                                               \
+			"a failure shows the event sent, what came back, what was expected and "  \
+			"why it\n"                                                                \
+			"matters, with the function's log. Every run is recorded.\n"              \
+			"\n"                                                                      \
+			"Options:\n"                                                              \
+			"  --lang L        python or nodejs (default: your earlier choice, else " \
+			"python)\n"                                                               \
+			"  --watch, -w     check again on every save (inotify, else polling), "   \
+			"until Ctrl-C\n"                                                          \
+			"  --poll          watch by polling, for file systems without inotify\n"  \
+			"  --dir DIR       check the code in DIR instead of the workspace "       \
+			"folder\n"                                                                \
+			"  --keep          leave the deployed function in the check's account\n"  \
+			"  --json          print the result as JSON: {exercise, status, passed, " \
+			"total,\n"                                                                \
+			"                  tasks: [{id, pass, step, event, got, expected, why, "  \
+			"log}], ...}\n"                                                           \
+			"  --workspace DIR the workspace (default: ~/lambda-workshop)\n"          \
+			"\n"                                                                      \
+			"Exit status: 0 every task passed, 1 a task failed, 2 the check could "   \
+			"not run\n"                                                               \
+			"(the reason is printed: no such exercise, handler file missing, no "     \
+			"cloud).\n",                                                              \
+			cmd_check_run                                                             \
+	}
 
 int cmd_selftest_run(const struct cli_opts *opts, int argc, char **argv);
-#define CMD_SELFTEST                                                                           \
-	{ "selftest", "prove each exercise's check against its reference and wrong solutions",  \
-	  "Usage: lambda-tutor selftest [EXERCISE...] [--solutions DIR]\n"                       \
-	  "\n"                                                                                   \
-	  "For every exercise (or those named), run its check against the solutions in\n"        \
-	  "DIR/EXERCISE/LANGUAGE/ (default: the source tree's tests/solutions): each\n"          \
-	  "reference/ must pass twice with the same result per task, and each wrong-*/ must\n"  \
-	  "fail on the task its .solution.json names ({\"fails\": \"task-id\"}). An account\n"  \
-	  "exercise's solution is first deployed to a fresh account with the configuration\n"    \
-	  "in .solution.json ({\"config\": {\"Runtime\", \"Handler\", \"MemorySize\",\n"        \
-	  "\"Timeout\"}}). Prints TAP: one line per solution.\n"                                  \
-	  "\n"                                                                                   \
-	  "Exit status: 0 all hold, 1 one did not, 2 no course, no solutions or no cloud.\n",    \
-	  cmd_selftest_run }
+#define CMD_SELFTEST                                                                               \
+	{                                                                                          \
+		"selftest",                                                                        \
+			"prove each exercise's check against its reference and wrong solutions",   \
+			"Usage: lambda-tutor selftest [EXERCISE...] [--solutions DIR]\n"           \
+			"\n"                                                                       \
+			"For every exercise (or those named), run its check against the "          \
+			"solutions in\n"                                                           \
+			"DIR/EXERCISE/LANGUAGE/ (default: the source tree's tests/solutions): "    \
+			"each\n"                                                                   \
+			"reference/ must pass twice with the same result per task, and each "      \
+			"wrong-*/ must\n"                                                          \
+			"fail on the task its .solution.json names ({\"fails\": \"task-id\"}). "   \
+			"An account\n"                                                             \
+			"exercise's solution is first deployed to a fresh account with the "       \
+			"configuration\n"                                                          \
+			"in .solution.json ({\"config\": {\"Runtime\", \"Handler\", "              \
+			"\"MemorySize\",\n"                                                        \
+			"\"Timeout\"}}). Prints TAP: one line per solution.\n"                     \
+			"\n"                                                                       \
+			"Exit status: 0 all hold, 1 one did not, 2 no course, no solutions or no " \
+			"cloud.\n",                                                                \
+			cmd_selftest_run                                                           \
+	}
 
 int cmd_reset_run(const struct cli_opts *opts, int argc, char **argv);
-#define CMD_RESET                                                                              \
-	{ "reset", "put an exercise's starter back, keeping your files aside",                  \
-	  "Usage: lambda-tutor reset EXERCISE [--lang python|nodejs] [--yes]\n"                  \
-	  "\n"                                                                                   \
-	  "Copy the exercise's starter back into WORKSPACE/EXERCISE after asking. Your\n"        \
-	  "files are moved, not deleted, into WORKSPACE/EXERCISE/.old-YYYYMMDD-HHMMSS/.\n"      \
-	  "With --lang, the exercise switches to that language's starter.\n"                     \
-	  "\n"                                                                                   \
-	  "Options:\n"                                                                           \
-	  "  --yes, -y      do not ask (needed when stdin is not a terminal)\n"                  \
-	  "  --lang L       the starter's language (default: the exercise's)\n"                 \
-	  "\n"                                                                                   \
-	  "Exit status: 0 reset or nothing changed, 2 no such exercise or not confirmed.\n",    \
-	  cmd_reset_run }
+#define CMD_RESET                                                                                 \
+	{                                                                                         \
+		"reset", "put an exercise's starter back, keeping your files aside",              \
+			"Usage: lambda-tutor reset EXERCISE [--lang python|nodejs] [--yes]\n"     \
+			"\n"                                                                      \
+			"Copy the exercise's starter back into WORKSPACE/EXERCISE after asking. " \
+			"Your\n"                                                                  \
+			"files are moved, not deleted, into "                                     \
+			"WORKSPACE/EXERCISE/.old-YYYYMMDD-HHMMSS/.\n"                             \
+			"With --lang, the exercise switches to that language's starter.\n"        \
+			"\n"                                                                      \
+			"Options:\n"                                                              \
+			"  --yes, -y      do not ask (needed when stdin is not a terminal)\n"     \
+			"  --lang L       the starter's language (default: the exercise's)\n"     \
+			"\n"                                                                      \
+			"Exit status: 0 reset or nothing changed, 2 no such exercise or not "     \
+			"confirmed.\n",                                                           \
+			cmd_reset_run                                                             \
+	}
 
 int cmd_exercise_run(const struct cli_opts *opts, int argc, char **argv);
-#define CMD_EXERCISE                                                                           \
-	{ "exercise", "open the exercise screen: brief, tasks, edit, check, watch, hints",      \
-	  "Usage: lambda-tutor exercise [EXERCISE] [--lang python|nodejs]\n"                    \
-	  "\n"                                                                                   \
-	  "Open the tutor on an exercise (default: the course's first). Its folder in the\n"    \
-	  "workspace is created from the starter. Keys: e edit the main file in $EDITOR,\n"     \
-	  "c check, w watch (check on every save), h the next hint, s the reference\n"          \
-	  "solution (after a pass, or on a confirmed request that is recorded), x reset to\n"   \
-	  "the starter (confirmed, old files kept aside), n the next exercise, q back.\n"       \
-	  "\n"                                                                                   \
-	  "Exit status: 0 closed, 2 no such exercise, no terminal or no cloud.\n",              \
-	  cmd_exercise_run }
+#define CMD_EXERCISE                                                                               \
+	{                                                                                          \
+		"exercise", "open the exercise screen: brief, tasks, edit, check, watch, hints",   \
+			"Usage: lambda-tutor exercise [EXERCISE] [--lang python|nodejs]\n"         \
+			"\n"                                                                       \
+			"Open the tutor on an exercise (default: the course's first). Its folder " \
+			"in the\n"                                                                 \
+			"workspace is created from the starter. Keys: e edit the main file in "    \
+			"$EDITOR,\n"                                                               \
+			"c check, w watch (check on every save), h the next hint, s the "          \
+			"reference\n"                                                              \
+			"solution (after a pass, or on a confirmed request that is recorded), x "  \
+			"reset to\n"                                                               \
+			"the starter (confirmed, old files kept aside), n the next exercise, q "   \
+			"back.\n"                                                                  \
+			"\n"                                                                       \
+			"Exit status: 0 closed, 2 no such exercise, no terminal or no cloud.\n",   \
+			cmd_exercise_run                                                           \
+	}
 
 /* cmd_export.c: what export, stats and grade share. */
 struct class_room;
@@ -288,139 +396,206 @@ bool cmd_class_room(const struct cli_opts *opts, char **paths, size_t n, struct 
 void cmd_class_warn(const struct class_room *room);
 
 int cmd_export_run(const struct cli_opts *opts, int argc, char **argv);
-#define CMD_EXPORT                                                                             \
-	{ "export", "export records: grades.csv, wide or long CSV, item statistics, xAPI",      \
-	  "Usage: lambda-tutor export --format F [--class DIR | --db FILE | FILE|DIR...]\n"      \
-	  "                           [--out FILE] [--json] [--attempts A] [--quiz ID]\n"       \
-	  "                           [--base IRI]\n"                                           \
-	  "       lambda-tutor export --merge FILE... [--out FILE]\n"                           \
-	  "\n"                                                                                   \
-	  "Export the records of one learner (default: your own), a class directory or\n"       \
-	  "several record files, read-only. Formats:\n"                                          \
-	  "  grades  nbgrader's grades.csv: assignment,duedate,timestamp,student_id,\n"          \
-	  "          last_name,first_name,email,raw_score,late_submission_penalty,score,\n"      \
-	  "          max_score; one row per quiz or exercise and learner (best attempt)\n"       \
-	  "  wide    one row per learner, a column per quiz question (q:QUIZ/ID), quiz\n"       \
-	  "          (quiz:QUIZ) and exercise (ex:ID); the row (max) holds the maxima\n"         \
-	  "  long    one row per learner x item x try, with response, fraction, penalty,\n"     \
-	  "          mark, max_mark, seconds and timestamp; exercises' check runs too\n"         \
-	  "  items   item statistics per quiz question (see lambda-tutor stats)\n"               \
-	  "  xapi    xAPI 1.0.3 statements, one JSON object a line, with ids derived from\n"     \
-	  "          the learner and the event: exporting again gives the same ids\n"            \
-	  "CSV follows RFC 4180; a text cell starting with = + - @ or a tab is prefixed\n"       \
-	  "with ' so that a spreadsheet shows it instead of running it. A file that is\n"       \
-	  "locked, corrupt or missing is skipped with a warning.\n"                              \
-	  "\n"                                                                                   \
-	  "Options:\n"                                                                           \
-	  "  --out FILE      write FILE (mode 0600) instead of standard output\n"               \
-	  "  --json          with --out, print {out, learners, skipped, records}\n"              \
-	  "  --attempts A    items: first (default, as Moodle), last, highest or all\n"          \
-	  "  --quiz ID       items: only this quiz\n"                                            \
-	  "  --base IRI      xapi: IRI the activity ids and accounts start with\n"               \
-	  "                  (default https://lambda-tutor.invalid)\n"                          \
-	  "  --merge         merge files exported before (same format): each CSV row or\n"      \
-	  "                  statement id once\n"                                                \
-	  "\n"                                                                                   \
-	  "Exit status: 0 exported (files that could not be read are named on stderr),\n"      \
-	  "2 bad options, or no record file could be read.\n",                                  \
-	  cmd_export_run }
+#define CMD_EXPORT                                                                                 \
+	{                                                                                          \
+		"export", "export records: grades.csv, wide or long CSV, item statistics, xAPI",   \
+			"Usage: lambda-tutor export --format F [--class DIR | --db FILE | "        \
+			"FILE|DIR...]\n"                                                           \
+			"                           [--out FILE] [--json] [--attempts A] [--quiz " \
+			"ID]\n"                                                                    \
+			"                           [--base IRI]\n"                                \
+			"       lambda-tutor export --merge FILE... [--out FILE]\n"                \
+			"\n"                                                                       \
+			"Export the records of one learner (default: your own), a class "          \
+			"directory or\n"                                                           \
+			"several record files, read-only. Formats:\n"                              \
+			"  grades  nbgrader's grades.csv: "                                        \
+			"assignment,duedate,timestamp,student_id,\n"                               \
+			"          "                                                               \
+			"last_name,first_name,email,raw_score,late_submission_penalty,score,\n"    \
+			"          max_score; one row per quiz or exercise and learner (best "     \
+			"attempt)\n"                                                               \
+			"  wide    one row per learner, a column per quiz question (q:QUIZ/ID), "  \
+			"quiz\n"                                                                   \
+			"          (quiz:QUIZ) and exercise (ex:ID); the row (max) holds the "     \
+			"maxima\n"                                                                 \
+			"  long    one row per learner x item x try, with response, fraction, "    \
+			"penalty,\n"                                                               \
+			"          mark, max_mark, seconds and timestamp; exercises' check runs "  \
+			"too\n"                                                                    \
+			"  items   item statistics per quiz question (see lambda-tutor stats)\n"   \
+			"  xapi    xAPI 1.0.3 statements, one JSON object a line, with ids "       \
+			"derived from\n"                                                           \
+			"          the learner and the event: exporting again gives the same "     \
+			"ids\n"                                                                    \
+			"CSV follows RFC 4180; a text cell starting with = + - @ or a tab is "     \
+			"prefixed\n"                                                               \
+			"with ' so that a spreadsheet shows it instead of running it. A file "     \
+			"that is\n"                                                                \
+			"locked, corrupt or missing is skipped with a warning.\n"                  \
+			"\n"                                                                       \
+			"Options:\n"                                                               \
+			"  --out FILE      write FILE (mode 0600) instead of standard output\n"    \
+			"  --json          with --out, print {out, learners, skipped, records}\n"  \
+			"  --attempts A    items: first (default, as Moodle), last, highest or "   \
+			"all\n"                                                                    \
+			"  --quiz ID       items: only this quiz\n"                                \
+			"  --base IRI      xapi: IRI the activity ids and accounts start with\n"   \
+			"                  (default https://lambda-tutor.invalid)\n"               \
+			"  --merge         merge files exported before (same format): each CSV "   \
+			"row or\n"                                                                 \
+			"                  statement id once\n"                                    \
+			"\n"                                                                       \
+			"Exit status: 0 exported (files that could not be read are named on "      \
+			"stderr),\n"                                                               \
+			"2 bad options, or no record file could be read.\n",                       \
+			cmd_export_run                                                             \
+	}
 
 int cmd_stats_run(const struct cli_opts *opts, int argc, char **argv);
-#define CMD_STATS                                                                              \
-	{ "stats", "item analysis of a quiz, as Moodle's statistics report",                    \
-	  "Usage: lambda-tutor stats QUIZ [--class DIR | FILE|DIR...] [--attempts A] [--json]\n" \
-	  "\n"                                                                                   \
-	  "Analyse the finished attempts at QUIZ in the records given: the test's mean,\n"      \
-	  "median, SD, skewness, kurtosis, Cronbach's alpha (CIC), error ratio and\n"           \
-	  "standard error; per question facility (F), SD, discrimination index (D),\n"          \
-	  "discriminative efficiency (DE), intended and effective weights, with Moodle's\n"     \
-	  "flags (DE < 15 dubious; D < 30 / < 50 needs checking very likely / likely); and\n"    \
-	  "each question's responses, how often given and the mean score of who gave them.\n"  \
-	  "\n"                                                                                   \
-	  "Options:\n"                                                                           \
-	  "  --attempts A   first (default), last, highest or all attempts of each learner\n"    \
-	  "  --json         print the same as one JSON object\n"                                 \
-	  "\n"                                                                                   \
-	  "Exit status: 0 printed, 1 no finished attempt, 2 bad options or input.\n",            \
-	  cmd_stats_run }
+#define CMD_STATS                                                                                  \
+	{                                                                                          \
+		"stats", "item analysis of a quiz, as Moodle's statistics report",                 \
+			"Usage: lambda-tutor stats QUIZ [--class DIR | FILE|DIR...] [--attempts "  \
+			"A] [--json]\n"                                                            \
+			"\n"                                                                       \
+			"Analyse the finished attempts at QUIZ in the records given: the test's "  \
+			"mean,\n"                                                                  \
+			"median, SD, skewness, kurtosis, Cronbach's alpha (CIC), error ratio "     \
+			"and\n"                                                                    \
+			"standard error; per question facility (F), SD, discrimination index "     \
+			"(D),\n"                                                                   \
+			"discriminative efficiency (DE), intended and effective weights, with "    \
+			"Moodle's\n"                                                               \
+			"flags (DE < 15 dubious; D < 30 / < 50 needs checking very likely / "      \
+			"likely); and\n"                                                           \
+			"each question's responses, how often given and the mean score of who "    \
+			"gave them.\n"                                                             \
+			"\n"                                                                       \
+			"Options:\n"                                                               \
+			"  --attempts A   first (default), last, highest or all attempts of each " \
+			"learner\n"                                                                \
+			"  --json         print the same as one JSON object\n"                     \
+			"\n"                                                                       \
+			"Exit status: 0 printed, 1 no finished attempt, 2 bad options or "         \
+			"input.\n",                                                                \
+			cmd_stats_run                                                              \
+	}
 
 int cmd_class_run(const struct cli_opts *opts, int argc, char **argv);
 #define CMD_CLASS                                                                              \
-	{ "class", "prepare a class directory on a shared host",                                \
-	  "Usage: lambda-tutor class init DIR --trainer-group G\n"                               \
-	  "\n"                                                                                   \
-	  "Create DIR (or use it), give it to group G (the trainers) with mode 3773:\n"         \
-	  "learners create their own DIR/LEARNER.db (mode 0640, group G) with\n"                 \
-	  "lambda-tutor --class DIR, cannot list the folder, read or change another's\n"        \
-	  "file, or delete one; G reads them all. Writes DIR/.trainer.json for pacing.\n"       \
-	  "Prints what it did.\n"                                                                \
-	  "\n"                                                                                   \
-	  "Exit status: 0 done, 2 no such group, or DIR cannot be made or changed.\n",           \
-	  cmd_class_run }
+	{                                                                                      \
+		"class", "prepare a class directory on a shared host",                         \
+			"Usage: lambda-tutor class init DIR --trainer-group G\n"               \
+			"\n"                                                                   \
+			"Create DIR (or use it), give it to group G (the trainers) with mode " \
+			"3773:\n"                                                              \
+			"learners create their own DIR/LEARNER.db (mode 0640, group G) with\n" \
+			"lambda-tutor --class DIR, cannot list the folder, read or change "    \
+			"another's\n"                                                          \
+			"file, or delete one; G reads them all. Writes DIR/.trainer.json for " \
+			"pacing.\n"                                                            \
+			"Prints what it did.\n"                                                \
+			"\n"                                                                   \
+			"Exit status: 0 done, 2 no such group, or DIR cannot be made or "      \
+			"changed.\n",                                                          \
+			cmd_class_run                                                          \
+	}
 
 int cmd_trainer_run(const struct cli_opts *opts, int argc, char **argv);
-#define CMD_TRAINER                                                                            \
-	{ "trainer", "the trainer's live dashboard of a class; pacing and broadcast",           \
-	  "Usage: lambda-tutor trainer DIR [--once] [--json] [--question ID] [--presenter]\n"    \
-	  "       lambda-tutor trainer DIR [--start now|HH:MM] [--open N|all]\n"                 \
-	  "                                [--message TEXT]\n"                                   \
-	  "\n"                                                                                   \
-	  "Show the class in DIR, re-read every 2 s, files opened read-only: the agenda of\n"    \
-	  "the session (the modules' minutes) with its clock, the segment due now and\n"        \
-	  "whether the room is ahead or behind; one row per learner with module and step,\n"    \
-	  "minutes on the step, failed checks, hints, best quiz score, last activity and\n"     \
-	  "state (active; idle after 5 min without activity; stuck after 3 failed checks\n"    \
-	  "in a row or twice the room's median time on a step, at least 4 min; done when\n"    \
-	  "every page was read; or the file's problem: locked, corrupt, missing); learners\n"   \
-	  "by module; raised hands with their notes; and with --question the answers the\n"    \
-	  "room gave to a quiz question.\n"                                                      \
-	  "--start, --open and --message write DIR/.trainer.json, which learners' tutors\n"      \
-	  "read every few seconds: modules after N stay locked, the message shows on\n"          \
-	  "every screen (--message '' clears it).\n"                                             \
-	  "\n"                                                                                   \
-	  "Keys: arrows scroll, + - open one module more or fewer, p presenter view\n"          \
-	  "(the agenda's current page, alone; n p move, f follows again), r refresh, q quit.\n" \
-	  "\n"                                                                                   \
-	  "Options:\n"                                                                           \
-	  "  --once         print the dashboard once and leave (--json: as JSON)\n"             \
-	  "  --now MS       with --once, as of this time (ms since the epoch)\n"                  \
-	  "\n"                                                                                   \
-	  "Exit status: 0 done, 2 no course, no terminal, or DIR cannot be read.\n",             \
-	  cmd_trainer_run }
+#define CMD_TRAINER                                                                                \
+	{                                                                                          \
+		"trainer", "the trainer's live dashboard of a class; pacing and broadcast",        \
+			"Usage: lambda-tutor trainer DIR [--once] [--json] [--question ID] "       \
+			"[--presenter]\n"                                                          \
+			"       lambda-tutor trainer DIR [--start now|HH:MM] [--open N|all]\n"     \
+			"                                [--message TEXT]\n"                       \
+			"\n"                                                                       \
+			"Show the class in DIR, re-read every 2 s, files opened read-only: the "   \
+			"agenda of\n"                                                              \
+			"the session (the modules' minutes) with its clock, the segment due now "  \
+			"and\n"                                                                    \
+			"whether the room is ahead or behind; one row per learner with module "    \
+			"and step,\n"                                                              \
+			"minutes on the step, failed checks, hints, best quiz score, last "        \
+			"activity and\n"                                                           \
+			"state (active; idle after 5 min without activity; stuck after 3 failed "  \
+			"checks\n"                                                                 \
+			"in a row or twice the room's median time on a step, at least 4 min; "     \
+			"done when\n"                                                              \
+			"every page was read; or the file's problem: locked, corrupt, missing); "  \
+			"learners\n"                                                               \
+			"by module; raised hands with their notes; and with --question the "       \
+			"answers the\n"                                                            \
+			"room gave to a quiz question.\n"                                          \
+			"--start, --open and --message write DIR/.trainer.json, which learners' "  \
+			"tutors\n"                                                                 \
+			"read every few seconds: modules after N stay locked, the message shows "  \
+			"on\n"                                                                     \
+			"every screen (--message '' clears it).\n"                                 \
+			"\n"                                                                       \
+			"Keys: arrows scroll, + - open one module more or fewer, p presenter "     \
+			"view\n"                                                                   \
+			"(the agenda's current page, alone; n p move, f follows again), r "        \
+			"refresh, q quit.\n"                                                       \
+			"\n"                                                                       \
+			"Options:\n"                                                               \
+			"  --once         print the dashboard once and leave (--json: as JSON)\n"  \
+			"  --now MS       with --once, as of this time (ms since the epoch)\n"     \
+			"\n"                                                                       \
+			"Exit status: 0 done, 2 no course, no terminal, or DIR cannot be read.\n", \
+			cmd_trainer_run                                                            \
+	}
 
 int cmd_grade_run(const struct cli_opts *opts, int argc, char **argv);
-#define CMD_GRADE                                                                              \
-	{ "grade", "re-run every exercise's check on a learner's code, beside the records",     \
-	  "Usage: lambda-tutor grade [EXERCISE...] [--workspace DIR] [--db FILE] [--json]\n"    \
-	  "\n"                                                                                   \
-	  "Run the check of every exercise (or those named) again on the code in the\n"        \
-	  "learner's workspace, against the workspace's local cloud (started if needed),\n"     \
-	  "and print each result beside the last run the learner's records hold; DIFFERS\n"    \
-	  "marks an exercise whose recorded result the code does not give again. Nothing\n"    \
-	  "is recorded.\n"                                                                      \
-	  "\n"                                                                                   \
-	  "Options:\n"                                                                           \
-	  "  --json        print [{exercise, recorded, now, agrees}]\n"                        \
-	  "\n"                                                                                   \
-	  "Exit status: 0 every result agrees, 1 one differs, 2 no course, no such\n"          \
-	  "exercise, unreadable records or no cloud.\n",                                       \
-	  cmd_grade_run }
+#define CMD_GRADE                                                                                 \
+	{                                                                                         \
+		"grade", "re-run every exercise's check on a learner's code, beside the records", \
+			"Usage: lambda-tutor grade [EXERCISE...] [--workspace DIR] [--db FILE] "  \
+			"[--json]\n"                                                              \
+			"\n"                                                                      \
+			"Run the check of every exercise (or those named) again on the code in "  \
+			"the\n"                                                                   \
+			"learner's workspace, against the workspace's local cloud (started if "   \
+			"needed),\n"                                                              \
+			"and print each result beside the last run the learner's records hold; "  \
+			"DIFFERS\n"                                                               \
+			"marks an exercise whose recorded result the code does not give again. "  \
+			"Nothing\n"                                                               \
+			"is recorded.\n"                                                          \
+			"\n"                                                                      \
+			"Options:\n"                                                              \
+			"  --json        print [{exercise, recorded, now, agrees}]\n"             \
+			"\n"                                                                      \
+			"Exit status: 0 every result agrees, 1 one differs, 2 no course, no "     \
+			"such\n"                                                                  \
+			"exercise, unreadable records or no cloud.\n",                            \
+			cmd_grade_run                                                             \
+	}
 
 int cmd_console_run(const struct cli_opts *opts, int argc, char **argv);
-#define CMD_CONSOLE                                                                            \
-	{ "console", "the Lambda console in the terminal, on your own account",                 \
-	  "Usage: lambda-tutor console [--workspace DIR]\n"                                     \
-	  "\n"                                                                                   \
-	  "Your functions in your own account of the workspace's local cloud (the account\n"   \
-	  "your aws CLI uses after eval \"$(lambda-tutor env)\"). Enter opens one: c creates\n" \
-	  "a function from the console's default code (or from a zip: NAME LANG PKG.zip),\n"   \
-	  "t tests it with a saved event made from a template (Hello World, API Gateway\n"        \
-	  "proxy, S3 put, SNS, SQS, scheduled), E edits that event, e edits the code in\n"        \
-	  "$EDITOR and deploys it, m, o and v set memory, timeout and environment\n"              \
-	  "variables with Lambda's validation. The monitor lists the tests run: duration,\n"      \
-	  "memory, cold or warm, cost.\n"                                                         \
-	  "\n"                                                                                   \
-	  "Exit status: 0 closed, 2 no terminal or no cloud.\n",                                \
-	  cmd_console_run }
+#define CMD_CONSOLE                                                                                \
+	{                                                                                          \
+		"console", "the Lambda console in the terminal, on your own account",              \
+			"Usage: lambda-tutor console [--workspace DIR]\n"                          \
+			"\n"                                                                       \
+			"Your functions in your own account of the workspace's local cloud (the "  \
+			"account\n"                                                                \
+			"your aws CLI uses after eval \"$(lambda-tutor env)\"). Enter opens one: " \
+			"c creates\n"                                                              \
+			"a function from the console's default code (or from a zip: NAME LANG "    \
+			"PKG.zip),\n"                                                              \
+			"t tests it with a saved event made from a template (Hello World, API "    \
+			"Gateway\n"                                                                \
+			"proxy, S3 put, SNS, SQS, scheduled), E edits that event, e edits the "    \
+			"code in\n"                                                                \
+			"$EDITOR and deploys it, m, o and v set memory, timeout and environment\n" \
+			"variables with Lambda's validation. The monitor lists the tests run: "    \
+			"duration,\n"                                                              \
+			"memory, cold or warm, cost.\n"                                            \
+			"\n"                                                                       \
+			"Exit status: 0 closed, 2 no terminal or no cloud.\n",                     \
+			cmd_console_run                                                            \
+	}
 
 #endif

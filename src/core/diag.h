@@ -21,7 +21,10 @@ struct diags {
 	size_t n, alloc;
 };
 
-#define DIAGS_INIT { NULL, 0, 0 }
+#define DIAGS_INIT         \
+	{                  \
+		NULL, 0, 0 \
+	}
 
 void diags_add(struct diags *d, const char *path, int line, int col, const char *fmt, ...)
 	XALLOC_PRINTF(5, 6);

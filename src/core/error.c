@@ -45,8 +45,8 @@ bool error_set_at(struct error *err, const char *path, int line, int col, const 
 void error_format(const struct error *err, char *out, size_t size)
 {
 	if (err->path[0] && err->line > 0)
-		snprintf(out, size, "%s:%d:%d: %s", err->path, err->line, err->col > 0 ? err->col : 1,
-			 err->msg);
+		snprintf(out, size, "%s:%d:%d: %s", err->path, err->line,
+			 err->col > 0 ? err->col : 1, err->msg);
 	else if (err->path[0])
 		snprintf(out, size, "%s: %s", err->path, err->msg);
 	else

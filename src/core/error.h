@@ -14,7 +14,7 @@
 struct error {
 	char msg[512];
 	char path[512]; /* "" when the error is not about a file */
-	int line, col;	/* 1-based; 0 when unknown */
+	int line, col;  /* 1-based; 0 when unknown */
 };
 
 void error_clear(struct error *err);

@@ -79,8 +79,7 @@ char *path_read_file(const char *path, size_t max, size_t *len, struct error *er
 	return strbuf_detach(&sb);
 }
 
-bool path_write_file(const char *path, const void *data, size_t len, mode_t mode,
-		     struct error *err)
+bool path_write_file(const char *path, const void *data, size_t len, mode_t mode, struct error *err)
 {
 	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);

@@ -16,7 +16,10 @@ struct strbuf {
 	size_t alloc;
 };
 
-#define STRBUF_INIT { NULL, 0, 0 }
+#define STRBUF_INIT        \
+	{                  \
+		NULL, 0, 0 \
+	}
 
 void strbuf_init(struct strbuf *sb);
 /* Frees the contents; the strbuf is empty and reusable afterwards. */

@@ -14,7 +14,8 @@ bool str_ends_with(const char *s, const char *suffix);
 size_t str_distance(const char *a, const char *b);
 /*
  * The candidate closest to word, if it is close enough to be a plausible typo (distance at
- * most 1 for names of up to 3 letters, else the larger of 2 and a third of the length), else NULL. candidates ends with NULL. Borrowed.
+ * most 1 for names of up to 3 letters, else the larger of 2 and a third of the length), else NULL.
+ * candidates ends with NULL. Borrowed.
  */
 const char *str_suggest(const char *word, const char *const *candidates);
 

@@ -12,7 +12,10 @@ struct vec {
 	size_t len, alloc;
 };
 
-#define VEC_INIT { NULL, 0, 0 }
+#define VEC_INIT           \
+	{                  \
+		NULL, 0, 0 \
+	}
 
 void vec_push(struct vec *v, void *item);
 /* Remove and return the last item, NULL when empty. */

@@ -49,9 +49,9 @@ static bool next_event(struct builder *b, yaml_event_t *ev)
 {
 	if (yaml_parser_parse(&b->parser, ev))
 		return true;
-	const yaml_mark_t *m =
-		b->parser.problem_mark.line || b->parser.problem_mark.column ? &b->parser.problem_mark
-									      : &b->parser.context_mark;
+	const yaml_mark_t *m = b->parser.problem_mark.line || b->parser.problem_mark.column
+				       ? &b->parser.problem_mark
+				       : &b->parser.context_mark;
 	error_set_at(b->err, b->path, (int)m->line + 1, (int)m->column + 1, "%s%s%s",
 		     b->parser.problem ? b->parser.problem : "malformed YAML",
 		     b->parser.context ? " " : "", b->parser.context ? b->parser.context : "");
@@ -119,7 +119,8 @@ static struct ynode *build_map(struct builder *b, yaml_event_t *start, int depth
 		}
 		if (ev.type != YAML_SCALAR_EVENT) {
 			error_set_at(b->err, b->path, (int)ev.start_mark.line + 1,
-				     (int)ev.start_mark.column + 1, "mapping keys must be plain text");
+				     (int)ev.start_mark.column + 1,
+				     "mapping keys must be plain text");
 			yaml_event_delete(&ev);
 			goto fail;
 		}

@@ -18,7 +18,11 @@
 
 #define YNODE_MAX_DEPTH 64
 
-enum ynode_kind { YNODE_SCALAR, YNODE_SEQ, YNODE_MAP };
+enum ynode_kind {
+	YNODE_SCALAR,
+	YNODE_SEQ,
+	YNODE_MAP
+};
 
 struct ynode;
 

@@ -353,11 +353,13 @@ void lambda_invoke_internal(struct cloud *c, struct lfunc *fn, const char *paylo
 	r->function_error = out.function_error;
 	r->throttled = out.throttled;
 	snprintf(r->error_type, sizeof(r->error_type), "%s",
-		 out.throttled		   ? "TooManyRequestsException"
+		 out.throttled            ? "TooManyRequestsException"
 		 : out.http_status != 200 ? (out.err.type ? out.err.type : "ServiceException")
 					  : "");
 	snprintf(r->message, sizeof(r->message), "%s",
-		 out.throttled ? "Rate Exceeded." : out.http_status != 200 ? out.err.msg : "");
+		 out.throttled            ? "Rate Exceeded."
+		 : out.http_status != 200 ? out.err.msg
+					  : "");
 	r->body = strbuf_detach(&out.body);
 	strbuf_release(&out.body);
 	free(out.tail_b64);
