@@ -142,8 +142,8 @@ void quiz_view_goto(struct quiz_view *v, size_t slot)
 		const char *last = s->tries[s->n_tries - 1].response;
 		restore(v, last);
 		quiz_grade(s->q, last, &v->grade);
-		if (s->finished)
-			v->phase = QUIZ_VIEW_FEEDBACK;
+		/* As it was left: the mark if finished, else the hint and the tries left. */
+		v->phase = QUIZ_VIEW_FEEDBACK;
 	}
 }
 

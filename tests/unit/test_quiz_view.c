@@ -165,9 +165,32 @@ TEST(quiz_view__a_resumed_question_shows_its_last_answer)
 	quiz_free(qz);
 }
 
+TEST(quiz_view__a_resumed_try_shows_its_feedback_first)
+{
+	struct quiz *qz = load();
+	struct error err;
+	struct quiz_attempt *a = quiz_attempt_start(qz, NULL, 1, 3, 0, &err);
+	struct quiz_grade g;
+	quiz_attempt_submit(a, 0, "1", 1, 5, &g, &err); /* wrong, one try left */
+	struct quiz_view v;
+	quiz_view_init(&v, a);
+	is_int(v.slot, 0, "the question still open");
+	is_int(v.phase, QUIZ_VIEW_FEEDBACK, "comes back on the feedback that was on screen");
+	ok(!a->slots[0].finished && v.grade.valid, "the last try is graded again for it");
+	ok(quiz_view_next(&v) && v.phase == QUIZ_VIEW_ANSWER && v.slot == 0,
+	   "Enter then tries again on the same question");
+	char *r = quiz_view_response(&v);
+	is_str(r, "1", "with the last response in place");
+	free(r);
+	quiz_view_release(&v);
+	quiz_attempt_free(a);
+	quiz_free(qz);
+}
+
 int main(void)
 {
 	RUN(quiz_view__keys_make_responses);
 	RUN(quiz_view__a_resumed_question_shows_its_last_answer);
+	RUN(quiz_view__a_resumed_try_shows_its_feedback_first);
 	return done();
 }
