@@ -534,10 +534,11 @@ int cmd_trainer_run(const struct cli_opts *opts, int argc, char **argv);
 			"on\n"                                                                     \
 			"every screen (--message '' clears it).\n"                                 \
 			"\n"                                                                       \
-			"Keys: arrows scroll, + - open one module more or fewer, p presenter "     \
-			"view\n"                                                                   \
-			"(the agenda's current page, alone; n p move, f follows again), r "        \
-			"refresh, q quit.\n"                                                       \
+			"Keys: arrows scroll, + - open one module more or fewer, m broadcast a "   \
+			"line,\n"                                                                  \
+			"s start the clock, p presenter view (the agenda's current page, alone; "  \
+			"n p\n"                                                                    \
+			"move, f follows again), r refresh, q quit.\n"                             \
 			"\n"                                                                       \
 			"Options:\n"                                                               \
 			"  --once         print the dashboard once and leave (--json: as JSON)\n"  \

@@ -17,10 +17,13 @@
 #include "core/clock.h"
 #include "core/xalloc.h"
 #include "course/course.h"
+#include "tui/prompt.h"
 #include "tui/theme.h"
 #include "tui/tui.h"
 
 #define REFRESH_MS 2000
+
+_Static_assert(PACE_MSG_MAX < PROMPT_MAX, "a broadcast fits the prompt");
 
 static struct {
 	const char *dir;
@@ -35,6 +38,9 @@ static struct {
 	long refresh_ms; /* what the last refresh took */
 	size_t top;      /* first roster row shown */
 	char problem[300];
+	bool typing;          /* the broadcast line is being written */
+	struct prompt line;   /* what it says so far */
+	bool confirm_restart; /* s pressed once on a running clock */
 } tr;
 
 static void unload(void)
@@ -123,8 +129,7 @@ static void draw_agenda(const struct course *course, int y, int cols)
 			 (long)(tr.agenda.total_ms / 60000 % 60), pace_word(),
 			 (long)(tr.agenda.left_in_segment_ms / 60000));
 	} else {
-		snprintf(line, sizeof line,
-			 "session not started: lambda-tutor trainer DIR --start now");
+		snprintf(line, sizeof line, "session not started: press s to start the clock");
 	}
 	tui_put(y + 1, 1, line, cols - 2, TUI_ACCENT);
 	if (tr.pace.message[0]) {
@@ -252,28 +257,105 @@ static void trainer_draw(const struct app *app, int rows, int cols)
 		draw_roster(app->course, 4, half, cols);
 		draw_side(app->course, 4 + half, body - half, 1, cols - 2);
 	}
-	tui_footer(app, "↑↓ scroll · + - open modules · p presenter · r refresh · q quit", rows,
-		   cols);
+	if (tr.typing) {
+		int y = rows - 1;
+		tui_fill(y, 0, cols, TUI_NORMAL);
+		int x = tui_put(y, 0, "broadcast: ", cols, TUI_ACCENT);
+		int w = tui_put(y, x, tr.line.buf, cols - x - 30, TUI_NORMAL);
+		tui_put(y, x + w, "▏", 1, TUI_ACCENT);
+		tui_put(y, cols - 28, "Enter send · Esc cancel", 27, TUI_DIM);
+		return;
+	}
+	tui_footer(app,
+		   "↑↓ scroll · + - open modules · m broadcast · s clock · p presenter · r refresh "
+		   "· q quit",
+		   rows, cols);
 }
 
-static void write_pace(struct app *app)
+static bool write_pace(struct app *app)
 {
 	struct error err;
 	if (!pace_write(tr.dir, &tr.pace, &err)) {
 		char line[600];
 		error_format(&err, line, sizeof line);
 		app_error(app, "%s", line);
-		return;
+		return false;
 	}
+	return true;
+}
+
+static void write_open(struct app *app)
+{
+	if (!write_pace(app))
+		return;
 	if (tr.pace.open_through)
 		app_status(app, "modules 1-%d open", tr.pace.open_through);
 	else
 		app_status(app, "all modules open");
 }
 
+/* The broadcast line: Enter sends it to every learner's tutor (empty clears it), Esc drops it. */
+static enum input_result typing_key(struct app *app, int key)
+{
+	switch (key) {
+	case TUI_KEY_ESC:
+		tr.typing = false;
+		app_status(app, "nothing sent");
+		return INPUT_HANDLED;
+	case '\r':
+	case '\n':
+	case KEY_ENTER:
+		tr.typing = false;
+		/* typing_key keeps the line within PACE_MSG_MAX bytes. */
+		memcpy(tr.pace.message, tr.line.buf, tr.line.len + 1);
+		tr.pace.message_ms = clock_wall_ms();
+		if (write_pace(app))
+			app_status(app,
+				   tr.pace.message[0] ? "sent to the room" : "broadcast cleared");
+		return INPUT_HANDLED;
+	case KEY_BACKSPACE:
+	case 127:
+	case TUI_KEY_CTRL('h'):
+		prompt_backspace(&tr.line);
+		return INPUT_HANDLED;
+	case TUI_KEY_CTRL('u'):
+		prompt_clear(&tr.line);
+		return INPUT_HANDLED;
+	case TUI_KEY_CTRL('w'):
+		prompt_delete_word(&tr.line);
+		return INPUT_HANDLED;
+	default: {
+		long cp = tui_key_char(key);
+		/* The line is kept to what the learners' status line carries. */
+		if (cp >= 0 && tr.line.len + 4 <= PACE_MSG_MAX)
+			prompt_insert(&tr.line, (uint32_t)cp);
+		return INPUT_HANDLED;
+	}
+	}
+}
+
+static void start_clock(struct app *app)
+{
+	if (tr.pace.started_ms && !tr.confirm_restart) {
+		tr.confirm_restart = true;
+		app_status(app, "the clock is running; press s again to restart it from now");
+		return;
+	}
+	tr.confirm_restart = false;
+	tr.pace.started_ms = clock_wall_ms();
+	if (write_pace(app)) {
+		app_status(app, "session clock started");
+		reload(app->course);
+	}
+}
+
 static enum input_result trainer_key(struct app *app, int key)
 {
 	long n = (long)app->course->n_modules;
+	if (tr.typing)
+		return typing_key(app, key);
+	if (key != 's')
+		tr.confirm_restart = false;
 	switch (key) {
 	case 'j':
 	case KEY_DOWN:
@@ -289,13 +371,20 @@ static enum input_result trainer_key(struct app *app, int key)
 		tr.pace.open_through = tr.pace.open_through == 0 || tr.pace.open_through >= n
 					       ? 0
 					       : tr.pace.open_through + 1;
-		write_pace(app);
+		write_open(app);
 		return INPUT_HANDLED;
 	case '-':
 		tr.pace.open_through = tr.pace.open_through == 0  ? (int)n - 1
 				       : tr.pace.open_through > 1 ? tr.pace.open_through - 1
 								  : 1;
-		write_pace(app);
+		write_open(app);
+		return INPUT_HANDLED;
+	case 'm':
+		tr.typing = true;
+		prompt_set(&tr.line, tr.pace.message);
+		return INPUT_HANDLED;
+	case 's':
+		start_clock(app);
 		return INPUT_HANDLED;
 	case 'p':
 		app_goto(app, &screen_presenter);
@@ -323,6 +412,8 @@ static bool trainer_tick(struct app *app)
 static const struct tui_key_help trainer_keys[] = {
 	{ "↑↓ j k", "scroll the roster" },
 	{ "+ -", "open one module more or fewer for the learners" },
+	{ "m", "broadcast a line to every learner (empty clears it)" },
+	{ "s", "start the session clock now (twice to restart it)" },
 	{ "p", "presenter view (q comes back)" },
 	{ "r", "refresh now (it refreshes every 2 s)" },
 	{ NULL, NULL },

@@ -40,6 +40,22 @@ e2e_start
 e2e_wait "Trainer"
 e2e_wait "ada"
 e2e_wait "ada: stuck on IAM"
+e2e_wait "press s to start the clock"
+e2e_keys s
+e2e_wait "session clock started"
+e2e_wait "clock 0:00"
+e2e_keys m C-u
+e2e_wait "Enter send"
+e2e_keys "Back at 11:15" Enter
+e2e_wait "sent to the room"
+e2e_wait "broadcast: Back at 11:15"
+"$real" trainer "$class" --once --json >"$E2E_TMP/dash2.json" || e2e_fail "no dashboard"
+grep -q '"message":[[:space:]]*"Back at 11:15"' "$E2E_TMP/dash2.json" ||
+	e2e_fail "the broadcast typed on the dashboard was not written"
+grep -q '"started_ms":[[:space:]]*[1-9]' "$E2E_TMP/dash2.json" ||
+	e2e_fail "the clock started on the dashboard was not written"
+e2e_keys m Escape
+e2e_wait "nothing sent"
 e2e_keys p
 e2e_wait "page 1/"
 e2e_keys q
