@@ -55,6 +55,9 @@ check "the log tail has START with the version" contains "$tail_log" "START Requ
 check "the log tail has the bootstrap's stderr" contains "$tail_log" '{"hello":"world"}'
 check "a cold start reports Init Duration after Max Memory Used" \
 	grep -qP '^REPORT RequestId: [0-9a-f-]{36}\tDuration: [0-9.]+ ms\tBilled Duration: [0-9]+ ms\tMemory Size: 128 MB\tMax Memory Used: [0-9]+ MB\tInit Duration: [0-9.]+ ms\t$' <<<"$tail_log"
+rid=$(grep -i '^x-amzn-RequestId:' "$WORK/h" | cut -d' ' -f2 | tr -d '\r')
+check "the Invoke response's x-amzn-RequestId is the invocation's request id" \
+	grep -q "^START RequestId: ${rid:-none} " <<<"$tail_log"
 check "X-Amz-Executed-Version is \$LATEST" grep -qi 'X-Amz-Executed-Version: \$LATEST' "$WORK/h"
 check "no X-Amz-Function-Error on success" bash -c "! grep -qi X-Amz-Function-Error '$WORK/h'"
 curl -s -D "$WORK/h" -o "$WORK/body" -X POST "$E/2015-03-31/functions/shell/invocations" \

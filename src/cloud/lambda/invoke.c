@@ -438,9 +438,14 @@ void lambda_invoke(struct cloud *c, const char *account, struct lfunc *fn,
 			}
 		return;
 	}
+	/* As in AWS, the invocation's request id is the one the Invoke response carries. */
+	const char *rid = NULL;
+	for (int i = 0; i < resp->nheaders; i++)
+		if (strcasecmp(resp->headers[i][0], "x-amzn-RequestId") == 0)
+			rid = resp->headers[i][1];
 	struct outcome out = { 0 };
 	strbuf_init(&out.body);
-	run(c, fn, req->body, req->body_len, context, o->tail, NULL, &out);
+	run(c, fn, req->body, req->body_len, context, o->tail, rid, &out);
 	free(context);
 	if (out.throttled) {
 		aws_throttle(resp, out.throttle_reason);
