@@ -6,7 +6,6 @@
 
 #include <cjson/cJSON.h>
 #include <math.h>
-#include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 
 #include "class/csv.h"
 #include "core/path.h"
+#include "core/digest.h"
 #include "core/xalloc.h"
 #include "store/store.h"
 
@@ -59,8 +59,8 @@ static void uuid5(const char *name, char out[37])
 	unsigned char *buf = xmalloc(16 + len);
 	memcpy(buf, uuid_namespace, 16);
 	memcpy(buf + 16, name, len);
-	unsigned char md[SHA_DIGEST_LENGTH];
-	SHA1(buf, 16 + len, md);
+	unsigned char md[SHA1_LEN];
+	sha1(buf, 16 + len, md);
 	free(buf);
 	md[6] = (unsigned char)((md[6] & 0x0f) | 0x50);
 	md[8] = (unsigned char)((md[8] & 0x3f) | 0x80);

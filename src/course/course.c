@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "core/path.h"
+#include "core/digest.h"
 #include "core/xalloc.h"
-#include "course/hash.h"
 #include "course/lint.h"
 #include "course/ynode.h"
 
@@ -176,7 +176,7 @@ static void read_page_file(struct course_page *p, const char *full, const struct
 		diags_add(d, path, v->line, v->col, "%s", err.msg);
 		return;
 	}
-	hash_sha256_hex(text, len, p->hash);
+	sha256_hex(text, len, p->hash);
 	lint_page_text(text, len, full, p->title, d);
 	p->file = real_or_copy(full);
 	free(text);

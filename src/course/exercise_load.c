@@ -15,11 +15,11 @@
 #include <string.h>
 
 #include "core/path.h"
+#include "core/digest.h"
 #include "core/strbuf.h"
 #include "core/strutil.h"
 #include "core/xalloc.h"
 #include "course/exercise_expr.h"
-#include "course/hash.h"
 #include "course/lint.h"
 #include "course/ynode.h"
 
@@ -1107,7 +1107,7 @@ static void hash_exercise(struct exercise *ex, const char *text, size_t len)
 			strbuf_add(&sb, brief, blen);
 		free(brief);
 	}
-	hash_sha256_hex(sb.buf ? sb.buf : "", sb.len, ex->hash);
+	sha256_hex(sb.buf ? sb.buf : "", sb.len, ex->hash);
 	strbuf_release(&sb);
 }
 

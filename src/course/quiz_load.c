@@ -15,10 +15,10 @@
 #include <unistd.h>
 
 #include "core/path.h"
+#include "core/digest.h"
 #include "core/strbuf.h"
 #include "core/strutil.h"
 #include "core/xalloc.h"
-#include "course/hash.h"
 #include "course/lint.h"
 #include "course/ynode.h"
 
@@ -707,7 +707,7 @@ static struct quiz_question *read_question(const struct ynode *qn, size_t index,
 		struct strbuf sb = STRBUF_INIT;
 		canon_node(&sb, qn);
 		q->canon = strbuf_detach(&sb);
-		hash_sha256_hex(q->canon, strlen(q->canon), q->hash);
+		sha256_hex(q->canon, strlen(q->canon), q->hash);
 	}
 	return q;
 }
@@ -842,7 +842,7 @@ static struct quiz *parse(const char *text, size_t len, const char *path,
 	struct ctx c = { path, course, d, hash };
 	read_quiz(quiz, doc, &c);
 	if (hash)
-		hash_sha256_hex(text, len, quiz->hash);
+		sha256_hex(text, len, quiz->hash);
 	ynode_free(doc);
 	return quiz;
 }
@@ -1084,8 +1084,8 @@ static char *cache_path(const struct qfiles *f, const struct course *course)
 			strbuf_add(&key, f->texts[i], f->lens[i]);
 		strbuf_add(&key, "", 1);
 	}
-	char hex[HASH_SHA256_HEX_LEN + 1];
-	hash_sha256_hex(key.buf, key.len, hex);
+	char hex[SHA256_HEX_LEN + 1];
+	sha256_hex(key.buf, key.len, hex);
 	strbuf_release(&key);
 	char *path = path_join(base, hex);
 	free(base);
@@ -1109,7 +1109,7 @@ static void prune_cache(const char *dir)
 		oldest = NULL;
 		n = 0;
 		while ((e = readdir(dp))) {
-			if (strlen(e->d_name) != HASH_SHA256_HEX_LEN)
+			if (strlen(e->d_name) != SHA256_HEX_LEN)
 				continue;
 			char *path = path_join(dir, e->d_name);
 			struct stat st;

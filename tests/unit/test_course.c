@@ -10,10 +10,10 @@
 #include <unistd.h>
 
 #include "core/path.h"
+#include "core/digest.h"
 #include "core/strbuf.h"
 #include "core/strutil.h"
 #include "course/course.h"
-#include "course/hash.h"
 #include "course/lint.h"
 #include "harness.h"
 
@@ -136,8 +136,8 @@ TEST(course_load__reads_the_good_fixture)
 	size_t len = 0;
 	char *text = course_page_text(c, p, &len, &err);
 	ok(text && strncmp(text, "# Introduction", 14) == 0, "page text");
-	char h[HASH_SHA256_HEX_LEN + 1];
-	hash_sha256_hex(text, len, h);
+	char h[SHA256_HEX_LEN + 1];
+	sha256_hex(text, len, h);
 	is_str(h, p->hash, "text matches the hash");
 	free(text);
 	course_free(c);

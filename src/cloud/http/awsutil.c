@@ -1,11 +1,10 @@
 /*
  * Accounts from access keys, ids, base64, digests and timestamps, as AWS writes them. Pure:
- * nothing here touches the server, so the event generator and the tutor link it alone.
+ * nothing here touches the server, so the event generator and the tutor link it alone; and
+ * it needs no libcrypto (core/digest.h), so neither do they.
  */
 #include "cloud/http/aws.h"
 
-#include <openssl/evp.h>
-#include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 #include <time.h>
 
 #include "cloud/query/query.h"
+#include "core/digest.h"
 #include "core/xalloc.h"
 
 bool aws_access_key(const char *authorization, char *out, size_t n)
@@ -47,8 +47,8 @@ void aws_account_for_key(const char *key, char out[13])
 		memcpy(out, key, 13);
 		return;
 	}
-	unsigned char md[SHA256_DIGEST_LENGTH];
-	SHA256((const unsigned char *)key, len, md);
+	unsigned char md[SHA256_LEN];
+	sha256(key, len, md);
 	unsigned long long v = 0;
 	for (int i = 0; i < 8; i++)
 		v = v << 8 | md[i];
@@ -135,9 +135,26 @@ unsigned char *aws_base64_decode(const char *in, size_t len, size_t *out_len)
 
 char *aws_base64_encode(const void *data, size_t len)
 {
-	char *out = xmalloc(4 * ((len + 2) / 3) + 1);
-	int n = EVP_EncodeBlock((unsigned char *)out, data, (int)len);
-	out[n] = '\0';
+	static const char b64[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char *s = data;
+	char *out = xmalloc(4 * ((len + 2) / 3) + 1), *o = out;
+	size_t i = 0;
+	for (; i + 2 < len; i += 3) {
+		uint32_t v = (uint32_t)s[i] << 16 | (uint32_t)s[i + 1] << 8 | s[i + 2];
+		*o++ = b64[v >> 18];
+		*o++ = b64[(v >> 12) & 63];
+		*o++ = b64[(v >> 6) & 63];
+		*o++ = b64[v & 63];
+	}
+	if (i < len) {
+		uint32_t v = (uint32_t)s[i] << 16 | (i + 1 < len ? (uint32_t)s[i + 1] << 8 : 0);
+		*o++ = b64[v >> 18];
+		*o++ = b64[(v >> 12) & 63];
+		*o++ = i + 1 < len ? b64[(v >> 6) & 63] : '=';
+		*o++ = '=';
+	}
+	*o = '\0';
 	return out;
 }
 
@@ -162,10 +179,5 @@ void aws_time_iso(long long epoch_ms, char out[32])
 
 void query_md5_hex(const void *data, size_t len, char out[33])
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
-	EVP_Digest(data, len, md, &n, EVP_md5(), NULL);
-	for (unsigned i = 0; i < 16 && i < n; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-	out[32] = '\0';
+	md5_hex(data, len, out);
 }
