@@ -1,6 +1,7 @@
 /*
  * Deployment packages: the learner's folder zipped in memory with libzip, as `zip -r` would,
- * without the tutor's own files (hidden entries) or Python's byte-code caches.
+ * without the tutor's own files (hidden entries) or Python's byte-code caches. libzip is
+ * loaded on first use (zip_lazy.c).
  */
 #include "check/client.h"
 
@@ -9,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <zip.h>
 
+#include "check/zip_lazy.h"
 #include "core/path.h"
 #include "core/xalloc.h"
 
@@ -25,8 +26,8 @@ static bool skip(const char *name)
 	       (n > 4 && strcmp(name + n - 4, ".pyc") == 0);
 }
 
-static bool add_dir(zip_t *za, const char *root, const char *rel, int depth, size_t *total,
-		    struct error *err)
+static bool add_dir(const struct zip_api *z, zip_t *za, const char *root, const char *rel,
+		    int depth, size_t *total, struct error *err)
 {
 	if (depth > DEPTH_MAX)
 		return error_set(err, "'%s' is nested too deeply", rel);
@@ -52,24 +53,24 @@ static bool add_dir(zip_t *za, const char *root, const char *rel, int depth, siz
 		char *p = path_join(root, r);
 		struct stat st;
 		if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
-			ok = add_dir(za, root, r, depth + 1, total, err);
+			ok = add_dir(z, za, root, r, depth + 1, total, err);
 		} else if (lstat(p, &st) == 0 && S_ISREG(st.st_mode)) {
 			*total += (size_t)st.st_size;
 			if (*total > ZIP_MAX) {
 				ok = error_set(err, "the folder holds more than 50 MB, Lambda's "
 						    "limit for a zip upload");
 			} else {
-				zip_source_t *src = zip_source_file(za, p, 0, -1);
+				zip_source_t *src = z->zip_source_file(za, p, 0, -1);
 				zip_int64_t idx =
-					src ? zip_file_add(za, r, src, ZIP_FL_ENC_UTF_8) : -1;
+					src ? z->zip_file_add(za, r, src, ZIP_FL_ENC_UTF_8) : -1;
 				if (idx < 0) {
-					zip_source_free(src);
+					z->zip_source_free(src);
 					ok = error_set(err, "cannot add '%s' to the package: %s", r,
-						       zip_strerror(za));
+						       z->zip_strerror(za));
 				} else {
-					zip_set_file_compression(za, (zip_uint64_t)idx,
-								 ZIP_CM_STORE, 0);
-					zip_file_set_external_attributes(
+					z->zip_set_file_compression(za, (zip_uint64_t)idx,
+								    ZIP_CM_STORE, 0);
+					z->zip_file_set_external_attributes(
 						za, (zip_uint64_t)idx, 0, ZIP_OPSYS_UNIX,
 						((zip_uint32_t)(st.st_mode & 0777) | 0100000u)
 							<< 16);
@@ -87,38 +88,41 @@ static bool add_dir(zip_t *za, const char *root, const char *rel, int depth, siz
 
 void *package_zip(const char *dir, size_t *len, struct error *err)
 {
+	const struct zip_api *z = zip_api_get(err);
+	if (!z)
+		return NULL;
 	zip_error_t ze;
-	zip_error_init(&ze);
-	zip_source_t *src = zip_source_buffer_create(NULL, 0, 0, &ze);
+	z->zip_error_init(&ze);
+	zip_source_t *src = z->zip_source_buffer_create(NULL, 0, 0, &ze);
 	void *out = NULL;
 	if (!src) {
-		error_set(err, "cannot create a package: %s", zip_error_strerror(&ze));
+		error_set(err, "cannot create a package: %s", z->zip_error_strerror(&ze));
 		goto out;
 	}
-	zip_source_keep(src);
-	zip_t *za = zip_open_from_source(src, ZIP_TRUNCATE, &ze);
+	z->zip_source_keep(src);
+	zip_t *za = z->zip_open_from_source(src, ZIP_TRUNCATE, &ze);
 	if (!za) {
-		error_set(err, "cannot create a package: %s", zip_error_strerror(&ze));
+		error_set(err, "cannot create a package: %s", z->zip_error_strerror(&ze));
 		goto out;
 	}
 	size_t total = 0;
-	if (!add_dir(za, dir, "", 0, &total, err)) {
-		zip_discard(za);
+	if (!add_dir(z, za, dir, "", 0, &total, err)) {
+		z->zip_discard(za);
 		goto out;
 	}
-	if (zip_close(za) < 0) {
-		error_set(err, "cannot write the package: %s", zip_strerror(za));
-		zip_discard(za);
+	if (z->zip_close(za) < 0) {
+		error_set(err, "cannot write the package: %s", z->zip_strerror(za));
+		z->zip_discard(za);
 		goto out;
 	}
 	zip_stat_t zs;
-	if (zip_source_stat(src, &zs) < 0 || zip_source_open(src) < 0) {
+	if (z->zip_source_stat(src, &zs) < 0 || z->zip_source_open(src) < 0) {
 		error_set(err, "cannot read the package back");
 		goto out;
 	}
 	out = xmalloc(zs.size + 1);
-	zip_int64_t got = zip_source_read(src, out, zs.size);
-	zip_source_close(src);
+	zip_int64_t got = z->zip_source_read(src, out, zs.size);
+	z->zip_source_close(src);
 	if (got < 0 || (zip_uint64_t)got != zs.size) {
 		free(out);
 		out = NULL;
@@ -127,28 +131,31 @@ void *package_zip(const char *dir, size_t *len, struct error *err)
 	}
 	*len = (size_t)zs.size;
 out:
-	zip_source_free(src);
-	zip_error_fini(&ze);
+	z->zip_source_free(src);
+	z->zip_error_fini(&ze);
 	return out;
 }
 
 bool package_unzip(const void *zip, size_t len, const char *dir, struct error *err)
 {
+	const struct zip_api *z = zip_api_get(err);
+	if (!z)
+		return false;
 	zip_error_t ze;
-	zip_error_init(&ze);
-	zip_source_t *src = zip_source_buffer_create(zip, len, 0, &ze);
-	zip_t *za = src ? zip_open_from_source(src, ZIP_RDONLY, &ze) : NULL;
+	z->zip_error_init(&ze);
+	zip_source_t *src = z->zip_source_buffer_create(zip, len, 0, &ze);
+	zip_t *za = src ? z->zip_open_from_source(src, ZIP_RDONLY, &ze) : NULL;
 	bool ok = za != NULL;
 	if (!ok) {
-		error_set(err, "the package is not a zip file: %s", zip_error_strerror(&ze));
-		zip_source_free(src);
-		zip_error_fini(&ze);
+		error_set(err, "the package is not a zip file: %s", z->zip_error_strerror(&ze));
+		z->zip_source_free(src);
+		z->zip_error_fini(&ze);
 		return false;
 	}
-	zip_int64_t n = zip_get_num_entries(za, 0);
+	zip_int64_t n = z->zip_get_num_entries(za, 0);
 	size_t total = 0;
 	for (zip_int64_t i = 0; ok && i < n; i++) {
-		const char *name = zip_get_name(za, (zip_uint64_t)i, ZIP_FL_ENC_GUESS);
+		const char *name = z->zip_get_name(za, (zip_uint64_t)i, ZIP_FL_ENC_GUESS);
 		if (!name || !path_is_safe_relative(name)) {
 			ok = error_set(err, "the package has an entry that leaves its folder: '%s'",
 				       name ? name : "?");
@@ -164,17 +171,17 @@ bool package_unzip(const void *zip, size_t len, const char *dir, struct error *e
 		zip_stat_t st;
 		zip_file_t *zf = NULL;
 		char *data = NULL;
-		if (zip_stat_index(za, (zip_uint64_t)i, 0, &st) < 0 ||
+		if (z->zip_stat_index(za, (zip_uint64_t)i, 0, &st) < 0 ||
 		    (total += (size_t)st.size) > 250u * 1024 * 1024 ||
-		    !(zf = zip_fopen_index(za, (zip_uint64_t)i, 0))) {
+		    !(zf = z->zip_fopen_index(za, (zip_uint64_t)i, 0))) {
 			ok = error_set(err, "cannot read '%s' from the package", name);
 		} else {
 			data = xmalloc(st.size + 1);
-			zip_int64_t got = zip_fread(zf, data, st.size);
+			zip_int64_t got = z->zip_fread(zf, data, st.size);
 			char *parent = path_dirname(full);
 			zip_uint8_t os;
 			zip_uint32_t attr = 0;
-			zip_file_get_external_attributes(za, (zip_uint64_t)i, 0, &os, &attr);
+			z->zip_file_get_external_attributes(za, (zip_uint64_t)i, 0, &os, &attr);
 			mode_t mode = os == ZIP_OPSYS_UNIX && ((attr >> 16) & 0111) ? 0755 : 0644;
 			ok = got == (zip_int64_t)st.size && path_mkdirs(parent, 0755, err) &&
 			     path_write_file(full, data, (size_t)st.size, mode, err);
@@ -183,11 +190,11 @@ bool package_unzip(const void *zip, size_t len, const char *dir, struct error *e
 			free(parent);
 		}
 		if (zf)
-			zip_fclose(zf);
+			z->zip_fclose(zf);
 		free(data);
 		free(full);
 	}
-	zip_close(za);
-	zip_error_fini(&ze);
+	z->zip_close(za);
+	z->zip_error_fini(&ze);
 	return ok;
 }
