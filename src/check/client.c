@@ -190,7 +190,11 @@ static bool call(struct lambda_client *c, const char *method, const char *path, 
 	struct strbuf resp = STRBUF_INIT;
 	struct curl_slist *hdrs = NULL;
 	hdrs = api->slist_append(hdrs, c->auth);
-	hdrs = api->slist_append(hdrs, "Content-Type: application/json");
+	bool typed = false;
+	for (size_t i = 0; extra && extra[i]; i++)
+		typed = typed || strncasecmp(extra[i], "Content-Type:", 13) == 0;
+	if (!typed)
+		hdrs = api->slist_append(hdrs, "Content-Type: application/json");
 	hdrs = api->slist_append(hdrs, "Expect:");
 	for (size_t i = 0; extra && extra[i]; i++)
 		hdrs = api->slist_append(hdrs, extra[i]);
@@ -378,6 +382,17 @@ bool client_fetch(struct lambda_client *c, const char *url, struct lambda_reply 
 		out->body = xasprintf("refusing to fetch '%s': not the local cloud", url);
 		return false;
 	}
-	bool ok = call(c, "GET", url, NULL, 0, NULL, out);
+	/* Code.Location is absolute; call() takes a path on the endpoint. */
+	bool ok = call(c, "GET", url + strlen(c->endpoint), NULL, 0, NULL, out);
+	return ok && out->status == 200;
+}
+
+bool client_logs(struct lambda_client *c, const char *action, const char *body,
+		 struct lambda_reply *out)
+{
+	char *target = xasprintf("X-Amz-Target: Logs_20140328.%s", action);
+	const char *const extra[] = { target, "Content-Type: application/x-amz-json-1.1", NULL };
+	bool ok = call(c, "POST", "/", body, strlen(body), extra, out);
+	free(target);
 	return ok && out->status == 200;
 }

@@ -61,6 +61,13 @@ bool client_get_function(struct lambda_client *c, const char *name, struct lambd
 bool client_fetch(struct lambda_client *c, const char *url, struct lambda_reply *out);
 
 /*
+ * A CloudWatch Logs call (JSON protocol): action such as "FilterLogEvents", body the JSON
+ * request. True on a 200 answer.
+ */
+bool client_logs(struct lambda_client *c, const char *action, const char *body,
+		 struct lambda_reply *out);
+
+/*
  * Zip every file under dir (hidden files and folders, __pycache__ and *.pyc left out) into
  * memory, keeping the Unix modes. NULL and err when the folder cannot be read or is over
  * Lambda's 50 MB zipped limit. Caller frees.

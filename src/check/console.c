@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check/expect.h"
+#include "cloud/events/events.h"
 #include "core/xalloc.h"
 
 /* Lambda's bounds. */
@@ -16,47 +18,32 @@
 #define MEMORY_MAX  10240
 #define TIMEOUT_MAX 900
 #define ENV_MAX     4096
+/* Lambda's price in us-east-1: per GB-second (x86, arm64) and per request. */
+#define PRICE_GB_S_X86   0.0000166667
+#define PRICE_GB_S_ARM64 0.0000133334
+#define PRICE_REQUEST    0.0000002
 
 const struct console_template console_templates[] = {
-	{ "hello-world", "Hello World",
-	  "{\"key1\": \"value1\", \"key2\": \"value2\", \"key3\": \"value3\"}" },
-	{ "apigateway-aws-proxy", "API Gateway AWS Proxy",
-	  "{\"resource\": \"/hello\", \"path\": \"/hello\", \"httpMethod\": \"GET\", "
-	  "\"headers\": {\"Accept\": \"application/json\", \"Host\": "
-	  "\"abc123.execute-api.us-east-1.amazonaws.com\"}, \"queryStringParameters\": "
-	  "{\"name\": \"Ada\"}, \"pathParameters\": null, \"stageVariables\": null, "
-	  "\"requestContext\": {\"resourcePath\": \"/hello\", \"httpMethod\": \"GET\", "
-	  "\"stage\": \"prod\", \"requestId\": \"c6af9ac6-7b61-11e6-9a41-93e8deadbeef\", "
-	  "\"identity\": {\"sourceIp\": \"127.0.0.1\"}}, \"body\": null, "
-	  "\"isBase64Encoded\": false}" },
-	{ "s3-put", "S3 Put",
-	  "{\"Records\": [{\"eventVersion\": \"2.1\", \"eventSource\": \"aws:s3\", "
-	  "\"awsRegion\": \"us-east-1\", \"eventTime\": \"1970-01-01T00:00:00.000Z\", "
-	  "\"eventName\": \"ObjectCreated:Put\", \"s3\": {\"s3SchemaVersion\": \"1.0\", "
-	  "\"bucket\": {\"name\": \"example-bucket\", \"arn\": \"arn:aws:s3:::example-bucket\"}, "
-	  "\"object\": {\"key\": \"test%2Fkey\", \"size\": 1024, \"eTag\": "
-	  "\"0123456789abcdef0123456789abcdef\"}}}]}" },
-	{ "sns-notification", "SNS Topic Notification",
-	  "{\"Records\": [{\"EventSource\": \"aws:sns\", \"EventVersion\": \"1.0\", "
-	  "\"EventSubscriptionArn\": \"arn:aws:sns:us-east-1:123456789012:ExampleTopic\", "
-	  "\"Sns\": {\"Type\": \"Notification\", \"MessageId\": "
-	  "\"95df01b4-ee98-5cb9-9903-4c221d41eb5e\", \"TopicArn\": "
-	  "\"arn:aws:sns:us-east-1:123456789012:ExampleTopic\", \"Subject\": \"example subject\", "
-	  "\"Message\": \"example message\", \"Timestamp\": \"1970-01-01T00:00:00.000Z\"}}]}" },
-	{ "sqs-receive-message", "SQS Receive Message",
-	  "{\"Records\": [{\"messageId\": \"19dd0b57-b21e-4ac1-bd88-01bbb068cb78\", "
-	  "\"receiptHandle\": \"MessageReceiptHandle\", \"body\": \"Hello from SQS!\", "
-	  "\"attributes\": {\"ApproximateReceiveCount\": \"1\"}, \"messageAttributes\": {}, "
-	  "\"eventSource\": \"aws:sqs\", \"eventSourceARN\": "
-	  "\"arn:aws:sqs:us-east-1:123456789012:MyQueue\", \"awsRegion\": \"us-east-1\"}]}" },
+	{ "hello-world", "Hello World", NULL, NULL },
+	{ "apigateway-aws-proxy", "API Gateway AWS Proxy", "apigateway", "aws-proxy" },
+	{ "s3-put", "S3 Put", "s3", "put" },
+	{ "sns-notification", "SNS Topic Notification", "sns", "notification" },
+	{ "sqs-receive-message", "SQS Receive Message", "sqs", "receive-message" },
 	{ "cloudwatch-scheduled-event", "EventBridge (CloudWatch Events) Scheduled Event",
-	  "{\"version\": \"0\", \"id\": \"cdc73f9d-aea9-11e3-9d5a-835b769c0d9c\", "
-	  "\"detail-type\": \"Scheduled Event\", \"source\": \"aws.events\", \"account\": "
-	  "\"123456789012\", \"time\": \"1970-01-01T00:00:00Z\", \"region\": \"us-east-1\", "
-	  "\"resources\": [\"arn:aws:events:us-east-1:123456789012:rule/ExampleRule\"], "
-	  "\"detail\": {}}" },
+	  "cloudwatch", "scheduled-event" },
 };
 const size_t console_template_count = sizeof(console_templates) / sizeof(console_templates[0]);
+
+char *console_template_json(const struct console_template *t)
+{
+	if (!t->service)
+		return console_pretty("{\"key1\": \"value1\", \"key2\": \"value2\", "
+				      "\"key3\": \"value3\"}");
+	struct error err;
+	error_clear(&err);
+	char *text = events_generate(t->service, t->type, NULL, &err);
+	return text ? text : xstrdup("{}");
+}
 
 static char *str(const cJSON *o, const char *key)
 {
@@ -72,6 +59,7 @@ static void fill(struct console_fn *f, const cJSON *o)
 	f->handler = str(o, "Handler");
 	f->modified = str(o, "LastModified");
 	f->state = str(o, "State");
+	f->sha = str(o, "CodeSha256");
 	const cJSON *archs = cJSON_GetObjectItemCaseSensitive(o, "Architectures");
 	const cJSON *a0 = cJSON_IsArray(archs) ? cJSON_GetArrayItem(archs, 0) : NULL;
 	f->arch = xstrdup(cJSON_IsString(a0) ? a0->valuestring : "x86_64");
@@ -132,6 +120,7 @@ void console_fn_release(struct console_fn *f)
 	free(f->handler);
 	free(f->modified);
 	free(f->state);
+	free(f->sha);
 	free(f->arch);
 	free(f->env);
 	memset(f, 0, sizeof(*f));
@@ -294,6 +283,89 @@ const char *console_default_code(enum exercise_lang lang)
 	       "        'statusCode': 200,\n"
 	       "        'body': json.dumps('Hello from Lambda!')\n"
 	       "    }\n";
+}
+
+char *console_log_request(const char *function, const char *token)
+{
+	cJSON *req = cJSON_CreateObject();
+	char *group = xasprintf("/aws/lambda/%s", function);
+	cJSON_AddStringToObject(req, "logGroupName", group);
+	free(group);
+	if (token)
+		cJSON_AddStringToObject(req, "nextToken", token);
+	char *body = cJSON_PrintUnformatted(req);
+	cJSON_Delete(req);
+	return body;
+}
+
+bool console_parse_log_events(const char *json, struct console_log_event **v, size_t *n,
+			      char **next)
+{
+	*next = NULL;
+	cJSON *o = cJSON_Parse(json ? json : "");
+	const cJSON *events = o ? cJSON_GetObjectItemCaseSensitive(o, "events") : NULL;
+	if (!cJSON_IsArray(events)) {
+		cJSON_Delete(o);
+		return false;
+	}
+	const cJSON *e;
+	cJSON_ArrayForEach(e, events)
+	{
+		const cJSON *ts = cJSON_GetObjectItemCaseSensitive(e, "timestamp");
+		*v = xreallocarray(*v, *n + 1, sizeof(**v));
+		struct console_log_event *ev = &(*v)[(*n)++];
+		ev->timestamp = cJSON_IsNumber(ts) ? (long long)ts->valuedouble : 0;
+		ev->stream = str(e, "logStreamName");
+		ev->message = str(e, "message");
+	}
+	const cJSON *tok = cJSON_GetObjectItemCaseSensitive(o, "nextToken");
+	if (cJSON_IsString(tok) && tok->valuestring[0])
+		*next = xstrdup(tok->valuestring);
+	cJSON_Delete(o);
+	return true;
+}
+
+void console_log_events_free(struct console_log_event *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].stream);
+		free(v[i].message);
+	}
+	free(v);
+}
+
+double console_cost(double billed_ms, int memory_mb, bool arm64)
+{
+	double gb_s = billed_ms / 1000.0 * memory_mb / 1024.0;
+	return gb_s * (arm64 ? PRICE_GB_S_ARM64 : PRICE_GB_S_X86) + PRICE_REQUEST;
+}
+
+size_t console_invocations(const struct console_log_event *v, size_t n, bool arm64,
+			   struct console_invocation *out, size_t max)
+{
+	size_t k = 0;
+	for (size_t i = n; i-- > 0 && k < max;) {
+		const char *m = v[i].message;
+		if (strncmp(m, "REPORT RequestId: ", 18) != 0)
+			continue;
+		struct expect_report r;
+		if (!expect_parse_report(m, &r, NULL, NULL))
+			continue;
+		struct console_invocation *inv = &out[k++];
+		memset(inv, 0, sizeof(*inv));
+		inv->timestamp = v[i].timestamp;
+		size_t id_len = strcspn(m + 18, "\t \r\n");
+		if (id_len >= sizeof(inv->request_id))
+			id_len = sizeof(inv->request_id) - 1;
+		memcpy(inv->request_id, m + 18, id_len);
+		inv->duration = r.duration;
+		inv->billed = r.billed_duration;
+		inv->init = r.init_duration > 0 ? r.init_duration : -1;
+		inv->memory = (int)r.memory_size;
+		inv->used = (int)r.max_memory_used;
+		inv->cost = console_cost(inv->billed, inv->memory, arm64);
+	}
+	return k;
 }
 
 char *console_pretty(const char *text)

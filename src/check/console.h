@@ -12,17 +12,25 @@
 
 #include "course/exercise_load.h"
 
+/*
+ * The console's test event templates. Every one but Hello World is the sample of
+ * `lambda-tutor generate-event SERVICE TYPE`, built by the same code (cloud/events).
+ */
 struct console_template {
-	const char *id;    /* also the saved event's file name */
-	const char *title; /* as the AWS console lists it */
-	const char *json;
+	const char *id;             /* also the saved event's file name */
+	const char *title;          /* as the AWS console lists it */
+	const char *service, *type; /* generate-event's arguments; NULL for Hello World */
 };
 
 extern const struct console_template console_templates[];
 extern const size_t console_template_count;
 
+/* The template's event as indented JSON text. Caller frees. */
+char *console_template_json(const struct console_template *t);
+
 struct console_fn {
 	char *name, *runtime, *handler, *modified, *state;
+	char *sha;  /* CodeSha256 */
 	char *arch; /* "x86_64" or "arm64" */
 	int memory, timeout;
 	long long code_size;
@@ -51,6 +59,40 @@ const char *console_default_file(enum exercise_lang lang);
 const char *console_default_code(enum exercise_lang lang);
 const char *console_default_handler(enum exercise_lang lang);
 const char *console_default_runtime(enum exercise_lang lang);
+
+/* One CloudWatch Logs event, as FilterLogEvents returns it. */
+struct console_log_event {
+	long long timestamp; /* ms since the epoch */
+	char *stream, *message;
+};
+
+/* The FilterLogEvents request for function's log group, from token (NULL: the start). */
+char *console_log_request(const char *function, const char *token);
+/*
+ * Append the events of a FilterLogEvents body to *v (grown as needed); *next gets its
+ * nextToken (caller frees) or NULL. False when the body is not JSON.
+ */
+bool console_parse_log_events(const char *json, struct console_log_event **v, size_t *n,
+			      char **next);
+void console_log_events_free(struct console_log_event *v, size_t n);
+
+/* One invocation, from its REPORT line: what the console's Monitor tab lists. */
+struct console_invocation {
+	long long timestamp;
+	char request_id[40];
+	double duration, billed, init; /* init < 0: a warm start */
+	int memory, used;
+	double cost; /* USD, at us-east-1's x86 or arm64 price */
+};
+
+/*
+ * The invocations the REPORT lines among events describe, newest first, at most max. arm64
+ * selects the Arm price. Returns how many were written to out.
+ */
+size_t console_invocations(const struct console_log_event *v, size_t n, bool arm64,
+			   struct console_invocation *out, size_t max);
+/* The cost of one request of billed_ms at memory_mb, in USD. */
+double console_cost(double billed_ms, int memory_mb, bool arm64);
 
 /* Pretty JSON (two-space indent) of text, or a copy of text when it is not JSON. Caller frees. */
 char *console_pretty(const char *text);

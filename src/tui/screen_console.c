@@ -1,23 +1,31 @@
 /*
  * The console screen. It speaks the Lambda REST API through check/client.h, as the learner's
  * own AWS CLI would; the model (templates, validation, parsing) is check/console.c.
- * Code lives in <workspace>/console/<function>/, saved test events in
- * <workspace>/console/.events/<function>/<template>.json.
+ * Code lives in <workspace>/console/<function>/ (a copy of the deployed package, fetched again
+ * when the function's CodeSha256 is not the one last fetched or deployed from there, which
+ * .deployed-sha256 in the folder records); saved test events in
+ * <workspace>/console/.events/<function>/<template>.json. A save in the code folder is
+ * deployed, as the console's Deploy button does. The Monitor reads the function's log group
+ * through the Logs API, so invocations from anywhere (the aws CLI too) are listed.
  */
 #include "tui/screen_console.h"
 
 #include <curses.h>
+#include <dirent.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check/client.h"
 #include "check/console.h"
-#include "check/expect.h"
+#include "check/watch.h"
 #include "check/workspace.h"
 #include "core/clock.h"
 #include "core/path.h"
@@ -27,10 +35,12 @@
 #include "tui/theme.h"
 #include "tui/utf8.h"
 
-#define RUNS_MAX 32
-/* Lambda's price in us-east-1 (x86): per GB-second and per request. */
-#define PRICE_GB_S    0.0000166667
-#define PRICE_REQUEST 0.0000002
+#define INVOCATIONS_MAX 20
+#define LOG_TAIL        40
+/* Pages of FilterLogEvents read for the Monitor, and how often it is read again. */
+#define LOG_PAGES_MAX    20
+#define MONITOR_EVERY_MS 2000
+#define SHA_FILE         ".deployed-sha256"
 
 enum cmode {
 	C_LIST,
@@ -42,14 +52,10 @@ enum cprompt {
 	P_MEMORY,
 	P_TIMEOUT,
 	P_ENV,
-	P_TEMPLATE
-};
-
-struct run {
-	char name[65];
-	double duration, billed, init;
-	int memory, used;
-	bool error;
+	P_ADD_FILE,
+	P_TEMPLATE,   /* one key: 1-6 */
+	P_DELETE_FN,  /* one key: y */
+	P_DELETE_FILE /* one key: y */
 };
 
 struct cline {
@@ -71,8 +77,16 @@ static struct {
 	char *event_id;
 	enum cprompt prompt;
 	struct prompt input;
-	struct run runs[RUNS_MAX];
-	size_t n_runs;
+	char *delete_name; /* the function P_DELETE_FN asks about */
+	char **files;      /* the code folder's files, relative, sorted */
+	size_t n_files, fsel;
+	struct watch *watch; /* the code folder of the function shown */
+	struct console_invocation inv[INVOCATIONS_MAX];
+	size_t n_inv;
+	struct console_log_event *log; /* the log group's last events */
+	size_t n_log;
+	bool has_group;
+	int64_t monitor_at;
 	struct cline *lines;
 	size_t n_lines;
 	size_t top;
@@ -88,9 +102,31 @@ static void clear_lines(void)
 	cs.n_lines = 0;
 }
 
+static void clear_files(void)
+{
+	for (size_t i = 0; i < cs.n_files; i++)
+		free(cs.files[i]);
+	free(cs.files);
+	cs.files = NULL;
+	cs.n_files = 0;
+}
+
+static void clear_monitor(void)
+{
+	console_log_events_free(cs.log, cs.n_log);
+	cs.log = NULL;
+	cs.n_log = 0;
+	cs.n_inv = 0;
+	cs.has_group = false;
+}
+
 static void console_release(void)
 {
 	clear_lines();
+	clear_files();
+	clear_monitor();
+	watch_close(cs.watch);
+	free(cs.delete_name);
 	console_fns_free(cs.fns, cs.n_fns);
 	if (cs.has_cur)
 		console_fn_release(&cs.cur);
@@ -162,6 +198,275 @@ static bool load_detail(struct app *app, const char *name)
 	return ok;
 }
 
+/* Code: the local copy of the deployed package */
+
+static char *code_dir(const char *name)
+{
+	return xasprintf("%s/console/%s", cs.ws, name);
+}
+
+static int by_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every file under dir (hidden ones and __pycache__ left out, as in the package). */
+static void list_into(const char *root, const char *rel, int depth)
+{
+	char *dir = rel[0] ? path_join(root, rel) : xstrdup(root);
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.' || strcmp(e->d_name, "__pycache__") == 0)
+			continue;
+		char *r = rel[0] ? path_join(rel, e->d_name) : xstrdup(e->d_name);
+		char *full = path_join(root, r);
+		struct stat st;
+		if (lstat(full, &st) == 0 && S_ISDIR(st.st_mode) && depth < 8) {
+			list_into(root, r, depth + 1);
+			free(r);
+		} else if (lstat(full, &st) == 0 && S_ISREG(st.st_mode)) {
+			cs.files = xreallocarray(cs.files, cs.n_files + 1, sizeof(*cs.files));
+			cs.files[cs.n_files++] = r;
+		} else {
+			free(r);
+		}
+		free(full);
+	}
+	if (d)
+		closedir(d);
+	free(dir);
+}
+
+static void list_files(void)
+{
+	clear_files();
+	if (!cs.has_cur)
+		return;
+	char *dir = code_dir(cs.cur.name);
+	list_into(dir, "", 0);
+	free(dir);
+	if (cs.n_files)
+		qsort(cs.files, cs.n_files, sizeof(*cs.files), by_str);
+	if (cs.fsel >= cs.n_files)
+		cs.fsel = cs.n_files ? cs.n_files - 1 : 0;
+}
+
+static void write_sha(const char *dir, const char *sha)
+{
+	char *f = path_join(dir, SHA_FILE);
+	path_write_file(f, sha, strlen(sha), 0644, NULL);
+	free(f);
+}
+
+/*
+ * Make the code folder the deployed package: fetch it when the folder was not fetched or
+ * deployed from at the function's current CodeSha256 (the aws CLI deployed since, say). An
+ * older copy is moved aside into <workspace>/console/.old/, never deleted.
+ */
+static bool sync_code(struct app *app)
+{
+	char *dir = code_dir(cs.cur.name);
+	char *shaf = path_join(dir, SHA_FILE);
+	char *have = path_read_file(shaf, 128, NULL, NULL);
+	free(shaf);
+	bool current = have && cs.cur.sha[0] && strcmp(have, cs.cur.sha) == 0;
+	free(have);
+	if (current) {
+		free(dir);
+		return true;
+	}
+	struct lambda_reply rep, zip;
+	memset(&zip, 0, sizeof(zip));
+	struct error err;
+	error_clear(&err);
+	bool ok = client_get_function(cs.client, cs.cur.name, &rep);
+	char *aside = NULL;
+	if (ok) {
+		const char *loc = strstr(rep.body, "\"Location\":\"");
+		char *url = loc ? xstrndup(loc + 12, strcspn(loc + 12, "\"")) : NULL;
+		ok = url && client_fetch(cs.client, url, &zip);
+		free(url);
+		if (ok && path_is_dir(dir)) {
+			char stamp[32];
+			time_t now = time(NULL);
+			struct tm tm;
+			localtime_r(&now, &tm);
+			strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+			char *old = xasprintf("%s/console/.old", cs.ws);
+			aside = xasprintf("%s/%s-%s", old, cs.cur.name, stamp);
+			for (int n = 2; path_is_dir(aside); n++) {
+				free(aside);
+				aside = xasprintf("%s/%s-%s-%d", old, cs.cur.name, stamp, n);
+			}
+			if (!path_mkdirs(old, 0755, &err) || rename(dir, aside) != 0) {
+				if (!err.msg[0])
+					error_set(&err, "cannot move %s aside: %s", dir,
+						  strerror(errno));
+				ok = false;
+			}
+			free(old);
+		}
+		ok = ok && package_unzip(zip.body, zip.len, dir, &err);
+		if (ok)
+			write_sha(dir, cs.cur.sha);
+		else
+			app_error(app, "cannot fetch the code of %s: %s", cs.cur.name,
+				  err.msg[0] ? err.msg : "no package");
+	} else {
+		char *why = client_reply_error(&rep);
+		app_error(app, "cannot read %s: %s", cs.cur.name, why);
+		free(why);
+	}
+	if (ok && aside)
+		app_status(app, "%s was deployed from elsewhere; the older copy is in %s",
+			   cs.cur.name, aside);
+	free(aside);
+	client_reply_release(&rep);
+	client_reply_release(&zip);
+	free(dir);
+	return ok;
+}
+
+/* Watch the shown function's code folder: a save there is deployed. */
+static void watch_code(void)
+{
+	watch_close(cs.watch);
+	cs.watch = NULL;
+	if (!cs.has_cur)
+		return;
+	char *dir = code_dir(cs.cur.name);
+	cs.watch = watch_open(dir, false);
+	free(dir);
+}
+
+static void deploy_code(struct app *app)
+{
+	char *dir = code_dir(cs.cur.name);
+	struct error err;
+	error_clear(&err);
+	size_t len = 0;
+	void *zip = package_zip(dir, &len, &err);
+	if (!zip) {
+		app_error(app, "%s", err.msg);
+		free(dir);
+		return;
+	}
+	struct lambda_reply rep;
+	if (client_update_code(cs.client, cs.cur.name, zip, len, &rep)) {
+		struct console_fn f;
+		if (console_parse_config(rep.body, &f)) {
+			write_sha(dir, f.sha);
+			console_fn_release(&f);
+		}
+		app_status(app, "deployed %s (%zu bytes zipped)", cs.cur.name, len);
+	} else {
+		char *why = client_reply_error(&rep);
+		app_error(app, "UpdateFunctionCode failed: %s", why);
+		free(why);
+	}
+	client_reply_release(&rep);
+	free(zip);
+	free(dir);
+	load_detail(app, cs.cur.name);
+	list_files();
+}
+
+/* Deploy when the code folder changed since the last look. */
+static bool deploy_if_saved(struct app *app)
+{
+	if (!cs.watch || !cs.has_cur)
+		return false;
+	enum watch_event ev = watch_wait(cs.watch, 0, NULL);
+	if (ev != WATCH_CHANGED)
+		return false;
+	deploy_code(app);
+	return true;
+}
+
+/* Monitor: the log group, as `aws logs tail` reads it */
+
+static void load_monitor(void)
+{
+	clear_monitor();
+	cs.monitor_at = clock_mono_ms();
+	if (!cs.has_cur)
+		return;
+	char *token = NULL;
+	for (int page = 0; page < LOG_PAGES_MAX; page++) {
+		char *body = console_log_request(cs.cur.name, token);
+		struct lambda_reply rep;
+		bool ok = client_logs(cs.client, "FilterLogEvents", body, &rep);
+		free(body);
+		free(token);
+		token = NULL;
+		if (ok)
+			ok = console_parse_log_events(rep.body, &cs.log, &cs.n_log, &token);
+		client_reply_release(&rep);
+		if (!ok)
+			break;
+		cs.has_group = true;
+		if (!token)
+			break;
+	}
+	free(token);
+	cs.n_inv = console_invocations(cs.log, cs.n_log, strcmp(cs.cur.arch, "arm64") == 0, cs.inv,
+				       INVOCATIONS_MAX);
+}
+
+static void clock_text(long long ms, char out[32])
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out + n, 32 - n, ".%03lldZ", ms % 1000);
+}
+
+static void build_monitor(void)
+{
+	const struct console_fn *f = &cs.cur;
+	add(TUI_H2, "Monitor: recent invocations (log group /aws/lambda/%s)", f->name);
+	if (!cs.n_inv) {
+		add(TUI_DIM, "  %s",
+		    cs.has_group ? "no invocations in the log yet"
+				 : "no log group yet: t runs a test, or aws lambda "
+				   "invoke");
+	} else {
+		add(TUI_DIM, "  %-24s %-5s %10s %8s %11s %14s  %s", "time", "start", "duration",
+		    "billed", "memory", "cost", "request id");
+	}
+	for (size_t i = 0; i < cs.n_inv; i++) {
+		const struct console_invocation *v = &cs.inv[i];
+		char when[32];
+		clock_text(v->timestamp, when);
+		add(TUI_NORMAL, "  %-24s %-5s %7.2f ms %5.0f ms %4d/%4d MB $%.10f  %s", when,
+		    v->init >= 0 ? "cold" : "warm", v->duration, v->billed, v->used, v->memory,
+		    v->cost, v->request_id);
+	}
+	if (!cs.n_log)
+		return;
+	add(TUI_NORMAL, "%s", "");
+	size_t streams = 0;
+	for (size_t i = 0; i < cs.n_log; i++) {
+		bool seen = false;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = strcmp(cs.log[j].stream, cs.log[i].stream) == 0;
+		streams += !seen;
+	}
+	add(TUI_H2, "Log stream%s (%zu; the last %zu events, as aws logs tail shows them)",
+	    streams > 1 ? "s" : "", streams, cs.n_log < LOG_TAIL ? cs.n_log : (size_t)LOG_TAIL);
+	for (size_t i = cs.n_log > LOG_TAIL ? cs.n_log - LOG_TAIL : 0; i < cs.n_log; i++) {
+		const struct console_log_event *e = &cs.log[i];
+		char when[32];
+		clock_text(e->timestamp, when);
+		size_t len = strlen(e->message);
+		while (len && (e->message[len - 1] == '\n' || e->message[len - 1] == '\r'))
+			len--;
+		add(TUI_DIM, "  %s %s %.*s", when, e->stream, (int)len, e->message);
+	}
+}
+
 static void build(void)
 {
 	clear_lines();
@@ -186,28 +491,23 @@ static void build(void)
 		add(TUI_NORMAL, "  memory %d MB · timeout %d s · code %lld bytes · modified %.19s",
 		    f->memory, f->timeout, f->code_size, f->modified);
 		add(TUI_NORMAL, "  environment %s", f->env);
+		add(TUI_NORMAL, "%s", "");
+		char *dir = code_dir(f->name);
+		add(TUI_H2, "Code (%zu file%s in %s; a save there deploys)", cs.n_files,
+		    cs.n_files == 1 ? "" : "s", dir);
+		free(dir);
+		for (size_t i = 0; i < cs.n_files; i++)
+			add(i == cs.fsel ? TUI_SELECTED : TUI_NORMAL, "%s %s",
+			    i == cs.fsel ? "▸" : " ", cs.files[i]);
+		if (!cs.n_files)
+			add(TUI_DIM, "  no files: a adds one");
 		if (cs.result) {
 			add(TUI_NORMAL, "%s", "");
 			add(TUI_H2, "Test: %s", cs.event_id ? cs.event_id : "");
 			add(TUI_NORMAL, "%s", cs.result);
 		}
 		add(TUI_NORMAL, "%s", "");
-		add(TUI_H2, "Monitor (tests run here)");
-		size_t shown = 0;
-		for (size_t i = cs.n_runs; i-- > 0;) {
-			const struct run *r = &cs.runs[i];
-			if (strcmp(r->name, f->name) != 0)
-				continue;
-			double cost = r->billed / 1000.0 * r->memory / 1024.0 * PRICE_GB_S +
-				      PRICE_REQUEST;
-			add(r->error ? TUI_MARKER : TUI_NORMAL,
-			    "  %-5s %8.2f ms  billed %6.0f ms  %4d/%4d MB  $%.10f%s",
-			    r->init >= 0 ? "cold" : "warm", r->duration, r->billed, r->used,
-			    r->memory, cost, r->error ? "  error" : "");
-			shown++;
-		}
-		if (!shown)
-			add(TUI_DIM, "  no tests yet: t runs one");
+		build_monitor();
 	}
 	if (cs.prompt == P_TEMPLATE) {
 		add(TUI_NORMAL, "%s", "");
@@ -236,8 +536,12 @@ static const char *prompt_label(void)
 		return "Timeout in seconds (1-900): ";
 	case P_ENV:
 		return "Environment variable (KEY=VALUE, KEY= removes): ";
+	case P_ADD_FILE:
+		return "New file (a path in the code folder): ";
 	case P_TEMPLATE:
 		return "Event 1-6: ";
+	case P_DELETE_FN:
+	case P_DELETE_FILE:
 	case P_NONE:
 		return "";
 	}
@@ -255,19 +559,34 @@ static void draw(const struct app *app, int rows, int cols)
 			tui_fill(2 + r, 1, cols - 1, TUI_SELECTED);
 		tui_put(2 + r, 2, l->text, cols - 4, l->role);
 	}
+	if (cs.prompt == P_DELETE_FN || cs.prompt == P_DELETE_FILE) {
+		char q[400];
+		if (cs.prompt == P_DELETE_FN)
+			snprintf(q, sizeof(q),
+				 "Delete the function %s? Its code, configuration and "
+				 "versions go. y deletes, any other key keeps it.",
+				 cs.delete_name);
+		else
+			snprintf(q, sizeof(q),
+				 "Delete %s and deploy without it? y deletes, any other key "
+				 "keeps it.",
+				 cs.fsel < cs.n_files ? cs.files[cs.fsel] : "");
+		tui_fill(rows - 1, 0, cols, TUI_STATUS);
+		tui_put(rows - 1, 1, q, cols - 2, TUI_STATUS);
+		return;
+	}
 	if (cs.prompt != P_NONE && cs.prompt != P_TEMPLATE) {
 		tui_fill(rows - 1, 0, cols, TUI_STATUS);
 		int w = tui_put(rows - 1, 1, prompt_label(), cols - 2, TUI_STATUS);
 		tui_put(rows - 1, 1 + w, cs.input.buf, cols - 2 - w, TUI_STATUS);
 		return;
 	}
-	tui_footer(
-		app,
-		cs.mode == C_LIST
-			? "↑↓ move · Enter open · c create · r refresh · q back"
-			: "t test · T again · E edit event · e edit code · m memory · o timeout · "
-			  "v env · q back",
-		rows, cols);
+	tui_footer(app,
+		   cs.mode == C_LIST
+			   ? "↑↓ move · Enter open · c create · D delete · r refresh · q back"
+			   : "↑↓ file · e edit · a add · d del file · t test · T again · E event · "
+			     "m memory · o timeout · v env · D delete · q back",
+		   rows, cols);
 }
 
 /* Run the editor on file; false (with the reason shown) when it failed. */
@@ -296,92 +615,123 @@ static bool run_editor(struct app *app, const char *file)
 	refresh();
 	app->relayout = true;
 	if (!waited || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		app_error(app, "the editor '%s' did not exit cleanly; nothing was deployed",
-			  editor);
+		app_error(app, "the editor '%s' did not exit cleanly", editor);
 		return false;
 	}
 	return true;
 }
 
-static char *code_dir(const char *name)
+/* Open the selected file (or the handler's) in the editor; a save is deployed. */
+static void edit_code(struct app *app)
 {
-	return xasprintf("%s/console/%s", cs.ws, name);
-}
-
-static void deploy_code(struct app *app, const char *dir)
-{
-	struct error err;
-	error_clear(&err);
-	size_t len = 0;
-	void *zip = package_zip(dir, &len, &err);
-	if (!zip) {
-		app_error(app, "%s", err.msg);
+	if (!sync_code(app)) {
+		build();
 		return;
 	}
+	list_files();
+	char *dir = code_dir(cs.cur.name);
+	char *file = NULL;
+	if (cs.n_files) {
+		file = path_join(dir, cs.files[cs.fsel]);
+	} else {
+		app_error(app, "the code folder %s has no files: a adds one", dir);
+	}
+	if (file && run_editor(app, file) && !deploy_if_saved(app))
+		app_status(app, "%s was not changed; nothing deployed", cs.files[cs.fsel]);
+	free(file);
+	free(dir);
+	list_files();
+	build();
+}
+
+static void add_file(struct app *app, const char *rel)
+{
+	if (!rel[0] || !path_is_safe_relative(rel) || rel[0] == '.') {
+		app_error(app, "'%s' is not a path inside the code folder", rel);
+		return;
+	}
+	if (!sync_code(app))
+		return;
+	char *dir = code_dir(cs.cur.name);
+	char *file = path_join(dir, rel);
+	char *parent = path_dirname(file);
+	struct error err;
+	error_clear(&err);
+	if (path_is_file(file) ||
+	    (path_mkdirs(parent, 0755, &err) && path_write_file(file, "", 0, 0644, &err))) {
+		list_files();
+		for (size_t i = 0; i < cs.n_files; i++)
+			if (strcmp(cs.files[i], rel) == 0)
+				cs.fsel = i;
+		run_editor(app, file);
+		deploy_if_saved(app);
+	} else {
+		app_error(app, "%s", err.msg);
+	}
+	free(parent);
+	free(file);
+	free(dir);
+	list_files();
+}
+
+static void delete_file(struct app *app)
+{
+	if (cs.fsel >= cs.n_files)
+		return;
+	char *dir = code_dir(cs.cur.name);
+	char *file = path_join(dir, cs.files[cs.fsel]);
+	if (unlink(file) != 0)
+		app_error(app, "cannot delete %s: %s", file, strerror(errno));
+	else
+		deploy_code(app);
+	/* The deploy is done: the watch's news of the deletion is old. */
+	watch_wait(cs.watch, 0, NULL);
+	free(file);
+	free(dir);
+	list_files();
+}
+
+static void open_function(struct app *app, const char *name)
+{
+	if (!load_detail(app, name))
+		return;
+	cs.mode = C_DETAIL;
+	cs.top = 0;
+	cs.fsel = 0;
+	free(cs.result);
+	cs.result = NULL;
+	sync_code(app);
+	list_files();
+	for (size_t i = 0; i < cs.n_files; i++) {
+		const char *dot = strrchr(cs.cur.handler, '.');
+		size_t n = dot ? (size_t)(dot - cs.cur.handler) : 0;
+		if (strncmp(cs.files[i], cs.cur.handler, n) == 0 && cs.files[i][n] == '.') {
+			cs.fsel = i;
+			break;
+		}
+	}
+	watch_code();
+	load_monitor();
+}
+
+static void delete_function(struct app *app, const char *name)
+{
 	struct lambda_reply rep;
-	if (client_update_code(cs.client, cs.cur.name, zip, len, &rep)) {
-		app_status(app, "deployed %s (%zu bytes zipped)", cs.cur.name, len);
+	if (client_delete_function(cs.client, name, &rep)) {
+		app_status(app, "deleted the function %s (its code folder is kept)", name);
+		if (cs.mode == C_DETAIL) {
+			cs.mode = C_LIST;
+			cs.top = 0;
+			watch_close(cs.watch);
+			cs.watch = NULL;
+		}
 	} else {
 		char *why = client_reply_error(&rep);
-		app_error(app, "UpdateFunctionCode failed: %s", why);
+		app_error(app, "DeleteFunction failed: %s", why);
 		free(why);
 	}
 	client_reply_release(&rep);
-	free(zip);
-	load_detail(app, cs.cur.name);
-}
-
-/* Fetch the function's package into its code folder, when there is no copy yet. */
-static bool fetch_code(struct app *app, const char *dir)
-{
-	if (path_is_dir(dir))
-		return true;
-	struct lambda_reply rep, zip;
-	memset(&zip, 0, sizeof(zip));
-	bool ok = client_get_function(cs.client, cs.cur.name, &rep);
-	struct error err;
-	error_clear(&err);
-	if (ok) {
-		const char *loc = strstr(rep.body, "\"Location\":\"");
-		char *url = loc ? xstrndup(loc + 12, strcspn(loc + 12, "\"")) : NULL;
-		ok = url && client_fetch(cs.client, url, &zip) &&
-		     package_unzip(zip.body, zip.len, dir, &err);
-		if (!ok)
-			app_error(app, "cannot fetch the code of %s: %s", cs.cur.name,
-				  err.msg[0] ? err.msg : "no package");
-		free(url);
-	} else {
-		app_error(app, "cannot read %s", cs.cur.name);
-	}
-	client_reply_release(&rep);
-	client_reply_release(&zip);
-	return ok;
-}
-
-static void edit_code(struct app *app)
-{
-	char *dir = code_dir(cs.cur.name);
-	if (fetch_code(app, dir)) {
-		const char *dot = strrchr(cs.cur.handler, '.');
-		char *mod = xstrndup(cs.cur.handler, dot ? (size_t)(dot - cs.cur.handler) : 0);
-		const char *exts[] = { ".py", ".mjs", ".js", ".cjs", "" };
-		char *file = NULL;
-		for (size_t i = 0; i < 5 && !file; i++) {
-			char *f = xasprintf("%s/%s%s", dir, mod, exts[i]);
-			if (path_is_file(f))
-				file = f;
-			else
-				free(f);
-		}
-		if (!file)
-			app_error(app, "the handler's file %s.* is not in %s", mod, dir);
-		else if (run_editor(app, file))
-			deploy_code(app, dir);
-		free(file);
-		free(mod);
-	}
-	free(dir);
-	build();
+	refresh_list(app);
 }
 
 static void create(struct app *app, const char *line)
@@ -430,11 +780,15 @@ static void create(struct app *app, const char *line)
 					   console_default_runtime((enum exercise_lang)lang),
 					   console_default_handler((enum exercise_lang)lang), arch,
 					   128, 3, NULL, zip, len, &rep)) {
+			struct console_fn f;
+			if (console_parse_config(rep.body, &f)) {
+				write_sha(dir, f.sha);
+				console_fn_release(&f);
+			}
 			app_status(app, "created %s (%s); its code is in %s", name,
 				   console_default_runtime((enum exercise_lang)lang), dir);
 			refresh_list(app);
-			if (load_detail(app, name))
-				cs.mode = C_DETAIL;
+			open_function(app, name);
 		} else {
 			char *w = client_reply_error(&rep);
 			app_error(app, "CreateFunction failed: %s", w);
@@ -456,19 +810,19 @@ static void run_test(struct app *app, const char *id)
 {
 	char *file = event_file(id);
 	if (!path_is_file(file)) {
-		const char *json = NULL;
+		const struct console_template *t = &console_templates[0];
 		for (size_t i = 0; i < console_template_count; i++)
 			if (strcmp(console_templates[i].id, id) == 0)
-				json = console_templates[i].json;
-		char *pretty = console_pretty(json ? json : "{}");
+				t = &console_templates[i];
+		char *json = console_template_json(t);
 		char *dir = path_dirname(file);
 		struct error err;
 		error_clear(&err);
 		if (!path_mkdirs(dir, 0755, &err) ||
-		    !path_write_file(file, pretty, strlen(pretty), 0644, &err))
+		    !path_write_file(file, json, strlen(json), 0644, &err))
 			app_error(app, "%s", err.msg);
 		free(dir);
-		free(pretty);
+		free(json);
 	}
 	char *event = path_read_file(file, 256 * 1024, NULL, NULL);
 	free(file);
@@ -493,40 +847,38 @@ static void run_test(struct app *app, const char *id)
 		free(pretty);
 		if (rep.log)
 			strbuf_addf(&sb, "Log output\n%s", rep.log);
-		struct expect_report r;
-		if (expect_parse_report(rep.log, &r, NULL, NULL)) {
-			if (cs.n_runs == RUNS_MAX) {
-				memmove(cs.runs, cs.runs + 1, sizeof(cs.runs[0]) * (RUNS_MAX - 1));
-				cs.n_runs--;
-			}
-			struct run *run = &cs.runs[cs.n_runs++];
-			snprintf(run->name, sizeof(run->name), "%s", cs.cur.name);
-			run->duration = r.duration;
-			run->billed = r.billed_duration;
-			run->init = r.init_duration;
-			run->memory = (int)r.memory_size;
-			run->used = (int)r.max_memory_used;
-			run->error = rep.function_error != NULL;
-		}
 	}
 	client_reply_release(&rep);
 	free(cs.result);
 	cs.result = strbuf_detach(&sb);
+	load_monitor();
 	build();
-	cs.top = 5 < cs.n_lines ? 5 : 0;
+	/* Show the test from its heading on. */
+	for (size_t i = 0; i < cs.n_lines; i++) {
+		if (strncmp(cs.lines[i].text, "Test: ", 6) == 0) {
+			cs.top = i;
+			break;
+		}
+	}
 }
 
 static void apply_prompt(struct app *app)
 {
 	char why[200] = "";
-	const char *text = cs.input.buf;
+	char *text = xstrdup(cs.input.buf);
+	enum cprompt p = cs.prompt;
+	cs.prompt = P_NONE;
+	prompt_clear(&cs.input);
 	struct lambda_reply rep;
 	memset(&rep, 0, sizeof(rep));
 	bool called = false, ok = false;
 	int v = 0;
-	switch (cs.prompt) {
+	switch (p) {
 	case P_CREATE:
 		create(app, text);
+		break;
+	case P_ADD_FILE:
+		add_file(app, text);
 		break;
 	case P_MEMORY:
 		if (console_valid_memory(text, &v, why, sizeof(why))) {
@@ -550,9 +902,12 @@ static void apply_prompt(struct app *app)
 		break;
 	}
 	case P_TEMPLATE:
+	case P_DELETE_FN:
+	case P_DELETE_FILE:
 	case P_NONE:
 		break;
 	}
+	free(text);
 	if (why[0])
 		app_error(app, "%s", why);
 	if (called) {
@@ -566,8 +921,6 @@ static void apply_prompt(struct app *app)
 		}
 		client_reply_release(&rep);
 	}
-	cs.prompt = P_NONE;
-	prompt_clear(&cs.input);
 	build();
 }
 
@@ -577,6 +930,18 @@ static enum input_result prompt_key(struct app *app, int key)
 		cs.prompt = P_NONE;
 		if (key >= '1' && key < '1' + (int)console_template_count)
 			run_test(app, console_templates[key - '1'].id);
+		build();
+		return INPUT_HANDLED;
+	}
+	if (cs.prompt == P_DELETE_FN || cs.prompt == P_DELETE_FILE) {
+		enum cprompt p = cs.prompt;
+		cs.prompt = P_NONE;
+		if (key != 'y' && key != 'Y')
+			app_status(app, "nothing deleted");
+		else if (p == P_DELETE_FN)
+			delete_function(app, cs.delete_name);
+		else
+			delete_file(app);
 		build();
 		return INPUT_HANDLED;
 	}
@@ -619,6 +984,19 @@ static enum input_result key(struct app *app, int k)
 	int avail = cs.rows - 3;
 	switch (k) {
 	case KEY_UP:
+		if (cs.mode == C_LIST && cs.sel > 0)
+			cs.sel--;
+		else if (cs.mode == C_DETAIL && cs.fsel > 0)
+			cs.fsel--;
+		build();
+		return INPUT_HANDLED;
+	case KEY_DOWN:
+		if (cs.mode == C_LIST && cs.sel + 1 < cs.n_fns)
+			cs.sel++;
+		else if (cs.mode == C_DETAIL && cs.fsel + 1 < cs.n_files)
+			cs.fsel++;
+		build();
+		return INPUT_HANDLED;
 	case 'k':
 		if (cs.mode == C_LIST && cs.sel > 0)
 			cs.sel--;
@@ -626,7 +1004,6 @@ static enum input_result key(struct app *app, int k)
 			cs.top--;
 		build();
 		return INPUT_HANDLED;
-	case KEY_DOWN:
 	case 'j':
 		if (cs.mode == C_LIST && cs.sel + 1 < cs.n_fns)
 			cs.sel++;
@@ -635,31 +1012,49 @@ static enum input_result key(struct app *app, int k)
 		build();
 		return INPUT_HANDLED;
 	case KEY_NPAGE:
+	case ' ':
 		cs.top = cs.top + (size_t)avail < n ? cs.top + (size_t)avail - 1 : cs.top;
 		return INPUT_HANDLED;
 	case KEY_PPAGE:
 		cs.top = cs.top > (size_t)avail ? cs.top - (size_t)avail + 1 : 0;
 		return INPUT_HANDLED;
+	case 'g':
+	case KEY_HOME:
+		cs.top = 0;
+		return INPUT_HANDLED;
+	case 'G':
+	case KEY_END:
+		cs.top = n > (size_t)avail ? n - (size_t)avail : 0;
+		return INPUT_HANDLED;
 	case 'r':
 		refresh_list(app);
-		if (cs.mode == C_DETAIL)
-			load_detail(app, cs.cur.name);
+		if (cs.mode == C_DETAIL && load_detail(app, cs.cur.name)) {
+			sync_code(app);
+			list_files();
+			load_monitor();
+		}
 		build();
 		return INPUT_HANDLED;
 	case 'c':
 		if (cs.mode == C_LIST)
 			start_prompt(P_CREATE);
 		return INPUT_HANDLED;
+	case 'D':
+		if ((cs.mode == C_LIST && cs.n_fns) || (cs.mode == C_DETAIL && cs.has_cur)) {
+			free(cs.delete_name);
+			cs.delete_name =
+				xstrdup(cs.mode == C_LIST ? cs.fns[cs.sel].name : cs.cur.name);
+			start_prompt(P_DELETE_FN);
+		}
+		return INPUT_HANDLED;
 	case '\n':
 	case '\r':
 	case KEY_ENTER:
-		if (cs.mode == C_LIST && cs.n_fns && load_detail(app, cs.fns[cs.sel].name)) {
-			cs.mode = C_DETAIL;
-			cs.top = 0;
-			free(cs.result);
-			cs.result = NULL;
-			build();
-		}
+		if (cs.mode == C_LIST && cs.n_fns)
+			open_function(app, cs.fns[cs.sel].name);
+		else if (cs.mode == C_DETAIL)
+			edit_code(app);
+		build();
 		return INPUT_HANDLED;
 	case 'q':
 	case TUI_KEY_ESC:
@@ -667,6 +1062,8 @@ static enum input_result key(struct app *app, int k)
 		if (cs.mode == C_DETAIL) {
 			cs.mode = C_LIST;
 			cs.top = 0;
+			watch_close(cs.watch);
+			cs.watch = NULL;
 			refresh_list(app);
 			build();
 			return INPUT_HANDLED;
@@ -695,6 +1092,13 @@ static enum input_result key(struct app *app, int k)
 	case 'e':
 		edit_code(app);
 		return INPUT_HANDLED;
+	case 'a':
+		start_prompt(P_ADD_FILE);
+		return INPUT_HANDLED;
+	case 'd':
+		if (cs.n_files)
+			start_prompt(P_DELETE_FILE);
+		return INPUT_HANDLED;
 	case 'm':
 		start_prompt(P_MEMORY);
 		return INPUT_HANDLED;
@@ -707,6 +1111,22 @@ static enum input_result key(struct app *app, int k)
 	default:
 		return INPUT_IGNORED;
 	}
+}
+
+/* A save in the code folder deploys; the Monitor is read again every few seconds. */
+static bool tick(struct app *app)
+{
+	if (cs.mode != C_DETAIL || !cs.has_cur || cs.prompt != P_NONE)
+		return false;
+	bool changed = deploy_if_saved(app);
+	if (clock_mono_ms() - cs.monitor_at >= MONITOR_EVERY_MS) {
+		size_t before = cs.n_log;
+		load_monitor();
+		changed = changed || cs.n_log != before;
+	}
+	if (changed)
+		build();
+	return changed;
 }
 
 bool screen_console_load(struct app *app, const char *ws, const char *endpoint,
@@ -732,13 +1152,16 @@ bool screen_console_load(struct app *app, const char *ws, const char *endpoint,
 }
 
 static const struct tui_key_help console_keys[] = {
-	{ "Enter", "open a function" },
+	{ "Enter", "open a function; on a function, edit the selected file" },
 	{ "c", "create a function: the console's default code, or a zip package" },
+	{ "D", "delete the function (asks first), as Actions > Delete" },
+	{ "↑↓", "select a file of the function's code; j k scroll" },
+	{ "e", "edit the selected file in $EDITOR; a save deploys, as Deploy does" },
+	{ "a, d", "add a file (opened in $EDITOR), delete the selected one (asks)" },
 	{ "t, T", "test with a saved event (from a template); again with the last one" },
 	{ "E", "edit the last test event in $EDITOR" },
-	{ "e", "edit the code in $EDITOR; it is deployed when the editor exits" },
 	{ "m, o, v", "memory, timeout, an environment variable" },
-	{ "r", "refresh" },
+	{ "r", "refresh (the Monitor refreshes itself every few seconds)" },
 	{ NULL, NULL },
 };
 
@@ -747,6 +1170,7 @@ const struct tui_screen screen_console = {
 	.layout = layout,
 	.draw = draw,
 	.key = key,
+	.tick = tick,
 	.release = console_release,
 	.keys = console_keys,
 };

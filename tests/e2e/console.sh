@@ -1,7 +1,9 @@
 #!/bin/sh
 # The console in the terminal: create a function from the default code, test it with the API
 # Gateway template, see the response, the log and the monitor, refuse a memory size Lambda
-# refuses, set one it accepts, and find the change in the list and through the API.
+# refuses, set one it accepts, and find the change in the list and through the API. Then the
+# code: edit a file (the save deploys), add one, delete one; the Monitor lists an invocation
+# made with the aws CLI and shows the log stream; D deletes the function after asking.
 . "$(dirname "$0")/lib.sh"
 WS="$E2E_TMP/ws"
 REAL_TUTOR=$TUTOR
@@ -26,7 +28,16 @@ wait_long() {
 	e2e_fail "waited 30 s for: $1"
 }
 
-e2e_start EDITOR=true
+# The editor appends a line; a new file gets a line of its own.
+cat >"$E2E_TMP/editor" <<'EOF2'
+#!/bin/sh
+case "$1" in
+*.py) printf '\n# edited in the console\n' >>"$1" ;;
+*) printf 'extra = 1\n' >>"$1" ;;
+esac
+EOF2
+chmod +x "$E2E_TMP/editor"
+e2e_start EDITOR="$E2E_TMP/editor"
 wait_long "Functions (0)"
 e2e_keys c
 e2e_wait "New function"
@@ -49,9 +60,72 @@ e2e_wait "from 128 to 10240"
 e2e_keys m
 e2e_keys 512 Enter
 wait_long "configuration of greeter updated"
+
+# Code: the handler's file is listed and selected; Enter edits it and the save deploys.
+e2e_keys g
+e2e_wait "Code (1 file in"
+e2e_wait "▸ lambda_function.py"
+e2e_keys Enter
+wait_long "deployed greeter"
+grep -q "edited in the console" "$WS/console/greeter/lambda_function.py" || e2e_fail "not edited"
+port=$(awk '{print $2}' "$WS/.cloud/lock")
+api="http://127.0.0.1:$port/2015-03-31/functions/greeter"
+auth="Authorization: AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=0"
+loc=$(curl -sf -H "$auth" "$api" | sed 's/.*"Location":"\([^"]*\)".*/\1/')
+curl -sf -H "$auth" -o "$E2E_TMP/deployed.zip" "$loc" || e2e_fail "cannot fetch the package"
+python3 -c 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); sys.exit(b"edited in the console" not in z.read("lambda_function.py"))' "$E2E_TMP/deployed.zip" ||
+	e2e_fail "the edit was not deployed"
+
+# Add a file: it is created, opened, deployed and listed.
+e2e_keys a
+e2e_wait "New file"
+e2e_keys "lib/util.py" Enter
+wait_long "lib/util.py"
+e2e_wait "Code (2 files in"
+# Delete it, after a question: n keeps it, y deletes it and deploys without it.
+e2e_keys Down
+e2e_wait "▸ lib/util.py"
+e2e_keys d
+e2e_wait "Delete lib/util.py"
+e2e_keys n
+e2e_wait "nothing deleted"
+e2e_keys d
+e2e_wait "Delete lib/util.py"
+e2e_keys y
+wait_long "Code (1 file in"
+test -f "$WS/console/greeter/lib/util.py" && e2e_fail "the file was not deleted"
+
+# An invocation from elsewhere shows in the Monitor, which reads the log group by itself.
+if command -v aws >/dev/null 2>&1; then
+	AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1 \
+		aws --endpoint-url "http://127.0.0.1:$port" lambda invoke --function-name greeter \
+		"$E2E_TMP/out.json" >/dev/null || e2e_fail "aws lambda invoke failed"
+else
+	curl -sf -H "$auth" -d '{}' "$api/invocations" >/dev/null || e2e_fail "invoke failed"
+fi
+n=0
+until [ "$(e2e_capture | grep -cE '^ *20[0-9-]+T[0-9:.]+Z +(cold|warm) ')" -ge 2 ]; do
+	n=$((n + 1))
+	[ $n -lt 100 ] || e2e_fail "the second invocation did not show in the Monitor"
+	sleep 0.1
+done
+e2e_keys G
+e2e_wait "Log stream"
+e2e_wait '[$LATEST]'
+
 e2e_keys q
 wait_long "512 MB"
 
+# D deletes the function, after a question.
+e2e_keys D
+e2e_wait "Delete the function greeter?"
+e2e_keys x
+e2e_wait "nothing deleted"
+e2e_keys D
+e2e_keys y
+wait_long "Functions (0)"
+curl -s -o /dev/null -w '%{http_code}' -H "$auth" "$api" | grep -q 404 || e2e_fail "still there"
+
 e2e_keys q
 e2e_exited 0
-echo "ok - console: create, test with a template, validation, configuration"
+echo "ok - console: create, test, configuration, code, monitor, delete"

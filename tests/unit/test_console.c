@@ -7,21 +7,110 @@
 #include <string.h>
 
 #include "check/console.h"
+#include "cloud/events/events.h"
 #include "harness.h"
 
 TEST(console_templates__are_json_events)
 {
 	bool all = true;
 	for (size_t i = 0; i < console_template_count; i++) {
-		cJSON *j = cJSON_Parse(console_templates[i].json);
+		char *text = console_template_json(&console_templates[i]);
+		cJSON *j = cJSON_Parse(text);
 		if (!cJSON_IsObject(j)) {
 			all = false;
 			printf("#   %s is not a JSON object\n", console_templates[i].id);
 		}
 		cJSON_Delete(j);
+		free(text);
 	}
 	ok(all, "every template parses as an object");
 	is_int(console_template_count, 6, "hello world, API Gateway, S3, SNS, SQS, scheduled");
+}
+
+/* Same keys in the same order with the same types: the values of ids are drawn per sample. */
+static bool same_shape(const cJSON *a, const cJSON *b)
+{
+	if (!a || !b || (a->type & 0xff) != (b->type & 0xff))
+		return false;
+	if (a->string && (!b->string || strcmp(a->string, b->string) != 0))
+		return false;
+	const cJSON *x = a->child, *y = b->child;
+	for (; x && y; x = x->next, y = y->next)
+		if (!same_shape(x, y))
+			return false;
+	return !x && !y;
+}
+
+TEST(console_templates__are_generate_events_samples)
+{
+	bool same = true;
+	size_t generated = 0;
+	for (size_t i = 0; i < console_template_count; i++) {
+		const struct console_template *t = &console_templates[i];
+		if (!t->service)
+			continue;
+		struct error err;
+		error_clear(&err);
+		char *want = events_generate(t->service, t->type, NULL, &err);
+		char *got = console_template_json(t);
+		cJSON *w = cJSON_Parse(want ? want : ""), *g = cJSON_Parse(got);
+		bool same_text = want && strcmp(want, got) == 0;
+		if (!same_text && !same_shape(w, g)) {
+			same = false;
+			printf("#   %s differs from generate-event %s %s\n", t->id, t->service,
+			       t->type);
+		}
+		generated++;
+		cJSON_Delete(w);
+		cJSON_Delete(g);
+		free(want);
+		free(got);
+	}
+	ok(same, "each service template is generate-event's sample");
+	is_int(generated, 5, "five come from generate-event; Hello World is the console's own");
+	char *s3 = console_template_json(&console_templates[2]);
+	ok(strstr(s3, "ObjectCreated:Put") != NULL, "the S3 template is a put");
+	free(s3);
+}
+
+TEST(console_invocations__from_report_lines)
+{
+	const char *body =
+		"{\"events\":["
+		"{\"timestamp\":1000,\"logStreamName\":\"2026/11/27/[$LATEST]a\","
+		"\"message\":\"START RequestId: r1 Version: $LATEST\\n\"},"
+		"{\"timestamp\":1001,\"logStreamName\":\"2026/11/27/[$LATEST]a\","
+		"\"message\":\"REPORT RequestId: r1\\tDuration: 2.50 ms\\tBilled Duration: 3 ms\\t"
+		"Memory Size: 128 MB\\tMax Memory Used: 40 MB\\tInit Duration: 80.10 ms\\t\\n\"},"
+		"{\"timestamp\":2000,\"logStreamName\":\"2026/11/27/[$LATEST]a\","
+		"\"message\":\"REPORT RequestId: r2\\tDuration: 1.00 ms\\tBilled Duration: 1 ms\\t"
+		"Memory Size: 1024 MB\\tMax Memory Used: 41 MB\\t\\n\"}],"
+		"\"nextToken\":\"7\"}";
+	struct console_log_event *v = NULL;
+	size_t n = 0;
+	char *next = NULL;
+	ok(console_parse_log_events(body, &v, &n, &next) && n == 3, "three events");
+	is_str(next, "7", "the next token");
+	is_str(v[0].stream, "2026/11/27/[$LATEST]a", "the stream");
+	struct console_invocation inv[4];
+	size_t k = console_invocations(v, n, false, inv, 4);
+	is_int(k, 2, "two REPORT lines, two invocations");
+	is_str(inv[0].request_id, "r2", "newest first");
+	ok(inv[0].init < 0, "r2 was warm");
+	ok(inv[1].init > 80 && inv[1].init < 81, "r1 was cold: its init duration");
+	is_int(inv[1].memory, 128, "memory size");
+	is_int(inv[1].used, 40, "memory used");
+	ok(inv[0].cost > inv[1].cost, "1024 MB for 1 ms costs more than 128 MB for 3 ms");
+	ok(console_cost(1000, 1024, false) > 0.0000168 &&
+		   console_cost(1000, 1024, false) < 0.0000169,
+	   "one GB-second and a request");
+	ok(console_cost(1000, 1024, true) < console_cost(1000, 1024, false), "arm64 is cheaper");
+	is_int(console_invocations(v, n, false, inv, 1), 1, "at most max");
+	console_log_events_free(v, n);
+	free(next);
+	v = NULL;
+	n = 0;
+	ok(!console_parse_log_events("nope", &v, &n, &next), "not JSON");
 }
 
 TEST(console_parse_functions__reads_and_sorts)
@@ -76,6 +165,8 @@ TEST(console_validation__follows_lambda)
 int main(void)
 {
 	RUN(console_templates__are_json_events);
+	RUN(console_templates__are_generate_events_samples);
+	RUN(console_invocations__from_report_lines);
 	RUN(console_parse_functions__reads_and_sorts);
 	RUN(console_validation__follows_lambda);
 	return done();
