@@ -111,6 +111,25 @@ bool exercise_view_want_reset(struct exercise_view *v)
 	return false;
 }
 
+enum exercise_lang exercise_view_other_lang(const struct exercise_view *v)
+{
+	return v->lang == EXERCISE_PYTHON ? EXERCISE_NODEJS : EXERCISE_PYTHON;
+}
+
+bool exercise_view_want_lang(struct exercise_view *v)
+{
+	if (!v->ex->starters[exercise_view_other_lang(v)].present) {
+		v->confirm = EV_CONFIRM_NONE;
+		return false;
+	}
+	if (v->confirm == EV_CONFIRM_LANG) {
+		v->confirm = EV_CONFIRM_NONE;
+		return true;
+	}
+	v->confirm = EV_CONFIRM_LANG;
+	return false;
+}
+
 void exercise_view_cancel(struct exercise_view *v)
 {
 	v->confirm = EV_CONFIRM_NONE;
@@ -282,7 +301,18 @@ void exercise_view_build(struct exercise_view *v, int width)
 			free(line);
 		}
 	}
-	if (v->confirm != EV_CONFIRM_NONE) {
+	if (v->confirm == EV_CONFIRM_LANG) {
+		add(v, EV_TEXT, "");
+		char *q = xasprintf("Switch this exercise from %s to %s? Your %s files move to a "
+				    ".old-* folder and the %s starter is copied in. Press L again "
+				    "to confirm, any other key to cancel.",
+				    exercise_lang_name(v->lang),
+				    exercise_lang_name(exercise_view_other_lang(v)),
+				    exercise_lang_name(v->lang),
+				    exercise_lang_name(exercise_view_other_lang(v)));
+		add_wrapped(v, EV_NOTICE, q, width, 0);
+		free(q);
+	} else if (v->confirm != EV_CONFIRM_NONE) {
 		add(v, EV_TEXT, "");
 		add_wrapped(
 			v, EV_NOTICE,

@@ -38,7 +38,8 @@ struct ev_line {
 enum ev_confirm {
 	EV_CONFIRM_NONE,
 	EV_CONFIRM_SOLUTION,
-	EV_CONFIRM_RESET
+	EV_CONFIRM_RESET,
+	EV_CONFIRM_LANG
 };
 
 struct exercise_view {
@@ -81,6 +82,14 @@ bool exercise_view_want_solution(struct exercise_view *v, bool *confirmed);
 void exercise_view_show_solution(struct exercise_view *v, const char *text);
 /* Ask to reset: true when this confirms an earlier request. */
 bool exercise_view_want_reset(struct exercise_view *v);
+/*
+ * Ask to switch the exercise to the other language (as `reset --lang`): true when this
+ * confirms an earlier request. False, asking nothing, when the exercise has no starter in the
+ * other language.
+ */
+bool exercise_view_want_lang(struct exercise_view *v);
+/* The language a switch goes to. */
+enum exercise_lang exercise_view_other_lang(const struct exercise_view *v);
 /* Any other key cancels a pending question. */
 void exercise_view_cancel(struct exercise_view *v);
 

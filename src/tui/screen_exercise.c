@@ -171,13 +171,12 @@ static void draw(const struct app *app, int rows, int cols)
 			tui_put(y, 2, l->text, cols - 4, role_of(l->kind));
 		}
 	}
-	tui_footer(
-		app,
-		es.ex->kind == EXERCISE_CODE
-			? "e edit · c check · w watch · h hint · s solution · x reset · n next · "
-			  "↑↓ scroll · q back"
-			: "c check · h hint · n next · ↑↓ scroll · q back",
-		rows, cols);
+	tui_footer(app,
+		   es.ex->kind == EXERCISE_CODE
+			   ? "e edit · c check · w watch · h hint · s solution · x reset · "
+			     "L language · n next · ↑↓ q"
+			   : "c check · h hint · n next · ↑↓ scroll · q back",
+		   rows, cols);
 }
 
 /* Redraw now, from inside a check (the loop is not running). */
@@ -389,6 +388,47 @@ static void reset(struct app *app)
 	exercise_view_build(&es.v, es.cols - 4);
 }
 
+/* L: the other language, as `lambda-tutor reset --lang`: the files move aside, after a yes. */
+static void switch_lang(struct app *app)
+{
+	enum exercise_lang to = exercise_view_other_lang(&es.v);
+	if (!exercise_view_want_lang(&es.v)) {
+		if (!es.ex->starters[to].present)
+			app_status(app, "%s has no %s starter", es.ex->id, exercise_lang_name(to));
+		exercise_view_build(&es.v, es.cols - 4);
+		size_t total = total_lines(), avail = (size_t)body_rows(es.rows);
+		es.top = total > avail ? total - avail : 0;
+		return;
+	}
+	struct error err;
+	error_clear(&err);
+	char *aside = NULL;
+	if (!workspace_reset(es.ws, es.ex, to, &aside, &err)) {
+		app_error(app, "%s", err.msg);
+		exercise_view_build(&es.v, es.cols - 4);
+		return;
+	}
+	bool watching = es.v.watching;
+	char *ws = xstrdup(es.ws), endpoint[128];
+	snprintf(endpoint, sizeof(endpoint), "%s", es.endpoint);
+	if (!screen_exercise_load(app, es.set, es.ex, ws, endpoint, to, &err)) {
+		app_error(app, "%s", err.msg);
+	} else {
+		if (watching) {
+			es.watch = watch_open(es.dir, false);
+			es.v.watching = true;
+		}
+		if (aside)
+			app_status(app, "now in %s; your files are in %s", exercise_lang_name(to),
+				   aside);
+		else
+			app_status(app, "now in %s, from the starter", exercise_lang_name(to));
+	}
+	es.top = 0;
+	free(aside);
+	free(ws);
+}
+
 static void next(struct app *app)
 {
 	size_t i = 0;
@@ -412,7 +452,9 @@ static void next(struct app *app)
 
 static enum input_result key(struct app *app, int k)
 {
-	if (es.v.confirm != EV_CONFIRM_NONE && k != 's' && k != 'x') {
+	if (es.v.confirm != EV_CONFIRM_NONE && !(es.v.confirm == EV_CONFIRM_SOLUTION && k == 's') &&
+	    !(es.v.confirm == EV_CONFIRM_RESET && k == 'x') &&
+	    !(es.v.confirm == EV_CONFIRM_LANG && k == 'L')) {
 		exercise_view_cancel(&es.v);
 		exercise_view_build(&es.v, es.cols - 4);
 		return INPUT_HANDLED;
@@ -470,6 +512,10 @@ static enum input_result key(struct app *app, int k)
 	case 'x':
 		if (code)
 			reset(app);
+		return INPUT_HANDLED;
+	case 'L':
+		if (code)
+			switch_lang(app);
 		return INPUT_HANDLED;
 	default:
 		return INPUT_IGNORED;
@@ -562,6 +608,7 @@ static const struct tui_key_help exercise_keys[] = {
 	{ "h", "reveal the next hint" },
 	{ "s", "the reference solution (after a pass; before, it asks and records)" },
 	{ "x", "reset to the starter (asks; your files are kept aside)" },
+	{ "L", "switch Python <-> Node.js (asks; your files are kept aside)" },
 	{ "n", "the next exercise" },
 	{ NULL, NULL },
 };

@@ -238,9 +238,13 @@ void tui_footer(const struct app *app, const char *hints, int rows, int cols)
 /* The loop */
 
 static const struct tui_key_help common_keys[] = {
-	{ "?", "show or hide this help" },  { "q, Esc", "back (on the home screen: quit)" },
-	{ "Ctrl-C", "quit from anywhere" }, { "Ctrl-L", "redraw the screen" },
-	{ "mouse wheel", "scroll" },        { NULL, NULL },
+	{ "?", "show or hide this help" },
+	{ "q, Esc", "back (on the home screen: quit)" },
+	{ "Ctrl-C", "quit from anywhere" },
+	{ "Ctrl-L", "redraw the screen" },
+	{ "mouse wheel", "scroll" },
+	{ "H", "raise your hand, with a note (class mode)" },
+	{ NULL, NULL },
 };
 
 /* Key lines from *y down to y_max (exclusive); what does not fit is dropped. */

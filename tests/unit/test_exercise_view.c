@@ -147,6 +147,13 @@ TEST(exercise_view__solution_and_reset_need_confirmation)
 	ok(has_line(&v, "    return 1", EV_CODE), "the solution's lines");
 	ok(!exercise_view_want_reset(&v), "the first x asks");
 	ok(exercise_view_want_reset(&v), "the second x confirms");
+	is_int(exercise_view_other_lang(&v), EXERCISE_NODEJS, "Python switches to Node.js");
+	ok(!exercise_view_want_lang(&v), "the first L asks");
+	exercise_view_build(&v, 60);
+	ok(has_line(&v, "Switch this exercise from python to", EV_NOTICE), "and says what happens");
+	exercise_view_cancel(&v);
+	ok(!exercise_view_want_lang(&v), "after a cancel, L asks again");
+	ok(exercise_view_want_lang(&v), "the second L confirms");
 	exercise_view_release(&v);
 	exercise_free(ex);
 	diags_release(&d);
