@@ -12,8 +12,8 @@
 #include <time.h>
 
 #include "class/csv.h"
-#include "core/path.h"
 #include "core/digest.h"
+#include "core/path.h"
 #include "core/xalloc.h"
 #include "store/store.h"
 

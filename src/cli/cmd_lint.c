@@ -55,7 +55,7 @@ int cmd_lint_run(const struct cli_opts *opts, int argc, char **argv)
 		return CLI_USAGE;
 	}
 	struct diags d = DIAGS_INIT;
-	struct course *course = course_load_checked(dir, &d);
+	struct course *course = course_load_linted(dir, &d);
 	diags_sort(&d);
 	if (opts->json) {
 		print_json(&d, course);

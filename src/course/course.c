@@ -1,7 +1,9 @@
 /*
  * Loading a course: course.yaml, then each module folder's module.yaml, then every page's
  * bytes (hashed, and checked as text). Every problem is reported, located in the file the
- * author has to edit; a course with any problem is never handed out.
+ * author has to edit; a course with any problem is never handed out. A start of the tutor
+ * takes the pages' files and hashes from the record of a clean lint when it still holds
+ * (lint_cache.h), and reads only the YAML.
  */
 #include "course/course.h"
 
@@ -10,10 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/path.h"
 #include "core/digest.h"
+#include "core/path.h"
 #include "core/xalloc.h"
 #include "course/lint.h"
+#include "course/lint_cache.h"
 #include "course/ynode.h"
 
 /* A course or module longer than a day is a typo. */
@@ -183,7 +186,7 @@ static void read_page_file(struct course_page *p, const char *full, const struct
 }
 
 static void read_page(struct course_module *m, const struct ynode *item, size_t index,
-		      const char *path, const char *dir, struct diags *d)
+		      const char *path, const char *dir, struct lint_cache *known, struct diags *d)
 {
 	char what[32];
 	snprintf(what, sizeof(what), "page %zu", index);
@@ -218,13 +221,21 @@ static void read_page(struct course_module *m, const struct ynode *item, size_t 
 	}
 	if (!dir)
 		return;
+	const char *file, *hash;
+	if (known) {
+		if (lint_cache_page(known, m->id, p->id, &file, &hash)) {
+			p->file = xstrdup(file);
+			memcpy(p->hash, hash, sizeof(p->hash));
+		}
+		return;
+	}
 	char *full = path_join(dir, v->value);
 	read_page_file(p, full, v, path, d);
 	free(full);
 }
 
-void course_read_module_doc(struct course_module *m, const struct ynode *doc, const char *path,
-			    const char *dir, struct diags *d)
+static void read_module_doc(struct course_module *m, const struct ynode *doc, const char *path,
+			    const char *dir, struct lint_cache *known, struct diags *d)
 {
 	if (!check_map(doc, module_keys, "module", path, d))
 		return;
@@ -260,7 +271,7 @@ void course_read_module_doc(struct course_module *m, const struct ynode *doc, co
 		size_t n = bounded(pages, "pages", MAX_PAGES, path, d);
 		m->pages = xcalloc(n + 1, sizeof(*m->pages));
 		for (size_t i = 0; i < n; i++)
-			read_page(m, pages->items[i], i + 1, path, dir, d);
+			read_page(m, pages->items[i], i + 1, path, dir, known, d);
 	}
 
 	const struct ynode *quiz = ynode_get(doc, "quiz");
@@ -269,6 +280,12 @@ void course_read_module_doc(struct course_module *m, const struct ynode *doc, co
 		m->quiz_line = quiz->line;
 		m->quiz_col = quiz->col;
 	}
+}
+
+void course_read_module_doc(struct course_module *m, const struct ynode *doc, const char *path,
+			    const char *dir, struct diags *d)
+{
+	read_module_doc(m, doc, path, dir, NULL, d);
 }
 
 void course_module_release(struct course_module *m)
@@ -291,7 +308,8 @@ void course_module_release(struct course_module *m)
 }
 
 /* Load the module in folder name of the course in dir into m. False when it cannot be read. */
-static bool load_module(struct course_module *m, const char *dir, const char *name, struct diags *d)
+static bool load_module(struct course_module *m, const char *dir, const char *name,
+			struct lint_cache *known, struct diags *d)
 {
 	char *mdir = path_join(dir, name);
 	m->dir = xstrdup(name);
@@ -300,7 +318,7 @@ static bool load_module(struct course_module *m, const char *dir, const char *na
 	error_clear(&err);
 	struct ynode *doc = ynode_load(m->yaml_path, &err);
 	if (doc) {
-		course_read_module_doc(m, doc, m->yaml_path, mdir, d);
+		read_module_doc(m, doc, m->yaml_path, mdir, known, d);
 		ynode_free(doc);
 	} else {
 		add_error(d, &err);
@@ -376,7 +394,7 @@ static void check_module_ids(const struct course *c, struct diags *d)
 }
 
 static void read_modules(struct course *c, const struct ynode *doc, const char *path,
-			 const char *dir, struct diags *d)
+			 const char *dir, struct lint_cache *known, struct diags *d)
 {
 	const struct ynode *mods = ynode_get(doc, "modules");
 	if (!mods || mods->kind != YNODE_SEQ)
@@ -395,7 +413,7 @@ static void read_modules(struct course *c, const struct ynode *doc, const char *
 			continue;
 		}
 		struct course_module *m = &c->modules[c->n_modules++];
-		if (!load_module(m, dir, mods->items[i]->value, d) || m->minutes <= 0)
+		if (!load_module(m, dir, mods->items[i]->value, known, d) || m->minutes <= 0)
 			counted = false;
 		sum += m->minutes;
 	}
@@ -406,8 +424,8 @@ static void read_modules(struct course *c, const struct ynode *doc, const char *
 			  "module minutes add up to %ld, course says %d", sum, c->minutes);
 }
 
-void course_read_doc(struct course *c, const struct ynode *doc, const char *path, const char *dir,
-		     struct diags *d)
+static void read_doc(struct course *c, const struct ynode *doc, const char *path, const char *dir,
+		     struct lint_cache *known, struct diags *d)
 {
 	if (!check_map(doc, course_keys, "course", path, d))
 		return;
@@ -417,7 +435,13 @@ void course_read_doc(struct course *c, const struct ynode *doc, const char *path
 	c->minutes = take_minutes(doc, path, d);
 	c->quiz_dir = take_folder(doc, "quizzes", path, dir, d);
 	c->scenario_dir = take_folder(doc, "scenarios", path, dir, d);
-	read_modules(c, doc, path, dir, d);
+	read_modules(c, doc, path, dir, known, d);
+}
+
+void course_read_doc(struct course *c, const struct ynode *doc, const char *path, const char *dir,
+		     struct diags *d)
+{
+	read_doc(c, doc, path, dir, NULL, d);
 }
 
 bool course_exists(const char *dir, struct error *err)
@@ -434,8 +458,11 @@ bool course_exists(const char *dir, struct error *err)
 	return true;
 }
 
-/* Load whatever can be loaded; NULL only when there is no course at all. */
-static struct course *load(const char *dir, struct diags *d)
+/*
+ * Load whatever can be loaded; NULL only when there is no course at all. With known, pages
+ * are not read: their files and hashes come from the record of a clean lint.
+ */
+static struct course *load(const char *dir, struct lint_cache *known, struct diags *d)
 {
 	struct error err;
 	error_clear(&err);
@@ -451,7 +478,7 @@ static struct course *load(const char *dir, struct diags *d)
 		add_error(d, &err);
 		return c;
 	}
-	course_read_doc(c, doc, c->yaml_path, dir, d);
+	read_doc(c, doc, c->yaml_path, dir, known, d);
 	ynode_free(doc);
 	return c;
 }
@@ -459,30 +486,81 @@ static struct course *load(const char *dir, struct diags *d)
 struct course *course_load(const char *dir, struct diags *d)
 {
 	size_t before = d->n;
-	struct course *c = load(dir, d);
+	struct course *c = load(dir, NULL, d);
 	if (d->n > before) {
 		course_free(c);
 		return NULL;
 	}
+	return c;
+}
+
+/*
+ * The full lint, recording a clean answer at record (when not NULL) for the next start: the
+ * files' identities are taken before lint reads any of them, so that a file changed while it
+ * runs is linted again next time.
+ */
+static struct course *load_and_lint(const char *dir, const char *root, const char *record,
+				    struct diags *d)
+{
+	size_t before = d->n;
+	struct lint_cache *snap = record && root ? lint_cache_snapshot(root) : NULL;
+	struct course *c = load(dir, NULL, d);
+	if (snap && c && c->quiz_dir) {
+		size_t n = strlen(c->root);
+		bool inside = strncmp(c->quiz_dir, c->root, n) == 0 &&
+			      (c->quiz_dir[n] == '/' || c->quiz_dir[n] == '\0');
+		if (!inside && !lint_cache_add_tree(snap, c->quiz_dir)) {
+			lint_cache_free(snap);
+			snap = NULL;
+		}
+	}
+	if (c)
+		lint_refs(c, record != NULL, d);
+	if (d->n > before) {
+		lint_cache_free(snap);
+		course_free(c);
+		return NULL;
+	}
+	if (snap)
+		lint_cache_save(snap, c, record);
+	lint_cache_free(snap);
 	return c;
 }
 
 struct course *course_load_checked(const char *dir, struct diags *d)
 {
-	size_t before = d->n;
-	struct course *c = load(dir, d);
-	if (c)
-		lint_refs(c, d);
-	if (d->n > before) {
-		course_free(c);
-		return NULL;
+	char *root = realpath(dir, NULL);
+	char *record = root ? lint_cache_path(root) : NULL;
+	struct lint_cache *known = lint_cache_open(record);
+	struct course *c = NULL;
+	if (known) {
+		/* Anything amiss, and the full lint says what. */
+		struct diags quiet = DIAGS_INIT;
+		c = load(dir, known, &quiet);
+		if (c && (quiet.n || lint_cache_missed(known))) {
+			course_free(c);
+			c = NULL;
+		}
+		diags_release(&quiet);
+		lint_cache_free(known);
+		if (c)
+			c->lint_cached = true;
 	}
+	if (!c)
+		c = load_and_lint(dir, root, record, d);
+	free(record);
+	free(root);
 	return c;
+}
+
+struct course *course_load_linted(const char *dir, struct diags *d)
+{
+	return load_and_lint(dir, NULL, NULL, d);
 }
 
 bool course_lint(const char *dir, struct diags *d)
 {
-	struct course *c = course_load_checked(dir, d);
+	struct course *c = course_load_linted(dir, d);
 	course_free(c);
 	return c != NULL;
 }

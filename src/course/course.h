@@ -50,7 +50,8 @@ struct course {
 	char *scenario_dir; /* resolved folder of scenarios, or NULL */
 	struct course_module *modules;
 	size_t n_modules;
-	char *yaml_path; /* course.yaml as the course folder was given, for diagnostics */
+	char *yaml_path;  /* course.yaml as the course folder was given, for diagnostics */
+	bool lint_cached; /* course_load_checked() took a recorded clean lint's word */
 };
 
 /*
@@ -71,11 +72,17 @@ void course_free(struct course *course);
 
 /*
  * course_load() plus the checks that reach outside the course's own folder: the quizzes its
- * modules name. This is what the tutor starts from and what `lambda-tutor lint` runs.
- * NULL when anything was reported to d. The caller frees the result with course_free().
+ * modules name, and the exercises. This is what `lambda-tutor lint` runs, every check every
+ * time. NULL when anything was reported to d. The caller frees the result with course_free().
+ */
+struct course *course_load_linted(const char *dir, struct diags *d);
+/*
+ * What the tutor starts from: the answer of course_load_linted(), taken from the record of a
+ * clean lint while no file of the course, its quizzes or this program has changed since
+ * (course/lint_cache.h), and recorded after a clean lint otherwise.
  */
 struct course *course_load_checked(const char *dir, struct diags *d);
-/* Lint the whole course (course_load_checked() without the result). True when d gained nothing. */
+/* Lint the whole course (course_load_linted() without the result). True when d gained nothing. */
 bool course_lint(const char *dir, struct diags *d);
 
 /* Lookups; NULL when absent. Borrowed. */

@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/path.h"
 #include "core/digest.h"
+#include "core/path.h"
 #include "core/strbuf.h"
 #include "core/strutil.h"
 #include "core/xalloc.h"

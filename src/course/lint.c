@@ -299,9 +299,9 @@ static void check_quiz_refs(const struct course *course, struct diags *d)
 	}
 }
 
-void lint_refs(const struct course *course, struct diags *d)
+void lint_refs(const struct course *course, bool use_cache, struct diags *d)
 {
 	check_quiz_refs(course, d);
-	quiz_lint_course(course, d);
+	quiz_lint_course(course, use_cache, d);
 	exercise_lint_course(course, d);
 }

@@ -46,7 +46,10 @@ bool lint_valid_id(const char *s);
  */
 void lint_page_text(const char *text, size_t len, const char *path, const char *title,
 		    struct diags *d);
-/* Check what the course refers to outside its own folder (the quizzes its modules name). */
-void lint_refs(const struct course *course, struct diags *d);
+/*
+ * Check what the course refers to outside its own folder (the quizzes its modules name) and
+ * its exercises. use_cache lets the quiz lint answer from its cache.
+ */
+void lint_refs(const struct course *course, bool use_cache, struct diags *d);
 
 #endif

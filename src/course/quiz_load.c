@@ -14,12 +14,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/path.h"
 #include "core/digest.h"
+#include "core/path.h"
 #include "core/strbuf.h"
 #include "core/strutil.h"
 #include "core/xalloc.h"
 #include "course/lint.h"
+#include "course/lint_cache.h"
 #include "course/ynode.h"
 
 /* Files larger than this are not quizzes. */
@@ -1040,32 +1041,20 @@ static void check_module_refs(const struct quiz_set *set, const struct course *c
 /*
  * Linting every quiz costs more than the rest of the course together (libyaml, then a hash per
  * question), and its answer only changes with the quiz files, the course's modules, pages and
- * quiz references, or this program (its size and time on disk). So a clean result is remembered
- * under the SHA-256 of all of them, as an empty file in $XDG_CACHE_HOME/lambda-tutor/quiz-lint/;
- * LAMBDA_TUTOR_NO_CACHE=1 turns this off. Problems are never cached: they are found again.
+ * quiz references, or this program. So a clean result is remembered under the SHA-256 of all of
+ * them, as an empty file in $XDG_CACHE_HOME/lambda-tutor/quiz-lint/ (lint_cache.h says when
+ * caches are off). Problems are never cached: they are found again. It still pays when the
+ * course-wide record (lint_cache.c) does not hold, as after editing a page.
  */
 static char *cache_path(const struct qfiles *f, const struct course *course)
 {
-	const char *off = getenv("LAMBDA_TUTOR_NO_CACHE");
-	if (off && off[0] && strcmp(off, "0") != 0)
-		return NULL;
-	char *base = NULL;
-	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-	if (xdg && xdg[0] == '/')
-		base = path_join(xdg, "lambda-tutor/quiz-lint");
-	else if (home && home[0] == '/')
-		base = path_join(home, ".cache/lambda-tutor/quiz-lint");
+	char *base = lint_cache_dir("quiz-lint");
 	if (!base)
 		return NULL;
 	struct strbuf key = STRBUF_INIT;
-	/* The build: lint rules change with the program, so any rebuild starts afresh. */
-	struct stat st;
-	if (stat("/proc/self/exe", &st) == 0)
-		strbuf_addf(&key, "quiz-lint 1 %s %lld %lld.%09ld", LT_VERSION,
-			    (long long)st.st_size, (long long)st.st_mtim.tv_sec,
-			    st.st_mtim.tv_nsec);
-	else
-		strbuf_addf(&key, "quiz-lint 1 %s %s %s", LT_VERSION, __DATE__, __TIME__);
+	char *program = lint_cache_program_id();
+	strbuf_addf(&key, "quiz-lint 1 %s", program);
+	free(program);
 	strbuf_add(&key, "", 1);
 	for (size_t i = 0; i < course->n_modules; i++) {
 		const struct course_module *m = &course->modules[i];
@@ -1094,50 +1083,15 @@ static char *cache_path(const struct qfiles *f, const struct course *course)
 
 /* Keep the cache small: remove the oldest entries once it holds CACHE_KEEP. */
 #define CACHE_KEEP 8
-static void prune_cache(const char *dir)
-{
-	DIR *dp = opendir(dir);
-	if (!dp)
-		return;
-	char *oldest = NULL;
-	struct timespec when = { 0, 0 };
-	size_t n = 0;
-	struct dirent *e;
-	do {
-		rewinddir(dp);
-		free(oldest);
-		oldest = NULL;
-		n = 0;
-		while ((e = readdir(dp))) {
-			if (strlen(e->d_name) != SHA256_HEX_LEN)
-				continue;
-			char *path = path_join(dir, e->d_name);
-			struct stat st;
-			if (stat(path, &st) == 0) {
-				n++;
-				if (!oldest || st.st_mtim.tv_sec < when.tv_sec ||
-				    (st.st_mtim.tv_sec == when.tv_sec &&
-				     st.st_mtim.tv_nsec < when.tv_nsec)) {
-					free(oldest);
-					oldest = xstrdup(path);
-					when = st.st_mtim;
-				}
-			}
-			free(path);
-		}
-	} while (n >= CACHE_KEEP && oldest && unlink(oldest) == 0);
-	free(oldest);
-	closedir(dp);
-}
 
-void quiz_lint_course(const struct course *course, struct diags *d)
+void quiz_lint_course(const struct course *course, bool use_cache, struct diags *d)
 {
 	if (!course->quiz_dir)
 		return;
 	size_t before = d->n;
 	struct qfiles f;
 	qfiles_read(course->quiz_dir, &f, d);
-	char *cached = d->n == before ? cache_path(&f, course) : NULL;
+	char *cached = use_cache && d->n == before ? cache_path(&f, course) : NULL;
 	if (cached && path_is_file(cached)) {
 		free(cached);
 		qfiles_release(&f);
@@ -1150,7 +1104,7 @@ void quiz_lint_course(const struct course *course, struct diags *d)
 	if (cached && d->n == before) {
 		char *dir = path_dirname(cached);
 		if (path_mkdirs(dir, 0700, NULL)) {
-			prune_cache(dir);
+			lint_cache_prune(dir, CACHE_KEEP);
 			path_write_file(cached, "", 0, 0600, NULL);
 		}
 		free(dir);

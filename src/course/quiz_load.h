@@ -34,9 +34,11 @@ void quiz_set_check(const struct quiz_set *set, struct diags *d);
 
 /*
  * The lint hook of the course: load the course's quizzes (if it has a quizzes folder), check
- * them, and check that each module's `quiz:` names a quiz of the set.
+ * them, and check that each module's `quiz:` names a quiz of the set. With use_cache, a clean
+ * answer is remembered and taken again while the quizzes, the course's ids and this program
+ * stay the same (course/lint_cache.h says when caches are off).
  */
-void quiz_lint_course(const struct course *course, struct diags *d);
+void quiz_lint_course(const struct course *course, bool use_cache, struct diags *d);
 
 /*
  * Parse a question's canonical JSON (the copy an attempt stored); matches

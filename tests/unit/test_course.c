@@ -9,8 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/path.h"
 #include "core/digest.h"
+#include "core/path.h"
 #include "core/strbuf.h"
 #include "core/strutil.h"
 #include "course/course.h"

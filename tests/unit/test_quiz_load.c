@@ -298,15 +298,15 @@ TEST(quiz_lint__a_clean_result_is_cached_by_content)
 	c->quiz_dir = xasprintf("%s/cq", cwd);
 	c->modules[0].quiz = xstrdup("one");
 	struct diags d = DIAGS_INIT;
-	quiz_lint_course(c, &d);
+	quiz_lint_course(c, true, &d);
 	is_int(d.n, 0, "clean");
 	char *dir = xasprintf("%s/lambda-tutor/quiz-lint", cache);
 	is_int(files_in(dir), 1, "and remembered");
-	quiz_lint_course(c, &d);
+	quiz_lint_course(c, true, &d);
 	is_int(d.n, 0, "still clean from the cache");
 	put("cq/one.yaml", "id: one\ntitle: One\nquestions:\n"
 			   "  - {id: c1, type: tf, text: t, answer: maybe}\n");
-	quiz_lint_course(c, &d);
+	quiz_lint_course(c, true, &d);
 	is_int(d.n, 1, "an edit is linted again and its problem found");
 	is_int(files_in(dir), 1, "problems are not cached");
 	diags_release(&d);
@@ -314,7 +314,7 @@ TEST(quiz_lint__a_clean_result_is_cached_by_content)
 	c->modules[0].quiz = xstrdup("nope");
 	put("cq/one.yaml", "id: one\ntitle: One\nquestions:\n"
 			   "  - {id: c1, type: tf, text: t, answer: true}\n");
-	quiz_lint_course(c, &d);
+	quiz_lint_course(c, true, &d);
 	is_int(d.n, 1, "a module naming another quiz is not hidden by the cache");
 	diags_release(&d);
 	for (int i = 0; i < 12; i++) {
@@ -326,7 +326,7 @@ TEST(quiz_lint__a_clean_result_is_cached_by_content)
 	c->modules[0].quiz = xstrdup("one");
 	put("cq/one.yaml", "# edited\nid: one\ntitle: One\nquestions:\n"
 			   "  - {id: c1, type: tf, text: t, answer: true}\n");
-	quiz_lint_course(c, &d);
+	quiz_lint_course(c, true, &d);
 	is_int(d.n, 0, "clean again");
 	is_int(files_in(dir), 8, "and the cache keeps its 8 newest entries");
 	free(c->quiz_dir);
