@@ -15,6 +15,7 @@
 #include "cloud/clock/vclock.h"
 #include "cloud/http/aws.h"
 #include "cloud/query/query.h"
+#include "cloud/sns/filter.h"
 #include "cloud/sqs/sqs.h"
 #include "cloud/state.h"
 #include "core/strutil.h"
@@ -196,6 +197,22 @@ static bool op_list_topics(struct cloud *c, const char *account, cJSON *in, stru
 	return true;
 }
 
+/* A subscription's FilterPolicy and FilterPolicyScope together, as AWS checks them. */
+static bool check_filter(const char *policy, const char *scope, const char *prefix,
+			 struct sns_err *e)
+{
+	enum sns_filter_scope sc;
+	if (!sns_filter_scope_parse(scope, &sc))
+		return INVALID(e,
+			       "%sFilterPolicyScope: Invalid value [%s]. Please use either "
+			       "MessageBody or MessageAttributes",
+			       prefix, scope);
+	char msg[256];
+	if (!sns_filter_check(policy, sc, msg, sizeof(msg)))
+		return INVALID(e, "%s%s", prefix, msg);
+	return true;
+}
+
 static bool op_subscribe(struct cloud *c, const char *account, cJSON *in, struct strbuf *out,
 			 struct sns_err *e)
 {
@@ -234,6 +251,9 @@ static bool op_subscribe(struct cloud *c, const char *account, cJSON *in, struct
 		snprintf(sarn, sizeof(sarn), "%s", (const char *)sqlite3_column_text(st, 0));
 	sqlite3_finalize(st);
 	cJSON *attrs = query_child(in, "Attributes");
+	if (!check_filter(query_str(attrs, "FilterPolicy"), query_str(attrs, "FilterPolicyScope"),
+			  "Invalid parameter: Attributes Reason: ", e))
+		return false;
 	if (!sarn[0]) {
 		char id[37];
 		aws_uuid(id);
@@ -406,7 +426,9 @@ static bool set_attr(struct cloud *c, const char *sql_get, const char *sql_set, 
 	if (!attrs)
 		return false;
 	cJSON_DeleteItemFromObjectCaseSensitive(attrs, name);
-	cJSON_AddStringToObject(attrs, name, value ? value : "");
+	/* An empty filter policy is none. */
+	if ((value && value[0]) || strcmp(name, "FilterPolicy") != 0)
+		cJSON_AddStringToObject(attrs, name, value ? value : "");
 	char *text = cJSON_PrintUnformatted(attrs);
 	cJSON_Delete(attrs);
 	st = prep(c, sql_set);
@@ -453,9 +475,25 @@ static bool op_set_sub_attrs(struct cloud *c, const char *account, cJSON *in, st
 		known = known || strcmp(*a, attr) == 0;
 	if (!known)
 		return INVALID(e, "Invalid parameter: AttributeName");
+	const char *value = query_str(in, "AttributeValue");
+	bool policy = strcmp(attr, "FilterPolicy") == 0;
+	if (policy || strcmp(attr, "FilterPolicyScope") == 0) {
+		/* Each is checked against the other as the subscription has it. */
+		sqlite3_stmt *st = prep(c, "SELECT attrs FROM sns_subscriptions WHERE arn=?");
+		sqlite3_bind_text(st, 1, arn, -1, SQLITE_STATIC);
+		cJSON *have = sqlite3_step(st) == SQLITE_ROW
+				      ? cJSON_Parse((const char *)sqlite3_column_text(st, 0))
+				      : NULL;
+		sqlite3_finalize(st);
+		bool ok = check_filter(policy ? value : query_str(have, "FilterPolicy"),
+				       policy ? query_str(have, "FilterPolicyScope") : value,
+				       "Invalid parameter: ", e);
+		cJSON_Delete(have);
+		if (!ok)
+			return false;
+	}
 	if (!set_attr(c, "SELECT attrs FROM sns_subscriptions WHERE arn=?",
-		      "UPDATE sns_subscriptions SET attrs=? WHERE arn=?", arn, NULL, attr,
-		      query_str(in, "AttributeValue")))
+		      "UPDATE sns_subscriptions SET attrs=? WHERE arn=?", arn, NULL, attr, value))
 		return err_set(e, 404, "NotFound", "Subscription does not exist");
 	(void)account;
 	(void)out;
@@ -485,16 +523,19 @@ static bool op_get_sub_attrs(struct cloud *c, const char *account, cJSON *in, st
 	entry(out, "PendingConfirmation", "false");
 	cJSON *attrs = cJSON_Parse((const char *)sqlite3_column_text(st, 4));
 	const cJSON *a;
-	bool raw = false;
+	bool raw = false, scope = false;
 	cJSON_ArrayForEach(a, attrs)
 	{
 		if (cJSON_IsString(a)) {
 			entry(out, a->string, a->valuestring);
 			raw = raw || strcmp(a->string, "RawMessageDelivery") == 0;
+			scope = scope || strcmp(a->string, "FilterPolicyScope") == 0;
 		}
 	}
 	if (!raw)
 		entry(out, "RawMessageDelivery", "false");
+	if (!scope && query_str(attrs, "FilterPolicy"))
+		entry(out, "FilterPolicyScope", "MessageAttributes");
 	cJSON_Delete(attrs);
 	sqlite3_finalize(st);
 	strbuf_addstr(out, "</Attributes>");
@@ -506,6 +547,8 @@ static bool op_get_sub_attrs(struct cloud *c, const char *account, cJSON *in, st
 struct sub {
 	char *arn, *protocol, *endpoint, *account;
 	bool raw;
+	cJSON *filter; /* the FilterPolicy, or NULL */
+	enum sns_filter_scope scope;
 };
 
 static void sub_free(void *p)
@@ -515,6 +558,7 @@ static void sub_free(void *p)
 	free(s->protocol);
 	free(s->endpoint);
 	free(s->account);
+	cJSON_Delete(s->filter);
 	free(s);
 }
 
@@ -580,6 +624,10 @@ static void fan_out(struct cloud *c, const char *account, const char *topic, con
 		cJSON *a = cJSON_Parse((const char *)sqlite3_column_text(st, 3));
 		const char *raw = query_str(a, "RawMessageDelivery");
 		s->raw = raw && strcasecmp(raw, "true") == 0;
+		const char *policy = query_str(a, "FilterPolicy");
+		s->filter = policy && policy[0] ? cJSON_Parse(policy) : NULL;
+		if (!sns_filter_scope_parse(query_str(a, "FilterPolicyScope"), &s->scope))
+			s->scope = SNS_FILTER_ATTRIBUTES;
 		cJSON_Delete(a);
 		s->account = xstrdup((const char *)sqlite3_column_text(st, 4));
 		vec_push(&subs, s);
@@ -594,7 +642,9 @@ static void fan_out(struct cloud *c, const char *account, const char *topic, con
 		struct error err;
 		error_clear(&err);
 		bool ok = true;
-		if (strcmp(s->protocol, "lambda") == 0) {
+		if (!sns_filter_match(s->filter, s->scope, message, attrs)) {
+			/* Filtered out: not delivered, as AWS does. */
+		} else if (strcmp(s->protocol, "lambda") == 0) {
 			cJSON *ev = cJSON_CreateObject();
 			cJSON *recs = cJSON_AddArrayToObject(ev, "Records");
 			cJSON *r = cJSON_CreateObject();
