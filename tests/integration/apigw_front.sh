@@ -3,7 +3,7 @@
 # delete) and an HTTP API by quick create, requests becoming payload 2.0 events, and the
 # handler's answer becoming the response by API Gateway's rules (statusCode, headers,
 # cookies, base64 bodies, a plain value as a 200 JSON body, 502 on a function error or a
-# malformed answer, 404 for an unknown API). TAP.
+# malformed answer, 500 without the function's permission, 404 for an unknown API). TAP.
 #
 #   apigw_front.sh path/to/lambda-tutor
 TUTOR=${1:?usage: apigw_front.sh LAMBDA_TUTOR}
@@ -76,6 +76,11 @@ out=$(awsl apigatewayv2 create-api --name web-api --protocol-type HTTP --target 
 ok $? "apigatewayv2 create-api --target (quick create)"
 EP=$(json_py "$out" 'print(d["ApiEndpoint"])')
 API=$(json_py "$out" 'print(d["ApiId"])')
+out=$(curl -s -w ' %{http_code}' "$EP/echo?q=1")
+[ "$out" = '{"message":"Internal Server Error"} 500' ]
+ok $? "without permission for apigateway.amazonaws.com: 500 ($out)"
+check "add-permission for apigateway.amazonaws.com" awsl lambda add-permission --function-name web \
+	--statement-id apigw --action lambda:InvokeFunction --principal apigateway.amazonaws.com
 out=$(curl -s "$EP/echo?q=1")
 json_py "$out" 'assert d["routeKey"] == "$default" and d["requestContext"]["apiId"] == "'"$API"'", d'
 ok $? "the HTTP API's \$default route invokes the function with payload 2.0"

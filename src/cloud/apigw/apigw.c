@@ -4,12 +4,15 @@
 #include "cloud/apigw/apigw.h"
 
 #include <cjson/cJSON.h>
-#include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "cloud/apigw/front.h"
+#include "cloud/apigw/httpapi.h"
+#include "cloud/apigw/rest.h"
+#include "cloud/db.h"
 #include "cloud/events/events.h"
 #include "cloud/http/aws.h"
 #include "cloud/lambda/lambda.h"
@@ -22,6 +25,46 @@
 #define URL_PREFIX "/_aws/lambda-url/"
 #define API_PREFIX "/_aws/execute-api/"
 
+/* Move the HTTP APIs of an older workspace (a row each, made by quick create) into documents. */
+static void migrate_apis(struct cloud *c)
+{
+	struct vec rows = VEC_INIT;
+	sqlite3_stmt *q = NULL;
+	if (sqlite3_prepare_v2(c->db->db,
+			       "SELECT api_id, account, name, target, created FROM apigw_apis", -1,
+			       &q, NULL) == SQLITE_OK) {
+		while (sqlite3_step(q) == SQLITE_ROW) {
+			const char *target = (const char *)sqlite3_column_text(q, 3);
+			cJSON *doc = httpapi_quick_doc((const char *)sqlite3_column_text(q, 0),
+						       (const char *)sqlite3_column_text(q, 2),
+						       target, NULL, sqlite3_column_int64(q, 4));
+			vec_push(&rows, xstrdup((const char *)sqlite3_column_text(q, 1)));
+			vec_push(&rows, doc);
+		}
+	}
+	sqlite3_finalize(q);
+	for (size_t i = 0; i + 1 < rows.len; i += 2) {
+		char *text = cJSON_PrintUnformatted(rows.items[i + 1]);
+		if (sqlite3_prepare_v2(
+			    c->db->db,
+			    "INSERT OR IGNORE INTO apigw_docs(api_id, account, kind, doc)"
+			    " VALUES(?,?,'HTTP',?)",
+			    -1, &q, NULL) == SQLITE_OK) {
+			sqlite3_bind_text(q, 1, front_str(rows.items[i + 1], "apiId"), -1,
+					  SQLITE_STATIC);
+			sqlite3_bind_text(q, 2, rows.items[i], -1, SQLITE_STATIC);
+			sqlite3_bind_text(q, 3, text, -1, SQLITE_STATIC);
+			sqlite3_step(q);
+		}
+		sqlite3_finalize(q);
+		free(text);
+		free(rows.items[i]);
+		cJSON_Delete(rows.items[i + 1]);
+	}
+	vec_release(&rows);
+	cloud_db_exec(c->db, "DELETE FROM apigw_apis;");
+}
+
 bool apigw_start(struct cloud *c)
 {
 	pthread_mutex_lock(&c->db->mu);
@@ -31,31 +74,13 @@ bool apigw_start(struct cloud *c)
 		       " created INTEGER NOT NULL, UNIQUE(account, function)) STRICT;"
 		       "CREATE TABLE IF NOT EXISTS apigw_apis(api_id TEXT PRIMARY KEY,"
 		       " account TEXT NOT NULL, name TEXT NOT NULL, target TEXT,"
-		       " created INTEGER NOT NULL) STRICT;");
+		       " created INTEGER NOT NULL) STRICT;"
+		       "CREATE TABLE IF NOT EXISTS apigw_docs(api_id TEXT PRIMARY KEY,"
+		       " account TEXT NOT NULL, kind TEXT NOT NULL, doc TEXT NOT NULL) STRICT;");
+	if (ok)
+		migrate_apis(c);
 	pthread_mutex_unlock(&c->db->mu);
 	return ok;
-}
-
-static void reply(struct http_resp *resp, int status, cJSON *o)
-{
-	char *text = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
-	resp->status = status;
-	strbuf_addstr(&resp->body, text);
-	free(text);
-}
-
-static void random_id(char *out, size_t n)
-{
-	static const char abc[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-	char hex[65];
-	aws_random_hex(hex, n * 2 < 64 ? n * 2 : 64);
-	for (size_t i = 0; i < n; i++) {
-		unsigned v = 0;
-		sscanf(hex + 2 * i, "%2x", &v);
-		out[i] = abc[v % 36];
-	}
-	out[n] = '\0';
 }
 
 /* ---- function URLs ---- */
@@ -139,7 +164,7 @@ static void url_api(struct cloud *c, const char *account, const struct http_req 
 			aws_error(resp, 404, "ResourceNotFoundException",
 				  "The resource you requested does not exist.");
 		else
-			reply(resp, 200, url_json(c, url_id, account, name, auth, created));
+			front_reply(resp, 200, url_json(c, url_id, account, name, auth, created));
 		return;
 	}
 	if (strcmp(req->method, "DELETE") == 0) {
@@ -182,7 +207,7 @@ static void url_api(struct cloud *c, const char *account, const struct http_req 
 			  "FunctionUrlConfig exists for this Lambda function",
 			  account, name);
 	} else {
-		random_id(url_id, 32);
+		front_random_id(url_id, 32);
 		created = clock_wall_ms();
 		pthread_mutex_lock(&c->db->mu);
 		sqlite3_stmt *q = NULL;
@@ -199,310 +224,133 @@ static void url_api(struct cloud *c, const char *account, const struct http_req 
 		}
 		sqlite3_finalize(q);
 		pthread_mutex_unlock(&c->db->mu);
-		reply(resp, 201, url_json(c, url_id, account, name, want, created));
+		front_reply(resp, 201, url_json(c, url_id, account, name, want, created));
 	}
 	cJSON_Delete(in);
 }
 
-/* ---- HTTP APIs (quick create) ---- */
-
-static cJSON *api_json(struct cloud *c, const char *id, const char *name, long long created)
-{
-	cJSON *o = cJSON_CreateObject();
-	char *ep = xasprintf("%s" API_PREFIX "%s", c->endpoint, id);
-	cJSON_AddStringToObject(o, "apiEndpoint", ep);
-	free(ep);
-	cJSON_AddStringToObject(o, "apiId", id);
-	cJSON_AddStringToObject(o, "apiKeySelectionExpression", "$request.header.x-api-key");
-	char when[32];
-	aws_time_iso(created, when);
-	cJSON_AddStringToObject(o, "createdDate", when);
-	cJSON_AddStringToObject(o, "name", name);
-	cJSON_AddStringToObject(o, "protocolType", "HTTP");
-	cJSON_AddStringToObject(o, "routeSelectionExpression", "$request.method $request.path");
-	return o;
-}
-
-static void apis_api(struct cloud *c, const char *account, const struct http_req *req,
-		     struct http_resp *resp)
-{
-	const char *rest = req->path + strlen("/v2/apis");
-	if ((!rest[0] || strcmp(rest, "/") == 0) && strcmp(req->method, "POST") == 0) {
-		cJSON *in = cJSON_ParseWithLength(req->body, req->body_len);
-		const char *name = cJSON_GetStringValue(cJSON_GetObjectItem(in, "name"));
-		const char *proto = cJSON_GetStringValue(cJSON_GetObjectItem(in, "protocolType"));
-		const char *target = cJSON_GetStringValue(cJSON_GetObjectItem(in, "target"));
-		if (!cJSON_IsObject(in) || !name || !proto) {
-			aws_json_error(resp, 400, "BadRequestException",
-				       "Invalid request: name and protocolType are required");
-		} else if (strcmp(proto, "HTTP") != 0) {
-			aws_json_error(resp, 400, "BadRequestException",
-				       "The local cloud serves HTTP APIs only, not %s", proto);
-		} else {
-			char id[11];
-			random_id(id, 10);
-			long long now = clock_wall_ms();
-			pthread_mutex_lock(&c->db->mu);
-			sqlite3_stmt *q = NULL;
-			if (sqlite3_prepare_v2(
-				    c->db->db,
-				    "INSERT INTO apigw_apis(api_id, account, name, target,"
-				    " created) VALUES(?,?,?,?,?)",
-				    -1, &q, NULL) == SQLITE_OK) {
-				sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-				sqlite3_bind_text(q, 2, account, -1, SQLITE_STATIC);
-				sqlite3_bind_text(q, 3, name, -1, SQLITE_STATIC);
-				if (target)
-					sqlite3_bind_text(q, 4, target, -1, SQLITE_STATIC);
-				sqlite3_bind_int64(q, 5, now);
-				sqlite3_step(q);
-			}
-			sqlite3_finalize(q);
-			pthread_mutex_unlock(&c->db->mu);
-			resp->status = 201;
-			reply(resp, 201, api_json(c, id, name, now));
-		}
-		cJSON_Delete(in);
-		return;
-	}
-	if (strcmp(req->method, "GET") != 0) {
-		aws_json_error(resp, 404, "NotFoundException", "Unknown operation %s %s",
-			       req->method, req->path);
-		return;
-	}
-	const char *one = rest[0] == '/' && rest[1] ? rest + 1 : NULL;
-	cJSON *items = cJSON_CreateArray();
-	pthread_mutex_lock(&c->db->mu);
-	sqlite3_stmt *q = NULL;
-	if (sqlite3_prepare_v2(c->db->db,
-			       "SELECT api_id, name, created FROM apigw_apis WHERE account=?"
-			       " AND (?2 IS NULL OR api_id=?2) ORDER BY created",
-			       -1, &q, NULL) == SQLITE_OK) {
-		sqlite3_bind_text(q, 1, account, -1, SQLITE_STATIC);
-		if (one)
-			sqlite3_bind_text(q, 2, one, -1, SQLITE_STATIC);
-		while (sqlite3_step(q) == SQLITE_ROW)
-			cJSON_AddItemToArray(items,
-					     api_json(c, (const char *)sqlite3_column_text(q, 0),
-						      (const char *)sqlite3_column_text(q, 1),
-						      sqlite3_column_int64(q, 2)));
-	}
-	sqlite3_finalize(q);
-	pthread_mutex_unlock(&c->db->mu);
-	if (one) {
-		cJSON *first = cJSON_DetachItemFromArray(items, 0);
-		cJSON_Delete(items);
-		if (!first)
-			aws_json_error(resp, 404, "NotFoundException",
-				       "Invalid API identifier specified");
-		else
-			reply(resp, 200, first);
-		return;
-	}
-	cJSON *out = cJSON_CreateObject();
-	cJSON_AddItemToObject(out, "items", items);
-	reply(resp, 200, out);
-}
-
 /* ---- front doors ---- */
 
-struct hdrs {
-	struct vec v;
-};
-
-static enum MHD_Result collect(void *cls, enum MHD_ValueKind kind, const char *key,
-			       const char *value)
+static void url_door(struct cloud *c, const char *id, const char *path, const struct http_req *req,
+		     struct http_resp *resp)
 {
-	(void)kind;
-	struct hdrs *h = cls;
-	vec_push(&h->v, (void *)key);
-	vec_push(&h->v, (void *)(value ? value : ""));
-	return MHD_YES;
-}
-
-/* Turn the handler's answer into the response, by payload 2.0's rules. */
-static void answer_v2(const struct lambda_outcome *r, struct http_resp *resp)
-{
-	static const char internal[] = "{\"message\":\"Internal Server Error\"}";
-	if (r->status != 200 || r->function_error || !r->body) {
-		resp->status = 502;
-		strbuf_addstr(&resp->body, internal);
-		return;
-	}
-	cJSON *out = cJSON_Parse(r->body);
-	const cJSON *sc = cJSON_GetObjectItemCaseSensitive(out, "statusCode");
-	if (!cJSON_IsObject(out) || !sc) {
-		/* A plain value: a 200 with the value as a JSON body. */
-		cJSON_Delete(out);
-		strbuf_addstr(&resp->body, r->body);
-		return;
-	}
-	const cJSON *headers = cJSON_GetObjectItemCaseSensitive(out, "headers");
-	const cJSON *cookies = cJSON_GetObjectItemCaseSensitive(out, "cookies");
-	const cJSON *body = cJSON_GetObjectItemCaseSensitive(out, "body");
-	const cJSON *b64 = cJSON_GetObjectItemCaseSensitive(out, "isBase64Encoded");
-	bool bad = !cJSON_IsNumber(sc) || sc->valueint < 100 || sc->valueint > 599 ||
-		   (headers && !cJSON_IsObject(headers) && !cJSON_IsNull(headers)) ||
-		   (cookies && !cJSON_IsArray(cookies) && !cJSON_IsNull(cookies)) ||
-		   (body && !cJSON_IsString(body) && !cJSON_IsNull(body)) ||
-		   (b64 && !cJSON_IsBool(b64));
-	unsigned char *raw = NULL;
-	size_t raw_len = 0;
-	if (!bad && cJSON_IsString(body) && cJSON_IsTrue(b64)) {
-		raw = aws_base64_decode(body->valuestring, strlen(body->valuestring), &raw_len);
-		bad = raw == NULL;
-	}
-	if (bad) {
-		cJSON_Delete(out);
-		free(raw);
-		resp->status = 502;
-		strbuf_addstr(&resp->body, internal);
-		return;
-	}
-	resp->status = sc->valueint;
-	const cJSON *h;
-	cJSON_ArrayForEach(h, headers)
-	{
-		if (cJSON_IsString(h))
-			http_resp_header(resp, h->string, h->valuestring);
-		else if (cJSON_IsNumber(h))
-			http_resp_headerf(resp, h->string, "%g", h->valuedouble);
-		else if (cJSON_IsBool(h))
-			http_resp_header(resp, h->string, cJSON_IsTrue(h) ? "true" : "false");
-	}
-	cJSON_ArrayForEach(h, cookies)
-	{
-		if (cJSON_IsString(h))
-			http_resp_header(resp, "Set-Cookie", h->valuestring);
-	}
-	if (raw)
-		strbuf_add(&resp->body, (const char *)raw, raw_len);
-	else if (cJSON_IsString(body))
-		strbuf_addstr(&resp->body, body->valuestring);
-	free(raw);
-	cJSON_Delete(out);
-}
-
-static bool is_text(const char *ct)
-{
-	return !ct || str_starts_with(ct, "text/") || strstr(ct, "json") || strstr(ct, "xml") ||
-	       strstr(ct, "x-www-form-urlencoded") || strstr(ct, "javascript");
-}
-
-static void front_door(struct cloud *c, const struct http_req *req, bool url,
-		       struct http_resp *resp)
-{
-	const char *p = req->path + strlen(url ? URL_PREFIX : API_PREFIX);
-	size_t idlen = strcspn(p, "/");
-	char id[40];
-	static const char not_found[] = "{\"message\":\"Not Found\"}";
-	if (idlen == 0 || idlen >= sizeof(id)) {
-		resp->status = 404;
-		strbuf_addstr(&resp->body, not_found);
-		return;
-	}
-	memcpy(id, p, idlen);
-	id[idlen] = '\0';
-	const char *path = p[idlen] ? p + idlen : "/";
 	char account[13] = "", function[200] = "";
 	pthread_mutex_lock(&c->db->mu);
 	sqlite3_stmt *q = NULL;
-	if (sqlite3_prepare_v2(c->db->db,
-			       url ? "SELECT account, function FROM apigw_urls WHERE url_id=?"
-				   : "SELECT account, target FROM apigw_apis WHERE api_id=?",
+	if (sqlite3_prepare_v2(c->db->db, "SELECT account, function FROM apigw_urls WHERE url_id=?",
 			       -1, &q, NULL) == SQLITE_OK) {
 		sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
 		if (sqlite3_step(q) == SQLITE_ROW) {
 			snprintf(account, sizeof(account), "%s", sqlite3_column_text(q, 0));
-			const char *f = (const char *)sqlite3_column_text(q, 1);
-			snprintf(function, sizeof(function), "%s", f ? f : "");
+			snprintf(function, sizeof(function), "%s", sqlite3_column_text(q, 1));
 		}
 	}
 	sqlite3_finalize(q);
 	pthread_mutex_unlock(&c->db->mu);
-	if (!account[0] || !function[0]) {
-		resp->status = 404;
-		strbuf_addstr(&resp->body, not_found);
+	if (!account[0]) {
+		front_message(resp, 404, "Not Found");
 		return;
 	}
-	const char *fname = strrchr(function, ':') ? strrchr(function, ':') + 1 : function;
-	if (str_starts_with(function, "arn:")) {
-		/* arn:aws:lambda:REGION:ACCOUNT:function:NAME */
-		const char *fn_part = strstr(function, ":function:");
-		fname = fn_part ? fn_part + strlen(":function:") : fname;
-	}
-	char name[65];
-	snprintf(name, sizeof(name), "%.*s", (int)strcspn(fname, ":"), fname);
-	pthread_mutex_lock(&c->mu);
-	struct lfunc *fn = lambda_fn_find(c, account, name);
-	if (fn)
-		lambda_fn_ref(fn);
-	pthread_mutex_unlock(&c->mu);
-	if (!fn) {
-		resp->status = url ? 502 : 500;
-		strbuf_addstr(&resp->body, "{\"message\":\"Internal Server Error\"}");
-		return;
-	}
-	/* The query string, rebuilt from its (decoded) arguments. */
-	struct hdrs hs = { VEC_INIT };
-	struct strbuf query = STRBUF_INIT;
-	MHD_get_connection_values(req->conn, MHD_HEADER_KIND, collect, &hs);
-	vec_push(&hs.v, NULL);
-	struct hdrs qs = { VEC_INIT };
-	MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, collect, &qs);
-	for (size_t i = 0; i + 1 < qs.v.len; i += 2) {
-		if (query.len)
-			strbuf_addch(&query, '&');
-		strbuf_addstr(&query, qs.v.items[i]);
-		if (((const char *)qs.v.items[i + 1])[0]) {
-			strbuf_addch(&query, '=');
-			strbuf_addstr(&query, qs.v.items[i + 1]);
-		}
-	}
-	char rid[37];
-	aws_uuid(rid);
-	struct events_http h = {
-		.method = req->method,
-		.path = path,
-		.query = strbuf_str(&query),
-		.headers = (const char *const *)hs.v.items,
-		.body = req->body_len ? req->body : NULL,
-		.body_len = req->body_len,
-		.body_base64 = !is_text(http_header(req, "Content-Type")),
-		.source_ip = "127.0.0.1",
-		.account = account,
-		.api_id = id,
-		.stage = "$default",
-		.request_id = rid,
-		.epoch_ms = clock_wall_ms(),
-	};
-	cJSON *ev = url ? events_function_url(&h, id) : events_apigw_v2(&h, "$default");
-	char *payload = cJSON_PrintUnformatted(ev);
-	cJSON_Delete(ev);
+	struct front_req fr;
+	front_req_init(&fr, req, path, account, id, "$default");
+	cJSON *ev = events_function_url(&fr.h, id);
 	struct lambda_outcome r = { 0 };
-	lambda_invoke_internal(c, fn, payload, strlen(payload), NULL, &r);
-	free(payload);
-	pthread_mutex_lock(&c->mu);
-	lambda_fn_unref(fn);
-	pthread_mutex_unlock(&c->mu);
-	answer_v2(&r, resp);
-	if (!url)
-		http_resp_header(resp, "apigw-requestid", rid);
+	if (front_invoke(c, account, function, NULL, NULL, ev, &r) == FRONT_CALLED)
+		front_answer_v2(&r, resp);
+	else
+		front_message(resp, 502, "Internal Server Error");
 	free(r.body);
-	vec_release(&hs.v);
-	vec_release(&qs.v);
-	strbuf_release(&query);
+	cJSON_Delete(ev);
+	front_req_release(&fr);
+}
+
+/* An API's front door: a REST API's stage, an HTTP API's, or 404. */
+static void api_door(struct cloud *c, const char *id, const char *path, const struct http_req *req,
+		     struct http_resp *resp)
+{
+	if (!rest_serve(c, id, path, req, resp) && !httpapi_serve(c, id, path, req, resp))
+		front_message(resp, 404, "Not Found");
+}
+
+/*
+ * Split "<id>/<path>" after a door's prefix: id into out (n bytes), the path (from its '/')
+ * returned; NULL when there is no id.
+ */
+static const char *door_id(const char *p, char *out, size_t n)
+{
+	size_t len = strcspn(p, "/");
+	if (len == 0 || len >= n)
+		return NULL;
+	memcpy(out, p, len);
+	out[len] = '\0';
+	return p[len] ? p + len : "/";
+}
+
+/* The door a Host header names: <id>.execute-api.localhost[...] (API Gateway's own domain
+ * shape, LocalStack's localhost.localstack.cloud too) or <id>.lambda-url.localhost[...].
+ * Fills id; returns the door's kind ('a', 'u') or 0. */
+static char host_door(const struct http_req *req, char id[64])
+{
+	const char *host = http_header(req, "Host");
+	if (!host)
+		return 0;
+	size_t len = strcspn(host, ".");
+	if (len == 0 || len >= 64 || host[len] != '.')
+		return 0;
+	const char *rest = host + len + 1;
+	char kind = str_starts_with(rest, "execute-api.")  ? 'a'
+		    : str_starts_with(rest, "lambda-url.") ? 'u'
+							   : 0;
+	if (kind) {
+		memcpy(id, host, len);
+		id[len] = '\0';
+	}
+	return kind;
 }
 
 bool apigw_route(struct cloud *c, const char *account, const struct http_req *req,
 		 struct http_resp *resp)
 {
+	char id[64];
+	const char *path;
+	char kind = host_door(req, id);
+	if (kind == 'u')
+		url_door(c, id, req->path, req, resp);
+	else if (kind == 'a')
+		api_door(c, id, req->path, req, resp);
+	if (kind)
+		return true;
 	if (str_starts_with(req->path, URL_PREFIX)) {
-		front_door(c, req, true, resp);
+		path = door_id(req->path + strlen(URL_PREFIX), id, sizeof(id));
+		if (path)
+			url_door(c, id, path, req, resp);
+		else
+			front_message(resp, 404, "Not Found");
 		return true;
 	}
 	if (str_starts_with(req->path, API_PREFIX)) {
-		front_door(c, req, false, resp);
+		path = door_id(req->path + strlen(API_PREFIX), id, sizeof(id));
+		if (path)
+			api_door(c, id, path, req, resp);
+		else
+			front_message(resp, 404, "Not Found");
+		return true;
+	}
+	/* LocalStack's path to a REST API stage: /restapis/<id>/<stage>/_user_request_/<path> */
+	const char *user = strstr(req->path, "/_user_request_");
+	if (str_starts_with(req->path, "/restapis/") && user) {
+		char stage_path[512];
+		path = door_id(req->path + strlen("/restapis/"), id, sizeof(id));
+		size_t slen = path ? (size_t)(user - path) : 0;
+		const char *rest = user + strlen("/_user_request_");
+		snprintf(stage_path, sizeof(stage_path), "%.*s%s", (int)slen, path ? path : "",
+			 rest[0] ? rest : "/");
+		if (!path || !rest_serve(c, id, stage_path, req, resp))
+			front_message(resp, 404, "Not Found");
+		return true;
+	}
+	if (str_starts_with(req->path, "/restapis")) {
+		rest_api(c, account, req, resp);
 		return true;
 	}
 	if (str_starts_with(req->path, "/2021-10-31/functions/")) {
@@ -510,7 +358,7 @@ bool apigw_route(struct cloud *c, const char *account, const struct http_req *re
 		return true;
 	}
 	if (str_starts_with(req->path, "/v2/apis")) {
-		apis_api(c, account, req, resp);
+		httpapi_api(c, account, req, resp);
 		return true;
 	}
 	return false;

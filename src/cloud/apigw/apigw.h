@@ -1,15 +1,18 @@
 /*
- * HTTP front doors to functions: Lambda function URLs (CreateFunctionUrlConfig and friends
- * under /2021-10-31/) and API Gateway HTTP APIs made by quick create (`aws apigatewayv2
- * create-api --protocol-type HTTP --target FUNCTION_ARN`, under /v2/apis), served on the
- * cloud's own port:
+ * HTTP front doors to functions, served on the cloud's own port, and the APIs that make them:
+ * Lambda function URLs (CreateFunctionUrlConfig and friends under /2021-10-31/), API Gateway
+ * HTTP APIs (apigatewayv2 under /v2/apis, httpapi.h) and REST APIs (apigateway under
+ * /restapis, rest.h).
  *
- *   http://127.0.0.1:PORT/_aws/lambda-url/<url-id>/<path>      a function URL
- *   http://127.0.0.1:PORT/_aws/execute-api/<api-id>/<path>     an HTTP API's $default stage
+ *   http://127.0.0.1:PORT/_aws/lambda-url/<url-id>/<path>          a function URL
+ *   http://127.0.0.1:PORT/_aws/execute-api/<api-id>/<stage>/<path> a REST API's stage
+ *   http://127.0.0.1:PORT/_aws/execute-api/<api-id>/<path>         an HTTP API ($default stage,
+ *                                                                  a named one by its name)
  *
- * A request becomes a payload 2.0 event; the handler's answer becomes the HTTP response by
- * API Gateway's rules (statusCode, headers, cookies, body, isBase64Encoded, or a plain value
- * taken as a 200 JSON body); a failed function or a malformed answer is a 502.
+ * The same doors answer by Host header: <api-id>.execute-api.localhost:PORT and
+ * <url-id>.lambda-url.localhost:PORT (curl resolves *.localhost to loopback), and LocalStack's
+ * /restapis/<api-id>/<stage>/_user_request_/<path>. A request becomes the event of its door
+ * (payload 1.0 or 2.0); the answer becomes the response by that door's rules (front.h).
  */
 #ifndef CLOUD_APIGW_APIGW_H
 #define CLOUD_APIGW_APIGW_H

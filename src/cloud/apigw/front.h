@@ -1,0 +1,95 @@
+/*
+ * What the HTTP front doors share (function URLs, HTTP APIs, REST APIs, load balancers): a
+ * request read into the events' shape, the call to the function behind a door with the
+ * permission check its service makes, and the rules that turn the function's answer into
+ * the HTTP response (payload 2.0, payload 1.0, ALB).
+ */
+#ifndef CLOUD_APIGW_FRONT_H
+#define CLOUD_APIGW_FRONT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cloud/events/events.h"
+#include "cloud/http/server.h"
+#include "core/strbuf.h"
+#include "core/vec.h"
+
+struct cloud;
+struct cJSON;
+struct lambda_outcome;
+
+/* A request as the events see it. h borrows from the rest and from the http_req. */
+struct front_req {
+	struct events_http h;
+	struct vec headers; /* name, value, ..., NULL */
+	struct vec args;
+	struct strbuf query;
+	char request_id[37];
+};
+
+/* Read req (path: the part after the door's own prefix) into fr. Release it after. */
+void front_req_init(struct front_req *fr, const struct http_req *req, const char *path,
+		    const char *account, const char *api_id, const char *stage);
+void front_req_release(struct front_req *fr);
+
+enum front_call {
+	FRONT_CALLED,      /* the function ran (or failed in its own code): see the outcome */
+	FRONT_NO_FUNCTION, /* no such function */
+	FRONT_DENIED,      /* its resource policy does not let the service invoke it */
+};
+/*
+ * Invoke the function target names (a name or an ARN, in account) with event, as service
+ * (e.g. "apigateway.amazonaws.com") on behalf of source_arn; service NULL skips the policy
+ * check. Fills r (the caller frees r->body) when FRONT_CALLED.
+ */
+enum front_call front_invoke(struct cloud *c, const char *account, const char *target,
+			     const char *service, const char *source_arn, const struct cJSON *event,
+			     struct lambda_outcome *r);
+/* The function ARN inside an API Gateway integration URI
+ * (arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/ARN/invocations), or a plain
+ * function ARN itself. Caller frees; NULL when it names no function. */
+char *front_function_of_uri(const char *uri);
+
+/* A JSON body {"message": msg} with status. */
+void front_message(struct http_resp *resp, int status, const char *msg);
+/* The answer by payload 2.0's rules (a plain value is a 200 JSON body); 502 otherwise. */
+void front_answer_v2(const struct lambda_outcome *r, struct http_resp *resp);
+/* The answer by payload 1.0's rules (statusCode, headers, multiValueHeaders, body,
+ * isBase64Encoded and nothing else); 502 {"message": error_message} otherwise. */
+void front_answer_v1(const struct lambda_outcome *r, const char *error_message,
+		     struct http_resp *resp);
+/* The answer by an ALB's rules (statusCode, statusDescription, headers, body,
+ * isBase64Encoded); a load balancer's own 502 page otherwise. */
+void front_answer_alb(const struct lambda_outcome *r, struct http_resp *resp);
+/* The load balancer's own error page for status (502, 503, 404). */
+void front_alb_error(struct http_resp *resp, int status);
+
+/* A fresh identifier of n lowercase letters and digits into out (n + 1 bytes, n <= 32). */
+void front_random_id(char *out, size_t n);
+/* Send o (deleted here) as the JSON body with status. */
+void front_reply(struct http_resp *resp, int status, struct cJSON *o);
+
+/*
+ * The APIs themselves (REST and HTTP) are JSON documents in the cloud's database, one an API,
+ * of a kind ("REST", "HTTP"). A change reads, edits and saves its document between
+ * front_doc_lock() and front_doc_unlock(), so two changes never lose one another.
+ */
+void front_doc_lock(void);
+void front_doc_unlock(void);
+/* The document of id (caller deletes) and its account (13 bytes, or NULL); NULL if none. */
+struct cJSON *front_doc_load(struct cloud *c, const char *id, const char *kind, char account[13]);
+/* The same, only when account owns it. */
+struct cJSON *front_doc_load_own(struct cloud *c, const char *account, const char *id,
+				 const char *kind);
+void front_doc_save(struct cloud *c, const char *account, const char *id, const char *kind,
+		    const struct cJSON *doc);
+void front_doc_delete(struct cloud *c, const char *id);
+/* Every document of account's kind, oldest first, as an array (caller deletes). */
+struct cJSON *front_doc_list(struct cloud *c, const char *account, const char *kind);
+/* The first object of arr whose string member key equals value (borrowed), or NULL. */
+struct cJSON *front_find(const struct cJSON *arr, const char *key, const char *value);
+/* The string member key of o, or NULL. */
+const char *front_str(const struct cJSON *o, const char *key);
+
+#endif

@@ -1,0 +1,28 @@
+/*
+ * API Gateway HTTP APIs (apigatewayv2, under /v2/apis): APIs (with quick create), AWS_PROXY
+ * integrations to functions in payload format 1.0 or 2.0, routes, stages and deployments,
+ * and the front door that serves them: a request picks a stage (a named one by its first
+ * path segment, else $default), then the most specific route, then calls the route's
+ * function.
+ */
+#ifndef CLOUD_APIGW_HTTPAPI_H
+#define CLOUD_APIGW_HTTPAPI_H
+
+#include <stdbool.h>
+
+#include "cloud/http/server.h"
+
+struct cloud;
+
+/* Serve a management request under /v2/apis. */
+void httpapi_api(struct cloud *c, const char *account, const struct http_req *req,
+		 struct http_resp *resp);
+/* Serve path (from the API's root) of HTTP API id; false when there is no such API. */
+bool httpapi_serve(struct cloud *c, const char *id, const char *path, const struct http_req *req,
+		   struct http_resp *resp);
+/* Make the document of an API made by quick create (target: a function ARN; route_key NULL
+ * for $default). Caller deletes. */
+struct cJSON *httpapi_quick_doc(const char *id, const char *name, const char *target,
+				const char *route_key, long long created);
+
+#endif

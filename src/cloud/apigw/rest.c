@@ -1,0 +1,690 @@
+/*
+ * REST APIs: management under /restapis and the front door.
+ */
+#include "cloud/apigw/rest.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cloud/apigw/front.h"
+#include "cloud/apigw/route.h"
+#include "cloud/events/events.h"
+#include "cloud/http/aws.h"
+#include "cloud/lambda/lambda.h"
+#include "cloud/state.h"
+#include "core/clock.h"
+#include "core/strutil.h"
+#include "core/xalloc.h"
+
+#define KIND          "REST"
+#define APIGW_SVC     "apigateway.amazonaws.com"
+#define INTERNAL_REST "Internal server error"
+#define NO_TOKEN      "Missing Authentication Token"
+
+static const char *const methods[] = { "GET",    "POST", "PUT",     "PATCH",
+				       "DELETE", "HEAD", "OPTIONS", "ANY" };
+
+static double now_s(void)
+{
+	return (double)(clock_wall_ms() / 1000);
+}
+
+static void bad_request(struct http_resp *resp, const char *msg)
+{
+	aws_error(resp, 400, "BadRequestException", "%s", msg);
+}
+
+static void not_found(struct http_resp *resp, const char *what)
+{
+	aws_error(resp, 404, "NotFoundException", "Invalid %s identifier specified", what);
+}
+
+/* ---- answers ---- */
+
+static cJSON *api_out(const cJSON *doc)
+{
+	cJSON *o = cJSON_Duplicate(doc, true);
+	cJSON_DeleteItemFromObjectCaseSensitive(o, "resources");
+	cJSON_DeleteItemFromObjectCaseSensitive(o, "deployments");
+	cJSON_DeleteItemFromObjectCaseSensitive(o, "stages");
+	return o;
+}
+
+/* A resource as GetResources answers it: methods only by name unless embedded. */
+static cJSON *resource_out(const cJSON *r, bool embed)
+{
+	cJSON *o = cJSON_Duplicate(r, true);
+	cJSON *ms = cJSON_GetObjectItemCaseSensitive(o, "resourceMethods");
+	if (cJSON_GetArraySize(ms) == 0) {
+		cJSON_DeleteItemFromObjectCaseSensitive(o, "resourceMethods");
+	} else if (!embed) {
+		cJSON *m;
+		cJSON_ArrayForEach(m, ms)
+		{
+			while (m->child)
+				cJSON_Delete(cJSON_DetachItemViaPointer(m, m->child));
+		}
+	}
+	return o;
+}
+
+static void item_list(struct http_resp *resp, cJSON *items)
+{
+	cJSON *out = cJSON_CreateObject();
+	cJSON_AddItemToObject(out, "item", items);
+	front_reply(resp, 200, out);
+}
+
+/* ---- management ---- */
+
+static void create_api(struct cloud *c, const char *account, const cJSON *in,
+		       struct http_resp *resp)
+{
+	const char *name = front_str(in, "name");
+	if (!cJSON_IsObject(in) || !name || !name[0]) {
+		bad_request(resp, "Invalid request: name is required");
+		return;
+	}
+	char id[11], root[11];
+	front_random_id(id, 10);
+	front_random_id(root, 10);
+	cJSON *doc = cJSON_CreateObject();
+	cJSON_AddStringToObject(doc, "id", id);
+	cJSON_AddStringToObject(doc, "name", name);
+	const char *desc = front_str(in, "description");
+	if (desc)
+		cJSON_AddStringToObject(doc, "description", desc);
+	cJSON_AddNumberToObject(doc, "createdDate", now_s());
+	cJSON_AddStringToObject(doc, "apiKeySource", "HEADER");
+	const cJSON *ec = cJSON_GetObjectItem(in, "endpointConfiguration");
+	if (cJSON_IsObject(ec)) {
+		cJSON_AddItemToObject(doc, "endpointConfiguration", cJSON_Duplicate(ec, true));
+	} else {
+		cJSON *types = cJSON_AddArrayToObject(
+			cJSON_AddObjectToObject(doc, "endpointConfiguration"), "types");
+		cJSON_AddItemToArray(types, cJSON_CreateString("EDGE"));
+	}
+	cJSON_AddBoolToObject(doc, "disableExecuteApiEndpoint", false);
+	cJSON_AddStringToObject(doc, "rootResourceId", root);
+	cJSON *res = cJSON_AddArrayToObject(doc, "resources");
+	cJSON *r = cJSON_CreateObject();
+	cJSON_AddStringToObject(r, "id", root);
+	cJSON_AddStringToObject(r, "path", "/");
+	cJSON_AddObjectToObject(r, "resourceMethods");
+	cJSON_AddItemToArray(res, r);
+	cJSON_AddArrayToObject(doc, "deployments");
+	cJSON_AddArrayToObject(doc, "stages");
+	front_doc_save(c, account, id, KIND, doc);
+	front_reply(resp, 201, api_out(doc));
+	cJSON_Delete(doc);
+}
+
+static void create_resource(cJSON *doc, const char *parent_id, const cJSON *in, bool *dirty,
+			    struct http_resp *resp)
+{
+	cJSON *res = cJSON_GetObjectItem(doc, "resources");
+	const cJSON *parent = front_find(res, "id", parent_id);
+	const char *part = front_str(in, "pathPart");
+	bool greedy = false;
+	if (!parent) {
+		not_found(resp, "Resource");
+		return;
+	}
+	if (!part || !apigw_part_valid(part, strlen(part), &greedy)) {
+		aws_error(resp, 400, "BadRequestException",
+			  "Resource's path part only allow a-zA-Z0-9._- and curly braces at the "
+			  "beginning and the end and an optional plus sign before the closing "
+			  "brace.");
+		return;
+	}
+	const char *ppath = front_str(parent, "path");
+	const char *last = strrchr(ppath, '/');
+	if (last && str_starts_with(last, "/{") && strstr(last, "+}")) {
+		aws_error(resp, 400, "BadRequestException",
+			  "Cannot create a child of a resource with a greedy path variable: %s",
+			  last + 1);
+		return;
+	}
+	const cJSON *sib;
+	cJSON_ArrayForEach(sib, res)
+	{
+		const char *sp = front_str(sib, "parentId"), *spart = front_str(sib, "pathPart");
+		if (!sp || strcmp(sp, parent_id) != 0 || !spart)
+			continue;
+		if (strcmp(spart, part) == 0) {
+			aws_error(resp, 409, "ConflictException",
+				  "Another resource with the same parent already has this name: %s",
+				  part);
+			return;
+		}
+		if (spart[0] == '{' && part[0] == '{') {
+			aws_error(resp, 400, "BadRequestException",
+				  "A sibling (%s) of this resource already has a variable path "
+				  "part -- only one is allowed",
+				  spart);
+			return;
+		}
+	}
+	char id[7];
+	front_random_id(id, 6);
+	cJSON *r = cJSON_CreateObject();
+	cJSON_AddStringToObject(r, "id", id);
+	cJSON_AddStringToObject(r, "parentId", parent_id);
+	cJSON_AddStringToObject(r, "pathPart", part);
+	char *path =
+		strcmp(ppath, "/") == 0 ? xasprintf("/%s", part) : xasprintf("%s/%s", ppath, part);
+	cJSON_AddStringToObject(r, "path", path);
+	free(path);
+	cJSON_AddObjectToObject(r, "resourceMethods");
+	cJSON_AddItemToArray(res, r);
+	*dirty = true;
+	front_reply(resp, 201, resource_out(r, false));
+}
+
+/* Delete the resource and everything under it. */
+static void delete_resource(cJSON *res, const char *id)
+{
+	cJSON *r = res->child;
+	while (r) {
+		cJSON *next = r->next;
+		const char *pid = front_str(r, "parentId");
+		if (pid && strcmp(pid, id) == 0) {
+			char *child = xstrdup(front_str(r, "id"));
+			delete_resource(res, child);
+			free(child);
+			next = res->child; /* the list changed under us: start over */
+		}
+		r = next;
+	}
+	cJSON *self = front_find(res, "id", id);
+	if (self)
+		cJSON_Delete(cJSON_DetachItemViaPointer(res, self));
+}
+
+static bool method_name_valid(const char *m)
+{
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (strcmp(methods[i], m) == 0)
+			return true;
+	return false;
+}
+
+static void put_method(cJSON *r, const char *m, const cJSON *in, bool *dirty,
+		       struct http_resp *resp)
+{
+	cJSON *ms = cJSON_GetObjectItem(r, "resourceMethods");
+	const char *auth = front_str(in, "authorizationType");
+	if (!method_name_valid(m)) {
+		aws_error(resp, 400, "BadRequestException", "Invalid HttpMethod specified: %s", m);
+		return;
+	}
+	if (!auth) {
+		bad_request(resp, "Invalid authorization type specified. Valid values are NONE, "
+				  "AWS_IAM, CUSTOM, COGNITO_USER_POOLS");
+		return;
+	}
+	if (strcmp(auth, "NONE") != 0 && strcmp(auth, "AWS_IAM") != 0 &&
+	    strcmp(auth, "CUSTOM") != 0 && strcmp(auth, "COGNITO_USER_POOLS") != 0) {
+		aws_error(resp, 400, "BadRequestException",
+			  "Invalid authorization type specified. Valid values are NONE, AWS_IAM, "
+			  "CUSTOM, COGNITO_USER_POOLS");
+		return;
+	}
+	if (cJSON_GetObjectItemCaseSensitive(ms, m)) {
+		aws_error(resp, 409, "ConflictException",
+			  "Method already exists for this resource");
+		return;
+	}
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "httpMethod", m);
+	cJSON_AddStringToObject(o, "authorizationType", auth);
+	cJSON_AddBoolToObject(o, "apiKeyRequired",
+			      cJSON_IsTrue(cJSON_GetObjectItem(in, "apiKeyRequired")));
+	cJSON_AddItemToObject(ms, m, o);
+	*dirty = true;
+	front_reply(resp, 201, cJSON_Duplicate(o, true));
+}
+
+static void put_integration(cJSON *method, const char *resource_id, const cJSON *in, bool *dirty,
+			    struct http_resp *resp)
+{
+	const char *type = front_str(in, "type"), *hm = front_str(in, "httpMethod");
+	const char *uri = front_str(in, "uri");
+	char *fn = front_function_of_uri(uri);
+	if (!type) {
+		bad_request(resp, "Enumeration value for IntegrationType must be non-empty");
+	} else if (strcmp(type, "AWS_PROXY") != 0) {
+		aws_error(resp, 400, "BadRequestException",
+			  "The local cloud serves AWS_PROXY integrations to Lambda functions, not "
+			  "%s",
+			  type);
+	} else if (!hm || !hm[0]) {
+		bad_request(resp, "Enumeration value for HttpMethod must be non-empty");
+	} else if (!uri || !fn) {
+		bad_request(resp, "Invalid ARN specified in the request: the URI of a Lambda "
+				  "proxy integration is arn:aws:apigateway:REGION:lambda:path/"
+				  "2015-03-31/functions/FUNCTION_ARN/invocations");
+	} else {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "type", type);
+		cJSON_AddStringToObject(o, "httpMethod", hm);
+		cJSON_AddStringToObject(o, "uri", uri);
+		cJSON_AddStringToObject(o, "passthroughBehavior", "WHEN_NO_MATCH");
+		const cJSON *t = cJSON_GetObjectItem(in, "timeoutInMillis");
+		cJSON_AddNumberToObject(o, "timeoutInMillis",
+					cJSON_IsNumber(t) ? t->valuedouble : 29000);
+		cJSON_AddStringToObject(o, "cacheNamespace", resource_id);
+		cJSON_AddArrayToObject(o, "cacheKeyParameters");
+		cJSON_DeleteItemFromObjectCaseSensitive(method, "methodIntegration");
+		cJSON_AddItemToObject(method, "methodIntegration", o);
+		*dirty = true;
+		front_reply(resp, 201, cJSON_Duplicate(o, true));
+	}
+	free(fn);
+}
+
+static void methods_api(const char *verb, cJSON *r, const char *m, bool integration,
+			const cJSON *in, bool *dirty, struct http_resp *resp)
+{
+	cJSON *ms = cJSON_GetObjectItem(r, "resourceMethods");
+	cJSON *method = cJSON_GetObjectItemCaseSensitive(ms, m);
+	if (!integration && strcmp(verb, "PUT") == 0) {
+		put_method(r, m, in, dirty, resp);
+		return;
+	}
+	if (!method) {
+		not_found(resp, "Method");
+		return;
+	}
+	if (!integration) {
+		if (strcmp(verb, "GET") == 0) {
+			front_reply(resp, 200, cJSON_Duplicate(method, true));
+		} else if (strcmp(verb, "DELETE") == 0) {
+			cJSON_DeleteItemFromObjectCaseSensitive(ms, m);
+			*dirty = true;
+			resp->status = 204;
+		} else {
+			aws_error(resp, 405, "MethodNotAllowedException", "Method not allowed");
+		}
+		return;
+	}
+	cJSON *integ = cJSON_GetObjectItem(method, "methodIntegration");
+	if (strcmp(verb, "PUT") == 0) {
+		put_integration(method, front_str(r, "id"), in, dirty, resp);
+	} else if (!integ) {
+		aws_error(resp, 404, "NotFoundException", "No integration defined for method");
+	} else if (strcmp(verb, "GET") == 0) {
+		front_reply(resp, 200, cJSON_Duplicate(integ, true));
+	} else if (strcmp(verb, "DELETE") == 0) {
+		cJSON_DeleteItemFromObjectCaseSensitive(method, "methodIntegration");
+		*dirty = true;
+		resp->status = 204;
+	} else {
+		aws_error(resp, 405, "MethodNotAllowedException", "Method not allowed");
+	}
+}
+
+static cJSON *new_stage(const char *name, const char *deployment, const cJSON *in,
+			const char *desc_key, const char *vars_key)
+{
+	cJSON *s = cJSON_CreateObject();
+	cJSON_AddStringToObject(s, "deploymentId", deployment);
+	cJSON_AddStringToObject(s, "stageName", name);
+	const char *desc = front_str(in, desc_key);
+	if (desc)
+		cJSON_AddStringToObject(s, "description", desc);
+	cJSON_AddBoolToObject(s, "cacheClusterEnabled", false);
+	cJSON_AddStringToObject(s, "cacheClusterStatus", "NOT_AVAILABLE");
+	cJSON_AddObjectToObject(s, "methodSettings");
+	const cJSON *vars = cJSON_GetObjectItem(in, vars_key);
+	if (cJSON_IsObject(vars) && cJSON_GetArraySize(vars) > 0)
+		cJSON_AddItemToObject(s, "variables", cJSON_Duplicate(vars, true));
+	cJSON_AddBoolToObject(s, "tracingEnabled", false);
+	cJSON_AddNumberToObject(s, "createdDate", now_s());
+	cJSON_AddNumberToObject(s, "lastUpdatedDate", now_s());
+	return s;
+}
+
+static void create_deployment(cJSON *doc, const cJSON *in, bool *dirty, struct http_resp *resp)
+{
+	cJSON *res = cJSON_GetObjectItem(doc, "resources");
+	int count = 0;
+	const cJSON *r;
+	cJSON_ArrayForEach(r, res)
+	{
+		const cJSON *m;
+		cJSON_ArrayForEach(m, cJSON_GetObjectItem(r, "resourceMethods"))
+		{
+			count++;
+			if (!cJSON_GetObjectItem(m, "methodIntegration")) {
+				bad_request(resp, "No integration defined for method");
+				return;
+			}
+		}
+	}
+	if (count == 0) {
+		bad_request(resp, "The REST API doesn't contain any methods");
+		return;
+	}
+	const char *stage = front_str(in, "stageName");
+	char id[7];
+	front_random_id(id, 6);
+	cJSON *d = cJSON_CreateObject();
+	cJSON_AddStringToObject(d, "id", id);
+	const char *desc = front_str(in, "description");
+	if (desc)
+		cJSON_AddStringToObject(d, "description", desc);
+	cJSON_AddNumberToObject(d, "createdDate", now_s());
+	cJSON *out = cJSON_Duplicate(d, true);
+	cJSON_AddItemToObject(d, "_snapshot", cJSON_Duplicate(res, true));
+	cJSON_AddItemToArray(cJSON_GetObjectItem(doc, "deployments"), d);
+	if (stage && stage[0]) {
+		cJSON *stages = cJSON_GetObjectItem(doc, "stages");
+		cJSON *s = front_find(stages, "stageName", stage);
+		if (s) {
+			cJSON_ReplaceItemInObjectCaseSensitive(s, "deploymentId",
+							       cJSON_CreateString(id));
+			cJSON_ReplaceItemInObjectCaseSensitive(s, "lastUpdatedDate",
+							       cJSON_CreateNumber(now_s()));
+			const cJSON *vars = cJSON_GetObjectItem(in, "variables");
+			if (cJSON_IsObject(vars)) {
+				cJSON_DeleteItemFromObjectCaseSensitive(s, "variables");
+				cJSON_AddItemToObject(s, "variables", cJSON_Duplicate(vars, true));
+			}
+		} else {
+			cJSON_AddItemToArray(
+				stages, new_stage(stage, id, in, "stageDescription", "variables"));
+		}
+	}
+	*dirty = true;
+	front_reply(resp, 201, out);
+}
+
+static void stages_api(const char *verb, cJSON *doc, const char *name, const cJSON *in, bool *dirty,
+		       struct http_resp *resp)
+{
+	cJSON *stages = cJSON_GetObjectItem(doc, "stages");
+	if (!name && strcmp(verb, "GET") == 0) {
+		item_list(resp, cJSON_Duplicate(stages, true));
+		return;
+	}
+	if (!name && strcmp(verb, "POST") == 0) {
+		const char *sn = front_str(in, "stageName"), *dep = front_str(in, "deploymentId");
+		if (!sn || !sn[0] || !dep) {
+			bad_request(resp,
+				    "Invalid request: stageName and deploymentId are required");
+		} else if (front_find(stages, "stageName", sn)) {
+			aws_error(resp, 409, "ConflictException", "Stage already exists");
+		} else if (!front_find(cJSON_GetObjectItem(doc, "deployments"), "id", dep)) {
+			not_found(resp, "Deployment");
+		} else {
+			cJSON *s = new_stage(sn, dep, in, "description", "variables");
+			cJSON_AddItemToArray(stages, s);
+			*dirty = true;
+			front_reply(resp, 201, cJSON_Duplicate(s, true));
+		}
+		return;
+	}
+	cJSON *s = name ? front_find(stages, "stageName", name) : NULL;
+	if (!s) {
+		not_found(resp, "Stage");
+	} else if (strcmp(verb, "GET") == 0) {
+		front_reply(resp, 200, cJSON_Duplicate(s, true));
+	} else if (strcmp(verb, "DELETE") == 0) {
+		cJSON_Delete(cJSON_DetachItemViaPointer(stages, s));
+		*dirty = true;
+		resp->status = 202;
+	} else {
+		aws_error(resp, 405, "MethodNotAllowedException", "Method not allowed");
+	}
+}
+
+static void deployments_api(const char *verb, cJSON *doc, const char *id, const cJSON *in,
+			    bool *dirty, struct http_resp *resp)
+{
+	cJSON *deps = cJSON_GetObjectItem(doc, "deployments");
+	if (!id && strcmp(verb, "POST") == 0) {
+		create_deployment(doc, in, dirty, resp);
+		return;
+	}
+	if (!id && strcmp(verb, "GET") == 0) {
+		cJSON *items = cJSON_CreateArray();
+		const cJSON *d;
+		cJSON_ArrayForEach(d, deps)
+		{
+			cJSON *o = cJSON_Duplicate(d, true);
+			cJSON_DeleteItemFromObjectCaseSensitive(o, "_snapshot");
+			cJSON_AddItemToArray(items, o);
+		}
+		item_list(resp, items);
+		return;
+	}
+	cJSON *d = id ? front_find(deps, "id", id) : NULL;
+	if (!d) {
+		not_found(resp, "Deployment");
+	} else if (strcmp(verb, "GET") == 0) {
+		cJSON *o = cJSON_Duplicate(d, true);
+		cJSON_DeleteItemFromObjectCaseSensitive(o, "_snapshot");
+		front_reply(resp, 200, o);
+	} else if (strcmp(verb, "DELETE") == 0) {
+		if (front_find(cJSON_GetObjectItem(doc, "stages"), "deploymentId", id)) {
+			bad_request(resp, "Active stages pointing to this deployment must be moved "
+					  "or deleted");
+			return;
+		}
+		cJSON_Delete(cJSON_DetachItemViaPointer(deps, d));
+		*dirty = true;
+		resp->status = 202;
+	} else {
+		aws_error(resp, 405, "MethodNotAllowedException", "Method not allowed");
+	}
+}
+
+static void resources_api(const struct http_req *req, cJSON *doc, char seg[6][64], const cJSON *in,
+			  bool *dirty, struct http_resp *resp)
+{
+	cJSON *res = cJSON_GetObjectItem(doc, "resources");
+	const char *verb = req->method;
+	if (!seg[2][0]) {
+		if (strcmp(verb, "GET") != 0) {
+			aws_error(resp, 405, "MethodNotAllowedException", "Method not allowed");
+			return;
+		}
+		const char *embed = http_query(req, "embed");
+		bool with = embed && strcmp(embed, "methods") == 0;
+		cJSON *items = cJSON_CreateArray();
+		const cJSON *r;
+		cJSON_ArrayForEach(r, res) cJSON_AddItemToArray(items, resource_out(r, with));
+		item_list(resp, items);
+		return;
+	}
+	cJSON *r = front_find(res, "id", seg[2]);
+	if (!seg[3][0] && strcmp(verb, "POST") == 0) {
+		create_resource(doc, seg[2], in, dirty, resp);
+	} else if (!r) {
+		not_found(resp, "Resource");
+	} else if (!seg[3][0] && strcmp(verb, "GET") == 0) {
+		front_reply(resp, 200, resource_out(r, true));
+	} else if (!seg[3][0] && strcmp(verb, "DELETE") == 0) {
+		if (!front_str(r, "parentId")) {
+			bad_request(resp, "Cannot delete root resource");
+			return;
+		}
+		delete_resource(res, seg[2]);
+		*dirty = true;
+		resp->status = 202;
+	} else if (strcmp(seg[3], "methods") == 0 && seg[4][0] &&
+		   (!seg[5][0] || strcmp(seg[5], "integration") == 0)) {
+		methods_api(verb, r, seg[4], seg[5][0] != '\0', in, dirty, resp);
+	} else {
+		aws_error(resp, 404, "NotFoundException", "Unknown operation %s %s", verb,
+			  req->path);
+	}
+}
+
+void rest_api(struct cloud *c, const char *account, const struct http_req *req,
+	      struct http_resp *resp)
+{
+	char seg[6][64];
+	memset(seg, 0, sizeof(seg));
+	const char *p = req->path + strlen("/restapis");
+	for (int i = 0; i < 6 && *p; i++) {
+		while (*p == '/')
+			p++;
+		size_t len = strcspn(p, "/");
+		snprintf(seg[i], sizeof(seg[i]), "%.*s", (int)len, p);
+		p += len;
+	}
+	cJSON *in = req->body_len ? cJSON_ParseWithLength(req->body, req->body_len) : NULL;
+	if (!seg[0][0]) {
+		if (strcmp(req->method, "POST") == 0) {
+			create_api(c, account, in, resp);
+		} else if (strcmp(req->method, "GET") == 0) {
+			cJSON *all = front_doc_list(c, account, KIND);
+			cJSON *items = cJSON_CreateArray();
+			const cJSON *d;
+			cJSON_ArrayForEach(d, all) cJSON_AddItemToArray(items, api_out(d));
+			cJSON_Delete(all);
+			item_list(resp, items);
+		} else {
+			aws_error(resp, 405, "MethodNotAllowedException", "Method not allowed");
+		}
+		cJSON_Delete(in);
+		return;
+	}
+	front_doc_lock();
+	cJSON *doc = front_doc_load_own(c, account, seg[0], KIND);
+	bool dirty = false;
+	if (!doc) {
+		not_found(resp, "API");
+	} else if (!seg[1][0] && strcmp(req->method, "GET") == 0) {
+		front_reply(resp, 200, api_out(doc));
+	} else if (!seg[1][0] && strcmp(req->method, "DELETE") == 0) {
+		front_doc_delete(c, seg[0]);
+		resp->status = 202;
+	} else if (strcmp(seg[1], "resources") == 0) {
+		resources_api(req, doc, seg, in, &dirty, resp);
+	} else if (strcmp(seg[1], "deployments") == 0 && !seg[3][0]) {
+		deployments_api(req->method, doc, seg[2][0] ? seg[2] : NULL, in, &dirty, resp);
+	} else if (strcmp(seg[1], "stages") == 0 && !seg[3][0]) {
+		stages_api(req->method, doc, seg[2][0] ? seg[2] : NULL, in, &dirty, resp);
+	} else {
+		aws_error(resp, 404, "NotFoundException", "Unknown operation %s %s", req->method,
+			  req->path);
+	}
+	if (dirty)
+		front_doc_save(c, account, seg[0], KIND, doc);
+	front_doc_unlock();
+	cJSON_Delete(doc);
+	cJSON_Delete(in);
+}
+
+/* ---- the front door ---- */
+
+/* The deployed resource that serves path: the most specific match. */
+static const cJSON *pick_resource(const cJSON *resources, const char *path)
+{
+	const cJSON *best = NULL, *r;
+	char best_rank[APIGW_RANK_MAX] = "";
+	cJSON_ArrayForEach(r, resources)
+	{
+		char rank[APIGW_RANK_MAX];
+		const char *tmpl = front_str(r, "path");
+		if (tmpl && apigw_path_match(tmpl, path, NULL, rank) &&
+		    (!best || strcmp(rank, best_rank) > 0)) {
+			best = r;
+			snprintf(best_rank, sizeof(best_rank), "%s", rank);
+		}
+	}
+	return best;
+}
+
+bool rest_serve(struct cloud *c, const char *id, const char *path, const struct http_req *req,
+		struct http_resp *resp)
+{
+	char account[13] = "";
+	cJSON *doc = front_doc_load(c, id, KIND, account);
+	if (!doc)
+		return false;
+	char stage_name[129];
+	const char *p = path;
+	while (*p == '/')
+		p++;
+	size_t slen = strcspn(p, "/");
+	snprintf(stage_name, sizeof(stage_name), "%.*s", (int)(slen < 128 ? slen : 128), p);
+	const char *rpath = p[slen] ? p + slen : "/";
+	const cJSON *stage =
+		front_find(cJSON_GetObjectItem(doc, "stages"), "stageName", stage_name);
+	const cJSON *dep = stage ? front_find(cJSON_GetObjectItem(doc, "deployments"), "id",
+					      front_str(stage, "deploymentId"))
+				 : NULL;
+	if (!dep) {
+		front_message(resp, 403, "Forbidden");
+		cJSON_Delete(doc);
+		return true;
+	}
+	const cJSON *r = pick_resource(cJSON_GetObjectItem(dep, "_snapshot"), rpath);
+	const cJSON *ms = cJSON_GetObjectItem(r, "resourceMethods");
+	const cJSON *m = cJSON_GetObjectItemCaseSensitive(ms, req->method);
+	if (!m)
+		m = cJSON_GetObjectItemCaseSensitive(ms, "ANY");
+	const char *auth = front_str(m, "authorizationType");
+	bool signed_in = http_header(req, "Authorization") != NULL;
+	if (!m || (auth && strcmp(auth, "AWS_IAM") == 0 && !signed_in)) {
+		front_message(resp, 403, NO_TOKEN);
+		http_resp_header(resp, "x-amzn-ErrorType", "MissingAuthenticationTokenException");
+		cJSON_Delete(doc);
+		return true;
+	}
+	if (auth && strcmp(auth, "NONE") != 0 && strcmp(auth, "AWS_IAM") != 0 && !signed_in) {
+		front_message(resp, 401, "Unauthorized");
+		http_resp_header(resp, "x-amzn-ErrorType", "UnauthorizedException");
+		cJSON_Delete(doc);
+		return true;
+	}
+	const char *tmpl = front_str(r, "path");
+	cJSON *params = cJSON_CreateObject();
+	char rank[APIGW_RANK_MAX];
+	apigw_path_match(tmpl, rpath, params, rank);
+	struct front_req fr;
+	front_req_init(&fr, req, rpath, account, id, stage_name);
+	fr.h.path_params = params;
+	fr.h.resource = tmpl;
+	cJSON *ev = events_apigw_v1(&fr.h);
+	const cJSON *vars = cJSON_GetObjectItem(stage, "variables");
+	if (cJSON_GetArraySize(vars) > 0)
+		cJSON_ReplaceItemInObjectCaseSensitive(ev, "stageVariables",
+						       cJSON_Duplicate(vars, true));
+	cJSON_ReplaceItemInObjectCaseSensitive(cJSON_GetObjectItem(ev, "requestContext"),
+					       "resourceId",
+					       cJSON_CreateString(front_str(r, "id")));
+	const cJSON *integ = cJSON_GetObjectItem(m, "methodIntegration");
+	const char *hm = front_str(integ, "httpMethod");
+	char *fn = front_function_of_uri(front_str(integ, "uri"));
+	char *source = xasprintf("arn:aws:execute-api:" AWS_REGION_NAME ":%s:%s/%s/%s%s", account,
+				 id, stage_name, req->method, tmpl);
+	struct lambda_outcome out = { 0 };
+	enum front_call how = FRONT_NO_FUNCTION;
+	/* Lambda is called with POST; any other integration method fails as AWS's does. */
+	if (fn && hm && strcmp(hm, "POST") == 0)
+		how = front_invoke(c, account, fn, APIGW_SVC, source, ev, &out);
+	if (how != FRONT_CALLED) {
+		front_message(resp, 500, INTERNAL_REST);
+		http_resp_header(resp, "x-amzn-ErrorType", "InternalServerErrorException");
+	} else {
+		front_answer_v1(&out, INTERNAL_REST, resp);
+	}
+	char apigw_id[17];
+	front_random_id(apigw_id, 16);
+	http_resp_header(resp, "x-amz-apigw-id", apigw_id);
+	free(out.body);
+	free(fn);
+	free(source);
+	cJSON_Delete(ev);
+	front_req_release(&fr);
+	cJSON_Delete(params);
+	cJSON_Delete(doc);
+	return true;
+}

@@ -1,0 +1,39 @@
+/*
+ * Path templates and route keys of API Gateway, the parsers every request to an API goes
+ * through: "/items/{id}" (a REST resource's path, an HTTP API route's path), "{proxy+}" (a
+ * greedy variable, last only), "GET /items/{id}", "ANY /{proxy+}" and "$default" (HTTP API
+ * route keys). No state; the matcher ranks matches so the most specific one wins.
+ */
+#ifndef CLOUD_APIGW_ROUTE_H
+#define CLOUD_APIGW_ROUTE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct cJSON;
+
+/* A rank buffer: one byte a segment plus two; longer templates never match. */
+#define APIGW_RANK_MAX 66
+
+/*
+ * Whether seg is one resource path part: a literal of [A-Za-z0-9._-:@~] characters, or
+ * {name} or {name+} with a name of [A-Za-z0-9._-]. *greedy tells which.
+ */
+bool apigw_part_valid(const char *seg, size_t len, bool *greedy);
+/* Whether tmpl is "/" or "/" part ["/" part]..., with a greedy part only last. */
+bool apigw_path_valid(const char *tmpl);
+/*
+ * Match a request path (decoded, e.g. "/items/42") against tmpl. On a match returns true,
+ * adds each variable to params (an object, or NULL) and writes rank, a NUL-terminated string
+ * that compares (strcmp) greater for a more specific match: a template without a greedy
+ * variable before one with, then literal parts before variables, left to right.
+ */
+bool apigw_path_match(const char *tmpl, const char *path, struct cJSON *params,
+		      char rank[APIGW_RANK_MAX]);
+/*
+ * Parse an HTTP API route key: "$default" (method "" and *path NULL) or "METHOD /path" with
+ * METHOD one of GET POST PUT PATCH DELETE HEAD OPTIONS ANY and a valid path template.
+ */
+bool apigw_route_key_parse(const char *key, char method[8], const char **path);
+
+#endif
