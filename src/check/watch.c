@@ -114,8 +114,12 @@ int watch_fd(const struct watch *w)
 	return w->fd;
 }
 
-/* Read what inotify has; true when a relevant change is among it. */
-static bool drain(struct watch *w, bool *self_gone)
+/*
+ * Read what inotify has; true when a relevant change is among it. *settled tells whether the
+ * last relevant event ends a save (a file closed after writing, moved into place, its mode
+ * set, or deleted) rather than starting one (a file created, or moved away to be replaced).
+ */
+static bool drain(struct watch *w, bool *self_gone, bool *settled)
 {
 	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
 	bool changed = false;
@@ -123,18 +127,25 @@ static bool drain(struct watch *w, bool *self_gone)
 	while ((n = read(w->fd, buf, sizeof(buf))) > 0) {
 		for (char *p = buf; p < buf + n;) {
 			struct inotify_event *ev = (struct inotify_event *)p;
-			if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED))
+			if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED)) {
 				*self_gone = true;
-			else if (ev->len && !ignored(ev->name))
+			} else if (ev->len && !ignored(ev->name)) {
 				changed = true;
+				*settled = (ev->mask & (IN_CLOSE_WRITE | IN_MOVED_TO | IN_ATTRIB |
+							IN_DELETE)) != 0;
+			}
 			p += sizeof(*ev) + ev->len;
 		}
 	}
 	return changed;
 }
 
-/* Wait for quiet: the rest of an editor's save arrives within a few milliseconds. */
-static void settle(struct watch *w)
+/*
+ * Wait for quiet: the rest of an editor's save arrives within a few milliseconds. After an
+ * event that ends a save, WATCH_SETTLE_MS of quiet is enough; after one that starts a save
+ * (the new file is still to come), WATCH_DEBOUNCE_MS.
+ */
+static void settle(struct watch *w, bool settled)
 {
 	int64_t start = clock_mono_ms();
 	for (;;) {
@@ -146,10 +157,10 @@ static void settle(struct watch *w)
 			return;
 		}
 		struct pollfd p = { w->fd, POLLIN, 0 };
-		if (poll(&p, 1, WATCH_DEBOUNCE_MS) <= 0)
+		if (poll(&p, 1, settled ? WATCH_SETTLE_MS : WATCH_DEBOUNCE_MS) <= 0)
 			return;
 		bool gone = false;
-		drain(w, &gone);
+		drain(w, &gone, &settled);
 		if (gone)
 			return;
 	}
@@ -184,9 +195,9 @@ enum watch_event watch_wait(struct watch *w, int timeout_ms, volatile sig_atomic
 		if (w->fd >= 0 && w->present) {
 			struct pollfd p = { w->fd, POLLIN, 0 };
 			if (poll(&p, 1, wait) > 0) {
-				bool gone = false;
-				if (drain(w, &gone) && !gone) {
-					settle(w);
+				bool gone = false, settled = false;
+				if (drain(w, &gone, &settled) && !gone) {
+					settle(w, settled);
 					return WATCH_CHANGED;
 				}
 			}
@@ -199,7 +210,7 @@ enum watch_event watch_wait(struct watch *w, int timeout_ms, volatile sig_atomic
 		if (w->present) {
 			uint64_t s = snapshot_dir(w->dir, 0);
 			if (s != w->snapshot) {
-				settle(w);
+				settle(w, false);
 				w->snapshot = snapshot_dir(w->dir, 0);
 				return WATCH_CHANGED;
 			}

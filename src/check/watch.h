@@ -13,6 +13,7 @@
 
 #define WATCH_POLL_MS     200
 #define WATCH_DEBOUNCE_MS 60
+#define WATCH_SETTLE_MS   8
 
 enum watch_event {
 	WATCH_CHANGED, /* a file was saved, created, renamed or deleted */

@@ -1129,6 +1129,15 @@ static bool tick(struct app *app)
 	return changed;
 }
 
+static int wake_fd(void)
+{
+	/* tick() reads the watch only then: otherwise a pending event would wake the loop for ever.
+	 */
+	return cs.mode == C_DETAIL && cs.has_cur && cs.prompt == P_NONE && cs.watch
+		       ? watch_fd(cs.watch)
+		       : -1;
+}
+
 bool screen_console_load(struct app *app, const char *ws, const char *endpoint,
 			 const char *access_key, struct error *err)
 {
@@ -1171,6 +1180,7 @@ const struct tui_screen screen_console = {
 	.draw = draw,
 	.key = key,
 	.tick = tick,
+	.wake_fd = wake_fd,
 	.release = console_release,
 	.keys = console_keys,
 };

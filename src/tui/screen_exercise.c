@@ -16,6 +16,7 @@
 #include "check/record.h"
 #include "check/watch.h"
 #include "check/workspace.h"
+#include "core/clock.h"
 #include "core/path.h"
 #include "core/xalloc.h"
 #include "course/course.h"
@@ -216,10 +217,27 @@ static void record(struct app *app, const char *kind, const char *data)
 		app_error(app, "not recorded: %s", err.msg);
 }
 
+/*
+ * bench/check.sh times a save to its verdict on screen: with LAMBDA_TUTOR_BENCH_STAMPS set,
+ * the verdict is drawn at once and the moment it reached the terminal (CLOCK_MONOTONIC, us)
+ * is appended to that file with the number of tasks passed.
+ */
+static void stamp_result(void)
+{
+	const char *file = getenv("LAMBDA_TUTOR_BENCH_STAMPS");
+	if (!file || !file[0] || !es.v.has_last)
+		return;
+	redraw();
+	FILE *f = fopen(file, "a");
+	if (!f)
+		return;
+	fprintf(f, "%lld %zu\n", (long long)clock_mono_us(), es.v.last.n_passed);
+	fclose(f);
+}
+
 static void run_check(struct app *app)
 {
 	es.app = app;
-	app->status[0] = '\0';
 	exercise_view_start(&es.v);
 	redraw();
 	struct check_opts co = {
@@ -240,6 +258,7 @@ static void run_check(struct app *app)
 	exercise_view_finish(&es.v, &r);
 	exercise_view_build(&es.v, es.cols - 4);
 	es.top = es.md.n_lines + 1 < total_lines() ? es.md.n_lines + 1 : 0;
+	stamp_result();
 	es.app = NULL;
 }
 
@@ -543,6 +562,11 @@ static bool tick(struct app *app)
 	abort();
 }
 
+static int wake_fd(void)
+{
+	return es.watch ? watch_fd(es.watch) : -1;
+}
+
 void screen_exercise_setup(const char *ws, screen_exercise_cloud_fn cloud)
 {
 	free(setup.ws);
@@ -619,6 +643,7 @@ const struct tui_screen screen_exercise = {
 	.draw = draw,
 	.key = key,
 	.tick = tick,
+	.wake_fd = wake_fd,
 	.release = exercise_release,
 	.keys = exercise_keys,
 };

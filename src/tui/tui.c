@@ -7,6 +7,7 @@
 #include <curses.h>
 #include <langinfo.h>
 #include <locale.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -417,7 +418,23 @@ void tui_run(struct app *app, const struct tui_screen *first)
 				break;
 		}
 		wint_t wc;
-		int r = get_wch(&wc);
+		int fd = app->screen->wake_fd ? app->screen->wake_fd() : -1;
+		int r;
+		if (fd >= 0) {
+			/* Keys curses has buffered first, then the keyboard or fd, whichever comes.
+			 */
+			timeout(0);
+			r = get_wch(&wc);
+			timeout(100);
+			if (r == ERR) {
+				struct pollfd p[2] = { { STDIN_FILENO, POLLIN, 0 },
+						       { fd, POLLIN, 0 } };
+				if (poll(p, 2, 100) > 0 && (p[0].revents & POLLIN))
+					r = get_wch(&wc);
+			}
+		} else {
+			r = get_wch(&wc);
+		}
 		if (r == ERR) {
 			if (app->screen->tick && app->screen->tick(app))
 				dirty = true;

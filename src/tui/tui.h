@@ -53,6 +53,12 @@ struct tui_screen {
 	enum input_result (*key)(struct app *app, int key);
 	/* Called about every 100 ms when no key came; true asks for a redraw. Optional. */
 	bool (*tick)(struct app *app);
+	/*
+	 * A descriptor the loop waits on beside the keyboard (a watched folder's inotify), or
+	 * -1: when it becomes readable, tick is called at once instead of at the next 100 ms.
+	 * Optional.
+	 */
+	int (*wake_fd)(void);
 	/* Free what the screen keeps between frames; called once when the loop ends. Optional. */
 	void (*release)(void);
 	/* The keys this screen adds to the `?` overlay. Optional. */
