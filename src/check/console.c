@@ -285,21 +285,59 @@ const char *console_default_code(enum exercise_lang lang)
 	       "    }\n";
 }
 
-char *console_log_request(const char *function, const char *token)
+char *console_streams_request(const char *function, int max)
 {
 	cJSON *req = cJSON_CreateObject();
 	char *group = xasprintf("/aws/lambda/%s", function);
 	cJSON_AddStringToObject(req, "logGroupName", group);
 	free(group);
-	if (token)
-		cJSON_AddStringToObject(req, "nextToken", token);
+	cJSON_AddStringToObject(req, "orderBy", "LastEventTime");
+	cJSON_AddTrueToObject(req, "descending");
+	cJSON_AddNumberToObject(req, "limit", max);
 	char *body = cJSON_PrintUnformatted(req);
 	cJSON_Delete(req);
 	return body;
 }
 
-bool console_parse_log_events(const char *json, struct console_log_event **v, size_t *n,
-			      char **next)
+char *console_stream_events_request(const char *function, const char *stream, int limit)
+{
+	cJSON *req = cJSON_CreateObject();
+	char *group = xasprintf("/aws/lambda/%s", function);
+	cJSON_AddStringToObject(req, "logGroupName", group);
+	free(group);
+	cJSON_AddStringToObject(req, "logStreamName", stream);
+	cJSON_AddFalseToObject(req, "startFromHead");
+	cJSON_AddNumberToObject(req, "limit", limit);
+	char *body = cJSON_PrintUnformatted(req);
+	cJSON_Delete(req);
+	return body;
+}
+
+bool console_parse_streams(const char *json, char ***names, size_t *n)
+{
+	*names = NULL;
+	*n = 0;
+	cJSON *o = cJSON_Parse(json ? json : "");
+	const cJSON *list = o ? cJSON_GetObjectItemCaseSensitive(o, "logStreams") : NULL;
+	if (!cJSON_IsArray(list)) {
+		cJSON_Delete(o);
+		return false;
+	}
+	const cJSON *s;
+	cJSON_ArrayForEach(s, list)
+	{
+		const cJSON *name = cJSON_GetObjectItemCaseSensitive(s, "logStreamName");
+		if (!cJSON_IsString(name))
+			continue;
+		*names = xreallocarray(*names, *n + 1, sizeof(**names));
+		(*names)[(*n)++] = xstrdup(name->valuestring);
+	}
+	cJSON_Delete(o);
+	return true;
+}
+
+bool console_parse_log_events(const char *json, const char *stream, struct console_log_event **v,
+			      size_t *n, char **next)
 {
 	*next = NULL;
 	cJSON *o = cJSON_Parse(json ? json : "");
@@ -312,10 +350,12 @@ bool console_parse_log_events(const char *json, struct console_log_event **v, si
 	cJSON_ArrayForEach(e, events)
 	{
 		const cJSON *ts = cJSON_GetObjectItemCaseSensitive(e, "timestamp");
+		const cJSON *st = cJSON_GetObjectItemCaseSensitive(e, "logStreamName");
 		*v = xreallocarray(*v, *n + 1, sizeof(**v));
-		struct console_log_event *ev = &(*v)[(*n)++];
+		struct console_log_event *ev = &(*v)[*n];
+		ev->seq = (*n)++;
 		ev->timestamp = cJSON_IsNumber(ts) ? (long long)ts->valuedouble : 0;
-		ev->stream = str(e, "logStreamName");
+		ev->stream = xstrdup(cJSON_IsString(st) ? st->valuestring : stream ? stream : "");
 		ev->message = str(e, "message");
 	}
 	const cJSON *tok = cJSON_GetObjectItemCaseSensitive(o, "nextToken");
@@ -323,6 +363,20 @@ bool console_parse_log_events(const char *json, struct console_log_event **v, si
 		*next = xstrdup(tok->valuestring);
 	cJSON_Delete(o);
 	return true;
+}
+
+static int by_time(const void *a, const void *b)
+{
+	const struct console_log_event *x = a, *y = b;
+	if (x->timestamp != y->timestamp)
+		return x->timestamp < y->timestamp ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+void console_log_events_sort(struct console_log_event *v, size_t n)
+{
+	if (n)
+		qsort(v, n, sizeof(*v), by_time);
 }
 
 void console_log_events_free(struct console_log_event *v, size_t n)

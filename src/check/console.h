@@ -64,16 +64,27 @@ const char *console_default_runtime(enum exercise_lang lang);
 struct console_log_event {
 	long long timestamp; /* ms since the epoch */
 	char *stream, *message;
+	size_t seq; /* the order it was added in */
 };
 
-/* The FilterLogEvents request for function's log group, from token (NULL: the start). */
-char *console_log_request(const char *function, const char *token);
 /*
- * Append the events of a FilterLogEvents body to *v (grown as needed); *next gets its
+ * The Monitor's requests: DescribeLogStreams for function's log group, the most recently
+ * written first (at most max), and GetLogEvents for the last limit events of one stream.
+ */
+char *console_streams_request(const char *function, int max);
+char *console_stream_events_request(const char *function, const char *stream, int limit);
+/* The stream names of a DescribeLogStreams body. Caller frees each and the array. */
+bool console_parse_streams(const char *json, char ***names, size_t *n);
+
+/*
+ * Append the events of a FilterLogEvents or GetLogEvents body to *v (grown as needed), with
+ * stream as their stream when the body does not name one; *next gets a FilterLogEvents
  * nextToken (caller frees) or NULL. False when the body is not JSON.
  */
-bool console_parse_log_events(const char *json, struct console_log_event **v, size_t *n,
-			      char **next);
+bool console_parse_log_events(const char *json, const char *stream, struct console_log_event **v,
+			      size_t *n, char **next);
+/* Sort events by time; events of the same millisecond keep the order they were added in. */
+void console_log_events_sort(struct console_log_event *v, size_t n);
 void console_log_events_free(struct console_log_event *v, size_t n);
 
 /* One invocation, from its REPORT line: what the console's Monitor tab lists. */

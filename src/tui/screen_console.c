@@ -37,10 +37,11 @@
 
 #define INVOCATIONS_MAX 20
 #define LOG_TAIL        40
-/* Pages of FilterLogEvents read for the Monitor, and how often it is read again. */
-#define LOG_PAGES_MAX    20
-#define MONITOR_EVERY_MS 2000
-#define SHA_FILE         ".deployed-sha256"
+/* The Monitor reads the last events of the most recent streams, again every few seconds. */
+#define STREAMS_MAX       5
+#define EVENTS_PER_STREAM 200
+#define MONITOR_EVERY_MS  2000
+#define SHA_FILE          ".deployed-sha256"
 
 enum cmode {
 	C_LIST,
@@ -386,30 +387,38 @@ static bool deploy_if_saved(struct app *app)
 
 /* Monitor: the log group, as `aws logs tail` reads it */
 
+/*
+ * The last events of the group's most recently written streams (GetLogEvents from the end,
+ * as the console's Monitor and `aws logs tail` show the latest): bounded whatever the log's
+ * size, so it can be read again every few seconds.
+ */
 static void load_monitor(void)
 {
 	clear_monitor();
 	cs.monitor_at = clock_mono_ms();
 	if (!cs.has_cur)
 		return;
-	char *token = NULL;
-	for (int page = 0; page < LOG_PAGES_MAX; page++) {
-		char *body = console_log_request(cs.cur.name, token);
-		struct lambda_reply rep;
-		bool ok = client_logs(cs.client, "FilterLogEvents", body, &rep);
+	char *body = console_streams_request(cs.cur.name, STREAMS_MAX);
+	struct lambda_reply rep;
+	char **streams = NULL;
+	size_t n_streams = 0;
+	bool ok = client_logs(cs.client, "DescribeLogStreams", body, &rep) &&
+		  console_parse_streams(rep.body, &streams, &n_streams);
+	free(body);
+	client_reply_release(&rep);
+	cs.has_group = ok;
+	for (size_t i = 0; i < n_streams; i++) {
+		body = console_stream_events_request(cs.cur.name, streams[i], EVENTS_PER_STREAM);
+		char *next = NULL;
+		if (client_logs(cs.client, "GetLogEvents", body, &rep))
+			console_parse_log_events(rep.body, streams[i], &cs.log, &cs.n_log, &next);
+		free(next);
 		free(body);
-		free(token);
-		token = NULL;
-		if (ok)
-			ok = console_parse_log_events(rep.body, &cs.log, &cs.n_log, &token);
 		client_reply_release(&rep);
-		if (!ok)
-			break;
-		cs.has_group = true;
-		if (!token)
-			break;
+		free(streams[i]);
 	}
-	free(token);
+	free(streams);
+	console_log_events_sort(cs.log, cs.n_log);
 	cs.n_inv = console_invocations(cs.log, cs.n_log, strcmp(cs.cur.arch, "arm64") == 0, cs.inv,
 				       INVOCATIONS_MAX);
 }

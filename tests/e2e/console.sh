@@ -113,6 +113,23 @@ e2e_keys G
 e2e_wait "Log stream"
 e2e_wait '[$LATEST]'
 
+# Deployed from elsewhere: r fetches the new package, the older copy is kept aside.
+python3 - "$E2E_TMP/new.zip" <<'PY'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1], "w") as z:
+    z.writestr("lambda_function.py", "def lambda_handler(event, context):\n    return 'cli'\n")
+    z.writestr("from_cli.py", "X = 1\n")
+PY
+printf '{"ZipFile":"%s"}' "$(base64 -w0 "$E2E_TMP/new.zip")" >"$E2E_TMP/code.json"
+curl -sf -X PUT -H "$auth" -H 'Content-Type: application/json' --data-binary @"$E2E_TMP/code.json" \
+	"$api/code" >/dev/null || e2e_fail "UpdateFunctionCode failed"
+e2e_keys r g
+wait_long "from_cli.py"
+e2e_wait "Code (2 files in"
+grep -q "return 'cli'" "$WS/console/greeter/lambda_function.py" || e2e_fail "not fetched again"
+grep -l "edited in the console" "$WS"/console/.old/greeter-*/lambda_function.py >/dev/null ||
+	e2e_fail "the older copy was not kept"
+
 e2e_keys q
 wait_long "512 MB"
 

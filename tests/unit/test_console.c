@@ -89,7 +89,7 @@ TEST(console_invocations__from_report_lines)
 	struct console_log_event *v = NULL;
 	size_t n = 0;
 	char *next = NULL;
-	ok(console_parse_log_events(body, &v, &n, &next) && n == 3, "three events");
+	ok(console_parse_log_events(body, NULL, &v, &n, &next) && n == 3, "three events");
 	is_str(next, "7", "the next token");
 	is_str(v[0].stream, "2026/11/27/[$LATEST]a", "the stream");
 	struct console_invocation inv[4];
@@ -110,7 +110,35 @@ TEST(console_invocations__from_report_lines)
 	free(next);
 	v = NULL;
 	n = 0;
-	ok(!console_parse_log_events("nope", &v, &n, &next), "not JSON");
+	ok(!console_parse_log_events("nope", NULL, &v, &n, &next), "not JSON");
+
+	/* GetLogEvents names no stream: the caller's is used; two streams merge by time. */
+	ok(console_parse_log_events("{\"events\":[{\"timestamp\":30,\"message\":\"b1\"},"
+				    "{\"timestamp\":30,\"message\":\"b2\"}]}",
+				    "s-b", &v, &n, &next),
+	   "a stream's events");
+	console_parse_log_events("{\"events\":[{\"timestamp\":10,\"message\":\"a1\"},"
+				 "{\"timestamp\":40,\"message\":\"a2\"}]}",
+				 "s-a", &v, &n, &next);
+	console_log_events_sort(v, n);
+	ok(n == 4 && strcmp(v[0].message, "a1") == 0 && strcmp(v[1].message, "b1") == 0 &&
+		   strcmp(v[2].message, "b2") == 0 && strcmp(v[3].message, "a2") == 0,
+	   "merged by time, same-millisecond events in their order");
+	is_str(v[1].stream, "s-b", "the stream named by the caller");
+	console_log_events_free(v, n);
+	char **names;
+	ok(console_parse_streams("{\"logStreams\":[{\"logStreamName\":\"x\"},"
+				 "{\"logStreamName\":\"y\"}]}",
+				 &names, &k) &&
+		   k == 2 && strcmp(names[1], "y") == 0,
+	   "DescribeLogStreams' names");
+	for (size_t i = 0; i < k; i++)
+		free(names[i]);
+	free(names);
+	char *req = console_stream_events_request("fn", "s", 200);
+	ok(strstr(req, "\"startFromHead\":false") && strstr(req, "\"/aws/lambda/fn\""),
+	   "the last events of a stream of the function's group");
+	free(req);
 }
 
 TEST(console_parse_functions__reads_and_sorts)
