@@ -462,7 +462,8 @@ bool course_exists(const char *dir, struct error *err)
  * Load whatever can be loaded; NULL only when there is no course at all. With known, pages
  * are not read: their files and hashes come from the record of a clean lint.
  */
-static struct course *load(const char *dir, struct lint_cache *known, struct diags *d)
+static struct course *load(const char *dir, const char *root, struct lint_cache *known,
+			   struct diags *d)
 {
 	struct error err;
 	error_clear(&err);
@@ -471,7 +472,7 @@ static struct course *load(const char *dir, struct lint_cache *known, struct dia
 		return NULL;
 	}
 	struct course *c = xcalloc(1, sizeof(*c));
-	c->root = real_or_copy(dir);
+	c->root = root ? xstrdup(root) : real_or_copy(dir);
 	c->yaml_path = path_join(dir, "course.yaml");
 	struct ynode *doc = ynode_load(c->yaml_path, &err);
 	if (!doc) {
@@ -486,7 +487,7 @@ static struct course *load(const char *dir, struct lint_cache *known, struct dia
 struct course *course_load(const char *dir, struct diags *d)
 {
 	size_t before = d->n;
-	struct course *c = load(dir, NULL, d);
+	struct course *c = load(dir, NULL, NULL, d);
 	if (d->n > before) {
 		course_free(c);
 		return NULL;
@@ -504,7 +505,7 @@ static struct course *load_and_lint(const char *dir, const char *root, const cha
 {
 	size_t before = d->n;
 	struct lint_cache *snap = record && root ? lint_cache_snapshot(root) : NULL;
-	struct course *c = load(dir, NULL, d);
+	struct course *c = load(dir, root, NULL, d);
 	if (snap && c && c->quiz_dir) {
 		size_t n = strlen(c->root);
 		bool inside = strncmp(c->quiz_dir, c->root, n) == 0 &&
@@ -536,7 +537,7 @@ struct course *course_load_checked(const char *dir, struct diags *d)
 	if (known) {
 		/* Anything amiss, and the full lint says what. */
 		struct diags quiet = DIAGS_INIT;
-		c = load(dir, known, &quiet);
+		c = load(dir, root, known, &quiet);
 		if (c && (quiet.n || lint_cache_missed(known))) {
 			course_free(c);
 			c = NULL;

@@ -197,20 +197,46 @@ static char *next_line(char *text, size_t len, size_t *pos)
 	return line;
 }
 
+/* A decimal number and the space after it, at *p. */
+static bool number(const char **p, uintmax_t *out)
+{
+	char *end;
+	if (**p < '0' || **p > '9')
+		return false;
+	*out = strtoumax(*p, &end, 10);
+	if (*end != ' ')
+		return false;
+	*p = end + 1;
+	return true;
+}
+
+/* Whether the entry on line is as it was (parsed by hand: sscanf costs more than the stat). */
 static bool parse_entry(const char *line)
 {
-	struct entry e;
-	int at = -1;
-	if (sscanf(line, "e %ju %ju %ju %ju %lld %lld %lld %lld %n", &e.dev, &e.ino, &e.mode,
-		   &e.size, &e.mtime_s, &e.mtime_ns, &e.ctime_s, &e.ctime_ns, &at) != 8 ||
-	    at < 0 || line[at] != '/')
+	uintmax_t v[8];
+	const char *p = line + 2;
+	if (strncmp(line, "e ", 2) != 0)
+		return false;
+	for (size_t i = 0; i < 8; i++)
+		if (!number(&p, &v[i]))
+			return false;
+	if (*p != '/')
 		return false;
 	struct stat st;
+	struct entry was = { NULL,
+			     v[0],
+			     v[1],
+			     v[2],
+			     v[3],
+			     (long long)v[4],
+			     (long long)v[5],
+			     (long long)v[6],
+			     (long long)v[7] };
 	struct entry now;
-	if (stat(line + at, &st) != 0)
+	if (stat(p, &st) != 0)
 		return false;
 	fill(&now, &st);
-	return same(&e, &now);
+	return same(&was, &now);
 }
 
 static bool parse_page(struct lint_cache *lc, const char *line)
