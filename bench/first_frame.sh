@@ -4,7 +4,11 @@
 #  1. exact: hyperfine runs the tutor with LAMBDA_TUTOR_EXIT_AFTER_FIRST_FRAME=1, which loads
 #     the course and the records, draws the home screen once and exits;
 #  2. as a learner sees it: start the program in a fresh tmux window and poll the pane until
-#     the whole first screen is there, beside learnyounode's menu (npm) measured the same way.
+#     the whole first screen is there, beside learnyounode's menu (npm) measured the same way,
+#     and beside a printf of the same text, which is what tmux and the polling cost alone.
+#
+# Before timing, one exact run is recorded with script(1) in the same pane, to make sure that
+# what is timed really puts the home screen on the terminal before it exits.
 #
 #   bench/first_frame.sh [BUILD_DIR]        (default: build)
 #
@@ -34,6 +38,19 @@ mkdir -p "$HOME"
 "$tutor" list >/dev/null || die "the course does not load; run 'lambda-tutor lint' to see why"
 
 tmux -L "$sock" -f /dev/null new-session -d -s bench -x 100 -y 30 "exec sleep 3600"
+
+# 0. The timed run must draw the home screen: record one in a pane and look for it.
+tmux -L "$sock" new-window -t bench -n check \
+	"LAMBDA_TUTOR_EXIT_AFTER_FIRST_FRAME=1 script -q -e -c '$tutor' '$tmp/frame.raw' \
+	 >/dev/null 2>&1; touch '$tmp/frame.done'; exec sleep 3600"
+i=0
+while [ ! -f "$tmp/frame.done" ]; do
+	i=$((i + 1))
+	[ $i -lt 300 ] || die "the first-frame run did not finish in 30 s"
+	sleep 0.1
+done
+grep -q "Course progress" "$tmp/frame.raw" ||
+	die "LAMBDA_TUTOR_EXIT_AFTER_FIRST_FRAME=1 exits without drawing the home screen"
 
 # 1. hyperfine inside the pane, so that the tutor has a terminal; it reports to a JSON file.
 tmux -L "$sock" new-window -t bench -n exact \
@@ -99,8 +116,11 @@ print(f"  CPU (user + system), mean:              first frame {cpu(exact):5.1f} 
       f" list {cpu(listing):5.1f} ms")
 
 ours = visible(f"env LC_ALL=C.UTF-8 '{tutor}'", "Course progress", runs)
+floor = visible("printf 'Course progress'", "Course progress", runs)
 print(f"  as seen in the pane (start to full screen, tmux polling):")
 print(f"    lambda-tutor home screen       median {statistics.median(ours):6.1f} ms")
+print(f"    printf of the same text        median {statistics.median(floor):6.1f} ms"
+      f"   (what tmux and the polling cost alone)")
 if os.access(peer, os.X_OK):
     theirs = visible(f"env HOME='{peer_home}' '{peer}'", "HTTP JSON API SERVER", runs)
     print(f"    learnyounode menu (npm)        median {statistics.median(theirs):6.1f} ms")
