@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cloud/apigw/alb.h"
 #include "cloud/apigw/front.h"
 #include "cloud/apigw/httpapi.h"
 #include "cloud/apigw/rest.h"
@@ -24,6 +25,7 @@
 
 #define URL_PREFIX "/_aws/lambda-url/"
 #define API_PREFIX "/_aws/execute-api/"
+#define ALB_PREFIX "/_aws/elb/"
 
 /* Move the HTTP APIs of an older workspace (a row each, made by quick create) into documents. */
 static void migrate_apis(struct cloud *c)
@@ -287,8 +289,9 @@ static const char *door_id(const char *p, char *out, size_t n)
 }
 
 /* The door a Host header names: <id>.execute-api.localhost[...] (API Gateway's own domain
- * shape, LocalStack's localhost.localstack.cloud too) or <id>.lambda-url.localhost[...].
- * Fills id; returns the door's kind ('a', 'u') or 0. */
+ * shape, LocalStack's localhost.localstack.cloud too), <id>.lambda-url.localhost[...] or
+ * <name>.elb.localhost[...] (a load balancer's DNSName). Fills id; returns the door's kind
+ * ('a', 'u', 'l') or 0. */
 static char host_door(const struct http_req *req, char id[64])
 {
 	const char *host = http_header(req, "Host");
@@ -300,6 +303,7 @@ static char host_door(const struct http_req *req, char id[64])
 	const char *rest = host + len + 1;
 	char kind = str_starts_with(rest, "execute-api.")  ? 'a'
 		    : str_starts_with(rest, "lambda-url.") ? 'u'
+		    : str_starts_with(rest, "elb.")        ? 'l'
 							   : 0;
 	if (kind) {
 		memcpy(id, host, len);
@@ -318,6 +322,8 @@ bool apigw_route(struct cloud *c, const char *account, const struct http_req *re
 		url_door(c, id, req->path, req, resp);
 	else if (kind == 'a')
 		api_door(c, id, req->path, req, resp);
+	else if (kind == 'l')
+		alb_serve(c, id, req->path, req, resp);
 	if (kind)
 		return true;
 	if (str_starts_with(req->path, URL_PREFIX)) {
@@ -334,6 +340,18 @@ bool apigw_route(struct cloud *c, const char *account, const struct http_req *re
 			api_door(c, id, path, req, resp);
 		else
 			front_message(resp, 404, "Not Found");
+		return true;
+	}
+	if (str_starts_with(req->path, ALB_PREFIX)) {
+		path = door_id(req->path + strlen(ALB_PREFIX), id, sizeof(id));
+		if (path)
+			alb_serve(c, id, path, req, resp);
+		else
+			front_alb_error(resp, 503);
+		return true;
+	}
+	if (alb_is_api(req)) {
+		alb_api(c, account, req, resp);
 		return true;
 	}
 	/* LocalStack's path to a REST API stage: /restapis/<id>/<stage>/_user_request_/<path> */

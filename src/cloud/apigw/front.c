@@ -319,16 +319,18 @@ void front_alb_error(struct http_resp *resp, int status)
 		    title, title);
 }
 
-void front_answer_alb(const struct lambda_outcome *r, struct http_resp *resp)
+void front_answer_alb(const struct lambda_outcome *r, bool multi, struct http_resp *resp)
 {
 	cJSON *out =
 		r->status == 200 && !r->function_error && r->body ? cJSON_Parse(r->body) : NULL;
 	const cJSON *sc = cJSON_GetObjectItemCaseSensitive(out, "statusCode");
 	const cJSON *headers = cJSON_GetObjectItemCaseSensitive(out, "headers");
+	const cJSON *mv = cJSON_GetObjectItemCaseSensitive(out, "multiValueHeaders");
 	const cJSON *body = cJSON_GetObjectItemCaseSensitive(out, "body");
 	const cJSON *b64 = cJSON_GetObjectItemCaseSensitive(out, "isBase64Encoded");
 	bool bad = !cJSON_IsObject(out) || !cJSON_IsNumber(sc) || sc->valueint < 100 ||
 		   sc->valueint > 599 || !scalar_map(headers) ||
+		   (mv && !cJSON_IsObject(mv) && !cJSON_IsNull(mv)) ||
 		   (body && !cJSON_IsString(body) && !cJSON_IsNull(body)) ||
 		   (b64 && !cJSON_IsBool(b64));
 	if (bad || !put_body(body, b64, resp)) {
@@ -338,7 +340,15 @@ void front_answer_alb(const struct lambda_outcome *r, struct http_resp *resp)
 	}
 	resp->status = sc->valueint;
 	const cJSON *item;
-	cJSON_ArrayForEach(item, headers) add_header_value(resp, item->string, item);
+	/* With multi-value headers on, the load balancer reads multiValueHeaders only. */
+	if (!multi)
+		cJSON_ArrayForEach(item, headers) add_header_value(resp, item->string, item);
+	const cJSON *lists = multi ? mv : NULL;
+	cJSON_ArrayForEach(item, lists)
+	{
+		const cJSON *v;
+		cJSON_ArrayForEach(v, item) add_header_value(resp, item->string, v);
+	}
 	cJSON_Delete(out);
 }
 
@@ -465,6 +475,36 @@ cJSON *front_doc_list(struct cloud *c, const char *account, const char *kind)
 	sqlite3_finalize(q);
 	pthread_mutex_unlock(&c->db->mu);
 	return all;
+}
+
+cJSON *front_doc_list_kind(struct cloud *c, const char *kind)
+{
+	cJSON *all = cJSON_CreateArray();
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *q = NULL;
+	if (sqlite3_prepare_v2(c->db->db, "SELECT doc FROM apigw_docs WHERE kind=? ORDER BY rowid",
+			       -1, &q, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(q, 1, kind, -1, SQLITE_STATIC);
+		while (sqlite3_step(q) == SQLITE_ROW) {
+			cJSON *d = cJSON_Parse((const char *)sqlite3_column_text(q, 0));
+			if (d)
+				cJSON_AddItemToArray(all, d);
+		}
+	}
+	sqlite3_finalize(q);
+	pthread_mutex_unlock(&c->db->mu);
+	return all;
+}
+
+cJSON *front_find_string(const cJSON *arr, const char *value)
+{
+	cJSON *item;
+	cJSON_ArrayForEach(item, arr)
+	{
+		if (cJSON_IsString(item) && value && strcmp(item->valuestring, value) == 0)
+			return item;
+	}
+	return NULL;
 }
 
 cJSON *front_find(const cJSON *arr, const char *key, const char *value)

@@ -59,9 +59,10 @@ void front_answer_v2(const struct lambda_outcome *r, struct http_resp *resp);
  * isBase64Encoded and nothing else); 502 {"message": error_message} otherwise. */
 void front_answer_v1(const struct lambda_outcome *r, const char *error_message,
 		     struct http_resp *resp);
-/* The answer by an ALB's rules (statusCode, statusDescription, headers, body,
- * isBase64Encoded); a load balancer's own 502 page otherwise. */
-void front_answer_alb(const struct lambda_outcome *r, struct http_resp *resp);
+/* The answer by an ALB's rules (statusCode, statusDescription, headers, or multiValueHeaders
+ * when the target group has multi-value headers on, body, isBase64Encoded); a load
+ * balancer's own 502 page otherwise. */
+void front_answer_alb(const struct lambda_outcome *r, bool multi, struct http_resp *resp);
 /* The load balancer's own error page for status (502, 503, 404). */
 void front_alb_error(struct http_resp *resp, int status);
 
@@ -87,6 +88,10 @@ void front_doc_save(struct cloud *c, const char *account, const char *id, const 
 void front_doc_delete(struct cloud *c, const char *id);
 /* Every document of account's kind, oldest first, as an array (caller deletes). */
 struct cJSON *front_doc_list(struct cloud *c, const char *account, const char *kind);
+/* Every document of a kind, of every account, as an array (caller deletes). */
+struct cJSON *front_doc_list_kind(struct cloud *c, const char *kind);
+/* The string item of arr equal to value (borrowed), or NULL. */
+struct cJSON *front_find_string(const struct cJSON *arr, const char *value);
 /* The first object of arr whose string member key equals value (borrowed), or NULL. */
 struct cJSON *front_find(const struct cJSON *arr, const char *key, const char *value);
 /* The string member key of o, or NULL. */
