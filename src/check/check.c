@@ -9,23 +9,28 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 
 #include "check/client.h"
 #include "check/event.h"
 #include "check/expect.h"
+#include "cloud/events/events.h"
 #include "core/clock.h"
 #include "core/path.h"
 #include "core/strbuf.h"
 #include "core/xalloc.h"
 
+/* How often an observation that has not passed yet is tried again. */
+#define WAIT_POLL_MS 250
+
 /* What one step left for its expectations to judge. */
 struct step_state {
 	cJSON *event;
-	char *event_text;
+	char *event_text; /* an invocation's event, or what another step asked for */
 	struct lambda_reply reply;
 	cJSON *response;
 	char *call_error;
-	const cJSON *config; /* borrowed from the run */
+	cJSON *values; /* what an observing step gave, by field root */
 };
 
 struct run {
@@ -37,7 +42,19 @@ struct run {
 	bool config_tried;
 	char *config_error;
 	struct event_rng rng;
+	cJSON *vars;    /* ${vars.*}: drawn at the start, and what steps save */
+	cJSON *buckets; /* names of the buckets this run created, to remove at the end */
+	cJSON *queues;  /* name -> {"url", "arn"} of the queues it created */
 };
+
+static void sleep_ms(int64_t ms)
+{
+	if (ms <= 0)
+		return;
+	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+	while (nanosleep(&ts, &ts) != 0)
+		;
+}
 
 const char *check_status_name(enum check_status status)
 {
@@ -129,17 +146,129 @@ static bool fetch_config(struct run *run)
 	return true;
 }
 
+/* ---- values of a run: random draws and ${vars.*} ---- */
+
+/* The subject that resolves ${vars.*} alone. */
+static struct expect_subject vars_subject(const struct run *run)
+{
+	struct expect_subject s = { .function = run->ex->function, .vars = run->vars };
+	return s;
+}
+
+/*
+ * A template (JSON text with generators and ${...}) made concrete for this run. NULL with the
+ * reason in run->r->error.
+ */
+static cJSON *materialize(struct run *run, const char *template_json, const char *what)
+{
+	cJSON *g = event_generate(template_json ? template_json : "{}", &run->rng);
+	if (!g) {
+		error_set(&run->r->error, "%s is not JSON", what);
+		return NULL;
+	}
+	struct expect_subject s = vars_subject(run);
+	struct error err;
+	error_clear(&err);
+	cJSON *out = expect_expand(g, &s, &err);
+	cJSON_Delete(g);
+	if (!out)
+		error_set(&run->r->error, "%s: %s", what, err.msg);
+	return out;
+}
+
+/* Draw the exercise's vars, each after (and able to use) the ones before it. */
+static bool draw_vars(struct run *run)
+{
+	run->vars = cJSON_CreateObject();
+	cJSON *t = run->ex->vars ? cJSON_Parse(run->ex->vars) : NULL;
+	bool ok = true;
+	for (cJSON *v = t ? t->child : NULL; v && ok; v = v->next) {
+		char *text = cJSON_PrintUnformatted(v);
+		char what[96];
+		snprintf(what, sizeof(what), "var '%s'", v->string);
+		cJSON *x = materialize(run, text, what);
+		free(text);
+		if (x)
+			cJSON_AddItemToObject(run->vars, v->string, x);
+		ok = x != NULL;
+	}
+	cJSON_Delete(t);
+	return ok;
+}
+
+/* A string argument (numbers as their text), or NULL. Caller frees. */
+static char *arg_text(const cJSON *args, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(args, key);
+	if (cJSON_IsString(v))
+		return xstrdup(v->valuestring);
+	if (v && !cJSON_IsNull(v))
+		return cJSON_PrintUnformatted(v);
+	return NULL;
+}
+
+static bool call_failed(struct run *run, const struct exercise_step *step, const char *action,
+			const struct lambda_reply *rep)
+{
+	char *why = client_reply_error(rep);
+	if (rep->status == 0)
+		error_set(&run->r->error, "%s", why);
+	else
+		error_set(&run->r->error, "step '%s': %s failed: %s", step->name, action, why);
+	free(why);
+	return false;
+}
+
+/* The account's id, from the function's ARN or a queue's URL; "123456789012" before both. */
+static const char *run_account(const struct run *run, char out[16])
+{
+	const cJSON *arn =
+		run->config ? cJSON_GetObjectItemCaseSensitive(run->config, "FunctionArn") : NULL;
+	snprintf(out, 16, "123456789012");
+	if (cJSON_IsString(arn)) {
+		const char *p = arn->valuestring;
+		for (int colons = 0; *p && colons < 4; p++)
+			colons += *p == ':';
+		size_t n = strcspn(p, ":");
+		if (n == 12)
+			snprintf(out, 16, "%.12s", p);
+	}
+	return out;
+}
+
+/* ---- the Lambda steps ---- */
+
 static bool do_deploy(struct run *run, struct step_state *st)
 {
 	const struct exercise *ex = run->ex;
 	const struct exercise_starter *s = &ex->starters[run->opts->lang];
+	char *env = NULL;
+	if (ex->env) {
+		cJSON *e = materialize(run, ex->env, "the function's environment");
+		if (!e)
+			return false;
+		/* Lambda's variables are strings. */
+		for (cJSON *v = e->child; v; v = v->next)
+			if (!cJSON_IsString(v)) {
+				char *t = cJSON_PrintUnformatted(v);
+				cJSON_ReplaceItemInObjectCaseSensitive(e, v->string,
+								       cJSON_CreateString(t));
+				free(t);
+				v = cJSON_GetObjectItemCaseSensitive(e, v->string);
+			}
+		env = cJSON_PrintUnformatted(e);
+		cJSON_Delete(e);
+	}
 	size_t len = 0;
 	void *zip = package_zip(run->opts->code_dir, &len, &run->r->error);
-	if (!zip)
+	if (!zip) {
+		free(env);
 		return false;
+	}
 	client_create_function(run->client, ex->function, s->runtime, s->handler, NULL, ex->memory,
-			       ex->timeout, ex->env, zip, len, &st->reply);
+			       ex->timeout, env, zip, len, &st->reply);
 	free(zip);
+	free(env);
 	if (st->reply.status / 100 != 2) {
 		char *why = client_reply_error(&st->reply);
 		if (st->reply.status == 0)
@@ -156,20 +285,145 @@ static bool do_deploy(struct run *run, struct step_state *st)
 	return true;
 }
 
+/* Path and query parameters, as API Gateway gives them: strings. */
+static char *param_text(const cJSON *v)
+{
+	return cJSON_IsString(v) ? xstrdup(v->valuestring) : cJSON_PrintUnformatted(v);
+}
+
+/* An API Gateway REST API proxy event (payload 1.0) for the step's request. */
+static cJSON *apigw_event(struct run *run, const cJSON *req)
+{
+	char *method = arg_text(req, "method");
+	char *resource = arg_text(req, "resource");
+	char *path = arg_text(req, "path");
+	const cJSON *pp = cJSON_GetObjectItemCaseSensitive(req, "path_params");
+	cJSON *params = cJSON_CreateObject();
+	for (const cJSON *v = pp ? pp->child : NULL; v; v = v->next) {
+		char *t = param_text(v);
+		cJSON_AddStringToObject(params, v->string, t);
+		free(t);
+	}
+	if (!path) {
+		/* Fill the resource's {name} and {name+} from the path parameters. */
+		struct strbuf sb = STRBUF_INIT;
+		for (const char *p = resource ? resource : "/"; *p;) {
+			const char *close = *p == '{' ? strchr(p, '}') : NULL;
+			if (!close) {
+				strbuf_addch(&sb, *p++);
+				continue;
+			}
+			bool greedy = close[-1] == '+';
+			char *name = xstrndup(p + 1, (size_t)(close - p - 1 - greedy));
+			const cJSON *v = cJSON_GetObjectItemCaseSensitive(params, name);
+			char *esc = client_escape(cJSON_IsString(v) ? v->valuestring : "", greedy);
+			strbuf_addstr(&sb, esc);
+			free(esc);
+			free(name);
+			p = close + 1;
+		}
+		path = strbuf_detach(&sb);
+	}
+	struct strbuf query = STRBUF_INIT;
+	const cJSON *q = cJSON_GetObjectItemCaseSensitive(req, "query");
+	for (const cJSON *v = q ? q->child : NULL; v; v = v->next) {
+		char *t = param_text(v), *k = client_escape(v->string, false);
+		char *e = client_escape(t, false);
+		strbuf_addf(&query, "%s%s=%s", query.len ? "&" : "", k, e);
+		free(t);
+		free(k);
+		free(e);
+	}
+	const cJSON *b = cJSON_GetObjectItemCaseSensitive(req, "body");
+	char *body = !b || cJSON_IsNull(b) ? NULL
+		     : cJSON_IsString(b)   ? xstrdup(b->valuestring)
+					   : cJSON_PrintUnformatted(b);
+	/* Headers: what a client sends, then the request's own. */
+	const cJSON *hs = cJSON_GetObjectItemCaseSensitive(req, "headers");
+	size_t nh = (size_t)cJSON_GetArraySize(hs);
+	const char **headers = xcalloc(2 * (nh + 6) + 1, sizeof(*headers));
+	char **owned = xcalloc(nh + 1, sizeof(*owned));
+	size_t h = 0;
+	headers[h++] = "Accept";
+	headers[h++] = "application/json";
+	headers[h++] = "Host";
+	headers[h++] = "a1b2c3d4e5.execute-api.us-east-1.amazonaws.com";
+	headers[h++] = "User-Agent";
+	headers[h++] = "lambda-tutor-check";
+	headers[h++] = "X-Forwarded-Proto";
+	headers[h++] = "https";
+	if (body) {
+		headers[h++] = "Content-Type";
+		headers[h++] = "application/json";
+	}
+	size_t no = 0;
+	for (const cJSON *v = hs ? hs->child : NULL; v; v = v->next) {
+		owned[no] = param_text(v);
+		headers[h++] = v->string;
+		headers[h++] = owned[no++];
+	}
+	char rid[37];
+	uint64_t a = event_rng_next(&run->rng), c = event_rng_next(&run->rng);
+	snprintf(rid, sizeof(rid), "%08x-%04x-4%03x-%04x-%012llx", (unsigned)(a >> 32),
+		 (unsigned)(a >> 16) & 0xffff, (unsigned)a & 0xfff,
+		 (unsigned)(0x8000 | ((c >> 48) & 0x3fff)),
+		 (unsigned long long)(c & 0xffffffffffffull));
+	char account[16];
+	struct events_http http = {
+		.method = method ? method : "GET",
+		.path = path,
+		.query = query.len ? query.buf : NULL,
+		.headers = headers,
+		.body = body,
+		.body_len = body ? strlen(body) : 0,
+		.source_ip = "203.0.113.7",
+		.account = run_account(run, account),
+		.api_id = "a1b2c3d4e5",
+		.stage = "prod",
+		.resource = resource ? resource : path,
+		.path_params = params,
+		.request_id = rid,
+		.epoch_ms = clock_wall_ms(),
+	};
+	cJSON *ev = events_apigw_v1(&http);
+	for (size_t i = 0; i < no; i++)
+		free(owned[i]);
+	free(owned);
+	free((void *)headers);
+	free(body);
+	strbuf_release(&query);
+	cJSON_Delete(params);
+	free(method);
+	free(resource);
+	free(path);
+	return ev;
+}
+
 static bool do_invoke(struct run *run, const struct exercise_step *step, struct step_state *st)
 {
-	st->event = event_generate(step->event, &run->rng);
-	if (!st->event) {
-		error_set(&run->r->error, "step '%s' has an event that is not JSON", step->name);
-		return false;
+	if (step->request) {
+		cJSON *req = materialize(run, step->request, "the step's request");
+		if (!req)
+			return false;
+		st->event = apigw_event(run, req);
+		cJSON_Delete(req);
+	} else {
+		st->event = materialize(run, step->event, "the step's event");
+		if (!st->event)
+			return false;
 	}
 	st->event_text = cJSON_PrintUnformatted(st->event);
-	client_invoke(run->client, run->ex->function, st->event_text, &st->reply);
+	if (step->async)
+		client_invoke_event(run->client, run->ex->function, st->event_text, &st->reply);
+	else
+		client_invoke(run->client, run->ex->function, st->event_text, &st->reply);
 	if (st->reply.status == 0) {
 		error_set(&run->r->error, "%s", st->reply.body);
 		return false;
 	}
-	if (st->reply.status != 200) {
+	st->values = cJSON_CreateObject();
+	cJSON_AddNumberToObject(st->values, "status", (double)st->reply.status);
+	if (st->reply.status != (step->async ? 202 : 200)) {
 		char *why = client_reply_error(&st->reply);
 		st->call_error =
 			st->reply.status == 404
@@ -180,6 +434,8 @@ static bool do_invoke(struct run *run, const struct exercise_step *step, struct 
 		free(why);
 		return true;
 	}
+	if (step->async)
+		return true;
 	st->response = cJSON_Parse(st->reply.body ? st->reply.body : "");
 	/* The log's START line names the invocation's own request ID: prefer it. */
 	const char *p = st->reply.log ? strstr(st->reply.log, "RequestId: ") : NULL;
@@ -189,6 +445,499 @@ static bool do_invoke(struct run *run, const struct exercise_step *step, struct 
 		st->reply.request_id = xstrndup(p, strcspn(p, "\t \n"));
 	}
 	return true;
+}
+
+/* ---- buckets, queues, notifications, objects, messages, logs, the clock ---- */
+
+static bool json_target(struct run *run, const char *target, const cJSON *req,
+			struct lambda_reply *out)
+{
+	char *body = cJSON_PrintUnformatted(req);
+	char *hdr = xasprintf("X-Amz-Target: %s", target);
+	const char *headers[] = { hdr, NULL };
+	bool sqs = strncmp(target, "AmazonSQS.", 10) == 0;
+	bool ok = client_request(run->client, "POST", "/",
+				 sqs ? "application/x-amz-json-1.0" : "application/x-amz-json-1.1",
+				 headers, body, strlen(body), out);
+	free(hdr);
+	free(body);
+	return ok;
+}
+
+static bool do_create_bucket(struct run *run, const struct exercise_step *step, const cJSON *args)
+{
+	char *bucket = arg_text(args, "bucket");
+	char *path = xasprintf("/%s", bucket ? bucket : "");
+	struct lambda_reply rep;
+	bool ok = client_request(run->client, "PUT", path, "application/xml", NULL, NULL, 0, &rep);
+	if (ok)
+		cJSON_AddItemToArray(run->buckets, cJSON_CreateString(bucket));
+	else
+		call_failed(run, step, "CreateBucket", &rep);
+	client_reply_release(&rep);
+	free(path);
+	free(bucket);
+	return ok;
+}
+
+static bool do_create_queue(struct run *run, const struct exercise_step *step, const cJSON *args)
+{
+	char *name = arg_text(args, "queue");
+	cJSON *req = cJSON_CreateObject();
+	cJSON_AddStringToObject(req, "QueueName", name ? name : "");
+	struct lambda_reply rep;
+	bool ok = json_target(run, "AmazonSQS.CreateQueue", req, &rep);
+	cJSON_Delete(req);
+	cJSON *res = ok ? cJSON_Parse(rep.body) : NULL;
+	const cJSON *url = cJSON_GetObjectItemCaseSensitive(res, "QueueUrl");
+	if (!ok || !cJSON_IsString(url)) {
+		call_failed(run, step, "CreateQueue", &rep);
+		client_reply_release(&rep);
+		cJSON_Delete(res);
+		free(name);
+		return false;
+	}
+	client_reply_release(&rep);
+	req = cJSON_CreateObject();
+	cJSON_AddStringToObject(req, "QueueUrl", url->valuestring);
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(req, "AttributeNames"),
+			     cJSON_CreateString("QueueArn"));
+	ok = json_target(run, "AmazonSQS.GetQueueAttributes", req, &rep);
+	cJSON_Delete(req);
+	cJSON *attrs = ok ? cJSON_Parse(rep.body) : NULL;
+	const cJSON *arn = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(attrs, "Attributes"), "QueueArn");
+	if (cJSON_IsString(arn)) {
+		cJSON *q = cJSON_CreateObject();
+		cJSON_AddStringToObject(q, "url", url->valuestring);
+		cJSON_AddStringToObject(q, "arn", arn->valuestring);
+		cJSON_DeleteItemFromObjectCaseSensitive(run->queues, name);
+		cJSON_AddItemToObject(run->queues, name, q);
+	} else {
+		ok = call_failed(run, step, "GetQueueAttributes", &rep);
+	}
+	client_reply_release(&rep);
+	cJSON_Delete(attrs);
+	cJSON_Delete(res);
+	free(name);
+	return ok;
+}
+
+/* A queue this run created: its "url" or "arn". NULL with the reason in run->r->error. */
+static const char *queue_field(struct run *run, const struct exercise_step *step, const char *name,
+			       const char *field)
+{
+	const cJSON *q = name ? cJSON_GetObjectItemCaseSensitive(run->queues, name) : NULL;
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(q, field);
+	if (!cJSON_IsString(v)) {
+		error_set(&run->r->error,
+			  "step '%s': queue '%s' was not created by a create_queue "
+			  "step before it",
+			  step->name, name ? name : "");
+		return NULL;
+	}
+	return v->valuestring;
+}
+
+static void xml_text(struct strbuf *sb, const char *tag, const char *text)
+{
+	strbuf_addf(sb, "<%s>", tag);
+	for (const char *p = text; *p; p++) {
+		if (*p == '<')
+			strbuf_addstr(sb, "&lt;");
+		else if (*p == '>')
+			strbuf_addstr(sb, "&gt;");
+		else if (*p == '&')
+			strbuf_addstr(sb, "&amp;");
+		else
+			strbuf_addch(sb, *p);
+	}
+	strbuf_addf(sb, "</%s>", tag);
+}
+
+/* Let S3 invoke the function (AddPermission), then notify it of the bucket's changes. */
+static bool do_s3_notify(struct run *run, const struct exercise_step *step, const cJSON *args)
+{
+	char *bucket = arg_text(args, "bucket"), *prefix = arg_text(args, "prefix");
+	char *suffix = arg_text(args, "suffix");
+	const cJSON *fn_arn =
+		run->config ? cJSON_GetObjectItemCaseSensitive(run->config, "FunctionArn") : NULL;
+	char *source = xasprintf("arn:aws:s3:::%s", bucket ? bucket : "");
+	cJSON *perm = cJSON_CreateObject();
+	char *sid = xasprintf("s3-%s", bucket ? bucket : "");
+	cJSON_AddStringToObject(perm, "StatementId", sid);
+	cJSON_AddStringToObject(perm, "Action", "lambda:InvokeFunction");
+	cJSON_AddStringToObject(perm, "Principal", "s3.amazonaws.com");
+	cJSON_AddStringToObject(perm, "SourceArn", source);
+	char *body = cJSON_PrintUnformatted(perm);
+	cJSON_Delete(perm);
+	char *fn = client_escape(run->ex->function, false);
+	char *path = xasprintf("/2015-03-31/functions/%s/policy", fn);
+	struct lambda_reply rep;
+	bool ok = client_request(run->client, "POST", path, NULL, NULL, body, strlen(body), &rep);
+	if (!ok)
+		call_failed(run, step, "AddPermission", &rep);
+	client_reply_release(&rep);
+	free(path);
+	free(body);
+	if (ok) {
+		struct strbuf x = STRBUF_INIT;
+		strbuf_addstr(&x, "<NotificationConfiguration><LambdaFunctionConfiguration>");
+		xml_text(&x, "Id", "lambda-tutor-check");
+		xml_text(&x, "CloudFunction", cJSON_IsString(fn_arn) ? fn_arn->valuestring : "");
+		const cJSON *events = cJSON_GetObjectItemCaseSensitive(args, "events");
+		if (cJSON_GetArraySize(events) == 0)
+			xml_text(&x, "Event", "s3:ObjectCreated:*");
+		for (const cJSON *e = events ? events->child : NULL; e; e = e->next)
+			if (cJSON_IsString(e))
+				xml_text(&x, "Event", e->valuestring);
+		if (prefix || suffix) {
+			strbuf_addstr(&x, "<Filter><S3Key>");
+			if (prefix) {
+				strbuf_addstr(&x, "<FilterRule><Name>prefix</Name>");
+				xml_text(&x, "Value", prefix);
+				strbuf_addstr(&x, "</FilterRule>");
+			}
+			if (suffix) {
+				strbuf_addstr(&x, "<FilterRule><Name>suffix</Name>");
+				xml_text(&x, "Value", suffix);
+				strbuf_addstr(&x, "</FilterRule>");
+			}
+			strbuf_addstr(&x, "</S3Key></Filter>");
+		}
+		strbuf_addstr(&x, "</LambdaFunctionConfiguration></NotificationConfiguration>");
+		path = xasprintf("/%s?notification", bucket ? bucket : "");
+		ok = client_request(run->client, "PUT", path, "application/xml", NULL, x.buf, x.len,
+				    &rep);
+		if (!ok)
+			call_failed(run, step, "PutBucketNotificationConfiguration", &rep);
+		client_reply_release(&rep);
+		free(path);
+		strbuf_release(&x);
+	}
+	free(fn);
+	free(sid);
+	free(source);
+	free(bucket);
+	free(prefix);
+	free(suffix);
+	return ok;
+}
+
+/* Retries, maximum age and destinations of asynchronous invocations; a dead-letter queue. */
+static bool do_async_config(struct run *run, const struct exercise_step *step, const cJSON *args)
+{
+	char *fn = client_escape(run->ex->function, false);
+	cJSON *req = cJSON_CreateObject();
+	const cJSON *retries = cJSON_GetObjectItemCaseSensitive(args, "retries");
+	const cJSON *age = cJSON_GetObjectItemCaseSensitive(args, "max_age");
+	if (cJSON_IsNumber(retries))
+		cJSON_AddNumberToObject(req, "MaximumRetryAttempts", retries->valuedouble);
+	if (cJSON_IsNumber(age))
+		cJSON_AddNumberToObject(req, "MaximumEventAgeInSeconds", age->valuedouble);
+	bool ok = true;
+	static const char *const dests[][2] = { { "on_failure", "OnFailure" },
+						{ "on_success", "OnSuccess" } };
+	for (size_t i = 0; i < 2 && ok; i++) {
+		char *q = arg_text(args, dests[i][0]);
+		if (q) {
+			const char *arn = queue_field(run, step, q, "arn");
+			ok = arn != NULL;
+			if (ok) {
+				cJSON *dc =
+					cJSON_GetObjectItemCaseSensitive(req, "DestinationConfig");
+				if (!dc)
+					dc = cJSON_AddObjectToObject(req, "DestinationConfig");
+				cJSON_AddStringToObject(cJSON_AddObjectToObject(dc, dests[i][1]),
+							"Destination", arn);
+			}
+		}
+		free(q);
+	}
+	struct lambda_reply rep;
+	if (ok && req->child) {
+		char *body = cJSON_PrintUnformatted(req);
+		char *path = xasprintf("/2019-09-25/functions/%s/event-invoke-config", fn);
+		ok = client_request(run->client, "PUT", path, NULL, NULL, body, strlen(body), &rep);
+		if (!ok)
+			call_failed(run, step, "PutFunctionEventInvokeConfig", &rep);
+		client_reply_release(&rep);
+		free(path);
+		free(body);
+	}
+	char *dlq = ok ? arg_text(args, "dead_letter") : NULL;
+	if (dlq) {
+		const char *arn = queue_field(run, step, dlq, "arn");
+		ok = arn != NULL;
+		if (ok) {
+			char *body =
+				xasprintf("{\"DeadLetterConfig\":{\"TargetArn\":\"%s\"}}", arn);
+			char *path = xasprintf("/2015-03-31/functions/%s/configuration", fn);
+			ok = client_request(run->client, "PUT", path, NULL, NULL, body,
+					    strlen(body), &rep);
+			if (!ok)
+				call_failed(run, step, "UpdateFunctionConfiguration", &rep);
+			client_reply_release(&rep);
+			free(path);
+			free(body);
+		}
+		free(dlq);
+	}
+	cJSON_Delete(req);
+	free(fn);
+	return ok;
+}
+
+static char *object_path(const char *bucket, const char *key)
+{
+	char *k = client_escape(key ? key : "", true);
+	char *p = xasprintf("/%s/%s", bucket ? bucket : "", k);
+	free(k);
+	return p;
+}
+
+static bool do_s3_put(struct run *run, const struct exercise_step *step, const cJSON *args)
+{
+	char *bucket = arg_text(args, "bucket"), *key = arg_text(args, "key");
+	char *type = arg_text(args, "content_type");
+	const cJSON *b = cJSON_GetObjectItemCaseSensitive(args, "body");
+	char *body = cJSON_IsString(b) ? xstrdup(b->valuestring) : cJSON_PrintUnformatted(b);
+	char *path = object_path(bucket, key);
+	struct lambda_reply rep;
+	bool ok = client_request(run->client, "PUT", path,
+				 type                ? type
+				 : cJSON_IsString(b) ? "text/plain"
+						     : "application/json",
+				 NULL, body, strlen(body), &rep);
+	if (!ok)
+		call_failed(run, step, "PutObject", &rep);
+	client_reply_release(&rep);
+	free(path);
+	free(body);
+	free(type);
+	free(key);
+	free(bucket);
+	return ok;
+}
+
+/* An S3 error body's <Code>, or "". */
+static void s3_code(const char *body, char *out, size_t n)
+{
+	const char *p = body ? strstr(body, "<Code>") : NULL;
+	out[0] = '\0';
+	if (p)
+		snprintf(out, n, "%.*s", (int)strcspn(p + 6, "<"), p + 6);
+}
+
+static void observation_failed(struct step_state *st, const char *action)
+{
+	char *why = client_reply_error(&st->reply);
+	char code[64];
+	s3_code(st->reply.body, code, sizeof(code));
+	st->call_error =
+		code[0] ? xasprintf("%s failed: %s (HTTP %ld)", action, code, st->reply.status)
+			: xasprintf("%s failed: %s", action, why);
+	free(why);
+}
+
+static bool do_s3_get(struct run *run, const cJSON *args, struct step_state *st)
+{
+	char *bucket = arg_text(args, "bucket"), *key = arg_text(args, "key");
+	char *path = object_path(bucket, key);
+	client_request(run->client, "GET", path, NULL, NULL, NULL, 0, &st->reply);
+	free(path);
+	free(key);
+	free(bucket);
+	if (st->reply.status == 0) {
+		error_set(&run->r->error, "%s", st->reply.body);
+		return false;
+	}
+	st->values = cJSON_CreateObject();
+	char code[64];
+	s3_code(st->reply.body, code, sizeof(code));
+	if (st->reply.status == 200) {
+		cJSON *j = cJSON_ParseWithLength(st->reply.body, st->reply.len);
+		cJSON_AddItemToObject(st->values, "object",
+				      j ? j : cJSON_CreateString(st->reply.body));
+	} else if (strcmp(code, "NoSuchKey") != 0) {
+		observation_failed(st, "GetObject");
+	}
+	return true;
+}
+
+static char *xml_unescape(const char *s, size_t n)
+{
+	struct strbuf sb = STRBUF_INIT;
+	static const char *const ents[][2] = { { "&amp;", "&" },
+					       { "&lt;", "<" },
+					       { "&gt;", ">" },
+					       { "&quot;", "\"" },
+					       { "&apos;", "'" } };
+	for (size_t i = 0; i < n;) {
+		size_t k = 0;
+		for (; k < 5; k++) {
+			size_t el = strlen(ents[k][0]);
+			if (i + el <= n && strncmp(s + i, ents[k][0], el) == 0) {
+				strbuf_addstr(&sb, ents[k][1]);
+				i += el;
+				break;
+			}
+		}
+		if (k == 5)
+			strbuf_addch(&sb, s[i++]);
+	}
+	return strbuf_detach(&sb);
+}
+
+static bool do_s3_list(struct run *run, const cJSON *args, struct step_state *st)
+{
+	char *bucket = arg_text(args, "bucket"), *prefix = arg_text(args, "prefix");
+	char *p = client_escape(prefix ? prefix : "", false);
+	char *path = xasprintf("/%s?list-type=2&prefix=%s", bucket ? bucket : "", p);
+	client_request(run->client, "GET", path, NULL, NULL, NULL, 0, &st->reply);
+	free(path);
+	free(p);
+	free(prefix);
+	free(bucket);
+	if (st->reply.status == 0) {
+		error_set(&run->r->error, "%s", st->reply.body);
+		return false;
+	}
+	st->values = cJSON_CreateObject();
+	if (st->reply.status != 200) {
+		observation_failed(st, "ListObjectsV2");
+		return true;
+	}
+	cJSON *keys = cJSON_AddArrayToObject(st->values, "keys");
+	for (const char *k = strstr(st->reply.body, "<Key>"); k; k = strstr(k, "<Key>")) {
+		k += 5;
+		size_t n = strcspn(k, "<");
+		char *key = xml_unescape(k, n);
+		cJSON_AddItemToArray(keys, cJSON_CreateString(key));
+		free(key);
+		k += n;
+	}
+	return true;
+}
+
+static bool do_sqs_receive(struct run *run, const struct exercise_step *step, const cJSON *args,
+			   struct step_state *st)
+{
+	char *name = arg_text(args, "queue");
+	const char *url = queue_field(run, step, name, "url");
+	free(name);
+	if (!url)
+		return false;
+	cJSON *req = cJSON_CreateObject();
+	cJSON_AddStringToObject(req, "QueueUrl", url);
+	cJSON_AddNumberToObject(req, "MaxNumberOfMessages", 10);
+	/* Looked at, left in the queue: a retried observation sees them again. */
+	cJSON_AddNumberToObject(req, "VisibilityTimeout", 0);
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(req, "MessageAttributeNames"),
+			     cJSON_CreateString("All"));
+	json_target(run, "AmazonSQS.ReceiveMessage", req, &st->reply);
+	cJSON_Delete(req);
+	if (st->reply.status == 0) {
+		error_set(&run->r->error, "%s", st->reply.body);
+		return false;
+	}
+	st->values = cJSON_CreateObject();
+	if (st->reply.status != 200) {
+		observation_failed(st, "ReceiveMessage");
+		return true;
+	}
+	cJSON *res = cJSON_Parse(st->reply.body);
+	cJSON *msgs = cJSON_AddArrayToObject(st->values, "messages");
+	const cJSON *got = cJSON_GetObjectItemCaseSensitive(res, "Messages");
+	for (const cJSON *m = got ? got->child : NULL; m; m = m->next) {
+		cJSON *one = cJSON_CreateObject();
+		const cJSON *b = cJSON_GetObjectItemCaseSensitive(m, "Body");
+		cJSON *parsed = cJSON_IsString(b) ? cJSON_Parse(b->valuestring) : NULL;
+		cJSON_AddItemToObject(one, "body",
+				      parsed              ? parsed
+				      : cJSON_IsString(b) ? cJSON_CreateString(b->valuestring)
+							  : cJSON_CreateNull());
+		cJSON *attrs = cJSON_AddObjectToObject(one, "attributes");
+		const cJSON *ma = cJSON_GetObjectItemCaseSensitive(m, "MessageAttributes");
+		for (const cJSON *a = ma ? ma->child : NULL; a; a = a->next) {
+			const cJSON *sv = cJSON_GetObjectItemCaseSensitive(a, "StringValue");
+			if (cJSON_IsString(sv))
+				cJSON_AddStringToObject(attrs, a->string, sv->valuestring);
+		}
+		cJSON_AddItemToArray(msgs, one);
+	}
+	cJSON_Delete(res);
+	return true;
+}
+
+/* The function's whole log group, every page of FilterLogEvents, one message a line. */
+static bool do_logs(struct run *run, struct step_state *st)
+{
+	char *group = xasprintf("/aws/lambda/%s", run->ex->function);
+	struct strbuf all = STRBUF_INIT;
+	char *token = NULL;
+	bool ok = true;
+	for (int page = 0; page < 50 && ok; page++) {
+		cJSON *req = cJSON_CreateObject();
+		cJSON_AddStringToObject(req, "logGroupName", group);
+		if (token)
+			cJSON_AddStringToObject(req, "nextToken", token);
+		struct lambda_reply rep;
+		json_target(run, "Logs_20140328.FilterLogEvents", req, &rep);
+		cJSON_Delete(req);
+		free(token);
+		token = NULL;
+		if (rep.status == 0) {
+			error_set(&run->r->error, "%s", rep.body);
+			ok = false;
+		} else if (rep.status == 200) {
+			cJSON *res = cJSON_Parse(rep.body);
+			const cJSON *evs = cJSON_GetObjectItemCaseSensitive(res, "events");
+			for (const cJSON *e = evs ? evs->child : NULL; e; e = e->next) {
+				const cJSON *m = cJSON_GetObjectItemCaseSensitive(e, "message");
+				if (!cJSON_IsString(m))
+					continue;
+				strbuf_addstr(&all, m->valuestring);
+				if (!all.len || all.buf[all.len - 1] != '\n')
+					strbuf_addch(&all, '\n');
+			}
+			const cJSON *next = cJSON_GetObjectItemCaseSensitive(res, "nextToken");
+			if (cJSON_IsString(next) && next->valuestring[0])
+				token = xstrdup(next->valuestring);
+			cJSON_Delete(res);
+		} else if (!(rep.body && strstr(rep.body, "ResourceNotFoundException"))) {
+			/* No log group yet is an empty log; anything else is a failure. */
+			observation_failed(st, "FilterLogEvents");
+		}
+		client_reply_release(&rep);
+		if (!token)
+			break;
+	}
+	free(token);
+	free(group);
+	if (!ok) {
+		strbuf_release(&all);
+		return false;
+	}
+	st->reply.log = strbuf_detach(&all);
+	st->values = cJSON_CreateObject();
+	int starts = expect_log_count(st->reply.log, "^START RequestId: ");
+	cJSON_AddNumberToObject(st->values, "invocations", starts < 0 ? 0 : starts);
+	return true;
+}
+
+static bool do_advance(struct run *run, const struct exercise_step *step, const cJSON *args)
+{
+	const cJSON *s = cJSON_GetObjectItemCaseSensitive(args, "seconds");
+	char *path = xasprintf("/_tutor/clock/advance?seconds=%g",
+			       cJSON_IsNumber(s) ? s->valuedouble : 0);
+	struct lambda_reply rep;
+	bool ok = client_request(run->client, "POST", path, NULL, NULL, NULL, 0, &rep);
+	if (!ok)
+		call_failed(run, step, "advancing the virtual clock", &rep);
+	client_reply_release(&rep);
+	free(path);
+	return ok;
 }
 
 static char *report_line_of(const char *log)
@@ -203,10 +952,9 @@ static char *report_line_of(const char *log)
 	return xstrndup(line, len);
 }
 
-static void judge_step(struct run *run, size_t si, struct step_state *st)
+static struct expect_subject subject_of(const struct run *run, const struct exercise_step *step,
+					const struct step_state *st)
 {
-	const struct exercise_step *step = &run->ex->steps[si];
-	struct check_step_result *sr = &run->r->steps[si];
 	struct expect_subject subj = {
 		.event = st->event,
 		.request_id = st->reply.request_id,
@@ -217,23 +965,42 @@ static void judge_step(struct run *run, size_t si, struct step_state *st)
 		.function_error = st->reply.function_error,
 		.log = st->reply.log,
 		.config = run->config,
+		.vars = run->vars,
+		.values = st->values,
 	};
-	if (step->kind != STEP_INVOKE) {
+	if (step->kind == STEP_DEPLOY || step->kind == STEP_INSPECT) {
 		subj.call_error = run->config ? NULL : run->config_error;
 		subj.payload = NULL;
 		subj.log = NULL;
 		subj.function_error = NULL;
+	} else if (step->kind != STEP_INVOKE) {
+		subj.payload = NULL;
+		subj.response = NULL;
+		subj.function_error = NULL;
 	}
-	char *report = report_line_of(st->reply.log);
+	return subj;
+}
+
+/*
+ * Judge the step's expectations. With record, every failure goes to the first of its task's
+ * results that has none yet, and the step's result is filled; without, nothing is written.
+ * Whether every expectation passed.
+ */
+static bool judge_step(struct run *run, size_t si, struct step_state *st, bool record)
+{
+	const struct exercise_step *step = &run->ex->steps[si];
+	struct check_step_result *sr = &run->r->steps[si];
+	struct expect_subject subj = subject_of(run, step, st);
+	char *report = step->kind == STEP_INVOKE ? report_line_of(st->reply.log) : NULL;
 	subj.report_line = report;
-	sr->ok = true;
+	bool all = true;
 	for (size_t i = 0; i < step->n_expects; i++) {
 		const struct exercise_expect *e = &step->expects[i];
 		struct strbuf got = STRBUF_INIT, want = STRBUF_INIT;
 		bool pass = expect_judge(e, &subj, &got, &want);
 		if (!pass)
-			sr->ok = false;
-		for (size_t t = 0; !pass && t < run->r->n_tasks; t++) {
+			all = false;
+		for (size_t t = 0; record && !pass && t < run->r->n_tasks; t++) {
 			struct check_task_result *tr = &run->r->tasks[t];
 			if (strcmp(tr->task->id, e->task) != 0 || tr->got)
 				continue;
@@ -249,15 +1016,32 @@ static void judge_step(struct run *run, size_t si, struct step_state *st)
 		strbuf_release(&got);
 		strbuf_release(&want);
 	}
-	if (step->kind == STEP_INVOKE) {
-		sr->event = st->event_text ? xstrdup(st->event_text) : NULL;
-		sr->response = st->call_error ? xstrdup(st->call_error)
-					      : xstrdup(st->reply.body ? st->reply.body : "");
-		sr->function_error = xstrdup(st->reply.function_error);
-		sr->request_id = xstrdup(st->reply.request_id);
-		sr->report_line = report ? xstrdup(report) : NULL;
+	if (record) {
+		sr->ok = all;
+		if (step->kind == STEP_INVOKE) {
+			sr->event = st->event_text ? xstrdup(st->event_text) : NULL;
+			sr->response = st->call_error
+					       ? xstrdup(st->call_error)
+					       : xstrdup(st->reply.body ? st->reply.body : "");
+			sr->function_error = xstrdup(st->reply.function_error);
+			sr->request_id = xstrdup(st->reply.request_id);
+			sr->report_line = report ? xstrdup(report) : NULL;
+		}
 	}
 	free(report);
+	return all;
+}
+
+/* Keep the values the step saves for the steps after it. */
+static void save_values(struct run *run, const struct exercise_step *step,
+			const struct step_state *st)
+{
+	struct expect_subject subj = subject_of(run, step, st);
+	for (size_t i = 0; i < step->n_saves; i++) {
+		cJSON *v = expect_field(&subj, step->saves[i].field);
+		cJSON_DeleteItemFromObjectCaseSensitive(run->vars, step->saves[i].name);
+		cJSON_AddItemToObject(run->vars, step->saves[i].name, v ? v : cJSON_CreateNull());
+	}
 }
 
 static void step_state_release(struct step_state *st)
@@ -267,31 +1051,137 @@ static void step_state_release(struct step_state *st)
 	client_reply_release(&st->reply);
 	cJSON_Delete(st->response);
 	free(st->call_error);
+	cJSON_Delete(st->values);
+	memset(st, 0, sizeof(*st));
 }
 
-/* Run step si. False when the check cannot go on (the reason is in r->error). */
-static bool run_step(struct run *run, size_t si)
+/* Do what the step does once. False when the check cannot go on (the reason in r->error). */
+static bool perform(struct run *run, const struct exercise_step *step, struct step_state *st)
 {
-	const struct exercise_step *step = &run->ex->steps[si];
-	struct step_state st = { 0 };
+	cJSON *args = NULL;
+	if (step->args) {
+		args = materialize(run, step->args, "the step's arguments");
+		if (!args)
+			return false;
+		st->event_text = cJSON_PrintUnformatted(args);
+	}
 	bool ok = true;
 	switch (step->kind) {
 	case STEP_DEPLOY:
-		ok = do_deploy(run, &st);
+		ok = do_deploy(run, st);
 		break;
 	case STEP_INSPECT:
+		if (step->wait > 0)
+			run->config_tried = false; /* observe afresh at every try */
 		ok = fetch_config(run);
 		break;
 	case STEP_INVOKE:
-		ok = do_invoke(run, step, &st);
+		ok = do_invoke(run, step, st);
 		if (ok && needs_config(step))
 			ok = fetch_config(run);
 		break;
+	case STEP_CREATE_BUCKET:
+		ok = do_create_bucket(run, step, args);
+		break;
+	case STEP_CREATE_QUEUE:
+		ok = do_create_queue(run, step, args);
+		break;
+	case STEP_S3_NOTIFY:
+		ok = do_s3_notify(run, step, args);
+		break;
+	case STEP_ASYNC_CONFIG:
+		ok = do_async_config(run, step, args);
+		break;
+	case STEP_S3_PUT:
+		ok = do_s3_put(run, step, args);
+		break;
+	case STEP_S3_GET:
+		ok = do_s3_get(run, args, st);
+		break;
+	case STEP_S3_LIST:
+		ok = do_s3_list(run, args, st);
+		break;
+	case STEP_SQS_RECEIVE:
+		ok = do_sqs_receive(run, step, args, st);
+		break;
+	case STEP_LOGS:
+		ok = do_logs(run, st);
+		break;
+	case STEP_ADVANCE:
+		ok = do_advance(run, step, args);
+		break;
+	case STEP_KIND_COUNT:
+		abort();
 	}
-	if (ok)
-		judge_step(run, si, &st);
-	step_state_release(&st);
+	cJSON_Delete(args);
 	return ok;
+}
+
+/*
+ * Run step si: once, or for an observation with `wait`, again every WAIT_POLL_MS until its
+ * expectations pass or the time is up. False when the check cannot go on.
+ */
+static bool run_step(struct run *run, size_t si)
+{
+	const struct exercise_step *step = &run->ex->steps[si];
+	sleep_ms((int64_t)(step->delay * 1000));
+	int64_t deadline = clock_mono_ms() + (int64_t)(step->wait * 1000);
+	for (;;) {
+		struct step_state st = { 0 };
+		if (!perform(run, step, &st)) {
+			step_state_release(&st);
+			return false;
+		}
+		bool last = step->wait <= 0 || clock_mono_ms() >= deadline;
+		if (last || judge_step(run, si, &st, false)) {
+			judge_step(run, si, &st, true);
+			save_values(run, step, &st);
+			step_state_release(&st);
+			return true;
+		}
+		step_state_release(&st);
+		sleep_ms(WAIT_POLL_MS);
+	}
+}
+
+/* Remove what the run created besides the function: objects, buckets, queues. */
+static void clean_up(struct run *run)
+{
+	struct lambda_reply rep;
+	for (const cJSON *b = run->buckets ? run->buckets->child : NULL; b; b = b->next) {
+		for (int round = 0; round < 20; round++) {
+			struct step_state st = { 0 };
+			cJSON *args = cJSON_CreateObject();
+			cJSON_AddStringToObject(args, "bucket", b->valuestring);
+			bool listed = do_s3_list(run, args, &st);
+			cJSON_Delete(args);
+			const cJSON *keys = cJSON_GetObjectItemCaseSensitive(st.values, "keys");
+			int n = cJSON_GetArraySize(keys);
+			for (const cJSON *k = keys ? keys->child : NULL; k; k = k->next) {
+				char *path = object_path(b->valuestring, k->valuestring);
+				client_request(run->client, "DELETE", path, NULL, NULL, NULL, 0,
+					       &rep);
+				client_reply_release(&rep);
+				free(path);
+			}
+			step_state_release(&st);
+			if (!listed || n == 0)
+				break;
+		}
+		char *path = xasprintf("/%s", b->valuestring);
+		client_request(run->client, "DELETE", path, NULL, NULL, NULL, 0, &rep);
+		client_reply_release(&rep);
+		free(path);
+	}
+	for (const cJSON *q = run->queues ? run->queues->child : NULL; q; q = q->next) {
+		cJSON *req = cJSON_CreateObject();
+		const cJSON *url = cJSON_GetObjectItemCaseSensitive(q, "url");
+		cJSON_AddStringToObject(req, "QueueUrl",
+					cJSON_IsString(url) ? url->valuestring : "");
+		json_target(run, "AmazonSQS.DeleteQueue", req, &rep);
+		client_reply_release(&rep);
+		cJSON_Delete(req);
+	}
 }
 
 void check_run(const struct exercise *ex, const struct check_opts *opts, struct check_result *out)
@@ -313,6 +1203,8 @@ void check_run(const struct exercise *ex, const struct check_opts *opts, struct 
 
 	struct run run = { .ex = ex, .opts = opts, .r = out };
 	event_rng_seed(&run.rng, 0);
+	run.buckets = cJSON_CreateArray();
+	run.queues = cJSON_CreateObject();
 	char key[21];
 	bool ok = true;
 	if (ex->kind == EXERCISE_CODE) {
@@ -323,6 +1215,8 @@ void check_run(const struct exercise *ex, const struct check_opts *opts, struct 
 	}
 	if (ok)
 		run.client = client_new(opts->endpoint, key);
+	if (ok)
+		ok = draw_vars(&run);
 	bool deployed = false;
 	for (size_t i = 0; ok && i < ex->n_steps; i++) {
 		if (opts->progress)
@@ -343,7 +1237,12 @@ void check_run(const struct exercise *ex, const struct check_opts *opts, struct 
 		client_delete_function(run.client, ex->function, &rep);
 		client_reply_release(&rep);
 	}
+	if (run.client && !opts->keep)
+		clean_up(&run);
 	client_free(run.client);
+	cJSON_Delete(run.vars);
+	cJSON_Delete(run.buckets);
+	cJSON_Delete(run.queues);
 	cJSON_Delete(run.config);
 	free(run.config_error);
 	for (size_t i = 0; i < out->n_tasks; i++) {

@@ -415,6 +415,44 @@ static bool call(struct lambda_client *c, const char *method, const char *path, 
 	return true;
 }
 
+bool client_request(struct lambda_client *c, const char *method, const char *path,
+		    const char *content_type, const char *const *headers, const void *body,
+		    size_t len, struct lambda_reply *out)
+{
+	size_t n = 0;
+	while (headers && headers[n])
+		n++;
+	const char **all = xcalloc(n + 2, sizeof(*all));
+	char *ct = content_type ? xasprintf("Content-Type: %s", content_type) : NULL;
+	size_t k = 0;
+	if (ct)
+		all[k++] = ct;
+	for (size_t i = 0; i < n; i++)
+		all[k++] = headers[i];
+	bool ok = call(c, method, path, body, body ? len : 0, all, out) && out->status / 100 == 2;
+	free(ct);
+	free((void *)all);
+	return ok;
+}
+
+char *client_escape(const char *s, bool keep_slash)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	struct strbuf sb = STRBUF_INIT;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_' || *p == '~' ||
+		    (keep_slash && *p == '/')) {
+			strbuf_addch(&sb, *p);
+		} else {
+			strbuf_addch(&sb, '%');
+			strbuf_addch(&sb, hex[*p >> 4]);
+			strbuf_addch(&sb, hex[*p & 15]);
+		}
+	}
+	return strbuf_detach(&sb);
+}
+
 static char *escape_name(const char *name)
 {
 	/* Percent-encode all but RFC 3986's unreserved characters, as a path segment needs. */
@@ -486,6 +524,18 @@ bool client_invoke(struct lambda_client *c, const char *name, const char *payloa
 	free(path);
 	free(e);
 	return ok && out->status == 200;
+}
+
+bool client_invoke_event(struct lambda_client *c, const char *name, const char *payload,
+			 struct lambda_reply *out)
+{
+	static const char *const extra[] = { "X-Amz-Invocation-Type: Event", NULL };
+	char *e = escape_name(name);
+	char *path = xasprintf("/2015-03-31/functions/%s/invocations", e);
+	bool ok = call(c, "POST", path, payload, strlen(payload), extra, out);
+	free(path);
+	free(e);
+	return ok && out->status == 202;
 }
 
 bool client_delete_function(struct lambda_client *c, const char *name, struct lambda_reply *out)

@@ -42,6 +42,19 @@ bool client_create_function(struct lambda_client *c, const char *name, const cha
 bool client_get_configuration(struct lambda_client *c, const char *name, struct lambda_reply *out);
 bool client_invoke(struct lambda_client *c, const char *name, const char *payload,
 		   struct lambda_reply *out);
+/* Invoke with InvocationType Event: true on 202 Accepted. */
+bool client_invoke_event(struct lambda_client *c, const char *name, const char *payload,
+			 struct lambda_reply *out);
+/*
+ * Any request of the cloud's APIs (S3, SQS, the tutor's own paths): path is everything after
+ * the endpoint; content_type NULL is application/json; headers NULL-terminated "Name: value"
+ * lines. True on a 2xx answer.
+ */
+bool client_request(struct lambda_client *c, const char *method, const char *path,
+		    const char *content_type, const char *const *headers, const void *body,
+		    size_t len, struct lambda_reply *out);
+/* Percent-encode s for a URL path (keep_slash: an S3 key) or query. Caller frees. */
+char *client_escape(const char *s, bool keep_slash);
 bool client_delete_function(struct lambda_client *c, const char *name, struct lambda_reply *out);
 
 /* ListFunctions (one page of up to 50). */

@@ -144,7 +144,8 @@ cJSON *expect_field(const struct expect_subject *s, const char *field)
 		const cJSON *v = cJSON_GetObjectItemCaseSensitive(s->response, key);
 		return v ? cJSON_Duplicate(v, true) : NULL;
 	}
-	return NULL;
+	const cJSON *v = s->values ? walk(s->values, field) : NULL;
+	return v ? cJSON_Duplicate(v, true) : NULL;
 }
 
 static bool resolve(void *ctx, const char *ref, struct expr_value *out, struct error *err)
@@ -158,11 +159,18 @@ static bool resolve(void *ctx, const char *ref, struct expr_value *out, struct e
 		out->str = xstrdup(v);
 		return true;
 	}
-	if (strncmp(ref, "event", 5) != 0 || !s->event)
-		return error_set(err, "unknown reference '%s'", ref);
-	const cJSON *v = walk(s->event, ref + 5);
-	if (!v)
-		return error_set(err, "'%s' is not in the event sent", ref);
+	const cJSON *v = NULL;
+	if (strncmp(ref, "vars.", 5) == 0) {
+		v = s->vars ? walk(s->vars, ref + 4) : NULL;
+		if (!v || cJSON_IsNull(v))
+			return error_set(err, "'%s' has no value in this run", ref);
+	} else {
+		if (strncmp(ref, "event", 5) != 0 || !s->event)
+			return error_set(err, "unknown reference '%s'", ref);
+		v = walk(s->event, ref + 5);
+		if (!v)
+			return error_set(err, "'%s' is not in the event sent", ref);
+	}
 	if (cJSON_IsNumber(v)) {
 		out->is_num = true;
 		out->num = v->valuedouble;
@@ -319,7 +327,8 @@ static bool judge_matcher(const struct exercise_expect *e, const struct expect_m
 		bool ok = false;
 		if (cJSON_IsString(got)) {
 			ok = regex_search(re, got->valuestring, want);
-		} else if (got && !cJSON_IsObject(got) && !cJSON_IsArray(got)) {
+		} else if (got) {
+			/* A number, or an object or array as its compact JSON text. */
 			char *t = cJSON_PrintUnformatted(got);
 			ok = regex_search(re, t, want);
 			free(t);
@@ -333,6 +342,7 @@ static bool judge_matcher(const struct exercise_expect *e, const struct expect_m
 	case EXPECT_NEAR:
 	case EXPECT_MIN:
 	case EXPECT_MAX:
+	case EXPECT_LENGTH:
 		break;
 	case EXPECT_OP_COUNT:
 		abort();
@@ -359,13 +369,21 @@ static bool judge_matcher(const struct exercise_expect *e, const struct expect_m
 		break;
 	case EXPECT_NEAR:
 	case EXPECT_MIN:
-	case EXPECT_MAX: {
+	case EXPECT_MAX:
+	case EXPECT_LENGTH: {
 		if (!cJSON_IsNumber(w)) {
 			strbuf_addstr(want, "(the expected value is not a number)");
 			break;
 		}
 		double x = w->valuedouble;
-		if (m->op == EXPECT_NEAR) {
+		if (m->op == EXPECT_LENGTH) {
+			strbuf_addf(want, "of length %.10g", x);
+			double n = cJSON_IsString(got) ? (double)strlen(got->valuestring)
+				   : cJSON_IsArray(got) || cJSON_IsObject(got)
+					   ? (double)cJSON_GetArraySize(got)
+					   : -1;
+			ok = n == x;
+		} else if (m->op == EXPECT_NEAR) {
 			double tol = e->tolerance > 0 ? e->tolerance : 1e-9;
 			strbuf_addf(want, "%.10g (within %g)", x, tol);
 			ok = cJSON_IsNumber(got) && fabs(got->valuedouble - x) <= tol;
@@ -384,22 +402,17 @@ static bool judge_matcher(const struct exercise_expect *e, const struct expect_m
 	return ok;
 }
 
-/* Every log line, one at a time. */
-static bool log_has(const char *log, const char *re, struct strbuf *note)
+int expect_log_count(const char *log, const char *re)
 {
-	if (!log)
-		return false;
 	regex_t r;
-	if (regcomp(&r, re, REG_EXTENDED | REG_NOSUB) != 0) {
-		strbuf_addstr(note, " (bad pattern)");
-		return false;
-	}
-	bool found = false;
-	const char *p = log;
-	while (*p && !found) {
+	if (regcomp(&r, re, REG_EXTENDED | REG_NOSUB) != 0)
+		return -1;
+	int found = 0;
+	const char *p = log ? log : "";
+	while (*p) {
 		size_t n = strcspn(p, "\n");
 		char *line = xstrndup(p, n);
-		found = regexec(&r, line, 0, NULL, 0) == 0;
+		found += regexec(&r, line, 0, NULL, 0) == 0;
 		free(line);
 		p += n;
 		if (*p)
@@ -471,11 +484,26 @@ bool expect_judge(const struct exercise_expect *e, const struct expect_subject *
 			strbuf_addf(want, "(cannot compute the pattern: %s)", err.msg);
 			return false;
 		}
-		bool found = log_has(s->log, re, want);
-		strbuf_addf(want, "%s log line matching /%s/", e->log_absent ? "no" : "a", re);
-		strbuf_addf(got, found ? "a log line matches" : "no log line matches");
+		int n = expect_log_count(s->log, re);
+		if (n < 0)
+			strbuf_addstr(want, "(bad pattern) ");
+		bool ok;
+		if (e->log_counted) {
+			strbuf_addf(want, "exactly %d log line%s matching /%s/", e->log_count,
+				    e->log_count == 1 ? "" : "s", re);
+			ok = n == e->log_count;
+		} else {
+			strbuf_addf(want, "%s log line matching /%s/", e->log_absent ? "no" : "a",
+				    re);
+			ok = (n > 0) != e->log_absent;
+		}
+		if (n <= 0)
+			strbuf_addstr(got, "no log line matches");
+		else
+			strbuf_addf(got, "%d log line%s match%s", n, n == 1 ? "" : "s",
+				    n == 1 ? "es" : "");
 		free(re);
-		return found != e->log_absent;
+		return ok;
 	}
 	case EXPECT_VALUE: {
 		cJSON *v = expect_field(s, e->field);

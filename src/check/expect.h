@@ -28,6 +28,10 @@ struct expect_subject {
 	const char *log;              /* the log tail, or NULL */
 	const char *report_line;      /* the REPORT line, or NULL */
 	const struct cJSON *config;   /* GetFunctionConfiguration, or NULL */
+	const struct cJSON *vars;     /* the run's ${vars.*}: an object, or NULL */
+	/* What an observing step gave, by field root: {"status": 202, "object": ...,
+	 * "keys": [...], "messages": [...], "invocations": 3}; NULL when nothing. */
+	const struct cJSON *values;
 };
 
 /* Structural equality. */
@@ -37,7 +41,8 @@ bool expect_json_contains(const struct cJSON *got, const struct cJSON *want);
 
 /*
  * The value field names in s: a fresh cJSON (caller deletes), or NULL when absent.
- * "body" parses the response's body when it is a JSON string.
+ * "body" parses the response's body when it is a JSON string; a root that is not one of an
+ * invocation's is looked up in s->values.
  */
 struct cJSON *expect_field(const struct expect_subject *s, const char *field);
 
@@ -47,6 +52,10 @@ struct cJSON *expect_field(const struct expect_subject *s, const char *field);
  */
 struct cJSON *expect_expand(const struct cJSON *v, const struct expect_subject *s,
 			    struct error *err);
+
+/* How many lines of log (the whole text when it has no newline) re matches; -1 when re is
+ * not a valid pattern. */
+int expect_log_count(const char *log, const char *re);
 
 /*
  * Judge e against s. Returns whether it passed; got and want receive one line each

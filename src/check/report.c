@@ -15,7 +15,7 @@
 
 static const char *step_kind_name(enum exercise_step_kind k)
 {
-	return k == STEP_DEPLOY ? "deploy" : k == STEP_INSPECT ? "inspect" : "invoke";
+	return exercise_step_kind_name(k);
 }
 
 static void add_str(cJSON *o, const char *key, const char *v)

@@ -38,7 +38,8 @@
 static const char *const lang_names[EXERCISE_LANG_COUNT] = { "python", "nodejs" };
 
 static const char *const op_names[EXPECT_OP_COUNT] = {
-	"equals", "contains", "matches", "near", "min", "max", "type", "absent", "not_equals",
+	"equals", "contains", "matches", "near",       "min",
+	"max",    "type",     "absent",  "not_equals", "length",
 };
 
 static const char *const type_names[] = { "string", "number", "integer", "boolean",
@@ -52,7 +53,7 @@ static const struct yschema_key exercise_keys[] = {
 	{ "id", YS_STRING, true },    { "title", YS_STRING, true }, { "kind", YS_STRING, true },
 	{ "brief", YS_STRING, true }, { "function", YS_MAP, true }, { "starters", YS_MAP, false },
 	{ "tasks", YS_SEQ, true },    { "hints", YS_SEQ, true },    { "steps", YS_SEQ, true },
-	{ NULL, YS_ANY, false },
+	{ "vars", YS_MAP, false },    { NULL, YS_ANY, false },
 };
 
 static const struct yschema_key function_keys[] = {
@@ -72,14 +73,6 @@ static const struct yschema_key task_keys[] = {
 	{ NULL, YS_ANY, false },
 };
 
-static const struct yschema_key step_keys[] = {
-	{ "name", YS_STRING, false },
-	{ "event", YS_ANY, false },
-	{ "event_file", YS_STRING, false },
-	{ "expect", YS_SEQ, false },
-	{ NULL, YS_ANY, false },
-};
-
 static const struct yschema_key expect_keys[] = {
 	{ "task", YS_STRING, true },       { "why", YS_STRING, false },
 	{ "error", YS_ANY, false },        { "field", YS_STRING, false },
@@ -89,6 +82,7 @@ static const struct yschema_key expect_keys[] = {
 	{ "tolerance", YS_NUMBER, false }, { "min", YS_ANY, false },
 	{ "max", YS_ANY, false },          { "type", YS_STRING, false },
 	{ "absent", YS_BOOL, false },      { "not_equals", YS_ANY, false },
+	{ "length", YS_ANY, false },       { "count", YS_INT, false },
 	{ NULL, YS_ANY, false },
 };
 
@@ -105,8 +99,11 @@ struct ctx {
 	const char *dir;
 	struct diags *d;
 	const struct ynode *event; /* the current step's event, for resolving ${event.*} */
-	bool event_from_file;
+	bool event_from_file;      /* or built from a request: any event.* may be there */
+	bool in_event;             /* checking an event's own templates */
 	bool bad_step; /* a step of unknown kind was reported: their order cannot be judged */
+	char **vars;   /* the names ${vars.*} may use so far */
+	size_t n_vars;
 };
 
 const char *exercise_lang_name(enum exercise_lang lang)
@@ -267,7 +264,22 @@ static bool lint_resolve(void *vctx, const char *ref, struct expr_value *out, st
 		out->str = xstrdup("x");
 		return true;
 	}
+	if (strncmp(ref, "vars.", 5) == 0) {
+		size_t k = strcspn(ref + 5, ".[");
+		for (size_t i = 0; i < c->n_vars; i++)
+			if (strlen(c->vars[i]) == k && strncmp(c->vars[i], ref + 5, k) == 0)
+				return true;
+		return error_set(err,
+				 "'%s' is not among the exercise's vars or the values earlier "
+				 "steps save",
+				 ref);
+	}
 	if (strncmp(ref, "event.", 6) == 0 || strcmp(ref, "event") == 0) {
+		if (c->in_event)
+			return error_set(err,
+					 "'%s': an event cannot refer to itself; draw a shared "
+					 "value in vars and use ${vars.NAME}",
+					 ref);
 		if (!c->event)
 			return error_set(err, "'%s' refers to the event, but this step sends none",
 					 ref);
@@ -277,7 +289,9 @@ static bool lint_resolve(void *vctx, const char *ref, struct expr_value *out, st
 			return error_set(err, "'%s' is not in the step's event", ref);
 		return true;
 	}
-	return error_set(err, "unknown reference '%s'; use event.<field>, request_id or function",
+	return error_set(err,
+			 "unknown reference '%s'; use event.<field>, vars.<name>, request_id or "
+			 "function",
 			 ref);
 }
 
@@ -379,14 +393,118 @@ static void check_event_tree(struct ctx *c, const struct ynode *n)
 		check_event_tree(c, n->pairs[i].value);
 }
 
+/* ---- steps: what each kind takes and gives ---- */
+
+enum {
+	SF_FUNCTION = 1, /* needs the function: after the deploy of a code exercise */
+	SF_CHANGES = 2,  /* changes the account: never in an account exercise */
+	SF_EXPECT = 4,   /* may carry expectations and save values */
+	SF_WAIT = 8,     /* an observation that may be retried until it passes */
+};
+
+static const struct yschema_key no_keys[] = { { NULL, YS_ANY, false } };
+static const struct yschema_key invoke_keys[] = {
+	{ "event", YS_ANY, false },      { "event_file", YS_STRING, false },
+	{ "apigateway", YS_MAP, false }, { "type", YS_STRING, false },
+	{ NULL, YS_ANY, false },
+};
+static const struct yschema_key bucket_keys[] = { { "bucket", YS_STRING, true },
+						  { NULL, YS_ANY, false } };
+static const struct yschema_key queue_keys[] = { { "queue", YS_STRING, true },
+						 { NULL, YS_ANY, false } };
+static const struct yschema_key notify_keys[] = {
+	{ "bucket", YS_STRING, true },  { "prefix", YS_STRING, false },
+	{ "suffix", YS_STRING, false }, { "events", YS_SEQ, false },
+	{ NULL, YS_ANY, false },
+};
+static const struct yschema_key async_keys[] = {
+	{ "retries", YS_INT, false },        { "max_age", YS_INT, false },
+	{ "on_failure", YS_STRING, false },  { "on_success", YS_STRING, false },
+	{ "dead_letter", YS_STRING, false }, { NULL, YS_ANY, false },
+};
+static const struct yschema_key put_keys[] = {
+	{ "bucket", YS_STRING, true },        { "key", YS_STRING, true }, { "body", YS_ANY, true },
+	{ "content_type", YS_STRING, false }, { NULL, YS_ANY, false },
+};
+static const struct yschema_key get_keys[] = {
+	{ "bucket", YS_STRING, true },
+	{ "key", YS_STRING, true },
+	{ NULL, YS_ANY, false },
+};
+static const struct yschema_key list_keys[] = {
+	{ "bucket", YS_STRING, true },
+	{ "prefix", YS_STRING, false },
+	{ NULL, YS_ANY, false },
+};
+static const struct yschema_key advance_keys[] = { { "seconds", YS_NUMBER, true },
+						   { NULL, YS_ANY, false } };
+static const struct yschema_key request_keys[] = {
+	{ "method", YS_STRING, true },    { "path", YS_STRING, false },
+	{ "resource", YS_STRING, false }, { "path_params", YS_MAP, false },
+	{ "query", YS_MAP, false },       { "headers", YS_MAP, false },
+	{ "body", YS_ANY, false },        { NULL, YS_ANY, false },
+};
+
+static const char *const config_roots[] = { "config", NULL };
+static const char *const invoke_roots[] = { "response", "body",   "error", "report",
+					    "config",   "status", NULL };
+static const char *const async_roots[] = { "status", NULL };
+static const char *const object_roots[] = { "object", NULL };
+static const char *const keys_roots[] = { "keys", NULL };
+static const char *const messages_roots[] = { "messages", NULL };
+static const char *const logs_roots[] = { "invocations", NULL };
+static const char *const no_roots[] = { NULL };
+
+struct step_spec {
+	const char *name;
+	const struct yschema_key *keys; /* its own keys, besides name, delay, wait, expect, save */
+	const char *const *roots;       /* the fields its expectations may check */
+	unsigned flags;
+};
+
+static const struct step_spec step_specs[STEP_KIND_COUNT] = {
+	[STEP_DEPLOY] = { "deploy", no_keys, config_roots, SF_CHANGES | SF_EXPECT },
+	[STEP_INSPECT] = { "inspect", no_keys, config_roots, SF_FUNCTION | SF_EXPECT | SF_WAIT },
+	[STEP_INVOKE] = { "invoke", invoke_keys, invoke_roots, SF_FUNCTION | SF_EXPECT },
+	[STEP_CREATE_BUCKET] = { "create_bucket", bucket_keys, no_roots, SF_CHANGES },
+	[STEP_CREATE_QUEUE] = { "create_queue", queue_keys, no_roots, SF_CHANGES },
+	[STEP_S3_NOTIFY] = { "s3_notify", notify_keys, no_roots, SF_FUNCTION | SF_CHANGES },
+	[STEP_ASYNC_CONFIG] = { "async_config", async_keys, no_roots, SF_FUNCTION | SF_CHANGES },
+	[STEP_S3_PUT] = { "s3_put", put_keys, no_roots, SF_CHANGES },
+	[STEP_S3_GET] = { "s3_get", get_keys, object_roots, SF_EXPECT | SF_WAIT },
+	[STEP_S3_LIST] = { "s3_list", list_keys, keys_roots, SF_EXPECT | SF_WAIT },
+	[STEP_SQS_RECEIVE] = { "sqs_receive", queue_keys, messages_roots, SF_EXPECT | SF_WAIT },
+	[STEP_LOGS] = { "logs", no_keys, logs_roots, SF_FUNCTION | SF_EXPECT | SF_WAIT },
+	[STEP_ADVANCE] = { "advance", advance_keys, no_roots, SF_CHANGES },
+};
+
+static const char *const step_kinds[] = {
+	"deploy",       "inspect", "invoke", "create_bucket", "create_queue", "s3_notify",
+	"async_config", "s3_put",  "s3_get", "s3_list",       "sqs_receive",  "logs",
+	"advance",      NULL
+};
+
+const char *exercise_step_kind_name(enum exercise_step_kind kind)
+{
+	return kind < STEP_KIND_COUNT ? step_specs[kind].name : "?";
+}
+
 /* ---- expectations ---- */
 
-static const char *const field_roots[] = { "response", "body", "error", "report", "config", NULL };
+static const char *const field_roots[] = { "response", "body",        "error",  "report",
+					   "config",   "status",      "object", "keys",
+					   "messages", "invocations", NULL };
 static const char *const report_fields[] = { "duration",        "billed_duration", "memory_size",
 					     "max_memory_used", "init_duration",   NULL };
 static const char *const error_fields[] = { "type", "message", NULL };
 
-static void check_field(struct ctx *c, const struct ynode *v, enum exercise_step_kind step)
+/* What the expectations of the step being read may look at. */
+struct step_view {
+	enum exercise_step_kind kind;
+	bool async; /* an Event invocation */
+};
+
+static void check_field(struct ctx *c, const struct ynode *v, struct step_view sv)
 {
 	char root[32];
 	size_t k = strcspn(v->value, ".[");
@@ -403,11 +521,25 @@ static void check_field(struct ctx *c, const struct ynode *v, enum exercise_step
 		return;
 	}
 	const char *rest = v->value[k] == '.' ? v->value + k + 1 : v->value + k;
-	if (strcmp(root, "config") != 0 && step != STEP_INVOKE) {
-		diags_add(
-			c->d, c->path, v->line, v->col,
-			"field '%s' needs an invocation; only config.* can be checked in a %s step",
-			v->value, step == STEP_DEPLOY ? "deploy" : "inspect");
+	const char *const *roots = sv.async ? async_roots : step_specs[sv.kind].roots;
+	if (!in_list(root, roots)) {
+		if (sv.kind == STEP_INVOKE)
+			diags_add(c->d, c->path, v->line, v->col,
+				  "field '%s' cannot be checked after an Event invocation, which "
+				  "answers only its status (202); check its effects in later steps",
+				  v->value);
+		else if (in_list(root, invoke_roots) && roots == config_roots)
+			diags_add(c->d, c->path, v->line, v->col,
+				  "field '%s' needs an invocation; only config.* can be checked in "
+				  "a %s step",
+				  v->value, step_specs[sv.kind].name);
+		else if (roots[0])
+			diags_add(c->d, c->path, v->line, v->col,
+				  "field '%s' is not given by a %s step; it gives '%s'", v->value,
+				  step_specs[sv.kind].name, roots[0]);
+		else
+			diags_add(c->d, c->path, v->line, v->col,
+				  "a %s step gives nothing to check", step_specs[sv.kind].name);
 		return;
 	}
 	if (strcmp(root, "report") == 0 || strcmp(root, "error") == 0) {
@@ -465,6 +597,7 @@ static void read_matchers(struct ctx *c, struct exercise_expect *e, const struct
 		case EXPECT_NEAR:
 		case EXPECT_MIN:
 		case EXPECT_MAX:
+		case EXPECT_LENGTH:
 			if (!ynode_has_type(v, YS_NUMBER) &&
 			    !(v->kind == YNODE_SCALAR && expr_has_template(v->value))) {
 				diags_add(c->d, c->path, v->line, v->col,
@@ -531,7 +664,7 @@ static void read_error_expect(struct ctx *c, struct exercise_expect *e, const st
 }
 
 static void read_expect(struct ctx *c, struct exercise_step *s, const struct ynode *item,
-			size_t index)
+			size_t index, struct step_view sv)
 {
 	char what[48];
 	snprintf(what, sizeof(what), "expectation %zu", index);
@@ -549,31 +682,36 @@ static void read_expect(struct ctx *c, struct exercise_step *s, const struct yno
 
 	const struct ynode *err = ynode_get(item, "error"), *field = ynode_get(item, "field");
 	const struct ynode *log = ynode_get(item, "log"), *nolog = ynode_get(item, "no_log");
+	const struct ynode *count = ynode_get(item, "count");
 	int subjects = !!err + !!field + !!log + !!nolog;
 	if (subjects != 1) {
 		diags_add(c->d, c->path, item->line, item->col,
 			  "%s must have exactly one of 'error', 'field', 'log' or 'no_log'", what);
 		return;
 	}
+	if (count && !log)
+		diags_add(c->d, c->path, count->line, count->col,
+			  "'count' only applies to 'log': how many lines must match");
 	bool has_matcher = false;
 	for (int op = 0; op < EXPECT_OP_COUNT; op++)
 		if (ynode_get(item, op_names[op]))
 			has_matcher = true;
 	if (err || log || nolog) {
+		const char *name = err ? "error" : log ? "log" : "no_log";
+		const struct ynode *at = err ? err : log ? log : nolog;
 		if (has_matcher)
 			diags_add(c->d, c->path, item->line, item->col,
-				  "matchers such as 'equals' go with 'field', not with '%s'",
-				  err   ? "error"
-				  : log ? "log"
-					: "no_log");
-		if (s->kind != STEP_INVOKE) {
-			const struct ynode *at = err ? err : log ? log : nolog;
+				  "matchers such as 'equals' go with 'field', not with '%s'", name);
+		bool invocation = sv.kind == STEP_INVOKE && !sv.async;
+		if (sv.kind == STEP_INVOKE && sv.async)
 			diags_add(c->d, c->path, at->line, at->col,
-				  "'%s' needs an invocation: put it in an invoke step",
-				  err   ? "error"
-				  : log ? "log"
-					: "no_log");
-		}
+				  "an Event invocation gives no payload or log to check with '%s'; "
+				  "check its effects with a later logs step",
+				  name);
+		else if (!invocation && !(sv.kind == STEP_LOGS && !err))
+			diags_add(c->d, c->path, at->line, at->col,
+				  "'%s' needs an invocation: put it in an invoke step%s", name,
+				  err ? "" : " or a logs step");
 	}
 	if (err) {
 		read_error_expect(c, e, err);
@@ -587,17 +725,26 @@ static void read_expect(struct ctx *c, struct exercise_step *s, const struct yno
 			check_regex(c, v->value, v);
 			e->pattern = xstrdup(v->value);
 		}
+		long long n;
+		if (count && log && ynode_as_int(count, &n)) {
+			if (n < 0 || n > 100000)
+				diags_add(c->d, c->path, count->line, count->col,
+					  "'count' must be between 0 and 100000, not %lld", n);
+			else
+				e->log_counted = true;
+			e->log_count = (int)n;
+		}
 		return;
 	}
 	e->kind = EXPECT_VALUE;
 	if (!ynode_has_type(field, YS_STRING))
 		return;
 	e->field = xstrdup(field->value);
-	check_field(c, field, s->kind);
+	check_field(c, field, sv);
 	if (!has_matcher) {
 		diags_add(c->d, c->path, field->line, field->col,
 			  "field '%s' has nothing to check: add equals, contains, matches, near, "
-			  "min, max, type, absent or not_equals",
+			  "min, max, type, absent, not_equals or length",
 			  field->value);
 		return;
 	}
@@ -615,10 +762,6 @@ static void read_expect(struct ctx *c, struct exercise_step *s, const struct yno
 	e->tolerance = ynode_get(item, "near") && !tol ? 1e-9 : t;
 }
 
-/* ---- steps ---- */
-
-static const char *const step_kinds[] = { "deploy", "inspect", "invoke", NULL };
-
 static void read_event(struct ctx *c, struct exercise_step *s, const struct ynode *body)
 {
 	const struct ynode *ev = ynode_get(body, "event"), *file = ynode_get(body, "event_file");
@@ -630,6 +773,9 @@ static void read_event(struct ctx *c, struct exercise_step *s, const struct ynod
 	}
 	if (ev) {
 		check_event_tree(c, ev);
+		c->in_event = true;
+		check_templates_tree(c, ev);
+		c->in_event = false;
 		s->event = json_of(ev);
 		c->event = ev;
 		return;
@@ -687,6 +833,158 @@ static void read_event(struct ctx *c, struct exercise_step *s, const struct ynod
 	free(full);
 }
 
+static bool valid_var_name(const char *s)
+{
+	if (!s || !((*s >= 'a' && *s <= 'z') || *s == '_'))
+		return false;
+	size_t n = 0;
+	for (; *s; s++, n++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
+			return false;
+	return n <= 63;
+}
+
+static void add_var(struct ctx *c, const char *name)
+{
+	c->vars = xreallocarray(c->vars, c->n_vars + 1, sizeof(*c->vars));
+	c->vars[c->n_vars++] = xstrdup(name);
+}
+
+/* An API Gateway request, turned into a REST API proxy event (payload 1.0) at each run. */
+static void read_request(struct ctx *c, struct exercise_step *s, const struct ynode *req)
+{
+	if (!ynode_check_map(req, request_keys, "apigateway request", c->path, c->d) &&
+	    req->kind != YNODE_MAP)
+		return;
+	static const char *const methods[] = { "GET",    "POST", "PUT",     "PATCH",
+					       "DELETE", "HEAD", "OPTIONS", NULL };
+	const struct ynode *m = ynode_get(req, "method"), *path = ynode_get(req, "path");
+	const struct ynode *res = ynode_get(req, "resource");
+	const struct ynode *params = ynode_get(req, "path_params");
+	if (ynode_has_type(m, YS_STRING) && !in_list(m->value, methods))
+		add_choice_error(c, m, "HTTP method", methods);
+	if (!path && !res)
+		diags_add(c->d, c->path, req->line, req->col,
+			  "an apigateway request needs 'path', or 'resource' with 'path_params'");
+	if (!path && ynode_has_type(res, YS_STRING)) {
+		/* Every {name} of the resource is filled from path_params. */
+		for (const char *p = strchr(res->value, '{'); p; p = strchr(p + 1, '{')) {
+			size_t k = strcspn(p + 1, "}+");
+			char name[64];
+			if (k == 0 || k >= sizeof(name))
+				continue;
+			memcpy(name, p + 1, k);
+			name[k] = '\0';
+			if (!params || params->kind != YNODE_MAP || !ynode_get(params, name))
+				diags_add(c->d, c->path, res->line, res->col,
+					  "resource '%s' has {%s}, which 'path_params' does not "
+					  "give",
+					  res->value, name);
+		}
+	}
+	check_event_tree(c, req);
+	c->in_event = true;
+	check_templates_tree(c, req);
+	c->in_event = false;
+	s->request = json_of(req);
+	c->event = req;
+	c->event_from_file = true; /* the event is built: any event.* may be in it */
+}
+
+static bool is_common_key(const char *k)
+{
+	static const char *const common[] = { "name",  "delay",      "wait",       "expect", "save",
+					      "event", "event_file", "apigateway", "type",   NULL };
+	return in_list(k, common);
+}
+
+/* The step's own arguments as a JSON object, checked. */
+static void read_args(struct ctx *c, struct exercise_step *s, const struct ynode *body)
+{
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_addch(&sb, '{');
+	bool first = true;
+	for (size_t i = 0; body && i < body->n_pairs; i++) {
+		const struct ynode *k = body->pairs[i].key, *v = body->pairs[i].value;
+		if (is_common_key(k->value))
+			continue;
+		check_event_tree(c, v);
+		check_templates_tree(c, v);
+		long long n;
+		if ((strcmp(k->value, "retries") == 0 && ynode_as_int(v, &n) && (n < 0 || n > 2)) ||
+		    (strcmp(k->value, "max_age") == 0 && ynode_as_int(v, &n) &&
+		     (n < 60 || n > 21600)))
+			diags_add(c->d, c->path, v->line, v->col,
+				  "'%s' must be between %d and %d, as Lambda allows", k->value,
+				  k->value[0] == 'r' ? 0 : 60, k->value[0] == 'r' ? 2 : 21600);
+		if (strcmp(k->value, "bucket") == 0 && ynode_has_type(v, YS_STRING) &&
+		    !expr_has_template(v->value)) {
+			size_t len = strlen(v->value);
+			bool ok = len >= 3 && len <= 63;
+			for (const char *p = v->value; *p; p++)
+				ok = ok && ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+					    *p == '-' || *p == '.');
+			if (!ok)
+				diags_add(c->d, c->path, v->line, v->col,
+					  "bucket name '%s' must be 3 to 63 lower-case letters, "
+					  "digits, '-' or '.'",
+					  v->value);
+		}
+		if (strcmp(k->value, "events") == 0 && v->kind == YNODE_SEQ)
+			for (size_t j = 0; j < v->n_items; j++)
+				if (!ynode_has_type(v->items[j], YS_STRING) ||
+				    !str_starts_with(v->items[j]->value, "s3:"))
+					diags_add(c->d, c->path, v->items[j]->line,
+						  v->items[j]->col,
+						  "an S3 event type starts with 's3:', such as "
+						  "s3:ObjectCreated:*");
+		if (!first)
+			strbuf_addch(&sb, ',');
+		first = false;
+		json_string(&sb, k->value);
+		strbuf_addch(&sb, ':');
+		to_json(&sb, v);
+	}
+	strbuf_addch(&sb, '}');
+	s->args = strbuf_detach(&sb);
+}
+
+static void read_saves(struct ctx *c, struct exercise_step *s, const struct ynode *save,
+		       struct step_view sv)
+{
+	if (save->kind != YNODE_MAP)
+		return;
+	s->saves = xcalloc(save->n_pairs + 1, sizeof(*s->saves));
+	for (size_t i = 0; i < save->n_pairs; i++) {
+		const struct ynode *k = save->pairs[i].key, *v = save->pairs[i].value;
+		if (!valid_var_name(k->value)) {
+			diags_add(c->d, c->path, k->line, k->col,
+				  "saved value '%s' needs a name of lower-case letters, digits "
+				  "and '_'",
+				  k->value);
+			continue;
+		}
+		if (!ynode_has_type(v, YS_STRING)) {
+			diags_add(c->d, c->path, v->line, v->col,
+				  "save '%s' must name a field, such as body.id", k->value);
+			continue;
+		}
+		check_field(c, v, sv);
+		s->saves[s->n_saves].name = xstrdup(k->value);
+		s->saves[s->n_saves].field = xstrdup(v->value);
+		s->n_saves++;
+	}
+}
+
+static void check_seconds(struct ctx *c, const struct ynode *v, const char *what, double lo,
+			  double hi)
+{
+	double x;
+	if (v && ynode_as_double(v, &x) && (x < lo || x > hi))
+		diags_add(c->d, c->path, v->line, v->col, "'%s' must be between %g and %g seconds",
+			  what, lo, hi);
+}
+
 static void read_step(struct ctx *c, const struct ynode *item, size_t index)
 {
 	struct exercise *ex = c->ex;
@@ -698,47 +996,134 @@ static void read_step(struct ctx *c, const struct ynode *item, size_t index)
 		body = item->pairs[0].value;
 	} else {
 		diags_add(c->d, c->path, item->line, item->col,
-			  "step %zu must be 'deploy', 'inspect' or a mapping with one of "
-			  "deploy:, inspect: or invoke:",
+			  "step %zu must be a step's name, such as 'deploy', or a mapping with "
+			  "one step's name as its key, such as invoke:",
 			  index);
 		return;
 	}
-	if (!in_list(kind_node->value, step_kinds)) {
+	int kind = -1;
+	for (int k = 0; k < STEP_KIND_COUNT; k++)
+		if (strcmp(kind_node->value, step_kinds[k]) == 0)
+			kind = k;
+	if (kind < 0) {
 		add_choice_error(c, kind_node, "step", step_kinds);
 		c->bad_step = true;
 		return;
 	}
+	const struct step_spec *sp = &step_specs[kind];
 	struct exercise_step *s = &ex->steps[ex->n_steps++];
 	s->line = item->line;
 	s->col = item->col;
-	s->kind = kind_node->value[0] == 'd'                                 ? STEP_DEPLOY
-		  : kind_node->value[1] == 'n' && kind_node->value[2] == 's' ? STEP_INSPECT
-									     : STEP_INVOKE;
+	s->kind = (enum exercise_step_kind)kind;
 	char what[32];
 	snprintf(what, sizeof(what), "step %zu", index);
 	if (body && ynode_is_null(body))
 		body = NULL;
-	if (body && !ynode_check_map(body, step_keys, what, c->path, c->d) &&
-	    body->kind != YNODE_MAP)
+	if (s->kind == STEP_ADVANCE && body && body->kind == YNODE_SCALAR) {
+		if (!ynode_has_type(body, YS_NUMBER))
+			diags_add(c->d, c->path, body->line, body->col,
+				  "advance takes a number of seconds");
+		check_seconds(c, body, "advance", 1, 86400);
+		s->args = xasprintf("{\"seconds\":%s}", body->value);
 		body = NULL;
+	} else if (body) {
+		struct yschema_key keys[24] = {
+			{ "name", YS_STRING, false },    { "delay", YS_NUMBER, false },
+			{ "wait", YS_NUMBER, false },    { "expect", YS_SEQ, false },
+			{ "save", YS_MAP, false },       { "event", YS_ANY, false },
+			{ "event_file", YS_ANY, false },
+		};
+		size_t n = 7;
+		for (const struct yschema_key *k = sp->keys; k->name; k++)
+			if (!is_common_key(k->name) && n < 23)
+				keys[n++] = *k;
+		if (s->kind == STEP_INVOKE) {
+			keys[n++] = (struct yschema_key){ "apigateway", YS_MAP, false };
+			keys[n++] = (struct yschema_key){ "type", YS_STRING, false };
+		}
+		keys[n] = (struct yschema_key){ NULL, YS_ANY, false };
+		if (!ynode_check_map(body, keys, what, c->path, c->d) && body->kind != YNODE_MAP)
+			body = NULL;
+	} else {
+		for (const struct yschema_key *k = sp->keys; k->name; k++)
+			if (k->required)
+				diags_add(c->d, c->path, item->line, item->col,
+					  "missing required key '%s' in %s (%s)", k->name, what,
+					  sp->name);
+	}
+	if (s->kind == STEP_ADVANCE && !s->args) {
+		const struct ynode *secs = body ? ynode_get(body, "seconds") : NULL;
+		check_seconds(c, secs, "seconds", 1, 86400);
+	}
 	const struct ynode *name = body ? ynode_get(body, "name") : NULL;
 	s->name = ynode_has_type(name, YS_STRING) ? xstrdup(name->value)
 						  : xasprintf("%s %zu", kind_node->value, index);
 	c->event = NULL;
 	c->event_from_file = false;
+	const struct ynode *exp = body ? ynode_get(body, "expect") : NULL;
+	const struct ynode *save = body ? ynode_get(body, "save") : NULL;
+	const struct ynode *wait = body ? ynode_get(body, "wait") : NULL;
+	const struct ynode *delay = body ? ynode_get(body, "delay") : NULL;
+	if (exp && !(sp->flags & SF_EXPECT))
+		diags_add(c->d, c->path, exp->line, exp->col,
+			  "a %s step has nothing to check; put expectations on a step that "
+			  "observes: s3_get, s3_list, sqs_receive or logs",
+			  sp->name);
+	if (save && !(sp->flags & SF_EXPECT))
+		diags_add(c->d, c->path, save->line, save->col, "a %s step has nothing to save",
+			  sp->name);
+	if (wait && !(sp->flags & SF_WAIT))
+		diags_add(c->d, c->path, wait->line, wait->col,
+			  "'wait' only applies to a step that observes (inspect, s3_get, s3_list, "
+			  "sqs_receive, logs); a %s step runs once",
+			  sp->name);
+	check_seconds(c, wait, "wait", 0, 300);
+	check_seconds(c, delay, "delay", 0, 300);
+	double x;
+	if (wait && ynode_as_double(wait, &x))
+		s->wait = x;
+	if (delay && ynode_as_double(delay, &x))
+		s->delay = x;
+	if (s->kind == STEP_DEPLOY && ex->kind == EXERCISE_ACCOUNT)
+		diags_add(c->d, c->path, item->line, item->col,
+			  "an account exercise inspects the learner's own function and never "
+			  "deploys; remove this step or make the exercise 'kind: code'");
+	else if ((sp->flags & SF_CHANGES) && ex->kind == EXERCISE_ACCOUNT)
+		diags_add(c->d, c->path, item->line, item->col,
+			  "an account exercise changes nothing in the learner's account; a %s "
+			  "step would",
+			  sp->name);
+	struct step_view sv = { s->kind, false };
 	if (s->kind == STEP_INVOKE) {
-		read_event(c, s, body);
+		const struct ynode *type = body ? ynode_get(body, "type") : NULL;
+		const struct ynode *req = body ? ynode_get(body, "apigateway") : NULL;
+		if (ynode_has_type(type, YS_STRING)) {
+			static const char *const types[] = { "RequestResponse", "Event", NULL };
+			if (!in_list(type->value, types))
+				add_choice_error(c, type, "invocation type", types);
+			s->async = strcmp(type->value, "Event") == 0;
+			sv.async = s->async;
+			if (s->async && ex->kind == EXERCISE_ACCOUNT)
+				diags_add(c->d, c->path, type->line, type->col,
+					  "an account exercise changes nothing; an Event "
+					  "invocation's retries and destinations could");
+		}
+		if (req && (ynode_get(body, "event") || ynode_get(body, "event_file")))
+			diags_add(c->d, c->path, req->line, req->col,
+				  "give either 'apigateway' or an event, not both");
+		else if (req && req->kind == YNODE_MAP)
+			read_request(c, s, req);
+		else
+			read_event(c, s, body);
 	} else if (body && (ynode_get(body, "event") || ynode_get(body, "event_file"))) {
 		const struct ynode *v = ynode_get(body, "event") ? ynode_get(body, "event")
 								 : ynode_get(body, "event_file");
 		diags_add(c->d, c->path, v->line, v->col, "only an invoke step sends an event");
 	}
-	if (s->kind == STEP_DEPLOY && ex->kind == EXERCISE_ACCOUNT)
-		diags_add(c->d, c->path, item->line, item->col,
-			  "an account exercise inspects the learner's own function and never "
-			  "deploys; remove this step or make the exercise 'kind: code'");
-	const struct ynode *exp = body ? ynode_get(body, "expect") : NULL;
-	if (exp && exp->kind == YNODE_SEQ) {
+	if (!s->args && s->kind != STEP_DEPLOY && s->kind != STEP_INSPECT &&
+	    s->kind != STEP_INVOKE && s->kind != STEP_LOGS)
+		read_args(c, s, body);
+	if (exp && exp->kind == YNODE_SEQ && (sp->flags & SF_EXPECT)) {
 		size_t n = exp->n_items > MAX_EXPECTS ? MAX_EXPECTS : exp->n_items;
 		if (exp->n_items > MAX_EXPECTS)
 			diags_add(c->d, c->path, exp->line, exp->col,
@@ -746,8 +1131,39 @@ static void read_step(struct ctx *c, const struct ynode *item, size_t index)
 				  MAX_EXPECTS);
 		s->expects = xcalloc(n + 1, sizeof(*s->expects));
 		for (size_t i = 0; i < n; i++)
-			read_expect(c, s, exp->items[i], i + 1);
+			read_expect(c, s, exp->items[i], i + 1, sv);
 	}
+	if (save && (sp->flags & SF_EXPECT)) {
+		read_saves(c, s, save, sv);
+		for (size_t i = 0; i < s->n_saves; i++)
+			add_var(c, s->saves[i].name);
+	}
+}
+
+/* Values drawn once per run, each after the ones before it, which it may use. */
+static void read_vars(struct ctx *c, const struct ynode *vars)
+{
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_addch(&sb, '{');
+	for (size_t i = 0; i < vars->n_pairs; i++) {
+		const struct ynode *k = vars->pairs[i].key, *v = vars->pairs[i].value;
+		if (!valid_var_name(k->value)) {
+			diags_add(c->d, c->path, k->line, k->col,
+				  "var '%s' needs a name of lower-case letters, digits and '_'",
+				  k->value);
+			continue;
+		}
+		check_event_tree(c, v);
+		check_templates_tree(c, v);
+		if (sb.len > 1)
+			strbuf_addch(&sb, ',');
+		json_string(&sb, k->value);
+		strbuf_addch(&sb, ':');
+		to_json(&sb, v);
+		add_var(c, k->value);
+	}
+	strbuf_addch(&sb, '}');
+	c->ex->vars = strbuf_detach(&sb);
 }
 
 /* ---- tasks, starters, hints ---- */
@@ -982,6 +1398,9 @@ static void read_function(struct ctx *c, const struct ynode *fn)
 					  "environment variable '%s' must be a string",
 					  env->pairs[i].key->value);
 		}
+		for (size_t i = 0; i < env->n_pairs; i++)
+			if (env->pairs[i].value->kind == YNODE_SCALAR)
+				check_templates(c, env->pairs[i].value->value, env->pairs[i].value);
 		struct strbuf sb = STRBUF_INIT;
 		strbuf_addch(&sb, '{');
 		for (size_t i = 0; i < env->n_pairs; i++) {
@@ -1058,10 +1477,12 @@ static void check_step_order(struct ctx *c, const struct ynode *steps)
 				  "the code is already deployed by an earlier step");
 		if (s->kind == STEP_DEPLOY)
 			deployed = true;
-		else if (!deployed)
+		else if (!deployed && (step_specs[s->kind].flags & SF_FUNCTION))
 			diags_add(c->d, c->path, s->line, s->col,
 				  "a code exercise must deploy before it can %s",
-				  s->kind == STEP_INVOKE ? "invoke" : "inspect");
+				  s->kind == STEP_INVOKE    ? "invoke"
+				  : s->kind == STEP_INSPECT ? "inspect"
+							    : step_specs[s->kind].name);
 	}
 }
 
@@ -1129,7 +1550,7 @@ struct exercise *exercise_parse(const char *text, size_t len, const char *path, 
 	ex->yaml_path = xstrdup(path);
 	ex->dir = dir ? xstrdup(dir) : NULL;
 	ex->module_id = xstrdup(module_id ? module_id : "");
-	struct ctx c = { ex, path, dir, d, NULL, false, false };
+	struct ctx c = { .ex = ex, .path = path, .dir = dir, .d = d };
 	if (!ynode_check_map(doc, exercise_keys, "exercise", path, d) && doc->kind != YNODE_MAP)
 		goto out;
 	char buf[80];
@@ -1152,6 +1573,9 @@ struct exercise *exercise_parse(const char *text, size_t len, const char *path, 
 			add_choice_error(&c, kind, "exercise kind", kinds);
 	}
 	read_brief(&c, doc);
+	const struct ynode *vars = ynode_get(doc, "vars");
+	if (vars && vars->kind == YNODE_MAP)
+		read_vars(&c, vars);
 	const struct ynode *fn = ynode_get(doc, "function");
 	if (fn)
 		read_function(&c, fn);
@@ -1176,6 +1600,9 @@ struct exercise *exercise_parse(const char *text, size_t len, const char *path, 
 	}
 	check_task_refs(&c);
 out:
+	for (size_t i = 0; i < c.n_vars; i++)
+		free(c.vars[i]);
+	free(c.vars);
 	hash_exercise(ex, text, len);
 	ynode_free(doc);
 	return ex;
@@ -1234,10 +1661,18 @@ void exercise_free(struct exercise *ex)
 	}
 	free(ex->function);
 	free(ex->env);
+	free(ex->vars);
 	for (size_t i = 0; i < ex->n_steps; i++) {
 		struct exercise_step *s = &ex->steps[i];
 		free(s->name);
 		free(s->event);
+		free(s->request);
+		free(s->args);
+		for (size_t j = 0; j < s->n_saves; j++) {
+			free(s->saves[j].name);
+			free(s->saves[j].field);
+		}
+		free(s->saves);
 		for (size_t j = 0; j < s->n_expects; j++) {
 			struct exercise_expect *e = &s->expects[j];
 			free(e->task);

@@ -3,8 +3,11 @@
  * exercise.yaml, a brief in Markdown and a starter per language (lessons/README.md documents
  * the format). A module lists its exercises by folder name under `exercises:` in module.yaml.
  *
- * An exercise declares tasks and check steps (deploy, inspect, invoke); each expectation of a
- * step belongs to a task. Events and expected values are kept as JSON text, with random
+ * An exercise declares tasks and check steps (deploy, inspect, invoke, and the steps that set
+ * up and observe the services around a function: buckets, queues, notifications, objects,
+ * messages, logs, the virtual clock); each expectation of a step belongs to a task. Values
+ * drawn once per run (`vars:`) and values a step saves are shared by later steps as
+ * ${vars.NAME}. Events and expected values are kept as JSON text, with random
  * generators ({"random": "int", ...}) and ${...} expressions left for the checker to resolve
  * at each run. Everything is linted here, located as "path:line:col: message".
  *
@@ -51,7 +54,7 @@ struct exercise_starter {
 enum expect_kind {
 	EXPECT_ERROR, /* function error or not, its type and message */
 	EXPECT_VALUE, /* a value of the result (response, body, report, config) */
-	EXPECT_LOG,   /* a line of the invocation's log */
+	EXPECT_LOG,   /* a line of the invocation's (or the function's) log */
 };
 
 enum expect_op {
@@ -64,6 +67,7 @@ enum expect_op {
 	EXPECT_TYPE, /* string, number, integer, boolean, object, array, null */
 	EXPECT_ABSENT,
 	EXPECT_NOT_EQUALS,
+	EXPECT_LENGTH, /* the number of elements, keys or characters */
 	EXPECT_OP_COUNT,
 };
 
@@ -90,18 +94,44 @@ struct exercise_expect {
 	/* EXPECT_LOG */
 	char *pattern; /* regex over each log line; templates expanded first */
 	bool log_absent;
+	bool log_counted; /* log_count lines must match, not just one */
+	int log_count;
 };
 
 enum exercise_step_kind {
 	STEP_DEPLOY,
 	STEP_INSPECT,
-	STEP_INVOKE
+	STEP_INVOKE,
+	STEP_CREATE_BUCKET, /* args: bucket */
+	STEP_CREATE_QUEUE,  /* args: queue */
+	STEP_S3_NOTIFY,     /* args: bucket, prefix, suffix, events: the function is notified */
+	STEP_ASYNC_CONFIG,  /* args: retries, max_age, on_failure, on_success, dead_letter */
+	STEP_S3_PUT,        /* args: bucket, key, body, content_type */
+	STEP_S3_GET,        /* args: bucket, key; gives `object` */
+	STEP_S3_LIST,       /* args: bucket, prefix; gives `keys` */
+	STEP_SQS_RECEIVE,   /* args: queue; gives `messages` */
+	STEP_LOGS,          /* the function's whole log; gives `invocations` and log lines */
+	STEP_ADVANCE,       /* args: seconds: the cloud's virtual clock moves on */
+	STEP_KIND_COUNT,
+};
+
+/* A value a step keeps for later steps: vars.NAME = the step's FIELD. */
+struct exercise_save {
+	char *name;
+	char *field;
 };
 
 struct exercise_step {
 	enum exercise_step_kind kind;
-	char *name;  /* shown in progress and reports ("invoke with a name") */
-	char *event; /* JSON text with generators, for STEP_INVOKE */
+	char *name;    /* shown in progress and reports ("invoke with a name") */
+	char *event;   /* JSON text with generators, for STEP_INVOKE */
+	char *request; /* STEP_INVOKE through API Gateway: the request's JSON text, or NULL */
+	bool async;    /* STEP_INVOKE with InvocationType Event */
+	char *args;    /* the step's own arguments as a JSON object (templates left in) */
+	double wait;   /* seconds to keep retrying an observation until it passes */
+	double delay;  /* seconds to let pass before the step runs */
+	struct exercise_save *saves;
+	size_t n_saves;
 	struct exercise_expect *expects;
 	size_t n_expects;
 	int line, col;
@@ -124,7 +154,8 @@ struct exercise {
 	/* The function: what is deployed (code) or looked for (account). */
 	char *function;
 	int memory, timeout;
-	char *env; /* JSON object text or NULL */
+	char *env;  /* JSON object text or NULL; values may hold ${vars.*} */
+	char *vars; /* JSON object text of values drawn once per run, in order, or NULL */
 	struct exercise_step *steps;
 	size_t n_steps;
 };
@@ -138,6 +169,8 @@ struct exercise_set {
 const char *exercise_lang_name(enum exercise_lang lang);
 int exercise_lang_parse(const char *name);
 const char *exercise_kind_name(enum exercise_kind kind);
+/* "deploy", "invoke", "s3_put", ... */
+const char *exercise_step_kind_name(enum exercise_step_kind kind);
 
 /*
  * Parse exercise.yaml's text (from path) for the exercise folder dir and module module_id.
