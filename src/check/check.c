@@ -236,6 +236,17 @@ static const char *run_account(const struct run *run, char out[16])
 	return out;
 }
 
+/*
+ * A step that observes cannot be run when a value it needs is missing (an earlier step saved
+ * nothing): its expectations fail with the reason, and the check goes on.
+ */
+static bool cannot_run(struct run *run, struct step_state *st)
+{
+	st->call_error = xasprintf("this step could not be run: %s", run->r->error.msg);
+	error_clear(&run->r->error);
+	return true;
+}
+
 /* ---- the Lambda steps ---- */
 
 static bool do_deploy(struct run *run, struct step_state *st)
@@ -404,13 +415,13 @@ static bool do_invoke(struct run *run, const struct exercise_step *step, struct 
 	if (step->request) {
 		cJSON *req = materialize(run, step->request, "the step's request");
 		if (!req)
-			return false;
+			return cannot_run(run, st);
 		st->event = apigw_event(run, req);
 		cJSON_Delete(req);
 	} else {
 		st->event = materialize(run, step->event, "the step's event");
 		if (!st->event)
-			return false;
+			return cannot_run(run, st);
 	}
 	st->event_text = cJSON_PrintUnformatted(st->event);
 	if (step->async)
@@ -1032,6 +1043,37 @@ static bool judge_step(struct run *run, size_t si, struct step_state *st, bool r
 	return all;
 }
 
+static void step_state_release(struct step_state *st)
+{
+	cJSON_Delete(st->event);
+	free(st->event_text);
+	client_reply_release(&st->reply);
+	cJSON_Delete(st->response);
+	free(st->call_error);
+	cJSON_Delete(st->values);
+	memset(st, 0, sizeof(*st));
+}
+
+/*
+ * An observation of what the function did (an object, a message) failed: show the function's
+ * log beside it, where the reason usually is.
+ */
+static void attach_function_log(struct run *run, const struct exercise_step *step,
+				struct step_state *st)
+{
+	if (step->kind != STEP_S3_GET && step->kind != STEP_S3_LIST &&
+	    step->kind != STEP_SQS_RECEIVE)
+		return;
+	struct step_state logs = { 0 };
+	if (do_logs(run, &logs) && logs.reply.log && logs.reply.log[0]) {
+		free(st->reply.log);
+		st->reply.log = logs.reply.log;
+		logs.reply.log = NULL;
+	}
+	error_clear(&run->r->error);
+	step_state_release(&logs);
+}
+
 /* Keep the values the step saves for the steps after it. */
 static void save_values(struct run *run, const struct exercise_step *step,
 			const struct step_state *st)
@@ -1044,23 +1086,14 @@ static void save_values(struct run *run, const struct exercise_step *step,
 	}
 }
 
-static void step_state_release(struct step_state *st)
-{
-	cJSON_Delete(st->event);
-	free(st->event_text);
-	client_reply_release(&st->reply);
-	cJSON_Delete(st->response);
-	free(st->call_error);
-	cJSON_Delete(st->values);
-	memset(st, 0, sizeof(*st));
-}
-
 /* Do what the step does once. False when the check cannot go on (the reason in r->error). */
 static bool perform(struct run *run, const struct exercise_step *step, struct step_state *st)
 {
 	cJSON *args = NULL;
 	if (step->args) {
 		args = materialize(run, step->args, "the step's arguments");
+		if (!args && step->n_expects > 0)
+			return cannot_run(run, st);
 		if (!args)
 			return false;
 		st->event_text = cJSON_PrintUnformatted(args);
@@ -1133,7 +1166,10 @@ static bool run_step(struct run *run, size_t si)
 			return false;
 		}
 		bool last = step->wait <= 0 || clock_mono_ms() >= deadline;
-		if (last || judge_step(run, si, &st, false)) {
+		bool pass = judge_step(run, si, &st, false);
+		if (last || pass) {
+			if (!pass)
+				attach_function_log(run, step, &st);
 			judge_step(run, si, &st, true);
 			save_values(run, step, &st);
 			step_state_release(&st);

@@ -163,7 +163,10 @@ static bool resolve(void *ctx, const char *ref, struct expr_value *out, struct e
 	if (strncmp(ref, "vars.", 5) == 0) {
 		v = s->vars ? walk(s->vars, ref + 4) : NULL;
 		if (!v || cJSON_IsNull(v))
-			return error_set(err, "'%s' has no value in this run", ref);
+			return error_set(err,
+					 "'%s' has no value in this run: the step that saves it "
+					 "found nothing there",
+					 ref);
 	} else {
 		if (strncmp(ref, "event", 5) != 0 || !s->event)
 			return error_set(err, "unknown reference '%s'", ref);

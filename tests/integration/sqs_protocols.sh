@@ -73,6 +73,9 @@ ok $? "send-message-batch"
 check "... three successful" test "$(json_py "$out" 'print(len(d["Successful"]))')" = 3
 out=$(awsl sqs send-message-batch --queue-url "$Q" --entries '[{"Id":"a","MessageBody":"1"},{"Id":"a","MessageBody":"2"}]' 2>&1)
 check "repeated batch ids: BatchEntryIdsNotDistinct" contains "$out" "BatchEntryIdsNotDistinct"
+out=$(awsl sqs receive-message --queue-url "$Q" --max-number-of-messages 10 --visibility-timeout 0 2>&1)
+check "receive --visibility-timeout 0 gets each message once, and leaves them visible" \
+	test "$(json_py "$out" 'print(len(d["Messages"]), len({m["MessageId"] for m in d["Messages"]}))')" = "2 2"
 out=$(awsl sqs receive-message --queue-url "$Q" --max-number-of-messages 10 2>&1)
 check "receive --max-number-of-messages 10 gets the two not delayed" test "$(json_py "$out" 'print(len(d["Messages"]))')" = 2
 entries=$(json_py "$out" 'import json; print(json.dumps([{"Id": "e%d" % i, "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(d["Messages"])]))')

@@ -53,11 +53,12 @@ static bool one_at(const struct diags *d, int line, int col, const char *needle)
 	return r;
 }
 
-/* Parse good with one line replaced (1-based) and expect one diagnostic. */
-static bool broken(int lineno, const char *line, int at_line, int at_col, const char *needle)
+/* Parse base with one line replaced (1-based) and expect one diagnostic. */
+static bool broken_in(const char *base, int lineno, const char *line, int at_line, int at_col,
+		      const char *needle)
 {
-	char text[4096] = "";
-	const char *p = good;
+	char text[8192] = "";
+	const char *p = base;
 	for (int n = 1; *p; n++) {
 		size_t k = strcspn(p, "\n") + 1;
 		if (n == lineno)
@@ -73,6 +74,51 @@ static bool broken(int lineno, const char *line, int at_line, int at_col, const 
 	diags_release(&d);
 	return r;
 }
+
+static bool broken(int lineno, const char *line, int at_line, int at_col, const char *needle)
+{
+	return broken_in(good, lineno, line, at_line, at_col, needle);
+}
+
+/* The steps around a function: buckets, queues, objects, messages, logs, the clock. */
+static const char services[] =
+	"id: svc\n"                                               /* 1 */
+	"title: Services\n"                                       /* 2 */
+	"kind: code\n"                                            /* 3 */
+	"brief: brief.md\n"                                       /* 4 */
+	"vars: {run: {random: uuid}, bucket: 'in-${vars.run}'}\n" /* 5 */
+	"function: {name: f, env: {BUCKET: '${vars.bucket}'}}\n"  /* 6 */
+	"starters:\n"                                             /* 7 */
+	"  python: {runtime: python3.12, handler: app.handler, files: [app.py]}\n"
+	"  nodejs: {runtime: nodejs20.x, handler: index.handler, files: [index.mjs]}\n"
+	"tasks: [{id: t, text: T, why: W}]\n"                           /* 10 */
+	"hints: [h]\n"                                                  /* 11 */
+	"steps:\n"                                                      /* 12 */
+	"  - create_bucket: {bucket: '${vars.bucket}'}\n"               /* 13 */
+	"  - create_queue: {queue: failures}\n"                         /* 14 */
+	"  - deploy\n"                                                  /* 15 */
+	"  - s3_notify: {bucket: '${vars.bucket}', prefix: uploads/}\n" /* 16 */
+	"  - async_config: {retries: 2, on_failure: failures}\n"        /* 17 */
+	"  - s3_put: {bucket: '${vars.bucket}', key: uploads/a.csv, body: 'x,1'}\n"
+	"  - invoke: {type: Event, event: {n: 1}, expect: [{task: t, field: status, equals: "
+	"202}]}\n"
+	"  - invoke:\n" /* 20 */
+	"      apigateway: {method: GET, resource: '/items/{id}', path_params: {id: "
+	"'${vars.run}'}}\n"
+	"      expect: [{task: t, field: body.id, equals: '${event.pathParameters.id}'}]\n"
+	"      save: {item: body.id}\n"                              /* 23 */
+	"  - s3_get:\n"                                              /* 24 */
+	"      bucket: '${vars.bucket}'\n"                           /* 25 */
+	"      key: 'out/${vars.item}.json'\n"                       /* 26 */
+	"      wait: 10\n"                                           /* 27 */
+	"      expect: [{task: t, field: object.rows, equals: 1}]\n" /* 28 */
+	"  - s3_list: {bucket: '${vars.bucket}', prefix: uploads/, expect: [{task: t, field: keys, "
+	"length: 1}]}\n"
+	"  - advance: 60\n" /* 30 */
+	"  - logs: {delay: 1, expect: [{task: t, field: invocations, equals: 3}, {task: t, log: "
+	"ERROR, count: 2}]}\n"
+	"  - sqs_receive: {queue: failures, expect: [{task: t, field: "
+	"'messages[0].body.requestContext.condition', equals: RetriesExhausted}]}\n";
 
 TEST(exercise_parse__loads_a_good_exercise)
 {
@@ -202,6 +248,132 @@ TEST(exercise_parse__checks_steps_against_the_kind)
 	diags_release(&d);
 }
 
+TEST(exercise_parse__reads_the_steps_around_a_function)
+{
+	struct diags d = DIAGS_INIT;
+	struct exercise *ex = parse(services, &d);
+	is_int(d.n, 0, "no diagnostics");
+	for (size_t i = 0; i < d.n; i++)
+		printf("#   %d:%d: %s\n", d.v[i].line, d.v[i].col, d.v[i].msg);
+	is_str(ex->vars, "{\"run\":{\"random\":\"uuid\"},\"bucket\":\"in-${vars.run}\"}",
+	       "vars in order, as JSON");
+	is_str(ex->env, "{\"BUCKET\":\"${vars.bucket}\"}", "env keeps its template");
+	is_int(ex->n_steps, 13, "thirteen steps");
+	static const enum exercise_step_kind kinds[] = {
+		STEP_CREATE_BUCKET, STEP_CREATE_QUEUE, STEP_DEPLOY,  STEP_S3_NOTIFY,
+		STEP_ASYNC_CONFIG,  STEP_S3_PUT,       STEP_INVOKE,  STEP_INVOKE,
+		STEP_S3_GET,        STEP_S3_LIST,      STEP_ADVANCE, STEP_LOGS,
+		STEP_SQS_RECEIVE,
+	};
+	bool all = ex->n_steps == 13;
+	for (size_t i = 0; all && i < 13; i++)
+		all = ex->steps[i].kind == kinds[i] ||
+		      printf("#   step %zu is %s\n", i + 1,
+			     exercise_step_kind_name(ex->steps[i].kind)) < 0;
+	ok(all, "every kind, in order");
+	is_str(ex->steps[0].args, "{\"bucket\":\"${vars.bucket}\"}", "create_bucket's arguments");
+	is_str(ex->steps[4].args, "{\"retries\":2,\"on_failure\":\"failures\"}",
+	       "async_config's arguments");
+	ok(ex->steps[6].async && !ex->steps[7].async, "an Event invocation");
+	ok(ex->steps[7].request && strstr(ex->steps[7].request, "\"resource\":\"/items/{id}\""),
+	   "an API Gateway request");
+	ok(ex->steps[7].n_saves == 1 && strcmp(ex->steps[7].saves[0].name, "item") == 0 &&
+		   strcmp(ex->steps[7].saves[0].field, "body.id") == 0,
+	   "a saved value");
+	ok(ex->steps[8].wait == 10 && ex->steps[11].delay == 1, "wait and delay");
+	is_str(ex->steps[10].args, "{\"seconds\":60}", "advance: 60");
+	const struct exercise_expect *len = &ex->steps[9].expects[0];
+	ok(len->n_matchers == 1 && len->matchers[0].op == EXPECT_LENGTH, "a length matcher");
+	const struct exercise_expect *cnt = &ex->steps[11].expects[1];
+	ok(cnt->kind == EXPECT_LOG && cnt->log_counted && cnt->log_count == 2, "a log count");
+	is_str(exercise_step_kind_name(STEP_SQS_RECEIVE), "sqs_receive", "kind names");
+	exercise_free(ex);
+	diags_release(&d);
+}
+
+TEST(exercise_parse__reports_service_step_problems_where_they_are)
+{
+	ok(broken_in(services, 13, "  - create_buckit: {bucket: b}\n", 13, 5,
+		     "unknown step 'create_buckit' (did you mean 'create_bucket'?)"),
+	   "an unknown step kind");
+	ok(broken_in(services, 14, "  - create_queue: {}\n", 14, 19,
+		     "missing required key 'queue'"),
+	   "a missing argument");
+	ok(broken_in(services, 14, "  - create_queue\n", 14, 5, "missing required key 'queue'"),
+	   "a step with no arguments at all");
+	ok(broken_in(services, 13, "  - create_bucket: {bucket: My_Bucket}\n", 13, 29,
+		     "bucket name 'My_Bucket'"),
+	   "a bucket name S3 refuses");
+	ok(broken_in(services, 17, "  - async_config: {retries: 3, on_failure: failures}\n", 17, 29,
+		     "'retries' must be between 0 and 2"),
+	   "more retries than Lambda allows");
+	ok(broken_in(services, 16, "  - s3_notify: {bucket: b1b, events: [ObjectCreated]}\n", 16,
+		     39, "starts with 's3:'"),
+	   "an S3 event type without s3:");
+	ok(broken_in(services, 5, "vars: {run: {random: uuid}, bucket: 'in-${vars.rnu}'}\n", 5, 37,
+		     "'vars.rnu' is not among the exercise's vars"),
+	   "a var that does not exist");
+	ok(broken_in(services, 26, "      key: 'out/${vars.itme}.json'\n", 26, 12,
+		     "'vars.itme' is not among"),
+	   "a saved value that does not exist");
+	ok(broken_in(
+		   services, 19,
+		   "  - invoke: {type: Event, event: {n: 1}, expect: [{task: t, error: false}]}\n",
+		   19, 68, "an Event invocation gives no payload or log"),
+	   "an error expectation on an Event invocation");
+	ok(broken_in(services, 19,
+		     "  - invoke: {type: Event, event: {n: 1}, expect: [{task: t, field: body.x, "
+		     "equals: 1}]}\n",
+		     19, 68, "answers only its status (202)"),
+	   "a body expectation on an Event invocation");
+	ok(broken_in(services, 19,
+		     "  - invoke: {type: Evnt, event: {n: 1}, expect: [{task: t, field: status, "
+		     "equals: 202}]}\n",
+		     19, 20, "unknown invocation type 'Evnt' (did you mean 'Event'?)"),
+	   "an unknown invocation type");
+	ok(broken_in(services, 19,
+		     "  - invoke: {event: {n: '${event.n}'}, expect: [{task: t, field: status, "
+		     "equals: 200}]}\n",
+		     19, 25, "an event cannot refer to itself"),
+	   "an event that refers to itself");
+	ok(broken_in(services, 28, "      expect: [{task: t, field: keys, length: 1}]\n", 28, 33,
+		     "field 'keys' is not given by a s3_get step; it gives 'object'"),
+	   "a field another kind of step gives");
+	ok(broken_in(services, 27, "      wait: 900\n", 27, 13, "'wait' must be between 0 and 300"),
+	   "a wait too long");
+	ok(broken_in(services, 18, "  - s3_put: {bucket: b1b, key: k, body: x, wait: 3}\n", 18, 50,
+		     "'wait' only applies to a step that observes"),
+	   "wait on a step that changes things");
+	ok(broken_in(services, 18,
+		     "  - s3_put: {bucket: b1b, key: k, body: x, expect: [{task: t, error: "
+		     "false}]}\n",
+		     18, 52, "a s3_put step has nothing to check"),
+	   "expectations on a step that changes things");
+	ok(broken_in(services, 21, "      apigateway: {method: GTE, resource: /items}\n", 21, 28,
+		     "unknown HTTP method 'GTE' (did you mean 'GET'?)"),
+	   "an unknown HTTP method");
+	ok(broken_in(services, 21, "      apigateway: {method: GET, resource: '/items/{id}'}\n", 21,
+		     43, "has {id}, which 'path_params' does not give"),
+	   "a path variable with no value");
+	ok(broken_in(services, 30, "  - advance: soon\n", 30, 14, "a number of seconds"),
+	   "advance without a number");
+	ok(broken_in(services, 31, "  - logs: {expect: [{task: t, no_log: ERROR, count: 2}]}\n", 31,
+		     53, "'count' only applies to 'log'"),
+	   "count with no_log");
+	ok(broken_in(services, 31, "  - logs: {expect: [{task: t, error: true}]}\n", 31, 38,
+		     "'error' needs an invocation"),
+	   "error in a logs step");
+	ok(broken_in(services, 23, "      save: {Item: body.id, item: body.id}\n", 23, 14,
+		     "saved value 'Item' needs a name"),
+	   "a saved value with a bad name");
+	ok(broken_in(services, 15, "  - inspect\n  - deploy\n", 15, 5,
+		     "must deploy before it can inspect"),
+	   "inspect before the deploy");
+	ok(broken_in(services, 17, "  - async_config: {max_age: 30}\n", 17, 29,
+		     "'max_age' must be between 60 and 21600"),
+	   "a maximum event age Lambda refuses");
+}
+
 TEST(exercise_parse__refuses_broken_yaml)
 {
 	struct diags d = DIAGS_INIT;
@@ -236,6 +408,8 @@ int main(void)
 	RUN(exercise_parse__loads_a_good_exercise);
 	RUN(exercise_parse__reports_each_problem_where_it_is);
 	RUN(exercise_parse__checks_steps_against_the_kind);
+	RUN(exercise_parse__reads_the_steps_around_a_function);
+	RUN(exercise_parse__reports_service_step_problems_where_they_are);
 	RUN(exercise_parse__refuses_broken_yaml);
 	RUN(exercise_set_load__loads_the_real_lessons);
 	return done();

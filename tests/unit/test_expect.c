@@ -324,6 +324,77 @@ TEST(event_generate__draws_fresh_values_within_bounds)
 	ok(event_generate("{not json", &rng) == NULL, "a template that is not JSON");
 }
 
+TEST(expect_judge__observations_vars_lengths_and_log_counts)
+{
+	struct fixture f;
+	fixture_init(&f, "{\"a\":2}",
+		     "{\"statusCode\":200,\"headers\":{\"Content-Type\":"
+		     "\"application/json\"},\"body\":\"{\\\"items\\\":[1,2]}\"}");
+	cJSON *vars = J("{\"bucket\":\"in-7\",\"n\":3,\"gone\":null}");
+	cJSON *values = J("{\"object\":{\"rows\":3,\"name\":\"Ada\"},\"keys\":[\"uploads/a\"],"
+			  "\"messages\":[{\"body\":{\"requestContext\":{\"condition\":"
+			  "\"RetriesExhausted\"}}}],\"invocations\":4,\"status\":202}");
+	f.s.vars = vars;
+	f.s.values = values;
+	ok(judge_value(&f, "object.rows", EXPECT_EQUALS, "\"${vars.n}\"", NULL, NULL),
+	   "an observed object's field against a var");
+	ok(judge_value(&f, "messages[0].body.requestContext.condition", EXPECT_EQUALS,
+		       "\"RetriesExhausted\"", NULL, NULL),
+	   "a message's parsed body");
+	ok(judge_value(&f, "invocations", EXPECT_EQUALS, "4", NULL, NULL), "invocations");
+	ok(judge_value(&f, "status", EXPECT_EQUALS, "202", NULL, NULL),
+	   "an Event invocation's status");
+	ok(judge_value(&f, "keys", EXPECT_LENGTH, "1", NULL, NULL), "the length of an array");
+	ok(judge_value(&f, "body.items", EXPECT_LENGTH, "2", NULL, NULL), "of a body's array");
+	ok(judge_value(&f, "object.name", EXPECT_LENGTH, "3", NULL, NULL), "of a string");
+	ok(judge_value(&f, "object", EXPECT_LENGTH, "\"${vars.n - 1}\"", NULL, NULL),
+	   "of an object, against an expression");
+	char *got = NULL, *want = NULL;
+	ok(!judge_value(&f, "keys", EXPECT_LENGTH, "2", &got, &want) &&
+		   strstr(want, "of length 2") != NULL,
+	   "a wrong length says what it wanted");
+	free(got);
+	free(want);
+	ok(!judge_value(&f, "object.size", EXPECT_LENGTH, "0", NULL, NULL),
+	   "an absent value has no length");
+	ok(judge_value(&f, "response.headers", EXPECT_MATCHES,
+		       "\"[Cc]ontent-[Tt]ype\":\"application/json", NULL, NULL),
+	   "a pattern over an object's JSON text");
+	ok(!judge_value(&f, "object.name", EXPECT_EQUALS, "\"${vars.gone}\"", NULL, &want) &&
+		   strstr(want, "has no value in this run") != NULL,
+	   "a var that a step saved as nothing");
+	free(want);
+	cJSON *e = expect_field(&f.s, "object.name");
+	ok(cJSON_IsString(e) && strcmp(e->valuestring, "Ada") == 0,
+	   "expect_field reaches what a step observed");
+	cJSON_Delete(e);
+
+	struct exercise_expect l = { 0 };
+	l.kind = EXPECT_LOG;
+	l.pattern = (char *)"^(START|END) RequestId";
+	l.log_counted = true;
+	l.log_count = 2;
+	struct strbuf g = STRBUF_INIT, w = STRBUF_INIT;
+	ok(expect_judge(&l, &f.s, &g, &w), "exactly two lines match");
+	l.log_count = 3;
+	strbuf_reset(&g);
+	strbuf_reset(&w);
+	ok(!expect_judge(&l, &f.s, &g, &w) && strstr(g.buf, "2 log lines match") &&
+		   strstr(w.buf, "exactly 3 log lines"),
+	   "a count that differs says both");
+	l.log_count = 0;
+	l.pattern = (char *)"Traceback";
+	ok(expect_judge(&l, &f.s, &g, &w), "a count of 0 means no line");
+	is_int(expect_log_count(f.s.log, "RequestId"), 3, "expect_log_count counts lines");
+	is_int(expect_log_count("one", "^one$"), 1, "a log without a newline is one line");
+	is_int(expect_log_count("x", "("), -1, "a bad pattern");
+	strbuf_release(&g);
+	strbuf_release(&w);
+	cJSON_Delete(vars);
+	cJSON_Delete(values);
+	fixture_release(&f);
+}
+
 int main(void)
 {
 	RUN(expect_json_equal__ignores_key_order_and_whitespace);
@@ -333,6 +404,7 @@ int main(void)
 	RUN(expect_field__parses_the_body_and_reaches_config_and_report);
 	RUN(expect_judge__every_matcher_passes_and_fails_with_a_reason);
 	RUN(expect_judge__function_errors_and_logs);
+	RUN(expect_judge__observations_vars_lengths_and_log_counts);
 	RUN(expect_parse_report__reads_the_last_report_line);
 	RUN(event_generate__draws_fresh_values_within_bounds);
 	return done();

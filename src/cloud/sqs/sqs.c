@@ -929,6 +929,13 @@ static int take(struct cloud *c, const struct queue *q, int max, long long vt, s
 	while (n < max && sqlite3_step(st) == SQLITE_ROW) {
 		long long seq = sqlite3_column_int64(st, 0);
 		int receives = sqlite3_column_int(st, 7);
+		/* With a visibility timeout of 0 the row just taken stays visible, and the scan
+		 * may meet it again: one receive never returns a message twice. */
+		bool taken = false;
+		for (int i = 0; i < n && !taken; i++)
+			taken = out[i].seq == seq;
+		if (taken)
+			continue;
 		if (redrive(c, q, seq, receives)) {
 			redriven = true;
 			continue;
