@@ -19,6 +19,7 @@ start_cloud
 ok $? "serve starts"
 mkdir -p "$WORK/py" "$WORK/js"
 cat >"$WORK/py/lambda_function.py" <<'PY'
+import base64
 import json
 
 
@@ -30,6 +31,9 @@ def lambda_handler(event, context):
         return {"statusCode": 200, "body": "x", "cookies": ["a=1"]}
     if path == "/boom":
         raise RuntimeError("boom")
+    if path == "/png":
+        return {"statusCode": 200, "headers": {"Content-Type": "image/png"},
+                "isBase64Encoded": True, "body": base64.b64encode(b"\x89PNG").decode()}
     return {"statusCode": 200, "headers": {"Content-Type": "application/json", "X-Seen": "yes"},
             "multiValueHeaders": {"Set-Cookie": ["a=1", "b=2"]}, "body": json.dumps(event)}
 PY
@@ -151,6 +155,26 @@ out=$(curl -s -w ' %{http_code}' "$E/_aws/execute-api/$API/prod/boom")
 out=$(curl -s -w ' %{http_code}' "$E/_aws/execute-api/$API/test/items/1")
 [ "$out" = '{"message":"Forbidden"} 403' ]; ok $? "a stage that does not exist: 403 Forbidden"
 
+out=$(curl -s "$E/_aws/execute-api/$API/prod/png")
+[ "$out" = iVBORw== ]; ok $? "without binary media types a base64 body goes out as text ($out)"
+out=$(curl -s -X POST -H 'Content-Type: application/octet-stream' --data-binary 'ab' "$E/_aws/execute-api/$API/prod/up")
+json_py "$out" 'assert d["isBase64Encoded"] is False and d["body"] == "ab", d'
+ok $? "and a request body is text"
+awsl apigateway update-rest-api --rest-api-id "$API" --patch-operations \
+	'op=add,path=/binaryMediaTypes/image~1png' 'op=add,path=/binaryMediaTypes/application~1octet-stream' \
+	--query binaryMediaTypes --output text >"$WORK/types"
+[ "$(cat "$WORK/types")" = "image/png	application/octet-stream" ]
+ok $? "update-rest-api adds binary media types"
+out=$(curl -s -H 'Accept: image/png' "$E/_aws/execute-api/$API/prod/png")
+[ "$out" = iVBORw== ]; ok $? "which take effect only once deployed"
+awsl apigateway create-deployment --rest-api-id "$API" --stage-name prod >/dev/null
+curl -s -H 'Accept: image/png' "$E/_aws/execute-api/$API/prod/png" | od -An -tx1 | tr -d ' \n' >"$WORK/png"
+[ "$(cat "$WORK/png")" = 89504e47 ]; ok $? "then Accept: image/png gets the decoded bytes"
+out=$(curl -s -H 'Accept: text/html, image/png' "$E/_aws/execute-api/$API/prod/png")
+[ "$out" = iVBORw== ]; ok $? "only the first Accept type counts"
+out=$(curl -s -X POST -H 'Content-Type: application/octet-stream' --data-binary 'ab' "$E/_aws/execute-api/$API/prod/up")
+json_py "$out" 'assert d["isBase64Encoded"] is True and d["body"] == "YWI=", d'
+ok $? "and a binary request body arrives base64-encoded"
 NEW=$(resource "$ROOT" fresh) && method "$NEW" GET "$PYARN"
 ok $? "a new resource and method after the deployment"
 out=$(curl -s "$E/_aws/execute-api/$API/prod/fresh")

@@ -4,6 +4,7 @@
 #include "cloud/apigw/front.h"
 
 #include <cjson/cJSON.h>
+#include <fnmatch.h>
 #include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,21 @@ static enum MHD_Result collect(void *cls, enum MHD_ValueKind kind, const char *k
 	vec_push(v, (void *)key);
 	vec_push(v, (void *)(value ? value : ""));
 	return MHD_YES;
+}
+
+bool front_media_match(const cJSON *types, const char *media)
+{
+	if (!media)
+		return false;
+	char want[128];
+	snprintf(want, sizeof(want), "%.*s", (int)strcspn(media, ";, "), media);
+	const cJSON *t;
+	cJSON_ArrayForEach(t, types)
+	{
+		if (cJSON_IsString(t) && fnmatch(t->valuestring, want, FNM_CASEFOLD) == 0)
+			return true;
+	}
+	return false;
 }
 
 static bool is_text(const char *ct)
@@ -251,7 +267,7 @@ void front_answer_v2(const struct lambda_outcome *r, struct http_resp *resp)
 	cJSON_Delete(out);
 }
 
-void front_answer_v1(const struct lambda_outcome *r, const char *error_message,
+void front_answer_v1(const struct lambda_outcome *r, const char *error_message, bool decode,
 		     struct http_resp *resp)
 {
 	static const char *const allowed[] = { "statusCode", "headers", "multiValueHeaders", "body",
@@ -284,7 +300,7 @@ void front_answer_v1(const struct lambda_outcome *r, const char *error_message,
 		cJSON_ArrayForEach(v, item) bad =
 			bad || !(cJSON_IsString(v) || cJSON_IsNumber(v) || cJSON_IsBool(v));
 	}
-	if (bad || !put_body(body, b64, resp)) {
+	if (bad || !put_body(body, decode ? b64 : NULL, resp)) {
 		cJSON_Delete(out);
 		resp_clear(resp);
 		front_message(resp, 502, error_message);

@@ -56,9 +56,14 @@ void front_message(struct http_resp *resp, int status, const char *msg);
 /* The answer by payload 2.0's rules (a plain value is a 200 JSON body); 502 otherwise. */
 void front_answer_v2(const struct lambda_outcome *r, struct http_resp *resp);
 /* The answer by payload 1.0's rules (statusCode, headers, multiValueHeaders, body,
- * isBase64Encoded and nothing else); 502 {"message": error_message} otherwise. */
-void front_answer_v1(const struct lambda_outcome *r, const char *error_message,
+ * isBase64Encoded and nothing else); 502 {"message": error_message} otherwise. A base64 body
+ * is decoded only when decode says so (a REST API: the request's Accept is a binary media
+ * type); else it goes out as the text it is. */
+void front_answer_v1(const struct lambda_outcome *r, const char *error_message, bool decode,
 		     struct http_resp *resp);
+/* Whether media ("image/png; q=1", the first of a list) is one of types: an array of
+ * patterns in which '*' matches anything, as a REST API's binaryMediaTypes. */
+bool front_media_match(const struct cJSON *types, const char *media);
 /* The answer by an ALB's rules (statusCode, statusDescription, headers, or multiValueHeaders
  * when the target group has multi-value headers on, body, isBase64Encoded); a load
  * balancer's own 502 page otherwise. */

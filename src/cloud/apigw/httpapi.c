@@ -644,7 +644,7 @@ bool httpapi_serve(struct cloud *c, const char *id, const char *path, const stru
 	if (how != FRONT_CALLED)
 		front_message(resp, 500, INTERNAL_V2);
 	else if (v1)
-		front_answer_v1(&r, INTERNAL_V2, resp);
+		front_answer_v1(&r, INTERNAL_V2, true, resp);
 	else
 		front_answer_v2(&r, resp);
 	http_resp_header(resp, "apigw-requestid", fr.request_id);

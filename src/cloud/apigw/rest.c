@@ -15,6 +15,7 @@
 #include "cloud/lambda/lambda.h"
 #include "cloud/state.h"
 #include "core/clock.h"
+#include "core/strbuf.h"
 #include "core/strutil.h"
 #include "core/xalloc.h"
 
@@ -106,6 +107,9 @@ static void create_api(struct cloud *c, const char *account, const cJSON *in,
 			cJSON_AddObjectToObject(doc, "endpointConfiguration"), "types");
 		cJSON_AddItemToArray(types, cJSON_CreateString("EDGE"));
 	}
+	const cJSON *bin = cJSON_GetObjectItem(in, "binaryMediaTypes");
+	if (cJSON_IsArray(bin) && cJSON_GetArraySize(bin) > 0)
+		cJSON_AddItemToObject(doc, "binaryMediaTypes", cJSON_Duplicate(bin, true));
 	cJSON_AddBoolToObject(doc, "disableExecuteApiEndpoint", false);
 	cJSON_AddStringToObject(doc, "rootResourceId", root);
 	cJSON *res = cJSON_AddArrayToObject(doc, "resources");
@@ -181,6 +185,65 @@ static void create_resource(cJSON *doc, const char *parent_id, const cJSON *in, 
 	cJSON_AddItemToArray(res, r);
 	*dirty = true;
 	front_reply(resp, 201, resource_out(r, false));
+}
+
+/* "image~1png" -> "image/png": JSON Pointer's escapes. Caller frees. */
+static char *unescape_pointer(const char *s)
+{
+	struct strbuf sb = STRBUF_INIT;
+	for (; *s; s++) {
+		if (s[0] == '~' && s[1] == '1') {
+			strbuf_addch(&sb, '/');
+			s++;
+		} else if (s[0] == '~' && s[1] == '0') {
+			strbuf_addch(&sb, '~');
+			s++;
+		} else {
+			strbuf_addch(&sb, *s);
+		}
+	}
+	char *out = strbuf_detach(&sb);
+	strbuf_release(&sb);
+	return out;
+}
+
+/* UpdateRestApi: the patch operations on /name, /description and /binaryMediaTypes/TYPE. */
+static void update_api(cJSON *doc, const cJSON *in, bool *dirty, struct http_resp *resp)
+{
+	const cJSON *ops = cJSON_GetObjectItem(in, "patchOperations"), *op;
+	cJSON_ArrayForEach(op, ops)
+	{
+		const char *verb = front_str(op, "op"), *path = front_str(op, "path");
+		const char *value = front_str(op, "value");
+		if (!verb || !path) {
+			bad_request(resp, "Invalid patch operation: op and path are required");
+			return;
+		}
+		if (str_starts_with(path, "/binaryMediaTypes/") && path[18]) {
+			char *type = unescape_pointer(path + 18);
+			cJSON *list = cJSON_GetObjectItem(doc, "binaryMediaTypes");
+			if (!list)
+				list = cJSON_AddArrayToObject(doc, "binaryMediaTypes");
+			cJSON *have = front_find_string(list, type);
+			if (strcmp(verb, "add") == 0 && !have)
+				cJSON_AddItemToArray(list, cJSON_CreateString(type));
+			else if (strcmp(verb, "remove") == 0 && have)
+				cJSON_Delete(cJSON_DetachItemViaPointer(list, have));
+			else if (strcmp(verb, "replace") == 0 && have && value)
+				cJSON_ReplaceItemViaPointer(list, have, cJSON_CreateString(value));
+			free(type);
+		} else if ((strcmp(path, "/name") == 0 || strcmp(path, "/description") == 0) &&
+			   strcmp(verb, "replace") == 0 && value) {
+			cJSON_DeleteItemFromObjectCaseSensitive(doc, path + 1);
+			cJSON_AddStringToObject(doc, path + 1, value);
+		} else {
+			aws_error(resp, 400, "BadRequestException",
+				  "Invalid patch path '%s' specified for op '%s'", path, verb);
+			return;
+		}
+	}
+	*dirty = true;
+	front_reply(resp, 200, api_out(doc));
 }
 
 /* Delete the resource and everything under it. */
@@ -379,6 +442,9 @@ static void create_deployment(cJSON *doc, const cJSON *in, bool *dirty, struct h
 	cJSON_AddNumberToObject(d, "createdDate", now_s());
 	cJSON *out = cJSON_Duplicate(d, true);
 	cJSON_AddItemToObject(d, "_snapshot", cJSON_Duplicate(res, true));
+	const cJSON *bin = cJSON_GetObjectItem(doc, "binaryMediaTypes");
+	if (bin)
+		cJSON_AddItemToObject(d, "_binary", cJSON_Duplicate(bin, true));
 	cJSON_AddItemToArray(cJSON_GetObjectItem(doc, "deployments"), d);
 	if (stage && stage[0]) {
 		cJSON *stages = cJSON_GetObjectItem(doc, "stages");
@@ -564,6 +630,8 @@ void rest_api(struct cloud *c, const char *account, const struct http_req *req,
 	} else if (!seg[1][0] && strcmp(req->method, "DELETE") == 0) {
 		front_doc_delete(c, seg[0]);
 		resp->status = 202;
+	} else if (!seg[1][0] && strcmp(req->method, "PATCH") == 0) {
+		update_api(doc, in, &dirty, resp);
 	} else if (strcmp(seg[1], "resources") == 0) {
 		resources_api(req, doc, seg, in, &dirty, resp);
 	} else if (strcmp(seg[1], "deployments") == 0 && !seg[3][0]) {
@@ -652,6 +720,9 @@ bool rest_serve(struct cloud *c, const char *id, const char *path, const struct 
 	front_req_init(&fr, req, rpath, account, id, stage_name);
 	fr.h.path_params = params;
 	fr.h.resource = tmpl;
+	/* A body is binary, sent base64, when its type is one of the API's binary media types. */
+	const cJSON *binary = cJSON_GetObjectItem(dep, "_binary"); /* as deployed */
+	fr.h.body_base64 = front_media_match(binary, http_header(req, "Content-Type"));
 	cJSON *ev = events_apigw_v1(&fr.h);
 	const cJSON *vars = cJSON_GetObjectItem(stage, "variables");
 	if (cJSON_GetArraySize(vars) > 0)
@@ -674,7 +745,8 @@ bool rest_serve(struct cloud *c, const char *id, const char *path, const struct 
 		front_message(resp, 500, INTERNAL_REST);
 		http_resp_header(resp, "x-amzn-ErrorType", "InternalServerErrorException");
 	} else {
-		front_answer_v1(&out, INTERNAL_REST, resp);
+		front_answer_v1(&out, INTERNAL_REST,
+				front_media_match(binary, http_header(req, "Accept")), resp);
 	}
 	char apigw_id[17];
 	front_random_id(apigw_id, 16);
