@@ -44,15 +44,22 @@ char *path_read_file(const char *path, size_t max, size_t *len, struct error *er
 		return NULL;
 	}
 	struct stat st;
-	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+	bool known = fstat(fd, &st) == 0;
+	if (known && S_ISDIR(st.st_mode)) {
 		close(fd);
 		error_set(err, "cannot read '%s': is a directory", path);
 		return NULL;
 	}
+	/*
+	 * A regular file is read into a buffer of its own size (and a byte to see its end in):
+	 * growing by 64 KiB made every read a 128 KiB allocation, which malloc maps and unmaps.
+	 */
 	struct strbuf sb = STRBUF_INIT;
-	strbuf_grow(&sb, 4096);
+	size_t size = known && S_ISREG(st.st_mode) && st.st_size > 0 ? (size_t)st.st_size : 4096;
+	strbuf_grow(&sb, max && size > max ? max + 1 : size + 1);
 	for (;;) {
-		strbuf_grow(&sb, 65536);
+		if (sb.len + 1 >= sb.alloc)
+			strbuf_grow(&sb, 4096);
 		ssize_t n = read(fd, sb.buf + sb.len, sb.alloc - sb.len - 1);
 		if (n < 0) {
 			if (errno == EINTR)

@@ -11,6 +11,7 @@
 #include "core/strbuf.h"
 #include "core/strutil.h"
 #include "core/vec.h"
+#include "core/xalloc.h"
 #include "harness.h"
 
 TEST(strbuf__adds_text_and_formats)
@@ -87,6 +88,28 @@ TEST(path__join_dirname_and_files)
 	free(text);
 	ok(path_read_file(f, 3, &len, &err) == NULL, "limit refuses larger file");
 	ok(strstr(err.msg, "larger than") != NULL, "and says why");
+	ok(path_read_file(f, 5, &len, &err) != NULL, "a file of exactly the limit is read");
+	/* Sizes around the buffer's doublings, and a file larger than any single read. */
+	const size_t sizes[] = { 0, 1, 4095, 4096, 65535, 65536, 65537, 300000 };
+	bool whole = true;
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		char *data = xmalloc(sizes[i] + 1);
+		for (size_t k = 0; k < sizes[i]; k++)
+			data[k] = (char)('a' + (k * 7 + i) % 26);
+		char *back = path_write_file(f, data, sizes[i], 0644, &err)
+				     ? path_read_file(f, 0, &len, &err)
+				     : NULL;
+		whole = whole && back && len == sizes[i] && memcmp(back, data, len) == 0 &&
+			back[len] == '\0';
+		free(back);
+		free(data);
+	}
+	ok(whole, "files of 0 to 300000 bytes read back whole and NUL-terminated");
+	/* A file whose size stat() does not know: read to its end all the same. */
+	text = path_read_file("/proc/self/status", 0, &len, &err);
+	ok(text && len > 0 && strlen(text) == len && strstr(text, "Name:"),
+	   "a /proc file (size 0 to stat) is read whole");
+	free(text);
 	char *missing = path_join(tmpl, "nope");
 	ok(path_read_file(missing, 0, &len, &err) == NULL, "missing file fails");
 	ok(strstr(err.msg, "cannot read") == err.msg, "error says what failed first");
