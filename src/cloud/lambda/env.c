@@ -665,7 +665,8 @@ static void child_exec(struct env *env, pid_t parent, int out_fd, const char *cg
 	_exit(127);
 }
 
-static struct env *spawn_now(struct cloud *c, struct lfunc *fn, struct api_err *e)
+static struct env *spawn_now(struct cloud *c, struct lfunc *fn, struct invocation *inv,
+			     struct api_err *e)
 {
 	const struct lambda_runtime *rt = lambda_runtime_find(fn->runtime);
 	if (!rt) {
@@ -807,6 +808,9 @@ static struct env *spawn_now(struct cloud *c, struct lfunc *fn, struct api_err *
 	vec_release_with(&envp, free);
 	for (int i = 0; i < 4; i++)
 		free(argv[i]);
+	/* Published holding its invocation: the invoker that asked for it wakes only after other
+	 * invokers have had cloud->mu, and they would take an environment without one as idle. */
+	env->inv = inv;
 	vec_push(&c->envs, env);
 	return env;
 fail:
@@ -830,17 +834,19 @@ fail:
 
 struct spawn_req {
 	struct lfunc *fn;
+	struct invocation *inv;
 	struct env *env;
 	struct api_err err;
 	bool done;
 	pthread_cond_t cond;
 };
 
-struct env *lambda_env_spawn(struct cloud *c, struct lfunc *fn, struct api_err *e)
+struct env *lambda_env_spawn(struct cloud *c, struct lfunc *fn, struct invocation *inv,
+			     struct api_err *e)
 {
 	if (!c->spawner_running)
-		return spawn_now(c, fn, e);
-	struct spawn_req req = { .fn = fn };
+		return spawn_now(c, fn, inv, e);
+	struct spawn_req req = { .fn = fn, .inv = inv };
 	pthread_cond_init(&req.cond, NULL);
 	vec_push(&c->spawns, &req);
 	pthread_cond_signal(&c->spawn_cond);
@@ -860,7 +866,7 @@ void lambda_env_serve_spawns(struct cloud *c)
 			api_err_set(&r->err, 503, "ServiceException",
 				    "The local cloud is stopping");
 		} else {
-			r->env = spawn_now(c, r->fn, &r->err);
+			r->env = spawn_now(c, r->fn, r->inv, &r->err);
 		}
 		r->done = true;
 		pthread_cond_signal(&r->cond);

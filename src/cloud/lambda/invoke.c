@@ -241,9 +241,15 @@ static void run(struct cloud *c, struct lfunc *fn, const char *payload, size_t l
 	if (client_context)
 		inv->client_context = xstrdup(client_context);
 	struct env *env = idle_env(c, fn);
-	if (!env) {
+	bool warm = env && env->state == ENV_READY;
+	if (env) {
+		env->inv = inv;
+		env->delivered = false;
+		env->responded = false;
+		pthread_cond_signal(&env->cond);
+	} else {
 		struct api_err e = { 0 };
-		env = lambda_env_spawn(c, fn, &e);
+		env = lambda_env_spawn(c, fn, inv, &e);
 		if (!env) {
 			fn->inflight--;
 			pthread_mutex_unlock(&c->mu);
@@ -262,11 +268,6 @@ static void run(struct cloud *c, struct lfunc *fn, const char *payload, size_t l
 			return;
 		}
 	}
-	bool warm = env->state == ENV_READY;
-	env->inv = inv;
-	env->delivered = false;
-	env->responded = false;
-	pthread_cond_signal(&env->cond);
 	bool timed_out = false;
 	int64_t timeout_us = (int64_t)fn->timeout * 1000000;
 	while (inv->state != INV_DONE) {

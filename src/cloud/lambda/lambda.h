@@ -120,10 +120,12 @@ void lambda_fn_load_all(struct cloud *c);
 
 /* env.c */
 /*
- * Start an environment for fn (cloud->mu held). While cloud_run() runs, its thread forks it
- * and this waits; otherwise the caller forks.
+ * Start an environment for fn (cloud->mu held), assigned to inv from the moment other threads
+ * can see it. While cloud_run() runs, its thread forks it and this waits (releasing
+ * cloud->mu); otherwise the caller forks.
  */
-struct env *lambda_env_spawn(struct cloud *c, struct lfunc *fn, struct api_err *e);
+struct env *lambda_env_spawn(struct cloud *c, struct lfunc *fn, struct invocation *inv,
+			     struct api_err *e);
 /* Fork the queued environments (cloud->mu held): cloud_run()'s thread calls this. */
 void lambda_env_serve_spawns(struct cloud *c);
 /* Apply the CPU share (after init, which runs at full speed). */
