@@ -131,6 +131,10 @@ static bool fetch_config(struct run *run)
 		client_reply_release(&rep);
 		return false;
 	}
+	cJSON_Delete(run->config);
+	run->config = NULL;
+	free(run->config_error);
+	run->config_error = NULL;
 	if (rep.status == 200) {
 		run->config = cJSON_Parse(rep.body);
 	} else {
