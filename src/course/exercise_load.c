@@ -104,6 +104,8 @@ struct ctx {
 	bool bad_step; /* a step of unknown kind was reported: their order cannot be judged */
 	char **vars;   /* the names ${vars.*} may use so far */
 	size_t n_vars;
+	char **queues; /* the queues created by the steps so far */
+	size_t n_queues;
 };
 
 const char *exercise_lang_name(enum exercise_lang lang)
@@ -901,6 +903,7 @@ static bool is_common_key(const char *k)
 /* The step's own arguments as a JSON object, checked. */
 static void read_args(struct ctx *c, struct exercise_step *s, const struct ynode *body)
 {
+	char buf[80];
 	struct strbuf sb = STRBUF_INIT;
 	strbuf_addch(&sb, '{');
 	bool first = true;
@@ -929,6 +932,25 @@ static void read_args(struct ctx *c, struct exercise_step *s, const struct ynode
 					  "bucket name '%s' must be 3 to 63 lower-case letters, "
 					  "digits, '-' or '.'",
 					  v->value);
+		}
+		bool names_queue = strcmp(k->value, "on_failure") == 0 ||
+				   strcmp(k->value, "on_success") == 0 ||
+				   strcmp(k->value, "dead_letter") == 0 ||
+				   (strcmp(k->value, "queue") == 0 && s->kind != STEP_CREATE_QUEUE);
+		if (names_queue && ynode_has_type(v, YS_STRING) && !expr_has_template(v->value)) {
+			bool known = false;
+			for (size_t q = 0; q < c->n_queues && !known; q++)
+				known = strcmp(c->queues[q], v->value) == 0;
+			if (!known)
+				diags_add(c->d, c->path, v->line, v->col,
+					  "queue '%s' is not created by a create_queue step before "
+					  "this one",
+					  lint_clip(v->value, buf, sizeof(buf)));
+		}
+		if (s->kind == STEP_CREATE_QUEUE && strcmp(k->value, "queue") == 0 &&
+		    ynode_has_type(v, YS_STRING) && !expr_has_template(v->value)) {
+			c->queues = xreallocarray(c->queues, c->n_queues + 1, sizeof(*c->queues));
+			c->queues[c->n_queues++] = xstrdup(v->value);
 		}
 		if (strcmp(k->value, "events") == 0 && v->kind == YNODE_SEQ)
 			for (size_t j = 0; j < v->n_items; j++)
@@ -1603,6 +1625,9 @@ out:
 	for (size_t i = 0; i < c.n_vars; i++)
 		free(c.vars[i]);
 	free(c.vars);
+	for (size_t i = 0; i < c.n_queues; i++)
+		free(c.queues[i]);
+	free(c.queues);
 	hash_exercise(ex, text, len);
 	ynode_free(doc);
 	return ex;

@@ -296,10 +296,11 @@ TEST(exercise_parse__reports_service_step_problems_where_they_are)
 	ok(broken_in(services, 13, "  - create_buckit: {bucket: b}\n", 13, 5,
 		     "unknown step 'create_buckit' (did you mean 'create_bucket'?)"),
 	   "an unknown step kind");
-	ok(broken_in(services, 14, "  - create_queue: {}\n", 14, 19,
-		     "missing required key 'queue'"),
+	ok(broken_in(services, 14, "  - create_queue: {}\n  - create_queue: {queue: failures}\n",
+		     14, 19, "missing required key 'queue'"),
 	   "a missing argument");
-	ok(broken_in(services, 14, "  - create_queue\n", 14, 5, "missing required key 'queue'"),
+	ok(broken_in(services, 14, "  - create_queue\n  - create_queue: {queue: failures}\n", 14, 5,
+		     "missing required key 'queue'"),
 	   "a step with no arguments at all");
 	ok(broken_in(services, 13, "  - create_bucket: {bucket: My_Bucket}\n", 13, 29,
 		     "bucket name 'My_Bucket'"),
@@ -369,6 +370,14 @@ TEST(exercise_parse__reports_service_step_problems_where_they_are)
 	ok(broken_in(services, 15, "  - inspect\n  - deploy\n", 15, 5,
 		     "must deploy before it can inspect"),
 	   "inspect before the deploy");
+	ok(broken_in(services, 17, "  - async_config: {retries: 2, on_failure: falures}\n", 17, 44,
+		     "queue 'falures' is not created by a create_queue step"),
+	   "a destination queue that no step creates");
+	ok(broken_in(services, 32,
+		     "  - sqs_receive: {queue: nowhere, expect: [{task: t, field: messages, "
+		     "length: 0}]}\n",
+		     32, 26, "queue 'nowhere' is not created"),
+	   "receiving from a queue that no step creates");
 	ok(broken_in(services, 17, "  - async_config: {max_age: 30}\n", 17, 29,
 		     "'max_age' must be between 60 and 21600"),
 	   "a maximum event age Lambda refuses");
