@@ -52,6 +52,7 @@ done
 grep -q "Course progress" "$tmp/frame.raw" ||
 	die "LAMBDA_TUTOR_EXIT_AFTER_FIRST_FRAME=1 exits without drawing the home screen"
 
+load_before=$(cut -d' ' -f1 /proc/loadavg)
 # 1. hyperfine inside the pane, so that the tutor has a terminal; it reports to a JSON file.
 tmux -L "$sock" new-window -t bench -n exact \
 	"LAMBDA_TUTOR_EXIT_AFTER_FIRST_FRAME=1 hyperfine --warmup 5 --runs $runs --style none \
@@ -75,10 +76,10 @@ if [ ! -x "$peer" ] && command -v npm >/dev/null; then
 fi
 mkdir -p "$tmp/peer-home"
 
-python3 - "$sock" "$tmp/exact.json" "$tutor" "$peer" "$tmp/peer-home" "$runs" <<'PY'
+python3 - "$sock" "$tmp/exact.json" "$tutor" "$peer" "$tmp/peer-home" "$runs" "$load_before" <<'PY'
 import json, os, statistics, subprocess, sys, time
 
-sock, exact_json, tutor, peer, peer_home, runs = sys.argv[1:7]
+sock, exact_json, tutor, peer, peer_home, runs, load_before = sys.argv[1:8]
 runs = int(runs)
 
 def tmux(*args):
@@ -102,7 +103,9 @@ def visible(cmd, text, n):
     return out
 
 exact, listing = json.load(open(exact_json))["results"][:2]
-print(f"first frame, {runs} runs each; {os.cpu_count()} cores; terminal 100x30 (tmux)")
+print(f"first frame, {runs} runs each; {os.cpu_count()} cores; terminal 100x30 (tmux);"
+      f" load average (1 min) {load_before} before the exact runs,"
+      f" {open('/proc/loadavg').read().split()[0]} after")
 ms = exact["median"] * 1000
 print(f"  exact (draw once and exit, hyperfine):  median {ms:6.1f} ms"
       f"   mean {exact['mean']*1000:6.1f} ± {exact['stddev']*1000:4.1f} ms")

@@ -84,28 +84,35 @@ elif [ -x "$peer" ]; then
 fi
 
 echo "lambda-tutor list, $records; $runs runs each; $(nproc) cores"
+load_before=$(cut -d' ' -f1 /proc/loadavg)
 # `lambda-tutor version` does nothing but start: it shows what start-up alone costs (the
 # dynamic loader mapping and relocating every library the binary links).
 if $have_peer; then
 	HOME="$peer_home" hyperfine -N --warmup 5 --runs "$runs" --style none \
 		--export-json "$tmp/times.json" -n "lambda-tutor list" "$tutor list" \
-		-n "learnyounode list" "$peer list" -n "(start-up only)" "$tutor version" >/dev/null
+		-n "learnyounode list" "$peer list" -n "(start-up only)" "$tutor version" \
+		-n "(/bin/true)" /bin/true >/dev/null
 else
 	hyperfine -N --warmup 5 --runs "$runs" --style none --export-json "$tmp/times.json" \
 		-n "lambda-tutor list" "$tutor list" -n "(start-up only)" "$tutor version" \
-		>/dev/null
+		-n "(/bin/true)" /bin/true >/dev/null
 fi
 ours_kib=$(peak_kib "$tutor" list)
 start_kib=$(peak_kib "$tutor" version)
+true_kib=$(peak_kib /bin/true)
 peer_kib=
 if $have_peer; then
 	peer_kib=$(HOME="$peer_home" peak_kib "$peer" list)
 fi
 
-python3 - "$tmp/times.json" "$ours_kib" $peer_kib "$start_kib" <<'PY'
+python3 - "$tmp/times.json" "$load_before" "$ours_kib" $peer_kib "$start_kib" "$true_kib" <<'PY'
 import json, sys
 results = json.load(open(sys.argv[1]))["results"]
-rss = [int(k) for k in sys.argv[2:]]
+rss = [int(k) for k in sys.argv[3:]]
+# Wall time on a shared machine is mostly waiting for a core: the load average and what
+# /bin/true takes in the same run say how much of it.
+load_after = open("/proc/loadavg").read().split()[0]
+print(f"load average (1 min) {sys.argv[2]} before, {load_after} after")
 # CPU time (user + system) moves less than wall time when other work shares the machine.
 print(f"{'':20} {'median':>10} {'mean ± sd':>18} {'cpu':>9} {'peak RSS':>10}")
 for r, kib in zip(results, rss):
