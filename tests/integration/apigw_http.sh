@@ -17,9 +17,12 @@ ok $? "serve starts"
 mkdir -p "$WORK/py"
 cat >"$WORK/py/lambda_function.py" <<'PY'
 import json
+import time
 
 
 def lambda_handler(event, context):
+    if event.get("rawPath") == "/slow":
+        time.sleep(3)
     return {"statusCode": 200, "body": json.dumps(event)}
 PY
 make_zip "$WORK/py.zip" "$WORK/py"
@@ -89,6 +92,15 @@ out=$(curl -s -X DELETE "$EP/items/42")
 json_py "$out" 'assert d["routeKey"] == "$default" and "pathParameters" not in d, d'
 ok $? "the \$default route catches the rest"
 
+QUICKLY=$(awsl apigatewayv2 create-integration --api-id "$API" --integration-type AWS_PROXY \
+	--integration-uri "$ARN" --payload-format-version 2.0 --timeout-in-millis 1000 \
+	--query IntegrationId --output text) && route 'GET /slow' "$QUICKLY" >/dev/null
+ok $? "a route whose integration times out after a second"
+start=$(date +%s%N)
+out=$(curl -s -w ' %{http_code}' "$EP/slow")
+ms=$((($(date +%s%N) - start) / 1000000))
+[ "$out" = '{"message":"Service Unavailable"} 503' ] && [ $ms -lt 2900 ]
+ok $? "a function slower than the integration's timeout: 503 after ${ms} ms ($out)"
 awsl apigatewayv2 create-stage --api-id "$API" --stage-name dev --stage-variables mode=test >/dev/null
 ok $? "create-stage dev (no auto-deploy)"
 out=$(curl -s -w ' %{http_code}' "$EP/dev/items/1")

@@ -21,6 +21,7 @@ mkdir -p "$WORK/py" "$WORK/js"
 cat >"$WORK/py/lambda_function.py" <<'PY'
 import base64
 import json
+import time
 
 
 def lambda_handler(event, context):
@@ -31,6 +32,8 @@ def lambda_handler(event, context):
         return {"statusCode": 200, "body": "x", "cookies": ["a=1"]}
     if path == "/boom":
         raise RuntimeError("boom")
+    if path == "/slow":
+        time.sleep(3)
     if path == "/png":
         return {"statusCode": 200, "headers": {"Content-Type": "image/png"},
                 "isBase64Encoded": True, "body": base64.b64encode(b"\x89PNG").decode()}
@@ -175,6 +178,19 @@ out=$(curl -s -H 'Accept: text/html, image/png' "$E/_aws/execute-api/$API/prod/p
 out=$(curl -s -X POST -H 'Content-Type: application/octet-stream' --data-binary 'ab' "$E/_aws/execute-api/$API/prod/up")
 json_py "$out" 'assert d["isBase64Encoded"] is True and d["body"] == "YWI=", d'
 ok $? "and a binary request body arrives base64-encoded"
+SLOW=$(resource "$ROOT" slow) &&
+	awsl apigateway put-method --rest-api-id "$API" --resource-id "$SLOW" --http-method GET \
+		--authorization-type NONE >/dev/null &&
+	awsl apigateway put-integration --rest-api-id "$API" --resource-id "$SLOW" --http-method GET \
+		--type AWS_PROXY --integration-http-method POST --uri "$(uri "$PYARN")" \
+		--timeout-in-millis 1000 >/dev/null &&
+	awsl apigateway create-deployment --rest-api-id "$API" --stage-name prod >/dev/null
+ok $? "a method whose integration times out after a second"
+start=$(date +%s%N)
+out=$(curl -s -w ' %{http_code}' "$E/_aws/execute-api/$API/prod/slow")
+ms=$((($(date +%s%N) - start) / 1000000))
+[ "$out" = '{"message":"Endpoint request timed out"} 504' ] && [ $ms -lt 2900 ]
+ok $? "a function slower than the integration's timeout: 504 after ${ms} ms ($out)"
 NEW=$(resource "$ROOT" fresh) && method "$NEW" GET "$PYARN"
 ok $? "a new resource and method after the deployment"
 out=$(curl -s "$E/_aws/execute-api/$API/prod/fresh")
@@ -193,7 +209,7 @@ ok $? "so does /restapis/<api-id>/<stage>/_user_request_/<path>"
 
 check "delete-resource" awsl apigateway delete-resource --rest-api-id "$API" --resource-id "$HELLO"
 out=$(awsl apigateway get-resources --rest-api-id "$API" --query 'length(items)')
-[ "$out" = 5 ]; ok $? "deleting a resource deletes its children ($out left)"
+[ "$out" = 6 ]; ok $? "deleting a resource deletes its children ($out left)"
 check "delete-rest-api" awsl apigateway delete-rest-api --rest-api-id "$API"
 out=$(awsl apigateway get-rest-api --rest-api-id "$API" 2>&1)
 contains "$out" NotFoundException; ok $? "a deleted API is not found"

@@ -818,7 +818,7 @@ void alb_serve(struct cloud *c, const char *name, const char *path, const struct
 	if (multi)
 		multi_values(ev, &fr);
 	struct lambda_outcome r = { 0 };
-	enum front_call how = front_invoke(c, account, target, ELB_SVC, tg_arn, ev, &r);
+	enum front_call how = front_invoke(c, account, target, ELB_SVC, tg_arn, 0, ev, &r);
 	if (how != FRONT_CALLED)
 		front_alb_error(resp, 502);
 	else

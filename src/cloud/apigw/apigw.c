@@ -257,7 +257,7 @@ static void url_door(struct cloud *c, const char *id, const char *path, const st
 	front_req_init(&fr, req, path, account, id, "$default");
 	cJSON *ev = events_function_url(&fr.h, id);
 	struct lambda_outcome r = { 0 };
-	if (front_invoke(c, account, function, NULL, NULL, ev, &r) == FRONT_CALLED)
+	if (front_invoke(c, account, function, NULL, NULL, 0, ev, &r) == FRONT_CALLED)
 		front_answer_v2(&r, resp);
 	else
 		front_message(resp, 502, "Internal Server Error");

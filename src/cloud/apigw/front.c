@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "cloud/db.h"
 #include "cloud/http/aws.h"
@@ -116,14 +117,50 @@ static void function_name(const char *target, char name[65])
 	snprintf(name, 65, "%.*s", (int)strcspn(f, ":/"), f);
 }
 
+/* One invocation on its own thread, so that the door can stop waiting at its timeout. */
+struct call {
+	struct cloud *c;
+	struct lfunc *fn;
+	char *payload;
+	struct lambda_outcome r;
+	pthread_cond_t done_cond;
+	bool done, abandoned;
+};
+
+static void call_free(struct call *k)
+{
+	free(k->r.body);
+	free(k->payload);
+	pthread_cond_destroy(&k->done_cond);
+	free(k);
+}
+
+static void *call_run(void *arg)
+{
+	struct call *k = arg;
+	lambda_invoke_internal(k->c, k->fn, k->payload, strlen(k->payload), NULL, &k->r);
+	struct cloud *c = k->c;
+	pthread_mutex_lock(&c->mu);
+	lambda_fn_unref(k->fn);
+	c->async_running--;
+	pthread_cond_broadcast(&c->async_cond);
+	k->done = true;
+	bool abandoned = k->abandoned;
+	pthread_cond_signal(&k->done_cond);
+	pthread_mutex_unlock(&c->mu);
+	if (abandoned)
+		call_free(k);
+	return NULL;
+}
+
 enum front_call front_invoke(struct cloud *c, const char *account, const char *target,
-			     const char *service, const char *source_arn, const cJSON *event,
-			     struct lambda_outcome *r)
+			     const char *service, const char *source_arn, int timeout_ms,
+			     const cJSON *event, struct lambda_outcome *r)
 {
 	char name[65];
 	function_name(target, name);
 	pthread_mutex_lock(&c->mu);
-	struct lfunc *fn = lambda_fn_find(c, account, name);
+	struct lfunc *fn = c->stopping ? NULL : lambda_fn_find(c, account, name);
 	if (fn)
 		lambda_fn_ref(fn);
 	pthread_mutex_unlock(&c->mu);
@@ -135,13 +172,51 @@ enum front_call front_invoke(struct cloud *c, const char *account, const char *t
 		pthread_mutex_unlock(&c->mu);
 		return FRONT_DENIED;
 	}
-	char *payload = cJSON_PrintUnformatted(event);
 	memset(r, 0, sizeof(*r));
-	lambda_invoke_internal(c, fn, payload, strlen(payload), NULL, r);
-	free(payload);
+	char *payload = cJSON_PrintUnformatted(event);
+	if (timeout_ms <= 0) {
+		lambda_invoke_internal(c, fn, payload, strlen(payload), NULL, r);
+		free(payload);
+		pthread_mutex_lock(&c->mu);
+		lambda_fn_unref(fn);
+		pthread_mutex_unlock(&c->mu);
+		return FRONT_CALLED;
+	}
+	struct call *k = xcalloc(1, sizeof(*k));
+	k->c = c;
+	k->fn = fn;
+	k->payload = payload;
+	pthread_cond_init(&k->done_cond, NULL);
 	pthread_mutex_lock(&c->mu);
-	lambda_fn_unref(fn);
+	c->async_running++; /* shutdown waits for it */
 	pthread_mutex_unlock(&c->mu);
+	pthread_t t;
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &attr, call_run, k) != 0)
+		call_run(k);
+	pthread_attr_destroy(&attr);
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += timeout_ms / 1000;
+	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&c->mu);
+	while (!k->done && pthread_cond_timedwait(&k->done_cond, &c->mu, &until) == 0)
+		;
+	bool done = k->done;
+	if (!done)
+		k->abandoned = true; /* the function runs on; its thread frees the call */
+	pthread_mutex_unlock(&c->mu);
+	if (!done)
+		return FRONT_TIMEOUT;
+	*r = k->r;
+	k->r.body = NULL;
+	call_free(k);
 	return FRONT_CALLED;
 }
 

@@ -37,15 +37,18 @@ enum front_call {
 	FRONT_CALLED,      /* the function ran (or failed in its own code): see the outcome */
 	FRONT_NO_FUNCTION, /* no such function */
 	FRONT_DENIED,      /* its resource policy does not let the service invoke it */
+	FRONT_TIMEOUT,     /* no answer within the door's timeout; the function runs on */
 };
 /*
  * Invoke the function target names (a name or an ARN, in account) with event, as service
  * (e.g. "apigateway.amazonaws.com") on behalf of source_arn; service NULL skips the policy
- * check. Fills r (the caller frees r->body) when FRONT_CALLED.
+ * check. timeout_ms > 0 stops waiting after that long, as an integration's timeout does (the
+ * invocation finishes on its own, and the cloud's shutdown waits for it). Fills r (the
+ * caller frees r->body) when FRONT_CALLED.
  */
 enum front_call front_invoke(struct cloud *c, const char *account, const char *target,
-			     const char *service, const char *source_arn, const struct cJSON *event,
-			     struct lambda_outcome *r);
+			     const char *service, const char *source_arn, int timeout_ms,
+			     const struct cJSON *event, struct lambda_outcome *r);
 /* The function ARN inside an API Gateway integration URI
  * (arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/ARN/invocations), or a plain
  * function ARN itself. Caller frees; NULL when it names no function. */

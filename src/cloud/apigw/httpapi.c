@@ -239,6 +239,10 @@ static void integrations(struct cloud *c, const char *method, cJSON *doc, const 
 					  "integrations");
 		} else if (strcmp(ver, "1.0") != 0 && strcmp(ver, "2.0") != 0) {
 			bad_request(resp, "Payload format version must be 1.0 or 2.0");
+		} else if (cJSON_IsNumber(cJSON_GetObjectItem(in, "timeoutInMillis")) &&
+			   (cJSON_GetObjectItem(in, "timeoutInMillis")->valueint < 50 ||
+			    cJSON_GetObjectItem(in, "timeoutInMillis")->valueint > 30000)) {
+			bad_request(resp, "Timeout must be between 50 and 30000 milliseconds");
 		} else {
 			cJSON *it = new_integration(uri, ver);
 			const char *desc = in_str(in, "description");
@@ -640,8 +644,13 @@ bool httpapi_serve(struct cloud *c, const char *id, const char *path, const stru
 					account, id, stage_name);
 	char *fn = front_function_of_uri(front_str(integ, "integrationUri"));
 	struct lambda_outcome r = { 0 };
-	enum front_call how = front_invoke(c, account, fn ? fn : "", APIGW_SVC, source, ev, &r);
-	if (how != FRONT_CALLED)
+	const cJSON *limit = cJSON_GetObjectItem(integ, "timeoutInMillis");
+	int timeout_ms = cJSON_IsNumber(limit) ? limit->valueint : 30000;
+	enum front_call how =
+		front_invoke(c, account, fn ? fn : "", APIGW_SVC, source, timeout_ms, ev, &r);
+	if (how == FRONT_TIMEOUT)
+		front_message(resp, 503, "Service Unavailable");
+	else if (how != FRONT_CALLED)
 		front_message(resp, 500, INTERNAL_V2);
 	else if (v1)
 		front_answer_v1(&r, INTERNAL_V2, true, resp);

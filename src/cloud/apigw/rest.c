@@ -325,6 +325,10 @@ static void put_integration(cJSON *method, const char *resource_id, const cJSON 
 			  type);
 	} else if (!hm || !hm[0]) {
 		bad_request(resp, "Enumeration value for HttpMethod must be non-empty");
+	} else if (cJSON_IsNumber(cJSON_GetObjectItem(in, "timeoutInMillis")) &&
+		   (cJSON_GetObjectItem(in, "timeoutInMillis")->valueint < 50 ||
+		    cJSON_GetObjectItem(in, "timeoutInMillis")->valueint > 29000)) {
+		bad_request(resp, "Timeout should be between 50 ms and 29000 ms");
 	} else if (!uri || !fn) {
 		bad_request(resp, "Invalid ARN specified in the request: the URI of a Lambda "
 				  "proxy integration is arn:aws:apigateway:REGION:lambda:path/"
@@ -739,9 +743,14 @@ bool rest_serve(struct cloud *c, const char *id, const char *path, const struct 
 	struct lambda_outcome out = { 0 };
 	enum front_call how = FRONT_NO_FUNCTION;
 	/* Lambda is called with POST; any other integration method fails as AWS's does. */
+	const cJSON *limit = cJSON_GetObjectItem(integ, "timeoutInMillis");
+	int timeout_ms = cJSON_IsNumber(limit) ? limit->valueint : 29000;
 	if (fn && hm && strcmp(hm, "POST") == 0)
-		how = front_invoke(c, account, fn, APIGW_SVC, source, ev, &out);
-	if (how != FRONT_CALLED) {
+		how = front_invoke(c, account, fn, APIGW_SVC, source, timeout_ms, ev, &out);
+	if (how == FRONT_TIMEOUT) {
+		front_message(resp, 504, "Endpoint request timed out");
+		http_resp_header(resp, "x-amzn-ErrorType", "InternalServerErrorException");
+	} else if (how != FRONT_CALLED) {
 		front_message(resp, 500, INTERNAL_REST);
 		http_resp_header(resp, "x-amzn-ErrorType", "InternalServerErrorException");
 	} else {
