@@ -35,6 +35,7 @@ struct async_svc {
 	pthread_t thread;
 	bool started, stopping;
 	int running;
+	unsigned wakes; /* wake() calls, so that the dispatcher misses none */
 };
 
 /* One event, as a worker carries it. */
@@ -57,6 +58,8 @@ static void event_free(struct event *ev)
 	free(ev);
 }
 
+static void event_later(struct cloud *c, const struct event *ev, int64_t due);
+
 static sqlite3_stmt *prep(struct cloud *c, const char *sql)
 {
 	sqlite3_stmt *st = NULL;
@@ -71,8 +74,66 @@ static void wake(struct cloud *c)
 	if (!s)
 		return;
 	pthread_mutex_lock(&s->mu);
+	s->wakes++;
 	pthread_cond_broadcast(&s->cond);
 	pthread_mutex_unlock(&s->mu);
+}
+
+static void *worker_main(void *arg);
+
+/* Give back a worker slot. */
+static void give_slot(struct cloud *c)
+{
+	struct async_svc *s = c->async;
+	pthread_mutex_lock(&s->mu);
+	s->running--;
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->mu);
+}
+
+/*
+ * Run a leased event in a worker thread that already counts in s->running. False when the
+ * cloud is stopping or no thread starts: the count is given back, the event is not freed.
+ */
+static bool start_worker(struct cloud *c, struct event *ev)
+{
+	pthread_mutex_lock(&c->mu);
+	bool stopping = c->stopping;
+	if (!stopping)
+		c->async_running++;
+	pthread_mutex_unlock(&c->mu);
+	bool ok = !stopping;
+	if (ok) {
+		pthread_t t;
+		pthread_attr_t attr;
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		ok = pthread_create(&t, &attr, worker_main, ev) == 0;
+		pthread_attr_destroy(&attr);
+		if (!ok) {
+			pthread_mutex_lock(&c->mu);
+			c->async_running--;
+			pthread_cond_broadcast(&c->async_cond);
+			pthread_mutex_unlock(&c->mu);
+		}
+	}
+	if (!ok)
+		give_slot(c);
+	return ok;
+}
+
+/* Take a worker slot for an event queued now, when one is free. */
+static bool take_slot(struct cloud *c)
+{
+	struct async_svc *s = c->async;
+	if (!s)
+		return false;
+	pthread_mutex_lock(&s->mu);
+	bool free_slot = !s->stopping && s->running < ASYNC_WORKERS;
+	if (free_slot)
+		s->running++;
+	pthread_mutex_unlock(&s->mu);
+	return free_slot;
 }
 
 /* "name", "name:$LATEST", "arn:aws:lambda:R:ACCOUNT:function:name[:q]" -> account and name. */
@@ -125,9 +186,17 @@ bool async_enqueue(struct cloud *c, const char *account, const char *function, c
 	char rid[37];
 	aws_uuid(rid);
 	int64_t now = vclock_now_ms(c->vclock);
+	/*
+	 * With a worker free, the event is queued already leased and runs at once in this
+	 * thread's worker, without waiting for the dispatcher to find it. It is durable all
+	 * the same: a cloud killed before it ends runs it again on the next start.
+	 */
+	bool direct = take_slot(c);
+	long long seq = 0;
 	pthread_mutex_lock(&c->db->mu);
-	sqlite3_stmt *st = prep(c, "INSERT INTO async_events(account, function, request_id,"
-				   " payload, source, received, due) VALUES(?,?,?,?,?,?,?)");
+	sqlite3_stmt *st =
+		prep(c, "INSERT INTO async_events(account, function, request_id,"
+			" payload, source, received, due, leased) VALUES(?,?,?,?,?,?,?,?)");
 	bool ok = st != NULL;
 	if (ok) {
 		sqlite3_bind_text(st, 1, acct, -1, SQLITE_STATIC);
@@ -140,14 +209,35 @@ bool async_enqueue(struct cloud *c, const char *account, const char *function, c
 		sqlite3_bind_text(st, 5, source ? source : "lambda", -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 6, now);
 		sqlite3_bind_int64(st, 7, now);
+		sqlite3_bind_int(st, 8, direct);
 		ok = sqlite3_step(st) == SQLITE_DONE;
+		seq = sqlite3_last_insert_rowid(c->db->db);
 	}
 	sqlite3_finalize(st);
 	pthread_mutex_unlock(&c->db->mu);
-	if (!ok)
+	if (!ok) {
+		if (direct)
+			give_slot(c);
 		return error_set(err, "the event could not be queued");
+	}
 	if (request_id_out)
 		memcpy(request_id_out, rid, 37);
+	if (direct) {
+		struct event *ev = xcalloc(1, sizeof(*ev));
+		ev->c = c;
+		ev->seq = seq;
+		memcpy(ev->account, acct, sizeof(ev->account));
+		memcpy(ev->function, name, sizeof(ev->function));
+		memcpy(ev->request_id, rid, sizeof(ev->request_id));
+		ev->payload = len ? xstrndup(payload, len) : xstrdup("{}");
+		ev->source = xstrdup(source ? source : "lambda");
+		ev->received = now;
+		if (start_worker(c, ev))
+			return true;
+		/* Stopping: leave it to the dispatcher, or to the next start. */
+		event_later(c, ev, now);
+		event_free(ev);
+	}
 	wake(c);
 	return true;
 }
@@ -579,35 +669,22 @@ static void *dispatcher_main(void *arg)
 			pthread_cond_wait(&s->cond, &s->mu);
 			continue;
 		}
+		unsigned wakes = s->wakes;
+		s->running++;
 		pthread_mutex_unlock(&s->mu);
 		int64_t next = 0;
 		struct event *ev = lease(c, vclock_now_ms(c->vclock), &next);
-		pthread_mutex_lock(&s->mu);
-		if (ev) {
-			pthread_mutex_lock(&c->mu);
-			bool stopping = c->stopping;
-			if (!stopping)
-				c->async_running++;
-			pthread_mutex_unlock(&c->mu);
-			if (stopping) {
-				event_free(ev);
-				break;
-			}
-			s->running++;
-			pthread_t t;
-			pthread_attr_t attr;
-			pthread_attr_init(&attr);
-			pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-			if (pthread_create(&t, &attr, worker_main, ev) != 0) {
-				s->running--;
-				pthread_mutex_lock(&c->mu);
-				c->async_running--;
-				pthread_mutex_unlock(&c->mu);
-				event_free(ev);
-			}
-			pthread_attr_destroy(&attr);
-			continue;
+		if (ev && !start_worker(c, ev)) {
+			event_free(ev);
+			pthread_mutex_lock(&s->mu);
+			break;
 		}
+		if (!ev)
+			give_slot(c);
+		pthread_mutex_lock(&s->mu);
+		/* An event queued while the queue was read is looked for again at once. */
+		if (ev || s->wakes != wakes)
+			continue;
 		int64_t due = next ? next : vclock_now_ms(c->vclock) + 3600 * 1000;
 		vclock_wait(c->vclock, &s->cond, &s->mu, due, 200);
 	}
