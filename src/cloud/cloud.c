@@ -26,6 +26,7 @@
 #include "cloud/async/async.h"
 #include "cloud/clock/vclock.h"
 #include "cloud/esm/esm.h"
+#include "cloud/eventbridge/eventbridge.h"
 #include "cloud/http/aws.h"
 #include "cloud/lambda/lambda.h"
 #include "cloud/lambda/zipcode.h"
@@ -390,7 +391,8 @@ struct cloud *cloud_open(const struct cloud_config *cfg, struct error *err)
 		goto fail;
 	c->logs = logs_new(c->db);
 	c->vclock = vclock_new(cfg->time_scale);
-	if (!sqs_start(c, err) || !sns_start(c, err) || !s3_start(c, err) || !apigw_start(c))
+	if (!sqs_start(c, err) || !sns_start(c, err) || !eventbridge_start(c, err) ||
+	    !s3_start(c, err) || !apigw_start(c))
 		goto fail;
 	setup_runtimes(c);
 	lambda_cgroups_probe(c);

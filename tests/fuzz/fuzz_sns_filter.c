@@ -3,7 +3,8 @@
  * input is a policy, a newline, then a message body; the first byte picks the scope. A policy
  * refused must say why; one valid on attributes must be valid on the body, where nesting is
  * allowed; a valid one is matched against the body and against the body's top-level strings
- * and numbers as message attributes, twice, with the same answer.
+ * and numbers as message attributes, twice, with the same answer. A valid body policy is a
+ * valid EventBridge pattern, and the same match on a whole document.
  */
 #include <cjson/cJSON.h>
 #include <stdint.h>
@@ -69,10 +70,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fprintf(stderr, "valid on attributes, not on the body: %s: %s\n", text, msg);
 		abort();
 	}
+	/* An event pattern is a body policy without SNS's limits. */
+	if (valid && scope == SNS_FILTER_BODY && text[0] &&
+	    !sns_filter_check_pattern(text, msg, sizeof(msg))) {
+		fprintf(stderr, "a valid body policy is not a valid pattern: %s: %s\n", text, msg);
+		abort();
+	}
 	if (valid) {
 		cJSON *policy = text[0] ? cJSON_Parse(text) : NULL;
 		cJSON *attrs = attributes_from(body);
 		bool on_body = sns_filter_match(policy, SNS_FILTER_BODY, body, NULL);
+		cJSON *doc = cJSON_Parse(body);
+		if (cJSON_IsObject(doc) && sns_filter_match_json(policy, doc) != on_body)
+			abort();
+		cJSON_Delete(doc);
 		bool on_attrs = sns_filter_match(policy, SNS_FILTER_ATTRIBUTES, body, attrs);
 		if (on_body != sns_filter_match(policy, SNS_FILTER_BODY, body, NULL) ||
 		    on_attrs != sns_filter_match(policy, SNS_FILTER_ATTRIBUTES, body, attrs))

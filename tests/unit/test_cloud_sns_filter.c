@@ -305,6 +305,28 @@ TEST(sns_filter__refuses_bad_policies_with_aws_reasons)
 	       "FilterPolicy: Nonstandard IP address: 10.0.0.300", "cidr address");
 }
 
+TEST(sns_filter__event_patterns)
+{
+	char msg[256];
+	ok(sns_filter_check_pattern("{\"a\":[1],\"b\":[1],\"c\":[1],\"d\":[1],\"e\":[1],"
+				    "\"f\":[1]}",
+				    msg, sizeof(msg)),
+	   "a pattern has no limit of 5 keys");
+	ok(!sns_filter_check_pattern("{\"source\":\"x\"}", msg, sizeof(msg)),
+	   "a value that is not an array");
+	is_str(msg, "\"source\" must be an object or an array", "... the reason alone");
+	ok(!sns_filter_check_pattern("", msg, sizeof(msg)), "an empty pattern");
+	cJSON *p = cJSON_Parse("{\"source\":[\"lambda\"],\"detail\":{\"requestContext\":"
+			       "{\"condition\":[\"Success\"]}}}");
+	cJSON *ev = cJSON_Parse("{\"source\":\"lambda\",\"detail\":{\"requestContext\":"
+				"{\"condition\":\"Success\"}}}");
+	ok(sns_filter_match_json(p, ev), "a nested pattern on a whole event");
+	cJSON_ReplaceItemInObject(ev, "source", cJSON_CreateString("app"));
+	ok(!sns_filter_match_json(p, ev), "another source");
+	cJSON_Delete(ev);
+	cJSON_Delete(p);
+}
+
 TEST(sns_filter__scope_names)
 {
 	enum sns_filter_scope s = SNS_FILTER_BODY;
@@ -328,6 +350,7 @@ int main(void)
 	RUN(sns_filter__message_body_nesting_and_arrays);
 	RUN(sns_filter__limits);
 	RUN(sns_filter__refuses_bad_policies_with_aws_reasons);
+	RUN(sns_filter__event_patterns);
 	RUN(sns_filter__scope_names);
 	return done();
 }

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cloud/clock/vclock.h"
+#include "cloud/eventbridge/eventbridge.h"
 #include "cloud/http/aws.h"
 #include "cloud/lambda/lambda.h"
 #include "cloud/query/query.h"
@@ -361,6 +362,29 @@ void async_forget_function(struct cloud *c, const char *account, const char *fun
 	pthread_mutex_unlock(&c->db->mu);
 }
 
+/* Put an invocation record on an event bus, with the detail-type for its condition. */
+static bool put_record(struct cloud *c, const struct event *ev, const char *bus, const char *record,
+		       struct error *err)
+{
+	cJSON *detail = cJSON_Parse(record);
+	const char *cond =
+		query_str(cJSON_GetObjectItemCaseSensitive(detail, "requestContext"), "condition");
+	char fn[200];
+	snprintf(fn, sizeof(fn), "arn:aws:lambda:%s:%s:function:%s:$LATEST", AWS_REGION_NAME,
+		 ev->account, ev->function);
+	cJSON *resources = cJSON_CreateArray();
+	cJSON_AddItemToArray(resources, cJSON_CreateString(bus));
+	cJSON_AddItemToArray(resources, cJSON_CreateString(fn));
+	bool ok = eventbridge_put(c, bus, "lambda",
+				  cond && strcmp(cond, "Success") == 0
+					  ? "Lambda Function Invocation Result - Success"
+					  : "Lambda Function Invocation Result - Failure",
+				  detail, resources, err);
+	cJSON_Delete(resources);
+	cJSON_Delete(detail);
+	return ok;
+}
+
 /* Deliver text to a destination or dead-letter ARN. */
 static bool deliver(struct cloud *c, const struct event *ev, const char *arn, const char *text,
 		    const cJSON *attrs)
@@ -368,7 +392,9 @@ static bool deliver(struct cloud *c, const struct event *ev, const char *arn, co
 	struct error err;
 	error_clear(&err);
 	bool ok;
-	if (str_starts_with(arn, "arn:aws:sqs:"))
+	if (str_starts_with(arn, "arn:aws:events:"))
+		ok = put_record(c, ev, arn, text, &err);
+	else if (str_starts_with(arn, "arn:aws:sqs:"))
 		ok = sqs_send(c, arn, text, strlen(text), attrs, NULL, &err);
 	else if (str_starts_with(arn, "arn:aws:sns:"))
 		ok = sns_publish(c, arn, NULL, text, attrs, NULL, &err);
@@ -800,6 +826,9 @@ static bool check_dest(struct cloud *c, const char *account, const char *functio
 {
 	if (!arn)
 		return true;
+	char msg[256];
+	if (str_starts_with(arn, "arn:aws:events:") && !eventbridge_bus_ok(arn, msg, sizeof(msg)))
+		return api_err_set(e, 400, "InvalidParameterValueException", "%s", msg);
 	if (str_starts_with(arn, "arn:aws:sqs:") || str_starts_with(arn, "arn:aws:sns:") ||
 	    str_starts_with(arn, "arn:aws:lambda:") || str_starts_with(arn, "arn:aws:events:")) {
 		char acct[13], name[65];

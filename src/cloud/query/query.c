@@ -13,6 +13,7 @@
 #include "cloud/async/async.h"
 #include "cloud/clock/vclock.h"
 #include "cloud/esm/esm.h"
+#include "cloud/eventbridge/eventbridge.h"
 #include "cloud/http/aws.h"
 #include "cloud/sns/sns.h"
 #include "cloud/sqs/sqs.h"
@@ -472,6 +473,10 @@ bool events_route(struct cloud *c, const char *account, const struct http_req *r
 		  struct http_resp *resp)
 {
 	const char *target = http_header(req, "X-Amz-Target");
+	if (target && str_starts_with(target, EVENTBRIDGE_TARGET)) {
+		eventbridge_api(c, account, target + strlen(EVENTBRIDGE_TARGET), req, resp);
+		return true;
+	}
 	if (target && str_starts_with(target, "AmazonSQS.")) {
 		sqs_api_json(c, account, target + strlen("AmazonSQS."), req, resp);
 		return true;

@@ -334,7 +334,7 @@ static unsigned long long combinations(const cJSON *o)
 	return total;
 }
 
-bool sns_filter_check(const char *policy, enum sns_filter_scope scope, char *msg, size_t n)
+static bool check(const char *policy, enum sns_filter_scope scope, bool limits, char *msg, size_t n)
 {
 	struct check k = { scope, msg, n };
 	if (n)
@@ -357,15 +357,34 @@ bool sns_filter_check(const char *policy, enum sns_filter_scope scope, char *msg
 	int count = 0;
 	if (!cJSON_IsObject(o))
 		ok = fail(&k, "FilterPolicy: Filter policy must be a JSON object");
-	else if (!count_keys(o, names, &count))
+	else if (limits && !count_keys(o, names, &count))
 		ok = fail(&k, "FilterPolicy: Filter policy can not have more than %d keys",
 			  SNS_FILTER_MAX_KEYS);
 	else if (!check_object(&k, o))
 		ok = false;
-	else if (combinations(o) > SNS_FILTER_MAX_COMBINATIONS)
+	else if (limits && combinations(o) > SNS_FILTER_MAX_COMBINATIONS)
 		ok = fail(&k, "FilterPolicy: Filter policy is too complex");
 	cJSON_Delete(o);
 	return ok;
+}
+
+bool sns_filter_check(const char *policy, enum sns_filter_scope scope, char *msg, size_t n)
+{
+	return check(policy, scope, true, msg, n);
+}
+
+bool sns_filter_check_pattern(const char *pattern, char *msg, size_t n)
+{
+	if (!pattern || !pattern[0]) {
+		snprintf(msg, n, "Event pattern must not be empty");
+		return false;
+	}
+	if (check(pattern, SNS_FILTER_BODY, false, msg, n))
+		return true;
+	const char *prefix = "FilterPolicy: ";
+	if (str_starts_with(msg, prefix))
+		memmove(msg, msg + strlen(prefix), strlen(msg + strlen(prefix)) + 1);
+	return false;
 }
 
 /* The match. */
@@ -594,6 +613,19 @@ static cJSON *attributes_object(const cJSON *attrs)
 		cJSON_AddItemToObject(o, a->string, v ? v : cJSON_CreateString(s->valuestring));
 	}
 	return o;
+}
+
+bool sns_filter_match_json(const cJSON *policy, const cJSON *doc)
+{
+	if (!cJSON_IsObject(policy) || !policy->child)
+		return true;
+	if (!cJSON_IsObject(doc))
+		return false;
+	struct vec nodes = VEC_INIT;
+	vec_push(&nodes, (void *)doc);
+	bool ok = object_match(policy, &nodes);
+	vec_release(&nodes);
+	return ok;
 }
 
 bool sns_filter_match(const cJSON *policy, enum sns_filter_scope scope, const char *message,

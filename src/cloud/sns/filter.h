@@ -47,4 +47,11 @@ bool sns_filter_check(const char *policy, enum sns_filter_scope scope, char *msg
 bool sns_filter_match(const struct cJSON *policy, enum sns_filter_scope scope, const char *message,
 		      const struct cJSON *attrs);
 
+/*
+ * EventBridge's event patterns are the same language on a whole JSON document, without SNS's
+ * limits on keys and combinations. The check gives the reason alone in msg.
+ */
+bool sns_filter_check_pattern(const char *pattern, char *msg, size_t n);
+bool sns_filter_match_json(const struct cJSON *pattern, const struct cJSON *doc);
+
 #endif

@@ -1,0 +1,719 @@
+/*
+ * EventBridge: rules and targets in the cloud's database; an event put on the default bus is
+ * matched against every enabled rule's pattern (the language of SNS's MessageBody filter
+ * policies, cloud/sns/filter.h) and delivered at once to the rules' targets, a function through
+ * the asynchronous queue.
+ */
+#include "cloud/eventbridge/eventbridge.h"
+
+#include <cjson/cJSON.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cloud/async/async.h"
+#include "cloud/clock/vclock.h"
+#include "cloud/http/aws.h"
+#include "cloud/query/query.h"
+#include "cloud/sns/filter.h"
+#include "cloud/sns/sns.h"
+#include "cloud/sqs/sqs.h"
+#include "cloud/state.h"
+#include "core/strutil.h"
+#include "core/xalloc.h"
+
+#define EB_BUS           "default"
+#define EB_MAX_ENTRIES   10
+#define EB_MAX_TARGETS   5
+#define EB_MAX_EVENT     262144
+#define EB_ARN_PREFIX    "arn:aws:events:"
+#define EB_DETAIL_PREFIX "Lambda Function Invocation Result - "
+
+struct eb_err {
+	int status;
+	const char *type;
+	char msg[512];
+};
+
+static bool err_set(struct eb_err *e, int status, const char *type, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static bool err_set(struct eb_err *e, int status, const char *type, const char *fmt, ...)
+{
+	e->status = status;
+	e->type = type;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+#define INVALID(e, ...) err_set(e, 400, "ValidationException", __VA_ARGS__)
+
+static sqlite3_stmt *prep(struct cloud *c, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(c->db->db, sql, -1, &st, NULL) != SQLITE_OK)
+		fprintf(stderr, "lambda-tutor: events: %s\n", sqlite3_errmsg(c->db->db));
+	return st;
+}
+
+static const char *col(sqlite3_stmt *st, int i)
+{
+	const char *s = (const char *)sqlite3_column_text(st, i);
+	return s ? s : "";
+}
+
+static void bus_arn(const char *account, char *out, size_t n)
+{
+	snprintf(out, n, EB_ARN_PREFIX "%s:%s:event-bus/" EB_BUS, AWS_REGION_NAME, account);
+}
+
+static void rule_arn(const char *account, const char *name, char *out, size_t n)
+{
+	snprintf(out, n, EB_ARN_PREFIX "%s:%s:rule/%s", AWS_REGION_NAME, account, name);
+}
+
+bool eventbridge_bus_ok(const char *arn, char *msg, size_t n)
+{
+	/* arn:aws:events:REGION:ACCOUNT:event-bus/NAME */
+	const char *p = str_starts_with(arn, EB_ARN_PREFIX) ? arn + strlen(EB_ARN_PREFIX) : NULL;
+	p = p ? strchr(p, ':') : NULL;
+	if (!p || strlen(p) < 14 || p[13] != ':' || !str_starts_with(p + 14, "event-bus/")) {
+		snprintf(msg, n, "The destination ARN %s is invalid.", arn);
+		return false;
+	}
+	if (strcmp(p + 14 + strlen("event-bus/"), EB_BUS) != 0) {
+		snprintf(msg, n,
+			 "The local cloud has the default event bus only: %s does not exist.", arn);
+		return false;
+	}
+	return true;
+}
+
+/* The account of a bus ARN eventbridge_bus_ok() accepted. */
+static void bus_account(const char *arn, char account[13])
+{
+	const char *p = strchr(arn + strlen(EB_ARN_PREFIX), ':');
+	memcpy(account, p + 1, 12);
+	account[12] = '\0';
+}
+
+/* EventBusName, when given, must name the default bus (by name or ARN). */
+static bool check_bus(const char *account, const cJSON *in, struct eb_err *e)
+{
+	const char *bus = query_str(in, "EventBusName");
+	char arn[128];
+	bus_arn(account, arn, sizeof(arn));
+	if (!bus || strcmp(bus, EB_BUS) == 0 || strcmp(bus, arn) == 0)
+		return true;
+	return err_set(e, 400, "ResourceNotFoundException", "Event bus %s does not exist.", bus);
+}
+
+static bool valid_rule_name(const char *name)
+{
+	size_t n = strlen(name);
+	if (n == 0 || n > 64)
+		return false;
+	for (const char *p = name; *p; p++)
+		if (!strchr("._-", *p) && !((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+					    (*p >= '0' && *p <= '9')))
+			return false;
+	return true;
+}
+
+/* The rule named in the request ("Name" or "Rule"), which must exist when must_exist. */
+static const char *request_rule(struct cloud *c, const char *account, const cJSON *in,
+				const char *member, bool must_exist, struct eb_err *e)
+{
+	const char *name = query_str(in, member);
+	const char *field = strcmp(member, "Name") == 0 ? "name" : "rule";
+	if (!name) {
+		INVALID(e,
+			"1 validation error detected: Value null at '%s' failed to satisfy "
+			"constraint: Member must not be null",
+			field);
+		return NULL;
+	}
+	if (!valid_rule_name(name)) {
+		INVALID(e,
+			"1 validation error detected: Value '%s' at '%s' failed to satisfy "
+			"constraint: Member must satisfy regular expression pattern: "
+			"[\\.\\-_A-Za-z0-9]+",
+			name, field);
+		return NULL;
+	}
+	if (!check_bus(account, in, e))
+		return NULL;
+	if (!must_exist)
+		return name;
+	sqlite3_stmt *st = prep(c, "SELECT 1 FROM eb_rules WHERE account=? AND name=?");
+	sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	bool found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	if (!found) {
+		err_set(e, 400, "ResourceNotFoundException",
+			"Rule %s does not exist on EventBus " EB_BUS ".", name);
+		return NULL;
+	}
+	return name;
+}
+
+static void rule_view(cJSON *o, const char *account, sqlite3_stmt *st)
+{
+	char arn[200];
+	rule_arn(account, col(st, 0), arn, sizeof(arn));
+	cJSON_AddStringToObject(o, "Name", col(st, 0));
+	cJSON_AddStringToObject(o, "Arn", arn);
+	cJSON_AddStringToObject(o, "EventPattern", col(st, 1));
+	cJSON_AddStringToObject(o, "State", col(st, 2));
+	if (col(st, 3)[0])
+		cJSON_AddStringToObject(o, "Description", col(st, 3));
+	cJSON_AddStringToObject(o, "EventBusName", EB_BUS);
+}
+
+static bool op_put_rule(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
+			struct eb_err *e)
+{
+	const char *name = request_rule(c, account, in, "Name", false, e);
+	if (!name)
+		return false;
+	const char *pattern = query_str(in, "EventPattern");
+	const char *schedule = query_str(in, "ScheduleExpression");
+	const char *state = query_str(in, "State");
+	const char *desc = query_str(in, "Description");
+	if (schedule)
+		return INVALID(e, "The local cloud does not run scheduled rules: give an "
+				  "EventPattern instead of ScheduleExpression.");
+	if (!pattern)
+		return INVALID(e, "Parameter(s) EventPattern or ScheduleExpression must be "
+				  "specified.");
+	char msg[256];
+	if (!sns_filter_check_pattern(pattern, msg, sizeof(msg)))
+		return err_set(e, 400, "InvalidEventPatternException",
+			       "Event pattern is not valid. Reason: %s", msg);
+	if (state && strcmp(state, "ENABLED") != 0 && strcmp(state, "DISABLED") != 0)
+		return INVALID(e,
+			       "1 validation error detected: Value '%s' at 'state' failed to "
+			       "satisfy constraint: Member must satisfy enum value set: "
+			       "[ENABLED, DISABLED]",
+			       state);
+	sqlite3_stmt *st = prep(c, "INSERT INTO eb_rules(account, name, pattern, state,"
+				   " description) VALUES(?1,?2,?3,?4,?5) ON CONFLICT(account, name)"
+				   " DO UPDATE SET pattern=?3, state=?4, description=?5");
+	sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, pattern, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, state ? state : "ENABLED", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, desc ? desc : "", -1, SQLITE_STATIC);
+	sqlite3_step(st);
+	sqlite3_finalize(st);
+	char arn[200];
+	rule_arn(account, name, arn, sizeof(arn));
+	cJSON_AddStringToObject(out, "RuleArn", arn);
+	return true;
+}
+
+static bool op_describe_rule(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
+			     struct eb_err *e)
+{
+	const char *name = request_rule(c, account, in, "Name", true, e);
+	if (!name)
+		return false;
+	sqlite3_stmt *st = prep(c, "SELECT name, pattern, state, description FROM eb_rules"
+				   " WHERE account=? AND name=?");
+	sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		rule_view(out, account, st);
+		cJSON_AddStringToObject(out, "CreatedBy", account);
+	}
+	sqlite3_finalize(st);
+	return true;
+}
+
+static bool op_list_rules(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
+			  struct eb_err *e)
+{
+	if (!check_bus(account, in, e))
+		return false;
+	const char *prefix = query_str(in, "NamePrefix");
+	cJSON *arr = cJSON_AddArrayToObject(out, "Rules");
+	sqlite3_stmt *st = prep(c, "SELECT name, pattern, state, description FROM eb_rules"
+				   " WHERE account=? ORDER BY name");
+	sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (prefix && !str_starts_with(col(st, 0), prefix))
+			continue;
+		cJSON *r = cJSON_CreateObject();
+		rule_view(r, account, st);
+		cJSON_AddItemToArray(arr, r);
+	}
+	sqlite3_finalize(st);
+	return true;
+}
+
+static bool set_state(struct cloud *c, const char *account, const cJSON *in, const char *state,
+		      struct eb_err *e)
+{
+	const char *name = request_rule(c, account, in, "Name", true, e);
+	if (!name)
+		return false;
+	sqlite3_stmt *st = prep(c, "UPDATE eb_rules SET state=? WHERE account=? AND name=?");
+	sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, account, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
+	sqlite3_step(st);
+	sqlite3_finalize(st);
+	return true;
+}
+
+static bool op_enable_rule(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
+			   struct eb_err *e)
+{
+	(void)out;
+	return set_state(c, account, in, "ENABLED", e);
+}
+
+static bool op_disable_rule(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
+			    struct eb_err *e)
+{
+	(void)out;
+	return set_state(c, account, in, "DISABLED", e);
+}
+
+static int target_count(struct cloud *c, const char *account, const char *rule)
+{
+	sqlite3_stmt *st = prep(c, "SELECT count(*) FROM eb_targets WHERE account=? AND rule=?");
+	sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, rule, -1, SQLITE_STATIC);
+	int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_finalize(st);
+	return n;
+}
+
+static bool op_delete_rule(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
+			   struct eb_err *e)
+{
+	const char *name = request_rule(c, account, in, "Name", false, e);
+	if (!name)
+		return false;
+	if (target_count(c, account, name) > 0)
+		return INVALID(e, "Rule can't be deleted since it has targets.");
+	sqlite3_stmt *st = prep(c, "DELETE FROM eb_rules WHERE account=? AND name=?");
+	sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_step(st);
+	sqlite3_finalize(st);
+	(void)out;
+	return true;
+}
+
+/* Why a target cannot be one (NULL when it can). */
+static const char *target_problem(const cJSON *t)
+{
+	const char *arn = query_str(t, "Arn");
+	const char *input = query_str(t, "Input");
+	if (!arn)
+		return "Parameter Arn must be specified.";
+	if (!str_starts_with(arn, "arn:aws:sqs:") && !str_starts_with(arn, "arn:aws:sns:") &&
+	    !str_starts_with(arn, "arn:aws:lambda:"))
+		return "The local cloud delivers events to SQS queues, SNS topics and Lambda "
+		       "functions only.";
+	if (input) {
+		cJSON *j = cJSON_Parse(input);
+		bool ok = j != NULL;
+		cJSON_Delete(j);
+		if (!ok)
+			return "Input is not valid JSON text.";
+	}
+	if (cJSON_GetObjectItemCaseSensitive(t, "InputPath") ||
+	    cJSON_GetObjectItemCaseSensitive(t, "InputTransformer"))
+		return "The local cloud does not apply InputPath or InputTransformer.";
+	return NULL;
+}
+
+static bool op_put_targets(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
+			   struct eb_err *e)
+{
+	const char *rule = request_rule(c, account, in, "Rule", true, e);
+	if (!rule)
+		return false;
+	const cJSON *targets = cJSON_GetObjectItemCaseSensitive(in, "Targets");
+	int n = cJSON_GetArraySize(targets);
+	if (!cJSON_IsArray(targets) || n == 0 || n > 10)
+		return INVALID(e, "1 validation error detected: Value at 'targets' failed to "
+				  "satisfy constraint: Member must have length between 1 and 10");
+	const cJSON *t;
+	cJSON_ArrayForEach(t, targets)
+	{
+		const char *id = query_str(t, "Id");
+		if (!id || !id[0] || strlen(id) > 64)
+			return INVALID(e,
+				       "1 validation error detected: Value at 'targets.1.member."
+				       "id' failed to satisfy constraint: Member must have length "
+				       "between 1 and 64");
+	}
+	if (target_count(c, account, rule) + n > EB_MAX_TARGETS)
+		return err_set(e, 400, "LimitExceededException",
+			       "The requested resource exceeds the maximum number allowed.");
+	cJSON *failed = cJSON_CreateArray();
+	cJSON_ArrayForEach(t, targets)
+	{
+		const char *id = query_str(t, "Id");
+		const char *why = target_problem(t);
+		if (why) {
+			cJSON *f = cJSON_CreateObject();
+			cJSON_AddStringToObject(f, "TargetId", id);
+			cJSON_AddStringToObject(f, "ErrorCode", "ValidationException");
+			cJSON_AddStringToObject(f, "ErrorMessage", why);
+			cJSON_AddItemToArray(failed, f);
+			continue;
+		}
+		const char *input = query_str(t, "Input");
+		sqlite3_stmt *st = prep(c, "INSERT OR REPLACE INTO eb_targets(account, rule, id,"
+					   " arn, input) VALUES(?,?,?,?,?)");
+		sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, rule, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, query_str(t, "Arn"), -1, SQLITE_STATIC);
+		if (input)
+			sqlite3_bind_text(st, 5, input, -1, SQLITE_STATIC);
+		sqlite3_step(st);
+		sqlite3_finalize(st);
+	}
+	cJSON_AddNumberToObject(out, "FailedEntryCount", cJSON_GetArraySize(failed));
+	cJSON_AddItemToObject(out, "FailedEntries", failed);
+	return true;
+}
+
+static bool op_list_targets(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
+			    struct eb_err *e)
+{
+	const char *rule = request_rule(c, account, in, "Rule", true, e);
+	if (!rule)
+		return false;
+	cJSON *arr = cJSON_AddArrayToObject(out, "Targets");
+	sqlite3_stmt *st = prep(c, "SELECT id, arn, input FROM eb_targets WHERE account=? AND"
+				   " rule=? ORDER BY id");
+	sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, rule, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		cJSON *t = cJSON_CreateObject();
+		cJSON_AddStringToObject(t, "Id", col(st, 0));
+		cJSON_AddStringToObject(t, "Arn", col(st, 1));
+		if (sqlite3_column_type(st, 2) != SQLITE_NULL)
+			cJSON_AddStringToObject(t, "Input", col(st, 2));
+		cJSON_AddItemToArray(arr, t);
+	}
+	sqlite3_finalize(st);
+	return true;
+}
+
+static bool op_remove_targets(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
+			      struct eb_err *e)
+{
+	const char *rule = request_rule(c, account, in, "Rule", true, e);
+	if (!rule)
+		return false;
+	const cJSON *ids = cJSON_GetObjectItemCaseSensitive(in, "Ids");
+	if (!cJSON_IsArray(ids) || !ids->child)
+		return INVALID(e, "1 validation error detected: Value at 'ids' failed to satisfy "
+				  "constraint: Member must have length greater than or equal to 1");
+	const cJSON *id;
+	cJSON_ArrayForEach(id, ids)
+	{
+		if (!cJSON_IsString(id))
+			continue;
+		sqlite3_stmt *st =
+			prep(c, "DELETE FROM eb_targets WHERE account=? AND rule=? AND id=?");
+		sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, rule, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, id->valuestring, -1, SQLITE_STATIC);
+		sqlite3_step(st);
+		sqlite3_finalize(st);
+	}
+	cJSON_AddNumberToObject(out, "FailedEntryCount", 0);
+	cJSON_AddArrayToObject(out, "FailedEntries");
+	return true;
+}
+
+static bool op_describe_bus(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
+			    struct eb_err *e)
+{
+	const char *name = query_str(in, "Name");
+	char arn[128];
+	bus_arn(account, arn, sizeof(arn));
+	if (name && strcmp(name, EB_BUS) != 0 && strcmp(name, arn) != 0)
+		return err_set(e, 400, "ResourceNotFoundException", "Event bus %s does not exist.",
+			       name);
+	cJSON_AddStringToObject(out, "Name", EB_BUS);
+	cJSON_AddStringToObject(out, "Arn", arn);
+	(void)c;
+	return true;
+}
+
+static bool op_list_buses(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
+			  struct eb_err *e)
+{
+	cJSON *arr = cJSON_AddArrayToObject(out, "EventBuses");
+	cJSON *b = cJSON_CreateObject();
+	cJSON_AddItemToArray(arr, b);
+	(void)in;
+	return op_describe_bus(c, account, NULL, b, e);
+}
+
+/* A target of a rule an event matched. */
+struct hit {
+	char *arn, *input;
+};
+
+/* Deliver event (text) to the targets of account's enabled rules that match it. */
+static void deliver(struct cloud *c, const char *account, const cJSON *event, const char *text)
+{
+	struct hit *hits = NULL;
+	size_t nhits = 0, cap = 0;
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *st =
+		prep(c, "SELECT r.pattern, t.arn, t.input FROM eb_rules r JOIN"
+			" eb_targets t ON t.account=r.account AND t.rule=r.name"
+			" WHERE r.account=? AND r.state='ENABLED' ORDER BY r.name, t.id");
+	sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		cJSON *pattern = cJSON_Parse(col(st, 0));
+		bool match = pattern && sns_filter_match_json(pattern, event);
+		cJSON_Delete(pattern);
+		if (!match)
+			continue;
+		if (nhits == cap) {
+			cap = cap ? cap * 2 : 8;
+			hits = xreallocarray(hits, cap, sizeof(*hits));
+		}
+		hits[nhits].arn = xstrdup(col(st, 1));
+		hits[nhits].input =
+			sqlite3_column_type(st, 2) != SQLITE_NULL ? xstrdup(col(st, 2)) : NULL;
+		nhits++;
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&c->db->mu);
+	for (size_t i = 0; i < nhits; i++) {
+		const char *body = hits[i].input ? hits[i].input : text;
+		struct error err;
+		error_clear(&err);
+		bool ok;
+		if (str_starts_with(hits[i].arn, "arn:aws:sqs:"))
+			ok = sqs_send(c, hits[i].arn, body, strlen(body), NULL, NULL, &err);
+		else if (str_starts_with(hits[i].arn, "arn:aws:sns:"))
+			ok = sns_publish(c, hits[i].arn, NULL, body, NULL, NULL, &err);
+		else
+			ok = async_enqueue(c, account, hits[i].arn, body, strlen(body),
+					   "aws.events", NULL, &err);
+		if (!ok)
+			fprintf(stderr, "lambda-tutor: events: %s: delivery to %s failed: %s\n",
+				account, hits[i].arn, err.msg);
+		free(hits[i].arn);
+		free(hits[i].input);
+	}
+	free(hits);
+}
+
+/* The event as rules and targets see it. Caller deletes. */
+static cJSON *event_new(struct cloud *c, const char *account, const char *source,
+			const char *detail_type, const cJSON *detail, const cJSON *resources,
+			char id[37])
+{
+	aws_uuid(id);
+	time_t now = (time_t)(vclock_now_ms(c->vclock) / 1000);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	char iso[32];
+	strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "version", "0");
+	cJSON_AddStringToObject(o, "id", id);
+	cJSON_AddStringToObject(o, "detail-type", detail_type);
+	cJSON_AddStringToObject(o, "source", source);
+	cJSON_AddStringToObject(o, "account", account);
+	cJSON_AddStringToObject(o, "time", iso);
+	cJSON_AddStringToObject(o, "region", AWS_REGION_NAME);
+	cJSON_AddItemToObject(o, "resources",
+			      resources ? cJSON_Duplicate(resources, true) : cJSON_CreateArray());
+	cJSON_AddItemToObject(o, "detail", cJSON_Duplicate(detail, true));
+	return o;
+}
+
+static void put_one(struct cloud *c, const char *account, const char *source,
+		    const char *detail_type, const cJSON *detail, const cJSON *resources,
+		    char id[37])
+{
+	cJSON *ev = event_new(c, account, source, detail_type, detail, resources, id);
+	char *text = cJSON_PrintUnformatted(ev);
+	deliver(c, account, ev, text);
+	free(text);
+	cJSON_Delete(ev);
+}
+
+bool eventbridge_put(struct cloud *c, const char *arn, const char *source, const char *detail_type,
+		     const cJSON *detail, const cJSON *resources, struct error *err)
+{
+	char msg[256];
+	if (!eventbridge_bus_ok(arn, msg, sizeof(msg)))
+		return error_set(err, "%s", msg);
+	char account[13], id[37];
+	bus_account(arn, account);
+	put_one(c, account, source, detail_type, detail, resources, id);
+	return true;
+}
+
+/* Why one PutEvents entry is refused (NULL when it is not); *detail_out on success. */
+static const char *entry_problem(const char *account, const cJSON *en, cJSON **detail_out)
+{
+	*detail_out = NULL;
+	static const char *const required[] = { "Source", "DetailType", "Detail" };
+	for (int i = 0; i < 3; i++) {
+		const char *v = query_str(en, required[i]);
+		if (!v || !v[0])
+			return i == 0   ? "Parameter Source is not valid. Reason: Source is a "
+					  "required argument."
+			       : i == 1 ? "Parameter DetailType is not valid. Reason: DetailType "
+					  "is a required argument."
+					: "Parameter Detail is not valid. Reason: Detail is a "
+					  "required argument.";
+	}
+	struct eb_err e;
+	if (!check_bus(account, en, &e))
+		return "Event bus does not exist.";
+	const cJSON *res = cJSON_GetObjectItemCaseSensitive(en, "Resources");
+	if (res && !cJSON_IsArray(res))
+		return "Parameter Resources is not valid.";
+	cJSON *d = cJSON_Parse(query_str(en, "Detail"));
+	if (!cJSON_IsObject(d)) {
+		cJSON_Delete(d);
+		return "Detail is malformed.";
+	}
+	*detail_out = d;
+	return NULL;
+}
+
+static bool op_put_events(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
+			  struct eb_err *e)
+{
+	const cJSON *entries = cJSON_GetObjectItemCaseSensitive(in, "Entries");
+	int n = cJSON_GetArraySize(entries);
+	if (!cJSON_IsArray(entries) || n < 1 || n > EB_MAX_ENTRIES)
+		return INVALID(e, "1 validation error detected: Value at 'entries' failed to "
+				  "satisfy constraint: Member must have length between 1 and 10");
+	char *text = cJSON_PrintUnformatted(entries);
+	bool big = strlen(text) > EB_MAX_EVENT;
+	free(text);
+	if (big)
+		return INVALID(e, "Total size of the entries in the request is over the limit.");
+	cJSON *results = cJSON_CreateArray();
+	int failed = 0;
+	const cJSON *en;
+	cJSON_ArrayForEach(en, entries)
+	{
+		cJSON *r = cJSON_CreateObject();
+		cJSON_AddItemToArray(results, r);
+		cJSON *detail = NULL;
+		const char *why = entry_problem(account, en, &detail);
+		if (why) {
+			failed++;
+			cJSON_AddStringToObject(r, "ErrorCode", "InvalidArgument");
+			cJSON_AddStringToObject(r, "ErrorMessage", why);
+			continue;
+		}
+		char id[37];
+		put_one(c, account, query_str(en, "Source"), query_str(en, "DetailType"), detail,
+			cJSON_GetObjectItemCaseSensitive(en, "Resources"), id);
+		cJSON_Delete(detail);
+		cJSON_AddStringToObject(r, "EventId", id);
+	}
+	cJSON_AddNumberToObject(out, "FailedEntryCount", failed);
+	cJSON_AddItemToObject(out, "Entries", results);
+	return true;
+}
+
+typedef bool (*op_fn)(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
+		      struct eb_err *e);
+
+/* An operation runs with the database locked, but PutEvents, whose deliveries lock it. */
+static const struct op {
+	const char *name;
+	op_fn fn;
+	bool locked;
+} ops[] = {
+	{ "PutEvents", op_put_events, false },
+	{ "PutRule", op_put_rule, true },
+	{ "DescribeRule", op_describe_rule, true },
+	{ "ListRules", op_list_rules, true },
+	{ "EnableRule", op_enable_rule, true },
+	{ "DisableRule", op_disable_rule, true },
+	{ "DeleteRule", op_delete_rule, true },
+	{ "PutTargets", op_put_targets, true },
+	{ "ListTargetsByRule", op_list_targets, true },
+	{ "RemoveTargets", op_remove_targets, true },
+	{ "DescribeEventBus", op_describe_bus, true },
+	{ "ListEventBuses", op_list_buses, true },
+	{ NULL, NULL, false },
+};
+
+void eventbridge_api(struct cloud *c, const char *account, const char *action,
+		     const struct http_req *req, struct http_resp *resp)
+{
+	const struct op *op = NULL;
+	for (const struct op *o = ops; o->name; o++)
+		if (strcmp(o->name, action) == 0)
+			op = o;
+	if (!op) {
+		aws_json_error(resp, 400, "UnknownOperationException",
+			       "The local cloud does not serve EventBridge's %s", action);
+		return;
+	}
+	cJSON *in = req->body_len ? cJSON_ParseWithLength(req->body, req->body_len)
+				  : cJSON_CreateObject();
+	if (!cJSON_IsObject(in)) {
+		cJSON_Delete(in);
+		aws_json_error(resp, 400, "SerializationException",
+			       "Start of structure or map "
+			       "found where not expected.");
+		return;
+	}
+	cJSON *out = cJSON_CreateObject();
+	struct eb_err e = { 0 };
+	if (op->locked)
+		pthread_mutex_lock(&c->db->mu);
+	bool ok = op->fn(c, account, in, out, &e);
+	if (op->locked)
+		pthread_mutex_unlock(&c->db->mu);
+	if (ok) {
+		char *text = cJSON_PrintUnformatted(out);
+		strbuf_addstr(&resp->body, text);
+		free(text);
+		resp->content_type = "application/x-amz-json-1.1";
+	} else {
+		aws_json_error(resp, e.status, e.type, "%s", e.msg);
+	}
+	cJSON_Delete(out);
+	cJSON_Delete(in);
+}
+
+bool eventbridge_start(struct cloud *c, struct error *err)
+{
+	pthread_mutex_lock(&c->db->mu);
+	bool ok = cloud_db_exec(
+		c->db,
+		"CREATE TABLE IF NOT EXISTS eb_rules(account TEXT NOT NULL, name TEXT NOT NULL,"
+		" pattern TEXT NOT NULL, state TEXT NOT NULL, description TEXT NOT NULL,"
+		" PRIMARY KEY(account, name)) STRICT;"
+		"CREATE TABLE IF NOT EXISTS eb_targets(account TEXT NOT NULL, rule TEXT NOT NULL,"
+		" id TEXT NOT NULL, arn TEXT NOT NULL, input TEXT,"
+		" PRIMARY KEY(account, rule, id)) STRICT;");
+	pthread_mutex_unlock(&c->db->mu);
+	if (!ok)
+		return error_set(err, "cannot create the EventBridge tables");
+	return true;
+}
