@@ -1,7 +1,7 @@
 #!/bin/bash
 # API Gateway REST APIs with the real AWS CLI, curl and real Python and Node.js handlers:
-# create-rest-api, resources ({param}, {proxy+}), methods, AWS_PROXY integrations, deployments
-# and stages; requests on a stage become payload 1.0 events, and the answer becomes the
+# create-rest-api, resources ({param}, {proxy+}), methods, AWS_PROXY integrations, deployments,
+# stages and test-invoke-method; requests on a stage become payload 1.0 events, and the answer becomes the
 # response by the proxy integration's rules. What AWS answers is checked too: 403 Forbidden
 # for a stage that does not exist, 403 Missing Authentication Token for a path or method
 # that is not deployed, 500 without the function's permission for apigateway.amazonaws.com,
@@ -100,6 +100,18 @@ ok $? "get-integration"
 out=$(awsl apigateway put-method --rest-api-id "$API" --resource-id "$ITEM" --http-method GET \
 	--authorization-type NONE 2>&1)
 contains "$out" ConflictException; ok $? "a method twice is a conflict"
+out=$(awsl apigateway test-invoke-method --rest-api-id "$API" --resource-id "$ITEM" --http-method GET \
+	--path-with-query-string '/items/5?x=1' --headers X-Test=yes)
+json_py "$out" '
+assert d["status"] == 200 and "Method completed with status: 200" in d["log"], d
+e = __import__("json").loads(d["body"])
+assert e["pathParameters"] == {"id": "5"} and e["queryStringParameters"] == {"x": "1"}, e
+assert e["headers"]["X-Test"] == "yes" and e["requestContext"]["stage"] == "test-invoke-stage", e'
+ok $? "test-invoke-method calls the undeployed method, no permission needed"
+out=$(awsl apigateway test-invoke-method --rest-api-id "$API" --resource-id "$PROXY" --http-method GET \
+	--path-with-query-string /bad --query '[status, log]' --output text)
+contains "$out" 502 && contains "$out" "Malformed Lambda proxy response"
+ok $? "and shows why an answer is a 502"
 
 out=$(curl -s -w ' %{http_code}' "$E/_aws/execute-api/$API/prod/items/1")
 [ "$out" = '{"message":"Forbidden"} 403' ]; ok $? "before a deployment the stage is Forbidden ($out)"

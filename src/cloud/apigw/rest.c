@@ -17,6 +17,7 @@
 #include "core/clock.h"
 #include "core/strbuf.h"
 #include "core/strutil.h"
+#include "core/vec.h"
 #include "core/xalloc.h"
 
 #define KIND          "REST"
@@ -552,8 +553,128 @@ static void deployments_api(const char *verb, cJSON *doc, const char *id, const 
 	}
 }
 
-static void resources_api(const struct http_req *req, cJSON *doc, char seg[6][64], const cJSON *in,
-			  bool *dirty, struct http_resp *resp)
+/*
+ * TestInvokeMethod: call the method as it stands now (deployed or not) with a made-up request,
+ * without the function's permission (the caller's own rights stand in), and answer what the
+ * client would get, with a short execution log.
+ */
+static void test_invoke(struct cloud *c, const char *account, const cJSON *doc, const cJSON *r,
+			const char *m, const cJSON *in, struct http_resp *resp)
+{
+	const cJSON *ms = cJSON_GetObjectItem(r, "resourceMethods");
+	const cJSON *method = cJSON_GetObjectItemCaseSensitive(ms, m);
+	if (!method)
+		method = cJSON_GetObjectItemCaseSensitive(ms, "ANY");
+	const cJSON *integ = cJSON_GetObjectItem(method, "methodIntegration");
+	if (!method) {
+		not_found(resp, "Method");
+		return;
+	}
+	if (!integ) {
+		bad_request(resp, "No integration defined for method");
+		return;
+	}
+	const char *pq = front_str(in, "pathWithQueryString");
+	const char *tmpl = front_str(r, "path");
+	char *path = xstrndup(pq ? pq : tmpl, strcspn(pq ? pq : tmpl, "?"));
+	const char *query = pq && strchr(pq, '?') ? strchr(pq, '?') + 1 : NULL;
+	cJSON *params = cJSON_CreateObject();
+	char rank[APIGW_RANK_MAX];
+	if (!apigw_path_match(tmpl, path, params, rank)) {
+		cJSON_Delete(params);
+		params = cJSON_CreateObject();
+	}
+	struct vec hs = VEC_INIT;
+	const cJSON *h;
+	cJSON_ArrayForEach(h, cJSON_GetObjectItem(in, "headers"))
+	{
+		if (cJSON_IsString(h)) {
+			vec_push(&hs, h->string);
+			vec_push(&hs, h->valuestring);
+		}
+	}
+	vec_push(&hs, NULL);
+	const char *body = front_str(in, "body");
+	char rid[37];
+	aws_uuid(rid);
+	struct events_http eh = {
+		.method = m,
+		.path = path,
+		.query = query,
+		.headers = (const char *const *)hs.items,
+		.body = body,
+		.body_len = body ? strlen(body) : 0,
+		.source_ip = "test-invoke-source-ip",
+		.account = account,
+		.api_id = front_str(doc, "id"),
+		.stage = "test-invoke-stage",
+		.resource = tmpl,
+		.path_params = params,
+		.request_id = rid,
+		.epoch_ms = clock_wall_ms(),
+	};
+	cJSON *ev = events_apigw_v1(&eh);
+	const cJSON *vars = cJSON_GetObjectItem(in, "stageVariables");
+	if (cJSON_GetArraySize(vars) > 0)
+		cJSON_ReplaceItemInObjectCaseSensitive(ev, "stageVariables",
+						       cJSON_Duplicate(vars, true));
+	char *fn = front_function_of_uri(front_str(integ, "uri"));
+	int64_t t0 = clock_mono_ms();
+	struct lambda_outcome out = { 0 };
+	enum front_call how =
+		fn ? front_invoke(c, account, fn, NULL, NULL, 0, ev, &out) : FRONT_NO_FUNCTION;
+	struct http_resp ans;
+	http_resp_init(&ans);
+	if (how != FRONT_CALLED)
+		front_message(&ans, 500, INTERNAL_REST);
+	else
+		front_answer_v1(&out, INTERNAL_REST, true, &ans);
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "status", ans.status);
+	cJSON_AddStringToObject(o, "body", strbuf_str(&ans.body));
+	cJSON *oh = cJSON_AddObjectToObject(o, "headers");
+	cJSON *om = cJSON_AddObjectToObject(o, "multiValueHeaders");
+	for (int i = 0; i < ans.nheaders; i++) {
+		cJSON_DeleteItemFromObjectCaseSensitive(oh, ans.headers[i][0]);
+		cJSON_AddStringToObject(oh, ans.headers[i][0], ans.headers[i][1]);
+		cJSON *list = cJSON_GetObjectItemCaseSensitive(om, ans.headers[i][0]);
+		if (!list)
+			list = cJSON_AddArrayToObject(om, ans.headers[i][0]);
+		cJSON_AddItemToArray(list, cJSON_CreateString(ans.headers[i][1]));
+	}
+	struct strbuf log = STRBUF_INIT;
+	strbuf_addf(&log, "Execution log for request %s\n", rid);
+	strbuf_addf(&log, "Starting execution for request: %s\n", rid);
+	strbuf_addf(&log, "HTTP Method: %s, Resource Path: %s\n", m, path);
+	strbuf_addf(&log, "Endpoint request URI: %s\n", front_str(integ, "uri"));
+	if (how == FRONT_NO_FUNCTION)
+		strbuf_addstr(&log, "Execution failed due to configuration error: Invalid "
+				    "permissions on Lambda function\n");
+	else if (out.function_error)
+		strbuf_addf(&log,
+			    "Lambda execution failed with status 200 due to customer function "
+			    "error: %s\n",
+			    out.body ? out.body : "");
+	else if (ans.status == 502)
+		strbuf_addstr(&log, "Execution failed due to configuration error: Malformed Lambda "
+				    "proxy response\n");
+	strbuf_addf(&log, "Method completed with status: %d\n", ans.status);
+	cJSON_AddStringToObject(o, "log", strbuf_str(&log));
+	cJSON_AddNumberToObject(o, "latency", (double)(clock_mono_ms() - t0));
+	front_reply(resp, 200, o);
+	strbuf_release(&log);
+	http_resp_release(&ans);
+	free(out.body);
+	free(fn);
+	cJSON_Delete(ev);
+	vec_release(&hs);
+	cJSON_Delete(params);
+	free(path);
+}
+
+static void resources_api(struct cloud *c, const char *account, const struct http_req *req,
+			  cJSON *doc, char seg[6][64], const cJSON *in, bool *dirty,
+			  struct http_resp *resp)
 {
 	cJSON *res = cJSON_GetObjectItem(doc, "resources");
 	const char *verb = req->method;
@@ -585,6 +706,9 @@ static void resources_api(const struct http_req *req, cJSON *doc, char seg[6][64
 		delete_resource(res, seg[2]);
 		*dirty = true;
 		resp->status = 202;
+	} else if (strcmp(seg[3], "methods") == 0 && seg[4][0] && !seg[5][0] &&
+		   strcmp(verb, "POST") == 0) {
+		test_invoke(c, account, doc, r, seg[4], in, resp);
 	} else if (strcmp(seg[3], "methods") == 0 && seg[4][0] &&
 		   (!seg[5][0] || strcmp(seg[5], "integration") == 0)) {
 		methods_api(verb, r, seg[4], seg[5][0] != '\0', in, dirty, resp);
@@ -637,7 +761,7 @@ void rest_api(struct cloud *c, const char *account, const struct http_req *req,
 	} else if (!seg[1][0] && strcmp(req->method, "PATCH") == 0) {
 		update_api(doc, in, &dirty, resp);
 	} else if (strcmp(seg[1], "resources") == 0) {
-		resources_api(req, doc, seg, in, &dirty, resp);
+		resources_api(c, account, req, doc, seg, in, &dirty, resp);
 	} else if (strcmp(seg[1], "deployments") == 0 && !seg[3][0]) {
 		deployments_api(req->method, doc, seg[2][0] ? seg[2] : NULL, in, &dirty, resp);
 	} else if (strcmp(seg[1], "stages") == 0 && !seg[3][0]) {
