@@ -3,7 +3,8 @@
 # delete) and an HTTP API by quick create, requests becoming payload 2.0 events, and the
 # handler's answer becoming the response by API Gateway's rules (statusCode, headers,
 # cookies, base64 bodies, a plain value as a 200 JSON body, 502 on a function error or a
-# malformed answer, 500 without the function's permission, 404 for an unknown API). TAP.
+# malformed answer, 500 without the function's permission, 404 for an unknown API), and an
+# AWS_IAM function URL refusing unsigned requests. TAP.
 #
 #   apigw_front.sh path/to/lambda-tutor
 TUTOR=${1:?usage: apigw_front.sh LAMBDA_TUTOR}
@@ -88,6 +89,15 @@ out=$(awsl apigatewayv2 get-apis --query 'Items[].ApiId' --output text)
 [ "$out" = "$API" ]; ok $? "get-apis lists it"
 out=$(curl -s -w ' %{http_code}' "$E/_aws/execute-api/nosuchapi/x")
 [ "$out" = '{"message":"Not Found"} 404' ]; ok $? "an unknown API is 404 Not Found"
+awsl lambda create-function --function-name private --runtime python3.12 \
+	--handler lambda_function.lambda_handler --role $ROLE --zip-file "fileb://$WORK/web.zip" >/dev/null
+PRIV=$(awsl lambda create-function-url-config --function-name private --auth-type AWS_IAM \
+	--query FunctionUrl --output text)
+ok $? "an AWS_IAM function URL"
+out=$(curl -s -w ' %{http_code}' "${PRIV}plain")
+[ "$out" = '{"Message":"Forbidden"} 403' ]; ok $? "an unsigned request to it is 403 ($out)"
+out=$(curl -s -w ' %{http_code}' --aws-sigv4 'aws:amz:us-east-1:lambda' --user test:test "${PRIV}plain")
+[ "$out" = '{"hello": "world"} 200' ]; ok $? "a signed one reaches the function ($out)"
 check "delete-function-url-config" awsl lambda delete-function-url-config --function-name web
 out=$(curl -s -w ' %{http_code}' "${URL}plain")
 [ "$out" = '{"message":"Not Found"} 404' ]; ok $? "a deleted URL is 404"

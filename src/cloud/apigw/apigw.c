@@ -236,21 +236,31 @@ static void url_api(struct cloud *c, const char *account, const struct http_req 
 static void url_door(struct cloud *c, const char *id, const char *path, const struct http_req *req,
 		     struct http_resp *resp)
 {
-	char account[13] = "", function[200] = "";
+	char account[13] = "", function[200] = "", auth[16] = "";
 	pthread_mutex_lock(&c->db->mu);
 	sqlite3_stmt *q = NULL;
-	if (sqlite3_prepare_v2(c->db->db, "SELECT account, function FROM apigw_urls WHERE url_id=?",
-			       -1, &q, NULL) == SQLITE_OK) {
+	if (sqlite3_prepare_v2(c->db->db,
+			       "SELECT account, function, auth FROM apigw_urls WHERE url_id=?", -1,
+			       &q, NULL) == SQLITE_OK) {
 		sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
 		if (sqlite3_step(q) == SQLITE_ROW) {
 			snprintf(account, sizeof(account), "%s", sqlite3_column_text(q, 0));
 			snprintf(function, sizeof(function), "%s", sqlite3_column_text(q, 1));
+			snprintf(auth, sizeof(auth), "%s", sqlite3_column_text(q, 2));
 		}
 	}
 	sqlite3_finalize(q);
 	pthread_mutex_unlock(&c->db->mu);
 	if (!account[0]) {
 		front_message(resp, 404, "Not Found");
+		return;
+	}
+	/* AWS_IAM wants a SigV4-signed request (the signature is not checked). */
+	if (strcmp(auth, "AWS_IAM") == 0 && !http_header(req, "Authorization")) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "Message", "Forbidden");
+		front_reply(resp, 403, o);
+		http_resp_header(resp, "x-amzn-ErrorType", "AccessDeniedException");
 		return;
 	}
 	struct front_req fr;
