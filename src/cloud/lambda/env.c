@@ -396,7 +396,7 @@ static void *waiter_main(void *arg)
 static void *duty_main(void *arg)
 {
 	struct env *env = arg;
-	double share = env->fn->memory / MB_PER_VCPU;
+	double share = env->memory / MB_PER_VCPU;
 	long on_us = (long)(DUTY_PERIOD_MS * 1000 * share);
 	long off_us = DUTY_PERIOD_MS * 1000 - on_us;
 	for (;;) {
@@ -457,8 +457,8 @@ int lambda_env_max_used_mb(struct env *env)
 		env->max_rss_kb = kb;
 	int mb = (int)((env->max_rss_kb + 1023) / 1024);
 	if (env->oom)
-		mb = env->fn->memory;
-	return mb > env->fn->memory ? env->fn->memory : mb;
+		mb = env->memory;
+	return mb > env->memory ? env->memory : mb;
 }
 
 void lambda_env_watchdog(struct cloud *c)
@@ -472,7 +472,7 @@ void lambda_env_watchdog(struct cloud *c)
 		long long kb = tree_kb(env->pid, "VmRSS:", 0);
 		if (kb > env->max_rss_kb)
 			env->max_rss_kb = kb;
-		if (kb > (long long)env->fn->memory * 1024) {
+		if (kb > (long long)env->memory * 1024) {
 			env->oom = true;
 			lambda_env_kill(env);
 		}
@@ -569,7 +569,7 @@ static bool cgroup_setup(struct cloud *c, struct env *env)
 		snprintf(env->cg_mem, sizeof(env->cg_mem), "%s/env-%u", c->cg_mem_root, env->seq);
 		if (mkdir(env->cg_mem, 0755) != 0 && errno != EEXIST)
 			return false;
-		long long bytes = (long long)env->fn->memory << 20;
+		long long bytes = (long long)env->memory << 20;
 		snprintf(val, sizeof(val), "%lld", bytes);
 		snprintf(p, sizeof(p), "%s/memory.limit_in_bytes", env->cg_mem);
 		if (!write_file(p, val))
@@ -598,7 +598,7 @@ void lambda_env_limit_cpu(struct env *env)
 {
 	if (!env->cg_cpu[0])
 		return;
-	long quota = (long)(CPU_PERIOD_US * (env->fn->memory / MB_PER_VCPU));
+	long quota = (long)(CPU_PERIOD_US * (env->memory / MB_PER_VCPU));
 	if (quota < 1000)
 		quota = 1000;
 	char p[300], val[32];
@@ -703,6 +703,7 @@ static struct env *spawn_now(struct cloud *c, struct lfunc *fn, struct invocatio
 	env->fn = fn;
 	lambda_fn_ref(fn);
 	env->generation = fn->generation;
+	env->memory = fn->memory;
 	env->seq = ++c->env_seq;
 	env->out_fd = -1;
 	env->state = ENV_INIT;
@@ -743,7 +744,7 @@ static struct env *spawn_now(struct cloud *c, struct lfunc *fn, struct invocatio
 	env_add(&envp, "LAMBDA_RUNTIME_DIR", buf);
 	env_add(&envp, "AWS_LAMBDA_FUNCTION_NAME", fn->name);
 	env_add(&envp, "AWS_LAMBDA_FUNCTION_VERSION", "$LATEST");
-	env_addi(&envp, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", fn->memory);
+	env_addi(&envp, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", env->memory);
 	env_add(&envp, "AWS_LAMBDA_LOG_GROUP_NAME", env->group);
 	env_add(&envp, "AWS_LAMBDA_LOG_STREAM_NAME", env->stream);
 	env_add(&envp, "AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand");
@@ -801,7 +802,7 @@ static struct env *spawn_now(struct cloud *c, struct lfunc *fn, struct invocatio
 	strbuf_release(&line);
 	pthread_create(&env->waiter, NULL, waiter_main, env);
 	pthread_create(&env->reader, NULL, reader_main, env);
-	if (!c->cg_cpu && fn->memory < MB_PER_VCPU) {
+	if (!c->cg_cpu && env->memory < MB_PER_VCPU) {
 		env->has_duty = true;
 		pthread_create(&env->duty, NULL, duty_main, env);
 	}

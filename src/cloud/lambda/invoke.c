@@ -73,6 +73,7 @@ static struct invocation *inv_new(const struct lfunc *fn, const char *payload, s
 	snprintf(inv->trace_id, sizeof(inv->trace_id), "Root=1-%08llx-%s;Parent=%s;Sampled=0",
 		 (unsigned long long)(clock_wall_ms() / 1000), hex, parent);
 	lambda_fn_arn(fn, inv->arn, sizeof(inv->arn));
+	inv->timeout = fn->timeout;
 	pthread_condattr_t attr;
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -149,19 +150,40 @@ static void error_json(struct strbuf *sb, const char *type, const char *msg)
 	free(text);
 }
 
-/* Log the end of an invocation: runtime failure lines, END and REPORT. */
-static void log_end(struct env *env, struct invocation *inv, bool timed_out, int max_used_mb,
-		    double duration_ms, long long billed_ms, bool want_tail, char **tail_b64)
+/* What the end of an invocation reports about its environment, copied under cloud->mu. */
+struct env_view {
+	bool delivered, init_failed;
+	double init_ms;
+	int64_t spawn_us;
+	int memory_mb, max_used_mb;
+};
+
+static void env_view_take(const struct env *env, struct env_view *v)
+{
+	v->delivered = env->delivered;
+	v->init_failed = env->init_failed;
+	v->init_ms = env->init_ms;
+	v->spawn_us = env->spawn_us;
+	v->memory_mb = env->memory;
+}
+
+/*
+ * Log the end of an invocation: runtime failure lines, END and REPORT. Called without
+ * cloud->mu: env (pinned by its inv) is used only for what its log_mu guards.
+ */
+static void log_end(struct env *env, const struct env_view *v, struct invocation *inv,
+		    bool timed_out, double duration_ms, long long billed_ms, bool want_tail,
+		    char **tail_b64)
 {
 	struct strbuf line = STRBUF_INIT;
 	pthread_mutex_lock(&env->log_mu);
 	lambda_env_drain(env);
 	lambda_env_flush(env);
-	if (!env->delivered || inv->started_us == 0) {
+	if (!v->delivered || inv->started_us == 0) {
 		/* Init failed or the environment died before the handler started. */
 		strbuf_addf(&line, "INIT_REPORT Init Duration: %.2f ms\tPhase: init\tStatus: %s",
-			    env->init_ms > 0 ? env->init_ms
-					     : (double)(inv->ended_us - env->spawn_us) / 1000.0,
+			    v->init_ms > 0 ? v->init_ms
+					   : (double)(inv->ended_us - v->spawn_us) / 1000.0,
 			    timed_out ? "timeout" : "error");
 		if (!timed_out && inv->error_type[0])
 			strbuf_addf(&line, "\tError Type: %s", inv->error_type);
@@ -172,10 +194,10 @@ static void log_end(struct env *env, struct invocation *inv, bool timed_out, int
 		strbuf_reset(&line);
 	}
 	if (timed_out) {
-		lambda_log_timeout(&line, clock_wall_ms(), inv->id, (double)env->fn->timeout);
+		lambda_log_timeout(&line, clock_wall_ms(), inv->id, (double)inv->timeout);
 		lambda_env_log(env, line.buf, line.len);
 		strbuf_reset(&line);
-	} else if (strcmp(inv->status, "error") == 0 && !env->init_failed) {
+	} else if (strcmp(inv->status, "error") == 0 && !v->init_failed) {
 		cJSON *o = cJSON_Parse(inv->body.buf);
 		const cJSON *m = cJSON_GetObjectItemCaseSensitive(o, "errorMessage");
 		if (cJSON_IsString(m)) {
@@ -191,8 +213,8 @@ static void log_end(struct env *env, struct invocation *inv, bool timed_out, int
 		.request_id = inv->id,
 		.duration_ms = duration_ms,
 		.billed_ms = billed_ms,
-		.memory_mb = env->fn->memory,
-		.max_used_mb = max_used_mb,
+		.memory_mb = v->memory_mb,
+		.max_used_mb = v->max_used_mb,
 		.init_ms = inv->cold ? inv->init_ms : -1,
 		.status = timed_out        ? "timeout"
 			  : inv->status[0] ? inv->status
@@ -269,7 +291,7 @@ static void run(struct cloud *c, struct lfunc *fn, const char *payload, size_t l
 		}
 	}
 	bool timed_out = false;
-	int64_t timeout_us = (int64_t)fn->timeout * 1000000;
+	int64_t timeout_us = (int64_t)inv->timeout * 1000000;
 	while (inv->state != INV_DONE) {
 		/* A warm environment takes the event at once: wait about the timeout, recheck. */
 		int64_t deadline = inv->state == INV_RUNNING ? inv->started_us + timeout_us
@@ -289,7 +311,7 @@ static void run(struct cloud *c, struct lfunc *fn, const char *payload, size_t l
 			timed_out = true;
 			char *msg =
 				xasprintf("RequestId: %s Error: Task timed out after %.2f seconds",
-					  inv->id, (double)fn->timeout);
+					  inv->id, (double)inv->timeout);
 			struct strbuf body = STRBUF_INIT;
 			error_json(&body, "Sandbox.Timedout", msg);
 			free(msg);
@@ -299,15 +321,18 @@ static void run(struct cloud *c, struct lfunc *fn, const char *payload, size_t l
 			strbuf_release(&body);
 		}
 	}
+	/* The environment may die, and its function change, once cloud->mu is released. */
+	struct env_view view;
+	env_view_take(env, &view);
+	view.max_used_mb = lambda_env_max_used_mb(env);
 	pthread_mutex_unlock(&c->mu);
 
 	double duration_ms = inv->started_us ? (double)(inv->ended_us - inv->started_us) / 1000.0
 					     : (double)(inv->ended_us - inv->accepted_us) / 1000.0;
 	if (timed_out && inv->started_us)
-		duration_ms = fn->timeout * 1000.0;
+		duration_ms = inv->timeout * 1000.0;
 	long long billed = lambda_billed_ms(duration_ms, inv->cold ? inv->init_ms : 0);
-	int max_used = lambda_env_max_used_mb(env);
-	log_end(env, inv, timed_out, max_used, duration_ms, billed, want_tail, &out->tail_b64);
+	log_end(env, &view, inv, timed_out, duration_ms, billed, want_tail, &out->tail_b64);
 
 	pthread_mutex_lock(&c->mu);
 	env->inv = NULL;
@@ -322,8 +347,8 @@ static void run(struct cloud *c, struct lfunc *fn, const char *payload, size_t l
 		.duration_ms = duration_ms,
 		.init_ms = inv->cold ? inv->init_ms : -1,
 		.billed_ms = billed,
-		.memory_mb = fn->memory,
-		.max_used_mb = max_used,
+		.memory_mb = view.memory_mb,
+		.max_used_mb = view.max_used_mb,
 		.cold = inv->cold,
 		.arm64 = fn->arm64,
 	};

@@ -4,7 +4,10 @@
  *
  * Locking: cloud->mu guards functions, environments and invocations; an environment's log_mu
  * orders its log events (taken after cloud->mu, never before). Logs and the database have
- * their own locks, taken last.
+ * their own locks, taken last. An invoker keeps using its environment after releasing
+ * cloud->mu (its log, under log_mu): the environment's inv pins it, and is cleared, under
+ * cloud->mu, only after that last use. What else an invoker needs from the environment or the
+ * function (which UpdateFunctionConfiguration changes) it copies while holding cloud->mu.
  */
 #ifndef CLOUD_LAMBDA_LAMBDA_H
 #define CLOUD_LAMBDA_LAMBDA_H
@@ -61,6 +64,7 @@ struct invocation {
 	pthread_cond_t cond;
 	int64_t accepted_us, started_us, ended_us;
 	int64_t deadline_wall_ms;
+	int timeout; /* seconds: the function's when the invocation was accepted */
 	/* Result. */
 	struct strbuf body;
 	bool function_error;
@@ -80,13 +84,15 @@ struct env {
 	struct cloud *cloud;
 	struct lfunc *fn;
 	unsigned generation;
+	int memory; /* MB: the function's when the environment started */
 	unsigned seq;
 	pid_t pid;
 	int out_fd;
 	struct http_server *rapi;
 	int rapi_port;
 	enum env_state state;
-	struct invocation *inv; /* assigned, until its invoker lets go */
+	/* Assigned, until its invoker lets go; while set, the environment is not freed. */
+	struct invocation *inv;
 	bool delivered, responded;
 	char last_id[37];
 	int64_t spawn_us;
@@ -138,9 +144,10 @@ void lambda_env_drain(struct env *env);
 void lambda_env_flush(struct env *env);
 /* Log one platform line for the environment. Caller holds env->log_mu. */
 void lambda_env_log(struct env *env, const char *line, size_t len);
-/* Peak resident memory of the environment's processes, MB. */
+/* Peak resident memory of the environment's processes, MB. Caller holds cloud->mu. */
 int lambda_env_max_used_mb(struct env *env);
-/* Free environments that are dead and finished; stop idle ones past their time. */
+/* Free environments that are dead, finished and not held by an invoker; stop idle ones past
+ * their time. */
 void lambda_env_housekeep(struct cloud *c, bool all);
 bool lambda_cgroups_probe(struct cloud *c);
 /* Whether environments can see their code at /var/task (a mount namespace each). */

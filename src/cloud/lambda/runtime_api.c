@@ -68,7 +68,7 @@ static void next(struct env *env, struct http_resp *resp)
 	env->responded = false;
 	inv->state = INV_RUNNING;
 	inv->started_us = clock_mono_us();
-	inv->deadline_wall_ms = clock_wall_ms() + (long long)env->fn->timeout * 1000;
+	inv->deadline_wall_ms = clock_wall_ms() + (long long)inv->timeout * 1000;
 	inv->cold = !env->init_reported;
 	inv->init_ms = env->init_ms;
 	env->init_reported = true;
