@@ -4,19 +4,23 @@
  * and CloudWatch filter patterns.
  */
 #include <cjson/cJSON.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zip.h>
 
+#include "cloud/lambda/lambda.h"
 #include "cloud/lambda/logfmt.h"
 #include "cloud/lambda/validate.h"
 #include "cloud/lambda/zipcode.h"
 #include "cloud/logs/logs.h"
+#include "cloud/state.h"
 #include "core/path.h"
 #include "core/strbuf.h"
 #include "core/strutil.h"
+#include "core/xalloc.h"
 #include "harness.h"
 
 TEST(lambda_check_name__follows_the_service)
@@ -289,6 +293,57 @@ TEST(logs_pattern_match__follows_cloudwatch_terms)
 	ok(!logs_pattern_match("ERROR -timeout", "ERROR timeout"), "-term excludes");
 }
 
+static void *thread_done(void *arg)
+{
+	return arg;
+}
+
+/* A dead environment, its process reaped and its output read: all the housekeeper waits for. */
+static struct env *dead_env(struct cloud *c, struct lfunc *fn)
+{
+	struct env *env = xcalloc(1, sizeof(*env));
+	env->cloud = c;
+	env->fn = fn;
+	fn->refs++;
+	env->out_fd = -1;
+	env->state = ENV_DEAD;
+	env->exited = env->reader_done = env->killed = true;
+	pthread_cond_init(&env->cond, NULL);
+	pthread_mutex_init(&env->log_mu, NULL);
+	strbuf_init(&env->tail);
+	env->split = (struct log_splitter)LOG_SPLITTER_INIT;
+	pthread_create(&env->waiter, NULL, thread_done, NULL);
+	pthread_create(&env->reader, NULL, thread_done, NULL);
+	return env;
+}
+
+TEST(lambda_env_housekeep__never_frees_an_environment_an_invoker_holds)
+{
+	struct cloud c = { .idle_seconds = 1 };
+	pthread_mutex_init(&c.mu, NULL);
+	struct lfunc *fn = xcalloc(1, sizeof(*fn));
+	fn->refs = 1;
+	struct invocation inv = { .state = INV_DONE };
+	struct env *held = dead_env(&c, fn), *free_one = dead_env(&c, fn);
+	held->inv = &inv;
+	vec_push(&c.envs, held);
+	vec_push(&c.envs, free_one);
+	lambda_env_housekeep(&c, false);
+	ok(c.envs.len == 1 && c.envs.items[0] == held,
+	   "a dead environment nobody holds is freed, the held one kept");
+	lambda_env_housekeep(&c, true);
+	ok(c.envs.len == 1 && held->state == ENV_DEAD && held->inv == &inv,
+	   "stopping keeps it too, for its invoker");
+	is_int(fn->refs, 2, "the held environment keeps its function");
+	held->inv = NULL;
+	lambda_env_housekeep(&c, false);
+	is_int(c.envs.len, 0, "once its invoker lets go it is freed");
+	is_int(fn->refs, 1, "and lets go of its function");
+	vec_release(&c.envs);
+	free(fn);
+	pthread_mutex_destroy(&c.mu);
+}
+
 int main(void)
 {
 	RUN(lambda_check_name__follows_the_service);
@@ -301,5 +356,6 @@ int main(void)
 	RUN(zipcode_link_is_safe__keeps_links_inside);
 	RUN(zipcode_extract__writes_inside_and_refuses_escapes);
 	RUN(logs_pattern_match__follows_cloudwatch_terms);
+	RUN(lambda_env_housekeep__never_frees_an_environment_an_invoker_holds);
 	return done();
 }
