@@ -49,6 +49,23 @@ contains "$out" ResourceConflictException; ok $? "a second URL is a conflict"
 out=$(awsl lambda get-function-url-config --function-name web)
 [ "$(json_py "$out" 'print(d["FunctionUrl"])')" = "$URL" ]; ok $? "get-function-url-config"
 
+# As in AWS, a public URL answers only once the function's policy opens it to everyone.
+code=$(curl -s -o "$WORK/b" -w '%{http_code}' "${URL}plain")
+[ "$code" = 403 ] && grep -q '"Message":[[:space:]]*"Forbidden"' "$WORK/b"
+ok $? "a NONE URL without lambda:InvokeFunctionUrl in the policy is 403 Forbidden ($code)"
+out=$(awsl lambda add-permission --function-name web --statement-id public-url \
+	--action lambda:InvokeFunctionUrl --principal '*' --function-url-auth-type AWS_IAM 2>&1)
+ok $? "add-permission for the wrong auth type"
+code=$(curl -s -o /dev/null -w '%{http_code}' "${URL}plain")
+[ "$code" = 403 ]; ok $? "... does not open a NONE URL ($code)"
+awsl lambda remove-permission --function-name web --statement-id public-url >/dev/null
+out=$(awsl lambda add-permission --function-name web --statement-id public-url \
+	--action lambda:InvokeFunctionUrl --principal '*' --function-url-auth-type NONE 2>&1)
+ok $? "add-permission --action lambda:InvokeFunctionUrl --function-url-auth-type NONE"
+contains "$out" '"lambda:FunctionUrlAuthType\":\"NONE\"'; ok $? "... the statement keeps the condition: $out"
+code=$(curl -s -o /dev/null -w '%{http_code}' "${URL}plain")
+[ "$code" = 200 ]; ok $? "... and opens the URL ($code)"
+
 curl -s -D "$WORK/h" -o "$WORK/b" -X POST "${URL}echo?x=1&y=two" -H 'Content-Type: application/json' \
 	-H 'Cookie: c=3' --data '{"n":1}'
 grep -q '^HTTP/1.1 201' "$WORK/h"; ok $? "statusCode becomes the status"

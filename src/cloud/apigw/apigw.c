@@ -17,6 +17,7 @@
 #include "cloud/events/events.h"
 #include "cloud/http/aws.h"
 #include "cloud/lambda/lambda.h"
+#include "cloud/lambda/policy.h"
 #include "cloud/state.h"
 #include "core/clock.h"
 #include "core/strutil.h"
@@ -255,8 +256,13 @@ static void url_door(struct cloud *c, const char *id, const char *path, const st
 		front_message(resp, 404, "Not Found");
 		return;
 	}
-	/* AWS_IAM wants a SigV4-signed request (the signature is not checked). */
-	if (strcmp(auth, "AWS_IAM") == 0 && !http_header(req, "Authorization")) {
+	/*
+	 * AWS_IAM wants a SigV4-signed request (the signature is not checked); NONE wants the
+	 * resource-based policy to open the URL to everyone (add-permission --action
+	 * lambda:InvokeFunctionUrl --principal '*'), as AWS does. Both refusals are the same 403.
+	 */
+	if ((strcmp(auth, "AWS_IAM") == 0 && !http_header(req, "Authorization")) ||
+	    (strcmp(auth, "NONE") == 0 && !lambda_policy_allows_url(c, account, function, auth))) {
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "Message", "Forbidden");
 		front_reply(resp, 403, o);

@@ -62,6 +62,8 @@ static cJSON *make_statement(const struct lfunc *fn, const cJSON *in, struct htt
 	const char *sid = member(in, "StatementId"), *action = member(in, "Action");
 	const char *principal = member(in, "Principal"), *src = member(in, "SourceArn");
 	const char *src_acct = member(in, "SourceAccount");
+	const char *url_auth = member(in, "FunctionUrlAuthType");
+	const cJSON *via_url = cJSON_GetObjectItemCaseSensitive(in, "InvokedViaFunctionUrl");
 	if (!sid || !action || !principal) {
 		aws_error(resp, 400, "ValidationException",
 			  "1 validation error detected: Value null at '%s' failed to satisfy "
@@ -105,14 +107,30 @@ static cJSON *make_statement(const struct lfunc *fn, const cJSON *in, struct htt
 	}
 	cJSON_AddStringToObject(st, "Action", action);
 	cJSON_AddStringToObject(st, "Resource", arn);
-	if (src || src_acct) {
+	if (url_auth && strcmp(url_auth, "NONE") != 0 && strcmp(url_auth, "AWS_IAM") != 0) {
+		aws_error(resp, 400, "ValidationException",
+			  "1 validation error detected: Value '%s' at 'functionUrlAuthType' failed "
+			  "to satisfy constraint: Member must satisfy enum value set: [AWS_IAM, "
+			  "NONE]",
+			  url_auth);
+		cJSON_Delete(st);
+		return NULL;
+	}
+	if (src || src_acct || url_auth || cJSON_IsTrue(via_url)) {
 		cJSON *cond = cJSON_AddObjectToObject(st, "Condition");
+		cJSON *eq = NULL;
+		if (src_acct || url_auth)
+			eq = cJSON_AddObjectToObject(cond, "StringEquals");
 		if (src_acct)
-			cJSON_AddStringToObject(cJSON_AddObjectToObject(cond, "StringEquals"),
-						"AWS:SourceAccount", src_acct);
+			cJSON_AddStringToObject(eq, "AWS:SourceAccount", src_acct);
+		if (url_auth)
+			cJSON_AddStringToObject(eq, "lambda:FunctionUrlAuthType", url_auth);
 		if (src)
 			cJSON_AddStringToObject(cJSON_AddObjectToObject(cond, "ArnLike"),
 						"AWS:SourceArn", src);
+		if (cJSON_IsTrue(via_url))
+			cJSON_AddStringToObject(cJSON_AddObjectToObject(cond, "Bool"),
+						"lambda:InvokedViaFunctionUrl", "true");
 	}
 	return st;
 }
@@ -296,6 +314,39 @@ bool lambda_policy_allows(struct cloud *c, const char *account, const char *func
 	cJSON_ArrayForEach(st, arr)
 	{
 		if (statement_allows(st, service, source_arn, source_account))
+			ok = true;
+	}
+	cJSON_Delete(arr);
+	return ok;
+}
+
+/* A statement that opens the function's URL to anyone: lambda:InvokeFunctionUrl for "*". */
+static bool statement_opens_url(const cJSON *st, const char *auth_type)
+{
+	const char *effect = member(st, "Effect"), *action = member(st, "Action");
+	if (!effect || strcmp(effect, "Allow") != 0 || !action ||
+	    (strcmp(action, "lambda:InvokeFunctionUrl") != 0 && strcmp(action, "lambda:*") != 0 &&
+	     strcmp(action, "*") != 0))
+		return false;
+	const char *aws = member(cJSON_GetObjectItemCaseSensitive(st, "Principal"), "AWS");
+	if (!aws || strcmp(aws, "*") != 0)
+		return false;
+	const cJSON *cond = cJSON_GetObjectItemCaseSensitive(st, "Condition");
+	const char *want = member(cJSON_GetObjectItemCaseSensitive(cond, "StringEquals"),
+				  "lambda:FunctionUrlAuthType");
+	return !want || strcmp(want, auth_type) == 0;
+}
+
+bool lambda_policy_allows_url(struct cloud *c, const char *account, const char *function,
+			      const char *auth_type)
+{
+	lambda_policy_start(c);
+	cJSON *arr = load_statements(c, account, function);
+	bool ok = false;
+	const cJSON *st;
+	cJSON_ArrayForEach(st, arr)
+	{
+		if (statement_opens_url(st, auth_type))
 			ok = true;
 	}
 	cJSON_Delete(arr);

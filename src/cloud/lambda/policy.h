@@ -24,6 +24,12 @@ void lambda_policy_api(struct cloud *c, struct lfunc *fn, const char *rest,
  */
 bool lambda_policy_allows(struct cloud *c, const char *account, const char *function,
 			  const char *service, const char *source_arn, const char *source_account);
+/*
+ * Whether a public (auth type NONE) function URL may be called: the policy must grant
+ * lambda:InvokeFunctionUrl to "*", for that auth type when the statement names one.
+ */
+bool lambda_policy_allows_url(struct cloud *c, const char *account, const char *function,
+			      const char *auth_type);
 /* Forget a function's policy (DeleteFunction, reset). */
 void lambda_policy_forget(struct cloud *c, const char *account, const char *function);
 
