@@ -3,7 +3,8 @@
 # module that sleeps at import and a custom runtime that never asks for an event, invoked
 # concurrently while configuration updates, idle expiry and a warm function's traffic make
 # the cloud retire environments as their invokers finish. Every invoke gets Lambda's timeout
-# error, the cloud stays up, and it stops cleanly with invocations in flight. TAP.
+# error, the cloud stays up, and it stops cleanly with invocations in flight; without cgroups,
+# a process that left its environment's group dies with it. TAP.
 #
 #   init_hang.sh path/to/lambda-tutor
 TUTOR=${1:?usage: init_hang.sh LAMBDA_TUTOR}
@@ -137,6 +138,37 @@ stop_cloud
 status=$?
 ok $status "the cloud stops cleanly with hanging inits in flight (exit $status)"
 for p in "${pids[@]}"; do wait "$p"; done
+
+# Without cgroups, a process that left the environment's process group (setsid) but still
+# holds its output is killed with it: the environment is freed and the cloud stops at once.
+mkdir -p "$WORK/esc"
+stray=$((40 + RANDOM % 20)).$$ # a sleep no other process runs
+cat >"$WORK/esc/bootstrap" <<SH
+#!/bin/sh
+setsid sleep $stray &
+exec sleep 60
+SH
+chmod +x "$WORK/esc/bootstrap"
+make_zip "$WORK/esc.zip" "$WORK/esc"
+rm -rf "$WS/.cloud"
+LAMBDA_TUTOR_CGROUPS=off start_cloud
+ok $? "without cgroups: the cloud starts"
+create_fn esc provided.al2023 x.y "$WORK/esc.zip" ',"Timeout":1' >/dev/null
+invoke esc esc
+check "without cgroups: an init that hangs times out" grep -q '"errorType":"Sandbox.Timedout"' "$WORK/esc.body"
+envs=
+for _ in $(seq 50); do
+	envs=$(curl -s "$E/_tutor/health" | grep -o '"environments":[0-9]*')
+	[ "$envs" = '"environments":0' ] && break
+	sleep 0.1
+done
+check "without cgroups: the environment is freed ($envs)" test "$envs" = '"environments":0'
+check "without cgroups: the process that left its group is gone" bash -c "! pgrep -fx 'sleep $stray'"
+start=$(date +%s)
+stop_cloud
+status=$?
+ok $status "without cgroups: the cloud stops cleanly (exit $status)"
+check "without cgroups: it stops at once" test $(($(date +%s) - start)) -lt 4
 if grep -qE 'AddressSanitizer|LeakSanitizer|runtime error' "$WORK/serve.log"; then
 	note "$(grep -A30 -E 'AddressSanitizer|LeakSanitizer|runtime error' "$WORK/serve.log")"
 	ok 1 "no sanitizer report"

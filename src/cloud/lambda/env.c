@@ -78,6 +78,61 @@ static void cgroup_kill(const char *dir)
 	fclose(fp);
 }
 
+/*
+ * Kill the processes whose stdout or stderr is still the environment's output pipe (fd): those
+ * that left its process group without a cgroup to find them by (setsid). Until they are gone
+ * the reader never sees the end of the output, and the environment is never freed. Reaps the
+ * ones that came back to us as orphans.
+ */
+static void kill_pipe_holders(int fd)
+{
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) != 0)
+		return;
+	char want[48];
+	snprintf(want, sizeof(want), "pipe:[%lu]", (unsigned long)st.st_ino);
+	pid_t self = getpid();
+	for (int round = 0; round < 20; round++) {
+		int found = 0;
+		DIR *d = opendir("/proc");
+		struct dirent *de;
+		while (d && (de = readdir(d))) {
+			pid_t pid = (pid_t)atoi(de->d_name);
+			if (pid <= 0 || pid == self)
+				continue;
+			for (int out = 1; out <= 2; out++) {
+				char link[64], target[64];
+				snprintf(link, sizeof(link), "/proc/%d/fd/%d", (int)pid, out);
+				ssize_t n = readlink(link, target, sizeof(target) - 1);
+				if (n <= 0)
+					continue;
+				target[n] = '\0';
+				if (strcmp(target, want) != 0)
+					continue;
+				kill(pid, SIGKILL);
+				found++;
+				char stat_path[64];
+				snprintf(stat_path, sizeof(stat_path), "/proc/%d/stat", (int)pid);
+				FILE *fp = fopen(stat_path, "re");
+				int ppid = 0;
+				if (fp && fscanf(fp, "%*d (%*[^)]) %*c %d", &ppid) != 1)
+					ppid = 0;
+				if (fp)
+					fclose(fp);
+				if (ppid == (int)self)
+					waitpid(pid, NULL, 0);
+				break;
+			}
+		}
+		if (d)
+			closedir(d);
+		if (!found)
+			return;
+		struct timespec ts = { 0, 5000000 };
+		nanosleep(&ts, NULL);
+	}
+}
+
 static void cgroup_remove(const char *dir)
 {
 	if (!dir[0])
@@ -360,6 +415,8 @@ static void *waiter_main(void *arg)
 	/* The group's orphans come back to us (we are their subreaper): reap them too. */
 	while (waitpid(-env->pid, NULL, 0) > 0 || errno == EINTR)
 		;
+	if (!env->cg_mem[0])
+		kill_pipe_holders(env->out_fd);
 	pthread_mutex_lock(&env->cloud->mu);
 	env->exited = true;
 	env->wstatus = wstatus;
