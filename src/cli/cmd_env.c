@@ -28,8 +28,9 @@ int cmd_env_run(const struct cli_opts *opts, int argc, char **argv)
 		return CLI_USAGE;
 	}
 	char endpoint[64];
-	bool found = cloud_find(ws, endpoint, sizeof(endpoint));
-	if (!found && start && !cloud_ensure(ws, NULL, endpoint, sizeof(endpoint), &err)) {
+	bool found = start ? cloud_ensure(ws, NULL, endpoint, sizeof(endpoint), &err)
+			   : cloud_find(ws, endpoint, sizeof(endpoint));
+	if (!found && start) {
 		cli_print_error(&err);
 		free(ws);
 		return CLI_USAGE;

@@ -10,25 +10,9 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "cloud/cloud.h"
 #include "core/path.h"
 #include "core/xalloc.h"
-
-/* The server beside this binary (the build tree), else the installed one. Caller frees. */
-static char *cloud_program(void)
-{
-	char self[4096];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n > 0) {
-		self[n] = '\0';
-		char *dir = path_dirname(self);
-		char *p = path_join(dir, "lambda-tutor-cloud");
-		free(dir);
-		if (access(p, X_OK) == 0)
-			return p;
-		free(p);
-	}
-	return xstrdup(LT_LIBEXEC_DIR "/lambda-tutor-cloud");
-}
 
 int cmd_serve_run(const struct cli_opts *opts, int argc, char **argv)
 {
@@ -46,7 +30,7 @@ int cmd_serve_run(const struct cli_opts *opts, int argc, char **argv)
 		cli_error("cannot use the workspace: %s", strerror(errno));
 		return CLI_USAGE;
 	}
-	char *prog = cloud_program();
+	char *prog = cloud_program(NULL);
 	/* argv stays "lambda-tutor serve ...", so the process reads the same in ps. */
 	char **args = xcalloc((size_t)argc + 4, sizeof(*args));
 	int k = 0;

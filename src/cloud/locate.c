@@ -9,11 +9,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -52,7 +54,8 @@ static bool health(int port)
 	return ok;
 }
 
-bool cloud_find(const char *workspace, char *endpoint_out, size_t n)
+/* The pid and port of the cloud holding the workspace's lock; false when none holds it. */
+static bool lock_holder(const char *workspace, int *pid, int *port)
 {
 	char *path = xasprintf("%s/.cloud/lock", workspace);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -64,11 +67,66 @@ bool cloud_find(const char *workspace, char *endpoint_out, size_t n)
 	ssize_t got = pread(fd, buf, sizeof(buf) - 1, 0);
 	buf[got > 0 ? got : 0] = '\0';
 	close(fd);
+	return held && sscanf(buf, "%d %d", pid, port) == 2 && *pid > 0 && *port > 0;
+}
+
+bool cloud_find(const char *workspace, char *endpoint_out, size_t n)
+{
 	int pid = 0, port = 0;
-	if (!held || sscanf(buf, "%d %d", &pid, &port) != 2 || port <= 0 || !health(port))
+	if (!lock_holder(workspace, &pid, &port) || !health(port))
 		return false;
 	snprintf(endpoint_out, n, "http://127.0.0.1:%d", port);
 	return true;
+}
+
+char *cloud_program(const char *self)
+{
+	char exe[4096];
+	if (!self) {
+		ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+		exe[len > 0 ? len : 0] = '\0';
+		self = exe;
+	}
+	if (self[0]) {
+		char *dir = path_dirname(self);
+		char *p = path_join(dir, "lambda-tutor-cloud");
+		free(dir);
+		if (access(p, X_OK) == 0)
+			return p;
+		free(p);
+	}
+	return xstrdup(LT_LIBEXEC_DIR "/lambda-tutor-cloud");
+}
+
+/*
+ * Whether the running cloud is an older build than the one this binary would start: its
+ * program file was replaced since it started (a rebuild or an upgrade). A cloud whose
+ * process cannot be inspected (another user's) counts as current.
+ */
+static bool stale(int pid, const char *self)
+{
+	char link[64];
+	snprintf(link, sizeof(link), "/proc/%d/exe", pid);
+	struct stat running, now;
+	char *prog = cloud_program(self);
+	bool old = stat(link, &running) == 0 && stat(prog, &now) == 0 &&
+		   (running.st_dev != now.st_dev || running.st_ino != now.st_ino);
+	free(prog);
+	return old;
+}
+
+/* Stop a stale cloud (SIGTERM: it stops its environments and keeps its state) and wait. */
+static void retire(const char *workspace, int pid)
+{
+	if (kill(pid, SIGTERM) != 0)
+		return;
+	for (int i = 0; i < 500; i++) {
+		int p = 0, port = 0;
+		if (!lock_holder(workspace, &p, &port) || p != pid)
+			return;
+		struct timespec ts = { 0, 20 * 1000000 };
+		nanosleep(&ts, NULL);
+	}
 }
 
 static bool port_free(int port)
@@ -90,6 +148,9 @@ static bool port_free(int port)
 bool cloud_ensure(const char *workspace, const char *self, char *endpoint_out, size_t n,
 		  struct error *err)
 {
+	int holder = 0, held_port = 0;
+	if (lock_holder(workspace, &holder, &held_port) && stale(holder, self))
+		retire(workspace, holder);
 	if (cloud_find(workspace, endpoint_out, n))
 		return true;
 	char exe[4096];
