@@ -62,7 +62,7 @@ awsl lambda remove-permission --function-name web --statement-id public-url >/de
 out=$(awsl lambda add-permission --function-name web --statement-id public-url \
 	--action lambda:InvokeFunctionUrl --principal '*' --function-url-auth-type NONE 2>&1)
 ok $? "add-permission --action lambda:InvokeFunctionUrl --function-url-auth-type NONE"
-contains "$out" '"lambda:FunctionUrlAuthType\":\"NONE\"'; ok $? "... the statement keeps the condition: $out"
+contains "$out" '"lambda:FunctionUrlAuthType\":\"NONE\"'; ok $? "... the statement keeps the condition"
 code=$(curl -s -o /dev/null -w '%{http_code}' "${URL}plain")
 [ "$code" = 200 ]; ok $? "... and opens the URL ($code)"
 
