@@ -179,6 +179,56 @@ void sha256_hex(const void *data, size_t len, char out[SHA256_HEX_LEN + 1])
 	to_hex(md, SHA256_LEN, out);
 }
 
+/* ---- HMAC-SHA256 (RFC 2104) ---- */
+
+void hmac_sha256_init(struct hmac_sha256 *h, const void *key, size_t key_len)
+{
+	unsigned char block[64] = { 0 };
+	if (key_len > sizeof(block))
+		sha256(key, key_len, block);
+	else if (key_len)
+		memcpy(block, key, key_len);
+	unsigned char pad[64];
+	for (int i = 0; i < 64; i++)
+		pad[i] = block[i] ^ 0x36;
+	sha256_init(&h->inner);
+	sha256_update(&h->inner, pad, sizeof(pad));
+	for (int i = 0; i < 64; i++)
+		pad[i] = block[i] ^ 0x5c;
+	sha256_init(&h->outer);
+	sha256_update(&h->outer, pad, sizeof(pad));
+	memset(block, 0, sizeof(block));
+	memset(pad, 0, sizeof(pad));
+}
+
+void hmac_sha256_update(struct hmac_sha256 *h, const void *data, size_t len)
+{
+	sha256_update(&h->inner, data, len);
+}
+
+void hmac_sha256_final(struct hmac_sha256 *h, unsigned char out[SHA256_LEN])
+{
+	unsigned char md[SHA256_LEN];
+	sha256_final(&h->inner, md);
+	sha256_update(&h->outer, md, sizeof(md));
+	sha256_final(&h->outer, out);
+	memset(md, 0, sizeof(md));
+}
+
+void hmac_sha256(const void *key, size_t key_len, const void *data, size_t len,
+		 unsigned char out[SHA256_LEN])
+{
+	struct hmac_sha256 h;
+	hmac_sha256_init(&h, key, key_len);
+	hmac_sha256_update(&h, data, len);
+	hmac_sha256_final(&h, out);
+}
+
+void digest_hex(const unsigned char *md, size_t n, char *out)
+{
+	to_hex(md, n, out);
+}
+
 /* ---- SHA-1 ---- */
 
 static void sha1_block(uint32_t h[5], const unsigned char *p)

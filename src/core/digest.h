@@ -1,6 +1,7 @@
 /*
- * SHA-256, SHA-1 (FIPS 180-4) and MD5 (RFC 1321), small and portable. Content hashes, name-based
- * UUIDs and the digests AWS puts in events need nothing more, and linking libcrypto for them
+ * SHA-256, SHA-1 (FIPS 180-4), MD5 (RFC 1321) and HMAC-SHA256 (RFC 2104), small and portable.
+ * Content hashes, name-based UUIDs, the digests AWS puts in events and SigV4 signatures need
+ * nothing more, and linking libcrypto for them
  * cost every start of the tutor some 4 ms of dynamic loading (the cloud keeps libcrypto for
  * what it serves). SHA-1 is here only for UUID version 5 (RFC 9562) and MD5 only because AWS's
  * formats carry it: neither is an integrity check.
@@ -49,6 +50,23 @@ void sha1_init(struct sha1 *s);
 void sha1_update(struct sha1 *s, const void *data, size_t len);
 void sha1_final(struct sha1 *s, unsigned char out[SHA1_LEN]);
 void sha1(const void *data, size_t len, unsigned char out[SHA1_LEN]);
+
+/*
+ * HMAC-SHA256 (RFC 2104). A key's state can be kept and reused: hmac_sha256_init() once,
+ * then for each message copy the struct, update and final (SigV4 signs many strings with one
+ * derived key, and this saves the two key blocks every time).
+ */
+struct hmac_sha256 {
+	struct sha256 inner, outer;
+};
+
+void hmac_sha256_init(struct hmac_sha256 *h, const void *key, size_t key_len);
+void hmac_sha256_update(struct hmac_sha256 *h, const void *data, size_t len);
+void hmac_sha256_final(struct hmac_sha256 *h, unsigned char out[SHA256_LEN]);
+void hmac_sha256(const void *key, size_t key_len, const void *data, size_t len,
+		 unsigned char out[SHA256_LEN]);
+/* Lower-case hex of n bytes into out (2n + 1 bytes). */
+void digest_hex(const unsigned char *md, size_t n, char *out);
 
 void md5_init(struct md5 *s);
 void md5_update(struct md5 *s, const void *data, size_t len);

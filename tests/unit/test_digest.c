@@ -40,6 +40,15 @@ static const char *md5_of(const char *s)
 	return out;
 }
 
+static const char *hmac_of(const void *key, size_t key_len, const void *data, size_t len)
+{
+	static char out[SHA256_HEX_LEN + 1];
+	unsigned char md[SHA256_LEN];
+	hmac_sha256(key, key_len, data, len, md);
+	digest_hex(md, SHA256_LEN, out);
+	return out;
+}
+
 static const char abc448[] = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
 static const char abc896[] = "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmno"
 			     "ijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu";
@@ -180,11 +189,62 @@ TEST(digest__agrees_with_libcrypto)
 	free(buf);
 }
 
+/* RFC 4231, section 4: the seven HMAC-SHA-256 test cases. */
+TEST(digest__hmac_sha256_rfc4231_vectors)
+{
+	unsigned char k[131], d[152];
+	memset(k, 0x0b, 20);
+	is_str(hmac_of(k, 20, "Hi There", 8),
+	       "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7", "case 1");
+	is_str(hmac_of("Jefe", 4, "what do ya want for nothing?", 28),
+	       "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843",
+	       "case 2: a key shorter than the output");
+	memset(k, 0xaa, 20);
+	memset(d, 0xdd, 50);
+	is_str(hmac_of(k, 20, d, 50),
+	       "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe",
+	       "case 3: combined key and data of 50 bytes");
+	for (int i = 0; i < 25; i++)
+		k[i] = (unsigned char)(i + 1);
+	memset(d, 0xcd, 50);
+	is_str(hmac_of(k, 25, d, 50),
+	       "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b", "case 4");
+	memset(k, 0x0c, 20);
+	char trunc[33];
+	snprintf(trunc, sizeof(trunc), "%s", hmac_of(k, 20, "Test With Truncation", 20));
+	is_str(trunc, "a3b6167473100ee06e0c796c2955552b", "case 5: truncated to 128 bits");
+	memset(k, 0xaa, 131);
+	is_str(hmac_of(k, 131, "Test Using Larger Than Block-Size Key - Hash Key First", 54),
+	       "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54",
+	       "case 6: a key larger than a block is hashed first");
+	static const char big[] = "This is a test using a larger than block-size key and a larger "
+				  "than block-size data. The key needs to be hashed before being "
+				  "used by the HMAC algorithm.";
+	is_str(hmac_of(k, 131, big, strlen(big)),
+	       "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2",
+	       "case 7: key and data both larger than a block");
+	/* A kept key state signs many messages: copies of it give the same answers. */
+	struct hmac_sha256 keyed, copy;
+	hmac_sha256_init(&keyed, "Jefe", 4);
+	unsigned char md[SHA256_LEN];
+	char hexd[SHA256_HEX_LEN + 1];
+	for (int round = 0; round < 2; round++) {
+		copy = keyed;
+		hmac_sha256_update(&copy, "what do ya ", 11);
+		hmac_sha256_update(&copy, "want for nothing?", 17);
+		hmac_sha256_final(&copy, md);
+		digest_hex(md, SHA256_LEN, hexd);
+		is_str(hexd, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843",
+		       round ? "a kept key state, used again" : "a kept key state, in pieces");
+	}
+}
+
 int main(void)
 {
 	RUN(digest__sha256_standard_vectors);
 	RUN(digest__sha1_standard_vectors);
 	RUN(digest__md5_rfc1321_vectors);
 	RUN(digest__agrees_with_libcrypto);
+	RUN(digest__hmac_sha256_rfc4231_vectors);
 	return done();
 }
