@@ -1,5 +1,5 @@
 /*
- * SHA-256, SHA-1 (FIPS 180-4), MD5 (RFC 1321) and HMAC-SHA256 (RFC 2104), small and portable.
+ * SHA-256, SHA-1 (FIPS 180-4), MD5 (RFC 1321) and HMAC (RFC 2104), small and portable.
  * Content hashes, name-based UUIDs, the digests AWS puts in events and SigV4 signatures need
  * nothing more, and linking libcrypto for them
  * cost every start of the tutor some 4 ms of dynamic loading (the cloud keeps libcrypto for
@@ -65,6 +65,9 @@ void hmac_sha256_update(struct hmac_sha256 *h, const void *data, size_t len);
 void hmac_sha256_final(struct hmac_sha256 *h, unsigned char out[SHA256_LEN]);
 void hmac_sha256(const void *key, size_t key_len, const void *data, size_t len,
 		 unsigned char out[SHA256_LEN]);
+/* HMAC-SHA1 (RFC 2104), for S3's Signature Version 2 (presigned URLs older SDKs still make). */
+void hmac_sha1(const void *key, size_t key_len, const void *data, size_t len,
+	       unsigned char out[SHA1_LEN]);
 /* Lower-case hex of n bytes into out (2n + 1 bytes). */
 void digest_hex(const unsigned char *md, size_t n, char *out);
 

@@ -239,6 +239,47 @@ TEST(digest__hmac_sha256_rfc4231_vectors)
 	}
 }
 
+/* RFC 2202, section 3: the seven HMAC-SHA1 test cases. */
+TEST(digest__hmac_sha1_rfc2202_vectors)
+{
+	static const struct {
+		unsigned char key_byte;
+		size_t key_len;
+		const char *data;
+		size_t data_len;
+		const char *want;
+	} cases[] = {
+		{ 0x0b, 20, "Hi There", 8, "b617318655057264e28bc0b6fb378c8ef146be00" },
+		{ 0, 4, "what do ya want for nothing?", 28,
+		  "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79" },
+		{ 0xaa, 20, NULL, 50, "125d7342b9ac11cd91a39af48aa17b4f63f175d3" },
+		{ 1, 25, NULL, 50, "4c9007f4026250c6bc8414f9bf50c86c2d7235da" },
+		{ 0x0c, 20, "Test With Truncation", 20,
+		  "4c1a03424b55e07fe7f27be1d58bb9324a9a5a04" },
+		{ 0xaa, 80, "Test Using Larger Than Block-Size Key - Hash Key First", 54,
+		  "aa4ae5e15272d00e95705637ce8a3b55ed402112" },
+		{ 0xaa, 80,
+		  "Test Using Larger Than Block-Size Key and Larger Than One Block-Size Data", 73,
+		  "e8e99d0f45237d786d6bbaa7965c7808bbff1a91" },
+	};
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		unsigned char key[80], data[50], md[SHA1_LEN];
+		char hexd[2 * SHA1_LEN + 1];
+		for (size_t i = 0; i < cases[c].key_len; i++)
+			key[i] = c == 1   ? (unsigned char)"Jefe"[i]
+				 : c == 3 ? (unsigned char)(i + 1)
+					  : cases[c].key_byte;
+		const void *d = cases[c].data;
+		if (!d) {
+			memset(data, c == 2 ? 0xdd : 0xcd, sizeof(data));
+			d = data;
+		}
+		hmac_sha1(key, cases[c].key_len, d, cases[c].data_len, md);
+		digest_hex(md, SHA1_LEN, hexd);
+		is_str(hexd, cases[c].want, "test case");
+	}
+}
+
 int main(void)
 {
 	RUN(digest__sha256_standard_vectors);
@@ -246,5 +287,6 @@ int main(void)
 	RUN(digest__md5_rfc1321_vectors);
 	RUN(digest__agrees_with_libcrypto);
 	RUN(digest__hmac_sha256_rfc4231_vectors);
+	RUN(digest__hmac_sha1_rfc2202_vectors);
 	return done();
 }
