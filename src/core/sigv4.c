@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
 #include <time.h>
 
 static bool unreserved(unsigned char c)
@@ -20,16 +21,20 @@ static bool unreserved(unsigned char c)
 void sigv4_uri_encode(struct strbuf *sb, const char *s, size_t len, bool keep_slash)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	strbuf_grow(sb, len + len / 2);
+	strbuf_grow(sb, 3 * len);
+	char *o = sb->buf + sb->len;
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if (unreserved(c) || (keep_slash && c == '/')) {
-			strbuf_addch(sb, c);
+			*o++ = (char)c;
 		} else {
-			char esc[3] = { '%', hex[c >> 4], hex[c & 15] };
-			strbuf_add(sb, esc, 3);
+			*o++ = '%';
+			*o++ = hex[c >> 4];
+			*o++ = hex[c & 15];
 		}
 	}
+	sb->len = (size_t)(o - sb->buf);
+	sb->buf[sb->len] = '\0';
 }
 
 static int hexval(unsigned char c)
@@ -271,7 +276,12 @@ void sigv4_string_to_sign(struct strbuf *out, const char *amz_date, const char *
 {
 	char hash[SHA256_HEX_LEN + 1];
 	sha256_hex(creq, creq_len, hash);
-	strbuf_addf(out, SIGV4_ALGORITHM "\n%s\n%s\n%s", amz_date, scope, hash);
+	strbuf_addstr(out, SIGV4_ALGORITHM "\n");
+	strbuf_addstr(out, amz_date);
+	strbuf_addch(out, '\n');
+	strbuf_addstr(out, scope);
+	strbuf_addch(out, '\n');
+	strbuf_add(out, hash, SHA256_HEX_LEN);
 }
 
 void sigv4_signing_key(struct hmac_sha256 *key, const char *secret, const char *date,
@@ -489,4 +499,35 @@ char *sigv4_authorization(const struct sigv4_input *in, const char *access_key, 
 	strbuf_release(&sts);
 	return xasprintf(SIGV4_ALGORITHM " Credential=%s/%s, SignedHeaders=%s, Signature=%s",
 			 access_key, scope, in->signed_headers, sig);
+}
+
+void sigv4_random_chars(char *out, size_t n, const char *alphabet)
+{
+	size_t len = strlen(alphabet);
+	/* Rejection sampling keeps every character equally likely. */
+	size_t limit = 256 - 256 % len;
+	unsigned char b[64];
+	size_t have = 0, used = 0;
+	for (size_t i = 0; i < n;) {
+		if (used == have) {
+			ssize_t r = getrandom(b, sizeof(b), 0);
+			if (r <= 0)
+				abort();
+			have = (size_t)r;
+			used = 0;
+		}
+		unsigned char v = b[used++];
+		if (v < limit)
+			out[i++] = alphabet[v % len];
+	}
+	out[n] = '\0';
+}
+
+void sigv4_new_key_pair(const char *prefix, char access_key[21], char secret[41])
+{
+	char tail[17];
+	sigv4_random_chars(tail, 16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567");
+	snprintf(access_key, 21, "%.4s%s", prefix, tail);
+	sigv4_random_chars(secret, 40,
+			   "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
 }

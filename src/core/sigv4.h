@@ -48,8 +48,8 @@ struct sigv4_input {
 struct sigv4_auth {
 	char access_key[129];
 	char date[9]; /* YYYYMMDD of the credential scope */
-	char region[33];
-	char service[33];
+	char region[32];
+	char service[32];
 	char signed_headers[1024];
 	char signature[65]; /* 64 lower-case hex digits */
 };
@@ -111,6 +111,14 @@ bool sigv4_parse_authorization(const char *header, struct sigv4_auth *out, char 
 bool sigv4_parse_time(const char *t, long long *epoch);
 /* "YYYYMMDDTHHMMSSZ" of epoch seconds into out (17 bytes). */
 void sigv4_format_time(long long epoch, char out[17]);
+
+/*
+ * A fresh random key pair in AWS's shapes: prefix ("AKIA" for an account's keys, "ASIA" for
+ * a session's) and 16 base32 characters; a 40-character secret.
+ */
+void sigv4_new_key_pair(const char *prefix, char access_key[21], char secret[41]);
+/* n random characters of alphabet (at most 256 of them) and a NUL into out. */
+void sigv4_random_chars(char *out, size_t n, const char *alphabet);
 
 /*
  * Sign a request as the SDKs do, for a client: the Authorization header's value (caller

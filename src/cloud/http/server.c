@@ -12,8 +12,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
+#include "cloud/http/chunked.h"
+#include "core/digest.h"
+#include "core/sigv4.h"
+#include "core/unixsock.h"
 #include "core/xalloc.h"
 
 struct http_server {
@@ -23,9 +30,18 @@ struct http_server {
 	void *ctx;
 	char *spool_dir;
 	http_spool_fn spool_want;
+	bool hash_bodies;
+	bool unix_socket; /* answer only this user's processes */
+	char *unix_path;
 };
 
 struct conn_state {
+	bool started;
+	char *raw_uri; /* the request target as sent */
+	struct sha256 hash;
+	bool hashing; /* computing the body's SHA-256 */
+	bool chunked; /* aws-chunked: the data goes through the decoder */
+	struct chunked dec;
 	struct strbuf body;
 	size_t seen;
 	bool too_large;
@@ -72,18 +88,32 @@ void http_resp_headerf(struct http_resp *resp, const char *name, const char *fmt
 	free(v);
 }
 
+static const char *fake_lookup(const struct sigv4_header *list, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcasecmp(list[i].name, name) == 0)
+			return list[i].value;
+	return NULL;
+}
+
 const char *http_header(const struct http_req *req, const char *name)
 {
+	if (!req->conn)
+		return fake_lookup(req->fake_headers, req->n_fake_headers, name);
 	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
 }
 
 const char *http_query(const struct http_req *req, const char *name)
 {
+	if (!req->conn)
+		return fake_lookup(req->fake_args, req->n_fake_args, name);
 	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
 bool http_query_has(const struct http_req *req, const char *name)
 {
+	if (!req->conn)
+		return fake_lookup(req->fake_args, req->n_fake_args, name) != NULL;
 	return MHD_lookup_connection_value_n(req->conn, MHD_GET_ARGUMENT_KIND, name, strlen(name),
 					     NULL, NULL) == MHD_YES;
 }
@@ -129,14 +159,85 @@ static void spool_write(struct conn_state *st, const char *data, size_t len)
 	}
 }
 
+struct body_sink {
+	struct http_server *srv;
+	struct conn_state *st;
+};
+
+/* Keep len more bytes of the body: in memory up to the limit, or in the spool file. */
+static void store_body(void *ctx, const char *data, size_t len)
+{
+	struct body_sink *sink = ctx;
+	struct conn_state *st = sink->st;
+	st->seen += len;
+	if (st->spool_fd > 0 || st->spool_path) {
+		spool_write(st, data, len);
+		return;
+	}
+	if (!st->too_large && st->body.len + len > sink->srv->max_body) {
+		st->too_large = true;
+		strbuf_release(&st->body);
+	}
+	if (!st->too_large)
+		strbuf_add(&st->body, data, len);
+}
+
+/* The request target exactly as sent, before libmicrohttpd decodes it: SigV4 signs it so. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	struct conn_state *st = xcalloc(1, sizeof(*st));
+	st->raw_uri = xstrdup(uri ? uri : "/");
+	return st;
+}
+
+/* Whether the peer of a Unix-socket connection is this user or root. */
+static bool peer_allowed(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *info =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	if (!info || getsockopt(info->connect_fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0)
+		return false;
+	return cred.uid == getuid() || cred.uid == 0;
+}
+
+static enum MHD_Result refuse(struct MHD_Connection *conn)
+{
+	static const char msg[] = "{\"message\":\"not this user's cloud\"}";
+	struct MHD_Response *r = MHD_create_response_from_buffer(sizeof(msg) - 1, (void *)msg,
+								 MHD_RESPMEM_PERSISTENT);
+	enum MHD_Result ret = MHD_queue_response(conn, 403, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version, const char *upload_data,
 				  size_t *upload_size, void **con_cls)
 {
 	struct http_server *srv = cls;
 	struct conn_state *st = *con_cls;
-	if (!st) {
+	if (!st) { /* no URI callback ran: take the decoded URL */
 		st = xcalloc(1, sizeof(*st));
+		st->raw_uri = xstrdup(url);
+		*con_cls = st;
+	}
+	if (!st->started) {
+		st->started = true;
+		if (srv->unix_socket && !peer_allowed(conn))
+			return refuse(conn);
+		const char *sha =
+			MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "x-amz-content-sha256");
+		if (sha && strncmp(sha, "STREAMING-", 10) == 0) {
+			st->chunked = true;
+			chunked_init(&st->dec);
+		}
+		/* A body signed as unsigned or in chunks is never hashed whole. */
+		st->hashing = srv->hash_bodies && !st->chunked &&
+			      !(sha && strcmp(sha, SIGV4_UNSIGNED) == 0);
+		if (st->hashing)
+			sha256_init(&st->hash);
 		strbuf_init(&st->body);
 		const char *cl =
 			MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
@@ -147,26 +248,38 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*con_cls = st;
 		return MHD_YES;
 	}
-	if (*upload_size && (st->spool_fd > 0 || st->spool_path)) {
-		st->seen += *upload_size;
-		spool_write(st, upload_data, *upload_size);
-		*upload_size = 0;
-		return MHD_YES;
-	}
+	if (*upload_size && st->hashing)
+		sha256_update(&st->hash, upload_data, *upload_size);
 	if (*upload_size) {
-		st->seen += *upload_size;
-		if (!st->too_large && st->body.len + *upload_size > srv->max_body) {
-			st->too_large = true;
-			strbuf_release(&st->body);
-		}
-		if (!st->too_large)
-			strbuf_add(&st->body, upload_data, *upload_size);
+		struct body_sink sink = { srv, st };
+		if (st->chunked)
+			chunked_feed(&st->dec, upload_data, *upload_size, store_body, &sink);
+		else
+			store_body(&sink, upload_data, *upload_size);
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	char hash[SHA256_HEX_LEN + 1] = "";
+	if (st->hashing) {
+		unsigned char md[SHA256_LEN];
+		sha256_final(&st->hash, md);
+		digest_hex(md, SHA256_LEN, hash);
+	}
+	size_t plen = strcspn(st->raw_uri, "?");
+	char *raw_path = xstrndup(st->raw_uri, plen);
 	struct http_req req = {
 		.method = method,
 		.path = url,
+		.raw_path = raw_path,
+		.raw_query = st->raw_uri[plen] ? st->raw_uri + plen + 1 : "",
+		.body_sha256 = hash,
+		.chunked = st->chunked,
+		.chunks_ok = st->chunked && chunked_done(&st->dec),
+		.chunks = st->dec.chunks,
+		.n_chunks = st->dec.n,
+		.decoded_len = st->dec.decoded,
+		.trailer = st->chunked ? strbuf_str(&st->dec.trailer) : NULL,
+		.trailer_signature = st->dec.trailer_signature,
 		.body = strbuf_str(&st->body),
 		.body_len = st->body.len,
 		.too_large = st->too_large,
@@ -202,6 +315,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	enum MHD_Result ret = MHD_queue_response(conn, (unsigned)resp.status, r);
 	MHD_destroy_response(r);
 	http_resp_release(&resp);
+	free(raw_path);
 	return ret;
 }
 
@@ -212,6 +326,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (!st)
 		return;
 	strbuf_release(&st->body);
+	if (st->chunked)
+		chunked_release(&st->dec);
+	free(st->raw_uri);
 	if (st->spool_fd > 0)
 		close(st->spool_fd);
 	if (st->spool_path) {
@@ -238,7 +355,7 @@ struct http_server *http_server_start(int port, size_t max_body, http_handler_fn
 		(uint16_t)port, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR,
 		(struct sockaddr *)&addr, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
 		MHD_OPTION_CONNECTION_TIMEOUT, 0U, MHD_OPTION_LISTEN_BACKLOG_SIZE, 256U,
-		MHD_OPTION_END);
+		MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv, MHD_OPTION_END);
 	if (!srv->daemon) {
 		free(srv);
 		error_set(err, "cannot listen on 127.0.0.1:%d (is the port in use?)", port);
@@ -251,11 +368,100 @@ struct http_server *http_server_start(int port, size_t max_body, http_handler_fn
 	return srv;
 }
 
+static bool bind_unix(int fd, const char *path)
+{
+	struct sockaddr_un addr;
+	int dfd;
+	if (!unixsock_address(path, &addr, &dfd))
+		return false;
+	bool ok = bind(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0;
+	if (dfd >= 0)
+		close(dfd);
+	return ok;
+}
+
+struct http_server *http_server_start_unix(const char *path, size_t max_body, http_handler_fn fn,
+					   void *ctx, struct error *err)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		error_set(err, "cannot create a socket: %s", strerror(errno));
+		return NULL;
+	}
+	unlink(path);
+	/* Created without group or other bits from the start, then made 0600 exactly. */
+	mode_t old = umask(0177);
+	bool bound = bind_unix(fd, path);
+	umask(old);
+	if (!bound || chmod(path, 0600) != 0 || listen(fd, 64) != 0) {
+		error_set(err, "cannot listen on '%s': %s", path, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	struct http_server *srv = xcalloc(1, sizeof(*srv));
+	srv->max_body = max_body;
+	srv->fn = fn;
+	srv->ctx = ctx;
+	srv->unix_socket = true;
+	srv->unix_path = xstrdup(path);
+	srv->daemon = MHD_start_daemon(
+		MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL, 0,
+		NULL, NULL, on_request, srv, MHD_OPTION_LISTEN_SOCKET, fd,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_CONNECTION_TIMEOUT, 0U,
+		MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv, MHD_OPTION_END);
+	if (!srv->daemon) {
+		close(fd);
+		unlink(path);
+		free(srv->unix_path);
+		free(srv);
+		error_set(err, "cannot serve on '%s'", path);
+		return NULL;
+	}
+	return srv;
+}
+
+void http_server_hash_bodies(struct http_server *srv, bool on)
+{
+	srv->hash_bodies = on;
+}
+
+struct header_walk {
+	struct sigv4_header *out;
+	size_t max, n;
+};
+
+static enum MHD_Result add_header(void *cls, enum MHD_ValueKind kind, const char *key,
+				  const char *value)
+{
+	struct header_walk *w = cls;
+	if (w->n < w->max) {
+		w->out[w->n].name = key;
+		w->out[w->n].value = value ? value : "";
+	}
+	w->n++;
+	return MHD_YES;
+}
+
+size_t http_headers(const struct http_req *req, struct sigv4_header *out, size_t max)
+{
+	if (!req->conn) {
+		for (size_t i = 0; i < req->n_fake_headers && i < max; i++)
+			out[i] = req->fake_headers[i];
+		return req->n_fake_headers;
+	}
+	struct header_walk w = { out, max, 0 };
+	MHD_get_connection_values(req->conn, MHD_HEADER_KIND, add_header, &w);
+	return w.n;
+}
+
 void http_server_stop(struct http_server *srv)
 {
 	if (!srv)
 		return;
 	MHD_stop_daemon(srv->daemon);
+	if (srv->unix_path)
+		unlink(srv->unix_path);
+	free(srv->unix_path);
 	free(srv->spool_dir);
 	free(srv);
 }

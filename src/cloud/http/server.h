@@ -16,10 +16,17 @@
 
 struct http_server;
 struct MHD_Connection;
+struct sigv4_header;
+struct http_chunk;
 
 struct http_req {
 	const char *method;
-	const char *path; /* decoded, without the query string */
+	const char *path;      /* decoded, without the query string */
+	const char *raw_path;  /* as sent, still percent-encoded, without the query string */
+	const char *raw_query; /* as sent after the '?', or "" */
+	/* The body's lower-case hex SHA-256, when the server was asked for it
+	 * (http_server_hash_bodies()); else "". */
+	const char *body_sha256;
 	const char *body; /* NUL-terminated; "" when empty */
 	size_t body_len;
 	bool too_large; /* the body passed the server's limit and was dropped */
@@ -28,6 +35,19 @@ struct http_req {
 	/* The body spooled to this file instead (see http_server_spool()), or NULL. The server
 	 * removes it after the handler returns, unless the handler moved it. */
 	const char *body_path;
+	/* An aws-chunked body (x-amz-content-sha256: STREAMING-...), decoded on arrival: body (or
+	 * body_path) holds the data alone, decoded_len bytes; chunks are its chunks as declared,
+	 * the final empty one included; trailer its trailing header lines. chunks_ok is false
+	 * when the framing was malformed or cut short. */
+	bool chunked, chunks_ok;
+	const struct http_chunk *chunks;
+	size_t n_chunks;
+	unsigned long long decoded_len;
+	const char *trailer, *trailer_signature;
+	/* A request made without a connection (tests, benchmarks; conn NULL): its headers and
+	 * its decoded query arguments. */
+	const struct sigv4_header *fake_headers, *fake_args;
+	size_t n_fake_headers, n_fake_args;
 };
 
 #define HTTP_MAX_HEADERS 12
@@ -61,6 +81,20 @@ struct http_server *http_server_start(int port, size_t max_body, http_handler_fn
  */
 typedef bool (*http_spool_fn)(void *ctx, const char *method, const char *url);
 void http_server_spool(struct http_server *srv, const char *dir, http_spool_fn want);
+/*
+ * Serve on a Unix socket at path instead (created mode 0600, replacing a stale one; a path
+ * longer than a socket address holds is reached through its folder). Only processes of this
+ * user (or root) are answered; others get 403. Returns NULL and fills err on failure.
+ */
+struct http_server *http_server_start_unix(const char *path, size_t max_body, http_handler_fn fn,
+					   void *ctx, struct error *err);
+/* Compute each request body's SHA-256 as it arrives (req->body_sha256). Call before use. */
+void http_server_hash_bodies(struct http_server *srv, bool on);
+/*
+ * Every request header as sent, in order, into out (at most max; the count of all is
+ * returned). The strings are borrowed for the request's life.
+ */
+size_t http_headers(const struct http_req *req, struct sigv4_header *out, size_t max);
 /* Whether the query string has the argument, even without a value ("?uploads"). */
 bool http_query_has(const struct http_req *req, const char *name);
 /* Stop accepting, close connections, join threads, free. No-op on NULL. */
