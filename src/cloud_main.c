@@ -101,6 +101,8 @@ int main(int argc, char **argv)
 	}
 	fprintf(stderr, "lambda-tutor: serving %s on %s (Ctrl-C to stop)\n", cfg.workspace,
 		cloud_endpoint(c));
+	fprintf(stderr, "lambda-tutor: the tutor's controls are on %s/.cloud/control.sock\n",
+		cfg.workspace);
 	fprintf(stderr, "lambda-tutor: point a shell at it with: eval \"$(lambda-tutor env)\"\n");
 	cloud_run(c, &stop_flag);
 	fprintf(stderr, "lambda-tutor: stopping the cloud\n");

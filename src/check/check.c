@@ -38,6 +38,8 @@ struct run {
 	const struct check_opts *opts;
 	struct check_result *r;
 	struct lambda_client *client;
+	struct lambda_client *control; /* the control socket */
+	char account[13];              /* a fresh account's number; "" for the learner's */
 	cJSON *config;
 	bool config_tried;
 	char *config_error;
@@ -97,17 +99,29 @@ static bool find_handler_file(const struct exercise *ex, const struct check_opts
 	return found;
 }
 
-static void fresh_key(char out[21])
+/* A fresh account for a code exercise, from the control socket: its number and keys. */
+static bool fresh_account(struct run *run, char key[24], char secret[48])
 {
-	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-	unsigned char raw[16];
-	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
-		for (size_t i = 0; i < sizeof(raw); i++)
-			raw[i] = (unsigned char)(clock_mono_us() >> (i % 8));
-	memcpy(out, "AKIA", 4);
-	for (size_t i = 0; i < 16; i++)
-		out[4 + i] = alphabet[raw[i] & 31];
-	out[20] = '\0';
+	struct lambda_reply rep;
+	bool ok =
+		client_request(run->control, "POST", "/_tutor/accounts", NULL, NULL, NULL, 0, &rep);
+	cJSON *j = ok ? cJSON_Parse(rep.body) : NULL;
+	const cJSON *a = cJSON_GetObjectItemCaseSensitive(j, "Account");
+	const cJSON *k = cJSON_GetObjectItemCaseSensitive(j, "AccessKeyId");
+	const cJSON *sk = cJSON_GetObjectItemCaseSensitive(j, "SecretAccessKey");
+	ok = cJSON_IsString(a) && cJSON_IsString(k) && cJSON_IsString(sk);
+	if (ok) {
+		snprintf(run->account, sizeof(run->account), "%s", a->valuestring);
+		snprintf(key, 24, "%s", k->valuestring);
+		snprintf(secret, 48, "%s", sk->valuestring);
+	} else {
+		char *why = client_reply_error(&rep);
+		error_set(&run->r->error, "cannot make a fresh account: %s", why);
+		free(why);
+	}
+	cJSON_Delete(j);
+	client_reply_release(&rep);
+	return ok;
 }
 
 static bool needs_config(const struct exercise_step *s)
@@ -944,10 +958,12 @@ static bool do_logs(struct run *run, struct step_state *st)
 static bool do_advance(struct run *run, const struct exercise_step *step, const cJSON *args)
 {
 	const cJSON *s = cJSON_GetObjectItemCaseSensitive(args, "seconds");
-	char *path = xasprintf("/_tutor/clock/advance?seconds=%g",
-			       cJSON_IsNumber(s) ? s->valuedouble : 0);
+	/* The run's own account's clock: the learner's playground keeps its time. */
+	char *path = xasprintf("/_tutor/clock/advance?seconds=%g%s%s",
+			       cJSON_IsNumber(s) ? s->valuedouble : 0,
+			       run->account[0] ? "&account=" : "", run->account);
 	struct lambda_reply rep;
-	bool ok = client_request(run->client, "POST", path, NULL, NULL, NULL, 0, &rep);
+	bool ok = client_request(run->control, "POST", path, NULL, NULL, NULL, 0, &rep);
 	if (!ok)
 		call_failed(run, step, "advancing the virtual clock", &rep);
 	client_reply_release(&rep);
@@ -1245,16 +1261,22 @@ void check_run(const struct exercise *ex, const struct check_opts *opts, struct 
 	event_rng_seed(&run.rng, 0);
 	run.buckets = cJSON_CreateArray();
 	run.queues = cJSON_CreateObject();
-	char key[21];
+	char key[24] = "", secret[48] = "";
 	bool ok = true;
-	if (ex->kind == EXERCISE_CODE) {
-		ok = find_handler_file(ex, opts, &out->error);
-		fresh_key(key);
+	if (!opts->control ||
+	    (ex->kind == EXERCISE_ACCOUNT && (!opts->access_key || !opts->secret_key))) {
+		ok = error_set(&out->error, "the check was not told how to reach the cloud");
 	} else {
-		snprintf(key, sizeof(key), "%s", opts->access_key ? opts->access_key : "test");
+		run.control = client_new_control(opts->control);
+	}
+	if (ok && ex->kind == EXERCISE_CODE) {
+		ok = find_handler_file(ex, opts, &out->error) && fresh_account(&run, key, secret);
+	} else if (ok) {
+		snprintf(key, sizeof(key), "%s", opts->access_key);
+		snprintf(secret, sizeof(secret), "%s", opts->secret_key);
 	}
 	if (ok)
-		run.client = client_new(opts->endpoint, key);
+		run.client = client_new(opts->endpoint, key, secret);
 	if (ok)
 		ok = draw_vars(&run);
 	bool deployed = false;
@@ -1279,7 +1301,16 @@ void check_run(const struct exercise *ex, const struct check_opts *opts, struct 
 	}
 	if (run.client && !opts->keep)
 		clean_up(&run);
+	if (run.account[0] && !opts->keep) {
+		/* The fresh account goes, keys and all: a check leaves nothing behind. */
+		char *path = xasprintf("/_tutor/accounts/%s", run.account);
+		struct lambda_reply rep;
+		client_request(run.control, "DELETE", path, NULL, NULL, NULL, 0, &rep);
+		client_reply_release(&rep);
+		free(path);
+	}
 	client_free(run.client);
+	client_free(run.control);
 	cJSON_Delete(run.vars);
 	cJSON_Delete(run.buckets);
 	cJSON_Delete(run.queues);

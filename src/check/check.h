@@ -67,11 +67,23 @@ struct check_result {
 /* Called as each step starts (done false) and completes (done true). */
 typedef void (*check_progress_fn)(void *ctx, const struct check_result *r, size_t step, bool done);
 
+/* Where a workspace's cloud is: its AWS endpoint, its control socket, the learner's keys. */
+struct check_cloud {
+	char endpoint[128];
+	char control[1024];
+	char access_key[24];
+	char secret_key[48];
+};
+
 struct check_opts {
 	const char *endpoint; /* "http://127.0.0.1:4566" */
+	const char *control;  /* the cloud's control socket: <workspace>/.cloud/control.sock */
 	const char *code_dir; /* code exercises: the learner's folder */
 	enum exercise_lang lang;
-	const char *access_key; /* account exercises: the learner's key; code: NULL = fresh */
+	/* Account exercises: the learner's key pair. Code exercises run in a fresh account of
+	 * their own, made (and emptied after) through the control socket. */
+	const char *access_key;
+	const char *secret_key;
 	check_progress_fn progress;
 	void *progress_ctx;
 	bool keep; /* leave the fresh account's function in place (debugging) */

@@ -1,13 +1,16 @@
 /*
  * The Lambda REST API over HTTP/1.1 on one kept-alive TCP connection, spoken here directly:
  * the cloud is on this machine and speaks plain HTTP, and loading libcurl (thirty libraries:
- * TLS, Kerberos, LDAP ...) cost a check more CPU than the rest of its client side.
+ * TLS, Kerberos, LDAP ...) cost a check more CPU than the rest of its client side. Every
+ * request is signed with SigV4 as the SDKs sign (core/sigv4.c); the tutor's controls go
+ * unsigned over the workspace's control socket instead.
  */
 #include "check/client.h"
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -21,7 +24,9 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "core/sigv4.h"
 #include "core/strbuf.h"
+#include "core/unixsock.h"
 #include "core/xalloc.h"
 
 /* A check step never waits longer than this for the cloud (the function's own timeout is
@@ -33,8 +38,9 @@
 struct lambda_client {
 	int fd; /* the kept-alive connection, or -1 */
 	char *endpoint;
-	char *host; /* "127.0.0.1:4566", for the Host header */
-	char *auth;
+	char *host;   /* "127.0.0.1:4566", for the Host header */
+	char *socket; /* a Unix socket to speak on instead (the control socket), or NULL */
+	char *access_key, *secret; /* NULL: requests go unsigned */
 };
 
 void client_reply_release(struct lambda_reply *r)
@@ -115,22 +121,27 @@ char *client_base64_decode(const char *in, size_t *len)
 	return out;
 }
 
-struct lambda_client *client_new(const char *endpoint, const char *access_key)
+struct lambda_client *client_new(const char *endpoint, const char *access_key, const char *secret)
 {
 	struct lambda_client *c = xcalloc(1, sizeof(*c));
 	c->fd = -1;
 	c->endpoint = xstrdup(endpoint);
 	const char *h = strncmp(endpoint, "http://", 7) == 0 ? endpoint + 7 : endpoint;
 	c->host = xstrndup(h, strcspn(h, "/"));
-	char date[16];
-	time_t now = time(NULL);
-	struct tm tm;
-	gmtime_r(&now, &tm);
-	strftime(date, sizeof(date), "%Y%m%d", &tm);
-	/* The cloud reads the key from the credential scope; the signature is not checked. */
-	c->auth = xasprintf("Authorization: AWS4-HMAC-SHA256 Credential=%s/%s/us-east-1/lambda/"
-			    "aws4_request, SignedHeaders=host;x-amz-date, Signature=%064d",
-			    access_key, date, 0);
+	if (access_key && secret) {
+		c->access_key = xstrdup(access_key);
+		c->secret = xstrdup(secret);
+	}
+	return c;
+}
+
+struct lambda_client *client_new_control(const char *socket_path)
+{
+	struct lambda_client *c = xcalloc(1, sizeof(*c));
+	c->fd = -1;
+	c->endpoint = xasprintf("unix:%s", socket_path);
+	c->host = xstrdup("localhost");
+	c->socket = xstrdup(socket_path);
 	return c;
 }
 
@@ -148,13 +159,23 @@ void client_free(struct lambda_client *c)
 	disconnect(c);
 	free(c->endpoint);
 	free(c->host);
-	free(c->auth);
+	free(c->socket);
+	free(c->access_key);
+	free(c->secret);
 	free(c);
 }
 
 /* Connect to the endpoint's host and port; false with why. */
 static bool connect_to(struct lambda_client *c, char *why, size_t n)
 {
+	if (c->socket) {
+		c->fd = unixsock_connect(c->socket);
+		if (c->fd < 0)
+			snprintf(why, n, "%s", strerror(errno));
+		else
+			fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) | O_NONBLOCK);
+		return c->fd >= 0;
+	}
 	if (strncmp(c->endpoint, "http://", 7) != 0) {
 		snprintf(why, n, "only http:// endpoints are spoken");
 		return false;
@@ -366,20 +387,114 @@ cut:
 	return rc;
 }
 
-static bool call(struct lambda_client *c, const char *method, const char *path, const char *body,
-		 size_t body_len, const char *const *extra, struct lambda_reply *out)
+/* The signing name of the service a request is for, as the SDKs name it. */
+static const char *service_of(const char *path, const struct sigv4_header *hs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (strcasecmp(hs[i].name, "X-Amz-Target") != 0)
+			continue;
+		const char *t = hs[i].value;
+		return strncmp(t, "Logs_", 5) == 0       ? "logs"
+		       : strncmp(t, "AmazonSQS", 9) == 0 ? "sqs"
+		       : strncmp(t, "AWSEvents", 9) == 0 ? "events"
+							 : "unknown";
+	}
+	/* Lambda's REST API lives under its dated paths; everything else here is S3. */
+	bool dated = path[0] == '/' && path[1] == '2' && path[2] == '0';
+	return dated ? "lambda" : "s3";
+}
+
+static int header_cmp(const void *a, const void *b)
+{
+	return strcasecmp(((const struct sigv4_header *)a)->name,
+			  ((const struct sigv4_header *)b)->name);
+}
+
+/* The head of a request: the request line, its headers, signed when the client has a key. */
+static void request_head(struct lambda_client *c, struct strbuf *req, const char *method,
+			 const char *path, const char *body, size_t body_len,
+			 const char *const *extra, bool sign)
+{
+	struct sigv4_header hs[32];
+	char *owned[32];
+	size_t n = 0, n_owned = 0;
+	hs[n].name = "Host";
+	hs[n++].value = c->host;
+	bool typed = false;
+	for (size_t i = 0; extra && extra[i] && n < 28; i++) {
+		const char *colon = strchr(extra[i], ':');
+		if (!colon)
+			continue;
+		char *name = xstrndup(extra[i], (size_t)(colon - extra[i]));
+		owned[n_owned++] = name;
+		const char *v = colon + 1;
+		while (*v == ' ')
+			v++;
+		typed = typed || strcasecmp(name, "Content-Type") == 0;
+		hs[n].name = name;
+		hs[n++].value = v;
+	}
+	if (!typed) {
+		hs[n].name = "Content-Type";
+		hs[n++].value = "application/json";
+	}
+	char amz_date[17], hash[SHA256_HEX_LEN + 1];
+	char *auth = NULL;
+	if (c->access_key && sign) {
+		sigv4_format_time((long long)time(NULL), amz_date);
+		hs[n].name = "X-Amz-Date";
+		hs[n++].value = amz_date;
+		sha256_hex(body ? body : "", body ? body_len : 0, hash);
+		const char *service = service_of(path, hs, n);
+		if (strcmp(service, "s3") == 0) {
+			hs[n].name = "x-amz-content-sha256";
+			hs[n++].value = hash;
+		}
+		qsort(hs, n, sizeof(hs[0]), header_cmp);
+		/* Sign them all, as the SDKs sign what they send but their user agent. */
+		struct strbuf names = STRBUF_INIT;
+		for (size_t i = 0; i < n; i++) {
+			if (i)
+				strbuf_addch(&names, ';');
+			for (const char *p = hs[i].name; *p; p++)
+				strbuf_addch(&names, (*p >= 'A' && *p <= 'Z') ? *p + 32 : *p);
+		}
+		size_t plen = strcspn(path, "?");
+		char *raw_path = xstrndup(path, plen);
+		struct sigv4_input in = {
+			.method = method,
+			.path = raw_path,
+			.query = path[plen] ? path + plen + 1 : NULL,
+			.headers = hs,
+			.n_headers = n,
+			.signed_headers = names.buf,
+			.payload_hash = hash,
+			.s3 = strcmp(service, "s3") == 0,
+		};
+		auth = sigv4_authorization(&in, c->access_key, c->secret, amz_date, "us-east-1",
+					   service);
+		free(raw_path);
+		strbuf_release(&names);
+	}
+	strbuf_addf(req, "%s %s HTTP/1.1\r\n", method, path);
+	for (size_t i = 0; i < n; i++)
+		strbuf_addf(req, "%s: %s\r\n", hs[i].name, hs[i].value);
+	if (auth)
+		strbuf_addf(req, "Authorization: %s\r\n", auth);
+	strbuf_addf(req, "Content-Length: %zu\r\n\r\n", body ? body_len : 0);
+	free(auth);
+	for (size_t i = 0; i < n_owned; i++)
+		free(owned[i]);
+}
+
+/* One request and its answer; sign false sends it as it is (a presigned URL). */
+static bool call_signed(struct lambda_client *c, bool sign, const char *method, const char *path,
+			const char *body, size_t body_len, const char *const *extra,
+			struct lambda_reply *out)
 {
 	memset(out, 0, sizeof(*out));
 	struct strbuf req = STRBUF_INIT;
-	strbuf_addf(&req, "%s %s HTTP/1.1\r\nHost: %s\r\n%s\r\n", method, path, c->host, c->auth);
-	bool typed = false;
-	for (size_t i = 0; extra && extra[i]; i++) {
-		typed = typed || strncasecmp(extra[i], "Content-Type:", 13) == 0;
-		strbuf_addf(&req, "%s\r\n", extra[i]);
-	}
-	if (!typed)
-		strbuf_addstr(&req, "Content-Type: application/json\r\n");
-	strbuf_addf(&req, "Content-Length: %zu\r\n\r\n", body ? body_len : 0);
+	request_head(c, &req, method, path, body, body_len, extra, sign);
 	char why[160] = "";
 	int rc = 0;
 	/* A kept connection the cloud has closed since is found out here: connect again once. */
@@ -413,6 +528,12 @@ static bool call(struct lambda_client *c, const char *method, const char *path, 
 		out->log = decoded;
 	}
 	return true;
+}
+
+static bool call(struct lambda_client *c, const char *method, const char *path, const char *body,
+		 size_t body_len, const char *const *extra, struct lambda_reply *out)
+{
+	return call_signed(c, true, method, path, body, body_len, extra, out);
 }
 
 bool client_request(struct lambda_client *c, const char *method, const char *path,
@@ -613,8 +734,8 @@ bool client_fetch(struct lambda_client *c, const char *url, struct lambda_reply 
 		out->body = xasprintf("refusing to fetch '%s': not the local cloud", url);
 		return false;
 	}
-	/* Code.Location is absolute; call() takes a path on the endpoint. */
-	bool ok = call(c, "GET", url + strlen(c->endpoint), NULL, 0, NULL, out);
+	/* Code.Location is absolute and presigned; call() takes a path on the endpoint. */
+	bool ok = call_signed(c, false, "GET", url + strlen(c->endpoint), NULL, 0, NULL, out);
 	return ok && out->status == 200;
 }
 

@@ -1,7 +1,8 @@
 /*
  * A client of the local cloud's Lambda REST API, speaking it as the AWS CLI does: JSON bodies,
- * the account chosen by the access key in a SigV4 Authorization header, Invoke with
- * X-Amz-Log-Type: Tail. One connection is kept alive across calls.
+ * every request signed with SigV4 by the account's key pair, Invoke with X-Amz-Log-Type:
+ * Tail. One connection is kept alive across calls. A control client speaks the tutor's own
+ * paths (/_tutor/...) on the workspace's control socket, unsigned.
  */
 #ifndef CHECK_CLIENT_H
 #define CHECK_CLIENT_H
@@ -27,8 +28,10 @@ void client_reply_release(struct lambda_reply *r);
 /* "Function not found: ..." from an AWS error body, or the status. Caller frees. */
 char *client_reply_error(const struct lambda_reply *r);
 
-/* A client for endpoint using access_key. Free with client_free(). */
-struct lambda_client *client_new(const char *endpoint, const char *access_key);
+/* A client for endpoint signing with access_key and secret. Free with client_free(). */
+struct lambda_client *client_new(const char *endpoint, const char *access_key, const char *secret);
+/* A client of the control socket at socket_path. Free with client_free(). */
+struct lambda_client *client_new_control(const char *socket_path);
 void client_free(struct lambda_client *c);
 
 /*

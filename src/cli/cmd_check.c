@@ -16,7 +16,6 @@
 #include "check/workspace.h"
 #include "cli/commands.h"
 #include "cloud/cloud.h"
-#include "cloud/http/aws.h"
 #include "core/path.h"
 #include "core/strutil.h"
 #include "core/xalloc.h"
@@ -101,6 +100,21 @@ int exercise_ctx_lang(const struct exercise_ctx *ctx, const char *flag)
 	}
 	int lang = workspace_language(ctx->ws, ctx->ex);
 	return lang < 0 ? EXERCISE_PYTHON : lang;
+}
+
+bool exercise_cloud(const char *ws, struct check_cloud *out, struct error *err)
+{
+	memset(out, 0, sizeof(*out));
+	struct cloud_keys keys;
+	if (!cloud_ensure(ws, NULL, out->endpoint, sizeof(out->endpoint), err) ||
+	    !cloud_learner_keys(ws, &keys, err))
+		return false;
+	char *control = cloud_control_path(ws);
+	snprintf(out->control, sizeof(out->control), "%s", control);
+	free(control);
+	snprintf(out->access_key, sizeof(out->access_key), "%s", keys.access_key);
+	snprintf(out->secret_key, sizeof(out->secret_key), "%s", keys.secret);
+	return true;
 }
 
 bool exercise_record(const struct cli_opts *opts, const struct check_result *r)
@@ -253,7 +267,7 @@ int cmd_check_run(const struct cli_opts *opts, int argc, char **argv)
 	error_clear(&err);
 	int lang = exercise_ctx_lang(&ctx, a.lang);
 	char *code_dir = NULL;
-	char endpoint[128];
+	struct check_cloud cloud;
 	if (lang < 0) {
 		rc = CLI_USAGE;
 		goto out;
@@ -298,17 +312,19 @@ int cmd_check_run(const struct cli_opts *opts, int argc, char **argv)
 			}
 		}
 	}
-	if (!cloud_ensure(ctx.ws, NULL, endpoint, sizeof(endpoint), &err)) {
+	if (!exercise_cloud(ctx.ws, &cloud, &err)) {
 		cli_print_error(&err);
 		rc = CLI_USAGE;
 		goto out;
 	}
 	struct progress prog = { !opts->json && isatty(STDERR_FILENO) };
 	struct check_opts co = {
-		.endpoint = endpoint,
+		.endpoint = cloud.endpoint,
+		.control = cloud.control,
 		.code_dir = code_dir,
 		.lang = (enum exercise_lang)lang,
-		.access_key = AWS_DEFAULT_ACCESS_KEY,
+		.access_key = cloud.access_key,
+		.secret_key = cloud.secret_key,
 		.progress = show_progress,
 		.progress_ctx = &prog,
 		.keep = a.keep,

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check/check.h"
 #include "cli/commands.h"
 #include "cloud/cloud.h"
-#include "cloud/http/aws.h"
 #include "course/course.h"
 #include "store/store.h"
 #include "tui/screen_console.h"
@@ -30,13 +30,13 @@ int cmd_console_run(const struct cli_opts *opts, int argc, char **argv)
 	error_clear(&err);
 	struct app app;
 	bool app_ready = false;
-	char endpoint[128];
+	struct check_cloud cloud;
 	if (!app_init(&app, ctx.course, NULL, &err)) {
 		cli_print_error(&err);
 		goto out;
 	}
 	app_ready = true;
-	if (!cloud_ensure(ctx.ws, NULL, endpoint, sizeof(endpoint), &err)) {
+	if (!exercise_cloud(ctx.ws, &cloud, &err)) {
 		cli_print_error(&err);
 		goto out;
 	}
@@ -44,7 +44,7 @@ int cmd_console_run(const struct cli_opts *opts, int argc, char **argv)
 		cli_print_error(&err);
 		goto out;
 	}
-	if (!screen_console_load(&app, ctx.ws, endpoint, AWS_DEFAULT_ACCESS_KEY, &err)) {
+	if (!screen_console_load(&app, ctx.ws, &cloud, &err)) {
 		tui_end();
 		cli_print_error(&err);
 		goto out;

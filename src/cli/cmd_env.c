@@ -37,20 +37,30 @@ int cmd_env_run(const struct cli_opts *opts, int argc, char **argv)
 	}
 	if (!found && !start)
 		snprintf(endpoint, sizeof(endpoint), "http://127.0.0.1:%d", CLOUD_DEFAULT_PORT);
+	/* The learner's own key pair for this workspace: the cloud checks every signature. */
+	struct cloud_keys keys;
+	bool have = cloud_learner_keys(ws, &keys, &err);
 	free(ws);
+	if (!have) {
+		cli_print_error(&err);
+		return CLI_USAGE;
+	}
 	if (opts->json) {
-		printf("{\"AWS_ENDPOINT_URL\":\"%s\",\"AWS_ACCESS_KEY_ID\":\"test\","
-		       "\"AWS_SECRET_ACCESS_KEY\":\"test\",\"AWS_DEFAULT_REGION\":\"us-east-1\"}\n",
-		       endpoint);
+		printf("{\"AWS_ENDPOINT_URL\":\"%s\",\"AWS_ACCESS_KEY_ID\":\"%s\","
+		       "\"AWS_SECRET_ACCESS_KEY\":\"%s\",\"AWS_DEFAULT_REGION\":\"us-east-1\","
+		       "\"account\":\"%s\"}\n",
+		       endpoint, keys.access_key, keys.secret, keys.account);
 		return CLI_OK;
 	}
 	printf("export AWS_ENDPOINT_URL=%s\n"
-	       "export AWS_ACCESS_KEY_ID=test\n"
-	       "export AWS_SECRET_ACCESS_KEY=test\n"
+	       "# The key pair of your account %s on this workspace's local cloud.\n"
+	       "export AWS_ACCESS_KEY_ID=%s\n"
+	       "export AWS_SECRET_ACCESS_KEY=%s\n"
+	       "unset AWS_SESSION_TOKEN AWS_PROFILE\n"
 	       "export AWS_DEFAULT_REGION=us-east-1\n"
 	       "# AWS CLIs older than 2.13 ignore AWS_ENDPOINT_URL: pass it along for them.\n"
 	       "aws() { command aws --endpoint-url \"$AWS_ENDPOINT_URL\" \"$@\"; }\n"
 	       "# Run this command with: eval \"$(lambda-tutor env)\"\n",
-	       endpoint);
+	       endpoint, keys.account, keys.access_key, keys.secret);
 	return CLI_OK;
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check/check.h"
 #include "check/workspace.h"
 #include "cli/commands.h"
 #include "cloud/cloud.h"
@@ -41,7 +42,7 @@ int cmd_exercise_run(const struct cli_opts *opts, int argc, char **argv)
 	struct app app;
 	bool app_ready = false;
 	char *db_path = NULL;
-	char endpoint[128];
+	struct check_cloud cloud;
 	int lang = ctx.ex ? exercise_ctx_lang(&ctx, lang_flag) : -1;
 	rc = CLI_USAGE;
 	if (!ctx.ex) {
@@ -59,7 +60,7 @@ int cmd_exercise_run(const struct cli_opts *opts, int argc, char **argv)
 		goto out;
 	}
 	app_ready = true;
-	if (!cloud_ensure(ctx.ws, NULL, endpoint, sizeof(endpoint), &err)) {
+	if (!exercise_cloud(ctx.ws, &cloud, &err)) {
 		cli_print_error(&err);
 		goto out;
 	}
@@ -67,7 +68,7 @@ int cmd_exercise_run(const struct cli_opts *opts, int argc, char **argv)
 		cli_print_error(&err);
 		goto out;
 	}
-	if (!screen_exercise_load(&app, ctx.set, ctx.ex, ctx.ws, endpoint, (enum exercise_lang)lang,
+	if (!screen_exercise_load(&app, ctx.set, ctx.ex, ctx.ws, &cloud, (enum exercise_lang)lang,
 				  &err)) {
 		tui_end();
 		cli_print_error(&err);

@@ -13,7 +13,6 @@
 #include "class/class.h"
 #include "cli/commands.h"
 #include "cloud/cloud.h"
-#include "cloud/http/aws.h"
 #include "core/path.h"
 #include "core/xalloc.h"
 #include "course/exercise_load.h"
@@ -84,8 +83,8 @@ int cmd_grade_run(const struct cli_opts *opts, int argc, char **argv)
 		have_rec = true;
 	}
 	free(db);
-	char endpoint[256];
-	if (!cloud_ensure(ctx.ws, NULL, endpoint, sizeof endpoint, &err)) {
+	struct check_cloud cloud;
+	if (!exercise_cloud(ctx.ws, &cloud, &err)) {
 		cli_print_error(&err);
 		rc = CLI_USAGE;
 		goto release;
@@ -106,10 +105,12 @@ int cmd_grade_run(const struct cli_opts *opts, int argc, char **argv)
 		bool ran = !code_dir || path_is_dir(code_dir);
 		if (ran) {
 			struct check_opts co = {
-				.endpoint = endpoint,
+				.endpoint = cloud.endpoint,
+				.control = cloud.control,
 				.code_dir = code_dir,
 				.lang = (enum exercise_lang)exercise_ctx_lang(&ctx, NULL),
-				.access_key = AWS_DEFAULT_ACCESS_KEY,
+				.access_key = cloud.access_key,
+				.secret_key = cloud.secret_key,
 			};
 			check_run(ex, &co, &r);
 		}

@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "check/check.h"
 #include "check/client.h"
@@ -25,7 +24,7 @@
 #include "core/xalloc.h"
 
 struct selftest {
-	const char *endpoint;
+	const struct check_cloud *cloud;
 	int n, failed;
 };
 
@@ -74,17 +73,6 @@ static void report(struct selftest *st, bool ok, const char *fmt, ...)
 	free(msg);
 }
 
-static void random_key(char out[21])
-{
-	unsigned char raw[16] = { 0 };
-	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
-		memset(raw, 7, sizeof(raw));
-	memcpy(out, "AKIA", 4);
-	for (int i = 0; i < 16; i++)
-		out[4 + i] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"[raw[i] & 31];
-	out[20] = '\0';
-}
-
 static const char *str_of(const cJSON *o, const char *key, const char *dflt)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
@@ -97,19 +85,51 @@ static int int_of(const cJSON *o, const char *key, int dflt)
 	return cJSON_IsNumber(v) ? v->valueint : dflt;
 }
 
+/* A learner of its own for an account exercise: a fresh account from the control socket. */
+struct learner {
+	char account[13];
+	char key[24];
+	char secret[48];
+};
+
+static bool new_learner(const struct selftest *st, struct learner *out, struct error *err)
+{
+	struct lambda_client *c = client_new_control(st->cloud->control);
+	struct lambda_reply rep;
+	bool ok = client_request(c, "POST", "/_tutor/accounts", NULL, NULL, NULL, 0, &rep);
+	cJSON *j = ok ? cJSON_Parse(rep.body) : NULL;
+	const char *a = str_of(j, "Account", NULL), *k = str_of(j, "AccessKeyId", NULL),
+		   *s = str_of(j, "SecretAccessKey", NULL);
+	ok = a && k && s;
+	if (ok) {
+		snprintf(out->account, sizeof(out->account), "%s", a);
+		snprintf(out->key, sizeof(out->key), "%s", k);
+		snprintf(out->secret, sizeof(out->secret), "%s", s);
+	} else {
+		char *why = client_reply_error(&rep);
+		error_set(err, "cannot make a fresh account: %s", why);
+		free(why);
+	}
+	cJSON_Delete(j);
+	client_reply_release(&rep);
+	client_free(c);
+	return ok;
+}
+
 /*
  * Deploy an account exercise's solution to a fresh account (whose key goes to key) as the
  * learner would have. False with err when it cannot be.
  */
 static bool deploy_as_learner(const struct selftest *st, const struct exercise *ex, const char *dir,
-			      const cJSON *config, char key[21], struct error *err)
+			      const cJSON *config, struct learner *who, struct error *err)
 {
-	random_key(key);
+	if (!new_learner(st, who, err))
+		return false;
 	size_t len = 0;
 	void *zip = package_zip(dir, &len, err);
 	if (!zip)
 		return false;
-	struct lambda_client *c = client_new(st->endpoint, key);
+	struct lambda_client *c = client_new(st->cloud->endpoint, who->key, who->secret);
 	struct lambda_reply rep;
 	bool ok = client_create_function(
 		c, ex->function, str_of(config, "Runtime", "python3.12"),
@@ -127,13 +147,15 @@ static bool deploy_as_learner(const struct selftest *st, const struct exercise *
 	return ok;
 }
 
-static void remove_learner_function(const struct selftest *st, const struct exercise *ex,
-				    const char *key)
+/* The learner of an account exercise goes, function, keys and all. */
+static void remove_learner(const struct selftest *st, const struct learner *who)
 {
-	struct lambda_client *c = client_new(st->endpoint, key);
+	struct lambda_client *c = client_new_control(st->cloud->control);
 	struct lambda_reply rep;
-	client_delete_function(c, ex->function, &rep);
+	char *path = xasprintf("/_tutor/accounts/%s", who->account);
+	client_request(c, "DELETE", path, NULL, NULL, NULL, 0, &rep);
 	client_reply_release(&rep);
+	free(path);
 	client_free(c);
 }
 
@@ -142,23 +164,30 @@ static bool run_solution(const struct selftest *st, const struct exercise *ex,
 			 enum exercise_lang lang, const char *dir, const cJSON *meta,
 			 struct check_result *r)
 {
-	char key[21] = "";
-	struct check_opts co = { .endpoint = st->endpoint, .code_dir = dir, .lang = lang };
+	struct learner who = { "", "", "" };
+	struct check_opts co = { .endpoint = st->cloud->endpoint,
+				 .control = st->cloud->control,
+				 .code_dir = dir,
+				 .lang = lang };
 	if (ex->kind == EXERCISE_ACCOUNT) {
 		struct error err;
 		error_clear(&err);
 		const cJSON *config = cJSON_GetObjectItemCaseSensitive(meta, "config");
-		if (!deploy_as_learner(st, ex, dir, config, key, &err)) {
+		bool deployed = deploy_as_learner(st, ex, dir, config, &who, &err);
+		if (!deployed) {
+			if (who.account[0])
+				remove_learner(st, &who);
 			memset(r, 0, sizeof(*r));
 			r->status = CHECK_ERROR;
 			r->error = err;
 			return false;
 		}
-		co.access_key = key;
+		co.access_key = who.key;
+		co.secret_key = who.secret;
 	}
 	check_run(ex, &co, r);
 	if (ex->kind == EXERCISE_ACCOUNT)
-		remove_learner_function(st, ex, key);
+		remove_learner(st, &who);
 	return true;
 }
 
@@ -310,10 +339,10 @@ int cmd_selftest_run(const struct cli_opts *opts, int argc, char **argv)
 		return rc;
 	}
 	char *sol_root = root ? xstrdup(root) : path_join(LT_SOURCE_DIR, "tests/solutions");
-	char endpoint[128];
+	struct check_cloud cloud;
 	struct error err;
 	error_clear(&err);
-	struct selftest st = { .endpoint = endpoint };
+	struct selftest st = { .cloud = &cloud };
 	for (size_t i = 0; i < n_only; i++) {
 		if (!exercise_find(ctx.set, only[i])) {
 			cli_error("selftest: no exercise '%s'", only[i]);
@@ -326,7 +355,7 @@ int cmd_selftest_run(const struct cli_opts *opts, int argc, char **argv)
 		rc = CLI_USAGE;
 		goto out;
 	}
-	if (!cloud_ensure(ctx.ws, NULL, endpoint, sizeof(endpoint), &err)) {
+	if (!exercise_cloud(ctx.ws, &cloud, &err)) {
 		cli_print_error(&err);
 		rc = CLI_USAGE;
 		goto out;

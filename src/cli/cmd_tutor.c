@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check/check.h"
 #include "cli/commands.h"
 #include "cloud/cloud.h"
 #include "core/diag.h"
@@ -16,9 +17,9 @@
 #include "tui/tui.h"
 
 /* The exercise screen's way to the workspace's cloud, started when none runs. */
-static bool ensure_cloud(const char *ws, char *endpoint, size_t n, struct error *err)
+static bool ensure_cloud(const char *ws, struct check_cloud *out, struct error *err)
 {
-	return cloud_ensure(ws, NULL, endpoint, n, err);
+	return exercise_cloud(ws, out, err);
 }
 
 int cmd_tutor_run(const struct cli_opts *opts, int argc, char **argv)

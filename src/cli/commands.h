@@ -200,27 +200,30 @@ int cmd_generate_event_run(const struct cli_opts *opts, int argc, char **argv);
 	}
 
 int cmd_env_run(const struct cli_opts *opts, int argc, char **argv);
-#define CMD_ENV                                                                                    \
-	{                                                                                          \
-		"env", "print shell exports that point AWS clients at the local cloud",            \
-			"Usage: eval \"$(lambda-tutor env [--workspace DIR] [--no-start])\"\n"     \
-			"\n"                                                                       \
-			"Print the lines that point the AWS CLI, boto3 and the AWS SDKs at the "   \
-			"workspace's\n"                                                            \
-			"local cloud: AWS_ENDPOINT_URL, dummy credentials (the access key "        \
-			"selects the\n"                                                            \
-			"account), AWS_DEFAULT_REGION=us-east-1, and a shell function aws() that " \
-			"passes\n"                                                                 \
-			"--endpoint-url, for AWS CLIs older than 2.13 that ignore "                \
-			"AWS_ENDPOINT_URL. Starts\n"                                               \
-			"the cloud in the background when none serves the workspace.\n"            \
-			"\n"                                                                       \
-			"Options:\n"                                                               \
-			"  --no-start   do not start a cloud; print the default endpoint\n"        \
-			"  --json       print the variables as one JSON object\n"                  \
-			"\n"                                                                       \
-			"Exit status: 0 printed; 2 the cloud could not be started.\n",             \
-			cmd_env_run                                                                \
+#define CMD_ENV                                                                                  \
+	{                                                                                        \
+		"env", "print shell exports that point AWS clients at the local cloud",          \
+			"Usage: eval \"$(lambda-tutor env [--workspace DIR] [--no-start])\"\n"   \
+			"\n"                                                                     \
+			"Print the lines that point the AWS CLI, boto3 and the AWS SDKs at the " \
+			"workspace's\n"                                                          \
+			"local cloud: AWS_ENDPOINT_URL, your account's key pair (made for the "  \
+			"workspace on\n"                                                         \
+			"first use and kept 0600 in <workspace>/.cloud/credentials; the cloud "  \
+			"checks every\n"                                                         \
+			"signature), AWS_DEFAULT_REGION=us-east-1, and a shell function aws() "  \
+			"that "                                                                  \
+			"passes\n"                                                               \
+			"--endpoint-url, for AWS CLIs older than 2.13 that ignore "              \
+			"AWS_ENDPOINT_URL. Starts\n"                                             \
+			"the cloud in the background when none serves the workspace.\n"          \
+			"\n"                                                                     \
+			"Options:\n"                                                             \
+			"  --no-start   do not start a cloud; print the default endpoint\n"      \
+			"  --json       print the variables as one JSON object\n"                \
+			"\n"                                                                     \
+			"Exit status: 0 printed; 2 the cloud could not be started.\n",           \
+			cmd_env_run                                                              \
 	}
 
 int cmd_quiz_run(const struct cli_opts *opts, int argc, char **argv);
@@ -272,6 +275,9 @@ int exercise_ctx_open(const struct cli_opts *opts, const char *id, struct exerci
 void exercise_ctx_close(struct exercise_ctx *ctx);
 /* The language to use: flag, else the exercise's or workspace's choice, else python. */
 int exercise_ctx_lang(const struct exercise_ctx *ctx, const char *flag);
+struct check_cloud;
+/* Find or start the workspace's cloud: where it is, and the learner's key pair. */
+bool exercise_cloud(const char *ws, struct check_cloud *out, struct error *err);
 /* Append a run to the learner's records; prints why not. */
 bool exercise_record(const struct cli_opts *opts, const struct check_result *r);
 

@@ -24,6 +24,7 @@
 
 #include "cloud/apigw/apigw.h"
 #include "cloud/async/async.h"
+#include "cloud/auth/auth.h"
 #include "cloud/clock/vclock.h"
 #include "cloud/esm/esm.h"
 #include "cloud/eventbridge/eventbridge.h"
@@ -43,8 +44,7 @@
 static const char *const api_prefixes[] = { "/2015-03-31/", "/2017-10-31/", "/2019-09-30/",
 					    "/2016-08-19/", "/2014-11-13/", NULL };
 
-static void tutor_code(struct cloud *c, const char *account, const char *rest,
-		       struct http_resp *resp)
+static void tutor_code(struct cloud *c, const char *rest, struct http_resp *resp)
 {
 	char acct[13] = "", name[65] = "";
 	const char *slash = strchr(rest, '/');
@@ -68,62 +68,217 @@ static void tutor_code(struct cloud *c, const char *account, const char *rest,
 	strbuf_add(&resp->body, data, len);
 	free(data);
 	resp->content_type = "application/zip";
-	(void)account;
 }
 
+static bool is_account(const char *s)
+{
+	bool digits = s && strlen(s) == 12;
+	for (size_t i = 0; digits && i < 12; i++)
+		digits = s[i] >= '0' && s[i] <= '9';
+	return digits;
+}
+
+static void health(struct cloud *c, const char *account, struct http_resp *resp)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "status", "running");
+	cJSON_AddNumberToObject(o, "pid", (double)getpid());
+	cJSON_AddNumberToObject(o, "port", c->port);
+	cJSON_AddStringToObject(o, "workspace", c->workspace);
+	cJSON_AddStringToObject(o, "account", account);
+	cJSON_AddStringToObject(o, "memoryLimits", c->cg_mem ? "cgroup" : "watchdog");
+	cJSON_AddStringToObject(o, "cpuShare", c->cg_cpu ? "cgroup" : "duty-cycle");
+	cJSON_AddStringToObject(o, "taskRoot", c->mountns ? "/var/task" : "workspace");
+	pthread_mutex_lock(&c->mu);
+	cJSON_AddNumberToObject(o, "functions", (double)c->functions.len);
+	cJSON_AddNumberToObject(o, "environments", (double)c->envs.len);
+	pthread_mutex_unlock(&c->mu);
+	char *text = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	strbuf_addstr(&resp->body, text);
+	free(text);
+}
+
+/* POST /_tutor/accounts: a fresh account and its key pair; DELETE /_tutor/accounts/ID: empty
+ * the account and forget its keys (a check's, when it is done). */
+static void tutor_accounts(struct cloud *c, const char *rest, const struct http_req *req,
+			   struct http_resp *resp)
+{
+	if (!rest[0] && strcmp(req->method, "POST") == 0) {
+		struct auth_creds k;
+		auth_account_new(c->auth, &k);
+		strbuf_addf(
+			&resp->body,
+			"{\"Account\":\"%s\",\"AccessKeyId\":\"%s\",\"SecretAccessKey\":\"%s\"}",
+			k.account, k.access_key, k.secret);
+		return;
+	}
+	if (rest[0] == '/' && is_account(rest + 1) && strcmp(req->method, "DELETE") == 0) {
+		if (strcmp(rest + 1, auth_learner_account(c->auth)) == 0) {
+			aws_error(resp, 400, "InvalidParameterValueException",
+				  "the learner's account is reset, not deleted");
+			return;
+		}
+		lambda_reset_account(c, rest + 1);
+		vclock_forget(c->vclock, rest + 1);
+		auth_account_forget(c->auth, rest + 1);
+		resp->status = 204;
+		return;
+	}
+	aws_error(resp, 404, "UnknownOperationException", "Unknown tutor path %s", req->path);
+}
+
+/*
+ * The tutor's controls, on the control socket only: account is the one the request names
+ * (?account=ID), else the learner's.
+ */
 static void tutor(struct cloud *c, const char *account, const struct http_req *req,
 		  struct http_resp *resp)
 {
 	const char *p = req->path + strlen("/_tutor/");
 	if (strcmp(p, "health") == 0) {
-		cJSON *o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "status", "running");
-		cJSON_AddNumberToObject(o, "pid", (double)getpid());
-		cJSON_AddNumberToObject(o, "port", c->port);
-		cJSON_AddStringToObject(o, "workspace", c->workspace);
-		cJSON_AddStringToObject(o, "account", account);
-		cJSON_AddStringToObject(o, "memoryLimits", c->cg_mem ? "cgroup" : "watchdog");
-		cJSON_AddStringToObject(o, "cpuShare", c->cg_cpu ? "cgroup" : "duty-cycle");
-		cJSON_AddStringToObject(o, "taskRoot", c->mountns ? "/var/task" : "workspace");
-		pthread_mutex_lock(&c->mu);
-		cJSON_AddNumberToObject(o, "functions", (double)c->functions.len);
-		cJSON_AddNumberToObject(o, "environments", (double)c->envs.len);
-		pthread_mutex_unlock(&c->mu);
-		char *text = cJSON_PrintUnformatted(o);
-		cJSON_Delete(o);
-		strbuf_addstr(&resp->body, text);
-		free(text);
+		health(c, account, resp);
 		return;
 	}
 	if (strcmp(p, "reset") == 0 && strcmp(req->method, "POST") == 0) {
-		const char *which = http_query(req, "account");
-		const char *acct = which && which[0] ? which : account;
-		lambda_reset_account(c, acct);
-		strbuf_addf(&resp->body, "{\"reset\":\"%s\"}", acct);
+		lambda_reset_account(c, account);
+		vclock_forget(c->vclock, account);
+		strbuf_addf(&resp->body, "{\"reset\":\"%s\"}", account);
 		return;
 	}
 	if (str_starts_with(p, "code/")) {
-		tutor_code(c, account, p + 5, resp);
+		tutor_code(c, p + 5, resp);
 		return;
 	}
 	if (strcmp(p, "metrics") == 0) {
 		lambda_metrics_json(c, account, http_query(req, "function"), resp);
 		return;
 	}
+	if (str_starts_with(p, "accounts")) {
+		tutor_accounts(c, p + strlen("accounts"), req, resp);
+		return;
+	}
+	if (events_route(c, account, req, resp)) /* the clock, the mailbox */
+		return;
 	aws_error(resp, 404, "UnknownOperationException", "Unknown tutor path %s", req->path);
+}
+
+static void control_route(void *ctx, const struct http_req *req, struct http_resp *resp)
+{
+	struct cloud *c = ctx;
+	char rid[37];
+	aws_uuid(rid);
+	http_resp_header(resp, "x-amzn-RequestId", rid);
+	const char *which = http_query(req, "account");
+	if (which && !is_account(which)) {
+		aws_error(resp, 400, "InvalidParameterValueException", "account must be 12 digits");
+		return;
+	}
+	if (!str_starts_with(req->path, "/_tutor/")) {
+		aws_error(resp, 404, "UnknownOperationException",
+			  "The control socket serves the tutor's controls (/_tutor/) only");
+		return;
+	}
+	tutor(c, which ? which : auth_learner_account(c->auth), req, resp);
+}
+
+/*
+ * /_tutor/ on the public port: a bare "running" for port probes, and the code packages
+ * GetFunction presigned (Code.Location). Everything else is the control socket's.
+ */
+static void tutor_public(struct cloud *c, const struct http_req *req, struct http_resp *resp)
+{
+	const char *p = req->path + strlen("/_tutor/");
+	if (strcmp(p, "health") == 0) {
+		strbuf_addstr(&resp->body, "{\"status\":\"running\"}");
+		return;
+	}
+	if (str_starts_with(p, "code/")) {
+		struct svc_caller caller;
+		struct aws_err err = { 0 };
+		if (!auth_identify(c, req, "s3", &caller, &err) ||
+		    !auth_is_cloud(c->auth, &caller)) {
+			if (!err.code[0])
+				snprintf(err.code, sizeof(err.code), "AccessDenied");
+			if (!err.status)
+				err.status = 403;
+			if (!err.message[0])
+				snprintf(err.message, sizeof(err.message), "Access Denied");
+			auth_error_write(AUTH_PROTO_REST_XML, &err, "", resp);
+			cJSON_Delete(err.fields);
+			return;
+		}
+		tutor_code(c, p + 5, resp);
+		return;
+	}
+	resp->status = 403;
+	resp->content_type = "application/xml";
+	strbuf_addstr(&resp->body, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>"
+				   "AccessDenied</Code><Message>The tutor's controls are served on "
+				   "the workspace's control socket only</Message></Error>");
+}
+
+/* The signing name of the service a request is for, and the protocol its errors take. */
+static const char *service_of(const struct http_req *req, enum auth_protocol *proto)
+{
+	const char *target = http_header(req, "X-Amz-Target");
+	if (target) {
+		*proto = AUTH_PROTO_JSON;
+		return str_starts_with(target, "Logs_")       ? "logs"
+		       : str_starts_with(target, "AWSEvents") ? "events"
+		       : str_starts_with(target, "AmazonSQS") ? "sqs"
+							      : "json";
+	}
+	*proto = AUTH_PROTO_REST_JSON;
+	for (const char *const *pre = api_prefixes; *pre; pre++)
+		if (str_starts_with(req->path, *pre))
+			return "lambda";
+	if (str_starts_with(req->path, "/2019-09-25/") ||
+	    str_starts_with(req->path, "/2021-10-31/"))
+		return "lambda";
+	if (str_starts_with(req->path, "/restapis") || str_starts_with(req->path, "/v2/apis"))
+		return "apigateway";
+	const char *ct = http_header(req, "Content-Type");
+	bool form = strcmp(req->method, "POST") == 0 && ct &&
+		    str_starts_with(ct, "application/x-www-form-urlencoded");
+	if (form || http_query_has(req, "Action")) {
+		*proto = AUTH_PROTO_QUERY;
+		const char *authz = http_header(req, "Authorization");
+		if (authz && strstr(authz, "/sns/aws4_request"))
+			return "sns";
+		if (authz && strstr(authz, "/elasticloadbalancing/aws4_request"))
+			return "elasticloadbalancing";
+		return "sqs";
+	}
+	*proto = AUTH_PROTO_REST_XML;
+	return "s3";
 }
 
 static void route(void *ctx, const struct http_req *req, struct http_resp *resp)
 {
 	struct cloud *c = ctx;
-	char key[128];
-	if (!aws_access_key(http_header(req, "Authorization"), key, sizeof(key)))
-		snprintf(key, sizeof(key), "%s", AWS_DEFAULT_ACCESS_KEY);
-	char account[13];
-	aws_account_for_key(key, account);
 	char rid[37];
 	aws_uuid(rid);
 	http_resp_header(resp, "x-amzn-RequestId", rid);
+	if (str_starts_with(req->path, "/_tutor/")) {
+		tutor_public(c, req, resp);
+		return;
+	}
+	/* Front doors are the public's: not AWS API calls, not signed. */
+	if (apigw_is_door(req)) {
+		apigw_route(c, "", req, resp);
+		return;
+	}
+	enum auth_protocol proto;
+	const char *service = service_of(req, &proto);
+	struct svc_caller caller;
+	struct aws_err err = { 0 };
+	if (!auth_identify(c, req, service, &caller, &err)) {
+		auth_error_write(proto, &err, rid, resp);
+		cJSON_Delete(err.fields);
+		return;
+	}
+	const char *account = caller.account;
 	const char *target = http_header(req, "X-Amz-Target");
 	if (target && str_starts_with(target, "Logs_20140328.")) {
 		logs_api(c->logs, account, target + strlen("Logs_20140328."), req, resp);
@@ -143,10 +298,6 @@ static void route(void *ctx, const struct http_req *req, struct http_resp *resp)
 		return;
 	if (events_route(c, account, req, resp))
 		return;
-	if (str_starts_with(req->path, "/_tutor/")) {
-		tutor(c, account, req, resp);
-		return;
-	}
 	for (const char *const *pre = api_prefixes; *pre; pre++) {
 		if (str_starts_with(req->path, *pre)) {
 			lambda_api(c, account, req, resp);
@@ -384,13 +535,22 @@ struct cloud *cloud_open(const struct cloud_config *cfg, struct error *err)
 	c->quiet = cfg->quiet;
 	if (!path_mkdirs(c->code_root, 0755, err) || !take_lock(c, err))
 		goto fail;
+	/* The state holds every account's code and keys, and the control socket: the
+	 * workspace's owner's alone. */
+	if (chmod(c->state_dir, 0700) != 0) {
+		error_set(err, "cannot make '%s' private: %s", c->state_dir, strerror(errno));
+		goto fail;
+	}
 	char *dbpath = path_join(c->state_dir, "cloud.db");
 	c->db = cloud_db_open(dbpath, err);
 	free(dbpath);
 	if (!c->db)
 		goto fail;
+	c->auth = auth_new(c->db, c->workspace, err);
+	if (!c->auth)
+		goto fail;
 	c->logs = logs_new(c->db);
-	c->vclock = vclock_new(cfg->time_scale);
+	c->vclock = vclock_new(cfg->time_scale, c->db);
 	if (!sqs_start(c, err) || !sns_start(c, err) || !eventbridge_start(c, err) ||
 	    !s3_start(c, err) || !apigw_start(c))
 		goto fail;
@@ -408,6 +568,12 @@ struct cloud *cloud_open(const struct cloud_config *cfg, struct error *err)
 	char *spool = s3_spool_dir(c);
 	http_server_spool(c->http, spool, s3_wants_spool);
 	free(spool);
+	http_server_hash_bodies(c->http, true);
+	char *sock = cloud_control_path(c->workspace);
+	c->control = http_server_start_unix(sock, LAMBDA_CREATE_BODY_MAX, control_route, c, err);
+	free(sock);
+	if (!c->control)
+		goto fail;
 	snprintf(c->endpoint, sizeof(c->endpoint), "http://127.0.0.1:%d", c->port);
 	write_lock(c);
 	if (!async_start(c, err) || !esm_start(c, err))
@@ -444,6 +610,7 @@ static struct timespec mono_after_ms(int ms)
 static void *housekeeper_main(void *arg)
 {
 	struct cloud *c = arg;
+	unsigned rounds = 0;
 	pthread_mutex_lock(&c->mu);
 	while (!c->hk_stop) {
 		struct timespec ts = mono_after_ms(200);
@@ -453,6 +620,8 @@ static void *housekeeper_main(void *arg)
 		pthread_mutex_unlock(&c->mu);
 		lambda_env_housekeep(c, false);
 		flush_all(c);
+		if (++rounds % 300 == 0) /* every minute */
+			auth_housekeep(c->auth);
 		pthread_mutex_lock(&c->mu);
 	}
 	pthread_mutex_unlock(&c->mu);
@@ -509,6 +678,8 @@ void cloud_close(struct cloud *c)
 	}
 	esm_stop(c);
 	async_stop(c);
+	http_server_stop(c->control);
+	c->control = NULL;
 	http_server_stop(c->http);
 	c->http = NULL;
 	esm_free(c);
@@ -537,6 +708,7 @@ void cloud_close(struct cloud *c)
 		lambda_fn_unref(c->functions.items[i]);
 	vec_release(&c->functions);
 	vec_release(&c->envs);
+	auth_free(c->auth);
 	cloud_db_close(c->db);
 	lambda_cgroups_cleanup(c);
 	if (c->lock_fd >= 0)

@@ -22,35 +22,163 @@
 #include <unistd.h>
 
 #include "core/path.h"
+#include "core/sigv4.h"
+#include "core/strbuf.h"
 #include "core/strutil.h"
+#include "core/unixsock.h"
 #include "core/xalloc.h"
 
-/* GET /_tutor/health on 127.0.0.1:port over a plain socket; true on a 200 answer. */
-static bool health(int port)
+char *cloud_control_path(const char *workspace)
 {
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
+	return xasprintf("%s/.cloud/control.sock", workspace);
+}
+
+bool cloud_control(const char *workspace, const char *method, const char *path, int *status,
+		   char **body, struct error *err)
+{
+	char *sock = cloud_control_path(workspace);
+	int fd = unixsock_connect(sock);
+	if (fd < 0) {
+		error_set(err, "cannot reach the cloud's controls at '%s': %s", sock,
+			  strerror(errno));
+		free(sock);
 		return false;
-	struct sockaddr_in addr = { 0 };
-	addr.sin_family = AF_INET;
-	addr.sin_port = htons((uint16_t)port);
-	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	struct timeval tv = { 2, 0 };
+	}
+	struct timeval tv = { 10, 0 };
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	bool ok = false;
-	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0) {
-		static const char req[] = "GET /_tutor/health HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-					  "Connection: close\r\n\r\n";
-		char buf[64] = "";
-		if (write(fd, req, sizeof(req) - 1) == (ssize_t)(sizeof(req) - 1)) {
-			ssize_t n = read(fd, buf, sizeof(buf) - 1);
-			buf[n > 0 ? n : 0] = '\0';
-			ok = str_starts_with(buf, "HTTP/1.1 200") ||
-			     str_starts_with(buf, "HTTP/1.0 200");
-		}
+	char *req = xasprintf("%s %s HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n"
+			      "Connection: close\r\n\r\n",
+			      method, path);
+	struct strbuf in = STRBUF_INIT;
+	bool ok = write(fd, req, strlen(req)) == (ssize_t)strlen(req);
+	for (char buf[4096]; ok;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		strbuf_add(&in, buf, (size_t)n);
 	}
 	close(fd);
+	free(req);
+	const char *head_end = in.len ? strstr(in.buf, "\r\n\r\n") : NULL;
+	int code = 0;
+	if (!ok || !head_end || sscanf(in.buf, "HTTP/1.%*d %d", &code) != 1) {
+		error_set(err, "the cloud's controls at '%s' did not answer", sock);
+		strbuf_release(&in);
+		free(sock);
+		return false;
+	}
+	free(sock);
+	*status = code;
+	/* The server sends Content-Length (or closes): the rest is the body. */
+	*body = xstrdup(head_end + 4);
+	strbuf_release(&in);
+	return true;
+}
+
+/* GET /_tutor/health on the control socket: true on a 200 answer. */
+static bool health(const char *workspace)
+{
+	int status = 0;
+	char *body = NULL;
+	struct error err;
+	bool ok = cloud_control(workspace, "GET", "/_tutor/health", &status, &body, &err) &&
+		  status == 200;
+	free(body);
+	return ok;
+}
+
+/* Parse the credentials file's text; false when a member is missing. */
+static bool parse_keys(const char *text, struct cloud_keys *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (const char *p = text; p && *p;) {
+		const char *eol = strchr(p, '\n');
+		size_t len = eol ? (size_t)(eol - p) : strlen(p);
+		char line[256];
+		snprintf(line, sizeof(line), "%.*s", (int)(len < 255 ? len : 255), p);
+		char *eq = strchr(line, '=');
+		if (line[0] != '#' && line[0] != '[' && eq) {
+			char *k = line, *v = eq + 1;
+			*eq = '\0';
+			while (*v == ' ')
+				v++;
+			for (char *e = eq - 1; e >= k && *e == ' '; e--)
+				*e = '\0';
+			if (strcmp(k, "aws_access_key_id") == 0)
+				snprintf(out->access_key, sizeof(out->access_key), "%s", v);
+			else if (strcmp(k, "aws_secret_access_key") == 0)
+				snprintf(out->secret, sizeof(out->secret), "%s", v);
+			else if (strcmp(k, "aws_account_id") == 0)
+				snprintf(out->account, sizeof(out->account), "%s", v);
+		}
+		p = eol ? eol + 1 : NULL;
+	}
+	return out->access_key[0] && out->secret[0] && strlen(out->account) == 12;
+}
+
+bool cloud_learner_keys(const char *workspace, struct cloud_keys *out, struct error *err)
+{
+	char *dir = path_join(workspace, ".cloud");
+	char *path = path_join(dir, "credentials");
+	bool ok = false;
+	char *tmp = NULL;
+	if (!path_mkdirs(dir, 0700, err))
+		goto done;
+	for (int attempt = 0; attempt < 2 && !ok; attempt++) {
+		size_t len = 0;
+		struct error rerr;
+		char *text = path_read_file(path, 4096, &len, &rerr);
+		if (text) {
+			ok = parse_keys(text, out);
+			free(text);
+			if (!ok) {
+				error_set(err, "'%s' is not a key pair of the local cloud", path);
+				goto done;
+			}
+			break;
+		}
+		/* None yet: make one, and link it into place only if nobody was faster. */
+		struct cloud_keys k;
+		snprintf(k.account, sizeof(k.account), "%s", CLOUD_LEARNER_ACCOUNT);
+		char ak[21], sk[41];
+		sigv4_new_key_pair("AKIA", ak, sk);
+		snprintf(k.access_key, sizeof(k.access_key), "%s", ak);
+		snprintf(k.secret, sizeof(k.secret), "%s", sk);
+		free(tmp);
+		tmp = xasprintf("%s.XXXXXX", path);
+		int fd = mkostemp(tmp, O_CLOEXEC);
+		if (fd < 0) {
+			error_set(err, "cannot create '%s': %s", path, strerror(errno));
+			goto done;
+		}
+		char *body =
+			xasprintf("# The learner's key pair for this workspace's local cloud "
+				  "(lambda-tutor env\n"
+				  "# prints it). Keep it to yourself, as you would a real one.\n"
+				  "[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n"
+				  "aws_account_id = %s\n",
+				  k.access_key, k.secret, k.account);
+		bool written = fchmod(fd, 0600) == 0 &&
+			       write(fd, body, strlen(body)) == (ssize_t)strlen(body) &&
+			       fsync(fd) == 0;
+		close(fd);
+		free(body);
+		if (!written || (link(tmp, path) != 0 && errno != EEXIST)) {
+			error_set(err, "cannot create '%s': %s", path, strerror(errno));
+			unlink(tmp);
+			goto done;
+		}
+		unlink(tmp);
+	}
+	if (!ok)
+		error_set(err, "cannot read '%s'", path);
+done:
+	free(tmp);
+	free(dir);
+	free(path);
 	return ok;
 }
 
@@ -73,7 +201,7 @@ static bool lock_holder(const char *workspace, int *pid, int *port)
 bool cloud_find(const char *workspace, char *endpoint_out, size_t n)
 {
 	int pid = 0, port = 0;
-	if (!lock_holder(workspace, &pid, &port) || !health(port))
+	if (!lock_holder(workspace, &pid, &port) || !health(workspace))
 		return false;
 	snprintf(endpoint_out, n, "http://127.0.0.1:%d", port);
 	return true;
@@ -162,7 +290,7 @@ bool cloud_ensure(const char *workspace, const char *self, char *endpoint_out, s
 		self = exe;
 	}
 	char *state = path_join(workspace, ".cloud");
-	if (!path_mkdirs(state, 0755, err)) {
+	if (!path_mkdirs(state, 0700, err)) {
 		free(state);
 		return false;
 	}

@@ -27,6 +27,10 @@ struct cloud {
 	struct cloud_db *db;
 	struct logs *logs;
 	struct http_server *http;
+	/* The tutor's controls (/_tutor/), on <state_dir>/control.sock only. */
+	struct http_server *control;
+	/* Access keys and SigV4 verification (auth/). */
+	struct auth *auth;
 
 	pthread_mutex_t mu; /* functions, envs, invocations, metrics */
 	struct vec functions;

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check/check.h"
 #include "check/client.h"
 #include "check/console.h"
 #include "check/watch.h"
@@ -1147,13 +1148,13 @@ static int wake_fd(void)
 		       : -1;
 }
 
-bool screen_console_load(struct app *app, const char *ws, const char *endpoint,
-			 const char *access_key, struct error *err)
+bool screen_console_load(struct app *app, const char *ws, const struct check_cloud *cloud,
+			 struct error *err)
 {
 	console_release();
 	cs.ws = xstrdup(ws);
-	snprintf(cs.endpoint, sizeof(cs.endpoint), "%s", endpoint);
-	cs.client = client_new(endpoint, access_key);
+	snprintf(cs.endpoint, sizeof(cs.endpoint), "%s", cloud->endpoint);
+	cs.client = client_new(cloud->endpoint, cloud->access_key, cloud->secret_key);
 	struct lambda_reply rep;
 	bool ok = client_list_functions(cs.client, &rep);
 	if (ok)

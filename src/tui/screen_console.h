@@ -16,12 +16,13 @@
 
 extern const struct tui_screen screen_console;
 
+struct check_cloud;
 /*
- * Point the console at the cloud at endpoint, as the learner (access_key), keeping code and
+ * Point the console at the workspace's cloud, as the learner (its key pair), keeping code and
  * saved events under the workspace ws. Lists the functions. False and err when the cloud does
  * not answer.
  */
-bool screen_console_load(struct app *app, const char *ws, const char *endpoint,
-			 const char *access_key, struct error *err);
+bool screen_console_load(struct app *app, const char *ws, const struct check_cloud *cloud,
+			 struct error *err);
 
 #endif

@@ -30,7 +30,7 @@ static struct {
 	const struct exercise_set *set;
 	const struct exercise *ex;
 	char *ws, *dir;
-	char endpoint[128];
+	struct check_cloud cloud;
 	struct exercise_view v;
 	bool ready;
 	char *brief;
@@ -45,9 +45,9 @@ static struct {
 /* What screen_exercise_setup() gave, and the exercises it loaded. */
 static struct {
 	char *ws;
-	screen_exercise_cloud_fn cloud;
+	screen_exercise_cloud_fn find;
 	struct exercise_set *set;
-	char endpoint[128];
+	struct check_cloud cloud;
 } setup;
 
 /* Forget the exercise shown (not the setup: exercises opened from it borrow its set). */
@@ -73,8 +73,9 @@ static void exercise_release(void)
 }
 
 bool screen_exercise_load(struct app *app, const struct exercise_set *set,
-			  const struct exercise *ex, const char *ws, const char *endpoint,
-			  enum exercise_lang lang, struct error *err)
+			  const struct exercise *ex, const char *ws,
+			  const struct check_cloud *cloud, enum exercise_lang lang,
+			  struct error *err)
 {
 	if (ex->kind == EXERCISE_CODE && !ex->starters[lang].present)
 		return error_set(err, "exercise '%s' has no %s starter", ex->id,
@@ -91,7 +92,7 @@ bool screen_exercise_load(struct app *app, const struct exercise_set *set,
 	es.ex = ex;
 	es.ws = keep_ws;
 	es.dir = workspace_dir(ws, ex);
-	snprintf(es.endpoint, sizeof(es.endpoint), "%s", endpoint);
+	es.cloud = *cloud;
 	es.brief = brief;
 	es.brief_len = strlen(brief);
 	exercise_view_init(&es.v, ex, lang);
@@ -241,10 +242,12 @@ static void run_check(struct app *app)
 	exercise_view_start(&es.v);
 	redraw();
 	struct check_opts co = {
-		.endpoint = es.endpoint,
+		.endpoint = es.cloud.endpoint,
+		.control = es.cloud.control,
 		.code_dir = es.dir,
 		.lang = es.v.lang,
-		.access_key = "test",
+		.access_key = es.cloud.access_key,
+		.secret_key = es.cloud.secret_key,
 		.progress = on_progress,
 	};
 	struct check_result r;
@@ -428,9 +431,9 @@ static void switch_lang(struct app *app)
 		return;
 	}
 	bool watching = es.v.watching;
-	char *ws = xstrdup(es.ws), endpoint[128];
-	snprintf(endpoint, sizeof(endpoint), "%s", es.endpoint);
-	if (!screen_exercise_load(app, es.set, es.ex, ws, endpoint, to, &err)) {
+	char *ws = xstrdup(es.ws);
+	struct check_cloud cloud = es.cloud;
+	if (!screen_exercise_load(app, es.set, es.ex, ws, &cloud, to, &err)) {
 		app_error(app, "%s", err.msg);
 	} else {
 		if (watching) {
@@ -459,11 +462,11 @@ static void next(struct app *app)
 	}
 	struct error err;
 	error_clear(&err);
-	char *ws = xstrdup(es.ws), endpoint[128];
-	snprintf(endpoint, sizeof(endpoint), "%s", es.endpoint);
+	char *ws = xstrdup(es.ws);
+	struct check_cloud cloud = es.cloud;
 	enum exercise_lang lang = es.v.lang;
 	const struct exercise_set *set = es.set;
-	if (!screen_exercise_load(app, set, set->v[i + 1], ws, endpoint, lang, &err))
+	if (!screen_exercise_load(app, set, set->v[i + 1], ws, &cloud, lang, &err))
 		app_error(app, "%s", err.msg);
 	es.top = 0;
 	free(ws);
@@ -571,7 +574,7 @@ void screen_exercise_setup(const char *ws, screen_exercise_cloud_fn cloud)
 {
 	free(setup.ws);
 	setup.ws = xstrdup(ws);
-	setup.cloud = cloud;
+	setup.find = cloud;
 }
 
 /* Whether the learner's records hold a passing run of ex. */
@@ -591,7 +594,7 @@ static bool find_pass(const struct store_event *ev, void *vctx)
 
 bool screen_exercise_open_module(struct app *app, const char *module_id, struct error *err)
 {
-	if (!setup.ws || !setup.cloud)
+	if (!setup.ws || !setup.find)
 		return error_set(err, "exercises open from 'lambda-tutor exercise'");
 	if (!setup.set) {
 		struct diags d = DIAGS_INIT;
@@ -613,12 +616,11 @@ bool screen_exercise_open_module(struct app *app, const char *module_id, struct 
 	}
 	if (!first)
 		return error_set(err, "this module has no exercises");
-	if (!setup.endpoint[0] &&
-	    !setup.cloud(setup.ws, setup.endpoint, sizeof(setup.endpoint), err))
+	if (!setup.cloud.endpoint[0] && !setup.find(setup.ws, &setup.cloud, err))
 		return false;
 	const struct exercise *ex = todo ? todo : first;
 	int lang = workspace_language(setup.ws, ex);
-	if (!screen_exercise_load(app, setup.set, ex, setup.ws, setup.endpoint,
+	if (!screen_exercise_load(app, setup.set, ex, setup.ws, &setup.cloud,
 				  lang < 0 ? EXERCISE_PYTHON : (enum exercise_lang)lang, err))
 		return false;
 	app_goto(app, &screen_exercise);

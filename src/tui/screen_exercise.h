@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "check/check.h"
 #include "core/error.h"
 #include "course/exercise_load.h"
 #include "tui/tui.h"
@@ -19,20 +20,21 @@ extern const struct tui_screen screen_exercise;
 
 /*
  * Make ex (borrowed from set, which outlives the screen) the exercise shown, with the learner's
- * workspace ws, the cloud at endpoint and the language lang. Creates the exercise's folder from
+ * workspace ws, the cloud (copied) and the language lang. Creates the exercise's folder from
  * its starter when needed. False and err when that fails. Then app_goto(app, &screen_exercise)
  * or tui_run().
  */
 bool screen_exercise_load(struct app *app, const struct exercise_set *set,
-			  const struct exercise *ex, const char *ws, const char *endpoint,
-			  enum exercise_lang lang, struct error *err);
+			  const struct exercise *ex, const char *ws,
+			  const struct check_cloud *cloud, enum exercise_lang lang,
+			  struct error *err);
 
-/* Find or start the workspace's cloud: its endpoint into endpoint, or false and err. */
-typedef bool (*screen_exercise_cloud_fn)(const char *ws, char *endpoint, size_t n,
+/* Find or start the workspace's cloud: where it is and the learner's keys, or false and err. */
+typedef bool (*screen_exercise_cloud_fn)(const char *ws, struct check_cloud *out,
 					 struct error *err);
 /*
  * Let the course's screens open exercises: ws is the learner's workspace (copied), cloud is
- * asked for the endpoint the first time an exercise opens. Called once by the command that
+ * asked where it is the first time an exercise opens. Called once by the command that
  * runs the tutor.
  */
 void screen_exercise_setup(const char *ws, screen_exercise_cloud_fn cloud);

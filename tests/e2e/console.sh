@@ -70,9 +70,12 @@ wait_long "deployed greeter"
 grep -q "edited in the console" "$WS/console/greeter/lambda_function.py" || e2e_fail "not edited"
 port=$(awk '{print $2}' "$WS/.cloud/lock")
 api="http://127.0.0.1:$port/2015-03-31/functions/greeter"
-auth="Authorization: AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=0"
-loc=$(curl -sf -H "$auth" "$api" | sed 's/.*"Location":"\([^"]*\)".*/\1/')
-curl -sf -H "$auth" -o "$E2E_TMP/deployed.zip" "$loc" || e2e_fail "cannot fetch the package"
+# The workspace's own key pair: the cloud checks every signature.
+export AWS_ACCESS_KEY_ID=$(awk '$1 == "aws_access_key_id" {print $3}' "$WS/.cloud/credentials")
+export AWS_SECRET_ACCESS_KEY=$(awk '$1 == "aws_secret_access_key" {print $3}' "$WS/.cloud/credentials")
+lcurl() { curl --aws-sigv4 'aws:amz:us-east-1:lambda' --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" "$@"; }
+loc=$(lcurl -sf "$api" | sed 's/.*"Location":"\([^"]*\)".*/\1/')
+curl -sf -o "$E2E_TMP/deployed.zip" "$loc" || e2e_fail "cannot fetch the package"
 python3 -c 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); sys.exit(b"edited in the console" not in z.read("lambda_function.py"))' "$E2E_TMP/deployed.zip" ||
 	e2e_fail "the edit was not deployed"
 
@@ -97,11 +100,11 @@ test -f "$WS/console/greeter/lib/util.py" && e2e_fail "the file was not deleted"
 
 # An invocation from elsewhere shows in the Monitor, which reads the log group by itself.
 if command -v aws >/dev/null 2>&1; then
-	AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1 \
+	AWS_DEFAULT_REGION=us-east-1 \
 		aws --endpoint-url "http://127.0.0.1:$port" lambda invoke --function-name greeter \
 		"$E2E_TMP/out.json" >/dev/null || e2e_fail "aws lambda invoke failed"
 else
-	curl -sf -H "$auth" -d '{}' "$api/invocations" >/dev/null || e2e_fail "invoke failed"
+	lcurl -sf -d '{}' "$api/invocations" >/dev/null || e2e_fail "invoke failed"
 fi
 n=0
 until [ "$(e2e_capture | grep -cE '^ *20[0-9-]+T[0-9:.]+Z +(cold|warm) ')" -ge 2 ]; do
@@ -121,7 +124,7 @@ with zipfile.ZipFile(sys.argv[1], "w") as z:
     z.writestr("from_cli.py", "X = 1\n")
 PY
 printf '{"ZipFile":"%s"}' "$(base64 -w0 "$E2E_TMP/new.zip")" >"$E2E_TMP/code.json"
-curl -sf -X PUT -H "$auth" -H 'Content-Type: application/json' --data-binary @"$E2E_TMP/code.json" \
+lcurl -sf -X PUT -H 'Content-Type: application/json' --data-binary @"$E2E_TMP/code.json" \
 	"$api/code" >/dev/null || e2e_fail "UpdateFunctionCode failed"
 e2e_keys r g
 wait_long "from_cli.py"
@@ -141,7 +144,7 @@ e2e_wait "nothing deleted"
 e2e_keys D
 e2e_keys y
 wait_long "Functions (0)"
-curl -s -o /dev/null -w '%{http_code}' -H "$auth" "$api" | grep -q 404 || e2e_fail "still there"
+lcurl -s -o /dev/null -w '%{http_code}' "$api" | grep -q 404 || e2e_fail "still there"
 
 e2e_keys q
 e2e_exited 0

@@ -113,8 +113,15 @@ PRIV=$(awsl lambda create-function-url-config --function-name private --auth-typ
 ok $? "an AWS_IAM function URL"
 out=$(curl -s -w ' %{http_code}' "${PRIV}plain")
 [ "$out" = '{"Message":"Forbidden"} 403' ]; ok $? "an unsigned request to it is 403 ($out)"
-out=$(curl -s -w ' %{http_code}' --aws-sigv4 'aws:amz:us-east-1:lambda' --user test:test "${PRIV}plain")
-[ "$out" = '{"hello": "world"} 200' ]; ok $? "a signed one reaches the function ($out)"
+out=$(lcurl -s -w ' %{http_code}' "${PRIV}plain")
+[ "$out" = '{"hello": "world"} 200' ]; ok $? "one signed by the account reaches the function ($out)"
+out=$(curl -s -w ' %{http_code}' --aws-sigv4 'aws:amz:us-east-1:lambda' \
+	--user "$AWS_ACCESS_KEY_ID:not-the-secret" "${PRIV}plain")
+[ "$out" = '{"Message":"Forbidden"} 403' ]; ok $? "one with a wrong secret is 403 ($out)"
+other=$(ctl /_tutor/accounts -X POST)
+out=$(curl -s -w ' %{http_code}' --aws-sigv4 'aws:amz:us-east-1:lambda' \
+	--user "$(json_field "$other" AccessKeyId):$(json_field "$other" SecretAccessKey)" "${PRIV}plain")
+[ "$out" = '{"Message":"Forbidden"} 403' ]; ok $? "one signed by another account is 403 ($out)"
 check "delete-function-url-config" awsl lambda delete-function-url-config --function-name web
 out=$(curl -s -w ' %{http_code}' "${URL}plain")
 [ "$out" = '{"message":"Not Found"} 404' ]; ok $? "a deleted URL is 404"

@@ -15,7 +15,7 @@ fi
 N=8
 start_cloud
 ok $? "serve starts"
-ACCT=$(curl -s "$E/_tutor/health" | json_get account)
+ACCT=$(ctl /_tutor/health | json_get account)
 awsl sqs create-queue --queue-name seen >/dev/null
 ok $? "create the queue the function writes to"
 mkdir -p "$WORK/fn"
@@ -32,7 +32,7 @@ out=$(create_fn copier python3.12 lambda_function.lambda_handler "$WORK/fn.zip" 
 check "create the function" contains "$out" '"FunctionName":"copier"'
 accepted=0
 for i in $(seq 1 $N); do
-	code=$(curl -s -o /dev/null -w '%{http_code}' -X POST \
+	code=$(lcurl -s -o /dev/null -w '%{http_code}' -X POST \
 		"$E/2015-03-31/functions/copier/invocations" \
 		-H 'X-Amz-Invocation-Type: Event' -d "{\"n\":$i}")
 	[ "$code" = 202 ] && accepted=$((accepted + 1))

@@ -16,7 +16,7 @@ if [ ! -x /usr/bin/aws ]; then
 fi
 start_cloud
 ok $? "serve starts"
-ACCT=$(curl -s "$E/_tutor/health" | json_get account)
+ACCT=$(ctl /_tutor/health | json_get account)
 
 mkdir -p "$WORK/poison" "$WORK/good"
 cat >"$WORK/poison/lambda_function.py" <<'PY'

@@ -46,7 +46,7 @@ out=$(create_fn shell provided.al2023 function.handler "$WORK/sh.zip")
 check "CreateFunction answers 201 for a custom runtime" contains "$out" "HTTP 201"
 check "the configuration names the function's ARN" contains "$out" '"FunctionArn":"arn:aws:lambda:us-east-1:'
 echo '{"hello":"world"}' >"$WORK/ev.json"
-curl -s -D "$WORK/h" -o "$WORK/body" -X POST "$E/2015-03-31/functions/shell/invocations" \
+lcurl -s -D "$WORK/h" -o "$WORK/body" -X POST "$E/2015-03-31/functions/shell/invocations" \
 	-H 'X-Amz-Log-Type: Tail' --data-binary @"$WORK/ev.json"
 check "the shell bootstrap answers through the Runtime API" grep -qF "Echoing request: '{\"hello\":\"world\"}'" "$WORK/body"
 tail_log=$(grep -i '^X-Amz-Log-Result:' "$WORK/h" | cut -d' ' -f2 | tr -d '\r' | base64 -d)
@@ -60,15 +60,15 @@ check "the Invoke response's x-amzn-RequestId is the invocation's request id" \
 	grep -q "^START RequestId: ${rid:-none} " <<<"$tail_log"
 check "X-Amz-Executed-Version is \$LATEST" grep -qi 'X-Amz-Executed-Version: \$LATEST' "$WORK/h"
 check "no X-Amz-Function-Error on success" bash -c "! grep -qi X-Amz-Function-Error '$WORK/h'"
-curl -s -D "$WORK/h" -o "$WORK/body" -X POST "$E/2015-03-31/functions/shell/invocations" \
+lcurl -s -D "$WORK/h" -o "$WORK/body" -X POST "$E/2015-03-31/functions/shell/invocations" \
 	-H 'X-Amz-Log-Type: Tail' -d '{}'
 tail_log=$(grep -i '^X-Amz-Log-Result:' "$WORK/h" | cut -d' ' -f2 | tr -d '\r' | base64 -d)
 check "a warm invoke has no Init Duration" bash -c "grep -q '^REPORT' <<<'$tail_log' && ! grep -q 'Init Duration' <<<'$tail_log'"
 
 # DryRun
-code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$E/2015-03-31/functions/shell/invocations" -H 'X-Amz-Invocation-Type: DryRun')
+code=$(lcurl -s -o /dev/null -w '%{http_code}' -X POST "$E/2015-03-31/functions/shell/invocations" -H 'X-Amz-Invocation-Type: DryRun')
 check "DryRun answers 204" test "$code" = 204
-code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$E/2015-03-31/functions/shell/invocations" -H 'X-Amz-Invocation-Type: Event' -d '{"async":1}')
+code=$(lcurl -s -o /dev/null -w '%{http_code}' -X POST "$E/2015-03-31/functions/shell/invocations" -H 'X-Amz-Invocation-Type: Event' -d '{"async":1}')
 check "Event answers 202" test "$code" = 202
 
 # --- Python: warm state, errors, timeouts, crashes, memory, oversize ------------------------
@@ -114,7 +114,7 @@ make_zip "$WORK/py.zip" "$WORK/py"
 out=$(create_fn py python3.12 app.handler "$WORK/py.zip" ',"Timeout":2,"MemorySize":256,"Environment":{"Variables":{"GREETING":"hi"}}')
 check "CreateFunction for python3.12" contains "$out" "HTTP 201"
 inv() { # inv FUNCTION JSON: invoke; body in $WORK/body, headers in $WORK/h
-	curl -s -D "$WORK/h" -o "$WORK/body" -X POST "$E/2015-03-31/functions/$1/invocations" \
+	lcurl -s -D "$WORK/h" -o "$WORK/body" -X POST "$E/2015-03-31/functions/$1/invocations" \
 		-H 'X-Amz-Log-Type: Tail' --data-binary "$2"
 }
 logtail() { grep -i '^X-Amz-Log-Result:' "$WORK/h" | cut -d' ' -f2 | tr -d '\r' | base64 -d; }
@@ -136,7 +136,7 @@ inv py '{"action":"raise"}'
 check "a handler exception sets X-Amz-Function-Error: Unhandled" grep -qi 'X-Amz-Function-Error: Unhandled' "$WORK/h"
 check "the error body has Python's stackTrace" grep -q '"stackTrace"' "$WORK/body"
 check "the error type is the exception's class" grep -q '"errorType": "ValueError"' "$WORK/body"
-if grep -q '"taskRoot":"/var/task"' <<<"$(curl -s "$E/_tutor/health")"; then
+if grep -q '"taskRoot":"/var/task"' <<<"$(ctl /_tutor/health)"; then
 	check "the code is at /var/task, as the stack trace shows" grep -q 'File \\"/var/task/app.py\\", line' "$WORK/body"
 	inv py '{"action":"env","keys":["LAMBDA_TASK_ROOT"]}'
 	check "LAMBDA_TASK_ROOT is /var/task" grep -q '"LAMBDA_TASK_ROOT": "/var/task"' "$WORK/body"
@@ -186,7 +186,7 @@ check "the children die with their environment" bash -c "$(declare -f alive); ! 
 echo '{"ReservedConcurrentExecutions":0}' >"$WORK/c.json"
 out=$(api PUT /2017-10-31/functions/py/concurrency "$WORK/c.json")
 check "PutFunctionConcurrency 0" contains "$out" '"ReservedConcurrentExecutions":0'
-curl -s -D "$WORK/h" -o "$WORK/body" -X POST "$E/2015-03-31/functions/py/invocations" -d '{}'
+lcurl -s -D "$WORK/h" -o "$WORK/body" -X POST "$E/2015-03-31/functions/py/invocations" -d '{}'
 check "reserved concurrency 0 throttles with 429" grep -q '^HTTP/1.1 429' "$WORK/h"
 check "the throttle is TooManyRequestsException" grep -qi 'x-amzn-ErrorType: TooManyRequestsException' "$WORK/h"
 check "the throttle gives its Reason" grep -q '"Reason":"ReservedFunctionConcurrentInvocationLimitExceeded"' "$WORK/body"
@@ -194,10 +194,10 @@ echo '{"ReservedConcurrentExecutions":1}' >"$WORK/c.json"
 api PUT /2017-10-31/functions/py/concurrency "$WORK/c.json" >/dev/null
 out=$(api GET /2019-09-30/functions/py/concurrency)
 check "GetFunctionConcurrency" contains "$out" '{"ReservedConcurrentExecutions":1}'
-curl -s -o /dev/null -X POST "$E/2015-03-31/functions/py/invocations" -d '{"action":"sleep","seconds":1.9}' &
+lcurl -s -o /dev/null -X POST "$E/2015-03-31/functions/py/invocations" -d '{"action":"sleep","seconds":1.9}' &
 bg=$!
 sleep 0.8
-code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$E/2015-03-31/functions/py/invocations" -d '{}')
+code=$(lcurl -s -o /dev/null -w '%{http_code}' -X POST "$E/2015-03-31/functions/py/invocations" -d '{}')
 wait $bg
 check "a second concurrent invoke past reserved concurrency 1 is throttled" test "$code" = 429
 out=$(api DELETE /2017-10-31/functions/py/concurrency)
@@ -230,7 +230,7 @@ sleep 0.3
 inv rapi '{}'
 sleep 0.3
 printf '{"logGroupName":"/aws/lambda/rapi"}' >"$WORK/f.json"
-t=$(curl -s "$E/" -H 'X-Amz-Target: Logs_20140328.FilterLogEvents' -H 'Content-Type: application/x-amz-json-1.1' --data-binary @"$WORK/f.json")
+t=$(sigcurl logs -s "$E/" -H 'X-Amz-Target: Logs_20140328.FilterLogEvents' -H 'Content-Type: application/x-amz-json-1.1' --data-binary @"$WORK/f.json")
 note "$t"
 check "an unknown request id is 400" contains "$t" "unknown=400"
 check "the first response is 202" contains "$t" "first=202"
@@ -287,7 +287,7 @@ check "environment variables over 4 KB are refused" contains "$out" "exceeded th
 out=$(create_fn py python3.12 app.handler "$WORK/py.zip")
 check "creating an existing function is a 409 conflict" contains "$out" "HTTP 409"
 check "... ResourceConflictException" contains "$out" "Function already exist: py"
-curl -s -D "$WORK/h" -o "$WORK/body" "$E/2015-03-31/functions/nope"
+lcurl -s -D "$WORK/h" -o "$WORK/body" "$E/2015-03-31/functions/nope"
 check "a missing function is 404 ResourceNotFoundException" grep -qi 'x-amzn-ErrorType: ResourceNotFoundException' "$WORK/h"
 check "... with Type and message" grep -q '{"Type":"User","message":"Function not found: arn:aws:lambda:us-east-1:' "$WORK/body"
 head -c $((6 * 1024 * 1024 + 10)) /dev/zero | tr '\0' 1 >"$WORK/huge.json"
@@ -301,12 +301,21 @@ check "the cloud still serves after all that" grep -q '"count"' "$WORK/body"
 
 # --- logs API ---------------------------------------------------------------------------------
 printf '{"logGroupName":"/aws/lambda/shell","filterPattern":"hello"}' >"$WORK/f.json"
-out=$(curl -s "$E/" -H 'X-Amz-Target: Logs_20140328.FilterLogEvents' -H 'Content-Type: application/x-amz-json-1.1' --data-binary @"$WORK/f.json")
+out=$(sigcurl logs -s "$E/" -H 'X-Amz-Target: Logs_20140328.FilterLogEvents' -H 'Content-Type: application/x-amz-json-1.1' --data-binary @"$WORK/f.json")
 check "FilterLogEvents finds the function's output" contains "$out" '\"hello\":\"world\"'
 
 # --- accounts -----------------------------------------------------------------------------
-out=$(curl -s "$E/2015-03-31/functions/" -H 'Authorization: AWS4-HMAC-SHA256 Credential=AKIAOTHERLEARNER/20261127/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=00')
-check "another access key is another account, with no functions" contains "$out" '"Functions":[]'
+other=$(ctl /_tutor/accounts -X POST)
+okey=$(json_field "$other" AccessKeyId)
+osecret=$(json_field "$other" SecretAccessKey)
+out=$(curl -s --aws-sigv4 'aws:amz:us-east-1:lambda' --user "$okey:$osecret" "$E/2015-03-31/functions/")
+check "another account's key pair sees another account, with no functions" contains "$out" '"Functions":[]'
+now=$(date -u +%Y%m%dT%H%M%SZ)
+out=$(curl -s -w ' %{http_code}' "$E/2015-03-31/functions/" -H "X-Amz-Date: $now" \
+	-H "Authorization: AWS4-HMAC-SHA256 Credential=AKIAOTHERLEARNER/${now%T*}/us-east-1/lambda/aws4_request, SignedHeaders=host;x-amz-date, Signature=$(printf '%064d' 0)")
+check "an access key the cloud never made is UnrecognizedClientException 403" contains "$out" 'The security token included in the request is invalid."} 403'
+out=$(curl -s -w ' %{http_code}' "$E/2015-03-31/functions/")
+check "an unsigned request is MissingAuthenticationTokenException 403" contains "$out" 'Missing Authentication Token"} 403'
 
 # --- lock, restart --------------------------------------------------------------------------
 inv shell '{}'
@@ -346,7 +355,7 @@ out=$(api DELETE /2015-03-31/functions/py)
 check "DeleteFunction answers 204" contains "$out" "HTTP 204"
 out=$(api GET /2015-03-31/functions/py)
 check "a deleted function is gone" contains "$out" "HTTP 404"
-out=$(api POST /_tutor/reset)
+out=$(ctl /_tutor/reset -X POST)
 check "the tutor's reset empties the account" contains "$(api GET /2015-03-31/functions/)" '"Functions":[]'
 stop_cloud
 finish

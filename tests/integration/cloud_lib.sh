@@ -31,11 +31,19 @@ WORK=$(mktemp -d /tmp/lt-cloud-test.XXXXXX)
 WS=$WORK/ws
 mkdir -p "$WS"
 CLOUD_PID=
-export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1
-unset AWS_ENDPOINT_URL AWS_PROFILE
+export AWS_DEFAULT_REGION=us-east-1
+unset AWS_ENDPOINT_URL AWS_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
 export AWS_PAGER= AWS_CONFIG_FILE=$WORK/aws-config AWS_SHARED_CREDENTIALS_FILE=$WORK/aws-creds
 
-start_cloud() { # start_cloud [EXTRA-ARGS...]: serve WS on a free port; sets E and CLOUD_PID
+# learner_keys: the workspace's key pair (the cloud checks every signature) into the variables
+# AWS clients read, and its account into ACCT.
+learner_keys() {
+	AWS_ACCESS_KEY_ID=$(awk '$1 == "aws_access_key_id" {print $3}' "$WS/.cloud/credentials")
+	AWS_SECRET_ACCESS_KEY=$(awk '$1 == "aws_secret_access_key" {print $3}' "$WS/.cloud/credentials")
+	ACCT=$(awk '$1 == "aws_account_id" {print $3}' "$WS/.cloud/credentials")
+	export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
+}
+start_cloud() { # start_cloud [EXTRA-ARGS...]: serve WS on a free port; sets E, CTL, the keys and CLOUD_PID
 	rm -f "$WS/.cloud/lock.port"
 	"$TUTOR" serve --workspace "$WS" --port 0 "$@" >>"$WORK/serve.log" 2>&1 &
 	CLOUD_PID=$!
@@ -46,6 +54,8 @@ start_cloud() { # start_cloud [EXTRA-ARGS...]: serve WS on a free port; sets E a
 			if [ -n "$port" ] && [ "$(awk '{print $1}' "$WS/.cloud/lock")" = "$CLOUD_PID" ] &&
 				curl -sf "http://127.0.0.1:$port/_tutor/health" >/dev/null 2>&1; then
 				E=http://127.0.0.1:$port
+				CTL=$WS/.cloud/control.sock
+				learner_keys
 				return 0
 			fi
 		fi
@@ -75,19 +85,44 @@ trap cleanup EXIT INT TERM
 
 awsl() { /usr/bin/aws --endpoint-url "$E" --output json "$@"; }
 
+# json_field JSON KEY: a top-level string of a JSON object.
+json_field() {
+	/usr/bin/python3 -c 'import json,sys; print(json.loads(sys.argv[1]).get(sys.argv[2], ""))' "$1" "$2"
+}
+
 # make_zip ZIP DIR: zip DIR's contents (keeping modes) into ZIP.
 make_zip() {
 	rm -f "$1"
 	(cd "$2" && zip -qr -X "$1" .)
 }
 
-# api METHOD PATH [DATA-FILE|-]: a request with curl; prints the body, then a line "HTTP <code>".
+# sigcurl SERVICE CURL-ARGS...: curl, signed with SigV4 by the learner's key pair as SERVICE's.
+# Debian's curl (7.88) signs a query string as it is written: write its parameters sorted, each
+# with its '=' ("?notification="). S3 wants x-amz-content-sha256, which that curl does not send.
+sigcurl() {
+	svc=$1
+	shift
+	if [ "$svc" = s3 ]; then
+		set -- -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' "$@"
+	fi
+	curl --aws-sigv4 "aws:amz:us-east-1:$svc" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" "$@"
+}
+lcurl() { sigcurl lambda "$@"; }
+# ctl PATH [CURL-ARGS...]: the tutor's controls (/_tutor/...), on the control socket.
+ctl() {
+	p=$1
+	shift
+	curl -s --unix-socket "$CTL" "$@" "http://localhost$p"
+}
+
+# api METHOD PATH [DATA-FILE|-]: a Lambda API request with curl, signed; prints the body, then a
+# line "HTTP <code>".
 api() {
 	if [ $# -ge 3 ]; then
-		curl -s -X "$1" "$E$2" -H 'Content-Type: application/json' --data-binary "@$3" \
+		lcurl -s -X "$1" "$E$2" -H 'Content-Type: application/json' --data-binary "@$3" \
 			-w '\nHTTP %{http_code}\n'
 	else
-		curl -s -X "$1" "$E$2" -w '\nHTTP %{http_code}\n'
+		lcurl -s -X "$1" "$E$2" -w '\nHTTP %{http_code}\n'
 	fi
 }
 

@@ -24,7 +24,7 @@ def handler(event, context):
 PY
 make_zip "$WORK/cpu.zip" "$WORK/cpu"
 duration() { # duration FUNCTION JSON: the REPORT's Duration in ms, as an integer
-	curl -s -D "$WORK/h" -o "$WORK/body" -X POST "$E/2015-03-31/functions/$1/invocations" \
+	lcurl -s -D "$WORK/h" -o "$WORK/body" -X POST "$E/2015-03-31/functions/$1/invocations" \
 		-H 'X-Amz-Log-Type: Tail' --data-binary "$2"
 	grep -i '^X-Amz-Log-Result:' "$WORK/h" | cut -d' ' -f2 | tr -d '\r' | base64 -d |
 		grep -oP '^REPORT .*?\tDuration: \K[0-9]+'
@@ -40,7 +40,7 @@ for mode in cgroup fallback; do
 	rm -rf "$WS/.cloud"
 	start_cloud --idle-seconds 2
 	ok $? "$mode: the cloud starts"
-	health=$(curl -s "$E/_tutor/health")
+	health=$(ctl /_tutor/health)
 	if [ $mode = fallback ]; then
 		check "$mode: health names the watchdog and duty cycling" bash -c "grep -q '\"memoryLimits\":\"watchdog\"' <<<'$health' && grep -q '\"cpuShare\":\"duty-cycle\"' <<<'$health'"
 	else
@@ -57,7 +57,7 @@ for mode in cgroup fallback; do
 	check "$mode: at 128 MB, 0.15 s of CPU takes over 1.5 s" test "${slow:-0}" -gt 1500
 	check "$mode: a CPU-bound handler is at least 2x slower at 128 MB than at 1769 MB" \
 		test "${slow:-0}" -gt $((2 * ${fast:-999999}))
-	curl -s -D "$WORK/h" -o /dev/null -X POST "$E/2015-03-31/functions/vcpu/invocations" \
+	lcurl -s -D "$WORK/h" -o /dev/null -X POST "$E/2015-03-31/functions/vcpu/invocations" \
 		-H 'X-Amz-Log-Type: Tail' -d '{"cpu_seconds":0.001}'
 	check "$mode: a warm environment is reused" bash -c "! grep -i '^X-Amz-Log-Result:' '$WORK/h' | cut -d' ' -f2 | tr -d '\r' | base64 -d | grep -q 'Init Duration'"
 	duration small '{"bomb":true}' >/dev/null
@@ -66,7 +66,7 @@ for mode in cgroup fallback; do
 	duration small '{"cpu_seconds":0.001}' >/dev/null
 	check "$mode: the next invoke works" grep -q '"n"' "$WORK/body"
 	sleep 3
-	curl -s -D "$WORK/h" -o /dev/null -X POST "$E/2015-03-31/functions/vcpu/invocations" \
+	lcurl -s -D "$WORK/h" -o /dev/null -X POST "$E/2015-03-31/functions/vcpu/invocations" \
 		-H 'X-Amz-Log-Type: Tail' -d '{"cpu_seconds":0.001}'
 	check "$mode: after the idle time the environment is gone (a cold start)" bash -c "grep -i '^X-Amz-Log-Result:' '$WORK/h' | cut -d' ' -f2 | tr -d '\r' | base64 -d | grep -q 'Init Duration'"
 	stop_cloud

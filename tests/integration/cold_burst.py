@@ -25,13 +25,12 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 import zipfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "runtimes"))
 from rtlib import Tap  # noqa: E402
+import cloudlib  # noqa: E402
 
 BURST_SIZE = 8
 ROUNDS = int(os.environ.get("BURST_ROUNDS", "3"))
@@ -83,14 +82,10 @@ class Cloud:
             raise RuntimeError("the cloud did not start:\n" + "".join(self.err))
 
     def request(self, method, path, body=None, timeout=60):
-        """(status, headers, body bytes)."""
-        req = urllib.request.Request(self.endpoint + path, data=body, method=method,
-                                     headers={"Content-Type": "application/json"})
-        try:
-            with urllib.request.urlopen(req, timeout=timeout) as resp:
-                return resp.status, resp.headers, resp.read()
-        except urllib.error.HTTPError as e:
-            return e.code, e.headers, e.read()
+        """(status, headers, body bytes), signed by the learner's key pair."""
+        key, secret, _ = cloudlib.learner_keys(self.workspace)
+        return cloudlib.signed_request(self.endpoint, key, secret, method, path, body,
+                                       timeout=timeout)
 
     def stop(self):
         if self.proc.poll() is None:

@@ -37,7 +37,7 @@ create_fn shhang provided.al2023 x.y "$WORK/sh.zip" ',"Timeout":1' >/dev/null
 create_fn quick python3.12 app.handler "$WORK/quick.zip" >/dev/null
 
 invoke() { # invoke FUNCTION TAG: headers and body to $WORK/TAG.h and $WORK/TAG.body
-	curl -s -m 60 -D "$WORK/$2.h" -o "$WORK/$2.body" -X POST \
+	lcurl -s -m 60 -D "$WORK/$2.h" -o "$WORK/$2.body" -X POST \
 		"$E/2015-03-31/functions/$1/invocations" -H 'X-Amz-Log-Type: Tail' -d '{}'
 }
 # Configuration updates retire the functions' environments; the warm function's environments
@@ -48,11 +48,11 @@ churn() {
 		i=$((i + 1))
 		for f in pyhang shhang quick; do
 			printf '{"Description":"round %d"}' $i >"$WORK/upd-$f.json"
-			curl -s -o /dev/null -X PUT "$E/2015-03-31/functions/$f/configuration" \
+			lcurl -s -o /dev/null -X PUT "$E/2015-03-31/functions/$f/configuration" \
 				-H 'Content-Type: application/json' --data-binary "@$WORK/upd-$f.json"
 		done
-		curl -s -o /dev/null -X POST "$E/2015-03-31/functions/quick/invocations" -d '{}'
-		curl -s -o /dev/null -X POST "$E/2015-03-31/functions/quick/invocations" -d '{}' &
+		lcurl -s -o /dev/null -X POST "$E/2015-03-31/functions/quick/invocations" -d '{}'
+		lcurl -s -o /dev/null -X POST "$E/2015-03-31/functions/quick/invocations" -d '{}' &
 		sleep 0.3
 	done
 	wait
@@ -94,7 +94,7 @@ note "$tail_log"
 check "the log tail reports the init's timeout" grep -qP '^INIT_REPORT Init Duration: [0-9.]+ ms\tPhase: init\tStatus: timeout' <<<"$tail_log"
 check "the log tail says Task timed out after 1.00 seconds" contains "$tail_log" "Task timed out after 1.00 seconds"
 check "the cloud is still up" kill -0 "$CLOUD_PID"
-check "the health check answers" curl -sf "$E/_tutor/health"
+check "the health check answers" ctl /_tutor/health -f
 invoke quick after
 check "a warm function still answers" grep -q '"ok": true' "$WORK/after.body"
 
@@ -112,7 +112,7 @@ invoke slow slow &
 slow_pid=$!
 sleep 1
 printf '{"Timeout":9,"MemorySize":256}' >"$WORK/upd-slow.json"
-curl -s -o /dev/null -X PUT "$E/2015-03-31/functions/slow/configuration" \
+lcurl -s -o /dev/null -X PUT "$E/2015-03-31/functions/slow/configuration" \
 	-H 'Content-Type: application/json' --data-binary "@$WORK/upd-slow.json"
 wait $slow_pid
 tail_log=$(grep -i '^X-Amz-Log-Result:' "$WORK/slow.h" | cut -d' ' -f2 | tr -d '\r' | base64 -d)
@@ -158,7 +158,7 @@ invoke esc esc
 check "without cgroups: an init that hangs times out" grep -q '"errorType":"Sandbox.Timedout"' "$WORK/esc.body"
 envs=
 for _ in $(seq 50); do
-	envs=$(curl -s "$E/_tutor/health" | grep -o '"environments":[0-9]*')
+	envs=$(ctl /_tutor/health | grep -o '"environments":[0-9]*')
 	[ "$envs" = '"environments":0' ] && break
 	sleep 0.1
 done

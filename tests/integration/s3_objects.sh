@@ -57,13 +57,13 @@ out=$(awsl s3api get-object --bucket nobucket --key x "$WORK/x" 2>&1)
 contains "$out" NoSuchBucket; ok $? "a missing bucket is NoSuchBucket"
 out=$(awsl s3 rb s3://photos 2>&1)
 contains "$out" BucketNotEmpty; ok $? "a bucket with objects is not deleted"
-out=$(curl -s -X PUT --data-binary '<NotificationConfiguration><bad' "$E/photos?notification")
+out=$(sigcurl s3 -s -X PUT --data-binary '<NotificationConfiguration><bad' "$E/photos?notification=")
 contains "$out" "<Code>MalformedXML</Code>"; ok $? "malformed XML gets MalformedXML"
 
 # A large single PUT streams to disk: the cloud's peak memory stays far below the body.
 MB=${S3_BIG_MB:-300}
 hwm_before=$(awk '/VmHWM/ {print $2}' "/proc/$CLOUD_PID/status")
-head -c $((MB * 1024 * 1024)) /dev/zero | curl -s -o /dev/null -w '%{http_code}' -X PUT \
+head -c $((MB * 1024 * 1024)) /dev/zero | sigcurl s3 -s -o /dev/null -w '%{http_code}' -X PUT \
 	-H 'Content-Type: application/octet-stream' -T - "$E/photos/big.bin" >"$WORK/code"
 [ "$(cat "$WORK/code")" = 200 ]; ok $? "a ${MB} MB upload (chunked, no length) is accepted"
 hwm=$(awk '/VmHWM/ {print $2}' "/proc/$CLOUD_PID/status")
@@ -71,7 +71,7 @@ hwm=$(awk '/VmHWM/ {print $2}' "/proc/$CLOUD_PID/status")
 ok $? "the cloud's peak memory grew by less than 64 MB ($(((hwm - hwm_before) / 1024)) MB)"
 out=$(awsl s3api head-object --bucket photos --key big.bin)
 contains "$out" "\"ContentLength\": $((MB * 1024 * 1024))"; ok $? "the stored size is whole"
-size=$(curl -s "$E/photos/big.bin" | wc -c)
+size=$(sigcurl s3 -s "$E/photos/big.bin" | wc -c)
 [ "$size" = $((MB * 1024 * 1024)) ]; ok $? "the large object reads back whole"
 ls "$WS/.cloud/s3/.spool" | grep -q . && spool=1 || spool=0
 [ $spool = 0 ]; ok $? "no spooled body is left behind"
@@ -84,9 +84,9 @@ awsl s3 cp --only-show-errors s3://photos/multi.bin "$WORK/multi.back"
 cmp -s "$WORK/multi" "$WORK/multi.back"; ok $? "it downloads (ranged GETs) byte for byte"
 out=$(awsl s3api head-object --bucket photos --key multi.bin)
 contains "$out" '-3\""'; ok $? "a multipart ETag names its part count"
-out=$(curl -s -H 'Range: bytes=19999990-' "$E/photos/multi.bin" | wc -c)
+out=$(sigcurl s3 -s -H 'Range: bytes=19999990-' "$E/photos/multi.bin" | wc -c)
 [ "$out" = 10 ]; ok $? "an open-ended Range reads to the end"
-out=$(curl -s -X PUT --data x "$E/photos/k?partNumber=1&uploadId=nope")
+out=$(sigcurl s3 -s -X PUT --data x "$E/photos/k?partNumber=1&uploadId=nope")
 contains "$out" NoSuchUpload; ok $? "a part for an unknown upload is NoSuchUpload"
 check "aws s3 rm --recursive empties the bucket" awsl s3 rm --recursive s3://photos
 check "aws s3 rb removes it" awsl s3 rb s3://photos

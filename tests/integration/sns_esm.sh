@@ -15,7 +15,7 @@ if [ ! -x /usr/bin/aws ]; then
 fi
 start_cloud
 ok $? "serve starts"
-ACCT=$(curl -s "$E/_tutor/health" | json_get account)
+ACCT=$(ctl /_tutor/health | json_get account)
 ARN=arn:aws:sqs:us-east-1:$ACCT
 attr_of() { # attr_of QUEUE ATTRIBUTE
 	awsl sqs get-queue-attributes --queue-url "$E/$ACCT/$1" --attribute-names "$2" \
@@ -105,10 +105,10 @@ check "... Sns.Message" contains "$ev" '"Message": "disk full"'
 check "... Sns.Subject" contains "$ev" '"Subject": "Disk"'
 check "... Sns.MessageAttributes" contains "$ev" '"level": {"Type": "String", "Value": "high"}'
 check "... Sns.Type Notification" contains "$ev" '"Type": "Notification"'
-mail=$(curl -s "$E/_tutor/mailbox?address=ada@example.com")
+mail=$(ctl "/_tutor/mailbox?address=ada@example.com")
 check "the mailbox holds the confirmation" contains "$mail" "Subscription Confirmation"
 check "... and the message with its subject" contains "$mail" '"subject":"Disk","message":"disk full"'
-out=$(curl -s -X POST "$E/" -H 'Content-Type: application/x-www-form-urlencoded' \
+out=$(sigcurl sns -s -X POST "$E/" -H 'Content-Type: application/x-www-form-urlencoded' \
 	--data 'Action=Publish&Version=2010-03-31&Message=x')
 check "Publish without a topic: an SNS ErrorResponse" contains "$out" '<ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>Sender</Type><Code>InvalidParameter</Code>'
 awsl sns delete-topic --topic-arn "$T"

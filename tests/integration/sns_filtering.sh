@@ -14,7 +14,7 @@ if [ ! -x /usr/bin/aws ]; then
 fi
 start_cloud
 ok $? "serve starts"
-ACCT=$(curl -s "$E/_tutor/health" | json_get account)
+ACCT=$(ctl /_tutor/health | json_get account)
 ARN=arn:aws:sqs:us-east-1:$ACCT
 for q in all red body; do
 	awsl sqs create-queue --queue-name $q >/dev/null

@@ -15,7 +15,7 @@ if [ ! -x /usr/bin/aws ]; then
 fi
 start_cloud
 ok $? "serve starts"
-ACCT=$(curl -s "$E/_tutor/health" | json_get account)
+ACCT=$(ctl /_tutor/health | json_get account)
 
 out=$(awsl sqs create-queue --queue-name orders --attributes VisibilityTimeout=30 2>&1)
 ok $? "aws sqs create-queue"
@@ -119,21 +119,21 @@ out=$(awsl sqs receive-message --queue-url "$E/$ACCT/orders-dlq")
 check "... to the dead-letter queue" contains "$out" '"Body": "poison"'
 
 # Malformed requests get the protocols' errors.
-out=$(curl -s -X POST "$E/" -H 'Content-Type: application/x-www-form-urlencoded' \
+out=$(sigcurl sqs -s -X POST "$E/" -H 'Content-Type: application/x-www-form-urlencoded' \
 	--data 'Action=SendMessage&QueueUrl=%zz' -w '\nHTTP %{http_code}')
 check "a bad %-escape: 400 MalformedQueryString" contains "$out" "<Code>MalformedQueryString</Code>"
 check "... with Type Sender" contains "$out" "<Type>Sender</Type>"
 check "... HTTP 400" contains "$out" "HTTP 400"
-out=$(curl -s -X POST "$E/" -H 'Content-Type: application/x-www-form-urlencoded' \
+out=$(sigcurl sqs -s -X POST "$E/" -H 'Content-Type: application/x-www-form-urlencoded' \
 	--data 'Action=Frobnicate&Version=2012-11-05')
 check "an unknown action: InvalidAction" contains "$out" "<Code>InvalidAction</Code>"
-out=$(curl -s -X POST "$E/" -H 'Content-Type: application/x-www-form-urlencoded' \
+out=$(sigcurl sqs -s -X POST "$E/" -H 'Content-Type: application/x-www-form-urlencoded' \
 	--data "Action=SendMessage&Version=2012-11-05&QueueUrl=$Q")
 check "SendMessage without a body: MissingParameter" contains "$out" "<Code>MissingParameter</Code>"
 
 # AWS JSON 1.0.
 jpost() { # jpost ACTION BODY: prints headers and body
-	curl -s -i -X POST "$E/" -H "X-Amz-Target: AmazonSQS.$1" \
+	sigcurl sqs -s -i -X POST "$E/" -H "X-Amz-Target: AmazonSQS.$1" \
 		-H 'Content-Type: application/x-amz-json-1.0' --data-binary "$2"
 }
 out=$(jpost SendMessage "{\"QueueUrl\":\"$Q\",\"MessageBody\":\"json hello\"}")

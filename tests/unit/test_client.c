@@ -96,15 +96,19 @@ TEST(client__speaks_http_on_one_connection)
 	pthread_create(&t, NULL, serve, &s);
 	char endpoint[64];
 	snprintf(endpoint, sizeof(endpoint), "http://127.0.0.1:%d", port);
-	struct lambda_client *c = client_new(endpoint, "AKIATEST");
+	struct lambda_client *c =
+		client_new(endpoint, "AKIATEST", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
 	struct lambda_reply r;
 
 	ok(client_list_functions(c, &r), "a 200 answer");
 	is_str(r.body, "{\"Functions\":[]}", "the body, by Content-Length");
 	is_str(r.request_id, "r-1", "x-amzn-RequestId");
 	ok(strstr(s.last_request, "GET /2015-03-31/functions/?MaxItems=50 HTTP/1.1\r\n") &&
-		   strstr(s.last_request, "Credential=AKIATEST/"),
-	   "the request line, and the key in the Authorization header");
+		   strstr(s.last_request, "Credential=AKIATEST/") &&
+		   strstr(s.last_request, "/us-east-1/lambda/aws4_request, SignedHeaders="
+					  "content-type;host;x-amz-date, Signature="),
+	   "the request line, and a SigV4 Authorization header for Lambda");
+	ok(strstr(s.last_request, "X-Amz-Date: 2"), "the signing time sent");
 	client_reply_release(&r);
 
 	client_invoke(c, "fn", "{\"x\":1}", &r);
@@ -132,7 +136,7 @@ TEST(client__speaks_http_on_one_connection)
 	close(s.listen_fd);
 
 	/* Nobody listening any more. */
-	c = client_new(endpoint, "AKIATEST");
+	c = client_new(endpoint, "AKIATEST", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
 	ok(!client_list_functions(c, &r) && r.status == 0 &&
 		   strstr(r.body, "cannot reach the local cloud"),
 	   "no cloud: status 0 and why");

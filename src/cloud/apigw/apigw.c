@@ -2,6 +2,7 @@
  * Function URLs, HTTP API quick create, and their front doors.
  */
 #include "cloud/apigw/apigw.h"
+#include "cloud/auth/auth.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -257,12 +258,22 @@ static void url_door(struct cloud *c, const char *id, const char *path, const st
 		return;
 	}
 	/*
-	 * AWS_IAM wants a SigV4-signed request (the signature is not checked); NONE wants the
-	 * resource-based policy to open the URL to everyone (add-permission --action
-	 * lambda:InvokeFunctionUrl --principal '*'), as AWS does. Both refusals are the same 403.
+	 * AWS_IAM wants a request signed by the function's own account (another account would
+	 * need the function's policy to name it); NONE wants the resource-based policy to open
+	 * the URL to everyone (add-permission --action lambda:InvokeFunctionUrl --principal
+	 * '*'), as AWS does. Every refusal is the same 403.
 	 */
-	if ((strcmp(auth, "AWS_IAM") == 0 && !http_header(req, "Authorization")) ||
-	    (strcmp(auth, "NONE") == 0 && !lambda_policy_allows_url(c, account, function, auth))) {
+	bool allowed;
+	if (strcmp(auth, "AWS_IAM") == 0) {
+		struct svc_caller caller;
+		struct aws_err err = { 0 };
+		allowed = auth_identify(c, req, "lambda", &caller, &err) &&
+			  strcmp(caller.account, account) == 0;
+		cJSON_Delete(err.fields);
+	} else {
+		allowed = lambda_policy_allows_url(c, account, function, auth);
+	}
+	if (!allowed) {
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "Message", "Forbidden");
 		front_reply(resp, 403, o);
@@ -326,6 +337,14 @@ static char host_door(const struct http_req *req, char id[64])
 		id[len] = '\0';
 	}
 	return kind;
+}
+
+bool apigw_is_door(const struct http_req *req)
+{
+	char id[64];
+	return host_door(req, id) || str_starts_with(req->path, URL_PREFIX) ||
+	       str_starts_with(req->path, API_PREFIX) || str_starts_with(req->path, ALB_PREFIX) ||
+	       (str_starts_with(req->path, "/restapis/") && strstr(req->path, "/_user_request_"));
 }
 
 bool apigw_route(struct cloud *c, const char *account, const struct http_req *req,

@@ -27,6 +27,9 @@ struct cloud;
 
 /* Create the tables. Called by cloud_open(). */
 bool apigw_start(struct cloud *c);
+/* Whether req is for a front door (a function URL, a stage, a load balancer), which is
+ * not an AWS API call and is answered without checking a signature. */
+bool apigw_is_door(const struct http_req *req);
 /*
  * Serve the request when it is one of ours (the management APIs or a front door); false
  * when it is someone else's.

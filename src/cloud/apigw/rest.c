@@ -2,6 +2,7 @@
  * REST APIs: management under /restapis and the front door.
  */
 #include "cloud/apigw/rest.h"
+#include "cloud/auth/auth.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -828,11 +829,32 @@ bool rest_serve(struct cloud *c, const char *id, const char *path, const struct 
 		m = cJSON_GetObjectItemCaseSensitive(ms, "ANY");
 	const char *auth = front_str(m, "authorizationType");
 	bool signed_in = http_header(req, "Authorization") != NULL;
-	if (!m || (auth && strcmp(auth, "AWS_IAM") == 0 && !signed_in)) {
+	if (!m) {
 		front_message(resp, 403, NO_TOKEN);
 		http_resp_header(resp, "x-amzn-ErrorType", "MissingAuthenticationTokenException");
 		cJSON_Delete(doc);
 		return true;
+	}
+	if (auth && strcmp(auth, "AWS_IAM") == 0) {
+		/* Signed by the API's own account, as IAM auth wants. */
+		struct svc_caller caller;
+		struct aws_err err = { 0 };
+		bool who = auth_identify(c, req, "execute-api", &caller, &err);
+		cJSON_Delete(err.fields);
+		if (!who || strcmp(caller.account, account) != 0) {
+			char msg[1200];
+			if (who)
+				snprintf(
+					msg, sizeof(msg),
+					"User: %s is not authorized to perform: execute-api:Invoke"
+					" on resource: arn:aws:execute-api:us-east-1:%s:%s/%s/%s%s",
+					caller.arn, account, id, stage_name, req->method, rpath);
+			front_message(resp, 403, who ? msg : err.message);
+			http_resp_header(resp, "x-amzn-ErrorType",
+					 who ? "AccessDeniedException" : err.code);
+			cJSON_Delete(doc);
+			return true;
+		}
 	}
 	if (auth && strcmp(auth, "NONE") != 0 && strcmp(auth, "AWS_IAM") != 0 && !signed_in) {
 		front_message(resp, 401, "Unauthorized");

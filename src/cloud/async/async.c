@@ -186,7 +186,7 @@ bool async_enqueue(struct cloud *c, const char *account, const char *function, c
 				 AWS_REGION_NAME, acct, name);
 	char rid[37];
 	aws_uuid(rid);
-	int64_t now = vclock_now_ms(c->vclock);
+	int64_t now = vclock_now_ms(c->vclock, acct);
 	/*
 	 * With a worker free, the event is queued already leased and runs at once in this
 	 * thread's worker, without waiting for the dispatcher to find it. It is durable all
@@ -415,7 +415,7 @@ static char *invocation_record(const struct event *ev, const char *condition,
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "version", "1.0");
 	char iso[32];
-	aws_time_iso(vclock_now_ms(ev->c->vclock), iso);
+	aws_time_iso(vclock_now_ms(ev->c->vclock, ev->account), iso);
 	cJSON_AddStringToObject(o, "timestamp", iso);
 	cJSON *rc = cJSON_AddObjectToObject(o, "requestContext");
 	cJSON_AddStringToObject(rc, "requestId", ev->request_id);
@@ -535,7 +535,7 @@ static void attempt(struct event *ev)
 	cJSON *cfg = config_load(c, ev->account, ev->function);
 	long long max_age = config_int(cfg, "MaximumEventAgeInSeconds", ASYNC_DEFAULT_AGE);
 	long long max_retry = config_int(cfg, "MaximumRetryAttempts", ASYNC_DEFAULT_RETRY);
-	int64_t now = vclock_now_ms(c->vclock);
+	int64_t now = vclock_now_ms(c->vclock, ev->account);
 	pthread_mutex_lock(&c->mu);
 	struct lfunc *fn = lambda_fn_find(c, ev->account, ev->function);
 	if (fn)
@@ -559,7 +559,7 @@ static void attempt(struct event *ev)
 		event_delete(c, ev->seq);
 	} else {
 		lambda_invoke_internal(c, fn, ev->payload, strlen(ev->payload), ev->request_id, &r);
-		now = vclock_now_ms(c->vclock);
+		now = vclock_now_ms(c->vclock, ev->account);
 		pthread_mutex_lock(&c->mu);
 		bool stopping = c->stopping;
 		pthread_mutex_unlock(&c->mu);
@@ -627,9 +627,11 @@ static struct event *lease(struct cloud *c, int64_t now, int64_t *next)
 	struct event *ev = NULL;
 	*next = 0;
 	pthread_mutex_lock(&c->db->mu);
+	/* Each event is due on its account's clock: in the base clock's time, that is its due
+	 * time less what its account's clock has been stepped ahead. */
 	sqlite3_stmt *st = prep(c, "SELECT seq, account, function, request_id, payload, source,"
-				   " received, attempts, backoff, due FROM async_events"
-				   " WHERE leased=0 ORDER BY due, seq LIMIT 1");
+				   " received, attempts, backoff, due - vclock_offset(account) AS d"
+				   " FROM async_events WHERE leased=0 ORDER BY d, seq LIMIT 1");
 	if (st && sqlite3_step(st) == SQLITE_ROW) {
 		int64_t due = sqlite3_column_int64(st, 9);
 		if (due > now) {
@@ -684,7 +686,7 @@ static void *dispatcher_main(void *arg)
 	int64_t saved = 0;
 	pthread_mutex_lock(&s->mu);
 	while (!s->stopping) {
-		int64_t vnow = vclock_now_ms(c->vclock);
+		int64_t vnow = vclock_now_ms(c->vclock, NULL);
 		if (vnow - saved > 500 || vnow < saved) {
 			pthread_mutex_unlock(&s->mu);
 			save_clock(c, vnow);
@@ -699,7 +701,7 @@ static void *dispatcher_main(void *arg)
 		s->running++;
 		pthread_mutex_unlock(&s->mu);
 		int64_t next = 0;
-		struct event *ev = lease(c, vclock_now_ms(c->vclock), &next);
+		struct event *ev = lease(c, vclock_now_ms(c->vclock, NULL), &next);
 		if (ev && !start_worker(c, ev)) {
 			event_free(ev);
 			pthread_mutex_lock(&s->mu);
@@ -711,8 +713,8 @@ static void *dispatcher_main(void *arg)
 		/* An event queued while the queue was read is looked for again at once. */
 		if (ev || s->wakes != wakes)
 			continue;
-		int64_t due = next ? next : vclock_now_ms(c->vclock) + 3600 * 1000;
-		vclock_wait(c->vclock, &s->cond, &s->mu, due, 200);
+		int64_t due = next ? next : vclock_now_ms(c->vclock, NULL) + 3600 * 1000;
+		vclock_wait(c->vclock, &s->cond, &s->mu, NULL, due, 200);
 	}
 	pthread_mutex_unlock(&s->mu);
 	return NULL;
@@ -765,7 +767,7 @@ void async_stop(struct cloud *c)
 	if (s->started)
 		pthread_join(s->thread, NULL);
 	if (s->started)
-		save_clock(c, vclock_now_ms(c->vclock));
+		save_clock(c, vclock_now_ms(c->vclock, NULL));
 	s->started = false;
 	/* Workers finish (cloud_close() kills their environments); wait for them. */
 	pthread_mutex_lock(&s->mu);
@@ -988,7 +990,7 @@ void async_api(struct cloud *c, const char *account, const struct http_req *req,
 		} else {
 			cJSON_DeleteItemFromObjectCaseSensitive(next, "LastModified");
 			cJSON_AddNumberToObject(next, "LastModified",
-						(double)vclock_now_ms(c->vclock) / 1000.0);
+						(double)vclock_now_ms(c->vclock, acct) / 1000.0);
 			config_save(c, acct, name, next);
 			reply(resp, 200, config_view(acct, name, next));
 		}

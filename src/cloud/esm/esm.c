@@ -229,13 +229,13 @@ static void *poller_main(void *arg)
 			continue;
 		}
 		/* Gather up to the batch size within the batching window. */
-		int64_t until = vclock_now_ms(c->vclock) + (int64_t)window * 1000;
+		int64_t until = vclock_now_ms(c->vclock, account) + (int64_t)window * 1000;
 		while ((int)msgs.len < batch && running(m)) {
 			int want = batch - (int)msgs.len;
 			int got = sqs_receive(c, m->source, want > 10 ? 10 : want, &msgs);
 			if (got > 0)
 				continue;
-			if (window == 0 || vclock_now_ms(c->vclock) >= until)
+			if (window == 0 || vclock_now_ms(c->vclock, account) >= until)
 				break;
 			sqs_wait_activity(c, 50);
 		}
@@ -427,7 +427,7 @@ static bool apply(struct cloud *c, const char *account, const cJSON *in, struct 
 	m->report = report;
 	if (cJSON_IsBool(enabled))
 		m->enabled = cJSON_IsTrue(enabled);
-	m->modified = (double)vclock_now_ms(c->vclock) / 1000.0;
+	m->modified = (double)vclock_now_ms(c->vclock, m->account) / 1000.0;
 	return true;
 }
 

@@ -526,7 +526,7 @@ static cJSON *event_new(struct cloud *c, const char *account, const char *source
 			char id[37])
 {
 	aws_uuid(id);
-	time_t now = (time_t)(vclock_now_ms(c->vclock) / 1000);
+	time_t now = (time_t)(vclock_now_ms(c->vclock, account) / 1000);
 	struct tm tm;
 	gmtime_r(&now, &tm);
 	char iso[32];

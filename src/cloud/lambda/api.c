@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cloud/async/async.h"
+#include "cloud/auth/auth.h"
 #include "cloud/http/aws.h"
 #include "cloud/lambda/lambda.h"
 #include "cloud/lambda/policy.h"
@@ -434,10 +435,12 @@ static void get_function(struct cloud *c, struct lfunc *fn, bool config_only,
 	cJSON_AddItemToObject(out, "Configuration", cfg);
 	cJSON *code = cJSON_AddObjectToObject(out, "Code");
 	cJSON_AddStringToObject(code, "RepositoryType", "S3");
-	char *loc = xasprintf("%s/_tutor/code/%s/%s?sha=%s", c->endpoint, fn->account, fn->name,
-			      fn->sha_hex);
+	/* As Lambda's is, an S3 URL presigned for ten minutes: only the caller gets it. */
+	char *path = xasprintf("/_tutor/code/%s/%s?sha=%s", fn->account, fn->name, fn->sha_hex);
+	char *loc = auth_presign_cloud(c->auth, c->endpoint, path, 600);
 	cJSON_AddStringToObject(code, "Location", loc);
 	free(loc);
+	free(path);
 	if (fn->reserved >= 0) {
 		cJSON *conc = cJSON_AddObjectToObject(out, "Concurrency");
 		cJSON_AddNumberToObject(conc, "ReservedConcurrentExecutions", fn->reserved);

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cloud/auth/auth.h"
 #include "cloud/http/aws.h"
 #include "cloud/lambda/lambda.h"
 #include "cloud/state.h"
@@ -809,10 +810,13 @@ static struct env *spawn_now(struct cloud *c, struct lfunc *fn, struct invocatio
 	env_add(&envp, "AWS_DEFAULT_REGION", AWS_REGION_NAME);
 	if (rt->exec_env)
 		env_add(&envp, "AWS_EXECUTION_ENV", rt->exec_env);
-	env_add(&envp, "AWS_ACCESS_KEY_ID", fn->account);
-	env_add(&envp, "AWS_ACCESS_KEY", fn->account);
-	env_add(&envp, "AWS_SECRET_ACCESS_KEY", "test");
-	env_add(&envp, "AWS_SESSION_TOKEN", "test");
+	/* As Lambda does: a session of the function's role, for its own account only. */
+	struct auth_creds creds;
+	auth_session_new(c->auth, fn->account, fn->role, fn->name, AUTH_SESSION_SECONDS, &creds);
+	env_add(&envp, "AWS_ACCESS_KEY_ID", creds.access_key);
+	env_add(&envp, "AWS_ACCESS_KEY", creds.access_key);
+	env_add(&envp, "AWS_SECRET_ACCESS_KEY", creds.secret);
+	env_add(&envp, "AWS_SESSION_TOKEN", creds.token);
 	env_add(&envp, "AWS_ENDPOINT_URL", c->endpoint);
 	env_add(&envp, "AWS_XRAY_CONTEXT_MISSING", "LOG_ERROR");
 	if (rt->lang == LAMBDA_NODE && c->node_path)

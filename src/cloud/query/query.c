@@ -392,8 +392,9 @@ static void signed_service(const struct http_req *req, char *out, size_t n)
 	out[len] = '\0';
 }
 
-static void clock_api(struct cloud *c, const char *rest, const struct http_req *req,
-		      struct http_resp *resp)
+/* The tutor's clock control, for one account's clock: GET now, POST advance?seconds=N. */
+static void clock_api(struct cloud *c, const char *account, const char *rest,
+		      const struct http_req *req, struct http_resp *resp)
 {
 	if (strcmp(rest, "advance") == 0 && strcmp(req->method, "POST") == 0) {
 		const char *s = http_query(req, "seconds");
@@ -404,17 +405,20 @@ static void clock_api(struct cloud *c, const char *rest, const struct http_req *
 				  "seconds must be a number of seconds >= 0");
 			return;
 		}
-		vclock_advance(c->vclock, (int64_t)(secs * 1000.0));
+		vclock_advance(c->vclock, account, (int64_t)(secs * 1000.0));
 	} else if (strcmp(rest, "") != 0 && strcmp(rest, "now") != 0) {
 		aws_error(resp, 404, "UnknownOperationException", "Unknown tutor path %s",
 			  req->path);
 		return;
 	}
 	char iso[32];
-	int64_t now = vclock_now_ms(c->vclock);
+	int64_t now = vclock_now_ms(c->vclock, account);
 	aws_time_iso(now, iso);
-	strbuf_addf(&resp->body, "{\"now\":%lld,\"iso\":\"%s\",\"scale\":%g}", (long long)now, iso,
-		    vclock_scale(c->vclock));
+	strbuf_addf(
+		&resp->body,
+		"{\"account\":\"%s\",\"now\":%lld,\"iso\":\"%s\",\"scale\":%g,\"aheadMs\":%lld}",
+		account, (long long)now, iso, vclock_scale(c->vclock),
+		(long long)vclock_offset_ms(c->vclock, account));
 }
 
 static const char *const sns_actions[] = { "CreateTopic",
@@ -485,7 +489,7 @@ bool events_route(struct cloud *c, const char *account, const struct http_req *r
 		return false;
 	if (str_starts_with(req->path, "/_tutor/clock")) {
 		const char *rest = req->path + strlen("/_tutor/clock");
-		clock_api(c, rest[0] == '/' ? rest + 1 : rest, req, resp);
+		clock_api(c, account, rest[0] == '/' ? rest + 1 : rest, req, resp);
 		return true;
 	}
 	if (strcmp(req->path, "/_tutor/mailbox") == 0) {

@@ -95,9 +95,10 @@ static void poke(struct cloud *c)
 	pthread_mutex_unlock(&s->mu);
 }
 
-static int64_t now_ms(struct cloud *c)
+/* The virtual time of an account's clock: its queues' visibility, delays and retention. */
+static int64_t now_ms(struct cloud *c, const char *account)
 {
-	return vclock_now_ms(c->vclock);
+	return vclock_now_ms(c->vclock, account);
 }
 
 /* Database access; the caller holds c->db->mu. */
@@ -357,7 +358,7 @@ static bool op_create(struct cloud *c, const char *account, const cJSON *in, cJS
 					     a->string);
 		}
 	} else if (ok) {
-		want.created = want.modified = now_ms(c) / 1000;
+		want.created = want.modified = now_ms(c, want.account) / 1000;
 		ok = queue_save(c, &want) ||
 		     err_set(e, 500, "com.amazonaws.sqs#InternalError", "InternalError",
 			     "The queue could not be stored.");
@@ -523,7 +524,7 @@ static bool op_get_attrs(struct cloud *c, const char *account, const cJSON *in, 
 				       cJSON_IsString(it) ? it->valuestring : "");
 		}
 	}
-	int64_t now = now_ms(c);
+	int64_t now = now_ms(c, q.account);
 	cJSON *attrs = cJSON_CreateObject();
 	char buf[256];
 	if (wants(names, "QueueArn")) {
@@ -574,7 +575,7 @@ static bool op_set_attrs(struct cloud *c, const char *account, const cJSON *in, 
 	const cJSON *attrs = cJSON_GetObjectItemCaseSensitive(in, "Attributes");
 	bool ok = attrs ? apply_attrs(c, &q, attrs, e) : MISSING(e, "Attributes");
 	if (ok) {
-		q.modified = now_ms(c) / 1000;
+		q.modified = now_ms(c, q.account) / 1000;
 		queue_save(c, &q);
 	}
 	queue_release(&q);
@@ -653,7 +654,7 @@ static bool insert_message(struct cloud *c, const struct queue *q, const char *b
 {
 	aws_uuid(id);
 	query_md5_hex(body, len, md5);
-	int64_t now = now_ms(c);
+	int64_t now = now_ms(c, q->account);
 	sqlite3_stmt *st =
 		prep(c, "INSERT INTO sqs_messages(account, queue, id, body, attrs, md5,"
 			" md5_attrs, sent, visible, sender) VALUES(?,?,?,?,?,?,?,?,?,?)");
@@ -893,7 +894,7 @@ static bool redrive(struct cloud *c, const struct queue *q, long long seq, int r
 		sqlite3_stmt *st = prep(c, "UPDATE sqs_messages SET account=?, queue=?, receives=0,"
 					   " first_receive=NULL, receipt=NULL, visible=?, sent=?"
 					   " WHERE seq=?");
-		int64_t now = now_ms(c);
+		int64_t now = now_ms(c, account);
 		sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 3, now);
@@ -909,7 +910,7 @@ static bool redrive(struct cloud *c, const struct queue *q, long long seq, int r
 /* Take up to max visible messages of q, hiding them for vt seconds. Caller holds db->mu. */
 static int take(struct cloud *c, const struct queue *q, int max, long long vt, struct got *out)
 {
-	int64_t now = now_ms(c);
+	int64_t now = now_ms(c, q->account);
 	int n = 0;
 	bool redriven = false;
 	cloud_db_exec(c->db, "BEGIN IMMEDIATE");
@@ -1011,11 +1012,11 @@ static bool op_receive(struct cloud *c, const char *account, const cJSON *in, cJ
 		return false;
 	}
 	struct got got[SQS_BATCH_MAX];
-	int64_t deadline = now_ms(c) + wait * 1000;
+	int64_t deadline = now_ms(c, q.account) + wait * 1000;
 	int n = 0;
 	for (;;) {
 		n = take(c, &q, (int)max, vt, got);
-		if (n > 0 || now_ms(c) >= deadline)
+		if (n > 0 || now_ms(c, q.account) >= deadline)
 			break;
 		/* Long polling: wait for a send (or the clock) without the database's lock. */
 		struct sqs_svc *s = svc(c);
@@ -1023,7 +1024,7 @@ static bool op_receive(struct cloud *c, const char *account, const cJSON *in, cJ
 		pthread_mutex_lock(&s->mu);
 		unsigned seen = s->activity;
 		while (s->activity == seen && !s->stopping &&
-		       !vclock_wait(c->vclock, &s->cond, &s->mu, deadline, 50))
+		       !vclock_wait(c->vclock, &s->cond, &s->mu, q.account, deadline, 50))
 			;
 		bool stopping = s->stopping;
 		pthread_mutex_unlock(&s->mu);
@@ -1170,7 +1171,7 @@ static bool change_one(struct cloud *c, const struct queue *q, const cJSON *in, 
 			       "does not exist or is not available for visibility timeout change.",
 			       receipt);
 	sqlite3_stmt *st = prep(c, "UPDATE sqs_messages SET visible=? WHERE seq=?");
-	sqlite3_bind_int64(st, 1, now_ms(c) + vt * 1000);
+	sqlite3_bind_int64(st, 1, now_ms(c, q->account) + vt * 1000);
 	sqlite3_bind_int64(st, 2, seq);
 	sqlite3_step(st);
 	sqlite3_finalize(st);
@@ -1288,6 +1289,12 @@ static const struct op *find_op(const char *name)
 static bool run_op(struct cloud *c, const struct op *op, const char *account, const cJSON *in,
 		   cJSON *out, struct sqs_err *e)
 {
+	/* Another account's queue is out of reach: it has no queue policy to open it. */
+	const char *url = query_str(in, "QueueUrl");
+	char owner[13], name[81];
+	if (url && parse_url(url, owner, name) && strcmp(owner, account) != 0)
+		return err_set(e, 403, "AccessDenied", "AccessDenied",
+			       "Access to the resource %s is denied.", url);
 	pthread_mutex_lock(&c->db->mu);
 	bool ok = op->fn(c, account, in, out, e);
 	pthread_mutex_unlock(&c->db->mu);
@@ -1579,9 +1586,10 @@ void sqs_wait_activity(struct cloud *c, int max_real_ms)
 	struct sqs_svc *s = svc(c);
 	pthread_mutex_lock(&s->mu);
 	unsigned seen = s->activity;
-	int64_t due = vclock_now_ms(c->vclock) + (int64_t)(max_real_ms * vclock_scale(c->vclock));
+	int64_t due =
+		vclock_now_ms(c->vclock, NULL) + (int64_t)(max_real_ms * vclock_scale(c->vclock));
 	while (s->activity == seen && !s->stopping &&
-	       !vclock_wait(c->vclock, &s->cond, &s->mu, due, max_real_ms))
+	       !vclock_wait(c->vclock, &s->cond, &s->mu, NULL, due, max_real_ms))
 		;
 	pthread_mutex_unlock(&s->mu);
 }
