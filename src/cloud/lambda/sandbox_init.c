@@ -371,6 +371,37 @@ static void kill_descendants(void)
 	}
 }
 
+/*
+ * Name the init "/init" in /proc/1/cmdline, which anyone may read: a copy of the cloud's command
+ * line would tell the environment the workspace's path. The init's copy of the cloud's argv
+ * area (arg_start to arg_end, fields 48 and 49 of /proc/self/stat) is overwritten.
+ */
+static void rename_init(void)
+{
+	char buf[1024];
+	int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	unsigned long field = 2, arg[2] = { 0, 0 }; /* arg_start, arg_end */
+	for (const char *p = strrchr(buf, ')'); p && *p; p++) {
+		if (*p == ' ')
+			field++;
+		else if (*p >= '0' && *p <= '9' && (field == 48 || field == 49))
+			arg[field - 48] = arg[field - 48] * 10 + (unsigned long)(*p - '0');
+	}
+	unsigned long start = arg[0], end = arg[1];
+	static const char name[] = "/init";
+	if (start && end > start + sizeof(name)) {
+		memset((char *)start, 0, end - start);
+		memcpy((char *)start, name, sizeof(name));
+	}
+	prctl(PR_SET_NAME, "init", 0, 0, 0);
+}
+
 static _Alignas(16) char runtime_stack[32768];
 
 int sandbox_init_main(void *arg)
@@ -408,6 +439,7 @@ int sandbox_init_main(void *arg)
 	}
 	/* The environment may not look into its init (its memory is a copy of the cloud's). */
 	prctl(PR_SET_DUMPABLE, 0);
+	rename_init();
 	if (!sb->plan.pidns)
 		prctl(PR_SET_CHILD_SUBREAPER, 1);
 	pid_t runtime = clone(runtime_main, runtime_stack + sizeof(runtime_stack),
