@@ -379,6 +379,15 @@ static const char *plan_name(const struct plan *p)
 	return "no namespaces";
 }
 
+/* The plan as the object of "the kernel refused ...". */
+static const char *plan_phrase(const struct plan *p)
+{
+	return p->mountns && !p->host_proc ? "a sealed environment"
+	       : p->mountns                ? "a root of its own"
+	       : p->pidns                  ? "a PID namespace"
+					   : "any namespace";
+}
+
 struct sandbox *sandbox_probe(const struct sandbox_config *cfg)
 {
 	struct sandbox *sb = xcalloc(1, sizeof(*sb));
@@ -409,8 +418,8 @@ struct sandbox *sandbox_probe(const struct sandbox_config *cfg)
 		if (trial(sb, cfg, &why))
 			break;
 		if (!sb->refused[0])
-			snprintf(sb->refused, sizeof(sb->refused), "%s: %s", plan_name(&sb->plan),
-				 why.buf);
+			snprintf(sb->refused, sizeof(sb->refused), "%s (%s)",
+				 plan_phrase(&sb->plan), why.buf);
 	}
 	strbuf_release(&why);
 	return sb;

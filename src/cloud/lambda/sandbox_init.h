@@ -1,7 +1,7 @@
 /*
  * Between the cloud's side of the sandbox (sandbox.c: probing, plans, starting) and the init it
  * clones (sandbox_init.c): the plan the init follows and what it tells back. Not for use outside
- * src/cloud/lambda/sandbox*.c.
+ * src/cloud/lambda/sandbox*.c and their unit test.
  */
 #ifndef CLOUD_LAMBDA_SANDBOX_INIT_H
 #define CLOUD_LAMBDA_SANDBOX_INIT_H
