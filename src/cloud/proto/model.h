@@ -130,6 +130,7 @@ struct proto_service {
 	bool query_compatible;
 	unsigned char validation; /* enum proto_validation */
 	const char *validation_code;
+	bool input_path;            /* validation paths of body members start "opNameInput." */
 	const struct proto_op *ops; /* sorted by name */
 	size_t nops;
 	const unsigned short *rest;              /* indexes of ops in URI-matching order */
