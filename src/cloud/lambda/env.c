@@ -211,7 +211,7 @@ static void *waiter_main(void *arg)
 	/* The group's orphans come back to us (we are their subreaper): reap them too. */
 	while (waitpid(-env->pid, NULL, 0) > 0 || errno == EINTR)
 		;
-	if (!env->cg_mem[0])
+	if (!env->cg_mem[0] && !sandbox_reaps_all(env->cloud->sandbox))
 		kill_pipe_holders(env->out_fd);
 	wstatus = sandbox_status(env->status_fd, wstatus);
 	pthread_mutex_lock(&env->cloud->mu);

@@ -448,6 +448,11 @@ bool sandbox_private_root(const struct sandbox *sb)
 	return sb->plan.mountns;
 }
 
+bool sandbox_reaps_all(const struct sandbox *sb)
+{
+	return sb->plan.pidns;
+}
+
 const char *sandbox_runtimes_dir(const struct sandbox *sb)
 {
 	return sb->plan.mountns ? SANDBOX_RUNTIME_DIR : sb->runtimes_host;

@@ -49,6 +49,8 @@ void sandbox_free(struct sandbox *sb);
 
 /* Whether environments have a root of their own (/var/task, /var/runtime, a private /tmp). */
 bool sandbox_private_root(const struct sandbox *sb);
+/* Whether everything an environment starts dies with its init (a PID namespace of its own). */
+bool sandbox_reaps_all(const struct sandbox *sb);
 /* The runtime clients' folder as environments see it. Borrowed. */
 const char *sandbox_runtimes_dir(const struct sandbox *sb);
 /* NODE_PATH as environments see it, NULL when there is none. Borrowed. */
