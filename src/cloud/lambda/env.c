@@ -197,7 +197,8 @@ static void *waiter_main(void *arg)
 {
 	struct env *env = arg;
 	/* Beside the runtime's start, not in its way; the share only applies after init anyway. */
-	limits_join_cpu(env);
+	if (env->cg_cpu[0])
+		limits_join_cpu(env, sandbox_runtime_pid(env->pid, env->status_fd));
 	siginfo_t info;
 	/* Wait without reaping, so the group id cannot be reused before the group is killed. */
 	while (waitid(P_PID, (id_t)env->pid, &info, WEXITED | WNOWAIT) != 0 && errno == EINTR)

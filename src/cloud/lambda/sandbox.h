@@ -81,6 +81,11 @@ struct sandbox_job {
  */
 pid_t sandbox_start(const struct sandbox *sb, const struct sandbox_job *job, int *status_fd);
 /*
+ * Wait until the environment's runtime has started (or failed to): its pid on the host, or -1
+ * when it did not start. Reads status_fd; call it before sandbox_status(), from one thread.
+ */
+pid_t sandbox_runtime_pid(pid_t init, int status_fd);
+/*
  * After the init has exited with init_wstatus: the runtime's wait status as the init saw it,
  * or init_wstatus when it died before it could tell (killed). Reads status_fd.
  */
