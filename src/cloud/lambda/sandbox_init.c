@@ -400,7 +400,6 @@ int sandbox_init_main(void *arg)
 	if (poll(&pfd, 1, 0) != 0)
 		_exit(0);
 	setpgid(0, 0);
-	close_all_but(job->out_fd, a->status_w);
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -431,6 +430,7 @@ int sandbox_init_main(void *arg)
 		init_fail(a, STEP_SPAWN, errno);
 	if (!a->fail_step)
 		tell(a, INIT_STARTED, 0, STEP_NONE, 0);
+	/* The cloud's descriptors (the runtime closed its copies): off the way to the runtime. */
 	close_all_but(-1, a->status_w);
 	for (;;) {
 		int wstatus;
