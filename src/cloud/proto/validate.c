@@ -297,6 +297,9 @@ bool proto_validate(const struct proto_service *svc, enum proto_protocol p,
 	for (size_t i = 0; i < s->nmembers; i++) {
 		const struct proto_member *m = &s->members[i];
 		char seg[300];
+		/* A blob that is the whole body stays out of the input (proto.h). */
+		if ((int)i == s->payload && m->shape->type == PM_BLOB)
+			continue;
 		if (svc->input_path && m->location == PM_BODY)
 			snprintf(seg, sizeof(seg), "%c%sInput.%s", op->name[0] + ('a' - 'A'),
 				 op->name + 1, m->path);
