@@ -265,14 +265,10 @@ static void check(struct vctx *v, const struct proto_shape *s, const cJSON *val)
 		if (s->flags & (PM_S_MIN | PM_S_MAX) || s->pattern || s->nenums) {
 			struct strbuf all = STRBUF_INIT;
 			if (scalar_breaks(&all, s, val, "\n")) {
-				char *line = all.buf, *nl;
-				do {
-					nl = strchr(line, '\n');
-					if (nl)
-						*nl = '\0';
+				char *save = NULL;
+				for (char *line = strtok_r(all.buf, "\n", &save); line;
+				     line = strtok_r(NULL, "\n", &save))
 					violation(v, s, val, line);
-					line = nl + 1;
-				} while (nl);
 			}
 			strbuf_release(&all);
 		}
