@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "cloud/http/server.h"
+#include "cloud/proto/codec.h"
 #include "cloud/proto/model.h"
 #include "cloud/proto/proto.h"
 #include "core/path.h"
@@ -487,6 +488,43 @@ TEST(proto_validate__checks_every_constrained_lambda_member)
 	is_int(right, checked, "each answered with its constraint");
 }
 
+TEST(proto_regex__matches_the_models_java_patterns)
+{
+	static const struct {
+		const char *pattern, *s;
+		bool match;
+	} cases[] = {
+		{ "(?!^[0-9]+$)([a-zA-Z0-9-_]+)", "2024", false },
+		{ "(?!^[0-9]+$)([a-zA-Z0-9-_]+)", "v2024", true },
+		{ "^[0-9A-Za-z\\.\\-_]*(?<!\\.)$", "name.", false },
+		{ "^[0-9A-Za-z\\.\\-_]*(?<!\\.)$", "na.me", true },
+		{ "(?i)all|[0-9]{12}", "ALL", true },
+		{ "(?i)all|[0-9]{12}", "12345678901", false },
+		{ "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$", "caf\xc3\xa9 1", true },
+		{ "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$", "a;b", false },
+		{ "[\\u0020-\\u00FF]+", "abc\xc3\xbf", true },
+		{ "[\\u0020-\\u00FF]+", "tab\there", false },
+		{ "(a)b\\1", "aba", true },
+		{ "(a)b\\1", "abb", false },
+		{ "arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+",
+		  "arn:aws:iam::123456789012:role/lambda-role", true },
+		{ "arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+",
+		  "arn:aws:iam::1234:role/r", false },
+		{ "[^\\s]+", "app.handler", true },
+		{ "[^\\s]+", "app handler", false },
+		{ "\\p{Print}+", "ok", true },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++)
+		ok(codec_regex_match(cases[i].pattern, cases[i].s) == cases[i].match, "%s %s '%s'",
+		   cases[i].pattern, cases[i].match ? "matches" : "refuses", cases[i].s);
+	/* Hostile input against a nested repetition ends (and counts as matching). */
+	char *many = xmalloc(5001);
+	memset(many, 'a', 5000);
+	many[5000] = '\0';
+	ok(codec_regex_match("(a|aa)+$b", many), "a match past the step budget ends");
+	free(many);
+}
+
 /* Encode output (JSON text) of op in protocol p. */
 static void encode(const char *svc_name, enum proto_protocol p, const char *op_name,
 		   const char *json, struct http_resp *resp)
@@ -700,6 +738,7 @@ int main(void)
 	RUN(proto_decode__converts_types_from_each_location);
 	RUN(proto_validate__words_violations_as_aws_does);
 	RUN(proto_validate__checks_every_constrained_lambda_member);
+	RUN(proto_regex__matches_the_models_java_patterns);
 	RUN(proto_encode__writes_each_protocols_answer);
 	RUN(proto_encode_error__shapes_errors_as_aws_does);
 	RUN(proto_decode__refuses_bad_input_in_the_protocols_words);
