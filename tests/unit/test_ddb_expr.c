@@ -443,7 +443,7 @@ static const char *update(const char *expr, const char *values, const char *item
 	if (ddb_subst_init(&s, NULL, v, &err)) {
 		struct ddb_expr *e = ddb_expr_parse(DDB_EXPR_UPDATE, expr, &s, &err);
 		if (e)
-			r = ddb_expr_update(e, it, &err);
+			r = ddb_expr_update(e, it, it != NULL, &err);
 		ddb_expr_free(e);
 	}
 	snprintf(out, sizeof(out), "%s", r ? show(r) : err.message);

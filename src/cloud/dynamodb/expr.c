@@ -1849,10 +1849,14 @@ static int cmp_append(const void *a, const void *b)
 	return x->index < y->index ? -1 : x->index > y->index;
 }
 
-cJSON *ddb_expr_update(const struct ddb_expr *e, const cJSON *item, struct aws_err *err)
+cJSON *ddb_expr_update(const struct ddb_expr *e, const cJSON *item, bool exists,
+		       struct aws_err *err)
 {
 	size_t n = e->nactions;
+	const cJSON *item_for_remove = item;
 	cJSON *out = item ? cJSON_Duplicate(item, true) : cJSON_CreateObject();
+	if (!exists)
+		item_for_remove = NULL;
 	cJSON **values = xcalloc(n ? n : 1, sizeof(*values));
 	struct target *targets = xcalloc(n ? n : 1, sizeof(*targets));
 	bool *done = xcalloc(n ? n : 1, sizeof(bool));
@@ -1863,7 +1867,7 @@ cJSON *ddb_expr_update(const struct ddb_expr *e, const cJSON *item, struct aws_e
 				goto fail;
 		}
 	for (size_t i = 0; i < n; i++) {
-		if (e->actions[i].kind == DDB_REMOVE && !item)
+		if (e->actions[i].kind == DDB_REMOVE && !item_for_remove)
 			continue;
 		if (!find_target(out, &e->actions[i].path, &targets[i], err))
 			goto fail;
@@ -1950,6 +1954,31 @@ fail:
 	free(done);
 	cJSON_Delete(out);
 	return NULL;
+}
+
+cJSON *ddb_expr_project_updated(const struct ddb_expr *e, const cJSON *item)
+{
+	struct suffix *sx = xcalloc(e->nactions ? e->nactions : 1, sizeof(*sx));
+	for (size_t i = 0; i < e->nactions; i++)
+		sx[i] = (struct suffix){ &e->actions[i].path, 0 };
+	cJSON *out = project_members(item, sx, e->nactions);
+	free(sx);
+	return out;
+}
+
+static void node_roots(const struct ddb_node *n, void (*fn)(const char *name, void *arg), void *arg)
+{
+	if (!n)
+		return;
+	if (n->kind == N_PATH && n->path.n && n->path.steps[0].name)
+		fn(n->path.steps[0].name, arg);
+	for (size_t i = 0; i < n->nkids; i++)
+		node_roots(n->kids[i], fn, arg);
+}
+
+void ddb_expr_roots(const struct ddb_expr *e, void (*fn)(const char *name, void *arg), void *arg)
+{
+	node_roots(e->root, fn, arg);
 }
 
 void ddb_expr_update_roots(const struct ddb_expr *e, void (*fn)(const char *name, void *arg),

@@ -108,16 +108,22 @@ const char *ddb_expr_type_name(enum ddb_expr_type type);
 bool ddb_expr_match(const struct ddb_expr *e, const struct cJSON *item);
 
 /*
- * Apply an update expression to a copy of item (NULL: a new item holding only key), and return
- * the result (caller deletes), or NULL with DynamoDB's message (an operand of the wrong type,
- * a path that does not exist).
+ * Apply an update expression to a copy of item and return the result (caller deletes), or NULL
+ * with DynamoDB's message (an operand of the wrong type, a path that does not exist). exists
+ * says whether the item was stored (else item holds only its key, and REMOVE does nothing).
  */
-struct cJSON *ddb_expr_update(const struct ddb_expr *e, const struct cJSON *item,
+struct cJSON *ddb_expr_update(const struct ddb_expr *e, const struct cJSON *item, bool exists,
 			      struct aws_err *err);
+/* The parts of item an update expression writes or removes (ReturnValues UPDATED_OLD and
+ * UPDATED_NEW). Caller deletes. */
+struct cJSON *ddb_expr_project_updated(const struct ddb_expr *e, const struct cJSON *item);
 /* The top-level attributes an update expression writes or removes, for checks against the key
  * schema: calls fn for each. */
 void ddb_expr_update_roots(const struct ddb_expr *e, void (*fn)(const char *name, void *arg),
 			   void *arg);
+
+/* Call fn with the top-level attribute name of every path in a condition or filter. */
+void ddb_expr_roots(const struct ddb_expr *e, void (*fn)(const char *name, void *arg), void *arg);
 
 /* The item's attributes a projection expression names (caller deletes). */
 struct cJSON *ddb_expr_project(const struct ddb_expr *e, const struct cJSON *item);
