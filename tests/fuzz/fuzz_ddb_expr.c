@@ -75,7 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (type == DDB_EXPR_PROJECTION && item)
 				cJSON_Delete(ddb_expr_project(e, item));
 			if (type == DDB_EXPR_UPDATE) {
-				cJSON *u = ddb_expr_update(e, item, &err);
+				cJSON *u = ddb_expr_update(e, item, item != NULL, &err);
 				if (u) {
 					struct aws_err check = { 0 };
 					cJSON *clean = ddb_map_clean(u, &check);
