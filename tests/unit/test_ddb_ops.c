@@ -535,8 +535,12 @@ int main(void)
 	cloud.db = cloud_db_open(dbpath, &e);
 	/* A clock that stands still but for the test's steps. */
 	cloud.vclock = vclock_new(1e-9);
-	cloud.ddb = ddb_svc_new(cloud.db, cloud.vclock, &e);
-	if (!cloud.db || !cloud.ddb) {
+	if (!cloud.db || !svc_migrate(cloud.db, &dynamodb_service, &e)) {
+		printf("Bail out! %s\n", e.msg);
+		return 1;
+	}
+	cloud.ddb = ddb_svc_new(cloud.db, cloud.vclock);
+	if (!cloud.ddb) {
 		printf("Bail out! %s\n", e.msg);
 		return 1;
 	}

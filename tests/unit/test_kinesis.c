@@ -233,7 +233,11 @@ int main(void)
 	cloud.db = cloud_db_open(dbpath, &e);
 	/* A clock that stands still but for the test's steps. */
 	cloud.vclock = vclock_new(1e-9);
-	cloud.kinesis = kinesis_svc_new(cloud.db, cloud.vclock, &e);
+	if (!cloud.db || !svc_migrate(cloud.db, &kinesis_service, &e)) {
+		printf("Bail out! %s\n", e.msg);
+		return 1;
+	}
+	cloud.kinesis = kinesis_svc_new(cloud.db, cloud.vclock);
 	if (!cloud.kinesis) {
 		printf("Bail out! %s\n", e.msg);
 		return 1;

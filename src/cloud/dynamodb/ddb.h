@@ -75,8 +75,9 @@ struct ddb_svc {
 	pthread_cond_t cond;
 };
 
-/* The service's state over the cloud's database and clock. Its schema is created if missing. */
-struct ddb_svc *ddb_svc_new(struct cloud_db *db, struct vclock *clock, struct error *err);
+/* The service's state over the cloud's database (its schema migrated: svc_migrate()) and
+ * clock. */
+struct ddb_svc *ddb_svc_new(struct cloud_db *db, struct vclock *clock);
 /* Start the sweeper thread (TTL, stream retention). */
 bool ddb_svc_start(struct ddb_svc *d, struct error *err);
 void ddb_svc_stop(struct ddb_svc *d);

@@ -20,7 +20,7 @@
 #define TTL_HORIZON_MS (5LL * 365 * 24 * 3600 * 1000)
 #define SWEEP_BATCH    100
 
-const char *const ddb_migrations[] = {
+static const char *const migrations[] = {
 	/* 0 -> 1: tables, items, index projections, streams and their records. */
 	"CREATE TABLE IF NOT EXISTS ddb_tables(id INTEGER PRIMARY KEY, account TEXT NOT NULL,"
 	" region TEXT NOT NULL, name TEXT NOT NULL, created INTEGER NOT NULL, def TEXT NOT NULL,"
@@ -46,7 +46,6 @@ const char *const ddb_migrations[] = {
 	" PRIMARY KEY(stream, seq)) STRICT;"
 	"CREATE INDEX IF NOT EXISTS ddb_stream_records_ts ON ddb_stream_records(ts);",
 };
-const size_t ddb_nmigrations = sizeof(ddb_migrations) / sizeof(ddb_migrations[0]);
 
 struct ddb_svc *ddb_of(struct svc_call *call)
 {
@@ -58,22 +57,12 @@ int64_t ddb_now_ms(struct ddb_svc *d)
 	return vclock_now_ms(d->clock);
 }
 
-struct ddb_svc *ddb_svc_new(struct cloud_db *db, struct vclock *clock, struct error *err)
+struct ddb_svc *ddb_svc_new(struct cloud_db *db, struct vclock *clock)
 {
 	struct ddb_svc *d = xcalloc(1, sizeof(*d));
 	d->db = db;
 	d->clock = clock;
 	pthread_cond_init(&d->cond, NULL);
-	pthread_mutex_lock(&db->mu);
-	bool ok = true;
-	for (size_t i = 0; i < ddb_nmigrations && ok; i++)
-		ok = cloud_db_exec(db, ddb_migrations[i]);
-	pthread_mutex_unlock(&db->mu);
-	if (!ok) {
-		error_set(err, "cannot prepare DynamoDB's tables");
-		ddb_svc_free(d);
-		return NULL;
-	}
 	return d;
 }
 
@@ -321,8 +310,14 @@ static const struct svc_op streams_ops[] = {
 
 static bool service_start(struct cloud *c, struct error *err)
 {
-	c->ddb = ddb_svc_new(c->db, c->vclock, err);
-	return c->ddb && ddb_svc_start(c->ddb, err);
+	c->ddb = ddb_svc_new(c->db, c->vclock);
+	return ddb_svc_start(c->ddb, err);
+}
+
+static bool streams_claim(const struct svc_route_in *in)
+{
+	return in->target && strncmp(in->target, "DynamoDBStreams_20120810.",
+				     strlen("DynamoDBStreams_20120810.")) == 0;
 }
 
 static void service_stop(struct cloud *c)
@@ -345,6 +340,11 @@ static void service_reset(struct cloud *c, const char *account)
 const struct cloud_service dynamodb_service = {
 	.name = "dynamodb",
 	.model = "dynamodb-2012-08-10",
+	.title = "Amazon DynamoDB",
+	.target = "DynamoDB_20120810",
+	.protocol = SVC_JSON,
+	.migrations = migrations,
+	.nmigrations = sizeof(migrations) / sizeof(migrations[0]),
 	.start = service_start,
 	.stop = service_stop,
 	.free = service_free,
@@ -356,8 +356,12 @@ const struct cloud_service dynamodb_service = {
 /* DynamoDB Streams shares DynamoDB's state (and its signing name); X-Amz-Target tells them
  * apart (DynamoDBStreams_20120810.*). */
 const struct cloud_service dynamodb_streams_service = {
-	.name = "streams.dynamodb",
-	.model = "streams-dynamodb-2012-08-10",
+	.name = "dynamodb",
+	.model = "streams.dynamodb-2012-08-10",
+	.title = "Amazon DynamoDB Streams",
+	.target = "DynamoDBStreams_20120810",
+	.protocol = SVC_JSON,
+	.claims = streams_claim,
 	.ops = streams_ops,
 	.nops = sizeof(streams_ops) / sizeof(streams_ops[0]),
 };

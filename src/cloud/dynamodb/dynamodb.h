@@ -15,8 +15,4 @@
 extern const struct cloud_service dynamodb_service;
 extern const struct cloud_service dynamodb_streams_service;
 
-/* DynamoDB's schema, in the cloud's database. */
-extern const char *const ddb_migrations[];
-extern const size_t ddb_nmigrations;
-
 #endif

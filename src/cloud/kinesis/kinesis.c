@@ -43,7 +43,7 @@ __extension__ typedef unsigned __int128 u128;
 #define SHARD_RECORDS_PER_S 1000
 #define SHARD_BYTES_PER_S   (1024 * 1024)
 
-const char *const kinesis_migrations[] = {
+static const char *const migrations[] = {
 	/* 0 -> 1: streams, their shards' counters, records. */
 	"CREATE TABLE IF NOT EXISTS kinesis_streams(id INTEGER PRIMARY KEY, account TEXT NOT NULL,"
 	" region TEXT NOT NULL, name TEXT NOT NULL, created INTEGER NOT NULL, mode TEXT NOT NULL,"
@@ -55,7 +55,6 @@ const char *const kinesis_migrations[] = {
 	" data BLOB NOT NULL, UNIQUE(stream, shard, seq)) STRICT;"
 	"CREATE INDEX IF NOT EXISTS kinesis_records_ts ON kinesis_records(stream, ts);",
 };
-const size_t kinesis_nmigrations = sizeof(kinesis_migrations) / sizeof(kinesis_migrations[0]);
 
 struct shard_state {
 	int64_t next_seq;
@@ -230,21 +229,11 @@ static int shard_parse(const char *id)
 
 /* --- state --- */
 
-struct kinesis_svc *kinesis_svc_new(struct cloud_db *db, struct vclock *clock, struct error *err)
+struct kinesis_svc *kinesis_svc_new(struct cloud_db *db, struct vclock *clock)
 {
 	struct kinesis_svc *k = xcalloc(1, sizeof(*k));
 	k->db = db;
 	k->clock = clock;
-	pthread_mutex_lock(&db->mu);
-	bool ok = true;
-	for (size_t i = 0; i < kinesis_nmigrations && ok; i++)
-		ok = cloud_db_exec(db, kinesis_migrations[i]);
-	pthread_mutex_unlock(&db->mu);
-	if (!ok) {
-		error_set(err, "cannot prepare Kinesis's tables");
-		kinesis_svc_free(k);
-		return NULL;
-	}
 	return k;
 }
 
@@ -1350,8 +1339,8 @@ static const struct svc_op ops[] = {
 
 static bool service_start(struct cloud *c, struct error *err)
 {
-	c->kinesis = kinesis_svc_new(c->db, c->vclock, err);
-	return c->kinesis != NULL;
+	c->kinesis = kinesis_svc_new(c->db, c->vclock);
+	return true;
 }
 
 static void service_free(struct cloud *c)
@@ -1369,6 +1358,11 @@ static void service_reset(struct cloud *c, const char *account)
 const struct cloud_service kinesis_service = {
 	.name = "kinesis",
 	.model = "kinesis-2013-12-02",
+	.title = "Amazon Kinesis",
+	.target = "Kinesis_20131202",
+	.protocol = SVC_JSON,
+	.migrations = migrations,
+	.nmigrations = sizeof(migrations) / sizeof(migrations[0]),
 	.start = service_start,
 	.free = service_free,
 	.reset_account = service_reset,

@@ -21,11 +21,10 @@ struct error;
 struct kinesis_svc;
 
 extern const struct cloud_service kinesis_service;
-extern const char *const kinesis_migrations[];
-extern const size_t kinesis_nmigrations;
 
-/* The service's state over the cloud's database and clock (its schema created if missing). */
-struct kinesis_svc *kinesis_svc_new(struct cloud_db *db, struct vclock *clock, struct error *err);
+/* The service's state over the cloud's database (its schema migrated: svc_migrate()) and
+ * clock. */
+struct kinesis_svc *kinesis_svc_new(struct cloud_db *db, struct vclock *clock);
 void kinesis_svc_free(struct kinesis_svc *k);
 void kinesis_svc_reset_account(struct kinesis_svc *k, const char *account);
 

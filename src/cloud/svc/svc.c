@@ -6,7 +6,6 @@
 
 #include <cjson/cJSON.h>
 #include <sqlite3.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,27 +14,6 @@
 #include "cloud/http/aws.h"
 #include "cloud/state.h"
 #include "core/error.h"
-
-bool aws_err_set(struct aws_err *e, int status, const char *code, const char *fmt, ...)
-{
-	aws_err_release(e);
-	e->status = status;
-	e->server = status >= 500;
-	snprintf(e->code, sizeof(e->code), "%s", code);
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(e->message, sizeof(e->message), fmt, ap);
-	va_end(ap);
-	return false;
-}
-
-void aws_err_release(struct aws_err *e)
-{
-	if (!e)
-		return;
-	cJSON_Delete(e->fields);
-	memset(e, 0, sizeof(*e));
-}
 
 void svc_caller_for_account(struct svc_caller *out, const char *account)
 {
