@@ -332,6 +332,11 @@ TEST(ddb_expr__checks_names_values_and_functions)
 	       "Invalid UpdateExpression: Operator or function requires a document path; operator "
 	       "or function: if_not_exists",
 	       "if_not_exists of a value");
+	is_str(parse_error(DDB_EXPR_UPDATE, "SET a = list_append(list_append(:l, :l), :l)", NULL,
+			   "{':l':{'L':[]}}"),
+	       "Invalid UpdateExpression: The function is not allowed to be used this way in an "
+	       "expression; function: list_append",
+	       "list_append inside list_append");
 	is_str(parse_error(DDB_EXPR_UPDATE, "SET a = :a + :b", NULL,
 			   "{':a':{'S':'x'},':b':{'N':'1'}}"),
 	       "Invalid UpdateExpression: Incorrect operand type for operator or function; "
@@ -468,6 +473,9 @@ TEST(ddb_expr__applies_updates)
 	is_str(update("SET a = list_append(a, :v)", "{':v':{'L':[{'N':'3'}]}}",
 		      "{'a':{'L':[{'N':'1'},{'N':'2'}]}}"),
 	       "{'a':{'L':[{'N':'1'},{'N':'2'},{'N':'3'}]}}", "list_append");
+	is_str(update("SET l = list_append(if_not_exists(l, :e), :v)",
+		      "{':v':{'L':[{'N':'2'}]},':e':{'L':[]}}", "{'k':{'N':'1'}}"),
+	       "{'k':{'N':'1'},'l':{'L':[{'N':'2'}]}}", "list_append to a list that may not exist");
 	is_str(update("SET a = if_not_exists(a, :v)", "{':v':{'N':'2'}}", "{'a':{'N':'1'}}"),
 	       "{'a':{'N':'1'}}", "if_not_exists keeps what exists");
 	is_str(update("SET b = if_not_exists(a, :v)", "{':v':{'N':'2'}}", NULL), "{'b':{'N':'2'}}",

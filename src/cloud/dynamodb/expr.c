@@ -965,7 +965,10 @@ static bool check_call(struct parser *p, struct ddb_node *n, bool as_condition, 
 	if (in_update ? !fns[i].update : fns[i].update)
 		return fail(p, "The function is not allowed in a%s expression; function: %s",
 			    in_update ? "n update" : " condition", n->text);
-	if (fns[i].condition != as_condition || (in_update && as_arg))
+	/* DynamoDB takes if_not_exists() inside list_append() (the usual way to append to a
+	 * list that may not exist), but not a list_append() inside another function. */
+	if (fns[i].condition != as_condition ||
+	    (in_update && as_arg && fns[i].kind == N_LIST_APPEND))
 		return fail(p,
 			    "The function is not allowed to be used this way in an expression; "
 			    "function: %s",

@@ -940,11 +940,6 @@ static void process(struct worker *w, struct rec **recs, size_t n)
 			continue;
 		}
 		if (last.ran) {
-			retries++;
-			if (s->cfg.max_retries >= 0 && retries > s->cfg.max_retries) {
-				give_up(w, recs, n, "RetryAttemptsExhausted", &last, invokes);
-				break;
-			}
 			/* A batch that failed as a whole is split in two, each half retried on
 			 * its own; splitting spends none of the retries. */
 			if (s->cfg.bisect && !last.ok && n > 1) {
@@ -954,6 +949,11 @@ static void process(struct worker *w, struct rec **recs, size_t n)
 					process(w, recs + half, n - half);
 				outcome_release(&last);
 				return;
+			}
+			retries++;
+			if (s->cfg.max_retries >= 0 && retries > s->cfg.max_retries) {
+				give_up(w, recs, n, "RetryAttemptsExhausted", &last, invokes);
+				break;
 			}
 		}
 		wait_until(s, now_ms(s) + backoff, 1000);
@@ -1066,8 +1066,11 @@ static bool round_once(struct worker *w, const cJSON *filters)
 	return true;
 }
 
-/* A tumbling window whose end has passed with its records done gets its final invocation. */
-static void close_window(struct worker *w)
+/*
+ * A tumbling window gets its final invocation once its end has passed and every record of
+ * it is done: the shard has been read to its end (caught_up), or past the window.
+ */
+static void close_window(struct worker *w, bool caught_up)
 {
 	struct esm_stream *s = w->s;
 	if (!s->cfg.tumbling || !w->window_start)
@@ -1075,9 +1078,16 @@ static void close_window(struct worker *w)
 	int64_t end = w->window_start + (int64_t)s->cfg.tumbling * 1000;
 	if (now_ms(s) < end)
 		return;
-	for (size_t i = 0; i < w->nbuf; i++)
-		if (!w->buf[i]->done && w->buf[i]->arrival_ms < end)
+	bool past = false;
+	for (size_t i = 0; i < w->nbuf; i++) {
+		if (w->buf[i]->done)
+			continue;
+		if (w->buf[i]->arrival_ms < end)
 			return;
+		past = true;
+	}
+	if (!caught_up && !past)
+		return;
 	char *event = batch_event(w, NULL, 0, true);
 	struct outcome o;
 	invoke(s, event, &o);
@@ -1103,7 +1113,7 @@ static void *worker_main(void *arg)
 			if (got)
 				continue;
 			if (w->nbuf == 0) {
-				close_window(w);
+				close_window(w, true);
 				wait_until(s, now_ms(s) + IDLE_WAIT_MS, IDLE_WAIT_MS);
 				continue;
 			}
@@ -1114,7 +1124,7 @@ static void *worker_main(void *arg)
 		if (!running(s))
 			break;
 		round_once(w, filters);
-		close_window(w);
+		close_window(w, false);
 	}
 	cJSON_Delete(filters);
 	return NULL;
