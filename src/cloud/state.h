@@ -69,6 +69,9 @@ struct cloud {
 	struct async_svc *async;
 	struct sqs_svc *sqs;
 	struct esm_svc *esm;
+	/* DynamoDB and its streams (dynamodb/), Kinesis (kinesis/). */
+	struct ddb_svc *ddb;
+	struct kinesis_svc *kinesis;
 };
 
 #endif
