@@ -72,6 +72,8 @@ struct cloud {
 	struct async_svc *async;
 	struct sqs_svc *sqs;
 	struct esm_svc *esm;
+	/* CloudFormation (cfn/). */
+	struct cfn_svc *cfn;
 };
 
 #endif
