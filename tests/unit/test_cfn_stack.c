@@ -5,10 +5,12 @@
  * so every test can check what the stack really made and removed.
  */
 #include <cjson/cJSON.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cloud/cfn/cfn.h"
 #include "cloud/cfn/engine.h"
@@ -17,9 +19,13 @@
 #include "cloud/state.h"
 #include "harness.h"
 
-/* What exists in the fake services: "lambda:fn-name" -> properties, and a call log. */
+/* What exists in the fake services: "lambda:fn-name" -> properties, and a call log. The
+ * engine's worker calls in while a test reads: one lock for both. */
 static cJSON *world, *calls;
 static int next_id;
+static pthread_mutex_t world_mu = PTHREAD_MUTEX_INITIALIZER;
+/* The state DescribeAlarms gives every alarm. */
+static const char *alarm_state = "OK";
 
 static const char *str(const cJSON *o, const char *k)
 {
@@ -27,8 +33,9 @@ static const char *str(const cJSON *o, const char *k)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-static cJSON *fake_call(struct cloud *c, const struct svc_caller *caller, const char *service,
-			const char *op, const cJSON *in, struct aws_err *err)
+static cJSON *fake_call_locked(struct cloud *c, const struct svc_caller *caller,
+			       const char *service, const char *op, const cJSON *in,
+			       struct aws_err *err)
 {
 	char key[300];
 	cJSON *log = cJSON_CreateObject();
@@ -50,6 +57,11 @@ static cJSON *fake_call(struct cloud *c, const struct svc_caller *caller, const 
 		snprintf(arn, sizeof(arn), "arn:aws:lambda:%s:%s:function:%s", caller->region,
 			 caller->account, name);
 		cJSON_AddStringToObject(out, "FunctionArn", arn);
+	} else if (strcmp(op, "UpdateFunctionCode") == 0) {
+		snprintf(key, sizeof(key), "lambda:%s", str(in, "FunctionName"));
+		cJSON *fn = cJSON_GetObjectItemCaseSensitive(world, key);
+		cJSON_DeleteItemFromObjectCaseSensitive(fn, "ZipFile");
+		cJSON_AddStringToObject(fn, "ZipFile", str(in, "ZipFile"));
 	} else if (strcmp(op, "UpdateFunctionConfiguration") == 0) {
 		snprintf(key, sizeof(key), "lambda:%s", str(in, "FunctionName"));
 		cJSON *fn = cJSON_GetObjectItemCaseSensitive(world, key);
@@ -92,12 +104,60 @@ static cJSON *fake_call(struct cloud *c, const struct svc_caller *caller, const 
 	} else if (strcmp(op, "DeleteEventSourceMapping") == 0) {
 		snprintf(key, sizeof(key), "esm:%s", str(in, "UUID"));
 		cJSON_DeleteItemFromObjectCaseSensitive(world, key);
+	} else if (strcmp(op, "PublishVersion") == 0) {
+		snprintf(key, sizeof(key), "versions:%s", str(in, "FunctionName"));
+		cJSON *n = cJSON_GetObjectItemCaseSensitive(world, key);
+		if (!n)
+			n = cJSON_AddNumberToObject(world, key, 0);
+		cJSON_SetNumberValue(n, n->valuedouble + 1);
+		char v[16], arn[256];
+		snprintf(v, sizeof(v), "%d", (int)n->valuedouble);
+		snprintf(arn, sizeof(arn), "arn:aws:lambda:%s:%s:function:%s:%s", caller->region,
+			 caller->account, str(in, "FunctionName"), v);
+		cJSON_AddStringToObject(out, "Version", v);
+		cJSON_AddStringToObject(out, "FunctionArn", arn);
+	} else if (strcmp(op, "CreateAlias") == 0 || strcmp(op, "UpdateAlias") == 0) {
+		snprintf(key, sizeof(key), "alias:%s", str(in, "Name"));
+		cJSON_DeleteItemFromObjectCaseSensitive(world, key);
+		cJSON_AddItemToObject(world, key, cJSON_Duplicate(in, true));
+		char arn[256];
+		snprintf(arn, sizeof(arn), "arn:aws:lambda:%s:%s:function:%s:%s", caller->region,
+			 caller->account, str(in, "FunctionName"), str(in, "Name"));
+		cJSON_AddStringToObject(out, "AliasArn", arn);
+	} else if (strcmp(op, "DescribeAlarms") == 0) {
+		cJSON *list = cJSON_AddArrayToObject(out, "MetricAlarms");
+		const cJSON *n;
+		cJSON_ArrayForEach(n, cJSON_GetObjectItemCaseSensitive(in, "AlarmNames"))
+		{
+			cJSON *a = cJSON_CreateObject();
+			cJSON_AddStringToObject(a, "AlarmName", n->valuestring);
+			cJSON_AddStringToObject(a, "StateValue", alarm_state);
+			cJSON_AddItemToArray(list, a);
+		}
 	} else {
 		cJSON_Delete(out);
 		aws_err_set(err, 501, "NotImplemented", "fake %s %s", service, op);
 		return NULL;
 	}
 	return out;
+}
+
+static cJSON *fake_call(struct cloud *c, const struct svc_caller *caller, const char *service,
+			const char *op, const cJSON *in, struct aws_err *err)
+{
+	pthread_mutex_lock(&world_mu);
+	cJSON *out = fake_call_locked(c, caller, service, op, in, err);
+	pthread_mutex_unlock(&world_mu);
+	return out;
+}
+
+/* A copy of what the fake services hold under key, or NULL. Caller deletes. */
+static cJSON *world_get(const char *key)
+{
+	pthread_mutex_lock(&world_mu);
+	cJSON *v = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(world, key), true);
+	pthread_mutex_unlock(&world_mu);
+	return v;
 }
 
 static bool fake_has(struct cloud *c, const char *service)
@@ -503,6 +563,133 @@ TEST(cfn_stack__refuses_bad_templates_with_cloudformation_errors)
 	teardown();
 }
 
+static const char *const gradual =
+	"Parameters:\n"
+	"  Code: {Type: String, Default: one}\n"
+	"  Version: {Type: String, Default: V1}\n"
+	"Conditions:\n"
+	"  One: !Equals [!Ref Version, V1]\n"
+	"  Two: !Equals [!Ref Version, V2]\n"
+	"  Three: !Equals [!Ref Version, V3]\n"
+	"Resources:\n"
+	"  Fn:\n"
+	"    Type: AWS::Lambda::Function\n"
+	"    Properties:\n"
+	"      FunctionName: shop\n"
+	"      Runtime: python3.13\n"
+	"      Handler: index.handler\n"
+	"      Role: arn:aws:iam::111122223333:role/r\n"
+	"      Code: {ZipFile: !Ref Code}\n"
+	"  V1: {Type: AWS::Lambda::Version, Condition: One, Properties: {FunctionName: !Ref Fn}}\n"
+	"  V2: {Type: AWS::Lambda::Version, Condition: Two, Properties: {FunctionName: !Ref Fn}}\n"
+	"  V3: {Type: AWS::Lambda::Version, Condition: Three, Properties: {FunctionName: !Ref "
+	"Fn}}\n"
+	"  App: {Type: AWS::CodeDeploy::Application, Properties: {ComputePlatform: Lambda}}\n"
+	"  Group:\n"
+	"    Type: AWS::CodeDeploy::DeploymentGroup\n"
+	"    Properties:\n"
+	"      ApplicationName: !Ref App\n"
+	"      ServiceRoleArn: arn:aws:iam::111122223333:role/cd\n"
+	"      DeploymentConfigName: CodeDeployDefault.LambdaCanary10Percent5Minutes\n"
+	"      AlarmConfiguration: {Enabled: true, Alarms: [{Name: errors}]}\n"
+	"  Live:\n"
+	"    Type: AWS::Lambda::Alias\n"
+	"    UpdatePolicy:\n"
+	"      CodeDeployLambdaAliasUpdate:\n"
+	"        ApplicationName: !Ref App\n"
+	"        DeploymentGroupName: !Ref Group\n"
+	"    Properties:\n"
+	"      FunctionName: !Ref Fn\n"
+	"      Name: live\n"
+	"      FunctionVersion: !If [One, !GetAtt V1.Version, !If [Two, !GetAtt V2.Version, "
+	"!GetAtt V3.Version]]\n";
+
+/* Poll (real time, up to ten seconds) until the stack's status is want. */
+static bool wait_status(const char *name, const char *want)
+{
+	for (int i = 0; i < 1000; i++) {
+		char *st = status_of(name);
+		bool hit = strcmp(st, want) == 0;
+		free(st);
+		if (hit)
+			return true;
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	return false;
+}
+
+TEST(cfn_stack__shifts_traffic_gradually_and_rolls_back_on_an_alarm)
+{
+	setup();
+	struct aws_err err;
+	char *b = body(gradual);
+	cJSON_Delete(
+		op(cfn_op_create_stack, &err, "{\"StackName\":\"gd\",\"TemplateBody\":%s}", b));
+	char *st = status_of("gd");
+	is_str(st, "CREATE_COMPLETE", "created");
+	free(st);
+	cJSON *alias = world_get("alias:live");
+	is_str(str(alias, "FunctionVersion"), "1", "the alias starts on version 1");
+	cJSON_Delete(alias);
+	cJSON *out = op(cfn_op_update_stack, &err,
+			"{\"StackName\":\"gd\",\"TemplateBody\":%s,\"Parameters\":["
+			"{\"ParameterKey\":\"Code\",\"ParameterValue\":\"two\"},"
+			"{\"ParameterKey\":\"Version\",\"ParameterValue\":\"V2\"}]}",
+			b);
+	ok(out != NULL, "the update starts: %s", err.message);
+	cJSON_Delete(out);
+	st = status_of("gd");
+	is_str(st, "UPDATE_IN_PROGRESS", "the request answers while the canary runs");
+	free(st);
+	alias = world_get("alias:live");
+	is_str(str(alias, "FunctionVersion"), "1", "version 1 still takes most traffic");
+	const cJSON *w = cJSON_GetObjectItem(cJSON_GetObjectItem(alias, "RoutingConfig"),
+					     "AdditionalVersionWeights");
+	ok(cJSON_GetObjectItem(w, "2") && cJSON_GetObjectItem(w, "2")->valuedouble == 0.1,
+	   "10%% goes to version 2");
+	cJSON_Delete(alias);
+	vclock_advance(cloud.vclock, 5 * 60 * 1000);
+	ok(wait_status("gd", "UPDATE_COMPLETE"), "five minutes later the update completes");
+	alias = world_get("alias:live");
+	is_str(str(alias, "FunctionVersion"), "2", "all traffic on version 2");
+	is_int(cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(alias, "RoutingConfig"),
+						      "AdditionalVersionWeights")),
+	       0, "with no weights left");
+	cJSON_Delete(alias);
+	/* Version 3 with its alarm firing: the deployment stops and the stack rolls back. */
+	out = op(cfn_op_update_stack, &err,
+		 "{\"StackName\":\"gd\",\"TemplateBody\":%s,\"Parameters\":["
+		 "{\"ParameterKey\":\"Code\",\"ParameterValue\":\"three\"},"
+		 "{\"ParameterKey\":\"Version\",\"ParameterValue\":\"V3\"}]}",
+		 b);
+	cJSON_Delete(out);
+	pthread_mutex_lock(&world_mu);
+	alarm_state = "ALARM";
+	pthread_mutex_unlock(&world_mu);
+	vclock_advance(cloud.vclock, 60 * 1000);
+	ok(wait_status("gd", "UPDATE_ROLLBACK_COMPLETE"), "an alarm rolls the stack back");
+	alias = world_get("alias:live");
+	is_str(str(alias, "FunctionVersion"), "2", "traffic is back on version 2");
+	cJSON_Delete(alias);
+	out = op(cfn_op_describe_stack_events, &err, "{\"StackName\":\"gd\"}");
+	bool said = false;
+	const cJSON *e;
+	cJSON_ArrayForEach(e, cJSON_GetObjectItem(out, "StackEvents"))
+	{
+		const char *reason = str(e, "ResourceStatusReason");
+		said = said || (reason && strstr(reason, "failed and was rolled back to version 2: "
+							 "alarm errors is in ALARM"));
+	}
+	ok(said, "an event says why");
+	cJSON_Delete(out);
+	pthread_mutex_lock(&world_mu);
+	alarm_state = "OK";
+	pthread_mutex_unlock(&world_mu);
+	free(b);
+	teardown();
+}
+
 int main(void)
 {
 	RUN(cfn_stack__creates_in_dependency_order_with_outputs_and_exports);
@@ -510,5 +697,6 @@ int main(void)
 	RUN(cfn_stack__updates_in_place_and_cleans_up_removed_resources);
 	RUN(cfn_stack__change_sets_are_what_deploy_uses);
 	RUN(cfn_stack__refuses_bad_templates_with_cloudformation_errors);
+	RUN(cfn_stack__shifts_traffic_gradually_and_rolls_back_on_an_alarm);
 	return done();
 }

@@ -384,6 +384,49 @@ static void res_init(struct op *op, struct cfn_res *r, const char *logical, cons
 	r->logical_id = logical;
 	r->type = type;
 	r->definition = definition;
+	r->op = op;
+}
+
+void cfn_engine_park(struct cfn_res *r)
+{
+	struct op *op = r->op;
+	pthread_mutex_lock(&op->cfn->mu);
+	op->settled = true;
+	pthread_cond_broadcast(&op->cfn->cond);
+	pthread_mutex_unlock(&op->cfn->mu);
+}
+
+bool cfn_engine_wait(struct cfn_res *r, int64_t due_ms, int max_real_ms)
+{
+	struct op *op = r->op;
+	pthread_mutex_lock(&op->cfn->mu);
+	if (!op->cfn->stopping)
+		vclock_wait(op->cfn->clock, &op->cfn->cond, &op->cfn->mu, due_ms, max_real_ms);
+	bool go_on = !op->cfn->stopping;
+	pthread_mutex_unlock(&op->cfn->mu);
+	return go_on;
+}
+
+void cfn_engine_note(struct cfn_res *r, const char *status, const char *reason)
+{
+	struct op *op = r->op;
+	const cJSON *e = cJSON_GetObjectItemCaseSensitive(resources_of(op->stack), r->logical_id);
+	add_event(op->cfn, op->stack, r->logical_id, jstr(e, "PhysicalResourceId"), r->type, status,
+		  reason, NULL);
+}
+
+cJSON *cfn_engine_resource_props(struct cfn_res *r, const char *physical)
+{
+	struct op *op = r->op;
+	const cJSON *e;
+	cJSON_ArrayForEach(e, resources_of(op->stack))
+	{
+		const char *p = jstr(e, "PhysicalResourceId");
+		if (p && physical && strcmp(p, physical) == 0)
+			return cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(e, "Properties"),
+					       true);
+	}
+	return NULL;
 }
 
 static void res_release(struct cfn_res *r)
@@ -503,7 +546,7 @@ static bool replace_needed(const struct cfn_provider *p, const cJSON *old_props,
 
 /* Update one resource in place (or by replacement). Returns false when it failed. */
 static bool update_resource(struct op *op, const char *logical, const cJSON *def,
-			    const cJSON *props)
+			    const cJSON *props, const cJSON *update_policy)
 {
 	cJSON *e = cJSON_GetObjectItemCaseSensitive(resources_of(op->stack), logical);
 	const char *type = jstr(def, "Type");
@@ -519,6 +562,7 @@ static bool update_resource(struct op *op, const char *logical, const cJSON *def
 	add_event(op->cfn, op->stack, logical, physical, type, "UPDATE_IN_PROGRESS", NULL, props);
 	struct cfn_res r;
 	res_init(op, &r, logical, type, def);
+	r.update_policy = update_policy;
 	struct aws_err err;
 	memset(&err, 0, sizeof(err));
 	bool ok = p->update(&r, physical, old_props, props,
@@ -698,7 +742,17 @@ static bool apply_resources(struct op *op)
 		} else if (!cJSON_Compare(cJSON_GetObjectItemCaseSensitive(exists, "Properties"),
 					  props, true) ||
 			   strcmp(jstr(exists, "Type"), jstr(def, "Type")) != 0) {
-			ok = update_resource(op, logical, def, props);
+			cJSON *policy = NULL;
+			const cJSON *raw_policy =
+				cJSON_GetObjectItemCaseSensitive(def, "UpdatePolicy");
+			if (raw_policy && !cfn_eval(&ev, raw_policy, &policy, &err)) {
+				template_failure(op, logical, jstr(def, "Type"), failed, err.msg);
+				cJSON_Delete(props);
+				ok = false;
+				break;
+			}
+			ok = update_resource(op, logical, def, props, policy);
+			cJSON_Delete(policy);
 		} else {
 			/* Unchanged; keep the newest definition (DependsOn, policies). */
 			set_item((cJSON *)exists, "Definition", cJSON_Duplicate(def, true));
@@ -849,15 +903,17 @@ static bool apply_outputs(struct op *op, char **msg)
 	return ok;
 }
 
-/* Delete, in reverse order of old_order, the resources in the stack document that keep does
- * not want (NULL: all). Returns false when one failed. */
-static bool delete_resources(struct op *op, const cJSON *order, const cJSON *keep)
+/*
+ * Delete, in reverse order of order, the resources in the stack document that keep does not
+ * want (NULL: all of order). sweep: then every other resource of the stack too (deleting the
+ * stack, whose template may not order them all). Returns false when one failed.
+ */
+static bool delete_resources(struct op *op, const cJSON *order, const cJSON *keep, bool sweep)
 {
 	cJSON *res = resources_of(op->stack);
 	bool ok = true;
-	/* Those the order knows, last first; then any it does not (a broken template). */
 	int n = cJSON_GetArraySize(order);
-	for (int i = n - 1; i >= -1; i--) {
+	for (int i = n - 1; i >= (sweep ? -1 : 0); i--) {
 		cJSON *names = cJSON_CreateArray();
 		if (i >= 0) {
 			cJSON_AddItemToArray(
@@ -952,7 +1008,7 @@ static void run_create(struct op *op)
 	/* Cancel nothing: resources run one at a time here. Delete what was made. */
 	cJSON *order = cJSON_Duplicate(op->created, true);
 	strbuf_reset(&op->failed);
-	bool clean = delete_resources(op, order, NULL);
+	bool clean = delete_resources(op, order, NULL, false);
 	cJSON_Delete(order);
 	cfn_store_unexport(op->cfn->db, jstr(op->stack, "StackId"), NULL);
 	set_item(op->stack, "Outputs", cJSON_CreateArray());
@@ -962,6 +1018,8 @@ static void run_create(struct op *op)
 		free(r3);
 		return;
 	}
+	/* What failed was never made: nothing is left but the events. */
+	set_item(op->stack, "Resources", cJSON_CreateObject());
 	set_status(op, "ROLLBACK_COMPLETE", NULL);
 	const char *on_failure = jstr(op->stack, "OnFailure");
 	if (on_failure && strcmp(on_failure, "DELETE") == 0) {
@@ -986,6 +1044,7 @@ static void roll_back_update(struct op *op, const char *logical)
 		  "UPDATE_IN_PROGRESS", NULL, old_props);
 	struct cfn_res r;
 	res_init(op, &r, logical, type, cJSON_GetObjectItemCaseSensitive(old, "Definition"));
+	r.rollback = true;
 	struct aws_err err;
 	memset(&err, 0, sizeof(err));
 	bool ok = p && p->update(&r, jstr(e, "PhysicalResourceId"),
@@ -1027,7 +1086,7 @@ static void run_update(struct op *op)
 		set_status(op, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", NULL);
 		delete_replaced(op);
 		cJSON *old_order = creation_order(op->old_tpl);
-		delete_resources(op, old_order, keep);
+		delete_resources(op, old_order, keep, false);
 		cJSON_Delete(old_order);
 		cJSON_DeleteItemFromObjectCaseSensitive(op->stack, "Previous");
 		set_status(op, "UPDATE_COMPLETE", NULL);
@@ -1087,7 +1146,7 @@ static void run_update(struct op *op)
 	}
 	cJSON_Delete(doomed);
 	cJSON *created = cJSON_Duplicate(op->created, true);
-	delete_resources(op, created, NULL);
+	delete_resources(op, created, NULL, false);
 	cJSON_Delete(created);
 	/* The stack's template and parameters are the old ones again. */
 	set_item(op->stack, "Processed", cJSON_Duplicate(op->old_tpl, true));
@@ -1100,12 +1159,10 @@ static void run_update(struct op *op)
 		}
 		cJSON_DeleteItemFromObjectCaseSensitive(op->stack, "Previous");
 	}
-	op->new_tpl = op->old_tpl;
 	set_status(op,
 		   strbuf_str(&op->failed)[0] ? "UPDATE_ROLLBACK_FAILED"
 					      : "UPDATE_ROLLBACK_COMPLETE",
 		   NULL);
-	op->new_tpl = NULL;
 	cJSON_Delete(before);
 }
 
@@ -1118,7 +1175,7 @@ static void run_delete(struct op *op)
 		return;
 	}
 	cJSON *order = creation_order(op->old_tpl);
-	bool ok = delete_resources(op, order, NULL);
+	bool ok = delete_resources(op, order, NULL, true);
 	cJSON_Delete(order);
 	if (!ok) {
 		char *reason = failed_message(op, "delete", false);

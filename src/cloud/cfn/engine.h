@@ -81,6 +81,22 @@ struct cfn_target {
 void cfn_engine_start(struct cfn_svc *cfn, const struct svc_caller *caller, struct cJSON *stack,
 		      enum cfn_action action, struct cfn_target *target);
 
+struct cfn_res;
+
+/*
+ * For a provider that waits on the virtual clock (a gradual deployment): let the request
+ * that started the operation answer now; the operation goes on.
+ */
+void cfn_engine_park(struct cfn_res *r);
+/* Wait until the virtual time due_ms, or at most max_real_ms of real time, or until the
+ * clock is stepped. Returns false when the cloud is stopping. */
+bool cfn_engine_wait(struct cfn_res *r, int64_t due_ms, int max_real_ms);
+/* An event for the resource (its progress, as CloudFormation shows a deployment's). */
+void cfn_engine_note(struct cfn_res *r, const char *status, const char *reason);
+/* The evaluated properties of the stack's resource whose physical id is physical, or NULL.
+ * Caller deletes. */
+struct cJSON *cfn_engine_resource_props(struct cfn_res *r, const char *physical);
+
 /* Append an event for the stack itself (LogicalResourceId = stack name). */
 void cfn_stack_event(struct cfn_svc *cfn, const struct cJSON *stack, const char *status,
 		     const char *reason);

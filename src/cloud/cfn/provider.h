@@ -28,6 +28,12 @@ struct cfn_res {
 	const char *type;
 	/* The resource's definition in the template (UpdatePolicy, Metadata...). Borrowed. */
 	const struct cJSON *definition;
+	/* Its UpdatePolicy, evaluated, or NULL. Borrowed. */
+	const struct cJSON *update_policy;
+	/* The stack is rolling back: put things as they were, with no deployment. */
+	bool rollback;
+	/* The engine's operation (for cfn_engine_park() and the like). */
+	void *op;
 	/* Results a provider fills: the physical id (caller frees) and attributes (caller
 	 * deletes). An update that keeps them may leave them NULL. */
 	char *physical;

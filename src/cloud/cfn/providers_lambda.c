@@ -11,6 +11,7 @@
 #include <string.h>
 #include <zip.h>
 
+#include "cloud/cfn/deploy.h"
 #include "cloud/cfn/intrinsic.h"
 #include "core/xalloc.h"
 
@@ -593,6 +594,14 @@ static bool alias_create(struct cfn_res *r, const cJSON *props, struct aws_err *
 static bool alias_update(struct cfn_res *r, const char *physical, const cJSON *old_props,
 			 const cJSON *props, const cJSON *attrs, struct aws_err *err)
 {
+	/* A new version behind an alias that CodeDeploy updates moves gradually. */
+	const char *from = cfn_prop_str(old_props, "FunctionVersion");
+	const char *to = cfn_prop_str(props, "FunctionVersion");
+	if (!r->rollback && from && to && strcmp(from, to) != 0 &&
+	    cJSON_GetObjectItemCaseSensitive(r->update_policy, "CodeDeployLambdaAliasUpdate") &&
+	    !cfn_deploy_alias(r, cfn_prop_str(props, "FunctionName"), cfn_prop_str(props, "Name"),
+			      from, to, err))
+		return false;
 	cJSON *in = cJSON_CreateObject();
 	cJSON *out = NULL;
 	if (cfn_copy_str(in, props, "FunctionName", NULL, err) &&

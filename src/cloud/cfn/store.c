@@ -25,7 +25,10 @@ const char *const cfn_store_migrations[] = {
 	" name TEXT NOT NULL, seq INTEGER NOT NULL, doc TEXT NOT NULL) STRICT;"
 	"CREATE TABLE IF NOT EXISTS cfn_exports(account TEXT NOT NULL, region TEXT NOT NULL,"
 	" name TEXT NOT NULL, value TEXT NOT NULL, stack_id TEXT NOT NULL,"
-	" PRIMARY KEY(account, region, name)) STRICT;",
+	" PRIMARY KEY(account, region, name)) STRICT;"
+	"CREATE TABLE IF NOT EXISTS cfn_deployments(id TEXT PRIMARY KEY, account TEXT NOT NULL,"
+	" application TEXT NOT NULL, grp TEXT NOT NULL, seq INTEGER NOT NULL,"
+	" doc TEXT NOT NULL) STRICT;",
 };
 const unsigned cfn_store_nmigrations = sizeof(cfn_store_migrations) / sizeof(char *);
 
@@ -379,9 +382,64 @@ cJSON *cfn_store_exports(struct cloud_db *db, const char *account, const char *r
 	return arr;
 }
 
+bool cfn_store_put_deployment(struct cloud_db *db, const cJSON *doc)
+{
+	char *text = cJSON_PrintUnformatted(doc);
+	sqlite3_stmt *st = NULL;
+	pthread_mutex_lock(&db->mu);
+	sqlite3_prepare_v2(db->db,
+			   "INSERT INTO cfn_deployments(id, account, application, grp, seq, doc)"
+			   " VALUES(?1, ?2, ?3, ?4, (SELECT COALESCE(MAX(seq), 0) + 1 FROM"
+			   " cfn_deployments), ?5) ON CONFLICT(id) DO UPDATE SET doc = ?5",
+			   -1, &st, NULL);
+	bind_text(st, 1, str_member(doc, "deploymentId"));
+	bind_text(st, 2, str_member(doc, "Account"));
+	bind_text(st, 3, str_member(doc, "applicationName"));
+	bind_text(st, 4, str_member(doc, "deploymentGroupName"));
+	bind_text(st, 5, text);
+	bool ok = step_done(db, st);
+	pthread_mutex_unlock(&db->mu);
+	free(text);
+	return ok;
+}
+
+cJSON *cfn_store_get_deployment(struct cloud_db *db, const char *account, const char *id)
+{
+	sqlite3_stmt *st = NULL;
+	pthread_mutex_lock(&db->mu);
+	sqlite3_prepare_v2(db->db, "SELECT doc FROM cfn_deployments WHERE id = ?1 AND account = ?2",
+			   -1, &st, NULL);
+	bind_text(st, 1, id);
+	bind_text(st, 2, account);
+	cJSON *doc = first_doc(st);
+	pthread_mutex_unlock(&db->mu);
+	return doc;
+}
+
+cJSON *cfn_store_list_deployments(struct cloud_db *db, const char *account, const char *application,
+				  const char *group)
+{
+	sqlite3_stmt *st = NULL;
+	pthread_mutex_lock(&db->mu);
+	sqlite3_prepare_v2(db->db,
+			   "SELECT doc FROM cfn_deployments WHERE account = ?1"
+			   " AND (?2 IS NULL OR application = ?2) AND (?3 IS NULL OR grp = ?3)"
+			   " ORDER BY seq DESC",
+			   -1, &st, NULL);
+	bind_text(st, 1, account);
+	if (application)
+		bind_text(st, 2, application);
+	if (group)
+		bind_text(st, 3, group);
+	cJSON *arr = collect_docs(st);
+	pthread_mutex_unlock(&db->mu);
+	return arr;
+}
+
 void cfn_store_reset_account(struct cloud_db *db, const char *account)
 {
 	static const char *const sql[] = {
+		"DELETE FROM cfn_deployments WHERE account = ?1",
 		"DELETE FROM cfn_events WHERE stack_id IN"
 		" (SELECT id FROM cfn_stacks WHERE account = ?1)",
 		"DELETE FROM cfn_change_sets WHERE stack_id IN"

@@ -63,6 +63,15 @@ bool cfn_store_unexport(struct cloud_db *db, const char *stack_id, const struct 
 /* [{ExportingStackId, Name, Value}] of an account and region. Caller deletes. */
 struct cJSON *cfn_store_exports(struct cloud_db *db, const char *account, const char *region);
 
+/* CodeDeploy deployments (DeploymentInfo documents with an Account member). */
+bool cfn_store_put_deployment(struct cloud_db *db, const struct cJSON *doc);
+/* A deployment of account, or NULL. Caller deletes. */
+struct cJSON *cfn_store_get_deployment(struct cloud_db *db, const char *account, const char *id);
+/* An account's deployments, newest first (of one application and group when not NULL).
+ * Caller deletes. */
+struct cJSON *cfn_store_list_deployments(struct cloud_db *db, const char *account,
+					 const char *application, const char *group);
+
 /* Forget everything of one account. */
 void cfn_store_reset_account(struct cloud_db *db, const char *account);
 
