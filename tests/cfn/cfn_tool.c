@@ -41,12 +41,26 @@ int main(int argc, char **argv)
 		}
 		goto done;
 	}
+	/* The transform sees every parameter's value, defaults included. */
+	cJSON *given = cJSON_CreateArray(), *values = NULL, *shown = NULL;
+	const cJSON *p;
+	cJSON_ArrayForEach(p, params)
+	{
+		cJSON *one = cJSON_CreateObject();
+		cJSON_AddStringToObject(one, "ParameterKey", p->string);
+		cJSON_AddItemToObject(one, "ParameterValue", cJSON_Duplicate(p, true));
+		cJSON_AddItemToArray(given, one);
+	}
+	bool have = cfn_params_resolve(tpl, given, NULL, NULL, NULL, &values, &shown, &err);
+	cJSON_Delete(given);
+	cJSON_Delete(shown);
 	struct cfn_sam sam = { .account = "123456789012",
 			       .region = "us-east-1",
 			       .stack_name = "stack",
-			       .params = params };
+			       .params = have ? values : params };
 	if (cfn_sam_transform(&sam, tpl, &out, &err))
 		status = 0;
+	cJSON_Delete(values);
 done:
 	if (status == 0) {
 		char *s = cJSON_Print(out);

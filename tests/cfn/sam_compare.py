@@ -25,8 +25,12 @@ except ImportError:
 # local transform hashes the same body in canonical JSON. Both change exactly when the API
 # does, which is what the id is for; the ids themselves differ.
 def normalise(tpl):
-    text = json.dumps(tpl, sort_keys=True)
     res = tpl.get("Resources", {})
+    # A bucket's DependsOn is a Python set in AWS's transform: its order is the hash's.
+    for r in res.values():
+        if isinstance(r.get("DependsOn"), list):
+            r["DependsOn"] = sorted(r["DependsOn"])
+    text = json.dumps(tpl, sort_keys=True)
     for lid, r in list(res.items()):
         if r.get("Type") == "AWS::ApiGateway::Deployment" and "Deployment" in lid:
             base = lid[: lid.index("Deployment") + len("Deployment")]

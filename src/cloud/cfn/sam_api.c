@@ -247,7 +247,7 @@ static bool stage_name_ok(const char *name)
 
 /* Make a REST API: the RestApi with body (taken), its deployment and stage. */
 static bool make_rest_api(struct sam *s, const char *id, const cJSON *sam_def, const cJSON *props,
-			  cJSON *body, const char *stage)
+			  cJSON *body, const cJSON *stage)
 {
 	cJSON *api = cJSON_CreateObject();
 	cJSON_AddStringToObject(api, "Type", "AWS::ApiGateway::RestApi");
@@ -265,20 +265,24 @@ static bool make_rest_api(struct sam *s, const char *id, const cJSON *sam_def, c
 	pass(p, props, "BinaryMediaTypes", NULL);
 	pass(p, props, "MinimumCompressionSize", NULL);
 	const cJSON *ec = jget(props, "EndpointConfiguration");
-	if (cJSON_IsString(ec)) {
+	const cJSON *ec_type =
+		cJSON_IsObject(ec) && !cfn_intrinsic_name(ec) ? jget(ec, "Type") : ec;
+	if (ec_type) {
 		cJSON *e = cJSON_AddObjectToObject(p, "EndpointConfiguration");
 		cJSON *types = cJSON_AddArrayToObject(e, "Types");
-		cJSON_AddItemToArray(types, cJSON_CreateString(ec->valuestring));
-	} else if (ec) {
-		cJSON *e = cJSON_AddObjectToObject(p, "EndpointConfiguration");
-		pass(e, ec, "Type", NULL);
-		const cJSON *t = jget(ec, "Type");
-		if (t) {
-			cJSON_DeleteItemFromObjectCaseSensitive(e, "Type");
-			cJSON *types = cJSON_AddArrayToObject(e, "Types");
-			cJSON_AddItemToArray(types, cJSON_Duplicate(t, true));
+		cJSON_AddItemToArray(types, cJSON_Duplicate(ec_type, true));
+		if (ec != ec_type) {
+			const cJSON *ids = jget(ec, "VPCEndpointIds");
+			if (!ids)
+				ids = jget(ec, "VpcEndpointIds");
+			if (ids)
+				cJSON_AddItemToObject(e, "VpcEndpointIds",
+						      cJSON_Duplicate(ids, true));
+			pass(e, ec, "IpAddressType", NULL);
 		}
-		pass(e, ec, "VPCEndpointIds", NULL);
+		cJSON *params = cJSON_AddObjectToObject(p, "Parameters");
+		cJSON_AddItemToObject(params, "endpointConfigurationTypes",
+				      cJSON_Duplicate(ec_type, true));
 	}
 	sam_put(s, id, api);
 	if (!dep_id) {
@@ -307,16 +311,17 @@ static bool make_rest_api(struct sam *s, const char *id, const cJSON *sam_def, c
 	cJSON *sp = cJSON_AddObjectToObject(st, "Properties");
 	cJSON_AddItemToObject(sp, "DeploymentId", sam_ref(dep_id));
 	cJSON_AddItemToObject(sp, "RestApiId", sam_ref(id));
-	cJSON_AddStringToObject(sp, "StageName", stage);
+	cJSON_AddItemToObject(sp, "StageName", cJSON_Duplicate(stage, true));
 	pass(sp, props, "Variables", NULL);
 	pass(sp, props, "TracingEnabled", NULL);
 	pass(sp, props, "CacheClusterEnabled", NULL);
 	pass(sp, props, "CacheClusterSize", NULL);
 	pass(sp, props, "MethodSettings", NULL);
 	pass(sp, props, "AccessLogSetting", NULL);
-	char *clean = xstrdup(stage);
+	/* A stage named in the template names its resource; one given by a function does not. */
+	char *clean = xstrdup(cJSON_IsString(stage) ? stage->valuestring : "");
 	char *w = clean;
-	for (const char *c = stage; *c; c++) {
+	for (const char *c = clean; *c; c++) {
 		if (isalnum((unsigned char)*c))
 			*w++ = *c;
 	}
@@ -409,34 +414,26 @@ bool sam_rest_api(struct sam *s, const char *id, const cJSON *sam_def)
 					it->string);
 		}
 	}
-	cJSON *hold = NULL;
-	const char *stage = sam_resolved_string(s, jget(merged, "StageName"), &hold);
+	const cJSON *stage = jget(merged, "StageName");
 	if (!stage) {
-		cJSON_Delete(hold);
 		cJSON_Delete(merged);
 		return sam_fail(s, id, "Missing required property 'StageName'.");
 	}
-	if (!stage_name_ok(stage)) {
-		cJSON_Delete(hold);
+	if (cJSON_IsString(stage) && !stage_name_ok(stage->valuestring)) {
 		cJSON_Delete(merged);
 		return sam_fail(s, id,
 				"Stage name must contain only alphanumeric characters, "
 				"hyphens and underscores");
 	}
+	const char *suffix = cJSON_IsString(stage) ? stage->valuestring : "Stage";
 	const cJSON *def_body = jget(merged, "DefinitionBody");
 	bool managed = !def_body && !jget(merged, "DefinitionUri");
 	cJSON *body = def_body ? cJSON_Duplicate(def_body, true) : managed ? skeleton(false) : NULL;
-	if (managed && jget(merged, "Name")) {
-		cJSON *info = cJSON_GetObjectItemCaseSensitive(body, "info");
-		cJSON_ReplaceItemInObjectCaseSensitive(info, "title",
-						       cJSON_Duplicate(jget(merged, "Name"), true));
-	}
 	bool ok =
-		api_events(s, id, managed ? body : NULL, jget(s->explicit_rest, id), false, stage);
+		api_events(s, id, managed ? body : NULL, jget(s->explicit_rest, id), false, suffix);
 	ok = ok && make_rest_api(s, id, sam_def, merged, body, stage);
 	if (!ok && body && !jget(s->resources, id))
 		cJSON_Delete(body);
-	cJSON_Delete(hold);
 	cJSON_Delete(merged);
 	return ok;
 }
@@ -531,10 +528,12 @@ bool sam_implicit_apis(struct sam *s)
 		ok = api_events(s, "ServerlessRestApi", body, s->implicit_rest, false, "Prod");
 		cJSON *props = cJSON_CreateObject();
 		cJSON *def = cJSON_CreateObject();
+		cJSON *prod = cJSON_CreateString("Prod");
 		if (ok)
-			ok = make_rest_api(s, "ServerlessRestApi", def, props, body, "Prod");
+			ok = make_rest_api(s, "ServerlessRestApi", def, props, body, prod);
 		else
 			cJSON_Delete(body);
+		cJSON_Delete(prod);
 		cJSON_Delete(props);
 		cJSON_Delete(def);
 	}

@@ -39,7 +39,8 @@ struct event {
 	const char *name;      /* the event's name */
 	char *id;              /* fn + name: the logical id of what it makes */
 	const cJSON *props;    /* the event's Properties */
-	const cJSON *target;   /* {"Ref": alias or function} */
+	const cJSON *target;   /* {"Ref": alias or function}: its name */
+	cJSON *target_arn;     /* {"Ref": alias} or {"Fn::GetAtt": [function, Arn]} */
 	cJSON *role;           /* the generated role, or NULL */
 	const char *condition; /* the function's Condition */
 };
@@ -120,7 +121,7 @@ static bool pull_event(struct event *e, const char *arn_prop, const char *policy
 									: NULL;
 			if (action) {
 				cJSON *pol = cJSON_CreateObject();
-				char *pname = xasprintf("%sPolicy", e->id);
+				char *pname = xasprintf("%s%sPolicy", e->id, type);
 				cJSON_AddStringToObject(pol, "PolicyName", pname);
 				free(pname);
 				cJSON *doc = cJSON_AddObjectToObject(pol, "PolicyDocument");
@@ -201,7 +202,7 @@ static bool s3_event(struct event *e)
 	cJSON_ArrayForEach(it, list)
 	{
 		cJSON *m = cJSON_CreateObject();
-		cJSON_AddItemToObject(m, "Function", cJSON_Duplicate(e->target, true));
+		cJSON_AddItemToObject(m, "Function", cJSON_Duplicate(e->target_arn, true));
 		pass(m, e->props, "Filter", NULL);
 		cJSON_AddItemToObject(m, "Event", cJSON_Duplicate(it, true));
 		bool dup = false;
@@ -232,7 +233,7 @@ static bool sns_event(struct event *e)
 	cJSON *def = cJSON_CreateObject();
 	cJSON_AddStringToObject(def, "Type", "AWS::SNS::Subscription");
 	cJSON *p = cJSON_AddObjectToObject(def, "Properties");
-	cJSON_AddItemToObject(p, "Endpoint", cJSON_Duplicate(e->target, true));
+	cJSON_AddItemToObject(p, "Endpoint", cJSON_Duplicate(e->target_arn, true));
 	cJSON_AddStringToObject(p, "Protocol", "lambda");
 	pass(p, e->props, "Topic", "TopicArn");
 	pass(p, e->props, "Region", NULL);
@@ -272,7 +273,7 @@ static bool rule_event(struct event *e, bool schedule)
 	}
 	cJSON *targets = cJSON_AddArrayToObject(p, "Targets");
 	cJSON *t = cJSON_CreateObject();
-	cJSON_AddItemToObject(t, "Arn", cJSON_Duplicate(e->target, true));
+	cJSON_AddItemToObject(t, "Arn", cJSON_Duplicate(e->target_arn, true));
 	const cJSON *given = jget(e->props, "Target");
 	if (jstr(given, "Id")) {
 		cJSON_AddStringToObject(t, "Id", jstr(given, "Id"));
@@ -389,6 +390,9 @@ bool sam_events(struct sam *s, const char *fn_id, const cJSON *props, const cJSO
 			break;
 		}
 		e.id = xasprintf("%s%s", fn_id, ev->string);
+		const char *tname = function_ref->child->valuestring;
+		e.target_arn = strcmp(tname, fn_id) == 0 ? sam_getatt(fn_id, "Arn")
+							 : cJSON_Duplicate(function_ref, true);
 		if (strcmp(type, "S3") == 0)
 			ok = s3_event(&e);
 		else if (strcmp(type, "SNS") == 0)
@@ -421,6 +425,7 @@ bool sam_events(struct sam *s, const char *fn_id, const cJSON *props, const cJSO
 				"type %s",
 				type);
 		free(e.id);
+		cJSON_Delete(e.target_arn);
 	}
 	free(sorted);
 	return ok;
