@@ -184,6 +184,19 @@ bool cfn_graph_build(const cJSON *template, struct cfn_graph *g, struct error *e
 {
 	memset(g, 0, sizeof(*g));
 	const cJSON *resources = cJSON_GetObjectItemCaseSensitive(template, "Resources");
+	if (resources && !cJSON_IsObject(resources))
+		return error_set(err,
+				 "Template format error: At least one Resources member must be "
+				 "defined.");
+	const cJSON *r;
+	cJSON_ArrayForEach(r, resources)
+	{
+		if (!cJSON_IsObject(r))
+			return error_set(err,
+					 "Template format error: [/Resources/%s] resource "
+					 "definition is malformed",
+					 r->string);
+	}
 	struct walk w = { .resources = resources,
 			  .params = cJSON_GetObjectItemCaseSensitive(template, "Parameters"),
 			  .fn = add_dep,
@@ -194,7 +207,6 @@ bool cfn_graph_build(const cJSON *template, struct cfn_graph *g, struct error *e
 	g->deps = xcalloc(g->n ? g->n : 1, sizeof(*g->deps));
 	g->ndeps = xcalloc(g->n ? g->n : 1, sizeof(*g->ndeps));
 	size_t i = 0;
-	const cJSON *r;
 	cJSON_ArrayForEach(r, resources)
 	{
 		g->names[i++] = r->string;

@@ -994,9 +994,12 @@ static bool event_invoke_config(struct sam *s, const char *id, const cJSON *sam_
 			const cJSON *dest = jget(d, "Destination");
 			if (!dest && type &&
 			    (strcmp(type, "SQS") == 0 || strcmp(type, "SNS") == 0 ||
-			     strcmp(type, "Lambda") == 0 || strcmp(type, "EventBridge") == 0))
-				return sam_fail(
-					s, id, "Destination is required if Type is not SQS or SNS");
+			     strcmp(type, "Lambda") == 0 || strcmp(type, "EventBridge") == 0)) {
+				sam_fail(s, id,
+					 "Destination is required if Type is not SQS or SNS");
+				cJSON_Delete(def);
+				return false;
+			}
 			cJSON *od = cJSON_AddObjectToObject(out, *k);
 			if (dest)
 				put(od, "Destination", cJSON_Duplicate(dest, true));
@@ -1234,9 +1237,10 @@ static bool sam_table(struct sam *s, const char *id, const cJSON *sam_def)
 			     : strcmp(type, "Binary") == 0 ? "B"
 							   : NULL;
 	if (!letter) {
+		sam_fail(s, id, "Invalid 'Type' \"%s\".", type);
 		cJSON_Delete(props);
 		cJSON_Delete(def);
-		return sam_fail(s, id, "Invalid 'Type' \"%s\".", type);
+		return false;
 	}
 	cJSON *ad = cJSON_AddArrayToObject(p, "AttributeDefinitions");
 	cJSON *a = cJSON_CreateObject();

@@ -407,11 +407,12 @@ bool sam_rest_api(struct sam *s, const char *id, const cJSON *sam_def)
 	cJSON_ArrayForEach(it, merged)
 	{
 		if (!offered(it->string, rest_offered)) {
+			sam_fail(s, id,
+				 "The local cloud's SAM transform does not offer '%s' on "
+				 "AWS::Serverless::Api",
+				 it->string);
 			cJSON_Delete(merged);
-			return sam_fail(s, id,
-					"The local cloud's SAM transform does not offer '%s' "
-					"on AWS::Serverless::Api",
-					it->string);
+			return false;
 		}
 	}
 	const cJSON *stage = jget(merged, "StageName");
@@ -499,11 +500,12 @@ bool sam_http_api(struct sam *s, const char *id, const cJSON *sam_def)
 	cJSON_ArrayForEach(it, merged)
 	{
 		if (!offered(it->string, http_offered)) {
+			sam_fail(s, id,
+				 "The local cloud's SAM transform does not offer '%s' on "
+				 "AWS::Serverless::HttpApi",
+				 it->string);
 			cJSON_Delete(merged);
-			return sam_fail(s, id,
-					"The local cloud's SAM transform does not offer '%s' "
-					"on AWS::Serverless::HttpApi",
-					it->string);
+			return false;
 		}
 	}
 	cJSON *hold = NULL;

@@ -283,6 +283,9 @@ static bool parse_int(const char *s, double *out)
 			return false;
 		v = v * base + d;
 	}
+	/* Past 2^53 a double no longer holds the integer: such a value stays text. */
+	if (v > 9007199254740992.0)
+		return false;
 	*out = sign * v;
 	return true;
 }

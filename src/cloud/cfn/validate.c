@@ -310,22 +310,24 @@ bool cfn_validate(const cJSON *tpl, struct error *err)
 	if (!cJSON_IsObject(tpl))
 		return error_set(err, "Template format error: unsupported structure.");
 	struct strbuf unknown = STRBUF_INIT;
+	bool any = false;
 	const cJSON *s;
 	cJSON_ArrayForEach(s, tpl)
 	{
 		if (in_list(s->string, sections))
 			continue;
-		if (unknown.len)
+		if (any)
 			strbuf_addstr(&unknown, ", ");
 		strbuf_addstr(&unknown, s->string);
+		any = true;
 	}
-	if (unknown.len) {
+	if (any)
 		error_set(err,
 			  "Template format error: Invalid template property or properties [%s]",
 			  strbuf_str(&unknown));
-		strbuf_release(&unknown);
+	strbuf_release(&unknown);
+	if (any)
 		return false;
-	}
 	const cJSON *version = cJSON_GetObjectItemCaseSensitive(tpl, "AWSTemplateFormatVersion");
 	if (version) {
 		char *v = cfn_scalar_string(version);
