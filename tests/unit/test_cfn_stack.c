@@ -165,26 +165,6 @@ static bool fake_has(struct cloud *c, const char *service)
 	return strcmp(service, "iam") != 0;
 }
 
-/* The definitions the service layer gives (until it is linked in). */
-bool aws_err_set(struct aws_err *e, int status, const char *code, const char *fmt, ...)
-{
-	aws_err_release(e);
-	e->status = status;
-	snprintf(e->code, sizeof(e->code), "%s", code);
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(e->message, sizeof(e->message), fmt, ap);
-	va_end(ap);
-	e->server = status >= 500;
-	return false;
-}
-
-void aws_err_release(struct aws_err *e)
-{
-	cJSON_Delete(e->fields);
-	memset(e, 0, sizeof(*e));
-}
-
 static struct cloud cloud;
 static struct svc_caller caller = { .account = "111122223333", .region = "us-east-1" };
 

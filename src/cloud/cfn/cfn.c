@@ -1289,3 +1289,70 @@ struct cJSON *cfn_op_list_imports(struct svc_call *call, const cJSON *in, struct
 	cJSON_Delete(stacks);
 	return page(items, in, 100, "Imports");
 }
+static bool has_service(struct cloud *c, const char *name)
+{
+	return svc_find(name) != NULL;
+}
+
+static bool start(struct cloud *c, struct error *err)
+{
+	c->cfn = cfn_svc_new(c, c->db, c->vclock, svc_call_internal, has_service);
+	if (!c->cfn)
+		return error_set(err, "cannot open CloudFormation's tables");
+	return true;
+}
+
+static void stop(struct cloud *c)
+{
+	cfn_svc_stop(c->cfn);
+}
+
+static void free_all(struct cloud *c)
+{
+	cfn_svc_free(c->cfn);
+	c->cfn = NULL;
+}
+
+static void reset(struct cloud *c, const char *account)
+{
+	cfn_store_reset_account(c->db, account);
+}
+
+/* Sorted by name, as the table looks them up. */
+static const struct svc_op ops[] = {
+	{ "CreateChangeSet", cfn_op_create_change_set },
+	{ "CreateStack", cfn_op_create_stack },
+	{ "DeleteChangeSet", cfn_op_delete_change_set },
+	{ "DeleteStack", cfn_op_delete_stack },
+	{ "DescribeChangeSet", cfn_op_describe_change_set },
+	{ "DescribeStackEvents", cfn_op_describe_stack_events },
+	{ "DescribeStackResource", cfn_op_describe_stack_resource },
+	{ "DescribeStackResources", cfn_op_describe_stack_resources },
+	{ "DescribeStacks", cfn_op_describe_stacks },
+	{ "ExecuteChangeSet", cfn_op_execute_change_set },
+	{ "GetTemplate", cfn_op_get_template },
+	{ "GetTemplateSummary", cfn_op_get_template_summary },
+	{ "ListChangeSets", cfn_op_list_change_sets },
+	{ "ListExports", cfn_op_list_exports },
+	{ "ListImports", cfn_op_list_imports },
+	{ "ListStackResources", cfn_op_list_stack_resources },
+	{ "ListStacks", cfn_op_list_stacks },
+	{ "UpdateStack", cfn_op_update_stack },
+	{ "ValidateTemplate", cfn_op_validate_template },
+};
+
+const struct cloud_service cfn_service = {
+	.name = "cloudformation",
+	.model = "cloudformation-2010-05-15",
+	.title = "AWS CloudFormation",
+	.protocol = SVC_QUERY,
+	.query_version = "2010-05-15",
+	.start = start,
+	.stop = stop,
+	.free = free_all,
+	.reset_account = reset,
+	.migrations = cfn_store_migrations,
+	.nmigrations = CFN_STORE_NMIGRATIONS,
+	.ops = ops,
+	.nops = sizeof(ops) / sizeof(ops[0]),
+};

@@ -13,7 +13,7 @@
 #include "cloud/db.h"
 #include "core/xalloc.h"
 
-const char *const cfn_store_migrations[] = {
+const char *const cfn_store_migrations[CFN_STORE_NMIGRATIONS] = {
 	"CREATE TABLE IF NOT EXISTS cfn_stacks(id TEXT PRIMARY KEY, account TEXT NOT NULL,"
 	" region TEXT NOT NULL, name TEXT NOT NULL, status TEXT NOT NULL, seq INTEGER NOT NULL,"
 	" doc TEXT NOT NULL) STRICT;"
@@ -30,7 +30,7 @@ const char *const cfn_store_migrations[] = {
 	" application TEXT NOT NULL, grp TEXT NOT NULL, seq INTEGER NOT NULL,"
 	" doc TEXT NOT NULL) STRICT;",
 };
-const unsigned cfn_store_nmigrations = sizeof(cfn_store_migrations) / sizeof(char *);
+const unsigned cfn_store_nmigrations = CFN_STORE_NMIGRATIONS;
 
 bool cfn_store_open(struct cloud_db *db)
 {

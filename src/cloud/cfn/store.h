@@ -13,7 +13,8 @@ struct cJSON;
 struct cloud_db;
 
 /* The schema, as migrations of the service (each is idempotent). */
-extern const char *const cfn_store_migrations[];
+#define CFN_STORE_NMIGRATIONS 1
+extern const char *const cfn_store_migrations[CFN_STORE_NMIGRATIONS];
 extern const unsigned cfn_store_nmigrations;
 
 /* Apply the migrations (CREATE ... IF NOT EXISTS). */

@@ -604,16 +604,6 @@ void esm_api(struct cloud *c, const char *account, const struct http_req *req,
 
 bool esm_start(struct cloud *c, struct error *err)
 {
-	pthread_mutex_lock(&c->db->mu);
-	bool ok = cloud_db_exec(
-		c->db, "CREATE TABLE IF NOT EXISTS esm(uuid TEXT PRIMARY KEY,"
-		       " account TEXT NOT NULL, function TEXT NOT NULL, source TEXT NOT NULL,"
-		       " batch INTEGER NOT NULL, window INTEGER NOT NULL,"
-		       " enabled INTEGER NOT NULL, report INTEGER NOT NULL,"
-		       " modified REAL NOT NULL) STRICT;");
-	pthread_mutex_unlock(&c->db->mu);
-	if (!ok)
-		return error_set(err, "cannot create the event source mapping table");
 	struct esm_svc *s = xcalloc(1, sizeof(*s));
 	pthread_mutex_init(&s->mu, NULL);
 	c->esm = s;
@@ -670,4 +660,30 @@ void esm_free(struct cloud *c)
 	pthread_mutex_destroy(&s->mu);
 	free(s);
 	c->esm = NULL;
+}
+
+void esm_reset_account(struct cloud *c, const char *account)
+{
+	struct esm_svc *s = c->esm;
+	if (!s)
+		return;
+	struct vec doomed = VEC_INIT;
+	pthread_mutex_lock(&s->mu);
+	size_t out = 0;
+	vec_for_each (&s->mappings, i) {
+		struct mapping *m = s->mappings.items[i];
+		if (strcmp(m->account, account) == 0)
+			vec_push(&doomed, m);
+		else
+			s->mappings.items[out++] = m;
+	}
+	s->mappings.len = out;
+	pthread_mutex_unlock(&s->mu);
+	vec_for_each (&doomed, i) {
+		struct mapping *m = doomed.items[i];
+		stop_pollers(s, m);
+		forget(c, m->uuid);
+		free(m);
+	}
+	vec_release(&doomed);
 }

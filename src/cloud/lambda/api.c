@@ -585,6 +585,7 @@ static void delete_function(struct cloud *c, struct lfunc *fn, struct http_resp 
 	sqlite3_finalize(st);
 	pthread_mutex_unlock(&c->db->mu);
 	lambda_policy_forget(c, fn->account, fn->name);
+	lambda_url_forget(c, fn->account, fn->name);
 	char *dir = xasprintf("%s/%s/%s", c->code_root, fn->account, fn->name);
 	zipcode_remove_tree(dir);
 	free(dir);
@@ -618,12 +619,8 @@ void lambda_reset_account(struct cloud *c, const char *account)
 		pthread_mutex_unlock(&c->mu);
 	}
 	vec_release(&doomed);
-	logs_flush(c->logs);
 	lambda_metrics_flush(c);
 	static const char *const sqls[] = {
-		"DELETE FROM log_events WHERE account = ?",
-		"DELETE FROM log_streams WHERE account = ?",
-		"DELETE FROM log_groups WHERE account = ?",
 		"DELETE FROM invocations WHERE account = ?",
 		"DELETE FROM metrics WHERE account = ?",
 	};
@@ -754,7 +751,7 @@ void lambda_api(struct cloud *c, const char *account, const struct http_req *req
 		if (split_path(p, versions[i], ref, sizeof(ref), &rest))
 			version = versions[i];
 	if (!version) {
-		aws_error(resp, 404, "UnknownOperationException", "Unknown operation %s %s", m, p);
+		lambda_unserved(resp, req);
 		return;
 	}
 	char name[65], ref_account[13], qualifier[129];
@@ -810,8 +807,7 @@ void lambda_api(struct cloud *c, const char *account, const struct http_req *req
 			};
 			lambda_invoke(c, account, fn, req, &o, resp);
 		} else {
-			aws_error(resp, 404, "UnknownOperationException", "Unknown operation %s %s",
-				  m, p);
+			lambda_unserved(resp, req);
 		}
 	} else if (strcmp(version, "2014-11-13") == 0 && strcmp(rest, "/invoke-async/") == 0 &&
 		   post) {
@@ -835,7 +831,7 @@ void lambda_api(struct cloud *c, const char *account, const struct http_req *req
 		pthread_mutex_unlock(&c->mu);
 		reply_json(resp, 200, out);
 	} else {
-		aws_error(resp, 404, "UnknownOperationException", "Unknown operation %s %s", m, p);
+		lambda_unserved(resp, req);
 	}
 done:
 	if (fn) {

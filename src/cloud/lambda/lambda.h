@@ -203,8 +203,20 @@ void lambda_api(struct cloud *c, const char *account, const struct http_req *req
  */
 bool lambda_check_config_body(const char *body, size_t len, bool create, struct api_err *e);
 
-/* Delete every function, log and record of an account (the tutor's reset). */
+/* Delete every function and record of an account (the tutor's reset). */
 void lambda_reset_account(struct cloud *c, const char *account);
+
+/* service.c: a Lambda operation the local cloud does not offer (501 NotImplemented). */
+void lambda_unserved(struct http_resp *resp, const struct http_req *req);
+
+/* url.c: function URLs' configuration (/2021-10-31/functions/NAME/url) and front door (id:
+ * the URL's id; path: what follows it). */
+void lambda_url_api(struct cloud *c, const char *account, const struct http_req *req,
+		    struct http_resp *resp);
+void lambda_url_door(struct cloud *c, const char *id, const char *path, const struct http_req *req,
+		     struct http_resp *resp);
+/* Forget the URL of an account's function (NULL: of all its functions). */
+void lambda_url_forget(struct cloud *c, const char *account, const char *function);
 
 /* metrics.c */
 struct lambda_record {

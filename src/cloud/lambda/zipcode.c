@@ -220,13 +220,7 @@ bool zipcode_extract(const void *zip, size_t len, const char *dest, long long *u
 	return ok;
 }
 
-static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	remove(path);
-	return 0;
-}
-
 void zipcode_remove_tree(const char *dir)
 {
-	nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+	path_remove_tree(dir);
 }
