@@ -515,3 +515,22 @@ cJSON *cfn_codedeploy_stop_deployment(struct svc_call *call, const cJSON *in, st
 	cJSON_Delete(doc);
 	return out;
 }
+
+/* Sorted by name. */
+static const struct svc_op ops[] = {
+	{ "GetDeployment", cfn_codedeploy_get_deployment },
+	{ "ListDeployments", cfn_codedeploy_list_deployments },
+	{ "PutLifecycleEventHookExecutionStatus", cfn_codedeploy_put_hook_status },
+	{ "StopDeployment", cfn_codedeploy_stop_deployment },
+};
+
+/* CloudFormation's row starts the state these operations read (c->cfn). */
+const struct cloud_service codedeploy_service = {
+	.name = "codedeploy",
+	.model = "codedeploy-2014-10-06",
+	.title = "AWS CodeDeploy",
+	.target = "CodeDeploy_20141006",
+	.protocol = SVC_JSON,
+	.ops = ops,
+	.nops = sizeof(ops) / sizeof(ops[0]),
+};

@@ -17,12 +17,13 @@ extern const struct cloud_service apigateway_service;
 extern const struct cloud_service apigatewayv2_service;
 extern const struct cloud_service elbv2_service;
 extern const struct cloud_service cfn_service;
+extern const struct cloud_service codedeploy_service;
 extern const struct cloud_service tutor_service;
 
 const struct cloud_service *const svc_table[] = {
 	&logs_service,   &lambda_service, &sqs_service,        &sns_service,
 	&events_service, &s3_service,     &apigateway_service, &apigatewayv2_service,
-	&elbv2_service,  &cfn_service,    &tutor_service,
+	&elbv2_service,  &cfn_service,    &codedeploy_service, &tutor_service,
 };
 
 const size_t svc_table_len = sizeof(svc_table) / sizeof(svc_table[0]);
