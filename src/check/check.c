@@ -79,6 +79,16 @@ static bool find_handler_file(const struct exercise *ex, const struct check_opts
 				 exercise_lang_name(o->lang));
 	if (!path_is_dir(o->code_dir))
 		return error_set(err, "the exercise folder '%s' does not exist", o->code_dir);
+	if (st->runtime && strncmp(st->runtime, "provided.", 9) == 0) {
+		/* An OS-only runtime starts the package's bootstrap, which reads the handler. */
+		char *f = xasprintf("%s/bootstrap", o->code_dir);
+		bool found = path_is_file(f);
+		free(f);
+		if (!found)
+			error_set(err, "the custom runtime's 'bootstrap' is missing from '%s'",
+				  o->code_dir);
+		return found;
+	}
 	const char *dot = strrchr(st->handler, '.');
 	char *mod = xstrndup(st->handler, (size_t)(dot - st->handler));
 	static const char *const py[] = { ".py", NULL };

@@ -1232,12 +1232,32 @@ static void read_tasks(struct ctx *c, const struct ynode *tasks)
 	}
 }
 
-/* The file a handler string names must be among the starter's files. */
+/* provided.al2023 and provided.al2: the package brings its own runtime, `bootstrap`. */
+static bool is_os_only(const char *runtime)
+{
+	return strcmp(runtime, "provided.al2023") == 0 || strcmp(runtime, "provided.al2") == 0;
+}
+
+/*
+ * The file a handler string names must be among the starter's files; with an OS-only
+ * runtime the handler is the bootstrap's to read, and the bootstrap must be there.
+ */
 static void check_handler(struct ctx *c, enum exercise_lang lang, const struct ynode *h,
 			  const struct exercise_starter *st)
 {
 	const char *dot = strrchr(h->value, '.');
 	char buf[80];
+	if (st->runtime && is_os_only(st->runtime)) {
+		for (size_t i = 0; i < st->n_files; i++) {
+			if (strcmp(st->files[i], "bootstrap") == 0)
+				return;
+		}
+		diags_add(c->d, c->path, h->line, h->col,
+			  "runtime %s runs the package's 'bootstrap', which is not among the "
+			  "starter's files",
+			  st->runtime);
+		return;
+	}
 	if (!dot || dot == h->value || !dot[1]) {
 		diags_add(c->d, c->path, h->line, h->col,
 			  "handler '%s' must be FILE.FUNCTION, such as %s",
@@ -1272,7 +1292,8 @@ static void read_starter(struct ctx *c, enum exercise_lang lang, const struct yn
 	const struct ynode *rt = ynode_get(node, "runtime"), *h = ynode_get(node, "handler");
 	if (ynode_has_type(rt, YS_STRING)) {
 		const char *want = lang == EXERCISE_PYTHON ? "python3." : "nodejs";
-		if (!str_starts_with(rt->value, want))
+		/* An OS-only runtime runs the package's own bootstrap, in either language. */
+		if (!str_starts_with(rt->value, want) && !is_os_only(rt->value))
 			diags_add(c->d, c->path, rt->line, rt->col,
 				  "runtime '%s' is not a %s runtime (such as %s)",
 				  lint_clip(rt->value, buf, sizeof(buf)), lang_names[lang],
