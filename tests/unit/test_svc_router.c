@@ -77,9 +77,9 @@ TEST(svc_route__finds_unsigned_requests_by_what_they_carry)
 	is_str(r.svc ? r.svc->name : NULL, "logs", "X-Amz-Target Logs_20140328 is Logs");
 	is_int(r.protocol, SVC_JSON, "... in JSON");
 	is_str(r.op, "DescribeLogGroups", "... naming the operation");
-	r = pick("POST", "/", NULL, "AmazonAthena.ListWorkGroups");
+	r = pick("POST", "/", NULL, "AWSGlue.GetDatabases");
 	is_int(r.kind, SVC_ROUTE_UNSERVED, "an unknown target prefix is not offered");
-	is_str(r.service, "AmazonAthena", "... named by its prefix");
+	is_str(r.service, "AWSGlue", "... named by its prefix");
 	r = pick("POST", "/", NULL, "DynamoDBStreams_20120810.ListStreams");
 	is_str(r.svc ? r.svc->model : NULL, "streams.dynamodb-2012-08-10",
 	       "a target picks among rows of one signing name");

@@ -1,6 +1,6 @@
 /*
- * The service table's life (migrations, start, run, stop, free, the reset of an account),
- * AWS errors before a protocol renders them, and operations called from inside the cloud.
+ * The service table's life (migrations, start, run, stop, free, the reset of an account) and
+ * operations called from inside the cloud. AWS errors are proto/err.c's.
  */
 #include "cloud/svc/svc.h"
 
