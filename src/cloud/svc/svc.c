@@ -6,36 +6,16 @@
 
 #include <cjson/cJSON.h>
 #include <sqlite3.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cloud/db.h"
 #include "cloud/http/aws.h"
+#include "cloud/proto/proto.h"
 #include "cloud/state.h"
+#include "cloud/svc/router.h"
 #include "core/error.h"
-
-bool aws_err_set(struct aws_err *e, int status, const char *code, const char *fmt, ...)
-{
-	aws_err_release(e);
-	e->status = status;
-	e->server = status >= 500;
-	snprintf(e->code, sizeof(e->code), "%s", code);
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(e->message, sizeof(e->message), fmt, ap);
-	va_end(ap);
-	return false;
-}
-
-void aws_err_release(struct aws_err *e)
-{
-	if (!e)
-		return;
-	cJSON_Delete(e->fields);
-	memset(e, 0, sizeof(*e));
-}
 
 void svc_caller_for_account(struct svc_caller *out, const char *account)
 {
@@ -69,6 +49,15 @@ struct cJSON *svc_call_internal(struct cloud *c, const struct svc_caller *caller
 				const char *service, const char *op, const struct cJSON *input,
 				struct aws_err *err)
 {
+	char rid[37];
+	aws_uuid(rid);
+	return svc_call_as(c, caller, service, op, input, rid, err);
+}
+
+struct cJSON *svc_call_as(struct cloud *c, const struct svc_caller *caller, const char *service,
+			  const char *op, const struct cJSON *input, const char *request_id,
+			  struct aws_err *err)
+{
 	const struct cloud_service *s = svc_find(service);
 	const struct svc_op *o = svc_op_find(s, op);
 	if (!o) {
@@ -77,20 +66,22 @@ struct cJSON *svc_call_internal(struct cloud *c, const struct svc_caller *caller
 			    op);
 		return NULL;
 	}
-	char rid[37];
-	aws_uuid(rid);
 	struct svc_call call = {
 		.cloud = c,
 		.svc = s,
 		.op = o->name,
 		.caller = caller,
-		.request_id = rid,
-		.protocol = s->protocol,
+		.request_id = request_id,
 	};
 	cJSON *empty = NULL;
 	if (!input)
 		input = empty = cJSON_CreateObject();
-	cJSON *out = o->fn(&call, input, err);
+	/* What another service asks is checked as a client's request would be. */
+	const struct proto_service *ps = svc_model(s);
+	const struct proto_op *po = ps ? proto_op_find(ps, o->name) : NULL;
+	cJSON *out = NULL;
+	if (!po || proto_validate(ps, proto_service_protocol(ps), po, input, s->unchecked, err))
+		out = o->fn(&call, input, err);
 	cJSON_Delete(empty);
 	return out;
 }
