@@ -24,6 +24,7 @@
 
 #include "cloud/clock/vclock.h"
 #include "cloud/lambda/lambda.h"
+#include "cloud/lambda/sandbox.h"
 #include "cloud/lambda/zipcode.h"
 #include "cloud/s3/s3.h"
 #include "cloud/state.h"
@@ -237,10 +238,22 @@ static void collect_code(struct cloud *c)
 	vec_release_with(&keep, free);
 }
 
+/* Hold a UDP port on loopback for the X-Ray daemon, as Lambda gives one to every function. */
+static void hold_xray_port(struct cloud *c)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	c->xray_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (c->xray_fd >= 0 && bind(c->xray_fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+	    getsockname(c->xray_fd, (struct sockaddr *)&a, &len) == 0)
+		c->xray_port = ntohs(a.sin_port);
+}
+
 struct cloud *cloud_open(const struct cloud_config *cfg, struct error *err)
 {
 	struct cloud *c = xcalloc(1, sizeof(*c));
 	c->lock_fd = -1;
+	c->xray_fd = -1;
 	pthread_mutex_init(&c->mu, NULL);
 	pthread_cond_init(&c->async_cond, NULL);
 	pthread_condattr_t attr;
@@ -268,7 +281,15 @@ struct cloud *cloud_open(const struct cloud_config *cfg, struct error *err)
 		goto fail;
 	setup_runtimes(c);
 	lambda_cgroups_probe(c);
-	lambda_mountns_probe(c);
+	const char *mountns = getenv("LAMBDA_TUTOR_MOUNTNS");
+	struct sandbox_config sc = { .code_root = c->code_root,
+				     .runtimes_dir = c->runtimes_dir,
+				     .python = c->python,
+				     .node = c->node,
+				     .node_path = c->node_path,
+				     .no_mountns = mountns && strcmp(mountns, "off") == 0 };
+	c->sandbox = sandbox_probe(&sc);
+	hold_xray_port(c);
 	lambda_fn_load_all(c);
 	collect_code(c);
 	/* Orphans of execution environments come back to us, to be reaped. */
@@ -293,6 +314,11 @@ fail:
 const char *cloud_endpoint(const struct cloud *c)
 {
 	return c->endpoint;
+}
+
+char *cloud_sandbox_summary(const struct cloud *c)
+{
+	return sandbox_summary(c->sandbox);
 }
 
 static void flush_all(struct cloud *c)
@@ -422,7 +448,8 @@ void cloud_close(struct cloud *c)
 	free(c->python);
 	free(c->node);
 	free(c->node_path);
-	free(c->sdk_src);
-	free(c->node_path_ns);
+	sandbox_free(c->sandbox);
+	if (c->xray_fd >= 0)
+		close(c->xray_fd);
 	free(c);
 }

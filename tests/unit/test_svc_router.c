@@ -71,9 +71,9 @@ TEST(svc_route__finds_unsigned_requests_by_what_they_carry)
 	struct svc_route r = pick("POST", "/", NULL, "Logs_20140328.DescribeLogGroups");
 	is_str(r.svc ? r.svc->name : NULL, "logs", "X-Amz-Target Logs_20140328 is Logs");
 	is_str(r.op, "DescribeLogGroups", "... naming the operation");
-	r = pick("POST", "/", NULL, "DynamoDB_20120810.ListTables");
+	r = pick("POST", "/", NULL, "AWSGlue.GetDatabases");
 	is_int(r.kind, SVC_ROUTE_UNSERVED, "an unknown target prefix is not offered");
-	is_str(r.service, "DynamoDB_20120810", "... named by its prefix");
+	is_str(r.service, "AWSGlue", "... named by its prefix");
 	r = pick("GET", "/2015-03-31/functions", NULL, NULL);
 	is_str(r.svc->name, "lambda", "Lambda's path");
 	r = pick_form(NULL, "Publish", NULL);

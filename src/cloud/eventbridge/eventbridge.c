@@ -641,12 +641,10 @@ static cJSON *run_op(struct svc_call *call, const cJSON *in, struct aws_err *err
 }
 
 static const struct svc_op ops[] = {
-	{ "DeleteRule", run_op, false },   { "DescribeEventBus", run_op, false },
-	{ "DescribeRule", run_op, false }, { "DisableRule", run_op, false },
-	{ "EnableRule", run_op, false },   { "ListEventBuses", run_op, false },
-	{ "ListRules", run_op, false },    { "ListTargetsByRule", run_op, false },
-	{ "PutEvents", run_op, false },    { "PutRule", run_op, false },
-	{ "PutTargets", run_op, false },   { "RemoveTargets", run_op, false },
+	{ "DeleteRule", run_op },  { "DescribeEventBus", run_op },  { "DescribeRule", run_op },
+	{ "DisableRule", run_op }, { "EnableRule", run_op },        { "ListEventBuses", run_op },
+	{ "ListRules", run_op },   { "ListTargetsByRule", run_op }, { "PutEvents", run_op },
+	{ "PutRule", run_op },     { "PutTargets", run_op },        { "RemoveTargets", run_op },
 };
 
 static const char *const migrations[] = {

@@ -33,6 +33,7 @@ struct lfunc {
 	char *runtime, *handler, *role, *description;
 	struct cJSON *vars; /* Environment.Variables, NULL when none */
 	int memory, timeout;
+	int ephemeral; /* EphemeralStorage.Size, MB: the size of /tmp */
 	bool arm64;
 	char sha256[48]; /* base64, as CodeSha256 */
 	char sha_hex[65];
@@ -86,8 +87,9 @@ struct env {
 	unsigned generation;
 	int memory; /* MB: the function's when the environment started */
 	unsigned seq;
-	pid_t pid;
-	int out_fd;
+	pid_t pid;     /* its init's: its process group, pid 1 of its namespace */
+	int out_fd;    /* the read end of its stdout and stderr */
+	int status_fd; /* where its init tells how the runtime ended */
 	struct http_server *rapi;
 	int rapi_port;
 	enum env_state state;
@@ -154,10 +156,11 @@ int lambda_env_max_used_mb(struct env *env);
 /* Free environments that are dead, finished and not held by an invoker; stop idle ones past
  * their time. */
 void lambda_env_housekeep(struct cloud *c, bool all);
+
+/* limits.c */
 bool lambda_cgroups_probe(struct cloud *c);
-/* Whether environments can see their code at /var/task (a mount namespace each). */
-bool lambda_mountns_probe(struct cloud *c);
 void lambda_cgroups_cleanup(struct cloud *c);
+/* Kill environments past their memory when cgroups cannot (cloud->mu held). */
 void lambda_env_watchdog(struct cloud *c);
 
 /* runtime_api.c */

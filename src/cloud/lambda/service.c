@@ -69,7 +69,7 @@ static const char *const raw_ops[] = {
 
 /* What the table serves: decoded and validated by proto, cJSON in and out. */
 static const struct svc_op ops[] = {
-	{ "Invoke", lambda_op_invoke, false },
+	{ "Invoke", lambda_op_invoke },
 };
 
 static void raw(struct svc_call *call, struct http_resp *resp)

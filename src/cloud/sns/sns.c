@@ -957,8 +957,8 @@ static cJSON *op_get_topic_attributes(struct svc_call *call, const cJSON *in, st
 }
 
 static const struct svc_op internal_ops[] = {
-	{ "GetTopicAttributes", op_get_topic_attributes, true },
-	{ "Publish", op_publish, true },
+	{ "GetTopicAttributes", op_get_topic_attributes },
+	{ "Publish", op_publish },
 };
 
 static const char *const migrations[] = {
@@ -1053,6 +1053,7 @@ const struct cloud_service sns_service = {
 	.nmigrations = sizeof(migrations) / sizeof(migrations[0]),
 	.ops = internal_ops,
 	.nops = sizeof(internal_ops) / sizeof(internal_ops[0]),
+	.internal_ops = actions,
 	.raw_ops = actions,
 	.raw = raw,
 	.doors = doors,

@@ -106,7 +106,8 @@ bool arn_function_parse(const char *ref, struct arn_function *out)
 	int first = 0;
 	if (n >= 6 && lens[0] == 3 && strncmp(parts[0], "arn", 3) == 0) {
 		if (lens[2] != 6 || strncmp(parts[2], "lambda", 6) != 0 || lens[4] != 12 ||
-		    !all_digits(parts[4], 12) || lens[5] != 8 || strncmp(parts[5], "function", 8) != 0 ||
+		    !all_digits(parts[4], 12) || lens[5] != 8 ||
+		    strncmp(parts[5], "function", 8) != 0 ||
 		    !copy(out->region, sizeof(out->region), parts[3], lens[3]))
 			return false;
 		memcpy(out->account, parts[4], 12);
@@ -122,7 +123,8 @@ bool arn_function_parse(const char *ref, struct arn_function *out)
 		return false;
 	copy(out->name, sizeof(out->name), parts[first], lens[first]);
 	if (rest == 2) {
-		if (!copy(out->qualifier, sizeof(out->qualifier), parts[first + 1], lens[first + 1]) ||
+		if (!copy(out->qualifier, sizeof(out->qualifier), parts[first + 1],
+			  lens[first + 1]) ||
 		    !arn_qualifier_valid(out->qualifier))
 			return false;
 	}
@@ -139,8 +141,8 @@ void arn_function_format(char *out, size_t n, const char *region, const char *ac
 }
 
 /* arn:aws:SERVICE:REGION:ACCOUNT:RESOURCE with RESOURCE's head (up to stop) copied. */
-static bool resource_of(const char *arn, const char *service, const char *prefix,
-			const char *stop, char account[13], char *name, size_t n)
+static bool resource_of(const char *arn, const char *service, const char *prefix, const char *stop,
+			char account[13], char *name, size_t n)
 {
 	struct arn a;
 	if (!arn_parse(arn, &a) || strcmp(a.service, service) != 0 || strlen(a.account) != 12 ||

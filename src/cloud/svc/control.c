@@ -11,6 +11,7 @@
 
 #include "cloud/clock/vclock.h"
 #include "cloud/http/aws.h"
+#include "cloud/lambda/sandbox.h"
 #include "cloud/state.h"
 #include "cloud/svc/svc.h"
 
@@ -43,7 +44,9 @@ static void health(struct svc_call *call, const char *rest, struct http_resp *re
 	cJSON_AddStringToObject(o, "account", call->caller->account);
 	cJSON_AddStringToObject(o, "memoryLimits", c->cg_mem ? "cgroup" : "watchdog");
 	cJSON_AddStringToObject(o, "cpuShare", c->cg_cpu ? "cgroup" : "duty-cycle");
-	cJSON_AddStringToObject(o, "taskRoot", c->mountns ? "/var/task" : "workspace");
+	cJSON_AddStringToObject(o, "taskRoot",
+				sandbox_private_root(c->sandbox) ? "/var/task" : "workspace");
+	sandbox_describe(c->sandbox, o);
 	pthread_mutex_lock(&c->mu);
 	cJSON_AddNumberToObject(o, "functions", (double)c->functions.len);
 	cJSON_AddNumberToObject(o, "environments", (double)c->envs.len);

@@ -109,9 +109,8 @@ static void *sync_call_run(void *arg)
 }
 
 /* Invoke and wait at most timeout_ms for the answer; the invocation itself runs on. */
-static bool invoke_waiting(struct cloud *c, const struct svc_caller *by, cJSON *in,
-			   const char *rid, int timeout_ms, struct deliver_result *r,
-			   struct aws_err *err)
+static bool invoke_waiting(struct cloud *c, const struct svc_caller *by, cJSON *in, const char *rid,
+			   int timeout_ms, struct deliver_result *r, struct aws_err *err)
 {
 	struct sync_call *k = xcalloc(1, sizeof(*k));
 	k->c = c;
@@ -259,11 +258,13 @@ static bool to_bus(struct cloud *c, const struct svc_caller *by, const char *arn
 		cJSON_AddItemToObject(entry, "Resources", cJSON_Duplicate(m->resources, true));
 	cJSON *out = svc_call_internal(c, &owner, "events", "PutEvents", in, err);
 	cJSON_Delete(in);
-	const cJSON *first = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(out, "Entries"), 0);
+	const cJSON *first =
+		cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(out, "Entries"), 0);
 	bool ok = out != NULL;
 	if (ok && out_str(first, "ErrorCode"))
 		ok = aws_err_set(err, 400, out_str(first, "ErrorCode"), "%s",
-				 out_str(first, "ErrorMessage") ? out_str(first, "ErrorMessage") : "");
+				 out_str(first, "ErrorMessage") ? out_str(first, "ErrorMessage")
+								: "");
 	else if (ok && out_str(first, "EventId"))
 		snprintf(r->id, sizeof(r->id), "%s", out_str(first, "EventId"));
 	cJSON_Delete(out);
@@ -282,8 +283,8 @@ bool deliver(struct cloud *c, const struct svc_caller *by, const char *target_ar
 	else
 		aws_uuid(rid);
 	if (!target_arn || !arn_parse(target_arn, &a))
-		return aws_err_set(err, 400, "InvalidParameterValueException",
-				   "%s is not an ARN", target_arn ? target_arn : "(none)");
+		return aws_err_set(err, 400, "InvalidParameterValueException", "%s is not an ARN",
+				   target_arn ? target_arn : "(none)");
 	if (strcmp(a.service, "lambda") == 0)
 		return to_function(c, by, target_arn, m, rid, r, err);
 	if (strcmp(a.service, "sqs") == 0)
@@ -316,7 +317,8 @@ bool deliver_check(struct cloud *c, const struct svc_caller *by, const char *tar
 		char *url = queue_url(c, account, name);
 		cJSON_AddStringToObject(in, "QueueUrl", url);
 		free(url);
-		cJSON_AddItemToObject(in, "AttributeNames", cJSON_CreateStringArray((const char *[]){ "QueueArn" }, 1));
+		cJSON_AddItemToObject(in, "AttributeNames",
+				      cJSON_CreateStringArray((const char *[]){ "QueueArn" }, 1));
 		out = svc_call_internal(c, &owner, "sqs", "GetQueueAttributes", in, err);
 	} else if (arn_sns_topic(target_arn, account, name, sizeof(name))) {
 		as_owner(&owner, by, account);

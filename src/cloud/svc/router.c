@@ -180,7 +180,7 @@ static void call_op(struct svc_call *call, const struct proto_service *ps,
 	if (proto_decode(ps, pr, s->unchecked, &d, &err)) {
 		const char *name = proto_op_name(d.op);
 		const struct svc_op *op = svc_op_find(s, name);
-		if (op && op->internal)
+		if (op && s->internal_ops && listed(s->internal_ops, name))
 			op = NULL;
 		call->op = name;
 		if (op) {

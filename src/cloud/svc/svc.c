@@ -1,6 +1,6 @@
 /*
- * The service table's life (migrations, start, run, stop, free, the reset of an account),
- * AWS errors before a protocol renders them, and operations called from inside the cloud.
+ * The service table's life (migrations, start, run, stop, free, the reset of an account) and
+ * operations called from inside the cloud. AWS errors are proto/err.c's.
  */
 #include "cloud/svc/svc.h"
 
@@ -27,6 +27,9 @@ void svc_caller_for_account(struct svc_caller *out, const char *account)
 
 const struct cloud_service *svc_find(const char *name)
 {
+	for (size_t i = 0; i < svc_table_len; i++)
+		if (strcmp(svc_table[i]->model, name) == 0)
+			return svc_table[i];
 	for (size_t i = 0; i < svc_table_len; i++)
 		if (strcmp(svc_table[i]->name, name) == 0)
 			return svc_table[i];

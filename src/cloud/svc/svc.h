@@ -112,9 +112,6 @@ typedef struct cJSON *(*svc_op_fn)(struct svc_call *call, const struct cJSON *in
 struct svc_op {
 	const char *name; /* as in the model: "PutMetricData" */
 	svc_op_fn fn;
-	/* Called by other services only (svc_call_internal); clients' requests still reach
-	 * the service's raw reader, until the handler serves both. */
-	bool internal;
 };
 
 /*
@@ -163,6 +160,9 @@ struct cloud_service {
 	 * raw_ops answers the protocol's error naming it as not offered by the local cloud. */
 	const struct svc_op *ops;
 	size_t nops;
+	/* Operations of ops that only other services call (svc_call_internal): clients'
+	 * requests for them still reach the raw reader. NULL-terminated, or NULL. */
+	const char *const *internal_ops;
 	/* Members whose constraints the service checks itself, with its own wording, as
 	 * "Operation.Member" (NULL-terminated; proto_decode's unchecked). */
 	const char *const *unchecked;
@@ -180,7 +180,8 @@ struct cloud_service {
 extern const struct cloud_service *const svc_table[];
 extern const size_t svc_table_len;
 
-/* The first row serving a signing name, or NULL. */
+/* The row of a model id ("apigatewayv2-2018-11-29"), else the first row serving a signing
+ * name ("lambda"), or NULL. */
 const struct cloud_service *svc_find(const char *name);
 /* The operation of a row, or NULL (binary search: ops are sorted). */
 const struct svc_op *svc_op_find(const struct cloud_service *s, const char *op);

@@ -17,10 +17,25 @@ extern const struct cloud_service apigateway_service;
 extern const struct cloud_service apigatewayv2_service;
 extern const struct cloud_service elbv2_service;
 extern const struct cloud_service tutor_service;
+extern const struct cloud_service dynamodb_service;
+extern const struct cloud_service dynamodb_streams_service;
+extern const struct cloud_service kinesis_service;
 
 const struct cloud_service *const svc_table[] = {
-	&logs_service, &lambda_service,     &sqs_service,          &sns_service,   &events_service,
-	&s3_service,   &apigateway_service, &apigatewayv2_service, &elbv2_service, &tutor_service,
+	&logs_service,
+	&lambda_service,
+	&sqs_service,
+	&sns_service,
+	&events_service,
+	&s3_service,
+	&apigateway_service,
+	&apigatewayv2_service,
+	&elbv2_service,
+	&tutor_service,
+	/* DynamoDB before its streams: both sign as "dynamodb", X-Amz-Target tells them apart. */
+	&dynamodb_service,
+	&dynamodb_streams_service,
+	&kinesis_service,
 };
 
 const size_t svc_table_len = sizeof(svc_table) / sizeof(svc_table[0]);
