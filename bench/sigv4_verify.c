@@ -13,7 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "check/client.h"
+#include "aws/client.h"
+#include "aws/locate.h"
 #include "cloud/auth/auth.h"
 #include "cloud/cloud.h"
 #include "cloud/http/server.h"

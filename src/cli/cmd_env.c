@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/locate.h"
 #include "cli/commands.h"
-#include "cloud/cloud.h"
 
 int cmd_env_run(const struct cli_opts *opts, int argc, char **argv)
 {
@@ -36,7 +36,7 @@ int cmd_env_run(const struct cli_opts *opts, int argc, char **argv)
 		return CLI_USAGE;
 	}
 	if (!found && !start)
-		snprintf(endpoint, sizeof(endpoint), "http://127.0.0.1:%d", CLOUD_DEFAULT_PORT);
+		snprintf(endpoint, sizeof(endpoint), "http://127.0.0.1:%d", LOCATE_DEFAULT_PORT);
 	/* The learner's own key pair for this workspace: the cloud checks every signature. */
 	struct cloud_keys keys;
 	bool have = cloud_learner_keys(ws, &keys, &err);

@@ -15,10 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/client.h"
+#include "aws/locate.h"
 #include "check/check.h"
-#include "check/client.h"
 #include "cli/commands.h"
-#include "cloud/cloud.h"
 #include "core/path.h"
 #include "core/strbuf.h"
 #include "core/xalloc.h"

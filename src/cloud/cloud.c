@@ -22,294 +22,19 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cloud/apigw/apigw.h"
-#include "cloud/async/async.h"
+#include "aws/locate.h"
 #include "cloud/auth/auth.h"
 #include "cloud/clock/vclock.h"
-#include "cloud/esm/esm.h"
-#include "cloud/eventbridge/eventbridge.h"
-#include "cloud/http/aws.h"
 #include "cloud/lambda/lambda.h"
+#include "cloud/lambda/sandbox.h"
 #include "cloud/lambda/zipcode.h"
-#include "cloud/query/query.h"
 #include "cloud/s3/s3.h"
-#include "cloud/sns/sns.h"
-#include "cloud/sqs/sqs.h"
 #include "cloud/state.h"
+#include "cloud/svc/svc.h"
 #include "core/clock.h"
 #include "core/path.h"
 #include "core/strutil.h"
 #include "core/xalloc.h"
-
-static const char *const api_prefixes[] = { "/2015-03-31/", "/2017-10-31/", "/2019-09-30/",
-					    "/2016-08-19/", "/2014-11-13/", NULL };
-
-static void tutor_code(struct cloud *c, const char *rest, struct http_resp *resp)
-{
-	char acct[13] = "", name[65] = "";
-	const char *slash = strchr(rest, '/');
-	if (slash && slash - rest == 12) {
-		memcpy(acct, rest, 12);
-		snprintf(name, sizeof(name), "%s", slash + 1);
-	}
-	pthread_mutex_lock(&c->mu);
-	struct lfunc *fn = acct[0] ? lambda_fn_find(c, acct, name) : NULL;
-	char *zpath = fn ? xasprintf("%s.zip", fn->code_dir) : NULL;
-	pthread_mutex_unlock(&c->mu);
-	size_t len = 0;
-	struct error err;
-	char *data = zpath ? path_read_file(zpath, 0, &len, &err) : NULL;
-	free(zpath);
-	if (!data) {
-		aws_error(resp, 404, "ResourceNotFoundException", "Function code not found: %s",
-			  rest);
-		return;
-	}
-	strbuf_add(&resp->body, data, len);
-	free(data);
-	resp->content_type = "application/zip";
-}
-
-static bool is_account(const char *s)
-{
-	bool digits = s && strlen(s) == 12;
-	for (size_t i = 0; digits && i < 12; i++)
-		digits = s[i] >= '0' && s[i] <= '9';
-	return digits;
-}
-
-static void health(struct cloud *c, const char *account, struct http_resp *resp)
-{
-	cJSON *o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "status", "running");
-	cJSON_AddNumberToObject(o, "pid", (double)getpid());
-	cJSON_AddNumberToObject(o, "port", c->port);
-	cJSON_AddStringToObject(o, "workspace", c->workspace);
-	cJSON_AddStringToObject(o, "account", account);
-	cJSON_AddStringToObject(o, "memoryLimits", c->cg_mem ? "cgroup" : "watchdog");
-	cJSON_AddStringToObject(o, "cpuShare", c->cg_cpu ? "cgroup" : "duty-cycle");
-	cJSON_AddStringToObject(o, "taskRoot", c->mountns ? "/var/task" : "workspace");
-	pthread_mutex_lock(&c->mu);
-	cJSON_AddNumberToObject(o, "functions", (double)c->functions.len);
-	cJSON_AddNumberToObject(o, "environments", (double)c->envs.len);
-	pthread_mutex_unlock(&c->mu);
-	char *text = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
-	strbuf_addstr(&resp->body, text);
-	free(text);
-}
-
-/* POST /_tutor/accounts: a fresh account and its key pair; DELETE /_tutor/accounts/ID: empty
- * the account and forget its keys (a check's, when it is done). */
-static void tutor_accounts(struct cloud *c, const char *rest, const struct http_req *req,
-			   struct http_resp *resp)
-{
-	if (!rest[0] && strcmp(req->method, "POST") == 0) {
-		struct auth_creds k;
-		auth_account_new(c->auth, &k);
-		strbuf_addf(
-			&resp->body,
-			"{\"Account\":\"%s\",\"AccessKeyId\":\"%s\",\"SecretAccessKey\":\"%s\"}",
-			k.account, k.access_key, k.secret);
-		return;
-	}
-	if (rest[0] == '/' && is_account(rest + 1) && strcmp(req->method, "DELETE") == 0) {
-		if (strcmp(rest + 1, auth_learner_account(c->auth)) == 0) {
-			aws_error(resp, 400, "InvalidParameterValueException",
-				  "the learner's account is reset, not deleted");
-			return;
-		}
-		lambda_reset_account(c, rest + 1);
-		vclock_forget(c->vclock, rest + 1);
-		auth_account_forget(c->auth, rest + 1);
-		resp->status = 204;
-		return;
-	}
-	aws_error(resp, 404, "UnknownOperationException", "Unknown tutor path %s", req->path);
-}
-
-/*
- * The tutor's controls, on the control socket only: account is the one the request names
- * (?account=ID), else the learner's.
- */
-static void tutor(struct cloud *c, const char *account, const struct http_req *req,
-		  struct http_resp *resp)
-{
-	const char *p = req->path + strlen("/_tutor/");
-	if (strcmp(p, "health") == 0) {
-		health(c, account, resp);
-		return;
-	}
-	if (strcmp(p, "reset") == 0 && strcmp(req->method, "POST") == 0) {
-		lambda_reset_account(c, account);
-		vclock_forget(c->vclock, account);
-		strbuf_addf(&resp->body, "{\"reset\":\"%s\"}", account);
-		return;
-	}
-	if (str_starts_with(p, "code/")) {
-		tutor_code(c, p + 5, resp);
-		return;
-	}
-	if (strcmp(p, "metrics") == 0) {
-		lambda_metrics_json(c, account, http_query(req, "function"), resp);
-		return;
-	}
-	if (str_starts_with(p, "accounts")) {
-		tutor_accounts(c, p + strlen("accounts"), req, resp);
-		return;
-	}
-	if (events_route(c, account, req, resp)) /* the clock, the mailbox */
-		return;
-	aws_error(resp, 404, "UnknownOperationException", "Unknown tutor path %s", req->path);
-}
-
-static void control_route(void *ctx, const struct http_req *req, struct http_resp *resp)
-{
-	struct cloud *c = ctx;
-	char rid[37];
-	aws_uuid(rid);
-	http_resp_header(resp, "x-amzn-RequestId", rid);
-	const char *which = http_query(req, "account");
-	if (which && !is_account(which)) {
-		aws_error(resp, 400, "InvalidParameterValueException", "account must be 12 digits");
-		return;
-	}
-	if (!str_starts_with(req->path, "/_tutor/")) {
-		aws_error(resp, 404, "UnknownOperationException",
-			  "The control socket serves the tutor's controls (/_tutor/) only");
-		return;
-	}
-	tutor(c, which ? which : auth_learner_account(c->auth), req, resp);
-}
-
-/*
- * /_tutor/ on the public port: a bare "running" for port probes, and the code packages
- * GetFunction presigned (Code.Location). Everything else is the control socket's.
- */
-static void tutor_public(struct cloud *c, const struct http_req *req, struct http_resp *resp)
-{
-	const char *p = req->path + strlen("/_tutor/");
-	if (strcmp(p, "health") == 0) {
-		strbuf_addstr(&resp->body, "{\"status\":\"running\"}");
-		return;
-	}
-	if (str_starts_with(p, "code/")) {
-		struct svc_caller caller;
-		struct aws_err err = { 0 };
-		if (!auth_identify(c, req, "s3", &caller, &err) ||
-		    !auth_is_cloud(c->auth, &caller)) {
-			if (!err.code[0])
-				snprintf(err.code, sizeof(err.code), "AccessDenied");
-			if (!err.status)
-				err.status = 403;
-			if (!err.message[0])
-				snprintf(err.message, sizeof(err.message), "Access Denied");
-			auth_error_write(AUTH_PROTO_REST_XML, &err, "", resp);
-			cJSON_Delete(err.fields);
-			return;
-		}
-		tutor_code(c, p + 5, resp);
-		return;
-	}
-	resp->status = 403;
-	resp->content_type = "application/xml";
-	strbuf_addstr(&resp->body, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>"
-				   "AccessDenied</Code><Message>The tutor's controls are served on "
-				   "the workspace's control socket only</Message></Error>");
-}
-
-/* The signing name of the service a request is for, and the protocol its errors take. */
-static const char *service_of(const struct http_req *req, enum auth_protocol *proto)
-{
-	const char *target = http_header(req, "X-Amz-Target");
-	if (target) {
-		*proto = AUTH_PROTO_JSON;
-		return str_starts_with(target, "Logs_")       ? "logs"
-		       : str_starts_with(target, "AWSEvents") ? "events"
-		       : str_starts_with(target, "AmazonSQS") ? "sqs"
-							      : "json";
-	}
-	*proto = AUTH_PROTO_REST_JSON;
-	for (const char *const *pre = api_prefixes; *pre; pre++)
-		if (str_starts_with(req->path, *pre))
-			return "lambda";
-	if (str_starts_with(req->path, "/2019-09-25/") ||
-	    str_starts_with(req->path, "/2021-10-31/"))
-		return "lambda";
-	if (str_starts_with(req->path, "/restapis") || str_starts_with(req->path, "/v2/apis"))
-		return "apigateway";
-	const char *ct = http_header(req, "Content-Type");
-	bool form = strcmp(req->method, "POST") == 0 && ct &&
-		    str_starts_with(ct, "application/x-www-form-urlencoded");
-	if (form || http_query_has(req, "Action")) {
-		*proto = AUTH_PROTO_QUERY;
-		const char *authz = http_header(req, "Authorization");
-		if (authz && strstr(authz, "/sns/aws4_request"))
-			return "sns";
-		if (authz && strstr(authz, "/elasticloadbalancing/aws4_request"))
-			return "elasticloadbalancing";
-		return "sqs";
-	}
-	*proto = AUTH_PROTO_REST_XML;
-	return "s3";
-}
-
-static void route(void *ctx, const struct http_req *req, struct http_resp *resp)
-{
-	struct cloud *c = ctx;
-	char rid[37];
-	aws_uuid(rid);
-	http_resp_header(resp, "x-amzn-RequestId", rid);
-	if (str_starts_with(req->path, "/_tutor/")) {
-		tutor_public(c, req, resp);
-		return;
-	}
-	/* Front doors are the public's: not AWS API calls, not signed. */
-	if (apigw_is_door(req)) {
-		apigw_route(c, "", req, resp);
-		return;
-	}
-	enum auth_protocol proto;
-	const char *service = service_of(req, &proto);
-	struct svc_caller caller;
-	struct aws_err err = { 0 };
-	if (!auth_identify(c, req, service, &caller, &err)) {
-		auth_error_write(proto, &err, rid, resp);
-		cJSON_Delete(err.fields);
-		return;
-	}
-	const char *account = caller.account;
-	const char *target = http_header(req, "X-Amz-Target");
-	if (target && str_starts_with(target, "Logs_20140328.")) {
-		logs_api(c->logs, account, target + strlen("Logs_20140328."), req, resp);
-		return;
-	}
-	/* Lambda's REST paths are Lambda's whatever the body's type (curl -d sends a form type),
-	 * except the event source mappings that live under them. */
-	bool esm = str_starts_with(req->path, "/2015-03-31/event-source-mappings");
-	for (const char *const *pre = api_prefixes; !target && !esm && *pre; pre++) {
-		if (str_starts_with(req->path, *pre)) {
-			lambda_api(c, account, req, resp);
-			return;
-		}
-	}
-	/* Function URLs, HTTP APIs and their front doors, whatever the body's type. */
-	if (!target && apigw_route(c, account, req, resp))
-		return;
-	if (events_route(c, account, req, resp))
-		return;
-	for (const char *const *pre = api_prefixes; *pre; pre++) {
-		if (str_starts_with(req->path, *pre)) {
-			lambda_api(c, account, req, resp);
-			return;
-		}
-	}
-	if (target)
-		aws_json_error(resp, 400, "UnknownOperationException",
-			       "The local cloud does not serve %s yet", target);
-	else /* path-style S3: /BUCKET[/KEY] */
-		s3_api(c, account, req, resp);
-}
 
 static char *find_in_path(const char *name)
 {
@@ -515,10 +240,22 @@ static void collect_code(struct cloud *c)
 	vec_release_with(&keep, free);
 }
 
+/* Hold a UDP port on loopback for the X-Ray daemon, as Lambda gives one to every function. */
+static void hold_xray_port(struct cloud *c)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	c->xray_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (c->xray_fd >= 0 && bind(c->xray_fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+	    getsockname(c->xray_fd, (struct sockaddr *)&a, &len) == 0)
+		c->xray_port = ntohs(a.sin_port);
+}
+
 struct cloud *cloud_open(const struct cloud_config *cfg, struct error *err)
 {
 	struct cloud *c = xcalloc(1, sizeof(*c));
 	c->lock_fd = -1;
+	c->xray_fd = -1;
 	pthread_mutex_init(&c->mu, NULL);
 	pthread_cond_init(&c->async_cond, NULL);
 	pthread_condattr_t attr;
@@ -551,18 +288,26 @@ struct cloud *cloud_open(const struct cloud_config *cfg, struct error *err)
 		goto fail;
 	c->logs = logs_new(c->db);
 	c->vclock = vclock_new(cfg->time_scale, c->db);
-	if (!sqs_start(c, err) || !sns_start(c, err) || !eventbridge_start(c, err) ||
-	    !s3_start(c, err) || !apigw_start(c))
+	vclock_base_account(c->vclock, auth_learner_account(c->auth));
+	if (!svc_start_all(c, err))
 		goto fail;
 	setup_runtimes(c);
 	lambda_cgroups_probe(c);
-	lambda_mountns_probe(c);
+	const char *mountns = getenv("LAMBDA_TUTOR_MOUNTNS");
+	struct sandbox_config sc = { .code_root = c->code_root,
+				     .runtimes_dir = c->runtimes_dir,
+				     .python = c->python,
+				     .node = c->node,
+				     .node_path = c->node_path,
+				     .no_mountns = mountns && strcmp(mountns, "off") == 0 };
+	c->sandbox = sandbox_probe(&sc);
+	hold_xray_port(c);
 	lambda_fn_load_all(c);
 	collect_code(c);
 	/* Orphans of execution environments come back to us, to be reaped. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	int port = cfg->port > 0 ? cfg->port : cfg->port < 0 ? 0 : CLOUD_DEFAULT_PORT;
-	c->http = http_server_start(port, LAMBDA_CREATE_BODY_MAX, route, c, &c->port, err);
+	c->http = http_server_start(port, LAMBDA_CREATE_BODY_MAX, svc_route, c, &c->port, err);
 	if (!c->http)
 		goto fail;
 	char *spool = s3_spool_dir(c);
@@ -570,13 +315,14 @@ struct cloud *cloud_open(const struct cloud_config *cfg, struct error *err)
 	free(spool);
 	http_server_hash_bodies(c->http, true);
 	char *sock = cloud_control_path(c->workspace);
-	c->control = http_server_start_unix(sock, LAMBDA_CREATE_BODY_MAX, control_route, c, err);
+	c->control =
+		http_server_start_unix(sock, LAMBDA_CREATE_BODY_MAX, svc_route_control, c, err);
 	free(sock);
 	if (!c->control)
 		goto fail;
 	snprintf(c->endpoint, sizeof(c->endpoint), "http://127.0.0.1:%d", c->port);
 	write_lock(c);
-	if (!async_start(c, err) || !esm_start(c, err))
+	if (!svc_run_all(c, err))
 		goto fail;
 	return c;
 fail:
@@ -587,6 +333,11 @@ fail:
 const char *cloud_endpoint(const struct cloud *c)
 {
 	return c->endpoint;
+}
+
+char *cloud_sandbox_summary(const struct cloud *c)
+{
+	return sandbox_summary(c->sandbox);
 }
 
 static void flush_all(struct cloud *c)
@@ -656,7 +407,6 @@ void cloud_close(struct cloud *c)
 {
 	if (!c)
 		return;
-	sqs_stop(c);
 	if (c->http || c->envs.len) {
 		pthread_mutex_lock(&c->mu);
 		c->stopping = true;
@@ -676,16 +426,14 @@ void cloud_close(struct cloud *c)
 		}
 		pthread_mutex_unlock(&c->mu);
 	}
-	esm_stop(c);
-	async_stop(c);
+	if (c->db)
+		svc_stop_all(c);
 	http_server_stop(c->control);
 	c->control = NULL;
 	http_server_stop(c->http);
 	c->http = NULL;
-	esm_free(c);
-	async_free(c);
-	sns_free(c);
-	sqs_free(c);
+	if (c->db)
+		svc_free_all(c);
 	vclock_free(c->vclock);
 	c->vclock = NULL;
 	for (int i = 0; i < 500; i++) {
@@ -725,7 +473,8 @@ void cloud_close(struct cloud *c)
 	free(c->python);
 	free(c->node);
 	free(c->node_path);
-	free(c->sdk_src);
-	free(c->node_path_ns);
+	sandbox_free(c->sandbox);
+	if (c->xray_fd >= 0)
+		close(c->xray_fd);
 	free(c);
 }

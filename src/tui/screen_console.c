@@ -1,5 +1,5 @@
 /*
- * The console screen. It speaks the Lambda REST API through check/client.h, as the learner's
+ * The console screen. It speaks the Lambda REST API through aws/client.h, as the learner's
  * own AWS CLI would; the model (templates, validation, parsing) is check/console.c.
  * Code lives in <workspace>/console/<function>/ (a copy of the deployed package, fetched again
  * when the function's CodeSha256 is not the one last fetched or deployed from there, which
@@ -23,8 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "aws/client.h"
 #include "check/check.h"
-#include "check/client.h"
 #include "check/console.h"
 #include "check/watch.h"
 #include "check/workspace.h"

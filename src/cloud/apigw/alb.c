@@ -8,13 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cloud/apigw/front.h"
-#include "cloud/events/events.h"
+#include "aws/events.h"
+#include "cloud/front/front.h"
 #include "cloud/http/aws.h"
-#include "cloud/lambda/lambda.h"
-#include "cloud/lambda/policy.h"
 #include "cloud/query/query.h"
 #include "cloud/state.h"
+#include "cloud/svc/deliver.h"
+#include "cloud/svc/svc.h"
 #include "core/clock.h"
 #include "core/strutil.h"
 #include "core/xalloc.h"
@@ -24,18 +24,6 @@
 #define ELB_SVC  "elasticloadbalancing.amazonaws.com"
 #define ARN_HEAD "arn:aws:elasticloadbalancing:" AWS_REGION_NAME ":"
 #define MULTI    "lambda.multi_value_headers.enabled"
-
-bool alb_is_api(const struct http_req *req)
-{
-	const char *ct = http_header(req, "Content-Type");
-	if (strcmp(req->method, "POST") != 0 || !ct ||
-	    !str_starts_with(ct, "application/x-www-form-urlencoded"))
-		return false;
-	const char *auth = http_header(req, "Authorization");
-	if (auth && strstr(auth, "/elasticloadbalancing/aws4_request"))
-		return true;
-	return !auth && req->body && strstr(req->body, "Version=2015-12-01") != NULL;
-}
 
 /* ---- XML ---- */
 
@@ -327,29 +315,28 @@ static void register_targets(struct cloud *c, const char *account, cJSON *doc, c
 	{
 		const char *id = query_str(t, "Id");
 		char *fn = front_function_of_uri(id);
-		char name[65] = "";
-		if (fn) {
-			const char *part = strstr(fn, ":function:") + strlen(":function:");
-			snprintf(name, sizeof(name), "%.*s", (int)strcspn(part, ":"), part);
-		}
-		free(fn);
-		if (deregister)
+		if (deregister) {
+			free(fn);
 			continue;
-		pthread_mutex_lock(&c->mu);
-		bool exists = name[0] && lambda_fn_find(c, account, name) != NULL;
-		pthread_mutex_unlock(&c->mu);
-		if (!exists) {
-			query_error(resp, XMLNS, 400, "InvalidTarget",
-				    "The following targets are not valid: '%s'", id ? id : "");
-			goto done;
 		}
-		if (!lambda_policy_allows(c, account, name, ELB_SVC, tg_arn, NULL)) {
+		/* The load balancer checks the function as the service it is, for the group. */
+		struct svc_caller by;
+		svc_caller_service(&by, account, ELB_SVC, tg_arn);
+		struct aws_err err = { 0 };
+		bool ok = fn && deliver_check(c, &by, fn, &err);
+		free(fn);
+		if (!ok && strcmp(err.code, "AccessDeniedException") == 0) {
 			query_error(resp, XMLNS, 403, "AccessDenied",
 				    "elasticloadbalancing principal does not have permission to "
 				    "invoke %s from target group %s",
 				    id, tg_arn);
-			goto done;
+		} else if (!ok) {
+			query_error(resp, XMLNS, 400, "InvalidTarget",
+				    "The following targets are not valid: '%s'", id ? id : "");
 		}
+		aws_err_release(&err);
+		if (!ok)
+			goto done;
 	}
 	cJSON_ArrayForEach(t, targets)
 	{
@@ -817,7 +804,7 @@ void alb_serve(struct cloud *c, const char *name, const char *path, const struct
 	cJSON *ev = events_alb(&fr.h, tg_arn);
 	if (multi)
 		multi_values(ev, &fr);
-	struct lambda_outcome r = { 0 };
+	struct front_outcome r = { 0 };
 	enum front_call how = front_invoke(c, account, target, ELB_SVC, tg_arn, 0, ev, &r);
 	if (how != FRONT_CALLED)
 		front_alb_error(resp, 502);
@@ -828,3 +815,38 @@ void alb_serve(struct cloud *c, const char *name, const char *path, const struct
 	front_req_release(&fr);
 	cJSON_Delete(all);
 }
+
+static void raw(struct svc_call *call, struct http_resp *resp)
+{
+	alb_api(call->cloud, call->caller->account, call->http, resp);
+}
+
+/* "<name>/<path>" after the door's prefix, or "<name><path>" from the Host (its DNSName). */
+static void door(struct svc_call *call, const char *rest, struct http_resp *resp)
+{
+	char name[64];
+	size_t len = strcspn(rest, "/");
+	if (len == 0 || len >= sizeof(name)) {
+		front_alb_error(resp, 503);
+		return;
+	}
+	memcpy(name, rest, len);
+	name[len] = '\0';
+	alb_serve(call->cloud, name, rest[len] ? rest + len : "/", call->http, resp);
+}
+
+static const struct svc_door doors[] = {
+	{ .prefix = "/_aws/elb/", .serve = door },
+	{ .host = "elb.", .serve = door },
+};
+
+/* Its load balancers are documents of apigw_docs, reset with API Gateway's. */
+const struct cloud_service elbv2_service = {
+	.name = "elasticloadbalancing",
+	.model = "elasticloadbalancingv2-2015-12-01",
+	.title = "Elastic Load Balancing",
+	.query_version = "2015-12-01",
+	.raw = raw,
+	.doors = doors,
+	.ndoors = sizeof(doors) / sizeof(doors[0]),
+};

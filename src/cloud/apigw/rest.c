@@ -2,18 +2,17 @@
  * REST APIs: management under /restapis and the front door.
  */
 #include "cloud/apigw/rest.h"
-#include "cloud/auth/auth.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cloud/apigw/front.h"
+#include "aws/events.h"
 #include "cloud/apigw/route.h"
-#include "cloud/events/events.h"
+#include "cloud/auth/auth.h"
+#include "cloud/front/front.h"
 #include "cloud/http/aws.h"
-#include "cloud/lambda/lambda.h"
 #include "cloud/state.h"
 #include "core/clock.h"
 #include "core/strbuf.h"
@@ -621,7 +620,7 @@ static void test_invoke(struct cloud *c, const char *account, const cJSON *doc, 
 						       cJSON_Duplicate(vars, true));
 	char *fn = front_function_of_uri(front_str(integ, "uri"));
 	int64_t t0 = clock_mono_ms();
-	struct lambda_outcome out = { 0 };
+	struct front_outcome out = { 0 };
 	enum front_call how =
 		fn ? front_invoke(c, account, fn, NULL, NULL, 0, ev, &out) : FRONT_NO_FUNCTION;
 	struct http_resp ans;
@@ -840,7 +839,6 @@ bool rest_serve(struct cloud *c, const char *id, const char *path, const struct 
 		struct svc_caller caller;
 		struct aws_err err = { 0 };
 		bool who = auth_identify(c, req, "execute-api", &caller, &err);
-		cJSON_Delete(err.fields);
 		if (!who || strcmp(caller.account, account) != 0) {
 			char msg[1200];
 			if (who)
@@ -852,6 +850,7 @@ bool rest_serve(struct cloud *c, const char *id, const char *path, const struct 
 			front_message(resp, 403, who ? msg : err.message);
 			http_resp_header(resp, "x-amzn-ErrorType",
 					 who ? "AccessDeniedException" : err.code);
+			aws_err_release(&err);
 			cJSON_Delete(doc);
 			return true;
 		}
@@ -886,7 +885,7 @@ bool rest_serve(struct cloud *c, const char *id, const char *path, const struct 
 	char *fn = front_function_of_uri(front_str(integ, "uri"));
 	char *source = xasprintf("arn:aws:execute-api:" AWS_REGION_NAME ":%s:%s/%s/%s%s", account,
 				 id, stage_name, req->method, tmpl);
-	struct lambda_outcome out = { 0 };
+	struct front_outcome out = { 0 };
 	enum front_call how = FRONT_NO_FUNCTION;
 	/* Lambda is called with POST; any other integration method fails as AWS's does. */
 	const cJSON *limit = cJSON_GetObjectItem(integ, "timeoutInMillis");

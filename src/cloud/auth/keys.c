@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "aws/locate.h"
 #include "cloud/cloud.h"
 #include "cloud/db.h"
 #include "core/sigv4.h"

@@ -25,7 +25,9 @@ struct vclock {
 	int64_t base_wall_ms;
 	int64_t base_mono_us;
 	double scale;
-	int64_t offset_ms; /* the base clock's own steps */
+	int64_t offset_ms;     /* the base clock's own steps */
+	char base_account[13]; /* the account whose clock is the base (the learner's) */
+	int64_t base_steps;    /* its steps, saved under its name */
 	struct offset *accounts;
 	size_t n, cap;
 	unsigned steps; /* bumped by every advance and kick */
@@ -166,12 +168,31 @@ static unsigned steps(struct vclock *vc)
 	return s;
 }
 
+void vclock_base_account(struct vclock *vc, const char *account)
+{
+	pthread_mutex_lock(&vc->mu);
+	snprintf(vc->base_account, sizeof(vc->base_account), "%s", account ? account : "");
+	struct offset *o = vc->base_account[0] ? find(vc, vc->base_account) : NULL;
+	if (o) {
+		/* Its saved steps are the base's now. */
+		vc->offset_ms += o->ms;
+		vc->base_steps = o->ms;
+		*o = vc->accounts[--vc->n];
+	}
+	vc->steps++;
+	pthread_mutex_unlock(&vc->mu);
+}
+
 void vclock_advance(struct vclock *vc, const char *account, int64_t ms)
 {
 	pthread_mutex_lock(&vc->mu);
 	int64_t total = 0;
 	bool of_account = account && account[0];
-	if (ms > 0 && of_account) {
+	bool of_base = of_account && strcmp(account, vc->base_account) == 0;
+	if (ms > 0 && of_base) {
+		vc->offset_ms += ms;
+		total = vc->base_steps += ms;
+	} else if (ms > 0 && of_account) {
 		const struct offset *o = find(vc, account);
 		total = (o ? o->ms : 0) + ms;
 		set(vc, account, total);
@@ -187,6 +208,11 @@ void vclock_advance(struct vclock *vc, const char *account, int64_t ms)
 void vclock_forget(struct vclock *vc, const char *account)
 {
 	pthread_mutex_lock(&vc->mu);
+	if (account && strcmp(account, vc->base_account) == 0) {
+		/* The base clock never goes back: every account's time would. */
+		pthread_mutex_unlock(&vc->mu);
+		return;
+	}
 	struct offset *o = find(vc, account);
 	bool had = o != NULL;
 	if (o)

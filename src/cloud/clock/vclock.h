@@ -4,8 +4,10 @@
  * pace times a scale (`serve --time-scale N`); each account's clock is the base plus the
  * steps taken for that account alone (POST /_tutor/clock/advance?account=ID on the control
  * socket), so that a check stepping its fresh account's clock past Lambda's retries never
- * moves the learner's playground. An account's steps are kept in the database and survive a
- * restart; forgetting an account drops them.
+ * moves the learner's playground. The learner's own clock is the base clock
+ * (vclock_base_account()): its steps move every account, and what keeps no account's time
+ * (DynamoDB's TTL sweeper, Kinesis retention, CloudFormation's events) reads it. An account's
+ * steps are kept in the database and survive a restart; forgetting an account drops them.
  *
  * Thread-safe; waiters are woken when any clock is stepped.
  */
@@ -31,6 +33,11 @@ int64_t vclock_now_ms(struct vclock *vc, const char *account);
 /* What account's clock is ahead of the base clock, in milliseconds. */
 int64_t vclock_offset_ms(struct vclock *vc, const char *account);
 double vclock_scale(struct vclock *vc);
+/*
+ * Make account's clock the base clock: its saved steps become the base's, and its steps from
+ * now on step the base (and so every account). The base is never forgotten.
+ */
+void vclock_base_account(struct vclock *vc, const char *account);
 /* Move the base clock forward to at least ms (a time saved before a restart). */
 void vclock_not_before(struct vclock *vc, int64_t ms);
 /* Step account's clock forward by ms (>= 0) and wake every waiter. */

@@ -10,13 +10,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cloud/clock/vclock.h"
+#include "cloud/esm/stream.h"
 #include "cloud/http/aws.h"
 #include "cloud/lambda/lambda.h"
 #include "cloud/query/query.h"
-#include "cloud/sqs/sqs.h"
 #include "cloud/state.h"
+#include "cloud/svc/arn.h"
+#include "cloud/svc/deliver.h"
+#include "cloud/svc/svc.h"
 #include "core/strutil.h"
 #include "core/xalloc.h"
 
@@ -35,6 +39,10 @@ struct mapping {
 	pthread_t threads[ESM_POLLERS];
 	int nthreads;
 	bool stop;
+	/* A DynamoDB or Kinesis stream (esm/stream.c): its settings, its running workers. */
+	bool stream;
+	struct esm_stream_cfg scfg;
+	struct esm_stream *workers;
 };
 
 struct esm_svc {
@@ -70,6 +78,17 @@ static void save(struct cloud *c, const struct mapping *m)
 		sqlite3_step(st);
 	}
 	sqlite3_finalize(st);
+	if (m->stream) {
+		char *cfg = esm_stream_cfg_save(&m->scfg);
+		st = prep(c, "INSERT OR REPLACE INTO esm_streams(uuid, config) VALUES (?, ?)");
+		if (st) {
+			sqlite3_bind_text(st, 1, m->uuid, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 2, cfg, -1, SQLITE_TRANSIENT);
+			sqlite3_step(st);
+		}
+		sqlite3_finalize(st);
+		free(cfg);
+	}
 	pthread_mutex_unlock(&c->db->mu);
 }
 
@@ -85,43 +104,43 @@ static void forget(struct cloud *c, const char *uuid)
 	pthread_mutex_unlock(&c->db->mu);
 }
 
-/* The SQS event for a batch. Caller frees. */
-static char *sqs_event(const struct mapping *m, const struct vec *msgs, const char *account)
+/* The SQS event for a batch (messages as ReceiveMessage answers them). Caller frees. */
+static char *sqs_event(const struct mapping *m, const cJSON *msgs)
 {
 	cJSON *o = cJSON_CreateObject();
 	cJSON *recs = cJSON_AddArrayToObject(o, "Records");
-	char buf[32];
-	vec_for_each (msgs, i) {
-		const struct sqs_msg *msg = msgs->items[i];
+	static const char *const sys[] = { "ApproximateReceiveCount", "SentTimestamp", "SenderId",
+					   "ApproximateFirstReceiveTimestamp" };
+	const cJSON *msg;
+	cJSON_ArrayForEach(msg, msgs)
+	{
 		cJSON *r = cJSON_CreateObject();
-		cJSON_AddStringToObject(r, "messageId", msg->id);
-		cJSON_AddStringToObject(r, "receiptHandle", msg->receipt);
-		cJSON_AddStringToObject(r, "body", msg->body);
+		cJSON_AddStringToObject(r, "messageId", query_str(msg, "MessageId"));
+		cJSON_AddStringToObject(r, "receiptHandle", query_str(msg, "ReceiptHandle"));
+		cJSON_AddStringToObject(r, "body", query_str(msg, "Body"));
 		cJSON *a = cJSON_AddObjectToObject(r, "attributes");
-		snprintf(buf, sizeof(buf), "%d", msg->receive_count);
-		cJSON_AddStringToObject(a, "ApproximateReceiveCount", buf);
-		snprintf(buf, sizeof(buf), "%lld", (long long)msg->sent_ms);
-		cJSON_AddStringToObject(a, "SentTimestamp", buf);
-		cJSON_AddStringToObject(a, "SenderId", account);
-		snprintf(buf, sizeof(buf), "%lld", (long long)msg->first_receive_ms);
-		cJSON_AddStringToObject(a, "ApproximateFirstReceiveTimestamp", buf);
+		const cJSON *attrs = cJSON_GetObjectItemCaseSensitive(msg, "Attributes");
+		for (size_t i = 0; i < sizeof(sys) / sizeof(sys[0]); i++) {
+			const char *v = query_str(attrs, sys[i]);
+			cJSON_AddStringToObject(a, sys[i], v ? v : "");
+		}
 		cJSON *ma = cJSON_AddObjectToObject(r, "messageAttributes");
 		const cJSON *it;
-		cJSON_ArrayForEach(it, msg->attrs)
+		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(msg, "MessageAttributes"))
 		{
 			cJSON *v = cJSON_AddObjectToObject(ma, it->string);
-			const char *s = query_str(it, "StringValue");
-			const char *b = query_str(it, "BinaryValue");
-			if (s)
-				cJSON_AddStringToObject(v, "stringValue", s);
-			if (b)
-				cJSON_AddStringToObject(v, "binaryValue", b);
+			const char *sv = query_str(it, "StringValue");
+			const char *bv = query_str(it, "BinaryValue");
+			if (sv)
+				cJSON_AddStringToObject(v, "stringValue", sv);
+			if (bv)
+				cJSON_AddStringToObject(v, "binaryValue", bv);
 			cJSON_AddArrayToObject(v, "stringListValues");
 			cJSON_AddArrayToObject(v, "binaryListValues");
 			const char *t = query_str(it, "DataType");
 			cJSON_AddStringToObject(v, "dataType", t ? t : "String");
 		}
-		cJSON_AddStringToObject(r, "md5OfBody", msg->md5);
+		cJSON_AddStringToObject(r, "md5OfBody", query_str(msg, "MD5OfBody"));
 		cJSON_AddStringToObject(r, "eventSource", "aws:sqs");
 		cJSON_AddStringToObject(r, "eventSourceARN", m->source);
 		cJSON_AddStringToObject(r, "awsRegion", AWS_REGION_NAME);
@@ -136,7 +155,7 @@ static char *sqs_event(const struct mapping *m, const struct vec *msgs, const ch
  * Which messages failed, by ReportBatchItemFailures' rules. Sets failed[i] for each; returns
  * false when the whole batch failed.
  */
-static bool partial_failures(const char *body, const struct vec *msgs, bool *failed)
+static bool partial_failures(const char *body, const cJSON *msgs, bool *failed)
 {
 	if (!body || !body[0])
 		return true;
@@ -158,12 +177,16 @@ static bool partial_failures(const char *body, const struct vec *msgs, bool *fai
 				break;
 			}
 			bool known = false;
-			vec_for_each (msgs, i) {
-				const struct sqs_msg *msg = msgs->items[i];
-				if (strcmp(msg->id, id->valuestring) == 0) {
+			size_t i = 0;
+			const cJSON *msg;
+			cJSON_ArrayForEach(msg, msgs)
+			{
+				const char *mid = query_str(msg, "MessageId");
+				if (mid && strcmp(mid, id->valuestring) == 0) {
 					failed[i] = true;
 					known = true;
 				}
+				i++;
 			}
 			if (!known) {
 				ok = false;
@@ -173,6 +196,97 @@ static bool partial_failures(const char *body, const struct vec *msgs, bool *fai
 	}
 	cJSON_Delete(o);
 	return ok;
+}
+
+/* The mapping's queue: its owner (a caller in that account) and its URL (n bytes). */
+static bool queue_of(struct cloud *c, const struct mapping *m, struct svc_caller *owner, char *url,
+		     size_t n)
+{
+	char account[13], name[81];
+	if (!arn_sqs_queue(m->source, account, name, sizeof(name)))
+		return false;
+	svc_caller_for_account(owner, account);
+	snprintf(url, n, "%s/%s/%s", c->endpoint, account, name);
+	return true;
+}
+
+/* Whether the queue exists, as its own service answers (GetQueueAttributes). */
+static bool queue_exists(struct cloud *c, const char *account, const char *arn)
+{
+	struct svc_caller by;
+	svc_caller_for_account(&by, account);
+	struct aws_err err = { 0 };
+	bool ok = deliver_check(c, &by, arn, &err);
+	aws_err_release(&err);
+	return ok;
+}
+
+static void nap(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * Receive up to max messages from the mapping's queue into msgs (an array), through SQS's own
+ * ReceiveMessage, waiting up to wait seconds (a long poll) when there is none. Returns the
+ * number received, or -1 when the queue is gone.
+ */
+static int receive(struct cloud *c, const struct mapping *m, int max, int wait, cJSON *msgs)
+{
+	struct svc_caller owner;
+	char url[300];
+	if (!queue_of(c, m, &owner, url, sizeof(url)))
+		return -1;
+	cJSON *in = cJSON_CreateObject();
+	cJSON_AddStringToObject(in, "QueueUrl", url);
+	cJSON_AddNumberToObject(in, "MaxNumberOfMessages", max);
+	cJSON_AddNumberToObject(in, "WaitTimeSeconds", wait);
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(in, "AttributeNames"),
+			     cJSON_CreateString("All"));
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(in, "MessageAttributeNames"),
+			     cJSON_CreateString("All"));
+	struct aws_err err = { 0 };
+	cJSON *out = svc_call_internal(c, &owner, "sqs", "ReceiveMessage", in, &err);
+	cJSON_Delete(in);
+	aws_err_release(&err);
+	if (!out)
+		return -1;
+	int n = 0;
+	cJSON *got = cJSON_GetObjectItemCaseSensitive(out, "Messages");
+	while (got && got->child) {
+		cJSON_AddItemToArray(msgs, cJSON_DetachItemViaPointer(got, got->child));
+		n++;
+	}
+	cJSON_Delete(out);
+	return n;
+}
+
+/* Delete the messages that succeeded, ten at a time (DeleteMessageBatch's limit). */
+static void delete_done(struct cloud *c, const struct mapping *m, const char *const *receipts,
+			size_t n)
+{
+	struct svc_caller owner;
+	char url[300];
+	if (!queue_of(c, m, &owner, url, sizeof(url)))
+		return;
+	for (size_t from = 0; from < n; from += 10) {
+		cJSON *in = cJSON_CreateObject();
+		cJSON_AddStringToObject(in, "QueueUrl", url);
+		cJSON *entries = cJSON_AddArrayToObject(in, "Entries");
+		for (size_t i = from; i < n && i < from + 10; i++) {
+			cJSON *e = cJSON_CreateObject();
+			char id[24];
+			snprintf(id, sizeof(id), "m%zu", i);
+			cJSON_AddStringToObject(e, "Id", id);
+			cJSON_AddStringToObject(e, "ReceiptHandle", receipts[i]);
+			cJSON_AddItemToArray(entries, e);
+		}
+		struct aws_err err = { 0 };
+		cJSON_Delete(svc_call_internal(c, &owner, "sqs", "DeleteMessageBatch", in, &err));
+		aws_err_release(&err);
+		cJSON_Delete(in);
+	}
 }
 
 static bool running(struct mapping *m)
@@ -210,58 +324,59 @@ static void *poller_main(void *arg)
 	struct mapping *m = arg;
 	struct cloud *c = m->c;
 	struct esm_svc *s = c->esm;
-	char account[13];
-	snprintf(account, sizeof(account), "%.12s", m->source + strlen("arn:aws:sqs:us-east-1:"));
 	while (running(m)) {
 		pthread_mutex_lock(&s->mu);
 		int batch = m->batch, window = m->window;
 		bool report = m->report;
 		pthread_mutex_unlock(&s->mu);
-		struct vec msgs = VEC_INIT;
-		int n = sqs_receive(c, m->source, batch > 10 ? 10 : batch, &msgs);
-		if (n < 0) {
-			/* The queue is gone; wait for it to come back or the mapping to go. */
-			sqs_wait_activity(c, 500);
-			continue;
-		}
-		if (n == 0) {
-			sqs_wait_activity(c, 200);
+		cJSON *msgs = cJSON_CreateArray();
+		/* Idle, it long-polls a second at a time, so that a stop is seen soon. */
+		int n = receive(c, m, batch > 10 ? 10 : batch, 1, msgs);
+		if (n <= 0) {
+			cJSON_Delete(msgs);
+			if (n < 0)
+				/* The queue is gone; wait for it to come back or the mapping
+				 * to go. */
+				nap(500);
 			continue;
 		}
 		/* Gather up to the batch size within the batching window. */
-		int64_t until = vclock_now_ms(c->vclock, account) + (int64_t)window * 1000;
-		while ((int)msgs.len < batch && running(m)) {
-			int want = batch - (int)msgs.len;
-			int got = sqs_receive(c, m->source, want > 10 ? 10 : want, &msgs);
+		int64_t until = vclock_now_ms(c->vclock, m->account) + (int64_t)window * 1000;
+		int have = n;
+		while (have < batch && running(m)) {
+			int want = batch - have;
+			bool waiting = window > 0 && vclock_now_ms(c->vclock, m->account) < until;
+			int got = receive(c, m, want > 10 ? 10 : want, waiting ? 1 : 0, msgs);
 			if (got > 0)
-				continue;
-			if (window == 0 || vclock_now_ms(c->vclock, account) >= until)
+				have += got;
+			else if (!waiting)
 				break;
-			sqs_wait_activity(c, 50);
 		}
-		char *event = sqs_event(m, &msgs, account);
+		char *event = sqs_event(m, msgs);
 		struct lambda_outcome r = { 0 };
 		bool ran = invoke(c, m, event, &r);
 		free(event);
 		if (ran && r.status == 200 && !r.function_error) {
-			bool *failed = xcalloc(msgs.len, sizeof(bool));
-			bool whole = report && !partial_failures(r.body, &msgs, failed);
-			const char **done = xcalloc(msgs.len, sizeof(char *));
-			size_t ndone = 0;
-			vec_for_each (&msgs, i) {
-				const struct sqs_msg *msg = msgs.items[i];
+			bool *failed = xcalloc((size_t)have, sizeof(bool));
+			bool whole = report && !partial_failures(r.body, msgs, failed);
+			const char **done = xcalloc((size_t)have, sizeof(char *));
+			size_t ndone = 0, i = 0;
+			const cJSON *msg;
+			cJSON_ArrayForEach(msg, msgs)
+			{
 				if (!whole && !failed[i])
-					done[ndone++] = msg->receipt;
+					done[ndone++] = query_str(msg, "ReceiptHandle");
+				i++;
 			}
-			sqs_delete_many(c, m->source, done, ndone);
+			delete_done(c, m, done, ndone);
 			free(done);
 			free(failed);
 		} else if (ran && r.status != 200) {
 			/* Throttled or not run: the messages return after their timeout. */
-			sqs_wait_activity(c, 100);
+			nap(100);
 		}
 		free(r.body);
-		vec_release_with(&msgs, sqs_msg_free);
+		cJSON_Delete(msgs);
 	}
 	return NULL;
 }
@@ -270,6 +385,13 @@ static void *poller_main(void *arg)
 static void start_pollers(struct mapping *m)
 {
 	m->stop = false;
+	if (m->stream) {
+		struct esm_stream_spec spec = { m->uuid,  m->account, m->function, m->source,
+						m->batch, m->window,  m->report,   &m->scfg };
+		if (!m->workers)
+			m->workers = esm_stream_start(m->c, &spec);
+		return;
+	}
 	while (m->nthreads < ESM_POLLERS) {
 		if (pthread_create(&m->threads[m->nthreads], NULL, poller_main, m) != 0)
 			break;
@@ -282,6 +404,8 @@ static void stop_pollers(struct esm_svc *s, struct mapping *m)
 {
 	pthread_mutex_lock(&s->mu);
 	m->stop = true;
+	struct esm_stream *workers = m->workers;
+	m->workers = NULL;
 	int n = m->nthreads;
 	pthread_t threads[ESM_POLLERS];
 	memcpy(threads, m->threads, sizeof(threads));
@@ -289,6 +413,7 @@ static void stop_pollers(struct esm_svc *s, struct mapping *m)
 	pthread_mutex_unlock(&s->mu);
 	for (int i = 0; i < n; i++)
 		pthread_join(threads[i], NULL);
+	esm_stream_stop(workers);
 }
 
 static void fn_arn(const struct mapping *m, char *out, size_t n)
@@ -317,6 +442,13 @@ static cJSON *view(const struct mapping *m)
 	cJSON *types = cJSON_AddArrayToObject(o, "FunctionResponseTypes");
 	if (m->report)
 		cJSON_AddItemToArray(types, cJSON_CreateString("ReportBatchItemFailures"));
+	if (m->stream) {
+		char result[64] = "No records processed";
+		if (m->workers)
+			esm_stream_last_result(m->workers, result);
+		cJSON_AddStringToObject(o, "LastProcessingResult", result);
+		esm_stream_cfg_view(&m->scfg, o);
+	}
 	return o;
 }
 
@@ -329,27 +461,14 @@ static void reply(struct http_resp *resp, int status, cJSON *o)
 	cJSON_Delete(o);
 }
 
-/* "name", "name:$LATEST", a partial or full ARN -> account and name. */
+/* A function reference (name, partial or full ARN, at most :$LATEST) -> account and name. */
 static bool split_function(const char *ref, const char *account, char acct[13], char name[65])
 {
-	snprintf(acct, 13, "%s", account);
-	const char *p = ref;
-	if (str_starts_with(p, "arn:aws:lambda:")) {
-		p = strchr(p + strlen("arn:aws:lambda:"), ':');
-		if (!p)
-			return false;
-		p++;
-	}
-	if (strlen(p) > 13 && p[12] == ':' && str_starts_with(p + 13, "function:")) {
-		memcpy(acct, p, 12);
-		acct[12] = '\0';
-		p += 13 + strlen("function:");
-	}
-	size_t n = strcspn(p, ":");
-	if (n == 0 || n > 64 || (p[n] && strcmp(p + n, ":$LATEST") != 0))
+	struct arn_function f;
+	if (!arn_function_parse(ref, &f) || (f.qualifier[0] && strcmp(f.qualifier, "$LATEST") != 0))
 		return false;
-	memcpy(name, p, n);
-	name[n] = '\0';
+	snprintf(acct, 13, "%s", f.account[0] ? f.account : account);
+	memcpy(name, f.name, sizeof(f.name));
 	return true;
 }
 
@@ -393,7 +512,7 @@ static bool apply(struct cloud *c, const char *account, const cJSON *in, struct 
 				   window,
 				   window < 0 ? "greater than or equal to 0"
 					      : "less than or equal to 300");
-	if (batch > 10 && window < 1)
+	if (!m->stream && batch > 10 && window < 1)
 		return api_err_set(e, 400, "InvalidParameterValueException",
 				   "Maximum batch window in seconds must be greater than 0 if "
 				   "maximum batch size is greater than 10");
@@ -451,15 +570,20 @@ static void create(struct cloud *c, const char *account, const cJSON *in, struct
 	m->batch = 10;
 	m->enabled = true;
 	aws_uuid(m->uuid);
-	if (!source) {
+	struct esm_stream_err se = { 0 };
+	if (source && esm_stream_is_source(source) && strlen(source) < sizeof(m->source)) {
+		m->stream = true;
+		m->batch = 100;
+		if (esm_stream_source_exists(c, account, source, &se) &&
+		    esm_stream_cfg_apply(&m->scfg, source, in, true, &se) &&
+		    apply(c, account, in, m, true, &e))
+			snprintf(m->source, sizeof(m->source), "%s", source);
+		if (se.status)
+			api_err_set(&e, se.status, se.type, "%s", se.msg);
+	} else if (!source || !str_starts_with(source, "arn:aws:sqs:")) {
 		api_err_set(&e, 400, "InvalidParameterValueException",
 			    "Unrecognized event source, must be kinesis, dynamodb stream or sqs.");
-	} else if (!str_starts_with(source, "arn:aws:sqs:")) {
-		api_err_set(&e, 400, "InvalidParameterValueException",
-			    "The local cloud maps SQS queues to functions; %s is not an SQS queue "
-			    "ARN.",
-			    source);
-	} else if (strlen(source) >= sizeof(m->source) || !sqs_queue_exists(c, source)) {
+	} else if (strlen(source) >= sizeof(m->source) || !queue_exists(c, account, source)) {
 		api_err_set(&e, 400, "InvalidParameterValueException",
 			    "Error occurred while ReceiveMessage. SQS Error Code: "
 			    "AWS.SimpleQueueService.NonExistentQueue. SQS Error Message: The "
@@ -469,6 +593,7 @@ static void create(struct cloud *c, const char *account, const cJSON *in, struct
 	}
 	if (e.status) {
 		aws_error(resp, e.status, e.type, "%s", e.msg);
+		esm_stream_cfg_release(&m->scfg);
 		free(m);
 		return;
 	}
@@ -485,6 +610,7 @@ static void create(struct cloud *c, const char *account, const cJSON *in, struct
 				  "mapping with UUID %s",
 				  o->source, arn, o->uuid);
 			pthread_mutex_unlock(&s->mu);
+			esm_stream_cfg_release(&m->scfg);
 			free(m);
 			return;
 		}
@@ -555,12 +681,22 @@ void esm_api(struct cloud *c, const char *account, const struct http_req *req,
 		} else if (strcmp(method, "PUT") == 0) {
 			struct api_err e = { 0 };
 			struct mapping next = *m;
+			struct esm_stream_cfg ncfg;
+			struct esm_stream_err se = { 0 };
+			esm_stream_cfg_copy(&ncfg, &m->scfg);
 			pthread_mutex_unlock(&s->mu);
-			if (!apply(c, account, in, &next, false, &e)) {
-				aws_error(resp, e.status, e.type, "%s", e.msg);
+			if (!apply(c, account, in, &next, false, &e) ||
+			    (next.stream &&
+			     !esm_stream_cfg_apply(&ncfg, next.source, in, false, &se))) {
+				if (se.status)
+					aws_error(resp, se.status, se.type, "%s", se.msg);
+				else
+					aws_error(resp, e.status, e.type, "%s", e.msg);
+				esm_stream_cfg_release(&ncfg);
 			} else {
 				bool was = m->enabled;
-				if (was && !next.enabled)
+				/* A stream's workers start again to take their new settings. */
+				if (was && (!next.enabled || m->stream))
 					stop_pollers(s, m);
 				pthread_mutex_lock(&s->mu);
 				snprintf(m->function, sizeof(m->function), "%s", next.function);
@@ -570,7 +706,9 @@ void esm_api(struct cloud *c, const char *account, const struct http_req *req,
 				m->report = next.report;
 				m->enabled = next.enabled;
 				m->modified = next.modified;
-				if (m->enabled && !was && !s->stopping)
+				esm_stream_cfg_release(&m->scfg);
+				m->scfg = ncfg;
+				if (m->enabled && (!was || m->stream) && !s->stopping)
 					start_pollers(m);
 				snprintf(m->state, sizeof(m->state), "Updating");
 				cJSON *o = view(m);
@@ -590,6 +728,9 @@ void esm_api(struct cloud *c, const char *account, const struct http_req *req,
 			pthread_mutex_unlock(&s->mu);
 			stop_pollers(s, m);
 			forget(c, m->uuid);
+			if (m->stream)
+				esm_stream_forget(c, m->uuid);
+			esm_stream_cfg_release(&m->scfg);
 			free(m);
 			reply(resp, 202, o);
 		} else {
@@ -604,16 +745,8 @@ void esm_api(struct cloud *c, const char *account, const struct http_req *req,
 
 bool esm_start(struct cloud *c, struct error *err)
 {
-	pthread_mutex_lock(&c->db->mu);
-	bool ok = cloud_db_exec(
-		c->db, "CREATE TABLE IF NOT EXISTS esm(uuid TEXT PRIMARY KEY,"
-		       " account TEXT NOT NULL, function TEXT NOT NULL, source TEXT NOT NULL,"
-		       " batch INTEGER NOT NULL, window INTEGER NOT NULL,"
-		       " enabled INTEGER NOT NULL, report INTEGER NOT NULL,"
-		       " modified REAL NOT NULL) STRICT;");
-	pthread_mutex_unlock(&c->db->mu);
-	if (!ok)
-		return error_set(err, "cannot create the event source mapping table");
+	if (!esm_stream_init(c))
+		return error_set(err, "cannot create the stream mappings' tables");
 	struct esm_svc *s = xcalloc(1, sizeof(*s));
 	pthread_mutex_init(&s->mu, NULL);
 	c->esm = s;
@@ -638,6 +771,18 @@ bool esm_start(struct cloud *c, struct error *err)
 		vec_push(&s->mappings, m);
 	}
 	sqlite3_finalize(st);
+	/* A stream mapping's own settings. */
+	vec_for_each (&s->mappings, i) {
+		struct mapping *m = s->mappings.items[i];
+		st = prep(c, "SELECT config FROM esm_streams WHERE uuid = ?");
+		if (st) {
+			sqlite3_bind_text(st, 1, m->uuid, -1, SQLITE_STATIC);
+			if (sqlite3_step(st) == SQLITE_ROW)
+				m->stream = esm_stream_cfg_load(
+					&m->scfg, (const char *)sqlite3_column_text(st, 0));
+		}
+		sqlite3_finalize(st);
+	}
 	pthread_mutex_unlock(&c->db->mu);
 	pthread_mutex_lock(&s->mu);
 	vec_for_each (&s->mappings, i) {
@@ -666,8 +811,41 @@ void esm_free(struct cloud *c)
 	struct esm_svc *s = c->esm;
 	if (!s)
 		return;
+	vec_for_each (&s->mappings, i) {
+		struct mapping *m = s->mappings.items[i];
+		esm_stream_cfg_release(&m->scfg);
+	}
 	vec_release_with(&s->mappings, free);
 	pthread_mutex_destroy(&s->mu);
 	free(s);
 	c->esm = NULL;
+}
+
+void esm_reset_account(struct cloud *c, const char *account)
+{
+	struct esm_svc *s = c->esm;
+	if (!s)
+		return;
+	struct vec doomed = VEC_INIT;
+	pthread_mutex_lock(&s->mu);
+	size_t out = 0;
+	vec_for_each (&s->mappings, i) {
+		struct mapping *m = s->mappings.items[i];
+		if (strcmp(m->account, account) == 0)
+			vec_push(&doomed, m);
+		else
+			s->mappings.items[out++] = m;
+	}
+	s->mappings.len = out;
+	pthread_mutex_unlock(&s->mu);
+	vec_for_each (&doomed, i) {
+		struct mapping *m = doomed.items[i];
+		stop_pollers(s, m);
+		forget(c, m->uuid);
+		if (m->stream)
+			esm_stream_forget(c, m->uuid);
+		esm_stream_cfg_release(&m->scfg);
+		free(m);
+	}
+	vec_release(&doomed);
 }

@@ -50,7 +50,7 @@ struct http_req {
 	size_t n_fake_headers, n_fake_args;
 };
 
-#define HTTP_MAX_HEADERS 12
+#define HTTP_MAX_HEADERS 32
 
 struct http_resp {
 	int status;

@@ -33,6 +33,7 @@ struct lfunc {
 	char *runtime, *handler, *role, *description;
 	struct cJSON *vars; /* Environment.Variables, NULL when none */
 	int memory, timeout;
+	int ephemeral; /* EphemeralStorage.Size, MB: the size of /tmp */
 	bool arm64;
 	char sha256[48]; /* base64, as CodeSha256 */
 	char sha_hex[65];
@@ -86,8 +87,9 @@ struct env {
 	unsigned generation;
 	int memory; /* MB: the function's when the environment started */
 	unsigned seq;
-	pid_t pid;
-	int out_fd;
+	pid_t pid;     /* its init's: its process group, pid 1 of its namespace */
+	int out_fd;    /* the read end of its stdout and stderr */
+	int status_fd; /* where its init tells how the runtime ended */
 	struct http_server *rapi;
 	int rapi_port;
 	enum env_state state;
@@ -142,17 +144,23 @@ void lambda_env_kill(struct env *env);
 void lambda_env_drain(struct env *env);
 /* Emit a partial last line as its own event. Caller holds env->log_mu. */
 void lambda_env_flush(struct env *env);
-/* Log one platform line for the environment. Caller holds env->log_mu. */
+/* Log one line of the function's output for the environment. Caller holds env->log_mu. */
 void lambda_env_log(struct env *env, const char *line, size_t len);
+/* Log one of Lambda's own lines (INIT_START, START, END, REPORT...): CloudWatch keeps it with
+ * its newline, as Lambda writes them. Caller holds env->log_mu. */
+void lambda_env_log_platform(struct env *env, const char *line, size_t len);
+/* Add a line to the tail the invoker returns (LogResult). Caller holds env->log_mu. */
+void lambda_env_tail(struct env *env, const char *line, size_t len);
 /* Peak resident memory of the environment's processes, MB. Caller holds cloud->mu. */
 int lambda_env_max_used_mb(struct env *env);
 /* Free environments that are dead, finished and not held by an invoker; stop idle ones past
  * their time. */
 void lambda_env_housekeep(struct cloud *c, bool all);
+
+/* limits.c */
 bool lambda_cgroups_probe(struct cloud *c);
-/* Whether environments can see their code at /var/task (a mount namespace each). */
-bool lambda_mountns_probe(struct cloud *c);
 void lambda_cgroups_cleanup(struct cloud *c);
+/* Kill environments past their memory when cgroups cannot (cloud->mu held). */
 void lambda_env_watchdog(struct cloud *c);
 
 /* runtime_api.c */
@@ -167,7 +175,8 @@ char *lambda_runtime_error_body(const char *body, size_t len, const char *header
 
 /* invoke.c */
 struct invoke_opts {
-	const char *type; /* RequestResponse, Event, DryRun */
+	const char *type;      /* RequestResponse, Event, DryRun */
+	const char *qualifier; /* as invoked ($LATEST), kept in the invoked ARN; NULL: none */
 	bool tail;
 	const char *client_context_b64;
 };
@@ -188,6 +197,17 @@ struct lambda_outcome {
 };
 void lambda_invoke_internal(struct cloud *c, struct lfunc *fn, const char *payload, size_t len,
 			    const char *request_id, struct lambda_outcome *r);
+/*
+ * Lambda's Invoke as an operation of the service table: from a client (the payload is the
+ * HTTP body, the answer's payload is written as the response body) or from another service
+ * (Payload in, Payload out, base64). A caller acting as a service principal needs the
+ * function's resource-based policy (AccessDeniedException otherwise). The invocation's
+ * request id is the call's.
+ */
+struct svc_call;
+struct aws_err;
+struct cJSON *lambda_op_invoke(struct svc_call *call, const struct cJSON *input,
+			       struct aws_err *err);
 /* Complete an invocation (cloud->mu held). */
 void lambda_inv_complete(struct invocation *inv, const char *body, size_t len, bool error,
 			 const char *error_type, const char *status);
@@ -203,8 +223,20 @@ void lambda_api(struct cloud *c, const char *account, const struct http_req *req
  */
 bool lambda_check_config_body(const char *body, size_t len, bool create, struct api_err *e);
 
-/* Delete every function, log and record of an account (the tutor's reset). */
+/* Delete every function and record of an account (the tutor's reset). */
 void lambda_reset_account(struct cloud *c, const char *account);
+
+/* service.c: a Lambda operation the local cloud does not offer (501 NotImplemented). */
+void lambda_unserved(struct http_resp *resp, const struct http_req *req);
+
+/* url.c: function URLs' configuration (/2021-10-31/functions/NAME/url) and front door (id:
+ * the URL's id; path: what follows it). */
+void lambda_url_api(struct cloud *c, const char *account, const struct http_req *req,
+		    struct http_resp *resp);
+void lambda_url_door(struct cloud *c, const char *id, const char *path, const struct http_req *req,
+		     struct http_resp *resp);
+/* Forget the URL of an account's function (NULL: of all its functions). */
+void lambda_url_forget(struct cloud *c, const char *account, const char *function);
 
 /* metrics.c */
 struct lambda_record {
