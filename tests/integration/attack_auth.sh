@@ -185,6 +185,67 @@ check "unsigned chunks with a checksum trailer are stored ($out)" contains "$out
 awsl s3 cp --only-show-errors s3://victim-bkt/trailer "$WORK/chunked.got"
 check "... with their data" cmp -s "$WORK/chunked.got" "$WORK/chunked.want"
 
+# Refusals as the clients themselves report them: the AWS CLI and boto3 name AWS's codes.
+out=$(AWS_SECRET_ACCESS_KEY=not-the-secret awsl sqs list-queues 2>&1)
+check "AWS CLI, a wrong secret, SQS: SignatureDoesNotMatch" contains "$out" "(SignatureDoesNotMatch)"
+out=$(AWS_SECRET_ACCESS_KEY=not-the-secret awsl lambda list-functions 2>&1)
+check "AWS CLI, a wrong secret, Lambda: InvalidSignatureException" \
+	contains "$out" "(InvalidSignatureException)"
+out=$(AWS_ACCESS_KEY_ID=AKIANOTAREALKEY00000 awsl sqs list-queues 2>&1)
+check "AWS CLI, an unknown key, SQS: InvalidClientTokenId" contains "$out" "(InvalidClientTokenId)"
+out=$(AWS_ACCESS_KEY_ID=AKIANOTAREALKEY00000 awsl lambda list-functions 2>&1)
+check "AWS CLI, an unknown key, Lambda: UnrecognizedClientException" \
+	contains "$out" "(UnrecognizedClientException)"
+# boto3 signing 20 minutes in the past (its clock set back): past SigV4's 15 minutes of skew.
+for py in /usr/bin/python3 python3; do
+	"$py" -c 'import boto3' 2>/dev/null || { echo "# skip $py: no boto3"; continue; }
+	out=$("$py" - "$E" 2>&1 <<'PY'
+import datetime, sys, types
+import boto3, botocore.auth
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+class Past(datetime.datetime):
+    @classmethod
+    def utcnow(cls):
+        return datetime.datetime.utcnow() - datetime.timedelta(minutes=20)
+
+    @classmethod
+    def now(cls, tz=None):
+        return datetime.datetime.now(tz) - datetime.timedelta(minutes=20)
+
+def past(remove_tzinfo=True):
+    return Past.now(None if remove_tzinfo else datetime.timezone.utc)
+
+# botocore signs in botocore.auth, or in botocore.crt.auth where awscrt is installed.
+signers = [botocore.auth]
+try:
+    import botocore.crt.auth
+    signers.append(botocore.crt.auth)
+except ImportError:
+    pass
+for m in signers:
+    m.datetime = types.SimpleNamespace(datetime=Past, timedelta=datetime.timedelta,
+                                       timezone=datetime.timezone)
+    if hasattr(m, "get_current_datetime"):
+        m.get_current_datetime = past
+for svc, call in (("sqs", "list_queues"), ("lambda", "list_functions"), ("s3", "list_buckets")):
+    c = boto3.client(svc, endpoint_url=sys.argv[1], region_name="us-east-1",
+                     config=Config(retries={"max_attempts": 0}))
+    try:
+        getattr(c, call)()
+        print(svc, "accepted")
+    except ClientError as e:
+        print(svc, e.response["Error"]["Code"], e.response["Error"].get("Message", ""))
+PY
+)
+	note "$out"
+	check "$py: boto3 signing 20 minutes ago, SQS: RequestExpired" contains "$out" "sqs RequestExpired"
+	check "$py: ... Lambda: InvalidSignatureException, Signature expired" \
+		contains "$out" "lambda InvalidSignatureException Signature expired"
+	check "$py: ... S3: RequestTimeTooSkewed" contains "$out" "s3 RequestTimeTooSkewed"
+done
+
 # A check's clock step moves the check's account only.
 check "stepping the attacker's (a check's) clock an hour" \
 	ctl "/_tutor/clock/advance?account=$AACCT&seconds=3600" -f -X POST
