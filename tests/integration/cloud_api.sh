@@ -154,9 +154,15 @@ check "the error body has Python's stackTrace" grep -q '"stackTrace"' "$WORK/bod
 check "the error type is the exception's class" grep -q '"errorType": "ValueError"' "$WORK/body"
 if grep -q '"taskRoot":"/var/task"' <<<"$(curl -s "$E/_tutor/health")"; then
 	check "the code is at /var/task, as the stack trace shows" grep -q 'File \\"/var/task/app.py\\", line' "$WORK/body"
-	inv py '{"action":"env","keys":["LAMBDA_TASK_ROOT"]}'
+	inv py '{"action":"env","keys":["LAMBDA_TASK_ROOT","LAMBDA_RUNTIME_DIR","PATH"]}'
 	check "LAMBDA_TASK_ROOT is /var/task" grep -q '"LAMBDA_TASK_ROOT": "/var/task"' "$WORK/body"
+	check "LAMBDA_RUNTIME_DIR is /var/runtime" grep -q '"LAMBDA_RUNTIME_DIR": "/var/runtime"' "$WORK/body"
+	check "PATH is Lambda's" grep -q '"PATH": "/usr/local/bin:/usr/bin/:/bin:/opt/bin"' "$WORK/body"
 fi
+inv py '{"action":"env","keys":["AWS_XRAY_DAEMON_ADDRESS","AWS_XRAY_CONTEXT_MISSING"]}'
+check "AWS_XRAY_DAEMON_ADDRESS is a UDP port of the cloud's on 127.0.0.1" \
+	grep -qP '"AWS_XRAY_DAEMON_ADDRESS": "127\.0\.0\.1:\d+"' "$WORK/body"
+check "AWS_XRAY_CONTEXT_MISSING is LOG_ERROR" grep -q '"AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR"' "$WORK/body"
 inv py '{"action":"fake_error"}'
 check "a result that looks like an error is not a function error" bash -c "! grep -qi X-Amz-Function-Error '$WORK/h'"
 

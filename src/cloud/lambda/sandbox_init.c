@@ -397,7 +397,7 @@ int sandbox_init_main(void *arg)
 	/* Die with the cloud's spawning thread; if it is already gone, the lifeline says so. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	struct pollfd pfd = { sb->lifeline[0], POLLIN, 0 };
-	if (poll(&pfd, 1, 0) != 0)
+	if (sb->lifeline[0] >= 0 && poll(&pfd, 1, 0) != 0)
 		_exit(0);
 	setpgid(0, 0);
 	sigset_t none;
