@@ -197,6 +197,8 @@ static bool invoke(struct cloud *c, struct mapping *m, const char *event, struct
 	if (!fn)
 		return false;
 	lambda_invoke_internal(c, fn, event, strlen(event), NULL, r);
+	/* What the batch logged is on disk before its messages are deleted. */
+	lambda_records_sync(c);
 	pthread_mutex_lock(&c->mu);
 	lambda_fn_unref(fn);
 	c->async_running--;
