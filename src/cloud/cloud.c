@@ -160,6 +160,26 @@ static void route(void *ctx, const struct http_req *req, struct http_resp *resp)
 		s3_api(c, account, req, resp);
 }
 
+/* Headers in, body not yet read: what can be refused at once is. */
+static void precheck(void *ctx, const struct http_req *req, struct http_resp *resp)
+{
+	char rid[37];
+	aws_uuid(rid);
+	http_resp_header(resp, "x-amzn-RequestId", rid);
+	s3_precheck(ctx, req, resp);
+}
+
+/*
+ * Seconds a connection may stay idle (between requests, or stalled within one) before the
+ * cloud closes it: CLOUD_IDLE_SECONDS, or LAMBDA_TUTOR_HTTP_IDLE for tests.
+ */
+static unsigned idle_limit(void)
+{
+	const char *env = getenv("LAMBDA_TUTOR_HTTP_IDLE");
+	long v = env && env[0] ? strtol(env, NULL, 10) : 0;
+	return v > 0 && v < 86400 ? (unsigned)v : CLOUD_IDLE_SECONDS;
+}
+
 static char *find_in_path(const char *name)
 {
 	const char *path = getenv("PATH");
@@ -402,12 +422,14 @@ struct cloud *cloud_open(const struct cloud_config *cfg, struct error *err)
 	/* Orphans of execution environments come back to us, to be reaped. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	int port = cfg->port > 0 ? cfg->port : cfg->port < 0 ? 0 : CLOUD_DEFAULT_PORT;
-	c->http = http_server_start(port, LAMBDA_CREATE_BODY_MAX, route, c, &c->port, err);
+	c->http = http_server_start_idle(port, LAMBDA_CREATE_BODY_MAX, idle_limit(), route, c,
+					 &c->port, err);
 	if (!c->http)
 		goto fail;
 	char *spool = s3_spool_dir(c);
-	http_server_spool(c->http, spool, s3_wants_spool);
+	http_server_spool(c->http, spool, s3_wants_spool, S3_PUT_MAX);
 	free(spool);
+	http_server_precheck(c->http, precheck);
 	snprintf(c->endpoint, sizeof(c->endpoint), "http://127.0.0.1:%d", c->port);
 	write_lock(c);
 	if (!async_start(c, err) || !esm_start(c, err))

@@ -13,6 +13,8 @@
 #include "core/error.h"
 
 #define CLOUD_DEFAULT_PORT 4566
+/* A client connection idle this long (seconds) is closed. */
+#define CLOUD_IDLE_SECONDS 60
 
 struct cloud_config {
 	const char *workspace;   /* required */

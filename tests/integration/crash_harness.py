@@ -26,28 +26,21 @@ not have taken effect; the audit only bounds their copies the same way.
     CRASH_ROUNDS=20 (default) rounds, CRASH_SEED=N to replay one run's timings. TAP on stdout.
 """
 
-import io
 import json
 import os
 import random
-import shutil
-import signal
-import socket
-import subprocess
 import sys
-import tempfile
 import threading
 import time
-import urllib.request
-import zipfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "runtimes"))
+sys.path.insert(0, HERE)
 from rtlib import Tap  # noqa: E402
+from cloudlib import Cloud, zip_files  # noqa: E402
 
 try:
-    import boto3
-    from botocore.config import Config
+    import boto3  # noqa: F401
 except ImportError:
     print("1..0 # SKIP no boto3 for %s" % sys.executable)
     sys.exit(0)
@@ -58,7 +51,7 @@ TIME_SCALE = 10  # retries and visibility timeouts pass ten times as fast
 VISIBILITY = 120  # virtual seconds: 12 s, far above a cold start on a loaded machine
 DRAIN_SECONDS = 150  # real seconds for everything accepted to be delivered after the last kill
 ROLE = "arn:aws:iam::123456789012:role/crash-harness"
-ACCOUNT = None  # the unsigned client's account, read from /_tutor/health
+ACCOUNT = None  # the account of the harness's credentials
 
 SINK = r'''
 import urllib.parse
@@ -93,103 +86,22 @@ def handler(event, context):
 
 
 def zip_one(text):
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("app.py", text)
-    return buf.getvalue()
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Cloud:
-    """lambda-tutor serve on one workspace, started and killed again and again."""
-
-    def __init__(self, binary):
-        self.binary = binary
-        self.workspace = tempfile.mkdtemp(prefix="crash-harness-")
-        self.log = open(os.path.join(self.workspace, "serve.log"), "ab")
-        self.proc = None
-        self.port = free_port()
-        self.kills = 0
-
-    @property
-    def endpoint(self):
-        return "http://127.0.0.1:%d" % self.port
-
-    def start(self):
-        """Serve on self.port (a new one if it was taken); True when a new port was needed."""
-        moved = False
-        for _ in range(5):
-            self.proc = subprocess.Popen(
-                [self.binary, "serve", "--workspace", self.workspace, "--port", str(self.port),
-                 "--time-scale", str(TIME_SCALE)],
-                stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log,
-                start_new_session=True)
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline and self.proc.poll() is None:
-                try:
-                    with urllib.request.urlopen(self.endpoint + "/_tutor/health", timeout=2) as r:
-                        health = json.load(r)
-                        global ACCOUNT
-                        ACCOUNT = health.get("account", ACCOUNT)
-                        return moved
-                except OSError:
-                    time.sleep(0.02)
-            if self.proc.poll() is None:
-                self.kill()
-                raise RuntimeError("the cloud did not answer within 30 s")
-            self.port = free_port()
-            moved = True
-        raise RuntimeError("the cloud did not start:\n" + self.log_tail())
-
-    def kill(self):
-        os.kill(self.proc.pid, signal.SIGKILL)
-        self.proc.wait()
-        self.kills += 1
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                return self.proc.wait(60)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        return None
-
-    def log_tail(self):
-        self.log.flush()
-        with open(os.path.join(self.workspace, "serve.log"), "rb") as f:
-            return f.read()[-3000:].decode("utf-8", "replace")
-
-    def cleanup(self):
-        if self.proc and self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            self.proc.wait()
-        self.log.close()
-        shutil.rmtree(self.workspace, ignore_errors=True)
+    return zip_files({"app.py": text})
 
 
 class Clients:
     """One boto3 client per service, shared by the writer threads; never retrying."""
 
-    def __init__(self, endpoint):
-        cfg = Config(retries={"total_max_attempts": 1}, connect_timeout=2, read_timeout=60,
-                     max_pool_connections=20)
-        kw = dict(endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="test",
-                  aws_secret_access_key="test", config=cfg)
-        self.lam = boto3.client("lambda", **kw)
-        self.sqs = boto3.client("sqs", **kw)
-        self.sns = boto3.client("sns", **kw)
-        self.s3 = boto3.client("s3", **kw)
-        self.events = boto3.client("events", **kw)
-        self.endpoint = endpoint
+    def __init__(self, cloud):
+        kw = dict(retries={"total_max_attempts": 1}, connect_timeout=2, read_timeout=60,
+                  max_pool_connections=20)
+        self.lam = cloud.client("lambda", **kw)
+        self.sqs = cloud.client("sqs", **kw)
+        self.sns = cloud.client("sns", **kw)
+        self.s3 = cloud.client("s3", **kw)
+        self.events = cloud.client("events", **kw)
+        self.logs = cloud.client("logs")
+        self.endpoint = cloud.endpoint
 
     def queue_url(self, name):
         return "%s/%s/%s" % (self.endpoint, ACCOUNT, name)
@@ -416,16 +328,18 @@ def main():
     t = Tap()
     rng = random.Random(SEED)
     print("# seed %d, %d rounds" % (SEED, ROUNDS), flush=True)
-    cloud = Cloud(binary)
+    cloud = Cloud(binary, args=["--time-scale", str(TIME_SCALE)], prefix="crash-harness-")
     ledger = Ledger()
+    global ACCOUNT
     try:
         cloud.start()
-        cl = Clients(cloud.endpoint)
+        ACCOUNT = cloud.account
+        cl = Clients(cloud)
         topic = setup(cl)
         t.ok(True, "set up every durable path (queues, functions, mapping, topic, bucket, rule)")
         for rnd in range(ROUNDS):
             if rnd > 0 and cloud.start():
-                cl = Clients(cloud.endpoint)
+                cl = Clients(cloud)
             stop = threading.Event()
             threads = burst(senders(cl, topic), ledger, rnd, stop)
             time.sleep(rng.uniform(0.3, 1.5))
@@ -440,9 +354,7 @@ def main():
              "acknowledged per path: %r\nerrors: %r" %
              ({p: len(v) for p, v in ledger.acked.items()}, ledger.errors))
         cloud.start()
-        cl = Clients(cloud.endpoint)
-        cl.logs = boto3.client("logs", endpoint_url=cloud.endpoint, region_name="us-east-1",
-                               aws_access_key_id="test", aws_secret_access_key="test")
+        cl = Clients(cloud)
         counts = {q: {} for q in QUEUES}
         deadline = time.monotonic() + DRAIN_SECONDS
         while True:
