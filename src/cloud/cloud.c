@@ -89,6 +89,15 @@ static void tutor(struct cloud *c, const char *account, const struct http_req *r
 		cJSON_AddNumberToObject(o, "functions", (double)c->functions.len);
 		cJSON_AddNumberToObject(o, "environments", (double)c->envs.len);
 		pthread_mutex_unlock(&c->mu);
+		struct cloud_disk d;
+		cloud_disk_usage(c, &d);
+		cJSON *disk = cJSON_AddObjectToObject(o, "disk");
+		cJSON_AddNumberToObject(disk, "bytes", (double)d.total);
+		cJSON_AddNumberToObject(disk, "databaseBytes", (double)d.database);
+		cJSON_AddNumberToObject(disk, "codeBytes", (double)d.code);
+		cJSON_AddNumberToObject(disk, "objectBytes", (double)d.objects);
+		cJSON_AddNumberToObject(disk, "logBytes", (double)d.logs);
+		cJSON_AddNumberToObject(disk, "logBytesLimit", (double)d.logs_cap);
 		char *text = cJSON_PrintUnformatted(o);
 		cJSON_Delete(o);
 		strbuf_addstr(&resp->body, text);
@@ -411,6 +420,9 @@ struct cloud *cloud_open(const struct cloud_config *cfg, struct error *err)
 		goto fail;
 	c->logs = logs_new(c->db);
 	c->vclock = vclock_new(cfg->time_scale);
+	logs_set_limits(c->logs, c->vclock,
+			(long long)(cfg->logs_max_mb > 0 ? cfg->logs_max_mb : CLOUD_LOGS_MAX_MB)
+				<< 20);
 	if (!sqs_start(c, err) || !sns_start(c, err) || !eventbridge_start(c, err) ||
 	    !s3_start(c, err) || !apigw_start(c))
 		goto fail;
@@ -438,6 +450,55 @@ struct cloud *cloud_open(const struct cloud_config *cfg, struct error *err)
 fail:
 	cloud_close(c);
 	return NULL;
+}
+
+/* Bytes under a folder (what its files take on disk). */
+static long long tree_bytes(const char *dir)
+{
+	long long total = 0;
+	DIR *d = opendir(dir);
+	if (!d)
+		return 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		char *path = path_join(dir, e->d_name);
+		struct stat st;
+		if (lstat(path, &st) == 0) {
+			if (S_ISDIR(st.st_mode))
+				total += tree_bytes(path);
+			else
+				total += (long long)st.st_blocks * 512;
+		}
+		free(path);
+	}
+	closedir(d);
+	return total;
+}
+
+static long long file_bytes(const char *dir, const char *name)
+{
+	char *path = path_join(dir, name);
+	struct stat st;
+	long long n = lstat(path, &st) == 0 ? (long long)st.st_blocks * 512 : 0;
+	free(path);
+	return n;
+}
+
+void cloud_disk_usage(struct cloud *c, struct cloud_disk *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->total = tree_bytes(c->state_dir);
+	out->database = file_bytes(c->state_dir, "cloud.db") +
+			file_bytes(c->state_dir, "cloud.db-wal") +
+			file_bytes(c->state_dir, "cloud.db-shm");
+	out->code = tree_bytes(c->code_root);
+	char *s3 = path_join(c->state_dir, "s3");
+	out->objects = tree_bytes(s3);
+	free(s3);
+	out->logs = logs_stored_bytes(c->logs);
+	out->logs_cap = logs_cap_bytes(c->logs);
 }
 
 const char *cloud_endpoint(const struct cloud *c)
@@ -475,6 +536,7 @@ static void *housekeeper_main(void *arg)
 		pthread_mutex_unlock(&c->mu);
 		lambda_env_housekeep(c, false);
 		flush_all(c);
+		logs_expire(c->logs);
 		pthread_mutex_lock(&c->mu);
 	}
 	pthread_mutex_unlock(&c->mu);
@@ -537,6 +599,8 @@ void cloud_close(struct cloud *c)
 	async_free(c);
 	sns_free(c);
 	sqs_free(c);
+	if (c->logs)
+		logs_set_limits(c->logs, NULL, logs_cap_bytes(c->logs));
 	vclock_free(c->vclock);
 	c->vclock = NULL;
 	for (int i = 0; i < 500; i++) {

@@ -1,6 +1,6 @@
 /*
  * Fuzz S3's names (s3/names.c): the decoding of a key or bucket from the request target as
- * the client sent it (s3_name_decode), UTF-8 validation (s3_utf8_valid) and the bucket naming
+ * the client sent it (s3_name_decode), UTF-8 validation (str_utf8_valid) and the bucket naming
  * rules (s3_bucket_name_ok). A decoded name never holds U+0000 or bytes that are not UTF-8,
  * and encoding it again decodes to the same bytes; a bucket name accepted keeps every rule.
  * Seeds are keys and buckets the AWS CLI, boto3 and curl send, and hostile ones.
@@ -12,6 +12,7 @@
 
 #include "cloud/s3/s3.h"
 #include "core/strbuf.h"
+#include "core/strutil.h"
 #include "core/xalloc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -25,7 +26,7 @@ static void check_decode(const char *raw, size_t len)
 			abort();
 		goto done;
 	}
-	if (memchr(strbuf_str(&out), '\0', out.len) || s3_utf8_valid(out.buf, out.len) != out.len)
+	if (memchr(strbuf_str(&out), '\0', out.len) || str_utf8_valid(out.buf, out.len) != out.len)
 		abort();
 	/* Every byte escaped decodes back to the same name. */
 	for (size_t i = 0; i < out.len; i++)
@@ -58,7 +59,7 @@ static void check_bucket(const char *name)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	check_decode((const char *)data, size);
-	size_t valid = s3_utf8_valid((const char *)data, size);
+	size_t valid = str_utf8_valid((const char *)data, size);
 	if (valid > size)
 		abort();
 	char *text = xstrndup((const char *)data, size);

@@ -70,45 +70,6 @@ bool s3_bucket_name_ok(const char *b, char *why, size_t n)
 	return true;
 }
 
-size_t s3_utf8_valid(const char *s, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0;
-	while (i < len) {
-		unsigned char c = p[i];
-		size_t need;
-		unsigned cp;
-		if (c < 0x80) {
-			i++;
-			continue;
-		} else if (c >= 0xc2 && c <= 0xdf) {
-			need = 1;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			need = 2;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			need = 3;
-			cp = c & 0x07;
-		} else {
-			return i;
-		}
-		if (len - i <= need)
-			return i;
-		for (size_t k = 1; k <= need; k++) {
-			if ((p[i + k] & 0xc0) != 0x80)
-				return i;
-			cp = (cp << 6) | (p[i + k] & 0x3f);
-		}
-		/* Overlong forms, UTF-16 surrogates and what lies past U+10FFFF. */
-		if ((need == 2 && cp < 0x800) || (need == 3 && cp < 0x10000) || cp > 0x10ffff ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return i;
-		i += need + 1;
-	}
-	return len;
-}
-
 static int hex_value(char h)
 {
 	if (h >= '0' && h <= '9')
@@ -141,7 +102,7 @@ bool s3_name_decode(const char *raw, size_t len, struct strbuf *out, const char 
 		*why = "the character U+0000";
 		return false;
 	}
-	if (s3_utf8_valid(strbuf_str(out), out->len) != out->len) {
+	if (str_utf8_valid(strbuf_str(out), out->len) != out->len) {
 		*why = "bytes that are not UTF-8";
 		return false;
 	}

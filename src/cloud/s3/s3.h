@@ -44,8 +44,6 @@ void s3_api(struct cloud *c, const char *account, const struct http_req *req,
 /* names.c */
 /* Whether b follows AWS's general purpose bucket naming rules; if not, why in why (n bytes). */
 bool s3_bucket_name_ok(const char *b, char *why, size_t n);
-/* The length of the longest prefix of s (len bytes) that is well-formed UTF-8. */
-size_t s3_utf8_valid(const char *s, size_t len);
 /*
  * Percent-decode a name (len bytes of a request target or a copy source) into out, exactly:
  * false with *why set when an escape is malformed or the result holds U+0000 or bytes that
