@@ -14,6 +14,7 @@
 #include "cloud/clock/vclock.h"
 #include "cloud/http/aws.h"
 #include "cloud/lambda/lambda.h"
+#include "cloud/logs/logs.h"
 #include "cloud/query/query.h"
 #include "cloud/sqs/sqs.h"
 #include "cloud/state.h"
@@ -197,14 +198,50 @@ static bool invoke(struct cloud *c, struct mapping *m, const char *event, struct
 	if (!fn)
 		return false;
 	lambda_invoke_internal(c, fn, event, strlen(event), NULL, r);
-	/* What the batch logged is on disk before its messages are deleted. */
-	lambda_records_sync(c);
 	pthread_mutex_lock(&c->mu);
 	lambda_fn_unref(fn);
 	c->async_running--;
 	pthread_cond_broadcast(&c->async_cond);
 	pthread_mutex_unlock(&c->mu);
 	return true;
+}
+
+/*
+ * Messages a batch has finished with, waiting to be deleted until the logs of its run are on
+ * disk: a kill before then brings them back after their visibility timeout, to run again (at
+ * least once), never leaving a run with no trace. The housekeeper's flush writes the logs
+ * within 200 ms, so the poller goes on to the next batch at once.
+ */
+struct done_batch {
+	unsigned long long mark; /* logs_mark() when the run ended */
+	char **receipts;
+	size_t n;
+};
+
+static void done_free(struct done_batch *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		free(d->receipts[i]);
+	free(d->receipts);
+	free(d);
+}
+
+/* Delete the finished batches whose logs are written (all of them when force). */
+static void delete_done(struct cloud *c, struct mapping *m, struct vec *done, bool force)
+{
+	if (force && done->len)
+		logs_sync(c->logs);
+	size_t kept = 0;
+	vec_for_each (done, i) {
+		struct done_batch *d = done->items[i];
+		if (!force && !logs_written(c->logs, d->mark)) {
+			done->items[kept++] = d;
+			continue;
+		}
+		sqs_delete_many(c, m->source, (const char *const *)d->receipts, d->n);
+		done_free(d);
+	}
+	done->len = kept;
 }
 
 static void *poller_main(void *arg)
@@ -214,7 +251,9 @@ static void *poller_main(void *arg)
 	struct esm_svc *s = c->esm;
 	char account[13];
 	snprintf(account, sizeof(account), "%.12s", m->source + strlen("arn:aws:sqs:us-east-1:"));
+	struct vec finished = VEC_INIT;
 	while (running(m)) {
+		delete_done(c, m, &finished, false);
 		pthread_mutex_lock(&s->mu);
 		int batch = m->batch, window = m->window;
 		bool report = m->report;
@@ -248,15 +287,15 @@ static void *poller_main(void *arg)
 		if (ran && r.status == 200 && !r.function_error) {
 			bool *failed = xcalloc(msgs.len, sizeof(bool));
 			bool whole = report && !partial_failures(r.body, &msgs, failed);
-			const char **done = xcalloc(msgs.len, sizeof(char *));
-			size_t ndone = 0;
+			struct done_batch *d = xcalloc(1, sizeof(*d));
+			d->mark = logs_mark(c->logs);
+			d->receipts = xcalloc(msgs.len, sizeof(char *));
 			vec_for_each (&msgs, i) {
 				const struct sqs_msg *msg = msgs.items[i];
 				if (!whole && !failed[i])
-					done[ndone++] = msg->receipt;
+					d->receipts[d->n++] = xstrdup(msg->receipt);
 			}
-			sqs_delete_many(c, m->source, done, ndone);
-			free(done);
+			vec_push(&finished, d);
 			free(failed);
 		} else if (ran && r.status != 200) {
 			/* Throttled or not run: the messages return after their timeout. */
@@ -265,6 +304,8 @@ static void *poller_main(void *arg)
 		free(r.body);
 		vec_release_with(&msgs, sqs_msg_free);
 	}
+	delete_done(c, m, &finished, true);
+	vec_release(&finished);
 	return NULL;
 }
 

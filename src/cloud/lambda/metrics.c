@@ -143,7 +143,7 @@ void lambda_metrics_flush(struct cloud *c)
 
 void lambda_records_sync(struct cloud *c)
 {
-	logs_flush(c->logs);
+	logs_sync(c->logs);
 	lambda_metrics_flush(c);
 }
 

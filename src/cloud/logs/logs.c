@@ -36,8 +36,10 @@ struct logs {
 	pthread_mutex_t flush_mu; /* one batch at a time, so events keep their order */
 	struct vec pending;
 	size_t pending_bytes;
-	struct vclock *clock;  /* borrowed; NULL: the wall clock */
-	long long cap;         /* bytes of messages the workspace keeps; 0: no cap */
+	unsigned long long appended, flushed; /* events appended, and of those the first
+					       * written to the database */
+	struct vclock *clock;                 /* borrowed; NULL: the wall clock */
+	long long cap;                        /* bytes of messages the workspace keeps; 0: no cap */
 	long long stored;      /* bytes of messages stored, as last counted plus written since */
 	bool counted;          /* stored was counted from the database once */
 	long long last_sweep;  /* when retention policies were last applied (monotonic ms) */
@@ -99,6 +101,7 @@ void logs_append(struct logs *l, const char *account, const char *group, const c
 	e->ingest = clock_wall_ms();
 	pthread_mutex_lock(&l->mu);
 	vec_push(&l->pending, e);
+	l->appended++;
 	l->pending_bytes += len + 64;
 	bool full = l->pending_bytes > PENDING_MAX;
 	pthread_mutex_unlock(&l->mu);
@@ -111,18 +114,17 @@ static void bind_text(sqlite3_stmt *st, int i, const char *s)
 	sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
 }
 
-void logs_flush(struct logs *l)
+/* Write what is buffered (flush_mu held). */
+static void flush_locked(struct logs *l)
 {
-	pthread_mutex_lock(&l->flush_mu);
 	pthread_mutex_lock(&l->mu);
 	struct vec batch = l->pending;
+	unsigned long long upto = l->appended;
 	l->pending = (struct vec)VEC_INIT;
 	l->pending_bytes = 0;
 	pthread_mutex_unlock(&l->mu);
-	if (batch.len == 0) {
-		pthread_mutex_unlock(&l->flush_mu);
+	if (batch.len == 0)
 		return;
-	}
 	sqlite3 *db = l->db->db;
 	pthread_mutex_lock(&l->db->mu);
 	cloud_db_exec(l->db, "BEGIN");
@@ -188,14 +190,55 @@ void logs_flush(struct logs *l)
 	sqlite3_finalize(stats);
 	cloud_db_exec(l->db, "COMMIT");
 	pthread_mutex_unlock(&l->db->mu);
-	pthread_mutex_unlock(&l->flush_mu);
 	long long written = 0;
 	vec_for_each (&batch, i)
 		written += (long long)strlen(((struct pending *)batch.items[i])->msg);
 	pthread_mutex_lock(&l->mu);
 	l->stored += written;
+	l->flushed = upto;
 	pthread_mutex_unlock(&l->mu);
 	vec_release_with(&batch, pending_free);
+}
+
+void logs_flush(struct logs *l)
+{
+	pthread_mutex_lock(&l->flush_mu);
+	flush_locked(l);
+	pthread_mutex_unlock(&l->flush_mu);
+}
+
+unsigned long long logs_mark(struct logs *l)
+{
+	pthread_mutex_lock(&l->mu);
+	unsigned long long mark = l->appended;
+	pthread_mutex_unlock(&l->mu);
+	return mark;
+}
+
+bool logs_written(struct logs *l, unsigned long long mark)
+{
+	pthread_mutex_lock(&l->mu);
+	bool done = l->flushed >= mark;
+	pthread_mutex_unlock(&l->mu);
+	return done;
+}
+
+void logs_sync(struct logs *l)
+{
+	pthread_mutex_lock(&l->mu);
+	unsigned long long want = l->appended;
+	bool done = l->flushed >= want;
+	pthread_mutex_unlock(&l->mu);
+	if (done)
+		return;
+	pthread_mutex_lock(&l->flush_mu);
+	/* A flush that ran while this one waited may have written them already. */
+	pthread_mutex_lock(&l->mu);
+	done = l->flushed >= want;
+	pthread_mutex_unlock(&l->mu);
+	if (!done)
+		flush_locked(l);
+	pthread_mutex_unlock(&l->flush_mu);
 }
 
 void logs_set_limits(struct logs *l, struct vclock *clock, long long cap_bytes)

@@ -34,6 +34,18 @@ void logs_append(struct logs *l, const char *account, const char *group, const c
 /* Write buffered events to the database. */
 void logs_flush(struct logs *l);
 /*
+ * Make every event appended before this call durable, sharing the work with the callers
+ * that ask at the same time: one transaction writes for all who waited on it (group commit).
+ */
+void logs_sync(struct logs *l);
+/*
+ * A mark of what has been appended so far, and whether everything appended up to a mark has
+ * been written since (by any flush, the housekeeper's every 200 ms included): a queue can
+ * forget an event once the logs of its run are on disk, without a write of its own.
+ */
+unsigned long long logs_mark(struct logs *l);
+bool logs_written(struct logs *l, unsigned long long mark);
+/*
  * Bound what is stored: now comes from clock (borrowed; NULL: the wall clock), and the
  * events' messages of the whole workspace are kept under cap_bytes (0: no cap).
  */
