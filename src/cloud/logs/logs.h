@@ -60,6 +60,8 @@ void logs_expire(struct logs *l);
 /* The bytes of the messages stored (as the cap counts them), and the cap (0: none). */
 long long logs_stored_bytes(struct logs *l);
 long long logs_cap_bytes(const struct logs *l);
+/* Delete every group, stream and event of an account. */
+void logs_reset_account(struct logs *l, const char *account);
 
 /* Serve one Logs API call; target is the part of X-Amz-Target after "Logs_20140328.". */
 void logs_api(struct logs *l, const char *account, const char *target, const struct http_req *req,

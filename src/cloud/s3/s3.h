@@ -26,8 +26,6 @@ struct cJSON;
 /* The longest key, in bytes of UTF-8. */
 #define S3_KEY_MAX 1024
 
-/* Create the tables and the storage folder. Called by cloud_open(). */
-bool s3_start(struct cloud *c, struct error *err);
 /* The folder spooled bodies go to (on the objects' file system). Caller frees. */
 char *s3_spool_dir(struct cloud *c);
 /* Whether the server should spool this request's body to a file: S3 object uploads. */
@@ -37,7 +35,7 @@ bool s3_wants_spool(void *ctx, const char *method, const char *url);
  * declaring more than S3_PUT_MAX is refused with EntityTooLarge, its body never read.
  */
 void s3_precheck(struct cloud *c, const struct http_req *req, struct http_resp *resp);
-/* Serve an S3 request (the cloud's fallback route). */
+/* Serve an S3 request (path-style: the router's last resort). */
 void s3_api(struct cloud *c, const char *account, const struct http_req *req,
 	    struct http_resp *resp);
 
