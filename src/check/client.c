@@ -33,8 +33,8 @@
 struct lambda_client {
 	int fd; /* the kept-alive connection, or -1 */
 	char *endpoint;
-	char *host; /* "127.0.0.1:4566", for the Host header */
-	char *auth;
+	char *host;       /* "127.0.0.1:4566", for the Host header */
+	char *key, *date; /* the access key and the day, for the credential scope */
 };
 
 void client_reply_release(struct lambda_reply *r)
@@ -128,9 +128,8 @@ struct lambda_client *client_new(const char *endpoint, const char *access_key)
 	gmtime_r(&now, &tm);
 	strftime(date, sizeof(date), "%Y%m%d", &tm);
 	/* The cloud reads the key from the credential scope; the signature is not checked. */
-	c->auth = xasprintf("Authorization: AWS4-HMAC-SHA256 Credential=%s/%s/us-east-1/lambda/"
-			    "aws4_request, SignedHeaders=host;x-amz-date, Signature=%064d",
-			    access_key, date, 0);
+	c->key = xstrdup(access_key);
+	c->date = xstrdup(date);
 	return c;
 }
 
@@ -148,7 +147,8 @@ void client_free(struct lambda_client *c)
 	disconnect(c);
 	free(c->endpoint);
 	free(c->host);
-	free(c->auth);
+	free(c->key);
+	free(c->date);
 	free(c);
 }
 
@@ -366,12 +366,48 @@ cut:
 	return rc;
 }
 
+/* The SigV4 service of a request: its X-Amz-Target's, else Lambda's for its paths and the
+ * tutor's controls, else S3's. */
+static const char *scope_of(const char *path, const char *const *extra)
+{
+	static const char *const targets[][2] = { { "AmazonSQS.", "sqs" },
+						  { "DynamoDB_20120810.", "dynamodb" },
+						  { "DynamoDBStreams_20120810.", "dynamodb" },
+						  { "Kinesis_20131202.", "kinesis" },
+						  { "Logs_20140328.", "logs" },
+						  { "AWSEvents.", "events" } };
+	for (size_t i = 0; extra && extra[i]; i++) {
+		if (strncasecmp(extra[i], "X-Amz-Target:", 13) != 0)
+			continue;
+		const char *t = extra[i] + 13;
+		while (*t == ' ')
+			t++;
+		for (size_t k = 0; k < sizeof(targets) / sizeof(targets[0]); k++)
+			if (strncmp(t, targets[k][0], strlen(targets[k][0])) == 0)
+				return targets[k][1];
+	}
+	static const char *const lambda_paths[] = { "/2014-11-13/", "/2015-03-31/", "/2016-08-19/",
+						    "/2017-10-31/", "/2018-10-31/", "/2019-09-25/",
+						    "/2019-09-30/", "/2020-04-22/", "/2020-06-30/",
+						    "/2021-10-31/", "/_tutor/" };
+	for (size_t k = 0; k < sizeof(lambda_paths) / sizeof(lambda_paths[0]); k++)
+		if (strncmp(path, lambda_paths[k], strlen(lambda_paths[k])) == 0)
+			return "lambda";
+	return "s3";
+}
+
 static bool call(struct lambda_client *c, const char *method, const char *path, const char *body,
 		 size_t body_len, const char *const *extra, struct lambda_reply *out)
 {
 	memset(out, 0, sizeof(*out));
 	struct strbuf req = STRBUF_INIT;
-	strbuf_addf(&req, "%s %s HTTP/1.1\r\nHost: %s\r\n%s\r\n", method, path, c->host, c->auth);
+	/* The cloud picks a service by the credential scope, as AWS's endpoints are picked by
+	 * their host: the scope names the service a request is for. */
+	strbuf_addf(&req,
+		    "%s %s HTTP/1.1\r\nHost: %s\r\nAuthorization: AWS4-HMAC-SHA256 "
+		    "Credential=%s/%s/us-east-1/%s/aws4_request, SignedHeaders=host;x-amz-date, "
+		    "Signature=%064d\r\n",
+		    method, path, c->host, c->key, c->date, scope_of(path, extra), 0);
 	bool typed = false;
 	for (size_t i = 0; extra && extra[i]; i++) {
 		typed = typed || strncasecmp(extra[i], "Content-Type:", 13) == 0;
