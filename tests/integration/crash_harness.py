@@ -18,6 +18,8 @@ Paths, and what the audit allows (AWS's own guarantees; stricter where the cloud
            fails                                   once
   events   PutEvents on the default bus, a rule    in the queue and run by sink: at least once
            with an SQS and a Lambda target         each
+  ddb      PutItem to a table whose stream is      the item: exactly; run by sink: at least once
+           mapped to sink
 "At least once" is bounded: an id accepted in round r is seen at most 1 + (kills after r)
 times, since a kill re-runs at most what it interrupted. Requests not answered 2xx may or may
 not have taken effect; the audit only bounds their copies the same way.
@@ -66,6 +68,8 @@ def ids(event):
             out.append(r["Sns"]["Message"])
         elif "s3" in r:
             out.append(urllib.parse.unquote_plus(r["s3"]["object"]["key"]))
+        elif "dynamodb" in r:
+            out.append(r["dynamodb"]["Keys"]["id"]["S"])
     detail = event.get("detail")
     if isinstance(detail, dict) and "id" in detail:
         out.append(detail["id"])
@@ -100,6 +104,7 @@ class Clients:
         self.sns = cloud.client("sns", **kw)
         self.s3 = cloud.client("s3", **kw)
         self.events = cloud.client("events", **kw)
+        self.ddb = cloud.client("dynamodb", **kw)
         self.logs = cloud.client("logs")
         self.endpoint = cloud.endpoint
 
@@ -150,6 +155,13 @@ def setup(cl):
                 {"LambdaFunctionArn": fn_arn("sink"), "Events": ["s3:ObjectCreated:*"]}],
             "QueueConfigurations": [
                 {"QueueArn": queue_arn("s3-q"), "Events": ["s3:ObjectCreated:*"]}]})
+    cl.ddb.create_table(TableName="crash", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                        BillingMode="PAY_PER_REQUEST",
+                        StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})
+    stream = cl.ddb.describe_table(TableName="crash")["Table"]["LatestStreamArn"]
+    cl.lam.create_event_source_mapping(FunctionName="sink", EventSourceArn=stream,
+                                       StartingPosition="TRIM_HORIZON", BatchSize=10)
     cl.events.put_rule(Name="crash", EventPattern=json.dumps({"source": ["crash.test"]}))
     cl.events.put_targets(Rule="crash", Targets=[{"Id": "q", "Arn": queue_arn("eb-q")},
                                                  {"Id": "fn", "Arn": fn_arn("sink")}])
@@ -189,6 +201,7 @@ def senders(cl, topic):
         "dest": dest,
         "dlq": dlq,
         "events": events,
+        "ddb": lambda i: cl.ddb.put_item(TableName="crash", Item={"id": {"S": i}}),
     }
 
 
@@ -298,6 +311,7 @@ def evidence(cl, counts):
         "dest": {"record": {**by_record["ok-q"], **by_record["fail-q"]}},
         "dlq": {"queue": by_record["dlq-q"]},
         "events": {"queue": eb, "sink": seen},
+        "ddb": {"sink": seen},
     }
 
 
@@ -336,7 +350,7 @@ def main():
         ACCOUNT = cloud.account
         cl = Clients(cloud)
         topic = setup(cl)
-        t.ok(True, "set up every durable path (queues, functions, mapping, topic, bucket, rule)")
+        t.ok(True, "set up every durable path (queues, functions, mappings, topic, bucket, table, rule)")
         for rnd in range(ROUNDS):
             if rnd > 0 and cloud.start():
                 cl = Clients(cloud)
@@ -348,7 +362,7 @@ def main():
             for th in threads:
                 th.join(60)
         total = sum(len(v) for v in ledger.acked.values())
-        t.ok(total > 0 and len(ledger.acked) == 8,
+        t.ok(total > 0 and len(ledger.acked) == len(senders(cl, topic)),
              "%d rounds of bursts, each cut by kill -9: %d requests acknowledged" %
              (ROUNDS, total),
              "acknowledged per path: %r\nerrors: %r" %
@@ -387,6 +401,11 @@ def main():
             if body != i.encode():
                 bad.append(i)
         t.ok(not bad, "s3: every acknowledged object holds exactly what was put", " ".join(bad[:10]))
+        missing_items = [i for i in ledger.acked.get("ddb", {})
+                         if "Item" not in cl.ddb.get_item(TableName="crash",
+                                                          Key={"id": {"S": i}})]
+        t.ok(not missing_items, "ddb: every acknowledged item is in the table",
+             " ".join(missing_items[:10]))
         t.ok(cloud.stop() == 0, "the cloud stops cleanly after the audit", cloud.log_tail())
     except Exception:
         import traceback
