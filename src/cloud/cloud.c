@@ -23,9 +23,11 @@
 #include <unistd.h>
 
 #include "cloud/clock/vclock.h"
+#include "cloud/http/aws.h"
 #include "cloud/lambda/lambda.h"
 #include "cloud/lambda/sandbox.h"
 #include "cloud/lambda/zipcode.h"
+#include "cloud/logs/logs.h"
 #include "cloud/s3/s3.h"
 #include "cloud/state.h"
 #include "cloud/svc/svc.h"
@@ -249,6 +251,26 @@ static void hold_xray_port(struct cloud *c)
 		c->xray_port = ntohs(a.sin_port);
 }
 
+/* Headers in, body not yet read: what can be refused at once is. */
+static void precheck(void *ctx, const struct http_req *req, struct http_resp *resp)
+{
+	char rid[37];
+	aws_uuid(rid);
+	http_resp_header(resp, "x-amzn-RequestId", rid);
+	s3_precheck(ctx, req, resp);
+}
+
+/*
+ * Seconds a connection may stay idle (between requests, or stalled within one) before the
+ * cloud closes it: CLOUD_IDLE_SECONDS, or LAMBDA_TUTOR_HTTP_IDLE for tests.
+ */
+static unsigned idle_limit(void)
+{
+	const char *env = getenv("LAMBDA_TUTOR_HTTP_IDLE");
+	long v = env && env[0] ? strtol(env, NULL, 10) : 0;
+	return v > 0 && v < 86400 ? (unsigned)v : CLOUD_IDLE_SECONDS;
+}
+
 struct cloud *cloud_open(const struct cloud_config *cfg, struct error *err)
 {
 	struct cloud *c = xcalloc(1, sizeof(*c));
@@ -277,6 +299,9 @@ struct cloud *cloud_open(const struct cloud_config *cfg, struct error *err)
 		goto fail;
 	c->logs = logs_new(c->db);
 	c->vclock = vclock_new(cfg->time_scale);
+	logs_set_limits(c->logs, c->vclock,
+			(long long)(cfg->logs_max_mb > 0 ? cfg->logs_max_mb : CLOUD_LOGS_MAX_MB)
+				<< 20);
 	if (!svc_start_all(c, err))
 		goto fail;
 	setup_runtimes(c);
@@ -295,12 +320,14 @@ struct cloud *cloud_open(const struct cloud_config *cfg, struct error *err)
 	/* Orphans of execution environments come back to us, to be reaped. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	int port = cfg->port > 0 ? cfg->port : cfg->port < 0 ? 0 : CLOUD_DEFAULT_PORT;
-	c->http = http_server_start(port, LAMBDA_CREATE_BODY_MAX, svc_route, c, &c->port, err);
+	c->http = http_server_start_idle(port, LAMBDA_CREATE_BODY_MAX, idle_limit(), svc_route, c,
+					 &c->port, err);
 	if (!c->http)
 		goto fail;
 	char *spool = s3_spool_dir(c);
-	http_server_spool(c->http, spool, s3_wants_spool);
+	http_server_spool(c->http, spool, s3_wants_spool, S3_PUT_MAX);
 	free(spool);
+	http_server_precheck(c->http, precheck);
 	snprintf(c->endpoint, sizeof(c->endpoint), "http://127.0.0.1:%d", c->port);
 	write_lock(c);
 	if (!svc_run_all(c, err))
@@ -309,6 +336,55 @@ struct cloud *cloud_open(const struct cloud_config *cfg, struct error *err)
 fail:
 	cloud_close(c);
 	return NULL;
+}
+
+/* Bytes under a folder (what its files take on disk). */
+static long long tree_bytes(const char *dir)
+{
+	long long total = 0;
+	DIR *d = opendir(dir);
+	if (!d)
+		return 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		char *path = path_join(dir, e->d_name);
+		struct stat st;
+		if (lstat(path, &st) == 0) {
+			if (S_ISDIR(st.st_mode))
+				total += tree_bytes(path);
+			else
+				total += (long long)st.st_blocks * 512;
+		}
+		free(path);
+	}
+	closedir(d);
+	return total;
+}
+
+static long long file_bytes(const char *dir, const char *name)
+{
+	char *path = path_join(dir, name);
+	struct stat st;
+	long long n = lstat(path, &st) == 0 ? (long long)st.st_blocks * 512 : 0;
+	free(path);
+	return n;
+}
+
+void cloud_disk_usage(struct cloud *c, struct cloud_disk *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->total = tree_bytes(c->state_dir);
+	out->database = file_bytes(c->state_dir, "cloud.db") +
+			file_bytes(c->state_dir, "cloud.db-wal") +
+			file_bytes(c->state_dir, "cloud.db-shm");
+	out->code = tree_bytes(c->code_root);
+	char *s3 = path_join(c->state_dir, "s3");
+	out->objects = tree_bytes(s3);
+	free(s3);
+	out->logs = logs_stored_bytes(c->logs);
+	out->logs_cap = logs_cap_bytes(c->logs);
 }
 
 const char *cloud_endpoint(const struct cloud *c)
@@ -351,6 +427,7 @@ static void *housekeeper_main(void *arg)
 		pthread_mutex_unlock(&c->mu);
 		lambda_env_housekeep(c, false);
 		flush_all(c);
+		logs_expire(c->logs);
 		pthread_mutex_lock(&c->mu);
 	}
 	pthread_mutex_unlock(&c->mu);
@@ -410,6 +487,8 @@ void cloud_close(struct cloud *c)
 	c->http = NULL;
 	if (c->db)
 		svc_free_all(c);
+	if (c->logs)
+		logs_set_limits(c->logs, NULL, logs_cap_bytes(c->logs));
 	vclock_free(c->vclock);
 	c->vclock = NULL;
 	for (int i = 0; i < 500; i++) {

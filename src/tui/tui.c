@@ -5,6 +5,7 @@
 #include "tui/tui.h"
 
 #include <curses.h>
+#include <errno.h>
 #include <langinfo.h>
 #include <locale.h>
 #include <poll.h>
@@ -404,6 +405,21 @@ static void dispatch(struct app *app, int key)
 		common_key(app, key);
 }
 
+/*
+ * Whether the terminal has gone for good. A dropped SSH session or a closed pty sends SIGHUP
+ * only to a terminal's own session; a tutor whose input is a terminal it does not control
+ * (started under setsid, say) learns it from its input, which hangs up: curses then returns at
+ * once, forever, and the loop would spin.
+ */
+static bool input_gone(void)
+{
+	struct pollfd p = { STDIN_FILENO, POLLIN, 0 };
+	int n = poll(&p, 1, 0);
+	if (n < 0)
+		return errno != EINTR && errno != EAGAIN;
+	return n > 0 && (p.revents & (POLLHUP | POLLERR | POLLNVAL));
+}
+
 void tui_run(struct app *app, const struct tui_screen *first)
 {
 	app->depth = 0;
@@ -434,6 +450,11 @@ void tui_run(struct app *app, const struct tui_screen *first)
 			}
 		} else {
 			r = get_wch(&wc);
+		}
+		if (r == ERR && input_gone()) {
+			/* Nothing will ever be read again: leave as SIGHUP would have us. */
+			got_signal = SIGHUP;
+			break;
 		}
 		if (r == ERR) {
 			if (app->screen->tick && app->screen->tick(app))

@@ -537,6 +537,8 @@ static void attempt(struct event *ev)
 		event_delete(c, ev->seq);
 	} else {
 		lambda_invoke_internal(c, fn, ev->payload, strlen(ev->payload), ev->request_id, &r);
+		/* What the attempt logged is on disk before the event moves on. */
+		lambda_records_sync(c);
 		now = vclock_now_ms(c->vclock);
 		pthread_mutex_lock(&c->mu);
 		bool stopping = c->stopping;

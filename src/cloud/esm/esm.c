@@ -16,6 +16,7 @@
 #include "cloud/esm/stream.h"
 #include "cloud/http/aws.h"
 #include "cloud/lambda/lambda.h"
+#include "cloud/logs/logs.h"
 #include "cloud/query/query.h"
 #include "cloud/state.h"
 #include "cloud/svc/arn.h"
@@ -263,8 +264,8 @@ static int receive(struct cloud *c, const struct mapping *m, int max, int wait, 
 }
 
 /* Delete the messages that succeeded, ten at a time (DeleteMessageBatch's limit). */
-static void delete_done(struct cloud *c, const struct mapping *m, const char *const *receipts,
-			size_t n)
+static void delete_receipts(struct cloud *c, const struct mapping *m, const char *const *receipts,
+			    size_t n)
 {
 	struct svc_caller owner;
 	char url[300];
@@ -287,6 +288,44 @@ static void delete_done(struct cloud *c, const struct mapping *m, const char *co
 		aws_err_release(&err);
 		cJSON_Delete(in);
 	}
+}
+
+/*
+ * Messages a batch has finished with, waiting to be deleted until the logs of its run are on
+ * disk: a kill before then brings them back after their visibility timeout, to run again (at
+ * least once), never leaving a run with no trace. The housekeeper's flush writes the logs
+ * within 200 ms, so the poller goes on to the next batch at once.
+ */
+struct done_batch {
+	unsigned long long mark; /* logs_mark() when the run ended */
+	char **receipts;
+	size_t n;
+};
+
+static void done_free(struct done_batch *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		free(d->receipts[i]);
+	free(d->receipts);
+	free(d);
+}
+
+/* Delete the finished batches whose logs are written (all of them when force). */
+static void delete_done(struct cloud *c, const struct mapping *m, struct vec *done, bool force)
+{
+	if (force && done->len)
+		logs_sync(c->logs);
+	size_t kept = 0;
+	vec_for_each (done, i) {
+		struct done_batch *d = done->items[i];
+		if (!force && !logs_written(c->logs, d->mark)) {
+			done->items[kept++] = d;
+			continue;
+		}
+		delete_receipts(c, m, (const char *const *)d->receipts, d->n);
+		done_free(d);
+	}
+	done->len = kept;
 }
 
 static bool running(struct mapping *m)
@@ -324,20 +363,25 @@ static void *poller_main(void *arg)
 	struct mapping *m = arg;
 	struct cloud *c = m->c;
 	struct esm_svc *s = c->esm;
+	struct vec finished = VEC_INIT;
 	while (running(m)) {
+		delete_done(c, m, &finished, false);
 		pthread_mutex_lock(&s->mu);
 		int batch = m->batch, window = m->window;
 		bool report = m->report;
 		pthread_mutex_unlock(&s->mu);
 		cJSON *msgs = cJSON_CreateArray();
-		/* Idle, it long-polls a second at a time, so that a stop is seen soon. */
-		int n = receive(c, m, batch > 10 ? 10 : batch, 1, msgs);
+		/* Idle, it long-polls a second at a time, so that a stop is seen soon; with
+		 * batches waiting for their logs, it polls without waiting, to delete them soon. */
+		int n = receive(c, m, batch > 10 ? 10 : batch, finished.len ? 0 : 1, msgs);
 		if (n <= 0) {
 			cJSON_Delete(msgs);
 			if (n < 0)
 				/* The queue is gone; wait for it to come back or the mapping
 				 * to go. */
 				nap(500);
+			else if (finished.len)
+				nap(20);
 			continue;
 		}
 		/* Gather up to the batch size within the batching window. */
@@ -359,17 +403,18 @@ static void *poller_main(void *arg)
 		if (ran && r.status == 200 && !r.function_error) {
 			bool *failed = xcalloc((size_t)have, sizeof(bool));
 			bool whole = report && !partial_failures(r.body, msgs, failed);
-			const char **done = xcalloc((size_t)have, sizeof(char *));
-			size_t ndone = 0, i = 0;
+			struct done_batch *d = xcalloc(1, sizeof(*d));
+			d->mark = logs_mark(c->logs);
+			d->receipts = xcalloc((size_t)have, sizeof(char *));
+			size_t i = 0;
 			const cJSON *msg;
 			cJSON_ArrayForEach(msg, msgs)
 			{
 				if (!whole && !failed[i])
-					done[ndone++] = query_str(msg, "ReceiptHandle");
+					d->receipts[d->n++] = xstrdup(query_str(msg, "ReceiptHandle"));
 				i++;
 			}
-			delete_done(c, m, done, ndone);
-			free(done);
+			vec_push(&finished, d);
 			free(failed);
 		} else if (ran && r.status != 200) {
 			/* Throttled or not run: the messages return after their timeout. */
@@ -378,6 +423,8 @@ static void *poller_main(void *arg)
 		free(r.body);
 		cJSON_Delete(msgs);
 	}
+	delete_done(c, m, &finished, true);
+	vec_release(&finished);
 	return NULL;
 }
 

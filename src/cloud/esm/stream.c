@@ -25,6 +25,7 @@
 #include "cloud/db.h"
 #include "cloud/http/aws.h"
 #include "cloud/lambda/lambda.h"
+#include "cloud/logs/logs.h"
 #include "cloud/sns/filter.h"
 #include "cloud/state.h"
 #include "cloud/svc/deliver.h"
@@ -999,6 +1000,9 @@ static void advance(struct worker *w)
 		k++;
 	if (k == 0)
 		return;
+	/* The runs' logs are on disk before their records are passed for good: a kill re-reads
+	 * what it interrupted, never leaving a run with no trace. */
+	logs_sync(w->s->c->logs);
 	checkpoint_save(w->s, w->shard, w->buf[k - 1]->seq);
 	for (size_t i = 0; i < k; i++)
 		rec_free(w->buf[i]);

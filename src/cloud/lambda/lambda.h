@@ -255,6 +255,12 @@ struct lambda_record {
 void lambda_metrics_record(struct cloud *c, const struct lambda_record *r);
 void lambda_metrics_throttle(struct cloud *c, const char *account, const char *function);
 void lambda_metrics_flush(struct cloud *c);
+/*
+ * Write the logs and records of every invocation that has ended to the database. A queue
+ * (asynchronous invocation, an event source mapping) calls it before it forgets or moves on
+ * an event, so that a crash never leaves an event done with no trace of its run.
+ */
+void lambda_records_sync(struct cloud *c);
 void lambda_metrics_json(struct cloud *c, const char *account, const char *function,
 			 struct http_resp *resp);
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cloud/lambda/lambda.h"
+#include "cloud/logs/logs.h"
 #include "cloud/state.h"
 #include "core/clock.h"
 #include "core/xalloc.h"
@@ -138,6 +139,12 @@ void lambda_metrics_flush(struct cloud *c)
 	pthread_mutex_unlock(&c->db->mu);
 	vec_release_with(&records, free);
 	vec_release_with(&minutes, free);
+}
+
+void lambda_records_sync(struct cloud *c)
+{
+	logs_sync(c->logs);
+	lambda_metrics_flush(c);
 }
 
 void lambda_metrics_json(struct cloud *c, const char *account, const char *function,

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cloud/clock/vclock.h"
+#include "cloud/cloud.h"
 #include "cloud/http/aws.h"
 #include "cloud/lambda/sandbox.h"
 #include "cloud/state.h"
@@ -51,6 +52,15 @@ static void health(struct svc_call *call, const char *rest, struct http_resp *re
 	cJSON_AddNumberToObject(o, "functions", (double)c->functions.len);
 	cJSON_AddNumberToObject(o, "environments", (double)c->envs.len);
 	pthread_mutex_unlock(&c->mu);
+	struct cloud_disk d;
+	cloud_disk_usage(c, &d);
+	cJSON *disk = cJSON_AddObjectToObject(o, "disk");
+	cJSON_AddNumberToObject(disk, "bytes", (double)d.total);
+	cJSON_AddNumberToObject(disk, "databaseBytes", (double)d.database);
+	cJSON_AddNumberToObject(disk, "codeBytes", (double)d.code);
+	cJSON_AddNumberToObject(disk, "objectBytes", (double)d.objects);
+	cJSON_AddNumberToObject(disk, "logBytes", (double)d.logs);
+	cJSON_AddNumberToObject(disk, "logBytesLimit", (double)d.logs_cap);
 	cJSON *services = cJSON_AddArrayToObject(o, "services");
 	for (size_t i = 0; i < svc_table_len; i++)
 		if (svc_table[i]->name[0] != '_')
