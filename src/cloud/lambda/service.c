@@ -34,42 +34,36 @@ void lambda_unserved(struct http_resp *resp, const struct http_req *req)
 		  req->path);
 }
 
-/* What the REST API's own reader serves (api.c, async/, esm/, url.c, policy.c). */
+/* What the event invoke config (async/), event source mapping (esm/) and function URL
+ * (url.c) readers still serve from the wire themselves. */
 static const char *const raw_ops[] = {
-	"AddPermission",
-	"CreateEventSourceMapping",
-	"CreateFunction",
-	"CreateFunctionUrlConfig",
-	"DeleteEventSourceMapping",
-	"DeleteFunction",
-	"DeleteFunctionConcurrency",
-	"DeleteFunctionEventInvokeConfig",
-	"DeleteFunctionUrlConfig",
-	"GetAccountSettings",
-	"GetEventSourceMapping",
-	"GetFunction",
-	"GetFunctionConcurrency",
-	"GetFunctionConfiguration",
-	"GetFunctionEventInvokeConfig",
-	"GetFunctionUrlConfig",
-	"GetPolicy",
-	"InvokeAsync",
-	"ListEventSourceMappings",
-	"ListFunctionEventInvokeConfigs",
-	"ListFunctions",
-	"PutFunctionConcurrency",
-	"PutFunctionEventInvokeConfig",
-	"RemovePermission",
-	"UpdateEventSourceMapping",
-	"UpdateFunctionCode",
-	"UpdateFunctionConfiguration",
-	"UpdateFunctionEventInvokeConfig",
-	NULL,
+	"CreateEventSourceMapping",        "CreateFunctionUrlConfig",
+	"DeleteEventSourceMapping",        "DeleteFunctionEventInvokeConfig",
+	"DeleteFunctionUrlConfig",         "GetEventSourceMapping",
+	"GetFunctionEventInvokeConfig",    "GetFunctionUrlConfig",
+	"ListEventSourceMappings",         "ListFunctionEventInvokeConfigs",
+	"PutFunctionEventInvokeConfig",    "UpdateEventSourceMapping",
+	"UpdateFunctionEventInvokeConfig", NULL,
 };
 
-/* What the table serves: decoded and validated by proto, cJSON in and out. */
+/* What the table serves: decoded and validated by proto, cJSON in and out. Sorted. */
 static const struct svc_op ops[] = {
+	{ "AddPermission", lambda_op_add_permission },
+	{ "CreateFunction", lambda_op_create_function },
+	{ "DeleteFunction", lambda_op_delete_function },
+	{ "DeleteFunctionConcurrency", lambda_op_delete_function_concurrency },
+	{ "GetAccountSettings", lambda_op_get_account_settings },
+	{ "GetFunction", lambda_op_get_function },
+	{ "GetFunctionConcurrency", lambda_op_get_function_concurrency },
+	{ "GetFunctionConfiguration", lambda_op_get_function_configuration },
+	{ "GetPolicy", lambda_op_get_policy },
 	{ "Invoke", lambda_op_invoke },
+	{ "InvokeAsync", lambda_op_invoke_async },
+	{ "ListFunctions", lambda_op_list_functions },
+	{ "PutFunctionConcurrency", lambda_op_put_function_concurrency },
+	{ "RemovePermission", lambda_op_remove_permission },
+	{ "UpdateFunctionCode", lambda_op_update_function_code },
+	{ "UpdateFunctionConfiguration", lambda_op_update_function_configuration },
 };
 
 static void raw(struct svc_call *call, struct http_resp *resp)
@@ -85,7 +79,7 @@ static void raw(struct svc_call *call, struct http_resp *resp)
 	else if (str_starts_with(p, "/2021-10-31/functions/"))
 		lambda_url_api(c, account, req, resp);
 	else
-		lambda_api(c, account, req, resp);
+		lambda_unserved(resp, req);
 }
 
 /* /_tutor/code/ACCOUNT/NAME: the deployed zip (GetFunction's Code.Location). */
