@@ -554,6 +554,34 @@ static void create_group(struct logs *l, const char *account, const cJSON *in,
 	reply(resp, cJSON_CreateObject());
 }
 
+static void create_stream(struct logs *l, const char *account, const cJSON *in,
+			  struct http_resp *resp)
+{
+	const char *group = jstr(in, "logGroupName");
+	const char *stream = jstr(in, "logStreamName");
+	if (!group || !stream || !group_exists(l, account, group)) {
+		aws_json_error(resp, 400, "ResourceNotFoundException",
+			       "The specified log group does not exist.");
+		return;
+	}
+	sqlite3_stmt *st = NULL;
+	sqlite3_prepare_v2(l->db->db,
+			   "INSERT OR IGNORE INTO log_streams(account, grp, name, created)"
+			   " VALUES(?, ?, ?, ?)",
+			   -1, &st, NULL);
+	bind_text(st, 1, account);
+	bind_text(st, 2, group);
+	bind_text(st, 3, stream);
+	sqlite3_bind_int64(st, 4, clock_wall_ms());
+	bool added = sqlite3_step(st) == SQLITE_DONE && sqlite3_changes(l->db->db) == 1;
+	sqlite3_finalize(st);
+	if (!added)
+		aws_json_error(resp, 400, "ResourceAlreadyExistsException",
+			       "The specified log stream already exists");
+	else
+		reply(resp, cJSON_CreateObject());
+}
+
 static void delete_group(struct logs *l, const char *account, const cJSON *in,
 			 struct http_resp *resp)
 {
@@ -629,9 +657,8 @@ void logs_api(struct logs *l, const char *account, const char *target, const str
 		create_group(l, account, in, resp);
 	else if (strcmp(target, "DeleteLogGroup") == 0)
 		delete_group(l, account, in, resp);
-	else if (strcmp(target, "CreateLogStream") == 0 ||
-		 strcmp(target, "PutRetentionPolicy") == 0)
-		reply(resp, cJSON_CreateObject());
+	else if (strcmp(target, "CreateLogStream") == 0)
+		create_stream(l, account, in, resp);
 	else
 		aws_json_error(resp, 501, "NotImplemented",
 			       "The local cloud does not offer CloudWatch Logs' %s operation",
@@ -661,11 +688,9 @@ void logs_reset_account(struct logs *l, const char *account)
 }
 
 static const char *const raw_ops[] = {
-	"CreateLogGroup",     "CreateLogStream",
-	"DeleteLogGroup",     "DescribeLogGroups",
-	"DescribeLogStreams", "FilterLogEvents",
-	"GetLogEvents",       "PutLogEvents",
-	"PutRetentionPolicy", NULL,
+	"CreateLogGroup",    "CreateLogStream",    "DeleteLogGroup",
+	"DescribeLogGroups", "DescribeLogStreams", "FilterLogEvents",
+	"GetLogEvents",      "PutLogEvents",       NULL,
 };
 
 static void raw(struct svc_call *call, struct http_resp *resp)
