@@ -326,6 +326,11 @@ check "... with Type and message" grep -q '{"Type":"User","Message":"Function no
 head -c $((6 * 1024 * 1024 + 10)) /dev/zero | tr '\0' 1 >"$WORK/huge.json"
 out=$(api POST /2015-03-31/functions/py/invocations "$WORK/huge.json")
 check "an invoke payload over 6 MB is 413 RequestTooLargeException" contains "$out" "HTTP 413"
+head -c $((1024 * 1024 + 8)) /dev/zero | tr '\0' 1 >"$WORK/mb.json"
+out=$(curl -s -X POST "$E/2015-03-31/functions/py/invocations" -H 'X-Amz-Invocation-Type: Event' \
+	--data-binary "@$WORK/mb.json" -w '\nHTTP %{http_code}\n')
+check "an Event payload over 1 MB is refused in the Event invocation's words" \
+	contains "$out" "1048584 byte payload is too large for the Event invocation type (limit 1048576 bytes)"
 echo 'not json' >"$WORK/nj"
 out=$(api POST /2015-03-31/functions/py/invocations "$WORK/nj")
 check "a payload that is not JSON is refused" contains "$out" "Could not parse payload into json"
