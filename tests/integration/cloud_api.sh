@@ -310,12 +310,33 @@ check "environment variables over 4 KB are refused" contains "$out" "exceeded th
 out=$(create_fn py python3.12 app.handler "$WORK/py.zip")
 check "creating an existing function is a 409 conflict" contains "$out" "HTTP 409"
 check "... ResourceConflictException" contains "$out" "Function already exist: py"
+out=$(create_fn lay python3.12 app.handler "$WORK/py.zip" ',"Layers":["arn:aws:lambda:us-east-1:123456789012:layer:shared:1"]')
+check "a function with layers is refused, not created without them" contains "$out" "does not offer Layers"
+out=$(api GET /2015-03-31/functions/lay)
+check "... and nothing is created" contains "$out" "HTTP 404"
+printf '{"LoggingConfig":{"LogFormat":"JSON"}}' >"$WORK/cfg.json"
+out=$(api PUT /2015-03-31/functions/py/configuration "$WORK/cfg.json")
+check "a LoggingConfig the cloud does not apply is refused" contains "$out" "does not offer LoggingConfig"
+printf '{"TracingConfig":{"Mode":"Active"}}' >"$WORK/cfg.json"
+out=$(api PUT /2015-03-31/functions/py/configuration "$WORK/cfg.json")
+check "TracingConfig Active is kept" contains "$out" '"TracingConfig":{"Mode":"Active"}'
+inv py '{"action":"env","keys":["_X_AMZN_TRACE_ID"]}'
+check "... and X-Ray samples the first invocation of a second" grep -q 'Sampled=1' "$WORK/body"
+printf '{"TracingConfig":{"Mode":"PassThrough"}}' >"$WORK/cfg.json"
+out=$(api PUT /2015-03-31/functions/py/configuration "$WORK/cfg.json")
+inv py '{"action":"env","keys":["_X_AMZN_TRACE_ID"]}'
+check "PassThrough samples nothing" grep -q 'Sampled=0' "$WORK/body"
 curl -s -D "$WORK/h" -o "$WORK/body" "$E/2015-03-31/functions/nope"
 check "a missing function is 404 ResourceNotFoundException" grep -qi 'x-amzn-ErrorType: ResourceNotFoundException' "$WORK/h"
 check "... with Type and message" grep -q '{"Type":"User","Message":"Function not found: arn:aws:lambda:us-east-1:' "$WORK/body"
 head -c $((6 * 1024 * 1024 + 10)) /dev/zero | tr '\0' 1 >"$WORK/huge.json"
 out=$(api POST /2015-03-31/functions/py/invocations "$WORK/huge.json")
 check "an invoke payload over 6 MB is 413 RequestTooLargeException" contains "$out" "HTTP 413"
+head -c $((1024 * 1024 + 8)) /dev/zero | tr '\0' 1 >"$WORK/mb.json"
+out=$(curl -s -X POST "$E/2015-03-31/functions/py/invocations" -H 'X-Amz-Invocation-Type: Event' \
+	--data-binary "@$WORK/mb.json" -w '\nHTTP %{http_code}\n')
+check "an Event payload over 1 MB is refused in the Event invocation's words" \
+	contains "$out" "1048584 byte payload is too large for the Event invocation type (limit 1048576 bytes)"
 echo 'not json' >"$WORK/nj"
 out=$(api POST /2015-03-31/functions/py/invocations "$WORK/nj")
 check "a payload that is not JSON is refused" contains "$out" "Could not parse payload into json"
