@@ -4,12 +4,17 @@
  */
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <pwd.h>
+#include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "class/class.h"
 #include "class/export.h"
 #include "class/roster.h"
+#include "core/path.h"
 #include "core/xalloc.h"
 #include "course/course.h"
 #include "harness.h"
@@ -345,6 +350,85 @@ TEST(analysis_build__keeps_first_attempts_and_distractors)
 	class_room_release(&room);
 }
 
+/* One sealed file of the running user's in dir, with a failed check run and a page view. */
+static char *sealed_file(const char *dir, const char *me, const unsigned char *key)
+{
+	struct error err;
+	char *path = xasprintf("%s/%s.db", dir, me);
+	struct store *s = store_open(path, &err);
+	struct store_event run = { .kind = STORE_CHECK_RUN, .item = "ex1", .data = failed };
+	struct store_event view = { .kind = STORE_PAGE_VIEW, .module = "m1", .item = "intro" };
+	ok(s && store_seal(s, key, me, &err) && store_append(s, &run, &err) &&
+		   store_append(s, &view, &err),
+	   "a sealed record in %s", dir);
+	store_close(s);
+	return path;
+}
+
+TEST(class_room__counts_no_forged_file_of_a_sealed_class)
+{
+	unsigned char key[STORE_SEAL_KEY_LEN];
+	memset(key, 0x5a, sizeof(key));
+	struct passwd *pw = getpwuid(geteuid());
+	const char *me = pw ? pw->pw_name : "root";
+	char root[] = "/tmp/test-class-seal-XXXXXX";
+	if (!mkdtemp(root)) {
+		ok(false, "mkdtemp");
+		return;
+	}
+	char *honest = xasprintf("%s/honest", root), *forged = xasprintf("%s/forged", root);
+	struct error err;
+	ok(path_mkdirs(honest, 0700, &err) && path_mkdirs(forged, 0700, &err), "two classes");
+	char *good = sealed_file(honest, me, key);
+	char *bad = sealed_file(forged, me, key);
+	sqlite3 *db = NULL;
+	ok(sqlite3_open(bad, &db) == SQLITE_OK &&
+		   sqlite3_exec(
+			   db,
+			   "INSERT INTO events(at_ms, kind, item, data) VALUES (1, 'check_run',"
+			   " 'ex1', '{\"status\":\"passed\",\"passed\":3,\"total\":3}')",
+			   NULL, NULL, NULL) == SQLITE_OK,
+	   "the learner appends a pass with sqlite3");
+	sqlite3_close(db);
+	/* A file named after someone else: the kernel says it is ours. */
+	char *impostor = xasprintf("%s/trainer-%d.db", honest, (int)getpid());
+	struct store *s = store_open(impostor, &err);
+	store_close(s);
+
+	class_seal_key(key);
+	struct class_room room = CLASS_ROOM_INIT;
+	class_room_add_file(&room, good);
+	class_room_add_file(&room, bad);
+	class_room_add_file(&room, impostor);
+	ok(room.learners[0].file == CLASS_FILE_OK && room.learners[0].n_events == 2,
+	   "a sealed file of its owner's is read");
+	ok(room.learners[1].file == CLASS_FILE_FORGED && room.learners[1].n_events == 0,
+	   "the file with a forged pass counts for nothing");
+	ok(room.learners[1].problem && strstr(room.learners[1].problem, "event 3 fails its seal"),
+	   "and says which event: %s", room.learners[1].problem);
+	ok(room.learners[2].file == CLASS_FILE_FORGED &&
+		   strstr(room.learners[2].problem, "was created by"),
+	   "a file named after another user is forged: %s", room.learners[2].problem);
+	is_str(class_file_name(room.learners[2].file), "forged", "its state is 'forged'");
+	class_room_release(&room);
+	class_seal_key(NULL);
+	class_room_add_file(&room, bad);
+	ok(room.learners[0].file == CLASS_FILE_OK && room.learners[0].n_events == 3,
+	   "without a class key nothing is checked");
+	class_room_release(&room);
+	unlink(good);
+	unlink(bad);
+	unlink(impostor);
+	char *rm = xasprintf("rm -rf '%s'", root);
+	ok(system(rm) == 0, "cleans up");
+	free(rm);
+	free(good);
+	free(bad);
+	free(impostor);
+	free(honest);
+	free(forged);
+}
+
 int main(void)
 {
 	RUN(roster_build__places_and_classifies_each_learner);
@@ -354,5 +438,6 @@ int main(void)
 	RUN(export_wide_and_long__one_column_per_item_one_row_per_try);
 	RUN(export_xapi__statements_are_valid_and_stable);
 	RUN(analysis_build__keeps_first_attempts_and_distractors);
+	RUN(class_room__counts_no_forged_file_of_a_sealed_class);
 	return done();
 }
