@@ -8,8 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/strbuf.h"
 #include "core/xalloc.h"
 #include "course/course.h"
+#include "course/quiz_load.h"
+#include "quiz/quiz.h"
 #include "store/store.h"
 
 const char *roster_state_name(enum roster_state state)
@@ -317,6 +320,77 @@ static int cmp_answer(const void *a, const void *b)
 	return strcmp(x->response, y->response);
 }
 
+/* The last try at question in l's first attempt that holds it, or NULL. */
+static const struct class_try *first_last_try(const struct class_record *rec, const char *question)
+{
+	const struct class_try *last = NULL;
+	for (size_t a = 0; a < rec->n_attempts && !last; a++)
+		for (size_t t = 0; t < rec->attempts[a].n_tries; t++)
+			if (strcmp(rec->attempts[a].tries[t].question, question) == 0)
+				last = &rec->attempts[a].tries[t];
+	return last;
+}
+
+struct quiz_question *roster_question(const struct class_room *room, const char *question)
+{
+	struct quiz_question *q = NULL;
+	for (size_t i = 0; i < room->n && !q; i++) {
+		const struct class_learner *l = &room->learners[i];
+		for (size_t e = 0; e < l->n_events && !q; e++) {
+			const struct class_event *ev = &l->events[e];
+			if (strcmp(ev->kind, STORE_QUIZ_START) != 0 || !ev->data ||
+			    !strstr(ev->data, question))
+				continue;
+			cJSON *doc = cJSON_Parse(ev->data);
+			const cJSON *it;
+			cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(doc, "questions"))
+			{
+				const cJSON *id = cJSON_GetObjectItemCaseSensitive(it, "id");
+				const cJSON *copy =
+					cJSON_GetObjectItemCaseSensitive(it, "question");
+				if (!cJSON_IsString(id) || strcmp(id->valuestring, question) != 0 ||
+				    !cJSON_IsString(copy))
+					continue;
+				struct error err;
+				q = quiz_question_parse(copy->valuestring,
+							strlen(copy->valuestring), &err);
+				break;
+			}
+			cJSON_Delete(doc);
+		}
+	}
+	return q;
+}
+
+/* "Amazon S3; Amazon SNS" for the indices a choice response names; NULL for other types. */
+static char *response_label(const struct quiz_question *q, const char *response)
+{
+	if (!q || (q->type != QUIZ_MC && q->type != QUIZ_MC_MULTI && q->type != QUIZ_TF))
+		return NULL;
+	if (q->type == QUIZ_TF)
+		return xstrdup(strcmp(response, "true") == 0    ? "True"
+			       : strcmp(response, "false") == 0 ? "False"
+								: response);
+	struct strbuf sb = STRBUF_INIT;
+	for (const char *p = response; *p;) {
+		char *end;
+		long k = strtol(p, &end, 10);
+		if (end == p || k < 0 || (size_t)k >= q->n_answers) {
+			strbuf_release(&sb);
+			return NULL;
+		}
+		if (sb.len)
+			strbuf_addstr(&sb, "; ");
+		strbuf_addstr(&sb, q->answers[k].text);
+		p = *end == ',' ? end + 1 : end;
+		if (*end && *end != ',') {
+			strbuf_release(&sb);
+			return NULL;
+		}
+	}
+	return strbuf_detach(&sb);
+}
+
 struct roster_answer *roster_answers(const struct class_room *room, const char *question, size_t *n)
 {
 	struct roster_answer *out = NULL;
@@ -325,19 +399,15 @@ struct roster_answer *roster_answers(const struct class_room *room, const char *
 		struct class_record rec;
 		class_record_build(&room->learners[i], &rec);
 		/* The learner's first attempt that holds the question, its last try. */
-		const struct class_try *last = NULL;
-		for (size_t a = 0; a < rec.n_attempts && !last; a++)
-			for (size_t t = 0; t < rec.attempts[a].n_tries; t++)
-				if (strcmp(rec.attempts[a].tries[t].question, question) == 0)
-					last = &rec.attempts[a].tries[t];
+		const struct class_try *last = first_last_try(&rec, question);
 		if (last && last->response) {
 			size_t k = 0;
 			while (k < *n && strcmp(out[k].response, last->response) != 0)
 				k++;
 			if (k == *n) {
 				out = xreallocarray(out, *n + 1, sizeof *out);
-				out[(*n)++] =
-					(struct roster_answer){ xstrdup(last->response), 0, 0 };
+				out[(*n)++] = (struct roster_answer){ xstrdup(last->response), 0, 0,
+								      NULL };
 			}
 			out[k].count++;
 			if (last->fraction >= 1)
@@ -345,14 +415,36 @@ struct roster_answer *roster_answers(const struct class_room *room, const char *
 		}
 		class_record_release(&rec);
 	}
+	struct quiz_question *q = *n ? roster_question(room, question) : NULL;
+	for (size_t k = 0; k < *n; k++)
+		out[k].label = response_label(q, out[k].response);
+	quiz_question_free(q);
 	if (*n)
 		qsort(out, *n, sizeof *out, cmp_answer);
 	return out;
 }
 
+const char **roster_unanswered(const struct class_room *room, const char *question, size_t *n)
+{
+	const char **ids = xcalloc(room->n ? room->n : 1, sizeof *ids);
+	*n = 0;
+	for (size_t i = 0; i < room->n; i++) {
+		if (room->learners[i].file != CLASS_FILE_OK)
+			continue;
+		struct class_record rec;
+		class_record_build(&room->learners[i], &rec);
+		if (!first_last_try(&rec, question))
+			ids[(*n)++] = room->learners[i].id;
+		class_record_release(&rec);
+	}
+	return ids;
+}
+
 void roster_answers_free(struct roster_answer *a, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		free(a[i].response);
+		free(a[i].label);
+	}
 	free(a);
 }

@@ -18,6 +18,7 @@
 #include "core/diag.h"
 #include "core/xalloc.h"
 #include "course/course.h"
+#include "quiz/quiz.h"
 #include "store/store.h"
 #include "tui/screen_trainer.h"
 
@@ -99,15 +100,36 @@ static cJSON *json_dashboard(const struct roster *r, const struct course *course
 		struct roster_answer *a = roster_answers(room, question, &na);
 		cJSON *ans = cJSON_AddObjectToObject(j, "answers");
 		cJSON_AddStringToObject(ans, "question", question);
+		struct quiz_question *q = roster_question(room, question);
+		if (q)
+			cJSON_AddStringToObject(ans, "text", q->text);
+		else
+			cJSON_AddNullToObject(ans, "text");
+		quiz_question_free(q);
+		size_t total = 0;
+		for (size_t k = 0; k < na; k++)
+			total += a[k].count;
+		cJSON_AddNumberToObject(ans, "answered", (double)total);
 		cJSON *arr = cJSON_AddArrayToObject(ans, "responses");
 		for (size_t k = 0; k < na; k++) {
 			cJSON *o = cJSON_CreateObject();
 			cJSON_AddStringToObject(o, "response", a[k].response);
+			if (a[k].label)
+				cJSON_AddStringToObject(o, "label", a[k].label);
 			cJSON_AddNumberToObject(o, "count", (double)a[k].count);
+			cJSON_AddNumberToObject(o, "percent",
+						round(1000.0 * (double)a[k].count / (double)total) /
+							10);
 			cJSON_AddNumberToObject(o, "right", (double)a[k].right);
 			cJSON_AddItemToArray(arr, o);
 		}
 		roster_answers_free(a, na);
+		size_t nw;
+		const char **waiting = roster_unanswered(room, question, &nw);
+		cJSON *w = cJSON_AddArrayToObject(ans, "not_answered");
+		for (size_t k = 0; k < nw; k++)
+			cJSON_AddItemToArray(w, cJSON_CreateString(waiting[k]));
+		free(waiting);
 	}
 	return j;
 }

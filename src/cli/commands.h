@@ -530,11 +530,13 @@ int cmd_trainer_run(const struct cli_opts *opts, int argc, char **argv);
 			"checks\n"                                                                 \
 			"in a row or twice the room's median time on a step, at least 4 min; "     \
 			"done when\n"                                                              \
-			"every page was read; or the file's problem: locked, corrupt, missing); "  \
-			"learners\n"                                                               \
-			"by module; raised hands with their notes; and with --question the "       \
-			"answers the\n"                                                            \
-			"room gave to a quiz question.\n"                                          \
+			"every page was read; or the file's problem: locked, corrupt, missing, "   \
+			"forged);\n"                                                               \
+			"learners by module; raised hands with their notes; and with --question "  \
+			"a quiz\n"                                                                 \
+			"question's text, the room's answers with their options' text, counts "    \
+			"and\n"                                                                    \
+			"shares, and who has not answered yet.\n"                                  \
 			"--start, --open and --message write DIR/.trainer.json, which learners' "  \
 			"tutors\n"                                                                 \
 			"read every few seconds: modules after N stay locked, the message shows "  \

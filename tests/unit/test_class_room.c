@@ -14,10 +14,13 @@
 #include "class/class.h"
 #include "class/export.h"
 #include "class/roster.h"
+#include "core/diag.h"
 #include "core/path.h"
 #include "core/xalloc.h"
 #include "course/course.h"
+#include "course/quiz_load.h"
 #include "harness.h"
+#include "quiz/quiz.h"
 #include "store/store.h"
 
 #define MIN 60000LL
@@ -429,6 +432,80 @@ TEST(class_room__counts_no_forged_file_of_a_sealed_class)
 	free(forged);
 }
 
+/* A quiz_start holding the real canonical copy of one question, as the tutor stores it. */
+static char *start_with(const struct quiz_question *q)
+{
+	cJSON *doc = cJSON_CreateObject();
+	cJSON_AddNumberToObject(doc, "attempt", 1);
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "id", q->id);
+	cJSON_AddStringToObject(o, "question", q->canon);
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(doc, "questions"), o);
+	char *text = cJSON_PrintUnformatted(doc);
+	cJSON_Delete(doc);
+	return text;
+}
+
+static void answer(struct class_learner *l, const char *start, const char *response,
+		   double fraction)
+{
+	ev(l, T0, STORE_QUIZ_START, "m1", "q1", start);
+	char *d = xasprintf("{\"attempt\":1,\"question\":\"push\",\"slot\":1,\"try\":1,"
+			    "\"response\":\"%s\",\"fraction\":%g,\"penalty\":0,\"mark\":%g,"
+			    "\"max\":1,\"seconds\":4,\"finished\":true}",
+			    response, fraction, fraction);
+	ev(l, T0 + 1000, STORE_QUIZ_TRY, "m1", "q1", d);
+	free(d);
+}
+
+TEST(roster_answers__label_the_options_and_name_who_has_not_answered)
+{
+	const char *yaml = "id: q1\ntitle: Q\nquestions:\n"
+			   "  - {id: push, type: mc, text: 'Which service pushes events?',"
+			   " options: [{text: Amazon SQS, fraction: 0},"
+			   " {text: Amazon SNS, fraction: 1}, {text: AWS Glue, fraction: 0}]}\n";
+	struct diags d = DIAGS_INIT;
+	struct quiz *qz = quiz_parse(yaml, strlen(yaml), "quizzes/q1.yaml", NULL, &d);
+	ok(qz && qz->n_questions == 1 && qz->questions[0]->canon, "a quiz of one question");
+	diags_release(&d);
+	if (!qz || !qz->n_questions || !qz->questions[0]->canon) {
+		quiz_free(qz);
+		return;
+	}
+	char *start = start_with(qz->questions[0]);
+	struct class_room room = CLASS_ROOM_INIT;
+	answer(add(&room, "ana", "Ana"), start, "1", 1);
+	answer(add(&room, "bo", "Bo"), start, "1", 1);
+	answer(add(&room, "cy", "Cy"), start, "0", 0);
+	add(&room, "dee", "Dee");
+	ev(&room.learners[3], T0, STORE_PAGE_VIEW, "m1", "intro", NULL);
+	struct class_learner *broken = add(&room, "eve", "Eve");
+	broken->file = CLASS_FILE_CORRUPT;
+
+	struct quiz_question *q = roster_question(&room, "push");
+	ok(q && strcmp(q->text, "Which service pushes events?") == 0,
+	   "the question's text comes from the copy an attempt stored");
+	quiz_question_free(q);
+	ok(!roster_question(&room, "nowhere"), "a question nobody started has no copy");
+	size_t n;
+	struct roster_answer *a = roster_answers(&room, "push", &n);
+	is_int(n, 2, "two different answers");
+	ok(n == 2 && a[0].count == 2 && a[0].label && strcmp(a[0].label, "Amazon SNS") == 0,
+	   "the most given answer is labelled with its option's text: %s",
+	   n && a[0].label ? a[0].label : "(none)");
+	ok(n == 2 && a[1].label && strcmp(a[1].label, "Amazon SQS") == 0 && a[1].right == 0,
+	   "and so is the wrong one");
+	roster_answers_free(a, n);
+	size_t nw;
+	const char **w = roster_unanswered(&room, "push", &nw);
+	ok(nw == 1 && strcmp(w[0], "dee") == 0,
+	   "dee has not answered yet; an unreadable file is not counted as waiting");
+	free(w);
+	class_room_release(&room);
+	free(start);
+	quiz_free(qz);
+}
+
 int main(void)
 {
 	RUN(roster_build__places_and_classifies_each_learner);
@@ -439,5 +516,6 @@ int main(void)
 	RUN(export_xapi__statements_are_valid_and_stable);
 	RUN(analysis_build__keeps_first_attempts_and_distractors);
 	RUN(class_room__counts_no_forged_file_of_a_sealed_class);
+	RUN(roster_answers__label_the_options_and_name_who_has_not_answered);
 	return done();
 }
