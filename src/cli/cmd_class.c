@@ -150,22 +150,23 @@ static int class_init(const char *dir, const char *group, const char *seal_group
 	struct pace p;
 	struct error err;
 	char *path = path_join(dir, PACE_FILE);
-	if (!path_is_file(path)) {
-		/* Created now, owned by the trainer: in a sticky folder no learner can replace it.
-		 */
-		if (!pace_read(dir, &p, &err) || !pace_write(dir, &p, &err)) {
-			cli_print_error(&err);
-			free(path);
-			return CLI_USAGE;
-		}
-		if (chown(path, (uid_t)-1, trainer_gid) != 0 && errno != EPERM) {
-			cli_error("cannot give '%s' to group '%s': %s", path, group,
-				  strerror(errno));
-			free(path);
-			return CLI_USAGE;
-		}
-		printf("wrote %s (0644): the pace and messages the learners' tutors read\n", path);
+	bool existed_pace = path_is_file(path);
+	/* Created now, owned by whoever runs this: in a sticky folder no learner can replace it. */
+	if (!existed_pace && (!pace_read(dir, &p, &err) || !pace_write(dir, &p, &err))) {
+		cli_print_error(&err);
+		free(path);
+		return CLI_USAGE;
 	}
+	/* The group's and 0664 whoever ran this (root included): every trainer updates it. */
+	if ((chown(path, (uid_t)-1, trainer_gid) != 0 || chmod(path, 0664) != 0) && !existed_pace) {
+		cli_error("cannot give '%s' to group '%s' with mode 0664: %s", path, group,
+			  strerror(errno));
+		free(path);
+		return CLI_USAGE;
+	}
+	printf("%s %s (0664, group %s): the pace and messages every trainer sets and the\n"
+	       "  learners' tutors read\n",
+	       existed_pace ? "kept" : "wrote", path, group);
 	free(path);
 	printf("learners run: lambda-tutor --class %s\n", dir);
 	printf("the trainer runs: lambda-tutor trainer %s\n", dir);
