@@ -86,6 +86,29 @@ static void seen_add(struct seen *s, const struct course *course, const struct c
 		s->per_module[m]++;
 }
 
+/* The first failing task of a check run's data, as "task: got …", or its error. */
+static char *fail_message(const char *data)
+{
+	cJSON *doc = data ? cJSON_Parse(data) : NULL;
+	char *out = NULL;
+	const cJSON *err = cJSON_GetObjectItemCaseSensitive(doc, "error");
+	if (cJSON_IsString(err) && err->valuestring[0])
+		out = xstrdup(err->valuestring);
+	const cJSON *t;
+	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(doc, "tasks"))
+	{
+		if (out || cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "pass")))
+			continue;
+		const cJSON *text = cJSON_GetObjectItemCaseSensitive(t, "text");
+		const cJSON *got = cJSON_GetObjectItemCaseSensitive(t, "got");
+		out = xasprintf("%s%s%s", cJSON_IsString(text) ? text->valuestring : "a task",
+				cJSON_IsString(got) ? ": got " : "",
+				cJSON_IsString(got) ? got->valuestring : "");
+	}
+	cJSON_Delete(doc);
+	return out;
+}
+
 static void summarise(struct roster_row *row, const struct class_learner *l,
 		      const struct course *course, size_t n_modules)
 {
@@ -95,6 +118,7 @@ static void summarise(struct roster_row *row, const struct class_learner *l,
 		row->quiz_best[m] = NAN;
 	struct seen seen = { NULL, 0, xcalloc(n_modules ? n_modules : 1, sizeof(size_t)) };
 	const char *streak_ex = NULL;
+	const struct class_event *last_fail = NULL;
 	for (size_t i = 0; i < l->n_events; i++) {
 		const struct class_event *ev = &l->events[i];
 		if (ev->at_ms > row->last_ms)
@@ -112,14 +136,18 @@ static void summarise(struct roster_row *row, const struct class_learner *l,
 			bool failed = !ev->data || !strstr(ev->data, "\"status\":\"passed\"");
 			if (failed) {
 				row->failed_checks++;
-				if (streak_ex && ev->item && strcmp(streak_ex, ev->item) == 0)
+				if (streak_ex && ev->item && strcmp(streak_ex, ev->item) == 0) {
 					row->fail_streak++;
-				else
+				} else {
 					row->fail_streak = 1;
+					row->fail_since_ms = ev->at_ms;
+				}
 				streak_ex = ev->item;
+				last_fail = ev;
 			} else {
 				row->fail_streak = 0;
 				streak_ex = NULL;
+				last_fail = NULL;
 			}
 		} else if (is(ev, STORE_HINT)) {
 			row->hints++;
@@ -143,6 +171,10 @@ static void summarise(struct roster_row *row, const struct class_learner *l,
 			}
 			cJSON_Delete(doc);
 		}
+	}
+	if (last_fail) {
+		row->fail_exercise = last_fail->item;
+		row->fail_message = fail_message(last_fail->data);
 	}
 	row->pages_viewed = seen.n;
 	if (row->module_id && course) {
@@ -216,6 +248,7 @@ void roster_release(struct roster *r)
 	for (size_t i = 0; i < r->n; i++) {
 		free(r->rows[i].quiz_best);
 		free(r->rows[i].hand_note);
+		free(r->rows[i].fail_message);
 	}
 	free(r->rows);
 	free(r->heat);

@@ -46,6 +46,11 @@ struct roster_row {
 	bool hand;           /* a hand is up */
 	char *hand_note;     /* the hand's note, or NULL; owned */
 	int64_t hand_ms;
+	/* What the learner is failing on: the exercise of the current fail streak (NULL when
+	 * the last run passed), since when, and the last failure's first failing task. */
+	const char *fail_exercise; /* borrowed */
+	int64_t fail_since_ms;
+	char *fail_message; /* "task: got …" or the run's error; owned, NULL when none */
 	enum roster_state state;
 };
 

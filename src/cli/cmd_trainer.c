@@ -67,6 +67,19 @@ static cJSON *json_dashboard(const struct roster *r, const struct course *course
 					row->module_id ? (double)((now - row->step_since_ms) / 1000)
 						       : 0);
 		cJSON_AddNumberToObject(o, "failed_checks", row->failed_checks);
+		if (row->fail_exercise) {
+			cJSON *f = cJSON_AddObjectToObject(o, "failing");
+			cJSON_AddStringToObject(f, "exercise", row->fail_exercise);
+			cJSON_AddNumberToObject(f, "runs", row->fail_streak);
+			cJSON_AddNumberToObject(f, "minutes",
+						(double)((now - row->fail_since_ms) / 60000));
+			if (row->fail_message)
+				cJSON_AddStringToObject(f, "message", row->fail_message);
+			else
+				cJSON_AddNullToObject(f, "message");
+		} else {
+			cJSON_AddNullToObject(o, "failing");
+		}
 		cJSON_AddNumberToObject(o, "hints", row->hints);
 		cJSON *q = cJSON_AddObjectToObject(o, "quiz");
 		for (size_t m = 0; m < r->n_modules; m++)

@@ -240,6 +240,30 @@ static void draw_side(const struct course *course, int y, int rows, int x, int c
 		tui_put(y + r, x, line, cols, TUI_NOTICE);
 	}
 	free(hands);
+	/* Stuck on what: the exercise failing in a row, for how long, and its last failure. */
+	size_t n_failing = 0;
+	for (size_t i = 0; i < tr.roster.n; i++)
+		n_failing += tr.roster.rows[i].fail_streak >= ROSTER_STUCK_FAILS;
+	if (n_failing && r + 2 < rows) {
+		char head[48];
+		snprintf(head, sizeof head, "failing in a row: %zu", n_failing);
+		tui_put(y + ++r, x, head, cols, TUI_H3);
+		r++;
+	}
+	for (size_t i = 0; i < tr.roster.n && r < rows; i++) {
+		const struct roster_row *row = &tr.roster.rows[i];
+		if (row->fail_streak < ROSTER_STUCK_FAILS || !row->fail_exercise)
+			continue;
+		char line[400];
+		snprintf(line, sizeof line, "%s: %s ×%d, %ld min — %s", row->learner->id,
+			 row->fail_exercise, row->fail_streak,
+			 (long)((tr.now_ms - row->fail_since_ms) / 60000),
+			 row->fail_message ? row->fail_message : "no detail");
+		for (char *c = line; *c; c++)
+			if ((unsigned char)*c < 0x20)
+				*c = ' ';
+		tui_put(y + r++, x, line, cols, TUI_NOTICE);
+	}
 	if (tr.question && r + 2 < rows) {
 		size_t total = 0;
 		for (size_t k = 0; k < tr.n_answers; k++)

@@ -506,6 +506,39 @@ TEST(roster_answers__label_the_options_and_name_who_has_not_answered)
 	quiz_free(qz);
 }
 
+TEST(roster_build__says_what_a_learner_is_failing_on)
+{
+	static const char *fail_a =
+		"{\"status\":\"failed\",\"passed\":1,\"total\":3,\"error\":null,\"tasks\":["
+		"{\"id\":\"a\",\"text\":\"Return 200\",\"pass\":true},"
+		"{\"id\":\"b\",\"text\":\"Put JSON in body\",\"pass\":false,"
+		"\"got\":\"body = \\\"hi\\\"\"}]}";
+	static const char *fail_err = "{\"status\":\"error\",\"error\":\"no handler file\"}";
+	struct class_room room = CLASS_ROOM_INIT;
+	struct class_learner *ana = add(&room, "ana", "Ana");
+	ev(ana, T0, STORE_CHECK_RUN, "m1", "ex0", fail_a);
+	ev(ana, T0 + 1 * MIN, STORE_CHECK_RUN, "m1", "ex1", fail_err);
+	ev(ana, T0 + 2 * MIN, STORE_CHECK_RUN, "m1", "ex1", fail_a);
+	ev(ana, T0 + 3 * MIN, STORE_CHECK_RUN, "m1", "ex1", fail_a);
+	struct class_learner *bo = add(&room, "bo", "Bo");
+	ev(bo, T0, STORE_CHECK_RUN, "m1", "ex1", fail_a);
+	ev(bo, T0 + MIN, STORE_CHECK_RUN, "m1", "ex1", passed);
+	struct class_learner *cy = add(&room, "cy", "Cy");
+	ev(cy, T0, STORE_CHECK_RUN, "m1", "ex1", fail_err);
+	struct roster r;
+	roster_build(&r, &room, &course, T0 + 10 * MIN);
+	const struct roster_row *a = &r.rows[0], *b = &r.rows[1], *c = &r.rows[2];
+	ok(a->fail_exercise && strcmp(a->fail_exercise, "ex1") == 0 && a->fail_streak == 3,
+	   "ana fails ex1, three runs in a row");
+	ok(a->fail_since_ms == T0 + 1 * MIN, "since her first failure on it, not on ex0");
+	is_str(a->fail_message, "Put JSON in body: got body = \"hi\"",
+	       "her last failure's first failing task, and what it got");
+	ok(!b->fail_exercise && !b->fail_message, "bo's pass clears what he was failing on");
+	is_str(c->fail_message, "no handler file", "a run that could not start gives its error");
+	roster_release(&r);
+	class_room_release(&room);
+}
+
 int main(void)
 {
 	RUN(roster_build__places_and_classifies_each_learner);
@@ -517,5 +550,6 @@ int main(void)
 	RUN(analysis_build__keeps_first_attempts_and_distractors);
 	RUN(class_room__counts_no_forged_file_of_a_sealed_class);
 	RUN(roster_answers__label_the_options_and_name_who_has_not_answered);
+	RUN(roster_build__says_what_a_learner_is_failing_on);
 	return done();
 }
