@@ -261,6 +261,11 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+long roster_minutes_left(const struct roster_agenda *ag)
+{
+	return (long)((ag->left_in_segment_ms + 59999) / 60000);
+}
+
 void roster_agenda(const struct roster *r, const struct course *course, int64_t started_ms,
 		   int64_t now_ms, struct roster_agenda *out)
 {

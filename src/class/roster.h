@@ -85,6 +85,8 @@ struct roster_agenda {
 };
 void roster_agenda(const struct roster *r, const struct course *course, int64_t started_ms,
 		   int64_t now_ms, struct roster_agenda *out);
+/* Whole minutes left in the segment due now, rounded up: 20 at the start of a 20-minute one. */
+long roster_minutes_left(const struct roster_agenda *ag);
 
 /*
  * The page a presenter shows as the agenda moves: the segment's module, and the page as far

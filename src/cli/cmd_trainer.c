@@ -156,8 +156,7 @@ static void print_text(const struct roster *r, const struct course *course, cons
 		       (long)(ag->total_ms / 60000));
 		if (ag->segment >= 0 && (size_t)ag->segment < course->n_modules)
 			printf("now module %ld %s, %ld min left; ", ag->segment + 1,
-			       course->modules[ag->segment].title,
-			       (long)(ag->left_in_segment_ms / 60000));
+			       course->modules[ag->segment].title, roster_minutes_left(ag));
 		printf("room %s\n", cmd_pace_word(ag));
 	} else {
 		printf("Session not started (trainer DIR --start now)\n");

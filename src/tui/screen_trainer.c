@@ -143,6 +143,11 @@ static void draw_agenda(const struct course *course, int y, int cols)
 		tui_put(y, x, cell, w - 1, now ? TUI_SELECTED : TUI_DIM);
 		x += w;
 	}
+	/* Now on the agenda bar: where the clock is within the whole session. */
+	if (tr.pace.started_ms && tr.agenda.elapsed_ms >= 0 && tr.agenda.elapsed_ms < total &&
+	    x > 1)
+		tui_put(y, 1 + (int)((int64_t)(x - 2) * tr.agenda.elapsed_ms / total), "▼", 1,
+			TUI_ACCENT);
 	char line[256];
 	if (tr.pace.started_ms) {
 		long min = (long)(tr.agenda.elapsed_ms / 60000);
@@ -150,7 +155,7 @@ static void draw_agenda(const struct course *course, int y, int cols)
 			 "clock %ld:%02ld / %ld:%02ld · room %s · %ld min left in segment",
 			 min / 60, min % 60, (long)(tr.agenda.total_ms / 3600000),
 			 (long)(tr.agenda.total_ms / 60000 % 60), pace_word(),
-			 (long)(tr.agenda.left_in_segment_ms / 60000));
+			 roster_minutes_left(&tr.agenda));
 	} else {
 		snprintf(line, sizeof line, "session not started: press s to start the clock");
 	}

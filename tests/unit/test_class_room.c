@@ -539,6 +539,18 @@ TEST(roster_build__says_what_a_learner_is_failing_on)
 	class_room_release(&room);
 }
 
+TEST(roster_minutes_left__rounds_up)
+{
+	struct roster_agenda ag = { .left_in_segment_ms = 20 * MIN - 5 };
+	is_int(roster_minutes_left(&ag), 20, "20 min left a moment into a 20-minute segment");
+	ag.left_in_segment_ms = 19 * MIN;
+	is_int(roster_minutes_left(&ag), 19, "19 at exactly 19");
+	ag.left_in_segment_ms = 1;
+	is_int(roster_minutes_left(&ag), 1, "1 until the segment ends");
+	ag.left_in_segment_ms = 0;
+	is_int(roster_minutes_left(&ag), 0, "0 when it has");
+}
+
 int main(void)
 {
 	RUN(roster_build__places_and_classifies_each_learner);
@@ -551,5 +563,6 @@ int main(void)
 	RUN(class_room__counts_no_forged_file_of_a_sealed_class);
 	RUN(roster_answers__label_the_options_and_name_who_has_not_answered);
 	RUN(roster_build__says_what_a_learner_is_failing_on);
+	RUN(roster_minutes_left__rounds_up);
 	return done();
 }
