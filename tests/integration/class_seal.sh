@@ -22,7 +22,21 @@ ben=lt-ben-$tag
 tr=lt-trainer-$tag
 tr2=lt-helper-$tag
 base=$(mktemp -d /tmp/class-seal.XXXXXX)
+# A check starts the learner's cloud in the background; the test stops each one it started.
+stop_clouds() {
+	for lock in "$base"/home-*/ws/.cloud/lock; do
+		[ -f "$lock" ] || continue
+		pid=$(cut -d' ' -f1 "$lock")
+		[ -n "$pid" ] && kill "$pid" 2>/dev/null
+		i=0
+		while [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+	done
+}
 cleanup() {
+	stop_clouds
 	for u in $ann $ben $cy $tr $tr2; do
 		userdel "$u" 2>/dev/null
 	done
@@ -80,6 +94,9 @@ record() { # record USER [OPTIONS...]: one check run of hello-world, recorded in
 	shift
 	as "$u" "$@" check hello-world --class "$dir" --workspace "$base/home-$u/ws" \
 		>"$base/$u.out" 2>"$base/$u.err"
+	rc=$?
+	stop_clouds
+	return $rc
 }
 record "$ann" "$lt"
 check "a learner's check run is recorded in the class" [ -f "$dir/$ann.db" ]
