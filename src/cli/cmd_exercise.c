@@ -53,7 +53,7 @@ int cmd_exercise_run(const struct cli_opts *opts, int argc, char **argv)
 	if (lang_flag && workspace_language(ctx.ws, NULL) < 0)
 		workspace_set_language(ctx.ws, NULL, (enum exercise_lang)lang, &err);
 	db_path = cli_db_path(opts, &err);
-	store = db_path ? store_open(db_path, &err) : NULL;
+	store = db_path ? cli_open_records(opts, db_path, &err) : NULL;
 	if (!store || !app_init(&app, ctx.course, store, &err)) {
 		cli_print_error(&err);
 		goto out;

@@ -491,23 +491,30 @@ int cmd_stats_run(const struct cli_opts *opts, int argc, char **argv);
 	}
 
 int cmd_class_run(const struct cli_opts *opts, int argc, char **argv);
-#define CMD_CLASS                                                                              \
-	{                                                                                      \
-		"class", "prepare a class directory on a shared host",                         \
-			"Usage: lambda-tutor class init DIR --trainer-group G\n"               \
-			"\n"                                                                   \
-			"Create DIR (or use it), give it to group G (the trainers) with mode " \
-			"3773:\n"                                                              \
-			"learners create their own DIR/LEARNER.db (mode 0640, group G) with\n" \
-			"lambda-tutor --class DIR, cannot list the folder, read or change "    \
-			"another's\n"                                                          \
-			"file, or delete one; G reads them all. Writes DIR/.trainer.json for " \
-			"pacing.\n"                                                            \
-			"Prints what it did.\n"                                                \
-			"\n"                                                                   \
-			"Exit status: 0 done, 2 no such group, or DIR cannot be made or "      \
-			"changed.\n",                                                          \
-			cmd_class_run                                                          \
+#define CMD_CLASS                                                                                 \
+	{                                                                                         \
+		"class", "prepare a class directory on a shared host",                            \
+			"Usage: lambda-tutor class init DIR --trainer-group G [--seal-group S]\n" \
+			"\n"                                                                      \
+			"Create DIR (or use it), give it to group G (the trainers) with mode "    \
+			"3773:\n"                                                                 \
+			"learners create their own DIR/LEARNER.db (mode 0640, group G) with\n"    \
+			"lambda-tutor --class DIR, cannot list the folder, read or change "       \
+			"another's\n"                                                             \
+			"file, or delete one; G reads them all. Writes DIR/.trainer.json for "    \
+			"pacing.\n"                                                               \
+			"With a seal group S (--seal-group, or the group a setgid install "       \
+			"has),\n"                                                                 \
+			"writes DIR/.seal.key (0440, group S): every record is sealed with it, "  \
+			"and\n"                                                                   \
+			"the trainer's tools refuse a file changed outside the tutor or not "     \
+			"owned\n"                                                                 \
+			"by the learner it names.\n"                                              \
+			"Prints what it did.\n"                                                   \
+			"\n"                                                                      \
+			"Exit status: 0 done, 2 no such group, or DIR cannot be made or "         \
+			"changed.\n",                                                             \
+			cmd_class_run                                                             \
 	}
 
 int cmd_trainer_run(const struct cli_opts *opts, int argc, char **argv);
@@ -531,11 +538,13 @@ int cmd_trainer_run(const struct cli_opts *opts, int argc, char **argv);
 			"checks\n"                                                                 \
 			"in a row or twice the room's median time on a step, at least 4 min; "     \
 			"done when\n"                                                              \
-			"every page was read; or the file's problem: locked, corrupt, missing); "  \
-			"learners\n"                                                               \
-			"by module; raised hands with their notes; and with --question the "       \
-			"answers the\n"                                                            \
-			"room gave to a quiz question.\n"                                          \
+			"every page was read; or the file's problem: locked, corrupt, missing, "   \
+			"forged);\n"                                                               \
+			"learners by module; raised hands with their notes; and with --question "  \
+			"a quiz\n"                                                                 \
+			"question's text, the room's answers with their options' text, counts "    \
+			"and\n"                                                                    \
+			"shares, and who has not answered yet.\n"                                  \
 			"--start, --open and --message write DIR/.trainer.json, which learners' "  \
 			"tutors\n"                                                                 \
 			"read every few seconds: modules after N stay locked, the message shows "  \

@@ -172,6 +172,29 @@ void sha256(const void *data, size_t len, unsigned char out[SHA256_LEN])
 	sha256_final(&s, out);
 }
 
+void hmac_sha256(const void *key, size_t key_len, const void *data, size_t len,
+		 unsigned char out[SHA256_LEN])
+{
+	unsigned char k[64] = { 0 }, pad[64], inner[SHA256_LEN];
+	if (key_len > sizeof(k))
+		sha256(key, key_len, k);
+	else if (key_len)
+		memcpy(k, key, key_len);
+	struct sha256 s;
+	for (size_t i = 0; i < sizeof(pad); i++)
+		pad[i] = k[i] ^ 0x36;
+	sha256_init(&s);
+	sha256_update(&s, pad, sizeof(pad));
+	sha256_update(&s, data, len);
+	sha256_final(&s, inner);
+	for (size_t i = 0; i < sizeof(pad); i++)
+		pad[i] = k[i] ^ 0x5c;
+	sha256_init(&s);
+	sha256_update(&s, pad, sizeof(pad));
+	sha256_update(&s, inner, sizeof(inner));
+	sha256_final(&s, out);
+}
+
 void sha256_hex(const void *data, size_t len, char out[SHA256_HEX_LEN + 1])
 {
 	unsigned char md[SHA256_LEN];

@@ -45,6 +45,13 @@ void sha256(const void *data, size_t len, unsigned char out[SHA256_LEN]);
 /* The lower-case hex digest of data and a NUL (65 bytes). */
 void sha256_hex(const void *data, size_t len, char out[SHA256_HEX_LEN + 1]);
 
+/*
+ * HMAC-SHA-256 (RFC 2104, FIPS 198-1) of data under key: the seal on class records. Any key
+ * length; keys longer than a block are hashed first.
+ */
+void hmac_sha256(const void *key, size_t key_len, const void *data, size_t len,
+		 unsigned char out[SHA256_LEN]);
+
 void sha1_init(struct sha1 *s);
 void sha1_update(struct sha1 *s, const void *data, size_t len);
 void sha1_final(struct sha1 *s, unsigned char out[SHA1_LEN]);
