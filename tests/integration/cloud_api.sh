@@ -195,13 +195,15 @@ check "Max Memory Used is measured, not the configured size ($used MB)" test "${
 inv py '{"action":"big"}'
 check "an oversized response is Function.ResponseSizeTooLarge" grep -q 'Function.ResponseSizeTooLarge' "$WORK/body"
 
-inv py '{"action":"spawn"}'
-spid=$(pgrep -f '^sleep 300$' | head -1)
+# A length of its own, so that another test's sleep is not taken for it.
+secs=$((1000 + $$ % 50000))
+inv py "{\"action\":\"spawn\",\"secs\":$secs}"
+spid=$(pgrep -f "^sleep $secs\$" | head -1)
 check "a child of the handler runs" test -n "$spid"
 inv py '{"action":"sleep","seconds":5}'
 # Dead is gone or a zombie: whoever adopted it may not reap.
 alive() { st=$(awk '/^State:/ {print $2}' "/proc/$1/status" 2>/dev/null); [ -n "$st" ] && [ "$st" != Z ]; }
-for _ in $(seq 40); do alive "${spid:-999999}" || break; sleep 0.05; done
+for _ in $(seq 200); do alive "${spid:-999999}" || break; sleep 0.05; done
 check "the children die with their environment" bash -c "$(declare -f alive); ! alive ${spid:-999999}"
 
 # --- concurrency ------------------------------------------------------------------------------
