@@ -10,9 +10,13 @@
 #include "cloud/async/async.h"
 #include "cloud/http/aws.h"
 #include "cloud/lambda/lambda.h"
+#include "cloud/lambda/layers.h"
+#include "cloud/lambda/package.h"
 #include "cloud/lambda/policy.h"
+#include "cloud/lambda/versions.h"
 #include "cloud/lambda/zipcode.h"
 #include "cloud/state.h"
+#include "cloud/svc/svc.h"
 #include "core/clock.h"
 #include "core/digest.h"
 #include "core/path.h"
@@ -235,27 +239,34 @@ struct code {
 	char *dir;
 };
 
-static bool decode_code(struct cloud *c, const char *account, const char *name,
-			const cJSON *zipfile, struct code *out, struct api_err *e)
+/* Lambda's error from another module's, with the type as one of Lambda's own names. */
+static bool from_aws_err(struct api_err *e, const struct aws_err *a)
 {
-	if (!cJSON_IsString(zipfile))
-		return api_err_set(e, 400, "InvalidParameterValueException",
-				   "Please provide a source for function code: ZipFile (S3 and "
-				   "container images are not served by the local cloud yet)");
+	static const char *const types[] = {
+		"InvalidParameterValueException", "ValidationException",
+		"AccessDeniedException",          "RequestEntityTooLargeException",
+		"ResourceNotFoundException",      "ResourceConflictException",
+	};
+	const char *type = "ServiceException";
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (strcmp(a->code, types[i]) == 0)
+			type = types[i];
+	return api_err_set(e, a->status, type, "%s", a->message);
+}
+
+/* The package src names (ZipFile, or S3Bucket and S3Key), unpacked into the function's folder. */
+static bool decode_code(struct cloud *c, const char *account, const char *name, const cJSON *src,
+			const char *op, struct code *out, struct api_err *e)
+{
+	struct svc_caller caller;
+	svc_caller_for_account(&caller, account);
+	struct aws_err aerr = { 0 };
 	size_t len = 0;
-	unsigned char *zip =
-		aws_base64_decode(zipfile->valuestring, strlen(zipfile->valuestring), &len);
-	if (!zip)
-		return api_err_set(
-			e, 400, "InvalidParameterValueException",
-			"Could not unzip uploaded file. Please check your file, then try "
-			"to upload again. (ZipFile is not valid base64)");
-	if ((long long)len > LAMBDA_ZIP_MAX) {
-		free(zip);
-		return api_err_set(e, 413, "RequestEntityTooLargeException",
-				   "Request must be smaller than %d bytes for the CreateFunction "
-				   "operation",
-				   LAMBDA_CREATE_BODY_MAX);
+	unsigned char *zip = NULL;
+	if (!lambda_package_read(c, &caller, src, op, &zip, &len, &aerr)) {
+		from_aws_err(e, &aerr);
+		aws_err_release(&aerr);
+		return false;
 	}
 	unsigned char md[SHA256_LEN];
 	sha256(zip, len, md);
@@ -298,6 +309,32 @@ static bool decode_code(struct cloud *c, const char *account, const char *name,
 		free(out->dir);
 		out->dir = NULL;
 	}
+	return ok;
+}
+
+/*
+ * The Layers of a request, when it has the member: checked and merged for the function's code
+ * (layers.h). *given false when the request leaves them as they are.
+ */
+static bool read_layers(struct cloud *c, const char *account, const char *name, const cJSON *in,
+			const char *code_dir, bool *given, cJSON **config, char **opt_dir,
+			struct api_err *e)
+{
+	const cJSON *arns = cJSON_GetObjectItemCaseSensitive(in, "Layers");
+	*given = arns != NULL;
+	*config = NULL;
+	*opt_dir = NULL;
+	if (!arns)
+		return true;
+	struct svc_caller caller;
+	svc_caller_for_account(&caller, account);
+	char *fn_dir = xasprintf("%s/%s/%s", c->code_root, account, name);
+	struct aws_err aerr = { 0 };
+	bool ok = lambda_layers_attach(c, &caller, arns, fn_dir, code_dir, config, opt_dir, &aerr);
+	if (!ok)
+		from_aws_err(e, &aerr);
+	aws_err_release(&aerr);
+	free(fn_dir);
 	return ok;
 }
 
@@ -349,9 +386,15 @@ static void create_function(struct cloud *c, const char *account, const struct h
 			    "Please provide a source for function code.");
 		goto fail;
 	}
-	if (!decode_code(c, account, name, cJSON_GetObjectItemCaseSensitive(code_in, "ZipFile"),
-			 &code, &e))
+	if (!decode_code(c, account, name, code_in, "CreateFunction", &code, &e))
 		goto fail;
+	bool has_layers;
+	cJSON *layers = NULL;
+	char *opt_dir = NULL;
+	if (!read_layers(c, account, name, in, code.dir, &has_layers, &layers, &opt_dir, &e)) {
+		free(code.dir);
+		goto fail;
+	}
 	struct lfunc *fn = xcalloc(1, sizeof(*fn));
 	snprintf(fn->account, sizeof(fn->account), "%s", account);
 	snprintf(fn->name, sizeof(fn->name), "%s", name);
@@ -368,6 +411,8 @@ static void create_function(struct cloud *c, const char *account, const struct h
 	memcpy(fn->sha_hex, code.sha_hex, sizeof(fn->sha_hex));
 	fn->code_size = code.size;
 	fn->code_dir = code.dir;
+	fn->layers = layers;
+	fn->opt_dir = opt_dir;
 	fn->reserved = -1;
 	fn->refs = 1;
 	touch(fn);
@@ -436,10 +481,11 @@ static void list_functions(struct cloud *c, const char *account, const struct ht
 	reply_json(resp, 200, out);
 }
 
-static void get_function(struct cloud *c, struct lfunc *fn, bool config_only,
+/* GetFunction(Configuration) of fn as qualifier (NULL: none) named it. */
+static void get_function(struct cloud *c, struct lfunc *fn, const char *qualifier, bool config_only,
 			 struct http_resp *resp)
 {
-	cJSON *cfg = lambda_fn_config(c, fn);
+	cJSON *cfg = qualifier ? lambda_fn_config_as(c, fn, qualifier) : lambda_fn_config(c, fn);
 	if (config_only) {
 		reply_json(resp, 200, cfg);
 		return;
@@ -457,6 +503,33 @@ static void get_function(struct cloud *c, struct lfunc *fn, bool config_only,
 		cJSON_AddNumberToObject(conc, "ReservedConcurrentExecutions", fn->reserved);
 	}
 	reply_json(resp, 200, out);
+}
+
+/*
+ * GetFunction, GetFunctionConfiguration and DeleteFunction of a version or an alias (versions.h).
+ * False when the request is none of them.
+ */
+static bool serve_qualified(struct cloud *c, struct lfunc *fn, const char *qualifier,
+			    const char *rest, const struct http_req *req, struct http_resp *resp)
+{
+	bool get = strcmp(req->method, "GET") == 0, del = strcmp(req->method, "DELETE") == 0;
+	bool config = strcmp(rest, "/configuration") == 0;
+	if (!((get && (!rest[0] || config)) || (del && !rest[0])))
+		return false;
+	struct aws_err err = { 0 };
+	pthread_mutex_lock(&c->mu);
+	if (get) {
+		struct lfunc *v = lambda_fn_named(fn, qualifier, &err);
+		if (v)
+			get_function(c, v, qualifier, config, resp);
+	} else if (lambda_version_delete_named(c, fn, qualifier, &err)) {
+		resp->status = 204;
+	}
+	pthread_mutex_unlock(&c->mu);
+	if (err.code[0])
+		aws_error(resp, err.status, err.code, "%s", err.message);
+	aws_err_release(&err);
+	return true;
 }
 
 static void update_code(struct cloud *c, struct lfunc *fn, const struct http_req *req,
@@ -481,8 +554,7 @@ static void update_code(struct cloud *c, struct lfunc *fn, const struct http_req
 		cJSON_AddItemToObject(only, "Architectures", cJSON_Duplicate(arch, true));
 	bool ok = read_settings(only, &s, &e);
 	cJSON_Delete(only);
-	if (!ok || !decode_code(c, fn->account, fn->name,
-				cJSON_GetObjectItemCaseSensitive(in, "ZipFile"), &code, &e)) {
+	if (!ok || !decode_code(c, fn->account, fn->name, in, "UpdateFunctionCode", &code, &e)) {
 		reply_err(resp, &e);
 		cJSON_Delete(in);
 		return;
@@ -499,9 +571,9 @@ static void update_code(struct cloud *c, struct lfunc *fn, const struct http_req
 	retire_idle_envs(c, fn);
 	lambda_fn_save(c, fn);
 	cJSON *out = lambda_fn_config(c, fn);
-	bool busy = fn->inflight > 0;
+	bool busy = fn->inflight > 0 || lambda_versions_use_dir(fn, old);
 	pthread_mutex_unlock(&c->mu);
-	/* Old code goes now unless an invocation still runs it (then at the next start). */
+	/* Old code goes now unless an invocation or a published version still runs it. */
 	if (!busy && strcmp(old, code.dir) != 0) {
 		zipcode_remove_tree(old);
 		char *zpath = xasprintf("%s.zip", old);
@@ -522,7 +594,17 @@ static void update_config(struct cloud *c, struct lfunc *fn, const struct http_r
 	struct api_err e = { 0 };
 	struct settings s;
 	const char *dlq = NULL;
-	if (!read_settings(in, &s, &e) || !dead_letter_target(in, &dlq, &e)) {
+	pthread_mutex_lock(&c->mu);
+	char *code_dir = xstrdup(fn->code_dir);
+	pthread_mutex_unlock(&c->mu);
+	bool has_layers = false;
+	cJSON *layers = NULL;
+	char *opt_dir = NULL;
+	bool ok = read_settings(in, &s, &e) && dead_letter_target(in, &dlq, &e) &&
+		  read_layers(c, fn->account, fn->name, in, code_dir, &has_layers, &layers,
+			      &opt_dir, &e);
+	free(code_dir);
+	if (!ok) {
 		reply_err(resp, &e);
 		cJSON_Delete(in);
 		return;
@@ -532,6 +614,8 @@ static void update_config(struct cloud *c, struct lfunc *fn, const struct http_r
 	pthread_mutex_lock(&c->mu);
 	if (rev && strcmp(rev, fn->revision) != 0) {
 		pthread_mutex_unlock(&c->mu);
+		cJSON_Delete(layers);
+		free(opt_dir);
 		aws_error(
 			resp, 412, "PreconditionFailedException",
 			"The Revision Id provided does not match the latest Revision Id. Call the "
@@ -565,6 +649,13 @@ static void update_config(struct cloud *c, struct lfunc *fn, const struct http_r
 		cJSON_Delete(fn->vars);
 		fn->vars = s.vars ? cJSON_Duplicate(s.vars, true) : NULL;
 	}
+	if (has_layers) {
+		/* The old merged folder goes with the next collection of unused code. */
+		cJSON_Delete(fn->layers);
+		free(fn->opt_dir);
+		fn->layers = layers;
+		fn->opt_dir = opt_dir;
+	}
 	touch(fn);
 	retire_idle_envs(c, fn);
 	lambda_fn_save(c, fn);
@@ -591,6 +682,7 @@ static void delete_function(struct cloud *c, struct lfunc *fn, struct http_resp 
 	retire_idle_envs(c, fn);
 	pthread_mutex_unlock(&c->mu);
 	async_forget_function(c, fn->account, fn->name);
+	lambda_versions_forget(c, fn->account, fn->name);
 	pthread_mutex_lock(&c->db->mu);
 	sqlite3_stmt *st = NULL;
 	sqlite3_prepare_v2(c->db->db, "DELETE FROM functions WHERE account = ? AND name = ?", -1,
@@ -793,6 +885,10 @@ void lambda_api(struct cloud *c, const char *account, const struct http_req *req
 	if (fn)
 		lambda_fn_ref(fn);
 	pthread_mutex_unlock(&c->mu);
+	if (fn && qualifier[0] && strcmp(qualifier, "$LATEST") != 0 &&
+	    strcmp(version, "2015-03-31") == 0 &&
+	    serve_qualified(c, fn, qualifier, rest, req, resp))
+		goto done;
 	if (!fn || (qualifier[0] && strcmp(qualifier, "$LATEST") != 0)) {
 		not_found(resp, ref_account[0] ? ref_account : account, name, qualifier);
 		goto done;
@@ -800,13 +896,13 @@ void lambda_api(struct cloud *c, const char *account, const struct http_req *req
 	if (strcmp(version, "2015-03-31") == 0) {
 		if (!rest[0] && get) {
 			pthread_mutex_lock(&c->mu);
-			get_function(c, fn, false, resp);
+			get_function(c, fn, NULL, false, resp);
 			pthread_mutex_unlock(&c->mu);
 		} else if (!rest[0] && del) {
 			delete_function(c, fn, resp);
 		} else if (strcmp(rest, "/configuration") == 0 && get) {
 			pthread_mutex_lock(&c->mu);
-			get_function(c, fn, true, resp);
+			get_function(c, fn, NULL, true, resp);
 			pthread_mutex_unlock(&c->mu);
 		} else if (strcmp(rest, "/configuration") == 0 && put) {
 			update_config(c, fn, req, resp);
