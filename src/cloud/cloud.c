@@ -304,7 +304,8 @@ struct cloud *cloud_open(const struct cloud_config *cfg, struct error *err)
 	/* Orphans of execution environments come back to us, to be reaped. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	int port = cfg->port > 0 ? cfg->port : cfg->port < 0 ? 0 : CLOUD_DEFAULT_PORT;
-	c->http = http_server_start(port, LAMBDA_CREATE_BODY_MAX, svc_route, c, &c->port, err);
+	svc_body_max = LAMBDA_CREATE_BODY_MAX;
+	c->http = http_server_start(port, svc_body_max, svc_route, c, &c->port, err);
 	if (!c->http)
 		goto fail;
 	char *spool = s3_spool_dir(c);

@@ -306,7 +306,7 @@ check "creating an existing function is a 409 conflict" contains "$out" "HTTP 40
 check "... ResourceConflictException" contains "$out" "Function already exist: py"
 curl -s -D "$WORK/h" -o "$WORK/body" "$E/2015-03-31/functions/nope"
 check "a missing function is 404 ResourceNotFoundException" grep -qi 'x-amzn-ErrorType: ResourceNotFoundException' "$WORK/h"
-check "... with Type and message" grep -q '{"Type":"User","message":"Function not found: arn:aws:lambda:us-east-1:' "$WORK/body"
+check "... with Type and message" grep -q '{"Type":"User","Message":"Function not found: arn:aws:lambda:us-east-1:' "$WORK/body"
 head -c $((6 * 1024 * 1024 + 10)) /dev/zero | tr '\0' 1 >"$WORK/huge.json"
 out=$(api POST /2015-03-31/functions/py/invocations "$WORK/huge.json")
 check "an invoke payload over 6 MB is 413 RequestTooLargeException" contains "$out" "HTTP 413"

@@ -158,5 +158,12 @@ ok(lam.publish_version(FunctionName=name)["Version"] == "3", "numbers are not re
 lam.delete_function(FunctionName=name)
 ok(error(lambda: lam.get_alias(FunctionName=name, Name="live"), "ResourceNotFoundException"),
    "deleting the function deletes its versions and aliases")
+p = lam.create_function(FunctionName=name + "-p", Runtime="python3.12", Handler="app.handler",
+                        Role="arn:aws:iam::123456789012:role/lambda-role",
+                        Code={"ZipFile": code1}, Publish=True)
+ok(p["Version"] == "1" and p["FunctionArn"].endswith(":1"), "create_function with Publish: version 1")
+p = lam.update_function_code(FunctionName=name + "-p", ZipFile=code2, Publish=True)
+ok(p["Version"] == "2", "update_function_code with Publish: version 2")
+lam.delete_function(FunctionName=name + "-p")
 print("1..%d" % n)
 sys.exit(1 if failed else 0)

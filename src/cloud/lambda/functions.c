@@ -89,7 +89,7 @@ cJSON *lambda_fn_config_as(struct cloud *c, const struct lfunc *fn, const char *
 	if (fn->layers)
 		cJSON_AddItemToObject(o, "Layers", cJSON_Duplicate(fn->layers, true));
 	cJSON *tracing = cJSON_AddObjectToObject(o, "TracingConfig");
-	cJSON_AddStringToObject(tracing, "Mode", "PassThrough");
+	cJSON_AddStringToObject(tracing, "Mode", fn->tracing_active ? "Active" : "PassThrough");
 	cJSON_AddStringToObject(o, "RevisionId", fn->revision);
 	cJSON_AddStringToObject(o, "State", "Active");
 	cJSON_AddStringToObject(o, "LastUpdateStatus", "Successful");
@@ -136,6 +136,7 @@ cJSON *lambda_fn_state(const struct lfunc *fn)
 	cJSON_AddNumberToObject(o, "Timeout", fn->timeout);
 	cJSON_AddNumberToObject(o, "EphemeralStorage", fn->ephemeral);
 	cJSON_AddBoolToObject(o, "Arm64", fn->arm64);
+	cJSON_AddBoolToObject(o, "TracingActive", fn->tracing_active);
 	cJSON_AddStringToObject(o, "CodeSha256", fn->sha256);
 	cJSON_AddStringToObject(o, "ShaHex", fn->sha_hex);
 	cJSON_AddNumberToObject(o, "CodeSize", (double)fn->code_size);
@@ -202,6 +203,7 @@ struct lfunc *lambda_fn_from_state(const char *account, const char *name, const 
 	fn->timeout = (int)jnum(o, "Timeout");
 	fn->ephemeral = (int)jnum(o, "EphemeralStorage");
 	fn->arm64 = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "Arm64"));
+	fn->tracing_active = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "TracingActive"));
 	char *s = jdup(o, "CodeSha256");
 	snprintf(fn->sha256, sizeof(fn->sha256), "%s", s);
 	free(s);

@@ -43,11 +43,13 @@ struct lfunc {
 	long long code_size; /* zipped */
 	char revision[37];
 	long long modified_ms;
-	int reserved;         /* reserved concurrency, -1 when not set */
-	char *code_dir;       /* the unzipped package */
-	struct cJSON *layers; /* the configuration's Layers ([{Arn, CodeSize}]), NULL when none */
-	char *opt_dir;        /* the layers merged (layers.h), seen as /opt; NULL when none */
-	unsigned generation;  /* bumped by every change; older environments retire */
+	int reserved;           /* reserved concurrency, -1 when not set */
+	bool tracing_active;    /* TracingConfig Mode Active: X-Ray samples its invocations */
+	int64_t sampled_second; /* the second whose first invocation X-Ray sampled */
+	char *code_dir;         /* the unzipped package */
+	struct cJSON *layers;   /* the configuration's Layers ([{Arn, CodeSize}]), NULL when none */
+	char *opt_dir;          /* the layers merged (layers.h), seen as /opt; NULL when none */
+	unsigned generation;    /* bumped by every change; older environments retire */
 	int inflight;
 	int refs;
 	bool deleted;
@@ -195,14 +197,6 @@ char *lambda_runtime_error_body(const char *body, size_t len, const char *header
 				size_t type_n);
 
 /* invoke.c */
-struct invoke_opts {
-	const char *type;      /* RequestResponse, Event, DryRun */
-	const char *qualifier; /* as invoked ($LATEST), kept in the invoked ARN; NULL: none */
-	bool tail;
-	const char *client_context_b64;
-};
-void lambda_invoke(struct cloud *c, const char *account, struct lfunc *fn,
-		   const struct http_req *req, const struct invoke_opts *o, struct http_resp *resp);
 /*
  * Run one invocation for another service (asynchronous invocation, event source mappings),
  * synchronously. fn is referenced by the caller. request_id (36 characters) or NULL for a
@@ -229,13 +223,42 @@ struct svc_call;
 struct aws_err;
 struct cJSON *lambda_op_invoke(struct svc_call *call, const struct cJSON *input,
 			       struct aws_err *err);
+/* InvokeAsync, the old asynchronous call: an Event invocation, answered with Status 202. */
+struct cJSON *lambda_op_invoke_async(struct svc_call *call, const struct cJSON *input,
+				     struct aws_err *err);
+/* api.c: the functions' operations, for lambda/service.c's table. */
+struct cJSON *lambda_op_create_function(struct svc_call *call, const struct cJSON *input,
+					struct aws_err *err);
+struct cJSON *lambda_op_list_functions(struct svc_call *call, const struct cJSON *input,
+				       struct aws_err *err);
+struct cJSON *lambda_op_get_function(struct svc_call *call, const struct cJSON *input,
+				     struct aws_err *err);
+struct cJSON *lambda_op_get_function_configuration(struct svc_call *call, const struct cJSON *input,
+						   struct aws_err *err);
+struct cJSON *lambda_op_update_function_code(struct svc_call *call, const struct cJSON *input,
+					     struct aws_err *err);
+struct cJSON *lambda_op_update_function_configuration(struct svc_call *call,
+						      const struct cJSON *input,
+						      struct aws_err *err);
+struct cJSON *lambda_op_delete_function(struct svc_call *call, const struct cJSON *input,
+					struct aws_err *err);
+struct cJSON *lambda_op_put_function_concurrency(struct svc_call *call, const struct cJSON *input,
+						 struct aws_err *err);
+struct cJSON *lambda_op_delete_function_concurrency(struct svc_call *call,
+						    const struct cJSON *input, struct aws_err *err);
+struct cJSON *lambda_op_get_function_concurrency(struct svc_call *call, const struct cJSON *input,
+						 struct aws_err *err);
+struct cJSON *lambda_op_get_account_settings(struct svc_call *call, const struct cJSON *input,
+					     struct aws_err *err);
+struct cJSON *lambda_op_add_permission(struct svc_call *call, const struct cJSON *input,
+				       struct aws_err *err);
+struct cJSON *lambda_op_get_policy(struct svc_call *call, const struct cJSON *input,
+				   struct aws_err *err);
+struct cJSON *lambda_op_remove_permission(struct svc_call *call, const struct cJSON *input,
+					  struct aws_err *err);
 /* Complete an invocation (cloud->mu held). */
 void lambda_inv_complete(struct invocation *inv, const char *body, size_t len, bool error,
 			 const char *error_type, const char *status);
-
-/* api.c: the REST API under /2015-03-31, /2017-10-31, /2019-09-30, /2016-08-19. */
-void lambda_api(struct cloud *c, const char *account, const struct http_req *req,
-		struct http_resp *resp);
 
 /*
  * The checks of a CreateFunction (create) or UpdateFunctionConfiguration body that need no

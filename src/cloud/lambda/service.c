@@ -36,37 +36,16 @@ void lambda_unserved(struct http_resp *resp, const struct http_req *req)
 		  req->path);
 }
 
-/* What the REST API's own reader serves (api.c, async/, esm/, url.c, policy.c). */
+/* What the event invoke config (async/), event source mapping (esm/) and function URL
+ * (url.c) readers still serve from the wire themselves. */
 static const char *const raw_ops[] = {
-	"AddPermission",
-	"CreateEventSourceMapping",
-	"CreateFunction",
-	"CreateFunctionUrlConfig",
-	"DeleteEventSourceMapping",
-	"DeleteFunction",
-	"DeleteFunctionConcurrency",
-	"DeleteFunctionEventInvokeConfig",
-	"DeleteFunctionUrlConfig",
-	"GetAccountSettings",
-	"GetEventSourceMapping",
-	"GetFunction",
-	"GetFunctionConcurrency",
-	"GetFunctionConfiguration",
-	"GetFunctionEventInvokeConfig",
-	"GetFunctionUrlConfig",
-	"GetPolicy",
-	"InvokeAsync",
-	"ListEventSourceMappings",
-	"ListFunctionEventInvokeConfigs",
-	"ListFunctions",
-	"PutFunctionConcurrency",
-	"PutFunctionEventInvokeConfig",
-	"RemovePermission",
-	"UpdateEventSourceMapping",
-	"UpdateFunctionCode",
-	"UpdateFunctionConfiguration",
-	"UpdateFunctionEventInvokeConfig",
-	NULL,
+	"CreateEventSourceMapping",        "CreateFunctionUrlConfig",
+	"DeleteEventSourceMapping",        "DeleteFunctionEventInvokeConfig",
+	"DeleteFunctionUrlConfig",         "GetEventSourceMapping",
+	"GetFunctionEventInvokeConfig",    "GetFunctionUrlConfig",
+	"ListEventSourceMappings",         "ListFunctionEventInvokeConfigs",
+	"PutFunctionEventInvokeConfig",    "UpdateEventSourceMapping",
+	"UpdateFunctionEventInvokeConfig", NULL,
 };
 
 static void raw(struct svc_call *call, struct http_resp *resp)
@@ -82,7 +61,7 @@ static void raw(struct svc_call *call, struct http_resp *resp)
 	else if (str_starts_with(p, "/2021-10-31/functions/"))
 		lambda_url_api(c, account, req, resp);
 	else
-		lambda_api(c, account, req, resp);
+		lambda_unserved(resp, req);
 }
 
 /* /_tutor/code/ACCOUNT/NAME: the deployed zip (GetFunction's Code.Location). */
@@ -238,22 +217,37 @@ static const char *const migrations[] = {
  * out (invoke.c, layers.c, versions.c). */
 static const struct svc_op ops[] = {
 	{ "AddLayerVersionPermission", lambda_op_add_layer_version_permission },
+	{ "AddPermission", lambda_op_add_permission },
 	{ "CreateAlias", lambda_op_create_alias },
+	{ "CreateFunction", lambda_op_create_function },
 	{ "DeleteAlias", lambda_op_delete_alias },
+	{ "DeleteFunction", lambda_op_delete_function },
+	{ "DeleteFunctionConcurrency", lambda_op_delete_function_concurrency },
 	{ "DeleteLayerVersion", lambda_op_delete_layer_version },
+	{ "GetAccountSettings", lambda_op_get_account_settings },
 	{ "GetAlias", lambda_op_get_alias },
+	{ "GetFunction", lambda_op_get_function },
+	{ "GetFunctionConcurrency", lambda_op_get_function_concurrency },
+	{ "GetFunctionConfiguration", lambda_op_get_function_configuration },
 	{ "GetLayerVersion", lambda_op_get_layer_version },
 	{ "GetLayerVersionByArn", lambda_op_get_layer_version_by_arn },
 	{ "GetLayerVersionPolicy", lambda_op_get_layer_version_policy },
+	{ "GetPolicy", lambda_op_get_policy },
 	{ "Invoke", lambda_op_invoke },
+	{ "InvokeAsync", lambda_op_invoke_async },
 	{ "ListAliases", lambda_op_list_aliases },
+	{ "ListFunctions", lambda_op_list_functions },
 	{ "ListLayerVersions", lambda_op_list_layer_versions },
 	{ "ListLayers", lambda_op_list_layers },
 	{ "ListVersionsByFunction", lambda_op_list_versions_by_function },
 	{ "PublishLayerVersion", lambda_op_publish_layer_version },
 	{ "PublishVersion", lambda_op_publish_version },
+	{ "PutFunctionConcurrency", lambda_op_put_function_concurrency },
 	{ "RemoveLayerVersionPermission", lambda_op_remove_layer_version_permission },
+	{ "RemovePermission", lambda_op_remove_permission },
 	{ "UpdateAlias", lambda_op_update_alias },
+	{ "UpdateFunctionCode", lambda_op_update_function_code },
+	{ "UpdateFunctionConfiguration", lambda_op_update_function_configuration },
 };
 
 const struct cloud_service lambda_service = {

@@ -21,6 +21,8 @@
 #include "cloud/svc/svc.h"
 #include "core/strutil.h"
 
+size_t svc_body_max;
+
 /* Each row's model, found once: rows are constant, the models too. */
 static const struct proto_service **row_models;
 static pthread_once_t row_models_once = PTHREAD_ONCE_INIT;
@@ -198,6 +200,11 @@ static void call_op(struct svc_call *call, const struct proto_service *ps,
 				    name);
 		}
 	}
+	if (!answered && call->http->too_large && d.op && !out)
+		/* The server dropped a body past its limit: that, not what is missing. */
+		aws_err_set(&err, 413, "RequestEntityTooLargeException",
+			    "Request must be smaller than %zu bytes for the %s operation",
+			    svc_body_max, proto_op_name(d.op));
 	if (!answered)
 		proto_encode_error(ps, d.protocol, d.op, &err, call->request_id, resp);
 	cJSON_Delete(out);

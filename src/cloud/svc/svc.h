@@ -212,7 +212,10 @@ void svc_reset_account(struct cloud *c, const char *account);
 /* Run one row's migrations on db. False fills err (a newer schema, a failed statement). */
 bool svc_migrate(struct cloud_db *db, const struct cloud_service *s, struct error *err);
 
-/* The HTTP handler of the cloud's endpoint (router.c): ctx is the struct cloud. */
+/* The HTTP handler of the cloud's endpoint (router.c): ctx is the struct cloud. A body
+ * over svc_body_max bytes (the server's limit, set by cloud_open()) was dropped, and the
+ * request is answered RequestEntityTooLargeException. */
+extern size_t svc_body_max;
 void svc_route(void *ctx, const struct http_req *req, struct http_resp *resp);
 
 #endif
