@@ -191,6 +191,15 @@ static void collect_code(struct cloud *c)
 	vec_for_each (&c->functions, i) {
 		struct lfunc *fn = c->functions.items[i];
 		vec_push(&keep, xstrdup(fn->code_dir));
+		if (fn->opt_dir)
+			vec_push(&keep, xstrdup(fn->opt_dir));
+		/* Its published versions run from folders of their own. */
+		vec_for_each (&fn->versions, j) {
+			const struct lfunc *v = fn->versions.items[j];
+			vec_push(&keep, xstrdup(v->code_dir));
+			if (v->opt_dir)
+				vec_push(&keep, xstrdup(v->opt_dir));
+		}
 	}
 	pthread_mutex_unlock(&c->mu);
 	/* Walk code/<account>/<name>/<entry>. */

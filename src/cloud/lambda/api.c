@@ -10,7 +10,10 @@
 #include "cloud/async/async.h"
 #include "cloud/http/aws.h"
 #include "cloud/lambda/lambda.h"
+#include "cloud/lambda/layers.h"
+#include "cloud/lambda/package.h"
 #include "cloud/lambda/policy.h"
+#include "cloud/lambda/versions.h"
 #include "cloud/lambda/zipcode.h"
 #include "cloud/state.h"
 #include "cloud/svc/arn.h"
@@ -202,27 +205,34 @@ struct code {
 	char *dir;
 };
 
-static bool decode_code(struct cloud *c, const char *account, const char *name,
-			const cJSON *zipfile, struct code *out, struct api_err *e)
+/* Lambda's error from another module's, with the type as one of Lambda's own names. */
+static bool from_aws_err(struct api_err *e, const struct aws_err *a)
 {
-	if (!cJSON_IsString(zipfile))
-		return api_err_set(e, 400, "InvalidParameterValueException",
-				   "Please provide a source for function code: ZipFile (S3 and "
-				   "container images are not served by the local cloud yet)");
+	static const char *const types[] = {
+		"InvalidParameterValueException", "ValidationException",
+		"AccessDeniedException",          "RequestEntityTooLargeException",
+		"ResourceNotFoundException",      "ResourceConflictException",
+	};
+	const char *type = "ServiceException";
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (strcmp(a->code, types[i]) == 0)
+			type = types[i];
+	return api_err_set(e, a->status, type, "%s", a->message);
+}
+
+/* The package src names (ZipFile, or S3Bucket and S3Key), unpacked into the function's folder. */
+static bool decode_code(struct cloud *c, const char *account, const char *name, const cJSON *src,
+			const char *op, struct code *out, struct api_err *e)
+{
+	struct svc_caller caller;
+	svc_caller_for_account(&caller, account);
+	struct aws_err aerr = { 0 };
 	size_t len = 0;
-	unsigned char *zip =
-		aws_base64_decode(zipfile->valuestring, strlen(zipfile->valuestring), &len);
-	if (!zip)
-		return api_err_set(
-			e, 400, "InvalidParameterValueException",
-			"Could not unzip uploaded file. Please check your file, then try "
-			"to upload again. (ZipFile is not valid base64)");
-	if ((long long)len > LAMBDA_ZIP_MAX) {
-		free(zip);
-		return api_err_set(e, 413, "RequestEntityTooLargeException",
-				   "Request must be smaller than %d bytes for the CreateFunction "
-				   "operation",
-				   LAMBDA_CREATE_BODY_MAX);
+	unsigned char *zip = NULL;
+	if (!lambda_package_read(c, &caller, src, op, &zip, &len, &aerr)) {
+		from_aws_err(e, &aerr);
+		aws_err_release(&aerr);
+		return false;
 	}
 	unsigned char md[SHA256_LEN];
 	sha256(zip, len, md);
@@ -268,6 +278,32 @@ static bool decode_code(struct cloud *c, const char *account, const char *name,
 	return ok;
 }
 
+/*
+ * The Layers of a request, when it has the member: checked and merged for the function's code
+ * (layers.h). *given false when the request leaves them as they are.
+ */
+static bool read_layers(struct cloud *c, const char *account, const char *name, const cJSON *in,
+			const char *code_dir, bool *given, cJSON **config, char **opt_dir,
+			struct api_err *e)
+{
+	const cJSON *arns = cJSON_GetObjectItemCaseSensitive(in, "Layers");
+	*given = arns != NULL;
+	*config = NULL;
+	*opt_dir = NULL;
+	if (!arns)
+		return true;
+	struct svc_caller caller;
+	svc_caller_for_account(&caller, account);
+	char *fn_dir = xasprintf("%s/%s/%s", c->code_root, account, name);
+	struct aws_err aerr = { 0 };
+	bool ok = lambda_layers_attach(c, &caller, arns, fn_dir, code_dir, config, opt_dir, &aerr);
+	if (!ok)
+		from_aws_err(e, &aerr);
+	aws_err_release(&aerr);
+	free(fn_dir);
+	return ok;
+}
+
 static void retire_idle_envs(struct cloud *c, struct lfunc *fn)
 {
 	vec_for_each (&c->envs, i) {
@@ -302,12 +338,13 @@ static const char *in_str(const cJSON *in, const char *name)
  * a malformed name, a qualifier other than $LATEST (the one version served), another
  * account's function, or none.
  */
-static struct lfunc *fn_of(struct svc_call *call, const cJSON *in, struct aws_err *err)
+static struct lfunc *fn_of_as(struct svc_call *call, const cJSON *in, char qualifier[129],
+			      struct aws_err *err)
 {
 	struct cloud *c = call->cloud;
 	const char *ref = in_str(in, "FunctionName");
 	const char *q = in_str(in, "Qualifier");
-	char name[65], ref_account[13], qualifier[129];
+	char name[65], ref_account[13];
 	struct api_err e = { 0 };
 	if (!lambda_parse_ref(ref ? ref : "", name, ref_account, qualifier, &e))
 		return from_api_err(err, &e), NULL;
@@ -317,7 +354,7 @@ static struct lfunc *fn_of(struct svc_call *call, const cJSON *in, struct aws_er
 					   "The derived qualifier from the function name does not "
 					   "match the specified qualifier."),
 			       NULL;
-		snprintf(qualifier, sizeof(qualifier), "%s", q);
+		snprintf(qualifier, 129, "%s", q);
 	}
 	const char *account = call->caller->account;
 	pthread_mutex_lock(&c->mu);
@@ -327,15 +364,29 @@ static struct lfunc *fn_of(struct svc_call *call, const cJSON *in, struct aws_er
 	if (fn)
 		lambda_fn_ref(fn);
 	pthread_mutex_unlock(&c->mu);
-	if (!fn || (qualifier[0] && strcmp(qualifier, "$LATEST") != 0)) {
+	if (!fn) {
 		char arn[300];
 		arn_function_format(arn, sizeof(arn), AWS_REGION_NAME,
 				    ref_account[0] ? ref_account : account, name, qualifier);
-		if (fn)
-			fn_release(c, fn);
 		return aws_err_set(err, 404, "ResourceNotFoundException", "Function not found: %s",
 				   arn),
 		       NULL;
+	}
+	return fn;
+}
+
+/* The same, for the operations that take $LATEST only. */
+static struct lfunc *fn_of(struct svc_call *call, const cJSON *in, struct aws_err *err)
+{
+	char qualifier[129];
+	struct lfunc *fn = fn_of_as(call, in, qualifier, err);
+	if (fn && qualifier[0] && strcmp(qualifier, "$LATEST") != 0) {
+		char arn[300];
+		arn_function_format(arn, sizeof(arn), AWS_REGION_NAME, fn->account, fn->name,
+				    qualifier);
+		aws_err_set(err, 404, "ResourceNotFoundException", "Function not found: %s", arn);
+		fn_release(call->cloud, fn);
+		return NULL;
 	}
 	return fn;
 }
@@ -354,11 +405,14 @@ static void fn_release(struct cloud *c, struct lfunc *fn)
  */
 static bool refuse_unserved(const cJSON *in, struct aws_err *err)
 {
-	static const char *const unserved[] = {
-		"Layers",        "VpcConfig", "FileSystemConfigs",
-		"ImageConfig",   "KMSKeyArn", "CodeSigningConfigArn",
-		"LoggingConfig", "SnapStart", NULL
-	};
+	static const char *const unserved[] = { "VpcConfig",
+						"FileSystemConfigs",
+						"ImageConfig",
+						"KMSKeyArn",
+						"CodeSigningConfigArn",
+						"LoggingConfig",
+						"SnapStart",
+						NULL };
 	for (const char *const *u = unserved; *u; u++) {
 		const cJSON *v = cJSON_GetObjectItemCaseSensitive(in, *u);
 		if (!v || cJSON_IsNull(v))
@@ -378,12 +432,24 @@ static bool refuse_unserved(const cJSON *in, struct aws_err *err)
 					   "leave it out",
 					   *u);
 	}
-	const cJSON *publish = cJSON_GetObjectItemCaseSensitive(in, "Publish");
-	if (cJSON_IsTrue(publish))
-		return aws_err_set(
-			err, 400, "InvalidParameterValueException",
-			"The local cloud serves $LATEST only: Publish is not offered yet");
 	return true;
+}
+
+/*
+ * Publish: true on CreateFunction or UpdateFunctionCode: publish a version of what the
+ * operation left in $LATEST, and answer with its configuration instead of out (versions.h).
+ */
+static cJSON *publish_if_asked(struct svc_call *call, const cJSON *in, const char *name,
+			       cJSON *out, struct aws_err *err)
+{
+	if (!out || !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(in, "Publish")))
+		return out;
+	cJSON *pin = cJSON_CreateObject();
+	cJSON_AddStringToObject(pin, "FunctionName", name);
+	cJSON *v = lambda_op_publish_version(call, pin, err);
+	cJSON_Delete(pin);
+	cJSON_Delete(out);
+	return v;
 }
 
 /* TracingConfig.Mode, checked: -1 when absent, 0 PassThrough, 1 Active. */
@@ -419,9 +485,15 @@ cJSON *lambda_op_create_function(struct svc_call *call, const cJSON *in, struct 
 			    "Please provide a source for function code.");
 		goto fail;
 	}
-	if (!decode_code(c, account, name, cJSON_GetObjectItemCaseSensitive(code_in, "ZipFile"),
-			 &code, &e))
+	if (!decode_code(c, account, name, code_in, "CreateFunction", &code, &e))
 		goto fail;
+	bool has_layers;
+	cJSON *layers = NULL;
+	char *opt_dir = NULL;
+	if (!read_layers(c, account, name, in, code.dir, &has_layers, &layers, &opt_dir, &e)) {
+		free(code.dir);
+		goto fail;
+	}
 	struct lfunc *fn = xcalloc(1, sizeof(*fn));
 	snprintf(fn->account, sizeof(fn->account), "%s", account);
 	snprintf(fn->name, sizeof(fn->name), "%s", name);
@@ -439,6 +511,8 @@ cJSON *lambda_op_create_function(struct svc_call *call, const cJSON *in, struct 
 	memcpy(fn->sha_hex, code.sha_hex, sizeof(fn->sha_hex));
 	fn->code_size = code.size;
 	fn->code_dir = code.dir;
+	fn->layers = layers;
+	fn->opt_dir = opt_dir;
 	fn->reserved = -1;
 	fn->refs = 1;
 	touch(fn);
@@ -456,7 +530,7 @@ cJSON *lambda_op_create_function(struct svc_call *call, const cJSON *in, struct 
 		async_set_dlq(c, account, name, dlq, NULL, 0);
 	cJSON *out = lambda_fn_config(c, fn);
 	pthread_mutex_unlock(&c->mu);
-	return out;
+	return publish_if_asked(call, in, name, out, err);
 fail:
 	return from_api_err(err, &e), NULL;
 }
@@ -499,9 +573,11 @@ cJSON *lambda_op_list_functions(struct svc_call *call, const cJSON *in, struct a
 	return out;
 }
 
-static cJSON *function_of(struct cloud *c, const struct lfunc *fn, bool config_only)
+/* GetFunction(Configuration)'s answer for fn as qualifier (NULL: none) named it. */
+static cJSON *function_of(struct cloud *c, const struct lfunc *fn, const char *qualifier,
+			  bool config_only)
 {
-	cJSON *cfg = lambda_fn_config(c, fn);
+	cJSON *cfg = qualifier ? lambda_fn_config_as(c, fn, qualifier) : lambda_fn_config(c, fn);
 	if (config_only)
 		return cfg;
 	cJSON *out = cJSON_CreateObject();
@@ -522,11 +598,15 @@ static cJSON *function_of(struct cloud *c, const struct lfunc *fn, bool config_o
 static cJSON *get_function(struct svc_call *call, const cJSON *in, struct aws_err *err,
 			   bool config_only)
 {
-	struct lfunc *fn = fn_of(call, in, err);
+	char qualifier[129];
+	struct lfunc *fn = fn_of_as(call, in, qualifier, err);
 	if (!fn)
 		return NULL;
+	/* A version, or the version an alias names (versions.h). */
 	pthread_mutex_lock(&call->cloud->mu);
-	cJSON *out = function_of(call->cloud, fn, config_only);
+	const struct lfunc *v = lambda_fn_named(fn, qualifier, err);
+	cJSON *out = v ? function_of(call->cloud, v, qualifier[0] ? qualifier : NULL, config_only)
+		       : NULL;
 	pthread_mutex_unlock(&call->cloud->mu);
 	fn_release(call->cloud, fn);
 	return out;
@@ -573,8 +653,7 @@ cJSON *lambda_op_update_function_code(struct svc_call *call, const cJSON *in, st
 			&e, 412, "PreconditionFailedException",
 			"The Revision Id provided does not match the latest Revision Id. "
 			"Call the GetFunction/GetAlias API to retrieve the latest Revision Id");
-	if (!ok || !decode_code(c, fn->account, fn->name,
-				cJSON_GetObjectItemCaseSensitive(in, "ZipFile"), &code, &e)) {
+	if (!ok || !decode_code(c, fn->account, fn->name, in, "UpdateFunctionCode", &code, &e)) {
 		fn_release(c, fn);
 		return from_api_err(err, &e), NULL;
 	}
@@ -590,9 +669,9 @@ cJSON *lambda_op_update_function_code(struct svc_call *call, const cJSON *in, st
 	retire_idle_envs(c, fn);
 	lambda_fn_save(c, fn);
 	cJSON *out = lambda_fn_config(c, fn);
-	bool busy = fn->inflight > 0;
+	bool busy = fn->inflight > 0 || lambda_versions_use_dir(fn, old);
 	pthread_mutex_unlock(&c->mu);
-	/* Old code goes now unless an invocation still runs it (then at the next start). */
+	/* Old code goes now unless an invocation or a published version still runs it. */
 	if (!busy && strcmp(old, code.dir) != 0) {
 		zipcode_remove_tree(old);
 		char *zpath = xasprintf("%s.zip", old);
@@ -600,8 +679,10 @@ cJSON *lambda_op_update_function_code(struct svc_call *call, const cJSON *in, st
 		free(zpath);
 	}
 	free(old);
+	char name[65];
+	snprintf(name, sizeof(name), "%s", fn->name);
 	fn_release(c, fn);
-	return out;
+	return publish_if_asked(call, in, name, out, err);
 }
 
 cJSON *lambda_op_update_function_configuration(struct svc_call *call, const cJSON *in,
@@ -616,7 +697,17 @@ cJSON *lambda_op_update_function_configuration(struct svc_call *call, const cJSO
 	struct api_err e = { 0 };
 	struct settings s;
 	const char *dlq = NULL;
-	if (!read_settings(in, &s, &e) || !dead_letter_target(in, &dlq, &e)) {
+	pthread_mutex_lock(&c->mu);
+	char *code_dir = xstrdup(fn->code_dir);
+	pthread_mutex_unlock(&c->mu);
+	bool has_layers = false;
+	cJSON *layers = NULL;
+	char *opt_dir = NULL;
+	bool ok = read_settings(in, &s, &e) && dead_letter_target(in, &dlq, &e) &&
+		  read_layers(c, fn->account, fn->name, in, code_dir, &has_layers, &layers,
+			      &opt_dir, &e);
+	free(code_dir);
+	if (!ok) {
 		fn_release(c, fn);
 		return from_api_err(err, &e), NULL;
 	}
@@ -625,6 +716,8 @@ cJSON *lambda_op_update_function_configuration(struct svc_call *call, const cJSO
 	pthread_mutex_lock(&c->mu);
 	if (rev && strcmp(rev, fn->revision) != 0) {
 		pthread_mutex_unlock(&c->mu);
+		cJSON_Delete(layers);
+		free(opt_dir);
 		fn_release(c, fn);
 		return aws_err_set(
 			       err, 412, "PreconditionFailedException",
@@ -661,6 +754,13 @@ cJSON *lambda_op_update_function_configuration(struct svc_call *call, const cJSO
 	}
 	if (tracing >= 0)
 		fn->tracing_active = tracing == 1;
+	if (has_layers) {
+		/* The old merged folder goes with the next collection of unused code. */
+		cJSON_Delete(fn->layers);
+		free(fn->opt_dir);
+		fn->layers = layers;
+		fn->opt_dir = opt_dir;
+	}
 	touch(fn);
 	retire_idle_envs(c, fn);
 	lambda_fn_save(c, fn);
@@ -687,6 +787,7 @@ static void delete_function(struct cloud *c, struct lfunc *fn)
 	retire_idle_envs(c, fn);
 	pthread_mutex_unlock(&c->mu);
 	async_forget_function(c, fn->account, fn->name);
+	lambda_versions_forget(c, fn->account, fn->name);
 	pthread_mutex_lock(&c->db->mu);
 	sqlite3_stmt *st = NULL;
 	sqlite3_prepare_v2(c->db->db, "DELETE FROM functions WHERE account = ? AND name = ?", -1,
@@ -710,12 +811,21 @@ static void delete_function(struct cloud *c, struct lfunc *fn)
 
 cJSON *lambda_op_delete_function(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
-	struct lfunc *fn = fn_of(call, in, err);
+	char qualifier[129];
+	struct lfunc *fn = fn_of_as(call, in, qualifier, err);
 	if (!fn)
 		return NULL;
-	delete_function(call->cloud, fn);
+	bool ok = true;
+	if (qualifier[0] && strcmp(qualifier, "$LATEST") != 0) {
+		/* One published version (versions.h). */
+		pthread_mutex_lock(&call->cloud->mu);
+		ok = lambda_version_delete_named(call->cloud, fn, qualifier, err);
+		pthread_mutex_unlock(&call->cloud->mu);
+	} else {
+		delete_function(call->cloud, fn);
+	}
 	fn_release(call->cloud, fn);
-	return cJSON_CreateObject();
+	return ok ? cJSON_CreateObject() : NULL;
 }
 
 void lambda_reset_account(struct cloud *c, const char *account)

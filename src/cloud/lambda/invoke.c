@@ -15,6 +15,7 @@
 #include "cloud/http/aws.h"
 #include "cloud/lambda/lambda.h"
 #include "cloud/lambda/policy.h"
+#include "cloud/lambda/versions.h"
 #include "cloud/state.h"
 #include "cloud/svc/arn.h"
 #include "cloud/svc/svc.h"
@@ -213,7 +214,8 @@ static void log_end(struct env *env, const struct env_view *v, struct invocation
 			strbuf_addf(&line, "\tError Type: %s", inv->error_type);
 		lambda_env_log_platform(env, line.buf, line.len);
 		strbuf_reset(&line);
-		lambda_log_start(&line, inv->id, "$LATEST");
+		char ver[12];
+		lambda_log_start(&line, inv->id, lambda_fn_version_name(env->fn, ver));
 		lambda_env_log_platform(env, line.buf, line.len);
 		strbuf_reset(&line);
 	}
@@ -491,13 +493,18 @@ cJSON *lambda_op_invoke(struct svc_call *call, const cJSON *in, struct aws_err *
 		snprintf(qualifier, sizeof(qualifier), "%s", q);
 	}
 	const char *account = call->caller->account;
+	/* The version that runs: $LATEST, a published one, or one an alias picks by weight. */
+	struct aws_err rerr = { 0 };
 	pthread_mutex_lock(&c->mu);
 	struct lfunc *fn = NULL;
 	if (!ref_account[0] || strcmp(ref_account, account) == 0)
 		fn = lambda_fn_find(c, account, name);
 	if (fn)
+		fn = lambda_fn_resolve(c, fn, qualifier, &rerr);
+	if (fn)
 		lambda_fn_ref(fn);
 	pthread_mutex_unlock(&c->mu);
+	aws_err_release(&rerr);
 	cJSON *out = NULL;
 	char *owned = NULL, *context = NULL;
 	const char *payload = NULL;
@@ -506,7 +513,7 @@ cJSON *lambda_op_invoke(struct svc_call *call, const cJSON *in, struct aws_err *
 	char arn[300];
 	arn_function_format(arn, sizeof(arn), AWS_REGION_NAME,
 			    ref_account[0] ? ref_account : account, name, qualifier);
-	if (!fn || (qualifier[0] && strcmp(qualifier, "$LATEST") != 0)) {
+	if (!fn) {
 		aws_err_set(err, 404, "ResourceNotFoundException", "Function not found: %s", arn);
 		goto done;
 	}
@@ -563,6 +570,14 @@ cJSON *lambda_op_invoke(struct svc_call *call, const cJSON *in, struct aws_err *
 		out = status_only(204);
 		goto done;
 	}
+	if (event && fn->version) {
+		aws_err_set(
+			err, 501, "NotImplemented",
+			"The local cloud queues asynchronous invocations of $LATEST only, and %s "
+			"names version %u",
+			arn, fn->version);
+		goto done;
+	}
 	if (event) {
 		/* Into the durable queue: async/ runs it, retries it and reports its fate. The
 		 * invocation's request id is the one the Invoke answer carries, as in AWS. */
@@ -592,7 +607,8 @@ cJSON *lambda_op_invoke(struct svc_call *call, const cJSON *in, struct aws_err *
 		from_api_err(err, &o.err);
 	} else {
 		out = status_only(200);
-		cJSON_AddStringToObject(out, "ExecutedVersion", "$LATEST");
+		char ver[12];
+		cJSON_AddStringToObject(out, "ExecutedVersion", lambda_fn_version_name(fn, ver));
 		if (o.function_error)
 			cJSON_AddStringToObject(out, "FunctionError", "Unhandled");
 		if (o.tail_b64)

@@ -26,7 +26,10 @@
 struct cloud;
 struct cJSON;
 
-/* A function's $LATEST. Reference counted: invocations and environments hold references. */
+/*
+ * A function's $LATEST, or one of its published versions (versions.h): a frozen copy with
+ * environments of its own. Reference counted: invocations and environments hold references.
+ */
 struct lfunc {
 	char account[13];
 	char name[65];
@@ -44,10 +47,21 @@ struct lfunc {
 	bool tracing_active;    /* TracingConfig Mode Active: X-Ray samples its invocations */
 	int64_t sampled_second; /* the second whose first invocation X-Ray sampled */
 	char *code_dir;         /* the unzipped package */
+	struct cJSON *layers;   /* the configuration's Layers ([{Arn, CodeSize}]), NULL when none */
+	char *opt_dir;          /* the layers merged (layers.h), seen as /opt; NULL when none */
 	unsigned generation;    /* bumped by every change; older environments retire */
 	int inflight;
 	int refs;
 	bool deleted;
+	/* Versions (versions.h). version: 0 for $LATEST, else the published version's number.
+	 * source_digest: $LATEST's code and configuration when the version was published. The
+	 * rest is $LATEST's: its versions (struct lfunc *, oldest first, each referenced), its
+	 * aliases and provisioned concurrency configurations (versions.h's structs), and the
+	 * last version number given (numbers are never reused). */
+	unsigned version;
+	char source_digest[65];
+	struct vec versions, aliases, provisioned;
+	unsigned last_version;
 };
 
 enum inv_state {
@@ -122,9 +136,16 @@ struct env {
 struct lfunc *lambda_fn_find(struct cloud *c, const char *account, const char *name);
 void lambda_fn_ref(struct lfunc *fn);
 void lambda_fn_unref(struct lfunc *fn);
-/* The function's configuration as GetFunctionConfiguration returns it. Caller deletes. */
+/* The function's configuration as GetFunctionConfiguration returns it (a version's with its
+ * number in FunctionArn). Caller deletes. */
 struct cJSON *lambda_fn_config(struct cloud *c, const struct lfunc *fn);
+/* The same, FunctionArn qualified as the request named it ("$LATEST", an alias; NULL: none). */
+struct cJSON *lambda_fn_config_as(struct cloud *c, const struct lfunc *fn, const char *qualifier);
 void lambda_fn_arn(const struct lfunc *fn, char *out, size_t n);
+/* The function as the table functions keeps it (a version's too). Caller deletes. */
+struct cJSON *lambda_fn_state(const struct lfunc *fn);
+/* A function from its state (refs 1). */
+struct lfunc *lambda_fn_from_state(const char *account, const char *name, const struct cJSON *o);
 bool lambda_fn_save(struct cloud *c, const struct lfunc *fn);
 void lambda_fn_load_all(struct cloud *c);
 
