@@ -72,6 +72,10 @@ struct cloud {
 	/* DynamoDB and its streams (dynamodb/), Kinesis (kinesis/). */
 	struct ddb_svc *ddb;
 	struct kinesis_svc *kinesis;
+	/* CloudWatch (monitoring/) and its metric store (metrics/), which Lambda and the
+	 * embedded metric format publish to; NULL until CloudWatch's row starts. */
+	struct cw_svc *cw;
+	struct metrics *metrics;
 };
 
 #endif

@@ -20,6 +20,7 @@ extern const struct cloud_service tutor_service;
 extern const struct cloud_service dynamodb_service;
 extern const struct cloud_service dynamodb_streams_service;
 extern const struct cloud_service kinesis_service;
+extern const struct cloud_service monitoring_service;
 
 const struct cloud_service *const svc_table[] = {
 	&logs_service,
@@ -36,6 +37,7 @@ const struct cloud_service *const svc_table[] = {
 	&dynamodb_service,
 	&dynamodb_streams_service,
 	&kinesis_service,
+	&monitoring_service,
 };
 
 const size_t svc_table_len = sizeof(svc_table) / sizeof(svc_table[0]);
