@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/locate.h"
 #include "check/workspace.h"
 #include "cli/commands.h"
-#include "cloud/cloud.h"
 #include "store/store.h"
 #include "tui/screen_exercise.h"
 #include "tui/tui.h"

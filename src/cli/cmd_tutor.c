@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/locate.h"
 #include "cli/commands.h"
-#include "cloud/cloud.h"
 #include "core/diag.h"
 #include "course/course.h"
 #include "store/store.h"

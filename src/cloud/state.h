@@ -76,6 +76,8 @@ struct cloud {
 	 * embedded metric format publish to; NULL until CloudWatch's row starts. */
 	struct cw_svc *cw;
 	struct metrics *metrics;
+	/* CloudFormation (cfn/). */
+	struct cfn_svc *cfn;
 };
 
 #endif

@@ -84,10 +84,27 @@ static void kill_pipe_holders(int fd)
 	}
 }
 
+void lambda_env_log_platform(struct env *env, const char *line, size_t len)
+{
+	/* Lambda's own lines reach CloudWatch with their newline; the tail has one anyway. */
+	char *with = xmalloc(len + 1);
+	memcpy(with, line, len);
+	with[len] = '\n';
+	logs_append(env->cloud->logs, env->fn->account, env->group, env->stream, clock_wall_ms(),
+		    with, len + 1);
+	free(with);
+	lambda_env_tail(env, line, len);
+}
+
 void lambda_env_log(struct env *env, const char *line, size_t len)
 {
 	logs_append(env->cloud->logs, env->fn->account, env->group, env->stream, clock_wall_ms(),
 		    line, len);
+	lambda_env_tail(env, line, len);
+}
+
+void lambda_env_tail(struct env *env, const char *line, size_t len)
+{
 	strbuf_add(&env->tail, line, len);
 	strbuf_addch(&env->tail, '\n');
 	if (env->tail.len > 16384) {
@@ -197,7 +214,8 @@ static void *waiter_main(void *arg)
 {
 	struct env *env = arg;
 	/* Beside the runtime's start, not in its way; the share only applies after init anyway. */
-	limits_join_cpu(env);
+	if (env->cg_cpu[0])
+		limits_join_cpu(env, sandbox_runtime_pid(env->pid, env->status_fd));
 	siginfo_t info;
 	/* Wait without reaping, so the group id cannot be reused before the group is killed. */
 	while (waitid(P_PID, (id_t)env->pid, &info, WEXITED | WNOWAIT) != 0 && errno == EINTR)
@@ -211,7 +229,7 @@ static void *waiter_main(void *arg)
 	/* The group's orphans come back to us (we are their subreaper): reap them too. */
 	while (waitpid(-env->pid, NULL, 0) > 0 || errno == EINTR)
 		;
-	if (!env->cg_mem[0])
+	if (!env->cg_mem[0] && !sandbox_reaps_all(env->cloud->sandbox))
 		kill_pipe_holders(env->out_fd);
 	wstatus = sandbox_status(env->status_fd, wstatus);
 	pthread_mutex_lock(&env->cloud->mu);
@@ -486,7 +504,7 @@ static bool env_start(struct cloud *c, struct env *env, const struct lambda_runt
 	lambda_log_init_start(&line, rt->version,
 			      "0f2f4c1b9a6de0c2d8a9b7e3c4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3");
 	pthread_mutex_lock(&env->log_mu);
-	lambda_env_log(env, line.buf, line.len);
+	lambda_env_log_platform(env, line.buf, line.len);
 	pthread_mutex_unlock(&env->log_mu);
 	strbuf_release(&line);
 	pthread_create(&env->waiter, NULL, waiter_main, env);

@@ -24,13 +24,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "cloud/async/async.h"
 #include "cloud/db.h"
 #include "cloud/http/aws.h"
 #include "cloud/metrics/metrics.h"
 #include "cloud/monitoring/cw.h"
-#include "cloud/sns/sns.h"
 #include "cloud/state.h"
+#include "cloud/svc/deliver.h"
 #include "core/error.h"
 #include "core/strbuf.h"
 #include "core/vec.h"
@@ -724,22 +723,37 @@ static void run_actions(struct cw_svc *s, const struct alarm *a, const char *old
 		if (!cJSON_IsString(action))
 			continue;
 		const char *arn = action->valuestring;
-		struct error err;
-		error_clear(&err);
+		struct aws_err err = { 0 };
 		bool ok = false;
 		char *message = NULL;
+		char subject[101];
+		struct deliver_msg m = { 0 };
+		struct svc_caller by;
 		if (strncmp(arn, "arn:aws:sns:", 12) == 0) {
 			message = notification(a, old_state, now, children);
-			char subject[101];
 			snprintf(subject, sizeof(subject), "%s: \"%s\" in %s", a->state, a->name,
 				 REGION_TITLE);
-			ok = sns_publish(s->c, arn, subject, message, NULL, NULL, &err);
+			m.subject = subject;
+			svc_caller_for_account(&by, a->account);
 		} else if (strncmp(arn, "arn:aws:lambda:", 15) == 0) {
+			/* CloudWatch invokes a function asynchronously as its own principal, which
+			 * the function's resource-based policy must allow. */
+			char self[400];
+			alarm_arn(a->account, a->name, self, sizeof(self));
 			message = lambda_event(a, old_state, old_reason, old_ts, now);
-			ok = async_enqueue(s->c, a->account, arn, message, strlen(message),
-					   "aws.cloudwatch", NULL, &err);
+			svc_caller_service(&by, a->account,
+					   "lambda.alarms.cloudwatch.amazonaws.com", self);
 		} else {
-			error_set(&err, "the local cloud does not run actions of this kind");
+			aws_err_set(&err, 400, "NotImplemented",
+				    "the local cloud does not run actions of this kind");
+		}
+		if (message) {
+			struct deliver_result r = { 0 };
+			m.payload = message;
+			m.len = strlen(message);
+			ok = deliver(s->c, &by, arn, &m, NULL, &r, &err);
+			if (ok)
+				deliver_result_release(&r);
 		}
 		cJSON *data = cJSON_CreateObject();
 		char when[40];
@@ -750,7 +764,7 @@ static void run_actions(struct cw_svc *s, const struct alarm *a, const char *old
 			cJSON_AddStringToObject(data, "notificationResource", arn);
 			cJSON_AddStringToObject(data, "publishedMessage", message ? message : "");
 		} else {
-			cJSON_AddStringToObject(data, "error", err.msg);
+			cJSON_AddStringToObject(data, "error", err.message);
 		}
 		char *summary = xasprintf("%s to execute action %s",
 					  ok ? "Successfully executed" : "Failed", arn);
@@ -760,6 +774,7 @@ static void run_actions(struct cw_svc *s, const struct alarm *a, const char *old
 		free(summary);
 		cJSON_Delete(data);
 		free(message);
+		aws_err_release(&err);
 	}
 }
 

@@ -701,53 +701,11 @@ static void service_reset(struct cloud *c, const char *account)
 	metrics_reset_account(c->cw->m, account);
 }
 
-/*
- * Every protocol the clients speak (query, JSON 1.0, rpc-v2-cbor), decoded and encoded by
- * proto/ from the model, until the router does this for every row.
- */
+/* Members CloudWatch checks itself, with its own wording. */
 static const char *const unchecked[] = {
 	"PutMetricData.MetricData.Unit",
 	NULL,
 };
-
-static bool raw(struct svc_call *call, struct http_resp *resp)
-{
-	const struct proto_service *ps = proto_service_find(call->svc->model);
-	struct proto_req pr;
-	proto_req_from_http(&pr, call->http);
-	struct proto_decoded d = { 0 };
-	struct aws_err err = { 0 };
-	cJSON *out = NULL;
-	if (proto_decode(ps, &pr, unchecked, &d, &err)) {
-		const char *name = proto_op_name(d.op);
-		const struct svc_op *op = svc_op_find(call->svc, name);
-		call->op = name;
-		if (op)
-			out = op->fn(call, d.input, &err);
-		else
-			aws_err_set(&err, 501, "NotImplemented",
-				    "The local cloud does not offer %s's %s operation",
-				    call->svc->title, name);
-	}
-	/* The codec writes the request id header itself. */
-	for (int i = 0; i < resp->nheaders; i++)
-		if (strcasecmp(resp->headers[i][0], "x-amzn-RequestId") == 0) {
-			free(resp->headers[i][0]);
-			free(resp->headers[i][1]);
-			resp->headers[i][0] = resp->headers[--resp->nheaders][0];
-			resp->headers[i][1] = resp->headers[resp->nheaders][1];
-			break;
-		}
-	if (out)
-		proto_encode(ps, d.protocol, d.op, out, call->request_id, resp);
-	else
-		proto_encode_error(ps, d.protocol, d.op, &err, call->request_id, resp);
-	cJSON_Delete(out);
-	aws_err_release(&err);
-	proto_decoded_release(&d);
-	proto_req_release(&pr);
-	return true;
-}
 
 static const char *const migrations[] = {
 	/* 0 -> 1: metrics and their data per period (metrics/metrics.h), alarms, their history. */
@@ -796,7 +754,6 @@ const struct cloud_service monitoring_service = {
 	.title = "Amazon CloudWatch",
 	.target = "GraniteServiceVersion20100801",
 	.query_version = "2010-08-01",
-	.protocol = SVC_QUERY,
 	.start = service_start,
 	.run = service_run,
 	.stop = service_stop,
@@ -806,5 +763,5 @@ const struct cloud_service monitoring_service = {
 	.nmigrations = sizeof(migrations) / sizeof(migrations[0]),
 	.ops = ops,
 	.nops = sizeof(ops) / sizeof(ops[0]),
-	.raw = raw,
+	.unchecked = unchecked,
 };
