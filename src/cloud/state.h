@@ -59,9 +59,8 @@ struct cloud {
 	pthread_cond_t spawn_cond;
 	bool spawner_running;
 
-	/* Metrics waiting to be written. */
+	/* Invocation records waiting to be written. */
 	struct vec records;
-	struct vec minutes;
 
 	/* The event services: the virtual clock, asynchronous invocation, SQS, SNS, event
 	 * source mappings (clock/, async/, sqs/, sns/, esm/; each owns its struct). */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cloud/metrics/dist.h"
+#include "cloud/metrics/emf.h"
 #include "cloud/monitoring/cw.h"
 #include "cloud/monitoring/math.h"
 #include "harness.h"
@@ -286,6 +287,64 @@ TEST(alarm__decides_as_documented)
 	row(1, 1, "- - 0", (const char *const[]){ "OK", "OK", "OK", "OK" });
 }
 
+TEST(emf__extracts_as_documented)
+{
+	long long now = 1765000000000LL;
+	char why[300];
+	struct emf_batch b;
+	const char *ok = "{\"_aws\":{\"Timestamp\":1765000000000,\"CloudWatchMetrics\":[{"
+			 "\"Namespace\":\"Shop\",\"Dimensions\":[[\"service\",\"Store\"],[]],"
+			 "\"Metrics\":[{\"Name\":\"Orders\",\"Unit\":\"Count\"},{\"Name\":"
+			 "\"Latency\",\"Unit\":\"Milliseconds\",\"StorageResolution\":1}]}]},"
+			 "\"Store\":\"paris\",\"service\":\"shop\",\"Orders\":2,"
+			 "\"Latency\":[10,20,30],\"extra\":{\"a\":1}}\n";
+	is_int(emf_parse(ok, strlen(ok), now, 5000, &b, why, sizeof(why)), EMF_OK, "EMF is read");
+	is_int((long long)b.n, 4, "... each metric once per dimension set");
+	is_str(b.items[0].dims,
+	       "[{\"Name\":\"Store\",\"Value\":\"paris\"},{\"Name\":\"service\","
+	       "\"Value\":\"shop\"}]",
+	       "... its dimensions sorted by name, with the event's values");
+	is_str(b.items[2].dims, "[]", "... an empty set: no dimensions");
+	ok(b.items[1].nvalues == 3 && b.items[1].hires &&
+		   strcmp(b.items[1].unit, "Milliseconds") == 0,
+	   "... an array of values, its unit and high resolution");
+	ok(b.items[0].ts_ms == now + 5000 && b.items[0].values[0] == 2,
+	   "... at its Timestamp moved by the clock's lead");
+	emf_batch_release(&b);
+	static const struct {
+		const char *line;
+		int want;
+	} cases[] = {
+		{ "plain text", EMF_NONE },
+		{ "{\"level\":\"INFO\"}", EMF_NONE },
+		{ "{\"_aws\": {", EMF_PARSE },
+		{ "{\"_aws\":{}} trailing", EMF_PARSE },
+		{ "{\"_aws\":{\"CloudWatchMetrics\":[]}}", EMF_INVALID },
+		{ "{\"_aws\":{\"Timestamp\":1765000000000,\"CloudWatchMetrics\":[{\"Namespace\":"
+		  "\"S\",\"Dimensions\":[[\"d\"]],\"Metrics\":[{\"Name\":\"m\"}]}]},\"m\":1}",
+		  EMF_INVALID },
+		{ "{\"_aws\":{\"Timestamp\":1765000000000,\"CloudWatchMetrics\":[{\"Namespace\":"
+		  "\"S\",\"Dimensions\":[[\"d\"]],\"Metrics\":[{\"Name\":\"m\"}]}]},\"d\":3,"
+		  "\"m\":1}",
+		  EMF_INVALID },
+		{ "{\"_aws\":{\"Timestamp\":1765000000000,\"CloudWatchMetrics\":[{\"Namespace\":"
+		  "\"S\",\"Dimensions\":[],\"Metrics\":[{\"Name\":\"m\",\"Unit\":\"Apples\"}]}]},"
+		  "\"m\":1}",
+		  EMF_INVALID },
+		{ "{\"_aws\":{\"Timestamp\":1,\"CloudWatchMetrics\":[]}}", EMF_INVALID },
+		{ "{\"_aws\":{\"Timestamp\":1765000000000,\"CloudWatchMetrics\":[{\"Namespace\":"
+		  "\"AWS/Lambda\",\"Dimensions\":[],\"Metrics\":[]}]}}",
+		  EMF_INVALID },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int r = emf_parse(cases[i].line, strlen(cases[i].line), now, 0, &b, why,
+				  sizeof(why));
+		is_int(r, cases[i].want, cases[i].line);
+		ok(b.n == 0 && (r < EMF_PARSE || why[0]), "... adds nothing, and says why: %s",
+		   why);
+	}
+}
+
 int main(void)
 {
 	RUN(dist__percentiles_are_exact_for_few_values);
@@ -295,5 +354,6 @@ int main(void)
 	RUN(math__operators_as_documented);
 	RUN(math__errors_say_where);
 	RUN(alarm__decides_as_documented);
+	RUN(emf__extracts_as_documented);
 	return done();
 }

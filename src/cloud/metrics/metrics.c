@@ -730,3 +730,41 @@ bool metric_period_stat(const struct metric_period *p, const char *stat, double 
 	}
 	return true;
 }
+
+static const char *const units[] = {
+	"Seconds",
+	"Microseconds",
+	"Milliseconds",
+	"Bytes",
+	"Kilobytes",
+	"Megabytes",
+	"Gigabytes",
+	"Terabytes",
+	"Bits",
+	"Kilobits",
+	"Megabits",
+	"Gigabits",
+	"Terabits",
+	"Percent",
+	"Count",
+	"Bytes/Second",
+	"Kilobytes/Second",
+	"Megabytes/Second",
+	"Gigabytes/Second",
+	"Terabytes/Second",
+	"Bits/Second",
+	"Kilobits/Second",
+	"Megabits/Second",
+	"Gigabits/Second",
+	"Terabits/Second",
+	"Count/Second",
+	"None",
+};
+
+bool metrics_unit_known(const char *unit)
+{
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (strcmp(unit, units[i]) == 0)
+			return true;
+	return false;
+}

@@ -94,6 +94,9 @@ char *metrics_dims_canon(const struct cJSON *dims);
 void metrics_dims_write(struct strbuf *sb, const char *const *names, const char *const *values,
 			size_t n);
 
+/* Whether unit is one of CloudWatch's units ("Count", "Milliseconds", "Bytes/Second"...). */
+bool metrics_unit_known(const char *unit);
+
 /* The period's value of a statistic: SampleCount, Sum, Average, Minimum, Maximum, or an
  * extended statistic (dist filled). False when it has none (a percentile of no values). */
 bool metric_period_stat(const struct metric_period *p, const char *stat, double *out);

@@ -766,10 +766,9 @@ static void run_actions(struct cw_svc *s, const struct alarm *a, const char *old
 		} else {
 			cJSON_AddStringToObject(data, "error", err.message);
 		}
-		char *summary = xasprintf("%s to execute action %s",
-					  ok ? "Successfully executed" : "Failed", arn);
-		if (ok)
-			summary[0] = 'S';
+		char *summary = xasprintf(ok ? "Successfully executed action %s"
+					     : "Failed to execute action %s",
+					  arn);
 		history_add(s, a, now, "Action", summary, data);
 		free(summary);
 		cJSON_Delete(data);
@@ -1907,6 +1906,15 @@ cJSON *cw_op_set_alarm_state(struct svc_call *call, const cJSON *in, struct aws_
 	struct alarm *a = alarm_find(s, call->caller->account, name);
 	if (!a) {
 		aws_err_set(err, 404, "ResourceNotFound", "Alarm %s not found", name);
+	} else if (strcmp(a->state, state) == 0) {
+		/* The same state: its reason is replaced, nothing is run. */
+		free(a->reason);
+		a->reason = xstrdup(reason ? reason : "");
+		free(a->reason_data);
+		a->reason_data = data && data[0] ? xstrdup(data) : NULL;
+		a->state_updated = cw_now_ms(s);
+		alarm_save(s, a);
+		out = cJSON_CreateObject();
 	} else {
 		transition(s, a, state, reason ? reason : "",
 			   data && data[0] ? xstrdup(data) : NULL, cw_now_ms(s), NULL, 0);

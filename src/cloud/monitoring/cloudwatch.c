@@ -324,38 +324,7 @@ static cJSON *op_put_metric_data(struct svc_call *call, const cJSON *in, struct 
 				 "MetricData.member.%zu.StorageResolution "
 				 "is invalid.",
 				 res->valueint, i);
-		static const char *const units[] = {
-			"Seconds",
-			"Microseconds",
-			"Milliseconds",
-			"Bytes",
-			"Kilobytes",
-			"Megabytes",
-			"Gigabytes",
-			"Terabytes",
-			"Bits",
-			"Kilobits",
-			"Megabits",
-			"Gigabits",
-			"Terabits",
-			"Percent",
-			"Count",
-			"Bytes/Second",
-			"Kilobytes/Second",
-			"Megabytes/Second",
-			"Gigabytes/Second",
-			"Terabytes/Second",
-			"Bits/Second",
-			"Kilobits/Second",
-			"Megabits/Second",
-			"Gigabits/Second",
-			"Terabits/Second",
-			"Count/Second",
-			"None",
-		};
-		bool known = !unit;
-		for (size_t u = 0; unit && u < sizeof(units) / sizeof(units[0]); u++)
-			known |= strcmp(unit, units[u]) == 0;
+		bool known = !unit || metrics_unit_known(unit);
 		if (!known)
 			errs_add(
 				&e, "InvalidParameterValue",
