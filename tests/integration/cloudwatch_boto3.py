@@ -505,6 +505,32 @@ r = cw.get_metric_statistics(Namespace="AWS/Logs", MetricName="EMFValidationErro
                              EndTime=start + datetime.timedelta(minutes=3), Period=180, Statistics=["Sum"])
 ok(r["Datapoints"] and r["Datapoints"][0]["Sum"] >= 2, "EMF: the invalid lines counted in AWS/Logs",
    r["Datapoints"])
+# Node.js: Powertools' Metrics writes EMF straight to stdout, as this handler does.
+nfn = "orders-node-" + suffix
+buf = io.BytesIO()
+with zipfile.ZipFile(buf, "w") as z:
+    z.writestr("index.mjs", """export const handler = async (event) => {
+  process.stdout.write(JSON.stringify({
+    _aws: { Timestamp: Date.now(), CloudWatchMetrics: [{ Namespace: event.ns,
+      Dimensions: [["service", "channel"]], Metrics: [{ Name: "Refunds", Unit: "Count" }] }] },
+    service: "shop", channel: "web", Refunds: 3 }) + "\\n");
+  return "ok";
+};
+""")
+lam.create_function(FunctionName=nfn, Runtime="nodejs20.x", Handler="index.handler",
+                    Role="arn:aws:iam::123456789012:role/lambda-role", Code={"ZipFile": buf.getvalue()})
+for _ in range(300):
+    if lam.get_function_configuration(FunctionName=nfn)["State"] == "Active":
+        break
+    time.sleep(0.1)
+r = lam.invoke(FunctionName=nfn, Payload=json.dumps({"ns": ens}).encode())
+ok("FunctionError" not in r, "a Node.js handler writing EMF to stdout runs", r["Payload"].read())
+r = cw.get_metric_statistics(Namespace=ens, MetricName="Refunds",
+                             Dimensions=[{"Name": "channel", "Value": "web"}, {"Name": "service", "Value": "shop"}],
+                             StartTime=start, EndTime=start + datetime.timedelta(minutes=3), Period=180,
+                             Statistics=["Sum"])
+ok([d["Sum"] for d in r["Datapoints"]] == [3], "EMF from Node.js, with two dimensions", r["Datapoints"])
+lam.delete_function(FunctionName=nfn)
 lam.delete_function(FunctionName=efn)
 print("1..%d" % n)
 sys.exit(1 if failed else 0)
