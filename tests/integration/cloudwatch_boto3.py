@@ -17,6 +17,7 @@ import zipfile
 
 import boto3
 import botocore
+import botocore.config
 import botocore.model
 
 endpoint, suffix = sys.argv[1], sys.argv[2]
@@ -454,6 +455,16 @@ trig = note.get("Trigger", {})
 ok(note.get("NewStateValue") == "ALARM" and trig.get("Namespace") == "AWS/Lambda"
    and trig.get("Dimensions") == [{"value": fn, "name": "FunctionName"}],
    "its notification reaches the queue through SNS, naming the function", note)
+lam.put_function_concurrency(FunctionName=fn, ReservedConcurrentExecutions=0)
+# No retries: botocore retries a throttled call, and each attempt is a throttle.
+once = boto3.client("lambda", config=botocore.config.Config(retries={"max_attempts": 0}), **kw)
+code, msg = error_of(lambda: once.invoke(FunctionName=fn, Payload=b'{"n": 2}'))
+ok(code == "TooManyRequestsException", "with no concurrency reserved, the invocation is throttled", msg)
+t = now().replace(second=0, microsecond=0)
+r = cw.get_metric_statistics(Namespace="AWS/Lambda", MetricName="Throttles", Dimensions=fdims,
+                             StartTime=t, EndTime=t + datetime.timedelta(minutes=1), Period=60,
+                             Statistics=["Sum"])
+ok([d["Sum"] for d in r["Datapoints"]] == [1], "AWS/Lambda Throttles counts it", r["Datapoints"])
 cw.delete_alarms(AlarmNames=[falarm])
 lam.delete_function(FunctionName=fn)
 # The embedded metric format: a handler prints its business metrics as EMF log lines.
