@@ -516,7 +516,6 @@ void cloud_close(struct cloud *c)
 		logs_free(c->logs);
 	}
 	vec_release_with(&c->records, free);
-	vec_release_with(&c->minutes, free);
 	vec_for_each (&c->functions, i)
 		lambda_fn_unref(c->functions.items[i]);
 	vec_release(&c->functions);

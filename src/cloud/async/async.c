@@ -208,6 +208,7 @@ bool async_enqueue(struct cloud *c, const char *account, const char *function, c
 	}
 	if (request_id_out)
 		memcpy(request_id_out, rid, 37);
+	lambda_metric(c, acct, name, NULL, NULL, "AsyncEventsReceived", "Count", 1);
 	if (direct) {
 		struct event *ev = xcalloc(1, sizeof(*ev));
 		ev->c = c;
@@ -459,8 +460,12 @@ static void fail_event(struct cloud *c, const struct event *ev, const cJSON *cfg
 	if (dest) {
 		char *record = invocation_record(ev, condition, r);
 		delivered = deliver_record(c, ev, dest, record, NULL);
+		if (!delivered)
+			lambda_metric(c, ev->account, ev->function, NULL, NULL,
+				      "DestinationDeliveryFailures", "Count", 1);
 		free(record);
 	}
+	lambda_metric(c, ev->account, ev->function, NULL, NULL, "AsyncEventsDropped", "Count", 1);
 	char dlq[256];
 	async_get_dlq(c, ev->account, ev->function, dlq, sizeof(dlq));
 	if (dlq[0]) {
@@ -472,7 +477,11 @@ static void fail_event(struct cloud *c, const struct event *ev, const cJSON *cfg
 		add_attr(attrs, "ErrorCode", "Number", code);
 		if (msg[0])
 			add_attr(attrs, "ErrorMessage", "String", msg);
-		delivered = deliver_record(c, ev, dlq, ev->payload, attrs) || delivered;
+		if (deliver_record(c, ev, dlq, ev->payload, attrs))
+			delivered = true;
+		else
+			lambda_metric(c, ev->account, ev->function, NULL, NULL, "DeadLetterErrors",
+				      "Count", 1);
 		cJSON_Delete(attrs);
 	}
 	if (!dest && !dlq[0])
@@ -536,6 +545,8 @@ static void attempt(struct event *ev)
 		fail_event(c, ev, cfg, "RetriesExhausted", &r);
 		event_delete(c, ev->seq);
 	} else {
+		lambda_metric(c, ev->account, ev->function, NULL, NULL, "AsyncEventAge",
+			      "Milliseconds", (double)(now - ev->received));
 		lambda_invoke_internal(c, fn, ev->payload, strlen(ev->payload), ev->request_id, &r);
 		/* What the attempt logged is on disk before the event moves on. */
 		lambda_records_sync(c);
@@ -551,7 +562,9 @@ static void attempt(struct event *ev)
 			const char *dest = config_dest(cfg, "OnSuccess");
 			if (dest) {
 				char *record = invocation_record(ev, "Success", &r);
-				deliver_record(c, ev, dest, record, NULL);
+				if (!deliver_record(c, ev, dest, record, NULL))
+					lambda_metric(c, ev->account, ev->function, NULL, NULL,
+						      "DestinationDeliveryFailures", "Count", 1);
 				free(record);
 			}
 			event_delete(c, ev->seq);

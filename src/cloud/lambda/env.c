@@ -101,6 +101,7 @@ void lambda_env_log(struct env *env, const char *line, size_t len)
 {
 	logs_append(env->cloud->logs, env->fn->account, env->group, env->stream, clock_wall_ms(),
 		    line, len);
+	lambda_metrics_emf(env->cloud, env->fn->account, line, len);
 	lambda_env_tail(env, line, len);
 }
 

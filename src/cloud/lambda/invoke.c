@@ -386,6 +386,7 @@ static void run(struct cloud *c, struct lfunc *fn, const char *payload, size_t l
 		 : inv->function_error ? "error"
 				       : "success");
 	snprintf(rec.error_type, sizeof(rec.error_type), "%s", inv->error_type);
+	snprintf(rec.qualifier, sizeof(rec.qualifier), "%s", qualifier ? qualifier : "");
 	lambda_metrics_record(c, &rec);
 	pthread_mutex_unlock(&c->mu);
 

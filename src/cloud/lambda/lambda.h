@@ -295,9 +295,29 @@ struct lambda_record {
 	char status[16];
 	char error_type[128];
 	bool arm64;
+	char qualifier[129]; /* the version or alias invoked; "" unqualified or $LATEST */
+	char executed[16];   /* the version that ran (ExecutedVersion), when invoked by alias */
 };
+/* Record an invocation and put its metrics (caller holds cloud->mu). */
 void lambda_metrics_record(struct cloud *c, const struct lambda_record *r);
+/*
+ * Put one of Lambda's CloudWatch metrics (AWS/Lambda: Invocations, Errors, Throttles,
+ * Duration, DeadLetterErrors, DestinationDeliveryFailures, AsyncEventsReceived,
+ * AsyncEventAge, AsyncEventsDropped, IteratorAge, ProvisionedConcurrency*...) with the
+ * dimensions AWS gives it: across the account, per function (FunctionName, when not NULL), per
+ * version or alias invoked (Resource "function:qualifier", when qualifier is one), and for an
+ * alias per version it ran (ExecutedVersion). At the virtual clock's now, or at ts_ms.
+ */
+void lambda_metric(struct cloud *c, const char *account, const char *function,
+		   const char *qualifier, const char *executed, const char *name, const char *unit,
+		   double value);
+void lambda_metric_at(struct cloud *c, const char *account, const char *function,
+		      const char *qualifier, const char *executed, const char *name,
+		      const char *unit, double value, long long ts_ms);
 void lambda_metrics_throttle(struct cloud *c, const char *account, const char *function);
+/* Metrics from one line of a function's output in the embedded metric format (metrics/emf.h);
+ * a line that is not EMF is ignored, a malformed one counted in AWS/Logs and skipped. */
+void lambda_metrics_emf(struct cloud *c, const char *account, const char *line, size_t len);
 void lambda_metrics_flush(struct cloud *c);
 /*
  * Write the logs and records of every invocation that has ended to the database. A queue
