@@ -74,6 +74,8 @@ struct cloud {
 	struct kinesis_svc *kinesis;
 	/* CloudFormation (cfn/). */
 	struct cfn_svc *cfn;
+	/* What fires EventBridge's scheduled rules (eventbridge/, schedule/ticker.h). */
+	struct schedule_ticker *rules_ticker;
 };
 
 #endif
