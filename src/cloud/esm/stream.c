@@ -443,6 +443,16 @@ static void wait_until(struct esm_stream *s, int64_t due, int max_real_ms)
 	pthread_mutex_unlock(&s->mu);
 }
 
+/* Back off: wait until the virtual time due itself (or a stop), however long that takes in
+ * real time, so a retry waits as long as Lambda's would on the clock. */
+static void back_off(struct esm_stream *s, int64_t due)
+{
+	pthread_mutex_lock(&s->mu);
+	while (!s->stop && !vclock_wait(s->c->vclock, &s->cond, &s->mu, due, 1000))
+		;
+	pthread_mutex_unlock(&s->mu);
+}
+
 static void set_result(struct esm_stream *s, const char *text)
 {
 	pthread_mutex_lock(&s->mu);
@@ -938,7 +948,7 @@ static void process(struct worker *w, struct rec **recs, size_t n)
 		n -= (size_t)upto;
 		if (!last.ran && last.status != 429) {
 			/* The function is gone or the cloud stops: the shard waits for it. */
-			wait_until(s, now_ms(s) + backoff, 1000);
+			back_off(s, now_ms(s) + backoff);
 			continue;
 		}
 		if (last.ran) {
@@ -958,7 +968,7 @@ static void process(struct worker *w, struct rec **recs, size_t n)
 				break;
 			}
 		}
-		wait_until(s, now_ms(s) + backoff, 1000);
+		back_off(s, now_ms(s) + backoff);
 		if (backoff < BACKOFF_MAX_MS)
 			backoff *= 2;
 	}
