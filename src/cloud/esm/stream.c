@@ -23,9 +23,9 @@
 
 #include "cloud/clock/vclock.h"
 #include "cloud/db.h"
+#include "cloud/esm/filter.h"
 #include "cloud/http/aws.h"
 #include "cloud/lambda/lambda.h"
-#include "cloud/sns/filter.h"
 #include "cloud/state.h"
 #include "cloud/svc/deliver.h"
 #include "cloud/svc/svc.h"
@@ -167,31 +167,13 @@ static bool range_error(struct esm_stream_err *e, const char *member, long long 
 		       v < lo ? lo : hi);
 }
 
-/* Check a FilterCriteria: {"Filters": [{"Pattern": "<JSON>"}, ...]}, at most five. */
+/* Check a FilterCriteria (cloud/esm/filter.h). */
 static bool check_filters(const cJSON *fc, struct esm_stream_err *e)
 {
-	const cJSON *filters = cJSON_GetObjectItemCaseSensitive(fc, "Filters"), *f;
-	if (!cJSON_IsObject(fc) || (filters && !cJSON_IsArray(filters)))
-		return err_set(e, 400, "InvalidParameterValueException",
-			       "Invalid filter pattern definition.");
-	if (cJSON_GetArraySize(filters) > 5)
-		return err_set(
-			e, 400, "ValidationException",
-			"1 validation error detected: Value at 'filterCriteria.filters' failed "
-			"to satisfy constraint: Member must have length less than or equal to 5");
-	cJSON_ArrayForEach(f, filters)
-	{
-		const cJSON *p = cJSON_GetObjectItemCaseSensitive(f, "Pattern");
-		char why[256];
-		cJSON *parsed = cJSON_IsString(p) ? cJSON_Parse(p->valuestring) : NULL;
-		bool ok = cJSON_IsObject(parsed) &&
-			  sns_filter_check_pattern(p->valuestring, why, sizeof(why));
-		cJSON_Delete(parsed);
-		if (!ok)
-			return err_set(e, 400, "InvalidParameterValueException",
-				       "Invalid filter pattern definition.");
-	}
-	return true;
+	const char *type;
+	int status;
+	const char *why = esm_filters_problem(fc, &type, &status);
+	return why ? err_set(e, status, type, "%s", why) : true;
 }
 
 bool esm_stream_cfg_apply(struct esm_stream_cfg *cfg, const char *source, const cJSON *in,
@@ -693,17 +675,7 @@ static bool record_passes(const struct esm_stream *s, const cJSON *filters, cons
 			cJSON_ReplaceItemInObjectCaseSensitive(k, "data", parsed);
 		free(raw);
 	}
-	bool pass = false;
-	const cJSON *f;
-	cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(filters, "Filters"))
-	{
-		cJSON *p = cJSON_Parse(
-			cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "Pattern")));
-		pass = p && sns_filter_match_json(p, doc);
-		cJSON_Delete(p);
-		if (pass)
-			break;
-	}
+	bool pass = esm_filters_match(filters, doc);
 	cJSON_Delete(doc);
 	(void)s;
 	return pass;
