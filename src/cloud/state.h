@@ -74,8 +74,10 @@ struct cloud {
 	struct kinesis_svc *kinesis;
 	/* CloudFormation (cfn/). */
 	struct cfn_svc *cfn;
-	/* What fires EventBridge's scheduled rules (eventbridge/, schedule/ticker.h). */
+	/* What fires on a schedule: EventBridge's scheduled rules (eventbridge/) and
+	 * EventBridge Scheduler (scheduler/), each through a ticker (schedule/ticker.h). */
 	struct schedule_ticker *rules_ticker;
+	struct schedule_ticker *scheduler_ticker;
 };
 
 #endif
