@@ -77,6 +77,10 @@ struct cloud {
 	struct metrics *metrics;
 	/* CloudFormation (cfn/). */
 	struct cfn_svc *cfn;
+	/* What fires on a schedule: EventBridge's scheduled rules (eventbridge/) and
+	 * EventBridge Scheduler (scheduler/), each through a ticker (schedule/ticker.h). */
+	struct schedule_ticker *rules_ticker;
+	struct schedule_ticker *scheduler_ticker;
 };
 
 #endif

@@ -13,6 +13,8 @@
 #include <time.h>
 
 #include "cloud/clock/vclock.h"
+#include "cloud/db.h"
+#include "cloud/esm/filter.h"
 #include "cloud/esm/stream.h"
 #include "cloud/http/aws.h"
 #include "cloud/lambda/lambda.h"
@@ -35,6 +37,7 @@ struct mapping {
 	char source[256];
 	int batch, window;
 	bool enabled, report;
+	char *filters; /* an SQS mapping's FilterCriteria as JSON text, or NULL */
 	double modified;
 	char state[16]; /* shown until the next read: Creating, Updating, Deleting */
 	pthread_t threads[ESM_POLLERS];
@@ -79,6 +82,15 @@ static void save(struct cloud *c, const struct mapping *m)
 		sqlite3_step(st);
 	}
 	sqlite3_finalize(st);
+	st = prep(c, m->filters ? "INSERT OR REPLACE INTO esm_filters(uuid, criteria) VALUES (?, ?)"
+				: "DELETE FROM esm_filters WHERE uuid = ?");
+	if (st) {
+		sqlite3_bind_text(st, 1, m->uuid, -1, SQLITE_STATIC);
+		if (m->filters)
+			sqlite3_bind_text(st, 2, m->filters, -1, SQLITE_STATIC);
+		sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
 	if (m->stream) {
 		char *cfg = esm_stream_cfg_save(&m->scfg);
 		st = prep(c, "INSERT OR REPLACE INTO esm_streams(uuid, config) VALUES (?, ?)");
@@ -96,13 +108,55 @@ static void save(struct cloud *c, const struct mapping *m)
 static void forget(struct cloud *c, const char *uuid)
 {
 	pthread_mutex_lock(&c->db->mu);
-	sqlite3_stmt *st = prep(c, "DELETE FROM esm WHERE uuid=?");
-	if (st) {
-		sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
-		sqlite3_step(st);
+	static const char *const sqls[] = { "DELETE FROM esm WHERE uuid=?",
+					    "DELETE FROM esm_filters WHERE uuid=?" };
+	for (size_t i = 0; i < sizeof(sqls) / sizeof(sqls[0]); i++) {
+		sqlite3_stmt *st = prep(c, sqls[i]);
+		if (st) {
+			sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
+			sqlite3_step(st);
+		}
+		sqlite3_finalize(st);
 	}
-	sqlite3_finalize(st);
 	pthread_mutex_unlock(&c->db->mu);
+}
+
+/* The SQS event's record of a message (as ReceiveMessage answers it). */
+static cJSON *sqs_record(const struct mapping *m, const cJSON *msg)
+{
+	static const char *const sys[] = { "ApproximateReceiveCount", "SentTimestamp", "SenderId",
+					   "ApproximateFirstReceiveTimestamp" };
+	cJSON *r = cJSON_CreateObject();
+	cJSON_AddStringToObject(r, "messageId", query_str(msg, "MessageId"));
+	cJSON_AddStringToObject(r, "receiptHandle", query_str(msg, "ReceiptHandle"));
+	cJSON_AddStringToObject(r, "body", query_str(msg, "Body"));
+	cJSON *a = cJSON_AddObjectToObject(r, "attributes");
+	const cJSON *attrs = cJSON_GetObjectItemCaseSensitive(msg, "Attributes");
+	for (size_t i = 0; i < sizeof(sys) / sizeof(sys[0]); i++) {
+		const char *v = query_str(attrs, sys[i]);
+		cJSON_AddStringToObject(a, sys[i], v ? v : "");
+	}
+	cJSON *ma = cJSON_AddObjectToObject(r, "messageAttributes");
+	const cJSON *it;
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(msg, "MessageAttributes"))
+	{
+		cJSON *v = cJSON_AddObjectToObject(ma, it->string);
+		const char *sv = query_str(it, "StringValue");
+		const char *bv = query_str(it, "BinaryValue");
+		if (sv)
+			cJSON_AddStringToObject(v, "stringValue", sv);
+		if (bv)
+			cJSON_AddStringToObject(v, "binaryValue", bv);
+		cJSON_AddArrayToObject(v, "stringListValues");
+		cJSON_AddArrayToObject(v, "binaryListValues");
+		const char *t = query_str(it, "DataType");
+		cJSON_AddStringToObject(v, "dataType", t ? t : "String");
+	}
+	cJSON_AddStringToObject(r, "md5OfBody", query_str(msg, "MD5OfBody"));
+	cJSON_AddStringToObject(r, "eventSource", "aws:sqs");
+	cJSON_AddStringToObject(r, "eventSourceARN", m->source);
+	cJSON_AddStringToObject(r, "awsRegion", AWS_REGION_NAME);
+	return r;
 }
 
 /* The SQS event for a batch (messages as ReceiveMessage answers them). Caller frees. */
@@ -110,43 +164,8 @@ static char *sqs_event(const struct mapping *m, const cJSON *msgs)
 {
 	cJSON *o = cJSON_CreateObject();
 	cJSON *recs = cJSON_AddArrayToObject(o, "Records");
-	static const char *const sys[] = { "ApproximateReceiveCount", "SentTimestamp", "SenderId",
-					   "ApproximateFirstReceiveTimestamp" };
 	const cJSON *msg;
-	cJSON_ArrayForEach(msg, msgs)
-	{
-		cJSON *r = cJSON_CreateObject();
-		cJSON_AddStringToObject(r, "messageId", query_str(msg, "MessageId"));
-		cJSON_AddStringToObject(r, "receiptHandle", query_str(msg, "ReceiptHandle"));
-		cJSON_AddStringToObject(r, "body", query_str(msg, "Body"));
-		cJSON *a = cJSON_AddObjectToObject(r, "attributes");
-		const cJSON *attrs = cJSON_GetObjectItemCaseSensitive(msg, "Attributes");
-		for (size_t i = 0; i < sizeof(sys) / sizeof(sys[0]); i++) {
-			const char *v = query_str(attrs, sys[i]);
-			cJSON_AddStringToObject(a, sys[i], v ? v : "");
-		}
-		cJSON *ma = cJSON_AddObjectToObject(r, "messageAttributes");
-		const cJSON *it;
-		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(msg, "MessageAttributes"))
-		{
-			cJSON *v = cJSON_AddObjectToObject(ma, it->string);
-			const char *sv = query_str(it, "StringValue");
-			const char *bv = query_str(it, "BinaryValue");
-			if (sv)
-				cJSON_AddStringToObject(v, "stringValue", sv);
-			if (bv)
-				cJSON_AddStringToObject(v, "binaryValue", bv);
-			cJSON_AddArrayToObject(v, "stringListValues");
-			cJSON_AddArrayToObject(v, "binaryListValues");
-			const char *t = query_str(it, "DataType");
-			cJSON_AddStringToObject(v, "dataType", t ? t : "String");
-		}
-		cJSON_AddStringToObject(r, "md5OfBody", query_str(msg, "MD5OfBody"));
-		cJSON_AddStringToObject(r, "eventSource", "aws:sqs");
-		cJSON_AddStringToObject(r, "eventSourceARN", m->source);
-		cJSON_AddStringToObject(r, "awsRegion", AWS_REGION_NAME);
-		cJSON_AddItemToArray(recs, r);
-	}
+	cJSON_ArrayForEach(msg, msgs) cJSON_AddItemToArray(recs, sqs_record(m, msg));
 	char *text = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	return text;
@@ -358,6 +377,46 @@ static bool invoke(struct cloud *c, struct mapping *m, const char *event, struct
 	return true;
 }
 
+/*
+ * Drop the messages of msgs the mapping's FilterCriteria does not match, deleting them from
+ * the queue as Lambda does; a body that is JSON is matched as such, any other as a string.
+ * Returns how many are left (also in *have).
+ */
+static int filters_drop(struct cloud *c, struct mapping *m, cJSON *msgs, int *have)
+{
+	pthread_mutex_lock(&c->esm->mu);
+	cJSON *fc = m->filters ? cJSON_Parse(m->filters) : NULL;
+	pthread_mutex_unlock(&c->esm->mu);
+	if (!fc)
+		return *have;
+	const char **drop = xcalloc((size_t)cJSON_GetArraySize(msgs) + 1, sizeof(char *));
+	size_t ndrop = 0;
+	cJSON *dropped = cJSON_CreateArray();
+	cJSON *msg = msgs->child;
+	while (msg) {
+		cJSON *next = msg->next;
+		cJSON *doc = sqs_record(m, msg);
+		const char *body = query_str(msg, "Body");
+		cJSON *parsed = body ? cJSON_Parse(body) : NULL;
+		if (cJSON_IsObject(parsed) || cJSON_IsArray(parsed))
+			cJSON_ReplaceItemInObjectCaseSensitive(doc, "body", parsed);
+		else
+			cJSON_Delete(parsed);
+		if (!esm_filters_match(fc, doc)) {
+			cJSON_AddItemToArray(dropped, cJSON_DetachItemViaPointer(msgs, msg));
+			(*have)--;
+		}
+		cJSON_Delete(doc);
+		msg = next;
+	}
+	cJSON_ArrayForEach(msg, dropped) drop[ndrop++] = query_str(msg, "ReceiptHandle");
+	delete_done(c, m, drop, ndrop);
+	free(drop);
+	cJSON_Delete(dropped);
+	cJSON_Delete(fc);
+	return *have;
+}
+
 static void *poller_main(void *arg)
 {
 	struct mapping *m = arg;
@@ -395,6 +454,10 @@ static void *poller_main(void *arg)
 				have += got;
 			else if (!waiting)
 				break;
+		}
+		if (filters_drop(c, m, msgs, &have) == 0) {
+			cJSON_Delete(msgs);
+			continue;
 		}
 		char *event = sqs_event(m, msgs);
 		struct lambda_outcome r = { 0 };
@@ -489,6 +552,11 @@ static cJSON *view(const struct mapping *m)
 	cJSON *types = cJSON_AddArrayToObject(o, "FunctionResponseTypes");
 	if (m->report)
 		cJSON_AddItemToArray(types, cJSON_CreateString("ReportBatchItemFailures"));
+	if (m->filters) {
+		cJSON *fc = cJSON_Parse(m->filters);
+		if (fc)
+			cJSON_AddItemToObject(o, "FilterCriteria", fc);
+	}
 	if (m->stream) {
 		char result[64] = "No records processed";
 		if (m->workers)
@@ -588,6 +656,19 @@ static bool apply(struct cloud *c, const char *account, const cJSON *in, struct 
 	if (enabled && !cJSON_IsBool(enabled) && !cJSON_IsNull(enabled))
 		return api_err_set(e, 400, "InvalidRequestContentException",
 				   "Enabled must be a boolean");
+	/* A stream's FilterCriteria is among its own settings (esm/stream.c). */
+	const cJSON *fc = m->stream ? NULL : cJSON_GetObjectItemCaseSensitive(in, "FilterCriteria");
+	if (fc && !cJSON_IsNull(fc)) {
+		const char *type;
+		int status;
+		const char *why = esm_filters_problem(fc, &type, &status);
+		if (why)
+			return api_err_set(e, status, type, "%s", why);
+		/* m may be a copy sharing the mapping's text: the caller frees the one dropped. */
+		m->filters = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(fc, "Filters"))
+				     ? cJSON_PrintUnformatted(fc)
+				     : NULL;
+	}
 	m->batch = (int)batch;
 	m->window = (int)window;
 	m->report = report;
@@ -641,6 +722,7 @@ static void create(struct cloud *c, const char *account, const cJSON *in, struct
 	if (e.status) {
 		aws_error(resp, e.status, e.type, "%s", e.msg);
 		esm_stream_cfg_release(&m->scfg);
+		free(m->filters);
 		free(m);
 		return;
 	}
@@ -658,6 +740,7 @@ static void create(struct cloud *c, const char *account, const cJSON *in, struct
 				  o->source, arn, o->uuid);
 			pthread_mutex_unlock(&s->mu);
 			esm_stream_cfg_release(&m->scfg);
+			free(m->filters);
 			free(m);
 			return;
 		}
@@ -740,6 +823,8 @@ void esm_api(struct cloud *c, const char *account, const struct http_req *req,
 				else
 					aws_error(resp, e.status, e.type, "%s", e.msg);
 				esm_stream_cfg_release(&ncfg);
+				if (next.filters != m->filters)
+					free(next.filters);
 			} else {
 				bool was = m->enabled;
 				/* A stream's workers start again to take their new settings. */
@@ -753,6 +838,10 @@ void esm_api(struct cloud *c, const char *account, const struct http_req *req,
 				m->report = next.report;
 				m->enabled = next.enabled;
 				m->modified = next.modified;
+				if (next.filters != m->filters) {
+					free(m->filters);
+					m->filters = next.filters;
+				}
 				esm_stream_cfg_release(&m->scfg);
 				m->scfg = ncfg;
 				if (m->enabled && (!was || m->stream) && !s->stopping)
@@ -778,6 +867,7 @@ void esm_api(struct cloud *c, const char *account, const struct http_req *req,
 			if (m->stream)
 				esm_stream_forget(c, m->uuid);
 			esm_stream_cfg_release(&m->scfg);
+			free(m->filters);
 			free(m);
 			reply(resp, 202, o);
 		} else {
@@ -792,8 +882,10 @@ void esm_api(struct cloud *c, const char *account, const struct http_req *req,
 
 bool esm_start(struct cloud *c, struct error *err)
 {
-	if (!esm_stream_init(c))
-		return error_set(err, "cannot create the stream mappings' tables");
+	if (!esm_stream_init(c) ||
+	    !cloud_db_exec(c->db, "CREATE TABLE IF NOT EXISTS esm_filters(uuid TEXT PRIMARY KEY,"
+				  " criteria TEXT NOT NULL) STRICT"))
+		return error_set(err, "cannot create the event source mappings' tables");
 	struct esm_svc *s = xcalloc(1, sizeof(*s));
 	pthread_mutex_init(&s->mu, NULL);
 	c->esm = s;
@@ -818,9 +910,16 @@ bool esm_start(struct cloud *c, struct error *err)
 		vec_push(&s->mappings, m);
 	}
 	sqlite3_finalize(st);
-	/* A stream mapping's own settings. */
+	/* A stream mapping's own settings; an SQS mapping's filters. */
 	vec_for_each (&s->mappings, i) {
 		struct mapping *m = s->mappings.items[i];
+		st = prep(c, "SELECT criteria FROM esm_filters WHERE uuid = ?");
+		if (st) {
+			sqlite3_bind_text(st, 1, m->uuid, -1, SQLITE_STATIC);
+			if (sqlite3_step(st) == SQLITE_ROW)
+				m->filters = xstrdup((const char *)sqlite3_column_text(st, 0));
+		}
+		sqlite3_finalize(st);
 		st = prep(c, "SELECT config FROM esm_streams WHERE uuid = ?");
 		if (st) {
 			sqlite3_bind_text(st, 1, m->uuid, -1, SQLITE_STATIC);
@@ -861,6 +960,7 @@ void esm_free(struct cloud *c)
 	vec_for_each (&s->mappings, i) {
 		struct mapping *m = s->mappings.items[i];
 		esm_stream_cfg_release(&m->scfg);
+		free(m->filters);
 	}
 	vec_release_with(&s->mappings, free);
 	pthread_mutex_destroy(&s->mu);
@@ -892,6 +992,7 @@ void esm_reset_account(struct cloud *c, const char *account)
 		if (m->stream)
 			esm_stream_forget(c, m->uuid);
 		esm_stream_cfg_release(&m->scfg);
+		free(m->filters);
 		free(m);
 	}
 	vec_release(&doomed);

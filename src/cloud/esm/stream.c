@@ -23,10 +23,10 @@
 
 #include "cloud/clock/vclock.h"
 #include "cloud/db.h"
+#include "cloud/esm/filter.h"
 #include "cloud/http/aws.h"
 #include "cloud/lambda/lambda.h"
 #include "cloud/logs/logs.h"
-#include "cloud/sns/filter.h"
 #include "cloud/state.h"
 #include "cloud/svc/deliver.h"
 #include "cloud/svc/svc.h"
@@ -168,31 +168,13 @@ static bool range_error(struct esm_stream_err *e, const char *member, long long 
 		       v < lo ? lo : hi);
 }
 
-/* Check a FilterCriteria: {"Filters": [{"Pattern": "<JSON>"}, ...]}, at most five. */
+/* Check a FilterCriteria (cloud/esm/filter.h). */
 static bool check_filters(const cJSON *fc, struct esm_stream_err *e)
 {
-	const cJSON *filters = cJSON_GetObjectItemCaseSensitive(fc, "Filters"), *f;
-	if (!cJSON_IsObject(fc) || (filters && !cJSON_IsArray(filters)))
-		return err_set(e, 400, "InvalidParameterValueException",
-			       "Invalid filter pattern definition.");
-	if (cJSON_GetArraySize(filters) > 5)
-		return err_set(
-			e, 400, "ValidationException",
-			"1 validation error detected: Value at 'filterCriteria.filters' failed "
-			"to satisfy constraint: Member must have length less than or equal to 5");
-	cJSON_ArrayForEach(f, filters)
-	{
-		const cJSON *p = cJSON_GetObjectItemCaseSensitive(f, "Pattern");
-		char why[256];
-		cJSON *parsed = cJSON_IsString(p) ? cJSON_Parse(p->valuestring) : NULL;
-		bool ok = cJSON_IsObject(parsed) &&
-			  sns_filter_check_pattern(p->valuestring, why, sizeof(why));
-		cJSON_Delete(parsed);
-		if (!ok)
-			return err_set(e, 400, "InvalidParameterValueException",
-				       "Invalid filter pattern definition.");
-	}
-	return true;
+	const char *type;
+	int status;
+	const char *why = esm_filters_problem(fc, &type, &status);
+	return why ? err_set(e, status, type, "%s", why) : true;
 }
 
 bool esm_stream_cfg_apply(struct esm_stream_cfg *cfg, const char *source, const cJSON *in,
@@ -444,6 +426,16 @@ static void wait_until(struct esm_stream *s, int64_t due, int max_real_ms)
 	pthread_mutex_unlock(&s->mu);
 }
 
+/* Back off: wait until the virtual time due itself (or a stop), however long that takes in
+ * real time, so a retry waits as long as Lambda's would on the clock. */
+static void back_off(struct esm_stream *s, int64_t due)
+{
+	pthread_mutex_lock(&s->mu);
+	while (!s->stop && !vclock_wait(s->c->vclock, &s->cond, &s->mu, due, 1000))
+		;
+	pthread_mutex_unlock(&s->mu);
+}
+
 static void set_result(struct esm_stream *s, const char *text)
 {
 	pthread_mutex_lock(&s->mu);
@@ -684,17 +676,7 @@ static bool record_passes(const struct esm_stream *s, const cJSON *filters, cons
 			cJSON_ReplaceItemInObjectCaseSensitive(k, "data", parsed);
 		free(raw);
 	}
-	bool pass = false;
-	const cJSON *f;
-	cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(filters, "Filters"))
-	{
-		cJSON *p = cJSON_Parse(
-			cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "Pattern")));
-		pass = p && sns_filter_match_json(p, doc);
-		cJSON_Delete(p);
-		if (pass)
-			break;
-	}
+	bool pass = esm_filters_match(filters, doc);
 	cJSON_Delete(doc);
 	(void)s;
 	return pass;
@@ -939,7 +921,7 @@ static void process(struct worker *w, struct rec **recs, size_t n)
 		n -= (size_t)upto;
 		if (!last.ran && last.status != 429) {
 			/* The function is gone or the cloud stops: the shard waits for it. */
-			wait_until(s, now_ms(s) + backoff, 1000);
+			back_off(s, now_ms(s) + backoff);
 			continue;
 		}
 		if (last.ran) {
@@ -959,7 +941,7 @@ static void process(struct worker *w, struct rec **recs, size_t n)
 				break;
 			}
 		}
-		wait_until(s, now_ms(s) + backoff, 1000);
+		back_off(s, now_ms(s) + backoff);
 		if (backoff < BACKOFF_MAX_MS)
 			backoff *= 2;
 	}

@@ -69,6 +69,14 @@ static bool has_prefix_dir(const char *url)
 	for (const char *const *o = others; *o; o++)
 		if (str_starts_with(url, *o))
 			return true;
+	/* And the REST paths the service table gives other rows (Scheduler's /schedules/NAME). */
+	for (size_t i = 0; i < svc_table_len; i++)
+		for (const char *const *p = svc_table[i]->paths; p && *p; p++) {
+			size_t n = strlen(*p);
+			if (strncmp(url, *p, n) == 0 &&
+			    ((*p)[n - 1] == '/' || url[n] == '/' || url[n] == '\0'))
+				return true;
+		}
 	return false;
 }
 
