@@ -410,7 +410,7 @@ static int filters_drop(struct cloud *c, struct mapping *m, cJSON *msgs, int *ha
 		msg = next;
 	}
 	cJSON_ArrayForEach(msg, dropped) drop[ndrop++] = query_str(msg, "ReceiptHandle");
-	delete_done(c, m, drop, ndrop);
+	delete_receipts(c, m, drop, ndrop);
 	free(drop);
 	cJSON_Delete(dropped);
 	cJSON_Delete(fc);
