@@ -29,7 +29,9 @@
 #define MAX_HINTS     16
 #define MAX_FILES     32
 #define MAX_EXERCISES 64
-#define EVENT_MAX     (256u * 1024)
+/* An exercise longer than the whole workshop is several exercises. */
+#define MAX_EXERCISE_MINUTES 120
+#define EVENT_MAX            (256u * 1024)
 /* Lambda's own bounds. */
 #define MEMORY_MIN  128
 #define MEMORY_MAX  10240
@@ -53,7 +55,7 @@ static const struct yschema_key exercise_keys[] = {
 	{ "id", YS_STRING, true },    { "title", YS_STRING, true }, { "kind", YS_STRING, true },
 	{ "brief", YS_STRING, true }, { "function", YS_MAP, true }, { "starters", YS_MAP, false },
 	{ "tasks", YS_SEQ, true },    { "hints", YS_SEQ, true },    { "steps", YS_SEQ, true },
-	{ "vars", YS_MAP, false },    { NULL, YS_ANY, false },
+	{ "vars", YS_MAP, false },    { "minutes", YS_INT, true },  { NULL, YS_ANY, false },
 };
 
 static const struct yschema_key function_keys[] = {
@@ -1276,7 +1278,7 @@ static void read_starter(struct ctx *c, enum exercise_lang lang, const struct yn
 			diags_add(c->d, c->path, rt->line, rt->col,
 				  "runtime '%s' is not a %s runtime (such as %s)",
 				  lint_clip(rt->value, buf, sizeof(buf)), lang_names[lang],
-				  lang == EXERCISE_PYTHON ? "python3.12" : "nodejs20.x");
+				  lang == EXERCISE_PYTHON ? "python3.13" : "nodejs22.x");
 		st->runtime = xstrdup(rt->value);
 	}
 	const struct ynode *dirn = ynode_get(node, "dir");
@@ -1586,6 +1588,16 @@ struct exercise *exercise_parse(const char *text, size_t len, const char *path, 
 				lint_clip(id->value, buf, sizeof(buf)));
 	}
 	ex->title = ynode_has_type(title, YS_STRING) ? xstrdup(title->value) : NULL;
+	const struct ynode *minutes = ynode_get(doc, "minutes");
+	long long mins;
+	if (minutes && ynode_as_int(minutes, &mins)) {
+		if (mins < 1 || mins > MAX_EXERCISE_MINUTES)
+			diags_add(d, path, minutes->line, minutes->col,
+				  "an exercise's 'minutes' must be between 1 and %d, not %lld",
+				  MAX_EXERCISE_MINUTES, mins);
+		else
+			ex->minutes = (int)mins;
+	}
 	const struct ynode *kind = ynode_get(doc, "kind");
 	if (ynode_has_type(kind, YS_STRING)) {
 		static const char *const kinds[] = { "code", "account", NULL };
@@ -1716,62 +1728,48 @@ void exercise_free(struct exercise *ex)
 	free(ex);
 }
 
-/* The exercises list of a module: re-read from its module.yaml, which the course loader
- * accepts but does not keep. */
+/* The exercises a module lists (course_module.exercises), loaded in that order. */
 static void load_module_exercises(const struct course *course, const struct course_module *m,
 				  struct exercise_set *set, struct diags *d)
 {
-	struct error err;
-	error_clear(&err);
-	struct ynode *doc = ynode_load(m->yaml_path, &err);
-	if (!doc)
-		return; /* the course loader has reported it */
-	const struct ynode *list = ynode_get(doc, "exercises");
 	char *mdir = path_join(course->root, m->dir);
-	char buf[80];
-	for (size_t i = 0; list && list->kind == YNODE_SEQ && i < list->n_items; i++) {
-		const struct ynode *item = list->items[i];
-		if (!ynode_has_type(item, YS_STRING) || !lint_valid_id(item->value)) {
-			diags_add(d, m->yaml_path, item->line, item->col,
-				  "exercise %zu must be an exercise folder name made of lower-case "
-				  "letters, digits and '-'",
-				  i + 1);
-			continue;
-		}
+	char buf[80], buf2[80];
+	for (size_t i = 0; i < m->n_exercises; i++) {
+		const struct course_exercise_ref *ref = &m->exercises[i];
 		if (set->n >= MAX_EXERCISES * 8)
 			break;
-		char *exdir = xasprintf("%s/exercises/%s", mdir, item->value);
+		char *exdir = xasprintf("%s/exercises/%s", mdir, ref->id);
 		char *yaml = path_join(exdir, "exercise.yaml");
 		bool there = path_is_file(yaml);
 		free(yaml);
 		free(exdir);
 		if (!there) {
-			diags_add(d, m->yaml_path, item->line, item->col,
+			diags_add(d, m->yaml_path, ref->line, ref->col,
 				  "exercise '%s' has no exercises/%s/exercise.yaml",
-				  lint_clip(item->value, buf, sizeof(buf)),
-				  lint_clip(item->value, buf, sizeof(buf)));
+				  lint_clip(ref->id, buf, sizeof(buf)),
+				  lint_clip(ref->id, buf2, sizeof(buf2)));
 			continue;
 		}
 		size_t before = d->n;
-		struct exercise *ex = exercise_load(mdir, item->value, m->id, d);
-		if (ex && ex->id && strcmp(ex->id, item->value) != 0)
+		struct exercise *ex = exercise_load(mdir, ref->id, m->id, d);
+		if (ex && ex->id && strcmp(ex->id, ref->id) != 0)
 			diags_add(d, ex->yaml_path, 1, 1,
 				  "exercise id '%s' must match its folder name '%s'",
-				  lint_clip(ex->id, buf, sizeof(buf)), item->value);
+				  lint_clip(ex->id, buf, sizeof(buf)), ref->id);
 		for (size_t j = 0; ex && ex->id && j < set->n; j++)
 			if (strcmp(set->v[j]->id, ex->id) == 0)
-				diags_add(d, m->yaml_path, item->line, item->col,
+				diags_add(d, m->yaml_path, ref->line, ref->col,
 					  "duplicate exercise id '%s' (also in module '%s')",
 					  ex->id, set->v[j]->module_id);
 		if (!ex || d->n > before) {
 			exercise_free(ex);
 			continue;
 		}
+		ex->further = ref->further;
 		set->v = xreallocarray(set->v, set->n + 1, sizeof(*set->v));
 		set->v[set->n++] = ex;
 	}
 	free(mdir);
-	ynode_free(doc);
 }
 
 struct exercise_set *exercise_set_load(const struct course *course, struct diags *d)

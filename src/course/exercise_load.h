@@ -141,6 +141,8 @@ struct exercise {
 	char *id;
 	char *title;
 	char *module_id;
+	int minutes;  /* expected minutes, brief included */
+	bool further; /* its module lists it as going further, outside the core path */
 	enum exercise_kind kind;
 	char *dir;                      /* absolute folder of the exercise */
 	char *yaml_path;                /* exercise.yaml as found, for diagnostics */

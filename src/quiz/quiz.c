@@ -873,3 +873,19 @@ char *quiz_correct_response(const struct quiz_question *q)
 	}
 	return strbuf_detach(&sb);
 }
+
+size_t quiz_attempt_size(const struct quiz *quiz)
+{
+	size_t n = quiz->n_questions;
+	for (size_t k = 0; k < quiz->n_draws; k++)
+		n += quiz->draws[k].count;
+	return n;
+}
+
+int quiz_minutes(const struct quiz *quiz)
+{
+	if (quiz->minutes > 0)
+		return quiz->minutes;
+	size_t s = quiz_attempt_size(quiz) * QUIZ_SECONDS_PER_QUESTION;
+	return (int)((s + 59) / 60);
+}

@@ -43,7 +43,7 @@ e2e_keys c
 e2e_wait "New function"
 e2e_keys "greeter python" Enter
 wait_long "Function: greeter"
-e2e_wait "runtime python3.12"
+e2e_wait "runtime python3.13"
 test -f "$WS/console/greeter/lambda_function.py" || e2e_fail "the code was not kept"
 
 e2e_keys t

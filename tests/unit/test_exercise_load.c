@@ -32,7 +32,8 @@ static const char good[] =
 	"        - {task: greet, field: body.message, equals: 'Hello, ${event.name}!'}\n"
 	"        - {task: greet, error: false}\n" /* 20 */
 	"        - {task: fast, field: report.duration, max: 100}\n"
-	"        - {task: fast, log: 'n=${event.n * 2}'}\n"; /* 22 */
+	"        - {task: fast, log: 'n=${event.n * 2}'}\n" /* 22 */
+	"minutes: 5\n";                                  /* 23 */
 
 static struct exercise *parse(const char *text, struct diags *d)
 {
@@ -118,7 +119,8 @@ static const char services[] =
 	"  - logs: {delay: 1, expect: [{task: t, field: invocations, equals: 3}, {task: t, log: "
 	"ERROR, count: 2}]}\n"
 	"  - sqs_receive: {queue: failures, expect: [{task: t, field: "
-	"'messages[0].body.requestContext.condition', equals: RetriesExhausted}]}\n";
+	"'messages[0].body.requestContext.condition', equals: RetriesExhausted}]}\n"
+	"minutes: 5\n";
 
 TEST(exercise_parse__loads_a_good_exercise)
 {
@@ -225,7 +227,8 @@ TEST(exercise_parse__checks_steps_against_the_kind)
 		"tasks: [{id: t, text: T, why: W}]\nhints: [h]\n"
 		"steps:\n  - deploy\n  - inspect:\n      expect:\n"
 		"        - {task: t, field: config.MemorySize, equals: 256}\n"
-		"        - {task: t, field: body.x, equals: 1}\n";
+		"        - {task: t, field: body.x, equals: 1}\n"
+		"minutes: 5\n";
 	struct diags d = DIAGS_INIT;
 	struct exercise *ex = parse(account, &d);
 	ok(d.n == 2, "two problems");
@@ -241,7 +244,8 @@ TEST(exercise_parse__checks_steps_against_the_kind)
 		"starters:\n  python: {runtime: python3.12, handler: a.h, files: [a.py]}\n"
 		"  nodejs: {runtime: nodejs20.x, handler: a.h, files: [a.js]}\n"
 		"tasks: [{id: t, text: T, why: W}]\nhints: [h]\n"
-		"steps:\n  - invoke:\n      expect: [{task: t, error: false}]\n";
+		"steps:\n  - invoke:\n      expect: [{task: t, error: false}]\n"
+		"minutes: 5\n";
 	ex = parse(nodeploy, &d);
 	ok(one_at(&d, 12, 5, "must deploy before it can invoke"), "invoke before deploy");
 	exercise_free(ex);

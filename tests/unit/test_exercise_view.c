@@ -21,7 +21,8 @@ static const char yaml[] = "id: ex\ntitle: Ex\nkind: code\nbrief: b.md\nfunction
 			   "hints: [Look at the event, Use a default]\n"
 			   "steps:\n  - deploy\n  - invoke:\n      expect:\n"
 			   "        - {task: one, error: false}\n"
-			   "        - {task: two, field: body.x, equals: 1}\n";
+			   "        - {task: two, field: body.x, equals: 1}\n"
+			   "minutes: 5\n";
 
 /* A result as check_run() leaves it, owned like one. */
 static void fake_result(struct check_result *r, const struct exercise *ex, bool one, bool two,
