@@ -20,8 +20,12 @@
 #include "core/strbuf.h"
 #include "core/xalloc.h"
 
-/* How often an observation that has not passed yet is tried again. */
-#define WAIT_POLL_MS 250
+/*
+ * How long the checker lets the cloud settle before it judges what it sees anyway: longer
+ * than any exercise's function timeout. Asked for in slices, so that a cancel is seen.
+ */
+#define SETTLE_MAX_S   60
+#define SETTLE_SLICE_S 1
 
 /* What one step left for its expectations to judge. */
 struct step_state {
@@ -47,13 +51,9 @@ struct run {
 	cJSON *queues;  /* name -> {"url", "arn"} of the queues it created */
 };
 
-static void sleep_ms(int64_t ms)
+static bool cancelled(const struct run *run)
 {
-	if (ms <= 0)
-		return;
-	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
-	while (nanosleep(&ts, &ts) != 0)
-		;
+	return run->opts->cancel && *run->opts->cancel;
 }
 
 const char *check_status_name(enum check_status status)
@@ -941,18 +941,51 @@ static bool do_logs(struct run *run, struct step_state *st)
 	return true;
 }
 
+/*
+ * Let the cloud settle: the work this run's account started is over, and with seconds > 0
+ * the virtual clock has moved on that far, through every retry and delivery due on the way.
+ * False when the cloud cannot be asked (the reason in run->r->error); an answer that it has
+ * not settled in SETTLE_MAX_S is not an error: what is there is judged.
+ */
+static bool settle(struct run *run, const struct exercise_step *step, double seconds)
+{
+	int64_t until = 0;
+	bool ok = true;
+	for (int slice = 0; ok && slice < SETTLE_MAX_S / SETTLE_SLICE_S && !cancelled(run);
+	     slice++) {
+		char *path = until ? xasprintf("/_tutor/settle?until=%lld&timeout=%d",
+					       (long long)until, SETTLE_SLICE_S)
+				   : xasprintf("/_tutor/settle?advance=%g&timeout=%d", seconds,
+					       SETTLE_SLICE_S);
+		struct lambda_reply rep;
+		ok = client_request(run->client, "POST", path, NULL, NULL, NULL, 0, &rep);
+		free(path);
+		cJSON *res = ok ? cJSON_Parse(rep.body) : NULL;
+		if (!ok)
+			call_failed(run, step, "waiting for the cloud to settle", &rep);
+		bool done = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "settled"));
+		const cJSON *target = cJSON_GetObjectItemCaseSensitive(res, "target");
+		if (cJSON_IsNumber(target))
+			until = (int64_t)target->valuedouble;
+		cJSON_Delete(res);
+		client_reply_release(&rep);
+		if (done)
+			break;
+	}
+	return ok;
+}
+
 static bool do_advance(struct run *run, const struct exercise_step *step, const cJSON *args)
 {
 	const cJSON *s = cJSON_GetObjectItemCaseSensitive(args, "seconds");
-	char *path = xasprintf("/_tutor/clock/advance?seconds=%g",
-			       cJSON_IsNumber(s) ? s->valuedouble : 0);
-	struct lambda_reply rep;
-	bool ok = client_request(run->client, "POST", path, NULL, NULL, NULL, 0, &rep);
-	if (!ok)
-		call_failed(run, step, "advancing the virtual clock", &rep);
-	client_reply_release(&rep);
-	free(path);
-	return ok;
+	return settle(run, step, cJSON_IsNumber(s) ? s->valuedouble : 0);
+}
+
+/* Whether the step looks at what the function did in the background. */
+static bool observes(enum exercise_step_kind kind)
+{
+	return kind == STEP_S3_GET || kind == STEP_S3_LIST || kind == STEP_SQS_RECEIVE ||
+	       kind == STEP_LOGS;
 }
 
 static char *report_line_of(const char *log)
@@ -1108,8 +1141,6 @@ static bool perform(struct run *run, const struct exercise_step *step, struct st
 		ok = do_deploy(run, st);
 		break;
 	case STEP_INSPECT:
-		if (step->wait > 0)
-			run->config_tried = false; /* observe afresh at every try */
 		ok = fetch_config(run);
 		break;
 	case STEP_INVOKE:
@@ -1155,33 +1186,26 @@ static bool perform(struct run *run, const struct exercise_step *step, struct st
 }
 
 /*
- * Run step si: once, or for an observation with `wait`, again every WAIT_POLL_MS until its
- * expectations pass or the time is up. False when the check cannot go on.
+ * Run step si once: an observation of what happens in the background only after the cloud
+ * has settled, so that it sees everything the run started and nothing is waited for in
+ * vain. False when the check cannot go on.
  */
 static bool run_step(struct run *run, size_t si)
 {
 	const struct exercise_step *step = &run->ex->steps[si];
-	sleep_ms((int64_t)(step->delay * 1000));
-	int64_t deadline = clock_mono_ms() + (int64_t)(step->wait * 1000);
-	for (;;) {
-		struct step_state st = { 0 };
-		if (!perform(run, step, &st)) {
-			step_state_release(&st);
-			return false;
-		}
-		bool last = step->wait <= 0 || clock_mono_ms() >= deadline;
-		bool pass = judge_step(run, si, &st, false);
-		if (last || pass) {
-			if (!pass)
-				attach_function_log(run, step, &st);
-			judge_step(run, si, &st, true);
-			save_values(run, step, &st);
-			step_state_release(&st);
-			return true;
-		}
+	if (observes(step->kind) && run->ex->kind == EXERCISE_CODE && !settle(run, step, 0))
+		return false;
+	struct step_state st = { 0 };
+	if (!perform(run, step, &st)) {
 		step_state_release(&st);
-		sleep_ms(WAIT_POLL_MS);
+		return false;
 	}
+	if (!judge_step(run, si, &st, false))
+		attach_function_log(run, step, &st);
+	judge_step(run, si, &st, true);
+	save_values(run, step, &st);
+	step_state_release(&st);
+	return true;
 }
 
 /* Remove what the run created besides the function: objects, buckets, queues. */
@@ -1259,6 +1283,11 @@ void check_run(const struct exercise *ex, const struct check_opts *opts, struct 
 		ok = draw_vars(&run);
 	bool deployed = false;
 	for (size_t i = 0; ok && i < ex->n_steps; i++) {
+		if (cancelled(&run)) {
+			ok = error_set(&out->error, "the check was cancelled");
+			out->cancelled = true;
+			break;
+		}
 		if (opts->progress)
 			opts->progress(opts->progress_ctx, out, i, false);
 		int64_t s0 = clock_mono_ms();

@@ -32,6 +32,7 @@
 #include "cloud/lambda/zipcode.h"
 #include "cloud/query/query.h"
 #include "cloud/s3/s3.h"
+#include "cloud/settle.h"
 #include "cloud/sns/sns.h"
 #include "cloud/sqs/sqs.h"
 #include "cloud/state.h"
@@ -104,6 +105,10 @@ static void tutor(struct cloud *c, const char *account, const struct http_req *r
 	}
 	if (str_starts_with(p, "code/")) {
 		tutor_code(c, account, p + 5, resp);
+		return;
+	}
+	if (strcmp(p, "settle") == 0) {
+		settle_api(c, account, req, resp);
 		return;
 	}
 	if (strcmp(p, "metrics") == 0) {

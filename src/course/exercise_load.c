@@ -403,7 +403,6 @@ enum {
 	SF_FUNCTION = 1, /* needs the function: after the deploy of a code exercise */
 	SF_CHANGES = 2,  /* changes the account: never in an account exercise */
 	SF_EXPECT = 4,   /* may carry expectations and save values */
-	SF_WAIT = 8,     /* an observation that may be retried until it passes */
 };
 
 static const struct yschema_key no_keys[] = { { NULL, YS_ANY, false } };
@@ -468,17 +467,17 @@ struct step_spec {
 
 static const struct step_spec step_specs[STEP_KIND_COUNT] = {
 	[STEP_DEPLOY] = { "deploy", no_keys, config_roots, SF_CHANGES | SF_EXPECT },
-	[STEP_INSPECT] = { "inspect", no_keys, config_roots, SF_FUNCTION | SF_EXPECT | SF_WAIT },
+	[STEP_INSPECT] = { "inspect", no_keys, config_roots, SF_FUNCTION | SF_EXPECT },
 	[STEP_INVOKE] = { "invoke", invoke_keys, invoke_roots, SF_FUNCTION | SF_EXPECT },
 	[STEP_CREATE_BUCKET] = { "create_bucket", bucket_keys, no_roots, SF_CHANGES },
 	[STEP_CREATE_QUEUE] = { "create_queue", queue_keys, no_roots, SF_CHANGES },
 	[STEP_S3_NOTIFY] = { "s3_notify", notify_keys, no_roots, SF_FUNCTION | SF_CHANGES },
 	[STEP_ASYNC_CONFIG] = { "async_config", async_keys, no_roots, SF_FUNCTION | SF_CHANGES },
 	[STEP_S3_PUT] = { "s3_put", put_keys, no_roots, SF_CHANGES },
-	[STEP_S3_GET] = { "s3_get", get_keys, object_roots, SF_EXPECT | SF_WAIT },
-	[STEP_S3_LIST] = { "s3_list", list_keys, keys_roots, SF_EXPECT | SF_WAIT },
-	[STEP_SQS_RECEIVE] = { "sqs_receive", queue_keys, messages_roots, SF_EXPECT | SF_WAIT },
-	[STEP_LOGS] = { "logs", no_keys, logs_roots, SF_FUNCTION | SF_EXPECT | SF_WAIT },
+	[STEP_S3_GET] = { "s3_get", get_keys, object_roots, SF_EXPECT },
+	[STEP_S3_LIST] = { "s3_list", list_keys, keys_roots, SF_EXPECT },
+	[STEP_SQS_RECEIVE] = { "sqs_receive", queue_keys, messages_roots, SF_EXPECT },
+	[STEP_LOGS] = { "logs", no_keys, logs_roots, SF_FUNCTION | SF_EXPECT },
 	[STEP_ADVANCE] = { "advance", advance_keys, no_roots, SF_CHANGES },
 };
 
@@ -1096,18 +1095,15 @@ static void read_step(struct ctx *c, const struct ynode *item, size_t index)
 	if (save && !(sp->flags & SF_EXPECT))
 		diags_add(c->d, c->path, save->line, save->col, "a %s step has nothing to save",
 			  sp->name);
-	if (wait && !(sp->flags & SF_WAIT))
+	/* The checker waits for the cloud to settle: a fixed wait only makes a check slower. */
+	if (wait)
 		diags_add(c->d, c->path, wait->line, wait->col,
-			  "'wait' only applies to a step that observes (inspect, s3_get, s3_list, "
-			  "sqs_receive, logs); a %s step runs once",
-			  sp->name);
-	check_seconds(c, wait, "wait", 0, 300);
-	check_seconds(c, delay, "delay", 0, 300);
-	double x;
-	if (wait && ynode_as_double(wait, &x))
-		s->wait = x;
-	if (delay && ynode_as_double(delay, &x))
-		s->delay = x;
+			  "'wait' is not needed: a step that observes runs once the cloud has "
+			  "settled (the work the check started is over); remove it");
+	if (delay)
+		diags_add(c->d, c->path, delay->line, delay->col,
+			  "'delay' is not needed: steps that observe run once the cloud has "
+			  "settled, and 'advance' moves the clock; remove it");
 	if (s->kind == STEP_DEPLOY && ex->kind == EXERCISE_ACCOUNT)
 		diags_add(c->d, c->path, item->line, item->col,
 			  "an account exercise inspects the learner's own function and never "

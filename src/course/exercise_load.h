@@ -128,8 +128,6 @@ struct exercise_step {
 	char *request; /* STEP_INVOKE through API Gateway: the request's JSON text, or NULL */
 	bool async;    /* STEP_INVOKE with InvocationType Event */
 	char *args;    /* the step's own arguments as a JSON object (templates left in) */
-	double wait;   /* seconds to keep retrying an observation until it passes */
-	double delay;  /* seconds to let pass before the step runs */
 	struct exercise_save *saves;
 	size_t n_saves;
 	struct exercise_expect *expects;

@@ -35,6 +35,7 @@ struct mapping {
 	pthread_t threads[ESM_POLLERS];
 	int nthreads;
 	bool stop;
+	int busy; /* pollers between taking a batch and finishing with it (s->mu) */
 };
 
 struct esm_svc {
@@ -205,6 +206,43 @@ static bool invoke(struct cloud *c, struct mapping *m, const char *event, struct
 	return true;
 }
 
+static void set_busy(struct mapping *m, int delta)
+{
+	struct esm_svc *s = m->c->esm;
+	pthread_mutex_lock(&s->mu);
+	m->busy += delta;
+	pthread_mutex_unlock(&s->mu);
+}
+
+bool esm_pending(struct cloud *c, const char *account, int64_t now_ms, int64_t *next_ms)
+{
+	struct esm_svc *s = c->esm;
+	*next_ms = 0;
+	if (!s)
+		return false;
+	/* The sources are read outside s->mu: pollers take the database's lock under it. */
+	struct vec sources = VEC_INIT;
+	bool busy = false;
+	pthread_mutex_lock(&s->mu);
+	vec_for_each (&s->mappings, i) {
+		struct mapping *m = s->mappings.items[i];
+		if (strcmp(m->account, account) != 0 || !m->enabled)
+			continue;
+		busy = busy || m->busy > 0;
+		vec_push(&sources, xstrdup(m->source));
+	}
+	pthread_mutex_unlock(&s->mu);
+	vec_for_each (&sources, i) {
+		int64_t next = 0;
+		if (!busy && sqs_pending(c, sources.items[i], now_ms, &next) > 0)
+			busy = true;
+		if (next && (!*next_ms || next < *next_ms))
+			*next_ms = next;
+	}
+	vec_release_with(&sources, free);
+	return busy;
+}
+
 static void *poller_main(void *arg)
 {
 	struct mapping *m = arg;
@@ -218,13 +256,17 @@ static void *poller_main(void *arg)
 		bool report = m->report;
 		pthread_mutex_unlock(&s->mu);
 		struct vec msgs = VEC_INIT;
+		/* Busy from before the receive, so that settle never sees a batch in no place. */
+		set_busy(m, 1);
 		int n = sqs_receive(c, m->source, batch > 10 ? 10 : batch, &msgs);
 		if (n < 0) {
 			/* The queue is gone; wait for it to come back or the mapping to go. */
+			set_busy(m, -1);
 			sqs_wait_activity(c, 500);
 			continue;
 		}
 		if (n == 0) {
+			set_busy(m, -1);
 			sqs_wait_activity(c, 200);
 			continue;
 		}
@@ -262,6 +304,7 @@ static void *poller_main(void *arg)
 		}
 		free(r.body);
 		vec_release_with(&msgs, sqs_msg_free);
+		set_busy(m, -1);
 	}
 	return NULL;
 }

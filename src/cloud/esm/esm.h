@@ -8,6 +8,7 @@
 #define CLOUD_ESM_ESM_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "cloud/http/server.h"
 #include "core/error.h"
@@ -21,5 +22,11 @@ void esm_stop(struct cloud *c);
 void esm_free(struct cloud *c);
 void esm_api(struct cloud *c, const char *account, const struct http_req *req,
 	     struct http_resp *resp);
+/*
+ * Whether account's enabled mappings have work at virtual time now_ms: a batch being taken
+ * or processed, or a message their queue would give a receive. *next_ms gets the earliest
+ * later time a message becomes visible in one of their queues (0: none). For settle.
+ */
+bool esm_pending(struct cloud *c, const char *account, int64_t now_ms, int64_t *next_ms);
 
 #endif

@@ -69,5 +69,11 @@ void sqs_delete_many(struct cloud *c, const char *queue_arn, const char *const *
  * stepped. For pollers.
  */
 void sqs_wait_activity(struct cloud *c, int max_real_ms);
+/*
+ * The queue's messages a receive could take at virtual time now_ms (returned), and in
+ * *next_ms the earliest later time one becomes visible (0: none). 0 for a queue that does
+ * not exist. For the settle control.
+ */
+int sqs_pending(struct cloud *c, const char *queue_arn, int64_t now_ms, int64_t *next_ms);
 
 #endif

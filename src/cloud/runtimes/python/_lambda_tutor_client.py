@@ -556,7 +556,10 @@ class SitePthFinder:
 
 
 def set_up_paths(task_root):
-    """sys.path as on Lambda: the code, then layers (/opt/python…), then the runtime's own."""
+    """
+    sys.path as on Lambda: the code, then layers (/opt/python…), then the runtime's own.
+    Returns the function's own folders, the code's and the layers'.
+    """
     if sys.path and os.path.abspath(sys.path[0] or ".") == RUNTIME_DIR:
         del sys.path[0]
     version = "python%d.%d" % sys.version_info[:2]
@@ -572,6 +575,32 @@ def set_up_paths(task_root):
             if entry in sys.path:
                 sys.path.remove(entry)
             sys.path.insert(0, entry)
+    return front
+
+
+class NotInLambda:
+    """
+    First on sys.meta_path: packages this machine's Python has and Lambda's Python runtimes do
+    not. botocore imports the CRT (awscrt) for signing and urllib3 pyOpenSSL when they are
+    there, which costs a cold start here what it does not cost on AWS, and code that works here
+    only because of them would fail there. A copy the function ships itself (in its package or
+    a layer) is found as on AWS.
+    """
+
+    NAMES = ("awscrt", "OpenSSL")
+
+    def __init__(self, own_dirs):
+        self.own_dirs = own_dirs
+
+    def find_spec(self, name, path=None, target=None):
+        if path is not None or name not in self.NAMES:
+            return None
+        from importlib.machinery import PathFinder
+
+        spec = PathFinder.find_spec(name, self.own_dirs)
+        if spec is None:
+            raise ModuleNotFoundError("No module named %r" % name, name=name)
+        return spec
 
 
 def load_handler(handler):
@@ -774,7 +803,7 @@ def main():
         return 2
     task_root = os.environ.get("LAMBDA_TASK_ROOT") or os.getcwd()
     add_site_dirs()
-    set_up_paths(task_root)
+    sys.meta_path.insert(0, NotInLambda(set_up_paths(task_root)))
     hooks = {"logging": configure_logging}
     if os.environ.get("AWS_ENDPOINT_URL") or any(k.startswith("AWS_ENDPOINT_URL_") for k in os.environ):
         hooks["botocore.session"] = configure_botocore
