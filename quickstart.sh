@@ -13,8 +13,8 @@ mode=${1:-start}
 
 # Debian packages the build, the local cloud and the tests need.
 packages="meson ninja-build pkg-config gcc libncurses-dev libyaml-dev libmd4c-dev libcjson-dev
-libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev libzip-dev libssl-dev python3 python3-boto3
-python3-pil awscli tmux curl zip unzip"
+libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev libzip-dev libssl-dev libcbor-dev python3
+python3-boto3 python3-botocore python3-pil awscli tmux curl zip unzip"
 if [ "$mode" = test ]; then
 	packages="$packages valgrind hyperfine procps"
 fi
@@ -47,6 +47,12 @@ if [ -f package.json ] && [ ! -d node_modules ] ||
 	{ [ -f package.json ] && [ package.json -nt node_modules ]; }; then
 	npm install --no-audit --no-fund --loglevel=error >/dev/null
 	touch node_modules
+fi
+# The AWS API models the cloud's protocol tables are built from (src/cloud/proto/README.md).
+models=src/cloud/proto/models
+if [ ! -d $models/node_modules/aws-sdk ] || [ $models/package.json -nt $models/node_modules ]; then
+	npm install --prefix $models --no-audit --no-fund --loglevel=error >/dev/null
+	touch $models/node_modules
 fi
 # xapi-validation checks the xAPI statements that export writes (tests/integration/class_export.sh).
 if [ -f tests/xapi/package.json ] && [ ! -d tests/xapi/node_modules ]; then

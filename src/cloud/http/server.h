@@ -30,7 +30,7 @@ struct http_req {
 	const char *body_path;
 };
 
-#define HTTP_MAX_HEADERS 12
+#define HTTP_MAX_HEADERS 32
 
 struct http_resp {
 	int status;
