@@ -1266,6 +1266,7 @@ void check_run(const struct exercise *ex, const struct check_opts *opts, struct 
 		out->steps[i].step = &ex->steps[i];
 
 	struct run run = { .ex = ex, .opts = opts, .r = out };
+	client_cancel_on(opts->cancel);
 	event_rng_seed(&run.rng, 0);
 	run.buckets = cJSON_CreateArray();
 	run.queues = cJSON_CreateObject();
@@ -1301,6 +1302,13 @@ void check_run(const struct exercise *ex, const struct check_opts *opts, struct 
 		if (opts->progress)
 			opts->progress(opts->progress_ctx, out, i, true);
 	}
+	if (cancelled(&run)) {
+		/* A call cut short by the cancel failed for that reason, whatever it says. */
+		ok = false;
+		out->cancelled = true;
+		error_set(&out->error, "the check was cancelled");
+	}
+	client_cancel_on(NULL); /* what the run created is removed even after a cancel */
 	if (deployed && !opts->keep) {
 		struct lambda_reply rep;
 		client_delete_function(run.client, ex->function, &rep);
