@@ -102,6 +102,10 @@ int main(int argc, char **argv)
 	fprintf(stderr, "lambda-tutor: serving %s on %s (Ctrl-C to stop)\n", cfg.workspace,
 		cloud_endpoint(c));
 	fprintf(stderr, "lambda-tutor: point a shell at it with: eval \"$(lambda-tutor env)\"\n");
+	char *sandbox = cloud_sandbox_summary(c);
+	for (char *line = sandbox, *nl; line && (nl = strchr(line, '\n')); line = nl + 1)
+		fprintf(stderr, "lambda-tutor: sandbox: %.*s\n", (int)(nl - line), line);
+	free(sandbox);
 	cloud_run(c, &stop_flag);
 	fprintf(stderr, "lambda-tutor: stopping the cloud\n");
 	cloud_close(c);

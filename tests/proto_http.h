@@ -16,7 +16,7 @@ struct proto_http {
 	struct proto_req req;
 	char *buf;              /* the text, cut in place */
 	struct proto_kv kv[64]; /* headers, then query arguments */
-	char *decoded[64];      /* the decoded path and query strings */
+	char *decoded[160];     /* the decoded path and query strings */
 	size_t ndecoded;
 };
 
@@ -46,7 +46,7 @@ static char *proto_http_unescape(struct proto_http *h, const char *s, size_t n, 
 		}
 	}
 	*o = '\0';
-	if (h->ndecoded < 64)
+	if (h->ndecoded < sizeof(h->decoded) / sizeof(*h->decoded))
 		h->decoded[h->ndecoded++] = out;
 	return out;
 }

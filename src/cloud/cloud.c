@@ -22,148 +22,17 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cloud/apigw/apigw.h"
-#include "cloud/async/async.h"
 #include "cloud/clock/vclock.h"
-#include "cloud/esm/esm.h"
-#include "cloud/eventbridge/eventbridge.h"
-#include "cloud/http/aws.h"
 #include "cloud/lambda/lambda.h"
+#include "cloud/lambda/sandbox.h"
 #include "cloud/lambda/zipcode.h"
-#include "cloud/query/query.h"
 #include "cloud/s3/s3.h"
-#include "cloud/settle.h"
-#include "cloud/sns/sns.h"
-#include "cloud/sqs/sqs.h"
 #include "cloud/state.h"
+#include "cloud/svc/svc.h"
 #include "core/clock.h"
 #include "core/path.h"
 #include "core/strutil.h"
 #include "core/xalloc.h"
-
-static const char *const api_prefixes[] = { "/2015-03-31/", "/2017-10-31/", "/2019-09-30/",
-					    "/2016-08-19/", "/2014-11-13/", NULL };
-
-static void tutor_code(struct cloud *c, const char *account, const char *rest,
-		       struct http_resp *resp)
-{
-	char acct[13] = "", name[65] = "";
-	const char *slash = strchr(rest, '/');
-	if (slash && slash - rest == 12) {
-		memcpy(acct, rest, 12);
-		snprintf(name, sizeof(name), "%s", slash + 1);
-	}
-	pthread_mutex_lock(&c->mu);
-	struct lfunc *fn = acct[0] ? lambda_fn_find(c, acct, name) : NULL;
-	char *zpath = fn ? xasprintf("%s.zip", fn->code_dir) : NULL;
-	pthread_mutex_unlock(&c->mu);
-	size_t len = 0;
-	struct error err;
-	char *data = zpath ? path_read_file(zpath, 0, &len, &err) : NULL;
-	free(zpath);
-	if (!data) {
-		aws_error(resp, 404, "ResourceNotFoundException", "Function code not found: %s",
-			  rest);
-		return;
-	}
-	strbuf_add(&resp->body, data, len);
-	free(data);
-	resp->content_type = "application/zip";
-	(void)account;
-}
-
-static void tutor(struct cloud *c, const char *account, const struct http_req *req,
-		  struct http_resp *resp)
-{
-	const char *p = req->path + strlen("/_tutor/");
-	if (strcmp(p, "health") == 0) {
-		cJSON *o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "status", "running");
-		cJSON_AddNumberToObject(o, "pid", (double)getpid());
-		cJSON_AddNumberToObject(o, "port", c->port);
-		cJSON_AddStringToObject(o, "workspace", c->workspace);
-		cJSON_AddStringToObject(o, "account", account);
-		cJSON_AddStringToObject(o, "memoryLimits", c->cg_mem ? "cgroup" : "watchdog");
-		cJSON_AddStringToObject(o, "cpuShare", c->cg_cpu ? "cgroup" : "duty-cycle");
-		cJSON_AddStringToObject(o, "taskRoot", c->mountns ? "/var/task" : "workspace");
-		pthread_mutex_lock(&c->mu);
-		cJSON_AddNumberToObject(o, "functions", (double)c->functions.len);
-		cJSON_AddNumberToObject(o, "environments", (double)c->envs.len);
-		pthread_mutex_unlock(&c->mu);
-		char *text = cJSON_PrintUnformatted(o);
-		cJSON_Delete(o);
-		strbuf_addstr(&resp->body, text);
-		free(text);
-		return;
-	}
-	if (strcmp(p, "reset") == 0 && strcmp(req->method, "POST") == 0) {
-		const char *which = http_query(req, "account");
-		const char *acct = which && which[0] ? which : account;
-		lambda_reset_account(c, acct);
-		strbuf_addf(&resp->body, "{\"reset\":\"%s\"}", acct);
-		return;
-	}
-	if (str_starts_with(p, "code/")) {
-		tutor_code(c, account, p + 5, resp);
-		return;
-	}
-	if (strcmp(p, "settle") == 0) {
-		settle_api(c, account, req, resp);
-		return;
-	}
-	if (strcmp(p, "metrics") == 0) {
-		lambda_metrics_json(c, account, http_query(req, "function"), resp);
-		return;
-	}
-	aws_error(resp, 404, "UnknownOperationException", "Unknown tutor path %s", req->path);
-}
-
-static void route(void *ctx, const struct http_req *req, struct http_resp *resp)
-{
-	struct cloud *c = ctx;
-	char key[128];
-	if (!aws_access_key(http_header(req, "Authorization"), key, sizeof(key)))
-		snprintf(key, sizeof(key), "%s", AWS_DEFAULT_ACCESS_KEY);
-	char account[13];
-	aws_account_for_key(key, account);
-	char rid[37];
-	aws_uuid(rid);
-	http_resp_header(resp, "x-amzn-RequestId", rid);
-	const char *target = http_header(req, "X-Amz-Target");
-	if (target && str_starts_with(target, "Logs_20140328.")) {
-		logs_api(c->logs, account, target + strlen("Logs_20140328."), req, resp);
-		return;
-	}
-	/* Lambda's REST paths are Lambda's whatever the body's type (curl -d sends a form type),
-	 * except the event source mappings that live under them. */
-	bool esm = str_starts_with(req->path, "/2015-03-31/event-source-mappings");
-	for (const char *const *pre = api_prefixes; !target && !esm && *pre; pre++) {
-		if (str_starts_with(req->path, *pre)) {
-			lambda_api(c, account, req, resp);
-			return;
-		}
-	}
-	/* Function URLs, HTTP APIs and their front doors, whatever the body's type. */
-	if (!target && apigw_route(c, account, req, resp))
-		return;
-	if (events_route(c, account, req, resp))
-		return;
-	if (str_starts_with(req->path, "/_tutor/")) {
-		tutor(c, account, req, resp);
-		return;
-	}
-	for (const char *const *pre = api_prefixes; *pre; pre++) {
-		if (str_starts_with(req->path, *pre)) {
-			lambda_api(c, account, req, resp);
-			return;
-		}
-	}
-	if (target)
-		aws_json_error(resp, 400, "UnknownOperationException",
-			       "The local cloud does not serve %s yet", target);
-	else /* path-style S3: /BUCKET[/KEY] */
-		s3_api(c, account, req, resp);
-}
 
 static char *find_in_path(const char *name)
 {
@@ -369,10 +238,22 @@ static void collect_code(struct cloud *c)
 	vec_release_with(&keep, free);
 }
 
+/* Hold a UDP port on loopback for the X-Ray daemon, as Lambda gives one to every function. */
+static void hold_xray_port(struct cloud *c)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	c->xray_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (c->xray_fd >= 0 && bind(c->xray_fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+	    getsockname(c->xray_fd, (struct sockaddr *)&a, &len) == 0)
+		c->xray_port = ntohs(a.sin_port);
+}
+
 struct cloud *cloud_open(const struct cloud_config *cfg, struct error *err)
 {
 	struct cloud *c = xcalloc(1, sizeof(*c));
 	c->lock_fd = -1;
+	c->xray_fd = -1;
 	pthread_mutex_init(&c->mu, NULL);
 	pthread_cond_init(&c->async_cond, NULL);
 	pthread_condattr_t attr;
@@ -396,18 +277,25 @@ struct cloud *cloud_open(const struct cloud_config *cfg, struct error *err)
 		goto fail;
 	c->logs = logs_new(c->db);
 	c->vclock = vclock_new(cfg->time_scale);
-	if (!sqs_start(c, err) || !sns_start(c, err) || !eventbridge_start(c, err) ||
-	    !s3_start(c, err) || !apigw_start(c))
+	if (!svc_start_all(c, err))
 		goto fail;
 	setup_runtimes(c);
 	lambda_cgroups_probe(c);
-	lambda_mountns_probe(c);
+	const char *mountns = getenv("LAMBDA_TUTOR_MOUNTNS");
+	struct sandbox_config sc = { .code_root = c->code_root,
+				     .runtimes_dir = c->runtimes_dir,
+				     .python = c->python,
+				     .node = c->node,
+				     .node_path = c->node_path,
+				     .no_mountns = mountns && strcmp(mountns, "off") == 0 };
+	c->sandbox = sandbox_probe(&sc);
+	hold_xray_port(c);
 	lambda_fn_load_all(c);
 	collect_code(c);
 	/* Orphans of execution environments come back to us, to be reaped. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	int port = cfg->port > 0 ? cfg->port : cfg->port < 0 ? 0 : CLOUD_DEFAULT_PORT;
-	c->http = http_server_start(port, LAMBDA_CREATE_BODY_MAX, route, c, &c->port, err);
+	c->http = http_server_start(port, LAMBDA_CREATE_BODY_MAX, svc_route, c, &c->port, err);
 	if (!c->http)
 		goto fail;
 	char *spool = s3_spool_dir(c);
@@ -415,7 +303,7 @@ struct cloud *cloud_open(const struct cloud_config *cfg, struct error *err)
 	free(spool);
 	snprintf(c->endpoint, sizeof(c->endpoint), "http://127.0.0.1:%d", c->port);
 	write_lock(c);
-	if (!async_start(c, err) || !esm_start(c, err))
+	if (!svc_run_all(c, err))
 		goto fail;
 	return c;
 fail:
@@ -426,6 +314,11 @@ fail:
 const char *cloud_endpoint(const struct cloud *c)
 {
 	return c->endpoint;
+}
+
+char *cloud_sandbox_summary(const struct cloud *c)
+{
+	return sandbox_summary(c->sandbox);
 }
 
 static void flush_all(struct cloud *c)
@@ -492,7 +385,6 @@ void cloud_close(struct cloud *c)
 {
 	if (!c)
 		return;
-	sqs_stop(c);
 	if (c->http || c->envs.len) {
 		pthread_mutex_lock(&c->mu);
 		c->stopping = true;
@@ -512,14 +404,12 @@ void cloud_close(struct cloud *c)
 		}
 		pthread_mutex_unlock(&c->mu);
 	}
-	esm_stop(c);
-	async_stop(c);
+	if (c->db)
+		svc_stop_all(c);
 	http_server_stop(c->http);
 	c->http = NULL;
-	esm_free(c);
-	async_free(c);
-	sns_free(c);
-	sqs_free(c);
+	if (c->db)
+		svc_free_all(c);
 	vclock_free(c->vclock);
 	c->vclock = NULL;
 	for (int i = 0; i < 500; i++) {
@@ -558,7 +448,8 @@ void cloud_close(struct cloud *c)
 	free(c->python);
 	free(c->node);
 	free(c->node_path);
-	free(c->sdk_src);
-	free(c->node_path_ns);
+	sandbox_free(c->sandbox);
+	if (c->xray_fd >= 0)
+		close(c->xray_fd);
 	free(c);
 }

@@ -33,6 +33,9 @@ struct cloud;
 struct cloud *cloud_open(const struct cloud_config *cfg, struct error *err);
 /* The endpoint, "http://127.0.0.1:PORT". Borrowed. */
 const char *cloud_endpoint(const struct cloud *c);
+/* How execution environments are sealed here, and what is left open: lines for the console,
+ * each ending in '\n'. Caller frees. */
+char *cloud_sandbox_summary(const struct cloud *c);
 /* Serve until *stop becomes non-zero (set it from a signal handler). */
 void cloud_run(struct cloud *c, volatile sig_atomic_t *stop);
 /* Stop every execution environment (killing and reaping their process groups), flush, free. */

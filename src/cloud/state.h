@@ -47,13 +47,10 @@ struct cloud {
 	char *node_path;
 	/* cgroup v1, when writable: per-cloud parents of the environments' groups. */
 	bool cg_mem, cg_cpu;
-	/* Code at /var/task (read-only) and a private /tmp, in a mount namespace per environment.
-	 */
-	bool mountns;
-	/* A NODE_PATH folder under /tmp (a checkout there), which the private /tmp would hide:
-	 * bound at SDK_MOUNT in each environment, and NODE_PATH says so. NULL when none. */
-	char *sdk_src;
-	char *node_path_ns;
+	/* How environments are sealed (lambda/sandbox.h): probed at start. */
+	struct sandbox *sandbox;
+	/* A UDP port on 127.0.0.1 held for the X-Ray daemon (AWS_XRAY_DAEMON_ADDRESS). */
+	int xray_fd, xray_port;
 	char cg_mem_root[200], cg_cpu_root[200];
 
 	/* Environments are forked by the thread in cloud_run(), so that the kernel kills them
@@ -72,6 +69,9 @@ struct cloud {
 	struct async_svc *async;
 	struct sqs_svc *sqs;
 	struct esm_svc *esm;
+	/* DynamoDB and its streams (dynamodb/), Kinesis (kinesis/). */
+	struct ddb_svc *ddb;
+	struct kinesis_svc *kinesis;
 };
 
 #endif

@@ -26,6 +26,8 @@ bool path_write_file(const char *path, const void *data, size_t len, mode_t mode
 bool path_mkdirs(const char *path, mode_t mode, struct error *err);
 bool path_is_dir(const char *path);
 bool path_is_file(const char *path);
+/* rm -rf, without following symbolic links. A missing path is fine. */
+void path_remove_tree(const char *path);
 /*
  * True when rel is a relative path that stays inside its base directory once joined:
  * no absolute path, no ".." component, no NUL, not empty.

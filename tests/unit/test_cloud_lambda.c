@@ -1,7 +1,7 @@
 /*
  * Unit tests for the Lambda service's pure parts: validation and its messages, names and
  * ARNs, billing, the platform's log lines, splitting output into log events, zip safety,
- * and CloudWatch filter patterns.
+ * CloudWatch filter patterns, and the sandbox's uids.
  */
 #include <cjson/cJSON.h>
 #include <pthread.h>
@@ -13,6 +13,7 @@
 
 #include "cloud/lambda/lambda.h"
 #include "cloud/lambda/logfmt.h"
+#include "cloud/lambda/sandbox_init.h"
 #include "cloud/lambda/validate.h"
 #include "cloud/lambda/zipcode.h"
 #include "cloud/logs/logs.h"
@@ -68,6 +69,15 @@ TEST(lambda_check_settings__use_aws_limits_and_messages)
 	ok(strstr(e.msg, "greater than or equal to 128") != NULL, "with the lower bound");
 	ok(!lambda_check_memory(10241, &e), "10241 MB is refused");
 	ok(strstr(e.msg, "less than or equal to 10240") != NULL, "with the upper bound");
+	ok(lambda_check_ephemeral(512, &e) && lambda_check_ephemeral(10240, &e),
+	   "/tmp of 512 and 10240 MB");
+	ok(!lambda_check_ephemeral(511, &e), "511 MB of /tmp is refused");
+	ok(strstr(e.msg, "'ephemeralStorage.size'") &&
+		   strstr(e.msg, "greater than or equal to 512"),
+	   "naming the member and its lower bound");
+	ok(!lambda_check_ephemeral(10241, &e) && strstr(e.msg, "less than or equal to 10240"),
+	   "10241 MB is refused with the upper bound");
+	ok(!lambda_check_ephemeral(1024.5, &e), "a fraction of a MB is refused");
 	ok(lambda_check_timeout(1, &e) && lambda_check_timeout(900, &e), "1 and 900 s");
 	ok(!lambda_check_timeout(0, &e) && !lambda_check_timeout(901, &e), "0 and 901 s refused");
 	ok(lambda_check_runtime("python3.13", &e) && lambda_check_runtime("nodejs22.x", &e) &&
@@ -305,7 +315,7 @@ static struct env *dead_env(struct cloud *c, struct lfunc *fn)
 	env->cloud = c;
 	env->fn = fn;
 	fn->refs++;
-	env->out_fd = -1;
+	env->out_fd = env->status_fd = -1;
 	env->state = ENV_DEAD;
 	env->exited = env->reader_done = env->killed = true;
 	pthread_cond_init(&env->cond, NULL);
@@ -344,6 +354,27 @@ TEST(lambda_env_housekeep__never_frees_an_environment_an_invoker_holds)
 	pthread_mutex_destroy(&c.mu);
 }
 
+TEST(sandbox_uid__gives_each_account_its_own_and_avoids_taken_ones)
+{
+	struct sandbox sb;
+	memset(&sb, 0, sizeof(sb));
+	sb.uid = 0;
+	sb.plan.uid_switch = true;
+	uid_t a = sandbox_uid(&sb, "111111111111"), b = sandbox_uid(&sb, "222222222222");
+	ok(a >= SANDBOX_UID_BASE && a < SANDBOX_UID_BASE + SANDBOX_UID_COUNT,
+	   "in the cloud's range");
+	ok(b >= SANDBOX_UID_BASE && b < SANDBOX_UID_BASE + SANDBOX_UID_COUNT && a != b,
+	   "another account has another");
+	ok(sandbox_uid(&sb, "111111111111") == a, "the same account always the same");
+	sb.taken[sb.n_taken++] = a;
+	uid_t moved = sandbox_uid(&sb, "111111111111");
+	ok(moved != a && moved >= SANDBOX_UID_BASE && moved < SANDBOX_UID_BASE + SANDBOX_UID_COUNT,
+	   "one /etc/passwd names is skipped");
+	sb.plan.uid_switch = false;
+	sb.uid = 1000;
+	is_int((int)sandbox_uid(&sb, "111111111111"), 1000, "without a range: the cloud's own");
+}
+
 int main(void)
 {
 	RUN(lambda_check_name__follows_the_service);
@@ -357,5 +388,6 @@ int main(void)
 	RUN(zipcode_extract__writes_inside_and_refuses_escapes);
 	RUN(logs_pattern_match__follows_cloudwatch_terms);
 	RUN(lambda_env_housekeep__never_frees_an_environment_an_invoker_holds);
+	RUN(sandbox_uid__gives_each_account_its_own_and_avoids_taken_ones);
 	return done();
 }

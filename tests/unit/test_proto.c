@@ -4,11 +4,14 @@
  * model's shape; answers and errors in each protocol; bad input.
  */
 #include <cjson/cJSON.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cloud/http/server.h"
+#include "cloud/proto/codec.h"
 #include "cloud/proto/model.h"
 #include "cloud/proto/proto.h"
 #include "core/path.h"
@@ -173,6 +176,113 @@ TEST(proto_decode__gives_each_protocol_the_same_input)
 		cJSON_Delete(b);
 		aws_err_release(&err);
 	}
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The *.http files of dir, sorted. Caller frees each and the array. */
+static char **list_http(const char *dir, size_t *n)
+{
+	char **names = NULL;
+	DIR *d = opendir(dir);
+	struct dirent *ent;
+	*n = 0;
+	while (d && (ent = readdir(d))) {
+		size_t len = strlen(ent->d_name);
+		if (len < 5 || strcmp(ent->d_name + len - 5, ".http") != 0)
+			continue;
+		names = xreallocarray(names, *n + 1, sizeof(*names));
+		names[(*n)++] = xstrdup(ent->d_name);
+	}
+	if (d)
+		closedir(d);
+	qsort(names, *n, sizeof(*names), cmp_str);
+	return names;
+}
+
+/* The service of a fixture, from its name's first word. */
+static const char *fixture_service(const char *name)
+{
+	static const char *const map[][2] = {
+		{ "cloudwatch", "monitoring" },
+		{ "apigatewayv2", "apigatewayv2-2018-11-29" },
+		{ "elbv2", "elasticloadbalancing" },
+		{ "dynamodbstreams", "streams.dynamodb" },
+	};
+	static char svc[64];
+	snprintf(svc, sizeof(svc), "%.*s", (int)strcspn(name, "-"), name);
+	for (size_t i = 0; i < sizeof(map) / sizeof(*map); i++)
+		if (strcmp(svc, map[i][0]) == 0)
+			return map[i][1];
+	return svc;
+}
+
+/* "s3-list-objects-v2-cbor.http" -> "ListObjectsV2". */
+static void fixture_op(const char *name, char *out, size_t n)
+{
+	const char *p = strchr(name, '-');
+	size_t o = 0;
+	bool up = true;
+	for (p = p ? p + 1 : name; *p && *p != '.' && o + 1 < n; p++) {
+		if (strncmp(p, "-cbor.", 6) == 0)
+			break;
+		if (*p == '-') {
+			up = true;
+			continue;
+		}
+		out[o++] = up && *p >= 'a' && *p <= 'z' ? (char)(*p - 32) : *p;
+		up = false;
+	}
+	out[o] = '\0';
+}
+
+/* What differs between two clients' requests for the same call by design. */
+static void drop_volatile(cJSON *in)
+{
+	cJSON_DeleteItemFromObject(in, "ContentMD5");
+	cJSON_DeleteItemFromObject(in, "ClientToken");
+	cJSON_DeleteItemFromObject(in, "ClientRequestToken");
+}
+
+TEST(proto_decode__reads_every_captured_request_alike)
+{
+	size_t n;
+	char **names = list_http(FIXTURES "new", &n);
+	int pairs = 0;
+	for (size_t i = 0; i < n; i++) {
+		char want[96], file[300];
+		const char *svc = fixture_service(names[i]);
+		fixture_op(names[i], want, sizeof(want));
+		struct aws_err err = { 0 };
+		const char *op = "";
+		enum proto_protocol p;
+		snprintf(file, sizeof(file), "new/%s", names[i]);
+		cJSON *a = decode_file(svc, file, &op, &p, &err);
+		ok(a && strcasecmp(op, want) == 0, "%s: %s (%s %s)", file, op, err.code,
+		   err.message);
+		snprintf(file, sizeof(file), "old/%s", names[i]);
+		char *old_path = xasprintf(FIXTURES "%s", file);
+		bool has_old = path_is_file(old_path);
+		free(old_path);
+		if (has_old) {
+			cJSON *b = decode_file(svc, file, &op, &p, &err);
+			drop_volatile(a);
+			drop_volatile(b);
+			ok(a && b && cJSON_Compare(a, b, true), "%s: boto3 1.29 and 1.43 alike",
+			   names[i]);
+			cJSON_Delete(b);
+			pairs++;
+		}
+		cJSON_Delete(a);
+		aws_err_release(&err);
+	}
+	ok(n > 70 && pairs > 65, "%zu requests, %d of them from both clients", n, pairs);
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
 }
 
 TEST(proto_decode__converts_types_from_each_location)
@@ -376,6 +486,43 @@ TEST(proto_validate__checks_every_constrained_lambda_member)
 	}
 	ok(checked > 100, "%d constrained members of Lambda's operations", checked);
 	is_int(right, checked, "each answered with its constraint");
+}
+
+TEST(proto_regex__matches_the_models_java_patterns)
+{
+	static const struct {
+		const char *pattern, *s;
+		bool match;
+	} cases[] = {
+		{ "(?!^[0-9]+$)([a-zA-Z0-9-_]+)", "2024", false },
+		{ "(?!^[0-9]+$)([a-zA-Z0-9-_]+)", "v2024", true },
+		{ "^[0-9A-Za-z\\.\\-_]*(?<!\\.)$", "name.", false },
+		{ "^[0-9A-Za-z\\.\\-_]*(?<!\\.)$", "na.me", true },
+		{ "(?i)all|[0-9]{12}", "ALL", true },
+		{ "(?i)all|[0-9]{12}", "12345678901", false },
+		{ "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$", "caf\xc3\xa9 1", true },
+		{ "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$", "a;b", false },
+		{ "[\\u0020-\\u00FF]+", "abc\xc3\xbf", true },
+		{ "[\\u0020-\\u00FF]+", "tab\there", false },
+		{ "(a)b\\1", "aba", true },
+		{ "(a)b\\1", "abb", false },
+		{ "arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+",
+		  "arn:aws:iam::123456789012:role/lambda-role", true },
+		{ "arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+",
+		  "arn:aws:iam::1234:role/r", false },
+		{ "[^\\s]+", "app.handler", true },
+		{ "[^\\s]+", "app handler", false },
+		{ "\\p{Print}+", "ok", true },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++)
+		ok(codec_regex_match(cases[i].pattern, cases[i].s) == cases[i].match, "%s %s '%s'",
+		   cases[i].pattern, cases[i].match ? "matches" : "refuses", cases[i].s);
+	/* Hostile input against a nested repetition ends (and counts as matching). */
+	char *many = xmalloc(5001);
+	memset(many, 'a', 5000);
+	many[5000] = '\0';
+	ok(codec_regex_match("(a|aa)+$b", many), "a match past the step budget ends");
+	free(many);
 }
 
 /* Encode output (JSON text) of op in protocol p. */
@@ -587,9 +734,11 @@ int main(void)
 {
 	RUN(proto_decode__reads_what_real_clients_send);
 	RUN(proto_decode__gives_each_protocol_the_same_input);
+	RUN(proto_decode__reads_every_captured_request_alike);
 	RUN(proto_decode__converts_types_from_each_location);
 	RUN(proto_validate__words_violations_as_aws_does);
 	RUN(proto_validate__checks_every_constrained_lambda_member);
+	RUN(proto_regex__matches_the_models_java_patterns);
 	RUN(proto_encode__writes_each_protocols_answer);
 	RUN(proto_encode_error__shapes_errors_as_aws_does);
 	RUN(proto_decode__refuses_bad_input_in_the_protocols_words);

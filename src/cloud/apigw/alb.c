@@ -15,6 +15,7 @@
 #include "cloud/lambda/policy.h"
 #include "cloud/query/query.h"
 #include "cloud/state.h"
+#include "cloud/svc/svc.h"
 #include "core/clock.h"
 #include "core/strutil.h"
 #include "core/xalloc.h"
@@ -24,18 +25,6 @@
 #define ELB_SVC  "elasticloadbalancing.amazonaws.com"
 #define ARN_HEAD "arn:aws:elasticloadbalancing:" AWS_REGION_NAME ":"
 #define MULTI    "lambda.multi_value_headers.enabled"
-
-bool alb_is_api(const struct http_req *req)
-{
-	const char *ct = http_header(req, "Content-Type");
-	if (strcmp(req->method, "POST") != 0 || !ct ||
-	    !str_starts_with(ct, "application/x-www-form-urlencoded"))
-		return false;
-	const char *auth = http_header(req, "Authorization");
-	if (auth && strstr(auth, "/elasticloadbalancing/aws4_request"))
-		return true;
-	return !auth && req->body && strstr(req->body, "Version=2015-12-01") != NULL;
-}
 
 /* ---- XML ---- */
 
@@ -828,3 +817,45 @@ void alb_serve(struct cloud *c, const char *name, const char *path, const struct
 	front_req_release(&fr);
 	cJSON_Delete(all);
 }
+
+static bool raw(struct svc_call *call, struct http_resp *resp)
+{
+	if (call->protocol != SVC_QUERY)
+		query_error(resp, XMLNS, 400, "InvalidAction",
+			    "Elastic Load Balancing is called with the query protocol (a form with"
+			    " an Action)");
+	else
+		alb_api(call->cloud, call->caller->account, call->http, resp);
+	return true;
+}
+
+/* "<name>/<path>" after the door's prefix, or "<name><path>" from the Host (its DNSName). */
+static void door(struct svc_call *call, const char *rest, struct http_resp *resp)
+{
+	char name[64];
+	size_t len = strcspn(rest, "/");
+	if (len == 0 || len >= sizeof(name)) {
+		front_alb_error(resp, 503);
+		return;
+	}
+	memcpy(name, rest, len);
+	name[len] = '\0';
+	alb_serve(call->cloud, name, rest[len] ? rest + len : "/", call->http, resp);
+}
+
+static const struct svc_door doors[] = {
+	{ .prefix = "/_aws/elb/", .serve = door },
+	{ .host = "elb.", .serve = door },
+};
+
+/* Its load balancers are documents of apigw_docs, reset with API Gateway's. */
+const struct cloud_service elbv2_service = {
+	.name = "elasticloadbalancing",
+	.model = "elasticloadbalancingv2-2015-12-01",
+	.title = "Elastic Load Balancing",
+	.protocol = SVC_QUERY,
+	.query_version = "2015-12-01",
+	.raw = raw,
+	.doors = doors,
+	.ndoors = sizeof(doors) / sizeof(doors[0]),
+};

@@ -16,15 +16,10 @@
 #ifndef CLOUD_APIGW_ALB_H
 #define CLOUD_APIGW_ALB_H
 
-#include <stdbool.h>
-
 #include "cloud/http/server.h"
 
 struct cloud;
 
-/* Whether req is an Elastic Load Balancing v2 call (signed for elasticloadbalancing, or its
- * Version in the form). */
-bool alb_is_api(const struct http_req *req);
 /* Serve an Elastic Load Balancing v2 call. */
 void alb_api(struct cloud *c, const char *account, const struct http_req *req,
 	     struct http_resp *resp);

@@ -700,6 +700,16 @@ static void save_clock(struct cloud *c, int64_t now)
 	pthread_mutex_unlock(&c->db->mu);
 }
 
+void async_restore_clock(struct cloud *c)
+{
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *st = prep(c, "SELECT now FROM async_clock WHERE id=1");
+	if (st && sqlite3_step(st) == SQLITE_ROW)
+		vclock_not_before(c->vclock, sqlite3_column_int64(st, 0));
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&c->db->mu);
+}
+
 static void *dispatcher_main(void *arg)
 {
 	struct cloud *c = arg;
@@ -744,28 +754,12 @@ static void *dispatcher_main(void *arg)
 bool async_start(struct cloud *c, struct error *err)
 {
 	pthread_mutex_lock(&c->db->mu);
-	bool ok = cloud_db_exec(
-		c->db,
-		"CREATE TABLE IF NOT EXISTS async_events(seq INTEGER PRIMARY KEY,"
-		" account TEXT NOT NULL, function TEXT NOT NULL, request_id TEXT NOT NULL,"
-		" payload TEXT NOT NULL, source TEXT, received INTEGER NOT NULL,"
-		" due INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,"
-		" backoff INTEGER NOT NULL DEFAULT 0, leased INTEGER NOT NULL DEFAULT 0) STRICT;"
-		"CREATE INDEX IF NOT EXISTS async_events_due ON async_events(leased, due);"
-		"CREATE TABLE IF NOT EXISTS async_config(account TEXT NOT NULL,"
-		" function TEXT NOT NULL, config TEXT NOT NULL, PRIMARY KEY(account, function))"
-		" STRICT;"
-		"CREATE TABLE IF NOT EXISTS async_dlq(account TEXT NOT NULL, function TEXT NOT "
-		"NULL,"
-		" target TEXT NOT NULL, PRIMARY KEY(account, function)) STRICT;"
-		"CREATE TABLE IF NOT EXISTS async_clock(id INTEGER PRIMARY KEY, now INTEGER NOT "
-		"NULL)"
-		" STRICT;"
-		/* Attempts cut short by a crash run again. */
-		"UPDATE async_events SET leased=0 WHERE leased=1;");
+	bool ok = cloud_db_exec(c->db,
+				/* Attempts cut short by a crash run again. */
+				"UPDATE async_events SET leased=0 WHERE leased=1;");
 	pthread_mutex_unlock(&c->db->mu);
 	if (!ok)
-		return error_set(err, "cannot create the asynchronous invocation tables");
+		return error_set(err, "cannot requeue the asynchronous events a crash cut short");
 	struct async_svc *s = xcalloc(1, sizeof(*s));
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cond, NULL);
@@ -948,8 +942,7 @@ void async_api(struct cloud *c, const char *account, const struct http_req *req,
 		}
 	}
 	if (!ref[0]) {
-		aws_error(resp, 404, "UnknownOperationException", "Unknown operation %s %s",
-			  req->method, req->path);
+		lambda_unserved(resp, req);
 		return;
 	}
 	char acct[13], name[65];

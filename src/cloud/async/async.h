@@ -19,7 +19,9 @@
 struct cloud;
 struct lfunc;
 
-/* Create the tables and start the dispatcher. Called by cloud_open(). */
+/* Go on from the virtual time saved before a restart (before anything is served). */
+void async_restore_clock(struct cloud *c);
+/* Start the dispatcher (the tables are Lambda's migrations). */
 bool async_start(struct cloud *c, struct error *err);
 /* Stop the dispatcher and wait for the attempts under way. No-op when not started. */
 void async_stop(struct cloud *c);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cloud/clock/vclock.h"
+#include "cloud/esm/stream.h"
 #include "cloud/http/aws.h"
 #include "cloud/lambda/lambda.h"
 #include "cloud/query/query.h"
@@ -36,6 +37,10 @@ struct mapping {
 	int nthreads;
 	bool stop;
 	int busy; /* pollers between taking a batch and finishing with it (s->mu) */
+	/* A DynamoDB or Kinesis stream (esm/stream.c): its settings, its running workers. */
+	bool stream;
+	struct esm_stream_cfg scfg;
+	struct esm_stream *workers;
 };
 
 struct esm_svc {
@@ -71,6 +76,17 @@ static void save(struct cloud *c, const struct mapping *m)
 		sqlite3_step(st);
 	}
 	sqlite3_finalize(st);
+	if (m->stream) {
+		char *cfg = esm_stream_cfg_save(&m->scfg);
+		st = prep(c, "INSERT OR REPLACE INTO esm_streams(uuid, config) VALUES (?, ?)");
+		if (st) {
+			sqlite3_bind_text(st, 1, m->uuid, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 2, cfg, -1, SQLITE_TRANSIENT);
+			sqlite3_step(st);
+		}
+		sqlite3_finalize(st);
+		free(cfg);
+	}
 	pthread_mutex_unlock(&c->db->mu);
 }
 
@@ -229,7 +245,10 @@ bool esm_pending(struct cloud *c, const char *account, int64_t now_ms, int64_t *
 		if (strcmp(m->account, account) != 0 || !m->enabled)
 			continue;
 		busy = busy || m->busy > 0;
-		vec_push(&sources, xstrdup(m->source));
+		/* A stream's records wait in its shards, not in a queue: stream workers do not
+		 * report them yet (esm/stream.c would say what a shard holds past its checkpoint). */
+		if (!m->stream)
+			vec_push(&sources, xstrdup(m->source));
 	}
 	pthread_mutex_unlock(&s->mu);
 	vec_for_each (&sources, i) {
@@ -313,6 +332,13 @@ static void *poller_main(void *arg)
 static void start_pollers(struct mapping *m)
 {
 	m->stop = false;
+	if (m->stream) {
+		struct esm_stream_spec spec = { m->uuid,  m->account, m->function, m->source,
+						m->batch, m->window,  m->report,   &m->scfg };
+		if (!m->workers)
+			m->workers = esm_stream_start(m->c, &spec);
+		return;
+	}
 	while (m->nthreads < ESM_POLLERS) {
 		if (pthread_create(&m->threads[m->nthreads], NULL, poller_main, m) != 0)
 			break;
@@ -325,6 +351,8 @@ static void stop_pollers(struct esm_svc *s, struct mapping *m)
 {
 	pthread_mutex_lock(&s->mu);
 	m->stop = true;
+	struct esm_stream *workers = m->workers;
+	m->workers = NULL;
 	int n = m->nthreads;
 	pthread_t threads[ESM_POLLERS];
 	memcpy(threads, m->threads, sizeof(threads));
@@ -332,6 +360,7 @@ static void stop_pollers(struct esm_svc *s, struct mapping *m)
 	pthread_mutex_unlock(&s->mu);
 	for (int i = 0; i < n; i++)
 		pthread_join(threads[i], NULL);
+	esm_stream_stop(workers);
 }
 
 static void fn_arn(const struct mapping *m, char *out, size_t n)
@@ -360,6 +389,13 @@ static cJSON *view(const struct mapping *m)
 	cJSON *types = cJSON_AddArrayToObject(o, "FunctionResponseTypes");
 	if (m->report)
 		cJSON_AddItemToArray(types, cJSON_CreateString("ReportBatchItemFailures"));
+	if (m->stream) {
+		char result[64] = "No records processed";
+		if (m->workers)
+			esm_stream_last_result(m->workers, result);
+		cJSON_AddStringToObject(o, "LastProcessingResult", result);
+		esm_stream_cfg_view(&m->scfg, o);
+	}
 	return o;
 }
 
@@ -436,7 +472,7 @@ static bool apply(struct cloud *c, const char *account, const cJSON *in, struct 
 				   window,
 				   window < 0 ? "greater than or equal to 0"
 					      : "less than or equal to 300");
-	if (batch > 10 && window < 1)
+	if (!m->stream && batch > 10 && window < 1)
 		return api_err_set(e, 400, "InvalidParameterValueException",
 				   "Maximum batch window in seconds must be greater than 0 if "
 				   "maximum batch size is greater than 10");
@@ -494,14 +530,19 @@ static void create(struct cloud *c, const char *account, const cJSON *in, struct
 	m->batch = 10;
 	m->enabled = true;
 	aws_uuid(m->uuid);
-	if (!source) {
+	struct esm_stream_err se = { 0 };
+	if (source && esm_stream_is_source(source) && strlen(source) < sizeof(m->source)) {
+		m->stream = true;
+		m->batch = 100;
+		if (esm_stream_source_exists(c, account, source, &se) &&
+		    esm_stream_cfg_apply(&m->scfg, source, in, true, &se) &&
+		    apply(c, account, in, m, true, &e))
+			snprintf(m->source, sizeof(m->source), "%s", source);
+		if (se.status)
+			api_err_set(&e, se.status, se.type, "%s", se.msg);
+	} else if (!source || !str_starts_with(source, "arn:aws:sqs:")) {
 		api_err_set(&e, 400, "InvalidParameterValueException",
 			    "Unrecognized event source, must be kinesis, dynamodb stream or sqs.");
-	} else if (!str_starts_with(source, "arn:aws:sqs:")) {
-		api_err_set(&e, 400, "InvalidParameterValueException",
-			    "The local cloud maps SQS queues to functions; %s is not an SQS queue "
-			    "ARN.",
-			    source);
 	} else if (strlen(source) >= sizeof(m->source) || !sqs_queue_exists(c, source)) {
 		api_err_set(&e, 400, "InvalidParameterValueException",
 			    "Error occurred while ReceiveMessage. SQS Error Code: "
@@ -512,6 +553,7 @@ static void create(struct cloud *c, const char *account, const cJSON *in, struct
 	}
 	if (e.status) {
 		aws_error(resp, e.status, e.type, "%s", e.msg);
+		esm_stream_cfg_release(&m->scfg);
 		free(m);
 		return;
 	}
@@ -528,6 +570,7 @@ static void create(struct cloud *c, const char *account, const cJSON *in, struct
 				  "mapping with UUID %s",
 				  o->source, arn, o->uuid);
 			pthread_mutex_unlock(&s->mu);
+			esm_stream_cfg_release(&m->scfg);
 			free(m);
 			return;
 		}
@@ -598,12 +641,22 @@ void esm_api(struct cloud *c, const char *account, const struct http_req *req,
 		} else if (strcmp(method, "PUT") == 0) {
 			struct api_err e = { 0 };
 			struct mapping next = *m;
+			struct esm_stream_cfg ncfg;
+			struct esm_stream_err se = { 0 };
+			esm_stream_cfg_copy(&ncfg, &m->scfg);
 			pthread_mutex_unlock(&s->mu);
-			if (!apply(c, account, in, &next, false, &e)) {
-				aws_error(resp, e.status, e.type, "%s", e.msg);
+			if (!apply(c, account, in, &next, false, &e) ||
+			    (next.stream &&
+			     !esm_stream_cfg_apply(&ncfg, next.source, in, false, &se))) {
+				if (se.status)
+					aws_error(resp, se.status, se.type, "%s", se.msg);
+				else
+					aws_error(resp, e.status, e.type, "%s", e.msg);
+				esm_stream_cfg_release(&ncfg);
 			} else {
 				bool was = m->enabled;
-				if (was && !next.enabled)
+				/* A stream's workers start again to take their new settings. */
+				if (was && (!next.enabled || m->stream))
 					stop_pollers(s, m);
 				pthread_mutex_lock(&s->mu);
 				snprintf(m->function, sizeof(m->function), "%s", next.function);
@@ -613,7 +666,9 @@ void esm_api(struct cloud *c, const char *account, const struct http_req *req,
 				m->report = next.report;
 				m->enabled = next.enabled;
 				m->modified = next.modified;
-				if (m->enabled && !was && !s->stopping)
+				esm_stream_cfg_release(&m->scfg);
+				m->scfg = ncfg;
+				if (m->enabled && (!was || m->stream) && !s->stopping)
 					start_pollers(m);
 				snprintf(m->state, sizeof(m->state), "Updating");
 				cJSON *o = view(m);
@@ -633,6 +688,9 @@ void esm_api(struct cloud *c, const char *account, const struct http_req *req,
 			pthread_mutex_unlock(&s->mu);
 			stop_pollers(s, m);
 			forget(c, m->uuid);
+			if (m->stream)
+				esm_stream_forget(c, m->uuid);
+			esm_stream_cfg_release(&m->scfg);
 			free(m);
 			reply(resp, 202, o);
 		} else {
@@ -647,16 +705,8 @@ void esm_api(struct cloud *c, const char *account, const struct http_req *req,
 
 bool esm_start(struct cloud *c, struct error *err)
 {
-	pthread_mutex_lock(&c->db->mu);
-	bool ok = cloud_db_exec(
-		c->db, "CREATE TABLE IF NOT EXISTS esm(uuid TEXT PRIMARY KEY,"
-		       " account TEXT NOT NULL, function TEXT NOT NULL, source TEXT NOT NULL,"
-		       " batch INTEGER NOT NULL, window INTEGER NOT NULL,"
-		       " enabled INTEGER NOT NULL, report INTEGER NOT NULL,"
-		       " modified REAL NOT NULL) STRICT;");
-	pthread_mutex_unlock(&c->db->mu);
-	if (!ok)
-		return error_set(err, "cannot create the event source mapping table");
+	if (!esm_stream_init(c))
+		return error_set(err, "cannot create the stream mappings' tables");
 	struct esm_svc *s = xcalloc(1, sizeof(*s));
 	pthread_mutex_init(&s->mu, NULL);
 	c->esm = s;
@@ -681,6 +731,18 @@ bool esm_start(struct cloud *c, struct error *err)
 		vec_push(&s->mappings, m);
 	}
 	sqlite3_finalize(st);
+	/* A stream mapping's own settings. */
+	vec_for_each (&s->mappings, i) {
+		struct mapping *m = s->mappings.items[i];
+		st = prep(c, "SELECT config FROM esm_streams WHERE uuid = ?");
+		if (st) {
+			sqlite3_bind_text(st, 1, m->uuid, -1, SQLITE_STATIC);
+			if (sqlite3_step(st) == SQLITE_ROW)
+				m->stream = esm_stream_cfg_load(
+					&m->scfg, (const char *)sqlite3_column_text(st, 0));
+		}
+		sqlite3_finalize(st);
+	}
 	pthread_mutex_unlock(&c->db->mu);
 	pthread_mutex_lock(&s->mu);
 	vec_for_each (&s->mappings, i) {
@@ -709,8 +771,41 @@ void esm_free(struct cloud *c)
 	struct esm_svc *s = c->esm;
 	if (!s)
 		return;
+	vec_for_each (&s->mappings, i) {
+		struct mapping *m = s->mappings.items[i];
+		esm_stream_cfg_release(&m->scfg);
+	}
 	vec_release_with(&s->mappings, free);
 	pthread_mutex_destroy(&s->mu);
 	free(s);
 	c->esm = NULL;
+}
+
+void esm_reset_account(struct cloud *c, const char *account)
+{
+	struct esm_svc *s = c->esm;
+	if (!s)
+		return;
+	struct vec doomed = VEC_INIT;
+	pthread_mutex_lock(&s->mu);
+	size_t out = 0;
+	vec_for_each (&s->mappings, i) {
+		struct mapping *m = s->mappings.items[i];
+		if (strcmp(m->account, account) == 0)
+			vec_push(&doomed, m);
+		else
+			s->mappings.items[out++] = m;
+	}
+	s->mappings.len = out;
+	pthread_mutex_unlock(&s->mu);
+	vec_for_each (&doomed, i) {
+		struct mapping *m = doomed.items[i];
+		stop_pollers(s, m);
+		forget(c, m->uuid);
+		if (m->stream)
+			esm_stream_forget(c, m->uuid);
+		esm_stream_cfg_release(&m->scfg);
+		free(m);
+	}
+	vec_release(&doomed);
 }

@@ -20,6 +20,8 @@ bool esm_start(struct cloud *c, struct error *err);
 /* Stop every poller and wait for them. */
 void esm_stop(struct cloud *c);
 void esm_free(struct cloud *c);
+/* Delete every mapping of an account (its pollers stopped first). */
+void esm_reset_account(struct cloud *c, const char *account);
 void esm_api(struct cloud *c, const char *account, const struct http_req *req,
 	     struct http_resp *resp);
 /*

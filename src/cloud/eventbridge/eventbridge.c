@@ -21,6 +21,7 @@
 #include "cloud/sns/sns.h"
 #include "cloud/sqs/sqs.h"
 #include "cloud/state.h"
+#include "cloud/svc/svc.h"
 #include "core/strutil.h"
 #include "core/xalloc.h"
 
@@ -669,8 +670,8 @@ void eventbridge_api(struct cloud *c, const char *account, const char *action,
 		if (strcmp(o->name, action) == 0)
 			op = o;
 	if (!op) {
-		aws_json_error(resp, 400, "UnknownOperationException",
-			       "The local cloud does not serve EventBridge's %s", action);
+		aws_json_error(resp, 501, "NotImplemented",
+			       "The local cloud does not offer EventBridge's %s operation", action);
 		return;
 	}
 	cJSON *in = req->body_len ? cJSON_ParseWithLength(req->body, req->body_len)
@@ -701,19 +702,53 @@ void eventbridge_api(struct cloud *c, const char *account, const char *action,
 	cJSON_Delete(in);
 }
 
-bool eventbridge_start(struct cloud *c, struct error *err)
+static const char *const migrations[] = {
+	/* 0 -> 1: the tables that used to be created at start. */
+	"CREATE TABLE IF NOT EXISTS eb_rules(account TEXT NOT NULL, name TEXT NOT NULL,"
+	" pattern TEXT NOT NULL, state TEXT NOT NULL, description TEXT NOT NULL,"
+	" PRIMARY KEY(account, name)) STRICT;"
+	"CREATE TABLE IF NOT EXISTS eb_targets(account TEXT NOT NULL, rule TEXT NOT NULL,"
+	" id TEXT NOT NULL, arn TEXT NOT NULL, input TEXT, PRIMARY KEY(account, rule, id))"
+	" STRICT;",
+};
+
+static void reset(struct cloud *c, const char *account)
 {
+	static const char *const sqls[] = { "DELETE FROM eb_targets WHERE account=?",
+					    "DELETE FROM eb_rules WHERE account=?" };
 	pthread_mutex_lock(&c->db->mu);
-	bool ok = cloud_db_exec(
-		c->db,
-		"CREATE TABLE IF NOT EXISTS eb_rules(account TEXT NOT NULL, name TEXT NOT NULL,"
-		" pattern TEXT NOT NULL, state TEXT NOT NULL, description TEXT NOT NULL,"
-		" PRIMARY KEY(account, name)) STRICT;"
-		"CREATE TABLE IF NOT EXISTS eb_targets(account TEXT NOT NULL, rule TEXT NOT NULL,"
-		" id TEXT NOT NULL, arn TEXT NOT NULL, input TEXT,"
-		" PRIMARY KEY(account, rule, id)) STRICT;");
+	for (size_t i = 0; i < sizeof(sqls) / sizeof(sqls[0]); i++) {
+		sqlite3_stmt *st = prep(c, sqls[i]);
+		if (st) {
+			sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+			sqlite3_step(st);
+		}
+		sqlite3_finalize(st);
+	}
 	pthread_mutex_unlock(&c->db->mu);
-	if (!ok)
-		return error_set(err, "cannot create the EventBridge tables");
+}
+
+static bool raw(struct svc_call *call, struct http_resp *resp)
+{
+	const char *target = http_header(call->http, "X-Amz-Target");
+	if (!target || !str_starts_with(target, EVENTBRIDGE_TARGET)) {
+		aws_json_error(resp, 400, "UnknownOperationException",
+			       "EventBridge is called with X-Amz-Target: AWSEvents.OPERATION");
+		return true;
+	}
+	eventbridge_api(call->cloud, call->caller->account, target + strlen(EVENTBRIDGE_TARGET),
+			call->http, resp);
 	return true;
 }
+
+const struct cloud_service events_service = {
+	.name = "events",
+	.model = "eventbridge-2015-10-07",
+	.title = "Amazon EventBridge",
+	.protocol = SVC_JSON,
+	.target = "AWSEvents",
+	.reset_account = reset,
+	.migrations = migrations,
+	.nmigrations = sizeof(migrations) / sizeof(migrations[0]),
+	.raw = raw,
+};

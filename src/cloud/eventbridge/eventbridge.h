@@ -19,8 +19,6 @@ struct cJSON;
 
 #define EVENTBRIDGE_TARGET "AWSEvents."
 
-bool eventbridge_start(struct cloud *c, struct error *err);
-
 /* A JSON 1.1 request: action is what follows "AWSEvents." in X-Amz-Target. */
 void eventbridge_api(struct cloud *c, const char *account, const char *action,
 		     const struct http_req *req, struct http_resp *resp);

@@ -87,8 +87,8 @@ static bool opt_number(const cJSON *o, const char *k, double *out, bool *given, 
 /* The settings CreateFunction and UpdateFunctionConfiguration share, checked. */
 struct settings {
 	const char *runtime, *handler, *role, *description;
-	double memory, timeout;
-	bool has_memory, has_timeout;
+	double memory, timeout, ephemeral;
+	bool has_memory, has_timeout, has_ephemeral;
 	const cJSON *vars; /* borrowed from the request */
 	bool has_env;
 	int arch; /* -1 unset, 0 x86_64, 1 arm64 */
@@ -115,6 +115,17 @@ static bool read_settings(const cJSON *in, struct settings *s, struct api_err *e
 		if (s->vars && cJSON_IsNull(s->vars))
 			s->vars = NULL;
 	}
+	const cJSON *eph = cJSON_GetObjectItemCaseSensitive(in, "EphemeralStorage");
+	if (eph && !cJSON_IsNull(eph)) {
+		const cJSON *size = cJSON_GetObjectItemCaseSensitive(eph, "Size");
+		if (!cJSON_IsObject(eph) || !cJSON_IsNumber(size))
+			return api_err_set(
+				e, 400, "InvalidRequestContentException",
+				"Could not parse request body into json: "
+				"'EphemeralStorage' must be an object with a Size number");
+		s->ephemeral = size->valuedouble;
+		s->has_ephemeral = true;
+	}
 	const cJSON *arch = cJSON_GetObjectItemCaseSensitive(in, "Architectures");
 	if (arch && !cJSON_IsNull(arch)) {
 		const cJSON *a = cJSON_IsArray(arch) ? cJSON_GetArrayItem(arch, 0) : NULL;
@@ -139,6 +150,8 @@ static bool read_settings(const cJSON *in, struct settings *s, struct api_err *e
 	if (s->has_memory && !lambda_check_memory(s->memory, e))
 		return false;
 	if (s->has_timeout && !lambda_check_timeout(s->timeout, e))
+		return false;
+	if (s->has_ephemeral && !lambda_check_ephemeral(s->ephemeral, e))
 		return false;
 	if (s->vars && !lambda_check_env(s->vars, e))
 		return false;
@@ -349,6 +362,7 @@ static void create_function(struct cloud *c, const char *account, const struct h
 	fn->vars = s.vars ? cJSON_Duplicate(s.vars, true) : NULL;
 	fn->memory = s.has_memory ? (int)s.memory : 128;
 	fn->timeout = s.has_timeout ? (int)s.timeout : 3;
+	fn->ephemeral = s.has_ephemeral ? (int)s.ephemeral : LAMBDA_EPHEMERAL_MIN;
 	fn->arm64 = s.arch == 1;
 	memcpy(fn->sha256, code.sha256, sizeof(fn->sha256));
 	memcpy(fn->sha_hex, code.sha_hex, sizeof(fn->sha_hex));
@@ -545,6 +559,8 @@ static void update_config(struct cloud *c, struct lfunc *fn, const struct http_r
 		fn->memory = (int)s.memory;
 	if (s.has_timeout)
 		fn->timeout = (int)s.timeout;
+	if (s.has_ephemeral)
+		fn->ephemeral = (int)s.ephemeral;
 	if (s.has_env) {
 		cJSON_Delete(fn->vars);
 		fn->vars = s.vars ? cJSON_Duplicate(s.vars, true) : NULL;
@@ -585,6 +601,7 @@ static void delete_function(struct cloud *c, struct lfunc *fn, struct http_resp 
 	sqlite3_finalize(st);
 	pthread_mutex_unlock(&c->db->mu);
 	lambda_policy_forget(c, fn->account, fn->name);
+	lambda_url_forget(c, fn->account, fn->name);
 	char *dir = xasprintf("%s/%s/%s", c->code_root, fn->account, fn->name);
 	zipcode_remove_tree(dir);
 	free(dir);
@@ -618,12 +635,8 @@ void lambda_reset_account(struct cloud *c, const char *account)
 		pthread_mutex_unlock(&c->mu);
 	}
 	vec_release(&doomed);
-	logs_flush(c->logs);
 	lambda_metrics_flush(c);
 	static const char *const sqls[] = {
-		"DELETE FROM log_events WHERE account = ?",
-		"DELETE FROM log_streams WHERE account = ?",
-		"DELETE FROM log_groups WHERE account = ?",
 		"DELETE FROM invocations WHERE account = ?",
 		"DELETE FROM metrics WHERE account = ?",
 	};
@@ -754,7 +767,7 @@ void lambda_api(struct cloud *c, const char *account, const struct http_req *req
 		if (split_path(p, versions[i], ref, sizeof(ref), &rest))
 			version = versions[i];
 	if (!version) {
-		aws_error(resp, 404, "UnknownOperationException", "Unknown operation %s %s", m, p);
+		lambda_unserved(resp, req);
 		return;
 	}
 	char name[65], ref_account[13], qualifier[129];
@@ -810,8 +823,7 @@ void lambda_api(struct cloud *c, const char *account, const struct http_req *req
 			};
 			lambda_invoke(c, account, fn, req, &o, resp);
 		} else {
-			aws_error(resp, 404, "UnknownOperationException", "Unknown operation %s %s",
-				  m, p);
+			lambda_unserved(resp, req);
 		}
 	} else if (strcmp(version, "2014-11-13") == 0 && strcmp(rest, "/invoke-async/") == 0 &&
 		   post) {
@@ -835,7 +847,7 @@ void lambda_api(struct cloud *c, const char *account, const struct http_req *req
 		pthread_mutex_unlock(&c->mu);
 		reply_json(resp, 200, out);
 	} else {
-		aws_error(resp, 404, "UnknownOperationException", "Unknown operation %s %s", m, p);
+		lambda_unserved(resp, req);
 	}
 done:
 	if (fn) {

@@ -93,7 +93,8 @@ cJSON *lambda_fn_config(struct cloud *c, const struct lfunc *fn)
 	cJSON *arch = cJSON_AddArrayToObject(o, "Architectures");
 	cJSON_AddItemToArray(arch, cJSON_CreateString(fn->arm64 ? "arm64" : "x86_64"));
 	cJSON *eph = cJSON_AddObjectToObject(o, "EphemeralStorage");
-	cJSON_AddNumberToObject(eph, "Size", 512);
+	cJSON_AddNumberToObject(eph, "Size",
+				fn->ephemeral > 0 ? fn->ephemeral : LAMBDA_EPHEMERAL_MIN);
 	cJSON *snap = cJSON_AddObjectToObject(o, "SnapStart");
 	cJSON_AddStringToObject(snap, "ApplyOn", "None");
 	cJSON_AddStringToObject(snap, "OptimizationStatus", "Off");
@@ -129,6 +130,7 @@ bool lambda_fn_save(struct cloud *c, const struct lfunc *fn)
 		cJSON_AddItemToObject(o, "Variables", cJSON_Duplicate(fn->vars, true));
 	cJSON_AddNumberToObject(o, "MemorySize", fn->memory);
 	cJSON_AddNumberToObject(o, "Timeout", fn->timeout);
+	cJSON_AddNumberToObject(o, "EphemeralStorage", fn->ephemeral);
 	cJSON_AddBoolToObject(o, "Arm64", fn->arm64);
 	cJSON_AddStringToObject(o, "CodeSha256", fn->sha256);
 	cJSON_AddStringToObject(o, "ShaHex", fn->sha_hex);
@@ -187,6 +189,7 @@ void lambda_fn_load_all(struct cloud *c)
 		fn->vars = vars ? cJSON_Duplicate(vars, true) : NULL;
 		fn->memory = (int)jnum(o, "MemorySize");
 		fn->timeout = (int)jnum(o, "Timeout");
+		fn->ephemeral = (int)jnum(o, "EphemeralStorage");
 		fn->arm64 = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "Arm64"));
 		char *s = jdup(o, "CodeSha256");
 		snprintf(fn->sha256, sizeof(fn->sha256), "%s", s);

@@ -33,6 +33,7 @@ struct lfunc {
 	char *runtime, *handler, *role, *description;
 	struct cJSON *vars; /* Environment.Variables, NULL when none */
 	int memory, timeout;
+	int ephemeral; /* EphemeralStorage.Size, MB: the size of /tmp */
 	bool arm64;
 	char sha256[48]; /* base64, as CodeSha256 */
 	char sha_hex[65];
@@ -86,8 +87,9 @@ struct env {
 	unsigned generation;
 	int memory; /* MB: the function's when the environment started */
 	unsigned seq;
-	pid_t pid;
-	int out_fd;
+	pid_t pid;     /* its init's: its process group, pid 1 of its namespace */
+	int out_fd;    /* the read end of its stdout and stderr */
+	int status_fd; /* where its init tells how the runtime ended */
 	struct http_server *rapi;
 	int rapi_port;
 	enum env_state state;
@@ -151,10 +153,11 @@ int lambda_env_max_used_mb(struct env *env);
 /* Free environments that are dead, finished and not held by an invoker; stop idle ones past
  * their time. */
 void lambda_env_housekeep(struct cloud *c, bool all);
+
+/* limits.c */
 bool lambda_cgroups_probe(struct cloud *c);
-/* Whether environments can see their code at /var/task (a mount namespace each). */
-bool lambda_mountns_probe(struct cloud *c);
 void lambda_cgroups_cleanup(struct cloud *c);
+/* Kill environments past their memory when cgroups cannot (cloud->mu held). */
 void lambda_env_watchdog(struct cloud *c);
 
 /* runtime_api.c */
@@ -205,8 +208,20 @@ void lambda_api(struct cloud *c, const char *account, const struct http_req *req
  */
 bool lambda_check_config_body(const char *body, size_t len, bool create, struct api_err *e);
 
-/* Delete every function, log and record of an account (the tutor's reset). */
+/* Delete every function and record of an account (the tutor's reset). */
 void lambda_reset_account(struct cloud *c, const char *account);
+
+/* service.c: a Lambda operation the local cloud does not offer (501 NotImplemented). */
+void lambda_unserved(struct http_resp *resp, const struct http_req *req);
+
+/* url.c: function URLs' configuration (/2021-10-31/functions/NAME/url) and front door (id:
+ * the URL's id; path: what follows it). */
+void lambda_url_api(struct cloud *c, const char *account, const struct http_req *req,
+		    struct http_resp *resp);
+void lambda_url_door(struct cloud *c, const char *id, const char *path, const struct http_req *req,
+		     struct http_resp *resp);
+/* Forget the URL of an account's function (NULL: of all its functions). */
+void lambda_url_forget(struct cloud *c, const char *account, const char *function);
 
 /* metrics.c */
 struct lambda_record {

@@ -16,17 +16,6 @@
 #include "core/strutil.h"
 #include "core/xalloc.h"
 
-bool lambda_policy_start(struct cloud *c)
-{
-	pthread_mutex_lock(&c->db->mu);
-	bool ok = cloud_db_exec(c->db, "CREATE TABLE IF NOT EXISTS lambda_policy(account TEXT NOT "
-				       "NULL, function TEXT NOT NULL, sid TEXT NOT NULL,"
-				       " statement TEXT NOT NULL, seq INTEGER NOT NULL,"
-				       " PRIMARY KEY(account, function, sid)) STRICT;");
-	pthread_mutex_unlock(&c->db->mu);
-	return ok;
-}
-
 static bool sid_ok(const char *s)
 {
 	size_t n = strlen(s);
@@ -264,7 +253,6 @@ static void remove_permission(struct cloud *c, struct lfunc *fn, const char *sid
 void lambda_policy_api(struct cloud *c, struct lfunc *fn, const char *rest,
 		       const struct http_req *req, struct http_resp *resp)
 {
-	lambda_policy_start(c);
 	const char *m = req->method;
 	if (strcmp(rest, "/policy") == 0 && strcmp(m, "POST") == 0)
 		add_permission(c, fn, req, resp);
@@ -274,8 +262,7 @@ void lambda_policy_api(struct cloud *c, struct lfunc *fn, const char *rest,
 	else if (str_starts_with(rest, "/policy/") && rest[8] && strcmp(m, "DELETE") == 0)
 		remove_permission(c, fn, rest + 8, resp);
 	else
-		aws_error(resp, 404, "UnknownOperationException", "Unknown operation %s %s", m,
-			  req->path);
+		lambda_unserved(resp, req);
 }
 
 static bool statement_allows(const cJSON *st, const char *service, const char *source_arn,
@@ -307,7 +294,6 @@ static bool statement_allows(const cJSON *st, const char *service, const char *s
 bool lambda_policy_allows(struct cloud *c, const char *account, const char *function,
 			  const char *service, const char *source_arn, const char *source_account)
 {
-	lambda_policy_start(c);
 	cJSON *arr = load_statements(c, account, function);
 	bool ok = false;
 	const cJSON *st;
@@ -340,7 +326,6 @@ static bool statement_opens_url(const cJSON *st, const char *auth_type)
 bool lambda_policy_allows_url(struct cloud *c, const char *account, const char *function,
 			      const char *auth_type)
 {
-	lambda_policy_start(c);
 	cJSON *arr = load_statements(c, account, function);
 	bool ok = false;
 	const cJSON *st;
@@ -355,7 +340,6 @@ bool lambda_policy_allows_url(struct cloud *c, const char *account, const char *
 
 void lambda_policy_forget(struct cloud *c, const char *account, const char *function)
 {
-	lambda_policy_start(c);
 	pthread_mutex_lock(&c->db->mu);
 	sqlite3_stmt *q = NULL;
 	if (sqlite3_prepare_v2(c->db->db,

@@ -13,8 +13,6 @@
 struct cloud;
 struct lfunc;
 
-/* Create the table. Called lazily by the functions below; safe to call twice. */
-bool lambda_policy_start(struct cloud *c);
 /* Serve rest ("/policy" or "/policy/SID") for fn (referenced by the caller). */
 void lambda_policy_api(struct cloud *c, struct lfunc *fn, const char *rest,
 		       const struct http_req *req, struct http_resp *resp);

@@ -224,6 +224,25 @@ bool lambda_check_memory(double mb, struct api_err *e)
 	return true;
 }
 
+bool lambda_check_ephemeral(double mb, struct api_err *e)
+{
+	if (mb < LAMBDA_EPHEMERAL_MIN || mb != floor(mb))
+		return api_err_set(e, 400, "ValidationException",
+				   "1 validation error detected: Value '%.0f' at "
+				   "'ephemeralStorage.size' failed "
+				   "to satisfy constraint: Member must have value greater than or "
+				   "equal to 512",
+				   mb);
+	if (mb > LAMBDA_EPHEMERAL_MAX)
+		return api_err_set(
+			e, 400, "ValidationException",
+			"1 validation error detected: Value '%.0f' at 'ephemeralStorage.size' "
+			"failed "
+			"to satisfy constraint: Member must have value less than or equal to 10240",
+			mb);
+	return true;
+}
+
 bool lambda_check_timeout(double seconds, struct api_err *e)
 {
 	if (seconds < 1 || seconds != floor(seconds))

@@ -39,6 +39,8 @@ const struct lambda_runtime *lambda_runtime_find(const char *name);
 #define LAMBDA_MEMORY_MIN       128
 #define LAMBDA_MEMORY_MAX       10240
 #define LAMBDA_TIMEOUT_MAX      900
+#define LAMBDA_EPHEMERAL_MIN    512
+#define LAMBDA_EPHEMERAL_MAX    10240
 #define LAMBDA_ENV_MAX          4096
 #define LAMBDA_ZIP_MAX          52428800LL  /* 50 MB zipped, direct upload */
 #define LAMBDA_UNZIPPED_MAX     262144000LL /* 250 MB unzipped */
@@ -58,6 +60,8 @@ bool lambda_parse_ref(const char *ref, char *name, char *account, char *qualifie
 bool lambda_check_runtime(const char *runtime, struct api_err *e);
 bool lambda_check_handler(const char *handler, struct api_err *e);
 bool lambda_check_memory(double mb, struct api_err *e);
+/* EphemeralStorage.Size: the size of /tmp, a whole number of MB. */
+bool lambda_check_ephemeral(double mb, struct api_err *e);
 bool lambda_check_timeout(double seconds, struct api_err *e);
 bool lambda_check_role(const char *role, struct api_err *e);
 bool lambda_check_description(const char *desc, struct api_err *e);

@@ -90,6 +90,8 @@ static bool write_entry(zip_t *za, zip_uint64_t i, const char *path, mode_t mode
 				   "Could not unzip uploaded file: cannot write '%s': %s", path,
 				   strerror(errno));
 	}
+	/* Whatever the cloud's umask: a handler with a uid of its own must read its code. */
+	fchmod(fd, mode);
 	char buf[65536];
 	bool ok = true;
 	for (;;) {
@@ -116,6 +118,15 @@ static bool write_entry(zip_t *za, zip_uint64_t i, const char *path, mode_t mode
 	close(fd);
 	zip_fclose(zf);
 	return ok;
+}
+
+/* Folders 0755 whatever the umask, as files keep the zip's modes: a handler that runs as a uid of
+ * its own (sandbox.h) reads and lists its code. */
+static int open_folder(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	if (flag == FTW_D && (st->st_mode & 07777) != 0755)
+		chmod(path, 0755);
+	return 0;
 }
 
 bool zipcode_extract(const void *zip, size_t len, const char *dest, long long *unzipped,
@@ -217,16 +228,12 @@ bool zipcode_extract(const void *zip, size_t len, const char *dest, long long *u
 	}
 	zip_discard(za);
 	*unzipped = written;
+	if (ok)
+		nftw(dest, open_folder, 16, FTW_PHYS);
 	return ok;
-}
-
-static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	remove(path);
-	return 0;
 }
 
 void zipcode_remove_tree(const char *dir)
 {
-	nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+	path_remove_tree(dir);
 }

@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "cloud/http/aws.h"
+#include "cloud/state.h"
+#include "cloud/svc/svc.h"
 #include "core/clock.h"
 #include "core/strbuf.h"
 #include "core/vec.h"
@@ -631,8 +633,58 @@ void logs_api(struct logs *l, const char *account, const char *target, const str
 		 strcmp(target, "PutRetentionPolicy") == 0)
 		reply(resp, cJSON_CreateObject());
 	else
-		aws_json_error(resp, 400, "UnknownOperationException",
-			       "Operation %s is not supported by the local cloud", target);
+		aws_json_error(resp, 501, "NotImplemented",
+			       "The local cloud does not offer CloudWatch Logs' %s operation",
+			       target);
 	pthread_mutex_unlock(&l->db->mu);
 	cJSON_Delete(in);
 }
+
+void logs_reset_account(struct logs *l, const char *account)
+{
+	logs_flush(l);
+	static const char *const sqls[] = {
+		"DELETE FROM log_events WHERE account = ?",
+		"DELETE FROM log_streams WHERE account = ?",
+		"DELETE FROM log_groups WHERE account = ?",
+	};
+	pthread_mutex_lock(&l->db->mu);
+	for (size_t i = 0; i < sizeof(sqls) / sizeof(sqls[0]); i++) {
+		sqlite3_stmt *st = NULL;
+		if (sqlite3_prepare_v2(l->db->db, sqls[i], -1, &st, NULL) == SQLITE_OK) {
+			sqlite3_bind_text(st, 1, account, -1, SQLITE_TRANSIENT);
+			sqlite3_step(st);
+		}
+		sqlite3_finalize(st);
+	}
+	pthread_mutex_unlock(&l->db->mu);
+}
+
+static bool raw(struct svc_call *call, struct http_resp *resp)
+{
+	const char *target = call->http ? http_header(call->http, "X-Amz-Target") : NULL;
+	const char *dot = target ? strchr(target, '.') : NULL;
+	if (!dot) {
+		aws_json_error(
+			resp, 400, "UnknownOperationException",
+			"CloudWatch Logs is called with X-Amz-Target: Logs_20140328.OPERATION");
+		return true;
+	}
+	logs_api(call->cloud->logs, call->caller->account, dot + 1, call->http, resp);
+	return true;
+}
+
+static void reset(struct cloud *c, const char *account)
+{
+	logs_reset_account(c->logs, account);
+}
+
+const struct cloud_service logs_service = {
+	.name = "logs",
+	.model = "logs-2014-03-28",
+	.title = "Amazon CloudWatch Logs",
+	.protocol = SVC_JSON,
+	.target = "Logs_20140328",
+	.reset_account = reset,
+	.raw = raw,
+};

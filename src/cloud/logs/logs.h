@@ -23,6 +23,8 @@ void logs_append(struct logs *l, const char *account, const char *group, const c
 		 long long ts_ms, const char *msg, size_t len);
 /* Write buffered events to the database. */
 void logs_flush(struct logs *l);
+/* Delete every group, stream and event of an account. */
+void logs_reset_account(struct logs *l, const char *account);
 
 /* Serve one Logs API call; target is the part of X-Amz-Target after "Logs_20140328.". */
 void logs_api(struct logs *l, const char *account, const char *target, const struct http_req *req,

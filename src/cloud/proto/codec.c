@@ -22,7 +22,7 @@ static int cmp_member(const void *key, const void *elem)
 
 const struct proto_member *codec_member(const struct proto_shape *s, const char *name)
 {
-	if (s->type != PM_STRUCTURE)
+	if (s->type != PM_STRUCTURE || s->nmembers == 0)
 		return NULL;
 	return bsearch(name, s->members, s->nmembers, sizeof(*s->members), cmp_member);
 }

@@ -24,6 +24,8 @@ bool aws_err_set(struct aws_err *e, int status, const char *code, const char *fm
 
 void aws_err_release(struct aws_err *e)
 {
+	if (!e)
+		return;
 	cJSON_Delete(e->fields);
 	memset(e, 0, sizeof(*e));
 }

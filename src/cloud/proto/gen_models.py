@@ -396,14 +396,22 @@ def lower_first(s):
     return s[:1].lower() + s[1:]
 
 
-def uri_specificity(uri):
-    """Sort key: literal segments first, then fewer labels, greedy labels last."""
+def uri_specificity(uri, inp):
+    """Sort key: literal segments first, then fewer labels, greedy labels last; then more
+    required query literals, then more required header and query members (the matcher skips
+    an operation whose required bindings are missing). x-id, which old clients do not send,
+    does not count."""
     path, _, query = uri.partition("?")
     segs = [s for s in path.split("/") if s]
     literals = sum(1 for s in segs if "{" not in s)
     greedy = sum(1 for s in segs if s.endswith("+}"))
     labels = sum(1 for s in segs if "{" in s)
-    return (greedy, -literals, labels, -len([q for q in query.split("&") if q]), -len(segs))
+    qlits = [q for q in query.split("&") if q and not q.startswith("x-id")]
+    bound = 0
+    if inp is not None:
+        bound = sum(1 for m in inp.members if "PM_M_REQUIRED" in m.flags and
+                    m.location in ("header", "querystring"))
+    return (greedy, -literals, labels, -len(qlits), -bound, -len(segs))
 
 
 class Emitter:
@@ -464,7 +472,8 @@ def emit_service(em, sid, bcdir, facts, sdk_dir, bc_dir, svc_index):
         http = op.get("http", {})
         errors = [e["shape"] for e in bop.get("errors", [])]
         ops.append((oname, http.get("method", "POST"), http.get("requestUri", "/"),
-                    http.get("responseCode", 200), inp, out, wrapper, errors))
+                    http.get("responseCode", 200), inp, out, wrapper, errors,
+                    bool(op.get("deprecated"))))
 
     # Error shapes: botocore's, by name.
     err_shapes = []
@@ -549,7 +558,7 @@ def emit_service(em, sid, bcdir, facts, sdk_dir, bc_dir, svc_index):
     em.w("};")
     # Operations, sorted by name.
     rows = []
-    for (oname, method, uri, code, inp, out, wrapper, errors) in ops:
+    for (oname, method, uri, code, inp, out, wrapper, errors, _) in ops:
         root = None
         if bcdir == "s3":
             root = S3_ROOTS.get(oname)
@@ -561,7 +570,10 @@ def emit_service(em, sid, bcdir, facts, sdk_dir, bc_dir, svc_index):
             c_str(wrapper), c_str(root), errs, len(errors)))
     em.w("static const struct proto_op %s_ops[] = {\n\t%s,\n};" % (pre, ",\n\t".join(rows)))
     # REST operations in matching order: most specific template first.
-    rest = sorted(range(len(ops)), key=lambda i: (uri_specificity(ops[i][2]), ops[i][0]))
+    # A deprecated operation that shares its template with its successor (S3's
+    # PutBucketNotification) comes after it.
+    rest = sorted(range(len(ops)), key=lambda i: (uri_specificity(ops[i][2], ops[i][4]), ops[i][8],
+                                                   ops[i][0]))
     em.w("static const unsigned short %s_rest[] = { %s };" % (
         pre, ", ".join(str(i) for i in rest)))
     em.w("static const struct proto_shape *const %s_errors[] = { %s };" % (

@@ -152,11 +152,16 @@ static void out_any(struct strbuf *sb, const cJSON *v)
 void codec_json_out(struct strbuf *sb, enum proto_protocol p, const struct proto_shape *s,
 		    const cJSON *v, bool rest)
 {
-	if (!v || s->type != PM_STRUCTURE || !cJSON_IsObject(v)) {
-		if (v)
-			out_value(sb, p, NULL, s, v);
-		else
-			strbuf_addstr(sb, "{}");
+	if (!v) {
+		strbuf_addstr(sb, "{}");
+		return;
+	}
+	if (s->type != PM_STRUCTURE) {
+		out_value(sb, p, NULL, s, v);
+		return;
+	}
+	if (!cJSON_IsObject(v)) {
+		out_any(sb, v); /* a handler's mistake, passed on as it is */
 		return;
 	}
 	bool first = true;
@@ -191,6 +196,8 @@ static void out_value(struct strbuf *sb, enum proto_protocol p, const struct pro
 	}
 	switch ((enum proto_type)s->type) {
 	case PM_STRUCTURE:
+		if (!cJSON_IsObject(v))
+			break;
 		codec_json_out(sb, p, s, v, false);
 		return;
 	case PM_LIST:

@@ -265,7 +265,8 @@ bool codec_query_decode(struct codec_ctx *cx, const struct proto_req *req, cJSON
 		return aws_err_set(cx->err, 400, "MalformedQueryString",
 				   "The query string is not well-formed form-encoded text");
 	}
-	qsort(ps.v, ps.n, sizeof(*ps.v), cmp_param);
+	if (ps.n)
+		qsort(ps.v, ps.n, sizeof(*ps.v), cmp_param);
 	if (!cx->op) {
 		const struct param *action = find(&ps, "Action");
 		if (!action || !(cx->op = proto_op_find(cx->svc, action->value))) {

@@ -561,7 +561,7 @@ struct cont {
 };
 
 #define MAX_STEPS 200000
-#define MAX_DEPTH 3000
+#define MAX_DEPTH 1000 /* frames of match(), each with a few of repeat() and resume() */
 
 static bool is_word(uint32_t c)
 {
@@ -593,9 +593,9 @@ static bool in_named(unsigned bits, uint32_t c)
 	}
 	bool space = c == 0xa0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200a) || c == 0x2028 ||
 		     c == 0x2029 || c == 0x202f || c == 0x205f || c == 0x3000;
-	if (bits & C_SEPAR)
-		return space;
-	return !space && (bits & (C_LETTER | C_NUMBER | C_MARK | C_SYMBOL | C_PUNCT));
+	if (space)
+		return bits & C_SEPAR;
+	return bits & (C_LETTER | C_NUMBER | C_MARK | C_SYMBOL | C_PUNCT);
 }
 
 static uint32_t fold(uint32_t c)

@@ -110,15 +110,19 @@ static bool query_match(const char *tmpl, const struct proto_req *req)
 	return true;
 }
 
-/* Whether the request carries every header op requires (S3's CopyObject and PutObject share
- * a URI; x-amz-copy-source tells them apart). */
-static bool headers_match(const struct proto_op *op, const struct proto_req *req)
+/* Whether the request carries every header and query argument op requires: S3's operations
+ * on /{Bucket}/{Key+} differ only so (x-amz-copy-source for CopyObject, uploadId for
+ * AbortMultipartUpload, partNumber and uploadId for UploadPart). */
+static bool bindings_match(const struct proto_op *op, const struct proto_req *req)
 {
 	const struct proto_shape *s = op->input;
 	for (size_t i = 0; s && i < s->nmembers; i++) {
 		const struct proto_member *m = &s->members[i];
-		if (m->location == PM_HEADER && (m->flags & PM_M_REQUIRED) &&
-		    !proto_req_header(req, m->wire))
+		if (!(m->flags & PM_M_REQUIRED))
+			continue;
+		if (m->location == PM_HEADER && !proto_req_header(req, m->wire))
+			return false;
+		if (m->location == PM_QUERY && !query_value(req, m->wire, strlen(m->wire)))
 			return false;
 	}
 	return true;
@@ -137,7 +141,7 @@ bool codec_rest_match(struct codec_ctx *cx, const struct proto_req *req)
 		path_known = true;
 		if (strcmp(op->method, req->method) != 0)
 			continue;
-		if (!headers_match(op, req)) {
+		if (!bindings_match(op, req)) {
 			if (!fallback)
 				fallback = op;
 			continue;

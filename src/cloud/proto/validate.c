@@ -265,14 +265,10 @@ static void check(struct vctx *v, const struct proto_shape *s, const cJSON *val)
 		if (s->flags & (PM_S_MIN | PM_S_MAX) || s->pattern || s->nenums) {
 			struct strbuf all = STRBUF_INIT;
 			if (scalar_breaks(&all, s, val, "\n")) {
-				char *line = all.buf, *nl;
-				do {
-					nl = strchr(line, '\n');
-					if (nl)
-						*nl = '\0';
+				char *save = NULL;
+				for (char *line = strtok_r(all.buf, "\n", &save); line;
+				     line = strtok_r(NULL, "\n", &save))
 					violation(v, s, val, line);
-					line = nl + 1;
-				} while (nl);
 			}
 			strbuf_release(&all);
 		}
@@ -297,6 +293,9 @@ bool proto_validate(const struct proto_service *svc, enum proto_protocol p,
 	for (size_t i = 0; i < s->nmembers; i++) {
 		const struct proto_member *m = &s->members[i];
 		char seg[300];
+		/* A blob that is the whole body stays out of the input (proto.h). */
+		if ((int)i == s->payload && m->shape->type == PM_BLOB)
+			continue;
 		if (svc->input_path && m->location == PM_BODY)
 			snprintf(seg, sizeof(seg), "%c%sInput.%s", op->name[0] + ('a' - 'A'),
 				 op->name + 1, m->path);

@@ -1,5 +1,5 @@
 /*
- * The query protocol's plumbing, MD5 digests, and the event services' routing.
+ * The query protocol's plumbing and MD5 digests.
  */
 #include "cloud/query/query.h"
 
@@ -9,16 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
-#include "cloud/async/async.h"
-#include "cloud/clock/vclock.h"
-#include "cloud/esm/esm.h"
-#include "cloud/eventbridge/eventbridge.h"
 #include "cloud/http/aws.h"
-#include "cloud/sns/sns.h"
-#include "cloud/sqs/sqs.h"
-#include "cloud/state.h"
 #include "core/strutil.h"
+#include "core/vec.h"
 #include "core/xalloc.h"
 
 static int hexval(int ch)
@@ -368,148 +363,21 @@ const char *query_str(const cJSON *o, const char *name)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-/* The service a SigV4 request was signed for ("sqs", "sns"), or "". */
-static void signed_service(const struct http_req *req, char *out, size_t n)
+cJSON *query_request_params(const struct http_req *req, const char *xmlns, struct http_resp *resp)
 {
-	out[0] = '\0';
-	const char *auth = http_header(req, "Authorization");
-	const char *cred = auth ? strstr(auth, "Credential=") : NULL;
-	if (!cred)
-		return;
-	/* AKID/date/region/service/aws4_request */
-	const char *p = cred + strlen("Credential=");
-	for (int slash = 0; slash < 3 && p; slash++) {
-		p = strchr(p, '/');
-		if (p)
-			p++;
-	}
-	if (!p)
-		return;
-	size_t len = strcspn(p, "/,");
-	if (len >= n)
-		len = n - 1;
-	memcpy(out, p, len);
-	out[len] = '\0';
-}
-
-static void clock_api(struct cloud *c, const char *rest, const struct http_req *req,
-		      struct http_resp *resp)
-{
-	if (strcmp(rest, "advance") == 0 && strcmp(req->method, "POST") == 0) {
-		const char *s = http_query(req, "seconds");
-		char *end = NULL;
-		double secs = s ? strtod(s, &end) : -1;
-		if (!s || !s[0] || *end || secs < 0 || secs > 1e9) {
-			aws_error(resp, 400, "InvalidParameterValueException",
-				  "seconds must be a number of seconds >= 0");
-			return;
-		}
-		vclock_advance(c->vclock, (int64_t)(secs * 1000.0));
-	} else if (strcmp(rest, "") != 0 && strcmp(rest, "now") != 0) {
-		aws_error(resp, 404, "UnknownOperationException", "Unknown tutor path %s",
-			  req->path);
-		return;
-	}
-	char iso[32];
-	int64_t now = vclock_now_ms(c->vclock);
-	aws_time_iso(now, iso);
-	strbuf_addf(&resp->body, "{\"now\":%lld,\"iso\":\"%s\",\"scale\":%g}", (long long)now, iso,
-		    vclock_scale(c->vclock));
-}
-
-static const char *const sns_actions[] = { "CreateTopic",
-					   "DeleteTopic",
-					   "ListTopics",
-					   "Subscribe",
-					   "Unsubscribe",
-					   "ListSubscriptions",
-					   "ListSubscriptionsByTopic",
-					   "Publish",
-					   "GetTopicAttributes",
-					   "SetTopicAttributes",
-					   "GetSubscriptionAttributes",
-					   "SetSubscriptionAttributes",
-					   "ConfirmSubscription",
-					   "PublishBatch",
-					   NULL };
-
-static bool is_sns_action(const char *a)
-{
-	for (const char *const *p = sns_actions; *p; p++)
-		if (strcmp(*p, a) == 0)
-			return true;
-	return false;
-}
-
-static void query_request(struct cloud *c, const char *account, const struct http_req *req,
-			  struct http_resp *resp)
-{
-	char service[16];
-	signed_service(req, service, sizeof(service));
-	cJSON *params = query_parse_form(req->body, req->body_len);
-	const char *version = params ? query_str(params, "Version") : NULL;
-	const char *action = params ? query_str(params, "Action") : NULL;
-	bool sns = strcmp(service, "sns") == 0 ||
-		   (!service[0] && version && strcmp(version, "2010-03-31") == 0) ||
-		   (!service[0] && !version && action && is_sns_action(action));
-	const char *xmlns = sns ? SNS_XMLNS : SQS_XMLNS;
-	if (req->too_large)
+	cJSON *params = NULL;
+	const char *action = NULL;
+	if (req->too_large) {
 		query_error(resp, xmlns, 413, "RequestEntityTooLarge",
 			    "The request body is larger than the service accepts");
-	else if (!params)
+	} else if (!(params = query_parse_form(req->body, req->body_len))) {
 		query_error(resp, xmlns, 400, "MalformedQueryString",
 			    "The request body is not a well-formed query string");
-	else if (!action || !action[0])
+	} else if (!(action = query_str(params, "Action")) || !action[0]) {
 		query_error(resp, xmlns, 400, "MissingAction",
 			    "The request must contain the parameter Action.");
-	else if (sns)
-		sns_api_query(c, account, req, params, resp);
-	else
-		sqs_api_query(c, account, req, params, resp);
-	cJSON_Delete(params);
-}
-
-bool events_route(struct cloud *c, const char *account, const struct http_req *req,
-		  struct http_resp *resp)
-{
-	const char *target = http_header(req, "X-Amz-Target");
-	if (target && str_starts_with(target, EVENTBRIDGE_TARGET)) {
-		eventbridge_api(c, account, target + strlen(EVENTBRIDGE_TARGET), req, resp);
-		return true;
+		cJSON_Delete(params);
+		params = NULL;
 	}
-	if (target && str_starts_with(target, "AmazonSQS.")) {
-		sqs_api_json(c, account, target + strlen("AmazonSQS."), req, resp);
-		return true;
-	}
-	if (target)
-		return false;
-	if (str_starts_with(req->path, "/_tutor/clock")) {
-		const char *rest = req->path + strlen("/_tutor/clock");
-		clock_api(c, rest[0] == '/' ? rest + 1 : rest, req, resp);
-		return true;
-	}
-	if (strcmp(req->path, "/_tutor/mailbox") == 0) {
-		sns_mailbox(c, account, req, resp);
-		return true;
-	}
-	if (str_starts_with(req->path, "/2019-09-25/")) {
-		async_api(c, account, req, resp);
-		return true;
-	}
-	if (str_starts_with(req->path, "/2015-03-31/event-source-mappings")) {
-		esm_api(c, account, req, resp);
-		return true;
-	}
-	const char *ct = http_header(req, "Content-Type");
-	if (strcmp(req->method, "POST") == 0 && ct &&
-	    str_starts_with(ct, "application/x-www-form-urlencoded")) {
-		char service[16];
-		signed_service(req, service, sizeof(service));
-		/* S3's browser uploads are multipart; a form here is SQS's or SNS's. */
-		if (service[0] && strcmp(service, "sqs") != 0 && strcmp(service, "sns") != 0)
-			return false;
-		query_request(c, account, req, resp);
-		return true;
-	}
-	return false;
+	return params;
 }

@@ -1,7 +1,6 @@
 /*
- * What SQS and SNS share: the query protocol (form-encoded parameters in, XML out, AWS's
- * ErrorResponse), the routing of the event services' requests, MD5 digests as SQS computes
- * them, and attribute-map helpers.
+ * What SQS, SNS and ELBv2 share: the query protocol (form-encoded parameters in, XML out,
+ * AWS's ErrorResponse), MD5 digests as SQS computes them, and attribute-map helpers.
  */
 #ifndef CLOUD_QUERY_QUERY_H
 #define CLOUD_QUERY_QUERY_H
@@ -12,7 +11,6 @@
 #include "cloud/http/server.h"
 #include "core/strbuf.h"
 
-struct cloud;
 struct cJSON;
 
 /*
@@ -72,11 +70,11 @@ bool query_int(const struct cJSON *o, const char *name, long long *out, bool *gi
 const char *query_str(const struct cJSON *o, const char *name);
 
 /*
- * Route the event services' requests (SQS in both protocols, SNS, the event invoke config and
- * event source mapping APIs, /_tutor/clock and /_tutor/mailbox). Returns false when the
- * request is someone else's.
+ * The parameters of a query-protocol request (a form body with an Action), or NULL after
+ * answering the protocol's error (RequestEntityTooLarge, MalformedQueryString,
+ * MissingAction) with xmlns. Caller deletes.
  */
-bool events_route(struct cloud *c, const char *account, const struct http_req *req,
-		  struct http_resp *resp);
+struct cJSON *query_request_params(const struct http_req *req, const char *xmlns,
+				   struct http_resp *resp);
 
 #endif

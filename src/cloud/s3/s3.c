@@ -20,6 +20,7 @@
 #include "cloud/query/query.h"
 #include "cloud/s3/xml.h"
 #include "cloud/state.h"
+#include "cloud/svc/svc.h"
 #include "core/clock.h"
 #include "core/path.h"
 #include "core/strutil.h"
@@ -33,34 +34,30 @@ char *s3_spool_dir(struct cloud *c)
 	return xasprintf("%s/s3/.spool", c->state_dir);
 }
 
-bool s3_start(struct cloud *c, struct error *err)
+static const char *const migrations[] = {
+	/* 0 -> 1: the tables that used to be created at start. */
+	"CREATE TABLE IF NOT EXISTS s3_buckets(name TEXT PRIMARY KEY,"
+	" account TEXT NOT NULL, created INTEGER NOT NULL, notification TEXT) STRICT;"
+	"CREATE TABLE IF NOT EXISTS s3_objects(bucket TEXT NOT NULL,"
+	" key TEXT NOT NULL, file TEXT NOT NULL, size INTEGER NOT NULL,"
+	" etag TEXT NOT NULL, ctype TEXT NOT NULL, meta TEXT NOT NULL,"
+	" modified INTEGER NOT NULL, PRIMARY KEY(bucket, key)) STRICT;"
+	"CREATE TABLE IF NOT EXISTS s3_uploads(upload_id TEXT PRIMARY KEY,"
+	" bucket TEXT NOT NULL, key TEXT NOT NULL, ctype TEXT NOT NULL,"
+	" meta TEXT NOT NULL) STRICT;"
+	"CREATE TABLE IF NOT EXISTS s3_parts(upload_id TEXT NOT NULL,"
+	" part INTEGER NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL,"
+	" PRIMARY KEY(upload_id, part)) STRICT;"
+	"CREATE TABLE IF NOT EXISTS s3_chain(request_id TEXT PRIMARY KEY,"
+	" hops INTEGER NOT NULL, created INTEGER NOT NULL) STRICT;",
+};
+
+static bool s3_start(struct cloud *c, struct error *err)
 {
 	char *spool = s3_spool_dir(c);
 	bool ok = path_mkdirs(spool, 0755, err);
 	free(spool);
-	if (!ok)
-		return false;
-	pthread_mutex_lock(&c->db->mu);
-	ok = cloud_db_exec(c->db,
-			   "CREATE TABLE IF NOT EXISTS s3_buckets(name TEXT PRIMARY KEY,"
-			   " account TEXT NOT NULL, created INTEGER NOT NULL, notification TEXT)"
-			   " STRICT;"
-			   "CREATE TABLE IF NOT EXISTS s3_objects(bucket TEXT NOT NULL,"
-			   " key TEXT NOT NULL, file TEXT NOT NULL, size INTEGER NOT NULL,"
-			   " etag TEXT NOT NULL, ctype TEXT NOT NULL, meta TEXT NOT NULL,"
-			   " modified INTEGER NOT NULL, PRIMARY KEY(bucket, key)) STRICT;"
-			   "CREATE TABLE IF NOT EXISTS s3_uploads(upload_id TEXT PRIMARY KEY,"
-			   " bucket TEXT NOT NULL, key TEXT NOT NULL, ctype TEXT NOT NULL,"
-			   " meta TEXT NOT NULL) STRICT;"
-			   "CREATE TABLE IF NOT EXISTS s3_parts(upload_id TEXT NOT NULL,"
-			   " part INTEGER NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL,"
-			   " PRIMARY KEY(upload_id, part)) STRICT;"
-			   "CREATE TABLE IF NOT EXISTS s3_chain(request_id TEXT PRIMARY KEY,"
-			   " hops INTEGER NOT NULL, created INTEGER NOT NULL) STRICT;");
-	pthread_mutex_unlock(&c->db->mu);
-	if (!ok)
-		return error_set(err, "cannot create the S3 tables");
-	return true;
+	return ok;
 }
 
 static bool has_prefix_dir(const char *url)
@@ -1366,3 +1363,48 @@ void s3_api(struct cloud *c, const char *account, const struct http_req *req,
 		s3_error(resp, 405, "MethodNotAllowed", key,
 			 "The specified method is not allowed against this resource.");
 }
+
+/* Every bucket of the account goes, with its objects, uploads and files. */
+static void reset(struct cloud *c, const char *account)
+{
+	static const char *const sqls[] = {
+		"DELETE FROM s3_parts WHERE upload_id IN (SELECT upload_id FROM s3_uploads"
+		" WHERE bucket IN (SELECT name FROM s3_buckets WHERE account=?1))",
+		"DELETE FROM s3_uploads WHERE bucket IN (SELECT name FROM s3_buckets"
+		" WHERE account=?1)",
+		"DELETE FROM s3_objects WHERE bucket IN (SELECT name FROM s3_buckets"
+		" WHERE account=?1)",
+		"DELETE FROM s3_buckets WHERE account=?1",
+	};
+	pthread_mutex_lock(&c->db->mu);
+	for (size_t i = 0; i < sizeof(sqls) / sizeof(sqls[0]); i++) {
+		sqlite3_stmt *q = NULL;
+		if (sqlite3_prepare_v2(c->db->db, sqls[i], -1, &q, NULL) == SQLITE_OK) {
+			sqlite3_bind_text(q, 1, account, -1, SQLITE_STATIC);
+			sqlite3_step(q);
+		}
+		sqlite3_finalize(q);
+	}
+	pthread_mutex_unlock(&c->db->mu);
+	char *dir = xasprintf("%s/s3/%s", c->state_dir, account);
+	path_remove_tree(dir);
+	free(dir);
+}
+
+static bool raw(struct svc_call *call, struct http_resp *resp)
+{
+	s3_api(call->cloud, call->caller->account, call->http, resp);
+	return true;
+}
+
+const struct cloud_service s3_service = {
+	.name = "s3",
+	.model = "s3-2006-03-01",
+	.title = "Amazon S3",
+	.protocol = SVC_REST_XML,
+	.start = s3_start,
+	.reset_account = reset,
+	.migrations = migrations,
+	.nmigrations = sizeof(migrations) / sizeof(migrations[0]),
+	.raw = raw,
+};

@@ -21,13 +21,11 @@ struct cJSON;
 
 #define S3_LOOP_LIMIT 16
 
-/* Create the tables and the storage folder. Called by cloud_open(). */
-bool s3_start(struct cloud *c, struct error *err);
 /* The folder spooled bodies go to (on the objects' file system). Caller frees. */
 char *s3_spool_dir(struct cloud *c);
 /* Whether the server should spool this request's body to a file: S3 object uploads. */
 bool s3_wants_spool(void *ctx, const char *method, const char *url);
-/* Serve an S3 request (the cloud's fallback route). */
+/* Serve an S3 request (path-style: the router's last resort). */
 void s3_api(struct cloud *c, const char *account, const struct http_req *req,
 	    struct http_resp *resp);
 

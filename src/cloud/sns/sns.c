@@ -18,6 +18,7 @@
 #include "cloud/sns/filter.h"
 #include "cloud/sqs/sqs.h"
 #include "cloud/state.h"
+#include "cloud/svc/svc.h"
 #include "core/strutil.h"
 #include "core/xalloc.h"
 
@@ -917,29 +918,102 @@ void sns_mailbox(struct cloud *c, const char *account, const struct http_req *re
 	free(text);
 }
 
-bool sns_start(struct cloud *c, struct error *err)
+static const char *const migrations[] = {
+	/* 0 -> 1: the tables that used to be created at start. */
+	"CREATE TABLE IF NOT EXISTS sns_topics(account TEXT NOT NULL, name TEXT NOT NULL,"
+	" attrs TEXT NOT NULL, created INTEGER NOT NULL, PRIMARY KEY(account, name)) STRICT;"
+	"CREATE TABLE IF NOT EXISTS sns_subscriptions(arn TEXT PRIMARY KEY,"
+	" account TEXT NOT NULL, topic TEXT NOT NULL, protocol TEXT NOT NULL,"
+	" endpoint TEXT NOT NULL, attrs TEXT NOT NULL) STRICT;"
+	"CREATE INDEX IF NOT EXISTS sns_subscriptions_by_topic ON sns_subscriptions(topic);"
+	"CREATE TABLE IF NOT EXISTS sns_mailbox(seq INTEGER PRIMARY KEY,"
+	" account TEXT NOT NULL, address TEXT NOT NULL, topic TEXT NOT NULL,"
+	" subject TEXT NOT NULL, message TEXT NOT NULL, message_id TEXT NOT NULL,"
+	" ts INTEGER NOT NULL) STRICT;",
+};
+
+static void reset(struct cloud *c, const char *account)
 {
+	static const char *const sqls[] = { "DELETE FROM sns_subscriptions WHERE account=?",
+					    "DELETE FROM sns_topics WHERE account=?",
+					    "DELETE FROM sns_mailbox WHERE account=?" };
 	pthread_mutex_lock(&c->db->mu);
-	bool ok = cloud_db_exec(
-		c->db,
-		"CREATE TABLE IF NOT EXISTS sns_topics(account TEXT NOT NULL, name TEXT NOT NULL,"
-		" attrs TEXT NOT NULL, created INTEGER NOT NULL, PRIMARY KEY(account, name))"
-		" STRICT;"
-		"CREATE TABLE IF NOT EXISTS sns_subscriptions(arn TEXT PRIMARY KEY,"
-		" account TEXT NOT NULL, topic TEXT NOT NULL, protocol TEXT NOT NULL,"
-		" endpoint TEXT NOT NULL, attrs TEXT NOT NULL) STRICT;"
-		"CREATE INDEX IF NOT EXISTS sns_subscriptions_by_topic ON sns_subscriptions(topic);"
-		"CREATE TABLE IF NOT EXISTS sns_mailbox(seq INTEGER PRIMARY KEY,"
-		" account TEXT NOT NULL, address TEXT NOT NULL, topic TEXT NOT NULL,"
-		" subject TEXT NOT NULL, message TEXT NOT NULL, message_id TEXT NOT NULL,"
-		" ts INTEGER NOT NULL) STRICT;");
+	for (size_t i = 0; i < sizeof(sqls) / sizeof(sqls[0]); i++) {
+		sqlite3_stmt *st = prep(c, sqls[i]);
+		if (st) {
+			sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+			sqlite3_step(st);
+		}
+		sqlite3_finalize(st);
+	}
 	pthread_mutex_unlock(&c->db->mu);
-	if (!ok)
-		return error_set(err, "cannot create the SNS tables");
+}
+
+static const char *const actions[] = {
+	"ConfirmSubscription",
+	"CreateTopic",
+	"DeleteTopic",
+	"GetSubscriptionAttributes",
+	"GetTopicAttributes",
+	"ListSubscriptions",
+	"ListSubscriptionsByTopic",
+	"ListTopics",
+	"Publish",
+	"PublishBatch",
+	"SetSubscriptionAttributes",
+	"SetTopicAttributes",
+	"Subscribe",
+	"Unsubscribe",
+};
+
+/* An unsigned form without a Version is SNS's when it names one of SNS's actions. */
+static bool claims(const struct svc_route_in *in)
+{
+	for (size_t i = 0; in->action && i < sizeof(actions) / sizeof(actions[0]); i++)
+		if (strcmp(actions[i], in->action) == 0)
+			return true;
+	return false;
+}
+
+static bool raw(struct svc_call *call, struct http_resp *resp)
+{
+	if (call->protocol != SVC_QUERY) {
+		query_error(resp, SNS_XMLNS, 400, "InvalidAction",
+			    "SNS is called with the query protocol (a form with an Action)");
+		return true;
+	}
+	cJSON *params = query_request_params(call->http, SNS_XMLNS, resp);
+	if (params)
+		sns_api_query(call->cloud, call->caller->account, call->http, params, resp);
+	cJSON_Delete(params);
 	return true;
 }
 
-void sns_free(struct cloud *c)
+static void mailbox_door(struct svc_call *call, const char *rest, struct http_resp *resp)
 {
-	(void)c;
+	if (rest[0]) {
+		aws_error(resp, 404, "UnknownOperationException", "Unknown tutor path %s",
+			  call->http->path);
+		return;
+	}
+	sns_mailbox(call->cloud, call->caller->account, call->http, resp);
 }
+
+static const struct svc_door doors[] = {
+	{ .prefix = "/_tutor/mailbox", .control = true, .serve = mailbox_door },
+};
+
+const struct cloud_service sns_service = {
+	.name = "sns",
+	.model = "sns-2010-03-31",
+	.title = "Amazon SNS",
+	.protocol = SVC_QUERY,
+	.query_version = "2010-03-31",
+	.claims = claims,
+	.reset_account = reset,
+	.migrations = migrations,
+	.nmigrations = sizeof(migrations) / sizeof(migrations[0]),
+	.raw = raw,
+	.doors = doors,
+	.ndoors = sizeof(doors) / sizeof(doors[0]),
+};

@@ -18,9 +18,6 @@ struct cJSON;
 
 #define SNS_XMLNS "http://sns.amazonaws.com/doc/2010-03-31/"
 
-bool sns_start(struct cloud *c, struct error *err);
-void sns_free(struct cloud *c);
-
 /* A query-protocol request (its parameters already parsed, "Action" among them). */
 void sns_api_query(struct cloud *c, const char *account, const struct http_req *req,
 		   struct cJSON *params, struct http_resp *resp);

@@ -15,6 +15,7 @@
 #include "cloud/http/aws.h"
 #include "cloud/query/query.h"
 #include "cloud/state.h"
+#include "cloud/svc/svc.h"
 #include "core/strutil.h"
 #include "core/xalloc.h"
 
@@ -1612,32 +1613,22 @@ void sqs_wait_activity(struct cloud *c, int max_real_ms)
 	pthread_mutex_unlock(&s->mu);
 }
 
+static const char *const migrations[] = {
+	/* 0 -> 1: the tables that used to be created at start. */
+	"CREATE TABLE IF NOT EXISTS sqs_queues(account TEXT NOT NULL, name TEXT NOT NULL,"
+	" attrs TEXT NOT NULL, created INTEGER NOT NULL, modified INTEGER NOT NULL,"
+	" PRIMARY KEY(account, name)) STRICT;"
+	"CREATE TABLE IF NOT EXISTS sqs_messages(seq INTEGER PRIMARY KEY,"
+	" account TEXT NOT NULL, queue TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL,"
+	" attrs TEXT, md5 TEXT NOT NULL, md5_attrs TEXT, sent INTEGER NOT NULL,"
+	" visible INTEGER NOT NULL, receives INTEGER NOT NULL DEFAULT 0,"
+	" first_receive INTEGER, receipt TEXT, sender TEXT) STRICT;"
+	"CREATE INDEX IF NOT EXISTS sqs_messages_by_queue ON sqs_messages(account, queue, "
+	"visible);",
+};
+
 bool sqs_start(struct cloud *c, struct error *err)
 {
-	pthread_mutex_lock(&c->db->mu);
-	bool ok = cloud_db_exec(
-		c->db,
-		"CREATE TABLE IF NOT EXISTS sqs_queues(account TEXT NOT NULL, name TEXT NOT NULL,"
-		" attrs TEXT NOT NULL, created INTEGER NOT NULL, modified INTEGER NOT NULL,"
-		" PRIMARY KEY(account, name)) STRICT;"
-		"CREATE TABLE IF NOT EXISTS sqs_messages(seq INTEGER PRIMARY KEY,"
-		" account TEXT NOT NULL, queue TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL,"
-		" attrs TEXT, md5 TEXT NOT NULL, md5_attrs TEXT, sent INTEGER NOT NULL,"
-		" visible INTEGER NOT NULL, receives INTEGER NOT NULL DEFAULT 0,"
-		" first_receive INTEGER, receipt TEXT, sender TEXT) STRICT;"
-		"CREATE INDEX IF NOT EXISTS sqs_messages_by_queue"
-		" ON sqs_messages(account, queue, visible);"
-		/* The virtual time async/ saves: go on from there before serving anything. */
-		"CREATE TABLE IF NOT EXISTS async_clock(id INTEGER PRIMARY KEY, now INTEGER NOT "
-		"NULL)"
-		" STRICT;");
-	sqlite3_stmt *st = ok ? prep(c, "SELECT now FROM async_clock WHERE id=1") : NULL;
-	if (st && sqlite3_step(st) == SQLITE_ROW)
-		vclock_not_before(c->vclock, sqlite3_column_int64(st, 0));
-	sqlite3_finalize(st);
-	pthread_mutex_unlock(&c->db->mu);
-	if (!ok)
-		return error_set(err, "cannot create the SQS tables");
 	struct sqs_svc *s = xcalloc(1, sizeof(*s));
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cond, NULL);
@@ -1666,3 +1657,58 @@ void sqs_free(struct cloud *c)
 	free(s);
 	c->sqs = NULL;
 }
+
+static void reset(struct cloud *c, const char *account)
+{
+	pthread_mutex_lock(&c->db->mu);
+	static const char *const sqls[] = { "DELETE FROM sqs_messages WHERE account=?",
+					    "DELETE FROM sqs_queues WHERE account=?" };
+	for (size_t i = 0; i < sizeof(sqls) / sizeof(sqls[0]); i++) {
+		sqlite3_stmt *st = prep(c, sqls[i]);
+		if (st) {
+			sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+			sqlite3_step(st);
+		}
+		sqlite3_finalize(st);
+	}
+	pthread_mutex_unlock(&c->db->mu);
+	poke(c);
+}
+
+static bool raw(struct svc_call *call, struct http_resp *resp)
+{
+	struct cloud *c = call->cloud;
+	const struct http_req *req = call->http;
+	const char *target = http_header(req, "X-Amz-Target");
+	if (call->protocol == SVC_JSON && target && str_starts_with(target, "AmazonSQS.")) {
+		sqs_api_json(c, call->caller->account, target + strlen("AmazonSQS."), req, resp);
+		return true;
+	}
+	if (call->protocol == SVC_QUERY) {
+		cJSON *params = query_request_params(req, SQS_XMLNS, resp);
+		if (params)
+			sqs_api_query(c, call->caller->account, req, params, resp);
+		cJSON_Delete(params);
+		return true;
+	}
+	query_error(resp, SQS_XMLNS, 400, "InvalidAction",
+		    "SQS is called with the query protocol (a form with an Action) or JSON 1.0"
+		    " (X-Amz-Target: AmazonSQS.ACTION)");
+	return true;
+}
+
+const struct cloud_service sqs_service = {
+	.name = "sqs",
+	.model = "sqs-2012-11-05",
+	.title = "Amazon SQS",
+	.protocol = SVC_JSON,
+	.target = "AmazonSQS",
+	.query_version = "2012-11-05",
+	.start = sqs_start,
+	.stop = sqs_stop,
+	.free = sqs_free,
+	.reset_account = reset,
+	.migrations = migrations,
+	.nmigrations = sizeof(migrations) / sizeof(migrations[0]),
+	.raw = raw,
+};

@@ -1,18 +1,23 @@
 /*
  * The local cloud's service layer. Every AWS service the cloud serves is a struct
- * cloud_service, one row of the service table: its life (start, stop, free), the reset of one
- * account, its schema migrations, and its operations as a table of handlers that take the
- * decoded request as cJSON and return the response as cJSON, or an AWS error.
+ * cloud_service, one row of the service table (svc/table.c): its life (start, run, stop,
+ * free), the reset of one account, its schema migrations, its operations as a table of
+ * handlers that take the decoded request as cJSON and return the response as cJSON, or an
+ * AWS error, and its front doors (requests that are not AWS API calls).
  *
- * The router picks the service from what AWS clients send (the SigV4 credential scope's
- * service name, X-Amz-Target, the path, the query protocol's Action). The protocol codecs
- * (cloud/proto/) decode the request into a cJSON object shaped as the operation's input in
- * the service's API model (member names exactly as the model spells them, lists as arrays,
- * maps as objects, blobs as base64 strings, timestamps as epoch seconds numbers), validate it
- * against the model's constraints, call the handler, and encode its output or its error in
- * the service's own protocol (rest-json, JSON 1.0/1.1, query, rest-xml, rpc-v2-cbor).
- * Handlers never see wire formats; services never include each other (they share the ARN
- * module and the delivery module instead).
+ * The router (svc/router.c) picks the service from what AWS clients send (the SigV4
+ * credential scope's service name, X-Amz-Target, the path, the query protocol's Action). The
+ * protocol codecs (cloud/proto/) decode the request into a cJSON object shaped as the
+ * operation's input in the service's API model (member names exactly as the model spells
+ * them, lists as arrays, maps as objects, blobs as base64 strings, timestamps as epoch
+ * seconds numbers), validate it against the model's constraints, call the handler, and
+ * encode its output or its error in the protocol the client spoke (rest-json, JSON 1.0/1.1,
+ * query, rest-xml, rpc-v2-cbor). Handlers never see wire formats; services never include
+ * each other: they share the ARN module (svc/arn.h), the delivery module (svc/deliver.h)
+ * and svc_call_internal().
+ *
+ * Adding a service: a folder, a `const struct cloud_service NAME_service` in it, and its
+ * name in svc/table.c's list (see src/cloud/README.md).
  */
 #ifndef CLOUD_SVC_SVC_H
 #define CLOUD_SVC_SVC_H
@@ -24,6 +29,7 @@
 
 struct cJSON;
 struct cloud;
+struct cloud_db;
 struct error;
 struct http_req;
 struct http_resp;
@@ -44,11 +50,21 @@ struct aws_err {
 };
 
 /* Fill e (status, code, formatted message; server = status >= 500). Returns false, so that
- * `return aws_err_set(...)` reads as a failure. */
+ * `return aws_err_set(...)` reads as a failure. Releases what e held. */
 bool aws_err_set(struct aws_err *e, int status, const char *code, const char *fmt, ...)
 	XALLOC_PRINTF(4, 5);
 /* Free e's fields and zero it. No-op on a zeroed error. */
 void aws_err_release(struct aws_err *e);
+
+/* The wire protocols, as a request speaks them (a service may accept several). */
+enum svc_protocol {
+	SVC_REST_JSON,
+	SVC_JSON, /* AWS JSON 1.0 and 1.1: X-Amz-Target */
+	SVC_QUERY,
+	SVC_EC2,
+	SVC_REST_XML,
+	SVC_CBOR, /* smithy-rpc-v2-cbor */
+};
 
 /* Who sent a request, as the router established it from its credentials. */
 struct svc_caller {
@@ -58,17 +74,36 @@ struct svc_caller {
 	char region[32];      /* the credential scope's region, else us-east-1 */
 };
 
+/* The caller an account's own services act as (deliveries, resource providers). */
+void svc_caller_for_account(struct svc_caller *out, const char *account);
+
+/* A request as the router sees it: what picks its service. Borrowed strings; NULL: absent. */
+struct svc_route_in {
+	const char *method, *path, *host;
+	const char *scope;  /* the SigV4 credential scope's service ("sqs"), from the
+			     * Authorization header or a presigned URL's X-Amz-Credential */
+	const char *target; /* X-Amz-Target */
+	const char *content_type;
+	bool cbor;           /* smithy-protocol: rpc-v2-cbor */
+	bool form;           /* the query protocol: a form POST, or a GET with an Action */
+	const char *action;  /* the query protocol's Action (form body or query string) */
+	const char *version; /* ... and its Version */
+};
+
 struct cloud_service;
 
 /* One call of one operation. Everything is borrowed for the duration of the call. */
 struct svc_call {
 	struct cloud *cloud;
 	const struct cloud_service *svc;
-	const char *op; /* the operation's name in the model: "CreateFunction" */
+	const char *op; /* the operation's name in the model: "CreateFunction"; NULL in doors */
 	const struct svc_caller *caller;
 	const char *request_id;
-	const struct http_req *http; /* the raw request, for what the model does not carry */
-	struct http_resp *resp;      /* a handler may add headers; the codec writes the body */
+	enum svc_protocol protocol;
+	/* The raw request, for what the model does not carry, and the response, where a
+	 * handler may add headers (the codec writes the body). Both NULL in an internal call. */
+	const struct http_req *http;
+	struct http_resp *resp;
 };
 
 /*
@@ -77,33 +112,105 @@ struct svc_call {
  * NULL with err filled.
  */
 typedef struct cJSON *(*svc_op_fn)(struct svc_call *call, const struct cJSON *input,
-				    struct aws_err *err);
+				   struct aws_err *err);
 
 struct svc_op {
 	const char *name; /* as in the model: "PutMetricData" */
 	svc_op_fn fn;
 };
 
+/*
+ * A front door: requests that are not AWS API calls (an API Gateway stage, a function URL, a
+ * load balancer) or the tutor's own controls (/_tutor/...). A door matches a path prefix, or
+ * a Host header "<id>.<host>..." (then rest is "<id><path>", as the path form would give it).
+ * serve gets what follows the prefix and answers in the door's own terms.
+ */
+struct svc_door {
+	const char *prefix;   /* "/_aws/lambda-url/", or NULL */
+	const char *host;     /* "lambda-url.", or NULL */
+	const char *contains; /* and the rest of the path contains this, or NULL */
+	bool control;         /* under /_tutor/: the tutor's controls, not AWS's */
+	void (*serve)(struct svc_call *call, const char *rest, struct http_resp *resp);
+};
+
 struct cloud_service {
 	const char *name;  /* the SigV4 signing name: "lambda", "sqs", "monitoring", "s3" */
 	const char *model; /* the API model it is served from: "lambda-2015-03-31" */
-	/* All optional (NULL). start runs once the database is open; stop wakes what waits;
-	 * free runs after the HTTP server stopped. */
+	const char *title; /* as messages name it: "AWS Lambda" */
+	/*
+	 * How an unsigned request finds it (a signed one names its service). All optional:
+	 * target is X-Amz-Target's prefix ("AmazonSQS"), query_version the query protocol's
+	 * Version ("2012-11-05"), paths the prefixes of its REST paths (NULL-terminated).
+	 */
+	const char *target;
+	const char *query_version;
+	const char *const *paths;
+	/* The protocol of its REST API, or the one it speaks by default. */
+	enum svc_protocol protocol;
+	/* Whether this row serves a request its keys above leave to more than one row (an
+	 * unsigned form with no Version: SQS or SNS). Optional. */
+	bool (*claims)(const struct svc_route_in *in);
+	/* Life, all optional. start runs once the database is open, before the endpoint
+	 * serves; run once it serves (threads that call out); stop wakes what waits (long
+	 * polls, pollers) and joins threads; free runs after the HTTP server stopped. */
 	bool (*start)(struct cloud *c, struct error *err);
+	bool (*run)(struct cloud *c, struct error *err);
 	void (*stop)(struct cloud *c);
 	void (*free)(struct cloud *c);
 	/* Delete everything of one account (the tutor's reset, a finished check). */
 	void (*reset_account)(struct cloud *c, const char *account);
-	/* This service's tables: migrations[i] takes its schema version i to i + 1. */
+	/* This service's tables: migrations[i] takes its schema version i to i + 1 (kept per
+	 * service in the table svc_schema, keyed by model). */
 	const char *const *migrations;
 	size_t nmigrations;
 	/* Operations, sorted by name. An operation of the model that is not here answers the
-	 * protocol's error naming it as not served by the local cloud. */
+	 * protocol's error naming it as not offered by the local cloud. */
 	const struct svc_op *ops;
 	size_t nops;
-	/* Requests the model does not describe (front doors, streamed S3 bodies, the Runtime
-	 * API): return true when handled. Optional; tried before the codec. */
+	/* Requests the table does not describe yet (operations still parsed by the service
+	 * itself, S3's streamed bodies): return true when handled. Optional; tried before the
+	 * codec. */
 	bool (*raw)(struct svc_call *call, struct http_resp *resp);
+	const struct svc_door *doors;
+	size_t ndoors;
 };
+
+/* The service table, in start order. */
+extern const struct cloud_service *const svc_table[];
+extern const size_t svc_table_len;
+
+/* The first row serving a signing name, or NULL. */
+const struct cloud_service *svc_find(const char *name);
+/* The operation of a row, or NULL (binary search: ops are sorted). */
+const struct svc_op *svc_op_find(const struct cloud_service *s, const char *op);
+
+/*
+ * Call an operation as another service does (a delivery, a resource provider), with no HTTP
+ * request: input is borrowed and shaped as the operation's input in the model. Returns the
+ * output (caller deletes) or NULL with err filled: NotImplemented when the service or the
+ * operation is not in the table.
+ */
+struct cJSON *svc_call_internal(struct cloud *c, const struct svc_caller *caller,
+				const char *service, const char *op, const struct cJSON *input,
+				struct aws_err *err);
+
+/* Apply every row's migrations (in one transaction each), then start each row. */
+bool svc_start_all(struct cloud *c, struct error *err);
+bool svc_run_all(struct cloud *c, struct error *err);
+/* In reverse table order. */
+void svc_stop_all(struct cloud *c);
+void svc_free_all(struct cloud *c);
+/* Delete everything of one account in every service. */
+void svc_reset_account(struct cloud *c, const char *account);
+
+/* Run one row's migrations on db. False fills err (a newer schema, a failed statement). */
+bool svc_migrate(struct cloud_db *db, const struct cloud_service *s, struct error *err);
+
+/* The HTTP handler of the cloud's endpoint (router.c): ctx is the struct cloud. */
+void svc_route(void *ctx, const struct http_req *req, struct http_resp *resp);
+
+/* Write e as protocol p writes errors (replacing resp's body). */
+void svc_err_write(enum svc_protocol p, const struct aws_err *e, const char *request_id,
+		   struct http_resp *resp);
 
 #endif

@@ -1,0 +1,85 @@
+/*
+ * Event source mappings from streams (DynamoDB Streams, Kinesis) to Lambda, as Lambda
+ * documents them: a worker per shard reads records in order from the mapping's checkpoint
+ * (or its StartingPosition), forms batches (BatchSize, MaximumBatchingWindowInSeconds, the
+ * current tumbling window), drops what FilterCriteria does not match, and invokes the function
+ * synchronously, ParallelizationFactor batches at a time, each from its own partition keys. A
+ * failed batch is retried in place (BisectBatchOnFunctionError splits it first), blocking its
+ * shard until it succeeds, runs out of MaximumRetryAttempts or its records pass
+ * MaximumRecordAgeInSeconds; then its invocation record goes to the OnFailure destination and
+ * the shard moves on. ReportBatchItemFailures checkpoints up to the first failed record.
+ * Checkpoints are committed to the cloud's database after each batch, so a restarted cloud
+ * neither loses nor replays what was checkpointed.
+ */
+#ifndef CLOUD_ESM_STREAM_H
+#define CLOUD_ESM_STREAM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct cJSON;
+struct cloud;
+struct esm_stream;
+
+/* A stream mapping's settings beyond those every mapping has. */
+struct esm_stream_cfg {
+	char starting_position[16]; /* TRIM_HORIZON, LATEST, AT_TIMESTAMP (Kinesis) */
+	double starting_timestamp;  /* AT_TIMESTAMP, epoch seconds */
+	int parallelization;        /* 1..10 */
+	bool bisect;
+	int max_retries;      /* -1: until the records expire */
+	int max_age;          /* seconds; -1: until the records expire */
+	int tumbling;         /* seconds; 0: no windows */
+	char on_failure[256]; /* the OnFailure destination's ARN, or "" */
+	char *filters;        /* FilterCriteria as JSON text, or NULL */
+};
+
+/* An error of the mapping API: status, AWS's code and message. */
+struct esm_stream_err {
+	int status;
+	char type[64];
+	char msg[512];
+};
+
+/* Whether an ARN is a DynamoDB stream's or a Kinesis stream's. */
+bool esm_stream_is_source(const char *arn);
+/* Check that the stream exists for account (Lambda answers "Stream not found: ARN"). */
+bool esm_stream_source_exists(struct cloud *c, const char *account, const char *arn,
+			      struct esm_stream_err *e);
+/*
+ * Apply a CreateEventSourceMapping or UpdateEventSourceMapping body's stream settings to cfg
+ * (create: the defaults first, StartingPosition required). False fills e and leaves cfg as it
+ * was.
+ */
+bool esm_stream_cfg_apply(struct esm_stream_cfg *cfg, const char *source, const struct cJSON *in,
+			  bool create, struct esm_stream_err *e);
+void esm_stream_cfg_release(struct esm_stream_cfg *cfg);
+void esm_stream_cfg_copy(struct esm_stream_cfg *dst, const struct esm_stream_cfg *src);
+/* Add the settings to a mapping's view as the Lambda API shows them. */
+void esm_stream_cfg_view(const struct esm_stream_cfg *cfg, struct cJSON *o);
+/* The settings as JSON text to keep, and back (false on a damaged text). Caller frees. */
+char *esm_stream_cfg_save(const struct esm_stream_cfg *cfg);
+bool esm_stream_cfg_load(struct esm_stream_cfg *cfg, const char *text);
+
+/* What a mapping's workers need to know of it (copied). */
+struct esm_stream_spec {
+	const char *uuid, *account, *function, *source;
+	int batch, window;
+	bool report;
+	const struct esm_stream_cfg *cfg;
+};
+
+/* Create the checkpoint table. */
+bool esm_stream_init(struct cloud *c);
+/* Start a mapping's workers (one per shard); NULL when the stream cannot be read. */
+struct esm_stream *esm_stream_start(struct cloud *c, const struct esm_stream_spec *spec);
+/* Stop and join the workers, and free. NULL-safe. */
+void esm_stream_stop(struct esm_stream *s);
+/* "No records processed", "OK", "PROBLEM: Function call failed" ... into out (64 bytes). */
+void esm_stream_last_result(struct esm_stream *s, char *out);
+/* The age in milliseconds of the last record the mapping handed its function (IteratorAge). */
+int64_t esm_stream_iterator_age(struct esm_stream *s);
+/* Forget a deleted mapping's checkpoints. */
+void esm_stream_forget(struct cloud *c, const char *uuid);
+
+#endif

@@ -1,0 +1,334 @@
+/*
+ * Memory and CPU limits of execution environments: cgroup v1 when writable, else a watchdog
+ * that sums the environment's resident memory every 20 ms, and SIGSTOP/SIGCONT of its process
+ * group on a 20 ms duty cycle. An environment's init (sandbox.c) is a copy of the cloud: its
+ * memory is the cloud's, so it is left out of every sum.
+ */
+#include "cloud/lambda/limits.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cloud/lambda/lambda.h"
+#include "cloud/state.h"
+
+/* Lambda gives 1 vCPU at 1,769 MB; the share scales with memory. */
+#define MB_PER_VCPU    1769.0
+#define CPU_PERIOD_US  20000
+#define DUTY_PERIOD_MS 20
+
+static bool write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	size_t n = strlen(text);
+	bool ok = write(fd, text, n) == (ssize_t)n;
+	close(fd);
+	return ok;
+}
+
+static long long read_number(const char *path, const char *key)
+{
+	char buf[4096];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	if (!key)
+		return atoll(buf);
+	const char *p = strstr(buf, key);
+	return p ? atoll(p + strlen(key)) : -1;
+}
+
+static void cgroup_kill(const char *dir)
+{
+	if (!dir[0])
+		return;
+	char path[300];
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	FILE *fp = fopen(path, "re");
+	if (!fp)
+		return;
+	int pid;
+	while (fscanf(fp, "%d", &pid) == 1)
+		kill(pid, SIGKILL);
+	fclose(fp);
+}
+
+static void cgroup_remove(const char *dir)
+{
+	if (!dir[0])
+		return;
+	for (int i = 0; i < 50 && rmdir(dir) != 0 && errno == EBUSY; i++) {
+		cgroup_kill(dir);
+		struct timespec ts = { 0, 2000000 };
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* Kill what a cloud that died (kill -9) left in its cgroups, and remove them. */
+static void sweep_dead_clouds(const char *root)
+{
+	DIR *d = opendir(root);
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		int pid;
+		if (sscanf(de->d_name, "lambda-tutor.%d", &pid) != 1 || pid == (int)getpid() ||
+		    kill(pid, 0) == 0)
+			continue;
+		char parent[300];
+		snprintf(parent, sizeof(parent), "%s/%s", root, de->d_name);
+		DIR *envs = opendir(parent);
+		struct dirent *ee;
+		while (envs && (ee = readdir(envs))) {
+			if (strncmp(ee->d_name, "env-", 4) != 0)
+				continue;
+			char dir[600];
+			snprintf(dir, sizeof(dir), "%s/%s", parent, ee->d_name);
+			cgroup_remove(dir);
+		}
+		if (envs)
+			closedir(envs);
+		rmdir(parent);
+	}
+	if (d)
+		closedir(d);
+}
+
+bool lambda_cgroups_probe(struct cloud *c)
+{
+	const char *mode = getenv("LAMBDA_TUTOR_CGROUPS");
+	if (mode && strcmp(mode, "off") == 0)
+		return false;
+	snprintf(c->cg_mem_root, sizeof(c->cg_mem_root), "/sys/fs/cgroup/memory/lambda-tutor.%d",
+		 (int)getpid());
+	snprintf(c->cg_cpu_root, sizeof(c->cg_cpu_root), "/sys/fs/cgroup/cpu/lambda-tutor.%d",
+		 (int)getpid());
+	sweep_dead_clouds("/sys/fs/cgroup/memory");
+	sweep_dead_clouds("/sys/fs/cgroup/cpu");
+	c->cg_mem = mkdir(c->cg_mem_root, 0755) == 0 || errno == EEXIST;
+	if (c->cg_mem) {
+		char p[256];
+		snprintf(p, sizeof(p), "%s/memory.limit_in_bytes", c->cg_mem_root);
+		c->cg_mem = access(p, W_OK) == 0;
+	}
+	c->cg_cpu = mkdir(c->cg_cpu_root, 0755) == 0 || errno == EEXIST;
+	if (c->cg_cpu) {
+		char p[256];
+		snprintf(p, sizeof(p), "%s/cpu.cfs_quota_us", c->cg_cpu_root);
+		c->cg_cpu = access(p, W_OK) == 0;
+	}
+	return c->cg_mem || c->cg_cpu;
+}
+
+void lambda_cgroups_cleanup(struct cloud *c)
+{
+	if (c->cg_mem_root[0])
+		rmdir(c->cg_mem_root);
+	if (c->cg_cpu_root[0])
+		rmdir(c->cg_cpu_root);
+}
+
+bool limits_setup(struct cloud *c, struct env *env)
+{
+	char p[300], val[64];
+	if (c->cg_mem) {
+		snprintf(env->cg_mem, sizeof(env->cg_mem), "%s/env-%u", c->cg_mem_root, env->seq);
+		if (mkdir(env->cg_mem, 0755) != 0 && errno != EEXIST)
+			return false;
+		long long bytes = (long long)env->memory << 20;
+		snprintf(val, sizeof(val), "%lld", bytes);
+		snprintf(p, sizeof(p), "%s/memory.limit_in_bytes", env->cg_mem);
+		if (!write_file(p, val))
+			return false;
+		snprintf(p, sizeof(p), "%s/memory.memsw.limit_in_bytes", env->cg_mem);
+		write_file(p, val);
+		snprintf(p, sizeof(p), "%s/memory.swappiness", env->cg_mem);
+		write_file(p, "0");
+	}
+	if (c->cg_cpu) {
+		/* Init runs at full speed, as Lambda boosts it; the share applies from then on. */
+		snprintf(env->cg_cpu, sizeof(env->cg_cpu), "%s/env-%u", c->cg_cpu_root, env->seq);
+		if (mkdir(env->cg_cpu, 0755) != 0 && errno != EEXIST)
+			return false;
+		snprintf(p, sizeof(p), "%s/cpu.cfs_period_us", env->cg_cpu);
+		snprintf(val, sizeof(val), "%d", CPU_PERIOD_US);
+		write_file(p, val);
+		snprintf(p, sizeof(p), "%s/cpu.cfs_quota_us", env->cg_cpu);
+		if (!write_file(p, "-1"))
+			return false;
+	}
+	return true;
+}
+
+void limits_join_cpu(struct env *env)
+{
+	if (!env->cg_cpu[0])
+		return;
+	/*
+	 * The init first, so that what it starts from now on is in; then what it started already
+	 * (its children are listed by the time the move returns). Joining waits for the kernel's
+	 * RCU grace periods, tens of ms: the caller does it beside the runtime's start.
+	 */
+	char procs[300], pid[16], kids[96], buf[512];
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", env->cg_cpu);
+	snprintf(pid, sizeof(pid), "%d", (int)env->pid);
+	write_file(procs, pid);
+	snprintf(kids, sizeof(kids), "/proc/%d/task/%d/children", (int)env->pid, (int)env->pid);
+	int fd = open(kids, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	char *save = NULL;
+	for (char *t = strtok_r(buf, " \n", &save); t; t = strtok_r(NULL, " \n", &save))
+		write_file(procs, t);
+}
+
+void limits_kill(struct env *env)
+{
+	cgroup_kill(env->cg_mem);
+	cgroup_kill(env->cg_cpu);
+}
+
+void limits_release(struct env *env)
+{
+	cgroup_remove(env->cg_mem);
+	cgroup_remove(env->cg_cpu);
+}
+
+bool limits_oom(const struct env *env)
+{
+	if (!env->cg_mem[0])
+		return false;
+	char p[300];
+	snprintf(p, sizeof(p), "%s/memory.oom_control", env->cg_mem);
+	return read_number(p, "oom_kill ") > 0;
+}
+
+void lambda_env_limit_cpu(struct env *env)
+{
+	if (!env->cg_cpu[0])
+		return;
+	long quota = (long)(CPU_PERIOD_US * (env->memory / MB_PER_VCPU));
+	if (quota < 1000)
+		quota = 1000;
+	char p[300], val[32];
+	snprintf(p, sizeof(p), "%s/cpu.cfs_quota_us", env->cg_cpu);
+	snprintf(val, sizeof(val), "%ld", quota);
+	write_file(p, val);
+}
+
+/* Duty cycling for a CPU share below one vCPU when cgroups are not available. */
+static void *duty_main(void *arg)
+{
+	struct env *env = arg;
+	double share = env->memory / MB_PER_VCPU;
+	long on_us = (long)(DUTY_PERIOD_MS * 1000 * share);
+	long off_us = DUTY_PERIOD_MS * 1000 - on_us;
+	for (;;) {
+		pthread_mutex_lock(&env->cloud->mu);
+		bool done = env->state == ENV_DEAD || env->exited;
+		bool init = env->state == ENV_INIT;
+		pthread_mutex_unlock(&env->cloud->mu);
+		if (done)
+			break;
+		if (init) {
+			struct timespec wait = { 0, DUTY_PERIOD_MS * 1000000L };
+			nanosleep(&wait, NULL);
+			continue;
+		}
+		struct timespec on = { 0, on_us * 1000 }, off = { 0, off_us * 1000 };
+		nanosleep(&on, NULL);
+		kill(-env->pid, SIGSTOP);
+		nanosleep(&off, NULL);
+		kill(-env->pid, SIGCONT);
+	}
+	return NULL;
+}
+
+void limits_start_duty(struct cloud *c, struct env *env)
+{
+	if (c->cg_cpu || env->memory >= MB_PER_VCPU)
+		return;
+	env->has_duty = true;
+	pthread_create(&env->duty, NULL, duty_main, env);
+}
+
+static long long proc_kb(pid_t pid, const char *key)
+{
+	char p[64];
+	snprintf(p, sizeof(p), "/proc/%d/status", (int)pid);
+	long long v = read_number(p, key);
+	return v < 0 ? 0 : v;
+}
+
+/* Sum a field of /proc/PID/status over the process and its descendants. */
+static long long tree_kb(pid_t pid, const char *key, int depth)
+{
+	long long total = proc_kb(pid, key);
+	if (depth > 5)
+		return total;
+	char p[96], buf[4096];
+	snprintf(p, sizeof(p), "/proc/%d/task/%d/children", (int)pid, (int)pid);
+	int fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return total;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return total;
+	buf[n] = '\0';
+	char *save = NULL;
+	for (char *t = strtok_r(buf, " \n", &save); t; t = strtok_r(NULL, " \n", &save))
+		total += tree_kb((pid_t)atoi(t), key, depth + 1);
+	return total;
+}
+
+/* What the environment's processes hold, its init (the cloud's memory) left out. */
+static long long env_kb(const struct env *env, const char *key)
+{
+	return tree_kb(env->pid, key, 0) - proc_kb(env->pid, key);
+}
+
+int lambda_env_max_used_mb(struct env *env)
+{
+	long long kb = env->exited ? 0 : env_kb(env, "VmHWM:");
+	if (kb > env->max_rss_kb)
+		env->max_rss_kb = kb;
+	int mb = (int)((env->max_rss_kb + 1023) / 1024);
+	if (env->oom)
+		mb = env->memory;
+	return mb > env->memory ? env->memory : mb;
+}
+
+void lambda_env_watchdog(struct cloud *c)
+{
+	if (c->cg_mem)
+		return;
+	vec_for_each (&c->envs, i) {
+		struct env *env = c->envs.items[i];
+		if (env->exited || env->state == ENV_DEAD)
+			continue;
+		long long kb = env_kb(env, "VmRSS:");
+		if (kb > env->max_rss_kb)
+			env->max_rss_kb = kb;
+		if (kb > (long long)env->memory * 1024) {
+			env->oom = true;
+			lambda_env_kill(env);
+		}
+	}
+}

@@ -1,0 +1,28 @@
+/*
+ * An environment's memory and CPU held to its function's configuration: cgroup v1 where it is
+ * writable (root), else a watchdog over its processes' resident memory and SIGSTOP/SIGCONT duty
+ * cycling. The public half (probe, watchdog, CPU share, peak memory) is in lambda.h.
+ */
+#ifndef CLOUD_LAMBDA_LIMITS_H
+#define CLOUD_LAMBDA_LIMITS_H
+
+#include <stdbool.h>
+
+struct cloud;
+struct env;
+
+/* Make the environment's cgroups (cloud->mu held). False leaves it none: the fallbacks hold it. */
+bool limits_setup(struct cloud *c, struct env *env);
+/* Move the environment's init and what it started so far into its cpu cgroup. */
+void limits_join_cpu(struct env *env);
+/* Kill every process in the environment's cgroups (those that left its process group too). */
+void limits_kill(struct env *env);
+/* Remove the environment's cgroups, killing what is left in them. */
+void limits_release(struct env *env);
+/* Whether the kernel's OOM killer struck in the environment's memory cgroup. */
+bool limits_oom(const struct env *env);
+/* Start duty cycling when the environment has a CPU share below one vCPU and no cgroup for it;
+ * env_free() joins it. */
+void limits_start_duty(struct cloud *c, struct env *env);
+
+#endif

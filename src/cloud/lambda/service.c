@@ -1,0 +1,208 @@
+/*
+ * AWS Lambda as a row of the service table: its REST API (functions, invoke, concurrency,
+ * permissions; the event invoke config of async/, the event source mappings of esm/, the
+ * function URLs of url.c), its tables, the asynchronous queue's and the pollers' threads,
+ * the function URL door and the tutor's /_tutor/code/ and /_tutor/metrics.
+ */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cloud/async/async.h"
+#include "cloud/esm/esm.h"
+#include "cloud/http/aws.h"
+#include "cloud/lambda/lambda.h"
+#include "cloud/state.h"
+#include "cloud/svc/svc.h"
+#include "core/path.h"
+#include "core/strutil.h"
+#include "core/xalloc.h"
+
+/* The date prefixes of Lambda's REST paths (its API model's request URIs). */
+static const char *const paths[] = {
+	"/2014-11-13/", "/2015-03-31/", "/2016-08-19/", "/2017-03-31/", "/2017-10-31/",
+	"/2018-10-31/", "/2019-09-25/", "/2019-09-30/", "/2020-04-22/", "/2020-06-30/",
+	"/2021-07-20/", "/2021-10-31/", "/2021-11-15/", "/2024-08-31/", "/2025-11-30/",
+	"/2025-12-01/", NULL,
+};
+
+static const char *const served_paths[] = { "/2015-03-31/", "/2017-10-31/", "/2019-09-30/",
+					    "/2016-08-19/", "/2014-11-13/", NULL };
+
+void lambda_unserved(struct http_resp *resp, const struct http_req *req)
+{
+	aws_error(resp, 501, "NotImplemented",
+		  "The local cloud does not offer the Lambda operation %s %s", req->method,
+		  req->path);
+}
+
+static bool raw(struct svc_call *call, struct http_resp *resp)
+{
+	struct cloud *c = call->cloud;
+	const struct http_req *req = call->http;
+	const char *account = call->caller->account;
+	const char *p = req->path;
+	if (str_starts_with(p, "/2019-09-25/")) {
+		async_api(c, account, req, resp);
+		return true;
+	}
+	if (str_starts_with(p, "/2015-03-31/event-source-mappings")) {
+		esm_api(c, account, req, resp);
+		return true;
+	}
+	if (str_starts_with(p, "/2021-10-31/functions/")) {
+		lambda_url_api(c, account, req, resp);
+		return true;
+	}
+	for (const char *const *pre = served_paths; *pre; pre++) {
+		if (str_starts_with(p, *pre)) {
+			lambda_api(c, account, req, resp);
+			return true;
+		}
+	}
+	lambda_unserved(resp, req);
+	return true;
+}
+
+/* /_tutor/code/ACCOUNT/NAME: the deployed zip (GetFunction's Code.Location). */
+static void code_door(struct svc_call *call, const char *rest, struct http_resp *resp)
+{
+	struct cloud *c = call->cloud;
+	char acct[13] = "", name[65] = "";
+	const char *slash = strchr(rest, '/');
+	if (slash && slash - rest == 12) {
+		memcpy(acct, rest, 12);
+		snprintf(name, sizeof(name), "%s", slash + 1);
+	}
+	pthread_mutex_lock(&c->mu);
+	struct lfunc *fn = acct[0] ? lambda_fn_find(c, acct, name) : NULL;
+	char *zpath = fn ? xasprintf("%s.zip", fn->code_dir) : NULL;
+	pthread_mutex_unlock(&c->mu);
+	size_t len = 0;
+	struct error err;
+	char *data = zpath ? path_read_file(zpath, 0, &len, &err) : NULL;
+	free(zpath);
+	if (!data) {
+		aws_error(resp, 404, "ResourceNotFoundException", "Function code not found: %s",
+			  rest);
+		return;
+	}
+	strbuf_add(&resp->body, data, len);
+	free(data);
+	resp->content_type = "application/zip";
+}
+
+/* /_tutor/metrics[?function=NAME]: invocation records and per-minute metrics. */
+static void metrics_door(struct svc_call *call, const char *rest, struct http_resp *resp)
+{
+	if (rest[0]) {
+		aws_error(resp, 404, "UnknownOperationException", "Unknown tutor path %s",
+			  call->http->path);
+		return;
+	}
+	lambda_metrics_json(call->cloud, call->caller->account, http_query(call->http, "function"),
+			    resp);
+}
+
+/* "<url-id>/<path>" after the door's prefix, or "<url-id><path>" from the Host. */
+static void url_door(struct svc_call *call, const char *rest, struct http_resp *resp)
+{
+	char id[64];
+	size_t len = strcspn(rest, "/");
+	if (len == 0 || len >= sizeof(id)) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "message", "Not Found");
+		char *text = cJSON_PrintUnformatted(o);
+		cJSON_Delete(o);
+		resp->status = 404;
+		strbuf_addstr(&resp->body, text);
+		free(text);
+		return;
+	}
+	memcpy(id, rest, len);
+	id[len] = '\0';
+	lambda_url_door(call->cloud, id, rest[len] ? rest + len : "/", call->http, resp);
+}
+
+static const struct svc_door doors[] = {
+	{ .prefix = "/_aws/lambda-url/", .serve = url_door },
+	{ .host = "lambda-url.", .serve = url_door },
+	{ .prefix = "/_tutor/code/", .control = true, .serve = code_door },
+	{ .prefix = "/_tutor/metrics", .control = true, .serve = metrics_door },
+};
+
+static bool start(struct cloud *c, struct error *err)
+{
+	async_restore_clock(c);
+	return true;
+}
+
+static bool run(struct cloud *c, struct error *err)
+{
+	return async_start(c, err) && esm_start(c, err);
+}
+
+static void stop(struct cloud *c)
+{
+	esm_stop(c);
+	async_stop(c);
+}
+
+static void free_all(struct cloud *c)
+{
+	esm_free(c);
+	async_free(c);
+}
+
+static void reset(struct cloud *c, const char *account)
+{
+	esm_reset_account(c, account);
+	lambda_reset_account(c, account);
+	lambda_url_forget(c, account, NULL);
+}
+
+static const char *const migrations[] = {
+	/* 0 -> 1: the tables that used to be created as the parts started. The functions,
+	 * invocations and metrics are db.c's. */
+	"CREATE TABLE IF NOT EXISTS lambda_policy(account TEXT NOT NULL, function TEXT NOT NULL,"
+	" sid TEXT NOT NULL, statement TEXT NOT NULL, seq INTEGER NOT NULL,"
+	" PRIMARY KEY(account, function, sid)) STRICT;"
+	"CREATE TABLE IF NOT EXISTS async_events(seq INTEGER PRIMARY KEY,"
+	" account TEXT NOT NULL, function TEXT NOT NULL, request_id TEXT NOT NULL,"
+	" payload TEXT NOT NULL, source TEXT, received INTEGER NOT NULL,"
+	" due INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,"
+	" backoff INTEGER NOT NULL DEFAULT 0, leased INTEGER NOT NULL DEFAULT 0) STRICT;"
+	"CREATE INDEX IF NOT EXISTS async_events_due ON async_events(leased, due);"
+	"CREATE TABLE IF NOT EXISTS async_config(account TEXT NOT NULL,"
+	" function TEXT NOT NULL, config TEXT NOT NULL, PRIMARY KEY(account, function)) STRICT;"
+	"CREATE TABLE IF NOT EXISTS async_dlq(account TEXT NOT NULL, function TEXT NOT NULL,"
+	" target TEXT NOT NULL, PRIMARY KEY(account, function)) STRICT;"
+	"CREATE TABLE IF NOT EXISTS async_clock(id INTEGER PRIMARY KEY, now INTEGER NOT NULL)"
+	" STRICT;"
+	"CREATE TABLE IF NOT EXISTS esm(uuid TEXT PRIMARY KEY,"
+	" account TEXT NOT NULL, function TEXT NOT NULL, source TEXT NOT NULL,"
+	" batch INTEGER NOT NULL, window INTEGER NOT NULL,"
+	" enabled INTEGER NOT NULL, report INTEGER NOT NULL, modified REAL NOT NULL) STRICT;"
+	"CREATE TABLE IF NOT EXISTS apigw_urls(url_id TEXT PRIMARY KEY,"
+	" account TEXT NOT NULL, function TEXT NOT NULL, auth TEXT NOT NULL,"
+	" created INTEGER NOT NULL, UNIQUE(account, function)) STRICT;",
+};
+
+const struct cloud_service lambda_service = {
+	.name = "lambda",
+	.model = "lambda-2015-03-31",
+	.title = "AWS Lambda",
+	.protocol = SVC_REST_JSON,
+	.paths = paths,
+	.start = start,
+	.run = run,
+	.stop = stop,
+	.free = free_all,
+	.reset_account = reset,
+	.migrations = migrations,
+	.nmigrations = sizeof(migrations) / sizeof(migrations[0]),
+	.raw = raw,
+	.doors = doors,
+	.ndoors = sizeof(doors) / sizeof(doors[0]),
+};

@@ -1,0 +1,234 @@
+/*
+ * Function URLs: their configuration (CreateFunctionUrlConfig, GetFunctionUrlConfig,
+ * DeleteFunctionUrlConfig under /2021-10-31/functions/NAME/url) and their front door
+ * (/_aws/lambda-url/<url-id>/<path>, or the Host <url-id>.lambda-url.localhost), which turns
+ * a request into the function URL event, checks the URL's auth type and policy, and the
+ * function's answer into the response by payload 2.0's rules.
+ */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cloud/apigw/front.h"
+#include "cloud/db.h"
+#include "cloud/events/events.h"
+#include "cloud/http/aws.h"
+#include "cloud/lambda/lambda.h"
+#include "cloud/lambda/policy.h"
+#include "cloud/state.h"
+#include "core/clock.h"
+#include "core/strutil.h"
+#include "core/xalloc.h"
+
+#define URL_PREFIX "/_aws/lambda-url/"
+
+/* ---- function URLs ---- */
+
+static cJSON *url_json(struct cloud *c, const char *url_id, const char *account,
+		       const char *function, const char *auth, long long created)
+{
+	cJSON *o = cJSON_CreateObject();
+	char *url = xasprintf("%s" URL_PREFIX "%s/", c->endpoint, url_id);
+	cJSON_AddStringToObject(o, "FunctionUrl", url);
+	free(url);
+	char *arn =
+		xasprintf("arn:aws:lambda:" AWS_REGION_NAME ":%s:function:%s", account, function);
+	cJSON_AddStringToObject(o, "FunctionArn", arn);
+	free(arn);
+	cJSON_AddStringToObject(o, "AuthType", auth);
+	char when[32];
+	aws_time_iso(created, when);
+	cJSON_AddStringToObject(o, "CreationTime", when);
+	cJSON_AddStringToObject(o, "LastModifiedTime", when);
+	cJSON_AddStringToObject(o, "InvokeMode", "BUFFERED");
+	return o;
+}
+
+/* The URL row of a function: fills url_id (33 bytes), auth (16) and created. */
+static bool url_find(struct cloud *c, const char *account, const char *function, char *url_id,
+		     char *auth, long long *created)
+{
+	bool found = false;
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *q = NULL;
+	if (sqlite3_prepare_v2(c->db->db,
+			       "SELECT url_id, auth, created FROM apigw_urls WHERE account=? AND"
+			       " function=?",
+			       -1, &q, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(q, 1, account, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, function, -1, SQLITE_STATIC);
+		if (sqlite3_step(q) == SQLITE_ROW) {
+			found = true;
+			snprintf(url_id, 33, "%s", sqlite3_column_text(q, 0));
+			snprintf(auth, 16, "%s", sqlite3_column_text(q, 1));
+			*created = sqlite3_column_int64(q, 2);
+		}
+	}
+	sqlite3_finalize(q);
+	pthread_mutex_unlock(&c->db->mu);
+	return found;
+}
+
+void lambda_url_api(struct cloud *c, const char *account, const struct http_req *req,
+		    struct http_resp *resp)
+{
+	const char *p = req->path + strlen("/2021-10-31/functions/");
+	const char *slash = strchr(p, '/');
+	char name[65];
+	if (!slash || strcmp(slash, "/url") != 0 || slash - p == 0 || slash - p > 64) {
+		lambda_unserved(resp, req);
+		return;
+	}
+	memcpy(name, p, (size_t)(slash - p));
+	name[slash - p] = '\0';
+	if (str_starts_with(name, "arn:")) {
+		const char *colon = strrchr(name, ':');
+		memmove(name, colon + 1, strlen(colon + 1) + 1);
+	}
+	pthread_mutex_lock(&c->mu);
+	bool exists = lambda_fn_find(c, account, name) != NULL;
+	pthread_mutex_unlock(&c->mu);
+	if (!exists) {
+		aws_error(resp, 404, "ResourceNotFoundException",
+			  "Function not found: arn:aws:lambda:" AWS_REGION_NAME ":%s:function:%s",
+			  account, name);
+		return;
+	}
+	char url_id[33], auth[16];
+	long long created = 0;
+	bool have = url_find(c, account, name, url_id, auth, &created);
+	if (strcmp(req->method, "GET") == 0) {
+		if (!have)
+			aws_error(resp, 404, "ResourceNotFoundException",
+				  "The resource you requested does not exist.");
+		else
+			front_reply(resp, 200, url_json(c, url_id, account, name, auth, created));
+		return;
+	}
+	if (strcmp(req->method, "DELETE") == 0) {
+		if (!have) {
+			aws_error(resp, 404, "ResourceNotFoundException",
+				  "The resource you requested does not exist.");
+			return;
+		}
+		pthread_mutex_lock(&c->db->mu);
+		sqlite3_stmt *q = NULL;
+		if (sqlite3_prepare_v2(c->db->db, "DELETE FROM apigw_urls WHERE url_id=?", -1, &q,
+				       NULL) == SQLITE_OK) {
+			sqlite3_bind_text(q, 1, url_id, -1, SQLITE_STATIC);
+			sqlite3_step(q);
+		}
+		sqlite3_finalize(q);
+		pthread_mutex_unlock(&c->db->mu);
+		resp->status = 204;
+		return;
+	}
+	if (strcmp(req->method, "POST") != 0) {
+		aws_error(resp, 405, "MethodNotAllowedException", "Method not allowed");
+		return;
+	}
+	cJSON *in = cJSON_ParseWithLength(req->body, req->body_len);
+	const cJSON *at = cJSON_GetObjectItemCaseSensitive(in, "AuthType");
+	const char *want = cJSON_IsString(at) ? at->valuestring : NULL;
+	if (!cJSON_IsObject(in)) {
+		aws_error(resp, 400, "InvalidRequestContentException",
+			  "Could not parse request body into json");
+	} else if (!want || (strcmp(want, "NONE") != 0 && strcmp(want, "AWS_IAM") != 0)) {
+		aws_error(resp, 400, "ValidationException",
+			  "1 validation error detected: Value '%s' at 'authType' failed to satisfy "
+			  "constraint: Member must satisfy enum value set: [NONE, AWS_IAM]",
+			  want ? want : "null");
+	} else if (have) {
+		aws_error(resp, 409, "ResourceConflictException",
+			  "Failed to create function url config for [functionArn = "
+			  "arn:aws:lambda:" AWS_REGION_NAME ":%s:function:%s]. Error message:  "
+			  "FunctionUrlConfig exists for this Lambda function",
+			  account, name);
+	} else {
+		front_random_id(url_id, 32);
+		created = clock_wall_ms();
+		pthread_mutex_lock(&c->db->mu);
+		sqlite3_stmt *q = NULL;
+		if (sqlite3_prepare_v2(c->db->db,
+				       "INSERT INTO apigw_urls(url_id, account, function, auth,"
+				       " created) VALUES(?,?,?,?,?)",
+				       -1, &q, NULL) == SQLITE_OK) {
+			sqlite3_bind_text(q, 1, url_id, -1, SQLITE_STATIC);
+			sqlite3_bind_text(q, 2, account, -1, SQLITE_STATIC);
+			sqlite3_bind_text(q, 3, name, -1, SQLITE_STATIC);
+			sqlite3_bind_text(q, 4, want, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(q, 5, created);
+			sqlite3_step(q);
+		}
+		sqlite3_finalize(q);
+		pthread_mutex_unlock(&c->db->mu);
+		front_reply(resp, 201, url_json(c, url_id, account, name, want, created));
+	}
+	cJSON_Delete(in);
+}
+
+void lambda_url_door(struct cloud *c, const char *id, const char *path, const struct http_req *req,
+		     struct http_resp *resp)
+{
+	char account[13] = "", function[200] = "", auth[16] = "";
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *q = NULL;
+	if (sqlite3_prepare_v2(c->db->db,
+			       "SELECT account, function, auth FROM apigw_urls WHERE url_id=?", -1,
+			       &q, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+		if (sqlite3_step(q) == SQLITE_ROW) {
+			snprintf(account, sizeof(account), "%s", sqlite3_column_text(q, 0));
+			snprintf(function, sizeof(function), "%s", sqlite3_column_text(q, 1));
+			snprintf(auth, sizeof(auth), "%s", sqlite3_column_text(q, 2));
+		}
+	}
+	sqlite3_finalize(q);
+	pthread_mutex_unlock(&c->db->mu);
+	if (!account[0]) {
+		front_message(resp, 404, "Not Found");
+		return;
+	}
+	/*
+	 * AWS_IAM wants a SigV4-signed request (the signature is not checked); NONE wants the
+	 * resource-based policy to open the URL to everyone (add-permission --action
+	 * lambda:InvokeFunctionUrl --principal '*'), as AWS does. Both refusals are the same 403.
+	 */
+	if ((strcmp(auth, "AWS_IAM") == 0 && !http_header(req, "Authorization")) ||
+	    (strcmp(auth, "NONE") == 0 && !lambda_policy_allows_url(c, account, function, auth))) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "Message", "Forbidden");
+		front_reply(resp, 403, o);
+		http_resp_header(resp, "x-amzn-ErrorType", "AccessDeniedException");
+		return;
+	}
+	struct front_req fr;
+	front_req_init(&fr, req, path, account, id, "$default");
+	cJSON *ev = events_function_url(&fr.h, id);
+	struct lambda_outcome r = { 0 };
+	if (front_invoke(c, account, function, NULL, NULL, 0, ev, &r) == FRONT_CALLED)
+		front_answer_v2(&r, resp);
+	else
+		front_message(resp, 502, "Internal Server Error");
+	free(r.body);
+	cJSON_Delete(ev);
+	front_req_release(&fr);
+}
+
+void lambda_url_forget(struct cloud *c, const char *account, const char *function)
+{
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *q = NULL;
+	if (sqlite3_prepare_v2(
+		    c->db->db,
+		    "DELETE FROM apigw_urls WHERE account=?1 AND (?2 IS NULL OR function=?2)", -1,
+		    &q, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(q, 1, account, -1, SQLITE_STATIC);
+		if (function)
+			sqlite3_bind_text(q, 2, function, -1, SQLITE_STATIC);
+		sqlite3_step(q);
+	}
+	sqlite3_finalize(q);
+	pthread_mutex_unlock(&c->db->mu);
+}

@@ -1,0 +1,150 @@
+/*
+ * The tutor's own controls, under /_tutor/ (not AWS APIs): health, emptying an account of
+ * every service, the virtual clock, and settling (waiting for an account's work to be done). Services add their own controls as doors of their
+ * rows (Lambda's /_tutor/code/ and /_tutor/metrics, SNS's /_tutor/mailbox).
+ */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cloud/clock/vclock.h"
+#include "cloud/http/aws.h"
+#include "cloud/lambda/sandbox.h"
+#include "cloud/settle.h"
+#include "cloud/state.h"
+#include "cloud/svc/svc.h"
+
+static void not_found(struct svc_call *call, struct http_resp *resp)
+{
+	struct aws_err e = { 0 };
+	aws_err_set(&e, 404, "UnknownOperationException", "Unknown tutor path %s",
+		    call->http->path);
+	svc_err_write(SVC_REST_JSON, &e, call->request_id, resp);
+	aws_err_release(&e);
+}
+
+static void reply(struct http_resp *resp, cJSON *o)
+{
+	char *text = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	strbuf_addstr(&resp->body, text);
+	free(text);
+}
+
+static void health(struct svc_call *call, const char *rest, struct http_resp *resp)
+{
+	struct cloud *c = call->cloud;
+	if (rest[0]) {
+		not_found(call, resp);
+		return;
+	}
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "status", "running");
+	cJSON_AddNumberToObject(o, "pid", (double)getpid());
+	cJSON_AddNumberToObject(o, "port", c->port);
+	cJSON_AddStringToObject(o, "workspace", c->workspace);
+	cJSON_AddStringToObject(o, "account", call->caller->account);
+	cJSON_AddStringToObject(o, "memoryLimits", c->cg_mem ? "cgroup" : "watchdog");
+	cJSON_AddStringToObject(o, "cpuShare", c->cg_cpu ? "cgroup" : "duty-cycle");
+	cJSON_AddStringToObject(o, "taskRoot",
+				sandbox_private_root(c->sandbox) ? "/var/task" : "workspace");
+	sandbox_describe(c->sandbox, o);
+	pthread_mutex_lock(&c->mu);
+	cJSON_AddNumberToObject(o, "functions", (double)c->functions.len);
+	cJSON_AddNumberToObject(o, "environments", (double)c->envs.len);
+	pthread_mutex_unlock(&c->mu);
+	cJSON *services = cJSON_AddArrayToObject(o, "services");
+	for (size_t i = 0; i < svc_table_len; i++)
+		if (svc_table[i]->name[0] != '_')
+			cJSON_AddItemToArray(services, cJSON_CreateString(svc_table[i]->name));
+	reply(resp, o);
+}
+
+/* POST /_tutor/reset[?account=ID]: every service forgets the account. */
+static void reset(struct svc_call *call, const char *rest, struct http_resp *resp)
+{
+	if (rest[0] || strcmp(call->http->method, "POST") != 0) {
+		not_found(call, resp);
+		return;
+	}
+	const char *which = http_query(call->http, "account");
+	const char *acct = which && which[0] ? which : call->caller->account;
+	bool digits = strlen(acct) == 12;
+	for (size_t i = 0; digits && i < 12; i++)
+		digits = acct[i] >= '0' && acct[i] <= '9';
+	if (!digits) {
+		struct aws_err e = { 0 };
+		aws_err_set(&e, 400, "InvalidParameterValueException", "account must be 12 digits");
+		svc_err_write(SVC_REST_JSON, &e, call->request_id, resp);
+		aws_err_release(&e);
+		return;
+	}
+	svc_reset_account(call->cloud, acct);
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "reset", acct);
+	reply(resp, o);
+}
+
+/* /_tutor/clock[/now] reads the virtual clock; POST /_tutor/clock/advance?seconds=N moves it. */
+static void clock_door(struct svc_call *call, const char *rest, struct http_resp *resp)
+{
+	struct cloud *c = call->cloud;
+	const struct http_req *req = call->http;
+	if (rest[0] == '/')
+		rest++;
+	if (strcmp(rest, "advance") == 0 && strcmp(req->method, "POST") == 0) {
+		const char *s = http_query(req, "seconds");
+		char *end = NULL;
+		double secs = s ? strtod(s, &end) : -1;
+		if (!s || !s[0] || *end || secs < 0 || secs > 1e9) {
+			struct aws_err e = { 0 };
+			aws_err_set(&e, 400, "InvalidParameterValueException",
+				    "seconds must be a number of seconds >= 0");
+			svc_err_write(SVC_REST_JSON, &e, call->request_id, resp);
+			aws_err_release(&e);
+			return;
+		}
+		vclock_advance(c->vclock, (int64_t)(secs * 1000.0));
+	} else if (strcmp(rest, "") != 0 && strcmp(rest, "now") != 0) {
+		not_found(call, resp);
+		return;
+	}
+	char iso[32];
+	int64_t now = vclock_now_ms(c->vclock);
+	aws_time_iso(now, iso);
+	strbuf_addf(&resp->body, "{\"now\":%lld,\"iso\":\"%s\",\"scale\":%g}", (long long)now, iso,
+		    vclock_scale(c->vclock));
+}
+
+/* POST /_tutor/settle: wait until the account's work is done (cloud/settle.c). */
+static void settle_door(struct svc_call *call, const char *rest, struct http_resp *resp)
+{
+	if (rest[0]) {
+		not_found(call, resp);
+		return;
+	}
+	settle_api(call->cloud, call->caller->account, call->http, resp);
+}
+
+static void unknown(struct svc_call *call, const char *rest, struct http_resp *resp)
+{
+	not_found(call, resp);
+}
+
+static const struct svc_door doors[] = {
+	{ .prefix = "/_tutor/health", .control = true, .serve = health },
+	{ .prefix = "/_tutor/reset", .control = true, .serve = reset },
+	{ .prefix = "/_tutor/clock", .control = true, .serve = clock_door },
+	{ .prefix = "/_tutor/settle", .control = true, .serve = settle_door },
+	{ .prefix = "/_tutor/", .control = true, .serve = unknown },
+};
+
+const struct cloud_service tutor_service = {
+	.name = "_tutor",
+	.model = "_tutor",
+	.title = "the tutor's controls",
+	.doors = doors,
+	.ndoors = sizeof(doors) / sizeof(doors[0]),
+};

@@ -1,0 +1,175 @@
+/*
+ * The service table's life (migrations, start, run, stop, free, the reset of an account) and
+ * operations called from inside the cloud. AWS errors are proto/err.c's.
+ */
+#include "cloud/svc/svc.h"
+
+#include <cjson/cJSON.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cloud/db.h"
+#include "cloud/http/aws.h"
+#include "cloud/state.h"
+#include "core/error.h"
+
+void svc_caller_for_account(struct svc_caller *out, const char *account)
+{
+	memset(out, 0, sizeof(*out));
+	snprintf(out->account, sizeof(out->account), "%s", account);
+	snprintf(out->arn, sizeof(out->arn), "arn:aws:iam::%s:root", account);
+	snprintf(out->region, sizeof(out->region), "%s", AWS_REGION_NAME);
+}
+
+const struct cloud_service *svc_find(const char *name)
+{
+	for (size_t i = 0; i < svc_table_len; i++)
+		if (strcmp(svc_table[i]->name, name) == 0)
+			return svc_table[i];
+	return NULL;
+}
+
+static int op_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct svc_op *)elem)->name);
+}
+
+const struct svc_op *svc_op_find(const struct cloud_service *s, const char *op)
+{
+	if (!s || !op || !s->ops)
+		return NULL;
+	return bsearch(op, s->ops, s->nops, sizeof(s->ops[0]), op_cmp);
+}
+
+struct cJSON *svc_call_internal(struct cloud *c, const struct svc_caller *caller,
+				const char *service, const char *op, const struct cJSON *input,
+				struct aws_err *err)
+{
+	const struct cloud_service *s = svc_find(service);
+	const struct svc_op *o = svc_op_find(s, op);
+	if (!o) {
+		aws_err_set(err, 501, "NotImplemented",
+			    "The local cloud does not offer %s's %s to other services", service,
+			    op);
+		return NULL;
+	}
+	char rid[37];
+	aws_uuid(rid);
+	struct svc_call call = {
+		.cloud = c,
+		.svc = s,
+		.op = o->name,
+		.caller = caller,
+		.request_id = rid,
+		.protocol = s->protocol,
+	};
+	cJSON *empty = NULL;
+	if (!input)
+		input = empty = cJSON_CreateObject();
+	cJSON *out = o->fn(&call, input, err);
+	cJSON_Delete(empty);
+	return out;
+}
+
+bool svc_migrate(struct cloud_db *db, const struct cloud_service *s, struct error *err)
+{
+	if (s->nmigrations == 0)
+		return true;
+	bool ok = false;
+	sqlite3_stmt *st = NULL;
+	error_clear(err);
+	pthread_mutex_lock(&db->mu);
+	if (!cloud_db_exec(db, "CREATE TABLE IF NOT EXISTS svc_schema(model TEXT PRIMARY KEY,"
+			       " version INTEGER NOT NULL) STRICT;"))
+		goto done;
+	int version = 0;
+	if (sqlite3_prepare_v2(db->db, "SELECT version FROM svc_schema WHERE model=?", -1, &st,
+			       NULL) != SQLITE_OK)
+		goto done;
+	sqlite3_bind_text(st, 1, s->model, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (version > (int)s->nmigrations) {
+		error_set(err,
+			  "the cloud's %s tables were written by a newer lambda-tutor (schema %d)",
+			  s->name, version);
+		goto done;
+	}
+	for (size_t v = (size_t)version; v < s->nmigrations; v++) {
+		if (!cloud_db_exec(db, "BEGIN"))
+			goto done;
+		bool step = cloud_db_exec(db, s->migrations[v]);
+		if (step &&
+		    sqlite3_prepare_v2(db->db,
+				       "INSERT INTO svc_schema(model, version) VALUES(?,?)"
+				       " ON CONFLICT(model) DO UPDATE SET version=excluded.version",
+				       -1, &st, NULL) == SQLITE_OK) {
+			sqlite3_bind_text(st, 1, s->model, -1, SQLITE_STATIC);
+			sqlite3_bind_int(st, 2, (int)v + 1);
+			step = sqlite3_step(st) == SQLITE_DONE;
+		} else {
+			step = false;
+		}
+		sqlite3_finalize(st);
+		st = NULL;
+		if (!step || !cloud_db_exec(db, "COMMIT")) {
+			cloud_db_exec(db, "ROLLBACK");
+			error_set(err, "cannot migrate the cloud's %s tables to schema %zu: %s",
+				  s->name, v + 1, sqlite3_errmsg(db->db));
+			goto done;
+		}
+	}
+	ok = true;
+done:
+	sqlite3_finalize(st);
+	if (!ok && !err->msg[0])
+		error_set(err, "cannot read the cloud's schema versions: %s",
+			  sqlite3_errmsg(db->db));
+	pthread_mutex_unlock(&db->mu);
+	return ok;
+}
+
+bool svc_start_all(struct cloud *c, struct error *err)
+{
+	for (size_t i = 0; i < svc_table_len; i++)
+		if (!svc_migrate(c->db, svc_table[i], err))
+			return false;
+	for (size_t i = 0; i < svc_table_len; i++)
+		if (svc_table[i]->start && !svc_table[i]->start(c, err))
+			return false;
+	return true;
+}
+
+bool svc_run_all(struct cloud *c, struct error *err)
+{
+	for (size_t i = 0; i < svc_table_len; i++)
+		if (svc_table[i]->run && !svc_table[i]->run(c, err))
+			return false;
+	return true;
+}
+
+void svc_stop_all(struct cloud *c)
+{
+	for (size_t i = svc_table_len; i-- > 0;)
+		if (svc_table[i]->stop)
+			svc_table[i]->stop(c);
+}
+
+void svc_free_all(struct cloud *c)
+{
+	for (size_t i = svc_table_len; i-- > 0;)
+		if (svc_table[i]->free)
+			svc_table[i]->free(c);
+}
+
+void svc_reset_account(struct cloud *c, const char *account)
+{
+	/* Reverse order: what delivers to others (mappings, notifications) goes first. */
+	for (size_t i = svc_table_len; i-- > 0;)
+		if (svc_table[i]->reset_account)
+			svc_table[i]->reset_account(c, account);
+}

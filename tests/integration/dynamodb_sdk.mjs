@@ -1,0 +1,86 @@
+// DynamoDB and Kinesis through the AWS SDK for JavaScript v3, as a Node.js handler uses them:
+// the DynamoDB client, the document client's marshalling, errors as the SDK's classes, and
+// the Kinesis client. TAP on stdout. Usage: node dynamodb_sdk.mjs ENDPOINT
+import {
+  DynamoDBClient, CreateTableCommand, DeleteTableCommand, DescribeTableCommand,
+  ConditionalCheckFailedException, ResourceNotFoundException, TransactionCanceledException,
+} from "@aws-sdk/client-dynamodb";
+import {
+  DynamoDBDocumentClient, PutCommand, GetCommand, UpdateCommand, QueryCommand, ScanCommand,
+  BatchWriteCommand, BatchGetCommand, TransactWriteCommand, DeleteCommand,
+} from "@aws-sdk/lib-dynamodb";
+import {
+  KinesisClient, CreateStreamCommand, PutRecordsCommand, ListShardsCommand,
+  GetShardIteratorCommand, GetRecordsCommand,
+} from "@aws-sdk/client-kinesis";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
+
+const cfg = { endpoint: process.argv[2], region: "us-east-1",
+  credentials: { accessKeyId: "test", secretAccessKey: "test" } };
+const client = new DynamoDBClient(cfg);
+const doc = DynamoDBDocumentClient.from(client);
+let n = 0, failed = 0;
+const ok = (cond, what) => {
+  n++;
+  if (!cond) failed++;
+  console.log(`${cond ? "ok" : "not ok"} ${n} - ${what}`);
+};
+const fails = async (fn, cls, text = "") => {
+  try { await fn(); } catch (e) { return e instanceof cls && e.message.includes(text); }
+  return false;
+};
+
+const T = "sdk-orders";
+await client.send(new CreateTableCommand({ TableName: T, BillingMode: "PAY_PER_REQUEST",
+  AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }, { AttributeName: "n", AttributeType: "N" }],
+  KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }, { AttributeName: "n", KeyType: "RANGE" }] }));
+const d = await client.send(new DescribeTableCommand({ TableName: T }));
+ok(d.Table.TableStatus === "ACTIVE", "CreateTable and DescribeTable");
+await doc.send(new PutCommand({ TableName: T, Item: { pk: "x", n: 1, m: { deep: [1, "two", null, true] }, s: new Set(["a"]) } }));
+const got = (await doc.send(new GetCommand({ TableName: T, Key: { pk: "x", n: 1 } }))).Item;
+ok(got.m.deep[1] === "two" && got.m.deep[2] === null && got.s.has("a"), "the document client marshals maps, lists, nulls and sets");
+await doc.send(new BatchWriteCommand({ RequestItems: { [T]: [2, 3, 4, 5].map((i) => ({ PutRequest: { Item: { pk: "x", n: i } } })) } }));
+const u = await doc.send(new UpdateCommand({ TableName: T, Key: { pk: "x", n: 1 },
+  UpdateExpression: "SET m.deep[1] = :v, c = if_not_exists(c, :z) + :one",
+  ExpressionAttributeValues: { ":v": "TWO", ":z": 0, ":one": 1 }, ReturnValues: "UPDATED_NEW" }));
+ok(JSON.stringify(u.Attributes) === '{"m":{"deep":["TWO"]},"c":1}', "UpdateCommand returns what it updated");
+const q = await doc.send(new QueryCommand({ TableName: T, KeyConditionExpression: "pk = :p AND n BETWEEN :a AND :b",
+  ExpressionAttributeValues: { ":p": "x", ":a": 2, ":b": 4 }, ScanIndexForward: false }));
+ok(q.Items.map((i) => i.n).join(",") === "4,3,2", "QueryCommand, descending");
+const s = await doc.send(new ScanCommand({ TableName: T, Limit: 2 }));
+ok(s.Items.length === 2 && s.LastEvaluatedKey !== undefined, "ScanCommand stops at its Limit with a LastEvaluatedKey");
+const bg = await doc.send(new BatchGetCommand({ RequestItems: { [T]: { Keys: [{ pk: "x", n: 2 }, { pk: "x", n: 9 }] } } }));
+ok(bg.Responses[T].length === 1, "BatchGetCommand");
+ok(await fails(() => doc.send(new PutCommand({ TableName: T, Item: { pk: "x", n: 1 }, ConditionExpression: "attribute_not_exists(pk)" })),
+  ConditionalCheckFailedException, "The conditional request failed"), "ConditionalCheckFailedException");
+let reasons = null;
+try {
+  await doc.send(new TransactWriteCommand({ TransactItems: [
+    { Put: { TableName: T, Item: { pk: "y", n: 1 } } },
+    { Update: { TableName: T, Key: { pk: "x", n: 2 }, UpdateExpression: "SET v = :v", ConditionExpression: "attribute_exists(nope)", ExpressionAttributeValues: { ":v": 1 } } }] }));
+} catch (e) {
+  if (e instanceof TransactionCanceledException) reasons = e.CancellationReasons.map((r) => r.Code).join(",");
+}
+ok(reasons === "None,ConditionalCheckFailed", `TransactionCanceledException with its reasons (${reasons})`);
+ok((await doc.send(new GetCommand({ TableName: T, Key: { pk: "y", n: 1 } }))).Item === undefined, "and nothing written");
+const del = await doc.send(new DeleteCommand({ TableName: T, Key: { pk: "x", n: 5 }, ReturnValues: "ALL_OLD" }));
+ok(del.Attributes.n === 5, "DeleteCommand returns the old item");
+ok(await fails(() => doc.send(new GetCommand({ TableName: "nope", Key: { a: "b" } })), ResourceNotFoundException),
+  "ResourceNotFoundException");
+await client.send(new DeleteTableCommand({ TableName: T }));
+ok(true, "DeleteTable");
+
+// The SDK's Kinesis client speaks HTTP/2 by default; the local cloud serves HTTP/1.1.
+const k = new KinesisClient({ ...cfg, requestHandler: new NodeHttpHandler() });
+await k.send(new CreateStreamCommand({ StreamName: "sdk-clicks", ShardCount: 2 }));
+const pr = await k.send(new PutRecordsCommand({ StreamName: "sdk-clicks",
+  Records: ["alpha", "beta", "gamma"].map((key) => ({ PartitionKey: key, Data: Buffer.from(key) })) }));
+ok(pr.FailedRecordCount === 0 && pr.Records.map((r) => r.ShardId.slice(-1)).join("") === "010",
+  "PutRecords places records by the MD5 of their keys");
+const shards = (await k.send(new ListShardsCommand({ StreamName: "sdk-clicks" }))).Shards;
+const it = (await k.send(new GetShardIteratorCommand({ StreamName: "sdk-clicks", ShardId: shards[0].ShardId,
+  ShardIteratorType: "TRIM_HORIZON" }))).ShardIterator;
+const recs = (await k.send(new GetRecordsCommand({ ShardIterator: it }))).Records;
+ok(recs.map((r) => Buffer.from(r.Data).toString()).join(",") === "alpha,gamma", "GetRecords reads a shard in order");
+console.log(`1..${n}`);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,225 @@
+"""Stream event source mappings on the stepped clock, through boto3: order within a shard,
+retries that hold the shard, bisection, ReportBatchItemFailures, record age, tumbling windows,
+filters, on-failure records, and a Kinesis stream read in parallel lanes. Retries back off on
+the virtual clock (a second, then doubling), which the test steps past.
+TAP on stdout. Usage: esm_streams.py ENDPOINT"""
+import io, json, sys, time, urllib.request, zipfile
+import boto3
+
+E = sys.argv[1]
+kw = dict(endpoint_url=E, region_name="us-east-1", aws_access_key_id="111111111111",
+          aws_secret_access_key="test")
+ddb, lam, sqs = (boto3.client(s, **kw) for s in ("dynamodb", "lambda", "sqs"))
+kin = boto3.client("kinesis", **kw)
+n = failed = 0
+
+
+def ok(cond, what):
+    global n, failed
+    n += 1
+    if not cond:
+        failed += 1
+    print("%s %d - %s" % ("ok" if cond else "not ok", n, what), flush=True)
+
+
+def advance(seconds):
+    urllib.request.urlopen(urllib.request.Request(
+        "%s/_tutor/clock/advance?seconds=%d" % (E, seconds), method="POST")).read()
+
+
+def until(fn, timeout=20):
+    """Poll fn until it returns something true, or give up after timeout seconds."""
+    end = time.time() + timeout
+    while True:
+        v = fn()
+        if v or time.time() > end:
+            return v
+        time.sleep(0.05)
+
+
+# One function for every case: it logs each record it sees to the table "log" (the key, how
+# many times), fails on a record marked poison, and answers per its environment.
+HANDLER = r'''
+import json, os, boto3
+log = boto3.resource("dynamodb").Table("log")
+def handler(event, context):
+    mode = os.environ.get("MODE", "")
+    if "window" in event:
+        state = event["state"] or {}
+        state["n"] = state.get("n", 0) + len(event["Records"])
+        if event["isFinalInvokeForWindow"]:
+            log.put_item(Item={"id": "window-" + event["window"]["start"], "n": state["n"]})
+        return {"state": state}
+    failures = []
+    for r in event["Records"]:
+        if "kinesis" in r:
+            import base64
+            key, poison, seq = base64.b64decode(r["kinesis"]["data"]).decode(), False, r["kinesis"]["sequenceNumber"]
+        else:
+            img = r["dynamodb"].get("NewImage", {})
+            key, poison, seq = r["dynamodb"]["Keys"]["id"]["S"], "poison" in img, r["dynamodb"]["SequenceNumber"]
+        if poison:
+            if mode == "report":
+                failures.append({"itemIdentifier": seq})
+                break
+            raise Exception("poison record " + key)
+        log.update_item(Key={"id": os.environ["CASE"]}, UpdateExpression="SET seen = list_append(if_not_exists(seen, :e), :k)",
+                        ExpressionAttributeValues={":e": [], ":k": [key]})
+    return {"batchItemFailures": failures}
+'''
+buf = io.BytesIO()
+with zipfile.ZipFile(buf, "w") as z:
+    z.writestr("f.py", HANDLER)
+CODE = buf.getvalue()
+ddb.create_table(TableName="log", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                 AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                 BillingMode="PAY_PER_REQUEST")
+
+
+def seen(case):
+    item = ddb.get_item(TableName="log", Key={"id": {"S": case}}).get("Item", {})
+    return [v["S"] for v in item.get("seen", {}).get("L", [])]
+
+
+def setup(case, mode="", **mapping):
+    """A table with a stream, the function for this case, a DLQ, and the mapping."""
+    ddb.create_table(TableName=case, KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                     BillingMode="PAY_PER_REQUEST",
+                     StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"})
+    arn = ddb.describe_table(TableName=case)["Table"]["LatestStreamArn"]
+    lam.create_function(FunctionName=case, Runtime="python3.12", Handler="f.handler", Timeout=30,
+                        Role="arn:aws:iam::111111111111:role/r", Code={"ZipFile": CODE},
+                        Environment={"Variables": {"CASE": case, "MODE": mode}})
+    q = sqs.create_queue(QueueName=case + "-dlq")["QueueUrl"]
+    qarn = sqs.get_queue_attributes(QueueUrl=q, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    m = lam.create_event_source_mapping(FunctionName=case, EventSourceArn=arn, StartingPosition="TRIM_HORIZON",
+                                        DestinationConfig={"OnFailure": {"Destination": qarn}}, **mapping)
+    return q, m
+
+
+def put(case, keys, poison=()):
+    for k in keys:
+        item = {"id": {"S": k}}
+        if k in poison:
+            item["poison"] = {"BOOL": True}
+        ddb.put_item(TableName=case, Item=item)
+
+
+def failures(q):
+    msgs = sqs.receive_message(QueueUrl=q, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
+    return [json.loads(m["Body"]) for m in msgs]
+
+
+keys = ["k%02d" % i for i in range(30)]
+
+# Order within a shard.
+q, m = setup("order", BatchSize=7)
+ok(m["StartingPosition"] == "TRIM_HORIZON" and m["BatchSize"] == 7 and m["ParallelizationFactor"] == 1
+   and m["MaximumRetryAttempts"] == -1 and m["MaximumRecordAgeInSeconds"] == -1
+   and m["BisectBatchOnFunctionError"] is False and m["TumblingWindowInSeconds"] == 0,
+   "a stream mapping shows Lambda's defaults")
+put("order", keys)
+ok(until(lambda: seen("order") == keys), "records reach the function in the order they were written")
+
+# A failing batch holds its shard: nothing after it runs until its retries are spent.
+q, _ = setup("blocked", BatchSize=1, MaximumRetryAttempts=2)
+put("blocked", ["a", "b", "c"], poison={"b"})
+ok(until(lambda: seen("blocked") == ["a"]), "the record before the poison is processed")
+time.sleep(0.5)
+ok(seen("blocked") == ["a"] and not failures(q), "the poison holds the shard while it is retried")
+for _ in range(6):
+    advance(60)
+    if until(lambda: seen("blocked") == ["a", "c"], 2):
+        break
+ok(seen("blocked") == ["a", "c"], "once its retries are spent the shard moves on")
+f = until(lambda: failures(q))
+ok(f and f[0]["requestContext"]["condition"] == "RetryAttemptsExhausted"
+   and f[0]["requestContext"]["approximateInvokeCount"] == 3 and f[0]["DDBStreamBatchInfo"]["batchSize"] == 1,
+   "the on-failure record: RetryAttemptsExhausted after three invocations")
+ok(f and set(f[0]) == {"requestContext", "responseContext", "version", "timestamp", "DDBStreamBatchInfo"}
+   and f[0]["responseContext"]["functionError"] == "Unhandled", "in AWS's shape")
+
+# Bisection isolates the poison record; the others are processed.
+q, _ = setup("bisect", BatchSize=10, MaximumBatchingWindowInSeconds=1, BisectBatchOnFunctionError=True,
+             MaximumRetryAttempts=0)
+put("bisect", keys[:10], poison={"k06"})
+advance(2)
+f = []
+for _ in range(10):
+    advance(60)
+    f = until(lambda: failures(q), 1) or f
+    if f and set(seen("bisect")) == set(keys[:10]) - {"k06"}:
+        break
+ok(set(seen("bisect")) == set(keys[:10]) - {"k06"}, "bisection processes every record but the poison")
+ok(f and f[0]["DDBStreamBatchInfo"]["batchSize"] == 1, "and gives up on the poison alone")
+
+# ReportBatchItemFailures: the records before the reported one are done once.
+q, _ = setup("report", "report", BatchSize=10, MaximumBatchingWindowInSeconds=1,
+             FunctionResponseTypes=["ReportBatchItemFailures"], MaximumRetryAttempts=1)
+put("report", keys[:6], poison={"k03"})
+advance(2)
+f = []
+for _ in range(4):
+    advance(60)
+    f = until(lambda: failures(q), 1)
+    if f:
+        break
+ok(seen("report") == ["k00", "k01", "k02"],
+   "records before the reported failure are not processed again (%s)" % seen("report"))
+ok(f and f[0]["DDBStreamBatchInfo"]["batchSize"] == 3,
+   "the retries start at the reported record, and give up on the rest of the batch")
+
+# Record age: with retries unbounded, a record past MaximumRecordAgeInSeconds is given up on.
+q, _ = setup("aged", BatchSize=1, MaximumRecordAgeInSeconds=60)
+put("aged", ["x", "y"], poison={"x"})
+time.sleep(0.3)
+advance(120)
+f = until(lambda: failures(q), 10)
+ok(f and f[0]["requestContext"]["condition"] == "RecordAgeExceeded", "RecordAgeExceeded")
+put("aged", ["z"])
+ok(until(lambda: seen("aged") == ["z"]), "and the shard moves on (%s)" % seen("aged"))
+
+# Filters: records the pattern does not match are dropped.
+q, _ = setup("filtered", BatchSize=10,
+             FilterCriteria={"Filters": [{"Pattern": json.dumps({"dynamodb": {"NewImage": {"id": {"S": [{"prefix": "keep"}]}}}})}]})
+put("filtered", ["keep1", "drop1", "keep2", "drop2"])
+ok(until(lambda: seen("filtered") == ["keep1", "keep2"]), "FilterCriteria keeps what matches")
+try:
+    lam.create_event_source_mapping(FunctionName="filtered", StartingPosition="LATEST",
+                                    EventSourceArn=ddb.describe_table(TableName="filtered")["Table"]["LatestStreamArn"],
+                                    FilterCriteria={"Filters": [{"Pattern": "{not json"}]})
+    ok(False, "an invalid pattern is refused")
+except lam.exceptions.InvalidParameterValueException as e:
+    ok("Invalid filter pattern definition." in str(e), "an invalid pattern is refused")
+
+# Tumbling windows: the state carries across a window's invocations, and its final one sees it.
+q, _ = setup("windows", BatchSize=2, TumblingWindowInSeconds=60)
+put("windows", keys[:5])
+time.sleep(0.5)
+advance(120)
+w = until(lambda: [i for i in ddb.scan(TableName="log")["Items"] if i["id"]["S"].startswith("window-")], 10)
+ok(w and sum(int(i["n"]["N"]) for i in w) == 5, "a window's final invocation has the state of all its records")
+
+# Kinesis, two lanes: each partition key in order.
+kin.create_stream(StreamName="clicks", ShardCount=1)
+sarn = kin.describe_stream_summary(StreamName="clicks")["StreamDescriptionSummary"]["StreamARN"]
+lam.create_function(FunctionName="clicks", Runtime="python3.12", Handler="f.handler", Timeout=30,
+                    Role="arn:aws:iam::111111111111:role/r", Code={"ZipFile": CODE},
+                    Environment={"Variables": {"CASE": "clicks"}})
+lam.create_event_source_mapping(FunctionName="clicks", EventSourceArn=sarn, StartingPosition="TRIM_HORIZON",
+                                BatchSize=3, ParallelizationFactor=2)
+sent = ["%s-%d" % (k, i) for i in range(5) for k in ("red", "blue")]
+for s in sent:
+    kin.put_record(StreamName="clicks", PartitionKey=s.split("-")[0], Data=s.encode())
+got = until(lambda: len(seen("clicks")) == 10 and seen("clicks"))
+ok(got and [s for s in got if s.startswith("red")] == [s for s in sent if s.startswith("red")]
+   and [s for s in got if s.startswith("blue")] == [s for s in sent if s.startswith("blue")],
+   "two lanes keep each partition key's order")
+try:
+    lam.create_event_source_mapping(FunctionName="clicks", EventSourceArn=sarn)
+    ok(False, "StartingPosition is required")
+except lam.exceptions.InvalidParameterValueException as e:
+    ok("startingPosition" in str(e), "StartingPosition is required")
+print("1..%d" % n)
+sys.exit(1 if failed else 0)
