@@ -22,6 +22,7 @@
 
 #include "core/clock.h"
 #include "core/strbuf.h"
+#include "core/strutil.h"
 #include "core/xalloc.h"
 
 /* A check step never waits longer than this for the cloud (the function's own timeout is
@@ -127,8 +128,9 @@ struct lambda_client *client_new(const char *endpoint, const char *access_key)
 	struct tm tm;
 	gmtime_r(&now, &tm);
 	strftime(date, sizeof(date), "%Y%m%d", &tm);
-	/* The cloud reads the key from the credential scope; the signature is not checked. */
-	c->auth = xasprintf("Authorization: AWS4-HMAC-SHA256 Credential=%s/%s/us-east-1/lambda/"
+	/* The cloud reads the key from the credential scope, and the service the call is for
+	 * (SERVICE, filled in per call); the signature is not checked. */
+	c->auth = xasprintf("Authorization: AWS4-HMAC-SHA256 Credential=%s/%s/us-east-1/SERVICE/"
 			    "aws4_request, SignedHeaders=host;x-amz-date, Signature=%064d",
 			    access_key, date, 0);
 	return c;
@@ -376,12 +378,50 @@ cut:
 	return rc;
 }
 
+/*
+ * The signing name of the service a request is for, as a client would put it in its credential
+ * scope (the cloud routes a signed request by it): the JSON protocols' target prefix, Lambda's
+ * dated paths, the tutor's controls, else S3 (a bucket's path).
+ */
+static const char *scope_service(const char *path, const char *const *extra)
+{
+	static const struct {
+		const char *prefix, *service;
+	} targets[] = {
+		{ "Logs_", "logs" },
+		{ "AmazonSQS.", "sqs" },
+		{ "AWSEvents.", "events" },
+		{ "DynamoDBStreams_", "dynamodb" },
+		{ "DynamoDB_", "dynamodb" },
+		{ "Kinesis_", "kinesis" },
+		{ "AWSStepFunctions.", "states" },
+	};
+	for (size_t i = 0; extra && extra[i]; i++) {
+		if (strncasecmp(extra[i], "X-Amz-Target:", 13) != 0)
+			continue;
+		const char *t = extra[i] + 13;
+		while (*t == ' ')
+			t++;
+		for (size_t k = 0; k < sizeof(targets) / sizeof(targets[0]); k++)
+			if (str_starts_with(t, targets[k].prefix))
+				return targets[k].service;
+	}
+	if (str_starts_with(path, "/20") || str_starts_with(path, "/_tutor/"))
+		return "lambda";
+	if (str_starts_with(path, "/restapis") || str_starts_with(path, "/v2/"))
+		return "apigateway";
+	return "s3";
+}
+
 static bool call(struct lambda_client *c, const char *method, const char *path, const char *body,
 		 size_t body_len, const char *const *extra, struct lambda_reply *out)
 {
 	memset(out, 0, sizeof(*out));
 	struct strbuf req = STRBUF_INIT;
-	strbuf_addf(&req, "%s %s HTTP/1.1\r\nHost: %s\r\n%s\r\n", method, path, c->host, c->auth);
+	const char *svc = strstr(c->auth, "SERVICE");
+	strbuf_addf(&req, "%s %s HTTP/1.1\r\nHost: %s\r\n%.*s%s%s\r\n", method, path, c->host,
+		    (int)(svc - c->auth), c->auth, scope_service(path, extra),
+		    svc + strlen("SERVICE"));
 	bool typed = false;
 	for (size_t i = 0; extra && extra[i]; i++) {
 		typed = typed || strncasecmp(extra[i], "Content-Type:", 13) == 0;
