@@ -266,8 +266,11 @@ def test_not_in_lambda(t):
     # Packages this machine's Python has and Lambda's runtime does not stay out of the handler's
     # reach, unless the function ships them itself.
     with python_env("not_in_lambda.handler") as env:
-        t.eq(env.invoke({})[1].json(), {"awscrt": False, "OpenSSL": False},
-             "not in lambda: the system's awscrt and pyOpenSSL are not importable")
+        t.eq(env.invoke({})[1].json(),
+             {"awscrt": False, "OpenSSL": False, "requests": False, "botocore": True,
+              "requests after boto3": False},
+             "not in lambda: the system's awscrt, pyOpenSSL and requests are not importable, "
+             "and botocore imports without them")
     import shutil
     import tempfile
     with tempfile.TemporaryDirectory() as code:
@@ -275,7 +278,9 @@ def test_not_in_lambda(t):
         os.makedirs(os.path.join(code, "OpenSSL"))
         open(os.path.join(code, "OpenSSL", "__init__.py"), "w").close()
         with python_env("not_in_lambda.handler", code_dir=code) as env:
-            t.eq(env.invoke({})[1].json(), {"awscrt": False, "OpenSSL": True},
+            t.eq(env.invoke({})[1].json(),
+                 {"awscrt": False, "OpenSSL": True, "requests": False, "botocore": True,
+                  "requests after boto3": False},
                  "not in lambda: a copy in the function's own package imports")
 
 
