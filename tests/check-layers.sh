@@ -15,7 +15,8 @@ only() { # only HEADER-REGEX ALLOWED-DIR...
 	fi
 }
 only 'n?curses(w)?(/curses)?\.h' tui
-only 'yaml\.h' course
+# CloudFormation reads templates in YAML, with its short-form tags and their marks.
+only 'yaml\.h' course cloud/cfn
 only 'md4c\.h' tui
 only 'microhttpd\.h' cloud
 only 'sqlite3\.h' store cloud

@@ -46,9 +46,11 @@ struct run {
 	bool config_tried;
 	char *config_error;
 	struct event_rng rng;
-	cJSON *vars;    /* ${vars.*}: drawn at the start, and what steps save */
-	cJSON *buckets; /* names of the buckets this run created, to remove at the end */
-	cJSON *queues;  /* name -> {"url", "arn"} of the queues it created */
+	cJSON *vars;     /* ${vars.*}: drawn at the start, and what steps save */
+	cJSON *buckets;  /* names of the buckets this run created, to remove at the end */
+	cJSON *queues;   /* name -> {"url", "arn"} of the queues it created */
+	cJSON *tables;   /* name -> {"stream"} of the DynamoDB tables it created */
+	cJSON *mappings; /* UUIDs of the event source mappings it created */
 };
 
 static bool cancelled(const struct run *run)
@@ -79,6 +81,16 @@ static bool find_handler_file(const struct exercise *ex, const struct check_opts
 				 exercise_lang_name(o->lang));
 	if (!path_is_dir(o->code_dir))
 		return error_set(err, "the exercise folder '%s' does not exist", o->code_dir);
+	if (st->runtime && strncmp(st->runtime, "provided.", 9) == 0) {
+		/* An OS-only runtime starts the package's bootstrap, which reads the handler. */
+		char *f = xasprintf("%s/bootstrap", o->code_dir);
+		bool found = path_is_file(f);
+		free(f);
+		if (!found)
+			error_set(err, "the custom runtime's 'bootstrap' is missing from '%s'",
+				  o->code_dir);
+		return found;
+	}
 	const char *dot = strrchr(st->handler, '.');
 	char *mod = xstrndup(st->handler, (size_t)(dot - st->handler));
 	static const char *const py[] = { ".py", NULL };
@@ -470,7 +482,8 @@ static bool json_target(struct run *run, const char *target, const cJSON *req,
 	char *body = cJSON_PrintUnformatted(req);
 	char *hdr = xasprintf("X-Amz-Target: %s", target);
 	const char *headers[] = { hdr, NULL };
-	bool sqs = strncmp(target, "AmazonSQS.", 10) == 0;
+	bool sqs = strncmp(target, "AmazonSQS.", 10) == 0 ||
+		   strncmp(target, "DynamoDB_20120810.", 18) == 0;
 	bool ok = client_request(run->client, "POST", "/",
 				 sqs ? "application/x-amz-json-1.0" : "application/x-amz-json-1.1",
 				 headers, body, strlen(body), out);
@@ -985,7 +998,293 @@ static bool do_advance(struct run *run, const struct exercise_step *step, const 
 static bool observes(enum exercise_step_kind kind)
 {
 	return kind == STEP_S3_GET || kind == STEP_S3_LIST || kind == STEP_SQS_RECEIVE ||
-	       kind == STEP_LOGS;
+	       kind == STEP_DDB_GET || kind == STEP_LOGS;
+}
+
+/* ---- DynamoDB tables, their streams, items ---- */
+
+/* A plain JSON value as a DynamoDB AttributeValue (strings S, numbers N, booleans BOOL, null
+ * NULL, arrays L, objects M), as the document clients write them. Caller deletes. */
+static cJSON *to_attr(const cJSON *v)
+{
+	cJSON *o = cJSON_CreateObject();
+	if (cJSON_IsString(v)) {
+		cJSON_AddStringToObject(o, "S", v->valuestring);
+	} else if (cJSON_IsNumber(v)) {
+		char num[64];
+		snprintf(num, sizeof(num), "%.17g", v->valuedouble);
+		cJSON_AddStringToObject(o, "N", num);
+	} else if (cJSON_IsBool(v)) {
+		cJSON_AddBoolToObject(o, "BOOL", cJSON_IsTrue(v));
+	} else if (cJSON_IsArray(v)) {
+		cJSON *l = cJSON_AddArrayToObject(o, "L");
+		for (const cJSON *e = v->child; e; e = e->next)
+			cJSON_AddItemToArray(l, to_attr(e));
+	} else if (cJSON_IsObject(v)) {
+		cJSON *m = cJSON_AddObjectToObject(o, "M");
+		for (const cJSON *e = v->child; e; e = e->next)
+			cJSON_AddItemToObject(m, e->string, to_attr(e));
+	} else {
+		cJSON_AddTrueToObject(o, "NULL");
+	}
+	return o;
+}
+
+static cJSON *to_attrs(const cJSON *map)
+{
+	cJSON *o = cJSON_CreateObject();
+	for (const cJSON *e = map ? map->child : NULL; e; e = e->next)
+		cJSON_AddItemToObject(o, e->string, to_attr(e));
+	return o;
+}
+
+/* An AttributeValue as plain JSON (sets as arrays). Caller deletes. */
+static cJSON *from_attr(const cJSON *av)
+{
+	const cJSON *v = av ? av->child : NULL;
+	if (!v || !v->string)
+		return cJSON_CreateNull();
+	const char *t = v->string;
+	if (strcmp(t, "S") == 0 || strcmp(t, "B") == 0)
+		return cJSON_CreateString(cJSON_IsString(v) ? v->valuestring : "");
+	if (strcmp(t, "N") == 0)
+		return cJSON_CreateNumber(cJSON_IsString(v) ? strtod(v->valuestring, NULL) : 0);
+	if (strcmp(t, "BOOL") == 0)
+		return cJSON_CreateBool(cJSON_IsTrue(v));
+	if (strcmp(t, "M") == 0) {
+		cJSON *o = cJSON_CreateObject();
+		for (const cJSON *e = v->child; e; e = e->next)
+			cJSON_AddItemToObject(o, e->string, from_attr(e));
+		return o;
+	}
+	if (strcmp(t, "L") == 0 || strcmp(t, "SS") == 0 || strcmp(t, "NS") == 0 ||
+	    strcmp(t, "BS") == 0) {
+		cJSON *a = cJSON_CreateArray();
+		for (const cJSON *e = v->child; e; e = e->next) {
+			if (t[0] == 'L')
+				cJSON_AddItemToArray(a, from_attr(e));
+			else if (t[0] == 'N')
+				cJSON_AddItemToArray(
+					a, cJSON_CreateNumber(strtod(e->valuestring, NULL)));
+			else
+				cJSON_AddItemToArray(a, cJSON_CreateString(e->valuestring));
+		}
+		return a;
+	}
+	return cJSON_CreateNull();
+}
+
+static bool ddb_call(struct run *run, const struct exercise_step *step, const char *op,
+		     const cJSON *req, cJSON **out)
+{
+	char *target = xasprintf("DynamoDB_20120810.%s", op);
+	struct lambda_reply rep;
+	bool ok = json_target(run, target, req, &rep);
+	free(target);
+	if (!ok)
+		call_failed(run, step, op, &rep);
+	else if (out)
+		*out = cJSON_Parse(rep.body);
+	client_reply_release(&rep);
+	return ok;
+}
+
+static bool do_create_table(struct run *run, const struct exercise_step *step, const cJSON *args)
+{
+	char *name = arg_text(args, "table"), *key = arg_text(args, "key");
+	char *key_type = arg_text(args, "key_type"), *sort = arg_text(args, "sort");
+	char *sort_type = arg_text(args, "sort_type"), *stream = arg_text(args, "stream");
+	cJSON *req = cJSON_CreateObject(), *out = NULL;
+	cJSON_AddStringToObject(req, "TableName", name ? name : "");
+	cJSON_AddStringToObject(req, "BillingMode", "PAY_PER_REQUEST");
+	cJSON *defs = cJSON_AddArrayToObject(req, "AttributeDefinitions");
+	cJSON *schema = cJSON_AddArrayToObject(req, "KeySchema");
+	const char *names[2] = { key ? key : "id", sort }, *types[2] = { key_type, sort_type };
+	for (int i = 0; i < 2 && names[i]; i++) {
+		cJSON *d = cJSON_CreateObject(), *k = cJSON_CreateObject();
+		cJSON_AddStringToObject(d, "AttributeName", names[i]);
+		cJSON_AddStringToObject(d, "AttributeType", types[i] ? types[i] : "S");
+		cJSON_AddItemToArray(defs, d);
+		cJSON_AddStringToObject(k, "AttributeName", names[i]);
+		cJSON_AddStringToObject(k, "KeyType", i ? "RANGE" : "HASH");
+		cJSON_AddItemToArray(schema, k);
+	}
+	if (stream) {
+		cJSON *spec = cJSON_AddObjectToObject(req, "StreamSpecification");
+		cJSON_AddTrueToObject(spec, "StreamEnabled");
+		cJSON_AddStringToObject(spec, "StreamViewType", stream);
+	}
+	bool ok = ddb_call(run, step, "CreateTable", req, &out);
+	if (ok) {
+		const cJSON *arn = cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(out, "TableDescription"),
+			"LatestStreamArn");
+		cJSON *t = cJSON_CreateObject();
+		if (cJSON_IsString(arn))
+			cJSON_AddStringToObject(t, "stream", arn->valuestring);
+		cJSON_DeleteItemFromObjectCaseSensitive(run->tables, name);
+		cJSON_AddItemToObject(run->tables, name, t);
+	}
+	cJSON_Delete(out);
+	cJSON_Delete(req);
+	free(name);
+	free(key);
+	free(key_type);
+	free(sort);
+	free(sort_type);
+	free(stream);
+	return ok;
+}
+
+static bool do_stream_mapping(struct run *run, const struct exercise_step *step, const cJSON *args)
+{
+	char *table = arg_text(args, "table");
+	const cJSON *t = table ? cJSON_GetObjectItemCaseSensitive(run->tables, table) : NULL;
+	const cJSON *arn = cJSON_GetObjectItemCaseSensitive(t, "stream");
+	if (!cJSON_IsString(arn)) {
+		error_set(&run->r->error,
+			  "step '%s': table '%s' was not created with a stream by a "
+			  "create_table step before it",
+			  step->name, table ? table : "");
+		free(table);
+		return false;
+	}
+	cJSON *req = cJSON_CreateObject();
+	cJSON_AddStringToObject(req, "FunctionName", run->ex->function);
+	cJSON_AddStringToObject(req, "EventSourceArn", arn->valuestring);
+	char *pos = arg_text(args, "starting_position");
+	cJSON_AddStringToObject(req, "StartingPosition", pos ? pos : "TRIM_HORIZON");
+	free(pos);
+	static const char *const ints[][2] = {
+		{ "batch_size", "BatchSize" },
+		{ "window", "MaximumBatchingWindowInSeconds" },
+		{ "max_retries", "MaximumRetryAttempts" },
+		{ "max_record_age", "MaximumRecordAgeInSeconds" },
+		{ "parallelization", "ParallelizationFactor" },
+		{ "tumbling", "TumblingWindowInSeconds" },
+	};
+	for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(args, ints[i][0]);
+		if (cJSON_IsNumber(v))
+			cJSON_AddNumberToObject(req, ints[i][1], v->valuedouble);
+	}
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(args, "bisect")))
+		cJSON_AddTrueToObject(req, "BisectBatchOnFunctionError");
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(args, "report")))
+		cJSON_AddItemToArray(cJSON_AddArrayToObject(req, "FunctionResponseTypes"),
+				     cJSON_CreateString("ReportBatchItemFailures"));
+	char *queue = arg_text(args, "on_failure");
+	bool ok = true;
+	if (queue) {
+		const char *qarn = queue_field(run, step, queue, "arn");
+		if (!qarn) {
+			ok = false;
+		} else {
+			cJSON *dc = cJSON_AddObjectToObject(req, "DestinationConfig");
+			cJSON_AddStringToObject(cJSON_AddObjectToObject(dc, "OnFailure"),
+						"Destination", qarn);
+		}
+	}
+	const cJSON *filter = cJSON_GetObjectItemCaseSensitive(args, "filter");
+	if (filter) {
+		char *pattern = cJSON_PrintUnformatted(filter);
+		cJSON *f = cJSON_CreateObject();
+		cJSON_AddStringToObject(f, "Pattern", pattern);
+		cJSON_AddItemToArray(
+			cJSON_AddArrayToObject(cJSON_AddObjectToObject(req, "FilterCriteria"),
+					       "Filters"),
+			f);
+		free(pattern);
+	}
+	if (ok) {
+		char *body = cJSON_PrintUnformatted(req);
+		struct lambda_reply rep;
+		ok = client_request(run->client, "POST", "/2015-03-31/event-source-mappings", NULL,
+				    NULL, body, strlen(body), &rep);
+		free(body);
+		cJSON *out = ok ? cJSON_Parse(rep.body) : NULL;
+		const cJSON *uuid = cJSON_GetObjectItemCaseSensitive(out, "UUID");
+		if (cJSON_IsString(uuid))
+			cJSON_AddItemToArray(run->mappings, cJSON_CreateString(uuid->valuestring));
+		else
+			ok = call_failed(run, step, "CreateEventSourceMapping", &rep);
+		cJSON_Delete(out);
+		client_reply_release(&rep);
+	}
+	cJSON_Delete(req);
+	free(queue);
+	free(table);
+	return ok;
+}
+
+static bool do_ddb_change(struct run *run, const struct exercise_step *step, const cJSON *args)
+{
+	char *table = arg_text(args, "table");
+	cJSON *req = cJSON_CreateObject();
+	cJSON_AddStringToObject(req, "TableName", table ? table : "");
+	const char *op;
+	if (step->kind == STEP_DDB_PUT) {
+		op = "PutItem";
+		cJSON_AddItemToObject(req, "Item",
+				      to_attrs(cJSON_GetObjectItemCaseSensitive(args, "item")));
+	} else {
+		op = step->kind == STEP_DDB_UPDATE ? "UpdateItem" : "DeleteItem";
+		cJSON_AddItemToObject(req, "Key",
+				      to_attrs(cJSON_GetObjectItemCaseSensitive(args, "key")));
+	}
+	if (step->kind == STEP_DDB_UPDATE) {
+		/* SET #a0 = :v0, #a1 = :v1 ... so that any attribute name will do. */
+		struct strbuf expr = STRBUF_INIT;
+		cJSON *names = cJSON_AddObjectToObject(req, "ExpressionAttributeNames");
+		cJSON *values = cJSON_AddObjectToObject(req, "ExpressionAttributeValues");
+		int i = 0;
+		const cJSON *set = cJSON_GetObjectItemCaseSensitive(args, "set");
+		for (const cJSON *e = set ? set->child : NULL; e; e = e->next, i++) {
+			char n[16], v[16];
+			snprintf(n, sizeof(n), "#a%d", i);
+			snprintf(v, sizeof(v), ":v%d", i);
+			strbuf_addf(&expr, "%s%s = %s", i ? ", " : "SET ", n, v);
+			cJSON_AddStringToObject(names, n, e->string);
+			cJSON_AddItemToObject(values, v, to_attr(e));
+		}
+		cJSON_AddStringToObject(req, "UpdateExpression", expr.buf ? expr.buf : "");
+		strbuf_release(&expr);
+	}
+	bool ok = ddb_call(run, step, op, req, NULL);
+	cJSON_Delete(req);
+	free(table);
+	return ok;
+}
+
+static bool do_ddb_get(struct run *run, const cJSON *args, struct step_state *st)
+{
+	char *table = arg_text(args, "table");
+	cJSON *req = cJSON_CreateObject();
+	cJSON_AddStringToObject(req, "TableName", table ? table : "");
+	cJSON_AddTrueToObject(req, "ConsistentRead");
+	cJSON_AddItemToObject(req, "Key", to_attrs(cJSON_GetObjectItemCaseSensitive(args, "key")));
+	json_target(run, "DynamoDB_20120810.GetItem", req, &st->reply);
+	cJSON_Delete(req);
+	free(table);
+	if (st->reply.status == 0) {
+		error_set(&run->r->error, "%s", st->reply.body);
+		return false;
+	}
+	st->values = cJSON_CreateObject();
+	if (st->reply.status == 200) {
+		cJSON *out = cJSON_Parse(st->reply.body);
+		const cJSON *item = cJSON_GetObjectItemCaseSensitive(out, "Item");
+		if (item) {
+			cJSON *m = cJSON_CreateObject();
+			cJSON_AddItemReferenceToObject(m, "M", (cJSON *)item);
+			cJSON_AddItemToObject(st->values, "item", from_attr(m));
+			cJSON_Delete(m);
+		}
+		cJSON_Delete(out);
+	} else {
+		observation_failed(st, "GetItem");
+	}
+	return true;
 }
 
 static char *report_line_of(const char *log)
@@ -1099,7 +1398,7 @@ static void attach_function_log(struct run *run, const struct exercise_step *ste
 				struct step_state *st)
 {
 	if (step->kind != STEP_S3_GET && step->kind != STEP_S3_LIST &&
-	    step->kind != STEP_SQS_RECEIVE)
+	    step->kind != STEP_SQS_RECEIVE && step->kind != STEP_DDB_GET)
 		return;
 	struct step_state logs = { 0 };
 	if (do_logs(run, &logs) && logs.reply.log && logs.reply.log[0]) {
@@ -1178,6 +1477,20 @@ static bool perform(struct run *run, const struct exercise_step *step, struct st
 	case STEP_ADVANCE:
 		ok = do_advance(run, step, args);
 		break;
+	case STEP_CREATE_TABLE:
+		ok = do_create_table(run, step, args);
+		break;
+	case STEP_STREAM_MAPPING:
+		ok = do_stream_mapping(run, step, args);
+		break;
+	case STEP_DDB_PUT:
+	case STEP_DDB_UPDATE:
+	case STEP_DDB_DELETE:
+		ok = do_ddb_change(run, step, args);
+		break;
+	case STEP_DDB_GET:
+		ok = do_ddb_get(run, args, st);
+		break;
 	case STEP_KIND_COUNT:
 		abort();
 	}
@@ -1208,10 +1521,24 @@ static bool run_step(struct run *run, size_t si)
 	return true;
 }
 
-/* Remove what the run created besides the function: objects, buckets, queues. */
+/* Remove what the run created besides the function: mappings, objects, buckets, queues,
+ * tables. */
 static void clean_up(struct run *run)
 {
 	struct lambda_reply rep;
+	for (const cJSON *m = run->mappings ? run->mappings->child : NULL; m; m = m->next) {
+		char *path = xasprintf("/2015-03-31/event-source-mappings/%s", m->valuestring);
+		client_request(run->client, "DELETE", path, NULL, NULL, NULL, 0, &rep);
+		client_reply_release(&rep);
+		free(path);
+	}
+	for (const cJSON *t = run->tables ? run->tables->child : NULL; t; t = t->next) {
+		cJSON *req = cJSON_CreateObject();
+		cJSON_AddStringToObject(req, "TableName", t->string);
+		json_target(run, "DynamoDB_20120810.DeleteTable", req, &rep);
+		client_reply_release(&rep);
+		cJSON_Delete(req);
+	}
 	for (const cJSON *b = run->buckets ? run->buckets->child : NULL; b; b = b->next) {
 		for (int round = 0; round < 20; round++) {
 			struct step_state st = { 0 };
@@ -1270,6 +1597,8 @@ void check_run(const struct exercise *ex, const struct check_opts *opts, struct 
 	event_rng_seed(&run.rng, 0);
 	run.buckets = cJSON_CreateArray();
 	run.queues = cJSON_CreateObject();
+	run.tables = cJSON_CreateObject();
+	run.mappings = cJSON_CreateArray();
 	char key[21];
 	bool ok = true;
 	if (ex->kind == EXERCISE_CODE) {
@@ -1320,6 +1649,8 @@ void check_run(const struct exercise *ex, const struct check_opts *opts, struct 
 	cJSON_Delete(run.vars);
 	cJSON_Delete(run.buckets);
 	cJSON_Delete(run.queues);
+	cJSON_Delete(run.tables);
+	cJSON_Delete(run.mappings);
 	cJSON_Delete(run.config);
 	free(run.config_error);
 	for (size_t i = 0; i < out->n_tasks; i++) {

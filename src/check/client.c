@@ -22,7 +22,6 @@
 
 #include "core/clock.h"
 #include "core/strbuf.h"
-#include "core/strutil.h"
 #include "core/xalloc.h"
 
 /* A check step never waits longer than this for the cloud (the function's own timeout is
@@ -34,8 +33,8 @@
 struct lambda_client {
 	int fd; /* the kept-alive connection, or -1 */
 	char *endpoint;
-	char *host; /* "127.0.0.1:4566", for the Host header */
-	char *auth;
+	char *host;       /* "127.0.0.1:4566", for the Host header */
+	char *key, *date; /* the access key and the day, for the credential scope */
 };
 
 void client_reply_release(struct lambda_reply *r)
@@ -128,11 +127,9 @@ struct lambda_client *client_new(const char *endpoint, const char *access_key)
 	struct tm tm;
 	gmtime_r(&now, &tm);
 	strftime(date, sizeof(date), "%Y%m%d", &tm);
-	/* The cloud reads the key from the credential scope, and the service the call is for
-	 * (SERVICE, filled in per call); the signature is not checked. */
-	c->auth = xasprintf("Authorization: AWS4-HMAC-SHA256 Credential=%s/%s/us-east-1/SERVICE/"
-			    "aws4_request, SignedHeaders=host;x-amz-date, Signature=%064d",
-			    access_key, date, 0);
+	/* The cloud reads the key from the credential scope; the signature is not checked. */
+	c->key = xstrdup(access_key);
+	c->date = xstrdup(date);
 	return c;
 }
 
@@ -150,7 +147,8 @@ void client_free(struct lambda_client *c)
 	disconnect(c);
 	free(c->endpoint);
 	free(c->host);
-	free(c->auth);
+	free(c->key);
+	free(c->date);
 	free(c);
 }
 
@@ -378,24 +376,16 @@ cut:
 	return rc;
 }
 
-/*
- * The signing name of the service a request is for, as a client would put it in its credential
- * scope (the cloud routes a signed request by it): the JSON protocols' target prefix, Lambda's
- * dated paths, the tutor's controls, else S3 (a bucket's path).
- */
-static const char *scope_service(const char *path, const char *const *extra)
+/* The SigV4 service of a request: its X-Amz-Target's, else Lambda's for its paths and the
+ * tutor's controls, else S3's. */
+static const char *scope_of(const char *path, const char *const *extra)
 {
-	static const struct {
-		const char *prefix, *service;
-	} targets[] = {
-		{ "Logs_", "logs" },
-		{ "AmazonSQS.", "sqs" },
-		{ "AWSEvents.", "events" },
-		{ "DynamoDBStreams_", "dynamodb" },
-		{ "DynamoDB_", "dynamodb" },
-		{ "Kinesis_", "kinesis" },
-		{ "AWSStepFunctions.", "states" },
-	};
+	static const char *const targets[][2] = { { "AmazonSQS.", "sqs" },
+						  { "DynamoDB_20120810.", "dynamodb" },
+						  { "DynamoDBStreams_20120810.", "dynamodb" },
+						  { "Kinesis_20131202.", "kinesis" },
+						  { "Logs_20140328.", "logs" },
+						  { "AWSEvents.", "events" } };
 	for (size_t i = 0; extra && extra[i]; i++) {
 		if (strncasecmp(extra[i], "X-Amz-Target:", 13) != 0)
 			continue;
@@ -403,13 +393,16 @@ static const char *scope_service(const char *path, const char *const *extra)
 		while (*t == ' ')
 			t++;
 		for (size_t k = 0; k < sizeof(targets) / sizeof(targets[0]); k++)
-			if (str_starts_with(t, targets[k].prefix))
-				return targets[k].service;
+			if (strncmp(t, targets[k][0], strlen(targets[k][0])) == 0)
+				return targets[k][1];
 	}
-	if (str_starts_with(path, "/20") || str_starts_with(path, "/_tutor/"))
-		return "lambda";
-	if (str_starts_with(path, "/restapis") || str_starts_with(path, "/v2/"))
-		return "apigateway";
+	static const char *const lambda_paths[] = { "/2014-11-13/", "/2015-03-31/", "/2016-08-19/",
+						    "/2017-10-31/", "/2018-10-31/", "/2019-09-25/",
+						    "/2019-09-30/", "/2020-04-22/", "/2020-06-30/",
+						    "/2021-10-31/", "/_tutor/" };
+	for (size_t k = 0; k < sizeof(lambda_paths) / sizeof(lambda_paths[0]); k++)
+		if (strncmp(path, lambda_paths[k], strlen(lambda_paths[k])) == 0)
+			return "lambda";
 	return "s3";
 }
 
@@ -418,10 +411,13 @@ static bool call(struct lambda_client *c, const char *method, const char *path, 
 {
 	memset(out, 0, sizeof(*out));
 	struct strbuf req = STRBUF_INIT;
-	const char *svc = strstr(c->auth, "SERVICE");
-	strbuf_addf(&req, "%s %s HTTP/1.1\r\nHost: %s\r\n%.*s%s%s\r\n", method, path, c->host,
-		    (int)(svc - c->auth), c->auth, scope_service(path, extra),
-		    svc + strlen("SERVICE"));
+	/* The cloud picks a service by the credential scope, as AWS's endpoints are picked by
+	 * their host: the scope names the service a request is for. */
+	strbuf_addf(&req,
+		    "%s %s HTTP/1.1\r\nHost: %s\r\nAuthorization: AWS4-HMAC-SHA256 "
+		    "Credential=%s/%s/us-east-1/%s/aws4_request, SignedHeaders=host;x-amz-date, "
+		    "Signature=%064d\r\n",
+		    method, path, c->host, c->key, c->date, scope_of(path, extra), 0);
 	bool typed = false;
 	for (size_t i = 0; extra && extra[i]; i++) {
 		typed = typed || strncasecmp(extra[i], "Content-Type:", 13) == 0;

@@ -72,6 +72,8 @@ struct cloud {
 	/* DynamoDB and its streams (dynamodb/), Kinesis (kinesis/). */
 	struct ddb_svc *ddb;
 	struct kinesis_svc *kinesis;
+	/* CloudFormation (cfn/). */
+	struct cfn_svc *cfn;
 };
 
 #endif

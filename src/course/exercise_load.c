@@ -108,6 +108,8 @@ struct ctx {
 	size_t n_vars;
 	char **queues; /* the queues created by the steps so far */
 	size_t n_queues;
+	char **tables; /* the DynamoDB tables created by the steps so far */
+	size_t n_tables;
 };
 
 const char *exercise_lang_name(enum exercise_lang lang)
@@ -448,6 +450,38 @@ static const struct yschema_key request_keys[] = {
 	{ "body", YS_ANY, false },        { NULL, YS_ANY, false },
 };
 
+static const struct yschema_key table_keys[] = {
+	{ "table", YS_STRING, true },      { "key", YS_STRING, false },
+	{ "key_type", YS_STRING, false },  { "sort", YS_STRING, false },
+	{ "sort_type", YS_STRING, false }, { "stream", YS_STRING, false },
+	{ NULL, YS_ANY, false },
+};
+static const struct yschema_key mapping_keys[] = {
+	{ "table", YS_STRING, true },
+	{ "batch_size", YS_INT, false },
+	{ "window", YS_INT, false },
+	{ "starting_position", YS_STRING, false },
+	{ "max_retries", YS_INT, false },
+	{ "max_record_age", YS_INT, false },
+	{ "bisect", YS_BOOL, false },
+	{ "report", YS_BOOL, false },
+	{ "on_failure", YS_STRING, false },
+	{ "parallelization", YS_INT, false },
+	{ "tumbling", YS_INT, false },
+	{ "filter", YS_MAP, false },
+	{ NULL, YS_ANY, false },
+};
+static const struct yschema_key ddb_put_keys[] = { { "table", YS_STRING, true },
+						   { "item", YS_MAP, true },
+						   { NULL, YS_ANY, false } };
+static const struct yschema_key ddb_update_keys[] = { { "table", YS_STRING, true },
+						      { "key", YS_MAP, true },
+						      { "set", YS_MAP, true },
+						      { NULL, YS_ANY, false } };
+static const struct yschema_key ddb_key_keys[] = { { "table", YS_STRING, true },
+						   { "key", YS_MAP, true },
+						   { NULL, YS_ANY, false } };
+
 static const char *const config_roots[] = { "config", NULL };
 static const char *const invoke_roots[] = { "response", "body",   "error", "report",
 					    "config",   "status", NULL };
@@ -456,6 +490,7 @@ static const char *const object_roots[] = { "object", NULL };
 static const char *const keys_roots[] = { "keys", NULL };
 static const char *const messages_roots[] = { "messages", NULL };
 static const char *const logs_roots[] = { "invocations", NULL };
+static const char *const item_roots[] = { "item", NULL };
 static const char *const no_roots[] = { NULL };
 
 struct step_spec {
@@ -479,12 +514,20 @@ static const struct step_spec step_specs[STEP_KIND_COUNT] = {
 	[STEP_SQS_RECEIVE] = { "sqs_receive", queue_keys, messages_roots, SF_EXPECT },
 	[STEP_LOGS] = { "logs", no_keys, logs_roots, SF_FUNCTION | SF_EXPECT },
 	[STEP_ADVANCE] = { "advance", advance_keys, no_roots, SF_CHANGES },
+	[STEP_CREATE_TABLE] = { "create_table", table_keys, no_roots, SF_CHANGES },
+	[STEP_STREAM_MAPPING] = { "stream_mapping", mapping_keys, no_roots,
+				  SF_FUNCTION | SF_CHANGES },
+	[STEP_DDB_PUT] = { "ddb_put", ddb_put_keys, no_roots, SF_CHANGES },
+	[STEP_DDB_UPDATE] = { "ddb_update", ddb_update_keys, no_roots, SF_CHANGES },
+	[STEP_DDB_DELETE] = { "ddb_delete", ddb_key_keys, no_roots, SF_CHANGES },
+	[STEP_DDB_GET] = { "ddb_get", ddb_key_keys, item_roots, SF_EXPECT },
 };
 
 static const char *const step_kinds[] = {
-	"deploy",       "inspect", "invoke", "create_bucket", "create_queue", "s3_notify",
-	"async_config", "s3_put",  "s3_get", "s3_list",       "sqs_receive",  "logs",
-	"advance",      NULL
+	"deploy",      "inspect",      "invoke",     "create_bucket", "create_queue",
+	"s3_notify",   "async_config", "s3_put",     "s3_get",        "s3_list",
+	"sqs_receive", "logs",         "advance",    "create_table",  "stream_mapping",
+	"ddb_put",     "ddb_update",   "ddb_delete", "ddb_get",       NULL
 };
 
 const char *exercise_step_kind_name(enum exercise_step_kind kind)
@@ -496,7 +539,7 @@ const char *exercise_step_kind_name(enum exercise_step_kind kind)
 
 static const char *const field_roots[] = { "response", "body",        "error",  "report",
 					   "config",   "status",      "object", "keys",
-					   "messages", "invocations", NULL };
+					   "messages", "invocations", "item",   NULL };
 static const char *const report_fields[] = { "duration",        "billed_duration", "memory_size",
 					     "max_memory_used", "init_duration",   NULL };
 static const char *const error_fields[] = { "type", "message", NULL };
@@ -948,6 +991,50 @@ static void read_args(struct ctx *c, struct exercise_step *s, const struct ynode
 					  "this one",
 					  lint_clip(v->value, buf, sizeof(buf)));
 		}
+		if (strcmp(k->value, "table") == 0 && ynode_has_type(v, YS_STRING) &&
+		    !expr_has_template(v->value)) {
+			bool known = false;
+			for (size_t t = 0; t < c->n_tables && !known; t++)
+				known = strcmp(c->tables[t], v->value) == 0;
+			if (s->kind == STEP_CREATE_TABLE) {
+				c->tables = xreallocarray(c->tables, c->n_tables + 1,
+							  sizeof(*c->tables));
+				c->tables[c->n_tables++] = xstrdup(v->value);
+			} else if (!known) {
+				diags_add(c->d, c->path, v->line, v->col,
+					  "table '%s' is not created by a create_table step before "
+					  "this one",
+					  lint_clip(v->value, buf, sizeof(buf)));
+			}
+		}
+		if ((strcmp(k->value, "key_type") == 0 || strcmp(k->value, "sort_type") == 0) &&
+		    ynode_has_type(v, YS_STRING) && strcmp(v->value, "S") != 0 &&
+		    strcmp(v->value, "N") != 0 && strcmp(v->value, "B") != 0)
+			diags_add(c->d, c->path, v->line, v->col,
+				  "'%s' is a key attribute's type: S, N or B", k->value);
+		if (strcmp(k->value, "stream") == 0 && ynode_has_type(v, YS_STRING) &&
+		    strcmp(v->value, "KEYS_ONLY") != 0 && strcmp(v->value, "NEW_IMAGE") != 0 &&
+		    strcmp(v->value, "OLD_IMAGE") != 0 &&
+		    strcmp(v->value, "NEW_AND_OLD_IMAGES") != 0)
+			diags_add(c->d, c->path, v->line, v->col,
+				  "'stream' is a stream view type: KEYS_ONLY, NEW_IMAGE, OLD_IMAGE "
+				  "or "
+				  "NEW_AND_OLD_IMAGES");
+		if ((strcmp(k->value, "max_retries") == 0 && ynode_as_int(v, &n) &&
+		     (n < -1 || n > 10000)) ||
+		    (strcmp(k->value, "batch_size") == 0 && ynode_as_int(v, &n) &&
+		     (n < 1 || n > 10000)) ||
+		    (strcmp(k->value, "parallelization") == 0 && ynode_as_int(v, &n) &&
+		     (n < 1 || n > 10)) ||
+		    (strcmp(k->value, "tumbling") == 0 && ynode_as_int(v, &n) &&
+		     (n < 0 || n > 900)) ||
+		    (strcmp(k->value, "window") == 0 && ynode_as_int(v, &n) &&
+		     (n < 0 || n > 300)) ||
+		    (strcmp(k->value, "max_record_age") == 0 && ynode_as_int(v, &n) && n != -1 &&
+		     (n < 60 || n > 604800)))
+			diags_add(c->d, c->path, v->line, v->col,
+				  "'%s' is outside what Lambda allows for a stream mapping",
+				  k->value);
 		if (s->kind == STEP_CREATE_QUEUE && strcmp(k->value, "queue") == 0 &&
 		    ynode_has_type(v, YS_STRING) && !expr_has_template(v->value)) {
 			c->queues = xreallocarray(c->queues, c->n_queues + 1, sizeof(*c->queues));
@@ -1090,7 +1177,7 @@ static void read_step(struct ctx *c, const struct ynode *item, size_t index)
 	if (exp && !(sp->flags & SF_EXPECT))
 		diags_add(c->d, c->path, exp->line, exp->col,
 			  "a %s step has nothing to check; put expectations on a step that "
-			  "observes: s3_get, s3_list, sqs_receive or logs",
+			  "observes: s3_get, s3_list, sqs_receive, ddb_get or logs",
 			  sp->name);
 	if (save && !(sp->flags & SF_EXPECT))
 		diags_add(c->d, c->path, save->line, save->col, "a %s step has nothing to save",
@@ -1230,12 +1317,32 @@ static void read_tasks(struct ctx *c, const struct ynode *tasks)
 	}
 }
 
-/* The file a handler string names must be among the starter's files. */
+/* provided.al2023 and provided.al2: the package brings its own runtime, `bootstrap`. */
+static bool is_os_only(const char *runtime)
+{
+	return strcmp(runtime, "provided.al2023") == 0 || strcmp(runtime, "provided.al2") == 0;
+}
+
+/*
+ * The file a handler string names must be among the starter's files; with an OS-only
+ * runtime the handler is the bootstrap's to read, and the bootstrap must be there.
+ */
 static void check_handler(struct ctx *c, enum exercise_lang lang, const struct ynode *h,
 			  const struct exercise_starter *st)
 {
 	const char *dot = strrchr(h->value, '.');
 	char buf[80];
+	if (st->runtime && is_os_only(st->runtime)) {
+		for (size_t i = 0; i < st->n_files; i++) {
+			if (strcmp(st->files[i], "bootstrap") == 0)
+				return;
+		}
+		diags_add(c->d, c->path, h->line, h->col,
+			  "runtime %s runs the package's 'bootstrap', which is not among the "
+			  "starter's files",
+			  st->runtime);
+		return;
+	}
 	if (!dot || dot == h->value || !dot[1]) {
 		diags_add(c->d, c->path, h->line, h->col,
 			  "handler '%s' must be FILE.FUNCTION, such as %s",
@@ -1270,7 +1377,8 @@ static void read_starter(struct ctx *c, enum exercise_lang lang, const struct yn
 	const struct ynode *rt = ynode_get(node, "runtime"), *h = ynode_get(node, "handler");
 	if (ynode_has_type(rt, YS_STRING)) {
 		const char *want = lang == EXERCISE_PYTHON ? "python3." : "nodejs";
-		if (!str_starts_with(rt->value, want))
+		/* An OS-only runtime runs the package's own bootstrap, in either language. */
+		if (!str_starts_with(rt->value, want) && !is_os_only(rt->value))
 			diags_add(c->d, c->path, rt->line, rt->col,
 				  "runtime '%s' is not a %s runtime (such as %s)",
 				  lint_clip(rt->value, buf, sizeof(buf)), lang_names[lang],
@@ -1633,6 +1741,9 @@ out:
 	for (size_t i = 0; i < c.n_vars; i++)
 		free(c.vars[i]);
 	free(c.vars);
+	for (size_t i = 0; i < c.n_tables; i++)
+		free(c.tables[i]);
+	free(c.tables);
 	for (size_t i = 0; i < c.n_queues; i++)
 		free(c.queues[i]);
 	free(c.queues);

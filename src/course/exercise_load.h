@@ -102,16 +102,24 @@ enum exercise_step_kind {
 	STEP_DEPLOY,
 	STEP_INSPECT,
 	STEP_INVOKE,
-	STEP_CREATE_BUCKET, /* args: bucket */
-	STEP_CREATE_QUEUE,  /* args: queue */
-	STEP_S3_NOTIFY,     /* args: bucket, prefix, suffix, events: the function is notified */
-	STEP_ASYNC_CONFIG,  /* args: retries, max_age, on_failure, on_success, dead_letter */
-	STEP_S3_PUT,        /* args: bucket, key, body, content_type */
-	STEP_S3_GET,        /* args: bucket, key; gives `object` */
-	STEP_S3_LIST,       /* args: bucket, prefix; gives `keys` */
-	STEP_SQS_RECEIVE,   /* args: queue; gives `messages` */
-	STEP_LOGS,          /* the function's whole log; gives `invocations` and log lines */
-	STEP_ADVANCE,       /* args: seconds: the cloud's virtual clock moves on */
+	STEP_CREATE_BUCKET,  /* args: bucket */
+	STEP_CREATE_QUEUE,   /* args: queue */
+	STEP_S3_NOTIFY,      /* args: bucket, prefix, suffix, events: the function is notified */
+	STEP_ASYNC_CONFIG,   /* args: retries, max_age, on_failure, on_success, dead_letter */
+	STEP_S3_PUT,         /* args: bucket, key, body, content_type */
+	STEP_S3_GET,         /* args: bucket, key; gives `object` */
+	STEP_S3_LIST,        /* args: bucket, prefix; gives `keys` */
+	STEP_SQS_RECEIVE,    /* args: queue; gives `messages` */
+	STEP_LOGS,           /* the function's whole log; gives `invocations` and log lines */
+	STEP_ADVANCE,        /* args: seconds: the cloud's virtual clock moves on */
+	STEP_CREATE_TABLE,   /* args: table, key, key_type, sort, sort_type, stream */
+	STEP_STREAM_MAPPING, /* args: table, batch_size, window, starting_position, max_retries,
+			      * max_record_age, bisect, report, on_failure, parallelization,
+			      * tumbling, filter: the table's stream invokes the function */
+	STEP_DDB_PUT,        /* args: table, item (plain JSON: strings, numbers, lists, maps) */
+	STEP_DDB_UPDATE,     /* args: table, key, set: attributes to set */
+	STEP_DDB_DELETE,     /* args: table, key */
+	STEP_DDB_GET,        /* args: table, key; gives `item` */
 	STEP_KIND_COUNT,
 };
 

@@ -196,13 +196,19 @@ class Suite:
         sandbox = cloud.health.get("sandbox", {})
         self.plan = sandbox.get("plan")
         self.refused = sandbox.get("refused")
+        self.open = sandbox.get("open", [])
         self.secret = "secret of account B %s" % RUN
 
     def skip_reason(self):
-        """Where the kernel refused the sealed plan, the cases it leaves open are skipped."""
-        if self.plan not in (None, "sealed") and self.refused:
-            return "the kernel refused: %s" % self.refused
-        return None
+        """
+        Where the kernel refused the sealed plan (or LAMBDA_TUTOR_MOUNTNS=off asked for less),
+        the cases the plan the cloud states leaves open are skipped, saying why.
+        """
+        if self.plan in (None, "sealed"):
+            return None
+        if self.refused:
+            return "the kernel refused %s" % self.refused
+        return "the plan is '%s': %s" % (self.plan, (self.open or ["?"])[0])
 
     def ok(self, cond, desc, detail=None):
         reason = self.skip_reason()

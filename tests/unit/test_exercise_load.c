@@ -173,6 +173,13 @@ TEST(exercise_parse__reports_each_problem_where_it_is)
 	ok(broken(7, "  python: {runtime: python3.12, handler: app, files: [app.py]}\n", 7, 42,
 		  "FILE.FUNCTION"),
 	   "a handler without a function");
+	ok(broken(7, "  python: {runtime: provided.al2023, handler: app.greet, files: [app.sh]}\n",
+		  7, 47, "runs the package's 'bootstrap', which is not among"),
+	   "an OS-only runtime with no bootstrap");
+	ok(!broken(7,
+		   "  python: {runtime: provided.al2023, handler: app.greet, files: [bootstrap]}\n",
+		   7, 21, "not a python runtime"),
+	   "an OS-only runtime with its bootstrap, in either language");
 	ok(broken(10, "  - {id: greet, text: Greet, why: Because, txet: x}\n", 10, 44,
 		  "unknown key 'txet' in task 1 (did you mean 'text'?)"),
 	   "unknown key in a task, with a suggestion");

@@ -80,6 +80,9 @@ TEST(svc_route__finds_unsigned_requests_by_what_they_carry)
 	r = pick("POST", "/", NULL, "AWSGlue.GetDatabases");
 	is_int(r.kind, SVC_ROUTE_UNSERVED, "an unknown target prefix is not offered");
 	is_str(r.service, "AWSGlue", "... named by its prefix");
+	r = pick("POST", "/", NULL, "DynamoDBStreams_20120810.ListStreams");
+	is_str(r.svc ? r.svc->model : NULL, "streams.dynamodb-2012-08-10",
+	       "a target picks among rows of one signing name");
 	r = pick("GET", "/2015-03-31/functions", NULL, NULL);
 	is_str(r.svc->name, "lambda", "Lambda's path");
 	r = pick_form(NULL, "Publish", NULL);

@@ -78,6 +78,7 @@ struct kstream {
 struct kinesis_svc {
 	struct cloud_db *db;
 	struct vclock *clock;
+	int64_t now_ms;     /* the time of the call under way, read once for all its records */
 	struct vec streams; /* struct kstream *, cached; under db->mu */
 };
 
@@ -906,11 +907,13 @@ static bool store(struct kinesis_svc *k, sqlite3_stmt *st, struct kstream *s, in
 		  const char *pkey, const unsigned char *data, size_t len, char seq_out[64])
 {
 	int64_t seq = s->shards[shard].next_seq++;
+	if (!k->now_ms)
+		k->now_ms = now_ms(k);
 	sqlite3_reset(st);
 	sqlite3_bind_int64(st, 1, s->id);
 	sqlite3_bind_int(st, 2, shard);
 	sqlite3_bind_int64(st, 3, seq);
-	sqlite3_bind_int64(st, 4, now_ms(k));
+	sqlite3_bind_int64(st, 4, k->now_ms);
 	sqlite3_bind_text(st, 5, pkey, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_blob(st, 6, len ? (const void *)data : "", (int)len, SQLITE_TRANSIENT);
 	if (sqlite3_step(st) != SQLITE_DONE)
@@ -987,15 +990,21 @@ K_OP(put_records)
 			    "satisfy constraint: Member must have length %s",
 			    n, n < 1 ? "greater than or equal to 1" : "less than or equal to 500"),
 		       NULL;
-	/* Every record is checked before any is written. */
-	size_t total = 0;
-	int i = 0;
-	cJSON_ArrayForEach(r, records)
-	{
+	/* Every record is checked (and decoded, once) before any is written. */
+	struct pending {
 		unsigned char *data;
 		size_t len;
-		const char *pkey, *ehk;
-		if (!record_check(r, &data, &len, &pkey, &ehk, err)) {
+		const char *pkey;
+		int shard;
+	} *recs = xcalloc((size_t)n, sizeof(*recs));
+	size_t total = 0;
+	int i = 0;
+	cJSON *out = NULL;
+	cJSON_ArrayForEach(r, records)
+	{
+		struct pending *p = &recs[i];
+		const char *ehk;
+		if (!record_check(r, &p->data, &p->len, &p->pkey, &ehk, err)) {
 			/* Name the member as AWS does. */
 			char msg[sizeof(err->message)];
 			snprintf(msg, sizeof(msg), "%s", err->message);
@@ -1004,38 +1013,34 @@ K_OP(put_records)
 				snprintf(err->message, sizeof(err->message),
 					 "%.*sat 'records.%d.member.%s", (int)(at - msg), msg,
 					 i + 1, at + 4);
-			return NULL;
+			goto done;
 		}
-		total += len + strlen(pkey);
-		free(data);
-		if (ehk && kinesis_shard_for(pkey, ehk, s->nshards) < 0)
-			return fail(err, "InvalidArgumentException",
-				    "Invalid ExplicitHashKey. ExplicitHashKey must be in the "
-				    "range: "
-				    "[0, 2^128-1]. Specified value was %s",
-				    ehk),
-			       NULL;
+		total += p->len + strlen(p->pkey);
+		p->shard = kinesis_shard_for(p->pkey, ehk, s->nshards);
+		if (p->shard < 0) {
+			fail(err, "InvalidArgumentException",
+			     "Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, "
+			     "2^128-1]. Specified value was %s",
+			     ehk);
+			goto done;
+		}
 		i++;
 	}
-	if (total > PUT_RECORDS_BYTES)
-		return fail(err, "InvalidArgumentException", "Records size exceeds 5 MB limit"),
-		       NULL;
+	if (total > PUT_RECORDS_BYTES) {
+		fail(err, "InvalidArgumentException", "Records size exceeds 5 MB limit");
+		goto done;
+	}
 	sqlite3_stmt *st = insert_stmt(k);
 	cloud_db_exec(k->db, "BEGIN");
-	cJSON *out = cJSON_CreateObject(), *results = cJSON_CreateArray();
+	out = cJSON_CreateObject();
+	cJSON *results = cJSON_CreateArray();
 	int failed = 0;
-	cJSON_ArrayForEach(r, records)
-	{
-		unsigned char *data;
-		size_t len;
-		const char *pkey, *ehk;
-		struct aws_err ignored;
-		record_check(r, &data, &len, &pkey, &ehk, &ignored);
-		int shard = kinesis_shard_for(pkey, ehk, s->nshards);
+	for (i = 0; i < n; i++) {
+		struct pending *p = &recs[i];
 		cJSON *e = cJSON_CreateObject();
 		char id[32], seq[64];
-		shard_id(shard, id);
-		if (!shard_admits(k, s, shard, len + strlen(pkey))) {
+		shard_id(p->shard, id);
+		if (!shard_admits(k, s, p->shard, p->len + strlen(p->pkey))) {
 			char msg[300];
 			snprintf(msg, sizeof(msg),
 				 "Rate exceeded for shard %s in stream %s under account %s.", id,
@@ -1044,7 +1049,7 @@ K_OP(put_records)
 						"ProvisionedThroughputExceededException");
 			cJSON_AddStringToObject(e, "ErrorMessage", msg);
 			failed++;
-		} else if (store(k, st, s, shard, pkey, data, len, seq)) {
+		} else if (store(k, st, s, p->shard, p->pkey, p->data, p->len, seq)) {
 			cJSON_AddStringToObject(e, "SequenceNumber", seq);
 			cJSON_AddStringToObject(e, "ShardId", id);
 		} else {
@@ -1053,13 +1058,16 @@ K_OP(put_records)
 			failed++;
 		}
 		cJSON_AddItemToArray(results, e);
-		free(data);
 	}
 	cloud_db_exec(k->db, "COMMIT");
 	sqlite3_finalize(st);
 	cJSON_AddNumberToObject(out, "FailedRecordCount", failed);
 	cJSON_AddItemToObject(out, "Records", results);
 	cJSON_AddStringToObject(out, "EncryptionType", "NONE");
+done:
+	for (int j = 0; j < n; j++)
+		free(recs[j].data);
+	free(recs);
 	return out;
 }
 

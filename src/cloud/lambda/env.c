@@ -197,7 +197,8 @@ static void *waiter_main(void *arg)
 {
 	struct env *env = arg;
 	/* Beside the runtime's start, not in its way; the share only applies after init anyway. */
-	limits_join_cpu(env);
+	if (env->cg_cpu[0])
+		limits_join_cpu(env, sandbox_runtime_pid(env->pid, env->status_fd));
 	siginfo_t info;
 	/* Wait without reaping, so the group id cannot be reused before the group is killed. */
 	while (waitid(P_PID, (id_t)env->pid, &info, WEXITED | WNOWAIT) != 0 && errno == EINTR)
@@ -211,7 +212,7 @@ static void *waiter_main(void *arg)
 	/* The group's orphans come back to us (we are their subreaper): reap them too. */
 	while (waitpid(-env->pid, NULL, 0) > 0 || errno == EINTR)
 		;
-	if (!env->cg_mem[0])
+	if (!env->cg_mem[0] && !sandbox_reaps_all(env->cloud->sandbox))
 		kill_pipe_holders(env->out_fd);
 	wstatus = sandbox_status(env->status_fd, wstatus);
 	pthread_mutex_lock(&env->cloud->mu);

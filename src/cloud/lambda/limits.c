@@ -174,28 +174,16 @@ bool limits_setup(struct cloud *c, struct env *env)
 	return true;
 }
 
-void limits_join_cpu(struct env *env)
+void limits_join_cpu(struct env *env, pid_t runtime)
 {
-	if (!env->cg_cpu[0])
+	if (!env->cg_cpu[0] || runtime <= 0)
 		return;
-	/*
-	 * The init first, so that what it starts from now on is in; then what it started already
-	 * (its children are listed by the time the move returns). Joining waits for the kernel's
-	 * RCU grace periods, tens of ms: the caller does it beside the runtime's start.
-	 */
-	char procs[300], pid[16], kids[96], buf[512];
+	/* Joining waits for the kernel's RCU grace periods, tens of ms: the caller does it beside
+	 * the runtime's start, once. What the runtime starts from then on is in too. */
+	char procs[300], pid[16];
 	snprintf(procs, sizeof(procs), "%s/cgroup.procs", env->cg_cpu);
-	snprintf(pid, sizeof(pid), "%d", (int)env->pid);
+	snprintf(pid, sizeof(pid), "%d", (int)runtime);
 	write_file(procs, pid);
-	snprintf(kids, sizeof(kids), "/proc/%d/task/%d/children", (int)env->pid, (int)env->pid);
-	int fd = open(kids, O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-	if (fd >= 0)
-		close(fd);
-	buf[n > 0 ? n : 0] = '\0';
-	char *save = NULL;
-	for (char *t = strtok_r(buf, " \n", &save); t; t = strtok_r(NULL, " \n", &save))
-		write_file(procs, t);
 }
 
 void limits_kill(struct env *env)

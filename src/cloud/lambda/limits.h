@@ -7,14 +7,15 @@
 #define CLOUD_LAMBDA_LIMITS_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 struct cloud;
 struct env;
 
 /* Make the environment's cgroups (cloud->mu held). False leaves it none: the fallbacks hold it. */
 bool limits_setup(struct cloud *c, struct env *env);
-/* Move the environment's init and what it started so far into its cpu cgroup. */
-void limits_join_cpu(struct env *env);
+/* Move the environment's runtime (pid on the host) into its cpu cgroup. */
+void limits_join_cpu(struct env *env, pid_t runtime);
 /* Kill every process in the environment's cgroups (those that left its process group too). */
 void limits_kill(struct env *env);
 /* Remove the environment's cgroups, killing what is left in them. */

@@ -9,12 +9,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <pwd.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -79,7 +82,7 @@ pid_t sandbox_start(const struct sandbox *sb, const struct sandbox_job *job, int
 		return -1;
 	}
 	int status[2];
-	if (pipe2(status, O_CLOEXEC | O_NONBLOCK) != 0)
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, status) != 0)
 		return -1;
 	struct init_args *a = xcalloc(1, sizeof(*a));
 	a->sb = sb;
@@ -119,18 +122,48 @@ pid_t sandbox_start(const struct sandbox *sb, const struct sandbox_job *job, int
 	return pid;
 }
 
-static bool read_msg(int fd, struct init_msg *m)
+/* The init's next message, without taking it when peek. False when there is none. */
+static bool next_msg(int fd, struct init_msg *m, bool peek)
 {
 	ssize_t n;
-	while ((n = read(fd, m, sizeof(*m))) < 0 && errno == EINTR)
+	while ((n = recv(fd, m, sizeof(*m), peek ? MSG_PEEK : 0)) < 0 && errno == EINTR)
 		;
 	return n == (ssize_t)sizeof(*m);
+}
+
+/* The init's word on how the runtime ended, passing over the start. */
+static bool ended_msg(int fd, struct init_msg *m)
+{
+	while (next_msg(fd, m, false))
+		if (m->kind == INIT_ENDED)
+			return true;
+	return false;
+}
+
+pid_t sandbox_runtime_pid(pid_t init, int status_fd)
+{
+	struct pollfd pfd = { status_fd, POLLIN, 0 };
+	while (poll(&pfd, 1, -1) < 0 && errno == EINTR)
+		;
+	struct init_msg m;
+	if (!next_msg(status_fd, &m, true) || m.kind != INIT_STARTED)
+		return -1;
+	next_msg(status_fd, &m, false);
+	/* The runtime is the init's first child: orphans it adopts come after it. */
+	char path[64], buf[64];
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)init, (int)init);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	return n > 0 ? (pid_t)atoi(buf) : -1;
 }
 
 int sandbox_status(int status_fd, int init_wstatus)
 {
 	struct init_msg m;
-	return status_fd >= 0 && read_msg(status_fd, &m) ? m.wstatus : init_wstatus;
+	return status_fd >= 0 && ended_msg(status_fd, &m) ? m.wstatus : init_wstatus;
 }
 
 /* --- Probing ------------------------------------------------------------------------------ */
@@ -315,6 +348,36 @@ static void find_taken(struct sandbox *sb)
 	}
 }
 
+/* The signals the cloud handles or ignores: its inits and runtimes start with them at default. */
+static void find_signals(struct sandbox *sb)
+{
+	for (int s = 1; s < NSIG && sb->n_signals < sizeof(sb->signals) / sizeof(sb->signals[0]);
+	     s++) {
+		struct sigaction sa;
+		if (s != SIGKILL && s != SIGSTOP && sigaction(s, NULL, &sa) == 0 &&
+		    sa.sa_handler != SIG_DFL)
+			sb->signals[sb->n_signals++] = s;
+	}
+}
+
+/* Where the cloud's command line lies in its memory (fields 48 and 49 of /proc/self/stat). */
+static void find_arg_area(struct sandbox *sb)
+{
+	char buf[2048];
+	FILE *fp = fopen("/proc/self/stat", "re");
+	size_t n = fp ? fread(buf, 1, sizeof(buf) - 1, fp) : 0;
+	if (fp)
+		fclose(fp);
+	buf[n] = '\0';
+	/* After "pid (comm)", each field follows a space: the one before field 48, arg_start. */
+	const char *p = strrchr(buf, ')');
+	for (int field = 3; p && field <= 48; field++)
+		p = strchr(p + 1, ' ');
+	if (!p || sscanf(p, " %lu %lu", &sb->arg_start, &sb->arg_end) != 2 ||
+	    sb->arg_end <= sb->arg_start || sb->arg_end - sb->arg_start > 1 << 20)
+		sb->arg_start = sb->arg_end = 0;
+}
+
 static int last_cap(void)
 {
 	FILE *fp = fopen("/proc/sys/kernel/cap_last_cap", "re");
@@ -351,8 +414,8 @@ static bool trial(struct sandbox *sb, const struct sandbox_config *cfg, struct s
 	} else {
 		while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
 			;
-		struct init_msg m = { wstatus, STEP_NONE, 0 };
-		if (!read_msg(status_fd, &m))
+		struct init_msg m = { INIT_ENDED, wstatus, STEP_NONE, 0 };
+		if (!ended_msg(status_fd, &m))
 			strbuf_addstr(why, "the init died");
 		else if (m.step != STEP_NONE)
 			strbuf_addf(why, "%s: %s", sandbox_step_names[m.step], strerror(m.err));
@@ -403,6 +466,8 @@ struct sandbox *sandbox_probe(const struct sandbox_config *cfg)
 		sb->lifeline[0] = sb->lifeline[1] = -1;
 	if (sb->root)
 		find_taken(sb);
+	find_signals(sb);
+	find_arg_area(sb);
 	build_items(sb, cfg);
 	const struct plan *plans = sb->root ? root_plans : user_plans;
 	size_t n = sb->root ? sizeof(root_plans) / sizeof(root_plans[0])
@@ -446,6 +511,11 @@ void sandbox_free(struct sandbox *sb)
 bool sandbox_private_root(const struct sandbox *sb)
 {
 	return sb->plan.mountns;
+}
+
+bool sandbox_reaps_all(const struct sandbox *sb)
+{
+	return sb->plan.pidns;
 }
 
 const char *sandbox_runtimes_dir(const struct sandbox *sb)

@@ -49,6 +49,8 @@ void sandbox_free(struct sandbox *sb);
 
 /* Whether environments have a root of their own (/var/task, /var/runtime, a private /tmp). */
 bool sandbox_private_root(const struct sandbox *sb);
+/* Whether everything an environment starts dies with its init (a PID namespace of its own). */
+bool sandbox_reaps_all(const struct sandbox *sb);
 /* The runtime clients' folder as environments see it. Borrowed. */
 const char *sandbox_runtimes_dir(const struct sandbox *sb);
 /* NODE_PATH as environments see it, NULL when there is none. Borrowed. */
@@ -78,6 +80,11 @@ struct sandbox_job {
  * it from one that lives as long as the cloud.
  */
 pid_t sandbox_start(const struct sandbox *sb, const struct sandbox_job *job, int *status_fd);
+/*
+ * Wait until the environment's runtime has started (or failed to): its pid on the host, or -1
+ * when it did not start. Reads status_fd; call it before sandbox_status(), from one thread.
+ */
+pid_t sandbox_runtime_pid(pid_t init, int status_fd);
 /*
  * After the init has exited with init_wstatus: the runtime's wait status as the init saw it,
  * or init_wstatus when it died before it could tell (killed). Reads status_fd.

@@ -322,9 +322,9 @@ static int runtime_main(void *arg)
 	_exit(step == STEP_EXEC ? 127 : 126);
 }
 
-static void tell(const struct init_args *a, int wstatus, int step, int err)
+static void tell(const struct init_args *a, enum init_msg_kind kind, int wstatus, int step, int err)
 {
-	struct init_msg m = { wstatus, step, err };
+	struct init_msg m = { (int)kind, wstatus, step, err };
 	if (write(a->status_w, &m, sizeof(m)) < 0) {
 		/* The cloud is gone. */
 	}
@@ -339,7 +339,7 @@ static _Noreturn void init_fail(struct init_args *a, enum step step, int err)
 	fmt_ulong(num, (unsigned long)err);
 	put(a->job->out_fd, num);
 	put(a->job->out_fd, ")\n");
-	tell(a, 126 << 8, step, err);
+	tell(a, INIT_ENDED, 126 << 8, step, err);
 	_exit(0);
 }
 
@@ -373,31 +373,15 @@ static void kill_descendants(void)
 
 /*
  * Name the init "/init" in /proc/1/cmdline, which anyone may read: a copy of the cloud's command
- * line would tell the environment the workspace's path. The init's copy of the cloud's argv
- * area (arg_start to arg_end, fields 48 and 49 of /proc/self/stat) is overwritten.
+ * line would tell the environment the workspace's path. The init's copy of the cloud's argv area
+ * is overwritten.
  */
-static void rename_init(void)
+static void rename_init(const struct sandbox *sb)
 {
-	char buf[1024];
-	int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-	if (fd >= 0)
-		close(fd);
-	if (n <= 0)
-		return;
-	buf[n] = '\0';
-	unsigned long field = 2, arg[2] = { 0, 0 }; /* arg_start, arg_end */
-	for (const char *p = strrchr(buf, ')'); p && *p; p++) {
-		if (*p == ' ')
-			field++;
-		else if (*p >= '0' && *p <= '9' && (field == 48 || field == 49))
-			arg[field - 48] = arg[field - 48] * 10 + (unsigned long)(*p - '0');
-	}
-	unsigned long start = arg[0], end = arg[1];
 	static const char name[] = "/init";
-	if (start && end > start + sizeof(name)) {
-		memset((char *)start, 0, end - start);
-		memcpy((char *)start, name, sizeof(name));
+	if (sb->arg_start && sb->arg_end > sb->arg_start + sizeof(name)) {
+		memset((char *)sb->arg_start, 0, sb->arg_end - sb->arg_start);
+		memcpy((char *)sb->arg_start, name, sizeof(name));
 	}
 	prctl(PR_SET_NAME, "init", 0, 0, 0);
 }
@@ -416,13 +400,11 @@ int sandbox_init_main(void *arg)
 	if (poll(&pfd, 1, 0) != 0)
 		_exit(0);
 	setpgid(0, 0);
-	close_all_but(job->out_fd, a->status_w);
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	for (int s = 1; s < NSIG; s++)
-		if (s != SIGKILL && s != SIGSTOP)
-			signal(s, SIG_DFL);
+	for (size_t i = 0; i < sb->n_signals; i++)
+		signal(sb->signals[i], SIG_DFL);
 	if (sb->plan.userns &&
 	    ((!write_text("/proc/self/setgroups", "deny", 0) && errno != ENOENT) ||
 	     !write_text("/proc/self/uid_map", a->uid_map, 0) ||
@@ -439,13 +421,16 @@ int sandbox_init_main(void *arg)
 	}
 	/* The environment may not look into its init (its memory is a copy of the cloud's). */
 	prctl(PR_SET_DUMPABLE, 0);
-	rename_init();
+	rename_init(sb);
 	if (!sb->plan.pidns)
 		prctl(PR_SET_CHILD_SUBREAPER, 1);
 	pid_t runtime = clone(runtime_main, runtime_stack + sizeof(runtime_stack),
 			      CLONE_VM | CLONE_VFORK | SIGCHLD, a);
 	if (runtime < 0)
 		init_fail(a, STEP_SPAWN, errno);
+	if (!a->fail_step)
+		tell(a, INIT_STARTED, 0, STEP_NONE, 0);
+	/* The cloud's descriptors (the runtime closed its copies): off the way to the runtime. */
 	close_all_but(-1, a->status_w);
 	for (;;) {
 		int wstatus;
@@ -456,7 +441,7 @@ int sandbox_init_main(void *arg)
 			break;
 		if (pid != runtime)
 			continue;
-		tell(a, wstatus, a->fail_step, a->fail_errno);
+		tell(a, INIT_ENDED, wstatus, a->fail_step, a->fail_errno);
 		/* The PID namespace dies with its init: the kernel kills the rest. */
 		if (!sb->plan.pidns)
 			kill_descendants();

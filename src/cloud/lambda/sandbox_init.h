@@ -50,17 +50,31 @@ struct sandbox {
 	char *node_path_host, *node_path_in;
 	uid_t taken[MAX_TAKEN]; /* ids in our range that name someone already */
 	size_t n_taken;
+	/* The cloud's signals not at their default (its inits and runtimes reset them). */
+	int signals[64];
+	size_t n_signals;
+	/* The cloud's command line in memory (arg_start, arg_end): an init overwrites its copy. */
+	unsigned long arg_start, arg_end;
 	/* Its write end lives as long as the cloud: an init that finds it closed stops. */
 	int lifeline[2];
 	char refused[512]; /* what the kernel refused on the way to the plan, "" if nothing */
 	bool mountns_off;  /* LAMBDA_TUTOR_MOUNTNS=off */
 };
 
-/* What an init tells the cloud: the runtime's wait status, and why a start failed. */
+/*
+ * What an init tells the cloud, one message each (a SOCK_SEQPACKET pair): that the runtime has
+ * started (it is the init's child; the cloud moves it into its cpu cgroup), then how it ended.
+ */
+enum init_msg_kind {
+	INIT_STARTED,
+	INIT_ENDED,
+};
+
 struct init_msg {
-	int wstatus;
-	int step; /* enum step, STEP_NONE when the runtime ran */
-	int err;  /* errno of that step */
+	int kind;    /* enum init_msg_kind */
+	int wstatus; /* INIT_ENDED: the runtime's wait status */
+	int step;    /* enum step that failed, STEP_NONE when the runtime ran */
+	int err;     /* errno of that step */
 };
 
 enum step {

@@ -49,6 +49,7 @@ SERVICES = [
     ("streams.dynamodb-2012-08-10", "dynamodbstreams", {}),
     ("kinesis-2013-12-02", "kinesis", {}),
     ("scheduler-2021-06-30", "scheduler", {}),
+    ("codedeploy-2014-10-06", "codedeploy", {}),
 ]
 
 # How each service words a request that breaks the model's constraints (README.md):
@@ -81,6 +82,7 @@ VALIDATION = {
     "dynamodbstreams": ("coral", "ValidationException"),
     "kinesis": ("coral", "ValidationException"),
     "scheduler": ("coral", "ValidationException"),
+    "codedeploy": ("none", ""),
 }
 
 # rest-xml answers whose root element the models do not name (S3's documented responses).

@@ -16,6 +16,8 @@ extern const struct cloud_service s3_service;
 extern const struct cloud_service apigateway_service;
 extern const struct cloud_service apigatewayv2_service;
 extern const struct cloud_service elbv2_service;
+extern const struct cloud_service cfn_service;
+extern const struct cloud_service codedeploy_service;
 extern const struct cloud_service tutor_service;
 extern const struct cloud_service dynamodb_service;
 extern const struct cloud_service dynamodb_streams_service;
@@ -36,6 +38,9 @@ const struct cloud_service *const svc_table[] = {
 	&dynamodb_service,
 	&dynamodb_streams_service,
 	&kinesis_service,
+	/* Last, so that they stop first: their stacks and deployments call the others. */
+	&cfn_service,
+	&codedeploy_service,
 };
 
 const size_t svc_table_len = sizeof(svc_table) / sizeof(svc_table[0]);
