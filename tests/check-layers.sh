@@ -1,6 +1,9 @@
 #!/bin/sh
 # Keep the architecture honest: each outside library's header is included in one layer only,
-# and the layers point one way (core <- course, store, quiz, cloud, check <- tui, cli <- main).
+# and the layers point one way:
+#   core <- store, quiz, course, aws <- cloud, check <- class, tui, cli <- main
+# aws/ is what the tutor shares with the cloud (AWS's formats, events, finding the cloud, the
+# HTTP client): nothing above it links the cloud. Inside the cloud, see cloud_layers below.
 root=${1:-$(dirname "$0")/..}
 cd "$root/src" || exit 2
 status=0
@@ -20,14 +23,18 @@ only 'yaml\.h' course cloud/cfn
 only 'md4c\.h' tui
 only 'microhttpd\.h' cloud
 only 'sqlite3\.h' store cloud
-only 'curl/curl\.h' check cli tui
+only 'openssl/[a-z0-9]+\.h' nothing
 only 'cbor\.h' cloud/proto
 # Lower layers must not include higher ones.
 for low in core; do
-	bad=$(grep -rlE '#include "(course|store|quiz|cloud|check|tui|cli)/' "$low" 2>/dev/null)
+	bad=$(grep -rlE '#include "(course|store|quiz|aws|cloud|check|tui|cli)/' "$low" 2>/dev/null)
 	[ -n "$bad" ] && { echo "core must stay libc-only: $bad"; status=1; }
 done
-for mid in course store quiz cloud check; do
+bad=$(grep -rlE '#include "(course|store|quiz|cloud|check|class|tui|cli)/' aws 2>/dev/null)
+[ -n "$bad" ] && { echo "aws/ stands on core/ alone: $bad"; status=1; }
+bad=$(grep -rlE '#include "cloud/' check class tui cli main.c 2>/dev/null)
+[ -n "$bad" ] && { echo "the tutor reaches the cloud over HTTP (aws/), never by linking it: $bad"; status=1; }
+for mid in course store quiz aws cloud check; do
 	[ -d "$mid" ] || continue
 	bad=$(grep -rlE '#include "(tui|cli)/' "$mid")
 	[ -n "$bad" ] && { echo "$mid must not include tui/ or cli/: $bad"; status=1; }

@@ -11,10 +11,10 @@
 #include <sys/random.h>
 #include <time.h>
 
-#include "check/client.h"
+#include "aws/client.h"
+#include "aws/events.h"
 #include "check/event.h"
 #include "check/expect.h"
-#include "cloud/events/events.h"
 #include "core/clock.h"
 #include "core/path.h"
 #include "core/strbuf.h"

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/events.h"
 #include "check/expect.h"
-#include "cloud/events/events.h"
 #include "core/xalloc.h"
 
 /* Lambda's bounds. */

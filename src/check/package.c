@@ -3,7 +3,7 @@
  * without the tutor's own files (hidden entries) or Python's byte-code caches. libzip is
  * loaded on first use (zip_lazy.c).
  */
-#include "check/client.h"
+#include "aws/client.h"
 
 #include <dirent.h>
 #include <stdio.h>

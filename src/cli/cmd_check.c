@@ -10,13 +10,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "aws/aws.h"
+#include "aws/locate.h"
 #include "check/check.h"
 #include "check/record.h"
 #include "check/watch.h"
 #include "check/workspace.h"
 #include "cli/commands.h"
-#include "cloud/cloud.h"
-#include "cloud/http/aws.h"
 #include "core/path.h"
 #include "core/strutil.h"
 #include "core/xalloc.h"

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/locate.h"
 #include "cli/commands.h"
-#include "cloud/cloud.h"
 
 int cmd_env_run(const struct cli_opts *opts, int argc, char **argv)
 {
@@ -36,7 +36,7 @@ int cmd_env_run(const struct cli_opts *opts, int argc, char **argv)
 		return CLI_USAGE;
 	}
 	if (!found && !start)
-		snprintf(endpoint, sizeof(endpoint), "http://127.0.0.1:%d", CLOUD_DEFAULT_PORT);
+		snprintf(endpoint, sizeof(endpoint), "http://127.0.0.1:%d", LOCATE_DEFAULT_PORT);
 	free(ws);
 	if (opts->json) {
 		printf("{\"AWS_ENDPOINT_URL\":\"%s\",\"AWS_ACCESS_KEY_ID\":\"test\","

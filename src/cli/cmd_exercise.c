@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/aws.h"
+#include "aws/locate.h"
 #include "check/workspace.h"
 #include "cli/commands.h"
-#include "cloud/cloud.h"
-#include "cloud/http/aws.h"
 #include "store/store.h"
 #include "tui/items.h"
 #include "tui/screen_exercise.h"

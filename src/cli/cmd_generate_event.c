@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/events.h"
 #include "cli/commands.h"
-#include "cloud/events/events.h"
 
 static void list_kinds(FILE *out)
 {

@@ -8,12 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/aws.h"
+#include "aws/locate.h"
 #include "check/check.h"
 #include "check/workspace.h"
 #include "class/class.h"
 #include "cli/commands.h"
-#include "cloud/cloud.h"
-#include "cloud/http/aws.h"
 #include "core/path.h"
 #include "core/xalloc.h"
 #include "course/exercise_load.h"

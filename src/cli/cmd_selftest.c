@@ -16,10 +16,10 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "aws/client.h"
+#include "aws/locate.h"
 #include "check/check.h"
-#include "check/client.h"
 #include "cli/commands.h"
-#include "cloud/cloud.h"
 #include "core/path.h"
 #include "core/strbuf.h"
 #include "core/xalloc.h"

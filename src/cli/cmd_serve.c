@@ -9,8 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "aws/locate.h"
 #include "cli/commands.h"
-#include "cloud/cloud.h"
 #include "core/path.h"
 #include "core/xalloc.h"
 

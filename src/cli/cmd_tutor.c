@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/aws.h"
+#include "aws/locate.h"
 #include "cli/commands.h"
-#include "cloud/cloud.h"
-#include "cloud/http/aws.h"
 #include "core/diag.h"
 #include "course/course.h"
 #include "store/store.h"

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cloud/cloud.h"
+#include "aws/locate.h"
 #include "core/path.h"
 #include "core/strutil.h"
 #include "core/xalloc.h"

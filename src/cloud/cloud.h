@@ -41,21 +41,4 @@ void cloud_run(struct cloud *c, volatile sig_atomic_t *stop);
 /* Stop every execution environment (killing and reaping their process groups), flush, free. */
 void cloud_close(struct cloud *c);
 
-/*
- * The endpoint of the cloud serving workspace, if one runs and answers its health check.
- * Returns false when none does.
- */
-bool cloud_find(const char *workspace, char *endpoint_out, size_t n);
-/*
- * Find the workspace's cloud or start one in the background (`lambda-tutor serve`, detached,
- * logging to <workspace>/.cloud/serve.log) and wait until it answers. self is the path of the
- * lambda-tutor binary (NULL: /proc/self/exe). A cloud started from a program file that has
- * since been replaced (rebuilt, upgraded) is stopped first, so the new one serves.
- */
-bool cloud_ensure(const char *workspace, const char *self, char *endpoint_out, size_t n,
-		  struct error *err);
-/* The server program: lambda-tutor-cloud beside self (NULL: this binary), else the installed
- * one. Caller frees. */
-char *cloud_program(const char *self);
-
 #endif

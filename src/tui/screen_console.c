@@ -23,7 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "check/client.h"
+#include "aws/client.h"
 #include "check/console.h"
 #include "check/watch.h"
 #include "check/workspace.h"

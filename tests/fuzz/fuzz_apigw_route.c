@@ -13,9 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cloud/apigw/front.h"
 #include "cloud/apigw/route.h"
-#include "cloud/lambda/lambda.h"
+#include "cloud/front/front.h"
 #include "core/strbuf.h"
 #include "core/xalloc.h"
 
@@ -44,7 +43,7 @@ static char *fill(const char *tmpl, int *vars)
 
 static void check_answer(const char *body, int which)
 {
-	struct lambda_outcome r = { .status = 200, .body = (char *)body };
+	struct front_outcome r = { .status = 200, .body = (char *)body };
 	struct http_resp resp;
 	http_resp_init(&resp);
 	if (which == 0 || which == 4)

@@ -268,7 +268,8 @@ check "malformed JSON is InvalidRequestContentException 400" contains "$out" "HT
 check "... named in the error body" contains "$out" "Could not parse request body into json"
 echo '{"FunctionName":"b64","Runtime":"python3.12","Handler":"a.b","Role":"arn:aws:iam::123456789012:role/r","Code":{"ZipFile":"!!!not base64"}}' >"$WORK/bad.json"
 out=$(api POST /2015-03-31/functions "$WORK/bad.json")
-check "bad base64 is InvalidParameterValueException" contains "$out" "Could not unzip uploaded file"
+check "bad base64 cannot be read as the request's JSON: 400" contains "$out" "HTTP 400"
+check "... InvalidRequestContentException, as the blob is decoded with the body" contains "$out" "Could not parse request body into json"
 echo "not a zip at all" >"$WORK/junk.zip"
 out=$(create_fn junk python3.12 a.b "$WORK/junk.zip")
 check "a file that is not a zip is refused with AWS's message" contains "$out" "Could not unzip uploaded file. Please check your file, then try to upload again."

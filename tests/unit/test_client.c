@@ -10,7 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "check/client.h"
+#include "aws/client.h"
 #include "harness.h"
 
 /* Each request gets the next answer; a NULL answer closes the connection unanswered. */

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/events.h"
 #include "check/console.h"
-#include "cloud/events/events.h"
 #include "harness.h"
 
 TEST(console_templates__are_json_events)

@@ -1,9 +1,9 @@
 /*
  * Unit tests for core/digest.c: the test vectors of FIPS 180-4's examples and RFC 1321, then
  * every length around the padding boundaries and random inputs fed in random pieces, checked
- * against libcrypto's answer for the same bytes.
+ * against libcrypto's answer for the same bytes (where libssl-dev is installed: the build
+ * itself needs no libcrypto).
  */
-#include <openssl/evp.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,6 +101,9 @@ TEST(digest__md5_rfc1321_vectors)
 	       "57edf4a22be3c955ac49da2e2107b67a", "eighty digits");
 }
 
+#ifdef HAVE_LIBCRYPTO
+#include <openssl/evp.h>
+
 /* xorshift64*: the same "random" bytes on every run, so that a failure can be replayed. */
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 static uint64_t next(void)
@@ -179,12 +182,17 @@ TEST(digest__agrees_with_libcrypto)
 	   first);
 	free(buf);
 }
+#endif
 
 int main(void)
 {
 	RUN(digest__sha256_standard_vectors);
 	RUN(digest__sha1_standard_vectors);
 	RUN(digest__md5_rfc1321_vectors);
+#ifdef HAVE_LIBCRYPTO
 	RUN(digest__agrees_with_libcrypto);
+#else
+	printf("# skip: no libcrypto to check the digests against (apt-get install libssl-dev)\n");
+#endif
 	return done();
 }

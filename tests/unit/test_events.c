@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cloud/events/events.h"
+#include "aws/events.h"
 #include "cloud/s3/s3.h"
 #include "cloud/s3/xml.h"
 #include "harness.h"

@@ -1,11 +1,9 @@
 /*
  * The router's decisions against the real service table: signed, unsigned, doors, controls,
- * the services the cloud does not offer; and AWS errors in each protocol's shape.
+ * the services the cloud does not offer.
  */
-#include <cjson/cJSON.h>
 #include <string.h>
 
-#include "cloud/http/server.h"
 #include "cloud/svc/router.h"
 #include "harness.h"
 
@@ -39,7 +37,6 @@ TEST(svc_route__names_a_signed_service_it_does_not_offer)
 	is_int(r.kind, SVC_ROUTE_UNSERVED, "IAM is not offered");
 	is_str(r.service, "iam", "... named by its signing name");
 	is_str(r.op, "CreateRole", "... with the operation");
-	is_int(r.protocol, SVC_QUERY, "... answered in the query protocol");
 	struct svc_route_in in = { .method = "POST",
 				   .path = "/service/GraniteServiceVersion20100801/operation/"
 					   "PutMetricData",
@@ -47,13 +44,11 @@ TEST(svc_route__names_a_signed_service_it_does_not_offer)
 				   .cbor = true };
 	svc_route_pick(svc_table, svc_table_len, &in, &r);
 	is_int(r.kind, SVC_ROUTE_UNSERVED, "CloudWatch is not offered");
-	is_int(r.protocol, SVC_CBOR, "... answered in rpc-v2-cbor");
 	is_str(r.op, "PutMetricData", "... naming the operation from the path");
 	r = pick("GET", "/TraceSummaries", "xray", NULL);
-	is_int(r.protocol, SVC_REST_JSON, "X-Ray is answered in rest-json");
 	r = pick_form("elasticloadbalancing", "DescribeLoadBalancers", "2012-06-01");
 	is_int(r.kind, SVC_ROUTE_UNSERVED, "classic ELB (another Version) is not offered");
-	ok(strstr(r.service, "2012-06-01") != NULL, "... and the message names its version");
+	is_str(r.version, "2012-06-01", "... and the message names its version");
 }
 
 TEST(svc_route__takes_signed_requests_to_their_service)
@@ -75,7 +70,6 @@ TEST(svc_route__finds_unsigned_requests_by_what_they_carry)
 {
 	struct svc_route r = pick("POST", "/", NULL, "Logs_20140328.DescribeLogGroups");
 	is_str(r.svc ? r.svc->name : NULL, "logs", "X-Amz-Target Logs_20140328 is Logs");
-	is_int(r.protocol, SVC_JSON, "... in JSON");
 	is_str(r.op, "DescribeLogGroups", "... naming the operation");
 	r = pick("POST", "/", NULL, "AWSGlue.GetDatabases");
 	is_int(r.kind, SVC_ROUTE_UNSERVED, "an unknown target prefix is not offered");
@@ -95,7 +89,6 @@ TEST(svc_route__finds_unsigned_requests_by_what_they_carry)
 	is_int(r.kind, SVC_ROUTE_UNSERVED, "a Version no row serves is not offered");
 	r = pick("PUT", "/photos/cat.jpg", NULL, NULL);
 	is_str(r.svc->name, "s3", "anything else is path-style S3");
-	is_int(r.protocol, SVC_REST_XML, "... in rest-xml");
 }
 
 TEST(svc_route__serves_doors_and_controls_first)
@@ -146,49 +139,6 @@ TEST(svc_route__reads_credentials_and_forms)
 	ok(!svc_form_value(form, strlen(form), "Missing", v, sizeof(v)), "an absent key is not");
 }
 
-static const char *err_body(enum svc_protocol p, struct http_resp *resp)
-{
-	struct aws_err e = { 0 };
-	aws_err_set(&e, 501, "NotImplemented", "no <such> thing");
-	http_resp_init(resp);
-	svc_err_write(p, &e, "rid-1", resp);
-	aws_err_release(&e);
-	return resp->body.buf ? resp->body.buf : "";
-}
-
-TEST(svc_err__writes_each_protocols_shape)
-{
-	struct http_resp resp;
-	const char *b = err_body(SVC_JSON, &resp);
-	cJSON *o = cJSON_Parse(b);
-	is_str(cJSON_GetStringValue(cJSON_GetObjectItem(o, "__type")), "NotImplemented",
-	       "JSON: __type");
-	cJSON_Delete(o);
-	is_int(resp.status, 501, "... and the status");
-	http_resp_release(&resp);
-	b = err_body(SVC_REST_JSON, &resp);
-	ok(strstr(b, "\"message\":\"no <such> thing\"") != NULL, "rest-json: message");
-	ok(resp.nheaders == 1 && strcmp(resp.headers[0][1], "NotImplemented") == 0,
-	   "... and x-amzn-ErrorType");
-	http_resp_release(&resp);
-	b = err_body(SVC_QUERY, &resp);
-	ok(strstr(b, "<Code>NotImplemented</Code>") && strstr(b, "no &lt;such&gt; thing") &&
-		   strstr(b, "<Type>Receiver</Type>") && strstr(b, "<RequestId>rid-1</RequestId>"),
-	   "query: ErrorResponse, escaped");
-	http_resp_release(&resp);
-	b = err_body(SVC_REST_XML, &resp);
-	ok(strstr(b, "<Error><Code>NotImplemented</Code>") != NULL, "rest-xml: Error");
-	http_resp_release(&resp);
-	b = err_body(SVC_EC2, &resp);
-	ok(strstr(b, "<Response><Errors><Error><Code>NotImplemented") != NULL, "EC2: Errors");
-	http_resp_release(&resp);
-	err_body(SVC_CBOR, &resp);
-	const unsigned char *c = (const unsigned char *)resp.body.buf;
-	ok(resp.body.len > 8 && c[0] == 0xa2 && c[1] == 0x66 && memcmp(c + 2, "__type", 6) == 0,
-	   "rpc-v2-cbor: a map whose first key is __type");
-	http_resp_release(&resp);
-}
-
 int main(void)
 {
 	RUN(svc_route__names_a_signed_service_it_does_not_offer);
@@ -196,6 +146,5 @@ int main(void)
 	RUN(svc_route__finds_unsigned_requests_by_what_they_carry);
 	RUN(svc_route__serves_doors_and_controls_first);
 	RUN(svc_route__reads_credentials_and_forms);
-	RUN(svc_err__writes_each_protocols_shape);
 	return done();
 }

@@ -8,13 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cloud/apigw/front.h"
-#include "cloud/events/events.h"
+#include "aws/events.h"
+#include "cloud/front/front.h"
 #include "cloud/http/aws.h"
-#include "cloud/lambda/lambda.h"
-#include "cloud/lambda/policy.h"
 #include "cloud/query/query.h"
 #include "cloud/state.h"
+#include "cloud/svc/deliver.h"
 #include "cloud/svc/svc.h"
 #include "core/clock.h"
 #include "core/strutil.h"
@@ -316,29 +315,28 @@ static void register_targets(struct cloud *c, const char *account, cJSON *doc, c
 	{
 		const char *id = query_str(t, "Id");
 		char *fn = front_function_of_uri(id);
-		char name[65] = "";
-		if (fn) {
-			const char *part = strstr(fn, ":function:") + strlen(":function:");
-			snprintf(name, sizeof(name), "%.*s", (int)strcspn(part, ":"), part);
-		}
-		free(fn);
-		if (deregister)
+		if (deregister) {
+			free(fn);
 			continue;
-		pthread_mutex_lock(&c->mu);
-		bool exists = name[0] && lambda_fn_find(c, account, name) != NULL;
-		pthread_mutex_unlock(&c->mu);
-		if (!exists) {
-			query_error(resp, XMLNS, 400, "InvalidTarget",
-				    "The following targets are not valid: '%s'", id ? id : "");
-			goto done;
 		}
-		if (!lambda_policy_allows(c, account, name, ELB_SVC, tg_arn, NULL)) {
+		/* The load balancer checks the function as the service it is, for the group. */
+		struct svc_caller by;
+		svc_caller_service(&by, account, ELB_SVC, tg_arn);
+		struct aws_err err = { 0 };
+		bool ok = fn && deliver_check(c, &by, fn, &err);
+		free(fn);
+		if (!ok && strcmp(err.code, "AccessDeniedException") == 0) {
 			query_error(resp, XMLNS, 403, "AccessDenied",
 				    "elasticloadbalancing principal does not have permission to "
 				    "invoke %s from target group %s",
 				    id, tg_arn);
-			goto done;
+		} else if (!ok) {
+			query_error(resp, XMLNS, 400, "InvalidTarget",
+				    "The following targets are not valid: '%s'", id ? id : "");
 		}
+		aws_err_release(&err);
+		if (!ok)
+			goto done;
 	}
 	cJSON_ArrayForEach(t, targets)
 	{
@@ -806,7 +804,7 @@ void alb_serve(struct cloud *c, const char *name, const char *path, const struct
 	cJSON *ev = events_alb(&fr.h, tg_arn);
 	if (multi)
 		multi_values(ev, &fr);
-	struct lambda_outcome r = { 0 };
+	struct front_outcome r = { 0 };
 	enum front_call how = front_invoke(c, account, target, ELB_SVC, tg_arn, 0, ev, &r);
 	if (how != FRONT_CALLED)
 		front_alb_error(resp, 502);
@@ -818,15 +816,9 @@ void alb_serve(struct cloud *c, const char *name, const char *path, const struct
 	cJSON_Delete(all);
 }
 
-static bool raw(struct svc_call *call, struct http_resp *resp)
+static void raw(struct svc_call *call, struct http_resp *resp)
 {
-	if (call->protocol != SVC_QUERY)
-		query_error(resp, XMLNS, 400, "InvalidAction",
-			    "Elastic Load Balancing is called with the query protocol (a form with"
-			    " an Action)");
-	else
-		alb_api(call->cloud, call->caller->account, call->http, resp);
-	return true;
+	alb_api(call->cloud, call->caller->account, call->http, resp);
 }
 
 /* "<name>/<path>" after the door's prefix, or "<name><path>" from the Host (its DNSName). */
@@ -853,7 +845,6 @@ const struct cloud_service elbv2_service = {
 	.name = "elasticloadbalancing",
 	.model = "elasticloadbalancingv2-2015-12-01",
 	.title = "Elastic Load Balancing",
-	.protocol = SVC_QUERY,
 	.query_version = "2015-12-01",
 	.raw = raw,
 	.doors = doors,

@@ -22,10 +22,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cloud/apigw/front.h"
 #include "cloud/apigw/httpapi.h"
 #include "cloud/apigw/rest.h"
 #include "cloud/db.h"
+#include "cloud/front/front.h"
 #include "cloud/http/aws.h"
 #include "cloud/state.h"
 #include "cloud/svc/svc.h"
@@ -152,7 +152,7 @@ static const struct svc_door doors[] = {
 	{ .prefix = "/restapis/", .contains = "/_user_request_", .serve = user_request_door },
 };
 
-static bool rest_raw(struct svc_call *call, struct http_resp *resp)
+static void rest_raw(struct svc_call *call, struct http_resp *resp)
 {
 	if (str_starts_with(call->http->path, "/restapis"))
 		rest_api(call->cloud, call->caller->account, call->http, resp);
@@ -160,10 +160,9 @@ static bool rest_raw(struct svc_call *call, struct http_resp *resp)
 		aws_error(resp, 501, "NotImplemented",
 			  "The local cloud does not offer the API Gateway operation %s %s",
 			  call->http->method, call->http->path);
-	return true;
 }
 
-static bool http_raw(struct svc_call *call, struct http_resp *resp)
+static void http_raw(struct svc_call *call, struct http_resp *resp)
 {
 	if (str_starts_with(call->http->path, "/v2/apis"))
 		httpapi_api(call->cloud, call->caller->account, call->http, resp);
@@ -171,7 +170,6 @@ static bool http_raw(struct svc_call *call, struct http_resp *resp)
 		aws_error(resp, 501, "NotImplemented",
 			  "The local cloud does not offer the API Gateway V2 operation %s %s",
 			  call->http->method, call->http->path);
-	return true;
 }
 
 /* The first parts of the REST API's paths (its API model's request URIs). */
@@ -194,7 +192,6 @@ const struct cloud_service apigateway_service = {
 	.name = "apigateway",
 	.model = "apigateway-2015-07-09",
 	.title = "Amazon API Gateway",
-	.protocol = SVC_REST_JSON,
 	.paths = rest_paths,
 	.start = start,
 	.reset_account = reset,
@@ -210,7 +207,6 @@ const struct cloud_service apigatewayv2_service = {
 	.name = "apigateway",
 	.model = "apigatewayv2-2018-11-29",
 	.title = "Amazon API Gateway V2",
-	.protocol = SVC_REST_JSON,
 	.paths = http_paths,
 	.raw = http_raw,
 };

@@ -8,11 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cloud/apigw/front.h"
+#include "aws/events.h"
 #include "cloud/apigw/route.h"
-#include "cloud/events/events.h"
+#include "cloud/front/front.h"
 #include "cloud/http/aws.h"
-#include "cloud/lambda/lambda.h"
 #include "cloud/state.h"
 #include "core/clock.h"
 #include "core/strutil.h"
@@ -643,7 +642,7 @@ bool httpapi_serve(struct cloud *c, const char *id, const char *path, const stru
 			    : xasprintf("arn:aws:execute-api:" AWS_REGION_NAME ":%s:%s/%s/$default",
 					account, id, stage_name);
 	char *fn = front_function_of_uri(front_str(integ, "integrationUri"));
-	struct lambda_outcome r = { 0 };
+	struct front_outcome r = { 0 };
 	const cJSON *limit = cJSON_GetObjectItem(integ, "timeoutInMillis");
 	int timeout_ms = cJSON_IsNumber(limit) ? limit->valueint : 30000;
 	enum front_call how =

@@ -8,11 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cloud/apigw/front.h"
+#include "aws/events.h"
 #include "cloud/apigw/route.h"
-#include "cloud/events/events.h"
+#include "cloud/front/front.h"
 #include "cloud/http/aws.h"
-#include "cloud/lambda/lambda.h"
 #include "cloud/state.h"
 #include "core/clock.h"
 #include "core/strbuf.h"
@@ -620,7 +619,7 @@ static void test_invoke(struct cloud *c, const char *account, const cJSON *doc, 
 						       cJSON_Duplicate(vars, true));
 	char *fn = front_function_of_uri(front_str(integ, "uri"));
 	int64_t t0 = clock_mono_ms();
-	struct lambda_outcome out = { 0 };
+	struct front_outcome out = { 0 };
 	enum front_call how =
 		fn ? front_invoke(c, account, fn, NULL, NULL, 0, ev, &out) : FRONT_NO_FUNCTION;
 	struct http_resp ans;
@@ -864,7 +863,7 @@ bool rest_serve(struct cloud *c, const char *id, const char *path, const struct 
 	char *fn = front_function_of_uri(front_str(integ, "uri"));
 	char *source = xasprintf("arn:aws:execute-api:" AWS_REGION_NAME ":%s:%s/%s/%s%s", account,
 				 id, stage_name, req->method, tmpl);
-	struct lambda_outcome out = { 0 };
+	struct front_outcome out = { 0 };
 	enum front_call how = FRONT_NO_FUNCTION;
 	/* Lambda is called with POST; any other integration method fails as AWS's does. */
 	const cJSON *limit = cJSON_GetObjectItem(integ, "timeoutInMillis");

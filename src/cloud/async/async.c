@@ -15,13 +15,12 @@
 #include <string.h>
 
 #include "cloud/clock/vclock.h"
-#include "cloud/eventbridge/eventbridge.h"
 #include "cloud/http/aws.h"
 #include "cloud/lambda/lambda.h"
 #include "cloud/query/query.h"
-#include "cloud/sns/sns.h"
-#include "cloud/sqs/sqs.h"
 #include "cloud/state.h"
+#include "cloud/svc/arn.h"
+#include "cloud/svc/deliver.h"
 #include "core/strutil.h"
 #include "core/xalloc.h"
 
@@ -137,35 +136,18 @@ static bool take_slot(struct cloud *c)
 	return free_slot;
 }
 
-/* "name", "name:$LATEST", "arn:aws:lambda:R:ACCOUNT:function:name[:q]" -> account and name. */
+/*
+ * A function reference (name, partial or full ARN) of account into its account and name;
+ * false when malformed or qualified by anything but $LATEST (the only version served).
+ */
 static bool split_function(const char *ref, const char *account, char acct_out[13],
 			   char name_out[65])
 {
-	snprintf(acct_out, 13, "%s", account);
-	const char *name = ref;
-	if (str_starts_with(ref, "arn:aws:lambda:")) {
-		const char *p = ref + strlen("arn:aws:lambda:");
-		p = strchr(p, ':');
-		if (!p || strlen(p + 1) < 13 || p[13] != ':')
-			return false;
-		memcpy(acct_out, p + 1, 12);
-		acct_out[12] = '\0';
-		if (!str_starts_with(p + 13, ":function:"))
-			return false;
-		name = p + 13 + strlen(":function:");
-	} else if (strchr(ref, ':') && strlen(ref) > 13 && ref[12] == ':' &&
-		   str_starts_with(ref + 13, "function:")) {
-		memcpy(acct_out, ref, 12);
-		acct_out[12] = '\0';
-		name = ref + 13 + strlen("function:");
-	}
-	size_t n = strcspn(name, ":");
-	if (n == 0 || n > 64)
+	struct arn_function f;
+	if (!arn_function_parse(ref, &f) || (f.qualifier[0] && strcmp(f.qualifier, "$LATEST") != 0))
 		return false;
-	if (name[n] && strcmp(name + n, ":$LATEST") != 0)
-		return false;
-	memcpy(name_out, name, n);
-	name_out[n] = '\0';
+	snprintf(acct_out, 13, "%s", f.account[0] ? f.account : account);
+	memcpy(name_out, f.name, sizeof(f.name));
 	return true;
 }
 
@@ -185,7 +167,10 @@ bool async_enqueue(struct cloud *c, const char *account, const char *function, c
 		return error_set(err, "Function not found: arn:aws:lambda:%s:%s:function:%s",
 				 AWS_REGION_NAME, acct, name);
 	char rid[37];
-	aws_uuid(rid);
+	if (request_id_out && strlen(request_id_out) == 36)
+		memcpy(rid, request_id_out, 37);
+	else
+		aws_uuid(rid);
 	int64_t now = vclock_now_ms(c->vclock);
 	/*
 	 * With a worker free, the event is queued already leased and runs at once in this
@@ -362,49 +347,42 @@ void async_forget_function(struct cloud *c, const char *account, const char *fun
 	pthread_mutex_unlock(&c->db->mu);
 }
 
-/* Put an invocation record on an event bus, with the detail-type for its condition. */
-static bool put_record(struct cloud *c, const struct event *ev, const char *bus, const char *record,
-		       struct error *err)
+/* Deliver text (an invocation record) to a destination or dead-letter ARN. */
+static bool deliver_record(struct cloud *c, const struct event *ev, const char *arn,
+			   const char *text, const cJSON *attrs)
 {
-	cJSON *detail = cJSON_Parse(record);
-	const char *cond =
-		query_str(cJSON_GetObjectItemCaseSensitive(detail, "requestContext"), "condition");
-	char fn[200];
-	snprintf(fn, sizeof(fn), "arn:aws:lambda:%s:%s:function:%s:$LATEST", AWS_REGION_NAME,
-		 ev->account, ev->function);
-	cJSON *resources = cJSON_CreateArray();
-	cJSON_AddItemToArray(resources, cJSON_CreateString(bus));
-	cJSON_AddItemToArray(resources, cJSON_CreateString(fn));
-	bool ok = eventbridge_put(c, bus, "lambda",
-				  cond && strcmp(cond, "Success") == 0
-					  ? "Lambda Function Invocation Result - Success"
-					  : "Lambda Function Invocation Result - Failure",
-				  detail, resources, err);
-	cJSON_Delete(resources);
-	cJSON_Delete(detail);
-	return ok;
-}
-
-/* Deliver text to a destination or dead-letter ARN. */
-static bool deliver(struct cloud *c, const struct event *ev, const char *arn, const char *text,
-		    const cJSON *attrs)
-{
-	struct error err;
-	error_clear(&err);
-	bool ok;
-	if (str_starts_with(arn, "arn:aws:events:"))
-		ok = put_record(c, ev, arn, text, &err);
-	else if (str_starts_with(arn, "arn:aws:sqs:"))
-		ok = sqs_send(c, arn, text, strlen(text), attrs, NULL, &err);
-	else if (str_starts_with(arn, "arn:aws:sns:"))
-		ok = sns_publish(c, arn, NULL, text, attrs, NULL, &err);
-	else if (str_starts_with(arn, "arn:aws:lambda:"))
-		ok = async_enqueue(c, ev->account, arn, text, strlen(text), "lambda", NULL, &err);
-	else
-		ok = error_set(&err, "destinations of this kind are not served by the local cloud");
+	struct deliver_msg m = { .payload = text, .len = strlen(text), .attrs = attrs };
+	cJSON *resources = NULL;
+	if (str_starts_with(arn, "arn:aws:events:")) {
+		/* On a bus, the record is an event with the detail-type of its condition. */
+		cJSON *detail = cJSON_Parse(text);
+		const char *cond = query_str(
+			cJSON_GetObjectItemCaseSensitive(detail, "requestContext"), "condition");
+		bool success = cond && strcmp(cond, "Success") == 0;
+		cJSON_Delete(detail);
+		char fn[200];
+		arn_function_format(fn, sizeof(fn), AWS_REGION_NAME, ev->account, ev->function,
+				    "$LATEST");
+		resources = cJSON_CreateArray();
+		cJSON_AddItemToArray(resources, cJSON_CreateString(arn));
+		cJSON_AddItemToArray(resources, cJSON_CreateString(fn));
+		m.source = "lambda";
+		m.detail_type = success ? "Lambda Function Invocation Result - Success"
+					: "Lambda Function Invocation Result - Failure";
+		m.resources = resources;
+	}
+	struct svc_caller by;
+	svc_caller_for_account(&by, ev->account);
+	struct deliver_result r;
+	struct aws_err err = { 0 };
+	bool ok = deliver(c, &by, arn, &m, NULL, &r, &err);
 	if (!ok)
 		fprintf(stderr, "lambda-tutor: async: %s:%s request %s: cannot deliver to %s: %s\n",
-			ev->account, ev->function, ev->request_id, arn, err.msg);
+			ev->account, ev->function, ev->request_id, arn, err.message);
+	else
+		deliver_result_release(&r);
+	aws_err_release(&err);
+	cJSON_Delete(resources);
 	return ok;
 }
 
@@ -480,7 +458,7 @@ static void fail_event(struct cloud *c, const struct event *ev, const cJSON *cfg
 	bool delivered = false;
 	if (dest) {
 		char *record = invocation_record(ev, condition, r);
-		delivered = deliver(c, ev, dest, record, NULL);
+		delivered = deliver_record(c, ev, dest, record, NULL);
 		free(record);
 	}
 	char dlq[256];
@@ -494,7 +472,7 @@ static void fail_event(struct cloud *c, const struct event *ev, const cJSON *cfg
 		add_attr(attrs, "ErrorCode", "Number", code);
 		if (msg[0])
 			add_attr(attrs, "ErrorMessage", "String", msg);
-		delivered = deliver(c, ev, dlq, ev->payload, attrs) || delivered;
+		delivered = deliver_record(c, ev, dlq, ev->payload, attrs) || delivered;
 		cJSON_Delete(attrs);
 	}
 	if (!dest && !dlq[0])
@@ -571,7 +549,7 @@ static void attempt(struct event *ev)
 			const char *dest = config_dest(cfg, "OnSuccess");
 			if (dest) {
 				char *record = invocation_record(ev, "Success", &r);
-				deliver(c, ev, dest, record, NULL);
+				deliver_record(c, ev, dest, record, NULL);
 				free(record);
 			}
 			event_delete(c, ev->seq);
@@ -843,9 +821,16 @@ static bool check_dest(struct cloud *c, const char *account, const char *functio
 {
 	if (!arn)
 		return true;
-	char msg[256];
-	if (str_starts_with(arn, "arn:aws:events:") && !eventbridge_bus_ok(arn, msg, sizeof(msg)))
-		return api_err_set(e, 400, "InvalidParameterValueException", "%s", msg);
+	char bus_account[13], bus[257];
+	if (str_starts_with(arn, "arn:aws:events:") &&
+	    !arn_event_bus(arn, bus_account, bus, sizeof(bus)))
+		return api_err_set(e, 400, "InvalidParameterValueException",
+				   "The destination ARN %s is invalid.", arn);
+	if (str_starts_with(arn, "arn:aws:events:") && strcmp(bus, "default") != 0)
+		return api_err_set(e, 400, "InvalidParameterValueException",
+				   "The local cloud has the default event bus only: %s does not "
+				   "exist.",
+				   arn);
 	if (str_starts_with(arn, "arn:aws:sqs:") || str_starts_with(arn, "arn:aws:sns:") ||
 	    str_starts_with(arn, "arn:aws:lambda:") || str_starts_with(arn, "arn:aws:events:")) {
 		char acct[13], name[65];

@@ -31,8 +31,9 @@ void async_free(struct cloud *c);
 /*
  * Queue an event for function (a name, name:$LATEST or an ARN) of account, as Invoke with
  * InvocationType Event does; source ("aws:s3", "aws:sns", "lambda" ...) is kept for the
- * record. The event is durable when this returns true. request_id_out (37 bytes, or NULL)
- * receives the invocation's request id. False with err filled when the function does not
+ * record. The event is durable when this returns true. request_id_out (37 bytes, or NULL):
+ * when it holds a request id (36 characters) the invocation gets it, else it receives the
+ * fresh one. False with err filled when the function does not
  * exist or the payload is too large.
  */
 bool async_enqueue(struct cloud *c, const char *account, const char *function, const char *payload,

@@ -1345,7 +1345,6 @@ const struct cloud_service cfn_service = {
 	.name = "cloudformation",
 	.model = "cloudformation-2010-05-15",
 	.title = "AWS CloudFormation",
-	.protocol = SVC_QUERY,
 	.query_version = "2010-05-15",
 	.start = start,
 	.stop = stop,

@@ -530,7 +530,6 @@ const struct cloud_service codedeploy_service = {
 	.model = "codedeploy-2014-10-06",
 	.title = "AWS CodeDeploy",
 	.target = "CodeDeploy_20141006",
-	.protocol = SVC_JSON,
 	.ops = ops,
 	.nops = sizeof(ops) / sizeof(ops[0]),
 };

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cloud/clock/vclock.h"
 #include "cloud/esm/stream.h"
@@ -18,6 +19,9 @@
 #include "cloud/query/query.h"
 #include "cloud/sqs/sqs.h"
 #include "cloud/state.h"
+#include "cloud/svc/arn.h"
+#include "cloud/svc/deliver.h"
+#include "cloud/svc/svc.h"
 #include "core/strutil.h"
 #include "core/xalloc.h"
 
@@ -102,43 +106,43 @@ static void forget(struct cloud *c, const char *uuid)
 	pthread_mutex_unlock(&c->db->mu);
 }
 
-/* The SQS event for a batch. Caller frees. */
-static char *sqs_event(const struct mapping *m, const struct vec *msgs, const char *account)
+/* The SQS event for a batch (messages as ReceiveMessage answers them). Caller frees. */
+static char *sqs_event(const struct mapping *m, const cJSON *msgs)
 {
 	cJSON *o = cJSON_CreateObject();
 	cJSON *recs = cJSON_AddArrayToObject(o, "Records");
-	char buf[32];
-	vec_for_each (msgs, i) {
-		const struct sqs_msg *msg = msgs->items[i];
+	static const char *const sys[] = { "ApproximateReceiveCount", "SentTimestamp", "SenderId",
+					   "ApproximateFirstReceiveTimestamp" };
+	const cJSON *msg;
+	cJSON_ArrayForEach(msg, msgs)
+	{
 		cJSON *r = cJSON_CreateObject();
-		cJSON_AddStringToObject(r, "messageId", msg->id);
-		cJSON_AddStringToObject(r, "receiptHandle", msg->receipt);
-		cJSON_AddStringToObject(r, "body", msg->body);
+		cJSON_AddStringToObject(r, "messageId", query_str(msg, "MessageId"));
+		cJSON_AddStringToObject(r, "receiptHandle", query_str(msg, "ReceiptHandle"));
+		cJSON_AddStringToObject(r, "body", query_str(msg, "Body"));
 		cJSON *a = cJSON_AddObjectToObject(r, "attributes");
-		snprintf(buf, sizeof(buf), "%d", msg->receive_count);
-		cJSON_AddStringToObject(a, "ApproximateReceiveCount", buf);
-		snprintf(buf, sizeof(buf), "%lld", (long long)msg->sent_ms);
-		cJSON_AddStringToObject(a, "SentTimestamp", buf);
-		cJSON_AddStringToObject(a, "SenderId", account);
-		snprintf(buf, sizeof(buf), "%lld", (long long)msg->first_receive_ms);
-		cJSON_AddStringToObject(a, "ApproximateFirstReceiveTimestamp", buf);
+		const cJSON *attrs = cJSON_GetObjectItemCaseSensitive(msg, "Attributes");
+		for (size_t i = 0; i < sizeof(sys) / sizeof(sys[0]); i++) {
+			const char *v = query_str(attrs, sys[i]);
+			cJSON_AddStringToObject(a, sys[i], v ? v : "");
+		}
 		cJSON *ma = cJSON_AddObjectToObject(r, "messageAttributes");
 		const cJSON *it;
-		cJSON_ArrayForEach(it, msg->attrs)
+		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(msg, "MessageAttributes"))
 		{
 			cJSON *v = cJSON_AddObjectToObject(ma, it->string);
-			const char *s = query_str(it, "StringValue");
-			const char *b = query_str(it, "BinaryValue");
-			if (s)
-				cJSON_AddStringToObject(v, "stringValue", s);
-			if (b)
-				cJSON_AddStringToObject(v, "binaryValue", b);
+			const char *sv = query_str(it, "StringValue");
+			const char *bv = query_str(it, "BinaryValue");
+			if (sv)
+				cJSON_AddStringToObject(v, "stringValue", sv);
+			if (bv)
+				cJSON_AddStringToObject(v, "binaryValue", bv);
 			cJSON_AddArrayToObject(v, "stringListValues");
 			cJSON_AddArrayToObject(v, "binaryListValues");
 			const char *t = query_str(it, "DataType");
 			cJSON_AddStringToObject(v, "dataType", t ? t : "String");
 		}
-		cJSON_AddStringToObject(r, "md5OfBody", msg->md5);
+		cJSON_AddStringToObject(r, "md5OfBody", query_str(msg, "MD5OfBody"));
 		cJSON_AddStringToObject(r, "eventSource", "aws:sqs");
 		cJSON_AddStringToObject(r, "eventSourceARN", m->source);
 		cJSON_AddStringToObject(r, "awsRegion", AWS_REGION_NAME);
@@ -153,7 +157,7 @@ static char *sqs_event(const struct mapping *m, const struct vec *msgs, const ch
  * Which messages failed, by ReportBatchItemFailures' rules. Sets failed[i] for each; returns
  * false when the whole batch failed.
  */
-static bool partial_failures(const char *body, const struct vec *msgs, bool *failed)
+static bool partial_failures(const char *body, const cJSON *msgs, bool *failed)
 {
 	if (!body || !body[0])
 		return true;
@@ -175,12 +179,16 @@ static bool partial_failures(const char *body, const struct vec *msgs, bool *fai
 				break;
 			}
 			bool known = false;
-			vec_for_each (msgs, i) {
-				const struct sqs_msg *msg = msgs->items[i];
-				if (strcmp(msg->id, id->valuestring) == 0) {
+			size_t i = 0;
+			const cJSON *msg;
+			cJSON_ArrayForEach(msg, msgs)
+			{
+				const char *mid = query_str(msg, "MessageId");
+				if (mid && strcmp(mid, id->valuestring) == 0) {
 					failed[i] = true;
 					known = true;
 				}
+				i++;
 			}
 			if (!known) {
 				ok = false;
@@ -190,6 +198,97 @@ static bool partial_failures(const char *body, const struct vec *msgs, bool *fai
 	}
 	cJSON_Delete(o);
 	return ok;
+}
+
+/* The mapping's queue: its owner (a caller in that account) and its URL (n bytes). */
+static bool queue_of(struct cloud *c, const struct mapping *m, struct svc_caller *owner, char *url,
+		     size_t n)
+{
+	char account[13], name[81];
+	if (!arn_sqs_queue(m->source, account, name, sizeof(name)))
+		return false;
+	svc_caller_for_account(owner, account);
+	snprintf(url, n, "%s/%s/%s", c->endpoint, account, name);
+	return true;
+}
+
+/* Whether the queue exists, as its own service answers (GetQueueAttributes). */
+static bool queue_exists(struct cloud *c, const char *account, const char *arn)
+{
+	struct svc_caller by;
+	svc_caller_for_account(&by, account);
+	struct aws_err err = { 0 };
+	bool ok = deliver_check(c, &by, arn, &err);
+	aws_err_release(&err);
+	return ok;
+}
+
+static void nap(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * Receive up to max messages from the mapping's queue into msgs (an array), through SQS's own
+ * ReceiveMessage, waiting up to wait seconds (a long poll) when there is none. Returns the
+ * number received, or -1 when the queue is gone.
+ */
+static int receive(struct cloud *c, const struct mapping *m, int max, int wait, cJSON *msgs)
+{
+	struct svc_caller owner;
+	char url[300];
+	if (!queue_of(c, m, &owner, url, sizeof(url)))
+		return -1;
+	cJSON *in = cJSON_CreateObject();
+	cJSON_AddStringToObject(in, "QueueUrl", url);
+	cJSON_AddNumberToObject(in, "MaxNumberOfMessages", max);
+	cJSON_AddNumberToObject(in, "WaitTimeSeconds", wait);
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(in, "AttributeNames"),
+			     cJSON_CreateString("All"));
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(in, "MessageAttributeNames"),
+			     cJSON_CreateString("All"));
+	struct aws_err err = { 0 };
+	cJSON *out = svc_call_internal(c, &owner, "sqs", "ReceiveMessage", in, &err);
+	cJSON_Delete(in);
+	aws_err_release(&err);
+	if (!out)
+		return -1;
+	int n = 0;
+	cJSON *got = cJSON_GetObjectItemCaseSensitive(out, "Messages");
+	while (got && got->child) {
+		cJSON_AddItemToArray(msgs, cJSON_DetachItemViaPointer(got, got->child));
+		n++;
+	}
+	cJSON_Delete(out);
+	return n;
+}
+
+/* Delete the messages that succeeded, ten at a time (DeleteMessageBatch's limit). */
+static void delete_done(struct cloud *c, const struct mapping *m, const char *const *receipts,
+			size_t n)
+{
+	struct svc_caller owner;
+	char url[300];
+	if (!queue_of(c, m, &owner, url, sizeof(url)))
+		return;
+	for (size_t from = 0; from < n; from += 10) {
+		cJSON *in = cJSON_CreateObject();
+		cJSON_AddStringToObject(in, "QueueUrl", url);
+		cJSON *entries = cJSON_AddArrayToObject(in, "Entries");
+		for (size_t i = from; i < n && i < from + 10; i++) {
+			cJSON *e = cJSON_CreateObject();
+			char id[24];
+			snprintf(id, sizeof(id), "m%zu", i);
+			cJSON_AddStringToObject(e, "Id", id);
+			cJSON_AddStringToObject(e, "ReceiptHandle", receipts[i]);
+			cJSON_AddItemToArray(entries, e);
+		}
+		struct aws_err err = { 0 };
+		cJSON_Delete(svc_call_internal(c, &owner, "sqs", "DeleteMessageBatch", in, &err));
+		aws_err_release(&err);
+		cJSON_Delete(in);
+	}
 }
 
 static bool running(struct mapping *m)
@@ -267,62 +366,64 @@ static void *poller_main(void *arg)
 	struct mapping *m = arg;
 	struct cloud *c = m->c;
 	struct esm_svc *s = c->esm;
-	char account[13];
-	snprintf(account, sizeof(account), "%.12s", m->source + strlen("arn:aws:sqs:us-east-1:"));
 	while (running(m)) {
 		pthread_mutex_lock(&s->mu);
 		int batch = m->batch, window = m->window;
 		bool report = m->report;
 		pthread_mutex_unlock(&s->mu);
-		struct vec msgs = VEC_INIT;
-		/* Busy from before the receive, so that settle never sees a batch in no place. */
+		cJSON *msgs = cJSON_CreateArray();
+		/* Busy from before the receive, so that settle never sees a batch in no place;
+		 * so the receive does not wait, and an idle poller waits outside it. */
 		set_busy(m, 1);
-		int n = sqs_receive(c, m->source, batch > 10 ? 10 : batch, &msgs);
-		if (n < 0) {
-			/* The queue is gone; wait for it to come back or the mapping to go. */
+		int n = receive(c, m, batch > 10 ? 10 : batch, 0, msgs);
+		if (n <= 0) {
+			cJSON_Delete(msgs);
 			set_busy(m, -1);
-			sqs_wait_activity(c, 500);
-			continue;
-		}
-		if (n == 0) {
-			set_busy(m, -1);
-			sqs_wait_activity(c, 200);
+			if (n < 0)
+				/* The queue is gone; wait for it to come back or the mapping
+				 * to go. */
+				nap(500);
+			else
+				sqs_wait_activity(c, 1000);
 			continue;
 		}
 		/* Gather up to the batch size within the batching window. */
 		int64_t until = vclock_now_ms(c->vclock) + (int64_t)window * 1000;
-		while ((int)msgs.len < batch && running(m)) {
-			int want = batch - (int)msgs.len;
-			int got = sqs_receive(c, m->source, want > 10 ? 10 : want, &msgs);
+		int have = n;
+		while (have < batch && running(m)) {
+			int want = batch - have;
+			bool waiting = window > 0 && vclock_now_ms(c->vclock) < until;
+			int got = receive(c, m, want > 10 ? 10 : want, waiting ? 1 : 0, msgs);
 			if (got > 0)
-				continue;
-			if (window == 0 || vclock_now_ms(c->vclock) >= until)
+				have += got;
+			else if (!waiting)
 				break;
-			sqs_wait_activity(c, 50);
 		}
-		char *event = sqs_event(m, &msgs, account);
+		char *event = sqs_event(m, msgs);
 		struct lambda_outcome r = { 0 };
 		bool ran = invoke(c, m, event, &r);
 		free(event);
 		if (ran && r.status == 200 && !r.function_error) {
-			bool *failed = xcalloc(msgs.len, sizeof(bool));
-			bool whole = report && !partial_failures(r.body, &msgs, failed);
-			const char **done = xcalloc(msgs.len, sizeof(char *));
-			size_t ndone = 0;
-			vec_for_each (&msgs, i) {
-				const struct sqs_msg *msg = msgs.items[i];
+			bool *failed = xcalloc((size_t)have, sizeof(bool));
+			bool whole = report && !partial_failures(r.body, msgs, failed);
+			const char **done = xcalloc((size_t)have, sizeof(char *));
+			size_t ndone = 0, i = 0;
+			const cJSON *msg;
+			cJSON_ArrayForEach(msg, msgs)
+			{
 				if (!whole && !failed[i])
-					done[ndone++] = msg->receipt;
+					done[ndone++] = query_str(msg, "ReceiptHandle");
+				i++;
 			}
-			sqs_delete_many(c, m->source, done, ndone);
+			delete_done(c, m, done, ndone);
 			free(done);
 			free(failed);
 		} else if (ran && r.status != 200) {
 			/* Throttled or not run: the messages return after their timeout. */
-			sqs_wait_activity(c, 100);
+			nap(100);
 		}
 		free(r.body);
-		vec_release_with(&msgs, sqs_msg_free);
+		cJSON_Delete(msgs);
 		set_busy(m, -1);
 	}
 	return NULL;
@@ -408,27 +509,14 @@ static void reply(struct http_resp *resp, int status, cJSON *o)
 	cJSON_Delete(o);
 }
 
-/* "name", "name:$LATEST", a partial or full ARN -> account and name. */
+/* A function reference (name, partial or full ARN, at most :$LATEST) -> account and name. */
 static bool split_function(const char *ref, const char *account, char acct[13], char name[65])
 {
-	snprintf(acct, 13, "%s", account);
-	const char *p = ref;
-	if (str_starts_with(p, "arn:aws:lambda:")) {
-		p = strchr(p + strlen("arn:aws:lambda:"), ':');
-		if (!p)
-			return false;
-		p++;
-	}
-	if (strlen(p) > 13 && p[12] == ':' && str_starts_with(p + 13, "function:")) {
-		memcpy(acct, p, 12);
-		acct[12] = '\0';
-		p += 13 + strlen("function:");
-	}
-	size_t n = strcspn(p, ":");
-	if (n == 0 || n > 64 || (p[n] && strcmp(p + n, ":$LATEST") != 0))
+	struct arn_function f;
+	if (!arn_function_parse(ref, &f) || (f.qualifier[0] && strcmp(f.qualifier, "$LATEST") != 0))
 		return false;
-	memcpy(name, p, n);
-	name[n] = '\0';
+	snprintf(acct, 13, "%s", f.account[0] ? f.account : account);
+	memcpy(name, f.name, sizeof(f.name));
 	return true;
 }
 
@@ -543,7 +631,7 @@ static void create(struct cloud *c, const char *account, const cJSON *in, struct
 	} else if (!source || !str_starts_with(source, "arn:aws:sqs:")) {
 		api_err_set(&e, 400, "InvalidParameterValueException",
 			    "Unrecognized event source, must be kinesis, dynamodb stream or sqs.");
-	} else if (strlen(source) >= sizeof(m->source) || !sqs_queue_exists(c, source)) {
+	} else if (strlen(source) >= sizeof(m->source) || !queue_exists(c, account, source)) {
 		api_err_set(&e, 400, "InvalidParameterValueException",
 			    "Error occurred while ReceiveMessage. SQS Error Code: "
 			    "AWS.SimpleQueueService.NonExistentQueue. SQS Error Message: The "

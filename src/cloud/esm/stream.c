@@ -26,9 +26,8 @@
 #include "cloud/http/aws.h"
 #include "cloud/lambda/lambda.h"
 #include "cloud/sns/filter.h"
-#include "cloud/sns/sns.h"
-#include "cloud/sqs/sqs.h"
 #include "cloud/state.h"
+#include "cloud/svc/deliver.h"
 #include "cloud/svc/svc.h"
 #include "core/strutil.h"
 #include "core/xalloc.h"
@@ -97,12 +96,9 @@ static cJSON *source_call(struct cloud *c, const char *account, const char *sour
 			continue;
 		char rid[37];
 		aws_uuid(rid);
-		struct svc_call call = { .cloud = c,
-					 .svc = s,
-					 .op = o->name,
-					 .caller = &caller,
-					 .request_id = rid,
-					 .protocol = s->protocol };
+		struct svc_call call = {
+			.cloud = c, .svc = s, .op = o->name, .caller = &caller, .request_id = rid
+		};
 		return o->fn(&call, in, err);
 	}
 	aws_err_set(err, 501, "NotImplemented", "The local cloud does not serve DynamoDB Streams");
@@ -873,11 +869,17 @@ static void give_up(struct worker *w, struct rec **recs, size_t n, const char *c
 	cJSON_AddStringToObject(bi, "streamArn", s->source);
 	char *text = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
-	struct error err;
-	if (str_starts_with(s->cfg.on_failure, "arn:aws:sqs:"))
-		sqs_send(s->c, s->cfg.on_failure, text, strlen(text), NULL, NULL, &err);
+	struct svc_caller by;
+	svc_caller_for_account(&by, s->account);
+	struct deliver_msg m = { .payload = text, .len = strlen(text) };
+	struct deliver_result r;
+	struct aws_err err = { 0 };
+	if (deliver(s->c, &by, s->cfg.on_failure, &m, NULL, &r, &err))
+		deliver_result_release(&r);
 	else
-		sns_publish(s->c, s->cfg.on_failure, NULL, text, NULL, NULL, &err);
+		fprintf(stderr, "lambda-tutor: esm: %s: cannot deliver to %s: %s\n", s->uuid,
+			s->cfg.on_failure, err.message);
+	aws_err_release(&err);
 	free(text);
 }
 

@@ -6,6 +6,7 @@
  */
 #include "cloud/eventbridge/eventbridge.h"
 
+#include <assert.h>
 #include <cjson/cJSON.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,14 +14,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "cloud/async/async.h"
 #include "cloud/clock/vclock.h"
 #include "cloud/http/aws.h"
 #include "cloud/query/query.h"
 #include "cloud/sns/filter.h"
-#include "cloud/sns/sns.h"
-#include "cloud/sqs/sqs.h"
 #include "cloud/state.h"
+#include "cloud/svc/deliver.h"
 #include "cloud/svc/svc.h"
 #include "core/strutil.h"
 #include "core/xalloc.h"
@@ -75,31 +74,6 @@ static void bus_arn(const char *account, char *out, size_t n)
 static void rule_arn(const char *account, const char *name, char *out, size_t n)
 {
 	snprintf(out, n, EB_ARN_PREFIX "%s:%s:rule/%s", AWS_REGION_NAME, account, name);
-}
-
-bool eventbridge_bus_ok(const char *arn, char *msg, size_t n)
-{
-	/* arn:aws:events:REGION:ACCOUNT:event-bus/NAME */
-	const char *p = str_starts_with(arn, EB_ARN_PREFIX) ? arn + strlen(EB_ARN_PREFIX) : NULL;
-	p = p ? strchr(p, ':') : NULL;
-	if (!p || strlen(p) < 14 || p[13] != ':' || !str_starts_with(p + 14, "event-bus/")) {
-		snprintf(msg, n, "The destination ARN %s is invalid.", arn);
-		return false;
-	}
-	if (strcmp(p + 14 + strlen("event-bus/"), EB_BUS) != 0) {
-		snprintf(msg, n,
-			 "The local cloud has the default event bus only: %s does not exist.", arn);
-		return false;
-	}
-	return true;
-}
-
-/* The account of a bus ARN eventbridge_bus_ok() accepted. */
-static void bus_account(const char *arn, char account[13])
-{
-	const char *p = strchr(arn + strlen(EB_ARN_PREFIX), ':');
-	memcpy(account, p + 1, 12);
-	account[12] = '\0';
 }
 
 /* EventBusName, when given, must name the default bus (by name or ARN). */
@@ -473,7 +447,8 @@ struct hit {
 };
 
 /* Deliver event (text) to the targets of account's enabled rules that match it. */
-static void deliver(struct cloud *c, const char *account, const cJSON *event, const char *text)
+static void deliver_to_targets(struct cloud *c, const char *account, const cJSON *event,
+			       const char *text)
 {
 	struct hit *hits = NULL;
 	size_t nhits = 0, cap = 0;
@@ -500,21 +475,19 @@ static void deliver(struct cloud *c, const char *account, const cJSON *event, co
 	}
 	sqlite3_finalize(st);
 	pthread_mutex_unlock(&c->db->mu);
+	struct svc_caller by;
+	svc_caller_for_account(&by, account);
 	for (size_t i = 0; i < nhits; i++) {
 		const char *body = hits[i].input ? hits[i].input : text;
-		struct error err;
-		error_clear(&err);
-		bool ok;
-		if (str_starts_with(hits[i].arn, "arn:aws:sqs:"))
-			ok = sqs_send(c, hits[i].arn, body, strlen(body), NULL, NULL, &err);
-		else if (str_starts_with(hits[i].arn, "arn:aws:sns:"))
-			ok = sns_publish(c, hits[i].arn, NULL, body, NULL, NULL, &err);
+		struct deliver_msg m = { .payload = body, .len = strlen(body) };
+		struct deliver_result r;
+		struct aws_err err = { 0 };
+		if (deliver(c, &by, hits[i].arn, &m, NULL, &r, &err))
+			deliver_result_release(&r);
 		else
-			ok = async_enqueue(c, account, hits[i].arn, body, strlen(body),
-					   "aws.events", NULL, &err);
-		if (!ok)
 			fprintf(stderr, "lambda-tutor: events: %s: delivery to %s failed: %s\n",
-				account, hits[i].arn, err.msg);
+				account, hits[i].arn, err.message);
+		aws_err_release(&err);
 		free(hits[i].arn);
 		free(hits[i].input);
 	}
@@ -552,21 +525,9 @@ static void put_one(struct cloud *c, const char *account, const char *source,
 {
 	cJSON *ev = event_new(c, account, source, detail_type, detail, resources, id);
 	char *text = cJSON_PrintUnformatted(ev);
-	deliver(c, account, ev, text);
+	deliver_to_targets(c, account, ev, text);
 	free(text);
 	cJSON_Delete(ev);
-}
-
-bool eventbridge_put(struct cloud *c, const char *arn, const char *source, const char *detail_type,
-		     const cJSON *detail, const cJSON *resources, struct error *err)
-{
-	char msg[256];
-	if (!eventbridge_bus_ok(arn, msg, sizeof(msg)))
-		return error_set(err, "%s", msg);
-	char account[13], id[37];
-	bus_account(arn, account);
-	put_one(c, account, source, detail_type, detail, resources, id);
-	return true;
 }
 
 /* Why one PutEvents entry is refused (NULL when it is not); *detail_out on success. */
@@ -642,65 +603,49 @@ typedef bool (*op_fn)(struct cloud *c, const char *account, const cJSON *in, cJS
 		      struct eb_err *e);
 
 /* An operation runs with the database locked, but PutEvents, whose deliveries lock it. */
-static const struct op {
+static const struct eb_op {
 	const char *name;
 	op_fn fn;
 	bool locked;
-} ops[] = {
-	{ "PutEvents", op_put_events, false },
-	{ "PutRule", op_put_rule, true },
-	{ "DescribeRule", op_describe_rule, true },
-	{ "ListRules", op_list_rules, true },
-	{ "EnableRule", op_enable_rule, true },
-	{ "DisableRule", op_disable_rule, true },
-	{ "DeleteRule", op_delete_rule, true },
-	{ "PutTargets", op_put_targets, true },
-	{ "ListTargetsByRule", op_list_targets, true },
-	{ "RemoveTargets", op_remove_targets, true },
-	{ "DescribeEventBus", op_describe_bus, true },
-	{ "ListEventBuses", op_list_buses, true },
-	{ NULL, NULL, false },
+} eb_ops[] = {
+	{ "DeleteRule", op_delete_rule, true },     { "DescribeEventBus", op_describe_bus, true },
+	{ "DescribeRule", op_describe_rule, true }, { "DisableRule", op_disable_rule, true },
+	{ "EnableRule", op_enable_rule, true },     { "ListEventBuses", op_list_buses, true },
+	{ "ListRules", op_list_rules, true },       { "ListTargetsByRule", op_list_targets, true },
+	{ "PutEvents", op_put_events, false },      { "PutRule", op_put_rule, true },
+	{ "PutTargets", op_put_targets, true },     { "RemoveTargets", op_remove_targets, true },
 };
 
-void eventbridge_api(struct cloud *c, const char *account, const char *action,
-		     const struct http_req *req, struct http_resp *resp)
+/* Every operation of the table runs here: its eb_op, under the database's lock. */
+static cJSON *run_op(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
-	const struct op *op = NULL;
-	for (const struct op *o = ops; o->name; o++)
-		if (strcmp(o->name, action) == 0)
-			op = o;
-	if (!op) {
-		aws_json_error(resp, 501, "NotImplemented",
-			       "The local cloud does not offer EventBridge's %s operation", action);
-		return;
-	}
-	cJSON *in = req->body_len ? cJSON_ParseWithLength(req->body, req->body_len)
-				  : cJSON_CreateObject();
-	if (!cJSON_IsObject(in)) {
-		cJSON_Delete(in);
-		aws_json_error(resp, 400, "SerializationException",
-			       "Start of structure or map "
-			       "found where not expected.");
-		return;
-	}
+	const struct eb_op *op = NULL;
+	for (size_t i = 0; i < sizeof(eb_ops) / sizeof(eb_ops[0]) && !op; i++)
+		if (strcmp(eb_ops[i].name, call->op) == 0)
+			op = &eb_ops[i];
+	assert(op);
+	struct cloud *c = call->cloud;
 	cJSON *out = cJSON_CreateObject();
 	struct eb_err e = { 0 };
 	if (op->locked)
 		pthread_mutex_lock(&c->db->mu);
-	bool ok = op->fn(c, account, in, out, &e);
+	bool ok = op->fn(c, call->caller->account, in, out, &e);
 	if (op->locked)
 		pthread_mutex_unlock(&c->db->mu);
-	if (ok) {
-		char *text = cJSON_PrintUnformatted(out);
-		strbuf_addstr(&resp->body, text);
-		free(text);
-		resp->content_type = "application/x-amz-json-1.1";
-	} else {
-		aws_json_error(resp, e.status, e.type, "%s", e.msg);
+	if (!ok) {
+		aws_err_set(err, e.status, e.type, "%s", e.msg);
+		cJSON_Delete(out);
+		return NULL;
 	}
-	cJSON_Delete(out);
-	cJSON_Delete(in);
+	return out;
 }
+
+static const struct svc_op ops[] = {
+	{ "DeleteRule", run_op },  { "DescribeEventBus", run_op },  { "DescribeRule", run_op },
+	{ "DisableRule", run_op }, { "EnableRule", run_op },        { "ListEventBuses", run_op },
+	{ "ListRules", run_op },   { "ListTargetsByRule", run_op }, { "PutEvents", run_op },
+	{ "PutRule", run_op },     { "PutTargets", run_op },        { "RemoveTargets", run_op },
+};
 
 static const char *const migrations[] = {
 	/* 0 -> 1: the tables that used to be created at start. */
@@ -728,27 +673,14 @@ static void reset(struct cloud *c, const char *account)
 	pthread_mutex_unlock(&c->db->mu);
 }
 
-static bool raw(struct svc_call *call, struct http_resp *resp)
-{
-	const char *target = http_header(call->http, "X-Amz-Target");
-	if (!target || !str_starts_with(target, EVENTBRIDGE_TARGET)) {
-		aws_json_error(resp, 400, "UnknownOperationException",
-			       "EventBridge is called with X-Amz-Target: AWSEvents.OPERATION");
-		return true;
-	}
-	eventbridge_api(call->cloud, call->caller->account, target + strlen(EVENTBRIDGE_TARGET),
-			call->http, resp);
-	return true;
-}
-
 const struct cloud_service events_service = {
 	.name = "events",
-	.model = "eventbridge-2015-10-07",
+	.model = "events-2015-10-07",
 	.title = "Amazon EventBridge",
-	.protocol = SVC_JSON,
 	.target = "AWSEvents",
 	.reset_account = reset,
 	.migrations = migrations,
 	.nmigrations = sizeof(migrations) / sizeof(migrations[0]),
-	.raw = raw,
+	.ops = ops,
+	.nops = sizeof(ops) / sizeof(ops[0]),
 };

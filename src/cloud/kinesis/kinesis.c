@@ -1368,7 +1368,6 @@ const struct cloud_service kinesis_service = {
 	.model = "kinesis-2013-12-02",
 	.title = "Amazon Kinesis",
 	.target = "Kinesis_20131202",
-	.protocol = SVC_JSON,
 	.migrations = migrations,
 	.nmigrations = sizeof(migrations) / sizeof(migrations[0]),
 	.start = service_start,

@@ -2,7 +2,6 @@
  * The Lambda REST API (rest-json) as the AWS CLI, boto3 and the JavaScript SDK call it.
  */
 #include <cjson/cJSON.h>
-#include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 #include "cloud/lambda/zipcode.h"
 #include "cloud/state.h"
 #include "core/clock.h"
+#include "core/digest.h"
 #include "core/path.h"
 #include "core/strutil.h"
 #include "core/xalloc.h"
@@ -257,12 +257,12 @@ static bool decode_code(struct cloud *c, const char *account, const char *name,
 				   "operation",
 				   LAMBDA_CREATE_BODY_MAX);
 	}
-	unsigned char md[SHA256_DIGEST_LENGTH];
-	SHA256(zip, len, md);
+	unsigned char md[SHA256_LEN];
+	sha256(zip, len, md);
 	char *b64 = aws_base64_encode(md, sizeof(md));
 	snprintf(out->sha256, sizeof(out->sha256), "%s", b64);
 	free(b64);
-	for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
+	for (int i = 0; i < SHA256_LEN; i++)
 		snprintf(out->sha_hex + 2 * i, 3, "%02x", md[i]);
 	out->size = (long long)len;
 	char *fdir = xasprintf("%s/%s/%s", c->code_root, account, name);
@@ -817,6 +817,7 @@ void lambda_api(struct cloud *c, const char *account, const struct http_req *req
 		} else if (strcmp(rest, "/invocations") == 0 && post) {
 			struct invoke_opts o = {
 				.type = http_header(req, "X-Amz-Invocation-Type"),
+				.qualifier = qualifier,
 				.tail = http_header(req, "X-Amz-Log-Type") &&
 					strcmp(http_header(req, "X-Amz-Log-Type"), "Tail") == 0,
 				.client_context_b64 = http_header(req, "X-Amz-Client-Context"),

@@ -84,10 +84,27 @@ static void kill_pipe_holders(int fd)
 	}
 }
 
+void lambda_env_log_platform(struct env *env, const char *line, size_t len)
+{
+	/* Lambda's own lines reach CloudWatch with their newline; the tail has one anyway. */
+	char *with = xmalloc(len + 1);
+	memcpy(with, line, len);
+	with[len] = '\n';
+	logs_append(env->cloud->logs, env->fn->account, env->group, env->stream, clock_wall_ms(),
+		    with, len + 1);
+	free(with);
+	lambda_env_tail(env, line, len);
+}
+
 void lambda_env_log(struct env *env, const char *line, size_t len)
 {
 	logs_append(env->cloud->logs, env->fn->account, env->group, env->stream, clock_wall_ms(),
 		    line, len);
+	lambda_env_tail(env, line, len);
+}
+
+void lambda_env_tail(struct env *env, const char *line, size_t len)
+{
 	strbuf_add(&env->tail, line, len);
 	strbuf_addch(&env->tail, '\n');
 	if (env->tail.len > 16384) {
@@ -487,7 +504,7 @@ static bool env_start(struct cloud *c, struct env *env, const struct lambda_runt
 	lambda_log_init_start(&line, rt->version,
 			      "0f2f4c1b9a6de0c2d8a9b7e3c4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3");
 	pthread_mutex_lock(&env->log_mu);
-	lambda_env_log(env, line.buf, line.len);
+	lambda_env_log_platform(env, line.buf, line.len);
 	pthread_mutex_unlock(&env->log_mu);
 	strbuf_release(&line);
 	pthread_create(&env->waiter, NULL, waiter_main, env);

@@ -14,7 +14,10 @@
 #include "cloud/async/async.h"
 #include "cloud/http/aws.h"
 #include "cloud/lambda/lambda.h"
+#include "cloud/lambda/policy.h"
 #include "cloud/state.h"
+#include "cloud/svc/arn.h"
+#include "cloud/svc/svc.h"
 #include "core/clock.h"
 #include "core/xalloc.h"
 
@@ -47,7 +50,7 @@ void lambda_inv_complete(struct invocation *inv, const char *body, size_t len, b
 }
 
 static struct invocation *inv_new(const struct lfunc *fn, const char *payload, size_t len,
-				  const char *request_id)
+				  const char *request_id, const char *qualifier)
 {
 	struct invocation *inv = xcalloc(1, sizeof(*inv));
 	if (request_id && strlen(request_id) == 36)
@@ -72,7 +75,10 @@ static struct invocation *inv_new(const struct lfunc *fn, const char *payload, s
 	aws_random_hex(parent, 16);
 	snprintf(inv->trace_id, sizeof(inv->trace_id), "Root=1-%08llx-%s;Parent=%s;Sampled=0",
 		 (unsigned long long)(clock_wall_ms() / 1000), hex, parent);
-	lambda_fn_arn(fn, inv->arn, sizeof(inv->arn));
+	/* The ARN the function was invoked by, with its qualifier (context.invoked_function_arn).
+	 */
+	arn_function_format(inv->arn, sizeof(inv->arn), AWS_REGION_NAME, fn->account, fn->name,
+			    qualifier);
 	inv->timeout = fn->timeout;
 	pthread_condattr_t attr;
 	pthread_condattr_init(&attr);
@@ -187,15 +193,15 @@ static void log_end(struct env *env, const struct env_view *v, struct invocation
 			    timed_out ? "timeout" : "error");
 		if (!timed_out && inv->error_type[0])
 			strbuf_addf(&line, "\tError Type: %s", inv->error_type);
-		lambda_env_log(env, line.buf, line.len);
+		lambda_env_log_platform(env, line.buf, line.len);
 		strbuf_reset(&line);
 		lambda_log_start(&line, inv->id, "$LATEST");
-		lambda_env_log(env, line.buf, line.len);
+		lambda_env_log_platform(env, line.buf, line.len);
 		strbuf_reset(&line);
 	}
 	if (timed_out) {
 		lambda_log_timeout(&line, clock_wall_ms(), inv->id, (double)inv->timeout);
-		lambda_env_log(env, line.buf, line.len);
+		lambda_env_log_platform(env, line.buf, line.len);
 		strbuf_reset(&line);
 	} else if (strcmp(inv->status, "error") == 0 && !v->init_failed) {
 		cJSON *o = cJSON_Parse(inv->body.buf);
@@ -207,7 +213,7 @@ static void log_end(struct env *env, const struct env_view *v, struct invocation
 		cJSON_Delete(o);
 	}
 	lambda_log_end(&line, inv->id);
-	lambda_env_log(env, line.buf, line.len);
+	lambda_env_log_platform(env, line.buf, line.len);
 	strbuf_reset(&line);
 	struct lambda_report r = {
 		.request_id = inv->id,
@@ -222,7 +228,7 @@ static void log_end(struct env *env, const struct env_view *v, struct invocation
 		.error_type = inv->error_type,
 	};
 	lambda_log_report(&line, &r);
-	lambda_env_log(env, line.buf, line.len);
+	lambda_env_log_platform(env, line.buf, line.len);
 	if (want_tail) {
 		size_t n = env->tail.len, from = n > 4096 ? n - 4096 : 0;
 		*tail_b64 = aws_base64_encode(env->tail.buf + from, n - from);
@@ -237,7 +243,7 @@ static void log_end(struct env *env, const struct env_view *v, struct invocation
  */
 static void run(struct cloud *c, struct lfunc *fn, const char *payload, size_t len,
 		const char *client_context, bool want_tail, const char *request_id,
-		struct outcome *out)
+		const char *qualifier, struct outcome *out)
 {
 	pthread_mutex_lock(&c->mu);
 	if (c->stopping || fn->deleted) {
@@ -259,7 +265,7 @@ static void run(struct cloud *c, struct lfunc *fn, const char *payload, size_t l
 		return;
 	}
 	fn->inflight++;
-	struct invocation *inv = inv_new(fn, payload, len, request_id);
+	struct invocation *inv = inv_new(fn, payload, len, request_id, qualifier);
 	if (client_context)
 		inv->client_context = xstrdup(client_context);
 	struct env *env = idle_env(c, fn);
@@ -374,7 +380,7 @@ void lambda_invoke_internal(struct cloud *c, struct lfunc *fn, const char *paylo
 {
 	struct outcome out = { 0 };
 	strbuf_init(&out.body);
-	run(c, fn, payload, len, NULL, false, request_id, &out);
+	run(c, fn, payload, len, NULL, false, request_id, NULL, &out);
 	r->status = out.http_status;
 	r->function_error = out.function_error;
 	r->throttled = out.throttled;
@@ -415,7 +421,15 @@ void lambda_invoke(struct cloud *c, const char *account, struct lfunc *fn,
 		return;
 	}
 	size_t limit = event ? LAMBDA_ASYNC_MAX : LAMBDA_PAYLOAD_MAX;
-	if (req->too_large || req->body_len > limit) {
+	size_t size = req->too_large ? req->declared_len : req->body_len;
+	if (event && (req->too_large || size > limit)) {
+		aws_error(resp, 413, "RequestEntityTooLargeException",
+			  "%zu byte payload is too large for the Event invocation type (limit %zu "
+			  "bytes)",
+			  size, limit);
+		return;
+	}
+	if (req->too_large || size > limit) {
 		aws_error(resp, 413, "RequestTooLargeException",
 			  "Request must be smaller than %zu bytes for the InvokeFunction operation",
 			  limit);
@@ -448,7 +462,7 @@ void lambda_invoke(struct cloud *c, const char *account, struct lfunc *fn,
 	if (event) {
 		/* Into the durable queue: async/ runs it, retries it and reports its fate. */
 		free(context);
-		char rid[37];
+		char rid[37] = "";
 		struct error err;
 		error_clear(&err);
 		if (!async_enqueue(c, fn->account, fn->name, req->body, req->body_len, "lambda",
@@ -471,7 +485,7 @@ void lambda_invoke(struct cloud *c, const char *account, struct lfunc *fn,
 			rid = resp->headers[i][1];
 	struct outcome out = { 0 };
 	strbuf_init(&out.body);
-	run(c, fn, req->body, req->body_len, context, o->tail, rid, &out);
+	run(c, fn, req->body, req->body_len, context, o->tail, rid, o->qualifier, &out);
 	free(context);
 	if (out.throttled) {
 		aws_throttle(resp, out.throttle_reason);
@@ -489,4 +503,199 @@ void lambda_invoke(struct cloud *c, const char *account, struct lfunc *fn,
 	strbuf_release(&out.body);
 	free(out.tail_b64);
 	(void)account;
+}
+
+/* The payload of an Invoke: the HTTP body, or the Payload member of another service's call. */
+static bool invoke_payload(const struct svc_call *call, const cJSON *in, const char **payload,
+			   size_t *len, char **owned, bool *too_large)
+{
+	*owned = NULL;
+	*too_large = false;
+	if (call->http) {
+		*payload = call->http->body;
+		*len = call->http->too_large ? call->http->declared_len : call->http->body_len;
+		*too_large = call->http->too_large;
+		return true;
+	}
+	const char *b64 = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(in, "Payload"));
+	if (!b64) {
+		*payload = "";
+		*len = 0;
+		return true;
+	}
+	size_t n = 0;
+	unsigned char *raw = aws_base64_decode(b64, strlen(b64), &n);
+	if (!raw)
+		return false;
+	*owned = (char *)raw;
+	*payload = *owned;
+	*len = n;
+	return true;
+}
+
+static cJSON *status_only(int status)
+{
+	cJSON *out = cJSON_CreateObject();
+	cJSON_AddNumberToObject(out, "StatusCode", status);
+	return out;
+}
+
+static bool from_api_err(struct aws_err *err, const struct api_err *e)
+{
+	return aws_err_set(err, e->status, e->type, "%s", e->msg);
+}
+
+cJSON *lambda_op_invoke(struct svc_call *call, const cJSON *in, struct aws_err *err)
+{
+	struct cloud *c = call->cloud;
+	const char *ref =
+		cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(in, "FunctionName"));
+	const char *q = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(in, "Qualifier"));
+	const char *type =
+		cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(in, "InvocationType"));
+	const char *log = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(in, "LogType"));
+	const char *ctx_b64 =
+		cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(in, "ClientContext"));
+	char name[65], ref_account[13], qualifier[129];
+	struct api_err e = { 0 };
+	if (!type)
+		type = "RequestResponse";
+	if (!lambda_parse_ref(ref ? ref : "", name, ref_account, qualifier, &e))
+		return from_api_err(err, &e), NULL;
+	if (q && q[0]) {
+		if (qualifier[0] && strcmp(q, qualifier) != 0)
+			return aws_err_set(err, 400, "InvalidParameterValueException",
+					   "The derived qualifier from the function name does not "
+					   "match the specified qualifier."),
+			       NULL;
+		snprintf(qualifier, sizeof(qualifier), "%s", q);
+	}
+	const char *account = call->caller->account;
+	pthread_mutex_lock(&c->mu);
+	struct lfunc *fn = NULL;
+	if (!ref_account[0] || strcmp(ref_account, account) == 0)
+		fn = lambda_fn_find(c, account, name);
+	if (fn)
+		lambda_fn_ref(fn);
+	pthread_mutex_unlock(&c->mu);
+	cJSON *out = NULL;
+	char *owned = NULL, *context = NULL;
+	const char *payload = NULL;
+	size_t len = 0;
+	bool too_large = false, event = strcmp(type, "Event") == 0;
+	char arn[300];
+	arn_function_format(arn, sizeof(arn), AWS_REGION_NAME,
+			    ref_account[0] ? ref_account : account, name, qualifier);
+	if (!fn || (qualifier[0] && strcmp(qualifier, "$LATEST") != 0)) {
+		aws_err_set(err, 404, "ResourceNotFoundException", "Function not found: %s", arn);
+		goto done;
+	}
+	/* A service acting for a resource needs the function's resource-based policy. */
+	if (call->caller->service[0] &&
+	    !lambda_policy_allows(
+		    c, fn->account, fn->name, call->caller->service, call->caller->source_arn,
+		    call->caller->source_account[0] ? call->caller->source_account : NULL)) {
+		aws_err_set(
+			err, 403, "AccessDeniedException",
+			"%s is not authorized to perform: lambda:InvokeFunction on resource: %s",
+			call->caller->service, arn);
+		goto done;
+	}
+	if (!invoke_payload(call, in, &payload, &len, &owned, &too_large)) {
+		aws_err_set(err, 400, "InvalidRequestContentException",
+			    "Could not parse request body into json: Payload is not valid base64");
+		goto done;
+	}
+	size_t limit = event ? LAMBDA_ASYNC_MAX : LAMBDA_PAYLOAD_MAX;
+	if (event && (too_large || len > limit)) {
+		aws_err_set(
+			err, 413, "RequestEntityTooLargeException",
+			"%zu byte payload is too large for the Event invocation type (limit %zu "
+			"bytes)",
+			len, limit);
+		goto done;
+	}
+	if (too_large || len > limit) {
+		aws_err_set(
+			err, 413, "RequestTooLargeException",
+			"Request must be smaller than %zu bytes for the InvokeFunction operation",
+			limit);
+		goto done;
+	}
+	if (!valid_json(payload, len)) {
+		aws_err_set(err, 400, "InvalidRequestContentException",
+			    "Could not parse request body into json: Could not parse payload into "
+			    "json: Unexpected character: was expecting a JSON value");
+		goto done;
+	}
+	if (ctx_b64 && ctx_b64[0]) {
+		size_t n = 0;
+		unsigned char *raw = aws_base64_decode(ctx_b64, strlen(ctx_b64), &n);
+		if (!raw || n > 3583 || !valid_json((const char *)raw, n)) {
+			free(raw);
+			aws_err_set(err, 400, "InvalidRequestContentException",
+				    "Client context must be a valid Base64-encoded JSON object.");
+			goto done;
+		}
+		context = (char *)raw;
+	}
+	if (strcmp(type, "DryRun") == 0) {
+		out = status_only(204);
+		goto done;
+	}
+	if (event) {
+		/* Into the durable queue: async/ runs it, retries it and reports its fate. The
+		 * invocation's request id is the one the Invoke answer carries, as in AWS. */
+		char rid[37];
+		snprintf(rid, sizeof(rid), "%s", call->request_id);
+		struct error qerr;
+		error_clear(&qerr);
+		if (!async_enqueue(c, fn->account, fn->name, payload, len,
+				   call->caller->service[0] ? call->caller->service : "lambda", rid,
+				   &qerr))
+			aws_err_set(err, 500, "ServiceException", "%s", qerr.msg);
+		else
+			out = status_only(202);
+		goto done;
+	}
+	struct outcome o = { 0 };
+	strbuf_init(&o.body);
+	run(c, fn, payload, len, context, log && strcmp(log, "Tail") == 0, call->request_id,
+	    qualifier, &o);
+	if (o.throttled) {
+		aws_err_set(err, 429, "TooManyRequestsException", "Rate Exceeded.");
+		err->fields = cJSON_CreateObject();
+		cJSON_AddStringToObject(err->fields, "Reason", o.throttle_reason);
+		if (call->resp)
+			http_resp_header(call->resp, "Retry-After", "1");
+	} else if (o.http_status != 200) {
+		from_api_err(err, &o.err);
+	} else {
+		out = status_only(200);
+		cJSON_AddStringToObject(out, "ExecutedVersion", "$LATEST");
+		if (o.function_error)
+			cJSON_AddStringToObject(out, "FunctionError", "Unhandled");
+		if (o.tail_b64)
+			cJSON_AddStringToObject(out, "LogResult", o.tail_b64);
+		if (call->resp) {
+			/* The response body is the payload as the function answered it. */
+			strbuf_reset(&call->resp->body);
+			strbuf_add(&call->resp->body, o.body.buf ? o.body.buf : "", o.body.len);
+		} else {
+			char *b64 = aws_base64_encode(o.body.buf ? o.body.buf : "", o.body.len);
+			cJSON_AddStringToObject(out, "Payload", b64);
+			free(b64);
+		}
+	}
+	strbuf_release(&o.body);
+	free(o.tail_b64);
+done:
+	free(owned);
+	free(context);
+	if (fn) {
+		pthread_mutex_lock(&c->mu);
+		lambda_fn_unref(fn);
+		pthread_mutex_unlock(&c->mu);
+	}
+	return out;
 }

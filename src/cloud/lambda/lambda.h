@@ -146,8 +146,13 @@ void lambda_env_kill(struct env *env);
 void lambda_env_drain(struct env *env);
 /* Emit a partial last line as its own event. Caller holds env->log_mu. */
 void lambda_env_flush(struct env *env);
-/* Log one platform line for the environment. Caller holds env->log_mu. */
+/* Log one line of the function's output for the environment. Caller holds env->log_mu. */
 void lambda_env_log(struct env *env, const char *line, size_t len);
+/* Log one of Lambda's own lines (INIT_START, START, END, REPORT...): CloudWatch keeps it with
+ * its newline, as Lambda writes them. Caller holds env->log_mu. */
+void lambda_env_log_platform(struct env *env, const char *line, size_t len);
+/* Add a line to the tail the invoker returns (LogResult). Caller holds env->log_mu. */
+void lambda_env_tail(struct env *env, const char *line, size_t len);
 /* Peak resident memory of the environment's processes, MB. Caller holds cloud->mu. */
 int lambda_env_max_used_mb(struct env *env);
 /* Free environments that are dead, finished and not held by an invoker; stop idle ones past
@@ -172,7 +177,8 @@ char *lambda_runtime_error_body(const char *body, size_t len, const char *header
 
 /* invoke.c */
 struct invoke_opts {
-	const char *type; /* RequestResponse, Event, DryRun */
+	const char *type;      /* RequestResponse, Event, DryRun */
+	const char *qualifier; /* as invoked ($LATEST), kept in the invoked ARN; NULL: none */
 	bool tail;
 	const char *client_context_b64;
 };
@@ -193,6 +199,17 @@ struct lambda_outcome {
 };
 void lambda_invoke_internal(struct cloud *c, struct lfunc *fn, const char *payload, size_t len,
 			    const char *request_id, struct lambda_outcome *r);
+/*
+ * Lambda's Invoke as an operation of the service table: from a client (the payload is the
+ * HTTP body, the answer's payload is written as the response body) or from another service
+ * (Payload in, Payload out, base64). A caller acting as a service principal needs the
+ * function's resource-based policy (AccessDeniedException otherwise). The invocation's
+ * request id is the call's.
+ */
+struct svc_call;
+struct aws_err;
+struct cJSON *lambda_op_invoke(struct svc_call *call, const struct cJSON *input,
+			       struct aws_err *err);
 /* Complete an invocation (cloud->mu held). */
 void lambda_inv_complete(struct invocation *inv, const char *body, size_t len, bool error,
 			 const char *error_type, const char *status);

@@ -95,7 +95,7 @@ static void next(struct env *env, struct http_resp *resp)
 	pthread_mutex_lock(&env->log_mu);
 	lambda_env_drain(env);
 	strbuf_reset(&env->tail);
-	lambda_env_log(env, line.buf, line.len);
+	lambda_env_log_platform(env, line.buf, line.len);
 	pthread_mutex_unlock(&env->log_mu);
 	strbuf_release(&line);
 }

@@ -27,9 +27,6 @@ static const char *const paths[] = {
 	"/2025-12-01/", NULL,
 };
 
-static const char *const served_paths[] = { "/2015-03-31/", "/2017-10-31/", "/2019-09-30/",
-					    "/2016-08-19/", "/2014-11-13/", NULL };
-
 void lambda_unserved(struct http_resp *resp, const struct http_req *req)
 {
 	aws_error(resp, 501, "NotImplemented",
@@ -37,32 +34,58 @@ void lambda_unserved(struct http_resp *resp, const struct http_req *req)
 		  req->path);
 }
 
-static bool raw(struct svc_call *call, struct http_resp *resp)
+/* What the REST API's own reader serves (api.c, async/, esm/, url.c, policy.c). */
+static const char *const raw_ops[] = {
+	"AddPermission",
+	"CreateEventSourceMapping",
+	"CreateFunction",
+	"CreateFunctionUrlConfig",
+	"DeleteEventSourceMapping",
+	"DeleteFunction",
+	"DeleteFunctionConcurrency",
+	"DeleteFunctionEventInvokeConfig",
+	"DeleteFunctionUrlConfig",
+	"GetAccountSettings",
+	"GetEventSourceMapping",
+	"GetFunction",
+	"GetFunctionConcurrency",
+	"GetFunctionConfiguration",
+	"GetFunctionEventInvokeConfig",
+	"GetFunctionUrlConfig",
+	"GetPolicy",
+	"InvokeAsync",
+	"ListEventSourceMappings",
+	"ListFunctionEventInvokeConfigs",
+	"ListFunctions",
+	"PutFunctionConcurrency",
+	"PutFunctionEventInvokeConfig",
+	"RemovePermission",
+	"UpdateEventSourceMapping",
+	"UpdateFunctionCode",
+	"UpdateFunctionConfiguration",
+	"UpdateFunctionEventInvokeConfig",
+	NULL,
+};
+
+/* What the table serves: decoded and validated by proto, cJSON in and out. */
+static const struct svc_op ops[] = {
+	{ "Invoke", lambda_op_invoke },
+};
+
+static void raw(struct svc_call *call, struct http_resp *resp)
 {
 	struct cloud *c = call->cloud;
 	const struct http_req *req = call->http;
 	const char *account = call->caller->account;
 	const char *p = req->path;
-	if (str_starts_with(p, "/2019-09-25/")) {
+	if (str_starts_with(p, "/2019-09-25/"))
 		async_api(c, account, req, resp);
-		return true;
-	}
-	if (str_starts_with(p, "/2015-03-31/event-source-mappings")) {
+	else if (str_starts_with(p, "/2015-03-31/event-source-mappings"))
 		esm_api(c, account, req, resp);
-		return true;
-	}
-	if (str_starts_with(p, "/2021-10-31/functions/")) {
+	else if (str_starts_with(p, "/2021-10-31/functions/"))
 		lambda_url_api(c, account, req, resp);
-		return true;
-	}
-	for (const char *const *pre = served_paths; *pre; pre++) {
-		if (str_starts_with(p, *pre)) {
-			lambda_api(c, account, req, resp);
-			return true;
-		}
-	}
-	lambda_unserved(resp, req);
-	return true;
+	else
+		lambda_api(c, account, req, resp);
 }
 
 /* /_tutor/code/ACCOUNT/NAME: the deployed zip (GetFunction's Code.Location). */
@@ -193,7 +216,6 @@ const struct cloud_service lambda_service = {
 	.name = "lambda",
 	.model = "lambda-2015-03-31",
 	.title = "AWS Lambda",
-	.protocol = SVC_REST_JSON,
 	.paths = paths,
 	.start = start,
 	.run = run,
@@ -202,6 +224,9 @@ const struct cloud_service lambda_service = {
 	.reset_account = reset,
 	.migrations = migrations,
 	.nmigrations = sizeof(migrations) / sizeof(migrations[0]),
+	.ops = ops,
+	.nops = sizeof(ops) / sizeof(ops[0]),
+	.raw_ops = raw_ops,
 	.raw = raw,
 	.doors = doors,
 	.ndoors = sizeof(doors) / sizeof(doors[0]),

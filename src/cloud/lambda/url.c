@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cloud/apigw/front.h"
+#include "aws/events.h"
 #include "cloud/db.h"
-#include "cloud/events/events.h"
+#include "cloud/front/front.h"
 #include "cloud/http/aws.h"
 #include "cloud/lambda/lambda.h"
 #include "cloud/lambda/policy.h"
@@ -75,16 +75,24 @@ void lambda_url_api(struct cloud *c, const char *account, const struct http_req 
 {
 	const char *p = req->path + strlen("/2021-10-31/functions/");
 	const char *slash = strchr(p, '/');
-	char name[65];
-	if (!slash || strcmp(slash, "/url") != 0 || slash - p == 0 || slash - p > 64) {
+	char ref[200], name[65], ref_account[13], qualifier[129];
+	struct api_err e = { 0 };
+	if (!slash || strcmp(slash, "/url") != 0 || slash - p == 0 ||
+	    (size_t)(slash - p) >= sizeof(ref)) {
 		lambda_unserved(resp, req);
 		return;
 	}
-	memcpy(name, p, (size_t)(slash - p));
-	name[slash - p] = '\0';
-	if (str_starts_with(name, "arn:")) {
-		const char *colon = strrchr(name, ':');
-		memmove(name, colon + 1, strlen(colon + 1) + 1);
+	memcpy(ref, p, (size_t)(slash - p));
+	ref[slash - p] = '\0';
+	if (!lambda_parse_ref(ref, name, ref_account, qualifier, &e)) {
+		aws_error(resp, e.status, e.type, "%s", e.msg);
+		return;
+	}
+	if (ref_account[0] && strcmp(ref_account, account) != 0) {
+		aws_error(resp, 404, "ResourceNotFoundException",
+			  "Function not found: arn:aws:lambda:" AWS_REGION_NAME ":%s:function:%s",
+			  ref_account, name);
+		return;
 	}
 	pthread_mutex_lock(&c->mu);
 	bool exists = lambda_fn_find(c, account, name) != NULL;
@@ -206,7 +214,7 @@ void lambda_url_door(struct cloud *c, const char *id, const char *path, const st
 	struct front_req fr;
 	front_req_init(&fr, req, path, account, id, "$default");
 	cJSON *ev = events_function_url(&fr.h, id);
-	struct lambda_outcome r = { 0 };
+	struct front_outcome r = { 0 };
 	if (front_invoke(c, account, function, NULL, NULL, 0, ev, &r) == FRONT_CALLED)
 		front_answer_v2(&r, resp);
 	else

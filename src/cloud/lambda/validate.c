@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cloud/svc/arn.h"
 #include "core/strutil.h"
 
 bool api_err_set(struct api_err *e, int status, const char *type, const char *fmt, ...)
@@ -101,64 +102,18 @@ static bool all_digits(const char *s, size_t n)
 bool lambda_parse_ref(const char *ref, char *name, char *account, char *qualifier,
 		      struct api_err *e)
 {
-	/* Split on ':' into at most 8 parts. */
-	const char *parts[9];
-	size_t lens[9];
-	int n = 0;
-	const char *s = ref;
-	if (strlen(ref) > 170)
-		goto bad;
-	for (;;) {
-		const char *c = strchr(s, ':');
-		if (n == 8)
-			goto bad;
-		parts[n] = s;
-		lens[n] = c ? (size_t)(c - s) : strlen(s);
-		n++;
-		if (!c)
-			break;
-		s = c + 1;
-	}
-	int first = 0;
-	account[0] = '\0';
-	qualifier[0] = '\0';
-	if (n >= 6 && lens[0] == 3 && strncmp(parts[0], "arn", 3) == 0) {
-		if (lens[2] != 6 || strncmp(parts[2], "lambda", 6) != 0 ||
-		    !all_digits(parts[4], lens[4]) || lens[4] != 12 || lens[5] != 8 ||
-		    strncmp(parts[5], "function", 8) != 0)
-			goto bad;
-		memcpy(account, parts[4], 12);
-		account[12] = '\0';
-		first = 6;
-	} else if (n >= 3 && lens[1] == 8 && strncmp(parts[1], "function", 8) == 0) {
-		if (lens[0] != 12 || !all_digits(parts[0], lens[0]))
-			goto bad;
-		memcpy(account, parts[0], 12);
-		account[12] = '\0';
-		first = 2;
-	}
-	int rest = n - first;
-	if (rest < 1 || rest > 2 || lens[first] < 1 || lens[first] > 64)
-		goto bad;
-	for (size_t i = 0; i < lens[first]; i++)
-		if (!name_char(parts[first][i]))
-			goto bad;
-	memcpy(name, parts[first], lens[first]);
-	name[lens[first]] = '\0';
-	if (rest == 2) {
-		size_t q = lens[first + 1];
-		if (q < 1 || q > 128)
-			goto bad;
-		memcpy(qualifier, parts[first + 1], q);
-		qualifier[q] = '\0';
-	}
+	struct arn_function f;
+	if (!arn_function_parse(ref, &f))
+		return api_err_set(
+			e, 400, "ValidationException",
+			"1 validation error detected: Value '%s' at 'functionName' failed "
+			"to satisfy constraint: Member must satisfy regular expression "
+			"pattern: " NAME_PATTERN,
+			ref);
+	memcpy(name, f.name, sizeof(f.name));
+	memcpy(account, f.account, sizeof(f.account));
+	memcpy(qualifier, f.qualifier, sizeof(f.qualifier));
 	return true;
-bad:
-	return api_err_set(
-		e, 400, "ValidationException",
-		"1 validation error detected: Value '%s' at 'functionName' failed to "
-		"satisfy constraint: Member must satisfy regular expression pattern: " NAME_PATTERN,
-		ref);
 }
 
 bool lambda_check_runtime(const char *runtime, struct api_err *e)

@@ -660,18 +660,17 @@ void logs_reset_account(struct logs *l, const char *account)
 	pthread_mutex_unlock(&l->db->mu);
 }
 
-static bool raw(struct svc_call *call, struct http_resp *resp)
+static const char *const raw_ops[] = {
+	"CreateLogGroup",     "CreateLogStream",
+	"DeleteLogGroup",     "DescribeLogGroups",
+	"DescribeLogStreams", "FilterLogEvents",
+	"GetLogEvents",       "PutLogEvents",
+	"PutRetentionPolicy", NULL,
+};
+
+static void raw(struct svc_call *call, struct http_resp *resp)
 {
-	const char *target = call->http ? http_header(call->http, "X-Amz-Target") : NULL;
-	const char *dot = target ? strchr(target, '.') : NULL;
-	if (!dot) {
-		aws_json_error(
-			resp, 400, "UnknownOperationException",
-			"CloudWatch Logs is called with X-Amz-Target: Logs_20140328.OPERATION");
-		return true;
-	}
-	logs_api(call->cloud->logs, call->caller->account, dot + 1, call->http, resp);
-	return true;
+	logs_api(call->cloud->logs, call->caller->account, call->op, call->http, resp);
 }
 
 static void reset(struct cloud *c, const char *account)
@@ -683,8 +682,8 @@ const struct cloud_service logs_service = {
 	.name = "logs",
 	.model = "logs-2014-03-28",
 	.title = "Amazon CloudWatch Logs",
-	.protocol = SVC_JSON,
 	.target = "Logs_20140328",
 	.reset_account = reset,
+	.raw_ops = raw_ops,
 	.raw = raw,
 };

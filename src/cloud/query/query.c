@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "cloud/http/aws.h"
+#include "core/digest.h"
 #include "core/strutil.h"
 #include "core/vec.h"
 #include "core/xalloc.h"
@@ -380,4 +381,9 @@ cJSON *query_request_params(const struct http_req *req, const char *xmlns, struc
 		params = NULL;
 	}
 	return params;
+}
+
+void query_md5_hex(const void *data, size_t len, char out[33])
+{
+	md5_hex(data, len, out);
 }

@@ -9,16 +9,13 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cloud/async/async.h"
 #include "cloud/http/aws.h"
-#include "cloud/lambda/lambda.h"
-#include "cloud/lambda/policy.h"
 #include "cloud/query/query.h"
 #include "cloud/s3/s3.h"
 #include "cloud/s3/xml.h"
-#include "cloud/sns/sns.h"
-#include "cloud/sqs/sqs.h"
 #include "cloud/state.h"
+#include "cloud/svc/arn.h"
+#include "cloud/svc/deliver.h"
 #include "core/clock.h"
 #include "core/strutil.h"
 #include "core/xalloc.h"
@@ -195,20 +192,11 @@ void s3_notify_xml(const cJSON *conf, struct strbuf *sb)
 /* "arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]" into account and name. */
 static bool function_arn(const char *arn, char account[13], char name[65])
 {
-	const char *pre = "arn:aws:lambda:";
-	if (!str_starts_with(arn, pre))
+	struct arn_function f;
+	if (!str_starts_with(arn, "arn:") || !arn_function_parse(arn, &f))
 		return false;
-	const char *p = strchr(arn + strlen(pre), ':');
-	if (!p || strlen(p + 1) < 13 || p[13] != ':' || !str_starts_with(p + 14, "function:"))
-		return false;
-	memcpy(account, p + 1, 12);
-	account[12] = '\0';
-	const char *nm = p + 14 + strlen("function:");
-	size_t len = strcspn(nm, ":");
-	if (len == 0 || len > 64)
-		return false;
-	memcpy(name, nm, len);
-	name[len] = '\0';
+	memcpy(account, f.account, 13);
+	memcpy(name, f.name, sizeof(f.name));
 	return true;
 }
 
@@ -224,24 +212,24 @@ bool s3_notify_validate(struct cloud *c, const char *account, const char *bucket
 		{
 			const char *arn = cJSON_GetStringValue(cJSON_GetObjectItem(one, "Arn"));
 			const char *why = NULL;
-			if (i == 0) {
-				char acct[13], name[65];
-				bool exists = false;
-				if (function_arn(arn, acct, name)) {
-					pthread_mutex_lock(&c->mu);
-					exists = lambda_fn_find(c, acct, name) != NULL;
-					pthread_mutex_unlock(&c->mu);
-				}
-				if (!exists)
-					why = "The destination function does not exist";
-				else if (!lambda_policy_allows(c, acct, name, "s3.amazonaws.com",
-							       source, account))
-					why = "Not authorized to invoke function";
-			} else if (i == 1 && !sqs_queue_exists(c, arn)) {
+			/* S3 checks each destination as the service it is, for this bucket. */
+			struct svc_caller by;
+			svc_caller_service(&by, account, "s3.amazonaws.com", source);
+			struct aws_err err = { 0 };
+			char acct[13], name[257];
+			if (i == 0 && !function_arn(arn ? arn : "", acct, name))
+				why = "The destination function does not exist";
+			else if (i == 1 && !arn_sqs_queue(arn ? arn : "", acct, name, 81))
 				why = "The destination queue does not exist";
-			} else if (i == 2 && !sns_topic_exists(c, arn)) {
+			else if (i == 2 && !arn_sns_topic(arn ? arn : "", acct, name, sizeof(name)))
 				why = "The destination topic does not exist";
-			}
+			else if (!deliver_check(c, &by, arn, &err))
+				why = strcmp(err.code, "AccessDeniedException") == 0
+					      ? "Not authorized to invoke function"
+				      : i == 0 ? "The destination function does not exist"
+				      : i == 1 ? "The destination queue does not exist"
+					       : "The destination topic does not exist";
+			aws_err_release(&err);
 			if (why)
 				strbuf_addf(&bad, " %s [%s].", why, arn);
 		}
@@ -376,34 +364,34 @@ void s3_notify_deliver(struct cloud *c, const cJSON *conf, const struct s3_chang
 					now));
 			char *payload = cJSON_PrintUnformatted(ev);
 			cJSON_Delete(ev);
-			struct error err = { 0 };
-			bool ok = true;
-			if (i == 0) {
-				char acct[13], name[65], rid[37];
-				if (!function_arn(arn, acct, name)) {
-					ok = error_set(&err, "not a function ARN");
-				} else if (hops >= S3_LOOP_LIMIT) {
-					loop_stopped(c, acct, name, ch);
-				} else {
-					ok = async_enqueue(c, acct, arn, payload, strlen(payload),
-							   "aws:s3", rid, &err);
-					if (ok) {
-						char r[25];
-						rid_root(rid, r);
-						chain_record(c, r, hops + 1);
-					}
-				}
-			} else if (i == 1) {
-				ok = sqs_send(c, arn, payload, strlen(payload), NULL, NULL, &err);
+			struct aws_err err = { 0 };
+			struct deliver_msg m = { .payload = payload, .len = strlen(payload) };
+			if (i == 2)
+				m.subject = "Amazon S3 Notification";
+			struct svc_caller by;
+			svc_caller_for_account(&by, ch->account);
+			char acct[13], name[65], rid[37];
+			aws_uuid(rid);
+			bool ok = true, function = i == 0 && function_arn(arn, acct, name);
+			if (function && hops >= S3_LOOP_LIMIT) {
+				loop_stopped(c, acct, name, ch);
 			} else {
-				ok = sns_publish(c, arn, "Amazon S3 Notification", payload, NULL,
-						 NULL, &err);
+				struct deliver_result r;
+				ok = deliver(c, &by, arn, &m, rid, &r, &err);
+				if (ok)
+					deliver_result_release(&r);
+				if (ok && function) {
+					char root_of[25];
+					rid_root(rid, root_of);
+					chain_record(c, root_of, hops + 1);
+				}
 			}
 			if (!ok && !c->quiet)
 				fprintf(stderr,
 					"lambda-tutor: S3 could not notify %s of %s on s3://%s/%s: "
 					"%s\n",
-					arn, ch->event, ch->bucket, ch->key, err.msg);
+					arn, ch->event, ch->bucket, ch->key, err.message);
+			aws_err_release(&err);
 			free(payload);
 		}
 	}

@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <microhttpd.h>
-#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,12 +21,16 @@
 #include "cloud/state.h"
 #include "cloud/svc/svc.h"
 #include "core/clock.h"
+#include "core/digest.h"
 #include "core/path.h"
 #include "core/strutil.h"
 #include "core/xalloc.h"
 
 #define S3_XMLNS "http://s3.amazonaws.com/doc/2006-03-01/"
 #define KEY_MAX  1024
+/* Every part of a multipart upload but the last is at least 5 MiB. */
+#define S3_PART_MIN      5242880LL
+#define S3_PART_MIN_TEXT "5242880"
 
 char *s3_spool_dir(struct cloud *c)
 {
@@ -103,6 +106,23 @@ static void s3_error(struct http_resp *resp, int status, const char *code, const
 	query_xml_text(sb, "RequestId", query_request_id(resp));
 	strbuf_addstr(sb, "</Error>");
 	free(msg);
+}
+
+/* An error with extra elements (name, value, ..., NULL) after its message, as S3 adds them. */
+static void s3_error_fields(struct http_resp *resp, int status, const char *code,
+			    const char *const *fields, const char *msg)
+{
+	strbuf_reset(&resp->body);
+	resp->status = status;
+	resp->content_type = "application/xml";
+	struct strbuf *sb = &resp->body;
+	strbuf_addstr(sb, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error>");
+	query_xml_text(sb, "Code", code);
+	query_xml_text(sb, "Message", msg);
+	for (const char *const *f = fields; f[0] && f[1]; f += 2)
+		query_xml_text(sb, f[0], f[1]);
+	query_xml_text(sb, "RequestId", query_request_id(resp));
+	strbuf_addstr(sb, "</Error>");
 }
 
 static void xml_start(struct http_resp *resp, const char *root)
@@ -618,22 +638,20 @@ static bool md5_file(const char *path, char out[33], long long *size)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return false;
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	EVP_DigestInit_ex(ctx, EVP_md5(), NULL);
+	struct md5 ctx;
+	md5_init(&ctx);
 	char *buf = xmalloc(1 << 20);
 	long long total = 0;
 	ssize_t n;
 	while ((n = read(fd, buf, 1 << 20)) > 0) {
-		EVP_DigestUpdate(ctx, buf, (size_t)n);
+		md5_update(&ctx, buf, (size_t)n);
 		total += n;
 	}
 	free(buf);
 	close(fd);
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int len = 0;
-	EVP_DigestFinal_ex(ctx, md, &len);
-	EVP_MD_CTX_free(ctx);
-	for (unsigned i = 0; i < 16; i++)
+	unsigned char md[MD5_LEN];
+	md5_final(&ctx, md);
+	for (unsigned i = 0; i < MD5_LEN; i++)
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
 	*size = total;
 	return n == 0;
@@ -1152,10 +1170,15 @@ static void complete_upload(struct cloud *c, const char *account, const char *bu
 	fresh_file_name(o.file);
 	char *to = xasprintf("%s/s3/%s/%s/%s", c->state_dir, account, bucket, o.file);
 	int out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	EVP_DigestInit_ex(md, EVP_md5(), NULL);
+	struct md5 md;
+	md5_init(&md);
 	long prev = 0, count = 0;
+	/* Every part but the last must be 5 MiB or more; the last one may be smaller. */
+	long long last_size = -1;
+	long last_num = 0;
+	char last_etag[33] = "";
 	const char *fail = out < 0 ? "InternalError" : NULL;
+	char small[24] = "", small_part[24] = "";
 	const cJSON *p;
 	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(doc, "c"))
 	{
@@ -1178,14 +1201,21 @@ static void complete_upload(struct cloud *c, const char *account, const char *bu
 		long long size = 0;
 		if (!md5_file(path, got, &size) || strcmp(got, w) != 0) {
 			fail = "InvalidPart";
+		} else if (last_size >= 0 && last_size < S3_PART_MIN) {
+			fail = "EntityTooSmall";
+			snprintf(small, sizeof(small), "%lld", last_size);
+			snprintf(small_part, sizeof(small_part), "%ld", last_num);
 		} else {
+			last_size = size;
+			last_num = num;
+			memcpy(last_etag, got, sizeof(last_etag));
 			unsigned char bin[16];
 			for (int i = 0; i < 16; i++) {
 				unsigned v = 0;
 				sscanf(got + 2 * i, "%2x", &v);
 				bin[i] = (unsigned char)v;
 			}
-			EVP_DigestUpdate(md, bin, 16);
+			md5_update(&md, bin, 16);
 			fail = copy_append(path, out) ? NULL : "InternalError";
 			o.size += size;
 			count++;
@@ -1193,14 +1223,22 @@ static void complete_upload(struct cloud *c, const char *account, const char *bu
 		free(path);
 	}
 	cJSON_Delete(doc);
-	unsigned char dig[EVP_MAX_MD_SIZE];
-	unsigned int dl = 0;
-	EVP_DigestFinal_ex(md, dig, &dl);
-	EVP_MD_CTX_free(md);
+	unsigned char dig[MD5_LEN];
+	md5_final(&md, dig);
 	if (out >= 0 && close(out) != 0)
 		fail = "InternalError";
 	if (!fail && count == 0)
 		fail = "MalformedXML";
+	if (fail && strcmp(fail, "EntityTooSmall") == 0) {
+		unlink(to);
+		free(to);
+		const char *const fields[] = { "ProposedSize",   small,        "MinSizeAllowed",
+					       S3_PART_MIN_TEXT, "PartNumber", small_part,
+					       "ETag",           last_etag,    NULL };
+		s3_error_fields(resp, 400, fail, fields,
+				"Your proposed upload is smaller than the minimum allowed size");
+		return;
+	}
 	if (fail) {
 		unlink(to);
 		free(to);
@@ -1391,17 +1429,15 @@ static void reset(struct cloud *c, const char *account)
 	free(dir);
 }
 
-static bool raw(struct svc_call *call, struct http_resp *resp)
+static void raw(struct svc_call *call, struct http_resp *resp)
 {
 	s3_api(call->cloud, call->caller->account, call->http, resp);
-	return true;
 }
 
 const struct cloud_service s3_service = {
 	.name = "s3",
 	.model = "s3-2006-03-01",
 	.title = "Amazon S3",
-	.protocol = SVC_REST_XML,
 	.start = s3_start,
 	.reset_account = reset,
 	.migrations = migrations,

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "aws/events.h"
 #include "cloud/http/server.h"
 #include "core/error.h"
 
@@ -45,26 +46,10 @@ void s3_notify_xml(const struct cJSON *conf, struct strbuf *sb);
  */
 bool s3_notify_validate(struct cloud *c, const char *account, const char *bucket,
 			const struct cJSON *conf, char *msg, size_t n);
-/* What an object change tells the bucket's notifications. */
-struct s3_change {
-	const char *account; /* the bucket owner */
-	const char *bucket;
-	const char *key;
-	const char *event; /* "ObjectCreated:Put", "ObjectCreated:Copy", "ObjectRemoved:Delete" */
-	long long size;    /* created objects only */
-	const char *etag;  /* unquoted hex; created objects only */
-	const char *source_ip;
-	const char *principal; /* the requester's account */
-	const char *trace;     /* the request's X-Amzn-Trace-Id, or NULL */
-};
 /*
  * Deliver the change to the bucket's matching destinations (conf may be NULL). Functions get
  * an asynchronous invocation; a chain of S3_LOOP_LIMIT functions writing into buckets that
  * invoke them again is stopped and logged.
  */
 void s3_notify_deliver(struct cloud *c, const struct cJSON *conf, const struct s3_change *ch);
-/* The S3 event record AWS delivers for ch, at epoch_ms. Caller deletes. */
-struct cJSON *s3_event_record(const struct s3_change *ch, const char *config_id,
-			      long long epoch_ms);
-
 #endif

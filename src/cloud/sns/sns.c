@@ -1,6 +1,6 @@
 /*
  * SNS: topics, subscriptions and the mailbox in the cloud's database; Publish fans out to
- * every subscription at once (Lambda through the asynchronous queue, SQS through sqs_send,
+ * every subscription at once (through svc/deliver.h: functions asynchronously, queues,
  * email into the mailbox).
  */
 #include "cloud/sns/sns.h"
@@ -11,13 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cloud/async/async.h"
 #include "cloud/clock/vclock.h"
 #include "cloud/http/aws.h"
 #include "cloud/query/query.h"
 #include "cloud/sns/filter.h"
-#include "cloud/sqs/sqs.h"
 #include "cloud/state.h"
+#include "cloud/svc/deliver.h"
 #include "cloud/svc/svc.h"
 #include "core/strutil.h"
 #include "core/xalloc.h"
@@ -89,7 +88,7 @@ static bool topic_exists_locked(struct cloud *c, const char *account, const char
 	return found;
 }
 
-bool sns_topic_exists(struct cloud *c, const char *arn)
+static bool sns_topic_exists(struct cloud *c, const char *arn)
 {
 	char account[13], name[257];
 	if (!parse_arn(arn, account, name))
@@ -638,11 +637,14 @@ static void fan_out(struct cloud *c, const char *account, const char *topic, con
 	char iso[32];
 	int64_t now = vclock_now_ms(c->vclock);
 	aws_time_iso(now, iso);
+	struct svc_caller by;
+	svc_caller_for_account(&by, account);
 	vec_for_each (&subs, i) {
 		struct sub *s = subs.items[i];
-		struct error err;
-		error_clear(&err);
+		struct aws_err err = { 0 };
 		bool ok = true;
+		struct deliver_msg m = { 0 };
+		char *text = NULL;
 		if (!sns_filter_match(s->filter, s->scope, message, attrs)) {
 			/* Filtered out: not delivered, as AWS does. */
 		} else if (strcmp(s->protocol, "lambda") == 0) {
@@ -656,24 +658,19 @@ static void fan_out(struct cloud *c, const char *account, const char *topic, con
 			cJSON *n = cJSON_AddObjectToObject(r, "Sns");
 			fill_notification(n, msg_id, topic, subject, message, iso, s->arn, attrs,
 					  c->endpoint, true);
-			char *text = cJSON_PrintUnformatted(ev);
+			text = cJSON_PrintUnformatted(ev);
 			cJSON_Delete(ev);
-			ok = async_enqueue(c, account, s->endpoint, text, strlen(text), "aws:sns",
-					   NULL, &err);
-			free(text);
+			m.payload = text;
+		} else if (strcmp(s->protocol, "sqs") == 0 && s->raw) {
+			m.payload = message;
+			m.attrs = attrs;
 		} else if (strcmp(s->protocol, "sqs") == 0) {
-			if (s->raw) {
-				ok = sqs_send(c, s->endpoint, message, strlen(message), attrs, NULL,
-					      &err);
-			} else {
-				cJSON *n = cJSON_CreateObject();
-				fill_notification(n, msg_id, topic, subject, message, iso, s->arn,
-						  attrs, c->endpoint, false);
-				char *text = cJSON_PrintUnformatted(n);
-				cJSON_Delete(n);
-				ok = sqs_send(c, s->endpoint, text, strlen(text), NULL, NULL, &err);
-				free(text);
-			}
+			cJSON *n = cJSON_CreateObject();
+			fill_notification(n, msg_id, topic, subject, message, iso, s->arn, attrs,
+					  c->endpoint, false);
+			text = cJSON_PrintUnformatted(n);
+			cJSON_Delete(n);
+			m.payload = text;
 		} else {
 			const char *body = message;
 			char *json = NULL;
@@ -701,9 +698,19 @@ static void fan_out(struct cloud *c, const char *account, const char *topic, con
 			pthread_mutex_unlock(&c->db->mu);
 			free(json);
 		}
+		if (m.payload) {
+			/* A function gets an asynchronous invocation, a queue a message. */
+			struct deliver_result r;
+			m.len = strlen(m.payload);
+			ok = deliver(c, &by, s->endpoint, &m, NULL, &r, &err);
+			if (ok)
+				deliver_result_release(&r);
+		}
 		if (!ok)
 			fprintf(stderr, "lambda-tutor: sns: %s: delivery to %s failed: %s\n",
-				s->arn, s->endpoint, err.msg);
+				s->arn, s->endpoint, err.message);
+		aws_err_release(&err);
+		free(text);
 	}
 	vec_release_with(&subs, sub_free);
 }
@@ -749,8 +756,8 @@ static bool check_publish(const char *message, const char *subject, struct sns_e
 	return true;
 }
 
-bool sns_publish(struct cloud *c, const char *arn, const char *subject, const char *message,
-		 const cJSON *attrs, char *message_id_out, struct error *err)
+static bool sns_publish(struct cloud *c, const char *arn, const char *subject, const char *message,
+			const cJSON *attrs, char *message_id_out, struct error *err)
 {
 	char account[13], name[257];
 	if (!parse_arn(arn, account, name))
@@ -918,6 +925,42 @@ void sns_mailbox(struct cloud *c, const char *account, const struct http_req *re
 	free(text);
 }
 
+/* Publish, for other services (svc_call_internal): S3 notifications, destinations. */
+static cJSON *op_publish(struct svc_call *call, const cJSON *in, struct aws_err *err)
+{
+	const char *arn = query_str(in, "TopicArn");
+	const char *message = query_str(in, "Message");
+	char id[37];
+	struct error e;
+	error_clear(&e);
+	if (!sns_publish(call->cloud, arn, query_str(in, "Subject"), message ? message : "",
+			 cJSON_GetObjectItemCaseSensitive(in, "MessageAttributes"), id, &e)) {
+		aws_err_set(err, 404, "NotFound", "%s", e.msg);
+		return NULL;
+	}
+	cJSON *out = cJSON_CreateObject();
+	cJSON_AddStringToObject(out, "MessageId", id);
+	return out;
+}
+
+/* Whether a topic exists, for other services: its TopicArn attribute, or NotFound. */
+static cJSON *op_get_topic_attributes(struct svc_call *call, const cJSON *in, struct aws_err *err)
+{
+	const char *arn = query_str(in, "TopicArn");
+	if (!arn || !sns_topic_exists(call->cloud, arn)) {
+		aws_err_set(err, 404, "NotFound", "Topic does not exist");
+		return NULL;
+	}
+	cJSON *out = cJSON_CreateObject();
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(out, "Attributes"), "TopicArn", arn);
+	return out;
+}
+
+static const struct svc_op internal_ops[] = {
+	{ "GetTopicAttributes", op_get_topic_attributes },
+	{ "Publish", op_publish },
+};
+
 static const char *const migrations[] = {
 	/* 0 -> 1: the tables that used to be created at start. */
 	"CREATE TABLE IF NOT EXISTS sns_topics(account TEXT NOT NULL, name TEXT NOT NULL,"
@@ -949,6 +992,7 @@ static void reset(struct cloud *c, const char *account)
 	pthread_mutex_unlock(&c->db->mu);
 }
 
+/* What SNS serves (its query reader, sns_api_query). */
 static const char *const actions[] = {
 	"ConfirmSubscription",
 	"CreateTopic",
@@ -964,29 +1008,24 @@ static const char *const actions[] = {
 	"SetTopicAttributes",
 	"Subscribe",
 	"Unsubscribe",
+	NULL,
 };
 
 /* An unsigned form without a Version is SNS's when it names one of SNS's actions. */
 static bool claims(const struct svc_route_in *in)
 {
-	for (size_t i = 0; in->action && i < sizeof(actions) / sizeof(actions[0]); i++)
+	for (size_t i = 0; in->action && actions[i]; i++)
 		if (strcmp(actions[i], in->action) == 0)
 			return true;
 	return false;
 }
 
-static bool raw(struct svc_call *call, struct http_resp *resp)
+static void raw(struct svc_call *call, struct http_resp *resp)
 {
-	if (call->protocol != SVC_QUERY) {
-		query_error(resp, SNS_XMLNS, 400, "InvalidAction",
-			    "SNS is called with the query protocol (a form with an Action)");
-		return true;
-	}
 	cJSON *params = query_request_params(call->http, SNS_XMLNS, resp);
 	if (params)
 		sns_api_query(call->cloud, call->caller->account, call->http, params, resp);
 	cJSON_Delete(params);
-	return true;
 }
 
 static void mailbox_door(struct svc_call *call, const char *rest, struct http_resp *resp)
@@ -1007,12 +1046,15 @@ const struct cloud_service sns_service = {
 	.name = "sns",
 	.model = "sns-2010-03-31",
 	.title = "Amazon SNS",
-	.protocol = SVC_QUERY,
 	.query_version = "2010-03-31",
 	.claims = claims,
 	.reset_account = reset,
 	.migrations = migrations,
 	.nmigrations = sizeof(migrations) / sizeof(migrations[0]),
+	.ops = internal_ops,
+	.nops = sizeof(internal_ops) / sizeof(internal_ops[0]),
+	.internal_ops = actions,
+	.raw_ops = actions,
 	.raw = raw,
 	.doors = doors,
 	.ndoors = sizeof(doors) / sizeof(doors[0]),

@@ -22,16 +22,6 @@ struct cJSON;
 void sns_api_query(struct cloud *c, const char *account, const struct http_req *req,
 		   struct cJSON *params, struct http_resp *resp);
 
-/*
- * Publish to the topic with ARN topic_arn, as other services do internally (S3
- * notifications, destinations, dead-letter topics). subject may be NULL. attrs is NULL or a
- * JSON object {"Name":{"DataType":"String","StringValue":"v"}} (borrowed). message_id_out
- * (37 bytes) may be NULL. False with err filled when the topic does not exist.
- */
-bool sns_publish(struct cloud *c, const char *topic_arn, const char *subject, const char *message,
-		 const struct cJSON *attrs, char *message_id_out, struct error *err);
-bool sns_topic_exists(struct cloud *c, const char *topic_arn);
-
 /* GET /_tutor/mailbox[?address=A]: the email subscriptions' messages, newest last. */
 void sns_mailbox(struct cloud *c, const char *account, const struct http_req *req,
 		 struct http_resp *resp);

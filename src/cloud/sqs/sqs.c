@@ -5,6 +5,7 @@
  */
 #include "cloud/sqs/sqs.h"
 
+#include <assert.h>
 #include <cjson/cJSON.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -859,6 +860,17 @@ static long long receipt_seq(const char *receipt)
 	return seq;
 }
 
+/* A received message. */
+struct sqs_msg {
+	char id[37];
+	char *receipt;
+	char *body;
+	char md5[33];
+	cJSON *attrs; /* message attributes, JSON-protocol shape, or NULL */
+	int64_t sent_ms, first_receive_ms;
+	int receive_count;
+};
+
 /* A message as ReceiveMessage answers it, before the caller filters its attributes. */
 struct got {
 	long long seq;
@@ -1459,122 +1471,6 @@ void sqs_api_query(struct cloud *c, const char *account, const struct http_req *
 	cJSON_Delete(out);
 }
 
-bool sqs_send(struct cloud *c, const char *queue_arn, const char *body, size_t len,
-	      const cJSON *attrs, char *message_id_out, struct error *err)
-{
-	char account[13], name[81];
-	if (!parse_arn(queue_arn, account, name))
-		return error_set(err, "'%s' is not an SQS queue ARN", queue_arn ? queue_arn : "");
-	pthread_mutex_lock(&c->db->mu);
-	struct queue q = { 0 };
-	bool ok = queue_load(c, account, name, &q);
-	char id[37] = "", md5[33], md5_attrs[33] = "";
-	if (!ok)
-		error_set(err, "the queue %s does not exist", queue_arn);
-	if (ok && attrs)
-		query_md5_attrs(attrs, md5_attrs);
-	if (ok && len > (size_t)attr_int(&q, "MaximumMessageSize", SQS_MESSAGE_MAX)) {
-		ok = false;
-		error_set(err, "the message is larger than the queue's MaximumMessageSize");
-	}
-	if (ok && !insert_message(c, &q, body, len, attrs, md5_attrs,
-				  attr_int(&q, "DelaySeconds", 0), account, id, md5)) {
-		ok = false;
-		error_set(err, "the message could not be stored");
-	}
-	queue_release(&q);
-	pthread_mutex_unlock(&c->db->mu);
-	if (ok)
-		poke(c);
-	if (ok && message_id_out)
-		memcpy(message_id_out, id, 37);
-	return ok;
-}
-
-bool sqs_queue_exists(struct cloud *c, const char *queue_arn)
-{
-	char account[13], name[81];
-	if (!parse_arn(queue_arn, account, name))
-		return false;
-	pthread_mutex_lock(&c->db->mu);
-	struct queue q = { 0 };
-	bool ok = queue_load(c, account, name, &q);
-	queue_release(&q);
-	pthread_mutex_unlock(&c->db->mu);
-	return ok;
-}
-
-int sqs_receive(struct cloud *c, const char *queue_arn, int max, struct vec *out)
-{
-	char account[13], name[81];
-	if (!parse_arn(queue_arn, account, name))
-		return -1;
-	if (max > 10000)
-		max = 10000;
-	pthread_mutex_lock(&c->db->mu);
-	struct queue q = { 0 };
-	if (!queue_load(c, account, name, &q)) {
-		pthread_mutex_unlock(&c->db->mu);
-		return -1;
-	}
-	long long vt = attr_int(&q, "VisibilityTimeout", 30);
-	struct got *got = xcalloc((size_t)max, sizeof(*got));
-	int n = take(c, &q, max, vt, got);
-	pthread_mutex_unlock(&c->db->mu);
-	for (int i = 0; i < n; i++) {
-		struct sqs_msg *m = xmalloc(sizeof(*m));
-		*m = got[i].m;
-		free(got[i].md5_attrs);
-		vec_push(out, m);
-	}
-	free(got);
-	queue_release(&q);
-	return n;
-}
-
-void sqs_msg_free(void *p)
-{
-	struct sqs_msg *m = p;
-	if (!m)
-		return;
-	free(m->receipt);
-	free(m->body);
-	cJSON_Delete(m->attrs);
-	free(m);
-}
-
-bool sqs_delete(struct cloud *c, const char *queue_arn, const char *receipt)
-{
-	char account[13], name[81];
-	if (!parse_arn(queue_arn, account, name))
-		return false;
-	struct queue q = { 0 };
-	snprintf(q.account, sizeof(q.account), "%s", account);
-	snprintf(q.name, sizeof(q.name), "%s", name);
-	struct sqs_err e;
-	pthread_mutex_lock(&c->db->mu);
-	bool ok = delete_one(c, &q, receipt, &e);
-	pthread_mutex_unlock(&c->db->mu);
-	return ok;
-}
-
-void sqs_delete_many(struct cloud *c, const char *queue_arn, const char *const *receipts, size_t n)
-{
-	char account[13], name[81];
-	if (n == 0 || !parse_arn(queue_arn, account, name))
-		return;
-	struct queue q = { 0 };
-	snprintf(q.account, sizeof(q.account), "%s", account);
-	snprintf(q.name, sizeof(q.name), "%s", name);
-	struct sqs_err e;
-	pthread_mutex_lock(&c->db->mu);
-	cloud_db_exec(c->db, "BEGIN IMMEDIATE");
-	for (size_t i = 0; i < n; i++)
-		delete_one(c, &q, receipts[i], &e);
-	cloud_db_exec(c->db, "COMMIT");
-	pthread_mutex_unlock(&c->db->mu);
-}
-
 int sqs_pending(struct cloud *c, const char *queue_arn, int64_t now_ms, int64_t *next_ms)
 {
 	*next_ms = 0;
@@ -1675,33 +1571,85 @@ static void reset(struct cloud *c, const char *account)
 	poke(c);
 }
 
-static bool raw(struct svc_call *call, struct http_resp *resp)
+static const char *const raw_ops[] = {
+	"ChangeMessageVisibility",
+	"ChangeMessageVisibilityBatch",
+	"CreateQueue",
+	"DeleteMessage",
+	"DeleteMessageBatch",
+	"DeleteQueue",
+	"GetQueueAttributes",
+	"GetQueueUrl",
+	"ListQueues",
+	"PurgeQueue",
+	"ReceiveMessage",
+	"SendMessage",
+	"SendMessageBatch",
+	"SetQueueAttributes",
+	"TagQueue",
+	"UntagQueue",
+	NULL,
+};
+
+/*
+ * Every operation, for other services (svc_call_internal): the same handlers as clients'
+ * requests reach through sqs_api_json() and sqs_api_query(), in and out in the model's shape.
+ */
+static cJSON *run_internal(struct svc_call *call, const cJSON *in, struct aws_err *err)
+{
+	const struct op *op = find_op(call->op);
+	assert(op);
+	struct sqs_err e = { 0 };
+	cJSON *out = cJSON_CreateObject();
+	if (run_op(call->cloud, op, call->caller->account, in, out, &e))
+		return out;
+	cJSON_Delete(out);
+	/* The model's error name where it has one, else the query protocol's code. */
+	aws_err_set(err, e.status, strchr(e.json_type, '#') ? e.code : e.json_type, "%s", e.msg);
+	return NULL;
+}
+
+static const struct svc_op internal_ops[] = {
+	{ "ChangeMessageVisibility", run_internal },
+	{ "ChangeMessageVisibilityBatch", run_internal },
+	{ "CreateQueue", run_internal },
+	{ "DeleteMessage", run_internal },
+	{ "DeleteMessageBatch", run_internal },
+	{ "DeleteQueue", run_internal },
+	{ "GetQueueAttributes", run_internal },
+	{ "GetQueueUrl", run_internal },
+	{ "ListQueues", run_internal },
+	{ "PurgeQueue", run_internal },
+	{ "ReceiveMessage", run_internal },
+	{ "SendMessage", run_internal },
+	{ "SendMessageBatch", run_internal },
+	{ "SetQueueAttributes", run_internal },
+	{ "TagQueue", run_internal },
+	{ "UntagQueue", run_internal },
+};
+
+/* ReceiveMessage's AttributeNames takes the message's attributes (ApproximateReceiveCount,
+ * SentTimestamp), which the model's enum of queue attributes lacks. */
+static const char *const unchecked[] = { "ReceiveMessage.AttributeNames", NULL };
+
+static void raw(struct svc_call *call, struct http_resp *resp)
 {
 	struct cloud *c = call->cloud;
 	const struct http_req *req = call->http;
-	const char *target = http_header(req, "X-Amz-Target");
-	if (call->protocol == SVC_JSON && target && str_starts_with(target, "AmazonSQS.")) {
-		sqs_api_json(c, call->caller->account, target + strlen("AmazonSQS."), req, resp);
-		return true;
+	if (http_header(req, "X-Amz-Target")) {
+		sqs_api_json(c, call->caller->account, call->op, req, resp);
+		return;
 	}
-	if (call->protocol == SVC_QUERY) {
-		cJSON *params = query_request_params(req, SQS_XMLNS, resp);
-		if (params)
-			sqs_api_query(c, call->caller->account, req, params, resp);
-		cJSON_Delete(params);
-		return true;
-	}
-	query_error(resp, SQS_XMLNS, 400, "InvalidAction",
-		    "SQS is called with the query protocol (a form with an Action) or JSON 1.0"
-		    " (X-Amz-Target: AmazonSQS.ACTION)");
-	return true;
+	cJSON *params = query_request_params(req, SQS_XMLNS, resp);
+	if (params)
+		sqs_api_query(c, call->caller->account, req, params, resp);
+	cJSON_Delete(params);
 }
 
 const struct cloud_service sqs_service = {
 	.name = "sqs",
 	.model = "sqs-2012-11-05",
 	.title = "Amazon SQS",
-	.protocol = SVC_JSON,
 	.target = "AmazonSQS",
 	.query_version = "2012-11-05",
 	.start = sqs_start,
@@ -1710,5 +1658,10 @@ const struct cloud_service sqs_service = {
 	.reset_account = reset,
 	.migrations = migrations,
 	.nmigrations = sizeof(migrations) / sizeof(migrations[0]),
+	.ops = internal_ops,
+	.nops = sizeof(internal_ops) / sizeof(internal_ops[0]),
+	.internal_ops = raw_ops,
+	.unchecked = unchecked,
+	.raw_ops = raw_ops,
 	.raw = raw,
 };

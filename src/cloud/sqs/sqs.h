@@ -32,39 +32,6 @@ void sqs_api_json(struct cloud *c, const char *account, const char *action,
 		  const struct http_req *req, struct http_resp *resp);
 
 /*
- * Send a message to the queue with ARN queue_arn (arn:aws:sqs:REGION:ACCOUNT:NAME), as other
- * services do internally (SNS subscriptions, destinations, dead-letter queues, S3
- * notifications). attrs is NULL or a JSON object of message attributes in the JSON
- * protocol's shape: {"Name":{"DataType":"String","StringValue":"v"}} (borrowed).
- * message_id_out (37 bytes) may be NULL. False with err filled when the queue does not exist.
- */
-bool sqs_send(struct cloud *c, const char *queue_arn, const char *body, size_t len,
-	      const struct cJSON *attrs, char *message_id_out, struct error *err);
-/* Whether a queue with that ARN exists. */
-bool sqs_queue_exists(struct cloud *c, const char *queue_arn);
-
-/* A received message, as event source mappings see it. */
-struct sqs_msg {
-	char id[37];
-	char *receipt;
-	char *body;
-	char md5[33];
-	struct cJSON *attrs; /* message attributes, JSON-protocol shape, or NULL */
-	int64_t sent_ms, first_receive_ms;
-	int receive_count;
-};
-/*
- * Receive up to max messages from queue_arn (hiding them for the queue's visibility timeout,
- * redriving those past maxReceiveCount), appending struct sqs_msg * to out. Free each with
- * sqs_msg_free(). Returns the number received, or -1 when the queue does not exist.
- */
-int sqs_receive(struct cloud *c, const char *queue_arn, int max, struct vec *out);
-void sqs_msg_free(void *m);
-/* Delete a received message by its receipt handle. */
-bool sqs_delete(struct cloud *c, const char *queue_arn, const char *receipt);
-/* Delete n received messages in one transaction. */
-void sqs_delete_many(struct cloud *c, const char *queue_arn, const char *const *receipts, size_t n);
-/*
  * Wait (at most max_real_ms) until a message may have arrived in any queue or the clock was
  * stepped. For pollers.
  */

@@ -18,11 +18,8 @@
 
 static void not_found(struct svc_call *call, struct http_resp *resp)
 {
-	struct aws_err e = { 0 };
-	aws_err_set(&e, 404, "UnknownOperationException", "Unknown tutor path %s",
-		    call->http->path);
-	svc_err_write(SVC_REST_JSON, &e, call->request_id, resp);
-	aws_err_release(&e);
+	aws_error(resp, 404, "UnknownOperationException", "Unknown tutor path %s",
+		  call->http->path);
 }
 
 static void reply(struct http_resp *resp, cJSON *o)
@@ -75,10 +72,7 @@ static void reset(struct svc_call *call, const char *rest, struct http_resp *res
 	for (size_t i = 0; digits && i < 12; i++)
 		digits = acct[i] >= '0' && acct[i] <= '9';
 	if (!digits) {
-		struct aws_err e = { 0 };
-		aws_err_set(&e, 400, "InvalidParameterValueException", "account must be 12 digits");
-		svc_err_write(SVC_REST_JSON, &e, call->request_id, resp);
-		aws_err_release(&e);
+		aws_error(resp, 400, "InvalidParameterValueException", "account must be 12 digits");
 		return;
 	}
 	svc_reset_account(call->cloud, acct);
@@ -99,11 +93,8 @@ static void clock_door(struct svc_call *call, const char *rest, struct http_resp
 		char *end = NULL;
 		double secs = s ? strtod(s, &end) : -1;
 		if (!s || !s[0] || *end || secs < 0 || secs > 1e9) {
-			struct aws_err e = { 0 };
-			aws_err_set(&e, 400, "InvalidParameterValueException",
-				    "seconds must be a number of seconds >= 0");
-			svc_err_write(SVC_REST_JSON, &e, call->request_id, resp);
-			aws_err_release(&e);
+			aws_error(resp, 400, "InvalidParameterValueException",
+				  "seconds must be a number of seconds >= 0");
 			return;
 		}
 		vclock_advance(c->vclock, (int64_t)(secs * 1000.0));

@@ -131,19 +131,6 @@ static bool is_form(const struct svc_route_in *in)
 	return in->form;
 }
 
-/* The protocol a request speaks to a service whose REST protocol is rest (when it has one). */
-static enum svc_protocol detect(const struct svc_route_in *in, enum svc_protocol rest,
-				const char *service)
-{
-	if (in->cbor)
-		return SVC_CBOR;
-	if (in->target)
-		return SVC_JSON;
-	if (is_form(in))
-		return service && strcmp(service, "ec2") == 0 ? SVC_EC2 : SVC_QUERY;
-	return rest;
-}
-
 static bool path_has_prefix(const char *path, const char *const *paths)
 {
 	for (const char *const *p = paths; p && *p; p++)
@@ -187,12 +174,10 @@ static bool pick_door(const struct cloud_service *const *table, size_t n,
 	return best > 0;
 }
 
-static void unserved(struct svc_route *out, const char *service, const char *op,
-		     enum svc_protocol p)
+static void unserved(struct svc_route *out, const char *service, const char *op)
 {
 	out->kind = SVC_ROUTE_UNSERVED;
 	out->svc = NULL;
-	out->protocol = p;
 	snprintf(out->service, sizeof(out->service), "%s", service);
 	if (op)
 		snprintf(out->op, sizeof(out->op), "%s", op);
@@ -203,7 +188,6 @@ static void served(struct svc_route *out, const struct cloud_service *s,
 {
 	out->kind = SVC_ROUTE_SERVICE;
 	out->svc = s;
-	out->protocol = detect(in, s->protocol, s->name);
 	snprintf(out->service, sizeof(out->service), "%s", s->name);
 }
 
@@ -233,7 +217,6 @@ void svc_route_pick(const struct cloud_service *const *table, size_t n,
 		    const struct svc_route_in *in, struct svc_route *out)
 {
 	memset(out, 0, sizeof(*out));
-	out->protocol = detect(in, SVC_REST_JSON, NULL);
 	if (pick_door(table, n, in, out))
 		return;
 	const char *op = is_form(in) ? in->action : NULL;
@@ -264,15 +247,11 @@ void svc_route_pick(const struct cloud_service *const *table, size_t n,
 		}
 		for (size_t i = 0; i < n && is_form(in) && in->version; i++)
 			if (strcmp(table[i]->name, in->scope) == 0) {
-				char what[64];
-				snprintf(what, sizeof(what), "%s API version %.20s", in->scope,
-					 in->version);
-				unserved(out, what, op, SVC_QUERY);
+				unserved(out, in->scope, op);
+				snprintf(out->version, sizeof(out->version), "%s", in->version);
 				return;
 			}
-		enum svc_protocol p = detect(
-			in, strcmp(in->scope, "s3") == 0 ? SVC_REST_XML : SVC_REST_JSON, in->scope);
-		unserved(out, in->scope, op, p);
+		unserved(out, in->scope, op);
 		return;
 	}
 	if (prefix[0]) {
@@ -281,7 +260,7 @@ void svc_route_pick(const struct cloud_service *const *table, size_t n,
 				served(out, table[i], in);
 				return;
 			}
-		unserved(out, prefix, op, out->protocol);
+		unserved(out, prefix, op);
 		return;
 	}
 	for (size_t i = 0; i < n; i++)
@@ -307,9 +286,8 @@ void svc_route_pick(const struct cloud_service *const *table, size_t n,
 			served(out, dflt, in);
 			return;
 		}
-		char what[64];
-		snprintf(what, sizeof(what), "Version %s", in->version ? in->version : "");
-		unserved(out, what, op, SVC_QUERY);
+		unserved(out, "", op);
+		snprintf(out->version, sizeof(out->version), "%s", in->version ? in->version : "");
 		return;
 	}
 	/* Path-style S3: /BUCKET[/KEY]. */
@@ -318,7 +296,7 @@ void svc_route_pick(const struct cloud_service *const *table, size_t n,
 			served(out, table[i], in);
 			return;
 		}
-	unserved(out, "s3", NULL, SVC_REST_XML);
+	unserved(out, "s3", NULL);
 }
 
 void svc_route_release(struct svc_route *r)

@@ -1,11 +1,14 @@
 /*
  * The cloud's one HTTP handler: who is calling (caller_identify), where the request goes
- * (svc_route_pick, route_pick.c), and then a front door, the service's own parser for what
- * the table does not describe yet (raw), or the operation's handler between the protocol's
- * decoder and encoder. A service or an operation the cloud does not offer gets an AWS error
- * in the protocol the client spoke, naming what is missing.
+ * (svc_route_pick, route_pick.c), and then a front door, or the service's operation: the
+ * protocol codec (cloud/proto/) decodes and validates the request against the service's API
+ * model, the row's handler answers in cJSON, and the codec encodes that (or the error) in the
+ * protocol the client spoke. Operations a service still reads from the wire itself go to its
+ * raw handler. A service or an operation the cloud does not offer gets an AWS error in the
+ * client's protocol, naming what is missing.
  */
 #include <cjson/cJSON.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,9 +16,32 @@
 
 #include "cloud/http/aws.h"
 #include "cloud/http/server.h"
+#include "cloud/proto/proto.h"
 #include "cloud/svc/router.h"
 #include "cloud/svc/svc.h"
 #include "core/strutil.h"
+
+/* Each row's model, found once: rows are constant, the models too. */
+static const struct proto_service **row_models;
+static pthread_once_t row_models_once = PTHREAD_ONCE_INIT;
+
+static void find_row_models(void)
+{
+	row_models = calloc(svc_table_len, sizeof(*row_models));
+	if (!row_models)
+		abort();
+	for (size_t i = 0; i < svc_table_len; i++)
+		row_models[i] = proto_service_find(svc_table[i]->model);
+}
+
+const struct proto_service *svc_model(const struct cloud_service *s)
+{
+	pthread_once(&row_models_once, find_row_models);
+	for (size_t i = 0; i < svc_table_len; i++)
+		if (svc_table[i] == s)
+			return row_models[i];
+	return NULL;
+}
 
 /*
  * The caller of a request: its access key (the SigV4 Authorization header's, a presigned
@@ -84,73 +110,98 @@ static void route_in_fill(const struct http_req *req, struct svc_route_in *in, c
 	}
 }
 
-static void answer_unserved(const struct svc_route *r, const char *rid, struct http_resp *resp)
+static bool listed(const char *const *names, const char *name)
+{
+	if (!names)
+		return true;
+	for (const char *const *n = names; *n; n++)
+		if (strcmp(*n, name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The model to answer an unserved service with: its own when a model has that name, else one
+ * that speaks the protocol the request's shape shows (the error's shape is all it lends).
+ */
+static const struct proto_service *unserved_model(const struct svc_route *r,
+						  const struct svc_route_in *in)
+{
+	const struct proto_service *ps = NULL;
+	if (r->service[0]) {
+		ps = in->target ? proto_service_for_target(in->target)
+		     : in->cbor ? proto_service_for_cbor_path(in->path)
+				: NULL;
+		if (!ps)
+			ps = proto_service_find(r->service);
+	}
+	if (ps)
+		return ps;
+	/* The REST services that speak XML; every other one speaks JSON. */
+	static const char *const rest_xml[] = { "cloudfront", "route53", "s3", NULL };
+	const char *stand_in = in->cbor                       ? "monitoring"
+			       : in->target                   ? "logs"
+			       : in->form                     ? "sts"
+			       : listed(rest_xml, r->service) ? "s3"
+							      : "xray";
+	return proto_service_find(stand_in);
+}
+
+static void answer_unserved(const struct svc_route *r, const struct svc_route_in *in,
+			    const struct proto_req *pr, const char *rid, struct http_resp *resp)
 {
 	struct aws_err e = { 0 };
-	char title[160];
-	const char *what = svc_unserved_title(r->service, title, sizeof(title));
+	char title[160], what[200];
+	if (r->version[0])
+		snprintf(what, sizeof(what), "%s%sAPI version %s", r->service,
+			 r->service[0] ? " " : "", r->version);
+	else
+		snprintf(what, sizeof(what), "%s",
+			 svc_unserved_title(r->service, title, sizeof(title)));
 	if (r->op[0])
 		aws_err_set(&e, 501, "NotImplemented",
 			    "%s is not available: the local cloud does not offer %s", r->op, what);
 	else
 		aws_err_set(&e, 501, "NotImplemented", "The local cloud does not offer %s", what);
-	svc_err_write(r->protocol, &e, rid, resp);
+	const struct proto_service *ps = unserved_model(r, in);
+	proto_encode_error(ps, proto_sniff(ps, pr), NULL, &e, rid, resp);
 	aws_err_release(&e);
 }
 
-/* The JSON protocols: the body is the input as the model shapes it (an empty body is {}). */
-static cJSON *decode_json(const struct http_req *req, struct aws_err *err)
-{
-	if (req->too_large) {
-		aws_err_set(err, 413, "RequestEntityTooLargeException",
-			    "The request body is larger than the service accepts");
-		return NULL;
-	}
-	if (req->body_len == 0)
-		return cJSON_CreateObject();
-	cJSON *in = cJSON_ParseWithLength(req->body, req->body_len);
-	if (!cJSON_IsObject(in)) {
-		cJSON_Delete(in);
-		aws_err_set(err, 400, "SerializationException",
-			    "The request body is not a JSON object");
-		return NULL;
-	}
-	return in;
-}
-
-/* An operation of a row: decode, call, encode. */
-static void call_op(struct svc_call *call, const struct svc_route *r, struct http_resp *resp)
+/* An operation of a row: decode, then its handler, its raw reader, or "not offered". */
+static void call_op(struct svc_call *call, const struct proto_service *ps,
+		    const struct proto_req *pr, struct http_resp *resp)
 {
 	struct aws_err err = { 0 };
+	struct proto_decoded d;
 	const struct cloud_service *s = call->svc;
-	const struct svc_op *op = svc_op_find(s, r->op);
-	cJSON *in = NULL, *out = NULL;
-	if (!r->op[0]) {
-		aws_err_set(&err, 404, "UnknownOperationException", "Unknown operation %s %s",
-			    call->http->method, call->http->path);
-	} else if (!op) {
-		aws_err_set(&err, 501, "NotImplemented",
-			    "The local cloud does not offer %s's %s operation", s->title, r->op);
-	} else if (r->protocol != SVC_JSON) {
-		aws_err_set(&err, 501, "NotImplemented",
-			    "The local cloud does not read %s's %s in this protocol", s->title,
-			    r->op);
-	} else if ((in = decode_json(call->http, &err))) {
-		call->op = op->name;
-		out = op->fn(call, in, &err);
+	cJSON *out = NULL;
+	bool answered = false;
+	if (proto_decode(ps, pr, s->unchecked, &d, &err)) {
+		const char *name = proto_op_name(d.op);
+		const struct svc_op *op = svc_op_find(s, name);
+		if (op && s->internal_ops && listed(s->internal_ops, name))
+			op = NULL;
+		call->op = name;
+		if (op) {
+			out = op->fn(call, d.input, &err);
+			if (out)
+				proto_encode(ps, d.protocol, d.op, out, call->request_id, resp);
+			answered = out != NULL;
+		} else if (s->raw && listed(s->raw_ops, name)) {
+			http_resp_header(resp, "x-amzn-RequestId", call->request_id);
+			s->raw(call, resp);
+			answered = true;
+		} else {
+			aws_err_set(&err, 501, "NotImplemented",
+				    "The local cloud does not offer %s's %s operation", s->title,
+				    name);
+		}
 	}
-	if (out) {
-		const char *ct = http_header(call->http, "Content-Type");
-		resp->content_type = ct && strstr(ct, "json-1.0") ? "application/x-amz-json-1.0"
-								  : "application/x-amz-json-1.1";
-		char *text = cJSON_PrintUnformatted(out);
-		strbuf_addstr(&resp->body, text);
-		free(text);
-	} else {
-		svc_err_write(r->protocol, &err, call->request_id, resp);
-	}
+	if (!answered)
+		proto_encode_error(ps, d.protocol, d.op, &err, call->request_id, resp);
 	cJSON_Delete(out);
-	cJSON_Delete(in);
+	proto_decoded_release(&d);
 	aws_err_release(&err);
 }
 
@@ -159,7 +210,6 @@ void svc_route(void *ctx, const struct http_req *req, struct http_resp *resp)
 	struct cloud *c = ctx;
 	char rid[37];
 	aws_uuid(rid);
-	http_resp_header(resp, "x-amzn-RequestId", rid);
 	char scope[64], action[128], version[32];
 	struct svc_route_in in;
 	route_in_fill(req, &in, scope, sizeof(scope), action, version, sizeof(action));
@@ -167,11 +217,14 @@ void svc_route(void *ctx, const struct http_req *req, struct http_resp *resp)
 	svc_route_pick(svc_table, svc_table_len, &in, &r);
 	struct svc_caller caller;
 	struct aws_err err = { 0 };
+	struct proto_req pr = { 0 };
+	const struct proto_service *ps = r.kind == SVC_ROUTE_SERVICE ? svc_model(r.svc) : NULL;
+	if (r.kind != SVC_ROUTE_DOOR && (ps || r.kind == SVC_ROUTE_UNSERVED))
+		proto_req_from_http(&pr, req);
 	if (!caller_identify(req, &caller, &err)) {
-		svc_err_write(r.protocol, &err, rid, resp);
-		aws_err_release(&err);
-		svc_route_release(&r);
-		return;
+		const struct proto_service *eps = ps ? ps : unserved_model(&r, &in);
+		proto_encode_error(eps, proto_sniff(eps, &pr), NULL, &err, rid, resp);
+		goto done;
 	}
 	struct svc_call call = {
 		.cloud = c,
@@ -179,21 +232,31 @@ void svc_route(void *ctx, const struct http_req *req, struct http_resp *resp)
 		.op = r.op[0] ? r.op : NULL,
 		.caller = &caller,
 		.request_id = rid,
-		.protocol = r.protocol,
 		.http = req,
 		.resp = resp,
 	};
 	switch (r.kind) {
 	case SVC_ROUTE_DOOR:
+		http_resp_header(resp, "x-amzn-RequestId", rid);
 		r.door->serve(&call, r.rest, resp);
 		break;
 	case SVC_ROUTE_UNSERVED:
-		answer_unserved(&r, rid, resp);
+		answer_unserved(&r, &in, &pr, rid, resp);
 		break;
 	case SVC_ROUTE_SERVICE:
-		if (!r.svc->raw || !r.svc->raw(&call, resp))
-			call_op(&call, &r, resp);
+		if (ps) {
+			call_op(&call, ps, &pr, resp);
+		} else if (r.svc->raw) {
+			http_resp_header(resp, "x-amzn-RequestId", rid);
+			r.svc->raw(&call, resp);
+		} else {
+			aws_error(resp, 404, "UnknownOperationException", "Unknown operation %s %s",
+				  req->method, req->path);
+		}
 		break;
 	}
+done:
+	aws_err_release(&err);
+	proto_req_release(&pr);
 	svc_route_release(&r);
 }

@@ -1,7 +1,7 @@
 /*
  * The router's decision, apart from the cloud: which front door, service or unserved service
- * a request is for, and the protocol it speaks. Pure (no I/O, no state), so that it can be
- * fuzzed and unit-tested; svc_route() (svc.h) feeds it each request and acts on its answer.
+ * a request is for (its protocol is proto_sniff()'s to tell). Pure (no I/O, no state), so that it
+ * can be fuzzed and unit-tested; svc_route() (svc.h) feeds it each request and acts on its answer.
  */
 #ifndef CLOUD_SVC_ROUTER_H
 #define CLOUD_SVC_ROUTER_H
@@ -19,12 +19,13 @@ enum svc_route_kind {
 
 struct svc_route {
 	enum svc_route_kind kind;
-	enum svc_protocol protocol;      /* the protocol the request speaks (errors answer in it) */
 	const struct cloud_service *svc; /* SERVICE, and DOOR: the door's row */
 	const struct svc_door *door;     /* DOOR */
 	const char *rest;                /* DOOR: what follows the door's prefix */
 	char *rest_owned;                /* a Host door's "<id><path>" (rest points here) */
-	char service[64];                /* what names the service (signing name, target prefix) */
+	char service[64];                /* what names the service (signing name, target prefix,
+					  * cbor service name; "" for a query Version alone) */
+	char version[32];                /* UNSERVED: the query Version no row serves, or "" */
 	char op[128];                    /* the operation, when the request names it */
 };
 
@@ -35,6 +36,10 @@ struct svc_route {
 void svc_route_pick(const struct cloud_service *const *table, size_t n,
 		    const struct svc_route_in *in, struct svc_route *out);
 void svc_route_release(struct svc_route *r);
+
+struct proto_service;
+/* The API model a row is served from (its .model), or NULL when it has none (the tutor's). */
+const struct proto_service *svc_model(const struct cloud_service *s);
 
 /*
  * The service a SigV4 credential names: "AKID/DATE/REGION/SERVICE/aws4_request" (the value

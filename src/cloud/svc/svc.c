@@ -12,7 +12,9 @@
 
 #include "cloud/db.h"
 #include "cloud/http/aws.h"
+#include "cloud/proto/proto.h"
 #include "cloud/state.h"
+#include "cloud/svc/router.h"
 #include "core/error.h"
 
 void svc_caller_for_account(struct svc_caller *out, const char *account)
@@ -25,6 +27,9 @@ void svc_caller_for_account(struct svc_caller *out, const char *account)
 
 const struct cloud_service *svc_find(const char *name)
 {
+	for (size_t i = 0; i < svc_table_len; i++)
+		if (strcmp(svc_table[i]->model, name) == 0)
+			return svc_table[i];
 	for (size_t i = 0; i < svc_table_len; i++)
 		if (strcmp(svc_table[i]->name, name) == 0)
 			return svc_table[i];
@@ -47,6 +52,15 @@ struct cJSON *svc_call_internal(struct cloud *c, const struct svc_caller *caller
 				const char *service, const char *op, const struct cJSON *input,
 				struct aws_err *err)
 {
+	char rid[37];
+	aws_uuid(rid);
+	return svc_call_as(c, caller, service, op, input, rid, err);
+}
+
+struct cJSON *svc_call_as(struct cloud *c, const struct svc_caller *caller, const char *service,
+			  const char *op, const struct cJSON *input, const char *request_id,
+			  struct aws_err *err)
+{
 	const struct cloud_service *s = svc_find(service);
 	const struct svc_op *o = svc_op_find(s, op);
 	if (!o) {
@@ -55,20 +69,22 @@ struct cJSON *svc_call_internal(struct cloud *c, const struct svc_caller *caller
 			    op);
 		return NULL;
 	}
-	char rid[37];
-	aws_uuid(rid);
 	struct svc_call call = {
 		.cloud = c,
 		.svc = s,
 		.op = o->name,
 		.caller = caller,
-		.request_id = rid,
-		.protocol = s->protocol,
+		.request_id = request_id,
 	};
 	cJSON *empty = NULL;
 	if (!input)
 		input = empty = cJSON_CreateObject();
-	cJSON *out = o->fn(&call, input, err);
+	/* What another service asks is checked as a client's request would be. */
+	const struct proto_service *ps = svc_model(s);
+	const struct proto_op *po = ps ? proto_op_find(ps, o->name) : NULL;
+	cJSON *out = NULL;
+	if (!po || proto_validate(ps, proto_service_protocol(ps), po, input, s->unchecked, err))
+		out = o->fn(&call, input, err);
 	cJSON_Delete(empty);
 	return out;
 }

@@ -56,22 +56,18 @@ bool aws_err_set(struct aws_err *e, int status, const char *code, const char *fm
 /* Free e's fields and zero it. No-op on a zeroed error. */
 void aws_err_release(struct aws_err *e);
 
-/* The wire protocols, as a request speaks them (a service may accept several). */
-enum svc_protocol {
-	SVC_REST_JSON,
-	SVC_JSON, /* AWS JSON 1.0 and 1.1: X-Amz-Target */
-	SVC_QUERY,
-	SVC_EC2,
-	SVC_REST_XML,
-	SVC_CBOR, /* smithy-rpc-v2-cbor */
-};
-
 /* Who sent a request, as the router established it from its credentials. */
 struct svc_caller {
 	char account[13];     /* the 12-digit account the access key belongs to */
 	char access_key[129]; /* as sent; "" for an unsigned request */
 	char arn[300];        /* the principal: arn:aws:iam::ACCOUNT:root, a user, a role session */
 	char region[32];      /* the credential scope's region, else us-east-1 */
+	/* When a service acts for the account (S3 notifying a function, API Gateway invoking
+	 * one): its principal ("s3.amazonaws.com"), the resource it acts for and that resource's
+	 * account, which resource-based policies are checked against. "" otherwise. */
+	char service[64];
+	char source_arn[300];
+	char source_account[13];
 };
 
 /* The caller an account's own services act as (deliveries, resource providers). */
@@ -99,7 +95,6 @@ struct svc_call {
 	const char *op; /* the operation's name in the model: "CreateFunction"; NULL in doors */
 	const struct svc_caller *caller;
 	const char *request_id;
-	enum svc_protocol protocol;
 	/* The raw request, for what the model does not carry, and the response, where a
 	 * handler may add headers (the codec writes the body). Both NULL in an internal call. */
 	const struct http_req *http;
@@ -145,8 +140,6 @@ struct cloud_service {
 	const char *target;
 	const char *query_version;
 	const char *const *paths;
-	/* The protocol of its REST API, or the one it speaks by default. */
-	enum svc_protocol protocol;
 	/* Whether this row serves a request its keys above leave to more than one row (an
 	 * unsigned form with no Version: SQS or SNS). Optional. */
 	bool (*claims)(const struct svc_route_in *in);
@@ -163,14 +156,22 @@ struct cloud_service {
 	 * service in the table svc_schema, keyed by model). */
 	const char *const *migrations;
 	size_t nmigrations;
-	/* Operations, sorted by name. An operation of the model that is not here answers the
-	 * protocol's error naming it as not offered by the local cloud. */
+	/* Operations, sorted by name. An operation of the model that is in neither ops nor
+	 * raw_ops answers the protocol's error naming it as not offered by the local cloud. */
 	const struct svc_op *ops;
 	size_t nops;
-	/* Requests the table does not describe yet (operations still parsed by the service
-	 * itself, S3's streamed bodies): return true when handled. Optional; tried before the
-	 * codec. */
-	bool (*raw)(struct svc_call *call, struct http_resp *resp);
+	/* Operations of ops that only other services call (svc_call_internal): clients'
+	 * requests for them still reach the raw reader. NULL-terminated, or NULL. */
+	const char *const *internal_ops;
+	/* Members whose constraints the service checks itself, with its own wording, as
+	 * "Operation.Member" (NULL-terminated; proto_decode's unchecked). */
+	const char *const *unchecked;
+	/* Operations the service still reads from the wire itself (call->op names the one
+	 * decoded; call->http is the request): raw writes the whole response. NULL-terminated;
+	 * NULL: every operation the table does not handle. A row with no model has raw take
+	 * every request. */
+	const char *const *raw_ops;
+	void (*raw)(struct svc_call *call, struct http_resp *resp);
 	const struct svc_door *doors;
 	size_t ndoors;
 };
@@ -179,7 +180,8 @@ struct cloud_service {
 extern const struct cloud_service *const svc_table[];
 extern const size_t svc_table_len;
 
-/* The first row serving a signing name, or NULL. */
+/* The row of a model id ("apigatewayv2-2018-11-29"), else the first row serving a signing
+ * name ("lambda"), or NULL. */
 const struct cloud_service *svc_find(const char *name);
 /* The operation of a row, or NULL (binary search: ops are sorted). */
 const struct svc_op *svc_op_find(const struct cloud_service *s, const char *op);
@@ -193,6 +195,10 @@ const struct svc_op *svc_op_find(const struct cloud_service *s, const char *op);
 struct cJSON *svc_call_internal(struct cloud *c, const struct svc_caller *caller,
 				const char *service, const char *op, const struct cJSON *input,
 				struct aws_err *err);
+/* The same with the call's request id given (37 bytes): an invocation it starts has that id. */
+struct cJSON *svc_call_as(struct cloud *c, const struct svc_caller *caller, const char *service,
+			  const char *op, const struct cJSON *input, const char *request_id,
+			  struct aws_err *err);
 
 /* Apply every row's migrations (in one transaction each), then start each row. */
 bool svc_start_all(struct cloud *c, struct error *err);
@@ -208,9 +214,5 @@ bool svc_migrate(struct cloud_db *db, const struct cloud_service *s, struct erro
 
 /* The HTTP handler of the cloud's endpoint (router.c): ctx is the struct cloud. */
 void svc_route(void *ctx, const struct http_req *req, struct http_resp *resp);
-
-/* Write e as protocol p writes errors (replacing resp's body). */
-void svc_err_write(enum svc_protocol p, const struct aws_err *e, const char *request_id,
-		   struct http_resp *resp);
 
 #endif

@@ -4,20 +4,26 @@
  * permission check its service makes, and the rules that turn the function's answer into
  * the HTTP response (payload 2.0, payload 1.0, ALB).
  */
-#ifndef CLOUD_APIGW_FRONT_H
-#define CLOUD_APIGW_FRONT_H
+#ifndef CLOUD_FRONT_FRONT_H
+#define CLOUD_FRONT_FRONT_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "cloud/events/events.h"
+#include "aws/events.h"
 #include "cloud/http/server.h"
 #include "core/strbuf.h"
 #include "core/vec.h"
 
 struct cloud;
 struct cJSON;
-struct lambda_outcome;
+
+/* A function's answer to a door's request. */
+struct front_outcome {
+	int status;          /* 200 when the function ran; the invocation's error status else */
+	bool function_error; /* the function (or its runtime) failed */
+	char *body;          /* its answer or error payload; the caller frees it */
+};
 
 /* A request as the events see it. h borrows from the rest and from the http_req. */
 struct front_req {
@@ -40,15 +46,15 @@ enum front_call {
 	FRONT_TIMEOUT,     /* no answer within the door's timeout; the function runs on */
 };
 /*
- * Invoke the function target names (a name or an ARN, in account) with event, as service
- * (e.g. "apigateway.amazonaws.com") on behalf of source_arn; service NULL skips the policy
- * check. timeout_ms > 0 stops waiting after that long, as an integration's timeout does (the
- * invocation finishes on its own, and the cloud's shutdown waits for it). Fills r (the
- * caller frees r->body) when FRONT_CALLED.
+ * Invoke the function target names (a name or an ARN, in account) with event (a delivery,
+ * svc/deliver.h), as service (e.g. "apigateway.amazonaws.com") on behalf of source_arn;
+ * service NULL is the account's own call, with no policy check. timeout_ms > 0 stops waiting
+ * after that long, as an integration's timeout does (the invocation finishes on its own, and
+ * the cloud's shutdown waits for it). Fills r (the caller frees r->body) when FRONT_CALLED.
  */
 enum front_call front_invoke(struct cloud *c, const char *account, const char *target,
 			     const char *service, const char *source_arn, int timeout_ms,
-			     const struct cJSON *event, struct lambda_outcome *r);
+			     const struct cJSON *event, struct front_outcome *r);
 /* The function ARN inside an API Gateway integration URI
  * (arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/ARN/invocations), or a plain
  * function ARN itself. Caller frees; NULL when it names no function. */
@@ -57,12 +63,12 @@ char *front_function_of_uri(const char *uri);
 /* A JSON body {"message": msg} with status. */
 void front_message(struct http_resp *resp, int status, const char *msg);
 /* The answer by payload 2.0's rules (a plain value is a 200 JSON body); 502 otherwise. */
-void front_answer_v2(const struct lambda_outcome *r, struct http_resp *resp);
+void front_answer_v2(const struct front_outcome *r, struct http_resp *resp);
 /* The answer by payload 1.0's rules (statusCode, headers, multiValueHeaders, body,
  * isBase64Encoded and nothing else); 502 {"message": error_message} otherwise. A base64 body
  * is decoded only when decode says so (a REST API: the request's Accept is a binary media
  * type); else it goes out as the text it is. */
-void front_answer_v1(const struct lambda_outcome *r, const char *error_message, bool decode,
+void front_answer_v1(const struct front_outcome *r, const char *error_message, bool decode,
 		     struct http_resp *resp);
 /* Whether media ("image/png; q=1", the first of a list) is one of types: an array of
  * patterns in which '*' matches anything, as a REST API's binaryMediaTypes. */
@@ -70,7 +76,7 @@ bool front_media_match(const struct cJSON *types, const char *media);
 /* The answer by an ALB's rules (statusCode, statusDescription, headers, or multiValueHeaders
  * when the target group has multi-value headers on, body, isBase64Encoded); a load
  * balancer's own 502 page otherwise. */
-void front_answer_alb(const struct lambda_outcome *r, bool multi, struct http_resp *resp);
+void front_answer_alb(const struct front_outcome *r, bool multi, struct http_resp *resp);
 /* The load balancer's own error page for status (502, 503, 404). */
 void front_alb_error(struct http_resp *resp, int status);
 

@@ -1,7 +1,7 @@
 /*
  * Event builders, shared by generate-event and the HTTP front doors.
  */
-#include "cloud/events/events.h"
+#include "aws/events.h"
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
@@ -11,9 +11,8 @@
 #include <strings.h>
 #include <time.h>
 
-#include "cloud/http/aws.h"
-#include "cloud/query/query.h"
-#include "cloud/s3/s3.h"
+#include "aws/aws.h"
+#include "core/digest.h"
 #include "core/strbuf.h"
 #include "core/strutil.h"
 #include "core/xalloc.h"
@@ -477,7 +476,7 @@ char *events_generate(const char *service, const char *type, const struct events
 	} else if (strcmp(service, "sqs") == 0) {
 		const char *body = o->body ? o->body : o->message ? o->message : "Hello from SQS!";
 		char md5[33];
-		query_md5_hex(body, strlen(body), md5);
+		md5_hex(body, strlen(body), md5);
 		char *arn = xasprintf("arn:aws:sqs:%s:%s:%s", region, account,
 				      o->queue ? o->queue : "MyQueue");
 		cJSON *r = cJSON_CreateObject();

@@ -1,9 +1,7 @@
 /*
- * Accounts from access keys, ids, base64, digests and timestamps, as AWS writes them. Pure:
- * nothing here touches the server, so the event generator and the tutor link it alone; and
- * it needs no libcrypto (core/digest.h), so neither do they.
+ * Accounts from access keys, ids, base64 and timestamps, as AWS writes them (aws.h).
  */
-#include "cloud/http/aws.h"
+#include "aws/aws.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +9,6 @@
 #include <sys/random.h>
 #include <time.h>
 
-#include "cloud/query/query.h"
 #include "core/digest.h"
 #include "core/xalloc.h"
 
@@ -175,9 +172,4 @@ void aws_time_lambda(long long epoch_ms, char out[32])
 void aws_time_iso(long long epoch_ms, char out[32])
 {
 	format_time(epoch_ms, "Z", out);
-}
-
-void query_md5_hex(const void *data, size_t len, char out[33])
-{
-	md5_hex(data, len, out);
 }

@@ -3,7 +3,7 @@
  * the cloud is on this machine and speaks plain HTTP, and loading libcurl (thirty libraries:
  * TLS, Kerberos, LDAP ...) cost a check more CPU than the rest of its client side.
  */
-#include "check/client.h"
+#include "aws/client.h"
 
 #include <cjson/cJSON.h>
 #include <ctype.h>

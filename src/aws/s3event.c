@@ -2,13 +2,13 @@
  * S3's event record, as notifications deliver it and as `generate-event s3` prints it. Pure, so
  * the event generator links it without the server.
  */
-#include "cloud/s3/s3.h"
+#include "aws/events.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "cloud/http/aws.h"
+#include "aws/aws.h"
 #include "core/clock.h"
 #include "core/strbuf.h"
 #include "core/strutil.h"

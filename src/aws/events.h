@@ -4,8 +4,8 @@
  * the HTTP front doors' events (API Gateway payload 1.0 and 2.0, Function URLs, ALB), which
  * are built from a real request with the same functions.
  */
-#ifndef CLOUD_EVENTS_EVENTS_H
-#define CLOUD_EVENTS_EVENTS_H
+#ifndef AWS_EVENTS_H
+#define AWS_EVENTS_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -62,5 +62,21 @@ extern const size_t events_kind_count;
  */
 char *events_generate(const char *service, const char *type, const struct events_opts *o,
 		      struct error *err);
+
+/* What an object change tells the bucket's notifications. */
+struct s3_change {
+	const char *account; /* the bucket owner */
+	const char *bucket;
+	const char *key;
+	const char *event; /* "ObjectCreated:Put", "ObjectCreated:Copy", "ObjectRemoved:Delete" */
+	long long size;    /* created objects only */
+	const char *etag;  /* unquoted hex; created objects only */
+	const char *source_ip;
+	const char *principal; /* the requester's account */
+	const char *trace;     /* the request's X-Amzn-Trace-Id, or NULL */
+};
+/* The S3 event record AWS delivers for ch, at epoch_ms. Caller deletes. */
+struct cJSON *s3_event_record(const struct s3_change *ch, const char *config_id,
+			      long long epoch_ms);
 
 #endif

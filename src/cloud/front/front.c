@@ -1,7 +1,7 @@
 /*
  * The front doors' shared half: requests in, functions called, answers out.
  */
-#include "cloud/apigw/front.h"
+#include "cloud/front/front.h"
 
 #include <cjson/cJSON.h>
 #include <fnmatch.h>
@@ -14,9 +14,9 @@
 
 #include "cloud/db.h"
 #include "cloud/http/aws.h"
-#include "cloud/lambda/lambda.h"
-#include "cloud/lambda/policy.h"
 #include "cloud/state.h"
+#include "cloud/svc/arn.h"
+#include "cloud/svc/deliver.h"
 #include "core/clock.h"
 #include "core/strutil.h"
 #include "core/xalloc.h"
@@ -107,117 +107,50 @@ void front_req_release(struct front_req *fr)
 	strbuf_release(&fr->query);
 }
 
-/* The function name in a name or ARN (arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUAL]). */
-static void function_name(const char *target, char name[65])
-{
-	const char *f = target;
-	const char *part = strstr(target, ":function:");
-	if (str_starts_with(target, "arn:") && part)
-		f = part + strlen(":function:");
-	snprintf(name, 65, "%.*s", (int)strcspn(f, ":/"), f);
-}
-
-/* One invocation on its own thread, so that the door can stop waiting at its timeout. */
-struct call {
-	struct cloud *c;
-	struct lfunc *fn;
-	char *payload;
-	struct lambda_outcome r;
-	pthread_cond_t done_cond;
-	bool done, abandoned;
-};
-
-static void call_free(struct call *k)
-{
-	free(k->r.body);
-	free(k->payload);
-	pthread_cond_destroy(&k->done_cond);
-	free(k);
-}
-
-static void *call_run(void *arg)
-{
-	struct call *k = arg;
-	lambda_invoke_internal(k->c, k->fn, k->payload, strlen(k->payload), NULL, &k->r);
-	struct cloud *c = k->c;
-	pthread_mutex_lock(&c->mu);
-	lambda_fn_unref(k->fn);
-	c->async_running--;
-	pthread_cond_broadcast(&c->async_cond);
-	k->done = true;
-	bool abandoned = k->abandoned;
-	pthread_cond_signal(&k->done_cond);
-	pthread_mutex_unlock(&c->mu);
-	if (abandoned)
-		call_free(k);
-	return NULL;
-}
-
 enum front_call front_invoke(struct cloud *c, const char *account, const char *target,
 			     const char *service, const char *source_arn, int timeout_ms,
-			     const cJSON *event, struct lambda_outcome *r)
+			     const cJSON *event, struct front_outcome *r)
 {
-	char name[65];
-	function_name(target, name);
-	pthread_mutex_lock(&c->mu);
-	struct lfunc *fn = c->stopping ? NULL : lambda_fn_find(c, account, name);
-	if (fn)
-		lambda_fn_ref(fn);
-	pthread_mutex_unlock(&c->mu);
-	if (!fn)
-		return FRONT_NO_FUNCTION;
-	if (service && !lambda_policy_allows(c, account, name, service, source_arn, NULL)) {
-		pthread_mutex_lock(&c->mu);
-		lambda_fn_unref(fn);
-		pthread_mutex_unlock(&c->mu);
-		return FRONT_DENIED;
-	}
 	memset(r, 0, sizeof(*r));
+	struct arn_function f;
+	if (!arn_function_parse(target, &f))
+		return FRONT_NO_FUNCTION;
+	char arn[300];
+	arn_function_format(arn, sizeof(arn), f.region[0] ? f.region : AWS_REGION_NAME,
+			    f.account[0] ? f.account : account, f.name, f.qualifier);
+	struct svc_caller by;
+	if (service)
+		svc_caller_service(&by, account, service, source_arn);
+	else
+		svc_caller_for_account(&by, account);
 	char *payload = cJSON_PrintUnformatted(event);
-	if (timeout_ms <= 0) {
-		lambda_invoke_internal(c, fn, payload, strlen(payload), NULL, r);
-		free(payload);
-		pthread_mutex_lock(&c->mu);
-		lambda_fn_unref(fn);
-		pthread_mutex_unlock(&c->mu);
-		return FRONT_CALLED;
+	struct deliver_msg m = {
+		.payload = payload, .len = strlen(payload), .sync = true, .timeout_ms = timeout_ms
+	};
+	struct deliver_result res;
+	struct aws_err err = { 0 };
+	enum front_call how = FRONT_CALLED;
+	if (deliver(c, &by, arn, &m, NULL, &res, &err)) {
+		if (res.timed_out) {
+			how = FRONT_TIMEOUT;
+		} else {
+			r->status = 200;
+			r->function_error = res.function_error;
+			r->body = res.body;
+			res.body = NULL;
+		}
+		deliver_result_release(&res);
+	} else if (strcmp(err.code, "ResourceNotFoundException") == 0) {
+		how = FRONT_NO_FUNCTION;
+	} else if (strcmp(err.code, "AccessDeniedException") == 0) {
+		how = FRONT_DENIED;
+	} else {
+		/* Throttled, or failed before the handler ran: the door's own 5xx. */
+		r->status = err.status ? err.status : 500;
 	}
-	struct call *k = xcalloc(1, sizeof(*k));
-	k->c = c;
-	k->fn = fn;
-	k->payload = payload;
-	pthread_cond_init(&k->done_cond, NULL);
-	pthread_mutex_lock(&c->mu);
-	c->async_running++; /* shutdown waits for it */
-	pthread_mutex_unlock(&c->mu);
-	pthread_t t;
-	pthread_attr_t attr;
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	if (pthread_create(&t, &attr, call_run, k) != 0)
-		call_run(k);
-	pthread_attr_destroy(&attr);
-	struct timespec until;
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += timeout_ms / 1000;
-	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
-	pthread_mutex_lock(&c->mu);
-	while (!k->done && pthread_cond_timedwait(&k->done_cond, &c->mu, &until) == 0)
-		;
-	bool done = k->done;
-	if (!done)
-		k->abandoned = true; /* the function runs on; its thread frees the call */
-	pthread_mutex_unlock(&c->mu);
-	if (!done)
-		return FRONT_TIMEOUT;
-	*r = k->r;
-	k->r.body = NULL;
-	call_free(k);
-	return FRONT_CALLED;
+	aws_err_release(&err);
+	free(payload);
+	return how;
 }
 
 char *front_function_of_uri(const char *uri)
@@ -300,7 +233,7 @@ static void resp_clear(struct http_resp *resp)
 	strbuf_reset(&resp->body);
 }
 
-void front_answer_v2(const struct lambda_outcome *r, struct http_resp *resp)
+void front_answer_v2(const struct front_outcome *r, struct http_resp *resp)
 {
 	static const char internal[] = "Internal Server Error";
 	if (r->status != 200 || r->function_error || !r->body) {
@@ -342,7 +275,7 @@ void front_answer_v2(const struct lambda_outcome *r, struct http_resp *resp)
 	cJSON_Delete(out);
 }
 
-void front_answer_v1(const struct lambda_outcome *r, const char *error_message, bool decode,
+void front_answer_v1(const struct front_outcome *r, const char *error_message, bool decode,
 		     struct http_resp *resp)
 {
 	static const char *const allowed[] = { "statusCode", "headers", "multiValueHeaders", "body",
@@ -410,7 +343,7 @@ void front_alb_error(struct http_resp *resp, int status)
 		    title, title);
 }
 
-void front_answer_alb(const struct lambda_outcome *r, bool multi, struct http_resp *resp)
+void front_answer_alb(const struct front_outcome *r, bool multi, struct http_resp *resp)
 {
 	cJSON *out =
 		r->status == 200 && !r->function_error && r->body ? cJSON_Parse(r->body) : NULL;

@@ -3,7 +3,7 @@
  * tutor's own commands need of the cloud, so it stays apart from the server: linking it does
  * not bring in the HTTP server or its libraries.
  */
-#include "cloud/cloud.h"
+#include "aws/locate.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -168,7 +168,7 @@ bool cloud_ensure(const char *workspace, const char *self, char *endpoint_out, s
 	}
 	char *log = path_join(state, "serve.log");
 	free(state);
-	const char *port = port_free(CLOUD_DEFAULT_PORT) ? "4566" : "0";
+	const char *port = port_free(LOCATE_DEFAULT_PORT) ? "4566" : "0";
 	pid_t pid = fork();
 	if (pid < 0) {
 		free(log);

@@ -3,8 +3,8 @@
  * the account chosen by the access key in a SigV4 Authorization header, Invoke with
  * X-Amz-Log-Type: Tail. One connection is kept alive across calls.
  */
-#ifndef CHECK_CLIENT_H
-#define CHECK_CLIENT_H
+#ifndef AWS_CLIENT_H
+#define AWS_CLIENT_H
 
 #include <stdbool.h>
 #include <stddef.h>
