@@ -23,18 +23,30 @@
 #define SETTLE_MAX_TIMEOUT     900
 #define SETTLE_MAX_ADVANCE     (366.0 * 86400)
 
-/* What is still going on for account, in words, or NULL; *next the next due point. */
-static const char *pending(struct cloud *c, const char *account, int64_t now, int64_t *next)
+/*
+ * What is still going on for account, in words, or NULL; *next the next due point. *quiet_from
+ * is when (monotonic ms) nothing but stream mappings was last found busy after being so, or
+ * 0: a stream counts as read to its end only by a read that began after the rest went quiet,
+ * so that what an invocation wrote to a stream before it ended is seen.
+ */
+static const char *pending(struct cloud *c, const char *account, int64_t now, int64_t *next,
+			   int64_t *quiet_from)
 {
 	*next = 0;
-	if (lambda_account_inflight(c, account) > 0)
+	if (lambda_account_inflight(c, account) > 0) {
+		*quiet_from = 0;
 		return "an invocation is running";
+	}
 	int64_t due = 0;
 	bool async_busy = async_pending(c, account, now, &due);
 	*next = due;
-	if (async_busy)
+	if (async_busy) {
+		*quiet_from = 0;
 		return "an asynchronous event is being delivered";
-	bool esm_busy = esm_pending(c, account, now, &due);
+	}
+	if (!*quiet_from)
+		*quiet_from = clock_mono_ms();
+	bool esm_busy = esm_pending(c, account, *quiet_from, now, &due);
 	if (due && (!*next || due < *next))
 		*next = due;
 	if (esm_busy)
@@ -83,11 +95,11 @@ void settle_api(struct cloud *c, const char *account, const struct http_req *req
 	int64_t target = vclock_now_ms(c->vclock) + (int64_t)(advance * 1000.0);
 	if (until > 0)
 		target = (int64_t)until;
-	int64_t advanced = 0;
+	int64_t advanced = 0, quiet_from = 0;
 	const char *busy = NULL;
 	for (;;) {
 		int64_t now = vclock_now_ms(c->vclock), next = 0;
-		busy = pending(c, account, now, &next);
+		busy = pending(c, account, now, &next, &quiet_from);
 		if (!busy) {
 			/* Quiet: move on to the next due point, or to the end, and look again. */
 			int64_t to = next && next <= target ? next : target;

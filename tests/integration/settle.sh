@@ -127,6 +127,58 @@ grep -q '"ApproximateNumberOfMessages":"0"' "$WORK/attrs" &&
 	grep -q '"ApproximateNumberOfMessagesNotVisible":"0"' "$WORK/attrs"
 ok $? "... every message processed and deleted"
 
+# A DynamoDB stream's records are all processed by the time settle answers, and a batch that
+# waits out a retry's backoff is a due point that advance moves to, not work to wait for.
+mkdir -p "$WORK/tally"
+cat >"$WORK/tally/lambda_function.py" <<'PY'
+def lambda_handler(event, context):
+    ids = [r["dynamodb"]["Keys"]["id"]["S"] for r in event["Records"]]
+    for i in ids:
+        print("record", i)
+    if "bad" in ids:
+        raise ValueError("a bad record")
+PY
+make_zip "$WORK/tally.zip" "$WORK/tally"
+create_fn tally python3.13 lambda_function.lambda_handler "$WORK/tally.zip" >/dev/null
+ddb() { # ddb OPERATION JSON
+	curl -s -X POST "$E/" -H "X-Amz-Target: DynamoDB_20120810.$1" \
+		-H 'Content-Type: application/x-amz-json-1.0' --data-binary "$2"
+}
+stream=$(ddb CreateTable '{"TableName":"orders","AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"}],"KeySchema":[{"AttributeName":"id","KeyType":"HASH"}],"BillingMode":"PAY_PER_REQUEST","StreamSpecification":{"StreamEnabled":true,"StreamViewType":"NEW_IMAGE"}}' |
+	$PY -c 'import json,sys; print(json.load(sys.stdin)["TableDescription"]["LatestStreamArn"])')
+check "a table with a stream" contains "$stream" ":table/orders/stream/"
+printf '{"FunctionName":"tally","EventSourceArn":"%s","StartingPosition":"TRIM_HORIZON","BatchSize":10,"MaximumRetryAttempts":1}' \
+	"$stream" >"$WORK/esm.json"
+api POST /2015-03-31/event-source-mappings/ "$WORK/esm.json" | grep -q "HTTP 202"
+ok $? "a mapping from the stream to a function"
+seen() { # seen ID: how many times tally was handed the record ID
+	printf '{"logGroupName":"/aws/lambda/tally"}' >"$WORK/f.json"
+	curl -s -X POST "$E/" -H 'X-Amz-Target: Logs_20140328.FilterLogEvents' \
+		-H 'Content-Type: application/x-amz-json-1.1' --data-binary @"$WORK/f.json" |
+		$PY -c 'import json,sys; print(sum(e["message"].split() == ["record", sys.argv[1]]
+			for e in json.load(sys.stdin).get("events", [])))' "$1"
+}
+for i in a b c; do
+	ddb PutItem "{\"TableName\":\"orders\",\"Item\":{\"id\":{\"S\":\"$i\"}}}" >/dev/null
+done
+out=$(settle "")
+check "settle answers once the stream is read and processed" contains "$out" '"settled":true'
+[ "$(seen a)$(seen b)$(seen c)" = 111 ]
+ok $? "... each of the three records handed over once (got $(seen a)$(seen b)$(seen c))"
+ddb PutItem '{"TableName":"orders","Item":{"id":{"S":"bad"}}}' >/dev/null
+out=$(settle "")
+check "a batch waiting out its backoff does not hold settle up" contains "$out" '"settled":true'
+[ "$(seen bad)" = 1 ]
+ok $? "... its first attempt has run (got $(seen bad))"
+out=$(settle "?advance=60")
+check "advance settles through the retry" contains "$out" '"settled":true'
+[ "$(seen bad)" = 2 ]
+ok $? "... one retry, then the record is given up on (got $(seen bad))"
+ddb PutItem '{"TableName":"orders","Item":{"id":{"S":"d"}}}' >/dev/null
+settle "" >/dev/null
+[ "$(seen d)" = 1 ]
+ok $? "the shard goes on past it (got $(seen d))"
+
 out=$(api POST "/_tutor/settle?advance=-1")
 check "a negative advance is refused, saying why" contains "$out" 'advance must be a number of seconds'
 check "... with a 400" contains "$out" 'HTTP 400'

@@ -329,13 +329,15 @@ static void set_busy(struct mapping *m, int delta)
 	pthread_mutex_unlock(&s->mu);
 }
 
-bool esm_pending(struct cloud *c, const char *account, int64_t now_ms, int64_t *next_ms)
+bool esm_pending(struct cloud *c, const char *account, int64_t since_mono, int64_t now_ms,
+		 int64_t *next_ms)
 {
 	struct esm_svc *s = c->esm;
 	*next_ms = 0;
 	if (!s)
 		return false;
-	/* The sources are read outside s->mu: pollers take the database's lock under it. */
+	/* The sources are read outside s->mu: pollers take the database's lock under it. A
+	 * stream's workers are asked under it: they are stopped only once out of the list. */
 	struct vec sources = VEC_INIT;
 	bool busy = false;
 	pthread_mutex_lock(&s->mu);
@@ -344,10 +346,15 @@ bool esm_pending(struct cloud *c, const char *account, int64_t now_ms, int64_t *
 		if (strcmp(m->account, account) != 0 || !m->enabled)
 			continue;
 		busy = busy || m->busy > 0;
-		/* A stream's records wait in its shards, not in a queue: stream workers do not
-		 * report them yet (esm/stream.c would say what a shard holds past its checkpoint). */
-		if (!m->stream)
+		if (!m->stream) {
 			vec_push(&sources, xstrdup(m->source));
+			continue;
+		}
+		int64_t next = 0;
+		if (m->workers && esm_stream_pending(m->workers, since_mono, now_ms, &next))
+			busy = true;
+		if (next && (!*next_ms || next < *next_ms))
+			*next_ms = next;
 	}
 	pthread_mutex_unlock(&s->mu);
 	vec_for_each (&sources, i) {
