@@ -62,6 +62,8 @@ char *cli_learner(const struct cli_opts *opts, struct error *err);
 char *cli_db_path(const struct cli_opts *opts, struct error *err);
 /* The learner's workspace: --workspace, else $LAMBDA_TUTOR_WORKSPACE, else ~/lambda-workshop. */
 char *cli_workspace(const struct cli_opts *opts, struct error *err);
+/* The workspace's cloud, started in the background when none runs (the TUI's way to it). */
+bool cli_cloud_ensure(const char *ws, char *endpoint, size_t n, struct error *err);
 
 /*
  * Sealed classes (seal.c). Before a command runs: read the class key of the class it works on

@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "course/course.h"
 #include "store/store.h"
+#include "tui/items.h"
 #include "tui/screen_console.h"
 #include "tui/tui.h"
 
@@ -36,6 +37,8 @@ int cmd_console_run(const struct cli_opts *opts, int argc, char **argv)
 		goto out;
 	}
 	app_ready = true;
+	app_set_workspace(&app, ctx.ws, cli_cloud_ensure, AWS_DEFAULT_ACCESS_KEY);
+	app_use_exercises(&app, ctx.set);
 	if (!cloud_ensure(ctx.ws, NULL, endpoint, sizeof(endpoint), &err)) {
 		cli_print_error(&err);
 		goto out;

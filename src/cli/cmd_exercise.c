@@ -1,15 +1,18 @@
 /*
  * lambda-tutor exercise [EXERCISE]: open the exercise screen of the tutor on one exercise
- * (default: the first), with the cloud of the workspace started when none runs.
+ * (default: the first one not passed yet, as rustlings does), with the cloud of the workspace
+ * started when none runs.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/aws.h"
 #include "aws/locate.h"
 #include "check/workspace.h"
 #include "cli/commands.h"
 #include "store/store.h"
+#include "tui/items.h"
 #include "tui/screen_exercise.h"
 #include "tui/tui.h"
 
@@ -33,8 +36,6 @@ int cmd_exercise_run(const struct cli_opts *opts, int argc, char **argv)
 	int rc = exercise_ctx_open(opts, id, &ctx);
 	if (rc != CLI_OK)
 		return rc;
-	if (!ctx.ex && ctx.set->n)
-		ctx.ex = ctx.set->v[0];
 	struct error err;
 	error_clear(&err);
 	struct store *store = NULL;
@@ -42,16 +43,11 @@ int cmd_exercise_run(const struct cli_opts *opts, int argc, char **argv)
 	bool app_ready = false;
 	char *db_path = NULL;
 	char endpoint[128];
-	int lang = ctx.ex ? exercise_ctx_lang(&ctx, lang_flag) : -1;
 	rc = CLI_USAGE;
-	if (!ctx.ex) {
+	if (!ctx.set->n) {
 		cli_error("exercise: the course has no exercises");
 		goto out;
 	}
-	if (lang < 0)
-		goto out;
-	if (lang_flag && workspace_language(ctx.ws, NULL) < 0)
-		workspace_set_language(ctx.ws, NULL, (enum exercise_lang)lang, &err);
 	db_path = cli_db_path(opts, &err);
 	store = db_path ? cli_open_records(opts, db_path, &err) : NULL;
 	if (!store || !app_init(&app, ctx.course, store, &err)) {
@@ -59,6 +55,18 @@ int cmd_exercise_run(const struct cli_opts *opts, int argc, char **argv)
 		goto out;
 	}
 	app_ready = true;
+	app_set_workspace(&app, ctx.ws, cli_cloud_ensure, AWS_DEFAULT_ACCESS_KEY);
+	app_use_exercises(&app, ctx.set);
+	/* Without an id: the first exercise not passed yet, on the core paths first. */
+	if (!ctx.ex)
+		ctx.ex = app_first_unfinished(&app);
+	if (!ctx.ex)
+		ctx.ex = ctx.set->v[0];
+	int lang = exercise_ctx_lang(&ctx, lang_flag);
+	if (lang < 0)
+		goto out;
+	if (lang_flag && workspace_language(ctx.ws, NULL) < 0)
+		workspace_set_language(ctx.ws, NULL, (enum exercise_lang)lang, &err);
 	if (!cloud_ensure(ctx.ws, NULL, endpoint, sizeof(endpoint), &err)) {
 		cli_print_error(&err);
 		goto out;

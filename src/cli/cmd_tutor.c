@@ -7,19 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/aws.h"
 #include "aws/locate.h"
 #include "cli/commands.h"
 #include "core/diag.h"
 #include "course/course.h"
 #include "store/store.h"
-#include "tui/screen_exercise.h"
+#include "tui/items.h"
 #include "tui/tui.h"
-
-/* The exercise screen's way to the workspace's cloud, started when none runs. */
-static bool ensure_cloud(const char *ws, char *endpoint, size_t n, struct error *err)
-{
-	return cloud_ensure(ws, NULL, endpoint, n, err);
-}
 
 int cmd_tutor_run(const struct cli_opts *opts, int argc, char **argv)
 {
@@ -74,7 +69,7 @@ int cmd_tutor_run(const struct cli_opts *opts, int argc, char **argv)
 	app_ready = true;
 	char *ws = cli_workspace(opts, &err);
 	if (ws)
-		screen_exercise_setup(ws, ensure_cloud);
+		app_set_workspace(&app, ws, cli_cloud_ensure, AWS_DEFAULT_ACCESS_KEY);
 	free(ws);
 	const char *first = getenv("LAMBDA_TUTOR_EXIT_AFTER_FIRST_FRAME");
 	if (first && first[0] && strcmp(first, "0") != 0)

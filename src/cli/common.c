@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "aws/locate.h"
 #include "core/path.h"
 #include "core/strutil.h"
 #include "core/xalloc.h"
@@ -252,4 +253,9 @@ void cli_print_error(const struct error *err)
 	if (!err->path[0])
 		fputs("lambda-tutor: ", stderr);
 	error_print(stderr, err);
+}
+
+bool cli_cloud_ensure(const char *ws, char *endpoint, size_t n, struct error *err)
+{
+	return cloud_ensure(ws, NULL, endpoint, n, err);
 }

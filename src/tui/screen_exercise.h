@@ -27,19 +27,10 @@ bool screen_exercise_load(struct app *app, const struct exercise_set *set,
 			  const struct exercise *ex, const char *ws, const char *endpoint,
 			  enum exercise_lang lang, struct error *err);
 
-/* Find or start the workspace's cloud: its endpoint into endpoint, or false and err. */
-typedef bool (*screen_exercise_cloud_fn)(const char *ws, char *endpoint, size_t n,
-					 struct error *err);
 /*
- * Let the course's screens open exercises: ws is the learner's workspace (copied), cloud is
- * asked for the endpoint the first time an exercise opens. Called once by the command that
- * runs the tutor.
- */
-void screen_exercise_setup(const char *ws, screen_exercise_cloud_fn cloud);
-/*
- * Open the first exercise of module_id that the learner has not passed (the first when all
- * have passed), in the language chosen before (else python). False and err when the module
- * has none, setup was not done, or the cloud cannot be reached.
+ * Open the first exercise of module_id that the learner has not passed, core ones first (the
+ * first when all have passed), in the language chosen before (else python). False and err when
+ * the module has none, the app has no workspace, or the cloud cannot be reached.
  */
 bool screen_exercise_open_module(struct app *app, const char *module_id, struct error *err);
 

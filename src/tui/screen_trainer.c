@@ -352,8 +352,7 @@ static void trainer_draw(const struct app *app, int rows, int cols)
 		return;
 	}
 	tui_footer(app,
-		   "↑↓ scroll · + - open modules · m broadcast · s clock · p presenter · r refresh "
-		   "· q quit",
+		   "↑↓ · +/- modules · m broadcast · s clock · p presenter · r refresh · q quit",
 		   rows, cols);
 }
 

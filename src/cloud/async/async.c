@@ -657,6 +657,29 @@ static struct event *lease(struct cloud *c, int64_t now, int64_t *next)
 	return ev;
 }
 
+bool async_pending(struct cloud *c, const char *account, int64_t now_ms, int64_t *next_ms)
+{
+	*next_ms = 0;
+	bool busy = false;
+	/* A row stays leased until its attempt, destinations included, is over. */
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *st = prep(c, "SELECT count(*) FILTER (WHERE leased=1 OR due <= ?2),"
+				   " min(due) FILTER (WHERE leased=0 AND due > ?2)"
+				   " FROM async_events WHERE account=?1");
+	if (st) {
+		sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, now_ms);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			busy = sqlite3_column_int(st, 0) > 0;
+			if (sqlite3_column_type(st, 1) != SQLITE_NULL)
+				*next_ms = sqlite3_column_int64(st, 1);
+		}
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&c->db->mu);
+	return busy;
+}
+
 /* Keep the virtual time durable: a restart must not move it back behind queued work. */
 static void save_clock(struct cloud *c, int64_t now)
 {

@@ -20,6 +20,7 @@
 #include "cloud/lambda/lambda.h"
 #include "cloud/logs/logs.h"
 #include "cloud/query/query.h"
+#include "cloud/sqs/sqs.h"
 #include "cloud/state.h"
 #include "cloud/svc/arn.h"
 #include "cloud/svc/deliver.h"
@@ -43,6 +44,7 @@ struct mapping {
 	pthread_t threads[ESM_POLLERS];
 	int nthreads;
 	bool stop;
+	int busy; /* pollers between taking a batch and finishing with it (s->mu) */
 	/* A DynamoDB or Kinesis stream (esm/stream.c): its settings, its running workers. */
 	bool stream;
 	struct esm_stream_cfg scfg;
@@ -309,6 +311,14 @@ static void delete_receipts(struct cloud *c, const struct mapping *m, const char
 	}
 }
 
+static void set_busy(struct mapping *m, int delta)
+{
+	struct esm_svc *s = m->c->esm;
+	pthread_mutex_lock(&s->mu);
+	m->busy += delta;
+	pthread_mutex_unlock(&s->mu);
+}
+
 /*
  * Messages a batch has finished with, waiting to be deleted until the logs of its run are on
  * disk: a kill before then brings them back after their visibility timeout, to run again (at
@@ -330,7 +340,7 @@ static void done_free(struct done_batch *d)
 }
 
 /* Delete the finished batches whose logs are written (all of them when force). */
-static void delete_done(struct cloud *c, const struct mapping *m, struct vec *done, bool force)
+static void delete_done(struct cloud *c, struct mapping *m, struct vec *done, bool force)
 {
 	if (force && done->len)
 		logs_sync(c->logs);
@@ -343,6 +353,7 @@ static void delete_done(struct cloud *c, const struct mapping *m, struct vec *do
 		}
 		delete_receipts(c, m, (const char *const *)d->receipts, d->n);
 		done_free(d);
+		set_busy(m, -1);
 	}
 	done->len = kept;
 }
@@ -417,6 +428,45 @@ static int filters_drop(struct cloud *c, struct mapping *m, cJSON *msgs, int *ha
 	return *have;
 }
 
+bool esm_pending(struct cloud *c, const char *account, int64_t since_mono, int64_t now_ms,
+		 int64_t *next_ms)
+{
+	struct esm_svc *s = c->esm;
+	*next_ms = 0;
+	if (!s)
+		return false;
+	/* The sources are read outside s->mu: pollers take the database's lock under it. A
+	 * stream's workers are asked under it: they are stopped only once out of the list. */
+	struct vec sources = VEC_INIT;
+	bool busy = false;
+	pthread_mutex_lock(&s->mu);
+	vec_for_each (&s->mappings, i) {
+		struct mapping *m = s->mappings.items[i];
+		if (strcmp(m->account, account) != 0 || !m->enabled)
+			continue;
+		busy = busy || m->busy > 0;
+		if (!m->stream) {
+			vec_push(&sources, xstrdup(m->source));
+			continue;
+		}
+		int64_t next = 0;
+		if (m->workers && esm_stream_pending(m->workers, since_mono, now_ms, &next))
+			busy = true;
+		if (next && (!*next_ms || next < *next_ms))
+			*next_ms = next;
+	}
+	pthread_mutex_unlock(&s->mu);
+	vec_for_each (&sources, i) {
+		int64_t next = 0;
+		if (!busy && sqs_pending(c, sources.items[i], now_ms, &next) > 0)
+			busy = true;
+		if (next && (!*next_ms || next < *next_ms))
+			*next_ms = next;
+	}
+	vec_release_with(&sources, free);
+	return busy;
+}
+
 static void *poller_main(void *arg)
 {
 	struct mapping *m = arg;
@@ -430,17 +480,22 @@ static void *poller_main(void *arg)
 		bool report = m->report;
 		pthread_mutex_unlock(&s->mu);
 		cJSON *msgs = cJSON_CreateArray();
-		/* Idle, it long-polls a second at a time, so that a stop is seen soon; with
-		 * batches waiting for their logs, it polls without waiting, to delete them soon. */
-		int n = receive(c, m, batch > 10 ? 10 : batch, finished.len ? 0 : 1, msgs);
+		/* Busy from before the receive, so that settle never sees a batch in no place;
+		 * so the receive does not wait, and an idle poller waits outside it. */
+		set_busy(m, 1);
+		int n = receive(c, m, batch > 10 ? 10 : batch, 0, msgs);
 		if (n <= 0) {
 			cJSON_Delete(msgs);
+			set_busy(m, -1);
 			if (n < 0)
 				/* The queue is gone; wait for it to come back or the mapping
 				 * to go. */
 				nap(500);
 			else if (finished.len)
+				/* Batches wait for their logs: look again soon. */
 				nap(20);
+			else
+				sqs_wait_activity(c, 1000);
 			continue;
 		}
 		/* Gather up to the batch size within the batching window. */
@@ -457,6 +512,7 @@ static void *poller_main(void *arg)
 		}
 		if (filters_drop(c, m, msgs, &have) == 0) {
 			cJSON_Delete(msgs);
+			set_busy(m, -1);
 			continue;
 		}
 		char *event = sqs_event(m, msgs);
@@ -474,9 +530,13 @@ static void *poller_main(void *arg)
 			cJSON_ArrayForEach(msg, msgs)
 			{
 				if (!whole && !failed[i])
-					d->receipts[d->n++] = xstrdup(query_str(msg, "ReceiptHandle"));
+					d->receipts[d->n++] =
+						xstrdup(query_str(msg, "ReceiptHandle"));
 				i++;
 			}
+			/* Busy until deleted: settle must not take its messages, in flight, for
+			 * work due only when their visibility timeout ends. */
+			set_busy(m, 1);
 			vec_push(&finished, d);
 			free(failed);
 		} else if (ran && r.status != 200) {
@@ -485,6 +545,7 @@ static void *poller_main(void *arg)
 		}
 		free(r.body);
 		cJSON_Delete(msgs);
+		set_busy(m, -1);
 	}
 	delete_done(c, m, &finished, true);
 	vec_release(&finished);

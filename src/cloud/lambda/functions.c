@@ -24,6 +24,19 @@ struct lfunc *lambda_fn_find(struct cloud *c, const char *account, const char *n
 	return NULL;
 }
 
+int lambda_account_inflight(struct cloud *c, const char *account)
+{
+	int n = 0;
+	pthread_mutex_lock(&c->mu);
+	vec_for_each (&c->functions, i) {
+		const struct lfunc *fn = c->functions.items[i];
+		if (strcmp(fn->account, account) == 0)
+			n += fn->inflight;
+	}
+	pthread_mutex_unlock(&c->mu);
+	return n;
+}
+
 void lambda_fn_ref(struct lfunc *fn)
 {
 	fn->refs++;

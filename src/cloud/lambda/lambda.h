@@ -134,6 +134,8 @@ struct env {
 
 /* functions.c */
 struct lfunc *lambda_fn_find(struct cloud *c, const char *account, const char *name);
+/* Invocations of account's functions admitted and not yet over (takes c->mu). */
+int lambda_account_inflight(struct cloud *c, const char *account);
 void lambda_fn_ref(struct lfunc *fn);
 void lambda_fn_unref(struct lfunc *fn);
 /* The function's configuration as GetFunctionConfiguration returns it (a version's with its

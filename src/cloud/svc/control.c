@@ -1,6 +1,6 @@
 /*
  * The tutor's own controls, under /_tutor/ (not AWS APIs): health, emptying an account of
- * every service, and the virtual clock. Services add their own controls as doors of their
+ * every service, the virtual clock, and settling (waiting for an account's work to be done). Services add their own controls as doors of their
  * rows (Lambda's /_tutor/code/ and /_tutor/metrics, SNS's /_tutor/mailbox).
  */
 #include <cjson/cJSON.h>
@@ -13,6 +13,7 @@
 #include "cloud/cloud.h"
 #include "cloud/http/aws.h"
 #include "cloud/lambda/sandbox.h"
+#include "cloud/settle.h"
 #include "cloud/state.h"
 #include "cloud/svc/svc.h"
 
@@ -118,6 +119,16 @@ static void clock_door(struct svc_call *call, const char *rest, struct http_resp
 		    vclock_scale(c->vclock));
 }
 
+/* POST /_tutor/settle: wait until the account's work is done (cloud/settle.c). */
+static void settle_door(struct svc_call *call, const char *rest, struct http_resp *resp)
+{
+	if (rest[0]) {
+		not_found(call, resp);
+		return;
+	}
+	settle_api(call->cloud, call->caller->account, call->http, resp);
+}
+
 static void unknown(struct svc_call *call, const char *rest, struct http_resp *resp)
 {
 	not_found(call, resp);
@@ -127,6 +138,7 @@ static const struct svc_door doors[] = {
 	{ .prefix = "/_tutor/health", .control = true, .serve = health },
 	{ .prefix = "/_tutor/reset", .control = true, .serve = reset },
 	{ .prefix = "/_tutor/clock", .control = true, .serve = clock_door },
+	{ .prefix = "/_tutor/settle", .control = true, .serve = settle_door },
 	{ .prefix = "/_tutor/", .control = true, .serve = unknown },
 };
 
