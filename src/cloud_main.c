@@ -5,7 +5,7 @@
  * starts in a few milliseconds.
  *
  *	lambda-tutor serve --workspace DIR [--port N] [--account-concurrency N]
- *		[--idle-seconds N] [--time-scale X]
+ *		[--idle-seconds N] [--time-scale X] [--logs-max-mb N]
  */
 #include <locale.h>
 #include <signal.h>
@@ -43,6 +43,11 @@ static bool parse_scale(const char *s, double *out)
 	return true;
 }
 
+static double mb(long long bytes)
+{
+	return (double)bytes / (1024.0 * 1024.0);
+}
+
 static int usage_error(const char *a)
 {
 	fprintf(stderr, "lambda-tutor: serve: bad argument '%s'; see 'lambda-tutor serve --help'\n",
@@ -76,6 +81,9 @@ int main(int argc, char **argv)
 			i++;
 		} else if (strcmp(a, "--time-scale") == 0 && v && parse_scale(v, &cfg.time_scale)) {
 			i++;
+		} else if (strcmp(a, "--logs-max-mb") == 0 && v &&
+			   parse_int(v, 1, 1 << 20, &cfg.logs_max_mb)) {
+			i++;
 		} else {
 			return usage_error(a);
 		}
@@ -108,6 +116,12 @@ int main(int argc, char **argv)
 	for (char *line = sandbox, *nl; line && (nl = strchr(line, '\n')); line = nl + 1)
 		fprintf(stderr, "lambda-tutor: sandbox: %.*s\n", (int)(nl - line), line);
 	free(sandbox);
+	struct cloud_disk d;
+	cloud_disk_usage(c, &d);
+	fprintf(stderr,
+		"lambda-tutor: its state takes %.1f MB on disk (database %.1f MB, code %.1f MB, "
+		"objects %.1f MB; logs %.1f MB of at most %.0f MB)\n",
+		mb(d.total), mb(d.database), mb(d.code), mb(d.objects), mb(d.logs), mb(d.logs_cap));
 	cloud_run(c, &stop_flag);
 	fprintf(stderr, "lambda-tutor: stopping the cloud\n");
 	cloud_close(c);

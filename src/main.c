@@ -34,6 +34,11 @@ int main(int argc, char **argv)
 	}
 	const char *name = n > 0 && args[0][0] != '-' ? args[0] : NULL;
 	const struct cli_command *cmd = name ? cli_find(name) : cli_find("tutor");
+	/* A sealed class's key is read now, and a setgid install's group dropped, first. */
+	if (!cli_settle_privileges(cmd ? cmd->name : NULL, n, args, &opts, &err)) {
+		cli_print_error(&err);
+		return CLI_USAGE;
+	}
 	if (!cmd && !name && opts.help) {
 		cli_print_help();
 		return CLI_OK;

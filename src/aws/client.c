@@ -222,15 +222,25 @@ static bool connect_to(struct lambda_client *c, char *why, size_t n)
 	return c->fd >= 0;
 }
 
-/* Wait for fd to be ready for events until deadline (ms, monotonic). */
+/* This thread's cancel flag (client_cancel_on()), looked at every CANCEL_POLL_MS of a wait. */
+static _Thread_local const volatile int *cancel_flag;
+#define CANCEL_POLL_MS 50
+
+void client_cancel_on(const volatile int *flag)
+{
+	cancel_flag = flag;
+}
+
+/* Wait for fd to be ready for events until deadline (ms, monotonic) or a cancel. */
 static bool wait_fd(int fd, short events, int64_t deadline)
 {
 	for (;;) {
 		int64_t left = deadline - clock_mono_ms();
-		if (left <= 0)
+		if (left <= 0 || (cancel_flag && *cancel_flag))
 			return false;
+		int slice = cancel_flag ? CANCEL_POLL_MS : 60000;
 		struct pollfd p = { fd, events, 0 };
-		int r = poll(&p, 1, left > 60000 ? 60000 : (int)left);
+		int r = poll(&p, 1, left > slice ? slice : (int)left);
 		if (r > 0)
 			return true;
 		if (r < 0 && errno != EINTR)

@@ -28,6 +28,12 @@ void client_reply_release(struct lambda_reply *r);
 /* "Function not found: ..." from an AWS error body, or the status. Caller frees. */
 char *client_reply_error(const struct lambda_reply *r);
 
+/*
+ * Make every wait of this thread's calls give up once *flag is non-zero (NULL: never): the
+ * call then fails as if the cloud had not answered. For a check that is cancelled.
+ */
+void client_cancel_on(const volatile int *flag);
+
 /* A client for endpoint signing with access_key and secret. Free with client_free(). */
 struct lambda_client *client_new(const char *endpoint, const char *access_key, const char *secret);
 /* A client of the control socket at socket_path. Free with client_free(). */

@@ -371,7 +371,7 @@ static cJSON *sample_http(const char *type, const struct events_opts *o, const c
 		.account = account,
 		.api_id = "a1b2c3d4e5",
 		.stage = strcmp(type, "aws-proxy") == 0 ? "prod" : "$default",
-		.request_id = "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
+		.request_id = "4d9e2b71-0c3a-4f58-a6e2-93b1f07c5d28",
 		.epoch_ms = 1764230400000LL,
 	};
 	cJSON *ev = NULL;
@@ -430,7 +430,7 @@ char *events_generate(const char *service, const char *type, const struct events
 		bool put = strcmp(type, "put") == 0;
 		struct s3_change ch = {
 			.account = account,
-			.bucket = o->bucket ? o->bucket : "example-bucket",
+			.bucket = o->bucket ? o->bucket : "uploads-7f3c2a",
 			.key = o->key ? o->key : "test/key",
 			.event = put ? "ObjectCreated:Put" : "ObjectRemoved:Delete",
 			.size = o->size > 0 ? o->size : 1024,
@@ -438,13 +438,13 @@ char *events_generate(const char *service, const char *type, const struct events
 			.source_ip = "127.0.0.1",
 			.principal = account,
 		};
-		cJSON *r = s3_event_record(&ch, "testConfigRule", 1764230400000LL);
+		cJSON *r = s3_event_record(&ch, "uploads-to-lambda", 1764230400000LL);
 		cJSON_ReplaceItemInObjectCaseSensitive(r, "awsRegion", cJSON_CreateString(region));
 		ev = records(r);
 	} else if (strcmp(service, "sns") == 0) {
 		char *topic = xasprintf("arn:aws:sns:%s:%s:%s", region, account,
 					o->topic ? o->topic : "ExampleTopic");
-		char *sub = xasprintf("%s:2bcfbf39-05c3-41de-beaa-fcfcc21c8f55", topic);
+		char *sub = xasprintf("%s:0f6d8a24-93c1-4b7e-a2d5-7c4e9b1f8e36", topic);
 		cJSON *r = cJSON_CreateObject();
 		cJSON_AddStringToObject(r, "EventVersion", "1.0");
 		cJSON_AddStringToObject(r, "EventSubscriptionArn", sub);
@@ -452,13 +452,19 @@ char *events_generate(const char *service, const char *type, const struct events
 		cJSON *s = cJSON_AddObjectToObject(r, "Sns");
 		cJSON_AddStringToObject(s, "SignatureVersion", "1");
 		cJSON_AddStringToObject(s, "Timestamp", "2025-11-27T08:00:00.000Z");
-		cJSON_AddStringToObject(s, "Signature", "EXAMPLE");
-		cJSON_AddStringToObject(s, "SigningCertUrl", "EXAMPLE");
-		cJSON_AddStringToObject(s, "MessageId", "95df01b4-ee98-5cb9-9903-4c221d41eb5e");
+		cJSON_AddStringToObject(s, "Signature", "bm90IGEgcmVhbCBzaWduYXR1cmU=");
+		cJSON_AddStringToObject(
+			s, "SigningCertUrl",
+			"https://sns.us-east-1.amazonaws.com/SimpleNotificationService-sample.pem");
+		cJSON_AddStringToObject(s, "MessageId", "e3a17c52-8b0d-4f94-b2c6-5d8e1f4a7b90");
 		cJSON_AddStringToObject(s, "Message", o->message ? o->message : "Hello from SNS!");
 		cJSON_AddObjectToObject(s, "MessageAttributes");
 		cJSON_AddStringToObject(s, "Type", "Notification");
-		cJSON_AddStringToObject(s, "UnsubscribeUrl", "EXAMPLE");
+		char *unsub = xasprintf("https://sns.%s.amazonaws.com/?Action=Unsubscribe&"
+					"SubscriptionArn=%s",
+					region, sub);
+		cJSON_AddStringToObject(s, "UnsubscribeUrl", unsub);
+		free(unsub);
 		cJSON_AddStringToObject(s, "TopicArn", topic);
 		if (o->subject)
 			cJSON_AddStringToObject(s, "Subject", o->subject);
@@ -474,8 +480,8 @@ char *events_generate(const char *service, const char *type, const struct events
 		char *arn = xasprintf("arn:aws:sqs:%s:%s:%s", region, account,
 				      o->queue ? o->queue : "MyQueue");
 		cJSON *r = cJSON_CreateObject();
-		cJSON_AddStringToObject(r, "messageId", "19dd0b57-b21e-4ac1-bd88-01bbb068cb78");
-		cJSON_AddStringToObject(r, "receiptHandle", "MessageReceiptHandle");
+		cJSON_AddStringToObject(r, "messageId", "a5c93e07-1f6b-4d28-8b4e-6e0d2c9f3a15");
+		cJSON_AddStringToObject(r, "receiptHandle", "AQEBm7sample+receipt/handle==");
 		cJSON_AddStringToObject(r, "body", body);
 		cJSON *a = cJSON_AddObjectToObject(r, "attributes");
 		cJSON_AddStringToObject(a, "ApproximateReceiveCount", "1");
@@ -492,7 +498,7 @@ char *events_generate(const char *service, const char *type, const struct events
 	} else {
 		ev = cJSON_CreateObject();
 		cJSON_AddStringToObject(ev, "version", "0");
-		cJSON_AddStringToObject(ev, "id", "cdc73f9d-aea9-11e3-9d5a-835b769c0d9c");
+		cJSON_AddStringToObject(ev, "id", "7b2f4e19-d6a3-4c81-9e05-2a6c8f3b1d74");
 		cJSON_AddStringToObject(ev, "detail-type", "Scheduled Event");
 		cJSON_AddStringToObject(ev, "source", "aws.events");
 		cJSON_AddStringToObject(ev, "account", account);

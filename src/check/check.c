@@ -20,8 +20,12 @@
 #include "core/strbuf.h"
 #include "core/xalloc.h"
 
-/* How often an observation that has not passed yet is tried again. */
-#define WAIT_POLL_MS 250
+/*
+ * How long the checker lets the cloud settle before it judges what it sees anyway: longer
+ * than any exercise's function timeout. Asked for in slices, so that a cancel is seen.
+ */
+#define SETTLE_MAX_S   60
+#define SETTLE_SLICE_S 1
 
 /* What one step left for its expectations to judge. */
 struct step_state {
@@ -51,13 +55,9 @@ struct run {
 	cJSON *mappings; /* UUIDs of the event source mappings it created */
 };
 
-static void sleep_ms(int64_t ms)
+static bool cancelled(const struct run *run)
 {
-	if (ms <= 0)
-		return;
-	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
-	while (nanosleep(&ts, &ts) != 0)
-		;
+	return run->opts->cancel && *run->opts->cancel;
 }
 
 const char *check_status_name(enum check_status status)
@@ -968,20 +968,53 @@ static bool do_logs(struct run *run, struct step_state *st)
 	return true;
 }
 
+/*
+ * Let the cloud settle: the work this run's account started is over, and with seconds > 0
+ * the virtual clock has moved on that far, through every retry and delivery due on the way.
+ * False when the cloud cannot be asked (the reason in run->r->error); an answer that it has
+ * not settled in SETTLE_MAX_S is not an error: what is there is judged.
+ */
+static bool settle(struct run *run, const struct exercise_step *step, double seconds)
+{
+	int64_t until = 0;
+	bool ok = true;
+	for (int slice = 0; ok && slice < SETTLE_MAX_S / SETTLE_SLICE_S && !cancelled(run);
+	     slice++) {
+		/* The run's own account: the learner's playground keeps its time. */
+		const char *acct = run->account[0] ? "&account=" : "";
+		char *path = until ? xasprintf("/_tutor/settle?until=%lld&timeout=%d%s%s",
+					       (long long)until, SETTLE_SLICE_S, acct, run->account)
+				   : xasprintf("/_tutor/settle?advance=%g&timeout=%d%s%s", seconds,
+					       SETTLE_SLICE_S, acct, run->account);
+		struct lambda_reply rep;
+		ok = client_request(run->control, "POST", path, NULL, NULL, NULL, 0, &rep);
+		free(path);
+		cJSON *res = ok ? cJSON_Parse(rep.body) : NULL;
+		if (!ok)
+			call_failed(run, step, "waiting for the cloud to settle", &rep);
+		bool done = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "settled"));
+		const cJSON *target = cJSON_GetObjectItemCaseSensitive(res, "target");
+		if (cJSON_IsNumber(target))
+			until = (int64_t)target->valuedouble;
+		cJSON_Delete(res);
+		client_reply_release(&rep);
+		if (done)
+			break;
+	}
+	return ok;
+}
+
 static bool do_advance(struct run *run, const struct exercise_step *step, const cJSON *args)
 {
 	const cJSON *s = cJSON_GetObjectItemCaseSensitive(args, "seconds");
-	/* The run's own account's clock: the learner's playground keeps its time. */
-	char *path = xasprintf("/_tutor/clock/advance?seconds=%g%s%s",
-			       cJSON_IsNumber(s) ? s->valuedouble : 0,
-			       run->account[0] ? "&account=" : "", run->account);
-	struct lambda_reply rep;
-	bool ok = client_request(run->control, "POST", path, NULL, NULL, NULL, 0, &rep);
-	if (!ok)
-		call_failed(run, step, "advancing the virtual clock", &rep);
-	client_reply_release(&rep);
-	free(path);
-	return ok;
+	return settle(run, step, cJSON_IsNumber(s) ? s->valuedouble : 0);
+}
+
+/* Whether the step looks at what the function did in the background. */
+static bool observes(enum exercise_step_kind kind)
+{
+	return kind == STEP_S3_GET || kind == STEP_S3_LIST || kind == STEP_SQS_RECEIVE ||
+	       kind == STEP_DDB_GET || kind == STEP_LOGS;
 }
 
 /* ---- DynamoDB tables, their streams, items ---- */
@@ -1381,7 +1414,7 @@ static void attach_function_log(struct run *run, const struct exercise_step *ste
 				struct step_state *st)
 {
 	if (step->kind != STEP_S3_GET && step->kind != STEP_S3_LIST &&
-	    step->kind != STEP_SQS_RECEIVE)
+	    step->kind != STEP_SQS_RECEIVE && step->kind != STEP_DDB_GET)
 		return;
 	struct step_state logs = { 0 };
 	if (do_logs(run, &logs) && logs.reply.log && logs.reply.log[0]) {
@@ -1423,8 +1456,6 @@ static bool perform(struct run *run, const struct exercise_step *step, struct st
 		ok = do_deploy(run, st);
 		break;
 	case STEP_INSPECT:
-		if (step->wait > 0)
-			run->config_tried = false; /* observe afresh at every try */
 		ok = fetch_config(run);
 		break;
 	case STEP_INVOKE:
@@ -1484,33 +1515,26 @@ static bool perform(struct run *run, const struct exercise_step *step, struct st
 }
 
 /*
- * Run step si: once, or for an observation with `wait`, again every WAIT_POLL_MS until its
- * expectations pass or the time is up. False when the check cannot go on.
+ * Run step si once: an observation of what happens in the background only after the cloud
+ * has settled, so that it sees everything the run started and nothing is waited for in
+ * vain. False when the check cannot go on.
  */
 static bool run_step(struct run *run, size_t si)
 {
 	const struct exercise_step *step = &run->ex->steps[si];
-	sleep_ms((int64_t)(step->delay * 1000));
-	int64_t deadline = clock_mono_ms() + (int64_t)(step->wait * 1000);
-	for (;;) {
-		struct step_state st = { 0 };
-		if (!perform(run, step, &st)) {
-			step_state_release(&st);
-			return false;
-		}
-		bool last = step->wait <= 0 || clock_mono_ms() >= deadline;
-		bool pass = judge_step(run, si, &st, false);
-		if (last || pass) {
-			if (!pass)
-				attach_function_log(run, step, &st);
-			judge_step(run, si, &st, true);
-			save_values(run, step, &st);
-			step_state_release(&st);
-			return true;
-		}
+	if (observes(step->kind) && run->ex->kind == EXERCISE_CODE && !settle(run, step, 0))
+		return false;
+	struct step_state st = { 0 };
+	if (!perform(run, step, &st)) {
 		step_state_release(&st);
-		sleep_ms(WAIT_POLL_MS);
+		return false;
 	}
+	if (!judge_step(run, si, &st, false))
+		attach_function_log(run, step, &st);
+	judge_step(run, si, &st, true);
+	save_values(run, step, &st);
+	step_state_release(&st);
+	return true;
 }
 
 /* Remove what the run created besides the function: mappings, objects, buckets, queues,
@@ -1585,6 +1609,7 @@ void check_run(const struct exercise *ex, const struct check_opts *opts, struct 
 		out->steps[i].step = &ex->steps[i];
 
 	struct run run = { .ex = ex, .opts = opts, .r = out };
+	client_cancel_on(opts->cancel);
 	event_rng_seed(&run.rng, 0);
 	run.buckets = cJSON_CreateArray();
 	run.queues = cJSON_CreateObject();
@@ -1610,6 +1635,11 @@ void check_run(const struct exercise *ex, const struct check_opts *opts, struct 
 		ok = draw_vars(&run);
 	bool deployed = false;
 	for (size_t i = 0; ok && i < ex->n_steps; i++) {
+		if (cancelled(&run)) {
+			ok = error_set(&out->error, "the check was cancelled");
+			out->cancelled = true;
+			break;
+		}
 		if (opts->progress)
 			opts->progress(opts->progress_ctx, out, i, false);
 		int64_t s0 = clock_mono_ms();
@@ -1623,6 +1653,13 @@ void check_run(const struct exercise *ex, const struct check_opts *opts, struct 
 		if (opts->progress)
 			opts->progress(opts->progress_ctx, out, i, true);
 	}
+	if (cancelled(&run)) {
+		/* A call cut short by the cancel failed for that reason, whatever it says. */
+		ok = false;
+		out->cancelled = true;
+		error_set(&out->error, "the check was cancelled");
+	}
+	client_cancel_on(NULL); /* what the run created is removed even after a cancel */
 	if (deployed && !opts->keep) {
 		struct lambda_reply rep;
 		client_delete_function(run.client, ex->function, &rep);

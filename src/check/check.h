@@ -62,6 +62,7 @@ struct check_result {
 	size_t n_steps;
 	size_t n_passed;
 	int64_t ms;
+	bool cancelled; /* stopped between steps by opts->cancel (status CHECK_ERROR) */
 };
 
 /* Called as each step starts (done false) and completes (done true). */
@@ -87,6 +88,11 @@ struct check_opts {
 	check_progress_fn progress;
 	void *progress_ctx;
 	bool keep; /* leave the fresh account's function in place (debugging) */
+	/*
+	 * Set to non-zero (from another thread or a signal handler) to stop the run between
+	 * steps; what it created is removed as usual. NULL: never cancelled.
+	 */
+	const volatile int *cancel;
 };
 
 /*

@@ -262,7 +262,7 @@ const char *console_default_handler(enum exercise_lang lang)
 
 const char *console_default_runtime(enum exercise_lang lang)
 {
-	return lang == EXERCISE_NODEJS ? "nodejs20.x" : "python3.12";
+	return lang == EXERCISE_NODEJS ? "nodejs22.x" : "python3.13";
 }
 
 const char *console_default_code(enum exercise_lang lang)

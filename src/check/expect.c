@@ -464,16 +464,61 @@ static bool judge_error(const struct exercise_expect *e, const struct expect_sub
 	return ok;
 }
 
+/* The configuration's fields in a learner's words. */
+static const char *const config_words[][2] = {
+	{ "MemorySize", "memory" },       { "Timeout", "timeout" },
+	{ "Runtime", "runtime" },         { "Handler", "handler" },
+	{ "FunctionName", "name" },       { "Architectures", "architecture" },
+	{ "Environment", "environment" }, { NULL, NULL },
+};
+
+/* A field as the learner knows it: "the memory setting (MemorySize)", or the field itself. */
+static void field_label(struct strbuf *sb, const char *field)
+{
+	if (strncmp(field, "config.", 7) == 0) {
+		const char *name = field + 7;
+		for (size_t i = 0; config_words[i][0]; i++) {
+			size_t n = strlen(config_words[i][0]);
+			if (strncmp(name, config_words[i][0], n) == 0 &&
+			    (name[n] == '\0' || name[n] == '.')) {
+				strbuf_addf(sb, "the function's %s setting (%s)",
+					    config_words[i][1], name);
+				return;
+			}
+		}
+		strbuf_addf(sb, "the function's %s setting", name);
+		return;
+	}
+	if (strncmp(field, "report.", 7) == 0) {
+		strbuf_addf(sb, "the REPORT line's %s", field + 7);
+		return;
+	}
+	strbuf_addstr(sb, field);
+}
+
+/* Whether a field is read from what the handler returned. */
+static bool from_payload(const char *field)
+{
+	return strncmp(field, "response", 8) == 0 || strncmp(field, "body", 4) == 0;
+}
+
 bool expect_judge(const struct exercise_expect *e, const struct expect_subject *s,
 		  struct strbuf *got, struct strbuf *want)
 {
 	if (s->call_error && !(e->kind == EXPECT_VALUE && e->field &&
 			       strncmp(e->field, "config", 6) == 0 && s->config)) {
 		strbuf_addstr(got, s->call_error);
-		if (e->kind == EXPECT_VALUE)
-			strbuf_addf(want, "%s to be checked", e->field);
-		else
-			strbuf_addstr(want, "an invocation to judge");
+		if (e->kind == EXPECT_VALUE && strncmp(e->field, "config", 6) == 0) {
+			strbuf_addf(want, "a function named '%s' to read ", s->function);
+			field_label(want, e->field);
+			strbuf_addstr(want, " from");
+		} else if (e->kind == EXPECT_VALUE && !from_payload(e->field) &&
+			   strncmp(e->field, "report", 6) != 0) {
+			strbuf_addstr(want, "something to look at: ");
+			field_label(want, e->field);
+		} else {
+			strbuf_addstr(want, "an answer from your function to judge");
+		}
 		return false;
 	}
 	switch (e->kind) {
@@ -510,15 +555,30 @@ bool expect_judge(const struct exercise_expect *e, const struct expect_subject *
 	}
 	case EXPECT_VALUE: {
 		cJSON *v = expect_field(s, e->field);
-		strbuf_addf(got, "%s = ", e->field);
-		show(got, v);
-		strbuf_addf(want, "%s: ", e->field);
+		field_label(want, e->field);
+		strbuf_addstr(want, ": ");
 		struct strbuf w = STRBUF_INIT;
 		bool ok = true;
 		for (size_t i = 0; i < e->n_matchers; i++)
 			if (!judge_matcher(e, &e->matchers[i], v, s, &w))
 				ok = false;
 		strbuf_addstr(want, strbuf_str(&w));
+		if (!ok && from_payload(e->field) && s->function_error && s->response) {
+			/* The handler raised: what it raised says more than a missing field. */
+			const cJSON *t = cJSON_GetObjectItemCaseSensitive(s->response, "errorType");
+			const cJSON *m =
+				cJSON_GetObjectItemCaseSensitive(s->response, "errorMessage");
+			strbuf_addf(got, "the handler raised %s instead of returning",
+				    cJSON_IsString(t) ? t->valuestring : "an error");
+			if (cJSON_IsString(m) && m->valuestring[0]) {
+				strbuf_addstr(got, ": ");
+				show_text(got, m->valuestring);
+			}
+		} else {
+			field_label(got, e->field);
+			strbuf_addstr(got, " = ");
+			show(got, v);
+		}
 		strbuf_release(&w);
 		cJSON_Delete(v);
 		return ok;

@@ -92,10 +92,13 @@ struct style {
 
 static void add_indented_log(struct strbuf *sb, const char *log, const struct style *st)
 {
-	/* Keep the last LOG_LINES lines. */
+	/*
+	 * Keep the last LOG_LINES lines. A traceback is one log event whose lines a runtime joins
+	 * with carriage returns: each gets a line of its own.
+	 */
 	size_t lines = 0;
 	for (const char *p = log; *p; p++)
-		if (*p == '\n')
+		if (*p == '\n' || *p == '\r')
 			lines++;
 	if (log[0] && log[strlen(log) - 1] != '\n')
 		lines++;
@@ -104,7 +107,7 @@ static void add_indented_log(struct strbuf *sb, const char *log, const struct st
 	if (skip)
 		strbuf_addf(sb, "      %s(%zu earlier lines)%s\n", st->dim, skip, st->off);
 	for (size_t i = 0; *p; i++) {
-		size_t n = strcspn(p, "\n");
+		size_t n = strcspn(p, "\n\r");
 		if (i >= skip) {
 			strbuf_addf(sb, "      %s", st->dim);
 			for (size_t k = 0; k < n && k < 200; k++)

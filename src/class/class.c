@@ -6,6 +6,8 @@
 #include <cjson/cJSON.h>
 #include <dirent.h>
 #include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -29,6 +31,8 @@ const char *class_file_name(enum class_file file)
 		return "denied";
 	case CLASS_FILE_UNREADABLE:
 		return "unreadable";
+	case CLASS_FILE_FORGED:
+		return "forged";
 	}
 	abort();
 }
@@ -50,6 +54,10 @@ static enum class_file classify(const char *msg)
 struct copy_ctx {
 	struct class_event *events;
 	size_t n, cap;
+	const unsigned char *key; /* check seals when not NULL */
+	const char *learner;
+	char prev[STORE_SEAL_HEX_LEN + 1];
+	int64_t bad; /* the first event that fails its seal */
 };
 
 static bool copy_event(const struct store_event *ev, void *arg)
@@ -68,7 +76,49 @@ static bool copy_event(const struct store_event *ev, void *arg)
 		.hash = xstrdup(ev->hash),
 		.data = xstrdup(ev->data),
 	};
+	/* The seal is checked here, while the event is at hand, and not kept. */
+	if (c->key && !c->bad) {
+		char want[STORE_SEAL_HEX_LEN + 1];
+		store_seal_compute(c->key, c->learner, c->prev, ev, want);
+		if (!ev->seal || strcmp(ev->seal, want) != 0)
+			c->bad = ev->id;
+		else
+			memcpy(c->prev, ev->seal, sizeof(c->prev));
+	}
 	return true;
+}
+
+static bool sealed, have_key;
+static unsigned char seal_key[STORE_SEAL_KEY_LEN];
+static char unverifiable[600]; /* why a sealed class's records cannot be checked */
+
+void class_seal_key(const unsigned char *key)
+{
+	sealed = have_key = key != NULL;
+	if (key)
+		memcpy(seal_key, key, sizeof(seal_key));
+	else
+		explicit_bzero(seal_key, sizeof(seal_key));
+}
+
+void class_seal_unverifiable(const char *why)
+{
+	class_seal_key(NULL);
+	sealed = true;
+	snprintf(unverifiable, sizeof(unverifiable), "%s", why);
+}
+
+/* In a sealed class, a file must be owned by the user it is named after. NULL when it is. */
+static char *owner_problem(const char *path, const char *id, const struct stat *st)
+{
+	struct passwd *pw = getpwuid(st->st_uid);
+	if (pw && strcmp(pw->pw_name, id) == 0)
+		return NULL;
+	if (pw)
+		return xasprintf("'%s' was created by %s, not by %s: not counted", path,
+				 pw->pw_name, id);
+	return xasprintf("'%s' belongs to uid %u, not to %s: not counted", path,
+			 (unsigned)st->st_uid, id);
 }
 
 static void events_free(struct class_event *events, size_t n)
@@ -109,13 +159,37 @@ void class_room_add_file(struct class_room *room, const char *path)
 		l->name = xstrdup(l->id);
 		return;
 	}
+	if (sealed && !have_key) {
+		l->file = CLASS_FILE_FORGED;
+		l->problem = xasprintf("'%s' cannot be verified: %s", path, unverifiable);
+		l->name = xstrdup(l->id);
+		return;
+	}
+	if (sealed && (l->problem = owner_problem(path, l->id, &st))) {
+		l->file = CLASS_FILE_FORGED;
+		l->name = xstrdup(l->id);
+		return;
+	}
 	struct store *store = store_open_readonly(path, &err);
-	struct copy_ctx c = { 0 };
+	struct copy_ctx c = { .key = sealed ? seal_key : NULL, .learner = l->id };
 	if (store && store_meta_get(store, STORE_META_LEARNER, &l->name, &err) &&
 	    store_each(store, NULL, copy_event, &c, &err)) {
-		l->events = c.events;
-		l->n_events = c.n;
-		l->file = CLASS_FILE_OK;
+		if (c.bad) {
+			l->file = CLASS_FILE_FORGED;
+			l->problem = xasprintf("'%s' was changed outside lambda-tutor: event %lld "
+					       "fails its seal; none of it is counted",
+					       path, (long long)c.bad);
+			events_free(c.events, c.n);
+		} else {
+			l->events = c.events;
+			l->n_events = c.n;
+			l->file = CLASS_FILE_OK;
+		}
+		/* The name a learner's file holds is theirs to write: the kernel's is shown. */
+		if (sealed) {
+			free(l->name);
+			l->name = NULL;
+		}
 	} else {
 		char line[1100];
 		error_format(&err, line, sizeof line);

@@ -21,6 +21,7 @@ enum class_file {
 	CLASS_FILE_CORRUPT, /* damaged, half-written or not a record file */
 	CLASS_FILE_DENIED,  /* no permission */
 	CLASS_FILE_UNREADABLE,
+	CLASS_FILE_FORGED, /* sealed class: not its learner's, or changed outside the tutor */
 };
 
 /* One event, owned by its learner. Strings may be NULL except kind. */
@@ -63,11 +64,24 @@ bool class_room_load_dir(struct class_room *room, const char *dir, struct error 
  */
 bool class_room_refresh(struct class_room *room, const char *dir, size_t *reread,
 			struct error *err);
+/*
+ * Check every file read from now on against a sealed class's key (NULL: stop checking): the
+ * file must belong to the user its name says (the kernel's owner, not a name the file holds),
+ * and every event must carry its seal (store_seal_compute). A file that fails either is
+ * CLASS_FILE_FORGED, with the first failure in its problem, and none of its events count.
+ * The key is copied.
+ */
+void class_seal_key(const unsigned char *key);
+/*
+ * The class is sealed but its key could not be read (why: one line): every file is then
+ * CLASS_FILE_FORGED with that reason, since none can be told from a forgery.
+ */
+void class_seal_unverifiable(const char *why);
 /* Read one record file into room; a file that cannot be read is added with its state. */
 void class_room_add_file(struct class_room *room, const char *path);
 /* Free what room holds and empty it. */
 void class_room_release(struct class_room *room);
-/* "ok", "missing", "locked", "corrupt", "denied", "unreadable" */
+/* "ok", "missing", "locked", "corrupt", "denied", "unreadable", "forged" */
 const char *class_file_name(enum class_file file);
 
 /* A quiz try as the quiz_try event records it. Strings borrowed from the event. */

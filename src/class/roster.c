@@ -8,8 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/strbuf.h"
 #include "core/xalloc.h"
 #include "course/course.h"
+#include "course/quiz_load.h"
+#include "quiz/quiz.h"
 #include "store/store.h"
 
 const char *roster_state_name(enum roster_state state)
@@ -83,6 +86,29 @@ static void seen_add(struct seen *s, const struct course *course, const struct c
 		s->per_module[m]++;
 }
 
+/* The first failing task of a check run's data, as "task: got …", or its error. */
+static char *fail_message(const char *data)
+{
+	cJSON *doc = data ? cJSON_Parse(data) : NULL;
+	char *out = NULL;
+	const cJSON *err = cJSON_GetObjectItemCaseSensitive(doc, "error");
+	if (cJSON_IsString(err) && err->valuestring[0])
+		out = xstrdup(err->valuestring);
+	const cJSON *t;
+	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(doc, "tasks"))
+	{
+		if (out || cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "pass")))
+			continue;
+		const cJSON *text = cJSON_GetObjectItemCaseSensitive(t, "text");
+		const cJSON *got = cJSON_GetObjectItemCaseSensitive(t, "got");
+		out = xasprintf("%s%s%s", cJSON_IsString(text) ? text->valuestring : "a task",
+				cJSON_IsString(got) ? ": got " : "",
+				cJSON_IsString(got) ? got->valuestring : "");
+	}
+	cJSON_Delete(doc);
+	return out;
+}
+
 static void summarise(struct roster_row *row, const struct class_learner *l,
 		      const struct course *course, size_t n_modules)
 {
@@ -92,6 +118,7 @@ static void summarise(struct roster_row *row, const struct class_learner *l,
 		row->quiz_best[m] = NAN;
 	struct seen seen = { NULL, 0, xcalloc(n_modules ? n_modules : 1, sizeof(size_t)) };
 	const char *streak_ex = NULL;
+	const struct class_event *last_fail = NULL;
 	for (size_t i = 0; i < l->n_events; i++) {
 		const struct class_event *ev = &l->events[i];
 		if (ev->at_ms > row->last_ms)
@@ -109,14 +136,18 @@ static void summarise(struct roster_row *row, const struct class_learner *l,
 			bool failed = !ev->data || !strstr(ev->data, "\"status\":\"passed\"");
 			if (failed) {
 				row->failed_checks++;
-				if (streak_ex && ev->item && strcmp(streak_ex, ev->item) == 0)
+				if (streak_ex && ev->item && strcmp(streak_ex, ev->item) == 0) {
 					row->fail_streak++;
-				else
+				} else {
 					row->fail_streak = 1;
+					row->fail_since_ms = ev->at_ms;
+				}
 				streak_ex = ev->item;
+				last_fail = ev;
 			} else {
 				row->fail_streak = 0;
 				streak_ex = NULL;
+				last_fail = NULL;
 			}
 		} else if (is(ev, STORE_HINT)) {
 			row->hints++;
@@ -140,6 +171,10 @@ static void summarise(struct roster_row *row, const struct class_learner *l,
 			}
 			cJSON_Delete(doc);
 		}
+	}
+	if (last_fail) {
+		row->fail_exercise = last_fail->item;
+		row->fail_message = fail_message(last_fail->data);
 	}
 	row->pages_viewed = seen.n;
 	if (row->module_id && course) {
@@ -213,6 +248,7 @@ void roster_release(struct roster *r)
 	for (size_t i = 0; i < r->n; i++) {
 		free(r->rows[i].quiz_best);
 		free(r->rows[i].hand_note);
+		free(r->rows[i].fail_message);
 	}
 	free(r->rows);
 	free(r->heat);
@@ -223,6 +259,11 @@ static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 	return (x > y) - (x < y);
+}
+
+long roster_minutes_left(const struct roster_agenda *ag)
+{
+	return (long)((ag->left_in_segment_ms + 59999) / 60000);
 }
 
 void roster_agenda(const struct roster *r, const struct course *course, int64_t started_ms,
@@ -317,6 +358,77 @@ static int cmp_answer(const void *a, const void *b)
 	return strcmp(x->response, y->response);
 }
 
+/* The last try at question in l's first attempt that holds it, or NULL. */
+static const struct class_try *first_last_try(const struct class_record *rec, const char *question)
+{
+	const struct class_try *last = NULL;
+	for (size_t a = 0; a < rec->n_attempts && !last; a++)
+		for (size_t t = 0; t < rec->attempts[a].n_tries; t++)
+			if (strcmp(rec->attempts[a].tries[t].question, question) == 0)
+				last = &rec->attempts[a].tries[t];
+	return last;
+}
+
+struct quiz_question *roster_question(const struct class_room *room, const char *question)
+{
+	struct quiz_question *q = NULL;
+	for (size_t i = 0; i < room->n && !q; i++) {
+		const struct class_learner *l = &room->learners[i];
+		for (size_t e = 0; e < l->n_events && !q; e++) {
+			const struct class_event *ev = &l->events[e];
+			if (strcmp(ev->kind, STORE_QUIZ_START) != 0 || !ev->data ||
+			    !strstr(ev->data, question))
+				continue;
+			cJSON *doc = cJSON_Parse(ev->data);
+			const cJSON *it;
+			cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(doc, "questions"))
+			{
+				const cJSON *id = cJSON_GetObjectItemCaseSensitive(it, "id");
+				const cJSON *copy =
+					cJSON_GetObjectItemCaseSensitive(it, "question");
+				if (!cJSON_IsString(id) || strcmp(id->valuestring, question) != 0 ||
+				    !cJSON_IsString(copy))
+					continue;
+				struct error err;
+				q = quiz_question_parse(copy->valuestring,
+							strlen(copy->valuestring), &err);
+				break;
+			}
+			cJSON_Delete(doc);
+		}
+	}
+	return q;
+}
+
+/* "Amazon S3; Amazon SNS" for the indices a choice response names; NULL for other types. */
+static char *response_label(const struct quiz_question *q, const char *response)
+{
+	if (!q || (q->type != QUIZ_MC && q->type != QUIZ_MC_MULTI && q->type != QUIZ_TF))
+		return NULL;
+	if (q->type == QUIZ_TF)
+		return xstrdup(strcmp(response, "true") == 0    ? "True"
+			       : strcmp(response, "false") == 0 ? "False"
+								: response);
+	struct strbuf sb = STRBUF_INIT;
+	for (const char *p = response; *p;) {
+		char *end;
+		long k = strtol(p, &end, 10);
+		if (end == p || k < 0 || (size_t)k >= q->n_answers) {
+			strbuf_release(&sb);
+			return NULL;
+		}
+		if (sb.len)
+			strbuf_addstr(&sb, "; ");
+		strbuf_addstr(&sb, q->answers[k].text);
+		p = *end == ',' ? end + 1 : end;
+		if (*end && *end != ',') {
+			strbuf_release(&sb);
+			return NULL;
+		}
+	}
+	return strbuf_detach(&sb);
+}
+
 struct roster_answer *roster_answers(const struct class_room *room, const char *question, size_t *n)
 {
 	struct roster_answer *out = NULL;
@@ -325,19 +437,15 @@ struct roster_answer *roster_answers(const struct class_room *room, const char *
 		struct class_record rec;
 		class_record_build(&room->learners[i], &rec);
 		/* The learner's first attempt that holds the question, its last try. */
-		const struct class_try *last = NULL;
-		for (size_t a = 0; a < rec.n_attempts && !last; a++)
-			for (size_t t = 0; t < rec.attempts[a].n_tries; t++)
-				if (strcmp(rec.attempts[a].tries[t].question, question) == 0)
-					last = &rec.attempts[a].tries[t];
+		const struct class_try *last = first_last_try(&rec, question);
 		if (last && last->response) {
 			size_t k = 0;
 			while (k < *n && strcmp(out[k].response, last->response) != 0)
 				k++;
 			if (k == *n) {
 				out = xreallocarray(out, *n + 1, sizeof *out);
-				out[(*n)++] =
-					(struct roster_answer){ xstrdup(last->response), 0, 0 };
+				out[(*n)++] = (struct roster_answer){ xstrdup(last->response), 0, 0,
+								      NULL };
 			}
 			out[k].count++;
 			if (last->fraction >= 1)
@@ -345,14 +453,36 @@ struct roster_answer *roster_answers(const struct class_room *room, const char *
 		}
 		class_record_release(&rec);
 	}
+	struct quiz_question *q = *n ? roster_question(room, question) : NULL;
+	for (size_t k = 0; k < *n; k++)
+		out[k].label = response_label(q, out[k].response);
+	quiz_question_free(q);
 	if (*n)
 		qsort(out, *n, sizeof *out, cmp_answer);
 	return out;
 }
 
+const char **roster_unanswered(const struct class_room *room, const char *question, size_t *n)
+{
+	const char **ids = xcalloc(room->n ? room->n : 1, sizeof *ids);
+	*n = 0;
+	for (size_t i = 0; i < room->n; i++) {
+		if (room->learners[i].file != CLASS_FILE_OK)
+			continue;
+		struct class_record rec;
+		class_record_build(&room->learners[i], &rec);
+		if (!first_last_try(&rec, question))
+			ids[(*n)++] = room->learners[i].id;
+		class_record_release(&rec);
+	}
+	return ids;
+}
+
 void roster_answers_free(struct roster_answer *a, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		free(a[i].response);
+		free(a[i].label);
+	}
 	free(a);
 }

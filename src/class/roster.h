@@ -46,6 +46,11 @@ struct roster_row {
 	bool hand;           /* a hand is up */
 	char *hand_note;     /* the hand's note, or NULL; owned */
 	int64_t hand_ms;
+	/* What the learner is failing on: the exercise of the current fail streak (NULL when
+	 * the last run passed), since when, and the last failure's first failing task. */
+	const char *fail_exercise; /* borrowed */
+	int64_t fail_since_ms;
+	char *fail_message; /* "task: got …" or the run's error; owned, NULL when none */
 	enum roster_state state;
 };
 
@@ -80,6 +85,8 @@ struct roster_agenda {
 };
 void roster_agenda(const struct roster *r, const struct course *course, int64_t started_ms,
 		   int64_t now_ms, struct roster_agenda *out);
+/* Whole minutes left in the segment due now, rounded up: 20 at the start of a 20-minute one. */
+long roster_minutes_left(const struct roster_agenda *ag);
 
 /*
  * The page a presenter shows as the agenda moves: the segment's module, and the page as far
@@ -91,15 +98,26 @@ void roster_present_page(const struct course *course, const struct roster_agenda
 /* Learners with a hand up, oldest first: indices into r->rows. Caller frees. */
 size_t *roster_hands(const struct roster *r, size_t *n);
 
+struct quiz_question;
+
 /* How often each response to question was given as a last try of a first attempt. */
 struct roster_answer {
 	char *response; /* owned */
 	size_t count;
 	size_t right; /* of them with fraction 1 */
+	char *label;  /* the chosen options' text for choice questions, else NULL; owned */
 };
-/* Sorted by count, most first. Caller frees with roster_answers_free(). */
+/*
+ * Sorted by count, most first. Labels come from the copy of the question an attempt stored,
+ * so they are the text the learners saw. Caller frees with roster_answers_free().
+ */
 struct roster_answer *roster_answers(const struct class_room *room, const char *question,
 				     size_t *n);
 void roster_answers_free(struct roster_answer *a, size_t n);
+/* The question as a learner's attempt stored it (text, options), or NULL when none did. */
+struct quiz_question *roster_question(const struct class_room *room, const char *question);
+/* Ids of the readable learners with no try at question yet, in room order. Caller frees the
+ * array; the ids are borrowed from room. */
+const char **roster_unanswered(const struct class_room *room, const char *question, size_t *n);
 
 #endif

@@ -63,6 +63,29 @@ char *cli_db_path(const struct cli_opts *opts, struct error *err);
 /* The learner's workspace: --workspace, else $LAMBDA_TUTOR_WORKSPACE, else ~/lambda-workshop. */
 char *cli_workspace(const struct cli_opts *opts, struct error *err);
 
+/*
+ * Sealed classes (seal.c). Before a command runs: read the class key of the class it works on
+ * while the process still has the group it was installed setgid to, then drop every privilege
+ * for good. The class command drops them itself (class init makes the key). False and err when
+ * they cannot be dropped.
+ */
+bool cli_settle_privileges(const char *cmd, int argc, char **argv, const struct cli_opts *opts,
+			   struct error *err);
+bool cli_drop_privileges(struct error *err);
+/* Whether the process was started setgid or setuid (the kernel's AT_SECURE). */
+bool cli_privileged(void);
+/* Whether the class directory has a seal key (its records must be sealed). */
+bool cli_class_sealed(const char *dir);
+/* The class key read by cli_settle_privileges, or NULL. Borrowed. */
+const unsigned char *cli_seal_key(void);
+struct store;
+/*
+ * Open the learner's record file for writing: in a class directory group-readable, and in a
+ * sealed class sealed with the key (refused when the key was not read, or when the file was
+ * changed outside the tutor). Close with store_close().
+ */
+struct store *cli_open_records(const struct cli_opts *opts, const char *db_path, struct error *err);
+
 /* Print "lambda-tutor: <message>" to stderr. */
 void cli_error(const char *fmt, ...) XALLOC_PRINTF(1, 2);
 /* Print the one-line form of err with the "lambda-tutor: " prefix unless it is located. */

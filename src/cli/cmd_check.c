@@ -123,8 +123,7 @@ bool exercise_record(const struct cli_opts *opts, const struct check_result *r)
 	struct error err;
 	error_clear(&err);
 	char *db = cli_db_path(opts, &err);
-	mode_t mode = opts->class_dir ? STORE_MODE_CLASS : STORE_MODE_PRIVATE;
-	struct store *store = db ? store_open_mode(db, mode, &err) : NULL;
+	struct store *store = db ? cli_open_records(opts, db, &err) : NULL;
 	bool ok = store && check_record(store, r, &err);
 	store_close(store);
 	free(db);

@@ -8,14 +8,17 @@
  * them, G reads them, and nobody else can open them.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "class/pace.h"
+#include "cli/cli.h"
 #include "cli/commands.h"
 #include "core/path.h"
 #include "core/xalloc.h"
@@ -23,31 +26,116 @@
 
 #define CLASS_DIR_MODE 03773
 
-static int class_init(const char *dir, const char *group)
+/*
+ * The class key: 32 random bytes as hex, mode 0440, in the seal group, so that only a tutor
+ * installed setgid to that group (and root) reads it. Made while the process still has that
+ * group; an existing key is kept (sealed records stay verifiable), never read here.
+ */
+static bool make_key(const char *dir, gid_t seal_gid, const char *seal_name)
+{
+	bool ok = false;
+	char *path = path_join(dir, STORE_SEAL_KEY_FILE);
+	unsigned char key[STORE_SEAL_KEY_LEN];
+	char hex[STORE_SEAL_HEX_LEN + 2];
+	struct stat st;
+	int fd = -1;
+	if (lstat(path, &st) == 0) {
+		if (!S_ISREG(st.st_mode) || st.st_gid != seal_gid || (st.st_mode & 07777) != 0440) {
+			cli_error("'%s' is not a class key of group %s and mode 0440; remove it",
+				  path, seal_name);
+			goto out;
+		}
+		printf("kept %s: the class key\n", path);
+		ok = true;
+		goto out;
+	}
+	if (getrandom(key, sizeof(key), 0) != (ssize_t)sizeof(key)) {
+		cli_error("cannot make a class key: %s", strerror(errno));
+		goto out;
+	}
+	for (size_t i = 0; i < sizeof(key); i++)
+		snprintf(hex + 2 * i, 3, "%02x", key[i]);
+	hex[STORE_SEAL_HEX_LEN] = '\n';
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0400);
+	if (fd < 0 || fchown(fd, (uid_t)-1, seal_gid) != 0 || fchmod(fd, 0440) != 0 ||
+	    write(fd, hex, STORE_SEAL_HEX_LEN + 1) != STORE_SEAL_HEX_LEN + 1 || fsync(fd) != 0) {
+		cli_error("cannot write the class key '%s': %s", path, strerror(errno));
+		if (fd >= 0)
+			unlink(path);
+		goto out;
+	}
+	printf("wrote %s (0440, group %s): the class key that seals every record; only a\n"
+	       "  tutor installed setgid %s reads it, so no learner can forge or edit one\n",
+	       path, seal_name, seal_name);
+	ok = true;
+out:
+	explicit_bzero(key, sizeof(key));
+	explicit_bzero(hex, sizeof(hex));
+	if (fd >= 0)
+		close(fd);
+	free(path);
+	return ok;
+}
+
+static int class_init(const char *dir, const char *group, const char *seal_group)
 {
 	struct group *gr = getgrnam(group);
 	if (!gr) {
 		cli_error("no such group '%s'; create it first (groupadd %s)", group, group);
 		return CLI_USAGE;
 	}
+	gid_t trainer_gid = gr->gr_gid;
+	/* The seal group: --seal-group, else the group this program is installed setgid to. */
+	gid_t seal_gid = getegid();
+	char *seal_name = NULL;
+	if (seal_group) {
+		struct group *sg = getgrnam(seal_group);
+		if (!sg) {
+			cli_error("no such group '%s'; create it first (groupadd %s)", seal_group,
+				  seal_group);
+			return CLI_USAGE;
+		}
+		seal_gid = sg->gr_gid;
+		seal_name = xstrdup(seal_group);
+	} else if (cli_privileged()) {
+		struct group *sg = getgrgid(seal_gid);
+		seal_name = sg ? xstrdup(sg->gr_name) : xasprintf("%u", (unsigned)seal_gid);
+	}
 	struct stat st;
 	bool existed = stat(dir, &st) == 0;
 	if (existed && !S_ISDIR(st.st_mode)) {
 		cli_error("cannot make a class in '%s': it is not a directory", dir);
+		free(seal_name);
 		return CLI_USAGE;
 	}
 	if (!existed && mkdir(dir, 0700) != 0) {
 		cli_error("cannot create '%s': %s", dir, strerror(errno));
+		free(seal_name);
 		return CLI_USAGE;
 	}
 	printf("%s %s\n", existed ? "using" : "created", dir);
-	if (chown(dir, (uid_t)-1, gr->gr_gid) != 0) {
+	bool keyed = !seal_name || make_key(dir, seal_gid, seal_name);
+	struct error derr;
+	if (!cli_drop_privileges(&derr)) {
+		cli_print_error(&derr);
+		free(seal_name);
+		return CLI_USAGE;
+	}
+	if (!keyed) {
+		free(seal_name);
+		return CLI_USAGE;
+	}
+	if (!seal_name)
+		printf("no seal group (--seal-group G, or a setgid install): records are not "
+		       "sealed\n");
+	free(seal_name);
+	if (chown(dir, (uid_t)-1, trainer_gid) != 0) {
 		cli_error("cannot give '%s' to group '%s': %s (be root or a member of it)", dir,
 			  group, strerror(errno));
 		return CLI_USAGE;
 	}
 	printf("group %s (gid %u): the trainer's group, which reads every learner's file\n", group,
-	       (unsigned)gr->gr_gid);
+	       (unsigned)trainer_gid);
 	if (chmod(dir, CLASS_DIR_MODE) != 0) {
 		cli_error("cannot set the mode of '%s': %s", dir, strerror(errno));
 		return CLI_USAGE;
@@ -62,22 +150,23 @@ static int class_init(const char *dir, const char *group)
 	struct pace p;
 	struct error err;
 	char *path = path_join(dir, PACE_FILE);
-	if (!path_is_file(path)) {
-		/* Created now, owned by the trainer: in a sticky folder no learner can replace it.
-		 */
-		if (!pace_read(dir, &p, &err) || !pace_write(dir, &p, &err)) {
-			cli_print_error(&err);
-			free(path);
-			return CLI_USAGE;
-		}
-		if (chown(path, (uid_t)-1, gr->gr_gid) != 0 && errno != EPERM) {
-			cli_error("cannot give '%s' to group '%s': %s", path, group,
-				  strerror(errno));
-			free(path);
-			return CLI_USAGE;
-		}
-		printf("wrote %s (0644): the pace and messages the learners' tutors read\n", path);
+	bool existed_pace = path_is_file(path);
+	/* Created now, owned by whoever runs this: in a sticky folder no learner can replace it. */
+	if (!existed_pace && (!pace_read(dir, &p, &err) || !pace_write(dir, &p, &err))) {
+		cli_print_error(&err);
+		free(path);
+		return CLI_USAGE;
 	}
+	/* The group's and 0664 whoever ran this (root included): every trainer updates it. */
+	if ((chown(path, (uid_t)-1, trainer_gid) != 0 || chmod(path, 0664) != 0) && !existed_pace) {
+		cli_error("cannot give '%s' to group '%s' with mode 0664: %s", path, group,
+			  strerror(errno));
+		free(path);
+		return CLI_USAGE;
+	}
+	printf("%s %s (0664, group %s): the pace and messages every trainer sets and the\n"
+	       "  learners' tutors read\n",
+	       existed_pace ? "kept" : "wrote", path, group);
 	free(path);
 	printf("learners run: lambda-tutor --class %s\n", dir);
 	printf("the trainer runs: lambda-tutor trainer %s\n", dir);
@@ -86,7 +175,7 @@ static int class_init(const char *dir, const char *group)
 
 int cmd_class_run(const struct cli_opts *opts, int argc, char **argv)
 {
-	const char *dir = NULL, *group = NULL;
+	const char *dir = NULL, *group = NULL, *seal = NULL;
 	if (argc < 2 || strcmp(argv[1], "init") != 0) {
 		cli_error("class needs a verb: class init DIR --trainer-group G");
 		return CLI_USAGE;
@@ -94,6 +183,8 @@ int cmd_class_run(const struct cli_opts *opts, int argc, char **argv)
 	for (int i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "--trainer-group") && i + 1 < argc) {
 			group = argv[++i];
+		} else if (!strcmp(argv[i], "--seal-group") && i + 1 < argc) {
+			seal = argv[++i];
 		} else if (argv[i][0] == '-') {
 			cli_error("unknown option '%s' for class init", argv[i]);
 			return CLI_USAGE;
@@ -105,8 +196,8 @@ int cmd_class_run(const struct cli_opts *opts, int argc, char **argv)
 		}
 	}
 	if (!dir || !group) {
-		cli_error("usage: lambda-tutor class init DIR --trainer-group G");
+		cli_error("usage: lambda-tutor class init DIR --trainer-group G [--seal-group S]");
 		return CLI_USAGE;
 	}
-	return class_init(dir, group);
+	return class_init(dir, group, seal);
 }

@@ -12,6 +12,7 @@
 #include "cli/commands.h"
 #include "course/course.h"
 #include "store/store.h"
+#include "tui/items.h"
 #include "tui/screen_console.h"
 #include "tui/tui.h"
 
@@ -31,13 +32,16 @@ int cmd_console_run(const struct cli_opts *opts, int argc, char **argv)
 	error_clear(&err);
 	struct app app;
 	bool app_ready = false;
-	struct check_cloud cloud;
+	const struct check_cloud *cloud;
 	if (!app_init(&app, ctx.course, NULL, &err)) {
 		cli_print_error(&err);
 		goto out;
 	}
 	app_ready = true;
-	if (!exercise_cloud(ctx.ws, &cloud, &err)) {
+	app_set_workspace(&app, ctx.ws, exercise_cloud);
+	app_use_exercises(&app, ctx.set);
+	cloud = app_cloud(&app, &err);
+	if (!cloud) {
 		cli_print_error(&err);
 		goto out;
 	}
@@ -45,7 +49,7 @@ int cmd_console_run(const struct cli_opts *opts, int argc, char **argv)
 		cli_print_error(&err);
 		goto out;
 	}
-	if (!screen_console_load(&app, ctx.ws, &cloud, &err)) {
+	if (!screen_console_load(&app, ctx.ws, cloud, &err)) {
 		tui_end();
 		cli_print_error(&err);
 		goto out;

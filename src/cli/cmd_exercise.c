@@ -1,16 +1,19 @@
 /*
  * lambda-tutor exercise [EXERCISE]: open the exercise screen of the tutor on one exercise
- * (default: the first), with the cloud of the workspace started when none runs.
+ * (default: the first one not passed yet, as rustlings does), with the cloud of the workspace
+ * started when none runs.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/aws.h"
 #include "aws/locate.h"
 #include "check/check.h"
 #include "check/workspace.h"
 #include "cli/commands.h"
 #include "store/store.h"
+#include "tui/items.h"
 #include "tui/screen_exercise.h"
 #include "tui/tui.h"
 
@@ -34,33 +37,39 @@ int cmd_exercise_run(const struct cli_opts *opts, int argc, char **argv)
 	int rc = exercise_ctx_open(opts, id, &ctx);
 	if (rc != CLI_OK)
 		return rc;
-	if (!ctx.ex && ctx.set->n)
-		ctx.ex = ctx.set->v[0];
 	struct error err;
 	error_clear(&err);
 	struct store *store = NULL;
 	struct app app;
 	bool app_ready = false;
 	char *db_path = NULL;
-	struct check_cloud cloud;
-	int lang = ctx.ex ? exercise_ctx_lang(&ctx, lang_flag) : -1;
+	const struct check_cloud *cloud;
 	rc = CLI_USAGE;
-	if (!ctx.ex) {
+	if (!ctx.set->n) {
 		cli_error("exercise: the course has no exercises");
 		goto out;
 	}
-	if (lang < 0)
-		goto out;
-	if (lang_flag && workspace_language(ctx.ws, NULL) < 0)
-		workspace_set_language(ctx.ws, NULL, (enum exercise_lang)lang, &err);
 	db_path = cli_db_path(opts, &err);
-	store = db_path ? store_open(db_path, &err) : NULL;
+	store = db_path ? cli_open_records(opts, db_path, &err) : NULL;
 	if (!store || !app_init(&app, ctx.course, store, &err)) {
 		cli_print_error(&err);
 		goto out;
 	}
 	app_ready = true;
-	if (!exercise_cloud(ctx.ws, &cloud, &err)) {
+	app_set_workspace(&app, ctx.ws, exercise_cloud);
+	app_use_exercises(&app, ctx.set);
+	/* Without an id: the first exercise not passed yet, on the core paths first. */
+	if (!ctx.ex)
+		ctx.ex = app_first_unfinished(&app);
+	if (!ctx.ex)
+		ctx.ex = ctx.set->v[0];
+	int lang = exercise_ctx_lang(&ctx, lang_flag);
+	if (lang < 0)
+		goto out;
+	if (lang_flag && workspace_language(ctx.ws, NULL) < 0)
+		workspace_set_language(ctx.ws, NULL, (enum exercise_lang)lang, &err);
+	cloud = app_cloud(&app, &err);
+	if (!cloud) {
 		cli_print_error(&err);
 		goto out;
 	}
@@ -68,7 +77,7 @@ int cmd_exercise_run(const struct cli_opts *opts, int argc, char **argv)
 		cli_print_error(&err);
 		goto out;
 	}
-	if (!screen_exercise_load(&app, ctx.set, ctx.ex, ctx.ws, &cloud, (enum exercise_lang)lang,
+	if (!screen_exercise_load(&app, ctx.set, ctx.ex, ctx.ws, cloud, (enum exercise_lang)lang,
 				  &err)) {
 		tui_end();
 		cli_print_error(&err);

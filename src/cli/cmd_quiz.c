@@ -244,9 +244,7 @@ int cmd_quiz_run(const struct cli_opts *opts, int argc, char **argv)
 		cli_print_error(&err);
 		goto out;
 	}
-	/* In a class directory the trainer's group reads the file (class init). */
-	mode_t mode = opts->class_dir ? STORE_MODE_CLASS : STORE_MODE_PRIVATE;
-	store = store_open_mode(db_path, mode, &err);
+	store = cli_open_records(opts, db_path, &err);
 	if (!store) {
 		cli_print_error(&err);
 		goto out;

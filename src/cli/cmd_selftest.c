@@ -132,7 +132,7 @@ static bool deploy_as_learner(const struct selftest *st, const struct exercise *
 	struct lambda_client *c = client_new(st->cloud->endpoint, who->key, who->secret);
 	struct lambda_reply rep;
 	bool ok = client_create_function(
-		c, ex->function, str_of(config, "Runtime", "python3.12"),
+		c, ex->function, str_of(config, "Runtime", "python3.13"),
 		str_of(config, "Handler", "lambda_function.lambda_handler"),
 		str_of(config, "Architecture", NULL), int_of(config, "MemorySize", 128),
 		int_of(config, "Timeout", 3), NULL, zip, len, &rep);

@@ -18,6 +18,7 @@
 #include "core/diag.h"
 #include "core/xalloc.h"
 #include "course/course.h"
+#include "quiz/quiz.h"
 #include "store/store.h"
 #include "tui/screen_trainer.h"
 
@@ -66,6 +67,19 @@ static cJSON *json_dashboard(const struct roster *r, const struct course *course
 					row->module_id ? (double)((now - row->step_since_ms) / 1000)
 						       : 0);
 		cJSON_AddNumberToObject(o, "failed_checks", row->failed_checks);
+		if (row->fail_exercise) {
+			cJSON *f = cJSON_AddObjectToObject(o, "failing");
+			cJSON_AddStringToObject(f, "exercise", row->fail_exercise);
+			cJSON_AddNumberToObject(f, "runs", row->fail_streak);
+			cJSON_AddNumberToObject(f, "minutes",
+						(double)((now - row->fail_since_ms) / 60000));
+			if (row->fail_message)
+				cJSON_AddStringToObject(f, "message", row->fail_message);
+			else
+				cJSON_AddNullToObject(f, "message");
+		} else {
+			cJSON_AddNullToObject(o, "failing");
+		}
 		cJSON_AddNumberToObject(o, "hints", row->hints);
 		cJSON *q = cJSON_AddObjectToObject(o, "quiz");
 		for (size_t m = 0; m < r->n_modules; m++)
@@ -99,15 +113,36 @@ static cJSON *json_dashboard(const struct roster *r, const struct course *course
 		struct roster_answer *a = roster_answers(room, question, &na);
 		cJSON *ans = cJSON_AddObjectToObject(j, "answers");
 		cJSON_AddStringToObject(ans, "question", question);
+		struct quiz_question *q = roster_question(room, question);
+		if (q)
+			cJSON_AddStringToObject(ans, "text", q->text);
+		else
+			cJSON_AddNullToObject(ans, "text");
+		quiz_question_free(q);
+		size_t total = 0;
+		for (size_t k = 0; k < na; k++)
+			total += a[k].count;
+		cJSON_AddNumberToObject(ans, "answered", (double)total);
 		cJSON *arr = cJSON_AddArrayToObject(ans, "responses");
 		for (size_t k = 0; k < na; k++) {
 			cJSON *o = cJSON_CreateObject();
 			cJSON_AddStringToObject(o, "response", a[k].response);
+			if (a[k].label)
+				cJSON_AddStringToObject(o, "label", a[k].label);
 			cJSON_AddNumberToObject(o, "count", (double)a[k].count);
+			cJSON_AddNumberToObject(o, "percent",
+						round(1000.0 * (double)a[k].count / (double)total) /
+							10);
 			cJSON_AddNumberToObject(o, "right", (double)a[k].right);
 			cJSON_AddItemToArray(arr, o);
 		}
 		roster_answers_free(a, na);
+		size_t nw;
+		const char **waiting = roster_unanswered(room, question, &nw);
+		cJSON *w = cJSON_AddArrayToObject(ans, "not_answered");
+		for (size_t k = 0; k < nw; k++)
+			cJSON_AddItemToArray(w, cJSON_CreateString(waiting[k]));
+		free(waiting);
 	}
 	return j;
 }
@@ -121,8 +156,7 @@ static void print_text(const struct roster *r, const struct course *course, cons
 		       (long)(ag->total_ms / 60000));
 		if (ag->segment >= 0 && (size_t)ag->segment < course->n_modules)
 			printf("now module %ld %s, %ld min left; ", ag->segment + 1,
-			       course->modules[ag->segment].title,
-			       (long)(ag->left_in_segment_ms / 60000));
+			       course->modules[ag->segment].title, roster_minutes_left(ag));
 		printf("room %s\n", cmd_pace_word(ag));
 	} else {
 		printf("Session not started (trainer DIR --start now)\n");

@@ -7,20 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/aws.h"
 #include "aws/locate.h"
-#include "check/check.h"
 #include "cli/commands.h"
 #include "core/diag.h"
 #include "course/course.h"
 #include "store/store.h"
-#include "tui/screen_exercise.h"
+#include "tui/items.h"
 #include "tui/tui.h"
-
-/* The exercise screen's way to the workspace's cloud, started when none runs. */
-static bool ensure_cloud(const char *ws, struct check_cloud *out, struct error *err)
-{
-	return exercise_cloud(ws, out, err);
-}
 
 int cmd_tutor_run(const struct cli_opts *opts, int argc, char **argv)
 {
@@ -62,9 +56,7 @@ int cmd_tutor_run(const struct cli_opts *opts, int argc, char **argv)
 		cli_print_error(&err);
 		goto out;
 	}
-	/* In a class directory the trainer's group reads the file (class init). */
-	mode_t mode = opts->class_dir ? STORE_MODE_CLASS : STORE_MODE_PRIVATE;
-	store = store_open_mode(db_path, mode, &err);
+	store = cli_open_records(opts, db_path, &err);
 	if (!store) {
 		cli_print_error(&err);
 		goto out;
@@ -77,7 +69,7 @@ int cmd_tutor_run(const struct cli_opts *opts, int argc, char **argv)
 	app_ready = true;
 	char *ws = cli_workspace(opts, &err);
 	if (ws)
-		screen_exercise_setup(ws, ensure_cloud);
+		app_set_workspace(&app, ws, exercise_cloud);
 	free(ws);
 	const char *first = getenv("LAMBDA_TUTOR_EXIT_AFTER_FIRST_FRAME");
 	if (first && first[0] && strcmp(first, "0") != 0)

@@ -50,44 +50,69 @@ int cmd_lint_run(const struct cli_opts *opts, int argc, char **argv);
 	}
 
 int cmd_list_run(const struct cli_opts *opts, int argc, char **argv);
-#define CMD_LIST                                                                                  \
-	{                                                                                         \
-		"list", "list the modules and pages, with the learner's progress",                \
-			"Usage: lambda-tutor list [--short] [--json]\n"                           \
-			"\n"                                                                      \
-			"List the course's modules in order with their minutes, each module's "   \
-			"pages, and\n"                                                            \
-			"the learner's progress: a tick beside each page viewed, pages viewed "   \
-			"per module\n"                                                            \
-			"and in all, and the page to continue from: the last page viewed, else\n" \
-			"(\"Next:\") the first page not viewed yet (\"Start:\" when nothing "     \
-			"was).\n"                                                                 \
-			"A page whose content changed since it was viewed says so. The records "  \
-			"are\n"                                                                   \
-			"only read: a learner with no record file yet gets none created.\n"       \
-			"\n"                                                                      \
-			"Options:\n"                                                              \
-			"  -s, --short      modules only, without their pages\n"                  \
-			"  --json           print the same as one JSON object: course {id, "      \
-			"title,\n"                                                                \
-			"                   minutes}, records {path, exists}, modules [{number, " \
-			"id,\n"                                                                   \
-			"                   title, minutes, pages_viewed, pages_total, pages "    \
-			"[{id,\n"                                                                 \
-			"                   title, viewed, changed_since_viewed}]}], progress\n"  \
-			"                   {pages_viewed, pages_total, percent}, position "      \
-			"{module,\n"                                                              \
-			"                   module_title, page, page_title, resumed} or null\n"   \
-			"  --course DIR     the course folder\n"                                  \
-			"  --learner NAME   whose records to read (default: the login name)\n"    \
-			"  --db PATH        the record file (or LAMBDA_TUTOR_DB; default\n"       \
-			"                   $XDG_DATA_HOME/lambda-tutor/NAME.db)\n"               \
-			"  --class DIR      read NAME.db in a class directory\n"                  \
-			"\n"                                                                      \
-			"Exit status: 0 listed, 1 the course does not lint (its problems are "    \
-			"printed),\n"                                                             \
-			"2 no course there, or the record file cannot be read.\n",                \
-			cmd_list_run                                                              \
+#define CMD_LIST                                                                                   \
+	{                                                                                          \
+		"list",                                                                            \
+			"list the modules, their core paths and exercises, with the learner's "    \
+			"progress",                                                                \
+			"Usage: lambda-tutor list [--short] [--json]\n"                            \
+			"\n"                                                                       \
+			"List the course's modules in order, each with its minutes and its core "  \
+			"path:\n"                                                                  \
+			"the pages, exercises and quiz a trainer runs in the module's minutes, "   \
+			"each with\n"                                                              \
+			"its expected minutes, in order, then the going-further items apart. "     \
+			"With the\n"                                                               \
+			"learner's progress: a tick beside each page viewed, each exercise's "     \
+			"state (not\n"                                                             \
+			"started, failing and on which task, passed, solution seen), its "         \
+			"language and\n"                                                           \
+			"last check, each quiz's best score, the page to continue from (the last " \
+			"page\n"                                                                   \
+			"viewed, else the first core page not viewed: \"Next:\", or \"Start:\") "  \
+			"and the next\n"                                                           \
+			"unfinished item of the core path. A page whose content changed since it " \
+			"was\n"                                                                    \
+			"viewed says so. The records are only read: a learner with no record "     \
+			"file yet\n"                                                               \
+			"gets none created.\n"                                                     \
+			"\n"                                                                       \
+			"Options:\n"                                                               \
+			"  -s, --short      modules only, without their items\n"                   \
+			"  --json           the same as one JSON object: course {id, title, "      \
+			"minutes},\n"                                                              \
+			"                   records {path, exists}, modules [{number, id, title, " \
+			"minutes,\n"                                                               \
+			"                   core_minutes, further_minutes, pages_viewed, "         \
+			"pages_total,\n"                                                           \
+			"                   pages [{id, title, minutes, further, viewed,\n"        \
+			"                   changed_since_viewed}], exercises [{id, title, kind, " \
+			"minutes,\n"                                                               \
+			"                   further, state, language, failing_task, "              \
+			"solution_seen,\n"                                                         \
+			"                   solution_before_pass, runs, last_check}], quizzes "    \
+			"[{id, title,\n"                                                           \
+			"                   minutes, questions, attempts_started, "                \
+			"attempts_finished, best,\n"                                               \
+			"                   passed}], core_path [{kind, id, minutes, done}]}], "   \
+			"progress\n"                                                               \
+			"                   {pages_viewed, pages_total, percent, "                 \
+			"exercises_passed,\n"                                                      \
+			"                   exercises_total, quizzes_taken, quizzes_total}, "      \
+			"position\n"                                                               \
+			"                   {module, module_title, page, page_title, resumed} or " \
+			"null,\n"                                                                  \
+			"                   next {module, kind, id, title} or null\n"              \
+			"  --course DIR     the course folder\n"                                   \
+			"  --learner NAME   whose records to read (default: the login name)\n"     \
+			"  --db PATH        the record file (or LAMBDA_TUTOR_DB; default\n"        \
+			"                   $XDG_DATA_HOME/lambda-tutor/NAME.db)\n"                \
+			"  --class DIR      read NAME.db in a class directory\n"                   \
+			"\n"                                                                       \
+			"Exit status: 0 listed, 1 the course does not lint (its problems are "     \
+			"printed),\n"                                                              \
+			"2 no course there, or the record file cannot be read.\n",                 \
+			cmd_list_run                                                               \
 	}
 
 int cmd_tutor_run(const struct cli_opts *opts, int argc, char **argv);
@@ -139,7 +164,8 @@ int cmd_serve_run(const struct cli_opts *opts, int argc, char **argv);
 		"serve", "run the workspace's local cloud (AWS APIs on 127.0.0.1:4566)",           \
 			"Usage: lambda-tutor serve [--workspace DIR] [--port N] "                  \
 			"[--account-concurrency N]\n"                                              \
-			"                          [--idle-seconds N] [--time-scale N]\n"          \
+			"                          [--idle-seconds N] [--time-scale N] "            \
+			"[--logs-max-mb N]\n"                                                      \
 			"\n"                                                                       \
 			"Serve the local cloud of a workspace on 127.0.0.1 until Ctrl-C or "       \
 			"SIGTERM, then\n"                                                          \
@@ -163,6 +189,13 @@ int cmd_serve_run(const struct cli_opts *opts, int argc, char **argv);
 			"  --time-scale N           run the cloud's clock N times as fast (1 to "  \
 			"3600):\n"                                                                 \
 			"                           retries, visibility timeouts, message ages\n"  \
+			"  --logs-max-mb N          keep at most N MiB of log messages (default "   \
+			"64);\n"                                                                    \
+			"                           past it the streams written to longest ago "    \
+			"go\n"                                                                      \
+			"\n"                                                                       \
+			"At start it prints what the state takes on disk; /_tutor/health says "     \
+			"it too.\n"                                                                 \
 			"\n"                                                                       \
 			"Exit status: 0 stopped by Ctrl-C or SIGTERM; 2 the workspace is already " \
 			"served,\n"                                                                \
@@ -376,16 +409,19 @@ int cmd_exercise_run(const struct cli_opts *opts, int argc, char **argv);
 		"exercise", "open the exercise screen: brief, tasks, edit, check, watch, hints",   \
 			"Usage: lambda-tutor exercise [EXERCISE] [--lang python|nodejs]\n"         \
 			"\n"                                                                       \
-			"Open the tutor on an exercise (default: the course's first). Its folder " \
-			"in the\n"                                                                 \
-			"workspace is created from the starter. Keys: e edit the main file in "    \
-			"$EDITOR,\n"                                                               \
-			"c check, w watch (check on every save), h the next hint, s the "          \
-			"reference\n"                                                              \
-			"solution (after a pass, or on a confirmed request that is recorded), x "  \
-			"reset to\n"                                                               \
-			"the starter (confirmed, old files kept aside), n the next exercise, q "   \
-			"back.\n"                                                                  \
+			"Open the tutor on an exercise (default: the first one you have not "      \
+			"passed,\n"                                                                \
+			"core paths first). Its folder in the workspace is created from the "      \
+			"starter.\n"                                                               \
+			"Keys: e edit the main file in $EDITOR, c check (q cancels a check under " \
+			"way),\n"                                                                  \
+			"w watch (check on every save), h the next hint, s the reference "         \
+			"solution\n"                                                               \
+			"(after a pass, or on a confirmed request that is recorded), x reset to "  \
+			"the\n"                                                                    \
+			"starter (confirmed, old files kept aside), n the next unfinished step, "  \
+			"X the\n"                                                                  \
+			"list of exercises, C the console, S shell setup, q back.\n"               \
 			"\n"                                                                       \
 			"Exit status: 0 closed, 2 no such exercise, no terminal or no cloud.\n",   \
 			cmd_exercise_run                                                           \
@@ -489,23 +525,30 @@ int cmd_stats_run(const struct cli_opts *opts, int argc, char **argv);
 	}
 
 int cmd_class_run(const struct cli_opts *opts, int argc, char **argv);
-#define CMD_CLASS                                                                              \
-	{                                                                                      \
-		"class", "prepare a class directory on a shared host",                         \
-			"Usage: lambda-tutor class init DIR --trainer-group G\n"               \
-			"\n"                                                                   \
-			"Create DIR (or use it), give it to group G (the trainers) with mode " \
-			"3773:\n"                                                              \
-			"learners create their own DIR/LEARNER.db (mode 0640, group G) with\n" \
-			"lambda-tutor --class DIR, cannot list the folder, read or change "    \
-			"another's\n"                                                          \
-			"file, or delete one; G reads them all. Writes DIR/.trainer.json for " \
-			"pacing.\n"                                                            \
-			"Prints what it did.\n"                                                \
-			"\n"                                                                   \
-			"Exit status: 0 done, 2 no such group, or DIR cannot be made or "      \
-			"changed.\n",                                                          \
-			cmd_class_run                                                          \
+#define CMD_CLASS                                                                                 \
+	{                                                                                         \
+		"class", "prepare a class directory on a shared host",                            \
+			"Usage: lambda-tutor class init DIR --trainer-group G [--seal-group S]\n" \
+			"\n"                                                                      \
+			"Create DIR (or use it), give it to group G (the trainers) with mode "    \
+			"3773:\n"                                                                 \
+			"learners create their own DIR/LEARNER.db (mode 0640, group G) with\n"    \
+			"lambda-tutor --class DIR, cannot list the folder, read or change "       \
+			"another's\n"                                                             \
+			"file, or delete one; G reads them all. Writes DIR/.trainer.json for "    \
+			"pacing.\n"                                                               \
+			"With a seal group S (--seal-group, or the group a setgid install "       \
+			"has),\n"                                                                 \
+			"writes DIR/.seal.key (0440, group S): every record is sealed with it, "  \
+			"and\n"                                                                   \
+			"the trainer's tools refuse a file changed outside the tutor or not "     \
+			"owned\n"                                                                 \
+			"by the learner it names.\n"                                              \
+			"Prints what it did.\n"                                                   \
+			"\n"                                                                      \
+			"Exit status: 0 done, 2 no such group, or DIR cannot be made or "         \
+			"changed.\n",                                                             \
+			cmd_class_run                                                             \
 	}
 
 int cmd_trainer_run(const struct cli_opts *opts, int argc, char **argv);
@@ -529,11 +572,13 @@ int cmd_trainer_run(const struct cli_opts *opts, int argc, char **argv);
 			"checks\n"                                                                 \
 			"in a row or twice the room's median time on a step, at least 4 min; "     \
 			"done when\n"                                                              \
-			"every page was read; or the file's problem: locked, corrupt, missing); "  \
-			"learners\n"                                                               \
-			"by module; raised hands with their notes; and with --question the "       \
-			"answers the\n"                                                            \
-			"room gave to a quiz question.\n"                                          \
+			"every page was read; or the file's problem: locked, corrupt, missing, "   \
+			"forged);\n"                                                               \
+			"learners by module; raised hands with their notes; and with --question "  \
+			"a quiz\n"                                                                 \
+			"question's text, the room's answers with their options' text, counts "    \
+			"and\n"                                                                    \
+			"shares, and who has not answered yet.\n"                                  \
 			"--start, --open and --message write DIR/.trainer.json, which learners' "  \
 			"tutors\n"                                                                 \
 			"read every few seconds: modules after N stay locked, the message shows "  \

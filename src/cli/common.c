@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "aws/locate.h"
 #include "core/path.h"
 #include "core/strutil.h"
 #include "core/xalloc.h"
@@ -123,10 +124,15 @@ bool cli_parse_shared(int *argc, char **argv, struct cli_opts *opts, struct erro
 
 char *cli_course_dir(const struct cli_opts *opts)
 {
-	if (opts->course_dir)
+	/*
+	 * Installed setgid, the tutor grades quizzes that count for a sealed class: with a course
+	 * of the learner's choosing, the learner would choose the answers.
+	 */
+	bool own = !cli_privileged();
+	if (own && opts->course_dir)
 		return xstrdup(opts->course_dir);
 	const char *env = getenv("LAMBDA_TUTOR_COURSE");
-	if (env && env[0])
+	if (own && env && env[0])
 		return xstrdup(env);
 	/* Running from the build tree: use the source tree's course, so edits show at once. */
 	char self[4096];
@@ -168,6 +174,16 @@ char *cli_learner(const struct cli_opts *opts, struct error *err)
 	}
 	if (!name)
 		return error_set(err, "cannot tell who the learner is; pass --learner NAME"), NULL;
+	if (opts->learner && opts->class_dir && cli_class_sealed(opts->class_dir)) {
+		/* In a sealed class the kernel says who the learner is. */
+		struct passwd *pw = getpwuid(getuid());
+		if (!pw || strcmp(pw->pw_name, opts->learner) != 0)
+			return error_set(err,
+					 "this class records you as '%s', your login name; "
+					 "--learner %s is refused",
+					 pw ? pw->pw_name : "?", opts->learner),
+			       NULL;
+	}
 	if (!valid_name(name))
 		return error_set(err,
 				 "invalid learner name '%s': use letters, digits, '.', '_' and '-'",

@@ -25,9 +25,11 @@
 #include "aws/locate.h"
 #include "cloud/auth/auth.h"
 #include "cloud/clock/vclock.h"
+#include "cloud/http/aws.h"
 #include "cloud/lambda/lambda.h"
 #include "cloud/lambda/sandbox.h"
 #include "cloud/lambda/zipcode.h"
+#include "cloud/logs/logs.h"
 #include "cloud/s3/s3.h"
 #include "cloud/state.h"
 #include "cloud/svc/svc.h"
@@ -191,6 +193,15 @@ static void collect_code(struct cloud *c)
 	vec_for_each (&c->functions, i) {
 		struct lfunc *fn = c->functions.items[i];
 		vec_push(&keep, xstrdup(fn->code_dir));
+		if (fn->opt_dir)
+			vec_push(&keep, xstrdup(fn->opt_dir));
+		/* Its published versions run from folders of their own. */
+		vec_for_each (&fn->versions, j) {
+			const struct lfunc *v = fn->versions.items[j];
+			vec_push(&keep, xstrdup(v->code_dir));
+			if (v->opt_dir)
+				vec_push(&keep, xstrdup(v->opt_dir));
+		}
 	}
 	pthread_mutex_unlock(&c->mu);
 	/* Walk code/<account>/<name>/<entry>. */
@@ -251,6 +262,26 @@ static void hold_xray_port(struct cloud *c)
 		c->xray_port = ntohs(a.sin_port);
 }
 
+/* Headers in, body not yet read: what can be refused at once is. */
+static void precheck(void *ctx, const struct http_req *req, struct http_resp *resp)
+{
+	char rid[37];
+	aws_uuid(rid);
+	http_resp_header(resp, "x-amzn-RequestId", rid);
+	s3_precheck(ctx, req, resp);
+}
+
+/*
+ * Seconds a connection may stay idle (between requests, or stalled within one) before the
+ * cloud closes it: CLOUD_IDLE_SECONDS, or LAMBDA_TUTOR_HTTP_IDLE for tests.
+ */
+static unsigned idle_limit(void)
+{
+	const char *env = getenv("LAMBDA_TUTOR_HTTP_IDLE");
+	long v = env && env[0] ? strtol(env, NULL, 10) : 0;
+	return v > 0 && v < 86400 ? (unsigned)v : CLOUD_IDLE_SECONDS;
+}
+
 struct cloud *cloud_open(const struct cloud_config *cfg, struct error *err)
 {
 	struct cloud *c = xcalloc(1, sizeof(*c));
@@ -289,6 +320,9 @@ struct cloud *cloud_open(const struct cloud_config *cfg, struct error *err)
 	c->logs = logs_new(c->db);
 	c->vclock = vclock_new(cfg->time_scale, c->db);
 	vclock_base_account(c->vclock, auth_learner_account(c->auth));
+	logs_set_limits(c->logs, c->vclock,
+			(long long)(cfg->logs_max_mb > 0 ? cfg->logs_max_mb : CLOUD_LOGS_MAX_MB)
+				<< 20);
 	if (!svc_start_all(c, err))
 		goto fail;
 	setup_runtimes(c);
@@ -307,11 +341,13 @@ struct cloud *cloud_open(const struct cloud_config *cfg, struct error *err)
 	/* Orphans of execution environments come back to us, to be reaped. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	int port = cfg->port > 0 ? cfg->port : cfg->port < 0 ? 0 : CLOUD_DEFAULT_PORT;
-	c->http = http_server_start(port, LAMBDA_CREATE_BODY_MAX, svc_route, c, &c->port, err);
+	svc_body_max = LAMBDA_CREATE_BODY_MAX;
+	c->http = http_server_start_idle(port, svc_body_max, idle_limit(), svc_route, c, &c->port,
+					 err);
 	if (!c->http)
 		goto fail;
 	char *spool = s3_spool_dir(c);
-	http_server_spool(c->http, spool, s3_wants_spool);
+	http_server_spool(c->http, spool, s3_wants_spool, S3_PUT_MAX);
 	free(spool);
 	http_server_hash_bodies(c->http, true);
 	char *sock = cloud_control_path(c->workspace);
@@ -320,6 +356,7 @@ struct cloud *cloud_open(const struct cloud_config *cfg, struct error *err)
 	free(sock);
 	if (!c->control)
 		goto fail;
+	http_server_precheck(c->http, precheck);
 	snprintf(c->endpoint, sizeof(c->endpoint), "http://127.0.0.1:%d", c->port);
 	write_lock(c);
 	if (!svc_run_all(c, err))
@@ -328,6 +365,55 @@ struct cloud *cloud_open(const struct cloud_config *cfg, struct error *err)
 fail:
 	cloud_close(c);
 	return NULL;
+}
+
+/* Bytes under a folder (what its files take on disk). */
+static long long tree_bytes(const char *dir)
+{
+	long long total = 0;
+	DIR *d = opendir(dir);
+	if (!d)
+		return 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		char *path = path_join(dir, e->d_name);
+		struct stat st;
+		if (lstat(path, &st) == 0) {
+			if (S_ISDIR(st.st_mode))
+				total += tree_bytes(path);
+			else
+				total += (long long)st.st_blocks * 512;
+		}
+		free(path);
+	}
+	closedir(d);
+	return total;
+}
+
+static long long file_bytes(const char *dir, const char *name)
+{
+	char *path = path_join(dir, name);
+	struct stat st;
+	long long n = lstat(path, &st) == 0 ? (long long)st.st_blocks * 512 : 0;
+	free(path);
+	return n;
+}
+
+void cloud_disk_usage(struct cloud *c, struct cloud_disk *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->total = tree_bytes(c->state_dir);
+	out->database = file_bytes(c->state_dir, "cloud.db") +
+			file_bytes(c->state_dir, "cloud.db-wal") +
+			file_bytes(c->state_dir, "cloud.db-shm");
+	out->code = tree_bytes(c->code_root);
+	char *s3 = path_join(c->state_dir, "s3");
+	out->objects = tree_bytes(s3);
+	free(s3);
+	out->logs = logs_stored_bytes(c->logs);
+	out->logs_cap = logs_cap_bytes(c->logs);
 }
 
 const char *cloud_endpoint(const struct cloud *c)
@@ -371,6 +457,7 @@ static void *housekeeper_main(void *arg)
 		pthread_mutex_unlock(&c->mu);
 		lambda_env_housekeep(c, false);
 		flush_all(c);
+		logs_expire(c->logs);
 		if (++rounds % 300 == 0) /* every minute */
 			auth_housekeep(c->auth);
 		pthread_mutex_lock(&c->mu);
@@ -434,6 +521,8 @@ void cloud_close(struct cloud *c)
 	c->http = NULL;
 	if (c->db)
 		svc_free_all(c);
+	if (c->logs)
+		logs_set_limits(c->logs, NULL, logs_cap_bytes(c->logs));
 	vclock_free(c->vclock);
 	c->vclock = NULL;
 	for (int i = 0; i < 500; i++) {
@@ -451,7 +540,6 @@ void cloud_close(struct cloud *c)
 		logs_free(c->logs);
 	}
 	vec_release_with(&c->records, free);
-	vec_release_with(&c->minutes, free);
 	vec_for_each (&c->functions, i)
 		lambda_fn_unref(c->functions.items[i]);
 	vec_release(&c->functions);

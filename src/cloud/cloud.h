@@ -13,6 +13,8 @@
 #include "core/error.h"
 
 #define CLOUD_DEFAULT_PORT 4566
+/* A client connection idle this long (seconds) is closed. */
+#define CLOUD_IDLE_SECONDS 60
 
 struct cloud_config {
 	const char *workspace;   /* required */
@@ -21,6 +23,20 @@ struct cloud_config {
 	int idle_seconds;        /* warm environments expire after this; 0: 300 */
 	bool quiet;              /* no request log on stderr */
 	double time_scale;       /* the virtual clock's speed; 0: 1 (real time) */
+	int logs_max_mb;         /* log messages the workspace keeps; 0: CLOUD_LOGS_MAX_MB */
+};
+
+/* Log messages a workspace keeps by default (MiB); past it the oldest streams expire. */
+#define CLOUD_LOGS_MAX_MB 64
+
+/* What the cloud's state takes on disk, in bytes. */
+struct cloud_disk {
+	long long total;    /* everything under <workspace>/.cloud */
+	long long database; /* cloud.db and its write-ahead log */
+	long long code;     /* deployed packages, unzipped */
+	long long objects;  /* S3 objects and uploads under way */
+	long long logs;     /* log messages stored (as the cap counts them) */
+	long long logs_cap; /* the cap on them; 0: none */
 };
 
 struct cloud;
@@ -38,6 +54,8 @@ const char *cloud_endpoint(const struct cloud *c);
 char *cloud_sandbox_summary(const struct cloud *c);
 /* Serve until *stop becomes non-zero (set it from a signal handler). */
 void cloud_run(struct cloud *c, volatile sig_atomic_t *stop);
+/* What the cloud's state takes on disk now (walks <workspace>/.cloud). */
+void cloud_disk_usage(struct cloud *c, struct cloud_disk *out);
 /* Stop every execution environment (killing and reaping their process groups), flush, free. */
 void cloud_close(struct cloud *c);
 

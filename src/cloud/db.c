@@ -34,6 +34,10 @@ static const char *const migrations[] = {
 	" duration_sum REAL NOT NULL DEFAULT 0, duration_max REAL NOT NULL DEFAULT 0,"
 	" concurrent_max INTEGER NOT NULL DEFAULT 0,"
 	" PRIMARY KEY(account, function, minute)) STRICT;",
+	/* 1 -> 2: log groups' retention (days; NULL keeps events forever), and the stream's own
+	 * index that reading a stream and expiring the oldest ones walk. */
+	"ALTER TABLE log_groups ADD COLUMN retention INTEGER;"
+	"CREATE INDEX log_events_by_stream ON log_events(account, grp, stream, id);",
 };
 
 bool cloud_db_exec(struct cloud_db *db, const char *sql)
@@ -59,7 +63,10 @@ struct cloud_db *cloud_db_open(const char *path, struct error *err)
 		goto fail;
 	}
 	sqlite3_busy_timeout(db->db, 5000);
-	if (!cloud_db_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"))
+	/* The write-ahead log shrinks back after a checkpoint, so that a burst of writes does
+	 * not keep its size on disk. */
+	if (!cloud_db_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+			       " PRAGMA journal_size_limit=8388608;"))
 		goto bad;
 	sqlite3_stmt *st = NULL;
 	sqlite3_prepare_v2(db->db, "PRAGMA user_version", -1, &st, NULL);

@@ -63,9 +63,8 @@ struct cloud {
 	pthread_cond_t spawn_cond;
 	bool spawner_running;
 
-	/* Metrics waiting to be written. */
+	/* Invocation records waiting to be written. */
 	struct vec records;
-	struct vec minutes;
 
 	/* The event services: the virtual clock, asynchronous invocation, SQS, SNS, event
 	 * source mappings (clock/, async/, sqs/, sns/, esm/; each owns its struct). */
@@ -76,8 +75,16 @@ struct cloud {
 	/* DynamoDB and its streams (dynamodb/), Kinesis (kinesis/). */
 	struct ddb_svc *ddb;
 	struct kinesis_svc *kinesis;
+	/* CloudWatch (monitoring/) and its metric store (metrics/), which Lambda and the
+	 * embedded metric format publish to; NULL until CloudWatch's row starts. */
+	struct cw_svc *cw;
+	struct metrics *metrics;
 	/* CloudFormation (cfn/). */
 	struct cfn_svc *cfn;
+	/* What fires on a schedule: EventBridge's scheduled rules (eventbridge/) and
+	 * EventBridge Scheduler (scheduler/), each through a ticker (schedule/ticker.h). */
+	struct schedule_ticker *rules_ticker;
+	struct schedule_ticker *scheduler_ticker;
 };
 
 #endif

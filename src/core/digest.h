@@ -63,6 +63,7 @@ struct hmac_sha256 {
 void hmac_sha256_init(struct hmac_sha256 *h, const void *key, size_t key_len);
 void hmac_sha256_update(struct hmac_sha256 *h, const void *data, size_t len);
 void hmac_sha256_final(struct hmac_sha256 *h, unsigned char out[SHA256_LEN]);
+/* The HMAC of data under key at once (SigV4's keys, the seal on class records). */
 void hmac_sha256(const void *key, size_t key_len, const void *data, size_t len,
 		 unsigned char out[SHA256_LEN]);
 /* HMAC-SHA1 (RFC 2104), for S3's Signature Version 2 (presigned URLs older SDKs still make). */

@@ -70,3 +70,70 @@ const char *str_suggest(const char *word, const char *const *candidates)
 	size_t limit = len <= 3 ? 1 : (len / 3 > 2 ? len / 3 : 2);
 	return best_d > 0 && best_d <= limit ? best : NULL;
 }
+
+size_t str_utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+	while (i < len) {
+		unsigned char c = p[i];
+		size_t need;
+		unsigned cp;
+		if (c < 0x80) {
+			i++;
+			continue;
+		} else if (c >= 0xc2 && c <= 0xdf) {
+			need = 1;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			need = 2;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			need = 3;
+			cp = c & 0x07;
+		} else {
+			return i;
+		}
+		if (len - i <= need)
+			return i;
+		for (size_t k = 1; k <= need; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				return i;
+			cp = (cp << 6) | (p[i + k] & 0x3f);
+		}
+		/* Overlong forms, UTF-16 surrogates and what lies past U+10FFFF. */
+		if ((need == 2 && cp < 0x800) || (need == 3 && cp < 0x10000) || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return i;
+		i += need + 1;
+	}
+	return len;
+}
+
+/* The length of s's longest prefix that ends on a whole UTF-8 character. */
+size_t str_utf8_whole(const char *s, size_t len)
+{
+	size_t i = len, back = 0;
+	while (i > 0 && back < 4 && ((unsigned char)s[i - 1] & 0xc0) == 0x80) {
+		i--;
+		back++;
+	}
+	if (i == 0)
+		return len;
+	unsigned char lead = (unsigned char)s[i - 1];
+	size_t need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+	return need > back + 1 ? i - 1 : len;
+}
+
+void str_utf8_sanitize(struct strbuf *out, const char *s, size_t len)
+{
+	while (len > 0) {
+		size_t ok = str_utf8_valid(s, len);
+		strbuf_add(out, s, ok);
+		if (ok == len)
+			break;
+		strbuf_addstr(out, "\xef\xbf\xbd"); /* U+FFFD */
+		s += ok + 1;
+		len -= ok + 1;
+	}
+}

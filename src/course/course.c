@@ -26,6 +26,8 @@
 #define MAX_PAGES      256
 #define MAX_OBJECTIVES 64
 #define MAX_KEYS       64
+/* A page longer than two hours' reading belongs in a book. */
+#define MAX_PAGE_MINUTES 120
 
 /* How many items of list to read: all, up to max, past which one line says why not. */
 static size_t bounded(const struct ynode *list, const char *key, size_t max, const char *path,
@@ -52,11 +54,44 @@ static const struct yschema_key module_keys[] = {
 };
 
 static const struct yschema_key page_keys[] = {
-	{ "id", YS_STRING, true },
-	{ "title", YS_STRING, true },
-	{ "file", YS_STRING, true },
+	{ "id", YS_STRING, true },    { "title", YS_STRING, true },  { "file", YS_STRING, true },
+	{ "minutes", YS_INT, false }, { "further", YS_BOOL, false }, { "exercises", YS_SEQ, false },
 	{ NULL, YS_ANY, false },
 };
+
+static const struct yschema_key exercise_ref_keys[] = {
+	{ "id", YS_STRING, true },
+	{ "further", YS_BOOL, false },
+	{ NULL, YS_ANY, false },
+};
+
+size_t course_count_words(const char *text, size_t len)
+{
+	size_t n = 0;
+	bool in_word = false, counts = false;
+	for (size_t i = 0; i <= len; i++) {
+		unsigned char ch = i < len ? (unsigned char)text[i] : ' ';
+		if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r') {
+			/* A token of markup alone ("|", "---", "#") is not a word. */
+			n += in_word && counts;
+			in_word = counts = false;
+			continue;
+		}
+		in_word = true;
+		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') || ch >= 0x80)
+			counts = true;
+	}
+	return n;
+}
+
+int course_page_minutes(const struct course_page *page)
+{
+	if (page->minutes > 0)
+		return page->minutes;
+	size_t m = (page->words + COURSE_WORDS_PER_MINUTE / 2) / COURSE_WORDS_PER_MINUTE;
+	return m < 1 ? 1 : (int)m;
+}
 
 /* An error from a lower layer as a diagnostic: located when it is, else as it stands. */
 static void add_error(struct diags *d, const struct error *err)
@@ -180,9 +215,114 @@ static void read_page_file(struct course_page *p, const char *full, const struct
 		return;
 	}
 	sha256_hex(text, len, p->hash);
+	p->words = course_count_words(text, len);
 	lint_page_text(text, len, full, p->title, d);
 	p->file = real_or_copy(full);
 	free(text);
+}
+
+/* The ids of the exercises a page introduces (checked against the module's list later). */
+static void read_page_exercises(struct course_page *p, const struct ynode *list, const char *path,
+				struct diags *d)
+{
+	if (!list || list->kind != YNODE_SEQ)
+		return;
+	p->exercises = xcalloc(list->n_items + 1, sizeof(*p->exercises));
+	for (size_t i = 0; i < list->n_items && i < MAX_PAGES; i++) {
+		const struct ynode *e = list->items[i];
+		if (!ynode_has_type(e, YS_STRING) || !lint_valid_id(e->value)) {
+			diags_add(d, path, e->line, e->col,
+				  "a page's exercise %zu must be an exercise id of the module",
+				  i + 1);
+			continue;
+		}
+		p->exercises[p->n_exercises++] = xstrdup(e->value);
+	}
+}
+
+/* The module's exercises: folder names, or {id, further} for a going-further one. */
+static void read_exercise_refs(struct course_module *m, const struct ynode *list, const char *path,
+			       struct diags *d)
+{
+	if (!list || list->kind != YNODE_SEQ)
+		return;
+	size_t n = bounded(list, "exercises", MAX_PAGES, path, d);
+	m->exercises = xcalloc(n + 1, sizeof(*m->exercises));
+	char buf[80];
+	for (size_t i = 0; i < n; i++) {
+		const struct ynode *item = list->items[i];
+		const struct ynode *id = item;
+		bool further = false;
+		if (item->kind == YNODE_MAP) {
+			char what[32];
+			snprintf(what, sizeof(what), "exercise %zu", i + 1);
+			if (!check_map(item, exercise_ref_keys, what, path, d))
+				continue;
+			id = ynode_get(item, "id");
+			const struct ynode *fv = ynode_get(item, "further");
+			if (fv)
+				ynode_as_bool(fv, &further);
+			if (!id)
+				continue;
+		}
+		if (!ynode_has_type(id, YS_STRING) || !lint_valid_id(id->value)) {
+			diags_add(d, path, id->line, id->col,
+				  "exercise %zu must be an exercise folder name made of lower-case "
+				  "letters, digits and '-'",
+				  i + 1);
+			continue;
+		}
+		bool dup = false;
+		for (size_t j = 0; j < m->n_exercises && !dup; j++)
+			dup = strcmp(m->exercises[j].id, id->value) == 0;
+		if (dup) {
+			diags_add(d, path, id->line, id->col, "exercise '%s' is listed twice",
+				  lint_clip(id->value, buf, sizeof(buf)));
+			continue;
+		}
+		struct course_exercise_ref *r = &m->exercises[m->n_exercises++];
+		r->id = xstrdup(id->value);
+		r->further = further;
+		r->line = id->line;
+		r->col = id->col;
+	}
+}
+
+/* Every exercise a page introduces must be one of the module's. */
+static void check_page_exercises(const struct course_module *m, const struct ynode *pages,
+				 const char *path, struct diags *d)
+{
+	char buf[80];
+	for (size_t i = 0; pages && i < pages->n_items; i++) {
+		const struct ynode *list = ynode_get(pages->items[i], "exercises");
+		for (size_t k = 0; list && list->kind == YNODE_SEQ && k < list->n_items; k++) {
+			const char *id = ynode_str(list->items[k]);
+			bool found = false;
+			for (size_t j = 0; id && j < m->n_exercises && !found; j++)
+				found = strcmp(m->exercises[j].id, id) == 0;
+			if (id && !found)
+				diags_add(d, path, list->items[k]->line, list->items[k]->col,
+					  "the page introduces exercise '%s', which the module's "
+					  "'exercises' does not list",
+					  lint_clip(id, buf, sizeof(buf)));
+		}
+	}
+}
+
+/* Core pages first, then the going-further ones, each in their order in module.yaml. */
+static void order_pages(struct course_module *m)
+{
+	struct course_page *sorted = xcalloc(m->n_pages + 1, sizeof(*sorted));
+	size_t k = 0;
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < m->n_pages; i++)
+			if (m->pages[i].further == (pass == 1))
+				sorted[k++] = m->pages[i];
+	free(m->pages);
+	m->pages = sorted;
+	m->n_core = 0;
+	while (m->n_core < m->n_pages && !m->pages[m->n_core].further)
+		m->n_core++;
 }
 
 static void read_page(struct course_module *m, const struct ynode *item, size_t index,
@@ -208,6 +348,21 @@ static void read_page(struct course_module *m, const struct ynode *item, size_t 
 		}
 	}
 	p->title = take_str(item, "title");
+	const struct ynode *fv = ynode_get(item, "further");
+	bool further = false;
+	if (fv && ynode_as_bool(fv, &further))
+		p->further = further;
+	const struct ynode *mv = ynode_get(item, "minutes");
+	long long minutes;
+	if (mv && ynode_as_int(mv, &minutes)) {
+		if (minutes <= 0 || minutes > MAX_PAGE_MINUTES)
+			diags_add(d, path, mv->line, mv->col,
+				  "a page's 'minutes' must be between 1 and %d, not %lld",
+				  MAX_PAGE_MINUTES, minutes);
+		else
+			p->minutes = (int)minutes;
+	}
+	read_page_exercises(p, ynode_get(item, "exercises"), path, d);
 	const struct ynode *v = ynode_get(item, "file");
 	if (!ynode_has_type(v, YS_STRING))
 		return;
@@ -223,7 +378,7 @@ static void read_page(struct course_module *m, const struct ynode *item, size_t 
 		return;
 	const char *file, *hash;
 	if (known) {
-		if (lint_cache_page(known, m->id, p->id, &file, &hash)) {
+		if (lint_cache_page(known, m->id, p->id, &file, &hash, &p->words)) {
 			p->file = xstrdup(file);
 			memcpy(p->hash, hash, sizeof(p->hash));
 		}
@@ -244,6 +399,9 @@ static void read_module_doc(struct course_module *m, const struct ynode *doc, co
 	m->id = take_id(doc, "module", path, d, &m->id_line, &m->id_col);
 	m->title = take_str(doc, "title");
 	m->minutes = take_minutes(doc, path, d);
+	const struct ynode *mv = ynode_get(doc, "minutes");
+	m->minutes_line = mv ? mv->line : doc->line;
+	m->minutes_col = mv ? mv->col : doc->col;
 
 	const struct ynode *objs = ynode_get(doc, "objectives");
 	if (objs && objs->kind == YNODE_SEQ) {
@@ -272,7 +430,16 @@ static void read_module_doc(struct course_module *m, const struct ynode *doc, co
 		m->pages = xcalloc(n + 1, sizeof(*m->pages));
 		for (size_t i = 0; i < n; i++)
 			read_page(m, pages->items[i], i + 1, path, dir, known, d);
+		order_pages(m);
+		if (m->n_pages && !m->n_core)
+			diags_add(d, path, pages->line, pages->col,
+				  "every page is 'further: true'; the module's core path needs at "
+				  "least one page");
 	}
+
+	read_exercise_refs(m, ynode_get(doc, "exercises"), path, d);
+	if (pages && pages->kind == YNODE_SEQ)
+		check_page_exercises(m, pages, path, d);
 
 	const struct ynode *quiz = ynode_get(doc, "quiz");
 	if (ynode_has_type(quiz, YS_STRING)) {
@@ -300,8 +467,14 @@ void course_module_release(struct course_module *m)
 		free(m->pages[i].id);
 		free(m->pages[i].title);
 		free(m->pages[i].file);
+		for (size_t k = 0; k < m->pages[i].n_exercises; k++)
+			free(m->pages[i].exercises[k]);
+		free(m->pages[i].exercises);
 	}
 	free(m->pages);
+	for (size_t i = 0; i < m->n_exercises; i++)
+		free(m->exercises[i].id);
+	free(m->exercises);
 	free(m->quiz);
 	free(m->yaml_path);
 	memset(m, 0, sizeof(*m));
@@ -623,6 +796,14 @@ char *course_page_text(const struct course *course, const struct course_page *pa
 		return NULL;
 	}
 	return path_read_file(page->file, LINT_PAGE_MAX, len, err);
+}
+
+size_t course_core_page_count(const struct course *course)
+{
+	size_t n = 0;
+	for (size_t i = 0; course && i < course->n_modules; i++)
+		n += course->modules[i].n_core;
+	return n;
 }
 
 size_t course_page_count(const struct course *course)

@@ -17,12 +17,27 @@
 
 #define COURSE_HASH_LEN 64 /* hex SHA-256 */
 
+/* Reading speed the pages' expected minutes are counted at, unless a page sets its own. */
+#define COURSE_WORDS_PER_MINUTE 200
+
 struct course_page {
 	char *id; /* unique within its module */
 	char *title;
 	char *file;                     /* absolute path of the Markdown file */
 	char hash[COURSE_HASH_LEN + 1]; /* SHA-256 of the page's bytes: what a record was made on */
 	int line, col;                  /* where module.yaml gives the page's id */
+	bool further;                   /* going further: outside the module's core path */
+	int minutes;      /* as module.yaml sets it; 0: from the words (course_page_minutes()) */
+	size_t words;     /* words of the page's text */
+	char **exercises; /* ids of the module's exercises this page introduces */
+	size_t n_exercises;
+};
+
+/* An exercise as its module lists it (the exercise itself is course/exercise_load.h's). */
+struct course_exercise_ref {
+	char *id;     /* the exercise's folder name and id */
+	bool further; /* going further: outside the module's core path */
+	int line, col;
 };
 
 struct course_module {
@@ -32,10 +47,18 @@ struct course_module {
 	int minutes;
 	char **objectives;
 	size_t n_objectives;
+	/*
+	 * The pages: first the core path's in reading order, then the going-further pages in
+	 * theirs (pages[n_core..n_pages-1]).
+	 */
 	struct course_page *pages;
 	size_t n_pages;
-	char *quiz;              /* id of the module's quiz, or NULL */
-	int id_line, id_col;     /* where module.yaml gives the module's id */
+	size_t n_core;
+	struct course_exercise_ref *exercises; /* in module.yaml's order */
+	size_t n_exercises;
+	char *quiz;          /* id of the module's quiz, or NULL */
+	int id_line, id_col; /* where module.yaml gives the module's id */
+	int minutes_line, minutes_col;
 	int quiz_line, quiz_col; /* where module.yaml names the quiz */
 	char *yaml_path;         /* module.yaml as the course folder was given, for diagnostics */
 };
@@ -97,5 +120,14 @@ char *course_page_text(const struct course *course, const struct course_page *pa
 		       struct error *err);
 /* The total number of pages in the course. */
 size_t course_page_count(const struct course *course);
+/* The pages of the core paths of all modules (going-further pages left out). */
+size_t course_core_page_count(const struct course *course);
+/*
+ * A page's expected minutes: as module.yaml sets them, else its words at
+ * COURSE_WORDS_PER_MINUTE, rounded to the nearest minute and at least 1.
+ */
+int course_page_minutes(const struct course_page *page);
+/* The words of a Markdown text, as a reader counts them (code and markup included). */
+size_t course_count_words(const char *text, size_t len);
 
 #endif

@@ -29,7 +29,9 @@
 #define MAX_HINTS     16
 #define MAX_FILES     32
 #define MAX_EXERCISES 64
-#define EVENT_MAX     (256u * 1024)
+/* An exercise longer than the whole workshop is several exercises. */
+#define MAX_EXERCISE_MINUTES 120
+#define EVENT_MAX            (256u * 1024)
 /* Lambda's own bounds. */
 #define MEMORY_MIN  128
 #define MEMORY_MAX  10240
@@ -53,7 +55,7 @@ static const struct yschema_key exercise_keys[] = {
 	{ "id", YS_STRING, true },    { "title", YS_STRING, true }, { "kind", YS_STRING, true },
 	{ "brief", YS_STRING, true }, { "function", YS_MAP, true }, { "starters", YS_MAP, false },
 	{ "tasks", YS_SEQ, true },    { "hints", YS_SEQ, true },    { "steps", YS_SEQ, true },
-	{ "vars", YS_MAP, false },    { NULL, YS_ANY, false },
+	{ "vars", YS_MAP, false },    { "minutes", YS_INT, true },  { NULL, YS_ANY, false },
 };
 
 static const struct yschema_key function_keys[] = {
@@ -403,7 +405,6 @@ enum {
 	SF_FUNCTION = 1, /* needs the function: after the deploy of a code exercise */
 	SF_CHANGES = 2,  /* changes the account: never in an account exercise */
 	SF_EXPECT = 4,   /* may carry expectations and save values */
-	SF_WAIT = 8,     /* an observation that may be retried until it passes */
 };
 
 static const struct yschema_key no_keys[] = { { NULL, YS_ANY, false } };
@@ -501,17 +502,17 @@ struct step_spec {
 
 static const struct step_spec step_specs[STEP_KIND_COUNT] = {
 	[STEP_DEPLOY] = { "deploy", no_keys, config_roots, SF_CHANGES | SF_EXPECT },
-	[STEP_INSPECT] = { "inspect", no_keys, config_roots, SF_FUNCTION | SF_EXPECT | SF_WAIT },
+	[STEP_INSPECT] = { "inspect", no_keys, config_roots, SF_FUNCTION | SF_EXPECT },
 	[STEP_INVOKE] = { "invoke", invoke_keys, invoke_roots, SF_FUNCTION | SF_EXPECT },
 	[STEP_CREATE_BUCKET] = { "create_bucket", bucket_keys, no_roots, SF_CHANGES },
 	[STEP_CREATE_QUEUE] = { "create_queue", queue_keys, no_roots, SF_CHANGES },
 	[STEP_S3_NOTIFY] = { "s3_notify", notify_keys, no_roots, SF_FUNCTION | SF_CHANGES },
 	[STEP_ASYNC_CONFIG] = { "async_config", async_keys, no_roots, SF_FUNCTION | SF_CHANGES },
 	[STEP_S3_PUT] = { "s3_put", put_keys, no_roots, SF_CHANGES },
-	[STEP_S3_GET] = { "s3_get", get_keys, object_roots, SF_EXPECT | SF_WAIT },
-	[STEP_S3_LIST] = { "s3_list", list_keys, keys_roots, SF_EXPECT | SF_WAIT },
-	[STEP_SQS_RECEIVE] = { "sqs_receive", queue_keys, messages_roots, SF_EXPECT | SF_WAIT },
-	[STEP_LOGS] = { "logs", no_keys, logs_roots, SF_FUNCTION | SF_EXPECT | SF_WAIT },
+	[STEP_S3_GET] = { "s3_get", get_keys, object_roots, SF_EXPECT },
+	[STEP_S3_LIST] = { "s3_list", list_keys, keys_roots, SF_EXPECT },
+	[STEP_SQS_RECEIVE] = { "sqs_receive", queue_keys, messages_roots, SF_EXPECT },
+	[STEP_LOGS] = { "logs", no_keys, logs_roots, SF_FUNCTION | SF_EXPECT },
 	[STEP_ADVANCE] = { "advance", advance_keys, no_roots, SF_CHANGES },
 	[STEP_CREATE_TABLE] = { "create_table", table_keys, no_roots, SF_CHANGES },
 	[STEP_STREAM_MAPPING] = { "stream_mapping", mapping_keys, no_roots,
@@ -519,7 +520,7 @@ static const struct step_spec step_specs[STEP_KIND_COUNT] = {
 	[STEP_DDB_PUT] = { "ddb_put", ddb_put_keys, no_roots, SF_CHANGES },
 	[STEP_DDB_UPDATE] = { "ddb_update", ddb_update_keys, no_roots, SF_CHANGES },
 	[STEP_DDB_DELETE] = { "ddb_delete", ddb_key_keys, no_roots, SF_CHANGES },
-	[STEP_DDB_GET] = { "ddb_get", ddb_key_keys, item_roots, SF_EXPECT | SF_WAIT },
+	[STEP_DDB_GET] = { "ddb_get", ddb_key_keys, item_roots, SF_EXPECT },
 };
 
 static const char *const step_kinds[] = {
@@ -1181,18 +1182,15 @@ static void read_step(struct ctx *c, const struct ynode *item, size_t index)
 	if (save && !(sp->flags & SF_EXPECT))
 		diags_add(c->d, c->path, save->line, save->col, "a %s step has nothing to save",
 			  sp->name);
-	if (wait && !(sp->flags & SF_WAIT))
+	/* The checker waits for the cloud to settle: a fixed wait only makes a check slower. */
+	if (wait)
 		diags_add(c->d, c->path, wait->line, wait->col,
-			  "'wait' only applies to a step that observes (inspect, s3_get, s3_list, "
-			  "sqs_receive, ddb_get, logs); a %s step runs once",
-			  sp->name);
-	check_seconds(c, wait, "wait", 0, 300);
-	check_seconds(c, delay, "delay", 0, 300);
-	double x;
-	if (wait && ynode_as_double(wait, &x))
-		s->wait = x;
-	if (delay && ynode_as_double(delay, &x))
-		s->delay = x;
+			  "'wait' is not needed: a step that observes runs once the cloud has "
+			  "settled (the work the check started is over); remove it");
+	if (delay)
+		diags_add(c->d, c->path, delay->line, delay->col,
+			  "'delay' is not needed: steps that observe run once the cloud has "
+			  "settled, and 'advance' moves the clock; remove it");
 	if (s->kind == STEP_DEPLOY && ex->kind == EXERCISE_ACCOUNT)
 		diags_add(c->d, c->path, item->line, item->col,
 			  "an account exercise inspects the learner's own function and never "
@@ -1384,7 +1382,7 @@ static void read_starter(struct ctx *c, enum exercise_lang lang, const struct yn
 			diags_add(c->d, c->path, rt->line, rt->col,
 				  "runtime '%s' is not a %s runtime (such as %s)",
 				  lint_clip(rt->value, buf, sizeof(buf)), lang_names[lang],
-				  lang == EXERCISE_PYTHON ? "python3.12" : "nodejs20.x");
+				  lang == EXERCISE_PYTHON ? "python3.13" : "nodejs22.x");
 		st->runtime = xstrdup(rt->value);
 	}
 	const struct ynode *dirn = ynode_get(node, "dir");
@@ -1694,6 +1692,16 @@ struct exercise *exercise_parse(const char *text, size_t len, const char *path, 
 				lint_clip(id->value, buf, sizeof(buf)));
 	}
 	ex->title = ynode_has_type(title, YS_STRING) ? xstrdup(title->value) : NULL;
+	const struct ynode *minutes = ynode_get(doc, "minutes");
+	long long mins;
+	if (minutes && ynode_as_int(minutes, &mins)) {
+		if (mins < 1 || mins > MAX_EXERCISE_MINUTES)
+			diags_add(d, path, minutes->line, minutes->col,
+				  "an exercise's 'minutes' must be between 1 and %d, not %lld",
+				  MAX_EXERCISE_MINUTES, mins);
+		else
+			ex->minutes = (int)mins;
+	}
 	const struct ynode *kind = ynode_get(doc, "kind");
 	if (ynode_has_type(kind, YS_STRING)) {
 		static const char *const kinds[] = { "code", "account", NULL };
@@ -1827,62 +1835,48 @@ void exercise_free(struct exercise *ex)
 	free(ex);
 }
 
-/* The exercises list of a module: re-read from its module.yaml, which the course loader
- * accepts but does not keep. */
+/* The exercises a module lists (course_module.exercises), loaded in that order. */
 static void load_module_exercises(const struct course *course, const struct course_module *m,
 				  struct exercise_set *set, struct diags *d)
 {
-	struct error err;
-	error_clear(&err);
-	struct ynode *doc = ynode_load(m->yaml_path, &err);
-	if (!doc)
-		return; /* the course loader has reported it */
-	const struct ynode *list = ynode_get(doc, "exercises");
 	char *mdir = path_join(course->root, m->dir);
-	char buf[80];
-	for (size_t i = 0; list && list->kind == YNODE_SEQ && i < list->n_items; i++) {
-		const struct ynode *item = list->items[i];
-		if (!ynode_has_type(item, YS_STRING) || !lint_valid_id(item->value)) {
-			diags_add(d, m->yaml_path, item->line, item->col,
-				  "exercise %zu must be an exercise folder name made of lower-case "
-				  "letters, digits and '-'",
-				  i + 1);
-			continue;
-		}
+	char buf[80], buf2[80];
+	for (size_t i = 0; i < m->n_exercises; i++) {
+		const struct course_exercise_ref *ref = &m->exercises[i];
 		if (set->n >= MAX_EXERCISES * 8)
 			break;
-		char *exdir = xasprintf("%s/exercises/%s", mdir, item->value);
+		char *exdir = xasprintf("%s/exercises/%s", mdir, ref->id);
 		char *yaml = path_join(exdir, "exercise.yaml");
 		bool there = path_is_file(yaml);
 		free(yaml);
 		free(exdir);
 		if (!there) {
-			diags_add(d, m->yaml_path, item->line, item->col,
+			diags_add(d, m->yaml_path, ref->line, ref->col,
 				  "exercise '%s' has no exercises/%s/exercise.yaml",
-				  lint_clip(item->value, buf, sizeof(buf)),
-				  lint_clip(item->value, buf, sizeof(buf)));
+				  lint_clip(ref->id, buf, sizeof(buf)),
+				  lint_clip(ref->id, buf2, sizeof(buf2)));
 			continue;
 		}
 		size_t before = d->n;
-		struct exercise *ex = exercise_load(mdir, item->value, m->id, d);
-		if (ex && ex->id && strcmp(ex->id, item->value) != 0)
+		struct exercise *ex = exercise_load(mdir, ref->id, m->id, d);
+		if (ex && ex->id && strcmp(ex->id, ref->id) != 0)
 			diags_add(d, ex->yaml_path, 1, 1,
 				  "exercise id '%s' must match its folder name '%s'",
-				  lint_clip(ex->id, buf, sizeof(buf)), item->value);
+				  lint_clip(ex->id, buf, sizeof(buf)), ref->id);
 		for (size_t j = 0; ex && ex->id && j < set->n; j++)
 			if (strcmp(set->v[j]->id, ex->id) == 0)
-				diags_add(d, m->yaml_path, item->line, item->col,
+				diags_add(d, m->yaml_path, ref->line, ref->col,
 					  "duplicate exercise id '%s' (also in module '%s')",
 					  ex->id, set->v[j]->module_id);
 		if (!ex || d->n > before) {
 			exercise_free(ex);
 			continue;
 		}
+		ex->further = ref->further;
 		set->v = xreallocarray(set->v, set->n + 1, sizeof(*set->v));
 		set->v[set->n++] = ex;
 	}
 	free(mdir);
-	ynode_free(doc);
 }
 
 struct exercise_set *exercise_set_load(const struct course *course, struct diags *d)

@@ -136,8 +136,6 @@ struct exercise_step {
 	char *request; /* STEP_INVOKE through API Gateway: the request's JSON text, or NULL */
 	bool async;    /* STEP_INVOKE with InvocationType Event */
 	char *args;    /* the step's own arguments as a JSON object (templates left in) */
-	double wait;   /* seconds to keep retrying an observation until it passes */
-	double delay;  /* seconds to let pass before the step runs */
 	struct exercise_save *saves;
 	size_t n_saves;
 	struct exercise_expect *expects;
@@ -149,6 +147,8 @@ struct exercise {
 	char *id;
 	char *title;
 	char *module_id;
+	int minutes;  /* expected minutes, brief included */
+	bool further; /* its module lists it as going further, outside the core path */
 	enum exercise_kind kind;
 	char *dir;                      /* absolute folder of the exercise */
 	char *yaml_path;                /* exercise.yaml as found, for diagnostics */

@@ -9,6 +9,7 @@
 
 #include "core/strbuf.h"
 #include "course/exercise_load.h"
+#include "course/path.h"
 #include "course/quiz_load.h"
 
 const char *lint_clip(const char *s, char *buf, size_t size)
@@ -299,9 +300,29 @@ static void check_quiz_refs(const struct course *course, struct diags *d)
 	}
 }
 
+/*
+ * Every module's core path must fit its minutes. The quizzes are loaded again here, quietly:
+ * quiz_lint_course() has reported their problems.
+ */
+static void check_paths(const struct course *course, const struct exercise_set *exercises,
+			struct diags *d)
+{
+	struct diags quiet = DIAGS_INIT;
+	struct quiz_set *quizzes =
+		course->quiz_dir ? quiz_set_load(course->quiz_dir, course, &quiet) : NULL;
+	/* The exercises' problems were reported by the caller's load of them. */
+	struct course_path *path = course_path_build(course, exercises, quizzes);
+	course_path_lint(course, path, d);
+	course_path_free(path);
+	quiz_set_free(quizzes);
+	diags_release(&quiet);
+}
+
 void lint_refs(const struct course *course, bool use_cache, struct diags *d)
 {
 	check_quiz_refs(course, d);
 	quiz_lint_course(course, use_cache, d);
-	exercise_lint_course(course, d);
+	struct exercise_set *exercises = exercise_set_load(course, d);
+	check_paths(course, exercises, d);
+	exercise_set_free(exercises);
 }

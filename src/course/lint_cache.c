@@ -21,7 +21,7 @@
 #include "core/strbuf.h"
 #include "core/xalloc.h"
 
-#define RECORD_HEADER "lambda-tutor course-lint 1\n"
+#define RECORD_HEADER "lambda-tutor course-lint 2\n"
 /* More files than any course has: past this, the walk costs more than it saves. */
 #define MAX_ENTRIES 4096
 #define MAX_DEPTH   16
@@ -37,6 +37,7 @@ struct entry {
 struct page {
 	char *module, *page, *file;
 	char hash[SHA256_HEX_LEN + 1];
+	size_t words;
 };
 
 struct lint_cache {
@@ -242,11 +243,13 @@ static bool parse_entry(const char *line)
 static bool parse_page(struct lint_cache *lc, const char *line)
 {
 	char module[128], page[128], hash[SHA256_HEX_LEN + 1];
+	unsigned long words = 0;
 	int at = -1;
-	if (sscanf(line, "p %127s %127s %64s %n", module, page, hash, &at) != 3 || at < 0 ||
-	    strlen(hash) != SHA256_HEX_LEN || line[at] != '/')
+	if (sscanf(line, "p %127s %127s %64s %lu %n", module, page, hash, &words, &at) != 4 ||
+	    at < 0 || strlen(hash) != SHA256_HEX_LEN || line[at] != '/')
 		return false;
 	struct page *p = add_page(lc);
+	p->words = words;
 	p->module = xstrdup(module);
 	p->page = xstrdup(page);
 	p->file = xstrdup(line + at);
@@ -290,13 +293,14 @@ struct lint_cache *lint_cache_open(const char *path)
 }
 
 bool lint_cache_page(struct lint_cache *lc, const char *module, const char *page, const char **file,
-		     const char **hash)
+		     const char **hash, size_t *words)
 {
 	for (size_t i = 0; module && page && i < lc->np; i++) {
 		const struct page *p = &lc->p[i];
 		if (strcmp(p->module, module) == 0 && strcmp(p->page, page) == 0) {
 			*file = p->file;
 			*hash = p->hash;
+			*words = p->words;
 			return true;
 		}
 	}
@@ -382,8 +386,8 @@ void lint_cache_save(struct lint_cache *lc, const struct course *course, const c
 			     !strchr(p->file, '\n') && strlen(mod->id) < 128 &&
 			     strlen(p->id) < 128 && strlen(p->hash) == SHA256_HEX_LEN;
 			if (ok)
-				strbuf_addf(&sb, "p %s %s %s %s\n", mod->id, p->id, p->hash,
-					    p->file);
+				strbuf_addf(&sb, "p %s %s %s %zu %s\n", mod->id, p->id, p->hash,
+					    p->words, p->file);
 		}
 	}
 	strbuf_addstr(&sb, "end\n");

@@ -45,11 +45,11 @@ char *lint_cache_path(const char *root);
  */
 struct lint_cache *lint_cache_open(const char *path);
 /*
- * The file and hash the record holds for a page; false (and the record remembers the miss,
- * see lint_cache_missed()) when it holds none.
+ * The file, hash and number of words the record holds for a page; false (and the record
+ * remembers the miss, see lint_cache_missed()) when it holds none.
  */
 bool lint_cache_page(struct lint_cache *lc, const char *module, const char *page, const char **file,
-		     const char **hash);
+		     const char **hash, size_t *words);
 bool lint_cache_missed(const struct lint_cache *lc);
 
 /*

@@ -113,6 +113,7 @@ static const struct yschema_key quiz_keys[] = {
 	{ "intro", YS_STRING, false },
 	{ "pass", YS_NUMBER, false },
 	{ "time_limit", YS_INT, false },
+	{ "minutes", YS_INT, false },
 	{ "attempts", YS_INT, false },
 	{ "shuffle_questions", YS_BOOL, false },
 	{ "shuffle_options", YS_BOOL, false },
@@ -784,6 +785,12 @@ static void read_quiz(struct quiz *quiz, const struct ynode *doc, const struct c
 	else if (v > 0)
 		quiz->time_limit_ms = v * 1000;
 	v = 0;
+	const struct ynode *mn = ynode_get(doc, "minutes");
+	if (ynode_as_int(mn, &v) && (v < 1 || v > 1440))
+		diags_add(c->d, c->path, mn->line, mn->col, "minutes %lld is outside 1..1440", v);
+	else
+		quiz->minutes = (int)v;
+	v = 0;
 	const struct ynode *at = ynode_get(doc, "attempts");
 	if (ynode_as_int(at, &v) && (v < 0 || v > 1000))
 		diags_add(c->d, c->path, at->line, at->col, "attempts %lld is outside 0..1000", v);
@@ -796,7 +803,7 @@ static void read_quiz(struct quiz *quiz, const struct ynode *doc, const struct c
 			const struct ynode *k = doc->pairs[i].key;
 			if (strcmp(k->value, "draw") == 0 || strcmp(k->value, "pass") == 0 ||
 			    strcmp(k->value, "time_limit") == 0 ||
-			    strcmp(k->value, "attempts") == 0)
+			    strcmp(k->value, "minutes") == 0 || strcmp(k->value, "attempts") == 0)
 				diags_add(c->d, c->path, k->line, k->col,
 					  "a pool has no '%s': only quizzes are taken", k->value);
 		}

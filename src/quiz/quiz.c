@@ -457,6 +457,32 @@ static const struct quiz_unit *find_unit(const struct quiz_question *q, const ch
 	return NULL;
 }
 
+/* The longest unit that starts the response and is followed by a number and nothing else. */
+static const struct quiz_unit *unit_before(const struct quiz_question *q, const char *r, double *x)
+{
+	const struct quiz_unit *best = NULL;
+	size_t best_len = 0;
+	r = skip_space(r);
+	for (size_t i = 0; i < q->n_units; i++) {
+		const char *name = q->units[i].name;
+		size_t len = strlen(name);
+		if (!len || len <= best_len || strncasecmp(r, name, len) != 0)
+			continue;
+		double v;
+		const char *rest;
+		if (!quiz_parse_number(r + len, &v, &rest) || *rest)
+			continue;
+		/* "$-5" reads as a number; "$ 5" too, but "USD5" needs the unit to end in a symbol.
+		 */
+		if (isalnum((unsigned char)name[len - 1]) && !isspace((unsigned char)r[len]))
+			continue;
+		best = &q->units[i];
+		best_len = len;
+		*x = v;
+	}
+	return best;
+}
+
 static void grade_numeric(const struct quiz_question *q, const char *r, struct quiz_grade *g)
 {
 	double x;
@@ -465,13 +491,20 @@ static void grade_numeric(const struct quiz_question *q, const char *r, struct q
 		set_invalid(g, "type a number");
 		return;
 	}
+	const struct quiz_unit *u = NULL;
 	if (!quiz_parse_number(r, &x, &unit)) {
-		set_invalid(g, "not a number");
-		return;
+		/* A unit may come first, as money is written: "$535.68", "USD 535.68". */
+		u = unit_before(q, r, &x);
+		if (!u) {
+			set_invalid(g, "not a number");
+			return;
+		}
+		unit = "";
 	}
 	bool unit_wrong = false;
 	if (q->n_units) {
-		const struct quiz_unit *u = *unit ? find_unit(q, unit) : NULL;
+		if (!u)
+			u = *unit ? find_unit(q, unit) : NULL;
 		if (u && u->multiplier != 0)
 			x /= u->multiplier;
 		else
@@ -492,7 +525,7 @@ static void grade_numeric(const struct quiz_question *q, const char *r, struct q
 		}
 		g->matched = (long)i;
 		g->fraction = clamp01(a->fraction);
-		if (unit_wrong) {
+		if (unit_wrong && q->unit_penalty > 0 && g->fraction > 0) {
 			g->unit_wrong = true;
 			g->fraction = clamp01(g->fraction - q->unit_penalty);
 		}
@@ -872,4 +905,20 @@ char *quiz_correct_response(const struct quiz_question *q)
 		break;
 	}
 	return strbuf_detach(&sb);
+}
+
+size_t quiz_attempt_size(const struct quiz *quiz)
+{
+	size_t n = quiz->n_questions;
+	for (size_t k = 0; k < quiz->n_draws; k++)
+		n += quiz->draws[k].count;
+	return n;
+}
+
+int quiz_minutes(const struct quiz *quiz)
+{
+	if (quiz->minutes > 0)
+		return quiz->minutes;
+	size_t s = quiz_attempt_size(quiz) * QUIZ_SECONDS_PER_QUESTION;
+	return (int)((s + 59) / 60);
 }

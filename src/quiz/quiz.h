@@ -111,6 +111,7 @@ struct quiz {
 	bool pool;
 	double pass;           /* percent */
 	int64_t time_limit_ms; /* 0: none */
+	int minutes;           /* expected minutes as the file sets them; 0: see quiz_minutes() */
 	int attempts;          /* 0: unlimited */
 	bool shuffle_questions, shuffle_options;
 	struct quiz_question **questions;
@@ -143,6 +144,15 @@ struct quiz *quiz_set_find(const struct quiz_set *set, const char *id);
 const struct quiz_question *quiz_set_find_question(const struct quiz_set *set, const char *id);
 /* Number of questions of quiz that carry one of tags (all of them when n_tags is 0). */
 size_t quiz_count_tagged(const struct quiz *quiz, char *const *tags, size_t n_tags);
+/* Seconds a question is expected to take, for a quiz that does not set its minutes. */
+#define QUIZ_SECONDS_PER_QUESTION 20
+/* Questions an attempt holds: the quiz's own and what its draws add. */
+size_t quiz_attempt_size(const struct quiz *quiz);
+/*
+ * The minutes a quiz is expected to take: as its file sets them, else QUIZ_SECONDS_PER_QUESTION
+ * for each question of an attempt, rounded up.
+ */
+int quiz_minutes(const struct quiz *quiz);
 /* The maximum number of tries: hints + 1. */
 size_t quiz_question_tries(const struct quiz_question *q);
 

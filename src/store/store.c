@@ -7,15 +7,18 @@
  */
 #include "store/store.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "core/digest.h"
 #include "core/path.h"
 #include "core/strbuf.h"
 #include "core/xalloc.h"
@@ -47,6 +50,9 @@ static const char *const migrations[] = {
 	"CREATE TRIGGER events_no_delete BEFORE DELETE ON events"
 	" BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;"
 	"PRAGMA user_version = 1;",
+	/* 2: the seal of each event in a class that seals its records (NULL elsewhere). */
+	"ALTER TABLE events ADD COLUMN seal TEXT;"
+	"PRAGMA user_version = 2;",
 };
 
 /* A new file is marked as ours in the same transaction as its first migration. */
@@ -61,6 +67,9 @@ struct store {
 	char *path;
 	bool readonly;
 	bool empty; /* read-only open of a file created but never migrated: no records */
+	bool sealed;
+	unsigned char key[STORE_SEAL_KEY_LEN];
+	const char *learner; /* whose file, for the seal */
 };
 
 int store_schema_version(void)
@@ -439,6 +448,7 @@ void store_close(struct store *store)
 {
 	if (!store)
 		return;
+	explicit_bzero(store->key, sizeof(store->key));
 	sqlite3_close(store->db);
 	free(store->path);
 	free(store);
@@ -452,6 +462,26 @@ static void bind_text(sqlite3_stmt *st, int i, const char *s)
 		sqlite3_bind_null(st, i);
 }
 
+/* The id and seal of the last event, under the write lock the caller holds. */
+static int last_event(struct store *s, int64_t *id, char **seal)
+{
+	sqlite3_stmt *st = NULL;
+	*id = 0;
+	*seal = NULL;
+	int rc = sqlite3_prepare_v2(s->db, "SELECT id, seal FROM events ORDER BY id DESC LIMIT 1",
+				    -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		const char *v = (const char *)sqlite3_column_text(st, 1);
+		*seal = v ? xstrdup(v) : NULL;
+		rc = SQLITE_DONE;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 bool store_append(struct store *store, struct store_event *ev, struct error *err)
 {
 	if (store->readonly || store->empty)
@@ -459,21 +489,53 @@ bool store_append(struct store *store, struct store_event *ev, struct error *err
 	if (!ev->kind || !ev->kind[0])
 		return error_set(err, "cannot record an event without a kind in '%s'", store->path);
 	int64_t at = ev->at_ms ? ev->at_ms : clock_wall_ms();
+	int64_t id = 0;
+	char *prev = NULL;
+	char seal[STORE_SEAL_HEX_LEN + 1] = "";
 	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(store->db,
-				    "INSERT INTO events(at_ms, kind, module, item, hash, data)"
-				    " VALUES (?, ?, ?, ?, ?, ?)",
-				    -1, &st, NULL);
+	int rc = SQLITE_OK;
+	/* A sealed event's id is part of its seal, so it is chosen under the write lock. */
+	if (store->sealed) {
+		rc = sqlite3_exec(store->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+		if (rc == SQLITE_OK)
+			rc = last_event(store, &id, &prev);
+		if (rc == SQLITE_DONE) {
+			struct store_event e = *ev;
+			e.id = ++id;
+			e.at_ms = at;
+			store_seal_compute(store->key, store->learner, prev, &e, seal);
+			rc = SQLITE_OK;
+		}
+	}
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(
+			store->db,
+			"INSERT INTO events(id, at_ms, kind, module, item, hash, data,"
+			" seal) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+			-1, &st, NULL);
 	if (rc == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, at);
-		bind_text(st, 2, ev->kind);
-		bind_text(st, 3, ev->module);
-		bind_text(st, 4, ev->item);
-		bind_text(st, 5, ev->hash);
-		bind_text(st, 6, ev->data);
+		if (store->sealed)
+			sqlite3_bind_int64(st, 1, id);
+		else
+			sqlite3_bind_null(st, 1);
+		sqlite3_bind_int64(st, 2, at);
+		bind_text(st, 3, ev->kind);
+		bind_text(st, 4, ev->module);
+		bind_text(st, 5, ev->item);
+		bind_text(st, 6, ev->hash);
+		bind_text(st, 7, ev->data);
+		bind_text(st, 8, store->sealed ? seal : NULL);
 		rc = sqlite3_step(st);
 	}
 	sqlite3_finalize(st);
+	free(prev);
+	if (rc == SQLITE_DONE && store->sealed) {
+		rc = sqlite3_exec(store->db, "COMMIT", NULL, NULL, NULL);
+		if (rc == SQLITE_OK)
+			rc = SQLITE_DONE;
+	}
+	if (rc != SQLITE_DONE && store->sealed)
+		sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
 	if (rc == SQLITE_CONSTRAINT_CHECK)
 		return error_set(err, "cannot record a '%s' event in '%s': its data is not JSON",
 				 ev->kind, store->path);
@@ -494,10 +556,10 @@ bool store_each(struct store *store, const char *kind, store_event_fn fn, void *
 {
 	if (store->empty)
 		return true;
-	static const char all[] = "SELECT id, at_ms, kind, module, item, hash, data FROM events"
-				  " ORDER BY id";
-	static const char one[] = "SELECT id, at_ms, kind, module, item, hash, data FROM events"
-				  " WHERE kind = ? ORDER BY id";
+	static const char all[] = "SELECT id, at_ms, kind, module, item, hash, data, seal"
+				  " FROM events ORDER BY id";
+	static const char one[] = "SELECT id, at_ms, kind, module, item, hash, data, seal"
+				  " FROM events WHERE kind = ? ORDER BY id";
 	sqlite3_stmt *st = NULL;
 	int rc = sqlite3_prepare_v2(store->db, kind ? one : all, -1, &st, NULL);
 	if (rc == SQLITE_OK && kind)
@@ -511,6 +573,7 @@ bool store_each(struct store *store, const char *kind, store_event_fn fn, void *
 			.item = column_text(st, 4),
 			.hash = column_text(st, 5),
 			.data = column_text(st, 6),
+			.seal = column_text(st, 7),
 		};
 		if (!fn(&ev, ctx)) {
 			rc = SQLITE_DONE;
@@ -678,5 +741,133 @@ bool store_check_integrity(struct store *store, struct error *err)
 		fail(store->path, store->db, rc, err);
 	}
 	sqlite3_finalize(st);
+	return ok;
+}
+
+/* A field of the sealed message: its length (or -1 for NULL) as 8 bytes, then its bytes. */
+static void seal_field(struct strbuf *sb, const char *v)
+{
+	int64_t n = v ? (int64_t)strlen(v) : -1;
+	for (int i = 0; i < 8; i++)
+		strbuf_addch(sb, (char)((uint64_t)n >> (8 * i) & 0xff));
+	if (v)
+		strbuf_addstr(sb, v);
+}
+
+void store_seal_compute(const unsigned char key[STORE_SEAL_KEY_LEN], const char *learner,
+			const char *prev, const struct store_event *ev,
+			char out[STORE_SEAL_HEX_LEN + 1])
+{
+	static const char hexd[] = "0123456789abcdef";
+	struct strbuf sb = STRBUF_INIT;
+	char num[2][24];
+	snprintf(num[0], sizeof(num[0]), "%lld", (long long)ev->id);
+	snprintf(num[1], sizeof(num[1]), "%lld", (long long)ev->at_ms);
+	seal_field(&sb, "lambda-tutor seal 1");
+	seal_field(&sb, learner);
+	seal_field(&sb, num[0]);
+	seal_field(&sb, num[1]);
+	seal_field(&sb, ev->kind);
+	seal_field(&sb, ev->module);
+	seal_field(&sb, ev->item);
+	seal_field(&sb, ev->hash);
+	seal_field(&sb, ev->data);
+	seal_field(&sb, prev ? prev : "");
+	unsigned char md[SHA256_LEN];
+	hmac_sha256(key, STORE_SEAL_KEY_LEN, sb.buf, sb.len, md);
+	strbuf_release(&sb);
+	for (int i = 0; i < SHA256_LEN; i++) {
+		out[2 * i] = hexd[md[i] >> 4];
+		out[2 * i + 1] = hexd[md[i] & 15];
+	}
+	out[STORE_SEAL_HEX_LEN] = '\0';
+}
+
+struct seal_walk {
+	const unsigned char *key;
+	const char *learner;
+	char *prev;
+	int64_t bad; /* id of the first event that fails, 0 when none */
+};
+
+static bool seal_walk_one(const struct store_event *ev, void *vctx)
+{
+	struct seal_walk *w = vctx;
+	char want[STORE_SEAL_HEX_LEN + 1];
+	store_seal_compute(w->key, w->learner, w->prev, ev, want);
+	if (!ev->seal || strcmp(ev->seal, want) != 0) {
+		w->bad = ev->id;
+		return false;
+	}
+	free(w->prev);
+	w->prev = xstrdup(ev->seal);
+	return true;
+}
+
+bool store_seal(struct store *store, const unsigned char key[STORE_SEAL_KEY_LEN],
+		const char *learner, struct error *err)
+{
+	assert(learner);
+	struct seal_walk w = { .key = key, .learner = learner };
+	bool ok = store_each(store, NULL, seal_walk_one, &w, err);
+	free(w.prev);
+	if (!ok)
+		return false;
+	if (w.bad)
+		return error_set(err,
+				 "'%s' was changed outside lambda-tutor (event %lld fails its "
+				 "seal); the tutor adds nothing to it: ask the trainer",
+				 store->path, (long long)w.bad);
+	memcpy(store->key, key, STORE_SEAL_KEY_LEN);
+	store->learner = learner;
+	store->sealed = true;
+	return true;
+}
+
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+bool store_seal_key_read(const char *path, unsigned char key[STORE_SEAL_KEY_LEN], struct error *err)
+{
+	bool ok = false;
+	char buf[STORE_SEAL_HEX_LEN + 2];
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		error_set(err, "cannot read the class key '%s': %s", path, strerror(errno));
+		goto out;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    ((st.st_mode & 07777) != 0440 && (st.st_mode & 07777) != 0400)) {
+		error_set(err, "the class key '%s' is not a regular file of mode 0440", path);
+		goto out;
+	}
+	ssize_t n = read(fd, buf, sizeof(buf));
+	if (n < STORE_SEAL_HEX_LEN || (n == STORE_SEAL_HEX_LEN + 1 && buf[n - 1] != '\n') ||
+	    n > STORE_SEAL_HEX_LEN + 1) {
+		error_set(err, "the class key '%s' is not 64 hex digits", path);
+		goto out;
+	}
+	for (int i = 0; i < STORE_SEAL_KEY_LEN; i++) {
+		int hi = hex_value(buf[2 * i]), lo = hex_value(buf[2 * i + 1]);
+		if (hi < 0 || lo < 0) {
+			error_set(err, "the class key '%s' is not 64 hex digits", path);
+			goto out;
+		}
+		key[i] = (unsigned char)(hi << 4 | lo);
+	}
+	ok = true;
+out:
+	explicit_bzero(buf, sizeof(buf));
+	if (fd >= 0)
+		close(fd);
 	return ok;
 }

@@ -46,7 +46,38 @@ struct store_event {
 	const char *item;   /* page, exercise or quiz id, or NULL */
 	const char *hash;   /* content hash of the item, or NULL */
 	const char *data;   /* JSON text, or NULL */
+	const char *seal;   /* hex HMAC of the event (see store_seal), or NULL when unsealed */
 };
+
+/*
+ * Sealed records (class mode on a shared host). A class has a secret key that learners'
+ * accounts cannot read; the tutor holds it in memory only (see the README's threat model).
+ * Every event of a sealed file carries seal = HMAC-SHA-256(key, learner, id, at_ms, kind,
+ * module, item, hash, data, the previous event's seal), each field length-prefixed, so an
+ * event written or edited without the key, moved to another learner's file, or renumbered,
+ * fails; deleting an event breaks the seal of the one after it.
+ */
+#define STORE_SEAL_KEY_LEN  32
+#define STORE_SEAL_HEX_LEN  64
+#define STORE_SEAL_KEY_FILE ".seal.key" /* in the class directory: 64 hex digits */
+
+/* The seal ev must carry after an event whose seal was prev ("" or NULL for none). */
+void store_seal_compute(const unsigned char key[STORE_SEAL_KEY_LEN], const char *learner,
+			const char *prev, const struct store_event *ev,
+			char out[STORE_SEAL_HEX_LEN + 1]);
+/*
+ * Check every event of store against key and learner, then seal every later store_append.
+ * Refuses (and seals nothing) a file with an event that is unsealed or fails its seal.
+ * key is copied; learner must outlive the store.
+ */
+bool store_seal(struct store *store, const unsigned char key[STORE_SEAL_KEY_LEN],
+		const char *learner, struct error *err);
+/*
+ * Read a class's key file: a regular file, not a link, of mode 0440 or 0400, holding 64 hex
+ * digits. errno-style reasons in err never quote the file's contents.
+ */
+bool store_seal_key_read(const char *path, unsigned char key[STORE_SEAL_KEY_LEN],
+			 struct error *err);
 
 /*
  * Open (creating it and its directory, mode 0700, if needed) the learner file at path and bring

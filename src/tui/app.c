@@ -68,6 +68,12 @@ fail:
 
 void app_release(struct app *app)
 {
+	if (app->release_items)
+		app->release_items(app);
+	app->release_items = NULL;
+	free(app->workspace);
+	free(app->reached);
+	app->workspace = NULL;
 	for (size_t m = 0; app->course && m < app->course->n_modules; m++) {
 		if (app->viewed)
 			free(app->viewed[m]);

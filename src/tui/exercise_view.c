@@ -3,6 +3,7 @@
  */
 #include "tui/exercise_view.h"
 
+#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,8 @@
 
 /* Log lines shown under a failure. */
 #define LOG_TAIL 8
+/* Lines of an event shown before it is folded (f unfolds). */
+#define EVENT_LINES 6
 
 void exercise_view_init(struct exercise_view *v, const struct exercise *ex, enum exercise_lang lang)
 {
@@ -62,8 +65,12 @@ void exercise_view_finish(struct exercise_view *v, struct check_result *r)
 	memset(r, 0, sizeof(*r));
 	v->has_last = true;
 	v->running = false;
-	if (v->last.status == CHECK_ERROR)
-		return; /* the tasks keep the states of the last run that ran */
+	if (v->last.status == CHECK_ERROR) {
+		/* Nothing was judged: no tick or cross may stand for this code. */
+		for (size_t i = 0; i < v->ex->n_tasks; i++)
+			v->task_state[i] = -1;
+		return;
+	}
 	for (size_t i = 0; i < v->last.n_tasks && i < v->ex->n_tasks; i++)
 		v->task_state[i] = v->last.tasks[i].pass ? 1 : 0;
 	if (v->last.status == CHECK_PASS)
@@ -135,6 +142,30 @@ void exercise_view_cancel(struct exercise_view *v)
 	v->confirm = EV_CONFIRM_NONE;
 }
 
+void exercise_view_cancel_run(struct exercise_view *v)
+{
+	v->running = false;
+	v->steps_done = 0;
+}
+
+const char *exercise_view_question(const struct exercise_view *v)
+{
+	switch (v->confirm) {
+	case EV_CONFIRM_NONE:
+		return NULL;
+	case EV_CONFIRM_SOLUTION:
+		return "Show the solution before passing? It is recorded. s: yes · other key: no";
+	case EV_CONFIRM_RESET:
+		return "Reset to the starter? Your files move to .old-*. x: yes · other key: no";
+	case EV_CONFIRM_LANG:
+		return v->lang == EXERCISE_PYTHON ? "Switch to Node.js? Python files move to "
+						    ".old-*. L: yes · other key: no"
+						  : "Switch to Python? Node.js files move to "
+						    ".old-*. L: yes · other key: no";
+	}
+	abort();
+}
+
 static void add(struct exercise_view *v, enum ev_kind kind, const char *text)
 {
 	v->lines = xreallocarray(v->lines, v->n_lines + 1, sizeof(*v->lines));
@@ -175,18 +206,22 @@ static void add_wrapped(struct exercise_view *v, enum ev_kind kind, const char *
 	}
 }
 
+/*
+ * The log's last lines. A runtime writes a traceback as one log event whose lines are joined
+ * by carriage returns (as CloudWatch keeps it): each of those lines gets a line of its own.
+ */
 static void add_log(struct exercise_view *v, const char *log, int width)
 {
 	size_t total = 0;
 	for (const char *p = log; *p; p++)
-		total += *p == '\n';
+		total += *p == '\n' || *p == '\r';
 	size_t skip = total > LOG_TAIL ? total - LOG_TAIL : 0, i = 0;
 	for (const char *p = log; *p; i++) {
-		size_t n = strcspn(p, "\n");
+		size_t n = strcspn(p, "\n\r");
 		if (i >= skip) {
 			char *line = xasprintf("      %.*s", (int)n, p);
 			for (char *c = line; *c; c++)
-				if (*c == '\t' || *c == '\r')
+				if (*c == '\t')
 					*c = ' ';
 			add_wrapped(v, EV_LOG, line, width, 8);
 			free(line);
@@ -197,17 +232,61 @@ static void add_log(struct exercise_view *v, const char *log, int width)
 	}
 }
 
+/*
+ * An event as a person reads it: pretty-printed JSON, folded to EVENT_LINES lines unless the
+ * view is unfolded; text that is not JSON as it is.
+ */
+static void add_event(struct exercise_view *v, const char *label, const char *event, int width)
+{
+	cJSON *j = cJSON_Parse(event);
+	char *pretty = j ? cJSON_Print(j) : NULL;
+	cJSON_Delete(j);
+	if (!pretty || !strchr(pretty, '\n')) {
+		char *line = xasprintf("    %-10s%s", label, pretty ? pretty : event);
+		add_wrapped(v, EV_DETAIL, line, width, 14);
+		free(line);
+		free(pretty);
+		return;
+	}
+	size_t total = 1;
+	for (const char *p = pretty; *p; p++)
+		total += *p == '\n';
+	size_t shown = 0;
+	bool first = true;
+	for (const char *p = pretty; *p && (v->unfold || shown < EVENT_LINES); shown++) {
+		size_t n = strcspn(p, "\n"), tabs = 0;
+		/* cJSON indents with tabs: two spaces a level read better in a narrow column. */
+		while (tabs < n && p[tabs] == '\t')
+			tabs++;
+		char *line = xasprintf("    %-10s%*s%.*s", first ? label : "", (int)(2 * tabs), "",
+				       (int)(n - tabs), p + tabs);
+		for (char *c = line; *c; c++)
+			if (*c == '\t')
+				*c = ' ';
+		add_wrapped(v, EV_DETAIL, line, width, 16);
+		free(line);
+		first = false;
+		p += n;
+		if (*p)
+			p++;
+	}
+	if (shown < total) {
+		char *more = xasprintf("              … %zu more lines (f shows whole events)",
+				       total - shown);
+		add(v, EV_LOG, more);
+		free(more);
+	}
+	free(pretty);
+}
+
 static void build_failure(struct exercise_view *v, const struct check_task_result *t, int width)
 {
 	char *line;
 	line = xasprintf("    step:     %s", t->step);
 	add_wrapped(v, EV_DETAIL, line, width, 14);
 	free(line);
-	if (t->event) {
-		line = xasprintf("    sent:     %s", t->event);
-		add_wrapped(v, EV_DETAIL, line, width, 14);
-		free(line);
-	}
+	if (t->event)
+		add_event(v, "sent:", t->event, width);
 	line = xasprintf("    got:      %s", t->got);
 	add_wrapped(v, EV_DETAIL, line, width, 14);
 	free(line);
@@ -232,12 +311,12 @@ void exercise_view_build(struct exercise_view *v, int width)
 			add_wrapped(v, EV_NOTICE, line, width, 2);
 			free(line);
 		} else {
-			char *line = xasprintf(
-				"%zu of %zu tasks pass (%s, %lld ms)%s", v->last.n_passed,
-				v->last.n_tasks, exercise_lang_name(v->lang), (long long)v->last.ms,
-				v->last.status == CHECK_PASS
-					? ": well done. Press n for the next exercise."
-					: "");
+			char *line = xasprintf("%zu of %zu tasks pass (%s, %lld ms)%s",
+					       v->last.n_passed, v->last.n_tasks,
+					       exercise_lang_name(v->lang), (long long)v->last.ms,
+					       v->last.status == CHECK_PASS
+						       ? ": well done. n goes on to the next step."
+						       : "");
 			add_wrapped(v, v->last.status == CHECK_PASS ? EV_TASK_PASS : EV_NOTICE,
 				    line, width, 2);
 			free(line);
@@ -300,29 +379,6 @@ void exercise_view_build(struct exercise_view *v, int width)
 			add_wrapped(v, EV_HINT, line, width, 3);
 			free(line);
 		}
-	}
-	if (v->confirm == EV_CONFIRM_LANG) {
-		add(v, EV_TEXT, "");
-		char *q = xasprintf("Switch this exercise from %s to %s? Your %s files move to a "
-				    ".old-* folder and the %s starter is copied in. Press L again "
-				    "to confirm, any other key to cancel.",
-				    exercise_lang_name(v->lang),
-				    exercise_lang_name(exercise_view_other_lang(v)),
-				    exercise_lang_name(v->lang),
-				    exercise_lang_name(exercise_view_other_lang(v)));
-		add_wrapped(v, EV_NOTICE, q, width, 0);
-		free(q);
-	} else if (v->confirm != EV_CONFIRM_NONE) {
-		add(v, EV_TEXT, "");
-		add_wrapped(
-			v, EV_NOTICE,
-			v->confirm == EV_CONFIRM_SOLUTION
-				? "Show the reference solution before passing? It is recorded as "
-				  "requested. Press s again to confirm, any other key to cancel."
-				: "Reset to the starter? Your files move to a .old-* folder. Press "
-				  "x "
-				  "again to confirm, any other key to cancel.",
-			width, 0);
 	}
 	if (v->solution_shown && v->solution) {
 		add(v, EV_TEXT, "");

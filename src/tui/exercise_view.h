@@ -57,6 +57,7 @@ struct exercise_view {
 	size_t steps_done; /* while running */
 	bool watching;
 	bool folder_gone;
+	bool unfold; /* events shown whole, not folded to their first lines */
 	enum ev_confirm confirm;
 	struct ev_line *lines;
 	size_t n_lines;
@@ -92,6 +93,10 @@ bool exercise_view_want_lang(struct exercise_view *v);
 enum exercise_lang exercise_view_other_lang(const struct exercise_view *v);
 /* Any other key cancels a pending question. */
 void exercise_view_cancel(struct exercise_view *v);
+/* The pending question in words, for the status line, or NULL when there is none. */
+const char *exercise_view_question(const struct exercise_view *v);
+/* A check was cancelled: back to the last verdict, as if it had not started. */
+void exercise_view_cancel_run(struct exercise_view *v);
 
 /* Rebuild the lines for width columns (text is wrapped to it). */
 void exercise_view_build(struct exercise_view *v, int width);

@@ -85,7 +85,7 @@ void mdline_draw_at(int y, int x, int cols, const struct mdview_line *line, size
 	mdview_window(line, hoff, cols, &w);
 	move(y, x);
 	draw_range(line, li, 0, w.prefix, matches, n, current);
-	if (!line->code)
+	if (!line->code && !line->wide)
 		return;
 	for (int i = 0; i < w.pad_left; i++)
 		addch(' ');

@@ -22,6 +22,7 @@
 #define TAB_STOP    4
 #define CODE_INDENT "  "
 #define MIN_WIDTH   20
+#define MIN_CELL    12 /* a table column shrinks to its longest word, or to this */
 
 /* Inline text of one block: bytes, and runs of one style covering them in order. */
 struct run {
@@ -197,6 +198,7 @@ static void lb_emit(struct ctx *ctx, struct lb *lb, bool code, bool clipped)
 	l->n_spans = lb->n;
 	l->width = lb->width;
 	l->code = code;
+	l->wide = false;
 	l->clipped = clipped;
 	l->code_off = 0;
 	l->code_col = 0;
@@ -495,50 +497,135 @@ static void table_free(struct table *t)
 	free(t);
 }
 
+/* A table line; one of a table too wide for the page scrolls sideways after its prefix. */
+static void emit_table_line(struct ctx *ctx, struct lb *lb, bool wide, size_t code_off,
+			    int code_col)
+{
+	lb_emit(ctx, lb, false, wide);
+	struct mdview_line *l = &ctx->view->lines[ctx->view->n_lines - 1];
+	l->wide = wide;
+	if (wide) {
+		l->code_off = code_off;
+		l->code_col = code_col;
+	}
+}
+
 static void table_border(struct ctx *ctx, const int *w, size_t ncols, const char *l, const char *m,
-			 const char *r)
+			 const char *r, bool wide)
 {
 	struct lb lb = { 0 };
 	add_prefix(ctx, &lb, false);
+	size_t code_off = lb.text.len;
+	int code_col = lb.width;
 	lb_adds(&lb, l, MDV_TABLE);
 	for (size_t c = 0; c < ncols; c++) {
 		lb_repeat(&lb, "─", w[c] + 2, MDV_TABLE);
 		lb_adds(&lb, c + 1 < ncols ? m : r, MDV_TABLE);
 	}
-	lb_emit(ctx, &lb, false, false);
+	emit_table_line(ctx, &lb, wide, code_off, code_col);
 }
 
-static void table_row(struct ctx *ctx, const struct table *t, const struct trow *row, const int *w,
-		      size_t ncols)
+/* A cell's text as lines of at most width columns, broken at spaces where it can be. */
+struct cell_lines {
+	size_t (*r)[2]; /* [start, end) bytes of each line */
+	size_t n;
+};
+
+static void cell_wrap(const struct inl *cell, int width, struct cell_lines *out)
 {
-	struct lb lb = { 0 };
-	add_prefix(ctx, &lb, false);
-	lb_adds(&lb, "│", MDV_TABLE);
-	for (size_t c = 0; c < ncols; c++) {
-		lb_adds(&lb, " ", MDV_NORMAL);
-		const struct inl *cell = c < row->n ? &row->cells[c] : NULL;
-		size_t len = cell ? cell->text.len : 0;
-		const char *text = cell && cell->text.buf ? cell->text.buf : "";
-		int cw = utf8_width(text, len);
-		bool cut = cw > w[c];
-		if (cut)
-			len = utf8_fit(text, len, w[c] - 1, &cw);
-		int pad = w[c] - cw - (cut ? 1 : 0);
-		int left = t->align[c < 64 ? c : 63] == MD_ALIGN_RIGHT    ? pad
-			   : t->align[c < 64 ? c : 63] == MD_ALIGN_CENTER ? pad / 2
-									  : 0;
-		lb_repeat(&lb, " ", left, MDV_NORMAL);
-		size_t cursor = 0;
-		if (cell)
-			add_range(&lb, cell, 0, len, &cursor, row->head ? MDV_F_STRONG : 0);
-		if (cut)
-			lb_adds(&lb, "…", MDV_TABLE);
-		lb_repeat(&lb, " ", pad - left, MDV_NORMAL);
-		lb_adds(&lb, " │", MDV_TABLE);
-	}
-	lb_emit(ctx, &lb, false, false);
+	memset(out, 0, sizeof(*out));
+	const char *t = cell && cell->text.buf ? cell->text.buf : "";
+	size_t len = cell ? cell->text.len : 0, i = 0;
+	do {
+		while (i < len && t[i] == ' ' && out->n)
+			i++;
+		size_t fit = utf8_fit(t + i, len - i, width, NULL);
+		if (i + fit < len) {
+			size_t cut = fit;
+			while (cut > 0 && t[i + cut] != ' ' && t[i + cut - 1] != ' ')
+				cut--;
+			if (cut > 0)
+				fit = cut;
+			else if (fit == 0)
+				fit = utf8_decode(t + i, len - i, &(uint32_t){ 0 });
+		}
+		out->r = xreallocarray(out->r, out->n + 1, sizeof(*out->r));
+		size_t e = i + fit;
+		while (e > i && t[e - 1] == ' ')
+			e--;
+		out->r[out->n][0] = i;
+		out->r[out->n][1] = e;
+		out->n++;
+		i += fit;
+	} while (i < len);
 }
 
+/* One row, as many lines as its tallest cell needs. */
+static void table_row(struct ctx *ctx, const struct table *t, const struct trow *row, const int *w,
+		      size_t ncols, bool wide)
+{
+	struct cell_lines *cl = xcalloc(ncols, sizeof(*cl));
+	size_t height = 1;
+	for (size_t c = 0; c < ncols; c++) {
+		cell_wrap(c < row->n ? &row->cells[c] : NULL, w[c], &cl[c]);
+		height = cl[c].n > height ? cl[c].n : height;
+	}
+	for (size_t k = 0; k < height; k++) {
+		struct lb lb = { 0 };
+		add_prefix(ctx, &lb, false);
+		size_t code_off = lb.text.len;
+		int code_col = lb.width;
+		lb_adds(&lb, "│", MDV_TABLE);
+		for (size_t c = 0; c < ncols; c++) {
+			lb_adds(&lb, " ", MDV_NORMAL);
+			const struct inl *cell = c < row->n ? &row->cells[c] : NULL;
+			size_t a = k < cl[c].n ? cl[c].r[k][0] : 0;
+			size_t b = k < cl[c].n ? cl[c].r[k][1] : 0;
+			int cw = cell ? utf8_width(cell->text.buf + a, b - a) : 0;
+			int pad = w[c] - cw;
+			unsigned char al = t->align[c < 64 ? c : 63];
+			int left = al == MD_ALIGN_RIGHT ? pad : al == MD_ALIGN_CENTER ? pad / 2 : 0;
+			lb_repeat(&lb, " ", left, MDV_NORMAL);
+			size_t cursor = 0;
+			if (cell && b > a)
+				add_range(&lb, cell, a, b, &cursor, row->head ? MDV_F_STRONG : 0);
+			lb_repeat(&lb, " ", pad - left, MDV_NORMAL);
+			lb_adds(&lb, " │", MDV_TABLE);
+		}
+		emit_table_line(ctx, &lb, wide, code_off, code_col);
+	}
+	for (size_t c = 0; c < ncols; c++)
+		free(cl[c].r);
+	free(cl);
+}
+
+/* The narrowest a column is made before the table scrolls instead: its longest word. */
+static int min_width(const struct table *t, size_t c, int natural)
+{
+	int longest = 1;
+	for (size_t r = 0; r < t->n; r++) {
+		if (c >= t->rows[r].n || !t->rows[r].cells[c].text.buf)
+			continue;
+		const char *s = t->rows[r].cells[c].text.buf;
+		size_t len = t->rows[r].cells[c].text.len, i = 0;
+		while (i < len) {
+			size_t n = 0;
+			while (i + n < len && s[i + n] != ' ')
+				n++;
+			int ww = utf8_width(s + i, n);
+			longest = ww > longest ? ww : longest;
+			i += n + 1;
+		}
+	}
+	int floor = longest < MIN_CELL ? longest : MIN_CELL;
+	return natural < floor ? natural : floor;
+}
+
+/*
+ * A table that does not fit shrinks its widest columns and wraps their cells onto more lines;
+ * one whose columns cannot shrink enough (more columns than the width has room for) keeps them
+ * whole and scrolls sideways, as wide code does. Text is never cut.
+ */
 static void flush_table(struct ctx *ctx)
 {
 	struct table *t = ctx->table;
@@ -550,7 +637,7 @@ static void flush_table(struct ctx *ctx)
 		table_free(t);
 		return;
 	}
-	int *w = xcalloc(ncols, sizeof(*w));
+	int *w = xcalloc(ncols, sizeof(*w)), *lo = xcalloc(ncols, sizeof(*lo));
 	for (size_t r = 0; r < t->n; r++)
 		for (size_t c = 0; c < t->rows[r].n; c++) {
 			struct inl *cell = &t->rows[r].cells[c];
@@ -560,27 +647,33 @@ static void flush_table(struct ctx *ctx)
 	int total = 1, avail = avail_width(ctx, 0);
 	for (size_t c = 0; c < ncols; c++) {
 		w[c] = w[c] < 1 ? 1 : w[c];
+		lo[c] = min_width(t, c, w[c]);
 		total += w[c] + 3;
 	}
-	/* Too wide: take from the widest column until it fits or all are narrow. */
+	/* Too wide: take from the widest column that can still give, until it fits. */
 	while (total > avail) {
-		size_t widest = 0;
-		for (size_t c = 1; c < ncols; c++)
-			widest = w[c] > w[widest] ? c : widest;
-		if (w[widest] <= 3)
+		size_t widest = ncols;
+		for (size_t c = 0; c < ncols; c++)
+			if (w[c] > lo[c] && (widest == ncols || w[c] > w[widest]))
+				widest = c;
+		if (widest == ncols)
 			break;
 		w[widest]--;
 		total--;
 	}
+	bool wide = total > avail;
 	start_block(ctx);
-	table_border(ctx, w, ncols, "┌", "┬", "┐");
+	table_border(ctx, w, ncols, "┌", "┬", "┐", wide);
 	for (size_t r = 0; r < t->n; r++) {
-		table_row(ctx, t, &t->rows[r], w, ncols);
-		if (t->rows[r].head && (r + 1 == t->n || !t->rows[r + 1].head) && r + 1 < t->n)
-			table_border(ctx, w, ncols, "├", "┼", "┤");
+		table_row(ctx, t, &t->rows[r], w, ncols, wide);
+		/* Rows that wrapped are told apart by a rule; the header always is. */
+		bool head_end = t->rows[r].head && r + 1 < t->n && !t->rows[r + 1].head;
+		if (head_end)
+			table_border(ctx, w, ncols, "├", "┼", "┤", wide);
 	}
-	table_border(ctx, w, ncols, "└", "┴", "┘");
+	table_border(ctx, w, ncols, "└", "┴", "┘", wide);
 	free(w);
+	free(lo);
 	table_free(t);
 }
 
@@ -1117,8 +1210,9 @@ size_t mdview_reveal(size_t top, size_t line, size_t n_lines, int rows)
 void mdview_window(const struct mdview_line *line, int hoff, int cols, struct mdview_window *w)
 {
 	memset(w, 0, sizeof(*w));
-	w->from = w->to = line->code ? line->code_off : line->len;
-	if (!line->code) {
+	bool scrolls = line->code || line->wide;
+	w->from = w->to = scrolls ? line->code_off : line->len;
+	if (!scrolls) {
 		w->from = w->to = 0;
 		w->prefix = utf8_fit(line->text, line->len, cols, NULL);
 		w->more_right = w->prefix < line->len;

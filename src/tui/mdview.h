@@ -6,7 +6,9 @@
  *
  * Paragraphs, headings, lists (with hanging indents) and quotes wrap at the width; code blocks
  * never wrap (a line too wide stays whole: the drawing clips it, with a marker, and can scroll
- * it sideways, see mdview_window()); tables shrink their widest columns and cut cells with "…".
+ * it sideways, see mdview_window()); tables shrink their widest columns and wrap their cells
+ * onto more lines, and a table that still does not fit scrolls sideways like code: text is
+ * never cut.
  * Lines hold only printable UTF-8: controls and invalid bytes become U+FFFD, tabs become spaces.
  */
 #ifndef TUI_MDVIEW_H
@@ -56,11 +58,12 @@ struct mdview_line {
 	size_t len;
 	struct mdview_span *spans; /* cover text in order, without gaps */
 	size_t n_spans;
-	int width;             /* columns */
-	bool code;             /* a line of a code block: not wrapped */
-	bool clipped;          /* wider than the width it was laid out for */
-	size_t code_off;       /* code lines: where the code starts, after the indent (bytes) */
-	int code_col;          /* and in columns */
+	int width;       /* columns */
+	bool code;       /* a line of a code block: not wrapped */
+	bool wide;       /* a line of a table too wide to wrap: scrolls sideways like code */
+	bool clipped;    /* wider than the width it was laid out for */
+	size_t code_off; /* code and wide lines: where the scrolling starts, after the indent */
+	int code_col;    /* and in columns */
 	unsigned char heading; /* 1-6 on the first line of a heading, else 0 */
 };
 

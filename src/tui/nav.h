@@ -11,7 +11,10 @@ struct course;
 
 /*
  * Move *m, *p (module and page indexes) to the next page (dir > 0) or the previous one
- * (dir < 0), skipping modules without pages. False, and nothing changed, at either end.
+ * (dir < 0) of the same kind: a core page to the next core page, across modules; a
+ * going-further page to the next going-further page of its module, then on to the next
+ * module's core path (and back from the first one to its module's last core page). False,
+ * and nothing changed, at either end.
  */
 bool nav_step(const struct course *course, long *m, long *p, int dir);
 

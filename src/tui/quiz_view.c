@@ -262,6 +262,24 @@ void quiz_view_shift(struct quiz_view *v, int delta)
 	v->cursor = to;
 }
 
+bool quiz_view_can_retype(const struct quiz_view *v)
+{
+	if (!v->a->n_slots || v->phase != QUIZ_VIEW_FEEDBACK || slot_of(v)->finished)
+		return false;
+	enum quiz_type t = slot_of(v)->q->type;
+	return t == QUIZ_NUMERIC || t == QUIZ_SHORT;
+}
+
+bool quiz_view_retype(struct quiz_view *v, bool clear)
+{
+	if (!quiz_view_can_retype(v))
+		return false;
+	v->phase = QUIZ_VIEW_ANSWER;
+	if (clear)
+		strbuf_setlen(&v->input, 0);
+	return true;
+}
+
 void quiz_view_type(struct quiz_view *v, const char *utf8)
 {
 	if (v->input.len + strlen(utf8) < 200)

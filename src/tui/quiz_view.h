@@ -57,6 +57,11 @@ void quiz_view_digit(struct quiz_view *v, int d);
 void quiz_view_shift(struct quiz_view *v, int delta);
 /* Step the answer of the row under the cursor through the menu (match). */
 void quiz_view_cycle(struct quiz_view *v, int delta);
+/* From the feedback of a typed answer with tries left: back to the answer for typing again,
+   the last response cleared (clear) or kept for editing. False, and nothing changes, when the
+   question is finished or takes no typed text: its keys keep their meaning there. */
+bool quiz_view_retype(struct quiz_view *v, bool clear);
+bool quiz_view_can_retype(const struct quiz_view *v);
 /* Typed text: append UTF-8, or remove the last character. */
 void quiz_view_type(struct quiz_view *v, const char *utf8);
 void quiz_view_backspace(struct quiz_view *v);

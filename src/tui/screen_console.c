@@ -840,8 +840,10 @@ static void run_test(struct app *app, const char *id)
 		app_error(app, "cannot read the saved event %s", id);
 		return;
 	}
+	/* id may be cs.event_id itself (T tests again): copy before freeing. */
+	char *keep = xstrdup(id);
 	free(cs.event_id);
-	cs.event_id = xstrdup(id);
+	cs.event_id = keep;
 	struct lambda_reply rep;
 	client_invoke(cs.client, cs.cur.name, event, &rep);
 	free(event);

@@ -6,6 +6,9 @@
 #include "tui/screen_exercise.h"
 
 #include <curses.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +25,7 @@
 #include "course/course.h"
 #include "store/store.h"
 #include "tui/exercise_view.h"
+#include "tui/items.h"
 #include "tui/mdline.h"
 #include "tui/mdview.h"
 #include "tui/theme.h"
@@ -40,19 +44,33 @@ static struct {
 	int rows, cols;
 	struct watch *watch;
 	struct app *app; /* during a check, for progress */
+	bool unfold;     /* events shown whole, not folded */
 } es;
 
-/* What screen_exercise_setup() gave, and the exercises it loaded. */
+/*
+ * A check runs on a thread of its own, so that the keys stay live: the screen draws its
+ * progress, ? shows the help, q cancels it. The thread touches only this struct (under mu)
+ * and the pipe that wakes the loop; the records are written by the loop once it is over.
+ */
 static struct {
-	char *ws;
-	screen_exercise_cloud_fn find;
-	struct exercise_set *set;
-	struct check_cloud cloud;
-} setup;
+	pthread_mutex_t mu;
+	pthread_t thread;
+	bool running;  /* the thread exists and has not been joined */
+	bool finished; /* it is over; result holds what it found */
+	volatile int cancel;
+	size_t steps_done;
+	struct check_result result;
+	struct check_opts opts;
+	int wake[2];     /* the thread writes a byte on each step; the loop waits on wake[0] */
+	bool want_again; /* a save came in during the check: check again after it */
+} job = { .mu = PTHREAD_MUTEX_INITIALIZER, .wake = { -1, -1 } };
+
+static void job_wait(void);
 
 /* Forget the exercise shown (not the setup: exercises opened from it borrow its set). */
 static void state_reset(void)
 {
+	job_wait();
 	if (es.ready)
 		exercise_view_release(&es.v);
 	watch_close(es.watch);
@@ -67,9 +85,6 @@ static void state_reset(void)
 static void exercise_release(void)
 {
 	state_reset();
-	exercise_set_free(setup.set);
-	free(setup.ws);
-	memset(&setup, 0, sizeof(setup));
 }
 
 bool screen_exercise_load(struct app *app, const struct exercise_set *set,
@@ -176,31 +191,9 @@ static void draw(const struct app *app, int rows, int cols)
 	tui_footer(app,
 		   es.ex->kind == EXERCISE_CODE
 			   ? "e edit · c check · w watch · h hint · s solution · x reset · "
-			     "L language · n next · ↑↓ q"
+			     "L lang · n next · q"
 			   : "c check · h hint · n next · ↑↓ scroll · q back",
 		   rows, cols);
-}
-
-/* Redraw now, from inside a check (the loop is not running). */
-static void redraw(void)
-{
-	exercise_view_build(&es.v, es.cols - 4);
-	/* Keep the progress in sight: the tasks and steps follow the brief. */
-	size_t want = es.md.n_lines + 1;
-	int avail = body_rows(es.rows);
-	if (es.top < want && want + es.v.n_lines > es.top + (size_t)avail)
-		es.top = want;
-	erase();
-	draw(es.app, es.rows, es.cols);
-	refresh();
-}
-
-static void on_progress(void *ctx, const struct check_result *r, size_t step, bool done)
-{
-	(void)ctx;
-	(void)r;
-	exercise_view_step(&es.v, done ? step + 1 : step);
-	redraw();
 }
 
 static void record(struct app *app, const char *kind, const char *data)
@@ -226,9 +219,11 @@ static void record(struct app *app, const char *kind, const char *data)
 static void stamp_result(void)
 {
 	const char *file = getenv("LAMBDA_TUTOR_BENCH_STAMPS");
-	if (!file || !file[0] || !es.v.has_last)
+	if (!file || !file[0] || !es.v.has_last || !es.app)
 		return;
-	redraw();
+	erase();
+	draw(es.app, es.rows, es.cols);
+	refresh();
 	FILE *f = fopen(file, "a");
 	if (!f)
 		return;
@@ -236,12 +231,68 @@ static void stamp_result(void)
 	fclose(f);
 }
 
+static void wake_loop(void)
+{
+	if (job.wake[1] >= 0) {
+		ssize_t w = write(job.wake[1], "x", 1);
+		(void)w; /* a full pipe already wakes the loop */
+	}
+}
+
+static void on_progress(void *ctx, const struct check_result *r, size_t step, bool done)
+{
+	(void)ctx;
+	(void)r;
+	pthread_mutex_lock(&job.mu);
+	job.steps_done = done ? step + 1 : step;
+	pthread_mutex_unlock(&job.mu);
+	wake_loop();
+}
+
+static void *job_main(void *arg)
+{
+	const struct exercise *ex = arg;
+	struct check_result r;
+	check_run(ex, &job.opts, &r);
+	pthread_mutex_lock(&job.mu);
+	job.result = r;
+	job.finished = true;
+	pthread_mutex_unlock(&job.mu);
+	wake_loop();
+	return NULL;
+}
+
+/* Wait for a check under way to end (cancelled), and forget its result. */
+static void job_wait(void)
+{
+	if (!job.running)
+		return;
+	job.cancel = 1;
+	pthread_join(job.thread, NULL);
+	job.running = false;
+	if (job.finished)
+		check_result_release(&job.result);
+	job.finished = false;
+}
+
 static void run_check(struct app *app)
 {
+	if (job.running) {
+		job.want_again = true; /* a save during a check: once more after it */
+		return;
+	}
+	if (job.wake[0] < 0 && pipe(job.wake) == 0) {
+		fcntl(job.wake[0], F_SETFL, O_NONBLOCK);
+		fcntl(job.wake[1], F_SETFL, O_NONBLOCK);
+	}
 	es.app = app;
 	exercise_view_start(&es.v);
-	redraw();
-	struct check_opts co = {
+	exercise_view_build(&es.v, es.cols - 4);
+	/* Keep the progress in sight: the tasks and steps follow the brief. */
+	size_t want = es.md.n_lines + 1;
+	if (es.top < want && want + es.v.n_lines > es.top + (size_t)body_rows(es.rows))
+		es.top = want;
+	job.opts = (struct check_opts){
 		.endpoint = es.cloud.endpoint,
 		.control = es.cloud.control,
 		.code_dir = es.dir,
@@ -249,9 +300,56 @@ static void run_check(struct app *app)
 		.access_key = es.cloud.access_key,
 		.secret_key = es.cloud.secret_key,
 		.progress = on_progress,
+		.cancel = &job.cancel,
 	};
-	struct check_result r;
-	check_run(es.ex, &co, &r);
+	job.cancel = 0;
+	job.finished = false;
+	job.steps_done = 0;
+	job.want_again = false;
+	if (pthread_create(&job.thread, NULL, job_main, (void *)es.ex) != 0) {
+		app_error(app, "cannot start the check: %s", strerror(errno));
+		struct check_result r = { .status = CHECK_ERROR, .exercise = es.ex };
+		error_set(&r.error, "no thread to run the check on");
+		exercise_view_finish(&es.v, &r);
+		exercise_view_build(&es.v, es.cols - 4);
+		return;
+	}
+	job.running = true;
+}
+
+/* The loop's side of a check: its progress, and its end (recorded, then shown). */
+static bool job_poll(struct app *app)
+{
+	if (!job.running)
+		return false;
+	char buf[64];
+	while (job.wake[0] >= 0 && read(job.wake[0], buf, sizeof(buf)) > 0)
+		;
+	pthread_mutex_lock(&job.mu);
+	bool finished = job.finished;
+	size_t steps = job.steps_done;
+	pthread_mutex_unlock(&job.mu);
+	if (!finished) {
+		if (steps != es.v.steps_done) {
+			exercise_view_step(&es.v, steps);
+			exercise_view_build(&es.v, es.cols - 4);
+			return true;
+		}
+		return false;
+	}
+	pthread_join(job.thread, NULL);
+	job.running = false;
+	job.finished = false;
+	struct check_result r = job.result;
+	memset(&job.result, 0, sizeof(job.result));
+	if (r.cancelled) {
+		/* Nothing was judged: the last verdict stays, and nothing is recorded. */
+		app_status(app, "check cancelled");
+		exercise_view_cancel_run(&es.v);
+		check_result_release(&r);
+		exercise_view_build(&es.v, es.cols - 4);
+		return true;
+	}
 	struct error err;
 	error_clear(&err);
 	if (app->store && !check_record(app->store, &r, &err))
@@ -263,6 +361,9 @@ static void run_check(struct app *app)
 	es.top = es.md.n_lines + 1 < total_lines() ? es.md.n_lines + 1 : 0;
 	stamp_result();
 	es.app = NULL;
+	if (job.want_again)
+		run_check(app);
+	return true;
 }
 
 static void edit(struct app *app)
@@ -451,34 +552,79 @@ static void switch_lang(struct app *app)
 	free(ws);
 }
 
+/* n: the next item of the core path not done yet, after this exercise. */
 static void next(struct app *app)
 {
-	size_t i = 0;
-	while (i < es.set->n && es.set->v[i] != es.ex)
-		i++;
-	if (i + 1 >= es.set->n) {
-		app_status(app, "this is the last exercise");
+	long m = course_module_index(app->course, es.ex->module_id), at = -1;
+	const struct course_path *path = app_path(app);
+	if (m >= 0)
+		for (size_t i = 0; i < path->modules[m].n_items && at < 0; i++)
+			if (path->modules[m].items[i].ex &&
+			    strcmp(path->modules[m].items[i].ex->id, es.ex->id) == 0)
+				at = (long)i;
+	if (at < 0) {
+		/* Outside the course's paths (a set of its own): the next exercise of the set. */
+		size_t i = 0;
+		while (i < es.set->n && es.set->v[i] != es.ex)
+			i++;
+		struct error err;
+		error_clear(&err);
+		if (i + 1 >= es.set->n)
+			app_status(app, "this is the last exercise");
+		else if (!app_open_exercise(app, es.set->v[i + 1], &err))
+			app_error(app, "%s", err.msg);
 		return;
 	}
-	struct error err;
-	error_clear(&err);
-	char *ws = xstrdup(es.ws);
-	struct check_cloud cloud = es.cloud;
-	enum exercise_lang lang = es.v.lang;
-	const struct exercise_set *set = es.set;
-	if (!screen_exercise_load(app, set, set->v[i + 1], ws, &cloud, lang, &err))
-		app_error(app, "%s", err.msg);
-	es.top = 0;
-	free(ws);
+	app_open_next(app, m, at);
+}
+
+/* Keys while a check runs: scrolling and help work, q cancels, the rest waits for it. */
+static bool busy_key(struct app *app, int k)
+{
+	switch (k) {
+	case 'q':
+	case TUI_KEY_ESC:
+		job.cancel = 1;
+		app_status(app, "cancelling the check …");
+		return true;
+	case 'c':
+	case 'e':
+	case 'w':
+	case 'h':
+	case 's':
+	case 'x':
+	case 'L':
+	case 'n':
+	case 'N':
+	case 'X':
+	case 'C':
+	case 'S':
+		/* The result is recorded here when it comes: the screen stays until then. */
+		app_status(app, "a check is running: q cancels it");
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* A question the next key answers goes on the status line, where the eye is. */
+static void ask(struct app *app)
+{
+	const char *q = exercise_view_question(&es.v);
+	if (q)
+		app_status(app, "%s", q);
 }
 
 static enum input_result key(struct app *app, int k)
 {
+	if (job.running && busy_key(app, k))
+		return INPUT_HANDLED;
 	if (es.v.confirm != EV_CONFIRM_NONE && !(es.v.confirm == EV_CONFIRM_SOLUTION && k == 's') &&
 	    !(es.v.confirm == EV_CONFIRM_RESET && k == 'x') &&
 	    !(es.v.confirm == EV_CONFIRM_LANG && k == 'L')) {
 		exercise_view_cancel(&es.v);
 		exercise_view_build(&es.v, es.cols - 4);
+		app_status(app, "nothing changed");
 		return INPUT_HANDLED;
 	}
 	size_t n = total_lines();
@@ -530,14 +676,22 @@ static enum input_result key(struct app *app, int k)
 	case 's':
 		if (code)
 			solution(app);
+		ask(app);
 		return INPUT_HANDLED;
 	case 'x':
 		if (code)
 			reset(app);
+		ask(app);
 		return INPUT_HANDLED;
 	case 'L':
 		if (code)
 			switch_lang(app);
+		ask(app);
+		return INPUT_HANDLED;
+	case 'f':
+		es.unfold = !es.unfold;
+		es.v.unfold = es.unfold;
+		exercise_view_build(&es.v, es.cols - 4);
 		return INPUT_HANDLED;
 	default:
 		return INPUT_IGNORED;
@@ -546,6 +700,8 @@ static enum input_result key(struct app *app, int k)
 
 static bool tick(struct app *app)
 {
+	if (job.running)
+		return job_poll(app);
 	if (!es.watch)
 		return false;
 	switch (watch_wait(es.watch, 0, NULL)) {
@@ -567,64 +723,37 @@ static bool tick(struct app *app)
 
 static int wake_fd(void)
 {
+	if (job.running)
+		return job.wake[0];
 	return es.watch ? watch_fd(es.watch) : -1;
-}
-
-void screen_exercise_setup(const char *ws, screen_exercise_cloud_fn cloud)
-{
-	free(setup.ws);
-	setup.ws = xstrdup(ws);
-	setup.find = cloud;
-}
-
-/* Whether the learner's records hold a passing run of ex. */
-struct passed_ctx {
-	const char *id;
-	bool passed;
-};
-
-static bool find_pass(const struct store_event *ev, void *vctx)
-{
-	struct passed_ctx *c = vctx;
-	if (ev->item && strcmp(ev->item, c->id) == 0 && ev->data &&
-	    strstr(ev->data, "\"status\":\"passed\""))
-		c->passed = true;
-	return !c->passed;
 }
 
 bool screen_exercise_open_module(struct app *app, const char *module_id, struct error *err)
 {
-	if (!setup.ws || !setup.find)
-		return error_set(err, "exercises open from 'lambda-tutor exercise'");
-	if (!setup.set) {
-		struct diags d = DIAGS_INIT;
-		setup.set = exercise_set_load(app->course, &d);
-		diags_release(&d);
-	}
+	long m = course_module_index(app->course, module_id);
+	const struct course_path *path = app_path(app);
+	if (m < 0)
+		return error_set(err, "no module '%s'", module_id);
+	/* The first exercise not passed, core ones first; the first of all when all have. */
+	struct course_progress cp;
+	if (!app_progress(app, &cp, err))
+		return false;
 	const struct exercise *first = NULL, *todo = NULL;
-	for (size_t i = 0; i < setup.set->n; i++) {
-		const struct exercise *ex = setup.set->v[i];
-		if (strcmp(ex->module_id, module_id) != 0)
-			continue;
-		if (!first)
-			first = ex;
-		struct passed_ctx pc = { ex->id, false };
-		if (app->store)
-			store_each(app->store, STORE_CHECK_RUN, find_pass, &pc, NULL);
-		if (!pc.passed && !todo)
-			todo = ex;
-	}
+	const struct module_path *mp = &path->modules[m];
+	for (int further = 0; further < 2 && !todo; further++)
+		for (size_t i = 0; i < mp->n_items && !todo; i++) {
+			const struct path_item *it = &mp->items[i];
+			if (it->kind != PATH_EXERCISE || (i >= mp->n_core) != (further == 1))
+				continue;
+			if (!first)
+				first = it->ex;
+			if (!course_progress_done(&cp, (size_t)m, i))
+				todo = it->ex;
+		}
+	course_progress_release(&cp);
 	if (!first)
-		return error_set(err, "this module has no exercises");
-	if (!setup.cloud.endpoint[0] && !setup.find(setup.ws, &setup.cloud, err))
-		return false;
-	const struct exercise *ex = todo ? todo : first;
-	int lang = workspace_language(setup.ws, ex);
-	if (!screen_exercise_load(app, setup.set, ex, setup.ws, &setup.cloud,
-				  lang < 0 ? EXERCISE_PYTHON : (enum exercise_lang)lang, err))
-		return false;
-	app_goto(app, &screen_exercise);
-	return true;
+		return error_set(err, "this module has no exercises yet");
+	return app_open_exercise(app, todo ? todo : first, err);
 }
 
 static const struct tui_key_help exercise_keys[] = {

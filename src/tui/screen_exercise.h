@@ -11,7 +11,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "check/check.h"
 #include "core/error.h"
 #include "course/exercise_load.h"
 #include "tui/tui.h"
@@ -20,28 +19,19 @@ extern const struct tui_screen screen_exercise;
 
 /*
  * Make ex (borrowed from set, which outlives the screen) the exercise shown, with the learner's
- * workspace ws, the cloud (copied) and the language lang. Creates the exercise's folder from
- * its starter when needed. False and err when that fails. Then app_goto(app, &screen_exercise)
- * or tui_run().
+ * workspace ws, the cloud (where it is, the learner's keys) and the language lang. Creates the
+ * exercise's folder from its starter when needed. False and err when that fails. Then app_goto(app,
+ * &screen_exercise) or tui_run().
  */
 bool screen_exercise_load(struct app *app, const struct exercise_set *set,
 			  const struct exercise *ex, const char *ws,
 			  const struct check_cloud *cloud, enum exercise_lang lang,
 			  struct error *err);
 
-/* Find or start the workspace's cloud: where it is and the learner's keys, or false and err. */
-typedef bool (*screen_exercise_cloud_fn)(const char *ws, struct check_cloud *out,
-					 struct error *err);
 /*
- * Let the course's screens open exercises: ws is the learner's workspace (copied), cloud is
- * asked where it is the first time an exercise opens. Called once by the command that
- * runs the tutor.
- */
-void screen_exercise_setup(const char *ws, screen_exercise_cloud_fn cloud);
-/*
- * Open the first exercise of module_id that the learner has not passed (the first when all
- * have passed), in the language chosen before (else python). False and err when the module
- * has none, setup was not done, or the cloud cannot be reached.
+ * Open the first exercise of module_id that the learner has not passed, core ones first (the
+ * first when all have passed), in the language chosen before (else python). False and err when
+ * the module has none, the app has no workspace, or the cloud cannot be reached.
  */
 bool screen_exercise_open_module(struct app *app, const char *module_id, struct error *err);
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "course/course.h"
+#include "tui/items.h"
 #include "tui/mdline.h"
 #include "tui/mdview.h"
 #include "tui/nav.h"
@@ -96,14 +97,17 @@ static void draw_module_row(const struct app *app, int y, size_t m, bool sel, in
 	char num[16], mins[16], count[32];
 	snprintf(num, sizeof(num), "%zu.", m + 1);
 	snprintf(mins, sizeof(mins), "%d min", mod->minutes);
-	size_t done = app_viewed_count(app, (long)m);
-	snprintf(count, sizeof(count), "%zu/%zu", done, mod->n_pages);
+	/* Progress is over the core path: going further is not behind. */
+	size_t done = 0;
+	for (size_t p = 0; p < mod->n_core; p++)
+		done += app_page_viewed(app, (long)m, (long)p);
+	snprintf(count, sizeof(count), "%zu/%zu", done, mod->n_core);
 	int bar = cols >= 120 ? 20 : 10, right = 8 + bar + 2 + 7; /* minutes, bar, count */
 	tui_put(y, 3, num, 3, role);
 	tui_put(y, 7, mod->title, cols - 7 - right - 3, role);
 	tui_put(y, cols - right - 1, mins, 8, role);
-	tui_bar(y, cols - right + 8, bar, done, mod->n_pages);
-	tui_put(y, cols - 8, count, 7, done == mod->n_pages && done ? TUI_DONE : role);
+	tui_bar(y, cols - right + 8, bar, done, mod->n_core);
+	tui_put(y, cols - 8, count, 7, done == mod->n_core && done ? TUI_DONE : role);
 }
 
 static void home_draw(const struct app *app, int rows, int cols)
@@ -137,16 +141,31 @@ static void home_draw(const struct app *app, int rows, int cols)
 	for (size_t m = 0; m < c->n_modules && y < rows - 4; m++, e++)
 		draw_module_row(app, y++, m, home.sel == e, cols);
 	y++;
-	size_t done = app_viewed_count(app, -1), total = course_page_count(c);
+	size_t done = 0, total = course_core_page_count(c);
+	for (size_t m = 0; m < c->n_modules; m++)
+		for (size_t p = 0; p < c->modules[m].n_core; p++)
+			done += app_page_viewed(app, (long)m, (long)p);
 	char line[128];
-	snprintf(line, sizeof(line), "Course progress: %zu of %zu pages read (%zu%%)", done, total,
-		 total ? done * 100 / total : 0);
+	snprintf(line, sizeof(line), "Course progress: %zu of %zu core pages read (%zu%%)", done,
+		 total, total ? done * 100 / total : 0);
 	if (y < rows - 2) {
 		int w = tui_put(y, 3, line, cols - 40, TUI_STRONG);
 		tui_bar(y, 3 + w + 2, cols - 3 - w - 2 - 9 < 30 ? cols - 3 - w - 2 - 9 : 30, done,
 			total);
 	}
-	tui_footer(app, "↑↓/jk move · Enter open · 1-9 module · ? help · q quit", rows, cols);
+	/* The next step is always a key away: the console, a shell, the exercises. */
+	static const char *const tools[][2] = {
+		{ "C", "the Lambda console, on your own account of the local cloud" },
+		{ "S", "point a shell at it for the AWS CLI: eval \"$(lambda-tutor env)\"" },
+		{ "X", "every exercise with your progress · N the next unfinished step" },
+	};
+	y = y + 2 > rows - 5 ? rows - 5 : y + 2;
+	for (size_t i = 0; app->workspace && i < 3 && y < rows - 1; i++, y++) {
+		tui_put(y, 3, tools[i][0], 1, TUI_ACCENT);
+		tui_put(y, 5, tools[i][1], cols - 8, TUI_DIM);
+	}
+	tui_footer(app, "↑↓/jk move · Enter open · 1-9 module · N next · X C S · ? help · q quit",
+		   rows, cols);
 }
 
 static enum input_result home_key(struct app *app, int key)
@@ -180,6 +199,10 @@ static enum input_result home_key(struct app *app, int key)
 	default:
 		break;
 	}
+	if (key == 'N' && app->workspace) {
+		app_open_next(app, -1, -1);
+		return INPUT_HANDLED;
+	}
 	if (key >= '1' && key <= '9' && (size_t)(key - '1') < app->course->n_modules) {
 		home.sel = (size_t)(key - '1') + 1;
 		open_entry(app, home.sel);
@@ -193,6 +216,7 @@ static const struct tui_key_help home_keys[] = {
 	{ "g G, Home End", "first, last" },
 	{ "Enter, →, l", "open the module, or start or continue reading" },
 	{ "1 … 9", "open module N" },
+	{ "N", "the next page, exercise or quiz not done yet" },
 	{ "q", "quit" },
 	{ NULL, NULL },
 };

@@ -10,10 +10,12 @@
 
 #include "course/course.h"
 #include "tui/class_mode.h"
+#include "tui/items.h"
 #include "tui/mdline.h"
 #include "tui/mdview.h"
 #include "tui/nav.h"
 #include "tui/prompt.h"
+#include "tui/screen_exercise.h"
 #include "tui/theme.h"
 #include "tui/tui.h"
 #include "tui/utf8.h"
@@ -52,7 +54,7 @@ static void reveal_match(void)
 		return;
 	const struct mdview_match *m = &pg.matches[pg.cur];
 	const struct mdview_line *l = &pg.view.lines[m->line];
-	if (!l->code)
+	if (!l->code && !l->wide)
 		return;
 	int room = pg.width - l->code_col - 2; /* both markers */
 	int start = m->col - l->code_col, end = start + m->cols;
@@ -95,7 +97,7 @@ static void relayout(int old_rows)
 	for (size_t i = 0; i < pg.view.n_lines; i++) {
 		const struct mdview_line *l = &pg.view.lines[i];
 		int over = l->width - pg.width + 1; /* one column goes to the marker */
-		if (l->code && l->clipped && over > pg.max_hoff)
+		if ((l->code || l->wide) && l->clipped && over > pg.max_hoff)
 			pg.max_hoff = over;
 	}
 	if (pg.hoff > pg.max_hoff)
@@ -192,14 +194,19 @@ static void draw_footer(const struct app *app, int rows, int cols)
 		return;
 	}
 	if (app->status[0] || !pg.query[0]) {
-		tui_footer(
-			app,
-			pg.max_hoff
-				? "↑↓ scroll · Space page · / search · n/p page · < > wide code · "
-				  "? help · q back"
-				: "↑↓ scroll · Space page · / search · n/p next/previous page · "
-				  "? help · q back",
-			rows, cols);
+		const struct course_page *page = &app->course->modules[pg.m].pages[pg.p];
+		bool ex = page->n_exercises && app->workspace;
+		tui_footer(app,
+			   ex && pg.max_hoff ? "e exercise · ↑↓ scroll · / search · n/p page · < > "
+					       "sideways · ? help · q back"
+			   : ex ? "e exercise · ↑↓ scroll · Space page · / search · n/p page "
+				  "· ? help · q back"
+			   : pg.max_hoff
+				   ? "↑↓ scroll · Space page · / search · n/p page · < > "
+				     "sideways · ? help · q back"
+				   : "↑↓ scroll · Space page · / search · n/p next/previous page "
+				     "· ? help · q back",
+			   rows, cols);
 		return;
 	}
 	char line[PROMPT_MAX + 96];
@@ -352,6 +359,41 @@ static void copy_code(struct app *app)
 	free(code);
 }
 
+/* e: the first exercise this page introduces that has not passed, else the module's. */
+static void open_exercise(struct app *app)
+{
+	const struct course_module *mod = &app->course->modules[pg.m];
+	const struct course_page *page = &mod->pages[pg.p];
+	struct error err;
+	error_clear(&err);
+	if (page->n_exercises) {
+		struct course_progress cp;
+		if (!app_progress(app, &cp, &err)) {
+			app_error(app, "%s", err.msg);
+			return;
+		}
+		const struct exercise *todo = NULL, *first = NULL;
+		for (size_t k = 0; k < page->n_exercises && !todo; k++) {
+			const struct exercise *ex = exercise_find(cp.set, page->exercises[k]);
+			const struct exercise_progress *p =
+				ex ? course_progress_exercise(&cp, ex) : NULL;
+			if (ex && !first)
+				first = ex;
+			if (p && !progress_done(p))
+				todo = ex;
+		}
+		course_progress_release(&cp);
+		if (first && app_open_exercise(app, todo ? todo : first, &err))
+			return;
+		if (first) {
+			app_error(app, "%s", err.msg);
+			return;
+		}
+	}
+	if (!screen_exercise_open_module(app, mod->id, &err))
+		app_error(app, "%s", err.msg);
+}
+
 static enum input_result page_key(struct app *app, int key)
 {
 	if (pg.prompting)
@@ -434,6 +476,10 @@ static enum input_result page_key(struct app *app, int key)
 	case 'y':
 		copy_code(app);
 		break;
+	case 'e':
+		if (app->workspace)
+			open_exercise(app);
+		break;
 	case '>':
 		pg.hoff = pg.hoff + 8 < pg.max_hoff ? pg.hoff + 8 : pg.max_hoff;
 		break;
@@ -461,8 +507,9 @@ static const struct tui_key_help page_keys[] = {
 	{ "/", "search (as you type; Enter keeps it)" },
 	{ "n N", "next, previous match while searching" },
 	{ "n p, → ←", "next, previous page (across modules)" },
-	{ "> <", "scroll wide code sideways" },
+	{ "> <", "scroll wide code and tables sideways" },
 	{ "y", "copy the code block on screen (OSC 52)" },
+	{ "e", "open the exercise the page introduces" },
 	{ "Esc", "clear the search; then back" },
 	{ "q", "back to the module" },
 	{ NULL, NULL },

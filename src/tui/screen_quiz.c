@@ -116,6 +116,22 @@ static const char *state_word(const struct quiz_grade *g)
 	abort();
 }
 
+/* Whether feedback starts by saying right or wrong itself ("Right.", "Yes;", "No:"): the state word
+   before it would say it twice. */
+static bool opens_with_verdict(const char *fb)
+{
+	static const char *const words[] = { "Right", "Correct", "Yes",      "Exactly",
+					     "No",    "Wrong",   "Incorrect" };
+	if (!fb)
+		return false;
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		size_t len = strlen(words[i]);
+		if (strncmp(fb, words[i], len) == 0 && fb[len] && strchr(".,;:!", fb[len]))
+			return true;
+	}
+	return false;
+}
+
 static void add_right_answer(struct strbuf *md, const struct quiz_question *q)
 {
 	strbuf_addstr(md, "\n**The right answer:** ");
@@ -152,7 +168,7 @@ static void add_right_answer(struct strbuf *md, const struct quiz_question *q)
 }
 
 static void add_option_feedback(struct strbuf *md, const struct quiz_slot *s,
-				const struct quiz_grade *g, const char *response)
+				const struct quiz_grade *g, const char *response, bool verdict)
 {
 	const struct quiz_question *q = s->q;
 	if (q->type == QUIZ_MC_MULTI) {
@@ -172,8 +188,17 @@ static void add_option_feedback(struct strbuf *md, const struct quiz_slot *s,
 		}
 		return;
 	}
-	if (g->matched >= 0 && (size_t)g->matched < q->n_answers && q->answers[g->matched].feedback)
-		strbuf_addf(md, "\n%s\n", q->answers[g->matched].feedback);
+	if (g->matched < 0 || (size_t)g->matched >= q->n_answers ||
+	    !q->answers[g->matched].feedback)
+		return;
+	const char *fb = q->answers[g->matched].feedback;
+	if (verdict) {
+		/* The feedback's own verdict, bold as the state word would have been. */
+		size_t len = strcspn(fb, ".,;:!") + 1;
+		strbuf_addf(md, "**%.*s**%s\n", (int)len, fb, fb + len);
+	} else {
+		strbuf_addf(md, "\n%s\n", fb);
+	}
 }
 
 static void layout_feedback(int width)
@@ -183,11 +208,19 @@ static void layout_feedback(int width)
 	const struct quiz_grade *g = &qs.v.grade;
 	if (s->n_tries) {
 		const struct quiz_try *t = &s->tries[s->n_tries - 1];
-		strbuf_addf(&md, "**%s** ", state_word(g));
+		/* Choices list their own feedback; a single matched answer may speak for itself. */
+		enum quiz_type type = s->q->type;
+		bool listed = type == QUIZ_MC_MULTI || type == QUIZ_MATCH || type == QUIZ_ORDER;
+		const char *fb = !listed && g->matched >= 0 && (size_t)g->matched < s->q->n_answers
+					 ? s->q->answers[g->matched].feedback
+					 : NULL;
+		bool verdict = opens_with_verdict(fb) && !g->unit_wrong;
+		if (!verdict)
+			strbuf_addf(&md, "**%s** ", state_word(g));
 		if (g->unit_wrong)
 			strbuf_addf(&md, "(The unit was missing or unknown: %.0f%% off.) ",
 				    s->q->unit_penalty * 100);
-		add_option_feedback(&md, s, g, t->response);
+		add_option_feedback(&md, s, g, t->response, verdict);
 		if (s->finished) {
 			strbuf_addf(&md, "\nMark: %.2f of %.2f", t->mark, s->q->mark);
 			if (t->penalty > 0)
@@ -555,18 +588,20 @@ static void quiz_draw(const struct app *app, int rows, int cols)
 		switch (qs.a->slots[qs.v.slot].q->type) {
 		case QUIZ_NUMERIC:
 		case QUIZ_SHORT:
-			hints = "type the answer · Enter submit · Tab next question · Esc leave";
+			hints = "type the answer · Enter submit · Tab/Shift-Tab question · Esc "
+				"leave";
 			break;
 		case QUIZ_MC_MULTI:
 			hints = "↑↓ move · Space/digit tick · Enter submit · n/p question · F "
-				"finish";
+				"finish · q leave";
 			break;
 		case QUIZ_ORDER:
-			hints = "↑↓ move · J/K or +/- move item · Enter submit · n/p question · F "
-				"finish";
+			hints = "↑↓ move · J/K move item · Enter submit · n/p question · F finish "
+				"· q leave";
 			break;
 		case QUIZ_MATCH:
-			hints = "↑↓ item · digit/Space/←→ answer · Enter submit · n/p question";
+			hints = "↑↓ item · digit/Space/←→ answer · Enter submit · n/p · F finish · "
+				"q leave";
 			break;
 		default:
 			hints = "↑↓/digit choose · Enter submit · n/p question · F finish · q "
@@ -576,7 +611,11 @@ static void quiz_draw(const struct app *app, int rows, int cols)
 			hints = "press F again to finish the attempt now, any other key to go on";
 		break;
 	case QUIZ_VIEW_FEEDBACK:
-		hints = "Enter continue · Tab/p next, previous question · ↑↓ scroll · q leave";
+		if (quiz_view_can_retype(&qs.v))
+			hints = "type a new answer · Enter try again · Tab next question · Esc "
+				"leave";
+		else
+			hints = "Enter next · Tab/p next, previous question · ↑↓ scroll · q leave";
 		break;
 	case QUIZ_VIEW_RESULT:
 		hints = "1-9 open a page to review · ↑↓ scroll · q back";
@@ -816,6 +855,18 @@ static enum input_result quiz_key(struct app *app, int key)
 		return answer_key(app, key);
 	case QUIZ_VIEW_FEEDBACK:
 	case QUIZ_VIEW_RESULT:
+		/* A typed answer with tries left: letters start the next try, n and p among
+		   them, and Backspace edits the last one. */
+		if (qs.v.phase == QUIZ_VIEW_FEEDBACK) {
+			long c = tui_key_char(key);
+			bool erase = key == KEY_BACKSPACE || key == 127 || key == 8;
+			bool letter = c > 0x20 && c != 0x7f && key != TUI_KEY_ESC;
+			if ((erase || letter) && quiz_view_retype(&qs.v, letter)) {
+				qs.shown_ms = clock_wall_ms();
+				app->relayout = true;
+				return typing_key(app, key);
+			}
+		}
 		if (key == KEY_DOWN || key == 'j' || key == TUI_KEY_WHEEL_DOWN) {
 			qs.v.scroll++;
 			return INPUT_HANDLED;

@@ -17,6 +17,7 @@
 #include "core/clock.h"
 #include "core/xalloc.h"
 #include "course/course.h"
+#include "quiz/quiz.h"
 #include "tui/prompt.h"
 #include "tui/theme.h"
 #include "tui/tui.h"
@@ -34,6 +35,9 @@ static struct {
 	struct roster_agenda agenda;
 	struct roster_answer *answers;
 	size_t n_answers;
+	char *question_text;  /* as the learners' attempts stored it, or NULL */
+	const char **waiting; /* learners with no answer yet, borrowed from room */
+	size_t n_waiting;
 	int64_t loaded_ms, now_ms;
 	long refresh_ms; /* what the last refresh took */
 	size_t top;      /* first roster row shown */
@@ -50,6 +54,11 @@ static void unload(void)
 	roster_answers_free(tr.answers, tr.n_answers);
 	tr.answers = NULL;
 	tr.n_answers = 0;
+	free(tr.question_text);
+	tr.question_text = NULL;
+	free(tr.waiting);
+	tr.waiting = NULL;
+	tr.n_waiting = 0;
 }
 
 static void reload(const struct course *course)
@@ -59,6 +68,11 @@ static void reload(const struct course *course)
 	roster_answers_free(tr.answers, tr.n_answers);
 	tr.answers = NULL;
 	tr.n_answers = 0;
+	free(tr.question_text);
+	tr.question_text = NULL;
+	free(tr.waiting);
+	tr.waiting = NULL;
+	tr.n_waiting = 0;
 	struct error err;
 	error_clear(&err);
 	tr.problem[0] = '\0';
@@ -68,8 +82,17 @@ static void reload(const struct course *course)
 	roster_build(&tr.roster, &tr.room, course, tr.now_ms);
 	roster_agenda(&tr.roster, course, tr.pace.started_ms ? tr.pace.started_ms : tr.now_ms,
 		      tr.now_ms, &tr.agenda);
-	if (tr.question)
+	if (tr.question) {
 		tr.answers = roster_answers(&tr.room, tr.question, &tr.n_answers);
+		struct quiz_question *q = roster_question(&tr.room, tr.question);
+		tr.question_text = q ? xstrdup(q->text) : NULL;
+		/* One paragraph on the panel: line breaks and tabs become spaces. */
+		for (char *c = tr.question_text; c && *c; c++)
+			if ((unsigned char)*c < 0x20)
+				*c = ' ';
+		quiz_question_free(q);
+		tr.waiting = roster_unanswered(&tr.room, tr.question, &tr.n_waiting);
+	}
 	long m, p;
 	roster_present_page(course, &tr.agenda, &m, &p);
 	presenter_follow(m, p);
@@ -120,6 +143,11 @@ static void draw_agenda(const struct course *course, int y, int cols)
 		tui_put(y, x, cell, w - 1, now ? TUI_SELECTED : TUI_DIM);
 		x += w;
 	}
+	/* Now on the agenda bar: where the clock is within the whole session. */
+	if (tr.pace.started_ms && tr.agenda.elapsed_ms >= 0 && tr.agenda.elapsed_ms < total &&
+	    x > 1)
+		tui_put(y, 1 + (int)((int64_t)(x - 2) * tr.agenda.elapsed_ms / total), "▼", 1,
+			TUI_ACCENT);
 	char line[256];
 	if (tr.pace.started_ms) {
 		long min = (long)(tr.agenda.elapsed_ms / 60000);
@@ -127,7 +155,7 @@ static void draw_agenda(const struct course *course, int y, int cols)
 			 "clock %ld:%02ld / %ld:%02ld · room %s · %ld min left in segment",
 			 min / 60, min % 60, (long)(tr.agenda.total_ms / 3600000),
 			 (long)(tr.agenda.total_ms / 60000 % 60), pace_word(),
-			 (long)(tr.agenda.left_in_segment_ms / 60000));
+			 roster_minutes_left(&tr.agenda));
 	} else {
 		snprintf(line, sizeof line, "session not started: press s to start the clock");
 	}
@@ -217,22 +245,79 @@ static void draw_side(const struct course *course, int y, int rows, int x, int c
 		tui_put(y + r, x, line, cols, TUI_NOTICE);
 	}
 	free(hands);
-	if (tr.question && r + 2 < rows) {
-		char head[128];
-		snprintf(head, sizeof head, "answers: %s", tr.question);
+	/* Stuck on what: the exercise failing in a row, for how long, and its last failure. */
+	size_t n_failing = 0;
+	for (size_t i = 0; i < tr.roster.n; i++)
+		n_failing += tr.roster.rows[i].fail_streak >= ROSTER_STUCK_FAILS;
+	if (n_failing && r + 2 < rows) {
+		char head[48];
+		snprintf(head, sizeof head, "failing in a row: %zu", n_failing);
 		tui_put(y + ++r, x, head, cols, TUI_H3);
 		r++;
+	}
+	for (size_t i = 0; i < tr.roster.n && r < rows; i++) {
+		const struct roster_row *row = &tr.roster.rows[i];
+		if (row->fail_streak < ROSTER_STUCK_FAILS || !row->fail_exercise)
+			continue;
+		char line[400];
+		snprintf(line, sizeof line, "%s: %s ×%d, %ld min — %s", row->learner->id,
+			 row->fail_exercise, row->fail_streak,
+			 (long)((tr.now_ms - row->fail_since_ms) / 60000),
+			 row->fail_message ? row->fail_message : "no detail");
+		for (char *c = line; *c; c++)
+			if ((unsigned char)*c < 0x20)
+				*c = ' ';
+		tui_put(y + r++, x, line, cols, TUI_NOTICE);
+	}
+	if (tr.question && r + 2 < rows) {
 		size_t total = 0;
 		for (size_t k = 0; k < tr.n_answers; k++)
 			total += tr.answers[k].count;
+		char head[160];
+		snprintf(head, sizeof head, "answers: %s · %zu of %zu answered", tr.question, total,
+			 total + tr.n_waiting);
+		tui_put(y + ++r, x, head, cols, TUI_H3);
+		r++;
+		/* The question's text, wrapped at spaces over up to three lines. */
+		const char *t = tr.question_text;
+		for (int line = 0; t && *t && line < 3 && r < rows; line++) {
+			size_t len = strlen(t), cut = len;
+			if ((int)len > cols && cols > 8) {
+				cut = (size_t)cols;
+				while (cut > 0 && t[cut] != ' ')
+					cut--;
+				if (cut == 0)
+					cut = (size_t)cols;
+			}
+			char *part = xstrndup(t, cut);
+			tui_put(y + r++, x, part, cols, TUI_NORMAL);
+			free(part);
+			t += cut;
+			while (*t == ' ')
+				t++;
+		}
+		/* The option's text when there is one, so the room's answers read as asked. */
+		int width = cols / 3 > 40 ? 40 : cols / 3;
 		for (size_t k = 0; k < tr.n_answers && r < rows; k++, r++) {
-			char line[160];
-			snprintf(line, sizeof line, "%-10.10s %3zu %s", tr.answers[k].response,
-				 tr.answers[k].count, tr.answers[k].right ? "✓" : "");
+			const struct roster_answer *a = &tr.answers[k];
+			char line[200];
+			snprintf(line, sizeof line, "%-*.*s %3zu %3.0f%% %s", width, width,
+				 a->label ? a->label : a->response, a->count,
+				 total ? 100.0 * (double)a->count / (double)total : 0.0,
+				 a->right ? "✓" : " ");
 			int w = tui_put(y + r, x, line, cols, TUI_NORMAL);
 			int bar = cols - w - 1;
 			if (bar > 0 && total)
-				tui_bar(y + r, x + w + 1, bar, tr.answers[k].count, total);
+				tui_bar(y + r, x + w + 1, bar, a->count, total);
+		}
+		if (tr.n_waiting && r < rows) {
+			char line[400];
+			int len = snprintf(line, sizeof line, "not yet (%zu):", tr.n_waiting);
+			for (size_t k = 0; k < tr.n_waiting && len > 0 && (size_t)len < sizeof line;
+			     k++)
+				len += snprintf(line + len, sizeof line - (size_t)len, " %s",
+						tr.waiting[k]);
+			tui_put(y + r++, x, line, cols, TUI_NOTICE);
 		}
 	}
 }
@@ -267,8 +352,7 @@ static void trainer_draw(const struct app *app, int rows, int cols)
 		return;
 	}
 	tui_footer(app,
-		   "↑↓ scroll · + - open modules · m broadcast · s clock · p presenter · r refresh "
-		   "· q quit",
+		   "↑↓ · +/- modules · m broadcast · s clock · p presenter · r refresh · q quit",
 		   rows, cols);
 }
 

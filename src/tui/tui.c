@@ -5,6 +5,7 @@
 #include "tui/tui.h"
 
 #include <curses.h>
+#include <errno.h>
 #include <langinfo.h>
 #include <locale.h>
 #include <poll.h>
@@ -15,8 +16,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/strbuf.h"
 #include "tui/class_mode.h"
 #include "tui/clip.h"
+#include "tui/items.h"
+#include "tui/screen_console.h"
 #include "tui/terminfo.h"
 #include "tui/theme.h"
 #include "tui/utf8.h"
@@ -233,12 +237,31 @@ void tui_footer(const struct app *app, const char *hints, int rows, int cols)
 		tui_put(rows - 1, 1, app->status, cols - 2, role);
 		return;
 	}
-	tui_put(rows - 1, 1, hints, cols - 2, TUI_FOOTER);
+	if (utf8_width(hints, strlen(hints)) <= cols - 2) {
+		tui_put(rows - 1, 1, hints, cols - 2, TUI_FOOTER);
+		return;
+	}
+	/* Too wide for this terminal: every key still, their words left to the help. */
+	struct strbuf sb = STRBUF_INIT;
+	for (const char *p = hints; *p;) {
+		size_t item = strstr(p, " · ") ? (size_t)(strstr(p, " · ") - p) : strlen(p);
+		size_t key = strcspn(p, " ");
+		strbuf_addf(&sb, "%s%.*s", sb.len ? " " : "", (int)(key < item ? key : item), p);
+		p += item;
+		if (*p)
+			p += strlen(" · ");
+	}
+	strbuf_addstr(&sb, " · ? says what they do");
+	tui_put(rows - 1, 1, sb.buf, cols - 2, TUI_FOOTER);
+	strbuf_release(&sb);
 }
 
 /* The loop */
 
 static const struct tui_key_help common_keys[] = {
+	{ "X", "the list of exercises, with your progress" },
+	{ "C", "the Lambda console, on your own account" },
+	{ "S", "point a shell (the AWS CLI, boto3) at it" },
 	{ "?", "show or hide this help" },
 	{ "q, Esc", "back (on the home screen: quit)" },
 	{ "Ctrl-C", "quit from anywhere" },
@@ -248,26 +271,125 @@ static const struct tui_key_help common_keys[] = {
 	{ NULL, NULL },
 };
 
-/* Key lines from *y down to y_max (exclusive); what does not fit is dropped. */
-static void draw_help_lines(const struct tui_key_help *k, int *y, int y_max, int x, int keycol,
-			    int w)
+/* The common keys in few words, for a help overlay too short to give them a line each. */
+static const char *const common_short[] = {
+	"X exercises", "C console",   "S shell",       "? help",
+	"q/Esc back",  "Ctrl-C quit", "Ctrl-L redraw", "H raise your hand",
+};
+
+/* Where the next word of s (from *p) ends, and its width. */
+static size_t word_end(const char *s, size_t p, int *w)
 {
-	for (; k && k->keys && *y < y_max; k++, (*y)++) {
-		tui_put(*y, x, k->keys, keycol - 1, TUI_ACCENT);
-		tui_put(*y, x + keycol, k->what, w - keycol, TUI_HELP);
-	}
+	size_t e = p;
+	while (s[e] && s[e] != ' ')
+		e++;
+	*w = utf8_width(s + p, e - p);
+	return e;
 }
 
+/* Rows text takes when wrapped at w columns; drawn from row y when draw (clipped at y_max). */
+static int wrap_text(const char *s, int y, int x, int w, int y_max, int role, bool draw)
+{
+	int rows = 1, col = 0;
+	size_t p = 0;
+	while (s[p]) {
+		while (s[p] == ' ')
+			p++;
+		if (!s[p])
+			break;
+		int ww;
+		size_t e = word_end(s, p, &ww);
+		if (col && col + 1 + ww > w) {
+			rows++;
+			col = 0;
+		}
+		if (col)
+			col++;
+		if (draw && y + rows - 1 < y_max)
+			tui_putn(y + rows - 1, x + col, s + p, e - p, w - col, role);
+		col += ww;
+		p = e;
+	}
+	return rows;
+}
+
+/* Rows the key lines take, descriptions wrapped at w - keycol; drawn when draw. */
+static int help_lines(const struct tui_key_help *k, int y, int y_max, int x, int keycol, int w,
+		      bool draw)
+{
+	int taken = 0;
+	for (; k && k->keys; k++) {
+		if (draw && y + taken < y_max)
+			tui_put(y + taken, x, k->keys, keycol - 1, TUI_ACCENT);
+		taken += wrap_text(k->what, y + taken, x + keycol, w - keycol, y_max, TUI_HELP,
+				   draw);
+	}
+	return taken;
+}
+
+/* The common keys in few words, " · " between them, a line broken between two of them. */
+static int help_short(int y, int y_max, int x, int w, bool draw)
+{
+	int rows = 1, col = 0;
+	for (size_t i = 0; i < sizeof(common_short) / sizeof(common_short[0]); i++) {
+		const char *item = common_short[i];
+		int iw = utf8_width(item, strlen(item));
+		if (col && col + 3 + iw > w) {
+			rows++;
+			col = 0;
+		}
+		if (col) {
+			if (draw && y + rows - 1 < y_max)
+				tui_put(y + rows - 1, x + col, " · ", w - col, TUI_HELP);
+			col += 3;
+		}
+		if (draw && y + rows - 1 < y_max)
+			tui_put(y + rows - 1, x + col, item, w - col, TUI_HELP);
+		col += iw;
+	}
+	return rows;
+}
+
+/*
+ * The keys of the screen, then the common keys, in a box sized to the screen: one column
+ * with a line per key; when that is taller than the screen, the common keys beside the
+ * screen's (wide screens) or in few words below them; descriptions wrap, never cut.
+ */
 static void draw_help(const struct app *app, int rows, int cols)
 {
-	size_t n = 0;
-	for (const struct tui_key_help *k = app->screen->keys; k && k->keys; k++)
-		n++;
-	/* Borders, a blank row above each group and below the last. */
-	int h = (int)n + 4 + (int)(sizeof(common_keys) / sizeof(common_keys[0]) - 1) + 1;
-	if (h > rows - 2)
-		h = rows - 2;
+	const struct tui_key_help *keys = app->screen->keys;
+	int keycol = 16;
 	int w = cols - 8 < 72 ? cols - 8 : 72;
+	int inner = w - 6;
+	int n = help_lines(keys, 0, 0, 0, keycol, inner, false);
+	int nc = help_lines(common_keys, 0, 0, 0, keycol, inner, false);
+	enum {
+		ONE,
+		TWO,
+		SHORT
+	} form = ONE;
+	int h = n + nc + 5; /* borders, a blank row above each group and below the last */
+	int half = 0;
+	if (h > rows - 2 && cols >= 96) {
+		form = TWO;
+		w = cols - 4;
+		half = (w - 8) / 2;
+		n = help_lines(keys, 0, 0, 0, keycol, half, false);
+		nc = help_lines(common_keys, 0, 0, 0, keycol, half, false);
+		h = (n > nc ? n : nc) + 4;
+	}
+	if (h > rows - 2) {
+		form = SHORT;
+		w = cols - 4 < 76 ? cols - 4 : 76;
+		inner = w - 6;
+		n = help_lines(keys, 0, 0, 0, keycol, inner, false);
+		nc = help_short(0, 0, 0, inner, false);
+		h = n + nc + 5;
+		if (h > rows - 2)
+			h = n + nc + 3; /* no blank rows */
+		if (h > rows - 2)
+			h = rows - 2;
+	}
 	int top = (rows - h) / 2, left = (cols - w) / 2;
 	for (int y = top; y < top + h; y++)
 		tui_fill(y, left, left + w, TUI_HELP);
@@ -288,11 +410,22 @@ static void draw_help(const struct app *app, int rows, int cols)
 	char title[96];
 	snprintf(title, sizeof(title), " Keys: %s ", app->screen->name);
 	tui_put(top, left + 2, title, w - 4, TUI_HELP_BORDER);
-	int y = top + 2, x = left + 3, keycol = 18, inner = w - 6;
-	int y_max = top + h - 1;
-	draw_help_lines(app->screen->keys, &y, y_max, x, keycol, inner);
-	y++;
-	draw_help_lines(common_keys, &y, y_max, x, keycol, inner);
+	bool blanks = form != SHORT || h == n + nc + 5;
+	int y = top + 1 + blanks, x = left + 3, y_max = top + h - 1;
+	switch (form) {
+	case ONE:
+		y += help_lines(keys, y, y_max, x, keycol, inner, true) + 1;
+		help_lines(common_keys, y, y_max, x, keycol, inner, true);
+		break;
+	case TWO:
+		help_lines(keys, y, y_max, x, keycol, half, true);
+		help_lines(common_keys, y, y_max, x + half + 2, keycol, half, true);
+		break;
+	case SHORT:
+		y += help_lines(keys, y, y_max, x, keycol, inner, true) + blanks;
+		help_short(y, y_max, x, inner, true);
+		break;
+	}
 	tui_put(top + h - 1, left + w - 26, " any key closes this ", 22, TUI_HELP_BORDER);
 }
 
@@ -360,6 +493,18 @@ static void common_key(struct app *app, int key)
 	case 'H':
 		app_goto(app, &screen_hand);
 		break;
+	case 'X':
+		if (app->workspace && app->screen != &screen_list)
+			app_goto(app, &screen_list);
+		break;
+	case 'C':
+		if (app->workspace && app->screen != &screen_console)
+			app_open_console(app);
+		break;
+	case 'S':
+		if (app->workspace && app->screen != &screen_shell)
+			app_goto(app, &screen_shell);
+		break;
 	case TUI_KEY_WHEEL_UP:
 	case TUI_KEY_WHEEL_DOWN:
 		/* A screen that does not scroll by the wheel moves as the arrows do. */
@@ -404,6 +549,21 @@ static void dispatch(struct app *app, int key)
 		common_key(app, key);
 }
 
+/*
+ * Whether the terminal has gone for good. A dropped SSH session or a closed pty sends SIGHUP
+ * only to a terminal's own session; a tutor whose input is a terminal it does not control
+ * (started under setsid, say) learns it from its input, which hangs up: curses then returns at
+ * once, forever, and the loop would spin.
+ */
+static bool input_gone(void)
+{
+	struct pollfd p = { STDIN_FILENO, POLLIN, 0 };
+	int n = poll(&p, 1, 0);
+	if (n < 0)
+		return errno != EINTR && errno != EAGAIN;
+	return n > 0 && (p.revents & (POLLHUP | POLLERR | POLLNVAL));
+}
+
 void tui_run(struct app *app, const struct tui_screen *first)
 {
 	app->depth = 0;
@@ -434,6 +594,11 @@ void tui_run(struct app *app, const struct tui_screen *first)
 			}
 		} else {
 			r = get_wch(&wc);
+		}
+		if (r == ERR && input_gone()) {
+			/* Nothing will ever be read again: leave as SIGHUP would have us. */
+			got_signal = SIGHUP;
+			break;
 		}
 		if (r == ERR) {
 			if (app->screen->tick && app->screen->tick(app))

@@ -22,7 +22,16 @@
 
 struct app;
 struct course;
+struct course_path;
+struct exercise;
+struct exercise_set;
+struct quiz_set;
 struct store;
+
+struct check_cloud;
+
+/* Find or start a workspace's cloud: where it is and the learner's keys, or false and err. */
+typedef bool (*tui_cloud_fn)(const char *ws, struct check_cloud *out, struct error *err);
 
 /* What a key handler did with a key. */
 enum input_result {
@@ -65,7 +74,7 @@ struct tui_screen {
 	const struct tui_key_help *keys;
 };
 
-extern const struct tui_screen screen_home, screen_module, screen_page;
+extern const struct tui_screen screen_home, screen_module, screen_page, screen_list, screen_shell;
 
 /*
  * Keys reach screens as ints: curses KEY_* codes for function keys, characters below 0x100
@@ -117,6 +126,19 @@ struct app {
 	int64_t pace_seen_ms;   /* the trainer's message shown last */
 	int64_t pace_polled_ms; /* when the trainer's file was read last */
 	bool hand;              /* the learner's hand is up */
+	/*
+	 * The learner's workspace and its cloud, for what opens exercises, the console and the
+	 * shell setup (tui/items.h): NULL workspace when there is none (tests).
+	 */
+	char *workspace;
+	tui_cloud_fn cloud;
+	struct check_cloud *reached; /* NULL until asked for */
+	/* The course's exercises, quizzes and core paths, loaded on first use (tui/items.h). */
+	struct exercise_set *exercises;
+	bool exercises_borrowed;
+	struct quiz_set *quizzes;
+	struct course_path *path;
+	void (*release_items)(struct app *app); /* frees them; set by tui/items.c */
 };
 
 /*

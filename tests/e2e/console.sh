@@ -43,7 +43,7 @@ e2e_keys c
 e2e_wait "New function"
 e2e_keys "greeter python" Enter
 wait_long "Function: greeter"
-e2e_wait "runtime python3.12"
+e2e_wait "runtime python3.13"
 test -f "$WS/console/greeter/lambda_function.py" || e2e_fail "the code was not kept"
 
 e2e_keys t
@@ -53,6 +53,15 @@ wait_long "Hello from Lambda!"
 e2e_wait "REPORT RequestId"
 e2e_wait "Monitor"
 test -f "$WS/console/.events/greeter/apigateway-aws-proxy.json" || e2e_fail "event not saved"
+# T tests again with the same saved event (it once read the event's name after freeing it).
+e2e_keys T
+e2e_wait "Test: apigateway-aws-proxy"
+wait_long "Hello from Lambda!"
+e2e_keys T
+wait_long "Hello from Lambda!"
+e2e_wait "Test: apigateway-aws-proxy"
+[ "$(ls "$WS/console/.events/greeter")" = "apigateway-aws-proxy.json" ] ||
+	e2e_fail "T saved other events: $(ls "$WS/console/.events/greeter" | tr '\n' ' ')"
 
 e2e_keys m
 e2e_keys 64 Enter

@@ -50,7 +50,7 @@ e2e_wait "Hints"
 e2e_wait "Read the name with a default"
 
 e2e_keys x
-e2e_wait "Press x"
+e2e_wait "Reset to the starter? Your files move to .old-*. x: yes"
 e2e_keys x
 e2e_wait "your files are in"
 grep -q "Hello from Lambda" "$WS/hello-world/lambda_function.py" || e2e_fail "not reset"

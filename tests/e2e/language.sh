@@ -38,16 +38,16 @@ e2e_wait "switch Python <-> Node.js"
 e2e_wait "raise your hand"
 e2e_keys Escape
 e2e_wait_gone "switch Python <-> Node.js"
-e2e_wait "L language"
+e2e_wait "L lang"
 
 e2e_keys L
-e2e_wait "Switch this exercise from python to nodejs?"
+e2e_wait "Switch to Node.js? Python files move to .old-*."
 e2e_keys j
-e2e_wait_gone "Switch this exercise"
+e2e_wait_gone "Switch to Node.js?"
 test -f "$WS/hello-world/lambda_function.py" || e2e_fail "a cancelled switch moved the files"
 
 e2e_keys L
-e2e_wait "Press L again"
+e2e_wait "L: yes · other key: no"
 e2e_keys L
 e2e_wait "now in nodejs; your files are in"
 e2e_wait "nodejs"

@@ -1,6 +1,7 @@
 #!/bin/sh
-# Moving around: n/p and the arrows cross module boundaries, g/G and Home/End jump, `?` shows
-# each screen's keys, q and Esc go back one screen at a time.
+# Moving around: n/p and the arrows cross module boundaries (from a page going further, n goes
+# on to the next module's core path; p from there comes back along the core path), g/G and
+# Home/End jump, `?` shows each screen's keys, q and Esc go back one screen at a time.
 . "$(dirname "$0")/lib.sh"
 
 module1=$(ls -d "$LESSONS"/01-* | head -1)
@@ -8,6 +9,11 @@ module2=$(ls -d "$LESSONS"/02-* | head -1)
 n1=$(grep -c '^ *- *id:' "$module1/module.yaml")
 last1=$(e2e_page_title "$module1" "$n1" | cut -c1-20)
 first2=$(e2e_page_title "$module2" 1 | cut -c1-20)
+# The core pages come first; the rest go further.
+further1=$(awk '/^pages:/ { p = 1; next } p && /^[^ -]/ { exit } p && /further: true/ { c++ }
+	END { print c + 0 }' "$module1/module.yaml")
+core1=$((n1 - further1))
+lastcore1=$(e2e_page_title "$module1" "$core1" | cut -c1-20)
 
 e2e_start
 e2e_wait "Modules"
@@ -30,7 +36,8 @@ e2e_wait "page 1/"
 e2e_wait "2. "
 e2e_wait "$first2"
 e2e_keys Left
-e2e_wait "page $n1/$n1"
+e2e_wait "page $core1/$n1"
+e2e_wait "$lastcore1"
 e2e_keys Right
 e2e_wait "$first2"
 # A resize lays the page out again at the new width.

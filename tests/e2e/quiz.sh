@@ -1,7 +1,10 @@
 #!/bin/sh
 # Take a small quiz in the terminal: answer one question, kill -9 the tutor, start again and find
 # the answer kept; answer the rest (one wrong) and see the score, the marks and the page to
-# review, open that page from the result; `quiz --list` then shows the best score.
+# review, open that page from the result; `quiz --list` then shows the best score. Then, at 80x24,
+# the polish: a dollar answer typed as `$535.68`, feedback that says "Right." once and no unit
+# note, n and p typed into a short answer's next try, the help overlay and every footer key on
+# the screen.
 . "$(dirname "$0")/lib.sh"
 
 course="$E2E_TMP/course"
@@ -99,4 +102,67 @@ e2e_exited 0
 out=$("$real" quiz --list --course "$course") || e2e_fail "quiz --list failed"
 printf '%s\n' "$out" | grep -q "e2e-demo .*best 67%, passed" || e2e_fail "quiz --list: $out"
 echo "ok 1 - a quiz is taken, survives kill -9, and scores 2 of 3"
-echo "1..1"
+
+cat >"$E2E_TMP/quizzes/e2e-polish.yaml" <<'EOF'
+id: e2e-polish
+title: Polish quiz
+pass: 50
+shuffle_questions: false
+shuffle_options: false
+questions:
+  - id: e2e-cost
+    type: numeric
+    text: The monthly bill in dollars?
+    answers:
+      - { value: 535.68, tolerance: 0.01, tolerance_type: relative, feedback: "Right: about $536 a month." }
+    units: [{ unit: USD, multiplier: 1 }, { unit: $, multiplier: 1 }]
+    unit_penalty: 0
+  - id: e2e-runtime
+    type: short
+    text: The Node.js runtime identifier?
+    hints: [It starts with the language.]
+    answers: [{ pattern: nodejs22.x }]
+  - id: e2e-order
+    type: order
+    text: Order the steps.
+    items: [Init, Invoke, Shutdown]
+EOF
+sed -i 's/^quiz: e2e-demo$/quiz: e2e-polish/' "$course/m1/module.yaml"
+cat >"$E2E_TMP/take-quiz" <<EOF
+#!/bin/sh
+exec '$real' quiz e2e-polish --course '$course'
+EOF
+E2E_COLS=80 E2E_ROWS=24
+e2e_start
+e2e_wait "Polish quiz"
+e2e_keys Enter
+e2e_wait "The monthly bill in dollars?"
+e2e_wait "type the answer · Enter submit · Tab/Shift-Tab question · Esc leave"
+e2e_keys '$' 5 3 5 . 6 8 Enter
+e2e_wait 'Right: about $536 a month.'
+pane=$(e2e_capture)
+case "$pane" in *Correct.*) e2e_fail "the state word and the feedback both say right" ;; esac
+case "$pane" in *"unit was missing"*) e2e_fail "a unit note on a right answer" ;; esac
+e2e_keys Enter
+e2e_wait "The Node.js runtime identifier?"
+e2e_keys p y Enter
+e2e_wait "Incorrect."
+e2e_wait "type a new answer · Enter try again"
+# n and p start the next try: typed, not taken for the next and previous question.
+e2e_keys n o d e j s 2 2 . x
+e2e_wait "nodejs22.x"
+e2e_keys Enter
+e2e_wait "Mark: 0.67 of 1.00"
+e2e_keys Enter
+e2e_wait "Order the steps."
+e2e_wait "↑↓ move · J/K move item · Enter submit · n/p question · F finish · q leave"
+e2e_keys '?'
+e2e_wait "Keys: quiz"
+e2e_wait "leave; the attempt is kept and resumes"
+e2e_wait "H raise your hand"
+e2e_keys Escape
+e2e_wait_gone "Keys: quiz"
+e2e_keys q
+e2e_exited 0
+echo 'ok 2 - at 80x24: $535.68 is right, one verdict, n/p typed into a try, help and footers fit'
+echo "1..2"

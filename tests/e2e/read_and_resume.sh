@@ -1,12 +1,12 @@
 #!/bin/sh
-# Start the tutor, open module 3, read its first page and search it, quit; a relaunch offers
+# Start the tutor, open module 2, read its first page and search it, quit; a relaunch offers
 # "Continue" on that page, selected, and Enter opens exactly it.
 . "$(dirname "$0")/lib.sh"
 
-module3=$(ls -d "$LESSONS"/03-* | head -1)
-[ -d "$module3" ] || e2e_fail "no module 3 in $LESSONS"
-title=$(e2e_page_title "$module3" 1)
-[ -n "$title" ] || e2e_fail "no first page title in $module3/module.yaml"
+module2=$(ls -d "$LESSONS"/02-* | head -1)
+[ -d "$module2" ] || e2e_fail "no module 2 in $LESSONS"
+title=$(e2e_page_title "$module2" 1)
+[ -n "$title" ] || e2e_fail "no first page title in $module2/module.yaml"
 # The page's own first heading is its title (lint checks), so its longest word is on the page.
 word=$(printf '%s\n' "$title" | tr -c 'A-Za-z' '\n' | awk 'length > length(w) { w = $0 } END { print w }')
 short=$(printf '%s' "$title" | cut -c1-20)
@@ -17,8 +17,8 @@ e2e_start
 e2e_wait "Modules"
 e2e_wait "Course progress: 0 of"
 e2e_wait "▸ Start: $first"
-e2e_keys 3
-e2e_wait "Module 3 of"
+e2e_keys 2
+e2e_wait "Module 2 of"
 e2e_wait "Objectives"
 e2e_wait "$short"
 e2e_keys Enter
@@ -54,7 +54,7 @@ e2e_keys Escape
 e2e_wait_gone "Keys: page"
 
 e2e_keys q
-e2e_wait "Module 3 of"
+e2e_wait "Module 2 of"
 e2e_wait "◀ reading"
 e2e_keys q
 e2e_wait "Course progress: 1 of"
@@ -66,7 +66,7 @@ e2e_kill
 # Relaunch: Continue is there and selected; Enter lands on the same page.
 e2e_start
 e2e_wait "▸ Continue: $short"
-e2e_wait "(module 3, page 1 of"
+e2e_wait "(module 2, page 1 of"
 e2e_keys Enter
 e2e_wait "page 1/"
 tmux -L "$E2E_SOCK" capture-pane -p -t e2e | head -1 | grep -qF "$short" ||

@@ -1,7 +1,8 @@
 /*
- * Fuzz the CloudWatch Logs JSON API (logs_api) over a real database, and its filter patterns
- * (logs_pattern_match). The first byte picks the operation, the rest is the request body.
- * Every answer must be JSON with a status; a pattern must match a message it was cut from.
+ * Fuzz the CloudWatch Logs JSON API (logs_api) over a real database, its filter patterns
+ * (logs_pattern_match) and its expiry (logs_expire, under a tiny cap). The first byte picks
+ * the operation, the rest is the request body. Every answer must be JSON with a status; a
+ * pattern must match a message it was cut from; after expiry the store is within the cap.
  * Seeds are the bodies the AWS CLI, boto3 and the tutor send.
  */
 #include <cjson/cJSON.h>
@@ -19,9 +20,9 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char *const targets[] = {
-	"PutLogEvents",   "DescribeLogGroups", "DescribeLogStreams",
-	"GetLogEvents",   "FilterLogEvents",   "CreateLogGroup",
-	"DeleteLogGroup", "CreateLogStream",   "Nonsense",
+	"PutLogEvents",    "DescribeLogGroups",  "DescribeLogStreams",    "GetLogEvents",
+	"FilterLogEvents", "CreateLogGroup",     "DeleteLogGroup",        "CreateLogStream",
+	"Nonsense",        "PutRetentionPolicy", "DeleteRetentionPolicy", "DeleteLogStream",
 };
 
 static char scratch[] = "/tmp/fuzz-logs-XXXXXX";
@@ -48,6 +49,8 @@ static void setup(void)
 		abort();
 	}
 	logs = logs_new(db);
+	/* A cap small enough that the corpus passes it, so that expiry runs too. */
+	logs_set_limits(logs, NULL, 4096);
 	atexit(teardown);
 	/* Something to find: a group, a stream and events. */
 	const char *seed[] = { "{\"logGroupName\":\"/aws/lambda/f\"}" };
@@ -97,6 +100,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	cJSON_Delete(o);
 	http_resp_release(&resp);
+	logs_expire(logs);
+	if (logs_stored_bytes(logs) > logs_cap_bytes(logs))
+		abort();
 	check_pattern(body);
 	free(body);
 	return 0;

@@ -124,7 +124,7 @@ r = json.load(sys.stdin)
 failed = [t["id"] for t in r["tasks"] if not t["pass"]]
 assert failed == ["defaults"], failed
 t = r["tasks"][2]
-assert "config.MemorySize = 256" in t["got"] and "128" in t["expected"], t'
+assert "(MemorySize) = 256" in t["got"] and "128" in t["expected"], t'
 	ok $? "after aws lambda update-function-configuration --memory-size 256 only 'defaults' fails"
 	mem=$(awsl lambda get-function-configuration --function-name hello-world \
 		--query MemorySize --output text 2>/dev/null)

@@ -56,6 +56,40 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 sys.exit(0 if sum(sum(v for k, v in m.items() if k != 'module') for m in d['heat']) == 200 else 1)
 PY
+# The live question panel: recomputed here from the files, with the options' text.
+question=$(python3 -c '
+import glob, json, sqlite3, sys
+for f in sorted(glob.glob(sys.argv[1] + "/*.db")):
+    for (d,) in sqlite3.connect(f).execute("select data from events where kind = \"quiz_try\" order by id"):
+        print(json.loads(d)["question"]); sys.exit(0)
+' "$class")
+"$tutor" trainer "$class" --once --json --now "$now" --question "$question" >"$tmp/q.json" 2>"$tmp/err"
+check "the question panel shows the text, each answer's share and who has not answered" \
+	py "$class" "$tmp/q.json" "$question" <<'PY'
+import collections, glob, json, os, sqlite3, sys
+cls, dash, q = sys.argv[1], json.load(open(sys.argv[2])), sys.argv[3]
+want, waiting = collections.Counter(), []
+for f in sorted(glob.glob(cls + "/*.db")):
+    tries = [json.loads(d) for (d,) in sqlite3.connect(f).execute(
+        "select data from events where kind = 'quiz_try' order by id")]
+    tries = [t for t in tries if t["question"] == q]
+    if not tries:
+        waiting.append(os.path.basename(f)[:-3])
+        continue
+    first = min(t["attempt"] for t in tries)
+    want[[t for t in tries if t["attempt"] == first][-1]["response"]] += 1
+a = dash["answers"]
+got = {r["response"]: r["count"] for r in a["responses"]}
+pct = sum(r["percent"] for r in a["responses"])
+print("# %s: %s; %d answered, %d waiting, %s" % (q, " ".join(a["text"].split())[:60],
+      a["answered"], len(a["not_answered"]),
+      [(r.get("label"), r["count"], r["percent"]) for r in a["responses"]][:3]))
+labelled = all(r.get("label") for r in a["responses"]) or all(
+    not r.get("label") for r in a["responses"])
+sys.exit(0 if got == dict(want) and a["text"] and abs(pct - 100) < 0.5 and labelled
+         and a["answered"] == sum(want.values()) and sorted(a["not_answered"]) == sorted(waiting)
+         else 1)
+PY
 check "the hands queue lists the hands up" py "$tmp/truth.json" "$tmp/dash.json" <<'PY'
 import json, sys
 t = json.load(open(sys.argv[1]))['learners']

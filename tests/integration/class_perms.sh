@@ -83,5 +83,17 @@ check "the trainer broadcasts a message" grep -q "Break until 11:00" "$dir/.trai
 check "which learners can read" as "$ann" grep -q "Break" "$dir/.trainer.json"
 check "but not replace" fails as "$ann" sh -c "echo '{}' >'$dir/.trainer.json'"
 
+# Root prepares a class: the trainers' group still sets the pace, and learners still cannot.
+dir2="$base/class2"
+"$tutor" class init "$dir2" --trainer-group "$group" >"$base/init2.out" 2>&1
+check "root prepares a class too" [ $? -eq 0 ]
+check "its trainer file is the trainers' group's, 0664" \
+	[ "$(stat -c '%U %a %G' "$dir2/.trainer.json")" = "root 664 $group" ]
+as "$tr" "$tutor" trainer "$dir2" --message "Lunch at 12:30" >/dev/null 2>"$base/err"
+check "a trainer who did not create it broadcasts" grep -q "Lunch at 12:30" "$dir2/.trainer.json"
+check "the file is still root's, 0664" [ "$(stat -c '%U %a' "$dir2/.trainer.json")" = "root 664" ]
+check "a learner reads it" as "$ann" grep -q "Lunch" "$dir2/.trainer.json"
+check "but cannot change it" fails as "$ann" sh -c "echo '{}' >'$dir2/.trainer.json'"
+
 echo "1..$n"
 exit $failed

@@ -154,9 +154,15 @@ check "the error body has Python's stackTrace" grep -q '"stackTrace"' "$WORK/bod
 check "the error type is the exception's class" grep -q '"errorType": "ValueError"' "$WORK/body"
 if grep -q '"taskRoot":"/var/task"' <<<"$(ctl /_tutor/health)"; then
 	check "the code is at /var/task, as the stack trace shows" grep -q 'File \\"/var/task/app.py\\", line' "$WORK/body"
-	inv py '{"action":"env","keys":["LAMBDA_TASK_ROOT"]}'
+	inv py '{"action":"env","keys":["LAMBDA_TASK_ROOT","LAMBDA_RUNTIME_DIR","PATH"]}'
 	check "LAMBDA_TASK_ROOT is /var/task" grep -q '"LAMBDA_TASK_ROOT": "/var/task"' "$WORK/body"
+	check "LAMBDA_RUNTIME_DIR is /var/runtime" grep -q '"LAMBDA_RUNTIME_DIR": "/var/runtime"' "$WORK/body"
+	check "PATH is Lambda's" grep -q '"PATH": "/usr/local/bin:/usr/bin/:/bin:/opt/bin"' "$WORK/body"
 fi
+inv py '{"action":"env","keys":["AWS_XRAY_DAEMON_ADDRESS","AWS_XRAY_CONTEXT_MISSING"]}'
+check "AWS_XRAY_DAEMON_ADDRESS is a UDP port of the cloud's on 127.0.0.1" \
+	grep -qP '"AWS_XRAY_DAEMON_ADDRESS": "127\.0\.0\.1:\d+"' "$WORK/body"
+check "AWS_XRAY_CONTEXT_MISSING is LOG_ERROR" grep -q '"AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR"' "$WORK/body"
 inv py '{"action":"fake_error"}'
 check "a result that looks like an error is not a function error" bash -c "! grep -qi X-Amz-Function-Error '$WORK/h'"
 
@@ -189,13 +195,15 @@ check "Max Memory Used is measured, not the configured size ($used MB)" test "${
 inv py '{"action":"big"}'
 check "an oversized response is Function.ResponseSizeTooLarge" grep -q 'Function.ResponseSizeTooLarge' "$WORK/body"
 
-inv py '{"action":"spawn"}'
-spid=$(pgrep -f '^sleep 300$' | head -1)
+# A length of its own, so that another test's sleep is not taken for it.
+secs=$((1000 + $$ % 50000))
+inv py "{\"action\":\"spawn\",\"secs\":$secs}"
+spid=$(pgrep -f "^sleep $secs\$" | head -1)
 check "a child of the handler runs" test -n "$spid"
 inv py '{"action":"sleep","seconds":5}'
 # Dead is gone or a zombie: whoever adopted it may not reap.
 alive() { st=$(awk '/^State:/ {print $2}' "/proc/$1/status" 2>/dev/null); [ -n "$st" ] && [ "$st" != Z ]; }
-for _ in $(seq 40); do alive "${spid:-999999}" || break; sleep 0.05; done
+for _ in $(seq 200); do alive "${spid:-999999}" || break; sleep 0.05; done
 check "the children die with their environment" bash -c "$(declare -f alive); ! alive ${spid:-999999}"
 
 # --- concurrency ------------------------------------------------------------------------------
@@ -304,12 +312,34 @@ check "environment variables over 4 KB are refused" contains "$out" "exceeded th
 out=$(create_fn py python3.12 app.handler "$WORK/py.zip")
 check "creating an existing function is a 409 conflict" contains "$out" "HTTP 409"
 check "... ResourceConflictException" contains "$out" "Function already exist: py"
+out=$(create_fn lay python3.12 app.handler "$WORK/py.zip" ',"Layers":["arn:aws:lambda:us-east-1:123456789012:layer:shared:1"]')
+check "a function with another account's layer it may not use is refused" contains "$out" "HTTP 4"
+check "... with Lambda's own error" bash -c "! grep -q 'does not offer' <<<'$out'"
+out=$(api GET /2015-03-31/functions/lay)
+check "... and nothing is created" contains "$out" "HTTP 404"
+printf '{"LoggingConfig":{"LogFormat":"JSON"}}' >"$WORK/cfg.json"
+out=$(api PUT /2015-03-31/functions/py/configuration "$WORK/cfg.json")
+check "a LoggingConfig the cloud does not apply is refused" contains "$out" "does not offer LoggingConfig"
+printf '{"TracingConfig":{"Mode":"Active"}}' >"$WORK/cfg.json"
+out=$(api PUT /2015-03-31/functions/py/configuration "$WORK/cfg.json")
+check "TracingConfig Active is kept" contains "$out" '"TracingConfig":{"Mode":"Active"}'
+inv py '{"action":"env","keys":["_X_AMZN_TRACE_ID"]}'
+check "... and X-Ray samples the first invocation of a second" grep -q 'Sampled=1' "$WORK/body"
+printf '{"TracingConfig":{"Mode":"PassThrough"}}' >"$WORK/cfg.json"
+out=$(api PUT /2015-03-31/functions/py/configuration "$WORK/cfg.json")
+inv py '{"action":"env","keys":["_X_AMZN_TRACE_ID"]}'
+check "PassThrough samples nothing" grep -q 'Sampled=0' "$WORK/body"
 lcurl -s -D "$WORK/h" -o "$WORK/body" "$E/2015-03-31/functions/nope"
 check "a missing function is 404 ResourceNotFoundException" grep -qi 'x-amzn-ErrorType: ResourceNotFoundException' "$WORK/h"
-check "... with Type and message" grep -q '{"Type":"User","message":"Function not found: arn:aws:lambda:us-east-1:' "$WORK/body"
+check "... with Type and message" grep -q '{"Type":"User","Message":"Function not found: arn:aws:lambda:us-east-1:' "$WORK/body"
 head -c $((6 * 1024 * 1024 + 10)) /dev/zero | tr '\0' 1 >"$WORK/huge.json"
 out=$(api POST /2015-03-31/functions/py/invocations "$WORK/huge.json")
 check "an invoke payload over 6 MB is 413 RequestTooLargeException" contains "$out" "HTTP 413"
+head -c $((1024 * 1024 + 8)) /dev/zero | tr '\0' 1 >"$WORK/mb.json"
+out=$(lcurl -s -X POST "$E/2015-03-31/functions/py/invocations" -H 'X-Amz-Invocation-Type: Event' \
+	--data-binary "@$WORK/mb.json" -w '\nHTTP %{http_code}\n')
+check "an Event payload over 1 MB is refused in the Event invocation's words" \
+	contains "$out" "1048584 byte payload is too large for the Event invocation type (limit 1048576 bytes)"
 echo 'not json' >"$WORK/nj"
 out=$(api POST /2015-03-31/functions/py/invocations "$WORK/nj")
 check "a payload that is not JSON is refused" contains "$out" "Could not parse payload into json"

@@ -114,6 +114,12 @@ ctl() {
 	shift
 	curl -s --unix-socket "$CTL" "$@" "http://localhost$p"
 }
+# new_account: a fresh account made on the control socket; prints "ACCESS-KEY SECRET ACCOUNT".
+new_account() {
+	a=$(ctl /_tutor/accounts -X POST)
+	printf '%s %s %s\n' "$(json_field "$a" AccessKeyId)" "$(json_field "$a" SecretAccessKey)" \
+		"$(json_field "$a" Account)"
+}
 
 # api METHOD PATH [DATA-FILE|-]: a Lambda API request with curl, signed; prints the body, then a
 # line "HTTP <code>".

@@ -2,7 +2,8 @@
 # EventBridge's default bus with the real AWS CLI: a rule whose pattern matches Lambda's
 # destination records, with an SQS queue and a function as targets; functions whose
 # asynchronous invocations succeed and fail send their records there with AWS's detail-types;
-# put-events, patterns that do not match, disabled rules, removed targets, and the errors. TAP.
+# put-events, patterns that do not match, disabled rules, removed targets, scheduled rules
+# fired on the stepped clock, and the errors. TAP.
 #
 #   eventbridge.sh path/to/lambda-tutor
 TUTOR=${1:?usage: eventbridge.sh LAMBDA_TUTOR}
@@ -126,11 +127,59 @@ awsl events enable-rule --name big-orders
 awsl events put-events --entries '[{"Source":"shop","DetailType":"order","Detail":"{\"total\":400}"}]' >/dev/null
 check "enabled again, it does" contains "$(bodies orders)" 'total\":400'
 
+# Scheduled rules fire on the virtual clock, each occurrence a "Scheduled Event". An hourly
+# rate: the clock also runs at the wall's pace, and the CLI's calls take seconds each.
+awsl sqs create-queue --queue-name ticks >/dev/null
+out=$(awsl events put-rule --name hourly --schedule-expression 'rate(1 hour)' 2>&1)
+ok $? "aws events put-rule with a rate() schedule"
+awsl events put-targets --rule hourly --targets "Id=q,Arn=$ARN:ticks" >/dev/null
+out=$(awsl events describe-rule --name hourly)
+check "describe-rule shows the schedule" contains "$out" '"ScheduleExpression": "rate(1 hour)"'
+check "... and no event pattern" test "$(printf '%s' "$out" | grep -c EventPattern)" = 0
+check "nothing fires before an hour has passed" test "$(queue_count ticks)" = 0
+advance 3600
+wait_until "an hour on, the rule fires once" test "$(queue_count ticks)" = 1
+advance 7200
+wait_until "two hours more, twice more" test "$(queue_count ticks)" = 3
+recs=$(bodies ticks)
+json_py "$recs" '
+evs = [json.loads(b) for b in d]
+assert len(evs) == 3, evs
+for e in evs:
+    assert e["detail-type"] == "Scheduled Event" and e["source"] == "aws.events", e
+    assert e["resources"] == ["arn:aws:events:us-east-1:'"$ACCT"':rule/hourly"], e
+    assert e["detail"] == {} and e["version"] == "0" and e["account"] == "'"$ACCT"'", e
+times = sorted(e["time"] for e in evs)
+import datetime
+ts = [datetime.datetime.strptime(t, "%Y-%m-%dT%H:%M:%SZ") for t in times]
+assert [(b - a).total_seconds() for a, b in zip(ts, ts[1:])] == [3600, 3600], times
+'
+ok $? "... AWS's Scheduled Event, the rule its resource, timed an hour apart"
+awsl events put-events --entries '[{"Source":"shop","DetailType":"Scheduled Event","Detail":"{}"}]' >/dev/null
+check "a schedule-only rule matches no event put on the bus" test "$(queue_count ticks)" = 0
+awsl events disable-rule --name hourly
+advance 18000
+check "a disabled scheduled rule does not fire" test "$(queue_count ticks)" = 0
+awsl events enable-rule --name hourly
+advance 3600
+wait_until "enabled again, it fires an hour later, not for the time it was off" \
+	test "$(queue_count ticks)" = 1
+out=$(awsl events put-rule --name noon --schedule-expression 'cron(0 12 * * ? *)' 2>&1)
+ok $? "a cron() schedule in AWS's six fields"
+out=$(awsl events list-rules --name-prefix noon --query 'Rules[0].ScheduleExpression' --output text)
+check "... listed with its expression" test "$out" = "cron(0 12 * * ? *)"
+for bad in 'rate(1 minutes)' 'rate(5 seconds)' 'cron(0 12 * * * *)' 'cron(0 12 * *)' 'every day'; do
+	out=$(awsl events put-rule --name bad --schedule-expression "$bad" 2>&1)
+	check "$bad: Parameter ScheduleExpression is not valid." contains "$out" \
+		"ValidationException) when calling the PutRule operation: Parameter ScheduleExpression is not valid."
+done
+awsl events remove-targets --rule hourly --ids q >/dev/null
+awsl events delete-rule --name hourly && awsl events delete-rule --name noon
+ok $? "delete the scheduled rules"
+
 # Errors and clean-up.
 out=$(awsl events put-rule --name bad --event-pattern '{"source":"shop"}' 2>&1)
 check "a pattern value that is not an array: InvalidEventPatternException" contains "$out" "InvalidEventPatternException"
-out=$(awsl events put-rule --name tick --schedule-expression 'rate(5 minutes)' 2>&1)
-check "a schedule is refused with a reason" contains "$out" "does not run scheduled rules"
 out=$(awsl events put-targets --rule nope --targets "Id=1,Arn=$ARN:orders" 2>&1)
 check "targets of a missing rule: ResourceNotFoundException" contains "$out" "ResourceNotFoundException"
 out=$(awsl events delete-rule --name big-orders 2>&1)

@@ -51,7 +51,12 @@ check "exits 0 with records" [ $? -eq 0 ]
 check "counts the pages viewed" has "Progress: 3 of " "$tmp/out"
 check "continues from the last page viewed" grep -qE '^Continue: 3\. .* › ' "$tmp/out"
 check "ticks viewed pages" [ "$(grep -c '✓' "$tmp/out")" -eq 3 ]
-check "counts per module" has "2 of 6 pages viewed" "$tmp/out"
+check "counts per module" has "2 of 10 pages viewed" "$tmp/out"
+check "gives each module's core path in minutes" grep -qE '^    20 min, core path 20 min' "$tmp/out"
+check "lists the exercises with their state" grep -qE '^      +4 min  Exercise hello-world: .* not started$' "$tmp/out"
+check "lists the quiz with its minutes" grep -qE '^      +5 min  Quiz core-concepts: .* not taken$' "$tmp/out"
+check "sets going-further items apart" grep -qE '^    Going further \([0-9]+ min, outside the core path\)$' "$tmp/out"
+check "names the next unfinished item of the core path" grep -qE '^Next unfinished: 1\. .* page Exercise: Hello World$' "$tmp/out"
 check "marks a page that changed since it was read" has "(updated since you read it)" "$tmp/out"
 check "marks where the learner is" has "you are here" "$tmp/out"
 check "does not change the records" cmp -s "$db" "$tmp/before.db"
@@ -61,7 +66,7 @@ db2="$XDG_DATA_HOME/lambda-tutor/bo.db"
 "$helper" view "$db2" core-concepts a-page-since-removed
 "$tutor" list --course "$course" --learner bo >"$tmp/out" 2>"$tmp/err"
 check "a last page since removed from the course is not where to continue" \
-	grep -qE '^Next: 1\. .* › Anatomy of a function' "$tmp/out"
+	grep -qE '^Next: 1\. .* › Exercise: Hello World' "$tmp/out"
 
 mkdir "$tmp/class"
 cp "$db" "$tmp/class/ada.db"
@@ -70,7 +75,19 @@ check "--class reads the learner's file in the class directory" has "Progress: 3
 
 list --short
 check "--short lists modules without pages" [ "$(grep -c '✓' "$tmp/out")" -eq 0 ]
-check "--short still shows the progress" has "2 of 6 pages viewed" "$tmp/out"
+check "--short still shows the progress" has "2 of 10 pages viewed" "$tmp/out"
+
+# A failing run, a passing one and a solution seen first, as the tutor and `check` record them.
+"$helper" event "$db" check_run core-concepts hello-world \
+	'{"status":"failed","language":"python","passed":1,"total":3,"tasks":[{"id":"greeting","text":"Greet","pass":false}]}'
+"$helper" event "$db" solution first-function calculator '{"reason":"requested before passing"}'
+"$helper" event "$db" check_run first-function calculator \
+	'{"status":"passed","language":"nodejs","passed":6,"total":6,"tasks":[]}'
+list
+check "a failing exercise names its failing task" grep -qE 'Exercise hello-world: .* failing: greeting · python, last check 20[0-9-]+ [0-9:]+$' "$tmp/out"
+check "a pass after the solution says so" grep -qE 'Exercise calculator: .* passed after seeing the solution · nodejs' "$tmp/out"
+check "exercises passed count in the progress" has "1 of 9 exercises passed" "$tmp/out"
+cp "$db" "$tmp/before.db"
 
 list --json
 check "--json exits 0" [ $? -eq 0 ]
@@ -82,7 +99,24 @@ assert len(mods) == 6 and sum(m["minutes"] for m in mods) == d["course"]["minute
 assert d["progress"]["pages_viewed"] == 3
 assert d["progress"]["pages_total"] == sum(m["pages_total"] for m in mods)
 assert mods[0]["pages_viewed"] == 2 and mods[0]["pages"][0]["viewed"]
-assert mods[0]["pages"][1]["changed_since_viewed"] and not mods[0]["pages"][0]["changed_since_viewed"]
+page = {p["id"]: p for p in mods[0]["pages"]}
+assert page["function-anatomy"]["changed_since_viewed"] and not page["what-is-lambda"]["changed_since_viewed"]
+assert page["runtimes"]["further"] and not page["what-is-lambda"]["further"]
+assert all(p["minutes"] >= 1 for p in mods[0]["pages"])
+for m in mods:
+    assert m["core_minutes"] <= m["minutes"], m["id"]
+    assert [q["id"] for q in m["quizzes"]] == [m["core_path"][-1]["id"]]
+ex = {e["id"]: e for m in mods for e in m["exercises"]}
+assert len(ex) == 9 and ex["order-failures"]["further"] and not ex["items-api"]["further"]
+assert ex["order-totals"]["further"] and ex["order-totals"]["minutes"] == 8
+assert not ex["custom-runtime"]["further"]
+assert ex["hello-world"]["state"] == "failing" and ex["hello-world"]["failing_task"]["id"] == "greeting"
+assert ex["hello-world"]["language"] == "python" and ex["hello-world"]["last_check"]["total"] == 3
+assert ex["calculator"]["state"] == "passed" and ex["calculator"]["solution_before_pass"]
+assert ex["items-api"]["state"] == "not started" and ex["items-api"]["last_check"] is None
+assert [c["kind"] for c in mods[0]["core_path"]] == ["page", "page", "exercise", "exercise", "page", "page", "quiz"]
+assert d["next"]["kind"] == "page" and d["next"]["id"] == "exercise-hello-world"
+assert d["progress"]["exercises_passed"] == 1 and d["progress"]["quizzes_total"] == 6
 assert d["position"]["module"] == "event-sources" and d["position"]["resumed"]
 assert d["records"]["exists"]
 PY

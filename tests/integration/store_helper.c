@@ -2,6 +2,8 @@
  * A test-only driver for store/, used by the integration tests (not a user command):
  *
  *	store-helper view DB MODULE PAGE [HASH]   record one page view
+ *	store-helper event DB KIND MODULE ITEM DATA  record one event of any kind (a check
+ *	                                          run, a solution seen) with DATA as its JSON
  *	store-helper hammer DB                    append events until killed; print "saved N"
  *	                                          once event N is durable
  *	store-helper verify DB < saved            check that every "saved N" is in DB, that the
@@ -32,6 +34,26 @@ static int view(int argc, char **argv)
 				  .module = argv[3],
 				  .item = argv[4],
 				  .hash = argc == 6 ? argv[5] : NULL };
+	if (!s || !store_append(s, &ev, &err)) {
+		fprintf(stderr, "store-helper: %s\n", err.msg);
+		store_close(s);
+		return 1;
+	}
+	store_close(s);
+	return 0;
+}
+
+static int event(int argc, char **argv)
+{
+	if (argc != 7) {
+		fprintf(stderr, "usage: store-helper event DB KIND MODULE ITEM DATA\n");
+		return 2;
+	}
+	struct error err;
+	struct store *s = store_open(argv[2], &err);
+	struct store_event ev = {
+		.kind = argv[3], .module = argv[4], .item = argv[5], .data = argv[6]
+	};
 	if (!s || !store_append(s, &ev, &err)) {
 		fprintf(stderr, "store-helper: %s\n", err.msg);
 		store_close(s);
@@ -138,10 +160,12 @@ int main(int argc, char **argv)
 {
 	if (argc >= 3 && strcmp(argv[1], "view") == 0)
 		return view(argc, argv);
+	if (argc >= 3 && strcmp(argv[1], "event") == 0)
+		return event(argc, argv);
 	if (argc == 3 && strcmp(argv[1], "hammer") == 0)
 		return hammer(argv[2]);
 	if (argc == 3 && strcmp(argv[1], "verify") == 0)
 		return verify(argv[2]);
-	fprintf(stderr, "usage: store-helper view|hammer|verify DB ...\n");
+	fprintf(stderr, "usage: store-helper view|event|hammer|verify DB ...\n");
 	return 2;
 }

@@ -262,6 +262,28 @@ def test_sdk_endpoint(t):
         t.eq(got["logs"], "http://127.0.0.1:4599", "sdk: a per-service variable wins")
 
 
+def test_not_in_lambda(t):
+    # Packages this machine's Python has and Lambda's runtime does not stay out of the handler's
+    # reach, unless the function ships them itself.
+    with python_env("not_in_lambda.handler") as env:
+        t.eq(env.invoke({})[1].json(),
+             {"awscrt": False, "OpenSSL": False, "requests": False, "botocore": True,
+              "requests after boto3": False},
+             "not in lambda: the system's awscrt, pyOpenSSL and requests are not importable, "
+             "and botocore imports without them")
+    import shutil
+    import tempfile
+    with tempfile.TemporaryDirectory() as code:
+        shutil.copy(os.path.join(rtlib.FIXTURES, "python", "not_in_lambda.py"), code)
+        os.makedirs(os.path.join(code, "OpenSSL"))
+        open(os.path.join(code, "OpenSSL", "__init__.py"), "w").close()
+        with python_env("not_in_lambda.handler", code_dir=code) as env:
+            t.eq(env.invoke({})[1].json(),
+                 {"awscrt": False, "OpenSSL": True, "requests": False, "botocore": True,
+                  "requests after boto3": False},
+                 "not in lambda: a copy in the function's own package imports")
+
+
 def test_lazy_imports(t):
     # The cold start budget: nothing heavy is loaded before the handler asks for it.
     with python_env("modules.handler") as env:
@@ -275,5 +297,6 @@ if __name__ == "__main__":
         test_echo_round_trip, test_unicode_by_runtime, test_context_fields, test_warm_state,
         test_handler_errors,
         test_init_errors, test_handler_not_found, test_marshal, test_unmarshal, test_logging,
-        test_json_logging, test_packages, test_sdk_endpoint, test_lazy_imports,
+        test_json_logging, test_packages, test_sdk_endpoint, test_not_in_lambda,
+        test_lazy_imports,
     ]))

@@ -4,15 +4,23 @@
  */
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <pwd.h>
+#include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "class/class.h"
 #include "class/export.h"
 #include "class/roster.h"
+#include "core/diag.h"
+#include "core/path.h"
 #include "core/xalloc.h"
 #include "course/course.h"
+#include "course/quiz_load.h"
 #include "harness.h"
+#include "quiz/quiz.h"
 #include "store/store.h"
 
 #define MIN 60000LL
@@ -345,6 +353,204 @@ TEST(analysis_build__keeps_first_attempts_and_distractors)
 	class_room_release(&room);
 }
 
+/* One sealed file of the running user's in dir, with a failed check run and a page view. */
+static char *sealed_file(const char *dir, const char *me, const unsigned char *key)
+{
+	struct error err;
+	char *path = xasprintf("%s/%s.db", dir, me);
+	struct store *s = store_open(path, &err);
+	struct store_event run = { .kind = STORE_CHECK_RUN, .item = "ex1", .data = failed };
+	struct store_event view = { .kind = STORE_PAGE_VIEW, .module = "m1", .item = "intro" };
+	ok(s && store_seal(s, key, me, &err) && store_append(s, &run, &err) &&
+		   store_append(s, &view, &err),
+	   "a sealed record in %s", dir);
+	store_close(s);
+	return path;
+}
+
+TEST(class_room__counts_no_forged_file_of_a_sealed_class)
+{
+	unsigned char key[STORE_SEAL_KEY_LEN];
+	memset(key, 0x5a, sizeof(key));
+	struct passwd *pw = getpwuid(geteuid());
+	const char *me = pw ? pw->pw_name : "root";
+	char root[] = "/tmp/test-class-seal-XXXXXX";
+	if (!mkdtemp(root)) {
+		ok(false, "mkdtemp");
+		return;
+	}
+	char *honest = xasprintf("%s/honest", root), *forged = xasprintf("%s/forged", root);
+	struct error err;
+	ok(path_mkdirs(honest, 0700, &err) && path_mkdirs(forged, 0700, &err), "two classes");
+	char *good = sealed_file(honest, me, key);
+	char *bad = sealed_file(forged, me, key);
+	sqlite3 *db = NULL;
+	ok(sqlite3_open(bad, &db) == SQLITE_OK &&
+		   sqlite3_exec(
+			   db,
+			   "INSERT INTO events(at_ms, kind, item, data) VALUES (1, 'check_run',"
+			   " 'ex1', '{\"status\":\"passed\",\"passed\":3,\"total\":3}')",
+			   NULL, NULL, NULL) == SQLITE_OK,
+	   "the learner appends a pass with sqlite3");
+	sqlite3_close(db);
+	/* A file named after someone else: the kernel says it is ours. */
+	char *impostor = xasprintf("%s/trainer-%d.db", honest, (int)getpid());
+	struct store *s = store_open(impostor, &err);
+	store_close(s);
+
+	class_seal_key(key);
+	struct class_room room = CLASS_ROOM_INIT;
+	class_room_add_file(&room, good);
+	class_room_add_file(&room, bad);
+	class_room_add_file(&room, impostor);
+	ok(room.learners[0].file == CLASS_FILE_OK && room.learners[0].n_events == 2,
+	   "a sealed file of its owner's is read");
+	ok(room.learners[1].file == CLASS_FILE_FORGED && room.learners[1].n_events == 0,
+	   "the file with a forged pass counts for nothing");
+	ok(room.learners[1].problem && strstr(room.learners[1].problem, "event 3 fails its seal"),
+	   "and says which event: %s", room.learners[1].problem);
+	ok(room.learners[2].file == CLASS_FILE_FORGED &&
+		   strstr(room.learners[2].problem, "was created by"),
+	   "a file named after another user is forged: %s", room.learners[2].problem);
+	is_str(class_file_name(room.learners[2].file), "forged", "its state is 'forged'");
+	class_room_release(&room);
+	class_seal_key(NULL);
+	class_room_add_file(&room, bad);
+	ok(room.learners[0].file == CLASS_FILE_OK && room.learners[0].n_events == 3,
+	   "without a class key nothing is checked");
+	class_room_release(&room);
+	unlink(good);
+	unlink(bad);
+	unlink(impostor);
+	char *rm = xasprintf("rm -rf '%s'", root);
+	ok(system(rm) == 0, "cleans up");
+	free(rm);
+	free(good);
+	free(bad);
+	free(impostor);
+	free(honest);
+	free(forged);
+}
+
+/* A quiz_start holding the real canonical copy of one question, as the tutor stores it. */
+static char *start_with(const struct quiz_question *q)
+{
+	cJSON *doc = cJSON_CreateObject();
+	cJSON_AddNumberToObject(doc, "attempt", 1);
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "id", q->id);
+	cJSON_AddStringToObject(o, "question", q->canon);
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(doc, "questions"), o);
+	char *text = cJSON_PrintUnformatted(doc);
+	cJSON_Delete(doc);
+	return text;
+}
+
+static void answer(struct class_learner *l, const char *start, const char *response,
+		   double fraction)
+{
+	ev(l, T0, STORE_QUIZ_START, "m1", "q1", start);
+	char *d = xasprintf("{\"attempt\":1,\"question\":\"push\",\"slot\":1,\"try\":1,"
+			    "\"response\":\"%s\",\"fraction\":%g,\"penalty\":0,\"mark\":%g,"
+			    "\"max\":1,\"seconds\":4,\"finished\":true}",
+			    response, fraction, fraction);
+	ev(l, T0 + 1000, STORE_QUIZ_TRY, "m1", "q1", d);
+	free(d);
+}
+
+TEST(roster_answers__label_the_options_and_name_who_has_not_answered)
+{
+	const char *yaml = "id: q1\ntitle: Q\nquestions:\n"
+			   "  - {id: push, type: mc, text: 'Which service pushes events?',"
+			   " options: [{text: Amazon SQS, fraction: 0},"
+			   " {text: Amazon SNS, fraction: 1}, {text: AWS Glue, fraction: 0}]}\n";
+	struct diags d = DIAGS_INIT;
+	struct quiz *qz = quiz_parse(yaml, strlen(yaml), "quizzes/q1.yaml", NULL, &d);
+	ok(qz && qz->n_questions == 1 && qz->questions[0]->canon, "a quiz of one question");
+	diags_release(&d);
+	if (!qz || !qz->n_questions || !qz->questions[0]->canon) {
+		quiz_free(qz);
+		return;
+	}
+	char *start = start_with(qz->questions[0]);
+	struct class_room room = CLASS_ROOM_INIT;
+	answer(add(&room, "ana", "Ana"), start, "1", 1);
+	answer(add(&room, "bo", "Bo"), start, "1", 1);
+	answer(add(&room, "cy", "Cy"), start, "0", 0);
+	add(&room, "dee", "Dee");
+	ev(&room.learners[3], T0, STORE_PAGE_VIEW, "m1", "intro", NULL);
+	struct class_learner *broken = add(&room, "eve", "Eve");
+	broken->file = CLASS_FILE_CORRUPT;
+
+	struct quiz_question *q = roster_question(&room, "push");
+	ok(q && strcmp(q->text, "Which service pushes events?") == 0,
+	   "the question's text comes from the copy an attempt stored");
+	quiz_question_free(q);
+	ok(!roster_question(&room, "nowhere"), "a question nobody started has no copy");
+	size_t n;
+	struct roster_answer *a = roster_answers(&room, "push", &n);
+	is_int(n, 2, "two different answers");
+	ok(n == 2 && a[0].count == 2 && a[0].label && strcmp(a[0].label, "Amazon SNS") == 0,
+	   "the most given answer is labelled with its option's text: %s",
+	   n && a[0].label ? a[0].label : "(none)");
+	ok(n == 2 && a[1].label && strcmp(a[1].label, "Amazon SQS") == 0 && a[1].right == 0,
+	   "and so is the wrong one");
+	roster_answers_free(a, n);
+	size_t nw;
+	const char **w = roster_unanswered(&room, "push", &nw);
+	ok(nw == 1 && strcmp(w[0], "dee") == 0,
+	   "dee has not answered yet; an unreadable file is not counted as waiting");
+	free(w);
+	class_room_release(&room);
+	free(start);
+	quiz_free(qz);
+}
+
+TEST(roster_build__says_what_a_learner_is_failing_on)
+{
+	static const char *fail_a =
+		"{\"status\":\"failed\",\"passed\":1,\"total\":3,\"error\":null,\"tasks\":["
+		"{\"id\":\"a\",\"text\":\"Return 200\",\"pass\":true},"
+		"{\"id\":\"b\",\"text\":\"Put JSON in body\",\"pass\":false,"
+		"\"got\":\"body = \\\"hi\\\"\"}]}";
+	static const char *fail_err = "{\"status\":\"error\",\"error\":\"no handler file\"}";
+	struct class_room room = CLASS_ROOM_INIT;
+	struct class_learner *ana = add(&room, "ana", "Ana");
+	ev(ana, T0, STORE_CHECK_RUN, "m1", "ex0", fail_a);
+	ev(ana, T0 + 1 * MIN, STORE_CHECK_RUN, "m1", "ex1", fail_err);
+	ev(ana, T0 + 2 * MIN, STORE_CHECK_RUN, "m1", "ex1", fail_a);
+	ev(ana, T0 + 3 * MIN, STORE_CHECK_RUN, "m1", "ex1", fail_a);
+	struct class_learner *bo = add(&room, "bo", "Bo");
+	ev(bo, T0, STORE_CHECK_RUN, "m1", "ex1", fail_a);
+	ev(bo, T0 + MIN, STORE_CHECK_RUN, "m1", "ex1", passed);
+	struct class_learner *cy = add(&room, "cy", "Cy");
+	ev(cy, T0, STORE_CHECK_RUN, "m1", "ex1", fail_err);
+	struct roster r;
+	roster_build(&r, &room, &course, T0 + 10 * MIN);
+	const struct roster_row *a = &r.rows[0], *b = &r.rows[1], *c = &r.rows[2];
+	ok(a->fail_exercise && strcmp(a->fail_exercise, "ex1") == 0 && a->fail_streak == 3,
+	   "ana fails ex1, three runs in a row");
+	ok(a->fail_since_ms == T0 + 1 * MIN, "since her first failure on it, not on ex0");
+	is_str(a->fail_message, "Put JSON in body: got body = \"hi\"",
+	       "her last failure's first failing task, and what it got");
+	ok(!b->fail_exercise && !b->fail_message, "bo's pass clears what he was failing on");
+	is_str(c->fail_message, "no handler file", "a run that could not start gives its error");
+	roster_release(&r);
+	class_room_release(&room);
+}
+
+TEST(roster_minutes_left__rounds_up)
+{
+	struct roster_agenda ag = { .left_in_segment_ms = 20 * MIN - 5 };
+	is_int(roster_minutes_left(&ag), 20, "20 min left a moment into a 20-minute segment");
+	ag.left_in_segment_ms = 19 * MIN;
+	is_int(roster_minutes_left(&ag), 19, "19 at exactly 19");
+	ag.left_in_segment_ms = 1;
+	is_int(roster_minutes_left(&ag), 1, "1 until the segment ends");
+	ag.left_in_segment_ms = 0;
+	is_int(roster_minutes_left(&ag), 0, "0 when it has");
+}
+
 int main(void)
 {
 	RUN(roster_build__places_and_classifies_each_learner);
@@ -354,5 +560,9 @@ int main(void)
 	RUN(export_wide_and_long__one_column_per_item_one_row_per_try);
 	RUN(export_xapi__statements_are_valid_and_stable);
 	RUN(analysis_build__keeps_first_attempts_and_distractors);
+	RUN(class_room__counts_no_forged_file_of_a_sealed_class);
+	RUN(roster_answers__label_the_options_and_name_who_has_not_answered);
+	RUN(roster_build__says_what_a_learner_is_failing_on);
+	RUN(roster_minutes_left__rounds_up);
 	return done();
 }

@@ -53,6 +53,25 @@ static const char abc448[] = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomn
 static const char abc896[] = "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmno"
 			     "ijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu";
 
+/* RFC 4231's test cases 1, 2 and 6 (a key longer than a block is hashed first). */
+TEST(digest__hmac_sha256_rfc4231)
+{
+	unsigned char md[SHA256_LEN], key[131];
+	char out[SHA256_HEX_LEN + 1];
+	memset(key, 0x0b, 20);
+	hmac_sha256(key, 20, "Hi There", 8, md);
+	hex(md, SHA256_LEN, out);
+	is_str(out, "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7", "case 1");
+	hmac_sha256("Jefe", 4, "what do ya want for nothing?", 28, md);
+	hex(md, SHA256_LEN, out);
+	is_str(out, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843", "case 2");
+	memset(key, 0xaa, sizeof(key));
+	static const char big[] = "Test Using Larger Than Block-Size Key - Hash Key First";
+	hmac_sha256(key, sizeof(key), big, strlen(big), md);
+	hex(md, SHA256_LEN, out);
+	is_str(out, "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54", "case 6");
+}
+
 TEST(digest__sha256_standard_vectors)
 {
 	is_str(sha256_of("abc", 3),
@@ -286,6 +305,7 @@ TEST(digest__hmac_sha1_rfc2202_vectors)
 
 int main(void)
 {
+	RUN(digest__hmac_sha256_rfc4231);
 	RUN(digest__sha256_standard_vectors);
 	RUN(digest__sha1_standard_vectors);
 	RUN(digest__md5_rfc1321_vectors);

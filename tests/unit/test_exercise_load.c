@@ -32,7 +32,8 @@ static const char good[] =
 	"        - {task: greet, field: body.message, equals: 'Hello, ${event.name}!'}\n"
 	"        - {task: greet, error: false}\n" /* 20 */
 	"        - {task: fast, field: report.duration, max: 100}\n"
-	"        - {task: fast, log: 'n=${event.n * 2}'}\n"; /* 22 */
+	"        - {task: fast, log: 'n=${event.n * 2}'}\n" /* 22 */
+	"minutes: 5\n";                                  /* 23 */
 
 static struct exercise *parse(const char *text, struct diags *d)
 {
@@ -110,15 +111,16 @@ static const char services[] =
 	"  - s3_get:\n"                                              /* 24 */
 	"      bucket: '${vars.bucket}'\n"                           /* 25 */
 	"      key: 'out/${vars.item}.json'\n"                       /* 26 */
-	"      wait: 10\n"                                           /* 27 */
+	"      name: read the summary\n"                            /* 27 */
 	"      expect: [{task: t, field: object.rows, equals: 1}]\n" /* 28 */
 	"  - s3_list: {bucket: '${vars.bucket}', prefix: uploads/, expect: [{task: t, field: keys, "
 	"length: 1}]}\n"
 	"  - advance: 60\n" /* 30 */
-	"  - logs: {delay: 1, expect: [{task: t, field: invocations, equals: 3}, {task: t, log: "
+	"  - logs: {name: count, expect: [{task: t, field: invocations, equals: 3}, {task: t, log: "
 	"ERROR, count: 2}]}\n"
 	"  - sqs_receive: {queue: failures, expect: [{task: t, field: "
-	"'messages[0].body.requestContext.condition', equals: RetriesExhausted}]}\n";
+	"'messages[0].body.requestContext.condition', equals: RetriesExhausted}]}\n"
+	"minutes: 5\n";
 
 TEST(exercise_parse__loads_a_good_exercise)
 {
@@ -232,7 +234,8 @@ TEST(exercise_parse__checks_steps_against_the_kind)
 		"tasks: [{id: t, text: T, why: W}]\nhints: [h]\n"
 		"steps:\n  - deploy\n  - inspect:\n      expect:\n"
 		"        - {task: t, field: config.MemorySize, equals: 256}\n"
-		"        - {task: t, field: body.x, equals: 1}\n";
+		"        - {task: t, field: body.x, equals: 1}\n"
+		"minutes: 5\n";
 	struct diags d = DIAGS_INIT;
 	struct exercise *ex = parse(account, &d);
 	ok(d.n == 2, "two problems");
@@ -248,7 +251,8 @@ TEST(exercise_parse__checks_steps_against_the_kind)
 		"starters:\n  python: {runtime: python3.12, handler: a.h, files: [a.py]}\n"
 		"  nodejs: {runtime: nodejs20.x, handler: a.h, files: [a.js]}\n"
 		"tasks: [{id: t, text: T, why: W}]\nhints: [h]\n"
-		"steps:\n  - invoke:\n      expect: [{task: t, error: false}]\n";
+		"steps:\n  - invoke:\n      expect: [{task: t, error: false}]\n"
+		"minutes: 5\n";
 	ex = parse(nodeploy, &d);
 	ok(one_at(&d, 12, 5, "must deploy before it can invoke"), "invoke before deploy");
 	exercise_free(ex);
@@ -287,7 +291,7 @@ TEST(exercise_parse__reads_the_steps_around_a_function)
 	ok(ex->steps[7].n_saves == 1 && strcmp(ex->steps[7].saves[0].name, "item") == 0 &&
 		   strcmp(ex->steps[7].saves[0].field, "body.id") == 0,
 	   "a saved value");
-	ok(ex->steps[8].wait == 10 && ex->steps[11].delay == 1, "wait and delay");
+	is_str(ex->steps[8].name, "read the summary", "a step's name");
 	is_str(ex->steps[10].args, "{\"seconds\":60}", "advance: 60");
 	const struct exercise_expect *len = &ex->steps[9].expects[0];
 	ok(len->n_matchers == 1 && len->matchers[0].op == EXPECT_LENGTH, "a length matcher");
@@ -347,11 +351,11 @@ TEST(exercise_parse__reports_service_step_problems_where_they_are)
 	ok(broken_in(services, 28, "      expect: [{task: t, field: keys, length: 1}]\n", 28, 33,
 		     "field 'keys' is not given by a s3_get step; it gives 'object'"),
 	   "a field another kind of step gives");
-	ok(broken_in(services, 27, "      wait: 900\n", 27, 13, "'wait' must be between 0 and 300"),
-	   "a wait too long");
-	ok(broken_in(services, 18, "  - s3_put: {bucket: b1b, key: k, body: x, wait: 3}\n", 18, 50,
-		     "'wait' only applies to a step that observes"),
-	   "wait on a step that changes things");
+	ok(broken_in(services, 27, "      wait: 10\n", 27, 13, "'wait' is not needed"),
+	   "no fixed wait before an observation: the cloud settles first");
+	ok(broken_in(services, 18, "  - s3_put: {bucket: b1b, key: k, body: x, delay: 1}\n", 18,
+		     51, "'delay' is not needed"),
+	   "no fixed delay before a step");
 	ok(broken_in(services, 18,
 		     "  - s3_put: {bucket: b1b, key: k, body: x, expect: [{task: t, error: "
 		     "false}]}\n",

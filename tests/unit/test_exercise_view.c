@@ -21,7 +21,8 @@ static const char yaml[] = "id: ex\ntitle: Ex\nkind: code\nbrief: b.md\nfunction
 			   "hints: [Look at the event, Use a default]\n"
 			   "steps:\n  - deploy\n  - invoke:\n      expect:\n"
 			   "        - {task: one, error: false}\n"
-			   "        - {task: two, field: body.x, equals: 1}\n";
+			   "        - {task: two, field: body.x, equals: 1}\n"
+			   "minutes: 5\n";
 
 /* A result as check_run() leaves it, owned like one. */
 static void fake_result(struct check_result *r, const struct exercise *ex, bool one, bool two,
@@ -65,7 +66,7 @@ static struct exercise *load(struct diags *d)
 	return exercise_parse(yaml, strlen(yaml), "ex.yaml", NULL, "m", d);
 }
 
-TEST(exercise_view__ticks_follow_the_last_run_that_ran)
+TEST(exercise_view__ticks_follow_the_last_run)
 {
 	struct diags d = DIAGS_INIT;
 	struct exercise *ex = load(&d);
@@ -83,7 +84,8 @@ TEST(exercise_view__ticks_follow_the_last_run_that_ran)
 	exercise_view_build(&v, 60);
 	ok(has_line(&v, "✓ First task", EV_TASK_PASS), "a passed task is ticked");
 	ok(has_line(&v, "✗ Second task", EV_TASK_FAIL), "a failed task is crossed");
-	ok(has_line(&v, "sent:     {\"name\":\"Ada\"}", EV_DETAIL), "what was sent");
+	ok(has_line(&v, "sent:     {", EV_DETAIL) && has_line(&v, "  \"name\": \"Ada\"", EV_DETAIL),
+	   "what was sent, pretty-printed");
 	ok(has_line(&v, "got:      body.x = 2", EV_DETAIL), "what came back");
 	ok(has_line(&v, "expected: body.x: equal to 1", EV_DETAIL), "what was expected");
 	ok(has_line(&v, "why:      Second reason", EV_DETAIL), "and why it matters");
@@ -95,12 +97,50 @@ TEST(exercise_view__ticks_follow_the_last_run_that_ran)
 	exercise_view_build(&v, 60);
 	ok(has_line(&v, "could not run: the handler file 'a.py' is missing", EV_NOTICE),
 	   "a check that could not run says why");
-	ok(v.task_state[0] == 1, "and leaves the ticks of the last run that ran");
+	ok(v.task_state[0] == -1 && v.task_state[1] == -1,
+	   "and clears the ticks: nothing was judged on this code");
 	fake_result(&r, ex, true, true, CHECK_PASS);
 	exercise_view_finish(&v, &r);
 	exercise_view_build(&v, 120);
-	ok(v.passed_once && has_line(&v, "Press n for the next exercise", EV_TASK_PASS),
+	ok(v.passed_once && has_line(&v, "n goes on to the next step", EV_TASK_PASS),
 	   "a pass says how to go on, and does not move on by itself");
+	exercise_view_release(&v);
+	exercise_free(ex);
+	diags_release(&d);
+}
+
+TEST(exercise_view__events_fold_and_tracebacks_break)
+{
+	struct diags d = DIAGS_INIT;
+	struct exercise *ex = load(&d);
+	struct exercise_view v;
+	exercise_view_init(&v, ex, EXERCISE_PYTHON);
+	struct check_result r;
+	fake_result(&r, ex, true, false, CHECK_FAIL);
+	free(r.tasks[1].event);
+	r.tasks[1].event = strdup("{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":6,\"g\":7}");
+	free(r.tasks[1].log);
+	r.tasks[1].log =
+		strdup("START RequestId: r1\n[ERROR] ZeroDivisionError: division by "
+		       "zero\rTraceback (most recent call last):\r  File \"/var/task/a.py\", "
+		       "line 2, in h\r    return 1 / 0\nEND RequestId: r1\n");
+	exercise_view_finish(&v, &r);
+	exercise_view_build(&v, 80);
+	ok(has_line(&v, "  \"e\": 5", EV_DETAIL) && !has_line(&v, "\"f\": 6", EV_DETAIL),
+	   "a long event is folded after its first lines");
+	ok(has_line(&v, "more lines (f shows whole events)", EV_LOG), "saying how to unfold it");
+	v.unfold = true;
+	exercise_view_build(&v, 80);
+	ok(has_line(&v, "  \"g\": 7", EV_DETAIL), "unfolded, all of it shows");
+	ok(has_line(&v, "Traceback (most recent call last):", EV_LOG) &&
+		   !has_line(&v, "zero Traceback", EV_LOG),
+	   "a traceback's lines are lines of their own");
+	ok(has_line(&v, "    return 1 / 0", EV_LOG), "down to the failing line");
+	exercise_view_start(&v);
+	exercise_view_cancel_run(&v);
+	exercise_view_build(&v, 80);
+	ok(!v.running && has_line(&v, "✗ Second task", EV_TASK_FAIL),
+	   "a cancelled check leaves the last verdict");
 	exercise_view_release(&v);
 	exercise_free(ex);
 	diags_release(&d);
@@ -131,8 +171,8 @@ TEST(exercise_view__solution_and_reset_need_confirmation)
 	exercise_view_init(&v, ex, EXERCISE_PYTHON);
 	bool confirmed;
 	ok(!exercise_view_want_solution(&v, &confirmed), "before a pass, the first s asks");
-	exercise_view_build(&v, 60);
-	ok(has_line(&v, "Press s again", EV_NOTICE), "and says how to confirm");
+	ok(exercise_view_question(&v) && strstr(exercise_view_question(&v), "s: yes"),
+	   "and says how to confirm, for the status line");
 	exercise_view_cancel(&v);
 	ok(!exercise_view_want_solution(&v, &confirmed), "another key cancelled: it asks again");
 	ok(exercise_view_want_solution(&v, &confirmed) && confirmed,
@@ -149,8 +189,8 @@ TEST(exercise_view__solution_and_reset_need_confirmation)
 	ok(exercise_view_want_reset(&v), "the second x confirms");
 	is_int(exercise_view_other_lang(&v), EXERCISE_NODEJS, "Python switches to Node.js");
 	ok(!exercise_view_want_lang(&v), "the first L asks");
-	exercise_view_build(&v, 60);
-	ok(has_line(&v, "Switch this exercise from python to", EV_NOTICE), "and says what happens");
+	ok(exercise_view_question(&v) && strstr(exercise_view_question(&v), "Switch to Node.js?"),
+	   "and says what happens");
 	exercise_view_cancel(&v);
 	ok(!exercise_view_want_lang(&v), "after a cancel, L asks again");
 	ok(exercise_view_want_lang(&v), "the second L confirms");
@@ -184,7 +224,8 @@ TEST(exercise_view__lines_fit_the_width)
 
 int main(void)
 {
-	RUN(exercise_view__ticks_follow_the_last_run_that_ran);
+	RUN(exercise_view__ticks_follow_the_last_run);
+	RUN(exercise_view__events_fold_and_tracebacks_break);
 	RUN(exercise_view__hints_come_one_level_at_a_time);
 	RUN(exercise_view__solution_and_reset_need_confirmation);
 	RUN(exercise_view__lines_fit_the_width);

@@ -259,6 +259,33 @@ TEST(expect_judge__function_errors_and_logs)
 	strbuf_reset(&got);
 	ok(!expect_judge(&l, &f.s, &got, &want) && strstr(got.buf, "404"),
 	   "a failed call fails every expectation, saying why");
+	ok(strstr(want.buf, "an answer from your function") != NULL,
+	   "and what it waited for, in words: %s", want.buf);
+	f.s.call_error = NULL;
+	char *g = NULL, *w = NULL;
+	bool r = judge_value(&f, "body.result", EXPECT_EQUALS, "5", &g, &w);
+	ok(!r &&
+		   strstr(g, "the handler raised ZeroDivisionError instead of returning: "
+			     "\"division by zero\"") &&
+		   !strstr(g, "(absent)"),
+	   "a value the handler never returned because it raised shows the exception");
+	ok(strstr(w, "body.result: equal to 5") != NULL, "next to what was expected");
+	free(g);
+	free(w);
+	f.s.call_error = "there is no function named 'hello' in your account";
+	f.s.config = NULL;
+	r = judge_value(&f, "config.MemorySize", EXPECT_EQUALS, "128", &g, &w);
+	ok(!r && strstr(w, "a function named 'hello' to read the function's memory setting"),
+	   "no function, in words");
+	f.s.call_error = NULL;
+	f.s.config = f.config;
+	free(g);
+	free(w);
+	r = judge_value(&f, "config.MemorySize", EXPECT_EQUALS, "128", &g, &w);
+	ok(!r && strstr(g, "the function's memory setting (MemorySize) = 256"),
+	   "configuration in a learner's words");
+	free(g);
+	free(w);
 	strbuf_release(&got);
 	strbuf_release(&want);
 	fixture_release(&f);

@@ -223,6 +223,16 @@ TEST(kinesis_retention__trims_old_records)
 		     "ShardIterator"));
 	snprintf(req, sizeof(req), "{'ShardIterator':'%s'}", it);
 	is_str(get("GetRecords", req, "Records"), "[]", "a record older than a day is gone");
+	/* A record put now arrives now, not when the cloud's first record did. */
+	get("PutRecord", "{'StreamName':'od','PartitionKey':'a','Data':'bmV3'}", "");
+	snprintf(it, sizeof(it), "%s",
+		 get("GetShardIterator",
+		     "{'StreamName':'od','ShardId':'shardId-000000000000',"
+		     "'ShardIteratorType':'TRIM_HORIZON'}",
+		     "ShardIterator"));
+	snprintf(req, sizeof(req), "{'ShardIterator':'%s'}", it);
+	is_str(get("GetRecords", req, "Records.0.Data"), "bmV3", "a record put after it stays");
+	is_str(get("GetRecords", req, "MillisBehindLatest"), "0", "... and is not behind");
 }
 
 int main(void)

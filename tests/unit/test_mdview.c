@@ -197,7 +197,25 @@ TEST(mdview__quotes_carry_a_bar)
 	is_int(style_at(0, 5), MDV_QUOTE, "quoted text is styled");
 }
 
-TEST(mdview__tables_size_and_truncate_columns)
+/* Every word of words, in order, somewhere in the view's text (lines joined by spaces). */
+static bool every_word(const char *words)
+{
+	char all[8192] = "";
+	for (size_t i = 0; i < view.n_lines; i++) {
+		strncat(all, view.lines[i].text, sizeof(all) - strlen(all) - 2);
+		strncat(all, " ", sizeof(all) - strlen(all) - 1);
+	}
+	char copy[1024];
+	snprintf(copy, sizeof(copy), "%s", words);
+	for (char *save = NULL, *w = strtok_r(copy, " ", &save); w; w = strtok_r(NULL, " ", &save))
+		if (!strstr(all, w)) {
+			printf("#   '%s' is lost\n", w);
+			return false;
+		}
+	return true;
+}
+
+TEST(mdview__tables_size_and_wrap_columns)
 {
 	layout("| Name | Value |\n|---|--:|\n| memory | 128 |\n| timeout | 900 |\n", 60);
 	is_str(line(0), "┌─────────┬───────┐", "the top border fits the widest cells");
@@ -212,7 +230,27 @@ TEST(mdview__tables_size_and_truncate_columns)
 	       "upload made of many parts has finished |\n",
 	       40);
 	ok(all_within(40), "a wide table shrinks to the width");
-	ok(strstr(line(3), "…") != NULL, "cut cells end with an ellipsis: %s", line(3));
+	ok(find_line("…") < 0, "no cell is cut");
+	ok(every_word("an upload made of many parts has finished"),
+	   "every word of every cell is there");
+	ok(find_line("s3:ObjectCre") > 0 && find_line("Upload") > 0,
+	   "a word longer than its column is broken, not cut");
+	ok(view.n_lines > 5, "the long cell wraps onto more lines (%zu)", view.n_lines);
+	ok(!view.lines[3].wide, "a table that wraps to fit does not scroll");
+
+	/* More columns than the width can hold: kept whole, scrolling sideways like code. */
+	layout("| a | b | c | d | e |\n|---|---|---|---|---|\n| alpha-beta | gamma-delta | "
+	       "epsilon-zeta | eta-theta | iota-kappa |\n",
+	       30);
+	ok(every_word("alpha-beta gamma-delta epsilon-zeta eta-theta iota-kappa"),
+	   "a table that cannot wrap enough loses nothing");
+	ok(view.lines[3].wide && view.lines[3].clipped && view.lines[3].width > 30,
+	   "its lines are wide and scroll");
+	struct mdview_window w;
+	mdview_window(&view.lines[3], 0, 30, &w);
+	ok(w.more_right && !w.more_left, "at first the rest is to the right");
+	mdview_window(&view.lines[3], view.lines[3].width - 30 + 1, 30, &w);
+	ok(w.more_left && !w.more_right, "scrolled sideways, the end shows");
 }
 
 TEST(mdview__code_blocks_are_clipped_not_wrapped)
@@ -441,13 +479,16 @@ TEST(mdview__scroll_clamps_and_reveals)
 
 TEST(nav__steps_across_modules)
 {
-	struct course_page pa[2] = { { 0 } }, pc[1] = { { 0 } };
+	struct course_page pa[3] = { { 0 } }, pc[1] = { { 0 } };
 	struct course_module mods[3] = { { 0 } };
 	mods[0].pages = pa;
-	mods[0].n_pages = 2;
+	mods[0].n_pages = 3;
+	mods[0].n_core = 2; /* and one going further */
+	pa[2].further = true;
 	mods[1].n_pages = 0; /* a module without pages is skipped */
 	mods[2].pages = pc;
 	mods[2].n_pages = 1;
+	mods[2].n_core = 1;
 	struct course c = { 0 };
 	c.modules = mods;
 	c.n_modules = 3;
@@ -458,6 +499,15 @@ TEST(nav__steps_across_modules)
 	ok(nav_step(&c, &m, &p, -1) && m == 0 && p == 1, "back to the last page before");
 	m = 0, p = 0;
 	ok(!nav_step(&c, &m, &p, -1), "nothing before the first page");
+	m = 0, p = 1;
+	ok(nav_step(&c, &m, &p, 1) && m == 2 && p == 0,
+	   "the core path skips the going-further page");
+	m = 0, p = 2;
+	ok(nav_step(&c, &m, &p, 1) && m == 2 && p == 0,
+	   "from going further, next is the next module's core path");
+	m = 0, p = 2;
+	ok(nav_step(&c, &m, &p, -1) && m == 0 && p == 1,
+	   "and back is the end of its own module's core path");
 }
 
 TEST(prompt__edits_whole_characters)
@@ -494,7 +544,7 @@ int main(void)
 	RUN(mdview__styles_headings_emphasis_code_and_links);
 	RUN(mdview__lists_hang_and_nest);
 	RUN(mdview__quotes_carry_a_bar);
-	RUN(mdview__tables_size_and_truncate_columns);
+	RUN(mdview__tables_size_and_wrap_columns);
 	RUN(mdview__code_blocks_are_clipped_not_wrapped);
 	RUN(mdview__cleans_controls_and_entities);
 	RUN(syntax__classifies_each_language);

@@ -165,6 +165,34 @@ TEST(quiz_grade__numeric_units_and_unit_penalty)
 	quiz_question_free(q);
 }
 
+TEST(quiz_grade__money_with_its_unit_first_and_no_penalty)
+{
+	struct quiz_question *q =
+		q_of("{id: n8, type: numeric, text: t, answers: [{value: 535.68, tolerance: 0.01,"
+		     " tolerance_type: relative}], units: [{unit: USD, multiplier: 1},"
+		     " {unit: $, multiplier: 1}], unit_penalty: 0}");
+	is_frac(q, "$535.68", 1);
+	is_frac(q, " $ 535.68", 1);
+	is_frac(q, "$-535.68", 0);
+	is_frac(q, "USD 535.68", 1);
+	is_frac(q, "usd 535.68", 1);
+	is_frac(q, "535.68 USD", 1);
+	is_frac(q, "535.68$", 1);
+	is_frac(q, "$535.68 USD", -1); /* a unit on both sides */
+	is_frac(q, "USD535", -1);
+	struct quiz_grade g;
+	quiz_grade(q, "535.68", &g);
+	ok(g.fraction == 1 && !g.unit_wrong, "no unit, no penalty: nothing to note");
+	quiz_question_free(q);
+	q = q_of("{id: n9, type: numeric, text: t, answers: [{value: 900}],"
+		 " units: [{unit: s, multiplier: 1}]}");
+	quiz_grade(q, "900", &g);
+	ok(g.unit_wrong && g.fraction > 0.89 && g.fraction < 0.91, "a penalty taken is noted");
+	quiz_grade(q, "12", &g);
+	ok(!g.unit_wrong, "not on a wrong answer, which loses nothing more");
+	quiz_question_free(q);
+}
+
 TEST(quiz_grade__short_answer_patterns)
 {
 	struct quiz_question *q = q_of(
@@ -689,6 +717,7 @@ int main(void)
 	RUN(quiz_grade__numeric_tolerance_kinds);
 	RUN(quiz_grade__numeric_several_answers_and_catch_all);
 	RUN(quiz_grade__numeric_units_and_unit_penalty);
+	RUN(quiz_grade__money_with_its_unit_first_and_no_penalty);
 	RUN(quiz_grade__short_answer_patterns);
 	RUN(quiz_grade__matching_counts_right_pairs);
 	RUN(quiz_order__moodle_rules_by_hand);

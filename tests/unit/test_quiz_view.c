@@ -21,6 +21,16 @@ static const char *const QUIZ =
 	" {item: y, answer: '2'}], distractors: ['3']}\n"
 	"  - {id: v-order, type: order, text: t, items: [p, q, r]}\n";
 
+static struct quiz *load_text(const char *text)
+{
+	struct diags d = DIAGS_INIT;
+	struct quiz *q = quiz_parse(text, strlen(text), "quizzes/v.yaml", NULL, &d);
+	if (d.n)
+		printf("# %s\n", d.v[0].msg);
+	diags_release(&d);
+	return q;
+}
+
 static struct quiz *load(void)
 {
 	struct diags d = DIAGS_INIT;
@@ -187,10 +197,44 @@ TEST(quiz_view__a_resumed_try_shows_its_feedback_first)
 	quiz_free(qz);
 }
 
+TEST(quiz_view__a_wrong_typed_answer_is_typed_again_from_its_feedback)
+{
+	struct quiz *qz = load_text(
+		"id: v\ntitle: V\nshuffle_questions: false\nshuffle_options: false\nquestions:\n"
+		"  - {id: v-mc, type: mc, text: t, options: [{text: a, fraction: 1}, {text: b}]}\n"
+		"  - {id: v-short, type: short, text: t, hints: [a, b],"
+		" answers: [{pattern: python}]}\n");
+	struct error err;
+	struct quiz_attempt *a = quiz_attempt_start(qz, NULL, 1, 3, 0, &err);
+	struct quiz_view v;
+	quiz_view_init(&v, a);
+	quiz_view_goto(&v, 1);
+	quiz_view_type(&v, "perl");
+	submit(&v, a);
+	is_int(v.phase, QUIZ_VIEW_FEEDBACK, "the wrong answer's feedback");
+	ok(quiz_view_can_retype(&v), "a try is left, for typing");
+	ok(quiz_view_retype(&v, true) && v.phase == QUIZ_VIEW_ANSWER, "typing starts the next try");
+	quiz_view_type(&v, "p");
+	char *r = quiz_view_response(&v);
+	is_str(r, "p", "on a cleared answer: the letter is typed, not taken as a key");
+	free(r);
+	submit(&v, a);
+	ok(quiz_view_retype(&v, false), "Backspace edits instead");
+	r = quiz_view_response(&v);
+	is_str(r, "p", "the last answer kept");
+	free(r);
+	quiz_view_goto(&v, 0);
+	ok(!quiz_view_retype(&v, true), "no typing on a question of options");
+	quiz_view_release(&v);
+	quiz_attempt_free(a);
+	quiz_free(qz);
+}
+
 int main(void)
 {
 	RUN(quiz_view__keys_make_responses);
 	RUN(quiz_view__a_resumed_question_shows_its_last_answer);
 	RUN(quiz_view__a_resumed_try_shows_its_feedback_first);
+	RUN(quiz_view__a_wrong_typed_answer_is_typed_again_from_its_feedback);
 	return done();
 }

@@ -54,6 +54,36 @@ TEST(schedule_parse__takes_aws_expressions)
 	ok(valid("at(2026-12-01T10:00:00)", true), "but a schedule's");
 	ok(!valid("at(2026-12-01 10:00)", true), "at() of another form");
 	ok(!valid("every 5 minutes", true), "prose");
+	static const char *const bad[] = {
+		"rate(10 seconds)",
+		"rate(10 years)",
+		"rate(1 minutes)",
+		"rate(1 days)",
+		"rate(10 minute)",
+		"rate(10 hour)",
+		"rate()",
+		"rate(10)",
+		"rate(10 minutess)",
+		"rate(foo minutes)",
+		"rate(-10 minutes)",
+		"rate(10 MINUTES)",
+		"rate( 10 minutes )",
+		" rate(10 minutes)",
+		"cron(7 20 * * NOT *)",
+		"cron(INVALID)",
+		"cron(0 dummy ? * MON-FRI *)",
+		"cron(71 8 1 * ? *)",
+	};
+	int accepted = 0;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (valid(bad[i], false)) {
+			printf("# accepted %s\n", bad[i]);
+			accepted++;
+		}
+	is_int(accepted, 0, "every expression EventBridge refuses");
+	ok(valid("cron(15 10 ? * 6L 2002-2005)", false), "the last Friday, past years");
+	ok(valid("cron(* * ? * SAT#3 *)", false), "every minute of the third Saturday");
+	ok(valid("cron(0/5 5 ? JAN 1-5 2022)", false), "January's first five days of the week");
 }
 
 TEST(schedule_next__fires_when_aws_would)

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -784,6 +785,124 @@ static void remove_tree(const char *dir)
 	free(cmd);
 }
 
+/* The seal of every event, in order, checked as the trainer's tools check it. */
+struct seal_check {
+	const unsigned char *key;
+	const char *learner;
+	char prev[STORE_SEAL_HEX_LEN + 1];
+	int good, bad;
+};
+
+static bool check_seal(const struct store_event *ev, void *vctx)
+{
+	struct seal_check *c = vctx;
+	char want[STORE_SEAL_HEX_LEN + 1];
+	store_seal_compute(c->key, c->learner, c->prev, ev, want);
+	if (ev->seal && strcmp(ev->seal, want) == 0)
+		c->good++;
+	else
+		c->bad++;
+	/* The next event's seal covers this one's as it stands, good or not. */
+	snprintf(c->prev, sizeof(c->prev), "%s", ev->seal ? ev->seal : "");
+	return true;
+}
+
+static struct seal_check seals_of(const char *path, const unsigned char *key, const char *who)
+{
+	struct error err;
+	struct seal_check c = { .key = key, .learner = who };
+	struct store *s = store_open_readonly(path, &err);
+	if (!s || !store_each(s, NULL, check_seal, &c, &err))
+		c.bad = -1;
+	store_close(s);
+	return c;
+}
+
+TEST(store_seal__seals_each_event_and_refuses_a_file_changed_without_the_key)
+{
+	struct error err;
+	unsigned char key[STORE_SEAL_KEY_LEN], other[STORE_SEAL_KEY_LEN];
+	memset(key, 7, sizeof(key));
+	memset(other, 8, sizeof(other));
+	char *path = tmp_path("sealed.db");
+	struct store *s = store_open(path, &err);
+	ok(s && store_seal(s, key, "ann", &err), "an empty file is sealed");
+	ok(append_view(s, "m1", "intro") && append_view(s, "m1", "limits"), "appends two events");
+	struct store_event run = { .kind = STORE_CHECK_RUN,
+				   .item = "ex1",
+				   .data = "{\"status\":\"failed\",\"passed\":1,\"total\":5}" };
+	ok(store_append(s, &run, &err), "appends a failed check run");
+	store_close(s);
+	struct seal_check c = seals_of(path, key, "ann");
+	ok(c.good == 3 && c.bad == 0, "every event carries its seal (%d good, %d bad)", c.good,
+	   c.bad);
+	c = seals_of(path, other, "ann");
+	ok(c.good == 0 && c.bad == 3, "no seal holds under another key");
+	c = seals_of(path, key, "ben");
+	ok(c.good == 0 && c.bad == 3, "nor for another learner");
+
+	/* The learner owns the file: one INSERT adds a pass, with a seal copied from a real one. */
+	sqlite3 *db = raw_open(path);
+	ok(sqlite3_exec(db,
+			"INSERT INTO events(at_ms, kind, item, data, seal) SELECT at_ms + 1,"
+			" 'check_run', 'ex1', '{\"status\":\"passed\",\"passed\":5,\"total\":5}',"
+			" seal FROM events WHERE id = 3",
+			NULL, NULL, NULL) == SQLITE_OK,
+	   "a forged pass is inserted behind the store's back");
+	sqlite3_close(db);
+	c = seals_of(path, key, "ann");
+	ok(c.good == 3 && c.bad == 1, "the forged event fails its seal");
+	s = store_open(path, &err);
+	ok(s && !store_seal(s, key, "ann", &err), "the tutor refuses to add to the file");
+	ok(contains(&err, "changed outside lambda-tutor") && contains(&err, "event 4"),
+	   "and says which event fails: %s", err.msg);
+	store_close(s);
+
+	/* Editing an event in place (the triggers dropped first) is caught the same way. */
+	char *path2 = tmp_path("edited.db");
+	s = store_open(path2, &err);
+	ok(s && store_seal(s, key, "ann", &err) && store_append(s, &run, &err) &&
+		   append_view(s, "m1", "intro"),
+	   "a second sealed file");
+	store_close(s);
+	db = raw_open(path2);
+	ok(sqlite3_exec(db,
+			"DROP TRIGGER events_no_update;"
+			" UPDATE events SET data = '{\"status\":\"passed\",\"passed\":5,"
+			"\"total\":5}' WHERE id = 1",
+			NULL, NULL, NULL) == SQLITE_OK,
+	   "the failed run is edited into a pass");
+	sqlite3_close(db);
+	c = seals_of(path2, key, "ann");
+	ok(c.good == 1 && c.bad == 1, "the edited event fails, the next still holds");
+	free(path);
+	free(path2);
+}
+
+TEST(store_seal_key_read__takes_only_a_0440_file_of_64_hex_digits)
+{
+	struct error err;
+	unsigned char key[STORE_SEAL_KEY_LEN];
+	char *path = tmp_path("seal.key");
+	static const char hex[] = "000102030405060708090a0b0c0d0e0f"
+				  "101112131415161718191a1b1c1d1e1f\n";
+	ok(path_write_file(path, hex, strlen(hex), 0440, &err), "writes a key");
+	chmod(path, 0440);
+	ok(store_seal_key_read(path, key, &err) && key[0] == 0 && key[31] == 31, "reads it");
+	chmod(path, 0644);
+	ok(!store_seal_key_read(path, key, &err) && contains(&err, "mode 0440"),
+	   "a key others may read is refused");
+	chmod(path, 0440);
+	char *bad = tmp_path("bad.key");
+	ok(path_write_file(bad, "secret-not-hex", 14, 0440, &err), "writes a bad key");
+	chmod(bad, 0440);
+	ok(!store_seal_key_read(bad, key, &err) && contains(&err, "64 hex digits") &&
+		   !contains(&err, "secret"),
+	   "a malformed key is refused without quoting it");
+	free(path);
+	free(bad);
+}
+
 int main(void)
 {
 	if (!mkdtemp(tmp_root)) {
@@ -804,6 +923,8 @@ int main(void)
 	RUN(store__reports_a_file_locked_by_another_process);
 	RUN(store_open__many_processes_create_and_write_one_file_at_once);
 	RUN(store_open_readonly__reads_while_another_process_writes);
+	RUN(store_seal__seals_each_event_and_refuses_a_file_changed_without_the_key);
+	RUN(store_seal_key_read__takes_only_a_0440_file_of_64_hex_digits);
 	remove_tree(tmp_root);
 	return done();
 }

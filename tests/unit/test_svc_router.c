@@ -38,13 +38,12 @@ TEST(svc_route__names_a_signed_service_it_does_not_offer)
 	is_str(r.service, "iam", "... named by its signing name");
 	is_str(r.op, "CreateRole", "... with the operation");
 	struct svc_route_in in = { .method = "POST",
-				   .path = "/service/GraniteServiceVersion20100801/operation/"
-					   "PutMetricData",
-				   .scope = "monitoring",
+				   .path = "/service/AWSGlue/operation/CreateJob",
+				   .scope = "glue",
 				   .cbor = true };
 	svc_route_pick(svc_table, svc_table_len, &in, &r);
-	is_int(r.kind, SVC_ROUTE_UNSERVED, "CloudWatch is not offered");
-	is_str(r.op, "PutMetricData", "... naming the operation from the path");
+	is_int(r.kind, SVC_ROUTE_UNSERVED, "Glue in CBOR is not offered");
+	is_str(r.op, "CreateJob", "... naming the operation from the path");
 	r = pick("GET", "/TraceSummaries", "xray", NULL);
 	r = pick_form("elasticloadbalancing", "DescribeLoadBalancers", "2012-06-01");
 	is_int(r.kind, SVC_ROUTE_UNSERVED, "classic ELB (another Version) is not offered");
@@ -64,6 +63,15 @@ TEST(svc_route__takes_signed_requests_to_their_service)
 	is_str(r.svc->name, "s3", "the signature wins over a path that looks like Lambda's");
 	r = pick_form("elasticloadbalancing", "DescribeLoadBalancers", "2015-12-01");
 	is_str(r.svc->name, "elasticloadbalancing", "ELBv2's Version is served");
+	struct svc_route_in in = { .method = "POST",
+				   .path = "/service/GraniteServiceVersion20100801/operation/"
+					   "PutMetricData",
+				   .scope = "monitoring",
+				   .cbor = true };
+	svc_route_pick(svc_table, svc_table_len, &in, &r);
+	is_int(r.kind, SVC_ROUTE_SERVICE, "CloudWatch in CBOR is served");
+	is_str(r.svc->name, "monitoring", "... by CloudWatch's row");
+	is_str(r.op, "PutMetricData", "... naming the operation from the path");
 }
 
 TEST(svc_route__finds_unsigned_requests_by_what_they_carry)

@@ -208,6 +208,7 @@ bool async_enqueue(struct cloud *c, const char *account, const char *function, c
 	}
 	if (request_id_out)
 		memcpy(request_id_out, rid, 37);
+	lambda_metric(c, acct, name, NULL, NULL, "AsyncEventsReceived", "Count", 1);
 	if (direct) {
 		struct event *ev = xcalloc(1, sizeof(*ev));
 		ev->c = c;
@@ -459,8 +460,12 @@ static void fail_event(struct cloud *c, const struct event *ev, const cJSON *cfg
 	if (dest) {
 		char *record = invocation_record(ev, condition, r);
 		delivered = deliver_record(c, ev, dest, record, NULL);
+		if (!delivered)
+			lambda_metric(c, ev->account, ev->function, NULL, NULL,
+				      "DestinationDeliveryFailures", "Count", 1);
 		free(record);
 	}
+	lambda_metric(c, ev->account, ev->function, NULL, NULL, "AsyncEventsDropped", "Count", 1);
 	char dlq[256];
 	async_get_dlq(c, ev->account, ev->function, dlq, sizeof(dlq));
 	if (dlq[0]) {
@@ -472,7 +477,11 @@ static void fail_event(struct cloud *c, const struct event *ev, const cJSON *cfg
 		add_attr(attrs, "ErrorCode", "Number", code);
 		if (msg[0])
 			add_attr(attrs, "ErrorMessage", "String", msg);
-		delivered = deliver_record(c, ev, dlq, ev->payload, attrs) || delivered;
+		if (deliver_record(c, ev, dlq, ev->payload, attrs))
+			delivered = true;
+		else
+			lambda_metric(c, ev->account, ev->function, NULL, NULL, "DeadLetterErrors",
+				      "Count", 1);
 		cJSON_Delete(attrs);
 	}
 	if (!dest && !dlq[0])
@@ -536,7 +545,11 @@ static void attempt(struct event *ev)
 		fail_event(c, ev, cfg, "RetriesExhausted", &r);
 		event_delete(c, ev->seq);
 	} else {
+		lambda_metric(c, ev->account, ev->function, NULL, NULL, "AsyncEventAge",
+			      "Milliseconds", (double)(now - ev->received));
 		lambda_invoke_internal(c, fn, ev->payload, strlen(ev->payload), ev->request_id, &r);
+		/* What the attempt logged is on disk before the event moves on. */
+		lambda_records_sync(c);
 		now = vclock_now_ms(c->vclock, ev->account);
 		pthread_mutex_lock(&c->mu);
 		bool stopping = c->stopping;
@@ -549,7 +562,9 @@ static void attempt(struct event *ev)
 			const char *dest = config_dest(cfg, "OnSuccess");
 			if (dest) {
 				char *record = invocation_record(ev, "Success", &r);
-				deliver_record(c, ev, dest, record, NULL);
+				if (!deliver_record(c, ev, dest, record, NULL))
+					lambda_metric(c, ev->account, ev->function, NULL, NULL,
+						      "DestinationDeliveryFailures", "Count", 1);
 				free(record);
 			}
 			event_delete(c, ev->seq);
@@ -642,6 +657,29 @@ static struct event *lease(struct cloud *c, int64_t now, int64_t *next)
 	}
 	pthread_mutex_unlock(&c->db->mu);
 	return ev;
+}
+
+bool async_pending(struct cloud *c, const char *account, int64_t now_ms, int64_t *next_ms)
+{
+	*next_ms = 0;
+	bool busy = false;
+	/* A row stays leased until its attempt, destinations included, is over. */
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *st = prep(c, "SELECT count(*) FILTER (WHERE leased=1 OR due <= ?2),"
+				   " min(due) FILTER (WHERE leased=0 AND due > ?2)"
+				   " FROM async_events WHERE account=?1");
+	if (st) {
+		sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, now_ms);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			busy = sqlite3_column_int(st, 0) > 0;
+			if (sqlite3_column_type(st, 1) != SQLITE_NULL)
+				*next_ms = sqlite3_column_int64(st, 1);
+		}
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&c->db->mu);
+	return busy;
 }
 
 /* Keep the virtual time durable: a restart must not move it back behind queued work. */

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "cloud/http/server.h"
 #include "core/error.h"
@@ -54,6 +55,12 @@ bool async_set_dlq(struct cloud *c, const char *account, const char *function,
 		   const char *target_arn, char *msg, size_t n);
 bool async_check_dlq(const char *target_arn, char *msg, size_t n);
 void async_get_dlq(struct cloud *c, const char *account, const char *function, char *out, size_t n);
+/*
+ * Whether account has asynchronous work at virtual time now_ms: an attempt under way (its
+ * destinations and dead-letter queue included) or an event due. *next_ms gets the earliest
+ * later due time (0: none). For the settle control.
+ */
+bool async_pending(struct cloud *c, const char *account, int64_t now_ms, int64_t *next_ms);
 /* Forget a deleted function's config, DLQ and queued events. */
 void async_forget_function(struct cloud *c, const char *account, const char *function);
 

@@ -935,7 +935,13 @@ bool auth_verify(struct auth *a, const struct http_req *req, const char *service
 	struct strbuf creq = STRBUF_INIT, sts = STRBUF_INIT;
 	strbuf_grow(&creq, 512);
 	strbuf_grow(&sts, 200);
-	sigv4_canonical_request(&creq, &in);
+	if (!sigv4_canonical_request(&creq, &in)) {
+		/* An S3 path with a broken escape: refused as unparseable before any signature. */
+		fail_s3(err, 400, "InvalidURI", "Couldn't parse the specified URI.");
+		strbuf_release(&creq);
+		strbuf_release(&sts);
+		return false;
+	}
 	sigv4_string_to_sign(&sts, s.amz_date, s.scope, creq.buf, creq.len);
 	char want[SHA256_HEX_LEN + 1];
 	sigv4_sign(&key, sts.buf, sts.len, want);

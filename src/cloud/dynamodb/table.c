@@ -727,7 +727,8 @@ DDB_OP(create_table)
 				   call->caller->region, name, now, def);
 		def = NULL;
 		vec_push(&d->tables, t);
-		ok = !stream_on || ddb_stream_enable(d, t, view, err);
+		/* The stream's id goes into the saved definition, or a restart forgets it. */
+		ok = !stream_on || (ddb_stream_enable(d, t, view, err) && save_def(d, t, err));
 	}
 	if (!ok || !ddb_commit(d, err)) {
 		ddb_rollback(d);

@@ -13,10 +13,14 @@
 #include <time.h>
 
 #include "cloud/clock/vclock.h"
+#include "cloud/db.h"
+#include "cloud/esm/filter.h"
 #include "cloud/esm/stream.h"
 #include "cloud/http/aws.h"
 #include "cloud/lambda/lambda.h"
+#include "cloud/logs/logs.h"
 #include "cloud/query/query.h"
+#include "cloud/sqs/sqs.h"
 #include "cloud/state.h"
 #include "cloud/svc/arn.h"
 #include "cloud/svc/deliver.h"
@@ -34,11 +38,13 @@ struct mapping {
 	char source[256];
 	int batch, window;
 	bool enabled, report;
+	char *filters; /* an SQS mapping's FilterCriteria as JSON text, or NULL */
 	double modified;
 	char state[16]; /* shown until the next read: Creating, Updating, Deleting */
 	pthread_t threads[ESM_POLLERS];
 	int nthreads;
 	bool stop;
+	int busy; /* pollers between taking a batch and finishing with it (s->mu) */
 	/* A DynamoDB or Kinesis stream (esm/stream.c): its settings, its running workers. */
 	bool stream;
 	struct esm_stream_cfg scfg;
@@ -78,6 +84,15 @@ static void save(struct cloud *c, const struct mapping *m)
 		sqlite3_step(st);
 	}
 	sqlite3_finalize(st);
+	st = prep(c, m->filters ? "INSERT OR REPLACE INTO esm_filters(uuid, criteria) VALUES (?, ?)"
+				: "DELETE FROM esm_filters WHERE uuid = ?");
+	if (st) {
+		sqlite3_bind_text(st, 1, m->uuid, -1, SQLITE_STATIC);
+		if (m->filters)
+			sqlite3_bind_text(st, 2, m->filters, -1, SQLITE_STATIC);
+		sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
 	if (m->stream) {
 		char *cfg = esm_stream_cfg_save(&m->scfg);
 		st = prep(c, "INSERT OR REPLACE INTO esm_streams(uuid, config) VALUES (?, ?)");
@@ -95,13 +110,55 @@ static void save(struct cloud *c, const struct mapping *m)
 static void forget(struct cloud *c, const char *uuid)
 {
 	pthread_mutex_lock(&c->db->mu);
-	sqlite3_stmt *st = prep(c, "DELETE FROM esm WHERE uuid=?");
-	if (st) {
-		sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
-		sqlite3_step(st);
+	static const char *const sqls[] = { "DELETE FROM esm WHERE uuid=?",
+					    "DELETE FROM esm_filters WHERE uuid=?" };
+	for (size_t i = 0; i < sizeof(sqls) / sizeof(sqls[0]); i++) {
+		sqlite3_stmt *st = prep(c, sqls[i]);
+		if (st) {
+			sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
+			sqlite3_step(st);
+		}
+		sqlite3_finalize(st);
 	}
-	sqlite3_finalize(st);
 	pthread_mutex_unlock(&c->db->mu);
+}
+
+/* The SQS event's record of a message (as ReceiveMessage answers it). */
+static cJSON *sqs_record(const struct mapping *m, const cJSON *msg)
+{
+	static const char *const sys[] = { "ApproximateReceiveCount", "SentTimestamp", "SenderId",
+					   "ApproximateFirstReceiveTimestamp" };
+	cJSON *r = cJSON_CreateObject();
+	cJSON_AddStringToObject(r, "messageId", query_str(msg, "MessageId"));
+	cJSON_AddStringToObject(r, "receiptHandle", query_str(msg, "ReceiptHandle"));
+	cJSON_AddStringToObject(r, "body", query_str(msg, "Body"));
+	cJSON *a = cJSON_AddObjectToObject(r, "attributes");
+	const cJSON *attrs = cJSON_GetObjectItemCaseSensitive(msg, "Attributes");
+	for (size_t i = 0; i < sizeof(sys) / sizeof(sys[0]); i++) {
+		const char *v = query_str(attrs, sys[i]);
+		cJSON_AddStringToObject(a, sys[i], v ? v : "");
+	}
+	cJSON *ma = cJSON_AddObjectToObject(r, "messageAttributes");
+	const cJSON *it;
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(msg, "MessageAttributes"))
+	{
+		cJSON *v = cJSON_AddObjectToObject(ma, it->string);
+		const char *sv = query_str(it, "StringValue");
+		const char *bv = query_str(it, "BinaryValue");
+		if (sv)
+			cJSON_AddStringToObject(v, "stringValue", sv);
+		if (bv)
+			cJSON_AddStringToObject(v, "binaryValue", bv);
+		cJSON_AddArrayToObject(v, "stringListValues");
+		cJSON_AddArrayToObject(v, "binaryListValues");
+		const char *t = query_str(it, "DataType");
+		cJSON_AddStringToObject(v, "dataType", t ? t : "String");
+	}
+	cJSON_AddStringToObject(r, "md5OfBody", query_str(msg, "MD5OfBody"));
+	cJSON_AddStringToObject(r, "eventSource", "aws:sqs");
+	cJSON_AddStringToObject(r, "eventSourceARN", m->source);
+	cJSON_AddStringToObject(r, "awsRegion", AWS_REGION_NAME);
+	return r;
 }
 
 /* The SQS event for a batch (messages as ReceiveMessage answers them). Caller frees. */
@@ -109,43 +166,8 @@ static char *sqs_event(const struct mapping *m, const cJSON *msgs)
 {
 	cJSON *o = cJSON_CreateObject();
 	cJSON *recs = cJSON_AddArrayToObject(o, "Records");
-	static const char *const sys[] = { "ApproximateReceiveCount", "SentTimestamp", "SenderId",
-					   "ApproximateFirstReceiveTimestamp" };
 	const cJSON *msg;
-	cJSON_ArrayForEach(msg, msgs)
-	{
-		cJSON *r = cJSON_CreateObject();
-		cJSON_AddStringToObject(r, "messageId", query_str(msg, "MessageId"));
-		cJSON_AddStringToObject(r, "receiptHandle", query_str(msg, "ReceiptHandle"));
-		cJSON_AddStringToObject(r, "body", query_str(msg, "Body"));
-		cJSON *a = cJSON_AddObjectToObject(r, "attributes");
-		const cJSON *attrs = cJSON_GetObjectItemCaseSensitive(msg, "Attributes");
-		for (size_t i = 0; i < sizeof(sys) / sizeof(sys[0]); i++) {
-			const char *v = query_str(attrs, sys[i]);
-			cJSON_AddStringToObject(a, sys[i], v ? v : "");
-		}
-		cJSON *ma = cJSON_AddObjectToObject(r, "messageAttributes");
-		const cJSON *it;
-		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(msg, "MessageAttributes"))
-		{
-			cJSON *v = cJSON_AddObjectToObject(ma, it->string);
-			const char *sv = query_str(it, "StringValue");
-			const char *bv = query_str(it, "BinaryValue");
-			if (sv)
-				cJSON_AddStringToObject(v, "stringValue", sv);
-			if (bv)
-				cJSON_AddStringToObject(v, "binaryValue", bv);
-			cJSON_AddArrayToObject(v, "stringListValues");
-			cJSON_AddArrayToObject(v, "binaryListValues");
-			const char *t = query_str(it, "DataType");
-			cJSON_AddStringToObject(v, "dataType", t ? t : "String");
-		}
-		cJSON_AddStringToObject(r, "md5OfBody", query_str(msg, "MD5OfBody"));
-		cJSON_AddStringToObject(r, "eventSource", "aws:sqs");
-		cJSON_AddStringToObject(r, "eventSourceARN", m->source);
-		cJSON_AddStringToObject(r, "awsRegion", AWS_REGION_NAME);
-		cJSON_AddItemToArray(recs, r);
-	}
+	cJSON_ArrayForEach(msg, msgs) cJSON_AddItemToArray(recs, sqs_record(m, msg));
 	char *text = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	return text;
@@ -263,8 +285,8 @@ static int receive(struct cloud *c, const struct mapping *m, int max, int wait, 
 }
 
 /* Delete the messages that succeeded, ten at a time (DeleteMessageBatch's limit). */
-static void delete_done(struct cloud *c, const struct mapping *m, const char *const *receipts,
-			size_t n)
+static void delete_receipts(struct cloud *c, const struct mapping *m, const char *const *receipts,
+			    size_t n)
 {
 	struct svc_caller owner;
 	char url[300];
@@ -287,6 +309,53 @@ static void delete_done(struct cloud *c, const struct mapping *m, const char *co
 		aws_err_release(&err);
 		cJSON_Delete(in);
 	}
+}
+
+static void set_busy(struct mapping *m, int delta)
+{
+	struct esm_svc *s = m->c->esm;
+	pthread_mutex_lock(&s->mu);
+	m->busy += delta;
+	pthread_mutex_unlock(&s->mu);
+}
+
+/*
+ * Messages a batch has finished with, waiting to be deleted until the logs of its run are on
+ * disk: a kill before then brings them back after their visibility timeout, to run again (at
+ * least once), never leaving a run with no trace. The housekeeper's flush writes the logs
+ * within 200 ms, so the poller goes on to the next batch at once.
+ */
+struct done_batch {
+	unsigned long long mark; /* logs_mark() when the run ended */
+	char **receipts;
+	size_t n;
+};
+
+static void done_free(struct done_batch *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		free(d->receipts[i]);
+	free(d->receipts);
+	free(d);
+}
+
+/* Delete the finished batches whose logs are written (all of them when force). */
+static void delete_done(struct cloud *c, struct mapping *m, struct vec *done, bool force)
+{
+	if (force && done->len)
+		logs_sync(c->logs);
+	size_t kept = 0;
+	vec_for_each (done, i) {
+		struct done_batch *d = done->items[i];
+		if (!force && !logs_written(c->logs, d->mark)) {
+			done->items[kept++] = d;
+			continue;
+		}
+		delete_receipts(c, m, (const char *const *)d->receipts, d->n);
+		done_free(d);
+		set_busy(m, -1);
+	}
+	done->len = kept;
 }
 
 static bool running(struct mapping *m)
@@ -319,25 +388,114 @@ static bool invoke(struct cloud *c, struct mapping *m, const char *event, struct
 	return true;
 }
 
+/*
+ * Drop the messages of msgs the mapping's FilterCriteria does not match, deleting them from
+ * the queue as Lambda does; a body that is JSON is matched as such, any other as a string.
+ * Returns how many are left (also in *have).
+ */
+static int filters_drop(struct cloud *c, struct mapping *m, cJSON *msgs, int *have)
+{
+	pthread_mutex_lock(&c->esm->mu);
+	cJSON *fc = m->filters ? cJSON_Parse(m->filters) : NULL;
+	pthread_mutex_unlock(&c->esm->mu);
+	if (!fc)
+		return *have;
+	const char **drop = xcalloc((size_t)cJSON_GetArraySize(msgs) + 1, sizeof(char *));
+	size_t ndrop = 0;
+	cJSON *dropped = cJSON_CreateArray();
+	cJSON *msg = msgs->child;
+	while (msg) {
+		cJSON *next = msg->next;
+		cJSON *doc = sqs_record(m, msg);
+		const char *body = query_str(msg, "Body");
+		cJSON *parsed = body ? cJSON_Parse(body) : NULL;
+		if (cJSON_IsObject(parsed) || cJSON_IsArray(parsed))
+			cJSON_ReplaceItemInObjectCaseSensitive(doc, "body", parsed);
+		else
+			cJSON_Delete(parsed);
+		if (!esm_filters_match(fc, doc)) {
+			cJSON_AddItemToArray(dropped, cJSON_DetachItemViaPointer(msgs, msg));
+			(*have)--;
+		}
+		cJSON_Delete(doc);
+		msg = next;
+	}
+	cJSON_ArrayForEach(msg, dropped) drop[ndrop++] = query_str(msg, "ReceiptHandle");
+	delete_receipts(c, m, drop, ndrop);
+	free(drop);
+	cJSON_Delete(dropped);
+	cJSON_Delete(fc);
+	return *have;
+}
+
+bool esm_pending(struct cloud *c, const char *account, int64_t since_mono, int64_t now_ms,
+		 int64_t *next_ms)
+{
+	struct esm_svc *s = c->esm;
+	*next_ms = 0;
+	if (!s)
+		return false;
+	/* The sources are read outside s->mu: pollers take the database's lock under it. A
+	 * stream's workers are asked under it: they are stopped only once out of the list. */
+	struct vec sources = VEC_INIT;
+	bool busy = false;
+	pthread_mutex_lock(&s->mu);
+	vec_for_each (&s->mappings, i) {
+		struct mapping *m = s->mappings.items[i];
+		if (strcmp(m->account, account) != 0 || !m->enabled)
+			continue;
+		busy = busy || m->busy > 0;
+		if (!m->stream) {
+			vec_push(&sources, xstrdup(m->source));
+			continue;
+		}
+		int64_t next = 0;
+		if (m->workers && esm_stream_pending(m->workers, since_mono, now_ms, &next))
+			busy = true;
+		if (next && (!*next_ms || next < *next_ms))
+			*next_ms = next;
+	}
+	pthread_mutex_unlock(&s->mu);
+	vec_for_each (&sources, i) {
+		int64_t next = 0;
+		if (!busy && sqs_pending(c, sources.items[i], now_ms, &next) > 0)
+			busy = true;
+		if (next && (!*next_ms || next < *next_ms))
+			*next_ms = next;
+	}
+	vec_release_with(&sources, free);
+	return busy;
+}
+
 static void *poller_main(void *arg)
 {
 	struct mapping *m = arg;
 	struct cloud *c = m->c;
 	struct esm_svc *s = c->esm;
+	struct vec finished = VEC_INIT;
 	while (running(m)) {
+		delete_done(c, m, &finished, false);
 		pthread_mutex_lock(&s->mu);
 		int batch = m->batch, window = m->window;
 		bool report = m->report;
 		pthread_mutex_unlock(&s->mu);
 		cJSON *msgs = cJSON_CreateArray();
-		/* Idle, it long-polls a second at a time, so that a stop is seen soon. */
-		int n = receive(c, m, batch > 10 ? 10 : batch, 1, msgs);
+		/* Busy from before the receive, so that settle never sees a batch in no place;
+		 * so the receive does not wait, and an idle poller waits outside it. */
+		set_busy(m, 1);
+		int n = receive(c, m, batch > 10 ? 10 : batch, 0, msgs);
 		if (n <= 0) {
 			cJSON_Delete(msgs);
+			set_busy(m, -1);
 			if (n < 0)
 				/* The queue is gone; wait for it to come back or the mapping
 				 * to go. */
 				nap(500);
+			else if (finished.len)
+				/* Batches wait for their logs: look again soon. */
+				nap(20);
+			else
+				sqs_wait_activity(c, 1000);
 			continue;
 		}
 		/* Gather up to the batch size within the batching window. */
@@ -352,6 +510,11 @@ static void *poller_main(void *arg)
 			else if (!waiting)
 				break;
 		}
+		if (filters_drop(c, m, msgs, &have) == 0) {
+			cJSON_Delete(msgs);
+			set_busy(m, -1);
+			continue;
+		}
 		char *event = sqs_event(m, msgs);
 		struct lambda_outcome r = { 0 };
 		bool ran = invoke(c, m, event, &r);
@@ -359,17 +522,22 @@ static void *poller_main(void *arg)
 		if (ran && r.status == 200 && !r.function_error) {
 			bool *failed = xcalloc((size_t)have, sizeof(bool));
 			bool whole = report && !partial_failures(r.body, msgs, failed);
-			const char **done = xcalloc((size_t)have, sizeof(char *));
-			size_t ndone = 0, i = 0;
+			struct done_batch *d = xcalloc(1, sizeof(*d));
+			d->mark = logs_mark(c->logs);
+			d->receipts = xcalloc((size_t)have, sizeof(char *));
+			size_t i = 0;
 			const cJSON *msg;
 			cJSON_ArrayForEach(msg, msgs)
 			{
 				if (!whole && !failed[i])
-					done[ndone++] = query_str(msg, "ReceiptHandle");
+					d->receipts[d->n++] =
+						xstrdup(query_str(msg, "ReceiptHandle"));
 				i++;
 			}
-			delete_done(c, m, done, ndone);
-			free(done);
+			/* Busy until deleted: settle must not take its messages, in flight, for
+			 * work due only when their visibility timeout ends. */
+			set_busy(m, 1);
+			vec_push(&finished, d);
 			free(failed);
 		} else if (ran && r.status != 200) {
 			/* Throttled or not run: the messages return after their timeout. */
@@ -377,7 +545,10 @@ static void *poller_main(void *arg)
 		}
 		free(r.body);
 		cJSON_Delete(msgs);
+		set_busy(m, -1);
 	}
+	delete_done(c, m, &finished, true);
+	vec_release(&finished);
 	return NULL;
 }
 
@@ -442,6 +613,11 @@ static cJSON *view(const struct mapping *m)
 	cJSON *types = cJSON_AddArrayToObject(o, "FunctionResponseTypes");
 	if (m->report)
 		cJSON_AddItemToArray(types, cJSON_CreateString("ReportBatchItemFailures"));
+	if (m->filters) {
+		cJSON *fc = cJSON_Parse(m->filters);
+		if (fc)
+			cJSON_AddItemToObject(o, "FilterCriteria", fc);
+	}
 	if (m->stream) {
 		char result[64] = "No records processed";
 		if (m->workers)
@@ -541,6 +717,19 @@ static bool apply(struct cloud *c, const char *account, const cJSON *in, struct 
 	if (enabled && !cJSON_IsBool(enabled) && !cJSON_IsNull(enabled))
 		return api_err_set(e, 400, "InvalidRequestContentException",
 				   "Enabled must be a boolean");
+	/* A stream's FilterCriteria is among its own settings (esm/stream.c). */
+	const cJSON *fc = m->stream ? NULL : cJSON_GetObjectItemCaseSensitive(in, "FilterCriteria");
+	if (fc && !cJSON_IsNull(fc)) {
+		const char *type;
+		int status;
+		const char *why = esm_filters_problem(fc, &type, &status);
+		if (why)
+			return api_err_set(e, status, type, "%s", why);
+		/* m may be a copy sharing the mapping's text: the caller frees the one dropped. */
+		m->filters = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(fc, "Filters"))
+				     ? cJSON_PrintUnformatted(fc)
+				     : NULL;
+	}
 	m->batch = (int)batch;
 	m->window = (int)window;
 	m->report = report;
@@ -594,6 +783,7 @@ static void create(struct cloud *c, const char *account, const cJSON *in, struct
 	if (e.status) {
 		aws_error(resp, e.status, e.type, "%s", e.msg);
 		esm_stream_cfg_release(&m->scfg);
+		free(m->filters);
 		free(m);
 		return;
 	}
@@ -611,6 +801,7 @@ static void create(struct cloud *c, const char *account, const cJSON *in, struct
 				  o->source, arn, o->uuid);
 			pthread_mutex_unlock(&s->mu);
 			esm_stream_cfg_release(&m->scfg);
+			free(m->filters);
 			free(m);
 			return;
 		}
@@ -693,6 +884,8 @@ void esm_api(struct cloud *c, const char *account, const struct http_req *req,
 				else
 					aws_error(resp, e.status, e.type, "%s", e.msg);
 				esm_stream_cfg_release(&ncfg);
+				if (next.filters != m->filters)
+					free(next.filters);
 			} else {
 				bool was = m->enabled;
 				/* A stream's workers start again to take their new settings. */
@@ -706,6 +899,10 @@ void esm_api(struct cloud *c, const char *account, const struct http_req *req,
 				m->report = next.report;
 				m->enabled = next.enabled;
 				m->modified = next.modified;
+				if (next.filters != m->filters) {
+					free(m->filters);
+					m->filters = next.filters;
+				}
 				esm_stream_cfg_release(&m->scfg);
 				m->scfg = ncfg;
 				if (m->enabled && (!was || m->stream) && !s->stopping)
@@ -731,6 +928,7 @@ void esm_api(struct cloud *c, const char *account, const struct http_req *req,
 			if (m->stream)
 				esm_stream_forget(c, m->uuid);
 			esm_stream_cfg_release(&m->scfg);
+			free(m->filters);
 			free(m);
 			reply(resp, 202, o);
 		} else {
@@ -745,8 +943,10 @@ void esm_api(struct cloud *c, const char *account, const struct http_req *req,
 
 bool esm_start(struct cloud *c, struct error *err)
 {
-	if (!esm_stream_init(c))
-		return error_set(err, "cannot create the stream mappings' tables");
+	if (!esm_stream_init(c) ||
+	    !cloud_db_exec(c->db, "CREATE TABLE IF NOT EXISTS esm_filters(uuid TEXT PRIMARY KEY,"
+				  " criteria TEXT NOT NULL) STRICT"))
+		return error_set(err, "cannot create the event source mappings' tables");
 	struct esm_svc *s = xcalloc(1, sizeof(*s));
 	pthread_mutex_init(&s->mu, NULL);
 	c->esm = s;
@@ -771,9 +971,16 @@ bool esm_start(struct cloud *c, struct error *err)
 		vec_push(&s->mappings, m);
 	}
 	sqlite3_finalize(st);
-	/* A stream mapping's own settings. */
+	/* A stream mapping's own settings; an SQS mapping's filters. */
 	vec_for_each (&s->mappings, i) {
 		struct mapping *m = s->mappings.items[i];
+		st = prep(c, "SELECT criteria FROM esm_filters WHERE uuid = ?");
+		if (st) {
+			sqlite3_bind_text(st, 1, m->uuid, -1, SQLITE_STATIC);
+			if (sqlite3_step(st) == SQLITE_ROW)
+				m->filters = xstrdup((const char *)sqlite3_column_text(st, 0));
+		}
+		sqlite3_finalize(st);
 		st = prep(c, "SELECT config FROM esm_streams WHERE uuid = ?");
 		if (st) {
 			sqlite3_bind_text(st, 1, m->uuid, -1, SQLITE_STATIC);
@@ -814,6 +1021,7 @@ void esm_free(struct cloud *c)
 	vec_for_each (&s->mappings, i) {
 		struct mapping *m = s->mappings.items[i];
 		esm_stream_cfg_release(&m->scfg);
+		free(m->filters);
 	}
 	vec_release_with(&s->mappings, free);
 	pthread_mutex_destroy(&s->mu);
@@ -845,6 +1053,7 @@ void esm_reset_account(struct cloud *c, const char *account)
 		if (m->stream)
 			esm_stream_forget(c, m->uuid);
 		esm_stream_cfg_release(&m->scfg);
+		free(m->filters);
 		free(m);
 	}
 	vec_release(&doomed);

@@ -8,6 +8,7 @@
 #define CLOUD_ESM_ESM_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "cloud/http/server.h"
 #include "core/error.h"
@@ -23,5 +24,14 @@ void esm_free(struct cloud *c);
 void esm_reset_account(struct cloud *c, const char *account);
 void esm_api(struct cloud *c, const char *account, const struct http_req *req,
 	     struct http_resp *resp);
+/*
+ * Whether account's enabled mappings have work at virtual time now_ms: a batch being taken
+ * or processed, a message their queue would give a receive, a stream not read to its end by
+ * a read that began at since_mono (monotonic ms) or later, or a retry due. *next_ms gets the
+ * earliest later time a message becomes visible or a stream's retry is due (0: none). For
+ * settle.
+ */
+bool esm_pending(struct cloud *c, const char *account, int64_t since_mono, int64_t now_ms,
+		 int64_t *next_ms);
 
 #endif

@@ -23,12 +23,14 @@
 
 #include "cloud/clock/vclock.h"
 #include "cloud/db.h"
+#include "cloud/esm/filter.h"
 #include "cloud/http/aws.h"
 #include "cloud/lambda/lambda.h"
-#include "cloud/sns/filter.h"
+#include "cloud/logs/logs.h"
 #include "cloud/state.h"
 #include "cloud/svc/deliver.h"
 #include "cloud/svc/svc.h"
+#include "core/clock.h"
 #include "core/strutil.h"
 #include "core/xalloc.h"
 
@@ -167,31 +169,13 @@ static bool range_error(struct esm_stream_err *e, const char *member, long long 
 		       v < lo ? lo : hi);
 }
 
-/* Check a FilterCriteria: {"Filters": [{"Pattern": "<JSON>"}, ...]}, at most five. */
+/* Check a FilterCriteria (cloud/esm/filter.h). */
 static bool check_filters(const cJSON *fc, struct esm_stream_err *e)
 {
-	const cJSON *filters = cJSON_GetObjectItemCaseSensitive(fc, "Filters"), *f;
-	if (!cJSON_IsObject(fc) || (filters && !cJSON_IsArray(filters)))
-		return err_set(e, 400, "InvalidParameterValueException",
-			       "Invalid filter pattern definition.");
-	if (cJSON_GetArraySize(filters) > 5)
-		return err_set(
-			e, 400, "ValidationException",
-			"1 validation error detected: Value at 'filterCriteria.filters' failed "
-			"to satisfy constraint: Member must have length less than or equal to 5");
-	cJSON_ArrayForEach(f, filters)
-	{
-		const cJSON *p = cJSON_GetObjectItemCaseSensitive(f, "Pattern");
-		char why[256];
-		cJSON *parsed = cJSON_IsString(p) ? cJSON_Parse(p->valuestring) : NULL;
-		bool ok = cJSON_IsObject(parsed) &&
-			  sns_filter_check_pattern(p->valuestring, why, sizeof(why));
-		cJSON_Delete(parsed);
-		if (!ok)
-			return err_set(e, 400, "InvalidParameterValueException",
-				       "Invalid filter pattern definition.");
-	}
-	return true;
+	const char *type;
+	int status;
+	const char *why = esm_filters_problem(fc, &type, &status);
+	return why ? err_set(e, status, type, "%s", why) : true;
 }
 
 bool esm_stream_cfg_apply(struct esm_stream_cfg *cfg, const char *source, const cJSON *in,
@@ -398,9 +382,12 @@ struct esm_stream {
 	struct esm_stream_cfg cfg;
 	bool ddb;
 	int64_t retention_ms; /* how long the stream keeps a record */
-	pthread_mutex_t mu;   /* stop, last_result, iterator_age */
+	pthread_mutex_t mu;   /* stop, last_result, iterator_age, the settle fields */
 	pthread_cond_t cond;
 	bool stop;
+	/* The virtual times at which lanes waiting out a retry's backoff go on (a multiset). */
+	int64_t *dues;
+	size_t ndues;
 	char last_result[64];
 	int64_t iterator_age;
 	struct worker **workers;
@@ -419,6 +406,12 @@ struct worker {
 	/* Tumbling windows: the current window and its state. */
 	int64_t window_start;
 	cJSON *state;
+	/* For settle (s->mu): in a round, how many of its lanes are working (not waiting out
+	 * a backoff); between rounds, when (monotonic ms) the read began that found the shard
+	 * read to its end and nothing left to do, or 0 while there is. */
+	bool in_round;
+	int work;
+	int64_t idle_from;
 };
 
 static bool running(struct esm_stream *s)
@@ -441,6 +434,56 @@ static void wait_until(struct esm_stream *s, int64_t due, int max_real_ms)
 	if (!s->stop)
 		vclock_wait(s->c->vclock, &s->cond, &s->mu, s->account, due, max_real_ms);
 	pthread_mutex_unlock(&s->mu);
+}
+
+/* A lane waits out a backoff until due: settle sees it as a due point, not as work. */
+static void backoff_wait(struct worker *w, int64_t due)
+{
+	struct esm_stream *s = w->s;
+	pthread_mutex_lock(&s->mu);
+	w->work--;
+	s->dues = xreallocarray(s->dues, s->ndues + 1, sizeof(*s->dues));
+	s->dues[s->ndues++] = due;
+	/* Until the virtual time is due itself (or a stop), however long that takes in real
+	 * time, so that a retry waits as long as Lambda's would on the clock. */
+	while (!s->stop && !vclock_wait(s->c->vclock, &s->cond, &s->mu, s->account, due, 1000))
+		;
+	for (size_t i = 0; i < s->ndues; i++) {
+		if (s->dues[i] == due) {
+			s->dues[i] = s->dues[--s->ndues];
+			break;
+		}
+	}
+	w->work++;
+	pthread_mutex_unlock(&s->mu);
+}
+
+static void set_idle(struct worker *w, int64_t from)
+{
+	pthread_mutex_lock(&w->s->mu);
+	w->idle_from = from;
+	pthread_mutex_unlock(&w->s->mu);
+}
+
+bool esm_stream_pending(struct esm_stream *s, int64_t since_mono, int64_t now_ms, int64_t *next_ms)
+{
+	bool busy = false;
+	*next_ms = 0;
+	pthread_mutex_lock(&s->mu);
+	for (size_t i = 0; i < s->nworkers && !busy; i++) {
+		const struct worker *w = s->workers[i];
+		if (!w->started)
+			continue;
+		busy = w->in_round ? w->work > 0 : w->idle_from == 0 || w->idle_from < since_mono;
+	}
+	for (size_t i = 0; i < s->ndues; i++) {
+		if (s->dues[i] <= now_ms)
+			busy = true;
+		else if (!*next_ms || s->dues[i] < *next_ms)
+			*next_ms = s->dues[i];
+	}
+	pthread_mutex_unlock(&s->mu);
+	return busy;
 }
 
 static void set_result(struct esm_stream *s, const char *text)
@@ -683,17 +726,7 @@ static bool record_passes(const struct esm_stream *s, const cJSON *filters, cons
 			cJSON_ReplaceItemInObjectCaseSensitive(k, "data", parsed);
 		free(raw);
 	}
-	bool pass = false;
-	const cJSON *f;
-	cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(filters, "Filters"))
-	{
-		cJSON *p = cJSON_Parse(
-			cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "Pattern")));
-		pass = p && sns_filter_match_json(p, doc);
-		cJSON_Delete(p);
-		if (pass)
-			break;
-	}
+	bool pass = esm_filters_match(filters, doc);
 	cJSON_Delete(doc);
 	(void)s;
 	return pass;
@@ -938,7 +971,7 @@ static void process(struct worker *w, struct rec **recs, size_t n)
 		n -= (size_t)upto;
 		if (!last.ran && last.status != 429) {
 			/* The function is gone or the cloud stops: the shard waits for it. */
-			wait_until(s, now_ms(s) + backoff, 1000);
+			backoff_wait(w, now_ms(s) + backoff);
 			continue;
 		}
 		if (last.ran) {
@@ -958,7 +991,7 @@ static void process(struct worker *w, struct rec **recs, size_t n)
 				break;
 			}
 		}
-		wait_until(s, now_ms(s) + backoff, 1000);
+		backoff_wait(w, now_ms(s) + backoff);
 		if (backoff < BACKOFF_MAX_MS)
 			backoff *= 2;
 	}
@@ -999,6 +1032,9 @@ static void advance(struct worker *w)
 		k++;
 	if (k == 0)
 		return;
+	/* The runs' logs are on disk before their records are passed for good: a kill re-reads
+	 * what it interrupted, never leaving a run with no trace. */
+	logs_sync(w->s->c->logs);
 	checkpoint_save(w->s, w->shard, w->buf[k - 1]->seq);
 	for (size_t i = 0; i < k; i++)
 		rec_free(w->buf[i]);
@@ -1048,7 +1084,13 @@ static bool round_once(struct worker *w, const cJSON *filters)
 		j->recs = xreallocarray(j->recs, j->n + 1, sizeof(*j->recs));
 		j->recs[j->n++] = r;
 	}
-	int started = 0;
+	int started = 0, busy_lanes = 0;
+	for (int l = 0; l < lanes; l++)
+		busy_lanes += jobs[l].n > 0;
+	pthread_mutex_lock(&s->mu);
+	w->in_round = true;
+	w->work = busy_lanes;
+	pthread_mutex_unlock(&s->mu);
 	for (int l = 0; l < lanes; l++) {
 		if (!jobs[l].n)
 			continue;
@@ -1064,6 +1106,11 @@ static bool round_once(struct worker *w, const cJSON *filters)
 			pthread_join(jobs[l].thread, NULL);
 		free(jobs[l].recs);
 	}
+	pthread_mutex_lock(&s->mu);
+	w->in_round = false;
+	w->work = 0;
+	w->idle_from = 0;
+	pthread_mutex_unlock(&s->mu);
 	advance(w);
 	return true;
 }
@@ -1109,7 +1156,11 @@ static void *worker_main(void *arg)
 		int64_t first_seen = 0;
 		/* Fill a batch, waiting at most the batching window for it to fill. */
 		while (running(s) && w->nbuf < (size_t)s->batch) {
+			int64_t looked = clock_mono_ms();
 			bool got = read_more(w, s->batch - (int)w->nbuf);
+			/* Idle from when a read found nothing new and nothing is left to do. */
+			set_idle(w,
+				 !got && w->nbuf == 0 && (w->iterator || w->closed) ? looked : 0);
 			if (w->nbuf && !first_seen)
 				first_seen = now_ms(s);
 			if (got)
@@ -1230,6 +1281,7 @@ void esm_stream_stop(struct esm_stream *s)
 		free(w);
 	}
 	free(s->workers);
+	free(s->dues);
 	esm_stream_cfg_release(&s->cfg);
 	pthread_cond_destroy(&s->cond);
 	pthread_mutex_destroy(&s->mu);

@@ -79,6 +79,13 @@ void esm_stream_stop(struct esm_stream *s);
 void esm_stream_last_result(struct esm_stream *s, char *out);
 /* The age in milliseconds of the last record the mapping handed its function (IteratorAge). */
 int64_t esm_stream_iterator_age(struct esm_stream *s);
+/*
+ * Whether the mapping's workers still have work: records read and not finished, or a shard
+ * not read to its end by a read that began at since_mono (monotonic ms) or later; a retry's
+ * backoff that ends at virtual time now_ms or before counts as work. *next_ms is the earliest
+ * later end of a backoff (0: none). For the settle control.
+ */
+bool esm_stream_pending(struct esm_stream *s, int64_t since_mono, int64_t now_ms, int64_t *next_ms);
 /* Forget a deleted mapping's checkpoints. */
 void esm_stream_forget(struct cloud *c, const char *uuid);
 

@@ -2,7 +2,8 @@
  * EventBridge: rules and targets in the cloud's database; an event put on the default bus is
  * matched against every enabled rule's pattern (the language of SNS's MessageBody filter
  * policies, cloud/sns/filter.h) and delivered at once to the rules' targets, a function through
- * the asynchronous queue.
+ * the asynchronous queue. A rule with a ScheduleExpression also fires by itself on the virtual
+ * clock (a ticker, cloud/schedule/ticker.h), sending AWS's "Scheduled Event" to its targets.
  */
 #include "cloud/eventbridge/eventbridge.h"
 
@@ -17,6 +18,8 @@
 #include "cloud/clock/vclock.h"
 #include "cloud/http/aws.h"
 #include "cloud/query/query.h"
+#include "cloud/schedule/schedule.h"
+#include "cloud/schedule/ticker.h"
 #include "cloud/sns/filter.h"
 #include "cloud/state.h"
 #include "cloud/svc/deliver.h"
@@ -30,6 +33,8 @@
 #define EB_MAX_EVENT     262144
 #define EB_ARN_PREFIX    "arn:aws:events:"
 #define EB_DETAIL_PREFIX "Lambda Function Invocation Result - "
+/* Occurrences of one schedule fired at most per tick, when the clock jumps far ahead. */
+#define EB_MAX_CATCH_UP 100
 
 struct eb_err {
 	int status;
@@ -143,7 +148,10 @@ static void rule_view(cJSON *o, const char *account, sqlite3_stmt *st)
 	rule_arn(account, col(st, 0), arn, sizeof(arn));
 	cJSON_AddStringToObject(o, "Name", col(st, 0));
 	cJSON_AddStringToObject(o, "Arn", arn);
-	cJSON_AddStringToObject(o, "EventPattern", col(st, 1));
+	if (col(st, 1)[0])
+		cJSON_AddStringToObject(o, "EventPattern", col(st, 1));
+	if (col(st, 4)[0])
+		cJSON_AddStringToObject(o, "ScheduleExpression", col(st, 4));
 	cJSON_AddStringToObject(o, "State", col(st, 2));
 	if (col(st, 3)[0])
 		cJSON_AddStringToObject(o, "Description", col(st, 3));
@@ -160,14 +168,20 @@ static bool op_put_rule(struct cloud *c, const char *account, const cJSON *in, c
 	const char *schedule = query_str(in, "ScheduleExpression");
 	const char *state = query_str(in, "State");
 	const char *desc = query_str(in, "Description");
-	if (schedule)
-		return INVALID(e, "The local cloud does not run scheduled rules: give an "
-				  "EventPattern instead of ScheduleExpression.");
-	if (!pattern)
+	if (!pattern && !schedule)
 		return INVALID(e, "Parameter(s) EventPattern or ScheduleExpression must be "
 				  "specified.");
 	char msg[256];
-	if (!sns_filter_check_pattern(pattern, msg, sizeof(msg)))
+	int64_t next = -1;
+	if (schedule) {
+		struct schedule *s = schedule_parse(schedule, false, msg, sizeof(msg));
+		if (!s)
+			return INVALID(e, "Parameter ScheduleExpression is not valid.");
+		int64_t now = vclock_now_ms(c->vclock, NULL);
+		next = schedule_next(s, NULL, now, now);
+		schedule_free(s);
+	}
+	if (pattern && !sns_filter_check_pattern(pattern, msg, sizeof(msg)))
 		return err_set(e, 400, "InvalidEventPatternException",
 			       "Event pattern is not valid. Reason: %s", msg);
 	if (state && strcmp(state, "ENABLED") != 0 && strcmp(state, "DISABLED") != 0)
@@ -176,16 +190,24 @@ static bool op_put_rule(struct cloud *c, const char *account, const cJSON *in, c
 			       "satisfy constraint: Member must satisfy enum value set: "
 			       "[ENABLED, DISABLED]",
 			       state);
+	/* A schedule that stays the same keeps its next firing. */
 	sqlite3_stmt *st = prep(c, "INSERT INTO eb_rules(account, name, pattern, state,"
-				   " description) VALUES(?1,?2,?3,?4,?5) ON CONFLICT(account, name)"
-				   " DO UPDATE SET pattern=?3, state=?4, description=?5");
+				   " description, schedule, next_ms) VALUES(?1,?2,?3,?4,?5,?6,?7)"
+				   " ON CONFLICT(account, name) DO UPDATE SET pattern=?3, state=?4,"
+				   " description=?5, next_ms=CASE WHEN schedule IS ?6 AND"
+				   " next_ms IS NOT NULL THEN next_ms ELSE ?7 END, schedule=?6");
 	sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, pattern, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, pattern ? pattern : "", -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, state ? state : "ENABLED", -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, desc ? desc : "", -1, SQLITE_STATIC);
+	if (schedule)
+		sqlite3_bind_text(st, 6, schedule, -1, SQLITE_STATIC);
+	if (next >= 0)
+		sqlite3_bind_int64(st, 7, next);
 	sqlite3_step(st);
 	sqlite3_finalize(st);
+	schedule_ticker_poke(c->rules_ticker);
 	char arn[200];
 	rule_arn(account, name, arn, sizeof(arn));
 	cJSON_AddStringToObject(out, "RuleArn", arn);
@@ -198,8 +220,9 @@ static bool op_describe_rule(struct cloud *c, const char *account, const cJSON *
 	const char *name = request_rule(c, account, in, "Name", true, e);
 	if (!name)
 		return false;
-	sqlite3_stmt *st = prep(c, "SELECT name, pattern, state, description FROM eb_rules"
-				   " WHERE account=? AND name=?");
+	sqlite3_stmt *st =
+		prep(c, "SELECT name, pattern, state, description, schedule FROM eb_rules"
+			" WHERE account=? AND name=?");
 	sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW) {
@@ -217,8 +240,9 @@ static bool op_list_rules(struct cloud *c, const char *account, const cJSON *in,
 		return false;
 	const char *prefix = query_str(in, "NamePrefix");
 	cJSON *arr = cJSON_AddArrayToObject(out, "Rules");
-	sqlite3_stmt *st = prep(c, "SELECT name, pattern, state, description FROM eb_rules"
-				   " WHERE account=? ORDER BY name");
+	sqlite3_stmt *st =
+		prep(c, "SELECT name, pattern, state, description, schedule FROM eb_rules"
+			" WHERE account=? ORDER BY name");
 	sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		if (prefix && !str_starts_with(col(st, 0), prefix))
@@ -237,12 +261,30 @@ static bool set_state(struct cloud *c, const char *account, const cJSON *in, con
 	const char *name = request_rule(c, account, in, "Name", true, e);
 	if (!name)
 		return false;
-	sqlite3_stmt *st = prep(c, "UPDATE eb_rules SET state=? WHERE account=? AND name=?");
+	sqlite3_stmt *st = prep(c, "UPDATE eb_rules SET state=? WHERE account=? AND name=?"
+				   " RETURNING schedule");
 	sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, account, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
-	sqlite3_step(st);
+	char *schedule =
+		sqlite3_step(st) == SQLITE_ROW && col(st, 0)[0] ? xstrdup(col(st, 0)) : NULL;
 	sqlite3_finalize(st);
+	/* A scheduled rule enabled again fires next from now, not for the time it was off. */
+	struct schedule *s = schedule && strcmp(state, "ENABLED") == 0
+				     ? schedule_parse(schedule, false, NULL, 0)
+				     : NULL;
+	if (s) {
+		int64_t now = vclock_now_ms(c->vclock, NULL);
+		st = prep(c, "UPDATE eb_rules SET next_ms=? WHERE account=? AND name=?");
+		sqlite3_bind_int64(st, 1, schedule_next(s, NULL, now, now));
+		sqlite3_bind_text(st, 2, account, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
+		sqlite3_step(st);
+		sqlite3_finalize(st);
+		schedule_free(s);
+		schedule_ticker_poke(c->rules_ticker);
+	}
+	free(schedule);
 	return true;
 }
 
@@ -446,24 +488,32 @@ struct hit {
 	char *arn, *input;
 };
 
-/* Deliver event (text) to the targets of account's enabled rules that match it. */
-static void deliver_to_targets(struct cloud *c, const char *account, const cJSON *event,
-			       const char *text)
+/*
+ * Deliver event (text) to the targets of account's enabled rules whose pattern matches it,
+ * or, when rule is given, to that (scheduled) rule's targets.
+ */
+static void deliver_to_targets(struct cloud *c, const char *account, const char *rule,
+			       const cJSON *event, const char *text)
 {
 	struct hit *hits = NULL;
 	size_t nhits = 0, cap = 0;
 	pthread_mutex_lock(&c->db->mu);
-	sqlite3_stmt *st =
-		prep(c, "SELECT r.pattern, t.arn, t.input FROM eb_rules r JOIN"
-			" eb_targets t ON t.account=r.account AND t.rule=r.name"
-			" WHERE r.account=? AND r.state='ENABLED' ORDER BY r.name, t.id");
+	sqlite3_stmt *st = prep(c, "SELECT r.pattern, t.arn, t.input FROM eb_rules r JOIN"
+				   " eb_targets t ON t.account=r.account AND t.rule=r.name"
+				   " WHERE r.account=?1 AND r.state='ENABLED' AND (?2 IS NULL OR"
+				   " r.name=?2) ORDER BY r.name, t.id");
 	sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+	if (rule)
+		sqlite3_bind_text(st, 2, rule, -1, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		cJSON *pattern = cJSON_Parse(col(st, 0));
-		bool match = pattern && sns_filter_match_json(pattern, event);
-		cJSON_Delete(pattern);
-		if (!match)
-			continue;
+		if (!rule) {
+			/* A rule with a schedule only matches no event. */
+			cJSON *pattern = col(st, 0)[0] ? cJSON_Parse(col(st, 0)) : NULL;
+			bool match = pattern && sns_filter_match_json(pattern, event);
+			cJSON_Delete(pattern);
+			if (!match)
+				continue;
+		}
 		if (nhits == cap) {
 			cap = cap ? cap * 2 : 8;
 			hits = xreallocarray(hits, cap, sizeof(*hits));
@@ -525,9 +575,105 @@ static void put_one(struct cloud *c, const char *account, const char *source,
 {
 	cJSON *ev = event_new(c, account, source, detail_type, detail, resources, id);
 	char *text = cJSON_PrintUnformatted(ev);
-	deliver_to_targets(c, account, ev, text);
+	deliver_to_targets(c, account, NULL, ev, text);
 	free(text);
 	cJSON_Delete(ev);
+}
+
+/* A scheduled rule due to fire: its account, name and the times it fires at. */
+struct due {
+	char account[13];
+	char *name;
+	int64_t times[EB_MAX_CATCH_UP];
+	size_t ntimes;
+};
+
+/*
+ * The ticker's work: every enabled scheduled rule whose next firing is due sends one
+ * "Scheduled Event" per occurrence up to now (at most EB_MAX_CATCH_UP when the clock jumped),
+ * timed at the occurrence, its rule's ARN the one resource. Returns the next firing.
+ */
+static int64_t fire_rules(void *arg, int64_t now)
+{
+	struct cloud *c = arg;
+	struct due *due = NULL;
+	size_t ndue = 0, cap = 0;
+	int64_t next_any = -1;
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *st = prep(c, "SELECT account, name, schedule, next_ms FROM eb_rules"
+				   " WHERE state='ENABLED' AND schedule IS NOT NULL AND"
+				   " next_ms IS NOT NULL ORDER BY next_ms");
+	sqlite3_stmt *up = prep(c, "UPDATE eb_rules SET next_ms=? WHERE account=? AND name=?");
+	while (st && up && sqlite3_step(st) == SQLITE_ROW) {
+		int64_t at = sqlite3_column_int64(st, 3);
+		if (at > now) {
+			if (next_any < 0 || at < next_any)
+				next_any = at;
+			continue;
+		}
+		struct schedule *s = schedule_parse(col(st, 2), false, NULL, 0);
+		if (!s)
+			continue;
+		if (ndue == cap) {
+			cap = cap ? cap * 2 : 4;
+			due = xreallocarray(due, cap, sizeof(*due));
+		}
+		struct due *d = &due[ndue++];
+		snprintf(d->account, sizeof(d->account), "%s", col(st, 0));
+		d->name = xstrdup(col(st, 1));
+		d->ntimes = 0;
+		while (at >= 0 && at <= now && d->ntimes < EB_MAX_CATCH_UP) {
+			d->times[d->ntimes++] = at;
+			at = schedule_next(s, NULL, at, at);
+		}
+		if (at >= 0 && at <= now) {
+			fprintf(stderr,
+				"lambda-tutor: events: rule %s: the clock jumped past more than %d "
+				"firings; the rest are skipped\n",
+				d->name, EB_MAX_CATCH_UP);
+			at = schedule_next(s, NULL, at, now);
+		}
+		schedule_free(s);
+		sqlite3_reset(up);
+		if (at >= 0)
+			sqlite3_bind_int64(up, 1, at);
+		else
+			sqlite3_bind_null(up, 1);
+		sqlite3_bind_text(up, 2, d->account, -1, SQLITE_STATIC);
+		sqlite3_bind_text(up, 3, d->name, -1, SQLITE_STATIC);
+		sqlite3_step(up);
+		if (at >= 0 && (next_any < 0 || at < next_any))
+			next_any = at;
+	}
+	sqlite3_finalize(up);
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&c->db->mu);
+	cJSON *detail = cJSON_CreateObject();
+	for (size_t i = 0; i < ndue; i++) {
+		char arn[200];
+		rule_arn(due[i].account, due[i].name, arn, sizeof(arn));
+		cJSON *resources = cJSON_CreateArray();
+		cJSON_AddItemToArray(resources, cJSON_CreateString(arn));
+		for (size_t k = 0; k < due[i].ntimes; k++) {
+			char id[37], iso[32];
+			cJSON *ev = event_new(c, due[i].account, "aws.events", "Scheduled Event",
+					      detail, resources, id);
+			time_t t = (time_t)(due[i].times[k] / 1000);
+			struct tm tm;
+			gmtime_r(&t, &tm);
+			strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", &tm);
+			cJSON_ReplaceItemInObjectCaseSensitive(ev, "time", cJSON_CreateString(iso));
+			char *text = cJSON_PrintUnformatted(ev);
+			deliver_to_targets(c, due[i].account, due[i].name, ev, text);
+			free(text);
+			cJSON_Delete(ev);
+		}
+		cJSON_Delete(resources);
+		free(due[i].name);
+	}
+	cJSON_Delete(detail);
+	free(due);
+	return next_any;
 }
 
 /* Why one PutEvents entry is refused (NULL when it is not); *detail_out on success. */
@@ -655,6 +801,9 @@ static const char *const migrations[] = {
 	"CREATE TABLE IF NOT EXISTS eb_targets(account TEXT NOT NULL, rule TEXT NOT NULL,"
 	" id TEXT NOT NULL, arn TEXT NOT NULL, input TEXT, PRIMARY KEY(account, rule, id))"
 	" STRICT;",
+	/* 1 -> 2: scheduled rules (pattern '' when a rule has a schedule only). */
+	"ALTER TABLE eb_rules ADD COLUMN schedule TEXT;"
+	"ALTER TABLE eb_rules ADD COLUMN next_ms INTEGER;",
 };
 
 static void reset(struct cloud *c, const char *account)
@@ -673,11 +822,25 @@ static void reset(struct cloud *c, const char *account)
 	pthread_mutex_unlock(&c->db->mu);
 }
 
+static bool run(struct cloud *c, struct error *err)
+{
+	c->rules_ticker = schedule_ticker_start(c->vclock, fire_rules, c, err);
+	return c->rules_ticker != NULL;
+}
+
+static void stop(struct cloud *c)
+{
+	schedule_ticker_free(c->rules_ticker);
+	c->rules_ticker = NULL;
+}
+
 const struct cloud_service events_service = {
 	.name = "events",
 	.model = "events-2015-10-07",
 	.title = "Amazon EventBridge",
 	.target = "AWSEvents",
+	.run = run,
+	.stop = stop,
 	.reset_account = reset,
 	.migrations = migrations,
 	.nmigrations = sizeof(migrations) / sizeof(migrations[0]),

@@ -30,14 +30,17 @@ struct http_server {
 	void *ctx;
 	char *spool_dir;
 	http_spool_fn spool_want;
+	unsigned long long spool_max;
+	http_handler_fn precheck;
 	bool hash_bodies;
 	bool unix_socket; /* answer only this user's processes */
 	char *unix_path;
 };
 
 struct conn_state {
-	bool started;
-	char *raw_uri; /* the request target as sent */
+	bool started;   /* the handler has seen the headers */
+	char *raw_uri;  /* the request target as sent: SigV4 signs it so */
+	char *raw_path; /* its path, before percent-decoding */
 	struct sha256 hash;
 	bool hashing; /* computing the body's SHA-256 */
 	bool chunked; /* aws-chunked: the data goes through the decoder */
@@ -118,11 +121,18 @@ bool http_query_has(const struct http_req *req, const char *name)
 					     NULL, NULL) == MHD_YES;
 }
 
-void http_server_spool(struct http_server *srv, const char *dir, http_spool_fn want)
+void http_server_spool(struct http_server *srv, const char *dir, http_spool_fn want,
+		       unsigned long long max)
 {
 	free(srv->spool_dir);
 	srv->spool_dir = dir ? xstrdup(dir) : NULL;
 	srv->spool_want = dir ? want : NULL;
+	srv->spool_max = max;
+}
+
+void http_server_precheck(struct http_server *srv, http_handler_fn fn)
+{
+	srv->precheck = fn;
 }
 
 /* Start spooling st's body to a fresh file in the server's spool folder. */
@@ -141,8 +151,15 @@ static void spool_open(struct http_server *srv, struct conn_state *st)
 	st->spool_path = path;
 }
 
-static void spool_write(struct conn_state *st, const char *data, size_t len)
+static void spool_write(struct http_server *srv, struct conn_state *st, const char *data,
+			size_t len)
 {
+	if (srv->spool_max && st->seen > srv->spool_max && st->spool_fd > 0) {
+		/* Past the limit: keep nothing more, the handler refuses the body. */
+		close(st->spool_fd);
+		st->spool_fd = 0;
+		st->too_large = true;
+	}
 	while (len > 0 && st->spool_fd > 0) {
 		ssize_t n = write(st->spool_fd, data, len);
 		if (n < 0 && errno == EINTR)
@@ -171,7 +188,7 @@ static void store_body(void *ctx, const char *data, size_t len)
 	struct conn_state *st = sink->st;
 	st->seen += len;
 	if (st->spool_fd > 0 || st->spool_path) {
-		spool_write(st, data, len);
+		spool_write(sink->srv, st, data, len);
 		return;
 	}
 	if (!st->too_large && st->body.len + len > sink->srv->max_body) {
@@ -182,11 +199,15 @@ static void store_body(void *ctx, const char *data, size_t len)
 		strbuf_add(&st->body, data, len);
 }
 
-/* The request target exactly as sent, before libmicrohttpd decodes it: SigV4 signs it so. */
+/* Runs before MHD decodes the target: keep it as the client sent it. */
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
+	(void)cls;
+	(void)conn;
 	struct conn_state *st = xcalloc(1, sizeof(*st));
+	strbuf_init(&st->body);
 	st->raw_uri = xstrdup(uri ? uri : "/");
+	st->raw_path = xstrndup(st->raw_uri, strcspn(st->raw_uri, "?"));
 	return st;
 }
 
@@ -212,45 +233,145 @@ static enum MHD_Result refuse(struct MHD_Connection *conn)
 	return ret;
 }
 
+struct framing {
+	int lengths;     /* Content-Length headers */
+	bool differ;     /* two of them disagree */
+	bool chunked;    /* a Transfer-Encoding */
+	const char *len; /* the first Content-Length */
+};
+
+static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const char *key,
+				     const char *value)
+{
+	(void)kind;
+	struct framing *f = cls;
+	if (strcasecmp(key, "Content-Length") == 0) {
+		if (f->lengths++ && strcmp(f->len, value ? value : "") != 0)
+			f->differ = true;
+		if (!f->len)
+			f->len = value ? value : "";
+	} else if (strcasecmp(key, "Transfer-Encoding") == 0) {
+		f->chunked = true;
+	}
+	return MHD_YES;
+}
+
+/*
+ * The body's framing, as RFC 9112 section 6.3 wants it: two Content-Lengths that disagree, or
+ * a Content-Length beside a Transfer-Encoding, leave the body's end in doubt (the way requests
+ * are smuggled past a proxy), so the request is refused before its body is read. NULL when the
+ * framing is sound, else why not.
+ */
+static const char *framing_error(struct MHD_Connection *conn)
+{
+	struct framing f = { 0 };
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, count_framing, &f);
+	if (f.differ)
+		return "two different Content-Length headers";
+	if (f.lengths && f.chunked)
+		return "both Content-Length and Transfer-Encoding";
+	return NULL;
+}
+
+static enum MHD_Result send_resp(struct MHD_Connection *conn, struct http_resp *resp)
+{
+	struct MHD_Response *r;
+	if (resp->file_fd > 0) {
+		r = MHD_create_response_from_fd_at_offset64((uint64_t)resp->file_len, resp->file_fd,
+							    (uint64_t)resp->file_off);
+		resp->file_fd = 0;
+	} else {
+		size_t len = resp->body.len;
+		char *body = strbuf_detach(&resp->body);
+		r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	}
+	bool typed = false; /* a handler may name a type that is not static */
+	for (int i = 0; i < resp->nheaders; i++)
+		typed = typed || strcasecmp(resp->headers[i][0], "Content-Type") == 0;
+	if (!typed)
+		MHD_add_response_header(r, "Content-Type",
+					resp->content_type ? resp->content_type
+							   : "application/json");
+	for (int i = 0; i < resp->nheaders; i++)
+		MHD_add_response_header(r, resp->headers[i][0], resp->headers[i][1]);
+	enum MHD_Result ret = MHD_queue_response(conn, (unsigned)resp->status, r);
+	MHD_destroy_response(r);
+	http_resp_release(resp);
+	return ret;
+}
+
+/* The request's headers have arrived: refuse it now, or get ready for its body. */
+static enum MHD_Result on_headers(struct http_server *srv, struct conn_state *st,
+				  struct MHD_Connection *conn, const char *url, const char *method)
+{
+	st->started = true;
+	if (srv->unix_socket && !peer_allowed(conn))
+		return refuse(conn);
+	const char *bad = framing_error(conn);
+	if (bad) {
+		struct http_resp resp;
+		http_resp_init(&resp);
+		resp.status = 400;
+		resp.content_type = "text/plain";
+		strbuf_addf(&resp.body, "Bad Request: %s\n", bad);
+		http_resp_header(&resp, "Connection", "close");
+		return send_resp(conn, &resp);
+	}
+	const char *sha =
+		MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "x-amz-content-sha256");
+	if (sha && strncmp(sha, "STREAMING-", 10) == 0) {
+		st->chunked = true;
+		chunked_init(&st->dec);
+	}
+	/* A body signed as unsigned or in chunks is never hashed whole. */
+	st->hashing =
+		srv->hash_bodies && !st->chunked && !(sha && strcmp(sha, SIGV4_UNSIGNED) == 0);
+	if (st->hashing)
+		sha256_init(&st->hash);
+	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+	const char *q = strchr(st->raw_uri, '?');
+	if (srv->precheck) {
+		struct http_req req = {
+			.method = method,
+			.path = url,
+			.raw_path = st->raw_path,
+			.raw_query = q ? q + 1 : "",
+			.body_sha256 = "",
+			.body = "",
+			.declared_len = cl ? (size_t)strtoull(cl, NULL, 10) : 0,
+			.conn = conn,
+		};
+		struct http_resp resp;
+		http_resp_init(&resp);
+		resp.status = 0;
+		srv->precheck(srv->ctx, &req, &resp);
+		if (resp.status)
+			return send_resp(conn, &resp); /* MHD reads no body after this */
+		http_resp_release(&resp);
+	}
+	if (srv->spool_want && srv->spool_want(srv->ctx, method, url))
+		spool_open(srv, st);
+	else if (cl && strtoull(cl, NULL, 10) > srv->max_body)
+		st->too_large = true;
+	return MHD_YES;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version, const char *upload_data,
 				  size_t *upload_size, void **con_cls)
 {
 	struct http_server *srv = cls;
 	struct conn_state *st = *con_cls;
-	if (!st) { /* no URI callback ran: take the decoded URL */
-		st = xcalloc(1, sizeof(*st));
-		st->raw_uri = xstrdup(url);
+	if (!st) {
+		/* Not seen by on_uri (never, with MHD's order of calls): a target unknown. */
+		st = on_uri(NULL, url, conn);
 		*con_cls = st;
 	}
-	if (!st->started) {
-		st->started = true;
-		if (srv->unix_socket && !peer_allowed(conn))
-			return refuse(conn);
-		const char *sha =
-			MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "x-amz-content-sha256");
-		if (sha && strncmp(sha, "STREAMING-", 10) == 0) {
-			st->chunked = true;
-			chunked_init(&st->dec);
-		}
-		/* A body signed as unsigned or in chunks is never hashed whole. */
-		st->hashing = srv->hash_bodies && !st->chunked &&
-			      !(sha && strcmp(sha, SIGV4_UNSIGNED) == 0);
-		if (st->hashing)
-			sha256_init(&st->hash);
-		strbuf_init(&st->body);
-		const char *cl =
-			MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-		if (srv->spool_want && srv->spool_want(srv->ctx, method, url))
-			spool_open(srv, st);
-		else if (cl && strtoull(cl, NULL, 10) > srv->max_body)
-			st->too_large = true;
-		*con_cls = st;
-		return MHD_YES;
-	}
-	if (*upload_size && st->hashing)
-		sha256_update(&st->hash, upload_data, *upload_size);
+	if (!st->started)
+		return on_headers(srv, st, conn, url, method);
 	if (*upload_size) {
+		if (st->hashing)
+			sha256_update(&st->hash, upload_data, *upload_size);
 		struct body_sink sink = { srv, st };
 		if (st->chunked)
 			chunked_feed(&st->dec, upload_data, *upload_size, store_body, &sink);
@@ -265,13 +386,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		sha256_final(&st->hash, md);
 		digest_hex(md, SHA256_LEN, hash);
 	}
-	size_t plen = strcspn(st->raw_uri, "?");
-	char *raw_path = xstrndup(st->raw_uri, plen);
+	const char *q = strchr(st->raw_uri, '?');
 	struct http_req req = {
 		.method = method,
 		.path = url,
-		.raw_path = raw_path,
-		.raw_query = st->raw_uri[plen] ? st->raw_uri + plen + 1 : "",
+		.raw_path = st->raw_path,
+		.raw_query = q ? q + 1 : "",
 		.body_sha256 = hash,
 		.chunked = st->chunked,
 		.chunks_ok = st->chunked && chunked_done(&st->dec),
@@ -294,29 +414,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	struct http_resp resp;
 	http_resp_init(&resp);
 	srv->fn(srv->ctx, &req, &resp);
-	struct MHD_Response *r;
-	if (resp.file_fd > 0) {
-		r = MHD_create_response_from_fd_at_offset64((uint64_t)resp.file_len, resp.file_fd,
-							    (uint64_t)resp.file_off);
-		resp.file_fd = 0;
-	} else {
-		size_t len = resp.body.len;
-		char *body = strbuf_detach(&resp.body);
-		r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-	}
-	bool typed = false; /* a handler may name a type that is not static */
-	for (int i = 0; i < resp.nheaders; i++)
-		typed = typed || strcasecmp(resp.headers[i][0], "Content-Type") == 0;
-	if (!typed)
-		MHD_add_response_header(r, "Content-Type",
-					resp.content_type ? resp.content_type : "application/json");
-	for (int i = 0; i < resp.nheaders; i++)
-		MHD_add_response_header(r, resp.headers[i][0], resp.headers[i][1]);
-	enum MHD_Result ret = MHD_queue_response(conn, (unsigned)resp.status, r);
-	MHD_destroy_response(r);
-	http_resp_release(&resp);
-	free(raw_path);
-	return ret;
+	return send_resp(conn, &resp);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -328,19 +426,27 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	strbuf_release(&st->body);
 	if (st->chunked)
 		chunked_release(&st->dec);
-	free(st->raw_uri);
 	if (st->spool_fd > 0)
 		close(st->spool_fd);
 	if (st->spool_path) {
 		unlink(st->spool_path);
 		free(st->spool_path);
 	}
+	free(st->raw_uri);
+	free(st->raw_path);
 	free(st);
 	*con_cls = NULL;
 }
 
 struct http_server *http_server_start(int port, size_t max_body, http_handler_fn fn, void *ctx,
 				      int *bound_port, struct error *err)
+{
+	return http_server_start_idle(port, max_body, 0, fn, ctx, bound_port, err);
+}
+
+struct http_server *http_server_start_idle(int port, size_t max_body, unsigned idle_seconds,
+					   http_handler_fn fn, void *ctx, int *bound_port,
+					   struct error *err)
 {
 	struct http_server *srv = xcalloc(1, sizeof(*srv));
 	srv->max_body = max_body;
@@ -354,8 +460,8 @@ struct http_server *http_server_start(int port, size_t max_body, http_handler_fn
 		MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL,
 		(uint16_t)port, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR,
 		(struct sockaddr *)&addr, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-		MHD_OPTION_CONNECTION_TIMEOUT, 0U, MHD_OPTION_LISTEN_BACKLOG_SIZE, 256U,
-		MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv, MHD_OPTION_END);
+		MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv, MHD_OPTION_CONNECTION_TIMEOUT,
+		idle_seconds, MHD_OPTION_LISTEN_BACKLOG_SIZE, 256U, MHD_OPTION_END);
 	if (!srv->daemon) {
 		free(srv);
 		error_set(err, "cannot listen on 127.0.0.1:%d (is the port in use?)", port);

@@ -21,8 +21,11 @@ struct http_chunk;
 
 struct http_req {
 	const char *method;
-	const char *path;      /* decoded, without the query string */
-	const char *raw_path;  /* as sent, still percent-encoded, without the query string */
+	const char *path; /* decoded, without the query string */
+	/* The same path as the client sent it, percent-escapes and all: for a service that must
+	 * see every byte (an S3 key may hold what decoding into a C string would cut), and for
+	 * a signature's canonical request. */
+	const char *raw_path;
 	const char *raw_query; /* as sent after the '?', or "" */
 	/* The body's lower-case hex SHA-256, when the server was asked for it
 	 * (http_server_hash_bodies()); else "". */
@@ -75,12 +78,29 @@ typedef void (*http_handler_fn)(void *ctx, const struct http_req *req, struct ht
 struct http_server *http_server_start(int port, size_t max_body, http_handler_fn fn, void *ctx,
 				      int *bound_port, struct error *err);
 /*
+ * The same, closing a connection idle for idle_seconds (0: never) between requests or in the
+ * middle of one (a client that stalls its body); a handler at work is never cut short.
+ */
+struct http_server *http_server_start_idle(int port, size_t max_body, unsigned idle_seconds,
+					   http_handler_fn fn, void *ctx, int *bound_port,
+					   struct error *err);
+/*
  * Spool the bodies of requests for which want(ctx, method, url) says so to a fresh file in
- * dir (copied), with no size limit, instead of reading them into memory: for large uploads.
- * The handler sees body "" and body_path. Call before clients know the port.
+ * dir (copied), up to max bytes (0: no limit; past it the handler sees too_large), instead of
+ * reading them into memory: for large uploads. The handler sees body "" and body_path. Call
+ * before clients know the port.
  */
 typedef bool (*http_spool_fn)(void *ctx, const char *method, const char *url);
-void http_server_spool(struct http_server *srv, const char *dir, http_spool_fn want);
+void http_server_spool(struct http_server *srv, const char *dir, http_spool_fn want,
+		       unsigned long long max);
+/*
+ * Call fn as soon as a request's headers have arrived, before its body is read (req has the
+ * headers, no body, and declared_len the Content-Length). A response fn fills (resp->status
+ * set, from 0) is sent at once and the body is never read: refusing an upload too large
+ * costs nothing. Requests whose framing is in doubt (two Content-Lengths that differ, a
+ * Content-Length beside a Transfer-Encoding) are refused with 400 before fn is asked.
+ */
+void http_server_precheck(struct http_server *srv, http_handler_fn fn);
 /*
  * Serve on a Unix socket at path instead (created mode 0600, replacing a stale one; a path
  * longer than a socket address holds is reached through its folder). Only processes of this

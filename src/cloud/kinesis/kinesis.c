@@ -1305,6 +1305,7 @@ K_OP(get_records)
 		struct kinesis_svc *k = state(call);                                           \
 		pthread_mutex_lock(&k->db->mu);                                                \
 		cJSON *out = op_##op(call, in, err);                                           \
+		k->now_ms = 0; /* the next call reads the clock afresh */                      \
 		pthread_mutex_unlock(&k->db->mu);                                              \
 		return out;                                                                    \
 	}

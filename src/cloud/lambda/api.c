@@ -11,49 +11,19 @@
 #include "cloud/auth/auth.h"
 #include "cloud/http/aws.h"
 #include "cloud/lambda/lambda.h"
+#include "cloud/lambda/layers.h"
+#include "cloud/lambda/package.h"
 #include "cloud/lambda/policy.h"
+#include "cloud/lambda/versions.h"
 #include "cloud/lambda/zipcode.h"
 #include "cloud/state.h"
+#include "cloud/svc/arn.h"
+#include "cloud/svc/svc.h"
 #include "core/clock.h"
 #include "core/digest.h"
 #include "core/path.h"
 #include "core/strutil.h"
 #include "core/xalloc.h"
-
-static void reply_json(struct http_resp *resp, int status, cJSON *o)
-{
-	char *text = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
-	resp->status = status;
-	strbuf_addstr(&resp->body, text);
-	free(text);
-}
-
-static void reply_err(struct http_resp *resp, const struct api_err *e)
-{
-	aws_error(resp, e->status, e->type, "%s", e->msg);
-}
-
-static cJSON *parse_body(const struct http_req *req, struct http_resp *resp)
-{
-	cJSON *o = cJSON_ParseWithLength(req->body, req->body_len);
-	if (!o || !cJSON_IsObject(o)) {
-		cJSON_Delete(o);
-		aws_error(resp, 400, "InvalidRequestContentException",
-			  "Could not parse request body into json: Could not parse payload into "
-			  "json: Unexpected character: was expecting a JSON object");
-		return NULL;
-	}
-	return o;
-}
-
-static void not_found(struct http_resp *resp, const char *account, const char *name,
-		      const char *qualifier)
-{
-	aws_error(resp, 404, "ResourceNotFoundException",
-		  "Function not found: arn:aws:lambda:" AWS_REGION_NAME ":%s:function:%s%s%s",
-		  account, name, qualifier && qualifier[0] ? ":" : "", qualifier ? qualifier : "");
-}
 
 /* A string member: absent (true, *out NULL), a string (true), or wrong type (false). */
 static bool opt_string(const cJSON *o, const char *k, const char **out, struct api_err *e)
@@ -236,27 +206,34 @@ struct code {
 	char *dir;
 };
 
-static bool decode_code(struct cloud *c, const char *account, const char *name,
-			const cJSON *zipfile, struct code *out, struct api_err *e)
+/* Lambda's error from another module's, with the type as one of Lambda's own names. */
+static bool from_aws_err(struct api_err *e, const struct aws_err *a)
 {
-	if (!cJSON_IsString(zipfile))
-		return api_err_set(e, 400, "InvalidParameterValueException",
-				   "Please provide a source for function code: ZipFile (S3 and "
-				   "container images are not served by the local cloud yet)");
+	static const char *const types[] = {
+		"InvalidParameterValueException", "ValidationException",
+		"AccessDeniedException",          "RequestEntityTooLargeException",
+		"ResourceNotFoundException",      "ResourceConflictException",
+	};
+	const char *type = "ServiceException";
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (strcmp(a->code, types[i]) == 0)
+			type = types[i];
+	return api_err_set(e, a->status, type, "%s", a->message);
+}
+
+/* The package src names (ZipFile, or S3Bucket and S3Key), unpacked into the function's folder. */
+static bool decode_code(struct cloud *c, const char *account, const char *name, const cJSON *src,
+			const char *op, struct code *out, struct api_err *e)
+{
+	struct svc_caller caller;
+	svc_caller_for_account(&caller, account);
+	struct aws_err aerr = { 0 };
 	size_t len = 0;
-	unsigned char *zip =
-		aws_base64_decode(zipfile->valuestring, strlen(zipfile->valuestring), &len);
-	if (!zip)
-		return api_err_set(
-			e, 400, "InvalidParameterValueException",
-			"Could not unzip uploaded file. Please check your file, then try "
-			"to upload again. (ZipFile is not valid base64)");
-	if ((long long)len > LAMBDA_ZIP_MAX) {
-		free(zip);
-		return api_err_set(e, 413, "RequestEntityTooLargeException",
-				   "Request must be smaller than %d bytes for the CreateFunction "
-				   "operation",
-				   LAMBDA_CREATE_BODY_MAX);
+	unsigned char *zip = NULL;
+	if (!lambda_package_read(c, &caller, src, op, &zip, &len, &aerr)) {
+		from_aws_err(e, &aerr);
+		aws_err_release(&aerr);
+		return false;
 	}
 	unsigned char md[SHA256_LEN];
 	sha256(zip, len, md);
@@ -302,6 +279,32 @@ static bool decode_code(struct cloud *c, const char *account, const char *name,
 	return ok;
 }
 
+/*
+ * The Layers of a request, when it has the member: checked and merged for the function's code
+ * (layers.h). *given false when the request leaves them as they are.
+ */
+static bool read_layers(struct cloud *c, const char *account, const char *name, const cJSON *in,
+			const char *code_dir, bool *given, cJSON **config, char **opt_dir,
+			struct api_err *e)
+{
+	const cJSON *arns = cJSON_GetObjectItemCaseSensitive(in, "Layers");
+	*given = arns != NULL;
+	*config = NULL;
+	*opt_dir = NULL;
+	if (!arns)
+		return true;
+	struct svc_caller caller;
+	svc_caller_for_account(&caller, account);
+	char *fn_dir = xasprintf("%s/%s/%s", c->code_root, account, name);
+	struct aws_err aerr = { 0 };
+	bool ok = lambda_layers_attach(c, &caller, arns, fn_dir, code_dir, config, opt_dir, &aerr);
+	if (!ok)
+		from_aws_err(e, &aerr);
+	aws_err_release(&aerr);
+	free(fn_dir);
+	return ok;
+}
+
 static void retire_idle_envs(struct cloud *c, struct lfunc *fn)
 {
 	vec_for_each (&c->envs, i) {
@@ -318,22 +321,155 @@ static void touch(struct lfunc *fn)
 	aws_uuid(fn->revision);
 }
 
-static void create_function(struct cloud *c, const char *account, const struct http_req *req,
-			    struct http_resp *resp)
+static void fn_release(struct cloud *c, struct lfunc *fn);
+
+static bool from_api_err(struct aws_err *err, const struct api_err *e)
 {
-	if (req->too_large) {
-		aws_error(resp, 413, "RequestEntityTooLargeException",
-			  "Request must be smaller than %d bytes for the CreateFunction operation",
-			  LAMBDA_CREATE_BODY_MAX);
-		return;
+	return aws_err_set(err, e->status, e->type, "%s", e->msg);
+}
+
+static const char *in_str(const cJSON *in, const char *name)
+{
+	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(in, name));
+}
+
+/*
+ * The function an operation names (FunctionName, with a Qualifier or a qualified name), in
+ * the caller's account; referenced, so release it with fn_release(). NULL with err filled:
+ * a malformed name, a qualifier other than $LATEST (the one version served), another
+ * account's function, or none.
+ */
+static struct lfunc *fn_of_as(struct svc_call *call, const cJSON *in, char qualifier[129],
+			      struct aws_err *err)
+{
+	struct cloud *c = call->cloud;
+	const char *ref = in_str(in, "FunctionName");
+	const char *q = in_str(in, "Qualifier");
+	char name[65], ref_account[13];
+	struct api_err e = { 0 };
+	if (!lambda_parse_ref(ref ? ref : "", name, ref_account, qualifier, &e))
+		return from_api_err(err, &e), NULL;
+	if (q && q[0]) {
+		if (qualifier[0] && strcmp(q, qualifier) != 0)
+			return aws_err_set(err, 400, "InvalidParameterValueException",
+					   "The derived qualifier from the function name does not "
+					   "match the specified qualifier."),
+			       NULL;
+		snprintf(qualifier, 129, "%s", q);
 	}
-	cJSON *in = parse_body(req, resp);
-	if (!in)
-		return;
+	const char *account = call->caller->account;
+	pthread_mutex_lock(&c->mu);
+	struct lfunc *fn = NULL;
+	if (!ref_account[0] || strcmp(ref_account, account) == 0)
+		fn = lambda_fn_find(c, account, name);
+	if (fn)
+		lambda_fn_ref(fn);
+	pthread_mutex_unlock(&c->mu);
+	if (!fn) {
+		char arn[300];
+		arn_function_format(arn, sizeof(arn), AWS_REGION_NAME,
+				    ref_account[0] ? ref_account : account, name, qualifier);
+		return aws_err_set(err, 404, "ResourceNotFoundException", "Function not found: %s",
+				   arn),
+		       NULL;
+	}
+	return fn;
+}
+
+/* The same, for the operations that take $LATEST only. */
+static struct lfunc *fn_of(struct svc_call *call, const cJSON *in, struct aws_err *err)
+{
+	char qualifier[129];
+	struct lfunc *fn = fn_of_as(call, in, qualifier, err);
+	if (fn && qualifier[0] && strcmp(qualifier, "$LATEST") != 0) {
+		char arn[300];
+		arn_function_format(arn, sizeof(arn), AWS_REGION_NAME, fn->account, fn->name,
+				    qualifier);
+		aws_err_set(err, 404, "ResourceNotFoundException", "Function not found: %s", arn);
+		fn_release(call->cloud, fn);
+		return NULL;
+	}
+	return fn;
+}
+
+static void fn_release(struct cloud *c, struct lfunc *fn)
+{
+	pthread_mutex_lock(&c->mu);
+	lambda_fn_unref(fn);
+	pthread_mutex_unlock(&c->mu);
+}
+
+/*
+ * Members of a function's configuration the local cloud does not honour yet: a request that
+ * sets one is refused, rather than answered as if it had taken effect. A member set to what
+ * Lambda does anyway (no layers, no VPC, SnapStart off) is fine.
+ */
+static bool refuse_unserved(const cJSON *in, struct aws_err *err)
+{
+	static const char *const unserved[] = { "VpcConfig",
+						"FileSystemConfigs",
+						"ImageConfig",
+						"KMSKeyArn",
+						"CodeSigningConfigArn",
+						"LoggingConfig",
+						"SnapStart",
+						NULL };
+	for (const char *const *u = unserved; *u; u++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(in, *u);
+		if (!v || cJSON_IsNull(v))
+			continue;
+		bool empty = (cJSON_IsArray(v) && !v->child) ||
+			     (cJSON_IsString(v) && !v->valuestring[0]);
+		if (strcmp(*u, "VpcConfig") == 0) {
+			const cJSON *sub = cJSON_GetObjectItemCaseSensitive(v, "SubnetIds");
+			empty = !sub || !sub->child;
+		} else if (strcmp(*u, "SnapStart") == 0) {
+			const char *on = in_str(v, "ApplyOn");
+			empty = !on || strcmp(on, "None") == 0;
+		}
+		if (!empty)
+			return aws_err_set(err, 400, "InvalidParameterValueException",
+					   "The local cloud does not offer %s for functions yet; "
+					   "leave it out",
+					   *u);
+	}
+	return true;
+}
+
+/*
+ * Publish: true on CreateFunction or UpdateFunctionCode: publish a version of what the
+ * operation left in $LATEST, and answer with its configuration instead of out (versions.h).
+ */
+static cJSON *publish_if_asked(struct svc_call *call, const cJSON *in, const char *name,
+			       cJSON *out, struct aws_err *err)
+{
+	if (!out || !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(in, "Publish")))
+		return out;
+	cJSON *pin = cJSON_CreateObject();
+	cJSON_AddStringToObject(pin, "FunctionName", name);
+	cJSON *v = lambda_op_publish_version(call, pin, err);
+	cJSON_Delete(pin);
+	cJSON_Delete(out);
+	return v;
+}
+
+/* TracingConfig.Mode, checked: -1 when absent, 0 PassThrough, 1 Active. */
+static int tracing_mode(const cJSON *in)
+{
+	const char *mode = in_str(cJSON_GetObjectItemCaseSensitive(in, "TracingConfig"), "Mode");
+	return !mode ? -1 : strcmp(mode, "Active") == 0;
+}
+
+cJSON *lambda_op_create_function(struct svc_call *call, const cJSON *in, struct aws_err *err)
+{
+	struct cloud *c = call->cloud;
+	const char *account = call->caller->account;
 	struct api_err e = { 0 };
 	struct settings s;
 	struct code code = { 0 };
 	const char *name = NULL, *dlq = NULL;
+	if (!refuse_unserved(in, err))
+		return NULL;
 	if (!check_create(in, &name, &s, &dlq, &e))
 		goto fail;
 	pthread_mutex_lock(&c->mu);
@@ -350,9 +486,15 @@ static void create_function(struct cloud *c, const char *account, const struct h
 			    "Please provide a source for function code.");
 		goto fail;
 	}
-	if (!decode_code(c, account, name, cJSON_GetObjectItemCaseSensitive(code_in, "ZipFile"),
-			 &code, &e))
+	if (!decode_code(c, account, name, code_in, "CreateFunction", &code, &e))
 		goto fail;
+	bool has_layers;
+	cJSON *layers = NULL;
+	char *opt_dir = NULL;
+	if (!read_layers(c, account, name, in, code.dir, &has_layers, &layers, &opt_dir, &e)) {
+		free(code.dir);
+		goto fail;
+	}
 	struct lfunc *fn = xcalloc(1, sizeof(*fn));
 	snprintf(fn->account, sizeof(fn->account), "%s", account);
 	snprintf(fn->name, sizeof(fn->name), "%s", name);
@@ -363,12 +505,15 @@ static void create_function(struct cloud *c, const char *account, const struct h
 	fn->vars = s.vars ? cJSON_Duplicate(s.vars, true) : NULL;
 	fn->memory = s.has_memory ? (int)s.memory : 128;
 	fn->timeout = s.has_timeout ? (int)s.timeout : 3;
-	fn->ephemeral = s.has_ephemeral ? (int)s.ephemeral : LAMBDA_EPHEMERAL_MIN;
 	fn->arm64 = s.arch == 1;
+	fn->ephemeral = s.has_ephemeral ? (int)s.ephemeral : LAMBDA_EPHEMERAL_MIN;
+	fn->tracing_active = tracing_mode(in) == 1;
 	memcpy(fn->sha256, code.sha256, sizeof(fn->sha256));
 	memcpy(fn->sha_hex, code.sha_hex, sizeof(fn->sha_hex));
 	fn->code_size = code.size;
 	fn->code_dir = code.dir;
+	fn->layers = layers;
+	fn->opt_dir = opt_dir;
 	fn->reserved = -1;
 	fn->refs = 1;
 	touch(fn);
@@ -386,27 +531,18 @@ static void create_function(struct cloud *c, const char *account, const struct h
 		async_set_dlq(c, account, name, dlq, NULL, 0);
 	cJSON *out = lambda_fn_config(c, fn);
 	pthread_mutex_unlock(&c->mu);
-	reply_json(resp, 201, out);
-	cJSON_Delete(in);
-	return;
+	return publish_if_asked(call, in, name, out, err);
 fail:
-	reply_err(resp, &e);
-	cJSON_Delete(in);
+	return from_api_err(err, &e), NULL;
 }
 
-static void list_functions(struct cloud *c, const char *account, const struct http_req *req,
-			   struct http_resp *resp)
+cJSON *lambda_op_list_functions(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
-	const char *max_s = http_query(req, "MaxItems");
-	const char *marker = http_query(req, "Marker");
-	long max = max_s ? strtol(max_s, NULL, 10) : 50;
-	if (max < 1 || max > 10000) {
-		aws_error(resp, 400, "ValidationException",
-			  "1 validation error detected: Value '%s' at 'maxItems' failed to satisfy "
-			  "constraint: Member must have value between 1 and 10000",
-			  max_s);
-		return;
-	}
+	struct cloud *c = call->cloud;
+	const char *account = call->caller->account;
+	const cJSON *max_v = cJSON_GetObjectItemCaseSensitive(in, "MaxItems");
+	const char *marker = in_str(in, "Marker");
+	long max = cJSON_IsNumber(max_v) ? (long)max_v->valuedouble : 50;
 	long start = marker ? strtol(marker, NULL, 10) : 0;
 	cJSON *out = cJSON_CreateObject();
 	cJSON *arr = cJSON_AddArrayToObject(out, "Functions");
@@ -434,17 +570,17 @@ static void list_functions(struct cloud *c, const char *account, const struct ht
 	}
 	pthread_mutex_unlock(&c->mu);
 	vec_release(&mine);
-	reply_json(resp, 200, out);
+	(void)err;
+	return out;
 }
 
-static void get_function(struct cloud *c, struct lfunc *fn, bool config_only,
-			 struct http_resp *resp)
+/* GetFunction(Configuration)'s answer for fn as qualifier (NULL: none) named it. */
+static cJSON *function_of(struct cloud *c, const struct lfunc *fn, const char *qualifier,
+			  bool config_only)
 {
-	cJSON *cfg = lambda_fn_config(c, fn);
-	if (config_only) {
-		reply_json(resp, 200, cfg);
-		return;
-	}
+	cJSON *cfg = qualifier ? lambda_fn_config_as(c, fn, qualifier) : lambda_fn_config(c, fn);
+	if (config_only)
+		return cfg;
 	cJSON *out = cJSON_CreateObject();
 	cJSON_AddItemToObject(out, "Configuration", cfg);
 	cJSON *code = cJSON_AddObjectToObject(out, "Code");
@@ -459,22 +595,52 @@ static void get_function(struct cloud *c, struct lfunc *fn, bool config_only,
 		cJSON *conc = cJSON_AddObjectToObject(out, "Concurrency");
 		cJSON_AddNumberToObject(conc, "ReservedConcurrentExecutions", fn->reserved);
 	}
-	reply_json(resp, 200, out);
+	return out;
 }
 
-static void update_code(struct cloud *c, struct lfunc *fn, const struct http_req *req,
-			struct http_resp *resp)
+static cJSON *get_function(struct svc_call *call, const cJSON *in, struct aws_err *err,
+			   bool config_only)
 {
-	if (req->too_large) {
-		aws_error(resp, 413, "RequestEntityTooLargeException",
-			  "Request must be smaller than %d bytes for the UpdateFunctionCode "
-			  "operation",
-			  LAMBDA_CREATE_BODY_MAX);
-		return;
-	}
-	cJSON *in = parse_body(req, resp);
-	if (!in)
-		return;
+	char qualifier[129];
+	struct lfunc *fn = fn_of_as(call, in, qualifier, err);
+	if (!fn)
+		return NULL;
+	/* A version, or the version an alias names (versions.h). */
+	pthread_mutex_lock(&call->cloud->mu);
+	const struct lfunc *v = lambda_fn_named(fn, qualifier, err);
+	cJSON *out = v ? function_of(call->cloud, v, qualifier[0] ? qualifier : NULL, config_only)
+		       : NULL;
+	pthread_mutex_unlock(&call->cloud->mu);
+	fn_release(call->cloud, fn);
+	return out;
+}
+
+cJSON *lambda_op_get_function(struct svc_call *call, const cJSON *in, struct aws_err *err)
+{
+	return get_function(call, in, err, false);
+}
+
+cJSON *lambda_op_get_function_configuration(struct svc_call *call, const cJSON *in,
+					    struct aws_err *err)
+{
+	return get_function(call, in, err, true);
+}
+
+cJSON *lambda_op_update_function_code(struct svc_call *call, const cJSON *in, struct aws_err *err)
+{
+	struct cloud *c = call->cloud;
+	if (call->http && call->http->too_large)
+		return aws_err_set(
+			       err, 413, "RequestEntityTooLargeException",
+			       "Request must be smaller than %d bytes for the UpdateFunctionCode "
+			       "operation",
+			       LAMBDA_CREATE_BODY_MAX),
+		       NULL;
+	if (!refuse_unserved(in, err))
+		return NULL;
+	struct lfunc *fn = fn_of(call, in, err);
+	if (!fn)
+		return NULL;
 	struct api_err e = { 0 };
 	struct settings s;
 	struct code code = { 0 };
@@ -484,11 +650,15 @@ static void update_code(struct cloud *c, struct lfunc *fn, const struct http_req
 		cJSON_AddItemToObject(only, "Architectures", cJSON_Duplicate(arch, true));
 	bool ok = read_settings(only, &s, &e);
 	cJSON_Delete(only);
-	if (!ok || !decode_code(c, fn->account, fn->name,
-				cJSON_GetObjectItemCaseSensitive(in, "ZipFile"), &code, &e)) {
-		reply_err(resp, &e);
-		cJSON_Delete(in);
-		return;
+	const char *rev = in_str(in, "RevisionId");
+	if (ok && rev && strcmp(rev, fn->revision) != 0)
+		ok = api_err_set(
+			&e, 412, "PreconditionFailedException",
+			"The Revision Id provided does not match the latest Revision Id. "
+			"Call the GetFunction/GetAlias API to retrieve the latest Revision Id");
+	if (!ok || !decode_code(c, fn->account, fn->name, in, "UpdateFunctionCode", &code, &e)) {
+		fn_release(c, fn);
+		return from_api_err(err, &e), NULL;
 	}
 	pthread_mutex_lock(&c->mu);
 	char *old = fn->code_dir;
@@ -502,9 +672,9 @@ static void update_code(struct cloud *c, struct lfunc *fn, const struct http_req
 	retire_idle_envs(c, fn);
 	lambda_fn_save(c, fn);
 	cJSON *out = lambda_fn_config(c, fn);
-	bool busy = fn->inflight > 0;
+	bool busy = fn->inflight > 0 || lambda_versions_use_dir(fn, old);
 	pthread_mutex_unlock(&c->mu);
-	/* Old code goes now unless an invocation still runs it (then at the next start). */
+	/* Old code goes now unless an invocation or a published version still runs it. */
 	if (!busy && strcmp(old, code.dir) != 0) {
 		zipcode_remove_tree(old);
 		char *zpath = xasprintf("%s.zip", old);
@@ -512,35 +682,52 @@ static void update_code(struct cloud *c, struct lfunc *fn, const struct http_req
 		free(zpath);
 	}
 	free(old);
-	reply_json(resp, 200, out);
-	cJSON_Delete(in);
+	char name[65];
+	snprintf(name, sizeof(name), "%s", fn->name);
+	fn_release(c, fn);
+	return publish_if_asked(call, in, name, out, err);
 }
 
-static void update_config(struct cloud *c, struct lfunc *fn, const struct http_req *req,
-			  struct http_resp *resp)
+cJSON *lambda_op_update_function_configuration(struct svc_call *call, const cJSON *in,
+					       struct aws_err *err)
 {
-	cJSON *in = parse_body(req, resp);
-	if (!in)
-		return;
+	struct cloud *c = call->cloud;
+	if (!refuse_unserved(in, err))
+		return NULL;
+	struct lfunc *fn = fn_of(call, in, err);
+	if (!fn)
+		return NULL;
 	struct api_err e = { 0 };
 	struct settings s;
 	const char *dlq = NULL;
-	if (!read_settings(in, &s, &e) || !dead_letter_target(in, &dlq, &e)) {
-		reply_err(resp, &e);
-		cJSON_Delete(in);
-		return;
+	pthread_mutex_lock(&c->mu);
+	char *code_dir = xstrdup(fn->code_dir);
+	pthread_mutex_unlock(&c->mu);
+	bool has_layers = false;
+	cJSON *layers = NULL;
+	char *opt_dir = NULL;
+	bool ok = read_settings(in, &s, &e) && dead_letter_target(in, &dlq, &e) &&
+		  read_layers(c, fn->account, fn->name, in, code_dir, &has_layers, &layers,
+			      &opt_dir, &e);
+	free(code_dir);
+	if (!ok) {
+		fn_release(c, fn);
+		return from_api_err(err, &e), NULL;
 	}
-	const char *rev = NULL;
-	opt_string(in, "RevisionId", &rev, &e);
+	const char *rev = in_str(in, "RevisionId");
+	int tracing = tracing_mode(in);
 	pthread_mutex_lock(&c->mu);
 	if (rev && strcmp(rev, fn->revision) != 0) {
 		pthread_mutex_unlock(&c->mu);
-		aws_error(
-			resp, 412, "PreconditionFailedException",
-			"The Revision Id provided does not match the latest Revision Id. Call the "
-			"GetFunction/GetAlias API to retrieve the latest Revision Id");
-		cJSON_Delete(in);
-		return;
+		cJSON_Delete(layers);
+		free(opt_dir);
+		fn_release(c, fn);
+		return aws_err_set(
+			       err, 412, "PreconditionFailedException",
+			       "The Revision Id provided does not match the latest Revision Id. "
+			       "Call the GetFunction/GetAlias API to retrieve the latest Revision "
+			       "Id"),
+		       NULL;
 	}
 	if (s.runtime) {
 		free(fn->runtime);
@@ -568,6 +755,15 @@ static void update_config(struct cloud *c, struct lfunc *fn, const struct http_r
 		cJSON_Delete(fn->vars);
 		fn->vars = s.vars ? cJSON_Duplicate(s.vars, true) : NULL;
 	}
+	if (tracing >= 0)
+		fn->tracing_active = tracing == 1;
+	if (has_layers) {
+		/* The old merged folder goes with the next collection of unused code. */
+		cJSON_Delete(fn->layers);
+		free(fn->opt_dir);
+		fn->layers = layers;
+		fn->opt_dir = opt_dir;
+	}
 	touch(fn);
 	retire_idle_envs(c, fn);
 	lambda_fn_save(c, fn);
@@ -575,11 +771,11 @@ static void update_config(struct cloud *c, struct lfunc *fn, const struct http_r
 		async_set_dlq(c, fn->account, fn->name, dlq, NULL, 0);
 	cJSON *out = lambda_fn_config(c, fn);
 	pthread_mutex_unlock(&c->mu);
-	reply_json(resp, 200, out);
-	cJSON_Delete(in);
+	fn_release(c, fn);
+	return out;
 }
 
-static void delete_function(struct cloud *c, struct lfunc *fn, struct http_resp *resp)
+static void delete_function(struct cloud *c, struct lfunc *fn)
 {
 	pthread_mutex_lock(&c->mu);
 	size_t out = 0;
@@ -594,6 +790,7 @@ static void delete_function(struct cloud *c, struct lfunc *fn, struct http_resp 
 	retire_idle_envs(c, fn);
 	pthread_mutex_unlock(&c->mu);
 	async_forget_function(c, fn->account, fn->name);
+	lambda_versions_forget(c, fn->account, fn->name);
 	pthread_mutex_lock(&c->db->mu);
 	sqlite3_stmt *st = NULL;
 	sqlite3_prepare_v2(c->db->db, "DELETE FROM functions WHERE account = ? AND name = ?", -1,
@@ -613,7 +810,25 @@ static void delete_function(struct cloud *c, struct lfunc *fn, struct http_resp 
 		lambda_fn_unref(fn);
 		pthread_mutex_unlock(&c->mu);
 	}
-	resp->status = 204;
+}
+
+cJSON *lambda_op_delete_function(struct svc_call *call, const cJSON *in, struct aws_err *err)
+{
+	char qualifier[129];
+	struct lfunc *fn = fn_of_as(call, in, qualifier, err);
+	if (!fn)
+		return NULL;
+	bool ok = true;
+	if (qualifier[0] && strcmp(qualifier, "$LATEST") != 0) {
+		/* One published version (versions.h). */
+		pthread_mutex_lock(&call->cloud->mu);
+		ok = lambda_version_delete_named(call->cloud, fn, qualifier, err);
+		pthread_mutex_unlock(&call->cloud->mu);
+	} else {
+		delete_function(call->cloud, fn);
+	}
+	fn_release(call->cloud, fn);
+	return ok ? cJSON_CreateObject() : NULL;
 }
 
 void lambda_reset_account(struct cloud *c, const char *account)
@@ -629,10 +844,7 @@ void lambda_reset_account(struct cloud *c, const char *account)
 	}
 	pthread_mutex_unlock(&c->mu);
 	vec_for_each (&doomed, i) {
-		struct http_resp resp;
-		http_resp_init(&resp);
-		delete_function(c, doomed.items[i], &resp);
-		http_resp_release(&resp);
+		delete_function(c, doomed.items[i]);
 		pthread_mutex_lock(&c->mu);
 		lambda_fn_unref(doomed.items[i]);
 		pthread_mutex_unlock(&c->mu);
@@ -654,23 +866,21 @@ void lambda_reset_account(struct cloud *c, const char *account)
 	pthread_mutex_unlock(&c->db->mu);
 }
 
-static void put_concurrency(struct cloud *c, struct lfunc *fn, const struct http_req *req,
-			    struct http_resp *resp)
+cJSON *lambda_op_put_function_concurrency(struct svc_call *call, const cJSON *in,
+					  struct aws_err *err)
 {
-	cJSON *in = parse_body(req, resp);
-	if (!in)
-		return;
+	struct cloud *c = call->cloud;
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(in, "ReservedConcurrentExecutions");
-	if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble != (int)v->valuedouble) {
-		cJSON_Delete(in);
-		aws_error(resp, 400, "ValidationException",
-			  "1 validation error detected: Value at 'reservedConcurrentExecutions' "
-			  "failed to satisfy constraint: Member must have value greater than or "
-			  "equal to 0");
-		return;
-	}
+	if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble != (int)v->valuedouble)
+		return aws_err_set(err, 400, "ValidationException",
+				   "1 validation error detected: Value at "
+				   "'reservedConcurrentExecutions' failed to satisfy constraint: "
+				   "Member must have value greater than or equal to 0"),
+		       NULL;
+	struct lfunc *fn = fn_of(call, in, err);
+	if (!fn)
+		return NULL;
 	int n = (int)v->valuedouble;
-	cJSON_Delete(in);
 	pthread_mutex_lock(&c->mu);
 	int others = 0;
 	vec_for_each (&c->functions, i) {
@@ -678,23 +888,56 @@ static void put_concurrency(struct cloud *c, struct lfunc *fn, const struct http
 		if (f != fn && f->reserved > 0 && strcmp(f->account, fn->account) == 0)
 			others += f->reserved;
 	}
+	cJSON *out = NULL;
 	if (c->account_limit - others - n < 100) {
-		pthread_mutex_unlock(&c->mu);
-		aws_error(resp, 400, "InvalidParameterValueException",
-			  "Specified ReservedConcurrentExecutions for function decreases account's "
-			  "UnreservedConcurrentExecution below its minimum value of [100].");
-		return;
+		aws_err_set(err, 400, "InvalidParameterValueException",
+			    "Specified ReservedConcurrentExecutions for function decreases "
+			    "account's UnreservedConcurrentExecution below its minimum value of "
+			    "[100].");
+	} else {
+		fn->reserved = n;
+		lambda_fn_save(c, fn);
+		out = cJSON_CreateObject();
+		cJSON_AddNumberToObject(out, "ReservedConcurrentExecutions", n);
 	}
-	fn->reserved = n;
-	lambda_fn_save(c, fn);
 	pthread_mutex_unlock(&c->mu);
-	cJSON *out = cJSON_CreateObject();
-	cJSON_AddNumberToObject(out, "ReservedConcurrentExecutions", n);
-	reply_json(resp, 200, out);
+	fn_release(c, fn);
+	return out;
 }
 
-static void account_settings(struct cloud *c, const char *account, struct http_resp *resp)
+cJSON *lambda_op_delete_function_concurrency(struct svc_call *call, const cJSON *in,
+					     struct aws_err *err)
 {
+	struct lfunc *fn = fn_of(call, in, err);
+	if (!fn)
+		return NULL;
+	pthread_mutex_lock(&call->cloud->mu);
+	fn->reserved = -1;
+	lambda_fn_save(call->cloud, fn);
+	pthread_mutex_unlock(&call->cloud->mu);
+	fn_release(call->cloud, fn);
+	return cJSON_CreateObject();
+}
+
+cJSON *lambda_op_get_function_concurrency(struct svc_call *call, const cJSON *in,
+					  struct aws_err *err)
+{
+	struct lfunc *fn = fn_of(call, in, err);
+	if (!fn)
+		return NULL;
+	cJSON *out = cJSON_CreateObject();
+	pthread_mutex_lock(&call->cloud->mu);
+	if (fn->reserved >= 0)
+		cJSON_AddNumberToObject(out, "ReservedConcurrentExecutions", fn->reserved);
+	pthread_mutex_unlock(&call->cloud->mu);
+	fn_release(call->cloud, fn);
+	return out;
+}
+
+cJSON *lambda_op_get_account_settings(struct svc_call *call, const cJSON *in, struct aws_err *err)
+{
+	struct cloud *c = call->cloud;
+	const char *account = call->caller->account;
 	pthread_mutex_lock(&c->mu);
 	long long total = 0;
 	int count = 0, reserved = 0;
@@ -719,144 +962,38 @@ static void account_settings(struct cloud *c, const char *account, struct http_r
 	cJSON *use = cJSON_AddObjectToObject(out, "AccountUsage");
 	cJSON_AddNumberToObject(use, "TotalCodeSize", (double)total);
 	cJSON_AddNumberToObject(use, "FunctionCount", count);
-	reply_json(resp, 200, out);
+	(void)in;
+	(void)err;
+	return out;
 }
 
-/* Split "/<version>/functions/<name>[/<rest>]"; false when the path has another shape. */
-static bool split_path(const char *path, const char *version, char *name, size_t n,
-		       const char **rest)
+cJSON *lambda_op_add_permission(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
-	char prefix[64];
-	snprintf(prefix, sizeof(prefix), "/%s/functions/", version);
-	if (!str_starts_with(path, prefix))
-		return false;
-	const char *p = path + strlen(prefix);
-	const char *slash = strchr(p, '/');
-	size_t len = slash ? (size_t)(slash - p) : strlen(p);
-	if (len == 0 || len >= n)
-		return false;
-	memcpy(name, p, len);
-	name[len] = '\0';
-	*rest = slash ? slash : "";
-	return true;
+	struct lfunc *fn = fn_of(call, in, err);
+	if (!fn)
+		return NULL;
+	cJSON *out = lambda_policy_add(call->cloud, fn, in, err);
+	fn_release(call->cloud, fn);
+	return out;
 }
 
-void lambda_api(struct cloud *c, const char *account, const struct http_req *req,
-		struct http_resp *resp)
+cJSON *lambda_op_get_policy(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
-	const char *m = req->method;
-	const char *p = req->path;
-	bool get = strcmp(m, "GET") == 0, post = strcmp(m, "POST") == 0,
-	     put = strcmp(m, "PUT") == 0, del = strcmp(m, "DELETE") == 0;
-	if (strcmp(p, "/2015-03-31/functions") == 0 || strcmp(p, "/2015-03-31/functions/") == 0) {
-		if (post)
-			create_function(c, account, req, resp);
-		else if (get)
-			list_functions(c, account, req, resp);
-		else
-			aws_error(resp, 405, "MethodNotAllowedException", "Method not allowed");
-		return;
-	}
-	if (str_starts_with(p, "/2016-08-19/account-settings") && get) {
-		account_settings(c, account, resp);
-		return;
-	}
-	static const char *const versions[] = { "2015-03-31", "2017-10-31", "2019-09-30",
-						"2014-11-13" };
-	char ref[256];
-	const char *rest = NULL;
-	const char *version = NULL;
-	for (size_t i = 0; i < 4 && !version; i++)
-		if (split_path(p, versions[i], ref, sizeof(ref), &rest))
-			version = versions[i];
-	if (!version) {
-		lambda_unserved(resp, req);
-		return;
-	}
-	char name[65], ref_account[13], qualifier[129];
-	struct api_err e = { 0 };
-	if (!lambda_parse_ref(ref, name, ref_account, qualifier, &e)) {
-		reply_err(resp, &e);
-		return;
-	}
-	const char *q = http_query(req, "Qualifier");
-	if (q && q[0]) {
-		if (qualifier[0] && strcmp(q, qualifier) != 0) {
-			aws_error(resp, 400, "InvalidParameterValueException",
-				  "The derived qualifier from the function name does not match the "
-				  "specified qualifier.");
-			return;
-		}
-		snprintf(qualifier, sizeof(qualifier), "%s", q);
-	}
-	pthread_mutex_lock(&c->mu);
-	struct lfunc *fn = NULL;
-	if (!ref_account[0] || strcmp(ref_account, account) == 0)
-		fn = lambda_fn_find(c, account, name);
-	if (fn)
-		lambda_fn_ref(fn);
-	pthread_mutex_unlock(&c->mu);
-	if (!fn || (qualifier[0] && strcmp(qualifier, "$LATEST") != 0)) {
-		not_found(resp, ref_account[0] ? ref_account : account, name, qualifier);
-		goto done;
-	}
-	if (strcmp(version, "2015-03-31") == 0) {
-		if (!rest[0] && get) {
-			pthread_mutex_lock(&c->mu);
-			get_function(c, fn, false, resp);
-			pthread_mutex_unlock(&c->mu);
-		} else if (!rest[0] && del) {
-			delete_function(c, fn, resp);
-		} else if (strcmp(rest, "/configuration") == 0 && get) {
-			pthread_mutex_lock(&c->mu);
-			get_function(c, fn, true, resp);
-			pthread_mutex_unlock(&c->mu);
-		} else if (strcmp(rest, "/configuration") == 0 && put) {
-			update_config(c, fn, req, resp);
-		} else if (strcmp(rest, "/code") == 0 && put) {
-			update_code(c, fn, req, resp);
-		} else if (str_starts_with(rest, "/policy")) {
-			lambda_policy_api(c, fn, rest, req, resp);
-		} else if (strcmp(rest, "/invocations") == 0 && post) {
-			struct invoke_opts o = {
-				.type = http_header(req, "X-Amz-Invocation-Type"),
-				.qualifier = qualifier,
-				.tail = http_header(req, "X-Amz-Log-Type") &&
-					strcmp(http_header(req, "X-Amz-Log-Type"), "Tail") == 0,
-				.client_context_b64 = http_header(req, "X-Amz-Client-Context"),
-			};
-			lambda_invoke(c, account, fn, req, &o, resp);
-		} else {
-			lambda_unserved(resp, req);
-		}
-	} else if (strcmp(version, "2014-11-13") == 0 && strcmp(rest, "/invoke-async/") == 0 &&
-		   post) {
-		struct invoke_opts o = { .type = "Event" };
-		lambda_invoke(c, account, fn, req, &o, resp);
-		if (resp->status == 202)
-			strbuf_addstr(&resp->body, "{\"Status\":202}");
-	} else if (strcmp(rest, "/concurrency") == 0 && strcmp(version, "2017-10-31") == 0 && put) {
-		put_concurrency(c, fn, req, resp);
-	} else if (strcmp(rest, "/concurrency") == 0 && strcmp(version, "2017-10-31") == 0 && del) {
-		pthread_mutex_lock(&c->mu);
-		fn->reserved = -1;
-		lambda_fn_save(c, fn);
-		pthread_mutex_unlock(&c->mu);
-		resp->status = 204;
-	} else if (strcmp(rest, "/concurrency") == 0 && strcmp(version, "2019-09-30") == 0 && get) {
-		cJSON *out = cJSON_CreateObject();
-		pthread_mutex_lock(&c->mu);
-		if (fn->reserved >= 0)
-			cJSON_AddNumberToObject(out, "ReservedConcurrentExecutions", fn->reserved);
-		pthread_mutex_unlock(&c->mu);
-		reply_json(resp, 200, out);
-	} else {
-		lambda_unserved(resp, req);
-	}
-done:
-	if (fn) {
-		pthread_mutex_lock(&c->mu);
-		lambda_fn_unref(fn);
-		pthread_mutex_unlock(&c->mu);
-	}
+	struct lfunc *fn = fn_of(call, in, err);
+	if (!fn)
+		return NULL;
+	cJSON *out = lambda_policy_get(call->cloud, fn, err);
+	fn_release(call->cloud, fn);
+	return out;
+}
+
+cJSON *lambda_op_remove_permission(struct svc_call *call, const cJSON *in, struct aws_err *err)
+{
+	struct lfunc *fn = fn_of(call, in, err);
+	if (!fn)
+		return NULL;
+	const char *sid = in_str(in, "StatementId");
+	bool ok = lambda_policy_remove(call->cloud, fn, sid ? sid : "", err);
+	fn_release(call->cloud, fn);
+	return ok ? cJSON_CreateObject() : NULL;
 }

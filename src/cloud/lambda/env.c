@@ -23,6 +23,7 @@
 #include "cloud/lambda/lambda.h"
 #include "cloud/lambda/limits.h"
 #include "cloud/lambda/sandbox.h"
+#include "cloud/lambda/versions.h"
 #include "cloud/state.h"
 #include "core/clock.h"
 #include "core/path.h"
@@ -101,6 +102,7 @@ void lambda_env_log(struct env *env, const char *line, size_t len)
 {
 	logs_append(env->cloud->logs, env->fn->account, env->group, env->stream, clock_wall_ms(),
 		    line, len);
+	lambda_metrics_emf(env->cloud, env->fn->account, line, len);
 	lambda_env_tail(env, line, len);
 }
 
@@ -356,15 +358,26 @@ static bool runtime_argv(struct cloud *c, const struct lfunc *fn, const struct l
 {
 	const char *runtimes = sandbox_runtimes_dir(c->sandbox);
 	if (rt->lang == LAMBDA_PROVIDED) {
+		/* The code's bootstrap, else a layer's, as Lambda looks for them. */
 		char *host = path_join(fn->code_dir, "bootstrap");
-		bool ok = access(host, X_OK) == 0;
+		bool in_task = access(host, X_OK) == 0, in_opt = false;
 		free(host);
-		if (!ok)
+		if (!in_task && fn->opt_dir) {
+			host = path_join(fn->opt_dir, "bootstrap");
+			in_opt = access(host, X_OK) == 0;
+			free(host);
+		}
+		if (!in_task && !in_opt)
 			return api_err_set(e, 200, "Runtime.InvalidEntrypoint",
 					   "Couldn't find valid bootstrap(s): [/var/task/bootstrap "
 					   "/opt/bootstrap]");
-		argv[0] = sandbox_private_root(c->sandbox) ? xstrdup(SANDBOX_TASK_ROOT "/bootstrap")
-							   : path_join(fn->code_dir, "bootstrap");
+		bool private_root = sandbox_private_root(c->sandbox);
+		if (in_task)
+			argv[0] = private_root ? xstrdup(SANDBOX_TASK_ROOT "/bootstrap")
+					       : path_join(fn->code_dir, "bootstrap");
+		else
+			argv[0] = private_root ? xstrdup("/opt/bootstrap")
+					       : path_join(fn->opt_dir, "bootstrap");
 	} else if (rt->lang == LAMBDA_PYTHON) {
 		argv[0] = xstrdup(c->python);
 		/* -S: the client adds the site directories itself, without site's start-up work. */
@@ -393,8 +406,25 @@ static void build_envp(struct cloud *c, const struct env *env, const struct lamb
 	env_add(envp, "_HANDLER", fn->handler);
 	env_add(envp, "LAMBDA_TASK_ROOT", private_root ? SANDBOX_TASK_ROOT : fn->code_dir);
 	env_add(envp, "LAMBDA_RUNTIME_DIR", sandbox_runtimes_dir(c->sandbox));
+	/* Lambda's library path: the runtime's, the code's lib/ and the layers' /opt/lib. Without
+	 * a root of their own, environments see the host's folders there, and LAMBDA_TUTOR_OPT
+	 * tells the runtime clients where the layers are. */
+	const char *task = private_root ? SANDBOX_TASK_ROOT : fn->code_dir;
+	const char *opt = private_root || !fn->opt_dir ? "/opt" : fn->opt_dir;
+	const char *rdir = sandbox_runtimes_dir(c->sandbox);
+	char *ld = xasprintf("/var/lang/lib:/lib64:/usr/lib64:%s:%s/lib:%s:%s/lib:%s/lib", rdir,
+			     rdir, task, task, opt);
+	env_add(envp, "LD_LIBRARY_PATH", ld);
+	free(ld);
+	if (!private_root && fn->opt_dir) {
+		env_add(envp, "LAMBDA_TUTOR_OPT", fn->opt_dir);
+		char *p = xasprintf("%s:%s/bin", path ? path : SANDBOX_PATH, fn->opt_dir);
+		env_add(envp, "PATH", p);
+		free(p);
+	}
 	env_add(envp, "AWS_LAMBDA_FUNCTION_NAME", fn->name);
-	env_add(envp, "AWS_LAMBDA_FUNCTION_VERSION", "$LATEST");
+	char ver[12];
+	env_add(envp, "AWS_LAMBDA_FUNCTION_VERSION", lambda_fn_version_name(fn, ver));
 	env_addi(envp, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", env->memory);
 	env_add(envp, "AWS_LAMBDA_LOG_GROUP_NAME", env->group);
 	env_add(envp, "AWS_LAMBDA_LOG_STREAM_NAME", env->stream);
@@ -455,7 +485,9 @@ static struct env *env_new(struct cloud *c, struct lfunc *fn, struct api_err *e)
 	struct tm tm;
 	gmtime_r(&now, &tm);
 	strftime(day, sizeof(day), "%Y/%m/%d", &tm);
-	snprintf(env->stream, sizeof(env->stream), "%s/[$LATEST]%s", day, hex);
+	char v[12];
+	snprintf(env->stream, sizeof(env->stream), "%s/[%s]%s", day, lambda_fn_version_name(fn, v),
+		 hex);
 	snprintf(env->group, sizeof(env->group), "/aws/lambda/%s", fn->name);
 	struct error err;
 	env->rapi = http_server_start(0, LAMBDA_RUNTIME_RESP_MAX, lambda_runtime_api, env,
@@ -486,6 +518,7 @@ static bool env_start(struct cloud *c, struct env *env, const struct lambda_runt
 	struct sandbox_job job = {
 		.account = env->fn->account,
 		.code_dir = env->fn->code_dir,
+		.opt_dir = env->fn->opt_dir,
 		.tmp_mb = env->fn->ephemeral > 0 ? env->fn->ephemeral : SANDBOX_TMP_MB,
 		.argv = argv,
 		.envp = (char *const *)envp->items,

@@ -9,6 +9,7 @@
 #include "cloud/async/async.h"
 #include "cloud/http/aws.h"
 #include "cloud/lambda/lambda.h"
+#include "cloud/lambda/versions.h"
 #include "cloud/state.h"
 #include "core/path.h"
 #include "core/xalloc.h"
@@ -21,6 +22,19 @@ struct lfunc *lambda_fn_find(struct cloud *c, const char *account, const char *n
 			return fn;
 	}
 	return NULL;
+}
+
+int lambda_account_inflight(struct cloud *c, const char *account)
+{
+	int n = 0;
+	pthread_mutex_lock(&c->mu);
+	vec_for_each (&c->functions, i) {
+		const struct lfunc *fn = c->functions.items[i];
+		if (strcmp(fn->account, account) == 0)
+			n += fn->inflight;
+	}
+	pthread_mutex_unlock(&c->mu);
+	return n;
 }
 
 void lambda_fn_ref(struct lfunc *fn)
@@ -38,6 +52,9 @@ void lambda_fn_unref(struct lfunc *fn)
 	free(fn->description);
 	cJSON_Delete(fn->vars);
 	free(fn->code_dir);
+	cJSON_Delete(fn->layers);
+	free(fn->opt_dir);
+	lambda_versions_release(fn);
 	free(fn);
 }
 
@@ -45,13 +62,24 @@ void lambda_fn_arn(const struct lfunc *fn, char *out, size_t n)
 {
 	snprintf(out, n, "arn:aws:lambda:" AWS_REGION_NAME ":%s:function:%s", fn->account,
 		 fn->name);
+	if (fn->version)
+		snprintf(out + strlen(out), n - strlen(out), ":%u", fn->version);
 }
 
 cJSON *lambda_fn_config(struct cloud *c, const struct lfunc *fn)
 {
+	char v[12];
+	return lambda_fn_config_as(c, fn, fn->version ? lambda_fn_version_name(fn, v) : NULL);
+}
+
+cJSON *lambda_fn_config_as(struct cloud *c, const struct lfunc *fn, const char *qualifier)
+{
 	cJSON *o = cJSON_CreateObject();
-	char arn[160], when[32], group[96];
-	lambda_fn_arn(fn, arn, sizeof(arn));
+	char arn[300], when[32], group[96], version[12];
+	snprintf(arn, sizeof(arn), "arn:aws:lambda:" AWS_REGION_NAME ":%s:function:%s", fn->account,
+		 fn->name);
+	if (qualifier && qualifier[0])
+		snprintf(arn + strlen(arn), sizeof(arn) - strlen(arn), ":%s", qualifier);
 	aws_time_lambda(fn->modified_ms, when);
 	snprintf(group, sizeof(group), "/aws/lambda/%s", fn->name);
 	const struct lambda_runtime *rt = lambda_runtime_find(fn->runtime);
@@ -66,13 +94,15 @@ cJSON *lambda_fn_config(struct cloud *c, const struct lfunc *fn)
 	cJSON_AddNumberToObject(o, "MemorySize", fn->memory);
 	cJSON_AddStringToObject(o, "LastModified", when);
 	cJSON_AddStringToObject(o, "CodeSha256", fn->sha256);
-	cJSON_AddStringToObject(o, "Version", "$LATEST");
+	cJSON_AddStringToObject(o, "Version", lambda_fn_version_name(fn, version));
 	if (fn->vars) {
 		cJSON *env = cJSON_AddObjectToObject(o, "Environment");
 		cJSON_AddItemToObject(env, "Variables", cJSON_Duplicate(fn->vars, true));
 	}
+	if (fn->layers)
+		cJSON_AddItemToObject(o, "Layers", cJSON_Duplicate(fn->layers, true));
 	cJSON *tracing = cJSON_AddObjectToObject(o, "TracingConfig");
-	cJSON_AddStringToObject(tracing, "Mode", "PassThrough");
+	cJSON_AddStringToObject(tracing, "Mode", fn->tracing_active ? "Active" : "PassThrough");
 	cJSON_AddStringToObject(o, "RevisionId", fn->revision);
 	cJSON_AddStringToObject(o, "State", "Active");
 	cJSON_AddStringToObject(o, "LastUpdateStatus", "Successful");
@@ -106,7 +136,7 @@ cJSON *lambda_fn_config(struct cloud *c, const struct lfunc *fn)
 	return o;
 }
 
-bool lambda_fn_save(struct cloud *c, const struct lfunc *fn)
+cJSON *lambda_fn_state(const struct lfunc *fn)
 {
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "Runtime", fn->runtime);
@@ -119,6 +149,7 @@ bool lambda_fn_save(struct cloud *c, const struct lfunc *fn)
 	cJSON_AddNumberToObject(o, "Timeout", fn->timeout);
 	cJSON_AddNumberToObject(o, "EphemeralStorage", fn->ephemeral);
 	cJSON_AddBoolToObject(o, "Arm64", fn->arm64);
+	cJSON_AddBoolToObject(o, "TracingActive", fn->tracing_active);
 	cJSON_AddStringToObject(o, "CodeSha256", fn->sha256);
 	cJSON_AddStringToObject(o, "ShaHex", fn->sha_hex);
 	cJSON_AddNumberToObject(o, "CodeSize", (double)fn->code_size);
@@ -126,6 +157,20 @@ bool lambda_fn_save(struct cloud *c, const struct lfunc *fn)
 	cJSON_AddNumberToObject(o, "LastModified", (double)fn->modified_ms);
 	cJSON_AddNumberToObject(o, "Reserved", fn->reserved);
 	cJSON_AddStringToObject(o, "CodeDir", fn->code_dir);
+	if (fn->layers)
+		cJSON_AddItemToObject(o, "Layers", cJSON_Duplicate(fn->layers, true));
+	if (fn->opt_dir)
+		cJSON_AddStringToObject(o, "OptDir", fn->opt_dir);
+	if (fn->last_version)
+		cJSON_AddNumberToObject(o, "LastVersion", fn->last_version);
+	if (fn->source_digest[0])
+		cJSON_AddStringToObject(o, "SourceDigest", fn->source_digest);
+	return o;
+}
+
+bool lambda_fn_save(struct cloud *c, const struct lfunc *fn)
+{
+	cJSON *o = lambda_fn_state(fn);
 	char *text = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	pthread_mutex_lock(&c->db->mu);
@@ -156,6 +201,47 @@ static double jnum(const cJSON *o, const char *k)
 	return cJSON_IsNumber(v) ? v->valuedouble : 0;
 }
 
+struct lfunc *lambda_fn_from_state(const char *account, const char *name, const cJSON *o)
+{
+	struct lfunc *fn = xcalloc(1, sizeof(*fn));
+	snprintf(fn->account, sizeof(fn->account), "%s", account);
+	snprintf(fn->name, sizeof(fn->name), "%s", name);
+	fn->runtime = jdup(o, "Runtime");
+	fn->handler = jdup(o, "Handler");
+	fn->role = jdup(o, "Role");
+	fn->description = jdup(o, "Description");
+	cJSON *vars = cJSON_GetObjectItemCaseSensitive(o, "Variables");
+	fn->vars = vars ? cJSON_Duplicate(vars, true) : NULL;
+	fn->memory = (int)jnum(o, "MemorySize");
+	fn->timeout = (int)jnum(o, "Timeout");
+	fn->ephemeral = (int)jnum(o, "EphemeralStorage");
+	fn->arm64 = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "Arm64"));
+	fn->tracing_active = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "TracingActive"));
+	char *s = jdup(o, "CodeSha256");
+	snprintf(fn->sha256, sizeof(fn->sha256), "%s", s);
+	free(s);
+	s = jdup(o, "ShaHex");
+	snprintf(fn->sha_hex, sizeof(fn->sha_hex), "%s", s);
+	free(s);
+	s = jdup(o, "RevisionId");
+	snprintf(fn->revision, sizeof(fn->revision), "%s", s);
+	free(s);
+	s = jdup(o, "SourceDigest");
+	snprintf(fn->source_digest, sizeof(fn->source_digest), "%s", s);
+	free(s);
+	fn->code_size = (long long)jnum(o, "CodeSize");
+	fn->modified_ms = (long long)jnum(o, "LastModified");
+	fn->reserved = (int)jnum(o, "Reserved");
+	fn->last_version = (unsigned)jnum(o, "LastVersion");
+	fn->code_dir = jdup(o, "CodeDir");
+	const cJSON *layers = cJSON_GetObjectItemCaseSensitive(o, "Layers");
+	fn->layers = cJSON_IsArray(layers) ? cJSON_Duplicate(layers, true) : NULL;
+	const char *opt = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "OptDir"));
+	fn->opt_dir = opt ? xstrdup(opt) : NULL;
+	fn->refs = 1;
+	return fn;
+}
+
 void lambda_fn_load_all(struct cloud *c)
 {
 	pthread_mutex_lock(&c->db->mu);
@@ -165,36 +251,13 @@ void lambda_fn_load_all(struct cloud *c)
 		cJSON *o = cJSON_Parse((const char *)sqlite3_column_text(st, 2));
 		if (!o)
 			continue;
-		struct lfunc *fn = xcalloc(1, sizeof(*fn));
-		snprintf(fn->account, sizeof(fn->account), "%s", sqlite3_column_text(st, 0));
-		snprintf(fn->name, sizeof(fn->name), "%s", sqlite3_column_text(st, 1));
-		fn->runtime = jdup(o, "Runtime");
-		fn->handler = jdup(o, "Handler");
-		fn->role = jdup(o, "Role");
-		fn->description = jdup(o, "Description");
-		cJSON *vars = cJSON_GetObjectItemCaseSensitive(o, "Variables");
-		fn->vars = vars ? cJSON_Duplicate(vars, true) : NULL;
-		fn->memory = (int)jnum(o, "MemorySize");
-		fn->timeout = (int)jnum(o, "Timeout");
-		fn->ephemeral = (int)jnum(o, "EphemeralStorage");
-		fn->arm64 = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "Arm64"));
-		char *s = jdup(o, "CodeSha256");
-		snprintf(fn->sha256, sizeof(fn->sha256), "%s", s);
-		free(s);
-		s = jdup(o, "ShaHex");
-		snprintf(fn->sha_hex, sizeof(fn->sha_hex), "%s", s);
-		free(s);
-		s = jdup(o, "RevisionId");
-		snprintf(fn->revision, sizeof(fn->revision), "%s", s);
-		free(s);
-		fn->code_size = (long long)jnum(o, "CodeSize");
-		fn->modified_ms = (long long)jnum(o, "LastModified");
-		fn->reserved = (int)jnum(o, "Reserved");
-		fn->code_dir = jdup(o, "CodeDir");
-		fn->refs = 1;
+		struct lfunc *fn =
+			lambda_fn_from_state((const char *)sqlite3_column_text(st, 0),
+					     (const char *)sqlite3_column_text(st, 1), o);
 		cJSON_Delete(o);
 		vec_push(&c->functions, fn);
 	}
 	sqlite3_finalize(st);
 	pthread_mutex_unlock(&c->db->mu);
+	lambda_versions_load(c);
 }

@@ -15,6 +15,7 @@
 #include "cloud/http/aws.h"
 #include "cloud/lambda/lambda.h"
 #include "cloud/lambda/policy.h"
+#include "cloud/lambda/versions.h"
 #include "cloud/state.h"
 #include "cloud/svc/arn.h"
 #include "cloud/svc/svc.h"
@@ -49,7 +50,25 @@ void lambda_inv_complete(struct invocation *inv, const char *body, size_t len, b
 	pthread_cond_broadcast(&inv->cond);
 }
 
-static struct invocation *inv_new(const struct lfunc *fn, const char *payload, size_t len,
+/*
+ * Whether X-Ray samples this invocation of fn (cloud->mu held): with TracingConfig Active, as
+ * X-Ray's default rule does, the first request of each second and 5% of the others.
+ */
+static bool sampled(struct lfunc *fn)
+{
+	if (!fn->tracing_active)
+		return false;
+	int64_t second = clock_wall_ms() / 1000;
+	if (fn->sampled_second != second) {
+		fn->sampled_second = second;
+		return true;
+	}
+	char hex[3];
+	aws_random_hex(hex, 2);
+	return strtol(hex, NULL, 16) * 100 / 256 < 5;
+}
+
+static struct invocation *inv_new(struct lfunc *fn, const char *payload, size_t len,
 				  const char *request_id, const char *qualifier)
 {
 	struct invocation *inv = xcalloc(1, sizeof(*inv));
@@ -73,8 +92,8 @@ static struct invocation *inv_new(const struct lfunc *fn, const char *payload, s
 			hex[h++] = *p;
 	hex[h] = '\0';
 	aws_random_hex(parent, 16);
-	snprintf(inv->trace_id, sizeof(inv->trace_id), "Root=1-%08llx-%s;Parent=%s;Sampled=0",
-		 (unsigned long long)(clock_wall_ms() / 1000), hex, parent);
+	snprintf(inv->trace_id, sizeof(inv->trace_id), "Root=1-%08llx-%s;Parent=%s;Sampled=%d",
+		 (unsigned long long)(clock_wall_ms() / 1000), hex, parent, sampled(fn) ? 1 : 0);
 	/* The ARN the function was invoked by, with its qualifier (context.invoked_function_arn).
 	 */
 	arn_function_format(inv->arn, sizeof(inv->arn), AWS_REGION_NAME, fn->account, fn->name,
@@ -195,7 +214,8 @@ static void log_end(struct env *env, const struct env_view *v, struct invocation
 			strbuf_addf(&line, "\tError Type: %s", inv->error_type);
 		lambda_env_log_platform(env, line.buf, line.len);
 		strbuf_reset(&line);
-		lambda_log_start(&line, inv->id, "$LATEST");
+		char ver[12];
+		lambda_log_start(&line, inv->id, lambda_fn_version_name(env->fn, ver));
 		lambda_env_log_platform(env, line.buf, line.len);
 		strbuf_reset(&line);
 	}
@@ -366,6 +386,7 @@ static void run(struct cloud *c, struct lfunc *fn, const char *payload, size_t l
 		 : inv->function_error ? "error"
 				       : "success");
 	snprintf(rec.error_type, sizeof(rec.error_type), "%s", inv->error_type);
+	snprintf(rec.qualifier, sizeof(rec.qualifier), "%s", qualifier ? qualifier : "");
 	lambda_metrics_record(c, &rec);
 	pthread_mutex_unlock(&c->mu);
 
@@ -405,104 +426,6 @@ static bool valid_json(const char *s, size_t n)
 	bool ok = o != NULL;
 	cJSON_Delete(o);
 	return ok;
-}
-
-void lambda_invoke(struct cloud *c, const char *account, struct lfunc *fn,
-		   const struct http_req *req, const struct invoke_opts *o, struct http_resp *resp)
-{
-	const char *type = o->type ? o->type : "RequestResponse";
-	bool event = strcmp(type, "Event") == 0;
-	if (!event && strcmp(type, "RequestResponse") != 0 && strcmp(type, "DryRun") != 0) {
-		aws_error(resp, 400, "ValidationException",
-			  "1 validation error detected: Value '%s' at 'invocationType' failed to "
-			  "satisfy constraint: Member must satisfy enum value set: [Event, "
-			  "RequestResponse, DryRun]",
-			  type);
-		return;
-	}
-	size_t limit = event ? LAMBDA_ASYNC_MAX : LAMBDA_PAYLOAD_MAX;
-	size_t size = req->too_large ? req->declared_len : req->body_len;
-	if (event && (req->too_large || size > limit)) {
-		aws_error(resp, 413, "RequestEntityTooLargeException",
-			  "%zu byte payload is too large for the Event invocation type (limit %zu "
-			  "bytes)",
-			  size, limit);
-		return;
-	}
-	if (req->too_large || size > limit) {
-		aws_error(resp, 413, "RequestTooLargeException",
-			  "Request must be smaller than %zu bytes for the InvokeFunction operation",
-			  limit);
-		return;
-	}
-	if (!valid_json(req->body, req->body_len)) {
-		aws_error(resp, 400, "InvalidRequestContentException",
-			  "Could not parse request body into json: Could not parse payload into "
-			  "json: Unexpected character: was expecting a JSON value");
-		return;
-	}
-	char *context = NULL;
-	if (o->client_context_b64 && o->client_context_b64[0]) {
-		size_t n = 0;
-		unsigned char *raw =
-			aws_base64_decode(o->client_context_b64, strlen(o->client_context_b64), &n);
-		if (!raw || n > 3583 || !valid_json((const char *)raw, n)) {
-			free(raw);
-			aws_error(resp, 400, "InvalidRequestContentException",
-				  "Client context must be a valid Base64-encoded JSON object.");
-			return;
-		}
-		context = (char *)raw;
-	}
-	if (strcmp(type, "DryRun") == 0) {
-		free(context);
-		resp->status = 204;
-		return;
-	}
-	if (event) {
-		/* Into the durable queue: async/ runs it, retries it and reports its fate. */
-		free(context);
-		char rid[37] = "";
-		struct error err;
-		error_clear(&err);
-		if (!async_enqueue(c, fn->account, fn->name, req->body, req->body_len, "lambda",
-				   rid, &err)) {
-			aws_error(resp, 500, "ServiceException", "%s", err.msg);
-			return;
-		}
-		resp->status = 202;
-		for (int i = 0; i < resp->nheaders; i++)
-			if (strcasecmp(resp->headers[i][0], "x-amzn-RequestId") == 0) {
-				free(resp->headers[i][1]);
-				resp->headers[i][1] = xstrdup(rid);
-			}
-		return;
-	}
-	/* As in AWS, the invocation's request id is the one the Invoke response carries. */
-	const char *rid = NULL;
-	for (int i = 0; i < resp->nheaders; i++)
-		if (strcasecmp(resp->headers[i][0], "x-amzn-RequestId") == 0)
-			rid = resp->headers[i][1];
-	struct outcome out = { 0 };
-	strbuf_init(&out.body);
-	run(c, fn, req->body, req->body_len, context, o->tail, rid, o->qualifier, &out);
-	free(context);
-	if (out.throttled) {
-		aws_throttle(resp, out.throttle_reason);
-	} else if (out.http_status != 200) {
-		aws_error(resp, out.http_status, out.err.type, "%s", out.err.msg);
-	} else {
-		resp->status = 200;
-		strbuf_add(&resp->body, out.body.buf ? out.body.buf : "", out.body.len);
-		if (out.function_error)
-			http_resp_header(resp, "X-Amz-Function-Error", "Unhandled");
-		http_resp_header(resp, "X-Amz-Executed-Version", "$LATEST");
-		if (out.tail_b64)
-			http_resp_header(resp, "X-Amz-Log-Result", out.tail_b64);
-	}
-	strbuf_release(&out.body);
-	free(out.tail_b64);
-	(void)account;
 }
 
 /* The payload of an Invoke: the HTTP body, or the Payload member of another service's call. */
@@ -571,13 +494,18 @@ cJSON *lambda_op_invoke(struct svc_call *call, const cJSON *in, struct aws_err *
 		snprintf(qualifier, sizeof(qualifier), "%s", q);
 	}
 	const char *account = call->caller->account;
+	/* The version that runs: $LATEST, a published one, or one an alias picks by weight. */
+	struct aws_err rerr = { 0 };
 	pthread_mutex_lock(&c->mu);
 	struct lfunc *fn = NULL;
 	if (!ref_account[0] || strcmp(ref_account, account) == 0)
 		fn = lambda_fn_find(c, account, name);
 	if (fn)
+		fn = lambda_fn_resolve(c, fn, qualifier, &rerr);
+	if (fn)
 		lambda_fn_ref(fn);
 	pthread_mutex_unlock(&c->mu);
+	aws_err_release(&rerr);
 	cJSON *out = NULL;
 	char *owned = NULL, *context = NULL;
 	const char *payload = NULL;
@@ -586,7 +514,7 @@ cJSON *lambda_op_invoke(struct svc_call *call, const cJSON *in, struct aws_err *
 	char arn[300];
 	arn_function_format(arn, sizeof(arn), AWS_REGION_NAME,
 			    ref_account[0] ? ref_account : account, name, qualifier);
-	if (!fn || (qualifier[0] && strcmp(qualifier, "$LATEST") != 0)) {
+	if (!fn) {
 		aws_err_set(err, 404, "ResourceNotFoundException", "Function not found: %s", arn);
 		goto done;
 	}
@@ -643,6 +571,14 @@ cJSON *lambda_op_invoke(struct svc_call *call, const cJSON *in, struct aws_err *
 		out = status_only(204);
 		goto done;
 	}
+	if (event && fn->version) {
+		aws_err_set(
+			err, 501, "NotImplemented",
+			"The local cloud queues asynchronous invocations of $LATEST only, and %s "
+			"names version %u",
+			arn, fn->version);
+		goto done;
+	}
 	if (event) {
 		/* Into the durable queue: async/ runs it, retries it and reports its fate. The
 		 * invocation's request id is the one the Invoke answer carries, as in AWS. */
@@ -672,7 +608,8 @@ cJSON *lambda_op_invoke(struct svc_call *call, const cJSON *in, struct aws_err *
 		from_api_err(err, &o.err);
 	} else {
 		out = status_only(200);
-		cJSON_AddStringToObject(out, "ExecutedVersion", "$LATEST");
+		char ver[12];
+		cJSON_AddStringToObject(out, "ExecutedVersion", lambda_fn_version_name(fn, ver));
 		if (o.function_error)
 			cJSON_AddStringToObject(out, "FunctionError", "Unhandled");
 		if (o.tail_b64)
@@ -697,5 +634,24 @@ done:
 		lambda_fn_unref(fn);
 		pthread_mutex_unlock(&c->mu);
 	}
+	return out;
+}
+
+cJSON *lambda_op_invoke_async(struct svc_call *call, const cJSON *input, struct aws_err *err)
+{
+	/* The old asynchronous call: Invoke with InvocationType Event, answering Status. */
+	cJSON *in = cJSON_Duplicate(input, true);
+	cJSON_DeleteItemFromObjectCaseSensitive(in, "InvocationType");
+	cJSON_AddStringToObject(in, "InvocationType", "Event");
+	const char *args = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(in, "InvokeArgs"));
+	if (args)
+		cJSON_AddStringToObject(in, "Payload", args);
+	cJSON *out = lambda_op_invoke(call, in, err);
+	cJSON_Delete(in);
+	if (!out)
+		return NULL;
+	cJSON_Delete(out);
+	out = cJSON_CreateObject();
+	cJSON_AddNumberToObject(out, "Status", 202);
 	return out;
 }

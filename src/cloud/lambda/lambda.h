@@ -26,7 +26,10 @@
 struct cloud;
 struct cJSON;
 
-/* A function's $LATEST. Reference counted: invocations and environments hold references. */
+/*
+ * A function's $LATEST, or one of its published versions (versions.h): a frozen copy with
+ * environments of its own. Reference counted: invocations and environments hold references.
+ */
 struct lfunc {
 	char account[13];
 	char name[65];
@@ -40,12 +43,25 @@ struct lfunc {
 	long long code_size; /* zipped */
 	char revision[37];
 	long long modified_ms;
-	int reserved;        /* reserved concurrency, -1 when not set */
-	char *code_dir;      /* the unzipped package */
-	unsigned generation; /* bumped by every change; older environments retire */
+	int reserved;           /* reserved concurrency, -1 when not set */
+	bool tracing_active;    /* TracingConfig Mode Active: X-Ray samples its invocations */
+	int64_t sampled_second; /* the second whose first invocation X-Ray sampled */
+	char *code_dir;         /* the unzipped package */
+	struct cJSON *layers;   /* the configuration's Layers ([{Arn, CodeSize}]), NULL when none */
+	char *opt_dir;          /* the layers merged (layers.h), seen as /opt; NULL when none */
+	unsigned generation;    /* bumped by every change; older environments retire */
 	int inflight;
 	int refs;
 	bool deleted;
+	/* Versions (versions.h). version: 0 for $LATEST, else the published version's number.
+	 * source_digest: $LATEST's code and configuration when the version was published. The
+	 * rest is $LATEST's: its versions (struct lfunc *, oldest first, each referenced), its
+	 * aliases and provisioned concurrency configurations (versions.h's structs), and the
+	 * last version number given (numbers are never reused). */
+	unsigned version;
+	char source_digest[65];
+	struct vec versions, aliases, provisioned;
+	unsigned last_version;
 };
 
 enum inv_state {
@@ -118,11 +134,20 @@ struct env {
 
 /* functions.c */
 struct lfunc *lambda_fn_find(struct cloud *c, const char *account, const char *name);
+/* Invocations of account's functions admitted and not yet over (takes c->mu). */
+int lambda_account_inflight(struct cloud *c, const char *account);
 void lambda_fn_ref(struct lfunc *fn);
 void lambda_fn_unref(struct lfunc *fn);
-/* The function's configuration as GetFunctionConfiguration returns it. Caller deletes. */
+/* The function's configuration as GetFunctionConfiguration returns it (a version's with its
+ * number in FunctionArn). Caller deletes. */
 struct cJSON *lambda_fn_config(struct cloud *c, const struct lfunc *fn);
+/* The same, FunctionArn qualified as the request named it ("$LATEST", an alias; NULL: none). */
+struct cJSON *lambda_fn_config_as(struct cloud *c, const struct lfunc *fn, const char *qualifier);
 void lambda_fn_arn(const struct lfunc *fn, char *out, size_t n);
+/* The function as the table functions keeps it (a version's too). Caller deletes. */
+struct cJSON *lambda_fn_state(const struct lfunc *fn);
+/* A function from its state (refs 1). */
+struct lfunc *lambda_fn_from_state(const char *account, const char *name, const struct cJSON *o);
 bool lambda_fn_save(struct cloud *c, const struct lfunc *fn);
 void lambda_fn_load_all(struct cloud *c);
 
@@ -174,14 +199,6 @@ char *lambda_runtime_error_body(const char *body, size_t len, const char *header
 				size_t type_n);
 
 /* invoke.c */
-struct invoke_opts {
-	const char *type;      /* RequestResponse, Event, DryRun */
-	const char *qualifier; /* as invoked ($LATEST), kept in the invoked ARN; NULL: none */
-	bool tail;
-	const char *client_context_b64;
-};
-void lambda_invoke(struct cloud *c, const char *account, struct lfunc *fn,
-		   const struct http_req *req, const struct invoke_opts *o, struct http_resp *resp);
 /*
  * Run one invocation for another service (asynchronous invocation, event source mappings),
  * synchronously. fn is referenced by the caller. request_id (36 characters) or NULL for a
@@ -208,13 +225,42 @@ struct svc_call;
 struct aws_err;
 struct cJSON *lambda_op_invoke(struct svc_call *call, const struct cJSON *input,
 			       struct aws_err *err);
+/* InvokeAsync, the old asynchronous call: an Event invocation, answered with Status 202. */
+struct cJSON *lambda_op_invoke_async(struct svc_call *call, const struct cJSON *input,
+				     struct aws_err *err);
+/* api.c: the functions' operations, for lambda/service.c's table. */
+struct cJSON *lambda_op_create_function(struct svc_call *call, const struct cJSON *input,
+					struct aws_err *err);
+struct cJSON *lambda_op_list_functions(struct svc_call *call, const struct cJSON *input,
+				       struct aws_err *err);
+struct cJSON *lambda_op_get_function(struct svc_call *call, const struct cJSON *input,
+				     struct aws_err *err);
+struct cJSON *lambda_op_get_function_configuration(struct svc_call *call, const struct cJSON *input,
+						   struct aws_err *err);
+struct cJSON *lambda_op_update_function_code(struct svc_call *call, const struct cJSON *input,
+					     struct aws_err *err);
+struct cJSON *lambda_op_update_function_configuration(struct svc_call *call,
+						      const struct cJSON *input,
+						      struct aws_err *err);
+struct cJSON *lambda_op_delete_function(struct svc_call *call, const struct cJSON *input,
+					struct aws_err *err);
+struct cJSON *lambda_op_put_function_concurrency(struct svc_call *call, const struct cJSON *input,
+						 struct aws_err *err);
+struct cJSON *lambda_op_delete_function_concurrency(struct svc_call *call,
+						    const struct cJSON *input, struct aws_err *err);
+struct cJSON *lambda_op_get_function_concurrency(struct svc_call *call, const struct cJSON *input,
+						 struct aws_err *err);
+struct cJSON *lambda_op_get_account_settings(struct svc_call *call, const struct cJSON *input,
+					     struct aws_err *err);
+struct cJSON *lambda_op_add_permission(struct svc_call *call, const struct cJSON *input,
+				       struct aws_err *err);
+struct cJSON *lambda_op_get_policy(struct svc_call *call, const struct cJSON *input,
+				   struct aws_err *err);
+struct cJSON *lambda_op_remove_permission(struct svc_call *call, const struct cJSON *input,
+					  struct aws_err *err);
 /* Complete an invocation (cloud->mu held). */
 void lambda_inv_complete(struct invocation *inv, const char *body, size_t len, bool error,
 			 const char *error_type, const char *status);
-
-/* api.c: the REST API under /2015-03-31, /2017-10-31, /2019-09-30, /2016-08-19. */
-void lambda_api(struct cloud *c, const char *account, const struct http_req *req,
-		struct http_resp *resp);
 
 /*
  * The checks of a CreateFunction (create) or UpdateFunctionConfiguration body that need no
@@ -251,10 +297,36 @@ struct lambda_record {
 	char status[16];
 	char error_type[128];
 	bool arm64;
+	char qualifier[129]; /* the version or alias invoked; "" unqualified or $LATEST */
+	char executed[16];   /* the version that ran (ExecutedVersion), when invoked by alias */
 };
+/* Record an invocation and put its metrics (caller holds cloud->mu). */
 void lambda_metrics_record(struct cloud *c, const struct lambda_record *r);
+/*
+ * Put one of Lambda's CloudWatch metrics (AWS/Lambda: Invocations, Errors, Throttles,
+ * Duration, DeadLetterErrors, DestinationDeliveryFailures, AsyncEventsReceived,
+ * AsyncEventAge, AsyncEventsDropped, IteratorAge, ProvisionedConcurrency*...) with the
+ * dimensions AWS gives it: across the account, per function (FunctionName, when not NULL), per
+ * version or alias invoked (Resource "function:qualifier", when qualifier is one), and for an
+ * alias per version it ran (ExecutedVersion). At the virtual clock's now, or at ts_ms.
+ */
+void lambda_metric(struct cloud *c, const char *account, const char *function,
+		   const char *qualifier, const char *executed, const char *name, const char *unit,
+		   double value);
+void lambda_metric_at(struct cloud *c, const char *account, const char *function,
+		      const char *qualifier, const char *executed, const char *name,
+		      const char *unit, double value, long long ts_ms);
 void lambda_metrics_throttle(struct cloud *c, const char *account, const char *function);
+/* Metrics from one line of a function's output in the embedded metric format (metrics/emf.h);
+ * a line that is not EMF is ignored, a malformed one counted in AWS/Logs and skipped. */
+void lambda_metrics_emf(struct cloud *c, const char *account, const char *line, size_t len);
 void lambda_metrics_flush(struct cloud *c);
+/*
+ * Write the logs and records of every invocation that has ended to the database. A queue
+ * (asynchronous invocation, an event source mapping) calls it before it forgets or moves on
+ * an event, so that a crash never leaves an event done with no trace of its run.
+ */
+void lambda_records_sync(struct cloud *c);
 void lambda_metrics_json(struct cloud *c, const char *account, const char *function,
 			 struct http_resp *resp);
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cloud/http/aws.h"
+#include "core/strutil.h"
 
 void lambda_log_init_start(struct strbuf *sb, const char *runtime_version, const char *arn_hex)
 {
@@ -67,7 +68,10 @@ void log_splitter_feed(struct log_splitter *ls, const char *data, size_t len, lo
 			size_t take = chunk < room ? chunk : room;
 			strbuf_add(&ls->line, data, take);
 			if (take < chunk) {
-				/* Over the limit: emit what fits, drop the rest of the line. */
+				/* Over the limit: emit what fits (whole characters), drop the
+				 * rest of the line. */
+				strbuf_setlen(&ls->line,
+					      str_utf8_whole(ls->line.buf, ls->line.len));
 				emit(ls, fn, ctx);
 				ls->skipping = true;
 			}

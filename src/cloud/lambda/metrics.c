@@ -1,42 +1,109 @@
 /*
- * Numbers per invocation (duration, billed duration, memory, cold or warm, GB-seconds, cost)
- * and per function per minute (Invocations, Errors, Duration, Throttles, ConcurrentExecutions),
- * collected in memory on the hot path and written in batches.
+ * Lambda's numbers: a record per invocation (duration, billed duration, memory, cold or warm,
+ * GB-seconds, cost), collected in memory on the hot path and written in batches, and Lambda's
+ * CloudWatch metrics (namespace AWS/Lambda) put into the cloud's metric store with the
+ * dimensions AWS gives them, on the virtual clock.
  */
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cloud/clock/vclock.h"
 #include "cloud/lambda/lambda.h"
+#include "cloud/logs/logs.h"
+#include "cloud/metrics/emf.h"
+#include "cloud/metrics/metrics.h"
 #include "cloud/state.h"
 #include "core/clock.h"
+#include "core/strbuf.h"
 #include "core/xalloc.h"
 
-struct minute {
-	char account[13];
-	char function[65];
-	long long minute;
-	long long invocations, errors, throttles;
-	double duration_sum, duration_max;
-	int concurrent_max;
-};
+#define NS "AWS/Lambda"
 
-static struct minute *minute_for(struct cloud *c, const char *account, const char *function)
+/* A dimension set's canonical text into buf (n bytes): AWS's dimension names, sorted. */
+static const char *dims_of(char *buf, size_t n, const char *function, const char *resource,
+			   const char *executed)
 {
-	long long m = clock_wall_ms() / 60000 * 60000;
-	vec_for_each (&c->minutes, i) {
-		struct minute *x = c->minutes.items[i];
-		if (x->minute == m && strcmp(x->function, function) == 0 &&
-		    strcmp(x->account, account) == 0)
-			return x;
+	struct strbuf sb = STRBUF_INIT;
+	const char *names[3], *values[3];
+	size_t k = 0;
+	if (executed) {
+		names[k] = "ExecutedVersion";
+		values[k++] = executed;
 	}
-	struct minute *x = xcalloc(1, sizeof(*x));
-	snprintf(x->account, sizeof(x->account), "%s", account);
-	snprintf(x->function, sizeof(x->function), "%s", function);
-	x->minute = m;
-	vec_push(&c->minutes, x);
-	return x;
+	if (function) {
+		names[k] = "FunctionName";
+		values[k++] = function;
+	}
+	if (resource) {
+		names[k] = "Resource";
+		values[k++] = resource;
+	}
+	metrics_dims_write(&sb, names, values, k);
+	snprintf(buf, n, "%s", sb.buf);
+	strbuf_release(&sb);
+	return buf;
+}
+
+/* Put value under every dimension set but the account's (which the caller chooses). */
+static void put_function(struct cloud *c, const char *account, const char *function,
+			 const char *qualifier, const char *executed, const char *name,
+			 const char *unit, double value, long long ts_ms)
+{
+	char dims[600], resource[200];
+	struct metric_ref ref = { account, NS, name,
+				  dims_of(dims, sizeof(dims), function, NULL, NULL) };
+	metrics_add(c->metrics, &ref, unit, ts_ms, false, value, 1);
+	if (!qualifier || !qualifier[0] || strcmp(qualifier, "$LATEST") == 0)
+		return;
+	snprintf(resource, sizeof(resource), "%s:%s", function, qualifier);
+	ref.dims = dims_of(dims, sizeof(dims), function, resource, NULL);
+	metrics_add(c->metrics, &ref, unit, ts_ms, false, value, 1);
+	if (executed && executed[0] && strcmp(executed, qualifier) != 0) {
+		ref.dims = dims_of(dims, sizeof(dims), function, resource, executed);
+		metrics_add(c->metrics, &ref, unit, ts_ms, false, value, 1);
+	}
+}
+
+void lambda_metric_at(struct cloud *c, const char *account, const char *function,
+		      const char *qualifier, const char *executed, const char *name,
+		      const char *unit, double value, long long ts_ms)
+{
+	if (!c->metrics)
+		return;
+	if (ts_ms <= 0)
+		ts_ms = vclock_now_ms(c->vclock, NULL);
+	/* Every metric across the account, per function, and per version or alias invoked
+	 * (Resource "function:qualifier"), an alias's also per version it ran
+	 * (ExecutedVersion). */
+	struct metric_ref ref = { account, NS, name, "[]" };
+	metrics_add(c->metrics, &ref, unit, ts_ms, false, value, 1);
+	if (function)
+		put_function(c, account, function, qualifier, executed, name, unit, value, ts_ms);
+}
+
+void lambda_metric(struct cloud *c, const char *account, const char *function,
+		   const char *qualifier, const char *executed, const char *name, const char *unit,
+		   double value)
+{
+	lambda_metric_at(c, account, function, qualifier, executed, name, unit, value, 0);
+}
+
+/* Concurrency now: the account's executions, and those of functions without a reservation.
+ * Caller holds cloud->mu. */
+static void concurrency(struct cloud *c, const char *account, int *all, int *unreserved)
+{
+	*all = *unreserved = 0;
+	vec_for_each (&c->functions, i) {
+		const struct lfunc *f = c->functions.items[i];
+		if (strcmp(f->account, account) != 0)
+			continue;
+		*all += f->inflight;
+		if (f->reserved < 0)
+			*unreserved += f->inflight;
+	}
 }
 
 void lambda_metrics_record(struct cloud *c, const struct lambda_record *r)
@@ -44,38 +111,47 @@ void lambda_metrics_record(struct cloud *c, const struct lambda_record *r)
 	struct lambda_record *copy = xmalloc(sizeof(*copy));
 	*copy = *r;
 	vec_push(&c->records, copy);
-	struct minute *m = minute_for(c, r->account, r->function);
-	m->invocations++;
-	if (strcmp(r->status, "success") != 0)
-		m->errors++;
-	m->duration_sum += r->duration_ms;
-	if (r->duration_ms > m->duration_max)
-		m->duration_max = r->duration_ms;
+	if (!c->metrics)
+		return;
+	/* The invocation's metrics are stamped with its start, on the virtual clock. */
+	long long at = vclock_now_ms(c->vclock, NULL) - (long long)r->duration_ms;
+	const char *q = r->qualifier[0] ? r->qualifier : NULL;
+	const char *x = r->executed[0] ? r->executed : NULL;
+	bool error = strcmp(r->status, "success") != 0;
+	lambda_metric_at(c, r->account, r->function, q, x, "Invocations", "Count", 1, at);
+	lambda_metric_at(c, r->account, r->function, q, x, "Errors", "Count", error, at);
+	lambda_metric_at(c, r->account, r->function, q, x, "Throttles", "Count", 0, at);
+	lambda_metric_at(c, r->account, r->function, q, x, "Duration", "Milliseconds",
+			 r->duration_ms, at);
+	/* Concurrency as it was, this invocation (which the caller let go of) counted. */
 	const struct lfunc *fn = lambda_fn_find(c, r->account, r->function);
-	int concurrent = fn ? fn->inflight + 1 : 1;
-	if (concurrent > m->concurrent_max)
-		m->concurrent_max = concurrent;
+	int all, unreserved;
+	concurrency(c, r->account, &all, &unreserved);
+	struct metric_ref ref = { r->account, NS, "ConcurrentExecutions", "[]" };
+	metrics_add(c->metrics, &ref, "Count", at, false, all + 1, 1);
+	put_function(c, r->account, r->function, q, NULL, "ConcurrentExecutions", "Count",
+		     fn ? fn->inflight + 1 : 1, at);
+	ref.name = "UnreservedConcurrentExecutions";
+	metrics_add(c->metrics, &ref, "Count", at, false,
+		    unreserved + (!fn || fn->reserved < 0 ? 1 : 0), 1);
 }
 
 void lambda_metrics_throttle(struct cloud *c, const char *account, const char *function)
 {
-	pthread_mutex_lock(&c->mu);
-	minute_for(c, account, function)->throttles++;
-	pthread_mutex_unlock(&c->mu);
+	lambda_metric(c, account, function, NULL, NULL, "Throttles", "Count", 1);
 }
 
 void lambda_metrics_flush(struct cloud *c)
 {
 	pthread_mutex_lock(&c->mu);
-	struct vec records = c->records, minutes = c->minutes;
+	struct vec records = c->records;
 	c->records = (struct vec)VEC_INIT;
-	c->minutes = (struct vec)VEC_INIT;
 	pthread_mutex_unlock(&c->mu);
-	if (records.len == 0 && minutes.len == 0)
+	if (records.len == 0)
 		return;
 	pthread_mutex_lock(&c->db->mu);
 	cloud_db_exec(c->db, "BEGIN");
-	sqlite3_stmt *ins = NULL, *up = NULL;
+	sqlite3_stmt *ins = NULL;
 	sqlite3_prepare_v2(c->db->db,
 			   "INSERT INTO invocations(account, function, request_id, started,"
 			   " duration_ms, billed_ms, init_ms, memory_mb, max_used_mb, cold, status,"
@@ -108,36 +184,32 @@ void lambda_metrics_flush(struct cloud *c)
 		sqlite3_bind_double(ins, 15, lambda_cost_usd(r->memory_mb, r->billed_ms, true));
 		sqlite3_step(ins);
 	}
-	sqlite3_prepare_v2(c->db->db,
-			   "INSERT INTO metrics(account, function, minute, invocations, errors,"
-			   " throttles, duration_sum, duration_max, concurrent_max)"
-			   " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
-			   " ON CONFLICT(account, function, minute) DO UPDATE SET"
-			   " invocations = invocations + ?4, errors = errors + ?5,"
-			   " throttles = throttles + ?6, duration_sum = duration_sum + ?7,"
-			   " duration_max = max(duration_max, ?8),"
-			   " concurrent_max = max(concurrent_max, ?9)",
-			   -1, &up, NULL);
-	vec_for_each (&minutes, i) {
-		const struct minute *m = minutes.items[i];
-		sqlite3_reset(up);
-		sqlite3_bind_text(up, 1, m->account, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(up, 2, m->function, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(up, 3, m->minute);
-		sqlite3_bind_int64(up, 4, m->invocations);
-		sqlite3_bind_int64(up, 5, m->errors);
-		sqlite3_bind_int64(up, 6, m->throttles);
-		sqlite3_bind_double(up, 7, m->duration_sum);
-		sqlite3_bind_double(up, 8, m->duration_max);
-		sqlite3_bind_int(up, 9, m->concurrent_max);
-		sqlite3_step(up);
-	}
 	sqlite3_finalize(ins);
-	sqlite3_finalize(up);
 	cloud_db_exec(c->db, "COMMIT");
 	pthread_mutex_unlock(&c->db->mu);
 	vec_release_with(&records, free);
-	vec_release_with(&minutes, free);
+}
+
+/* Collects the functions with metrics of their own (ListMetrics' callback). */
+static bool function_name(void *ctx, const char *ns, const char *name, const char *dims)
+{
+	cJSON *d = cJSON_Parse(dims);
+	const cJSON *first = cJSON_GetArrayItem(d, 0);
+	const cJSON *n = cJSON_GetObjectItemCaseSensitive(first, "Name");
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(first, "Value");
+	if (cJSON_GetArraySize(d) == 1 && cJSON_IsString(n) &&
+	    strcmp(n->valuestring, "FunctionName") == 0 && cJSON_IsString(v))
+		vec_push(ctx, xstrdup(v->valuestring));
+	cJSON_Delete(d);
+	(void)ns;
+	(void)name;
+	return true;
+}
+
+void lambda_records_sync(struct cloud *c)
+{
+	logs_sync(c->logs);
+	lambda_metrics_flush(c);
 }
 
 void lambda_metrics_json(struct cloud *c, const char *account, const char *function,
@@ -147,32 +219,58 @@ void lambda_metrics_json(struct cloud *c, const char *account, const char *funct
 	cJSON *out = cJSON_CreateObject();
 	cJSON *mins = cJSON_AddArrayToObject(out, "Metrics");
 	cJSON *invs = cJSON_AddArrayToObject(out, "Invocations");
+	/* Per function and minute, over the last day, from the metric store. */
+	struct vec names = VEC_INIT;
+	long long now = vclock_now_ms(c->vclock, NULL), from = (now - 86400000LL) / 60000 * 60000;
+	if (function && function[0])
+		vec_push(&names, xstrdup(function));
+	else
+		metrics_list(c->metrics, account, NS, "Invocations", from, function_name, &names);
+	vec_for_each (&names, i) {
+		const char *name = names.items[i];
+		struct strbuf dims = STRBUF_INIT;
+		const char *dn = "FunctionName";
+		metrics_dims_write(&dims, &dn, &name, 1);
+		static const char *const series[] = { "Invocations", "Errors", "Throttles",
+						      "Duration", "ConcurrentExecutions" };
+		struct metric_period *ps[5];
+		size_t np[5];
+		for (int k = 0; k < 5; k++) {
+			struct metric_ref ref = { account, NS, series[k], dims.buf };
+			np[k] = metrics_get(c->metrics, &ref, NULL, from, now + 60000, 60000, false,
+					    &ps[k]);
+		}
+		/* Newest minute first, as before. */
+		for (size_t j = np[0]; j-- > 0;) {
+			const struct metric_period *inv = &ps[0][j];
+			cJSON *m = cJSON_CreateObject();
+			cJSON_AddStringToObject(m, "FunctionName", name);
+			cJSON_AddNumberToObject(m, "Timestamp", (double)inv->ts);
+			double v[5] = { inv->sum, 0, 0, 0, 0 }, dmax = 0;
+			for (int k = 1; k < 5; k++)
+				for (size_t x = 0; x < np[k]; x++)
+					if (ps[k][x].ts == inv->ts) {
+						v[k] = k == 3   ? ps[k][x].sum / ps[k][x].count
+						       : k == 4 ? ps[k][x].max
+								: ps[k][x].sum;
+						if (k == 3)
+							dmax = ps[k][x].max;
+					}
+			cJSON_AddNumberToObject(m, "Invocations", v[0]);
+			cJSON_AddNumberToObject(m, "Errors", v[1]);
+			cJSON_AddNumberToObject(m, "Throttles", v[2]);
+			cJSON_AddNumberToObject(m, "DurationAverage", v[3]);
+			cJSON_AddNumberToObject(m, "DurationMaximum", dmax);
+			cJSON_AddNumberToObject(m, "ConcurrentExecutions", v[4]);
+			cJSON_AddItemToArray(mins, m);
+		}
+		for (int k = 0; k < 5; k++)
+			metric_periods_free(ps[k], np[k]);
+		strbuf_release(&dims);
+	}
+	vec_release_with(&names, free);
 	pthread_mutex_lock(&c->db->mu);
 	sqlite3_stmt *st = NULL;
-	sqlite3_prepare_v2(c->db->db,
-			   "SELECT function, minute, invocations, errors, throttles, duration_sum,"
-			   " duration_max, concurrent_max FROM metrics WHERE account = ?1 AND"
-			   " (?2 = '' OR function = ?2) ORDER BY minute DESC, function LIMIT 1440",
-			   -1, &st, NULL);
-	sqlite3_bind_text(st, 1, account, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, function ? function : "", -1, SQLITE_TRANSIENT);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		cJSON *m = cJSON_CreateObject();
-		cJSON_AddStringToObject(m, "FunctionName",
-					(const char *)sqlite3_column_text(st, 0));
-		cJSON_AddNumberToObject(m, "Timestamp", (double)sqlite3_column_int64(st, 1));
-		long long n = sqlite3_column_int64(st, 2);
-		cJSON_AddNumberToObject(m, "Invocations", (double)n);
-		cJSON_AddNumberToObject(m, "Errors", (double)sqlite3_column_int64(st, 3));
-		cJSON_AddNumberToObject(m, "Throttles", (double)sqlite3_column_int64(st, 4));
-		cJSON_AddNumberToObject(m, "DurationAverage",
-					n ? sqlite3_column_double(st, 5) / (double)n : 0);
-		cJSON_AddNumberToObject(m, "DurationMaximum", sqlite3_column_double(st, 6));
-		cJSON_AddNumberToObject(m, "ConcurrentExecutions",
-					(double)sqlite3_column_int64(st, 7));
-		cJSON_AddItemToArray(mins, m);
-	}
-	sqlite3_finalize(st);
 	sqlite3_prepare_v2(
 		c->db->db,
 		"SELECT function, request_id, started, duration_ms, billed_ms, init_ms,"
@@ -210,4 +308,26 @@ void lambda_metrics_json(struct cloud *c, const char *account, const char *funct
 	cJSON_Delete(out);
 	strbuf_addstr(&resp->body, text);
 	free(text);
+}
+
+void lambda_metrics_emf(struct cloud *c, const char *account, const char *line, size_t len)
+{
+	if (!c->metrics || len < 8 || !memmem(line, len, "\"_aws\"", 6))
+		return;
+	/* Handlers read the wall clock: their timestamps move with the virtual clock's lead. */
+	long long now = vclock_now_ms(c->vclock, NULL);
+	struct emf_batch b;
+	char why[300];
+	enum emf_result r = emf_parse(line, len, now, now - clock_wall_ms(), &b, why, sizeof(why));
+	if (r == EMF_OK) {
+		emf_put(c->metrics, account, &b);
+		emf_batch_release(&b);
+	} else if (r != EMF_NONE) {
+		/* Skipped, as CloudWatch skips it, and counted where CloudWatch counts it. */
+		struct metric_ref ref = { account, "AWS/Logs",
+					  r == EMF_PARSE ? "EMFParsingErrors"
+							 : "EMFValidationErrors",
+					  "[]" };
+		metrics_add(c->metrics, &ref, "None", now, false, 1, 1);
+	}
 }

@@ -13,6 +13,7 @@
 #include "cloud/http/aws.h"
 #include "cloud/lambda/lambda.h"
 #include "cloud/state.h"
+#include "cloud/svc/svc.h"
 #include "core/strutil.h"
 #include "core/xalloc.h"
 
@@ -45,8 +46,8 @@ static const char *member(const cJSON *o, const char *k)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-/* The statement AddPermission stores, or NULL with an error filled in resp. */
-static cJSON *make_statement(const struct lfunc *fn, const cJSON *in, struct http_resp *resp)
+/* The statement AddPermission stores, or NULL with err filled. */
+static cJSON *make_statement(const struct lfunc *fn, const cJSON *in, struct aws_err *err)
 {
 	const char *sid = member(in, "StatementId"), *action = member(in, "Action");
 	const char *principal = member(in, "Principal"), *src = member(in, "SourceArn");
@@ -54,28 +55,28 @@ static cJSON *make_statement(const struct lfunc *fn, const cJSON *in, struct htt
 	const char *url_auth = member(in, "FunctionUrlAuthType");
 	const cJSON *via_url = cJSON_GetObjectItemCaseSensitive(in, "InvokedViaFunctionUrl");
 	if (!sid || !action || !principal) {
-		aws_error(resp, 400, "ValidationException",
-			  "1 validation error detected: Value null at '%s' failed to satisfy "
-			  "constraint: Member must not be null",
-			  !sid      ? "statementId"
-			  : !action ? "action"
-				    : "principal");
+		aws_err_set(err, 400, "ValidationException",
+			    "1 validation error detected: Value null at '%s' failed to satisfy "
+			    "constraint: Member must not be null",
+			    !sid      ? "statementId"
+			    : !action ? "action"
+				      : "principal");
 		return NULL;
 	}
 	if (!sid_ok(sid)) {
-		aws_error(resp, 400, "ValidationException",
-			  "1 validation error detected: Value '%s' at 'statementId' failed to "
-			  "satisfy constraint: Member must satisfy regular expression pattern: "
-			  "([a-zA-Z0-9-_.]+)",
-			  sid);
+		aws_err_set(err, 400, "ValidationException",
+			    "1 validation error detected: Value '%s' at 'statementId' failed to "
+			    "satisfy constraint: Member must satisfy regular expression pattern: "
+			    "([a-zA-Z0-9-_.]+)",
+			    sid);
 		return NULL;
 	}
 	if (!action_ok(action)) {
-		aws_error(resp, 400, "ValidationException",
-			  "1 validation error detected: Value '%s' at 'action' failed to satisfy "
-			  "constraint: Member must satisfy regular expression pattern: "
-			  "(lambda:[*]|lambda:[a-zA-Z]+|[*])",
-			  action);
+		aws_err_set(err, 400, "ValidationException",
+			    "1 validation error detected: Value '%s' at 'action' failed to satisfy "
+			    "constraint: Member must satisfy regular expression pattern: "
+			    "(lambda:[*]|lambda:[a-zA-Z]+|[*])",
+			    action);
 		return NULL;
 	}
 	char arn[200];
@@ -97,11 +98,12 @@ static cJSON *make_statement(const struct lfunc *fn, const cJSON *in, struct htt
 	cJSON_AddStringToObject(st, "Action", action);
 	cJSON_AddStringToObject(st, "Resource", arn);
 	if (url_auth && strcmp(url_auth, "NONE") != 0 && strcmp(url_auth, "AWS_IAM") != 0) {
-		aws_error(resp, 400, "ValidationException",
-			  "1 validation error detected: Value '%s' at 'functionUrlAuthType' failed "
-			  "to satisfy constraint: Member must satisfy enum value set: [AWS_IAM, "
-			  "NONE]",
-			  url_auth);
+		aws_err_set(
+			err, 400, "ValidationException",
+			"1 validation error detected: Value '%s' at 'functionUrlAuthType' failed "
+			"to satisfy constraint: Member must satisfy enum value set: [AWS_IAM, "
+			"NONE]",
+			url_auth);
 		cJSON_Delete(st);
 		return NULL;
 	}
@@ -124,21 +126,12 @@ static cJSON *make_statement(const struct lfunc *fn, const cJSON *in, struct htt
 	return st;
 }
 
-static void add_permission(struct cloud *c, struct lfunc *fn, const struct http_req *req,
-			   struct http_resp *resp)
+cJSON *lambda_policy_add(struct cloud *c, const struct lfunc *fn, const cJSON *in,
+			 struct aws_err *err)
 {
-	cJSON *in = cJSON_ParseWithLength(req->body, req->body_len);
-	if (!cJSON_IsObject(in)) {
-		cJSON_Delete(in);
-		aws_error(resp, 400, "InvalidRequestContentException",
-			  "Could not parse request body into json: Could not parse payload into "
-			  "json: Unexpected character: was expecting a JSON object");
-		return;
-	}
-	cJSON *st = make_statement(fn, in, resp);
-	cJSON_Delete(in);
+	cJSON *st = make_statement(fn, in, err);
 	if (!st)
-		return;
+		return NULL;
 	char *text = cJSON_PrintUnformatted(st);
 	const char *sid = member(st, "Sid");
 	pthread_mutex_lock(&c->db->mu);
@@ -158,24 +151,21 @@ static void add_permission(struct cloud *c, struct lfunc *fn, const struct http_
 	}
 	sqlite3_finalize(q);
 	pthread_mutex_unlock(&c->db->mu);
+	cJSON *out = NULL;
 	if (rc == SQLITE_CONSTRAINT) {
-		aws_error(resp, 409, "ResourceConflictException",
-			  "The statement id (%s) provided already exists. Please choose another "
-			  "statement id, or remove the existing statement.",
-			  sid);
+		aws_err_set(err, 409, "ResourceConflictException",
+			    "The statement id (%s) provided already exists. Please choose another "
+			    "statement id, or remove the existing statement.",
+			    sid);
 	} else if (rc != SQLITE_DONE) {
-		aws_error(resp, 500, "ServiceException", "cannot store the policy");
+		aws_err_set(err, 500, "ServiceException", "cannot store the policy");
 	} else {
-		cJSON *out = cJSON_CreateObject();
+		out = cJSON_CreateObject();
 		cJSON_AddStringToObject(out, "Statement", text);
-		char *body = cJSON_PrintUnformatted(out);
-		cJSON_Delete(out);
-		resp->status = 201;
-		strbuf_addstr(&resp->body, body);
-		free(body);
 	}
 	free(text);
 	cJSON_Delete(st);
+	return out;
 }
 
 /* The function's statements in the order they were added. Caller deletes. */
@@ -201,14 +191,14 @@ static cJSON *load_statements(struct cloud *c, const char *account, const char *
 	return arr;
 }
 
-static void get_policy(struct cloud *c, struct lfunc *fn, struct http_resp *resp)
+cJSON *lambda_policy_get(struct cloud *c, const struct lfunc *fn, struct aws_err *err)
 {
 	cJSON *arr = load_statements(c, fn->account, fn->name);
 	if (cJSON_GetArraySize(arr) == 0) {
 		cJSON_Delete(arr);
-		aws_error(resp, 404, "ResourceNotFoundException",
-			  "The resource you requested does not exist.");
-		return;
+		aws_err_set(err, 404, "ResourceNotFoundException",
+			    "The resource you requested does not exist.");
+		return NULL;
 	}
 	cJSON *pol = cJSON_CreateObject();
 	cJSON_AddStringToObject(pol, "Version", "2012-10-17");
@@ -220,14 +210,11 @@ static void get_policy(struct cloud *c, struct lfunc *fn, struct http_resp *resp
 	cJSON_AddStringToObject(out, "Policy", text);
 	cJSON_AddStringToObject(out, "RevisionId", fn->revision);
 	free(text);
-	char *body = cJSON_PrintUnformatted(out);
-	cJSON_Delete(out);
-	strbuf_addstr(&resp->body, body);
-	free(body);
+	return out;
 }
 
-static void remove_permission(struct cloud *c, struct lfunc *fn, const char *sid,
-			      struct http_resp *resp)
+bool lambda_policy_remove(struct cloud *c, const struct lfunc *fn, const char *sid,
+			  struct aws_err *err)
 {
 	pthread_mutex_lock(&c->db->mu);
 	sqlite3_stmt *q = NULL;
@@ -244,25 +231,9 @@ static void remove_permission(struct cloud *c, struct lfunc *fn, const char *sid
 	sqlite3_finalize(q);
 	pthread_mutex_unlock(&c->db->mu);
 	if (!changed)
-		aws_error(resp, 404, "ResourceNotFoundException",
-			  "Statement %s is not found in resource policy.", sid);
-	else
-		resp->status = 204;
-}
-
-void lambda_policy_api(struct cloud *c, struct lfunc *fn, const char *rest,
-		       const struct http_req *req, struct http_resp *resp)
-{
-	const char *m = req->method;
-	if (strcmp(rest, "/policy") == 0 && strcmp(m, "POST") == 0)
-		add_permission(c, fn, req, resp);
-	else if ((strcmp(rest, "/policy") == 0 || strcmp(rest, "/policy/") == 0) &&
-		 strcmp(m, "GET") == 0)
-		get_policy(c, fn, resp);
-	else if (str_starts_with(rest, "/policy/") && rest[8] && strcmp(m, "DELETE") == 0)
-		remove_permission(c, fn, rest + 8, resp);
-	else
-		lambda_unserved(resp, req);
+		return aws_err_set(err, 404, "ResourceNotFoundException",
+				   "Statement %s is not found in resource policy.", sid);
+	return true;
 }
 
 static bool statement_allows(const cJSON *st, const char *service, const char *source_arn,

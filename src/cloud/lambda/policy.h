@@ -1,21 +1,26 @@
 /*
- * Functions' resource-based policies: AddPermission, RemovePermission and GetPolicy
- * (/2015-03-31/functions/NAME/policy[/SID]), kept in the cloud's database, and the check
- * other services make before they invoke a function (S3 notifications, API Gateway).
+ * Functions' resource-based policies: AddPermission, RemovePermission and GetPolicy, kept in
+ * the cloud's database, and the check Lambda makes when a service principal invokes a
+ * function (S3 notifications, API Gateway, load balancers: svc/deliver.h).
  */
 #ifndef CLOUD_LAMBDA_POLICY_H
 #define CLOUD_LAMBDA_POLICY_H
 
 #include <stdbool.h>
 
-#include "cloud/http/server.h"
-
+struct aws_err;
+struct cJSON;
 struct cloud;
 struct lfunc;
 
-/* Serve rest ("/policy" or "/policy/SID") for fn (referenced by the caller). */
-void lambda_policy_api(struct cloud *c, struct lfunc *fn, const char *rest,
-		       const struct http_req *req, struct http_resp *resp);
+/* AddPermission: the statement made from in, stored; its output, or NULL with err. */
+struct cJSON *lambda_policy_add(struct cloud *c, const struct lfunc *fn, const struct cJSON *in,
+				struct aws_err *err);
+/* GetPolicy's output, or NULL with err (no statements). */
+struct cJSON *lambda_policy_get(struct cloud *c, const struct lfunc *fn, struct aws_err *err);
+/* RemovePermission; false with err when there is no such statement. */
+bool lambda_policy_remove(struct cloud *c, const struct lfunc *fn, const char *sid,
+			  struct aws_err *err);
 /*
  * Whether the policy of account's function lets service (e.g. "s3.amazonaws.com") invoke it
  * on behalf of source_arn (ArnLike, with * and ?) owned by source_account (NULL: not checked).

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cloud/lambda/lambda.h"
+#include "cloud/lambda/versions.h"
 #include "cloud/state.h"
 #include "core/clock.h"
 #include "core/strutil.h"
@@ -91,7 +92,8 @@ static void next(struct env *env, struct http_resp *resp)
 
 	/* Whatever init printed comes before START. */
 	struct strbuf line = STRBUF_INIT;
-	lambda_log_start(&line, id, "$LATEST");
+	char v[12];
+	lambda_log_start(&line, id, lambda_fn_version_name(env->fn, v));
 	pthread_mutex_lock(&env->log_mu);
 	lambda_env_drain(env);
 	strbuf_reset(&env->tail);

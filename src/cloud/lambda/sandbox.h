@@ -66,6 +66,7 @@ char *sandbox_summary(const struct sandbox *sb);
 struct sandbox_job {
 	const char *account;
 	const char *code_dir; /* the unzipped package on the host */
+	const char *opt_dir;  /* the function's layers, merged, seen at /opt; NULL: an empty /opt */
 	int tmp_mb;           /* the size of its /tmp */
 	char *const *argv;    /* argv[0] as the environment sees it */
 	char *const *envp;

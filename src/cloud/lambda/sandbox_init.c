@@ -166,7 +166,8 @@ static bool remount_ro(int fd, const char *target)
 }
 
 /* Everything under STAGE read-only and nosuid, in one call where the kernel can. */
-static bool seal_tree(const struct sandbox *sb, const int *fds, int code, char *path, size_t n)
+static bool seal_tree(const struct sandbox *sb, const int *fds, int code, int opt, char *path,
+		      size_t n)
 {
 #ifdef SYS_mount_setattr
 	struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID };
@@ -180,6 +181,7 @@ static bool seal_tree(const struct sandbox *sb, const int *fds, int code, char *
 		    (!cat2(path, n, STAGE, sb->items[i].target) || !remount_ro(fds[i], path)))
 			return false;
 	return remount_ro(code, STAGE SANDBOX_TASK_ROOT) &&
+	       (opt < 0 || remount_ro(opt, STAGE "/opt")) &&
 	       mount(NULL, STAGE, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV,
 		     NULL) == 0;
 }
@@ -228,8 +230,10 @@ static enum step build_root(struct init_args *a)
 			return STEP_SOURCE;
 	}
 	int code = open(a->job->code_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	/* The function's layers, merged: /opt (layers.h). */
+	int opt = a->job->opt_dir ? open(a->job->opt_dir, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
 	int proc = sb->plan.host_proc ? open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
-	if (code < 0 || (sb->plan.host_proc && proc < 0))
+	if (code < 0 || (a->job->opt_dir && opt < 0) || (sb->plan.host_proc && proc < 0))
 		return STEP_SOURCE;
 	if (mount("tmpfs", STAGE, "tmpfs", MS_NOSUID | MS_NODEV, ROOT_TMPFS) != 0)
 		return STEP_STAGE;
@@ -244,9 +248,9 @@ static enum step build_root(struct init_args *a)
 		if (fds[i] >= 0 &&
 		    (!cat2(path, sizeof(path), STAGE, sb->items[i].target) || !bind(fds[i], path)))
 			return STEP_TREE;
-	if (!bind(code, STAGE SANDBOX_TASK_ROOT))
+	if (!bind(code, STAGE SANDBOX_TASK_ROOT) || (opt >= 0 && !bind(opt, STAGE "/opt")))
 		return STEP_TREE;
-	if (!seal_tree(sb, fds, code, path, sizeof(path)))
+	if (!seal_tree(sb, fds, code, opt, path, sizeof(path)))
 		return STEP_READONLY;
 	/* Mounted on the read-only tree, not in it: /tmp and /proc. */
 	if (mount("tmpfs", STAGE "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, a->tmp_opts) != 0)
@@ -397,7 +401,7 @@ int sandbox_init_main(void *arg)
 	/* Die with the cloud's spawning thread; if it is already gone, the lifeline says so. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	struct pollfd pfd = { sb->lifeline[0], POLLIN, 0 };
-	if (poll(&pfd, 1, 0) != 0)
+	if (sb->lifeline[0] >= 0 && poll(&pfd, 1, 0) != 0)
 		_exit(0);
 	setpgid(0, 0);
 	sigset_t none;

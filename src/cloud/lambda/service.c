@@ -13,6 +13,8 @@
 #include "cloud/esm/esm.h"
 #include "cloud/http/aws.h"
 #include "cloud/lambda/lambda.h"
+#include "cloud/lambda/layers.h"
+#include "cloud/lambda/versions.h"
 #include "cloud/state.h"
 #include "cloud/svc/svc.h"
 #include "core/path.h"
@@ -34,42 +36,16 @@ void lambda_unserved(struct http_resp *resp, const struct http_req *req)
 		  req->path);
 }
 
-/* What the REST API's own reader serves (api.c, async/, esm/, url.c, policy.c). */
+/* What the event invoke config (async/), event source mapping (esm/) and function URL
+ * (url.c) readers still serve from the wire themselves. */
 static const char *const raw_ops[] = {
-	"AddPermission",
-	"CreateEventSourceMapping",
-	"CreateFunction",
-	"CreateFunctionUrlConfig",
-	"DeleteEventSourceMapping",
-	"DeleteFunction",
-	"DeleteFunctionConcurrency",
-	"DeleteFunctionEventInvokeConfig",
-	"DeleteFunctionUrlConfig",
-	"GetAccountSettings",
-	"GetEventSourceMapping",
-	"GetFunction",
-	"GetFunctionConcurrency",
-	"GetFunctionConfiguration",
-	"GetFunctionEventInvokeConfig",
-	"GetFunctionUrlConfig",
-	"GetPolicy",
-	"InvokeAsync",
-	"ListEventSourceMappings",
-	"ListFunctionEventInvokeConfigs",
-	"ListFunctions",
-	"PutFunctionConcurrency",
-	"PutFunctionEventInvokeConfig",
-	"RemovePermission",
-	"UpdateEventSourceMapping",
-	"UpdateFunctionCode",
-	"UpdateFunctionConfiguration",
-	"UpdateFunctionEventInvokeConfig",
-	NULL,
-};
-
-/* What the table serves: decoded and validated by proto, cJSON in and out. */
-static const struct svc_op ops[] = {
-	{ "Invoke", lambda_op_invoke },
+	"CreateEventSourceMapping",        "CreateFunctionUrlConfig",
+	"DeleteEventSourceMapping",        "DeleteFunctionEventInvokeConfig",
+	"DeleteFunctionUrlConfig",         "GetEventSourceMapping",
+	"GetFunctionEventInvokeConfig",    "GetFunctionUrlConfig",
+	"ListEventSourceMappings",         "ListFunctionEventInvokeConfigs",
+	"PutFunctionEventInvokeConfig",    "UpdateEventSourceMapping",
+	"UpdateFunctionEventInvokeConfig", NULL,
 };
 
 static void raw(struct svc_call *call, struct http_resp *resp)
@@ -85,7 +61,7 @@ static void raw(struct svc_call *call, struct http_resp *resp)
 	else if (str_starts_with(p, "/2021-10-31/functions/"))
 		lambda_url_api(c, account, req, resp);
 	else
-		lambda_api(c, account, req, resp);
+		lambda_unserved(resp, req);
 }
 
 /* /_tutor/code/ACCOUNT/NAME: the deployed zip (GetFunction's Code.Location). */
@@ -114,6 +90,12 @@ static void code_door(struct svc_call *call, const char *rest, struct http_resp 
 	strbuf_add(&resp->body, data, len);
 	free(data);
 	resp->content_type = "application/zip";
+}
+
+/* /_tutor/layer/ACCOUNT/NAME/VERSION: a layer version's zip (GetLayerVersion's Location). */
+static void layer_door(struct svc_call *call, const char *rest, struct http_resp *resp)
+{
+	lambda_layers_door(call->cloud, rest, resp);
 }
 
 /* /_tutor/metrics[?function=NAME]: invocation records and per-minute metrics. */
@@ -152,6 +134,7 @@ static const struct svc_door doors[] = {
 	{ .prefix = "/_aws/lambda-url/", .serve = url_door },
 	{ .host = "lambda-url.", .serve = url_door },
 	{ .prefix = "/_tutor/code/", .control = true, .serve = code_door },
+	{ .prefix = "/_tutor/layer/", .control = true, .serve = layer_door },
 	{ .prefix = "/_tutor/metrics", .control = true, .serve = metrics_door },
 };
 
@@ -183,6 +166,7 @@ static void reset(struct cloud *c, const char *account)
 	esm_reset_account(c, account);
 	lambda_reset_account(c, account);
 	lambda_url_forget(c, account, NULL);
+	lambda_layers_reset(c, account);
 }
 
 static const char *const migrations[] = {
@@ -210,6 +194,60 @@ static const char *const migrations[] = {
 	"CREATE TABLE IF NOT EXISTS apigw_urls(url_id TEXT PRIMARY KEY,"
 	" account TEXT NOT NULL, function TEXT NOT NULL, auth TEXT NOT NULL,"
 	" created INTEGER NOT NULL, UNIQUE(account, function)) STRICT;",
+	/* 1 -> 2: layer versions (config and policy as JSON) and each layer's last version
+	 * number, which deleting versions does not take back. */
+	"CREATE TABLE lambda_layers(account TEXT NOT NULL, name TEXT NOT NULL,"
+	" version INTEGER NOT NULL, config TEXT NOT NULL, policy TEXT, revision TEXT NOT NULL,"
+	" PRIMARY KEY(account, name, version)) STRICT;"
+	"CREATE TABLE lambda_layer_seq(account TEXT NOT NULL, name TEXT NOT NULL,"
+	" last INTEGER NOT NULL, PRIMARY KEY(account, name)) STRICT;",
+	/* 2 -> 3: published versions (their configuration as functions keeps it), aliases and
+	 * provisioned concurrency configurations. */
+	"CREATE TABLE lambda_versions(account TEXT NOT NULL, function TEXT NOT NULL,"
+	" version INTEGER NOT NULL, config TEXT NOT NULL,"
+	" PRIMARY KEY(account, function, version)) STRICT;"
+	"CREATE TABLE lambda_aliases(account TEXT NOT NULL, function TEXT NOT NULL,"
+	" name TEXT NOT NULL, config TEXT NOT NULL, PRIMARY KEY(account, function, name)) STRICT;"
+	"CREATE TABLE lambda_provisioned(account TEXT NOT NULL, function TEXT NOT NULL,"
+	" qualifier TEXT NOT NULL, requested INTEGER NOT NULL, modified INTEGER NOT NULL,"
+	" PRIMARY KEY(account, function, qualifier)) STRICT;",
+};
+
+/* What the table serves (sorted by name): decoded and validated by proto, cJSON in and
+ * out (invoke.c, layers.c, versions.c). */
+static const struct svc_op ops[] = {
+	{ "AddLayerVersionPermission", lambda_op_add_layer_version_permission },
+	{ "AddPermission", lambda_op_add_permission },
+	{ "CreateAlias", lambda_op_create_alias },
+	{ "CreateFunction", lambda_op_create_function },
+	{ "DeleteAlias", lambda_op_delete_alias },
+	{ "DeleteFunction", lambda_op_delete_function },
+	{ "DeleteFunctionConcurrency", lambda_op_delete_function_concurrency },
+	{ "DeleteLayerVersion", lambda_op_delete_layer_version },
+	{ "GetAccountSettings", lambda_op_get_account_settings },
+	{ "GetAlias", lambda_op_get_alias },
+	{ "GetFunction", lambda_op_get_function },
+	{ "GetFunctionConcurrency", lambda_op_get_function_concurrency },
+	{ "GetFunctionConfiguration", lambda_op_get_function_configuration },
+	{ "GetLayerVersion", lambda_op_get_layer_version },
+	{ "GetLayerVersionByArn", lambda_op_get_layer_version_by_arn },
+	{ "GetLayerVersionPolicy", lambda_op_get_layer_version_policy },
+	{ "GetPolicy", lambda_op_get_policy },
+	{ "Invoke", lambda_op_invoke },
+	{ "InvokeAsync", lambda_op_invoke_async },
+	{ "ListAliases", lambda_op_list_aliases },
+	{ "ListFunctions", lambda_op_list_functions },
+	{ "ListLayerVersions", lambda_op_list_layer_versions },
+	{ "ListLayers", lambda_op_list_layers },
+	{ "ListVersionsByFunction", lambda_op_list_versions_by_function },
+	{ "PublishLayerVersion", lambda_op_publish_layer_version },
+	{ "PublishVersion", lambda_op_publish_version },
+	{ "PutFunctionConcurrency", lambda_op_put_function_concurrency },
+	{ "RemoveLayerVersionPermission", lambda_op_remove_layer_version_permission },
+	{ "RemovePermission", lambda_op_remove_permission },
+	{ "UpdateAlias", lambda_op_update_alias },
+	{ "UpdateFunctionCode", lambda_op_update_function_code },
+	{ "UpdateFunctionConfiguration", lambda_op_update_function_configuration },
 };
 
 const struct cloud_service lambda_service = {

@@ -48,6 +48,7 @@ const struct lambda_runtime *lambda_runtime_find(const char *name);
 #define LAMBDA_RUNTIME_RESP_MAX (6 * 1024 * 1024 + 100)
 #define LAMBDA_ASYNC_MAX        1048576
 #define LAMBDA_CREATE_BODY_MAX  70167211 /* the request limit AWS quotes for CreateFunction */
+#define LAMBDA_UNRESERVED_MIN   100      /* what reserved and provisioned concurrency leave */
 
 bool lambda_check_name(const char *name, struct api_err *e);
 /*

@@ -1,5 +1,6 @@
 /*
- * CloudWatch Logs over SQLite, with a bounded in-memory append buffer.
+ * CloudWatch Logs over SQLite, with a bounded in-memory append buffer, and what is stored
+ * bounded by retention policies and the workspace's cap.
  */
 #include "cloud/logs/logs.h"
 
@@ -9,11 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cloud/clock/vclock.h"
 #include "cloud/http/aws.h"
 #include "cloud/state.h"
 #include "cloud/svc/svc.h"
 #include "core/clock.h"
 #include "core/strbuf.h"
+#include "core/strutil.h"
 #include "core/vec.h"
 #include "core/xalloc.h"
 
@@ -26,12 +29,23 @@ struct pending {
 	long long ts, ingest;
 };
 
+/* How often retention policies are applied (real milliseconds). */
+#define RETENTION_SWEEP_MS 10000
+
 struct logs {
 	struct cloud_db *db;
-	pthread_mutex_t mu;       /* pending */
+	pthread_mutex_t mu;       /* pending, stored */
 	pthread_mutex_t flush_mu; /* one batch at a time, so events keep their order */
 	struct vec pending;
 	size_t pending_bytes;
+	unsigned long long appended, flushed; /* events appended, and of those the first
+					       * written to the database */
+	struct vclock *clock;                 /* borrowed; NULL: the wall clock */
+	long long cap;                        /* bytes of messages the workspace keeps; 0: no cap */
+	long long stored;      /* bytes of messages stored, as last counted plus written since */
+	bool counted;          /* stored was counted from the database once */
+	long long last_sweep;  /* when retention policies were last applied (monotonic ms) */
+	long long last_vsweep; /* ... and on the virtual clock, which a test may step */
 };
 
 struct logs *logs_new(struct cloud_db *db)
@@ -70,11 +84,26 @@ void logs_append(struct logs *l, const char *account, const char *group, const c
 	snprintf(e->account, sizeof(e->account), "%s", account);
 	e->group = xstrdup(group);
 	e->stream = xstrdup(stream);
-	e->msg = xstrndup(msg, len);
+	if (str_utf8_valid(msg, len) == len && !memchr(msg, '\0', len)) {
+		e->msg = xstrndup(msg, len);
+	} else {
+		/* What a handler writes need not be text: keep what reads as UTF-8. */
+		struct strbuf clean = STRBUF_INIT;
+		for (size_t i = 0, n; i < len; i += n + 1) {
+			const char *nul = memchr(msg + i, '\0', len - i);
+			n = nul ? (size_t)(nul - msg - i) : len - i;
+			str_utf8_sanitize(&clean, msg + i, n);
+			if (nul)
+				strbuf_addstr(&clean, "\xef\xbf\xbd");
+		}
+		e->msg = strbuf_detach(&clean);
+	}
+	len = strlen(e->msg);
 	e->ts = ts_ms;
 	e->ingest = clock_wall_ms();
 	pthread_mutex_lock(&l->mu);
 	vec_push(&l->pending, e);
+	l->appended++;
 	l->pending_bytes += len + 64;
 	bool full = l->pending_bytes > PENDING_MAX;
 	pthread_mutex_unlock(&l->mu);
@@ -87,18 +116,17 @@ static void bind_text(sqlite3_stmt *st, int i, const char *s)
 	sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
 }
 
-void logs_flush(struct logs *l)
+/* Write what is buffered (flush_mu held). */
+static void flush_locked(struct logs *l)
 {
-	pthread_mutex_lock(&l->flush_mu);
 	pthread_mutex_lock(&l->mu);
 	struct vec batch = l->pending;
+	unsigned long long upto = l->appended;
 	l->pending = (struct vec)VEC_INIT;
 	l->pending_bytes = 0;
 	pthread_mutex_unlock(&l->mu);
-	if (batch.len == 0) {
-		pthread_mutex_unlock(&l->flush_mu);
+	if (batch.len == 0)
 		return;
-	}
 	sqlite3 *db = l->db->db;
 	pthread_mutex_lock(&l->db->mu);
 	cloud_db_exec(l->db, "BEGIN");
@@ -164,8 +192,261 @@ void logs_flush(struct logs *l)
 	sqlite3_finalize(stats);
 	cloud_db_exec(l->db, "COMMIT");
 	pthread_mutex_unlock(&l->db->mu);
-	pthread_mutex_unlock(&l->flush_mu);
+	long long written = 0;
+	vec_for_each (&batch, i)
+		written += (long long)strlen(((struct pending *)batch.items[i])->msg);
+	pthread_mutex_lock(&l->mu);
+	l->stored += written;
+	l->flushed = upto;
+	pthread_mutex_unlock(&l->mu);
 	vec_release_with(&batch, pending_free);
+}
+
+void logs_flush(struct logs *l)
+{
+	pthread_mutex_lock(&l->flush_mu);
+	flush_locked(l);
+	pthread_mutex_unlock(&l->flush_mu);
+}
+
+unsigned long long logs_mark(struct logs *l)
+{
+	pthread_mutex_lock(&l->mu);
+	unsigned long long mark = l->appended;
+	pthread_mutex_unlock(&l->mu);
+	return mark;
+}
+
+bool logs_written(struct logs *l, unsigned long long mark)
+{
+	pthread_mutex_lock(&l->mu);
+	bool done = l->flushed >= mark;
+	pthread_mutex_unlock(&l->mu);
+	return done;
+}
+
+void logs_sync(struct logs *l)
+{
+	pthread_mutex_lock(&l->mu);
+	unsigned long long want = l->appended;
+	bool done = l->flushed >= want;
+	pthread_mutex_unlock(&l->mu);
+	if (done)
+		return;
+	pthread_mutex_lock(&l->flush_mu);
+	/* A flush that ran while this one waited may have written them already. */
+	pthread_mutex_lock(&l->mu);
+	done = l->flushed >= want;
+	pthread_mutex_unlock(&l->mu);
+	if (!done)
+		flush_locked(l);
+	pthread_mutex_unlock(&l->flush_mu);
+}
+
+void logs_set_limits(struct logs *l, struct vclock *clock, long long cap_bytes)
+{
+	pthread_mutex_lock(&l->mu);
+	l->clock = clock;
+	l->cap = cap_bytes > 0 ? cap_bytes : 0;
+	pthread_mutex_unlock(&l->mu);
+}
+
+long long logs_cap_bytes(const struct logs *l)
+{
+	return l->cap;
+}
+
+static long long now_ms(struct logs *l)
+{
+	return l->clock ? vclock_now_ms(l->clock, NULL) : clock_wall_ms();
+}
+
+/* The bytes of every message stored, counted (db->mu held). */
+static long long count_stored(struct logs *l)
+{
+	sqlite3_stmt *st = NULL;
+	sqlite3_prepare_v2(l->db->db, "SELECT coalesce(sum(bytes), 0) FROM log_streams", -1, &st,
+			   NULL);
+	long long n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	return n;
+}
+
+long long logs_stored_bytes(struct logs *l)
+{
+	pthread_mutex_lock(&l->db->mu);
+	long long n = count_stored(l);
+	pthread_mutex_unlock(&l->db->mu);
+	return n;
+}
+
+/* Recount a group's streams after some of their events went (db->mu held). */
+static void restat_streams(struct logs *l, const char *account, const char *group,
+			   const char *stream)
+{
+	sqlite3_stmt *st = NULL;
+	sqlite3_prepare_v2(l->db->db,
+			   "UPDATE log_streams SET"
+			   " bytes = (SELECT coalesce(sum(length(CAST(e.message AS BLOB))), 0)"
+			   " FROM log_events e WHERE e.account = log_streams.account"
+			   " AND e.grp = log_streams.grp AND e.stream = log_streams.name),"
+			   " first_ts = (SELECT min(e.ts) FROM log_events e"
+			   " WHERE e.account = log_streams.account AND e.grp = log_streams.grp"
+			   " AND e.stream = log_streams.name)"
+			   " WHERE account = ?1 AND grp = ?2 AND (?3 IS NULL OR name = ?3)",
+			   -1, &st, NULL);
+	bind_text(st, 1, account);
+	bind_text(st, 2, group);
+	if (stream)
+		bind_text(st, 3, stream);
+	sqlite3_step(st);
+	sqlite3_finalize(st);
+}
+
+struct group_ref {
+	char account[13];
+	char *name;
+	long long days;
+};
+
+/* Delete the events older than their group's retention. */
+static void apply_retention(struct logs *l)
+{
+	struct vec groups = VEC_INIT;
+	pthread_mutex_lock(&l->db->mu);
+	sqlite3_stmt *st = NULL;
+	sqlite3_prepare_v2(l->db->db,
+			   "SELECT account, name, retention FROM log_groups"
+			   " WHERE retention IS NOT NULL",
+			   -1, &st, NULL);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct group_ref *g = xcalloc(1, sizeof(*g));
+		snprintf(g->account, sizeof(g->account), "%s", sqlite3_column_text(st, 0));
+		g->name = xstrdup((const char *)sqlite3_column_text(st, 1));
+		g->days = sqlite3_column_int64(st, 2);
+		vec_push(&groups, g);
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&l->db->mu);
+	long long now = now_ms(l);
+	vec_for_each (&groups, i) {
+		struct group_ref *g = groups.items[i];
+		pthread_mutex_lock(&l->db->mu);
+		sqlite3_prepare_v2(
+			l->db->db,
+			"DELETE FROM log_events WHERE account = ? AND grp = ? AND ts < ?", -1, &st,
+			NULL);
+		bind_text(st, 1, g->account);
+		bind_text(st, 2, g->name);
+		sqlite3_bind_int64(st, 3, now - g->days * 86400000LL);
+		sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (sqlite3_changes(l->db->db) > 0)
+			restat_streams(l, g->account, g->name, NULL);
+		pthread_mutex_unlock(&l->db->mu);
+		free(g->name);
+		free(g);
+	}
+	vec_release(&groups);
+}
+
+/*
+ * Free room (db->mu held): the stream written to longest ago goes whole, unless it is the
+ * only one with events left, which loses its oldest events instead, about over bytes of
+ * them. False when nothing is left to expire.
+ */
+static bool expire_oldest(struct logs *l, long long over)
+{
+	sqlite3_stmt *st = NULL;
+	sqlite3_prepare_v2(l->db->db,
+			   "SELECT account, grp, name, bytes FROM log_streams WHERE bytes > 0"
+			   " ORDER BY coalesce(last_ingest, created), rowid LIMIT 2",
+			   -1, &st, NULL);
+	char account[13] = "";
+	char *group = NULL, *stream = NULL;
+	long long bytes = 0;
+	int rows = 0;
+	while (sqlite3_step(st) == SQLITE_ROW && rows++ == 0) {
+		snprintf(account, sizeof(account), "%s", sqlite3_column_text(st, 0));
+		group = xstrdup((const char *)sqlite3_column_text(st, 1));
+		stream = xstrdup((const char *)sqlite3_column_text(st, 2));
+		bytes = sqlite3_column_int64(st, 3);
+	}
+	sqlite3_finalize(st);
+	if (rows == 0)
+		return false;
+	static const char *const whole[] = {
+		"DELETE FROM log_events WHERE account = ?1 AND grp = ?2 AND stream = ?3",
+		"DELETE FROM log_streams WHERE account = ?1 AND grp = ?2 AND name = ?3",
+	};
+	static const char *const part[] = {
+		"DELETE FROM log_events WHERE id IN (SELECT id FROM log_events WHERE"
+		" account = ?1 AND grp = ?2 AND stream = ?3 ORDER BY id LIMIT ?4)",
+	};
+	const char *const *sqls = rows > 1 ? whole : part;
+	size_t n = rows > 1 ? 2 : 1;
+	long long events = 1;
+	if (rows == 1) {
+		/* As many of the oldest events as hold about over bytes, at least one. */
+		sqlite3_prepare_v2(l->db->db,
+				   "SELECT count(*) FROM log_events WHERE account = ?1 AND grp = ?2"
+				   " AND stream = ?3",
+				   -1, &st, NULL);
+		bind_text(st, 1, account);
+		bind_text(st, 2, group);
+		bind_text(st, 3, stream);
+		long long count = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+		sqlite3_finalize(st);
+		events = bytes > 0 ? over * count / bytes + 1 : count;
+	}
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_prepare_v2(l->db->db, sqls[i], -1, &st, NULL);
+		bind_text(st, 1, account);
+		bind_text(st, 2, group);
+		bind_text(st, 3, stream);
+		if (rows == 1)
+			sqlite3_bind_int64(st, 4, events);
+		sqlite3_step(st);
+		sqlite3_finalize(st);
+	}
+	if (rows == 1)
+		restat_streams(l, account, group, stream);
+	free(group);
+	free(stream);
+	return true;
+}
+
+void logs_expire(struct logs *l)
+{
+	logs_flush(l);
+	long long mono = clock_mono_ms(), vnow = now_ms(l);
+	pthread_mutex_lock(&l->mu);
+	bool sweep = mono - l->last_sweep >= RETENTION_SWEEP_MS || l->last_sweep == 0 ||
+		     vnow - l->last_vsweep >= 60000;
+	if (sweep) {
+		l->last_sweep = mono;
+		l->last_vsweep = vnow;
+	}
+	long long cap = l->cap;
+	bool over = cap > 0 && (!l->counted || l->stored > cap);
+	pthread_mutex_unlock(&l->mu);
+	if (sweep)
+		apply_retention(l);
+	if (!over && !sweep)
+		return;
+	pthread_mutex_lock(&l->db->mu);
+	long long stored = count_stored(l);
+	if (cap > 0 && stored > cap) {
+		/* Down to nine tenths of the cap, so that expiry does not run at every flush. */
+		long long target = cap - cap / 10;
+		while (stored > target && expire_oldest(l, stored - target))
+			stored = count_stored(l);
+	}
+	pthread_mutex_unlock(&l->db->mu);
+	pthread_mutex_lock(&l->mu);
+	l->stored = stored;
+	l->counted = true;
+	pthread_mutex_unlock(&l->mu);
 }
 
 /* Pattern matching: space-separated terms, "quoted phrases", ?any-of, -excluded. */
@@ -269,12 +550,13 @@ static void describe_groups(struct logs *l, const char *account, const cJSON *in
 	if (token)
 		offset = atoll(token);
 	sqlite3_stmt *st = NULL;
-	sqlite3_prepare_v2(l->db->db,
-			   "SELECT g.name, g.created, (SELECT coalesce(sum(bytes), 0) FROM"
-			   " log_streams s WHERE s.account = g.account AND s.grp = g.name)"
-			   " FROM log_groups g WHERE g.account = ?1 AND substr(g.name, 1,"
-			   " length(?2)) = ?2 ORDER BY g.name LIMIT ?3 OFFSET ?4",
-			   -1, &st, NULL);
+	sqlite3_prepare_v2(
+		l->db->db,
+		"SELECT g.name, g.created, (SELECT coalesce(sum(bytes), 0) FROM"
+		" log_streams s WHERE s.account = g.account AND s.grp = g.name),"
+		" g.retention FROM log_groups g WHERE g.account = ?1 AND substr(g.name, 1,"
+		" length(?2)) = ?2 ORDER BY g.name LIMIT ?3 OFFSET ?4",
+		-1, &st, NULL);
 	bind_text(st, 1, account);
 	bind_text(st, 2, prefix ? prefix : "");
 	sqlite3_bind_int64(st, 3, limit + 1);
@@ -295,6 +577,9 @@ static void describe_groups(struct logs *l, const char *account, const cJSON *in
 		group_arn(&arn, account, name);
 		cJSON_AddStringToObject(g, "logGroupName", name);
 		cJSON_AddNumberToObject(g, "creationTime", (double)sqlite3_column_int64(st, 1));
+		if (sqlite3_column_type(st, 3) != SQLITE_NULL)
+			cJSON_AddNumberToObject(g, "retentionInDays",
+						(double)sqlite3_column_int64(st, 3));
 		cJSON_AddNumberToObject(g, "metricFilterCount", 0);
 		cJSON_AddStringToObject(g, "logGroupArn", arn.buf);
 		strbuf_addstr(&arn, ":*");
@@ -527,16 +812,37 @@ static void filter_events(struct logs *l, const char *account, const cJSON *in,
 	reply(resp, out);
 }
 
+/*
+ * A group's or stream's name: 1 to 512 characters, from allowed (NULL: any but ':' and '*').
+ * False with AWS's validation message in resp.
+ */
+static bool name_ok(struct http_resp *resp, const char *member, const char *name,
+		    const char *pattern, const char *allowed)
+{
+	size_t n = name ? strlen(name) : 0;
+	bool chars = name && (allowed ? strspn(name, allowed) == n : strcspn(name, ":*") == n);
+	if (n >= 1 && n <= 512 && chars)
+		return true;
+	if (n < 1 || n > 512)
+		aws_json_error(resp, 400, "InvalidParameterException",
+			       "1 validation error detected: Value '%s' at '%s' failed to satisfy "
+			       "constraint: Member must have length between 1 and 512",
+			       name ? name : "", member);
+	else
+		aws_json_error(resp, 400, "InvalidParameterException",
+			       "1 validation error detected: Value '%s' at '%s' failed to satisfy "
+			       "constraint: Member must satisfy regular expression pattern: %s",
+			       name, member, pattern);
+	return false;
+}
+
 static void create_group(struct logs *l, const char *account, const cJSON *in,
 			 struct http_resp *resp)
 {
 	const char *group = jstr(in, "logGroupName");
-	if (!group || !group[0] || strlen(group) > 512) {
-		aws_json_error(resp, 400, "InvalidParameterException",
-			       "1 validation error detected: Value at 'logGroupName' failed to "
-			       "satisfy constraint: Member must have length between 1 and 512");
+	if (!name_ok(resp, "logGroupName", group, "[\\.\\-_/#A-Za-z0-9]+",
+		     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/#"))
 		return;
-	}
 	if (group_exists(l, account, group)) {
 		aws_json_error(resp, 400, "ResourceAlreadyExistsException",
 			       "The specified log group already exists");
@@ -579,6 +885,277 @@ static void delete_group(struct logs *l, const char *account, const cJSON *in,
 	reply(resp, cJSON_CreateObject());
 }
 
+static bool stream_exists(struct logs *l, const char *account, const char *group,
+			  const char *stream)
+{
+	sqlite3_stmt *st = NULL;
+	sqlite3_prepare_v2(l->db->db,
+			   "SELECT 1 FROM log_streams WHERE account = ? AND grp = ? AND name = ?",
+			   -1, &st, NULL);
+	bind_text(st, 1, account);
+	bind_text(st, 2, group);
+	bind_text(st, 3, stream);
+	bool found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return found;
+}
+
+/* Whether the group and stream exist (db->mu held); if not, resp says which does not. */
+static bool group_and_stream(struct logs *l, const char *account, const char *group,
+			     const char *stream, struct http_resp *resp)
+{
+	if (!group || !group_exists(l, account, group)) {
+		aws_json_error(resp, 400, "ResourceNotFoundException",
+			       "The specified log group does not exist.");
+		return false;
+	}
+	if (!stream || !stream_exists(l, account, group, stream)) {
+		aws_json_error(resp, 400, "ResourceNotFoundException",
+			       "The specified log stream does not exist.");
+		return false;
+	}
+	return true;
+}
+
+static void create_stream(struct logs *l, const char *account, const cJSON *in,
+			  struct http_resp *resp)
+{
+	const char *group = jstr(in, "logGroupName");
+	const char *stream = jstr(in, "logStreamName");
+	if (!name_ok(resp, "logStreamName", stream, "[^:*]*", NULL))
+		return;
+	if (!group || !group_exists(l, account, group)) {
+		aws_json_error(resp, 400, "ResourceNotFoundException",
+			       "The specified log group does not exist.");
+		return;
+	}
+	if (stream_exists(l, account, group, stream)) {
+		aws_json_error(resp, 400, "ResourceAlreadyExistsException",
+			       "The specified log stream already exists");
+		return;
+	}
+	sqlite3_stmt *st = NULL;
+	sqlite3_prepare_v2(
+		l->db->db,
+		"INSERT INTO log_streams(account, grp, name, created) VALUES(?, ?, ?, ?)", -1, &st,
+		NULL);
+	bind_text(st, 1, account);
+	bind_text(st, 2, group);
+	bind_text(st, 3, stream);
+	sqlite3_bind_int64(st, 4, clock_wall_ms());
+	sqlite3_step(st);
+	sqlite3_finalize(st);
+	reply(resp, cJSON_CreateObject());
+}
+
+static void delete_stream(struct logs *l, const char *account, const cJSON *in,
+			  struct http_resp *resp)
+{
+	const char *group = jstr(in, "logGroupName");
+	const char *stream = jstr(in, "logStreamName");
+	if (!group_and_stream(l, account, group, stream, resp))
+		return;
+	static const char *const sqls[] = {
+		"DELETE FROM log_events WHERE account = ? AND grp = ? AND stream = ?",
+		"DELETE FROM log_streams WHERE account = ? AND grp = ? AND name = ?",
+	};
+	for (size_t i = 0; i < 2; i++) {
+		sqlite3_stmt *st = NULL;
+		sqlite3_prepare_v2(l->db->db, sqls[i], -1, &st, NULL);
+		bind_text(st, 1, account);
+		bind_text(st, 2, group);
+		bind_text(st, 3, stream);
+		sqlite3_step(st);
+		sqlite3_finalize(st);
+	}
+	reply(resp, cJSON_CreateObject());
+}
+
+/* The retention periods CloudWatch Logs offers, in days. */
+static const int retention_days[] = {
+	1,   3,   5,   7,   14,   30,   60,   90,   120,  150,  180,
+	365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653
+};
+
+static void put_retention(struct logs *l, const char *account, const cJSON *in,
+			  struct http_resp *resp)
+{
+	const char *group = jstr(in, "logGroupName");
+	long long days = 0;
+	bool given = jnum(in, "retentionInDays", &days);
+	bool known = false;
+	for (size_t i = 0; i < sizeof(retention_days) / sizeof(retention_days[0]); i++)
+		known = known || retention_days[i] == days;
+	if (!given || !known) {
+		struct strbuf set = STRBUF_INIT;
+		for (size_t i = 0; i < sizeof(retention_days) / sizeof(retention_days[0]); i++)
+			strbuf_addf(&set, "%s%d", i ? ", " : "", retention_days[i]);
+		aws_json_error(resp, 400, "InvalidParameterException",
+			       "1 validation error detected: Value '%lld' at 'retentionInDays' "
+			       "failed to satisfy constraint: Member must satisfy enum value set: "
+			       "[%s]",
+			       days, set.buf);
+		strbuf_release(&set);
+		return;
+	}
+	if (!group || !group_exists(l, account, group)) {
+		aws_json_error(resp, 400, "ResourceNotFoundException",
+			       "The specified log group does not exist.");
+		return;
+	}
+	sqlite3_stmt *st = NULL;
+	sqlite3_prepare_v2(l->db->db,
+			   "UPDATE log_groups SET retention = ? WHERE account = ? AND name = ?", -1,
+			   &st, NULL);
+	sqlite3_bind_int64(st, 1, days);
+	bind_text(st, 2, account);
+	bind_text(st, 3, group);
+	sqlite3_step(st);
+	sqlite3_finalize(st);
+	/* The next sweep applies it at once. */
+	pthread_mutex_lock(&l->mu);
+	l->last_sweep = 0;
+	pthread_mutex_unlock(&l->mu);
+	reply(resp, cJSON_CreateObject());
+}
+
+static void delete_retention(struct logs *l, const char *account, const cJSON *in,
+			     struct http_resp *resp)
+{
+	const char *group = jstr(in, "logGroupName");
+	if (!group || !group_exists(l, account, group)) {
+		aws_json_error(resp, 400, "ResourceNotFoundException",
+			       "The specified log group does not exist.");
+		return;
+	}
+	sqlite3_stmt *st = NULL;
+	sqlite3_prepare_v2(l->db->db,
+			   "UPDATE log_groups SET retention = NULL WHERE account = ? AND name = ?",
+			   -1, &st, NULL);
+	bind_text(st, 1, account);
+	bind_text(st, 2, group);
+	sqlite3_step(st);
+	sqlite3_finalize(st);
+	reply(resp, cJSON_CreateObject());
+}
+
+/* The group's retention in days (db->mu held); 0 when it keeps events forever. */
+static long long group_retention(struct logs *l, const char *account, const char *group)
+{
+	sqlite3_stmt *st = NULL;
+	sqlite3_prepare_v2(l->db->db,
+			   "SELECT retention FROM log_groups WHERE account = ? AND name = ?", -1,
+			   &st, NULL);
+	bind_text(st, 1, account);
+	bind_text(st, 2, group);
+	long long days = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	return days;
+}
+
+/*
+ * PutLogEvents as CloudWatch Logs takes it: the batch within its limits and in order, or
+ * refused whole; events too old (past 14 days or the group's retention) or too new (over two
+ * hours ahead) left out and reported in rejectedLogEventsInfo.
+ */
+static void put_events(struct logs *l, const char *account, const cJSON *in, struct http_resp *resp)
+{
+	const char *group = jstr(in, "logGroupName");
+	const char *stream = jstr(in, "logStreamName");
+	const cJSON *events = cJSON_GetObjectItemCaseSensitive(in, "logEvents");
+	int n = cJSON_GetArraySize(events);
+	if (!cJSON_IsArray(events) || n < 1 || n > LOGS_BATCH_EVENTS) {
+		aws_json_error(
+			resp, 400, "InvalidParameterException",
+			"1 validation error detected: Value at 'logEvents' failed to satisfy "
+			"constraint: Member must have length between 1 and %d",
+			LOGS_BATCH_EVENTS);
+		return;
+	}
+	long long total = 0, prev = 0;
+	const cJSON *e;
+	int i = 0;
+	cJSON_ArrayForEach(e, events)
+	{
+		const char *msg = jstr(e, "message");
+		long long ts = 0;
+		if (!msg || !msg[0] || !jnum(e, "timestamp", &ts)) {
+			aws_json_error(
+				resp, 400, "InvalidParameterException",
+				"1 validation error detected: Value at 'logEvents.%d.member' "
+				"failed to satisfy constraint: an event needs a timestamp and "
+				"a message of at least 1 character",
+				i + 1);
+			return;
+		}
+		size_t len = strlen(msg);
+		if (str_utf8_valid(msg, len) != len) {
+			aws_json_error(resp, 400, "SerializationException",
+				       "logEvents.%d.message is not valid UTF-8", i + 1);
+			return;
+		}
+		if (len > LOGS_EVENT_MAX) {
+			aws_json_error(resp, 400, "InvalidParameterException",
+				       "Log event too large: %zu bytes exceeds limit of %d", len,
+				       LOGS_EVENT_MAX);
+			return;
+		}
+		if (i > 0 && ts < prev) {
+			aws_json_error(resp, 400, "InvalidParameterException",
+				       "Log events in a single PutLogEvents request must be in "
+				       "chronological order.");
+			return;
+		}
+		prev = ts;
+		total += (long long)len + LOGS_EVENT_OVERHEAD;
+		i++;
+	}
+	if (total > LOGS_BATCH_MAX) {
+		aws_json_error(resp, 400, "InvalidParameterException",
+			       "Upload too large: %lld bytes exceeds limit of %d", total,
+			       LOGS_BATCH_MAX);
+		return;
+	}
+	pthread_mutex_lock(&l->db->mu);
+	bool found = group_and_stream(l, account, group, stream, resp);
+	long long days = found ? group_retention(l, account, group) : 0;
+	pthread_mutex_unlock(&l->db->mu);
+	if (!found)
+		return;
+	long long now = now_ms(l);
+	long long too_old = now - 14 * 86400000LL, expired = days ? now - days * 86400000LL : 0;
+	long long too_new = now + 2 * 3600000LL;
+	int old_end = -1, expired_end = -1, new_start = -1;
+	i = 0;
+	cJSON_ArrayForEach(e, events)
+	{
+		const char *msg = jstr(e, "message");
+		long long ts = 0;
+		jnum(e, "timestamp", &ts);
+		if (days && ts < expired)
+			expired_end = i;
+		else if (ts < too_old)
+			old_end = i;
+		else if (ts > too_new && new_start < 0)
+			new_start = i;
+		else if (new_start < 0)
+			logs_append(l, account, group, stream, ts, msg, strlen(msg));
+		i++;
+	}
+	cJSON *out = cJSON_CreateObject();
+	cJSON_AddStringToObject(out, "nextSequenceToken", "1");
+	if (old_end >= 0 || expired_end >= 0 || new_start >= 0) {
+		cJSON *r = cJSON_AddObjectToObject(out, "rejectedLogEventsInfo");
+		if (new_start >= 0)
+			cJSON_AddNumberToObject(r, "tooNewLogEventStartIndex", new_start);
+		if (old_end >= 0)
+			cJSON_AddNumberToObject(r, "tooOldLogEventEndIndex", old_end);
+		if (expired_end >= 0)
+			cJSON_AddNumberToObject(r, "expiredLogEventEndIndex", expired_end);
+	}
+	reply(resp, out);
+}
+
 void logs_api(struct logs *l, const char *account, const char *target, const struct http_req *req,
 	      struct http_resp *resp)
 {
@@ -591,27 +1168,7 @@ void logs_api(struct logs *l, const char *account, const char *target, const str
 	}
 	/* Writers that append through the API go straight into the buffer. */
 	if (strcmp(target, "PutLogEvents") == 0) {
-		const char *group = jstr(in, "logGroupName");
-		const char *stream = jstr(in, "logStreamName");
-		const cJSON *events = cJSON_GetObjectItemCaseSensitive(in, "logEvents");
-		if (!group || !stream || !cJSON_IsArray(events)) {
-			aws_json_error(resp, 400, "InvalidParameterException",
-				       "logGroupName, logStreamName and logEvents are required");
-		} else {
-			const cJSON *e;
-			cJSON_ArrayForEach(e, events)
-			{
-				const char *msg = jstr(e, "message");
-				long long ts = clock_wall_ms();
-				jnum(e, "timestamp", &ts);
-				if (msg)
-					logs_append(l, account, group, stream, ts, msg,
-						    strlen(msg));
-			}
-			cJSON *out = cJSON_CreateObject();
-			cJSON_AddStringToObject(out, "nextSequenceToken", "1");
-			reply(resp, out);
-		}
+		put_events(l, account, in, resp);
 		cJSON_Delete(in);
 		return;
 	}
@@ -629,9 +1186,14 @@ void logs_api(struct logs *l, const char *account, const char *target, const str
 		create_group(l, account, in, resp);
 	else if (strcmp(target, "DeleteLogGroup") == 0)
 		delete_group(l, account, in, resp);
-	else if (strcmp(target, "CreateLogStream") == 0 ||
-		 strcmp(target, "PutRetentionPolicy") == 0)
-		reply(resp, cJSON_CreateObject());
+	else if (strcmp(target, "CreateLogStream") == 0)
+		create_stream(l, account, in, resp);
+	else if (strcmp(target, "DeleteLogStream") == 0)
+		delete_stream(l, account, in, resp);
+	else if (strcmp(target, "PutRetentionPolicy") == 0)
+		put_retention(l, account, in, resp);
+	else if (strcmp(target, "DeleteRetentionPolicy") == 0)
+		delete_retention(l, account, in, resp);
 	else
 		aws_json_error(resp, 501, "NotImplemented",
 			       "The local cloud does not offer CloudWatch Logs' %s operation",
@@ -661,11 +1223,9 @@ void logs_reset_account(struct logs *l, const char *account)
 }
 
 static const char *const raw_ops[] = {
-	"CreateLogGroup",     "CreateLogStream",
-	"DeleteLogGroup",     "DescribeLogGroups",
-	"DescribeLogStreams", "FilterLogEvents",
-	"GetLogEvents",       "PutLogEvents",
-	"PutRetentionPolicy", NULL,
+	"CreateLogGroup",        "CreateLogStream",   "DeleteLogGroup",     "DeleteLogStream",
+	"DeleteRetentionPolicy", "DescribeLogGroups", "DescribeLogStreams", "FilterLogEvents",
+	"GetLogEvents",          "PutLogEvents",      "PutRetentionPolicy", NULL,
 };
 
 static void raw(struct svc_call *call, struct http_resp *resp)

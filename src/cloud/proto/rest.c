@@ -56,6 +56,12 @@ static bool path_match(const char *tmpl, const char *path, struct label *labels,
 				if (pn - p < tail + 1)
 					return false;
 				p = pn - tail;
+			} else if (close + 1 == tmpl + tn && pn - p > 4 &&
+				   strncmp(path + p, "arn:", 4) == 0) {
+				/* Clients escape an ARN's '/' in a label (%2F), and the server
+				 * decodes the path: a template's last label takes an ARN whole
+				 * (TagResource's /tags/{ResourceArn} of a schedule group). */
+				p = pn;
 			} else {
 				while (p < pn && path[p] != '/')
 					p++;

@@ -27,7 +27,6 @@
 #include "core/xalloc.h"
 
 #define S3_XMLNS "http://s3.amazonaws.com/doc/2006-03-01/"
-#define KEY_MAX  1024
 /* Every part of a multipart upload but the last is at least 5 MiB. */
 #define S3_PART_MIN      5242880LL
 #define S3_PART_MIN_TEXT "5242880"
@@ -70,6 +69,14 @@ static bool has_prefix_dir(const char *url)
 	for (const char *const *o = others; *o; o++)
 		if (str_starts_with(url, *o))
 			return true;
+	/* And the REST paths the service table gives other rows (Scheduler's /schedules/NAME). */
+	for (size_t i = 0; i < svc_table_len; i++)
+		for (const char *const *p = svc_table[i]->paths; p && *p; p++) {
+			size_t n = strlen(*p);
+			if (strncmp(url, *p, n) == 0 &&
+			    ((*p)[n - 1] == '/' || url[n] == '/' || url[n] == '\0'))
+				return true;
+		}
 	return false;
 }
 
@@ -142,22 +149,6 @@ static void http_date(long long ms, char out[40])
 }
 
 /* ---- names ---- */
-
-static bool bucket_name_ok(const char *b)
-{
-	size_t n = strlen(b);
-	if (n < 3 || n > 63)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char ch = b[i];
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' ||
-		      ch == '.'))
-			return false;
-	}
-	if (b[0] == '-' || b[0] == '.' || b[n - 1] == '-' || b[n - 1] == '.')
-		return false;
-	return strstr(b, "..") == NULL;
-}
 
 /* The bucket's owner into owner (13 bytes) and its notification configuration. */
 static bool bucket_find(struct cloud *c, const char *bucket, char owner[13], cJSON **conf)
@@ -242,9 +233,10 @@ static void list_buckets(struct cloud *c, const char *account, struct http_resp 
 static void create_bucket(struct cloud *c, const char *account, const char *bucket,
 			  const struct http_req *req, struct http_resp *resp)
 {
-	if (!bucket_name_ok(bucket)) {
+	char why[128];
+	if (!s3_bucket_name_ok(bucket, why, sizeof(why))) {
 		s3_error(resp, 400, "InvalidBucketName", bucket,
-			 "The specified bucket is not valid.");
+			 "The specified bucket is not valid: %s.", why);
 		return;
 	}
 	if (req->body_len > 0) {
@@ -392,10 +384,30 @@ static void url_encode(struct strbuf *sb, const char *s)
 	}
 }
 
+/*
+ * A key as XML text. Control characters have no place in XML 1.0 text, so they go as
+ * character references, as S3 writes them (clients that cannot read those ask for
+ * encoding-type=url, as the AWS CLI and boto3 always do).
+ */
+static void key_xml(struct strbuf *sb, const char *tag, const char *s)
+{
+	strbuf_addf(sb, "<%s>", tag);
+	for (const char *p = s; *p; p++) {
+		unsigned char ch = (unsigned char)*p;
+		if (ch < 0x20 || ch == 0x7f) {
+			strbuf_addf(sb, "&#x%X;", ch);
+		} else {
+			char one[2] = { *p, '\0' };
+			query_xml_escape(sb, one);
+		}
+	}
+	strbuf_addf(sb, "</%s>", tag);
+}
+
 static void key_text(struct strbuf *sb, const char *tag, const char *s, bool encode)
 {
 	if (!encode) {
-		query_xml_text(sb, tag, s);
+		key_xml(sb, tag, s);
 		return;
 	}
 	struct strbuf e = STRBUF_INIT;
@@ -404,44 +416,149 @@ static void key_text(struct strbuf *sb, const char *tag, const char *s, bool enc
 	strbuf_release(&e);
 }
 
+/* One row of a listing: an object, or a common prefix (size < 0). */
+struct entry {
+	char *key;
+	char etag[64];
+	long long size, modified;
+};
+
+/* What a listing request asks for, and what it found. */
+struct listing {
+	const char *prefix, *delim;
+	const char *after; /* keys greater than this only */
+	long max;
+	bool encode;
+	struct entry *items;
+	size_t n, cap;
+	bool truncated;
+	const char *last; /* the last key or prefix listed (borrowed from items) */
+};
+
+static void listing_release(struct listing *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->items[i].key);
+	free(l->items);
+}
+
+static struct entry *listing_push(struct listing *l, char *key)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 16;
+		l->items = xreallocarray(l->items, l->cap, sizeof(*l->items));
+	}
+	struct entry *e = &l->items[l->n++];
+	memset(e, 0, sizeof(*e));
+	e->key = key;
+	e->size = -1;
+	l->last = key;
+	return e;
+}
+
+/*
+ * The bucket's keys after l->after that start with l->prefix, in UTF-8 byte order, with
+ * those that go on past l->delim rolled into common prefixes, up to l->max rows.
+ */
+static void listing_run(struct cloud *c, const char *bucket, struct listing *l)
+{
+	size_t plen = strlen(l->prefix);
+	char *last_cp = NULL;
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *q = NULL;
+	/* Bytes, not characters: substr() counts characters in TEXT. */
+	if (sqlite3_prepare_v2(c->db->db,
+			       "SELECT key, size, etag, modified FROM s3_objects WHERE bucket=?"
+			       " AND key > ? AND substr(CAST(key AS BLOB), 1, ?) = CAST(? AS BLOB)"
+			       " ORDER BY key",
+			       -1, &q, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, l->after, -1, SQLITE_STATIC);
+		sqlite3_bind_int(q, 3, (int)plen);
+		sqlite3_bind_text(q, 4, l->prefix, -1, SQLITE_STATIC);
+		while (sqlite3_step(q) == SQLITE_ROW) {
+			const char *key = (const char *)sqlite3_column_text(q, 0);
+			char *cp = NULL;
+			if (l->delim) {
+				const char *d = strstr(key + plen, l->delim);
+				if (d)
+					cp = xstrndup(key, (size_t)(d - key) + strlen(l->delim));
+			}
+			if (cp &&
+			    ((last_cp && strcmp(cp, last_cp) == 0) || strcmp(cp, l->after) == 0)) {
+				free(cp);
+				continue;
+			}
+			if ((long)l->n >= l->max) {
+				l->truncated = true;
+				free(cp);
+				break;
+			}
+			if (cp) {
+				free(last_cp);
+				last_cp = xstrdup(cp);
+				listing_push(l, cp);
+				continue;
+			}
+			struct entry *e = listing_push(l, xstrdup(key));
+			e->size = sqlite3_column_int64(q, 1);
+			snprintf(e->etag, sizeof(e->etag), "%s",
+				 (const char *)sqlite3_column_text(q, 2));
+			e->modified = sqlite3_column_int64(q, 3);
+		}
+	}
+	sqlite3_finalize(q);
+	pthread_mutex_unlock(&c->db->mu);
+	free(last_cp);
+}
+
+/* The query arguments every listing shares; false with resp filled when one is bad. */
+static bool listing_args(const struct http_req *req, const char *bucket, struct listing *l,
+			 struct http_resp *resp)
+{
+	memset(l, 0, sizeof(*l));
+	const char *prefix = http_query(req, "prefix"), *delim = http_query(req, "delimiter");
+	const char *enc = http_query(req, "encoding-type");
+	const char *mk = http_query(req, "max-keys");
+	l->prefix = prefix ? prefix : "";
+	l->delim = delim && delim[0] ? delim : NULL;
+	l->encode = enc && strcmp(enc, "url") == 0;
+	if (enc && !l->encode) {
+		s3_error(resp, 400, "InvalidArgument", bucket,
+			 "Invalid Encoding Method specified in Request");
+		return false;
+	}
+	l->max = 1000;
+	if (mk) {
+		char *end;
+		errno = 0;
+		l->max = strtol(mk, &end, 10);
+		if (!mk[0] || *end || errno || l->max < 0) {
+			s3_error(resp, 400, "InvalidArgument", bucket,
+				 "Provided max-keys not an integer or within integer range");
+			return false;
+		}
+		if (l->max > 1000)
+			l->max = 1000;
+	}
+	return true;
+}
+
 static void list_objects(struct cloud *c, const char *account, const char *bucket,
 			 const struct http_req *req, struct http_resp *resp)
 {
 	if (!bucket_mine(c, account, bucket, NULL, resp))
 		return;
 	bool v2 = http_query(req, "list-type") && strcmp(http_query(req, "list-type"), "2") == 0;
-	const char *prefix = http_query(req, "prefix"), *delim = http_query(req, "delimiter");
-	const char *enc = http_query(req, "encoding-type");
-	const char *mk = http_query(req, "max-keys");
-	if (!prefix)
-		prefix = "";
-	if (delim && !delim[0])
-		delim = NULL;
-	bool encode = enc && strcmp(enc, "url") == 0;
-	if (enc && !encode) {
-		s3_error(resp, 400, "InvalidArgument", bucket,
-			 "Invalid Encoding Method specified in Request");
+	struct listing l;
+	if (!listing_args(req, bucket, &l, resp))
 		return;
-	}
-	long max = 1000;
-	if (mk) {
-		char *end;
-		errno = 0;
-		max = strtol(mk, &end, 10);
-		if (!mk[0] || *end || errno || max < 0) {
-			s3_error(resp, 400, "InvalidArgument", bucket,
-				 "Provided max-keys not an integer or within integer range");
-			return;
-		}
-		if (max > 1000)
-			max = 1000;
-	}
 	char *after = NULL;
 	const char *token = v2 ? http_query(req, "continuation-token") : NULL;
 	if (token) {
 		size_t n = 0;
 		unsigned char *dec = aws_base64_decode(token, strlen(token), &n);
-		if (!dec || !token[0]) {
+		if (!dec || !token[0] || memchr(dec, '\0', n)) {
 			free(dec);
 			s3_error(resp, 400, "InvalidArgument", bucket,
 				 "The continuation token provided is incorrect");
@@ -452,100 +569,125 @@ static void list_objects(struct cloud *c, const char *account, const char *bucke
 		const char *sa = http_query(req, v2 ? "start-after" : "marker");
 		after = xstrdup(sa ? sa : "");
 	}
-	struct strbuf items = STRBUF_INIT, prefixes = STRBUF_INIT;
-	long count = 0;
-	bool truncated = false;
-	char *last = NULL, *last_cp = NULL;
-	pthread_mutex_lock(&c->db->mu);
-	sqlite3_stmt *q = NULL;
-	if (sqlite3_prepare_v2(c->db->db,
-			       "SELECT key, size, etag, modified FROM s3_objects WHERE bucket=?"
-			       " AND key > ? AND substr(key, 1, ?) = ? ORDER BY key",
-			       -1, &q, NULL) == SQLITE_OK) {
-		sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 2, after, -1, SQLITE_STATIC);
-		sqlite3_bind_int(q, 3, (int)strlen(prefix));
-		sqlite3_bind_text(q, 4, prefix, -1, SQLITE_STATIC);
-		while (sqlite3_step(q) == SQLITE_ROW) {
-			const char *key = (const char *)sqlite3_column_text(q, 0);
-			char *cp = NULL;
-			if (delim) {
-				const char *d = strstr(key + strlen(prefix), delim);
-				if (d)
-					cp = xstrndup(key, (size_t)(d - key) + strlen(delim));
-			}
-			if (cp &&
-			    ((last_cp && strcmp(cp, last_cp) == 0) || strcmp(cp, after) == 0)) {
-				free(cp);
-				continue;
-			}
-			if (count >= max) {
-				truncated = true;
-				free(cp);
-				break;
-			}
-			count++;
-			if (cp) {
-				strbuf_addstr(&prefixes, "<CommonPrefixes>");
-				key_text(&prefixes, "Prefix", cp, encode);
-				strbuf_addstr(&prefixes, "</CommonPrefixes>");
-				free(last_cp);
-				last_cp = xstrdup(cp);
-				free(last);
-				last = cp;
-				continue;
-			}
-			char when[32];
-			aws_time_iso(sqlite3_column_int64(q, 3), when);
-			strbuf_addstr(&items, "<Contents>");
-			key_text(&items, "Key", key, encode);
-			query_xml_text(&items, "LastModified", when);
-			strbuf_addf(&items, "<ETag>&quot;%s&quot;</ETag><Size>%lld</Size>",
-				    (const char *)sqlite3_column_text(q, 2),
-				    (long long)sqlite3_column_int64(q, 1));
-			strbuf_addstr(&items, "<StorageClass>STANDARD</StorageClass></Contents>");
-			free(last);
-			last = xstrdup(key);
-		}
-	}
-	sqlite3_finalize(q);
-	pthread_mutex_unlock(&c->db->mu);
+	l.after = after;
+	listing_run(c, bucket, &l);
 	xml_start(resp, "ListBucketResult");
 	struct strbuf *sb = &resp->body;
 	query_xml_text(sb, "Name", bucket);
-	key_text(sb, "Prefix", prefix, encode);
-	if (delim)
-		key_text(sb, "Delimiter", delim, encode);
-	strbuf_addf(sb, "<MaxKeys>%ld</MaxKeys>", max);
-	if (encode)
+	key_text(sb, "Prefix", l.prefix, l.encode);
+	if (l.delim)
+		key_text(sb, "Delimiter", l.delim, l.encode);
+	strbuf_addf(sb, "<MaxKeys>%ld</MaxKeys>", l.max);
+	if (l.encode)
 		query_xml_text(sb, "EncodingType", "url");
-	strbuf_addf(sb, "<IsTruncated>%s</IsTruncated>", truncated ? "true" : "false");
+	strbuf_addf(sb, "<IsTruncated>%s</IsTruncated>", l.truncated ? "true" : "false");
 	if (v2) {
-		strbuf_addf(sb, "<KeyCount>%ld</KeyCount>", count);
+		strbuf_addf(sb, "<KeyCount>%zu</KeyCount>", l.n);
 		if (token)
 			query_xml_text(sb, "ContinuationToken", token);
-		if (truncated && last) {
-			char *next = aws_base64_encode(last, strlen(last));
+		if (l.truncated && l.last) {
+			char *next = aws_base64_encode(l.last, strlen(l.last));
 			query_xml_text(sb, "NextContinuationToken", next);
 			free(next);
 		}
 		const char *sa = http_query(req, "start-after");
 		if (sa)
-			key_text(sb, "StartAfter", sa, encode);
+			key_text(sb, "StartAfter", sa, l.encode);
 	} else {
 		key_text(sb, "Marker", http_query(req, "marker") ? http_query(req, "marker") : "",
-			 encode);
-		if (truncated && last)
-			key_text(sb, "NextMarker", last, encode);
+			 l.encode);
+		if (l.truncated && l.last)
+			key_text(sb, "NextMarker", l.last, l.encode);
 	}
-	strbuf_add(sb, strbuf_str(&items), items.len);
-	strbuf_add(sb, strbuf_str(&prefixes), prefixes.len);
+	for (size_t i = 0; i < l.n; i++) {
+		const struct entry *e = &l.items[i];
+		if (e->size < 0)
+			continue;
+		char when[32];
+		aws_time_iso(e->modified, when);
+		strbuf_addstr(sb, "<Contents>");
+		key_text(sb, "Key", e->key, l.encode);
+		query_xml_text(sb, "LastModified", when);
+		strbuf_addf(sb, "<ETag>&quot;%s&quot;</ETag><Size>%lld</Size>", e->etag, e->size);
+		strbuf_addstr(sb, "<StorageClass>STANDARD</StorageClass></Contents>");
+	}
+	for (size_t i = 0; i < l.n; i++) {
+		if (l.items[i].size >= 0)
+			continue;
+		strbuf_addstr(sb, "<CommonPrefixes>");
+		key_text(sb, "Prefix", l.items[i].key, l.encode);
+		strbuf_addstr(sb, "</CommonPrefixes>");
+	}
 	strbuf_addstr(sb, "</ListBucketResult>");
-	strbuf_release(&items);
-	strbuf_release(&prefixes);
-	free(last);
-	free(last_cp);
+	listing_release(&l);
 	free(after);
+}
+
+/*
+ * ListObjectVersions of a bucket without versioning: every object is its one version, whose
+ * id is "null" and which is the latest, as S3 answers for a bucket never versioned.
+ */
+static void list_versions(struct cloud *c, const char *account, const char *bucket,
+			  const struct http_req *req, struct http_resp *resp)
+{
+	if (!bucket_mine(c, account, bucket, NULL, resp))
+		return;
+	struct listing l;
+	if (!listing_args(req, bucket, &l, resp))
+		return;
+	const char *km = http_query(req, "key-marker"), *vm = http_query(req, "version-id-marker");
+	if (vm && vm[0] && !(km && km[0])) {
+		s3_error(resp, 400, "InvalidArgument", bucket,
+			 "A version-id marker cannot be specified without a key marker.");
+		return;
+	}
+	if (vm && vm[0] && strcmp(vm, "null") != 0) {
+		s3_error(resp, 400, "InvalidArgument", bucket, "Invalid version id specified");
+		return;
+	}
+	l.after = km ? km : "";
+	listing_run(c, bucket, &l);
+	xml_start(resp, "ListVersionsResult");
+	struct strbuf *sb = &resp->body;
+	query_xml_text(sb, "Name", bucket);
+	key_text(sb, "Prefix", l.prefix, l.encode);
+	key_text(sb, "KeyMarker", km ? km : "", l.encode);
+	query_xml_text(sb, "VersionIdMarker", vm ? vm : "");
+	if (l.truncated && l.last) {
+		key_text(sb, "NextKeyMarker", l.last, l.encode);
+		query_xml_text(sb, "NextVersionIdMarker", "null");
+	}
+	if (l.delim)
+		key_text(sb, "Delimiter", l.delim, l.encode);
+	strbuf_addf(sb, "<MaxKeys>%ld</MaxKeys>", l.max);
+	if (l.encode)
+		query_xml_text(sb, "EncodingType", "url");
+	strbuf_addf(sb, "<IsTruncated>%s</IsTruncated>", l.truncated ? "true" : "false");
+	for (size_t i = 0; i < l.n; i++) {
+		const struct entry *e = &l.items[i];
+		if (e->size < 0)
+			continue;
+		char when[32];
+		aws_time_iso(e->modified, when);
+		strbuf_addstr(sb, "<Version>");
+		key_text(sb, "Key", e->key, l.encode);
+		strbuf_addstr(sb, "<VersionId>null</VersionId><IsLatest>true</IsLatest>");
+		query_xml_text(sb, "LastModified", when);
+		strbuf_addf(sb, "<ETag>&quot;%s&quot;</ETag><Size>%lld</Size>", e->etag, e->size);
+		strbuf_addstr(sb, "<StorageClass>STANDARD</StorageClass><Owner>");
+		query_xml_text(sb, "ID", account);
+		query_xml_text(sb, "DisplayName", account);
+		strbuf_addstr(sb, "</Owner></Version>");
+	}
+	for (size_t i = 0; i < l.n; i++) {
+		if (l.items[i].size >= 0)
+			continue;
+		strbuf_addstr(sb, "<CommonPrefixes>");
+		key_text(sb, "Prefix", l.items[i].key, l.encode);
+		strbuf_addstr(sb, "</CommonPrefixes>");
+	}
+	strbuf_addstr(sb, "</ListVersionsResult>");
+	listing_release(&l);
 }
 
 /* ---- objects ---- */
@@ -554,10 +696,17 @@ struct s3obj {
 	char file[40];
 	long long size;
 	char etag[64];
-	char ctype[256];
+	char *ctype;
 	char *meta; /* JSON object text */
 	long long modified;
 };
+
+static void s3obj_release(struct s3obj *o)
+{
+	free(o->meta);
+	free(o->ctype);
+	o->meta = o->ctype = NULL;
+}
 
 static bool object_find(struct cloud *c, const char *bucket, const char *key, struct s3obj *o)
 {
@@ -576,7 +725,7 @@ static bool object_find(struct cloud *c, const char *bucket, const char *key, st
 			snprintf(o->file, sizeof(o->file), "%s", sqlite3_column_text(q, 0));
 			o->size = sqlite3_column_int64(q, 1);
 			snprintf(o->etag, sizeof(o->etag), "%s", sqlite3_column_text(q, 2));
-			snprintf(o->ctype, sizeof(o->ctype), "%s", sqlite3_column_text(q, 3));
+			o->ctype = xstrdup((const char *)sqlite3_column_text(q, 3));
 			o->meta = xstrdup((const char *)sqlite3_column_text(q, 4));
 			o->modified = sqlite3_column_int64(q, 5);
 		}
@@ -737,11 +886,27 @@ static void notify(struct cloud *c, const char *account, const char *owner, cons
 	cJSON_Delete(conf);
 }
 
+/* EntityTooLarge, with the sizes S3 names in it. */
+static void entity_too_large(struct http_resp *resp, unsigned long long proposed)
+{
+	s3_error(resp, 400, "EntityTooLarge", NULL,
+		 "Your proposed upload exceeds the maximum allowed size");
+	strbuf_setlen(&resp->body, resp->body.len - strlen("</Error>"));
+	strbuf_addf(
+		&resp->body,
+		"<ProposedSize>%llu</ProposedSize><MaxSizeAllowed>%llu</MaxSizeAllowed></Error>",
+		proposed, (unsigned long long)S3_PUT_MAX);
+}
+
 static void put_object(struct cloud *c, const char *account, const char *bucket, const char *key,
 		       const struct http_req *req, struct http_resp *resp)
 {
 	if (!bucket_mine(c, account, bucket, NULL, resp))
 		return;
+	if (req->too_large && req->declared_len > S3_PUT_MAX) {
+		entity_too_large(resp, req->declared_len);
+		return;
+	}
 	if (req->too_large) {
 		s3_error(resp, 400, "IncompleteBody", key, "The request body could not be stored");
 		return;
@@ -785,7 +950,7 @@ static void put_object(struct cloud *c, const char *account, const char *bucket,
 		}
 	}
 	const char *ct = http_header(req, "Content-Type");
-	snprintf(o.ctype, sizeof(o.ctype), "%s", ct && ct[0] ? ct : "binary/octet-stream");
+	o.ctype = xstrdup(ct && ct[0] ? ct : "binary/octet-stream");
 	o.meta = request_meta(req);
 	o.modified = clock_wall_ms();
 	if (!object_store(c, account, bucket, key, &o)) {
@@ -796,7 +961,7 @@ static void put_object(struct cloud *c, const char *account, const char *bucket,
 		notify(c, account, account, bucket, key, "ObjectCreated:Put", &o, req);
 	}
 	free(path);
-	free(o.meta);
+	s3obj_release(&o);
 }
 
 /* Parse "bytes=a-b" against size; false when unsatisfiable. *given false when no Range. */
@@ -859,7 +1024,7 @@ static void get_object(struct cloud *c, const char *account, const char *bucket,
 	if (!parse_range(http_header(req, "Range"), o.size, &off, &len, &ranged)) {
 		s3_error(resp, 416, "InvalidRange", key, "The requested range is not satisfiable");
 		http_resp_headerf(resp, "Content-Range", "bytes */%lld", o.size);
-		free(o.meta);
+		s3obj_release(&o);
 		return;
 	}
 	char *path = xasprintf("%s/s3/%s/%s/%s", c->state_dir, account, bucket, o.file);
@@ -867,7 +1032,7 @@ static void get_object(struct cloud *c, const char *account, const char *bucket,
 	free(path);
 	if (fd <= 0) {
 		s3_error(resp, 500, "InternalError", key, "the object's file is missing");
-		free(o.meta);
+		s3obj_release(&o);
 		return;
 	}
 	object_headers(resp, &o);
@@ -881,7 +1046,7 @@ static void get_object(struct cloud *c, const char *account, const char *bucket,
 	resp->file_fd = fd;
 	resp->file_off = off;
 	resp->file_len = len;
-	free(o.meta);
+	s3obj_release(&o);
 }
 
 static void delete_object(struct cloud *c, const char *account, const char *bucket, const char *key,
@@ -906,37 +1071,8 @@ static void delete_object(struct cloud *c, const char *account, const char *buck
 	char *path = xasprintf("%s/s3/%s/%s/%s", c->state_dir, account, bucket, o.file);
 	unlink(path);
 	free(path);
-	free(o.meta);
+	s3obj_release(&o);
 	notify(c, account, account, bucket, key, "ObjectRemoved:Delete", NULL, req);
-}
-
-/* %-decode s into out; false on a bad escape or a NUL. */
-static bool pct_decode(const char *s, struct strbuf *out)
-{
-	for (const char *p = s; *p; p++) {
-		if (*p != '%') {
-			strbuf_addch(out, *p);
-			continue;
-		}
-		unsigned v = 0;
-		for (int i = 1; i <= 2; i++) {
-			char h = p[i];
-			v <<= 4;
-			if (h >= '0' && h <= '9')
-				v |= (unsigned)(h - '0');
-			else if (h >= 'a' && h <= 'f')
-				v |= (unsigned)(h - 'a' + 10);
-			else if (h >= 'A' && h <= 'F')
-				v |= (unsigned)(h - 'A' + 10);
-			else
-				return false;
-		}
-		if (v == 0)
-			return false;
-		strbuf_addch(out, (char)v);
-		p += 2;
-	}
-	return true;
 }
 
 static bool copy_file(const char *from, const char *to)
@@ -994,9 +1130,16 @@ static void copy_object(struct cloud *c, const char *account, const char *bucket
 	const char *s = source[0] == '/' ? source + 1 : source;
 	char *q = strchr(s, '?');
 	char *plain = q ? xstrndup(s, (size_t)(q - s)) : xstrdup(s);
-	bool ok = pct_decode(plain, &src);
+	const char *why = NULL;
+	bool ok = s3_name_decode(plain, strlen(plain), &src, &why);
 	free(plain);
-	const char *slash = ok ? strchr(strbuf_str(&src), '/') : NULL;
+	if (!ok) {
+		strbuf_release(&src);
+		s3_error(resp, 400, "InvalidArgument", key, "Invalid copy source encoding: %s",
+			 why);
+		return;
+	}
+	const char *slash = strchr(strbuf_str(&src), '/');
 	if (!slash || !slash[1]) {
 		strbuf_release(&src);
 		s3_error(resp, 400, "InvalidArgument", key,
@@ -1019,7 +1162,7 @@ static void copy_object(struct cloud *c, const char *account, const char *bucket
 			 "This copy request is illegal because it is trying to copy an object to "
 			 "itself without changing the object's metadata, storage class, website "
 			 "redirect location or encryption attributes.");
-		free(so.meta);
+		s3obj_release(&so);
 	} else {
 		struct s3obj o = so;
 		fresh_file_name(o.file);
@@ -1027,10 +1170,10 @@ static void copy_object(struct cloud *c, const char *account, const char *bucket
 		char *to = xasprintf("%s/s3/%s/%s/%s", c->state_dir, account, bucket, o.file);
 		if (replace) {
 			const char *ct = http_header(req, "Content-Type");
-			snprintf(o.ctype, sizeof(o.ctype), "%s",
-				 ct && ct[0] ? ct : "binary/octet-stream");
 			free(o.meta);
 			o.meta = request_meta(req);
+			free(o.ctype);
+			o.ctype = xstrdup(ct && ct[0] ? ct : "binary/octet-stream");
 		}
 		o.modified = clock_wall_ms();
 		if (!copy_file(from, to) || !object_store(c, account, bucket, key, &o)) {
@@ -1047,7 +1190,7 @@ static void copy_object(struct cloud *c, const char *account, const char *bucket
 		}
 		free(from);
 		free(to);
-		free(o.meta);
+		s3obj_release(&o);
 	}
 	free(sbucket);
 	strbuf_release(&src);
@@ -1251,7 +1394,7 @@ static void complete_upload(struct cloud *c, const char *account, const char *bu
 	for (int i = 0; i < 16; i++)
 		snprintf(o.etag + 2 * i, 3, "%02x", dig[i]);
 	snprintf(o.etag + 32, sizeof(o.etag) - 32, "-%ld", count);
-	snprintf(o.ctype, sizeof(o.ctype), "%s", ctype);
+	o.ctype = xstrdup(ctype);
 	o.meta = xstrdup(meta);
 	o.modified = clock_wall_ms();
 	if (!object_store(c, account, bucket, key, &o)) {
@@ -1271,7 +1414,7 @@ static void complete_upload(struct cloud *c, const char *account, const char *bu
 		       &o, req);
 	}
 	free(to);
-	free(o.meta);
+	s3obj_release(&o);
 }
 
 static void multipart(struct cloud *c, const char *account, const char *bucket, const char *key,
@@ -1320,70 +1463,53 @@ static void multipart(struct cloud *c, const char *account, const char *bucket, 
 	free(meta);
 }
 
-void s3_api(struct cloud *c, const char *account, const struct http_req *req,
-	    struct http_resp *resp)
+static void serve_bucket(struct cloud *c, const char *account, const char *bucket,
+			 const struct http_req *req, struct http_resp *resp)
 {
 	const char *m = req->method;
 	bool get = strcmp(m, "GET") == 0, put = strcmp(m, "PUT") == 0,
 	     head = strcmp(m, "HEAD") == 0, del = strcmp(m, "DELETE") == 0;
-	const char *p = req->path[0] == '/' ? req->path + 1 : req->path;
-	if (!p[0]) {
-		if (get)
-			list_buckets(c, account, resp);
+	if (http_query_has(req, "notification")) {
+		if (put)
+			put_notification(c, account, bucket, req, resp);
+		else if (get)
+			get_notification(c, account, bucket, resp);
 		else
-			s3_error(resp, 405, "MethodNotAllowed", "/",
-				 "The specified method is not allowed against this resource.");
-		return;
-	}
-	const char *slash = strchr(p, '/');
-	char bucket[64];
-	size_t blen = slash ? (size_t)(slash - p) : strlen(p);
-	if (blen >= sizeof(bucket)) {
-		s3_error(resp, 400, "InvalidBucketName", p, "The specified bucket is not valid.");
-		return;
-	}
-	memcpy(bucket, p, blen);
-	bucket[blen] = '\0';
-	const char *key = slash && slash[1] ? slash + 1 : NULL;
-	if (!key) {
-		if (http_query_has(req, "notification")) {
-			if (put)
-				put_notification(c, account, bucket, req, resp);
-			else if (get)
-				get_notification(c, account, bucket, resp);
-			else
-				s3_error(resp, 405, "MethodNotAllowed", bucket,
-					 "The specified method is not allowed against this "
-					 "resource.");
-		} else if (http_query_has(req, "location") && get) {
-			if (bucket_mine(c, account, bucket, NULL, resp)) {
-				xml_start(resp, "LocationConstraint");
-				strbuf_addstr(&resp->body, "</LocationConstraint>");
-			}
-		} else if (put) {
-			create_bucket(c, account, bucket, req, resp);
-		} else if (head) {
-			char owner[13];
-			if (!bucket_find(c, bucket, owner, NULL))
-				resp->status = 404;
-			else if (strcmp(owner, account) != 0)
-				resp->status = 403;
-			else
-				http_resp_header(resp, "x-amz-bucket-region", AWS_REGION_NAME);
-		} else if (del) {
-			delete_bucket(c, account, bucket, resp);
-		} else if (get) {
-			list_objects(c, account, bucket, req, resp);
-		} else {
 			s3_error(resp, 405, "MethodNotAllowed", bucket,
 				 "The specified method is not allowed against this resource.");
+	} else if (http_query_has(req, "location") && get) {
+		if (bucket_mine(c, account, bucket, NULL, resp)) {
+			xml_start(resp, "LocationConstraint");
+			strbuf_addstr(&resp->body, "</LocationConstraint>");
 		}
-		return;
+	} else if (put) {
+		create_bucket(c, account, bucket, req, resp);
+	} else if (head) {
+		char owner[13];
+		if (!bucket_find(c, bucket, owner, NULL))
+			resp->status = 404;
+		else if (strcmp(owner, account) != 0)
+			resp->status = 403;
+		else
+			http_resp_header(resp, "x-amz-bucket-region", AWS_REGION_NAME);
+	} else if (del) {
+		delete_bucket(c, account, bucket, resp);
+	} else if (get && http_query_has(req, "versions")) {
+		list_versions(c, account, bucket, req, resp);
+	} else if (get) {
+		list_objects(c, account, bucket, req, resp);
+	} else {
+		s3_error(resp, 405, "MethodNotAllowed", bucket,
+			 "The specified method is not allowed against this resource.");
 	}
-	if (strlen(key) > KEY_MAX) {
-		s3_error(resp, 400, "KeyTooLongError", bucket, "Your key is too long");
-		return;
-	}
+}
+
+static void serve_object(struct cloud *c, const char *account, const char *bucket, const char *key,
+			 const struct http_req *req, struct http_resp *resp)
+{
+	const char *m = req->method;
+	bool get = strcmp(m, "GET") == 0, put = strcmp(m, "PUT") == 0,
+	     head = strcmp(m, "HEAD") == 0, del = strcmp(m, "DELETE") == 0;
 	if (http_query_has(req, "uploads") || http_query_has(req, "uploadId")) {
 		multipart(c, account, bucket, key, req, resp);
 		return;
@@ -1400,6 +1526,78 @@ void s3_api(struct cloud *c, const char *account, const struct http_req *req,
 	else
 		s3_error(resp, 405, "MethodNotAllowed", key,
 			 "The specified method is not allowed against this resource.");
+}
+
+/*
+ * Split a path-style target into bucket and key, each decoded from the bytes the client
+ * sent, never cut short. False with resp filled when either is not a name S3 keeps.
+ */
+static bool target_names(const struct http_req *req, char bucket[64], struct strbuf *key,
+			 bool *has_key, struct http_resp *resp)
+{
+	const char *target = req->raw_path ? req->raw_path : req->path;
+	const char *p = target[0] == '/' ? target + 1 : target;
+	const char *slash = strchr(p, '/');
+	size_t blen = slash ? (size_t)(slash - p) : strlen(p);
+	struct strbuf name = STRBUF_INIT;
+	const char *why = NULL;
+	bool ok = s3_name_decode(p, blen, &name, &why) && name.len < 64;
+	if (!ok) {
+		s3_error(resp, 400, "InvalidBucketName", strbuf_str(&name),
+			 "The specified bucket is not valid.");
+		strbuf_release(&name);
+		return false;
+	}
+	memcpy(bucket, strbuf_str(&name), name.len + 1);
+	strbuf_release(&name);
+	*has_key = slash && slash[1];
+	if (!*has_key)
+		return true;
+	if (!s3_name_decode(slash + 1, strlen(slash + 1), key, &why)) {
+		s3_error(resp, 400, "InvalidURI", NULL,
+			 "Couldn't parse the specified URI: the key holds %s.", why);
+		return false;
+	}
+	if (key->len > S3_KEY_MAX) {
+		s3_error(resp, 400, "KeyTooLongError", NULL, "Your key is too long");
+		return false;
+	}
+	return true;
+}
+
+void s3_api(struct cloud *c, const char *account, const struct http_req *req,
+	    struct http_resp *resp)
+{
+	const char *p = req->path[0] == '/' ? req->path + 1 : req->path;
+	if (!p[0]) {
+		if (strcmp(req->method, "GET") == 0)
+			list_buckets(c, account, resp);
+		else
+			s3_error(resp, 405, "MethodNotAllowed", "/",
+				 "The specified method is not allowed against this resource.");
+		return;
+	}
+	char bucket[64];
+	struct strbuf key = STRBUF_INIT;
+	bool has_key = false;
+	if (target_names(req, bucket, &key, &has_key, resp)) {
+		if (has_key)
+			serve_object(c, account, bucket, strbuf_str(&key), req, resp);
+		else
+			serve_bucket(c, account, bucket, req, resp);
+	}
+	strbuf_release(&key);
+}
+
+void s3_precheck(struct cloud *c, const struct http_req *req, struct http_resp *resp)
+{
+	(void)c;
+	if (!s3_wants_spool(NULL, req->method, req->path))
+		return;
+	const char *decoded = http_header(req, "x-amz-decoded-content-length");
+	unsigned long long size = decoded ? strtoull(decoded, NULL, 10) : req->declared_len;
+	if (size > S3_PUT_MAX)
+		entity_too_large(resp, size);
 }
 
 /* Every bucket of the account goes, with its objects, uploads and files. */

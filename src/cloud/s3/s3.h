@@ -16,19 +16,39 @@
 #include "aws/events.h"
 #include "cloud/http/server.h"
 #include "core/error.h"
+#include "core/strbuf.h"
 
 struct cloud;
 struct cJSON;
 
 #define S3_LOOP_LIMIT 16
+/* The largest object a single PUT may upload (5 GiB); larger ones need a multipart upload. */
+#define S3_PUT_MAX (5ULL << 30)
+/* The longest key, in bytes of UTF-8. */
+#define S3_KEY_MAX 1024
 
 /* The folder spooled bodies go to (on the objects' file system). Caller frees. */
 char *s3_spool_dir(struct cloud *c);
 /* Whether the server should spool this request's body to a file: S3 object uploads. */
 bool s3_wants_spool(void *ctx, const char *method, const char *url);
+/*
+ * Look at an S3 request's headers before its body is read (http_server_precheck): a PUT
+ * declaring more than S3_PUT_MAX is refused with EntityTooLarge, its body never read.
+ */
+void s3_precheck(struct cloud *c, const struct http_req *req, struct http_resp *resp);
 /* Serve an S3 request (path-style: the router's last resort). */
 void s3_api(struct cloud *c, const char *account, const struct http_req *req,
 	    struct http_resp *resp);
+
+/* names.c */
+/* Whether b follows AWS's general purpose bucket naming rules; if not, why in why (n bytes). */
+bool s3_bucket_name_ok(const char *b, char *why, size_t n);
+/*
+ * Percent-decode a name (len bytes of a request target or a copy source) into out, exactly:
+ * false with *why set when an escape is malformed or the result holds U+0000 or bytes that
+ * are not UTF-8, which S3 names never hold here (nothing is cut or replaced).
+ */
+bool s3_name_decode(const char *raw, size_t len, struct strbuf *out, const char **why);
 
 /* notify.c */
 /*

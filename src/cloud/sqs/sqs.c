@@ -1478,6 +1478,45 @@ void sqs_api_query(struct cloud *c, const char *account, const struct http_req *
 	cJSON_Delete(out);
 }
 
+int sqs_pending(struct cloud *c, const char *queue_arn, int64_t now_ms, int64_t *next_ms)
+{
+	*next_ms = 0;
+	char account[13], name[81];
+	if (!parse_arn(queue_arn, account, name))
+		return 0;
+	int n = 0;
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *st = prep(c, "SELECT count(*) FILTER (WHERE visible <= ?3),"
+				   " min(visible) FILTER (WHERE visible > ?3)"
+				   " FROM sqs_messages WHERE account=?1 AND queue=?2");
+	if (st) {
+		sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, now_ms);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			n = sqlite3_column_int(st, 0);
+			if (sqlite3_column_type(st, 1) != SQLITE_NULL)
+				*next_ms = sqlite3_column_int64(st, 1);
+		}
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&c->db->mu);
+	return n;
+}
+
+void sqs_wait_activity(struct cloud *c, int max_real_ms)
+{
+	struct sqs_svc *s = svc(c);
+	pthread_mutex_lock(&s->mu);
+	unsigned seen = s->activity;
+	int64_t due =
+		vclock_now_ms(c->vclock, NULL) + (int64_t)(max_real_ms * vclock_scale(c->vclock));
+	while (s->activity == seen && !s->stopping &&
+	       !vclock_wait(c->vclock, &s->cond, &s->mu, NULL, due, max_real_ms))
+		;
+	pthread_mutex_unlock(&s->mu);
+}
+
 static const char *const migrations[] = {
 	/* 0 -> 1: the tables that used to be created at start. */
 	"CREATE TABLE IF NOT EXISTS sqs_queues(account TEXT NOT NULL, name TEXT NOT NULL,"

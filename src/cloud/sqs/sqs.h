@@ -31,4 +31,16 @@ void sqs_api_query(struct cloud *c, const char *account, const struct http_req *
 void sqs_api_json(struct cloud *c, const char *account, const char *action,
 		  const struct http_req *req, struct http_resp *resp);
 
+/*
+ * Wait (at most max_real_ms) until a message may have arrived in any queue or the clock was
+ * stepped. For pollers.
+ */
+void sqs_wait_activity(struct cloud *c, int max_real_ms);
+/*
+ * The queue's messages a receive could take at virtual time now_ms (returned), and in
+ * *next_ms the earliest later time one becomes visible (0: none). 0 for a queue that does
+ * not exist. For the settle control.
+ */
+int sqs_pending(struct cloud *c, const char *queue_arn, int64_t now_ms, int64_t *next_ms);
+
 #endif

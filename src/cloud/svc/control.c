@@ -1,9 +1,10 @@
 /*
  * The tutor's own controls, under /_tutor/ (not AWS APIs), served on the workspace's control
  * socket only (svc_route_control()): health, emptying an account of every service, fresh
- * accounts with their key pairs, and each account's virtual clock. Each acts for the account
- * the request names (?account=ID), else for the learner's. Services add their own controls
- * as doors of their rows (Lambda's /_tutor/code/ and /_tutor/metrics, SNS's /_tutor/mailbox).
+ * accounts with their key pairs, each account's virtual clock, and settling (waiting for an
+ * account's work to be done). Each acts for the account the request names (?account=ID), else
+ * for the learner's. Services add their own controls as doors of their rows (Lambda's
+ * /_tutor/code/ and /_tutor/metrics, SNS's /_tutor/mailbox).
  */
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -13,8 +14,10 @@
 
 #include "cloud/auth/auth.h"
 #include "cloud/clock/vclock.h"
+#include "cloud/cloud.h"
 #include "cloud/http/aws.h"
 #include "cloud/lambda/sandbox.h"
+#include "cloud/settle.h"
 #include "cloud/state.h"
 #include "cloud/svc/svc.h"
 
@@ -54,6 +57,15 @@ static void health(struct svc_call *call, const char *rest, struct http_resp *re
 	cJSON_AddNumberToObject(o, "functions", (double)c->functions.len);
 	cJSON_AddNumberToObject(o, "environments", (double)c->envs.len);
 	pthread_mutex_unlock(&c->mu);
+	struct cloud_disk d;
+	cloud_disk_usage(c, &d);
+	cJSON *disk = cJSON_AddObjectToObject(o, "disk");
+	cJSON_AddNumberToObject(disk, "bytes", (double)d.total);
+	cJSON_AddNumberToObject(disk, "databaseBytes", (double)d.database);
+	cJSON_AddNumberToObject(disk, "codeBytes", (double)d.code);
+	cJSON_AddNumberToObject(disk, "objectBytes", (double)d.objects);
+	cJSON_AddNumberToObject(disk, "logBytes", (double)d.logs);
+	cJSON_AddNumberToObject(disk, "logBytesLimit", (double)d.logs_cap);
 	cJSON *services = cJSON_AddArrayToObject(o, "services");
 	for (size_t i = 0; i < svc_table_len; i++)
 		if (svc_table[i]->name[0] != '_')
@@ -156,6 +168,16 @@ static void clock_door(struct svc_call *call, const char *rest, struct http_resp
 		(long long)vclock_offset_ms(c->vclock, account));
 }
 
+/* POST /_tutor/settle: wait until the account's work is done (cloud/settle.c). */
+static void settle_door(struct svc_call *call, const char *rest, struct http_resp *resp)
+{
+	if (rest[0]) {
+		not_found(call, resp);
+		return;
+	}
+	settle_api(call->cloud, call->caller->account, call->http, resp);
+}
+
 static void unknown(struct svc_call *call, const char *rest, struct http_resp *resp)
 {
 	not_found(call, resp);
@@ -166,6 +188,7 @@ static const struct svc_door doors[] = {
 	{ .prefix = "/_tutor/reset", .control = true, .serve = reset },
 	{ .prefix = "/_tutor/clock", .control = true, .serve = clock_door },
 	{ .prefix = "/_tutor/accounts", .control = true, .serve = accounts },
+	{ .prefix = "/_tutor/settle", .control = true, .serve = settle_door },
 	{ .prefix = "/_tutor/", .control = true, .serve = unknown },
 };
 

@@ -24,6 +24,8 @@
 #include "cloud/svc/svc.h"
 #include "core/strutil.h"
 
+size_t svc_body_max;
+
 /* Each row's model, found once: rows are constant, the models too. */
 static const struct proto_service **row_models;
 static pthread_once_t row_models_once = PTHREAD_ONCE_INIT;
@@ -173,6 +175,11 @@ static void call_op(struct svc_call *call, const struct proto_service *ps,
 				    name);
 		}
 	}
+	if (!answered && call->http->too_large && d.op && !out)
+		/* The server dropped a body past its limit: that, not what is missing. */
+		aws_err_set(&err, 413, "RequestEntityTooLargeException",
+			    "Request must be smaller than %zu bytes for the %s operation",
+			    svc_body_max, proto_op_name(d.op));
 	if (!answered)
 		proto_encode_error(ps, d.protocol, d.op, &err, call->request_id, resp);
 	cJSON_Delete(out);
@@ -182,7 +189,8 @@ static void call_op(struct svc_call *call, const struct proto_service *ps,
 
 /*
  * A control on the endpoint: only GET /_tutor/health (a bare "running", for port probes) and
- * /_tutor/code/... presigned by the cloud itself (GetFunction's Code.Location) pass; the
+ * /_tutor/code/... and /_tutor/layer/... presigned by the cloud itself (GetFunction's
+ * Code.Location, GetLayerVersion's Content.Location) pass; the
  * rest is the control socket's. True when the request may go on to its door.
  */
 static bool control_on_endpoint(struct svc_call *call, struct http_resp *resp)
@@ -193,7 +201,8 @@ static bool control_on_endpoint(struct svc_call *call, struct http_resp *resp)
 		return false;
 	}
 	struct aws_err err = { 0 };
-	if (str_starts_with(req->path, "/_tutor/code/")) {
+	if (str_starts_with(req->path, "/_tutor/code/") ||
+	    str_starts_with(req->path, "/_tutor/layer/")) {
 		struct svc_caller cloud;
 		bool mine = auth_identify(call->cloud, req, "s3", &cloud, &err) &&
 			    auth_is_cloud(call->cloud->auth, &cloud);

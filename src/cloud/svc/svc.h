@@ -216,8 +216,10 @@ bool svc_migrate(struct cloud_db *db, const struct cloud_service *s, struct erro
  * The HTTP handler of the cloud's endpoint (router.c): ctx is the struct cloud. Every AWS
  * API call is identified by its SigV4 signature (auth_identify()); front doors are not
  * signed; the tutor's controls are refused here, but for a bare health answer and the code
- * packages GetFunction presigns.
+ * packages GetFunction presigns. A body over svc_body_max bytes (the server's limit, set by
+ * cloud_open()) was dropped, and the request is answered RequestEntityTooLargeException.
  */
+extern size_t svc_body_max;
 void svc_route(void *ctx, const struct http_req *req, struct http_resp *resp);
 /*
  * The HTTP handler of the control socket: the tutor's controls (/_tutor/) only, for the

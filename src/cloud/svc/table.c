@@ -22,6 +22,8 @@ extern const struct cloud_service tutor_service;
 extern const struct cloud_service dynamodb_service;
 extern const struct cloud_service dynamodb_streams_service;
 extern const struct cloud_service kinesis_service;
+extern const struct cloud_service monitoring_service;
+extern const struct cloud_service scheduler_service;
 
 const struct cloud_service *const svc_table[] = {
 	&logs_service,
@@ -38,6 +40,8 @@ const struct cloud_service *const svc_table[] = {
 	&dynamodb_service,
 	&dynamodb_streams_service,
 	&kinesis_service,
+	&monitoring_service,
+	&scheduler_service,
 	/* Last, so that they stop first: their stacks and deployments call the others. */
 	&cfn_service,
 	&codedeploy_service,

@@ -357,9 +357,12 @@ function setUpModulePaths(taskRoot) {
 				path.join(opt, 'nodejs', 'node_modules'));
 		}
 	}
-	extra.push(taskRoot);
+	/* As on Lambda: the layers' folders, then the runtime's (the SDK), then the code. */
 	const existing = (process.env.NODE_PATH || '').split(path.delimiter).filter(Boolean);
-	const all = existing.concat(extra.filter((p) => !existing.includes(p)));
+	const all = extra.filter((p) => !existing.includes(p)).concat(existing);
+	if (!all.includes(taskRoot)) {
+		all.push(taskRoot);
+	}
 	process.env.NODE_PATH = all.join(path.delimiter);
 	Module._initPaths(); /* require() reads NODE_PATH once, at start-up */
 }

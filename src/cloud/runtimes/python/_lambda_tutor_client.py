@@ -556,7 +556,10 @@ class SitePthFinder:
 
 
 def set_up_paths(task_root):
-    """sys.path as on Lambda: the code, then layers (/opt/python…), then the runtime's own."""
+    """
+    sys.path as on Lambda: the code, then layers (/opt/python…), then the runtime's own.
+    Returns the function's own folders, the code's and the layers'.
+    """
     if sys.path and os.path.abspath(sys.path[0] or ".") == RUNTIME_DIR:
         del sys.path[0]
     version = "python%d.%d" % sys.version_info[:2]
@@ -572,6 +575,157 @@ def set_up_paths(task_root):
             if entry in sys.path:
                 sys.path.remove(entry)
             sys.path.insert(0, entry)
+    return front
+
+
+class NotInLambda:
+    """
+    First on sys.meta_path: packages this machine's Python has and Lambda's Python runtimes do
+    not. botocore imports the CRT (awscrt) for signing and urllib3 pyOpenSSL when they are
+    there, which costs a cold start here what it does not cost on AWS, and code that works here
+    only because of them would fail there. A copy the function ships itself (in its package or
+    a layer) is found as on AWS.
+
+    requests too: Lambda's runtimes do not have it ("No module named 'requests'"), and the
+    botocore they ship imports only a few exception classes of it, from a stub it vendors.
+    Debian's botocore imports the whole library instead (a third of boto3's import time); its
+    import gets the same stub as AWS's botocore, and nothing else sees it.
+    """
+
+    NAMES = ("awscrt", "OpenSSL", "requests")
+
+    def __init__(self, own_dirs):
+        self.own_dirs = own_dirs
+
+    def find_spec(self, name, path=None, target=None):
+        if path is not None or name not in self.NAMES:
+            return None
+        from importlib.machinery import PathFinder
+
+        spec = PathFinder.find_spec(name, self.own_dirs)
+        if spec is None and name == "requests" and importer() == "botocore.exceptions":
+            from importlib.machinery import ModuleSpec
+
+            return ModuleSpec("requests", RequestsStub())
+        if spec is None:
+            raise ModuleNotFoundError("No module named %r" % name, name=name)
+        return spec
+
+
+def importer():
+    """The module whose code runs the import under way, past the import machinery and us."""
+    f = sys._getframe(1)
+    while f is not None:
+        g = f.f_globals
+        name = g.get("__name__", "")
+        if g is not globals() and not name.startswith(("_frozen_importlib", "importlib")):
+            return name
+        f = f.f_back
+    return ""
+
+
+# What botocore's own vendored "requests" holds (botocore/vendored/requests/exceptions.py).
+REQUESTS_STUB = """
+from urllib3.exceptions import HTTPError as BaseHTTPError
+
+
+class RequestException(IOError):
+    def __init__(self, *args, **kwargs):
+        response = kwargs.pop("response", None)
+        self.response = response
+        self.request = kwargs.pop("request", None)
+        if response is not None and not self.request and hasattr(response, "request"):
+            self.request = self.response.request
+        super(RequestException, self).__init__(*args, **kwargs)
+
+
+class HTTPError(RequestException):
+    pass
+
+
+class ConnectionError(RequestException):
+    pass
+
+
+class ProxyError(ConnectionError):
+    pass
+
+
+class SSLError(ConnectionError):
+    pass
+
+
+class Timeout(RequestException):
+    pass
+
+
+class ConnectTimeout(ConnectionError, Timeout):
+    pass
+
+
+class ReadTimeout(Timeout):
+    pass
+
+
+class URLRequired(RequestException):
+    pass
+
+
+class TooManyRedirects(RequestException):
+    pass
+
+
+class MissingSchema(RequestException, ValueError):
+    pass
+
+
+class InvalidSchema(RequestException, ValueError):
+    pass
+
+
+class InvalidURL(RequestException, ValueError):
+    pass
+
+
+class ChunkedEncodingError(RequestException):
+    pass
+
+
+class ContentDecodingError(RequestException, BaseHTTPError):
+    pass
+"""
+
+
+class RequestsStub:
+    """Loads the stub as "requests", with .exceptions and .packages.urllib3, for botocore only:
+    its names leave sys.modules once botocore's import of it is done."""
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module):
+        import types
+        import urllib3
+
+        exceptions = types.ModuleType("requests.exceptions")
+        exec(compile(REQUESTS_STUB, "<botocore.vendored.requests.exceptions>", "exec"),
+             exceptions.__dict__)
+        packages = types.ModuleType("requests.packages")
+        packages.urllib3 = urllib3
+        module.exceptions = exceptions
+        module.packages = packages
+        sys.modules["requests.exceptions"] = exceptions
+        sys.modules["requests.packages"] = packages
+        sys.modules["requests.packages.urllib3"] = urllib3
+
+
+def drop_requests_stub(module):
+    """After botocore.exceptions: its import of the stub is done; the handler's finds nothing."""
+    stub = sys.modules.get("requests")
+    if stub is not None and isinstance(getattr(stub.__spec__, "loader", None), RequestsStub):
+        for name in ("requests", "requests.exceptions", "requests.packages",
+                     "requests.packages.urllib3"):
+            sys.modules.pop(name, None)
 
 
 def load_handler(handler):
@@ -774,8 +928,8 @@ def main():
         return 2
     task_root = os.environ.get("LAMBDA_TASK_ROOT") or os.getcwd()
     add_site_dirs()
-    set_up_paths(task_root)
-    hooks = {"logging": configure_logging}
+    sys.meta_path.insert(0, NotInLambda(set_up_paths(task_root)))
+    hooks = {"logging": configure_logging, "botocore.exceptions": drop_requests_stub}
     if os.environ.get("AWS_ENDPOINT_URL") or any(k.startswith("AWS_ENDPOINT_URL_") for k in os.environ):
         hooks["botocore.session"] = configure_botocore
     sys.meta_path.insert(0, PostImportHooks(hooks))

@@ -1,0 +1,56 @@
+#!/bin/bash
+# EventBridge Scheduler through boto3 in both Pythons (scheduler.py, each as an account of its
+# own in one cloud), and its commands in both AWS CLIs. Usage: scheduler.sh LAMBDA-TUTOR
+TUTOR=$1
+. "$(dirname "$0")/cloud_lib.sh"
+DIR=$(cd "$(dirname "$0")" && pwd)
+
+start_cloud || exit 1
+# run LABEL COMMAND...: a TAP script's lines, numbered on.
+run() {
+	label=$1
+	shift
+	"$@" >"$WORK/out" 2>"$WORK/err"
+	status=$?
+	grep -E '^(ok|not ok) ' "$WORK/out" >"$WORK/lines"
+	while IFS= read -r line; do
+		case "$line" in
+		"ok "*) ok 0 "$label: ${line#* - }" ;;
+		*) ok 1 "$label: ${line#* - }" ;;
+		esac
+	done <"$WORK/lines"
+	[ $status = 0 ] || { ok 1 "$label exits 0"; note "$(tail -20 "$WORK/err")"; }
+}
+for py in /usr/bin/python3 python3; do
+	if ! "$py" -c 'import boto3' 2>/dev/null; then
+		echo "# skip $py: no boto3"
+		continue
+	fi
+	run "$py" "$py" "$DIR/scheduler.py" "$E" "$WS"
+done
+
+# Both AWS CLIs: create, get, list, delete.
+read -r akey asecret acct < <(new_account)
+for cli in /usr/bin/aws aws; do
+	command -v "$cli" >/dev/null 2>&1 || { echo "# skip $cli: not installed"; continue; }
+	c() { AWS_ACCESS_KEY_ID=$akey AWS_SECRET_ACCESS_KEY=$asecret AWS_DEFAULT_REGION=us-east-1 \
+		"$cli" --endpoint-url "$E" --output json "$@"; }
+	name=cli-$(echo "$cli" | tr -c 'a-z0-9' '-')
+	out=$(c scheduler create-schedule --name "$name" --schedule-expression 'rate(5 minutes)' \
+		--flexible-time-window Mode=OFF \
+		--target "Arn=arn:aws:sqs:us-east-1:$acct:nowhere,RoleArn=arn:aws:iam::$acct:role/s" 2>&1)
+	check "$cli scheduler create-schedule" contains "$out" "schedule/default/$name"
+	out=$(c scheduler get-schedule --name "$name" 2>&1)
+	check "$cli scheduler get-schedule" contains "$out" '"ScheduleExpression": "rate(5 minutes)"'
+	out=$(c scheduler list-schedules --query 'Schedules[].Name' --output text 2>&1)
+	check "$cli scheduler list-schedules" contains "$out" "$name"
+	out=$(c scheduler create-schedule --name bad --schedule-expression 'rate(5 seconds)' \
+		--flexible-time-window Mode=OFF \
+		--target "Arn=arn:aws:sqs:us-east-1:$acct:nowhere,RoleArn=arn:aws:iam::$acct:role/s" 2>&1)
+	check "$cli: a bad expression is refused" contains "$out" "Invalid Schedule Expression rate(5 seconds)."
+	c scheduler delete-schedule --name "$name" >/dev/null 2>&1
+	ok $? "$cli scheduler delete-schedule"
+done
+stop_cloud
+ok $? "the cloud stops cleanly"
+finish

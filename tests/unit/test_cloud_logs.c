@@ -1,0 +1,289 @@
+/*
+ * Unit tests for cloud/logs: what is stored stays bounded (the workspace's cap expires the
+ * streams written to longest ago, retention policies expire old events on the virtual
+ * clock), PutLogEvents keeps CloudWatch Logs' limits, and text that is not UTF-8 never
+ * reaches a reader; and for the line splitter that cuts a function's long lines.
+ */
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cloud/clock/vclock.h"
+#include "cloud/db.h"
+#include "cloud/lambda/logfmt.h"
+#include "cloud/lambda/zipcode.h"
+#include "cloud/logs/logs.h"
+#include "core/clock.h"
+#include "core/strutil.h"
+#include "core/xalloc.h"
+#include "harness.h"
+
+#define ACCT "123456789012"
+
+static char scratch[] = "/tmp/test-cloud-logs-XXXXXX";
+
+struct fixture {
+	struct cloud_db *db;
+	struct logs *logs;
+	struct vclock *clock;
+};
+
+static void fixture_open(struct fixture *f, const char *name, long long cap)
+{
+	char *path = xasprintf("%s/%s.db", scratch, name);
+	struct error err;
+	f->db = cloud_db_open(path, &err);
+	free(path);
+	f->logs = logs_new(f->db);
+	f->clock = vclock_new(1, NULL);
+	logs_set_limits(f->logs, f->clock, cap);
+}
+
+static void fixture_close(struct fixture *f)
+{
+	logs_free(f->logs);
+	cloud_db_close(f->db);
+	vclock_free(f->clock);
+}
+
+/* Call the API; the answer's status, and its JSON in *out when asked (caller deletes). */
+static int call(struct fixture *f, const char *target, const char *body, cJSON **out)
+{
+	struct http_req req = { .method = "POST", .path = "/", .body = body };
+	req.body_len = strlen(body);
+	struct http_resp resp;
+	http_resp_init(&resp);
+	logs_api(f->logs, ACCT, target, &req, &resp);
+	int status = resp.status;
+	if (out)
+		*out = cJSON_ParseWithLength(resp.body.buf, resp.body.len);
+	http_resp_release(&resp);
+	return status;
+}
+
+static int count_events(struct fixture *f, const char *group)
+{
+	char *body = xasprintf("{\"logGroupName\":\"%s\"}", group);
+	cJSON *o = NULL;
+	int status = call(f, "FilterLogEvents", body, &o);
+	free(body);
+	int n = status == 200 ? cJSON_GetArraySize(cJSON_GetObjectItem(o, "events")) : -1;
+	cJSON_Delete(o);
+	return n;
+}
+
+static bool stream_listed(struct fixture *f, const char *group, const char *stream)
+{
+	char *body = xasprintf("{\"logGroupName\":\"%s\"}", group);
+	cJSON *o = NULL;
+	call(f, "DescribeLogStreams", body, &o);
+	free(body);
+	bool found = false;
+	const cJSON *s;
+	cJSON_ArrayForEach(s, cJSON_GetObjectItem(o, "logStreams"))
+	{
+		found = found ||
+			strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(s, "logStreamName")),
+			       stream) == 0;
+	}
+	cJSON_Delete(o);
+	return found;
+}
+
+TEST(logs_expire__keeps_the_workspace_under_its_cap_oldest_streams_first)
+{
+	struct fixture f;
+	fixture_open(&f, "cap", 64 * 1024);
+	char line[1000];
+	memset(line, 'x', sizeof(line));
+	/* Four streams of 40 KB each, written one after the other: 160 KB for a 64 KB cap. */
+	for (int s = 0; s < 4; s++) {
+		char stream[32];
+		snprintf(stream, sizeof(stream), "stream-%d", s);
+		for (int i = 0; i < 40; i++)
+			logs_append(f.logs, ACCT, "/aws/lambda/flood", stream, clock_wall_ms(),
+				    line, sizeof(line));
+		logs_flush(f.logs);
+		struct timespec ts = { 0, 3 * 1000000 };
+		nanosleep(&ts, NULL);
+	}
+	logs_expire(f.logs);
+	ok(logs_stored_bytes(f.logs) <= 64 * 1024, "what is stored is within the cap (%lld bytes)",
+	   logs_stored_bytes(f.logs));
+	ok(!stream_listed(&f, "/aws/lambda/flood", "stream-0") &&
+		   !stream_listed(&f, "/aws/lambda/flood", "stream-1"),
+	   "the streams written to longest ago are gone");
+	ok(stream_listed(&f, "/aws/lambda/flood", "stream-3"), "the newest stream is kept");
+	/* One stream alone past the cap loses its oldest events, not all of them. */
+	for (int i = 0; i < 200; i++)
+		logs_append(f.logs, ACCT, "/aws/lambda/flood", "stream-3", clock_wall_ms(), line,
+			    sizeof(line));
+	logs_expire(f.logs);
+	ok(logs_stored_bytes(f.logs) <= 64 * 1024, "one stream alone is cut to the cap too");
+	int left = count_events(&f, "/aws/lambda/flood");
+	ok(left > 0 && left < 240, "... keeping its newest events (%d left)", left);
+	fixture_close(&f);
+}
+
+TEST(logs_retention__expires_old_events_on_the_virtual_clock)
+{
+	struct fixture f;
+	fixture_open(&f, "retention", 0);
+	ok(call(&f, "CreateLogGroup", "{\"logGroupName\":\"/kept\"}", NULL) == 200,
+	   "create a group");
+	is_int(call(&f, "PutRetentionPolicy", "{\"logGroupName\":\"/kept\",\"retentionInDays\":2}",
+		    NULL),
+	       400, "a retention CloudWatch does not offer is refused");
+	is_int(call(&f, "PutRetentionPolicy", "{\"logGroupName\":\"/none\",\"retentionInDays\":1}",
+		    NULL),
+	       400, "a retention for a group that does not exist is refused");
+	ok(call(&f, "PutRetentionPolicy", "{\"logGroupName\":\"/kept\",\"retentionInDays\":1}",
+		NULL) == 200,
+	   "one day of retention");
+	cJSON *o = NULL;
+	call(&f, "DescribeLogGroups", "{\"logGroupNamePrefix\":\"/kept\"}", &o);
+	const cJSON *g = cJSON_GetArrayItem(cJSON_GetObjectItem(o, "logGroups"), 0);
+	is_int(cJSON_GetNumberValue(cJSON_GetObjectItem(g, "retentionInDays")), 1,
+	       "DescribeLogGroups shows it");
+	cJSON_Delete(o);
+	logs_append(f.logs, ACCT, "/kept", "s", clock_wall_ms(), "today", 5);
+	logs_expire(f.logs);
+	is_int(count_events(&f, "/kept"), 1, "an event of today is kept");
+	vclock_advance(f.clock, NULL, 25LL * 3600 * 1000);
+	logs_expire(f.logs);
+	is_int(count_events(&f, "/kept"), 0, "a day and an hour later it has expired");
+	ok(call(&f, "DeleteRetentionPolicy", "{\"logGroupName\":\"/kept\"}", NULL) == 200,
+	   "delete the retention policy");
+	logs_append(f.logs, ACCT, "/kept", "s", clock_wall_ms(), "again", 5);
+	vclock_advance(f.clock, NULL, 30LL * 86400 * 1000);
+	logs_expire(f.logs);
+	is_int(count_events(&f, "/kept"), 1, "without a policy events are kept");
+	fixture_close(&f);
+}
+
+TEST(logs_put_events__keeps_cloudwatch_limits)
+{
+	struct fixture f;
+	fixture_open(&f, "put", 0);
+	is_int(call(&f, "PutLogEvents",
+		    "{\"logGroupName\":\"/g\",\"logStreamName\":\"s\",\"logEvents\":"
+		    "[{\"timestamp\":1,\"message\":\"x\"}]}",
+		    NULL),
+	       400, "a group that does not exist is refused");
+	call(&f, "CreateLogGroup", "{\"logGroupName\":\"/g\"}", NULL);
+	is_int(call(&f, "PutLogEvents",
+		    "{\"logGroupName\":\"/g\",\"logStreamName\":\"s\",\"logEvents\":"
+		    "[{\"timestamp\":1,\"message\":\"x\"}]}",
+		    NULL),
+	       400, "a stream that does not exist is refused");
+	is_int(call(&f, "CreateLogStream", "{\"logGroupName\":\"/g\",\"logStreamName\":\"a:b\"}",
+		    NULL),
+	       400, "a stream name with ':' is refused");
+	ok(call(&f, "CreateLogStream", "{\"logGroupName\":\"/g\",\"logStreamName\":\"s\"}", NULL) ==
+		   200,
+	   "create the stream");
+	is_int(call(&f, "CreateLogStream", "{\"logGroupName\":\"/g\",\"logStreamName\":\"s\"}",
+		    NULL),
+	       400, "creating it twice is refused");
+	long long now = clock_wall_ms();
+	char *body = xasprintf("{\"logGroupName\":\"/g\",\"logStreamName\":\"s\",\"logEvents\":"
+			       "[{\"timestamp\":%lld,\"message\":\"b\"},"
+			       "{\"timestamp\":%lld,\"message\":\"a\"}]}",
+			       now, now - 5);
+	is_int(call(&f, "PutLogEvents", body, NULL), 400, "events out of order are refused");
+	free(body);
+	body = xasprintf("{\"logGroupName\":\"/g\",\"logStreamName\":\"s\",\"logEvents\":"
+			 "[{\"timestamp\":%lld,\"message\":\"ancient\"},"
+			 "{\"timestamp\":%lld,\"message\":\"fine\"},"
+			 "{\"timestamp\":%lld,\"message\":\"future\"}]}",
+			 now - 15LL * 86400000, now, now + 3 * 3600000LL);
+	cJSON *o = NULL;
+	is_int(call(&f, "PutLogEvents", body, &o), 200, "a batch with events too old and too new");
+	free(body);
+	const cJSON *r = cJSON_GetObjectItem(o, "rejectedLogEventsInfo");
+	ok(cJSON_GetNumberValue(cJSON_GetObjectItem(r, "tooOldLogEventEndIndex")) == 0 &&
+		   cJSON_GetNumberValue(cJSON_GetObjectItem(r, "tooNewLogEventStartIndex")) == 2,
+	   "... says which it left out");
+	cJSON_Delete(o);
+	is_int(count_events(&f, "/g"), 1, "... and keeps the one in range");
+	size_t big = LOGS_EVENT_MAX + 1;
+	char *msg = xmalloc(big + 1);
+	memset(msg, 'y', big);
+	msg[big] = '\0';
+	body = xasprintf("{\"logGroupName\":\"/g\",\"logStreamName\":\"s\",\"logEvents\":"
+			 "[{\"timestamp\":%lld,\"message\":\"%s\"}]}",
+			 now, msg);
+	is_int(call(&f, "PutLogEvents", body, NULL), 400, "an event over 1 MB is refused");
+	free(body);
+	free(msg);
+	body = xasprintf("{\"logGroupName\":\"/g\",\"logStreamName\":\"s\",\"logEvents\":"
+			 "[{\"timestamp\":%lld,\"message\":\"\xff\xfe\"}]}",
+			 now);
+	is_int(call(&f, "PutLogEvents", body, NULL), 400, "a message that is not UTF-8 is refused");
+	free(body);
+	fixture_close(&f);
+}
+
+TEST(logs_append__keeps_readers_on_utf8)
+{
+	struct fixture f;
+	fixture_open(&f, "utf8", 0);
+	logs_append(f.logs, ACCT, "/bin", "s", clock_wall_ms(),
+		    "a\xff"
+		    "b\0c\xe2\x82",
+		    7);
+	cJSON *o = NULL;
+	call(&f, "FilterLogEvents", "{\"logGroupName\":\"/bin\"}", &o);
+	const cJSON *e = cJSON_GetArrayItem(cJSON_GetObjectItem(o, "events"), 0);
+	const char *m = cJSON_GetStringValue(cJSON_GetObjectItem(e, "message"));
+	is_str(m,
+	       "a\xef\xbf\xbd"
+	       "b\xef\xbf\xbd"
+	       "c\xef\xbf\xbd\xef\xbf\xbd",
+	       "bytes that are not text become U+FFFD, NULs too");
+	cJSON_Delete(o);
+	fixture_close(&f);
+}
+
+static void collect(void *ctx, const char *line, size_t len)
+{
+	struct strbuf *sb = ctx;
+	strbuf_add(sb, line, len);
+	strbuf_addch(sb, '|');
+}
+
+TEST(log_splitter__cuts_a_long_line_on_a_character)
+{
+	struct log_splitter ls = LOG_SPLITTER_INIT;
+	struct strbuf out = STRBUF_INIT;
+	/* A line of 3-byte characters longer than an event: the cut falls inside one. */
+	size_t n = LOG_EVENT_MAX + 10;
+	char *text = xmalloc(n + 1);
+	for (size_t i = 0; i + 3 <= n; i += 3)
+		memcpy(text + i, "\xe2\x82\xac", 3);
+	text[n - n % 3] = '\n';
+	log_splitter_feed(&ls, text, n - n % 3 + 1, collect, &out);
+	log_splitter_feed(&ls, "next\n", 5, collect, &out);
+	const char *bar = memchr(out.buf, '|', out.len);
+	size_t first = bar ? (size_t)(bar - out.buf) : 0;
+	ok(first <= LOG_EVENT_MAX && first % 3 == 0 && str_utf8_valid(out.buf, first) == first,
+	   "the event stops before the limit, on a whole character (%zu bytes)", first);
+	ok(out.len >= 5 && memcmp(out.buf + out.len - 5, "next|", 5) == 0,
+	   "the rest of the long line is dropped, the next line kept");
+	free(text);
+	strbuf_release(&out);
+	log_splitter_release(&ls);
+}
+
+int main(void)
+{
+	if (!mkdtemp(scratch))
+		return 1;
+	RUN(logs_expire__keeps_the_workspace_under_its_cap_oldest_streams_first);
+	RUN(logs_retention__expires_old_events_on_the_virtual_clock);
+	RUN(logs_put_events__keeps_cloudwatch_limits);
+	RUN(logs_append__keeps_readers_on_utf8);
+	RUN(log_splitter__cuts_a_long_line_on_a_character);
+	zipcode_remove_tree(scratch);
+	return done();
+}
