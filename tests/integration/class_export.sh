@@ -99,7 +99,10 @@ PY
 
 # Files the dashboard must survive: corrupt, half-written, locked, missing.
 head -c 8192 /dev/urandom >"$class/zz-corrupt.db"
-head -c 20000 "$class/learner-010.db" >"$class/zz-half.db"
+# Cut in the middle: the pages past it are referenced, so reading them fails (a cut near the end
+# may fall in a page's free space, which a reader never notices).
+size=$(wc -c <"$class/learner-010.db")
+head -c $((size / 2 + 100)) "$class/learner-010.db" >"$class/zz-half.db"
 ln -s "$tmp/nowhere.db" "$class/zz-missing.db"
 cp "$class/learner-011.db" "$class/zz-locked.db"
 python3 -c '
