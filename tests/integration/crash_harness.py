@@ -323,7 +323,10 @@ def dest_wrong_queue(counts, acked):
             o = json.loads(body)
             p = o.get("requestPayload", {})
             if p.get("id") in acked and bool(p.get("fail")) != want_fail:
-                wrong.append(p.get("id"))
+                ctx = o.get("requestContext", {})
+                wrong.append("%s (%s after %s attempts: %s)" % (
+                    p.get("id"), ctx.get("condition"), ctx.get("approximateInvokeCount"),
+                    json.dumps(o.get("responsePayload"))[:200]))
     return wrong
 
 
