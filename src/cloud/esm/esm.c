@@ -943,9 +943,14 @@ void esm_api(struct cloud *c, const char *account, const struct http_req *req,
 
 bool esm_start(struct cloud *c, struct error *err)
 {
-	if (!esm_stream_init(c) ||
-	    !cloud_db_exec(c->db, "CREATE TABLE IF NOT EXISTS esm_filters(uuid TEXT PRIMARY KEY,"
-				  " criteria TEXT NOT NULL) STRICT"))
+	if (!esm_stream_init(c))
+		return error_set(err, "cannot create the event source mappings' tables");
+	/* The endpoint serves already: the connection is shared, and its lock is the caller's. */
+	pthread_mutex_lock(&c->db->mu);
+	bool made = cloud_db_exec(c->db, "CREATE TABLE IF NOT EXISTS esm_filters(uuid TEXT PRIMARY"
+					 " KEY, criteria TEXT NOT NULL) STRICT");
+	pthread_mutex_unlock(&c->db->mu);
+	if (!made)
 		return error_set(err, "cannot create the event source mappings' tables");
 	struct esm_svc *s = xcalloc(1, sizeof(*s));
 	pthread_mutex_init(&s->mu, NULL);
