@@ -164,7 +164,7 @@ int cmd_serve_run(const struct cli_opts *opts, int argc, char **argv);
 		"serve", "run the workspace's local cloud (AWS APIs on 127.0.0.1:4566)",           \
 			"Usage: lambda-tutor serve [--workspace DIR] [--port N] "                  \
 			"[--account-concurrency N]\n"                                              \
-			"                          [--idle-seconds N] [--time-scale N] "            \
+			"                          [--idle-seconds N] [--time-scale N] "           \
 			"[--logs-max-mb N]\n"                                                      \
 			"\n"                                                                       \
 			"Serve the local cloud of a workspace on 127.0.0.1 until Ctrl-C or "       \
@@ -189,13 +189,13 @@ int cmd_serve_run(const struct cli_opts *opts, int argc, char **argv);
 			"  --time-scale N           run the cloud's clock N times as fast (1 to "  \
 			"3600):\n"                                                                 \
 			"                           retries, visibility timeouts, message ages\n"  \
-			"  --logs-max-mb N          keep at most N MiB of log messages (default "   \
-			"64);\n"                                                                    \
-			"                           past it the streams written to longest ago "    \
-			"go\n"                                                                      \
+			"  --logs-max-mb N          keep at most N MiB of log messages (default "  \
+			"64);\n"                                                                   \
+			"                           past it the streams written to longest ago "   \
+			"go\n"                                                                     \
 			"\n"                                                                       \
-			"At start it prints what the state takes on disk; /_tutor/health says "     \
-			"it too.\n"                                                                 \
+			"At start it prints what the state takes on disk; /_tutor/health says "    \
+			"it too.\n"                                                                \
 			"\n"                                                                       \
 			"Exit status: 0 stopped by Ctrl-C or SIGTERM; 2 the workspace is already " \
 			"served,\n"                                                                \

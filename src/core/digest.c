@@ -144,8 +144,8 @@ sha256_blocks_shani(uint32_t h[8], const unsigned char *p, size_t n)
 			state0 = _mm_sha256rnds2_epu32(state0, state1, _mm_shuffle_epi32(wk, 0x0E));
 			if (r < 12) {
 				__m128i t = _mm_sha256msg1_epu32(msg[r & 3], msg[(r + 1) & 3]);
-				t = _mm_add_epi32(t, _mm_alignr_epi8(msg[(r + 3) & 3],
-								     msg[(r + 2) & 3], 4));
+				t = _mm_add_epi32(
+					t, _mm_alignr_epi8(msg[(r + 3) & 3], msg[(r + 2) & 3], 4));
 				msg[r & 3] = _mm_sha256msg2_epu32(t, msg[(r + 3) & 3]);
 			}
 		}

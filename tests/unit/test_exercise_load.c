@@ -33,7 +33,7 @@ static const char good[] =
 	"        - {task: greet, error: false}\n" /* 20 */
 	"        - {task: fast, field: report.duration, max: 100}\n"
 	"        - {task: fast, log: 'n=${event.n * 2}'}\n" /* 22 */
-	"minutes: 5\n";                                  /* 23 */
+	"minutes: 5\n";                                     /* 23 */
 
 static struct exercise *parse(const char *text, struct diags *d)
 {
@@ -111,7 +111,7 @@ static const char services[] =
 	"  - s3_get:\n"                                              /* 24 */
 	"      bucket: '${vars.bucket}'\n"                           /* 25 */
 	"      key: 'out/${vars.item}.json'\n"                       /* 26 */
-	"      name: read the summary\n"                            /* 27 */
+	"      name: read the summary\n"                             /* 27 */
 	"      expect: [{task: t, field: object.rows, equals: 1}]\n" /* 28 */
 	"  - s3_list: {bucket: '${vars.bucket}', prefix: uploads/, expect: [{task: t, field: keys, "
 	"length: 1}]}\n"
@@ -353,8 +353,8 @@ TEST(exercise_parse__reports_service_step_problems_where_they_are)
 	   "a field another kind of step gives");
 	ok(broken_in(services, 27, "      wait: 10\n", 27, 13, "'wait' is not needed"),
 	   "no fixed wait before an observation: the cloud settles first");
-	ok(broken_in(services, 18, "  - s3_put: {bucket: b1b, key: k, body: x, delay: 1}\n", 18,
-		     51, "'delay' is not needed"),
+	ok(broken_in(services, 18, "  - s3_put: {bucket: b1b, key: k, body: x, delay: 1}\n", 18, 51,
+		     "'delay' is not needed"),
 	   "no fixed delay before a step");
 	ok(broken_in(services, 18,
 		     "  - s3_put: {bucket: b1b, key: k, body: x, expect: [{task: t, error: "

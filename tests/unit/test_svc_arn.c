@@ -65,8 +65,7 @@ TEST(arn__reads_other_services)
 	ok(!arn_parse("arn:aws:sqs:us-east-1:12:q", &a), "an account of 2 digits is refused");
 	ok(!arn_parse("not:an:arn", &a), "three parts are not an ARN");
 	char acct[13], name[300];
-	ok(arn_sqs_queue("arn:aws:sqs:us-east-1:123456789012:orders", acct, name, 81),
-	   "a queue");
+	ok(arn_sqs_queue("arn:aws:sqs:us-east-1:123456789012:orders", acct, name, 81), "a queue");
 	is_str(name, "orders", "... its name");
 	ok(arn_sns_topic("arn:aws:sns:us-east-1:123456789012:alerts:1f2e-sub", acct, name, 257),
 	   "a subscription's ARN");

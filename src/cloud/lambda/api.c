@@ -440,8 +440,8 @@ static bool refuse_unserved(const cJSON *in, struct aws_err *err)
  * Publish: true on CreateFunction or UpdateFunctionCode: publish a version of what the
  * operation left in $LATEST, and answer with its configuration instead of out (versions.h).
  */
-static cJSON *publish_if_asked(struct svc_call *call, const cJSON *in, const char *name,
-			       cJSON *out, struct aws_err *err)
+static cJSON *publish_if_asked(struct svc_call *call, const cJSON *in, const char *name, cJSON *out,
+			       struct aws_err *err)
 {
 	if (!out || !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(in, "Publish")))
 		return out;
