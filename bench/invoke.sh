@@ -48,7 +48,7 @@ create() { # NAME RUNTIME HANDLER ZIP
 	curl -sf -o /dev/null -X POST "$E/2015-03-31/functions" --data-binary @"$work/create.json"
 }
 create echo-py python3.12 app.handler "$work/py.zip"
-create echo-node nodejs20.x h.handler "$work/node.zip"
+create echo-node nodejs22.x h.handler "$work/node.zip"
 
 get() { $py -c "import json,sys; print('%.${3:-3}f' % json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
 
