@@ -56,7 +56,7 @@ create() { # NAME RUNTIME HANDLER ZIP
 		--user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY"
 }
 create echo-py python3.12 app.handler "$work/py.zip"
-create echo-node nodejs20.x h.handler "$work/node.zip"
+create echo-node nodejs22.x h.handler "$work/node.zip"
 
 get() { $py -c "import json,sys; print('%.${3:-3}f' % json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
 

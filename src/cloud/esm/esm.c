@@ -761,6 +761,19 @@ static struct mapping *find(struct esm_svc *s, const char *account, const char *
 	return NULL;
 }
 
+/* Whether fname (NULL: not given, so not missing) names an existing function. */
+static bool function_exists(struct cloud *c, const char *account, const char *fname)
+{
+	if (!fname)
+		return true;
+	char acct[13], name[65];
+	pthread_mutex_lock(&c->mu);
+	bool found =
+		split_function(fname, account, acct, name) && lambda_fn_find(c, acct, name) != NULL;
+	pthread_mutex_unlock(&c->mu);
+	return found;
+}
+
 static void create(struct cloud *c, const char *account, const cJSON *in, struct http_resp *resp)
 {
 	struct esm_svc *s = c->esm;
@@ -783,7 +796,10 @@ static void create(struct cloud *c, const char *account, const cJSON *in, struct
 			api_err_set(&e, se.status, se.type, "%s", se.msg);
 	} else if (!source || !str_starts_with(source, "arn:aws:sqs:")) {
 		api_err_set(&e, 400, "InvalidParameterValueException",
-			    "Unrecognized event source, must be kinesis, dynamodb stream or sqs.");
+			    "Unrecognized event source.");
+	} else if (!function_exists(c, account, query_str(in, "FunctionName"))) {
+		/* Lambda looks for the function before it reads the queue. */
+		api_err_set(&e, 400, "InvalidParameterValueException", "Function does not exist");
 	} else if (strlen(source) >= sizeof(m->source) || !queue_exists(c, account, source)) {
 		api_err_set(&e, 400, "InvalidParameterValueException",
 			    "Error occurred while ReceiveMessage. SQS Error Code: "
