@@ -150,6 +150,38 @@ assert names == ["ObjectCreated:Copy", "ObjectRemoved:Delete"], names'
 ok $? "a delete and a copy reached the queue as S3 event records"
 note "$msgs"
 
+# EventBridge: with an EventBridgeConfiguration every change of the bucket goes to the default
+# event bus as AWS sends it (source aws.s3, "Object Created" / "Object Deleted").
+awsl s3 mb s3://bussed >/dev/null
+awsl sqs create-queue --queue-name s3-bus >/dev/null
+awsl events put-rule --name s3-objects \
+	--event-pattern '{"source":["aws.s3"],"detail-type":["Object Created","Object Deleted"],"detail":{"bucket":{"name":["bussed"]}}}' >/dev/null
+awsl events put-targets --rule s3-objects \
+	--targets "Id=q,Arn=arn:aws:sqs:us-east-1:$ACCT:s3-bus" >/dev/null
+ok $? "a rule for the bucket's S3 events, to a queue"
+out=$(awsl s3api put-bucket-notification-configuration --bucket bussed \
+	--notification-configuration '{"EventBridgeConfiguration":{}}' 2>&1)
+ok $? "put-bucket-notification-configuration with an EventBridgeConfiguration"
+note "$out"
+out=$(awsl s3api get-bucket-notification-configuration --bucket bussed 2>&1)
+check "... get-bucket-notification-configuration answers it" contains "$out" EventBridgeConfiguration
+note "$out"
+awsl s3 cp "$WORK/a.txt" s3://bussed/in/b.txt >/dev/null
+awsl s3 rm s3://bussed/in/b.txt >/dev/null
+wait_until "both events reach the rule's queue" test "$(queue_count s3-bus)" = 2
+msgs=$(awsl sqs receive-message --queue-url "$E/$ACCT/s3-bus" --max-number-of-messages 10 \
+	--query 'Messages[].Body' --output json)
+note "$msgs"
+json_py "$msgs" '
+evs = sorted((json.loads(b) for b in d), key=lambda e: e["detail-type"])
+assert [e["detail-type"] for e in evs] == ["Object Created", "Object Deleted"], evs
+assert all(e["source"] == "aws.s3" and e["resources"] == ["arn:aws:s3:::bussed"] for e in evs), evs
+c, x = evs[0]["detail"], evs[1]["detail"]
+assert c["bucket"]["name"] == "bussed" and c["object"]["key"] == "in/b.txt", c
+assert c["reason"] == "PutObject" and c["object"]["size"] > 0 and c["object"]["etag"], c
+assert x["reason"] == "DeleteObject" and x["deletion-type"] == "Permanently Deleted", x'
+ok $? "... as AWS sends them: source, detail-types, the bucket as resource, the detail"
+
 # Recursion: a function writing into the bucket that triggers it is stopped.
 check "add-permission for the looping function" awsl lambda add-permission \
 	--function-name loop --statement-id s3 --action lambda:InvokeFunction \

@@ -130,8 +130,12 @@ cJSON *s3_notify_parse(const char *xml, size_t len, const char **code, char *msg
 		       !(i == 0 && strcmp(name, "LambdaFunctionConfiguration") == 0))
 			i++;
 		if (i == 3) {
-			if (strcmp(name, "EventBridgeConfiguration") == 0)
+			/* Every event of the bucket to the account's default event bus. */
+			if (strcmp(name, "EventBridgeConfiguration") == 0) {
+				cJSON_DeleteItemFromObjectCaseSensitive(conf, "EventBridge");
+				cJSON_AddTrueToObject(conf, "EventBridge");
 				continue;
+			}
 			fail(code, "MalformedXML", msg, n,
 			     "The XML you provided was not well-formed or did not validate against "
 			     "our published schema");
@@ -186,6 +190,8 @@ void s3_notify_xml(const cJSON *conf, struct strbuf *sb)
 			strbuf_addf(sb, "</%s>", kinds[i].element);
 		}
 	}
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(conf, "EventBridge")))
+		strbuf_addstr(sb, "<EventBridgeConfiguration></EventBridgeConfiguration>");
 	strbuf_addstr(sb, "</NotificationConfiguration>");
 }
 
@@ -341,10 +347,76 @@ static void loop_stopped(struct cloud *c, const char *acct, const char *name,
 	free(group);
 }
 
+/*
+ * With an EventBridgeConfiguration, S3 puts every change on the owner's default event bus as
+ * AWS does: source "aws.s3", detail-type "Object Created" or "Object Deleted", the bucket's ARN
+ * as the resource, and the detail AWS documents (bucket, object, request-id, requester,
+ * source-ip-address, reason).
+ */
+static void to_event_bus(struct cloud *c, const struct s3_change *ch, long long now)
+{
+	bool created = str_starts_with(ch->event, "ObjectCreated:");
+	const char *how = strchr(ch->event, ':') + 1;
+	char seq[24], rid[37], bus[128], bucket_arn[128];
+	snprintf(seq, sizeof(seq), "%016llX", (unsigned long long)now * 1000ULL);
+	aws_uuid(rid);
+	snprintf(bus, sizeof(bus), "arn:aws:events:%s:%s:event-bus/default", AWS_REGION_NAME,
+		 ch->account);
+	snprintf(bucket_arn, sizeof(bucket_arn), "arn:aws:s3:::%s", ch->bucket);
+	cJSON *d = cJSON_CreateObject();
+	cJSON_AddStringToObject(d, "version", "0");
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(d, "bucket"), "name", ch->bucket);
+	cJSON *o = cJSON_AddObjectToObject(d, "object");
+	cJSON_AddStringToObject(o, "key", ch->key);
+	if (created) {
+		cJSON_AddNumberToObject(o, "size", (double)ch->size);
+		cJSON_AddStringToObject(o, "etag", ch->etag ? ch->etag : "");
+	}
+	cJSON_AddStringToObject(o, "sequencer", seq);
+	cJSON_AddStringToObject(d, "request-id", rid);
+	cJSON_AddStringToObject(d, "requester", ch->principal ? ch->principal : ch->account);
+	cJSON_AddStringToObject(d, "source-ip-address",
+				ch->source_ip ? ch->source_ip : "127.0.0.1");
+	const char *reason = strcmp(how, "Copy") == 0   ? "CopyObject"
+			     : strcmp(how, "Post") == 0 ? "PostObject"
+			     : strcmp(how, "Put") == 0  ? "PutObject"
+			     : created                  ? "CompleteMultipartUpload"
+							: "DeleteObject";
+	cJSON_AddStringToObject(d, "reason", reason);
+	if (!created)
+		cJSON_AddStringToObject(d, "deletion-type",
+					strcmp(how, "DeleteMarkerCreated") == 0
+						? "Delete Marker Created"
+						: "Permanently Deleted");
+	char *payload = cJSON_PrintUnformatted(d);
+	cJSON_Delete(d);
+	cJSON *res = cJSON_CreateArray();
+	cJSON_AddItemToArray(res, cJSON_CreateString(bucket_arn));
+	struct deliver_msg m = { .payload = payload,
+				 .len = strlen(payload),
+				 .source = "aws.s3",
+				 .detail_type = created ? "Object Created" : "Object Deleted",
+				 .resources = res };
+	struct svc_caller by;
+	svc_caller_for_account(&by, ch->account);
+	struct aws_err err = { 0 };
+	struct deliver_result r;
+	if (deliver(c, &by, bus, &m, NULL, &r, &err))
+		deliver_result_release(&r);
+	else if (!c->quiet)
+		fprintf(stderr, "lambda-tutor: S3 could not put %s on s3://%s/%s on %s: %s\n",
+			ch->event, ch->bucket, ch->key, bus, err.message);
+	aws_err_release(&err);
+	cJSON_Delete(res);
+	free(payload);
+}
+
 void s3_notify_deliver(struct cloud *c, const cJSON *conf, const struct s3_change *ch)
 {
 	if (!conf)
 		return;
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(conf, "EventBridge")))
+		to_event_bus(c, ch, clock_wall_ms());
 	char root[25];
 	int hops = trace_root(ch->trace, root) ? chain_hops(c, root) : 0;
 	long long now = clock_wall_ms();
