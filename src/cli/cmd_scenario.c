@@ -345,8 +345,10 @@ static int do_check(const struct cli_opts *opts, const char *id)
 		duration_text(clock_wall_ms() - st.started_ms, took, sizeof(took));
 		printf("Fixed in %s, with %d hint%s and %d check%s.\n", took, st.hints,
 		       st.hints == 1 ? "" : "s", st.checks + 1, st.checks ? "s" : "");
-	} else if (r.status == CHECK_FAIL && !opts->json) {
-		printf("If the application is beyond repair: lambda-tutor scenario reset %s\n", id);
+	} else if (!opts->json) {
+		printf("If the application is beyond repair (deleted or renamed): lambda-tutor "
+		       "scenario reset %s\n",
+		       id);
 	}
 	rc = r.status == CHECK_PASS ? CLI_OK : r.status == CHECK_FAIL ? CLI_FAIL : CLI_USAGE;
 out:
