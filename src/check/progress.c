@@ -259,3 +259,37 @@ const struct exercise *course_progress_first_unfinished(const struct course_prog
 		}
 	return NULL;
 }
+
+/* ---- scenarios ---- */
+
+struct scen_scan {
+	const char *id;
+	struct scenario_progress *st;
+};
+
+static bool scan_scenario_event(const struct store_event *ev, void *vctx)
+{
+	struct scen_scan *s = vctx;
+	if (!ev->item || strcmp(ev->item, s->id) != 0 || !ev->module ||
+	    strcmp(ev->module, SCENARIO_MODULE) != 0)
+		return true;
+	if (strcmp(ev->kind, STORE_SCENARIO) == 0) {
+		memset(s->st, 0, sizeof(*s->st));
+		s->st->started_ms = ev->at_ms;
+	} else if (strcmp(ev->kind, STORE_HINT) == 0 && s->st->started_ms) {
+		s->st->hints++;
+	} else if (strcmp(ev->kind, STORE_CHECK_RUN) == 0 && s->st->started_ms) {
+		s->st->checks++;
+		if (!s->st->fixed_ms && ev->data && strstr(ev->data, "\"status\":\"passed\""))
+			s->st->fixed_ms = ev->at_ms;
+	}
+	return true;
+}
+
+void scenario_progress_load(struct store *store, const char *id, struct scenario_progress *out)
+{
+	memset(out, 0, sizeof(*out));
+	struct scen_scan s = { id, out };
+	if (store && id)
+		store_each(store, NULL, scan_scenario_event, &s, NULL);
+}

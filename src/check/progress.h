@@ -46,6 +46,18 @@ bool progress_load(struct store *store, const struct exercise_set *set,
 		   struct exercise_progress **out, struct error *err);
 void progress_free(struct exercise_progress *p, size_t n);
 
+/*
+ * Where a learner stands in a troubleshooting scenario, since it was last started or reset:
+ * zero when never started. Read from store (NULL: nothing).
+ */
+struct scenario_progress {
+	int64_t started_ms; /* 0: never started */
+	int hints;          /* hint levels revealed since */
+	int checks;         /* checks run since */
+	int64_t fixed_ms;   /* the first passing check since, or 0 */
+};
+void scenario_progress_load(struct store *store, const char *id, struct scenario_progress *out);
+
 /* "not started", "failing", "error", "passed". */
 const char *progress_state_name(enum progress_state state);
 /* Whether the exercise is done: passed (a solution seen or not). */

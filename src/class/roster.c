@@ -132,6 +132,17 @@ static void summarise(struct roster_row *row, const struct class_learner *l,
 				row->step_since_ms = ev->at_ms;
 			}
 			seen_add(&seen, course, ev);
+		} else if (is(ev, STORE_SCENARIO)) {
+			row->scenario = ev->item;
+			row->scenario_since_ms = ev->at_ms;
+			row->scenario_fixed_ms = 0;
+		} else if (is(ev, STORE_CHECK_RUN) && ev->module &&
+			   strcmp(ev->module, SCENARIO_MODULE) == 0) {
+			/* A scenario's check: how the learner stands in it, not on the path. */
+			if (row->scenario && ev->item && strcmp(row->scenario, ev->item) == 0 &&
+			    !row->scenario_fixed_ms && ev->data &&
+			    strstr(ev->data, "\"status\":\"passed\""))
+				row->scenario_fixed_ms = ev->at_ms;
 		} else if (is(ev, STORE_CHECK_RUN)) {
 			bool failed = !ev->data || !strstr(ev->data, "\"status\":\"passed\"");
 			if (failed) {

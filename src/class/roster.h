@@ -51,6 +51,10 @@ struct roster_row {
 	const char *fail_exercise; /* borrowed */
 	int64_t fail_since_ms;
 	char *fail_message; /* "task: got …" or the run's error; owned, NULL when none */
+	/* The troubleshooting scenario last started or reset (NULL: none), since when, and
+	 * when a check of it first passed after that (0: not fixed yet). */
+	const char *scenario; /* borrowed */
+	int64_t scenario_since_ms, scenario_fixed_ms;
 	enum roster_state state;
 };
 

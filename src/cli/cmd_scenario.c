@@ -13,6 +13,7 @@
 
 #include "aws/locate.h"
 #include "check/check.h"
+#include "check/progress.h"
 #include "cli/commands.h"
 #include "core/clock.h"
 #include "core/path.h"
@@ -20,51 +21,6 @@
 #include "core/strutil.h"
 #include "core/xalloc.h"
 #include "store/store.h"
-
-/* What the records say about one scenario since it was last started or reset. */
-struct scen_state {
-	int64_t started_ms; /* 0: never started */
-	int hints;          /* hint levels revealed since */
-	int checks;         /* checks run since */
-	int64_t fixed_ms;   /* the first passing check since, or 0 */
-};
-
-struct scan {
-	const char *id;
-	struct scen_state *st;
-};
-
-static bool scan_event(const struct store_event *ev, void *vctx)
-{
-	struct scan *s = vctx;
-	if (!ev->item || strcmp(ev->item, s->id) != 0 || !ev->module ||
-	    strcmp(ev->module, SCENARIO_MODULE) != 0)
-		return true;
-	if (strcmp(ev->kind, STORE_SCENARIO) == 0) {
-		memset(s->st, 0, sizeof(*s->st));
-		s->st->started_ms = ev->at_ms;
-	} else if (strcmp(ev->kind, STORE_HINT) == 0 && s->st->started_ms) {
-		s->st->hints++;
-	} else if (strcmp(ev->kind, STORE_CHECK_RUN) == 0 && s->st->started_ms) {
-		s->st->checks++;
-		cJSON *d = ev->data ? cJSON_Parse(ev->data) : NULL;
-		const cJSON *status = cJSON_GetObjectItemCaseSensitive(d, "status");
-		if (!s->st->fixed_ms && cJSON_IsString(status) &&
-		    strcmp(status->valuestring, "passed") == 0)
-			s->st->fixed_ms = ev->at_ms;
-		cJSON_Delete(d);
-	}
-	return true;
-}
-
-/* The learner's state of scenario id; zero when there is no record file yet. */
-static void scen_state_read(struct store *store, const char *id, struct scen_state *out)
-{
-	memset(out, 0, sizeof(*out));
-	struct scan s = { id, out };
-	if (store)
-		store_each(store, NULL, scan_event, &s, NULL);
-}
 
 /* The record file, opened to read only when it exists (listing never creates one). */
 static struct store *open_records_readonly(const struct cli_opts *opts)
@@ -180,38 +136,6 @@ static int scen_ctx_open(const struct cli_opts *opts, const char *id, struct sce
 	return CLI_OK;
 }
 
-/* The first paragraph of the symptom (after its heading), on one line. Caller frees. */
-static char *symptom_line(const struct exercise *sc)
-{
-	size_t len = 0;
-	struct error err;
-	error_clear(&err);
-	char *text = exercise_brief(sc, &len, &err);
-	struct strbuf sb = STRBUF_INIT;
-	const char *p = text ? text : "";
-	while (*p) {
-		const char *eol = strchr(p, '\n');
-		size_t n = eol ? (size_t)(eol - p) : strlen(p);
-		const char *q = p;
-		while (q < p + n && (*q == ' ' || *q == '\r'))
-			q++;
-		if (q < p + n && *q == '>') /* a quotation's mark */
-			for (q++; q < p + n && *q == ' ';)
-				q++;
-		bool blank = q == p + n;
-		if (blank && sb.len)
-			break;
-		if (!blank && *q != '#') {
-			if (sb.len)
-				strbuf_addch(&sb, ' ');
-			strbuf_add(&sb, q, (size_t)(p + n - q));
-		}
-		p = eol ? eol + 1 : p + n;
-	}
-	free(text);
-	return strbuf_detach(&sb);
-}
-
 static int do_list(const struct cli_opts *opts)
 {
 	struct scen_ctx ctx;
@@ -223,9 +147,9 @@ static int do_list(const struct cli_opts *opts)
 	cJSON *arr = cJSON_CreateArray();
 	for (size_t i = 0; i < ctx.set->n; i++) {
 		const struct exercise *sc = ctx.set->v[i];
-		struct scen_state st;
-		scen_state_read(store, sc->id, &st);
-		char *symptom = symptom_line(sc);
+		struct scenario_progress st;
+		scenario_progress_load(store, sc->id, &st);
+		char *symptom = scenario_symptom(sc);
 		const char *state = !st.started_ms ? "not started"
 				    : st.fixed_ms  ? "fixed"
 						   : "in progress";
@@ -348,8 +272,8 @@ static int do_hint(const struct cli_opts *opts, const char *id)
 	if (rc != CLI_OK)
 		return rc;
 	struct store *store = open_records_readonly(opts);
-	struct scen_state st;
-	scen_state_read(store, id, &st);
+	struct scenario_progress st;
+	scenario_progress_load(store, id, &st);
 	store_close(store);
 	if (!st.started_ms) {
 		cli_error("scenario %s is not started: lambda-tutor scenario start %s", id, id);
@@ -397,8 +321,8 @@ static int do_check(const struct cli_opts *opts, const char *id)
 		goto out;
 	}
 	struct store *store = open_records_readonly(opts);
-	struct scen_state st;
-	scen_state_read(store, id, &st);
+	struct scenario_progress st;
+	scenario_progress_load(store, id, &st);
 	store_close(store);
 	if (!st.started_ms) {
 		cli_error("scenario %s is not started: lambda-tutor scenario start %s", id, id);
@@ -421,8 +345,10 @@ static int do_check(const struct cli_opts *opts, const char *id)
 		duration_text(clock_wall_ms() - st.started_ms, took, sizeof(took));
 		printf("Fixed in %s, with %d hint%s and %d check%s.\n", took, st.hints,
 		       st.hints == 1 ? "" : "s", st.checks + 1, st.checks ? "s" : "");
-	} else if (r.status == CHECK_FAIL && !opts->json) {
-		printf("If the application is beyond repair: lambda-tutor scenario reset %s\n", id);
+	} else if (!opts->json) {
+		printf("If the application is beyond repair (deleted or renamed): lambda-tutor "
+		       "scenario reset %s\n",
+		       id);
 	}
 	rc = r.status == CHECK_PASS ? CLI_OK : r.status == CHECK_FAIL ? CLI_FAIL : CLI_USAGE;
 out:

@@ -67,6 +67,14 @@ static cJSON *json_dashboard(const struct roster *r, const struct course *course
 					row->module_id ? (double)((now - row->step_since_ms) / 1000)
 						       : 0);
 		cJSON_AddNumberToObject(o, "failed_checks", row->failed_checks);
+		if (row->scenario) {
+			cJSON *sc = cJSON_AddObjectToObject(o, "scenario");
+			cJSON_AddStringToObject(sc, "id", row->scenario);
+			int64_t until = row->scenario_fixed_ms ? row->scenario_fixed_ms : now;
+			cJSON_AddNumberToObject(sc, "seconds",
+						(double)((until - row->scenario_since_ms) / 1000));
+			cJSON_AddBoolToObject(sc, "fixed", row->scenario_fixed_ms != 0);
+		}
 		if (row->fail_exercise) {
 			cJSON *f = cJSON_AddObjectToObject(o, "failing");
 			cJSON_AddStringToObject(f, "exercise", row->fail_exercise);
@@ -184,6 +192,19 @@ static void print_text(const struct roster *r, const struct course *course, cons
 		       row->state == ROSTER_UNREADABLE ? class_file_name(row->learner->file)
 						       : roster_state_name(row->state),
 		       row->hand ? (row->hand_note ? row->hand_note : "up") : "");
+	}
+	bool any = false;
+	for (size_t i = 0; i < r->n; i++) {
+		const struct roster_row *row = &r->rows[i];
+		if (!row->scenario)
+			continue;
+		if (!any)
+			printf("\nscenario       learner        minutes state\n");
+		any = true;
+		int64_t until = row->scenario_fixed_ms ? row->scenario_fixed_ms : now;
+		printf("%-14.14s %-14.14s %7ld %s\n", row->scenario, row->learner->id,
+		       (long)((until - row->scenario_since_ms) / 60000),
+		       row->scenario_fixed_ms ? "fixed" : "in progress");
 	}
 	printf("\nmodule        ");
 	for (int st = 0; st < ROSTER_NSTATES; st++)

@@ -2074,3 +2074,35 @@ char *exercise_brief(const struct exercise *ex, size_t *len, struct error *err)
 	}
 	return path_read_file(ex->brief_path, LINT_PAGE_MAX, len, err);
 }
+
+/* The first paragraph of the symptom (after its heading), on one line. Caller frees. */
+char *scenario_symptom(const struct exercise *sc)
+{
+	size_t len = 0;
+	struct error err;
+	error_clear(&err);
+	char *text = exercise_brief(sc, &len, &err);
+	struct strbuf sb = STRBUF_INIT;
+	const char *p = text ? text : "";
+	while (*p) {
+		const char *eol = strchr(p, '\n');
+		size_t n = eol ? (size_t)(eol - p) : strlen(p);
+		const char *q = p;
+		while (q < p + n && (*q == ' ' || *q == '\r'))
+			q++;
+		if (q < p + n && *q == '>') /* a quotation's mark */
+			for (q++; q < p + n && *q == ' ';)
+				q++;
+		bool blank = q == p + n;
+		if (blank && sb.len)
+			break;
+		if (!blank && *q != '#') {
+			if (sb.len)
+				strbuf_addch(&sb, ' ');
+			strbuf_add(&sb, q, (size_t)(p + n - q));
+		}
+		p = eol ? eol + 1 : p + n;
+	}
+	free(text);
+	return strbuf_detach(&sb);
+}

@@ -224,6 +224,10 @@ void exercise_lint_course(const struct course *course, struct diags *d);
  */
 struct exercise_set *scenario_set_load(const struct course *course, struct diags *d);
 
+/* A scenario's symptom on one line: its brief's first paragraph after the heading, without
+ * quotation marks. Caller frees; "" when the brief cannot be read. */
+char *scenario_symptom(const struct exercise *sc);
+
 /* The brief's Markdown. Caller frees; NULL and err on failure. */
 char *exercise_brief(const struct exercise *ex, size_t *len, struct error *err);
 

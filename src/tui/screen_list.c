@@ -24,10 +24,13 @@
 #define POLL_MS 500
 
 struct row {
-	long module;               /* the header row of a module: ex NULL */
-	const struct exercise *ex; /* borrowed from the app's set */
+	long module;               /* the header row of a module: ex NULL; -1 the scenarios' */
+	const struct exercise *ex; /* borrowed from the app's set, or the list's scenarios */
 	bool further;
 	struct exercise_progress p; /* copied, strings owned */
+	bool scenario;
+	struct scenario_progress sp;
+	char *symptom; /* a scenario's: its first paragraph, owned */
 };
 
 static struct {
@@ -42,6 +45,7 @@ static struct {
 	int64_t events; /* events in the records when last read */
 	int64_t polled_ms;
 	char error[600];
+	struct exercise_set *scenarios; /* the course's troubleshooting scenarios */
 } ls;
 
 static void rows_free(void)
@@ -50,6 +54,7 @@ static void rows_free(void)
 		free(ls.rows[i].p.failing_task);
 		free(ls.rows[i].p.failing_text);
 		free(ls.rows[i].p.error);
+		free(ls.rows[i].symptom);
 	}
 	free(ls.rows);
 	ls.rows = NULL;
@@ -68,6 +73,17 @@ static char *dup_or_null(const char *s)
 }
 
 static void state_text(const struct exercise_progress *p, char *out, size_t n, int *role);
+
+static void scenario_state_text(const struct scenario_progress *sp, char *out, size_t n)
+{
+	if (sp->fixed_ms)
+		snprintf(out, n, "fixed in %lld min",
+			 (long long)((sp->fixed_ms - sp->started_ms) / 60000));
+	else if (sp->started_ms)
+		snprintf(out, n, "in progress, %d hint%s", sp->hints, sp->hints == 1 ? "" : "s");
+	else
+		snprintf(out, n, "not started");
+}
 
 /* Read the exercises' progress again, keeping the selection on the same exercise. */
 static void reload(struct app *app)
@@ -111,6 +127,22 @@ static void reload(struct app *app)
 		}
 	}
 	course_progress_release(&cp);
+	/* The troubleshooting scenarios, each by its symptom: run from a shell. */
+	if (!ls.scenarios) {
+		struct diags quiet = DIAGS_INIT;
+		ls.scenarios = scenario_set_load(app->course, &quiet);
+		diags_release(&quiet);
+	}
+	for (size_t i = 0; i < ls.scenarios->n; i++) {
+		struct row r = { .module = -1, .ex = ls.scenarios->v[i], .scenario = true };
+		scenario_progress_load(app->store, r.ex->id, &r.sp);
+		if (ls.pending && r.sp.fixed_ms)
+			continue;
+		if (i == 0 || !ls.n || ls.rows[ls.n - 1].module != -1)
+			push(&(struct row){ .module = -1 });
+		r.symptom = scenario_symptom(r.ex);
+		push(&r);
+	}
 	ls.w_state = 11; /* "not started" */
 	ls.any_lang = false;
 	for (size_t i = 0; i < ls.n; i++) {
@@ -118,7 +150,10 @@ static void reload(struct app *app)
 			continue;
 		char state[160];
 		int role;
-		state_text(&ls.rows[i].p, state, sizeof(state), &role);
+		if (ls.rows[i].scenario)
+			scenario_state_text(&ls.rows[i].sp, state, sizeof(state));
+		else
+			state_text(&ls.rows[i].p, state, sizeof(state), &role);
 		int w = utf8_width(state, strlen(state));
 		ls.w_state = w > ls.w_state ? w : ls.w_state;
 		ls.any_lang |= ls.rows[i].p.language[0] != '\0';
@@ -144,6 +179,7 @@ static void list_enter(struct app *app)
 static void list_release(void)
 {
 	rows_free();
+	exercise_set_free(ls.scenarios);
 	memset(&ls, 0, sizeof(ls));
 }
 
@@ -180,9 +216,39 @@ static void draw_row(const struct row *r, int y, bool sel, int cols, const struc
 	int role = sel ? TUI_SELECTED : TUI_NORMAL;
 	if (!r->ex) {
 		char head[600];
-		snprintf(head, sizeof(head), "%ld. %s", r->module + 1,
-			 app->course->modules[r->module].title);
+		if (r->module < 0)
+			snprintf(head, sizeof(head),
+				 "Troubleshooting scenarios (lambda-tutor scenario "
+				 "start NAME, in a shell)");
+		else
+			snprintf(head, sizeof(head), "%ld. %s", r->module + 1,
+				 app->course->modules[r->module].title);
 		tui_put(y, 1, head, cols - 2, TUI_H2);
+		return;
+	}
+	if (r->scenario) {
+		if (sel) {
+			tui_fill(y, 1, cols - 1, TUI_SELECTED);
+			tui_put(y, 1, "▸", 1, TUI_SELECTED);
+		}
+		const struct scenario_progress *sp = &r->sp;
+		tui_put(y, 3,
+			sp->fixed_ms     ? "✓"
+			: sp->started_ms ? "✗"
+					 : "·",
+			1,
+			sel            ? role
+			: sp->fixed_ms ? TUI_DONE
+				       : TUI_DIM);
+		char state[96];
+		scenario_state_text(sp, state, sizeof(state));
+		char label[400];
+		snprintf(label, sizeof(label), "%s  %s", r->ex->id,
+			 r->ex->title ? r->ex->title : "");
+		int w_state = ls.w_state < cols / 3 ? ls.w_state : cols / 3;
+		int x_state = (cols >= 100 ? cols - 13 : cols - 1) - w_state - 1;
+		tui_put(y, x_state, state, w_state, sel ? role : TUI_DIM);
+		tui_put(y, 5, label, x_state - 6, role);
 		return;
 	}
 	if (sel) {
@@ -249,7 +315,9 @@ static void list_draw(const struct app *app, int rows, int cols)
 		ls.top = ls.sel - (size_t)avail + 1;
 	for (size_t i = ls.top; i < ls.n && y < 2 + avail; i++, y++)
 		draw_row(&ls.rows[i], y, i == ls.sel, cols, app);
-	if (ls.sel < ls.n && ls.rows[ls.sel].p.failing_text && rows - 2 > y)
+	if (ls.sel < ls.n && ls.rows[ls.sel].symptom && rows - 2 > y)
+		tui_put(rows - 2, 3, ls.rows[ls.sel].symptom, cols - 6, TUI_DIM);
+	else if (ls.sel < ls.n && ls.rows[ls.sel].p.failing_text && rows - 2 > y)
 		tui_put(rows - 2, 3, ls.rows[ls.sel].p.failing_text, cols - 6, TUI_DIM);
 	tui_footer(app,
 		   ls.pending ? "↑↓/jk move · Enter open · u show all · ? help · q back"
@@ -307,6 +375,11 @@ static enum input_result list_key(struct app *app, int key)
 	case 'l': {
 		if (ls.sel >= ls.n || !ls.rows[ls.sel].ex)
 			return INPUT_HANDLED;
+		if (ls.rows[ls.sel].scenario) {
+			app_error(app, "a scenario runs in a shell: lambda-tutor scenario start %s",
+				  ls.rows[ls.sel].ex->id);
+			return INPUT_HANDLED;
+		}
 		struct error err;
 		error_clear(&err);
 		if (!app_open_exercise(app, ls.rows[ls.sel].ex, &err))

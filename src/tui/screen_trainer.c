@@ -269,6 +269,27 @@ static void draw_side(const struct course *course, int y, int rows, int x, int c
 				*c = ' ';
 		tui_put(y + r++, x, line, cols, TUI_NOTICE);
 	}
+	/* Who is in which troubleshooting scenario, and for how long. */
+	size_t n_scen = 0;
+	for (size_t i = 0; i < tr.roster.n; i++)
+		n_scen += tr.roster.rows[i].scenario != NULL;
+	if (n_scen && r + 2 < rows) {
+		char head[48];
+		snprintf(head, sizeof head, "in scenarios: %zu", n_scen);
+		tui_put(y + ++r, x, head, cols, TUI_H3);
+		r++;
+	}
+	for (size_t i = 0; i < tr.roster.n && r < rows; i++) {
+		const struct roster_row *row = &tr.roster.rows[i];
+		if (!row->scenario)
+			continue;
+		int64_t until = row->scenario_fixed_ms ? row->scenario_fixed_ms : tr.now_ms;
+		char line[320];
+		snprintf(line, sizeof line, "%s: %s, %s %ld min", row->learner->id, row->scenario,
+			 row->scenario_fixed_ms ? "fixed in" : "for",
+			 (long)((until - row->scenario_since_ms) / 60000));
+		tui_put(y + r++, x, line, cols, row->scenario_fixed_ms ? TUI_DONE : TUI_NORMAL);
+	}
 	if (tr.question && r + 2 < rows) {
 		size_t total = 0;
 		for (size_t k = 0; k < tr.n_answers; k++)

@@ -77,4 +77,31 @@ echo "ok 4 - after the fix with the AWS CLI the check passes, with the time to f
 e2e_keys clear Enter "lt scenario --list --json | python3 -c 'import json,sys; s=[x for x in json.load(sys.stdin) if x[\"id\"]==\"timeout-too-low\"][0]; print(\"STATE\", s[\"state\"], s[\"hints_used\"], s[\"checks\"])'" Enter
 e2e_wait "STATE fixed 1 2"
 echo "ok 5 - the list says fixed, one hint, two checks"
-echo "1..5"
+
+# 6. The tutor's exercise list shows the scenarios under their own heading, each with its
+# state, and the selected one's symptom as its only statement.
+e2e_keys clear Enter 'lt; echo TUTOR_EXITED=$?' Enter
+e2e_wait "Introduction to AWS Lambda"
+e2e_keys X
+e2e_wait "Troubleshooting scenarios"
+e2e_keys G
+e2e_wait "wrong-table"
+for i in 1 2 3 4 5 6 7 8 9; do
+	e2e_capture | grep -q "▸ *. *timeout-too-low" && break
+	e2e_keys k
+	sleep 0.1
+done
+e2e_wait "fixed in 0 min"
+e2e_wait "spins for about a second"
+e2e_keys q q
+e2e_wait "TUTOR_EXITED=0"
+echo "ok 6 - the tutor's list shows the scenario fixed, with its symptom"
+
+# 7. In a class (records in the class folder, not LAMBDA_TUTOR_DB), the trainer's dashboard
+# shows who is in which scenario, and for how long.
+C="$E2E_TMP/class"
+e2e_keys clear Enter "lt class init '$C' --trainer-group \$(id -gn) >/dev/null && env -u LAMBDA_TUTOR_DB lt --class '$C' --learner ada scenario start wrong-handler >/dev/null && lt trainer '$C' --once | grep -A1 '^scenario' | tail -1" Enter
+wait_long "wrong-handler  ada"
+e2e_wait "in progress"
+echo "ok 7 - the trainer's dashboard shows the learner in the scenario"
+echo "1..7"
