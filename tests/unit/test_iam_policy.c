@@ -850,6 +850,46 @@ TEST(iam_policy__reads_a_single_statement_object_and_old_versions)
 	iam_policy_free(p);
 }
 
+/* A role's trust policy must allow even within its own account. */
+static enum iam_decision assume(const char *trust, const char *principal,
+				const struct iam_policy *identity)
+{
+	char msg[256];
+	struct iam_policy *t = iam_policy_parse(trust, IAM_POLICY_TRUST, msg, sizeof(msg));
+	const struct iam_policy *ids[] = { identity };
+	struct iam_request req = { .principal = principal,
+				   .principal_account = A,
+				   .action = "sts:AssumeRole",
+				   .resource = "arn:aws:iam::" A ":role/r",
+				   .resource_account = A,
+				   .resource_required = true };
+	struct iam_result r;
+	enum iam_decision d = t ? iam_evaluate(ids, identity ? 1 : 0, t, &req, &r) : IAM_DENY;
+	iam_policy_free(t);
+	return d;
+}
+
+TEST(iam_policy__a_trust_policy_must_allow_assuming)
+{
+	char msg[256];
+	struct iam_policy *may = iam_policy_parse(
+		DOC("{\"Effect\":\"Allow\",\"Action\":\"sts:AssumeRole\",\"Resource\":\"*\"}"),
+		IAM_POLICY_IDENTITY, msg, sizeof(msg));
+	const char *lambda_only = DOC("{\"Effect\":\"Allow\",\"Principal\":{\"Service\":"
+				      "\"lambda.amazonaws.com\"},\"Action\":\"sts:AssumeRole\"}");
+	const char *account = DOC("{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"" A
+				  "\"},\"Action\":\"sts:AssumeRole\"}");
+	const char *carlos = DOC("{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"" USER_CARLOS
+				 "\"},\"Action\":\"sts:AssumeRole\"}");
+	is_int(assume(lambda_only, ROOT_A, NULL), IAM_DENY, "root may not assume a Lambda role");
+	is_int(assume(account, ROOT_A, NULL), IAM_ALLOW, "a role trusting the account: root may");
+	is_int(assume(account, USER_CARLOS, NULL), IAM_DENY,
+	       "... a user only with an identity policy allowing it");
+	is_int(assume(account, USER_CARLOS, may), IAM_ALLOW, "... which it has");
+	is_int(assume(carlos, USER_CARLOS, NULL), IAM_ALLOW, "a role trusting the user itself");
+	iam_policy_free(may);
+}
+
 TEST(iam_policy__wildcards)
 {
 	ok(iam_action_like("s3:Get*", "S3:GETOBJECT"), "actions fold case");
@@ -864,6 +904,7 @@ int main(void)
 	RUN(iam_policy__decides_the_table);
 	RUN(iam_policy__refuses_malformed_documents_with_iams_messages);
 	RUN(iam_policy__reads_a_single_statement_object_and_old_versions);
+	RUN(iam_policy__a_trust_policy_must_allow_assuming);
 	RUN(iam_policy__wildcards);
 	return done();
 }

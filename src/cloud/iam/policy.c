@@ -968,9 +968,12 @@ enum iam_decision iam_evaluate(const struct iam_policy *const *identity, size_t 
 	if (service) {
 		allowed = res > 0;
 		missing = "resource-based";
-	} else if (same) {
+	} else if (same && !req->resource_required) {
 		allowed = id_allow || res == 2;
 		missing = "identity-based";
+	} else if (same) {
+		allowed = res == 2 || (res == 1 && id_allow);
+		missing = res ? "identity-based" : "resource-based";
 	} else {
 		allowed = id_allow && res > 0;
 		missing = res > 0 ? "identity-based" : "resource-based";

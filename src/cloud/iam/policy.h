@@ -72,6 +72,9 @@ struct iam_request {
 	size_t ncontext;
 	/* Whether the denial message quotes the resource (S3 does, most services do not). */
 	bool quote_resource;
+	/* Whether the resource's policy must allow even within one account, as a role's trust
+	 * policy must for sts:AssumeRole. */
+	bool resource_required;
 };
 
 enum iam_decision {

@@ -11,7 +11,7 @@
 #include "cloud/state.h"
 #include "core/xalloc.h"
 
-const char *const iam_store_migrations[] = {
+const char *const iam_store_migrations[IAM_STORE_NMIGRATIONS] = {
 	/* 0 -> 1: roles, users, inline policies, managed policies and their versions,
 	 * attachments, access keys, and the decisions made for role sessions. */
 	"CREATE TABLE iam_roles(account TEXT NOT NULL, name TEXT NOT NULL, path TEXT NOT NULL,"
@@ -41,7 +41,6 @@ const char *const iam_store_migrations[] = {
 	" count INTEGER NOT NULL, PRIMARY KEY(account, role, session, action, resource,"
 	" decision)) STRICT;",
 };
-const size_t iam_store_nmigrations = sizeof(iam_store_migrations) / sizeof(iam_store_migrations[0]);
 
 static void push(char ***v, size_t *n, const unsigned char *s)
 {
@@ -104,6 +103,49 @@ char *iam_store_role_trust(struct cloud *c, const char *account, const char *rol
 	sqlite3_finalize(st);
 	pthread_mutex_unlock(&c->db->mu);
 	return out;
+}
+
+bool iam_store_role_info(struct cloud *c, const char *account, const char *role, char *id, size_t n,
+			 int *max_session)
+{
+	bool found = false;
+	if (!c->db)
+		return false;
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(
+		    c->db->db,
+		    "SELECT id, max_session FROM iam_roles WHERE account = ?1 AND name = ?2", -1,
+		    &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, role, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			snprintf(id, n, "%s", (const char *)sqlite3_column_text(st, 0));
+			*max_session = sqlite3_column_int(st, 1);
+			found = true;
+		}
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&c->db->mu);
+	return found;
+}
+
+void iam_store_user_id(struct cloud *c, const char *account, const char *user, char *id, size_t n)
+{
+	if (!c->db)
+		return;
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(c->db->db,
+			       "SELECT id FROM iam_users WHERE account = ?1 AND name = ?2", -1, &st,
+			       NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			snprintf(id, n, "%s", (const char *)sqlite3_column_text(st, 0));
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&c->db->mu);
 }
 
 void iam_store_usage(struct cloud *c, const char *account, const char *principal,

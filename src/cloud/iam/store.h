@@ -14,8 +14,8 @@
 
 struct cloud;
 
-extern const char *const iam_store_migrations[];
-extern const size_t iam_store_nmigrations;
+#define IAM_STORE_NMIGRATIONS 1
+extern const char *const iam_store_migrations[IAM_STORE_NMIGRATIONS];
 
 /*
  * The identity-based policies of a role or user (kind "role"/"user") name in account: the
@@ -28,6 +28,11 @@ void iam_store_identity_policies(struct cloud *c, const char *account, const cha
 				 size_t *nattached);
 /* A role's trust policy document, or NULL when account has no such role. Caller frees. */
 char *iam_store_role_trust(struct cloud *c, const char *account, const char *role);
+/* A role's id (AROA...) and its longest session, in seconds; false when there is no role. */
+bool iam_store_role_info(struct cloud *c, const char *account, const char *role, char *id, size_t n,
+			 int *max_session);
+/* A user's id (AIDA...) into id; unchanged when there is no user. */
+void iam_store_user_id(struct cloud *c, const char *account, const char *user, char *id, size_t n);
 /* Count one decision for a role session (principal: its assumed-role ARN). */
 void iam_store_usage(struct cloud *c, const char *account, const char *principal,
 		     const char *action, const char *resource, enum iam_decision d);
