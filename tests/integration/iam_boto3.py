@@ -11,6 +11,7 @@ Usage: iam_boto3.py ENDPOINT WORKSPACE
 import json
 import os
 import sys
+import time
 
 import boto3
 import botocore.exceptions
@@ -231,6 +232,15 @@ uiam, usts = clients(k["AccessKeyId"], k["SecretAccessKey"])
 ok(usts.get_caller_identity()["Arn"] == u["Arn"], "the user's key acts as the user", None)
 code, _ = error_of(lambda: uiam.list_users())
 ok(code == "AccessDenied", "a user with no policy may do nothing", code)
+usqs = boto3.client("sqs", endpoint_url=endpoint, region_name="us-east-1",
+                    aws_access_key_id=k["AccessKeyId"], aws_secret_access_key=k["SecretAccessKey"])
+code, msg = error_of(lambda: usqs.list_queues())
+ok(code is not None and "is not authorized to perform: sqs:ListQueues" in (msg or ""),
+   "... not even list queues: every service's calls are authorized", (code, msg))
+iam.attach_user_policy(UserName="carlos", PolicyArn="arn:aws:iam::aws:policy/AmazonSQSFullAccess")
+code, msg = error_of(lambda: usqs.list_queues())
+ok(code is None, "AmazonSQSFullAccess attached: it may list", (code, msg))
+iam.detach_user_policy(UserName="carlos", PolicyArn="arn:aws:iam::aws:policy/AmazonSQSFullAccess")
 iam.attach_user_policy(UserName="carlos", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
 ok([x["UserName"] for x in uiam.list_users()["Users"]] == ["carlos"],
    "AdministratorAccess attached: it may", None)
@@ -245,6 +255,60 @@ code, _ = error_of(lambda: usts.get_caller_identity())
 ok(code is not None, "a deleted key no longer signs", code)
 iam.delete_user(UserName="carlos")
 ok(iam.list_users()["Users"] == [], "DeleteUser", None)
+
+# A function's calls with its role's credentials, and the least-privilege report of them.
+sqs = boto3.client("sqs", endpoint_url=endpoint, region_name="us-east-1",
+                   aws_access_key_id=key, aws_secret_access_key=secret)
+lam = boto3.client("lambda", endpoint_url=endpoint, region_name="us-east-1",
+                   aws_access_key_id=key, aws_secret_access_key=secret)
+qurl = sqs.create_queue(QueueName="orders-out")["QueueUrl"]
+qarn = "arn:aws:sqs:us-east-1:%s:orders-out" % acct
+iam.create_role(RoleName="sender-role", AssumeRolePolicyDocument=LAMBDA_TRUST)
+iam.attach_role_policy(RoleName="sender-role", PolicyArn=BASIC)
+iam.put_role_policy(RoleName="sender-role", PolicyName="send", PolicyDocument=doc(
+    {"Effect": "Allow", "Action": ["sqs:SendMessage", "sqs:DeleteMessage"], "Resource": qarn},
+    {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::in/*"}))
+code_zip = cloudlib.zip_files({"lambda_function.py": (
+    "import boto3\n"
+    "def lambda_handler(event, context):\n"
+    "    sqs = boto3.client('sqs')\n"
+    "    sqs.send_message(QueueUrl=event['q'], MessageBody='x')\n"
+    "    try:\n"
+    "        sqs.list_queues()\n"
+    "    except Exception as e:\n"
+    "        return str(e)\n"
+    "    return 'listed'\n")})
+lam.create_function(FunctionName="sender", Runtime="python3.12",
+                    Handler="lambda_function.lambda_handler",
+                    Role="arn:aws:iam::%s:role/sender-role" % acct, Code={"ZipFile": code_zip},
+                    Timeout=30)
+for _ in range(600):
+    if lam.get_function_configuration(FunctionName="sender")["State"] == "Active":
+        break
+    time.sleep(0.1)
+res = lam.invoke(FunctionName="sender", Payload=json.dumps({"q": qurl}))
+out = json.loads(res["Payload"].read() or b"null")
+ok("FunctionError" not in res, "the function ran, calling SQS with its role's session", out)
+status, body = cloudlib.control(ws, "GET", "/_tutor/iam/report/sender?account=" + acct)
+rep = json.loads(body) if status == 200 else {}
+calls = {(c["action"], c["resource"]): c["decision"] for c in rep.get("calls", [])}
+ok(rep.get("roleArn") == "arn:aws:iam::%s:role/sender-role" % acct,
+   "the report names the function's role", body)
+ok(calls.get(("sqs:SendMessage", qarn)) == "allowed" and
+   calls.get(("sqs:ListQueues", "*")) == "denied",
+   "... lists each call with the role's decision", calls)
+used = [g.get("action") for g in rep.get("used", [])]
+unused = [g.get("action") for g in rep.get("unused", [])]
+ok(used == ["sqs:SendMessage"] and "sqs:DeleteMessage" in unused and "s3:GetObject" in unused,
+   "... the grants used, and those never used", (used, unused))
+draft = rep.get("draftPolicy", {}).get("Statement", [])
+ok(sorted((tuple(sorted(st["Action"])), tuple(st["Resource"])) for st in draft) ==
+   [(("sqs:ListQueues",), ("*",)), (("sqs:SendMessage",), (qarn,))],
+   "... and drafts the smallest policy allowing every call made", draft)
+lam.delete_function(FunctionName="sender")
+iam.delete_role_policy(RoleName="sender-role", PolicyName="send")
+iam.detach_role_policy(RoleName="sender-role", PolicyArn=BASIC)
+iam.delete_role(RoleName="sender-role")
 
 # Clean up the role the way IAM wants it.
 for name in ["read", "iam-read", "no-roles"]:

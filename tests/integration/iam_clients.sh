@@ -67,6 +67,14 @@ else
 	echo "# skip the AWS CLI v1: none on PATH besides /usr/bin/aws"
 fi
 
+# The least-privilege report, on the learner's account.
+out=$("$TUTOR" iam report idle-fn --workspace "$WS" 2>&1)
+check "iam report of a function that made no call says so" contains "$out" "has made no AWS call"
+out=$("$TUTOR" iam report idle-fn --json --workspace "$WS" 2>&1)
+check "iam report --json" contains "$out" '"function":"idle-fn"'
+out=$("$TUTOR" iam report 2>&1)
+check "iam report without a function: a usage line" contains "$out" "which function?"
+
 for py in /usr/bin/python3 python3; do
 	if ! "$py" -c 'import boto3' 2>/dev/null; then
 		echo "# skip $py: no boto3"

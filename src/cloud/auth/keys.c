@@ -208,6 +208,7 @@ void auth_session_new(struct auth *a, const char *account, const char *role_arn,
 		 session);
 	snprintf(e->token, sizeof(e->token), "%s", out->token);
 	e->expires = out->expires;
+	e->function = true;
 	/* Kept in memory only: environments are forked under the cloud's lock, which must never
 	 * wait for the database's, and no environment outlives its cloud anyway. */
 	pthread_mutex_lock(&a->mu);

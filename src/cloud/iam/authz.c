@@ -3,6 +3,7 @@
  * with the resource's policy (iam.h says who the caller is).
  */
 #include <cjson/cJSON.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,6 +82,65 @@ void iam_policies_free(struct iam_policy **v, size_t n)
 	free(v);
 }
 
+/*
+ * Parsed identity policies, per cloud, account and principal's entity (a role's sessions
+ * share their role's), kept until IAM's tables change (iam_store_changed() moves the
+ * generation on). Evaluation runs under the cache's lock: it is pure and short.
+ */
+#define CACHE_SLOTS 64
+static struct cache_slot {
+	const struct cloud *c;
+	char key[300]; /* ACCOUNT kind/name */
+	unsigned gen;
+	struct iam_policy **v;
+	size_t n;
+} cache[CACHE_SLOTS];
+static unsigned cache_next;
+static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
+static _Atomic unsigned generation = 1;
+
+void iam_store_changed(void)
+{
+	generation++;
+}
+
+void iam_cache_forget(const struct cloud *c)
+{
+	pthread_mutex_lock(&cache_mu);
+	for (size_t i = 0; i < CACHE_SLOTS; i++)
+		if (cache[i].c == c) {
+			iam_policies_free(cache[i].v, cache[i].n);
+			memset(&cache[i], 0, sizeof(cache[i]));
+		}
+	pthread_mutex_unlock(&cache_mu);
+}
+
+/* The cached policies of principal; caller holds cache_mu. */
+static struct cache_slot *cached(struct cloud *c, const char *account, const char *principal)
+{
+	char kind[8], name[129], key[300];
+	if (!principal_entity(principal, kind, sizeof(kind), name, sizeof(name)))
+		return NULL;
+	snprintf(key, sizeof(key), "%s %s/%s", account, kind, name);
+	unsigned gen = generation;
+	for (size_t i = 0; i < CACHE_SLOTS; i++)
+		if (cache[i].c == c && strcmp(cache[i].key, key) == 0) {
+			if (cache[i].gen != gen) {
+				iam_policies_free(cache[i].v, cache[i].n);
+				cache[i].v = iam_policies_of(c, account, principal, &cache[i].n);
+				cache[i].gen = gen;
+			}
+			return &cache[i];
+		}
+	struct cache_slot *s = &cache[cache_next++ % CACHE_SLOTS];
+	iam_policies_free(s->v, s->n);
+	s->c = c;
+	snprintf(s->key, sizeof(s->key), "%s", key);
+	s->gen = gen;
+	s->v = iam_policies_of(c, account, principal, &s->n);
+	return s;
+}
+
 bool iam_authorize(struct cloud *c, const struct svc_caller *caller, const struct iam_authz *q,
 		   struct iam_result *out)
 {
@@ -113,20 +173,19 @@ bool iam_authorize(struct cloud *c, const struct svc_caller *caller, const struc
 		.ncontext = nctx,
 		.quote_resource = q->quote_resource,
 	};
-	size_t nids = 0;
-	struct iam_policy **ids =
-		service ? NULL : iam_policies_of(c, caller->account, principal, &nids);
 	struct iam_policy *res = NULL;
 	if (q->resource_policy && q->resource_policy[0]) {
 		char msg[256];
 		res = iam_policy_parse(q->resource_policy, IAM_POLICY_RESOURCE, msg, sizeof(msg));
 	}
-	enum iam_decision d =
-		iam_evaluate((const struct iam_policy *const *)ids, nids, res, &req, out);
+	pthread_mutex_lock(&cache_mu);
+	const struct cache_slot *ids = service ? NULL : cached(c, caller->account, principal);
+	enum iam_decision d = iam_evaluate(ids ? (const struct iam_policy *const *)ids->v : NULL,
+					   ids ? ids->n : 0, res, &req, out);
+	pthread_mutex_unlock(&cache_mu);
 	if (!service && strstr(principal, ":assumed-role/"))
 		iam_store_usage(c, caller->account, principal, q->action, q->resource, d);
 	iam_policy_free(res);
-	iam_policies_free(ids, nids);
 	return d == IAM_ALLOW;
 }
 

@@ -26,6 +26,7 @@
 #include "cloud/iam/policy.h"
 #include "cloud/svc/svc.h"
 
+struct cJSON;
 struct cloud;
 
 /* One authorization question. */
@@ -59,6 +60,30 @@ bool iam_authorize(struct cloud *c, const struct svc_caller *caller, const struc
  */
 bool iam_authorize_err(struct cloud *c, const struct svc_caller *caller, const struct iam_authz *q,
 		       int status, const char *code, struct aws_err *err);
+
+/*
+ * The router's check of every API call (svc/router.c): the IAM action of operation op of
+ * call->svc and the ARN it acts on (from the decoded input) authorized for call->caller. True
+ * when it may go on; false with err filled with the service's own denial (Lambda's
+ * AccessDeniedException, S3's AccessDenied, SNS's AuthorizationError...). An account's root
+ * always may; IAM and STS, and services that pass the resource's own policy, authorize
+ * themselves. A function's execution session is evaluated and recorded (for the
+ * least-privilege report) but not yet refused.
+ */
+bool iam_authorize_call(struct svc_call *call, const char *op, const struct cJSON *input,
+			struct aws_err *err);
+
+/*
+ * The least-privilege report of function in account, from the calls its execution sessions
+ * made: {"function", "account", "role", "roleArn", "calls": [{"action", "resource", "count",
+ * "decision"}], "used": [grants of the role some allowed call needed: {"policy", "action",
+ * "resource"}], "unused": [grants no call needed], "draftPolicy": the smallest policy that
+ * allows every call made}. Caller deletes.
+ */
+struct cJSON *iam_report(struct cloud *c, const char *account, const char *function);
+/* The control door GET /_tutor/iam/report/FUNCTION: iam_report() as JSON. */
+struct http_resp;
+void iam_report_door(struct svc_call *call, const char *rest, struct http_resp *resp);
 
 /*
  * The identity-based policies of principal (an ARN as svc_caller carries it) in account:

@@ -91,6 +91,7 @@ static bool q_done(struct q *q)
 	bool changed = rc == SQLITE_DONE && sqlite3_changes(q->c->db->db) > 0;
 	sqlite3_finalize(q->st);
 	pthread_mutex_unlock(&q->c->db->mu);
+	iam_store_changed(); /* after the write: a reader before it cached the old generation */
 	return changed;
 }
 
@@ -1412,6 +1413,11 @@ static cJSON *op_delete_access_key(struct svc_call *call, const cJSON *in, struc
 
 /* ---- the row ---- */
 
+static void service_free(struct cloud *c)
+{
+	iam_cache_forget(c);
+}
+
 static void service_reset(struct cloud *c, const char *account)
 {
 	iam_store_reset(c, account);
@@ -1456,14 +1462,21 @@ static const struct svc_op ops[] = {
 	{ "UpdateRole", op_update_role },
 };
 
+static const struct svc_door doors[] = {
+	{ .prefix = "/_tutor/iam/report", .control = true, .serve = iam_report_door },
+};
+
 const struct cloud_service iam_service = {
 	.name = "iam",
 	.model = "iam-2010-05-08",
 	.title = "AWS Identity and Access Management",
 	.query_version = "2010-05-08",
+	.free = service_free,
 	.reset_account = service_reset,
 	.migrations = iam_store_migrations,
 	.nmigrations = IAM_STORE_NMIGRATIONS,
 	.ops = ops,
 	.nops = sizeof(ops) / sizeof(ops[0]),
+	.doors = doors,
+	.ndoors = sizeof(doors) / sizeof(doors[0]),
 };

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cloud/iam/managed.h"
 #include "cloud/state.h"
 #include "core/xalloc.h"
 
@@ -176,6 +177,43 @@ void iam_store_usage(struct cloud *c, const char *account, const char *principal
 	pthread_mutex_unlock(&c->db->mu);
 }
 
+void iam_store_role_documents(struct cloud *c, const char *account, const char *role, char ***names,
+			      char ***docs, size_t *n)
+{
+	*names = *docs = NULL;
+	*n = 0;
+	size_t nn = 0;
+	if (!c->db)
+		return;
+	static const char *const sql[] = {
+		"SELECT 'inline policy ' || name, document FROM iam_inline WHERE account = ?1 AND"
+		" kind = 'role' AND owner = ?2 ORDER BY name",
+		"SELECT a.arn, v.document FROM iam_attached a LEFT JOIN iam_policies p ON"
+		" p.account = a.account AND p.arn = a.arn LEFT JOIN iam_policy_versions v ON"
+		" v.account = p.account AND v.arn = p.arn AND v.version = p.default_version WHERE"
+		" a.account = ?1 AND a.kind = 'role' AND a.owner = ?2 ORDER BY a.arn",
+	};
+	pthread_mutex_lock(&c->db->mu);
+	for (size_t q = 0; q < 2; q++) {
+		sqlite3_stmt *st = NULL;
+		if (sqlite3_prepare_v2(c->db->db, sql[q], -1, &st, NULL) != SQLITE_OK)
+			continue;
+		sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, role, -1, SQLITE_STATIC);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			const char *name = (const char *)sqlite3_column_text(st, 0);
+			const unsigned char *doc = sqlite3_column_text(st, 1);
+			const struct iam_managed *m = iam_managed_find(name);
+			if (!doc && !m)
+				continue;
+			push(names, &nn, (const unsigned char *)name);
+			push(docs, n, m ? (const unsigned char *)m->document : doc);
+		}
+		sqlite3_finalize(st);
+	}
+	pthread_mutex_unlock(&c->db->mu);
+}
+
 void iam_store_reset(struct cloud *c, const char *account)
 {
 	static const char *const tables[] = { "iam_roles",           "iam_users",
@@ -196,4 +234,5 @@ void iam_store_reset(struct cloud *c, const char *account)
 		sqlite3_finalize(st);
 	}
 	pthread_mutex_unlock(&c->db->mu);
+	iam_store_changed();
 }

@@ -36,6 +36,16 @@ void iam_store_user_id(struct cloud *c, const char *account, const char *user, c
 /* Count one decision for a role session (principal: its assumed-role ARN). */
 void iam_store_usage(struct cloud *c, const char *account, const char *principal,
 		     const char *action, const char *resource, enum iam_decision d);
+/*
+ * A role's policies by name ("inline policy NAME", or the attached policy's ARN) with their
+ * documents (an attached one's default version). Caller frees each string and both arrays.
+ */
+void iam_store_role_documents(struct cloud *c, const char *account, const char *role, char ***names,
+			      char ***docs, size_t *n);
+/* IAM's tables changed: cached policies are read again (authz.c). */
+void iam_store_changed(void);
+/* Forget what is cached for cloud c (its IAM row's free). */
+void iam_cache_forget(const struct cloud *c);
 /* Forget everything of account. */
 void iam_store_reset(struct cloud *c, const char *account);
 
