@@ -322,5 +322,18 @@ iam.delete_role(RoleName="orders-role")
 ok(iam.list_roles()["Roles"] == [] and iam.list_policies(Scope="Local")["Policies"] == [],
    "detached, deleted: nothing is left", None)
 
+# Emptying an account takes its users' keys with them.
+k2, s2, a2 = cloudlib.new_account(ws)
+iam2 = clients(k2, s2)[0]
+iam2.create_user(UserName="temp")
+tk = iam2.create_access_key(UserName="temp")["AccessKey"]
+tsts = clients(tk["AccessKeyId"], tk["SecretAccessKey"])[1]
+ok(tsts.get_caller_identity()["Arn"] == "arn:aws:iam::%s:user/temp" % a2,
+   "a user's key signs", None)
+status, _ = cloudlib.control(ws, "POST", "/_tutor/reset?account=" + a2)
+code, _ = error_of(lambda: tsts.get_caller_identity())
+ok(status == 200 and code is not None and iam2.list_users()["Users"] == [],
+   "after the account is emptied, neither the user nor its key is left", (status, code))
+
 print("1..%d" % n)
 sys.exit(1 if failed else 0)

@@ -1420,6 +1420,24 @@ static void service_free(struct cloud *c)
 
 static void service_reset(struct cloud *c, const char *account)
 {
+	/* Users' keys go with their users. */
+	char **keys = NULL;
+	size_t n = 0;
+	struct q q;
+	if (c->db && q_open(&q, c, "SELECT access_key FROM iam_access_keys WHERE account = ?1", 1,
+			    account)) {
+		while (q_row(&q)) {
+			keys = xrealloc(keys, (n + 1) * sizeof(*keys));
+			keys[n++] = xstrdup(q_text(&q, 0));
+		}
+		q_close(&q);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (c->auth)
+			auth_key_forget(c->auth, keys[i]);
+		free(keys[i]);
+	}
+	free(keys);
 	iam_store_reset(c, account);
 }
 
