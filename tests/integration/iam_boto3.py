@@ -263,8 +263,8 @@ lam = boto3.client("lambda", endpoint_url=endpoint, region_name="us-east-1",
                    aws_access_key_id=key, aws_secret_access_key=secret)
 qurl = sqs.create_queue(QueueName="orders-out")["QueueUrl"]
 qarn = "arn:aws:sqs:us-east-1:%s:orders-out" % acct
-iam.create_role(RoleName="sender-role", AssumeRolePolicyDocument=LAMBDA_TRUST)
-iam.attach_role_policy(RoleName="sender-role", PolicyArn=BASIC)
+sender_arn = cloudlib.make_role(iam, "sender-role")
+ok(sender_arn == "arn:aws:iam::%s:role/sender-role" % acct, "cloudlib.make_role", sender_arn)
 iam.put_role_policy(RoleName="sender-role", PolicyName="send", PolicyDocument=doc(
     {"Effect": "Allow", "Action": ["sqs:SendMessage", "sqs:DeleteMessage"], "Resource": qarn},
     {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::in/*"}))

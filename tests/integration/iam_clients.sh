@@ -67,6 +67,12 @@ else
 	echo "# skip the AWS CLI v1: none on PATH besides /usr/bin/aws"
 fi
 
+# The tests' helper: an execution role with a managed policy, on the learner's account.
+out=$(make_role helper-role service-role/AWSLambdaSQSQueueExecutionRole 2>&1)
+check "make_role prints the role's ARN" [ "$out" = "arn:aws:iam::$ACCT:role/helper-role" ]
+out=$(awsl iam list-attached-role-policies --role-name helper-role 2>&1)
+check "... with the managed policy attached" contains "$out" '"PolicyName": "AWSLambdaSQSQueueExecutionRole"'
+
 # The least-privilege report, on the learner's account.
 out=$("$TUTOR" iam report idle-fn --workspace "$WS" 2>&1)
 check "iam report of a function that made no call says so" contains "$out" "has made no AWS call"
