@@ -395,6 +395,31 @@ int cmd_selftest_run(const struct cli_opts *opts, int argc, char **argv);
 			cmd_selftest_run                                                           \
 	}
 
+int cmd_iam_run(const struct cli_opts *opts, int argc, char **argv);
+#define CMD_IAM                                                                                   \
+	{                                                                                         \
+		"iam",                                                                            \
+			"the least-privilege report of a function: what its role's grants were "  \
+			"used for",                                                               \
+			"Usage: lambda-tutor iam report FUNCTION [--json]\n"                      \
+			"\n"                                                                      \
+			"From the AWS calls FUNCTION made in the local cloud with its execution " \
+			"role's\n"                                                                \
+			"credentials: each call with how often and whether the role allowed it, " \
+			"the\n"                                                                   \
+			"grants of the role those calls used, the grants no call used "           \
+			"(candidates to\n"                                                        \
+			"remove), and the smallest policy that would have allowed every call "    \
+			"made.\n"                                                                 \
+			"The cloud must be running ('lambda-tutor serve').\n"                     \
+			"\n"                                                                      \
+			"Options:\n"                                                              \
+			"  --json         the report as JSON\n"                                   \
+			"\n"                                                                      \
+			"Exit status: 0 reported, 2 a usage error or no cloud.\n",                \
+			cmd_iam_run                                                               \
+	}
+
 int cmd_scenario_run(const struct cli_opts *opts, int argc, char **argv);
 #define CMD_SCENARIO                                                                               \
 	{                                                                                          \

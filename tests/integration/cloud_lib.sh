@@ -121,6 +121,20 @@ new_account() {
 		"$(json_field "$a" Account)"
 }
 
+# make_role NAME [MANAGED-POLICY...]: an execution role Lambda may assume, with AWS managed
+# policies attached by path and name (default service-role/AWSLambdaBasicExecutionRole), made
+# with the AWS CLI and the keys in the environment; prints its ARN.
+make_role() {
+	name=$1
+	shift
+	[ $# -gt 0 ] || set -- service-role/AWSLambdaBasicExecutionRole
+	awsl iam create-role --role-name "$name" --query Role.Arn --output text \
+		--assume-role-policy-document '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}' || return 1
+	for p in "$@"; do
+		awsl iam attach-role-policy --role-name "$name" --policy-arn "arn:aws:iam::aws:policy/$p" || return 1
+	done
+}
+
 # api METHOD PATH [DATA-FILE|-]: a Lambda API request with curl, signed; prints the body, then a
 # line "HTTP <code>".
 api() {

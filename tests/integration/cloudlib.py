@@ -240,6 +240,20 @@ def new_account(workspace):
     return d["AccessKeyId"], d["SecretAccessKey"], d["Account"]
 
 
+LAMBDA_TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+    "Action": "sts:AssumeRole"}]})
+
+
+def make_role(iam, name, managed=("service-role/AWSLambdaBasicExecutionRole",)):
+    """An execution role Lambda may assume, with AWS managed policies attached by their path
+    and name; returns its ARN. iam is a boto3 IAM client of the account."""
+    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=LAMBDA_TRUST)["Role"]["Arn"]
+    for m in managed:
+        iam.attach_role_policy(RoleName=name, PolicyArn="arn:aws:iam::aws:policy/" + m)
+    return arn
+
+
 def signed_request(endpoint, access_key, secret, method, path, body=None, headers=None,
                    service="lambda", token=None, timeout=60):
     """(status, headers, body bytes) of a request signed as botocore signs for service."""

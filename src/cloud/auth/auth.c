@@ -826,6 +826,7 @@ static bool verify_v2(struct auth *a, const struct http_req *req, const char *au
 	snprintf(out->account, sizeof(out->account), "%s", entry.account);
 	snprintf(out->access_key, sizeof(out->access_key), "%s", entry.access_key);
 	snprintf(out->arn, sizeof(out->arn), "%s", entry.arn);
+	out->function = entry.function;
 	snprintf(out->region, sizeof(out->region), "%s", AWS_REGION_NAME);
 	ok = true;
 done:
@@ -969,6 +970,7 @@ bool auth_verify(struct auth *a, const struct http_req *req, const char *service
 	copy_str(out->account, sizeof(out->account), entry.account);
 	copy_str(out->access_key, sizeof(out->access_key), s.a.access_key);
 	copy_str(out->arn, sizeof(out->arn), entry.arn);
+	out->function = entry.function;
 	copy_str(out->region, sizeof(out->region), s.a.region);
 	return true;
 }

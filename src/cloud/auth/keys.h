@@ -26,6 +26,7 @@ struct key_entry {
 	char token[192];
 	long long expires; /* epoch seconds; 0: never */
 	bool internal;     /* the cloud's own key */
+	bool function;     /* a function's execution session (auth_session_new()) */
 	struct {
 		char scope[128]; /* date/region/service */
 		struct hmac_sha256 key;

@@ -18,6 +18,7 @@
 #include "cloud/auth/auth.h"
 #include "cloud/http/aws.h"
 #include "cloud/http/server.h"
+#include "cloud/iam/iam.h"
 #include "cloud/proto/proto.h"
 #include "cloud/state.h"
 #include "cloud/svc/router.h"
@@ -160,7 +161,9 @@ static void call_op(struct svc_call *call, const struct proto_service *ps,
 		if (op && s->internal_ops && listed(s->internal_ops, name))
 			op = NULL;
 		call->op = name;
-		if (op) {
+		if (!iam_authorize_call(call, name, d.input, &err)) {
+			/* Denied: answered below with the service's own error. */
+		} else if (op) {
 			out = op->fn(call, d.input, &err);
 			if (out)
 				proto_encode(ps, d.protocol, d.op, out, call->request_id, resp);

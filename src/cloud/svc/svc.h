@@ -62,6 +62,7 @@ struct svc_caller {
 	char access_key[129]; /* as sent; "" for an unsigned request */
 	char arn[300];        /* the principal: arn:aws:iam::ACCOUNT:root, a user, a role session */
 	char region[32];      /* the credential scope's region, else us-east-1 */
+	bool function;        /* a function's execution session (its role's, Lambda's own) */
 	/* When a service acts for the account (S3 notifying a function, API Gateway invoking
 	 * one): its principal ("s3.amazonaws.com"), the resource it acts for and that resource's
 	 * account, which resource-based policies are checked against. "" otherwise. */

@@ -1,0 +1,199 @@
+/*
+ * Every API call a principal other than an account's root makes, authorized before its
+ * operation acts (iam.h's iam_authorize_call()): the IAM action the operation needs and the
+ * ARN of what it acts on, read from the decoded request as AWS's service authorization
+ * reference names them.
+ */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cloud/iam/iam.h"
+#include "cloud/state.h"
+#include "cloud/svc/arn.h"
+
+static const char *jstr(const cJSON *o, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* How a service authorizes: its actions' prefix and the error it answers a denial with. */
+struct authz_row {
+	const char *service; /* signing name */
+	const char *prefix;  /* IAM's service prefix */
+	int status;
+	const char *code;
+};
+
+static const struct authz_row rows[] = {
+	{ "lambda", "lambda", 403, "AccessDeniedException" },
+	{ "s3", "s3", 403, "AccessDenied" },
+	{ "sqs", "sqs", 403, "AccessDenied" },
+	{ "sns", "sns", 403, "AuthorizationError" },
+	{ "dynamodb", "dynamodb", 400, "AccessDeniedException" },
+	{ "logs", "logs", 400, "AccessDeniedException" },
+	{ "kinesis", "kinesis", 400, "AccessDeniedException" },
+	{ "events", "events", 400, "AccessDeniedException" },
+	{ "monitoring", "cloudwatch", 403, "AccessDenied" },
+	{ "scheduler", "scheduler", 403, "AccessDeniedException" },
+	{ "cloudformation", "cloudformation", 403, "AccessDenied" },
+	{ "codedeploy", "codedeploy", 400, "AccessDeniedException" },
+	{ "elasticloadbalancing", "elasticloadbalancing", 403, "AccessDenied" },
+	{ "apigateway", "apigateway", 403, "AccessDeniedException" },
+	{ "xray", "xray", 403, "AccessDeniedException" },
+};
+
+/* Operations whose IAM action is not their own name. */
+static const char *const renamed[][3] = {
+	{ "lambda", "Invoke", "InvokeFunction" },
+	{ "lambda", "InvokeWithResponseStream", "InvokeFunction" },
+	{ "s3", "ListObjects", "ListBucket" },
+	{ "s3", "ListObjectsV2", "ListBucket" },
+	{ "s3", "HeadBucket", "ListBucket" },
+	{ "s3", "ListBuckets", "ListAllMyBuckets" },
+	{ "s3", "HeadObject", "GetObject" },
+	{ "s3", "CopyObject", "PutObject" },
+	{ "s3", "CreateMultipartUpload", "PutObject" },
+	{ "s3", "UploadPart", "PutObject" },
+	{ "s3", "CompleteMultipartUpload", "PutObject" },
+	{ "s3", "DeleteObjects", "DeleteObject" },
+	{ "s3", "ListObjectVersions", "ListBucketVersions" },
+	{ "s3", "GetBucketNotificationConfiguration", "GetBucketNotification" },
+	{ "s3", "PutBucketNotificationConfiguration", "PutBucketNotification" },
+	{ "sqs", "SendMessageBatch", "SendMessage" },
+	{ "sqs", "DeleteMessageBatch", "DeleteMessage" },
+	{ "sqs", "ChangeMessageVisibilityBatch", "ChangeMessageVisibility" },
+	{ "sns", "PublishBatch", "Publish" },
+};
+
+static const struct authz_row *row_of(const char *service)
+{
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		if (strcmp(rows[i].service, service) == 0)
+			return &rows[i];
+	return NULL;
+}
+
+static void action_of(const struct authz_row *r, const char *op, char *out, size_t n)
+{
+	const char *name = op;
+	for (size_t i = 0; i < sizeof(renamed) / sizeof(renamed[0]); i++)
+		if (strcmp(renamed[i][0], r->service) == 0 && strcmp(renamed[i][1], op) == 0)
+			name = renamed[i][2];
+	snprintf(out, n, "%s:%s", r->prefix, name);
+}
+
+/* The ARN an operation acts on, from its input; "*" when it acts on none. */
+static void resource_of(const struct svc_call *call, const char *op, const cJSON *in, char *out,
+			size_t n)
+{
+	const char *svc = call->svc->name, *acct = call->caller->account;
+	const char *region = call->caller->region[0] ? call->caller->region : "us-east-1";
+	const char *v;
+	snprintf(out, n, "*");
+	if (strcmp(svc, "lambda") == 0 && (v = jstr(in, "FunctionName"))) {
+		struct arn_function f;
+		if (arn_function_parse(v, &f)) {
+			const char *q = jstr(in, "Qualifier");
+			arn_function_format(out, n, f.region[0] ? f.region : region,
+					    f.account[0] ? f.account : acct, f.name,
+					    f.qualifier[0] ? f.qualifier : q);
+		}
+	} else if (strcmp(svc, "s3") == 0 && (v = jstr(in, "Bucket"))) {
+		const char *key = jstr(in, "Key");
+		snprintf(out, n, "arn:aws:s3:::%s%s%s", v, key ? "/" : "", key ? key : "");
+	} else if (strcmp(svc, "sqs") == 0 && (v = jstr(in, "QueueUrl"))) {
+		/* .../ACCOUNT/NAME */
+		const char *name = strrchr(v, '/');
+		const char *p = name;
+		while (p && p > v && p[-1] != '/')
+			p--;
+		if (name && p && name - p == 12)
+			snprintf(out, n, "arn:aws:sqs:%s:%.12s:%s", region, p, name + 1);
+	} else if (strcmp(svc, "sqs") == 0 && (v = jstr(in, "QueueName"))) {
+		snprintf(out, n, "arn:aws:sqs:%s:%s:%s", region, acct, v);
+	} else if (strcmp(svc, "sns") == 0 &&
+		   ((v = jstr(in, "TopicArn")) || (v = jstr(in, "TargetArn")))) {
+		snprintf(out, n, "%s", v);
+	} else if (strcmp(svc, "sns") == 0 && strcmp(op, "CreateTopic") == 0 &&
+		   (v = jstr(in, "Name"))) {
+		snprintf(out, n, "arn:aws:sns:%s:%s:%s", region, acct, v);
+	} else if (strcmp(svc, "dynamodb") == 0) {
+		const cJSON *items = cJSON_GetObjectItemCaseSensitive(in, "RequestItems");
+		v = jstr(in, "TableName");
+		if (!v && (v = jstr(in, "StreamArn")))
+			snprintf(out, n, "%s", v);
+		else if (!v && items && items->child)
+			v = items->child->string;
+		if (v && strncmp(v, "arn:", 4) == 0)
+			snprintf(out, n, "%s", v);
+		else if (v)
+			snprintf(out, n, "arn:aws:dynamodb:%s:%s:table/%s", region, acct, v);
+	} else if (strcmp(svc, "logs") == 0 && (v = jstr(in, "logGroupName"))) {
+		const char *stream = jstr(in, "logStreamName");
+		if (stream)
+			snprintf(out, n, "arn:aws:logs:%s:%s:log-group:%s:log-stream:%s", region,
+				 acct, v, stream);
+		else
+			snprintf(out, n, "arn:aws:logs:%s:%s:log-group:%s", region, acct, v);
+	} else if (strcmp(svc, "kinesis") == 0) {
+		if ((v = jstr(in, "StreamARN")))
+			snprintf(out, n, "%s", v);
+		else if ((v = jstr(in, "StreamName")))
+			snprintf(out, n, "arn:aws:kinesis:%s:%s:stream/%s", region, acct, v);
+	} else if (strcmp(svc, "events") == 0) {
+		const cJSON *entries = cJSON_GetObjectItemCaseSensitive(in, "Entries");
+		const cJSON *first = cJSON_GetArrayItem(entries, 0);
+		v = jstr(in, "EventBusName");
+		if (!v && strcmp(op, "PutEvents") == 0)
+			v = first ? jstr(first, "EventBusName") : NULL;
+		if (strcmp(op, "PutEvents") == 0 || strstr(op, "EventBus"))
+			v = v ? v : "default";
+		if ((strstr(op, "Rule") || strstr(op, "Targets")) &&
+		    (jstr(in, "Name") || jstr(in, "Rule"))) {
+			const char *rule = jstr(in, "Name") ? jstr(in, "Name") : jstr(in, "Rule");
+			snprintf(out, n, "arn:aws:events:%s:%s:rule/%s", region, acct, rule);
+		} else if (v && strncmp(v, "arn:", 4) == 0) {
+			snprintf(out, n, "%s", v);
+		} else if (v) {
+			snprintf(out, n, "arn:aws:events:%s:%s:event-bus/%s", region, acct, v);
+		}
+	} else if (strcmp(svc, "monitoring") == 0 && (v = jstr(in, "AlarmName"))) {
+		snprintf(out, n, "arn:aws:cloudwatch:%s:%s:alarm:%s", region, acct, v);
+	} else if (strcmp(svc, "scheduler") == 0 && (v = jstr(in, "Name"))) {
+		const char *group = jstr(in, "GroupName");
+		snprintf(out, n, "arn:aws:scheduler:%s:%s:schedule/%s/%s", region, acct,
+			 group ? group : "default", v);
+	}
+}
+
+bool iam_authorize_call(struct svc_call *call, const char *op, const struct cJSON *input,
+			struct aws_err *err)
+{
+	const struct svc_caller *me = call->caller;
+	/* An account's root, a service acting for a resource, and unsigned calls (which the
+	 * auth layer refused already) are not IAM principals to evaluate here. */
+	if (!call->svc || !op || me->service[0] || !me->arn[0] || strstr(me->arn, ":root"))
+		return true;
+	const struct authz_row *r = row_of(call->svc->name);
+	if (!r)
+		return true; /* IAM, STS, and services that authorize each call themselves */
+	char action[160], resource[1200];
+	action_of(r, op, action, sizeof(action));
+	resource_of(call, op, input, resource, sizeof(resource));
+	struct iam_authz q = {
+		.action = action,
+		.resource = resource,
+		.quote_resource = strcmp(r->service, "s3") == 0,
+	};
+	struct iam_result res;
+	bool allowed = iam_authorize(call->cloud, me, &q, &res);
+	/* A function's own session is recorded for the least-privilege report; it is refused
+	 * only once execution roles are enforced (see src/cloud/README.md). */
+	if (allowed || me->function)
+		return true;
+	aws_err_set(err, r->status, r->code, "%s", res.message);
+	return false;
+}
