@@ -14,7 +14,7 @@ start_cloud || exit 1
 
 # Each line: OPERATION, what the message names, then the CLI's arguments.
 cat >"$WORK/cases" <<'EOF'
-CreateRole iam iam create-role --role-name r1 --assume-role-policy-document {}
+ListWorkGroups athena athena list-work-groups
 ListHostedZones route53 route53 list-hosted-zones
 DescribeVpcs ec2 ec2 describe-vpcs
 GetDatabases glue glue get-databases

@@ -288,6 +288,37 @@ ok(error(ssm.put_parameter, Name="/pat", Value="abc", Type="String", AllowedPatt
    == "ParameterPatternMismatchException", "AllowedPattern is checked")
 ok(error(ssm.get_parameter, Name="/pat")[0] == "ParameterNotFound", "... and nothing was written")
 
+# ---- Permissions: a user with a policy of its own ----
+iam = boto3.client("iam", **kw)
+iam.create_user(UserName="reader")
+pfx = "arn:aws:ssm:us-east-1:%s:parameter" % ACCOUNT
+iam.put_user_policy(UserName="reader", PolicyName="read", PolicyDocument=json.dumps({
+    "Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "ssm:GetParameter", "Resource": pfx + "/app/db/*"},
+        {"Effect": "Deny", "Action": "ssm:GetParameter", "Resource": pfx + "/app/db/ports"}]}))
+ak = iam.create_access_key(UserName="reader")["AccessKey"]
+ukw = dict(endpoint_url=E, region_name="us-east-1", aws_access_key_id=ak["AccessKeyId"],
+           aws_secret_access_key=ak["SecretAccessKey"])
+ussm, ukms = boto3.client("ssm", **ukw), boto3.client("kms", **ukw)
+ok(ussm.get_parameter(Name="/app/db/host")["Parameter"]["Value"] == "db3.local",
+   "a user's policy allows GetParameter under /app/db/")
+code, msg = error(ussm.get_parameter, Name="/app/db/ports")
+ok(code == "AccessDeniedException" and "is not authorized to perform: ssm:GetParameter" in msg
+   and "explicit deny" in msg, "an explicit deny wins: AccessDeniedException")
+ok(error(ussm.get_parameter, Name="/other/x")[0] == "AccessDeniedException",
+   "outside the policy's resources: denied")
+ok(error(ussm.put_parameter, Name="/app/db/host", Value="x", Overwrite=True)[0] == "AccessDeniedException",
+   "no policy allows PutParameter: denied")
+ok(ssm.get_parameter(Name="/app/db/host")["Parameter"]["Version"] == 3, "... and nothing was written")
+ok(ussm.get_parameter(Name="/app/db/password", WithDecryption=True)["Parameter"]["Value"] == "hunter2",
+   "alias/aws/ssm decrypts for whoever may read the parameter")
+ssm.put_parameter(Name="/app/db/token", Value="tk", Type="SecureString", KeyId=kid)
+code, msg = error(ussm.get_parameter, Name="/app/db/token", WithDecryption=True)
+ok(code == "AccessDeniedException" and "kms:Decrypt" in msg,
+   "a customer key needs kms:Decrypt of the reader")
+ok(error(ukms.encrypt, KeyId=kid, Plaintext=b"x")[0] == "AccessDeniedException",
+   "kms:Encrypt without a policy: denied")
+
 # ---- Deleting ----
 ssm.delete_parameter(Name="/other/x")
 ok(error(ssm.get_parameter, Name="/other/x") == ("ParameterNotFound", ""), "delete-parameter")

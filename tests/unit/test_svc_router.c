@@ -33,10 +33,15 @@ static struct svc_route pick_form(const char *scope, const char *action, const c
 
 TEST(svc_route__names_a_signed_service_it_does_not_offer)
 {
-	struct svc_route r = pick_form("iam", "CreateRole", "2010-05-08");
-	is_int(r.kind, SVC_ROUTE_UNSERVED, "IAM is not offered");
-	is_str(r.service, "iam", "... named by its signing name");
-	is_str(r.op, "CreateRole", "... with the operation");
+	struct svc_route r = pick_form("athena", "ListWorkGroups", "2017-05-18");
+	is_int(r.kind, SVC_ROUTE_UNSERVED, "Athena is not offered");
+	is_str(r.service, "athena", "... named by its signing name");
+	is_str(r.op, "ListWorkGroups", "... with the operation");
+	r = pick_form("iam", "CreateRole", "2010-05-08");
+	is_int(r.kind, SVC_ROUTE_SERVICE, "IAM is served");
+	is_str(r.svc->name, "iam", "... by its row");
+	r = pick_form("sts", "GetCallerIdentity", "2011-06-15");
+	is_str(r.svc ? r.svc->name : "", "sts", "STS is served by its row");
 	struct svc_route_in in = { .method = "POST",
 				   .path = "/service/AWSGlue/operation/CreateJob",
 				   .scope = "glue",
@@ -93,8 +98,10 @@ TEST(svc_route__finds_unsigned_requests_by_what_they_carry)
 	is_str(r.svc->name, "sqs", "... any other is SQS's");
 	r = pick_form(NULL, "CreateLoadBalancer", "2015-12-01");
 	is_str(r.svc->name, "elasticloadbalancing", "a Version picks its service");
-	r = pick_form(NULL, "CreateRole", "2010-05-08");
+	r = pick_form(NULL, "ListWorkGroups", "2017-05-18");
 	is_int(r.kind, SVC_ROUTE_UNSERVED, "a Version no row serves is not offered");
+	r = pick_form(NULL, "CreateRole", "2010-05-08");
+	is_str(r.svc ? r.svc->name : "", "iam", "IAM's Version picks IAM");
 	r = pick("PUT", "/photos/cat.jpg", NULL, NULL);
 	is_str(r.svc->name, "s3", "anything else is path-style S3");
 }

@@ -78,6 +78,16 @@ void auth_session_new(struct auth *a, const char *account, const char *role_arn,
 		      const char *session, int seconds, struct auth_creds *out);
 
 /*
+ * A key pair acting as the principal arn in account: an IAM user's (AKIA..., kept in the
+ * database) or, with session, temporary credentials (ASIA... with a token, for seconds, in
+ * memory): AssumeRole's and GetSessionToken's.
+ */
+void auth_key_new(struct auth *a, const char *account, const char *arn, bool session, int seconds,
+		  struct auth_creds *out);
+/* Forget one access key (DeleteAccessKey). */
+void auth_key_forget(struct auth *a, const char *access_key);
+
+/*
  * Identify req's sender. service is the signing name of the service the request is for
  * ("s3", "sqs", "lambda", "logs"...): it chooses AWS's error codes for that service's
  * protocol. True with out filled; false with err filled (status, code, message and, for

@@ -215,6 +215,50 @@ void auth_session_new(struct auth *a, const char *account, const char *role_arn,
 	pthread_mutex_unlock(&a->mu);
 }
 
+void auth_key_new(struct auth *a, const char *account, const char *arn, bool session, int seconds,
+		  struct auth_creds *out)
+{
+	memset(out, 0, sizeof(*out));
+	snprintf(out->account, sizeof(out->account), "%s", account);
+	keys_new_pair(session ? "ASIA" : "AKIA", out->access_key, sizeof(out->access_key),
+		      out->secret, sizeof(out->secret));
+	struct key_entry *e = entry_new(account, out->access_key, out->secret);
+	snprintf(e->arn, sizeof(e->arn), "%s", arn);
+	if (session) {
+		sigv4_random_chars(
+			out->token, 160,
+			"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
+		out->expires = (long long)time(NULL) + seconds;
+		snprintf(e->token, sizeof(e->token), "%s", out->token);
+		e->expires = out->expires;
+		const char *ar = strstr(arn, ":assumed-role/");
+		if (ar) {
+			const char *role = ar + 14, *slash = strchr(role, '/');
+			snprintf(e->role, sizeof(e->role), "%.*s",
+				 slash ? (int)(slash - role) : (int)strlen(role), role);
+			snprintf(e->session, sizeof(e->session), "%s", slash ? slash + 1 : "");
+		}
+	}
+	pthread_mutex_lock(&a->mu);
+	insert(a, e);
+	pthread_mutex_unlock(&a->mu);
+	if (!session)
+		db_save(a, e);
+}
+
+static bool is_key(const struct key_entry *e, const void *ctx)
+{
+	return strcmp(e->access_key, (const char *)ctx) == 0 && !e->internal;
+}
+
+void auth_key_forget(struct auth *a, const char *access_key)
+{
+	pthread_mutex_lock(&a->mu);
+	remove_if(a, is_key, access_key);
+	pthread_mutex_unlock(&a->mu);
+	db_exec(a, "DELETE FROM auth_keys WHERE access_key=?", access_key, 0);
+}
+
 static bool expired(const struct key_entry *e, const void *ctx)
 {
 	return e->expires && e->expires < *(const long long *)ctx;

@@ -33,6 +33,7 @@
 #include "cloud/clock/vclock.h"
 #include "cloud/db.h"
 #include "cloud/http/aws.h"
+#include "cloud/iam/iam.h"
 #include "cloud/state.h"
 #include "cloud/svc/svc.h"
 #include "core/strbuf.h"
@@ -483,6 +484,62 @@ static bool usable(const struct key *k, struct aws_err *err)
 	return true;
 }
 
+/* ---- Authorization ---- */
+
+/*
+ * Whether the caller may perform action on the key ref names (a key id, ARN or alias), with
+ * the key's policy as its resource policy, or on "*" when ref is NULL; err gets AWS's
+ * AccessDeniedException when not. A key that does not resolve is left to the operation,
+ * which answers its own NotFoundException. An AWS managed key used by its own service (an
+ * internal call) is allowed, as its key policy allows use through that service.
+ */
+static bool authorize_as(struct svc_call *call, const char *action, const char *ref,
+			 struct aws_err *err)
+{
+	struct cloud *c = call->cloud;
+	if (!ref) {
+		struct iam_authz q = { .action = action, .resource = "*" };
+		return iam_authorize_err(c, call->caller, &q, 400, "AccessDeniedException", err);
+	}
+	struct key k = { 0 };
+	struct aws_err e = { 0 };
+	pthread_mutex_lock(&c->db->mu);
+	bool found = resolve(c, call->caller->account, ref, true, &k, &e);
+	pthread_mutex_unlock(&c->db->mu);
+	aws_err_release(&e);
+	bool ok = true;
+	if (found && !(strcmp(k.manager, "AWS") == 0 && !call->http)) {
+		struct iam_authz q = { .action = action,
+				       .resource = k.arn,
+				       .resource_policy = k.policy };
+		ok = iam_authorize_err(c, call->caller, &q, 400, "AccessDeniedException", err);
+	}
+	key_release(&k);
+	return ok;
+}
+
+static bool authorize_key(struct svc_call *call, const char *ref, struct aws_err *err)
+{
+	char action[96];
+	snprintf(action, sizeof(action), "kms:%s", call->op ? call->op : "");
+	return authorize_as(call, action, ref, err);
+}
+
+/* The key id a ciphertext blob names (base64), into id; false when it names none. */
+static bool blob_key(const char *b64, char id[ID_LEN + 1])
+{
+	size_t n = 0;
+	unsigned char *blob = b64 ? aws_base64_decode(b64, strlen(b64), &n) : NULL;
+	bool ok = blob && n >= BLOB_OVERHEAD && blob[0] == BLOB_VERSION;
+	if (ok) {
+		memcpy(id, blob + 1, ID_LEN);
+		id[ID_LEN] = 0;
+		ok = is_uuid(id);
+	}
+	free(blob);
+	return ok;
+}
+
 static cJSON *metadata(const char *account, const struct key *k)
 {
 	cJSON *m = cJSON_CreateObject();
@@ -585,6 +642,8 @@ static bool put_tags(struct cloud *c, const char *account, const char *id, const
 
 static cJSON *op_create_key(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
+	if (!authorize_key(call, NULL, err))
+		return NULL;
 	struct cloud *c = call->cloud;
 	const char *account = call->caller->account;
 	const char *policy = str(in, "Policy");
@@ -619,6 +678,8 @@ static cJSON *op_create_key(struct svc_call *call, const cJSON *in, struct aws_e
 
 static cJSON *op_describe_key(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
+	if (!authorize_key(call, str(in, "KeyId"), err))
+		return NULL;
 	struct cloud *c = call->cloud;
 	const char *account = call->caller->account;
 	struct key k = { 0 };
@@ -634,6 +695,8 @@ static cJSON *op_describe_key(struct svc_call *call, const cJSON *in, struct aws
 
 static cJSON *op_list_keys(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
+	if (!authorize_key(call, NULL, err))
+		return NULL;
 	struct cloud *c = call->cloud;
 	const char *account = call->caller->account;
 	const cJSON *lim = cJSON_GetObjectItemCaseSensitive(in, "Limit");
@@ -681,6 +744,8 @@ static cJSON *op_list_keys(struct svc_call *call, const cJSON *in, struct aws_er
 static cJSON *set_state(struct svc_call *call, const cJSON *in, struct aws_err *err, const char *to,
 			bool cancel)
 {
+	if (!authorize_key(call, str(in, "KeyId"), err))
+		return NULL;
 	struct cloud *c = call->cloud;
 	const char *account = call->caller->account;
 	struct key k = { 0 };
@@ -733,6 +798,8 @@ static cJSON *op_cancel_deletion(struct svc_call *call, const cJSON *in, struct 
 
 static cJSON *op_schedule_deletion(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
+	if (!authorize_key(call, str(in, "KeyId"), err))
+		return NULL;
 	struct cloud *c = call->cloud;
 	const char *account = call->caller->account;
 	const cJSON *w = cJSON_GetObjectItemCaseSensitive(in, "PendingWindowInDays");
@@ -781,6 +848,8 @@ done:
 
 static cJSON *op_update_description(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
+	if (!authorize_key(call, str(in, "KeyId"), err))
+		return NULL;
 	struct cloud *c = call->cloud;
 	const char *account = call->caller->account;
 	struct key k = { 0 };
@@ -814,6 +883,8 @@ static bool policy_name(const cJSON *in, struct aws_err *err)
 
 static cJSON *op_get_key_policy(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
+	if (!authorize_key(call, str(in, "KeyId"), err))
+		return NULL;
 	struct cloud *c = call->cloud;
 	struct key k = { 0 };
 	cJSON *out = NULL;
@@ -831,6 +902,8 @@ static cJSON *op_get_key_policy(struct svc_call *call, const cJSON *in, struct a
 
 static cJSON *op_put_key_policy(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
+	if (!authorize_key(call, str(in, "KeyId"), err))
+		return NULL;
 	struct cloud *c = call->cloud;
 	const char *account = call->caller->account;
 	struct key k = { 0 };
@@ -854,6 +927,8 @@ static cJSON *op_put_key_policy(struct svc_call *call, const cJSON *in, struct a
 
 static cJSON *op_list_key_policies(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
+	if (!authorize_key(call, str(in, "KeyId"), err))
+		return NULL;
 	struct cloud *c = call->cloud;
 	struct key k = { 0 };
 	cJSON *out = NULL;
@@ -886,6 +961,8 @@ static bool alias_name_valid(const char *name, bool creating, struct aws_err *er
 
 static cJSON *op_create_alias(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
+	if (!authorize_key(call, str(in, "TargetKeyId"), err))
+		return NULL;
 	struct cloud *c = call->cloud;
 	const char *account = call->caller->account;
 	const char *name = str(in, "AliasName");
@@ -920,6 +997,8 @@ done:
 
 static cJSON *op_update_alias(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
+	if (!authorize_key(call, str(in, "TargetKeyId"), err))
+		return NULL;
 	struct cloud *c = call->cloud;
 	const char *account = call->caller->account;
 	const char *name = str(in, "AliasName");
@@ -954,6 +1033,8 @@ done:
 
 static cJSON *op_delete_alias(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
+	if (!authorize_key(call, str(in, "AliasName"), err))
+		return NULL;
 	struct cloud *c = call->cloud;
 	const char *account = call->caller->account;
 	const char *name = str(in, "AliasName");
@@ -980,6 +1061,8 @@ static cJSON *op_delete_alias(struct svc_call *call, const cJSON *in, struct aws
 
 static cJSON *op_list_aliases(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
+	if (!authorize_key(call, NULL, err))
+		return NULL;
 	struct cloud *c = call->cloud;
 	const char *account = call->caller->account;
 	const cJSON *lim = cJSON_GetObjectItemCaseSensitive(in, "Limit");
@@ -1036,6 +1119,8 @@ done:
 
 static cJSON *op_tag(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
+	if (!authorize_key(call, str(in, "KeyId"), err))
+		return NULL;
 	struct cloud *c = call->cloud;
 	const char *account = call->caller->account;
 	struct key k = { 0 };
@@ -1049,6 +1134,8 @@ static cJSON *op_tag(struct svc_call *call, const cJSON *in, struct aws_err *err
 
 static cJSON *op_untag(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
+	if (!authorize_key(call, str(in, "KeyId"), err))
+		return NULL;
 	struct cloud *c = call->cloud;
 	const char *account = call->caller->account;
 	struct key k = { 0 };
@@ -1075,6 +1162,8 @@ static cJSON *op_untag(struct svc_call *call, const cJSON *in, struct aws_err *e
 
 static cJSON *op_list_tags(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
+	if (!authorize_key(call, str(in, "KeyId"), err))
+		return NULL;
 	struct cloud *c = call->cloud;
 	const char *account = call->caller->account;
 	struct key k = { 0 };
@@ -1193,6 +1282,8 @@ done:
 
 static cJSON *op_encrypt(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
+	if (!authorize_key(call, str(in, "KeyId"), err))
+		return NULL;
 	struct cloud *c = call->cloud;
 	if (!algorithm_ok(in, "EncryptionAlgorithm", err))
 		return NULL;
@@ -1217,6 +1308,12 @@ static cJSON *op_encrypt(struct svc_call *call, const cJSON *in, struct aws_err 
 
 static cJSON *op_decrypt(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
+	char blob_id[ID_LEN + 1];
+	const char *dref = str(in, "KeyId");
+	if (!dref && blob_key(str(in, "CiphertextBlob"), blob_id))
+		dref = blob_id;
+	if (dref && !authorize_key(call, dref, err))
+		return NULL;
 	struct cloud *c = call->cloud;
 	if (!algorithm_ok(in, "EncryptionAlgorithm", err))
 		return NULL;
@@ -1242,6 +1339,13 @@ static cJSON *op_decrypt(struct svc_call *call, const cJSON *in, struct aws_err 
 
 static cJSON *op_re_encrypt(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
+	char blob_id[ID_LEN + 1];
+	const char *sref = str(in, "SourceKeyId");
+	if (!sref && blob_key(str(in, "CiphertextBlob"), blob_id))
+		sref = blob_id;
+	if ((sref && !authorize_as(call, "kms:ReEncryptFrom", sref, err)) ||
+	    !authorize_as(call, "kms:ReEncryptTo", str(in, "DestinationKeyId"), err))
+		return NULL;
 	struct cloud *c = call->cloud;
 	const char *account = call->caller->account;
 	if (!algorithm_ok(in, "SourceEncryptionAlgorithm", err) ||
@@ -1277,6 +1381,8 @@ static cJSON *op_re_encrypt(struct svc_call *call, const cJSON *in, struct aws_e
 static cJSON *data_key(struct svc_call *call, const cJSON *in, struct aws_err *err,
 		       bool with_plaintext)
 {
+	if (!authorize_key(call, str(in, "KeyId"), err))
+		return NULL;
 	struct cloud *c = call->cloud;
 	const cJSON *nb = cJSON_GetObjectItemCaseSensitive(in, "NumberOfBytes");
 	const char *spec = str(in, "KeySpec");
@@ -1327,6 +1433,8 @@ static cJSON *op_generate_data_key_wp(struct svc_call *call, const cJSON *in, st
 
 static cJSON *op_generate_random(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
+	if (!authorize_key(call, NULL, err))
+		return NULL;
 	(void)call;
 	const cJSON *nb = cJSON_GetObjectItemCaseSensitive(in, "NumberOfBytes");
 	if (!cJSON_IsNumber(nb)) {
@@ -1355,6 +1463,8 @@ static cJSON *op_generate_random(struct svc_call *call, const cJSON *in, struct 
 
 static cJSON *op_key_rotation_status(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
+	if (!authorize_key(call, str(in, "KeyId"), err))
+		return NULL;
 	struct cloud *c = call->cloud;
 	struct key k = { 0 };
 	cJSON *out = NULL;

@@ -26,6 +26,7 @@
 #include "cloud/clock/vclock.h"
 #include "cloud/db.h"
 #include "cloud/http/aws.h"
+#include "cloud/iam/iam.h"
 #include "cloud/proto/codec.h"
 #include "cloud/state.h"
 #include "cloud/svc/svc.h"
@@ -95,6 +96,35 @@ static void param_arn(const char *account, const char *name, char *out, size_t n
 {
 	snprintf(out, n, "arn:aws:ssm:%s:%s:parameter%s%s", AWS_REGION_NAME, account,
 		 name[0] == '/' ? "" : "/", name);
+}
+
+/*
+ * Whether the caller may perform ssm:OP on the parameter name (its selector left out), or on
+ * "*" when name is NULL; err gets AWS's AccessDeniedException when not.
+ */
+static bool authorize(struct svc_call *call, const char *name, struct aws_err *err)
+{
+	char action[96];
+	snprintf(action, sizeof(action), "ssm:%s", call->op ? call->op : "");
+	char arn[2200] = "*";
+	if (name) {
+		char *bare = xstrdup(name);
+		char *colon = strchr(bare, ':');
+		if (colon)
+			*colon = 0;
+		param_arn(call->caller->account, bare, arn, sizeof(arn));
+		free(bare);
+	}
+	struct iam_authz q = { .action = action, .resource = arn };
+	return iam_authorize_err(call->cloud, call->caller, &q, 400, "AccessDeniedException", err);
+}
+
+/* authorize() for every name of a list member. */
+static bool authorize_all(struct svc_call *call, const cJSON *names, struct aws_err *err)
+{
+	const cJSON *it;
+	cJSON_ArrayForEach(it, names) if (!authorize(call, it->valuestring, err)) return false;
+	return true;
 }
 
 /* A name as Parameter Store takes it (err says why not). */
@@ -380,6 +410,8 @@ static bool find_version(struct cloud *c, const char *account, const char *full,
 
 static cJSON *op_get_parameter(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
+	if (!authorize(call, str(in, "Name"), err))
+		return NULL;
 	struct cloud *c = call->cloud;
 	const char *full = str(in, "Name");
 	struct ver v = { 0 };
@@ -401,6 +433,8 @@ static cJSON *op_get_parameter(struct svc_call *call, const cJSON *in, struct aw
 
 static cJSON *op_get_parameters(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
+	if (!authorize_all(call, cJSON_GetObjectItemCaseSensitive(in, "Names"), err))
+		return NULL;
 	struct cloud *c = call->cloud;
 	const cJSON *names = cJSON_GetObjectItemCaseSensitive(in, "Names");
 	size_t n = (size_t)cJSON_GetArraySize(names);
@@ -665,6 +699,8 @@ static cJSON *filtered_page(struct svc_call *call, const cJSON *in, const cJSON 
 
 static cJSON *op_get_by_path(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
+	if (!authorize(call, str(in, "Path"), err))
+		return NULL;
 	const char *path = str(in, "Path");
 	const cJSON *filters = cJSON_GetObjectItemCaseSensitive(in, "ParameterFilters");
 	if (path[0] != '/') {
@@ -719,6 +755,8 @@ static cJSON *old_filters(const cJSON *in, struct aws_err *err)
 
 static cJSON *op_describe(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
+	if (!authorize(call, NULL, err))
+		return NULL;
 	cJSON *filters = old_filters(in, err);
 	if (!filters)
 		return NULL;
@@ -731,6 +769,8 @@ static cJSON *op_describe(struct svc_call *call, const cJSON *in, struct aws_err
 
 static cJSON *op_history(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
+	if (!authorize(call, str(in, "Name"), err))
+		return NULL;
 	struct cloud *c = call->cloud;
 	const char *account = call->caller->account;
 	const char *name = str(in, "Name");
@@ -817,6 +857,8 @@ static bool put_tags(struct cloud *c, const char *account, const char *name, con
 
 static cJSON *op_put_parameter(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
+	if (!authorize(call, str(in, "Name"), err))
+		return NULL;
 	struct cloud *c = call->cloud;
 	const char *account = call->caller->account;
 	const char *name = str(in, "Name");
@@ -1044,6 +1086,8 @@ static bool label_valid(const char *l)
 
 static cJSON *op_label(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
+	if (!authorize(call, str(in, "Name"), err))
+		return NULL;
 	struct cloud *c = call->cloud;
 	const char *account = call->caller->account;
 	const char *name = str(in, "Name");
@@ -1129,6 +1173,8 @@ done:
 
 static cJSON *op_unlabel(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
+	if (!authorize(call, str(in, "Name"), err))
+		return NULL;
 	struct cloud *c = call->cloud;
 	const char *account = call->caller->account;
 	const char *name = str(in, "Name");
@@ -1216,6 +1262,8 @@ static bool delete_one(struct cloud *c, const char *account, const char *name)
 
 static cJSON *op_delete(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
+	if (!authorize(call, str(in, "Name"), err))
+		return NULL;
 	struct cloud *c = call->cloud;
 	bool existed;
 	pthread_mutex_lock(&c->db->mu);
@@ -1230,7 +1278,8 @@ static cJSON *op_delete(struct svc_call *call, const cJSON *in, struct aws_err *
 
 static cJSON *op_delete_many(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
-	(void)err;
+	if (!authorize_all(call, cJSON_GetObjectItemCaseSensitive(in, "Names"), err))
+		return NULL;
 	struct cloud *c = call->cloud;
 	cJSON *out = cJSON_CreateObject();
 	cJSON *deleted = cJSON_AddArrayToObject(out, "DeletedParameters");
@@ -1265,6 +1314,8 @@ static bool tag_target(struct cloud *c, const cJSON *in, const char *account, st
 
 static cJSON *op_add_tags(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
+	if (!authorize(call, str(in, "ResourceId"), err))
+		return NULL;
 	struct cloud *c = call->cloud;
 	const char *account = call->caller->account;
 	cJSON *out = NULL;
@@ -1280,6 +1331,8 @@ static cJSON *op_add_tags(struct svc_call *call, const cJSON *in, struct aws_err
 
 static cJSON *op_remove_tags(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
+	if (!authorize(call, str(in, "ResourceId"), err))
+		return NULL;
 	struct cloud *c = call->cloud;
 	const char *account = call->caller->account;
 	cJSON *out = NULL;
@@ -1304,6 +1357,8 @@ static cJSON *op_remove_tags(struct svc_call *call, const cJSON *in, struct aws_
 
 static cJSON *op_list_tags(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
+	if (!authorize(call, str(in, "ResourceId"), err))
+		return NULL;
 	struct cloud *c = call->cloud;
 	const char *account = call->caller->account;
 	cJSON *out = NULL;

@@ -26,6 +26,8 @@ extern const struct cloud_service monitoring_service;
 extern const struct cloud_service scheduler_service;
 extern const struct cloud_service kms_service;
 extern const struct cloud_service ssm_service;
+extern const struct cloud_service iam_service;
+extern const struct cloud_service sts_service;
 
 const struct cloud_service *const svc_table[] = {
 	&logs_service,
@@ -47,6 +49,8 @@ const struct cloud_service *const svc_table[] = {
 	/* KMS before the services that encrypt with it. */
 	&kms_service,
 	&ssm_service,
+	&iam_service,
+	&sts_service,
 	/* Last, so that they stop first: their stacks and deployments call the others. */
 	&cfn_service,
 	&codedeploy_service,

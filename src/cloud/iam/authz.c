@@ -1,0 +1,166 @@
+/*
+ * Authorization: a caller's identity-based policies looked up in IAM's tables, evaluated
+ * with the resource's policy (iam.h says who the caller is).
+ */
+#include <cjson/cJSON.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cloud/iam/iam.h"
+#include "cloud/iam/managed.h"
+#include "cloud/iam/store.h"
+#include "cloud/state.h"
+#include "core/xalloc.h"
+
+/* The kind ("role"/"user") and name of an identity principal; false for root and others. */
+static bool principal_entity(const char *principal, char *kind, size_t kn, char *name, size_t nn)
+{
+	const char *ar = strstr(principal, ":assumed-role/");
+	const char *user = strstr(principal, ":user/");
+	if (ar) {
+		const char *role = ar + 14, *slash = strchr(role, '/');
+		int len = slash ? (int)(slash - role) : (int)strlen(role);
+		snprintf(kind, kn, "role");
+		snprintf(name, nn, "%.*s", len, role);
+		return true;
+	}
+	if (user && strncmp(principal, "arn:aws:iam::", 13) == 0) {
+		snprintf(kind, kn, "user");
+		snprintf(name, nn, "%s", strrchr(principal, '/') + 1);
+		return true;
+	}
+	return false;
+}
+
+static void push(struct iam_policy ***v, size_t *n, size_t *cap, struct iam_policy *p)
+{
+	if (!p)
+		return;
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 8;
+		*v = xrealloc(*v, *cap * sizeof(**v));
+	}
+	(*v)[(*n)++] = p;
+}
+
+struct iam_policy **iam_policies_of(struct cloud *c, const char *account, const char *principal,
+				    size_t *n)
+{
+	char kind[8], name[129], msg[256];
+	struct iam_policy **v = NULL;
+	size_t cap = 0;
+	*n = 0;
+	if (!principal_entity(principal, kind, sizeof(kind), name, sizeof(name)))
+		return NULL;
+	char **docs = NULL, **attached = NULL;
+	size_t ndocs = 0, nattached = 0;
+	iam_store_identity_policies(c, account, kind, name, &docs, &ndocs, &attached, &nattached);
+	for (size_t i = 0; i < ndocs; i++) {
+		push(&v, n, &cap, iam_policy_parse(docs[i], IAM_POLICY_IDENTITY, msg, sizeof(msg)));
+		free(docs[i]);
+	}
+	/* Attached policies: AWS managed ones from our table, the account's from its store. */
+	for (size_t i = 0; i < nattached; i++) {
+		const struct iam_managed *m = iam_managed_find(attached[i]);
+		if (m)
+			push(&v, n, &cap,
+			     iam_policy_parse(m->document, IAM_POLICY_IDENTITY, msg, sizeof(msg)));
+		free(attached[i]);
+	}
+	free(docs);
+	free(attached);
+	return v;
+}
+
+void iam_policies_free(struct iam_policy **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		iam_policy_free(v[i]);
+	free(v);
+}
+
+bool iam_authorize(struct cloud *c, const struct svc_caller *caller, const struct iam_authz *q,
+		   struct iam_result *out)
+{
+	bool service = caller->service[0] != '\0';
+	struct iam_kv ctx[40];
+	size_t nctx = 0;
+	if (service) {
+		if (caller->source_arn[0])
+			ctx[nctx++] = (struct iam_kv){ "aws:SourceArn", caller->source_arn };
+		if (caller->source_account[0])
+			ctx[nctx++] =
+				(struct iam_kv){ "aws:SourceAccount", caller->source_account };
+	}
+	ctx[nctx++] = (struct iam_kv){ "aws:RequestedRegion",
+				       caller->region[0] ? caller->region : "us-east-1" };
+	for (size_t i = 0; i < q->ncontext && nctx < sizeof(ctx) / sizeof(ctx[0]); i++)
+		ctx[nctx++] = q->context[i];
+	const char *principal = service ? caller->service : caller->arn;
+	if (!principal[0])
+		principal = "anonymous";
+	struct iam_request req = {
+		.principal = principal,
+		.principal_account = service ? "" : caller->account,
+		.action = q->action,
+		.resource = q->resource,
+		.resource_account = q->resource_account && q->resource_account[0]
+					    ? q->resource_account
+					    : caller->account,
+		.context = ctx,
+		.ncontext = nctx,
+		.quote_resource = q->quote_resource,
+	};
+	size_t nids = 0;
+	struct iam_policy **ids =
+		service ? NULL : iam_policies_of(c, caller->account, principal, &nids);
+	struct iam_policy *res = NULL;
+	if (q->resource_policy && q->resource_policy[0]) {
+		char msg[256];
+		res = iam_policy_parse(q->resource_policy, IAM_POLICY_RESOURCE, msg, sizeof(msg));
+	}
+	enum iam_decision d =
+		iam_evaluate((const struct iam_policy *const *)ids, nids, res, &req, out);
+	if (!service && strstr(principal, ":assumed-role/"))
+		iam_store_usage(c, caller->account, principal, q->action, q->resource, d);
+	iam_policy_free(res);
+	iam_policies_free(ids, nids);
+	return d == IAM_ALLOW;
+}
+
+bool iam_authorize_err(struct cloud *c, const struct svc_caller *caller, const struct iam_authz *q,
+		       int status, const char *code, struct aws_err *err)
+{
+	struct iam_result r;
+	if (iam_authorize(c, caller, q, &r))
+		return true;
+	aws_err_set(err, status, code, "%s", r.message);
+	return false;
+}
+
+bool iam_role_trusts(struct cloud *c, const char *account, const char *role_arn,
+		     const char *service)
+{
+	const char *slash = strrchr(role_arn, '/');
+	if (!strstr(role_arn, ":role/") || !slash)
+		return false;
+	char *trust = iam_store_role_trust(c, account, slash + 1);
+	if (!trust)
+		return false;
+	char msg[256];
+	struct iam_policy *p = iam_policy_parse(trust, IAM_POLICY_TRUST, msg, sizeof(msg));
+	free(trust);
+	if (!p)
+		return false;
+	struct iam_request req = { .principal = service,
+				   .principal_account = "",
+				   .action = "sts:AssumeRole",
+				   .resource = role_arn,
+				   .resource_account = account };
+	struct iam_result r;
+	bool ok = iam_evaluate(NULL, 0, p, &req, &r) == IAM_ALLOW;
+	iam_policy_free(p);
+	return ok;
+}

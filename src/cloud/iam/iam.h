@@ -1,0 +1,79 @@
+/*
+ * AWS Identity and Access Management in the local cloud: the one question every service
+ * asks before it acts for a caller — may this principal perform this action on this
+ * resource? — answered from the caller's identity-based policies (kept by IAM's row of the
+ * service table: roles, users, inline and managed policies) and the resource's own policy,
+ * as cloud/iam/policy.h evaluates them.
+ *
+ * Who the caller is comes from its credentials (svc_caller, filled by the auth layer):
+ *   - an account's own keys act as arn:aws:iam::ACCOUNT:root, which may do everything in
+ *     its own account (the learner is the account's administrator);
+ *   - a user's keys act as arn:aws:iam::ACCOUNT:user/NAME, with the user's policies;
+ *   - a role session (a function's credentials, AssumeRole's) acts as
+ *     arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION, with the role's policies;
+ *   - a service acting for a resource (caller->service: "s3.amazonaws.com") has no identity
+ *     policies: only the resource's policy can allow it, with aws:SourceArn and
+ *     aws:SourceAccount from caller->source_arn and caller->source_account.
+ *
+ * Thread-safe.
+ */
+#ifndef CLOUD_IAM_IAM_H
+#define CLOUD_IAM_IAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cloud/iam/policy.h"
+#include "cloud/svc/svc.h"
+
+struct cloud;
+
+/* One authorization question. */
+struct iam_authz {
+	const char *action;           /* "ssm:GetParameter" */
+	const char *resource;         /* the resource's ARN, or "*" */
+	const char *resource_account; /* its owner; NULL or "": the caller's account */
+	/* The resource's own policy document (a key policy, a bucket policy), or NULL. */
+	const char *resource_policy;
+	/* Further context keys (kms:EncryptionContext:..., s3:prefix...), or none. */
+	const struct iam_kv *context;
+	size_t ncontext;
+	/* Whether the denial message quotes the resource (S3 does, most services do not). */
+	bool quote_resource;
+};
+
+/*
+ * Decide q for caller. True when allowed; false with out->message AWS's denial ("User:
+ * arn:aws:sts::123456789012:assumed-role/orders-role/orders is not authorized to perform:
+ * s3:PutObject on resource: ... because no identity-based policy allows the s3:PutObject
+ * action"). A resource policy that is not a valid document counts as none. Every decision
+ * made for a role session is remembered for the least-privilege report.
+ */
+bool iam_authorize(struct cloud *c, const struct svc_caller *caller, const struct iam_authz *q,
+		   struct iam_result *out);
+
+/*
+ * iam_authorize(), a denial written into err as status 400 and code (the service's own:
+ * "AccessDeniedException", S3's "AccessDenied"), the message as out's. Returns whether
+ * allowed, so that `if (!iam_authorize_err(...)) return NULL;` reads as a check.
+ */
+bool iam_authorize_err(struct cloud *c, const struct svc_caller *caller, const struct iam_authz *q,
+		       int status, const char *code, struct aws_err *err);
+
+/*
+ * The identity-based policies of principal (an ARN as svc_caller carries it) in account:
+ * its inline policies and the default versions of its attached managed policies, parsed.
+ * *n gets how many; NULL when none. Free with iam_policies_free().
+ */
+struct iam_policy **iam_policies_of(struct cloud *c, const char *account, const char *principal,
+				    size_t *n);
+void iam_policies_free(struct iam_policy **v, size_t n);
+
+/*
+ * Whether the role named by role_arn exists in account and its trust policy lets service
+ * ("lambda.amazonaws.com") assume it: what CreateFunction asks of an execution role.
+ */
+bool iam_role_trusts(struct cloud *c, const char *account, const char *role_arn,
+		     const char *service);
+
+#endif

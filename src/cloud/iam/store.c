@@ -1,0 +1,199 @@
+/*
+ * IAM's tables (store.h).
+ */
+#include "cloud/iam/store.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cloud/state.h"
+#include "core/xalloc.h"
+
+const char *const iam_store_migrations[IAM_STORE_NMIGRATIONS] = {
+	/* 0 -> 1: roles, users, inline policies, managed policies and their versions,
+	 * attachments, access keys, and the decisions made for role sessions. */
+	"CREATE TABLE iam_roles(account TEXT NOT NULL, name TEXT NOT NULL, path TEXT NOT NULL,"
+	" id TEXT NOT NULL, trust TEXT NOT NULL, description TEXT, max_session INTEGER NOT NULL,"
+	" created INTEGER NOT NULL, tags TEXT NOT NULL, PRIMARY KEY(account, name COLLATE NOCASE))"
+	" STRICT;"
+	"CREATE TABLE iam_users(account TEXT NOT NULL, name TEXT NOT NULL, path TEXT NOT NULL,"
+	" id TEXT NOT NULL, created INTEGER NOT NULL, tags TEXT NOT NULL,"
+	" PRIMARY KEY(account, name COLLATE NOCASE)) STRICT;"
+	"CREATE TABLE iam_inline(account TEXT NOT NULL, kind TEXT NOT NULL, owner TEXT NOT NULL,"
+	" name TEXT NOT NULL, document TEXT NOT NULL, PRIMARY KEY(account, kind, owner, name))"
+	" STRICT;"
+	"CREATE TABLE iam_policies(account TEXT NOT NULL, arn TEXT NOT NULL, name TEXT NOT NULL,"
+	" path TEXT NOT NULL, id TEXT NOT NULL, description TEXT, default_version TEXT NOT NULL,"
+	" next_version INTEGER NOT NULL, created INTEGER NOT NULL, updated INTEGER NOT NULL,"
+	" tags TEXT NOT NULL, PRIMARY KEY(account, arn)) STRICT;"
+	"CREATE TABLE iam_policy_versions(account TEXT NOT NULL, arn TEXT NOT NULL,"
+	" version TEXT NOT NULL, document TEXT NOT NULL, created INTEGER NOT NULL,"
+	" PRIMARY KEY(account, arn, version)) STRICT;"
+	"CREATE TABLE iam_attached(account TEXT NOT NULL, kind TEXT NOT NULL, owner TEXT NOT NULL,"
+	" arn TEXT NOT NULL, PRIMARY KEY(account, kind, owner, arn)) STRICT;"
+	"CREATE TABLE iam_access_keys(account TEXT NOT NULL, user TEXT NOT NULL,"
+	" access_key TEXT PRIMARY KEY, secret TEXT NOT NULL, status TEXT NOT NULL,"
+	" created INTEGER NOT NULL) STRICT;"
+	"CREATE TABLE iam_usage(account TEXT NOT NULL, role TEXT NOT NULL, session TEXT NOT NULL,"
+	" action TEXT NOT NULL, resource TEXT NOT NULL, decision INTEGER NOT NULL,"
+	" count INTEGER NOT NULL, PRIMARY KEY(account, role, session, action, resource,"
+	" decision)) STRICT;",
+};
+
+static void push(char ***v, size_t *n, const unsigned char *s)
+{
+	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+	(*v)[(*n)++] = xstrdup(s ? (const char *)s : "");
+}
+
+void iam_store_identity_policies(struct cloud *c, const char *account, const char *kind,
+				 const char *name, char ***docs, size_t *ndocs, char ***attached,
+				 size_t *nattached)
+{
+	*docs = *attached = NULL;
+	*ndocs = *nattached = 0;
+	if (!c->db)
+		return;
+	static const char *const sql[] = {
+		"SELECT document FROM iam_inline WHERE account = ?1 AND kind = ?2 AND owner = ?3"
+		" ORDER BY name",
+		"SELECT v.document FROM iam_attached a JOIN iam_policies p ON p.account = a.account"
+		" AND p.arn = a.arn JOIN iam_policy_versions v ON v.account = p.account AND"
+		" v.arn = p.arn AND v.version = p.default_version WHERE a.account = ?1 AND"
+		" a.kind = ?2 AND a.owner = ?3 ORDER BY a.arn",
+		"SELECT arn FROM iam_attached WHERE account = ?1 AND kind = ?2 AND owner = ?3"
+		" AND arn LIKE 'arn:aws:iam::aws:policy/%' ORDER BY arn",
+	};
+	pthread_mutex_lock(&c->db->mu);
+	for (size_t q = 0; q < 3; q++) {
+		sqlite3_stmt *st = NULL;
+		if (sqlite3_prepare_v2(c->db->db, sql[q], -1, &st, NULL) != SQLITE_OK)
+			continue;
+		sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			if (q < 2)
+				push(docs, ndocs, sqlite3_column_text(st, 0));
+			else
+				push(attached, nattached, sqlite3_column_text(st, 0));
+		}
+		sqlite3_finalize(st);
+	}
+	pthread_mutex_unlock(&c->db->mu);
+}
+
+char *iam_store_role_trust(struct cloud *c, const char *account, const char *role)
+{
+	char *out = NULL;
+	if (!c->db)
+		return NULL;
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(c->db->db,
+			       "SELECT trust FROM iam_roles WHERE account = ?1 AND name = ?2", -1,
+			       &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, role, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			out = xstrdup((const char *)sqlite3_column_text(st, 0));
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&c->db->mu);
+	return out;
+}
+
+bool iam_store_role_info(struct cloud *c, const char *account, const char *role, char *id, size_t n,
+			 int *max_session)
+{
+	bool found = false;
+	if (!c->db)
+		return false;
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(
+		    c->db->db,
+		    "SELECT id, max_session FROM iam_roles WHERE account = ?1 AND name = ?2", -1,
+		    &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, role, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			snprintf(id, n, "%s", (const char *)sqlite3_column_text(st, 0));
+			*max_session = sqlite3_column_int(st, 1);
+			found = true;
+		}
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&c->db->mu);
+	return found;
+}
+
+void iam_store_user_id(struct cloud *c, const char *account, const char *user, char *id, size_t n)
+{
+	if (!c->db)
+		return;
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(c->db->db,
+			       "SELECT id FROM iam_users WHERE account = ?1 AND name = ?2", -1, &st,
+			       NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			snprintf(id, n, "%s", (const char *)sqlite3_column_text(st, 0));
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&c->db->mu);
+}
+
+void iam_store_usage(struct cloud *c, const char *account, const char *principal,
+		     const char *action, const char *resource, enum iam_decision d)
+{
+	const char *ar = strstr(principal, ":assumed-role/");
+	if (!c->db || !ar)
+		return;
+	char role[129], session[129];
+	const char *r = ar + 14, *slash = strchr(r, '/');
+	snprintf(role, sizeof(role), "%.*s", slash ? (int)(slash - r) : (int)strlen(r), r);
+	snprintf(session, sizeof(session), "%s", slash ? slash + 1 : "");
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(c->db->db,
+			       "INSERT INTO iam_usage VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1)"
+			       " ON CONFLICT DO UPDATE SET count = count + 1",
+			       -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, role, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, session, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, action, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, resource, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 6, (int)d);
+		sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&c->db->mu);
+}
+
+void iam_store_reset(struct cloud *c, const char *account)
+{
+	static const char *const tables[] = { "iam_roles",           "iam_users",
+					      "iam_inline",          "iam_policies",
+					      "iam_policy_versions", "iam_attached",
+					      "iam_access_keys",     "iam_usage" };
+	if (!c->db)
+		return;
+	pthread_mutex_lock(&c->db->mu);
+	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		char sql[96];
+		snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE account = ?1", tables[i]);
+		sqlite3_stmt *st = NULL;
+		if (sqlite3_prepare_v2(c->db->db, sql, -1, &st, NULL) == SQLITE_OK) {
+			sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+			sqlite3_step(st);
+		}
+		sqlite3_finalize(st);
+	}
+	pthread_mutex_unlock(&c->db->mu);
+}

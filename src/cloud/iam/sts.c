@@ -1,0 +1,216 @@
+/*
+ * AWS Security Token Service's row of the service table (the query protocol):
+ * GetCallerIdentity, AssumeRole (the role's trust policy decides, with the caller's own
+ * identity-based policies as AWS's evaluation logic has it) and GetSessionToken. Session
+ * credentials are ASIA... keys with a token that the auth layer verifies until they expire.
+ */
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cloud/auth/auth.h"
+#include "cloud/iam/iam.h"
+#include "cloud/iam/store.h"
+#include "cloud/state.h"
+#include "core/xalloc.h"
+
+static const char *jstr(const cJSON *o, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* The role's name of an assumed-role ARN, and its session's. */
+static bool assumed(const char *arn, char *role, size_t rn, char *session, size_t sn)
+{
+	const char *ar = strstr(arn, ":assumed-role/");
+	if (!ar)
+		return false;
+	const char *r = ar + 14, *slash = strchr(r, '/');
+	snprintf(role, rn, "%.*s", slash ? (int)(slash - r) : (int)strlen(r), r);
+	snprintf(session, sn, "%s", slash ? slash + 1 : "");
+	return true;
+}
+
+/* A role's id, or one derived from its name when the role is not IAM's (an older function's). */
+static void role_id(struct cloud *c, const char *account, const char *role, char *out, size_t n)
+{
+	int max;
+	if (iam_store_role_info(c, account, role, out, n, &max))
+		return;
+	unsigned h = 5381;
+	for (const char *s = role; *s; s++)
+		h = h * 33 + (unsigned char)*s;
+	snprintf(out, n, "AROA%08X%09u", h, h % 1000000000u);
+}
+
+static cJSON *op_get_caller_identity(struct svc_call *call, const cJSON *in, struct aws_err *err)
+{
+	(void)in;
+	(void)err;
+	const struct svc_caller *me = call->caller;
+	cJSON *out = cJSON_CreateObject();
+	char role[129], session[129], user_id[300];
+	snprintf(user_id, sizeof(user_id), "%s", me->account);
+	if (assumed(me->arn, role, sizeof(role), session, sizeof(session))) {
+		char id[32];
+		role_id(call->cloud, me->account, role, id, sizeof(id));
+		snprintf(user_id, sizeof(user_id), "%s:%s", id, session);
+	} else if (strstr(me->arn, ":user/")) {
+		iam_store_user_id(call->cloud, me->account, strrchr(me->arn, '/') + 1, user_id,
+				  sizeof(user_id));
+	}
+	cJSON_AddStringToObject(out, "UserId", user_id);
+	cJSON_AddStringToObject(out, "Account", me->account);
+	cJSON_AddStringToObject(out, "Arn", me->arn);
+	return out;
+}
+
+static cJSON *credentials(const struct auth_creds *k)
+{
+	cJSON *c = cJSON_CreateObject();
+	cJSON_AddStringToObject(c, "AccessKeyId", k->access_key);
+	cJSON_AddStringToObject(c, "SecretAccessKey", k->secret);
+	cJSON_AddStringToObject(c, "SessionToken", k->token);
+	cJSON_AddNumberToObject(c, "Expiration", (double)k->expires);
+	return c;
+}
+
+static bool session_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+	if (n < 2 || n > 64)
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!(isalnum((unsigned char)*p) || strchr("+=,.@-_", *p)))
+			return false;
+	return true;
+}
+
+static cJSON *op_assume_role(struct svc_call *call, const cJSON *in, struct aws_err *err)
+{
+	const char *role_arn = jstr(in, "RoleArn"), *name = jstr(in, "RoleSessionName");
+	const cJSON *dur = cJSON_GetObjectItemCaseSensitive(in, "DurationSeconds");
+	const struct svc_caller *me = call->caller;
+	if (jstr(in, "Policy") || cJSON_GetObjectItemCaseSensitive(in, "PolicyArns")) {
+		aws_err_set(
+			err, 501, "NotImplemented",
+			"The local cloud does not offer session policies (Policy, PolicyArns).");
+		return NULL;
+	}
+	if (!session_name_ok(name)) {
+		aws_err_set(
+			err, 400, "ValidationError",
+			"1 validation error detected: Value '%s' at 'roleSessionName' failed to "
+			"satisfy constraint: Member must satisfy regular expression pattern: "
+			"[\\w+=,.@-]*",
+			name);
+		return NULL;
+	}
+	/* arn:aws:iam::ACCOUNT:role/[PATH/]NAME */
+	char account[13] = "", role[129] = "";
+	const char *rl = strstr(role_arn, ":role/");
+	if (strncmp(role_arn, "arn:aws:iam::", 13) == 0 && rl && rl - role_arn == 25) {
+		memcpy(account, role_arn + 13, 12);
+		snprintf(role, sizeof(role), "%s", strrchr(role_arn, '/') + 1);
+	}
+	char id[32];
+	int max = 3600;
+	bool exists =
+		account[0] && iam_store_role_info(call->cloud, account, role, id, sizeof(id), &max);
+	char *trust = exists ? iam_store_role_trust(call->cloud, account, role) : NULL;
+	/* The trust policy is the role's resource-based policy, with the caller's identity-based
+	 * policies as for any action. A missing role is denied alike, as AWS does. */
+	struct iam_result r;
+	bool ok = false;
+	if (exists) {
+		char msg[256];
+		struct iam_policy *tp = iam_policy_parse(trust, IAM_POLICY_TRUST, msg, sizeof(msg));
+		/* Trust documents are TRUST kind: evaluate them as such through the evaluator. */
+		size_t nids = 0;
+		struct iam_policy **ids =
+			me->service[0] ? NULL
+				       : iam_policies_of(call->cloud, me->account, me->arn, &nids);
+		struct iam_request req = {
+			.principal = me->service[0] ? me->service : me->arn,
+			.principal_account = me->service[0] ? "" : me->account,
+			.action = "sts:AssumeRole",
+			.resource = role_arn,
+			.resource_account = account,
+			.resource_required = true,
+		};
+		ok = tp && iam_evaluate((const struct iam_policy *const *)ids, nids, tp, &req,
+					&r) == IAM_ALLOW;
+		iam_policies_free(ids, nids);
+		iam_policy_free(tp);
+	}
+	free(trust);
+	if (!ok) {
+		aws_err_set(err, 403, "AccessDenied",
+			    "User: %s is not authorized to perform: sts:AssumeRole on resource: %s",
+			    me->arn, role_arn);
+		return NULL;
+	}
+	int seconds = cJSON_IsNumber(dur) ? dur->valueint : 3600;
+	if (seconds > max) {
+		aws_err_set(err, 400, "ValidationError",
+			    "The requested DurationSeconds exceeds the MaxSessionDuration set for "
+			    "this role.");
+		return NULL;
+	}
+	char arn[400];
+	snprintf(arn, sizeof(arn), "arn:aws:sts::%s:assumed-role/%s/%s", account, role, name);
+	struct auth_creds k;
+	auth_key_new(call->cloud->auth, account, arn, true, seconds, &k);
+	cJSON *out = cJSON_CreateObject();
+	cJSON_AddItemToObject(out, "Credentials", credentials(&k));
+	cJSON *u = cJSON_AddObjectToObject(out, "AssumedRoleUser");
+	char aid[200];
+	snprintf(aid, sizeof(aid), "%s:%s", id, name);
+	cJSON_AddStringToObject(u, "AssumedRoleId", aid);
+	cJSON_AddStringToObject(u, "Arn", arn);
+	cJSON_AddNumberToObject(out, "PackedPolicySize", 0);
+	return out;
+}
+
+static cJSON *op_get_session_token(struct svc_call *call, const cJSON *in, struct aws_err *err)
+{
+	const struct svc_caller *me = call->caller;
+	const cJSON *dur = cJSON_GetObjectItemCaseSensitive(in, "DurationSeconds");
+	if (strstr(me->arn, ":assumed-role/") || strncmp(me->access_key, "ASIA", 4) == 0) {
+		aws_err_set(err, 403, "AccessDenied",
+			    "Cannot call GetSessionToken with session credentials");
+		return NULL;
+	}
+	bool root = strstr(me->arn, ":root") != NULL;
+	int seconds = cJSON_IsNumber(dur) ? dur->valueint : (root ? 3600 : 43200);
+	if (root && seconds > 3600) {
+		aws_err_set(err, 400, "ValidationError",
+			    "The requested DurationSeconds exceeds the 1 hour session limit for "
+			    "roots");
+		return NULL;
+	}
+	struct auth_creds k;
+	auth_key_new(call->cloud->auth, me->account, me->arn, true, seconds, &k);
+	cJSON *out = cJSON_CreateObject();
+	cJSON_AddItemToObject(out, "Credentials", credentials(&k));
+	return out;
+}
+
+static const struct svc_op ops[] = {
+	{ "AssumeRole", op_assume_role },
+	{ "GetCallerIdentity", op_get_caller_identity },
+	{ "GetSessionToken", op_get_session_token },
+};
+
+const struct cloud_service sts_service = {
+	.name = "sts",
+	.model = "sts-2011-06-15",
+	.title = "AWS Security Token Service",
+	.query_version = "2011-06-15",
+	.ops = ops,
+	.nops = sizeof(ops) / sizeof(ops[0]),
+};

@@ -1,0 +1,86 @@
+#!/bin/sh
+# IAM and STS as learners reach them: the AWS CLI v2 (/usr/bin/aws) and the AWS CLI v1 on PATH
+# (a role made from a trust policy file, a managed policy attached, an inline policy, the
+# caller's identity, a session assumed and used, IAM's own refusals), then every operation
+# through boto3 in both Pythons (iam_boto3.py), each in a fresh account of its own.
+# Usage: iam_clients.sh LAMBDA-TUTOR
+TUTOR=$1
+. "$(dirname "$0")/cloud_lib.sh"
+DIR=$(cd "$(dirname "$0")" && pwd)
+
+start_cloud || exit 1
+
+cat >"$WORK/trust.json" <<'JSON'
+{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+  "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+JSON
+
+# cli LABEL AWS-PROGRAM: one CLI's walk through IAM and STS, in a fresh account.
+cli() {
+	label=$1
+	prog=$2
+	if ! "$prog" --version >/dev/null 2>&1; then
+		echo "# skip $label: $prog does not run"
+		return 0
+	fi
+	set -- $(new_account)
+	k=$1 s=$2 acct=$3
+	c() { AWS_ACCESS_KEY_ID=$k AWS_SECRET_ACCESS_KEY=$s timeout 120 "$prog" --endpoint-url "$E" --output json "$@" 2>&1; }
+	out=$(c sts get-caller-identity)
+	check "$label: get-caller-identity names the account's root" contains "$out" "\"Arn\": \"arn:aws:iam::$acct:root\""
+	out=$(c iam create-role --role-name fn-role --assume-role-policy-document "file://$WORK/trust.json")
+	contains "$out" "\"Arn\": \"arn:aws:iam::$acct:role/fn-role\"" && contains "$out" '"Service": "lambda.amazonaws.com"'
+	ok $? "$label: create-role from a trust policy file"
+	[ $? = 0 ] || note "$out"
+	out=$(c iam create-role --role-name bad --assume-role-policy-document '{"Statement": []}')
+	check "$label: a trust policy with no statement: MalformedPolicyDocument" contains "$out" \
+		"An error occurred (MalformedPolicyDocument) when calling the CreateRole operation: Syntax errors in policy."
+	c iam attach-role-policy --role-name fn-role \
+		--policy-arn arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole >/dev/null
+	out=$(c iam list-attached-role-policies --role-name fn-role)
+	check "$label: attach-role-policy of AWSLambdaBasicExecutionRole" contains "$out" '"PolicyName": "AWSLambdaBasicExecutionRole"'
+	c iam put-role-policy --role-name fn-role --policy-name read \
+		--policy-document '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::in/*"}]}' >/dev/null
+	out=$(c iam get-role-policy --role-name fn-role --policy-name read)
+	check "$label: put/get-role-policy (the document decoded)" contains "$out" '"Resource": "arn:aws:s3:::in/*"'
+	out=$(c iam get-role --role-name nobody)
+	check "$label: get-role of a missing role: NoSuchEntity" contains "$out" \
+		"(NoSuchEntity) when calling the GetRole operation: The role with name nobody cannot be found."
+	out=$(c sts assume-role --role-arn "arn:aws:iam::$acct:role/fn-role" --role-session-name s1)
+	check "$label: assume-role of a role that trusts only Lambda: AccessDenied" contains "$out" \
+		"(AccessDenied) when calling the AssumeRole operation: User: arn:aws:iam::$acct:root is not authorized to perform: sts:AssumeRole"
+	c iam update-assume-role-policy --role-name fn-role --policy-document \
+		"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"$acct\"},\"Action\":\"sts:AssumeRole\"}]}" >/dev/null
+	out=$(c sts assume-role --role-arn "arn:aws:iam::$acct:role/fn-role" --role-session-name s1 --query Credentials --output text)
+	set -- $out
+	# text output: AccessKeyId Expiration SecretAccessKey SessionToken
+	out=$(AWS_ACCESS_KEY_ID=$1 AWS_SECRET_ACCESS_KEY=$3 AWS_SESSION_TOKEN=$4 timeout 120 "$prog" --endpoint-url "$E" --output json sts get-caller-identity 2>&1)
+	check "$label: the assumed session is the role's" contains "$out" "\"Arn\": \"arn:aws:sts::$acct:assumed-role/fn-role/s1\""
+	out=$(AWS_ACCESS_KEY_ID=$1 AWS_SECRET_ACCESS_KEY=$3 AWS_SESSION_TOKEN=$4 timeout 120 "$prog" --endpoint-url "$E" --output json iam list-roles 2>&1)
+	check "$label: ... and may not do what its role does not allow" contains "$out" \
+		"(AccessDenied) when calling the ListRoles operation: User: arn:aws:sts::$acct:assumed-role/fn-role/s1 is not authorized to perform: iam:ListRoles"
+}
+cli "AWS CLI v2" /usr/bin/aws
+if command -v aws >/dev/null 2>&1 && [ "$(command -v aws)" != /usr/bin/aws ]; then
+	cli "AWS CLI $(aws --version 2>&1 | cut -d' ' -f1 | cut -d/ -f2)" aws
+else
+	echo "# skip the AWS CLI v1: none on PATH besides /usr/bin/aws"
+fi
+
+for py in /usr/bin/python3 python3; do
+	if ! "$py" -c 'import boto3' 2>/dev/null; then
+		echo "# skip $py: no boto3"
+		continue
+	fi
+	"$py" "$DIR/iam_boto3.py" "$E" "$WS" >"$WORK/py" 2>"$WORK/pyerr"
+	status=$?
+	while IFS= read -r line; do
+		case "$line" in
+		"ok "*) ok 0 "$py: ${line#* - }" ;;
+		"not ok "*) ok 1 "$py: ${line#* - }" ;;
+		"# "*) echo "$line" ;;
+		esac
+	done <"$WORK/py"
+	[ $status = 0 ] || { ok 1 "$py exits 0"; note "$(tail -20 "$WORK/pyerr")"; }
+done
+finish
