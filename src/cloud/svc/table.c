@@ -24,6 +24,8 @@ extern const struct cloud_service dynamodb_streams_service;
 extern const struct cloud_service kinesis_service;
 extern const struct cloud_service monitoring_service;
 extern const struct cloud_service scheduler_service;
+extern const struct cloud_service kms_service;
+extern const struct cloud_service ssm_service;
 extern const struct cloud_service iam_service;
 extern const struct cloud_service sts_service;
 
@@ -44,6 +46,9 @@ const struct cloud_service *const svc_table[] = {
 	&kinesis_service,
 	&monitoring_service,
 	&scheduler_service,
+	/* KMS before the services that encrypt with it. */
+	&kms_service,
+	&ssm_service,
 	&iam_service,
 	&sts_service,
 	/* Last, so that they stop first: their stacks and deployments call the others. */
