@@ -89,7 +89,7 @@ int ddb_svc_expire(struct ddb_svc *d, int64_t now_ms);
 
 /* The state a call reaches through its cloud. */
 struct ddb_svc *ddb_of(struct svc_call *call);
-int64_t ddb_now_ms(struct ddb_svc *d);
+int64_t ddb_now_ms(struct ddb_svc *d, const char *account);
 
 /* --- tables (table.c); db->mu held --- */
 

@@ -52,9 +52,9 @@ struct ddb_svc *ddb_of(struct svc_call *call)
 	return call->cloud->ddb;
 }
 
-int64_t ddb_now_ms(struct ddb_svc *d)
+int64_t ddb_now_ms(struct ddb_svc *d, const char *account)
 {
-	return vclock_now_ms(d->clock, NULL);
+	return vclock_now_ms(d->clock, account);
 }
 
 struct ddb_svc *ddb_svc_new(struct cloud_db *db, struct vclock *clock)
