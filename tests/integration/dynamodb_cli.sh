@@ -171,4 +171,37 @@ ok $? "delete-table"
 out=$(awsl dynamodb describe-table --table-name $T 2>&1)
 contains "$out" "Requested resource not found: Table: $T not found"
 ok $? "a deleted table is not found"
+# TTL by the account's clock: an account's step expires its items, not the base account's.
+keys=$(new_account)
+AK=$(echo "$keys" | cut -d' ' -f1)
+AS=$(echo "$keys" | cut -d' ' -f2)
+AA=$(echo "$keys" | cut -d' ' -f3)
+acct() { AWS_ACCESS_KEY_ID=$AK AWS_SECRET_ACCESS_KEY=$AS awsl "$@"; }
+for who in awsl acct; do
+	check "$who: a table for TTL" $who dynamodb create-table --table-name ttl2 \
+		--attribute-definitions AttributeName=id,AttributeType=S \
+		--key-schema AttributeName=id,KeyType=HASH --billing-mode PAY_PER_REQUEST
+	check "$who: update-time-to-live" $who dynamodb update-time-to-live --table-name ttl2 \
+		--time-to-live-specification Enabled=true,AttributeName=exp
+	now=$(ctl "/_tutor/clock/now?account=$AA" -f | jq_py 'd["now"] // 1000')
+	check "$who: an item expiring in a minute" $who dynamodb put-item --table-name ttl2 \
+		--item "{\"id\":{\"S\":\"s\"},\"exp\":{\"N\":\"$((now + 60))\"}}"
+done
+ctl "/_tutor/clock/advance?seconds=120&account=$AA" -f -X POST >/dev/null
+gone=1
+i=0
+while [ $i -lt 100 ]; do
+	out=$(acct dynamodb scan --table-name ttl2 --select COUNT 2>&1)
+	if contains "$out" '"Count": 0'; then
+		gone=0
+		break
+	fi
+	sleep 0.05
+	i=$((i + 1))
+done
+ok $gone "the account's item is deleted once the account's clock passes its expiry"
+out=$(awsl dynamodb scan --table-name ttl2 --select COUNT 2>&1)
+contains "$out" '"Count": 1'
+ok $? "the base account's item, on the base clock, stays"
+check "delete the base account's TTL table" awsl dynamodb delete-table --table-name ttl2
 finish

@@ -231,5 +231,51 @@ try:
     ok(False, "StartingPosition is required")
 except lam.exceptions.InvalidParameterValueException as e:
     ok("startingPosition" in str(e), "StartingPosition is required")
+
+# A tumbling window's end is a due point of the settle control: settling past it moves the
+# clock to the end, lets the final invocation run, and only then answers; nothing is polled.
+# In an account of its own, so that no other mapping's work is settled with it.
+k2, s2, acct2 = cloudlib.new_account(WS)
+kw2 = dict(kw, aws_access_key_id=k2, aws_secret_access_key=s2)
+ddb2, lam2, kin2 = (boto3.client(x, **kw2) for x in ("dynamodb", "lambda", "kinesis"))
+
+
+def settle2(seconds):
+    status, body = cloudlib.control(WS, "POST", "/_tutor/settle?advance=%d&timeout=120&account=%s"
+                                    % (seconds, acct2), timeout=150)
+    r = json.loads(body) if status == 200 else {}
+    ok(r.get("settled"), "the account settles, the clock %d s on: %s" % (seconds, r.get("busy", "")))
+    return r
+
+
+def windows2():
+    return {i["id"]["S"]: int(i["n"]["N"]) for i in ddb2.scan(TableName="log")["Items"]
+            if i["id"]["S"].startswith("window-")}
+
+
+ddb2.create_table(TableName="log", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                  AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                  BillingMode="PAY_PER_REQUEST")
+kin2.create_stream(StreamName="ticks", ShardCount=1)
+tarn = kin2.describe_stream_summary(StreamName="ticks")["StreamDescriptionSummary"]["StreamARN"]
+lam2.create_function(FunctionName="ticks", Runtime="python3.12", Handler="f.handler", Timeout=30,
+                     Role="arn:aws:iam::%s:role/r" % acct2, Code={"ZipFile": CODE},
+                     Environment={"Variables": {"CASE": "ticks"}})
+lam2.create_event_source_mapping(FunctionName="ticks", EventSourceArn=tarn, StartingPosition="TRIM_HORIZON",
+                                 BatchSize=2, TumblingWindowInSeconds=300)
+# The records arrive at the start of a window, so that it stays open while the test looks.
+# The account's own clock moves, which Kinesis stamps arrivals by as the mapping reads them.
+status, body = cloudlib.control(WS, "GET", "/_tutor/clock?account=" + acct2)
+now = json.loads(body)["now"]
+cloudlib.control(WS, "POST", "/_tutor/clock/advance?seconds=%d&account=%s" % (300 - (now // 1000) % 300 + 1, acct2))
+for i in range(5):
+    kin2.put_record(StreamName="ticks", PartitionKey="p", Data=("t%d" % i).encode())
+settle2(0)
+ok(windows2() == {}, "while its window is open, no final invocation: %s" % windows2())
+r = settle2(400)
+w = windows2()
+ok(list(w.values()) == [5], "settled past the window's end, its final invocation has run, with the "
+   "state of all five records: %s" % w)
+ok(r.get("advanced_ms", 0) >= 300000, "... and the clock went on to the point asked for")
 print("1..%d" % n)
 sys.exit(1 if failed else 0)

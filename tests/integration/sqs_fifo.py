@@ -5,7 +5,9 @@ sequence numbers, batches, and AWS's error for each misuse. Run by Debian's Pyth
 1.29: SQS's query protocol) and the Python on PATH (botocore 1.43: AWS JSON 1.0). Phase "esm"
 adds a Lambda mapping on a FIFO queue: in order per group, a failed message holding its group
 until it succeeds, partial batch responses, Lambda's limits; the clock moves only by the
-settle control. TAP on stdout. Usage: sqs_fifo.py ENDPOINT WORKSPACE queues|esm"""
+settle control. Phase "targets": EventBridge rule targets and Scheduler targets on FIFO queues
+with SqsParameters' MessageGroupId. TAP on stdout.
+Usage: sqs_fifo.py ENDPOINT WORKSPACE queues|esm|targets"""
 import io, json, os, sys, zipfile
 import boto3
 
@@ -189,6 +191,10 @@ if PHASE == "queues":
        "a deduplication id is remembered for five minutes of the clock, not after")
     ok(count(q) == 2, "... so two messages are queued")
     sqs.purge_queue(QueueUrl=q)
+    r4 = sqs.send_message(QueueUrl=q, MessageBody="w", MessageGroupId="W", MessageDeduplicationId="w")
+    ok(r4["MessageId"] != r3["MessageId"] and count(q) == 1,
+       "a purged queue forgets its deduplication ids: the same id again is a new message")
+    sqs.purge_queue(QueueUrl=q)
 
     # Content-based deduplication: the body's SHA-256.
     cbd = sqs.create_queue(QueueName="cbd.fifo", Attributes={
@@ -300,5 +306,64 @@ def handler(event, context):
     ok(s == sorted(s), "... in the order of their sequence numbers")
     ok(count(q) == 0, "the queue is empty")
     lam.delete_event_source_mapping(UUID=m["UUID"])
+
+if PHASE == "targets":
+    ev = boto3.client("events", **kw)
+    sch = boto3.client("scheduler", **kw)
+    cbd = sqs.create_queue(QueueName="t.fifo", Attributes={
+        "FifoQueue": "true", "ContentBasedDeduplication": "true"})["QueueUrl"]
+    plain = sqs.create_queue(QueueName="nocbd.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+    cbd_arn = "arn:aws:sqs:us-east-1:%s:t.fifo" % ACCOUNT
+    plain_arn = "arn:aws:sqs:us-east-1:%s:nocbd.fifo" % ACCOUNT
+    ev.put_rule(Name="orders", EventPattern=json.dumps({"source": ["shop"]}))
+    try:
+        ev.put_targets(Rule="orders", Targets=[{"Id": "q", "Arn": cbd_arn}])
+        ok(False, "a FIFO queue target without SqsParameters is refused")
+    except ev.exceptions.ClientError as e:
+        ok(e.response["Error"]["Code"] == "ValidationException" and e.response["Error"]["Message"]
+           == "Parameter(s) SqsParameters must be specified for target: q.",
+           "a FIFO queue target without SqsParameters is refused: %s" % e.response["Error"]["Message"])
+    ok(ev.list_targets_by_rule(Rule="orders")["Targets"] == [], "... and none is added")
+    r = ev.put_targets(Rule="orders", Targets=[
+        {"Id": "q", "Arn": cbd_arn, "SqsParameters": {"MessageGroupId": "orders"}},
+        {"Id": "p", "Arn": plain_arn, "SqsParameters": {"MessageGroupId": "orders"}}])
+    ok(r["FailedEntryCount"] == 0, "FIFO queue targets with a MessageGroupId are taken")
+    t = {x["Id"]: x for x in ev.list_targets_by_rule(Rule="orders")["Targets"]}
+    ok(t["q"].get("SqsParameters") == {"MessageGroupId": "orders"},
+       "list-targets-by-rule shows the group: %s" % t["q"])
+    for i in range(2):
+        ev.put_events(Entries=[{"Source": "shop", "DetailType": "order", "Detail": json.dumps({"n": i})}])
+    settle()
+    got = receive(cbd)
+    ok(len(got) == 2 and all(m["Attributes"]["MessageGroupId"] == "orders" for m in got),
+       "each event reaches the FIFO queue in the target's group: %s" %
+       [m["Attributes"].get("MessageGroupId") for m in got])
+    ok([json.loads(m["Body"])["detail"]["n"] for m in got] == [0, 1], "... in order")
+    ok(count(plain) == 0,
+       "a FIFO queue without content-based deduplication gets no event (AWS requires it)")
+    for m in got:
+        sqs.delete_message(QueueUrl=cbd, ReceiptHandle=m["ReceiptHandle"])
+
+    role = "arn:aws:iam::%s:role/scheduler" % ACCOUNT
+    try:
+        sch.create_schedule(Name="plain", ScheduleExpression="rate(1 hour)",
+                            FlexibleTimeWindow={"Mode": "OFF"},
+                            Target={"Arn": "arn:aws:sqs:us-east-1:%s:q" % ACCOUNT,
+                                    "RoleArn": role, "SqsParameters": {"MessageGroupId": "x"}})
+        ok(False, "a MessageGroupId for a standard queue is refused")
+    except sch.exceptions.ClientError as e:
+        ok(e.response["Error"]["Code"] == "ValidationException",
+           "a MessageGroupId for a standard queue is refused: %s" % e.response["Error"]["Message"])
+    sch.create_schedule(Name="tick", ScheduleExpression="rate(1 hour)",
+                        FlexibleTimeWindow={"Mode": "OFF"},
+                        Target={"Arn": cbd_arn, "RoleArn": role, "Input": "tick",
+                                "SqsParameters": {"MessageGroupId": "ticks"}})
+    settle()
+    got = receive(cbd)
+    ok(len(got) == 1 and got[0]["Body"] == "tick"
+       and got[0]["Attributes"]["MessageGroupId"] == "ticks",
+       "a schedule sends to the FIFO queue in its SqsParameters' group: %s" %
+       [(m["Body"], m["Attributes"].get("MessageGroupId")) for m in got])
+    sch.delete_schedule(Name="tick")
 print("1..%d" % n)
 sys.exit(1 if failed else 0)

@@ -29,6 +29,7 @@ fi
 if python3 -c 'import boto3' 2>/dev/null; then
 	run python3 queues "botocore $(python3 -c 'import botocore; print(botocore.__version__)')"
 	run python3 esm "mapping"
+	run python3 targets "targets"
 else
 	echo "# skip the Python on PATH: it has no boto3"
 fi
@@ -54,6 +55,12 @@ cli() { # cli LABEL COMMAND...: run one CLI's checks
 	out=$("$@" sqs create-queue --queue-name "cli$N" --attributes FifoQueue=true 2>&1)
 	check "$label: FifoQueue=true without .fifo: InvalidParameterValue" contains "$out" \
 		"(InvalidParameterValue) when calling the CreateQueue operation: The name of a FIFO queue"
+	"$@" events put-rule --name "cli$N" --event-pattern '{"source":["cli"]}' >/dev/null 2>&1
+	out=$("$@" events put-targets --rule "cli$N" --targets \
+		"Id=q,Arn=arn:aws:sqs:us-east-1:$(basename "$(dirname "$Q")"):cli$N.fifo,SqsParameters={MessageGroupId=cg}" 2>&1)
+	check "$label: put-targets with SqsParameters" contains "$out" '"FailedEntryCount": 0'
+	out=$("$@" events list-targets-by-rule --rule "cli$N" 2>&1)
+	check "$label: list-targets-by-rule shows the group" contains "$out" '"MessageGroupId": "cg"'
 }
 if [ -x /usr/bin/aws ]; then
 	N=1 cli "aws 2.9" awsl

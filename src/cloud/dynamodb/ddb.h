@@ -84,12 +84,15 @@ void ddb_svc_stop(struct ddb_svc *d);
 void ddb_svc_free(struct ddb_svc *d);
 /* Delete every table, item and stream of an account. */
 void ddb_svc_reset_account(struct ddb_svc *d, const char *account);
-/* Delete the items whose TTL passed before now_ms (the sweeper's pass). Returns how many. */
+/*
+ * Delete the items whose TTL passed (the sweeper's pass): now_ms is the base clock's now, and each
+ * account's items expire by its own clock (the base plus its steps). Returns how many.
+ */
 int ddb_svc_expire(struct ddb_svc *d, int64_t now_ms);
 
 /* The state a call reaches through its cloud. */
 struct ddb_svc *ddb_of(struct svc_call *call);
-int64_t ddb_now_ms(struct ddb_svc *d);
+int64_t ddb_now_ms(struct ddb_svc *d, const char *account);
 
 /* --- tables (table.c); db->mu held --- */
 

@@ -52,9 +52,9 @@ struct ddb_svc *ddb_of(struct svc_call *call)
 	return call->cloud->ddb;
 }
 
-int64_t ddb_now_ms(struct ddb_svc *d)
+int64_t ddb_now_ms(struct ddb_svc *d, const char *account)
 {
-	return vclock_now_ms(d->clock, NULL);
+	return vclock_now_ms(d->clock, account);
 }
 
 struct ddb_svc *ddb_svc_new(struct cloud_db *db, struct vclock *clock)
@@ -94,24 +94,43 @@ static struct ddb_table *table_by_id(struct ddb_svc *d, int64_t id)
 	return t;
 }
 
-int ddb_svc_expire(struct ddb_svc *d, int64_t now_ms)
+/* The accounts that have tables, NULL-terminated. Free with accounts_free(). */
+static char **table_accounts(struct ddb_svc *d)
 {
-	struct expired {
-		int64_t tbl;
-		struct ddb_keybytes k;
-		cJSON *item;
-	} batch[SWEEP_BATCH];
-	size_t n = 0;
+	size_t n = 0, cap = 4;
+	char **v = xcalloc(cap, sizeof(*v));
 	sqlite3_stmt *st = NULL;
-	sqlite3_prepare_v2(d->db->db,
-			   "SELECT tbl, pk, sk, item FROM ddb_items WHERE expires IS NOT NULL AND"
-			   " expires <= ? AND expires > ? LIMIT ?",
-			   -1, &st, NULL);
-	sqlite3_bind_int64(st, 1, now_ms);
-	sqlite3_bind_int64(st, 2, now_ms - TTL_HORIZON_MS);
-	sqlite3_bind_int(st, 3, SWEEP_BATCH);
-	while (n < SWEEP_BATCH && sqlite3_step(st) == SQLITE_ROW) {
-		struct expired *e = &batch[n++];
+	sqlite3_prepare_v2(d->db->db, "SELECT DISTINCT account FROM ddb_tables", -1, &st, NULL);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (n + 1 == cap) {
+			cap *= 2;
+			v = xreallocarray(v, cap, sizeof(*v));
+		}
+		v[n++] = xstrdup((const char *)sqlite3_column_text(st, 0));
+	}
+	v[n] = NULL;
+	sqlite3_finalize(st);
+	return v;
+}
+
+static void accounts_free(char **v)
+{
+	for (size_t i = 0; v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+struct expired {
+	int64_t tbl;
+	struct ddb_keybytes k;
+	cJSON *item;
+};
+
+/* Add the rows st answers (tbl, pk, sk, item) to batch[*n...]; st limits how many. */
+static void expired_rows(sqlite3_stmt *st, struct expired *batch, size_t *n)
+{
+	while (*n < SWEEP_BATCH && sqlite3_step(st) == SQLITE_ROW) {
+		struct expired *e = &batch[(*n)++];
 		e->tbl = sqlite3_column_int64(st, 0);
 		strbuf_init(&e->k.pk);
 		strbuf_init(&e->k.sk);
@@ -121,7 +140,31 @@ int ddb_svc_expire(struct ddb_svc *d, int64_t now_ms)
 			   (size_t)sqlite3_column_bytes(st, 2));
 		e->item = cJSON_Parse((const char *)sqlite3_column_text(st, 3));
 	}
+}
+
+int ddb_svc_expire(struct ddb_svc *d, int64_t now_ms)
+{
+	struct expired batch[SWEEP_BATCH];
+	size_t n = 0;
+	char **accounts = table_accounts(d);
+	sqlite3_stmt *st = NULL;
+	sqlite3_prepare_v2(d->db->db,
+			   "SELECT tbl, pk, sk, item FROM ddb_items WHERE expires IS NOT NULL AND"
+			   " expires <= ?1 AND expires > ?2 AND tbl IN (SELECT id FROM ddb_tables"
+			   " WHERE account = ?4) LIMIT ?3",
+			   -1, &st, NULL);
+	for (size_t a = 0; accounts[a] && n < SWEEP_BATCH; a++) {
+		/* Each account's items expire by its own clock. */
+		int64_t now = now_ms + vclock_offset_ms(d->clock, accounts[a]);
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, now);
+		sqlite3_bind_int64(st, 2, now - TTL_HORIZON_MS);
+		sqlite3_bind_int(st, 3, (int)(SWEEP_BATCH - n));
+		sqlite3_bind_text(st, 4, accounts[a], -1, SQLITE_STATIC);
+		expired_rows(st, batch, &n);
+	}
 	sqlite3_finalize(st);
+	accounts_free(accounts);
 	int deleted = 0;
 	if (n) {
 		struct aws_err err = { 0 };
@@ -144,18 +187,27 @@ int ddb_svc_expire(struct ddb_svc *d, int64_t now_ms)
 	return deleted;
 }
 
-/* The next expiry after now, or now + a minute. */
+/* The next expiry after now on the base clock (each account's on its own), or now + a minute. */
 static int64_t next_due(struct ddb_svc *d, int64_t now)
 {
 	sqlite3_stmt *st = NULL;
 	int64_t due = now + 60000;
-	sqlite3_prepare_v2(d->db->db, "SELECT min(expires) FROM ddb_items WHERE expires > ?", -1,
-			   &st, NULL);
-	sqlite3_bind_int64(st, 1, now - TTL_HORIZON_MS);
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL &&
-	    sqlite3_column_int64(st, 0) < due)
-		due = sqlite3_column_int64(st, 0);
+	char **accounts = table_accounts(d);
+	sqlite3_prepare_v2(d->db->db,
+			   "SELECT min(expires) FROM ddb_items WHERE expires > ?1 AND tbl IN"
+			   " (SELECT id FROM ddb_tables WHERE account = ?2)",
+			   -1, &st, NULL);
+	for (size_t a = 0; accounts[a]; a++) {
+		int64_t ahead = vclock_offset_ms(d->clock, accounts[a]);
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, now + ahead - TTL_HORIZON_MS);
+		sqlite3_bind_text(st, 2, accounts[a], -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL &&
+		    sqlite3_column_int64(st, 0) - ahead < due)
+			due = sqlite3_column_int64(st, 0) - ahead;
+	}
 	sqlite3_finalize(st);
+	accounts_free(accounts);
 	return due;
 }
 

@@ -99,7 +99,7 @@ bool ddb_stream_arn(struct ddb_svc *d, int64_t stream, struct strbuf *arn, struc
 bool ddb_stream_enable(struct ddb_svc *d, struct ddb_table *t, const char *view_type,
 		       struct aws_err *err)
 {
-	int64_t now = ddb_now_ms(d);
+	int64_t now = ddb_now_ms(d, t->account);
 	char iso[32], label[32], shard[64], hex[9];
 	aws_time_iso(now, iso);
 	snprintf(label, sizeof(label), "%.23s", iso); /* without the Z */
@@ -143,7 +143,7 @@ void ddb_stream_disable(struct ddb_svc *d, struct ddb_table *t)
 	sqlite3_prepare_v2(d->db->db,
 			   "UPDATE ddb_streams SET disabled = ?, tbl = NULL WHERE id = ?", -1, &st,
 			   NULL);
-	sqlite3_bind_int64(st, 1, ddb_now_ms(d));
+	sqlite3_bind_int64(st, 1, ddb_now_ms(d, t->account));
 	sqlite3_bind_int64(st, 2, t->stream);
 	sqlite3_step(st);
 	sqlite3_finalize(st);
@@ -177,7 +177,7 @@ bool ddb_stream_record(struct ddb_svc *d, const struct ddb_table *t, const cJSON
 	sqlite3_finalize(st);
 	if (seq < 0)
 		return false;
-	int64_t now = ddb_now_ms(d);
+	int64_t now = ddb_now_ms(d, t->account);
 	char id[33], seqs[32];
 	aws_random_hex(id, 32);
 	seq_text(seq, seqs);
@@ -401,7 +401,7 @@ static bool iterator_read(struct svc_call *call, const char *it, struct stream_r
 	if (!load_stream(ddb_of(call), id, s))
 		return ddb_error(err, "ResourceNotFoundException",
 				 "Requested resource not found: Stream not found");
-	int64_t now = ddb_now_ms(ddb_of(call));
+	int64_t now = ddb_now_ms(ddb_of(call), call->caller->account);
 	if (now - issued > ITERATOR_TTL_MS)
 		return ddb_error(err, "ExpiredIteratorException", "Iterator expired");
 	return true;
@@ -454,7 +454,7 @@ DDB_OP(get_shard_iterator)
 			       type),
 		       NULL;
 	}
-	char *it = iterator_make(&s, pos, ddb_now_ms(ddb_of(call)));
+	char *it = iterator_make(&s, pos, ddb_now_ms(ddb_of(call), call->caller->account));
 	cJSON *out = cJSON_CreateObject();
 	cJSON_AddStringToObject(out, "ShardIterator", it);
 	free(it);
@@ -503,7 +503,7 @@ DDB_OP(get_records)
 	sqlite3_finalize(st);
 	/* A closed shard read to its end has no next iterator. */
 	if (!(s.disabled && next >= s.next_seq)) {
-		char *it = iterator_make(&s, next, ddb_now_ms(d));
+		char *it = iterator_make(&s, next, ddb_now_ms(d, call->caller->account));
 		cJSON_AddStringToObject(out, "NextShardIterator", it);
 		free(it);
 	}

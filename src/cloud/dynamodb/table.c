@@ -704,7 +704,7 @@ DDB_OP(create_table)
 		ddb_error(err, "ResourceInUseException", "Table already exists: %s", name);
 		goto fail;
 	}
-	int64_t now = ddb_now_ms(d);
+	int64_t now = ddb_now_ms(d, call->caller->account);
 	if (!ddb_begin(d, err))
 		goto fail;
 	char *text = cJSON_PrintUnformatted(def);

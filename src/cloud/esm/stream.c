@@ -412,6 +412,9 @@ struct worker {
 	bool in_round;
 	int work;
 	int64_t idle_from;
+	/* For settle (s->mu): the end of the open tumbling window (its final invocation is
+	 * due then), or 0. */
+	int64_t window_due;
 };
 
 static bool running(struct esm_stream *s)
@@ -458,6 +461,16 @@ static void backoff_wait(struct worker *w, int64_t due)
 	pthread_mutex_unlock(&s->mu);
 }
 
+/* Open the tumbling window that starts at start (0: none open). */
+static void set_window(struct worker *w, int64_t start)
+{
+	struct esm_stream *s = w->s;
+	w->window_start = start;
+	pthread_mutex_lock(&s->mu);
+	w->window_due = start ? start + (int64_t)s->cfg.tumbling * 1000 : 0;
+	pthread_mutex_unlock(&s->mu);
+}
+
 static void set_idle(struct worker *w, int64_t from)
 {
 	pthread_mutex_lock(&w->s->mu);
@@ -470,11 +483,18 @@ bool esm_stream_pending(struct esm_stream *s, int64_t since_mono, int64_t now_ms
 	bool busy = false;
 	*next_ms = 0;
 	pthread_mutex_lock(&s->mu);
-	for (size_t i = 0; i < s->nworkers && !busy; i++) {
+	for (size_t i = 0; i < s->nworkers; i++) {
 		const struct worker *w = s->workers[i];
 		if (!w->started)
 			continue;
-		busy = w->in_round ? w->work > 0 : w->idle_from == 0 || w->idle_from < since_mono;
+		if (!busy)
+			busy = w->in_round ? w->work > 0
+					   : w->idle_from == 0 || w->idle_from < since_mono;
+		/* An open window's end is a due point: its final invocation is work then. */
+		if (w->window_due && w->window_due <= now_ms)
+			busy = true;
+		else if (w->window_due && (!*next_ms || w->window_due < *next_ms))
+			*next_ms = w->window_due;
 	}
 	for (size_t i = 0; i < s->ndues; i++) {
 		if (s->dues[i] <= now_ms)
@@ -1065,7 +1085,7 @@ static bool round_once(struct worker *w, const cJSON *filters)
 	memset(jobs, 0, sizeof(jobs));
 	int64_t win = s->cfg.tumbling ? window_of(s, w->buf[0]->arrival_ms) : 0;
 	if (s->cfg.tumbling && win != w->window_start) {
-		w->window_start = win;
+		set_window(w, win);
 		cJSON_Delete(w->state);
 		w->state = NULL;
 	}
@@ -1142,7 +1162,7 @@ static void close_window(struct worker *w, bool caught_up)
 	invoke(s, event, &o);
 	free(event);
 	outcome_release(&o);
-	w->window_start = 0;
+	set_window(w, 0);
 	cJSON_Delete(w->state);
 	w->state = NULL;
 }
@@ -1167,7 +1187,11 @@ static void *worker_main(void *arg)
 				continue;
 			if (w->nbuf == 0) {
 				close_window(w, true);
-				wait_until(s, now_ms(s) + IDLE_WAIT_MS, IDLE_WAIT_MS);
+				/* Woken by the clock reaching the window's end as well. */
+				int64_t due = now_ms(s) + IDLE_WAIT_MS;
+				if (w->window_start)
+					due = w->window_start + (int64_t)s->cfg.tumbling * 1000;
+				wait_until(s, due, IDLE_WAIT_MS);
 				continue;
 			}
 			if (!s->window || now_ms(s) - first_seen >= (int64_t)s->window * 1000)

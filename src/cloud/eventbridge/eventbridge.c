@@ -320,6 +320,12 @@ static const char *target_problem(const cJSON *t)
 	    !str_starts_with(arn, "arn:aws:lambda:"))
 		return "The local cloud delivers events to SQS queues, SNS topics and Lambda "
 		       "functions only.";
+	const cJSON *sqs = cJSON_GetObjectItemCaseSensitive(t, "SqsParameters");
+	const char *group = query_str(sqs, "MessageGroupId");
+	if (sqs && !str_starts_with(arn, "arn:aws:sqs:"))
+		return "SqsParameters can only be given for an SQS queue target.";
+	if (group && (!group[0] || strlen(group) > 128))
+		return "SqsParameters' MessageGroupId must have length between 1 and 128.";
 	if (input) {
 		cJSON *j = cJSON_Parse(input);
 		bool ok = j != NULL;
@@ -354,6 +360,17 @@ static bool op_put_targets(struct cloud *c, const char *account, const cJSON *in
 				       "id' failed to satisfy constraint: Member must have length "
 				       "between 1 and 64");
 	}
+	cJSON_ArrayForEach(t, targets)
+	{
+		/* A FIFO queue needs a message group: AWS refuses the whole request. */
+		const char *arn = query_str(t, "Arn");
+		if (arn && str_starts_with(arn, "arn:aws:sqs:") && str_ends_with(arn, ".fifo") &&
+		    !query_str(cJSON_GetObjectItemCaseSensitive(t, "SqsParameters"),
+			       "MessageGroupId"))
+			return INVALID(
+				e, "Parameter(s) SqsParameters must be specified for target: %s.",
+				query_str(t, "Id"));
+	}
 	if (target_count(c, account, rule) + n > EB_MAX_TARGETS)
 		return aws_err_set(e, 400, "LimitExceededException",
 				   "The requested resource exceeds the maximum number allowed.");
@@ -371,14 +388,18 @@ static bool op_put_targets(struct cloud *c, const char *account, const cJSON *in
 			continue;
 		}
 		const char *input = query_str(t, "Input");
+		const char *group = query_str(cJSON_GetObjectItemCaseSensitive(t, "SqsParameters"),
+					      "MessageGroupId");
 		sqlite3_stmt *st = prep(c, "INSERT OR REPLACE INTO eb_targets(account, rule, id,"
-					   " arn, input) VALUES(?,?,?,?,?)");
+					   " arn, input, sqs_group) VALUES(?,?,?,?,?,?)");
 		sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, rule, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 4, query_str(t, "Arn"), -1, SQLITE_STATIC);
 		if (input)
 			sqlite3_bind_text(st, 5, input, -1, SQLITE_STATIC);
+		if (group)
+			sqlite3_bind_text(st, 6, group, -1, SQLITE_STATIC);
 		sqlite3_step(st);
 		sqlite3_finalize(st);
 	}
@@ -394,8 +415,8 @@ static bool op_list_targets(struct cloud *c, const char *account, const cJSON *i
 	if (!rule)
 		return false;
 	cJSON *arr = cJSON_AddArrayToObject(out, "Targets");
-	sqlite3_stmt *st = prep(c, "SELECT id, arn, input FROM eb_targets WHERE account=? AND"
-				   " rule=? ORDER BY id");
+	sqlite3_stmt *st = prep(c, "SELECT id, arn, input, sqs_group FROM eb_targets WHERE"
+				   " account=? AND rule=? ORDER BY id");
 	sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, rule, -1, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -404,6 +425,9 @@ static bool op_list_targets(struct cloud *c, const char *account, const cJSON *i
 		cJSON_AddStringToObject(t, "Arn", col(st, 1));
 		if (sqlite3_column_type(st, 2) != SQLITE_NULL)
 			cJSON_AddStringToObject(t, "Input", col(st, 2));
+		if (sqlite3_column_type(st, 3) != SQLITE_NULL)
+			cJSON_AddStringToObject(cJSON_AddObjectToObject(t, "SqsParameters"),
+						"MessageGroupId", col(st, 3));
 		cJSON_AddItemToArray(arr, t);
 	}
 	sqlite3_finalize(st);
@@ -465,7 +489,7 @@ static bool op_list_buses(struct cloud *c, const char *account, const cJSON *in,
 
 /* A target of a rule an event matched. */
 struct hit {
-	char *arn, *input;
+	char *arn, *input, *group;
 };
 
 /*
@@ -478,10 +502,11 @@ static void deliver_to_targets(struct cloud *c, const char *account, const char 
 	struct hit *hits = NULL;
 	size_t nhits = 0, cap = 0;
 	pthread_mutex_lock(&c->db->mu);
-	sqlite3_stmt *st = prep(c, "SELECT r.pattern, t.arn, t.input FROM eb_rules r JOIN"
-				   " eb_targets t ON t.account=r.account AND t.rule=r.name"
-				   " WHERE r.account=?1 AND r.state='ENABLED' AND (?2 IS NULL OR"
-				   " r.name=?2) ORDER BY r.name, t.id");
+	sqlite3_stmt *st =
+		prep(c, "SELECT r.pattern, t.arn, t.input, t.sqs_group FROM eb_rules r JOIN"
+			" eb_targets t ON t.account=r.account AND t.rule=r.name"
+			" WHERE r.account=?1 AND r.state='ENABLED' AND (?2 IS NULL OR"
+			" r.name=?2) ORDER BY r.name, t.id");
 	sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
 	if (rule)
 		sqlite3_bind_text(st, 2, rule, -1, SQLITE_STATIC);
@@ -501,6 +526,8 @@ static void deliver_to_targets(struct cloud *c, const char *account, const char 
 		hits[nhits].arn = xstrdup(col(st, 1));
 		hits[nhits].input =
 			sqlite3_column_type(st, 2) != SQLITE_NULL ? xstrdup(col(st, 2)) : NULL;
+		hits[nhits].group =
+			sqlite3_column_type(st, 3) != SQLITE_NULL ? xstrdup(col(st, 3)) : NULL;
 		nhits++;
 	}
 	sqlite3_finalize(st);
@@ -509,7 +536,11 @@ static void deliver_to_targets(struct cloud *c, const char *account, const char 
 	svc_caller_for_account(&by, account);
 	for (size_t i = 0; i < nhits; i++) {
 		const char *body = hits[i].input ? hits[i].input : text;
-		struct deliver_msg m = { .payload = body, .len = strlen(body) };
+		/* A FIFO queue deduplicates by content (it must have content-based
+		 * deduplication, as on AWS); the group is the target's. */
+		struct deliver_msg m = { .payload = body,
+					 .len = strlen(body),
+					 .group_id = hits[i].group };
 		struct deliver_result r;
 		struct aws_err err = { 0 };
 		if (deliver(c, &by, hits[i].arn, &m, NULL, &r, &err))
@@ -520,6 +551,7 @@ static void deliver_to_targets(struct cloud *c, const char *account, const char 
 		aws_err_release(&err);
 		free(hits[i].arn);
 		free(hits[i].input);
+		free(hits[i].group);
 	}
 	free(hits);
 }
@@ -787,6 +819,8 @@ static const char *const migrations[] = {
 	/* 1 -> 2: scheduled rules (pattern '' when a rule has a schedule only). */
 	"ALTER TABLE eb_rules ADD COLUMN schedule TEXT;"
 	"ALTER TABLE eb_rules ADD COLUMN next_ms INTEGER;",
+	/* 2 -> 3: a FIFO queue target's message group. */
+	"ALTER TABLE eb_targets ADD COLUMN sqs_group TEXT;",
 };
 
 static void reset(struct cloud *c, const char *account)

@@ -285,9 +285,9 @@ static struct kinesis_svc *state(struct svc_call *call)
 	return call->cloud->kinesis;
 }
 
-static int64_t now_ms(struct kinesis_svc *k)
+static int64_t now_ms(struct kinesis_svc *k, const char *account)
 {
-	return vclock_now_ms(k->clock, NULL);
+	return vclock_now_ms(k->clock, account);
 }
 
 static struct kstream *load(struct kinesis_svc *k, const char *account, const char *region,
@@ -397,7 +397,8 @@ static void trim(struct kinesis_svc *k, const struct kstream *s)
 	sqlite3_prepare_v2(k->db->db, "DELETE FROM kinesis_records WHERE stream = ? AND ts < ?", -1,
 			   &st, NULL);
 	sqlite3_bind_int64(st, 1, s->id);
-	sqlite3_bind_int64(st, 2, now_ms(k) - (int64_t)s->retention_hours * 3600 * 1000);
+	sqlite3_bind_int64(st, 2,
+			   now_ms(k, s->account) - (int64_t)s->retention_hours * 3600 * 1000);
 	sqlite3_step(st);
 	sqlite3_finalize(st);
 }
@@ -482,7 +483,7 @@ K_OP(create_stream)
 	sqlite3_bind_text(st, 1, call->caller->account, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 2, call->caller->region, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 3, name, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 4, now_ms(k));
+	sqlite3_bind_int64(st, 4, now_ms(k, call->caller->account));
 	sqlite3_bind_text(st, 5, mode, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int(st, 6, shards);
 	sqlite3_bind_text(st, 7, tags_text, -1, SQLITE_TRANSIENT);
@@ -858,7 +859,7 @@ static bool shard_admits(struct kinesis_svc *k, struct kstream *s, int shard, si
 	struct shard_state *ss = &s->shards[shard];
 	if (strcmp(s->mode, "ON_DEMAND") == 0)
 		return true;
-	int64_t now = now_ms(k);
+	int64_t now = now_ms(k, s->account);
 	if (now - ss->window_start >= 1000) {
 		ss->window_start = now;
 		ss->window_records = 0;
@@ -908,7 +909,7 @@ static bool store(struct kinesis_svc *k, sqlite3_stmt *st, struct kstream *s, in
 {
 	int64_t seq = s->shards[shard].next_seq++;
 	if (!k->now_ms)
-		k->now_ms = now_ms(k);
+		k->now_ms = now_ms(k, s->account);
 	sqlite3_reset(st);
 	sqlite3_bind_int64(st, 1, s->id);
 	sqlite3_bind_int(st, 2, shard);
@@ -1126,7 +1127,7 @@ static bool iterator_read(struct svc_call *call, const char *it, struct kstream 
 	if (!s || *shard < 0 || *shard >= s->nshards)
 		return fail(err, "ResourceNotFoundException",
 			    "Shard iterator refers to a stream that no longer exists.");
-	int64_t now = now_ms(k);
+	int64_t now = now_ms(k, s->account);
 	if (now - issued > ITERATOR_TTL_MS) {
 		char then[40], nowt[40];
 		time_text(issued, then);
@@ -1226,7 +1227,7 @@ K_OP(get_shard_iterator)
 			    type),
 		       NULL;
 	}
-	char *it = iterator_make(s, shard, pos, now_ms(k));
+	char *it = iterator_make(s, shard, pos, now_ms(k, s->account));
 	cJSON *out = cJSON_CreateObject();
 	cJSON_AddStringToObject(out, "ShardIterator", it);
 	free(it);
@@ -1288,9 +1289,9 @@ K_OP(get_records)
 	sqlite3_bind_int(st, 2, shard);
 	sqlite3_bind_int64(st, 3, next);
 	if (sqlite3_step(st) == SQLITE_ROW)
-		behind = now_ms(k) - sqlite3_column_int64(st, 0);
+		behind = now_ms(k, s->account) - sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
-	char *it = iterator_make(s, shard, next, now_ms(k));
+	char *it = iterator_make(s, shard, next, now_ms(k, s->account));
 	cJSON_AddStringToObject(out, "NextShardIterator", it);
 	free(it);
 	cJSON_AddNumberToObject(out, "MillisBehindLatest", (double)(behind > 0 ? behind : 0));

@@ -1033,8 +1033,14 @@ static void attempt(struct cloud *c, struct run *r)
 	r->ok = true;
 	struct deliver_msg m = { .payload = r->payload, .len = strlen(r->payload) };
 	switch (kind) {
-	case T_LAMBDA:
 	case T_SQS:
+		/* A FIFO queue deduplicates by content, as on AWS (it must have
+		 * content-based deduplication); the group is SqsParameters'. */
+		m.group_id = str(cJSON_GetObjectItemCaseSensitive(r->target, "SqsParameters"),
+				 "MessageGroupId");
+		deliver_run(c, r, arn, &m);
+		break;
+	case T_LAMBDA:
 	case T_SNS:
 		deliver_run(c, r, arn, &m);
 		break;

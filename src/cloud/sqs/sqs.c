@@ -543,6 +543,12 @@ static bool op_purge(struct cloud *c, const char *account, const cJSON *in, cJSO
 	sqlite3_bind_text(st, 2, q.name, -1, SQLITE_STATIC);
 	sqlite3_step(st);
 	sqlite3_finalize(st);
+	/* A purged FIFO queue forgets its deduplication ids too: a message sent again is new. */
+	st = prep(c, "DELETE FROM sqs_dedup WHERE account=? AND queue=?");
+	sqlite3_bind_text(st, 1, q.account, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, q.name, -1, SQLITE_STATIC);
+	sqlite3_step(st);
+	sqlite3_finalize(st);
 	queue_release(&q);
 	(void)account;
 	(void)out;

@@ -207,6 +207,10 @@ static bool to_queue(struct cloud *c, const struct svc_caller *by, const char *a
 	cJSON_AddStringToObject(in, "QueueUrl", url);
 	free(url);
 	cJSON_AddStringToObject(in, "MessageBody", m->payload);
+	if (m->group_id)
+		cJSON_AddStringToObject(in, "MessageGroupId", m->group_id);
+	if (m->dedup_id)
+		cJSON_AddStringToObject(in, "MessageDeduplicationId", m->dedup_id);
 	add_attrs(in, m);
 	cJSON *out = svc_call_internal(c, &owner, "sqs", "SendMessage", in, err);
 	cJSON_Delete(in);

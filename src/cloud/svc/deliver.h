@@ -32,6 +32,9 @@ struct deliver_msg {
 	const char *source;            /* EventBridge: the event's Source */
 	const char *detail_type;       /* EventBridge: its DetailType */
 	const struct cJSON *resources; /* EventBridge: its Resources (an array), or NULL */
+	const char *group_id;          /* SQS FIFO: the MessageGroupId, or NULL */
+	const char *dedup_id;          /* SQS FIFO: the MessageDeduplicationId, or NULL (the
+					* queue then needs content-based deduplication) */
 	bool sync;                     /* Lambda: RequestResponse, answered; else Event */
 	int timeout_ms;                /* sync: stop waiting after this long (0: never) */
 };
