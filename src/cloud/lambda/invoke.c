@@ -151,6 +151,15 @@ static struct env *idle_env(struct cloud *c, const struct lfunc *fn)
 		if (env->fn != fn || env->inv || env->state == ENV_DEAD || env->exited ||
 		    env->generation != fn->generation || env->init_failed)
 			continue;
+		/* Provisioned concurrency serves first, once initialised; the rest spills over
+		 * to on-demand environments. */
+		if (env->provisioned && env->state != ENV_READY)
+			continue;
+		if (best && best->provisioned != env->provisioned) {
+			if (env->provisioned)
+				best = env;
+			continue;
+		}
 		/* The most recently used stays warm; the others may expire. */
 		if (!best || env->idle_since_ms > best->idle_since_ms)
 			best = env;
@@ -290,6 +299,8 @@ static void run(struct cloud *c, struct lfunc *fn, const char *payload, size_t l
 		inv->client_context = xstrdup(client_context);
 	struct env *env = idle_env(c, fn);
 	bool warm = env && env->state == ENV_READY;
+	if (fn->version)
+		lambda_provisioned_invoked(c, fn, qualifier, env && env->provisioned);
 	if (env) {
 		env->inv = inv;
 		env->delivered = false;
@@ -387,6 +398,12 @@ static void run(struct cloud *c, struct lfunc *fn, const char *payload, size_t l
 				       : "success");
 	snprintf(rec.error_type, sizeof(rec.error_type), "%s", inv->error_type);
 	snprintf(rec.qualifier, sizeof(rec.qualifier), "%s", qualifier ? qualifier : "");
+	/* Through an alias: the version it picked, for the per-version split. */
+	if (qualifier && qualifier[0] && strcmp(qualifier, "$LATEST") != 0 &&
+	    strspn(qualifier, "0123456789") != strlen(qualifier)) {
+		char ver[12];
+		snprintf(rec.executed, sizeof(rec.executed), "%s", lambda_fn_version_name(fn, ver));
+	}
 	lambda_metrics_record(c, &rec);
 	pthread_mutex_unlock(&c->mu);
 

@@ -117,6 +117,7 @@ struct env {
 	double init_ms;
 	bool init_reported; /* Init Duration already printed */
 	bool init_failed;
+	bool provisioned; /* initialised ahead for provisioned concurrency (versions.h) */
 	int64_t idle_since_ms;
 	pthread_cond_t cond; /* /next waits here */
 	pthread_t waiter, reader, duty;
@@ -159,6 +160,12 @@ void lambda_fn_load_all(struct cloud *c);
  */
 struct env *lambda_env_spawn(struct cloud *c, struct lfunc *fn, struct invocation *inv,
 			     struct api_err *e);
+/*
+ * Start an environment for fn ahead of any invocation, for provisioned concurrency: its init
+ * runs now, its first invocation is warm, AWS_LAMBDA_INITIALIZATION_TYPE says so, and it is
+ * not stopped for being idle. cloud->mu held, on cloud_run()'s thread (or with none running).
+ */
+struct env *lambda_env_provision(struct cloud *c, struct lfunc *fn, struct api_err *e);
 /* Fork the queued environments (cloud->mu held): cloud_run()'s thread calls this. */
 void lambda_env_serve_spawns(struct cloud *c);
 /* Apply the CPU share (after init, which runs at full speed). */
