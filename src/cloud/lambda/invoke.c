@@ -416,9 +416,17 @@ static void run(struct cloud *c, struct lfunc *fn, const char *payload, size_t l
 void lambda_invoke_internal(struct cloud *c, struct lfunc *fn, const char *payload, size_t len,
 			    const char *request_id, struct lambda_outcome *r)
 {
+	lambda_invoke_internal_as(c, fn, NULL, payload, len, request_id, r);
+}
+
+void lambda_invoke_internal_as(struct cloud *c, struct lfunc *fn, const char *qualifier,
+			       const char *payload, size_t len, const char *request_id,
+			       struct lambda_outcome *r)
+{
 	struct outcome out = { 0 };
 	strbuf_init(&out.body);
-	run(c, fn, payload, len, NULL, false, request_id, NULL, &out);
+	run(c, fn, payload, len, NULL, false, request_id,
+	    qualifier && qualifier[0] ? qualifier : NULL, &out);
 	r->status = out.http_status;
 	r->function_error = out.function_error;
 	r->throttled = out.throttled;
@@ -430,6 +438,7 @@ void lambda_invoke_internal(struct cloud *c, struct lfunc *fn, const char *paylo
 		 out.throttled            ? "Rate Exceeded."
 		 : out.http_status != 200 ? out.err.msg
 					  : "");
+	lambda_fn_version_name(fn, r->executed);
 	r->body = strbuf_detach(&out.body);
 	strbuf_release(&out.body);
 	free(out.tail_b64);
@@ -588,14 +597,6 @@ cJSON *lambda_op_invoke(struct svc_call *call, const cJSON *in, struct aws_err *
 		out = status_only(204);
 		goto done;
 	}
-	if (event && fn->version) {
-		aws_err_set(
-			err, 501, "NotImplemented",
-			"The local cloud queues asynchronous invocations of $LATEST only, and %s "
-			"names version %u",
-			arn, fn->version);
-		goto done;
-	}
 	if (event) {
 		/* Into the durable queue: async/ runs it, retries it and reports its fate. The
 		 * invocation's request id is the one the Invoke answer carries, as in AWS. */
@@ -603,7 +604,12 @@ cJSON *lambda_op_invoke(struct svc_call *call, const cJSON *in, struct aws_err *
 		snprintf(rid, sizeof(rid), "%s", call->request_id);
 		struct error qerr;
 		error_clear(&qerr);
-		if (!async_enqueue(c, fn->account, fn->name, payload, len,
+		/* A version or an alias is queued as invoked: an alias picks its version for
+		 * each attempt. */
+		char target[200];
+		snprintf(target, sizeof(target), "%s%s%s", fn->name, qualifier[0] ? ":" : "",
+			 qualifier);
+		if (!async_enqueue(c, fn->account, target, payload, len,
 				   call->caller->service[0] ? call->caller->service : "lambda", rid,
 				   &qerr))
 			aws_err_set(err, 500, "ServiceException", "%s", qerr.msg);

@@ -217,10 +217,16 @@ struct lambda_outcome {
 	bool throttled;
 	char error_type[128]; /* status != 200: the service's error */
 	char message[1024];
-	char *body; /* the response, or the error payload */
+	char *body;        /* the response, or the error payload */
+	char executed[12]; /* the version that ran: "$LATEST", "3" */
 };
 void lambda_invoke_internal(struct cloud *c, struct lfunc *fn, const char *payload, size_t len,
 			    const char *request_id, struct lambda_outcome *r);
+/* The same, invoked as qualifier (a version or an alias, which picked fn; NULL or "": as
+ * $LATEST): the function's context, logs and metrics name it. */
+void lambda_invoke_internal_as(struct cloud *c, struct lfunc *fn, const char *qualifier,
+			       const char *payload, size_t len, const char *request_id,
+			       struct lambda_outcome *r);
 /*
  * Lambda's Invoke as an operation of the service table: from a client (the payload is the
  * HTTP body, the answer's payload is written as the response body) or from another service

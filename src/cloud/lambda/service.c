@@ -211,6 +211,8 @@ static const char *const migrations[] = {
 	"CREATE TABLE lambda_provisioned(account TEXT NOT NULL, function TEXT NOT NULL,"
 	" qualifier TEXT NOT NULL, requested INTEGER NOT NULL, modified INTEGER NOT NULL,"
 	" PRIMARY KEY(account, function, qualifier)) STRICT;",
+	/* 3 -> 4: asynchronous events of a version or an alias. */
+	"ALTER TABLE async_events ADD COLUMN qualifier TEXT NOT NULL DEFAULT '';",
 };
 
 /* What the table serves (sorted by name): decoded and validated by proto, cJSON in and
