@@ -3,7 +3,8 @@
 # and the layers point one way:
 #   core <- store, quiz, course, aws <- cloud, check <- class, tui, cli <- main
 # aws/ is what the tutor shares with the cloud (AWS's formats, events, finding the cloud, the
-# HTTP client): nothing above it links the cloud. Inside the cloud, see cloud_layers below.
+# HTTP client): nothing above it includes or links the cloud (checked below on the sources
+# and on meson.build). Inside the cloud, see cloud_layers below.
 root=${1:-$(dirname "$0")/..}
 cd "$root/src" || exit 2
 status=0
@@ -34,6 +35,15 @@ bad=$(grep -rlE '#include "(course|store|quiz|cloud|check|class|tui|cli)/' aws 2
 [ -n "$bad" ] && { echo "aws/ stands on core/ alone: $bad"; status=1; }
 bad=$(grep -rlE '#include "cloud/' check class tui cli main.c 2>/dev/null)
 [ -n "$bad" ] && { echo "the tutor reaches the cloud over HTTP (aws/), never by linking it: $bad"; status=1; }
+# ... nor by linking it: the cloud's library is linked by its own program (and the tests) only,
+# and the checker, the console and the tutor talk to it over its protocols and control socket.
+bad=$(grep -lE '\bcloud_lib\b' */meson.build | grep -v '^cloud/')
+[ -n "$bad" ] && { echo "only the cloud's program links cloud_lib: $bad"; status=1; }
+bad=$(grep -E '\bapp_libs *\+=.*cloud_lib|lambda_tutor *=.*cloud_lib' cloud/meson.build ../meson.build)
+[ -n "$bad" ] && { echo "the tutor links the cloud: $bad"; status=1; }
+bad=$(sed -n '/^tutor_deps = /,/]$/p; /^lambda_tutor = executable/,/)$/p' ../meson.build |
+	grep -E 'cloud_lib|mhd_dep|microhttpd|crypto')
+[ -n "$bad" ] && { echo "the tutor's program links the cloud or its libraries: $bad"; status=1; }
 for mid in course store quiz aws cloud check; do
 	[ -d "$mid" ] || continue
 	bad=$(grep -rlE '#include "(tui|cli)/' "$mid")

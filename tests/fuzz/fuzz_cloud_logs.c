@@ -1,9 +1,11 @@
 /*
- * Fuzz the CloudWatch Logs JSON API (logs_api) over a real database, its filter patterns
+ * Fuzz CloudWatch Logs' operations (the service row's handlers, after the model's checks) over
+ * a real database, its filter patterns
  * (logs_pattern_match) and its expiry (logs_expire, under a tiny cap). The first byte picks
- * the operation, the rest is the request body. Every answer must be JSON with a status; a
- * pattern must match a message it was cut from; after expiry the store is within the cap.
- * Seeds are the bodies the AWS CLI, boto3 and the tutor send.
+ * the operation, the rest is the request body (JSON objects only: the JSON decoder has its own
+ * target). Every answer must be an object or an AWS error with a status; a pattern must match a
+ * message it was cut from; after expiry the store is within the cap. Seeds are the bodies the AWS
+ * CLI, boto3 and the tutor send.
  */
 #include <cjson/cJSON.h>
 #include <stdint.h>
@@ -12,9 +14,10 @@
 #include <string.h>
 
 #include "cloud/db.h"
-#include "cloud/http/server.h"
 #include "cloud/lambda/zipcode.h"
 #include "cloud/logs/logs.h"
+#include "cloud/state.h"
+#include "cloud/svc/svc.h"
 #include "core/xalloc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -28,6 +31,15 @@ static const char *const targets[] = {
 static char scratch[] = "/tmp/fuzz-logs-XXXXXX";
 static struct cloud_db *db;
 static struct logs *logs;
+static struct cloud cloud;
+
+/* The operation's answer: its output, or NULL with err filled. */
+static cJSON *call(const char *account, const char *op, const cJSON *in, struct aws_err *err)
+{
+	struct svc_caller caller;
+	svc_caller_for_account(&caller, account);
+	return svc_call_internal(&cloud, &caller, "logs", op, in, err);
+}
 
 static void teardown(void)
 {
@@ -49,17 +61,18 @@ static void setup(void)
 		abort();
 	}
 	logs = logs_new(db);
+	cloud.db = db;
+	cloud.logs = logs;
 	/* A cap small enough that the corpus passes it, so that expiry runs too. */
 	logs_set_limits(logs, NULL, 4096);
 	atexit(teardown);
 	/* Something to find: a group, a stream and events. */
-	const char *seed[] = { "{\"logGroupName\":\"/aws/lambda/f\"}" };
-	struct http_req req = { .method = "POST", .path = "/", .body = seed[0] };
-	req.body_len = strlen(seed[0]);
-	struct http_resp resp;
-	http_resp_init(&resp);
-	logs_api(logs, "000000000000", "CreateLogGroup", &req, &resp);
-	http_resp_release(&resp);
+	cJSON *in = cJSON_CreateObject();
+	cJSON_AddStringToObject(in, "logGroupName", "/aws/lambda/f");
+	struct aws_err aerr = { 0 };
+	cJSON_Delete(call("000000000000", "CreateLogGroup", in, &aerr));
+	cJSON_Delete(in);
+	aws_err_release(&aerr);
 	logs_append(logs, "000000000000", "/aws/lambda/f", "2026/11/27/[$LATEST]abc", 1, "START x",
 		    7);
 	logs_append(logs, "000000000000", "/aws/lambda/f", "2026/11/27/[$LATEST]abc", 2,
@@ -86,20 +99,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *body = xmalloc(size);
 	memcpy(body, data + 1, size - 1);
 	body[size - 1] = '\0';
-	struct http_req req = { .method = "POST", .path = "/", .body = body };
-	req.body_len = size - 1;
-	struct http_resp resp;
-	http_resp_init(&resp);
-	logs_api(logs, "123456789012", targets[data[0] % (sizeof(targets) / sizeof(*targets))],
-		 &req, &resp);
-	cJSON *o = cJSON_ParseWithLength(resp.body.buf, resp.body.len);
-	if (!cJSON_IsObject(o) || resp.status < 200 || resp.status > 599) {
-		fprintf(stderr, "bad answer %d: %.*s\n", resp.status, (int)resp.body.len,
-			resp.body.buf);
-		abort();
+	cJSON *in = cJSON_ParseWithLength(body, size - 1);
+	if (cJSON_IsObject(in)) {
+		struct aws_err err = { 0 };
+		cJSON *out =
+			call("123456789012",
+			     targets[data[0] % (sizeof(targets) / sizeof(*targets))], in, &err);
+		if (out ? !cJSON_IsObject(out)
+			: err.status < 400 || err.status > 599 || !err.code[0]) {
+			fprintf(stderr, "bad answer %d %s: %s\n", err.status, err.code,
+				err.message);
+			abort();
+		}
+		cJSON_Delete(out);
+		aws_err_release(&err);
 	}
-	cJSON_Delete(o);
-	http_resp_release(&resp);
+	cJSON_Delete(in);
 	logs_expire(logs);
 	if (logs_stored_bytes(logs) > logs_cap_bytes(logs))
 		abort();

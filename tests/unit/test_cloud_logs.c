@@ -13,6 +13,8 @@
 #include "cloud/lambda/logfmt.h"
 #include "cloud/lambda/zipcode.h"
 #include "cloud/logs/logs.h"
+#include "cloud/state.h"
+#include "cloud/svc/svc.h"
 #include "core/clock.h"
 #include "core/strutil.h"
 #include "core/xalloc.h"
@@ -46,18 +48,23 @@ static void fixture_close(struct fixture *f)
 	vclock_free(f->clock);
 }
 
-/* Call the API; the answer's status, and its JSON in *out when asked (caller deletes). */
-static int call(struct fixture *f, const char *target, const char *body, cJSON **out)
+/* Call an operation as the router does once it has decoded the request (the model's checks,
+ * then the handler); the answer's status, and its JSON in *out when asked (caller deletes). */
+static int call(struct fixture *f, const char *op, const char *body, cJSON **out)
 {
-	struct http_req req = { .method = "POST", .path = "/", .body = body };
-	req.body_len = strlen(body);
-	struct http_resp resp;
-	http_resp_init(&resp);
-	logs_api(f->logs, ACCT, target, &req, &resp);
-	int status = resp.status;
+	struct cloud c = { .db = f->db, .logs = f->logs };
+	struct svc_caller caller;
+	svc_caller_for_account(&caller, ACCT);
+	cJSON *in = cJSON_Parse(body);
+	struct aws_err err = { 0 };
+	cJSON *o = svc_call_internal(&c, &caller, "logs", op, in, &err);
+	int status = o ? 200 : err.status;
 	if (out)
-		*out = cJSON_ParseWithLength(resp.body.buf, resp.body.len);
-	http_resp_release(&resp);
+		*out = o ? o : cJSON_CreateObject();
+	else
+		cJSON_Delete(o);
+	cJSON_Delete(in);
+	aws_err_release(&err);
 	return status;
 }
 

@@ -923,7 +923,14 @@ static bool check_dest(struct cloud *c, const char *account, const char *functio
 			return api_err_set(e, 400, "InvalidParameterValueException",
 					   "You can't specify the function as a destination for "
 					   "itself.");
-		(void)c;
+		if (str_starts_with(arn, "arn:aws:lambda:")) {
+			/* Lambda checks that a function destination exists. */
+			bool there = split_function(arn, account, acct, name, qual) &&
+				     function_has(c, acct, name, qual);
+			if (!there)
+				return api_err_set(e, 400, "InvalidParameterValueException",
+						   "The destination ARN %s is invalid.", arn);
+		}
 		return true;
 	}
 	return api_err_set(e, 400, "InvalidParameterValueException",
@@ -989,6 +996,27 @@ static bool read_config(struct cloud *c, const char *account, const char *functi
 	return true;
 }
 
+/* Whether a Put/Update body sets a retry, an age or a destination (an unreadable body: yes,
+ * so that its own error is reported). */
+static bool settings_given(const struct http_req *req)
+{
+	cJSON *in = req->body_len ? cJSON_ParseWithLength(req->body, req->body_len) : NULL;
+	if (req->body_len && !cJSON_IsObject(in)) {
+		cJSON_Delete(in);
+		return true;
+	}
+	bool given = false;
+	static const char *const members[] = { "MaximumRetryAttempts", "MaximumEventAgeInSeconds",
+					       "DestinationConfig", NULL };
+	for (const char *const *k = members; *k; k++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(in, *k);
+		if (v && !cJSON_IsNull(v))
+			given = true;
+	}
+	cJSON_Delete(in);
+	return given;
+}
+
 void async_api(struct cloud *c, const char *account, const struct http_req *req,
 	       struct http_resp *resp)
 {
@@ -1013,34 +1041,57 @@ void async_api(struct cloud *c, const char *account, const struct http_req *req,
 		lambda_unserved(resp, req);
 		return;
 	}
-	char acct[13], name[65], in_ref[129];
+	char acct[13] = "", name[65] = "", in_ref[129] = "";
 	const char *qual = http_query(req, "Qualifier");
-	if (!split_function(ref, account, acct, name, in_ref) || !function_has(c, acct, name, "")) {
-		aws_error(resp, 404, "ResourceNotFoundException",
-			  "Function not found: arn:aws:lambda:%s:%s:function:%s", AWS_REGION_NAME,
-			  account, ref);
+	const char *m = req->method;
+	bool reading = !list && (strcmp(m, "GET") == 0 || strcmp(m, "DELETE") == 0);
+	bool writing = !list && (strcmp(m, "PUT") == 0 || strcmp(m, "POST") == 0);
+	if (writing && !settings_given(req)) {
+		/* Lambda checks the request before it looks the function up. */
+		aws_error(resp, 400, "InvalidParameterValueException",
+			  "You must specify at least one of error handling or destination "
+			  "setting.");
 		return;
 	}
+	bool named = split_function(ref, account, acct, name, in_ref);
+	bool found = named && function_has(c, acct, name, "");
 	/* A version or an alias has a config of its own, named by Qualifier or in the name. */
 	char q[129];
 	snprintf(q, sizeof(q), "%s",
 		 qual && qual[0] && strcmp(qual, "$LATEST") != 0 ? qual : in_ref);
+	const char *version = q[0] ? q : "$LATEST";
+	if (!found && reading && named) {
+		aws_error(resp, 404, "ResourceNotFoundException",
+			  "The function arn:aws:lambda:%s:%s:function:%s:%s doesn't have an "
+			  "EventInvokeConfig",
+			  AWS_REGION_NAME, acct, name, version);
+		return;
+	}
+	if (!found) {
+		aws_error(resp, 404, "ResourceNotFoundException", "The function doesn't exist.");
+		return;
+	}
 	if (q[0] && in_ref[0] && strcmp(q, in_ref) != 0) {
 		aws_error(resp, 400, "InvalidParameterValueException",
 			  "The derived qualifier from the function name does not match the "
 			  "specified qualifier.");
 		return;
 	}
-	if (!function_has(c, acct, name, q)) {
-		aws_error(resp, 404, "ResourceNotFoundException",
-			  "Function not found: arn:aws:lambda:%s:%s:function:%s:%s",
-			  AWS_REGION_NAME, acct, name, q);
+	if (q[0] && !function_has(c, acct, name, q)) {
+		if (reading)
+			aws_error(resp, 404, "ResourceNotFoundException",
+				  "The function arn:aws:lambda:%s:%s:function:%s:%s doesn't have "
+				  "an EventInvokeConfig",
+				  AWS_REGION_NAME, acct, name, q);
+		else
+			aws_error(resp, 404, "ResourceNotFoundException",
+				  "Function not found: arn:aws:lambda:%s:%s:function:%s:%s",
+				  AWS_REGION_NAME, acct, name, q);
 		return;
 	}
 	char key[200];
 	config_key(key, sizeof(key), name, q);
 	cJSON *cfg = config_load(c, acct, key);
-	const char *m = req->method;
 	if (list && strcmp(m, "GET") == 0) {
 		cJSON *o = cJSON_CreateObject();
 		cJSON *arr = cJSON_AddArrayToObject(o, "FunctionEventInvokeConfigs");
@@ -1051,9 +1102,9 @@ void async_api(struct cloud *c, const char *account, const struct http_req *req,
 	} else if (strcmp(m, "GET") == 0 || strcmp(m, "DELETE") == 0) {
 		if (!cfg) {
 			aws_error(resp, 404, "ResourceNotFoundException",
-				  "The function arn:aws:lambda:%s:%s:function:%s doesn't have an "
-				  "EventInvokeConfig",
-				  AWS_REGION_NAME, acct, key);
+				  "The function arn:aws:lambda:%s:%s:function:%s:%s doesn't "
+				  "have an EventInvokeConfig",
+				  AWS_REGION_NAME, acct, name, version);
 		} else if (m[0] == 'G') {
 			reply(resp, 200, config_view(acct, key, cfg));
 		} else {
@@ -1071,9 +1122,9 @@ void async_api(struct cloud *c, const char *account, const struct http_req *req,
 				  "Could not parse request body into json");
 		} else if (merge && !cfg) {
 			aws_error(resp, 404, "ResourceNotFoundException",
-				  "The function arn:aws:lambda:%s:%s:function:%s doesn't have an "
-				  "EventInvokeConfig",
-				  AWS_REGION_NAME, acct, key);
+				  "The function arn:aws:lambda:%s:%s:function:%s:%s doesn't "
+				  "have an EventInvokeConfig",
+				  AWS_REGION_NAME, acct, name, version);
 		} else if (!read_config(c, acct, name, in, next, &e)) {
 			aws_error(resp, e.status, e.type, "%s", e.msg);
 		} else {

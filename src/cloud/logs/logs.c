@@ -3,6 +3,7 @@
  * bounded by retention policies and the workspace's cap.
  */
 #include "cloud/logs/logs.h"
+#include "cloud/logs/insights_ops.h"
 
 #include <cjson/cJSON.h>
 #include <stdbool.h>
@@ -514,15 +515,6 @@ static bool jnum(const cJSON *o, const char *k, long long *out)
 	return true;
 }
 
-static void reply(struct http_resp *resp, cJSON *o)
-{
-	char *text = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
-	strbuf_addstr(&resp->body, text);
-	free(text);
-	resp->content_type = "application/x-amz-json-1.1";
-}
-
 static bool group_exists(struct logs *l, const char *account, const char *group)
 {
 	sqlite3_stmt *st = NULL;
@@ -540,8 +532,8 @@ static void group_arn(struct strbuf *sb, const char *account, const char *group)
 	strbuf_addf(sb, "arn:aws:logs:" AWS_REGION_NAME ":%s:log-group:%s", account, group);
 }
 
-static void describe_groups(struct logs *l, const char *account, const cJSON *in,
-			    struct http_resp *resp)
+static cJSON *describe_groups(struct logs *l, const char *account, const cJSON *in,
+			      struct aws_err *err)
 {
 	const char *prefix = jstr(in, "logGroupNamePrefix");
 	long long limit = 50, offset = 0;
@@ -590,11 +582,11 @@ static void describe_groups(struct logs *l, const char *account, const cJSON *in
 		cJSON_AddItemToArray(arr, g);
 	}
 	sqlite3_finalize(st);
-	reply(resp, out);
+	return out;
 }
 
-static void describe_streams(struct logs *l, const char *account, const cJSON *in,
-			     struct http_resp *resp)
+static cJSON *describe_streams(struct logs *l, const char *account, const cJSON *in,
+			       struct aws_err *err)
 {
 	const char *group = jstr(in, "logGroupName");
 	const char *prefix = jstr(in, "logStreamNamePrefix");
@@ -606,9 +598,9 @@ static void describe_streams(struct logs *l, const char *account, const cJSON *i
 	if (token)
 		offset = atoll(token);
 	if (!group || !group_exists(l, account, group)) {
-		aws_json_error(resp, 400, "ResourceNotFoundException",
-			       "The specified log group does not exist.");
-		return;
+		aws_err_set(err, 400, "ResourceNotFoundException",
+			    "The specified log group does not exist.");
+		return NULL;
 	}
 	bool by_time = order && strcmp(order, "LastEventTime") == 0;
 	char *sql = xasprintf("SELECT name, created, first_ts, last_ts, last_ingest, bytes FROM"
@@ -655,7 +647,7 @@ static void describe_streams(struct logs *l, const char *account, const cJSON *i
 		cJSON_AddItemToArray(arr, s);
 	}
 	sqlite3_finalize(st);
-	reply(resp, out);
+	return out;
 }
 
 static cJSON *event_json(sqlite3_stmt *st, bool with_stream)
@@ -675,7 +667,7 @@ static cJSON *event_json(sqlite3_stmt *st, bool with_stream)
 	return e;
 }
 
-static void get_events(struct logs *l, const char *account, const cJSON *in, struct http_resp *resp)
+static cJSON *get_events(struct logs *l, const char *account, const cJSON *in, struct aws_err *err)
 {
 	const char *group = jstr(in, "logGroupName");
 	const char *stream = jstr(in, "logStreamName");
@@ -686,9 +678,9 @@ static void get_events(struct logs *l, const char *account, const cJSON *in, str
 	bool from_head = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(in, "startFromHead"));
 	const char *token = jstr(in, "nextToken");
 	if (!group || !stream || !group_exists(l, account, group)) {
-		aws_json_error(resp, 400, "ResourceNotFoundException",
-			       "The specified log group does not exist.");
-		return;
+		aws_err_set(err, 400, "ResourceNotFoundException",
+			    "The specified log group does not exist.");
+		return NULL;
 	}
 	bool forward = from_head;
 	long long cursor = forward ? 0 : (long long)1 << 62;
@@ -737,11 +729,11 @@ static void get_events(struct logs *l, const char *account, const cJSON *in, str
 	cJSON_AddStringToObject(out, "nextForwardToken", tok);
 	snprintf(tok, sizeof(tok), "b/%lld", lo);
 	cJSON_AddStringToObject(out, "nextBackwardToken", tok);
-	reply(resp, out);
+	return out;
 }
 
-static void filter_events(struct logs *l, const char *account, const cJSON *in,
-			  struct http_resp *resp)
+static cJSON *filter_events(struct logs *l, const char *account, const cJSON *in,
+			    struct aws_err *err)
 {
 	const char *group = jstr(in, "logGroupName");
 	if (!group)
@@ -757,9 +749,9 @@ static void filter_events(struct logs *l, const char *account, const cJSON *in,
 	if (token)
 		cursor = atoll(token);
 	if (!group || !group_exists(l, account, group)) {
-		aws_json_error(resp, 400, "ResourceNotFoundException",
-			       "The specified log group does not exist.");
-		return;
+		aws_err_set(err, 400, "ResourceNotFoundException",
+			    "The specified log group does not exist.");
+		return NULL;
 	}
 	if (limit < 1 || limit > 10000)
 		limit = 10000;
@@ -809,44 +801,22 @@ static void filter_events(struct logs *l, const char *account, const cJSON *in,
 		snprintf(tok, sizeof(tok), "%lld", last);
 		cJSON_AddStringToObject(out, "nextToken", tok);
 	}
-	reply(resp, out);
+	return out;
 }
 
-/*
- * A group's or stream's name: 1 to 512 characters, from allowed (NULL: any but ':' and '*').
- * False with AWS's validation message in resp.
- */
-static bool name_ok(struct http_resp *resp, const char *member, const char *name,
-		    const char *pattern, const char *allowed)
-{
-	size_t n = name ? strlen(name) : 0;
-	bool chars = name && (allowed ? strspn(name, allowed) == n : strcspn(name, ":*") == n);
-	if (n >= 1 && n <= 512 && chars)
-		return true;
-	if (n < 1 || n > 512)
-		aws_json_error(resp, 400, "InvalidParameterException",
-			       "1 validation error detected: Value '%s' at '%s' failed to satisfy "
-			       "constraint: Member must have length between 1 and 512",
-			       name ? name : "", member);
-	else
-		aws_json_error(resp, 400, "InvalidParameterException",
-			       "1 validation error detected: Value '%s' at '%s' failed to satisfy "
-			       "constraint: Member must satisfy regular expression pattern: %s",
-			       name, member, pattern);
-	return false;
-}
-
-static void create_group(struct logs *l, const char *account, const cJSON *in,
-			 struct http_resp *resp)
+static cJSON *create_group(struct logs *l, const char *account, const cJSON *in,
+			   struct aws_err *err)
 {
 	const char *group = jstr(in, "logGroupName");
-	if (!name_ok(resp, "logGroupName", group, "[\\.\\-_/#A-Za-z0-9]+",
-		     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/#"))
-		return;
+	if (!group)
+		return aws_err_set(err, 400, "InvalidParameterException",
+				   "1 validation error detected: Value null at 'logGroupName' "
+				   "failed to satisfy constraint: Member must not be null"),
+		       NULL;
 	if (group_exists(l, account, group)) {
-		aws_json_error(resp, 400, "ResourceAlreadyExistsException",
-			       "The specified log group already exists");
-		return;
+		aws_err_set(err, 400, "ResourceAlreadyExistsException",
+			    "The specified log group already exists");
+		return NULL;
 	}
 	sqlite3_stmt *st = NULL;
 	sqlite3_prepare_v2(l->db->db,
@@ -857,17 +827,17 @@ static void create_group(struct logs *l, const char *account, const cJSON *in,
 	sqlite3_bind_int64(st, 3, clock_wall_ms());
 	sqlite3_step(st);
 	sqlite3_finalize(st);
-	reply(resp, cJSON_CreateObject());
+	return cJSON_CreateObject();
 }
 
-static void delete_group(struct logs *l, const char *account, const cJSON *in,
-			 struct http_resp *resp)
+static cJSON *delete_group(struct logs *l, const char *account, const cJSON *in,
+			   struct aws_err *err)
 {
 	const char *group = jstr(in, "logGroupName");
 	if (!group || !group_exists(l, account, group)) {
-		aws_json_error(resp, 400, "ResourceNotFoundException",
-			       "The specified log group does not exist.");
-		return;
+		aws_err_set(err, 400, "ResourceNotFoundException",
+			    "The specified log group does not exist.");
+		return NULL;
 	}
 	static const char *const sqls[] = {
 		"DELETE FROM log_events WHERE account = ? AND grp = ?",
@@ -882,7 +852,7 @@ static void delete_group(struct logs *l, const char *account, const cJSON *in,
 		sqlite3_step(st);
 		sqlite3_finalize(st);
 	}
-	reply(resp, cJSON_CreateObject());
+	return cJSON_CreateObject();
 }
 
 static bool stream_exists(struct logs *l, const char *account, const char *group,
@@ -900,39 +870,42 @@ static bool stream_exists(struct logs *l, const char *account, const char *group
 	return found;
 }
 
-/* Whether the group and stream exist (db->mu held); if not, resp says which does not. */
+/* Whether the group and stream exist (db->mu held); if not, err says which does not. */
 static bool group_and_stream(struct logs *l, const char *account, const char *group,
-			     const char *stream, struct http_resp *resp)
+			     const char *stream, struct aws_err *err)
 {
 	if (!group || !group_exists(l, account, group)) {
-		aws_json_error(resp, 400, "ResourceNotFoundException",
-			       "The specified log group does not exist.");
+		aws_err_set(err, 400, "ResourceNotFoundException",
+			    "The specified log group does not exist.");
 		return false;
 	}
 	if (!stream || !stream_exists(l, account, group, stream)) {
-		aws_json_error(resp, 400, "ResourceNotFoundException",
-			       "The specified log stream does not exist.");
+		aws_err_set(err, 400, "ResourceNotFoundException",
+			    "The specified log stream does not exist.");
 		return false;
 	}
 	return true;
 }
 
-static void create_stream(struct logs *l, const char *account, const cJSON *in,
-			  struct http_resp *resp)
+static cJSON *create_stream(struct logs *l, const char *account, const cJSON *in,
+			    struct aws_err *err)
 {
 	const char *group = jstr(in, "logGroupName");
 	const char *stream = jstr(in, "logStreamName");
-	if (!name_ok(resp, "logStreamName", stream, "[^:*]*", NULL))
-		return;
+	if (!stream)
+		return aws_err_set(err, 400, "InvalidParameterException",
+				   "1 validation error detected: Value null at 'logStreamName' "
+				   "failed to satisfy constraint: Member must not be null"),
+		       NULL;
 	if (!group || !group_exists(l, account, group)) {
-		aws_json_error(resp, 400, "ResourceNotFoundException",
-			       "The specified log group does not exist.");
-		return;
+		aws_err_set(err, 400, "ResourceNotFoundException",
+			    "The specified log group does not exist.");
+		return NULL;
 	}
 	if (stream_exists(l, account, group, stream)) {
-		aws_json_error(resp, 400, "ResourceAlreadyExistsException",
-			       "The specified log stream already exists");
-		return;
+		aws_err_set(err, 400, "ResourceAlreadyExistsException",
+			    "The specified log stream already exists");
+		return NULL;
 	}
 	sqlite3_stmt *st = NULL;
 	sqlite3_prepare_v2(
@@ -945,16 +918,16 @@ static void create_stream(struct logs *l, const char *account, const cJSON *in,
 	sqlite3_bind_int64(st, 4, clock_wall_ms());
 	sqlite3_step(st);
 	sqlite3_finalize(st);
-	reply(resp, cJSON_CreateObject());
+	return cJSON_CreateObject();
 }
 
-static void delete_stream(struct logs *l, const char *account, const cJSON *in,
-			  struct http_resp *resp)
+static cJSON *delete_stream(struct logs *l, const char *account, const cJSON *in,
+			    struct aws_err *err)
 {
 	const char *group = jstr(in, "logGroupName");
 	const char *stream = jstr(in, "logStreamName");
-	if (!group_and_stream(l, account, group, stream, resp))
-		return;
+	if (!group_and_stream(l, account, group, stream, err))
+		return NULL;
 	static const char *const sqls[] = {
 		"DELETE FROM log_events WHERE account = ? AND grp = ? AND stream = ?",
 		"DELETE FROM log_streams WHERE account = ? AND grp = ? AND name = ?",
@@ -968,7 +941,7 @@ static void delete_stream(struct logs *l, const char *account, const cJSON *in,
 		sqlite3_step(st);
 		sqlite3_finalize(st);
 	}
-	reply(resp, cJSON_CreateObject());
+	return cJSON_CreateObject();
 }
 
 /* The retention periods CloudWatch Logs offers, in days. */
@@ -977,8 +950,8 @@ static const int retention_days[] = {
 	365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653
 };
 
-static void put_retention(struct logs *l, const char *account, const cJSON *in,
-			  struct http_resp *resp)
+static cJSON *put_retention(struct logs *l, const char *account, const cJSON *in,
+			    struct aws_err *err)
 {
 	const char *group = jstr(in, "logGroupName");
 	long long days = 0;
@@ -990,18 +963,18 @@ static void put_retention(struct logs *l, const char *account, const cJSON *in,
 		struct strbuf set = STRBUF_INIT;
 		for (size_t i = 0; i < sizeof(retention_days) / sizeof(retention_days[0]); i++)
 			strbuf_addf(&set, "%s%d", i ? ", " : "", retention_days[i]);
-		aws_json_error(resp, 400, "InvalidParameterException",
-			       "1 validation error detected: Value '%lld' at 'retentionInDays' "
-			       "failed to satisfy constraint: Member must satisfy enum value set: "
-			       "[%s]",
-			       days, set.buf);
+		aws_err_set(err, 400, "InvalidParameterException",
+			    "1 validation error detected: Value '%lld' at 'retentionInDays' "
+			    "failed to satisfy constraint: Member must satisfy enum value set: "
+			    "[%s]",
+			    days, set.buf);
 		strbuf_release(&set);
-		return;
+		return NULL;
 	}
 	if (!group || !group_exists(l, account, group)) {
-		aws_json_error(resp, 400, "ResourceNotFoundException",
-			       "The specified log group does not exist.");
-		return;
+		aws_err_set(err, 400, "ResourceNotFoundException",
+			    "The specified log group does not exist.");
+		return NULL;
 	}
 	sqlite3_stmt *st = NULL;
 	sqlite3_prepare_v2(l->db->db,
@@ -1016,17 +989,17 @@ static void put_retention(struct logs *l, const char *account, const cJSON *in,
 	pthread_mutex_lock(&l->mu);
 	l->last_sweep = 0;
 	pthread_mutex_unlock(&l->mu);
-	reply(resp, cJSON_CreateObject());
+	return cJSON_CreateObject();
 }
 
-static void delete_retention(struct logs *l, const char *account, const cJSON *in,
-			     struct http_resp *resp)
+static cJSON *delete_retention(struct logs *l, const char *account, const cJSON *in,
+			       struct aws_err *err)
 {
 	const char *group = jstr(in, "logGroupName");
 	if (!group || !group_exists(l, account, group)) {
-		aws_json_error(resp, 400, "ResourceNotFoundException",
-			       "The specified log group does not exist.");
-		return;
+		aws_err_set(err, 400, "ResourceNotFoundException",
+			    "The specified log group does not exist.");
+		return NULL;
 	}
 	sqlite3_stmt *st = NULL;
 	sqlite3_prepare_v2(l->db->db,
@@ -1036,7 +1009,7 @@ static void delete_retention(struct logs *l, const char *account, const cJSON *i
 	bind_text(st, 2, group);
 	sqlite3_step(st);
 	sqlite3_finalize(st);
-	reply(resp, cJSON_CreateObject());
+	return cJSON_CreateObject();
 }
 
 /* The group's retention in days (db->mu held); 0 when it keeps events forever. */
@@ -1058,19 +1031,18 @@ static long long group_retention(struct logs *l, const char *account, const char
  * refused whole; events too old (past 14 days or the group's retention) or too new (over two
  * hours ahead) left out and reported in rejectedLogEventsInfo.
  */
-static void put_events(struct logs *l, const char *account, const cJSON *in, struct http_resp *resp)
+static cJSON *put_events(struct logs *l, const char *account, const cJSON *in, struct aws_err *err)
 {
 	const char *group = jstr(in, "logGroupName");
 	const char *stream = jstr(in, "logStreamName");
 	const cJSON *events = cJSON_GetObjectItemCaseSensitive(in, "logEvents");
 	int n = cJSON_GetArraySize(events);
 	if (!cJSON_IsArray(events) || n < 1 || n > LOGS_BATCH_EVENTS) {
-		aws_json_error(
-			resp, 400, "InvalidParameterException",
-			"1 validation error detected: Value at 'logEvents' failed to satisfy "
-			"constraint: Member must have length between 1 and %d",
-			LOGS_BATCH_EVENTS);
-		return;
+		aws_err_set(err, 400, "InvalidParameterException",
+			    "1 validation error detected: Value at 'logEvents' failed to satisfy "
+			    "constraint: Member must have length between 1 and %d",
+			    LOGS_BATCH_EVENTS);
+		return NULL;
 	}
 	long long total = 0, prev = 0;
 	const cJSON *e;
@@ -1080,48 +1052,47 @@ static void put_events(struct logs *l, const char *account, const cJSON *in, str
 		const char *msg = jstr(e, "message");
 		long long ts = 0;
 		if (!msg || !msg[0] || !jnum(e, "timestamp", &ts)) {
-			aws_json_error(
-				resp, 400, "InvalidParameterException",
-				"1 validation error detected: Value at 'logEvents.%d.member' "
-				"failed to satisfy constraint: an event needs a timestamp and "
-				"a message of at least 1 character",
-				i + 1);
-			return;
+			aws_err_set(err, 400, "InvalidParameterException",
+				    "1 validation error detected: Value at 'logEvents.%d.member' "
+				    "failed to satisfy constraint: an event needs a timestamp and "
+				    "a message of at least 1 character",
+				    i + 1);
+			return NULL;
 		}
 		size_t len = strlen(msg);
 		if (str_utf8_valid(msg, len) != len) {
-			aws_json_error(resp, 400, "SerializationException",
-				       "logEvents.%d.message is not valid UTF-8", i + 1);
-			return;
+			aws_err_set(err, 400, "SerializationException",
+				    "logEvents.%d.message is not valid UTF-8", i + 1);
+			return NULL;
 		}
 		if (len > LOGS_EVENT_MAX) {
-			aws_json_error(resp, 400, "InvalidParameterException",
-				       "Log event too large: %zu bytes exceeds limit of %d", len,
-				       LOGS_EVENT_MAX);
-			return;
+			aws_err_set(err, 400, "InvalidParameterException",
+				    "Log event too large: %zu bytes exceeds limit of %d", len,
+				    LOGS_EVENT_MAX);
+			return NULL;
 		}
 		if (i > 0 && ts < prev) {
-			aws_json_error(resp, 400, "InvalidParameterException",
-				       "Log events in a single PutLogEvents request must be in "
-				       "chronological order.");
-			return;
+			aws_err_set(err, 400, "InvalidParameterException",
+				    "Log events in a single PutLogEvents request must be in "
+				    "chronological order.");
+			return NULL;
 		}
 		prev = ts;
 		total += (long long)len + LOGS_EVENT_OVERHEAD;
 		i++;
 	}
 	if (total > LOGS_BATCH_MAX) {
-		aws_json_error(resp, 400, "InvalidParameterException",
-			       "Upload too large: %lld bytes exceeds limit of %d", total,
-			       LOGS_BATCH_MAX);
-		return;
+		aws_err_set(err, 400, "InvalidParameterException",
+			    "Upload too large: %lld bytes exceeds limit of %d", total,
+			    LOGS_BATCH_MAX);
+		return NULL;
 	}
 	pthread_mutex_lock(&l->db->mu);
-	bool found = group_and_stream(l, account, group, stream, resp);
+	bool found = group_and_stream(l, account, group, stream, err);
 	long long days = found ? group_retention(l, account, group) : 0;
 	pthread_mutex_unlock(&l->db->mu);
 	if (!found)
-		return;
+		return NULL;
 	long long now = now_ms(l);
 	long long too_old = now - 14 * 86400000LL, expired = days ? now - days * 86400000LL : 0;
 	long long too_new = now + 2 * 3600000LL;
@@ -1153,53 +1124,44 @@ static void put_events(struct logs *l, const char *account, const cJSON *in, str
 		if (expired_end >= 0)
 			cJSON_AddNumberToObject(r, "expiredLogEventEndIndex", expired_end);
 	}
-	reply(resp, out);
+	return out;
 }
 
-void logs_api(struct logs *l, const char *account, const char *target, const struct http_req *req,
-	      struct http_resp *resp)
+/* An operation's work, over the database (db->mu held). */
+typedef cJSON *(*logs_op_fn)(struct logs *l, const char *account, const cJSON *in,
+			     struct aws_err *err);
+
+/* Readers see what was appended before they asked. */
+static cJSON *locked(struct svc_call *call, const cJSON *in, struct aws_err *err, logs_op_fn fn)
 {
-	cJSON *in = cJSON_ParseWithLength(req->body, req->body_len);
-	if (!in || !cJSON_IsObject(in)) {
-		cJSON_Delete(in);
-		aws_json_error(resp, 400, "SerializationException",
-			       "Start of structure or map found where not expected.");
-		return;
-	}
-	/* Writers that append through the API go straight into the buffer. */
-	if (strcmp(target, "PutLogEvents") == 0) {
-		put_events(l, account, in, resp);
-		cJSON_Delete(in);
-		return;
-	}
+	struct logs *l = call->cloud->logs;
 	logs_flush(l);
 	pthread_mutex_lock(&l->db->mu);
-	if (strcmp(target, "DescribeLogGroups") == 0)
-		describe_groups(l, account, in, resp);
-	else if (strcmp(target, "DescribeLogStreams") == 0)
-		describe_streams(l, account, in, resp);
-	else if (strcmp(target, "GetLogEvents") == 0)
-		get_events(l, account, in, resp);
-	else if (strcmp(target, "FilterLogEvents") == 0)
-		filter_events(l, account, in, resp);
-	else if (strcmp(target, "CreateLogGroup") == 0)
-		create_group(l, account, in, resp);
-	else if (strcmp(target, "DeleteLogGroup") == 0)
-		delete_group(l, account, in, resp);
-	else if (strcmp(target, "CreateLogStream") == 0)
-		create_stream(l, account, in, resp);
-	else if (strcmp(target, "DeleteLogStream") == 0)
-		delete_stream(l, account, in, resp);
-	else if (strcmp(target, "PutRetentionPolicy") == 0)
-		put_retention(l, account, in, resp);
-	else if (strcmp(target, "DeleteRetentionPolicy") == 0)
-		delete_retention(l, account, in, resp);
-	else
-		aws_json_error(resp, 501, "NotImplemented",
-			       "The local cloud does not offer CloudWatch Logs' %s operation",
-			       target);
+	cJSON *out = fn(l, call->caller->account, in, err);
 	pthread_mutex_unlock(&l->db->mu);
-	cJSON_Delete(in);
+	return out;
+}
+
+#define LOCKED_OP(op, fn)                                                             \
+	static cJSON *op(struct svc_call *call, const cJSON *in, struct aws_err *err) \
+	{                                                                             \
+		return locked(call, in, err, fn);                                     \
+	}
+LOCKED_OP(op_create_group, create_group)
+LOCKED_OP(op_create_stream, create_stream)
+LOCKED_OP(op_delete_group, delete_group)
+LOCKED_OP(op_delete_retention, delete_retention)
+LOCKED_OP(op_delete_stream, delete_stream)
+LOCKED_OP(op_describe_groups, describe_groups)
+LOCKED_OP(op_describe_streams, describe_streams)
+LOCKED_OP(op_filter_events, filter_events)
+LOCKED_OP(op_get_events, get_events)
+LOCKED_OP(op_put_retention, put_retention)
+
+/* Writers that append through the API go straight into the buffer. */
+static cJSON *op_put_events(struct svc_call *call, const cJSON *in, struct aws_err *err)
+{
+	return put_events(call->cloud->logs, call->caller->account, in, err);
 }
 
 void logs_reset_account(struct logs *l, const char *account)
@@ -1222,20 +1184,28 @@ void logs_reset_account(struct logs *l, const char *account)
 	pthread_mutex_unlock(&l->db->mu);
 }
 
-static const char *const raw_ops[] = {
-	"CreateLogGroup",        "CreateLogStream",   "DeleteLogGroup",     "DeleteLogStream",
-	"DeleteRetentionPolicy", "DescribeLogGroups", "DescribeLogStreams", "FilterLogEvents",
-	"GetLogEvents",          "PutLogEvents",      "PutRetentionPolicy", NULL,
+static const struct svc_op ops[] = {
+	{ "CreateLogGroup", op_create_group },
+	{ "CreateLogStream", op_create_stream },
+	{ "DeleteLogGroup", op_delete_group },
+	{ "DeleteLogStream", op_delete_stream },
+	{ "DeleteRetentionPolicy", op_delete_retention },
+	{ "DescribeLogGroups", op_describe_groups },
+	{ "DescribeLogStreams", op_describe_streams },
+	{ "DescribeQueries", insights_op_describe_queries },
+	{ "FilterLogEvents", op_filter_events },
+	{ "GetLogEvents", op_get_events },
+	{ "GetQueryResults", insights_op_get_query_results },
+	{ "PutLogEvents", op_put_events },
+	{ "PutRetentionPolicy", op_put_retention },
+	{ "StartQuery", insights_op_start_query },
+	{ "StopQuery", insights_op_stop_query },
 };
-
-static void raw(struct svc_call *call, struct http_resp *resp)
-{
-	logs_api(call->cloud->logs, call->caller->account, call->op, call->http, resp);
-}
 
 static void reset(struct cloud *c, const char *account)
 {
 	logs_reset_account(c->logs, account);
+	insights_reset_account(c->db, account);
 }
 
 const struct cloud_service logs_service = {
@@ -1244,6 +1214,6 @@ const struct cloud_service logs_service = {
 	.title = "Amazon CloudWatch Logs",
 	.target = "Logs_20140328",
 	.reset_account = reset,
-	.raw_ops = raw_ops,
-	.raw = raw,
+	.ops = ops,
+	.nops = sizeof(ops) / sizeof(ops[0]),
 };

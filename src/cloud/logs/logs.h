@@ -1,6 +1,7 @@
 /*
- * CloudWatch Logs: log groups, streams and events per account, and the JSON 1.1 API
- * (X-Amz-Target: Logs_20140328.*) far enough for `aws logs tail` and `filter-log-events`.
+ * CloudWatch Logs: log groups, streams and events per account. Its API (far enough for `aws
+ * logs tail` and `filter-log-events`) is the service row logs_service (svc.h): table
+ * handlers that the router and other services (svc_call_internal) call alike.
  * Appends are buffered in memory and written in batches; the buffer is bounded, so a flood
  * of output blocks its writer instead of growing the cloud. What is stored is bounded too:
  * a group's retention policy expires its old events, and past the workspace's cap the
@@ -12,7 +13,6 @@
 #include <stddef.h>
 
 #include "cloud/db.h"
-#include "cloud/http/server.h"
 
 struct logs;
 struct vclock;
@@ -62,10 +62,6 @@ long long logs_stored_bytes(struct logs *l);
 long long logs_cap_bytes(const struct logs *l);
 /* Delete every group, stream and event of an account. */
 void logs_reset_account(struct logs *l, const char *account);
-
-/* Serve one Logs API call; target is the part of X-Amz-Target after "Logs_20140328.". */
-void logs_api(struct logs *l, const char *account, const char *target, const struct http_req *req,
-	      struct http_resp *resp);
 
 /* True when a message matches a CloudWatch filter pattern (terms, "phrases", ?any, -not). */
 bool logs_pattern_match(const char *pattern, const char *msg);

@@ -6,43 +6,25 @@
 #include "cloud/sns/sns.h"
 
 #include <cjson/cJSON.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cloud/clock/vclock.h"
 #include "cloud/http/aws.h"
+#include "cloud/proto/proto.h"
 #include "cloud/query/query.h"
 #include "cloud/sns/filter.h"
 #include "cloud/state.h"
 #include "cloud/svc/deliver.h"
+#include "cloud/svc/router.h"
 #include "cloud/svc/svc.h"
 #include "core/strutil.h"
 #include "core/xalloc.h"
 
 #define SNS_MESSAGE_MAX 262144
 
-struct sns_err {
-	int status;
-	const char *code;
-	char msg[512];
-};
-
-static bool err_set(struct sns_err *e, int status, const char *code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static bool err_set(struct sns_err *e, int status, const char *code, const char *fmt, ...)
-{
-	e->status = status;
-	e->code = code;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-	va_end(ap);
-	return false;
-}
-
-#define INVALID(e, ...) err_set(e, 400, "InvalidParameter", __VA_ARGS__)
+#define INVALID(e, ...) aws_err_set(e, 400, "InvalidParameter", __VA_ARGS__)
 
 static sqlite3_stmt *prep(struct cloud *c, const char *sql)
 {
@@ -88,20 +70,9 @@ static bool topic_exists_locked(struct cloud *c, const char *account, const char
 	return found;
 }
 
-static bool sns_topic_exists(struct cloud *c, const char *arn)
-{
-	char account[13], name[257];
-	if (!parse_arn(arn, account, name))
-		return false;
-	pthread_mutex_lock(&c->db->mu);
-	bool found = topic_exists_locked(c, account, name);
-	pthread_mutex_unlock(&c->db->mu);
-	return found;
-}
-
 /* The topic a request names in TopicArn (or TargetArn). */
 static bool request_topic(struct cloud *c, const cJSON *in, char account[13], char name[257],
-			  struct sns_err *e)
+			  struct aws_err *e)
 {
 	const char *arn = query_str(in, "TopicArn");
 	if (!arn)
@@ -114,7 +85,7 @@ static bool request_topic(struct cloud *c, const cJSON *in, char account[13], ch
 			       "elements, not %s",
 			       arn);
 	if (!topic_exists_locked(c, account, name))
-		return err_set(e, 404, "NotFound", "Topic does not exist");
+		return aws_err_set(e, 404, "NotFound", "Topic does not exist");
 	return true;
 }
 
@@ -127,8 +98,8 @@ static bool valid_topic_name(const char *name)
 	       n;
 }
 
-static bool op_create_topic(struct cloud *c, const char *account, cJSON *in, struct strbuf *out,
-			    struct sns_err *e)
+static bool op_create_topic(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
+			    struct aws_err *e)
 {
 	const char *name = query_str(in, "Name");
 	if (!name)
@@ -138,7 +109,7 @@ static bool op_create_topic(struct cloud *c, const char *account, cJSON *in, str
 				  "cloud; create a standard topic");
 	if (!valid_topic_name(name))
 		return INVALID(e, "Invalid parameter: Topic Name");
-	cJSON *attrs = query_child(in, "Attributes");
+	const cJSON *attrs = cJSON_GetObjectItemCaseSensitive(in, "Attributes");
 	char *text = attrs ? cJSON_PrintUnformatted(attrs) : NULL;
 	sqlite3_stmt *st = prep(c, "INSERT OR IGNORE INTO sns_topics(account, name, attrs, created)"
 				   " VALUES(?,?,?,?)");
@@ -151,12 +122,12 @@ static bool op_create_topic(struct cloud *c, const char *account, cJSON *in, str
 	free(text);
 	char arn[320];
 	topic_arn(account, name, arn, sizeof(arn));
-	query_xml_text(out, "TopicArn", arn);
+	cJSON_AddStringToObject(out, "TopicArn", arn);
 	return true;
 }
 
-static bool op_delete_topic(struct cloud *c, const char *account, cJSON *in, struct strbuf *out,
-			    struct sns_err *e)
+static bool op_delete_topic(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
+			    struct aws_err *e)
 {
 	char acct[13], name[257];
 	const char *arn = query_str(in, "TopicArn");
@@ -177,20 +148,19 @@ static bool op_delete_topic(struct cloud *c, const char *account, cJSON *in, str
 	return true;
 }
 
-static bool op_list_topics(struct cloud *c, const char *account, cJSON *in, struct strbuf *out,
-			   struct sns_err *e)
+static bool op_list_topics(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
+			   struct aws_err *e)
 {
 	sqlite3_stmt *st = prep(c, "SELECT name FROM sns_topics WHERE account=? ORDER BY name");
 	sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
-	strbuf_addstr(out, "<Topics>");
+	cJSON *topics = cJSON_AddArrayToObject(out, "Topics");
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		char arn[320];
 		topic_arn(account, (const char *)sqlite3_column_text(st, 0), arn, sizeof(arn));
-		strbuf_addstr(out, "<member>");
-		query_xml_text(out, "TopicArn", arn);
-		strbuf_addstr(out, "</member>");
+		cJSON *t = cJSON_CreateObject();
+		cJSON_AddStringToObject(t, "TopicArn", arn);
+		cJSON_AddItemToArray(topics, t);
 	}
-	strbuf_addstr(out, "</Topics>");
 	sqlite3_finalize(st);
 	(void)in;
 	(void)e;
@@ -199,7 +169,7 @@ static bool op_list_topics(struct cloud *c, const char *account, cJSON *in, stru
 
 /* A subscription's FilterPolicy and FilterPolicyScope together, as AWS checks them. */
 static bool check_filter(const char *policy, const char *scope, const char *prefix,
-			 struct sns_err *e)
+			 struct aws_err *e)
 {
 	enum sns_filter_scope sc;
 	if (!sns_filter_scope_parse(scope, &sc))
@@ -213,8 +183,8 @@ static bool check_filter(const char *policy, const char *scope, const char *pref
 	return true;
 }
 
-static bool op_subscribe(struct cloud *c, const char *account, cJSON *in, struct strbuf *out,
-			 struct sns_err *e)
+static bool op_subscribe(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
+			 struct aws_err *e)
 {
 	char acct[13], name[257];
 	if (!request_topic(c, in, acct, name, e))
@@ -250,7 +220,7 @@ static bool op_subscribe(struct cloud *c, const char *account, cJSON *in, struct
 	if (sqlite3_step(st) == SQLITE_ROW)
 		snprintf(sarn, sizeof(sarn), "%s", (const char *)sqlite3_column_text(st, 0));
 	sqlite3_finalize(st);
-	cJSON *attrs = query_child(in, "Attributes");
+	const cJSON *attrs = cJSON_GetObjectItemCaseSensitive(in, "Attributes");
 	if (!check_filter(query_str(attrs, "FilterPolicy"), query_str(attrs, "FilterPolicyScope"),
 			  "Invalid parameter: Attributes Reason: ", e))
 		return false;
@@ -294,12 +264,12 @@ static bool op_subscribe(struct cloud *c, const char *account, cJSON *in, struct
 			free(msg);
 		}
 	}
-	query_xml_text(out, "SubscriptionArn", sarn);
+	cJSON_AddStringToObject(out, "SubscriptionArn", sarn);
 	return true;
 }
 
-static bool op_unsubscribe(struct cloud *c, const char *account, cJSON *in, struct strbuf *out,
-			   struct sns_err *e)
+static bool op_unsubscribe(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
+			   struct aws_err *e)
 {
 	const char *arn = query_str(in, "SubscriptionArn");
 	if (!arn)
@@ -313,35 +283,36 @@ static bool op_unsubscribe(struct cloud *c, const char *account, cJSON *in, stru
 	return true;
 }
 
-static void subscription_member(struct strbuf *out, sqlite3_stmt *st)
+/* The subscriptions a statement selects (arn, account, topic, protocol, endpoint). */
+static void subscriptions(cJSON *out, sqlite3_stmt *st)
 {
-	strbuf_addstr(out, "<member>");
-	query_xml_text(out, "SubscriptionArn", (const char *)sqlite3_column_text(st, 0));
-	query_xml_text(out, "Owner", (const char *)sqlite3_column_text(st, 1));
-	query_xml_text(out, "TopicArn", (const char *)sqlite3_column_text(st, 2));
-	query_xml_text(out, "Protocol", (const char *)sqlite3_column_text(st, 3));
-	query_xml_text(out, "Endpoint", (const char *)sqlite3_column_text(st, 4));
-	strbuf_addstr(out, "</member>");
+	static const char *const members[] = { "SubscriptionArn", "Owner", "TopicArn", "Protocol",
+					       "Endpoint" };
+	cJSON *arr = cJSON_AddArrayToObject(out, "Subscriptions");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		cJSON *m = cJSON_CreateObject();
+		for (int i = 0; i < 5; i++)
+			cJSON_AddStringToObject(m, members[i],
+						(const char *)sqlite3_column_text(st, i));
+		cJSON_AddItemToArray(arr, m);
+	}
 }
 
-static bool op_list_subs(struct cloud *c, const char *account, cJSON *in, struct strbuf *out,
-			 struct sns_err *e)
+static bool op_list_subs(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
+			 struct aws_err *e)
 {
 	sqlite3_stmt *st = prep(c, "SELECT arn, account, topic, protocol, endpoint"
 				   " FROM sns_subscriptions WHERE account=? ORDER BY rowid");
 	sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
-	strbuf_addstr(out, "<Subscriptions>");
-	while (sqlite3_step(st) == SQLITE_ROW)
-		subscription_member(out, st);
-	strbuf_addstr(out, "</Subscriptions>");
+	subscriptions(out, st);
 	sqlite3_finalize(st);
 	(void)in;
 	(void)e;
 	return true;
 }
 
-static bool op_list_subs_by_topic(struct cloud *c, const char *account, cJSON *in,
-				  struct strbuf *out, struct sns_err *e)
+static bool op_list_subs_by_topic(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
+				  struct aws_err *e)
 {
 	char acct[13], name[257];
 	if (!request_topic(c, in, acct, name, e))
@@ -351,25 +322,20 @@ static bool op_list_subs_by_topic(struct cloud *c, const char *account, cJSON *i
 	sqlite3_stmt *st = prep(c, "SELECT arn, account, topic, protocol, endpoint"
 				   " FROM sns_subscriptions WHERE topic=? ORDER BY rowid");
 	sqlite3_bind_text(st, 1, tarn, -1, SQLITE_STATIC);
-	strbuf_addstr(out, "<Subscriptions>");
-	while (sqlite3_step(st) == SQLITE_ROW)
-		subscription_member(out, st);
-	strbuf_addstr(out, "</Subscriptions>");
+	subscriptions(out, st);
 	sqlite3_finalize(st);
 	(void)account;
 	return true;
 }
 
-static void entry(struct strbuf *out, const char *k, const char *v)
+static void entry(cJSON *attrs, const char *k, const char *v)
 {
-	strbuf_addstr(out, "<entry>");
-	query_xml_text(out, "key", k);
-	query_xml_text(out, "value", v);
-	strbuf_addstr(out, "</entry>");
+	cJSON_DeleteItemFromObjectCaseSensitive(attrs, k);
+	cJSON_AddStringToObject(attrs, k, v);
 }
 
-static bool op_get_topic_attrs(struct cloud *c, const char *account, cJSON *in, struct strbuf *out,
-			       struct sns_err *e)
+static bool op_get_topic_attrs(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
+			       struct aws_err *e)
 {
 	char acct[13], name[257];
 	if (!request_topic(c, in, acct, name, e))
@@ -381,7 +347,7 @@ static bool op_get_topic_attrs(struct cloud *c, const char *account, cJSON *in, 
 	snprintf(n, sizeof(n), "%d",
 		 sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0);
 	sqlite3_finalize(st);
-	strbuf_addstr(out, "<Attributes>");
+	out = cJSON_AddObjectToObject(out, "Attributes");
 	entry(out, "TopicArn", tarn);
 	entry(out, "Owner", acct);
 	entry(out, "SubscriptionsConfirmed", n);
@@ -406,7 +372,6 @@ static bool op_get_topic_attrs(struct cloud *c, const char *account, cJSON *in, 
 	if (!display)
 		entry(out, "DisplayName", "");
 	cJSON_Delete(attrs);
-	strbuf_addstr(out, "</Attributes>");
 	(void)account;
 	return true;
 }
@@ -442,8 +407,8 @@ static bool set_attr(struct cloud *c, const char *sql_get, const char *sql_set, 
 	return true;
 }
 
-static bool op_set_topic_attrs(struct cloud *c, const char *account, cJSON *in, struct strbuf *out,
-			       struct sns_err *e)
+static bool op_set_topic_attrs(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
+			       struct aws_err *e)
 {
 	char acct[13], name[257];
 	if (!request_topic(c, in, acct, name, e))
@@ -463,8 +428,8 @@ static const char *const sub_attrs[] = { "RawMessageDelivery", "FilterPolicy",
 					 "FilterPolicyScope",  "RedrivePolicy",
 					 "DeliveryPolicy",     NULL };
 
-static bool op_set_sub_attrs(struct cloud *c, const char *account, cJSON *in, struct strbuf *out,
-			     struct sns_err *e)
+static bool op_set_sub_attrs(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
+			     struct aws_err *e)
 {
 	const char *arn = query_str(in, "SubscriptionArn");
 	const char *attr = query_str(in, "AttributeName");
@@ -494,14 +459,14 @@ static bool op_set_sub_attrs(struct cloud *c, const char *account, cJSON *in, st
 	}
 	if (!set_attr(c, "SELECT attrs FROM sns_subscriptions WHERE arn=?",
 		      "UPDATE sns_subscriptions SET attrs=? WHERE arn=?", arn, NULL, attr, value))
-		return err_set(e, 404, "NotFound", "Subscription does not exist");
+		return aws_err_set(e, 404, "NotFound", "Subscription does not exist");
 	(void)account;
 	(void)out;
 	return true;
 }
 
-static bool op_get_sub_attrs(struct cloud *c, const char *account, cJSON *in, struct strbuf *out,
-			     struct sns_err *e)
+static bool op_get_sub_attrs(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
+			     struct aws_err *e)
 {
 	const char *arn = query_str(in, "SubscriptionArn");
 	if (!arn)
@@ -511,9 +476,9 @@ static bool op_get_sub_attrs(struct cloud *c, const char *account, cJSON *in, st
 	sqlite3_bind_text(st, 1, arn, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_ROW) {
 		sqlite3_finalize(st);
-		return err_set(e, 404, "NotFound", "Subscription does not exist");
+		return aws_err_set(e, 404, "NotFound", "Subscription does not exist");
 	}
-	strbuf_addstr(out, "<Attributes>");
+	out = cJSON_AddObjectToObject(out, "Attributes");
 	entry(out, "SubscriptionArn", arn);
 	entry(out, "Owner", (const char *)sqlite3_column_text(st, 0));
 	entry(out, "TopicArn", (const char *)sqlite3_column_text(st, 1));
@@ -538,7 +503,6 @@ static bool op_get_sub_attrs(struct cloud *c, const char *account, cJSON *in, st
 		entry(out, "FilterPolicyScope", "MessageAttributes");
 	cJSON_Delete(attrs);
 	sqlite3_finalize(st);
-	strbuf_addstr(out, "</Attributes>");
 	(void)account;
 	return true;
 }
@@ -716,7 +680,7 @@ static void fan_out(struct cloud *c, const char *account, const char *topic, con
 }
 
 /* Check SNS message attributes (SQS's JSON shape after folding). */
-static bool check_attrs(const cJSON *attrs, struct sns_err *e)
+static bool check_attrs(const cJSON *attrs, struct aws_err *e)
 {
 	const cJSON *a;
 	int n = 0;
@@ -728,7 +692,7 @@ static bool check_attrs(const cJSON *attrs, struct sns_err *e)
 					  "message attributes exceeds the allowed maximum [10].");
 		if (!type || (!str_starts_with(type, "String") &&
 			      !str_starts_with(type, "Number") && !str_starts_with(type, "Binary")))
-			return err_set(
+			return aws_err_set(
 				e, 400, "ParameterValueInvalid",
 				"The message attribute '%s' has an invalid message attribute "
 				"type, the set of supported type prefixes is Binary, Number, "
@@ -737,15 +701,16 @@ static bool check_attrs(const cJSON *attrs, struct sns_err *e)
 		const char *v = query_str(a, str_starts_with(type, "Binary") ? "BinaryValue"
 									     : "StringValue");
 		if (!v)
-			return err_set(e, 400, "ParameterValueInvalid",
-				       "The message attribute '%s' must contain non-empty message "
-				       "attribute value for message attribute type '%s'.",
-				       a->string, type);
+			return aws_err_set(
+				e, 400, "ParameterValueInvalid",
+				"The message attribute '%s' must contain non-empty message "
+				"attribute value for message attribute type '%s'.",
+				a->string, type);
 	}
 	return true;
 }
 
-static bool check_publish(const char *message, const char *subject, struct sns_err *e)
+static bool check_publish(const char *message, const char *subject, struct aws_err *e)
 {
 	if (!message || !message[0])
 		return INVALID(e, "Invalid parameter: Empty message");
@@ -756,156 +721,100 @@ static bool check_publish(const char *message, const char *subject, struct sns_e
 	return true;
 }
 
-static bool sns_publish(struct cloud *c, const char *arn, const char *subject, const char *message,
-			const cJSON *attrs, char *message_id_out, struct error *err)
+/* Another account's topics and subscriptions are out of reach: no topic policy opens them. */
+static bool own_resources(const struct svc_call *call, const cJSON *in, struct aws_err *e)
 {
-	char account[13], name[257];
-	if (!parse_arn(arn, account, name))
-		return error_set(err, "'%s' is not an SNS topic ARN", arn ? arn : "");
-	struct sns_err e = { 0 };
-	if (!check_publish(message, subject, &e) || !check_attrs(attrs, &e))
-		return error_set(err, "%s", e.msg);
-	pthread_mutex_lock(&c->db->mu);
-	bool found = topic_exists_locked(c, account, name);
-	pthread_mutex_unlock(&c->db->mu);
-	if (!found)
-		return error_set(err, "the topic %s does not exist", arn);
-	char id[37];
-	aws_uuid(id);
-	char tarn[320];
-	topic_arn(account, name, tarn, sizeof(tarn));
-	fan_out(c, account, tarn, subject, message, attrs, id);
-	if (message_id_out)
-		memcpy(message_id_out, id, 37);
+	static const char *const arns[] = { "TopicArn", "TargetArn", "SubscriptionArn", NULL };
+	const char *account = call->caller->account;
+	for (const char *const *k = arns; *k; k++) {
+		const char *arn = query_str(in, *k);
+		char owner[13] = "";
+		if (arn && str_starts_with(arn, "arn:aws:sns:"))
+			sscanf(arn + strlen("arn:aws:sns:"), "%*[^:]:%12[0-9]", owner);
+		if (owner[0] && strcmp(owner, account) != 0)
+			return aws_err_set(e, 403, "AuthorizationError",
+					   "User: %s is not authorized to perform: SNS:%s on"
+					   " resource: %s",
+					   call->caller->arn, call->op, arn);
+	}
 	return true;
 }
 
-typedef bool (*op_fn)(struct cloud *c, const char *account, cJSON *in, struct strbuf *out,
-		      struct sns_err *e);
+typedef bool (*op_fn)(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
+		      struct aws_err *e);
 
-static const struct op {
-	const char *name;
-	op_fn fn;
-	bool result;
-} ops[] = {
-	{ "CreateTopic", op_create_topic, true },
-	{ "DeleteTopic", op_delete_topic, false },
-	{ "ListTopics", op_list_topics, true },
-	{ "Subscribe", op_subscribe, true },
-	{ "Unsubscribe", op_unsubscribe, false },
-	{ "ListSubscriptions", op_list_subs, true },
-	{ "ListSubscriptionsByTopic", op_list_subs_by_topic, true },
-	{ "GetTopicAttributes", op_get_topic_attrs, true },
-	{ "SetTopicAttributes", op_set_topic_attrs, false },
-	{ "GetSubscriptionAttributes", op_get_sub_attrs, true },
-	{ "SetSubscriptionAttributes", op_set_sub_attrs, false },
-	{ NULL, NULL, false },
-};
-
-static void publish(struct cloud *c, const char *account, cJSON *in, struct http_resp *resp)
+/* An operation over the database: the caller's own resources, with db->mu held. */
+static cJSON *locked(struct svc_call *call, const cJSON *in, struct aws_err *err, op_fn fn)
 {
-	struct sns_err e = { 0 };
+	if (!own_resources(call, in, err))
+		return NULL;
+	struct cloud *c = call->cloud;
+	cJSON *out = cJSON_CreateObject();
+	pthread_mutex_lock(&c->db->mu);
+	bool ok = fn(c, call->caller->account, in, out, err);
+	pthread_mutex_unlock(&c->db->mu);
+	if (!ok) {
+		cJSON_Delete(out);
+		out = NULL;
+	}
+	return out;
+}
+
+#define LOCKED_OP(op, fn)                                                             \
+	static cJSON *op(struct svc_call *call, const cJSON *in, struct aws_err *err) \
+	{                                                                             \
+		return locked(call, in, err, fn);                                     \
+	}
+LOCKED_OP(create_topic, op_create_topic)
+LOCKED_OP(delete_topic, op_delete_topic)
+LOCKED_OP(get_sub_attrs, op_get_sub_attrs)
+LOCKED_OP(get_topic_attrs, op_get_topic_attrs)
+LOCKED_OP(list_subs, op_list_subs)
+LOCKED_OP(list_subs_by_topic, op_list_subs_by_topic)
+LOCKED_OP(list_topics, op_list_topics)
+LOCKED_OP(set_sub_attrs, op_set_sub_attrs)
+LOCKED_OP(set_topic_attrs, op_set_topic_attrs)
+LOCKED_OP(subscribe, op_subscribe)
+LOCKED_OP(unsubscribe, op_unsubscribe)
+
+/* Publish fans out without db->mu: deliveries take it. Clients and other services (S3
+ * notifications, destinations, EventBridge targets) alike. */
+static cJSON *publish(struct svc_call *call, const cJSON *in, struct aws_err *e)
+{
+	if (!own_resources(call, in, e))
+		return NULL;
+	struct cloud *c = call->cloud;
 	char acct[13], name[257];
 	const char *message = query_str(in, "Message");
 	const char *subject = query_str(in, "Subject");
 	const char *structure = query_str(in, "MessageStructure");
-	cJSON *attrs = cJSON_GetObjectItemCaseSensitive(in, "MessageAttributes");
+	const cJSON *attrs = cJSON_GetObjectItemCaseSensitive(in, "MessageAttributes");
 	cJSON *per_protocol = NULL;
 	pthread_mutex_lock(&c->db->mu);
-	bool ok = request_topic(c, in, acct, name, &e);
+	bool ok = request_topic(c, in, acct, name, e);
 	pthread_mutex_unlock(&c->db->mu);
-	ok = ok && check_publish(message, subject, &e) && check_attrs(attrs, &e);
+	ok = ok && check_publish(message, subject, e) && check_attrs(attrs, e);
 	if (ok && structure && strcmp(structure, "json") == 0) {
 		per_protocol = cJSON_Parse(message);
 		const char *def = query_str(per_protocol, "default");
 		if (!def)
-			ok = INVALID(&e,
+			ok = INVALID(e,
 				     "Invalid parameter: Message Structure - No default entry in "
 				     "JSON message body");
 		else
 			message = def;
 	}
-	if (!ok) {
-		query_error(resp, SNS_XMLNS, e.status, e.code, "%s", e.msg);
-		cJSON_Delete(per_protocol);
-		return;
-	}
-	char id[37], tarn[320];
-	aws_uuid(id);
-	topic_arn(acct, name, tarn, sizeof(tarn));
-	fan_out(c, acct, tarn, subject, message, attrs, id);
-	cJSON_Delete(per_protocol);
-	query_xml_begin(resp, SNS_XMLNS, "Publish", true);
-	query_xml_text(&resp->body, "MessageId", id);
-	query_xml_end(resp, "Publish", true);
-	(void)account;
-}
-
-void sns_api_query(struct cloud *c, const char *account, const struct http_req *req, cJSON *params,
-		   struct http_resp *resp)
-{
-	const char *action = query_str(params, "Action");
-	/* Attributes.entry.N.key/value and MessageAttributes.entry.N.Name/Value.* */
-	cJSON *attrs = query_child(params, "Attributes");
-	if (attrs)
-		query_fold_map(attrs, "entry", "key", "value", "_map");
-	cJSON *map = attrs ? cJSON_DetachItemFromObjectCaseSensitive(attrs, "_map") : NULL;
-	if (map) {
-		cJSON_DeleteItemFromObjectCaseSensitive(params, "Attributes");
-		cJSON_AddItemToObject(params, "Attributes", map);
-	}
-	cJSON *mattrs = query_child(params, "MessageAttributes");
-	if (mattrs)
-		query_fold_map(mattrs, "entry", "Name", "Value", "_map");
-	map = mattrs ? cJSON_DetachItemFromObjectCaseSensitive(mattrs, "_map") : NULL;
-	if (map) {
-		cJSON_DeleteItemFromObjectCaseSensitive(params, "MessageAttributes");
-		cJSON_AddItemToObject(params, "MessageAttributes", map);
-	}
-	/* Another account's topics and subscriptions are out of reach: no topic policy opens
-	 * them. */
-	static const char *const arns[] = { "TopicArn", "TargetArn", "SubscriptionArn", NULL };
-	for (const char *const *k = arns; *k; k++) {
-		const char *arn = query_str(params, *k);
-		char owner[13] = "";
-		if (arn && str_starts_with(arn, "arn:aws:sns:"))
-			sscanf(arn + strlen("arn:aws:sns:"), "%*[^:]:%12[0-9]", owner);
-		if (owner[0] && strcmp(owner, account) != 0) {
-			query_error(
-				resp, SNS_XMLNS, 403, "AuthorizationError",
-				"User: arn:aws:iam::%s:root is not authorized to perform: SNS:%s on"
-				" resource: %s",
-				account, action, arn);
-			return;
-		}
-	}
-	if (strcmp(action, "Publish") == 0) {
-		publish(c, account, params, resp);
-		return;
-	}
-	const struct op *op = NULL;
-	for (const struct op *o = ops; o->name; o++)
-		if (strcmp(o->name, action) == 0)
-			op = o;
-	if (!op) {
-		query_error(resp, SNS_XMLNS, 400, "InvalidAction",
-			    "The action %s is not valid for this endpoint.", action);
-		return;
-	}
-	struct sns_err e = { 0 };
-	struct strbuf out = STRBUF_INIT;
-	pthread_mutex_lock(&c->db->mu);
-	bool ok = op->fn(c, account, params, &out, &e);
-	pthread_mutex_unlock(&c->db->mu);
+	cJSON *out = NULL;
 	if (ok) {
-		query_xml_begin(resp, SNS_XMLNS, op->name, op->result);
-		strbuf_add(&resp->body, out.buf ? out.buf : "", out.len);
-		query_xml_end(resp, op->name, op->result);
-	} else {
-		query_error(resp, SNS_XMLNS, e.status, e.code, "%s", e.msg);
+		char id[37], tarn[320];
+		aws_uuid(id);
+		topic_arn(acct, name, tarn, sizeof(tarn));
+		fan_out(c, acct, tarn, subject, message, attrs, id);
+		out = cJSON_CreateObject();
+		cJSON_AddStringToObject(out, "MessageId", id);
 	}
-	strbuf_release(&out);
-	(void)req;
+	cJSON_Delete(per_protocol);
+	return out;
 }
 
 void sns_mailbox(struct cloud *c, const char *account, const struct http_req *req,
@@ -942,40 +851,19 @@ void sns_mailbox(struct cloud *c, const char *account, const struct http_req *re
 	free(text);
 }
 
-/* Publish, for other services (svc_call_internal): S3 notifications, destinations. */
-static cJSON *op_publish(struct svc_call *call, const cJSON *in, struct aws_err *err)
-{
-	const char *arn = query_str(in, "TopicArn");
-	const char *message = query_str(in, "Message");
-	char id[37];
-	struct error e;
-	error_clear(&e);
-	if (!sns_publish(call->cloud, arn, query_str(in, "Subject"), message ? message : "",
-			 cJSON_GetObjectItemCaseSensitive(in, "MessageAttributes"), id, &e)) {
-		aws_err_set(err, 404, "NotFound", "%s", e.msg);
-		return NULL;
-	}
-	cJSON *out = cJSON_CreateObject();
-	cJSON_AddStringToObject(out, "MessageId", id);
-	return out;
-}
-
-/* Whether a topic exists, for other services: its TopicArn attribute, or NotFound. */
-static cJSON *op_get_topic_attributes(struct svc_call *call, const cJSON *in, struct aws_err *err)
-{
-	const char *arn = query_str(in, "TopicArn");
-	if (!arn || !sns_topic_exists(call->cloud, arn)) {
-		aws_err_set(err, 404, "NotFound", "Topic does not exist");
-		return NULL;
-	}
-	cJSON *out = cJSON_CreateObject();
-	cJSON_AddStringToObject(cJSON_AddObjectToObject(out, "Attributes"), "TopicArn", arn);
-	return out;
-}
-
-static const struct svc_op internal_ops[] = {
-	{ "GetTopicAttributes", op_get_topic_attributes },
-	{ "Publish", op_publish },
+static const struct svc_op ops[] = {
+	{ "CreateTopic", create_topic },
+	{ "DeleteTopic", delete_topic },
+	{ "GetSubscriptionAttributes", get_sub_attrs },
+	{ "GetTopicAttributes", get_topic_attrs },
+	{ "ListSubscriptions", list_subs },
+	{ "ListSubscriptionsByTopic", list_subs_by_topic },
+	{ "ListTopics", list_topics },
+	{ "Publish", publish },
+	{ "SetSubscriptionAttributes", set_sub_attrs },
+	{ "SetTopicAttributes", set_topic_attrs },
+	{ "Subscribe", subscribe },
+	{ "Unsubscribe", unsubscribe },
 };
 
 static const char *const migrations[] = {
@@ -1009,40 +897,13 @@ static void reset(struct cloud *c, const char *account)
 	pthread_mutex_unlock(&c->db->mu);
 }
 
-/* What SNS serves (its query reader, sns_api_query). */
-static const char *const actions[] = {
-	"ConfirmSubscription",
-	"CreateTopic",
-	"DeleteTopic",
-	"GetSubscriptionAttributes",
-	"GetTopicAttributes",
-	"ListSubscriptions",
-	"ListSubscriptionsByTopic",
-	"ListTopics",
-	"Publish",
-	"PublishBatch",
-	"SetSubscriptionAttributes",
-	"SetTopicAttributes",
-	"Subscribe",
-	"Unsubscribe",
-	NULL,
-};
+extern const struct cloud_service sns_service;
 
-/* An unsigned form without a Version is SNS's when it names one of SNS's actions. */
+/* An unsigned form without a Version is SNS's when it names one of SNS's operations. */
 static bool claims(const struct svc_route_in *in)
 {
-	for (size_t i = 0; in->action && actions[i]; i++)
-		if (strcmp(actions[i], in->action) == 0)
-			return true;
-	return false;
-}
-
-static void raw(struct svc_call *call, struct http_resp *resp)
-{
-	cJSON *params = query_request_params(call->http, SNS_XMLNS, resp);
-	if (params)
-		sns_api_query(call->cloud, call->caller->account, call->http, params, resp);
-	cJSON_Delete(params);
+	const struct proto_service *ps = svc_model(&sns_service);
+	return in->action && ps && proto_op_find(ps, in->action);
 }
 
 static void mailbox_door(struct svc_call *call, const char *rest, struct http_resp *resp)
@@ -1068,11 +929,8 @@ const struct cloud_service sns_service = {
 	.reset_account = reset,
 	.migrations = migrations,
 	.nmigrations = sizeof(migrations) / sizeof(migrations[0]),
-	.ops = internal_ops,
-	.nops = sizeof(internal_ops) / sizeof(internal_ops[0]),
-	.internal_ops = actions,
-	.raw_ops = actions,
-	.raw = raw,
+	.ops = ops,
+	.nops = sizeof(ops) / sizeof(ops[0]),
 	.doors = doors,
 	.ndoors = sizeof(doors) / sizeof(doors[0]),
 };
