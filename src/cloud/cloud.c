@@ -28,6 +28,7 @@
 #include "cloud/http/aws.h"
 #include "cloud/lambda/lambda.h"
 #include "cloud/lambda/sandbox.h"
+#include "cloud/lambda/versions.h"
 #include "cloud/lambda/zipcode.h"
 #include "cloud/logs/logs.h"
 #include "cloud/s3/s3.h"
@@ -481,6 +482,7 @@ void cloud_run(struct cloud *c, volatile sig_atomic_t *stop)
 			continue;
 		next_tick = clock_mono_ms() + 20;
 		lambda_env_watchdog(c);
+		lambda_provisioned_tick(c);
 	}
 	c->spawner_running = false;
 	lambda_env_serve_spawns(c);

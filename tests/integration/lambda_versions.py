@@ -148,6 +148,40 @@ lam.create_alias(FunctionName=name, Name="old", FunctionVersion="1")
 ok([x["Name"] for x in lam.list_aliases(FunctionName=name, FunctionVersion="1")["Aliases"]] == ["old"],
    "list_aliases of one version")
 
+# Asynchronous invocations of an alias and of a version, with the alias's own event invoke
+# config: the invocation record names the alias and the version that ran.
+sqs = boto3.client("sqs", **kw)
+qurl = sqs.create_queue(QueueName="done-" + suffix)["QueueUrl"]
+qarn = sqs.get_queue_attributes(QueueUrl=qurl, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+cfg = lam.put_function_event_invoke_config(FunctionName=name, Qualifier="old",
+                                           DestinationConfig={"OnSuccess": {"Destination": qarn}})
+ok(cfg["FunctionArn"].endswith(":%s:old" % name), "put_function_event_invoke_config of an alias")
+arns = [x["FunctionArn"] for x in
+        lam.list_function_event_invoke_configs(FunctionName=name)["FunctionEventInvokeConfigs"]]
+ok(len(arns) == 1 and arns[0].endswith(":old"), "list_function_event_invoke_configs: the alias's")
+ok(error(lambda: lam.get_function_event_invoke_config(FunctionName=name),
+         "ResourceNotFoundException"), "the function itself has none")
+r = lam.invoke(FunctionName=name, Qualifier="old", InvocationType="Event", Payload=b'{"n": 1}')
+ok(r["StatusCode"] == 202, "an Event invocation of an alias: 202")
+record = None
+for _ in range(120):
+    msgs = sqs.receive_message(QueueUrl=qurl, WaitTimeSeconds=1).get("Messages", [])
+    if msgs:
+        record = json.loads(msgs[0]["Body"])
+        break
+ok(record is not None
+   and record["requestContext"]["functionArn"].endswith(":%s:old" % name)
+   and record["responseContext"]["executedVersion"] == "1"
+   and record["responsePayload"]["code"] == "one"
+   and record["responsePayload"]["arn"].endswith(":%s:old" % name),
+   "it ran version 1 as the alias; the record says so (%r)" % (record,))
+r = lam.invoke(FunctionName=name + ":2", InvocationType="Event", Payload=b"{}")
+ok(r["StatusCode"] == 202, "an Event invocation of version 2 by a qualified name: 202")
+ok(error(lambda: lam.invoke(FunctionName=name, Qualifier="9", InvocationType="Event",
+                            Payload=b"{}"), "ResourceNotFoundException"),
+   "an Event invocation of a missing version: ResourceNotFoundException")
+lam.delete_function_event_invoke_config(FunctionName=name, Qualifier="old")
+
 # Deleting.
 ok(error(lambda: lam.delete_function(FunctionName=name, Qualifier="1"),
          "ResourceConflictException"), "deleting a version an alias points to: ResourceConflictException")

@@ -17,6 +17,7 @@
 #include "cloud/clock/vclock.h"
 #include "cloud/http/aws.h"
 #include "cloud/lambda/lambda.h"
+#include "cloud/lambda/versions.h"
 #include "cloud/query/query.h"
 #include "cloud/state.h"
 #include "cloud/svc/arn.h"
@@ -44,6 +45,7 @@ struct event {
 	long long seq;
 	char account[13];
 	char function[65];
+	char qualifier[129]; /* the version or alias invoked, "" for $LATEST */
 	char request_id[37];
 	char *payload;
 	char *source;
@@ -137,35 +139,55 @@ static bool take_slot(struct cloud *c)
 }
 
 /*
- * A function reference (name, partial or full ARN) of account into its account and name;
- * false when malformed or qualified by anything but $LATEST (the only version served).
+ * A function reference (name, partial or full ARN) of account into its account, name and
+ * qualifier ("" for none and $LATEST); false when malformed.
  */
 static bool split_function(const char *ref, const char *account, char acct_out[13],
-			   char name_out[65])
+			   char name_out[65], char qual_out[129])
 {
 	struct arn_function f;
-	if (!arn_function_parse(ref, &f) || (f.qualifier[0] && strcmp(f.qualifier, "$LATEST") != 0))
+	if (!arn_function_parse(ref, &f))
 		return false;
 	snprintf(acct_out, 13, "%s", f.account[0] ? f.account : account);
 	memcpy(name_out, f.name, sizeof(f.name));
+	snprintf(qual_out, 129, "%s", strcmp(f.qualifier, "$LATEST") == 0 ? "" : f.qualifier);
 	return true;
+}
+
+/*
+ * Whether account's function name has the version or alias qualifier ("": $LATEST, which it
+ * has when the function exists). Takes cloud->mu.
+ */
+static bool function_has(struct cloud *c, const char *account, const char *name,
+			 const char *qualifier)
+{
+	pthread_mutex_lock(&c->mu);
+	struct lfunc *fn = lambda_fn_find(c, account, name);
+	struct aws_err err = { 0 };
+	bool found = fn && (!qualifier[0] || lambda_fn_named(fn, qualifier, &err));
+	aws_err_release(&err);
+	pthread_mutex_unlock(&c->mu);
+	return found;
+}
+
+/* Where a qualifier's event invoke config is kept: the function's name, or NAME:QUALIFIER. */
+static void config_key(char *out, size_t n, const char *name, const char *qualifier)
+{
+	snprintf(out, n, "%s%s%s", name, qualifier[0] ? ":" : "", qualifier);
 }
 
 bool async_enqueue(struct cloud *c, const char *account, const char *function, const char *payload,
 		   size_t len, const char *source, char *request_id_out, struct error *err)
 {
-	char acct[13], name[65];
-	if (!function || !split_function(function, account, acct, name))
+	char acct[13], name[65], qual[129];
+	if (!function || !split_function(function, account, acct, name, qual))
 		return error_set(err, "'%s' is not a function name or ARN",
 				 function ? function : "");
 	if (len > LAMBDA_ASYNC_MAX)
 		return error_set(err, "the event is larger than %d bytes", LAMBDA_ASYNC_MAX);
-	pthread_mutex_lock(&c->mu);
-	bool exists = lambda_fn_find(c, acct, name) != NULL;
-	pthread_mutex_unlock(&c->mu);
-	if (!exists)
-		return error_set(err, "Function not found: arn:aws:lambda:%s:%s:function:%s",
-				 AWS_REGION_NAME, acct, name);
+	if (!function_has(c, acct, name, qual))
+		return error_set(err, "Function not found: arn:aws:lambda:%s:%s:function:%s%s%s",
+				 AWS_REGION_NAME, acct, name, qual[0] ? ":" : "", qual);
 	char rid[37];
 	if (request_id_out && strlen(request_id_out) == 36)
 		memcpy(rid, request_id_out, 37);
@@ -180,9 +202,9 @@ bool async_enqueue(struct cloud *c, const char *account, const char *function, c
 	bool direct = take_slot(c);
 	long long seq = 0;
 	pthread_mutex_lock(&c->db->mu);
-	sqlite3_stmt *st =
-		prep(c, "INSERT INTO async_events(account, function, request_id,"
-			" payload, source, received, due, leased) VALUES(?,?,?,?,?,?,?,?)");
+	sqlite3_stmt *st = prep(c, "INSERT INTO async_events(account, function, request_id,"
+				   " payload, source, received, due, leased, qualifier)"
+				   " VALUES(?,?,?,?,?,?,?,?,?)");
 	bool ok = st != NULL;
 	if (ok) {
 		sqlite3_bind_text(st, 1, acct, -1, SQLITE_STATIC);
@@ -196,6 +218,7 @@ bool async_enqueue(struct cloud *c, const char *account, const char *function, c
 		sqlite3_bind_int64(st, 6, now);
 		sqlite3_bind_int64(st, 7, now);
 		sqlite3_bind_int(st, 8, direct);
+		sqlite3_bind_text(st, 9, qual, -1, SQLITE_STATIC);
 		ok = sqlite3_step(st) == SQLITE_DONE;
 		seq = sqlite3_last_insert_rowid(c->db->db);
 	}
@@ -215,6 +238,7 @@ bool async_enqueue(struct cloud *c, const char *account, const char *function, c
 		ev->seq = seq;
 		memcpy(ev->account, acct, sizeof(ev->account));
 		memcpy(ev->function, name, sizeof(ev->function));
+		memcpy(ev->qualifier, qual, sizeof(ev->qualifier));
 		memcpy(ev->request_id, rid, sizeof(ev->request_id));
 		ev->payload = len ? xstrndup(payload, len) : xstrdup("{}");
 		ev->source = xstrdup(source ? source : "lambda");
@@ -264,6 +288,33 @@ static void config_save(struct cloud *c, const char *account, const char *functi
 	sqlite3_finalize(st);
 	pthread_mutex_unlock(&c->db->mu);
 	free(text);
+}
+
+static cJSON *config_view(const char *account, const char *function, const cJSON *cfg);
+
+/* Every event invoke config of a function, its versions' and aliases' too, into arr. */
+static void config_list(struct cloud *c, const char *account, const char *name, cJSON *arr)
+{
+	char prefix[80];
+	snprintf(prefix, sizeof(prefix), "%s:", name);
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *st = prep(c, "SELECT function, config FROM async_config WHERE account=?1"
+				   " AND (function=?2 OR substr(function, 1, length(?3))=?3)"
+				   " ORDER BY function");
+	if (st) {
+		sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, prefix, -1, SQLITE_STATIC);
+	}
+	while (st && sqlite3_step(st) == SQLITE_ROW) {
+		const char *key = (const char *)sqlite3_column_text(st, 0);
+		cJSON *cfg = cJSON_Parse((const char *)sqlite3_column_text(st, 1));
+		if (cfg)
+			cJSON_AddItemToArray(arr, config_view(account, key, cfg));
+		cJSON_Delete(cfg);
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&c->db->mu);
 }
 
 static long long config_int(const cJSON *cfg, const char *name, long long def)
@@ -363,7 +414,7 @@ static bool deliver_record(struct cloud *c, const struct event *ev, const char *
 		cJSON_Delete(detail);
 		char fn[200];
 		arn_function_format(fn, sizeof(fn), AWS_REGION_NAME, ev->account, ev->function,
-				    "$LATEST");
+				    ev->qualifier[0] ? ev->qualifier : "$LATEST");
 		resources = cJSON_CreateArray();
 		cJSON_AddItemToArray(resources, cJSON_CreateString(arn));
 		cJSON_AddItemToArray(resources, cJSON_CreateString(fn));
@@ -398,9 +449,9 @@ static char *invocation_record(const struct event *ev, const char *condition,
 	cJSON_AddStringToObject(o, "timestamp", iso);
 	cJSON *rc = cJSON_AddObjectToObject(o, "requestContext");
 	cJSON_AddStringToObject(rc, "requestId", ev->request_id);
-	char arn[200];
-	snprintf(arn, sizeof(arn), "arn:aws:lambda:%s:%s:function:%s:$LATEST", AWS_REGION_NAME,
-		 ev->account, ev->function);
+	char arn[300];
+	arn_function_format(arn, sizeof(arn), AWS_REGION_NAME, ev->account, ev->function,
+			    ev->qualifier[0] ? ev->qualifier : "$LATEST");
 	cJSON_AddStringToObject(rc, "functionArn", arn);
 	cJSON_AddStringToObject(rc, "condition", condition);
 	cJSON_AddNumberToObject(rc, "approximateInvokeCount", ev->attempts);
@@ -409,7 +460,8 @@ static char *invocation_record(const struct event *ev, const char *condition,
 			      payload ? payload : cJSON_CreateString(ev->payload));
 	cJSON *resp = cJSON_AddObjectToObject(o, "responseContext");
 	cJSON_AddNumberToObject(resp, "statusCode", r ? r->status : 200);
-	cJSON_AddStringToObject(resp, "executedVersion", "$LATEST");
+	cJSON_AddStringToObject(resp, "executedVersion",
+				r && r->executed[0] ? r->executed : "$LATEST");
 	if (r && r->function_error)
 		cJSON_AddStringToObject(resp, "functionError", "Unhandled");
 	if (r && r->status == 200 && r->body && r->body[0]) {
@@ -519,15 +571,23 @@ static void event_later(struct cloud *c, const struct event *ev, int64_t due)
 static void attempt(struct event *ev)
 {
 	struct cloud *c = ev->c;
-	cJSON *cfg = config_load(c, ev->account, ev->function);
+	char key[200];
+	config_key(key, sizeof(key), ev->function, ev->qualifier);
+	cJSON *cfg = config_load(c, ev->account, key);
 	long long max_age = config_int(cfg, "MaximumEventAgeInSeconds", ASYNC_DEFAULT_AGE);
 	long long max_retry = config_int(cfg, "MaximumRetryAttempts", ASYNC_DEFAULT_RETRY);
 	int64_t now = vclock_now_ms(c->vclock, ev->account);
 	pthread_mutex_lock(&c->mu);
 	struct lfunc *fn = lambda_fn_find(c, ev->account, ev->function);
+	bool zero = fn && fn->reserved == 0;
+	if (fn && ev->qualifier[0]) {
+		/* A version, or the one an alias picks for this attempt by its weights. */
+		struct aws_err rerr = { 0 };
+		fn = lambda_fn_resolve(c, fn, ev->qualifier, &rerr);
+		aws_err_release(&rerr);
+	}
 	if (fn)
 		lambda_fn_ref(fn);
-	bool zero = fn && fn->reserved == 0;
 	pthread_mutex_unlock(&c->mu);
 	struct lambda_outcome r = { 0 };
 	if (!fn) {
@@ -547,7 +607,8 @@ static void attempt(struct event *ev)
 	} else {
 		lambda_metric(c, ev->account, ev->function, NULL, NULL, "AsyncEventAge",
 			      "Milliseconds", (double)(now - ev->received));
-		lambda_invoke_internal(c, fn, ev->payload, strlen(ev->payload), ev->request_id, &r);
+		lambda_invoke_internal_as(c, fn, ev->qualifier, ev->payload, strlen(ev->payload),
+					  ev->request_id, &r);
 		/* What the attempt logged is on disk before the event moves on. */
 		lambda_records_sync(c);
 		now = vclock_now_ms(c->vclock, ev->account);
@@ -622,9 +683,11 @@ static struct event *lease(struct cloud *c, int64_t now, int64_t *next)
 	pthread_mutex_lock(&c->db->mu);
 	/* Each event is due on its account's clock: in the base clock's time, that is its due
 	 * time less what its account's clock has been stepped ahead. */
-	sqlite3_stmt *st = prep(c, "SELECT seq, account, function, request_id, payload, source,"
-				   " received, attempts, backoff, due - vclock_offset(account) AS d"
-				   " FROM async_events WHERE leased=0 ORDER BY d, seq LIMIT 1");
+	sqlite3_stmt *st =
+		prep(c, "SELECT seq, account, function, request_id, payload, source,"
+			" received, attempts, backoff, due - vclock_offset(account) AS d,"
+			" qualifier"
+			" FROM async_events WHERE leased=0 ORDER BY d, seq LIMIT 1");
 	if (st && sqlite3_step(st) == SQLITE_ROW) {
 		int64_t due = sqlite3_column_int64(st, 9);
 		if (due > now) {
@@ -646,6 +709,8 @@ static struct event *lease(struct cloud *c, int64_t now, int64_t *next)
 			ev->received = sqlite3_column_int64(st, 6);
 			ev->attempts = sqlite3_column_int(st, 7);
 			ev->backoff = sqlite3_column_int64(st, 8);
+			const char *q = (const char *)sqlite3_column_text(st, 10);
+			snprintf(ev->qualifier, sizeof(ev->qualifier), "%s", q ? q : "");
 		}
 	}
 	sqlite3_finalize(st);
@@ -814,9 +879,10 @@ static cJSON *config_view(const char *account, const char *function, const cJSON
 	cJSON *o = cJSON_CreateObject();
 	const cJSON *lm = cJSON_GetObjectItemCaseSensitive(cfg, "LastModified");
 	cJSON_AddNumberToObject(o, "LastModified", cJSON_IsNumber(lm) ? lm->valuedouble : 0);
-	char arn[200];
-	snprintf(arn, sizeof(arn), "arn:aws:lambda:%s:%s:function:%s:$LATEST", AWS_REGION_NAME,
-		 account, function);
+	/* function: the name ($LATEST) or NAME:QUALIFIER (config_key()). */
+	char arn[300];
+	snprintf(arn, sizeof(arn), "arn:aws:lambda:%s:%s:function:%s%s", AWS_REGION_NAME, account,
+		 function, strchr(function, ':') ? "" : ":$LATEST");
 	cJSON_AddStringToObject(o, "FunctionArn", arn);
 	cJSON_AddNumberToObject(o, "MaximumRetryAttempts",
 				(double)config_int(cfg, "MaximumRetryAttempts", 2));
@@ -850,21 +916,17 @@ static bool check_dest(struct cloud *c, const char *account, const char *functio
 				   arn);
 	if (str_starts_with(arn, "arn:aws:sqs:") || str_starts_with(arn, "arn:aws:sns:") ||
 	    str_starts_with(arn, "arn:aws:lambda:") || str_starts_with(arn, "arn:aws:events:")) {
-		char acct[13], name[65];
+		char acct[13], name[65], qual[129];
 		if (str_starts_with(arn, "arn:aws:lambda:") &&
-		    split_function(arn, account, acct, name) && strcmp(acct, account) == 0 &&
+		    split_function(arn, account, acct, name, qual) && strcmp(acct, account) == 0 &&
 		    strcmp(name, function) == 0)
 			return api_err_set(e, 400, "InvalidParameterValueException",
 					   "You can't specify the function as a destination for "
 					   "itself.");
 		if (str_starts_with(arn, "arn:aws:lambda:")) {
 			/* Lambda checks that a function destination exists. */
-			bool there = split_function(arn, account, acct, name);
-			if (there) {
-				pthread_mutex_lock(&c->mu);
-				there = lambda_fn_find(c, acct, name) != NULL;
-				pthread_mutex_unlock(&c->mu);
-			}
+			bool there = split_function(arn, account, acct, name, qual) &&
+				     function_has(c, acct, name, qual);
 			if (!there)
 				return api_err_set(e, 400, "InvalidParameterValueException",
 						   "The destination ARN %s is invalid.", arn);
@@ -979,7 +1041,7 @@ void async_api(struct cloud *c, const char *account, const struct http_req *req,
 		lambda_unserved(resp, req);
 		return;
 	}
-	char acct[13] = "", name[65] = "";
+	char acct[13] = "", name[65] = "", in_ref[129] = "";
 	const char *qual = http_query(req, "Qualifier");
 	const char *m = req->method;
 	bool reading = !list && (strcmp(m, "GET") == 0 || strcmp(m, "DELETE") == 0);
@@ -991,11 +1053,13 @@ void async_api(struct cloud *c, const char *account, const struct http_req *req,
 			  "setting.");
 		return;
 	}
-	bool named = split_function(ref, account, acct, name);
-	pthread_mutex_lock(&c->mu);
-	bool found = named && lambda_fn_find(c, acct, name) != NULL;
-	pthread_mutex_unlock(&c->mu);
-	const char *version = qual && qual[0] ? qual : "$LATEST";
+	bool named = split_function(ref, account, acct, name, in_ref);
+	bool found = named && function_has(c, acct, name, "");
+	/* A version or an alias has a config of its own, named by Qualifier or in the name. */
+	char q[129];
+	snprintf(q, sizeof(q), "%s",
+		 qual && qual[0] && strcmp(qual, "$LATEST") != 0 ? qual : in_ref);
+	const char *version = q[0] ? q : "$LATEST";
 	if (!found && reading && named) {
 		aws_error(resp, 404, "ResourceNotFoundException",
 			  "The function arn:aws:lambda:%s:%s:function:%s:%s doesn't have an "
@@ -1007,37 +1071,44 @@ void async_api(struct cloud *c, const char *account, const struct http_req *req,
 		aws_error(resp, 404, "ResourceNotFoundException", "The function doesn't exist.");
 		return;
 	}
-	if (qual && qual[0] && strcmp(qual, "$LATEST") != 0) {
+	if (q[0] && in_ref[0] && strcmp(q, in_ref) != 0) {
+		aws_error(resp, 400, "InvalidParameterValueException",
+			  "The derived qualifier from the function name does not match the "
+			  "specified qualifier.");
+		return;
+	}
+	if (q[0] && !function_has(c, acct, name, q)) {
 		if (reading)
 			aws_error(resp, 404, "ResourceNotFoundException",
 				  "The function arn:aws:lambda:%s:%s:function:%s:%s doesn't have "
 				  "an EventInvokeConfig",
-				  AWS_REGION_NAME, acct, name, qual);
+				  AWS_REGION_NAME, acct, name, q);
 		else
 			aws_error(resp, 404, "ResourceNotFoundException",
 				  "Function not found: arn:aws:lambda:%s:%s:function:%s:%s",
-				  AWS_REGION_NAME, acct, name, qual);
+				  AWS_REGION_NAME, acct, name, q);
 		return;
 	}
-	cJSON *cfg = config_load(c, acct, name);
+	char key[200];
+	config_key(key, sizeof(key), name, q);
+	cJSON *cfg = config_load(c, acct, key);
 	if (list && strcmp(m, "GET") == 0) {
 		cJSON *o = cJSON_CreateObject();
 		cJSON *arr = cJSON_AddArrayToObject(o, "FunctionEventInvokeConfigs");
-		if (cfg)
-			cJSON_AddItemToArray(arr, config_view(acct, name, cfg));
+		config_list(c, acct, name, arr);
 		reply(resp, 200, o);
 	} else if (list) {
 		aws_error(resp, 405, "MethodNotAllowedException", "Method not allowed");
 	} else if (strcmp(m, "GET") == 0 || strcmp(m, "DELETE") == 0) {
 		if (!cfg) {
 			aws_error(resp, 404, "ResourceNotFoundException",
-				  "The function arn:aws:lambda:%s:%s:function:%s:$LATEST doesn't "
+				  "The function arn:aws:lambda:%s:%s:function:%s:%s doesn't "
 				  "have an EventInvokeConfig",
-				  AWS_REGION_NAME, acct, name);
+				  AWS_REGION_NAME, acct, name, version);
 		} else if (m[0] == 'G') {
-			reply(resp, 200, config_view(acct, name, cfg));
+			reply(resp, 200, config_view(acct, key, cfg));
 		} else {
-			config_save(c, acct, name, NULL);
+			config_save(c, acct, key, NULL);
 			resp->status = 204;
 		}
 	} else if (strcmp(m, "PUT") == 0 || strcmp(m, "POST") == 0) {
@@ -1051,17 +1122,17 @@ void async_api(struct cloud *c, const char *account, const struct http_req *req,
 				  "Could not parse request body into json");
 		} else if (merge && !cfg) {
 			aws_error(resp, 404, "ResourceNotFoundException",
-				  "The function arn:aws:lambda:%s:%s:function:%s:$LATEST doesn't "
+				  "The function arn:aws:lambda:%s:%s:function:%s:%s doesn't "
 				  "have an EventInvokeConfig",
-				  AWS_REGION_NAME, acct, name);
+				  AWS_REGION_NAME, acct, name, version);
 		} else if (!read_config(c, acct, name, in, next, &e)) {
 			aws_error(resp, e.status, e.type, "%s", e.msg);
 		} else {
 			cJSON_DeleteItemFromObjectCaseSensitive(next, "LastModified");
 			cJSON_AddNumberToObject(next, "LastModified",
 						(double)vclock_now_ms(c->vclock, acct) / 1000.0);
-			config_save(c, acct, name, next);
-			reply(resp, 200, config_view(acct, name, next));
+			config_save(c, acct, key, next);
+			reply(resp, 200, config_view(acct, key, next));
 		}
 		cJSON_Delete(next);
 		cJSON_Delete(in);

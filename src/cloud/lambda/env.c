@@ -328,7 +328,9 @@ void lambda_env_housekeep(struct cloud *c, bool all)
 	vec_for_each (&c->envs, i) {
 		struct env *env = c->envs.items[i];
 		bool idle = env->state == ENV_READY && !env->inv;
-		if (all || (idle && now - env->idle_since_ms > (long long)c->idle_seconds * 1000) ||
+		if (all ||
+		    (idle && !env->provisioned &&
+		     now - env->idle_since_ms > (long long)c->idle_seconds * 1000) ||
 		    (idle && (env->generation != env->fn->generation || env->fn->deleted)))
 			lambda_env_kill(env);
 		if (env->state == ENV_DEAD && !env->inv && env->exited && env->reader_done)
@@ -447,7 +449,8 @@ static void build_envp(struct cloud *c, const struct env *env, const struct lamb
 		env_add(envp, "AWS_LAMBDA_LOG_FORMAT", "JSON");
 		env_add(envp, "AWS_LAMBDA_LOG_LEVEL", lambda_log_level_name(env->log.app_level));
 	}
-	env_add(envp, "AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand");
+	env_add(envp, "AWS_LAMBDA_INITIALIZATION_TYPE",
+		env->provisioned ? "provisioned-concurrency" : "on-demand");
 	env_add(envp, "AWS_REGION", AWS_REGION_NAME);
 	env_add(envp, "AWS_DEFAULT_REGION", AWS_REGION_NAME);
 	if (rt->exec_env)
@@ -580,7 +583,7 @@ static bool env_start(struct cloud *c, struct env *env, const struct lambda_runt
 }
 
 static struct env *spawn_now(struct cloud *c, struct lfunc *fn, struct invocation *inv,
-			     struct api_err *e)
+			     bool provisioned, struct api_err *e)
 {
 	const struct lambda_runtime *rt = lambda_runtime_find(fn->runtime);
 	if (!rt) {
@@ -592,6 +595,9 @@ static struct env *spawn_now(struct cloud *c, struct lfunc *fn, struct invocatio
 	struct env *env = NULL;
 	if (!runtime_argv(c, fn, rt, argv, e) || !(env = env_new(c, fn, e)))
 		goto done;
+	/* Its init is over before any invocation comes: none reports an Init Duration. */
+	env->provisioned = provisioned;
+	env->init_reported = provisioned;
 	build_envp(c, env, rt, &envp);
 	if (!env_start(c, env, rt, argv, &envp, e)) {
 		env_release(env);
@@ -624,7 +630,7 @@ struct env *lambda_env_spawn(struct cloud *c, struct lfunc *fn, struct invocatio
 			     struct api_err *e)
 {
 	if (!c->spawner_running)
-		return spawn_now(c, fn, inv, e);
+		return spawn_now(c, fn, inv, false, e);
 	struct spawn_req req = { .fn = fn, .inv = inv };
 	pthread_cond_init(&req.cond, NULL);
 	vec_push(&c->spawns, &req);
@@ -636,6 +642,11 @@ struct env *lambda_env_spawn(struct cloud *c, struct lfunc *fn, struct invocatio
 	return req.env;
 }
 
+struct env *lambda_env_provision(struct cloud *c, struct lfunc *fn, struct api_err *e)
+{
+	return spawn_now(c, fn, NULL, true, e);
+}
+
 void lambda_env_serve_spawns(struct cloud *c)
 {
 	vec_for_each (&c->spawns, i) {
@@ -645,7 +656,7 @@ void lambda_env_serve_spawns(struct cloud *c)
 			api_err_set(&r->err, 503, "ServiceException",
 				    "The local cloud is stopping");
 		} else {
-			r->env = spawn_now(c, r->fn, r->inv, &r->err);
+			r->env = spawn_now(c, r->fn, r->inv, false, &r->err);
 		}
 		r->done = true;
 		pthread_cond_signal(&r->cond);

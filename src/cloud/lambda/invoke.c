@@ -151,6 +151,15 @@ static struct env *idle_env(struct cloud *c, const struct lfunc *fn)
 		if (env->fn != fn || env->inv || env->state == ENV_DEAD || env->exited ||
 		    env->generation != fn->generation || env->init_failed)
 			continue;
+		/* Provisioned concurrency serves first, once initialised; the rest spills over
+		 * to on-demand environments. */
+		if (env->provisioned && env->state != ENV_READY)
+			continue;
+		if (best && best->provisioned != env->provisioned) {
+			if (env->provisioned)
+				best = env;
+			continue;
+		}
 		/* The most recently used stays warm; the others may expire. */
 		if (!best || env->idle_since_ms > best->idle_since_ms)
 			best = env;
@@ -325,6 +334,8 @@ static void run(struct cloud *c, struct lfunc *fn, const char *payload, size_t l
 		inv->client_context = xstrdup(client_context);
 	struct env *env = idle_env(c, fn);
 	bool warm = env && env->state == ENV_READY;
+	if (fn->version)
+		lambda_provisioned_invoked(c, fn, qualifier, env && env->provisioned);
 	if (env) {
 		env->inv = inv;
 		env->delivered = false;
@@ -422,6 +433,12 @@ static void run(struct cloud *c, struct lfunc *fn, const char *payload, size_t l
 				       : "success");
 	snprintf(rec.error_type, sizeof(rec.error_type), "%s", inv->error_type);
 	snprintf(rec.qualifier, sizeof(rec.qualifier), "%s", qualifier ? qualifier : "");
+	/* Through an alias: the version it picked, for the per-version split. */
+	if (qualifier && qualifier[0] && strcmp(qualifier, "$LATEST") != 0 &&
+	    strspn(qualifier, "0123456789") != strlen(qualifier)) {
+		char ver[12];
+		snprintf(rec.executed, sizeof(rec.executed), "%s", lambda_fn_version_name(fn, ver));
+	}
 	lambda_metrics_record(c, &rec);
 	pthread_mutex_unlock(&c->mu);
 
@@ -434,9 +451,17 @@ static void run(struct cloud *c, struct lfunc *fn, const char *payload, size_t l
 void lambda_invoke_internal(struct cloud *c, struct lfunc *fn, const char *payload, size_t len,
 			    const char *request_id, struct lambda_outcome *r)
 {
+	lambda_invoke_internal_as(c, fn, NULL, payload, len, request_id, r);
+}
+
+void lambda_invoke_internal_as(struct cloud *c, struct lfunc *fn, const char *qualifier,
+			       const char *payload, size_t len, const char *request_id,
+			       struct lambda_outcome *r)
+{
 	struct outcome out = { 0 };
 	strbuf_init(&out.body);
-	run(c, fn, payload, len, NULL, false, request_id, NULL, &out);
+	run(c, fn, payload, len, NULL, false, request_id,
+	    qualifier && qualifier[0] ? qualifier : NULL, &out);
 	r->status = out.http_status;
 	r->function_error = out.function_error;
 	r->throttled = out.throttled;
@@ -448,6 +473,7 @@ void lambda_invoke_internal(struct cloud *c, struct lfunc *fn, const char *paylo
 		 out.throttled            ? "Rate Exceeded."
 		 : out.http_status != 200 ? out.err.msg
 					  : "");
+	lambda_fn_version_name(fn, r->executed);
 	r->body = strbuf_detach(&out.body);
 	strbuf_release(&out.body);
 	free(out.tail_b64);
@@ -617,14 +643,6 @@ cJSON *lambda_op_invoke(struct svc_call *call, const cJSON *in, struct aws_err *
 		out = status_only(204);
 		goto done;
 	}
-	if (event && fn->version) {
-		aws_err_set(
-			err, 501, "NotImplemented",
-			"The local cloud queues asynchronous invocations of $LATEST only, and %s "
-			"names version %u",
-			arn, fn->version);
-		goto done;
-	}
 	if (event) {
 		/* Into the durable queue: async/ runs it, retries it and reports its fate. The
 		 * invocation's request id is the one the Invoke answer carries, as in AWS. */
@@ -632,7 +650,12 @@ cJSON *lambda_op_invoke(struct svc_call *call, const cJSON *in, struct aws_err *
 		snprintf(rid, sizeof(rid), "%s", call->request_id);
 		struct error qerr;
 		error_clear(&qerr);
-		if (!async_enqueue(c, fn->account, fn->name, payload, len,
+		/* A version or an alias is queued as invoked: an alias picks its version for
+		 * each attempt. */
+		char target[200];
+		snprintf(target, sizeof(target), "%s%s%s", fn->name, qualifier[0] ? ":" : "",
+			 qualifier);
+		if (!async_enqueue(c, fn->account, target, payload, len,
 				   call->caller->service[0] ? call->caller->service : "lambda", rid,
 				   &qerr))
 			aws_err_set(err, 500, "ServiceException", "%s", qerr.msg);

@@ -119,6 +119,7 @@ struct env {
 	double init_ms;
 	bool init_reported; /* Init Duration already printed */
 	bool init_failed;
+	bool provisioned; /* initialised ahead for provisioned concurrency (versions.h) */
 	int64_t idle_since_ms;
 	pthread_cond_t cond; /* /next waits here */
 	pthread_t waiter, reader, duty;
@@ -162,6 +163,12 @@ void lambda_fn_load_all(struct cloud *c);
  */
 struct env *lambda_env_spawn(struct cloud *c, struct lfunc *fn, struct invocation *inv,
 			     struct api_err *e);
+/*
+ * Start an environment for fn ahead of any invocation, for provisioned concurrency: its init
+ * runs now, its first invocation is warm, AWS_LAMBDA_INITIALIZATION_TYPE says so, and it is
+ * not stopped for being idle. cloud->mu held, on cloud_run()'s thread (or with none running).
+ */
+struct env *lambda_env_provision(struct cloud *c, struct lfunc *fn, struct api_err *e);
 /* Fork the queued environments (cloud->mu held): cloud_run()'s thread calls this. */
 void lambda_env_serve_spawns(struct cloud *c);
 /* Apply the CPU share (after init, which runs at full speed). */
@@ -217,10 +224,16 @@ struct lambda_outcome {
 	bool throttled;
 	char error_type[128]; /* status != 200: the service's error */
 	char message[1024];
-	char *body; /* the response, or the error payload */
+	char *body;        /* the response, or the error payload */
+	char executed[12]; /* the version that ran: "$LATEST", "3" */
 };
 void lambda_invoke_internal(struct cloud *c, struct lfunc *fn, const char *payload, size_t len,
 			    const char *request_id, struct lambda_outcome *r);
+/* The same, invoked as qualifier (a version or an alias, which picked fn; NULL or "": as
+ * $LATEST): the function's context, logs and metrics name it. */
+void lambda_invoke_internal_as(struct cloud *c, struct lfunc *fn, const char *qualifier,
+			       const char *payload, size_t len, const char *request_id,
+			       struct lambda_outcome *r);
 /*
  * Lambda's Invoke as an operation of the service table: from a client (the payload is the
  * HTTP body, the answer's payload is written as the response body) or from another service

@@ -212,6 +212,8 @@ static const char *const migrations[] = {
 	"CREATE TABLE lambda_provisioned(account TEXT NOT NULL, function TEXT NOT NULL,"
 	" qualifier TEXT NOT NULL, requested INTEGER NOT NULL, modified INTEGER NOT NULL,"
 	" PRIMARY KEY(account, function, qualifier)) STRICT;",
+	/* 3 -> 4: asynchronous events of a version or an alias. */
+	"ALTER TABLE async_events ADD COLUMN qualifier TEXT NOT NULL DEFAULT '';",
 };
 
 /* What the table serves (sorted by name): decoded and validated by proto, cJSON in and
@@ -225,6 +227,7 @@ static const struct svc_op ops[] = {
 	{ "DeleteFunction", lambda_op_delete_function },
 	{ "DeleteFunctionConcurrency", lambda_op_delete_function_concurrency },
 	{ "DeleteLayerVersion", lambda_op_delete_layer_version },
+	{ "DeleteProvisionedConcurrencyConfig", lambda_op_delete_provisioned_concurrency_config },
 	{ "GetAccountSettings", lambda_op_get_account_settings },
 	{ "GetAlias", lambda_op_get_alias },
 	{ "GetFunction", lambda_op_get_function },
@@ -234,16 +237,19 @@ static const struct svc_op ops[] = {
 	{ "GetLayerVersionByArn", lambda_op_get_layer_version_by_arn },
 	{ "GetLayerVersionPolicy", lambda_op_get_layer_version_policy },
 	{ "GetPolicy", lambda_op_get_policy },
+	{ "GetProvisionedConcurrencyConfig", lambda_op_get_provisioned_concurrency_config },
 	{ "Invoke", lambda_op_invoke },
 	{ "InvokeAsync", lambda_op_invoke_async },
 	{ "ListAliases", lambda_op_list_aliases },
 	{ "ListFunctions", lambda_op_list_functions },
 	{ "ListLayerVersions", lambda_op_list_layer_versions },
 	{ "ListLayers", lambda_op_list_layers },
+	{ "ListProvisionedConcurrencyConfigs", lambda_op_list_provisioned_concurrency_configs },
 	{ "ListVersionsByFunction", lambda_op_list_versions_by_function },
 	{ "PublishLayerVersion", lambda_op_publish_layer_version },
 	{ "PublishVersion", lambda_op_publish_version },
 	{ "PutFunctionConcurrency", lambda_op_put_function_concurrency },
+	{ "PutProvisionedConcurrencyConfig", lambda_op_put_provisioned_concurrency_config },
 	{ "RemoveLayerVersionPermission", lambda_op_remove_layer_version_permission },
 	{ "RemovePermission", lambda_op_remove_permission },
 	{ "UpdateAlias", lambda_op_update_alias },

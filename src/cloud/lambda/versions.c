@@ -1174,3 +1174,137 @@ cJSON *lambda_op_list_provisioned_concurrency_configs(struct svc_call *call, con
 	pthread_mutex_unlock(&c->mu);
 	return out;
 }
+
+/* --- Provisioned environments ------------------------------------------------------------- */
+
+static bool env_alive(const struct env *env)
+{
+	return env->state != ENV_DEAD && !env->exited && !env->killed;
+}
+
+/* Stop a provisioned environment no longer wanted: now when idle, else after its invocation
+ * (an environment of another generation than its function's is not used again). */
+static void env_retire(struct env *env)
+{
+	env->provisioned = false;
+	if (env->inv)
+		env->generation = env->fn->generation - 1;
+	else
+		lambda_env_kill(env);
+}
+
+/* The configuration of latest that keeps environments of version v, or NULL. */
+static struct lprov *prov_of_version(const struct lfunc *latest, unsigned v)
+{
+	vec_for_each (&latest->provisioned, i) {
+		struct lprov *p = latest->provisioned.items[i];
+		if (prov_version(latest, p) == v)
+			return p;
+	}
+	return NULL;
+}
+
+/* Keep one configuration's environments: start what is missing, stop what is too many,
+ * and tell its status. */
+static void prov_keep(struct cloud *c, struct lfunc *latest, struct lprov *p)
+{
+	unsigned v = prov_version(latest, p);
+	struct lfunc *ver = lambda_version_find(latest, v);
+	if (!ver || strcmp(p->status, "FAILED") == 0)
+		return;
+	int alive = 0, ready = 0, starting = 0;
+	bool failed = false;
+	vec_for_each (&c->envs, i) {
+		struct env *env = c->envs.items[i];
+		if (env->fn != ver || !env->provisioned || !env_alive(env))
+			continue;
+		if (env->init_failed) {
+			failed = true;
+			lambda_env_kill(env);
+			continue;
+		}
+		if (alive >= p->requested) {
+			/* Fewer are wanted now. */
+			env_retire(env);
+			continue;
+		}
+		alive++;
+		if (env->state == ENV_READY)
+			ready++;
+		else
+			starting++;
+	}
+	if (failed) {
+		snprintf(p->status, sizeof(p->status), "FAILED");
+		snprintf(p->reason, sizeof(p->reason), "FUNCTION_ERROR_INIT_FAILURE");
+		p->allocated = 0;
+		return;
+	}
+	/* A few inits at a time, as the machine allows. */
+	while (alive < p->requested && starting < 2) {
+		struct api_err e = { 0 };
+		if (!lambda_env_provision(c, ver, &e)) {
+			snprintf(p->status, sizeof(p->status), "FAILED");
+			snprintf(p->reason, sizeof(p->reason), "%.200s",
+				 e.status == 200 ? "FUNCTION_ERROR_INIT_FAILURE" : e.msg);
+			p->allocated = 0;
+			return;
+		}
+		alive++;
+		starting++;
+	}
+	p->allocated = ready;
+	snprintf(p->status, sizeof(p->status), "%s",
+		 ready >= p->requested ? "READY" : "IN_PROGRESS");
+}
+
+void lambda_provisioned_tick(struct cloud *c)
+{
+	vec_for_each (&c->functions, i) {
+		struct lfunc *latest = c->functions.items[i];
+		vec_for_each (&latest->provisioned, k)
+			prov_keep(c, latest, latest->provisioned.items[k]);
+	}
+	/* Environments no configuration wants any more (deleted, or its alias moved on). */
+	vec_for_each (&c->envs, i) {
+		struct env *env = c->envs.items[i];
+		if (!env->provisioned || !env_alive(env))
+			continue;
+		struct lfunc *latest = lambda_fn_find(c, env->fn->account, env->fn->name);
+		const struct lprov *p = latest && env->fn->version
+						? prov_of_version(latest, env->fn->version)
+						: NULL;
+		if (p && strcmp(p->status, "FAILED") != 0 && !env->fn->deleted)
+			continue;
+		env_retire(env);
+	}
+}
+
+void lambda_provisioned_invoked(struct cloud *c, const struct lfunc *fn, const char *qualifier,
+				bool provisioned)
+{
+	const struct lfunc *latest = lambda_fn_find(c, fn->account, fn->name);
+	const struct lprov *p = latest ? prov_of_version(latest, fn->version) : NULL;
+	if (!p)
+		return;
+	int busy = provisioned ? 1 : 0;
+	vec_for_each (&c->envs, i) {
+		const struct env *env = c->envs.items[i];
+		if (env->fn == fn && env->provisioned && env->inv)
+			busy++;
+	}
+	char ver[12], buf[12];
+	const char *executed = NULL;
+	if (qualifier && qualifier[0] && !all_digits(qualifier))
+		executed = lambda_fn_version_name(fn, ver);
+	snprintf(buf, sizeof(buf), "%u", fn->version);
+	const char *q = qualifier && qualifier[0] ? qualifier : buf;
+	lambda_metric(c, fn->account, fn->name, q, executed,
+		      provisioned ? "ProvisionedConcurrencyInvocations"
+				  : "ProvisionedConcurrencySpilloverInvocations",
+		      "Count", 1);
+	lambda_metric(c, fn->account, fn->name, q, executed, "ProvisionedConcurrentExecutions",
+		      "Count", busy);
+	lambda_metric(c, fn->account, fn->name, q, executed, "ProvisionedConcurrencyUtilization",
+		      "None", p->requested > 0 ? (double)busy / p->requested : 0);
+}

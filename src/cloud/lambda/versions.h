@@ -84,6 +84,21 @@ void lambda_versions_forget(struct cloud *c, const char *account, const char *na
  * or a provisioned configuration still uses it. */
 bool lambda_version_delete(struct cloud *c, struct lfunc *latest, unsigned v, struct aws_err *err);
 
+/*
+ * Keep the provisioned configurations' environments (cloud->mu held, on cloud_run()'s
+ * thread): start those missing, a few inits at a time, stop those no longer wanted, and set
+ * each configuration's status: IN_PROGRESS until all its environments are initialised, then
+ * READY; FAILED when an init fails.
+ */
+void lambda_provisioned_tick(struct cloud *c);
+/*
+ * An invocation of version fn (qualifier as invoked) is about to run, in a provisioned
+ * environment or not: the ProvisionedConcurrency* metrics, when the version has a
+ * configuration (cloud->mu held).
+ */
+void lambda_provisioned_invoked(struct cloud *c, const struct lfunc *fn, const char *qualifier,
+				bool provisioned);
+
 /* The operations, as rows of Lambda's table (svc.h's svc_op_fn). */
 struct cJSON *lambda_op_publish_version(struct svc_call *call, const struct cJSON *in,
 					struct aws_err *err);
@@ -99,8 +114,6 @@ struct cJSON *lambda_op_delete_alias(struct svc_call *call, const struct cJSON *
 				     struct aws_err *err);
 struct cJSON *lambda_op_list_aliases(struct svc_call *call, const struct cJSON *in,
 				     struct aws_err *err);
-/* Not on Lambda's table yet: no environments are initialised ahead of invocations, so a
- * configuration would never be READY. */
 struct cJSON *lambda_op_put_provisioned_concurrency_config(struct svc_call *call,
 							   const struct cJSON *in,
 							   struct aws_err *err);

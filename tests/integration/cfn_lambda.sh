@@ -1,0 +1,169 @@
+#!/bin/sh
+# CloudFormation and the SAM transform with Lambda versions and aliases, with both AWS CLIs:
+# AutoPublishAlias publishing a version per code change and moving its alias, explicit
+# AWS::Lambda::Version and AWS::Lambda::Alias, a failing alias rolling the whole stack back,
+# and deleting the stack.
+# Usage: cfn_lambda.sh LAMBDA-TUTOR
+TUTOR=$1
+. "$(dirname "$0")/cloud_lib.sh"
+
+if [ ! -x /usr/bin/aws ]; then
+	echo "1..0 # SKIP Debian's awscli is not installed"
+	exit 0
+fi
+start_cloud || exit 1
+CF="awsl cloudformation"
+
+# template MSG: the application, its handler's answer MSG.
+template() {
+	cat <<YAML
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: index.handler
+      Runtime: python3.12
+      InlineCode: |
+        def handler(event, context):
+            return {"msg": "$1", "version": context.function_version}
+      AutoPublishAlias: live
+  Plain:
+    Type: AWS::Lambda::Function
+    Properties:
+      Handler: index.handler
+      Runtime: python3.12
+      Role: arn:aws:iam::123456789012:role/lambda-role
+      Code:
+        ZipFile: |
+          def handler(event, context):
+              return {"version": context.function_version}
+  PlainV1:
+    Type: AWS::Lambda::Version
+    Properties:
+      FunctionName: !Ref Plain
+      Description: first
+  PlainProd:
+    Type: AWS::Lambda::Alias
+    Properties:
+      FunctionName: !Ref Plain
+      FunctionVersion: !GetAtt PlainV1.Version
+      Name: prod
+Outputs:
+  Alias:
+    Value: !Ref FnAliaslive
+  Prod:
+    Value: !Ref PlainProd
+YAML
+}
+
+# settle STACK: poll until the stack's status is no longer IN_PROGRESS; prints it.
+settle() {
+	i=0
+	while [ $i -lt 600 ]; do
+		st=$($CF describe-stacks --stack-name "$1" --query 'Stacks[0].StackStatus' \
+			--output text 2>&1)
+		case "$st" in
+		*IN_PROGRESS*) ;;
+		*) break ;;
+		esac
+		i=$((i + 1))
+		sleep 0.2
+	done
+	echo "$st"
+}
+
+# physical LOGICAL-ID: a resource's physical id in stack st.
+physical() {
+	$CF describe-stack-resources --stack-name st --logical-resource-id "$1" \
+		--query 'StackResources[0].PhysicalResourceId' --output text 2>&1
+}
+
+template one >"$WORK/t.yaml"
+out=$($CF deploy --template-file "$WORK/t.yaml" --stack-name st --capabilities CAPABILITY_IAM 2>&1)
+contains "$out" "Successfully created/updated stack"
+ok $? "2.x: deploy creates the stack"
+note "$out"
+out=$($CF describe-stack-resources --stack-name st \
+	--query 'StackResources[].[ResourceType,ResourceStatus]' --output text 2>&1)
+for t in AWS::Lambda::Function AWS::Lambda::Version AWS::Lambda::Alias AWS::IAM::Role; do
+	echo "$out" | grep -q "^$t	CREATE_COMPLETE"
+	ok $? "$t created"
+done
+FN=$(physical Fn)
+PLAIN=$(physical Plain)
+out=$($CF describe-stacks --stack-name st --query 'Stacks[0].Outputs' --output text 2>&1)
+contains "$out" ":function:$FN:live" && contains "$out" ":function:$PLAIN:prod"
+ok $? "the outputs name the aliases"
+awsl lambda invoke --function-name "$FN:live" "$WORK/o1.json" >"$WORK/inv" 2>&1
+contains "$(cat "$WORK/o1.json")" '"msg": "one", "version": "1"'
+ok $? "the alias live runs version 1 ($(cat "$WORK/o1.json"))"
+awsl lambda invoke --function-name "$PLAIN" --qualifier prod "$WORK/o2.json" >"$WORK/inv" 2>&1
+contains "$(cat "$WORK/o2.json")" '"version": "1"'
+ok $? "AWS::Lambda::Alias prod runs AWS::Lambda::Version 1"
+out=$(awsl lambda get-function-configuration --function-name "$PLAIN:1" \
+	--query Description --output text 2>&1)
+[ "$out" = first ]
+ok $? "the version's Description ($out)"
+
+# A second deploy with changed code, by the 1.x CLI: a new version, the alias moved to it.
+template two >"$WORK/t.yaml"
+if command -v aws >/dev/null 2>&1 && aws --version 2>&1 | grep -q '^aws-cli/1'; then
+	dep() { AWS_ENDPOINT_URL=$E aws cloudformation "$@"; }
+	cli=1.x
+else
+	dep() { $CF "$@"; }
+	cli=2.x
+fi
+out=$(dep deploy --template-file "$WORK/t.yaml" --stack-name st --capabilities CAPABILITY_IAM 2>&1)
+contains "$out" "Successfully created/updated stack"
+ok $? "$cli: a second deploy updates the stack"
+out=$(dep describe-stacks --stack-name st --query 'Stacks[0].StackStatus' --output text 2>&1)
+[ "$out" = UPDATE_COMPLETE ]
+ok $? "$cli: UPDATE_COMPLETE ($out)"
+out=$(awsl lambda list-versions-by-function --function-name "$FN" --query 'Versions[].Version' \
+	--output text 2>&1)
+[ "$(echo $out)" = '$LATEST 1 2' ]
+ok $? "the changed code is version 2; version 1 is kept ($out)"
+awsl lambda invoke --function-name "$FN:live" "$WORK/o3.json" >"$WORK/inv" 2>&1
+contains "$(cat "$WORK/o3.json")" '"msg": "two", "version": "2"'
+ok $? "the alias live moved to version 2 ($(cat "$WORK/o3.json"))"
+
+# An alias of a version that does not exist: the stack fails and rolls back completely.
+cat >"$WORK/bad.yaml" <<'YAML'
+Resources:
+  F:
+    Type: AWS::Lambda::Function
+    Properties:
+      FunctionName: doomed
+      Handler: index.handler
+      Runtime: python3.12
+      Role: arn:aws:iam::123456789012:role/lambda-role
+      Code:
+        ZipFile: "def handler(e, c): return 1"
+  A:
+    Type: AWS::Lambda::Alias
+    Properties:
+      FunctionName: !Ref F
+      FunctionVersion: "9"
+      Name: live
+YAML
+$CF create-stack --stack-name bad --template-body "file://$WORK/bad.yaml" >/dev/null 2>&1
+out=$(settle bad)
+[ "$out" = ROLLBACK_COMPLETE ]
+ok $? "the failed stack is ROLLBACK_COMPLETE ($out)"
+out=$($CF describe-stack-events --stack-name bad \
+	--query 'StackEvents[?ResourceStatus==`CREATE_FAILED`].ResourceStatusReason' --output text 2>&1)
+contains "$out" "Function not found: arn:aws:lambda:us-east-1:$ACCT:function:doomed:9"
+ok $? "an alias of a missing version: CREATE_FAILED with Lambda's error ($out)"
+out=$(awsl lambda get-function --function-name doomed 2>&1)
+contains "$out" "ResourceNotFoundException"
+ok $? "the rollback deleted the function"
+
+check "delete-stack" $CF delete-stack --stack-name st
+settle st >/dev/null
+out=$(awsl lambda list-functions --query 'Functions[].FunctionName' --output text 2>&1)
+! contains "$out" "$FN" && ! contains "$out" "$PLAIN"
+ok $? "deleting the stack deletes its functions, versions and aliases ($out)"
+finish

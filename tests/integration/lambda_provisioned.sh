@@ -1,0 +1,117 @@
+#!/bin/sh
+# Provisioned concurrency: boto3 in both Pythons (lambda_provisioned.py), both AWS CLIs, and
+# the configurations' environments started again after a restart.
+# Usage: lambda_provisioned.sh LAMBDA-TUTOR
+TUTOR=$1
+. "$(dirname "$0")/cloud_lib.sh"
+DIR=$(cd "$(dirname "$0")" && pwd)
+
+if [ ! -x /usr/bin/aws ]; then
+	echo "1..0 # SKIP Debian's awscli is not installed"
+	exit 0
+fi
+start_cloud || exit 1
+L="awsl lambda"
+ROLE=arn:aws:iam::123456789012:role/lambda-role
+mkdir -p "$WORK/code"
+cat >"$WORK/code/app.py" <<'PY'
+import os
+INIT = os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE")
+def handler(event, context):
+    return {"init": INIT, "version": context.function_version}
+PY
+make_zip "$WORK/code.zip" "$WORK/code"
+
+# run LABEL COMMAND...: a TAP script's lines, numbered on.
+run() {
+	label=$1
+	shift
+	"$@" >"$WORK/out" 2>"$WORK/err"
+	status=$?
+	grep -E '^(ok|not ok) ' "$WORK/out" >"$WORK/lines"
+	grep -E '^# ' "$WORK/out"
+	while IFS= read -r line; do
+		case "$line" in
+		"ok "*) ok 0 "$label: ${line#* - }" ;;
+		*) ok 1 "$label: ${line#* - }" ;;
+		esac
+	done <"$WORK/lines"
+	[ $status = 0 ] || { ok 1 "$label exits 0"; note "$(tail -20 "$WORK/err")"; }
+}
+pys=""
+for py in /usr/bin/python3 python3; do
+	if ! "$py" -c 'import boto3' 2>/dev/null; then
+		echo "# skip $py: no boto3"
+		continue
+	fi
+	suffix=$(echo "$py" | tr -c 'a-z0-9' '-')
+	pys="$pys $suffix"
+	run "$py" "$py" "$DIR/lambda_provisioned.py" "$E" "$WS" "$suffix" "$WORK/code.zip"
+done
+
+# wait_ready NAME QUALIFIER CLI...: poll get-provisioned-concurrency-config until READY.
+wait_ready() {
+	fn=$1 q=$2
+	shift 2
+	i=0
+	while [ $i -lt 600 ]; do
+		st=$("$@" get-provisioned-concurrency-config --function-name "$fn" --qualifier "$q" \
+			--query Status --output text 2>&1)
+		[ "$st" = READY ] && return 0
+		i=$((i + 1))
+		sleep 0.2
+	done
+	echo "# last status: $st"
+	return 1
+}
+
+# The 2.x CLI.
+check "create-function" $L create-function --function-name cli --runtime python3.12 \
+	--handler app.handler --role $ROLE --zip-file "fileb://$WORK/code.zip" --publish
+out=$($L put-provisioned-concurrency-config --function-name cli --qualifier 1 \
+	--provisioned-concurrent-executions 1 2>&1)
+contains "$out" '"RequestedProvisionedConcurrentExecutions": 1'
+ok $? "put-provisioned-concurrency-config"
+wait_ready cli 1 $L
+ok $? "get-provisioned-concurrency-config: READY"
+out=$($L list-provisioned-concurrency-configs --function-name cli 2>&1)
+contains "$out" ':function:cli:1"'
+ok $? "list-provisioned-concurrency-configs"
+out=$($L put-provisioned-concurrency-config --function-name cli --qualifier '$LATEST' \
+	--provisioned-concurrent-executions 1 2>&1)
+contains "$out" "InvalidParameterValueException"
+ok $? "put on \$LATEST: InvalidParameterValueException"
+out=$($L put-provisioned-concurrency-config --function-name cli --qualifier 1 \
+	--provisioned-concurrent-executions 0 2>&1)
+contains "$out" "ValidationException" || contains "$out" "Invalid value for parameter"
+ok $? "put 0: refused ($(echo "$out" | head -1))"
+
+# The 1.x CLI.
+if command -v aws >/dev/null 2>&1 && aws --version 2>&1 | grep -q '^aws-cli/1'; then
+	v1() { AWS_ENDPOINT_URL=$E aws --output json lambda "$@"; }
+	check "1.x: delete-provisioned-concurrency-config" v1 \
+		delete-provisioned-concurrency-config --function-name cli --qualifier 1
+	out=$(v1 get-provisioned-concurrency-config --function-name cli --qualifier 1 2>&1)
+	contains "$out" "ProvisionedConcurrencyConfigNotFoundException"
+	ok $? "1.x: get after delete: not found"
+	check "1.x: put-provisioned-concurrency-config" v1 put-provisioned-concurrency-config \
+		--function-name cli --qualifier 1 --provisioned-concurrent-executions 1
+	wait_ready cli 1 v1
+	ok $? "1.x: READY"
+else
+	echo "# skip the 1.x CLI: none on PATH"
+fi
+
+# After a restart the configurations are there, and their environments are started again.
+stop_cloud
+start_cloud || exit 1
+wait_ready cli 1 $L
+ok $? "after a restart: READY again"
+for suffix in $pys; do
+	wait_ready "prov-$suffix" 1 $L
+	ok $? "after a restart: prov-$suffix:1 READY again"
+done
+out=$($L invoke --function-name cli --qualifier 1 "$WORK/o.json" 2>&1)
+contains "$(cat "$WORK/o.json")" '"init": "provisioned-concurrency"'
+ok $? "after a restart: invoked in a provisioned environment"
+finish
