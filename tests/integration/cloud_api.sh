@@ -317,9 +317,15 @@ check "a function with another account's layer it may not use is refused" contai
 check "... with Lambda's own error" bash -c "! grep -q 'does not offer' <<<'$out'"
 out=$(api GET /2015-03-31/functions/lay)
 check "... and nothing is created" contains "$out" "HTTP 404"
+printf '{"LoggingConfig":{"LogFormat":"Text","ApplicationLogLevel":"DEBUG"}}' >"$WORK/cfg.json"
+out=$(api PUT /2015-03-31/functions/py/configuration "$WORK/cfg.json")
+check "a log level with the Text format is refused" contains "$out" 'LogLevel is not supported when LogFormat is set to \"Text\"'
 printf '{"LoggingConfig":{"LogFormat":"JSON"}}' >"$WORK/cfg.json"
 out=$(api PUT /2015-03-31/functions/py/configuration "$WORK/cfg.json")
-check "a LoggingConfig the cloud does not apply is refused" contains "$out" "does not offer LoggingConfig"
+check "LogFormat JSON is kept, with both levels at INFO" contains "$out" '"LoggingConfig":{"LogFormat":"JSON","ApplicationLogLevel":"INFO","SystemLogLevel":"INFO","LogGroup":"/aws/lambda/py"}'
+printf '{"LoggingConfig":{"LogFormat":"Text"}}' >"$WORK/cfg.json"
+out=$(api PUT /2015-03-31/functions/py/configuration "$WORK/cfg.json")
+check "... and Text again" contains "$out" '"LoggingConfig":{"LogFormat":"Text","LogGroup":"/aws/lambda/py"}'
 printf '{"TracingConfig":{"Mode":"Active"}}' >"$WORK/cfg.json"
 out=$(api PUT /2015-03-31/functions/py/configuration "$WORK/cfg.json")
 check "TracingConfig Active is kept" contains "$out" '"TracingConfig":{"Mode":"Active"}'

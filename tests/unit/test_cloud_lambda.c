@@ -12,12 +12,14 @@
 #include <zip.h>
 
 #include "cloud/lambda/lambda.h"
+#include "cloud/lambda/logcfg.h"
 #include "cloud/lambda/logfmt.h"
 #include "cloud/lambda/sandbox_init.h"
 #include "cloud/lambda/validate.h"
 #include "cloud/lambda/zipcode.h"
 #include "cloud/logs/logs.h"
 #include "cloud/state.h"
+#include "cloud/svc/svc.h"
 #include "core/path.h"
 #include "core/strbuf.h"
 #include "core/strutil.h"
@@ -167,6 +169,97 @@ TEST(lambda_log__writes_lambdas_own_lines)
 	is_str(sb.buf, "2026-11-27T05:39:08.962Z id Task timed out after 3.00 seconds",
 	       "the timeout line");
 	strbuf_release(&sb);
+}
+
+TEST(lambda_log_json__writes_platform_records)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct lambda_report r = { "id", 38.664, 39, 128, 54, 203.69, NULL, NULL };
+	lambda_log_json(&sb, 1795757948962LL, "platform.report", lambda_logj_report(&r));
+	is_str(sb.buf,
+	       "{\"time\":\"2026-11-27T05:39:08.962Z\",\"type\":\"platform.report\",\"record\":"
+	       "{\"requestId\":\"id\",\"metrics\":{\"durationMs\":38.66,\"billedDurationMs\":39,"
+	       "\"memorySizeMB\":128,\"maxMemoryUsedMB\":54,\"initDurationMs\":203.69},"
+	       "\"status\":\"success\"}}",
+	       "a cold platform.report");
+	strbuf_reset(&sb);
+	struct lambda_report o = { "id", 10, 10, 128, 128, -1, "error", "Runtime.OutOfMemory" };
+	lambda_log_json(&sb, 0, "platform.report", lambda_logj_report(&o));
+	ok(strstr(sb.buf, "\"status\":\"error\",\"errorType\":\"Runtime.OutOfMemory\"}") &&
+		   !strstr(sb.buf, "initDurationMs"),
+	   "an error, warm: %s", sb.buf);
+	strbuf_reset(&sb);
+	lambda_log_json(&sb, 0, "platform.start",
+			lambda_logj_start("id", "$LATEST",
+					  "Root=1-5e1b4151-5ac6c58f5b5daa6532e4f2b7;Parent="
+					  "53995c3f42cd8ad8;Sampled=1"));
+	is_str(sb.buf,
+	       "{\"time\":\"1970-01-01T00:00:00.000Z\",\"type\":\"platform.start\",\"record\":"
+	       "{\"requestId\":\"id\",\"version\":\"$LATEST\",\"tracing\":{\"spanId\":"
+	       "\"53995c3f42cd8ad8\",\"type\":\"X-Amzn-Trace-Id\",\"value\":\"Root=1-5e1b4151-"
+	       "5ac6c58f5b5daa6532e4f2b7;Parent=53995c3f42cd8ad8;Sampled=1\"}}}",
+	       "platform.start of a sampled invocation");
+	strbuf_reset(&sb);
+	lambda_log_json(&sb, 0, "platform.initStart",
+			lambda_logj_init_start("python:3.12.v40", "ab", "orders", "$LATEST"));
+	ok(strstr(sb.buf, "{\"initializationType\":\"on-demand\",\"phase\":\"init\","
+			  "\"runtimeVersion\":\"python:3.12.v40\",\"runtimeVersionArn\":"
+			  "\"arn:aws:lambda:us-east-1::runtime:ab\",\"functionName\":\"orders\","
+			  "\"functionVersion\":\"$LATEST\"}") != NULL,
+	   "platform.initStart: %s", sb.buf);
+	strbuf_release(&sb);
+}
+
+TEST(lambda_logcfg__reads_merges_and_filters)
+{
+	struct lambda_logcfg cfg = LAMBDA_LOGCFG_INIT;
+	struct aws_err err = { 0 };
+	cJSON *in = cJSON_Parse("{\"LoggingConfig\":{\"LogFormat\":\"JSON\","
+				"\"ApplicationLogLevel\":\"ERROR\"}}");
+	ok(lambda_logcfg_read(in, &cfg, &err) && cfg.json && cfg.app_level == LAMBDA_LOG_ERROR &&
+		   cfg.sys_level == LAMBDA_LOG_INFO,
+	   "JSON with an application level; the system level stays INFO");
+	cJSON_Delete(in);
+	in = cJSON_Parse("{\"LoggingConfig\":{\"SystemLogLevel\":\"WARN\"}}");
+	ok(lambda_logcfg_read(in, &cfg, &err) && cfg.json && cfg.app_level == LAMBDA_LOG_ERROR &&
+		   cfg.sys_level == LAMBDA_LOG_WARN,
+	   "a later request changes only what it names");
+	cJSON_Delete(in);
+	in = cJSON_Parse("{\"LoggingConfig\":{\"LogFormat\":\"Text\",\"SystemLogLevel\":"
+			 "\"DEBUG\"}}");
+	ok(!lambda_logcfg_read(in, &cfg, &err) &&
+		   strcmp(err.code, "InvalidParameterValueException") == 0 && cfg.json,
+	   "a level with Text is refused and changes nothing");
+	aws_err_release(&err);
+	cJSON_Delete(in);
+	in = cJSON_Parse("{\"LoggingConfig\":{\"LogGroup\":\"bad group\"}}");
+	ok(!lambda_logcfg_read(in, &cfg, &err) && strcmp(err.code, "ValidationException") == 0,
+	   "a log group name outside CloudWatch's pattern");
+	aws_err_release(&err);
+	cJSON_Delete(in);
+	in = cJSON_Parse("{\"LoggingConfig\":{\"LogFormat\":\"Text\",\"LogGroup\":\"/a/b\"}}");
+	ok(lambda_logcfg_read(in, &cfg, &err) && !cfg.json && cfg.app_level == LAMBDA_LOG_INFO &&
+		   strcmp(cfg.group, "/a/b") == 0,
+	   "back to Text drops the levels");
+	cJSON_Delete(in);
+	cJSON *out = cJSON_CreateObject();
+	lambda_logcfg_to_config(&cfg, "fn", out);
+	char *text = cJSON_PrintUnformatted(out);
+	is_str(text, "{\"LoggingConfig\":{\"LogFormat\":\"Text\",\"LogGroup\":\"/a/b\"}}",
+	       "returned as Lambda returns it");
+	free(text);
+	cJSON_Delete(out);
+
+	const char *warn = "{\"level\":\"warning\",\"msg\":\"x\"}";
+	ok(lambda_log_app_passes(LAMBDA_LOG_WARN, warn, strlen(warn)), "a JSON line at WARN");
+	ok(!lambda_log_app_passes(LAMBDA_LOG_ERROR, warn, strlen(warn)), "below ERROR");
+	const char *py = "{\"log_level\":\"ERROR\"}";
+	ok(lambda_log_app_passes(LAMBDA_LOG_ERROR, py, strlen(py)), "Python's log_level key");
+	ok(!lambda_log_app_passes(LAMBDA_LOG_WARN, "plain", 5), "a plain line is INFO");
+	ok(lambda_log_app_passes(LAMBDA_LOG_INFO, "plain", 5), "and passes INFO");
+	const char *dbg = "{\"level\":\"debug\"}";
+	ok(!lambda_log_app_passes(LAMBDA_LOG_INFO, dbg, strlen(dbg)), "DEBUG below INFO");
+	ok(lambda_log_app_passes(LAMBDA_LOG_INFO, "{broken", 7), "broken JSON is INFO");
 }
 
 struct events {
@@ -383,6 +476,8 @@ int main(void)
 	RUN(lambda_check_env__applies_the_4kb_and_reserved_rules);
 	RUN(lambda_billing__rounds_up_to_the_millisecond_with_init);
 	RUN(lambda_log__writes_lambdas_own_lines);
+	RUN(lambda_log_json__writes_platform_records);
+	RUN(lambda_logcfg__reads_merges_and_filters);
 	RUN(log_splitter__makes_one_event_per_line_and_truncates);
 	RUN(zipcode_link_is_safe__keeps_links_inside);
 	RUN(zipcode_extract__writes_inside_and_refuses_escapes);

@@ -138,6 +138,14 @@ static cJSON *sqs_record(const struct mapping *m, const cJSON *msg)
 		const char *v = query_str(attrs, sys[i]);
 		cJSON_AddStringToObject(a, sys[i], v ? v : "");
 	}
+	/* A FIFO queue's messages carry their group, deduplication id and sequence number. */
+	static const char *const fifo[] = { "SequenceNumber", "MessageGroupId",
+					    "MessageDeduplicationId" };
+	for (size_t i = 0; i < sizeof(fifo) / sizeof(fifo[0]); i++) {
+		const char *v = query_str(attrs, fifo[i]);
+		if (v)
+			cJSON_AddStringToObject(a, fifo[i], v);
+	}
 	cJSON *ma = cJSON_AddObjectToObject(r, "messageAttributes");
 	const cJSON *it;
 	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(msg, "MessageAttributes"))
@@ -688,6 +696,10 @@ static bool apply(struct cloud *c, const char *account, const cJSON *in, struct 
 				   window,
 				   window < 0 ? "greater than or equal to 0"
 					      : "less than or equal to 300");
+	const char *source = m->source[0] ? m->source : query_str(in, "EventSourceArn");
+	if (!m->stream && window > 0 && source && str_ends_with(source, ".fifo"))
+		return api_err_set(e, 400, "InvalidParameterValueException",
+				   "Batching window is not supported for FIFO queues");
 	if (!m->stream && batch > 10 && window < 1)
 		return api_err_set(e, 400, "InvalidParameterValueException",
 				   "Maximum batch window in seconds must be greater than 0 if "

@@ -500,13 +500,8 @@ static void fn_release(struct cloud *c, struct lfunc *fn)
  */
 static bool refuse_unserved(const cJSON *in, struct aws_err *err)
 {
-	static const char *const unserved[] = { "VpcConfig",
-						"FileSystemConfigs",
-						"ImageConfig",
-						"KMSKeyArn",
-						"CodeSigningConfigArn",
-						"LoggingConfig",
-						"SnapStart",
+	static const char *const unserved[] = { "VpcConfig", "FileSystemConfigs",    "ImageConfig",
+						"KMSKeyArn", "CodeSigningConfigArn", "SnapStart",
 						NULL };
 	for (const char *const *u = unserved; *u; u++) {
 		const cJSON *v = cJSON_GetObjectItemCaseSensitive(in, *u);
@@ -562,7 +557,8 @@ cJSON *lambda_op_create_function(struct svc_call *call, const cJSON *in, struct 
 	struct settings s;
 	struct code code = { 0 };
 	const char *name = NULL, *dlq = NULL;
-	if (!refuse_unserved(in, err))
+	struct lambda_logcfg log = LAMBDA_LOGCFG_INIT;
+	if (!refuse_unserved(in, err) || !lambda_logcfg_read(in, &log, err))
 		return NULL;
 	if (!check_create(in, &name, &s, &dlq, &e))
 		goto fail;
@@ -602,6 +598,7 @@ cJSON *lambda_op_create_function(struct svc_call *call, const cJSON *in, struct 
 	fn->arm64 = s.arch == 1;
 	fn->ephemeral = s.has_ephemeral ? (int)s.ephemeral : LAMBDA_EPHEMERAL_MIN;
 	fn->tracing_active = tracing_mode(in) == 1;
+	fn->log = log;
 	memcpy(fn->sha256, code.sha256, sizeof(fn->sha256));
 	memcpy(fn->sha_hex, code.sha_hex, sizeof(fn->sha_hex));
 	fn->code_size = code.size;
@@ -811,11 +808,15 @@ cJSON *lambda_op_update_function_configuration(struct svc_call *call, const cJSO
 	const char *rev = in_str(in, "RevisionId");
 	int tracing = tracing_mode(in);
 	pthread_mutex_lock(&c->mu);
-	if (rev && strcmp(rev, fn->revision) != 0) {
+	struct lambda_logcfg log = fn->log;
+	bool log_ok = lambda_logcfg_read(in, &log, err);
+	if (!log_ok || (rev && strcmp(rev, fn->revision) != 0)) {
 		pthread_mutex_unlock(&c->mu);
 		cJSON_Delete(layers);
 		free(opt_dir);
 		fn_release(c, fn);
+		if (!log_ok)
+			return NULL;
 		return aws_err_set(
 			       err, 412, "PreconditionFailedException",
 			       "The Revision Id provided does not match the latest Revision Id. "
@@ -851,6 +852,7 @@ cJSON *lambda_op_update_function_configuration(struct svc_call *call, const cJSO
 	}
 	if (tracing >= 0)
 		fn->tracing_active = tracing == 1;
+	fn->log = log;
 	if (has_layers) {
 		/* The old merged folder goes with the next collection of unused code. */
 		cJSON_Delete(fn->layers);

@@ -98,8 +98,23 @@ void lambda_env_log_platform(struct env *env, const char *line, size_t len)
 	lambda_env_tail(env, line, len);
 }
 
+void lambda_env_log_record(struct env *env, int level, const char *type, cJSON *record)
+{
+	if (level < env->log.sys_level) {
+		cJSON_Delete(record);
+		return;
+	}
+	struct strbuf line = STRBUF_INIT;
+	lambda_log_json(&line, clock_wall_ms(), type, record);
+	lambda_env_log_platform(env, line.buf, line.len);
+	strbuf_release(&line);
+}
+
 void lambda_env_log(struct env *env, const char *line, size_t len)
 {
+	/* With the JSON format, Lambda drops application lines below the configured level. */
+	if (env->log.json && !lambda_log_app_passes(env->log.app_level, line, len))
+		return;
 	logs_append(env->cloud->logs, env->fn->account, env->group, env->stream, clock_wall_ms(),
 		    line, len);
 	lambda_metrics_emf(env->cloud, env->fn->account, line, len);
@@ -428,6 +443,10 @@ static void build_envp(struct cloud *c, const struct env *env, const struct lamb
 	env_addi(envp, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", env->memory);
 	env_add(envp, "AWS_LAMBDA_LOG_GROUP_NAME", env->group);
 	env_add(envp, "AWS_LAMBDA_LOG_STREAM_NAME", env->stream);
+	if (env->log.json) {
+		env_add(envp, "AWS_LAMBDA_LOG_FORMAT", "JSON");
+		env_add(envp, "AWS_LAMBDA_LOG_LEVEL", lambda_log_level_name(env->log.app_level));
+	}
 	env_add(envp, "AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand");
 	env_add(envp, "AWS_REGION", AWS_REGION_NAME);
 	env_add(envp, "AWS_DEFAULT_REGION", AWS_REGION_NAME);
@@ -488,7 +507,8 @@ static struct env *env_new(struct cloud *c, struct lfunc *fn, struct api_err *e)
 	char v[12];
 	snprintf(env->stream, sizeof(env->stream), "%s/[%s]%s", day, lambda_fn_version_name(fn, v),
 		 hex);
-	snprintf(env->group, sizeof(env->group), "/aws/lambda/%s", fn->name);
+	env->log = fn->log;
+	lambda_logcfg_group(&fn->log, fn->name, env->group, sizeof(env->group));
 	struct error err;
 	env->rapi = http_server_start(0, LAMBDA_RUNTIME_RESP_MAX, lambda_runtime_api, env,
 				      &env->rapi_port, &err);
@@ -537,11 +557,20 @@ static bool env_start(struct cloud *c, struct env *env, const struct lambda_runt
 	env->pid = pid;
 	env->out_fd = fds[0];
 	fcntl(env->out_fd, F_SETFL, O_NONBLOCK);
+	static const char runtime_hex[] =
+		"0f2f4c1b9a6de0c2d8a9b7e3c4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3";
 	struct strbuf line = STRBUF_INIT;
-	lambda_log_init_start(&line, rt->version,
-			      "0f2f4c1b9a6de0c2d8a9b7e3c4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3");
 	pthread_mutex_lock(&env->log_mu);
-	lambda_env_log_platform(env, line.buf, line.len);
+	if (env->log.json) {
+		char ver[12];
+		lambda_env_log_record(env, LAMBDA_LOG_INFO, "platform.initStart",
+				      lambda_logj_init_start(rt->version, runtime_hex,
+							     env->fn->name,
+							     lambda_fn_version_name(env->fn, ver)));
+	} else {
+		lambda_log_init_start(&line, rt->version, runtime_hex);
+		lambda_env_log_platform(env, line.buf, line.len);
+	}
 	pthread_mutex_unlock(&env->log_mu);
 	strbuf_release(&line);
 	pthread_create(&env->waiter, NULL, waiter_main, env);

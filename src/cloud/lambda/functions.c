@@ -75,13 +75,12 @@ cJSON *lambda_fn_config(struct cloud *c, const struct lfunc *fn)
 cJSON *lambda_fn_config_as(struct cloud *c, const struct lfunc *fn, const char *qualifier)
 {
 	cJSON *o = cJSON_CreateObject();
-	char arn[300], when[32], group[96], version[12];
+	char arn[300], when[32], version[12];
 	snprintf(arn, sizeof(arn), "arn:aws:lambda:" AWS_REGION_NAME ":%s:function:%s", fn->account,
 		 fn->name);
 	if (qualifier && qualifier[0])
 		snprintf(arn + strlen(arn), sizeof(arn) - strlen(arn), ":%s", qualifier);
 	aws_time_lambda(fn->modified_ms, when);
-	snprintf(group, sizeof(group), "/aws/lambda/%s", fn->name);
 	const struct lambda_runtime *rt = lambda_runtime_find(fn->runtime);
 	cJSON_AddStringToObject(o, "FunctionName", fn->name);
 	cJSON_AddStringToObject(o, "FunctionArn", arn);
@@ -125,9 +124,7 @@ cJSON *lambda_fn_config_as(struct cloud *c, const struct lfunc *fn, const char *
 				: "");
 		cJSON_AddStringToObject(rv, "RuntimeVersionArn", rarn);
 	}
-	cJSON *logging = cJSON_AddObjectToObject(o, "LoggingConfig");
-	cJSON_AddStringToObject(logging, "LogFormat", "Text");
-	cJSON_AddStringToObject(logging, "LogGroup", group);
+	lambda_logcfg_to_config(&fn->log, fn->name, o);
 	char dlq[256];
 	async_get_dlq(c, fn->account, fn->name, dlq, sizeof(dlq));
 	if (dlq[0])
@@ -150,6 +147,7 @@ cJSON *lambda_fn_state(const struct lfunc *fn)
 	cJSON_AddNumberToObject(o, "EphemeralStorage", fn->ephemeral);
 	cJSON_AddBoolToObject(o, "Arm64", fn->arm64);
 	cJSON_AddBoolToObject(o, "TracingActive", fn->tracing_active);
+	lambda_logcfg_save(&fn->log, o);
 	cJSON_AddStringToObject(o, "CodeSha256", fn->sha256);
 	cJSON_AddStringToObject(o, "ShaHex", fn->sha_hex);
 	cJSON_AddNumberToObject(o, "CodeSize", (double)fn->code_size);
@@ -217,6 +215,7 @@ struct lfunc *lambda_fn_from_state(const char *account, const char *name, const 
 	fn->ephemeral = (int)jnum(o, "EphemeralStorage");
 	fn->arm64 = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "Arm64"));
 	fn->tracing_active = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "TracingActive"));
+	lambda_logcfg_load(&fn->log, o);
 	char *s = jdup(o, "CodeSha256");
 	snprintf(fn->sha256, sizeof(fn->sha256), "%s", s);
 	free(s);

@@ -201,40 +201,63 @@ static void log_end(struct env *env, const struct env_view *v, struct invocation
 		    char **tail_b64)
 {
 	struct strbuf line = STRBUF_INIT;
+	bool json = env->log.json;
+	char ver[12];
+	lambda_fn_version_name(env->fn, ver);
 	pthread_mutex_lock(&env->log_mu);
 	lambda_env_drain(env);
 	lambda_env_flush(env);
 	if (!v->delivered || inv->started_us == 0) {
 		/* Init failed or the environment died before the handler started. */
-		strbuf_addf(&line, "INIT_REPORT Init Duration: %.2f ms\tPhase: init\tStatus: %s",
-			    v->init_ms > 0 ? v->init_ms
-					   : (double)(inv->ended_us - v->spawn_us) / 1000.0,
-			    timed_out ? "timeout" : "error");
-		if (!timed_out && inv->error_type[0])
-			strbuf_addf(&line, "\tError Type: %s", inv->error_type);
-		lambda_env_log_platform(env, line.buf, line.len);
-		strbuf_reset(&line);
-		char ver[12];
-		lambda_log_start(&line, inv->id, lambda_fn_version_name(env->fn, ver));
-		lambda_env_log_platform(env, line.buf, line.len);
-		strbuf_reset(&line);
+		double init_ms = v->init_ms > 0 ? v->init_ms
+						: (double)(inv->ended_us - v->spawn_us) / 1000.0;
+		const char *error_type = !timed_out && inv->error_type[0] ? inv->error_type : NULL;
+		if (json) {
+			lambda_env_log_record(
+				env, LAMBDA_LOG_INFO, "platform.initReport",
+				lambda_logj_init_report(init_ms, timed_out ? "timeout" : "error",
+							error_type));
+			lambda_env_log_record(env, LAMBDA_LOG_INFO, "platform.start",
+					      lambda_logj_start(inv->id, ver, inv->trace_id));
+		} else {
+			strbuf_addf(&line,
+				    "INIT_REPORT Init Duration: %.2f ms\tPhase: init\tStatus: %s",
+				    init_ms, timed_out ? "timeout" : "error");
+			if (error_type)
+				strbuf_addf(&line, "\tError Type: %s", error_type);
+			lambda_env_log_platform(env, line.buf, line.len);
+			strbuf_reset(&line);
+			lambda_log_start(&line, inv->id, ver);
+			lambda_env_log_platform(env, line.buf, line.len);
+			strbuf_reset(&line);
+		}
 	}
-	if (timed_out) {
+	if (timed_out && !json) {
 		lambda_log_timeout(&line, clock_wall_ms(), inv->id, (double)inv->timeout);
 		lambda_env_log_platform(env, line.buf, line.len);
 		strbuf_reset(&line);
-	} else if (strcmp(inv->status, "error") == 0 && !v->init_failed) {
+	} else if (!timed_out && strcmp(inv->status, "error") == 0 && !v->init_failed) {
 		cJSON *o = cJSON_Parse(inv->body.buf);
 		const cJSON *m = cJSON_GetObjectItemCaseSensitive(o, "errorMessage");
-		if (cJSON_IsString(m)) {
+		if (cJSON_IsString(m) && json) {
+			char ts[32];
+			aws_time_iso(clock_wall_ms(), ts);
+			cJSON *rec = cJSON_CreateObject();
+			cJSON_AddStringToObject(rec, "timestamp", ts);
+			cJSON_AddStringToObject(rec, "level", "ERROR");
+			cJSON_AddStringToObject(rec, "requestId", inv->id);
+			cJSON_AddStringToObject(rec, "errorMessage", m->valuestring);
+			cJSON_AddStringToObject(rec, "errorType", inv->error_type);
+			char *text = cJSON_PrintUnformatted(rec);
+			lambda_env_log(env, text, strlen(text));
+			cJSON_free(text);
+			cJSON_Delete(rec);
+		} else if (cJSON_IsString(m)) {
 			lambda_env_log(env, m->valuestring, strlen(m->valuestring));
 			lambda_env_log(env, inv->error_type, strlen(inv->error_type));
 		}
 		cJSON_Delete(o);
 	}
-	lambda_log_end(&line, inv->id);
-	lambda_env_log_platform(env, line.buf, line.len);
-	strbuf_reset(&line);
 	struct lambda_report r = {
 		.request_id = inv->id,
 		.duration_ms = duration_ms,
@@ -247,8 +270,20 @@ static void log_end(struct env *env, const struct env_view *v, struct invocation
 					   : NULL,
 		.error_type = inv->error_type,
 	};
-	lambda_log_report(&line, &r);
-	lambda_env_log_platform(env, line.buf, line.len);
+	if (json) {
+		lambda_env_log_record(env, LAMBDA_LOG_DEBUG, "platform.runtimeDone",
+				      lambda_logj_runtime_done(inv->id,
+							       r.status ? r.status : "success",
+							       duration_ms));
+		lambda_env_log_record(env, LAMBDA_LOG_INFO, "platform.report",
+				      lambda_logj_report(&r));
+	} else {
+		lambda_log_end(&line, inv->id);
+		lambda_env_log_platform(env, line.buf, line.len);
+		strbuf_reset(&line);
+		lambda_log_report(&line, &r);
+		lambda_env_log_platform(env, line.buf, line.len);
+	}
 	if (want_tail) {
 		size_t n = env->tail.len, from = n > 4096 ? n - 4096 : 0;
 		*tail_b64 = aws_base64_encode(env->tail.buf + from, n - from);

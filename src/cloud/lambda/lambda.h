@@ -18,6 +18,7 @@
 #include <sys/types.h>
 
 #include "cloud/http/server.h"
+#include "cloud/lambda/logcfg.h"
 #include "cloud/lambda/logfmt.h"
 #include "cloud/lambda/validate.h"
 #include "core/strbuf.h"
@@ -43,13 +44,14 @@ struct lfunc {
 	long long code_size; /* zipped */
 	char revision[37];
 	long long modified_ms;
-	int reserved;           /* reserved concurrency, -1 when not set */
-	bool tracing_active;    /* TracingConfig Mode Active: X-Ray samples its invocations */
-	int64_t sampled_second; /* the second whose first invocation X-Ray sampled */
-	char *code_dir;         /* the unzipped package */
-	struct cJSON *layers;   /* the configuration's Layers ([{Arn, CodeSize}]), NULL when none */
-	char *opt_dir;          /* the layers merged (layers.h), seen as /opt; NULL when none */
-	unsigned generation;    /* bumped by every change; older environments retire */
+	int reserved;             /* reserved concurrency, -1 when not set */
+	bool tracing_active;      /* TracingConfig Mode Active: X-Ray samples its invocations */
+	int64_t sampled_second;   /* the second whose first invocation X-Ray sampled */
+	struct lambda_logcfg log; /* LoggingConfig (logcfg.h) */
+	char *code_dir;           /* the unzipped package */
+	struct cJSON *layers; /* the configuration's Layers ([{Arn, CodeSize}]), NULL when none */
+	char *opt_dir;        /* the layers merged (layers.h), seen as /opt; NULL when none */
+	unsigned generation;  /* bumped by every change; older environments retire */
 	int inflight;
 	int refs;
 	bool deleted;
@@ -124,7 +126,8 @@ struct env {
 	bool exited, reader_done, oom, killed;
 	int wstatus;
 	char stream[96];
-	char group[96];
+	char group[LAMBDA_LOG_GROUP_MAX];
+	struct lambda_logcfg log; /* the function's when the environment started */
 	pthread_mutex_t log_mu;
 	struct log_splitter split;
 	struct strbuf tail; /* the current invocation's log, last few KB */
@@ -169,7 +172,11 @@ void lambda_env_kill(struct env *env);
 void lambda_env_drain(struct env *env);
 /* Emit a partial last line as its own event. Caller holds env->log_mu. */
 void lambda_env_flush(struct env *env);
-/* Log one line of the function's output for the environment. Caller holds env->log_mu. */
+/* Log one of Lambda's own records in the JSON format (logfmt.h: type, record at level),
+ * unless below the function's system log level. Frees record. Caller holds env->log_mu. */
+void lambda_env_log_record(struct env *env, int level, const char *type, struct cJSON *record);
+/* Log one line of the function's output for the environment (with the JSON format, unless
+ * below the application log level). Caller holds env->log_mu. */
 void lambda_env_log(struct env *env, const char *line, size_t len);
 /* Log one of Lambda's own lines (INIT_START, START, END, REPORT...): CloudWatch keeps it with
  * its newline, as Lambda writes them. Caller holds env->log_mu. */

@@ -3,6 +3,8 @@
  */
 #include "cloud/lambda/logfmt.h"
 
+#include <cjson/cJSON.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "cloud/http/aws.h"
@@ -46,6 +48,101 @@ void lambda_log_timeout(struct strbuf *sb, long long epoch_ms, const char *reque
 	char ts[32];
 	aws_time_iso(epoch_ms, ts);
 	strbuf_addf(sb, "%s %s Task timed out after %.2f seconds", ts, request_id, seconds);
+}
+
+cJSON *lambda_logj_init_start(const char *runtime_version, const char *arn_hex, const char *fn_name,
+			      const char *fn_version)
+{
+	cJSON *r = cJSON_CreateObject();
+	char arn[160];
+	snprintf(arn, sizeof(arn), "arn:aws:lambda:" AWS_REGION_NAME "::runtime:%s", arn_hex);
+	cJSON_AddStringToObject(r, "initializationType", "on-demand");
+	cJSON_AddStringToObject(r, "phase", "init");
+	cJSON_AddStringToObject(r, "runtimeVersion", runtime_version);
+	cJSON_AddStringToObject(r, "runtimeVersionArn", arn);
+	cJSON_AddStringToObject(r, "functionName", fn_name);
+	cJSON_AddStringToObject(r, "functionVersion", fn_version);
+	return r;
+}
+
+cJSON *lambda_logj_start(const char *request_id, const char *version, const char *trace_header)
+{
+	cJSON *r = cJSON_CreateObject();
+	cJSON_AddStringToObject(r, "requestId", request_id);
+	cJSON_AddStringToObject(r, "version", version);
+	if (trace_header && strstr(trace_header, "Sampled=1")) {
+		cJSON *t = cJSON_AddObjectToObject(r, "tracing");
+		const char *parent = strstr(trace_header, "Parent=");
+		if (parent) {
+			char span[17];
+			snprintf(span, sizeof(span), "%s", parent + 7);
+			cJSON_AddStringToObject(t, "spanId", span);
+		}
+		cJSON_AddStringToObject(t, "type", "X-Amzn-Trace-Id");
+		cJSON_AddStringToObject(t, "value", trace_header);
+	}
+	return r;
+}
+
+/* JSON numbers with the two decimals of the text lines. */
+static void add_ms(cJSON *o, const char *k, double ms)
+{
+	cJSON_AddNumberToObject(o, k, (double)(long long)(ms * 100 + 0.5) / 100);
+}
+
+cJSON *lambda_logj_runtime_done(const char *request_id, const char *status, double duration_ms)
+{
+	cJSON *r = cJSON_CreateObject();
+	cJSON_AddStringToObject(r, "requestId", request_id);
+	cJSON_AddStringToObject(r, "status", status);
+	cJSON *m = cJSON_AddObjectToObject(r, "metrics");
+	add_ms(m, "durationMs", duration_ms);
+	return r;
+}
+
+cJSON *lambda_logj_report(const struct lambda_report *rep)
+{
+	cJSON *r = cJSON_CreateObject();
+	cJSON_AddStringToObject(r, "requestId", rep->request_id);
+	cJSON *m = cJSON_AddObjectToObject(r, "metrics");
+	add_ms(m, "durationMs", rep->duration_ms);
+	cJSON_AddNumberToObject(m, "billedDurationMs", (double)rep->billed_ms);
+	cJSON_AddNumberToObject(m, "memorySizeMB", rep->memory_mb);
+	cJSON_AddNumberToObject(m, "maxMemoryUsedMB", rep->max_used_mb);
+	if (rep->init_ms >= 0)
+		add_ms(m, "initDurationMs", rep->init_ms);
+	cJSON_AddStringToObject(r, "status", rep->status ? rep->status : "success");
+	if (rep->status && strcmp(rep->status, "error") == 0 && rep->error_type &&
+	    rep->error_type[0])
+		cJSON_AddStringToObject(r, "errorType", rep->error_type);
+	return r;
+}
+
+cJSON *lambda_logj_init_report(double init_ms, const char *status, const char *error_type)
+{
+	cJSON *r = cJSON_CreateObject();
+	cJSON_AddStringToObject(r, "initializationType", "on-demand");
+	cJSON_AddStringToObject(r, "phase", "init");
+	cJSON_AddStringToObject(r, "status", status);
+	if (error_type && error_type[0])
+		cJSON_AddStringToObject(r, "errorType", error_type);
+	cJSON *m = cJSON_AddObjectToObject(r, "metrics");
+	add_ms(m, "durationMs", init_ms);
+	return r;
+}
+
+void lambda_log_json(struct strbuf *sb, long long epoch_ms, const char *type, cJSON *record)
+{
+	char ts[32];
+	aws_time_iso(epoch_ms, ts);
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "time", ts);
+	cJSON_AddStringToObject(o, "type", type);
+	cJSON_AddItemToObject(o, "record", record);
+	char *text = cJSON_PrintUnformatted(o);
+	strbuf_addstr(sb, text);
+	cJSON_free(text);
+	cJSON_Delete(o);
 }
 
 static void emit(struct log_splitter *ls, log_event_fn fn, void *ctx)

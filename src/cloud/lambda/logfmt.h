@@ -10,6 +10,8 @@
 
 #include "core/strbuf.h"
 
+struct cJSON;
+
 /* CloudWatch's event limit is 256 KB including 26 bytes of overhead per event. */
 #define LOG_EVENT_MAX (262144 - 26)
 
@@ -31,6 +33,23 @@ void lambda_log_report(struct strbuf *sb, const struct lambda_report *r);
 /* "2026-11-27T05:30:00.123Z <id> Task timed out after 3.00 seconds" */
 void lambda_log_timeout(struct strbuf *sb, long long epoch_ms, const char *request_id,
 			double seconds);
+
+/*
+ * The same events in the JSON log format, as records {"time", "type", "record"}: the record of
+ * each type (caller frees), then lambda_log_json() to write one. Lambda writes platform.initStart,
+ * platform.start, platform.report and platform.initReport at INFO, platform.runtimeDone at DEBUG;
+ * END and the timeout line have no JSON form (the report's status tells a timeout).
+ */
+struct cJSON *lambda_logj_init_start(const char *runtime_version, const char *arn_hex,
+				     const char *fn_name, const char *fn_version);
+struct cJSON *lambda_logj_start(const char *request_id, const char *version,
+				const char *trace_header);
+struct cJSON *lambda_logj_runtime_done(const char *request_id, const char *status,
+				       double duration_ms);
+struct cJSON *lambda_logj_report(const struct lambda_report *r);
+struct cJSON *lambda_logj_init_report(double init_ms, const char *status, const char *error_type);
+/* Writes {"time": <epoch_ms as ISO 8601>, "type": type, "record": record}; frees record. */
+void lambda_log_json(struct strbuf *sb, long long epoch_ms, const char *type, struct cJSON *record);
 
 /*
  * Splits a byte stream into events, one per line ("\n", with a preceding "\r" dropped). A line

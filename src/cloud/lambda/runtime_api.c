@@ -82,8 +82,9 @@ static void next(struct env *env, struct http_resp *resp)
 	if (inv->client_context)
 		http_resp_header(resp, "Lambda-Runtime-Client-Context", inv->client_context);
 	strbuf_add(&resp->body, inv->payload, inv->payload_len);
-	char id[37];
+	char id[37], trace[96];
 	memcpy(id, inv->id, sizeof(id));
+	memcpy(trace, inv->trace_id, sizeof(trace));
 	/* A cold invoker waits for init with a long deadline: give it the handler's. A warm
 	 * one already waits for about the right time and rechecks when it wakes. */
 	if (inv->cold)
@@ -93,11 +94,17 @@ static void next(struct env *env, struct http_resp *resp)
 	/* Whatever init printed comes before START. */
 	struct strbuf line = STRBUF_INIT;
 	char v[12];
-	lambda_log_start(&line, id, lambda_fn_version_name(env->fn, v));
+	lambda_fn_version_name(env->fn, v);
 	pthread_mutex_lock(&env->log_mu);
 	lambda_env_drain(env);
 	strbuf_reset(&env->tail);
-	lambda_env_log_platform(env, line.buf, line.len);
+	if (env->log.json) {
+		lambda_env_log_record(env, LAMBDA_LOG_INFO, "platform.start",
+				      lambda_logj_start(id, v, trace));
+	} else {
+		lambda_log_start(&line, id, v);
+		lambda_env_log_platform(env, line.buf, line.len);
+	}
 	pthread_mutex_unlock(&env->log_mu);
 	strbuf_release(&line);
 }

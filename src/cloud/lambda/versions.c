@@ -417,6 +417,7 @@ static void source_digest(const struct lfunc *fn, char out[65])
 	cJSON_AddNumberToObject(o, "e", fn->ephemeral);
 	cJSON_AddBoolToObject(o, "a", fn->arm64);
 	cJSON_AddStringToObject(o, "c", fn->sha256);
+	lambda_logcfg_save(&fn->log, o);
 	if (fn->layers)
 		cJSON_AddItemToObject(o, "l", cJSON_Duplicate(fn->layers, true));
 	char *text = cJSON_PrintUnformatted(o);

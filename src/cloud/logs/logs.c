@@ -3,6 +3,7 @@
  * bounded by retention policies and the workspace's cap.
  */
 #include "cloud/logs/logs.h"
+#include "cloud/logs/insights_ops.h"
 
 #include <cjson/cJSON.h>
 #include <stdbool.h>
@@ -1235,15 +1236,20 @@ static const struct svc_op ops[] = {
 	{ "DeleteRetentionPolicy", op_delete_retention },
 	{ "DescribeLogGroups", op_describe_groups },
 	{ "DescribeLogStreams", op_describe_streams },
+	{ "DescribeQueries", insights_op_describe_queries },
 	{ "FilterLogEvents", op_filter_events },
 	{ "GetLogEvents", op_get_events },
+	{ "GetQueryResults", insights_op_get_query_results },
 	{ "PutLogEvents", op_put_events },
 	{ "PutRetentionPolicy", op_put_retention },
+	{ "StartQuery", insights_op_start_query },
+	{ "StopQuery", insights_op_stop_query },
 };
 
 static void reset(struct cloud *c, const char *account)
 {
 	logs_reset_account(c->logs, account);
+	insights_reset_account(c->db, account);
 }
 
 const struct cloud_service logs_service = {

@@ -1,0 +1,1604 @@
+/*
+ * Logs Insights' query language: a lexer, a parser to commands, and a run over events.
+ */
+#include "cloud/logs/insights.h"
+
+#include <assert.h>
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <math.h>
+#include <pthread.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "core/strbuf.h"
+#include "core/xalloc.h"
+
+#define DEFAULT_LIMIT 10000
+#define MAX_TOKENS    4096
+
+/* --- Values and rows ------------------------------------------------------------------- */
+
+struct val {
+	char *s; /* as displayed */
+	bool isnum;
+	double num;
+};
+
+struct kv {
+	char *name;
+	struct val v;
+};
+
+struct row {
+	struct kv *kv;
+	size_t n, cap;
+	long long ts;
+};
+
+static void val_set_str(struct val *v, const char *s, size_t len)
+{
+	v->s = xmalloc(len + 1);
+	memcpy(v->s, s, len);
+	v->s[len] = '\0';
+	char *end = NULL;
+	v->num = len ? strtod(v->s, &end) : 0;
+	v->isnum = len && end && *end == '\0' && isfinite(v->num);
+}
+
+static void val_set_num(struct val *v, double x)
+{
+	char buf[64];
+	if (x == (double)(long long)x && fabs(x) < 1e15)
+		snprintf(buf, sizeof(buf), "%lld", (long long)x);
+	else
+		snprintf(buf, sizeof(buf), "%.15g", x);
+	v->s = xstrdup(buf);
+	v->isnum = true;
+	v->num = x;
+}
+
+static void time_text(long long ms, char out[32])
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	char day[24];
+	strftime(day, sizeof(day), "%Y-%m-%d %H:%M:%S", &tm);
+	snprintf(out, 32, "%s.%03lld", day, ms % 1000);
+}
+
+static struct kv *row_find(const struct row *r, const char *name)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		if (strcmp(r->kv[i].name, name) == 0)
+			return &r->kv[i];
+	}
+	return NULL;
+}
+
+/* Set name to a copy of v (replacing an earlier value). */
+static void row_put(struct row *r, const char *name, const struct val *v)
+{
+	struct kv *k = row_find(r, name);
+	if (k) {
+		free(k->v.s);
+	} else {
+		if (r->n == r->cap) {
+			r->cap = r->cap ? r->cap * 2 : 16;
+			r->kv = xrealloc(r->kv, r->cap * sizeof(*r->kv));
+		}
+		k = &r->kv[r->n++];
+		k->name = xstrdup(name);
+	}
+	k->v = *v;
+	k->v.s = xstrdup(v->s);
+}
+
+static void row_put_str(struct row *r, const char *name, const char *s, size_t len)
+{
+	struct val v;
+	val_set_str(&v, s, len);
+	row_put(r, name, &v);
+	free(v.s);
+}
+
+static void row_clear(struct row *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		free(r->kv[i].name);
+		free(r->kv[i].v.s);
+	}
+	free(r->kv);
+	memset(r, 0, sizeof(*r));
+}
+
+/* --- Lexer ------------------------------------------------------------------------------- */
+
+enum tok_kind {
+	T_END,
+	T_IDENT,
+	T_NUM,
+	T_DUR,
+	T_STR,
+	T_REGEX,
+	T_PIPE,
+	T_COMMA,
+	T_LP,
+	T_RP,
+	T_LB,
+	T_RB,
+	T_EQ,
+	T_NE,
+	T_LT,
+	T_LE,
+	T_GT,
+	T_GE,
+	T_MATCH,
+	T_STAR
+};
+
+struct tok {
+	enum tok_kind k;
+	int start, end;
+	char *text; /* identifiers, strings, regexes: decoded */
+	double num; /* numbers; durations in ms */
+	bool icase; /* a regex's /i */
+};
+
+struct parser {
+	const char *src;
+	struct tok *t;
+	size_t n, pos;
+	struct insights_error *e;
+	bool failed;
+};
+
+static bool fail_at(struct parser *p, int start, int end, const char *msg)
+{
+	if (p->failed)
+		return false;
+	p->failed = true;
+	int line = 1, col = 0;
+	for (int i = 0; i < start && p->src[i]; i++) {
+		if (p->src[i] == '\n') {
+			line++;
+			col = 0;
+		} else {
+			col++;
+		}
+	}
+	snprintf(p->e->message, sizeof(p->e->message), "%s at line %d and position %d", msg, line,
+		 col + 1);
+	p->e->start = start;
+	p->e->end = end > start ? end - 1 : start;
+	return false;
+}
+
+static bool unexpected(struct parser *p, const struct tok *t)
+{
+	if (t->k == T_END)
+		return fail_at(p, t->start, t->end, "unexpected end of query");
+	char what[80];
+	snprintf(what, sizeof(what), "unexpected symbol found %.*s",
+		 t->end - t->start > 40 ? 40 : t->end - t->start, p->src + t->start);
+	return fail_at(p, t->start, t->end, what);
+}
+
+static long long unit_ms(const char *u, size_t n)
+{
+	static const struct {
+		const char *name;
+		long long ms;
+	} units[] = { { "ms", 1 },       { "s", 1000 },     { "sec", 1000 },
+		      { "m", 60000 },    { "min", 60000 },  { "h", 3600000 },
+		      { "hr", 3600000 }, { "d", 86400000 }, { "w", 604800000 } };
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strlen(units[i].name) == n && strncasecmp(u, units[i].name, n) == 0)
+			return units[i].ms;
+	}
+	return 0;
+}
+
+static bool lex(struct parser *p)
+{
+	const char *s = p->src;
+	size_t i = 0, cap = 0;
+	for (;;) {
+		while (s[i] && isspace((unsigned char)s[i]))
+			i++;
+		if (p->n == cap) {
+			cap = cap ? cap * 2 : 32;
+			p->t = xrealloc(p->t, cap * sizeof(*p->t));
+		}
+		struct tok *t = &p->t[p->n];
+		memset(t, 0, sizeof(*t));
+		t->start = (int)i;
+		if (p->n >= MAX_TOKENS)
+			return fail_at(p, (int)i, (int)i + 1, "query too long");
+		char c = s[i];
+		if (!c) {
+			t->k = T_END;
+			t->end = (int)i;
+			p->n++;
+			return true;
+		}
+		size_t j = i + 1;
+		if (c == '@' || c == '_' || isalpha((unsigned char)c)) {
+			while (s[j] == '_' || s[j] == '.' || s[j] == '@' || s[j] == '$' ||
+			       isalnum((unsigned char)s[j]))
+				j++;
+			t->k = T_IDENT;
+			t->text = xstrndup(s + i, j - i);
+		} else if (isdigit((unsigned char)c) ||
+			   (c == '-' && isdigit((unsigned char)s[i + 1]))) {
+			char *end = NULL;
+			t->num = strtod(s + i, &end);
+			j = (size_t)(end - s);
+			t->k = T_NUM;
+			size_t u = j;
+			while (isalpha((unsigned char)s[u]))
+				u++;
+			if (u > j) {
+				long long ms = unit_ms(s + j, u - j);
+				if (!ms) {
+					t->end = (int)u;
+					p->n++;
+					return unexpected(p, t);
+				}
+				t->k = T_DUR;
+				t->num *= (double)ms;
+				j = u;
+			}
+		} else if (c == '"' || c == '\'' || c == '`') {
+			struct strbuf sb = STRBUF_INIT;
+			while (s[j] && s[j] != c) {
+				if (s[j] == '\\' && s[j + 1])
+					j++;
+				strbuf_addch(&sb, s[j]);
+				j++;
+			}
+			if (!s[j]) {
+				strbuf_release(&sb);
+				t->end = (int)j;
+				p->n++;
+				return fail_at(p, (int)i, (int)j, "unterminated string");
+			}
+			j++;
+			t->k = c == '`' ? T_IDENT : T_STR;
+			t->text = strbuf_detach(&sb);
+		} else if (c == '/') {
+			while (s[j] && s[j] != '/') {
+				if (s[j] == '\\' && s[j + 1])
+					j++;
+				j++;
+			}
+			if (!s[j]) {
+				t->end = (int)j;
+				p->n++;
+				return fail_at(p, (int)i, (int)j,
+					       "unterminated regular expression");
+			}
+			t->text = xstrndup(s + i + 1, j - i - 1);
+			j++;
+			while (s[j] == 'i' || s[j] == 'm' || s[j] == 's') {
+				if (s[j] == 'i')
+					t->icase = true;
+				j++;
+			}
+			t->k = T_REGEX;
+		} else {
+			static const struct {
+				const char *text;
+				enum tok_kind k;
+			} ops[] = { { "!=", T_NE },    { "<=", T_LE },  { ">=", T_GE },
+				    { "=~", T_MATCH }, { "|", T_PIPE }, { ",", T_COMMA },
+				    { "(", T_LP },     { ")", T_RP },   { "[", T_LB },
+				    { "]", T_RB },     { "=", T_EQ },   { "<", T_LT },
+				    { ">", T_GT },     { "*", T_STAR } };
+			bool found = false;
+			for (size_t k = 0; k < sizeof(ops) / sizeof(ops[0]) && !found; k++) {
+				size_t n = strlen(ops[k].text);
+				if (strncmp(s + i, ops[k].text, n) == 0) {
+					t->k = ops[k].k;
+					j = i + n;
+					found = true;
+				}
+			}
+			if (!found) {
+				t->end = (int)i + 1;
+				p->n++;
+				return unexpected(p, t);
+			}
+		}
+		t->end = (int)j;
+		p->n++;
+		i = j;
+	}
+}
+
+/* --- Regular expressions: Insights' (Java-like) syntax onto POSIX ERE -------------------- */
+
+struct rx {
+	regex_t re;
+	bool ok;
+	char **names; /* named groups, with their POSIX group numbers */
+	int *groups;
+	size_t nnames;
+};
+
+static bool rx_compile(struct rx *x, const char *src, bool icase, bool named)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int group = 0;
+	bool in_class = false;
+	for (size_t i = 0; src[i]; i++) {
+		char c = src[i];
+		if (c == '\\' && src[i + 1]) {
+			char d = src[++i];
+			const char *rep = d == 'd'   ? "[0-9]"
+					  : d == 'D' ? "[^0-9]"
+					  : d == 'w' ? "[A-Za-z0-9_]"
+					  : d == 'W' ? "[^A-Za-z0-9_]"
+					  : d == 's' ? "[[:space:]]"
+					  : d == 'S' ? "[^[:space:]]"
+						     : NULL;
+			if (rep && in_class)
+				rep = d == 'd'   ? "0-9"
+				      : d == 'w' ? "A-Za-z0-9_"
+				      : d == 's' ? "[:space:]"
+						 : NULL;
+			if (rep) {
+				strbuf_addstr(&sb, rep);
+			} else {
+				strbuf_addch(&sb, '\\');
+				strbuf_addch(&sb, d);
+			}
+			continue;
+		}
+		if (in_class) {
+			if (c == ']')
+				in_class = false;
+			strbuf_addch(&sb, c);
+			continue;
+		}
+		if (c == '[') {
+			in_class = true;
+			strbuf_addch(&sb, c);
+			if (src[i + 1] == ']' || (src[i + 1] == '^' && src[i + 2] == ']')) {
+				/* a ] first in the class is a member */
+				strbuf_addch(&sb, src[++i]);
+				if (src[i] == '^')
+					strbuf_addch(&sb, src[++i]);
+			}
+			continue;
+		}
+		if (c == '(') {
+			group++;
+			strbuf_addch(&sb, '(');
+			if (src[i + 1] == '?' && src[i + 2] == '<' && src[i + 3] != '=' &&
+			    src[i + 3] != '!') {
+				const char *close = strchr(src + i + 3, '>');
+				if (!close) {
+					strbuf_release(&sb);
+					return false;
+				}
+				if (named) {
+					x->names = xrealloc(x->names,
+							    (x->nnames + 1) * sizeof(*x->names));
+					x->groups = xrealloc(x->groups,
+							     (x->nnames + 1) * sizeof(*x->groups));
+					x->names[x->nnames] = xstrndup(
+						src + i + 3, (size_t)(close - src - i - 3));
+					x->groups[x->nnames++] = group;
+				}
+				i = (size_t)(close - src);
+			} else if (src[i + 1] == '?' && src[i + 2] == ':') {
+				i += 2;
+			}
+			continue;
+		}
+		strbuf_addch(&sb, c);
+	}
+	int rc = regcomp(&x->re, sb.buf ? sb.buf : "", REG_EXTENDED | (icase ? REG_ICASE : 0));
+	strbuf_release(&sb);
+	x->ok = rc == 0;
+	return x->ok;
+}
+
+static void rx_free(struct rx *x)
+{
+	if (x->ok)
+		regfree(&x->re);
+	for (size_t i = 0; i < x->nnames; i++)
+		free(x->names[i]);
+	free(x->names);
+	free(x->groups);
+	memset(x, 0, sizeof(*x));
+}
+
+/* --- The query ---------------------------------------------------------------------------- */
+
+struct operand {
+	char *field; /* NULL: a literal */
+	struct val lit;
+};
+
+enum ex_kind {
+	EX_AND,
+	EX_OR,
+	EX_NOT,
+	EX_CMP,
+	EX_LIKE,
+	EX_IN,
+	EX_PRESENT
+};
+
+struct expr {
+	enum ex_kind k;
+	struct expr *a, *b;
+	struct operand l, r;
+	enum tok_kind cmp;
+	char *sub; /* like "substring" */
+	struct rx rx;
+	bool has_rx;
+	struct val *set;
+	size_t nset;
+};
+
+enum agg_fn {
+	AGG_COUNT,
+	AGG_SUM,
+	AGG_AVG,
+	AGG_MIN,
+	AGG_MAX,
+	AGG_PCT,
+	AGG_COUNT_DISTINCT
+};
+
+struct agg {
+	enum agg_fn fn;
+	char *field; /* NULL: count(*) */
+	double pct;
+	char *name;
+};
+
+struct key {
+	char *field; /* the field, or @timestamp for a bin */
+	long long bin_ms;
+	char *name;
+};
+
+struct fieldspec {
+	struct operand op;
+	char *name;
+};
+
+enum cmd_kind {
+	C_FIELDS,
+	C_DISPLAY,
+	C_FILTER,
+	C_STATS,
+	C_SORT,
+	C_LIMIT,
+	C_PARSE
+};
+
+struct cmd {
+	enum cmd_kind k;
+	struct fieldspec *fields; /* fields, display */
+	size_t nfields;
+	struct expr *filter;
+	struct agg *aggs; /* stats */
+	size_t naggs;
+	struct key *keys;
+	size_t nkeys;
+	char **sort; /* sort: fields, and whether each is descending */
+	bool *desc;
+	size_t nsort;
+	long limit;
+	char *parse_field; /* parse */
+	struct rx rx;
+	bool is_rx;
+	char **pieces; /* a glob's literal pieces: npieces = names + 1 */
+	size_t npieces;
+	char **names;
+	size_t nnames;
+};
+
+struct insights_query {
+	struct cmd *cmds;
+	size_t n;
+};
+
+static const struct tok *peek(struct parser *p)
+{
+	return &p->t[p->pos];
+}
+
+static const struct tok *next(struct parser *p)
+{
+	const struct tok *t = &p->t[p->pos];
+	if (t->k != T_END)
+		p->pos++;
+	return t;
+}
+
+static bool is_word(const struct tok *t, const char *w)
+{
+	return t->k == T_IDENT && strcasecmp(t->text, w) == 0;
+}
+
+static bool expect(struct parser *p, enum tok_kind k)
+{
+	const struct tok *t = next(p);
+	return t->k == k ? true : unexpected(p, t);
+}
+
+static char *take_ident(struct parser *p)
+{
+	const struct tok *t = next(p);
+	if (t->k != T_IDENT)
+		return unexpected(p, t), NULL;
+	return xstrdup(t->text);
+}
+
+static void operand_free(struct operand *o)
+{
+	free(o->field);
+	free(o->lit.s);
+}
+
+static bool literal(const struct tok *t, struct val *v)
+{
+	if (t->k == T_STR) {
+		val_set_str(v, t->text, strlen(t->text));
+		v->isnum = false;
+		return true;
+	}
+	if (t->k == T_NUM) {
+		val_set_num(v, t->num);
+		return true;
+	}
+	return false;
+}
+
+static bool parse_operand(struct parser *p, struct operand *o)
+{
+	const struct tok *t = next(p);
+	memset(o, 0, sizeof(*o));
+	if (t->k == T_IDENT) {
+		o->field = xstrdup(t->text);
+		return true;
+	}
+	if (literal(t, &o->lit))
+		return true;
+	return unexpected(p, t);
+}
+
+static void expr_free(struct expr *x)
+{
+	if (!x)
+		return;
+	expr_free(x->a);
+	expr_free(x->b);
+	operand_free(&x->l);
+	operand_free(&x->r);
+	free(x->sub);
+	rx_free(&x->rx);
+	for (size_t i = 0; i < x->nset; i++)
+		free(x->set[i].s);
+	free(x->set);
+	free(x);
+}
+
+static struct expr *parse_or(struct parser *p, int depth);
+
+static struct expr *parse_primary(struct parser *p, int depth)
+{
+	if (depth > 64)
+		return unexpected(p, peek(p)), NULL;
+	const struct tok *t = peek(p);
+	struct expr *x = xcalloc(1, sizeof(*x));
+	if (is_word(t, "not")) {
+		next(p);
+		x->k = EX_NOT;
+		x->a = parse_primary(p, depth + 1);
+		if (!x->a)
+			goto fail;
+		return x;
+	}
+	if (t->k == T_LP) {
+		next(p);
+		free(x);
+		x = parse_or(p, depth + 1);
+		if (!x || !expect(p, T_RP))
+			goto fail;
+		return x;
+	}
+	if (t->k == T_IDENT && (strcasecmp(t->text, "ispresent") == 0) &&
+	    p->t[p->pos + 1].k == T_LP) {
+		next(p);
+		next(p);
+		x->k = EX_PRESENT;
+		if (!parse_operand(p, &x->l) || !x->l.field || !expect(p, T_RP))
+			goto fail;
+		return x;
+	}
+	if (!parse_operand(p, &x->l))
+		goto fail;
+	t = peek(p);
+	bool negate = false;
+	if (is_word(t, "not") && is_word(&p->t[p->pos + 1], "like")) {
+		next(p);
+		negate = true;
+		t = peek(p);
+	} else if (is_word(t, "not") && is_word(&p->t[p->pos + 1], "in")) {
+		next(p);
+		negate = true;
+		t = peek(p);
+	}
+	if (is_word(t, "like") || t->k == T_MATCH) {
+		bool match = t->k == T_MATCH;
+		next(p);
+		const struct tok *v = next(p);
+		x->k = EX_LIKE;
+		if (v->k == T_REGEX) {
+			x->has_rx = true;
+			if (!rx_compile(&x->rx, v->text, v->icase, false)) {
+				fail_at(p, v->start, v->end, "invalid regular expression");
+				goto fail;
+			}
+		} else if (v->k == T_STR && !match) {
+			x->sub = xstrdup(v->text);
+		} else {
+			unexpected(p, v);
+			goto fail;
+		}
+	} else if (is_word(t, "in")) {
+		next(p);
+		x->k = EX_IN;
+		if (!expect(p, T_LB))
+			goto fail;
+		do {
+			struct val v;
+			const struct tok *lt = next(p);
+			if (!literal(lt, &v)) {
+				unexpected(p, lt);
+				goto fail;
+			}
+			x->set = xrealloc(x->set, (x->nset + 1) * sizeof(*x->set));
+			x->set[x->nset++] = v;
+		} while (peek(p)->k == T_COMMA && next(p));
+		if (!expect(p, T_RB))
+			goto fail;
+	} else if (t->k >= T_EQ && t->k <= T_GE) {
+		x->k = EX_CMP;
+		x->cmp = next(p)->k;
+		if (!parse_operand(p, &x->r))
+			goto fail;
+	} else {
+		unexpected(p, t);
+		goto fail;
+	}
+	if (negate) {
+		struct expr *n = xcalloc(1, sizeof(*n));
+		n->k = EX_NOT;
+		n->a = x;
+		x = n;
+	}
+	return x;
+fail:
+	expr_free(x);
+	return NULL;
+}
+
+static struct expr *parse_binary(struct parser *p, int depth, bool or)
+{
+	struct expr *x = or ? parse_binary(p, depth, false) : parse_primary(p, depth);
+	while (x && is_word(peek(p), or ? "or" : "and")) {
+		next(p);
+		struct expr *y = or ? parse_binary(p, depth, false) : parse_primary(p, depth);
+		if (!y) {
+			expr_free(x);
+			return NULL;
+		}
+		struct expr *b = xcalloc(1, sizeof(*b));
+		b->k = or ? EX_OR : EX_AND;
+		b->a = x;
+		b->b = y;
+		x = b;
+	}
+	return x;
+}
+
+static struct expr *parse_or(struct parser *p, int depth)
+{
+	return parse_binary(p, depth, true);
+}
+
+/* The text of tokens [from, to) with single spaces, as Insights names a stats column. */
+static char *span_text(struct parser *p, size_t from, size_t to)
+{
+	struct strbuf sb = STRBUF_INIT;
+	for (size_t i = from; i < to; i++) {
+		const struct tok *t = &p->t[i];
+		if (i > from && t->k != T_COMMA && t->k != T_RP && t->k != T_LP &&
+		    p->t[i - 1].k != T_LP)
+			strbuf_addch(&sb, ' ');
+		strbuf_add(&sb, p->src + t->start, (size_t)(t->end - t->start));
+	}
+	return strbuf_detach(&sb);
+}
+
+static bool parse_fields(struct parser *p, struct cmd *c)
+{
+	do {
+		c->fields = xrealloc(c->fields, (c->nfields + 1) * sizeof(*c->fields));
+		struct fieldspec *f = &c->fields[c->nfields];
+		memset(f, 0, sizeof(*f));
+		c->nfields++;
+		size_t from = p->pos;
+		if (!parse_operand(p, &f->op))
+			return false;
+		if (is_word(peek(p), "as")) {
+			next(p);
+			if (!(f->name = take_ident(p)))
+				return false;
+		} else {
+			f->name = f->op.field ? xstrdup(f->op.field) : span_text(p, from, p->pos);
+		}
+	} while (peek(p)->k == T_COMMA && next(p));
+	return true;
+}
+
+static bool parse_stats(struct parser *p, struct cmd *c)
+{
+	static const struct {
+		const char *name;
+		enum agg_fn fn;
+	} fns[] = { { "count", AGG_COUNT },    { "sum", AGG_SUM },
+		    { "avg", AGG_AVG },        { "min", AGG_MIN },
+		    { "max", AGG_MAX },        { "pct", AGG_PCT },
+		    { "percentile", AGG_PCT }, { "count_distinct", AGG_COUNT_DISTINCT } };
+	do {
+		size_t from = p->pos;
+		const struct tok *t = next(p);
+		int fn = -1;
+		for (size_t i = 0; t->k == T_IDENT && i < sizeof(fns) / sizeof(fns[0]); i++) {
+			if (strcasecmp(t->text, fns[i].name) == 0)
+				fn = (int)fns[i].fn;
+		}
+		if (fn < 0)
+			return unexpected(p, t);
+		c->aggs = xrealloc(c->aggs, (c->naggs + 1) * sizeof(*c->aggs));
+		struct agg *a = &c->aggs[c->naggs++];
+		memset(a, 0, sizeof(*a));
+		a->fn = (enum agg_fn)fn;
+		if (!expect(p, T_LP))
+			return false;
+		if (peek(p)->k == T_STAR && fn == AGG_COUNT) {
+			next(p);
+		} else if (!(a->field = take_ident(p))) {
+			return false;
+		}
+		if (fn == AGG_PCT) {
+			if (!expect(p, T_COMMA))
+				return false;
+			const struct tok *n = next(p);
+			if (n->k != T_NUM || n->num < 0 || n->num > 100)
+				return unexpected(p, n);
+			a->pct = n->num;
+		}
+		if (!expect(p, T_RP))
+			return false;
+		if (is_word(peek(p), "as")) {
+			next(p);
+			if (!(a->name = take_ident(p)))
+				return false;
+		} else {
+			a->name = span_text(p, from, p->pos);
+		}
+	} while (peek(p)->k == T_COMMA && next(p));
+	if (!is_word(peek(p), "by"))
+		return true;
+	next(p);
+	do {
+		size_t from = p->pos;
+		c->keys = xrealloc(c->keys, (c->nkeys + 1) * sizeof(*c->keys));
+		struct key *k = &c->keys[c->nkeys++];
+		memset(k, 0, sizeof(*k));
+		if (is_word(peek(p), "bin") && p->t[p->pos + 1].k == T_LP) {
+			next(p);
+			next(p);
+			const struct tok *d = next(p);
+			if ((d->k != T_DUR && d->k != T_NUM) || d->num < 1)
+				return unexpected(p, d);
+			k->bin_ms = (long long)(d->k == T_DUR ? d->num : d->num * 1000);
+			k->field = xstrdup("@timestamp");
+			if (!expect(p, T_RP))
+				return false;
+		} else if (!(k->field = take_ident(p))) {
+			return false;
+		}
+		if (is_word(peek(p), "as")) {
+			next(p);
+			if (!(k->name = take_ident(p)))
+				return false;
+		} else {
+			k->name = span_text(p, from, p->pos);
+		}
+	} while (peek(p)->k == T_COMMA && next(p));
+	return true;
+}
+
+static bool parse_glob(struct parser *p, struct cmd *c, const char *glob)
+{
+	const char *s = glob;
+	for (;;) {
+		const char *star = strchr(s, '*');
+		size_t n = star ? (size_t)(star - s) : strlen(s);
+		c->pieces = xrealloc(c->pieces, (c->npieces + 1) * sizeof(*c->pieces));
+		c->pieces[c->npieces++] = xstrndup(s, n);
+		if (!star)
+			break;
+		s = star + 1;
+	}
+	if (c->npieces < 2)
+		return fail_at(p, peek(p)->start, peek(p)->end,
+			       "a parse pattern needs at least one *");
+	return true;
+}
+
+static bool parse_command(struct parser *p, struct cmd *c)
+{
+	const struct tok *t = next(p);
+	if (is_word(t, "fields") || is_word(t, "display")) {
+		c->k = is_word(t, "fields") ? C_FIELDS : C_DISPLAY;
+		return parse_fields(p, c);
+	}
+	if (is_word(t, "filter")) {
+		c->k = C_FILTER;
+		c->filter = parse_or(p, 0);
+		return c->filter != NULL;
+	}
+	if (is_word(t, "stats")) {
+		c->k = C_STATS;
+		return parse_stats(p, c);
+	}
+	if (is_word(t, "sort")) {
+		c->k = C_SORT;
+		do {
+			c->sort = xrealloc(c->sort, (c->nsort + 1) * sizeof(*c->sort));
+			c->desc = xrealloc(c->desc, (c->nsort + 1) * sizeof(*c->desc));
+			c->desc[c->nsort] = false;
+			if (!(c->sort[c->nsort++] = take_ident(p)))
+				return false;
+			if (is_word(peek(p), "desc") || is_word(peek(p), "asc"))
+				c->desc[c->nsort - 1] = is_word(next(p), "desc");
+		} while (peek(p)->k == T_COMMA && next(p));
+		return true;
+	}
+	if (is_word(t, "limit")) {
+		c->k = C_LIMIT;
+		const struct tok *n = next(p);
+		if (n->k != T_NUM || n->num < 1 || n->num > DEFAULT_LIMIT ||
+		    n->num != (double)(long)n->num)
+			return unexpected(p, n);
+		c->limit = (long)n->num;
+		return true;
+	}
+	if (is_word(t, "parse")) {
+		c->k = C_PARSE;
+		if (!(c->parse_field = take_ident(p)))
+			return false;
+		const struct tok *pat = next(p);
+		if (pat->k == T_REGEX) {
+			c->is_rx = true;
+			if (!rx_compile(&c->rx, pat->text, pat->icase, true))
+				return fail_at(p, pat->start, pat->end,
+					       "invalid regular expression");
+			if (!c->rx.nnames)
+				return fail_at(p, pat->start, pat->end,
+					       "a parse regular expression needs a named group "
+					       "(?<name>...)");
+			return true;
+		}
+		if (pat->k != T_STR)
+			return unexpected(p, pat);
+		if (!parse_glob(p, c, pat->text))
+			return false;
+		if (!is_word(next(p), "as"))
+			return unexpected(p, &p->t[p->pos ? p->pos - 1 : 0]);
+		do {
+			c->names = xrealloc(c->names, (c->nnames + 1) * sizeof(*c->names));
+			if (!(c->names[c->nnames++] = take_ident(p)))
+				return false;
+		} while (peek(p)->k == T_COMMA && next(p));
+		if (c->nnames != c->npieces - 1)
+			return fail_at(p, pat->start, pat->end,
+				       "the number of fields does not match the pattern's *");
+		return true;
+	}
+	return unexpected(p, t);
+}
+
+static void cmd_free(struct cmd *c)
+{
+	for (size_t i = 0; i < c->nfields; i++) {
+		operand_free(&c->fields[i].op);
+		free(c->fields[i].name);
+	}
+	free(c->fields);
+	expr_free(c->filter);
+	for (size_t i = 0; i < c->naggs; i++) {
+		free(c->aggs[i].field);
+		free(c->aggs[i].name);
+	}
+	free(c->aggs);
+	for (size_t i = 0; i < c->nkeys; i++) {
+		free(c->keys[i].field);
+		free(c->keys[i].name);
+	}
+	free(c->keys);
+	for (size_t i = 0; i < c->nsort; i++)
+		free(c->sort[i]);
+	free(c->sort);
+	free(c->desc);
+	free(c->parse_field);
+	rx_free(&c->rx);
+	for (size_t i = 0; i < c->npieces; i++)
+		free(c->pieces[i]);
+	free(c->pieces);
+	for (size_t i = 0; i < c->nnames; i++)
+		free(c->names[i]);
+	free(c->names);
+}
+
+void insights_query_free(struct insights_query *q)
+{
+	if (!q)
+		return;
+	for (size_t i = 0; i < q->n; i++)
+		cmd_free(&q->cmds[i]);
+	free(q->cmds);
+	free(q);
+}
+
+struct insights_query *insights_parse(const char *text, struct insights_error *e)
+{
+	assert(text && e);
+	memset(e, 0, sizeof(*e));
+	struct parser p = { .src = text, .e = e };
+	struct insights_query *q = xcalloc(1, sizeof(*q));
+	bool ok = lex(&p);
+	int stats = 0;
+	while (ok) {
+		if (peek(&p)->k == T_END) {
+			if (q->n == 0)
+				ok = fail_at(&p, 0, 0, "the query is empty");
+			break;
+		}
+		q->cmds = xrealloc(q->cmds, (q->n + 1) * sizeof(*q->cmds));
+		struct cmd *c = &q->cmds[q->n++];
+		memset(c, 0, sizeof(*c));
+		ok = parse_command(&p, c);
+		if (ok && c->k == C_STATS && ++stats > 1)
+			ok = fail_at(&p, p.t[p.pos ? p.pos - 1 : 0].start,
+				     p.t[p.pos ? p.pos - 1 : 0].end,
+				     "only one stats command is supported");
+		if (ok && peek(&p)->k != T_END && !expect(&p, T_PIPE))
+			ok = false;
+	}
+	for (size_t i = 0; i < p.n; i++)
+		free(p.t[i].text);
+	free(p.t);
+	if (!ok) {
+		insights_query_free(q);
+		return NULL;
+	}
+	return q;
+}
+
+/* --- Running ------------------------------------------------------------------------------ */
+
+struct group {
+	char *key;
+	struct val *keys; /* one per stats key */
+	double *count, *sum, *min, *max;
+	struct vec_d {
+		double *v;
+		size_t n, cap;
+	} * values; /* pct, count_distinct */
+};
+
+struct insights_run {
+	const struct insights_query *q;
+	long limit;
+	size_t stats_at; /* index of the stats command, or q->n */
+	struct row *rows;
+	size_t nrows, cap;
+	struct group *groups;
+	size_t ngroups, gcap;
+	long long matched, scanned, bytes;
+	char **columns; /* the output's, for rows of events */
+	size_t ncolumns;
+};
+
+static const struct val *get(const struct row *r, const char *name)
+{
+	const struct kv *k = row_find(r, name);
+	return k ? &k->v : NULL;
+}
+
+static const struct val *operand_val(const struct row *r, const struct operand *o)
+{
+	return o->field ? get(r, o->field) : &o->lit;
+}
+
+static int compare(const struct val *a, const struct val *b)
+{
+	if (a->isnum && b->isnum)
+		return a->num < b->num ? -1 : a->num > b->num;
+	return strcmp(a->s, b->s);
+}
+
+static bool eval(const struct expr *x, const struct row *r)
+{
+	switch (x->k) {
+	case EX_AND:
+		return eval(x->a, r) && eval(x->b, r);
+	case EX_OR:
+		return eval(x->a, r) || eval(x->b, r);
+	case EX_NOT:
+		return !eval(x->a, r);
+	case EX_PRESENT:
+		return get(r, x->l.field) != NULL;
+	case EX_LIKE: {
+		const struct val *v = operand_val(r, &x->l);
+		if (!v)
+			return false;
+		if (x->sub)
+			return strstr(v->s, x->sub) != NULL;
+		return regexec(&x->rx.re, v->s, 0, NULL, 0) == 0;
+	}
+	case EX_IN: {
+		const struct val *v = operand_val(r, &x->l);
+		for (size_t i = 0; v && i < x->nset; i++) {
+			if (compare(v, &x->set[i]) == 0)
+				return true;
+		}
+		return false;
+	}
+	case EX_CMP: {
+		const struct val *a = operand_val(r, &x->l), *b = operand_val(r, &x->r);
+		if (!a || !b)
+			return false;
+		int c = compare(a, b);
+		switch (x->cmp) {
+		case T_EQ:
+			return c == 0;
+		case T_NE:
+			return c != 0;
+		case T_LT:
+			return c < 0;
+		case T_LE:
+			return c <= 0;
+		case T_GT:
+			return c > 0;
+		default:
+			return c >= 0;
+		}
+	}
+	}
+	return false;
+}
+
+static void add_column(struct insights_run *r, const char *name)
+{
+	for (size_t i = 0; i < r->ncolumns; i++) {
+		if (strcmp(r->columns[i], name) == 0)
+			return;
+	}
+	r->columns = xrealloc(r->columns, (r->ncolumns + 1) * sizeof(*r->columns));
+	r->columns[r->ncolumns++] = xstrdup(name);
+}
+
+struct insights_run *insights_run_new(const struct insights_query *q, long limit)
+{
+	struct insights_run *r = xcalloc(1, sizeof(*r));
+	r->q = q;
+	r->limit = limit > 0 && limit < DEFAULT_LIMIT ? limit : DEFAULT_LIMIT;
+	r->stats_at = q->n;
+	const struct cmd *display = NULL;
+	for (size_t i = 0; i < q->n; i++) {
+		if (q->cmds[i].k == C_STATS && r->stats_at == q->n)
+			r->stats_at = i;
+		if (q->cmds[i].k == C_LIMIT && q->cmds[i].limit < r->limit)
+			r->limit = q->cmds[i].limit;
+		if (q->cmds[i].k == C_DISPLAY)
+			display = &q->cmds[i];
+	}
+	if (display) {
+		for (size_t i = 0; i < display->nfields; i++)
+			add_column(r, display->fields[i].name);
+	} else {
+		for (size_t i = 0; i < q->n && i < r->stats_at; i++) {
+			for (size_t j = 0; q->cmds[i].k == C_FIELDS && j < q->cmds[i].nfields; j++)
+				add_column(r, q->cmds[i].fields[j].name);
+		}
+		if (!r->ncolumns) {
+			add_column(r, "@timestamp");
+			add_column(r, "@message");
+		}
+	}
+	return r;
+}
+
+/* Lambda's platform lines: START, END and REPORT with their discovered fields. */
+static void discover_lambda(struct row *row, const char *m)
+{
+	static const char *const kinds[] = { "START", "END", "REPORT" };
+	for (size_t i = 0; i < 3; i++) {
+		size_t n = strlen(kinds[i]);
+		if (strncmp(m, kinds[i], n) != 0 || strncmp(m + n, " RequestId: ", 12) != 0)
+			continue;
+		row_put_str(row, "@type", kinds[i], n);
+		const char *id = m + n + 12;
+		size_t idn = strcspn(id, " \t\n");
+		row_put_str(row, "@requestId", id, idn);
+		static const struct {
+			const char *label, *field;
+		} f[] = { { "\tDuration: ", "@duration" },
+			  { "\tBilled Duration: ", "@billedDuration" },
+			  { "\tMemory Size: ", "@memorySize" },
+			  { "\tMax Memory Used: ", "@maxMemoryUsed" },
+			  { "\tInit Duration: ", "@initDuration" } };
+		for (size_t k = 0; i == 2 && k < sizeof(f) / sizeof(f[0]); k++) {
+			const char *at = strstr(m, f[k].label);
+			if (!at)
+				continue;
+			at += strlen(f[k].label);
+			size_t len = strspn(at, "0123456789.");
+			if (len)
+				row_put_str(row, f[k].field, at, len);
+		}
+		return;
+	}
+}
+
+static void flatten(struct row *row, const cJSON *o, struct strbuf *path, int depth)
+{
+	const cJSON *it;
+	int index = 0;
+	cJSON_ArrayForEach(it, o)
+	{
+		size_t keep = path->len;
+		if (keep)
+			strbuf_addch(path, '.');
+		if (cJSON_IsArray(o))
+			strbuf_addf(path, "%d", index++);
+		else
+			strbuf_addstr(path, it->string ? it->string : "");
+		if ((cJSON_IsObject(it) || cJSON_IsArray(it)) && depth < 8) {
+			flatten(row, it, path, depth + 1);
+		} else if (cJSON_IsString(it)) {
+			row_put_str(row, path->buf, it->valuestring, strlen(it->valuestring));
+		} else if (cJSON_IsNumber(it)) {
+			struct val v;
+			val_set_num(&v, it->valuedouble);
+			row_put(row, path->buf, &v);
+			free(v.s);
+		} else if (cJSON_IsBool(it)) {
+			row_put_str(row, path->buf, cJSON_IsTrue(it) ? "true" : "false",
+				    cJSON_IsTrue(it) ? 4 : 5);
+		}
+		strbuf_setlen(path, keep);
+	}
+}
+
+static void run_parse(const struct cmd *c, struct row *row)
+{
+	const struct val *v = get(row, c->parse_field);
+	if (!v)
+		return;
+	const char *s = v->s;
+	if (c->is_rx) {
+		regmatch_t m[32];
+		if (regexec(&c->rx.re, s, 32, m, 0) != 0)
+			return;
+		char *copy = xstrdup(s);
+		for (size_t i = 0; i < c->rx.nnames; i++) {
+			int g = c->rx.groups[i];
+			if (g < 32 && m[g].rm_so >= 0)
+				row_put_str(row, c->rx.names[i], copy + m[g].rm_so,
+					    (size_t)(m[g].rm_eo - m[g].rm_so));
+		}
+		free(copy);
+		return;
+	}
+	/* A glob: the first piece anywhere, each * up to the next piece. */
+	const char *at = strstr(s, c->pieces[0]);
+	if (!at)
+		return;
+	at += strlen(c->pieces[0]);
+	const char **from = xmalloc(c->nnames * sizeof(*from));
+	size_t *len = xmalloc(c->nnames * sizeof(*len));
+	bool ok = true;
+	for (size_t i = 0; i < c->nnames && ok; i++) {
+		const char *piece = c->pieces[i + 1];
+		const char *end = piece[0] ? strstr(at, piece) : at + strlen(at);
+		ok = end != NULL;
+		if (ok) {
+			from[i] = at;
+			len[i] = (size_t)(end - at);
+			at = end + strlen(piece);
+		}
+	}
+	for (size_t i = 0; i < c->nnames && ok; i++) {
+		char *copy = xstrndup(from[i], len[i]);
+		row_put_str(row, c->names[i], copy, len[i]);
+		free(copy);
+	}
+	free(from);
+	free(len);
+}
+
+static void push_row(struct insights_run *r, struct row *row)
+{
+	if (r->nrows == r->cap) {
+		r->cap = r->cap ? r->cap * 2 : 64;
+		r->rows = xrealloc(r->rows, r->cap * sizeof(*r->rows));
+	}
+	r->rows[r->nrows++] = *row;
+	memset(row, 0, sizeof(*row));
+}
+
+static bool has_sort(const struct insights_run *r)
+{
+	for (size_t i = 0; i < r->q->n; i++) {
+		if (r->q->cmds[i].k == C_SORT)
+			return true;
+	}
+	return false;
+}
+
+static void dvec_push(struct vec_d *d, double x)
+{
+	if (d->n == d->cap) {
+		d->cap = d->cap ? d->cap * 2 : 16;
+		d->v = xrealloc(d->v, d->cap * sizeof(*d->v));
+	}
+	d->v[d->n++] = x;
+}
+
+static void aggregate(struct insights_run *r, const struct cmd *c, const struct row *row)
+{
+	struct strbuf key = STRBUF_INIT;
+	struct val *keys = c->nkeys ? xcalloc(c->nkeys, sizeof(*keys)) : NULL;
+	for (size_t i = 0; i < c->nkeys; i++) {
+		const struct val *v = get(row, c->keys[i].field);
+		if (c->keys[i].bin_ms && v && v->isnum) {
+			long long b = (long long)v->num / c->keys[i].bin_ms * c->keys[i].bin_ms;
+			char t[32];
+			time_text(b, t);
+			keys[i].s = xstrdup(t);
+			keys[i].num = (double)b;
+		} else {
+			keys[i].s = xstrdup(v ? v->s : "");
+			keys[i].isnum = v && v->isnum;
+			keys[i].num = v ? v->num : 0;
+		}
+		strbuf_addstr(&key, keys[i].s);
+		strbuf_addch(&key, '\x1f');
+	}
+	const char *k = key.buf ? key.buf : "";
+	struct group *g = NULL;
+	for (size_t i = r->ngroups; i-- > 0;) {
+		if (strcmp(r->groups[i].key, k) == 0) {
+			g = &r->groups[i];
+			break;
+		}
+	}
+	if (!g) {
+		if (r->ngroups == r->gcap) {
+			r->gcap = r->gcap ? r->gcap * 2 : 16;
+			r->groups = xrealloc(r->groups, r->gcap * sizeof(*r->groups));
+		}
+		g = &r->groups[r->ngroups++];
+		g->key = xstrdup(k);
+		g->keys = keys;
+		keys = NULL;
+		size_t n = c->naggs;
+		g->count = xcalloc(n, sizeof(double));
+		g->sum = xcalloc(n, sizeof(double));
+		g->min = xmalloc(n * sizeof(double));
+		g->max = xmalloc(n * sizeof(double));
+		g->values = xcalloc(n, sizeof(*g->values));
+		for (size_t i = 0; i < n; i++) {
+			g->min[i] = INFINITY;
+			g->max[i] = -INFINITY;
+		}
+	}
+	for (size_t i = 0; keys && i < c->nkeys; i++)
+		free(keys[i].s);
+	free(keys);
+	strbuf_release(&key);
+	for (size_t i = 0; i < c->naggs; i++) {
+		const struct agg *a = &c->aggs[i];
+		const struct val *v = a->field ? get(row, a->field) : NULL;
+		if (a->field && !v)
+			continue;
+		if (a->fn == AGG_COUNT) {
+			g->count[i]++;
+			continue;
+		}
+		if (a->fn == AGG_COUNT_DISTINCT) {
+			/* distinct strings: kept as their hash */
+			unsigned long long h = 1469598103934665603ULL;
+			for (const char *s = v->s; *s; s++)
+				h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+			dvec_push(&g->values[i], (double)(h >> 11));
+			continue;
+		}
+		if (!v->isnum)
+			continue;
+		g->count[i]++;
+		g->sum[i] += v->num;
+		if (v->num < g->min[i])
+			g->min[i] = v->num;
+		if (v->num > g->max[i])
+			g->max[i] = v->num;
+		if (a->fn == AGG_PCT)
+			dvec_push(&g->values[i], v->num);
+	}
+}
+
+void insights_run_event(struct insights_run *r, long long ts_ms, long long ingest_ms,
+			const char *log, const char *stream, const char *message, const char *ptr)
+{
+	r->scanned++;
+	r->bytes += (long long)strlen(message);
+	struct row row = { 0 };
+	row.ts = ts_ms;
+	struct val v;
+	char t[32];
+	time_text(ts_ms, t);
+	v.s = t;
+	v.isnum = true;
+	v.num = (double)ts_ms;
+	row_put(&row, "@timestamp", &v);
+	time_text(ingest_ms, t);
+	v.num = (double)ingest_ms;
+	row_put(&row, "@ingestionTime", &v);
+	size_t mlen = strlen(message);
+	while (mlen && (message[mlen - 1] == '\n' || message[mlen - 1] == '\r'))
+		mlen--;
+	row_put_str(&row, "@message", message, mlen);
+	row_put_str(&row, "@logStream", stream, strlen(stream));
+	row_put_str(&row, "@log", log, strlen(log));
+	row_put_str(&row, "@ptr", ptr, strlen(ptr));
+	discover_lambda(&row, message);
+	const char *j = message + strspn(message, " \t");
+	if (*j == '{') {
+		cJSON *o = cJSON_ParseWithLength(j, mlen - (size_t)(j - message));
+		if (cJSON_IsObject(o)) {
+			struct strbuf path = STRBUF_INIT;
+			flatten(&row, o, &path, 0);
+			strbuf_release(&path);
+		}
+		cJSON_Delete(o);
+	}
+	const struct insights_query *q = r->q;
+	for (size_t i = 0; i < r->stats_at; i++) {
+		const struct cmd *c = &q->cmds[i];
+		if (c->k == C_FILTER && !eval(c->filter, &row)) {
+			row_clear(&row);
+			return;
+		}
+		if (c->k == C_PARSE)
+			run_parse(c, &row);
+		for (size_t k = 0; c->k == C_FIELDS && k < c->nfields; k++) {
+			const struct val *fv = operand_val(&row, &c->fields[k].op);
+			if (fv && strcmp(c->fields[k].name,
+					 c->fields[k].op.field ? c->fields[k].op.field : "") != 0) {
+				struct val copy = *fv;
+				copy.s = xstrdup(fv->s);
+				row_put(&row, c->fields[k].name, &copy);
+				free(copy.s);
+			}
+		}
+	}
+	r->matched++;
+	if (r->stats_at < q->n) {
+		aggregate(r, &q->cmds[r->stats_at], &row);
+		row_clear(&row);
+		return;
+	}
+	if (!has_sort(r) && (long)r->nrows >= r->limit) {
+		row_clear(&row);
+		return;
+	}
+	push_row(r, &row);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static double agg_value(const struct agg *a, struct group *g, size_t i, bool *has)
+{
+	*has = true;
+	switch (a->fn) {
+	case AGG_COUNT:
+		return g->count[i];
+	case AGG_COUNT_DISTINCT: {
+		struct vec_d *d = &g->values[i];
+		qsort(d->v, d->n, sizeof(double), cmp_double);
+		double n = 0;
+		for (size_t k = 0; k < d->n; k++)
+			n += k == 0 || d->v[k] != d->v[k - 1];
+		return n;
+	}
+	default:
+		break;
+	}
+	if (g->count[i] == 0) {
+		*has = false;
+		return 0;
+	}
+	switch (a->fn) {
+	case AGG_SUM:
+		return g->sum[i];
+	case AGG_AVG:
+		return g->sum[i] / g->count[i];
+	case AGG_MIN:
+		return g->min[i];
+	case AGG_MAX:
+		return g->max[i];
+	default: {
+		struct vec_d *d = &g->values[i];
+		qsort(d->v, d->n, sizeof(double), cmp_double);
+		size_t rank = (size_t)ceil(a->pct / 100.0 * (double)d->n);
+		return d->v[rank ? rank - 1 : 0];
+	}
+	}
+}
+
+static const struct cmd *g_sort;
+
+static int row_order(const void *pa, const void *pb)
+{
+	const struct row *a = pa, *b = pb;
+	for (size_t i = 0; i < g_sort->nsort; i++) {
+		const struct val *x = get(a, g_sort->sort[i]), *y = get(b, g_sort->sort[i]);
+		int c = !x && !y ? 0 : !x ? 1 : !y ? -1 : compare(x, y);
+		if (c)
+			return g_sort->desc[i] && x && y ? -c : c;
+	}
+	return 0;
+}
+
+static void sort_rows(struct insights_run *r, const struct cmd *c)
+{
+	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	pthread_mutex_lock(&mu);
+	g_sort = c;
+	qsort(r->rows, r->nrows, sizeof(*r->rows), row_order);
+	g_sort = NULL;
+	pthread_mutex_unlock(&mu);
+}
+
+void insights_run_finish(struct insights_run *r, cJSON **results, cJSON **stats)
+{
+	const struct insights_query *q = r->q;
+	char **cols = r->columns;
+	size_t ncols = r->ncolumns;
+	char **stat_cols = NULL;
+	if (r->stats_at < q->n) {
+		const struct cmd *c = &q->cmds[r->stats_at];
+		ncols = c->nkeys + c->naggs;
+		stat_cols = xmalloc(ncols * sizeof(*stat_cols));
+		for (size_t i = 0; i < c->nkeys; i++)
+			stat_cols[i] = c->keys[i].name;
+		for (size_t i = 0; i < c->naggs; i++)
+			stat_cols[c->nkeys + i] = c->aggs[i].name;
+		cols = stat_cols;
+		/* bins in time order, as Insights lists them */
+		for (size_t gi = 0; gi < r->ngroups; gi++) {
+			struct group *g = &r->groups[gi];
+			struct row row = { 0 };
+			for (size_t i = 0; i < c->nkeys; i++)
+				row_put(&row, c->keys[i].name, &g->keys[i]);
+			for (size_t i = 0; i < c->naggs; i++) {
+				bool has;
+				double x = agg_value(&c->aggs[i], g, i, &has);
+				if (!has)
+					continue;
+				struct val v;
+				val_set_num(&v, x);
+				row_put(&row, c->aggs[i].name, &v);
+				free(v.s);
+			}
+			push_row(r, &row);
+		}
+		for (size_t i = r->stats_at + 1; i < q->n; i++) {
+			const struct cmd *pc = &q->cmds[i];
+			if (pc->k != C_FILTER)
+				continue;
+			size_t kept = 0;
+			for (size_t k = 0; k < r->nrows; k++) {
+				if (eval(pc->filter, &r->rows[k]))
+					r->rows[kept++] = r->rows[k];
+				else
+					row_clear(&r->rows[k]);
+			}
+			r->nrows = kept;
+		}
+	}
+	for (size_t i = 0; i < q->n; i++) {
+		if (q->cmds[i].k == C_SORT)
+			sort_rows(r, &q->cmds[i]);
+	}
+	*results = cJSON_CreateArray();
+	for (size_t k = 0; k < r->nrows && (long)k < r->limit; k++) {
+		cJSON *line = cJSON_CreateArray();
+		for (size_t i = 0; i < ncols; i++) {
+			const struct val *v = get(&r->rows[k], cols[i]);
+			if (!v)
+				continue;
+			cJSON *f = cJSON_CreateObject();
+			cJSON_AddStringToObject(f, "field", cols[i]);
+			cJSON_AddStringToObject(f, "value", v->s);
+			cJSON_AddItemToArray(line, f);
+		}
+		const struct val *ptr = get(&r->rows[k], "@ptr");
+		if (ptr && !stat_cols) {
+			cJSON *f = cJSON_CreateObject();
+			cJSON_AddStringToObject(f, "field", "@ptr");
+			cJSON_AddStringToObject(f, "value", ptr->s);
+			cJSON_AddItemToArray(line, f);
+		}
+		cJSON_AddItemToArray(*results, line);
+	}
+	free(stat_cols);
+	*stats = cJSON_CreateObject();
+	cJSON_AddNumberToObject(*stats, "recordsMatched", (double)r->matched);
+	cJSON_AddNumberToObject(*stats, "recordsScanned", (double)r->scanned);
+	cJSON_AddNumberToObject(*stats, "bytesScanned", (double)r->bytes);
+}
+
+void insights_run_free(struct insights_run *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->nrows; i++)
+		row_clear(&r->rows[i]);
+	free(r->rows);
+	const struct cmd *c = r->stats_at < r->q->n ? &r->q->cmds[r->stats_at] : NULL;
+	for (size_t i = 0; i < r->ngroups; i++) {
+		struct group *g = &r->groups[i];
+		free(g->key);
+		for (size_t k = 0; c && k < c->nkeys; k++)
+			free(g->keys[k].s);
+		free(g->keys);
+		for (size_t k = 0; c && k < c->naggs; k++)
+			free(g->values[k].v);
+		free(g->values);
+		free(g->count);
+		free(g->sum);
+		free(g->min);
+		free(g->max);
+	}
+	free(r->groups);
+	for (size_t i = 0; i < r->ncolumns; i++)
+		free(r->columns[i]);
+	free(r->columns);
+	free(r);
+}
