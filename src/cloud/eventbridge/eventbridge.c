@@ -477,6 +477,22 @@ static bool op_describe_bus(struct cloud *c, const char *account, const cJSON *i
 	return true;
 }
 
+/* DeleteEventBus: the default bus cannot be deleted, and it is the only one there is. */
+static bool op_delete_bus(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
+			  struct aws_err *e)
+{
+	const char *name = query_str(in, "Name");
+	char arn[128];
+	bus_arn(account, arn, sizeof(arn));
+	(void)c;
+	(void)out;
+	if (name && (strcmp(name, EB_BUS) == 0 || strcmp(name, arn) == 0))
+		return aws_err_set(e, 400, "ValidationException",
+				   "Cannot delete event bus default.");
+	return aws_err_set(e, 400, "ResourceNotFoundException", "Event bus %s does not exist.",
+			   name ? name : "");
+}
+
 static bool op_list_buses(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
 			  struct aws_err *e)
 {
@@ -786,6 +802,7 @@ static cJSON *run_op(struct svc_call *call, const cJSON *in, struct aws_err *err
 		return run_op(call, in, err, fn, locked);                             \
 	}
 /* Every operation runs with the database locked, but PutEvents, whose deliveries lock it. */
+OP(delete_bus, op_delete_bus, true)
 OP(delete_rule, op_delete_rule, true)
 OP(describe_bus, op_describe_bus, true)
 OP(describe_rule, op_describe_rule, true)
@@ -800,12 +817,19 @@ OP(put_targets, op_put_targets, true)
 OP(remove_targets, op_remove_targets, true)
 
 static const struct svc_op ops[] = {
-	{ "DeleteRule", delete_rule },     { "DescribeEventBus", describe_bus },
-	{ "DescribeRule", describe_rule }, { "DisableRule", disable_rule },
-	{ "EnableRule", enable_rule },     { "ListEventBuses", list_buses },
-	{ "ListRules", list_rules },       { "ListTargetsByRule", list_targets },
-	{ "PutEvents", put_events },       { "PutRule", put_rule },
-	{ "PutTargets", put_targets },     { "RemoveTargets", remove_targets },
+	{ "DeleteEventBus", delete_bus },
+	{ "DeleteRule", delete_rule },
+	{ "DescribeEventBus", describe_bus },
+	{ "DescribeRule", describe_rule },
+	{ "DisableRule", disable_rule },
+	{ "EnableRule", enable_rule },
+	{ "ListEventBuses", list_buses },
+	{ "ListRules", list_rules },
+	{ "ListTargetsByRule", list_targets },
+	{ "PutEvents", put_events },
+	{ "PutRule", put_rule },
+	{ "PutTargets", put_targets },
+	{ "RemoveTargets", remove_targets },
 };
 
 static const char *const migrations[] = {

@@ -527,6 +527,9 @@ static bool group_exists(struct logs *l, const char *account, const char *group)
 	return found;
 }
 
+static bool stream_exists(struct logs *l, const char *account, const char *group,
+			  const char *stream);
+
 static void group_arn(struct strbuf *sb, const char *account, const char *group)
 {
 	strbuf_addf(sb, "arn:aws:logs:" AWS_REGION_NAME ":%s:log-group:%s", account, group);
@@ -536,21 +539,32 @@ static cJSON *describe_groups(struct logs *l, const char *account, const cJSON *
 			      struct aws_err *err)
 {
 	const char *prefix = jstr(in, "logGroupNamePrefix");
+	/* A pattern matches anywhere in the name, in any case. */
+	const char *pattern = jstr(in, "logGroupNamePattern");
 	long long limit = 50, offset = 0;
 	jnum(in, "limit", &limit);
 	const char *token = jstr(in, "nextToken");
 	if (token)
 		offset = atoll(token);
+	if (prefix && pattern) {
+		aws_err_set(err, 400, "InvalidParameterException",
+			    "LogGroup name prefix and LogGroup name pattern are mutually exclusive "
+			    "parameters.");
+		return NULL;
+	}
 	sqlite3_stmt *st = NULL;
 	sqlite3_prepare_v2(
 		l->db->db,
 		"SELECT g.name, g.created, (SELECT coalesce(sum(bytes), 0) FROM"
 		" log_streams s WHERE s.account = g.account AND s.grp = g.name),"
 		" g.retention FROM log_groups g WHERE g.account = ?1 AND substr(g.name, 1,"
-		" length(?2)) = ?2 ORDER BY g.name LIMIT ?3 OFFSET ?4",
+		" length(?2)) = ?2 AND (?5 IS NULL OR instr(lower(g.name), lower(?5)) > 0)"
+		" ORDER BY g.name LIMIT ?3 OFFSET ?4",
 		-1, &st, NULL);
 	bind_text(st, 1, account);
 	bind_text(st, 2, prefix ? prefix : "");
+	if (pattern)
+		bind_text(st, 5, pattern);
 	sqlite3_bind_int64(st, 3, limit + 1);
 	sqlite3_bind_int64(st, 4, offset);
 	cJSON *out = cJSON_CreateObject();
@@ -589,8 +603,25 @@ static cJSON *describe_streams(struct logs *l, const char *account, const cJSON 
 			       struct aws_err *err)
 {
 	const char *group = jstr(in, "logGroupName");
+	const char *ident = jstr(in, "logGroupIdentifier");
 	const char *prefix = jstr(in, "logStreamNamePrefix");
 	const char *order = jstr(in, "orderBy");
+	if (group && ident) {
+		aws_err_set(err, 400, "ValidationException",
+			    "LogGroup name and LogGroup ARN are mutually exclusive parameters.");
+		return NULL;
+	}
+	char named[600];
+	if (!group && ident) {
+		/* A name or the group's ARN (arn:aws:logs:REGION:ACCOUNT:log-group:NAME). */
+		const char *at = strstr(ident, ":log-group:");
+		snprintf(named, sizeof(named), "%s",
+			 str_starts_with(ident, "arn:") && at ? at + strlen(":log-group:") : ident);
+		size_t n = strlen(named);
+		if (n > 2 && strcmp(named + n - 2, ":*") == 0)
+			named[n - 2] = '\0';
+		group = named;
+	}
 	const cJSON *desc = cJSON_GetObjectItemCaseSensitive(in, "descending");
 	long long limit = 50, offset = 0;
 	jnum(in, "limit", &limit);
@@ -680,6 +711,19 @@ static cJSON *get_events(struct logs *l, const char *account, const cJSON *in, s
 	if (!group || !stream || !group_exists(l, account, group)) {
 		aws_err_set(err, 400, "ResourceNotFoundException",
 			    "The specified log group does not exist.");
+		return NULL;
+	}
+	if (!stream_exists(l, account, group, stream)) {
+		aws_err_set(err, 400, "ResourceNotFoundException",
+			    "The specified log stream does not exist.");
+		return NULL;
+	}
+	/* The tokens this cloud hands out: f/N or b/N. */
+	const char *num = token ? token + 2 + (token[1] && token[2] == '-') : NULL;
+	if (token && !((token[0] == 'f' || token[0] == 'b') && token[1] == '/' && num[0] &&
+		       strspn(num, "0123456789") == strlen(num))) {
+		aws_err_set(err, 400, "InvalidParameterException",
+			    "The specified nextToken is invalid.");
 		return NULL;
 	}
 	bool forward = from_head;

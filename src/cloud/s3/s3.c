@@ -288,11 +288,9 @@ static cJSON *op_create_bucket(struct svc_call *call, const cJSON *in, struct aw
 	const char *bucket = query_str(in, "Bucket");
 	char why[128];
 	if (!bucket || !s3_bucket_name_ok(bucket, why, sizeof(why))) {
+		/* S3's own words; the rule broken (why) is not part of them. */
 		bucket_err(err, 400, "InvalidBucketName", bucket ? bucket : "",
 			   "The specified bucket is not valid.");
-		if (bucket)
-			snprintf(err->message, sizeof(err->message),
-				 "The specified bucket is not valid: %s.", why);
 		return NULL;
 	}
 	const char *where =

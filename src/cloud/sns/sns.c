@@ -79,11 +79,18 @@ static bool request_topic(struct cloud *c, const cJSON *in, char account[13], ch
 		arn = query_str(in, "TargetArn");
 	if (!arn)
 		return INVALID(e, "Invalid parameter: TopicArn");
-	if (!parse_arn(arn, account, name))
-		return INVALID(e,
-			       "Invalid parameter: TopicArn Reason: An ARN must have at least 6 "
-			       "elements, not %s",
-			       arn);
+	if (!parse_arn(arn, account, name)) {
+		/* SNS counts the ARN's colon-separated elements before anything else. */
+		int elements = 1;
+		for (const char *p = arn; *p; p++)
+			elements += *p == ':';
+		if (elements < 6)
+			return INVALID(e,
+				       "Invalid parameter: TopicArn Reason: An ARN must have at "
+				       "least 6 elements, not %d",
+				       elements);
+		return INVALID(e, "Invalid parameter: TopicArn");
+	}
 	if (!topic_exists_locked(c, account, name))
 		return aws_err_set(e, 404, "NotFound", "Topic does not exist");
 	return true;
@@ -193,6 +200,18 @@ static bool op_subscribe(struct cloud *c, const char *account, const cJSON *in, 
 	const char *endpoint = query_str(in, "Endpoint");
 	if (!protocol)
 		return INVALID(e, "Invalid parameter: Protocol");
+	static const char *const aws_protocols[] = { "http",        "https",  "email",
+						     "email-json",  "sms",    "sqs",
+						     "application", "lambda", "firehose",
+						     NULL };
+	bool aws_knows = false;
+	for (const char *const *p = aws_protocols; *p; p++)
+		aws_knows = aws_knows || strcmp(protocol, *p) == 0;
+	if (!aws_knows)
+		return INVALID(e,
+			       "Invalid parameter: Amazon SNS does not support this protocol "
+			       "string: %s",
+			       protocol);
 	bool known = strcmp(protocol, "lambda") == 0 || strcmp(protocol, "sqs") == 0 ||
 		     strcmp(protocol, "email") == 0 || strcmp(protocol, "email-json") == 0;
 	if (!known)
