@@ -24,6 +24,7 @@ extern const struct cloud_service dynamodb_streams_service;
 extern const struct cloud_service kinesis_service;
 extern const struct cloud_service monitoring_service;
 extern const struct cloud_service scheduler_service;
+extern const struct cloud_service xray_service;
 
 const struct cloud_service *const svc_table[] = {
 	&logs_service,
@@ -42,6 +43,7 @@ const struct cloud_service *const svc_table[] = {
 	&kinesis_service,
 	&monitoring_service,
 	&scheduler_service,
+	&xray_service,
 	/* Last, so that they stop first: their stacks and deployments call the others. */
 	&cfn_service,
 	&codedeploy_service,
