@@ -2,7 +2,8 @@
 # AWS X-Ray's trace store through Debian's CLI 2.9 (--endpoint-url), the pyenv 1.x CLI
 # (AWS_ENDPOINT_URL) and boto3 in both Pythons: PutTraceSegments (a bad segment comes back
 # unprocessed), GetTraceSummaries over a time range, BatchGetTraces with an unknown id, and
-# GetServiceGraph refused as not offered.
+# GetServiceGraph refused as not offered; the segments Lambda records for an actively traced
+# function's sampled invocation.
 # Usage: xray_clients.sh LAMBDA-TUTOR
 TUTOR=$1
 . "$(dirname "$0")/cloud_lib.sh"
@@ -56,6 +57,31 @@ assert d["UnprocessedTraceIds"] == ["1-00000000-000000000000000000000000"], d
 	contains "$out" "does not offer AWS X-Ray's GetServiceGraph"
 	ok $? "$v: get-service-graph is refused as not offered" || note "$out"
 done
+# A function with active tracing: Lambda records its own segments for the sampled invocation.
+mkdir -p "$WORK/fn"
+printf 'def handler(event, context):\n    return 1\n' >"$WORK/fn/app.py"
+make_zip "$WORK/fn.zip" "$WORK/fn"
+out=$(cli v2 lambda create-function --function-name traced --runtime python3.12 \
+	--handler app.handler --role "$ROLE" --zip-file "fileb://$WORK/fn.zip" \
+	--tracing-config Mode=Active 2>&1)
+ok $? "v2: create-function --tracing-config Mode=Active" || note "$out"
+T1=$(date +%s)
+check "v2: invoke it" cli v2 lambda invoke --function-name traced "$WORK/r.json"
+out=$(cli v2 xray get-trace-summaries --start-time $((T1 - 60)) --end-time $((T1 + 120)) 2>&1)
+TID=$(json_py "$out" 'print([x["Id"] for x in d["TraceSummaries"] if x.get("EntryPoint", {}).get("Name") == "traced"][0])' 2>/dev/null)
+[ -n "$TID" ]
+ok $? "v2: the invocation's trace is listed, its entry point the function" || note "$out"
+out=$(cli v2 xray batch-get-traces --trace-ids "$TID" 2>&1)
+json_py "$out" '
+segs = [json.loads(s["Document"]) for s in d["Traces"][0]["Segments"]]
+svc = [s for s in segs if s.get("origin") == "AWS::Lambda"][0]
+fn = [s for s in segs if s.get("origin") == "AWS::Lambda::Function"][0]
+assert fn["parent_id"] == svc["id"] and fn["name"] == "traced" and fn["fault"] is False, segs
+assert [x["name"] for x in fn["subsegments"]] == ["Initialization", "Invocation", "Overhead"], fn
+assert svc["start_time"] <= fn["subsegments"][1]["start_time"] < fn["subsegments"][1]["end_time"] <= svc["end_time"], segs
+'
+ok $? "v2: Lambda's segments: AWS::Lambda, then AWS::Lambda::Function with Initialization, Invocation, Overhead" || note "$out"
+
 for py in /usr/bin/python3 python3; do
 	if ! "$py" -c 'import boto3' 2>/dev/null; then
 		echo "# skip $py: no boto3"

@@ -9,9 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/aws.h"
 #include "cloud/db.h"
 #include "cloud/state.h"
 #include "cloud/svc/svc.h"
+#include "cloud/xray/xray.h"
 #include "core/vec.h"
 #include "core/xalloc.h"
 
@@ -231,6 +233,90 @@ static cJSON *batch_get_traces(struct svc_call *call, const cJSON *in, struct aw
 	}
 	pthread_mutex_unlock(&db->mu);
 	return out;
+}
+
+static void store(struct cloud_db *db, const char *account, const char *trace, cJSON *seg)
+{
+	char *doc = cJSON_PrintUnformatted(seg);
+	sqlite3_stmt *st = NULL;
+	sqlite3_prepare_v2(
+		db->db,
+		"INSERT OR REPLACE INTO xray_segments(account, trace, id, start, end, doc)"
+		" VALUES(?, ?, ?, ?, ?, ?)",
+		-1, &st, NULL);
+	sqlite3_bind_text(st, 1, account, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, trace, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(seg, "id")),
+			  -1, SQLITE_TRANSIENT);
+	sqlite3_bind_double(st, 4, num(seg, "start_time", 0));
+	sqlite3_bind_double(st, 5, num(seg, "end_time", 0));
+	sqlite3_bind_text(st, 6, doc, -1, SQLITE_TRANSIENT);
+	sqlite3_step(st);
+	sqlite3_finalize(st);
+	free(doc);
+}
+
+static cJSON *segment(const char *name, const char *id, const char *trace, double start, double end)
+{
+	cJSON *s = cJSON_CreateObject();
+	cJSON_AddStringToObject(s, "name", name);
+	cJSON_AddStringToObject(s, "id", id);
+	if (trace)
+		cJSON_AddStringToObject(s, "trace_id", trace);
+	cJSON_AddNumberToObject(s, "start_time", start);
+	cJSON_AddNumberToObject(s, "end_time", end);
+	return s;
+}
+
+void xray_lambda_trace(struct cloud *c, const char *account, const char *function,
+		       const char *request_id, const char *trace_header, long long start_ms,
+		       double init_ms, double duration_ms, const char *status)
+{
+	const char *root = strstr(trace_header, "Root="), *parent = strstr(trace_header, "Parent=");
+	if (!root || !parent)
+		return;
+	char trace[36], service_id[17], fn_id[17], sub[3][17];
+	snprintf(trace, sizeof(trace), "%.35s", root + 5);
+	snprintf(service_id, sizeof(service_id), "%.16s", parent + 7);
+	if (!trace_id_ok(trace) || strlen(service_id) != 16 || !hex_run(service_id, 16))
+		return;
+	aws_random_hex(fn_id, 16);
+	for (int i = 0; i < 3; i++)
+		aws_random_hex(sub[i], 16);
+	double init = init_ms > 0 ? init_ms / 1000 : 0;
+	double t0 = (double)start_ms / 1000 - init, t1 = (double)start_ms / 1000;
+	double t2 = t1 + duration_ms / 1000, t3 = t2 + 0.0005;
+	bool fault = strcmp(status, "success") != 0;
+	char arn[200];
+	snprintf(arn, sizeof(arn), "arn:aws:lambda:us-east-1:%s:function:%s", account, function);
+
+	cJSON *svc = segment(function, service_id, trace, t0, t3);
+	cJSON_AddStringToObject(svc, "origin", "AWS::Lambda");
+	cJSON_AddBoolToObject(svc, "fault", false);
+	cJSON *aws = cJSON_AddObjectToObject(svc, "aws");
+	cJSON_AddStringToObject(aws, "request_id", request_id);
+	cJSON *http = cJSON_AddObjectToObject(cJSON_AddObjectToObject(svc, "http"), "response");
+	cJSON_AddNumberToObject(http, "status", 200);
+
+	cJSON *fn = segment(function, fn_id, trace, t0, t3);
+	cJSON_AddStringToObject(fn, "parent_id", service_id);
+	cJSON_AddStringToObject(fn, "origin", "AWS::Lambda::Function");
+	cJSON_AddBoolToObject(fn, "fault", fault);
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(fn, "aws"), "function_arn", arn);
+	cJSON *subs = cJSON_AddArrayToObject(fn, "subsegments");
+	if (init > 0)
+		cJSON_AddItemToArray(subs, segment("Initialization", sub[0], NULL, t0, t1));
+	cJSON *inv = segment("Invocation", sub[1], NULL, t1, t2);
+	cJSON_AddBoolToObject(inv, "fault", fault);
+	cJSON_AddItemToArray(subs, inv);
+	cJSON_AddItemToArray(subs, segment("Overhead", sub[2], NULL, t2, t3));
+
+	pthread_mutex_lock(&c->db->mu);
+	store(c->db, account, trace, svc);
+	store(c->db, account, trace, fn);
+	pthread_mutex_unlock(&c->db->mu);
+	cJSON_Delete(svc);
+	cJSON_Delete(fn);
 }
 
 static void reset(struct cloud *c, const char *account)
