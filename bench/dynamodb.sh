@@ -42,6 +42,11 @@ until [ -s "$tmp/ws/.cloud/lock" ] && port=$(awk '{print $2}' "$tmp/ws/.cloud/lo
 	sleep 0.05
 done
 E=http://127.0.0.1:$port
+# The cloud checks every signature: its clients sign with the workspace learner's keys (the
+# peer, which checks none, keeps the test keys it was started with).
+cred=$tmp/ws/.cloud/credentials
+AWS_ACCESS_KEY_ID=$(awk '$1 == "aws_access_key_id" {print $3}' "$cred")
+AWS_SECRET_ACCESS_KEY=$(awk '$1 == "aws_secret_access_key" {print $3}' "$cred")
 
 # The moto peer, when the Python on PATH has it.
 moto=
@@ -67,8 +72,8 @@ endpoint, moto, n, m = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[
 
 
 def clients(url):
-    kw = dict(endpoint_url=url, region_name="us-east-1", aws_access_key_id="test",
-              aws_secret_access_key="test")
+    # Ours with the learner's keys from the environment; moto takes any.
+    kw = dict(endpoint_url=url, region_name="us-east-1")
     return boto3.client("dynamodb", **kw), boto3.client("kinesis", **kw), boto3.client("lambda", **kw)
 
 

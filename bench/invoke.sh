@@ -30,12 +30,18 @@ trap cleanup EXIT INT TERM
 
 "$tutor" serve --workspace "$work/ws" --port 0 >"$work/serve.log" 2>&1 &
 pid=$!
-for _ in $(seq 100); do
-	[ -s "$work/ws/.cloud/lock" ] && break
+for _ in $(seq 400); do
+	[ -s "$work/ws/.cloud/lock" ] && [ -s "$work/ws/.cloud/credentials" ] &&
+		curl -sf "http://127.0.0.1:$(awk '{print $2}' "$work/ws/.cloud/lock")/_tutor/health" \
+			>/dev/null 2>&1 && break
 	sleep 0.05
 done
-sleep 0.2
 E=http://127.0.0.1:$(awk '{print $2}' "$work/ws/.cloud/lock")
+# Every API call is signed with the workspace learner's keys.
+AWS_ACCESS_KEY_ID=$(awk '$1 == "aws_access_key_id" {print $3}' "$work/ws/.cloud/credentials")
+AWS_SECRET_ACCESS_KEY=$(awk '$1 == "aws_secret_access_key" {print $3}' "$work/ws/.cloud/credentials")
+acct=$(awk '$1 == "aws_account_id" {print $3}' "$work/ws/.cloud/credentials")
+export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
 
 mkdir -p "$work/py" "$work/node"
 printf 'def handler(event, context):\n    return event\n' >"$work/py/app.py"
@@ -43,12 +49,14 @@ printf 'exports.handler = async (event) => event;\n' >"$work/node/h.js"
 (cd "$work/py" && zip -q ../py.zip app.py)
 (cd "$work/node" && zip -q ../node.zip h.js)
 create() { # NAME RUNTIME HANDLER ZIP
-	printf '{"FunctionName":"%s","Runtime":"%s","Handler":"%s","MemorySize":2048,"Role":"arn:aws:iam::123456789012:role/bench","Code":{"ZipFile":"%s"}}' \
-		"$1" "$2" "$3" "$(base64 -w0 "$4")" >"$work/create.json"
-	curl -sf -o /dev/null -X POST "$E/2015-03-31/functions" --data-binary @"$work/create.json"
+	printf '{"FunctionName":"%s","Runtime":"%s","Handler":"%s","MemorySize":2048,"Role":"arn:aws:iam::%s:role/bench","Code":{"ZipFile":"%s"}}' \
+		"$1" "$2" "$3" "$acct" "$(base64 -w0 "$4")" >"$work/create.json"
+	curl -sf -o /dev/null -X POST "$E/2015-03-31/functions" --data-binary @"$work/create.json" \
+		-H 'Content-Type: application/json' --aws-sigv4 aws:amz:us-east-1:lambda \
+		--user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY"
 }
 create echo-py python3.12 app.handler "$work/py.zip"
-create echo-node nodejs20.x h.handler "$work/node.zip"
+create echo-node nodejs22.x h.handler "$work/node.zip"
 
 get() { $py -c "import json,sys; print('%.${3:-3}f' % json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
 

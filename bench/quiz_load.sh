@@ -27,6 +27,7 @@ export LAMBDA_TUTOR_DB="$tmp/learner.db"
 # The same course without quizzes: lessons copied, `quiz:` lines dropped, an empty folder.
 cp -r "$root/lessons" "$tmp/lessons"
 mkdir "$tmp/quizzes"
+cp -r "$root/scenarios" "$tmp/scenarios"
 for f in "$tmp"/lessons/*/module.yaml; do
 	grep -v '^quiz:' "$f" >"$f.new" && mv "$f.new" "$f"
 done

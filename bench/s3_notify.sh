@@ -38,6 +38,11 @@ until [ -s "$tmp/ws/.cloud/lock" ] && port=$(awk '{print $2}' "$tmp/ws/.cloud/lo
 	sleep 0.05
 done
 E=http://127.0.0.1:$port
+# The cloud checks every signature: its clients sign with the workspace learner's keys (the
+# peer, which checks none, keeps the test keys it was started with).
+cred=$tmp/ws/.cloud/credentials
+AWS_ACCESS_KEY_ID=$(awk '$1 == "aws_access_key_id" {print $3}' "$cred")
+AWS_SECRET_ACCESS_KEY=$(awk '$1 == "aws_secret_access_key" {print $3}' "$cred")
 /usr/bin/python3 - "$E" "$n" <<'PY'
 import io, statistics, sys, time, zipfile
 import boto3

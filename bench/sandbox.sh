@@ -40,7 +40,7 @@ def zipped(files, mode=0o644):
 
 FUNCTIONS = {
     "echo-py": ("python3.12", "app.handler", zipped({"app.py": "def handler(e, c):\n    return e\n"})),
-    "echo-node": ("nodejs20.x", "h.handler", zipped({"h.js": "exports.handler = async (e) => e;\n"})),
+    "echo-node": ("nodejs22.x", "h.handler", zipped({"h.js": "exports.handler = async (e) => e;\n"})),
     "exit": ("provided.al2023", "none", zipped({"bootstrap": "#!/bin/sh\nexit 0\n"}, 0o755)),
 }
 

@@ -127,7 +127,7 @@ def p(v, q):
 load = os.getloadavg()[0]
 print("service layer: signed requests replayed on one connection, %d a call; load %.1f" %
       (n // rounds * rounds, load))
-head = "%-24s %16s" % ("call", "build med / p90")
+head = "%-24s %16s" % ("call (ms)", "build med / p90")
 if len(builds) > 1:
     head += " %16s %8s" % ("base med / p90", "ratio")
 print(head)
@@ -136,6 +136,6 @@ for k in CALLS:
     if len(builds) > 1:
         line += " %7.3f / %6.3f %7.2fx" % (statistics.median(times[1][k]), p(times[1][k], 0.9),
                                           statistics.median(times[0][k]) /
-                                          statistics.median(times[1][k]))
-    print(line + " ms")
+                                         statistics.median(times[1][k]))
+    print(line)
 PY

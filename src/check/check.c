@@ -11,6 +11,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "aws/aws.h"
 #include "aws/client.h"
 #include "aws/events.h"
 #include "check/event.h"
@@ -53,6 +54,9 @@ struct run {
 	cJSON *queues;   /* name -> {"url", "arn"} of the queues it created */
 	cJSON *tables;   /* name -> {"stream"} of the DynamoDB tables it created */
 	cJSON *mappings; /* UUIDs of the event source mappings it created */
+	const struct exercise_step *steps; /* what this run performs: the steps or the setup */
+	size_t n_steps;
+	char settle_account[16]; /* a scenario's: the learner's account, from the function */
 };
 
 static bool cancelled(const struct run *run)
@@ -308,6 +312,13 @@ static bool do_deploy(struct run *run, struct step_state *st)
 	}
 	client_create_function(run->client, ex->function, s->runtime, s->handler, NULL, ex->memory,
 			       ex->timeout, env, zip, len, &st->reply);
+	if (ex->kind == EXERCISE_SCENARIO && st->reply.status / 100 == 2) {
+		char acct[16];
+		cJSON_Delete(run->config);
+		run->config = cJSON_Parse(st->reply.body);
+		snprintf(run->settle_account, sizeof(run->settle_account), "%s",
+			 run_account(run, acct));
+	}
 	free(zip);
 	free(env);
 	if (st->reply.status / 100 != 2) {
@@ -981,11 +992,12 @@ static bool settle(struct run *run, const struct exercise_step *step, double sec
 	for (int slice = 0; ok && slice < SETTLE_MAX_S / SETTLE_SLICE_S && !cancelled(run);
 	     slice++) {
 		/* The run's own account: the learner's playground keeps its time. */
-		const char *acct = run->account[0] ? "&account=" : "";
+		const char *who = run->account[0] ? run->account : run->settle_account;
+		const char *acct = who[0] ? "&account=" : "";
 		char *path = until ? xasprintf("/_tutor/settle?until=%lld&timeout=%d%s%s",
-					       (long long)until, SETTLE_SLICE_S, acct, run->account)
+					       (long long)until, SETTLE_SLICE_S, acct, who)
 				   : xasprintf("/_tutor/settle?advance=%g&timeout=%d%s%s", seconds,
-					       SETTLE_SLICE_S, acct, run->account);
+					       SETTLE_SLICE_S, acct, who);
 		struct lambda_reply rep;
 		ok = client_request(run->control, "POST", path, NULL, NULL, NULL, 0, &rep);
 		free(path);
@@ -1157,6 +1169,15 @@ static bool do_stream_mapping(struct run *run, const struct exercise_step *step,
 	char *table = arg_text(args, "table");
 	const cJSON *t = table ? cJSON_GetObjectItemCaseSensitive(run->tables, table) : NULL;
 	const cJSON *arn = cJSON_GetObjectItemCaseSensitive(t, "stream");
+	char *source_queue = table ? NULL : arg_text(args, "queue");
+	cJSON *qarn_json = NULL;
+	if (source_queue) {
+		const char *qa = queue_field(run, step, source_queue, "arn");
+		free(source_queue);
+		if (!qa)
+			return false;
+		arn = qarn_json = cJSON_CreateString(qa);
+	}
 	if (!cJSON_IsString(arn)) {
 		error_set(&run->r->error,
 			  "step '%s': table '%s' was not created with a stream by a "
@@ -1169,8 +1190,10 @@ static bool do_stream_mapping(struct run *run, const struct exercise_step *step,
 	cJSON_AddStringToObject(req, "FunctionName", run->ex->function);
 	cJSON_AddStringToObject(req, "EventSourceArn", arn->valuestring);
 	char *pos = arg_text(args, "starting_position");
-	cJSON_AddStringToObject(req, "StartingPosition", pos ? pos : "TRIM_HORIZON");
+	if (!qarn_json) /* a queue has no position to start at */
+		cJSON_AddStringToObject(req, "StartingPosition", pos ? pos : "TRIM_HORIZON");
 	free(pos);
+	cJSON_Delete(qarn_json);
 	static const char *const ints[][2] = {
 		{ "batch_size", "BatchSize" },
 		{ "window", "MaximumBatchingWindowInSeconds" },
@@ -1351,7 +1374,7 @@ static struct expect_subject subject_of(const struct run *run, const struct exer
  */
 static bool judge_step(struct run *run, size_t si, struct step_state *st, bool record)
 {
-	const struct exercise_step *step = &run->ex->steps[si];
+	const struct exercise_step *step = &run->steps[si];
 	struct check_step_result *sr = &run->r->steps[si];
 	struct expect_subject subj = subject_of(run, step, st);
 	char *report = step->kind == STEP_INVOKE ? report_line_of(st->reply.log) : NULL;
@@ -1438,6 +1461,9 @@ static void save_values(struct run *run, const struct exercise_step *step,
 	}
 }
 
+static bool do_sqs_send(struct run *run, const struct exercise_step *step, const cJSON *args);
+static bool do_concurrency(struct run *run, const struct exercise_step *step, const cJSON *args);
+
 /* Do what the step does once. False when the check cannot go on (the reason in r->error). */
 static bool perform(struct run *run, const struct exercise_step *step, struct step_state *st)
 {
@@ -1507,6 +1533,12 @@ static bool perform(struct run *run, const struct exercise_step *step, struct st
 	case STEP_DDB_GET:
 		ok = do_ddb_get(run, args, st);
 		break;
+	case STEP_SQS_SEND:
+		ok = do_sqs_send(run, step, args);
+		break;
+	case STEP_CONCURRENCY:
+		ok = do_concurrency(run, step, args);
+		break;
 	case STEP_KIND_COUNT:
 		abort();
 	}
@@ -1521,8 +1553,8 @@ static bool perform(struct run *run, const struct exercise_step *step, struct st
  */
 static bool run_step(struct run *run, size_t si)
 {
-	const struct exercise_step *step = &run->ex->steps[si];
-	if (observes(step->kind) && run->ex->kind == EXERCISE_CODE && !settle(run, step, 0))
+	const struct exercise_step *step = &run->steps[si];
+	if (observes(step->kind) && run->ex->kind != EXERCISE_ACCOUNT && !settle(run, step, 0))
 		return false;
 	struct step_state st = { 0 };
 	if (!perform(run, step, &st)) {
@@ -1591,6 +1623,141 @@ static void clean_up(struct run *run)
 	}
 }
 
+static bool do_sqs_send(struct run *run, const struct exercise_step *step, const cJSON *args)
+{
+	char *name = arg_text(args, "queue");
+	const char *url = queue_field(run, step, name, "url");
+	char *body = url ? arg_text(args, "body") : NULL;
+	bool ok = url != NULL;
+	if (ok) {
+		cJSON *req = cJSON_CreateObject();
+		cJSON_AddStringToObject(req, "QueueUrl", url);
+		cJSON_AddStringToObject(req, "MessageBody", body ? body : "");
+		struct lambda_reply rep;
+		ok = json_target(run, "AmazonSQS.SendMessage", req, &rep);
+		if (!ok)
+			call_failed(run, step, "SendMessage", &rep);
+		client_reply_release(&rep);
+		cJSON_Delete(req);
+	}
+	free(body);
+	free(name);
+	return ok;
+}
+
+static bool do_concurrency(struct run *run, const struct exercise_step *step, const cJSON *args)
+{
+	const cJSON *n = cJSON_GetObjectItemCaseSensitive(args, "reserved");
+	char *esc = client_escape(run->ex->function, false);
+	char *path = xasprintf("/2017-10-31/functions/%s/concurrency", esc);
+	char *body = xasprintf("{\"ReservedConcurrentExecutions\":%d}",
+			       cJSON_IsNumber(n) ? n->valueint : 0);
+	struct lambda_reply rep;
+	bool ok = client_request(run->client, "PUT", path, NULL, NULL, body, strlen(body), &rep);
+	if (!ok)
+		call_failed(run, step, "PutFunctionConcurrency", &rep);
+	client_reply_release(&rep);
+	free(body);
+	free(path);
+	free(esc);
+	return ok;
+}
+
+/* ---- scenarios: the application in the learner's own account ---- */
+
+/*
+ * What a scenario's setup names (buckets, queues, tables) as this run's own, so that its check
+ * can find a queue's URL or a table's stream, and a teardown removes them. What the learner
+ * deleted is not found, and the step that needs it says so.
+ */
+static void scenario_discover(struct run *run)
+{
+	for (size_t i = 0; i < run->ex->n_setup; i++) {
+		const struct exercise_step *step = &run->ex->setup[i];
+		cJSON *args =
+			step->args ? materialize(run, step->args, "the step's arguments") : NULL;
+		char *name = NULL;
+		struct lambda_reply rep;
+		if (step->kind == STEP_CREATE_BUCKET && (name = arg_text(args, "bucket"))) {
+			cJSON_AddItemToArray(run->buckets, cJSON_CreateString(name));
+		} else if (step->kind == STEP_CREATE_QUEUE && (name = arg_text(args, "queue"))) {
+			cJSON *req = cJSON_CreateObject();
+			cJSON_AddStringToObject(req, "QueueName", name);
+			bool ok = json_target(run, "AmazonSQS.GetQueueUrl", req, &rep);
+			cJSON *res = ok ? cJSON_Parse(rep.body) : NULL;
+			const cJSON *url = cJSON_GetObjectItemCaseSensitive(res, "QueueUrl");
+			client_reply_release(&rep);
+			cJSON_Delete(req);
+			if (cJSON_IsString(url)) {
+				cJSON *q = cJSON_CreateObject();
+				cJSON_AddStringToObject(q, "url", url->valuestring);
+				char acct[16];
+				char *arn = xasprintf("arn:aws:sqs:%s:%s:%s", AWS_REGION_NAME,
+						      run_account(run, acct), name);
+				cJSON_AddStringToObject(q, "arn", arn);
+				free(arn);
+				cJSON_AddItemToObject(run->queues, name, q);
+			}
+			cJSON_Delete(res);
+		} else if (step->kind == STEP_CREATE_TABLE && (name = arg_text(args, "table"))) {
+			cJSON *req = cJSON_CreateObject(), *res = NULL;
+			cJSON_AddStringToObject(req, "TableName", name);
+			if (ddb_call(run, step, "DescribeTable", req, &res)) {
+				const cJSON *arn = cJSON_GetObjectItemCaseSensitive(
+					cJSON_GetObjectItemCaseSensitive(res, "Table"),
+					"LatestStreamArn");
+				cJSON *t = cJSON_CreateObject();
+				if (cJSON_IsString(arn))
+					cJSON_AddStringToObject(t, "stream", arn->valuestring);
+				cJSON_AddItemToObject(run->tables, name, t);
+			}
+			error_clear(&run->r->error);
+			cJSON_Delete(res);
+			cJSON_Delete(req);
+		}
+		free(name);
+		cJSON_Delete(args);
+	}
+}
+
+/* Take a scenario's application down: its mappings, function, log group and resources. */
+static void scenario_teardown(struct run *run)
+{
+	scenario_discover(run);
+	const char *fn = run->ex->function;
+	char *esc = client_escape(fn, false);
+	char *path = xasprintf("/2015-03-31/event-source-mappings/?FunctionName=%s", esc);
+	struct lambda_reply rep;
+	bool ok = client_request(run->client, "GET", path, NULL, NULL, NULL, 0, &rep);
+	cJSON *res = ok ? cJSON_Parse(rep.body) : NULL;
+	const cJSON *list = cJSON_GetObjectItemCaseSensitive(res, "EventSourceMappings");
+	for (const cJSON *m = list ? list->child : NULL; m; m = m->next) {
+		const cJSON *uuid = cJSON_GetObjectItemCaseSensitive(m, "UUID");
+		if (cJSON_IsString(uuid))
+			cJSON_AddItemToArray(run->mappings, cJSON_CreateString(uuid->valuestring));
+	}
+	cJSON_Delete(res);
+	client_reply_release(&rep);
+	free(path);
+	free(esc);
+	client_delete_function(run->client, fn, &rep);
+	client_reply_release(&rep);
+	char *body = xasprintf("{\"logGroupName\":\"/aws/lambda/%s\"}", fn);
+	client_logs(run->client, "DeleteLogGroup", body, &rep);
+	client_reply_release(&rep);
+	free(body);
+	clean_up(run);
+	cJSON_Delete(run->buckets);
+	cJSON_Delete(run->queues);
+	cJSON_Delete(run->tables);
+	cJSON_Delete(run->mappings);
+	run->buckets = cJSON_CreateArray();
+	run->queues = cJSON_CreateObject();
+	run->tables = cJSON_CreateObject();
+	run->mappings = cJSON_CreateArray();
+	error_clear(&run->r->error);
+}
+
 void check_run(const struct exercise *ex, const struct check_opts *opts, struct check_result *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -1603,12 +1770,19 @@ void check_run(const struct exercise *ex, const struct check_opts *opts, struct 
 		out->tasks[i].task = &ex->tasks[i];
 		out->tasks[i].pass = true;
 	}
-	out->n_steps = ex->n_steps;
-	out->steps = xcalloc(ex->n_steps + 1, sizeof(*out->steps));
-	for (size_t i = 0; i < ex->n_steps; i++)
-		out->steps[i].step = &ex->steps[i];
+	bool scenario = ex->kind == EXERCISE_SCENARIO;
+	struct run run = {
+		.ex = ex, .opts = opts, .r = out, .steps = ex->steps, .n_steps = ex->n_steps
+	};
+	if (scenario && opts->scenario != CHECK_STEPS) {
+		run.steps = opts->scenario == CHECK_SETUP ? ex->setup : NULL;
+		run.n_steps = opts->scenario == CHECK_SETUP ? ex->n_setup : 0;
+	}
+	out->n_steps = run.n_steps;
+	out->steps = xcalloc(run.n_steps + 1, sizeof(*out->steps));
+	for (size_t i = 0; i < run.n_steps; i++)
+		out->steps[i].step = &run.steps[i];
 
-	struct run run = { .ex = ex, .opts = opts, .r = out };
 	client_cancel_on(opts->cancel);
 	event_rng_seed(&run.rng, 0);
 	run.buckets = cJSON_CreateArray();
@@ -1618,7 +1792,7 @@ void check_run(const struct exercise *ex, const struct check_opts *opts, struct 
 	char key[24] = "", secret[48] = "";
 	bool ok = true;
 	if (!opts->control ||
-	    (ex->kind == EXERCISE_ACCOUNT && (!opts->access_key || !opts->secret_key))) {
+	    (ex->kind != EXERCISE_CODE && (!opts->access_key || !opts->secret_key))) {
 		ok = error_set(&out->error, "the check was not told how to reach the cloud");
 	} else {
 		run.control = client_new_control(opts->control);
@@ -1633,8 +1807,19 @@ void check_run(const struct exercise *ex, const struct check_opts *opts, struct 
 		run.client = client_new(opts->endpoint, key, secret);
 	if (ok)
 		ok = draw_vars(&run);
+	if (ok && scenario && opts->scenario != CHECK_STEPS) {
+		scenario_teardown(&run);
+	} else if (ok && scenario) {
+		scenario_discover(&run);
+		if (fetch_config(&run) && run.config) {
+			char acct[16];
+			snprintf(run.settle_account, sizeof(run.settle_account), "%s",
+				 run_account(&run, acct));
+		}
+		run.config_tried = false; /* the steps see the configuration as it is then */
+	}
 	bool deployed = false;
-	for (size_t i = 0; ok && i < ex->n_steps; i++) {
+	for (size_t i = 0; ok && i < run.n_steps; i++) {
 		if (cancelled(&run)) {
 			ok = error_set(&out->error, "the check was cancelled");
 			out->cancelled = true;
@@ -1644,7 +1829,7 @@ void check_run(const struct exercise *ex, const struct check_opts *opts, struct 
 			opts->progress(opts->progress_ctx, out, i, false);
 		int64_t s0 = clock_mono_ms();
 		ok = run_step(&run, i);
-		if (ex->steps[i].kind == STEP_DEPLOY && ok)
+		if (run.steps[i].kind == STEP_DEPLOY && ok)
 			deployed = true;
 		out->steps[i].ms = clock_mono_ms() - s0;
 		out->steps[i].done = ok;
@@ -1660,6 +1845,15 @@ void check_run(const struct exercise *ex, const struct check_opts *opts, struct 
 		error_set(&out->error, "the check was cancelled");
 	}
 	client_cancel_on(NULL); /* what the run created is removed even after a cancel */
+	if (scenario) {
+		/* The application is the learner's: it stays, as they left it or as set up. */
+		cJSON_Delete(run.buckets);
+		cJSON_Delete(run.queues);
+		cJSON_Delete(run.tables);
+		cJSON_Delete(run.mappings);
+		run.buckets = run.queues = run.tables = run.mappings = NULL;
+		deployed = false;
+	}
 	if (deployed && !opts->keep) {
 		struct lambda_reply rep;
 		client_delete_function(run.client, ex->function, &rep);

@@ -93,6 +93,16 @@ struct check_opts {
 	 * steps; what it created is removed as usual. NULL: never cancelled.
 	 */
 	const volatile int *cancel;
+	/*
+	 * A scenario: SETUP runs ex->setup in the learner's own account (after taking down what
+	 * a previous setup left), TEARDOWN only takes it down; CHECK (0) runs the check steps.
+	 * A scenario's application stays in place after a check.
+	 */
+	enum {
+		CHECK_STEPS,
+		CHECK_SETUP,
+		CHECK_TEARDOWN
+	} scenario;
 };
 
 /*

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "aws/client.h"
 #include "aws/locate.h"
@@ -265,6 +266,168 @@ static void test_wrong(struct selftest *st, const struct exercise *ex, enum exer
 	check_result_release(&r);
 }
 
+/* ---- scenarios: the broken application, the right fix and tempting wrong ones ---- */
+
+static cJSON *read_meta(const char *dir);
+
+/*
+ * Run a fix script (sh, in its folder) as the learner would, with the AWS CLI pointed at the
+ * learner's account. False with err when it does not exit 0.
+ */
+static bool run_fix(const struct selftest *st, const struct learner *who, const char *dir,
+		    struct error *err)
+{
+	char *script = path_join(dir, "fix.sh");
+	if (!path_is_file(script)) {
+		free(script);
+		return error_set(err, "%s has no fix.sh", dir);
+	}
+	char *cmd = xasprintf("cd '%s' && AWS_ENDPOINT_URL='%s' AWS_ACCESS_KEY_ID='%s' "
+			      "AWS_SECRET_ACCESS_KEY='%s' AWS_DEFAULT_REGION=us-east-1 "
+			      "AWS_PAGER= timeout 120 sh -e fix.sh 2>&1",
+			      dir, st->cloud->endpoint, who->key, who->secret);
+	FILE *p = popen(cmd, "r");
+	struct strbuf out = STRBUF_INIT;
+	char buf[4096];
+	size_t got;
+	while (p && (got = fread(buf, 1, sizeof(buf), p)) > 0)
+		strbuf_add(&out, buf, got);
+	int rc = p ? pclose(p) : -1;
+	free(cmd);
+	free(script);
+	bool ok = rc == 0;
+	if (!ok) {
+		/* The script's last line says why. */
+		while (out.len && out.buf[out.len - 1] == '\n')
+			out.buf[--out.len] = '\0';
+		const char *last = out.buf ? strrchr(out.buf, '\n') : NULL;
+		error_set(err, "%s/fix.sh failed (exit %d): %s", dir,
+			  rc >= 0 && WIFEXITED(rc) ? WEXITSTATUS(rc) : -1,
+			  last      ? last + 1
+			  : out.buf ? out.buf
+				    : "");
+	}
+	strbuf_release(&out);
+	return ok;
+}
+
+/* Set the scenario up in a fresh account, apply the fix in dir (NULL: none), check it. */
+static bool run_scenario(const struct selftest *st, const struct exercise *sc, const char *dir,
+			 struct check_result *r)
+{
+	struct learner who = { "", "", "" };
+	struct error err;
+	error_clear(&err);
+	memset(r, 0, sizeof(*r));
+	bool ok = new_learner(st, &who, &err);
+	enum exercise_lang lang =
+		sc->starters[EXERCISE_PYTHON].present ? EXERCISE_PYTHON : EXERCISE_NODEJS;
+	struct check_opts co = { .endpoint = st->cloud->endpoint,
+				 .control = st->cloud->control,
+				 .code_dir = sc->starters[lang].dir,
+				 .lang = lang,
+				 .access_key = who.key,
+				 .secret_key = who.secret,
+				 .scenario = CHECK_SETUP };
+	if (ok) {
+		check_run(sc, &co, r);
+		ok = r->status != CHECK_ERROR;
+		if (!ok)
+			error_set(&err, "the setup failed: %s", r->error.msg);
+		check_result_release(r);
+	}
+	if (ok && dir)
+		ok = run_fix(st, &who, dir, &err);
+	if (ok) {
+		co.scenario = CHECK_STEPS;
+		check_run(sc, &co, r);
+	} else {
+		r->status = CHECK_ERROR;
+		r->error = err;
+	}
+	if (who.account[0])
+		remove_learner(st, &who);
+	return ok;
+}
+
+static void test_scenario(struct selftest *st, const struct exercise *sc, const char *root)
+{
+	char *sdir = xasprintf("%s/scenarios/%s", root, sc->id);
+	size_t n = 0;
+	char **sols = subdirs(sdir, &n);
+	bool has_ref = false, has_wrong = false;
+	/* The broken application as set up must fail: a check that cannot fail proves nothing. */
+	struct check_result r;
+	char *label = xasprintf("scenario %s: as broken", sc->id);
+	run_scenario(st, sc, NULL, &r);
+	if (r.status == CHECK_ERROR)
+		report(st, false, "%s: the check could not run: %s", label, r.error.msg);
+	else
+		report(st, r.status == CHECK_FAIL, "%s %s (%lld ms)", label,
+		       r.status == CHECK_FAIL ? "fails" : "PASSES, but must fail", (long long)r.ms);
+	check_result_release(&r);
+	free(label);
+	for (size_t i = 0; i < n; i++) {
+		char *dir = path_join(sdir, sols[i]);
+		label = xasprintf("scenario %s/%s", sc->id, sols[i]);
+		cJSON *meta = read_meta(dir);
+		if (strcmp(sols[i], "reference") == 0) {
+			has_ref = true;
+			run_scenario(st, sc, dir, &r);
+			if (r.status == CHECK_ERROR) {
+				report(st, false, "%s: %s", label, r.error.msg);
+			} else if (r.status != CHECK_PASS) {
+				const struct check_task_result *f = first_failure(&r);
+				report(st, false,
+				       "%s must pass, but task '%s' failed: got %s; expected %s",
+				       label, f->task->id, f->got ? f->got : "?",
+				       f->expected ? f->expected : "?");
+			} else {
+				report(st, true, "%s passes (check %lld ms)", label,
+				       (long long)r.ms);
+			}
+			check_result_release(&r);
+		} else if (strncmp(sols[i], "wrong-", 6) == 0) {
+			has_wrong = true;
+			const char *fails = str_of(meta, "fails", NULL);
+			if (!fails || !exercise_task(sc, fails)) {
+				report(st, false, "%s: .solution.json must name the task it fails",
+				       label);
+			} else {
+				run_scenario(st, sc, dir, &r);
+				const struct check_task_result *t = NULL;
+				for (size_t k = 0; k < r.n_tasks; k++)
+					if (strcmp(r.tasks[k].task->id, fails) == 0)
+						t = &r.tasks[k];
+				if (r.status == CHECK_ERROR)
+					report(st, false, "%s: %s", label, r.error.msg);
+				else if (t && !t->pass)
+					report(st, true,
+					       "%s fails on '%s' as expected: %s (%lld ms)", label,
+					       fails, t->got ? t->got : "", (long long)r.ms);
+				else
+					report(st, false,
+					       "%s should fail on task '%s', but it passed", label,
+					       fails);
+				check_result_release(&r);
+			}
+		} else {
+			report(st, false, "%s: a fix folder is 'reference' or 'wrong-*'", label);
+		}
+		cJSON_Delete(meta);
+		free(label);
+		free(dir);
+		free(sols[i]);
+	}
+	free(sols);
+	if (!has_ref)
+		report(st, false, "scenario %s has no reference fix in %s", sc->id, sdir);
+	if (!has_wrong)
+		report(st, false, "scenario %s has no known-wrong fix (wrong-*) in %s", sc->id,
+		       sdir);
+	free(sdir);
+}
+
 static cJSON *read_meta(const char *dir)
 {
 	char *f = path_join(dir, ".solution.json");
@@ -318,11 +481,16 @@ static void test_exercise(struct selftest *st, const struct exercise *ex, const 
 int cmd_selftest_run(const struct cli_opts *opts, int argc, char **argv)
 {
 	const char *root = NULL;
+	int kinds = 3; /* 1 exercises, 2 scenarios, 3 both */
 	const char **only = xcalloc((size_t)argc + 1, sizeof(*only));
 	size_t n_only = 0;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--solutions") == 0 && i + 1 < argc) {
 			root = argv[++i];
+		} else if (strcmp(argv[i], "--exercises") == 0) {
+			kinds = 1;
+		} else if (strcmp(argv[i], "--scenarios") == 0) {
+			kinds = 2;
 		} else if (argv[i][0] != '-') {
 			only[n_only++] = argv[i];
 		} else {
@@ -343,9 +511,13 @@ int cmd_selftest_run(const struct cli_opts *opts, int argc, char **argv)
 	struct error err;
 	error_clear(&err);
 	struct selftest st = { .cloud = &cloud };
+	struct exercise_set *scenarios = NULL;
+	struct diags sd = DIAGS_INIT;
+	scenarios = scenario_set_load(ctx.course, &sd);
+	diags_release(&sd);
 	for (size_t i = 0; i < n_only; i++) {
-		if (!exercise_find(ctx.set, only[i])) {
-			cli_error("selftest: no exercise '%s'", only[i]);
+		if (!exercise_find(ctx.set, only[i]) && !exercise_find(scenarios, only[i])) {
+			cli_error("selftest: no exercise or scenario '%s'", only[i]);
 			rc = CLI_USAGE;
 			goto out;
 		}
@@ -365,14 +537,23 @@ int cmd_selftest_run(const struct cli_opts *opts, int argc, char **argv)
 		bool wanted = n_only == 0;
 		for (size_t k = 0; k < n_only; k++)
 			wanted = wanted || strcmp(only[k], ex->id) == 0;
-		if (wanted)
+		if (wanted && (kinds & 1))
 			test_exercise(&st, ex, sol_root);
+	}
+	for (size_t i = 0; i < scenarios->n; i++) {
+		const struct exercise *sc = scenarios->v[i];
+		bool wanted = n_only == 0;
+		for (size_t k = 0; k < n_only; k++)
+			wanted = wanted || strcmp(only[k], sc->id) == 0;
+		if (wanted && (kinds & 2))
+			test_scenario(&st, sc, sol_root);
 	}
 	printf("1..%d\n", st.n);
 	if (st.failed)
 		printf("# %d of %d self-tests failed\n", st.failed, st.n);
 	rc = st.failed ? CLI_FAIL : CLI_OK;
 out:
+	exercise_set_free(scenarios);
 	free(sol_root);
 	free(only);
 	exercise_ctx_close(&ctx);

@@ -361,7 +361,8 @@ int cmd_selftest_run(const struct cli_opts *opts, int argc, char **argv);
 	{                                                                                          \
 		"selftest",                                                                        \
 			"prove each exercise's check against its reference and wrong solutions",   \
-			"Usage: lambda-tutor selftest [EXERCISE...] [--solutions DIR]\n"           \
+			"Usage: lambda-tutor selftest [NAME...] [--exercises|--scenarios] "        \
+			"[--solutions DIR]\n"                                                      \
 			"\n"                                                                       \
 			"For every exercise (or those named), run its check against the "          \
 			"solutions in\n"                                                           \
@@ -377,9 +378,62 @@ int cmd_selftest_run(const struct cli_opts *opts, int argc, char **argv);
 			"\"MemorySize\",\n"                                                        \
 			"\"Timeout\"}}). Prints TAP: one line per solution.\n"                     \
 			"\n"                                                                       \
+			"A scenario (NAME may name one) is set up in a fresh account and must "    \
+			"fail its\n"                                                               \
+			"check as broken; then each DIR/scenarios/NAME/reference/fix.sh must "     \
+			"make "                                                                    \
+			"it pass\n"                                                                \
+			"and each wrong-*/fix.sh must leave it failing on the task its "           \
+			".solution.json\n"                                                         \
+			"names. A fix.sh runs with sh -e in its folder, with the AWS CLI pointed " \
+			"at that\n"                                                                \
+			"account (AWS_ENDPOINT_URL and a key pair). --exercises or --scenarios "   \
+			"limits the run.\n"                                                        \
+			"\n"                                                                       \
 			"Exit status: 0 all hold, 1 one did not, 2 no course, no solutions or no " \
 			"cloud.\n",                                                                \
 			cmd_selftest_run                                                           \
+	}
+
+int cmd_scenario_run(const struct cli_opts *opts, int argc, char **argv);
+#define CMD_SCENARIO                                                                               \
+	{                                                                                          \
+		"scenario", "troubleshooting labs: a broken application in your account to fix",   \
+			"Usage: lambda-tutor scenario --list [--json]\n"                           \
+			"       lambda-tutor scenario start|hint|check|reset|show NAME [--json]\n" \
+			"\n"                                                                       \
+			"A scenario sets up a small application in your own account of the "       \
+			"local cloud\n"                                                            \
+			"and breaks it in one realistic way; you get only the symptom a user "     \
+			"would report.\n"                                                          \
+			"Investigate with the AWS CLI (aws logs tail, "                            \
+			"get-function-configuration, "                                             \
+			"...),\n"                                                                  \
+			"fix it, and ask for a check.\n"                                           \
+			"\n"                                                                       \
+			"  --list        each scenario with its symptom and your state: not "      \
+			"started,\n"                                                               \
+			"                in progress (for how long), fixed (in how long), hints "  \
+			"and checks\n"                                                             \
+			"  start NAME    build the application and break it (again: as reset)\n"   \
+			"  hint NAME     the next hint, gentlest first; recorded\n"                \
+			"  check NAME    invoke the application with varied inputs and judge "     \
+			"the fix:\n"                                                               \
+			"                it must work again, and be the right fix (a deleted "     \
+			"alarm,\n"                                                                 \
+			"                mapping or function, or every limit raised, fails)\n"     \
+			"  reset NAME    take the application down and set it up broken again\n"   \
+			"  show NAME     print the symptom\n"                                      \
+			"\n"                                                                       \
+			"Starts, hints and checks go to your records; the trainer's dashboard "    \
+			"shows who\n"                                                              \
+			"is in which scenario and for how long. The format of scenarios/ is in "   \
+			"lessons/README.md.\n"                                                     \
+			"\n"                                                                       \
+			"Exit status: 0 done or fixed, 1 the check failed, 2 a usage error, "      \
+			"no such\n"                                                                \
+			"scenario, or the application could not be set up.\n",                     \
+			cmd_scenario_run                                                           \
 	}
 
 int cmd_reset_run(const struct cli_opts *opts, int argc, char **argv);

@@ -8,6 +8,7 @@
 #include "course/exercise_load.h"
 
 #include <cjson/cJSON.h>
+#include <dirent.h>
 #include <math.h>
 #include <regex.h>
 #include <stdio.h>
@@ -55,7 +56,8 @@ static const struct yschema_key exercise_keys[] = {
 	{ "id", YS_STRING, true },    { "title", YS_STRING, true }, { "kind", YS_STRING, true },
 	{ "brief", YS_STRING, true }, { "function", YS_MAP, true }, { "starters", YS_MAP, false },
 	{ "tasks", YS_SEQ, true },    { "hints", YS_SEQ, true },    { "steps", YS_SEQ, true },
-	{ "vars", YS_MAP, false },    { "minutes", YS_INT, true },  { NULL, YS_ANY, false },
+	{ "vars", YS_MAP, false },    { "minutes", YS_INT, true },  { "setup", YS_SEQ, false },
+	{ NULL, YS_ANY, false },
 };
 
 static const struct yschema_key function_keys[] = {
@@ -104,6 +106,7 @@ struct ctx {
 	bool event_from_file;      /* or built from a request: any event.* may be there */
 	bool in_event;             /* checking an event's own templates */
 	bool bad_step; /* a step of unknown kind was reported: their order cannot be judged */
+	bool in_setup; /* reading a scenario's setup: it builds, so it deploys and changes */
 	char **vars;   /* the names ${vars.*} may use so far */
 	size_t n_vars;
 	char **queues; /* the queues created by the steps so far */
@@ -131,7 +134,9 @@ int exercise_lang_parse(const char *name)
 
 const char *exercise_kind_name(enum exercise_kind kind)
 {
-	return kind == EXERCISE_ACCOUNT ? "account" : "code";
+	return kind == EXERCISE_ACCOUNT    ? "account"
+	       : kind == EXERCISE_SCENARIO ? "scenario"
+					   : "code";
 }
 
 static bool in_list(const char *s, const char *const *list)
@@ -457,7 +462,8 @@ static const struct yschema_key table_keys[] = {
 	{ NULL, YS_ANY, false },
 };
 static const struct yschema_key mapping_keys[] = {
-	{ "table", YS_STRING, true },
+	{ "table", YS_STRING, false },
+	{ "queue", YS_STRING, false },
 	{ "batch_size", YS_INT, false },
 	{ "window", YS_INT, false },
 	{ "starting_position", YS_STRING, false },
@@ -481,6 +487,11 @@ static const struct yschema_key ddb_update_keys[] = { { "table", YS_STRING, true
 static const struct yschema_key ddb_key_keys[] = { { "table", YS_STRING, true },
 						   { "key", YS_MAP, true },
 						   { NULL, YS_ANY, false } };
+static const struct yschema_key send_keys[] = { { "queue", YS_STRING, true },
+						{ "body", YS_ANY, true },
+						{ NULL, YS_ANY, false } };
+static const struct yschema_key concurrency_keys[] = { { "reserved", YS_INT, true },
+						       { NULL, YS_ANY, false } };
 
 static const char *const config_roots[] = { "config", NULL };
 static const char *const invoke_roots[] = { "response", "body",   "error", "report",
@@ -521,14 +532,22 @@ static const struct step_spec step_specs[STEP_KIND_COUNT] = {
 	[STEP_DDB_UPDATE] = { "ddb_update", ddb_update_keys, no_roots, SF_CHANGES },
 	[STEP_DDB_DELETE] = { "ddb_delete", ddb_key_keys, no_roots, SF_CHANGES },
 	[STEP_DDB_GET] = { "ddb_get", ddb_key_keys, item_roots, SF_EXPECT },
+	[STEP_SQS_SEND] = { "sqs_send", send_keys, no_roots, SF_CHANGES },
+	[STEP_CONCURRENCY] = { "concurrency", concurrency_keys, no_roots,
+			       SF_FUNCTION | SF_CHANGES },
 };
 
-static const char *const step_kinds[] = {
-	"deploy",      "inspect",      "invoke",     "create_bucket", "create_queue",
-	"s3_notify",   "async_config", "s3_put",     "s3_get",        "s3_list",
-	"sqs_receive", "logs",         "advance",    "create_table",  "stream_mapping",
-	"ddb_put",     "ddb_update",   "ddb_delete", "ddb_get",       NULL
-};
+static const char *const step_kinds[] = { "deploy",         "inspect",
+					  "invoke",         "create_bucket",
+					  "create_queue",   "s3_notify",
+					  "async_config",   "s3_put",
+					  "s3_get",         "s3_list",
+					  "sqs_receive",    "logs",
+					  "advance",        "create_table",
+					  "stream_mapping", "ddb_put",
+					  "ddb_update",     "ddb_delete",
+					  "ddb_get",        "sqs_send",
+					  "concurrency",    NULL };
 
 const char *exercise_step_kind_name(enum exercise_step_kind kind)
 {
@@ -1035,6 +1054,10 @@ static void read_args(struct ctx *c, struct exercise_step *s, const struct ynode
 			diags_add(c->d, c->path, v->line, v->col,
 				  "'%s' is outside what Lambda allows for a stream mapping",
 				  k->value);
+		if (strcmp(k->value, "reserved") == 0 && ynode_as_int(v, &n) && (n < 0 || n > 1000))
+			diags_add(
+				c->d, c->path, v->line, v->col,
+				"'reserved' concurrency must be between 0 and the account's 1000");
 		if (s->kind == STEP_CREATE_QUEUE && strcmp(k->value, "queue") == 0 &&
 		    ynode_has_type(v, YS_STRING) && !expr_has_template(v->value)) {
 			c->queues = xreallocarray(c->queues, c->n_queues + 1, sizeof(*c->queues));
@@ -1057,6 +1080,10 @@ static void read_args(struct ctx *c, struct exercise_step *s, const struct ynode
 	}
 	strbuf_addch(&sb, '}');
 	s->args = strbuf_detach(&sb);
+	if (s->kind == STEP_STREAM_MAPPING && body &&
+	    !ynode_get(body, "table") == !ynode_get(body, "queue"))
+		diags_add(c->d, c->path, body->line, body->col,
+			  "a mapping reads either a table's stream ('table') or a queue ('queue')");
 }
 
 static void read_saves(struct ctx *c, struct exercise_step *s, const struct ynode *save,
@@ -1191,7 +1218,15 @@ static void read_step(struct ctx *c, const struct ynode *item, size_t index)
 		diags_add(c->d, c->path, delay->line, delay->col,
 			  "'delay' is not needed: steps that observe run once the cloud has "
 			  "settled, and 'advance' moves the clock; remove it");
-	if (s->kind == STEP_DEPLOY && ex->kind == EXERCISE_ACCOUNT)
+	if (s->kind == STEP_DEPLOY && ex->kind == EXERCISE_SCENARIO && !c->in_setup)
+		diags_add(c->d, c->path, item->line, item->col,
+			  "a scenario's check judges the learner's fix and never deploys; deploy "
+			  "in its 'setup'");
+	else if (exp && ex->kind == EXERCISE_SCENARIO && c->in_setup)
+		diags_add(c->d, c->path, exp->line, exp->col,
+			  "a scenario's setup builds and breaks the application; it checks "
+			  "nothing");
+	else if (s->kind == STEP_DEPLOY && ex->kind == EXERCISE_ACCOUNT)
 		diags_add(c->d, c->path, item->line, item->col,
 			  "an account exercise inspects the learner's own function and never "
 			  "deploys; remove this step or make the exercise 'kind: code'");
@@ -1436,9 +1471,12 @@ static void read_starters(struct ctx *c, const struct ynode *doc)
 {
 	const struct ynode *sts = ynode_get(doc, "starters");
 	if (!sts) {
-		if (c->ex->kind == EXERCISE_CODE)
+		if (c->ex->kind == EXERCISE_CODE || c->ex->kind == EXERCISE_SCENARIO)
 			diags_add(c->d, c->path, doc->line, doc->col,
-				  "missing required key 'starters' in a code exercise");
+				  "missing required key 'starters' in a %s",
+				  c->ex->kind == EXERCISE_CODE
+					  ? "code exercise"
+					  : "scenario (its application's code)");
 		return;
 	}
 	if (sts->kind != YNODE_MAP)
@@ -1453,7 +1491,8 @@ static void read_starters(struct ctx *c, const struct ynode *doc)
 		}
 		read_starter(c, (enum exercise_lang)lang, sts->pairs[i].value);
 	}
-	for (int l = 0; l < EXERCISE_LANG_COUNT; l++)
+	/* A scenario's application may be in one language: the learner fixes it, not writes it. */
+	for (int l = 0; l < EXERCISE_LANG_COUNT && c->ex->kind != EXERCISE_SCENARIO; l++)
 		if (!c->ex->starters[l].present)
 			diags_add(c->d, c->path, sts->line, sts->col,
 				  "starters must give both python and nodejs; %s is missing",
@@ -1597,7 +1636,7 @@ static void check_step_order(struct ctx *c, const struct ynode *steps)
 			  "'steps' must list at least one step");
 		return;
 	}
-	bool deployed = ex->kind == EXERCISE_ACCOUNT;
+	bool deployed = ex->kind == EXERCISE_ACCOUNT || ex->kind == EXERCISE_SCENARIO;
 	for (size_t i = 0; i < ex->n_steps; i++) {
 		const struct exercise_step *s = &ex->steps[i];
 		if (s->kind == STEP_DEPLOY && deployed && ex->kind == EXERCISE_CODE)
@@ -1612,6 +1651,43 @@ static void check_step_order(struct ctx *c, const struct ynode *steps)
 				  : s->kind == STEP_INSPECT ? "inspect"
 							    : step_specs[s->kind].name);
 	}
+}
+
+/*
+ * A scenario's setup: read as steps (into ex->steps, which are empty yet), then moved to
+ * ex->setup. It deploys the application before it wires anything to it, and checks nothing.
+ */
+static void read_setup(struct ctx *c, const struct ynode *setup)
+{
+	struct exercise *ex = c->ex;
+	size_t n = setup->n_items > MAX_STEPS ? MAX_STEPS : setup->n_items;
+	if (setup->n_items > MAX_STEPS)
+		diags_add(c->d, c->path, setup->line, setup->col,
+			  "'setup' has %zu items; at most %d are allowed", setup->n_items,
+			  MAX_STEPS);
+	ex->steps = xcalloc(n + 1, sizeof(*ex->steps));
+	c->in_setup = true;
+	for (size_t i = 0; i < n; i++)
+		read_step(c, setup->items[i], i + 1);
+	c->in_setup = false;
+	bool deployed = false;
+	for (size_t i = 0; i < ex->n_steps && !c->bad_step; i++) {
+		const struct exercise_step *s = &ex->steps[i];
+		if (s->kind == STEP_DEPLOY)
+			deployed = true;
+		else if (!deployed && (step_specs[s->kind].flags & SF_FUNCTION))
+			diags_add(c->d, c->path, s->line, s->col,
+				  "a scenario's setup must deploy before it can %s",
+				  step_specs[s->kind].name);
+	}
+	if (!deployed && !c->bad_step)
+		diags_add(c->d, c->path, setup->line, setup->col,
+			  "a scenario's setup must deploy its application");
+	ex->setup = ex->steps;
+	ex->n_setup = ex->n_steps;
+	ex->steps = NULL;
+	ex->n_steps = 0;
+	c->bad_step = false;
 }
 
 static void read_brief(struct ctx *c, const struct ynode *doc)
@@ -1704,9 +1780,11 @@ struct exercise *exercise_parse(const char *text, size_t len, const char *path, 
 	}
 	const struct ynode *kind = ynode_get(doc, "kind");
 	if (ynode_has_type(kind, YS_STRING)) {
-		static const char *const kinds[] = { "code", "account", NULL };
+		static const char *const kinds[] = { "code", "account", "scenario", NULL };
 		if (strcmp(kind->value, "account") == 0)
 			ex->kind = EXERCISE_ACCOUNT;
+		else if (strcmp(kind->value, "scenario") == 0)
+			ex->kind = EXERCISE_SCENARIO;
 		else if (strcmp(kind->value, "code") != 0)
 			add_choice_error(&c, kind, "exercise kind", kinds);
 	}
@@ -1724,6 +1802,16 @@ struct exercise *exercise_parse(const char *text, size_t len, const char *path, 
 	const struct ynode *hints = ynode_get(doc, "hints");
 	if (hints && hints->kind == YNODE_SEQ)
 		read_hints(&c, hints);
+	const struct ynode *setup = ynode_get(doc, "setup");
+	if (ex->kind == EXERCISE_SCENARIO && !setup)
+		diags_add(d, path, doc->line, doc->col,
+			  "missing required key 'setup' in a scenario: the steps that build the "
+			  "application and break it");
+	else if (setup && ex->kind != EXERCISE_SCENARIO)
+		diags_add(d, path, setup->line, setup->col,
+			  "only a scenario ('kind: scenario') has a 'setup'");
+	else if (setup && setup->kind == YNODE_SEQ)
+		read_setup(&c, setup);
 	const struct ynode *steps = ynode_get(doc, "steps");
 	if (steps && steps->kind == YNODE_SEQ) {
 		size_t n = steps->n_items > MAX_STEPS ? MAX_STEPS : steps->n_items;
@@ -1775,6 +1863,36 @@ struct exercise *exercise_load(const char *module_dir, const char *name, const c
 	return ex;
 }
 
+static void free_steps(struct exercise_step *steps, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct exercise_step *s = &steps[i];
+		free(s->name);
+		free(s->event);
+		free(s->request);
+		free(s->args);
+		for (size_t j = 0; j < s->n_saves; j++) {
+			free(s->saves[j].name);
+			free(s->saves[j].field);
+		}
+		free(s->saves);
+		for (size_t j = 0; j < s->n_expects; j++) {
+			struct exercise_expect *e = &s->expects[j];
+			free(e->task);
+			free(e->why);
+			free(e->error_type);
+			free(e->error_message);
+			free(e->field);
+			for (size_t k = 0; k < e->n_matchers; k++)
+				free(e->matchers[k].value);
+			free(e->matchers);
+			free(e->pattern);
+		}
+		free(s->expects);
+	}
+	free(steps);
+}
+
 void exercise_free(struct exercise *ex)
 {
 	if (!ex)
@@ -1806,32 +1924,8 @@ void exercise_free(struct exercise *ex)
 	free(ex->function);
 	free(ex->env);
 	free(ex->vars);
-	for (size_t i = 0; i < ex->n_steps; i++) {
-		struct exercise_step *s = &ex->steps[i];
-		free(s->name);
-		free(s->event);
-		free(s->request);
-		free(s->args);
-		for (size_t j = 0; j < s->n_saves; j++) {
-			free(s->saves[j].name);
-			free(s->saves[j].field);
-		}
-		free(s->saves);
-		for (size_t j = 0; j < s->n_expects; j++) {
-			struct exercise_expect *e = &s->expects[j];
-			free(e->task);
-			free(e->why);
-			free(e->error_type);
-			free(e->error_message);
-			free(e->field);
-			for (size_t k = 0; k < e->n_matchers; k++)
-				free(e->matchers[k].value);
-			free(e->matchers);
-			free(e->pattern);
-		}
-		free(s->expects);
-	}
-	free(ex->steps);
+	free_steps(ex->steps, ex->n_steps);
+	free_steps(ex->setup, ex->n_setup);
 	free(ex);
 }
 
@@ -1913,9 +2007,63 @@ const struct exercise_task *exercise_task(const struct exercise *ex, const char 
 	return NULL;
 }
 
+static int exercise_id_cmp(const void *a, const void *b)
+{
+	const struct exercise *x = *(struct exercise *const *)a, *y = *(struct exercise *const *)b;
+	return strcmp(x->id, y->id);
+}
+
+struct exercise_set *scenario_set_load(const struct course *course, struct diags *d)
+{
+	struct exercise_set *set = xcalloc(1, sizeof(*set));
+	DIR *dir = course && course->scenario_dir ? opendir(course->scenario_dir) : NULL;
+	struct dirent *e;
+	char buf[80];
+	while (dir && (e = readdir(dir)) && set->n < MAX_EXERCISES) {
+		if (e->d_name[0] == '.')
+			continue;
+		char *sdir = path_join(course->scenario_dir, e->d_name);
+		char *yaml = path_join(sdir, "scenario.yaml");
+		size_t before = d->n;
+		struct exercise *ex = NULL;
+		if (path_is_dir(sdir) && !path_is_file(yaml)) {
+			diags_add(d, sdir, 0, 0, "a scenario folder holds a scenario.yaml");
+		} else if (path_is_file(yaml)) {
+			struct error err;
+			error_clear(&err);
+			size_t len = 0;
+			char *text = path_read_file(yaml, 1u << 20, &len, &err);
+			if (!text)
+				diags_add(d, yaml, 0, 0, "%s", err.msg);
+			else
+				ex = exercise_parse(text, len, yaml, sdir, "scenarios", d);
+			free(text);
+		}
+		if (ex && ex->kind != EXERCISE_SCENARIO)
+			diags_add(d, yaml, 1, 1, "a scenario says 'kind: scenario'");
+		if (ex && ex->id && strcmp(ex->id, e->d_name) != 0)
+			diags_add(d, yaml, 1, 1, "scenario id '%s' must match its folder name '%s'",
+				  lint_clip(ex->id, buf, sizeof(buf)), e->d_name);
+		if (ex && d->n == before) {
+			set->v = xreallocarray(set->v, set->n + 1, sizeof(*set->v));
+			set->v[set->n++] = ex;
+		} else {
+			exercise_free(ex);
+		}
+		free(yaml);
+		free(sdir);
+	}
+	if (dir)
+		closedir(dir);
+	if (set->n > 1)
+		qsort(set->v, set->n, sizeof(*set->v), exercise_id_cmp);
+	return set;
+}
+
 void exercise_lint_course(const struct course *course, struct diags *d)
 {
 	exercise_set_free(exercise_set_load(course, d));
+	exercise_set_free(scenario_set_load(course, d));
 }
 
 char *exercise_brief(const struct exercise *ex, size_t *len, struct error *err)

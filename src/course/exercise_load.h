@@ -24,9 +24,11 @@
 #include "course/course.h"
 
 enum exercise_kind {
-	EXERCISE_CODE,    /* the learner's code, deployed to a fresh account per run */
-	EXERCISE_ACCOUNT, /* what the learner built in their own account: inspected, never changed
-			   */
+	EXERCISE_CODE,     /* the learner's code, deployed to a fresh account per run */
+	EXERCISE_ACCOUNT,  /* what the learner built in their own account: inspected, never changed
+			    */
+	EXERCISE_SCENARIO, /* a troubleshooting scenario: its `setup` builds and breaks an
+			    * application in the learner's own account; its steps check the fix */
 };
 
 enum exercise_lang {
@@ -113,13 +115,16 @@ enum exercise_step_kind {
 	STEP_LOGS,           /* the function's whole log; gives `invocations` and log lines */
 	STEP_ADVANCE,        /* args: seconds: the cloud's virtual clock moves on */
 	STEP_CREATE_TABLE,   /* args: table, key, key_type, sort, sort_type, stream */
-	STEP_STREAM_MAPPING, /* args: table, batch_size, window, starting_position, max_retries,
-			      * max_record_age, bisect, report, on_failure, parallelization,
-			      * tumbling, filter: the table's stream invokes the function */
+	STEP_STREAM_MAPPING, /* args: table (its stream) or queue, batch_size, window,
+			      * starting_position, max_retries, max_record_age, bisect, report,
+			      * on_failure, parallelization, tumbling, filter: the table's stream
+			      * invokes the function */
 	STEP_DDB_PUT,        /* args: table, item (plain JSON: strings, numbers, lists, maps) */
 	STEP_DDB_UPDATE,     /* args: table, key, set: attributes to set */
 	STEP_DDB_DELETE,     /* args: table, key */
 	STEP_DDB_GET,        /* args: table, key; gives `item` */
+	STEP_SQS_SEND,       /* args: queue, body (text, or YAML sent as JSON) */
+	STEP_CONCURRENCY,    /* args: reserved: the function's reserved concurrency */
 	STEP_KIND_COUNT,
 };
 
@@ -166,6 +171,10 @@ struct exercise {
 	char *vars; /* JSON object text of values drawn once per run, in order, or NULL */
 	struct exercise_step *steps;
 	size_t n_steps;
+	/* A scenario: the steps that build the application and break it, in the learner's
+	 * account. The brief is the symptom a user would report. */
+	struct exercise_step *setup;
+	size_t n_setup;
 };
 
 struct exercise_set {
@@ -207,6 +216,13 @@ const struct exercise_task *exercise_task(const struct exercise *ex, const char 
 
 /* The lint hook of the course: load every module's exercises and report their problems. */
 void exercise_lint_course(const struct course *course, struct diags *d);
+
+/*
+ * The scenarios of the course (scenarios/<id>/scenario.yaml in the course's `scenarios`
+ * folder), sorted by id; none when the course has no such folder. Problems go to d; a scenario
+ * that has any is left out. Caller frees with exercise_set_free().
+ */
+struct exercise_set *scenario_set_load(const struct course *course, struct diags *d);
 
 /* The brief's Markdown. Caller frees; NULL and err on failure. */
 char *exercise_brief(const struct exercise *ex, size_t *len, struct error *err);

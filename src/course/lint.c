@@ -324,5 +324,12 @@ void lint_refs(const struct course *course, bool use_cache, struct diags *d)
 	quiz_lint_course(course, use_cache, d);
 	struct exercise_set *exercises = exercise_set_load(course, d);
 	check_paths(course, exercises, d);
+	/* Scenarios share the exercises' ids in the learner's records: no two alike. */
+	struct exercise_set *scenarios = scenario_set_load(course, d);
+	for (size_t i = 0; i < scenarios->n; i++)
+		if (exercise_find(exercises, scenarios->v[i]->id))
+			diags_add(d, scenarios->v[i]->yaml_path, 1, 1,
+				  "scenario id '%s' is also an exercise's id", scenarios->v[i]->id);
+	exercise_set_free(scenarios);
 	exercise_set_free(exercises);
 }

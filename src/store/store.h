@@ -29,6 +29,10 @@ struct store;
 #define STORE_QUIZ_TRY    "quiz_try"    /* item = quiz id, data = response, fraction, ... */
 #define STORE_QUIZ_FINISH "quiz_finish" /* item = quiz id, data = score JSON */
 #define STORE_HAND        "hand"        /* learner raised or lowered a hand, data = note */
+#define STORE_SCENARIO    "scenario"    /* item = scenario id, data = {"action": "start"|"reset"} */
+
+/* The module of a scenario's events (its hints and checks are "hint" and "check_run"). */
+#define SCENARIO_MODULE "scenarios"
 
 /* Keys of the meta table. */
 #define STORE_META_LEARNER "learner" /* the learner's name, set by whoever creates the file */

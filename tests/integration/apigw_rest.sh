@@ -52,7 +52,7 @@ make_zip "$WORK/js.zip" "$WORK/js"
 awsl lambda create-function --function-name shop --runtime python3.12 \
 	--handler lambda_function.lambda_handler --role $ROLE --zip-file "fileb://$WORK/py.zip" >/dev/null
 ok $? "create the Python function"
-awsl lambda create-function --function-name greet --runtime nodejs20.x \
+awsl lambda create-function --function-name greet --runtime nodejs22.x \
 	--handler index.handler --role $ROLE --zip-file "fileb://$WORK/js.zip" >/dev/null
 ok $? "create the Node.js function"
 PYARN=$(awsl lambda get-function --function-name shop --query Configuration.FunctionArn --output text)

@@ -47,7 +47,7 @@ check "the attacker deploys a Python handler" attacker_aws lambda create-functio
 	--function-name attack-py --runtime python3.12 --handler attack.handler --role "$ROLE" \
 	--timeout 60 --zip-file "fileb://$WORK/attack-py.zip"
 check "... and a Node.js handler" attacker_aws lambda create-function \
-	--function-name attack-node --runtime nodejs20.x --handler attack.handler --role "$ROLE" \
+	--function-name attack-node --runtime nodejs22.x --handler attack.handler --role "$ROLE" \
 	--timeout 60 --zip-file "fileb://$WORK/attack-node.zip"
 
 event=$(printf '{"victim":"%s","function":"victim","control":"%s","queue":"%s","bucket":"victim-bkt","victim_key":"%s"}' \

@@ -50,7 +50,7 @@ ROLE = "arn:aws:iam::123456789012:role/attack"
 ACCOUNT_A, ACCOUNT_B = "a", "b"
 UID_BASE, UID_COUNT = 2000000000, 65536
 LANGS = (("py", "python3.12", "attack.handler", "python", "attack.py"),
-         ("node", "nodejs20.x", "attack.handler", "node", "attack.js"))
+         ("node", "nodejs22.x", "attack.handler", "node", "attack.js"))
 
 
 def zip_of(files):

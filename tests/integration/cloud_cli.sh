@@ -45,9 +45,9 @@ out=$(awsl lambda create-function --function-name hello-py --runtime python3.12 
 ok $? "aws lambda create-function (python3.12)"
 check "... reports State Active" contains "$out" '"State": "Active"'
 check "... and the CodeSha256 of the zip" contains "$out" "\"CodeSha256\": \"$(/usr/bin/python3 -c 'import base64, hashlib, sys; print(base64.b64encode(hashlib.sha256(open(sys.argv[1], "rb").read()).digest()).decode())' "$WORK/py.zip")\""
-out=$(awsl lambda create-function --function-name hello-node --runtime nodejs20.x \
+out=$(awsl lambda create-function --function-name hello-node --runtime nodejs22.x \
 	--handler index.handler --role $ROLE --zip-file "fileb://$WORK/node.zip" 2>&1)
-ok $? "aws lambda create-function (nodejs20.x)"
+ok $? "aws lambda create-function (nodejs22.x)"
 
 out=$(awsl lambda invoke --function-name hello-py --cli-binary-format raw-in-base64-out \
 	--payload '{"name":"Ada"}' --log-type Tail "$WORK/out.json" 2>&1)
@@ -82,7 +82,7 @@ out=$(awsl lambda list-functions --query 'Functions[].FunctionName' --output tex
 check "aws lambda list-functions lists both" test "$(echo $out | tr ' \t' '\n\n' | sort | tr '\n' ' ')" = "hello-node hello-py "
 out=$(awsl lambda get-function --function-name hello-node 2>&1)
 ok $? "aws lambda get-function"
-check "... has Configuration and Code.Location" bash -c "grep -q '\"Location\": \"$E/_tutor/code/' <<<'$out' && grep -q '\"Runtime\": \"nodejs20.x\"' <<<'$out'"
+check "... has Configuration and Code.Location" bash -c "grep -q '\"Location\": \"$E/_tutor/code/' <<<'$out' && grep -q '\"Runtime\": \"nodejs22.x\"' <<<'$out'"
 loc=$(printf '%s' "$out" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["Code"]["Location"])')
 curl -s -o "$WORK/dl.zip" "$loc"
 check "Code.Location serves the deployed zip" cmp -s "$WORK/dl.zip" "$WORK/node.zip"

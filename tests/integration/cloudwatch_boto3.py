@@ -535,7 +535,7 @@ with zipfile.ZipFile(buf, "w") as z:
   return "ok";
 };
 """)
-lam.create_function(FunctionName=nfn, Runtime="nodejs20.x", Handler="index.handler",
+lam.create_function(FunctionName=nfn, Runtime="nodejs22.x", Handler="index.handler",
                     Role="arn:aws:iam::123456789012:role/lambda-role", Code={"ZipFile": buf.getvalue()})
 for _ in range(300):
     if lam.get_function_configuration(FunctionName=nfn)["State"] == "Active":

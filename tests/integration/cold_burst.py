@@ -43,7 +43,7 @@ HANDLERS = {
     "python3.12": ("app.handler", "app.py",
                    "def handler(event, context):\n"
                    "    return {'event': event}\n"),
-    "nodejs20.x": ("h.handler", "h.js",
+    "nodejs22.x": ("h.handler", "h.js",
                    "exports.handler = async (event) => ({ event });\n"),
 }
 

@@ -130,7 +130,7 @@ echo "const s = require('shared'); exports.handler = async () => ({ who: s.who()
 	>"$WORK/fnode/index.js"
 make_zip "$WORK/fnode.zip" "$WORK/fnode"
 check "create-function (Node.js, one layer)" $L create-function --function-name nd \
-	--runtime nodejs20.x --handler index.handler --role $ROLE \
+	--runtime nodejs22.x --handler index.handler --role $ROLE \
 	--zip-file "fileb://$WORK/fnode.zip" --layers "$A1"
 $L invoke --function-name nd "$WORK/nd.json" >/dev/null 2>&1
 contains "$(cat "$WORK/nd.json")" '"who":"layer-a"'

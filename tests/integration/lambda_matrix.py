@@ -271,8 +271,8 @@ def deploy(t, cloud):
     m.create("py", "python3.11", "misbehave.handler", zip_files(py_dir, ["misbehave.py"]))
     m.create("py-timeout", "python3.11", "misbehave.handler", zip_files(py_dir, ["misbehave.py"]),
              timeout=3)
-    m.create("node", "nodejs20.x", "misbehave.handler", zip_files(node_dir, ["misbehave.js"]))
-    m.create("node-timeout", "nodejs20.x", "misbehave.handler",
+    m.create("node", "nodejs22.x", "misbehave.handler", zip_files(node_dir, ["misbehave.js"]))
+    m.create("node-timeout", "nodejs22.x", "misbehave.handler",
              zip_files(node_dir, ["misbehave.js"]), timeout=3)
     m.create("never-polls", "provided.al2023", "unused",
              zip_dir(os.path.join(FIXTURES, "provided", "never_polls")), timeout=2)

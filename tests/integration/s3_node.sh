@@ -31,7 +31,7 @@ export const handler = async (event) => {
 JS
 make_zip "$WORK/node.zip" "$WORK/node"
 awsl s3 mb s3://node-bucket >/dev/null
-awsl lambda create-function --function-name n --runtime nodejs20.x --handler index.handler \
+awsl lambda create-function --function-name n --runtime nodejs22.x --handler index.handler \
 	--role $ROLE --zip-file "fileb://$WORK/node.zip" >/dev/null
 ok $? "create a Node.js function"
 awsl lambda invoke --function-name n --cli-binary-format raw-in-base64-out \

@@ -1,7 +1,7 @@
 """EventBridge Scheduler through boto3, the clock stepped by the test: schedule groups and tags,
 at() with Scheduler's context attributes, rate() from now or a StartDate up to an EndDate,
 cron() in a time zone, a flexible window, every kind of target the cloud invokes, the
-dead-letter queue and its attributes, and the errors.
+dead-letter queue and its attributes, retries against a throttled target, and the errors.
 TAP on stdout. Usage: scheduler.py ENDPOINT WORKSPACE (it makes an account of its own; the
 clock it steps is the base clock every account follows)."""
 import datetime, io, json, os, sys, time, zipfile, zoneinfo
@@ -14,8 +14,8 @@ E, WS = sys.argv[1], sys.argv[2]
 KEY, SECRET, ACCOUNT = cloudlib.new_account(WS)
 kw = dict(endpoint_url=E, region_name="us-east-1", aws_access_key_id=KEY,
           aws_secret_access_key=SECRET)
-sch, sqs, lam, kin, ddb, sns, events = (boto3.client(s, **kw) for s in (
-    "scheduler", "sqs", "lambda", "kinesis", "dynamodb", "sns", "events"))
+sch, sqs, lam, kin, ddb, sns, events, cw = (boto3.client(s, **kw) for s in (
+    "scheduler", "sqs", "lambda", "kinesis", "dynamodb", "sns", "events", "cloudwatch"))
 ROLE = "arn:aws:iam::%s:role/scheduler" % ACCOUNT
 OFF = {"Mode": "OFF"}
 n = failed = 0
@@ -309,6 +309,58 @@ ok(attrs.get("ERROR_CODE") == "ResourceNotFoundException" and attrs.get("RETRY_A
    and attrs.get("TARGET_ARN") == missing and attrs.get("SCHEDULED_TIME", "").endswith("Z")
    and attrs.get("ERROR_MESSAGE") and len(attrs.get("EXECUTION_ID", "")) == 16,
    "... with Scheduler's attributes, not retried")
+
+# ---- Retries against a throttled target ----
+# A function with no concurrency reserved throttles every synchronous invoke (429,
+# TooManyRequestsException), a failure a retry may cure: Scheduler retries it after 1, 2, 4...
+# seconds of the clock, and after MaximumRetryAttempts sends the Input to the dead-letter
+# queue. The test moves the clock a few seconds at a time and looks only at what arrived.
+lam.create_function(FunctionName="busy", Runtime="python3.12", Handler="f.handler",
+                    Role="arn:aws:iam::%s:role/r" % ACCOUNT, Code={"ZipFile": buf.getvalue()})
+lam.put_function_concurrency(FunctionName="busy", ReservedConcurrentExecutions=0)
+at_soon("to-busy", {"Arn": "arn:aws:scheduler:::aws-sdk:lambda:invoke",
+                    "Input": '{"FunctionName":"busy"}',
+                    "RetryPolicy": {"MaximumRetryAttempts": 3, "MaximumEventAgeInSeconds": 3600},
+                    "DeadLetterConfig": {"Arn": dead_arn}})
+advance(61)
+got, steps = [], 0
+while not got and steps < 40:
+    got = drain(dead)
+    if not got:
+        advance(2)
+        steps += 1
+body, attrs = got[0] if got else ("", {})
+ok(len(got) == 1 and body == '{"FunctionName":"busy"}',
+   "a throttled target: the Input reaches the dead-letter queue once the retries are spent")
+ok(attrs.get("ERROR_CODE") == "TooManyRequestsException" and attrs.get("RETRY_ATTEMPTS") == "3"
+   and attrs.get("EXHAUSTED_RETRY_CONDITION") == "MaximumRetryAttempts",
+   "... after 3 retries, with the throttle's code and the condition that ended them: %s"
+   % {k: v for k, v in attrs.items() if k in ("ERROR_CODE", "RETRY_ATTEMPTS", "EXHAUSTED_RETRY_CONDITION")})
+r = cw.get_metric_statistics(Namespace="AWS/Lambda", MetricName="Throttles",
+                             Dimensions=[{"Name": "FunctionName", "Value": "busy"}],
+                             StartTime=datetime.datetime.fromtimestamp(clock() / 1000 - 86400, datetime.timezone.utc),
+                             EndTime=datetime.datetime.fromtimestamp(clock() / 1000 + 60, datetime.timezone.utc),
+                             Period=86400, Statistics=["Sum"])
+ok(sum(d["Sum"] for d in r["Datapoints"]) == 4, "... four attempts, each throttled (AWS/Lambda Throttles: %s)"
+   % [d["Sum"] for d in r["Datapoints"]])
+
+# The age limit ends them instead when it comes first: a retry would be due past it.
+at_soon("to-busy-aged", {"Arn": "arn:aws:scheduler:::aws-sdk:lambda:invoke",
+                         "Input": '{"FunctionName":"busy","Qualifier":"$LATEST"}',
+                         "RetryPolicy": {"MaximumRetryAttempts": 100, "MaximumEventAgeInSeconds": 60},
+                         "DeadLetterConfig": {"Arn": dead_arn}})
+advance(61)
+got, steps = [], 0
+while not got and steps < 40:
+    got = drain(dead)
+    if not got:
+        advance(4)
+        steps += 1
+body, attrs = got[0] if got else ("", {})
+ok(attrs.get("EXHAUSTED_RETRY_CONDITION") == "MaximumEventAgeInSeconds"
+   and attrs.get("ERROR_CODE") == "TooManyRequestsException",
+   "with a 60 s age limit the retries end on it: %s" % {k: v for k, v in attrs.items()
+                                                         if k in ("RETRY_ATTEMPTS", "EXHAUSTED_RETRY_CONDITION")})
 
 # ---- Errors ----
 for bad in ("cron(0 1 * * * *)", "cron(7 20 * * NOT *)", "rate(10 seconds)", "rate(1 minutes)",

@@ -20,8 +20,9 @@ static char *tmp;
 /* Copy the real course and quizzes into tmp/name; returns the course folder. */
 static char *copy_course(const char *name)
 {
-	char *cmd = xasprintf("mkdir -p '%s/%s' && cp -r '%s/lessons' '%s/quizzes' '%s/%s/'", tmp,
-			      name, LT_SOURCE_DIR, LT_SOURCE_DIR, tmp, name);
+	char *cmd = xasprintf("mkdir -p '%s/%s' && cp -r '%s/lessons' '%s/quizzes' '%s/scenarios' "
+			      "'%s/%s/'",
+			      tmp, name, LT_SOURCE_DIR, LT_SOURCE_DIR, LT_SOURCE_DIR, tmp, name);
 	if (system(cmd) != 0)
 		printf("# %s failed\n", cmd);
 	free(cmd);

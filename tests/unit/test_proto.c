@@ -353,8 +353,9 @@ TEST(proto_validate__words_violations_as_aws_does)
 	is_str(m,
 	       "3 validation errors detected: Value 'bad name' at 'functionName' failed to satisfy "
 	       "constraint: Member must satisfy regular expression pattern: "
-	       "(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?"
-	       "(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?; Value null at 'role' "
+	       "(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-"
+	       "\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?; "
+	       "Value null at 'role' "
 	       "failed to satisfy constraint: Member must not be null; Value '0' at 'timeout' "
 	       "failed "
 	       "to satisfy constraint: Member must have value greater than or equal to 1",

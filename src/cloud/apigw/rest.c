@@ -85,8 +85,19 @@ static void create_api(struct cloud *c, const char *account, const cJSON *in,
 		       struct http_resp *resp)
 {
 	const char *name = front_str(in, "name");
+	const char *desc0 = front_str(in, "description");
+	const cJSON *mcs = cJSON_GetObjectItem(in, "minimumCompressionSize");
 	if (!cJSON_IsObject(in) || !name || !name[0]) {
 		bad_request(resp, "Invalid request: name is required");
+		return;
+	}
+	if (desc0 && !desc0[0]) {
+		bad_request(resp, "Description cannot be an empty string");
+		return;
+	}
+	if (mcs && (!cJSON_IsNumber(mcs) || mcs->valuedouble < 0 || mcs->valuedouble > 10485760)) {
+		bad_request(resp,
+			    "Invalid minimum compression size, must be between 0 and 10485760");
 		return;
 	}
 	char id[11], root[11];
@@ -104,9 +115,10 @@ static void create_api(struct cloud *c, const char *account, const cJSON *in,
 	if (cJSON_IsObject(ec)) {
 		cJSON_AddItemToObject(doc, "endpointConfiguration", cJSON_Duplicate(ec, true));
 	} else {
-		cJSON *types = cJSON_AddArrayToObject(
-			cJSON_AddObjectToObject(doc, "endpointConfiguration"), "types");
+		cJSON *ecfg = cJSON_AddObjectToObject(doc, "endpointConfiguration");
+		cJSON *types = cJSON_AddArrayToObject(ecfg, "types");
 		cJSON_AddItemToArray(types, cJSON_CreateString("EDGE"));
+		cJSON_AddStringToObject(ecfg, "ipAddressType", "ipv4");
 	}
 	const cJSON *bin = cJSON_GetObjectItem(in, "binaryMediaTypes");
 	if (cJSON_IsArray(bin) && cJSON_GetArraySize(bin) > 0)
@@ -281,7 +293,8 @@ static void put_method(cJSON *r, const char *m, const cJSON *in, bool *dirty,
 	cJSON *ms = cJSON_GetObjectItem(r, "resourceMethods");
 	const char *auth = front_str(in, "authorizationType");
 	if (!method_name_valid(m)) {
-		aws_error(resp, 400, "BadRequestException", "Invalid HttpMethod specified: %s", m);
+		bad_request(resp, "Invalid HttpMethod specified. Valid options are "
+				  "GET,PUT,POST,DELETE,PATCH,OPTIONS,HEAD,ANY");
 		return;
 	}
 	if (!auth) {
@@ -294,6 +307,12 @@ static void put_method(cJSON *r, const char *m, const cJSON *in, bool *dirty,
 		aws_error(resp, 400, "BadRequestException",
 			  "Invalid authorization type specified. Valid values are NONE, AWS_IAM, "
 			  "CUSTOM, COGNITO_USER_POOLS");
+		return;
+	}
+	if (strcmp(auth, "CUSTOM") == 0 || strcmp(auth, "COGNITO_USER_POOLS") == 0) {
+		/* No authorizer exists here (authorizers are not served), so none is valid. */
+		bad_request(resp, "Invalid authorizer ID specified. Setting the authorization type "
+				  "to CUSTOM or COGNITO_USER_POOLS requires a valid authorizer.");
 		return;
 	}
 	if (cJSON_GetObjectItemCaseSensitive(ms, m)) {
@@ -751,8 +770,12 @@ void rest_api(struct cloud *c, const char *account, const struct http_req *req,
 	front_doc_lock();
 	cJSON *doc = front_doc_load_own(c, account, seg[0], KIND);
 	bool dirty = false;
-	if (!doc) {
-		not_found(resp, "API");
+	if (!doc && strcmp(seg[1], "resources") == 0 && seg[2][0]) {
+		/* A resource of an API that is not there: API Gateway names the resource. */
+		not_found(resp, "Resource");
+	} else if (!doc) {
+		aws_error(resp, 404, "NotFoundException", "Invalid API identifier specified %s:%s",
+			  account, seg[0]);
 	} else if (!seg[1][0] && strcmp(req->method, "GET") == 0) {
 		front_reply(resp, 200, api_out(doc));
 	} else if (!seg[1][0] && strcmp(req->method, "DELETE") == 0) {

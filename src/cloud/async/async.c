@@ -857,7 +857,18 @@ static bool check_dest(struct cloud *c, const char *account, const char *functio
 			return api_err_set(e, 400, "InvalidParameterValueException",
 					   "You can't specify the function as a destination for "
 					   "itself.");
-		(void)c;
+		if (str_starts_with(arn, "arn:aws:lambda:")) {
+			/* Lambda checks that a function destination exists. */
+			bool there = split_function(arn, account, acct, name);
+			if (there) {
+				pthread_mutex_lock(&c->mu);
+				there = lambda_fn_find(c, acct, name) != NULL;
+				pthread_mutex_unlock(&c->mu);
+			}
+			if (!there)
+				return api_err_set(e, 400, "InvalidParameterValueException",
+						   "The destination ARN %s is invalid.", arn);
+		}
 		return true;
 	}
 	return api_err_set(e, 400, "InvalidParameterValueException",
@@ -923,6 +934,27 @@ static bool read_config(struct cloud *c, const char *account, const char *functi
 	return true;
 }
 
+/* Whether a Put/Update body sets a retry, an age or a destination (an unreadable body: yes,
+ * so that its own error is reported). */
+static bool settings_given(const struct http_req *req)
+{
+	cJSON *in = req->body_len ? cJSON_ParseWithLength(req->body, req->body_len) : NULL;
+	if (req->body_len && !cJSON_IsObject(in)) {
+		cJSON_Delete(in);
+		return true;
+	}
+	bool given = false;
+	static const char *const members[] = { "MaximumRetryAttempts", "MaximumEventAgeInSeconds",
+					       "DestinationConfig", NULL };
+	for (const char *const *k = members; *k; k++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(in, *k);
+		if (v && !cJSON_IsNull(v))
+			given = true;
+	}
+	cJSON_Delete(in);
+	return given;
+}
+
 void async_api(struct cloud *c, const char *account, const struct http_req *req,
 	       struct http_resp *resp)
 {
@@ -947,26 +979,47 @@ void async_api(struct cloud *c, const char *account, const struct http_req *req,
 		lambda_unserved(resp, req);
 		return;
 	}
-	char acct[13], name[65];
+	char acct[13] = "", name[65] = "";
 	const char *qual = http_query(req, "Qualifier");
+	const char *m = req->method;
+	bool reading = !list && (strcmp(m, "GET") == 0 || strcmp(m, "DELETE") == 0);
+	bool writing = !list && (strcmp(m, "PUT") == 0 || strcmp(m, "POST") == 0);
+	if (writing && !settings_given(req)) {
+		/* Lambda checks the request before it looks the function up. */
+		aws_error(resp, 400, "InvalidParameterValueException",
+			  "You must specify at least one of error handling or destination "
+			  "setting.");
+		return;
+	}
+	bool named = split_function(ref, account, acct, name);
 	pthread_mutex_lock(&c->mu);
-	bool found =
-		split_function(ref, account, acct, name) && lambda_fn_find(c, acct, name) != NULL;
+	bool found = named && lambda_fn_find(c, acct, name) != NULL;
 	pthread_mutex_unlock(&c->mu);
-	if (!found) {
+	const char *version = qual && qual[0] ? qual : "$LATEST";
+	if (!found && reading && named) {
 		aws_error(resp, 404, "ResourceNotFoundException",
-			  "Function not found: arn:aws:lambda:%s:%s:function:%s", AWS_REGION_NAME,
-			  account, ref);
+			  "The function arn:aws:lambda:%s:%s:function:%s:%s doesn't have an "
+			  "EventInvokeConfig",
+			  AWS_REGION_NAME, acct, name, version);
+		return;
+	}
+	if (!found) {
+		aws_error(resp, 404, "ResourceNotFoundException", "The function doesn't exist.");
 		return;
 	}
 	if (qual && qual[0] && strcmp(qual, "$LATEST") != 0) {
-		aws_error(resp, 404, "ResourceNotFoundException",
-			  "Function not found: arn:aws:lambda:%s:%s:function:%s:%s",
-			  AWS_REGION_NAME, acct, name, qual);
+		if (reading)
+			aws_error(resp, 404, "ResourceNotFoundException",
+				  "The function arn:aws:lambda:%s:%s:function:%s:%s doesn't have "
+				  "an EventInvokeConfig",
+				  AWS_REGION_NAME, acct, name, qual);
+		else
+			aws_error(resp, 404, "ResourceNotFoundException",
+				  "Function not found: arn:aws:lambda:%s:%s:function:%s:%s",
+				  AWS_REGION_NAME, acct, name, qual);
 		return;
 	}
 	cJSON *cfg = config_load(c, acct, name);
-	const char *m = req->method;
 	if (list && strcmp(m, "GET") == 0) {
 		cJSON *o = cJSON_CreateObject();
 		cJSON *arr = cJSON_AddArrayToObject(o, "FunctionEventInvokeConfigs");
@@ -978,8 +1031,8 @@ void async_api(struct cloud *c, const char *account, const struct http_req *req,
 	} else if (strcmp(m, "GET") == 0 || strcmp(m, "DELETE") == 0) {
 		if (!cfg) {
 			aws_error(resp, 404, "ResourceNotFoundException",
-				  "The function arn:aws:lambda:%s:%s:function:%s doesn't have an "
-				  "EventInvokeConfig",
+				  "The function arn:aws:lambda:%s:%s:function:%s:$LATEST doesn't "
+				  "have an EventInvokeConfig",
 				  AWS_REGION_NAME, acct, name);
 		} else if (m[0] == 'G') {
 			reply(resp, 200, config_view(acct, name, cfg));
@@ -998,8 +1051,8 @@ void async_api(struct cloud *c, const char *account, const struct http_req *req,
 				  "Could not parse request body into json");
 		} else if (merge && !cfg) {
 			aws_error(resp, 404, "ResourceNotFoundException",
-				  "The function arn:aws:lambda:%s:%s:function:%s doesn't have an "
-				  "EventInvokeConfig",
+				  "The function arn:aws:lambda:%s:%s:function:%s:$LATEST doesn't "
+				  "have an EventInvokeConfig",
 				  AWS_REGION_NAME, acct, name);
 		} else if (!read_config(c, acct, name, in, next, &e)) {
 			aws_error(resp, e.status, e.type, "%s", e.msg);

@@ -138,6 +138,14 @@ static cJSON *sqs_record(const struct mapping *m, const cJSON *msg)
 		const char *v = query_str(attrs, sys[i]);
 		cJSON_AddStringToObject(a, sys[i], v ? v : "");
 	}
+	/* A FIFO queue's messages carry their group, deduplication id and sequence number. */
+	static const char *const fifo[] = { "SequenceNumber", "MessageGroupId",
+					    "MessageDeduplicationId" };
+	for (size_t i = 0; i < sizeof(fifo) / sizeof(fifo[0]); i++) {
+		const char *v = query_str(attrs, fifo[i]);
+		if (v)
+			cJSON_AddStringToObject(a, fifo[i], v);
+	}
 	cJSON *ma = cJSON_AddObjectToObject(r, "messageAttributes");
 	const cJSON *it;
 	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(msg, "MessageAttributes"))
@@ -688,6 +696,10 @@ static bool apply(struct cloud *c, const char *account, const cJSON *in, struct 
 				   window,
 				   window < 0 ? "greater than or equal to 0"
 					      : "less than or equal to 300");
+	const char *source = m->source[0] ? m->source : query_str(in, "EventSourceArn");
+	if (!m->stream && window > 0 && source && str_ends_with(source, ".fifo"))
+		return api_err_set(e, 400, "InvalidParameterValueException",
+				   "Batching window is not supported for FIFO queues");
 	if (!m->stream && batch > 10 && window < 1)
 		return api_err_set(e, 400, "InvalidParameterValueException",
 				   "Maximum batch window in seconds must be greater than 0 if "
@@ -749,6 +761,19 @@ static struct mapping *find(struct esm_svc *s, const char *account, const char *
 	return NULL;
 }
 
+/* Whether fname (NULL: not given, so not missing) names an existing function. */
+static bool function_exists(struct cloud *c, const char *account, const char *fname)
+{
+	if (!fname)
+		return true;
+	char acct[13], name[65];
+	pthread_mutex_lock(&c->mu);
+	bool found =
+		split_function(fname, account, acct, name) && lambda_fn_find(c, acct, name) != NULL;
+	pthread_mutex_unlock(&c->mu);
+	return found;
+}
+
 static void create(struct cloud *c, const char *account, const cJSON *in, struct http_resp *resp)
 {
 	struct esm_svc *s = c->esm;
@@ -771,7 +796,10 @@ static void create(struct cloud *c, const char *account, const cJSON *in, struct
 			api_err_set(&e, se.status, se.type, "%s", se.msg);
 	} else if (!source || !str_starts_with(source, "arn:aws:sqs:")) {
 		api_err_set(&e, 400, "InvalidParameterValueException",
-			    "Unrecognized event source, must be kinesis, dynamodb stream or sqs.");
+			    "Unrecognized event source.");
+	} else if (!function_exists(c, account, query_str(in, "FunctionName"))) {
+		/* Lambda looks for the function before it reads the queue. */
+		api_err_set(&e, 400, "InvalidParameterValueException", "Function does not exist");
 	} else if (strlen(source) >= sizeof(m->source) || !queue_exists(c, account, source)) {
 		api_err_set(&e, 400, "InvalidParameterValueException",
 			    "Error occurred while ReceiveMessage. SQS Error Code: "

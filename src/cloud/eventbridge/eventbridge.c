@@ -7,9 +7,7 @@
  */
 #include "cloud/eventbridge/eventbridge.h"
 
-#include <assert.h>
 #include <cjson/cJSON.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,26 +34,7 @@
 /* Occurrences of one schedule fired at most per tick, when the clock jumps far ahead. */
 #define EB_MAX_CATCH_UP 100
 
-struct eb_err {
-	int status;
-	const char *type;
-	char msg[512];
-};
-
-static bool err_set(struct eb_err *e, int status, const char *type, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static bool err_set(struct eb_err *e, int status, const char *type, const char *fmt, ...)
-{
-	e->status = status;
-	e->type = type;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-	va_end(ap);
-	return false;
-}
-
-#define INVALID(e, ...) err_set(e, 400, "ValidationException", __VA_ARGS__)
+#define INVALID(e, ...) aws_err_set(e, 400, "ValidationException", __VA_ARGS__)
 
 static sqlite3_stmt *prep(struct cloud *c, const char *sql)
 {
@@ -82,14 +61,15 @@ static void rule_arn(const char *account, const char *name, char *out, size_t n)
 }
 
 /* EventBusName, when given, must name the default bus (by name or ARN). */
-static bool check_bus(const char *account, const cJSON *in, struct eb_err *e)
+static bool check_bus(const char *account, const cJSON *in, struct aws_err *e)
 {
 	const char *bus = query_str(in, "EventBusName");
 	char arn[128];
 	bus_arn(account, arn, sizeof(arn));
 	if (!bus || strcmp(bus, EB_BUS) == 0 || strcmp(bus, arn) == 0)
 		return true;
-	return err_set(e, 400, "ResourceNotFoundException", "Event bus %s does not exist.", bus);
+	return aws_err_set(e, 400, "ResourceNotFoundException", "Event bus %s does not exist.",
+			   bus);
 }
 
 static bool valid_rule_name(const char *name)
@@ -106,7 +86,7 @@ static bool valid_rule_name(const char *name)
 
 /* The rule named in the request ("Name" or "Rule"), which must exist when must_exist. */
 static const char *request_rule(struct cloud *c, const char *account, const cJSON *in,
-				const char *member, bool must_exist, struct eb_err *e)
+				const char *member, bool must_exist, struct aws_err *e)
 {
 	const char *name = query_str(in, member);
 	const char *field = strcmp(member, "Name") == 0 ? "name" : "rule";
@@ -135,8 +115,8 @@ static const char *request_rule(struct cloud *c, const char *account, const cJSO
 	bool found = sqlite3_step(st) == SQLITE_ROW;
 	sqlite3_finalize(st);
 	if (!found) {
-		err_set(e, 400, "ResourceNotFoundException",
-			"Rule %s does not exist on EventBus " EB_BUS ".", name);
+		aws_err_set(e, 400, "ResourceNotFoundException",
+			    "Rule %s does not exist on EventBus " EB_BUS ".", name);
 		return NULL;
 	}
 	return name;
@@ -159,7 +139,7 @@ static void rule_view(cJSON *o, const char *account, sqlite3_stmt *st)
 }
 
 static bool op_put_rule(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
-			struct eb_err *e)
+			struct aws_err *e)
 {
 	const char *name = request_rule(c, account, in, "Name", false, e);
 	if (!name)
@@ -182,8 +162,8 @@ static bool op_put_rule(struct cloud *c, const char *account, const cJSON *in, c
 		schedule_free(s);
 	}
 	if (pattern && !sns_filter_check_pattern(pattern, msg, sizeof(msg)))
-		return err_set(e, 400, "InvalidEventPatternException",
-			       "Event pattern is not valid. Reason: %s", msg);
+		return aws_err_set(e, 400, "InvalidEventPatternException",
+				   "Event pattern is not valid. Reason: %s", msg);
 	if (state && strcmp(state, "ENABLED") != 0 && strcmp(state, "DISABLED") != 0)
 		return INVALID(e,
 			       "1 validation error detected: Value '%s' at 'state' failed to "
@@ -215,7 +195,7 @@ static bool op_put_rule(struct cloud *c, const char *account, const cJSON *in, c
 }
 
 static bool op_describe_rule(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
-			     struct eb_err *e)
+			     struct aws_err *e)
 {
 	const char *name = request_rule(c, account, in, "Name", true, e);
 	if (!name)
@@ -234,7 +214,7 @@ static bool op_describe_rule(struct cloud *c, const char *account, const cJSON *
 }
 
 static bool op_list_rules(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
-			  struct eb_err *e)
+			  struct aws_err *e)
 {
 	if (!check_bus(account, in, e))
 		return false;
@@ -256,7 +236,7 @@ static bool op_list_rules(struct cloud *c, const char *account, const cJSON *in,
 }
 
 static bool set_state(struct cloud *c, const char *account, const cJSON *in, const char *state,
-		      struct eb_err *e)
+		      struct aws_err *e)
 {
 	const char *name = request_rule(c, account, in, "Name", true, e);
 	if (!name)
@@ -289,14 +269,14 @@ static bool set_state(struct cloud *c, const char *account, const cJSON *in, con
 }
 
 static bool op_enable_rule(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
-			   struct eb_err *e)
+			   struct aws_err *e)
 {
 	(void)out;
 	return set_state(c, account, in, "ENABLED", e);
 }
 
 static bool op_disable_rule(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
-			    struct eb_err *e)
+			    struct aws_err *e)
 {
 	(void)out;
 	return set_state(c, account, in, "DISABLED", e);
@@ -313,7 +293,7 @@ static int target_count(struct cloud *c, const char *account, const char *rule)
 }
 
 static bool op_delete_rule(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
-			   struct eb_err *e)
+			   struct aws_err *e)
 {
 	const char *name = request_rule(c, account, in, "Name", false, e);
 	if (!name)
@@ -354,7 +334,7 @@ static const char *target_problem(const cJSON *t)
 }
 
 static bool op_put_targets(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
-			   struct eb_err *e)
+			   struct aws_err *e)
 {
 	const char *rule = request_rule(c, account, in, "Rule", true, e);
 	if (!rule)
@@ -375,8 +355,8 @@ static bool op_put_targets(struct cloud *c, const char *account, const cJSON *in
 				       "between 1 and 64");
 	}
 	if (target_count(c, account, rule) + n > EB_MAX_TARGETS)
-		return err_set(e, 400, "LimitExceededException",
-			       "The requested resource exceeds the maximum number allowed.");
+		return aws_err_set(e, 400, "LimitExceededException",
+				   "The requested resource exceeds the maximum number allowed.");
 	cJSON *failed = cJSON_CreateArray();
 	cJSON_ArrayForEach(t, targets)
 	{
@@ -408,7 +388,7 @@ static bool op_put_targets(struct cloud *c, const char *account, const cJSON *in
 }
 
 static bool op_list_targets(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
-			    struct eb_err *e)
+			    struct aws_err *e)
 {
 	const char *rule = request_rule(c, account, in, "Rule", true, e);
 	if (!rule)
@@ -431,7 +411,7 @@ static bool op_list_targets(struct cloud *c, const char *account, const cJSON *i
 }
 
 static bool op_remove_targets(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
-			      struct eb_err *e)
+			      struct aws_err *e)
 {
 	const char *rule = request_rule(c, account, in, "Rule", true, e);
 	if (!rule)
@@ -459,14 +439,14 @@ static bool op_remove_targets(struct cloud *c, const char *account, const cJSON 
 }
 
 static bool op_describe_bus(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
-			    struct eb_err *e)
+			    struct aws_err *e)
 {
 	const char *name = query_str(in, "Name");
 	char arn[128];
 	bus_arn(account, arn, sizeof(arn));
 	if (name && strcmp(name, EB_BUS) != 0 && strcmp(name, arn) != 0)
-		return err_set(e, 400, "ResourceNotFoundException", "Event bus %s does not exist.",
-			       name);
+		return aws_err_set(e, 400, "ResourceNotFoundException",
+				   "Event bus %s does not exist.", name);
 	cJSON_AddStringToObject(out, "Name", EB_BUS);
 	cJSON_AddStringToObject(out, "Arn", arn);
 	(void)c;
@@ -474,7 +454,7 @@ static bool op_describe_bus(struct cloud *c, const char *account, const cJSON *i
 }
 
 static bool op_list_buses(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
-			  struct eb_err *e)
+			  struct aws_err *e)
 {
 	cJSON *arr = cJSON_AddArrayToObject(out, "EventBuses");
 	cJSON *b = cJSON_CreateObject();
@@ -691,8 +671,10 @@ static const char *entry_problem(const char *account, const cJSON *en, cJSON **d
 					: "Parameter Detail is not valid. Reason: Detail is a "
 					  "required argument.";
 	}
-	struct eb_err e;
-	if (!check_bus(account, en, &e))
+	struct aws_err e = { 0 };
+	bool bus = check_bus(account, en, &e);
+	aws_err_release(&e);
+	if (!bus)
 		return "Event bus does not exist.";
 	const cJSON *res = cJSON_GetObjectItemCaseSensitive(en, "Resources");
 	if (res && !cJSON_IsArray(res))
@@ -707,7 +689,7 @@ static const char *entry_problem(const char *account, const cJSON *en, cJSON **d
 }
 
 static bool op_put_events(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
-			  struct eb_err *e)
+			  struct aws_err *e)
 {
 	const cJSON *entries = cJSON_GetObjectItemCaseSensitive(in, "Entries");
 	int n = cJSON_GetArraySize(entries);
@@ -746,51 +728,52 @@ static bool op_put_events(struct cloud *c, const char *account, const cJSON *in,
 }
 
 typedef bool (*op_fn)(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
-		      struct eb_err *e);
+		      struct aws_err *e);
 
-/* An operation runs with the database locked, but PutEvents, whose deliveries lock it. */
-static const struct eb_op {
-	const char *name;
-	op_fn fn;
-	bool locked;
-} eb_ops[] = {
-	{ "DeleteRule", op_delete_rule, true },     { "DescribeEventBus", op_describe_bus, true },
-	{ "DescribeRule", op_describe_rule, true }, { "DisableRule", op_disable_rule, true },
-	{ "EnableRule", op_enable_rule, true },     { "ListEventBuses", op_list_buses, true },
-	{ "ListRules", op_list_rules, true },       { "ListTargetsByRule", op_list_targets, true },
-	{ "PutEvents", op_put_events, false },      { "PutRule", op_put_rule, true },
-	{ "PutTargets", op_put_targets, true },     { "RemoveTargets", op_remove_targets, true },
-};
-
-/* Every operation of the table runs here: its eb_op, under the database's lock. */
-static cJSON *run_op(struct svc_call *call, const cJSON *in, struct aws_err *err)
+/* An operation's answer: fn fills out, under the database's lock when locked. */
+static cJSON *run_op(struct svc_call *call, const cJSON *in, struct aws_err *err, op_fn fn,
+		     bool locked)
 {
-	const struct eb_op *op = NULL;
-	for (size_t i = 0; i < sizeof(eb_ops) / sizeof(eb_ops[0]) && !op; i++)
-		if (strcmp(eb_ops[i].name, call->op) == 0)
-			op = &eb_ops[i];
-	assert(op);
 	struct cloud *c = call->cloud;
 	cJSON *out = cJSON_CreateObject();
-	struct eb_err e = { 0 };
-	if (op->locked)
+	if (locked)
 		pthread_mutex_lock(&c->db->mu);
-	bool ok = op->fn(c, call->caller->account, in, out, &e);
-	if (op->locked)
+	bool ok = fn(c, call->caller->account, in, out, err);
+	if (locked)
 		pthread_mutex_unlock(&c->db->mu);
 	if (!ok) {
-		aws_err_set(err, e.status, e.type, "%s", e.msg);
 		cJSON_Delete(out);
-		return NULL;
+		out = NULL;
 	}
 	return out;
 }
 
+#define OP(op, fn, locked)                                                            \
+	static cJSON *op(struct svc_call *call, const cJSON *in, struct aws_err *err) \
+	{                                                                             \
+		return run_op(call, in, err, fn, locked);                             \
+	}
+/* Every operation runs with the database locked, but PutEvents, whose deliveries lock it. */
+OP(delete_rule, op_delete_rule, true)
+OP(describe_bus, op_describe_bus, true)
+OP(describe_rule, op_describe_rule, true)
+OP(disable_rule, op_disable_rule, true)
+OP(enable_rule, op_enable_rule, true)
+OP(list_buses, op_list_buses, true)
+OP(list_rules, op_list_rules, true)
+OP(list_targets, op_list_targets, true)
+OP(put_events, op_put_events, false)
+OP(put_rule, op_put_rule, true)
+OP(put_targets, op_put_targets, true)
+OP(remove_targets, op_remove_targets, true)
+
 static const struct svc_op ops[] = {
-	{ "DeleteRule", run_op },  { "DescribeEventBus", run_op },  { "DescribeRule", run_op },
-	{ "DisableRule", run_op }, { "EnableRule", run_op },        { "ListEventBuses", run_op },
-	{ "ListRules", run_op },   { "ListTargetsByRule", run_op }, { "PutEvents", run_op },
-	{ "PutRule", run_op },     { "PutTargets", run_op },        { "RemoveTargets", run_op },
+	{ "DeleteRule", delete_rule },     { "DescribeEventBus", describe_bus },
+	{ "DescribeRule", describe_rule }, { "DisableRule", disable_rule },
+	{ "EnableRule", enable_rule },     { "ListEventBuses", list_buses },
+	{ "ListRules", list_rules },       { "ListTargetsByRule", list_targets },
+	{ "PutEvents", put_events },       { "PutRule", put_rule },
+	{ "PutTargets", put_targets },     { "RemoveTargets", remove_targets },
 };
 
 static const char *const migrations[] = {

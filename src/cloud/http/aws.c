@@ -32,7 +32,14 @@ void aws_error(struct http_resp *resp, int status, const char *type, const char 
 	va_end(ap);
 	cJSON *body = cJSON_CreateObject();
 	cJSON_AddStringToObject(body, "Type", status >= 500 ? "Service" : "User");
-	cJSON_AddStringToObject(body, "message", msg);
+	/* Lambda's models spell the member Message in these, message in the rest. */
+	static const char *const capital[] = { "ResourceNotFoundException", "ServiceException",
+					       "ResourceInUseException", NULL };
+	const char *key = "message";
+	for (const char *const *k = capital; *k; k++)
+		if (strcmp(type, *k) == 0)
+			key = "Message";
+	cJSON_AddStringToObject(body, key, msg);
 	free(msg);
 	set_json_error(resp, status, type, body);
 }

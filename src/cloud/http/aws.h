@@ -13,7 +13,8 @@
 
 /*
  * A rest-json error (Lambda): header x-amzn-ErrorType: type, body {"Type":"User","message":msg}
- * ("Service" for 5xx). Replaces whatever resp held.
+ * ("Service" for 5xx; "Message" where Lambda's model spells it so, as in
+ * ResourceNotFoundException). Replaces whatever resp held.
  */
 void aws_error(struct http_resp *resp, int status, const char *type, const char *fmt, ...)
 	XALLOC_PRINTF(4, 5);

@@ -347,6 +347,17 @@ static struct lfunc *fn_of_as(struct svc_call *call, const cJSON *in, char quali
 	const char *q = in_str(in, "Qualifier");
 	char name[65], ref_account[13];
 	struct api_err e = { 0 };
+	if (ref && lambda_ref_overlong(ref)) {
+		/* Lambda looks a long plain name up, and finds nothing. */
+		char arn[300];
+		const char *q0 = in_str(in, "Qualifier");
+		arn_function_format(arn, sizeof(arn), AWS_REGION_NAME, call->caller->account, ref,
+				    q0);
+		qualifier[0] = '\0';
+		return aws_err_set(err, 404, "ResourceNotFoundException", "Function not found: %s",
+				   arn),
+		       NULL;
+	}
 	if (!lambda_parse_ref(ref ? ref : "", name, ref_account, qualifier, &e))
 		return from_api_err(err, &e), NULL;
 	if (q && q[0]) {
@@ -390,6 +401,89 @@ static struct lfunc *fn_of(struct svc_call *call, const cJSON *in, struct aws_er
 		return NULL;
 	}
 	return fn;
+}
+
+/*
+ * The function of a reserved-concurrency operation: a function name or an unqualified ARN
+ * only. PutFunctionConcurrency names a missing one with :$LATEST.
+ */
+static struct lfunc *fn_of_concurrency(struct svc_call *call, const cJSON *in, bool put,
+				       struct aws_err *err)
+{
+	char qualifier[129];
+	struct lfunc *fn = fn_of_as(call, in, qualifier, err);
+	if (!fn && put && err->status == 404 && !qualifier[0] &&
+	    !strstr(err->message, ":$LATEST") && strlen(err->message) < 900)
+		strcat(err->message, ":$LATEST");
+	if (fn && qualifier[0]) {
+		fn_release(call->cloud, fn);
+		aws_err_set(err, 400, "InvalidParameterValueException",
+			    "This operation is permitted on Lambda functions only. Aliases and "
+			    "versions do not support this operation. Please specify either a "
+			    "function name or an unqualified function ARN.");
+		return NULL;
+	}
+	return fn;
+}
+
+/* The operations of a function's resource-based policy, which Lambda words apart. */
+enum policy_op {
+	POLICY_ADD,
+	POLICY_GET,
+	POLICY_REMOVE
+};
+
+/*
+ * The function a policy operation names ($LATEST: the one policy kept), or NULL with err as
+ * Lambda words it for that operation: GetPolicy of anything missing, RemovePermission of a
+ * missing function, a missing alias, AddPermission on $LATEST.
+ */
+static struct lfunc *fn_of_policy(struct svc_call *call, const cJSON *in, enum policy_op op,
+				  struct aws_err *err)
+{
+	char qualifier[129];
+	struct lfunc *fn = fn_of_as(call, in, qualifier, err);
+	if (!fn) {
+		if (err->status != 404)
+			return NULL;
+		if (op == POLICY_GET)
+			aws_err_set(err, 404, "ResourceNotFoundException",
+				    "The resource you requested does not exist.");
+		else if (op == POLICY_REMOVE && !qualifier[0] &&
+			 str_starts_with(err->message, "Function not found: ")) {
+			char arn[sizeof(err->message)];
+			snprintf(arn, sizeof(arn), "%s",
+				 err->message + strlen("Function not found: "));
+			aws_err_set(err, 404, "ResourceNotFoundException",
+				    "No policy found for: %s", arn);
+		}
+		return NULL;
+	}
+	if (!qualifier[0] || (op != POLICY_ADD && strcmp(qualifier, "$LATEST") == 0))
+		return fn;
+	if (strcmp(qualifier, "$LATEST") == 0) {
+		aws_err_set(err, 400, "InvalidParameterValueException",
+			    "We currently do not support adding policies for $LATEST.");
+	} else {
+		char arn[300];
+		arn_function_format(arn, sizeof(arn), AWS_REGION_NAME, fn->account, fn->name,
+				    qualifier);
+		pthread_mutex_lock(&call->cloud->mu);
+		bool alias = !arn_qualifier_is_version(qualifier);
+		bool missing_alias = alias && !lambda_alias_find(fn, qualifier);
+		pthread_mutex_unlock(&call->cloud->mu);
+		if (op == POLICY_GET)
+			aws_err_set(err, 404, "ResourceNotFoundException",
+				    "The resource you requested does not exist.");
+		else if (missing_alias)
+			aws_err_set(err, 404, "ResourceNotFoundException",
+				    "Cannot find alias arn: %s", arn);
+		else
+			aws_err_set(err, 404, "ResourceNotFoundException", "Function not found: %s",
+				    arn);
+	}
+	fn_release(call->cloud, fn);
+	return NULL;
 }
 
 static void fn_release(struct cloud *c, struct lfunc *fn)
@@ -821,7 +915,11 @@ cJSON *lambda_op_delete_function(struct svc_call *call, const cJSON *in, struct 
 	if (!fn)
 		return NULL;
 	bool ok = true;
-	if (qualifier[0] && strcmp(qualifier, "$LATEST") != 0) {
+	if (strcmp(qualifier, "$LATEST") == 0) {
+		ok = aws_err_set(
+			err, 400, "InvalidParameterValueException",
+			"$LATEST version cannot be deleted without deleting the function.");
+	} else if (qualifier[0]) {
 		/* One published version (versions.h). */
 		pthread_mutex_lock(&call->cloud->mu);
 		ok = lambda_version_delete_named(call->cloud, fn, qualifier, err);
@@ -873,15 +971,17 @@ cJSON *lambda_op_put_function_concurrency(struct svc_call *call, const cJSON *in
 {
 	struct cloud *c = call->cloud;
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(in, "ReservedConcurrentExecutions");
-	if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble != (int)v->valuedouble)
+	struct lfunc *fn = fn_of_concurrency(call, in, true, err);
+	if (!fn)
+		return NULL;
+	if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble != (int)v->valuedouble) {
+		fn_release(c, fn);
 		return aws_err_set(err, 400, "ValidationException",
 				   "1 validation error detected: Value at "
 				   "'reservedConcurrentExecutions' failed to satisfy constraint: "
 				   "Member must have value greater than or equal to 0"),
 		       NULL;
-	struct lfunc *fn = fn_of(call, in, err);
-	if (!fn)
-		return NULL;
+	}
 	int n = (int)v->valuedouble;
 	pthread_mutex_lock(&c->mu);
 	int others = 0;
@@ -910,7 +1010,7 @@ cJSON *lambda_op_put_function_concurrency(struct svc_call *call, const cJSON *in
 cJSON *lambda_op_delete_function_concurrency(struct svc_call *call, const cJSON *in,
 					     struct aws_err *err)
 {
-	struct lfunc *fn = fn_of(call, in, err);
+	struct lfunc *fn = fn_of_concurrency(call, in, false, err);
 	if (!fn)
 		return NULL;
 	pthread_mutex_lock(&call->cloud->mu);
@@ -924,7 +1024,7 @@ cJSON *lambda_op_delete_function_concurrency(struct svc_call *call, const cJSON 
 cJSON *lambda_op_get_function_concurrency(struct svc_call *call, const cJSON *in,
 					  struct aws_err *err)
 {
-	struct lfunc *fn = fn_of(call, in, err);
+	struct lfunc *fn = fn_of_concurrency(call, in, false, err);
 	if (!fn)
 		return NULL;
 	cJSON *out = cJSON_CreateObject();
@@ -971,7 +1071,7 @@ cJSON *lambda_op_get_account_settings(struct svc_call *call, const cJSON *in, st
 
 cJSON *lambda_op_add_permission(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
-	struct lfunc *fn = fn_of(call, in, err);
+	struct lfunc *fn = fn_of_policy(call, in, POLICY_ADD, err);
 	if (!fn)
 		return NULL;
 	cJSON *out = lambda_policy_add(call->cloud, fn, in, err);
@@ -981,7 +1081,7 @@ cJSON *lambda_op_add_permission(struct svc_call *call, const cJSON *in, struct a
 
 cJSON *lambda_op_get_policy(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
-	struct lfunc *fn = fn_of(call, in, err);
+	struct lfunc *fn = fn_of_policy(call, in, POLICY_GET, err);
 	if (!fn)
 		return NULL;
 	cJSON *out = lambda_policy_get(call->cloud, fn, err);
@@ -991,7 +1091,7 @@ cJSON *lambda_op_get_policy(struct svc_call *call, const cJSON *in, struct aws_e
 
 cJSON *lambda_op_remove_permission(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
-	struct lfunc *fn = fn_of(call, in, err);
+	struct lfunc *fn = fn_of_policy(call, in, POLICY_REMOVE, err);
 	if (!fn)
 		return NULL;
 	const char *sid = in_str(in, "StatementId");

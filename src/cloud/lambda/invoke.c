@@ -522,6 +522,15 @@ cJSON *lambda_op_invoke(struct svc_call *call, const cJSON *in, struct aws_err *
 	struct api_err e = { 0 };
 	if (!type)
 		type = "RequestResponse";
+	if (ref && lambda_ref_overlong(ref)) {
+		/* Lambda looks a long plain name up, and finds nothing. */
+		char missing[300];
+		arn_function_format(missing, sizeof(missing), AWS_REGION_NAME,
+				    call->caller->account, ref, q && q[0] ? q : "$LATEST");
+		return aws_err_set(err, 404, "ResourceNotFoundException", "Function not found: %s",
+				   missing),
+		       NULL;
+	}
 	if (!lambda_parse_ref(ref ? ref : "", name, ref_account, qualifier, &e))
 		return from_api_err(err, &e), NULL;
 	if (q && q[0]) {
@@ -554,7 +563,9 @@ cJSON *lambda_op_invoke(struct svc_call *call, const cJSON *in, struct aws_err *
 	arn_function_format(arn, sizeof(arn), AWS_REGION_NAME,
 			    ref_account[0] ? ref_account : account, name, qualifier);
 	if (!fn) {
-		aws_err_set(err, 404, "ResourceNotFoundException", "Function not found: %s", arn);
+		/* Lambda names an unqualified missing function by its $LATEST. */
+		aws_err_set(err, 404, "ResourceNotFoundException", "Function not found: %s%s", arn,
+			    qualifier[0] ? "" : ":$LATEST");
 		goto done;
 	}
 	/* A service acting for a resource needs the function's resource-based policy. */

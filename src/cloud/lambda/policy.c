@@ -23,7 +23,7 @@ static bool sid_ok(const char *s)
 	if (n == 0 || n > 100)
 		return false;
 	for (const char *p = s; *p; p++)
-		if (!(isalnum((unsigned char)*p) || *p == '-' || *p == '_' || *p == '.'))
+		if (!(isalnum((unsigned char)*p) || *p == '-' || *p == '_'))
 			return false;
 	return true;
 }
@@ -44,6 +44,25 @@ static const char *member(const cJSON *o, const char *k)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
 	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/*
+ * Whether Lambda takes principal: "*", an account id, an IAM ARN, or a service principal
+ * (a host under amazonaws.com or amazon.com, such as s3.amazonaws.com).
+ */
+static bool principal_ok(const char *p)
+{
+	size_t n = strlen(p);
+	bool digits = n == 12 && strspn(p, "0123456789") == 12;
+	if (strcmp(p, "*") == 0 || digits || str_starts_with(p, "arn:"))
+		return true;
+	static const char *const hosts[] = { ".amazonaws.com", ".amazon.com", NULL };
+	for (const char *const *h = hosts; *h; h++) {
+		size_t k = strlen(*h);
+		if (n > k && strcmp(p + n - k, *h) == 0)
+			return strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789-.") == n;
+	}
+	return false;
 }
 
 /* The statement AddPermission stores, or NULL with err filled. */
@@ -67,7 +86,7 @@ static cJSON *make_statement(const struct lfunc *fn, const cJSON *in, struct aws
 		aws_err_set(err, 400, "ValidationException",
 			    "1 validation error detected: Value '%s' at 'statementId' failed to "
 			    "satisfy constraint: Member must satisfy regular expression pattern: "
-			    "([a-zA-Z0-9-_.]+)",
+			    "([a-zA-Z0-9-_]+)",
 			    sid);
 		return NULL;
 	}
@@ -77,6 +96,12 @@ static cJSON *make_statement(const struct lfunc *fn, const cJSON *in, struct aws
 			    "constraint: Member must satisfy regular expression pattern: "
 			    "(lambda:[*]|lambda:[a-zA-Z]+|[*])",
 			    action);
+		return NULL;
+	}
+	if (!principal_ok(principal)) {
+		aws_err_set(err, 400, "InvalidParameterValueException",
+			    "The provided principal was invalid. Please check the principal and "
+			    "try again.");
 		return NULL;
 	}
 	char arn[200];
@@ -154,7 +179,7 @@ cJSON *lambda_policy_add(struct cloud *c, const struct lfunc *fn, const cJSON *i
 	cJSON *out = NULL;
 	if (rc == SQLITE_CONSTRAINT) {
 		aws_err_set(err, 409, "ResourceConflictException",
-			    "The statement id (%s) provided already exists. Please choose another "
+			    "The statement id (%s) provided already exists. Please provide a new "
 			    "statement id, or remove the existing statement.",
 			    sid);
 	} else if (rc != SQLITE_DONE) {
@@ -216,6 +241,12 @@ cJSON *lambda_policy_get(struct cloud *c, const struct lfunc *fn, struct aws_err
 bool lambda_policy_remove(struct cloud *c, const struct lfunc *fn, const char *sid,
 			  struct aws_err *err)
 {
+	cJSON *had = load_statements(c, fn->account, fn->name);
+	int statements = cJSON_GetArraySize(had);
+	cJSON_Delete(had);
+	if (statements == 0)
+		return aws_err_set(err, 404, "ResourceNotFoundException",
+				   "No policy is associated with the given resource.");
 	pthread_mutex_lock(&c->db->mu);
 	sqlite3_stmt *q = NULL;
 	int changed = 0;

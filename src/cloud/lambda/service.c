@@ -45,7 +45,8 @@ static const char *const raw_ops[] = {
 	"GetFunctionEventInvokeConfig",    "GetFunctionUrlConfig",
 	"ListEventSourceMappings",         "ListFunctionEventInvokeConfigs",
 	"PutFunctionEventInvokeConfig",    "UpdateEventSourceMapping",
-	"UpdateFunctionEventInvokeConfig", NULL,
+	"UpdateFunctionEventInvokeConfig", "UpdateFunctionUrlConfig",
+	"ListFunctionUrlConfigs",          NULL,
 };
 
 static void raw(struct svc_call *call, struct http_resp *resp)

@@ -1,6 +1,6 @@
 /*
- * Function URLs: their configuration (CreateFunctionUrlConfig, GetFunctionUrlConfig,
- * DeleteFunctionUrlConfig under /2021-10-31/functions/NAME/url) and their front door
+ * Function URLs: their configuration (Create, Get, Update, Delete and ListFunctionUrlConfigs
+ * under /2021-10-31/functions/NAME/url and /urls) and their front door
  * (/_aws/lambda-url/<url-id>/<path>, or the Host <url-id>.lambda-url.localhost), which turns
  * a request into the function URL event, checks the URL's auth type and policy, and the
  * function's answer into the response by payload 2.0's rules.
@@ -17,6 +17,7 @@
 #include "cloud/http/aws.h"
 #include "cloud/lambda/lambda.h"
 #include "cloud/lambda/policy.h"
+#include "cloud/lambda/versions.h"
 #include "cloud/state.h"
 #include "core/clock.h"
 #include "core/strutil.h"
@@ -71,6 +72,69 @@ static bool url_find(struct cloud *c, const char *account, const char *function,
 	return found;
 }
 
+static void url_set_auth(struct cloud *c, const char *url_id, const char *auth)
+{
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *q = NULL;
+	if (sqlite3_prepare_v2(c->db->db, "UPDATE apigw_urls SET auth=? WHERE url_id=?", -1, &q,
+			       NULL) == SQLITE_OK) {
+		sqlite3_bind_text(q, 1, auth, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, url_id, -1, SQLITE_STATIC);
+		sqlite3_step(q);
+	}
+	sqlite3_finalize(q);
+	pthread_mutex_unlock(&c->db->mu);
+}
+
+/* AuthType of a create or update body: NONE or AWS_IAM; false with the answer written. */
+static bool auth_type_ok(const char *want, struct http_resp *resp)
+{
+	if (want && (strcmp(want, "NONE") == 0 || strcmp(want, "AWS_IAM") == 0))
+		return true;
+	aws_error(resp, 400, "ValidationException",
+		  "1 validation error detected: Value '%s' at 'authType' failed to satisfy "
+		  "constraint: Member must satisfy enum value set: [NONE, AWS_IAM]",
+		  want ? want : "null");
+	return false;
+}
+
+static void url_create(struct cloud *c, const char *account, const char *name, bool have,
+		       const char *want, struct http_resp *resp)
+{
+	if (have) {
+		aws_error(resp, 409, "ResourceConflictException",
+			  "Failed to create function url config for [functionArn = "
+			  "arn:aws:lambda:" AWS_REGION_NAME ":%s:function:%s]. Error message:  "
+			  "FunctionUrlConfig exists for this Lambda function",
+			  account, name);
+		return;
+	}
+	char url_id[33];
+	front_random_id(url_id, 32);
+	long long created = clock_wall_ms();
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *q = NULL;
+	if (sqlite3_prepare_v2(c->db->db,
+			       "INSERT INTO apigw_urls(url_id, account, function, auth,"
+			       " created) VALUES(?,?,?,?,?)",
+			       -1, &q, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(q, 1, url_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, account, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 3, name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 4, want, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 5, created);
+		sqlite3_step(q);
+	}
+	sqlite3_finalize(q);
+	pthread_mutex_unlock(&c->db->mu);
+	front_reply(resp, 201, url_json(c, url_id, account, name, want, created));
+}
+
+/*
+ * /2021-10-31/functions/NAME/url (GET, DELETE, POST create, PUT update) and .../urls (GET
+ * list). Lambda words a missing function apart: reads and deletes say the resource does not
+ * exist, creates, updates and lists that the function does not.
+ */
 void lambda_url_api(struct cloud *c, const char *account, const struct http_req *req,
 		    struct http_resp *resp)
 {
@@ -78,101 +142,116 @@ void lambda_url_api(struct cloud *c, const char *account, const struct http_req 
 	const char *slash = strchr(p, '/');
 	char ref[200], name[65], ref_account[13], qualifier[129];
 	struct api_err e = { 0 };
-	if (!slash || strcmp(slash, "/url") != 0 || slash - p == 0 ||
+	bool list = slash && strcmp(slash, "/urls") == 0;
+	if (!slash || (!list && strcmp(slash, "/url") != 0) || slash - p == 0 ||
 	    (size_t)(slash - p) >= sizeof(ref)) {
 		lambda_unserved(resp, req);
 		return;
 	}
+	bool get = strcmp(req->method, "GET") == 0, del = strcmp(req->method, "DELETE") == 0;
+	bool post = strcmp(req->method, "POST") == 0, put = strcmp(req->method, "PUT") == 0;
+	if (list ? !get : !(get || del || post || put)) {
+		aws_error(resp, 405, "MethodNotAllowedException", "Method not allowed");
+		return;
+	}
+	const char *missing = (get || del) && !list ? "The resource you requested does not exist."
+						    : "Function does not exist";
 	memcpy(ref, p, (size_t)(slash - p));
 	ref[slash - p] = '\0';
 	if (!lambda_parse_ref(ref, name, ref_account, qualifier, &e)) {
 		aws_error(resp, e.status, e.type, "%s", e.msg);
 		return;
 	}
-	if (ref_account[0] && strcmp(ref_account, account) != 0) {
-		aws_error(resp, 404, "ResourceNotFoundException",
-			  "Function not found: arn:aws:lambda:" AWS_REGION_NAME ":%s:function:%s",
-			  ref_account, name);
+	const char *q = list ? NULL : http_query(req, "Qualifier");
+	if (q && q[0]) {
+		if (qualifier[0] && strcmp(q, qualifier) != 0) {
+			aws_error(resp, 400, "InvalidParameterValueException",
+				  "The derived qualifier from the function name does not match "
+				  "the specified qualifier.");
+			return;
+		}
+		snprintf(qualifier, sizeof(qualifier), "%s", q);
+	}
+	bool exists = false, alias = false;
+	pthread_mutex_lock(&c->mu);
+	const struct lfunc *fn = ref_account[0] && strcmp(ref_account, account) != 0
+					 ? NULL
+					 : lambda_fn_find(c, account, name);
+	exists = fn != NULL;
+	if (fn && qualifier[0])
+		alias = lambda_alias_find(fn, qualifier) != NULL;
+	pthread_mutex_unlock(&c->mu);
+	if (!exists || (qualifier[0] && !alias)) {
+		aws_error(resp, 404, "ResourceNotFoundException", "%s", missing);
 		return;
 	}
-	pthread_mutex_lock(&c->mu);
-	bool exists = lambda_fn_find(c, account, name) != NULL;
-	pthread_mutex_unlock(&c->mu);
-	if (!exists) {
-		aws_error(resp, 404, "ResourceNotFoundException",
-			  "Function not found: arn:aws:lambda:" AWS_REGION_NAME ":%s:function:%s",
-			  account, name);
+	if (alias) {
+		aws_error(resp, 501, "NotImplemented",
+			  "The local cloud serves function URLs of unqualified functions only, not "
+			  "of the alias %s",
+			  qualifier);
 		return;
 	}
 	char url_id[33], auth[16];
 	long long created = 0;
 	bool have = url_find(c, account, name, url_id, auth, &created);
-	if (strcmp(req->method, "GET") == 0) {
-		if (!have)
-			aws_error(resp, 404, "ResourceNotFoundException",
-				  "The resource you requested does not exist.");
-		else
-			front_reply(resp, 200, url_json(c, url_id, account, name, auth, created));
+	if (list) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON *arr = cJSON_AddArrayToObject(o, "FunctionUrlConfigs");
+		if (have)
+			cJSON_AddItemToArray(arr,
+					     url_json(c, url_id, account, name, auth, created));
+		front_reply(resp, 200, o);
 		return;
 	}
-	if (strcmp(req->method, "DELETE") == 0) {
+	if (get || del) {
 		if (!have) {
 			aws_error(resp, 404, "ResourceNotFoundException",
 				  "The resource you requested does not exist.");
-			return;
+		} else if (get) {
+			front_reply(resp, 200, url_json(c, url_id, account, name, auth, created));
+		} else {
+			pthread_mutex_lock(&c->db->mu);
+			sqlite3_stmt *dq = NULL;
+			if (sqlite3_prepare_v2(c->db->db, "DELETE FROM apigw_urls WHERE url_id=?",
+					       -1, &dq, NULL) == SQLITE_OK) {
+				sqlite3_bind_text(dq, 1, url_id, -1, SQLITE_STATIC);
+				sqlite3_step(dq);
+			}
+			sqlite3_finalize(dq);
+			pthread_mutex_unlock(&c->db->mu);
+			resp->status = 204;
 		}
-		pthread_mutex_lock(&c->db->mu);
-		sqlite3_stmt *q = NULL;
-		if (sqlite3_prepare_v2(c->db->db, "DELETE FROM apigw_urls WHERE url_id=?", -1, &q,
-				       NULL) == SQLITE_OK) {
-			sqlite3_bind_text(q, 1, url_id, -1, SQLITE_STATIC);
-			sqlite3_step(q);
-		}
-		sqlite3_finalize(q);
-		pthread_mutex_unlock(&c->db->mu);
-		resp->status = 204;
-		return;
-	}
-	if (strcmp(req->method, "POST") != 0) {
-		aws_error(resp, 405, "MethodNotAllowedException", "Method not allowed");
 		return;
 	}
 	cJSON *in = cJSON_ParseWithLength(req->body, req->body_len);
 	const cJSON *at = cJSON_GetObjectItemCaseSensitive(in, "AuthType");
 	const char *want = cJSON_IsString(at) ? at->valuestring : NULL;
+	const cJSON *mode = cJSON_GetObjectItemCaseSensitive(in, "InvokeMode");
 	if (!cJSON_IsObject(in)) {
 		aws_error(resp, 400, "InvalidRequestContentException",
 			  "Could not parse request body into json");
-	} else if (!want || (strcmp(want, "NONE") != 0 && strcmp(want, "AWS_IAM") != 0)) {
-		aws_error(resp, 400, "ValidationException",
-			  "1 validation error detected: Value '%s' at 'authType' failed to satisfy "
-			  "constraint: Member must satisfy enum value set: [NONE, AWS_IAM]",
-			  want ? want : "null");
-	} else if (have) {
-		aws_error(resp, 409, "ResourceConflictException",
-			  "Failed to create function url config for [functionArn = "
-			  "arn:aws:lambda:" AWS_REGION_NAME ":%s:function:%s]. Error message:  "
-			  "FunctionUrlConfig exists for this Lambda function",
-			  account, name);
-	} else {
-		front_random_id(url_id, 32);
-		created = clock_wall_ms();
-		pthread_mutex_lock(&c->db->mu);
-		sqlite3_stmt *q = NULL;
-		if (sqlite3_prepare_v2(c->db->db,
-				       "INSERT INTO apigw_urls(url_id, account, function, auth,"
-				       " created) VALUES(?,?,?,?,?)",
-				       -1, &q, NULL) == SQLITE_OK) {
-			sqlite3_bind_text(q, 1, url_id, -1, SQLITE_STATIC);
-			sqlite3_bind_text(q, 2, account, -1, SQLITE_STATIC);
-			sqlite3_bind_text(q, 3, name, -1, SQLITE_STATIC);
-			sqlite3_bind_text(q, 4, want, -1, SQLITE_STATIC);
-			sqlite3_bind_int64(q, 5, created);
-			sqlite3_step(q);
+	} else if (cJSON_GetObjectItemCaseSensitive(in, "Cors") ||
+		   (cJSON_IsString(mode) && strcmp(mode->valuestring, "BUFFERED") != 0)) {
+		aws_error(resp, 501, "NotImplemented",
+			  "The local cloud does not serve function URLs' Cors or response "
+			  "streaming");
+	} else if (post) {
+		if (auth_type_ok(want, resp))
+			url_create(c, account, name, have, want, resp);
+	} else if (!have) {
+		aws_error(resp, 404, "ResourceNotFoundException",
+			  "The resource you requested does not exist.");
+	} else if (!want || auth_type_ok(want, resp)) {
+		if (want) {
+			url_set_auth(c, url_id, want);
+			snprintf(auth, sizeof(auth), "%s", want);
 		}
-		sqlite3_finalize(q);
-		pthread_mutex_unlock(&c->db->mu);
-		front_reply(resp, 201, url_json(c, url_id, account, name, want, created));
+		cJSON *o = url_json(c, url_id, account, name, auth, created);
+		char now[32];
+		aws_time_iso(clock_wall_ms(), now);
+		cJSON_ReplaceItemInObject(o, "LastModifiedTime", cJSON_CreateString(now));
+		front_reply(resp, 200, o);
 	}
 	cJSON_Delete(in);
 }

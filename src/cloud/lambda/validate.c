@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "aws/aws.h"
 #include "cloud/svc/arn.h"
 #include "core/strutil.h"
 
@@ -25,39 +26,83 @@ bool api_err_set(struct api_err *e, int status, const char *type, const char *fm
 	return false;
 }
 
+/*
+ * Every runtime identifier Lambda knows, as AWS has them in December 2026: the ones it creates
+ * functions with (RUNTIME_OPEN), the deprecated ones whose create and update are blocked
+ * (RUNTIME_BLOCKED: existing functions keep running, here as on AWS), and the ones retired
+ * long ago. The local cloud runs the Python, Node.js and OS-only ones (lang); the Java, .NET
+ * and Ruby ones it answers with NotImplemented. Dates: AWS's runtime pages ("" when none is
+ * set or recorded here).
+ */
 static const struct lambda_runtime runtimes[] = {
-	{ "python3.9", LAMBDA_PYTHON, "AWS_Lambda_python3.9", "python:3.9.v64" },
-	{ "python3.10", LAMBDA_PYTHON, "AWS_Lambda_python3.10", "python:3.10.v50" },
-	{ "python3.11", LAMBDA_PYTHON, "AWS_Lambda_python3.11", "python:3.11.v45" },
-	{ "python3.12", LAMBDA_PYTHON, "AWS_Lambda_python3.12", "python:3.12.v40" },
-	{ "python3.13", LAMBDA_PYTHON, "AWS_Lambda_python3.13", "python:3.13.v14" },
-	{ "nodejs18.x", LAMBDA_NODE, "AWS_Lambda_nodejs18.x", "nodejs:18.v50" },
-	{ "nodejs20.x", LAMBDA_NODE, "AWS_Lambda_nodejs20.x", "nodejs:20.v40" },
-	{ "nodejs22.x", LAMBDA_NODE, "AWS_Lambda_nodejs22.x", "nodejs:22.v20" },
-	{ "provided.al2", LAMBDA_PROVIDED, NULL, "provided:al2.v80" },
-	{ "provided.al2023", LAMBDA_PROVIDED, NULL, "provided:al2023.v60" },
+	{ "python3.14", LAMBDA_PYTHON, "AWS_Lambda_python3.14", "python:3.14.v1", RUNTIME_OPEN, "",
+	  "", "" },
+	{ "python3.13", LAMBDA_PYTHON, "AWS_Lambda_python3.13", "python:3.13.v14", RUNTIME_OPEN, "",
+	  "", "" },
+	{ "python3.12", LAMBDA_PYTHON, "AWS_Lambda_python3.12", "python:3.12.v40", RUNTIME_OPEN, "",
+	  "", "" },
+	{ "python3.11", LAMBDA_PYTHON, "AWS_Lambda_python3.11", "python:3.11.v45", RUNTIME_OPEN,
+	  "2027-06-30", "2027-07-31", "2027-08-31" },
+	{ "python3.10", LAMBDA_PYTHON, "AWS_Lambda_python3.10", "python:3.10.v50", RUNTIME_OPEN, "",
+	  "", "" },
+	{ "python3.9", LAMBDA_PYTHON, "AWS_Lambda_python3.9", "python:3.9.v64", RUNTIME_BLOCKED,
+	  "2025-12-15", "2026-08-31", "2026-09-30" },
+	{ "nodejs24.x", LAMBDA_NODE, "AWS_Lambda_nodejs24.x", "nodejs:24.v1", RUNTIME_OPEN, "", "",
+	  "" },
+	{ "nodejs22.x", LAMBDA_NODE, "AWS_Lambda_nodejs22.x", "nodejs:22.v20", RUNTIME_OPEN, "", "",
+	  "" },
+	{ "nodejs20.x", LAMBDA_NODE, "AWS_Lambda_nodejs20.x", "nodejs:20.v40", RUNTIME_BLOCKED,
+	  "2026-04-30", "2026-08-31", "2026-09-30" },
+	{ "nodejs18.x", LAMBDA_NODE, "AWS_Lambda_nodejs18.x", "nodejs:18.v50", RUNTIME_BLOCKED,
+	  "2025-09-01", "", "" },
+	{ "provided.al2023", LAMBDA_PROVIDED, NULL, "provided:al2023.v60", RUNTIME_OPEN, "", "",
+	  "" },
+	{ "provided.al2", LAMBDA_PROVIDED, NULL, "provided:al2.v80", RUNTIME_OPEN, "", "", "" },
+	{ "java25", LAMBDA_UNSERVED, NULL, NULL, RUNTIME_OPEN, "", "", "" },
+	{ "java21", LAMBDA_UNSERVED, NULL, NULL, RUNTIME_OPEN, "", "", "" },
+	{ "java17", LAMBDA_UNSERVED, NULL, NULL, RUNTIME_OPEN, "", "", "" },
+	{ "java11", LAMBDA_UNSERVED, NULL, NULL, RUNTIME_OPEN, "", "", "" },
+	{ "java8.al2", LAMBDA_UNSERVED, NULL, NULL, RUNTIME_OPEN, "", "", "" },
+	{ "dotnet10", LAMBDA_UNSERVED, NULL, NULL, RUNTIME_OPEN, "", "", "" },
+	{ "dotnet8", LAMBDA_UNSERVED, NULL, NULL, RUNTIME_OPEN, "", "", "" },
+	{ "ruby3.4", LAMBDA_UNSERVED, NULL, NULL, RUNTIME_OPEN, "", "", "" },
+	{ "ruby3.3", LAMBDA_UNSERVED, NULL, NULL, RUNTIME_OPEN, "", "", "" },
+	{ "ruby3.2", LAMBDA_UNSERVED, NULL, NULL, RUNTIME_OPEN, "2026-03-31", "", "" },
+	{ "python3.8", LAMBDA_UNSERVED, NULL, NULL, RUNTIME_BLOCKED, "2024-10-14", "", "" },
+	{ "nodejs16.x", LAMBDA_UNSERVED, NULL, NULL, RUNTIME_BLOCKED, "2024-06-12", "", "" },
+	{ "dotnet6", LAMBDA_UNSERVED, NULL, NULL, RUNTIME_BLOCKED, "2024-12-20", "", "" },
+	{ "python2.7", LAMBDA_UNSERVED, NULL, NULL, RUNTIME_BLOCKED, "", "", "" },
+	{ "python3.6", LAMBDA_UNSERVED, NULL, NULL, RUNTIME_BLOCKED, "", "", "" },
+	{ "python3.7", LAMBDA_UNSERVED, NULL, NULL, RUNTIME_BLOCKED, "", "", "" },
+	{ "nodejs", LAMBDA_UNSERVED, NULL, NULL, RUNTIME_BLOCKED, "", "", "" },
+	{ "nodejs4.3", LAMBDA_UNSERVED, NULL, NULL, RUNTIME_BLOCKED, "", "", "" },
+	{ "nodejs6.10", LAMBDA_UNSERVED, NULL, NULL, RUNTIME_BLOCKED, "", "", "" },
+	{ "nodejs8.10", LAMBDA_UNSERVED, NULL, NULL, RUNTIME_BLOCKED, "", "", "" },
+	{ "nodejs10.x", LAMBDA_UNSERVED, NULL, NULL, RUNTIME_BLOCKED, "", "", "" },
+	{ "nodejs12.x", LAMBDA_UNSERVED, NULL, NULL, RUNTIME_BLOCKED, "", "", "" },
+	{ "nodejs14.x", LAMBDA_UNSERVED, NULL, NULL, RUNTIME_BLOCKED, "", "", "" },
+	{ "provided", LAMBDA_UNSERVED, NULL, NULL, RUNTIME_BLOCKED, "", "", "" },
+	{ "go1.x", LAMBDA_UNSERVED, NULL, NULL, RUNTIME_BLOCKED, "", "", "" },
+	{ "ruby2.5", LAMBDA_UNSERVED, NULL, NULL, RUNTIME_BLOCKED, "", "", "" },
+	{ "ruby2.7", LAMBDA_UNSERVED, NULL, NULL, RUNTIME_BLOCKED, "", "", "" },
+	{ "dotnetcore3.1", LAMBDA_UNSERVED, NULL, NULL, RUNTIME_BLOCKED, "", "", "" },
+	{ "java8", LAMBDA_UNSERVED, NULL, NULL, RUNTIME_BLOCKED, "", "", "" },
 };
 
-static const char *const deprecated[] = { "python2.7",     "python3.6",  "python3.7",  "python3.8",
-					  "nodejs",        "nodejs4.3",  "nodejs6.10", "nodejs8.10",
-					  "nodejs10.x",    "nodejs12.x", "nodejs14.x", "nodejs16.x",
-					  "provided",      "go1.x",      "ruby2.5",    "ruby2.7",
-					  "dotnetcore3.1", "java8",      NULL };
+#define NRUNTIMES (sizeof(runtimes) / sizeof(runtimes[0]))
 
-/* Every runtime the real service names in its enum message. */
-#define RUNTIME_ENUM                                                                            \
-	"[nodejs20.x, provided.al2023, python3.12, python3.13, nodejs22.x, java17, python3.9, " \
-	"python3.10, java11, python3.11, dotnet8, java21, provided.al2, nodejs18.x, ruby3.3, "  \
-	"ruby3.4, java8.al2]"
-
-const struct lambda_runtime *lambda_runtime_find(const char *name)
+static const struct lambda_runtime *runtime_row(const char *name)
 {
-	if (!name)
-		return NULL;
-	for (size_t i = 0; i < sizeof(runtimes) / sizeof(runtimes[0]); i++)
+	for (size_t i = 0; name && i < NRUNTIMES; i++)
 		if (strcmp(runtimes[i].name, name) == 0)
 			return &runtimes[i];
 	return NULL;
+}
+
+const struct lambda_runtime *lambda_runtime_find(const char *name)
+{
+	const struct lambda_runtime *r = runtime_row(name);
+	return r && r->lang != LAMBDA_UNSERVED ? r : NULL;
 }
 
 static bool name_char(char c)
@@ -66,26 +111,33 @@ static bool name_char(char c)
 	       c == '-' || c == '_';
 }
 
-#define NAME_PATTERN                                                                              \
-	"(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?" \
-	"([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?"
+/* The name patterns Lambda's messages quote: CreateFunction's, and the one of the operations
+ * that name an existing function (GetFunction, DeleteFunction, Invoke …). */
+#define NAME_PATTERN_CREATE                                                                \
+	"(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-" \
+	"\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?"
+#define NAME_PATTERN                                                                       \
+	"(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-" \
+	"\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|"  \
+	"[a-zA-Z0-9-_]+))?"
 
 bool lambda_check_name(const char *name, struct api_err *e)
 {
 	size_t len = strlen(name);
 	if (len < 1 || len > 64)
 		return api_err_set(
-			e, 400, "ValidationException",
+			e, 400, len > 64 ? "InvalidParameterValueException" : "ValidationException",
 			"1 validation error detected: Value '%s' at 'functionName' "
 			"failed to satisfy constraint: Member must have length %s",
 			name, len < 1 ? "greater than or equal to 1" : "less than or equal to 64");
 	for (size_t i = 0; i < len; i++)
 		if (!name_char(name[i]))
-			return api_err_set(e, 400, "ValidationException",
-					   "1 validation error detected: Value '%s' at "
-					   "'functionName' failed to satisfy constraint: Member "
-					   "must satisfy regular expression pattern: " NAME_PATTERN,
-					   name);
+			return api_err_set(
+				e, 400, "ValidationException",
+				"1 validation error detected: Value '%s' at "
+				"'functionName' failed to satisfy constraint: Member "
+				"must satisfy regular expression pattern: " NAME_PATTERN_CREATE,
+				name);
 	return true;
 }
 
@@ -95,6 +147,41 @@ static bool all_digits(const char *s, size_t n)
 		return false;
 	for (size_t i = 0; i < n; i++)
 		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
+/* (eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}: us-east-1, us-gov-west-1 … */
+static bool region_ok(const char *r)
+{
+	if (str_starts_with(r, "eusc-"))
+		r += 5;
+	for (int i = 0; i < 2; i++, r++)
+		if (*r < 'a' || *r > 'z')
+			return false;
+	if (str_starts_with(r, "-gov-"))
+		r += 4;
+	else if (str_starts_with(r, "-iso-"))
+		r += 4;
+	else if (str_starts_with(r, "-iso") && r[4] >= 'a' && r[4] <= 'z' && r[5] == '-')
+		r += 5;
+	if (*r++ != '-')
+		return false;
+	const char *w = r;
+	while (*r >= 'a' && *r <= 'z')
+		r++;
+	if (r == w || *r++ != '-')
+		return false;
+	return *r >= '0' && *r <= '9' && r[1] == '\0';
+}
+
+bool lambda_ref_overlong(const char *ref)
+{
+	size_t n = strlen(ref);
+	if (n <= 64 || n > 170)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!name_char(ref[i]))
 			return false;
 	return true;
 }
@@ -110,6 +197,17 @@ bool lambda_parse_ref(const char *ref, char *name, char *account, char *qualifie
 			"to satisfy constraint: Member must satisfy regular expression "
 			"pattern: " NAME_PATTERN,
 			ref);
+	if (f.region[0] && !region_ok(f.region))
+		return api_err_set(
+			e, 400, "ValidationException",
+			"1 validation error detected: Value '%s' at 'functionName' failed "
+			"to satisfy constraint: Member must satisfy regular expression "
+			"pattern: " NAME_PATTERN,
+			ref);
+	if (f.region[0] && strcmp(f.region, AWS_REGION_NAME) != 0)
+		return api_err_set(e, 404, "ResourceNotFoundException",
+				   "Functions from '%s' are not reachable in this region ('%s')",
+				   f.region, AWS_REGION_NAME);
 	memcpy(name, f.name, sizeof(f.name));
 	memcpy(account, f.account, sizeof(f.account));
 	memcpy(qualifier, f.qualifier, sizeof(f.qualifier));
@@ -118,21 +216,33 @@ bool lambda_parse_ref(const char *ref, char *name, char *account, char *qualifie
 
 bool lambda_check_runtime(const char *runtime, struct api_err *e)
 {
-	if (lambda_runtime_find(runtime))
+	const struct lambda_runtime *r = runtime_row(runtime);
+	if (r && r->state == RUNTIME_BLOCKED)
+		return api_err_set(
+			e, 400, "InvalidParameterValueException",
+			"The runtime parameter of %s is no longer supported for creating "
+			"or updating AWS Lambda functions. We recommend you use a supported "
+			"runtime while creating or updating functions.",
+			runtime);
+	if (r && r->lang == LAMBDA_UNSERVED)
+		return api_err_set(
+			e, 501, "NotImplemented",
+			"The local cloud runs Python, Node.js and OS-only runtimes; %s is "
+			"one AWS offers that it does not run",
+			runtime);
+	if (r)
 		return true;
-	for (const char *const *d = deprecated; *d; d++)
-		if (strcmp(*d, runtime) == 0)
-			return api_err_set(
-				e, 400, "InvalidParameterValueException",
-				"The runtime parameter of %s is no longer supported for creating "
-				"or "
-				"updating AWS Lambda functions. We recommend you use a supported "
-				"runtime while creating or updating functions.",
-				runtime);
+	/* The set AWS names: every runtime it creates functions with today. */
+	char set[1024] = "";
+	size_t n = 0;
+	for (size_t i = 0; i < NRUNTIMES && n < sizeof(set); i++)
+		if (runtimes[i].state == RUNTIME_OPEN)
+			n += (size_t)snprintf(set + n, sizeof(set) - n, "%s%s", n ? ", " : "",
+					      runtimes[i].name);
 	return api_err_set(e, 400, "InvalidParameterValueException",
 			   "Value %s at 'runtime' failed to satisfy constraint: Member must "
-			   "satisfy enum value set: " RUNTIME_ENUM " or be a valid ARN",
-			   runtime);
+			   "satisfy enum value set: [%s] or be a valid ARN",
+			   runtime, set);
 }
 
 bool lambda_check_handler(const char *handler, struct api_err *e)

@@ -23,7 +23,14 @@ bool api_err_set(struct api_err *e, int status, const char *type, const char *fm
 enum lambda_lang {
 	LAMBDA_PYTHON,
 	LAMBDA_NODE,
-	LAMBDA_PROVIDED
+	LAMBDA_PROVIDED,
+	LAMBDA_UNSERVED /* a runtime AWS has that the local cloud does not run */
+};
+
+/* Whether AWS creates and updates functions with a runtime today. */
+enum lambda_runtime_state {
+	RUNTIME_OPEN,
+	RUNTIME_BLOCKED /* deprecated, create and update blocked; functions still run */
 };
 
 struct lambda_runtime {
@@ -31,9 +38,11 @@ struct lambda_runtime {
 	enum lambda_lang lang;
 	const char *exec_env; /* AWS_EXECUTION_ENV, NULL for provided */
 	const char *version;  /* INIT_START "Runtime Version" */
+	enum lambda_runtime_state state;
+	const char *deprecated, *block_create, *block_update; /* YYYY-MM-DD, "" when none */
 };
 
-/* The runtime called name, or NULL when Lambda does not offer it here. */
+/* The runtime called name that the local cloud runs (open or blocked), or NULL. */
 const struct lambda_runtime *lambda_runtime_find(const char *name);
 
 #define LAMBDA_MEMORY_MIN       128
@@ -56,6 +65,9 @@ bool lambda_check_name(const char *name, struct api_err *e);
  * ACCOUNT:function:NAME[:QUALIFIER] or arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER].
  * name gets 65 bytes, account 13 ("" when not given), qualifier 129 ("" when not given).
  */
+/* Whether ref is a plain function name too long to be one (65-170 of [a-zA-Z0-9-_]), which
+ * Lambda looks up and does not find. */
+bool lambda_ref_overlong(const char *ref);
 bool lambda_parse_ref(const char *ref, char *name, char *account, char *qualifier,
 		      struct api_err *e);
 bool lambda_check_runtime(const char *runtime, struct api_err *e);

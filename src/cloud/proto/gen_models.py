@@ -147,6 +147,21 @@ GROWN_ENUMS = {
     "dynamodb": ["DestinationStatus", "ReplicaStatus", "TableStatus"],
 }
 
+# Patterns AWS checks today that differ from botocore's December 2022 models, as AWS words them
+# in its answers (recorded in 2025: Lambda's names with eusc- regions and $LATEST.PUBLISHED, the
+# function URL qualifier that refuses $LATEST and version numbers).
+NEWER_PATTERNS = {
+    "lambda": {
+        "FunctionName": r"(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?"
+                        r"-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_]+)"
+                        r"(:(\$LATEST|[a-zA-Z0-9-_]+))?",
+        "NamespacedFunctionName": r"(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|"
+                                  r"(-iso([a-z]?)))?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?"
+                                  r"([a-zA-Z0-9-_\.]+)(:(\$LATEST(\.PUBLISHED)?|[a-zA-Z0-9-_]+))?",
+        "FunctionUrlQualifier": r"((?!^\d+$)^[0-9a-zA-Z-_]+$)",
+    },
+}
+
 TYPES = ["structure", "list", "map", "string", "integer", "long", "float", "double",
          "boolean", "timestamp", "blob", "bigdecimal"]
 LOCATIONS = {None: "PM_BODY", "header": "PM_HEADER", "headers": "PM_HEADERS",
@@ -236,8 +251,9 @@ class Member:
 class Builder:
     """Walks the aws-sdk model's shapes beside botocore's and emits merged shapes."""
 
-    def __init__(self, sdk, bc, query_from_bc, grown):
+    def __init__(self, sdk, bc, query_from_bc, grown, newer=None):
         self.grown = set(grown)
+        self.newer = newer or {}
         self.sdk = sdk
         self.bc = bc
         self.query_from_bc = query_from_bc
@@ -275,6 +291,8 @@ class Builder:
             for k in ("min", "max", "pattern"):
                 if k in bsh:
                     setattr(out, k, bsh[k])
+            if bname in self.newer:
+                out.pattern = self.newer[bname]
             if "enum" in bsh and bname not in self.grown:
                 out.enum = list(bsh["enum"])
         for k, f in (("union", "PM_S_UNION"), ("streaming", "PM_S_STREAMING"),
@@ -458,7 +476,8 @@ def emit_service(em, sid, bcdir, facts, sdk_dir, bc_dir, svc_index):
     for p in protocols:
         if p not in PROTOCOLS:
             die("%s: unknown protocol %r" % (sid, p))
-    b = Builder(sdk, bc, query_from_bc, GROWN_ENUMS.get(bcdir, []))
+    b = Builder(sdk, bc, query_from_bc, GROWN_ENUMS.get(bcdir, []),
+                NEWER_PATTERNS.get(bcdir))
 
     ops = []
     for oname in sorted(sdk["operations"]):

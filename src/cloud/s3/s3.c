@@ -202,72 +202,130 @@ static char *bucket_dir(struct cloud *c, const char *account, const char *bucket
 
 /* ---- buckets ---- */
 
-static void list_buckets(struct cloud *c, const char *account, struct http_resp *resp)
+/* An S3 error naming the bucket, as S3 adds it to NoSuchBucket and its kin. */
+static bool bucket_err(struct aws_err *err, int status, const char *code, const char *bucket,
+		       const char *msg)
 {
-	xml_start(resp, "ListAllMyBucketsResult");
-	struct strbuf *sb = &resp->body;
-	strbuf_addstr(sb, "<Owner>");
-	query_xml_text(sb, "ID", account);
-	query_xml_text(sb, "DisplayName", account);
-	strbuf_addstr(sb, "</Owner><Buckets>");
+	aws_err_set(err, status, code, "%s", msg);
+	err->fields = cJSON_CreateObject();
+	cJSON_AddStringToObject(err->fields, "BucketName", bucket);
+	return false;
+}
+
+/* The bucket the request names is the caller's; err says why not (NoSuchBucket, AccessDenied). */
+static bool bucket_owned(struct cloud *c, const char *account, const char *bucket,
+			 struct aws_err *err)
+{
+	char owner[13];
+	if (!bucket || !bucket_find(c, bucket, owner, NULL))
+		return bucket_err(err, 404, "NoSuchBucket", bucket ? bucket : "",
+				  "The specified bucket does not exist");
+	if (strcmp(owner, account) != 0)
+		return bucket_err(err, 403, "AccessDenied", bucket, "Access Denied");
+	return true;
+}
+
+/* ListBuckets: the account's buckets by name, from Prefix, after ContinuationToken, at most
+ * MaxBuckets (1 to 10,000) a page. */
+static cJSON *op_list_buckets(struct svc_call *call, const cJSON *in, struct aws_err *err)
+{
+	struct cloud *c = call->cloud;
+	const char *account = call->caller->account;
+	const char *prefix = query_str(in, "Prefix");
+	const char *after = query_str(in, "ContinuationToken");
+	const cJSON *max = cJSON_GetObjectItemCaseSensitive(in, "MaxBuckets");
+	long long limit = cJSON_IsNumber(max) ? (long long)max->valuedouble : 10000;
+	if (limit < 1 || limit > 10000)
+		return aws_err_set(err, 400, "InvalidArgument",
+				   "max-buckets must be between 1 and 10000"),
+		       NULL;
+	cJSON *out = cJSON_CreateObject();
+	cJSON *owner = cJSON_AddObjectToObject(out, "Owner");
+	cJSON_AddStringToObject(owner, "ID", account);
+	cJSON_AddStringToObject(owner, "DisplayName", account);
+	cJSON *list = cJSON_AddArrayToObject(out, "Buckets");
 	pthread_mutex_lock(&c->db->mu);
 	sqlite3_stmt *q = NULL;
 	if (sqlite3_prepare_v2(c->db->db,
-			       "SELECT name, created FROM s3_buckets WHERE account=? ORDER BY name",
+			       "SELECT name, created FROM s3_buckets WHERE account=?1 AND"
+			       " substr(name, 1, length(?2)) = ?2 AND name > ?3 ORDER BY name"
+			       " LIMIT ?4",
 			       -1, &q, NULL) == SQLITE_OK) {
 		sqlite3_bind_text(q, 1, account, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, prefix ? prefix : "", -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 3, after ? after : "", -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 4, limit + 1);
+		long long n = 0;
 		while (sqlite3_step(q) == SQLITE_ROW) {
-			char when[32];
-			aws_time_iso(sqlite3_column_int64(q, 1), when);
-			strbuf_addstr(sb, "<Bucket>");
-			query_xml_text(sb, "Name", (const char *)sqlite3_column_text(q, 0));
-			query_xml_text(sb, "CreationDate", when);
-			strbuf_addstr(sb, "</Bucket>");
+			const char *name = (const char *)sqlite3_column_text(q, 0);
+			if (n++ == limit) {
+				/* The last one listed: the next page starts after it. */
+				cJSON *last = cJSON_GetArrayItem(list, (int)limit - 1);
+				cJSON_AddStringToObject(
+					out, "ContinuationToken",
+					cJSON_GetObjectItemCaseSensitive(last, "Name")
+						->valuestring);
+				break;
+			}
+			cJSON *b = cJSON_CreateObject();
+			cJSON_AddStringToObject(b, "Name", name);
+			cJSON_AddNumberToObject(b, "CreationDate",
+						(double)(sqlite3_column_int64(q, 1) / 1000));
+			cJSON_AddItemToArray(list, b);
 		}
 	}
 	sqlite3_finalize(q);
 	pthread_mutex_unlock(&c->db->mu);
-	strbuf_addstr(sb, "</Buckets></ListAllMyBucketsResult>");
+	if (prefix)
+		cJSON_AddStringToObject(out, "Prefix", prefix);
+	return out;
 }
 
-static void create_bucket(struct cloud *c, const char *account, const char *bucket,
-			  const struct http_req *req, struct http_resp *resp)
+static cJSON *op_create_bucket(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
+	struct cloud *c = call->cloud;
+	const char *account = call->caller->account;
+	const char *bucket = query_str(in, "Bucket");
 	char why[128];
-	if (!s3_bucket_name_ok(bucket, why, sizeof(why))) {
-		s3_error(resp, 400, "InvalidBucketName", bucket,
-			 "The specified bucket is not valid: %s.", why);
-		return;
+	if (!bucket || !s3_bucket_name_ok(bucket, why, sizeof(why))) {
+		bucket_err(err, 400, "InvalidBucketName", bucket ? bucket : "",
+			   "The specified bucket is not valid.");
+		if (bucket)
+			snprintf(err->message, sizeof(err->message),
+				 "The specified bucket is not valid: %s.", why);
+		return NULL;
 	}
-	if (req->body_len > 0) {
-		cJSON *doc = s3_xml_parse(req->body, req->body_len);
-		bool ok = doc && strcmp(s3_xml_name(doc), "CreateBucketConfiguration") == 0;
-		cJSON_Delete(doc);
-		if (!ok) {
-			s3_error(resp, 400, "MalformedXML", bucket,
-				 "The XML you provided was not well-formed or did not validate "
-				 "against our published schema");
-			return;
-		}
-	}
+	const char *where =
+		query_str(cJSON_GetObjectItemCaseSensitive(in, "CreateBucketConfiguration"),
+			  "LocationConstraint");
+	if (where && where[0] && strcmp(where, AWS_REGION_NAME) != 0)
+		return bucket_err(err, 400, "IllegalLocationConstraintException", bucket,
+				  "The local cloud has one region, " AWS_REGION_NAME
+				  ": create the bucket without a LocationConstraint"),
+		       NULL;
 	char owner[13];
+	cJSON *out = cJSON_CreateObject();
+	char *location = xasprintf("/%s", bucket); /* us-east-1 */
+	cJSON_AddStringToObject(out, "Location", location);
+	free(location);
 	if (bucket_find(c, bucket, owner, NULL)) {
-		if (strcmp(owner, account) != 0)
-			s3_error(resp, 409, "BucketAlreadyExists", bucket,
-				 "The requested bucket name is not available. The bucket namespace "
-				 "is shared by all users of the system. Please select a different "
-				 "name and try again.");
-		else
-			http_resp_headerf(resp, "Location", "/%s", bucket); /* us-east-1 */
-		return;
+		if (strcmp(owner, account) == 0)
+			return out;
+		cJSON_Delete(out);
+		return bucket_err(
+			       err, 409, "BucketAlreadyExists", bucket,
+			       "The requested bucket name is not available. The bucket namespace "
+			       "is shared by all users of the system. Please select a different "
+			       "name and try again."),
+		       NULL;
 	}
 	char *dir = bucket_dir(c, account, bucket);
-	struct error err;
-	bool made = path_mkdirs(dir, 0755, &err);
+	struct error e;
+	bool made = path_mkdirs(dir, 0755, &e);
 	free(dir);
 	if (!made) {
-		s3_error(resp, 500, "InternalError", bucket, "%s", err.msg);
-		return;
+		cJSON_Delete(out);
+		return bucket_err(err, 500, "InternalError", bucket, e.msg), NULL;
 	}
 	pthread_mutex_lock(&c->db->mu);
 	sqlite3_stmt *q = NULL;
@@ -282,7 +340,7 @@ static void create_bucket(struct cloud *c, const char *account, const char *buck
 	}
 	sqlite3_finalize(q);
 	pthread_mutex_unlock(&c->db->mu);
-	http_resp_headerf(resp, "Location", "/%s", bucket);
+	return out;
 }
 
 static long long count_objects(struct cloud *c, const char *bucket)
@@ -301,16 +359,17 @@ static long long count_objects(struct cloud *c, const char *bucket)
 	return n;
 }
 
-static void delete_bucket(struct cloud *c, const char *account, const char *bucket,
-			  struct http_resp *resp)
+static cJSON *op_delete_bucket(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
-	if (!bucket_mine(c, account, bucket, NULL, resp))
-		return;
-	if (count_objects(c, bucket) > 0) {
-		s3_error(resp, 409, "BucketNotEmpty", bucket,
-			 "The bucket you tried to delete is not empty");
-		return;
-	}
+	struct cloud *c = call->cloud;
+	const char *account = call->caller->account;
+	const char *bucket = query_str(in, "Bucket");
+	if (!bucket_owned(c, account, bucket, err))
+		return NULL;
+	if (count_objects(c, bucket) > 0)
+		return bucket_err(err, 409, "BucketNotEmpty", bucket,
+				  "The bucket you tried to delete is not empty"),
+		       NULL;
 	pthread_mutex_lock(&c->db->mu);
 	sqlite3_stmt *q = NULL;
 	if (sqlite3_prepare_v2(c->db->db, "DELETE FROM s3_buckets WHERE name=?", -1, &q, NULL) ==
@@ -323,7 +382,16 @@ static void delete_bucket(struct cloud *c, const char *account, const char *buck
 	char *dir = bucket_dir(c, account, bucket);
 	rmdir(dir);
 	free(dir);
-	resp->status = 204;
+	return cJSON_CreateObject();
+}
+
+static cJSON *op_head_bucket(struct svc_call *call, const cJSON *in, struct aws_err *err)
+{
+	if (!bucket_owned(call->cloud, call->caller->account, query_str(in, "Bucket"), err))
+		return NULL;
+	cJSON *out = cJSON_CreateObject();
+	cJSON_AddStringToObject(out, "BucketRegion", AWS_REGION_NAME);
+	return out;
 }
 
 static void put_notification(struct cloud *c, const char *account, const char *bucket,
@@ -1467,8 +1535,7 @@ static void serve_bucket(struct cloud *c, const char *account, const char *bucke
 			 const struct http_req *req, struct http_resp *resp)
 {
 	const char *m = req->method;
-	bool get = strcmp(m, "GET") == 0, put = strcmp(m, "PUT") == 0,
-	     head = strcmp(m, "HEAD") == 0, del = strcmp(m, "DELETE") == 0;
+	bool get = strcmp(m, "GET") == 0, put = strcmp(m, "PUT") == 0;
 	if (http_query_has(req, "notification")) {
 		if (put)
 			put_notification(c, account, bucket, req, resp);
@@ -1482,18 +1549,6 @@ static void serve_bucket(struct cloud *c, const char *account, const char *bucke
 			xml_start(resp, "LocationConstraint");
 			strbuf_addstr(&resp->body, "</LocationConstraint>");
 		}
-	} else if (put) {
-		create_bucket(c, account, bucket, req, resp);
-	} else if (head) {
-		char owner[13];
-		if (!bucket_find(c, bucket, owner, NULL))
-			resp->status = 404;
-		else if (strcmp(owner, account) != 0)
-			resp->status = 403;
-		else
-			http_resp_header(resp, "x-amz-bucket-region", AWS_REGION_NAME);
-	} else if (del) {
-		delete_bucket(c, account, bucket, resp);
 	} else if (get && http_query_has(req, "versions")) {
 		list_versions(c, account, bucket, req, resp);
 	} else if (get) {
@@ -1568,15 +1623,6 @@ static bool target_names(const struct http_req *req, char bucket[64], struct str
 void s3_api(struct cloud *c, const char *account, const struct http_req *req,
 	    struct http_resp *resp)
 {
-	const char *p = req->path[0] == '/' ? req->path + 1 : req->path;
-	if (!p[0]) {
-		if (strcmp(req->method, "GET") == 0)
-			list_buckets(c, account, resp);
-		else
-			s3_error(resp, 405, "MethodNotAllowed", "/",
-				 "The specified method is not allowed against this resource.");
-		return;
-	}
 	char bucket[64];
 	struct strbuf key = STRBUF_INIT;
 	bool has_key = false;
@@ -1632,6 +1678,36 @@ static void raw(struct svc_call *call, struct http_resp *resp)
 	s3_api(call->cloud, call->caller->account, call->http, resp);
 }
 
+static const struct svc_op ops[] = {
+	{ "CreateBucket", op_create_bucket },
+	{ "DeleteBucket", op_delete_bucket },
+	{ "HeadBucket", op_head_bucket },
+	{ "ListBuckets", op_list_buckets },
+};
+
+/* What S3 still reads from the wire itself: objects (their bodies stream to and from files,
+ * their keys are decoded from the raw path), listings, notifications and uploads. */
+static const char *const raw_ops[] = {
+	"AbortMultipartUpload",
+	"CompleteMultipartUpload",
+	"CopyObject",
+	"CreateMultipartUpload",
+	"DeleteObject",
+	"GetBucketLocation",
+	"GetBucketNotification",
+	"GetBucketNotificationConfiguration",
+	"GetObject",
+	"HeadObject",
+	"ListObjectVersions",
+	"ListObjects",
+	"ListObjectsV2",
+	"PutBucketNotification",
+	"PutBucketNotificationConfiguration",
+	"PutObject",
+	"UploadPart",
+	NULL,
+};
+
 const struct cloud_service s3_service = {
 	.name = "s3",
 	.model = "s3-2006-03-01",
@@ -1640,5 +1716,8 @@ const struct cloud_service s3_service = {
 	.reset_account = reset,
 	.migrations = migrations,
 	.nmigrations = sizeof(migrations) / sizeof(migrations[0]),
+	.ops = ops,
+	.nops = sizeof(ops) / sizeof(ops[0]),
+	.raw_ops = raw_ops,
 	.raw = raw,
 };

@@ -17,11 +17,15 @@
 #include "cloud/query/query.h"
 #include "cloud/state.h"
 #include "cloud/svc/svc.h"
+#include "core/digest.h"
 #include "core/strutil.h"
 #include "core/xalloc.h"
 
 #define SQS_BATCH_MAX   10
 #define SQS_MESSAGE_MAX 262144
+/* FIFO queues: the deduplication interval, and the longest group or deduplication id. */
+#define SQS_DEDUP_MS    (5 * 60 * 1000)
+#define SQS_FIFO_ID_MAX 128
 
 struct sqs_svc {
 	pthread_mutex_t mu;
@@ -252,7 +256,39 @@ static const char *const free_attrs[] = {
 	"KmsMasterKeyId", "SqsManagedSseEnabled", NULL
 };
 
-static bool check_redrive(struct cloud *c, const char *text, struct sqs_err *e)
+/* A FIFO queue's own attributes, with the values each accepts (the first is the default). */
+static const struct fifo_attr {
+	const char *name;
+	const char *values[3];
+} fifo_attrs[] = {
+	{ "FifoQueue", { "true", NULL } },
+	{ "ContentBasedDeduplication", { "false", "true", NULL } },
+	{ "DeduplicationScope", { "messageQueue", "messageGroup", NULL } },
+	{ "FifoThroughputLimit", { "perQueue", "perMessageGroupId", NULL } },
+	{ NULL, { NULL } },
+};
+
+/* FIFO queues are named NAME.fifo (and only they may have a dot in their names). */
+static bool name_is_fifo(const char *name)
+{
+	return str_ends_with(name, ".fifo");
+}
+
+static bool is_fifo(const struct queue *q)
+{
+	return name_is_fifo(q->name);
+}
+
+static const struct fifo_attr *find_fifo_attr(const char *name)
+{
+	for (const struct fifo_attr *f = fifo_attrs; f->name; f++)
+		if (strcmp(f->name, name) == 0)
+			return f;
+	return NULL;
+}
+
+static bool check_redrive(struct cloud *c, const struct queue *q, const char *text,
+			  struct sqs_err *e)
 {
 	if (!text[0])
 		return true;
@@ -281,13 +317,22 @@ static bool check_redrive(struct cloud *c, const char *text, struct sqs_err *e)
 			     "Value %s for parameter RedrivePolicy is invalid. Reason: "
 			     "Dead-letter target does not exist.",
 			     text);
+	else if (name_is_fifo(name) != is_fifo(q))
+		ok = BAD_VALUE(e,
+			       "Value %s for parameter RedrivePolicy is invalid. Reason: "
+			       "Dead-letter queue must be same type of queue as the source.",
+			       text);
 	queue_release(&dlq);
 	cJSON_Delete(o);
 	return ok;
 }
 
-/* Check attrs (a map of strings) and merge them into q. */
-static bool apply_attrs(struct cloud *c, struct queue *q, const cJSON *attrs, struct sqs_err *e)
+/*
+ * Check attrs (a map of strings) and merge them into q; create says whether the queue is being
+ * created (its type is set then, and only then).
+ */
+static bool apply_attrs(struct cloud *c, struct queue *q, const cJSON *attrs, bool create,
+			struct sqs_err *e)
 {
 	if (attrs && !cJSON_IsObject(attrs))
 		return BAD_VALUE(e, "Attributes must be a map of strings.");
@@ -310,15 +355,33 @@ static bool apply_attrs(struct cloud *c, struct queue *q, const cJSON *attrs, st
 		}
 		for (const char *const *f = free_attrs; *f && !known; f++)
 			known = strcmp(*f, a->string) == 0;
-		if (!known)
+		const struct fifo_attr *fa = find_fifo_attr(a->string);
+		/* A standard queue says FifoQueue=false, or nothing; the rest are FIFO's. */
+		bool fifo_only = fa && strcmp(fa->name, "FifoQueue") != 0;
+		if (!known && (!fa || (fifo_only && !is_fifo(q))))
 			return err_set(e, 400, "InvalidAttributeName", "InvalidAttributeName",
 				       "Unknown Attribute %s.", a->string);
-		if (strcmp(a->string, "RedrivePolicy") == 0 && !check_redrive(c, a->valuestring, e))
+		if (fa && !fifo_only && !create)
+			return err_set(
+				e, 400, "InvalidAttributeValue", "InvalidAttributeValue",
+				"Invalid value for the parameter FifoQueue. Reason: Modifying "
+				"queue type is not supported.");
+		bool valid = !fa || (!fifo_only && strcmp(a->valuestring, "false") == 0);
+		for (const char *const *v = fa ? fa->values : NULL; v && *v && !valid; v++)
+			valid = strcmp(*v, a->valuestring) == 0;
+		if (!valid)
+			return err_set(e, 400, "InvalidAttributeValue", "InvalidAttributeValue",
+				       "Invalid value for the parameter %s.", a->string);
+		if (strcmp(a->string, "RedrivePolicy") == 0 &&
+		    !check_redrive(c, q, a->valuestring, e))
 			return false;
 	}
 	cJSON_ArrayForEach(a, attrs)
 	{
 		cJSON_DeleteItemFromObjectCaseSensitive(q->attrs, a->string);
+		/* A standard queue keeps no FifoQueue=false: AWS shows it no FIFO attribute. */
+		if (strcmp(a->string, "FifoQueue") == 0 && !is_fifo(q))
+			continue;
 		if (a->valuestring[0] || strcmp(a->string, "RedrivePolicy") != 0)
 			cJSON_AddStringToObject(q->attrs, a->string, a->valuestring);
 	}
@@ -331,14 +394,27 @@ static bool op_create(struct cloud *c, const char *account, const cJSON *in, cJS
 	const char *name = query_str(in, "QueueName");
 	if (!name)
 		return MISSING(e, "QueueName");
-	if (str_ends_with(name, ".fifo"))
-		return err_set(e, 400, "UnsupportedOperation",
-			       "AWS.SimpleQueueService.UnsupportedOperation",
-			       "FIFO queues are not available in the local cloud; create a "
-			       "standard queue.");
-	if (!valid_name(name))
+	/* The type is the name's and the FifoQueue attribute's, and the two must agree. */
+	const cJSON *given = cJSON_GetObjectItemCaseSensitive(in, "Attributes");
+	const char *fifo_attr = query_str(given, "FifoQueue");
+	bool fifo = name_is_fifo(name);
+	if (fifo_attr && strcmp(fifo_attr, "true") != 0 && strcmp(fifo_attr, "false") != 0)
+		return err_set(e, 400, "InvalidAttributeValue", "InvalidAttributeValue",
+			       "Invalid value for the parameter FifoQueue.");
+	if (fifo || (fifo_attr && strcmp(fifo_attr, "true") == 0)) {
+		size_t n = strlen(name);
+		char base[81];
+		snprintf(base, sizeof(base), "%.*s", n > 5 ? (int)(n - 5) : 0, name);
+		if (!fifo || !fifo_attr || strcmp(fifo_attr, "true") != 0 || n > 80 ||
+		    !valid_name(base))
+			return BAD_VALUE(e,
+					 "The name of a FIFO queue can only include alphanumeric "
+					 "characters, hyphens, or underscores, must end with .fifo "
+					 "suffix and be 1 to 80 in length.");
+	} else if (!valid_name(name)) {
 		return BAD_VALUE(e, "Can only include alphanumeric characters, hyphens, or "
 				    "underscores. 1 to 80 in length");
+	}
 	struct queue want = { 0 };
 	snprintf(want.account, sizeof(want.account), "%s", account);
 	snprintf(want.name, sizeof(want.name), "%s", name);
@@ -346,7 +422,9 @@ static bool op_create(struct cloud *c, const char *account, const cJSON *in, cJS
 	for (const struct attr_rule *r = rules; r->name; r++)
 		if (r->def)
 			cJSON_AddStringToObject(want.attrs, r->name, r->def);
-	bool ok = apply_attrs(c, &want, cJSON_GetObjectItemCaseSensitive(in, "Attributes"), e);
+	for (const struct fifo_attr *f = fifo_attrs; fifo && f->name; f++)
+		cJSON_AddStringToObject(want.attrs, f->name, f->values[0]);
+	bool ok = apply_attrs(c, &want, given, true, e);
 	struct queue have = { 0 };
 	if (ok && queue_load(c, account, name, &have)) {
 		const cJSON *a;
@@ -438,6 +516,11 @@ static bool op_delete_queue(struct cloud *c, const char *account, const cJSON *i
 	sqlite3_bind_text(st, 2, q.name, -1, SQLITE_STATIC);
 	sqlite3_step(st);
 	sqlite3_finalize(st);
+	st = prep(c, "DELETE FROM sqs_dedup WHERE account=? AND queue=?");
+	sqlite3_bind_text(st, 1, q.account, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, q.name, -1, SQLITE_STATIC);
+	sqlite3_step(st);
+	sqlite3_finalize(st);
 	st = prep(c, "DELETE FROM sqs_queues WHERE account=? AND name=?");
 	sqlite3_bind_text(st, 1, q.account, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, q.name, -1, SQLITE_STATIC);
@@ -519,6 +602,7 @@ static bool op_get_attrs(struct cloud *c, const char *account, const cJSON *in, 
 			known = cJSON_IsString(it) && strcmp(*f, it->valuestring) == 0;
 		for (const char *const *f = computed_attrs; !known && *f; f++)
 			known = cJSON_IsString(it) && strcmp(*f, it->valuestring) == 0;
+		known = known || (cJSON_IsString(it) && find_fifo_attr(it->valuestring));
 		if (!known) {
 			queue_release(&q);
 			return err_set(e, 400, "InvalidAttributeName", "InvalidAttributeName",
@@ -575,7 +659,7 @@ static bool op_set_attrs(struct cloud *c, const char *account, const cJSON *in, 
 	if (!request_queue(c, in, &q, e))
 		return false;
 	const cJSON *attrs = cJSON_GetObjectItemCaseSensitive(in, "Attributes");
-	bool ok = attrs ? apply_attrs(c, &q, attrs, e) : MISSING(e, "Attributes");
+	bool ok = attrs ? apply_attrs(c, &q, attrs, false, e) : MISSING(e, "Attributes");
 	if (ok) {
 		q.modified = now_ms(c, q.account) / 1000;
 		queue_save(c, &q);
@@ -649,19 +733,35 @@ static bool valid_body(const char *s, size_t n)
 	return true;
 }
 
+/* A message's group and deduplication id (NULL: none), and the sequence number it got. */
+struct msg_ids {
+	const char *group, *dedup;
+	long long seq;
+};
+
+/* The sequence number SQS shows for the message stored as row seq: 20 digits, increasing. */
+static void sequence_number(long long seq, char out[24])
+{
+	snprintf(out, 24, "18%018lld", seq);
+}
+
 /* Insert one message; the caller holds c->db->mu. */
 static bool insert_message(struct cloud *c, const struct queue *q, const char *body, size_t len,
 			   const cJSON *attrs, const char *md5_attrs, long long delay,
-			   const char *sender, char id[37], char md5[33])
+			   const char *sender, struct msg_ids *ids, char id[37], char md5[33])
 {
 	aws_uuid(id);
 	query_md5_hex(body, len, md5);
 	int64_t now = now_ms(c, q->account);
-	sqlite3_stmt *st =
-		prep(c, "INSERT INTO sqs_messages(account, queue, id, body, attrs, md5,"
-			" md5_attrs, sent, visible, sender) VALUES(?,?,?,?,?,?,?,?,?,?)");
+	sqlite3_stmt *st = prep(c, "INSERT INTO sqs_messages(account, queue, id, body, attrs, md5,"
+				   " md5_attrs, sent, visible, sender, grp, dedup)"
+				   " VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
 	if (!st)
 		return false;
+	if (ids->group)
+		sqlite3_bind_text(st, 11, ids->group, -1, SQLITE_STATIC);
+	if (ids->dedup)
+		sqlite3_bind_text(st, 12, ids->dedup, -1, SQLITE_STATIC);
 	char *attrs_text = attrs && attrs->child ? cJSON_PrintUnformatted(attrs) : NULL;
 	sqlite3_bind_text(st, 1, q->account, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, q->name, -1, SQLITE_STATIC);
@@ -678,7 +778,126 @@ static bool insert_message(struct cloud *c, const struct queue *q, const char *b
 	bool ok = sqlite3_step(st) == SQLITE_DONE;
 	sqlite3_finalize(st);
 	free(attrs_text);
+	ids->seq = sqlite3_last_insert_rowid(c->db->db);
 	return ok;
+}
+
+/* A group or deduplication id: 1 to 128 of the ASCII letters, digits and punctuation. */
+static bool valid_fifo_id(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > SQS_FIFO_ID_MAX)
+		return false;
+	for (const char *p = s; *p; p++)
+		if (*p < '!' || *p > '~')
+			return false;
+	return true;
+}
+
+/*
+ * The deduplication key of a FIFO message: its id, within its group when the queue's scope
+ * is the group. Caller frees.
+ */
+static char *dedup_key(const struct queue *q, const struct msg_ids *ids)
+{
+	const char *scope = query_str(q->attrs, "DeduplicationScope");
+	if (scope && strcmp(scope, "messageGroup") == 0)
+		return xasprintf("%s\n%s", ids->group, ids->dedup);
+	return xstrdup(ids->dedup);
+}
+
+/*
+ * Whether a message with the same deduplication key was sent to q in the last five minutes (of
+ * the account's clock); if so, its id and sequence number. Drops the keys that expired.
+ */
+static bool dedup_seen(struct cloud *c, const struct queue *q, const char *key, int64_t now,
+		       char id[37], long long *seq)
+{
+	sqlite3_stmt *st = prep(c, "DELETE FROM sqs_dedup WHERE account=? AND queue=? AND"
+				   " expires<=?");
+	if (st) {
+		sqlite3_bind_text(st, 1, q->account, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, q->name, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, now);
+		sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	st = prep(c, "SELECT id, seq FROM sqs_dedup WHERE account=? AND queue=? AND key=?");
+	if (!st)
+		return false;
+	sqlite3_bind_text(st, 1, q->account, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, q->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, key, -1, SQLITE_STATIC);
+	bool seen = sqlite3_step(st) == SQLITE_ROW;
+	if (seen) {
+		snprintf(id, 37, "%s", (const char *)sqlite3_column_text(st, 0));
+		*seq = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	return seen;
+}
+
+static void dedup_remember(struct cloud *c, const struct queue *q, const char *key, const char *id,
+			   long long seq, int64_t now)
+{
+	sqlite3_stmt *st = prep(c, "INSERT OR REPLACE INTO sqs_dedup(account, queue, key, id, seq,"
+				   " expires) VALUES(?,?,?,?,?,?)");
+	if (!st)
+		return;
+	sqlite3_bind_text(st, 1, q->account, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, q->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, seq);
+	sqlite3_bind_int64(st, 6, now + SQS_DEDUP_MS);
+	sqlite3_step(st);
+	sqlite3_finalize(st);
+}
+
+/*
+ * A send's group and deduplication ids, checked by the queue's type; a FIFO queue without
+ * content-based deduplication needs an explicit id. hash holds a body's SHA-256.
+ */
+static bool send_ids(const struct queue *q, const cJSON *in, const char *body, size_t len,
+		     struct msg_ids *ids, char hash[SHA256_HEX_LEN + 1], struct sqs_err *e)
+{
+	const cJSON *gj = cJSON_GetObjectItemCaseSensitive(in, "MessageGroupId");
+	const cJSON *dj = cJSON_GetObjectItemCaseSensitive(in, "MessageDeduplicationId");
+	ids->group = cJSON_IsString(gj) ? gj->valuestring : NULL;
+	ids->dedup = cJSON_IsString(dj) ? dj->valuestring : NULL;
+	if (ids->dedup && !is_fifo(q))
+		return BAD_VALUE(e,
+				 "Value %s for parameter MessageDeduplicationId is invalid. "
+				 "Reason: The request include parameter that is not valid for "
+				 "this queue type.",
+				 ids->dedup);
+	/* Standard queues take a group id too (fair queues); only FIFO needs one. */
+	if (!ids->group && is_fifo(q))
+		return MISSING(e, "MessageGroupId");
+	if (ids->group && !valid_fifo_id(ids->group))
+		return BAD_VALUE(e,
+				 "Value %s for parameter MessageGroupId is invalid. Reason: "
+				 "MessageGroupId can only include alphanumeric and punctuation "
+				 "characters. 1 to 128 in length.",
+				 ids->group);
+	if (!is_fifo(q))
+		return true;
+	if (ids->dedup && !valid_fifo_id(ids->dedup))
+		return BAD_VALUE(e,
+				 "Value %s for parameter MessageDeduplicationId is invalid. "
+				 "Reason: MessageDeduplicationId can only include alphanumeric and "
+				 "punctuation characters. 1 to 128 in length.",
+				 ids->dedup);
+	if (!ids->dedup) {
+		const char *cbd = query_str(q->attrs, "ContentBasedDeduplication");
+		if (!cbd || strcmp(cbd, "true") != 0)
+			return BAD_VALUE(e,
+					 "The queue should either have ContentBasedDeduplication "
+					 "enabled or MessageDeduplicationId provided explicitly");
+		sha256_hex(body, len, hash);
+		ids->dedup = hash;
+	}
+	return true;
 }
 
 /* Check and send one entry (SendMessage's input or a batch entry) to q. */
@@ -708,17 +927,46 @@ static bool send_one(struct cloud *c, const char *account, const struct queue *q
 	if (!query_int(in, "DelaySeconds", &delay, &given) || delay < 0 || delay > 900)
 		return BAD_VALUE(e, "Value for parameter DelaySeconds is invalid. Reason: must "
 				    "be between 0 and 900.");
+	/* A FIFO queue delays by its own setting only; an explicit 0 is no change. */
+	if (given && is_fifo(q) && delay != 0)
+		return BAD_VALUE(e,
+				 "Value %lld for parameter DelaySeconds is invalid. Reason: The "
+				 "request include parameter that is not valid for this queue "
+				 "type.",
+				 delay);
+	if (given && is_fifo(q))
+		delay = attr_int(q, "DelaySeconds", 0);
+	struct msg_ids ids = { 0 };
+	char hash[SHA256_HEX_LEN + 1];
+	if (!send_ids(q, in, body, len, &ids, hash, e))
+		return false;
 	const cJSON *attrs = cJSON_GetObjectItemCaseSensitive(in, "MessageAttributes");
 	char md5_attrs[33], id[37], md5[33];
 	if (!check_msg_attrs(attrs, md5_attrs, e))
 		return false;
-	if (!insert_message(c, q, body, len, attrs, md5_attrs, delay, account, id, md5))
+	char *key = is_fifo(q) ? dedup_key(q, &ids) : NULL;
+	int64_t now = now_ms(c, q->account);
+	if (key && dedup_seen(c, q, key, now, id, &ids.seq)) {
+		/* A duplicate within the interval: accepted, answered as the first, not queued. */
+		query_md5_hex(body, len, md5);
+	} else if (!insert_message(c, q, body, len, attrs, md5_attrs, delay, account, &ids, id,
+				   md5)) {
+		free(key);
 		return err_set(e, 500, "com.amazonaws.sqs#InternalError", "InternalError",
 			       "The message could not be stored.");
+	} else if (key) {
+		dedup_remember(c, q, key, id, ids.seq, now);
+	}
+	free(key);
 	cJSON_AddStringToObject(out, "MD5OfMessageBody", md5);
 	if (md5_attrs[0])
 		cJSON_AddStringToObject(out, "MD5OfMessageAttributes", md5_attrs);
 	cJSON_AddStringToObject(out, "MessageId", id);
+	if (is_fifo(q)) {
+		char sn[24];
+		sequence_number(ids.seq, sn);
+		cJSON_AddStringToObject(out, "SequenceNumber", sn);
+	}
 	return true;
 }
 
@@ -878,6 +1126,7 @@ struct got {
 	struct sqs_msg m;
 	char *md5_attrs;
 	char sender[16];
+	char *group, *dedup; /* NULL when the message has none */
 };
 
 static void got_free(struct got *g)
@@ -886,6 +1135,8 @@ static void got_free(struct got *g)
 	free(g->m.body);
 	cJSON_Delete(g->m.attrs);
 	free(g->md5_attrs);
+	free(g->group);
+	free(g->dedup);
 }
 
 /*
@@ -920,59 +1171,104 @@ static bool redrive(struct cloud *c, const struct queue *q, long long seq, int r
 	return moved;
 }
 
+/*
+ * The messages of q a receive may take now, in the order it takes them, at most cap (seqs and
+ * receive counts into seqs[], receives[]). A FIFO queue's group is closed while one of its
+ * messages is in flight, and a message waits behind an earlier one of its group that is
+ * delayed; the first open group gives all it can before the next.
+ */
+static int candidates(struct cloud *c, const struct queue *q, int64_t now, int cap, long long *seqs,
+		      int *receives)
+{
+	bool fifo = is_fifo(q);
+	sqlite3_stmt *st = prep(
+		c, fifo ? "SELECT seq, receives, grp FROM sqs_messages m"
+			  " WHERE account=?1 AND queue=?2 AND visible<=?3 AND NOT EXISTS("
+			  "  SELECT 1 FROM sqs_messages o WHERE o.account=?1 AND o.queue=?2"
+			  "  AND o.grp=m.grp AND o.visible>?3 AND (o.receives>0 OR o.seq<m.seq))"
+			  " ORDER BY seq LIMIT ?4"
+			: "SELECT seq, receives, grp FROM sqs_messages"
+			  " WHERE account=?1 AND queue=?2 AND visible<=?3 ORDER BY visible, seq"
+			  " LIMIT ?4");
+	if (!st)
+		return 0;
+	sqlite3_bind_text(st, 1, q->account, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, q->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now);
+	sqlite3_bind_int(st, 4, fifo ? 1000 : cap);
+	int n = 0;
+	char *head = NULL;
+	/* Two passes over a FIFO queue's rows: the head's group, then the others. */
+	for (int pass = 0; pass < (fifo ? 2 : 1) && n < cap; pass++) {
+		sqlite3_reset(st);
+		while (n < cap && sqlite3_step(st) == SQLITE_ROW) {
+			const char *grp = (const char *)sqlite3_column_text(st, 2);
+			if (fifo && !head)
+				head = xstrdup(grp ? grp : "");
+			bool in_head = fifo && strcmp(head, grp ? grp : "") == 0;
+			if (fifo && in_head != (pass == 0))
+				continue;
+			seqs[n] = sqlite3_column_int64(st, 0);
+			receives[n++] = sqlite3_column_int(st, 1);
+		}
+	}
+	free(head);
+	sqlite3_finalize(st);
+	return n;
+}
+
 /* Take up to max visible messages of q, hiding them for vt seconds. Caller holds db->mu. */
 static int take(struct cloud *c, const struct queue *q, int max, long long vt, struct got *out)
 {
 	int64_t now = now_ms(c, q->account);
 	int n = 0;
 	bool redriven = false;
+	int cap = max * 4 + 10;
+	long long *seqs = xcalloc((size_t)cap, sizeof(long long));
+	int *receives = xcalloc((size_t)cap, sizeof(int));
 	cloud_db_exec(c->db, "BEGIN IMMEDIATE");
-	sqlite3_stmt *st =
-		prep(c, "SELECT seq, id, body, attrs, md5, md5_attrs, sent, receives,"
-			" first_receive, sender FROM sqs_messages"
-			" WHERE account=? AND queue=? AND visible<=? ORDER BY visible, seq"
-			" LIMIT ?");
+	/* The candidates are chosen before any is changed: taking one closes its group. */
+	int found = candidates(c, q, now, cap, seqs, receives);
+	sqlite3_stmt *st = prep(c, "SELECT id, body, attrs, md5, md5_attrs, sent,"
+				   " first_receive, sender, grp, dedup FROM sqs_messages"
+				   " WHERE seq=?");
 	sqlite3_stmt *up = prep(c, "UPDATE sqs_messages SET receives=?, first_receive=?,"
 				   " receipt=?, visible=? WHERE seq=?");
 	if (!st || !up)
 		goto done;
-	sqlite3_bind_text(st, 1, q->account, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, q->name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, now);
-	sqlite3_bind_int(st, 4, max * 4 + 10);
-	while (n < max && sqlite3_step(st) == SQLITE_ROW) {
-		long long seq = sqlite3_column_int64(st, 0);
-		int receives = sqlite3_column_int(st, 7);
-		/* With a visibility timeout of 0 the row just taken stays visible, and the scan
-		 * may meet it again: one receive never returns a message twice. */
-		bool taken = false;
-		for (int i = 0; i < n && !taken; i++)
-			taken = out[i].seq == seq;
-		if (taken)
-			continue;
-		if (redrive(c, q, seq, receives)) {
+	for (int k = 0; k < found && n < max; k++) {
+		long long seq = seqs[k];
+		if (redrive(c, q, seq, receives[k])) {
 			redriven = true;
 			continue;
 		}
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, seq);
+		if (sqlite3_step(st) != SQLITE_ROW)
+			continue;
 		struct got *g = &out[n++];
 		memset(g, 0, sizeof(*g));
 		g->seq = seq;
-		snprintf(g->m.id, sizeof(g->m.id), "%s", (const char *)sqlite3_column_text(st, 1));
-		g->m.body = xstrndup((const char *)sqlite3_column_text(st, 2),
-				     (size_t)sqlite3_column_bytes(st, 2));
-		const char *attrs = (const char *)sqlite3_column_text(st, 3);
+		snprintf(g->m.id, sizeof(g->m.id), "%s", (const char *)sqlite3_column_text(st, 0));
+		g->m.body = xstrndup((const char *)sqlite3_column_text(st, 1),
+				     (size_t)sqlite3_column_bytes(st, 1));
+		const char *attrs = (const char *)sqlite3_column_text(st, 2);
 		g->m.attrs = attrs ? cJSON_Parse(attrs) : NULL;
 		snprintf(g->m.md5, sizeof(g->m.md5), "%s",
-			 (const char *)sqlite3_column_text(st, 4));
-		const char *md5a = (const char *)sqlite3_column_text(st, 5);
+			 (const char *)sqlite3_column_text(st, 3));
+		const char *md5a = (const char *)sqlite3_column_text(st, 4);
 		g->md5_attrs = md5a ? xstrdup(md5a) : NULL;
-		g->m.sent_ms = sqlite3_column_int64(st, 6);
-		g->m.receive_count = receives + 1;
-		g->m.first_receive_ms = sqlite3_column_type(st, 8) == SQLITE_NULL
+		g->m.sent_ms = sqlite3_column_int64(st, 5);
+		g->m.receive_count = receives[k] + 1;
+		g->m.first_receive_ms = sqlite3_column_type(st, 6) == SQLITE_NULL
 						? now
-						: sqlite3_column_int64(st, 8);
-		const char *sender = (const char *)sqlite3_column_text(st, 9);
+						: sqlite3_column_int64(st, 6);
+		const char *sender = (const char *)sqlite3_column_text(st, 7);
 		snprintf(g->sender, sizeof(g->sender), "%s", sender ? sender : "");
+		const char *grp = (const char *)sqlite3_column_text(st, 8);
+		const char *dedup = (const char *)sqlite3_column_text(st, 9);
+		g->group = grp ? xstrdup(grp) : NULL;
+		g->dedup = dedup ? xstrdup(dedup) : NULL;
 		char receipt[96];
 		random_receipt(seq, receipt, sizeof(receipt));
 		g->m.receipt = xstrdup(receipt);
@@ -988,6 +1284,8 @@ done:
 	sqlite3_finalize(st);
 	sqlite3_finalize(up);
 	cloud_db_exec(c->db, "COMMIT");
+	free(seqs);
+	free(receives);
 	if (redriven) {
 		pthread_mutex_unlock(&c->db->mu);
 		poke(c);
@@ -1072,6 +1370,14 @@ static bool op_receive(struct cloud *c, const char *account, const cJSON *in, cJ
 		if (wants(sys, "ApproximateFirstReceiveTimestamp")) {
 			snprintf(buf, sizeof(buf), "%lld", (long long)g->m.first_receive_ms);
 			cJSON_AddStringToObject(attrs, "ApproximateFirstReceiveTimestamp", buf);
+		}
+		if (g->group && wants(sys, "MessageGroupId"))
+			cJSON_AddStringToObject(attrs, "MessageGroupId", g->group);
+		if (g->dedup && wants(sys, "MessageDeduplicationId"))
+			cJSON_AddStringToObject(attrs, "MessageDeduplicationId", g->dedup);
+		if (is_fifo(&q) && wants(sys, "SequenceNumber")) {
+			sequence_number(g->seq, buf);
+			cJSON_AddStringToObject(attrs, "SequenceNumber", buf);
 		}
 		if (attrs->child)
 			cJSON_AddItemToObject(m, "Attributes", attrs);
@@ -1486,9 +1792,18 @@ int sqs_pending(struct cloud *c, const char *queue_arn, int64_t now_ms, int64_t 
 		return 0;
 	int n = 0;
 	pthread_mutex_lock(&c->db->mu);
-	sqlite3_stmt *st = prep(c, "SELECT count(*) FILTER (WHERE visible <= ?3),"
-				   " min(visible) FILTER (WHERE visible > ?3)"
-				   " FROM sqs_messages WHERE account=?1 AND queue=?2");
+	/* A FIFO queue's messages behind one in flight in their group wait for it. */
+	sqlite3_stmt *st = prep(
+		c,
+		name_is_fifo(name)
+			? "SELECT count(*) FILTER (WHERE visible <= ?3 AND NOT EXISTS("
+			  "  SELECT 1 FROM sqs_messages o WHERE o.account=?1 AND o.queue=?2"
+			  "  AND o.grp=m.grp AND o.visible>?3 AND (o.receives>0 OR o.seq<m.seq))),"
+			  " min(visible) FILTER (WHERE visible > ?3)"
+			  " FROM sqs_messages m WHERE account=?1 AND queue=?2"
+			: "SELECT count(*) FILTER (WHERE visible <= ?3),"
+			  " min(visible) FILTER (WHERE visible > ?3)"
+			  " FROM sqs_messages WHERE account=?1 AND queue=?2");
 	if (st) {
 		sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
@@ -1529,6 +1844,12 @@ static const char *const migrations[] = {
 	" first_receive INTEGER, receipt TEXT, sender TEXT) STRICT;"
 	"CREATE INDEX IF NOT EXISTS sqs_messages_by_queue ON sqs_messages(account, queue, "
 	"visible);",
+	/* 1 -> 2: FIFO queues: a message's group and deduplication id, the ids seen lately. */
+	"ALTER TABLE sqs_messages ADD COLUMN grp TEXT;"
+	"ALTER TABLE sqs_messages ADD COLUMN dedup TEXT;"
+	"CREATE TABLE sqs_dedup(account TEXT NOT NULL, queue TEXT NOT NULL, key TEXT NOT NULL,"
+	" id TEXT NOT NULL, seq INTEGER NOT NULL, expires INTEGER NOT NULL,"
+	" PRIMARY KEY(account, queue, key)) STRICT;",
 };
 
 bool sqs_start(struct cloud *c, struct error *err)
@@ -1566,6 +1887,7 @@ static void reset(struct cloud *c, const char *account)
 {
 	pthread_mutex_lock(&c->db->mu);
 	static const char *const sqls[] = { "DELETE FROM sqs_messages WHERE account=?",
+					    "DELETE FROM sqs_dedup WHERE account=?",
 					    "DELETE FROM sqs_queues WHERE account=?" };
 	for (size_t i = 0; i < sizeof(sqls) / sizeof(sqls[0]); i++) {
 		sqlite3_stmt *st = prep(c, sqls[i]);

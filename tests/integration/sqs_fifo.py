@@ -1,0 +1,304 @@
+"""SQS FIFO queues through boto3: names and attributes, group and deduplication ids, the
+five-minute deduplication window on the account's clock (content-based and by id, per queue or
+per group), order within a group and a group closed while a message of it is in flight,
+sequence numbers, batches, and AWS's error for each misuse. Run by Debian's Python (botocore
+1.29: SQS's query protocol) and the Python on PATH (botocore 1.43: AWS JSON 1.0). Phase "esm"
+adds a Lambda mapping on a FIFO queue: in order per group, a failed message holding its group
+until it succeeds, partial batch responses, Lambda's limits; the clock moves only by the
+settle control. TAP on stdout. Usage: sqs_fifo.py ENDPOINT WORKSPACE queues|esm"""
+import io, json, os, sys, zipfile
+import boto3
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cloudlib  # noqa: E402
+
+E, WS, PHASE = sys.argv[1], sys.argv[2], sys.argv[3]
+KEY, SECRET, ACCOUNT = cloudlib.new_account(WS)
+kw = dict(endpoint_url=E, region_name="us-east-1", aws_access_key_id=KEY,
+          aws_secret_access_key=SECRET)
+sqs = boto3.client("sqs", **kw)
+n = failed = 0
+
+
+def ok(cond, what):
+    global n, failed
+    n += 1
+    if not cond:
+        failed += 1
+    print("%s %d - %s" % ("ok" if cond else "not ok", n, what), flush=True)
+
+
+def error(fn, **args):
+    """(code, message) of the error fn(**args) raises, or (None, None)."""
+    try:
+        fn(**args)
+    except sqs.exceptions.ClientError as e:
+        return e.response["Error"]["Code"], e.response["Error"]["Message"]
+    return None, None
+
+
+def refused(label, want_code, want_msg, fn, **args):
+    code, msg = error(fn, **args)
+    ok(code == want_code and (want_msg is None or msg == want_msg),
+       "%s: %s %s" % (label, code, msg))
+
+
+def control(method, path):
+    status, body = cloudlib.control(WS, method, path, timeout=120)
+    if status != 200:
+        raise RuntimeError("%s %s: %d %s" % (method, path, status, body))
+    return json.loads(body) if body else {}
+
+
+def advance(seconds):
+    control("POST", "/_tutor/clock/advance?seconds=%d&account=%s" % (seconds, ACCOUNT))
+
+
+def settle(advance_s=0):
+    r = control("POST", "/_tutor/settle?advance=%d&timeout=120&account=%s" % (advance_s, ACCOUNT))
+    ok(r["settled"], "the cloud settles (advance %d s): %s" % (advance_s, r.get("busy", "")))
+
+
+def count(url):
+    a = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    return int(a["ApproximateNumberOfMessages"]) + int(a["ApproximateNumberOfMessagesNotVisible"])
+
+
+def receive(url, most=10, **extra):
+    return sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=most, AttributeNames=["All"],
+                               **extra).get("Messages", [])
+
+
+FIFO_NAME = ("The name of a FIFO queue can only include alphanumeric characters, hyphens, or "
+             "underscores, must end with .fifo suffix and be 1 to 80 in length.")
+
+if PHASE == "queues":
+    refused("a .fifo name without FifoQueue=true", "InvalidParameterValue", FIFO_NAME,
+            sqs.create_queue, QueueName="a.fifo")
+    refused("FifoQueue=true without the .fifo suffix", "InvalidParameterValue", FIFO_NAME,
+            sqs.create_queue, QueueName="a", Attributes={"FifoQueue": "true"})
+    refused("a FIFO name over 80 characters", "InvalidParameterValue", FIFO_NAME,
+            sqs.create_queue, QueueName="q" * 76 + ".fifo", Attributes={"FifoQueue": "true"})
+    refused("FifoQueue=yes", "InvalidAttributeValue", "Invalid value for the parameter FifoQueue.",
+            sqs.create_queue, QueueName="a.fifo", Attributes={"FifoQueue": "yes"})
+    refused("ContentBasedDeduplication on a standard queue", "InvalidAttributeName",
+            "Unknown Attribute ContentBasedDeduplication.", sqs.create_queue, QueueName="std",
+            Attributes={"ContentBasedDeduplication": "true"})
+    refused("DeduplicationScope=everything", "InvalidAttributeValue",
+            "Invalid value for the parameter DeduplicationScope.", sqs.create_queue,
+            QueueName="a.fifo", Attributes={"FifoQueue": "true", "DeduplicationScope": "everything"})
+    ok(sqs.list_queues().get("QueueUrls", []) == [], "... and no queue was made")
+
+    std = sqs.create_queue(QueueName="std", Attributes={"FifoQueue": "false"})["QueueUrl"]
+    a = sqs.get_queue_attributes(QueueUrl=std, AttributeNames=["All"])["Attributes"]
+    ok("FifoQueue" not in a, "FifoQueue=false makes a standard queue, which shows no FIFO attribute")
+    q = sqs.create_queue(QueueName="orders.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+    ok(q.endswith("/" + ACCOUNT + "/orders.fifo"), "a FIFO queue is made: " + q)
+    a = sqs.get_queue_attributes(QueueUrl=q, AttributeNames=["All"])["Attributes"]
+    ok(a.get("FifoQueue") == "true" and a.get("ContentBasedDeduplication") == "false"
+       and a.get("DeduplicationScope") == "messageQueue" and a.get("FifoThroughputLimit") == "perQueue",
+       "its FIFO attributes and their defaults: %s" % {k: v for k, v in a.items() if "Dedup" in k or "Fifo" in k})
+    ok(sqs.create_queue(QueueName="orders.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"] == q,
+       "creating it again with the same attributes answers its URL")
+    refused("SetQueueAttributes FifoQueue", "InvalidAttributeValue",
+            "Invalid value for the parameter FifoQueue. Reason: Modifying queue type is not supported.",
+            sqs.set_queue_attributes, QueueUrl=q, Attributes={"FifoQueue": "false"})
+    refused("a standard dead-letter queue for a FIFO queue", "InvalidParameterValue", None,
+            sqs.set_queue_attributes, QueueUrl=q, Attributes={"RedrivePolicy": json.dumps(
+                {"deadLetterTargetArn": "arn:aws:sqs:us-east-1:%s:std" % ACCOUNT, "maxReceiveCount": 2})})
+    hi = sqs.create_queue(QueueName="hi.fifo", Attributes={
+        "FifoQueue": "true", "DeduplicationScope": "messageGroup",
+        "FifoThroughputLimit": "perMessageGroupId"})["QueueUrl"]
+    a = sqs.get_queue_attributes(QueueUrl=hi, AttributeNames=["DeduplicationScope", "FifoThroughputLimit"])
+    ok(a["Attributes"] == {"DeduplicationScope": "messageGroup", "FifoThroughputLimit": "perMessageGroupId"},
+       "high throughput mode's settings are kept: %s" % a["Attributes"])
+
+    # Sends: what a FIFO queue needs, and refuses.
+    refused("a send without MessageGroupId", "MissingParameter",
+            "The request must contain the parameter MessageGroupId.",
+            sqs.send_message, QueueUrl=q, MessageBody="x", MessageDeduplicationId="d")
+    refused("a send without a deduplication id nor content-based deduplication",
+            "InvalidParameterValue",
+            "The queue should either have ContentBasedDeduplication enabled or "
+            "MessageDeduplicationId provided explicitly",
+            sqs.send_message, QueueUrl=q, MessageBody="x", MessageGroupId="A")
+    refused("a per-message delay", "InvalidParameterValue",
+            "Value 5 for parameter DelaySeconds is invalid. Reason: The request include "
+            "parameter that is not valid for this queue type.",
+            sqs.send_message, QueueUrl=q, MessageBody="x", MessageGroupId="A",
+            MessageDeduplicationId="d", DelaySeconds=5)
+    refused("a group id with a space", "InvalidParameterValue", None, sqs.send_message,
+            QueueUrl=q, MessageBody="x", MessageGroupId="a b", MessageDeduplicationId="d")
+    refused("a deduplication id on a standard queue", "InvalidParameterValue",
+            "Value d for parameter MessageDeduplicationId is invalid. Reason: The request include "
+            "parameter that is not valid for this queue type.",
+            sqs.send_message, QueueUrl=std, MessageBody="x", MessageDeduplicationId="d")
+    ok(count(q) == 0, "... and nothing was queued")
+    r = sqs.send_message(QueueUrl=std, MessageBody="fair", MessageGroupId="tenant-1")
+    ok("SequenceNumber" not in r, "a standard queue takes a group id (fair queues), with no sequence number")
+    m = receive(std)
+    ok(len(m) == 1 and m[0]["Attributes"].get("MessageGroupId") == "tenant-1",
+       "... and shows it on the message")
+
+    sent = {}
+    seqs = []
+    for body, group in [("a1", "A"), ("a2", "A"), ("b1", "B"), ("a3", "A"), ("b2", "B")]:
+        r = sqs.send_message(QueueUrl=q, MessageBody=body, MessageGroupId=group,
+                             MessageDeduplicationId=body)
+        sent[body] = r["MessageId"]
+        seqs.append(r.get("SequenceNumber", ""))
+    ok(all(len(s) == 20 and s.isdigit() for s in seqs) and seqs == sorted(seqs) and len(set(seqs)) == 5,
+       "each send answers a 20-digit sequence number, increasing: %s" % seqs[:2])
+    r = sqs.send_message(QueueUrl=q, MessageBody="a1 again", MessageGroupId="A",
+                         MessageDeduplicationId="a1")
+    ok(r["MessageId"] == sent["a1"] and r["SequenceNumber"] == seqs[0],
+       "a duplicate within five minutes is accepted and answered as the first")
+    ok(count(q) == 5, "... and not queued")
+
+    m = receive(q, 2)
+    ok([x["Body"] for x in m] == ["a1", "a2"], "a receive of two gives the first group's first two")
+    at = m[0]["Attributes"]
+    ok(at.get("MessageGroupId") == "A" and at.get("MessageDeduplicationId") == "a1"
+       and at.get("SequenceNumber") == seqs[0],
+       "... with MessageGroupId, MessageDeduplicationId and SequenceNumber")
+    m2 = receive(q)
+    ok([x["Body"] for x in m2] == ["b1", "b2"], "while A's are in flight, group A is closed: %s"
+       % [x["Body"] for x in m2])
+    ok(receive(q) == [], "... and with B's in flight too, nothing is given")
+    for x in m:
+        sqs.delete_message(QueueUrl=q, ReceiptHandle=x["ReceiptHandle"])
+    m = receive(q, 10, VisibilityTimeout=30)
+    ok([x["Body"] for x in m] == ["a3"], "once they are deleted, A's next comes")
+    advance(31)
+    m = receive(q)
+    ok([(x["Body"], x["Attributes"]["ApproximateReceiveCount"]) for x in m]
+       == [("b1", "2"), ("b2", "2"), ("a3", "2")],
+       "after their visibility timeout they come again, the oldest group first: %s"
+       % [x["Body"] for x in m])
+    sqs.delete_message_batch(QueueUrl=q, Entries=[
+        {"Id": str(i), "ReceiptHandle": x["ReceiptHandle"]} for i, x in enumerate(m)])
+    ok(count(q) == 0, "the queue is empty")
+
+    # The window is five minutes of the account's clock.
+    r1 = sqs.send_message(QueueUrl=q, MessageBody="w", MessageGroupId="W", MessageDeduplicationId="w")
+    advance(299)
+    r2 = sqs.send_message(QueueUrl=q, MessageBody="w", MessageGroupId="W", MessageDeduplicationId="w")
+    advance(2)
+    r3 = sqs.send_message(QueueUrl=q, MessageBody="w", MessageGroupId="W", MessageDeduplicationId="w")
+    ok(r1["MessageId"] == r2["MessageId"] != r3["MessageId"],
+       "a deduplication id is remembered for five minutes of the clock, not after")
+    ok(count(q) == 2, "... so two messages are queued")
+    sqs.purge_queue(QueueUrl=q)
+
+    # Content-based deduplication: the body's SHA-256.
+    cbd = sqs.create_queue(QueueName="cbd.fifo", Attributes={
+        "FifoQueue": "true", "ContentBasedDeduplication": "true"})["QueueUrl"]
+    ids = [sqs.send_message(QueueUrl=cbd, MessageBody=b, MessageGroupId="G")["MessageId"]
+           for b in ("same", "same", "other")]
+    ok(ids[0] == ids[1] != ids[2] and count(cbd) == 2, "content-based deduplication by the body")
+    m = receive(cbd)
+    import hashlib
+    ok(m[0]["Attributes"].get("MessageDeduplicationId") == hashlib.sha256(b"same").hexdigest(),
+       "... whose deduplication id is the body's SHA-256")
+    r = sqs.send_message(QueueUrl=cbd, MessageBody="same", MessageGroupId="G",
+                         MessageDeduplicationId="explicit")
+    ok(r["MessageId"] not in ids, "an explicit id takes the place of the body's hash")
+
+    # Deduplication per group (high throughput mode).
+    ids = [sqs.send_message(QueueUrl=hi, MessageBody="x", MessageGroupId=g,
+                            MessageDeduplicationId="same")["MessageId"] for g in ("G1", "G2", "G1")]
+    ok(ids[0] != ids[1] and ids[2] == ids[0] and count(hi) == 2,
+       "with DeduplicationScope=messageGroup an id is deduplicated within its group only")
+
+    # Batches: each entry by the same rules.
+    r = sqs.send_message_batch(QueueUrl=q, Entries=[
+        {"Id": "1", "MessageBody": "p", "MessageGroupId": "P", "MessageDeduplicationId": "p1"},
+        {"Id": "2", "MessageBody": "p", "MessageDeduplicationId": "p2"},
+        {"Id": "3", "MessageBody": "p", "MessageGroupId": "P", "MessageDeduplicationId": "p3"}])
+    good = {e["Id"]: e for e in r.get("Successful", [])}
+    bad = {e["Id"]: e for e in r.get("Failed", [])}
+    ok(sorted(good) == ["1", "3"] and "SequenceNumber" in good["1"]
+       and bad.get("2", {}).get("Code") == "MissingParameter" and bad["2"].get("SenderFault"),
+       "a batch sends the good entries, with sequence numbers, and fails the one without a group")
+elif PHASE == "esm":
+    lam = boto3.client("lambda", **kw)
+    ddb = boto3.client("dynamodb", **kw)
+    # The function logs each body under its group, in the order it handles them; a body
+    # "bad" fails on its first delivery. It stops a group at its first failure, returning that
+    # message and the group's later ones, as Lambda asks of FIFO partial batch responses.
+    HANDLER = r'''
+import boto3
+log = boto3.resource("dynamodb").Table("fifo_log")
+def handler(event, context):
+    failed, stopped = [], set()
+    for r in event["Records"]:
+        a = r["attributes"]
+        group = a["MessageGroupId"]
+        if group in stopped or (r["body"] == "bad" and a["ApproximateReceiveCount"] == "1"):
+            stopped.add(group)
+            failed.append({"itemIdentifier": r["messageId"]})
+            continue
+        log.update_item(Key={"id": group},
+                        UpdateExpression="SET seen = list_append(if_not_exists(seen, :e), :b)",
+                        ExpressionAttributeValues={":e": [], ":b": [r["body"] + "#" + a["SequenceNumber"][-4:]]})
+    return {"batchItemFailures": failed}
+'''
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("f.py", HANDLER)
+    ddb.create_table(TableName="fifo_log", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                     BillingMode="PAY_PER_REQUEST")
+    lam.create_function(FunctionName="f", Runtime="python3.12", Handler="f.handler", Timeout=30,
+                        Role="arn:aws:iam::" + ACCOUNT + ":role/r", Code={"ZipFile": buf.getvalue()})
+    q = sqs.create_queue(QueueName="jobs.fifo", Attributes={
+        "FifoQueue": "true", "ContentBasedDeduplication": "true", "VisibilityTimeout": "30"})["QueueUrl"]
+    arn = "arn:aws:sqs:us-east-1:%s:jobs.fifo" % ACCOUNT
+
+    for label, args, msg in [
+            ("a batching window", dict(BatchSize=5, MaximumBatchingWindowInSeconds=5),
+             "Batching window is not supported for FIFO queues"),
+            ("a batch of 11", dict(BatchSize=11),
+             "Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10")]:
+        try:
+            lam.create_event_source_mapping(FunctionName="f", EventSourceArn=arn, **args)
+            ok(False, "a FIFO mapping with %s is refused" % label)
+        except lam.exceptions.ClientError as e:
+            ok(e.response["Error"]["Code"] == "InvalidParameterValueException"
+               and e.response["Error"]["Message"] == msg,
+               "a FIFO mapping with %s is refused: %s" % (label, e.response["Error"]["Message"]))
+    ok(lam.list_event_source_mappings(EventSourceArn=arn)["EventSourceMappings"] == [],
+       "... and none is made")
+
+    def seen(group):
+        item = ddb.get_item(TableName="fifo_log", Key={"id": {"S": group}}).get("Item", {})
+        return [v["S"].split("#")[0] for v in item.get("seen", {}).get("L", [])]
+
+    def seqs(group):
+        item = ddb.get_item(TableName="fifo_log", Key={"id": {"S": group}}).get("Item", {})
+        return [v["S"].split("#")[1] for v in item.get("seen", {}).get("L", [])]
+
+    # Sent before the mapping exists, so its first batch holds them all.
+    for body, group in [("a1", "A"), ("b1", "B"), ("bad", "A"), ("b2", "B"), ("a3", "A"),
+                        ("b3", "B"), ("a4", "A")]:
+        sqs.send_message(QueueUrl=q, MessageBody=body, MessageGroupId=group)
+    m = lam.create_event_source_mapping(FunctionName="f", EventSourceArn=arn, BatchSize=10,
+                                        FunctionResponseTypes=["ReportBatchItemFailures"])
+    ok(m["BatchSize"] == 10, "a FIFO mapping with batch size 10 and partial batch responses")
+    settle()
+    ok(seen("B") == ["b1", "b2", "b3"], "group B is handled in order: %s" % seen("B"))
+    ok(seen("A") == ["a1"], "group A stops at its failed message: %s" % seen("A"))
+    sqs.send_message(QueueUrl=q, MessageBody="a5", MessageGroupId="A")
+    sqs.send_message(QueueUrl=q, MessageBody="b4", MessageGroupId="B")
+    settle()
+    ok(seen("B") == ["b1", "b2", "b3", "b4"], "later messages of another group go through")
+    ok(seen("A") == ["a1"], "while the failed message is in flight its group waits: %s" % seen("A"))
+    settle(31)
+    ok(seen("A") == ["a1", "bad", "a3", "a4", "a5"],
+       "after its visibility timeout it is retried, then the rest of its group, in order: %s" % seen("A"))
+    s = seqs("A")
+    ok(s == sorted(s), "... in the order of their sequence numbers")
+    ok(count(q) == 0, "the queue is empty")
+    lam.delete_event_source_mapping(UUID=m["UUID"])
+print("1..%d" % n)
+sys.exit(1 if failed else 0)

@@ -1,0 +1,1 @@
+aws lambda update-function-configuration --function-name monthly-report --memory-size 512

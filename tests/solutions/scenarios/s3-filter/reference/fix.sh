@@ -1,0 +1,9 @@
+# The suffix the phones use, the prefix kept.
+arn=$(aws lambda get-function-configuration --function-name photo-intake --query FunctionArn --output text)
+cat > notification.json <<JSON
+{"LambdaFunctionConfigurations": [{"LambdaFunctionArn": "$arn", "Events": ["s3:ObjectCreated:*"],
+  "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "uploads/"},
+                                     {"Name": "suffix", "Value": ".jpg"}]}}}]}
+JSON
+aws s3api put-bucket-notification-configuration --bucket scen-photo-uploads --notification-configuration file://notification.json
+rm -f notification.json

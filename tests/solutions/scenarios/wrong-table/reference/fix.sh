@@ -1,0 +1,1 @@
+aws lambda update-function-configuration --function-name save-note --environment 'Variables={TABLE_NAME=notes}'
