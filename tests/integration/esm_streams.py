@@ -141,6 +141,15 @@ ok(m["StartingPosition"] == "TRIM_HORIZON" and m["BatchSize"] == 7 and m["Parall
    "a stream mapping shows Lambda's defaults")
 put("order", keys)
 ok(until(lambda: seen("order") == keys), "records reach the function in the order they were written")
+# Each batch puts its last record's age as the function's IteratorAge (AWS/Lambda).
+clock_now = json.loads(cloudlib.control(WS, "GET", "/_tutor/clock")[1])["now"] / 1000
+cw = boto3.client("cloudwatch", **kw)
+age = until(lambda: cw.get_metric_statistics(
+    Namespace="AWS/Lambda", MetricName="IteratorAge", Dimensions=[{"Name": "FunctionName", "Value": "order"}],
+    StartTime=clock_now - 86400, EndTime=clock_now + 86400, Period=172800,
+    Statistics=["SampleCount", "Maximum"])["Datapoints"])
+ok(age and age[0]["SampleCount"] >= 5 and age[0]["Maximum"] >= 0 and age[0]["Unit"] == "Milliseconds",
+   "IteratorAge: one value a batch, in milliseconds (%s)" % age)
 
 # A failing batch holds its shard: nothing after it runs until its retries are spent (five
 # retries back off 1 + 2 + 4 + 8 + 16 seconds: half a minute of the clock, unless stepped).

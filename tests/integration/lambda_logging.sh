@@ -133,7 +133,7 @@ ok $? "the custom log group receives the text log (START, [WARNING] lines, REPOR
 out=$(python3 - "$E" "$WORK/node.zip" "$ROLE" <<'PY' 2>&1
 import sys, boto3
 lam = boto3.client("lambda", endpoint_url=sys.argv[1], region_name="us-east-1")
-c = lam.create_function(FunctionName="node-logs", Runtime="nodejs20.x", Handler="index.handler",
+c = lam.create_function(FunctionName="node-logs", Runtime="nodejs22.x", Handler="index.handler",
                         Role=sys.argv[3], Code={"ZipFile": open(sys.argv[2], "rb").read()},
                         LoggingConfig={"LogFormat": "JSON", "ApplicationLogLevel": "WARN",
                                        "SystemLogLevel": "WARN"})

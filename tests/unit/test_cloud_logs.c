@@ -12,6 +12,7 @@
 #include "cloud/db.h"
 #include "cloud/lambda/logfmt.h"
 #include "cloud/lambda/zipcode.h"
+#include "cloud/logs/insights.h"
 #include "cloud/logs/logs.h"
 #include "cloud/state.h"
 #include "cloud/svc/svc.h"
@@ -282,6 +283,67 @@ TEST(log_splitter__cuts_a_long_line_on_a_character)
 	log_splitter_release(&ls);
 }
 
+/* The value of field in row i of results, or NULL. */
+static const char *result(const cJSON *results, int i, const char *field)
+{
+	const cJSON *f;
+	cJSON_ArrayForEach(f, cJSON_GetArrayItem(results, i))
+	{
+		if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "field")),
+			   field) == 0)
+			return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "value"));
+	}
+	return NULL;
+}
+
+TEST(insights__parses_runs_and_refuses_as_insights_does)
+{
+	struct insights_error e;
+	ok(!insights_parse("fields @message\n| filter @message likes \"x\"", &e), "likes");
+	is_str(e.message, "unexpected symbol found likes at line 2 and position 19", "its message");
+	ok(e.start == 34 && e.end == 38, "and offsets %d-%d", e.start, e.end);
+	ok(!insights_parse("stats avg(@duration) by", &e), "a dangling by");
+	is_str(e.message, "unexpected end of query at line 1 and position 24", "its message");
+	ok(!insights_parse("", &e) && strstr(e.message, "empty"), "an empty query");
+
+	struct insights_query *q =
+		insights_parse("filter @type = \"REPORT\" | stats count(*), avg(@duration) as avg, "
+			       "pct(@duration, 50) by bin(1m) | sort avg desc",
+			       &e);
+	ok(q != NULL, "a stats query parses: %s", q ? "" : e.message);
+	if (!q)
+		return;
+	struct insights_run *r = insights_run_new(q, 0);
+	static const double durations[] = { 10, 30, 20, 100 };
+	for (int i = 0; i < 4; i++) {
+		char line[200];
+		snprintf(line, sizeof(line),
+			 "REPORT RequestId: id-%d\tDuration: %.2f ms\tBilled Duration: 1 ms\t"
+			 "Memory Size: 128 MB\tMax Memory Used: 40 MB\t",
+			 i, durations[i]);
+		/* three in the first minute, one in the second */
+		insights_run_event(r, 1765000020000LL + (i == 3 ? 60000 : i * 1000), 0,
+				   "1:/aws/lambda/f", "s", line, "p");
+		insights_run_event(r, 1765000020000LL, 0, "1:/aws/lambda/f", "s",
+				   "START RequestId: x Version: $LATEST", "p");
+	}
+	cJSON *results, *stats;
+	insights_run_finish(r, &results, &stats);
+	ok(cJSON_GetArraySize(results) == 2, "two bins");
+	is_str(result(results, 0, "bin(1m)"), "2025-12-06 05:48:00.000", "the later bin first");
+	is_str(result(results, 0, "avg"), "100", "its average");
+	is_str(result(results, 1, "count(*)"), "3", "three in the first");
+	is_str(result(results, 1, "avg"), "20", "averaging 20");
+	is_str(result(results, 1, "pct(@duration, 50)"), "20", "median 20");
+	ok(cJSON_GetObjectItemCaseSensitive(stats, "recordsMatched")->valuedouble == 4 &&
+		   cJSON_GetObjectItemCaseSensitive(stats, "recordsScanned")->valuedouble == 8,
+	   "4 of 8 records matched");
+	cJSON_Delete(results);
+	cJSON_Delete(stats);
+	insights_run_free(r);
+	insights_query_free(q);
+}
+
 int main(void)
 {
 	if (!mkdtemp(scratch))
@@ -291,6 +353,7 @@ int main(void)
 	RUN(logs_put_events__keeps_cloudwatch_limits);
 	RUN(logs_append__keeps_readers_on_utf8);
 	RUN(log_splitter__cuts_a_long_line_on_a_character);
+	RUN(insights__parses_runs_and_refuses_as_insights_does);
 	zipcode_remove_tree(scratch);
 	return done();
 }

@@ -964,9 +964,12 @@ static void process(struct worker *w, struct rec **recs, size_t n)
 		}
 		char *event = batch_event(w, recs, n, false);
 		outcome_release(&last);
+		int64_t age = now_ms(s) - recs[n - 1]->arrival_ms;
 		pthread_mutex_lock(&s->mu);
-		s->iterator_age = now_ms(s) - recs[n - 1]->arrival_ms;
+		s->iterator_age = age;
 		pthread_mutex_unlock(&s->mu);
+		lambda_metric(s->c, s->account, s->function, NULL, NULL, "IteratorAge",
+			      "Milliseconds", (double)age);
 		invoke(s, event, &last);
 		free(event);
 		if (last.ran)

@@ -19,6 +19,7 @@
 #include "cloud/state.h"
 #include "cloud/svc/arn.h"
 #include "cloud/svc/svc.h"
+#include "cloud/xray/xray.h"
 #include "core/clock.h"
 #include "core/xalloc.h"
 
@@ -441,6 +442,9 @@ static void run(struct cloud *c, struct lfunc *fn, const char *payload, size_t l
 	}
 	lambda_metrics_record(c, &rec);
 	pthread_mutex_unlock(&c->mu);
+	if (strstr(inv->trace_id, "Sampled=1"))
+		xray_lambda_trace(c, rec.account, rec.function, rec.request_id, inv->trace_id,
+				  rec.started_ms, rec.init_ms, duration_ms, rec.status);
 
 	out->http_status = 200;
 	out->function_error = inv->function_error;

@@ -28,6 +28,7 @@ extern const struct cloud_service kms_service;
 extern const struct cloud_service ssm_service;
 extern const struct cloud_service iam_service;
 extern const struct cloud_service sts_service;
+extern const struct cloud_service xray_service;
 
 const struct cloud_service *const svc_table[] = {
 	&logs_service,
@@ -51,6 +52,7 @@ const struct cloud_service *const svc_table[] = {
 	&ssm_service,
 	&iam_service,
 	&sts_service,
+	&xray_service,
 	/* Last, so that they stop first: their stacks and deployments call the others. */
 	&cfn_service,
 	&codedeploy_service,

@@ -1,0 +1,21 @@
+/*
+ * AWS X-Ray: the trace store (the service row xray_service) and the segments Lambda itself
+ * records for a sampled invocation of a function with TracingConfig Active.
+ */
+#ifndef CLOUD_XRAY_XRAY_H
+#define CLOUD_XRAY_XRAY_H
+
+struct cloud;
+
+/*
+ * Records Lambda's segments for one sampled invocation: the service's (AWS::Lambda, its id the
+ * trace header's Parent) and the function's (AWS::Lambda::Function) with its Initialization
+ * (cold starts only), Invocation and Overhead subsegments. trace_header is the invocation's
+ * X-Amzn-Trace-Id ("Root=…;Parent=…;Sampled=1"); times in ms of the wall clock; status
+ * "success", "error" or "timeout" (a fault).
+ */
+void xray_lambda_trace(struct cloud *c, const char *account, const char *function,
+		       const char *request_id, const char *trace_header, long long start_ms,
+		       double init_ms, double duration_ms, const char *status);
+
+#endif
