@@ -55,10 +55,15 @@ TEST(aws_error__has_lambda_rest_json_shape)
 	http_resp_init(&resp);
 	aws_error(&resp, 404, "ResourceNotFoundException", "Function not found: %s", "arn:x");
 	is_int(resp.status, 404, "status");
-	is_str(resp.body.buf, "{\"Type\":\"User\",\"message\":\"Function not found: arn:x\"}",
-	       "body has Type and message");
+	is_str(resp.body.buf, "{\"Type\":\"User\",\"Message\":\"Function not found: arn:x\"}",
+	       "body has Type and Message, spelt as Lambda's model spells it for this error");
 	is_str(resp.headers[0][0], "x-amzn-ErrorType", "header name");
 	is_str(resp.headers[0][1], "ResourceNotFoundException", "header value");
+	http_resp_release(&resp);
+	http_resp_init(&resp);
+	aws_error(&resp, 400, "InvalidParameterValueException", "bad %s", "x");
+	is_str(resp.body.buf, "{\"Type\":\"User\",\"message\":\"bad x\"}",
+	       "other errors spell it message");
 	http_resp_release(&resp);
 	http_resp_init(&resp);
 	aws_throttle(&resp, "ReservedFunctionConcurrentInvocationLimitExceeded");
