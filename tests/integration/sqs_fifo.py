@@ -142,6 +142,17 @@ if PHASE == "queues":
     ok(len(m) == 1 and m[0]["Attributes"].get("MessageGroupId") == "tenant-1",
        "... and shows it on the message")
 
+    sq = sqs.create_queue(QueueName="seq.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+    first = sqs.send_message(QueueUrl=sq, MessageBody="s1", MessageGroupId="S",
+                             MessageDeduplicationId="s1")["SequenceNumber"]
+    for x in receive(sq):
+        sqs.delete_message(QueueUrl=sq, ReceiptHandle=x["ReceiptHandle"])
+    second = sqs.send_message(QueueUrl=sq, MessageBody="s2", MessageGroupId="S",
+                              MessageDeduplicationId="s2")["SequenceNumber"]
+    ok(count(sq) == 1 and second > first,
+       "a sequence number is never given again, even once the newest message is deleted: %s, %s"
+       % (first, second))
+
     sent = {}
     seqs = []
     for body, group in [("a1", "A"), ("a2", "A"), ("b1", "B"), ("a3", "A"), ("b2", "B")]:

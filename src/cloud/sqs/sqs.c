@@ -759,9 +759,12 @@ static bool insert_message(struct cloud *c, const struct queue *q, const char *b
 	aws_uuid(id);
 	query_md5_hex(body, len, md5);
 	int64_t now = now_ms(c, q->account);
-	sqlite3_stmt *st = prep(c, "INSERT INTO sqs_messages(account, queue, id, body, attrs, md5,"
-				   " md5_attrs, sent, visible, sender, grp, dedup)"
-				   " VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
+	/* Past the highest row ever stored (sqs_seq, kept by a trigger), so that a sequence
+	 * number is never given twice, even after the newest messages were deleted. */
+	sqlite3_stmt *st =
+		prep(c, "INSERT INTO sqs_messages(seq, account, queue, id, body, attrs,"
+			" md5, md5_attrs, sent, visible, sender, grp, dedup)"
+			" VALUES((SELECT last + 1 FROM sqs_seq),?,?,?,?,?,?,?,?,?,?,?,?)");
 	if (!st)
 		return false;
 	if (ids->group)
@@ -1856,6 +1859,12 @@ static const char *const migrations[] = {
 	"CREATE TABLE sqs_dedup(account TEXT NOT NULL, queue TEXT NOT NULL, key TEXT NOT NULL,"
 	" id TEXT NOT NULL, seq INTEGER NOT NULL, expires INTEGER NOT NULL,"
 	" PRIMARY KEY(account, queue, key)) STRICT;",
+	/* 2 -> 3: the highest message row ever stored: FIFO sequence numbers only increase. */
+	"CREATE TABLE sqs_seq(id INTEGER PRIMARY KEY CHECK(id = 0), last INTEGER NOT NULL) STRICT;"
+	"INSERT INTO sqs_seq VALUES(0, max((SELECT ifnull(max(seq), 0) FROM sqs_messages),"
+	" (SELECT ifnull(max(seq), 0) FROM sqs_dedup)));"
+	"CREATE TRIGGER sqs_seq_bump AFTER INSERT ON sqs_messages BEGIN"
+	" UPDATE sqs_seq SET last = max(last, NEW.seq); END;",
 };
 
 bool sqs_start(struct cloud *c, struct error *err)
