@@ -70,7 +70,7 @@ for v in v2 v1; do
 r = d["results"]
 assert d["status"] == "Complete" and len(r) == 1, d
 row = {f["field"]: f["value"] for f in r[0]}
-assert row["invocations"] == "4" and float(row["avg"]) > 0 and int(row["max(@maxMemoryUsed)"]) > 0 and int(row["pct(@billedDuration, 99)"]) >= 1, row
+assert row["invocations"] == "4" and float(row["avg"]) > 0 and int(row["max(@maxMemoryUsed)"]) >= 1000000 and int(row["max(@maxMemoryUsed)"]) % 1000000 == 0 and int(row["pct(@billedDuration, 99)"]) >= 1, row
 assert len(row["bin(1h)"]) == 23, row
 assert d["statistics"]["recordsMatched"] == 4 and d["statistics"]["recordsScanned"] > 4, d["statistics"]
 '

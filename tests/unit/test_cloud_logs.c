@@ -306,10 +306,10 @@ TEST(insights__parses_runs_and_refuses_as_insights_does)
 	is_str(e.message, "unexpected end of query at line 1 and position 24", "its message");
 	ok(!insights_parse("", &e) && strstr(e.message, "empty"), "an empty query");
 
-	struct insights_query *q =
-		insights_parse("filter @type = \"REPORT\" | stats count(*), avg(@duration) as avg, "
-			       "pct(@duration, 50) by bin(1m) | sort avg desc",
-			       &e);
+	struct insights_query *q = insights_parse(
+		"filter @type = \"REPORT\" | stats count(*), avg(@duration) as avg, "
+		"pct(@duration, 50), max(@maxMemoryUsed) as mem by bin(1m) | sort avg desc",
+		&e);
 	ok(q != NULL, "a stats query parses: %s", q ? "" : e.message);
 	if (!q)
 		return;
@@ -335,6 +335,7 @@ TEST(insights__parses_runs_and_refuses_as_insights_does)
 	is_str(result(results, 1, "count(*)"), "3", "three in the first");
 	is_str(result(results, 1, "avg"), "20", "averaging 20");
 	is_str(result(results, 1, "pct(@duration, 50)"), "20", "median 20");
+	is_str(result(results, 1, "mem"), "40000000", "memory in bytes, as Insights gives it");
 	ok(cJSON_GetObjectItemCaseSensitive(stats, "recordsMatched")->valuedouble == 4 &&
 		   cJSON_GetObjectItemCaseSensitive(stats, "recordsScanned")->valuedouble == 8,
 	   "4 of 8 records matched");

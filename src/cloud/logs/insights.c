@@ -1164,8 +1164,18 @@ static void discover_lambda(struct row *row, const char *m)
 				continue;
 			at += strlen(f[k].label);
 			size_t len = strspn(at, "0123456789.");
-			if (len)
+			if (!len)
+				continue;
+			/* Insights gives the two memory fields in bytes (MB x 1,000,000), as AWS
+			 * does. */
+			if (strstr(f[k].label, "Memory")) {
+				char bytes[32];
+				int w = snprintf(bytes, sizeof(bytes), "%.0f",
+						 strtod(at, NULL) * 1e6);
+				row_put_str(row, f[k].field, bytes, (size_t)w);
+			} else {
 				row_put_str(row, f[k].field, at, len);
+			}
 		}
 		return;
 	}
