@@ -101,6 +101,11 @@ mine = [v for v in s if v["Id"] == tid]
 assert len(mine) == 1 and mine[0]["HasError"] and mine[0]["Duration"] == 0.25, s
 b = x.batch_get_traces(TraceIds=[tid])["Traces"]
 assert json.loads(b[0]["Segments"][0]["Document"]) == doc, b
+try:
+    x.get_trace_summaries(StartTime=t - 60, EndTime=t + 60, FilterExpression='service("none")')
+    raise SystemExit("a filter expression was answered as if every trace matched it")
+except x.exceptions.ClientError as e:
+    assert e.response["Error"]["Code"] == "NotImplemented", e.response
 print("fine")
 PY
 )
