@@ -100,6 +100,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	struct error err;
 	error_clear(&err);
+	cfg.spawner = true;
 	struct cloud *c = cloud_open(&cfg, &err);
 	if (!c) {
 		if (!err.path[0])

@@ -296,6 +296,11 @@ struct cloud *cloud_open(const struct cloud_config *cfg, struct error *err)
 	pthread_cond_init(&c->hk_cond, &attr);
 	pthread_cond_init(&c->spawn_cond, &attr);
 	pthread_condattr_destroy(&attr);
+	/* The kernel kills an environment when the thread that forked it ends (PDEATHSIG): one
+	 * forked by a request's or a retry's thread while the cloud starts would die once that
+	 * thread is done, under whatever invocation had it next. */
+	c->spawner_running = cfg->spawner;
+	c->spawner_thread = pthread_self();
 	c->workspace = xstrdup(cfg->workspace);
 	c->state_dir = path_join(cfg->workspace, ".cloud");
 	c->code_root = path_join(c->state_dir, "code");
@@ -364,6 +369,12 @@ struct cloud *cloud_open(const struct cloud_config *cfg, struct error *err)
 		goto fail;
 	return c;
 fail:
+	/* No cloud_run() will come: refuse what waits for its thread. */
+	pthread_mutex_lock(&c->mu);
+	c->stopping = true;
+	c->spawner_running = false;
+	lambda_env_serve_spawns(c);
+	pthread_mutex_unlock(&c->mu);
 	cloud_close(c);
 	return NULL;
 }
@@ -472,6 +483,7 @@ void cloud_run(struct cloud *c, volatile sig_atomic_t *stop)
 	int64_t next_tick = clock_mono_ms();
 	pthread_create(&c->housekeeper, NULL, housekeeper_main, c);
 	pthread_mutex_lock(&c->mu);
+	c->spawner_thread = pthread_self();
 	c->spawner_running = true;
 	while (!*stop) {
 		lambda_env_serve_spawns(c);

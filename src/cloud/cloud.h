@@ -24,6 +24,8 @@ struct cloud_config {
 	bool quiet;              /* no request log on stderr */
 	double time_scale;       /* the virtual clock's speed; 0: 1 (real time) */
 	int logs_max_mb;         /* log messages the workspace keeps; 0: CLOUD_LOGS_MAX_MB */
+	bool spawner; /* cloud_run() will follow: environments asked for before it starts wait
+		       * for its thread to fork them, rather than die with a short-lived one */
 };
 
 /* Log messages a workspace keeps by default (MiB); past it the oldest streams expire. */

@@ -62,6 +62,7 @@ struct cloud {
 	struct vec spawns;
 	pthread_cond_t spawn_cond;
 	bool spawner_running;
+	pthread_t spawner_thread; /* the thread that runs (or will run) cloud_run() */
 
 	/* Invocation records waiting to be written. */
 	struct vec records;

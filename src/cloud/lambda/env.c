@@ -629,7 +629,7 @@ struct spawn_req {
 struct env *lambda_env_spawn(struct cloud *c, struct lfunc *fn, struct invocation *inv,
 			     struct api_err *e)
 {
-	if (!c->spawner_running)
+	if (!c->spawner_running || pthread_equal(pthread_self(), c->spawner_thread))
 		return spawn_now(c, fn, inv, false, e);
 	struct spawn_req req = { .fn = fn, .inv = inv };
 	pthread_cond_init(&req.cond, NULL);
