@@ -137,6 +137,30 @@ JSON
 	ok $? "$v: describe-alarm-history records the action" || note "$out"
 	check "$v: delete-alarms" cli $v cloudwatch delete-alarms --alarm-names "$FN-errors"
 done
+
+# Each account's metrics and alarms keep its own clock: a fresh account steps its clock 20
+# minutes ahead, puts a datapoint at its own now, and its alarm goes to ALARM when that
+# account's clock passes the next minute; the learner's clock does not move.
+set -- $(new_account)
+akey=$1 asecret=$2 acct=$3
+ca() { AWS_ACCESS_KEY_ID=$akey AWS_SECRET_ACCESS_KEY=$asecret /usr/bin/aws --endpoint-url "$E" \
+	--output json "$@"; }
+before=$(ctl /_tutor/clock -f | json_get now)
+ctl "/_tutor/clock/advance?account=$acct&seconds=1200" -f -X POST >/dev/null
+ms=$(ctl "/_tutor/clock?account=$acct" -f | json_get now)
+check "the account's clock is 20 minutes ahead of the learner's" [ $((ms - before)) -ge 1200000 ]
+TS=$(date -u -d "@$((ms / 1000))" +%Y-%m-%dT%H:%M:%SZ)
+check "put-metric-data at the account's now" ca cloudwatch put-metric-data --namespace Own \
+	--metric-name Load --value 5 --timestamp "$TS"
+check "put-metric-alarm in the account" ca cloudwatch put-metric-alarm --alarm-name own-load \
+	--namespace Own --metric-name Load --statistic Maximum --period 60 --evaluation-periods 1 \
+	--threshold 1 --comparison-operator GreaterThanOrEqualToThreshold
+ctl "/_tutor/clock/advance?account=$acct&seconds=60" -f -X POST >/dev/null
+own_alarm() { [ "$(ca cloudwatch describe-alarms --alarm-names own-load \
+	--query 'MetricAlarms[0].StateValue' --output text)" = ALARM ]; }
+wait_until "its alarm goes to ALARM on the account's clock" own_alarm
+after=$(ctl /_tutor/clock -f | json_get now)
+check "the learner's clock did not move with it" [ $((after - before)) -lt 1200000 ]
 stop_cloud
 ok $? "the cloud stops cleanly"
 finish

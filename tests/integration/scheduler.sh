@@ -51,6 +51,31 @@ for cli in /usr/bin/aws aws; do
 	c scheduler delete-schedule --name "$name" >/dev/null 2>&1
 	ok $? "$cli scheduler delete-schedule"
 done
+
+# Each account's schedules keep its own clock: stepping the fresh account's clock past a
+# one-time schedule an hour ahead fires it into the account's queue; the learner's clock does
+# not move.
+c() { AWS_ACCESS_KEY_ID=$akey AWS_SECRET_ACCESS_KEY=$asecret AWS_DEFAULT_REGION=us-east-1 \
+	/usr/bin/aws --endpoint-url "$E" --output json "$@"; }
+now_of() { ctl "/_tutor/clock$1" -f | python3 -c 'import json,sys; print(json.load(sys.stdin)["now"])'; }
+qurl=$(c sqs create-queue --queue-name ticks --query QueueUrl --output text)
+before=$(now_of "")
+ms=$(now_of "?account=$acct")
+at=$(date -u -d "@$((ms / 1000 + 3600))" +%Y-%m-%dT%H:%M:%S)
+out=$(c scheduler create-schedule --name later --schedule-expression "at($at)" \
+	--flexible-time-window Mode=OFF \
+	--target "Arn=arn:aws:sqs:us-east-1:$acct:ticks,RoleArn=arn:aws:iam::$acct:role/s,Input=tick" 2>&1)
+check "a one-time schedule an hour ahead of the account's clock" contains "$out" "schedule/default/later"
+ctl "/_tutor/clock/advance?account=$acct&seconds=3660" -f -X POST >/dev/null
+got=
+for _ in $(seq 1 30); do
+	got=$(c sqs receive-message --queue-url "$qurl" --wait-time-seconds 1 \
+		--query 'Messages[0].Body' --output text 2>&1)
+	[ "$got" = tick ] && break
+done
+check "it fires when the account's clock passes it" [ "$got" = tick ]
+after=$(now_of "")
+check "the learner's clock did not move with it" [ $((after - before)) -lt 3600000 ]
 stop_cloud
 ok $? "the cloud stops cleanly"
 finish

@@ -157,7 +157,7 @@ static bool op_put_rule(struct cloud *c, const char *account, const cJSON *in, c
 		struct schedule *s = schedule_parse(schedule, false, msg, sizeof(msg));
 		if (!s)
 			return INVALID(e, "Parameter ScheduleExpression is not valid.");
-		int64_t now = vclock_now_ms(c->vclock, NULL);
+		int64_t now = vclock_now_ms(c->vclock, account);
 		next = schedule_next(s, NULL, now, now);
 		schedule_free(s);
 	}
@@ -254,7 +254,7 @@ static bool set_state(struct cloud *c, const char *account, const cJSON *in, con
 				     ? schedule_parse(schedule, false, NULL, 0)
 				     : NULL;
 	if (s) {
-		int64_t now = vclock_now_ms(c->vclock, NULL);
+		int64_t now = vclock_now_ms(c->vclock, account);
 		st = prep(c, "UPDATE eb_rules SET next_ms=? WHERE account=? AND name=?");
 		sqlite3_bind_int64(st, 1, schedule_next(s, NULL, now, now));
 		sqlite3_bind_text(st, 2, account, -1, SQLITE_STATIC);
@@ -621,22 +621,25 @@ struct due {
  * "Scheduled Event" per occurrence up to now (at most EB_MAX_CATCH_UP when the clock jumped),
  * timed at the occurrence, its rule's ARN the one resource. Returns the next firing.
  */
-static int64_t fire_rules(void *arg, int64_t now)
+static int64_t fire_rules(void *arg, int64_t base_now)
 {
 	struct cloud *c = arg;
 	struct due *due = NULL;
 	size_t ndue = 0, cap = 0;
 	int64_t next_any = -1;
 	pthread_mutex_lock(&c->db->mu);
-	sqlite3_stmt *st = prep(c, "SELECT account, name, schedule, next_ms FROM eb_rules"
-				   " WHERE state='ENABLED' AND schedule IS NOT NULL AND"
-				   " next_ms IS NOT NULL ORDER BY next_ms");
+	/* A rule's times are on its account's clock; the ticker's on the base clock. */
+	sqlite3_stmt *st =
+		prep(c, "SELECT account, name, schedule, next_ms,"
+			" vclock_offset(account) FROM eb_rules WHERE state='ENABLED' AND"
+			" schedule IS NOT NULL AND next_ms IS NOT NULL ORDER BY next_ms");
 	sqlite3_stmt *up = prep(c, "UPDATE eb_rules SET next_ms=? WHERE account=? AND name=?");
 	while (st && up && sqlite3_step(st) == SQLITE_ROW) {
 		int64_t at = sqlite3_column_int64(st, 3);
+		int64_t offset = sqlite3_column_int64(st, 4), now = base_now + offset;
 		if (at > now) {
-			if (next_any < 0 || at < next_any)
-				next_any = at;
+			if (next_any < 0 || at - offset < next_any)
+				next_any = at - offset;
 			continue;
 		}
 		struct schedule *s = schedule_parse(col(st, 2), false, NULL, 0);
@@ -670,8 +673,8 @@ static int64_t fire_rules(void *arg, int64_t now)
 		sqlite3_bind_text(up, 2, d->account, -1, SQLITE_STATIC);
 		sqlite3_bind_text(up, 3, d->name, -1, SQLITE_STATIC);
 		sqlite3_step(up);
-		if (at >= 0 && (next_any < 0 || at < next_any))
-			next_any = at;
+		if (at >= 0 && (next_any < 0 || at - offset < next_any))
+			next_any = at - offset;
 	}
 	sqlite3_finalize(up);
 	sqlite3_finalize(st);

@@ -74,7 +74,7 @@ void lambda_metric_at(struct cloud *c, const char *account, const char *function
 	if (!c->metrics)
 		return;
 	if (ts_ms <= 0)
-		ts_ms = vclock_now_ms(c->vclock, NULL);
+		ts_ms = vclock_now_ms(c->vclock, account);
 	/* Every metric across the account, per function, and per version or alias invoked
 	 * (Resource "function:qualifier"), an alias's also per version it ran
 	 * (ExecutedVersion). */
@@ -114,7 +114,7 @@ void lambda_metrics_record(struct cloud *c, const struct lambda_record *r)
 	if (!c->metrics)
 		return;
 	/* The invocation's metrics are stamped with its start, on the virtual clock. */
-	long long at = vclock_now_ms(c->vclock, NULL) - (long long)r->duration_ms;
+	long long at = vclock_now_ms(c->vclock, r->account) - (long long)r->duration_ms;
 	const char *q = r->qualifier[0] ? r->qualifier : NULL;
 	const char *x = r->executed[0] ? r->executed : NULL;
 	bool error = strcmp(r->status, "success") != 0;
@@ -221,7 +221,8 @@ void lambda_metrics_json(struct cloud *c, const char *account, const char *funct
 	cJSON *invs = cJSON_AddArrayToObject(out, "Invocations");
 	/* Per function and minute, over the last day, from the metric store. */
 	struct vec names = VEC_INIT;
-	long long now = vclock_now_ms(c->vclock, NULL), from = (now - 86400000LL) / 60000 * 60000;
+	long long now = vclock_now_ms(c->vclock, account),
+		  from = (now - 86400000LL) / 60000 * 60000;
 	if (function && function[0])
 		vec_push(&names, xstrdup(function));
 	else
@@ -315,7 +316,7 @@ void lambda_metrics_emf(struct cloud *c, const char *account, const char *line, 
 	if (!c->metrics || len < 8 || !memmem(line, len, "\"_aws\"", 6))
 		return;
 	/* Handlers read the wall clock: their timestamps move with the virtual clock's lead. */
-	long long now = vclock_now_ms(c->vclock, NULL);
+	long long now = vclock_now_ms(c->vclock, account);
 	struct emf_batch b;
 	char why[300];
 	enum emf_result r = emf_parse(line, len, now, now - clock_wall_ms(), &b, why, sizeof(why));

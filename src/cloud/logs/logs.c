@@ -257,9 +257,10 @@ long long logs_cap_bytes(const struct logs *l)
 	return l->cap;
 }
 
-static long long now_ms(struct logs *l)
+/* Now on account's clock (NULL: the base clock). */
+static long long now_ms(struct logs *l, const char *account)
 {
-	return l->clock ? vclock_now_ms(l->clock, NULL) : clock_wall_ms();
+	return l->clock ? vclock_now_ms(l->clock, account) : clock_wall_ms();
 }
 
 /* The bytes of every message stored, counted (db->mu held). */
@@ -329,9 +330,9 @@ static void apply_retention(struct logs *l)
 	}
 	sqlite3_finalize(st);
 	pthread_mutex_unlock(&l->db->mu);
-	long long now = now_ms(l);
 	vec_for_each (&groups, i) {
 		struct group_ref *g = groups.items[i];
+		long long now = now_ms(l, g->account);
 		pthread_mutex_lock(&l->db->mu);
 		sqlite3_prepare_v2(
 			l->db->db,
@@ -420,7 +421,7 @@ static bool expire_oldest(struct logs *l, long long over)
 void logs_expire(struct logs *l)
 {
 	logs_flush(l);
-	long long mono = clock_mono_ms(), vnow = now_ms(l);
+	long long mono = clock_mono_ms(), vnow = now_ms(l, NULL);
 	pthread_mutex_lock(&l->mu);
 	bool sweep = mono - l->last_sweep >= RETENTION_SWEEP_MS || l->last_sweep == 0 ||
 		     vnow - l->last_vsweep >= 60000;
@@ -1137,7 +1138,7 @@ static cJSON *put_events(struct logs *l, const char *account, const cJSON *in, s
 	pthread_mutex_unlock(&l->db->mu);
 	if (!found)
 		return NULL;
-	long long now = now_ms(l);
+	long long now = now_ms(l, account);
 	long long too_old = now - 14 * 86400000LL, expired = days ? now - days * 86400000LL : 0;
 	long long too_new = now + 2 * 3600000LL;
 	int old_end = -1, expired_end = -1, new_start = -1;

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cloud/clock/vclock.h"
 #include "cloud/db.h"
 #include "cloud/http/aws.h"
 #include "cloud/metrics/metrics.h"
@@ -1196,7 +1197,7 @@ static void evaluate_metric_alarm(struct cw_svc *s, struct alarm *a, long long t
 static void evaluate_one(struct cw_svc *s, const char *account, const char *name)
 {
 	pthread_mutex_lock(&s->alarm_mu);
-	long long now = cw_now_ms(s);
+	long long now = cw_now_ms(s, account);
 	struct alarm *a = alarm_find(s, account, name);
 	if (a && !a->composite) {
 		long long period = (long long)jnum(a->cfg, "Period", 60);
@@ -1212,21 +1213,38 @@ static void evaluate_one(struct cw_svc *s, const char *account, const char *name
 	pthread_mutex_unlock(&s->alarm_mu);
 }
 
-void cw_alarms_evaluate(struct cw_svc *s, long long now)
+/* The last tick account's alarms were evaluated at (0: never), and where it is kept. */
+static long long *evaluated_slot(struct cw_svc *s, const char *account)
 {
-	pthread_mutex_lock(&s->alarm_mu);
+	for (size_t i = 0; i < s->evaluated_n; i++)
+		if (strcmp(s->evaluated[i].account, account) == 0)
+			return &s->evaluated[i].ms;
+	s->evaluated = xrealloc(s->evaluated, (s->evaluated_n + 1) * sizeof(*s->evaluated));
+	struct cw_evaluated *e = &s->evaluated[s->evaluated_n++];
+	snprintf(e->account, sizeof(e->account), "%s", account);
+	e->ms = 0;
+	return &e->ms;
+}
+
+/*
+ * Evaluate one account's metric alarms (all[from..to), sorted by account) at every tick
+ * since the last, on that account's own clock. Returns when the account next needs an
+ * evaluation, on the base clock.
+ */
+static long long evaluate_account(struct cw_svc *s, struct vec *all, size_t from_i, size_t to_i)
+{
+	const char *account = ((struct alarm *)all->items[from_i])->account;
+	long long now = cw_now_ms(s, account);
+	long long *evaluated = evaluated_slot(s, account);
 	/* Ticks every 10 seconds; an alarm whose period is a minute or more only on a minute. */
 	long long tick = now / 10000 * 10000;
-	long long from = s->evaluated_ms ? s->evaluated_ms + 10000 : tick;
+	long long from = *evaluated ? *evaluated + 10000 : tick;
 	if ((tick - from) / 10000 > TICKS_MAX * 6)
 		from = tick - (long long)TICKS_MAX * 6 * 10000;
-	struct vec all = VEC_INIT;
-	if (from <= tick)
-		alarms_load(s, NULL, &all);
 	bool any_hires = false;
-	for (long long t = from; t <= tick && all.len; t += 10000) {
-		vec_for_each (&all, i) {
-			struct alarm *a = all.items[i];
+	for (long long t = from; t <= tick; t += 10000) {
+		for (size_t i = from_i; i < to_i; i++) {
+			struct alarm *a = all->items[i];
 			if (a->composite)
 				continue;
 			long long period = (long long)jnum(a->cfg, "Period", 0);
@@ -1245,9 +1263,29 @@ void cw_alarms_evaluate(struct cw_svc *s, long long now)
 			evaluate_metric_alarm(s, a, t, t == tick ? now : t);
 		}
 	}
+	if (from <= tick)
+		*evaluated = tick;
+	long long next = any_hires ? tick + 10000 : (tick / 60000 + 1) * 60000;
+	return next - vclock_offset_ms(s->clock, account);
+}
+
+void cw_alarms_evaluate(struct cw_svc *s)
+{
+	pthread_mutex_lock(&s->alarm_mu);
+	struct vec all = VEC_INIT;
+	alarms_load(s, NULL, &all); /* ordered by account */
+	long long next = 0;
+	for (size_t i = 0, j; i < all.len; i = j) {
+		const char *account = ((struct alarm *)all.items[i])->account;
+		for (j = i + 1; j < all.len; j++)
+			if (strcmp(((struct alarm *)all.items[j])->account, account) != 0)
+				break;
+		long long due = evaluate_account(s, &all, i, j);
+		if (!next || due < next)
+			next = due;
+	}
 	vec_release_with(&all, alarm_free);
-	s->evaluated_ms = tick;
-	s->next_eval_ms = any_hires ? tick + 10000 : (tick / 60000 + 1) * 60000;
+	s->next_eval_ms = next;
 	pthread_mutex_unlock(&s->alarm_mu);
 }
 
@@ -1266,6 +1304,8 @@ void cw_alarms_reset_account(struct cw_svc *s, const char *account)
 		sqlite3_finalize(st);
 	}
 	pthread_mutex_unlock(&s->c->db->mu);
+	/* Its clock is the base clock again: its alarms start from the base clock's tick. */
+	*evaluated_slot(s, account) = 0;
 	pthread_mutex_unlock(&s->alarm_mu);
 }
 
@@ -1449,7 +1489,7 @@ cJSON *cw_op_put_metric_alarm(struct svc_call *call, const cJSON *in, struct aws
 	if (!name_ascii(name, err) || !check_metric_alarm(in, err))
 		return NULL;
 	pthread_mutex_lock(&s->alarm_mu);
-	long long now = cw_now_ms(s);
+	long long now = cw_now_ms(s, call->caller->account);
 	cJSON *out = NULL;
 	if (!count_ok(s, call->caller->account, name, err))
 		goto done;
@@ -1522,7 +1562,7 @@ cJSON *cw_op_put_composite_alarm(struct svc_call *call, const cJSON *in, struct 
 				   "The local cloud does not offer action suppressors"),
 		       NULL;
 	pthread_mutex_lock(&s->alarm_mu);
-	long long now = cw_now_ms(s);
+	long long now = cw_now_ms(s, call->caller->account);
 	cJSON *out = NULL;
 	struct vec all = VEC_INIT, names = VEC_INIT;
 	struct alarm *old = NULL;
@@ -1912,12 +1952,13 @@ cJSON *cw_op_set_alarm_state(struct svc_call *call, const cJSON *in, struct aws_
 		a->reason = xstrdup(reason ? reason : "");
 		free(a->reason_data);
 		a->reason_data = data && data[0] ? xstrdup(data) : NULL;
-		a->state_updated = cw_now_ms(s);
+		a->state_updated = cw_now_ms(s, call->caller->account);
 		alarm_save(s, a);
 		out = cJSON_CreateObject();
 	} else {
 		transition(s, a, state, reason ? reason : "",
-			   data && data[0] ? xstrdup(data) : NULL, cw_now_ms(s), NULL, 0);
+			   data && data[0] ? xstrdup(data) : NULL,
+			   cw_now_ms(s, call->caller->account), NULL, 0);
 		out = cJSON_CreateObject();
 	}
 	alarm_free(a);

@@ -34,9 +34,9 @@ struct cw_svc *cw_of(const struct svc_call *call)
 	return call->cloud->cw;
 }
 
-long long cw_now_ms(struct cw_svc *s)
+long long cw_now_ms(struct cw_svc *s, const char *account)
 {
-	return vclock_now_ms(s->clock, NULL);
+	return vclock_now_ms(s->clock, account);
 }
 
 bool cw_period_valid(long long period)
@@ -211,7 +211,7 @@ static cJSON *op_put_metric_data(struct svc_call *call, const cJSON *in, struct 
 		errs_add(&e, "InvalidParameterValue",
 			 "The collection MetricData must not have a size greater than %d.",
 			 DATUM_MAX);
-	long long now = cw_now_ms(s);
+	long long now = cw_now_ms(s, call->caller->account);
 	const cJSON *d;
 	size_t i = 0;
 	cJSON_ArrayForEach(d, data)
@@ -471,7 +471,7 @@ static cJSON *op_list_metrics(struct svc_call *call, const cJSON *in, struct aws
 			    "The value %s for parameter RecentlyActive is invalid.", recent);
 		return NULL;
 	}
-	long long now = cw_now_ms(s);
+	long long now = cw_now_ms(s, call->caller->account);
 	long long since = recent ? now - 3LL * 3600 * 1000 : now - PAST_MAX_MS;
 	cJSON *out = cJSON_CreateObject();
 	struct list_ctx l = {
@@ -530,7 +530,7 @@ static cJSON *op_get_metric_statistics(struct svc_call *call, const cJSON *in, s
 			       : "The parameter Period must be a multiple of 60.");
 		return NULL;
 	}
-	long long now = cw_now_ms(s);
+	long long now = cw_now_ms(s, call->caller->account);
 	long long from = (long long)llround(start->valuedouble * 1000.0);
 	long long to = (long long)llround(end->valuedouble * 1000.0);
 	if (from >= to) {
@@ -592,10 +592,10 @@ static void *evaluator_main(void *arg)
 	struct cw_svc *s = arg;
 	pthread_mutex_lock(&s->mu);
 	while (!s->stopping) {
-		long long now = cw_now_ms(s);
+		long long now = cw_now_ms(s, NULL);
 		pthread_mutex_unlock(&s->mu);
 		metrics_flush(s->m);
-		cw_alarms_evaluate(s, now);
+		cw_alarms_evaluate(s);
 		/* Old data to coarser periods, every simulated hour at most. */
 		if (now - s->last_rollup_ms > 3600LL * 1000) {
 			metrics_rollup(s->m, now);
@@ -658,6 +658,7 @@ static void service_free(struct cloud *c)
 	pthread_mutex_destroy(&s->mu);
 	pthread_mutex_destroy(&s->alarm_mu);
 	pthread_cond_destroy(&s->cond);
+	free(s->evaluated);
 	free(s);
 	c->cw = NULL;
 }

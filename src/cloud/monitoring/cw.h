@@ -29,12 +29,17 @@ struct cw_svc {
 	/* Alarms: one writer at a time (operations, the evaluator); taken before the
 	 * database's and the metric store's locks, never after. */
 	pthread_mutex_t alarm_mu;
-	long long evaluated_ms; /* the last tick every alarm was evaluated at */
+	struct cw_evaluated {
+		char account[13];
+		long long ms; /* the last tick the account's alarms were evaluated at */
+	} * evaluated;
+	size_t evaluated_n;
 };
 
 /* The service of a call. */
 struct cw_svc *cw_of(const struct svc_call *call);
-long long cw_now_ms(struct cw_svc *s);
+/* Now on account's clock (each account's metrics and alarms keep its own time). */
+long long cw_now_ms(struct cw_svc *s, const char *account);
 
 /* A period is 1, 5, 10, 30 or a multiple of 60 seconds. */
 bool cw_period_valid(long long period);
@@ -111,8 +116,9 @@ enum cw_decision cw_alarm_decide(const double *values, size_t r, int n, int m, c
 /* How many datapoints an evaluation retrieves for n evaluation periods. */
 size_t cw_alarm_range(int n);
 
-/* Alarms: evaluate every alarm due by now (the evaluator thread); forget an account's. */
-void cw_alarms_evaluate(struct cw_svc *s, long long now_ms);
+/* Alarms: evaluate every alarm due, each on its account's clock (the evaluator thread);
+ * forget an account's. */
+void cw_alarms_evaluate(struct cw_svc *s);
 void cw_alarms_reset_account(struct cw_svc *s, const char *account);
 
 #endif

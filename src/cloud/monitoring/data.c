@@ -323,7 +323,7 @@ bool cw_eval_queries(struct cw_svc *s, const char *account, const cJSON *queries
 		.account = account,
 		.start = start_ms,
 		.end = end_ms,
-		.now = cw_now_ms(s),
+		.now = cw_now_ms(s, account),
 		.err = err,
 	};
 	r.n = (size_t)cJSON_GetArraySize(queries);

@@ -1,7 +1,7 @@
 /*
  * The ticker's thread: tick, then wait on the virtual clock until the time tick asked for, a
- * poke, a step of the clock, or a second of real time (so a clock moved by a restart is
- * noticed too).
+ * poke, a step of any account's clock, or a second of real time (so a clock moved by a
+ * restart is noticed too), and tick again.
  */
 #include "cloud/schedule/ticker.h"
 
@@ -31,12 +31,12 @@ static void *run(void *arg)
 		pthread_mutex_unlock(&t->mu);
 		int64_t due = t->tick(t->arg, vclock_now_ms(t->vc, NULL));
 		pthread_mutex_lock(&t->mu);
+		/* Tick again at the time asked for, or when anything wakes the wait: a step of
+		 * any account's clock moves what is due on the base clock. */
 		if (due < 0)
 			due = INT64_MAX;
-		while (!t->stopping && !t->poked &&
-		       !vclock_wait(t->vc, &t->cond, &t->mu, NULL, due, 1000))
-			if (due == INT64_MAX)
-				break;
+		if (!t->stopping && !t->poked)
+			vclock_wait(t->vc, &t->cond, &t->mu, NULL, due, 1000);
 	}
 	pthread_mutex_unlock(&t->mu);
 	return NULL;

@@ -93,9 +93,10 @@ static void group_arn(const char *account, const char *grp, char *out, size_t n)
 		 grp);
 }
 
-static double now_s(struct cloud *c)
+/* Now on account's clock: each account's schedules keep its own time. */
+static double now_s(struct cloud *c, const char *account)
 {
-	return (double)vclock_now_ms(c->vclock, NULL) / 1000.0;
+	return (double)vclock_now_ms(c->vclock, account) / 1000.0;
 }
 
 /* Whether group exists in account (the default group always does). Database locked. */
@@ -382,7 +383,7 @@ static cJSON *definition(struct cloud *c, const char *account, const cJSON *in, 
 	}
 	if (!timing_read(cfg, t, err))
 		goto fail;
-	int64_t now = vclock_now_ms(c->vclock, NULL);
+	int64_t now = vclock_now_ms(c->vclock, account);
 	bool once = schedule_kind(t->s) == SCHEDULE_AT;
 	if (!once && t->start_ms >= 0 && t->start_ms < now - START_GRACE_MS) {
 		invalid(err, "The StartDate you specify cannot be earlier than 5 minutes ago.");
@@ -414,7 +415,7 @@ static const char *group_of(const cJSON *in)
 static void store(struct cloud *c, const char *account, const char *grp, const char *name,
 		  const cJSON *cfg, const char *state, const struct timing *t, bool replace)
 {
-	int64_t now = vclock_now_ms(c->vclock, NULL);
+	int64_t now = vclock_now_ms(c->vclock, account);
 	int64_t start = start_of(t, now);
 	int64_t next = first_at(t, start);
 	char *text = cJSON_PrintUnformatted(cfg);
@@ -697,8 +698,8 @@ static cJSON *op_create_group(struct svc_call *call, const cJSON *in, struct aws
 				   " VALUES(?,?,?,?)");
 	sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	sqlite3_bind_double(st, 3, now_s(c));
-	sqlite3_bind_double(st, 4, now_s(c));
+	sqlite3_bind_double(st, 3, now_s(c, account));
+	sqlite3_bind_double(st, 4, now_s(c, account));
 	sqlite3_step(st);
 	sqlite3_finalize(st);
 	put_tags(c, account, name, cJSON_GetObjectItemCaseSensitive(in, "Tags"));
@@ -1143,18 +1144,22 @@ static int64_t flex_offset(int window_ms)
 	return (int64_t)(strtoul(hex, NULL, 16) % (unsigned long)window_ms);
 }
 
-/* Queue a run for every occurrence of every enabled schedule due by now. Database locked. */
-static void queue_due(struct cloud *c, int64_t now)
+/*
+ * Queue a run for every occurrence of every enabled schedule due by now (the base clock's;
+ * a schedule's times are on its account's clock). Database locked.
+ */
+static void queue_due(struct cloud *c, int64_t base_now)
 {
 	struct due {
 		char account[13];
 		char *grp, *name, *config;
-		int64_t start, next;
+		int64_t start, next, now;
 	} *due = NULL;
 	size_t n = 0, cap = 0;
-	sqlite3_stmt *st = prep(c, "SELECT account, grp, name, config, start_ms, next_ms FROM"
-				   " sched_schedules WHERE state='ENABLED' AND next_ms <= ?");
-	sqlite3_bind_int64(st, 1, now);
+	sqlite3_stmt *st = prep(c, "SELECT account, grp, name, config, start_ms, next_ms,"
+				   " ?1 + vclock_offset(account) FROM sched_schedules WHERE"
+				   " state='ENABLED' AND next_ms <= ?1 + vclock_offset(account)");
+	sqlite3_bind_int64(st, 1, base_now);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		if (n == cap) {
 			cap = cap ? cap * 2 : 8;
@@ -1166,11 +1171,13 @@ static void queue_due(struct cloud *c, int64_t now)
 		due[n].config = xstrdup(col(st, 3));
 		due[n].start = sqlite3_column_int64(st, 4);
 		due[n].next = sqlite3_column_int64(st, 5);
+		due[n].now = sqlite3_column_int64(st, 6);
 		n++;
 	}
 	sqlite3_finalize(st);
 	for (size_t i = 0; i < n; i++) {
 		struct due *d = &due[i];
+		int64_t now = d->now;
 		cJSON *cfg = cJSON_Parse(d->config);
 		struct timing t;
 		struct aws_err e = { 0 };
@@ -1225,14 +1232,15 @@ static void queue_due(struct cloud *c, int64_t now)
 	free(due);
 }
 
-/* The runs due by now, at most RUNS_PER_TICK. Database locked. */
-static size_t take_runs(struct cloud *c, int64_t now, struct run *runs)
+/* The runs due by now (the base clock's; a run's times are its account's), at most
+ * RUNS_PER_TICK. Database locked. */
+static size_t take_runs(struct cloud *c, int64_t base_now, struct run *runs)
 {
 	size_t n = 0;
 	sqlite3_stmt *st = prep(c, "SELECT id, account, grp, name, target, scheduled_ms, due_ms,"
-				   " attempts FROM sched_runs WHERE due_ms <= ? ORDER BY due_ms, id"
-				   " LIMIT ?");
-	sqlite3_bind_int64(st, 1, now);
+				   " attempts FROM sched_runs WHERE due_ms - vclock_offset(account)"
+				   " <= ?1 ORDER BY due_ms - vclock_offset(account), id LIMIT ?2");
+	sqlite3_bind_int64(st, 1, base_now);
 	sqlite3_bind_int(st, 2, RUNS_PER_TICK);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct run *r = &runs[n++];
@@ -1292,12 +1300,14 @@ static void settle(struct cloud *c, struct run *r, int64_t now, const char **exh
 	sqlite3_finalize(st);
 }
 
-/* The next time something is due: a schedule's occurrence or a run's attempt; -1: none. */
+/* The next time something is due, on the base clock: a schedule's occurrence or a run's
+ * attempt; -1: none. */
 static int64_t next_due(struct cloud *c)
 {
-	sqlite3_stmt *st = prep(c, "SELECT min(t) FROM (SELECT min(next_ms) AS t FROM"
-				   " sched_schedules WHERE state='ENABLED' UNION ALL SELECT"
-				   " min(due_ms) FROM sched_runs)");
+	sqlite3_stmt *st = prep(c, "SELECT min(t) FROM (SELECT min(next_ms -"
+				   " vclock_offset(account)) AS t FROM sched_schedules WHERE"
+				   " state='ENABLED' UNION ALL SELECT min(due_ms -"
+				   " vclock_offset(account)) FROM sched_runs)");
 	int64_t due = -1;
 	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
 		due = sqlite3_column_int64(st, 0);
@@ -1320,7 +1330,8 @@ static int64_t tick(void *arg, int64_t now)
 	const char *exhausted[RUNS_PER_TICK];
 	pthread_mutex_lock(&c->db->mu);
 	for (size_t i = 0; i < n; i++)
-		settle(c, &runs[i], now, &exhausted[i]);
+		settle(c, &runs[i], now + vclock_offset_ms(c->vclock, runs[i].account),
+		       &exhausted[i]);
 	int64_t due = n == RUNS_PER_TICK ? now : next_due(c);
 	pthread_mutex_unlock(&c->db->mu);
 	for (size_t i = 0; i < n; i++) {
