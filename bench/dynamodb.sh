@@ -6,7 +6,8 @@
 # until the function has seen all of them (M items written first; the function counts them
 # in memory and answers at once; its cold start is inside the span). Beside the round trips,
 # moto_server's (from the Python on PATH, when it has moto: a dev machine's peer, skipped
-# when absent), measured in the same run with the same client.
+# when absent), measured in the same run with the same client. DynamoDB Local is not the peer:
+# its licence is the vendor's own, so it is not installed here.
 #
 #   bench/dynamodb.sh [BUILD_DIR]      (default: build; N=500 calls, M=20000 items)
 #
@@ -77,14 +78,16 @@ def clients(url):
     return boto3.client("dynamodb", **kw), boto3.client("kinesis", **kw), boto3.client("lambda", **kw)
 
 
-def timed(fn, runs, warm=50):
+def timed(fn, runs, warm=50, pause=0):
     for i in range(warm):
         fn(i)
+        time.sleep(pause)
     xs = []
     for i in range(runs):
         t = time.perf_counter()
         fn(i)
         xs.append((time.perf_counter() - t) * 1000)
+        time.sleep(pause)  # outside the span measured
     xs.sort()
     return statistics.median(xs), xs[int(len(xs) * 0.9)]
 
@@ -105,7 +108,7 @@ def round_trips(url):
     def put_records(i):
         r = kin.put_records(StreamName="bench", Records=recs)
         assert r["FailedRecordCount"] == 0, r["FailedRecordCount"]
-    kput = timed(lambda i: (put_records(i), time.sleep(0.15)), max(20, n // 10), warm=5)
+    kput = timed(put_records, max(20, n // 10), warm=5, pause=0.15)
     return put, get, kput
 
 

@@ -43,7 +43,12 @@ ROLE=arn:aws:iam::123456789012:role/lambda-role
 out=$(awsl lambda create-function --function-name hello-py --runtime python3.12 \
 	--handler lambda_function.lambda_handler --role $ROLE --zip-file "fileb://$WORK/py.zip" 2>&1)
 ok $? "aws lambda create-function (python3.12)"
-check "... reports State Active" contains "$out" '"State": "Active"'
+check "... reports State Pending, as Lambda answers a create" contains "$out" '"State": "Pending"'
+check "... reason Creating" contains "$out" '"StateReasonCode": "Creating"'
+check "aws lambda wait function-active-v2" awsl lambda wait function-active-v2 --function-name hello-py
+out=$(awsl lambda get-function-configuration --function-name hello-py 2>&1)
+check "... then get-function-configuration finds it Active" contains "$out" '"State": "Active"'
+check "... its last update Successful" contains "$out" '"LastUpdateStatus": "Successful"'
 check "... and the CodeSha256 of the zip" contains "$out" "\"CodeSha256\": \"$(/usr/bin/python3 -c 'import base64, hashlib, sys; print(base64.b64encode(hashlib.sha256(open(sys.argv[1], "rb").read()).digest()).decode())' "$WORK/py.zip")\""
 out=$(awsl lambda create-function --function-name hello-node --runtime nodejs22.x \
 	--handler index.handler --role $ROLE --zip-file "fileb://$WORK/node.zip" 2>&1)
@@ -69,6 +74,32 @@ out=$(awsl lambda update-function-configuration --function-name hello-py \
 	--environment 'Variables={COLOR=blue}' --memory-size 256 --timeout 10 2>&1)
 ok $? "aws lambda update-function-configuration"
 check "... shows the new memory size" contains "$out" '"MemorySize": 256'
+check "... and its update InProgress, as Lambda answers one" contains "$out" '"LastUpdateStatus": "InProgress"'
+check "aws lambda wait function-updated-v2" awsl lambda wait function-updated-v2 --function-name hello-py
+
+# Tags: on create, TagResource, UntagResource, ListTags, GetFunction's Tags, Lambda's refusals.
+tags_of() { /usr/bin/python3 -c 'import json,sys; print(" ".join("%s=%s" % kv for kv in sorted(json.loads(sys.argv[1])["Tags"].items())))' "$1"; }
+out=$(awsl lambda create-function --function-name tagged --runtime python3.12 \
+	--handler lambda_function.lambda_handler --role $ROLE --zip-file "fileb://$WORK/py.zip" \
+	--tags team=blue,env=dev 2>&1)
+ok $? "create-function --tags"
+FARN=$(json_field "$out" FunctionArn)
+check "tag-resource" awsl lambda tag-resource --resource "$FARN" --tags env=prod,cost=42
+check "untag-resource" awsl lambda untag-resource --resource "$FARN" --tag-keys cost
+out=$(awsl lambda list-tags --resource "$FARN" 2>&1)
+check "list-tags: the create's tags, one changed" test "$(tags_of "$out")" = "env=prod team=blue"
+out=$(awsl lambda get-function --function-name tagged 2>&1)
+check "get-function shows the Tags" test "$(tags_of "$out")" = "env=prod team=blue"
+out=$(awsl lambda tag-resource --resource "$FARN:1" --tags a=b 2>&1)
+check "tags on a version are refused" contains "$out" \
+	"(InvalidParameterValueException) when calling the TagResource operation: Tags on function aliases and versions are not supported. Please specify a function ARN."
+out=$(awsl lambda list-tags --resource "${FARN%tagged}nope" 2>&1)
+check "tags of a function that does not exist" contains "$out" \
+	"(ResourceNotFoundException) when calling the ListTags operation: Function not found: ${FARN%tagged}nope"
+tags51=$(/usr/bin/python3 -c 'print(",".join("k%d=v" % i for i in range(49)))')
+out=$(awsl lambda tag-resource --resource "$FARN" --tags "$tags51" 2>&1)
+check "more than 50 tags are refused" contains "$out" "Number of tags exceeds resource tag limit."
+check "aws lambda delete-function (tagged)" awsl lambda delete-function --function-name tagged
 awsl lambda invoke --function-name hello-py --cli-binary-format raw-in-base64-out \
 	--payload '{}' "$WORK/out.json" >/dev/null 2>&1
 check "the new environment reaches the handler" grep -q 'color\\": \\"blue' "$WORK/out.json"

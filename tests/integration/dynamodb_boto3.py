@@ -108,6 +108,111 @@ names = [n for p in client.get_paginator("list_tables").paginate(PaginationConfi
          for n in p["TableNames"]]
 ok(name in names, "the list_tables paginator")
 t.delete()
+
+# Tables: UpdateTable (throughput, a new global index filled from the items, a stream), tags,
+# limits, TTL; the stream read through the DynamoDB Streams client; pages end at 1 MB.
+ddbs = boto3.client("dynamodbstreams", **kw)
+name2 = "shop-" + suffix
+client.create_table(TableName=name2, KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                    AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                    ProvisionedThroughput={"ReadCapacityUnits": 1, "WriteCapacityUnits": 1})
+client.get_waiter("table_exists").wait(TableName=name2)
+for i in range(12):
+    client.put_item(TableName=name2, Item={"id": {"S": "big%02d" % i}, "kind": {"S": "k%d" % (i % 2)},
+                                           "blob": {"S": "x" * 100000}})
+pages = list(client.get_paginator("scan").paginate(TableName=name2, ProjectionExpression="id"))
+ok(len(pages) == 2 and pages[0]["Count"] < 12 and sum(p["Count"] for p in pages) == 12,
+   "a scan page ends at 1 MB read, with a LastEvaluatedKey (%s)" % [p["Count"] for p in pages])
+ok(raises(lambda: client.put_item(TableName=name2, Item={"id": {"S": "huge"}, "b": {"S": "x" * 410000}}),
+          client.exceptions.ClientError, "Item size has exceeded the maximum allowed size"),
+   "an item over 400 KB is refused")
+r = client.update_table(TableName=name2, ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 7})
+client.get_waiter("table_exists").wait(TableName=name2)
+d = client.describe_table(TableName=name2)["Table"]
+ok(r["TableDescription"]["TableName"] == name2 and d["ProvisionedThroughput"]["ReadCapacityUnits"] == 5
+   and d["ProvisionedThroughput"]["WriteCapacityUnits"] == 7, "update_table: provisioned throughput")
+client.update_table(TableName=name2, BillingMode="PAY_PER_REQUEST")
+d = client.describe_table(TableName=name2)["Table"]
+ok(d.get("BillingModeSummary", {}).get("BillingMode") == "PAY_PER_REQUEST", "update_table: on-demand")
+client.update_table(TableName=name2, AttributeDefinitions=[{"AttributeName": "kind", "AttributeType": "S"}],
+                    GlobalSecondaryIndexUpdates=[{"Create": {
+                        "IndexName": "by-kind", "KeySchema": [{"AttributeName": "kind", "KeyType": "HASH"}],
+                        "Projection": {"ProjectionType": "KEYS_ONLY"}}}])
+r = client.query(TableName=name2, IndexName="by-kind", KeyConditionExpression="kind = :k",
+                 ExpressionAttributeValues={":k": {"S": "k1"}})
+ok(r["Count"] == 6, "update_table: a new global index holds the items already there (%d)" % r["Count"])
+client.update_table(TableName=name2, StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"})
+arn = client.describe_table(TableName=name2)["Table"].get("LatestStreamArn", "")
+ok(":table/%s/stream/" % name2 in arn, "update_table: a stream enabled")
+client.put_item(TableName=name2, Item={"id": {"S": "s1"}, "kind": {"S": "k0"}})
+client.delete_item(TableName=name2, Key={"id": {"S": "s1"}})
+ok(arn in [s["StreamArn"] for s in ddbs.list_streams(TableName=name2)["Streams"]], "dynamodbstreams list_streams")
+sd = ddbs.describe_stream(StreamArn=arn)["StreamDescription"]
+ok(sd["StreamViewType"] == "NEW_IMAGE" and sd["StreamStatus"] == "ENABLED" and sd["Shards"],
+   "dynamodbstreams describe_stream")
+it = ddbs.get_shard_iterator(StreamArn=arn, ShardId=sd["Shards"][0]["ShardId"],
+                             ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+recs = ddbs.get_records(ShardIterator=it)["Records"]
+ok([r["eventName"] for r in recs] == ["INSERT", "REMOVE"] and recs[0]["dynamodb"]["NewImage"]["id"] == {"S": "s1"}
+   and "OldImage" not in recs[1]["dynamodb"] and recs[1]["dynamodb"]["Keys"] == {"id": {"S": "s1"}},
+   "dynamodbstreams get_records: the insert with its new image, the removal with its keys")
+tarn = client.describe_table(TableName=name2)["Table"]["TableArn"]
+client.tag_resource(ResourceArn=tarn, Tags=[{"Key": "team", "Value": "a"}, {"Key": "env", "Value": "dev"}])
+client.untag_resource(ResourceArn=tarn, TagKeys=["env"])
+ok(client.list_tags_of_resource(ResourceArn=tarn)["Tags"] == [{"Key": "team", "Value": "a"}],
+   "tag_resource, untag_resource, list_tags_of_resource")
+lim = client.describe_limits()
+ok(all(k in lim for k in ("AccountMaxReadCapacityUnits", "TableMaxWriteCapacityUnits")), "describe_limits")
+client.update_time_to_live(TableName=name2, TimeToLiveSpecification={"Enabled": True, "AttributeName": "exp"})
+ok(client.describe_time_to_live(TableName=name2)["TimeToLiveDescription"]
+   == {"TimeToLiveStatus": "ENABLED", "AttributeName": "exp"}, "update_time_to_live, describe_time_to_live")
+client.delete_table(TableName=name2)
+client.get_waiter("table_not_exists").wait(TableName=name2)
+ok(name2 not in client.list_tables()["TableNames"], "delete_table, then the table_not_exists waiter")
+
+# Kinesis: on-demand and provisioned streams, records placed by their keys' MD5, every
+# iterator type, retention, tags, listing and deletion.
+kin = boto3.client("kinesis", **kw)
+s1, s2 = "clicks-" + suffix, "ondemand-" + suffix
+kin.create_stream(StreamName=s1, ShardCount=2)
+kin.create_stream(StreamName=s2, StreamModeDetails={"StreamMode": "ON_DEMAND"})
+kin.get_waiter("stream_exists").wait(StreamName=s1)
+sm = kin.describe_stream_summary(StreamName=s2)["StreamDescriptionSummary"]
+ok(sm["StreamModeDetails"]["StreamMode"] == "ON_DEMAND" and sm["OpenShardCount"] == 4,
+   "an on-demand stream, with four shards")
+r1 = kin.put_record(StreamName=s1, PartitionKey="beta", Data=b"one")
+r = kin.put_records(StreamName=s1, Records=[{"PartitionKey": "beta", "Data": d} for d in (b"two", b"three")]
+                    + [{"PartitionKey": "alpha", "Data": b"a"}])
+ok(r1["ShardId"] == "shardId-000000000001" and r["FailedRecordCount"] == 0
+   and [x["ShardId"][-1] for x in r["Records"]] == ["1", "1", "0"], "put_record and put_records place by MD5")
+shards = kin.list_shards(StreamName=s1)["Shards"]
+ok([s["ShardId"] for s in shards] == ["shardId-000000000000", "shardId-000000000001"], "list_shards")
+
+
+def read(kind, **extra):
+    it = kin.get_shard_iterator(StreamName=s1, ShardId="shardId-000000000001", ShardIteratorType=kind,
+                                **extra)["ShardIterator"]
+    return [x["Data"].decode() for x in kin.get_records(ShardIterator=it)["Records"]]
+
+
+seq2 = r["Records"][0]["SequenceNumber"]
+ok(read("TRIM_HORIZON") == ["one", "two", "three"], "TRIM_HORIZON")
+ok(read("AT_SEQUENCE_NUMBER", StartingSequenceNumber=seq2) == ["two", "three"], "AT_SEQUENCE_NUMBER")
+ok(read("AFTER_SEQUENCE_NUMBER", StartingSequenceNumber=seq2) == ["three"], "AFTER_SEQUENCE_NUMBER")
+ok(read("LATEST") == [], "LATEST")
+ok(read("AT_TIMESTAMP", Timestamp=0) == ["one", "two", "three"], "AT_TIMESTAMP")
+kin.increase_stream_retention_period(StreamName=s1, RetentionPeriodHours=48)
+ok(kin.describe_stream_summary(StreamName=s1)["StreamDescriptionSummary"]["RetentionPeriodHours"] == 48,
+   "increase_stream_retention_period")
+kin.decrease_stream_retention_period(StreamName=s1, RetentionPeriodHours=24)
+kin.add_tags_to_stream(StreamName=s1, Tags={"team": "a"})
+ok(kin.list_tags_for_stream(StreamName=s1)["Tags"] == [{"Key": "team", "Value": "a"}], "add_tags_to_stream")
+kin.remove_tags_from_stream(StreamName=s1, TagKeys=["team"])
+ok({s1, s2} <= set(kin.list_streams()["StreamNames"]), "list_streams")
+kin.delete_stream(StreamName=s1)
+kin.delete_stream(StreamName=s2)
+ok(raises(lambda: kin.describe_stream_summary(StreamName=s1), kin.exceptions.ResourceNotFoundException),
+   "a deleted stream is not found")
 t.wait_until_not_exists()
 ok(True, "delete, then wait_until_not_exists")
 print("1..%d" % n)

@@ -2,15 +2,18 @@
 // the DynamoDB client, the document client's marshalling, errors as the SDK's classes, and
 // the Kinesis client. TAP on stdout. Usage: node dynamodb_sdk.mjs ENDPOINT
 import {
-  DynamoDBClient, CreateTableCommand, DeleteTableCommand, DescribeTableCommand,
+  DynamoDBClient, CreateTableCommand, DeleteTableCommand, DescribeTableCommand, UpdateTableCommand,
+  ListTablesCommand, TagResourceCommand, UntagResourceCommand, ListTagsOfResourceCommand,
+  UpdateTimeToLiveCommand, DescribeTimeToLiveCommand, DescribeLimitsCommand,
   ConditionalCheckFailedException, ResourceNotFoundException, TransactionCanceledException,
 } from "@aws-sdk/client-dynamodb";
 import {
   DynamoDBDocumentClient, PutCommand, GetCommand, UpdateCommand, QueryCommand, ScanCommand,
-  BatchWriteCommand, BatchGetCommand, TransactWriteCommand, DeleteCommand,
+  BatchWriteCommand, BatchGetCommand, TransactWriteCommand, TransactGetCommand, DeleteCommand,
 } from "@aws-sdk/lib-dynamodb";
 import {
-  KinesisClient, CreateStreamCommand, PutRecordsCommand, ListShardsCommand,
+  KinesisClient, CreateStreamCommand, PutRecordCommand, PutRecordsCommand, ListShardsCommand,
+  DescribeStreamSummaryCommand, DeleteStreamCommand,
   GetShardIteratorCommand, GetRecordsCommand,
 } from "@aws-sdk/client-kinesis";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
@@ -69,12 +72,28 @@ const del = await doc.send(new DeleteCommand({ TableName: T, Key: { pk: "x", n: 
 ok(del.Attributes.n === 5, "DeleteCommand returns the old item");
 ok(await fails(() => doc.send(new GetCommand({ TableName: "nope", Key: { a: "b" } })), ResourceNotFoundException),
   "ResourceNotFoundException");
+const tg = await doc.send(new TransactGetCommand({ TransactItems: [{ Get: { TableName: T, Key: { pk: "x", n: 2 } } }] }));
+ok(tg.Responses[0].Item.n === 2, "TransactGetCommand");
+await client.send(new UpdateTableCommand({ TableName: T, StreamSpecification: { StreamEnabled: true, StreamViewType: "KEYS_ONLY" } }));
+const ud = (await client.send(new DescribeTableCommand({ TableName: T }))).Table;
+ok(ud.StreamSpecification.StreamViewType === "KEYS_ONLY" && ud.LatestStreamArn.includes("/stream/"), "UpdateTable enables a stream");
+ok((await client.send(new ListTablesCommand({}))).TableNames.includes(T), "ListTables");
+await client.send(new TagResourceCommand({ ResourceArn: ud.TableArn, Tags: [{ Key: "a", Value: "1" }, { Key: "b", Value: "2" }] }));
+await client.send(new UntagResourceCommand({ ResourceArn: ud.TableArn, TagKeys: ["a"] }));
+const tags = (await client.send(new ListTagsOfResourceCommand({ ResourceArn: ud.TableArn }))).Tags;
+ok(JSON.stringify(tags) === '[{"Key":"b","Value":"2"}]', "TagResource, UntagResource, ListTagsOfResource");
+await client.send(new UpdateTimeToLiveCommand({ TableName: T, TimeToLiveSpecification: { Enabled: true, AttributeName: "exp" } }));
+const ttl = (await client.send(new DescribeTimeToLiveCommand({ TableName: T }))).TimeToLiveDescription;
+ok(ttl.TimeToLiveStatus === "ENABLED" && ttl.AttributeName === "exp", "UpdateTimeToLive, DescribeTimeToLive");
+ok((await client.send(new DescribeLimitsCommand({}))).TableMaxReadCapacityUnits > 0, "DescribeLimits");
 await client.send(new DeleteTableCommand({ TableName: T }));
 ok(true, "DeleteTable");
 
 // The SDK's Kinesis client speaks HTTP/2 by default; the local cloud serves HTTP/1.1.
 const k = new KinesisClient({ ...cfg, requestHandler: new NodeHttpHandler() });
 await k.send(new CreateStreamCommand({ StreamName: "sdk-clicks", ShardCount: 2 }));
+const one = await k.send(new PutRecordCommand({ StreamName: "sdk-clicks", PartitionKey: "beta", Data: Buffer.from("first") }));
+ok(one.ShardId === "shardId-000000000001", "PutRecord");
 const pr = await k.send(new PutRecordsCommand({ StreamName: "sdk-clicks",
   Records: ["alpha", "beta", "gamma"].map((key) => ({ PartitionKey: key, Data: Buffer.from(key) })) }));
 ok(pr.FailedRecordCount === 0 && pr.Records.map((r) => r.ShardId.slice(-1)).join("") === "010",
@@ -84,5 +103,9 @@ const it = (await k.send(new GetShardIteratorCommand({ StreamName: "sdk-clicks",
   ShardIteratorType: "TRIM_HORIZON" }))).ShardIterator;
 const recs = (await k.send(new GetRecordsCommand({ ShardIterator: it }))).Records;
 ok(recs.map((r) => Buffer.from(r.Data).toString()).join(",") === "alpha,gamma", "GetRecords reads a shard in order");
+const sum = (await k.send(new DescribeStreamSummaryCommand({ StreamName: "sdk-clicks" }))).StreamDescriptionSummary;
+ok(sum.OpenShardCount === 2 && sum.RetentionPeriodHours === 24, "DescribeStreamSummary");
+await k.send(new DeleteStreamCommand({ StreamName: "sdk-clicks" }));
+ok(true, "DeleteStream");
 console.log(`1..${n}`);
 process.exit(failed ? 1 : 0);

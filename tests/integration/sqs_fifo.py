@@ -237,6 +237,48 @@ if PHASE == "queues":
     ok(sorted(good) == ["1", "3"] and "SequenceNumber" in good["1"]
        and bad.get("2", {}).get("Code") == "MissingParameter" and bad["2"].get("SenderFault"),
        "a batch sends the good entries, with sequence numbers, and fails the one without a group")
+
+    # ReceiveRequestAttemptId: a receive retried with its id answers what it answered, for
+    # five minutes of the clock, while none of its messages was deleted or changed.
+    ra = sqs.create_queue(QueueName="retry.fifo", Attributes={
+        "FifoQueue": "true", "ContentBasedDeduplication": "true",
+        "VisibilityTimeout": "60"})["QueueUrl"]
+    for b in ("r1", "r2", "r3"):
+        sqs.send_message(QueueUrl=ra, MessageBody=b, MessageGroupId="R")
+    handles = lambda ms: [(x["Body"], x["ReceiptHandle"]) for x in ms]
+    first = receive(ra, 2, ReceiveRequestAttemptId="try-1")
+    again = receive(ra, 2, ReceiveRequestAttemptId="try-1")
+    ok(len(first) == 2 and handles(again) == handles(first)
+       and again[0]["Attributes"]["ApproximateReceiveCount"] == "1",
+       "a receive retried with its ReceiveRequestAttemptId answers the same messages and "
+       "receipt handles, not counted again: %s" % [x["Body"] for x in again])
+    ok(receive(ra, 10, ReceiveRequestAttemptId="try-2") == [],
+       "another attempt id is a new receive: the group is in flight")
+    advance(50)
+    ok(handles(receive(ra, 2, ReceiveRequestAttemptId="try-1")) == handles(first),
+       "... retried 50 s later, the same again")
+    advance(50)
+    ok(receive(ra, 10) == [],
+       "the retry started their visibility timeout again: 100 s after the first receive "
+       "(timeout 60 s) they are still in flight")
+    sqs.delete_message(QueueUrl=ra, ReceiptHandle=first[0]["ReceiptHandle"])
+    refused("a retry once one of its messages is deleted", "InvalidParameterValue",
+            "Value try-1 for parameter ReceiveRequestAttemptId is invalid. Reason: The "
+            "receiveRequestAttemptId is not valid anymore since the receive call is not retryable.",
+            sqs.receive_message, QueueUrl=ra, ReceiveRequestAttemptId="try-1")
+    advance(301)
+    m = receive(ra, 10, ReceiveRequestAttemptId="try-1")
+    ok([(x["Body"], x["Attributes"]["ApproximateReceiveCount"]) for x in m]
+       == [("r2", "2"), ("r3", "1")],
+       "five minutes on, the id is forgotten: a new receive: %s" % [x["Body"] for x in m])
+    refused("an attempt id of 129 characters", "InvalidParameterValue", None,
+            sqs.receive_message, QueueUrl=ra, ReceiveRequestAttemptId="x" * 129)
+    sqs.purge_queue(QueueUrl=std)
+    for b in ("s1", "s2"):
+        sqs.send_message(QueueUrl=std, MessageBody=b)
+    got = [x["Body"] for x in receive(std, 1, ReceiveRequestAttemptId="s")
+           + receive(std, 1, ReceiveRequestAttemptId="s")]
+    ok(sorted(got) == ["s1", "s2"], "a standard queue ignores the attempt id: %s" % got)
 elif PHASE == "esm":
     lam = boto3.client("lambda", **kw)
     ddb = boto3.client("dynamodb", **kw)
@@ -286,6 +328,25 @@ def handler(event, context):
                "a FIFO mapping with %s is refused: %s" % (label, e.response["Error"]["Message"]))
     ok(lam.list_event_source_mappings(EventSourceArn=arn)["EventSourceMappings"] == [],
        "... and none is made")
+
+    # Lambda sends async records and dead letters with no message group: no FIFO queue.
+    try:
+        lam.put_function_event_invoke_config(
+            FunctionName="f", DestinationConfig={"OnFailure": {"Destination": arn}})
+        ok(False, "a FIFO queue as an on-failure destination is refused")
+    except lam.exceptions.ClientError as e:
+        ok(e.response["Error"]["Code"] == "InvalidParameterValueException"
+           and e.response["Error"]["Message"] == "The destination ARN %s is invalid." % arn,
+           "a FIFO queue as an on-failure destination is refused: %s" % e.response["Error"]["Message"])
+    try:
+        lam.update_function_configuration(FunctionName="f", DeadLetterConfig={"TargetArn": arn})
+        ok(False, "a FIFO queue as the dead-letter queue is refused")
+    except lam.exceptions.ClientError as e:
+        ok(e.response["Error"]["Code"] == "InvalidParameterValueException",
+           "a FIFO queue as the dead-letter queue is refused: %s" % e.response["Error"]["Message"])
+    cfg = lam.get_function_configuration(FunctionName="f")
+    ok("DeadLetterConfig" not in cfg or not cfg["DeadLetterConfig"].get("TargetArn"),
+       "... and the function keeps no dead-letter queue")
 
     def seen(group):
         item = ddb.get_item(TableName="fifo_log", Key={"id": {"S": group}}).get("Item", {})

@@ -347,9 +347,18 @@ void async_get_dlq(struct cloud *c, const char *account, const char *function, c
 
 bool async_check_dlq(const char *target_arn, char *msg, size_t n)
 {
-	if (!target_arn || !target_arn[0] || str_starts_with(target_arn, "arn:aws:sqs:") ||
+	if (!target_arn || !target_arn[0] ||
+	    (str_starts_with(target_arn, "arn:aws:sqs:") && !str_ends_with(target_arn, ".fifo")) ||
 	    str_starts_with(target_arn, "arn:aws:sns:"))
 		return true;
+	if (str_starts_with(target_arn, "arn:aws:sqs:")) {
+		/* Lambda sends the event without a message group: a FIFO queue cannot take it. */
+		snprintf(msg, n,
+			 "The provided target ARN %s is not valid. The dead-letter queue must be "
+			 "an Amazon SQS standard queue or an Amazon SNS topic.",
+			 target_arn);
+		return false;
+	}
 	snprintf(msg, n,
 		 "The provided target ARN %s is not valid. The dead-letter queue must be an "
 		 "Amazon SQS queue or an Amazon SNS topic.",
@@ -914,6 +923,10 @@ static bool check_dest(struct cloud *c, const char *account, const char *functio
 				   "The local cloud has the default event bus only: %s does not "
 				   "exist.",
 				   arn);
+	/* Lambda sends its records without a message group: a FIFO queue cannot take them. */
+	if (str_starts_with(arn, "arn:aws:sqs:") && str_ends_with(arn, ".fifo"))
+		return api_err_set(e, 400, "InvalidParameterValueException",
+				   "The destination ARN %s is invalid.", arn);
 	if (str_starts_with(arn, "arn:aws:sqs:") || str_starts_with(arn, "arn:aws:sns:") ||
 	    str_starts_with(arn, "arn:aws:lambda:") || str_starts_with(arn, "arn:aws:events:")) {
 		char acct[13], name[65], qual[129];

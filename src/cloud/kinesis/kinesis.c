@@ -415,8 +415,9 @@ K_OP(create_stream)
 	const cJSON *count = cJSON_GetObjectItemCaseSensitive(in, "ShardCount");
 	const cJSON *md = cJSON_GetObjectItemCaseSensitive(in, "StreamModeDetails");
 	const char *mode = str(md, "StreamMode");
+	/* Neither a mode nor a shard count: Kinesis makes an on-demand stream. */
 	if (!mode)
-		mode = "PROVISIONED";
+		mode = count ? "PROVISIONED" : "ON_DEMAND";
 	if (!name)
 		return fail(err, "ValidationException",
 			    "1 validation error detected: Value null at 'streamName' failed to "

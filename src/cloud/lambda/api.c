@@ -14,6 +14,7 @@
 #include "cloud/lambda/layers.h"
 #include "cloud/lambda/package.h"
 #include "cloud/lambda/policy.h"
+#include "cloud/lambda/tags.h"
 #include "cloud/lambda/versions.h"
 #include "cloud/lambda/zipcode.h"
 #include "cloud/state.h"
@@ -562,6 +563,9 @@ cJSON *lambda_op_create_function(struct svc_call *call, const cJSON *in, struct 
 		return NULL;
 	if (!check_create(in, &name, &s, &dlq, &e))
 		goto fail;
+	const cJSON *tags = cJSON_GetObjectItemCaseSensitive(in, "Tags");
+	if (!lambda_tags_check(tags, err))
+		return NULL;
 	pthread_mutex_lock(&c->mu);
 	bool exists = lambda_fn_find(c, account, name) != NULL;
 	pthread_mutex_unlock(&c->mu);
@@ -620,8 +624,10 @@ cJSON *lambda_op_create_function(struct svc_call *call, const cJSON *in, struct 
 	lambda_fn_save(c, fn);
 	if (dlq)
 		async_set_dlq(c, account, name, dlq, NULL, 0);
+	lambda_tags_set(c, account, name, tags);
 	cJSON *out = lambda_fn_config(c, fn);
 	pthread_mutex_unlock(&c->mu);
+	lambda_fn_report_changing(out, true);
 	return publish_if_asked(call, in, name, out, err);
 fail:
 	return from_api_err(err, &e), NULL;
@@ -686,6 +692,9 @@ static cJSON *function_of(struct cloud *c, const struct lfunc *fn, const char *q
 		cJSON *conc = cJSON_AddObjectToObject(out, "Concurrency");
 		cJSON_AddNumberToObject(conc, "ReservedConcurrentExecutions", fn->reserved);
 	}
+	cJSON *tags = lambda_tags_of(c, fn->account, fn->name);
+	if (tags)
+		cJSON_AddItemToObject(out, "Tags", tags);
 	return out;
 }
 
@@ -763,6 +772,7 @@ cJSON *lambda_op_update_function_code(struct svc_call *call, const cJSON *in, st
 	retire_idle_envs(c, fn);
 	lambda_fn_save(c, fn);
 	cJSON *out = lambda_fn_config(c, fn);
+	lambda_fn_report_changing(out, false);
 	bool busy = fn->inflight > 0 || lambda_versions_use_dir(fn, old);
 	pthread_mutex_unlock(&c->mu);
 	/* Old code goes now unless an invocation or a published version still runs it. */
@@ -868,6 +878,7 @@ cJSON *lambda_op_update_function_configuration(struct svc_call *call, const cJSO
 	cJSON *out = lambda_fn_config(c, fn);
 	pthread_mutex_unlock(&c->mu);
 	fn_release(c, fn);
+	lambda_fn_report_changing(out, false);
 	return out;
 }
 
@@ -898,6 +909,7 @@ static void delete_function(struct cloud *c, struct lfunc *fn)
 	pthread_mutex_unlock(&c->db->mu);
 	lambda_policy_forget(c, fn->account, fn->name);
 	lambda_url_forget(c, fn->account, fn->name);
+	lambda_tags_forget(c, fn->account, fn->name);
 	char *dir = xasprintf("%s/%s/%s", c->code_root, fn->account, fn->name);
 	zipcode_remove_tree(dir);
 	free(dir);

@@ -66,6 +66,22 @@ void lambda_fn_arn(const struct lfunc *fn, char *out, size_t n)
 		snprintf(out + strlen(out), n - strlen(out), ":%u", fn->version);
 }
 
+void lambda_fn_report_changing(cJSON *cfg, bool created)
+{
+	if (!cfg)
+		return;
+	cJSON_DeleteItemFromObjectCaseSensitive(cfg, "LastUpdateStatus");
+	if (created) {
+		cJSON_ReplaceItemInObjectCaseSensitive(cfg, "State", cJSON_CreateString("Pending"));
+		cJSON_AddStringToObject(cfg, "StateReason", "The function is being created.");
+		cJSON_AddStringToObject(cfg, "StateReasonCode", "Creating");
+		return;
+	}
+	cJSON_AddStringToObject(cfg, "LastUpdateStatus", "InProgress");
+	cJSON_AddStringToObject(cfg, "LastUpdateStatusReason", "The function is being created.");
+	cJSON_AddStringToObject(cfg, "LastUpdateStatusReasonCode", "Creating");
+}
+
 cJSON *lambda_fn_config(struct cloud *c, const struct lfunc *fn)
 {
 	char v[12];

@@ -145,6 +145,13 @@ void lambda_fn_unref(struct lfunc *fn);
 /* The function's configuration as GetFunctionConfiguration returns it (a version's with its
  * number in FunctionArn). Caller deletes. */
 struct cJSON *lambda_fn_config(struct cloud *c, const struct lfunc *fn);
+/*
+ * Make cfg the answer of an operation that changed the function, as Lambda reports one whose
+ * change it is still applying: CreateFunction's State Pending (reason Creating), an update's
+ * LastUpdateStatus InProgress. The function is ready at once here: every later read finds it
+ * Active and Successful, as `aws lambda wait function-active-v2` expects.
+ */
+void lambda_fn_report_changing(struct cJSON *cfg, bool created);
 /* The same, FunctionArn qualified as the request named it ("$LATEST", an alias; NULL: none). */
 struct cJSON *lambda_fn_config_as(struct cloud *c, const struct lfunc *fn, const char *qualifier);
 void lambda_fn_arn(const struct lfunc *fn, char *out, size_t n);

@@ -14,6 +14,7 @@
 #include "cloud/http/aws.h"
 #include "cloud/lambda/lambda.h"
 #include "cloud/lambda/layers.h"
+#include "cloud/lambda/tags.h"
 #include "cloud/lambda/versions.h"
 #include "cloud/state.h"
 #include "cloud/svc/svc.h"
@@ -168,6 +169,7 @@ static void reset(struct cloud *c, const char *account)
 	lambda_reset_account(c, account);
 	lambda_url_forget(c, account, NULL);
 	lambda_layers_reset(c, account);
+	lambda_tags_forget(c, account, NULL);
 }
 
 static const char *const migrations[] = {
@@ -214,6 +216,9 @@ static const char *const migrations[] = {
 	" PRIMARY KEY(account, function, qualifier)) STRICT;",
 	/* 3 -> 4: asynchronous events of a version or an alias. */
 	"ALTER TABLE async_events ADD COLUMN qualifier TEXT NOT NULL DEFAULT '';",
+	/* 4 -> 5: functions' tags. */
+	"CREATE TABLE lambda_tags(account TEXT NOT NULL, function TEXT NOT NULL,"
+	" key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY(account, function, key)) STRICT;",
 };
 
 /* What the table serves (sorted by name): decoded and validated by proto, cJSON in and
@@ -245,6 +250,7 @@ static const struct svc_op ops[] = {
 	{ "ListLayerVersions", lambda_op_list_layer_versions },
 	{ "ListLayers", lambda_op_list_layers },
 	{ "ListProvisionedConcurrencyConfigs", lambda_op_list_provisioned_concurrency_configs },
+	{ "ListTags", lambda_op_list_tags },
 	{ "ListVersionsByFunction", lambda_op_list_versions_by_function },
 	{ "PublishLayerVersion", lambda_op_publish_layer_version },
 	{ "PublishVersion", lambda_op_publish_version },
@@ -252,6 +258,8 @@ static const struct svc_op ops[] = {
 	{ "PutProvisionedConcurrencyConfig", lambda_op_put_provisioned_concurrency_config },
 	{ "RemoveLayerVersionPermission", lambda_op_remove_layer_version_permission },
 	{ "RemovePermission", lambda_op_remove_permission },
+	{ "TagResource", lambda_op_tag_resource },
+	{ "UntagResource", lambda_op_untag_resource },
 	{ "UpdateAlias", lambda_op_update_alias },
 	{ "UpdateFunctionCode", lambda_op_update_function_code },
 	{ "UpdateFunctionConfiguration", lambda_op_update_function_configuration },

@@ -505,6 +505,24 @@ static bool op_list(struct cloud *c, const char *account, const cJSON *in, cJSON
 	return true;
 }
 
+/* Forget a queue's deduplication and receive attempt ids (it is deleted or purged). */
+static void forget_queue_ids(struct cloud *c, const struct queue *q)
+{
+	static const char *const sqls[] = {
+		"DELETE FROM sqs_dedup WHERE account=? AND queue=?",
+		"DELETE FROM sqs_attempts WHERE account=? AND queue=?"
+	};
+	for (size_t i = 0; i < sizeof(sqls) / sizeof(sqls[0]); i++) {
+		sqlite3_stmt *st = prep(c, sqls[i]);
+		if (st) {
+			sqlite3_bind_text(st, 1, q->account, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 2, q->name, -1, SQLITE_STATIC);
+			sqlite3_step(st);
+		}
+		sqlite3_finalize(st);
+	}
+}
+
 static bool op_delete_queue(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
 			    struct sqs_err *e)
 {
@@ -516,11 +534,7 @@ static bool op_delete_queue(struct cloud *c, const char *account, const cJSON *i
 	sqlite3_bind_text(st, 2, q.name, -1, SQLITE_STATIC);
 	sqlite3_step(st);
 	sqlite3_finalize(st);
-	st = prep(c, "DELETE FROM sqs_dedup WHERE account=? AND queue=?");
-	sqlite3_bind_text(st, 1, q.account, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, q.name, -1, SQLITE_STATIC);
-	sqlite3_step(st);
-	sqlite3_finalize(st);
+	forget_queue_ids(c, &q);
 	st = prep(c, "DELETE FROM sqs_queues WHERE account=? AND name=?");
 	sqlite3_bind_text(st, 1, q.account, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, q.name, -1, SQLITE_STATIC);
@@ -544,11 +558,7 @@ static bool op_purge(struct cloud *c, const char *account, const cJSON *in, cJSO
 	sqlite3_step(st);
 	sqlite3_finalize(st);
 	/* A purged FIFO queue forgets its deduplication ids too: a message sent again is new. */
-	st = prep(c, "DELETE FROM sqs_dedup WHERE account=? AND queue=?");
-	sqlite3_bind_text(st, 1, q.account, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, q.name, -1, SQLITE_STATIC);
-	sqlite3_step(st);
-	sqlite3_finalize(st);
+	forget_queue_ids(c, &q);
 	queue_release(&q);
 	(void)account;
 	(void)out;
@@ -1136,6 +1146,7 @@ struct got {
 	char *md5_attrs;
 	char sender[16];
 	char *group, *dedup; /* NULL when the message has none */
+	int64_t visible;     /* when it is visible again, as stored */
 };
 
 static void got_free(struct got *g)
@@ -1146,6 +1157,36 @@ static void got_free(struct got *g)
 	free(g->md5_attrs);
 	free(g->group);
 	free(g->dedup);
+}
+
+/* The columns of a message row got_fill() reads, in its order. */
+#define GOT_COLUMNS "id, body, attrs, md5, md5_attrs, sent, first_receive, sender, grp, dedup"
+
+/* Fill g (but its receipt) from st's row, whose GOT_COLUMNS start at column col. */
+static void got_fill(struct got *g, sqlite3_stmt *st, int col, long long seq, int receive_count,
+		     int64_t now)
+{
+	memset(g, 0, sizeof(*g));
+	g->seq = seq;
+	snprintf(g->m.id, sizeof(g->m.id), "%s", (const char *)sqlite3_column_text(st, col));
+	g->m.body = xstrndup((const char *)sqlite3_column_text(st, col + 1),
+			     (size_t)sqlite3_column_bytes(st, col + 1));
+	const char *attrs = (const char *)sqlite3_column_text(st, col + 2);
+	g->m.attrs = attrs ? cJSON_Parse(attrs) : NULL;
+	snprintf(g->m.md5, sizeof(g->m.md5), "%s", (const char *)sqlite3_column_text(st, col + 3));
+	const char *md5a = (const char *)sqlite3_column_text(st, col + 4);
+	g->md5_attrs = md5a ? xstrdup(md5a) : NULL;
+	g->m.sent_ms = sqlite3_column_int64(st, col + 5);
+	g->m.receive_count = receive_count;
+	g->m.first_receive_ms = sqlite3_column_type(st, col + 6) == SQLITE_NULL
+					? now
+					: sqlite3_column_int64(st, col + 6);
+	const char *sender = (const char *)sqlite3_column_text(st, col + 7);
+	snprintf(g->sender, sizeof(g->sender), "%s", sender ? sender : "");
+	const char *grp = (const char *)sqlite3_column_text(st, col + 8);
+	const char *dedup = (const char *)sqlite3_column_text(st, col + 9);
+	g->group = grp ? xstrdup(grp) : NULL;
+	g->dedup = dedup ? xstrdup(dedup) : NULL;
 }
 
 /*
@@ -1238,9 +1279,7 @@ static int take(struct cloud *c, const struct queue *q, int max, long long vt, s
 	cloud_db_exec(c->db, "BEGIN IMMEDIATE");
 	/* The candidates are chosen before any is changed: taking one closes its group. */
 	int found = candidates(c, q, now, cap, seqs, receives);
-	sqlite3_stmt *st = prep(c, "SELECT id, body, attrs, md5, md5_attrs, sent,"
-				   " first_receive, sender, grp, dedup FROM sqs_messages"
-				   " WHERE seq=?");
+	sqlite3_stmt *st = prep(c, "SELECT " GOT_COLUMNS " FROM sqs_messages WHERE seq=?");
 	sqlite3_stmt *up = prep(c, "UPDATE sqs_messages SET receives=?, first_receive=?,"
 				   " receipt=?, visible=? WHERE seq=?");
 	if (!st || !up)
@@ -1256,36 +1295,16 @@ static int take(struct cloud *c, const struct queue *q, int max, long long vt, s
 		if (sqlite3_step(st) != SQLITE_ROW)
 			continue;
 		struct got *g = &out[n++];
-		memset(g, 0, sizeof(*g));
-		g->seq = seq;
-		snprintf(g->m.id, sizeof(g->m.id), "%s", (const char *)sqlite3_column_text(st, 0));
-		g->m.body = xstrndup((const char *)sqlite3_column_text(st, 1),
-				     (size_t)sqlite3_column_bytes(st, 1));
-		const char *attrs = (const char *)sqlite3_column_text(st, 2);
-		g->m.attrs = attrs ? cJSON_Parse(attrs) : NULL;
-		snprintf(g->m.md5, sizeof(g->m.md5), "%s",
-			 (const char *)sqlite3_column_text(st, 3));
-		const char *md5a = (const char *)sqlite3_column_text(st, 4);
-		g->md5_attrs = md5a ? xstrdup(md5a) : NULL;
-		g->m.sent_ms = sqlite3_column_int64(st, 5);
-		g->m.receive_count = receives[k] + 1;
-		g->m.first_receive_ms = sqlite3_column_type(st, 6) == SQLITE_NULL
-						? now
-						: sqlite3_column_int64(st, 6);
-		const char *sender = (const char *)sqlite3_column_text(st, 7);
-		snprintf(g->sender, sizeof(g->sender), "%s", sender ? sender : "");
-		const char *grp = (const char *)sqlite3_column_text(st, 8);
-		const char *dedup = (const char *)sqlite3_column_text(st, 9);
-		g->group = grp ? xstrdup(grp) : NULL;
-		g->dedup = dedup ? xstrdup(dedup) : NULL;
+		got_fill(g, st, 0, seq, receives[k] + 1, now);
 		char receipt[96];
 		random_receipt(seq, receipt, sizeof(receipt));
 		g->m.receipt = xstrdup(receipt);
+		g->visible = now + vt * 1000;
 		sqlite3_reset(up);
 		sqlite3_bind_int(up, 1, g->m.receive_count);
 		sqlite3_bind_int64(up, 2, g->m.first_receive_ms);
 		sqlite3_bind_text(up, 3, receipt, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(up, 4, now + vt * 1000);
+		sqlite3_bind_int64(up, 4, g->visible);
 		sqlite3_bind_int64(up, 5, seq);
 		sqlite3_step(up);
 	}
@@ -1301,6 +1320,118 @@ done:
 		pthread_mutex_lock(&c->db->mu);
 	}
 	return n;
+}
+
+/* How long a ReceiveRequestAttemptId can be retried, from its first receive. */
+#define ATTEMPT_MS (5 * 60 * 1000)
+
+/* Whether s is a ReceiveRequestAttemptId SQS takes: 1 to 128 letters, digits, punctuation. */
+static bool valid_attempt_id(const char *s)
+{
+	size_t n = strlen(s);
+	if (n < 1 || n > 128)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < 0x21 || s[i] > 0x7e)
+			return false;
+	return true;
+}
+
+/*
+ * A FIFO receive retried with the ReceiveRequestAttemptId of one in the last five minutes
+ * (on the queue's clock): the same messages with the same receipt handles, their visibility
+ * timeout started again, as long as none was deleted or had its visibility changed since.
+ * Returns the number of messages (into out), -1 when the id is not known (a new receive),
+ * -2 when it is known and its messages changed. Caller holds db->mu.
+ */
+static int retake(struct cloud *c, const struct queue *q, const char *attempt, long long vt,
+		  struct got *out)
+{
+	int64_t now = now_ms(c, q->account);
+	sqlite3_stmt *st = prep(c, "DELETE FROM sqs_attempts WHERE account=? AND at<=?");
+	if (st) {
+		sqlite3_bind_text(st, 1, q->account, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, now - ATTEMPT_MS);
+		sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	st = prep(
+		c,
+		"SELECT a.seq, a.receipt, a.visible, m.receipt, m.visible, m.receives, " GOT_COLUMNS
+		" FROM sqs_attempts a LEFT JOIN sqs_messages m ON m.seq=a.seq"
+		" AND m.account=a.account AND m.queue=a.queue"
+		" WHERE a.account=? AND a.queue=? AND a.attempt=? ORDER BY a.ord");
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, q->account, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, q->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, attempt, -1, SQLITE_STATIC);
+	int n = 0, rows = 0;
+	bool same = true;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		rows++;
+		const char *was = (const char *)sqlite3_column_text(st, 1);
+		const char *is = (const char *)sqlite3_column_text(st, 3);
+		if (!same || !is || strcmp(was, is) != 0 ||
+		    sqlite3_column_int64(st, 2) != sqlite3_column_int64(st, 4) ||
+		    n == SQS_BATCH_MAX) {
+			same = false;
+			continue;
+		}
+		struct got *g = &out[n++];
+		got_fill(g, st, 6, sqlite3_column_int64(st, 0), sqlite3_column_int(st, 5), now);
+		g->m.receipt = xstrdup(is);
+		g->visible = now + vt * 1000;
+	}
+	sqlite3_finalize(st);
+	if (!rows)
+		return -1;
+	if (!same) {
+		for (int i = 0; i < n; i++)
+			got_free(&out[i]);
+		return -2;
+	}
+	sqlite3_stmt *up = prep(c, "UPDATE sqs_messages SET visible=? WHERE seq=?");
+	sqlite3_stmt *ua = prep(c, "UPDATE sqs_attempts SET visible=? WHERE account=? AND queue=?"
+				   " AND attempt=? AND seq=?");
+	for (int i = 0; up && ua && i < n; i++) {
+		sqlite3_reset(up);
+		sqlite3_bind_int64(up, 1, out[i].visible);
+		sqlite3_bind_int64(up, 2, out[i].seq);
+		sqlite3_step(up);
+		sqlite3_reset(ua);
+		sqlite3_bind_int64(ua, 1, out[i].visible);
+		sqlite3_bind_text(ua, 2, q->account, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ua, 3, q->name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ua, 4, attempt, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(ua, 5, out[i].seq);
+		sqlite3_step(ua);
+	}
+	sqlite3_finalize(up);
+	sqlite3_finalize(ua);
+	return n;
+}
+
+/* Remember what a FIFO receive with a ReceiveRequestAttemptId took, for its retries. */
+static void remember_attempt(struct cloud *c, const struct queue *q, const char *attempt,
+			     const struct got *got, int n)
+{
+	sqlite3_stmt *st = prep(c, "INSERT OR REPLACE INTO sqs_attempts(account, queue, attempt,"
+				   " at, ord, seq, receipt, visible) VALUES(?,?,?,?,?,?,?,?)");
+	int64_t now = now_ms(c, q->account);
+	for (int i = 0; st && i < n; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, q->account, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, q->name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, attempt, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, now);
+		sqlite3_bind_int(st, 5, i);
+		sqlite3_bind_int64(st, 6, got[i].seq);
+		sqlite3_bind_text(st, 7, got[i].m.receipt, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 8, got[i].visible);
+		sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
 }
 
 static bool op_receive(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
@@ -1327,15 +1458,30 @@ static bool op_receive(struct cloud *c, const char *account, const cJSON *in, cJ
 			       "Value %lld for parameter WaitTimeSeconds is invalid. "
 			       "Reason: Must be >= 0 and <= 20, if provided.",
 			       wait);
+	/* Standard queues ignore the attempt id, as SQS does. */
+	const char *attempt = is_fifo(&q) ? query_str(in, "ReceiveRequestAttemptId") : NULL;
+	if (ok && attempt && !valid_attempt_id(attempt))
+		ok = BAD_VALUE(e,
+			       "Value %s for parameter ReceiveRequestAttemptId is invalid. Reason: "
+			       "It must be 1 to 128 letters, digits or punctuation characters.",
+			       attempt);
+	struct got got[SQS_BATCH_MAX];
+	int n = attempt && ok ? retake(c, &q, attempt, vt, got) : -1;
+	if (n == -2)
+		ok = BAD_VALUE(e,
+			       "Value %s for parameter ReceiveRequestAttemptId is invalid. Reason: "
+			       "The receiveRequestAttemptId is not valid anymore since the receive "
+			       "call is not retryable.",
+			       attempt);
 	if (!ok) {
 		queue_release(&q);
 		return false;
 	}
-	struct got got[SQS_BATCH_MAX];
 	int64_t deadline = now_ms(c, q.account) + wait * 1000;
-	int n = 0;
-	for (;;) {
+	for (bool retried = n >= 0; !retried;) {
 		n = take(c, &q, (int)max, vt, got);
+		if (n > 0 && attempt)
+			remember_attempt(c, &q, attempt, got, n);
 		if (n > 0 || now_ms(c, q.account) >= deadline)
 			break;
 		/* Long polling: wait for a send (or the clock) without the database's lock. */
@@ -1865,6 +2011,11 @@ static const char *const migrations[] = {
 	" (SELECT ifnull(max(seq), 0) FROM sqs_dedup)));"
 	"CREATE TRIGGER sqs_seq_bump AFTER INSERT ON sqs_messages BEGIN"
 	" UPDATE sqs_seq SET last = max(last, NEW.seq); END;",
+	/* 3 -> 4: what FIFO receives with a ReceiveRequestAttemptId took, for their retries. */
+	"CREATE TABLE sqs_attempts(account TEXT NOT NULL, queue TEXT NOT NULL,"
+	" attempt TEXT NOT NULL, at INTEGER NOT NULL, ord INTEGER NOT NULL, seq INTEGER NOT NULL,"
+	" receipt TEXT NOT NULL, visible INTEGER NOT NULL,"
+	" PRIMARY KEY(account, queue, attempt, ord)) STRICT;",
 };
 
 bool sqs_start(struct cloud *c, struct error *err)
@@ -1903,6 +2054,7 @@ static void reset(struct cloud *c, const char *account)
 	pthread_mutex_lock(&c->db->mu);
 	static const char *const sqls[] = { "DELETE FROM sqs_messages WHERE account=?",
 					    "DELETE FROM sqs_dedup WHERE account=?",
+					    "DELETE FROM sqs_attempts WHERE account=?",
 					    "DELETE FROM sqs_queues WHERE account=?" };
 	for (size_t i = 0; i < sizeof(sqls) / sizeof(sqls[0]); i++) {
 		sqlite3_stmt *st = prep(c, sqls[i]);
