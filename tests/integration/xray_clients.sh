@@ -3,7 +3,7 @@
 # (AWS_ENDPOINT_URL) and boto3 in both Pythons: PutTraceSegments (a bad segment comes back
 # unprocessed), GetTraceSummaries over a time range, BatchGetTraces with an unknown id, and
 # GetServiceGraph refused as not offered; the segments Lambda records for an actively traced
-# function's sampled invocation.
+# function's sampled invocation; `lambda-tutor tune` (power tuning) of a CPU-bound function.
 # Usage: xray_clients.sh LAMBDA-TUTOR
 TUTOR=$1
 . "$(dirname "$0")/cloud_lib.sh"
@@ -81,6 +81,44 @@ assert [x["name"] for x in fn["subsegments"]] == ["Initialization", "Invocation"
 assert svc["start_time"] <= fn["subsegments"][1]["start_time"] < fn["subsegments"][1]["end_time"] <= svc["end_time"], segs
 '
 ok $? "v2: Lambda's segments: AWS::Lambda, then AWS::Lambda::Function with Initialization, Invocation, Overhead" || note "$out"
+
+# lambda-tutor tune: a CPU-bound function at two sizes, run in a copy signed with the
+# learner's keys; CPU follows memory, so 128 MB is slower than 1769 MB (one vCPU).
+mkdir -p "$WORK/cpu"
+printf 'def handler(event, context):\n    return sum(i * i for i in range(event["n"]))\n' >"$WORK/cpu/app.py"
+make_zip "$WORK/cpu.zip" "$WORK/cpu"
+out=$(cli v2 lambda create-function --function-name crunch --runtime python3.12 \
+	--handler app.handler --role "$ROLE" --zip-file "fileb://$WORK/cpu.zip" --memory-size 512 2>&1)
+ok $? "v2: create-function crunch" || note "$out"
+out=$("$TUTOR" tune crunch --memory 1769,128 --invocations 2 --payload '{"n": 200000}' \
+	--strategy speed --json --workspace "$WS" 2>"$WORK/tune.err")
+json_py "$out" '
+r = d["results"]
+assert [x["memoryMB"] for x in r] == [128, 1769], r
+slow, fast = r
+for x in r:
+    assert x["averageBilledDurationMs"] >= x["averageDurationMs"] > 0, x
+    want = x["averageBilledDurationMs"] / 1000 * x["memoryMB"] / 1024 * 0.0000166667 + 0.0000002
+    assert abs(x["averageCostUSD"] - want) < 1e-12, (x, want)
+assert slow["averageDurationMs"] > 2 * fast["averageDurationMs"], r
+assert d["recommended"]["memoryMB"] == 1769 and d["strategy"] == "speed" and d["function"] == "crunch", d
+'
+ok $? "tune --json: duration and cost at 128 and 1769 MB, CPU in proportion to memory" || note "$out $(cat "$WORK/tune.err")"
+contains "$(cat "$WORK/tune.err")" "128 MB: 2 calls done"
+ok $? "tune: progress on stderr" || note "$(cat "$WORK/tune.err")"
+out=$(cli v2 lambda get-function-configuration --function-name crunch-tune 2>&1)
+contains "$out" ResourceNotFoundException
+ok $? "tune: the copy is deleted when done" || note "$out"
+out=$(cli v2 lambda get-function-configuration --function-name crunch --query MemorySize 2>&1)
+check "tune: the function itself keeps its memory" test "$out" = 512
+out=$("$TUTOR" tune crunch --memory 64 --workspace "$WS" 2>&1)
+check "tune --memory 64: Lambda's bounds in one line" contains "$out" "outside Lambda's 128-10240 MB"
+out=$("$TUTOR" tune nowhere --memory 128 --workspace "$WS" 2>&1)
+check "tune of an unknown function: the cloud's error" contains "$out" "Function not found"
+out=$("$TUTOR" tune crunch --memory 256 --invocations 1 --payload '{}' --workspace "$WS" 2>&1)
+check "tune stops on a function error" contains "$out" "the function failed at 256 MB"
+out=$("$TUTOR" tune crunch --memory 128 --invocations 1 --payload '{"n": 10}' --strategy cost --workspace "$WS" 2>/dev/null)
+check "tune: the text report recommends and says how to set it" contains "$out" "--memory-size 128"
 
 for py in /usr/bin/python3 python3; do
 	if ! "$py" -c 'import boto3' 2>/dev/null; then
