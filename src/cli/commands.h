@@ -420,6 +420,43 @@ int cmd_iam_run(const struct cli_opts *opts, int argc, char **argv);
 			cmd_iam_run                                                               \
 	}
 
+int cmd_tune_run(const struct cli_opts *opts, int argc, char **argv);
+#define CMD_TUNE                                                                                   \
+	{                                                                                          \
+		"tune", "power tuning: a function's duration and cost at several memory sizes",    \
+			"Usage: lambda-tutor tune FUNCTION [--memory 128,256,...] [--payload "     \
+			"JSON]\n"                                                                  \
+			"                         [--invocations N] [--strategy "                  \
+			"cost|speed|balanced] [--json]\n"                                          \
+			"\n"                                                                       \
+			"Runs a copy of FUNCTION (FUNCTION-tune, deleted when done) in your "      \
+			"local cloud at\n"                                                         \
+			"each memory size: one warm-up call, then N calls with the payload. "      \
+			"Prints the\n"                                                             \
+			"average duration, billed duration and cost per million calls at each "    \
+			"size (the\n"                                                              \
+			"cloud gives CPU in proportion to memory, as Lambda does), plots "         \
+			"duration and cost\n"                                                      \
+			"against memory, and recommends a size, as AWS Lambda Power Tuning does. " \
+			"The\n"                                                                    \
+			"cloud is started if it is not running.\n"                                 \
+			"\n"                                                                       \
+			"Options:\n"                                                               \
+			"  --memory LIST    sizes in MB (default 128,256,512,1024,1536,3008)\n"    \
+			"  --payload JSON   the event of every call (default {})\n"                \
+			"  --invocations N  calls counted at each size (default 5)\n"              \
+			"  --strategy S     cost: the cheapest size; speed: the fastest; "         \
+			"balanced (default):\n"                                                    \
+			"                   the least of cost and duration, each scaled to 0-1, "  \
+			"weighed equally\n"                                                        \
+			"  --json           the results as JSON\n"                                 \
+			"\n"                                                                       \
+			"Exit status: 0 tuned, 1 a call failed (a function error stops the run), " \
+			"2 a usage\n"                                                              \
+			"error or no cloud.\n",                                                    \
+			cmd_tune_run                                                               \
+	}
+
 int cmd_scenario_run(const struct cli_opts *opts, int argc, char **argv);
 #define CMD_SCENARIO                                                                               \
 	{                                                                                          \

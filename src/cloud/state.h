@@ -55,6 +55,7 @@ struct cloud {
 	struct sandbox *sandbox;
 	/* A UDP port on 127.0.0.1 held for the X-Ray daemon (AWS_XRAY_DAEMON_ADDRESS). */
 	int xray_fd, xray_port;
+	struct xray_state *xray; /* the daemon reading it (xray/xray.c) */
 	char cg_mem_root[200], cg_cpu_root[200];
 
 	/* Environments are forked by the thread in cloud_run(), so that the kernel kills them

@@ -2,8 +2,9 @@
 # AWS X-Ray's trace store through Debian's CLI 2.9 (--endpoint-url), the pyenv 1.x CLI
 # (AWS_ENDPOINT_URL) and boto3 in both Pythons: PutTraceSegments (a bad segment comes back
 # unprocessed), GetTraceSummaries over a time range, BatchGetTraces with an unknown id, and
-# GetServiceGraph refused as not offered; the segments Lambda records for an actively traced
-# function's sampled invocation.
+# GetServiceGraph, filter expressions and their errors; the segments
+# Lambda records for an actively traced function's sampled invocation and those its handler
+# sends the X-Ray daemon over UDP; `lambda-tutor tune` (power tuning) of a CPU-bound function.
 # Usage: xray_clients.sh LAMBDA-TUTOR
 TUTOR=$1
 . "$(dirname "$0")/cloud_lib.sh"
@@ -53,13 +54,43 @@ assert json.loads(t[0]["Segments"][1]["Document"])["name"] == "DynamoDB"
 assert d["UnprocessedTraceIds"] == ["1-00000000-000000000000000000000000"], d
 '
 	ok $? "$v: batch-get-traces: both segments in time order, the unknown id unprocessed" || note "$out"
+	out=$(cli $v xray get-trace-summaries --start-time $((T - 60)) --end-time $((T + 60)) \
+		--filter-expression "service(\"checkout-$v\") AND fault AND duration > 0.2" 2>&1)
+	json_py "$out" 'assert [x["Id"] for x in d["TraceSummaries"]] == ["'"$TID"'"], d'
+	ok $? "$v: get-trace-summaries --filter-expression service(...) AND fault AND duration > 0.2" || note "$out"
+	out=$(cli $v xray get-trace-summaries --start-time $((T - 60)) --end-time $((T + 60)) \
+		--filter-expression 'service("checkout") {' 2>&1)
+	contains "$out" "InvalidRequestException"
+	ok $? "$v: a malformed filter expression: InvalidRequestException" || note "$out"
 	out=$(cli $v xray get-service-graph --start-time $((T - 60)) --end-time $((T + 60)) 2>&1)
-	contains "$out" "does not offer AWS X-Ray's GetServiceGraph"
-	ok $? "$v: get-service-graph is refused as not offered" || note "$out"
+	json_py "$out" '
+n = [x for x in d["Services"] if x["Name"] == "checkout-'"$v"'"]
+assert len(n) == 1 and n[0]["Root"] is True and n[0]["SummaryStatistics"]["FaultStatistics"]["TotalCount"] == 1, d
+assert n[0]["SummaryStatistics"]["TotalResponseTime"] == 0.25 and n[0]["Edges"] == [], n
+'
+	ok $? "$v: get-service-graph: the service as a root node with its fault and response time" || note "$out"
 done
 # A function with active tracing: Lambda records its own segments for the sampled invocation.
 mkdir -p "$WORK/fn"
-printf 'def handler(event, context):\n    return 1\n' >"$WORK/fn/app.py"
+cat >"$WORK/fn/app.py" <<'PY'
+import json, os, secrets, socket, time
+
+
+def handler(event, context):
+    # What an X-Ray SDK does: a subsegment of the function's segment, sent to the daemon.
+    h = dict(kv.split("=", 1) for kv in os.environ["_X_AMZN_TRACE_ID"].split(";"))
+    host, port = os.environ["AWS_XRAY_DAEMON_ADDRESS"].split(":")
+    now = time.time()
+    doc = {"name": "orders-table", "id": secrets.token_hex(8), "trace_id": h["Root"],
+           "parent_id": h["Parent"], "type": "subsegment", "namespace": "aws",
+           "start_time": now, "end_time": now + 0.01, "annotations": {"tier": "gold"}}
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.sendto(b'{"format": "json", "version": 1}\n' + json.dumps(doc).encode(), (host, int(port)))
+    s.sendto(b'{"format": "xml"}\n' + json.dumps(dict(doc, id=secrets.token_hex(8))).encode(), (host, int(port)))
+    other = dict(doc, id=secrets.token_hex(8), trace_id="1-%08x-%024x" % (int(now), 7))
+    s.sendto(b'{"format": "json", "version": 1}\n' + json.dumps(other).encode(), (host, int(port)))
+    return doc["id"]
+PY
 make_zip "$WORK/fn.zip" "$WORK/fn"
 out=$(cli v2 lambda create-function --function-name traced --runtime python3.12 \
 	--handler app.handler --role "$ROLE" --zip-file "fileb://$WORK/fn.zip" \
@@ -81,6 +112,72 @@ assert [x["name"] for x in fn["subsegments"]] == ["Initialization", "Invocation"
 assert svc["start_time"] <= fn["subsegments"][1]["start_time"] < fn["subsegments"][1]["end_time"] <= svc["end_time"], segs
 '
 ok $? "v2: Lambda's segments: AWS::Lambda, then AWS::Lambda::Function with Initialization, Invocation, Overhead" || note "$out"
+SUBID=$(tr -d '"' <"$WORK/r.json")
+ok=1
+for _ in $(seq 1 50); do
+	out=$(cli v2 xray batch-get-traces --trace-ids "$TID" 2>&1)
+	contains "$out" "$SUBID" && ok=0 && break
+	sleep 0.1
+done
+json_py "$out" '
+segs = [json.loads(s["Document"]) for s in d["Traces"][0]["Segments"]]
+fn = [s for s in segs if s.get("origin") == "AWS::Lambda::Function"][0]
+sub = [s for s in segs if s["id"] == "'"$SUBID"'"][0]
+assert sub["parent_id"] == fn["id"] and sub["name"] == "orders-table" and sub["type"] == "subsegment", segs
+assert len(segs) == 3, [s["name"] for s in segs]
+'
+ok $? "the daemon (UDP, AWS_XRAY_DAEMON_ADDRESS): the handler's subsegment under the function's segment; a wrong header and a foreign trace dropped" || note "$out"
+out=$(cli v2 xray get-trace-summaries --start-time $((T1 - 60)) --end-time $((T1 + 120)) \
+	--filter-expression 'annotation.tier = "gold" AND service("traced")' 2>&1)
+json_py "$out" 'assert [x["Id"] for x in d["TraceSummaries"]] == ["'"$TID"'"], d'
+ok $? "v2: a filter on the handler's annotation finds the invocation's trace" || note "$out"
+out=$(cli v2 xray get-service-graph --start-time $((T1 - 60)) --end-time $((T1 + 120)) 2>&1)
+json_py "$out" '
+by = {(x["Name"], x.get("Type")): x for x in d["Services"]}
+svc, fn, table = by[("traced", "AWS::Lambda")], by[("traced", "AWS::Lambda::Function")], by[("orders-table", "AWS::orders-table")]
+assert svc["Root"] and [e["ReferenceId"] for e in svc["Edges"]] == [fn["ReferenceId"]], d
+assert [e["ReferenceId"] for e in fn["Edges"]] == [table["ReferenceId"]], d
+assert fn["Edges"][0]["SummaryStatistics"]["OkCount"] == 1 and not table["Root"], d
+'
+ok $? "v2: get-service-graph: Lambda, the function, and the table its handler called, as edges" || note "$out"
+
+# lambda-tutor tune: a CPU-bound function at two sizes, run in a copy signed with the
+# learner's keys; CPU follows memory, so 128 MB is slower than 1769 MB (one vCPU).
+mkdir -p "$WORK/cpu"
+printf 'def handler(event, context):\n    return sum(i * i for i in range(event["n"]))\n' >"$WORK/cpu/app.py"
+make_zip "$WORK/cpu.zip" "$WORK/cpu"
+out=$(cli v2 lambda create-function --function-name crunch --runtime python3.12 \
+	--handler app.handler --role "$ROLE" --zip-file "fileb://$WORK/cpu.zip" --memory-size 512 2>&1)
+ok $? "v2: create-function crunch" || note "$out"
+out=$("$TUTOR" tune crunch --memory 1769,128 --invocations 2 --payload '{"n": 200000}' \
+	--strategy speed --json --workspace "$WS" 2>"$WORK/tune.err")
+json_py "$out" '
+r = d["results"]
+assert [x["memoryMB"] for x in r] == [128, 1769], r
+slow, fast = r
+for x in r:
+    assert x["averageBilledDurationMs"] >= x["averageDurationMs"] > 0, x
+    want = x["averageBilledDurationMs"] / 1000 * x["memoryMB"] / 1024 * 0.0000166667 + 0.0000002
+    assert abs(x["averageCostUSD"] - want) < 1e-12, (x, want)
+assert slow["averageDurationMs"] > 2 * fast["averageDurationMs"], r
+assert d["recommended"]["memoryMB"] == 1769 and d["strategy"] == "speed" and d["function"] == "crunch", d
+'
+ok $? "tune --json: duration and cost at 128 and 1769 MB, CPU in proportion to memory" || note "$out $(cat "$WORK/tune.err")"
+contains "$(cat "$WORK/tune.err")" "128 MB: 2 calls done"
+ok $? "tune: progress on stderr" || note "$(cat "$WORK/tune.err")"
+out=$(cli v2 lambda get-function-configuration --function-name crunch-tune 2>&1)
+contains "$out" ResourceNotFoundException
+ok $? "tune: the copy is deleted when done" || note "$out"
+out=$(cli v2 lambda get-function-configuration --function-name crunch --query MemorySize 2>&1)
+check "tune: the function itself keeps its memory" test "$out" = 512
+out=$("$TUTOR" tune crunch --memory 64 --workspace "$WS" 2>&1)
+check "tune --memory 64: Lambda's bounds in one line" contains "$out" "outside Lambda's 128-10240 MB"
+out=$("$TUTOR" tune nowhere --memory 128 --workspace "$WS" 2>&1)
+check "tune of an unknown function: the cloud's error" contains "$out" "Function not found"
+out=$("$TUTOR" tune crunch --memory 256 --invocations 1 --payload '{}' --workspace "$WS" 2>&1)
+check "tune stops on a function error" contains "$out" "the function failed at 256 MB"
+out=$("$TUTOR" tune crunch --memory 128 --invocations 1 --payload '{"n": 10}' --strategy cost --workspace "$WS" 2>/dev/null)
+check "tune: the text report recommends and says how to set it" contains "$out" "--memory-size 128"
 
 for py in /usr/bin/python3 python3; do
 	if ! "$py" -c 'import boto3' 2>/dev/null; then
@@ -101,16 +198,42 @@ mine = [v for v in s if v["Id"] == tid]
 assert len(mine) == 1 and mine[0]["HasError"] and mine[0]["Duration"] == 0.25, s
 b = x.batch_get_traces(TraceIds=[tid])["Traces"]
 assert json.loads(b[0]["Segments"][0]["Document"]) == doc, b
-try:
-    x.get_trace_summaries(StartTime=t - 60, EndTime=t + 60, FilterExpression='service("none")')
-    raise SystemExit("a filter expression was answered as if every trace matched it")
-except x.exceptions.ClientError as e:
-    assert e.response["Error"]["Code"] == "NotImplemented", e.response
+def ids(expr):
+    r = x.get_trace_summaries(StartTime=t - 60, EndTime=t + 60, FilterExpression=expr)
+    return sorted(v["Id"] for v in r["TraceSummaries"] if v["Id"] in (tid, tid2))
+tid2 = "1-%08x-%024x" % (t, 199 + len(sys.executable))
+root = {"name": "shop", "id": "b1b2c3d4e5f60718", "trace_id": tid2, "start_time": t + 1,
+        "end_time": t + 3, "fault": True, "origin": "AWS::ApiGateway::Stage",
+        "http": {"request": {"method": "POST", "url": "https://shop.example/orders"},
+                 "response": {"status": 502}}}
+fn = {"name": "orders", "id": "c1b2c3d4e5f60718", "trace_id": tid2, "parent_id": "b1b2c3d4e5f60718",
+      "start_time": t + 1.5, "end_time": t + 2.5, "origin": "AWS::Lambda::Function",
+      "annotations": {"tier": "gold", "items": 3},
+      "subsegments": [{"name": "DynamoDB", "id": "d1b2c3d4e5f60718", "start_time": t + 2,
+                       "end_time": t + 2.2, "throttle": True, "namespace": "aws"}]}
+r = x.put_trace_segments(TraceSegmentDocuments=[json.dumps(root), json.dumps(fn)])
+assert r["UnprocessedTraceSegments"] == [], r
+assert ids('service("orders")') == [tid2], "service"
+assert ids('service("shop") { fault } AND annotation.tier = "gold"') == [tid2], "service block"
+assert ids('service("orders") { fault }') == [], "the fault is shop's, not orders'"
+assert tid in ids("error") and tid2 not in ids("error"), "error"
+assert ids("throttle") == [tid2] and tid2 not in ids("ok") and tid in ids("!fault"), "flags"
+assert ids("responsetime >= 2 AND duration < 2.5") == [tid2], "times"
+assert ids('http.status = 502 AND http.url CONTAINS "/orders" AND http.method = "POST"') == [tid2], "http"
+assert ids("annotation.items > 2 OR annotation[missing]") == [tid2], "annotations"
+assert ids('edge("shop", "orders")') == [tid2] and ids('edge("orders", "shop")') == [], "edge"
+assert ids('id(name: "orders", type: "AWS::Lambda::Function")') == [tid2], "id"
+for bad in ['service("orders"', 'responsetime > "slow"', "nonsense", "fault AND"]:
+    try:
+        x.get_trace_summaries(StartTime=t - 60, EndTime=t + 60, FilterExpression=bad)
+        raise SystemExit("a bad expression was answered: " + bad)
+    except x.exceptions.InvalidRequestException as e:
+        assert "at column" in e.response["Error"]["Message"], e.response
 print("fine")
 PY
 )
 	contains "$out" fine
-	ok $? "boto3 $py: put_trace_segments, get_trace_summaries, batch_get_traces" || note "$out"
+	ok $? "boto3 $py: put_trace_segments, get_trace_summaries (filter expressions and their errors), batch_get_traces" || note "$out"
 done
 stop_cloud
 ok $? "the cloud stops cleanly"

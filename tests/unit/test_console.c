@@ -8,6 +8,7 @@
 
 #include "aws/events.h"
 #include "check/console.h"
+#include "check/tune.h"
 #include "harness.h"
 
 TEST(console_templates__are_json_events)
@@ -190,6 +191,48 @@ TEST(console_validation__follows_lambda)
 	free(pretty);
 }
 
+TEST(tune__sizes_strategies_and_reports)
+{
+	int m[TUNE_MAX_SIZES];
+	size_t n = 0;
+	struct error err;
+	error_clear(&err);
+	ok(tune_parse_memory("1024,128,512,128", m, &n, &err) && n == 3 && m[0] == 128 &&
+		   m[1] == 512 && m[2] == 1024,
+	   "sizes sorted, a repeated size once");
+	ok(!tune_parse_memory("64,128", m, &n, &err) && strstr(err.msg, "128-10240"),
+	   "64 MB is below Lambda's range");
+	ok(!tune_parse_memory("128,,256", m, &n, &err), "an empty item");
+	ok(!tune_parse_memory("128.5", m, &n, &err), "a fraction of a MB");
+	ok(!tune_parse_memory("", m, &n, &err), "no size");
+	/* 128 MB: slow and cheapest; 1024 MB: fastest and dearest; 512 MB: in between. */
+	struct tune_point p[] = {
+		{ 128, 1000, 1000, -1, 2.1e-6 },
+		{ 512, 200, 200, -1, 2.3e-6 },
+		{ 1024, 150, 150, -1, 2.7e-6 },
+	};
+	is_int(tune_pick(p, 3, TUNE_COST), 0, "cost: the cheapest");
+	is_int(tune_pick(p, 3, TUNE_SPEED), 2, "speed: the fastest");
+	is_int(tune_pick(p, 3, TUNE_BALANCED), 1, "balanced: both scaled to 0-1, weighed equally");
+	enum tune_strategy s;
+	ok(tune_parse_strategy("balanced", &s) && s == TUNE_BALANCED &&
+		   !tune_parse_strategy("x", &s),
+	   "strategies by name");
+	double d, b, i;
+	ok(tune_parse_report("START RequestId: 1\nREPORT RequestId: 1\tDuration: 12.50 ms\tBilled "
+			     "Duration: 13 ms\tMemory Size: 128 MB\tMax Memory Used: 40 MB\t\n",
+			     &d, &b, &i) &&
+		   d == 12.5 && b == 13 && i == -1,
+	   "the Text format's REPORT line");
+	ok(tune_parse_report("{\"time\":\"x\",\"type\":\"platform.report\",\"record\":{\"metrics\":"
+			     "{\"durationMs\":7.25,\"billedDurationMs\":8,\"initDurationMs\":99."
+			     "5}}}\n",
+			     &d, &b, &i) &&
+		   d == 7.25 && b == 8 && i == 99.5,
+	   "the JSON format's platform.report record");
+	ok(!tune_parse_report("no report here\n", &d, &b, &i), "no report");
+}
+
 int main(void)
 {
 	RUN(console_templates__are_json_events);
@@ -197,5 +240,6 @@ int main(void)
 	RUN(console_invocations__from_report_lines);
 	RUN(console_parse_functions__reads_and_sorts);
 	RUN(console_validation__follows_lambda);
+	RUN(tune__sizes_strategies_and_reports);
 	return done();
 }

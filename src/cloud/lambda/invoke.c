@@ -331,6 +331,8 @@ static void run(struct cloud *c, struct lfunc *fn, const char *payload, size_t l
 	}
 	fn->inflight++;
 	struct invocation *inv = inv_new(fn, payload, len, request_id, qualifier);
+	if (strstr(inv->trace_id, "Sampled=1"))
+		xray_daemon_expect(c, inv->trace_id, fn->account);
 	if (client_context)
 		inv->client_context = xstrdup(client_context);
 	struct env *env = idle_env(c, fn);

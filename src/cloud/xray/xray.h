@@ -8,8 +8,8 @@
 struct cloud;
 
 /*
- * Records Lambda's segments for one sampled invocation: the service's (AWS::Lambda, its id the
- * trace header's Parent) and the function's (AWS::Lambda::Function) with its Initialization
+ * Records Lambda's segments for one sampled invocation: the service's (AWS::Lambda) and the
+ * function's (AWS::Lambda::Function, its id the trace header's Parent) with its Initialization
  * (cold starts only), Invocation and Overhead subsegments. trace_header is the invocation's
  * X-Amzn-Trace-Id ("Root=…;Parent=…;Sampled=1"); times in ms of the wall clock; status
  * "success", "error" or "timeout" (a fault).
@@ -17,5 +17,11 @@ struct cloud;
 void xray_lambda_trace(struct cloud *c, const char *account, const char *function,
 		       const char *request_id, const char *trace_header, long long start_ms,
 		       double init_ms, double duration_ms, const char *status);
+
+/*
+ * The X-Ray daemon takes segments of trace_header's trace (an invocation's X-Amzn-Trace-Id)
+ * for account: called when a sampled invocation starts. The last 512 traces are kept.
+ */
+void xray_daemon_expect(struct cloud *c, const char *trace_header, const char *account);
 
 #endif
