@@ -1906,7 +1906,7 @@ static bool do_insights(struct run *run, const cJSON *args, struct step_state *s
  */
 static bool do_publish_layer(struct run *run, const struct exercise_step *step, const cJSON *args)
 {
-	char *name = arg_text(args, "name"), *dir = arg_text(args, "dir");
+	char *name = arg_text(args, "layer"), *dir = arg_text(args, "dir");
 	char *full = path_join(run->opts->code_dir, dir ? dir : "");
 	bool ok = path_is_dir(full);
 	if (!ok)

@@ -499,7 +499,7 @@ static const struct yschema_key metrics_keys[] = { { "namespace", YS_STRING, tru
 						   { NULL, YS_ANY, false } };
 static const struct yschema_key insights_keys[] = { { "file", YS_STRING, true },
 						    { NULL, YS_ANY, false } };
-static const struct yschema_key layer_keys[] = { { "name", YS_STRING, true },
+static const struct yschema_key layer_keys[] = { { "layer", YS_STRING, true },
 						 { "dir", YS_STRING, true },
 						 { NULL, YS_ANY, false } };
 

@@ -128,7 +128,7 @@ enum exercise_step_kind {
 	STEP_METRICS,  /* args: namespace, metric, dimensions; gives `metric`: its statistics */
 	STEP_INSIGHTS, /* args: file: a Logs Insights query of the learner's over the
 			* function's log group; gives `results`, one object a row */
-	STEP_PUBLISH_LAYER, /* args: name, dir: the learner's folder published as a layer and
+	STEP_PUBLISH_LAYER, /* args: layer, dir: the learner's folder published as a layer and
 			     * attached to the function; the function's own package leaves it out */
 	STEP_KIND_COUNT,
 };

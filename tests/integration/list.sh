@@ -110,7 +110,7 @@ for m in mods:
 ex = {e["id"]: e for m in mods for e in m["exercises"]}
 assert len(ex) == int(sys.argv[2]) and ex["order-failures"]["further"] and not ex["items-api"]["further"]
 assert ex["order-totals"]["further"] and ex["order-totals"]["minutes"] == 8
-assert not ex["custom-runtime"]["further"]
+assert ex["custom-runtime"]["further"] and not ex["shared-layer"]["further"]
 assert ex["hello-world"]["state"] == "failing" and ex["hello-world"]["failing_task"]["id"] == "greeting"
 assert ex["hello-world"]["language"] == "python" and ex["hello-world"]["last_check"]["total"] == 3
 assert ex["calculator"]["state"] == "passed" and ex["calculator"]["solution_before_pass"]
