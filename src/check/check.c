@@ -516,10 +516,14 @@ static bool do_invoke(struct run *run, const struct exercise_step *step, struct 
 			return cannot_run(run, st);
 	}
 	st->event_text = cJSON_PrintUnformatted(st->event);
+	/* A version or an alias: FunctionName with its qualifier, as Invoke takes it. */
+	char *target = step->qualifier ? xasprintf("%s:%s", run->ex->function, step->qualifier)
+				       : xstrdup(run->ex->function);
 	if (step->async)
-		client_invoke_event(run->client, run->ex->function, st->event_text, &st->reply);
+		client_invoke_event(run->client, target, st->event_text, &st->reply);
 	else
-		client_invoke(run->client, run->ex->function, st->event_text, &st->reply);
+		client_invoke(run->client, target, st->event_text, &st->reply);
+	free(target);
 	if (st->reply.status == 0) {
 		error_set(&run->r->error, "%s", st->reply.body);
 		return false;
@@ -1520,6 +1524,7 @@ static bool do_concurrency(struct run *run, const struct exercise_step *step, co
 static bool do_metrics(struct run *run, const cJSON *args, struct step_state *st);
 static bool do_insights(struct run *run, const cJSON *args, struct step_state *st);
 static bool do_publish_layer(struct run *run, const struct exercise_step *step, const cJSON *args);
+static bool do_alias(struct run *run, const cJSON *args, struct step_state *st);
 
 /* Do what the step does once. False when the check cannot go on (the reason in r->error). */
 static bool perform(struct run *run, const struct exercise_step *step, struct step_state *st)
@@ -1601,6 +1606,9 @@ static bool perform(struct run *run, const struct exercise_step *step, struct st
 		break;
 	case STEP_INSIGHTS:
 		ok = do_insights(run, args, st);
+		break;
+	case STEP_ALIAS:
+		ok = do_alias(run, args, st);
 		break;
 	case STEP_PUBLISH_LAYER:
 		ok = do_publish_layer(run, step, args);
@@ -1897,6 +1905,34 @@ static bool do_insights(struct run *run, const cJSON *args, struct step_state *s
 		cJSON_AddItemToArray(rows, row);
 	}
 	cJSON_Delete(res);
+	return true;
+}
+
+/* GetAlias: `alias` is its answer (FunctionVersion, RoutingConfig), absent when there is none. */
+static bool do_alias(struct run *run, const cJSON *args, struct step_state *st)
+{
+	char *name = arg_text(args, "alias");
+	char *fe = client_escape(run->ex->function, false),
+	     *ae = client_escape(name ? name : "", false);
+	char *path = xasprintf("/2015-03-31/functions/%s/aliases/%s", fe, ae);
+	client_request(run->client, "GET", path, NULL, NULL, NULL, 0, &st->reply);
+	free(path);
+	free(ae);
+	free(fe);
+	if (st->reply.status == 0) {
+		free(name);
+		error_set(&run->r->error, "%s", st->reply.body);
+		return false;
+	}
+	st->values = cJSON_CreateObject();
+	if (st->reply.status == 200)
+		cJSON_AddItemToObject(st->values, "alias", cJSON_Parse(st->reply.body));
+	else if (st->reply.status == 404)
+		st->call_error = xasprintf("the function '%s' has no alias named '%s'",
+					   run->ex->function, name ? name : "");
+	else
+		observation_failed(st, "GetAlias");
+	free(name);
 	return true;
 }
 

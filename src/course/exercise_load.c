@@ -415,9 +415,9 @@ enum {
 
 static const struct yschema_key no_keys[] = { { NULL, YS_ANY, false } };
 static const struct yschema_key invoke_keys[] = {
-	{ "event", YS_ANY, false },      { "event_file", YS_STRING, false },
-	{ "apigateway", YS_MAP, false }, { "type", YS_STRING, false },
-	{ NULL, YS_ANY, false },
+	{ "event", YS_ANY, false },        { "event_file", YS_STRING, false },
+	{ "apigateway", YS_MAP, false },   { "type", YS_STRING, false },
+	{ "qualifier", YS_STRING, false }, { NULL, YS_ANY, false },
 };
 static const struct yschema_key bucket_keys[] = { { "bucket", YS_STRING, true },
 						  { NULL, YS_ANY, false } };
@@ -497,6 +497,8 @@ static const struct yschema_key metrics_keys[] = { { "namespace", YS_STRING, tru
 						   { "metric", YS_STRING, true },
 						   { "dimensions", YS_MAP, false },
 						   { NULL, YS_ANY, false } };
+static const struct yschema_key alias_keys[] = { { "alias", YS_STRING, true },
+						 { NULL, YS_ANY, false } };
 static const struct yschema_key insights_keys[] = { { "file", YS_STRING, true },
 						    { NULL, YS_ANY, false } };
 static const struct yschema_key layer_keys[] = { { "layer", YS_STRING, true },
@@ -514,6 +516,7 @@ static const char *const logs_roots[] = { "invocations", NULL };
 static const char *const item_roots[] = { "item", NULL };
 static const char *const metric_roots[] = { "metric", NULL };
 static const char *const results_roots[] = { "results", NULL };
+static const char *const alias_roots[] = { "alias", NULL };
 static const char *const no_roots[] = { NULL };
 
 struct step_spec {
@@ -549,6 +552,7 @@ static const struct step_spec step_specs[STEP_KIND_COUNT] = {
 			       SF_FUNCTION | SF_CHANGES },
 	[STEP_METRICS] = { "metrics", metrics_keys, metric_roots, SF_EXPECT },
 	[STEP_INSIGHTS] = { "insights", insights_keys, results_roots, SF_FUNCTION | SF_EXPECT },
+	[STEP_ALIAS] = { "alias", alias_keys, alias_roots, SF_FUNCTION | SF_EXPECT },
 	[STEP_PUBLISH_LAYER] = { "publish_layer", layer_keys, no_roots, SF_FUNCTION | SF_CHANGES },
 };
 
@@ -557,8 +561,11 @@ static const char *const step_kinds[] = {
 	"s3_notify",   "async_config", "s3_put",     "s3_get",        "s3_list",
 	"sqs_receive", "logs",         "advance",    "create_table",  "stream_mapping",
 	"ddb_put",     "ddb_update",   "ddb_delete", "ddb_get",       "sqs_send",
-	"concurrency", "metrics",      "insights",   "publish_layer", NULL
+	"concurrency", "metrics",      "insights",   "alias",         "publish_layer",
+	NULL
 };
+_Static_assert(sizeof(step_kinds) / sizeof(step_kinds[0]) == STEP_KIND_COUNT + 1,
+	       "every step kind has its name, in the enum's order");
 
 const char *exercise_step_kind_name(enum exercise_step_kind kind)
 {
@@ -570,7 +577,7 @@ const char *exercise_step_kind_name(enum exercise_step_kind kind)
 static const char *const field_roots[] = { "response", "body",        "error",  "report",
 					   "config",   "status",      "object", "keys",
 					   "messages", "invocations", "item",   "metric",
-					   "results",  NULL };
+					   "results",  "alias",       NULL };
 static const char *const report_fields[] = { "duration",        "billed_duration", "memory_size",
 					     "max_memory_used", "init_duration",   NULL };
 static const char *const error_fields[] = { "type", "message", NULL };
@@ -1269,6 +1276,9 @@ static void read_step(struct ctx *c, const struct ynode *item, size_t index)
 					  "an account exercise changes nothing; an Event "
 					  "invocation's retries and destinations could");
 		}
+		const struct ynode *q = body ? ynode_get(body, "qualifier") : NULL;
+		if (ynode_has_type(q, YS_STRING))
+			s->qualifier = xstrdup(q->value);
 		if (req && (ynode_get(body, "event") || ynode_get(body, "event_file")))
 			diags_add(c->d, c->path, req->line, req->col,
 				  "give either 'apigateway' or an event, not both");
@@ -1897,6 +1907,7 @@ static void free_steps(struct exercise_step *steps, size_t n)
 		free(s->name);
 		free(s->event);
 		free(s->request);
+		free(s->qualifier);
 		free(s->args);
 		for (size_t j = 0; j < s->n_saves; j++) {
 			free(s->saves[j].name);
