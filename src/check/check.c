@@ -1525,6 +1525,7 @@ static bool do_metrics(struct run *run, const cJSON *args, struct step_state *st
 static bool do_insights(struct run *run, const cJSON *args, struct step_state *st);
 static bool do_publish_layer(struct run *run, const struct exercise_step *step, const cJSON *args);
 static bool do_alias(struct run *run, const cJSON *args, struct step_state *st);
+static bool do_alarm(struct run *run, const cJSON *args, struct step_state *st);
 
 /* Do what the step does once. False when the check cannot go on (the reason in r->error). */
 static bool perform(struct run *run, const struct exercise_step *step, struct step_state *st)
@@ -1609,6 +1610,9 @@ static bool perform(struct run *run, const struct exercise_step *step, struct st
 		break;
 	case STEP_ALIAS:
 		ok = do_alias(run, args, st);
+		break;
+	case STEP_ALARM:
+		ok = do_alarm(run, args, st);
 		break;
 	case STEP_PUBLISH_LAYER:
 		ok = do_publish_layer(run, step, args);
@@ -1932,6 +1936,39 @@ static bool do_alias(struct run *run, const cJSON *args, struct step_state *st)
 					   run->ex->function, name ? name : "");
 	else
 		observation_failed(st, "GetAlias");
+	free(name);
+	return true;
+}
+
+/* DescribeAlarms of one metric alarm: `alarm` is its description, absent when there is none. */
+static bool do_alarm(struct run *run, const cJSON *args, struct step_state *st)
+{
+	char *name = arg_text(args, "alarm");
+	cJSON *req = cJSON_CreateObject();
+	cJSON *names = cJSON_AddArrayToObject(req, "AlarmNames");
+	cJSON_AddItemToArray(names, cJSON_CreateString(name ? name : ""));
+	json_target(run, "GraniteServiceVersion20100801.DescribeAlarms", req, &st->reply);
+	cJSON_Delete(req);
+	if (st->reply.status == 0) {
+		free(name);
+		error_set(&run->r->error, "%s", st->reply.body);
+		return false;
+	}
+	st->values = cJSON_CreateObject();
+	if (st->reply.status == 200) {
+		cJSON *res = cJSON_Parse(st->reply.body);
+		cJSON *list = cJSON_GetObjectItemCaseSensitive(res, "MetricAlarms");
+		cJSON *first = list ? cJSON_DetachItemFromArray(list, 0) : NULL;
+		if (first)
+			cJSON_AddItemToObject(st->values, "alarm", first);
+		else
+			st->call_error = xasprintf("there is no metric alarm named '%s' in the "
+						   "account",
+						   name ? name : "");
+		cJSON_Delete(res);
+	} else {
+		observation_failed(st, "DescribeAlarms");
+	}
 	free(name);
 	return true;
 }

@@ -134,8 +134,9 @@ static const char *later_code(const cJSON *calls)
 
 /*
  * What the learner did after creating the function, from .solution.json's "calls": each
- * {"method", "path", "body", "repeat"} a Lambda API call (made repeat times, for traffic),
- * or {"code": DIR} UpdateFunctionCode with that folder of the solution zipped.
+ * {"method", "path", "body", "repeat", "target"} an API call (made repeat times, for
+ * traffic; with target, a JSON-protocol call such as CloudWatch's), or {"code": DIR}
+ * UpdateFunctionCode with that folder of the solution zipped.
  */
 static bool replay_calls(struct lambda_client *c, const struct exercise *ex, const char *dir,
 			 const cJSON *calls, struct error *err)
@@ -161,13 +162,20 @@ static bool replay_calls(struct lambda_client *c, const struct exercise *ex, con
 			const cJSON *body = cJSON_GetObjectItemCaseSensitive(k, "body");
 			char *text = body ? cJSON_PrintUnformatted(body) : NULL;
 			int repeat = int_of(k, "repeat", 1);
+			/* A JSON-protocol service's call names its operation in X-Amz-Target. */
+			const char *target = str_of(k, "target", NULL);
+			char *hdr = target ? xasprintf("X-Amz-Target: %s", target) : NULL;
+			const char *headers[] = { hdr, NULL };
 			for (int i = 0; i < repeat && ok; i++) {
 				client_reply_release(&rep);
 				memset(&rep, 0, sizeof(rep));
-				ok = client_request(c, method, path, NULL, NULL, text,
+				ok = client_request(c, method, path,
+						    target ? "application/x-amz-json-1.0" : NULL,
+						    target ? headers : NULL, text,
 						    text ? strlen(text) : 0, &rep) &&
 				     rep.status / 100 == 2;
 			}
+			free(hdr);
 			free(text);
 		}
 		if (!ok) {

@@ -499,6 +499,8 @@ static const struct yschema_key metrics_keys[] = { { "namespace", YS_STRING, tru
 						   { NULL, YS_ANY, false } };
 static const struct yschema_key alias_keys[] = { { "alias", YS_STRING, true },
 						 { NULL, YS_ANY, false } };
+static const struct yschema_key alarm_keys[] = { { "alarm", YS_STRING, true },
+						 { NULL, YS_ANY, false } };
 static const struct yschema_key insights_keys[] = { { "file", YS_STRING, true },
 						    { NULL, YS_ANY, false } };
 static const struct yschema_key layer_keys[] = { { "layer", YS_STRING, true },
@@ -517,6 +519,7 @@ static const char *const item_roots[] = { "item", NULL };
 static const char *const metric_roots[] = { "metric", NULL };
 static const char *const results_roots[] = { "results", NULL };
 static const char *const alias_roots[] = { "alias", NULL };
+static const char *const alarm_roots[] = { "alarm", NULL };
 static const char *const no_roots[] = { NULL };
 
 struct step_spec {
@@ -553,17 +556,19 @@ static const struct step_spec step_specs[STEP_KIND_COUNT] = {
 	[STEP_METRICS] = { "metrics", metrics_keys, metric_roots, SF_EXPECT },
 	[STEP_INSIGHTS] = { "insights", insights_keys, results_roots, SF_FUNCTION | SF_EXPECT },
 	[STEP_ALIAS] = { "alias", alias_keys, alias_roots, SF_FUNCTION | SF_EXPECT },
+	[STEP_ALARM] = { "alarm", alarm_keys, alarm_roots, SF_EXPECT },
 	[STEP_PUBLISH_LAYER] = { "publish_layer", layer_keys, no_roots, SF_FUNCTION | SF_CHANGES },
 };
 
-static const char *const step_kinds[] = {
-	"deploy",      "inspect",      "invoke",     "create_bucket", "create_queue",
-	"s3_notify",   "async_config", "s3_put",     "s3_get",        "s3_list",
-	"sqs_receive", "logs",         "advance",    "create_table",  "stream_mapping",
-	"ddb_put",     "ddb_update",   "ddb_delete", "ddb_get",       "sqs_send",
-	"concurrency", "metrics",      "insights",   "alias",         "publish_layer",
-	NULL
-};
+static const char *const step_kinds[] = { "deploy",        "inspect",       "invoke",
+					  "create_bucket", "create_queue",  "s3_notify",
+					  "async_config",  "s3_put",        "s3_get",
+					  "s3_list",       "sqs_receive",   "logs",
+					  "advance",       "create_table",  "stream_mapping",
+					  "ddb_put",       "ddb_update",    "ddb_delete",
+					  "ddb_get",       "sqs_send",      "concurrency",
+					  "metrics",       "insights",      "alias",
+					  "alarm",         "publish_layer", NULL };
 _Static_assert(sizeof(step_kinds) / sizeof(step_kinds[0]) == STEP_KIND_COUNT + 1,
 	       "every step kind has its name, in the enum's order");
 
@@ -577,7 +582,7 @@ const char *exercise_step_kind_name(enum exercise_step_kind kind)
 static const char *const field_roots[] = { "response", "body",        "error",  "report",
 					   "config",   "status",      "object", "keys",
 					   "messages", "invocations", "item",   "metric",
-					   "results",  "alias",       NULL };
+					   "results",  "alias",       "alarm",  NULL };
 static const char *const report_fields[] = { "duration",        "billed_duration", "memory_size",
 					     "max_memory_used", "init_duration",   NULL };
 static const char *const error_fields[] = { "type", "message", NULL };

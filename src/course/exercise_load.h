@@ -129,6 +129,7 @@ enum exercise_step_kind {
 	STEP_INSIGHTS, /* args: file: a Logs Insights query of the learner's over the
 			* function's log group; gives `results`, one object a row */
 	STEP_ALIAS,    /* args: alias: GetAlias of the function's alias; gives `alias` */
+	STEP_ALARM,    /* args: alarm: DescribeAlarms of that alarm; gives `alarm` */
 	STEP_PUBLISH_LAYER, /* args: layer, dir: the learner's folder published as a layer and
 			     * attached to the function; the function's own package leaves it out */
 	STEP_KIND_COUNT,
