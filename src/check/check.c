@@ -1931,6 +1931,10 @@ static bool do_alias(struct run *run, const cJSON *args, struct step_state *st)
 	st->values = cJSON_CreateObject();
 	if (st->reply.status == 200)
 		cJSON_AddItemToObject(st->values, "alias", cJSON_Parse(st->reply.body));
+	else if (st->reply.status == 404 && st->reply.body &&
+		 strstr(st->reply.body, "Function not found"))
+		st->call_error = xasprintf("there is no function named '%s' in the account",
+					   run->ex->function);
 	else if (st->reply.status == 404)
 		st->call_error = xasprintf("the function '%s' has no alias named '%s'",
 					   run->ex->function, name ? name : "");
