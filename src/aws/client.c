@@ -406,7 +406,9 @@ static const char *scope_of(const char *path, const char *const *extra)
 						  { "DynamoDBStreams_20120810.", "dynamodb" },
 						  { "Kinesis_20131202.", "kinesis" },
 						  { "Logs_20140328.", "logs" },
-						  { "AWSEvents.", "events" } };
+						  { "AWSEvents.", "events" },
+						  { "GraniteServiceVersion20100801.",
+						    "monitoring" } };
 	for (size_t i = 0; extra && extra[i]; i++) {
 		if (strncasecmp(extra[i], "X-Amz-Target:", 13) != 0)
 			continue;

@@ -95,6 +95,8 @@ bool client_logs(struct lambda_client *c, const char *action, const char *body,
  * Lambda's 50 MB zipped limit. Caller frees.
  */
 void *package_zip(const char *dir, size_t *len, struct error *err);
+/* The same without dir's top-level entry leave_out (a layer's folder beside the code). */
+void *package_zip_without(const char *dir, const char *leave_out, size_t *len, struct error *err);
 
 /*
  * Unpack a zip package into dir (created), refusing entries that would land outside it.

@@ -283,6 +283,48 @@ static bool cannot_run(struct run *run, struct step_state *st)
 
 /* ---- the Lambda steps ---- */
 
+/*
+ * The top-level folder of the learner's that a publish_layer step publishes: left out of the
+ * function's own package, as a layer's content is not the function's. NULL when none. Caller
+ * frees.
+ */
+static char *layer_folder(const struct exercise *ex)
+{
+	char *out = NULL;
+	for (size_t i = 0; i < ex->n_steps && !out; i++) {
+		if (ex->steps[i].kind != STEP_PUBLISH_LAYER || !ex->steps[i].args)
+			continue;
+		cJSON *a = cJSON_Parse(ex->steps[i].args);
+		const cJSON *d = cJSON_GetObjectItemCaseSensitive(a, "dir");
+		if (cJSON_IsString(d))
+			out = xstrndup(d->valuestring, strcspn(d->valuestring, "/"));
+		cJSON_Delete(a);
+	}
+	return out;
+}
+
+/* UpdateFunctionConfiguration with body; False with the reason in run->r->error. */
+static bool update_config(struct run *run, const char *body, const char *what)
+{
+	char *esc = client_escape(run->ex->function, false);
+	char *path = xasprintf("/2015-03-31/functions/%s/configuration", esc);
+	struct lambda_reply rep;
+	bool ok = client_request(run->client, "PUT", path, NULL, NULL, body, strlen(body), &rep);
+	if (ok && rep.status == 200) {
+		cJSON_Delete(run->config);
+		run->config = cJSON_Parse(rep.body);
+	} else {
+		char *why = client_reply_error(&rep);
+		error_set(&run->r->error, "cannot %s: %s", what, why);
+		free(why);
+		ok = false;
+	}
+	client_reply_release(&rep);
+	free(path);
+	free(esc);
+	return ok;
+}
+
 static bool do_deploy(struct run *run, struct step_state *st)
 {
 	const struct exercise *ex = run->ex;
@@ -305,7 +347,9 @@ static bool do_deploy(struct run *run, struct step_state *st)
 		cJSON_Delete(e);
 	}
 	size_t len = 0;
-	void *zip = package_zip(run->opts->code_dir, &len, &run->r->error);
+	char *layer_dir = layer_folder(ex);
+	void *zip = package_zip_without(run->opts->code_dir, layer_dir, &len, &run->r->error);
+	free(layer_dir);
 	if (!zip) {
 		free(env);
 		return false;
@@ -334,6 +378,13 @@ static bool do_deploy(struct run *run, struct step_state *st)
 	cJSON_Delete(run->config);
 	run->config = cJSON_Parse(st->reply.body);
 	run->config_tried = true;
+	if (ex->log_format) {
+		char *body =
+			xasprintf("{\"LoggingConfig\":{\"LogFormat\":\"%s\"}}", ex->log_format);
+		bool ok = update_config(run, body, "set the function's log format");
+		free(body);
+		return ok;
+	}
 	return true;
 }
 
@@ -465,10 +516,14 @@ static bool do_invoke(struct run *run, const struct exercise_step *step, struct 
 			return cannot_run(run, st);
 	}
 	st->event_text = cJSON_PrintUnformatted(st->event);
+	/* A version or an alias: FunctionName with its qualifier, as Invoke takes it. */
+	char *target = step->qualifier ? xasprintf("%s:%s", run->ex->function, step->qualifier)
+				       : xstrdup(run->ex->function);
 	if (step->async)
-		client_invoke_event(run->client, run->ex->function, st->event_text, &st->reply);
+		client_invoke_event(run->client, target, st->event_text, &st->reply);
 	else
-		client_invoke(run->client, run->ex->function, st->event_text, &st->reply);
+		client_invoke(run->client, target, st->event_text, &st->reply);
+	free(target);
 	if (st->reply.status == 0) {
 		error_set(&run->r->error, "%s", st->reply.body);
 		return false;
@@ -508,7 +563,8 @@ static bool json_target(struct run *run, const char *target, const cJSON *req,
 	char *hdr = xasprintf("X-Amz-Target: %s", target);
 	const char *headers[] = { hdr, NULL };
 	bool sqs = strncmp(target, "AmazonSQS.", 10) == 0 ||
-		   strncmp(target, "DynamoDB_20120810.", 18) == 0;
+		   strncmp(target, "DynamoDB_20120810.", 18) == 0 ||
+		   strncmp(target, "GraniteServiceVersion20100801.", 30) == 0;
 	bool ok = client_request(run->client, "POST", "/",
 				 sqs ? "application/x-amz-json-1.0" : "application/x-amz-json-1.1",
 				 headers, body, strlen(body), out);
@@ -1026,7 +1082,8 @@ static bool do_advance(struct run *run, const struct exercise_step *step, const 
 static bool observes(enum exercise_step_kind kind)
 {
 	return kind == STEP_S3_GET || kind == STEP_S3_LIST || kind == STEP_SQS_RECEIVE ||
-	       kind == STEP_DDB_GET || kind == STEP_LOGS;
+	       kind == STEP_DDB_GET || kind == STEP_LOGS || kind == STEP_METRICS ||
+	       kind == STEP_INSIGHTS;
 }
 
 /* ---- DynamoDB tables, their streams, items ---- */
@@ -1437,7 +1494,8 @@ static void attach_function_log(struct run *run, const struct exercise_step *ste
 				struct step_state *st)
 {
 	if (step->kind != STEP_S3_GET && step->kind != STEP_S3_LIST &&
-	    step->kind != STEP_SQS_RECEIVE && step->kind != STEP_DDB_GET)
+	    step->kind != STEP_SQS_RECEIVE && step->kind != STEP_DDB_GET &&
+	    step->kind != STEP_METRICS)
 		return;
 	struct step_state logs = { 0 };
 	if (do_logs(run, &logs) && logs.reply.log && logs.reply.log[0]) {
@@ -1463,6 +1521,11 @@ static void save_values(struct run *run, const struct exercise_step *step,
 
 static bool do_sqs_send(struct run *run, const struct exercise_step *step, const cJSON *args);
 static bool do_concurrency(struct run *run, const struct exercise_step *step, const cJSON *args);
+static bool do_metrics(struct run *run, const cJSON *args, struct step_state *st);
+static bool do_insights(struct run *run, const cJSON *args, struct step_state *st);
+static bool do_publish_layer(struct run *run, const struct exercise_step *step, const cJSON *args);
+static bool do_alias(struct run *run, const cJSON *args, struct step_state *st);
+static bool do_alarm(struct run *run, const cJSON *args, struct step_state *st);
 
 /* Do what the step does once. False when the check cannot go on (the reason in r->error). */
 static bool perform(struct run *run, const struct exercise_step *step, struct step_state *st)
@@ -1538,6 +1601,21 @@ static bool perform(struct run *run, const struct exercise_step *step, struct st
 		break;
 	case STEP_CONCURRENCY:
 		ok = do_concurrency(run, step, args);
+		break;
+	case STEP_METRICS:
+		ok = do_metrics(run, args, st);
+		break;
+	case STEP_INSIGHTS:
+		ok = do_insights(run, args, st);
+		break;
+	case STEP_ALIAS:
+		ok = do_alias(run, args, st);
+		break;
+	case STEP_ALARM:
+		ok = do_alarm(run, args, st);
+		break;
+	case STEP_PUBLISH_LAYER:
+		ok = do_publish_layer(run, step, args);
 		break;
 	case STEP_KIND_COUNT:
 		abort();
@@ -1660,6 +1738,302 @@ static bool do_concurrency(struct run *run, const struct exercise_step *step, co
 	free(body);
 	free(path);
 	free(esc);
+	return ok;
+}
+
+/* ---- metrics, Logs Insights, layers ---- */
+
+/* The run's account's virtual clock, in milliseconds; 0 when it cannot be read. */
+static int64_t virtual_now_ms(struct run *run)
+{
+	const char *who = run->account[0] ? run->account : run->settle_account;
+	char *path = who[0] ? xasprintf("/_tutor/clock?account=%s", who) : xstrdup("/_tutor/clock");
+	struct lambda_reply rep;
+	int64_t now = 0;
+	if (client_request(run->control, "GET", path, NULL, NULL, NULL, 0, &rep) &&
+	    rep.status == 200) {
+		cJSON *j = cJSON_Parse(rep.body);
+		const cJSON *ms = cJSON_GetObjectItemCaseSensitive(j, "now");
+		if (cJSON_IsNumber(ms))
+			now = (int64_t)ms->valuedouble;
+		cJSON_Delete(j);
+	}
+	client_reply_release(&rep);
+	free(path);
+	return now ? now : (int64_t)time(NULL) * 1000;
+}
+
+/*
+ * GetMetricStatistics of one metric over the last day of the run's clock, folded into one
+ * set of statistics: `metric` is {count, sum, average, minimum, maximum}, or {count: 0} when
+ * nothing was recorded.
+ */
+static bool do_metrics(struct run *run, const cJSON *args, struct step_state *st)
+{
+	int64_t now = virtual_now_ms(run) / 1000;
+	cJSON *req = cJSON_CreateObject();
+	char *ns = arg_text(args, "namespace"), *metric = arg_text(args, "metric");
+	cJSON_AddStringToObject(req, "Namespace", ns ? ns : "");
+	cJSON_AddStringToObject(req, "MetricName", metric ? metric : "");
+	free(ns);
+	free(metric);
+	cJSON *dims = cJSON_AddArrayToObject(req, "Dimensions");
+	const cJSON *want = cJSON_GetObjectItemCaseSensitive(args, "dimensions");
+	for (const cJSON *d = want ? want->child : NULL; d; d = d->next) {
+		cJSON *one = cJSON_CreateObject();
+		cJSON_AddStringToObject(one, "Name", d->string);
+		char *v = cJSON_IsString(d) ? xstrdup(d->valuestring) : cJSON_PrintUnformatted(d);
+		cJSON_AddStringToObject(one, "Value", v);
+		free(v);
+		cJSON_AddItemToArray(dims, one);
+	}
+	/* Whole minutes from a day back to a minute ahead: every point the run put. */
+	int64_t start = (now - 86400) / 60 * 60, end = (now / 60 + 2) * 60;
+	cJSON_AddNumberToObject(req, "StartTime", (double)start);
+	cJSON_AddNumberToObject(req, "EndTime", (double)end);
+	cJSON_AddNumberToObject(req, "Period", (double)(end - start));
+	cJSON *stats = cJSON_AddArrayToObject(req, "Statistics");
+	static const char *const names[] = { "SampleCount", "Sum", "Minimum", "Maximum" };
+	for (size_t i = 0; i < 4; i++)
+		cJSON_AddItemToArray(stats, cJSON_CreateString(names[i]));
+	json_target(run, "GraniteServiceVersion20100801.GetMetricStatistics", req, &st->reply);
+	st->event_text = cJSON_PrintUnformatted(req);
+	cJSON_Delete(req);
+	if (st->reply.status == 0) {
+		error_set(&run->r->error, "%s", st->reply.body);
+		return false;
+	}
+	st->values = cJSON_CreateObject();
+	if (st->reply.status != 200) {
+		observation_failed(st, "GetMetricStatistics");
+		return true;
+	}
+	cJSON *res = cJSON_Parse(st->reply.body);
+	const cJSON *points = cJSON_GetObjectItemCaseSensitive(res, "Datapoints");
+	double count = 0, sum = 0, min = 0, max = 0;
+	bool any = false;
+	for (const cJSON *p = points ? points->child : NULL; p; p = p->next) {
+		const cJSON *c = cJSON_GetObjectItemCaseSensitive(p, "SampleCount");
+		const cJSON *su = cJSON_GetObjectItemCaseSensitive(p, "Sum");
+		const cJSON *mi = cJSON_GetObjectItemCaseSensitive(p, "Minimum");
+		const cJSON *ma = cJSON_GetObjectItemCaseSensitive(p, "Maximum");
+		if (!cJSON_IsNumber(c) || !cJSON_IsNumber(su))
+			continue;
+		count += c->valuedouble;
+		sum += su->valuedouble;
+		if (cJSON_IsNumber(mi) && (!any || mi->valuedouble < min))
+			min = mi->valuedouble;
+		if (cJSON_IsNumber(ma) && (!any || ma->valuedouble > max))
+			max = ma->valuedouble;
+		any = true;
+	}
+	cJSON_Delete(res);
+	cJSON *m = cJSON_AddObjectToObject(st->values, "metric");
+	cJSON_AddNumberToObject(m, "count", count);
+	if (any && count > 0) {
+		cJSON_AddNumberToObject(m, "sum", sum);
+		cJSON_AddNumberToObject(m, "average", sum / count);
+		cJSON_AddNumberToObject(m, "minimum", min);
+		cJSON_AddNumberToObject(m, "maximum", max);
+	}
+	return true;
+}
+
+/*
+ * The learner's Logs Insights query (a file of their folder) over the function's log group
+ * for the last day of the run's clock: StartQuery, then GetQueryResults. `results` is one
+ * object a row, field to value, without @ptr.
+ */
+static bool do_insights(struct run *run, const cJSON *args, struct step_state *st)
+{
+	char *file = arg_text(args, "file");
+	char *path = path_join(run->opts->code_dir, file ? file : "");
+	struct error err;
+	error_clear(&err);
+	size_t len = 0;
+	char *query = path_read_file(path, 10000, &len, &err);
+	free(path);
+	if (!query) {
+		st->call_error = xasprintf("there is no query to run: '%s' cannot be read from "
+					   "your folder",
+					   file ? file : "");
+		free(file);
+		return true;
+	}
+	free(file);
+	int64_t now = virtual_now_ms(run) / 1000;
+	char *group = xasprintf("/aws/lambda/%s", run->ex->function);
+	cJSON *req = cJSON_CreateObject();
+	cJSON_AddStringToObject(req, "logGroupName", group);
+	cJSON_AddNumberToObject(req, "startTime", (double)(now - 86400));
+	cJSON_AddNumberToObject(req, "endTime", (double)(now + 60));
+	cJSON_AddStringToObject(req, "queryString", query);
+	st->event_text = xstrdup(query);
+	free(query);
+	free(group);
+	json_target(run, "Logs_20140328.StartQuery", req, &st->reply);
+	cJSON_Delete(req);
+	if (st->reply.status == 0) {
+		error_set(&run->r->error, "%s", st->reply.body);
+		return false;
+	}
+	st->values = cJSON_CreateObject();
+	if (st->reply.status != 200) {
+		observation_failed(st, "StartQuery");
+		return true;
+	}
+	cJSON *started = cJSON_Parse(st->reply.body);
+	const cJSON *id = cJSON_GetObjectItemCaseSensitive(started, "queryId");
+	req = cJSON_CreateObject();
+	cJSON_AddStringToObject(req, "queryId", cJSON_IsString(id) ? id->valuestring : "");
+	cJSON_Delete(started);
+	client_reply_release(&st->reply);
+	json_target(run, "Logs_20140328.GetQueryResults", req, &st->reply);
+	cJSON_Delete(req);
+	if (st->reply.status != 200) {
+		observation_failed(st, "GetQueryResults");
+		return true;
+	}
+	cJSON *res = cJSON_Parse(st->reply.body);
+	cJSON *rows = cJSON_AddArrayToObject(st->values, "results");
+	const cJSON *all = cJSON_GetObjectItemCaseSensitive(res, "results");
+	for (const cJSON *r = all ? all->child : NULL; r; r = r->next) {
+		cJSON *row = cJSON_CreateObject();
+		for (const cJSON *f = r->child; f; f = f->next) {
+			const cJSON *k = cJSON_GetObjectItemCaseSensitive(f, "field");
+			const cJSON *v = cJSON_GetObjectItemCaseSensitive(f, "value");
+			if (cJSON_IsString(k) && strcmp(k->valuestring, "@ptr") != 0)
+				cJSON_AddStringToObject(row, k->valuestring,
+							cJSON_IsString(v) ? v->valuestring : "");
+		}
+		cJSON_AddItemToArray(rows, row);
+	}
+	cJSON_Delete(res);
+	return true;
+}
+
+/* GetAlias: `alias` is its answer (FunctionVersion, RoutingConfig), absent when there is none. */
+static bool do_alias(struct run *run, const cJSON *args, struct step_state *st)
+{
+	char *name = arg_text(args, "alias");
+	char *fe = client_escape(run->ex->function, false),
+	     *ae = client_escape(name ? name : "", false);
+	char *path = xasprintf("/2015-03-31/functions/%s/aliases/%s", fe, ae);
+	client_request(run->client, "GET", path, NULL, NULL, NULL, 0, &st->reply);
+	free(path);
+	free(ae);
+	free(fe);
+	if (st->reply.status == 0) {
+		free(name);
+		error_set(&run->r->error, "%s", st->reply.body);
+		return false;
+	}
+	st->values = cJSON_CreateObject();
+	if (st->reply.status == 200)
+		cJSON_AddItemToObject(st->values, "alias", cJSON_Parse(st->reply.body));
+	else if (st->reply.status == 404 && st->reply.body &&
+		 strstr(st->reply.body, "Function not found"))
+		st->call_error = xasprintf("there is no function named '%s' in the account",
+					   run->ex->function);
+	else if (st->reply.status == 404)
+		st->call_error = xasprintf("the function '%s' has no alias named '%s'",
+					   run->ex->function, name ? name : "");
+	else
+		observation_failed(st, "GetAlias");
+	free(name);
+	return true;
+}
+
+/* DescribeAlarms of one metric alarm: `alarm` is its description, absent when there is none. */
+static bool do_alarm(struct run *run, const cJSON *args, struct step_state *st)
+{
+	char *name = arg_text(args, "alarm");
+	cJSON *req = cJSON_CreateObject();
+	cJSON *names = cJSON_AddArrayToObject(req, "AlarmNames");
+	cJSON_AddItemToArray(names, cJSON_CreateString(name ? name : ""));
+	json_target(run, "GraniteServiceVersion20100801.DescribeAlarms", req, &st->reply);
+	cJSON_Delete(req);
+	if (st->reply.status == 0) {
+		free(name);
+		error_set(&run->r->error, "%s", st->reply.body);
+		return false;
+	}
+	st->values = cJSON_CreateObject();
+	if (st->reply.status == 200) {
+		cJSON *res = cJSON_Parse(st->reply.body);
+		cJSON *list = cJSON_GetObjectItemCaseSensitive(res, "MetricAlarms");
+		cJSON *first = list ? cJSON_DetachItemFromArray(list, 0) : NULL;
+		if (first)
+			cJSON_AddItemToObject(st->values, "alarm", first);
+		else
+			st->call_error = xasprintf("there is no metric alarm named '%s' in the "
+						   "account",
+						   name ? name : "");
+		cJSON_Delete(res);
+	} else {
+		observation_failed(st, "DescribeAlarms");
+	}
+	free(name);
+	return true;
+}
+
+/*
+ * Publish the learner's folder dir as a layer version and attach it to the function, as
+ * `aws lambda publish-layer-version` then `update-function-configuration --layers` do.
+ */
+static bool do_publish_layer(struct run *run, const struct exercise_step *step, const cJSON *args)
+{
+	char *name = arg_text(args, "layer"), *dir = arg_text(args, "dir");
+	char *full = path_join(run->opts->code_dir, dir ? dir : "");
+	bool ok = path_is_dir(full);
+	if (!ok)
+		error_set(&run->r->error,
+			  "your folder has no '%s' folder: the layer's content goes there", dir);
+	size_t len = 0;
+	void *zip = ok ? package_zip(full, &len, &run->r->error) : NULL;
+	ok = zip != NULL;
+	char *b64 = ok ? client_base64_encode(zip, len) : NULL;
+	free(zip);
+	char *arn = NULL;
+	if (ok) {
+		cJSON *req = cJSON_CreateObject();
+		cJSON_AddItemToObject(req, "Content", cJSON_CreateObject());
+		cJSON_AddStringToObject(cJSON_GetObjectItemCaseSensitive(req, "Content"), "ZipFile",
+					b64);
+		cJSON *rts = cJSON_AddArrayToObject(req, "CompatibleRuntimes");
+		cJSON_AddItemToArray(
+			rts, cJSON_CreateString(run->ex->starters[run->opts->lang].runtime));
+		char *body = cJSON_PrintUnformatted(req);
+		cJSON_Delete(req);
+		char *esc = client_escape(name ? name : "", false);
+		char *path = xasprintf("/2018-10-31/layers/%s/versions", esc);
+		struct lambda_reply rep;
+		ok = client_request(run->client, "POST", path, NULL, NULL, body, strlen(body),
+				    &rep) &&
+		     rep.status / 100 == 2;
+		if (!ok) {
+			call_failed(run, step, "PublishLayerVersion", &rep);
+		} else {
+			cJSON *res = cJSON_Parse(rep.body);
+			const cJSON *a = cJSON_GetObjectItemCaseSensitive(res, "LayerVersionArn");
+			arn = cJSON_IsString(a) ? xstrdup(a->valuestring) : NULL;
+			cJSON_Delete(res);
+		}
+		client_reply_release(&rep);
+		free(path);
+		free(esc);
+		free(body);
+	}
+	if (ok && arn) {
+		char *body = xasprintf("{\"Layers\":[\"%s\"]}", arn);
+		ok = update_config(run, body, "attach the layer to the function");
+		free(body);
+	}
+	free(arn);
+	free(b64);
+	free(full);
+	free(dir);
+	free(name);
 	return ok;
 }
 

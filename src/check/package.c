@@ -27,7 +27,7 @@ static bool skip(const char *name)
 }
 
 static bool add_dir(const struct zip_api *z, zip_t *za, const char *root, const char *rel,
-		    int depth, size_t *total, struct error *err)
+		    const char *leave_out, int depth, size_t *total, struct error *err)
 {
 	if (depth > DEPTH_MAX)
 		return error_set(err, "'%s' is nested too deeply", rel);
@@ -45,7 +45,7 @@ static bool add_dir(const struct zip_api *z, zip_t *za, const char *root, const 
 	bool ok = n >= 0;
 	for (int i = 0; i < n; i++) {
 		const char *name = list[i]->d_name;
-		if (!ok || skip(name)) {
+		if (!ok || skip(name) || (!rel[0] && leave_out && strcmp(name, leave_out) == 0)) {
 			free(list[i]);
 			continue;
 		}
@@ -53,7 +53,7 @@ static bool add_dir(const struct zip_api *z, zip_t *za, const char *root, const 
 		char *p = path_join(root, r);
 		struct stat st;
 		if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
-			ok = add_dir(z, za, root, r, depth + 1, total, err);
+			ok = add_dir(z, za, root, r, NULL, depth + 1, total, err);
 		} else if (lstat(p, &st) == 0 && S_ISREG(st.st_mode)) {
 			*total += (size_t)st.st_size;
 			if (*total > ZIP_MAX) {
@@ -88,6 +88,11 @@ static bool add_dir(const struct zip_api *z, zip_t *za, const char *root, const 
 
 void *package_zip(const char *dir, size_t *len, struct error *err)
 {
+	return package_zip_without(dir, NULL, len, err);
+}
+
+void *package_zip_without(const char *dir, const char *leave_out, size_t *len, struct error *err)
+{
 	const struct zip_api *z = zip_api_get(err);
 	if (!z)
 		return NULL;
@@ -106,7 +111,7 @@ void *package_zip(const char *dir, size_t *len, struct error *err)
 		goto out;
 	}
 	size_t total = 0;
-	if (!add_dir(z, za, dir, "", 0, &total, err)) {
+	if (!add_dir(z, za, dir, "", leave_out, 0, &total, err)) {
 		z->zip_discard(za);
 		goto out;
 	}

@@ -121,13 +121,81 @@ static bool new_learner(const struct selftest *st, struct learner *out, struct e
  * Deploy an account exercise's solution to a fresh account (whose key goes to key) as the
  * learner would have. False with err when it cannot be.
  */
+/* The folder a {"code": DIR} call of .solution.json deploys later, or NULL. */
+static const char *later_code(const cJSON *calls)
+{
+	for (const cJSON *k = calls ? calls->child : NULL; k; k = k->next) {
+		const cJSON *code = cJSON_GetObjectItemCaseSensitive(k, "code");
+		if (cJSON_IsString(code))
+			return code->valuestring;
+	}
+	return NULL;
+}
+
+/*
+ * What the learner did after creating the function, from .solution.json's "calls": each
+ * {"method", "path", "body", "repeat", "target"} an API call (made repeat times, for
+ * traffic; with target, a JSON-protocol call such as CloudWatch's), or {"code": DIR}
+ * UpdateFunctionCode with that folder of the solution zipped.
+ */
+static bool replay_calls(struct lambda_client *c, const struct exercise *ex, const char *dir,
+			 const cJSON *calls, struct error *err)
+{
+	bool ok = true;
+	int idx = 0;
+	for (const cJSON *k = calls ? calls->child : NULL; k && ok; k = k->next, idx++) {
+		const cJSON *code = cJSON_GetObjectItemCaseSensitive(k, "code");
+		struct lambda_reply rep;
+		memset(&rep, 0, sizeof(rep));
+		if (cJSON_IsString(code)) {
+			char *sub = path_join(dir, code->valuestring);
+			size_t len = 0;
+			void *zip = package_zip(sub, &len, err);
+			free(sub);
+			if (!zip)
+				return false;
+			ok = client_update_code(c, ex->function, zip, len, &rep);
+			free(zip);
+		} else {
+			const char *method = str_of(k, "method", "POST"),
+				   *path = str_of(k, "path", "/");
+			const cJSON *body = cJSON_GetObjectItemCaseSensitive(k, "body");
+			char *text = body ? cJSON_PrintUnformatted(body) : NULL;
+			int repeat = int_of(k, "repeat", 1);
+			/* A JSON-protocol service's call names its operation in X-Amz-Target. */
+			const char *target = str_of(k, "target", NULL);
+			char *hdr = target ? xasprintf("X-Amz-Target: %s", target) : NULL;
+			const char *headers[] = { hdr, NULL };
+			for (int i = 0; i < repeat && ok; i++) {
+				client_reply_release(&rep);
+				memset(&rep, 0, sizeof(rep));
+				ok = client_request(c, method, path,
+						    target ? "application/x-amz-json-1.0" : NULL,
+						    target ? headers : NULL, text,
+						    text ? strlen(text) : 0, &rep) &&
+				     rep.status / 100 == 2;
+			}
+			free(hdr);
+			free(text);
+		}
+		if (!ok) {
+			char *why = client_reply_error(&rep);
+			error_set(err, "the solution's call %d failed: %s", idx + 1, why);
+			free(why);
+		}
+		client_reply_release(&rep);
+	}
+	return ok;
+}
+
 static bool deploy_as_learner(const struct selftest *st, const struct exercise *ex, const char *dir,
-			      const cJSON *config, struct learner *who, struct error *err)
+			      const cJSON *config, const cJSON *calls, struct learner *who,
+			      struct error *err)
 {
 	if (!new_learner(st, who, err))
 		return false;
 	size_t len = 0;
-	void *zip = package_zip(dir, &len, err);
+	void *zip = package_zip_without(dir, later_code(calls), &len, err);
 	if (!zip)
 		return false;
 	struct lambda_client *c = client_new(st->cloud->endpoint, who->key, who->secret);
@@ -143,6 +211,8 @@ static bool deploy_as_learner(const struct selftest *st, const struct exercise *
 		free(why);
 	}
 	client_reply_release(&rep);
+	if (ok)
+		ok = replay_calls(c, ex, dir, calls, err);
 	client_free(c);
 	free(zip);
 	return ok;
@@ -174,7 +244,9 @@ static bool run_solution(const struct selftest *st, const struct exercise *ex,
 		struct error err;
 		error_clear(&err);
 		const cJSON *config = cJSON_GetObjectItemCaseSensitive(meta, "config");
-		bool deployed = deploy_as_learner(st, ex, dir, config, &who, &err);
+		bool deployed = deploy_as_learner(st, ex, dir, config,
+						  cJSON_GetObjectItemCaseSensitive(meta, "calls"),
+						  &who, &err);
 		if (!deployed) {
 			if (who.account[0])
 				remove_learner(st, &who);

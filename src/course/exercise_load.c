@@ -61,8 +61,9 @@ static const struct yschema_key exercise_keys[] = {
 };
 
 static const struct yschema_key function_keys[] = {
-	{ "name", YS_STRING, true }, { "memory", YS_INT, false }, { "timeout", YS_INT, false },
-	{ "env", YS_MAP, false },    { NULL, YS_ANY, false },
+	{ "name", YS_STRING, true },        { "memory", YS_INT, false },
+	{ "timeout", YS_INT, false },       { "env", YS_MAP, false },
+	{ "log_format", YS_STRING, false }, { NULL, YS_ANY, false },
 };
 
 static const struct yschema_key starter_keys[] = {
@@ -414,9 +415,9 @@ enum {
 
 static const struct yschema_key no_keys[] = { { NULL, YS_ANY, false } };
 static const struct yschema_key invoke_keys[] = {
-	{ "event", YS_ANY, false },      { "event_file", YS_STRING, false },
-	{ "apigateway", YS_MAP, false }, { "type", YS_STRING, false },
-	{ NULL, YS_ANY, false },
+	{ "event", YS_ANY, false },        { "event_file", YS_STRING, false },
+	{ "apigateway", YS_MAP, false },   { "type", YS_STRING, false },
+	{ "qualifier", YS_STRING, false }, { NULL, YS_ANY, false },
 };
 static const struct yschema_key bucket_keys[] = { { "bucket", YS_STRING, true },
 						  { NULL, YS_ANY, false } };
@@ -492,6 +493,19 @@ static const struct yschema_key send_keys[] = { { "queue", YS_STRING, true },
 						{ NULL, YS_ANY, false } };
 static const struct yschema_key concurrency_keys[] = { { "reserved", YS_INT, true },
 						       { NULL, YS_ANY, false } };
+static const struct yschema_key metrics_keys[] = { { "namespace", YS_STRING, true },
+						   { "metric", YS_STRING, true },
+						   { "dimensions", YS_MAP, false },
+						   { NULL, YS_ANY, false } };
+static const struct yschema_key alias_keys[] = { { "alias", YS_STRING, true },
+						 { NULL, YS_ANY, false } };
+static const struct yschema_key alarm_keys[] = { { "alarm", YS_STRING, true },
+						 { NULL, YS_ANY, false } };
+static const struct yschema_key insights_keys[] = { { "file", YS_STRING, true },
+						    { NULL, YS_ANY, false } };
+static const struct yschema_key layer_keys[] = { { "layer", YS_STRING, true },
+						 { "dir", YS_STRING, true },
+						 { NULL, YS_ANY, false } };
 
 static const char *const config_roots[] = { "config", NULL };
 static const char *const invoke_roots[] = { "response", "body",   "error", "report",
@@ -502,6 +516,10 @@ static const char *const keys_roots[] = { "keys", NULL };
 static const char *const messages_roots[] = { "messages", NULL };
 static const char *const logs_roots[] = { "invocations", NULL };
 static const char *const item_roots[] = { "item", NULL };
+static const char *const metric_roots[] = { "metric", NULL };
+static const char *const results_roots[] = { "results", NULL };
+static const char *const alias_roots[] = { "alias", NULL };
+static const char *const alarm_roots[] = { "alarm", NULL };
 static const char *const no_roots[] = { NULL };
 
 struct step_spec {
@@ -535,19 +553,24 @@ static const struct step_spec step_specs[STEP_KIND_COUNT] = {
 	[STEP_SQS_SEND] = { "sqs_send", send_keys, no_roots, SF_CHANGES },
 	[STEP_CONCURRENCY] = { "concurrency", concurrency_keys, no_roots,
 			       SF_FUNCTION | SF_CHANGES },
+	[STEP_METRICS] = { "metrics", metrics_keys, metric_roots, SF_EXPECT },
+	[STEP_INSIGHTS] = { "insights", insights_keys, results_roots, SF_FUNCTION | SF_EXPECT },
+	[STEP_ALIAS] = { "alias", alias_keys, alias_roots, SF_FUNCTION | SF_EXPECT },
+	[STEP_ALARM] = { "alarm", alarm_keys, alarm_roots, SF_EXPECT },
+	[STEP_PUBLISH_LAYER] = { "publish_layer", layer_keys, no_roots, SF_FUNCTION | SF_CHANGES },
 };
 
-static const char *const step_kinds[] = { "deploy",         "inspect",
-					  "invoke",         "create_bucket",
-					  "create_queue",   "s3_notify",
-					  "async_config",   "s3_put",
-					  "s3_get",         "s3_list",
-					  "sqs_receive",    "logs",
-					  "advance",        "create_table",
-					  "stream_mapping", "ddb_put",
-					  "ddb_update",     "ddb_delete",
-					  "ddb_get",        "sqs_send",
-					  "concurrency",    NULL };
+static const char *const step_kinds[] = { "deploy",        "inspect",       "invoke",
+					  "create_bucket", "create_queue",  "s3_notify",
+					  "async_config",  "s3_put",        "s3_get",
+					  "s3_list",       "sqs_receive",   "logs",
+					  "advance",       "create_table",  "stream_mapping",
+					  "ddb_put",       "ddb_update",    "ddb_delete",
+					  "ddb_get",       "sqs_send",      "concurrency",
+					  "metrics",       "insights",      "alias",
+					  "alarm",         "publish_layer", NULL };
+_Static_assert(sizeof(step_kinds) / sizeof(step_kinds[0]) == STEP_KIND_COUNT + 1,
+	       "every step kind has its name, in the enum's order");
 
 const char *exercise_step_kind_name(enum exercise_step_kind kind)
 {
@@ -558,7 +581,8 @@ const char *exercise_step_kind_name(enum exercise_step_kind kind)
 
 static const char *const field_roots[] = { "response", "body",        "error",  "report",
 					   "config",   "status",      "object", "keys",
-					   "messages", "invocations", "item",   NULL };
+					   "messages", "invocations", "item",   "metric",
+					   "results",  "alias",       "alarm",  NULL };
 static const char *const report_fields[] = { "duration",        "billed_duration", "memory_size",
 					     "max_memory_used", "init_duration",   NULL };
 static const char *const error_fields[] = { "type", "message", NULL };
@@ -1063,6 +1087,12 @@ static void read_args(struct ctx *c, struct exercise_step *s, const struct ynode
 			c->queues = xreallocarray(c->queues, c->n_queues + 1, sizeof(*c->queues));
 			c->queues[c->n_queues++] = xstrdup(v->value);
 		}
+		if ((strcmp(k->value, "file") == 0 || strcmp(k->value, "dir") == 0) &&
+		    ynode_has_type(v, YS_STRING) &&
+		    (!v->value[0] || v->value[0] == '/' || strstr(v->value, "..")))
+			diags_add(c->d, c->path, v->line, v->col,
+				  "'%s' names a path inside the learner's folder, not '%s'",
+				  k->value, lint_clip(v->value, buf, sizeof(buf)));
 		if (strcmp(k->value, "events") == 0 && v->kind == YNODE_SEQ)
 			for (size_t j = 0; j < v->n_items; j++)
 				if (!ynode_has_type(v->items[j], YS_STRING) ||
@@ -1204,7 +1234,8 @@ static void read_step(struct ctx *c, const struct ynode *item, size_t index)
 	if (exp && !(sp->flags & SF_EXPECT))
 		diags_add(c->d, c->path, exp->line, exp->col,
 			  "a %s step has nothing to check; put expectations on a step that "
-			  "observes: s3_get, s3_list, sqs_receive, ddb_get or logs",
+			  "observes: s3_get, s3_list, sqs_receive, ddb_get, logs, metrics or "
+			  "insights",
 			  sp->name);
 	if (save && !(sp->flags & SF_EXPECT))
 		diags_add(c->d, c->path, save->line, save->col, "a %s step has nothing to save",
@@ -1250,6 +1281,9 @@ static void read_step(struct ctx *c, const struct ynode *item, size_t index)
 					  "an account exercise changes nothing; an Event "
 					  "invocation's retries and destinations could");
 		}
+		const struct ynode *q = body ? ynode_get(body, "qualifier") : NULL;
+		if (ynode_has_type(q, YS_STRING))
+			s->qualifier = xstrdup(q->value);
 		if (req && (ynode_get(body, "event") || ynode_get(body, "event_file")))
 			diags_add(c->d, c->path, req->line, req->col,
 				  "give either 'apigateway' or an event, not both");
@@ -1555,6 +1589,14 @@ static void read_function(struct ctx *c, const struct ynode *fn)
 				  TIMEOUT_MAX, v);
 		else
 			ex->timeout = (int)v;
+	}
+	const struct ynode *lf = ynode_get(fn, "log_format");
+	if (lf && lf->kind == YNODE_SCALAR) {
+		if (strcmp(lf->value, "JSON") != 0 && strcmp(lf->value, "Text") != 0)
+			diags_add(c->d, c->path, lf->line, lf->col,
+				  "'log_format' must be JSON or Text, not '%s'", lf->value);
+		else
+			ex->log_format = xstrdup(lf->value);
 	}
 	const struct ynode *env = ynode_get(fn, "env");
 	if (env && env->kind == YNODE_MAP) {
@@ -1870,6 +1912,7 @@ static void free_steps(struct exercise_step *steps, size_t n)
 		free(s->name);
 		free(s->event);
 		free(s->request);
+		free(s->qualifier);
 		free(s->args);
 		for (size_t j = 0; j < s->n_saves; j++) {
 			free(s->saves[j].name);
@@ -1923,6 +1966,7 @@ void exercise_free(struct exercise *ex)
 	}
 	free(ex->function);
 	free(ex->env);
+	free(ex->log_format);
 	free(ex->vars);
 	free_steps(ex->steps, ex->n_steps);
 	free_steps(ex->setup, ex->n_setup);

@@ -125,6 +125,13 @@ enum exercise_step_kind {
 	STEP_DDB_GET,        /* args: table, key; gives `item` */
 	STEP_SQS_SEND,       /* args: queue, body (text, or YAML sent as JSON) */
 	STEP_CONCURRENCY,    /* args: reserved: the function's reserved concurrency */
+	STEP_METRICS,  /* args: namespace, metric, dimensions; gives `metric`: its statistics */
+	STEP_INSIGHTS, /* args: file: a Logs Insights query of the learner's over the
+			* function's log group; gives `results`, one object a row */
+	STEP_ALIAS,    /* args: alias: GetAlias of the function's alias; gives `alias` */
+	STEP_ALARM,    /* args: alarm: DescribeAlarms of that alarm; gives `alarm` */
+	STEP_PUBLISH_LAYER, /* args: layer, dir: the learner's folder published as a layer and
+			     * attached to the function; the function's own package leaves it out */
 	STEP_KIND_COUNT,
 };
 
@@ -136,11 +143,12 @@ struct exercise_save {
 
 struct exercise_step {
 	enum exercise_step_kind kind;
-	char *name;    /* shown in progress and reports ("invoke with a name") */
-	char *event;   /* JSON text with generators, for STEP_INVOKE */
-	char *request; /* STEP_INVOKE through API Gateway: the request's JSON text, or NULL */
-	bool async;    /* STEP_INVOKE with InvocationType Event */
-	char *args;    /* the step's own arguments as a JSON object (templates left in) */
+	char *name;      /* shown in progress and reports ("invoke with a name") */
+	char *event;     /* JSON text with generators, for STEP_INVOKE */
+	char *request;   /* STEP_INVOKE through API Gateway: the request's JSON text, or NULL */
+	bool async;      /* STEP_INVOKE with InvocationType Event */
+	char *qualifier; /* STEP_INVOKE of a version or an alias ("live"), or NULL */
+	char *args;      /* the step's own arguments as a JSON object (templates left in) */
 	struct exercise_save *saves;
 	size_t n_saves;
 	struct exercise_expect *expects;
@@ -167,8 +175,9 @@ struct exercise {
 	/* The function: what is deployed (code) or looked for (account). */
 	char *function;
 	int memory, timeout;
-	char *env;  /* JSON object text or NULL; values may hold ${vars.*} */
-	char *vars; /* JSON object text of values drawn once per run, in order, or NULL */
+	char *env;        /* JSON object text or NULL; values may hold ${vars.*} */
+	char *log_format; /* LoggingConfig's LogFormat ("JSON"), or NULL for Lambda's default */
+	char *vars;       /* JSON object text of values drawn once per run, in order, or NULL */
 	struct exercise_step *steps;
 	size_t n_steps;
 	/* A scenario: the steps that build the application and break it, in the learner's

@@ -394,6 +394,70 @@ TEST(exercise_parse__reports_service_step_problems_where_they_are)
 	   "a maximum event age Lambda refuses");
 }
 
+/* Monitoring and deployment steps: metrics, a learner's query, a layer, an alias, an alarm. */
+static const char observing[] =
+	"id: watch\n"                                                                   /* 1 */
+	"title: Watch\n"                                                                /* 2 */
+	"kind: code\n"                                                                  /* 3 */
+	"brief: brief.md\n"                                                             /* 4 */
+	"function: {name: watch, log_format: JSON}\n"                                   /* 5 */
+	"starters:\n"                                                                   /* 6 */
+	"  python: {runtime: python3.13, handler: app.handler, files: [app.py]}\n"
+	"  nodejs: {runtime: nodejs22.x, handler: index.handler, files: [index.mjs]}\n"      /* 7 */
+	"tasks:\n"                                                                      /* 8 */
+	"  - {id: t, text: T, why: W}\n"                                                /* 9 */
+	"hints: [one]\n"                                                                /* 10 */
+	"steps:\n"                                                                      /* 11 */
+	"  - deploy\n"                                                                  /* 12 */
+	"  - publish_layer: {layer: shared, dir: layer}\n"                              /* 13 */
+	"  - invoke: {qualifier: live, event: {}, expect: [{task: t, error: false}]}\n" /* 14 */
+	"  - metrics: {namespace: Shop, metric: Orders, dimensions: {Tier: gold}, expect: "
+	"[{task: t, field: metric.sum, min: 1}]}\n"                                         /* 15 */
+	"  - insights: {file: query.txt, expect: [{task: t, field: results, length: 2}]}\n" /* 16 */
+	"  - alias: {alias: live, expect: [{task: t, field: alias.FunctionVersion, equals: '1'}]}\n"
+	"  - alarm: {alarm: high, expect: [{task: t, field: alarm.StateValue, equals: OK}]}\n"
+	"minutes: 3\n"; /* 19 */
+
+TEST(exercise_parse__reads_monitoring_and_deployment_steps)
+{
+	struct diags d = DIAGS_INIT;
+	struct exercise *ex = parse(observing, &d);
+	is_int(d.n, 0, "no diagnostics");
+	for (size_t i = 0; i < d.n; i++)
+		printf("#   %d:%d: %s\n", d.v[i].line, d.v[i].col, d.v[i].msg);
+	is_str(ex->log_format, "JSON", "the function's log format");
+	static const enum exercise_step_kind kinds[] = { STEP_DEPLOY,   STEP_PUBLISH_LAYER,
+							 STEP_INVOKE,   STEP_METRICS,
+							 STEP_INSIGHTS, STEP_ALIAS,
+							 STEP_ALARM };
+	bool all = ex->n_steps == 7;
+	for (size_t i = 0; all && i < 7; i++)
+		all = ex->steps[i].kind == kinds[i];
+	ok(all, "every kind, in order");
+	is_str(ex->steps[1].args, "{\"layer\":\"shared\",\"dir\":\"layer\"}",
+	       "the layer's arguments");
+	is_str(ex->steps[2].qualifier, "live", "an invocation of an alias");
+	is_str(ex->steps[3].args,
+	       "{\"namespace\":\"Shop\",\"metric\":\"Orders\",\"dimensions\":{\"Tier\":\"gold\"}}",
+	       "the metric's arguments");
+	is_str(exercise_step_kind_name(STEP_PUBLISH_LAYER), "publish_layer", "kind names");
+	is_str(exercise_step_kind_name(STEP_ALARM), "alarm", "kind names, the last");
+	exercise_free(ex);
+	diags_release(&d);
+
+	ok(broken_in(observing, 5, "function: {name: watch, log_format: XML}\n", 5, 37,
+		     "'log_format' must be JSON or Text"),
+	   "a log format Lambda does not have");
+	ok(broken_in(observing, 14, "  - publish_layer: {layer: shared, dir: ../x}\n", 14, 41,
+		     "names a path inside the learner's folder"),
+	   "a layer folder outside the learner's");
+	ok(broken_in(
+		   observing, 17,
+		   "  - insights: {file: q.txt, expect: [{task: t, field: metric.sum, min: 1}]}\n",
+		   17, 55, "is not given by a insights step; it gives 'results'"),
+	   "a field the step does not give");
+}
+
 TEST(exercise_parse__refuses_broken_yaml)
 {
 	struct diags d = DIAGS_INIT;
@@ -430,6 +494,7 @@ int main(void)
 	RUN(exercise_parse__checks_steps_against_the_kind);
 	RUN(exercise_parse__reads_the_steps_around_a_function);
 	RUN(exercise_parse__reports_service_step_problems_where_they_are);
+	RUN(exercise_parse__reads_monitoring_and_deployment_steps);
 	RUN(exercise_parse__refuses_broken_yaml);
 	RUN(exercise_set_load__loads_the_real_lessons);
 	return done();

@@ -1,0 +1,1 @@
+export const handler = async (event, context) => ({ version: context.functionVersion, price: 100 });
