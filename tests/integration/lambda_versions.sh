@@ -153,6 +153,50 @@ out=$($L get-policy --function-name cli --qualifier doomed 2>&1)
 contains "$out" "ResourceNotFoundException"
 ok $? "a deleted alias's policy goes with it"
 
+# An event source mapping can target an alias: its batches run through the alias, and the
+# mapping lists under the function's name.
+mkdir -p "$WORK/esm"
+cat >"$WORK/esm/app.py" <<'PY'
+def handler(event, context):
+    for r in event["Records"]:
+        print("RAN", context.function_version, context.invoked_function_arn, r["body"])
+PY
+make_zip "$WORK/esm.zip" "$WORK/esm"
+check "create-function esmfn --publish" $L create-function --function-name esmfn \
+	--runtime python3.12 --handler app.handler --role $ROLE --zip-file "fileb://$WORK/esm.zip" \
+	--publish
+check "create-alias esmfn live -> 1" $L create-alias --function-name esmfn --name live \
+	--function-version 1
+QURL=$(awsl sqs create-queue --queue-name vq --query QueueUrl --output text)
+QARN=$(awsl sqs get-queue-attributes --queue-url "$QURL" --attribute-names QueueArn \
+	--query Attributes.QueueArn --output text)
+out=$($L create-event-source-mapping --function-name esmfn:nosuch --event-source-arn "$QARN" 2>&1)
+contains "$out" "InvalidParameterValueException"
+ok $? "a mapping to a missing alias: refused"
+out=$($L create-event-source-mapping --function-name esmfn:live --event-source-arn "$QARN" \
+	--batch-size 1 2>&1)
+contains "$out" ':function:esmfn:live"'
+ok $? "create-event-source-mapping --function-name NAME:ALIAS: FunctionArn is the alias's"
+out=$($L list-event-source-mappings --function-name esmfn --query 'EventSourceMappings[].FunctionArn' \
+	--output text 2>&1)
+contains "$out" ':function:esmfn:live'
+ok $? "list-event-source-mappings --function-name NAME lists the alias's mapping"
+out=$($L list-event-source-mappings --function-name esmfn:1 \
+	--query 'length(EventSourceMappings)' 2>&1)
+[ "$out" = 0 ]
+ok $? "list-event-source-mappings --function-name NAME:1: none ($out)"
+awsl sqs send-message --queue-url "$QURL" --message-body via-alias >/dev/null
+i=0
+while [ $i -lt 150 ]; do
+	logs=$(awsl logs filter-log-events --log-group-name /aws/lambda/esmfn \
+		--filter-pattern RAN --query 'events[].message' --output text 2>/dev/null)
+	contains "$logs" via-alias && break
+	i=$((i + 1))
+	sleep 0.2
+done
+contains "$logs" "RAN 1 " && contains "$logs" ":function:esmfn:live via-alias"
+ok $? "the message ran version 1 through the alias ($(echo $logs))"
+
 # The 1.x CLI.
 if command -v aws >/dev/null 2>&1 && aws --version 2>&1 | grep -q '^aws-cli/1'; then
 	v1() { AWS_ENDPOINT_URL=$E aws --output json lambda "$@"; }

@@ -157,6 +157,45 @@ struct lfunc *lambda_fn_resolve(struct cloud *c, struct lfunc *latest, const cha
 	return v;
 }
 
+/* Split NAME[:QUALIFIER] into its parts; false when either is too long. */
+static bool split_target(const char *target, char name[65], char qualifier[129])
+{
+	size_t n = strcspn(target, ":");
+	if (n == 0 || n > 64 || (target[n] && strlen(target + n + 1) > 128))
+		return false;
+	memcpy(name, target, n);
+	name[n] = '\0';
+	snprintf(qualifier, 129, "%s", target[n] ? target + n + 1 : "");
+	return true;
+}
+
+struct lfunc *lambda_fn_target(struct cloud *c, const char *account, const char *target,
+			       char qualifier[129])
+{
+	char name[65];
+	if (!split_target(target, name, qualifier))
+		return NULL;
+	struct lfunc *latest = lambda_fn_find(c, account, name);
+	if (!latest)
+		return NULL;
+	struct aws_err err = { 0 };
+	struct lfunc *fn = lambda_fn_resolve(c, latest, qualifier, &err);
+	aws_err_release(&err);
+	return fn;
+}
+
+bool lambda_fn_target_exists(struct cloud *c, const char *account, const char *target)
+{
+	char name[65], qualifier[129];
+	if (!split_target(target, name, qualifier))
+		return false;
+	struct lfunc *latest = lambda_fn_find(c, account, name);
+	struct aws_err err = { 0 };
+	bool ok = latest && lambda_fn_named(latest, qualifier, &err);
+	aws_err_release(&err);
+	return ok;
+}
+
 /* --- The tables --------------------------------------------------------------------------- */
 
 static void db_run(struct cloud *c, const char *sql, const char *account, const char *name,
