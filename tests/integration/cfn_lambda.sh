@@ -29,12 +29,35 @@ Resources:
         def handler(event, context):
             return {"msg": "$1", "version": context.function_version}
       AutoPublishAlias: live
+      Policies:
+        - AmazonS3ReadOnlyAccess
+        - SQSPollerPolicy:
+            QueueName: orders
+  PlainRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: '2012-10-17'
+        Statement:
+          - Effect: Allow
+            Principal: {Service: lambda.amazonaws.com}
+            Action: sts:AssumeRole
+      ManagedPolicyArns:
+        - arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole
+      Policies:
+        - PolicyName: reads
+          PolicyDocument:
+            Version: '2012-10-17'
+            Statement:
+              - Effect: Allow
+                Action: s3:GetObject
+                Resource: '*'
   Plain:
     Type: AWS::Lambda::Function
     Properties:
       Handler: index.handler
       Runtime: python3.12
-      Role: arn:aws:iam::123456789012:role/lambda-role
+      Role: !GetAtt PlainRole.Arn
       Code:
         ZipFile: |
           def handler(event, context):
@@ -96,6 +119,30 @@ PLAIN=$(physical Plain)
 out=$($CF describe-stacks --stack-name st --query 'Stacks[0].Outputs' --output text 2>&1)
 contains "$out" ":function:$FN:live" && contains "$out" ":function:$PLAIN:prod"
 ok $? "the outputs name the aliases"
+# The roles are IAM's: SAM's implicit FnRole with its policies, and the template's own.
+FNROLE=$(physical FnRole)
+out=$(awsl iam get-role --role-name "$FNROLE" --query Role.Arn --output text 2>&1)
+[ "$out" = "arn:aws:iam::$ACCT:role/$FNROLE" ]
+ok $? "SAM's FnRole is an IAM role ($out)"
+out=$(awsl lambda get-function-configuration --function-name "$FN" --query Role --output text 2>&1)
+[ "$out" = "arn:aws:iam::$ACCT:role/$FNROLE" ]
+ok $? "the function runs as it"
+out=$(awsl iam list-attached-role-policies --role-name "$FNROLE" \
+	--query 'AttachedPolicies[].PolicyName' --output text 2>&1)
+contains "$out" AWSLambdaBasicExecutionRole && contains "$out" AmazonS3ReadOnlyAccess
+ok $? "FnRole's managed policies: the basic execution role and Policies' name ($out)"
+out=$(awsl iam get-role-policy --role-name "$FNROLE" --policy-name FnRolePolicy1 2>&1)
+contains "$out" sqs:ReceiveMessage && contains "$out" ":orders"
+ok $? "FnRole's inline FnRolePolicy1: SQSPollerPolicy for the queue orders"
+PROLE=$(physical PlainRole)
+out=$(awsl iam get-role-policy --role-name "$PROLE" --policy-name reads \
+	--query 'PolicyDocument.Statement[0].Action' --output text 2>&1)
+[ "$out" = s3:GetObject ]
+ok $? "AWS::IAM::Role: its inline policy ($out)"
+out=$(awsl iam list-attached-role-policies --role-name "$PROLE" \
+	--query 'AttachedPolicies[].PolicyArn' --output text 2>&1)
+[ "$out" = arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole ]
+ok $? "AWS::IAM::Role: its managed policy ($out)"
 awsl lambda invoke --function-name "$FN:live" "$WORK/o1.json" >"$WORK/inv" 2>&1
 contains "$(cat "$WORK/o1.json")" '"msg": "one", "version": "1"'
 ok $? "the alias live runs version 1 ($(cat "$WORK/o1.json"))"
@@ -166,4 +213,7 @@ settle st >/dev/null
 out=$(awsl lambda list-functions --query 'Functions[].FunctionName' --output text 2>&1)
 ! contains "$out" "$FN" && ! contains "$out" "$PLAIN"
 ok $? "deleting the stack deletes its functions, versions and aliases ($out)"
+out=$(awsl iam get-role --role-name "$FNROLE" 2>&1)
+contains "$out" NoSuchEntity
+ok $? "... and its roles"
 finish

@@ -21,6 +21,9 @@ def handler(event, context):
     return {"init": INIT, "version": context.function_version}
 PY
 make_zip "$WORK/code.zip" "$WORK/code"
+mkdir -p "$WORK/code2"
+sed 's/^INIT = /INIT2 = 2\nINIT = /' "$WORK/code/app.py" >"$WORK/code2/app.py"
+make_zip "$WORK/code2.zip" "$WORK/code2"
 
 # run LABEL COMMAND...: a TAP script's lines, numbered on.
 run() {
@@ -85,6 +88,32 @@ out=$($L put-provisioned-concurrency-config --function-name cli --qualifier 1 \
 	--provisioned-concurrent-executions 0 2>&1)
 contains "$out" "ValidationException" || contains "$out" "Invalid value for parameter"
 ok $? "put 0: refused ($(echo "$out" | head -1))"
+out=$($L put-provisioned-concurrency-config --function-name cli --qualifier 1 \
+	--provisioned-concurrent-executions 100000 2>&1)
+contains "$out" "InvalidParameterValueException" &&
+	contains "$out" "is greater than account's unreserved concurrency ["
+ok $? "put over the account's unreserved concurrency: refused"
+check "update-function-code" $L update-function-code --function-name cli \
+	--zip-file "fileb://$WORK/code2.zip" --publish
+out=$($L create-alias --function-name cli --name canary --function-version 1 \
+	--routing-config '{"AdditionalVersionWeights":{"2":0.1}}' 2>&1)
+contains "$out" '"2": 0.1'
+ok $? "create-alias canary: 10 % to version 2"
+out=$($L put-provisioned-concurrency-config --function-name cli --qualifier canary \
+	--provisioned-concurrent-executions 1 2>&1)
+contains "$out" "(InvalidParameterValueException)" &&
+	contains "$out" "Alias with weights can not be used with Provisioned Concurrency"
+ok $? "put on an alias with routing weights: $(echo "$out" | tail -1)"
+check "update-alias canary: no weights" $L update-alias --function-name cli --name canary \
+	--function-version 2 --routing-config '{"AdditionalVersionWeights":{}}'
+out=$($L put-provisioned-concurrency-config --function-name cli --qualifier canary \
+	--provisioned-concurrent-executions 1 2>&1)
+contains "$out" '"RequestedProvisionedConcurrentExecutions": 1'
+ok $? "put on the alias once its weights are gone"
+wait_ready cli canary $L
+ok $? "the alias's configuration: READY"
+check "delete-provisioned-concurrency-config canary" $L \
+	delete-provisioned-concurrency-config --function-name cli --qualifier canary
 
 # The 1.x CLI.
 if command -v aws >/dev/null 2>&1 && aws --version 2>&1 | grep -q '^aws-cli/1'; then

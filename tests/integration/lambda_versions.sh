@@ -91,6 +91,112 @@ check "delete-alias" $L delete-alias --function-name cli --name live
 check "delete-function --qualifier 2" $L delete-function --function-name cli --qualifier 2
 check "create-alias beta -> 1" $L create-alias --function-name cli --name beta --function-version 1
 
+# A version or an alias has a policy of its own, and invoking through its ARN is checked
+# against that policy only (here by S3 checking a notification's destination).
+out=$($L add-permission --function-name cli --qualifier beta --statement-id s3-beta \
+	--action lambda:InvokeFunction --principal s3.amazonaws.com 2>&1)
+contains "$out" ':function:cli:beta'
+ok $? "add-permission --qualifier beta: the alias's ARN is the resource"
+out=$($L get-policy --function-name cli --qualifier beta --query Policy --output text 2>&1)
+contains "$out" '"Sid":"s3-beta"'
+ok $? "get-policy --qualifier beta"
+out=$($L get-policy --function-name cli 2>&1)
+contains "$out" "ResourceNotFoundException"
+ok $? "get-policy of the function: none of its own"
+out=$($L add-permission --function-name cli:1 --statement-id v1 --action lambda:InvokeFunction \
+	--principal sns.amazonaws.com 2>&1)
+contains "$out" ':function:cli:1\"'
+ok $? "add-permission on NAME:1"
+out=$($L get-policy --function-name cli --qualifier 1 --query Policy --output text 2>&1)
+contains "$out" '"Sid":"v1"' && ! contains "$out" s3-beta
+ok $? "get-policy --qualifier 1: the version's statements only"
+out=$($L add-permission --function-name cli --qualifier nosuch --statement-id x \
+	--action lambda:InvokeFunction --principal s3.amazonaws.com 2>&1)
+contains "$out" "Cannot find alias arn: " && contains "$out" ":function:cli:nosuch"
+ok $? "add-permission on a missing alias: $(echo "$out" | tail -1)"
+out=$($L add-permission --function-name cli --qualifier '$LATEST' --statement-id x \
+	--action lambda:InvokeFunction --principal s3.amazonaws.com 2>&1)
+contains "$out" 'We currently do not support adding policies for $LATEST.'
+ok $? "add-permission on \$LATEST: refused"
+BETA=$($L get-alias --function-name cli --name beta --query AliasArn --output text)
+FN=${BETA%:beta}
+awsl s3api create-bucket --bucket vbucket >/dev/null 2>&1
+notify() {
+	awsl s3api put-bucket-notification-configuration --bucket vbucket \
+		--notification-configuration \
+		"{\"LambdaFunctionConfigurations\":[{\"LambdaFunctionArn\":\"$1\",\"Events\":[\"s3:ObjectCreated:*\"]}]}" 2>&1
+}
+out=$(notify "$BETA")
+[ -z "$out" ]
+ok $? "S3 notification to the alias: allowed by the alias's policy ($out)"
+out=$(notify "$FN")
+contains "$out" "Unable to validate the following destination configurations"
+ok $? "S3 notification to the function: its own policy does not have the alias's statement"
+out=$(notify "$FN:1")
+contains "$out" "Unable to validate"
+ok $? "S3 notification to version 1: its policy grants SNS only"
+check "remove-permission --qualifier beta" $L remove-permission --function-name cli \
+	--qualifier beta --statement-id s3-beta
+out=$(notify "$BETA")
+contains "$out" "Unable to validate"
+ok $? "S3 notification to the alias after remove-permission: refused"
+check "add-permission --qualifier beta again" $L add-permission --function-name cli \
+	--qualifier beta --statement-id kept --action lambda:InvokeFunction \
+	--principal s3.amazonaws.com
+check "create-alias doomed" $L create-alias --function-name cli --name doomed --function-version 1
+check "add-permission --qualifier doomed" $L add-permission --function-name cli \
+	--qualifier doomed --statement-id gone --action lambda:InvokeFunction --principal '*'
+check "delete-alias doomed" $L delete-alias --function-name cli --name doomed
+check "create-alias doomed again" $L create-alias --function-name cli --name doomed \
+	--function-version 1
+out=$($L get-policy --function-name cli --qualifier doomed 2>&1)
+contains "$out" "ResourceNotFoundException"
+ok $? "a deleted alias's policy goes with it"
+
+# An event source mapping can target an alias: its batches run through the alias, and the
+# mapping lists under the function's name.
+mkdir -p "$WORK/esm"
+cat >"$WORK/esm/app.py" <<'PY'
+def handler(event, context):
+    for r in event["Records"]:
+        print("RAN", context.function_version, context.invoked_function_arn, r["body"])
+PY
+make_zip "$WORK/esm.zip" "$WORK/esm"
+check "create-function esmfn --publish" $L create-function --function-name esmfn \
+	--runtime python3.12 --handler app.handler --role $ROLE --zip-file "fileb://$WORK/esm.zip" \
+	--publish
+check "create-alias esmfn live -> 1" $L create-alias --function-name esmfn --name live \
+	--function-version 1
+QURL=$(awsl sqs create-queue --queue-name vq --query QueueUrl --output text)
+QARN=$(awsl sqs get-queue-attributes --queue-url "$QURL" --attribute-names QueueArn \
+	--query Attributes.QueueArn --output text)
+out=$($L create-event-source-mapping --function-name esmfn:nosuch --event-source-arn "$QARN" 2>&1)
+contains "$out" "InvalidParameterValueException"
+ok $? "a mapping to a missing alias: refused"
+out=$($L create-event-source-mapping --function-name esmfn:live --event-source-arn "$QARN" \
+	--batch-size 1 2>&1)
+contains "$out" ':function:esmfn:live"'
+ok $? "create-event-source-mapping --function-name NAME:ALIAS: FunctionArn is the alias's"
+out=$($L list-event-source-mappings --function-name esmfn --query 'EventSourceMappings[].FunctionArn' \
+	--output text 2>&1)
+contains "$out" ':function:esmfn:live'
+ok $? "list-event-source-mappings --function-name NAME lists the alias's mapping"
+out=$($L list-event-source-mappings --function-name esmfn:1 \
+	--query 'length(EventSourceMappings)' 2>&1)
+[ "$out" = 0 ]
+ok $? "list-event-source-mappings --function-name NAME:1: none ($out)"
+awsl sqs send-message --queue-url "$QURL" --message-body via-alias >/dev/null
+i=0
+while [ $i -lt 150 ]; do
+	logs=$(awsl logs filter-log-events --log-group-name /aws/lambda/esmfn \
+		--filter-pattern RAN --query 'events[].message' --output text 2>/dev/null)
+	contains "$logs" via-alias && break
+	i=$((i + 1))
+	sleep 0.2
+done
+contains "$logs" "RAN 1 " && contains "$logs" ":function:esmfn:live via-alias"
+ok $? "the message ran version 1 through the alias ($(echo $logs))"
+
 # The 1.x CLI.
 if command -v aws >/dev/null 2>&1 && aws --version 2>&1 | grep -q '^aws-cli/1'; then
 	v1() { AWS_ENDPOINT_URL=$E aws --output json lambda "$@"; }
@@ -106,6 +212,9 @@ if command -v aws >/dev/null 2>&1 && aws --version 2>&1 | grep -q '^aws-cli/1'; 
 	out=$(v1 get-alias --function-name cli --name gamma 2>&1)
 	contains "$out" '"FunctionVersion": "1"'
 	ok $? "1.x: get-alias"
+	out=$(v1 get-policy --function-name cli --qualifier beta 2>&1)
+	contains "$out" 'kept'
+	ok $? "1.x: get-policy --qualifier beta"
 else
 	echo "# skip the 1.x CLI: none on PATH"
 fi
@@ -116,4 +225,7 @@ start_cloud || exit 1
 out=$($L invoke --function-name cli --qualifier beta "$WORK/o3.json" 2>&1)
 contains "$out" '"ExecutedVersion": "1"' && contains "$(cat "$WORK/o3.json")" '"code": "one"'
 ok $? "after a restart: the alias and its version"
+out=$($L get-policy --function-name cli --qualifier beta --query Policy --output text 2>&1)
+contains "$out" '"Sid":"kept"'
+ok $? "after a restart: the alias's policy"
 finish

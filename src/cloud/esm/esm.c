@@ -18,6 +18,7 @@
 #include "cloud/esm/stream.h"
 #include "cloud/http/aws.h"
 #include "cloud/lambda/lambda.h"
+#include "cloud/lambda/versions.h"
 #include "cloud/logs/logs.h"
 #include "cloud/query/query.h"
 #include "cloud/sqs/sqs.h"
@@ -34,7 +35,7 @@ struct mapping {
 	struct cloud *c;
 	char uuid[37];
 	char account[13];
-	char function[65];
+	char function[200]; /* NAME, or NAME:QUALIFIER (a version or an alias) */
 	char source[256];
 	int batch, window;
 	bool enabled, report;
@@ -375,11 +376,14 @@ static bool running(struct mapping *m)
 	return r;
 }
 
-/* Invoke fn with the batch, counted among the cloud's attempts so shutdown waits for it. */
+/* Invoke the function (or the version or alias it names) with the batch, counted among the
+ * cloud's attempts so shutdown waits for it. */
 static bool invoke(struct cloud *c, struct mapping *m, const char *event, struct lambda_outcome *r)
 {
+	char qualifier[129] = "";
 	pthread_mutex_lock(&c->mu);
-	struct lfunc *fn = c->stopping ? NULL : lambda_fn_find(c, m->account, m->function);
+	struct lfunc *fn =
+		c->stopping ? NULL : lambda_fn_target(c, m->account, m->function, qualifier);
 	if (fn) {
 		lambda_fn_ref(fn);
 		c->async_running++;
@@ -387,7 +391,7 @@ static bool invoke(struct cloud *c, struct mapping *m, const char *event, struct
 	pthread_mutex_unlock(&c->mu);
 	if (!fn)
 		return false;
-	lambda_invoke_internal(c, fn, event, strlen(event), NULL, r);
+	lambda_invoke_internal_as(c, fn, qualifier, event, strlen(event), NULL, r);
 	pthread_mutex_lock(&c->mu);
 	lambda_fn_unref(fn);
 	c->async_running--;
@@ -609,7 +613,7 @@ static cJSON *view(const struct mapping *m)
 	cJSON_AddNumberToObject(o, "BatchSize", m->batch);
 	cJSON_AddNumberToObject(o, "MaximumBatchingWindowInSeconds", m->window);
 	cJSON_AddStringToObject(o, "EventSourceArn", m->source);
-	char arn[200];
+	char arn[300];
 	fn_arn(m, arn, sizeof(arn));
 	cJSON_AddStringToObject(o, "FunctionArn", arn);
 	cJSON_AddNumberToObject(o, "LastModified", m->modified);
@@ -645,14 +649,20 @@ static void reply(struct http_resp *resp, int status, cJSON *o)
 	cJSON_Delete(o);
 }
 
-/* A function reference (name, partial or full ARN, at most :$LATEST) -> account and name. */
-static bool split_function(const char *ref, const char *account, char acct[13], char name[65])
+/*
+ * A function reference (name, partial or full ARN, with a version or an alias or not) ->
+ * account and target: NAME, or NAME:QUALIFIER ($LATEST is the function itself).
+ */
+static bool split_function(const char *ref, const char *account, char acct[13], char target[200])
 {
 	struct arn_function f;
-	if (!arn_function_parse(ref, &f) || (f.qualifier[0] && strcmp(f.qualifier, "$LATEST") != 0))
+	if (!arn_function_parse(ref, &f))
 		return false;
 	snprintf(acct, 13, "%s", f.account[0] ? f.account : account);
-	memcpy(name, f.name, sizeof(f.name));
+	if (f.qualifier[0] && strcmp(f.qualifier, "$LATEST") != 0)
+		snprintf(target, 200, "%s:%s", f.name, f.qualifier);
+	else
+		snprintf(target, 200, "%s", f.name);
 	return true;
 }
 
@@ -666,10 +676,10 @@ static bool apply(struct cloud *c, const char *account, const cJSON *in, struct 
 				   "1 validation error detected: Value null at 'functionName' "
 				   "failed to satisfy constraint: Member must not be null");
 	if (fname) {
-		char acct[13], name[65];
+		char acct[13], name[200];
 		pthread_mutex_lock(&c->mu);
 		bool found = split_function(fname, account, acct, name) &&
-			     lambda_fn_find(c, acct, name) != NULL;
+			     lambda_fn_target_exists(c, acct, name);
 		pthread_mutex_unlock(&c->mu);
 		if (!found)
 			return api_err_set(e, 404, "ResourceNotFoundException",
@@ -766,10 +776,10 @@ static bool function_exists(struct cloud *c, const char *account, const char *fn
 {
 	if (!fname)
 		return true;
-	char acct[13], name[65];
+	char acct[13], name[200];
 	pthread_mutex_lock(&c->mu);
-	bool found =
-		split_function(fname, account, acct, name) && lambda_fn_find(c, acct, name) != NULL;
+	bool found = split_function(fname, account, acct, name) &&
+		     lambda_fn_target_exists(c, acct, name);
 	pthread_mutex_unlock(&c->mu);
 	return found;
 }
@@ -820,7 +830,7 @@ static void create(struct cloud *c, const char *account, const cJSON *in, struct
 		struct mapping *o = s->mappings.items[i];
 		if (strcmp(o->source, m->source) == 0 && strcmp(o->account, m->account) == 0 &&
 		    strcmp(o->function, m->function) == 0) {
-			char arn[200];
+			char arn[300];
 			fn_arn(o, arn, sizeof(arn));
 			aws_error(resp, 409, "ResourceConflictException",
 				  "An event source mapping with SQS arn (\" %s \") and function "
@@ -868,7 +878,7 @@ void esm_api(struct cloud *c, const char *account, const struct http_req *req,
 	} else if (!rest[0] && strcmp(method, "GET") == 0) {
 		const char *fname = http_query(req, "FunctionName");
 		const char *source = http_query(req, "EventSourceArn");
-		char acct[13] = "", name[65] = "";
+		char acct[13] = "", name[200] = "";
 		if (fname && !split_function(fname, account, acct, name)) {
 			aws_error(resp, 400, "InvalidParameterValueException",
 				  "Invalid function name: %s", fname);
@@ -879,8 +889,13 @@ void esm_api(struct cloud *c, const char *account, const struct http_req *req,
 		pthread_mutex_lock(&s->mu);
 		vec_for_each (&s->mappings, i) {
 			struct mapping *m = s->mappings.items[i];
-			if (strcmp(m->account, account) != 0 ||
-			    (fname && strcmp(m->function, name) != 0) ||
+			/* A function's name lists the mappings of its versions and aliases
+			 * too; a qualified name, that version's or alias's. */
+			size_t n = strlen(name);
+			bool same = strcmp(m->function, name) == 0 ||
+				    (!strchr(name, ':') && strncmp(m->function, name, n) == 0 &&
+				     m->function[n] == ':');
+			if (strcmp(m->account, account) != 0 || (fname && !same) ||
 			    (source && strcmp(m->source, source) != 0))
 				continue;
 			cJSON_AddItemToArray(arr, view(m));

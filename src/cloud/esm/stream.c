@@ -26,6 +26,7 @@
 #include "cloud/esm/filter.h"
 #include "cloud/http/aws.h"
 #include "cloud/lambda/lambda.h"
+#include "cloud/lambda/versions.h"
 #include "cloud/logs/logs.h"
 #include "cloud/state.h"
 #include "cloud/svc/deliver.h"
@@ -376,7 +377,8 @@ struct worker;
 
 struct esm_stream {
 	struct cloud *c;
-	char uuid[37], account[13], function[65], source[256], role[300];
+	char uuid[37], account[13], source[256], role[300];
+	char function[200]; /* NAME, or NAME:QUALIFIER (a version or an alias) */
 	int batch, window;
 	bool report;
 	struct esm_stream_cfg cfg;
@@ -774,8 +776,10 @@ static void invoke(struct esm_stream *s, const char *event, struct outcome *o)
 	struct cloud *c = s->c;
 	memset(o, 0, sizeof(*o));
 	aws_uuid(o->request_id);
+	char qualifier[129] = "";
 	pthread_mutex_lock(&c->mu);
-	struct lfunc *fn = c->stopping ? NULL : lambda_fn_find(c, s->account, s->function);
+	struct lfunc *fn =
+		c->stopping ? NULL : lambda_fn_target(c, s->account, s->function, qualifier);
 	if (fn) {
 		lambda_fn_ref(fn);
 		c->async_running++;
@@ -786,7 +790,7 @@ static void invoke(struct esm_stream *s, const char *event, struct outcome *o)
 		return;
 	}
 	struct lambda_outcome r = { 0 };
-	lambda_invoke_internal(c, fn, event, strlen(event), o->request_id, &r);
+	lambda_invoke_internal_as(c, fn, qualifier, event, strlen(event), o->request_id, &r);
 	pthread_mutex_lock(&c->mu);
 	lambda_fn_unref(fn);
 	c->async_running--;
@@ -885,7 +889,7 @@ static void give_up(struct worker *w, struct rec **recs, size_t n, const char *c
 	if (!s->cfg.on_failure[0] || n == 0)
 		return;
 	cJSON *o = cJSON_CreateObject(), *rc = cJSON_AddObjectToObject(o, "requestContext");
-	char fn[200], iso[32];
+	char fn[300], iso[32];
 	snprintf(fn, sizeof(fn), "arn:aws:lambda:%s:%s:function:%s", AWS_REGION_NAME, s->account,
 		 s->function);
 	char rid[37];
@@ -968,8 +972,12 @@ static void process(struct worker *w, struct rec **recs, size_t n)
 		pthread_mutex_lock(&s->mu);
 		s->iterator_age = age;
 		pthread_mutex_unlock(&s->mu);
-		lambda_metric(s->c, s->account, s->function, NULL, NULL, "IteratorAge",
-			      "Milliseconds", (double)age);
+		/* Per function, and per version or alias when the mapping names one. */
+		char name[65];
+		size_t nl = strcspn(s->function, ":");
+		snprintf(name, sizeof(name), "%.*s", (int)(nl < 64 ? nl : 64), s->function);
+		lambda_metric(s->c, s->account, name, s->function[nl] ? s->function + nl + 1 : NULL,
+			      NULL, "IteratorAge", "Milliseconds", (double)age);
 		invoke(s, event, &last);
 		free(event);
 		if (last.ran)
@@ -1255,7 +1263,8 @@ struct esm_stream *esm_stream_start(struct cloud *c, const struct esm_stream_spe
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cond, NULL);
 	pthread_mutex_lock(&c->mu);
-	struct lfunc *fn = lambda_fn_find(c, s->account, s->function);
+	char qualifier[129];
+	struct lfunc *fn = lambda_fn_target(c, s->account, s->function, qualifier);
 	snprintf(s->role, sizeof(s->role), "%s", fn && fn->role ? fn->role : "");
 	pthread_mutex_unlock(&c->mu);
 	s->retention_ms = 24LL * 3600 * 1000;

@@ -435,14 +435,16 @@ enum policy_op {
 };
 
 /*
- * The function a policy operation names ($LATEST: the one policy kept), or NULL with err as
- * Lambda words it for that operation: GetPolicy of anything missing, RemovePermission of a
- * missing function, a missing alias, AddPermission on $LATEST.
+ * The function a policy operation names, and in qualifier the version or alias whose own
+ * policy it is about ("" or "$LATEST": the function's), with that policy's RevisionId in
+ * revision (the function's, the version's or the alias's). NULL with err as Lambda words it
+ * for that operation: GetPolicy of anything missing, RemovePermission of a missing function,
+ * a missing version or alias, AddPermission on $LATEST.
  */
 static struct lfunc *fn_of_policy(struct svc_call *call, const cJSON *in, enum policy_op op,
-				  struct aws_err *err)
+				  char qualifier[129], char revision[37], struct aws_err *err)
 {
-	char qualifier[129];
+	struct cloud *c = call->cloud;
 	struct lfunc *fn = fn_of_as(call, in, qualifier, err);
 	if (!fn) {
 		if (err->status != 404)
@@ -460,30 +462,43 @@ static struct lfunc *fn_of_policy(struct svc_call *call, const cJSON *in, enum p
 		}
 		return NULL;
 	}
-	if (!qualifier[0] || (op != POLICY_ADD && strcmp(qualifier, "$LATEST") == 0))
-		return fn;
-	if (strcmp(qualifier, "$LATEST") == 0) {
+	if (op == POLICY_ADD && strcmp(qualifier, "$LATEST") == 0) {
 		aws_err_set(err, 400, "InvalidParameterValueException",
 			    "We currently do not support adding policies for $LATEST.");
-	} else {
-		char arn[300];
-		arn_function_format(arn, sizeof(arn), AWS_REGION_NAME, fn->account, fn->name,
-				    qualifier);
-		pthread_mutex_lock(&call->cloud->mu);
-		bool alias = !arn_qualifier_is_version(qualifier);
-		bool missing_alias = alias && !lambda_alias_find(fn, qualifier);
-		pthread_mutex_unlock(&call->cloud->mu);
-		if (op == POLICY_GET)
-			aws_err_set(err, 404, "ResourceNotFoundException",
-				    "The resource you requested does not exist.");
-		else if (missing_alias)
-			aws_err_set(err, 404, "ResourceNotFoundException",
-				    "Cannot find alias arn: %s", arn);
-		else
-			aws_err_set(err, 404, "ResourceNotFoundException", "Function not found: %s",
-				    arn);
+		fn_release(c, fn);
+		return NULL;
 	}
-	fn_release(call->cloud, fn);
+	pthread_mutex_lock(&c->mu);
+	bool found = true;
+	if (!qualifier[0] || strcmp(qualifier, "$LATEST") == 0) {
+		snprintf(revision, 37, "%s", fn->revision);
+	} else if (arn_qualifier_is_version(qualifier)) {
+		const struct lfunc *v = strlen(qualifier) < 10
+						? lambda_version_find(fn, (unsigned)atol(qualifier))
+						: NULL;
+		found = v != NULL;
+		if (v)
+			snprintf(revision, 37, "%s", v->revision);
+	} else {
+		const struct lalias *a = lambda_alias_find(fn, qualifier);
+		found = a != NULL;
+		if (a)
+			snprintf(revision, 37, "%s", a->revision);
+	}
+	pthread_mutex_unlock(&c->mu);
+	if (found)
+		return fn;
+	char arn[300];
+	arn_function_format(arn, sizeof(arn), AWS_REGION_NAME, fn->account, fn->name, qualifier);
+	if (op == POLICY_GET)
+		aws_err_set(err, 404, "ResourceNotFoundException",
+			    "The resource you requested does not exist.");
+	else if (!arn_qualifier_is_version(qualifier))
+		aws_err_set(err, 404, "ResourceNotFoundException", "Cannot find alias arn: %s",
+			    arn);
+	else
+		aws_err_set(err, 404, "ResourceNotFoundException", "Function not found: %s", arn);
+	fn_release(c, fn);
 	return NULL;
 }
 
@@ -907,7 +922,7 @@ static void delete_function(struct cloud *c, struct lfunc *fn)
 	sqlite3_step(st);
 	sqlite3_finalize(st);
 	pthread_mutex_unlock(&c->db->mu);
-	lambda_policy_forget(c, fn->account, fn->name);
+	lambda_policy_forget(c, fn->account, fn->name, NULL);
 	lambda_url_forget(c, fn->account, fn->name);
 	lambda_tags_forget(c, fn->account, fn->name);
 	char *dir = xasprintf("%s/%s/%s", c->code_root, fn->account, fn->name);
@@ -1083,31 +1098,34 @@ cJSON *lambda_op_get_account_settings(struct svc_call *call, const cJSON *in, st
 
 cJSON *lambda_op_add_permission(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
-	struct lfunc *fn = fn_of_policy(call, in, POLICY_ADD, err);
+	char qualifier[129], revision[37];
+	struct lfunc *fn = fn_of_policy(call, in, POLICY_ADD, qualifier, revision, err);
 	if (!fn)
 		return NULL;
-	cJSON *out = lambda_policy_add(call->cloud, fn, in, err);
+	cJSON *out = lambda_policy_add(call->cloud, fn, qualifier, in, err);
 	fn_release(call->cloud, fn);
 	return out;
 }
 
 cJSON *lambda_op_get_policy(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
-	struct lfunc *fn = fn_of_policy(call, in, POLICY_GET, err);
+	char qualifier[129], revision[37];
+	struct lfunc *fn = fn_of_policy(call, in, POLICY_GET, qualifier, revision, err);
 	if (!fn)
 		return NULL;
-	cJSON *out = lambda_policy_get(call->cloud, fn, err);
+	cJSON *out = lambda_policy_get(call->cloud, fn, qualifier, revision, err);
 	fn_release(call->cloud, fn);
 	return out;
 }
 
 cJSON *lambda_op_remove_permission(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
-	struct lfunc *fn = fn_of_policy(call, in, POLICY_REMOVE, err);
+	char qualifier[129], revision[37];
+	struct lfunc *fn = fn_of_policy(call, in, POLICY_REMOVE, qualifier, revision, err);
 	if (!fn)
 		return NULL;
 	const char *sid = in_str(in, "StatementId");
-	bool ok = lambda_policy_remove(call->cloud, fn, sid ? sid : "", err);
+	bool ok = lambda_policy_remove(call->cloud, fn, qualifier, sid ? sid : "", err);
 	fn_release(call->cloud, fn);
 	return ok ? cJSON_CreateObject() : NULL;
 }

@@ -598,9 +598,10 @@ cJSON *lambda_op_invoke(struct svc_call *call, const cJSON *in, struct aws_err *
 	}
 	/* A service acting for a resource needs the function's resource-based policy. */
 	if (call->caller->service[0] &&
-	    !lambda_policy_allows(
-		    c, fn->account, fn->name, call->caller->service, call->caller->source_arn,
-		    call->caller->source_account[0] ? call->caller->source_account : NULL)) {
+	    !lambda_policy_allows(c, fn->account, fn->name, qualifier, call->caller->service,
+				  call->caller->source_arn,
+				  call->caller->source_account[0] ? call->caller->source_account
+								  : NULL)) {
 		aws_err_set(
 			err, 403, "AccessDeniedException",
 			"%s is not authorized to perform: lambda:InvokeFunction on resource: %s",

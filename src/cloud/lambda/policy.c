@@ -1,5 +1,6 @@
 /*
- * Resource-based policies of functions: one statement per row, keyed by its Sid.
+ * Resource-based policies of functions: one statement per row, keyed by the function, the
+ * version or alias ("" for the function's own policy) and its Sid.
  */
 #include "cloud/lambda/policy.h"
 
@@ -13,9 +14,16 @@
 #include "cloud/http/aws.h"
 #include "cloud/lambda/lambda.h"
 #include "cloud/state.h"
+#include "cloud/svc/arn.h"
 #include "cloud/svc/svc.h"
 #include "core/strutil.h"
 #include "core/xalloc.h"
+
+/* The key a qualifier's policy is kept under: "" for the function and its $LATEST. */
+static const char *policy_key(const char *qualifier)
+{
+	return !qualifier || strcmp(qualifier, "$LATEST") == 0 ? "" : qualifier;
+}
 
 static bool sid_ok(const char *s)
 {
@@ -66,7 +74,8 @@ static bool principal_ok(const char *p)
 }
 
 /* The statement AddPermission stores, or NULL with err filled. */
-static cJSON *make_statement(const struct lfunc *fn, const cJSON *in, struct aws_err *err)
+static cJSON *make_statement(const struct lfunc *fn, const char *qualifier, const cJSON *in,
+			     struct aws_err *err)
 {
 	const char *sid = member(in, "StatementId"), *action = member(in, "Action");
 	const char *principal = member(in, "Principal"), *src = member(in, "SourceArn");
@@ -104,8 +113,9 @@ static cJSON *make_statement(const struct lfunc *fn, const cJSON *in, struct aws
 			    "try again.");
 		return NULL;
 	}
-	char arn[200];
-	lambda_fn_arn(fn, arn, sizeof(arn));
+	char arn[300];
+	arn_function_format(arn, sizeof(arn), AWS_REGION_NAME, fn->account, fn->name,
+			    policy_key(qualifier));
 	cJSON *st = cJSON_CreateObject();
 	cJSON_AddStringToObject(st, "Sid", sid);
 	cJSON_AddStringToObject(st, "Effect", "Allow");
@@ -151,10 +161,10 @@ static cJSON *make_statement(const struct lfunc *fn, const cJSON *in, struct aws
 	return st;
 }
 
-cJSON *lambda_policy_add(struct cloud *c, const struct lfunc *fn, const cJSON *in,
-			 struct aws_err *err)
+cJSON *lambda_policy_add(struct cloud *c, const struct lfunc *fn, const char *qualifier,
+			 const cJSON *in, struct aws_err *err)
 {
-	cJSON *st = make_statement(fn, in, err);
+	cJSON *st = make_statement(fn, qualifier, in, err);
 	if (!st)
 		return NULL;
 	char *text = cJSON_PrintUnformatted(st);
@@ -163,15 +173,16 @@ cJSON *lambda_policy_add(struct cloud *c, const struct lfunc *fn, const cJSON *i
 	sqlite3_stmt *q = NULL;
 	int rc = sqlite3_prepare_v2(
 		c->db->db,
-		"INSERT INTO lambda_policy(account, function, sid, statement, seq)"
-		" VALUES(?,?,?,?,(SELECT COALESCE(MAX(seq),0)+1 FROM"
+		"INSERT INTO lambda_policy(account, function, qualifier, sid, statement, seq)"
+		" VALUES(?,?,?,?,?,(SELECT COALESCE(MAX(seq),0)+1 FROM"
 		" lambda_policy))",
 		-1, &q, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_text(q, 1, fn->account, -1, SQLITE_STATIC);
 		sqlite3_bind_text(q, 2, fn->name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 3, sid, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 4, text, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 3, policy_key(qualifier), -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 4, sid, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 5, text, -1, SQLITE_STATIC);
 		rc = sqlite3_step(q);
 	}
 	sqlite3_finalize(q);
@@ -193,18 +204,21 @@ cJSON *lambda_policy_add(struct cloud *c, const struct lfunc *fn, const cJSON *i
 	return out;
 }
 
-/* The function's statements in the order they were added. Caller deletes. */
-static cJSON *load_statements(struct cloud *c, const char *account, const char *function)
+/* The statements of a function's (or its version's or alias's) policy in the order they were
+ * added. Caller deletes. */
+static cJSON *load_statements(struct cloud *c, const char *account, const char *function,
+			      const char *qualifier)
 {
 	cJSON *arr = cJSON_CreateArray();
 	pthread_mutex_lock(&c->db->mu);
 	sqlite3_stmt *q = NULL;
 	if (sqlite3_prepare_v2(c->db->db,
 			       "SELECT statement FROM lambda_policy WHERE account=? AND function=?"
-			       " ORDER BY seq",
+			       " AND qualifier=? ORDER BY seq",
 			       -1, &q, NULL) == SQLITE_OK) {
 		sqlite3_bind_text(q, 1, account, -1, SQLITE_STATIC);
 		sqlite3_bind_text(q, 2, function, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 3, policy_key(qualifier), -1, SQLITE_STATIC);
 		while (sqlite3_step(q) == SQLITE_ROW) {
 			cJSON *st = cJSON_Parse((const char *)sqlite3_column_text(q, 0));
 			if (st)
@@ -216,9 +230,10 @@ static cJSON *load_statements(struct cloud *c, const char *account, const char *
 	return arr;
 }
 
-cJSON *lambda_policy_get(struct cloud *c, const struct lfunc *fn, struct aws_err *err)
+cJSON *lambda_policy_get(struct cloud *c, const struct lfunc *fn, const char *qualifier,
+			 const char *revision, struct aws_err *err)
 {
-	cJSON *arr = load_statements(c, fn->account, fn->name);
+	cJSON *arr = load_statements(c, fn->account, fn->name, qualifier);
 	if (cJSON_GetArraySize(arr) == 0) {
 		cJSON_Delete(arr);
 		aws_err_set(err, 404, "ResourceNotFoundException",
@@ -233,15 +248,15 @@ cJSON *lambda_policy_get(struct cloud *c, const struct lfunc *fn, struct aws_err
 	cJSON_Delete(pol);
 	cJSON *out = cJSON_CreateObject();
 	cJSON_AddStringToObject(out, "Policy", text);
-	cJSON_AddStringToObject(out, "RevisionId", fn->revision);
+	cJSON_AddStringToObject(out, "RevisionId", revision);
 	free(text);
 	return out;
 }
 
-bool lambda_policy_remove(struct cloud *c, const struct lfunc *fn, const char *sid,
-			  struct aws_err *err)
+bool lambda_policy_remove(struct cloud *c, const struct lfunc *fn, const char *qualifier,
+			  const char *sid, struct aws_err *err)
 {
-	cJSON *had = load_statements(c, fn->account, fn->name);
+	cJSON *had = load_statements(c, fn->account, fn->name, qualifier);
 	int statements = cJSON_GetArraySize(had);
 	cJSON_Delete(had);
 	if (statements == 0)
@@ -251,11 +266,13 @@ bool lambda_policy_remove(struct cloud *c, const struct lfunc *fn, const char *s
 	sqlite3_stmt *q = NULL;
 	int changed = 0;
 	if (sqlite3_prepare_v2(c->db->db,
-			       "DELETE FROM lambda_policy WHERE account=? AND function=? AND sid=?",
+			       "DELETE FROM lambda_policy WHERE account=? AND function=?"
+			       " AND qualifier=? AND sid=?",
 			       -1, &q, NULL) == SQLITE_OK) {
 		sqlite3_bind_text(q, 1, fn->account, -1, SQLITE_STATIC);
 		sqlite3_bind_text(q, 2, fn->name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 3, sid, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 3, policy_key(qualifier), -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 4, sid, -1, SQLITE_STATIC);
 		if (sqlite3_step(q) == SQLITE_DONE)
 			changed = sqlite3_changes(c->db->db);
 	}
@@ -294,9 +311,10 @@ static bool statement_allows(const cJSON *st, const char *service, const char *s
 }
 
 bool lambda_policy_allows(struct cloud *c, const char *account, const char *function,
-			  const char *service, const char *source_arn, const char *source_account)
+			  const char *qualifier, const char *service, const char *source_arn,
+			  const char *source_account)
 {
-	cJSON *arr = load_statements(c, account, function);
+	cJSON *arr = load_statements(c, account, function, qualifier);
 	bool ok = false;
 	const cJSON *st;
 	cJSON_ArrayForEach(st, arr)
@@ -328,7 +346,7 @@ static bool statement_opens_url(const cJSON *st, const char *auth_type)
 bool lambda_policy_allows_url(struct cloud *c, const char *account, const char *function,
 			      const char *auth_type)
 {
-	cJSON *arr = load_statements(c, account, function);
+	cJSON *arr = load_statements(c, account, function, "");
 	bool ok = false;
 	const cJSON *st;
 	cJSON_ArrayForEach(st, arr)
@@ -340,15 +358,21 @@ bool lambda_policy_allows_url(struct cloud *c, const char *account, const char *
 	return ok;
 }
 
-void lambda_policy_forget(struct cloud *c, const char *account, const char *function)
+void lambda_policy_forget(struct cloud *c, const char *account, const char *function,
+			  const char *qualifier)
 {
 	pthread_mutex_lock(&c->db->mu);
 	sqlite3_stmt *q = NULL;
 	if (sqlite3_prepare_v2(c->db->db,
-			       "DELETE FROM lambda_policy WHERE account=? AND function=?", -1, &q,
-			       NULL) == SQLITE_OK) {
+			       "DELETE FROM lambda_policy WHERE account=? AND function=?"
+			       " AND (?3 IS NULL OR qualifier=?3)",
+			       -1, &q, NULL) == SQLITE_OK) {
 		sqlite3_bind_text(q, 1, account, -1, SQLITE_STATIC);
 		sqlite3_bind_text(q, 2, function, -1, SQLITE_STATIC);
+		if (qualifier)
+			sqlite3_bind_text(q, 3, policy_key(qualifier), -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(q, 3);
 		sqlite3_step(q);
 	}
 	sqlite3_finalize(q);

@@ -219,6 +219,14 @@ static const char *const migrations[] = {
 	/* 4 -> 5: functions' tags. */
 	"CREATE TABLE lambda_tags(account TEXT NOT NULL, function TEXT NOT NULL,"
 	" key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY(account, function, key)) STRICT;",
+	/* 5 -> 6: policies of versions and aliases, apart from their function's (""). */
+	"CREATE TABLE lambda_policy_q(account TEXT NOT NULL, function TEXT NOT NULL,"
+	" qualifier TEXT NOT NULL, sid TEXT NOT NULL, statement TEXT NOT NULL,"
+	" seq INTEGER NOT NULL, PRIMARY KEY(account, function, qualifier, sid)) STRICT;"
+	"INSERT INTO lambda_policy_q SELECT account, function, '', sid, statement, seq"
+	" FROM lambda_policy;"
+	"DROP TABLE lambda_policy;"
+	"ALTER TABLE lambda_policy_q RENAME TO lambda_policy;",
 };
 
 /* What the table serves (sorted by name): decoded and validated by proto, cJSON in and

@@ -13,6 +13,7 @@
 #include "cloud/http/aws.h"
 #include "cloud/lambda/lambda.h"
 #include "cloud/lambda/package.h"
+#include "cloud/lambda/policy.h"
 #include "cloud/lambda/validate.h"
 #include "cloud/state.h"
 #include "cloud/svc/svc.h"
@@ -154,6 +155,45 @@ struct lfunc *lambda_fn_resolve(struct cloud *c, struct lfunc *latest, const cha
 	if (!v)
 		not_found(err, latest->account, latest->name, qualifier);
 	return v;
+}
+
+/* Split NAME[:QUALIFIER] into its parts; false when either is too long. */
+static bool split_target(const char *target, char name[65], char qualifier[129])
+{
+	size_t n = strcspn(target, ":");
+	if (n == 0 || n > 64 || (target[n] && strlen(target + n + 1) > 128))
+		return false;
+	memcpy(name, target, n);
+	name[n] = '\0';
+	snprintf(qualifier, 129, "%s", target[n] ? target + n + 1 : "");
+	return true;
+}
+
+struct lfunc *lambda_fn_target(struct cloud *c, const char *account, const char *target,
+			       char qualifier[129])
+{
+	char name[65];
+	if (!split_target(target, name, qualifier))
+		return NULL;
+	struct lfunc *latest = lambda_fn_find(c, account, name);
+	if (!latest)
+		return NULL;
+	struct aws_err err = { 0 };
+	struct lfunc *fn = lambda_fn_resolve(c, latest, qualifier, &err);
+	aws_err_release(&err);
+	return fn;
+}
+
+bool lambda_fn_target_exists(struct cloud *c, const char *account, const char *target)
+{
+	char name[65], qualifier[129];
+	if (!split_target(target, name, qualifier))
+		return false;
+	struct lfunc *latest = lambda_fn_find(c, account, name);
+	struct aws_err err = { 0 };
+	bool ok = latest && lambda_fn_named(latest, qualifier, &err);
+	aws_err_release(&err);
+	return ok;
 }
 
 /* --- The tables --------------------------------------------------------------------------- */
@@ -831,10 +871,11 @@ cJSON *lambda_op_delete_alias(struct svc_call *call, const cJSON *in, struct aws
 		db_run(c,
 		       "DELETE FROM lambda_aliases WHERE account = ? AND function = ? AND name = ?",
 		       fn->account, fn->name, alias, NULL, 0);
-		/* Its provisioned concurrency goes with it. */
+		/* Its provisioned concurrency and its policy go with it. */
 		struct lprov *p = prov_find(fn, alias);
 		if (p)
 			prov_remove(c, fn, p);
+		lambda_policy_forget(c, fn->account, fn->name, alias);
 		alias_free(a);
 	}
 	pthread_mutex_unlock(&c->mu);
@@ -921,6 +962,7 @@ bool lambda_version_delete(struct cloud *c, struct lfunc *fn, unsigned v, struct
 	       "DELETE FROM lambda_versions WHERE account = ? AND function = ?"
 	       " AND version = CAST(? AS INTEGER)",
 	       fn->account, fn->name, key, NULL, 0);
+	lambda_policy_forget(c, fn->account, fn->name, key);
 	ver->deleted = true;
 	ver->generation++;
 	lambda_fn_unref(ver);
@@ -1030,8 +1072,15 @@ cJSON *lambda_op_put_provisioned_concurrency_config(struct svc_call *call, const
 			 "function versions.",
 			 err))
 		goto done;
-	/* One configuration per version, whether named by number or by an alias. */
+	/* An alias splitting its invocations between two versions cannot have one. */
 	bool by_alias = !all_digits(qualifier);
+	const struct lalias *alias = by_alias ? lambda_alias_find(fn, qualifier) : NULL;
+	if (alias && alias->extra) {
+		aws_err_set(err, 400, "InvalidParameterValueException",
+			    "Alias with weights can not be used with Provisioned Concurrency");
+		goto done;
+	}
+	/* One configuration per version, whether named by number or by an alias. */
 	vec_for_each (&fn->provisioned, i) {
 		const struct lprov *p = fn->provisioned.items[i];
 		if (strcmp(p->qualifier, qualifier) == 0 || prov_version(fn, p) != version)

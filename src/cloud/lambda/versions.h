@@ -66,6 +66,17 @@ struct lfunc *lambda_fn_named(struct lfunc *latest, const char *qualifier, struc
  */
 bool lambda_version_delete_named(struct cloud *c, struct lfunc *latest, const char *qualifier,
 				 struct aws_err *err);
+/*
+ * The function a service's target names, and the version to run (cloud->mu held): target is
+ * a function's name, or NAME:QUALIFIER (a version, or an alias, which picks one of its
+ * versions by weight); the qualifier is copied to qualifier ("" when none). Borrowed; NULL
+ * when the function, the version or the alias is not there.
+ */
+struct lfunc *lambda_fn_target(struct cloud *c, const char *account, const char *target,
+			       char qualifier[129]);
+/* Whether target (as above) names a function and a version or alias of it that exist
+ * (cloud->mu held). */
+bool lambda_fn_target_exists(struct cloud *c, const char *account, const char *target);
 /* latest's alias called name, or NULL (cloud->mu held). */
 struct lalias *lambda_alias_find(const struct lfunc *latest, const char *name);
 /* latest's version number v, or NULL (cloud->mu held). */
