@@ -1627,9 +1627,40 @@ static bool do_sqs_send(struct run *run, const struct exercise_step *step, const
 {
 	char *name = arg_text(args, "queue");
 	const char *url = queue_field(run, step, name, "url");
-	char *body = url ? arg_text(args, "body") : NULL;
+	const cJSON *bodies = cJSON_GetObjectItemCaseSensitive(args, "bodies");
+	char *body = url && !bodies ? arg_text(args, "body") : NULL;
 	bool ok = url != NULL;
-	if (ok) {
+	if (ok && cJSON_IsArray(bodies)) {
+		cJSON *req = cJSON_CreateObject();
+		cJSON_AddStringToObject(req, "QueueUrl", url);
+		cJSON *entries = cJSON_AddArrayToObject(req, "Entries");
+		int i = 0;
+		for (const cJSON *b = bodies->child; b; b = b->next, i++) {
+			cJSON *e = cJSON_CreateObject();
+			char id[16];
+			snprintf(id, sizeof(id), "m%d", i);
+			cJSON_AddStringToObject(e, "Id", id);
+			char *text = cJSON_IsString(b) ? xstrdup(b->valuestring)
+						       : cJSON_PrintUnformatted(b);
+			cJSON_AddStringToObject(e, "MessageBody", text);
+			free(text);
+			cJSON_AddItemToArray(entries, e);
+		}
+		struct lambda_reply rep;
+		ok = json_target(run, "AmazonSQS.SendMessageBatch", req, &rep);
+		cJSON *ans = ok && rep.body ? cJSON_ParseWithLength(rep.body, rep.len) : NULL;
+		if (!ok) {
+			call_failed(run, step, "SendMessageBatch", &rep);
+		} else if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(ans, "Failed")) >
+			   0) {
+			error_set(&run->r->error, "step '%s': SendMessageBatch failed: %.200s",
+				  step->name, rep.body);
+			ok = false;
+		}
+		cJSON_Delete(ans);
+		client_reply_release(&rep);
+		cJSON_Delete(req);
+	} else if (ok) {
 		cJSON *req = cJSON_CreateObject();
 		cJSON_AddStringToObject(req, "QueueUrl", url);
 		cJSON_AddStringToObject(req, "MessageBody", body ? body : "");

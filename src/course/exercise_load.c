@@ -487,8 +487,11 @@ static const struct yschema_key ddb_update_keys[] = { { "table", YS_STRING, true
 static const struct yschema_key ddb_key_keys[] = { { "table", YS_STRING, true },
 						   { "key", YS_MAP, true },
 						   { NULL, YS_ANY, false } };
+/* body: one message; bodies: up to ten sent in one SendMessageBatch, so a mapping reads them
+ * in one batch. */
 static const struct yschema_key send_keys[] = { { "queue", YS_STRING, true },
-						{ "body", YS_ANY, true },
+						{ "body", YS_ANY, false },
+						{ "bodies", YS_SEQ, false },
 						{ NULL, YS_ANY, false } };
 static const struct yschema_key concurrency_keys[] = { { "reserved", YS_INT, true },
 						       { NULL, YS_ANY, false } };
@@ -970,6 +973,16 @@ static void read_args(struct ctx *c, struct exercise_step *s, const struct ynode
 	struct strbuf sb = STRBUF_INIT;
 	strbuf_addch(&sb, '{');
 	bool first = true;
+	if (s->kind == STEP_SQS_SEND && body) {
+		const struct ynode *one = ynode_get(body, "body"),
+				   *many = ynode_get(body, "bodies");
+		if (!one == !many)
+			diags_add(c->d, c->path, body->line, body->col,
+				  "an sqs_send step sends either 'body' or 'bodies'");
+		if (many && many->kind == YNODE_SEQ && (many->n_items < 1 || many->n_items > 10))
+			diags_add(c->d, c->path, many->line, many->col,
+				  "'bodies' holds one to ten messages (one SendMessageBatch)");
+	}
 	for (size_t i = 0; body && i < body->n_pairs; i++) {
 		const struct ynode *k = body->pairs[i].key, *v = body->pairs[i].value;
 		if (is_common_key(k->value))
