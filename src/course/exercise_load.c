@@ -61,8 +61,8 @@ static const struct yschema_key exercise_keys[] = {
 };
 
 static const struct yschema_key function_keys[] = {
-	{ "name", YS_STRING, true }, { "memory", YS_INT, false }, { "timeout", YS_INT, false },
-	{ "env", YS_MAP, false },    { NULL, YS_ANY, false },
+	{ "name", YS_STRING, true }, { "memory", YS_INT, false },  { "timeout", YS_INT, false },
+	{ "env", YS_MAP, false },    { "role", YS_STRING, false }, { NULL, YS_ANY, false },
 };
 
 static const struct yschema_key starter_keys[] = {
@@ -495,6 +495,12 @@ static const struct yschema_key send_keys[] = { { "queue", YS_STRING, true },
 						{ NULL, YS_ANY, false } };
 static const struct yschema_key concurrency_keys[] = { { "reserved", YS_INT, true },
 						       { NULL, YS_ANY, false } };
+static const struct yschema_key role_keys[] = { { "role", YS_STRING, true },
+						{ "policy", YS_MAP, false },
+						{ NULL, YS_ANY, false } };
+static const struct yschema_key ssm_put_keys[] = { { "parameter", YS_STRING, true },
+						   { "value", YS_ANY, true },
+						   { NULL, YS_ANY, false } };
 
 static const char *const config_roots[] = { "config", NULL };
 static const char *const invoke_roots[] = { "response", "body",   "error", "report",
@@ -505,6 +511,7 @@ static const char *const keys_roots[] = { "keys", NULL };
 static const char *const messages_roots[] = { "messages", NULL };
 static const char *const logs_roots[] = { "invocations", NULL };
 static const char *const item_roots[] = { "item", NULL };
+static const char *const grants_roots[] = { "grants", NULL };
 static const char *const no_roots[] = { NULL };
 
 struct step_spec {
@@ -538,19 +545,18 @@ static const struct step_spec step_specs[STEP_KIND_COUNT] = {
 	[STEP_SQS_SEND] = { "sqs_send", send_keys, no_roots, SF_CHANGES },
 	[STEP_CONCURRENCY] = { "concurrency", concurrency_keys, no_roots,
 			       SF_FUNCTION | SF_CHANGES },
+	[STEP_CREATE_ROLE] = { "create_role", role_keys, no_roots, SF_CHANGES },
+	[STEP_SSM_PUT] = { "ssm_put", ssm_put_keys, no_roots, SF_CHANGES },
+	[STEP_ROLE_GRANTS] = { "role_grants", no_keys, grants_roots, SF_FUNCTION | SF_EXPECT },
 };
 
-static const char *const step_kinds[] = { "deploy",         "inspect",
-					  "invoke",         "create_bucket",
-					  "create_queue",   "s3_notify",
-					  "async_config",   "s3_put",
-					  "s3_get",         "s3_list",
-					  "sqs_receive",    "logs",
-					  "advance",        "create_table",
-					  "stream_mapping", "ddb_put",
-					  "ddb_update",     "ddb_delete",
-					  "ddb_get",        "sqs_send",
-					  "concurrency",    NULL };
+static const char *const step_kinds[] = {
+	"deploy",      "inspect",      "invoke",     "create_bucket", "create_queue",
+	"s3_notify",   "async_config", "s3_put",     "s3_get",        "s3_list",
+	"sqs_receive", "logs",         "advance",    "create_table",  "stream_mapping",
+	"ddb_put",     "ddb_update",   "ddb_delete", "ddb_get",       "sqs_send",
+	"concurrency", "create_role",  "ssm_put",    "role_grants",   NULL
+};
 
 const char *exercise_step_kind_name(enum exercise_step_kind kind)
 {
@@ -559,9 +565,9 @@ const char *exercise_step_kind_name(enum exercise_step_kind kind)
 
 /* ---- expectations ---- */
 
-static const char *const field_roots[] = { "response", "body",        "error",  "report",
-					   "config",   "status",      "object", "keys",
-					   "messages", "invocations", "item",   NULL };
+static const char *const field_roots[] = { "response", "body",   "error", "report",   "config",
+					   "status",   "object", "keys",  "messages", "invocations",
+					   "item",     "grants", NULL };
 static const char *const report_fields[] = { "duration",        "billed_duration", "memory_size",
 					     "max_memory_used", "init_duration",   NULL };
 static const char *const error_fields[] = { "type", "message", NULL };
@@ -1569,6 +1575,9 @@ static void read_function(struct ctx *c, const struct ynode *fn)
 		else
 			ex->timeout = (int)v;
 	}
+	const struct ynode *role = ynode_get(fn, "role");
+	if (role && ynode_has_type(role, YS_STRING))
+		ex->role = xstrdup(role->value);
 	const struct ynode *env = ynode_get(fn, "env");
 	if (env && env->kind == YNODE_MAP) {
 		for (size_t i = 0; i < env->n_pairs; i++) {
@@ -1935,6 +1944,7 @@ void exercise_free(struct exercise *ex)
 		free(st->runtime);
 	}
 	free(ex->function);
+	free(ex->role);
 	free(ex->env);
 	free(ex->vars);
 	free_steps(ex->steps, ex->n_steps);

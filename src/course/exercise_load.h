@@ -125,6 +125,9 @@ enum exercise_step_kind {
 	STEP_DDB_GET,        /* args: table, key; gives `item` */
 	STEP_SQS_SEND,       /* args: queue, body (text, or YAML sent as JSON) */
 	STEP_CONCURRENCY,    /* args: reserved: the function's reserved concurrency */
+	STEP_CREATE_ROLE,    /* args: role, policy: an execution role Lambda may assume */
+	STEP_SSM_PUT,        /* args: parameter, value: a String parameter, overwritten */
+	STEP_ROLE_GRANTS,    /* the function's role's grants; gives `grants` */
 	STEP_KIND_COUNT,
 };
 
@@ -167,6 +170,7 @@ struct exercise {
 	/* The function: what is deployed (code) or looked for (account). */
 	char *function;
 	int memory, timeout;
+	char *role; /* the execution role's name (a create_role step's), or NULL: the check's */
 	char *env;  /* JSON object text or NULL; values may hold ${vars.*} */
 	char *vars; /* JSON object text of values drawn once per run, in order, or NULL */
 	struct exercise_step *steps;
