@@ -41,6 +41,7 @@ struct lambda_client {
 	char *host;   /* "127.0.0.1:4566", for the Host header */
 	char *socket; /* a Unix socket to speak on instead (the control socket), or NULL */
 	char *access_key, *secret; /* NULL: requests go unsigned */
+	const char *scope; /* the SigV4 service of a query-protocol call under way, or NULL */
 };
 
 void client_reply_release(struct lambda_reply *r)
@@ -406,6 +407,7 @@ static const char *scope_of(const char *path, const char *const *extra)
 						  { "DynamoDBStreams_20120810.", "dynamodb" },
 						  { "Kinesis_20131202.", "kinesis" },
 						  { "Logs_20140328.", "logs" },
+						  { "AmazonSSM.", "ssm" },
 						  { "AWSEvents.", "events" },
 						  { "GraniteServiceVersion20100801.",
 						    "monitoring" } };
@@ -470,7 +472,7 @@ static void request_head(struct lambda_client *c, struct strbuf *req, const char
 		hs[n].name = "X-Amz-Date";
 		hs[n++].value = amz_date;
 		sha256_hex(body ? body : "", body ? body_len : 0, hash);
-		const char *service = scope_of(path, extra);
+		const char *service = c->scope ? c->scope : scope_of(path, extra);
 		if (strcmp(service, "s3") == 0) {
 			hs[n].name = "x-amz-content-sha256";
 			hs[n++].value = hash;
@@ -762,6 +764,16 @@ bool client_fetch(struct lambda_client *c, const char *url, struct lambda_reply 
 	/* Code.Location is absolute and presigned; call() takes a path on the endpoint. */
 	bool ok = call_signed(c, false, "GET", url + strlen(c->endpoint), NULL, 0, NULL, out);
 	return ok && out->status == 200;
+}
+
+bool client_query(struct lambda_client *c, const char *service, const char *form,
+		  struct lambda_reply *out)
+{
+	const char *const extra[] = { "Content-Type: application/x-www-form-urlencoded", NULL };
+	c->scope = service;
+	bool ok = call(c, "POST", "/", form, strlen(form), extra, out);
+	c->scope = NULL;
+	return ok && out->status / 100 == 2;
 }
 
 bool client_logs(struct lambda_client *c, const char *action, const char *body,

@@ -83,6 +83,12 @@ bool client_get_function(struct lambda_client *c, const char *name, struct lambd
 bool client_fetch(struct lambda_client *c, const char *url, struct lambda_reply *out);
 
 /*
+ * A query-protocol call (IAM, STS): form the url-encoded body ("Action=...&Version=..."),
+ * signed for service ("iam"). True on a 2xx answer; out->body is the XML.
+ */
+bool client_query(struct lambda_client *c, const char *service, const char *form,
+		  struct lambda_reply *out);
+/*
  * A CloudWatch Logs call (JSON protocol): action such as "FilterLogEvents", body the JSON
  * request. True on a 200 answer.
  */

@@ -5,6 +5,7 @@
 #include "check/check.h"
 
 #include <cjson/cJSON.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,7 @@ struct run {
 	cJSON *queues;   /* name -> {"url", "arn"} of the queues it created */
 	cJSON *tables;   /* name -> {"stream"} of the DynamoDB tables it created */
 	cJSON *mappings; /* UUIDs of the event source mappings it created */
+	cJSON *roles;    /* names of the IAM roles a scenario's setup creates */
 	const struct exercise_step *steps; /* what this run performs: the steps or the setup */
 	size_t n_steps;
 	char settle_account[16]; /* a scenario's: the learner's account, from the function */
@@ -362,6 +364,20 @@ static bool do_deploy(struct run *run, struct step_state *st)
 		run->config = cJSON_Parse(st->reply.body);
 		snprintf(run->settle_account, sizeof(run->settle_account), "%s",
 			 run_account(run, acct));
+	}
+	if (ex->role && st->reply.status / 100 == 2) {
+		/* The execution role a create_role step made, in the same account. */
+		char acct[16];
+		char *esc = client_escape(ex->function, false);
+		char *path = xasprintf("/2015-03-31/functions/%s/configuration", esc);
+		char *body = xasprintf("{\"Role\":\"arn:aws:iam::%s:role/%s\"}",
+				       run_account(run, acct), ex->role);
+		client_reply_release(&st->reply);
+		client_request(run->client, "PUT", path, NULL, NULL, body, strlen(body),
+			       &st->reply);
+		free(body);
+		free(path);
+		free(esc);
 	}
 	free(zip);
 	free(env);
@@ -1520,6 +1536,9 @@ static void save_values(struct run *run, const struct exercise_step *step,
 }
 
 static bool do_sqs_send(struct run *run, const struct exercise_step *step, const cJSON *args);
+static bool do_create_role(struct run *run, const struct exercise_step *step, const cJSON *args);
+static bool do_ssm_put(struct run *run, const struct exercise_step *step, const cJSON *args);
+static bool do_role_grants(struct run *run, struct step_state *st);
 static bool do_concurrency(struct run *run, const struct exercise_step *step, const cJSON *args);
 static bool do_metrics(struct run *run, const cJSON *args, struct step_state *st);
 static bool do_insights(struct run *run, const cJSON *args, struct step_state *st);
@@ -1617,6 +1636,15 @@ static bool perform(struct run *run, const struct exercise_step *step, struct st
 	case STEP_PUBLISH_LAYER:
 		ok = do_publish_layer(run, step, args);
 		break;
+	case STEP_CREATE_ROLE:
+		ok = do_create_role(run, step, args);
+		break;
+	case STEP_SSM_PUT:
+		ok = do_ssm_put(run, step, args);
+		break;
+	case STEP_ROLE_GRANTS:
+		ok = do_role_grants(run, st);
+		break;
 	case STEP_KIND_COUNT:
 		abort();
 	}
@@ -1705,9 +1733,40 @@ static bool do_sqs_send(struct run *run, const struct exercise_step *step, const
 {
 	char *name = arg_text(args, "queue");
 	const char *url = queue_field(run, step, name, "url");
-	char *body = url ? arg_text(args, "body") : NULL;
+	const cJSON *bodies = cJSON_GetObjectItemCaseSensitive(args, "bodies");
+	char *body = url && !bodies ? arg_text(args, "body") : NULL;
 	bool ok = url != NULL;
-	if (ok) {
+	if (ok && cJSON_IsArray(bodies)) {
+		cJSON *req = cJSON_CreateObject();
+		cJSON_AddStringToObject(req, "QueueUrl", url);
+		cJSON *entries = cJSON_AddArrayToObject(req, "Entries");
+		int i = 0;
+		for (const cJSON *b = bodies->child; b; b = b->next, i++) {
+			cJSON *e = cJSON_CreateObject();
+			char id[16];
+			snprintf(id, sizeof(id), "m%d", i);
+			cJSON_AddStringToObject(e, "Id", id);
+			char *text = cJSON_IsString(b) ? xstrdup(b->valuestring)
+						       : cJSON_PrintUnformatted(b);
+			cJSON_AddStringToObject(e, "MessageBody", text);
+			free(text);
+			cJSON_AddItemToArray(entries, e);
+		}
+		struct lambda_reply rep;
+		ok = json_target(run, "AmazonSQS.SendMessageBatch", req, &rep);
+		cJSON *ans = ok && rep.body ? cJSON_ParseWithLength(rep.body, rep.len) : NULL;
+		if (!ok) {
+			call_failed(run, step, "SendMessageBatch", &rep);
+		} else if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(ans, "Failed")) >
+			   0) {
+			error_set(&run->r->error, "step '%s': SendMessageBatch failed: %.200s",
+				  step->name, rep.body);
+			ok = false;
+		}
+		cJSON_Delete(ans);
+		client_reply_release(&rep);
+		cJSON_Delete(req);
+	} else if (ok) {
 		cJSON *req = cJSON_CreateObject();
 		cJSON_AddStringToObject(req, "QueueUrl", url);
 		cJSON_AddStringToObject(req, "MessageBody", body ? body : "");
@@ -2037,6 +2096,179 @@ static bool do_publish_layer(struct run *run, const struct exercise_step *step, 
 	return ok;
 }
 
+/* ---- IAM roles and Parameter Store ---- */
+
+/* Form-encode "Name=value" onto sb, after a '&'. */
+static void form_add(struct strbuf *sb, const char *name, const char *value)
+{
+	char *v = client_escape(value, false);
+	strbuf_addf(sb, "&%s=%s", name, v);
+	free(v);
+}
+
+/* An IAM call: "Action=A&Version=2010-05-08" and the pairs (name, value, ..., NULL). */
+static bool iam_call(struct run *run, struct lambda_reply *rep, const char *action, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_addf(&sb, "Action=%s&Version=2010-05-08", action);
+	va_list ap;
+	va_start(ap, action);
+	for (const char *k; (k = va_arg(ap, const char *));)
+		form_add(&sb, k, va_arg(ap, const char *));
+	va_end(ap);
+	bool ok = client_query(run->client, "iam", sb.buf, rep);
+	strbuf_release(&sb);
+	return ok;
+}
+
+/* Every text of <tag>...</tag> in xml, in order, as a JSON array of strings. Caller deletes. */
+static cJSON *xml_texts(const char *xml, const char *tag)
+{
+	cJSON *out = cJSON_CreateArray();
+	char *open = xasprintf("<%s>", tag), *close = xasprintf("</%s>", tag);
+	for (const char *p = xml ? strstr(xml, open) : NULL; p; p = strstr(p, open)) {
+		p += strlen(open);
+		const char *e = strstr(p, close);
+		if (!e)
+			break;
+		char *t = xstrndup(p, (size_t)(e - p));
+		cJSON_AddItemToArray(out, cJSON_CreateString(t));
+		free(t);
+		p = e;
+	}
+	free(open);
+	free(close);
+	return out;
+}
+
+static const char lambda_trust[] =
+	"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":"
+	"{\"Service\":\"lambda.amazonaws.com\"},\"Action\":\"sts:AssumeRole\"}]}";
+
+static bool do_create_role(struct run *run, const struct exercise_step *step, const cJSON *args)
+{
+	char *role = arg_text(args, "role");
+	struct lambda_reply rep;
+	bool ok = iam_call(run, &rep, "CreateRole", "RoleName", role ? role : "",
+			   "AssumeRolePolicyDocument", lambda_trust, NULL);
+	if (!ok)
+		call_failed(run, step, "CreateRole", &rep);
+	client_reply_release(&rep);
+	char *policy = ok ? arg_text(args, "policy") : NULL;
+	if (policy) {
+		ok = iam_call(run, &rep, "PutRolePolicy", "RoleName", role, "PolicyName",
+			      "app-access", "PolicyDocument", policy, NULL);
+		if (!ok)
+			call_failed(run, step, "PutRolePolicy", &rep);
+		client_reply_release(&rep);
+	}
+	free(policy);
+	free(role);
+	return ok;
+}
+
+/* Take a role down: its inline policies, its attachments, then the role. */
+static void delete_role(struct run *run, const char *role)
+{
+	struct lambda_reply rep;
+	iam_call(run, &rep, "ListRolePolicies", "RoleName", role, NULL);
+	cJSON *names = xml_texts(rep.body, "member");
+	client_reply_release(&rep);
+	for (const cJSON *n = names->child; n; n = n->next) {
+		iam_call(run, &rep, "DeleteRolePolicy", "RoleName", role, "PolicyName",
+			 n->valuestring, NULL);
+		client_reply_release(&rep);
+	}
+	cJSON_Delete(names);
+	iam_call(run, &rep, "ListAttachedRolePolicies", "RoleName", role, NULL);
+	cJSON *arns = xml_texts(rep.body, "PolicyArn");
+	client_reply_release(&rep);
+	for (const cJSON *a = arns->child; a; a = a->next) {
+		iam_call(run, &rep, "DetachRolePolicy", "RoleName", role, "PolicyArn",
+			 a->valuestring, NULL);
+		client_reply_release(&rep);
+	}
+	cJSON_Delete(arns);
+	iam_call(run, &rep, "DeleteRole", "RoleName", role, NULL);
+	client_reply_release(&rep);
+}
+
+static bool do_ssm_put(struct run *run, const struct exercise_step *step, const cJSON *args)
+{
+	char *name = arg_text(args, "parameter"), *value = arg_text(args, "value");
+	cJSON *req = cJSON_CreateObject();
+	cJSON_AddStringToObject(req, "Name", name ? name : "");
+	cJSON_AddStringToObject(req, "Value", value ? value : "");
+	cJSON_AddStringToObject(req, "Type", "String");
+	cJSON_AddTrueToObject(req, "Overwrite");
+	struct lambda_reply rep;
+	bool ok = json_target(run, "AmazonSSM.PutParameter", req, &rep);
+	if (!ok)
+		call_failed(run, step, "PutParameter", &rep);
+	client_reply_release(&rep);
+	cJSON_Delete(req);
+	free(name);
+	free(value);
+	return ok;
+}
+
+/* Whether a grant's action allows every action of a service ("*", "ssm:*"). */
+static bool action_wild(const char *a)
+{
+	const char *colon = strchr(a, ':');
+	return strcmp(a, "*") == 0 || (colon && strcmp(colon + 1, "*") == 0);
+}
+
+/*
+ * The function's role's grants, from the least-privilege report (GET
+ * /_tutor/iam/report/FUNCTION on the control socket): grants.role, grants.used and
+ * grants.unused (each {policy, action, resource}), grants.wildcards (grants of every action of
+ * a service or of every resource) and grants.denied (calls refused).
+ */
+static bool do_role_grants(struct run *run, struct step_state *st)
+{
+	char acct[16];
+	char *esc = client_escape(run->ex->function, false);
+	char *path = xasprintf("/_tutor/iam/report/%s?account=%s", esc, run_account(run, acct));
+	struct lambda_reply rep;
+	bool ok = client_request(run->control, "GET", path, NULL, NULL, NULL, 0, &rep);
+	cJSON *o = ok ? cJSON_Parse(rep.body) : NULL;
+	free(path);
+	free(esc);
+	if (!o) {
+		st->call_error = xasprintf("the least-privilege report: %s",
+					   rep.body ? rep.body : "no answer");
+		client_reply_release(&rep);
+		return true;
+	}
+	client_reply_release(&rep);
+	double wild = 0, denied = 0;
+	static const char *const lists[] = { "used", "unused" };
+	for (size_t i = 0; i < 2; i++) {
+		const cJSON *g;
+		cJSON_ArrayForEach(g, cJSON_GetObjectItemCaseSensitive(o, lists[i]))
+		{
+			const cJSON *a = cJSON_GetObjectItemCaseSensitive(g, "action");
+			const cJSON *r = cJSON_GetObjectItemCaseSensitive(g, "resource");
+			if ((cJSON_IsString(a) && action_wild(a->valuestring)) ||
+			    (cJSON_IsString(r) && strcmp(r->valuestring, "*") == 0))
+				wild++;
+		}
+	}
+	const cJSON *c;
+	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(o, "calls"))
+	{
+		const cJSON *d = cJSON_GetObjectItemCaseSensitive(c, "decision");
+		if (cJSON_IsString(d) && strstr(d->valuestring, "deny"))
+			denied++;
+	}
+	cJSON_AddNumberToObject(o, "wildcards", wild);
+	cJSON_AddNumberToObject(o, "denied", denied);
+	st->values = cJSON_CreateObject();
+	cJSON_AddItemToObject(st->values, "grants", o);
+	return true;
+}
+
 /* ---- scenarios: the application in the learner's own account ---- */
 
 /*
@@ -2073,6 +2305,8 @@ static void scenario_discover(struct run *run)
 				cJSON_AddItemToObject(run->queues, name, q);
 			}
 			cJSON_Delete(res);
+		} else if (step->kind == STEP_CREATE_ROLE && (name = arg_text(args, "role"))) {
+			cJSON_AddItemToArray(run->roles, cJSON_CreateString(name));
 		} else if (step->kind == STEP_CREATE_TABLE && (name = arg_text(args, "table"))) {
 			cJSON *req = cJSON_CreateObject(), *res = NULL;
 			cJSON_AddStringToObject(req, "TableName", name);
@@ -2121,6 +2355,10 @@ static void scenario_teardown(struct run *run)
 	client_reply_release(&rep);
 	free(body);
 	clean_up(run);
+	for (const cJSON *r = run->roles->child; r; r = r->next)
+		delete_role(run, r->valuestring);
+	cJSON_Delete(run->roles);
+	run->roles = cJSON_CreateArray();
 	cJSON_Delete(run->buckets);
 	cJSON_Delete(run->queues);
 	cJSON_Delete(run->tables);
@@ -2163,6 +2401,7 @@ void check_run(const struct exercise *ex, const struct check_opts *opts, struct 
 	run.queues = cJSON_CreateObject();
 	run.tables = cJSON_CreateObject();
 	run.mappings = cJSON_CreateArray();
+	run.roles = cJSON_CreateArray();
 	char key[24] = "", secret[48] = "";
 	bool ok = true;
 	if (!opts->control ||
@@ -2250,6 +2489,7 @@ void check_run(const struct exercise *ex, const struct check_opts *opts, struct 
 	cJSON_Delete(run.queues);
 	cJSON_Delete(run.tables);
 	cJSON_Delete(run.mappings);
+	cJSON_Delete(run.roles);
 	cJSON_Delete(run.config);
 	free(run.config_error);
 	for (size_t i = 0; i < out->n_tasks; i++) {

@@ -9,11 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "aws/locate.h"
 #include "check/check.h"
 #include "check/progress.h"
+#include "check/scenario.h"
 #include "cli/commands.h"
 #include "core/clock.h"
 #include "core/path.h"
@@ -21,6 +23,7 @@
 #include "core/strutil.h"
 #include "core/xalloc.h"
 #include "store/store.h"
+#include "tui/mdview.h"
 
 /* The record file, opened to read only when it exists (listing never creates one). */
 static struct store *open_records_readonly(const struct cli_opts *opts)
@@ -56,6 +59,81 @@ static bool record(const struct cli_opts *opts, const struct exercise *sc, const
 		cli_error("not recorded: %s", line);
 	}
 	return ok;
+}
+
+/* The terminal's width, or 80 when the output is not one. */
+static int out_width(void)
+{
+	struct winsize ws;
+	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20)
+		return ws.ws_col;
+	return 80;
+}
+
+/*
+ * Markdown laid out as the reader lays it out (wrapped, marks gone), each line after indent
+ * spaces; styled with ANSI when color.
+ */
+static void print_markdown(const char *md, size_t len, int indent, bool color)
+{
+	struct mdview view = MDVIEW_INIT;
+	if (!mdview_layout(&view, md, len, out_width() - indent - 1)) {
+		fwrite(md, 1, len, stdout);
+		return;
+	}
+	for (size_t i = 0; i < view.n_lines; i++) {
+		const struct mdview_line *l = &view.lines[i];
+		printf("%*s", l->len ? indent : 0, "");
+		for (size_t k = 0; k < l->n_spans; k++) {
+			const struct mdview_span *sp = &l->spans[k];
+			const char *on = "";
+			if (color) {
+				switch (sp->style) {
+				case MDV_H1:
+				case MDV_H2:
+				case MDV_H3:
+				case MDV_STRONG:
+					on = "\033[1m";
+					break;
+				case MDV_EMPH:
+					on = "\033[3m";
+					break;
+				case MDV_CODE:
+				case MDV_CODE_BLOCK:
+				case MDV_KEYWORD:
+				case MDV_STRING:
+				case MDV_NUMBER:
+				case MDV_KEY:
+					on = "\033[36m";
+					break;
+				case MDV_QUOTE:
+				case MDV_RULE:
+				case MDV_URL:
+				case MDV_COMMENT:
+					on = "\033[2m";
+					break;
+				case MDV_LINK:
+					on = "\033[4m";
+					break;
+				default:
+					break;
+				}
+				if (!on[0] && (sp->flags & MDV_F_STRONG))
+					on = "\033[1m";
+				else if (!on[0] && (sp->flags & MDV_F_EMPH))
+					on = "\033[3m";
+			}
+			printf("%s%.*s%s", on, (int)sp->len, l->text + sp->off,
+			       on[0] ? "\033[0m" : "");
+		}
+		putchar('\n');
+	}
+	mdview_release(&view);
+}
+
+static bool want_color(void)
+{
+	return isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
 }
 
 /* "4 min 05 s" */
@@ -176,7 +254,8 @@ static int do_list(const struct cli_opts *opts)
 				duration_text(st.fixed_ms - st.started_ms, took, sizeof(took));
 			else if (st.started_ms)
 				duration_text(now - st.started_ms, took, sizeof(took));
-			printf("%-26s %-12s %s\n  %s\n", sc->id, state, took, symptom);
+			printf("%-26s %-12s %s\n", sc->id, state, took);
+			print_markdown(symptom, strlen(symptom), 2, want_color());
 			if (st.started_ms)
 				printf("  hints %d of %zu, checks %d\n", st.hints, sc->n_hints,
 				       st.checks);
@@ -200,22 +279,7 @@ static int do_list(const struct cli_opts *opts)
 static void run_in_account(const struct scen_ctx *ctx, const struct check_cloud *cloud, int mode,
 			   struct check_result *r)
 {
-	const struct exercise_starter *st = &ctx->sc->starters[EXERCISE_PYTHON];
-	enum exercise_lang lang = EXERCISE_PYTHON;
-	if (!st->present) {
-		st = &ctx->sc->starters[EXERCISE_NODEJS];
-		lang = EXERCISE_NODEJS;
-	}
-	struct check_opts co = {
-		.endpoint = cloud->endpoint,
-		.control = cloud->control,
-		.code_dir = st->dir,
-		.lang = lang,
-		.access_key = cloud->access_key,
-		.secret_key = cloud->secret_key,
-		.scenario = mode,
-	};
-	check_run(ctx->sc, &co, r);
+	scenario_run(ctx->sc, cloud, mode, NULL, NULL, r);
 }
 
 static int do_start(const struct cli_opts *opts, const char *id, bool reset)
@@ -251,8 +315,11 @@ static int do_start(const struct cli_opts *opts, const char *id, bool reset)
 	} else {
 		size_t len = 0;
 		char *symptom = exercise_brief(ctx.sc, &len, &err);
-		printf("Scenario %s is %s in your account (%lld ms).\n\n%s\n", id,
-		       reset ? "set up again" : "ready", (long long)r.ms, symptom ? symptom : "");
+		printf("Scenario %s is %s in your account (%lld ms).\n\n", id,
+		       reset ? "set up again" : "ready", (long long)r.ms);
+		if (symptom)
+			print_markdown(symptom, len, 0, want_color());
+		putchar('\n');
 		printf("Investigate with the AWS CLI (eval \"$(lambda-tutor env)\"), fix it, then\n"
 		       "  lambda-tutor scenario check %s      (hints: lambda-tutor scenario hint "
 		       "%s)\n",
@@ -297,8 +364,9 @@ static int do_hint(const struct cli_opts *opts, const char *id)
 		free(t);
 		cJSON_Delete(h);
 	} else {
-		printf("Hint %zu of %zu%s: %s\n", level + 1, ctx.sc->n_hints,
-		       more ? "" : " (the last one, again)", ctx.sc->hints[level]);
+		printf("Hint %zu of %zu%s:\n", level + 1, ctx.sc->n_hints,
+		       more ? "" : " (the last one, again)");
+		print_markdown(ctx.sc->hints[level], strlen(ctx.sc->hints[level]), 2, want_color());
 	}
 	scen_ctx_close(&ctx);
 	return CLI_OK;
@@ -335,7 +403,7 @@ static int do_check(const struct cli_opts *opts, const char *id)
 		puts(j);
 		free(j);
 	} else {
-		char *t = check_result_text(&r, isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
+		char *t = check_result_text(&r, want_color());
 		fputs(t, stdout);
 		free(t);
 	}
@@ -367,9 +435,17 @@ static int do_show(const struct cli_opts *opts, const char *id)
 	struct error err;
 	error_clear(&err);
 	char *symptom = exercise_brief(ctx.sc, &len, &err);
-	if (symptom)
-		fputs(symptom, stdout);
-	else
+	if (symptom && opts->json) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "scenario", id);
+		cJSON_AddStringToObject(o, "markdown", symptom);
+		char *j = cJSON_Print(o);
+		puts(j);
+		free(j);
+		cJSON_Delete(o);
+	} else if (symptom) {
+		print_markdown(symptom, len, 0, want_color());
+	} else
 		cli_print_error(&err);
 	free(symptom);
 	scen_ctx_close(&ctx);

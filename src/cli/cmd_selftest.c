@@ -1,7 +1,8 @@
 /*
  * lambda-tutor selftest: prove every exercise's check against its solutions. Each reference
  * solution must pass, twice, with the same result per task (a flaky check is a broken check);
- * each known-wrong solution must fail, on the task its .solution.json names.
+ * each known-wrong solution must fail, on the task its .solution.json names. A scenario may have
+ * other right fixes (right-*), which must pass like its reference.
  *
  * tests/solutions/<exercise>/<language>/reference/ and .../wrong-<what>/ hold the code. For an
  * account exercise, .solution.json also gives the configuration the learner would have set
@@ -443,8 +444,8 @@ static void test_scenario(struct selftest *st, const struct exercise *sc, const 
 		char *dir = path_join(sdir, sols[i]);
 		label = xasprintf("scenario %s/%s", sc->id, sols[i]);
 		cJSON *meta = read_meta(dir);
-		if (strcmp(sols[i], "reference") == 0) {
-			has_ref = true;
+		if (strcmp(sols[i], "reference") == 0 || strncmp(sols[i], "right-", 6) == 0) {
+			has_ref = has_ref || sols[i][1] == 'e';
 			run_scenario(st, sc, dir, &r);
 			if (r.status == CHECK_ERROR) {
 				report(st, false, "%s: %s", label, r.error.msg);
@@ -484,7 +485,8 @@ static void test_scenario(struct selftest *st, const struct exercise *sc, const 
 				check_result_release(&r);
 			}
 		} else {
-			report(st, false, "%s: a fix folder is 'reference' or 'wrong-*'", label);
+			report(st, false, "%s: a fix folder is 'reference', 'right-*' or 'wrong-*'",
+			       label);
 		}
 		cJSON_Delete(meta);
 		free(label);

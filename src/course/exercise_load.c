@@ -61,9 +61,13 @@ static const struct yschema_key exercise_keys[] = {
 };
 
 static const struct yschema_key function_keys[] = {
-	{ "name", YS_STRING, true },        { "memory", YS_INT, false },
-	{ "timeout", YS_INT, false },       { "env", YS_MAP, false },
-	{ "log_format", YS_STRING, false }, { NULL, YS_ANY, false },
+	{ "name", YS_STRING, true },
+	{ "memory", YS_INT, false },
+	{ "timeout", YS_INT, false },
+	{ "env", YS_MAP, false },
+	{ "log_format", YS_STRING, false },
+	{ "role", YS_STRING, false },
+	{ NULL, YS_ANY, false },
 };
 
 static const struct yschema_key starter_keys[] = {
@@ -488,8 +492,11 @@ static const struct yschema_key ddb_update_keys[] = { { "table", YS_STRING, true
 static const struct yschema_key ddb_key_keys[] = { { "table", YS_STRING, true },
 						   { "key", YS_MAP, true },
 						   { NULL, YS_ANY, false } };
+/* body: one message; bodies: up to ten sent in one SendMessageBatch, so a mapping reads them
+ * in one batch. */
 static const struct yschema_key send_keys[] = { { "queue", YS_STRING, true },
-						{ "body", YS_ANY, true },
+						{ "body", YS_ANY, false },
+						{ "bodies", YS_SEQ, false },
 						{ NULL, YS_ANY, false } };
 static const struct yschema_key concurrency_keys[] = { { "reserved", YS_INT, true },
 						       { NULL, YS_ANY, false } };
@@ -506,6 +513,12 @@ static const struct yschema_key insights_keys[] = { { "file", YS_STRING, true },
 static const struct yschema_key layer_keys[] = { { "layer", YS_STRING, true },
 						 { "dir", YS_STRING, true },
 						 { NULL, YS_ANY, false } };
+static const struct yschema_key role_keys[] = { { "role", YS_STRING, true },
+						{ "policy", YS_MAP, false },
+						{ NULL, YS_ANY, false } };
+static const struct yschema_key ssm_put_keys[] = { { "parameter", YS_STRING, true },
+						   { "value", YS_ANY, true },
+						   { NULL, YS_ANY, false } };
 
 static const char *const config_roots[] = { "config", NULL };
 static const char *const invoke_roots[] = { "response", "body",   "error", "report",
@@ -520,6 +533,7 @@ static const char *const metric_roots[] = { "metric", NULL };
 static const char *const results_roots[] = { "results", NULL };
 static const char *const alias_roots[] = { "alias", NULL };
 static const char *const alarm_roots[] = { "alarm", NULL };
+static const char *const grants_roots[] = { "grants", NULL };
 static const char *const no_roots[] = { NULL };
 
 struct step_spec {
@@ -558,17 +572,19 @@ static const struct step_spec step_specs[STEP_KIND_COUNT] = {
 	[STEP_ALIAS] = { "alias", alias_keys, alias_roots, SF_FUNCTION | SF_EXPECT },
 	[STEP_ALARM] = { "alarm", alarm_keys, alarm_roots, SF_EXPECT },
 	[STEP_PUBLISH_LAYER] = { "publish_layer", layer_keys, no_roots, SF_FUNCTION | SF_CHANGES },
+	[STEP_CREATE_ROLE] = { "create_role", role_keys, no_roots, SF_CHANGES },
+	[STEP_SSM_PUT] = { "ssm_put", ssm_put_keys, no_roots, SF_CHANGES },
+	[STEP_ROLE_GRANTS] = { "role_grants", no_keys, grants_roots, SF_FUNCTION | SF_EXPECT },
 };
 
-static const char *const step_kinds[] = { "deploy",        "inspect",       "invoke",
-					  "create_bucket", "create_queue",  "s3_notify",
-					  "async_config",  "s3_put",        "s3_get",
-					  "s3_list",       "sqs_receive",   "logs",
-					  "advance",       "create_table",  "stream_mapping",
-					  "ddb_put",       "ddb_update",    "ddb_delete",
-					  "ddb_get",       "sqs_send",      "concurrency",
-					  "metrics",       "insights",      "alias",
-					  "alarm",         "publish_layer", NULL };
+static const char *const step_kinds[] = {
+	"deploy",        "inspect",      "invoke",     "create_bucket", "create_queue",
+	"s3_notify",     "async_config", "s3_put",     "s3_get",        "s3_list",
+	"sqs_receive",   "logs",         "advance",    "create_table",  "stream_mapping",
+	"ddb_put",       "ddb_update",   "ddb_delete", "ddb_get",       "sqs_send",
+	"concurrency",   "metrics",      "insights",   "alias",         "alarm",
+	"publish_layer", "create_role",  "ssm_put",    "role_grants",   NULL
+};
 _Static_assert(sizeof(step_kinds) / sizeof(step_kinds[0]) == STEP_KIND_COUNT + 1,
 	       "every step kind has its name, in the enum's order");
 
@@ -582,7 +598,8 @@ const char *exercise_step_kind_name(enum exercise_step_kind kind)
 static const char *const field_roots[] = { "response", "body",        "error",  "report",
 					   "config",   "status",      "object", "keys",
 					   "messages", "invocations", "item",   "metric",
-					   "results",  "alias",       "alarm",  NULL };
+					   "results",  "alias",       "alarm",  "grants",
+					   NULL };
 static const char *const report_fields[] = { "duration",        "billed_duration", "memory_size",
 					     "max_memory_used", "init_duration",   NULL };
 static const char *const error_fields[] = { "type", "message", NULL };
@@ -994,6 +1011,16 @@ static void read_args(struct ctx *c, struct exercise_step *s, const struct ynode
 	struct strbuf sb = STRBUF_INIT;
 	strbuf_addch(&sb, '{');
 	bool first = true;
+	if (s->kind == STEP_SQS_SEND && body) {
+		const struct ynode *one = ynode_get(body, "body"),
+				   *many = ynode_get(body, "bodies");
+		if (!one == !many)
+			diags_add(c->d, c->path, body->line, body->col,
+				  "an sqs_send step sends either 'body' or 'bodies'");
+		if (many && many->kind == YNODE_SEQ && (many->n_items < 1 || many->n_items > 10))
+			diags_add(c->d, c->path, many->line, many->col,
+				  "'bodies' holds one to ten messages (one SendMessageBatch)");
+	}
 	for (size_t i = 0; body && i < body->n_pairs; i++) {
 		const struct ynode *k = body->pairs[i].key, *v = body->pairs[i].value;
 		if (is_common_key(k->value))
@@ -1598,6 +1625,9 @@ static void read_function(struct ctx *c, const struct ynode *fn)
 		else
 			ex->log_format = xstrdup(lf->value);
 	}
+	const struct ynode *role = ynode_get(fn, "role");
+	if (role && ynode_has_type(role, YS_STRING))
+		ex->role = xstrdup(role->value);
 	const struct ynode *env = ynode_get(fn, "env");
 	if (env && env->kind == YNODE_MAP) {
 		for (size_t i = 0; i < env->n_pairs; i++) {
@@ -1965,6 +1995,7 @@ void exercise_free(struct exercise *ex)
 		free(st->runtime);
 	}
 	free(ex->function);
+	free(ex->role);
 	free(ex->env);
 	free(ex->log_format);
 	free(ex->vars);

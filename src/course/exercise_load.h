@@ -132,6 +132,9 @@ enum exercise_step_kind {
 	STEP_ALARM,    /* args: alarm: DescribeAlarms of that alarm; gives `alarm` */
 	STEP_PUBLISH_LAYER, /* args: layer, dir: the learner's folder published as a layer and
 			     * attached to the function; the function's own package leaves it out */
+	STEP_CREATE_ROLE,   /* args: role, policy: an execution role Lambda may assume */
+	STEP_SSM_PUT,       /* args: parameter, value: a String parameter, overwritten */
+	STEP_ROLE_GRANTS,   /* the function's role's grants; gives `grants` */
 	STEP_KIND_COUNT,
 };
 
@@ -178,6 +181,7 @@ struct exercise {
 	char *env;        /* JSON object text or NULL; values may hold ${vars.*} */
 	char *log_format; /* LoggingConfig's LogFormat ("JSON"), or NULL for Lambda's default */
 	char *vars;       /* JSON object text of values drawn once per run, in order, or NULL */
+	char *role; /* the execution role's name (a create_role step's), or NULL: the check's */
 	struct exercise_step *steps;
 	size_t n_steps;
 	/* A scenario: the steps that build the application and break it, in the learner's

@@ -156,6 +156,9 @@ const char *exercise_view_question(const struct exercise_view *v)
 	case EV_CONFIRM_SOLUTION:
 		return "Show the solution before passing? It is recorded. s: yes · other key: no";
 	case EV_CONFIRM_RESET:
+		if (v->ex->kind == EXERCISE_SCENARIO)
+			return "Set the scenario's application up again, broken as at the start? "
+			       "x: yes · other key: no";
 		return "Reset to the starter? Your files move to .old-*. x: yes · other key: no";
 	case EV_CONFIRM_LANG:
 		return v->lang == EXERCISE_PYTHON ? "Switch to Node.js? Python files move to "

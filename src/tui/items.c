@@ -3,11 +3,14 @@
  */
 #include "tui/items.h"
 
+#include <curses.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check/check.h"
+#include "check/progress.h"
+#include "check/scenario.h"
 #include "check/workspace.h"
 #include "core/xalloc.h"
 #include "course/exercise_load.h"
@@ -15,6 +18,7 @@
 #include "tui/screen_console.h"
 #include "tui/screen_exercise.h"
 #include "tui/screen_quiz.h"
+#include "tui/theme.h"
 
 void app_set_workspace(struct app *app, const char *ws, tui_cloud_fn cloud)
 {
@@ -44,6 +48,62 @@ void app_items_release(struct app *app)
 	app->exercises_borrowed = false;
 	quiz_set_free(app->quizzes);
 	app->quizzes = NULL;
+	exercise_set_free(app->scenarios);
+	app->scenarios = NULL;
+}
+
+const struct exercise_set *app_scenarios(struct app *app)
+{
+	if (!app->scenarios) {
+		struct diags quiet = DIAGS_INIT;
+		app->scenarios = scenario_set_load(app->course, &quiet);
+		diags_release(&quiet);
+		app->release_items = app_items_release;
+	}
+	return app->scenarios;
+}
+
+bool app_open_scenario(struct app *app, const struct exercise *sc, bool reset, struct error *err)
+{
+	const struct check_cloud *cloud = app_cloud(app, err);
+	if (!cloud)
+		return false;
+	struct scenario_progress sp;
+	scenario_progress_load(app->store, sc->id, &sp);
+	if (reset || !sp.started_ms) {
+		/* The setup takes a second or two: say so before it starts. */
+		if (stdscr) {
+			char line[160];
+			snprintf(line, sizeof(line), " setting up scenario %s in your account…",
+				 sc->id);
+			tui_fill(LINES - 1, 0, COLS, TUI_STATUS);
+			tui_put(LINES - 1, 0, line, COLS, TUI_STATUS);
+			refresh();
+		}
+		struct check_result r;
+		scenario_run(sc, cloud, CHECK_SETUP, NULL, NULL, &r);
+		bool ok = r.status != CHECK_ERROR;
+		if (!ok)
+			error_set(err, "scenario %s: the application could not be set up: %s",
+				  sc->id, r.error.msg);
+		int64_t ms = r.ms;
+		check_result_release(&r);
+		if (!ok)
+			return false;
+		if (app->store && !scenario_record_start(app->store, sc, reset, ms, err))
+			return false;
+		app_status(app, "scenario %s is %s in your account (%lld ms)", sc->id,
+			   reset ? "set up again" : "ready", (long long)ms);
+	}
+	if (!screen_exercise_load(
+		    app, app_scenarios(app), sc, app->workspace, cloud,
+		    sc->starters[EXERCISE_PYTHON].present ? EXERCISE_PYTHON : EXERCISE_NODEJS, err))
+		return false;
+	if (app->screen == &screen_exercise)
+		app->relayout = true;
+	else
+		app_goto(app, &screen_exercise);
+	return true;
 }
 
 const struct check_cloud *app_cloud(struct app *app, struct error *err)

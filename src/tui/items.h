@@ -33,6 +33,8 @@ const struct check_cloud *app_cloud(struct app *app, struct error *err);
 /* The course's exercises, and the core paths of its modules, loaded on first use. Borrowed. */
 const struct exercise_set *app_exercises(struct app *app);
 const struct course_path *app_path(struct app *app);
+/* The course's troubleshooting scenarios, loaded on first use. Borrowed. */
+const struct exercise_set *app_scenarios(struct app *app);
 
 /* The learner's standing on every item, from the records now. Release it as usual. */
 bool app_progress(struct app *app, struct course_progress *cp, struct error *err);
@@ -42,6 +44,12 @@ bool app_progress(struct app *app, struct course_progress *cp, struct error *err
  * quiz. Errors go to the status line. True when a screen opened.
  */
 bool app_open_item(struct app *app, long m, long i);
+/*
+ * Open the troubleshooting scenario sc (of app_scenarios()) on the exercise screen, setting its
+ * application up in the learner's account first when it was never started, or when reset (and
+ * recording that). False and err when it cannot be.
+ */
+bool app_open_scenario(struct app *app, const struct exercise *sc, bool reset, struct error *err);
 /* Open the exercise with ex's id on the exercise screen. False and err when it cannot be. */
 bool app_open_exercise(struct app *app, const struct exercise *ex, struct error *err);
 /*

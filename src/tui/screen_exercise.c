@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "check/progress.h"
 #include "check/record.h"
 #include "check/watch.h"
 #include "check/workspace.h"
@@ -106,11 +107,19 @@ bool screen_exercise_load(struct app *app, const struct exercise_set *set,
 	es.set = set;
 	es.ex = ex;
 	es.ws = keep_ws;
-	es.dir = workspace_dir(ws, ex);
+	/* A scenario's code is the broken application's, deployed from the course. */
+	es.dir = ex->kind == EXERCISE_SCENARIO ? xstrdup(ex->starters[lang].dir)
+					       : workspace_dir(ws, ex);
 	es.cloud = *cloud;
 	es.brief = brief;
 	es.brief_len = strlen(brief);
 	exercise_view_init(&es.v, ex, lang);
+	if (ex->kind == EXERCISE_SCENARIO) {
+		/* The hints revealed since the scenario was started, in a shell or here. */
+		struct scenario_progress sp;
+		scenario_progress_load(app->store, ex->id, &sp);
+		es.v.hints_shown = (size_t)sp.hints < ex->n_hints ? (size_t)sp.hints : ex->n_hints;
+	}
 	es.ready = true;
 	app->relayout = true;
 	if (created)
@@ -174,7 +183,8 @@ static void draw(const struct app *app, int rows, int cols)
 	snprintf(right, sizeof(right), "%s%s", exercise_lang_name(es.v.lang),
 		 es.v.watching ? " · watching" : "");
 	char left[300];
-	snprintf(left, sizeof(left), "Exercise: %s", es.ex->title);
+	snprintf(left, sizeof(left), "%s: %s",
+		 es.ex->kind == EXERCISE_SCENARIO ? "Scenario" : "Exercise", es.ex->title);
 	tui_title(app, left, right, cols);
 	int avail = body_rows(rows);
 	size_t n = total_lines();
@@ -192,6 +202,8 @@ static void draw(const struct app *app, int rows, int cols)
 		   es.ex->kind == EXERCISE_CODE
 			   ? "e edit · c check · w watch · h hint · s solution · x reset · "
 			     "L lang · n next · q"
+		   : es.ex->kind == EXERCISE_SCENARIO
+			   ? "c check · h hint · x set up again · ↑↓ scroll · q back"
 			   : "c check · h hint · n next · ↑↓ scroll · q back",
 		   rows, cols);
 }
@@ -428,8 +440,9 @@ static void hint(struct app *app)
 {
 	size_t level = exercise_view_hint(&es.v);
 	if (!level) {
-		app_status(app, es.ex->n_hints ? "no more hints; s shows the reference solution"
-					       : "this exercise has no hints");
+		app_status(app, es.ex->kind == EXERCISE_SCENARIO ? "no more hints"
+				: es.ex->n_hints ? "no more hints; s shows the reference solution"
+						 : "this exercise has no hints");
 		return;
 	}
 	char data[64];
@@ -509,6 +522,19 @@ static void reset(struct app *app)
 	free(aside);
 	es.v.folder_gone = false;
 	exercise_view_build(&es.v, es.cols - 4);
+}
+
+/* x in a scenario: its application set up again, broken, after a yes (recorded as a reset). */
+static void reset_scenario(struct app *app)
+{
+	if (!exercise_view_want_reset(&es.v)) {
+		exercise_view_build(&es.v, es.cols - 4);
+		return;
+	}
+	struct error err;
+	error_clear(&err);
+	if (!app_open_scenario(app, es.ex, true, &err))
+		app_error(app, "%s", err.msg);
 }
 
 /* L: the other language, as `lambda-tutor reset --lang`: the files move aside, after a yes. */
@@ -681,6 +707,8 @@ static enum input_result key(struct app *app, int k)
 	case 'x':
 		if (code)
 			reset(app);
+		else if (es.ex->kind == EXERCISE_SCENARIO)
+			reset_scenario(app);
 		ask(app);
 		return INPUT_HANDLED;
 	case 'L':

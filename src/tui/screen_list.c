@@ -45,7 +45,8 @@ static struct {
 	int64_t events; /* events in the records when last read */
 	int64_t polled_ms;
 	char error[600];
-	struct exercise_set *scenarios; /* the course's troubleshooting scenarios */
+	const struct exercise_set
+		*scenarios; /* the course's troubleshooting scenarios, the app's */
 } ls;
 
 static void rows_free(void)
@@ -127,12 +128,9 @@ static void reload(struct app *app)
 		}
 	}
 	course_progress_release(&cp);
-	/* The troubleshooting scenarios, each by its symptom: run from a shell. */
-	if (!ls.scenarios) {
-		struct diags quiet = DIAGS_INIT;
-		ls.scenarios = scenario_set_load(app->course, &quiet);
-		diags_release(&quiet);
-	}
+	/* The troubleshooting scenarios, each by its symptom. */
+	if (!ls.scenarios)
+		ls.scenarios = app_scenarios(app);
 	for (size_t i = 0; i < ls.scenarios->n; i++) {
 		struct row r = { .module = -1, .ex = ls.scenarios->v[i], .scenario = true };
 		scenario_progress_load(app->store, r.ex->id, &r.sp);
@@ -179,7 +177,6 @@ static void list_enter(struct app *app)
 static void list_release(void)
 {
 	rows_free();
-	exercise_set_free(ls.scenarios);
 	memset(&ls, 0, sizeof(ls));
 }
 
@@ -218,8 +215,8 @@ static void draw_row(const struct row *r, int y, bool sel, int cols, const struc
 		char head[600];
 		if (r->module < 0)
 			snprintf(head, sizeof(head),
-				 "Troubleshooting scenarios (lambda-tutor scenario "
-				 "start NAME, in a shell)");
+				 "Troubleshooting scenarios (Enter sets one up in your "
+				 "account; or lambda-tutor scenario start NAME)");
 		else
 			snprintf(head, sizeof(head), "%ld. %s", r->module + 1,
 				 app->course->modules[r->module].title);
@@ -375,13 +372,13 @@ static enum input_result list_key(struct app *app, int key)
 	case 'l': {
 		if (ls.sel >= ls.n || !ls.rows[ls.sel].ex)
 			return INPUT_HANDLED;
-		if (ls.rows[ls.sel].scenario) {
-			app_error(app, "a scenario runs in a shell: lambda-tutor scenario start %s",
-				  ls.rows[ls.sel].ex->id);
-			return INPUT_HANDLED;
-		}
 		struct error err;
 		error_clear(&err);
+		if (ls.rows[ls.sel].scenario) {
+			if (!app_open_scenario(app, ls.rows[ls.sel].ex, false, &err))
+				app_error(app, "%s", err.msg);
+			return INPUT_HANDLED;
+		}
 		if (!app_open_exercise(app, ls.rows[ls.sel].ex, &err))
 			app_error(app, "%s", err.msg);
 		return INPUT_HANDLED;
@@ -411,7 +408,7 @@ static bool list_tick(struct app *app)
 static const struct tui_key_help list_keys[] = {
 	{ "↑ ↓, j k", "move" },
 	{ "g G", "first, last" },
-	{ "Enter, →", "open the exercise" },
+	{ "Enter, →", "open the exercise; a scenario is set up first" },
 	{ "u", "only the exercises not passed yet, or all" },
 	{ "←, q, Esc", "back" },
 	{ NULL, NULL },

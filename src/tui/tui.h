@@ -138,6 +138,7 @@ struct app {
 	bool exercises_borrowed;
 	struct quiz_set *quizzes;
 	struct course_path *path;
+	struct exercise_set *scenarios; /* the troubleshooting scenarios, loaded on first use */
 	void (*release_items)(struct app *app); /* frees them; set by tui/items.c */
 };
 

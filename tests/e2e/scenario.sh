@@ -42,7 +42,7 @@ e2e_start
 e2e_wait '$'
 
 # 1. The list names the scenario by its symptom; start sets it up broken and says only that.
-e2e_keys 'lt scenario --list | grep -A1 timeout-too-low' Enter
+e2e_keys 'lt scenario --list | grep -A3 timeout-too-low' Enter
 e2e_wait "spins for about a second"
 e2e_keys 'lt scenario start timeout-too-low && eval "$(lt env)" && echo STARTED' Enter
 wait_long "STARTED"
@@ -97,11 +97,39 @@ e2e_keys q q
 e2e_wait "TUTOR_EXITED=0"
 echo "ok 6 - the tutor's list shows the scenario fixed, with its symptom"
 
-# 7. In a class (records in the class folder, not LAMBDA_TUTOR_DB), the trainer's dashboard
+# 7. A scenario started from the tutor itself: Enter on it in the list sets the application up
+# in the learner's account and opens its symptom; h reveals a hint, c checks (the broken
+# application fails), and the records count both, as the shell's commands do.
+e2e_keys clear Enter 'lt; echo TUTOR_EXITED=$?' Enter
+e2e_wait "Introduction to AWS Lambda"
+e2e_keys X
+e2e_wait "Troubleshooting scenarios"
+e2e_keys G
+e2e_wait "wrong-table"
+for i in 1 2 3; do
+	e2e_capture | grep -q "▸ *. *wrong-handler" && break
+	e2e_keys k
+	sleep 0.1
+done
+e2e_capture | grep -q "▸ *. *wrong-handler" || e2e_fail "wrong-handler not selected"
+e2e_keys Enter
+wait_long "Scenario: The greeting service fails instantly"
+e2e_wait "scenario wrong-handler is ready in your account"
+e2e_keys h
+e2e_wait "aws lambda invoke --function-name greeter"
+e2e_keys c
+wait_long "0 of 2 tasks pass"
+e2e_keys q q q
+e2e_wait "TUTOR_EXITED=0"
+e2e_keys clear Enter "lt scenario --list --json | python3 -c 'import json,sys; s=[x for x in json.load(sys.stdin) if x[\"id\"]==\"wrong-handler\"][0]; print(\"STATE\", s[\"state\"].replace(\" \", \"-\"), s[\"hints_used\"], s[\"checks\"])'" Enter
+e2e_wait "STATE in-progress 1 1"
+echo "ok 7 - the tutor sets a scenario up, shows its symptom, hint and failing check, recorded"
+
+# 8. In a class (records in the class folder, not LAMBDA_TUTOR_DB), the trainer's dashboard
 # shows who is in which scenario, and for how long.
 C="$E2E_TMP/class"
 e2e_keys clear Enter "lt class init '$C' --trainer-group \$(id -gn) >/dev/null && env -u LAMBDA_TUTOR_DB lt --class '$C' --learner ada scenario start wrong-handler >/dev/null && lt trainer '$C' --once | grep -A1 '^scenario' | tail -1" Enter
 wait_long "wrong-handler  ada"
 e2e_wait "in progress"
-echo "ok 7 - the trainer's dashboard shows the learner in the scenario"
-echo "1..7"
+echo "ok 8 - the trainer's dashboard shows the learner in the scenario"
+echo "1..8"
