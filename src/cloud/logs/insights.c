@@ -62,13 +62,18 @@ static void val_set_num(struct val *v, double x)
 	v->num = x;
 }
 
+/* "2025-12-06 05:47:00.123". Events come in time order, so the second's text is kept. */
 static void time_text(long long ms, char out[32])
 {
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	char day[24];
-	strftime(day, sizeof(day), "%Y-%m-%d %H:%M:%S", &tm);
+	static _Thread_local long long sec = -1;
+	static _Thread_local char day[24];
+	if (ms / 1000 != sec) {
+		sec = ms / 1000;
+		time_t t = (time_t)sec;
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		strftime(day, sizeof(day), "%Y-%m-%d %H:%M:%S", &tm);
+	}
 	snprintf(out, 32, "%s.%03lld", day, ms % 1000);
 }
 
