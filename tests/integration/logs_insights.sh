@@ -102,6 +102,16 @@ row = {f["field"]: f["value"] for f in d["results"][0]}
 assert row["count(*)"] == "4" and row["@type"] == "START" and "[$LATEST]" in row["@logStream"], row
 '
 	ok $? "$v: stats by fields, then a filter on the groups" || note "$out"
+	out=$(query $v $G 'filter ispresent(amount) | fields amount / 10 as n, concat(orderId, ":", toupper(level)) as tag | filter n * 2 >= 6 | stats sum(n * 100) as cents, count(*) as c, max(strlen(tag)) as w')
+	json_py "$out" '
+row = {f["field"]: f["value"] for f in d["results"][0]}
+assert row == {"cents": "700", "c": "2", "w": "8"}, row
+'
+	ok $? "$v: arithmetic and functions in fields, filter and stats" || note "$out"
+	out=$(cli $v logs start-query --log-group-name $G --start-time $FROM --end-time $TO \
+		--query-string 'fields strlen(@message' 2>&1)
+	contains "$out" "MalformedQueryException" && contains "$out" "unexpected end of query"
+	ok $? "$v: a call left open: MalformedQueryException" || note "$out"
 	fi
 	out=$(cli $v logs start-query --log-group-name $G --start-time $FROM --end-time $TO \
 		--query-string 'fields @message | filter @message likes "x"' 2>&1)

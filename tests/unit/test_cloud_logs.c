@@ -345,6 +345,68 @@ TEST(insights__parses_runs_and_refuses_as_insights_does)
 	insights_query_free(q);
 }
 
+TEST(insights__computes_arithmetic_and_functions)
+{
+	struct insights_error e;
+	ok(!insights_parse("fields @duration +", &e) && strstr(e.message, "unexpected end"),
+	   "an operator with nothing after it: %s", e.message);
+	ok(!insights_parse("fields nosuch(@duration)", &e) &&
+		   strstr(e.message, "unknown function nosuch"),
+	   "an unknown function: %s", e.message);
+	ok(!insights_parse("fields substr(@message)", &e) &&
+		   strstr(e.message, "wrong number of arguments to substr"),
+	   "too few arguments: %s", e.message);
+	struct insights_query *q = insights_parse(
+		"filter @type = \"REPORT\" | parse @message /RequestId: (?<rid>\\S+)/ "
+		"| fields @duration / 1000 as secs, concat(rid, \"!\") as tag, strlen(rid) as n, "
+		"toupper(substr(rid, 0, 2)) as up | filter secs > 0.015 and -secs < 0 "
+		"| sort secs desc",
+		&e);
+	ok(q != NULL, "fields with arithmetic and functions parse: %s", q ? "" : e.message);
+	struct insights_query *st =
+		insights_parse("filter @type = \"REPORT\" | stats sum(@duration * 2) as twice, "
+			       "count(@duration) as "
+			       "c, avg(@duration - 10) as lag, max(abs(-@duration)) as top, "
+			       "min(@duration % 7 ^ 2) as m",
+			       &e);
+	ok(st != NULL, "stats over computed values parse: %s", st ? "" : e.message);
+	if (!q || !st)
+		return;
+	struct insights_run *r = insights_run_new(q, 0), *rs = insights_run_new(st, 0);
+	static const double durations[] = { 10, 30, 20, 100 };
+	for (int i = 0; i < 4; i++) {
+		char line[200];
+		snprintf(line, sizeof(line),
+			 "REPORT RequestId: id-%d\tDuration: %.2f ms\tBilled Duration: 1 ms\t"
+			 "Memory Size: 128 MB\tMax Memory Used: 40 MB\t",
+			 i, durations[i]);
+		insights_run_event(r, 1765000020000LL + i, 0, "1:/aws/lambda/f", "s", line, "p");
+		insights_run_event(rs, 1765000020000LL + i, 0, "1:/aws/lambda/f", "s", line, "p");
+	}
+	cJSON *results, *stats;
+	insights_run_finish(r, &results, &stats);
+	ok(cJSON_GetArraySize(results) == 3, "three over 15 ms");
+	is_str(result(results, 0, "secs"), "0.1", "100 ms is 0.1 s, first");
+	is_str(result(results, 0, "tag"), "id-3!", "concat");
+	is_str(result(results, 0, "n"), "4", "strlen");
+	is_str(result(results, 0, "up"), "ID", "toupper of substr");
+	cJSON_Delete(results);
+	cJSON_Delete(stats);
+	insights_run_finish(rs, &results, &stats);
+	is_str(result(results, 0, "twice"), "320", "sum of a product");
+	is_str(result(results, 0, "c"), "4", "count of a field");
+	is_str(result(results, 0, "lag"), "30", "avg of a difference");
+	is_str(result(results, 0, "top"), "100", "max of abs of a negation");
+	is_str(result(results, 0, "m"), "2",
+	       "%% and ^: 30 %% 49 = 30, 10 %% 49 = 10, 100 %% 49 = 2");
+	cJSON_Delete(results);
+	cJSON_Delete(stats);
+	insights_run_free(r);
+	insights_run_free(rs);
+	insights_query_free(q);
+	insights_query_free(st);
+}
+
 int main(void)
 {
 	if (!mkdtemp(scratch))
@@ -355,6 +417,7 @@ int main(void)
 	RUN(logs_append__keeps_readers_on_utf8);
 	RUN(log_splitter__cuts_a_long_line_on_a_character);
 	RUN(insights__parses_runs_and_refuses_as_insights_does);
+	RUN(insights__computes_arithmetic_and_functions);
 	zipcode_remove_tree(scratch);
 	return done();
 }

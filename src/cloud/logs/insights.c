@@ -62,13 +62,18 @@ static void val_set_num(struct val *v, double x)
 	v->num = x;
 }
 
+/* "2025-12-06 05:47:00.123". Events come in time order, so the second's text is kept. */
 static void time_text(long long ms, char out[32])
 {
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	char day[24];
-	strftime(day, sizeof(day), "%Y-%m-%d %H:%M:%S", &tm);
+	static _Thread_local long long sec = -1;
+	static _Thread_local char day[24];
+	if (ms / 1000 != sec) {
+		sec = ms / 1000;
+		time_t t = (time_t)sec;
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		strftime(day, sizeof(day), "%Y-%m-%d %H:%M:%S", &tm);
+	}
 	snprintf(out, 32, "%s.%03lld", day, ms % 1000);
 }
 
@@ -139,7 +144,12 @@ enum tok_kind {
 	T_GT,
 	T_GE,
 	T_MATCH,
-	T_STAR
+	T_STAR,
+	T_PLUS,
+	T_MINUS,
+	T_SLASH,
+	T_PERCENT,
+	T_CARET
 };
 
 struct tok {
@@ -204,6 +214,20 @@ static long long unit_ms(const char *u, size_t n)
 	return 0;
 }
 
+/* Words that take no operand before a '/' or '-' that follows them. */
+static bool keyword(const char *w)
+{
+	static const char *const words[] = { "like",    "in",    "not",   "and",    "or",
+					     "by",      "as",    "parse", "filter", "fields",
+					     "display", "stats", "sort",  "limit",  "asc",
+					     "desc",    NULL };
+	for (size_t i = 0; words[i]; i++) {
+		if (strcasecmp(w, words[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
 static bool lex(struct parser *p)
 {
 	const char *s = p->src;
@@ -221,6 +245,27 @@ static bool lex(struct parser *p)
 		if (p->n >= MAX_TOKENS)
 			return fail_at(p, (int)i, (int)i + 1, "query too long");
 		char c = s[i];
+		/* After an operand, '/' divides and '-' subtracts; elsewhere they start a
+		 * regular expression and a negative number. */
+		const struct tok *prev = p->n ? &p->t[p->n - 1] : NULL;
+		bool after = prev && (prev->k == T_NUM || prev->k == T_DUR || prev->k == T_STR ||
+				      prev->k == T_RP ||
+				      (prev->k == T_IDENT && !keyword(prev->text) &&
+				       !(p->n > 1 && p->t[p->n - 2].k == T_IDENT &&
+					 strcasecmp(p->t[p->n - 2].text, "parse") == 0)));
+		if (c && strchr("+-/%^", c) &&
+		    (after || (c != '/' && c != '-') ||
+		     (c == '-' && !isdigit((unsigned char)s[i + 1])))) {
+			t->k = c == '+'   ? T_PLUS
+			       : c == '-' ? T_MINUS
+			       : c == '/' ? T_SLASH
+			       : c == '%' ? T_PERCENT
+					  : T_CARET;
+			t->end = (int)i + 1;
+			p->n++;
+			i++;
+			continue;
+		}
 		if (!c) {
 			t->k = T_END;
 			t->end = (int)i;
@@ -423,10 +468,92 @@ static void rx_free(struct rx *x)
 
 /* --- The query ---------------------------------------------------------------------------- */
 
+struct vx;
+
 struct operand {
-	char *field; /* NULL: a literal */
+	char *field; /* NULL: a literal or a computed value */
 	struct val lit;
+	struct vx *x; /* arithmetic or a function: computed per event */
 };
+
+/* A computed value: arithmetic (+ - * / % ^, unary -) and functions over fields. */
+enum vx_kind {
+	VX_FIELD,
+	VX_LIT,
+	VX_BIN,
+	VX_NEG,
+	VX_CALL
+};
+
+struct vx {
+	enum vx_kind k;
+	enum tok_kind op;
+	struct vx *a, *b;
+	char *field;
+	struct val lit;
+	int fn; /* index into vx_fns */
+	struct vx **args;
+	size_t nargs;
+};
+
+enum vx_fn_id {
+	FN_ABS,
+	FN_CEIL,
+	FN_FLOOR,
+	FN_SQRT,
+	FN_LOG,
+	FN_STRLEN,
+	FN_TOUPPER,
+	FN_TOLOWER,
+	FN_TRIM,
+	FN_LTRIM,
+	FN_RTRIM,
+	FN_CONCAT,
+	FN_SUBSTR,
+	FN_REPLACE,
+	FN_STRCONTAINS,
+	FN_COALESCE,
+	FN_GREATEST,
+	FN_LEAST,
+};
+
+static const struct {
+	const char *name;
+	size_t min, max;
+} vx_fns[] = {
+	[FN_ABS] = { "abs", 1, 1 },
+	[FN_CEIL] = { "ceil", 1, 1 },
+	[FN_FLOOR] = { "floor", 1, 1 },
+	[FN_SQRT] = { "sqrt", 1, 1 },
+	[FN_LOG] = { "log", 1, 1 },
+	[FN_STRLEN] = { "strlen", 1, 1 },
+	[FN_TOUPPER] = { "toupper", 1, 1 },
+	[FN_TOLOWER] = { "tolower", 1, 1 },
+	[FN_TRIM] = { "trim", 1, 1 },
+	[FN_LTRIM] = { "ltrim", 1, 1 },
+	[FN_RTRIM] = { "rtrim", 1, 1 },
+	[FN_CONCAT] = { "concat", 1, 16 },
+	[FN_SUBSTR] = { "substr", 2, 3 },
+	[FN_REPLACE] = { "replace", 3, 3 },
+	[FN_STRCONTAINS] = { "strcontains", 2, 2 },
+	[FN_COALESCE] = { "coalesce", 1, 16 },
+	[FN_GREATEST] = { "greatest", 1, 16 },
+	[FN_LEAST] = { "least", 1, 16 },
+};
+
+static void vx_free(struct vx *x)
+{
+	if (!x)
+		return;
+	vx_free(x->a);
+	vx_free(x->b);
+	free(x->field);
+	free(x->lit.s);
+	for (size_t i = 0; i < x->nargs; i++)
+		vx_free(x->args[i]);
+	free(x->args);
+	free(x);
+}
 
 enum ex_kind {
 	EX_AND,
@@ -462,7 +589,8 @@ enum agg_fn {
 
 struct agg {
 	enum agg_fn fn;
-	char *field; /* NULL: count(*) */
+	char *field;        /* NULL: count(*) or a computed argument */
+	struct operand *ax; /* a computed argument (sum(@billedDuration * @memorySize)) */
 	double pct;
 	char *name;
 };
@@ -551,6 +679,7 @@ static void operand_free(struct operand *o)
 {
 	free(o->field);
 	free(o->lit.s);
+	vx_free(o->x);
 }
 
 static bool literal(const struct tok *t, struct val *v)
@@ -567,17 +696,125 @@ static bool literal(const struct tok *t, struct val *v)
 	return false;
 }
 
+static struct vx *vx_sum(struct parser *p, int depth);
+
+static struct vx *vx_new(enum vx_kind k)
+{
+	struct vx *x = xcalloc(1, sizeof(*x));
+	x->k = k;
+	return x;
+}
+
+/* A field, a literal, a parenthesized value or a function call. */
+static struct vx *vx_primary(struct parser *p, int depth)
+{
+	if (depth > 64)
+		return unexpected(p, peek(p)), NULL;
+	const struct tok *t = next(p);
+	if (t->k == T_MINUS) {
+		struct vx *x = vx_new(VX_NEG);
+		if (!(x->a = vx_primary(p, depth + 1)))
+			return vx_free(x), NULL;
+		return x;
+	}
+	if (t->k == T_LP) {
+		struct vx *x = vx_sum(p, depth + 1);
+		if (x && !expect(p, T_RP))
+			return vx_free(x), NULL;
+		return x;
+	}
+	if (t->k == T_IDENT && peek(p)->k == T_LP) {
+		int fn = -1;
+		for (size_t i = 0; i < sizeof(vx_fns) / sizeof(vx_fns[0]); i++) {
+			if (strcasecmp(t->text, vx_fns[i].name) == 0)
+				fn = (int)i;
+		}
+		if (fn < 0) {
+			char msg[120];
+			snprintf(msg, sizeof(msg), "unknown function %.60s", t->text);
+			return fail_at(p, t->start, t->end, msg), NULL;
+		}
+		next(p);
+		struct vx *x = vx_new(VX_CALL);
+		x->fn = fn;
+		do {
+			struct vx *a = vx_sum(p, depth + 1);
+			if (!a)
+				return vx_free(x), NULL;
+			x->args = xrealloc(x->args, (x->nargs + 1) * sizeof(*x->args));
+			x->args[x->nargs++] = a;
+		} while (peek(p)->k == T_COMMA && next(p));
+		if (!expect(p, T_RP))
+			return vx_free(x), NULL;
+		if (x->nargs < vx_fns[fn].min || x->nargs > vx_fns[fn].max) {
+			char msg[120];
+			snprintf(msg, sizeof(msg), "wrong number of arguments to %s",
+				 vx_fns[fn].name);
+			return vx_free(x), fail_at(p, t->start, p->t[p->pos - 1].end, msg), NULL;
+		}
+		return x;
+	}
+	if (t->k == T_IDENT) {
+		struct vx *x = vx_new(VX_FIELD);
+		x->field = xstrdup(t->text);
+		return x;
+	}
+	struct vx *x = vx_new(VX_LIT);
+	if (literal(t, &x->lit))
+		return x;
+	free(x);
+	return unexpected(p, t), NULL;
+}
+
+/* Levels: 0 + -, 1 * / %, 2 ^ (right-associative). */
+static struct vx *vx_level(struct parser *p, int depth, int level)
+{
+	struct vx *x = level == 2 ? vx_primary(p, depth) : vx_level(p, depth, level + 1);
+	for (;;) {
+		enum tok_kind k = peek(p)->k;
+		bool here = level == 0   ? k == T_PLUS || k == T_MINUS
+			    : level == 1 ? k == T_STAR || k == T_SLASH || k == T_PERCENT
+					 : k == T_CARET;
+		if (!x || !here)
+			return x;
+		next(p);
+		struct vx *b =
+			level == 2 ? vx_level(p, depth + 1, 2) : vx_level(p, depth, level + 1);
+		if (!b)
+			return vx_free(x), NULL;
+		struct vx *y = vx_new(VX_BIN);
+		y->op = k;
+		y->a = x;
+		y->b = b;
+		x = y;
+	}
+}
+
+static struct vx *vx_sum(struct parser *p, int depth)
+{
+	if (depth > 64)
+		return unexpected(p, peek(p)), NULL;
+	return vx_level(p, depth, 0);
+}
+
 static bool parse_operand(struct parser *p, struct operand *o)
 {
-	const struct tok *t = next(p);
 	memset(o, 0, sizeof(*o));
-	if (t->k == T_IDENT) {
-		o->field = xstrdup(t->text);
-		return true;
+	struct vx *x = vx_sum(p, 0);
+	if (!x)
+		return false;
+	if (x->k == VX_FIELD) {
+		o->field = x->field;
+		x->field = NULL;
+		vx_free(x);
+	} else if (x->k == VX_LIT) {
+		o->lit = x->lit;
+		x->lit.s = NULL;
+		vx_free(x);
+	} else {
+		o->x = x;
 	}
-	if (literal(t, &o->lit))
-		return true;
-	return unexpected(p, t);
+	return true;
 }
 
 static void expr_free(struct expr *x)
@@ -783,8 +1020,18 @@ static bool parse_stats(struct parser *p, struct cmd *c)
 			return false;
 		if (peek(p)->k == T_STAR && fn == AGG_COUNT) {
 			next(p);
-		} else if (!(a->field = take_ident(p))) {
-			return false;
+		} else {
+			struct operand o;
+			if (!parse_operand(p, &o)) {
+				operand_free(&o);
+				return false;
+			}
+			if (o.field && !o.x) {
+				a->field = o.field;
+			} else {
+				a->ax = xmalloc(sizeof(*a->ax));
+				*a->ax = o;
+			}
 		}
 		if (fn == AGG_PCT) {
 			if (!expect(p, T_COMMA))
@@ -937,6 +1184,9 @@ static void cmd_free(struct cmd *c)
 	expr_free(c->filter);
 	for (size_t i = 0; i < c->naggs; i++) {
 		free(c->aggs[i].field);
+		if (c->aggs[i].ax)
+			operand_free(c->aggs[i].ax);
+		free(c->aggs[i].ax);
 		free(c->aggs[i].name);
 	}
 	free(c->aggs);
@@ -1035,8 +1285,197 @@ static const struct val *get(const struct row *r, const char *name)
 	return k ? &k->v : NULL;
 }
 
-static const struct val *operand_val(const struct row *r, const struct operand *o)
+/* Compute x into out (out->s allocated). False when a field is missing or the arithmetic
+ * has no answer (a string, a division by zero): the value is then absent. */
+static bool vx_eval(const struct vx *x, const struct row *r, struct val *out, int depth)
 {
+	memset(out, 0, sizeof(*out));
+	if (depth > 128)
+		return false;
+	switch (x->k) {
+	case VX_FIELD:
+	case VX_LIT: {
+		const struct val *v = x->k == VX_FIELD ? get(r, x->field) : &x->lit;
+		if (!v)
+			return false;
+		*out = *v;
+		out->s = xstrdup(v->s);
+		return true;
+	}
+	case VX_NEG: {
+		struct val a;
+		bool ok = vx_eval(x->a, r, &a, depth + 1) && a.isnum;
+		if (ok)
+			val_set_num(out, -a.num);
+		free(a.s);
+		return ok;
+	}
+	case VX_BIN: {
+		struct val a, b;
+		bool ok = vx_eval(x->a, r, &a, depth + 1) & vx_eval(x->b, r, &b, depth + 1);
+		ok = ok && a.isnum && b.isnum;
+		double v = 0;
+		if (ok) {
+			switch (x->op) {
+			case T_PLUS:
+				v = a.num + b.num;
+				break;
+			case T_MINUS:
+				v = a.num - b.num;
+				break;
+			case T_STAR:
+				v = a.num * b.num;
+				break;
+			case T_SLASH:
+				v = b.num != 0 ? a.num / b.num : NAN;
+				break;
+			case T_PERCENT:
+				v = b.num != 0 ? fmod(a.num, b.num) : NAN;
+				break;
+			default:
+				v = pow(a.num, b.num);
+				break;
+			}
+			ok = isfinite(v);
+		}
+		if (ok)
+			val_set_num(out, v);
+		free(a.s);
+		free(b.s);
+		return ok;
+	}
+	case VX_CALL:
+		break;
+	}
+	size_t n = x->nargs;
+	struct val *args = xcalloc(n, sizeof(*args));
+	bool *has = xcalloc(n, sizeof(*has));
+	for (size_t i = 0; i < n; i++)
+		has[i] = vx_eval(x->args[i], r, &args[i], depth + 1);
+	bool ok = false;
+	const struct val *a0 = &args[0];
+	switch ((enum vx_fn_id)x->fn) {
+	case FN_ABS:
+	case FN_CEIL:
+	case FN_FLOOR:
+	case FN_SQRT:
+	case FN_LOG: {
+		if (!has[0] || !a0->isnum)
+			break;
+		double v = x->fn == FN_ABS     ? fabs(a0->num)
+			   : x->fn == FN_CEIL  ? ceil(a0->num)
+			   : x->fn == FN_FLOOR ? floor(a0->num)
+			   : x->fn == FN_SQRT  ? sqrt(a0->num)
+					       : log(a0->num);
+		if ((ok = isfinite(v)))
+			val_set_num(out, v);
+		break;
+	}
+	case FN_STRLEN:
+		if ((ok = has[0]))
+			val_set_num(out, (double)strlen(a0->s));
+		break;
+	case FN_TOUPPER:
+	case FN_TOLOWER:
+		if ((ok = has[0])) {
+			char *t = xstrdup(a0->s);
+			for (char *c = t; *c; c++)
+				*c = (char)(x->fn == FN_TOUPPER ? toupper((unsigned char)*c)
+								: tolower((unsigned char)*c));
+			val_set_str(out, t, strlen(t));
+			free(t);
+		}
+		break;
+	case FN_TRIM:
+	case FN_LTRIM:
+	case FN_RTRIM:
+		if ((ok = has[0])) {
+			const char *b = a0->s, *e = a0->s + strlen(a0->s);
+			while (x->fn != FN_RTRIM && b < e && isspace((unsigned char)*b))
+				b++;
+			while (x->fn != FN_LTRIM && e > b && isspace((unsigned char)e[-1]))
+				e--;
+			val_set_str(out, b, (size_t)(e - b));
+		}
+		break;
+	case FN_CONCAT: {
+		struct strbuf sb = STRBUF_INIT;
+		for (size_t i = 0; i < n; i++) {
+			if (has[i])
+				strbuf_addstr(&sb, args[i].s);
+		}
+		val_set_str(out, sb.buf ? sb.buf : "", sb.len);
+		strbuf_release(&sb);
+		ok = true;
+		break;
+	}
+	case FN_SUBSTR: {
+		if (!has[0] || !has[1] || !args[1].isnum || (n > 2 && (!has[2] || !args[2].isnum)))
+			break;
+		double len = (double)strlen(a0->s);
+		double from = fmin(fmax(args[1].num, 0), len);
+		double count = n > 2 ? fmin(fmax(args[2].num, 0), len - from) : len - from;
+		val_set_str(out, a0->s + (size_t)from, (size_t)count);
+		ok = true;
+		break;
+	}
+	case FN_REPLACE: {
+		if (!has[0] || !has[1] || !has[2])
+			break;
+		struct strbuf sb = STRBUF_INIT;
+		const char *at = a0->s, *hit;
+		size_t k = strlen(args[1].s);
+		while (k && (hit = strstr(at, args[1].s))) {
+			strbuf_add(&sb, at, (size_t)(hit - at));
+			strbuf_addstr(&sb, args[2].s);
+			at = hit + k;
+		}
+		strbuf_addstr(&sb, at);
+		val_set_str(out, sb.buf ? sb.buf : "", sb.len);
+		strbuf_release(&sb);
+		ok = true;
+		break;
+	}
+	case FN_STRCONTAINS:
+		if ((ok = has[0] && has[1]))
+			val_set_num(out, strstr(a0->s, args[1].s) ? 1 : 0);
+		break;
+	case FN_COALESCE:
+		for (size_t i = 0; i < n && !ok; i++) {
+			if (has[i]) {
+				val_set_str(out, args[i].s, strlen(args[i].s));
+				ok = true;
+			}
+		}
+		break;
+	case FN_GREATEST:
+	case FN_LEAST: {
+		double best = NAN;
+		for (size_t i = 0; i < n; i++) {
+			if (has[i] && args[i].isnum &&
+			    (isnan(best) ||
+			     (x->fn == FN_GREATEST ? args[i].num > best : args[i].num < best)))
+				best = args[i].num;
+		}
+		if ((ok = !isnan(best)))
+			val_set_num(out, best);
+		break;
+	}
+	}
+	for (size_t i = 0; i < n; i++)
+		free(args[i].s);
+	free(args);
+	free(has);
+	return ok;
+}
+
+/* The operand's value in row, or NULL when absent; a computed one is put in tmp (caller
+ * frees tmp->s). */
+static const struct val *operand_val(const struct row *r, const struct operand *o, struct val *tmp)
+{
+	memset(tmp, 0, sizeof(*tmp));
+	if (o->x)
+		return vx_eval(o->x, r, tmp, 0) ? tmp : NULL;
 	return o->field ? get(r, o->field) : &o->lit;
 }
 
@@ -1059,40 +1498,52 @@ static bool eval(const struct expr *x, const struct row *r)
 	case EX_PRESENT:
 		return get(r, x->l.field) != NULL;
 	case EX_LIKE: {
-		const struct val *v = operand_val(r, &x->l);
-		if (!v)
-			return false;
-		if (x->sub)
-			return strstr(v->s, x->sub) != NULL;
-		return regexec(&x->rx.re, v->s, 0, NULL, 0) == 0;
+		struct val t;
+		const struct val *v = operand_val(r, &x->l, &t);
+		bool m = v && (x->sub ? strstr(v->s, x->sub) != NULL
+				      : regexec(&x->rx.re, v->s, 0, NULL, 0) == 0);
+		free(t.s);
+		return m;
 	}
 	case EX_IN: {
-		const struct val *v = operand_val(r, &x->l);
-		for (size_t i = 0; v && i < x->nset; i++) {
-			if (compare(v, &x->set[i]) == 0)
-				return true;
-		}
-		return false;
+		struct val t;
+		const struct val *v = operand_val(r, &x->l, &t);
+		bool m = false;
+		for (size_t i = 0; v && i < x->nset && !m; i++)
+			m = compare(v, &x->set[i]) == 0;
+		free(t.s);
+		return m;
 	}
 	case EX_CMP: {
-		const struct val *a = operand_val(r, &x->l), *b = operand_val(r, &x->r);
-		if (!a || !b)
-			return false;
-		int c = compare(a, b);
-		switch (x->cmp) {
-		case T_EQ:
-			return c == 0;
-		case T_NE:
-			return c != 0;
-		case T_LT:
-			return c < 0;
-		case T_LE:
-			return c <= 0;
-		case T_GT:
-			return c > 0;
-		default:
-			return c >= 0;
+		struct val ta, tb;
+		const struct val *a = operand_val(r, &x->l, &ta), *b = operand_val(r, &x->r, &tb);
+		int c = a && b ? compare(a, b) : 0;
+		bool m = false;
+		if (a && b) {
+			switch (x->cmp) {
+			case T_EQ:
+				m = c == 0;
+				break;
+			case T_NE:
+				m = c != 0;
+				break;
+			case T_LT:
+				m = c < 0;
+				break;
+			case T_LE:
+				m = c <= 0;
+				break;
+			case T_GT:
+				m = c > 0;
+				break;
+			default:
+				m = c >= 0;
+				break;
+			}
 		}
+		free(ta.s);
+		free(tb.s);
+		return m;
 	}
 	}
 	return false;
@@ -1286,6 +1737,33 @@ static void dvec_push(struct vec_d *d, double x)
 	d->v[d->n++] = x;
 }
 
+/* One event's value v (NULL for count(*)) into aggregation i of g. */
+static void agg_add(struct group *g, size_t i, const struct agg *a, const struct val *v)
+{
+	if (a->fn == AGG_COUNT) {
+		g->count[i]++;
+		return;
+	}
+	if (a->fn == AGG_COUNT_DISTINCT) {
+		/* distinct strings: kept as their hash */
+		unsigned long long h = 1469598103934665603ULL;
+		for (const char *s = v->s; *s; s++)
+			h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+		dvec_push(&g->values[i], (double)(h >> 11));
+		return;
+	}
+	if (!v->isnum)
+		return;
+	g->count[i]++;
+	g->sum[i] += v->num;
+	if (v->num < g->min[i])
+		g->min[i] = v->num;
+	if (v->num > g->max[i])
+		g->max[i] = v->num;
+	if (a->fn == AGG_PCT)
+		dvec_push(&g->values[i], v->num);
+}
+
 static void aggregate(struct insights_run *r, const struct cmd *c, const struct row *row)
 {
 	struct strbuf key = STRBUF_INIT;
@@ -1340,31 +1818,13 @@ static void aggregate(struct insights_run *r, const struct cmd *c, const struct 
 	strbuf_release(&key);
 	for (size_t i = 0; i < c->naggs; i++) {
 		const struct agg *a = &c->aggs[i];
-		const struct val *v = a->field ? get(row, a->field) : NULL;
-		if (a->field && !v)
-			continue;
-		if (a->fn == AGG_COUNT) {
-			g->count[i]++;
-			continue;
-		}
-		if (a->fn == AGG_COUNT_DISTINCT) {
-			/* distinct strings: kept as their hash */
-			unsigned long long h = 1469598103934665603ULL;
-			for (const char *s = v->s; *s; s++)
-				h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-			dvec_push(&g->values[i], (double)(h >> 11));
-			continue;
-		}
-		if (!v->isnum)
-			continue;
-		g->count[i]++;
-		g->sum[i] += v->num;
-		if (v->num < g->min[i])
-			g->min[i] = v->num;
-		if (v->num > g->max[i])
-			g->max[i] = v->num;
-		if (a->fn == AGG_PCT)
-			dvec_push(&g->values[i], v->num);
+		struct val t = { 0 };
+		const struct val *v = a->ax      ? operand_val(row, a->ax, &t)
+				      : a->field ? get(row, a->field)
+						 : NULL;
+		if (v || (!a->field && !a->ax))
+			agg_add(g, i, a, v);
+		free(t.s);
 	}
 }
 
@@ -1413,7 +1873,8 @@ void insights_run_event(struct insights_run *r, long long ts_ms, long long inges
 		if (c->k == C_PARSE)
 			run_parse(c, &row);
 		for (size_t k = 0; c->k == C_FIELDS && k < c->nfields; k++) {
-			const struct val *fv = operand_val(&row, &c->fields[k].op);
+			struct val tmp;
+			const struct val *fv = operand_val(&row, &c->fields[k].op, &tmp);
 			if (fv && strcmp(c->fields[k].name,
 					 c->fields[k].op.field ? c->fields[k].op.field : "") != 0) {
 				struct val copy = *fv;
@@ -1421,6 +1882,7 @@ void insights_run_event(struct insights_run *r, long long ts_ms, long long inges
 				row_put(&row, c->fields[k].name, &copy);
 				free(copy.s);
 			}
+			free(tmp.s);
 		}
 	}
 	r->matched++;
