@@ -7,7 +7,8 @@
  * tests/solutions/<exercise>/<language>/reference/ and .../wrong-<what>/ hold the code. For an
  * account exercise, .solution.json also gives the configuration the learner would have set
  * ({"config": {"Runtime", "Handler", "MemorySize", "Timeout"}}): the solution is deployed
- * with it to a fresh account, which then plays the learner's.
+ * with it to a fresh account, which then plays the learner's, and its "calls" (what the
+ * learner did next: publish, alias, new code, alarms) are replayed there.
  */
 #include <cjson/cJSON.h>
 #include <dirent.h>

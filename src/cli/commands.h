@@ -376,7 +376,10 @@ int cmd_selftest_run(const struct cli_opts *opts, int argc, char **argv);
 			"configuration\n"                                                          \
 			"in .solution.json ({\"config\": {\"Runtime\", \"Handler\", "              \
 			"\"MemorySize\",\n"                                                        \
-			"\"Timeout\"}}). Prints TAP: one line per solution.\n"                     \
+			"\"Timeout\"}}), then what the learner did next is replayed from its "     \
+			"\"calls\"\n"                                                              \
+			"(API calls, and {\"code\": DIR} for new code). Prints TAP: one line per " \
+			"solution.\n"                                                              \
 			"\n"                                                                       \
 			"A scenario (NAME may name one) is set up in a fresh account and must "    \
 			"fail its\n"                                                               \
