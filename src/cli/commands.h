@@ -501,6 +501,35 @@ int cmd_scenario_run(const struct cli_opts *opts, int argc, char **argv);
 			cmd_scenario_run                                                           \
 	}
 
+int cmd_project_run(const struct cli_opts *opts, int argc, char **argv);
+#define CMD_PROJECT                                                                                \
+	{                                                                                          \
+		"project", "the final project: starter, automatic rubric, reviews, export",        \
+			"Usage: lambda-tutor project start [--lang python|nodejs]\n"               \
+			"       lambda-tutor project check [--rubric] [--json]\n"                  \
+			"       lambda-tutor project review CRITERION SCORE [COMMENT]\n"           \
+			"       lambda-tutor project export [--format long|wide|xapi]\n"           \
+			"\n"                                                                       \
+			"The course's final project, a serverless image processor (the brief "     \
+			"is\nproject/final-project/brief.md).\n"                                   \
+			"\n"                                                                       \
+			"  start    copy the starter (SAM template, handler, README) into\n"       \
+			"           WORKSPACE/final-project; deploy it as the stack "              \
+			"final-project\n"                                                          \
+			"  check    score the deployed stack on each criterion of the rubric,\n"   \
+			"           with its evidence (images uploaded, outputs, alarms, role);\n" \
+			"           recorded. Also: lambda-tutor check final-project --rubric\n"   \
+			"  review   a trainer's score (0 to 4) and comment on one criterion:\n"    \
+			"           functionality, error-handling, iam, configuration,\n"          \
+			"           monitoring, code-docs, performance; recorded\n"                \
+			"  export   the last automatic scores and reviews per criterion: long "    \
+			"CSV\n           (default), wide CSV, or xAPI statements (one a line)\n"   \
+			"\n"                                                                       \
+			"Exit status: 0 done (check: every automatic point), 1 points missing, "   \
+			"2 a usage\nerror or no cloud.\n",                                         \
+			cmd_project_run                                                            \
+	}
+
 int cmd_reset_run(const struct cli_opts *opts, int argc, char **argv);
 #define CMD_RESET                                                                                 \
 	{                                                                                         \

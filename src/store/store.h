@@ -30,6 +30,8 @@ struct store;
 #define STORE_QUIZ_FINISH "quiz_finish" /* item = quiz id, data = score JSON */
 #define STORE_HAND        "hand"        /* learner raised or lowered a hand, data = note */
 #define STORE_SCENARIO    "scenario"    /* item = scenario id, data = {"action": "start"|"reset"} */
+#define STORE_RUBRIC      "rubric"      /* the final project's automatic rubric: its JSON */
+#define STORE_REVIEW      "review"      /* a trainer's {"criterion", "score", "comment"} */
 
 /* The module of a scenario's events (its hints and checks are "hint" and "check_run"). */
 #define SCENARIO_MODULE "scenarios"

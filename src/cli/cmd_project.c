@@ -1,0 +1,493 @@
+/*
+ * lambda-tutor project: the course's final project. `start` copies its starter (a SAM template
+ * skeleton, a handler, a README) into WORKSPACE/final-project; `check` scores the learner's
+ * deployed stack against the automatic rubric (project/final-project/rubric.py, which drives
+ * the stack through the AWS APIs) and records the scores; `review` adds a trainer's score and
+ * comment to a criterion; `export` gives both per criterion to assessors (long CSV, wide CSV,
+ * or xAPI statements, one a line).
+ */
+#include <cjson/cJSON.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "aws/locate.h"
+#include "check/check.h"
+#include "cli/commands.h"
+#include "core/clock.h"
+#include "core/path.h"
+#include "core/strbuf.h"
+#include "core/xalloc.h"
+#include "store/store.h"
+
+#define PROJECT_ID    "final-project"
+#define PROJECT_STACK "final-project"
+#define REVIEW_MAX    4
+
+static const char *const criteria[] = { "functionality", "error-handling",
+					"iam",           "configuration",
+					"monitoring",    "code-docs",
+					"performance",   NULL };
+
+/* The project's folder in the course: COURSE/../project/final-project. Caller frees. */
+static char *project_src(const struct cli_opts *opts)
+{
+	char *course = cli_course_dir(opts);
+	char *dir = xasprintf("%s/../project/" PROJECT_ID, course);
+	free(course);
+	char *real = realpath(dir, NULL);
+	if (real) {
+		free(dir);
+		dir = xstrdup(real);
+		free(real);
+	}
+	return dir;
+}
+
+static int run_shell(const char *cmd)
+{
+	int rc = system(cmd);
+	return rc == -1 ? -1 : WEXITSTATUS(rc);
+}
+
+/* A path quoted for sh: 'a'\''b'. Caller frees. */
+static char *sh_quote(const char *s)
+{
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_addch(&sb, '\'');
+	for (; *s; s++) {
+		if (*s == '\'')
+			strbuf_addstr(&sb, "'\\''");
+		else
+			strbuf_addch(&sb, *s);
+	}
+	strbuf_addch(&sb, '\'');
+	return strbuf_detach(&sb);
+}
+
+static int do_start(const struct cli_opts *opts, const char *lang)
+{
+	struct error err;
+	error_clear(&err);
+	char *ws = cli_workspace(opts, &err);
+	if (!ws) {
+		cli_print_error(&err);
+		return CLI_USAGE;
+	}
+	char *src = project_src(opts);
+	char *from = xasprintf("%s/starter/%s", src, lang);
+	char *to = xasprintf("%s/" PROJECT_ID, ws);
+	int rc = CLI_OK;
+	if (!path_is_dir(from)) {
+		cli_error("project: no %s starter in %s", lang, src);
+		rc = CLI_USAGE;
+	} else if (access(to, F_OK) == 0) {
+		cli_error("project: %s exists; your work there is kept (move it away to start "
+			  "again)",
+			  to);
+		rc = CLI_USAGE;
+	} else {
+		char *qf = sh_quote(from), *qt = sh_quote(to);
+		char *cmd = xasprintf("cp -R %s %s", qf, qt);
+		if (run_shell(cmd) != 0) {
+			cli_error("project: cannot copy the starter to %s", to);
+			rc = CLI_USAGE;
+		} else {
+			printf("The %s starter is in %s.\nThe brief: %s/brief.md\n"
+			       "Deploy with: aws cloudformation deploy --template-file "
+			       "template.yaml "
+			       "--stack-name " PROJECT_STACK " --capabilities CAPABILITY_IAM\n"
+			       "then: lambda-tutor project check\n",
+			       lang, to, src);
+		}
+		free(cmd);
+		free(qf);
+		free(qt);
+	}
+	free(from);
+	free(to);
+	free(src);
+	free(ws);
+	return rc;
+}
+
+static bool append(const struct cli_opts *opts, const char *kind, const char *data)
+{
+	struct error err;
+	error_clear(&err);
+	char *db = cli_db_path(opts, &err);
+	struct store *store = db ? cli_open_records(opts, db, &err) : NULL;
+	struct store_event ev = {
+		.kind = kind, .module = PROJECT_ID, .item = PROJECT_ID, .data = data
+	};
+	bool ok = store && store_append(store, &ev, &err);
+	store_close(store);
+	free(db);
+	if (!ok)
+		cli_print_error(&err);
+	return ok;
+}
+
+/* Run the rubric; its JSON answer, or NULL with the reason said. Caller deletes. */
+static cJSON *run_rubric(const struct cli_opts *opts)
+{
+	struct error err;
+	error_clear(&err);
+	char *ws = cli_workspace(opts, &err);
+	struct check_cloud cloud;
+	if (!ws || !exercise_cloud(ws, &cloud, &err)) {
+		cli_print_error(&err);
+		free(ws);
+		return NULL;
+	}
+	char *src = project_src(opts);
+	char *script = xasprintf("%s/rubric.py", src);
+	char *dir = xasprintf("%s/" PROJECT_ID, ws);
+	char *qs = sh_quote(script), *qd = sh_quote(dir);
+	/* Debian's Python: it has boto3 and Pillow (quickstart.sh installs both). */
+	char *cmd = xasprintf("AWS_ENDPOINT_URL='%s' AWS_ACCESS_KEY_ID='%s' "
+			      "AWS_SECRET_ACCESS_KEY='%s' AWS_DEFAULT_REGION=us-east-1 "
+			      "timeout 300 /usr/bin/python3 %s %s " PROJECT_STACK,
+			      cloud.endpoint, cloud.access_key, cloud.secret_key, qs, qd);
+	FILE *p = popen(cmd, "r");
+	struct strbuf out = STRBUF_INIT;
+	char buf[4096];
+	size_t got;
+	while (p && (got = fread(buf, 1, sizeof(buf), p)) > 0)
+		strbuf_add(&out, buf, got);
+	int rc = p ? pclose(p) : -1;
+	cJSON *o = out.buf ? cJSON_Parse(out.buf) : NULL;
+	if (!o || !cJSON_GetObjectItemCaseSensitive(o, "criteria")) {
+		const cJSON *e = cJSON_GetObjectItemCaseSensitive(o, "error");
+		cli_error("project check: the rubric could not run (status %d): %s", rc,
+			  cJSON_IsString(e) ? e->valuestring
+			  : out.buf         ? out.buf
+					    : "no output");
+		cJSON_Delete(o);
+		o = NULL;
+	}
+	strbuf_release(&out);
+	free(cmd);
+	free(qs);
+	free(qd);
+	free(dir);
+	free(script);
+	free(src);
+	free(ws);
+	return o;
+}
+
+static int do_check(const struct cli_opts *opts)
+{
+	cJSON *o = run_rubric(opts);
+	if (!o)
+		return CLI_USAGE;
+	char *data = cJSON_PrintUnformatted(o);
+	append(opts, STORE_RUBRIC, data);
+	if (opts->json) {
+		puts(data);
+	} else {
+		const cJSON *c;
+		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(o, "criteria"))
+		{
+			const cJSON *id = cJSON_GetObjectItemCaseSensitive(c, "id");
+			printf("%-16s %d of %d\n", id->valuestring,
+			       cJSON_GetObjectItemCaseSensitive(c, "points")->valueint,
+			       cJSON_GetObjectItemCaseSensitive(c, "max")->valueint);
+			const cJSON *e;
+			cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(c, "evidence"))
+			{
+				const cJSON *ck = cJSON_GetObjectItemCaseSensitive(e, "check");
+				const cJSON *d = cJSON_GetObjectItemCaseSensitive(e, "detail");
+				printf("  %s %s: %s\n",
+				       cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "pass"))
+					       ? "✓"
+					       : "✗",
+				       ck->valuestring, cJSON_IsString(d) ? d->valuestring : "");
+			}
+		}
+		printf("Automatic score: %d of %d. A trainer adds a review per criterion "
+		       "(lambda-tutor project review).\n",
+		       cJSON_GetObjectItemCaseSensitive(o, "points")->valueint,
+		       cJSON_GetObjectItemCaseSensitive(o, "max")->valueint);
+	}
+	const cJSON *pts = cJSON_GetObjectItemCaseSensitive(o, "points");
+	const cJSON *max = cJSON_GetObjectItemCaseSensitive(o, "max");
+	int rc = pts->valueint == max->valueint ? CLI_OK : CLI_FAIL;
+	free(data);
+	cJSON_Delete(o);
+	return rc;
+}
+
+static bool known_criterion(const char *id)
+{
+	for (size_t i = 0; criteria[i]; i++)
+		if (strcmp(criteria[i], id) == 0)
+			return true;
+	return false;
+}
+
+static int do_review(const struct cli_opts *opts, int argc, char **argv)
+{
+	if (argc < 2 || !known_criterion(argv[0])) {
+		cli_error("project review: usage: lambda-tutor project review CRITERION SCORE "
+			  "[COMMENT]; criteria: functionality, error-handling, iam, configuration, "
+			  "monitoring, code-docs, performance");
+		return CLI_USAGE;
+	}
+	char *end = NULL;
+	long score = strtol(argv[1], &end, 10);
+	if (!end || *end || score < 0 || score > REVIEW_MAX) {
+		cli_error("project review: a score is 0 to %d, not '%s'", REVIEW_MAX, argv[1]);
+		return CLI_USAGE;
+	}
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "criterion", argv[0]);
+	cJSON_AddNumberToObject(o, "score", (double)score);
+	cJSON_AddNumberToObject(o, "max", REVIEW_MAX);
+	cJSON_AddStringToObject(o, "comment", argc > 2 ? argv[2] : "");
+	struct passwd *pw = getpwuid(getuid());
+	const char *by = getenv("USER") ? getenv("USER") : pw ? pw->pw_name : "";
+	cJSON_AddStringToObject(o, "by", by);
+	char *data = cJSON_PrintUnformatted(o);
+	bool ok = append(opts, STORE_REVIEW, data);
+	if (ok && !opts->json)
+		printf("Review of %s recorded: %ld of %d.\n", argv[0], score, REVIEW_MAX);
+	else if (ok)
+		puts(data);
+	free(data);
+	cJSON_Delete(o);
+	return ok ? CLI_OK : CLI_USAGE;
+}
+
+/* The last rubric run and the last review of each criterion. */
+struct standing {
+	cJSON *rubric; /* the last rubric's JSON, or NULL */
+	int64_t rubric_ms;
+	cJSON *reviews; /* criterion -> the last review */
+};
+
+static bool collect(const struct store_event *ev, void *ctx)
+{
+	struct standing *s = ctx;
+	if (!ev->module || strcmp(ev->module, PROJECT_ID) != 0 || !ev->data)
+		return true;
+	cJSON *o = cJSON_Parse(ev->data);
+	if (!o)
+		return true;
+	if (strcmp(ev->kind, STORE_RUBRIC) == 0) {
+		cJSON_Delete(s->rubric);
+		s->rubric = o;
+		s->rubric_ms = ev->at_ms;
+		return true;
+	}
+	const cJSON *c = cJSON_GetObjectItemCaseSensitive(o, "criterion");
+	if (cJSON_IsString(c)) {
+		cJSON_AddNumberToObject(o, "at_ms", (double)ev->at_ms);
+		cJSON_DeleteItemFromObjectCaseSensitive(s->reviews, c->valuestring);
+		cJSON_AddItemToObject(s->reviews, c->valuestring, o);
+	} else {
+		cJSON_Delete(o);
+	}
+	return true;
+}
+
+static const cJSON *rubric_criterion(const cJSON *rubric, const char *id)
+{
+	const cJSON *c;
+	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(rubric, "criteria"))
+	{
+		const cJSON *cid = cJSON_GetObjectItemCaseSensitive(c, "id");
+		if (cJSON_IsString(cid) && strcmp(cid->valuestring, id) == 0)
+			return c;
+	}
+	return NULL;
+}
+
+static void csv_field(const char *s)
+{
+	putchar('"');
+	for (; s && *s; s++) {
+		if (*s == '"')
+			putchar('"');
+		putchar(*s);
+	}
+	putchar('"');
+}
+
+static void iso_time(int64_t ms, char out[32])
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int do_export(const struct cli_opts *opts, const char *format)
+{
+	struct error err;
+	error_clear(&err);
+	char *db = cli_db_path(opts, &err);
+	struct store *store = db && path_is_file(db) ? store_open_readonly(db, &err) : NULL;
+	struct standing s = { .reviews = cJSON_CreateObject() };
+	char *learner = NULL;
+	if (store) {
+		store_each(store, NULL, collect, &s, &err);
+		store_meta_get(store, STORE_META_LEARNER, &learner, &err);
+	}
+	struct passwd *pw = getpwuid(getuid());
+	const char *who = learner && learner[0] ? learner
+			  : getenv("USER")      ? getenv("USER")
+			  : pw                  ? pw->pw_name
+						: "learner";
+	int rc = CLI_OK;
+	if (strcmp(format, "long") == 0) {
+		printf("learner,criterion,auto_points,auto_max,review_score,review_max,comment\n");
+		for (size_t i = 0; criteria[i]; i++) {
+			const cJSON *c = rubric_criterion(s.rubric, criteria[i]);
+			const cJSON *r = cJSON_GetObjectItemCaseSensitive(s.reviews, criteria[i]);
+			const cJSON *cm = cJSON_GetObjectItemCaseSensitive(r, "comment");
+			csv_field(who);
+			printf(",%s,", criteria[i]);
+			if (c)
+				printf("%d,%d,",
+				       cJSON_GetObjectItemCaseSensitive(c, "points")->valueint,
+				       cJSON_GetObjectItemCaseSensitive(c, "max")->valueint);
+			else
+				printf(",,");
+			if (r)
+				printf("%d,%d,",
+				       cJSON_GetObjectItemCaseSensitive(r, "score")->valueint,
+				       REVIEW_MAX);
+			else
+				printf(",,");
+			csv_field(cJSON_IsString(cm) ? cm->valuestring : "");
+			putchar('\n');
+		}
+	} else if (strcmp(format, "wide") == 0) {
+		printf("learner");
+		for (size_t i = 0; criteria[i]; i++)
+			printf(",%s_auto,%s_review", criteria[i], criteria[i]);
+		printf("\n");
+		csv_field(who);
+		for (size_t i = 0; criteria[i]; i++) {
+			const cJSON *c = rubric_criterion(s.rubric, criteria[i]);
+			const cJSON *r = cJSON_GetObjectItemCaseSensitive(s.reviews, criteria[i]);
+			if (c)
+				printf(",%d/%d",
+				       cJSON_GetObjectItemCaseSensitive(c, "points")->valueint,
+				       cJSON_GetObjectItemCaseSensitive(c, "max")->valueint);
+			else
+				printf(",");
+			if (r)
+				printf(",%d/%d",
+				       cJSON_GetObjectItemCaseSensitive(r, "score")->valueint,
+				       REVIEW_MAX);
+			else
+				printf(",");
+		}
+		printf("\n");
+	} else if (strcmp(format, "xapi") == 0) {
+		/* One statement a line per criterion scored: the automatic score, with the
+		 * review's score and comment in the result's extensions. */
+		for (size_t i = 0; criteria[i]; i++) {
+			const cJSON *c = rubric_criterion(s.rubric, criteria[i]);
+			if (!c)
+				continue;
+			const cJSON *r = cJSON_GetObjectItemCaseSensitive(s.reviews, criteria[i]);
+			int pts = cJSON_GetObjectItemCaseSensitive(c, "points")->valueint;
+			int max = cJSON_GetObjectItemCaseSensitive(c, "max")->valueint;
+			cJSON *st = cJSON_CreateObject();
+			cJSON *actor = cJSON_AddObjectToObject(st, "actor");
+			cJSON_AddStringToObject(actor, "objectType", "Agent");
+			cJSON_AddStringToObject(actor, "name", who);
+			cJSON *acct = cJSON_AddObjectToObject(actor, "account");
+			cJSON_AddStringToObject(acct, "homePage", "https://lambda-tutor.invalid");
+			cJSON_AddStringToObject(acct, "name", who);
+			cJSON *verb = cJSON_AddObjectToObject(st, "verb");
+			cJSON_AddStringToObject(verb, "id",
+						"http://adlnet.gov/expapi/verbs/scored");
+			cJSON_AddStringToObject(cJSON_AddObjectToObject(verb, "display"), "en-US",
+						"scored");
+			cJSON *obj = cJSON_AddObjectToObject(st, "object");
+			cJSON_AddStringToObject(obj, "objectType", "Activity");
+			char *iri = xasprintf("https://lambda-tutor.invalid/project/" PROJECT_ID
+					      "/criterion/%s",
+					      criteria[i]);
+			cJSON_AddStringToObject(obj, "id", iri);
+			free(iri);
+			cJSON *res = cJSON_AddObjectToObject(st, "result");
+			cJSON *score = cJSON_AddObjectToObject(res, "score");
+			cJSON_AddNumberToObject(score, "raw", pts);
+			cJSON_AddNumberToObject(score, "min", 0);
+			cJSON_AddNumberToObject(score, "max", max);
+			cJSON_AddNumberToObject(score, "scaled", max ? (double)pts / max : 0);
+			cJSON_AddBoolToObject(res, "success", pts == max);
+			cJSON *ext = cJSON_AddObjectToObject(res, "extensions");
+			cJSON_AddItemToObject(
+				ext, "https://lambda-tutor.invalid/xapi/evidence",
+				cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(c, "evidence"),
+						true));
+			if (r)
+				cJSON_AddItemToObject(ext,
+						      "https://lambda-tutor.invalid/xapi/review",
+						      cJSON_Duplicate(r, true));
+			char ts[32];
+			iso_time(s.rubric_ms ? s.rubric_ms : clock_wall_ms(), ts);
+			cJSON_AddStringToObject(st, "timestamp", ts);
+			char *line = cJSON_PrintUnformatted(st);
+			puts(line);
+			free(line);
+			cJSON_Delete(st);
+		}
+	} else {
+		cli_error("project export: unknown format '%s': use long, wide or xapi", format);
+		rc = CLI_USAGE;
+	}
+	free(learner);
+	cJSON_Delete(s.rubric);
+	cJSON_Delete(s.reviews);
+	store_close(store);
+	free(db);
+	return rc;
+}
+
+int cmd_project_run(const struct cli_opts *opts, int argc, char **argv)
+{
+	const char *action = argc > 1 ? argv[1] : NULL;
+	const char *lang = "python", *format = "long";
+	char **rest = xcalloc((size_t)argc + 1, sizeof(*rest));
+	int n = 0;
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--lang") == 0 && i + 1 < argc)
+			lang = argv[++i];
+		else if (strcmp(argv[i], "--format") == 0 && i + 1 < argc)
+			format = argv[++i];
+		else if (strcmp(argv[i], "--rubric") == 0)
+			continue;
+		else
+			rest[n++] = argv[i];
+	}
+	int rc = CLI_USAGE;
+	if (lang && strcmp(lang, "python") && strcmp(lang, "nodejs"))
+		cli_error("project: --lang is python or nodejs, not '%s'", lang);
+	else if (action && strcmp(action, "start") == 0 && n == 0)
+		rc = do_start(opts, lang);
+	else if (action && strcmp(action, "check") == 0 && n == 0)
+		rc = do_check(opts);
+	else if (action && strcmp(action, "review") == 0)
+		rc = do_review(opts, n, rest);
+	else if (action && strcmp(action, "export") == 0 && n == 0)
+		rc = do_export(opts, format);
+	else
+		cli_error("project: usage: lambda-tutor project start [--lang python|nodejs] | "
+			  "check [--json] | review CRITERION SCORE [COMMENT] | export [--format "
+			  "long|wide|xapi]");
+	free(rest);
+	return rc;
+}
