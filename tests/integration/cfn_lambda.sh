@@ -27,12 +27,22 @@ Resources:
       Runtime: python3.12
       InlineCode: |
         def handler(event, context):
+            for r in event.get("Records", []):
+                print("EVENT", context.function_version, context.invoked_function_arn, r["body"])
             return {"msg": "$1", "version": context.function_version}
       AutoPublishAlias: live
+      Events:
+        Jobs:
+          Type: SQS
+          Properties:
+            Queue: !GetAtt Jobs.Arn
+            BatchSize: 1
       Policies:
         - AmazonS3ReadOnlyAccess
         - SQSPollerPolicy:
             QueueName: orders
+  Jobs:
+    Type: AWS::SQS::Queue
   PlainRole:
     Type: AWS::IAM::Role
     Properties:
@@ -110,7 +120,8 @@ ok $? "2.x: deploy creates the stack"
 note "$out"
 out=$($CF describe-stack-resources --stack-name st \
 	--query 'StackResources[].[ResourceType,ResourceStatus]' --output text 2>&1)
-for t in AWS::Lambda::Function AWS::Lambda::Version AWS::Lambda::Alias AWS::IAM::Role; do
+for t in AWS::Lambda::Function AWS::Lambda::Version AWS::Lambda::Alias AWS::IAM::Role \
+	AWS::Lambda::EventSourceMapping; do
 	echo "$out" | grep -q "^$t	CREATE_COMPLETE"
 	ok $? "$t created"
 done
@@ -153,6 +164,25 @@ out=$(awsl lambda get-function-configuration --function-name "$PLAIN:1" \
 	--query Description --output text 2>&1)
 [ "$out" = first ]
 ok $? "the version's Description ($out)"
+
+# SAM's SQS event of a function with AutoPublishAlias maps the queue to the alias.
+out=$(awsl lambda list-event-source-mappings --function-name "$FN" \
+	--query 'EventSourceMappings[].FunctionArn' --output text 2>&1)
+contains "$out" ":function:$FN:live"
+ok $? "the SQS event's mapping targets the alias ($out)"
+QURL=$(awsl sqs get-queue-url --queue-name "$(physical Jobs | sed 's|.*/||')" --query QueueUrl \
+	--output text 2>&1)
+awsl sqs send-message --queue-url "$QURL" --message-body from-the-queue >/dev/null 2>&1
+i=0
+while [ $i -lt 150 ]; do
+	logs=$(awsl logs filter-log-events --log-group-name "/aws/lambda/$FN" \
+		--filter-pattern EVENT --query 'events[].message' --output text 2>/dev/null)
+	contains "$logs" from-the-queue && break
+	i=$((i + 1))
+	sleep 0.2
+done
+contains "$logs" "EVENT 1 " && contains "$logs" ":function:$FN:live from-the-queue"
+ok $? "a message runs version 1 through the alias ($(echo $logs))"
 
 # A second deploy with changed code, by the 1.x CLI: a new version, the alias moved to it.
 template two >"$WORK/t.yaml"
