@@ -150,10 +150,30 @@ TEST(s3_notify_parse__reads_configurations_and_filters)
 	is_str(path_str(f, "Suffix", NULL, NULL), ".txt", "suffix");
 	const cJSON *q = cJSON_GetArrayItem(cJSON_GetObjectItem(c, "Queue"), 0);
 	ok(strlen(path_str(q, "Id", NULL, NULL)) > 0, "a missing Id is generated");
-	struct strbuf sb = STRBUF_INIT;
-	s3_notify_xml(c, &sb);
-	ok(strstr(sb.buf, "<Name>prefix</Name><Value>in/</Value>") != NULL, "written back");
-	strbuf_release(&sb);
+	/* The model's shape and back: what GetBucketNotificationConfiguration answers, and
+	 * what another service's PutBucketNotificationConfiguration gives. */
+	cJSON *m = s3_notify_to_model(c, false);
+	const cJSON *lf =
+		cJSON_GetArrayItem(cJSON_GetObjectItem(m, "LambdaFunctionConfigurations"), 0);
+	const cJSON *rule = cJSON_GetArrayItem(
+		cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(lf, "Filter"), "Key"),
+				    "FilterRules"),
+		0);
+	is_str(path_str(rule, "Name", NULL, NULL), "prefix", "written back: the rule's name");
+	is_str(path_str(rule, "Value", NULL, NULL), "in/", "... and value");
+	is_str(path_str(lf, "LambdaFunctionArn", NULL, NULL),
+	       "arn:aws:lambda:us-east-1:123456789012:function:f", "... and the function");
+	cJSON *back = s3_notify_from_model(m, &code, msg, sizeof(msg));
+	ok(back != NULL, "the model's shape reads back");
+	is_str(path_str(cJSON_GetArrayItem(cJSON_GetObjectItem(back, "Lambda"), 0), "Suffix", NULL,
+			NULL),
+	       ".txt", "... with its filter");
+	cJSON *old = s3_notify_to_model(c, true);
+	is_str(path_str(cJSON_GetObjectItem(old, "QueueConfiguration"), "Queue", NULL, NULL),
+	       "arn:aws:sqs:us-east-1:123456789012:q", "the older form names one queue");
+	cJSON_Delete(old);
+	cJSON_Delete(back);
+	cJSON_Delete(m);
 	cJSON_Delete(c);
 	const char *badev = "<NotificationConfiguration><QueueConfiguration><Queue>a</Queue>"
 			    "<Event>s3:ObjectMade:*</Event></QueueConfiguration>"

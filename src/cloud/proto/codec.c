@@ -299,6 +299,7 @@ void codec_json_number(struct strbuf *sb, double d)
 void codec_xml_escape(struct strbuf *sb, const char *s)
 {
 	const char *run = s;
+	char ref[12];
 	for (; *s; s++) {
 		const char *rep;
 		switch (*s) {
@@ -321,7 +322,13 @@ void codec_xml_escape(struct strbuf *sb, const char *s)
 			rep = "&#xD;";
 			break;
 		default:
-			continue;
+			/* Control characters have no place in XML 1.0 text: as references (S3
+			 * writes a key's that way), tab and newline as themselves. */
+			if (((unsigned char)*s >= 0x20 && *s != 0x7f) || *s == '\t' || *s == '\n')
+				continue;
+			snprintf(ref, sizeof(ref), "&#x%X;", (unsigned char)*s);
+			rep = ref;
+			break;
 		}
 		strbuf_add(sb, run, (size_t)(s - run));
 		strbuf_addstr(sb, rep);

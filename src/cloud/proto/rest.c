@@ -446,7 +446,9 @@ void codec_rest_encode(const struct proto_service *svc, enum proto_protocol p,
 		       const struct proto_op *op, const cJSON *output, struct http_resp *resp)
 {
 	const struct proto_shape *s = op->output;
-	resp->status = op->status;
+	/* A handler that answered with another success (S3's 206 for a range) keeps it. */
+	if (resp->status == 200 || resp->status == 0)
+		resp->status = op->status;
 	if (!s) {
 		strbuf_reset(&resp->body);
 		return;

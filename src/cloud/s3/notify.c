@@ -155,44 +155,138 @@ done:
 	return conf;
 }
 
-void s3_notify_xml(const cJSON *conf, struct strbuf *sb)
+/* The model's member names of the three kinds: list, ARN, and the deprecated single form. */
+static const struct {
+	const char *list, *arn;
+} model_kinds[] = {
+	{ "LambdaFunctionConfigurations", "LambdaFunctionArn" },
+	{ "QueueConfigurations", "QueueArn" },
+	{ "TopicConfigurations", "TopicArn" },
+};
+
+/* One configuration of the model's shape into out, checked as parse_config checks XML. */
+static bool from_model(const cJSON *el, const char *arn_name, cJSON *out, const char **code,
+		       char *msg, size_t n)
 {
-	strbuf_addstr(sb, "<NotificationConfiguration "
-			  "xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">");
+	const char *arn = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(el, arn_name));
+	if (!arn || !arn[0])
+		return fail(code, "InvalidArgument", msg, n,
+			    "A configuration names no destination");
+	const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(el, "Id"));
+	if (id && id[0]) {
+		cJSON_AddStringToObject(out, "Id", id);
+	} else {
+		char gen[33];
+		aws_random_hex(gen, 32);
+		cJSON_AddStringToObject(out, "Id", gen);
+	}
+	cJSON_AddStringToObject(out, "Arn", arn);
+	cJSON *events = cJSON_AddArrayToObject(out, "Events");
+	const cJSON *e;
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(el, "Events"))
+	{
+		bool ok = false;
+		for (const char *const *k = known_events; cJSON_IsString(e) && *k && !ok; k++)
+			ok = strcmp(*k, e->valuestring) == 0;
+		if (!ok)
+			return fail(code, "InvalidArgument", msg, n,
+				    "The event is not supported for notifications");
+		cJSON_AddItemToArray(events, cJSON_CreateString(e->valuestring));
+	}
+	if (cJSON_GetArraySize(events) == 0)
+		return fail(code, "InvalidArgument", msg, n,
+			    "A specified event is not supported for notifications.");
+	const cJSON *key = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(el, "Filter"), "Key");
+	const cJSON *r;
+	cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(key, "FilterRules"))
+	{
+		const char *rn = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "Name"));
+		const char *rv = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "Value"));
+		const char *field = !rn                             ? NULL
+				    : strcasecmp(rn, "prefix") == 0 ? "Prefix"
+				    : strcasecmp(rn, "suffix") == 0 ? "Suffix"
+								    : NULL;
+		if (!field)
+			return fail(code, "InvalidArgument", msg, n,
+				    "filter rule name must be either prefix or suffix");
+		if (cJSON_GetObjectItemCaseSensitive(out, field))
+			return fail(code, "InvalidArgument", msg, n,
+				    "Cannot specify more than one prefix rule in a filter.");
+		cJSON_AddStringToObject(out, field, rv ? rv : "");
+	}
+	return true;
+}
+
+cJSON *s3_notify_from_model(const cJSON *nc, const char **code, char *msg, size_t n)
+{
+	cJSON *conf = cJSON_CreateObject();
 	for (size_t i = 0; i < 3; i++) {
-		const cJSON *one;
-		cJSON_ArrayForEach(one, cJSON_GetObjectItemCaseSensitive(conf, kinds[i].kind))
+		cJSON *list = cJSON_AddArrayToObject(conf, kinds[i].kind);
+		const cJSON *el;
+		cJSON_ArrayForEach(el, cJSON_GetObjectItemCaseSensitive(nc, model_kinds[i].list))
 		{
-			strbuf_addf(sb, "<%s>", kinds[i].element);
-			query_xml_text(sb, "Id",
-				       cJSON_GetStringValue(cJSON_GetObjectItem(one, "Id")));
-			query_xml_text(sb, kinds[i].arn,
-				       cJSON_GetStringValue(cJSON_GetObjectItem(one, "Arn")));
-			const cJSON *ev;
-			cJSON_ArrayForEach(ev, cJSON_GetObjectItem(one, "Events"))
-				query_xml_text(sb, "Event", ev->valuestring);
-			const char *pre = cJSON_GetStringValue(cJSON_GetObjectItem(one, "Prefix"));
-			const char *suf = cJSON_GetStringValue(cJSON_GetObjectItem(one, "Suffix"));
-			if (pre || suf) {
-				strbuf_addstr(sb, "<Filter><S3Key>");
-				if (pre) {
-					strbuf_addstr(sb, "<FilterRule><Name>prefix</Name>");
-					query_xml_text(sb, "Value", pre);
-					strbuf_addstr(sb, "</FilterRule>");
-				}
-				if (suf) {
-					strbuf_addstr(sb, "<FilterRule><Name>suffix</Name>");
-					query_xml_text(sb, "Value", suf);
-					strbuf_addstr(sb, "</FilterRule>");
-				}
-				strbuf_addstr(sb, "</S3Key></Filter>");
+			cJSON *one = cJSON_CreateObject();
+			cJSON_AddItemToArray(list, one);
+			if (!from_model(el, model_kinds[i].arn, one, code, msg, n)) {
+				cJSON_Delete(conf);
+				return NULL;
 			}
-			strbuf_addf(sb, "</%s>", kinds[i].element);
 		}
 	}
-	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(conf, "EventBridge")))
-		strbuf_addstr(sb, "<EventBridgeConfiguration></EventBridgeConfiguration>");
-	strbuf_addstr(sb, "</NotificationConfiguration>");
+	if (cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(nc, "EventBridgeConfiguration")))
+		cJSON_AddTrueToObject(conf, "EventBridge");
+	return conf;
+}
+
+cJSON *s3_notify_to_model(const cJSON *conf, bool deprecated)
+{
+	cJSON *out = cJSON_CreateObject();
+	for (size_t i = 0; i < 3; i++) {
+		const cJSON *one;
+		cJSON *list = NULL;
+		cJSON_ArrayForEach(one, cJSON_GetObjectItemCaseSensitive(conf, kinds[i].kind))
+		{
+			cJSON *m = cJSON_CreateObject();
+			cJSON_AddStringToObject(
+				m, "Id", cJSON_GetStringValue(cJSON_GetObjectItem(one, "Id")));
+			cJSON_AddStringToObject(
+				m, deprecated ? kinds[i].arn : model_kinds[i].arn,
+				cJSON_GetStringValue(cJSON_GetObjectItem(one, "Arn")));
+			cJSON_AddItemToObject(
+				m, "Events",
+				cJSON_Duplicate(cJSON_GetObjectItem(one, "Events"), true));
+			cJSON *rules = NULL;
+			static const char *const fields[] = { "Prefix", "Suffix" };
+			for (size_t f = 0; f < 2; f++) {
+				const char *v = cJSON_GetStringValue(
+					cJSON_GetObjectItemCaseSensitive(one, fields[f]));
+				if (!v)
+					continue;
+				if (!rules)
+					rules = cJSON_AddArrayToObject(
+						cJSON_AddObjectToObject(
+							cJSON_AddObjectToObject(m, "Filter"),
+							"Key"),
+						"FilterRules");
+				cJSON *r = cJSON_CreateObject();
+				cJSON_AddStringToObject(r, "Name", f == 0 ? "prefix" : "suffix");
+				cJSON_AddStringToObject(r, "Value", v);
+				cJSON_AddItemToArray(rules, r);
+			}
+			if (deprecated) {
+				/* The old form holds one configuration of each kind. */
+				cJSON_AddItemToObject(out, kinds[i].element, m);
+				break;
+			}
+			if (!list)
+				list = cJSON_AddArrayToObject(out, model_kinds[i].list);
+			cJSON_AddItemToArray(list, m);
+		}
+	}
+	if (!deprecated && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(conf, "EventBridge")))
+		cJSON_AddObjectToObject(out, "EventBridgeConfiguration");
+	return out;
 }
 
 /* "arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]" into account and name. */

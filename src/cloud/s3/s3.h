@@ -36,9 +36,6 @@ bool s3_wants_spool(void *ctx, const char *method, const char *url);
  * declaring more than S3_PUT_MAX is refused with EntityTooLarge, its body never read.
  */
 void s3_precheck(struct cloud *c, const struct http_req *req, struct http_resp *resp);
-/* Serve an S3 request (path-style: the router's last resort). */
-void s3_api(struct cloud *c, const char *account, const struct http_req *req,
-	    struct http_resp *resp);
 
 /* names.c */
 /* Whether b follows AWS's general purpose bucket naming rules; if not, why in why (n bytes). */
@@ -58,8 +55,11 @@ bool s3_name_decode(const char *raw, size_t len, struct strbuf *out, const char 
  * when it is not one. Caller deletes.
  */
 struct cJSON *s3_notify_parse(const char *xml, size_t len, const char **code, char *msg, size_t n);
-/* Append the configuration's XML form (GetBucketNotificationConfiguration's body). */
-void s3_notify_xml(const struct cJSON *conf, struct strbuf *sb);
+/* The same from the model's NotificationConfiguration shape (another service's request). */
+struct cJSON *s3_notify_from_model(const struct cJSON *nc, const char **code, char *msg, size_t n);
+/* The configuration in the model's shape: NotificationConfiguration, or (deprecated) the
+ * older form GetBucketNotification answers, one configuration of each kind. Caller deletes. */
+struct cJSON *s3_notify_to_model(const struct cJSON *conf, bool deprecated);
 /*
  * Check every destination exists and (for functions) that its resource policy lets
  * s3.amazonaws.com invoke it for this bucket. False with the failing ARNs in msg.

@@ -178,8 +178,10 @@ static void call_op(struct svc_call *call, const struct proto_service *ps,
 				    name);
 		}
 	}
-	if (!answered && call->http->too_large && d.op && !out)
-		/* The server dropped a body past its limit: that, not what is missing. */
+	if (!answered && call->http->too_large && d.op && !out &&
+	    strcmp(err.code, "EntityTooLarge") != 0 && strcmp(err.code, "IncompleteBody") != 0)
+		/* The server dropped a body past its limit: that, not what is missing (unless
+		 * the handler said so in its own words, as S3 does). */
 		aws_err_set(&err, 413, "RequestEntityTooLargeException",
 			    "Request must be smaller than %zu bytes for the %s operation",
 			    svc_body_max, proto_op_name(d.op));
