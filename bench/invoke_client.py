@@ -6,6 +6,8 @@ loopback over keep-alive connections and prints what it measured as JSON.
     invoke_client.py throughput ENDPOINT FUNCTION SECS C  C processes invoking for SECS seconds
     invoke_client.py cold ENDPOINT FUNCTION N             N cold starts (a config change each)
     invoke_client.py bare N                               N runs of `python3 -c pass`
+    invoke_client.py first ENDPOINT FUNCTION              one invoke on a connection already
+                                                          open (GetFunction opened it)
 
 Bounded: every mode stops after N requests or SECS seconds. Requests are signed (SigV4, the
 keys in $AWS_ACCESS_KEY_ID and $AWS_SECRET_ACCESS_KEY): each distinct request once, then
@@ -127,6 +129,25 @@ def cold(endpoint, function, n):
             "init_median_ms": statistics.median(inits) if inits else None}
 
 
+def first(endpoint, function):
+    """One invoke, timed alone: the connection is opened and used by a GetFunction first."""
+    conn = connect(endpoint)
+    name = function.split(":")[0]
+    path = "/2015-03-31/functions/%s" % name
+    conn.request("GET", path, headers=signed(endpoint, "GET", path, b"", {}))
+    conn.getresponse().read()
+    path = "/2015-03-31/functions/%s/invocations" % function
+    hdrs = signed(endpoint, "POST", path, PAYLOAD, {"X-Amz-Log-Type": "Tail"})
+    t = time.perf_counter()
+    conn.request("POST", path, body=PAYLOAD, headers=hdrs)
+    r = conn.getresponse()
+    r.read()
+    ms = (time.perf_counter() - t) * 1000
+    import base64
+    log = base64.b64decode(r.getheader("X-Amz-Log-Result") or "").decode()
+    return {"ms": ms, "status": r.status, "init_duration": "Init Duration" in log}
+
+
 def bare(n):
     times = []
     for _ in range(n):
@@ -146,6 +167,8 @@ def main():
         out = cold(sys.argv[2], sys.argv[3], int(sys.argv[4]))
     elif mode == "bare":
         out = bare(int(sys.argv[2]))
+    elif mode == "first":
+        out = first(sys.argv[2], sys.argv[3])
     else:
         raise SystemExit(__doc__)
     print(json.dumps(out))

@@ -27,12 +27,22 @@ Resources:
       Runtime: python3.12
       InlineCode: |
         def handler(event, context):
+            for r in event.get("Records", []):
+                print("EVENT", context.function_version, context.invoked_function_arn, r["body"])
             return {"msg": "$1", "version": context.function_version}
       AutoPublishAlias: live
+      Events:
+        Jobs:
+          Type: SQS
+          Properties:
+            Queue: !GetAtt Jobs.Arn
+            BatchSize: 1
       Policies:
         - AmazonS3ReadOnlyAccess
         - SQSPollerPolicy:
             QueueName: orders
+  Jobs:
+    Type: AWS::SQS::Queue
   PlainRole:
     Type: AWS::IAM::Role
     Properties:
@@ -110,7 +120,8 @@ ok $? "2.x: deploy creates the stack"
 note "$out"
 out=$($CF describe-stack-resources --stack-name st \
 	--query 'StackResources[].[ResourceType,ResourceStatus]' --output text 2>&1)
-for t in AWS::Lambda::Function AWS::Lambda::Version AWS::Lambda::Alias AWS::IAM::Role; do
+for t in AWS::Lambda::Function AWS::Lambda::Version AWS::Lambda::Alias AWS::IAM::Role \
+	AWS::Lambda::EventSourceMapping; do
 	echo "$out" | grep -q "^$t	CREATE_COMPLETE"
 	ok $? "$t created"
 done
@@ -153,6 +164,25 @@ out=$(awsl lambda get-function-configuration --function-name "$PLAIN:1" \
 	--query Description --output text 2>&1)
 [ "$out" = first ]
 ok $? "the version's Description ($out)"
+
+# SAM's SQS event of a function with AutoPublishAlias maps the queue to the alias.
+out=$(awsl lambda list-event-source-mappings --function-name "$FN" \
+	--query 'EventSourceMappings[].FunctionArn' --output text 2>&1)
+contains "$out" ":function:$FN:live"
+ok $? "the SQS event's mapping targets the alias ($out)"
+QURL=$(awsl sqs get-queue-url --queue-name "$(physical Jobs | sed 's|.*/||')" --query QueueUrl \
+	--output text 2>&1)
+awsl sqs send-message --queue-url "$QURL" --message-body from-the-queue >/dev/null 2>&1
+i=0
+while [ $i -lt 150 ]; do
+	logs=$(awsl logs filter-log-events --log-group-name "/aws/lambda/$FN" \
+		--filter-pattern EVENT --query 'events[].message' --output text 2>/dev/null)
+	contains "$logs" from-the-queue && break
+	i=$((i + 1))
+	sleep 0.2
+done
+contains "$logs" "EVENT 1 " && contains "$logs" ":function:$FN:live from-the-queue"
+ok $? "a message runs version 1 through the alias ($(echo $logs))"
 
 # A second deploy with changed code, by the 1.x CLI: a new version, the alias moved to it.
 template two >"$WORK/t.yaml"
@@ -207,6 +237,57 @@ ok $? "an alias of a missing version: CREATE_FAILED with Lambda's error ($out)"
 out=$(awsl lambda get-function --function-name doomed 2>&1)
 contains "$out" "ResourceNotFoundException"
 ok $? "the rollback deleted the function"
+
+# `aws cloudformation package` uploads a function's CodeUri and a layer's ContentUri to S3 (the
+# 1.x CLI: its S3 client honours AWS_ENDPOINT_URL, the 2.9 CLI's does not), and the stack's
+# Lambda reads them from there.
+if command -v aws >/dev/null 2>&1 && aws --version 2>&1 | grep -q '^aws-cli/1'; then
+	P="$WORK/pkg"
+	mkdir -p "$P/src" "$P/layer/python"
+	printf 'import shared\ndef handler(event, context):\n    return {"from_layer": shared.VALUE}\n' \
+		>"$P/src/app.py"
+	printf 'VALUE = "layer-ok"\n' >"$P/layer/python/shared.py"
+	cat >"$P/t.yaml" <<'YAML'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Shared:
+    Type: AWS::Serverless::LayerVersion
+    Properties:
+      ContentUri: layer/
+      CompatibleRuntimes: [python3.12]
+      RetentionPolicy: Delete
+  Pkg:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src/
+      Handler: app.handler
+      Runtime: python3.12
+      Layers: [!Ref Shared]
+YAML
+	v1cf() { AWS_ENDPOINT_URL=$E aws cloudformation "$@"; }
+	awsl s3api create-bucket --bucket artifacts >/dev/null 2>&1
+	out=$(v1cf package --template-file "$P/t.yaml" --s3-bucket artifacts \
+		--output-template-file "$P/out.yaml" 2>&1)
+	grep -q "CodeUri: s3://artifacts/" "$P/out.yaml" && grep -q "ContentUri: s3://artifacts/" "$P/out.yaml"
+	ok $? "1.x: package uploads the code and the layer to the local S3"
+	out=$(v1cf deploy --template-file "$P/out.yaml" --stack-name pkg \
+		--capabilities CAPABILITY_IAM 2>&1)
+	contains "$out" "Successfully created/updated stack"
+	ok $? "1.x: deploy of the packaged template"
+	note "$(echo "$out" | tail -3)"
+	PKG=$($CF describe-stack-resources --stack-name pkg --logical-resource-id Pkg \
+		--query 'StackResources[0].PhysicalResourceId' --output text 2>&1)
+	awsl lambda invoke --function-name "$PKG" "$WORK/o4.json" >"$WORK/inv" 2>&1
+	contains "$(cat "$WORK/o4.json")" '"from_layer": "layer-ok"'
+	ok $? "the function's code and its layer came from S3 ($(cat "$WORK/o4.json"))"
+	check "delete-stack pkg" $CF delete-stack --stack-name pkg
+	settle pkg >/dev/null
+	out=$(awsl lambda list-layers --query 'Layers[].LayerName' --output text 2>&1)
+	! contains "$out" Shared
+	ok $? "the layer with RetentionPolicy Delete went with its stack ($out)"
+else
+	echo "# skip package: no 1.x CLI on PATH"
+fi
 
 check "delete-stack" $CF delete-stack --stack-name st
 settle st >/dev/null

@@ -784,7 +784,9 @@ static bool function_exists(struct cloud *c, const char *account, const char *fn
 	return found;
 }
 
-static void create(struct cloud *c, const char *account, const cJSON *in, struct http_resp *resp)
+/* CreateEventSourceMapping: the new mapping as the API shows it, or NULL with e. */
+static cJSON *create_mapping(struct cloud *c, const char *account, const cJSON *in,
+			     struct api_err *e_out)
 {
 	struct esm_svc *s = c->esm;
 	struct api_err e = { 0 };
@@ -819,11 +821,11 @@ static void create(struct cloud *c, const char *account, const cJSON *in, struct
 		snprintf(m->source, sizeof(m->source), "%s", source);
 	}
 	if (e.status) {
-		aws_error(resp, e.status, e.type, "%s", e.msg);
+		*e_out = e;
 		esm_stream_cfg_release(&m->scfg);
 		free(m->filters);
 		free(m);
-		return;
+		return NULL;
 	}
 	pthread_mutex_lock(&s->mu);
 	vec_for_each (&s->mappings, i) {
@@ -832,16 +834,16 @@ static void create(struct cloud *c, const char *account, const cJSON *in, struct
 		    strcmp(o->function, m->function) == 0) {
 			char arn[300];
 			fn_arn(o, arn, sizeof(arn));
-			aws_error(resp, 409, "ResourceConflictException",
-				  "An event source mapping with SQS arn (\" %s \") and function "
-				  "(\" %s \") already exists. Please update or delete the existing "
-				  "mapping with UUID %s",
-				  o->source, arn, o->uuid);
+			api_err_set(e_out, 409, "ResourceConflictException",
+				    "An event source mapping with SQS arn (\" %s \") and function "
+				    "(\" %s \") already exists. Please update or delete the "
+				    "existing mapping with UUID %s",
+				    o->source, arn, o->uuid);
 			pthread_mutex_unlock(&s->mu);
 			esm_stream_cfg_release(&m->scfg);
 			free(m->filters);
 			free(m);
-			return;
+			return NULL;
 		}
 	}
 	vec_push(&s->mappings, m);
@@ -852,7 +854,113 @@ static void create(struct cloud *c, const char *account, const cJSON *in, struct
 		start_pollers(m);
 	pthread_mutex_unlock(&s->mu);
 	save(c, m);
-	reply(resp, 202, o);
+	return o;
+}
+
+/*
+ * UpdateEventSourceMapping (in NULL: DeleteEventSourceMapping) of account's mapping uuid: the
+ * mapping as the API shows it, or NULL with e.
+ */
+static cJSON *change_mapping(struct cloud *c, const char *account, const char *uuid,
+			     const cJSON *in, struct api_err *e_out)
+{
+	struct esm_svc *s = c->esm;
+	pthread_mutex_lock(&s->mu);
+	struct mapping *m = find(s, account, uuid);
+	if (!m) {
+		pthread_mutex_unlock(&s->mu);
+		api_err_set(e_out, 404, "ResourceNotFoundException",
+			    "The resource you requested does not exist.");
+		return NULL;
+	}
+	if (!in) {
+		size_t out = 0;
+		vec_for_each (&s->mappings, i)
+			if (s->mappings.items[i] != m)
+				s->mappings.items[out++] = s->mappings.items[i];
+		s->mappings.len = out;
+		snprintf(m->state, sizeof(m->state), "Deleting");
+		cJSON *o = view(m);
+		pthread_mutex_unlock(&s->mu);
+		stop_pollers(s, m);
+		forget(c, m->uuid);
+		if (m->stream)
+			esm_stream_forget(c, m->uuid);
+		esm_stream_cfg_release(&m->scfg);
+		free(m->filters);
+		free(m);
+		return o;
+	}
+	struct api_err e = { 0 };
+	struct mapping next = *m;
+	struct esm_stream_cfg ncfg;
+	struct esm_stream_err se = { 0 };
+	esm_stream_cfg_copy(&ncfg, &m->scfg);
+	pthread_mutex_unlock(&s->mu);
+	if (!apply(c, account, in, &next, false, &e) ||
+	    (next.stream && !esm_stream_cfg_apply(&ncfg, next.source, in, false, &se))) {
+		if (se.status)
+			api_err_set(e_out, se.status, se.type, "%s", se.msg);
+		else
+			*e_out = e;
+		esm_stream_cfg_release(&ncfg);
+		if (next.filters != m->filters)
+			free(next.filters);
+		return NULL;
+	}
+	bool was = m->enabled;
+	/* A stream's workers start again to take their new settings. */
+	if (was && (!next.enabled || m->stream))
+		stop_pollers(s, m);
+	pthread_mutex_lock(&s->mu);
+	snprintf(m->function, sizeof(m->function), "%s", next.function);
+	snprintf(m->account, sizeof(m->account), "%s", next.account);
+	m->batch = next.batch;
+	m->window = next.window;
+	m->report = next.report;
+	m->enabled = next.enabled;
+	m->modified = next.modified;
+	if (next.filters != m->filters) {
+		free(m->filters);
+		m->filters = next.filters;
+	}
+	esm_stream_cfg_release(&m->scfg);
+	m->scfg = ncfg;
+	if (m->enabled && (!was || m->stream) && !s->stopping)
+		start_pollers(m);
+	snprintf(m->state, sizeof(m->state), "Updating");
+	cJSON *o = view(m);
+	m->state[0] = '\0';
+	pthread_mutex_unlock(&s->mu);
+	save(c, m);
+	return o;
+}
+
+static void answer(struct http_resp *resp, cJSON *o, const struct api_err *e)
+{
+	if (o)
+		reply(resp, 202, o);
+	else
+		aws_error(resp, e->status, e->type, "%s", e->msg);
+}
+
+cJSON *esm_op(struct cloud *c, const char *account, const char *op, const cJSON *in,
+	      struct aws_err *err)
+{
+	struct api_err e = { 0 };
+	cJSON *o = NULL;
+	const char *uuid = query_str(in, "UUID");
+	if (strcmp(op, "CreateEventSourceMapping") == 0)
+		o = create_mapping(c, account, in, &e);
+	else if (strcmp(op, "UpdateEventSourceMapping") == 0)
+		o = change_mapping(c, account, uuid ? uuid : "", in, &e);
+	else if (strcmp(op, "DeleteEventSourceMapping") == 0)
+		o = change_mapping(c, account, uuid ? uuid : "", NULL, &e);
+	else
+		api_err_set(&e, 501, "NotImplemented", "The local cloud does not offer %s", op);
+	if (!o)
+		aws_err_set(err, e.status, e.type, "%s", e.msg);
+	return o;
 }
 
 void esm_api(struct cloud *c, const char *account, const struct http_req *req,
@@ -874,7 +982,8 @@ void esm_api(struct cloud *c, const char *account, const struct http_req *req,
 		}
 	}
 	if (!rest[0] && strcmp(method, "POST") == 0) {
-		create(c, account, in, resp);
+		struct api_err e = { 0 };
+		answer(resp, create_mapping(c, account, in, &e), &e);
 	} else if (!rest[0] && strcmp(method, "GET") == 0) {
 		const char *fname = http_query(req, "FunctionName");
 		const char *source = http_query(req, "EventSourceArn");
@@ -902,82 +1011,19 @@ void esm_api(struct cloud *c, const char *account, const struct http_req *req,
 		}
 		pthread_mutex_unlock(&s->mu);
 		reply(resp, 200, o);
-	} else if (rest[0]) {
+	} else if (rest[0] && strcmp(method, "GET") == 0) {
 		pthread_mutex_lock(&s->mu);
 		struct mapping *m = find(s, account, rest);
-		if (!m) {
-			pthread_mutex_unlock(&s->mu);
+		if (m)
+			reply(resp, 200, view(m));
+		else
 			aws_error(resp, 404, "ResourceNotFoundException",
 				  "The resource you requested does not exist.");
-		} else if (strcmp(method, "GET") == 0) {
-			reply(resp, 200, view(m));
-			pthread_mutex_unlock(&s->mu);
-		} else if (strcmp(method, "PUT") == 0) {
-			struct api_err e = { 0 };
-			struct mapping next = *m;
-			struct esm_stream_cfg ncfg;
-			struct esm_stream_err se = { 0 };
-			esm_stream_cfg_copy(&ncfg, &m->scfg);
-			pthread_mutex_unlock(&s->mu);
-			if (!apply(c, account, in, &next, false, &e) ||
-			    (next.stream &&
-			     !esm_stream_cfg_apply(&ncfg, next.source, in, false, &se))) {
-				if (se.status)
-					aws_error(resp, se.status, se.type, "%s", se.msg);
-				else
-					aws_error(resp, e.status, e.type, "%s", e.msg);
-				esm_stream_cfg_release(&ncfg);
-				if (next.filters != m->filters)
-					free(next.filters);
-			} else {
-				bool was = m->enabled;
-				/* A stream's workers start again to take their new settings. */
-				if (was && (!next.enabled || m->stream))
-					stop_pollers(s, m);
-				pthread_mutex_lock(&s->mu);
-				snprintf(m->function, sizeof(m->function), "%s", next.function);
-				snprintf(m->account, sizeof(m->account), "%s", next.account);
-				m->batch = next.batch;
-				m->window = next.window;
-				m->report = next.report;
-				m->enabled = next.enabled;
-				m->modified = next.modified;
-				if (next.filters != m->filters) {
-					free(m->filters);
-					m->filters = next.filters;
-				}
-				esm_stream_cfg_release(&m->scfg);
-				m->scfg = ncfg;
-				if (m->enabled && (!was || m->stream) && !s->stopping)
-					start_pollers(m);
-				snprintf(m->state, sizeof(m->state), "Updating");
-				cJSON *o = view(m);
-				m->state[0] = '\0';
-				pthread_mutex_unlock(&s->mu);
-				save(c, m);
-				reply(resp, 202, o);
-			}
-		} else if (strcmp(method, "DELETE") == 0) {
-			size_t out = 0;
-			vec_for_each (&s->mappings, i)
-				if (s->mappings.items[i] != m)
-					s->mappings.items[out++] = s->mappings.items[i];
-			s->mappings.len = out;
-			snprintf(m->state, sizeof(m->state), "Deleting");
-			cJSON *o = view(m);
-			pthread_mutex_unlock(&s->mu);
-			stop_pollers(s, m);
-			forget(c, m->uuid);
-			if (m->stream)
-				esm_stream_forget(c, m->uuid);
-			esm_stream_cfg_release(&m->scfg);
-			free(m->filters);
-			free(m);
-			reply(resp, 202, o);
-		} else {
-			pthread_mutex_unlock(&s->mu);
-			aws_error(resp, 405, "MethodNotAllowedException", "Method not allowed");
-		}
+		pthread_mutex_unlock(&s->mu);
+	} else if (rest[0] && (strcmp(method, "PUT") == 0 || strcmp(method, "DELETE") == 0)) {
+		struct api_err e = { 0 };
+		bool put = strcmp(method, "PUT") == 0;
+		answer(resp, change_mapping(c, account, rest, put ? in : NULL, &e), &e);
 	} else {
 		aws_error(resp, 405, "MethodNotAllowedException", "Method not allowed");
 	}

@@ -13,6 +13,8 @@
 #include "cloud/http/server.h"
 #include "core/error.h"
 
+struct aws_err;
+struct cJSON;
 struct cloud;
 
 /* Create the table and start a poller for every enabled mapping. */
@@ -24,6 +26,13 @@ void esm_free(struct cloud *c);
 void esm_reset_account(struct cloud *c, const char *account);
 void esm_api(struct cloud *c, const char *account, const struct http_req *req,
 	     struct http_resp *resp);
+/*
+ * Create, Update or DeleteEventSourceMapping (op) for another service (CloudFormation): in
+ * as Lambda's API model has it; the mapping as the API shows it, or NULL with err. Caller
+ * deletes.
+ */
+struct cJSON *esm_op(struct cloud *c, const char *account, const char *op, const struct cJSON *in,
+		     struct aws_err *err);
 /*
  * Whether account's enabled mappings have work at virtual time now_ms: a batch being taken
  * or processed, a message their queue would give a receive, a stream not read to its end by

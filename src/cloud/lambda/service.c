@@ -50,6 +50,20 @@ static const char *const raw_ops[] = {
 	"ListFunctionUrlConfigs",          NULL,
 };
 
+/* The mappings' Create, Update and Delete for other services (CloudFormation); a client's
+ * request is still read from the wire by esm_api(). */
+static const char *const internal_ops[] = {
+	"CreateEventSourceMapping",
+	"DeleteEventSourceMapping",
+	"UpdateEventSourceMapping",
+	NULL,
+};
+
+static cJSON *op_esm(struct svc_call *call, const cJSON *in, struct aws_err *err)
+{
+	return esm_op(call->cloud, call->caller->account, call->op, in, err);
+}
+
 static void raw(struct svc_call *call, struct http_resp *resp)
 {
 	struct cloud *c = call->cloud;
@@ -235,8 +249,10 @@ static const struct svc_op ops[] = {
 	{ "AddLayerVersionPermission", lambda_op_add_layer_version_permission },
 	{ "AddPermission", lambda_op_add_permission },
 	{ "CreateAlias", lambda_op_create_alias },
+	{ "CreateEventSourceMapping", op_esm },
 	{ "CreateFunction", lambda_op_create_function },
 	{ "DeleteAlias", lambda_op_delete_alias },
+	{ "DeleteEventSourceMapping", op_esm },
 	{ "DeleteFunction", lambda_op_delete_function },
 	{ "DeleteFunctionConcurrency", lambda_op_delete_function_concurrency },
 	{ "DeleteLayerVersion", lambda_op_delete_layer_version },
@@ -269,6 +285,7 @@ static const struct svc_op ops[] = {
 	{ "TagResource", lambda_op_tag_resource },
 	{ "UntagResource", lambda_op_untag_resource },
 	{ "UpdateAlias", lambda_op_update_alias },
+	{ "UpdateEventSourceMapping", op_esm },
 	{ "UpdateFunctionCode", lambda_op_update_function_code },
 	{ "UpdateFunctionConfiguration", lambda_op_update_function_configuration },
 };
@@ -288,6 +305,7 @@ const struct cloud_service lambda_service = {
 	.ops = ops,
 	.nops = sizeof(ops) / sizeof(ops[0]),
 	.raw_ops = raw_ops,
+	.internal_ops = internal_ops,
 	.raw = raw,
 	.doors = doors,
 	.ndoors = sizeof(doors) / sizeof(doors[0]),
