@@ -67,6 +67,19 @@ it=$(awsl kinesis get-shard-iterator --stream-name kept --shard-id shardId-00000
 	--shard-iterator-type TRIM_HORIZON | jq_py 'd["ShardIterator"]')
 out=$(awsl kinesis get-records --shard-iterator "$it" | jq_py '",".join(r["Data"] for r in d["Records"])')
 check "... and the Kinesis record ($out)" test "$out" = "$(printf kept | base64)"
+# A day of the account's own clock later, the stream keeps the record no more (24 hours).
+ctl "/_tutor/clock/advance?seconds=90000&account=$ACCT" -f -X POST >/dev/null
+left=1
+i=0
+while [ $i -lt 50 ]; do
+	it=$(awsl dynamodbstreams get-shard-iterator --stream-arn "$arn" --shard-id "$shard" \
+		--shard-iterator-type TRIM_HORIZON | jq_py 'd["ShardIterator"]')
+	left=$(awsl dynamodbstreams get-records --shard-iterator "$it" | jq_py 'len(d["Records"])')
+	[ "$left" = 0 ] && break
+	sleep 0.2
+	i=$((i + 1))
+done
+check "a day on the account's clock, the stream's record is trimmed ($left left)" test "$left" = 0
 stop_cloud
 ok $? "the cloud stops cleanly"
 finish

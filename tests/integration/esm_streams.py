@@ -5,7 +5,7 @@ the virtual clock (a second, then doubling, at most a minute), which the test st
 waits for conditions only (a slow machine takes longer, never fails), each for at most
 TIMEOUT seconds of real time.
 TAP on stdout. Usage: esm_streams.py ENDPOINT WORKSPACE"""
-import io, json, os, sys, time, zipfile
+import io, json, os, re, sys, time, zipfile
 import boto3
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -194,6 +194,25 @@ f = until(lambda: failures(q), step=60)
 ok(f and f[0]["requestContext"]["condition"] == "RecordAgeExceeded", "RecordAgeExceeded")
 put("aged", ["z"])
 ok(until(lambda: seen("aged") == ["z"]), "and the shard moves on (%s)" % seen("aged"))
+
+# An S3 bucket as the on-failure destination: an object per batch given up on, its key under
+# aws/lambda/UUID/SHARD/ by date, the invocation record with the batch as its payload.
+s3 = boto3.client("s3", **kw)
+s3.create_bucket(Bucket="esm-failures")
+q, m = setup("tos3", BatchSize=1, MaximumRetryAttempts=0)
+lam.update_event_source_mapping(UUID=m["UUID"], DestinationConfig={
+    "OnFailure": {"Destination": "arn:aws:s3:::esm-failures"}})
+put("tos3", ["p"], poison={"p"})
+prefix = "aws/lambda/%s/" % m["UUID"]
+objs = until(lambda: s3.list_objects_v2(Bucket="esm-failures", Prefix=prefix).get("Contents"), step=60)
+key = objs[0]["Key"] if objs else ""
+ok(re.fullmatch(re.escape(prefix) + r"shardId-[0-9a-f-]+/\d{4}/\d\d/\d\d/\d{4}-\d\d-\d\dT\d\d\.\d\d\.\d\d-"
+                r"[0-9a-f-]{36}", key), "the failed batch is an object of the bucket: %s" % key)
+rec = json.loads(s3.get_object(Bucket="esm-failures", Key=key)["Body"].read()) if key else {}
+ok(rec.get("requestContext", {}).get("condition") == "RetryAttemptsExhausted"
+   and rec.get("DDBStreamBatchInfo", {}).get("batchSize") == 1
+   and rec.get("payload", {}).get("Records", [{}])[0].get("dynamodb", {}).get("Keys") == {"id": {"S": "p"}},
+   "... holding the invocation record and the batch as its payload")
 
 # Filters: records the pattern does not match are dropped.
 q, _ = setup("filtered", BatchSize=10,

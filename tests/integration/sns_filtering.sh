@@ -100,6 +100,15 @@ out=$(got | sort | tr '\n' ' ')
 note "$out"
 check "the function never received blue or the bodies" test "$out" = "green-big red-big red-last red-small "
 
+# PublishBatch: each entry fanned out and filtered as Publish's message is.
+out=$(awsl sns publish-batch --topic-arn "$T" --publish-batch-request-entries \
+	'[{"Id":"a","Message":"batch-red","MessageAttributes":{"color":{"DataType":"String","StringValue":"red"},"size":{"DataType":"Number","StringValue":"9"}}},{"Id":"b","Message":"batch-blue","MessageAttributes":{"color":{"DataType":"String","StringValue":"blue"},"size":{"DataType":"Number","StringValue":"9"}}}]' 2>&1)
+check "publish-batch: both entries Successful" test "$(json_py "$out" 'print(sorted(x["Id"] for x in d["Successful"]), d["Failed"])')" = "['a', 'b'] []"
+out=$(bodies all)
+check "... the queue without a policy got both ($(echo $out))" test "$(echo $out)" = "batch-blue batch-red red-last"
+out=$(bodies red)
+check "... the red queue only the red one ($(echo $out))" test "$(echo $out)" = "batch-red"
+
 # AWS's errors.
 out=$(awsl sns subscribe --topic-arn "$T" --protocol sqs --notification-endpoint "$ARN:all" \
 	--attributes '{"FilterPolicy":"{\"a\":[1],\"b\":[1],\"c\":[1],\"d\":[1],\"e\":[1],\"f\":[1]}"}' 2>&1)

@@ -691,6 +691,121 @@ static void test_invoke(struct cloud *c, const char *account, const cJSON *doc, 
 	free(path);
 }
 
+/* The path of a child named part under a resource whose path is ppath. Caller frees. */
+static char *child_path(const char *ppath, const char *part)
+{
+	return strcmp(ppath, "/") == 0 ? xasprintf("/%s", part) : xasprintf("%s/%s", ppath, part);
+}
+
+/* Give the descendants of the resource id (whose path is path) their paths again. */
+static void repath_children(cJSON *res, const char *id, const char *path)
+{
+	cJSON *r;
+	cJSON_ArrayForEach(r, res)
+	{
+		const char *pid = front_str(r, "parentId"), *part = front_str(r, "pathPart");
+		if (!pid || strcmp(pid, id) != 0 || !part)
+			continue;
+		char *p = child_path(path, part);
+		cJSON_ReplaceItemInObjectCaseSensitive(r, "path", cJSON_CreateString(p));
+		repath_children(res, front_str(r, "id"), p);
+		free(p);
+	}
+}
+
+/* Whether the resource id is r_id or one of its descendants. */
+static bool under(const cJSON *res, const char *id, const char *r_id)
+{
+	for (int hops = 0; id && hops < 1000; hops++) {
+		if (strcmp(id, r_id) == 0)
+			return true;
+		id = front_str(front_find(res, "id", id), "parentId");
+	}
+	return false;
+}
+
+/* UpdateResource: replace /pathPart and /parentId, checked as API Gateway checks them. */
+static void update_resource(cJSON *doc, cJSON *r, const cJSON *in, bool *dirty,
+			    struct http_resp *resp)
+{
+	cJSON *res = cJSON_GetObjectItem(doc, "resources");
+	const char *part = front_str(r, "pathPart"), *parent = front_str(r, "parentId");
+	const cJSON *op, *ops = cJSON_GetObjectItem(in, "patchOperations");
+	cJSON_ArrayForEach(op, ops)
+	{
+		const char *verb = front_str(op, "op"), *path = front_str(op, "path");
+		const char *value = front_str(op, "value");
+		verb = verb ? verb : "";
+		path = path ? path : "";
+		bool known = strcmp(path, "/pathPart") == 0 || strcmp(path, "/parentId") == 0;
+		if (strcmp(verb, "replace") != 0) {
+			aws_error(resp, 400, "BadRequestException",
+				  "Invalid patch path  '%s' specified for op '%s'. Please choose "
+				  "supported operations",
+				  path, verb);
+			return;
+		}
+		if (!known) {
+			aws_error(
+				resp, 400, "BadRequestException",
+				"Invalid patch path  '%s' specified for op 'replace'. Must be one "
+				"of: [/parentId, /pathPart]",
+				path);
+			return;
+		}
+		if (!front_str(r, "parentId")) {
+			aws_error(resp, 400, "BadRequestException",
+				  "Root resource cannot update its %s.", path + 1);
+			return;
+		}
+		if (strcmp(path, "/pathPart") == 0)
+			part = value;
+		else
+			parent = value;
+	}
+	bool greedy = false;
+	if (!part || !apigw_part_valid(part, strlen(part), &greedy)) {
+		bad_request(resp,
+			    "Resource's path part only allow a-zA-Z0-9._- and curly braces at "
+			    "the beginning and the end and an optional plus sign before the "
+			    "closing brace.");
+		return;
+	}
+	const cJSON *p = parent ? front_find(res, "id", parent) : NULL;
+	if (!p) {
+		not_found(resp, "Resource");
+		return;
+	}
+	const char *id = front_str(r, "id");
+	if (under(res, parent, id)) {
+		bad_request(resp, "Resources cannot be cyclical.");
+		return;
+	}
+	const cJSON *sib;
+	cJSON_ArrayForEach(sib, res)
+	{
+		const char *sp = front_str(sib, "parentId"), *spart = front_str(sib, "pathPart");
+		if (sib != r && sp && strcmp(sp, parent) == 0 && spart &&
+		    strcmp(spart, part) == 0) {
+			aws_error(resp, 409, "ConflictException",
+				  "Another resource with the same parent already has this name: %s",
+				  part);
+			return;
+		}
+	}
+	char *new_part = xstrdup(part), *new_parent = xstrdup(parent);
+	char *path = child_path(front_str(p, "path"), new_part);
+	cJSON_ReplaceItemInObjectCaseSensitive(r, "pathPart", cJSON_CreateString(new_part));
+	cJSON_ReplaceItemInObjectCaseSensitive(r, "parentId", cJSON_CreateString(new_parent));
+	cJSON_ReplaceItemInObjectCaseSensitive(r, "path", cJSON_CreateString(path));
+	repath_children(res, id, path);
+	free(path);
+	free(new_part);
+	free(new_parent);
+	*dirty = true;
+	front_reply(resp, 200, resource_out(r, true));
+}
+
 static void resources_api(struct cloud *c, const char *account, const struct http_req *req,
 			  cJSON *doc, char seg[6][64], const cJSON *in, bool *dirty,
 			  struct http_resp *resp)
@@ -717,6 +832,8 @@ static void resources_api(struct cloud *c, const char *account, const struct htt
 		not_found(resp, "Resource");
 	} else if (!seg[3][0] && strcmp(verb, "GET") == 0) {
 		front_reply(resp, 200, resource_out(r, true));
+	} else if (!seg[3][0] && strcmp(verb, "PATCH") == 0) {
+		update_resource(doc, r, in, dirty, resp);
 	} else if (!seg[3][0] && strcmp(verb, "DELETE") == 0) {
 		if (!front_str(r, "parentId")) {
 			bad_request(resp, "Cannot delete root resource");

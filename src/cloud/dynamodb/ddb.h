@@ -226,7 +226,8 @@ bool ddb_stream_arn(struct ddb_svc *d, int64_t stream, struct strbuf *arn, struc
 /* Append a stream record of a change (old or item NULL for an insert or a removal). */
 bool ddb_stream_record(struct ddb_svc *d, const struct ddb_table *t, const struct cJSON *old,
 		       const struct cJSON *item, bool ttl);
-/* Drop records older than 24 hours, and streams disabled for 24 hours. */
+/* Drop records older than 24 hours, and streams disabled for 24 hours, by each account's
+ * clock (now_ms is the base clock's). */
 void ddb_stream_trim(struct ddb_svc *d, int64_t now_ms);
 
 DDB_OP(list_streams);

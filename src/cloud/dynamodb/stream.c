@@ -10,10 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cloud/clock/vclock.h"
 #include "cloud/db.h"
 #include "cloud/dynamodb/ddb.h"
 #include "cloud/http/aws.h"
 #include "cloud/svc/svc.h"
+#include "core/vec.h"
+#include "core/xalloc.h"
 
 #define RETENTION_MS    (24LL * 3600 * 1000)
 #define ITERATOR_TTL_MS (15LL * 60 * 1000)
@@ -231,17 +234,38 @@ bool ddb_stream_record(struct ddb_svc *d, const struct ddb_table *t, const cJSON
 
 void ddb_stream_trim(struct ddb_svc *d, int64_t now_ms)
 {
-	sqlite3_stmt *st = NULL;
-	sqlite3_prepare_v2(d->db->db, "DELETE FROM ddb_stream_records WHERE ts < ?", -1, &st, NULL);
-	sqlite3_bind_int64(st, 1, now_ms - RETENTION_MS);
-	sqlite3_step(st);
-	sqlite3_finalize(st);
+	/* Each account's records by its own clock (records are stamped by it), at least by the
+	 * base clock, which no account's is behind. */
+	sqlite3_stmt *acc = NULL, *st = NULL, *gone = NULL;
+	sqlite3_prepare_v2(d->db->db, "SELECT DISTINCT account FROM ddb_streams", -1, &acc, NULL);
 	sqlite3_prepare_v2(d->db->db,
-			   "DELETE FROM ddb_streams WHERE disabled IS NOT NULL AND disabled < ?",
+			   "DELETE FROM ddb_stream_records WHERE ts < ?1 AND stream IN"
+			   " (SELECT id FROM ddb_streams WHERE account = ?2)",
 			   -1, &st, NULL);
-	sqlite3_bind_int64(st, 1, now_ms - RETENTION_MS);
-	sqlite3_step(st);
+	sqlite3_prepare_v2(d->db->db,
+			   "DELETE FROM ddb_streams WHERE disabled IS NOT NULL AND disabled < ?1"
+			   " AND account = ?2",
+			   -1, &gone, NULL);
+	struct vec accounts = VEC_INIT;
+	while (sqlite3_step(acc) == SQLITE_ROW)
+		vec_push(&accounts, xstrdup((const char *)sqlite3_column_text(acc, 0)));
+	sqlite3_finalize(acc);
+	for (size_t i = 0; i < accounts.len; i++) {
+		int64_t until =
+			now_ms + vclock_offset_ms(d->clock, accounts.items[i]) - RETENTION_MS;
+		sqlite3_stmt *both[] = { st, gone };
+		for (int k = 0; k < 2; k++) {
+			sqlite3_reset(both[k]);
+			sqlite3_bind_int64(both[k], 1, until);
+			sqlite3_bind_text(both[k], 2, accounts.items[i], -1, SQLITE_STATIC);
+			sqlite3_step(both[k]);
+		}
+	}
+	vec_for_each (&accounts, i)
+		free(accounts.items[i]);
+	vec_release(&accounts);
 	sqlite3_finalize(st);
+	sqlite3_finalize(gone);
 	/* The first record still kept, for TRIM_HORIZON and DescribeStream. */
 	sqlite3_exec(d->db->db,
 		     "UPDATE ddb_streams SET first_seq = coalesce((SELECT min(seq) FROM"

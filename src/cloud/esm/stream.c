@@ -288,11 +288,10 @@ bool esm_stream_cfg_apply(struct esm_stream_cfg *cfg, const char *source, const 
 		const cJSON *dest = cJSON_GetObjectItemCaseSensitive(of, "Destination");
 		const char *d = cJSON_IsString(dest) ? dest->valuestring : "";
 		if (d[0] && !str_starts_with(d, "arn:aws:sqs:") &&
-		    !str_starts_with(d, "arn:aws:sns:")) {
+		    !str_starts_with(d, "arn:aws:sns:") && !str_starts_with(d, "arn:aws:s3:::")) {
 			err_set(e, 400, "InvalidParameterValueException",
 				"The local cloud sends a stream mapping's discarded batches to an "
-				"SQS "
-				"queue or an SNS topic; %s is neither.",
+				"SQS queue, an SNS topic or an S3 bucket; %s is none of them.",
 				d);
 			goto fail;
 		}
@@ -881,6 +880,42 @@ static void keep_state(struct worker *w, const char *body)
 	cJSON_Delete(o);
 }
 
+/*
+ * An S3 on-failure destination: the record, with the batch's event as its payload, as an
+ * object aws/lambda/UUID/SHARD/YYYY/MM/DD/YYYY-MM-DDTHH.MM.SS-RANDOM-UUID of the bucket.
+ */
+static bool give_up_to_s3(struct esm_stream *s, struct worker *w, cJSON *record, struct rec **recs,
+			  size_t n, struct aws_err *err)
+{
+	char *event = batch_event(w, recs, n, false);
+	cJSON *payload = cJSON_Parse(event);
+	free(event);
+	cJSON_AddItemToObject(record, "payload", payload ? payload : cJSON_CreateObject());
+	char *text = cJSON_PrintUnformatted(record);
+	char iso[32], id[37];
+	aws_time_iso(now_ms(s), iso); /* YYYY-MM-DDTHH:MM:SS.mmmZ */
+	aws_uuid(id);
+	char *key =
+		xasprintf("aws/lambda/%s/%s/%.4s/%.2s/%.2s/%.10sT%.2s.%.2s.%.2s-%s", s->uuid,
+			  w->shard, iso, iso + 5, iso + 8, iso, iso + 11, iso + 14, iso + 17, id);
+	cJSON *in = cJSON_CreateObject();
+	cJSON_AddStringToObject(in, "Bucket", s->cfg.on_failure + strlen("arn:aws:s3:::"));
+	cJSON_AddStringToObject(in, "Key", key);
+	char *b64 = aws_base64_encode(text, strlen(text));
+	cJSON_AddStringToObject(in, "Body", b64);
+	cJSON_AddStringToObject(in, "ContentType", "application/json");
+	struct svc_caller by;
+	svc_caller_for_account(&by, s->account);
+	cJSON *out = svc_call_internal(s->c, &by, "s3", "PutObject", in, err);
+	bool ok = out != NULL;
+	cJSON_Delete(out);
+	cJSON_Delete(in);
+	free(b64);
+	free(key);
+	free(text);
+	return ok;
+}
+
 /* Send the invocation record of a batch given up on to the OnFailure destination. */
 static void give_up(struct worker *w, struct rec **recs, size_t n, const char *condition,
 		    const struct outcome *last, int invokes)
@@ -924,13 +959,21 @@ static void give_up(struct worker *w, struct rec **recs, size_t n, const char *c
 	cJSON_AddStringToObject(bi, "approximateArrivalOfLastRecord", b);
 	cJSON_AddNumberToObject(bi, "batchSize", (double)n);
 	cJSON_AddStringToObject(bi, "streamArn", s->source);
+	struct aws_err err = { 0 };
+	if (str_starts_with(s->cfg.on_failure, "arn:aws:s3:::")) {
+		if (!give_up_to_s3(s, w, o, recs, n, &err))
+			fprintf(stderr, "lambda-tutor: esm: %s: cannot deliver to %s: %s\n",
+				s->uuid, s->cfg.on_failure, err.message);
+		cJSON_Delete(o);
+		aws_err_release(&err);
+		return;
+	}
 	char *text = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	struct svc_caller by;
 	svc_caller_for_account(&by, s->account);
 	struct deliver_msg m = { .payload = text, .len = strlen(text) };
 	struct deliver_result r;
-	struct aws_err err = { 0 };
 	if (deliver(s->c, &by, s->cfg.on_failure, &m, NULL, &r, &err))
 		deliver_result_release(&r);
 	else

@@ -6,6 +6,7 @@
 #include "cloud/sns/sns.h"
 
 #include <cjson/cJSON.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -836,6 +837,108 @@ static cJSON *publish(struct svc_call *call, const cJSON *in, struct aws_err *e)
 	return out;
 }
 
+#define SNS_BATCH_MAX 10
+
+/* PublishBatch's entries, checked as SNS does before it publishes any: false with err. */
+static bool check_batch(const cJSON *entries, struct aws_err *e)
+{
+	int n = cJSON_GetArraySize(entries);
+	if (!cJSON_IsArray(entries) || n == 0)
+		return aws_err_set(e, 400, "EmptyBatchRequest",
+				   "The batch request doesn't contain any entries.");
+	if (n > SNS_BATCH_MAX)
+		return aws_err_set(e, 400, "TooManyEntriesInBatchRequest",
+				   "The batch request contains more entries than permissible.");
+	size_t total = 0;
+	const cJSON *x;
+	cJSON_ArrayForEach(x, entries)
+	{
+		const char *id = query_str(x, "Id");
+		if (!id || !id[0])
+			return INVALID(e, "Invalid parameter: Id");
+		if (strlen(id) > 80)
+			return aws_err_set(
+				e, 400, "InvalidBatchEntryId",
+				"The Id of a batch entry in the batch request is too long: "
+				"%s",
+				id);
+		for (const char *p = id; *p; p++)
+			if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_')
+				return aws_err_set(e, 400, "InvalidBatchEntryId",
+						   "The Id of a batch entry in the batch request "
+						   "contains an impermissible character: %s",
+						   id);
+		for (const cJSON *y = entries->child; y != x; y = y->next)
+			if (strcmp(query_str(y, "Id"), id) == 0)
+				return aws_err_set(e, 400, "BatchEntryIdsNotDistinct",
+						   "Two or more batch entries in the request have "
+						   "the same Id.");
+		const char *message = query_str(x, "Message");
+		total += message ? strlen(message) : 0;
+	}
+	if (total > SNS_MESSAGE_MAX)
+		return aws_err_set(e, 400, "BatchRequestTooLong",
+				   "The length of all the messages put together is more than the "
+				   "limit.");
+	cJSON_ArrayForEach(x, entries)
+	{
+		const char *message = query_str(x, "Message");
+		if (!check_publish(message, query_str(x, "Subject"), e) ||
+		    !check_attrs(cJSON_GetObjectItemCaseSensitive(x, "MessageAttributes"), e))
+			return false;
+		const char *structure = query_str(x, "MessageStructure");
+		if (structure && strcmp(structure, "json") == 0) {
+			cJSON *per = cJSON_Parse(message);
+			bool has = query_str(per, "default") != NULL;
+			cJSON_Delete(per);
+			if (!has)
+				return INVALID(e,
+					       "Invalid parameter: Message Structure - No default "
+					       "entry in JSON message body");
+		}
+	}
+	return true;
+}
+
+/* PublishBatch: up to ten messages to one topic, each fanned out as Publish does. */
+static cJSON *publish_batch(struct svc_call *call, const cJSON *in, struct aws_err *e)
+{
+	if (!own_resources(call, in, e))
+		return NULL;
+	struct cloud *c = call->cloud;
+	char acct[13], name[257], tarn[320];
+	const cJSON *entries = cJSON_GetObjectItemCaseSensitive(in, "PublishBatchRequestEntries");
+	pthread_mutex_lock(&c->db->mu);
+	bool ok = request_topic(c, in, acct, name, e);
+	pthread_mutex_unlock(&c->db->mu);
+	if (!ok || !check_batch(entries, e))
+		return NULL;
+	topic_arn(acct, name, tarn, sizeof(tarn));
+	cJSON *out = cJSON_CreateObject();
+	cJSON *good = cJSON_AddArrayToObject(out, "Successful");
+	cJSON_AddArrayToObject(out, "Failed");
+	const cJSON *x;
+	cJSON_ArrayForEach(x, entries)
+	{
+		const char *message = query_str(x, "Message");
+		const char *structure = query_str(x, "MessageStructure");
+		cJSON *per =
+			structure && strcmp(structure, "json") == 0 ? cJSON_Parse(message) : NULL;
+		if (per)
+			message = query_str(per, "default");
+		char id[37];
+		aws_uuid(id);
+		fan_out(c, acct, tarn, query_str(x, "Subject"), message,
+			cJSON_GetObjectItemCaseSensitive(x, "MessageAttributes"), id);
+		cJSON_Delete(per);
+		cJSON *r = cJSON_CreateObject();
+		cJSON_AddStringToObject(r, "Id", query_str(x, "Id"));
+		cJSON_AddStringToObject(r, "MessageId", id);
+		cJSON_AddItemToArray(good, r);
+	}
+	return out;
+}
+
 void sns_mailbox(struct cloud *c, const char *account, const struct http_req *req,
 		 struct http_resp *resp)
 {
@@ -879,6 +982,7 @@ static const struct svc_op ops[] = {
 	{ "ListSubscriptionsByTopic", list_subs_by_topic },
 	{ "ListTopics", list_topics },
 	{ "Publish", publish },
+	{ "PublishBatch", publish_batch },
 	{ "SetSubscriptionAttributes", set_sub_attrs },
 	{ "SetTopicAttributes", set_topic_attrs },
 	{ "Subscribe", subscribe },
