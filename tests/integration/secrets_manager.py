@@ -306,7 +306,9 @@ code, msg = error(sm.rotate_secret, SecretId="rotated")
 ok(code == "InvalidRequestException" and "previous rotation" in msg,
    "RotateSecret again: the previous rotation isn't complete", (code, msg))
 sm.update_secret(SecretId="rotated", Description="fixed")
-ok(wait_for(lambda: sm.get_secret_value(SecretId="rotated")["VersionId"] == bad),
+rotated_at = sm.describe_secret(SecretId="rotated")["LastRotatedDate"]
+ok(wait_for(lambda: sm.get_secret_value(SecretId="rotated")["VersionId"] == bad
+            and sm.describe_secret(SecretId="rotated")["LastRotatedDate"] != rotated_at),
    "... and it is reattempted with the same token", stages("rotated"))
 
 # The schedule: a day on the account's clock brings the next rotation.
@@ -363,6 +365,54 @@ ok(json.loads(lam.invoke(FunctionName="enc")["Payload"].read() or b"null") == "h
 lam.update_function_configuration(FunctionName="enc", KMSKeyArn="")
 ok("KMSKeyArn" not in lam.get_function_configuration(FunctionName="enc"),
    "KMSKeyArn set to \"\" goes back to Lambda's own key")
+
+# ---- The Parameters and Secrets Lambda Extension ----
+ssm = boto3.client("ssm", **kw)
+ssm.put_parameter(Name="/app/color", Value="blue", Type="String")
+sm.create_secret(Name="ext-secret", SecretString="v1")
+xrole = cloudlib.make_role(iam, "ext-role")
+iam.put_role_policy(RoleName="ext-role", PolicyName="read", PolicyDocument=json.dumps({
+    "Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "ssm:GetParameter",
+         "Resource": "arn:aws:ssm:us-east-1:%s:parameter/app/*" % ACCOUNT},
+        {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": "*"}]}))
+READER = '''import json, os, urllib.error, urllib.request
+def get(path, token=True):
+    port = os.environ.get("PARAMETERS_SECRETS_EXTENSION_HTTP_PORT", "2773")
+    req = urllib.request.Request("http://localhost:%s%s" % (port, path))
+    if token:
+        req.add_header("X-Aws-Parameters-Secrets-Token", os.environ["AWS_SESSION_TOKEN"])
+    try:
+        with urllib.request.urlopen(req, timeout=20) as r:
+            return [r.status, json.loads(r.read())]
+    except urllib.error.HTTPError as e:
+        return [e.code, None]
+def lambda_handler(event, context):
+    p = get("/systemsmanager/parameters/get?name=%2Fapp%2Fcolor")
+    s = get("/secretsmanager/get?secretId=ext-secret")
+    return {"param": [p[0], p[1] and p[1]["Parameter"]["Value"]],
+            "secret": [s[0], s[1] and s[1]["SecretString"]],
+            "denied": get("/systemsmanager/parameters/get?name=%2Fother")[0],
+            "anonymous": get("/secretsmanager/get?secretId=ext-secret", False)[0]}
+'''
+EXT = "arn:aws:lambda:us-east-1:177933569100:layer:AWS-Parameters-and-Secrets-Lambda-Extension:11"
+lam.create_function(FunctionName="ext", Runtime="python3.12", Timeout=60,
+                    Handler="lambda_function.lambda_handler", Role=xrole, Layers=[EXT],
+                    Environment={"Variables": {"SECRETS_MANAGER_TTL": "60"}},
+                    Code={"ZipFile": cloudlib.zip_files({"lambda_function.py": READER})})
+wait_for(lambda: lam.get_function_configuration(FunctionName="ext")["State"] == "Active")
+ok([lay["Arn"] for lay in lam.get_function_configuration(FunctionName="ext")["Layers"]] == [EXT],
+   "a function takes AWS's Parameters and Secrets extension layer")
+got = json.loads(lam.invoke(FunctionName="ext")["Payload"].read() or b"null")
+ok(got == {"param": [200, "blue"], "secret": [200, "v1"], "denied": 400, "anonymous": 401},
+   "the extension answers a parameter and a secret with the role's session; a parameter the "
+   "role may not read and a request without the token are refused", got)
+sm.put_secret_value(SecretId="ext-secret", SecretString="v2")
+got = json.loads(lam.invoke(FunctionName="ext")["Payload"].read() or b"null")
+ok(got and got["secret"] == [200, "v1"], "... it keeps the secret for SECRETS_MANAGER_TTL", got)
+advance(61)
+got = json.loads(lam.invoke(FunctionName="ext")["Payload"].read() or b"null")
+ok(got and got["secret"] == [200, "v2"], "... and reads it again once that has passed", got)
 
 print("1..%d" % n)
 sys.exit(1 if failed else 0)

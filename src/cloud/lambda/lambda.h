@@ -111,6 +111,9 @@ struct env {
 	int status_fd; /* where its init tells how the runtime ended */
 	struct http_server *rapi;
 	int rapi_port;
+	/* The Parameters and Secrets extension's endpoint, when its function has the layer
+	 * (paramsecrets.h); NULL otherwise. */
+	struct lambda_paramsecrets *paramsecrets;
 	enum env_state state;
 	/* Assigned, until its invoker lets go; while set, the environment is not freed. */
 	struct invocation *inv;
