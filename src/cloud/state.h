@@ -87,6 +87,8 @@ struct cloud {
 	 * EventBridge Scheduler (scheduler/), each through a ticker (schedule/ticker.h). */
 	struct schedule_ticker *rules_ticker;
 	struct schedule_ticker *scheduler_ticker;
+	/* Secrets Manager's rotations and recovery windows (secretsmanager/). */
+	struct schedule_ticker *secrets_ticker;
 };
 
 #endif

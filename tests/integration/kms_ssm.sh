@@ -1,6 +1,8 @@
 #!/bin/bash
 # KMS and SSM Parameter Store through boto3 in both Pythons (kms_ssm.py, each as accounts of
-# its own in one cloud), and their commands in both AWS CLIs. Usage: kms_ssm.sh LAMBDA-TUTOR
+# its own in one cloud), their commands and Secrets Manager's in both AWS CLIs, and a secret
+# read after a restart (secrets_manager.sh runs Secrets Manager through boto3). Usage:
+# kms_ssm.sh LAMBDA-TUTOR
 TUTOR=$1
 . "$(dirname "$0")/cloud_lib.sh"
 DIR=$(cd "$(dirname "$0")" && pwd)
@@ -37,6 +39,7 @@ verify() {
 	shift
 	if "$@" >/dev/null 2>&1; then ok 0 "$desc"; else ok 1 "$desc"; note "$out"; fi
 }
+CLI_KEYS=
 for cli in /usr/bin/aws aws; do
 	command -v "$cli" >/dev/null 2>&1 || { echo "# skip $cli: not installed"; continue; }
 	read -r akey asecret acct < <(new_account)
@@ -83,8 +86,43 @@ for cli in /usr/bin/aws aws; do
 	verify "$cli ssm delete-parameters" [ "$out" = /cli/none ]
 	out=$(c ssm get-parameter --name /cli/list 2>&1)
 	verify "$cli ssm get-parameter of a deleted one" contains "$out" "(ParameterNotFound)"
+	# Secrets Manager: a secret, a new value, the previous one by its label, a page, deletion.
+	out=$(c secretsmanager create-secret --name cli/db --secret-string one --query Name 2>&1)
+	verify "$cli secretsmanager create-secret" [ "$out" = cli/db ]
+	c secretsmanager put-secret-value --secret-id cli/db --secret-string two >/dev/null 2>&1
+	out=$(c secretsmanager get-secret-value --secret-id cli/db --query SecretString 2>&1)
+	verify "$cli secretsmanager put-secret-value, get-secret-value" [ "$out" = two ]
+	out=$(c secretsmanager get-secret-value --secret-id cli/db --version-stage AWSPREVIOUS \
+		--query SecretString 2>&1)
+	verify "$cli secretsmanager get-secret-value --version-stage AWSPREVIOUS" [ "$out" = one ]
+	c secretsmanager create-secret --name cli/keyed --secret-string k --kms-key-id "$kid" \
+		>/dev/null 2>&1
+	out=$(c secretsmanager list-secrets --filters Key=name,Values=cli/ --query 'SecretList[].Name' 2>&1)
+	verify "$cli secretsmanager list-secrets --filters" [ "$out" = "cli/db	cli/keyed" ]
+	out=$(c secretsmanager delete-secret --secret-id cli/db --recovery-window-in-days 7 --query Name 2>&1)
+	verify "$cli secretsmanager delete-secret" [ "$out" = cli/db ]
+	out=$(c secretsmanager get-secret-value --secret-id cli/db 2>&1)
+	verify "$cli secretsmanager get-secret-value of a deleted one" contains "$out" \
+		"(InvalidRequestException)"
+	c secretsmanager restore-secret --secret-id cli/db >/dev/null 2>&1
+	out=$(c secretsmanager describe-secret --secret-id cli/db --query 'length(keys(VersionIdsToStages))' 2>&1)
+	verify "$cli secretsmanager restore-secret, describe-secret" [ "$out" = 2 ]
 	out=$(c kms schedule-key-deletion --key-id "$kid" --pending-window-in-days 7 --query KeyState 2>&1)
 	verify "$cli kms schedule-key-deletion" [ "$out" = PendingDeletion ]
+	out=$(c secretsmanager get-secret-value --secret-id cli/keyed 2>&1)
+	verify "$cli secretsmanager: its key pending deletion" contains "$out" "(DecryptionFailure)"
+	CLI_KEYS="$CLI_KEYS $akey:$asecret"
+done
+
+# Secrets survive a restart of the cloud.
+stop_cloud
+ok $? "the cloud stops cleanly"
+start_cloud || exit 1
+for pair in $CLI_KEYS; do
+	out=$(AWS_ACCESS_KEY_ID=${pair%%:*} AWS_SECRET_ACCESS_KEY=${pair#*:} AWS_DEFAULT_REGION=us-east-1 \
+		/usr/bin/aws --endpoint-url "$E" --output text secretsmanager get-secret-value \
+		--secret-id cli/db --query SecretString 2>&1)
+	verify "a secret after a restart" [ "$out" = two ]
 done
 [ "$failed" = 0 ] || note "the cloud's log:" "$(tail -20 "$WORK/serve.log")"
 stop_cloud

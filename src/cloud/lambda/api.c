@@ -516,9 +516,9 @@ static void fn_release(struct cloud *c, struct lfunc *fn)
  */
 static bool refuse_unserved(const cJSON *in, struct aws_err *err)
 {
-	static const char *const unserved[] = { "VpcConfig", "FileSystemConfigs",    "ImageConfig",
-						"KMSKeyArn", "CodeSigningConfigArn", "SnapStart",
-						NULL };
+	static const char *const unserved[] = { "VpcConfig",   "FileSystemConfigs",
+						"ImageConfig", "CodeSigningConfigArn",
+						"SnapStart",   NULL };
 	for (const char *const *u = unserved; *u; u++) {
 		const cJSON *v = cJSON_GetObjectItemCaseSensitive(in, *u);
 		if (!v || cJSON_IsNull(v))
@@ -581,6 +581,9 @@ cJSON *lambda_op_create_function(struct svc_call *call, const cJSON *in, struct 
 	const cJSON *tags = cJSON_GetObjectItemCaseSensitive(in, "Tags");
 	if (!lambda_tags_check(tags, err))
 		return NULL;
+	const char *kms_key = in_str(in, "KMSKeyArn");
+	if (kms_key && kms_key[0] && !lambda_kms_usable(c, account, kms_key, true, err))
+		return NULL;
 	pthread_mutex_lock(&c->mu);
 	bool exists = lambda_fn_find(c, account, name) != NULL;
 	pthread_mutex_unlock(&c->mu);
@@ -617,6 +620,7 @@ cJSON *lambda_op_create_function(struct svc_call *call, const cJSON *in, struct 
 	fn->arm64 = s.arch == 1;
 	fn->ephemeral = s.has_ephemeral ? (int)s.ephemeral : LAMBDA_EPHEMERAL_MIN;
 	fn->tracing_active = tracing_mode(in) == 1;
+	fn->kms_key = kms_key && kms_key[0] ? xstrdup(kms_key) : NULL;
 	fn->log = log;
 	memcpy(fn->sha256, code.sha256, sizeof(fn->sha256));
 	memcpy(fn->sha_hex, code.sha_hex, sizeof(fn->sha_hex));
@@ -832,6 +836,13 @@ cJSON *lambda_op_update_function_configuration(struct svc_call *call, const cJSO
 	}
 	const char *rev = in_str(in, "RevisionId");
 	int tracing = tracing_mode(in);
+	const char *kms_key = in_str(in, "KMSKeyArn");
+	if (kms_key && kms_key[0] && !lambda_kms_usable(c, fn->account, kms_key, true, err)) {
+		cJSON_Delete(layers);
+		free(opt_dir);
+		fn_release(c, fn);
+		return NULL;
+	}
 	pthread_mutex_lock(&c->mu);
 	struct lambda_logcfg log = fn->log;
 	bool log_ok = lambda_logcfg_read(in, &log, err);
@@ -877,6 +888,11 @@ cJSON *lambda_op_update_function_configuration(struct svc_call *call, const cJSO
 	}
 	if (tracing >= 0)
 		fn->tracing_active = tracing == 1;
+	if (kms_key) {
+		/* "" goes back to Lambda's own key. */
+		free(fn->kms_key);
+		fn->kms_key = kms_key[0] ? xstrdup(kms_key) : NULL;
+	}
 	fn->log = log;
 	if (has_layers) {
 		/* The old merged folder goes with the next collection of unused code. */

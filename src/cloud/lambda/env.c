@@ -22,6 +22,7 @@
 #include "cloud/http/aws.h"
 #include "cloud/lambda/lambda.h"
 #include "cloud/lambda/limits.h"
+#include "cloud/lambda/paramsecrets.h"
 #include "cloud/lambda/sandbox.h"
 #include "cloud/lambda/versions.h"
 #include "cloud/state.h"
@@ -293,6 +294,8 @@ void lambda_env_kill(struct env *env)
 static void env_release(struct env *env)
 {
 	http_server_stop(env->rapi);
+	lambda_paramsecrets_stop(env->paramsecrets);
+	env->paramsecrets = NULL;
 	if (env->out_fd >= 0)
 		close(env->out_fd);
 	if (env->status_fd >= 0)
@@ -408,7 +411,7 @@ static bool runtime_argv(struct cloud *c, const struct lfunc *fn, const struct l
 }
 
 /* Lambda's environment variables for env (NULL-terminated; caller frees the strings). */
-static void build_envp(struct cloud *c, const struct env *env, const struct lambda_runtime *rt,
+static void build_envp(struct cloud *c, struct env *env, const struct lambda_runtime *rt,
 		       struct vec *envp)
 {
 	const struct lfunc *fn = env->fn;
@@ -463,6 +466,20 @@ static void build_envp(struct cloud *c, const struct env *env, const struct lamb
 	env_add(envp, "AWS_SECRET_ACCESS_KEY", creds.secret);
 	env_add(envp, "AWS_SESSION_TOKEN", creds.token);
 	env_add(envp, "AWS_ENDPOINT_URL", c->endpoint);
+	/* AWS's Parameters and Secrets extension, when the function has its layer: served by the
+	 * cloud, on a port of the environment's own. */
+	if (lambda_paramsecrets_wanted(fn) && !env->paramsecrets) {
+		struct error perr;
+		env->paramsecrets =
+			lambda_paramsecrets_start(c, fn, creds.access_key, creds.token, &perr);
+		if (!env->paramsecrets)
+			fprintf(stderr,
+				"lambda-tutor: %s: the Parameters and Secrets extension: %s\n",
+				fn->name, perr.msg);
+	}
+	if (env->paramsecrets)
+		env_addi(envp, "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT",
+			 lambda_paramsecrets_port(env->paramsecrets));
 	/* The X-Ray daemon's address, as Lambda gives it: a UDP port the cloud holds. */
 	if (c->xray_port > 0) {
 		snprintf(buf, sizeof(buf), "127.0.0.1:%d", c->xray_port);

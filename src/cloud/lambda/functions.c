@@ -11,6 +11,7 @@
 #include "cloud/lambda/lambda.h"
 #include "cloud/lambda/versions.h"
 #include "cloud/state.h"
+#include "cloud/svc/svc.h"
 #include "core/path.h"
 #include "core/xalloc.h"
 
@@ -50,6 +51,7 @@ void lambda_fn_unref(struct lfunc *fn)
 	free(fn->handler);
 	free(fn->role);
 	free(fn->description);
+	free(fn->kms_key);
 	cJSON_Delete(fn->vars);
 	free(fn->code_dir);
 	cJSON_Delete(fn->layers);
@@ -116,6 +118,8 @@ cJSON *lambda_fn_config_as(struct cloud *c, const struct lfunc *fn, const char *
 	}
 	if (fn->layers)
 		cJSON_AddItemToObject(o, "Layers", cJSON_Duplicate(fn->layers, true));
+	if (fn->kms_key)
+		cJSON_AddStringToObject(o, "KMSKeyArn", fn->kms_key);
 	cJSON *tracing = cJSON_AddObjectToObject(o, "TracingConfig");
 	cJSON_AddStringToObject(tracing, "Mode", fn->tracing_active ? "Active" : "PassThrough");
 	cJSON_AddStringToObject(o, "RevisionId", fn->revision);
@@ -163,6 +167,8 @@ cJSON *lambda_fn_state(const struct lfunc *fn)
 	cJSON_AddNumberToObject(o, "EphemeralStorage", fn->ephemeral);
 	cJSON_AddBoolToObject(o, "Arm64", fn->arm64);
 	cJSON_AddBoolToObject(o, "TracingActive", fn->tracing_active);
+	if (fn->kms_key)
+		cJSON_AddStringToObject(o, "KMSKeyArn", fn->kms_key);
 	lambda_logcfg_save(&fn->log, o);
 	cJSON_AddStringToObject(o, "CodeSha256", fn->sha256);
 	cJSON_AddStringToObject(o, "ShaHex", fn->sha_hex);
@@ -231,6 +237,9 @@ struct lfunc *lambda_fn_from_state(const char *account, const char *name, const 
 	fn->ephemeral = (int)jnum(o, "EphemeralStorage");
 	fn->arm64 = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "Arm64"));
 	fn->tracing_active = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "TracingActive"));
+	const char *kms_key =
+		cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "KMSKeyArn"));
+	fn->kms_key = kms_key && kms_key[0] ? xstrdup(kms_key) : NULL;
 	lambda_logcfg_load(&fn->log, o);
 	char *s = jdup(o, "CodeSha256");
 	snprintf(fn->sha256, sizeof(fn->sha256), "%s", s);
@@ -275,4 +284,46 @@ void lambda_fn_load_all(struct cloud *c)
 	sqlite3_finalize(st);
 	pthread_mutex_unlock(&c->db->mu);
 	lambda_versions_load(c);
+}
+
+bool lambda_kms_usable(struct cloud *c, const char *account, const char *key, bool create,
+		       struct aws_err *err)
+{
+	struct svc_caller lambda;
+	svc_caller_for_account(&lambda, account);
+	cJSON *in = cJSON_CreateObject();
+	cJSON_AddStringToObject(in, "KeyId", key);
+	struct aws_err e = { 0 };
+	cJSON *out = svc_call_internal(c, &lambda, "kms", "DescribeKey", in, &e);
+	cJSON_Delete(in);
+	const cJSON *md = cJSON_GetObjectItemCaseSensitive(out, "KeyMetadata");
+	const char *state = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(md, "KeyState"));
+	bool ok = false;
+	if (!out && create)
+		aws_err_set(err, 400, "InvalidParameterValueException",
+			    "Lambda was unable to configure access to your environment variables "
+			    "because the KMS key is invalid for CreateGrant. Please check your KMS "
+			    "key settings. KMS Exception: %s KMS Message: %s",
+			    e.code, e.message);
+	else if (!out)
+		aws_err_set(err, 502, "KMSNotFoundException",
+			    "Lambda was unable to decrypt the environment variables because the "
+			    "KMS key was not found. Please check the function's KMS key settings. "
+			    "KMS Exception: %s KMS Message: %s",
+			    e.code, e.message);
+	else if (!create && state && strcmp(state, "Disabled") == 0)
+		aws_err_set(err, 502, "KMSDisabledException",
+			    "Lambda was unable to decrypt the environment variables because the "
+			    "KMS key used is disabled. Please check the function's KMS key "
+			    "settings.");
+	else if (!create && state && strcmp(state, "Enabled") != 0)
+		aws_err_set(err, 502, "KMSInvalidStateException",
+			    "Lambda was unable to decrypt the environment variables because the "
+			    "KMS key used is in an invalid state for Decrypt. Please check the "
+			    "function's KMS key settings.");
+	else
+		ok = true;
+	aws_err_release(&e);
+	cJSON_Delete(out);
+	return ok;
 }

@@ -608,6 +608,15 @@ cJSON *lambda_op_invoke(struct svc_call *call, const cJSON *in, struct aws_err *
 			call->caller->service, arn);
 		goto done;
 	}
+	/* Lambda decrypts the variables with the function's key before they reach the
+	 * environment: a key that cannot decrypt fails the invocation. */
+	pthread_mutex_lock(&c->mu);
+	char *kms_key = fn->kms_key && fn->vars ? xstrdup(fn->kms_key) : NULL;
+	pthread_mutex_unlock(&c->mu);
+	bool key_ok = !kms_key || lambda_kms_usable(c, fn->account, kms_key, false, err);
+	free(kms_key);
+	if (!key_ok)
+		goto done;
 	if (!invoke_payload(call, in, &payload, &len, &owned, &too_large)) {
 		aws_err_set(err, 400, "InvalidRequestContentException",
 			    "Could not parse request body into json: Payload is not valid base64");

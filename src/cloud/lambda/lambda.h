@@ -46,6 +46,7 @@ struct lfunc {
 	long long modified_ms;
 	int reserved;             /* reserved concurrency, -1 when not set */
 	bool tracing_active;      /* TracingConfig Mode Active: X-Ray samples its invocations */
+	char *kms_key;            /* KMSKeyArn: the key its variables are kept under, or NULL */
 	int64_t sampled_second;   /* the second whose first invocation X-Ray sampled */
 	struct lambda_logcfg log; /* LoggingConfig (logcfg.h) */
 	char *code_dir;           /* the unzipped package */
@@ -110,6 +111,9 @@ struct env {
 	int status_fd; /* where its init tells how the runtime ended */
 	struct http_server *rapi;
 	int rapi_port;
+	/* The Parameters and Secrets extension's endpoint, when its function has the layer
+	 * (paramsecrets.h); NULL otherwise. */
+	struct lambda_paramsecrets *paramsecrets;
 	enum env_state state;
 	/* Assigned, until its invoker lets go; while set, the environment is not freed. */
 	struct invocation *inv;
@@ -160,6 +164,15 @@ struct cJSON *lambda_fn_state(const struct lfunc *fn);
 /* A function from its state (refs 1). */
 struct lfunc *lambda_fn_from_state(const char *account, const char *name, const struct cJSON *o);
 bool lambda_fn_save(struct cloud *c, const struct lfunc *fn);
+/*
+ * Whether Lambda can use key (a function's KMSKeyArn) in account. create: as CreateFunction
+ * and UpdateFunctionConfiguration check it (InvalidParameterValueException), else as an
+ * invocation that decrypts the variables finds it (KMSDisabledException,
+ * KMSInvalidStateException, KMSNotFoundException, all 502). False with err filled.
+ */
+struct aws_err;
+bool lambda_kms_usable(struct cloud *c, const char *account, const char *key, bool create,
+		       struct aws_err *err);
 void lambda_fn_load_all(struct cloud *c);
 
 /* env.c */

@@ -26,6 +26,7 @@ extern const struct cloud_service monitoring_service;
 extern const struct cloud_service scheduler_service;
 extern const struct cloud_service kms_service;
 extern const struct cloud_service ssm_service;
+extern const struct cloud_service secretsmanager_service;
 extern const struct cloud_service iam_service;
 extern const struct cloud_service sts_service;
 extern const struct cloud_service xray_service;
@@ -50,6 +51,7 @@ const struct cloud_service *const svc_table[] = {
 	/* KMS before the services that encrypt with it. */
 	&kms_service,
 	&ssm_service,
+	&secretsmanager_service,
 	&iam_service,
 	&sts_service,
 	&xray_service,
