@@ -89,12 +89,14 @@ check "... and arrives after its DelaySeconds" contains "$out" '"Body": "three"'
 out=$(awsl sqs receive-message --queue-url "$Q" --max-number-of-messages 11 2>&1)
 check "MaxNumberOfMessages 11: InvalidParameterValue" contains "$out" "InvalidParameterValue"
 
-# Long polling: a receive waiting 10 s gets a message sent 1 s later.
-( sleep 1; awsl sqs send-message --queue-url "$Q" --message-body late >/dev/null ) &
+# Long polling: a receive waiting 20 s gets a message sent 1 s later (with curl: the CLI's own
+# start-up, seconds on a loaded machine, would decide which request comes first).
+form() { sigcurl sqs -s -X POST -H 'Content-Type: application/x-www-form-urlencoded' --data "$1" "$E/"; }
+( sleep 1; form "Action=SendMessage&Version=2012-11-05&QueueUrl=$Q&MessageBody=late" >/dev/null ) &
 sender=$!
-out=$(awsl sqs receive-message --queue-url "$Q" --wait-time-seconds 20 2>&1)
+out=$(form "Action=ReceiveMessage&Version=2012-11-05&QueueUrl=$Q&WaitTimeSeconds=20")
 wait $sender
-check "long polling returns the message sent while it waited" contains "$out" '"Body": "late"'
+check "long polling returns the message sent while it waited" contains "$out" '<Body>late</Body>'
 awsl sqs purge-queue --queue-url "$Q"
 ok $? "purge-queue"
 advance 60

@@ -240,9 +240,17 @@ void proto_encode_error(const struct proto_service *svc, enum proto_protocol p,
 				: "message";
 		strbuf_addch(sb, '{');
 		if (p != PROTO_REST_JSON) {
+			/* SQS's JSON errors name their shape in the service's namespace. */
+			bool ns = strcmp(svc->signing_name, "sqs") == 0 && !strchr(name, '#');
 			codec_json_string(sb, "__type");
 			strbuf_addch(sb, ':');
-			codec_json_string(sb, name);
+			if (ns) {
+				char *full = xasprintf("com.amazonaws.sqs#%s", name);
+				codec_json_string(sb, full);
+				free(full);
+			} else {
+				codec_json_string(sb, name);
+			}
 			strbuf_addch(sb, ',');
 		}
 		if (es && codec_member(es, "Type") && !cJSON_GetObjectItem(err->fields, "Type"))

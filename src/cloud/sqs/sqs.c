@@ -34,38 +34,12 @@ struct sqs_svc {
 	bool stopping;
 };
 
-/* An error before it is rendered in either protocol. */
-struct sqs_err {
-	int status;
-	const char *json_type; /* after "com.amazonaws.sqs#", or a full coral type */
-	const char *code;      /* the query protocol's code */
-	char msg[512];
-};
-
-static bool err_set(struct sqs_err *e, int status, const char *json_type, const char *code,
-		    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-static bool err_set(struct sqs_err *e, int status, const char *json_type, const char *code,
-		    const char *fmt, ...)
-{
-	e->status = status;
-	e->json_type = json_type;
-	e->code = code;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-	va_end(ap);
-	return false;
-}
-
-#define BAD_VALUE(e, ...)                                                                         \
-	err_set(e, 400, "com.amazon.coral.validate#ValidationException", "InvalidParameterValue", \
-		__VA_ARGS__)
-#define MISSING(e, name)                                                                     \
-	err_set(e, 400, "com.amazon.coral.validate#ValidationException", "MissingParameter", \
-		"The request must contain the parameter %s.", name)
-#define NO_QUEUE(e)                                                                     \
-	err_set(e, 400, "QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue", \
-		"The specified queue does not exist.")
+/* Errors are the model's names where it has one (proto answers the query protocol, and
+ * x-amzn-query-error, with its awsQueryError code), else the query protocol's own code. */
+#define BAD_VALUE(e, ...) aws_err_set(e, 400, "InvalidParameterValue", __VA_ARGS__)
+#define MISSING(e, name) \
+	aws_err_set(e, 400, "MissingParameter", "The request must contain the parameter %s.", name)
+#define NO_QUEUE(e) aws_err_set(e, 400, "QueueDoesNotExist", "The specified queue does not exist.")
 
 /* A queue, as loaded from the database. */
 struct queue {
@@ -221,15 +195,15 @@ static bool valid_name(const char *name)
 }
 
 /* The queue a request names in QueueUrl. */
-static bool request_queue(struct cloud *c, const cJSON *in, struct queue *q, struct sqs_err *e)
+static bool request_queue(struct cloud *c, const cJSON *in, struct queue *q, struct aws_err *e)
 {
 	const char *url = query_str(in, "QueueUrl");
 	if (!url)
 		return MISSING(e, "QueueUrl");
 	char account[13], name[81];
 	if (!parse_url(url, account, name))
-		return err_set(e, 400, "InvalidAddress", "InvalidAddress",
-			       "The address %s is not valid for this endpoint.", url);
+		return aws_err_set(e, 400, "InvalidAddress",
+				   "The address %s is not valid for this endpoint.", url);
 	if (!queue_load(c, account, name, q))
 		return NO_QUEUE(e);
 	return true;
@@ -288,7 +262,7 @@ static const struct fifo_attr *find_fifo_attr(const char *name)
 }
 
 static bool check_redrive(struct cloud *c, const struct queue *q, const char *text,
-			  struct sqs_err *e)
+			  struct aws_err *e)
 {
 	if (!text[0])
 		return true;
@@ -312,11 +286,10 @@ static bool check_redrive(struct cloud *c, const struct queue *q, const char *te
 			       "1 to 1000 both inclusive.",
 			       text, max);
 	else if (!parse_arn(target, account, name) || !queue_load(c, account, name, &dlq))
-		ok = err_set(e, 400, "com.amazon.coral.validate#ValidationException",
-			     "AWS.SimpleQueueService.NonExistentQueue",
-			     "Value %s for parameter RedrivePolicy is invalid. Reason: "
-			     "Dead-letter target does not exist.",
-			     text);
+		ok = aws_err_set(e, 400, "AWS.SimpleQueueService.NonExistentQueue",
+				 "Value %s for parameter RedrivePolicy is invalid. Reason: "
+				 "Dead-letter target does not exist.",
+				 text);
 	else if (name_is_fifo(name) != is_fifo(q))
 		ok = BAD_VALUE(e,
 			       "Value %s for parameter RedrivePolicy is invalid. Reason: "
@@ -332,7 +305,7 @@ static bool check_redrive(struct cloud *c, const struct queue *q, const char *te
  * created (its type is set then, and only then).
  */
 static bool apply_attrs(struct cloud *c, struct queue *q, const cJSON *attrs, bool create,
-			struct sqs_err *e)
+			struct aws_err *e)
 {
 	if (attrs && !cJSON_IsObject(attrs))
 		return BAD_VALUE(e, "Attributes must be a map of strings.");
@@ -349,9 +322,8 @@ static bool apply_attrs(struct cloud *c, struct queue *q, const cJSON *attrs, bo
 			char *end;
 			long long v = strtoll(a->valuestring, &end, 10);
 			if (!a->valuestring[0] || *end || v < r->lo || v > r->hi)
-				return err_set(e, 400, "InvalidAttributeValue",
-					       "InvalidAttributeValue",
-					       "Invalid value for the parameter %s.", r->name);
+				return aws_err_set(e, 400, "InvalidAttributeValue",
+						   "Invalid value for the parameter %s.", r->name);
 		}
 		for (const char *const *f = free_attrs; *f && !known; f++)
 			known = strcmp(*f, a->string) == 0;
@@ -359,19 +331,19 @@ static bool apply_attrs(struct cloud *c, struct queue *q, const cJSON *attrs, bo
 		/* A standard queue says FifoQueue=false, or nothing; the rest are FIFO's. */
 		bool fifo_only = fa && strcmp(fa->name, "FifoQueue") != 0;
 		if (!known && (!fa || (fifo_only && !is_fifo(q))))
-			return err_set(e, 400, "InvalidAttributeName", "InvalidAttributeName",
-				       "Unknown Attribute %s.", a->string);
+			return aws_err_set(e, 400, "InvalidAttributeName", "Unknown Attribute %s.",
+					   a->string);
 		if (fa && !fifo_only && !create)
-			return err_set(
-				e, 400, "InvalidAttributeValue", "InvalidAttributeValue",
+			return aws_err_set(
+				e, 400, "InvalidAttributeValue",
 				"Invalid value for the parameter FifoQueue. Reason: Modifying "
 				"queue type is not supported.");
 		bool valid = !fa || (!fifo_only && strcmp(a->valuestring, "false") == 0);
 		for (const char *const *v = fa ? fa->values : NULL; v && *v && !valid; v++)
 			valid = strcmp(*v, a->valuestring) == 0;
 		if (!valid)
-			return err_set(e, 400, "InvalidAttributeValue", "InvalidAttributeValue",
-				       "Invalid value for the parameter %s.", a->string);
+			return aws_err_set(e, 400, "InvalidAttributeValue",
+					   "Invalid value for the parameter %s.", a->string);
 		if (strcmp(a->string, "RedrivePolicy") == 0 &&
 		    !check_redrive(c, q, a->valuestring, e))
 			return false;
@@ -389,7 +361,7 @@ static bool apply_attrs(struct cloud *c, struct queue *q, const cJSON *attrs, bo
 }
 
 static bool op_create(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
-		      struct sqs_err *e)
+		      struct aws_err *e)
 {
 	const char *name = query_str(in, "QueueName");
 	if (!name)
@@ -399,8 +371,8 @@ static bool op_create(struct cloud *c, const char *account, const cJSON *in, cJS
 	const char *fifo_attr = query_str(given, "FifoQueue");
 	bool fifo = name_is_fifo(name);
 	if (fifo_attr && strcmp(fifo_attr, "true") != 0 && strcmp(fifo_attr, "false") != 0)
-		return err_set(e, 400, "InvalidAttributeValue", "InvalidAttributeValue",
-			       "Invalid value for the parameter FifoQueue.");
+		return aws_err_set(e, 400, "InvalidAttributeValue",
+				   "Invalid value for the parameter FifoQueue.");
 	if (fifo || (fifo_attr && strcmp(fifo_attr, "true") == 0)) {
 		size_t n = strlen(name);
 		char base[81];
@@ -432,16 +404,15 @@ static bool op_create(struct cloud *c, const char *account, const cJSON *in, cJS
 		{
 			const char *v = query_str(have.attrs, a->string);
 			if (ok && (!v || strcmp(v, a->valuestring) != 0))
-				ok = err_set(e, 400, "QueueNameExists", "QueueAlreadyExists",
-					     "A queue already exists with the same name and a "
-					     "different value for attribute %s",
-					     a->string);
+				ok = aws_err_set(e, 400, "QueueNameExists",
+						 "A queue already exists with the same name and a "
+						 "different value for attribute %s",
+						 a->string);
 		}
 	} else if (ok) {
 		want.created = want.modified = now_ms(c, want.account) / 1000;
 		ok = queue_save(c, &want) ||
-		     err_set(e, 500, "com.amazonaws.sqs#InternalError", "InternalError",
-			     "The queue could not be stored.");
+		     aws_err_set(e, 500, "InternalError", "The queue could not be stored.");
 	}
 	if (ok) {
 		char url[256];
@@ -454,7 +425,7 @@ static bool op_create(struct cloud *c, const char *account, const cJSON *in, cJS
 }
 
 static bool op_get_url(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
-		       struct sqs_err *e)
+		       struct aws_err *e)
 {
 	const char *name = query_str(in, "QueueName");
 	const char *owner = query_str(in, "QueueOwnerAWSAccountId");
@@ -473,7 +444,7 @@ static bool op_get_url(struct cloud *c, const char *account, const cJSON *in, cJ
 }
 
 static bool op_list(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
-		    struct sqs_err *e)
+		    struct aws_err *e)
 {
 	const char *prefix = query_str(in, "QueueNamePrefix");
 	long long max = 1000;
@@ -483,8 +454,7 @@ static bool op_list(struct cloud *c, const char *account, const cJSON *in, cJSON
 				    "between 1 and 1000.");
 	sqlite3_stmt *st = prep(c, "SELECT name FROM sqs_queues WHERE account=? ORDER BY name");
 	if (!st)
-		return err_set(e, 500, "com.amazonaws.sqs#InternalError", "InternalError",
-			       "The queues could not be read.");
+		return aws_err_set(e, 500, "InternalError", "The queues could not be read.");
 	sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
 	cJSON *urls = cJSON_CreateArray();
 	long long count = 0;
@@ -524,7 +494,7 @@ static void forget_queue_ids(struct cloud *c, const struct queue *q)
 }
 
 static bool op_delete_queue(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
-			    struct sqs_err *e)
+			    struct aws_err *e)
 {
 	struct queue q = { 0 };
 	if (!request_queue(c, in, &q, e))
@@ -547,7 +517,7 @@ static bool op_delete_queue(struct cloud *c, const char *account, const cJSON *i
 }
 
 static bool op_purge(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
-		     struct sqs_err *e)
+		     struct aws_err *e)
 {
 	struct queue q = { 0 };
 	if (!request_queue(c, in, &q, e))
@@ -602,7 +572,7 @@ static const char *const computed_attrs[] = { "QueueArn",
 					      NULL };
 
 static bool op_get_attrs(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
-			 struct sqs_err *e)
+			 struct aws_err *e)
 {
 	struct queue q = { 0 };
 	if (!request_queue(c, in, &q, e))
@@ -621,9 +591,8 @@ static bool op_get_attrs(struct cloud *c, const char *account, const cJSON *in, 
 		known = known || (cJSON_IsString(it) && find_fifo_attr(it->valuestring));
 		if (!known) {
 			queue_release(&q);
-			return err_set(e, 400, "InvalidAttributeName", "InvalidAttributeName",
-				       "Unknown Attribute %s.",
-				       cJSON_IsString(it) ? it->valuestring : "");
+			return aws_err_set(e, 400, "InvalidAttributeName", "Unknown Attribute %s.",
+					   cJSON_IsString(it) ? it->valuestring : "");
 		}
 	}
 	int64_t now = now_ms(c, q.account);
@@ -669,7 +638,7 @@ static bool op_get_attrs(struct cloud *c, const char *account, const cJSON *in, 
 }
 
 static bool op_set_attrs(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
-			 struct sqs_err *e)
+			 struct aws_err *e)
 {
 	struct queue q = { 0 };
 	if (!request_queue(c, in, &q, e))
@@ -687,7 +656,7 @@ static bool op_set_attrs(struct cloud *c, const char *account, const cJSON *in, 
 }
 
 /* Check message attributes (JSON shape); fills md5 (33 bytes). */
-static bool check_msg_attrs(const cJSON *attrs, char md5[33], struct sqs_err *e)
+static bool check_msg_attrs(const cJSON *attrs, char md5[33], struct aws_err *e)
 {
 	md5[0] = '\0';
 	if (!attrs)
@@ -878,7 +847,7 @@ static void dedup_remember(struct cloud *c, const struct queue *q, const char *k
  * content-based deduplication needs an explicit id. hash holds a body's SHA-256.
  */
 static bool send_ids(const struct queue *q, const cJSON *in, const char *body, size_t len,
-		     struct msg_ids *ids, char hash[SHA256_HEX_LEN + 1], struct sqs_err *e)
+		     struct msg_ids *ids, char hash[SHA256_HEX_LEN + 1], struct aws_err *e)
 {
 	const cJSON *gj = cJSON_GetObjectItemCaseSensitive(in, "MessageGroupId");
 	const cJSON *dj = cJSON_GetObjectItemCaseSensitive(in, "MessageDeduplicationId");
@@ -921,7 +890,7 @@ static bool send_ids(const struct queue *q, const cJSON *in, const char *body, s
 
 /* Check and send one entry (SendMessage's input or a batch entry) to q. */
 static bool send_one(struct cloud *c, const char *account, const struct queue *q, const cJSON *in,
-		     cJSON *out, struct sqs_err *e)
+		     cJSON *out, struct aws_err *e)
 {
 	const cJSON *bodyj = cJSON_GetObjectItemCaseSensitive(in, "MessageBody");
 	if (!cJSON_IsString(bodyj))
@@ -937,10 +906,10 @@ static bool send_one(struct cloud *c, const char *account, const struct queue *q
 				 "shorter than %lld bytes.",
 				 max);
 	if (!valid_body(body, len))
-		return err_set(e, 400, "InvalidMessageContents", "InvalidMessageContents",
-			       "Invalid binary character in the message body. Only #x9 | #xA | "
-			       "#xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF "
-			       "are allowed.");
+		return aws_err_set(e, 400, "InvalidMessageContents",
+				   "Invalid binary character in the message body. Only #x9 | #xA | "
+				   "#xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF "
+				   "are allowed.");
 	long long delay = attr_int(q, "DelaySeconds", 0);
 	bool given = false;
 	if (!query_int(in, "DelaySeconds", &delay, &given) || delay < 0 || delay > 900)
@@ -971,8 +940,7 @@ static bool send_one(struct cloud *c, const char *account, const struct queue *q
 	} else if (!insert_message(c, q, body, len, attrs, md5_attrs, delay, account, &ids, id,
 				   md5)) {
 		free(key);
-		return err_set(e, 500, "com.amazonaws.sqs#InternalError", "InternalError",
-			       "The message could not be stored.");
+		return aws_err_set(e, 500, "InternalError", "The message could not be stored.");
 	} else if (key) {
 		dedup_remember(c, q, key, id, ids.seq, now);
 	}
@@ -990,7 +958,7 @@ static bool send_one(struct cloud *c, const char *account, const struct queue *q
 }
 
 static bool op_send(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
-		    struct sqs_err *e)
+		    struct aws_err *e)
 {
 	struct queue q = { 0 };
 	if (!request_queue(c, in, &q, e))
@@ -1001,18 +969,18 @@ static bool op_send(struct cloud *c, const char *account, const cJSON *in, cJSON
 }
 
 /* Check a batch's entries: present, at most 10, ids distinct and well formed. */
-static bool check_batch(const cJSON *entries, struct sqs_err *e)
+static bool check_batch(const cJSON *entries, struct aws_err *e)
 {
 	if (!cJSON_IsArray(entries) || cJSON_GetArraySize(entries) == 0)
-		return err_set(e, 400, "EmptyBatchRequest",
-			       "AWS.SimpleQueueService.EmptyBatchRequest",
-			       "There should be at least one SendMessageBatchRequestEntry in the "
-			       "request.");
+		return aws_err_set(
+			e, 400, "EmptyBatchRequest",
+			"There should be at least one SendMessageBatchRequestEntry in the "
+			"request.");
 	if (cJSON_GetArraySize(entries) > SQS_BATCH_MAX)
-		return err_set(e, 400, "TooManyEntriesInBatchRequest",
-			       "AWS.SimpleQueueService.TooManyEntriesInBatchRequest",
-			       "Maximum number of entries per request are 10. You have sent %d.",
-			       cJSON_GetArraySize(entries));
+		return aws_err_set(
+			e, 400, "TooManyEntriesInBatchRequest",
+			"Maximum number of entries per request are 10. You have sent %d.",
+			cJSON_GetArraySize(entries));
 	const cJSON *a, *b;
 	cJSON_ArrayForEach(a, entries)
 	{
@@ -1021,34 +989,32 @@ static bool check_batch(const cJSON *entries, struct sqs_err *e)
 		    strspn(id, "abcdefghijklmnopqrstuvwxyz"
 			       "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 			       "0123456789-_") != strlen(id))
-			return err_set(
+			return aws_err_set(
 				e, 400, "InvalidBatchEntryId",
-				"AWS.SimpleQueueService.InvalidBatchEntryId",
 				"A batch entry id can only contain alphanumeric characters, "
 				"hyphens and underscores. It can be at most 80 letters long.");
 		for (b = a->next; b; b = b->next) {
 			const char *other = query_str(b, "Id");
 			if (other && strcmp(other, id) == 0)
-				return err_set(e, 400, "BatchEntryIdsNotDistinct",
-					       "AWS.SimpleQueueService.BatchEntryIdsNotDistinct",
-					       "Id %s repeated.", id);
+				return aws_err_set(e, 400, "BatchEntryIdsNotDistinct",
+						   "Id %s repeated.", id);
 		}
 	}
 	return true;
 }
 
-static void add_failed(cJSON *failed, const char *id, const struct sqs_err *e)
+static void add_failed(cJSON *failed, const char *id, const struct aws_err *e)
 {
 	cJSON *f = cJSON_CreateObject();
 	cJSON_AddStringToObject(f, "Id", id);
 	cJSON_AddBoolToObject(f, "SenderFault", e->status < 500);
 	cJSON_AddStringToObject(f, "Code", e->code);
-	cJSON_AddStringToObject(f, "Message", e->msg);
+	cJSON_AddStringToObject(f, "Message", e->message);
 	cJSON_AddItemToArray(failed, f);
 }
 
 static bool op_send_batch(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
-			  struct sqs_err *e)
+			  struct aws_err *e)
 {
 	struct queue q = { 0 };
 	if (!request_queue(c, in, &q, e))
@@ -1067,18 +1033,18 @@ static bool op_send_batch(struct cloud *c, const char *account, const cJSON *in,
 	}
 	if (total > (size_t)attr_int(&q, "MaximumMessageSize", SQS_MESSAGE_MAX)) {
 		queue_release(&q);
-		return err_set(e, 400, "BatchRequestTooLong",
-			       "AWS.SimpleQueueService.BatchRequestTooLong",
-			       "Batch requests cannot be longer than 262144 bytes. You have sent "
-			       "%zu bytes.",
-			       total);
+		return aws_err_set(
+			e, 400, "BatchRequestTooLong",
+			"Batch requests cannot be longer than 262144 bytes. You have sent "
+			"%zu bytes.",
+			total);
 	}
 	cJSON *ok = cJSON_AddArrayToObject(out, "Successful");
 	cJSON *failed = cJSON_AddArrayToObject(out, "Failed");
 	cJSON_ArrayForEach(it, entries)
 	{
 		cJSON *r = cJSON_CreateObject();
-		struct sqs_err ee = { 0 };
+		struct aws_err ee = { 0 };
 		const char *id = query_str(it, "Id");
 		if (send_one(c, account, &q, it, r, &ee)) {
 			cJSON_AddStringToObject(r, "Id", id);
@@ -1435,7 +1401,7 @@ static void remember_attempt(struct cloud *c, const struct queue *q, const char 
 }
 
 static bool op_receive(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
-		       struct sqs_err *e)
+		       struct aws_err *e)
 {
 	struct queue q = { 0 };
 	if (!request_queue(c, in, &q, e))
@@ -1585,16 +1551,16 @@ static long long find_receipt(struct cloud *c, const struct queue *q, const char
 }
 
 static bool delete_one(struct cloud *c, const struct queue *q, const char *receipt,
-		       struct sqs_err *e)
+		       struct aws_err *e)
 {
 	if (!receipt || !receipt[0])
 		return MISSING(e, "ReceiptHandle");
 	bool exists;
 	long long seq = find_receipt(c, q, receipt, &exists);
 	if (seq == -1 && !exists && receipt_seq(receipt) < 0)
-		return err_set(e, 400, "ReceiptHandleIsInvalid", "ReceiptHandleIsInvalid",
-			       "The input receipt handle \"%s\" is not a valid receipt handle.",
-			       receipt);
+		return aws_err_set(e, 400, "ReceiptHandleIsInvalid",
+				   "The input receipt handle \"%s\" is not a valid receipt handle.",
+				   receipt);
 	/* An older receipt of a message received again, or one already deleted: no-op. */
 	if (!exists || seq < 0)
 		return true;
@@ -1606,7 +1572,7 @@ static bool delete_one(struct cloud *c, const struct queue *q, const char *recei
 }
 
 static bool op_delete(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
-		      struct sqs_err *e)
+		      struct aws_err *e)
 {
 	struct queue q = { 0 };
 	if (!request_queue(c, in, &q, e))
@@ -1618,7 +1584,7 @@ static bool op_delete(struct cloud *c, const char *account, const cJSON *in, cJS
 	return ok;
 }
 
-static bool change_one(struct cloud *c, const struct queue *q, const cJSON *in, struct sqs_err *e)
+static bool change_one(struct cloud *c, const struct queue *q, const cJSON *in, struct aws_err *e)
 {
 	const char *receipt = query_str(in, "ReceiptHandle");
 	long long vt = -1;
@@ -1635,15 +1601,15 @@ static bool change_one(struct cloud *c, const struct queue *q, const cJSON *in, 
 	bool exists;
 	long long seq = find_receipt(c, q, receipt, &exists);
 	if (seq == -1 && receipt_seq(receipt) < 0)
-		return err_set(e, 400, "ReceiptHandleIsInvalid", "ReceiptHandleIsInvalid",
-			       "The input receipt handle \"%s\" is not a valid receipt handle.",
-			       receipt);
+		return aws_err_set(e, 400, "ReceiptHandleIsInvalid",
+				   "The input receipt handle \"%s\" is not a valid receipt handle.",
+				   receipt);
 	if (!exists || seq < 0)
-		return err_set(e, 400, "MessageNotInflight",
-			       "AWS.SimpleQueueService.MessageNotInflight",
-			       "Value %s for parameter ReceiptHandle is invalid. Reason: Message "
-			       "does not exist or is not available for visibility timeout change.",
-			       receipt);
+		return aws_err_set(
+			e, 400, "MessageNotInflight",
+			"Value %s for parameter ReceiptHandle is invalid. Reason: Message "
+			"does not exist or is not available for visibility timeout change.",
+			receipt);
 	sqlite3_stmt *st = prep(c, "UPDATE sqs_messages SET visible=? WHERE seq=?");
 	sqlite3_bind_int64(st, 1, now_ms(c, q->account) + vt * 1000);
 	sqlite3_bind_int64(st, 2, seq);
@@ -1653,7 +1619,7 @@ static bool change_one(struct cloud *c, const struct queue *q, const cJSON *in, 
 }
 
 static bool op_change(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
-		      struct sqs_err *e)
+		      struct aws_err *e)
 {
 	struct queue q = { 0 };
 	if (!request_queue(c, in, &q, e))
@@ -1665,7 +1631,7 @@ static bool op_change(struct cloud *c, const char *account, const cJSON *in, cJS
 	return ok;
 }
 
-static bool batch_of(struct cloud *c, const cJSON *in, cJSON *out, struct sqs_err *e, bool change)
+static bool batch_of(struct cloud *c, const cJSON *in, cJSON *out, struct aws_err *e, bool change)
 {
 	struct queue q = { 0 };
 	if (!request_queue(c, in, &q, e))
@@ -1680,7 +1646,7 @@ static bool batch_of(struct cloud *c, const cJSON *in, cJSON *out, struct sqs_er
 	const cJSON *it;
 	cJSON_ArrayForEach(it, entries)
 	{
-		struct sqs_err ee = { 0 };
+		struct aws_err ee = { 0 };
 		const char *id = query_str(it, "Id");
 		bool done = change ? change_one(c, &q, it, &ee)
 				   : delete_one(c, &q, query_str(it, "ReceiptHandle"), &ee);
@@ -1697,21 +1663,21 @@ static bool batch_of(struct cloud *c, const cJSON *in, cJSON *out, struct sqs_er
 }
 
 static bool op_delete_batch(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
-			    struct sqs_err *e)
+			    struct aws_err *e)
 {
 	(void)account;
 	return batch_of(c, in, out, e, false);
 }
 
 static bool op_change_batch(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
-			    struct sqs_err *e)
+			    struct aws_err *e)
 {
 	(void)account;
 	return batch_of(c, in, out, e, true);
 }
 
 static bool op_tags(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
-		    struct sqs_err *e)
+		    struct aws_err *e)
 {
 	struct queue q = { 0 };
 	if (!request_queue(c, in, &q, e))
@@ -1723,221 +1689,69 @@ static bool op_tags(struct cloud *c, const char *account, const cJSON *in, cJSON
 }
 
 typedef bool (*op_fn)(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
-		      struct sqs_err *e);
+		      struct aws_err *e);
 
-static const struct op {
-	const char *name;
-	op_fn fn;
-	bool result;       /* the query protocol's answer has an <ActionResult> */
-	const char *entry; /* the XML name of a batch's successful entries */
-} ops[] = {
-	{ "CreateQueue", op_create, true, NULL },
-	{ "GetQueueUrl", op_get_url, true, NULL },
-	{ "ListQueues", op_list, true, NULL },
-	{ "DeleteQueue", op_delete_queue, false, NULL },
-	{ "PurgeQueue", op_purge, false, NULL },
-	{ "GetQueueAttributes", op_get_attrs, true, NULL },
-	{ "SetQueueAttributes", op_set_attrs, false, NULL },
-	{ "SendMessage", op_send, true, NULL },
-	{ "SendMessageBatch", op_send_batch, true, "SendMessageBatchResultEntry" },
-	{ "ReceiveMessage", op_receive, true, NULL },
-	{ "DeleteMessage", op_delete, false, NULL },
-	{ "DeleteMessageBatch", op_delete_batch, true, "DeleteMessageBatchResultEntry" },
-	{ "ChangeMessageVisibility", op_change, false, NULL },
-	{ "ChangeMessageVisibilityBatch", op_change_batch, true,
-	  "ChangeMessageVisibilityBatchResultEntry" },
-	{ "TagQueue", op_tags, false, NULL },
-	{ "UntagQueue", op_tags, false, NULL },
-	{ NULL, NULL, false, NULL },
-};
-
-static const struct op *find_op(const char *name)
+/*
+ * Run an operation under the database's lock; wakes pollers after writes. The query protocol
+ * may name the queue by the request's path (POST /ACCOUNT/QUEUE) instead of QueueUrl.
+ */
+static cJSON *run(struct svc_call *call, op_fn fn, bool writes, const cJSON *in, struct aws_err *e)
 {
-	for (const struct op *o = ops; o->name; o++)
-		if (strcmp(o->name, name) == 0)
-			return o;
-	return NULL;
-}
-
-/* Run an operation under the database's lock; wakes pollers after writes. */
-static bool run_op(struct cloud *c, const struct op *op, const char *account, const cJSON *in,
-		   cJSON *out, struct sqs_err *e)
-{
+	struct cloud *c = call->cloud;
+	const char *account = call->caller->account;
+	cJSON *owned = NULL;
+	if (call->http && !query_str(in, "QueueUrl") && strcmp(call->http->path, "/") != 0) {
+		char url[300];
+		snprintf(url, sizeof(url), "%s%s", c->endpoint, call->http->path);
+		owned = cJSON_Duplicate(in, true);
+		cJSON_AddStringToObject(owned, "QueueUrl", url);
+		in = owned;
+	}
+	cJSON *out = NULL;
 	/* Another account's queue is out of reach: it has no queue policy to open it. */
 	const char *url = query_str(in, "QueueUrl");
 	char owner[13], name[81];
-	if (url && parse_url(url, owner, name) && strcmp(owner, account) != 0)
-		return err_set(e, 403, "AccessDenied", "AccessDenied",
-			       "Access to the resource %s is denied.", url);
+	if (url && parse_url(url, owner, name) && strcmp(owner, account) != 0) {
+		aws_err_set(e, 403, "AccessDenied", "Access to the resource %s is denied.", url);
+		goto done;
+	}
+	out = cJSON_CreateObject();
 	pthread_mutex_lock(&c->db->mu);
-	bool ok = op->fn(c, account, in, out, e);
+	bool ok = fn(c, account, in, out, e);
 	pthread_mutex_unlock(&c->db->mu);
-	if (ok && op->fn != op_receive && op->fn != op_get_attrs && op->fn != op_list &&
-	    op->fn != op_get_url)
-		poke(c);
-	return ok;
-}
-
-static void xml_value(struct strbuf *sb, const cJSON *v)
-{
-	if (cJSON_IsString(v))
-		query_xml_escape(sb, v->valuestring);
-	else if (cJSON_IsBool(v))
-		strbuf_addstr(sb, cJSON_IsTrue(v) ? "true" : "false");
-	else if (cJSON_IsNumber(v))
-		strbuf_addf(sb, "%lld", (long long)v->valuedouble);
-}
-
-static void xml_members(struct strbuf *sb, const cJSON *o, const struct op *op);
-
-static void xml_member(struct strbuf *sb, const cJSON *v, const struct op *op)
-{
-	const char *k = v->string;
-	const cJSON *it;
-	if (strcmp(k, "QueueUrls") == 0) {
-		cJSON_ArrayForEach(it, v) query_xml_text(sb, "QueueUrl", it->valuestring);
-	} else if (strcmp(k, "Attributes") == 0) {
-		cJSON_ArrayForEach(it, v)
-		{
-			strbuf_addstr(sb, "<Attribute>");
-			query_xml_text(sb, "Name", it->string);
-			query_xml_text(sb, "Value", it->valuestring);
-			strbuf_addstr(sb, "</Attribute>");
-		}
-	} else if (strcmp(k, "MessageAttributes") == 0) {
-		cJSON_ArrayForEach(it, v)
-		{
-			strbuf_addstr(sb, "<MessageAttribute>");
-			query_xml_text(sb, "Name", it->string);
-			strbuf_addstr(sb, "<Value>");
-			xml_members(sb, it, op);
-			strbuf_addstr(sb, "</Value></MessageAttribute>");
-		}
-	} else if (cJSON_IsArray(v)) {
-		const char *tag = strcmp(k, "Messages") == 0 ? "Message"
-				  : strcmp(k, "Failed") == 0 ? "BatchResultErrorEntry"
-							     : op->entry;
-		cJSON_ArrayForEach(it, v)
-		{
-			strbuf_addf(sb, "<%s>", tag);
-			xml_members(sb, it, op);
-			strbuf_addf(sb, "</%s>", tag);
-		}
-	} else {
-		strbuf_addf(sb, "<%s>", k);
-		xml_value(sb, v);
-		strbuf_addf(sb, "</%s>", k);
-	}
-}
-
-static void xml_members(struct strbuf *sb, const cJSON *o, const struct op *op)
-{
-	const cJSON *v;
-	cJSON_ArrayForEach(v, o) xml_member(sb, v, op);
-}
-
-static void json_error(struct http_resp *resp, const struct sqs_err *e)
-{
-	char type[128];
-	if (strchr(e->json_type, '#'))
-		snprintf(type, sizeof(type), "%s", e->json_type);
-	else
-		snprintf(type, sizeof(type), "com.amazonaws.sqs#%s", e->json_type);
-	resp->status = e->status;
-	resp->content_type = "application/x-amz-json-1.0";
-	strbuf_reset(&resp->body);
-	cJSON *o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "__type", type);
-	cJSON_AddStringToObject(o, "message", e->msg);
-	char *text = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
-	strbuf_addstr(&resp->body, text);
-	free(text);
-	http_resp_headerf(resp, "x-amzn-query-error", "%s;%s", e->code,
-			  e->status >= 500 ? "Receiver" : "Sender");
-}
-
-void sqs_api_json(struct cloud *c, const char *account, const char *action,
-		  const struct http_req *req, struct http_resp *resp)
-{
-	struct sqs_err e = { 0 };
-	const struct op *op = find_op(action);
-	cJSON *in = req->body_len ? cJSON_ParseWithLength(req->body, req->body_len) : NULL;
-	if (!op) {
-		err_set(&e, 400, "com.amazon.coral.service#UnknownOperationException",
-			"InvalidAction", "The action %s is not valid for this endpoint.", action);
-	} else if (req->too_large) {
-		err_set(&e, 413, "com.amazon.coral.service#RequestEntityTooLargeException",
-			"RequestEntityTooLarge", "The request is larger than SQS accepts.");
-	} else if (!cJSON_IsObject(in)) {
-		err_set(&e, 400, "com.amazon.coral.service#SerializationException",
-			"SerializationException", "The request body is not a JSON object.");
-	} else {
-		cJSON *out = cJSON_CreateObject();
-		if (run_op(c, op, account, in, out, &e)) {
-			char *text = cJSON_PrintUnformatted(out);
-			strbuf_addstr(&resp->body, text);
-			free(text);
-			resp->content_type = "application/x-amz-json-1.0";
-			e.status = 0;
-		}
+	if (!ok) {
 		cJSON_Delete(out);
-		if (!e.status) {
-			cJSON_Delete(in);
-			return;
-		}
+		out = NULL;
+	} else if (writes) {
+		poke(c);
 	}
-	cJSON_Delete(in);
-	json_error(resp, &e);
+done:
+	cJSON_Delete(owned);
+	return out;
 }
 
-/* Fold a query request's numbered members into the JSON shapes. */
-static void fold_query(cJSON *p)
-{
-	query_fold_map(p, "Attribute", "Name", "Value", "Attributes");
-	query_fold_list(p, "AttributeName", "AttributeNames");
-	query_fold_list(p, "MessageAttributeName", "MessageAttributeNames");
-	query_fold_list(p, "MessageSystemAttributeName", "MessageSystemAttributeNames");
-	query_fold_map(p, "MessageAttribute", "Name", "Value", "MessageAttributes");
-	static const char *const batches[] = { "SendMessageBatchRequestEntry",
-					       "DeleteMessageBatchRequestEntry",
-					       "ChangeMessageVisibilityBatchRequestEntry", NULL };
-	for (const char *const *b = batches; *b; b++)
-		query_fold_objects(p, *b, "Entries");
-	cJSON *entries = cJSON_GetObjectItemCaseSensitive(p, "Entries");
-	cJSON *it;
-	cJSON_ArrayForEach(it, entries)
-		query_fold_map(it, "MessageAttribute", "Name", "Value", "MessageAttributes");
-}
+/* The table's handler of fn; writes: whether it may wake a long poll. */
+#define SQS_OP(fn, writes)                                                                  \
+	static cJSON *svc_##fn(struct svc_call *call, const cJSON *in, struct aws_err *err) \
+	{                                                                                   \
+		return run(call, fn, writes, in, err);                                      \
+	}
 
-void sqs_api_query(struct cloud *c, const char *account, const struct http_req *req, cJSON *params,
-		   struct http_resp *resp)
-{
-	const char *action = query_str(params, "Action");
-	const struct op *op = find_op(action);
-	if (!op) {
-		query_error(resp, SQS_XMLNS, 400, "InvalidAction",
-			    "The action %s is not valid for this endpoint.", action);
-		return;
-	}
-	fold_query(params);
-	/* The query protocol may name the queue by the request's path instead. */
-	if (!query_str(params, "QueueUrl") && strcmp(req->path, "/") != 0) {
-		char url[300];
-		snprintf(url, sizeof(url), "%s%s", c->endpoint, req->path);
-		cJSON_AddStringToObject(params, "QueueUrl", url);
-	}
-	struct sqs_err e = { 0 };
-	cJSON *out = cJSON_CreateObject();
-	if (run_op(c, op, account, params, out, &e)) {
-		query_xml_begin(resp, SQS_XMLNS, op->name, op->result);
-		xml_members(&resp->body, out, op);
-		query_xml_end(resp, op->name, op->result);
-	} else {
-		query_error(resp, SQS_XMLNS, e.status, e.code, "%s", e.msg);
-	}
-	cJSON_Delete(out);
-}
+SQS_OP(op_change, true)
+SQS_OP(op_change_batch, true)
+SQS_OP(op_create, true)
+SQS_OP(op_delete, true)
+SQS_OP(op_delete_batch, true)
+SQS_OP(op_delete_queue, true)
+SQS_OP(op_get_attrs, false)
+SQS_OP(op_get_url, false)
+SQS_OP(op_list, false)
+SQS_OP(op_purge, true)
+SQS_OP(op_receive, false)
+SQS_OP(op_send, true)
+SQS_OP(op_send_batch, true)
+SQS_OP(op_set_attrs, true)
+SQS_OP(op_tags, true)
 
 int sqs_pending(struct cloud *c, const char *queue_arn, int64_t now_ms, int64_t *next_ms)
 {
@@ -2068,80 +1882,45 @@ static void reset(struct cloud *c, const char *account)
 	poke(c);
 }
 
-static const char *const raw_ops[] = {
-	"ChangeMessageVisibility",
-	"ChangeMessageVisibilityBatch",
-	"CreateQueue",
-	"DeleteMessage",
-	"DeleteMessageBatch",
-	"DeleteQueue",
-	"GetQueueAttributes",
-	"GetQueueUrl",
-	"ListQueues",
-	"PurgeQueue",
-	"ReceiveMessage",
-	"SendMessage",
-	"SendMessageBatch",
-	"SetQueueAttributes",
-	"TagQueue",
-	"UntagQueue",
-	NULL,
-};
-
-/*
- * Every operation, for other services (svc_call_internal): the same handlers as clients'
- * requests reach through sqs_api_json() and sqs_api_query(), in and out in the model's shape.
- */
-static cJSON *run_internal(struct svc_call *call, const cJSON *in, struct aws_err *err)
-{
-	const struct op *op = find_op(call->op);
-	assert(op);
-	struct sqs_err e = { 0 };
-	cJSON *out = cJSON_CreateObject();
-	if (run_op(call->cloud, op, call->caller->account, in, out, &e))
-		return out;
-	cJSON_Delete(out);
-	/* The model's error name where it has one, else the query protocol's code. */
-	aws_err_set(err, e.status, strchr(e.json_type, '#') ? e.code : e.json_type, "%s", e.msg);
-	return NULL;
-}
-
-static const struct svc_op internal_ops[] = {
-	{ "ChangeMessageVisibility", run_internal },
-	{ "ChangeMessageVisibilityBatch", run_internal },
-	{ "CreateQueue", run_internal },
-	{ "DeleteMessage", run_internal },
-	{ "DeleteMessageBatch", run_internal },
-	{ "DeleteQueue", run_internal },
-	{ "GetQueueAttributes", run_internal },
-	{ "GetQueueUrl", run_internal },
-	{ "ListQueues", run_internal },
-	{ "PurgeQueue", run_internal },
-	{ "ReceiveMessage", run_internal },
-	{ "SendMessage", run_internal },
-	{ "SendMessageBatch", run_internal },
-	{ "SetQueueAttributes", run_internal },
-	{ "TagQueue", run_internal },
-	{ "UntagQueue", run_internal },
+static const struct svc_op ops[] = {
+	{ "ChangeMessageVisibility", svc_op_change },
+	{ "ChangeMessageVisibilityBatch", svc_op_change_batch },
+	{ "CreateQueue", svc_op_create },
+	{ "DeleteMessage", svc_op_delete },
+	{ "DeleteMessageBatch", svc_op_delete_batch },
+	{ "DeleteQueue", svc_op_delete_queue },
+	{ "GetQueueAttributes", svc_op_get_attrs },
+	{ "GetQueueUrl", svc_op_get_url },
+	{ "ListQueues", svc_op_list },
+	{ "PurgeQueue", svc_op_purge },
+	{ "ReceiveMessage", svc_op_receive },
+	{ "SendMessage", svc_op_send },
+	{ "SendMessageBatch", svc_op_send_batch },
+	{ "SetQueueAttributes", svc_op_set_attrs },
+	{ "TagQueue", svc_op_tags },
+	{ "UntagQueue", svc_op_tags },
 };
 
 /* ReceiveMessage's AttributeNames takes the message's attributes (ApproximateReceiveCount,
  * SentTimestamp), which the model's enum of queue attributes lacks. */
-static const char *const unchecked[] = { "ReceiveMessage.AttributeNames", NULL };
-
-static void raw(struct svc_call *call, struct http_resp *resp)
-{
-	struct cloud *c = call->cloud;
-	const struct http_req *req = call->http;
-	if (http_header(req, "X-Amz-Target")) {
-		sqs_api_json(c, call->caller->account, call->op, req, resp);
-		return;
-	}
-	cJSON *params = query_request_params(req, SQS_XMLNS, resp);
-	if (params)
-		sqs_api_query(c, call->caller->account, req, params, resp);
-	cJSON_Delete(params);
-}
+/* ... and QueueUrl, which a query request may give as its path instead (see run()). */
+static const char *const unchecked[] = {
+	"ReceiveMessage.AttributeNames",
+	"ChangeMessageVisibility.QueueUrl",
+	"ChangeMessageVisibilityBatch.QueueUrl",
+	"DeleteMessage.QueueUrl",
+	"DeleteMessageBatch.QueueUrl",
+	"DeleteQueue.QueueUrl",
+	"GetQueueAttributes.QueueUrl",
+	"PurgeQueue.QueueUrl",
+	"ReceiveMessage.QueueUrl",
+	"SendMessage.QueueUrl",
+	"SendMessageBatch.QueueUrl",
+	"SetQueueAttributes.QueueUrl",
+	"TagQueue.QueueUrl",
+	"UntagQueue.QueueUrl",
+	NULL,
+};
 
 const struct cloud_service sqs_service = {
 	.name = "sqs",
@@ -2155,10 +1934,7 @@ const struct cloud_service sqs_service = {
 	.reset_account = reset,
 	.migrations = migrations,
 	.nmigrations = sizeof(migrations) / sizeof(migrations[0]),
-	.ops = internal_ops,
-	.nops = sizeof(internal_ops) / sizeof(internal_ops[0]),
-	.internal_ops = raw_ops,
+	.ops = ops,
+	.nops = sizeof(ops) / sizeof(ops[0]),
 	.unchecked = unchecked,
-	.raw_ops = raw_ops,
-	.raw = raw,
 };

@@ -24,13 +24,6 @@ bool sqs_start(struct cloud *c, struct error *err);
 void sqs_stop(struct cloud *c);
 void sqs_free(struct cloud *c);
 
-/* A query-protocol request (its parameters already parsed, "Action" among them). */
-void sqs_api_query(struct cloud *c, const char *account, const struct http_req *req,
-		   struct cJSON *params, struct http_resp *resp);
-/* A JSON 1.0 request: action is what follows "AmazonSQS." in X-Amz-Target. */
-void sqs_api_json(struct cloud *c, const char *account, const char *action,
-		  const struct http_req *req, struct http_resp *resp);
-
 /*
  * Wait (at most max_real_ms) until a message may have arrived in any queue or the clock was
  * stepped. For pollers.
