@@ -652,9 +652,9 @@ TEST(proto_encode_error__shapes_errors_as_aws_does)
 	encode_error("sqs", PROTO_JSON, 400, "AWS.SimpleQueueService.NonExistentQueue",
 		     "The specified queue does not exist.", NULL, &r);
 	is_str(strbuf_str(&r.body),
-	       "{\"__type\":\"QueueDoesNotExist\",\"message\":\"The specified queue does not "
-	       "exist.\"}",
-	       "JSON");
+	       "{\"__type\":\"com.amazonaws.sqs#QueueDoesNotExist\",\"message\":\"The "
+	       "specified queue does not exist.\"}",
+	       "JSON, the type in SQS's namespace as SQS answers");
 	is_str(resp_header(&r, "x-amzn-query-error"),
 	       "AWS.SimpleQueueService.NonExistentQueue;Sender", "query-compatible code");
 	http_resp_release(&r);
