@@ -34,6 +34,9 @@ bool lambda_policy_allows(struct cloud *c, const char *account, const char *func
 bool lambda_policy_allows_url(struct cloud *c, const char *account, const char *function,
 			      const char *auth_type);
 /* Forget a function's policy (DeleteFunction, reset). */
+/* The function policy of function in account as one document, for IAM's evaluator; NULL
+ * when it has none. Caller frees. */
+char *lambda_policy_document(struct cloud *c, const char *account, const char *function);
 void lambda_policy_forget(struct cloud *c, const char *account, const char *function);
 
 #endif
