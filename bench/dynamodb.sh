@@ -65,9 +65,12 @@ if command -v moto_server >/dev/null 2>&1; then
 fi
 
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) cores"
-/usr/bin/python3 - "$E" "$moto" "$n" "$m" <<'PY'
+LT_ROOT=$root /usr/bin/python3 - "$E" "$moto" "$n" "$m" <<'PY'
 import io, statistics, sys, threading, time, zipfile
 import boto3
+import os
+sys.path.insert(0, os.path.join(os.environ["LT_ROOT"], "tests", "integration"))
+import cloudlib  # noqa: E402
 
 endpoint, moto, n, m = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 
@@ -148,7 +151,7 @@ buf = io.BytesIO()
 with zipfile.ZipFile(buf, "w") as z:
     z.writestr("f.py", code)
 lam.create_function(FunctionName="sink", Runtime="python3.12", Handler="f.handler", Timeout=30,
-                    Role="arn:aws:iam::123456789012:role/r", Code={"ZipFile": buf.getvalue()})
+                    Role=cloudlib.role_for(lam), Code={"ZipFile": buf.getvalue()})
 t0 = time.monotonic()
 u = lam.create_event_source_mapping(FunctionName="sink", EventSourceArn=arn, StartingPosition="TRIM_HORIZON",
                                     BatchSize=100)["UUID"]

@@ -61,7 +61,7 @@ buf = io.BytesIO()
 with zipfile.ZipFile(buf, "w") as z:
     z.writestr("lambda_function.py", "def lambda_handler(event, context):\n    return {'batchItemFailures': []}\n")
 lam.create_function(FunctionName="sink", Runtime="python3.12", Handler="lambda_function.lambda_handler",
-                    Role="arn:aws:iam::123456789012:role/lambda-role", Code={"ZipFile": buf.getvalue()})
+                    Role=flow.cloudlib.role_for(lam), Code={"ZipFile": buf.getvalue()})
 arn = sqs.get_queue_attributes(QueueUrl=work, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
 # No warm-up: the pollers' first batches start their environments cold, concurrently, inside
 # the timed span.

@@ -48,6 +48,15 @@ printf 'def handler(event, context):\n    return event\n' >"$work/py/app.py"
 printf 'exports.handler = async (event) => event;\n' >"$work/node/h.js"
 (cd "$work/py" && zip -q ../py.zip app.py)
 (cd "$work/node" && zip -q ../node.zip h.js)
+# The functions' execution role: trusting Lambda, with the basic execution policy.
+iam() {
+	curl -sf -o /dev/null -X POST "$E/" --aws-sigv4 aws:amz:us-east-1:iam \
+		--user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" --data-urlencode Version=2010-05-08 "$@"
+}
+iam --data-urlencode Action=CreateRole --data-urlencode RoleName=bench \
+	--data-urlencode 'AssumeRolePolicyDocument={"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}'
+iam --data-urlencode Action=AttachRolePolicy --data-urlencode RoleName=bench \
+	--data-urlencode PolicyArn=arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole
 create() { # NAME RUNTIME HANDLER ZIP
 	printf '{"FunctionName":"%s","Runtime":"%s","Handler":"%s","MemorySize":2048,"Role":"arn:aws:iam::%s:role/bench","Code":{"ZipFile":"%s"}}' \
 		"$1" "$2" "$3" "$acct" "$(base64 -w0 "$4")" >"$work/create.json"

@@ -43,9 +43,12 @@ E=http://127.0.0.1:$port
 cred=$tmp/ws/.cloud/credentials
 AWS_ACCESS_KEY_ID=$(awk '$1 == "aws_access_key_id" {print $3}' "$cred")
 AWS_SECRET_ACCESS_KEY=$(awk '$1 == "aws_secret_access_key" {print $3}' "$cred")
-/usr/bin/python3 - "$E" "$n" <<'PY'
+LT_ROOT=$root /usr/bin/python3 - "$E" "$n" <<'PY'
 import io, statistics, sys, time, zipfile
 import boto3
+import os
+sys.path.insert(0, os.path.join(os.environ["LT_ROOT"], "tests", "integration"))
+import cloudlib  # noqa: E402
 endpoint, n = sys.argv[1], int(sys.argv[2])
 kw = dict(endpoint_url=endpoint, region_name="us-east-1")
 s3, lam, logs = (boto3.client(s, **kw) for s in ("s3", "lambda", "logs"))
@@ -58,7 +61,7 @@ buf = io.BytesIO()
 with zipfile.ZipFile(buf, "w") as z:
     z.writestr("lambda_function.py", src)
 lam.create_function(FunctionName="sink", Runtime="python3.12", Handler="lambda_function.lambda_handler",
-                    Role="arn:aws:iam::123456789012:role/lambda-role", Code={"ZipFile": buf.getvalue()})
+                    Role=cloudlib.role_for(lam), Code={"ZipFile": buf.getvalue()})
 arn = lam.get_function(FunctionName="sink")["Configuration"]["FunctionArn"]
 s3.create_bucket(Bucket="bench")
 lam.add_permission(FunctionName="sink", StatementId="s3", Action="lambda:InvokeFunction",

@@ -26,6 +26,7 @@ import http.client, json, os, statistics, sys, time
 root, n, rounds, builds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4:]
 sys.path.insert(0, os.path.join(root, "tests", "integration"))
 from cloudlib import Cloud, zip_files
+import cloudlib
 from botocore.auth import S3SigV4Auth, SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
@@ -47,7 +48,7 @@ def setup(cloud):
     c = {s: cloud.client(s) for s in ("lambda", "logs", "sns", "s3", "sqs")}
     c["lambda"].create_function(
         FunctionName="echo", Runtime="python3.12", Handler="app.handler", MemorySize=2048,
-        Role="arn:aws:iam::%s:role/bench" % cloud.account,
+        Role=cloudlib.role_for(cloud.client("lambda")),
         Code={"ZipFile": zip_files({"app.py": "def handler(event, context):\n    return event\n"})})
     for _ in range(100):
         if c["lambda"].get_function(FunctionName="echo")["Configuration"]["State"] == "Active":

@@ -41,7 +41,8 @@ struct lambda_client {
 	char *host;   /* "127.0.0.1:4566", for the Host header */
 	char *socket; /* a Unix socket to speak on instead (the control socket), or NULL */
 	char *access_key, *secret; /* NULL: requests go unsigned */
-	const char *scope; /* the SigV4 service of a query-protocol call under way, or NULL */
+	const char *scope;         /* the service to sign for when the path does not say, or NULL */
+	char *role;                /* the checks' execution role's ARN, once made */
 };
 
 void client_reply_release(struct lambda_reply *r)
@@ -163,6 +164,7 @@ void client_free(struct lambda_client *c)
 	free(c->socket);
 	free(c->access_key);
 	free(c->secret);
+	free(c->role);
 	free(c);
 }
 
@@ -619,6 +621,67 @@ static char *escape_name(const char *name)
 	return strbuf_detach(&sb);
 }
 
+/* One IAM query-protocol call (form is its parameters after Action, URL-encoded); the
+ * <Arn> of its answer, or NULL. Caller frees. */
+static char *iam_call(struct lambda_client *c, const char *action, const char *form, int *status)
+{
+	static const char *const extra[] = {
+		"Content-Type: application/x-www-form-urlencoded; charset=utf-8", NULL
+	};
+	char *body = xasprintf("Action=%s&Version=2010-05-08&%s", action, form);
+	struct lambda_reply r;
+	c->scope = "iam";
+	bool ok = call(c, "POST", "/", body, strlen(body), extra, &r);
+	c->scope = NULL;
+	free(body);
+	*status = ok ? r.status : 0;
+	char *arn = NULL;
+	const char *a = ok && r.body ? strstr(r.body, "<Arn>") : NULL;
+	const char *z = a ? strstr(a, "</Arn>") : NULL;
+	if (a && z)
+		arn = xstrndup(a + 5, (size_t)(z - a - 5));
+	client_reply_release(&r);
+	return arn;
+}
+
+/*
+ * The execution role the tutor's functions run with (lambda-tutor-check): made in the
+ * caller's account when missing, trusting Lambda, with the basic execution policy and the
+ * data services the exercises' handlers use. NULL when IAM cannot be reached.
+ */
+static const char *check_role(struct lambda_client *c)
+{
+	if (c->role)
+		return c->role;
+	static const char trust[] =
+		"%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%"
+		"22Allow%22%2C%22Principal%22%3A%7B%22Service%22%3A%22lambda.amazonaws.com%22%7D%"
+		"2C%22Action%22%3A%22sts%3AAssumeRole%22%7D%5D%7D";
+	static const char access[] =
+		"%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%"
+		"22Allow%22%2C%22Action%22%3A%5B%22dynamodb%3A*%22%2C%22s3%3A*%22%2C%22sqs%3A*%22%"
+		"2C%22sns%3A*%22%2C%22kinesis%3A*%22%2C%22events%3A*%22%5D%2C%22Resource%22%3A%22*"
+		"%22%7D%5D%7D";
+	int st;
+	char *form = xasprintf("RoleName=lambda-tutor-check&AssumeRolePolicyDocument=%s", trust);
+	char *arn = iam_call(c, "CreateRole", form, &st);
+	free(form);
+	if (!arn)
+		arn = iam_call(c, "GetRole", "RoleName=lambda-tutor-check", &st);
+	if (!arn)
+		return NULL;
+	free(iam_call(c, "AttachRolePolicy",
+		      "RoleName=lambda-tutor-check&PolicyArn=arn%3Aaws%3Aiam%3A%3Aaws%3Apolicy%2F"
+		      "service-role%2FAWSLambdaBasicExecutionRole",
+		      &st));
+	form = xasprintf("RoleName=lambda-tutor-check&PolicyName=exercise-data&PolicyDocument=%s",
+			 access);
+	free(iam_call(c, "PutRolePolicy", form, &st));
+	free(form);
+	c->role = arn;
+	return c->role;
+}
+
 bool client_create_function(struct lambda_client *c, const char *name, const char *runtime,
 			    const char *handler, const char *arch, int memory, int timeout,
 			    const char *env_json, const void *zip, size_t zip_len,
@@ -628,7 +691,9 @@ bool client_create_function(struct lambda_client *c, const char *name, const cha
 	cJSON_AddStringToObject(req, "FunctionName", name);
 	cJSON_AddStringToObject(req, "Runtime", runtime);
 	cJSON_AddStringToObject(req, "Handler", handler);
-	cJSON_AddStringToObject(req, "Role", "arn:aws:iam::000000000000:role/lambda-tutor-check");
+	const char *role = check_role(c);
+	cJSON_AddStringToObject(req, "Role",
+				role ? role : "arn:aws:iam::000000000000:role/lambda-tutor-check");
 	cJSON_AddNumberToObject(req, "MemorySize", memory);
 	cJSON_AddNumberToObject(req, "Timeout", timeout);
 	if (arch) {

@@ -60,7 +60,16 @@ int cmd_env_run(const struct cli_opts *opts, int argc, char **argv)
 	       "export AWS_DEFAULT_REGION=us-east-1\n"
 	       "# AWS CLIs older than 2.13 ignore AWS_ENDPOINT_URL: pass it along for them.\n"
 	       "aws() { command aws --endpoint-url \"$AWS_ENDPOINT_URL\" \"$@\"; }\n"
+	       "# Functions need an execution role Lambda may assume (see Deploying with the\n"
+	       "# AWS CLI): aws iam create-role --role-name lambda-basic "
+	       "--assume-role-policy-document \\\n"
+	       "#   '{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\","
+	       "\"Principal\":{\"Service\":\"lambda.amazonaws.com\"},"
+	       "\"Action\":\"sts:AssumeRole\"}]}'\n"
+	       "# then attach arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole; "
+	       "its ARN is\n"
+	       "# arn:aws:iam::%s:role/lambda-basic.\n"
 	       "# Run this command with: eval \"$(lambda-tutor env)\"\n",
-	       endpoint, keys.account, keys.access_key, keys.secret);
+	       endpoint, keys.account, keys.access_key, keys.secret, keys.account);
 	return CLI_OK;
 }

@@ -75,7 +75,7 @@ static void print_report(const cJSON *o)
 		const cJSON *r = cJSON_GetObjectItemCaseSensitive(x, "resource");
 		const cJSON *n = cJSON_GetObjectItemCaseSensitive(x, "count");
 		const cJSON *d = cJSON_GetObjectItemCaseSensitive(x, "decision");
-		printf("  %-9s %4d x %s on %s\n", cJSON_IsString(d) ? d->valuestring : "?",
+		printf("  %-17s %4d x %s on %s\n", cJSON_IsString(d) ? d->valuestring : "?",
 		       cJSON_IsNumber(n) ? n->valueint : 0,
 		       cJSON_IsString(a) ? a->valuestring : "?",
 		       cJSON_IsString(r) ? r->valuestring : "?");
@@ -128,8 +128,17 @@ int cmd_iam_run(const struct cli_opts *opts, int argc, char **argv)
 	}
 	cJSON *o = status == 200 ? cJSON_Parse(body) : NULL;
 	if (!o) {
-		cli_error("iam report: the local cloud answered HTTP %d: %s", status,
-			  body ? body : "");
+		/* The cloud's own message when it has one ("Function not found: ..."). */
+		cJSON *e = body ? cJSON_Parse(body) : NULL;
+		const cJSON *m = cJSON_GetObjectItemCaseSensitive(e, "message");
+		if (!cJSON_IsString(m))
+			m = cJSON_GetObjectItemCaseSensitive(e, "Message");
+		if (cJSON_IsString(m))
+			cli_error("iam report: %s", m->valuestring);
+		else
+			cli_error("iam report: the local cloud answered HTTP %d: %s", status,
+				  body ? body : "");
+		cJSON_Delete(e);
 		rc = CLI_USAGE;
 		goto out;
 	}

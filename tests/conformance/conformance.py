@@ -194,7 +194,7 @@ def main():
         cloud.start()
         run = Run(cloud)
         run.vars.update(account=cloud.account, region=REGION,
-                        role="arn:aws:iam::%s:role/lambda-role" % cloud.account)
+                        role=cloudlib.role_for(run.client("lambda")))
         for s in suites:
             service = s["service"]
             passing = 0

@@ -15,6 +15,7 @@ if [ ! -x /usr/bin/aws ]; then
 	exit 0
 fi
 start_cloud
+test_role
 ok $? "serve starts"
 mkdir -p "$WORK/py"
 cat >"$WORK/py/lambda_function.py" <<'PY'

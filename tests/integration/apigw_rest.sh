@@ -16,6 +16,7 @@ if [ ! -x /usr/bin/aws ]; then
 	exit 0
 fi
 start_cloud
+test_role
 ok $? "serve starts"
 mkdir -p "$WORK/py" "$WORK/js"
 cat >"$WORK/py/lambda_function.py" <<'PY'

@@ -13,6 +13,7 @@ TUTOR=${1:?usage: attack_auth.sh LAMBDA_TUTOR}
 FIX=$(dirname "$0")/fixtures/attack
 
 start_cloud
+test_role
 ok $? "the cloud starts"
 LEARNER=$ACCT
 

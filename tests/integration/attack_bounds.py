@@ -18,6 +18,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(HERE), "runtimes"))
 sys.path.insert(0, HERE)
 from rtlib import Tap  # noqa: E402
 from cloudlib import Cloud, zip_files  # noqa: E402
+import cloudlib  # noqa: E402
 
 try:
     import boto3  # noqa: F401
@@ -27,7 +28,6 @@ except ImportError:
     sys.exit(0)
 
 CAP_MB = 4
-ROLE = "arn:aws:iam::123456789012:role/attack-bounds"
 EVENT_MAX = 262144 - 26  # a function's line, as Lambda cuts it
 
 FLOOD = r'''
@@ -67,7 +67,7 @@ def wait_for(cond, seconds=30):
 
 
 def create(lam, name, text, timeout=30):
-    lam.create_function(FunctionName=name, Runtime="python3.12", Role=ROLE, Handler="app.handler",
+    lam.create_function(FunctionName=name, Runtime="python3.12", Role=cloudlib.role_for(lam), Handler="app.handler",
                         Code={"ZipFile": zip_files({"app.py": text})}, Timeout=timeout,
                         MemorySize=256)
 

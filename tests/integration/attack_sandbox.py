@@ -45,7 +45,6 @@ import cloudlib  # noqa: E402
 
 FIXTURES = os.path.join(HERE, "fixtures", "handlers")
 RUN = uuid.uuid4().hex[:10]
-ROLE = "arn:aws:iam::123456789012:role/attack"
 # Two accounts, made fresh on each cloud (Cloud.account() names their ids).
 ACCOUNT_A, ACCOUNT_B = "a", "b"
 UID_BASE, UID_COUNT = 2000000000, 65536
@@ -234,7 +233,7 @@ class Suite:
             code = {fname: f.read()}
         code.update(files or {})
         client.create_function(
-            FunctionName=name, Runtime=runtime, Role=ROLE, Handler=handler,
+            FunctionName=name, Runtime=runtime, Role=cloudlib.role_for(client), Handler=handler,
             Code={"ZipFile": zip_of(code)}, Timeout=60, MemorySize=memory,
             Environment={"Variables": {"ATTACK_MARK": "%s-%s" % (RUN, name)}}, **kw)
 
@@ -259,7 +258,7 @@ class Suite:
             info.external_attr = 0o100755 << 16
             z.writestr(info, sh)
         self.a.create_function(
-            FunctionName="forks-sh", Runtime="provided.al2023", Role=ROLE, Handler="none",
+            FunctionName="forks-sh", Runtime="provided.al2023", Role=cloudlib.role_for(self.a), Handler="none",
             Code={"ZipFile": buf.getvalue()}, Timeout=10, MemorySize=256,
             Environment={"Variables": {"ATTACK_MARK": "%s-forks-sh" % RUN}})
         self.create(self.b, "victim", "py", files={"secret.txt": self.secret})

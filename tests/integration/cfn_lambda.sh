@@ -12,6 +12,7 @@ if [ ! -x /usr/bin/aws ]; then
 	exit 0
 fi
 start_cloud || exit 1
+test_role
 CF="awsl cloudformation"
 
 # template MSG: the application, its handler's answer MSG.
@@ -208,7 +209,7 @@ contains "$(cat "$WORK/o3.json")" '"msg": "two", "version": "2"'
 ok $? "the alias live moved to version 2 ($(cat "$WORK/o3.json"))"
 
 # An alias of a version that does not exist: the stack fails and rolls back completely.
-cat >"$WORK/bad.yaml" <<'YAML'
+cat >"$WORK/bad.yaml" <<YAML
 Resources:
   F:
     Type: AWS::Lambda::Function
@@ -216,7 +217,7 @@ Resources:
       FunctionName: doomed
       Handler: index.handler
       Runtime: python3.12
-      Role: arn:aws:iam::123456789012:role/lambda-role
+      Role: $ROLE
       Code:
         ZipFile: "def handler(e, c): return 1"
   A:

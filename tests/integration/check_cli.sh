@@ -109,9 +109,10 @@ if [ -x /usr/bin/aws ] && command -v zip >/dev/null; then
 	cp "$SRC/lessons/01-core-concepts/exercises/hello-world/starter/python/lambda_function.py" \
 		"$WORK/hello/"
 	make_zip "$WORK/hello.zip" "$WORK/hello"
+	test_role
 	awsl lambda create-function --function-name hello-world --runtime python3.12 \
 		--handler lambda_function.lambda_handler --zip-file "fileb://$WORK/hello.zip" \
-		--role arn:aws:iam::123456789012:role/lambda-role >/dev/null 2>&1
+		--role "$ROLE" >/dev/null 2>&1
 	ok $? "aws lambda create-function makes hello-world in the learner's account"
 	ck hello-console >/dev/null 2>&1
 	ok $? "then the account exercise passes"

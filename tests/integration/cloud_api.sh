@@ -8,6 +8,7 @@ TUTOR=${1:?usage: cloud_api.sh LAMBDA_TUTOR}
 . "$(dirname "$0")/cloud_lib.sh"
 
 start_cloud --idle-seconds 60
+test_role
 ok $? "serve starts on a free port and answers its health check"
 
 # --- a custom runtime: the shell bootstrap of AWS's tutorial, unchanged -----------------------
@@ -284,7 +285,7 @@ echo '{"FunctionName": "x", ' >"$WORK/bad.json"
 out=$(api POST /2015-03-31/functions "$WORK/bad.json")
 check "malformed JSON is InvalidRequestContentException 400" contains "$out" "HTTP 400"
 check "... named in the error body" contains "$out" "Could not parse request body into json"
-echo '{"FunctionName":"b64","Runtime":"python3.12","Handler":"a.b","Role":"arn:aws:iam::123456789012:role/r","Code":{"ZipFile":"!!!not base64"}}' >"$WORK/bad.json"
+echo '{"FunctionName":"b64","Runtime":"python3.12","Handler":"a.b","Role":"arn:aws:iam::123456789012:role/lambda-role","Code":{"ZipFile":"!!!not base64"}}' >"$WORK/bad.json"
 out=$(api POST /2015-03-31/functions "$WORK/bad.json")
 check "bad base64 cannot be read as the request's JSON: 400" contains "$out" "HTTP 400"
 check "... InvalidRequestContentException, as the blob is decoded with the body" contains "$out" "Could not parse request body into json"

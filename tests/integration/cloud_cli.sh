@@ -12,6 +12,7 @@ if [ ! -x /usr/bin/aws ]; then
 	exit 0
 fi
 start_cloud
+test_role
 ok $? "serve starts"
 
 mkdir -p "$WORK/py" "$WORK/py2" "$WORK/node"
@@ -38,7 +39,6 @@ JS
 make_zip "$WORK/py.zip" "$WORK/py"
 make_zip "$WORK/py2.zip" "$WORK/py2"
 make_zip "$WORK/node.zip" "$WORK/node"
-ROLE=arn:aws:iam::123456789012:role/lambda-role
 
 out=$(awsl lambda create-function --function-name hello-py --runtime python3.12 \
 	--handler lambda_function.lambda_handler --role $ROLE --zip-file "fileb://$WORK/py.zip" 2>&1)

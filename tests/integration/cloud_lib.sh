@@ -135,6 +135,22 @@ make_role() {
 	done
 }
 
+# test_role: the execution role the tests' functions run with, made once per account ("lambda-
+# role", trusting Lambda, its handlers free to call any service) with the keys in the
+# environment, its ARN into ROLE. Signed with curl, as create_fn makes it before every function.
+test_role() {
+	ROLE=$(sigcurl iam -s "$E/" --data-urlencode Action=CreateRole \
+		--data-urlencode Version=2010-05-08 --data-urlencode RoleName=lambda-role \
+		--data-urlencode 'AssumeRolePolicyDocument={"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}' |
+		sed -n 's|.*<Arn>\(arn:aws:iam::[0-9]*:role/lambda-role\)</Arn>.*|\1|p')
+	[ -n "$ROLE" ] || ROLE=$(sigcurl iam -s "$E/" --data-urlencode Action=GetRole \
+		--data-urlencode Version=2010-05-08 --data-urlencode RoleName=lambda-role |
+		sed -n 's|.*<Arn>\(arn:aws:iam::[0-9]*:role/lambda-role\)</Arn>.*|\1|p')
+	sigcurl iam -sf -o /dev/null "$E/" --data-urlencode Action=AttachRolePolicy \
+		--data-urlencode Version=2010-05-08 --data-urlencode RoleName=lambda-role \
+		--data-urlencode PolicyArn=arn:aws:iam::aws:policy/AdministratorAccess
+}
+
 # api METHOD PATH [DATA-FILE|-]: a Lambda API request with curl, signed; prints the body, then a
 # line "HTTP <code>".
 api() {
@@ -149,7 +165,8 @@ api() {
 # create_fn NAME RUNTIME HANDLER ZIP [EXTRA-JSON]: CreateFunction with curl; prints the body.
 create_fn() {
 	b64=$(base64 -w0 "$4")
-	printf '{"FunctionName":"%s","Runtime":"%s","Handler":"%s","Role":"arn:aws:iam::123456789012:role/lambda-role","Code":{"ZipFile":"%s"}%s}' \
-		"$1" "$2" "$3" "$b64" "${5:-}" >"$WORK/create.json"
+	test_role
+	printf '{"FunctionName":"%s","Runtime":"%s","Handler":"%s","Role":"%s","Code":{"ZipFile":"%s"}%s}' \
+		"$1" "$2" "$3" "$ROLE" "$b64" "${5:-}" >"$WORK/create.json"
 	api POST /2015-03-31/functions "$WORK/create.json"
 }

@@ -254,6 +254,32 @@ def make_role(iam, name, managed=("service-role/AWSLambdaBasicExecutionRole",)):
     return arn
 
 
+_roles = {}
+
+
+def role_for(client, name="lambda-role", managed=("AdministratorAccess",)):
+    """The ARN of the execution role the tests' functions run with, made once per cloud and
+    account with the credentials and endpoint of client (any boto3 client of the account):
+    it trusts Lambda and, by default, lets its handlers call any service."""
+    import boto3
+    creds = client._request_signer._credentials
+    key = (client.meta.endpoint_url, creds.access_key, name)
+    if key not in _roles:
+        iam = boto3.client("iam", endpoint_url=client.meta.endpoint_url, region_name="us-east-1",
+                           aws_access_key_id=creds.access_key,
+                           aws_secret_access_key=creds.secret_key,
+                           aws_session_token=creds.token)
+        try:
+            arn = iam.create_role(RoleName=name,
+                                  AssumeRolePolicyDocument=LAMBDA_TRUST)["Role"]["Arn"]
+        except iam.exceptions.EntityAlreadyExistsException:
+            arn = iam.get_role(RoleName=name)["Role"]["Arn"]
+        for m in managed:
+            iam.attach_role_policy(RoleName=name, PolicyArn="arn:aws:iam::aws:policy/" + m)
+        _roles[key] = arn
+    return _roles[key]
+
+
 def signed_request(endpoint, access_key, secret, method, path, body=None, headers=None,
                    service="lambda", token=None, timeout=60):
     """(status, headers, body bytes) of a request signed as botocore signs for service."""

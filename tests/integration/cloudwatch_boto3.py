@@ -395,7 +395,7 @@ with zipfile.ZipFile(buf, "w") as z:
                "        raise ValueError('odd %d' % event['n'])\n"
                "    return event['n']\n")
 lam.create_function(FunctionName=fn, Runtime="python3.12", Handler="lambda_function.lambda_handler",
-                    Role="arn:aws:iam::123456789012:role/lambda-role", Code={"ZipFile": buf.getvalue()})
+                    Role=cloudlib.role_for(lam), Code={"ZipFile": buf.getvalue()})
 for _ in range(300):
     if lam.get_function_configuration(FunctionName=fn)["State"] == "Active":
         break
@@ -493,7 +493,7 @@ def lambda_handler(event, context):
     return "ok"
 """)
 lam.create_function(FunctionName=efn, Runtime="python3.12", Handler="lambda_function.lambda_handler",
-                    Role="arn:aws:iam::123456789012:role/lambda-role", Code={"ZipFile": buf.getvalue()})
+                    Role=cloudlib.role_for(lam), Code={"ZipFile": buf.getvalue()})
 for _ in range(300):
     if lam.get_function_configuration(FunctionName=efn)["State"] == "Active":
         break
@@ -536,7 +536,7 @@ with zipfile.ZipFile(buf, "w") as z:
 };
 """)
 lam.create_function(FunctionName=nfn, Runtime="nodejs22.x", Handler="index.handler",
-                    Role="arn:aws:iam::123456789012:role/lambda-role", Code={"ZipFile": buf.getvalue()})
+                    Role=cloudlib.role_for(lam), Code={"ZipFile": buf.getvalue()})
 for _ in range(300):
     if lam.get_function_configuration(FunctionName=nfn)["State"] == "Active":
         break

@@ -40,6 +40,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(HERE), "runtimes"))
 sys.path.insert(0, HERE)
 from rtlib import Tap  # noqa: E402
 from cloudlib import Cloud, zip_files  # noqa: E402
+import cloudlib  # noqa: E402
 
 try:
     import boto3  # noqa: F401
@@ -52,7 +53,6 @@ SEED = int(os.environ.get("CRASH_SEED", str(int(time.time()))))
 TIME_SCALE = 10  # retries and visibility timeouts pass ten times as fast
 VISIBILITY = 120  # virtual seconds: 12 s, far above a cold start on a loaded machine
 DRAIN_SECONDS = 150  # real seconds for everything accepted to be delivered after the last kill
-ROLE = "arn:aws:iam::123456789012:role/crash-harness"
 ACCOUNT = None  # the account of the harness's credentials
 
 SINK = r'''
@@ -127,7 +127,7 @@ def setup(cl):
     for q in QUEUES:
         cl.sqs.create_queue(QueueName=q, Attributes={"VisibilityTimeout": str(VISIBILITY)})
     for name, text in (("sink", SINK), ("judge", JUDGE), ("doomed", DOOMED)):
-        cl.lam.create_function(FunctionName=name, Runtime="python3.12", Role=ROLE,
+        cl.lam.create_function(FunctionName=name, Runtime="python3.12", Role=cloudlib.role_for(cl.lam),
                                Handler="app.handler", Code={"ZipFile": zip_one(text)},
                                Timeout=30)
     for sid, principal in (("sns", "sns.amazonaws.com"), ("s3", "s3.amazonaws.com"),

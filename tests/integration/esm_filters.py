@@ -94,7 +94,7 @@ if PHASE == "before":
                      AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
                      BillingMode="PAY_PER_REQUEST")
     lam.create_function(FunctionName="f", Runtime="python3.12", Handler="f.handler", Timeout=30,
-                        Role="arn:aws:iam::" + ACCOUNT + ":role/r", Code={"ZipFile": buf.getvalue()})
+                        Role=cloudlib.role_for(lam), Code={"ZipFile": buf.getvalue()})
     for q in ("orders", "pings"):
         sqs.create_queue(QueueName=q)
 

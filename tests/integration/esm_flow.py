@@ -9,8 +9,11 @@ benchmark. Subcommands (ENDPOINT first):
   audit ENDPOINT N              every message 0..N-1 is in done, work or work-dlq: print
                                 "lost L duplicates D"
 """
-import io, sys, time, zipfile
+import io, os, sys, time, zipfile
 import boto3
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cloudlib  # noqa: E402
 
 def clients(endpoint):
     # The key pair is the environment's (cloud_lib.sh exports the learner's).
@@ -42,7 +45,7 @@ def setup(endpoint, n, batch, record=True, delay=0.0):
         z.writestr("lambda_function.py", HANDLER.replace("RECORD", str(record)).replace("DELAY", repr(delay)))
     lam.create_function(FunctionName="copier", Runtime="python3.12", Timeout=30,
                         Handler="lambda_function.lambda_handler",
-                        Role="arn:aws:iam::123456789012:role/lambda-role",
+                        Role=cloudlib.role_for(lam),
                         Code={"ZipFile": buf.getvalue()})
     for start in range(0, n, 10):
         sqs.send_message_batch(QueueUrl=work, Entries=[

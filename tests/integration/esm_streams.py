@@ -109,7 +109,7 @@ def setup(case, mode="", **mapping):
                      StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"})
     arn = ddb.describe_table(TableName=case)["Table"]["LatestStreamArn"]
     lam.create_function(FunctionName=case, Runtime="python3.12", Handler="f.handler", Timeout=30,
-                        Role="arn:aws:iam::111111111111:role/r", Code={"ZipFile": CODE},
+                        Role=cloudlib.role_for(lam), Code={"ZipFile": CODE},
                         Environment={"Variables": {"CASE": case, "MODE": mode}})
     q = sqs.create_queue(QueueName=case + "-dlq")["QueueUrl"]
     qarn = sqs.get_queue_attributes(QueueUrl=q, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
@@ -243,7 +243,7 @@ ok(until(windows, step=60), "a window's final invocation has the state of all it
 kin.create_stream(StreamName="clicks", ShardCount=1)
 sarn = kin.describe_stream_summary(StreamName="clicks")["StreamDescriptionSummary"]["StreamARN"]
 lam.create_function(FunctionName="clicks", Runtime="python3.12", Handler="f.handler", Timeout=30,
-                    Role="arn:aws:iam::111111111111:role/r", Code={"ZipFile": CODE},
+                    Role=cloudlib.role_for(lam), Code={"ZipFile": CODE},
                     Environment={"Variables": {"CASE": "clicks"}})
 lam.create_event_source_mapping(FunctionName="clicks", EventSourceArn=sarn, StartingPosition="TRIM_HORIZON",
                                 BatchSize=3, ParallelizationFactor=2)
@@ -287,7 +287,7 @@ ddb2.create_table(TableName="log", KeySchema=[{"AttributeName": "id", "KeyType":
 kin2.create_stream(StreamName="ticks", ShardCount=1)
 tarn = kin2.describe_stream_summary(StreamName="ticks")["StreamDescriptionSummary"]["StreamARN"]
 lam2.create_function(FunctionName="ticks", Runtime="python3.12", Handler="f.handler", Timeout=30,
-                     Role="arn:aws:iam::%s:role/r" % acct2, Code={"ZipFile": CODE},
+                     Role=cloudlib.role_for(lam2), Code={"ZipFile": CODE},
                      Environment={"Variables": {"CASE": "ticks"}})
 lam2.create_event_source_mapping(FunctionName="ticks", EventSourceArn=tarn, StartingPosition="TRIM_HORIZON",
                                  BatchSize=2, TumblingWindowInSeconds=300)

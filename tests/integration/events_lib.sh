@@ -1,6 +1,5 @@
 # Shared by the async_, sqs_, sns_ and esm_ tests (after cloud_lib.sh): the virtual clock,
 # waiting for what happens in the background, and reading JSON.
-ROLE=arn:aws:iam::123456789012:role/lambda-role
 PY=/usr/bin/python3
 
 # advance SECONDS: step the learner's account's virtual clock.

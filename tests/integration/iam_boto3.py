@@ -299,12 +299,73 @@ ok(calls.get(("sqs:SendMessage", qarn)) == "allowed" and
    "... lists each call with the role's decision", calls)
 used = [g.get("action") for g in rep.get("used", [])]
 unused = [g.get("action") for g in rep.get("unused", [])]
-ok(used == ["sqs:SendMessage"] and "sqs:DeleteMessage" in unused and "s3:GetObject" in unused,
-   "... the grants used, and those never used", (used, unused))
+# Lambda's own use of the role (writing the function's logs) counts as used.
+ok(sorted(used) == ["logs:CreateLogStream", "logs:PutLogEvents", "sqs:SendMessage"] and
+   "sqs:DeleteMessage" in unused and "s3:GetObject" in unused,
+   "... the grants used (Lambda's own for the logs too), and those never used", (used, unused))
 draft = rep.get("draftPolicy", {}).get("Statement", [])
+group = "arn:aws:logs:us-east-1:%s:log-group:/aws/lambda/sender:*" % acct
 ok(sorted((tuple(sorted(st["Action"])), tuple(st["Resource"])) for st in draft) ==
-   [(("sqs:ListQueues",), ("*",)), (("sqs:SendMessage",), (qarn,))],
+   [(("logs:CreateLogStream", "logs:PutLogEvents"), (group,)),
+    (("sqs:ListQueues",), ("*",)), (("sqs:SendMessage",), (qarn,))],
    "... and drafts the smallest policy allowing every call made", draft)
+ok(isinstance(out, str) and "AccessDenied" in out and
+   ("User: arn:aws:sts::%s:assumed-role/sender-role/sender is not authorized to perform: "
+    "sqs:ListQueues" % acct) in out,
+   "... and a call its role does not allow is refused, with AWS's message", out)
+
+# Execution roles enforced: CreateFunction wants a role that exists and trusts Lambda.
+BAD_ROLE = "The role defined for the function cannot be assumed by Lambda."
+code, msg = error_of(lambda: lam.create_function(
+    FunctionName="nobody", Runtime="python3.12", Handler="lambda_function.lambda_handler",
+    Role="arn:aws:iam::%s:role/no-such-role" % acct, Code={"ZipFile": code_zip}))
+ok((code, msg) == ("InvalidParameterValueException", BAD_ROLE),
+   "CreateFunction refuses a role that does not exist", (code, msg))
+iam.create_role(RoleName="ec2-role", AssumeRolePolicyDocument=doc(
+    {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+     "Action": "sts:AssumeRole"}))
+code, msg = error_of(lambda: lam.create_function(
+    FunctionName="nobody", Runtime="python3.12", Handler="lambda_function.lambda_handler",
+    Role="arn:aws:iam::%s:role/ec2-role" % acct, Code={"ZipFile": code_zip}))
+ok((code, msg) == ("InvalidParameterValueException", BAD_ROLE),
+   "... and one that does not trust lambda.amazonaws.com", (code, msg))
+code, msg = error_of(lambda: lam.update_function_configuration(
+    FunctionName="sender", Role="arn:aws:iam::%s:role/ec2-role" % acct))
+ok((code, msg) == ("InvalidParameterValueException", BAD_ROLE),
+   "UpdateFunctionConfiguration too", (code, msg))
+# Lambda's own use of the role: polling a queue needs the role's receive permissions.
+code, msg = error_of(lambda: lam.create_event_source_mapping(
+    FunctionName="sender", EventSourceArn=qarn, BatchSize=1))
+ok((code, msg) == ("InvalidParameterValueException", "The provided execution role does not "
+                   "have permissions to call ReceiveMessage on SQS"),
+   "an SQS mapping whose role cannot receive is refused, in Lambda's words", (code, msg))
+# ... and writing the function's logs needs the role's logs permissions.
+iam.update_assume_role_policy(RoleName="ec2-role", PolicyDocument=cloudlib.LAMBDA_TRUST)
+lam.create_function(FunctionName="quiet", Runtime="python3.12",
+                    Handler="lambda_function.lambda_handler",
+                    Role="arn:aws:iam::%s:role/ec2-role" % acct, Code={"ZipFile": code_zip},
+                    Timeout=30)
+for _ in range(600):
+    if lam.get_function_configuration(FunctionName="quiet")["State"] == "Active":
+        break
+    time.sleep(0.1)
+res = lam.invoke(FunctionName="quiet", Payload=json.dumps({"q": qurl}), LogType="Tail")
+out = json.loads(res["Payload"].read() or b"null")
+logs = boto3.client("logs", endpoint_url=endpoint, region_name="us-east-1",
+                    aws_access_key_id=key, aws_secret_access_key=secret)
+for _ in range(300):
+    groups = [g["logGroupName"] for g in
+              logs.describe_log_groups(logGroupNamePrefix="/aws/lambda/")["logGroups"]]
+    if "/aws/lambda/sender" in groups:
+        break
+    time.sleep(0.1)
+ok(res.get("FunctionError") and "is not authorized to perform: sqs:SendMessage" in
+   json.dumps(out) and "/aws/lambda/quiet" not in groups and
+   "/aws/lambda/sender" in groups,
+   "a role without logs permissions: the function runs, refused, and writes no log group",
+   (out, groups))
+lam.delete_function(FunctionName="quiet")
+iam.delete_role(RoleName="ec2-role")
 lam.delete_function(FunctionName="sender")
 iam.delete_role_policy(RoleName="sender-role", PolicyName="send")
 iam.detach_role_policy(RoleName="sender-role", PolicyArn=BASIC)

@@ -74,6 +74,16 @@ out=$(awsl iam list-attached-role-policies --role-name helper-role 2>&1)
 check "... with the managed policy attached" contains "$out" '"PolicyName": "AWSLambdaSQSQueueExecutionRole"'
 
 # The least-privilege report, on the learner's account.
+out=$("$TUTOR" iam report no-such-fn --workspace "$WS" 2>&1)
+status=$?
+[ "$status" != 0 ] && contains "$out" "Function not found:" &&
+	[ "$(printf '%s\n' "$out" | wc -l)" = 1 ]
+ok $? "iam report of a function that does not exist fails with one line"
+note "$out"
+mkdir -p "$WORK/idle"
+printf 'def handler(event, context):\n    return 1\n' >"$WORK/idle/app.py"
+make_zip "$WORK/idle.zip" "$WORK/idle"
+create_fn idle-fn python3.12 app.handler "$WORK/idle.zip" >/dev/null
 out=$("$TUTOR" iam report idle-fn --workspace "$WS" 2>&1)
 check "iam report of a function that made no call says so" contains "$out" "has made no AWS call"
 out=$("$TUTOR" iam report idle-fn --json --workspace "$WS" 2>&1)

@@ -12,9 +12,9 @@ if [ ! -x /usr/bin/aws ]; then
 	exit 0
 fi
 start_cloud || exit 1
+test_role
 command -v aws >/dev/null 2>&1 && aws --version 2>&1 | grep -q '^aws-cli/1' && HAVE_V1=1 || HAVE_V1=
 L="awsl lambda"
-ROLE=arn:aws:iam::123456789012:role/lambda-role
 py_get() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
 # Two layers: A (a Python module, a Node.js package, a program in bin/), then B, whose

@@ -13,6 +13,7 @@ if ! command -v aws >/dev/null 2>&1 || ! aws --version 2>&1 | grep -q '^aws-cli/
 fi
 
 start_cloud || exit 1
+test_role
 v1() { AWS_ENDPOINT_URL=$E aws --output json "$@"; }
 # events GROUP: the group's messages, one JSON string a line, read by Debian's CLI.
 events() {

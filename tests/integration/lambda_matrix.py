@@ -37,7 +37,6 @@ import cloudlib  # noqa: E402
 
 FIXTURES = os.path.join(HERE, "fixtures", "handlers")
 RUN_ID = uuid.uuid4().hex[:12]
-ROLE = "arn:aws:iam::123456789012:role/lambda-matrix"
 
 
 def zip_dir(path):
@@ -222,7 +221,7 @@ class Matrix:
 
     def create(self, name, runtime, handler, code, timeout=30, memory=128):
         self.lam.create_function(
-            FunctionName=name, Runtime=runtime, Role=ROLE, Handler=handler,
+            FunctionName=name, Runtime=runtime, Role=cloudlib.role_for(self.lam), Handler=handler,
             Code={"ZipFile": code}, Timeout=timeout, MemorySize=memory,
             Environment={"Variables": {"MATRIX_MARK": "%s-%s" % (RUN_ID, name)}})
         self.functions.append(name)

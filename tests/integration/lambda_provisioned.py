@@ -61,7 +61,7 @@ def wait_status(qualifier, want, seconds=240):
 name = "prov-" + suffix
 code = open(zip1, "rb").read()
 lam.create_function(FunctionName=name, Runtime="python3.12", Handler="app.handler",
-                    Role="arn:aws:iam::123456789012:role/lambda-role", Code={"ZipFile": code})
+                    Role=cloudlib.role_for(lam), Code={"ZipFile": code})
 lam.publish_version(FunctionName=name)
 lam.create_alias(FunctionName=name, Name="live", FunctionVersion="1")
 

@@ -11,8 +11,8 @@ if [ ! -x /usr/bin/aws ]; then
 	exit 0
 fi
 start_cloud || exit 1
+test_role
 L="awsl lambda"
-ROLE=arn:aws:iam::123456789012:role/lambda-role
 mkdir -p "$WORK/code"
 cat >"$WORK/code/app.py" <<'PY'
 import os

@@ -55,7 +55,7 @@ def invoke(qualifier=None):
 name = "greet-" + suffix
 code1, code2 = open(zip1, "rb").read(), open(zip2, "rb").read()
 f = lam.create_function(FunctionName=name, Runtime="python3.12", Handler="app.handler",
-                        Role="arn:aws:iam::123456789012:role/lambda-role",
+                        Role=cloudlib.role_for(lam),
                         Code={"ZipFile": code1}, Environment={"Variables": {"GREETING": "one"}})
 ok(f["Version"] == "$LATEST", "create_function: $LATEST")
 
@@ -198,7 +198,7 @@ lam.delete_function(FunctionName=name)
 ok(error(lambda: lam.get_alias(FunctionName=name, Name="live"), "ResourceNotFoundException"),
    "deleting the function deletes its versions and aliases")
 p = lam.create_function(FunctionName=name + "-p", Runtime="python3.12", Handler="app.handler",
-                        Role="arn:aws:iam::123456789012:role/lambda-role",
+                        Role=cloudlib.role_for(lam),
                         Code={"ZipFile": code1}, Publish=True)
 ok(p["Version"] == "1" and p["FunctionArn"].endswith(":1"), "create_function with Publish: version 1")
 p = lam.update_function_code(FunctionName=name + "-p", ZipFile=code2, Publish=True)

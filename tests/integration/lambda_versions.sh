@@ -11,8 +11,8 @@ if [ ! -x /usr/bin/aws ]; then
 	exit 0
 fi
 start_cloud || exit 1
+test_role
 L="awsl lambda"
-ROLE=arn:aws:iam::123456789012:role/lambda-role
 
 # Two packages of one function: the code says which it is, the rest comes from the context.
 for v in one two; do

@@ -13,6 +13,7 @@ fi
 . "$(dirname "$0")/cloud_lib.sh"
 . "$(dirname "$0")/events_lib.sh"
 start_cloud
+test_role
 ok $? "serve starts"
 mkdir -p "$WORK/node"
 cat >"$WORK/node/index.mjs" <<'JS'

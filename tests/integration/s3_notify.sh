@@ -15,6 +15,7 @@ if [ ! -x /usr/bin/aws ]; then
 	exit 0
 fi
 start_cloud
+test_role
 ok $? "serve starts"
 ACCT=$(ctl /_tutor/health | json_get account)
 FN_ARN=arn:aws:lambda:us-east-1:$ACCT:function

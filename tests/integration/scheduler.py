@@ -231,7 +231,7 @@ buf = io.BytesIO()
 with zipfile.ZipFile(buf, "w") as z:
     z.writestr("f.py", "def handler(event, context):\n    return event\n")
 lam.create_function(FunctionName="echo", Runtime="python3.12", Handler="f.handler",
-                    Role="arn:aws:iam::%s:role/r" % ACCOUNT, Code={"ZipFile": buf.getvalue()})
+                    Role=cloudlib.role_for(lam), Code={"ZipFile": buf.getvalue()})
 lam.put_function_event_invoke_config(FunctionName="echo",
                                      DestinationConfig={"OnSuccess": {"Destination": out_arn}})
 fn_arn = "arn:aws:lambda:us-east-1:%s:function:echo" % ACCOUNT
@@ -316,7 +316,7 @@ ok(attrs.get("ERROR_CODE") == "ResourceNotFoundException" and attrs.get("RETRY_A
 # seconds of the clock, and after MaximumRetryAttempts sends the Input to the dead-letter
 # queue. The test moves the clock a few seconds at a time and looks only at what arrived.
 lam.create_function(FunctionName="busy", Runtime="python3.12", Handler="f.handler",
-                    Role="arn:aws:iam::%s:role/r" % ACCOUNT, Code={"ZipFile": buf.getvalue()})
+                    Role=cloudlib.role_for(lam), Code={"ZipFile": buf.getvalue()})
 lam.put_function_concurrency(FunctionName="busy", ReservedConcurrentExecutions=0)
 at_soon("to-busy", {"Arn": "arn:aws:scheduler:::aws-sdk:lambda:invoke",
                     "Input": '{"FunctionName":"busy"}',

@@ -309,7 +309,7 @@ def handler(event, context):
                      AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
                      BillingMode="PAY_PER_REQUEST")
     lam.create_function(FunctionName="f", Runtime="python3.12", Handler="f.handler", Timeout=30,
-                        Role="arn:aws:iam::" + ACCOUNT + ":role/r", Code={"ZipFile": buf.getvalue()})
+                        Role=cloudlib.role_for(lam), Code={"ZipFile": buf.getvalue()})
     q = sqs.create_queue(QueueName="jobs.fifo", Attributes={
         "FifoQueue": "true", "ContentBasedDeduplication": "true", "VisibilityTimeout": "30"})["QueueUrl"]
     arn = "arn:aws:sqs:us-east-1:%s:jobs.fifo" % ACCOUNT

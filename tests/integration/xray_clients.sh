@@ -15,6 +15,7 @@ if [ ! -x /usr/bin/aws ]; then
 fi
 
 start_cloud || exit 1
+test_role
 command -v aws >/dev/null 2>&1 && aws --version 2>&1 | grep -q '^aws-cli/1' && HAVE_V1=1 || HAVE_V1=
 cli() {
 	which=$1

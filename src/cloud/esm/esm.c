@@ -17,6 +17,7 @@
 #include "cloud/esm/filter.h"
 #include "cloud/esm/stream.h"
 #include "cloud/http/aws.h"
+#include "cloud/iam/iam.h"
 #include "cloud/lambda/lambda.h"
 #include "cloud/lambda/versions.h"
 #include "cloud/logs/logs.h"
@@ -784,6 +785,58 @@ static bool function_exists(struct cloud *c, const char *account, const char *fn
 	return found;
 }
 
+/*
+ * Lambda polls a source with the function's execution role: a role that cannot read it is
+ * refused when the mapping is made, with Lambda's own words. True when it may.
+ */
+static bool role_reads(struct cloud *c, const char *account, const char *fname, const char *source,
+		       struct api_err *e)
+{
+	char acct[13], name[200];
+	if (!fname || !split_function(fname, account, acct, name))
+		return true;
+	/* A version's or an alias's mapping polls with the function's role. */
+	char *colon = strchr(name, ':');
+	if (colon)
+		*colon = '\0';
+	pthread_mutex_lock(&c->mu);
+	const struct lfunc *fn = lambda_fn_find(c, acct, name);
+	char *role = fn && fn->role ? xstrdup(fn->role) : NULL;
+	pthread_mutex_unlock(&c->mu);
+	if (!role)
+		return true;
+	static const char *const sqs[] = { "ReceiveMessage", "DeleteMessage", "GetQueueAttributes",
+					   NULL };
+	static const char *const kinesis[] = { "GetRecords", "GetShardIterator", "DescribeStream",
+					       "ListShards", NULL };
+	static const char *const ddb[] = { "GetRecords", "GetShardIterator", "DescribeStream",
+					   "ListStreams", NULL };
+	bool is_sqs = str_starts_with(source, "arn:aws:sqs:");
+	bool is_kinesis = str_starts_with(source, "arn:aws:kinesis:");
+	const char *const *need = is_sqs ? sqs : is_kinesis ? kinesis : ddb;
+	const char *prefix = is_sqs ? "sqs" : is_kinesis ? "kinesis" : "dynamodb";
+	const char *missing = NULL;
+	for (size_t i = 0; need[i] && !missing; i++) {
+		char action[64];
+		snprintf(action, sizeof(action), "%s:%s", prefix, need[i]);
+		if (!iam_role_may(c, acct, role, name, action, source))
+			missing = need[i];
+	}
+	free(role);
+	if (!missing)
+		return true;
+	if (is_sqs)
+		return api_err_set(e, 400, "InvalidParameterValueException",
+				   "The provided execution role does not have permissions to call "
+				   "%s on SQS",
+				   missing);
+	return api_err_set(e, 400, "InvalidParameterValueException",
+			   "Cannot access stream %s. Please ensure the role can perform the "
+			   "GetRecords, GetShardIterator, DescribeStream, and %s Actions on your "
+			   "stream in IAM.",
+			   source, is_kinesis ? "ListShards" : "ListStreams");
+}
+
 /* CreateEventSourceMapping: the new mapping as the API shows it, or NULL with e. */
 static cJSON *create_mapping(struct cloud *c, const char *account, const cJSON *in,
 			     struct api_err *e_out)
@@ -802,7 +855,8 @@ static cJSON *create_mapping(struct cloud *c, const char *account, const cJSON *
 		m->batch = 100;
 		if (esm_stream_source_exists(c, account, source, &se) &&
 		    esm_stream_cfg_apply(&m->scfg, source, in, true, &se) &&
-		    apply(c, account, in, m, true, &e))
+		    apply(c, account, in, m, true, &e) &&
+		    role_reads(c, account, query_str(in, "FunctionName"), source, &e))
 			snprintf(m->source, sizeof(m->source), "%s", source);
 		if (se.status)
 			api_err_set(&e, se.status, se.type, "%s", se.msg);
@@ -817,7 +871,8 @@ static cJSON *create_mapping(struct cloud *c, const char *account, const cJSON *
 			    "Error occurred while ReceiveMessage. SQS Error Code: "
 			    "AWS.SimpleQueueService.NonExistentQueue. SQS Error Message: The "
 			    "specified queue does not exist for this wsdl version.");
-	} else if (apply(c, account, in, m, true, &e)) {
+	} else if (apply(c, account, in, m, true, &e) &&
+		   role_reads(c, account, query_str(in, "FunctionName"), source, &e)) {
 		snprintf(m->source, sizeof(m->source), "%s", source);
 	}
 	if (e.status) {

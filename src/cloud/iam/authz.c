@@ -205,6 +205,14 @@ bool iam_role_trusts(struct cloud *c, const char *account, const char *role_arn,
 	const char *slash = strrchr(role_arn, '/');
 	if (!strstr(role_arn, ":role/") || !slash)
 		return false;
+	/* The role's own account (arn:aws:iam::ACCOUNT:role/NAME), which may be another's. */
+	char owner[13];
+	const char *iam = strstr(role_arn, ":iam::");
+	if (iam && strlen(iam + 6) > 12 && iam[18] == ':')
+		snprintf(owner, sizeof(owner), "%.12s", iam + 6);
+	else
+		snprintf(owner, sizeof(owner), "%s", account);
+	account = owner;
 	char *trust = iam_store_role_trust(c, account, slash + 1);
 	if (!trust)
 		return false;
@@ -222,4 +230,19 @@ bool iam_role_trusts(struct cloud *c, const char *account, const char *role_arn,
 	bool ok = iam_evaluate(NULL, 0, p, &req, &r) == IAM_ALLOW;
 	iam_policy_free(p);
 	return ok;
+}
+
+bool iam_role_may(struct cloud *c, const char *account, const char *role_arn, const char *session,
+		  const char *action, const char *resource)
+{
+	const char *slash = role_arn ? strrchr(role_arn, '/') : NULL;
+	if (!slash || !strstr(role_arn, ":role/"))
+		return false;
+	struct svc_caller me = { .function = true };
+	snprintf(me.account, sizeof(me.account), "%s", account);
+	snprintf(me.arn, sizeof(me.arn), "arn:aws:sts::%s:assumed-role/%s/%s", account, slash + 1,
+		 session);
+	struct iam_authz q = { .action = action, .resource = resource };
+	struct iam_result r;
+	return iam_authorize(c, &me, &q, &r);
 }

@@ -67,8 +67,8 @@ bool iam_authorize_err(struct cloud *c, const struct svc_caller *caller, const s
  * when it may go on; false with err filled with the service's own denial (Lambda's
  * AccessDeniedException, S3's AccessDenied, SNS's AuthorizationError...). An account's root
  * always may; IAM and STS, and services that pass the resource's own policy, authorize
- * themselves. A function's execution session is evaluated and recorded (for the
- * least-privilege report) but not yet refused.
+ * themselves. A function's execution session is refused as any role session is, and its
+ * decisions are recorded for the least-privilege report.
  */
 bool iam_authorize_call(struct svc_call *call, const char *op, const struct cJSON *input,
 			struct aws_err *err);
@@ -100,5 +100,14 @@ void iam_policies_free(struct iam_policy **v, size_t n);
  */
 bool iam_role_trusts(struct cloud *c, const char *account, const char *role_arn,
 		     const char *service);
+
+/*
+ * Whether a session of the role named by role_arn (in account), named session (Lambda names
+ * a function's after the function), may perform action on resource: what Lambda asks before
+ * it uses a function's execution role itself (writing its logs, polling its event sources).
+ * Recorded for the least-privilege report like the function's own calls.
+ */
+bool iam_role_may(struct cloud *c, const char *account, const char *role_arn, const char *session,
+		  const char *action, const char *resource);
 
 #endif

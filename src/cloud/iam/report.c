@@ -14,6 +14,7 @@
 #include "cloud/http/aws.h"
 #include "cloud/iam/iam.h"
 #include "cloud/iam/store.h"
+#include "cloud/lambda/lambda.h"
 #include "cloud/state.h"
 #include "core/strbuf.h"
 #include "core/xalloc.h"
@@ -242,6 +243,16 @@ void iam_report_door(struct svc_call *call, const char *rest, struct http_resp *
 		return;
 	}
 	cJSON *o = iam_report(call->cloud, call->caller->account, fn);
+	pthread_mutex_lock(&call->cloud->mu);
+	bool exists = lambda_fn_find(call->cloud, call->caller->account, fn) != NULL;
+	pthread_mutex_unlock(&call->cloud->mu);
+	if (!exists && cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(o, "calls")) == 0) {
+		cJSON_Delete(o);
+		aws_error(resp, 404, "ResourceNotFoundException",
+			  "Function not found: arn:aws:lambda:us-east-1:%s:function:%s",
+			  call->caller->account, fn);
+		return;
+	}
 	char *text = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	strbuf_addstr(&resp->body, text);

@@ -10,6 +10,7 @@
 #include "cloud/async/async.h"
 #include "cloud/auth/auth.h"
 #include "cloud/http/aws.h"
+#include "cloud/iam/iam.h"
 #include "cloud/lambda/lambda.h"
 #include "cloud/lambda/layers.h"
 #include "cloud/lambda/package.h"
@@ -565,6 +566,16 @@ static int tracing_mode(const cJSON *in)
 	return !mode ? -1 : strcmp(mode, "Active") == 0;
 }
 
+/* Lambda assumes the execution role to run the function: it must exist and trust Lambda. */
+static bool role_assumable(struct cloud *c, const char *account, const char *role,
+			   struct api_err *e)
+{
+	if (!role || iam_role_trusts(c, account, role, "lambda.amazonaws.com"))
+		return true;
+	return api_err_set(e, 400, "InvalidParameterValueException",
+			   "The role defined for the function cannot be assumed by Lambda.");
+}
+
 cJSON *lambda_op_create_function(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
 	struct cloud *c = call->cloud;
@@ -576,7 +587,7 @@ cJSON *lambda_op_create_function(struct svc_call *call, const cJSON *in, struct 
 	struct lambda_logcfg log = LAMBDA_LOGCFG_INIT;
 	if (!refuse_unserved(in, err) || !lambda_logcfg_read(in, &log, err))
 		return NULL;
-	if (!check_create(in, &name, &s, &dlq, &e))
+	if (!check_create(in, &name, &s, &dlq, &e) || !role_assumable(c, account, s.role, &e))
 		goto fail;
 	const cJSON *tags = cJSON_GetObjectItemCaseSensitive(in, "Tags");
 	if (!lambda_tags_check(tags, err))
@@ -826,7 +837,8 @@ cJSON *lambda_op_update_function_configuration(struct svc_call *call, const cJSO
 	bool has_layers = false;
 	cJSON *layers = NULL;
 	char *opt_dir = NULL;
-	bool ok = read_settings(in, &s, &e) && dead_letter_target(in, &dlq, &e) &&
+	bool ok = read_settings(in, &s, &e) && role_assumable(c, fn->account, s.role, &e) &&
+		  dead_letter_target(in, &dlq, &e) &&
 		  read_layers(c, fn->account, fn->name, in, code_dir, &has_layers, &layers,
 			      &opt_dir, &e);
 	free(code_dir);

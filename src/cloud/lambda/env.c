@@ -20,6 +20,7 @@
 
 #include "cloud/auth/auth.h"
 #include "cloud/http/aws.h"
+#include "cloud/iam/iam.h"
 #include "cloud/lambda/lambda.h"
 #include "cloud/lambda/limits.h"
 #include "cloud/lambda/paramsecrets.h"
@@ -93,8 +94,9 @@ void lambda_env_log_platform(struct env *env, const char *line, size_t len)
 	char *with = xmalloc(len + 1);
 	memcpy(with, line, len);
 	with[len] = '\n';
-	logs_append(env->cloud->logs, env->fn->account, env->group, env->stream, clock_wall_ms(),
-		    with, len + 1);
+	if (env->logs_allowed)
+		logs_append(env->cloud->logs, env->fn->account, env->group, env->stream,
+			    clock_wall_ms(), with, len + 1);
 	free(with);
 	lambda_env_tail(env, line, len);
 }
@@ -116,8 +118,9 @@ void lambda_env_log(struct env *env, const char *line, size_t len)
 	/* With the JSON format, Lambda drops application lines below the configured level. */
 	if (env->log.json && !lambda_log_app_passes(env->log.app_level, line, len))
 		return;
-	logs_append(env->cloud->logs, env->fn->account, env->group, env->stream, clock_wall_ms(),
-		    line, len);
+	if (env->logs_allowed)
+		logs_append(env->cloud->logs, env->fn->account, env->group, env->stream,
+			    clock_wall_ms(), line, len);
 	lambda_metrics_emf(env->cloud, env->fn->account, line, len);
 	lambda_env_tail(env, line, len);
 }
@@ -170,9 +173,49 @@ void lambda_env_flush(struct env *env)
 	log_splitter_flush(&env->split, on_line, env);
 }
 
+/*
+ * Lambda writes a function's logs with its execution role: without logs:CreateLogStream and
+ * logs:PutLogEvents on the group's streams (arn:...:log-group:NAME:*, as policies name them)
+ * the function runs, and its log group gets nothing. Asked
+ * here, on the reader's thread, since environments start under the cloud's lock, which must
+ * not wait for IAM's tables.
+ */
+static void logs_decide(struct env *env)
+{
+	char arn[LAMBDA_LOG_GROUP_MAX + 200];
+	snprintf(arn, sizeof(arn), "arn:aws:logs:%s:%s:log-group:%s:*", AWS_REGION_NAME,
+		 env->fn->account, env->group);
+	env->logs_allowed = iam_role_may(env->cloud, env->fn->account, env->role, env->fn->name,
+					 "logs:CreateLogStream", arn) &&
+			    iam_role_may(env->cloud, env->fn->account, env->role, env->fn->name,
+					 "logs:PutLogEvents", arn);
+}
+
+static void init_start_line(struct env *env)
+{
+	static const char runtime_hex[] =
+		"0f2f4c1b9a6de0c2d8a9b7e3c4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3";
+	struct strbuf line = STRBUF_INIT;
+	if (env->log.json) {
+		char ver[12];
+		lambda_env_log_record(env, LAMBDA_LOG_INFO, "platform.initStart",
+				      lambda_logj_init_start(env->rt_version, runtime_hex,
+							     env->fn->name,
+							     lambda_fn_version_name(env->fn, ver)));
+	} else {
+		lambda_log_init_start(&line, env->rt_version, runtime_hex);
+		lambda_env_log_platform(env, line.buf, line.len);
+	}
+	strbuf_release(&line);
+}
+
 static void *reader_main(void *arg)
 {
 	struct env *env = arg;
+	logs_decide(env);
+	pthread_mutex_lock(&env->log_mu);
+	init_start_line(env);
+	pthread_mutex_unlock(&env->log_mu);
 	for (;;) {
 		struct pollfd pfd = { env->out_fd, POLLIN, 0 };
 		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
@@ -529,6 +572,8 @@ static struct env *env_new(struct cloud *c, struct lfunc *fn, struct api_err *e)
 		 hex);
 	env->log = fn->log;
 	lambda_logcfg_group(&fn->log, fn->name, env->group, sizeof(env->group));
+	env->logs_allowed = -1;
+	snprintf(env->role, sizeof(env->role), "%s", fn->role ? fn->role : "");
 	struct error err;
 	env->rapi = http_server_start(0, LAMBDA_RUNTIME_RESP_MAX, lambda_runtime_api, env,
 				      &env->rapi_port, &err);
@@ -577,22 +622,7 @@ static bool env_start(struct cloud *c, struct env *env, const struct lambda_runt
 	env->pid = pid;
 	env->out_fd = fds[0];
 	fcntl(env->out_fd, F_SETFL, O_NONBLOCK);
-	static const char runtime_hex[] =
-		"0f2f4c1b9a6de0c2d8a9b7e3c4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3";
-	struct strbuf line = STRBUF_INIT;
-	pthread_mutex_lock(&env->log_mu);
-	if (env->log.json) {
-		char ver[12];
-		lambda_env_log_record(env, LAMBDA_LOG_INFO, "platform.initStart",
-				      lambda_logj_init_start(rt->version, runtime_hex,
-							     env->fn->name,
-							     lambda_fn_version_name(env->fn, ver)));
-	} else {
-		lambda_log_init_start(&line, rt->version, runtime_hex);
-		lambda_env_log_platform(env, line.buf, line.len);
-	}
-	pthread_mutex_unlock(&env->log_mu);
-	strbuf_release(&line);
+	env->rt_version = rt->version;
 	pthread_create(&env->waiter, NULL, waiter_main, env);
 	pthread_create(&env->reader, NULL, reader_main, env);
 	limits_start_duty(c, env);

@@ -132,6 +132,11 @@ struct env {
 	int wstatus;
 	char stream[96];
 	char group[LAMBDA_LOG_GROUP_MAX];
+	/* Whether the execution role lets Lambda write the environment's logs (-1: not yet
+	 * asked; its reader asks IAM before the first line), and the role asked about. */
+	int logs_allowed;
+	char role[300];
+	const char *rt_version;   /* for the INIT_START line the reader writes first */
 	struct lambda_logcfg log; /* the function's when the environment started */
 	pthread_mutex_t log_mu;
 	struct log_splitter split;

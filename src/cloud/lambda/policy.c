@@ -230,6 +230,21 @@ static cJSON *load_statements(struct cloud *c, const char *account, const char *
 	return arr;
 }
 
+char *lambda_policy_document(struct cloud *c, const char *account, const char *function)
+{
+	cJSON *arr = load_statements(c, account, function, NULL);
+	if (cJSON_GetArraySize(arr) == 0) {
+		cJSON_Delete(arr);
+		return NULL;
+	}
+	cJSON *pol = cJSON_CreateObject();
+	cJSON_AddStringToObject(pol, "Version", "2012-10-17");
+	cJSON_AddItemToObject(pol, "Statement", arr);
+	char *text = cJSON_PrintUnformatted(pol);
+	cJSON_Delete(pol);
+	return text;
+}
+
 cJSON *lambda_policy_get(struct cloud *c, const struct lfunc *fn, const char *qualifier,
 			 const char *revision, struct aws_err *err)
 {
