@@ -119,11 +119,11 @@ check "CreateFunction for python3.12" contains "$out" "HTTP 201"
 # Code from S3: Lambda reads the object through S3's GetObject, as AWS does.
 sigcurl s3 -s -o /dev/null -X PUT "$E/code-bucket"
 sigcurl s3 -s -o /dev/null -X PUT --data-binary @"$WORK/py.zip" "$E/code-bucket/app/py.zip"
-printf '{"FunctionName":"pys3","Runtime":"python3.12","Handler":"app.handler","Role":"arn:aws:iam::123456789012:role/lambda-role","Code":{"S3Bucket":"code-bucket","S3Key":"app/py.zip"}}' >"$WORK/create.json"
+printf '{"FunctionName":"pys3","Runtime":"python3.12","Handler":"app.handler","Role":"%s","Code":{"S3Bucket":"code-bucket","S3Key":"app/py.zip"}}' "$ROLE" >"$WORK/create.json"
 out=$(api POST /2015-03-31/functions "$WORK/create.json")
 sha=$(/usr/bin/python3 -c 'import base64,hashlib,sys; print(base64.b64encode(hashlib.sha256(open(sys.argv[1],"rb").read()).digest()).decode())' "$WORK/py.zip")
 check "CreateFunction with Code.S3Bucket/S3Key takes the object's bytes" contains "$out" "\"CodeSha256\":\"$sha\""
-printf '{"FunctionName":"pys3b","Runtime":"python3.12","Handler":"app.handler","Role":"arn:aws:iam::123456789012:role/lambda-role","Code":{"S3Bucket":"code-bucket","S3Key":"nope.zip"}}' >"$WORK/create.json"
+printf '{"FunctionName":"pys3b","Runtime":"python3.12","Handler":"app.handler","Role":"%s","Code":{"S3Bucket":"code-bucket","S3Key":"nope.zip"}}' "$ROLE" >"$WORK/create.json"
 out=$(api POST /2015-03-31/functions "$WORK/create.json")
 check "... a missing key is S3's NoSuchKey, in Lambda's words" contains "$out" "S3 Error Code: NoSuchKey"
 inv() { # inv FUNCTION JSON: invoke; body in $WORK/body, headers in $WORK/h
