@@ -44,11 +44,21 @@ attacker_aws() {
 }
 make_zip "$WORK/attack-py.zip" "$FIX/python"
 make_zip "$WORK/attack-node.zip" "$FIX/node"
+# Its functions' execution role is its own account's, as Lambda wants.
+AROLE=$(
+	export AWS_ACCESS_KEY_ID=$AKEY AWS_SECRET_ACCESS_KEY=$ASECRET
+	make_role attacker-role AdministratorAccess
+)
+check "the attacker makes an execution role of its own" contains "$AROLE" ":$AACCT:role/"
+out=$(attacker_aws lambda create-function --function-name steal-role --runtime python3.12 \
+	--handler attack.handler --role "$ROLE" --zip-file "fileb://$WORK/attack-py.zip" 2>&1)
+check "... and may not run one with the learner's role (Cross-account pass role)" \
+	contains "$out" "AccessDeniedException) when calling the CreateFunction operation: Cross-account pass role is not allowed."
 check "the attacker deploys a Python handler" attacker_aws lambda create-function \
-	--function-name attack-py --runtime python3.12 --handler attack.handler --role "$ROLE" \
+	--function-name attack-py --runtime python3.12 --handler attack.handler --role "$AROLE" \
 	--timeout 60 --zip-file "fileb://$WORK/attack-py.zip"
 check "... and a Node.js handler" attacker_aws lambda create-function \
-	--function-name attack-node --runtime nodejs22.x --handler attack.handler --role "$ROLE" \
+	--function-name attack-node --runtime nodejs22.x --handler attack.handler --role "$AROLE" \
 	--timeout 60 --zip-file "fileb://$WORK/attack-node.zip"
 
 event=$(printf '{"victim":"%s","function":"victim","control":"%s","queue":"%s","bucket":"victim-bkt","victim_key":"%s"}' \

@@ -210,18 +210,23 @@ okeys=$(new_account)
 OKEY=$(echo "$okeys" | cut -d' ' -f1)
 OSECRET=$(echo "$okeys" | cut -d' ' -f2)
 other() { AWS_ACCESS_KEY_ID=$OKEY AWS_SECRET_ACCESS_KEY=$OSECRET awsl lambda "$@"; }
+# Its functions run with an execution role of its own account's, as Lambda wants.
+OROLE=$(
+	export AWS_ACCESS_KEY_ID=$OKEY AWS_SECRET_ACCESS_KEY=$OSECRET
+	make_role other-role
+)
 mkdir -p "$WORK/fimp"
 printf 'import shared_util\ndef handler(event, context):\n    return {"value": shared_util.VALUE}\n' \
 	>"$WORK/fimp/app.py"
 make_zip "$WORK/fimp.zip" "$WORK/fimp"
 out=$(other create-function --function-name xa --runtime python3.12 --handler app.handler \
-	--role $ROLE --zip-file "fileb://$WORK/fpy.zip" --layers "$B1" 2>&1)
+	--role "$OROLE" --zip-file "fileb://$WORK/fpy.zip" --layers "$B1" 2>&1)
 contains "$out" "AccessDeniedException"
 ok $? "another account may not use a private layer"
 check "share it with everyone" $L add-layer-version-permission --layer-name shared-b \
 	--version-number 1 --statement-id all --action lambda:GetLayerVersion --principal '*'
 out=$(other create-function --function-name xa --runtime python3.12 --handler app.handler \
-	--role $ROLE --zip-file "fileb://$WORK/fimp.zip" --layers "$B1" 2>&1)
+	--role "$OROLE" --zip-file "fileb://$WORK/fimp.zip" --layers "$B1" 2>&1)
 contains "$out" "\"Arn\": \"$B1\""
 ok $? "then it may"
 other invoke --function-name xa "$WORK/xa.json" >/dev/null 2>&1

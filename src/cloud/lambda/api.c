@@ -566,11 +566,22 @@ static int tracing_mode(const cJSON *in)
 	return !mode ? -1 : strcmp(mode, "Active") == 0;
 }
 
-/* Lambda assumes the execution role to run the function: it must exist and trust Lambda. */
+/*
+ * Lambda assumes the execution role to run the function: it must be the function's account's,
+ * exist and trust Lambda.
+ */
 static bool role_assumable(struct cloud *c, const char *account, const char *role,
 			   struct api_err *e)
 {
-	if (!role || iam_role_trusts(c, account, role, "lambda.amazonaws.com"))
+	if (!role)
+		return true;
+	/* arn:aws:iam::ACCOUNT:role/NAME, of another account */
+	size_t n = strlen(account);
+	const char *acct = str_starts_with(role, "arn:aws:iam::") ? role + 13 : NULL;
+	if (acct && (strncmp(acct, account, n) != 0 || acct[n] != ':'))
+		return api_err_set(e, 403, "AccessDeniedException",
+				   "Cross-account pass role is not allowed.");
+	if (iam_role_trusts(c, account, role, "lambda.amazonaws.com"))
 		return true;
 	return api_err_set(e, 400, "InvalidParameterValueException",
 			   "The role defined for the function cannot be assumed by Lambda.");
