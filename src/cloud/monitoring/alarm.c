@@ -1238,7 +1238,14 @@ static long long evaluate_account(struct cw_svc *s, struct vec *all, size_t from
 	long long *evaluated = evaluated_slot(s, account);
 	/* Ticks every 10 seconds; an alarm whose period is a minute or more only on a minute. */
 	long long tick = now / 10000 * 10000;
-	long long from = *evaluated ? *evaluated + 10000 : tick;
+	/* An account not evaluated before (its first alarm, or its clock forgotten) starts after
+	 * the last pass over every account, so a period that ended since is not skipped. */
+	long long since =
+		*evaluated ? *evaluated
+		: s->evaluated_base
+			? (s->evaluated_base + vclock_offset_ms(s->clock, account)) / 10000 * 10000
+			: 0;
+	long long from = since ? since + 10000 : tick;
 	if ((tick - from) / 10000 > TICKS_MAX * 6)
 		from = tick - (long long)TICKS_MAX * 6 * 10000;
 	bool any_hires = false;
@@ -1272,6 +1279,7 @@ static long long evaluate_account(struct cw_svc *s, struct vec *all, size_t from
 void cw_alarms_evaluate(struct cw_svc *s)
 {
 	pthread_mutex_lock(&s->alarm_mu);
+	long long base_now = cw_now_ms(s, NULL);
 	struct vec all = VEC_INIT;
 	alarms_load(s, NULL, &all); /* ordered by account */
 	long long next = 0;
@@ -1285,6 +1293,7 @@ void cw_alarms_evaluate(struct cw_svc *s)
 			next = due;
 	}
 	vec_release_with(&all, alarm_free);
+	s->evaluated_base = base_now / 10000 * 10000;
 	s->next_eval_ms = next;
 	pthread_mutex_unlock(&s->alarm_mu);
 }

@@ -34,6 +34,7 @@ struct cw_svc {
 		long long ms; /* the last tick the account's alarms were evaluated at */
 	} * evaluated;
 	size_t evaluated_n;
+	long long evaluated_base; /* the base clock's tick of the last pass over every account */
 };
 
 /* The service of a call. */
