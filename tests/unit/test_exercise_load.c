@@ -396,14 +396,14 @@ TEST(exercise_parse__reports_service_step_problems_where_they_are)
 
 /* Monitoring and deployment steps: metrics, a learner's query, a layer, an alias, an alarm. */
 static const char observing[] =
-	"id: watch\n"                                                                   /* 1 */
-	"title: Watch\n"                                                                /* 2 */
-	"kind: code\n"                                                                  /* 3 */
-	"brief: brief.md\n"                                                             /* 4 */
-	"function: {name: watch, log_format: JSON}\n"                                   /* 5 */
-	"starters:\n"                                                                   /* 6 */
+	"id: watch\n"                                 /* 1 */
+	"title: Watch\n"                              /* 2 */
+	"kind: code\n"                                /* 3 */
+	"brief: brief.md\n"                           /* 4 */
+	"function: {name: watch, log_format: JSON}\n" /* 5 */
+	"starters:\n"                                 /* 6 */
 	"  python: {runtime: python3.13, handler: app.handler, files: [app.py]}\n"
-	"  nodejs: {runtime: nodejs22.x, handler: index.handler, files: [index.mjs]}\n"      /* 7 */
+	"  nodejs: {runtime: nodejs22.x, handler: index.handler, files: [index.mjs]}\n" /* 7 */
 	"tasks:\n"                                                                      /* 8 */
 	"  - {id: t, text: T, why: W}\n"                                                /* 9 */
 	"hints: [one]\n"                                                                /* 10 */
