@@ -162,6 +162,28 @@ NEWER_PATTERNS = {
     },
 }
 
+# Members whose operation AWS now validates against another shape's pattern than the 2022 model
+# gives it (recorded in 2025: DeleteFunction quotes the namespaced function name).
+NEWER_MEMBER_PATTERNS = {
+    "lambda": {("DeleteFunction", "FunctionName"): "NamespacedFunctionName"},
+}
+
+
+def repattern(inp, member, pattern):
+    """Gives one member of an input structure a copy of its shape with another pattern."""
+    for m in inp.members:
+        if m.name == member:
+            sh = Shape()
+            for k in Shape.__slots__:
+                setattr(sh, k, getattr(m.shape, k))
+            sh.members = list(m.shape.members)
+            sh.flags = list(m.shape.flags)
+            sh.pattern = pattern
+            m.shape = sh
+            return
+    die("no member %s to give a newer pattern" % member)
+
+
 TYPES = ["structure", "list", "map", "string", "integer", "long", "float", "double",
          "boolean", "timestamp", "blob", "bigdecimal"]
 LOCATIONS = {None: "PM_BODY", "header": "PM_HEADER", "headers": "PM_HEADERS",
@@ -381,9 +403,15 @@ def reachable(ops, err_shapes):
     return out
 
 
+def shown_name(sh):
+    """The name a shape keeps in the tables: an error's, and a structure's, which Coral's
+    validation messages print before its members (PutEventsRequestEntry(source=...))."""
+    return sh.name if sh.error or sh.type == "structure" else None
+
+
 def local_key(sh):
     return (sh.type, tuple(sorted(sh.flags)), sh.ts, sh.min, sh.max, sh.pattern,
-            tuple(sh.enum or ()), sh.name if sh.error else None, sh.error, sh.xmlns,
+            tuple(sh.enum or ()), shown_name(sh), sh.error, sh.xmlns,
             sh.payload,
             tuple(sorted((m.name, m.wire, m.qwire, m.location, tuple(m.flags), m.ts, m.xmlns)
                          for m in sh.members)))
@@ -484,6 +512,9 @@ def emit_service(em, sid, bcdir, facts, sdk_dir, bc_dir, svc_index):
         op = sdk["operations"][oname]
         bop = bc["operations"].get(oname, {})
         inp = b.build(op["input"], bop.get("input")) if "input" in op else None
+        for (o, mname), pname in NEWER_MEMBER_PATTERNS.get(bcdir, {}).items():
+            if o == oname and inp is not None:
+                repattern(inp, mname, NEWER_PATTERNS[bcdir][pname])
         out = b.build(op["output"], bop.get("output")) if "output" in op else None
         wrapper = (op.get("output") or {}).get("resultWrapper")
         if query_from_bc:
@@ -573,7 +604,7 @@ def emit_service(em, sid, bcdir, facts, sdk_dir, bc_dir, svc_index):
             sh.type.upper(), flags_expr(flags), TS_FORMATS[sh.ts], len(sh.members), payload,
             ("%s_m%d" % (pre, sh.index)) if sh.members else "NULL",
             c_num(sh.min), c_num(sh.max), c_str(sh.pattern), sh.enum_c, len(sh.enum or []),
-            c_str(sh.name if sh.error else None),
+            c_str(shown_name(sh)),
             c_str(sh.error[0] if sh.error else None), sh.error[1] if sh.error else 0,
             c_str(sh.xmlns)))
     em.w("};")
