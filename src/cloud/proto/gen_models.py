@@ -162,6 +162,12 @@ NEWER_PATTERNS = {
     },
 }
 
+# Enumerations AWS lists in another order than the model in its validation messages (its own
+# set's order, recorded in 2025).
+ENUM_ORDER = {
+    "cloudwatch": {"StateValue": ["INSUFFICIENT_DATA", "ALARM", "OK"]},
+}
+
 # Members whose operation AWS now validates against another shape's pattern than the 2022 model
 # gives it (recorded in 2025: DeleteFunction quotes the namespaced function name).
 NEWER_MEMBER_PATTERNS = {
@@ -273,9 +279,10 @@ class Member:
 class Builder:
     """Walks the aws-sdk model's shapes beside botocore's and emits merged shapes."""
 
-    def __init__(self, sdk, bc, query_from_bc, grown, newer=None):
+    def __init__(self, sdk, bc, query_from_bc, grown, newer=None, enum_order=None):
         self.grown = set(grown)
         self.newer = newer or {}
+        self.enum_order = enum_order or {}
         self.sdk = sdk
         self.bc = bc
         self.query_from_bc = query_from_bc
@@ -317,6 +324,10 @@ class Builder:
                 out.pattern = self.newer[bname]
             if "enum" in bsh and bname not in self.grown:
                 out.enum = list(bsh["enum"])
+                if bname in self.enum_order:
+                    if sorted(self.enum_order[bname]) != sorted(out.enum):
+                        die("ENUM_ORDER for %s is not the model's set" % bname)
+                    out.enum = list(self.enum_order[bname])
         for k, f in (("union", "PM_S_UNION"), ("streaming", "PM_S_STREAMING"),
                      ("eventstream", "PM_S_EVENTSTREAM"), ("document", "PM_S_DOCUMENT"),
                      ("flattened", "PM_S_FLATTENED"), ("sensitive", "PM_S_SENSITIVE")):
@@ -505,7 +516,7 @@ def emit_service(em, sid, bcdir, facts, sdk_dir, bc_dir, svc_index):
         if p not in PROTOCOLS:
             die("%s: unknown protocol %r" % (sid, p))
     b = Builder(sdk, bc, query_from_bc, GROWN_ENUMS.get(bcdir, []),
-                NEWER_PATTERNS.get(bcdir))
+                NEWER_PATTERNS.get(bcdir), ENUM_ORDER.get(bcdir))
 
     ops = []
     for oname in sorted(sdk["operations"]):
