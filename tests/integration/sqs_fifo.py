@@ -205,6 +205,10 @@ if PHASE == "queues":
     r4 = sqs.send_message(QueueUrl=q, MessageBody="w", MessageGroupId="W", MessageDeduplicationId="w")
     ok(r4["MessageId"] != r3["MessageId"] and count(q) == 1,
        "a purged queue forgets its deduplication ids: the same id again is a new message")
+    refused("a second purge within a minute of the clock", "AWS.SimpleQueueService.PurgeQueueInProgress",
+            "Only one PurgeQueue operation on %s is allowed every 60 seconds." % q.rsplit("/", 1)[1],
+            sqs.purge_queue, QueueUrl=q)
+    advance(60)
     sqs.purge_queue(QueueUrl=q)
 
     # Content-based deduplication: the body's SHA-256.
@@ -227,16 +231,24 @@ if PHASE == "queues":
     ok(ids[0] != ids[1] and ids[2] == ids[0] and count(hi) == 2,
        "with DeduplicationScope=messageGroup an id is deduplicated within its group only")
 
-    # Batches: each entry by the same rules.
+    # Batches: an entry without its group fails the whole batch, as SQS answers it.
+    before = count(q)
+    refused("a FIFO batch with an entry lacking MessageGroupId", "InvalidParameterValue",
+            "The request must contain the parameter MessageGroupId.", sqs.send_message_batch,
+            QueueUrl=q, Entries=[
+                {"Id": "1", "MessageBody": "p", "MessageGroupId": "P", "MessageDeduplicationId": "p1"},
+                {"Id": "2", "MessageBody": "p", "MessageDeduplicationId": "p2"}])
+    ok(count(q) == before, "... and none of its entries is sent")
     r = sqs.send_message_batch(QueueUrl=q, Entries=[
         {"Id": "1", "MessageBody": "p", "MessageGroupId": "P", "MessageDeduplicationId": "p1"},
-        {"Id": "2", "MessageBody": "p", "MessageDeduplicationId": "p2"},
+        {"Id": "2", "MessageBody": "p", "MessageGroupId": "P", "MessageDeduplicationId": "p2",
+         "DelaySeconds": 5},
         {"Id": "3", "MessageBody": "p", "MessageGroupId": "P", "MessageDeduplicationId": "p3"}])
     good = {e["Id"]: e for e in r.get("Successful", [])}
     bad = {e["Id"]: e for e in r.get("Failed", [])}
     ok(sorted(good) == ["1", "3"] and "SequenceNumber" in good["1"]
-       and bad.get("2", {}).get("Code") == "MissingParameter" and bad["2"].get("SenderFault"),
-       "a batch sends the good entries, with sequence numbers, and fails the one without a group")
+       and bad.get("2", {}).get("Code") == "InvalidParameterValue" and bad["2"].get("SenderFault"),
+       "otherwise a batch sends the good entries, with sequence numbers, and fails the bad one")
 
     # ReceiveRequestAttemptId: a receive retried with its id answers what it answered, for
     # five minutes of the clock, while none of its messages was deleted or changed.

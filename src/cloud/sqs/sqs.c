@@ -22,7 +22,7 @@
 #include "core/xalloc.h"
 
 #define SQS_BATCH_MAX   10
-#define SQS_MESSAGE_MAX 262144
+#define SQS_MESSAGE_MAX 1048576 /* 1 MiB since August 2025, and the default */
 /* FIFO queues: the deduplication interval, and the longest group or deduplication id. */
 #define SQS_DEDUP_MS    (5 * 60 * 1000)
 #define SQS_FIFO_ID_MAX 128
@@ -32,6 +32,8 @@ struct sqs_svc {
 	pthread_cond_t cond; /* broadcast on every send and visibility change */
 	unsigned activity;
 	bool stopping;
+	cJSON *purged; /* "ACCOUNT/NAME": when the queue was last purged, on its account's clock;
+			* under c->db->mu */
 };
 
 /* Errors are the model's names where it has one (proto answers the query protocol, and
@@ -217,7 +219,7 @@ struct attr_rule {
 
 static const struct attr_rule rules[] = {
 	{ "DelaySeconds", 0, 900, "0" },
-	{ "MaximumMessageSize", 1024, 262144, "262144" },
+	{ "MaximumMessageSize", 1024, 1048576, "1048576" },
 	{ "MessageRetentionPeriod", 60, 1209600, "345600" },
 	{ "ReceiveMessageWaitTimeSeconds", 0, 20, "0" },
 	{ "VisibilityTimeout", 0, 43200, "30" },
@@ -330,7 +332,14 @@ static bool apply_attrs(struct cloud *c, struct queue *q, const cJSON *attrs, bo
 		const struct fifo_attr *fa = find_fifo_attr(a->string);
 		/* A standard queue says FifoQueue=false, or nothing; the rest are FIFO's. */
 		bool fifo_only = fa && strcmp(fa->name, "FifoQueue") != 0;
-		if (!known && (!fa || (fifo_only && !is_fifo(q))))
+		if (!known && fifo_only && !is_fifo(q) &&
+		    (strcmp(a->string, "DeduplicationScope") == 0 ||
+		     strcmp(a->string, "FifoThroughputLimit") == 0))
+			return aws_err_set(e, 400, "InvalidAttributeName",
+					   "You can specify the %s only when FifoQueue is set to "
+					   "true.",
+					   a->string);
+		if (!known && (!fa || (fifo_only && !is_fifo(q)) || (!create && !is_fifo(q))))
 			return aws_err_set(e, 400, "InvalidAttributeName", "Unknown Attribute %s.",
 					   a->string);
 		if (fa && !fifo_only && !create)
@@ -493,6 +502,22 @@ static void forget_queue_ids(struct cloud *c, const struct queue *q)
 	}
 }
 
+/* Forget when a queue (or, with name NULL, every queue of account) was last purged; the
+ * caller holds c->db->mu. */
+static void forget_purge(struct cloud *c, const char *account, const char *name)
+{
+	struct sqs_svc *s = c->sqs;
+	cJSON *it = s->purged ? s->purged->child : NULL;
+	size_t alen = strlen(account);
+	while (it) {
+		cJSON *next = it->next;
+		if (strncmp(it->string, account, alen) == 0 && it->string[alen] == '/' &&
+		    (!name || strcmp(it->string + alen + 1, name) == 0))
+			cJSON_Delete(cJSON_DetachItemViaPointer(s->purged, it));
+		it = next;
+	}
+}
+
 static bool op_delete_queue(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
 			    struct aws_err *e)
 {
@@ -505,6 +530,7 @@ static bool op_delete_queue(struct cloud *c, const char *account, const cJSON *i
 	sqlite3_step(st);
 	sqlite3_finalize(st);
 	forget_queue_ids(c, &q);
+	forget_purge(c, q.account, q.name);
 	st = prep(c, "DELETE FROM sqs_queues WHERE account=? AND name=?");
 	sqlite3_bind_text(st, 1, q.account, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, q.name, -1, SQLITE_STATIC);
@@ -522,6 +548,25 @@ static bool op_purge(struct cloud *c, const char *account, const cJSON *in, cJSO
 	struct queue q = { 0 };
 	if (!request_queue(c, in, &q, e))
 		return false;
+	struct sqs_svc *s = c->sqs;
+	char key[96];
+	snprintf(key, sizeof(key), "%s/%s", q.account, q.name);
+	int64_t now = now_ms(c, q.account);
+	const cJSON *last = cJSON_GetObjectItemCaseSensitive(s->purged, key);
+	bool busy = cJSON_IsNumber(last) && now - (int64_t)last->valuedouble < 60000;
+	if (!busy) {
+		if (!s->purged)
+			s->purged = cJSON_CreateObject();
+		cJSON_DeleteItemFromObjectCaseSensitive(s->purged, key);
+		cJSON_AddNumberToObject(s->purged, key, (double)now);
+	}
+	if (busy) {
+		aws_err_set(e, 403, "PurgeQueueInProgress",
+			    "Only one PurgeQueue operation on %s is allowed every 60 seconds.",
+			    q.name);
+		queue_release(&q);
+		return false;
+	}
 	sqlite3_stmt *st = prep(c, "DELETE FROM sqs_messages WHERE account=? AND queue=?");
 	sqlite3_bind_text(st, 1, q.account, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, q.name, -1, SQLITE_STATIC);
@@ -655,6 +700,152 @@ static bool op_set_attrs(struct cloud *c, const char *account, const cJSON *in, 
 	return ok;
 }
 
+/* One string, or an array of them when there are several: how SQS writes a statement's
+ * principals and actions. */
+static cJSON *one_or_many(const cJSON *list, const char *prefix, const char *suffix)
+{
+	cJSON *out = cJSON_CreateArray();
+	const cJSON *it;
+	cJSON_ArrayForEach(it, list)
+	{
+		if (!cJSON_IsString(it))
+			continue;
+		char *v = xasprintf("%s%s%s", prefix, it->valuestring, suffix);
+		cJSON_AddItemToArray(out, cJSON_CreateString(v));
+		free(v);
+	}
+	if (cJSON_GetArraySize(out) == 1) {
+		cJSON *only = cJSON_DetachItemFromArray(out, 0);
+		cJSON_Delete(out);
+		return only;
+	}
+	return out;
+}
+
+/* AddPermission: a statement named by its label in the queue's Policy (one SQS writes
+ * itself, "QUEUE-ARN/SQSDefaultPolicy"). */
+static bool op_add_permission(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
+			      struct aws_err *e)
+{
+	const char *label = query_str(in, "Label");
+	const cJSON *ids = cJSON_GetObjectItemCaseSensitive(in, "AWSAccountIds");
+	const cJSON *actions = cJSON_GetObjectItemCaseSensitive(in, "Actions");
+	if (!label)
+		return MISSING(e, "Label");
+	if (!cJSON_GetArraySize(ids))
+		return MISSING(e, "AWSAccountIds");
+	if (!cJSON_GetArraySize(actions))
+		return MISSING(e, "Actions");
+	if (!label[0] || strlen(label) > 80 ||
+	    strspn(label, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") !=
+		    strlen(label))
+		return BAD_VALUE(
+			e,
+			"Value %s for parameter Label is invalid. Reason: Can only include "
+			"alphanumeric characters, hyphens, or underscores. 1 to 80 in "
+			"length.",
+			label);
+	struct queue q = { 0 };
+	if (!request_queue(c, in, &q, e))
+		return false;
+	char arn[256];
+	queue_arn(q.account, q.name, arn, sizeof(arn));
+	const char *text = query_str(q.attrs, "Policy");
+	cJSON *policy = text ? cJSON_Parse(text) : NULL;
+	if (!cJSON_IsObject(policy)) {
+		cJSON_Delete(policy);
+		policy = cJSON_CreateObject();
+		cJSON_AddStringToObject(policy, "Version", "2008-10-17");
+		char *id = xasprintf("%s/SQSDefaultPolicy", arn);
+		cJSON_AddStringToObject(policy, "Id", id);
+		free(id);
+	}
+	cJSON *stmts = cJSON_GetObjectItemCaseSensitive(policy, "Statement");
+	if (!cJSON_IsArray(stmts)) {
+		cJSON_DeleteItemFromObjectCaseSensitive(policy, "Statement");
+		stmts = cJSON_AddArrayToObject(policy, "Statement");
+	}
+	const cJSON *st;
+	cJSON_ArrayForEach(st, stmts)
+	{
+		const char *sid = query_str(st, "Sid");
+		if (sid && strcmp(sid, label) == 0) {
+			cJSON_Delete(policy);
+			queue_release(&q);
+			return BAD_VALUE(e,
+					 "Value %s for parameter Label is invalid. Reason: Already "
+					 "exists.",
+					 label);
+		}
+	}
+	cJSON *stmt = cJSON_CreateObject();
+	cJSON_AddStringToObject(stmt, "Sid", label);
+	cJSON_AddStringToObject(stmt, "Effect", "Allow");
+	cJSON *principal = cJSON_AddObjectToObject(stmt, "Principal");
+	cJSON_AddItemToObject(principal, "AWS", one_or_many(ids, "arn:aws:iam::", ":root"));
+	cJSON_AddItemToObject(stmt, "Action", one_or_many(actions, "SQS:", ""));
+	cJSON_AddStringToObject(stmt, "Resource", arn);
+	cJSON_AddItemToArray(stmts, stmt);
+	char *doc = cJSON_PrintUnformatted(policy);
+	cJSON_Delete(policy);
+	cJSON_DeleteItemFromObjectCaseSensitive(q.attrs, "Policy");
+	cJSON_AddStringToObject(q.attrs, "Policy", doc);
+	free(doc);
+	q.modified = now_ms(c, q.account) / 1000;
+	queue_save(c, &q);
+	queue_release(&q);
+	(void)account;
+	(void)out;
+	return true;
+}
+
+/* RemovePermission: the statement of that label goes; with the last, the Policy too. */
+static bool op_remove_permission(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
+				 struct aws_err *e)
+{
+	const char *label = query_str(in, "Label");
+	if (!label)
+		return MISSING(e, "Label");
+	struct queue q = { 0 };
+	if (!request_queue(c, in, &q, e))
+		return false;
+	const char *text = query_str(q.attrs, "Policy");
+	cJSON *policy = text ? cJSON_Parse(text) : NULL;
+	cJSON *stmts = cJSON_GetObjectItemCaseSensitive(policy, "Statement");
+	cJSON *found = NULL;
+	cJSON *st;
+	if (!cJSON_IsArray(stmts))
+		stmts = NULL;
+	cJSON_ArrayForEach(st, stmts)
+	{
+		const char *sid = query_str(st, "Sid");
+		if (!found && sid && strcmp(sid, label) == 0)
+			found = st;
+	}
+	if (!found) {
+		cJSON_Delete(policy);
+		queue_release(&q);
+		return BAD_VALUE(e,
+				 "Value %s for parameter Label is invalid. Reason: can't find "
+				 "label.",
+				 label);
+	}
+	cJSON_Delete(cJSON_DetachItemViaPointer(stmts, found));
+	cJSON_DeleteItemFromObjectCaseSensitive(q.attrs, "Policy");
+	if (cJSON_GetArraySize(stmts)) {
+		char *doc = cJSON_PrintUnformatted(policy);
+		cJSON_AddStringToObject(q.attrs, "Policy", doc);
+		free(doc);
+	}
+	cJSON_Delete(policy);
+	q.modified = now_ms(c, q.account) / 1000;
+	queue_save(c, &q);
+	queue_release(&q);
+	(void)account;
+	(void)out;
+	return true;
+}
+
 /* Check message attributes (JSON shape); fills md5 (33 bytes). */
 static bool check_msg_attrs(const cJSON *attrs, char md5[33], struct aws_err *e)
 {
@@ -690,9 +881,8 @@ static bool check_msg_attrs(const cJSON *attrs, char md5[33], struct aws_err *e)
 		const char *v = query_str(a, bin ? "BinaryValue" : "StringValue");
 		if (!v || !v[0])
 			return BAD_VALUE(e,
-					 "The message attribute '%s' must contain non-empty "
-					 "message attribute value for message attribute type "
-					 "'%s'.",
+					 "Message (user) attribute '%s' must contain a non-empty "
+					 "value of type '%s'.",
 					 a->string, type);
 		if (str_starts_with(type, "Number")) {
 			char *end;
@@ -888,6 +1078,27 @@ static bool send_ids(const struct queue *q, const cJSON *in, const char *body, s
 	return true;
 }
 
+/* A message's size as SQS counts it: the body and each attribute's name, type and value. */
+static size_t message_size(size_t body_len, const cJSON *attrs)
+{
+	size_t n = body_len;
+	const cJSON *a;
+	if (!cJSON_IsObject(attrs))
+		return n;
+	cJSON_ArrayForEach(a, attrs)
+	{
+		const char *type = query_str(a, "DataType");
+		const char *sv = query_str(a, "StringValue");
+		const char *bv = query_str(a, "BinaryValue");
+		n += strlen(a->string) + (type ? strlen(type) : 0);
+		if (sv)
+			n += strlen(sv);
+		else if (bv)
+			n += strlen(bv) / 4 * 3; /* base64 on the wire */
+	}
+	return n;
+}
+
 /* Check and send one entry (SendMessage's input or a batch entry) to q. */
 static bool send_one(struct cloud *c, const char *account, const struct queue *q, const cJSON *in,
 		     cJSON *out, struct aws_err *e)
@@ -900,7 +1111,8 @@ static bool send_one(struct cloud *c, const char *account, const struct queue *q
 	if (len == 0)
 		return MISSING(e, "MessageBody");
 	long long max = attr_int(q, "MaximumMessageSize", SQS_MESSAGE_MAX);
-	if ((long long)len > max)
+	if ((long long)message_size(
+		    len, cJSON_GetObjectItemCaseSensitive(in, "MessageAttributes")) > max)
 		return BAD_VALUE(e,
 				 "One or more parameters are invalid. Reason: Message must be "
 				 "shorter than %lld bytes.",
@@ -1024,20 +1236,37 @@ static bool op_send_batch(struct cloud *c, const char *account, const cJSON *in,
 		queue_release(&q);
 		return false;
 	}
+	/* The whole batch is held to SQS's limit, whatever the queue's MaximumMessageSize. */
 	size_t total = 0;
 	const cJSON *it;
 	cJSON_ArrayForEach(it, entries)
 	{
 		const char *body = query_str(it, "MessageBody");
-		total += body ? strlen(body) : 0;
+		total += message_size(body ? strlen(body) : 0,
+				      cJSON_GetObjectItemCaseSensitive(it, "MessageAttributes"));
 	}
-	if (total > (size_t)attr_int(&q, "MaximumMessageSize", SQS_MESSAGE_MAX)) {
+	if (total > SQS_MESSAGE_MAX) {
 		queue_release(&q);
-		return aws_err_set(
-			e, 400, "BatchRequestTooLong",
-			"Batch requests cannot be longer than 262144 bytes. You have sent "
-			"%zu bytes.",
-			total);
+		return aws_err_set(e, 400, "BatchRequestTooLong",
+				   "Batch requests cannot be longer than %d bytes. You have sent "
+				   "%zu bytes.",
+				   SQS_MESSAGE_MAX, total);
+	}
+	/* A FIFO batch with an entry lacking its group or deduplication id fails as a whole. */
+	const cJSON *fifo_entries = is_fifo(&q) ? entries : NULL;
+	cJSON_ArrayForEach(it, fifo_entries)
+	{
+		const char *cbd = query_str(q.attrs, "ContentBasedDeduplication");
+		bool ok = true;
+		if (!query_str(it, "MessageGroupId"))
+			ok = BAD_VALUE(e, "The request must contain the parameter MessageGroupId.");
+		else if (!query_str(it, "MessageDeduplicationId") && (!cbd || strcmp(cbd, "true")))
+			ok = BAD_VALUE(e, "The queue should either have ContentBasedDeduplication "
+					  "enabled or MessageDeduplicationId provided explicitly");
+		if (!ok) {
+			queue_release(&q);
+			return false;
+		}
 	}
 	cJSON *ok = cJSON_AddArrayToObject(out, "Successful");
 	cJSON *failed = cJSON_AddArrayToObject(out, "Failed");
@@ -1737,6 +1966,7 @@ done:
 		return run(call, fn, writes, in, err);                                      \
 	}
 
+SQS_OP(op_add_permission, true)
 SQS_OP(op_change, true)
 SQS_OP(op_change_batch, true)
 SQS_OP(op_create, true)
@@ -1748,6 +1978,7 @@ SQS_OP(op_get_url, false)
 SQS_OP(op_list, false)
 SQS_OP(op_purge, true)
 SQS_OP(op_receive, false)
+SQS_OP(op_remove_permission, true)
 SQS_OP(op_send, true)
 SQS_OP(op_send_batch, true)
 SQS_OP(op_set_attrs, true)
@@ -1859,6 +2090,7 @@ void sqs_free(struct cloud *c)
 		return;
 	pthread_cond_destroy(&s->cond);
 	pthread_mutex_destroy(&s->mu);
+	cJSON_Delete(s->purged);
 	free(s);
 	c->sqs = NULL;
 }
@@ -1878,11 +2110,13 @@ static void reset(struct cloud *c, const char *account)
 		}
 		sqlite3_finalize(st);
 	}
+	forget_purge(c, account, NULL);
 	pthread_mutex_unlock(&c->db->mu);
 	poke(c);
 }
 
 static const struct svc_op ops[] = {
+	{ "AddPermission", svc_op_add_permission },
 	{ "ChangeMessageVisibility", svc_op_change },
 	{ "ChangeMessageVisibilityBatch", svc_op_change_batch },
 	{ "CreateQueue", svc_op_create },
@@ -1894,6 +2128,7 @@ static const struct svc_op ops[] = {
 	{ "ListQueues", svc_op_list },
 	{ "PurgeQueue", svc_op_purge },
 	{ "ReceiveMessage", svc_op_receive },
+	{ "RemovePermission", svc_op_remove_permission },
 	{ "SendMessage", svc_op_send },
 	{ "SendMessageBatch", svc_op_send_batch },
 	{ "SetQueueAttributes", svc_op_set_attrs },
@@ -1906,6 +2141,8 @@ static const struct svc_op ops[] = {
 /* ... and QueueUrl, which a query request may give as its path instead (see run()). */
 static const char *const unchecked[] = {
 	"ReceiveMessage.AttributeNames",
+	"AddPermission.QueueUrl",
+	"RemovePermission.QueueUrl",
 	"ChangeMessageVisibility.QueueUrl",
 	"ChangeMessageVisibilityBatch.QueueUrl",
 	"DeleteMessage.QueueUrl",
