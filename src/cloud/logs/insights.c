@@ -736,7 +736,9 @@ enum agg_fn {
 	AGG_MIN,
 	AGG_MAX,
 	AGG_PCT,
-	AGG_COUNT_DISTINCT
+	AGG_COUNT_DISTINCT,
+	AGG_EARLIEST, /* the value of the group's first event (by @timestamp) */
+	AGG_LATEST    /* and of its last */
 };
 
 struct agg {
@@ -1150,10 +1152,11 @@ static bool parse_stats(struct parser *p, struct cmd *c)
 	static const struct {
 		const char *name;
 		enum agg_fn fn;
-	} fns[] = { { "count", AGG_COUNT },    { "sum", AGG_SUM },
-		    { "avg", AGG_AVG },        { "min", AGG_MIN },
-		    { "max", AGG_MAX },        { "pct", AGG_PCT },
-		    { "percentile", AGG_PCT }, { "count_distinct", AGG_COUNT_DISTINCT } };
+	} fns[] = { { "count", AGG_COUNT },       { "sum", AGG_SUM },
+		    { "avg", AGG_AVG },           { "min", AGG_MIN },
+		    { "max", AGG_MAX },           { "pct", AGG_PCT },
+		    { "percentile", AGG_PCT },    { "count_distinct", AGG_COUNT_DISTINCT },
+		    { "earliest", AGG_EARLIEST }, { "latest", AGG_LATEST } };
 	do {
 		size_t from = p->pos;
 		const struct tok *t = next(p);
@@ -1415,7 +1418,9 @@ struct group {
 	struct vec_d {
 		double *v;
 		size_t n, cap;
-	} * values; /* pct, count_distinct */
+	} * values;         /* pct, count_distinct */
+	struct val *pick;   /* earliest, latest: the value (s NULL while none) */
+	long long *pick_ts; /* and its event's @timestamp */
 };
 
 struct insights_run {
@@ -1980,6 +1985,8 @@ static void aggregate(struct insights_run *r, const struct cmd *c, const struct 
 		g->min = xmalloc(n * sizeof(double));
 		g->max = xmalloc(n * sizeof(double));
 		g->values = xcalloc(n, sizeof(*g->values));
+		g->pick = xcalloc(n, sizeof(*g->pick));
+		g->pick_ts = xcalloc(n, sizeof(*g->pick_ts));
 		for (size_t i = 0; i < n; i++) {
 			g->min[i] = INFINITY;
 			g->max[i] = -INFINITY;
@@ -1991,8 +1998,18 @@ static void aggregate(struct insights_run *r, const struct cmd *c, const struct 
 		const struct val *v = a->ax      ? operand_val(row, a->ax, &t)
 				      : a->field ? get(row, a->field)
 						 : NULL;
-		if (v || (!a->field && !a->ax))
+		if (v && (a->fn == AGG_EARLIEST || a->fn == AGG_LATEST)) {
+			struct val *pk = &g->pick[i];
+			if (!pk->s || (a->fn == AGG_EARLIEST ? row->ts < g->pick_ts[i]
+							     : row->ts >= g->pick_ts[i])) {
+				free(pk->s);
+				*pk = *v;
+				pk->s = xstrdup(v->s);
+				g->pick_ts[i] = row->ts;
+			}
+		} else if (v || (!a->field && !a->ax)) {
 			agg_add(g, i, a, v);
+		}
 		free(t.s);
 	}
 }
@@ -2165,6 +2182,11 @@ void insights_run_finish(struct insights_run *r, cJSON **results, cJSON **stats)
 			for (size_t i = 0; i < c->nkeys; i++)
 				row_put(&row, c->keys[i].name, &g->keys[i]);
 			for (size_t i = 0; i < c->naggs; i++) {
+				if (c->aggs[i].fn == AGG_EARLIEST || c->aggs[i].fn == AGG_LATEST) {
+					if (g->pick[i].s)
+						row_put(&row, c->aggs[i].name, &g->pick[i]);
+					continue;
+				}
 				bool has;
 				double x = agg_value(&c->aggs[i], g, i, &has);
 				if (!has)
@@ -2236,9 +2258,13 @@ void insights_run_free(struct insights_run *r)
 		for (size_t k = 0; c && k < c->nkeys; k++)
 			free(g->keys[k].s);
 		free(g->keys);
-		for (size_t k = 0; c && k < c->naggs; k++)
+		for (size_t k = 0; c && k < c->naggs; k++) {
 			free(g->values[k].v);
+			free(g->pick[k].s);
+		}
 		free(g->values);
+		free(g->pick);
+		free(g->pick_ts);
 		free(g->count);
 		free(g->sum);
 		free(g->min);
