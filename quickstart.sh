@@ -59,6 +59,12 @@ if [ -f tests/xapi/package.json ] && [ ! -d tests/xapi/node_modules ]; then
 	npm install --prefix tests/xapi --no-audit --no-fund --loglevel=error >/dev/null ||
 		echo "quickstart: cannot install xapi-validation; xAPI exports are checked structurally" >&2
 fi
+# Powertools for AWS Lambda (TypeScript) and the X-Ray SDK for Node.js, which
+# tests/integration/xray_clients.sh packs as a layer for a Node.js handler.
+if [ -f tests/powertools/package.json ] && [ ! -d tests/powertools/node_modules ]; then
+	npm install --prefix tests/powertools --no-audit --no-fund --loglevel=error >/dev/null ||
+		echo "quickstart: cannot install Powertools; xray_clients skips its Node.js handler" >&2
+fi
 
 if [ ! -f build/build.ninja ]; then
 	mkdir -p build

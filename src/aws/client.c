@@ -850,3 +850,13 @@ bool client_logs(struct lambda_client *c, const char *action, const char *body,
 	free(target);
 	return ok && out->status == 200;
 }
+
+bool client_cloudwatch(struct lambda_client *c, const char *action, const char *body,
+		       struct lambda_reply *out)
+{
+	char *target = xasprintf("X-Amz-Target: GraniteServiceVersion20100801.%s", action);
+	const char *const extra[] = { target, "Content-Type: application/x-amz-json-1.0", NULL };
+	bool ok = call(c, "POST", "/", body, strlen(body), extra, out);
+	free(target);
+	return ok && out->status == 200;
+}

@@ -94,6 +94,12 @@ bool client_query(struct lambda_client *c, const char *service, const char *form
  */
 bool client_logs(struct lambda_client *c, const char *action, const char *body,
 		 struct lambda_reply *out);
+/*
+ * A CloudWatch call (JSON 1.0 protocol): action such as "GetMetricData", body the JSON request.
+ * True on a 200 answer.
+ */
+bool client_cloudwatch(struct lambda_client *c, const char *action, const char *body,
+		       struct lambda_reply *out);
 
 /*
  * Zip every file under dir (hidden files and folders, __pycache__ and *.pyc left out) into

@@ -448,3 +448,140 @@ char *console_pretty(const char *text)
 	free(t);
 	return out;
 }
+
+const char *const console_metric_titles[CONSOLE_METRICS] = {
+	"invocations",           "errors", "throttles", "duration p50 (ms)", "duration p99 (ms)",
+	"concurrent executions",
+};
+
+char *console_metrics_request(const char *function, long long end_s)
+{
+	static const struct {
+		const char *id, *metric, *stat;
+	} q[CONSOLE_METRICS] = {
+		{ "invocations", "Invocations", "Sum" },
+		{ "errors", "Errors", "Sum" },
+		{ "throttles", "Throttles", "Sum" },
+		{ "p50", "Duration", "p50" },
+		{ "p99", "Duration", "p99" },
+		{ "concurrency", "ConcurrentExecutions", "Maximum" },
+	};
+	long long end = end_s / 60 * 60 + 60;
+	cJSON *r = cJSON_CreateObject();
+	cJSON_AddNumberToObject(r, "StartTime", (double)(end - CONSOLE_MINUTES * 60));
+	cJSON_AddNumberToObject(r, "EndTime", (double)end);
+	cJSON *qs = cJSON_AddArrayToObject(r, "MetricDataQueries");
+	for (size_t i = 0; i < CONSOLE_METRICS; i++) {
+		cJSON *one = cJSON_CreateObject();
+		cJSON_AddStringToObject(one, "Id", q[i].id);
+		cJSON *ms = cJSON_AddObjectToObject(one, "MetricStat");
+		cJSON *m = cJSON_AddObjectToObject(ms, "Metric");
+		cJSON_AddStringToObject(m, "Namespace", "AWS/Lambda");
+		cJSON_AddStringToObject(m, "MetricName", q[i].metric);
+		cJSON *dims = cJSON_AddArrayToObject(m, "Dimensions");
+		cJSON *d = cJSON_CreateObject();
+		cJSON_AddStringToObject(d, "Name", "FunctionName");
+		cJSON_AddStringToObject(d, "Value", function);
+		cJSON_AddItemToArray(dims, d);
+		cJSON_AddNumberToObject(ms, "Period", 60);
+		cJSON_AddStringToObject(ms, "Stat", q[i].stat);
+		cJSON_AddItemToArray(qs, one);
+	}
+	char *out = cJSON_PrintUnformatted(r);
+	cJSON_Delete(r);
+	return out;
+}
+
+bool console_parse_metrics(const char *json, long long end_s,
+			   struct console_series out[CONSOLE_METRICS])
+{
+	static const char *const ids[CONSOLE_METRICS] = { "invocations", "errors", "throttles",
+							  "p50",         "p99",    "concurrency" };
+	memset(out, 0, CONSOLE_METRICS * sizeof(*out));
+	cJSON *r = cJSON_Parse(json);
+	const cJSON *res = cJSON_GetObjectItemCaseSensitive(r, "MetricDataResults");
+	bool ok = cJSON_IsArray(res);
+	long long start = end_s / 60 * 60 + 60 - CONSOLE_MINUTES * 60;
+	const cJSON *it;
+	for (it = ok ? res->child : NULL; it; it = it->next) {
+		const cJSON *id = cJSON_GetObjectItemCaseSensitive(it, "Id");
+		const cJSON *ts = cJSON_GetObjectItemCaseSensitive(it, "Timestamps");
+		const cJSON *vs = cJSON_GetObjectItemCaseSensitive(it, "Values");
+		size_t k = 0;
+		while (k < CONSOLE_METRICS &&
+		       !(cJSON_IsString(id) && strcmp(ids[k], id->valuestring) == 0))
+			k++;
+		if (k == CONSOLE_METRICS || !cJSON_IsArray(ts) || !cJSON_IsArray(vs))
+			continue;
+		int n = cJSON_GetArraySize(ts);
+		for (int i = 0; i < n && i < cJSON_GetArraySize(vs); i++) {
+			const cJSON *t = cJSON_GetArrayItem(ts, i), *v = cJSON_GetArrayItem(vs, i);
+			if (!cJSON_IsNumber(t) || !cJSON_IsNumber(v))
+				continue;
+			long long slot = ((long long)t->valuedouble - start) / 60;
+			if (slot < 0 || slot >= CONSOLE_MINUTES)
+				continue;
+			out[k].v[slot] = v->valuedouble;
+			out[k].has[slot] = true;
+		}
+	}
+	cJSON_Delete(r);
+	return ok;
+}
+
+void console_spark(const struct console_series *s, char *out, double *max)
+{
+	static const char *const blocks[] = { "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█" };
+	*max = 0;
+	for (size_t i = 0; i < CONSOLE_MINUTES; i++)
+		if (s->has[i] && s->v[i] > *max)
+			*max = s->v[i];
+	size_t at = 0;
+	for (size_t i = 0; i < CONSOLE_MINUTES; i++) {
+		if (!s->has[i]) {
+			out[at++] = '.';
+			continue;
+		}
+		int b = *max > 0 ? (int)(s->v[i] / *max * 7.0 + 0.5) : 0;
+		b = b < 0 ? 0 : b > 7 ? 7 : b;
+		memcpy(out + at, blocks[b], 3);
+		at += 3;
+	}
+	out[at] = '\0';
+}
+
+char *console_alarms_of(const char *json, const char *function)
+{
+	cJSON *r = cJSON_Parse(json);
+	const cJSON *alarms = cJSON_GetObjectItemCaseSensitive(r, "MetricAlarms");
+	if (!cJSON_IsArray(alarms)) {
+		cJSON_Delete(r);
+		return NULL;
+	}
+	char *want = xasprintf("\"Value\":\"%s\"", function);
+	size_t cap = 1, len = 0;
+	char *out = xcalloc(1, 1);
+	const cJSON *a;
+	cJSON_ArrayForEach(a, alarms)
+	{
+		char *text = cJSON_PrintUnformatted(a);
+		bool mine = text && strstr(text, "\"FunctionName\"") && strstr(text, want);
+		free(text);
+		const cJSON *name = cJSON_GetObjectItemCaseSensitive(a, "AlarmName");
+		const cJSON *state = cJSON_GetObjectItemCaseSensitive(a, "StateValue");
+		if (!mine || !cJSON_IsString(name) || !cJSON_IsString(state))
+			continue;
+		char *line = xasprintf("%s %s\n", name->valuestring, state->valuestring);
+		size_t n = strlen(line);
+		if (len + n + 1 > cap) {
+			cap = (len + n + 1) * 2;
+			out = xrealloc(out, cap);
+		}
+		memcpy(out + len, line, n + 1);
+		len += n;
+		free(line);
+	}
+	free(want);
+	cJSON_Delete(r);
+	return out;
+}

@@ -108,4 +108,36 @@ double console_cost(double billed_ms, int memory_mb, bool arm64);
 /* Pretty JSON (two-space indent) of text, or a copy of text when it is not JSON. Caller frees. */
 char *console_pretty(const char *text);
 
+/* The Monitor's plots: a function's metrics, one value a minute. */
+#define CONSOLE_MINUTES 30
+enum {
+	CONSOLE_INVOCATIONS,
+	CONSOLE_ERRORS,
+	CONSOLE_THROTTLES,
+	CONSOLE_P50,
+	CONSOLE_P99,
+	CONSOLE_CONCURRENCY,
+	CONSOLE_METRICS
+};
+struct console_series {
+	double v[CONSOLE_MINUTES]; /* the minute's value, oldest first */
+	bool has[CONSOLE_MINUTES]; /* false where no datapoint */
+};
+/* Each series' title ("invocations", "duration p99 (ms)"…). */
+extern const char *const console_metric_titles[CONSOLE_METRICS];
+/* GetMetricData's request for function's CONSOLE_METRICS series over the CONSOLE_MINUTES
+ * minutes before end_s (seconds). Caller frees. */
+char *console_metrics_request(const char *function, long long end_s);
+/* Read GetMetricData's answer into out (every series emptied first). False when the answer
+ * is not one. */
+bool console_parse_metrics(const char *json, long long end_s,
+			   struct console_series out[CONSOLE_METRICS]);
+/* One line of block characters for s (UTF-8, CONSOLE_MINUTES columns, highest = full block),
+ * into out (at least CONSOLE_MINUTES * 3 + 1 bytes); *max is the highest value (0 if none). */
+void console_spark(const struct console_series *s, char *out, double *max);
+/* The alarms of DescribeAlarms' answer that watch function (its FunctionName dimension, in a
+ * metric or a metric-math query): "NAME STATE" lines, newline-separated. Caller frees; NULL
+ * when the answer is not one. */
+char *console_alarms_of(const char *json, const char *function);
+
 #endif

@@ -88,6 +88,9 @@ static struct {
 	struct console_log_event *log; /* the log group's last events */
 	size_t n_log;
 	bool has_group;
+	struct console_series met[CONSOLE_METRICS]; /* the function's last minutes */
+	bool has_met;
+	char *alarms; /* "NAME STATE" lines of the alarms that watch it */
 	int64_t monitor_at;
 	struct cline *lines;
 	size_t n_lines;
@@ -120,6 +123,9 @@ static void clear_monitor(void)
 	cs.n_log = 0;
 	cs.n_inv = 0;
 	cs.has_group = false;
+	cs.has_met = false;
+	free(cs.alarms);
+	cs.alarms = NULL;
 }
 
 static void console_release(void)
@@ -420,6 +426,16 @@ static void load_monitor(void)
 	}
 	free(streams);
 	console_log_events_sort(cs.log, cs.n_log);
+	/* The metrics Lambda publishes for it, and the alarms on them (CloudWatch's API). */
+	long long now_s = (long long)time(NULL);
+	body = console_metrics_request(cs.cur.name, now_s);
+	cs.has_met = client_cloudwatch(cs.client, "GetMetricData", body, &rep) &&
+		     console_parse_metrics(rep.body, now_s, cs.met);
+	free(body);
+	client_reply_release(&rep);
+	if (client_cloudwatch(cs.client, "DescribeAlarms", "{}", &rep))
+		cs.alarms = console_alarms_of(rep.body, cs.cur.name);
+	client_reply_release(&rep);
 	cs.n_inv = console_invocations(cs.log, cs.n_log, strcmp(cs.cur.arch, "arm64") == 0, cs.inv,
 				       INVOCATIONS_MAX);
 }
@@ -453,6 +469,32 @@ static void build_monitor(void)
 		add(TUI_NORMAL, "  %-24s %-5s %7.2f ms %5.0f ms %4d/%4d MB $%.10f  %s", when,
 		    v->init >= 0 ? "cold" : "warm", v->duration, v->billed, v->used, v->memory,
 		    v->cost, v->request_id);
+	}
+	add(TUI_NORMAL, "%s", "");
+	if (cs.has_met) {
+		add(TUI_H2,
+		    "Monitor: metrics of %s (AWS/Lambda, the last %d minutes, one column a "
+		    "minute, . for none)",
+		    f->name, CONSOLE_MINUTES);
+		for (size_t i = 0; i < CONSOLE_METRICS; i++) {
+			char spark[CONSOLE_MINUTES * 3 + 1];
+			double max;
+			console_spark(&cs.met[i], spark, &max);
+			add(TUI_NORMAL, "  %-22s %s  max %g", console_metric_titles[i], spark, max);
+		}
+		add(TUI_H2, "Alarms on %s", f->name);
+		if (!cs.alarms || !cs.alarms[0])
+			add(TUI_DIM, "  %s",
+			    "none: aws cloudwatch put-metric-alarm ... --dimensions "
+			    "Name=FunctionName,Value=<name>");
+		for (const char *l = cs.alarms; l && *l;) {
+			size_t n = strcspn(l, "\n");
+			const char *sp = memchr(l, ' ', n);
+			bool alarm = sp && (size_t)(l + n - sp - 1) == 5 &&
+				     strncmp(sp + 1, "ALARM", 5) == 0;
+			add(alarm ? TUI_NOTICE : TUI_NORMAL, "  %.*s", (int)n, l);
+			l += n + (l[n] == '\n');
+		}
 	}
 	if (!cs.n_log)
 		return;
@@ -1038,6 +1080,15 @@ static enum input_result key(struct app *app, int k)
 	case KEY_END:
 		cs.top = n > (size_t)avail ? n - (size_t)avail : 0;
 		return INPUT_HANDLED;
+	case 'M':
+		/* The Monitor's metrics and alarms from their heading on. */
+		for (size_t i = 0; cs.mode == C_DETAIL && i < cs.n_lines; i++) {
+			if (strncmp(cs.lines[i].text, "Monitor: metrics", 16) == 0) {
+				cs.top = i;
+				break;
+			}
+		}
+		return INPUT_HANDLED;
 	case 'r':
 		refresh_list(app);
 		if (cs.mode == C_DETAIL && load_detail(app, cs.cur.name)) {
@@ -1183,6 +1234,8 @@ static const struct tui_key_help console_keys[] = {
 	{ "E", "edit the last test event in $EDITOR" },
 	{ "m, o, v", "memory, timeout, an environment variable" },
 	{ "r", "refresh (the Monitor refreshes itself every few seconds)" },
+	{ "M", "the Monitor's metrics (invocations, errors, throttles, duration p50/p99, "
+	       "concurrency) and the alarms on the function" },
 	{ NULL, NULL },
 };
 

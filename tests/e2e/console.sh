@@ -3,7 +3,8 @@
 # Gateway template, see the response, the log and the monitor, refuse a memory size Lambda
 # refuses, set one it accepts, and find the change in the list and through the API. Then the
 # code: edit a file (the save deploys), add one, delete one; the Monitor lists an invocation
-# made with the aws CLI and shows the log stream; D deletes the function after asking.
+# made with the aws CLI and shows the log stream, M its metrics plotted a minute a column and an
+# alarm made elsewhere with its state; D deletes the function after asking.
 . "$(dirname "$0")/lib.sh"
 WS="$E2E_TMP/ws"
 REAL_TUTOR=$TUTOR
@@ -124,6 +125,20 @@ done
 e2e_keys G
 e2e_wait "Log stream"
 e2e_wait '[$LATEST]'
+# M: the metrics Lambda published for it (GetMetricData), and an alarm made elsewhere on them.
+curl --aws-sigv4 'aws:amz:us-east-1:monitoring' --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
+	-sf -o /dev/null "http://127.0.0.1:$port/" -H 'Content-Type: application/x-amz-json-1.0' \
+	-H 'X-Amz-Target: GraniteServiceVersion20100801.PutMetricAlarm' -d '{"AlarmName":"greeter-calls",
+	"Namespace":"AWS/Lambda","MetricName":"Invocations","Statistic":"Sum","Period":60,
+	"EvaluationPeriods":1,"Threshold":100,"ComparisonOperator":"GreaterThanThreshold",
+	"Dimensions":[{"Name":"FunctionName","Value":"greeter"}]}' || e2e_fail "PutMetricAlarm failed"
+e2e_keys r M
+wait_long "Monitor: metrics of greeter"
+wait_long "greeter-calls "
+e2e_capture | grep -qE '^ *invocations +[.▁▂▃▄▅▆▇█]*█[.▁▂▃▄▅▆▇█]* +max [1-9]' ||
+	e2e_fail "no invocations plotted: $(e2e_capture | grep -E 'invocations|duration')"
+e2e_capture | grep -qE '^ *duration p99 \(ms\) +[.▁▂▃▄▅▆▇█]*█' || e2e_fail "no p99 duration plotted"
+e2e_capture | grep -qE '^ *errors +\.*[▁.]* +max 0' || e2e_fail "errors plotted without errors"
 
 # Deployed from elsewhere: r fetches the new package, the older copy is kept aside.
 python3 - "$E2E_TMP/new.zip" <<'PY'

@@ -4,7 +4,9 @@
 # unprocessed), GetTraceSummaries over a time range, BatchGetTraces with an unknown id, and
 # GetServiceGraph, filter expressions and their errors; the segments
 # Lambda records for an actively traced function's sampled invocation and those its handler
-# sends the X-Ray daemon over UDP; `lambda-tutor tune` (power tuning) of a CPU-bound function.
+# sends the X-Ray daemon over UDP; Powertools for AWS Lambda (TypeScript: tracer, logger,
+# metrics) and the X-Ray SDK for Node.js in a Node.js handler calling S3 through SDK v3;
+# `lambda-tutor tune` (power tuning) of a CPU-bound function.
 # Usage: xray_clients.sh LAMBDA-TUTOR
 TUTOR=$1
 . "$(dirname "$0")/cloud_lib.sh"
@@ -141,6 +143,111 @@ assert [e["ReferenceId"] for e in fn["Edges"]] == [table["ReferenceId"]], d
 assert fn["Edges"][0]["SummaryStatistics"]["OkCount"] == 1 and not table["Root"], d
 '
 ok $? "v2: get-service-graph: Lambda, the function, and the table its handler called, as edges" || note "$out"
+
+# Powertools for AWS Lambda (TypeScript) and the X-Ray SDK for Node.js, unchanged, in a layer:
+# the tracer's subsegment for an SDK v3 call to S3, the logger's JSON records, the metrics' EMF.
+PT=$(cd "$(dirname "$0")/../powertools" && pwd)
+if [ ! -d "$PT/node_modules/@aws-lambda-powertools/tracer" ]; then
+	echo "# skip Powertools: tests/powertools/node_modules is not installed (quickstart.sh)"
+else
+	mkdir -p "$WORK/pt/nodejs" "$WORK/ptfn"
+	cp -r "$PT/node_modules" "$WORK/pt/nodejs/"
+	make_zip "$WORK/pt.zip" "$WORK/pt"
+	cat >"$WORK/ptfn/index.js" <<'JS'
+const { Tracer } = require('@aws-lambda-powertools/tracer');
+const { Logger } = require('@aws-lambda-powertools/logger');
+const { Metrics, MetricUnit } = require('@aws-lambda-powertools/metrics');
+const { S3Client, PutObjectCommand } = require('@aws-sdk/client-s3');
+
+const tracer = new Tracer({ serviceName: 'shop' });
+const logger = new Logger({ serviceName: 'shop' });
+const metrics = new Metrics({ namespace: 'Shop', serviceName: 'shop' });
+const s3 = tracer.captureAWSv3Client(new S3Client({ forcePathStyle: true }));
+
+exports.handler = async (event, context) => {
+	logger.addContext(context);
+	const segment = tracer.getSegment();
+	const sub = segment.addNewSubsegment('## store');
+	tracer.setSegment(sub);
+	tracer.putAnnotation('shop', 'north');
+	try {
+		await s3.send(new PutObjectCommand({ Bucket: 'receipts', Key: event.id, Body: 'paid' }));
+		metrics.addDimension('channel', 'web');
+		metrics.addMetric('Orders', MetricUnit.Count, 1);
+		metrics.addMetric('OrderValue', MetricUnit.NoUnit, event.value);
+		logger.info('order stored', { orderId: event.id });
+	} finally {
+		sub.close();
+		tracer.setSegment(segment);
+		metrics.publishStoredMetrics();
+	}
+	return { traceId: tracer.getRootXrayTraceId(), sub: sub.id };
+};
+JS
+	make_zip "$WORK/ptfn.zip" "$WORK/ptfn"
+	cli v2 s3 mb s3://receipts >/dev/null 2>&1
+	LV=$(cli v2 lambda publish-layer-version --layer-name powertools --zip-file "fileb://$WORK/pt.zip" \
+		--compatible-runtimes nodejs22.x --query LayerVersionArn --output text 2>&1)
+	out=$(cli v2 lambda create-function --function-name shop --runtime nodejs22.x \
+		--handler index.handler --role "$ROLE" --zip-file "fileb://$WORK/ptfn.zip" \
+		--tracing-config Mode=Active --layers "$LV" 2>&1)
+	ok $? "v2: a traced Node.js function with Powertools in a layer" || note "$LV $out"
+	T2=$(date +%s)
+	for k in 1 2; do
+		cli v2 lambda invoke --function-name shop --cli-binary-format raw-in-base64-out \
+			--payload "{\"id\":\"o-$k\",\"value\":$((k * 20))}" "$WORK/pt$k.json" >"$WORK/ptinv.json" 2>&1
+	done
+	out=$(cat "$WORK/pt2.json")
+	json_py "$out" 'assert d["traceId"].startswith("1-") and len(d["sub"]) == 16, d'
+	ok $? "Powertools: the handler stores two orders" || note "$out $(cat "$WORK/ptinv.json")"
+	PTID=$(json_py "$out" 'print(d["traceId"])' 2>/dev/null)
+	PSUB=$(json_py "$out" 'print(d["sub"])' 2>/dev/null)
+	for _ in $(seq 1 30); do
+		out=$(cli v2 xray batch-get-traces --trace-ids "$PTID" 2>&1)
+		contains "$out" "$PSUB" && contains "$out" PutObject && break
+		sleep 0.1
+	done
+	json_py "$out" '
+segs = [json.loads(s["Document"]) for s in d["Traces"][0]["Segments"]]
+fn = [s for s in segs if s.get("origin") == "AWS::Lambda::Function"][0]
+sub = [s for s in segs if s["id"] == "'"$PSUB"'"][0]
+assert sub["parent_id"] == fn["id"] and sub["name"] == "## store", sub
+assert sub["annotations"]["shop"] == "north", sub
+s3 = [x for x in sub.get("subsegments", []) + segs if x["name"] == "S3" and x.get("parent_id", sub["id"]) == sub["id"]]
+assert s3 and s3[0]["namespace"] == "aws" and s3[0]["aws"]["operation"] == "PutObject", segs
+assert s3[0]["http"]["response"]["status"] == 200, s3
+'
+	ok $? "X-Ray SDK for Node.js (Powertools tracer): the handler's subsegment with the S3 PutObject call under the function" || note "$out"
+	out=$(cli v2 xray get-service-graph --start-time $((T2 - 60)) --end-time $((T2 + 120)) 2>&1)
+	json_py "$out" '
+by = {(x["Name"], x.get("Type")): x for x in d["Services"]}
+fn = by[("shop", "AWS::Lambda::Function")]
+s3 = [x for x in d["Services"] if x.get("Type") == "AWS::S3"]
+assert s3 and s3[0]["ReferenceId"] in [e["ReferenceId"] for e in fn["Edges"]], d
+'
+	ok $? "v2: get-service-graph: the Node.js function calls S3" || note "$out"
+	for _ in $(seq 1 30); do
+		out=$(cli v2 logs filter-log-events --log-group-name /aws/lambda/shop 2>&1)
+		contains "$out" 'order stored' && contains "$out" 'OrderValue' && break
+		sleep 0.1
+	done
+	json_py "$out" '
+msgs = [e["message"] for e in d["events"]]
+recs = [json.loads(m) for m in msgs if m.startswith("{") and "order stored" in m]
+assert len(recs) == 2 and recs[0]["level"] == "INFO" and recs[0]["service"] == "shop", recs
+assert recs[0]["orderId"] == "o-1" and recs[0]["function_request_id"] and recs[0]["xray_trace_id"].startswith("1-"), recs
+'
+	ok $? "Powertools logger: JSON records with level, service, request id, trace id and the order" || note "$out"
+	out=$(cli v2 cloudwatch get-metric-statistics --namespace Shop --metric-name OrderValue \
+		--dimensions Name=service,Value=shop Name=channel,Value=web \
+		--start-time $((T2 - 120)) --end-time $((T2 + 120)) --period 3600 \
+		--statistics Sum SampleCount Maximum 2>&1)
+	json_py "$out" '
+p = d["Datapoints"]
+assert sum(x["Sum"] for x in p) == 60 and sum(x["SampleCount"] for x in p) == 2 and max(x["Maximum"] for x in p) == 40, p
+'
+	ok $? "Powertools metrics (EMF): OrderValue by service and channel, sum 60 over two orders" || note "$out"
+fi
 
 # lambda-tutor tune: a CPU-bound function at two sizes, run in a copy signed with the
 # learner's keys; CPU follows memory, so 128 MB is slower than 1769 MB (one vCPU).

@@ -367,7 +367,8 @@ TEST(insights__computes_arithmetic_and_functions)
 		insights_parse("filter @type = \"REPORT\" | stats sum(@duration * 2) as twice, "
 			       "count(@duration) as "
 			       "c, avg(@duration - 10) as lag, max(abs(-@duration)) as top, "
-			       "min(@duration % 7 ^ 2) as m",
+			       "min(@duration % 7 ^ 2) as m, earliest(@requestId) as first, "
+			       "latest(@duration) as last",
 			       &e);
 	ok(st != NULL, "stats over computed values parse: %s", st ? "" : e.message);
 	if (!q || !st)
@@ -381,7 +382,9 @@ TEST(insights__computes_arithmetic_and_functions)
 			 "Memory Size: 128 MB\tMax Memory Used: 40 MB\t",
 			 i, durations[i]);
 		insights_run_event(r, 1765000020000LL + i, 0, "1:/aws/lambda/f", "s", line, "p");
-		insights_run_event(rs, 1765000020000LL + i, 0, "1:/aws/lambda/f", "s", line, "p");
+		/* the third event comes last but is the earliest */
+		insights_run_event(rs, 1765000020000LL + (i == 2 ? -5 : i), 0, "1:/aws/lambda/f",
+				   "s", line, "p");
 	}
 	cJSON *results, *stats;
 	insights_run_finish(r, &results, &stats);
@@ -399,6 +402,9 @@ TEST(insights__computes_arithmetic_and_functions)
 	is_str(result(results, 0, "top"), "100", "max of abs of a negation");
 	is_str(result(results, 0, "m"), "2",
 	       "%% and ^: 30 %% 49 = 30, 10 %% 49 = 10, 100 %% 49 = 2");
+	is_str(result(results, 0, "first"), "id-2",
+	       "earliest: the value of the first by @timestamp");
+	is_str(result(results, 0, "last"), "100.00", "latest: the value of the last by @timestamp");
 	cJSON_Delete(results);
 	cJSON_Delete(stats);
 	insights_run_free(r);

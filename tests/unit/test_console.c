@@ -233,6 +233,49 @@ TEST(tune__sizes_strategies_and_reports)
 	ok(!tune_parse_report("no report here\n", &d, &b, &i), "no report");
 }
 
+static void console_metrics__plots_and_alarms(void)
+{
+	/* 10:00:30 now: the window is the 30 minutes ending 10:01 (minutes 09:31 .. 10:00). */
+	long long now = 1796637630, end = 1796637660;
+	char *req = console_metrics_request("orders", now);
+	cJSON *r = cJSON_Parse(req);
+	const cJSON *q = cJSON_GetObjectItem(r, "MetricDataQueries");
+	ok(cJSON_GetArraySize(q) == CONSOLE_METRICS &&
+		   cJSON_GetObjectItem(r, "EndTime")->valuedouble == end &&
+		   cJSON_GetObjectItem(r, "StartTime")->valuedouble == end - 1800 &&
+		   strstr(req, "\"Stat\":\"p99\"") && strstr(req, "\"Value\":\"orders\""),
+	   "GetMetricData: six queries of the function over the last 30 minutes");
+	cJSON_Delete(r);
+	free(req);
+	char json[400];
+	snprintf(json, sizeof(json),
+		 "{\"MetricDataResults\":[{\"Id\":\"invocations\",\"Timestamps\":[%lld,%lld,%lld],"
+		 "\"Values\":[4,2,9]},{\"Id\":\"p99\",\"Timestamps\":[],\"Values\":[]}]}",
+		 end - 60, end - 120, end - 3600);
+	struct console_series m[CONSOLE_METRICS];
+	ok(console_parse_metrics(json, now, m), "GetMetricData's answer read");
+	ok(m[CONSOLE_INVOCATIONS].has[29] && m[CONSOLE_INVOCATIONS].v[29] == 4 &&
+		   m[CONSOLE_INVOCATIONS].v[28] == 2 && !m[CONSOLE_INVOCATIONS].has[0] &&
+		   !m[CONSOLE_P99].has[29],
+	   "each datapoint in its minute, the oldest outside the window left out");
+	char spark[CONSOLE_MINUTES * 3 + 1];
+	double max;
+	console_spark(&m[CONSOLE_INVOCATIONS], spark, &max);
+	is_str(spark + 28, "▅█", "the last two minutes as blocks, the highest full");
+	ok(max == 4 && spark[0] == '.', "the maximum, a dot for a minute without data");
+	ok(!console_parse_metrics("{}", now, m), "not an answer");
+	char *a = console_alarms_of(
+		"{\"MetricAlarms\":[{\"AlarmName\":\"a\",\"StateValue\":\"ALARM\",\"Dimensions\":"
+		"[{\"Name\":\"FunctionName\",\"Value\":\"orders\"}]},{\"AlarmName\":\"b\","
+		"\"StateValue\":\"OK\",\"Dimensions\":[{\"Name\":\"FunctionName\",\"Value\":"
+		"\"ordersx\"}]},{\"AlarmName\":\"c\",\"StateValue\":\"OK\",\"Metrics\":[{"
+		"\"MetricStat\":{\"Metric\":{\"Dimensions\":[{\"Name\":\"FunctionName\","
+		"\"Value\":\"orders\"}]}}}]}]}",
+		"orders");
+	is_str(a, "a ALARM\nc OK\n", "the function's alarms, on a metric or in metric math");
+	free(a);
+}
+
 int main(void)
 {
 	RUN(console_templates__are_json_events);
@@ -241,5 +284,6 @@ int main(void)
 	RUN(console_parse_functions__reads_and_sorts);
 	RUN(console_validation__follows_lambda);
 	RUN(tune__sizes_strategies_and_reports);
+	RUN(console_metrics__plots_and_alarms);
 	return done();
 }

@@ -34,20 +34,113 @@ struct kv {
 	struct val v;
 };
 
+struct arena;
+
+/* A row's names and values: on the heap (rows kept for the results), or, when ar is set, in
+ * an arena that is emptied for the next event (the scratch row an event is read into). */
 struct row {
 	struct kv *kv;
 	size_t n, cap;
 	long long ts;
+	struct arena *ar;
 };
+
+/* Blocks handed out in order and taken back all at once. */
+struct arena {
+	char *buf;
+	size_t used, cap;
+	char **old; /* blocks outgrown since the last reset */
+	size_t nold;
+};
+
+static char *arena_alloc(struct arena *a, size_t n)
+{
+	if (a->used + n > a->cap) {
+		if (a->buf) {
+			a->old = xrealloc(a->old, (a->nold + 1) * sizeof(*a->old));
+			a->old[a->nold++] = a->buf;
+		}
+		a->cap = n > 65536 ? n : 65536;
+		a->buf = xmalloc(a->cap);
+		a->used = 0;
+	}
+	char *p = a->buf + a->used;
+	a->used += n;
+	return p;
+}
+
+static void arena_reset(struct arena *a)
+{
+	for (size_t i = 0; i < a->nold; i++)
+		free(a->old[i]);
+	a->nold = 0;
+	a->used = 0;
+}
+
+static void arena_release(struct arena *a)
+{
+	arena_reset(a);
+	free(a->old);
+	free(a->buf);
+	memset(a, 0, sizeof(*a));
+}
+
+static char *row_strdup(struct row *r, const char *s, size_t len)
+{
+	char *p = r->ar ? arena_alloc(r->ar, len + 1) : xmalloc(len + 1);
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return p;
+}
+
+/* Is s (len bytes) a number, as strtod reads it whole? Plain decimals of up to 15 digits are
+ * read directly: a mantissa below 2^53 divided by an exact power of ten is rounded once, as
+ * strtod rounds. */
+static void val_parse_num(struct val *v, size_t len)
+{
+	static const double pow10[] = { 1,   1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+					1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15 };
+	const char *s = v->s;
+	v->isnum = false;
+	v->num = 0;
+	if (!len || !(isdigit((unsigned char)s[0]) || strchr("+-. \t\n\v\f\r", s[0])))
+		return;
+	long long m = 0;
+	int digits = 0, frac = -1;
+	size_t i = 0;
+	for (; i < len && digits <= 15; i++) {
+		if (isdigit((unsigned char)s[i])) {
+			m = m * 10 + (s[i] - '0');
+			digits++;
+			if (frac >= 0)
+				frac++;
+		} else if (s[i] == '.' && frac < 0) {
+			frac = 0;
+		} else {
+			break;
+		}
+	}
+	if (i == len && digits && digits <= 15) {
+		v->num = (double)m / pow10[frac > 0 ? frac : 0];
+		v->isnum = true;
+		return;
+	}
+	/* Digits then something strtod would stop at too (not an exponent or a hex mark). */
+	if (i > 0 && i < len && digits <= 15 && !strchr("eExX", s[i]))
+		return;
+	char *end = NULL;
+	v->num = strtod(s, &end);
+	v->isnum = end && *end == '\0' && isfinite(v->num);
+	if (!v->isnum)
+		v->num = 0;
+}
 
 static void val_set_str(struct val *v, const char *s, size_t len)
 {
 	v->s = xmalloc(len + 1);
 	memcpy(v->s, s, len);
 	v->s[len] = '\0';
-	char *end = NULL;
-	v->num = len ? strtod(v->s, &end) : 0;
-	v->isnum = len && end && *end == '\0' && isfinite(v->num);
+	val_parse_num(v, len);
 }
 
 static void val_set_num(struct val *v, double x)
@@ -62,19 +155,34 @@ static void val_set_num(struct val *v, double x)
 	v->num = x;
 }
 
-/* "2025-12-06 05:47:00.123". Events come in time order, so the second's text is kept. */
+/* "2025-12-06 05:47:00.123". Events come in time order, and a query asks for a few times per
+ * event (its own, its ingestion, its bin), so the last two seconds' texts are kept. */
 static void time_text(long long ms, char out[32])
 {
-	static _Thread_local long long sec = -1;
-	static _Thread_local char day[24];
-	if (ms / 1000 != sec) {
-		sec = ms / 1000;
-		time_t t = (time_t)sec;
+	static _Thread_local long long sec[2] = { -1, -1 };
+	static _Thread_local char day[2][24];
+	static _Thread_local int last; /* the slot used most recently */
+	long long s = ms / 1000;
+	int k = sec[0] == s ? 0 : sec[1] == s ? 1 : -1;
+	if (k < 0) {
+		k = last ^ 1;
+		sec[k] = s;
+		time_t t = (time_t)s;
 		struct tm tm;
 		gmtime_r(&t, &tm);
-		strftime(day, sizeof(day), "%Y-%m-%d %H:%M:%S", &tm);
+		strftime(day[k], sizeof(day[k]), "%Y-%m-%d %H:%M:%S", &tm);
 	}
-	snprintf(out, 32, "%s.%03lld", day, ms % 1000);
+	size_t n = strlen(day[k]);
+	long long f = ms % 1000;
+	if (f < 0)
+		f += 1000;
+	memcpy(out, day[k], n);
+	out[n] = '.';
+	out[n + 1] = (char)('0' + f / 100);
+	out[n + 2] = (char)('0' + f / 10 % 10);
+	out[n + 3] = (char)('0' + f % 10);
+	out[n + 4] = '\0';
+	last = k;
 }
 
 static struct kv *row_find(const struct row *r, const char *name)
@@ -86,34 +194,78 @@ static struct kv *row_find(const struct row *r, const char *name)
 	return NULL;
 }
 
-/* Set name to a copy of v (replacing an earlier value). */
-static void row_put(struct row *r, const char *name, const struct val *v)
+/* A new slot for name, which the row does not have yet (an event's own fields, set first). */
+static struct kv *row_add(struct row *r, const char *name)
+{
+	if (r->n == r->cap) {
+		r->cap = r->cap ? r->cap * 2 : 16;
+		r->kv = xrealloc(r->kv, r->cap * sizeof(*r->kv));
+	}
+	struct kv *k = &r->kv[r->n++];
+	k->name = row_strdup(r, name, strlen(name));
+	return k;
+}
+
+/* The slot of name, its old value dropped, or a new one. */
+static struct kv *row_slot(struct row *r, const char *name)
 {
 	struct kv *k = row_find(r, name);
 	if (k) {
-		free(k->v.s);
-	} else {
-		if (r->n == r->cap) {
-			r->cap = r->cap ? r->cap * 2 : 16;
-			r->kv = xrealloc(r->kv, r->cap * sizeof(*r->kv));
-		}
-		k = &r->kv[r->n++];
-		k->name = xstrdup(name);
+		if (!r->ar)
+			free(k->v.s);
+		return k;
 	}
+	return row_add(r, name);
+}
+
+/* Set name to a copy of v (replacing an earlier value). */
+static void row_put(struct row *r, const char *name, const struct val *v)
+{
+	struct kv *k = row_slot(r, name);
 	k->v = *v;
-	k->v.s = xstrdup(v->s);
+	k->v.s = row_strdup(r, v->s, strlen(v->s));
+}
+
+static void kv_set_str(struct row *r, struct kv *k, const char *s, size_t len)
+{
+	k->v.s = row_strdup(r, s, len);
+	val_parse_num(&k->v, len);
 }
 
 static void row_put_str(struct row *r, const char *name, const char *s, size_t len)
 {
-	struct val v;
-	val_set_str(&v, s, len);
-	row_put(r, name, &v);
-	free(v.s);
+	kv_set_str(r, row_slot(r, name), s, len);
 }
 
+/* An event's own field (see row_add). */
+static void row_add_str(struct row *r, const char *name, const char *s, size_t len)
+{
+	kv_set_str(r, row_add(r, name), s, len);
+}
+
+/* A heap copy of a scratch row. */
+static struct row row_keep(const struct row *from)
+{
+	struct row r = { 0 };
+	r.ts = from->ts;
+	r.n = r.cap = from->n;
+	r.kv = xmalloc((from->n ? from->n : 1) * sizeof(*r.kv));
+	for (size_t i = 0; i < from->n; i++) {
+		r.kv[i].name = xstrdup(from->kv[i].name);
+		r.kv[i].v = from->kv[i].v;
+		r.kv[i].v.s = xstrdup(from->kv[i].v.s);
+	}
+	return r;
+}
+
+/* Empty r: a scratch row keeps its slots and arena blocks for the next event. */
 static void row_clear(struct row *r)
 {
+	if (r->ar) {
+		r->n = 0;
+		arena_reset(r->ar);
+		return;
+	}
 	for (size_t i = 0; i < r->n; i++) {
 		free(r->kv[i].name);
 		free(r->kv[i].v.s);
@@ -584,7 +736,9 @@ enum agg_fn {
 	AGG_MIN,
 	AGG_MAX,
 	AGG_PCT,
-	AGG_COUNT_DISTINCT
+	AGG_COUNT_DISTINCT,
+	AGG_EARLIEST, /* the value of the group's first event (by @timestamp) */
+	AGG_LATEST    /* and of its last */
 };
 
 struct agg {
@@ -998,10 +1152,11 @@ static bool parse_stats(struct parser *p, struct cmd *c)
 	static const struct {
 		const char *name;
 		enum agg_fn fn;
-	} fns[] = { { "count", AGG_COUNT },    { "sum", AGG_SUM },
-		    { "avg", AGG_AVG },        { "min", AGG_MIN },
-		    { "max", AGG_MAX },        { "pct", AGG_PCT },
-		    { "percentile", AGG_PCT }, { "count_distinct", AGG_COUNT_DISTINCT } };
+	} fns[] = { { "count", AGG_COUNT },       { "sum", AGG_SUM },
+		    { "avg", AGG_AVG },           { "min", AGG_MIN },
+		    { "max", AGG_MAX },           { "pct", AGG_PCT },
+		    { "percentile", AGG_PCT },    { "count_distinct", AGG_COUNT_DISTINCT },
+		    { "earliest", AGG_EARLIEST }, { "latest", AGG_LATEST } };
 	do {
 		size_t from = p->pos;
 		const struct tok *t = next(p);
@@ -1263,7 +1418,9 @@ struct group {
 	struct vec_d {
 		double *v;
 		size_t n, cap;
-	} * values; /* pct, count_distinct */
+	} * values;         /* pct, count_distinct */
+	struct val *pick;   /* earliest, latest: the value (s NULL while none) */
+	long long *pick_ts; /* and its event's @timestamp */
 };
 
 struct insights_run {
@@ -1277,6 +1434,9 @@ struct insights_run {
 	long long matched, scanned, bytes;
 	char **columns; /* the output's, for rows of events */
 	size_t ncolumns;
+	struct arena ar;    /* the scratch row's strings */
+	struct row scratch; /* the event being read */
+	struct strbuf key;  /* the event's group key */
 };
 
 static const struct val *get(const struct row *r, const char *name)
@@ -1598,10 +1758,10 @@ static void discover_lambda(struct row *row, const char *m)
 		size_t n = strlen(kinds[i]);
 		if (strncmp(m, kinds[i], n) != 0 || strncmp(m + n, " RequestId: ", 12) != 0)
 			continue;
-		row_put_str(row, "@type", kinds[i], n);
+		row_add_str(row, "@type", kinds[i], n);
 		const char *id = m + n + 12;
 		size_t idn = strcspn(id, " \t\n");
-		row_put_str(row, "@requestId", id, idn);
+		row_add_str(row, "@requestId", id, idn);
 		static const struct {
 			const char *label, *field;
 		} f[] = { { "\tDuration: ", "@duration" },
@@ -1620,12 +1780,17 @@ static void discover_lambda(struct row *row, const char *m)
 			/* Insights gives the two memory fields in bytes (MB x 1,000,000), as AWS
 			 * does. */
 			if (strstr(f[k].label, "Memory")) {
-				char bytes[32];
-				int w = snprintf(bytes, sizeof(bytes), "%.0f",
-						 strtod(at, NULL) * 1e6);
-				row_put_str(row, f[k].field, bytes, (size_t)w);
+				char bytes[40];
+				int w;
+				if (len < 16 && !memchr(at, '.', len))
+					w = snprintf(bytes, sizeof(bytes), "%.*s000000", (int)len,
+						     at);
+				else
+					w = snprintf(bytes, sizeof(bytes), "%.0f",
+						     strtod(at, NULL) * 1e6);
+				row_add_str(row, f[k].field, bytes, (size_t)w);
 			} else {
-				row_put_str(row, f[k].field, at, len);
+				row_add_str(row, f[k].field, at, len);
 			}
 		}
 		return;
@@ -1764,27 +1929,36 @@ static void agg_add(struct group *g, size_t i, const struct agg *a, const struct
 		dvec_push(&g->values[i], v->num);
 }
 
+/* The value of the stats command's key i for row (a bin's start, or the field's value). */
+static void group_key(const struct cmd *c, size_t i, const struct row *row, struct val *out,
+		      char t[32])
+{
+	const struct val *v = get(row, c->keys[i].field);
+	if (c->keys[i].bin_ms && v && v->isnum) {
+		long long b = (long long)v->num / c->keys[i].bin_ms * c->keys[i].bin_ms;
+		time_text(b, t);
+		out->s = t;
+		out->isnum = false;
+		out->num = (double)b;
+	} else {
+		static char none[1];
+		out->s = v ? v->s : none;
+		out->isnum = v && v->isnum;
+		out->num = v ? v->num : 0;
+	}
+}
+
 static void aggregate(struct insights_run *r, const struct cmd *c, const struct row *row)
 {
-	struct strbuf key = STRBUF_INIT;
-	struct val *keys = c->nkeys ? xcalloc(c->nkeys, sizeof(*keys)) : NULL;
+	strbuf_setlen(&r->key, 0);
 	for (size_t i = 0; i < c->nkeys; i++) {
-		const struct val *v = get(row, c->keys[i].field);
-		if (c->keys[i].bin_ms && v && v->isnum) {
-			long long b = (long long)v->num / c->keys[i].bin_ms * c->keys[i].bin_ms;
-			char t[32];
-			time_text(b, t);
-			keys[i].s = xstrdup(t);
-			keys[i].num = (double)b;
-		} else {
-			keys[i].s = xstrdup(v ? v->s : "");
-			keys[i].isnum = v && v->isnum;
-			keys[i].num = v ? v->num : 0;
-		}
-		strbuf_addstr(&key, keys[i].s);
-		strbuf_addch(&key, '\x1f');
+		struct val v;
+		char t[32];
+		group_key(c, i, row, &v, t);
+		strbuf_addstr(&r->key, v.s);
+		strbuf_addch(&r->key, '\x1f');
 	}
-	const char *k = key.buf ? key.buf : "";
+	const char *k = r->key.buf ? r->key.buf : "";
 	struct group *g = NULL;
 	for (size_t i = r->ngroups; i-- > 0;) {
 		if (strcmp(r->groups[i].key, k) == 0) {
@@ -1799,31 +1973,43 @@ static void aggregate(struct insights_run *r, const struct cmd *c, const struct 
 		}
 		g = &r->groups[r->ngroups++];
 		g->key = xstrdup(k);
-		g->keys = keys;
-		keys = NULL;
+		g->keys = c->nkeys ? xcalloc(c->nkeys, sizeof(*g->keys)) : NULL;
+		for (size_t i = 0; i < c->nkeys; i++) {
+			char t[32];
+			group_key(c, i, row, &g->keys[i], t);
+			g->keys[i].s = xstrdup(g->keys[i].s);
+		}
 		size_t n = c->naggs;
 		g->count = xcalloc(n, sizeof(double));
 		g->sum = xcalloc(n, sizeof(double));
 		g->min = xmalloc(n * sizeof(double));
 		g->max = xmalloc(n * sizeof(double));
 		g->values = xcalloc(n, sizeof(*g->values));
+		g->pick = xcalloc(n, sizeof(*g->pick));
+		g->pick_ts = xcalloc(n, sizeof(*g->pick_ts));
 		for (size_t i = 0; i < n; i++) {
 			g->min[i] = INFINITY;
 			g->max[i] = -INFINITY;
 		}
 	}
-	for (size_t i = 0; keys && i < c->nkeys; i++)
-		free(keys[i].s);
-	free(keys);
-	strbuf_release(&key);
 	for (size_t i = 0; i < c->naggs; i++) {
 		const struct agg *a = &c->aggs[i];
 		struct val t = { 0 };
 		const struct val *v = a->ax      ? operand_val(row, a->ax, &t)
 				      : a->field ? get(row, a->field)
 						 : NULL;
-		if (v || (!a->field && !a->ax))
+		if (v && (a->fn == AGG_EARLIEST || a->fn == AGG_LATEST)) {
+			struct val *pk = &g->pick[i];
+			if (!pk->s || (a->fn == AGG_EARLIEST ? row->ts < g->pick_ts[i]
+							     : row->ts >= g->pick_ts[i])) {
+				free(pk->s);
+				*pk = *v;
+				pk->s = xstrdup(v->s);
+				g->pick_ts[i] = row->ts;
+			}
+		} else if (v || (!a->field && !a->ax)) {
 			agg_add(g, i, a, v);
+		}
 		free(t.s);
 	}
 }
@@ -1833,32 +2019,37 @@ void insights_run_event(struct insights_run *r, long long ts_ms, long long inges
 {
 	r->scanned++;
 	r->bytes += (long long)strlen(message);
-	struct row row = { 0 };
-	row.ts = ts_ms;
+	struct row *row = &r->scratch;
+	row->ar = &r->ar;
+	row->ts = ts_ms;
 	struct val v;
 	char t[32];
 	time_text(ts_ms, t);
 	v.s = t;
 	v.isnum = true;
 	v.num = (double)ts_ms;
-	row_put(&row, "@timestamp", &v);
+	struct kv *slot = row_add(row, "@timestamp");
+	slot->v = v;
+	slot->v.s = row_strdup(row, t, strlen(t));
 	time_text(ingest_ms, t);
 	v.num = (double)ingest_ms;
-	row_put(&row, "@ingestionTime", &v);
+	slot = row_add(row, "@ingestionTime");
+	slot->v = v;
+	slot->v.s = row_strdup(row, t, strlen(t));
 	size_t mlen = strlen(message);
 	while (mlen && (message[mlen - 1] == '\n' || message[mlen - 1] == '\r'))
 		mlen--;
-	row_put_str(&row, "@message", message, mlen);
-	row_put_str(&row, "@logStream", stream, strlen(stream));
-	row_put_str(&row, "@log", log, strlen(log));
-	row_put_str(&row, "@ptr", ptr, strlen(ptr));
-	discover_lambda(&row, message);
+	row_add_str(row, "@message", message, mlen);
+	row_add_str(row, "@logStream", stream, strlen(stream));
+	row_add_str(row, "@log", log, strlen(log));
+	row_add_str(row, "@ptr", ptr, strlen(ptr));
+	discover_lambda(row, message);
 	const char *j = message + strspn(message, " \t");
 	if (*j == '{') {
 		cJSON *o = cJSON_ParseWithLength(j, mlen - (size_t)(j - message));
 		if (cJSON_IsObject(o)) {
 			struct strbuf path = STRBUF_INIT;
-			flatten(&row, o, &path, 0);
+			flatten(row, o, &path, 0);
 			strbuf_release(&path);
 		}
 		cJSON_Delete(o);
@@ -1866,20 +2057,20 @@ void insights_run_event(struct insights_run *r, long long ts_ms, long long inges
 	const struct insights_query *q = r->q;
 	for (size_t i = 0; i < r->stats_at; i++) {
 		const struct cmd *c = &q->cmds[i];
-		if (c->k == C_FILTER && !eval(c->filter, &row)) {
-			row_clear(&row);
+		if (c->k == C_FILTER && !eval(c->filter, row)) {
+			row_clear(row);
 			return;
 		}
 		if (c->k == C_PARSE)
-			run_parse(c, &row);
+			run_parse(c, row);
 		for (size_t k = 0; c->k == C_FIELDS && k < c->nfields; k++) {
 			struct val tmp;
-			const struct val *fv = operand_val(&row, &c->fields[k].op, &tmp);
+			const struct val *fv = operand_val(row, &c->fields[k].op, &tmp);
 			if (fv && strcmp(c->fields[k].name,
 					 c->fields[k].op.field ? c->fields[k].op.field : "") != 0) {
 				struct val copy = *fv;
 				copy.s = xstrdup(fv->s);
-				row_put(&row, c->fields[k].name, &copy);
+				row_put(row, c->fields[k].name, &copy);
 				free(copy.s);
 			}
 			free(tmp.s);
@@ -1887,15 +2078,17 @@ void insights_run_event(struct insights_run *r, long long ts_ms, long long inges
 	}
 	r->matched++;
 	if (r->stats_at < q->n) {
-		aggregate(r, &q->cmds[r->stats_at], &row);
-		row_clear(&row);
+		aggregate(r, &q->cmds[r->stats_at], row);
+		row_clear(row);
 		return;
 	}
 	if (!has_sort(r) && (long)r->nrows >= r->limit) {
-		row_clear(&row);
+		row_clear(row);
 		return;
 	}
-	push_row(r, &row);
+	struct row kept = row_keep(row);
+	row_clear(row);
+	push_row(r, &kept);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -1989,6 +2182,11 @@ void insights_run_finish(struct insights_run *r, cJSON **results, cJSON **stats)
 			for (size_t i = 0; i < c->nkeys; i++)
 				row_put(&row, c->keys[i].name, &g->keys[i]);
 			for (size_t i = 0; i < c->naggs; i++) {
+				if (c->aggs[i].fn == AGG_EARLIEST || c->aggs[i].fn == AGG_LATEST) {
+					if (g->pick[i].s)
+						row_put(&row, c->aggs[i].name, &g->pick[i]);
+					continue;
+				}
 				bool has;
 				double x = agg_value(&c->aggs[i], g, i, &has);
 				if (!has)
@@ -2060,9 +2258,13 @@ void insights_run_free(struct insights_run *r)
 		for (size_t k = 0; c && k < c->nkeys; k++)
 			free(g->keys[k].s);
 		free(g->keys);
-		for (size_t k = 0; c && k < c->naggs; k++)
+		for (size_t k = 0; c && k < c->naggs; k++) {
 			free(g->values[k].v);
+			free(g->pick[k].s);
+		}
 		free(g->values);
+		free(g->pick);
+		free(g->pick_ts);
 		free(g->count);
 		free(g->sum);
 		free(g->min);
@@ -2072,5 +2274,8 @@ void insights_run_free(struct insights_run *r)
 	for (size_t i = 0; i < r->ncolumns; i++)
 		free(r->columns[i]);
 	free(r->columns);
+	free(r->scratch.kv);
+	arena_release(&r->ar);
+	strbuf_release(&r->key);
 	free(r);
 }
