@@ -18,6 +18,7 @@
 
 #include "aws/locate.h"
 #include "check/check.h"
+#include "class/class.h"
 #include "cli/commands.h"
 #include "core/clock.h"
 #include "core/path.h"
@@ -99,8 +100,11 @@ static int do_start(const struct cli_opts *opts, const char *lang)
 			rc = CLI_USAGE;
 		} else {
 			printf("The %s starter is in %s.\nThe brief: %s/brief.md\n"
+			       "Package with: aws cloudformation package --template-file "
+			       "template.yaml --s3-bucket BUCKET --output-template-file "
+			       "packaged.yaml\n"
 			       "Deploy with: aws cloudformation deploy --template-file "
-			       "template.yaml "
+			       "packaged.yaml "
 			       "--stack-name " PROJECT_STACK " --capabilities CAPABILITY_IAM\n"
 			       "then: lambda-tutor project check\n",
 			       lang, to, src);
@@ -328,29 +332,13 @@ static void iso_time(int64_t ms, char out[32])
 	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static int do_export(const struct cli_opts *opts, const char *format)
+/* One learner's rows (long, wide) or statements (xapi) from what their records hold. */
+static void export_learner(const char *format, const char *who, const struct standing *s)
 {
-	struct error err;
-	error_clear(&err);
-	char *db = cli_db_path(opts, &err);
-	struct store *store = db && path_is_file(db) ? store_open_readonly(db, &err) : NULL;
-	struct standing s = { .reviews = cJSON_CreateObject() };
-	char *learner = NULL;
-	if (store) {
-		store_each(store, NULL, collect, &s, &err);
-		store_meta_get(store, STORE_META_LEARNER, &learner, &err);
-	}
-	struct passwd *pw = getpwuid(getuid());
-	const char *who = learner && learner[0] ? learner
-			  : getenv("USER")      ? getenv("USER")
-			  : pw                  ? pw->pw_name
-						: "learner";
-	int rc = CLI_OK;
 	if (strcmp(format, "long") == 0) {
-		printf("learner,criterion,auto_points,auto_max,review_score,review_max,comment\n");
 		for (size_t i = 0; criteria[i]; i++) {
-			const cJSON *c = rubric_criterion(s.rubric, criteria[i]);
-			const cJSON *r = cJSON_GetObjectItemCaseSensitive(s.reviews, criteria[i]);
+			const cJSON *c = rubric_criterion(s->rubric, criteria[i]);
+			const cJSON *r = cJSON_GetObjectItemCaseSensitive(s->reviews, criteria[i]);
 			const cJSON *cm = cJSON_GetObjectItemCaseSensitive(r, "comment");
 			csv_field(who);
 			printf(",%s,", criteria[i]);
@@ -370,14 +358,10 @@ static int do_export(const struct cli_opts *opts, const char *format)
 			putchar('\n');
 		}
 	} else if (strcmp(format, "wide") == 0) {
-		printf("learner");
-		for (size_t i = 0; criteria[i]; i++)
-			printf(",%s_auto,%s_review", criteria[i], criteria[i]);
-		printf("\n");
 		csv_field(who);
 		for (size_t i = 0; criteria[i]; i++) {
-			const cJSON *c = rubric_criterion(s.rubric, criteria[i]);
-			const cJSON *r = cJSON_GetObjectItemCaseSensitive(s.reviews, criteria[i]);
+			const cJSON *c = rubric_criterion(s->rubric, criteria[i]);
+			const cJSON *r = cJSON_GetObjectItemCaseSensitive(s->reviews, criteria[i]);
 			if (c)
 				printf(",%d/%d",
 				       cJSON_GetObjectItemCaseSensitive(c, "points")->valueint,
@@ -396,10 +380,10 @@ static int do_export(const struct cli_opts *opts, const char *format)
 		/* One statement a line per criterion scored: the automatic score, with the
 		 * review's score and comment in the result's extensions. */
 		for (size_t i = 0; criteria[i]; i++) {
-			const cJSON *c = rubric_criterion(s.rubric, criteria[i]);
+			const cJSON *c = rubric_criterion(s->rubric, criteria[i]);
 			if (!c)
 				continue;
-			const cJSON *r = cJSON_GetObjectItemCaseSensitive(s.reviews, criteria[i]);
+			const cJSON *r = cJSON_GetObjectItemCaseSensitive(s->reviews, criteria[i]);
 			int pts = cJSON_GetObjectItemCaseSensitive(c, "points")->valueint;
 			int max = cJSON_GetObjectItemCaseSensitive(c, "max")->valueint;
 			cJSON *st = cJSON_CreateObject();
@@ -438,23 +422,88 @@ static int do_export(const struct cli_opts *opts, const char *format)
 						      "https://lambda-tutor.invalid/xapi/review",
 						      cJSON_Duplicate(r, true));
 			char ts[32];
-			iso_time(s.rubric_ms ? s.rubric_ms : clock_wall_ms(), ts);
+			iso_time(s->rubric_ms ? s->rubric_ms : clock_wall_ms(), ts);
 			cJSON_AddStringToObject(st, "timestamp", ts);
 			char *line = cJSON_PrintUnformatted(st);
 			puts(line);
 			free(line);
 			cJSON_Delete(st);
 		}
-	} else {
-		cli_error("project export: unknown format '%s': use long, wide or xapi", format);
-		rc = CLI_USAGE;
 	}
+}
+
+/* The project's standing in the records file db (which need not exist); *learner gets the
+ * name the file records, or NULL. */
+static void standing_read(const char *db, struct standing *s, char **learner)
+{
+	struct error err;
+	error_clear(&err);
+	*learner = NULL;
+	struct store *store = db && path_is_file(db) ? store_open_readonly(db, &err) : NULL;
+	if (store) {
+		store_each(store, NULL, collect, s, &err);
+		store_meta_get(store, STORE_META_LEARNER, learner, &err);
+	}
+	store_close(store);
+}
+
+/*
+ * The scores per criterion as long CSV, wide CSV or xAPI: the learner's own records, or with
+ * --class DIR or FILE/DIR arguments every learner's of a class (each under the name its file
+ * records), for assessors.
+ */
+static int do_export(const struct cli_opts *opts, const char *format, char **paths, size_t n)
+{
+	if (strcmp(format, "long") != 0 && strcmp(format, "wide") != 0 &&
+	    strcmp(format, "xapi") != 0) {
+		cli_error("project export: unknown format '%s': use long, wide or xapi", format);
+		return CLI_USAGE;
+	}
+	if (strcmp(format, "long") == 0)
+		printf("learner,criterion,auto_points,auto_max,review_score,review_max,comment\n");
+	if (strcmp(format, "wide") == 0) {
+		printf("learner");
+		for (size_t i = 0; criteria[i]; i++)
+			printf(",%s_auto,%s_review", criteria[i], criteria[i]);
+		printf("\n");
+	}
+	if (opts->class_dir || n > 0) {
+		struct class_room room = CLASS_ROOM_INIT;
+		if (!cmd_class_room(opts, paths, n, &room))
+			return CLI_USAGE;
+		cmd_class_warn(&room);
+		for (size_t i = 0; i < room.n; i++) {
+			const struct class_learner *l = &room.learners[i];
+			if (l->file != CLASS_FILE_OK)
+				continue;
+			struct standing s = { .reviews = cJSON_CreateObject() };
+			char *learner = NULL;
+			standing_read(l->path, &s, &learner);
+			export_learner(format, l->name ? l->name : l->id, &s);
+			free(learner);
+			cJSON_Delete(s.rubric);
+			cJSON_Delete(s.reviews);
+		}
+		class_room_release(&room);
+		return CLI_OK;
+	}
+	struct error err;
+	error_clear(&err);
+	char *db = cli_db_path(opts, &err);
+	struct standing s = { .reviews = cJSON_CreateObject() };
+	char *learner = NULL;
+	standing_read(db, &s, &learner);
+	struct passwd *pw = getpwuid(getuid());
+	const char *who = learner && learner[0] ? learner
+			  : getenv("USER")      ? getenv("USER")
+			  : pw                  ? pw->pw_name
+						: "learner";
+	export_learner(format, who, &s);
 	free(learner);
 	cJSON_Delete(s.rubric);
 	cJSON_Delete(s.reviews);
-	store_close(store);
 	free(db);
-	return rc;
+	return CLI_OK;
 }
 
 int cmd_project_run(const struct cli_opts *opts, int argc, char **argv)
@@ -482,12 +531,12 @@ int cmd_project_run(const struct cli_opts *opts, int argc, char **argv)
 		rc = do_check(opts);
 	else if (action && strcmp(action, "review") == 0)
 		rc = do_review(opts, n, rest);
-	else if (action && strcmp(action, "export") == 0 && n == 0)
-		rc = do_export(opts, format);
+	else if (action && strcmp(action, "export") == 0)
+		rc = do_export(opts, format, rest, (size_t)n);
 	else
 		cli_error("project: usage: lambda-tutor project start [--lang python|nodejs] | "
 			  "check [--json] | review CRITERION SCORE [COMMENT] | export [--format "
-			  "long|wide|xapi]");
+			  "long|wide|xapi] [--class DIR | FILE...]");
 	free(rest);
 	return rc;
 }

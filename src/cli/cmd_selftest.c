@@ -12,11 +12,13 @@
  */
 #include <cjson/cJSON.h>
 #include <dirent.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "aws/client.h"
 #include "aws/locate.h"
@@ -358,7 +360,7 @@ static bool run_fix(const struct selftest *st, const struct learner *who, const 
 	}
 	char *cmd = xasprintf("cd '%s' && AWS_ENDPOINT_URL='%s' AWS_ACCESS_KEY_ID='%s' "
 			      "AWS_SECRET_ACCESS_KEY='%s' AWS_DEFAULT_REGION=us-east-1 "
-			      "AWS_PAGER= timeout 120 sh -e fix.sh 2>&1",
+			      "AWS_PAGER= timeout 300 sh -e fix.sh 2>&1",
 			      dir, st->cloud->endpoint, who->key, who->secret);
 	FILE *p = popen(cmd, "r");
 	struct strbuf out = STRBUF_INIT;
@@ -424,83 +426,241 @@ static bool run_scenario(const struct selftest *st, const struct exercise *sc, c
 	return ok;
 }
 
-static void test_scenario(struct selftest *st, const struct exercise *sc, const char *root)
+/* One run of a scenario: as broken (dir NULL), or with a right or a wrong fix. */
+struct scenario_job {
+	const struct exercise *sc;
+	char *dir, *label, *fails;
+	bool right;
+	pid_t pid;
+	int fd;
+	bool ok;
+	char *msg;
+};
+
+/* Run job j in this process: whether it holds, and its TAP line's text. Caller frees. */
+static char *scenario_job_run(const struct selftest *st, const struct scenario_job *j, bool *ok)
 {
-	char *sdir = xasprintf("%s/scenarios/%s", root, sc->id);
-	size_t n = 0;
-	char **sols = subdirs(sdir, &n);
-	bool has_ref = false, has_wrong = false;
-	/* The broken application as set up must fail: a check that cannot fail proves nothing. */
 	struct check_result r;
-	char *label = xasprintf("scenario %s: as broken", sc->id);
-	run_scenario(st, sc, NULL, &r);
-	if (r.status == CHECK_ERROR)
-		report(st, false, "%s: the check could not run: %s", label, r.error.msg);
-	else
-		report(st, r.status == CHECK_FAIL, "%s %s (%lld ms)", label,
-		       r.status == CHECK_FAIL ? "fails" : "PASSES, but must fail", (long long)r.ms);
+	char *msg = NULL;
+	run_scenario(st, j->sc, j->dir, &r);
+	const struct check_task_result *t = NULL;
+	if (j->fails)
+		for (size_t k = 0; k < r.n_tasks; k++)
+			if (strcmp(r.tasks[k].task->id, j->fails) == 0)
+				t = &r.tasks[k];
+	*ok = false;
+	if (r.status == CHECK_ERROR) {
+		msg = xasprintf("%s: %s", j->label, r.error.msg);
+	} else if (!j->dir) {
+		/* The broken application as set up must fail: a check that cannot fail proves
+		 * nothing. */
+		*ok = r.status == CHECK_FAIL;
+		msg = xasprintf("%s %s (%lld ms)", j->label,
+				*ok ? "fails" : "PASSES, but must fail", (long long)r.ms);
+	} else if (j->right && r.status != CHECK_PASS) {
+		const struct check_task_result *f = first_failure(&r);
+		msg = xasprintf("%s must pass, but task '%s' failed: got %s; expected %s", j->label,
+				f->task->id, f->got ? f->got : "?",
+				f->expected ? f->expected : "?");
+	} else if (j->right) {
+		*ok = true;
+		msg = xasprintf("%s passes (check %lld ms)", j->label, (long long)r.ms);
+	} else if (t && !t->pass) {
+		*ok = true;
+		msg = xasprintf("%s fails on '%s' as expected: %s (%lld ms)", j->label, j->fails,
+				t->got ? t->got : "", (long long)r.ms);
+	} else {
+		msg = xasprintf("%s should fail on task '%s', but it passed", j->label, j->fails);
+	}
 	check_result_release(&r);
-	free(label);
-	for (size_t i = 0; i < n; i++) {
-		char *dir = path_join(sdir, sols[i]);
-		label = xasprintf("scenario %s/%s", sc->id, sols[i]);
-		cJSON *meta = read_meta(dir);
-		if (strcmp(sols[i], "reference") == 0 || strncmp(sols[i], "right-", 6) == 0) {
-			has_ref = has_ref || sols[i][1] == 'e';
-			run_scenario(st, sc, dir, &r);
-			if (r.status == CHECK_ERROR) {
-				report(st, false, "%s: %s", label, r.error.msg);
-			} else if (r.status != CHECK_PASS) {
-				const struct check_task_result *f = first_failure(&r);
-				report(st, false,
-				       "%s must pass, but task '%s' failed: got %s; expected %s",
-				       label, f->task->id, f->got ? f->got : "?",
-				       f->expected ? f->expected : "?");
-			} else {
-				report(st, true, "%s passes (check %lld ms)", label,
-				       (long long)r.ms);
+	return msg;
+}
+
+/*
+ * Start jobs[0..n) (one scenario's runs) one after the other in a child process of its own;
+ * their verdicts come back on jobs[0].fd, each '1' or '0', its text and a NUL.
+ */
+static bool scenario_group_start(const struct selftest *st, struct scenario_job *jobs, size_t n)
+{
+	int fds[2];
+	if (pipe(fds) != 0)
+		return false;
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return false;
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		for (size_t i = 0; i < n; i++) {
+			bool ok = false;
+			char *msg = scenario_job_run(st, &jobs[i], &ok);
+			char *line = xasprintf("%c%s", ok ? '1' : '0', msg);
+			size_t len = strlen(line) + 1, off = 0;
+			while (off < len) {
+				ssize_t w = write(fds[1], line + off, len - off);
+				if (w < 0 && errno == EINTR)
+					continue;
+				if (w <= 0)
+					_exit(1);
+				off += (size_t)w;
 			}
-			check_result_release(&r);
-		} else if (strncmp(sols[i], "wrong-", 6) == 0) {
-			has_wrong = true;
+			free(line);
+			free(msg);
+		}
+		_exit(0);
+	}
+	close(fds[1]);
+	jobs[0].pid = pid;
+	jobs[0].fd = fds[0];
+	return true;
+}
+
+/* Read the verdicts of a group started by scenario_group_start() and reap its child. */
+static void scenario_group_finish(struct scenario_job *jobs, size_t n)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char buf[4096];
+	ssize_t got;
+	while ((got = read(jobs[0].fd, buf, sizeof(buf))) > 0 || (got < 0 && errno == EINTR))
+		if (got > 0)
+			strbuf_add(&sb, buf, (size_t)got);
+	close(jobs[0].fd);
+	int wst = 0;
+	while (waitpid(jobs[0].pid, &wst, 0) < 0 && errno == EINTR)
+		;
+	size_t off = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (off < sb.len) {
+			jobs[i].ok = sb.buf[off] == '1';
+			jobs[i].msg = xstrdup(sb.buf + off + 1);
+			off += strlen(sb.buf + off) + 1;
+		} else {
+			jobs[i].msg = xasprintf("%s: its run ended with no verdict (status %d)",
+						jobs[i].label, wst);
+		}
+	}
+	strbuf_release(&sb);
+}
+
+/*
+ * How many scenarios are run at once: LAMBDA_TUTOR_SELFTEST_JOBS, else 3. Each run has an
+ * account of its own, and most of a run is spent waiting on the cloud (cold starts,
+ * deliveries), which the others use meanwhile. One scenario's runs go one after the other:
+ * its buckets have the same names in every account, and S3's names are global.
+ */
+static int scenario_jobs(void)
+{
+	const char *v = getenv("LAMBDA_TUTOR_SELFTEST_JOBS");
+	int n = v ? atoi(v) : 3;
+	return n < 1 ? 1 : n > 32 ? 32 : n;
+}
+
+/* Run the jobs (each scenario's consecutive), up to scenario_jobs() scenarios at once, and
+ * report them in their order. */
+static void scenario_jobs_run(struct selftest *st, struct scenario_job *jobs, size_t n)
+{
+	size_t par = (size_t)scenario_jobs();
+	size_t *first = xcalloc(n + 1, sizeof(*first)), groups = 0;
+	for (size_t i = 0; i < n; i++)
+		if (i == 0 || jobs[i].sc != jobs[i - 1].sc)
+			first[groups++] = i;
+	first[groups] = n;
+	size_t next = 0, done = 0;
+	while (done < groups) {
+		while (next < groups && next - done < par) {
+			struct scenario_job *g = &jobs[first[next]];
+			size_t len = first[next + 1] - first[next];
+			if (par == 1 || !scenario_group_start(st, g, len))
+				for (size_t i = 0; i < len; i++)
+					g[i].msg = scenario_job_run(st, &g[i], &g[i].ok);
+			next++;
+		}
+		/* Report in order: the oldest started scenario is waited for first. */
+		struct scenario_job *g = &jobs[first[done]];
+		size_t len = first[done + 1] - first[done];
+		if (!g[0].msg)
+			scenario_group_finish(g, len);
+		for (size_t i = 0; i < len; i++)
+			report(st, g[i].ok, "%s", g[i].msg);
+		done++;
+	}
+	free(first);
+}
+
+/* Every run of every wanted scenario: as broken, each right fix, each wrong fix. */
+static void test_scenarios(struct selftest *st, const struct exercise_set *set, const char **only,
+			   size_t n_only, const char *root)
+{
+	struct scenario_job *jobs = NULL;
+	size_t n_jobs = 0;
+	for (size_t s = 0; s < set->n; s++) {
+		const struct exercise *sc = set->v[s];
+		bool wanted = n_only == 0;
+		for (size_t k = 0; k < n_only; k++)
+			wanted = wanted || strcmp(only[k], sc->id) == 0;
+		if (!wanted)
+			continue;
+		char *sdir = xasprintf("%s/scenarios/%s", root, sc->id);
+		size_t n = 0;
+		char **sols = subdirs(sdir, &n);
+		bool has_ref = false, has_wrong = false;
+		jobs = xreallocarray(jobs, n_jobs + n + 1, sizeof(*jobs));
+		jobs[n_jobs++] = (struct scenario_job){
+			.sc = sc, .label = xasprintf("scenario %s: as broken", sc->id), .fd = -1
+		};
+		for (size_t i = 0; i < n; i++) {
+			char *dir = path_join(sdir, sols[i]);
+			char *label = xasprintf("scenario %s/%s", sc->id, sols[i]);
+			cJSON *meta = read_meta(dir);
 			const char *fails = str_of(meta, "fails", NULL);
-			if (!fails || !exercise_task(sc, fails)) {
+			bool right = strcmp(sols[i], "reference") == 0 ||
+				     strncmp(sols[i], "right-", 6) == 0;
+			has_ref = has_ref || strcmp(sols[i], "reference") == 0;
+			if (right || (strncmp(sols[i], "wrong-", 6) == 0 && fails &&
+				      exercise_task(sc, fails))) {
+				has_wrong = has_wrong || !right;
+				jobs[n_jobs++] =
+					(struct scenario_job){ .sc = sc,
+							       .dir = dir,
+							       .label = label,
+							       .fails = right ? NULL
+									      : xstrdup(fails),
+							       .right = right,
+							       .fd = -1 };
+				dir = label = NULL;
+			} else if (strncmp(sols[i], "wrong-", 6) == 0) {
+				has_wrong = true;
 				report(st, false, "%s: .solution.json must name the task it fails",
 				       label);
 			} else {
-				run_scenario(st, sc, dir, &r);
-				const struct check_task_result *t = NULL;
-				for (size_t k = 0; k < r.n_tasks; k++)
-					if (strcmp(r.tasks[k].task->id, fails) == 0)
-						t = &r.tasks[k];
-				if (r.status == CHECK_ERROR)
-					report(st, false, "%s: %s", label, r.error.msg);
-				else if (t && !t->pass)
-					report(st, true,
-					       "%s fails on '%s' as expected: %s (%lld ms)", label,
-					       fails, t->got ? t->got : "", (long long)r.ms);
-				else
-					report(st, false,
-					       "%s should fail on task '%s', but it passed", label,
-					       fails);
-				check_result_release(&r);
+				report(st, false,
+				       "%s: a fix folder is 'reference', 'right-*' or 'wrong-*'",
+				       label);
 			}
-		} else {
-			report(st, false, "%s: a fix folder is 'reference', 'right-*' or 'wrong-*'",
-			       label);
+			cJSON_Delete(meta);
+			free(label);
+			free(dir);
+			free(sols[i]);
 		}
-		cJSON_Delete(meta);
-		free(label);
-		free(dir);
-		free(sols[i]);
+		free(sols);
+		if (!has_ref)
+			report(st, false, "scenario %s has no reference fix in %s", sc->id, sdir);
+		if (!has_wrong)
+			report(st, false, "scenario %s has no known-wrong fix (wrong-*) in %s",
+			       sc->id, sdir);
+		free(sdir);
 	}
-	free(sols);
-	if (!has_ref)
-		report(st, false, "scenario %s has no reference fix in %s", sc->id, sdir);
-	if (!has_wrong)
-		report(st, false, "scenario %s has no known-wrong fix (wrong-*) in %s", sc->id,
-		       sdir);
-	free(sdir);
+	scenario_jobs_run(st, jobs, n_jobs);
+	for (size_t i = 0; i < n_jobs; i++) {
+		free(jobs[i].dir);
+		free(jobs[i].label);
+		free(jobs[i].fails);
+		free(jobs[i].msg);
+	}
+	free(jobs);
 }
 
 static cJSON *read_meta(const char *dir)
@@ -615,14 +775,8 @@ int cmd_selftest_run(const struct cli_opts *opts, int argc, char **argv)
 		if (wanted && (kinds & 1))
 			test_exercise(&st, ex, sol_root);
 	}
-	for (size_t i = 0; i < scenarios->n; i++) {
-		const struct exercise *sc = scenarios->v[i];
-		bool wanted = n_only == 0;
-		for (size_t k = 0; k < n_only; k++)
-			wanted = wanted || strcmp(only[k], sc->id) == 0;
-		if (wanted && (kinds & 2))
-			test_scenario(&st, sc, sol_root);
-	}
+	if (kinds & 2)
+		test_scenarios(&st, scenarios, only, n_only, sol_root);
 	printf("1..%d\n", st.n);
 	if (st.failed)
 		printf("# %d of %d self-tests failed\n", st.failed, st.n);

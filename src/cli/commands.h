@@ -392,6 +392,8 @@ int cmd_selftest_run(const struct cli_opts *opts, int argc, char **argv);
 			"at that\n"                                                                \
 			"account (AWS_ENDPOINT_URL and a key pair). --exercises or --scenarios "   \
 			"limits the run.\n"                                                        \
+			"Scenarios run LAMBDA_TUTOR_SELFTEST_JOBS (default 3) at a time, each "    \
+			"one's runs\nin order; the lines keep their order.\n"                      \
 			"\n"                                                                       \
 			"Exit status: 0 all hold, 1 one did not, 2 no course, no solutions or no " \
 			"cloud.\n",                                                                \
@@ -508,7 +510,8 @@ int cmd_project_run(const struct cli_opts *opts, int argc, char **argv);
 			"Usage: lambda-tutor project start [--lang python|nodejs]\n"               \
 			"       lambda-tutor project check [--rubric] [--json]\n"                  \
 			"       lambda-tutor project review CRITERION SCORE [COMMENT]\n"           \
-			"       lambda-tutor project export [--format long|wide|xapi]\n"           \
+			"       lambda-tutor project export [--format long|wide|xapi] "            \
+			"[--class DIR | FILE...]\n"                                                \
 			"\n"                                                                       \
 			"The course's final project, a serverless image processor (the brief "     \
 			"is\nproject/final-project/brief.md).\n"                                   \
@@ -523,7 +526,9 @@ int cmd_project_run(const struct cli_opts *opts, int argc, char **argv);
 			"           functionality, error-handling, iam, configuration,\n"          \
 			"           monitoring, code-docs, performance; recorded\n"                \
 			"  export   the last automatic scores and reviews per criterion: long "    \
-			"CSV\n           (default), wide CSV, or xAPI statements (one a line)\n"   \
+			"CSV\n           (default), wide CSV, or xAPI statements (one a line); "   \
+			"with\n           --class DIR (or records files and folders) every "       \
+			"learner's of a\n           class, for assessors\n"                        \
 			"\n"                                                                       \
 			"Exit status: 0 done (check: every automatic point), 1 points missing, "   \
 			"2 a usage\nerror or no cloud.\n",                                         \

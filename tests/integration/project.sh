@@ -2,8 +2,12 @@
 # The final project's commands against a real cloud: start copies the starter, check scores
 # an account with no stack at zero on every criterion (it never passes on nothing deployed),
 # review records a trainer's score, and export gives both per criterion as long CSV, wide CSV
-# and xAPI statements.
+# and xAPI statements. Then the reference solution and three weaker ones, each packaged to S3 and
+# deployed with `aws cloudformation deploy` in an account of its own: the reference
+# scores every point, each weaker one loses exactly the checks its .solution.json names.
 TUTOR=$1
+SOL=$(cd "$(dirname "$0")/../solutions/final-project" && pwd)
+RUBRIC=$(cd "$(dirname "$0")/../../project/final-project" && pwd)/rubric.py
 . "$(dirname "$0")/cloud_lib.sh"
 export LAMBDA_TUTOR_DB=$WORK/records.db
 start_cloud || { echo "1..0 # SKIP no cloud"; exit 0; }
@@ -57,5 +61,68 @@ for s in lines:
 iam = [s for s in lines if s["object"]["id"].endswith("/iam")][0]
 assert iam["result"]["extensions"]["https://lambda-tutor.invalid/xapi/review"]["score"] == 3
 PY
+# An assessor's export of a whole class: every learner's records file in a folder.
+mkdir -p "$WORK/class"
+cp "$WORK/records.db" "$WORK/class/ana.db"
+cp "$WORK/records.db" "$WORK/class/bo.db"
+"$TUTOR" project export --class "$WORK/class" --workspace "$WS" >"$WORK/class.csv" 2>"$WORK/class.err"
+[ "$(wc -l <"$WORK/class.csv")" = 15 ] && [ "$(grep -c ',iam,0,1,3,4,' "$WORK/class.csv")" = 2 ] &&
+	ok "class export: a row per criterion for each learner of the folder" ||
+	fail "class export: $(cat "$WORK/class.csv" "$WORK/class.err")"
+"$TUTOR" project export --format wide "$WORK/class/ana.db" "$WORK/class/bo.db" --workspace "$WS" |
+	[ "$(wc -l)" = 3 ] && ok "class export (wide) from named records files: one row each" ||
+	fail "class export (wide) from files"
+
+# deploy NAME KEY SECRET ACCOUNT: package and deploy the solution NAME (the reference with the
+# folder's files over it) as the stack final-project; the rubric's JSON to $WORK/NAME.json.
+deploy() {
+	d=$WORK/sol-$1
+	mkdir -p "$d"
+	cp -R "$SOL/reference/." "$d/"
+	[ "$1" = reference ] || cp -R "$SOL/$1/." "$d/"
+	(
+		export AWS_ACCESS_KEY_ID=$2 AWS_SECRET_ACCESS_KEY=$3 AWS_ENDPOINT_URL="$E"
+		# What `aws cloudformation package` does, by hand: Debian's AWS CLI (2.9) would upload
+		# to AWS itself, as its package command ignores --endpoint-url for S3.
+		cd "$d" && (cd src && zip -qr -X ../code.zip .) &&
+			/usr/bin/aws --endpoint-url "$E" s3 mb "s3://artifacts-$4" >/dev/null &&
+			/usr/bin/aws --endpoint-url "$E" s3 cp code.zip "s3://artifacts-$4/code.zip" >/dev/null &&
+			sed "s|CodeUri: src/|CodeUri: s3://artifacts-$4/code.zip|" template.yaml >packaged.yaml &&
+			/usr/bin/aws --endpoint-url "$E" cloudformation deploy --template-file packaged.yaml \
+				--stack-name final-project --capabilities CAPABILITY_IAM >/dev/null ||
+			{
+				/usr/bin/aws --endpoint-url "$E" cloudformation describe-stack-events \
+					--stack-name final-project --output text \
+					--query 'StackEvents[?contains(ResourceStatus,`FAILED`)].[LogicalResourceId,ResourceStatusReason]' \
+					>"$WORK/$1.events"
+				false
+			} &&
+			RUBRIC_WAIT_S=240 timeout 400 /usr/bin/python3 "$RUBRIC" "$d" final-project >"$WORK/$1.json"
+	) >"$WORK/$1.log" 2>&1
+}
+SOLUTIONS="reference wrong-no-monitoring wrong-star-permissions wrong-no-error-handling"
+# One after the other: four image processors at once starve each other on a busy machine.
+for s in $SOLUTIONS; do
+	# shellcheck disable=SC2046
+	deploy "$s" $(new_account)
+done
+for s in $SOLUTIONS; do
+	if /usr/bin/python3 - "$WORK/$s.json" "$SOL/$s/.solution.json" >"$WORK/$s.why" 2>&1 <<'PY'; then
+import json, os, sys
+o = json.load(open(sys.argv[1]))
+loses = json.load(open(sys.argv[2]))["loses"] if os.path.exists(sys.argv[2]) else []
+bad = [e for c in o["criteria"] for e in c["evidence"] if not e["pass"]]
+failed = [e["check"] for e in bad]
+assert sorted(failed) == sorted(loses), f"failed {bad}, expected to fail {loses}"
+assert o["points"] == o["max"] - len(loses) and o["max"] == 25, (o["points"], o["max"])
+print(f"{o['points']} of {o['max']}" + (f", losing only {', '.join(loses)}" if loses else ""))
+PY
+		ok "$s, packaged and deployed, scores $(cat "$WORK/$s.why")"
+	else
+		fail "$s: $(tail -n 3 "$WORK/$s.why" "$WORK/$s.log" | tr '\n' ' ')"
+		grep -q "Failed to create" "$WORK/$s.log" && note "$(cat "$WORK/$s.events")"
+	fi
+done
+
 echo "1..$n"
 exit $status

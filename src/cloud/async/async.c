@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cloud/clock/vclock.h"
 #include "cloud/http/aws.h"
@@ -1011,10 +1012,10 @@ static bool read_config(struct cloud *c, const char *account, const char *functi
 
 /* Whether a Put/Update body sets a retry, an age or a destination (an unreadable body: yes,
  * so that its own error is reported). */
-static bool settings_given(const struct http_req *req)
+static bool settings_given(const char *body, size_t body_len)
 {
-	cJSON *in = req->body_len ? cJSON_ParseWithLength(req->body, req->body_len) : NULL;
-	if (req->body_len && !cJSON_IsObject(in)) {
+	cJSON *in = body_len ? cJSON_ParseWithLength(body, body_len) : NULL;
+	if (body_len && !cJSON_IsObject(in)) {
 		cJSON_Delete(in);
 		return true;
 	}
@@ -1029,6 +1030,10 @@ static bool settings_given(const struct http_req *req)
 	cJSON_Delete(in);
 	return given;
 }
+
+static void config_serve(struct cloud *c, const char *account, const char *m, const char *ref,
+			 bool list, const char *qual, const char *body, size_t body_len,
+			 struct http_resp *resp);
 
 void async_api(struct cloud *c, const char *account, const struct http_req *req,
 	       struct http_resp *resp)
@@ -1054,12 +1059,20 @@ void async_api(struct cloud *c, const char *account, const struct http_req *req,
 		lambda_unserved(resp, req);
 		return;
 	}
+	config_serve(c, account, req->method, ref, list, http_query(req, "Qualifier"), req->body,
+		     req->body_len, resp);
+}
+
+/* A request for function ref's config (list: the function's list) with method m, qualifier
+ * qual (or NULL) and the JSON body, answered in resp as the API answers it. */
+static void config_serve(struct cloud *c, const char *account, const char *m, const char *ref,
+			 bool list, const char *qual, const char *body, size_t body_len,
+			 struct http_resp *resp)
+{
 	char acct[13] = "", name[65] = "", in_ref[129] = "";
-	const char *qual = http_query(req, "Qualifier");
-	const char *m = req->method;
 	bool reading = !list && (strcmp(m, "GET") == 0 || strcmp(m, "DELETE") == 0);
 	bool writing = !list && (strcmp(m, "PUT") == 0 || strcmp(m, "POST") == 0);
-	if (writing && !settings_given(req)) {
+	if (writing && !settings_given(body, body_len)) {
 		/* Lambda checks the request before it looks the function up. */
 		aws_error(resp, 400, "InvalidParameterValueException",
 			  "You must specify at least one of error handling or destination "
@@ -1126,8 +1139,7 @@ void async_api(struct cloud *c, const char *account, const struct http_req *req,
 		}
 	} else if (strcmp(m, "PUT") == 0 || strcmp(m, "POST") == 0) {
 		bool merge = m[1] == 'O';
-		cJSON *in = req->body_len ? cJSON_ParseWithLength(req->body, req->body_len)
-					  : cJSON_CreateObject();
+		cJSON *in = body_len ? cJSON_ParseWithLength(body, body_len) : cJSON_CreateObject();
 		struct api_err e = { 0 };
 		cJSON *next = merge && cfg ? cJSON_Duplicate(cfg, true) : cJSON_CreateObject();
 		if (!cJSON_IsObject(in)) {
@@ -1153,4 +1165,57 @@ void async_api(struct cloud *c, const char *account, const struct http_req *req,
 		aws_error(resp, 405, "MethodNotAllowedException", "Method not allowed");
 	}
 	cJSON_Delete(cfg);
+}
+
+cJSON *async_op(struct cloud *c, const char *account, const char *op, const cJSON *in,
+		struct aws_err *err)
+{
+	static const struct {
+		const char *op, *method;
+	} methods[] = {
+		{ "PutFunctionEventInvokeConfig", "PUT" },
+		{ "UpdateFunctionEventInvokeConfig", "POST" },
+		{ "GetFunctionEventInvokeConfig", "GET" },
+		{ "DeleteFunctionEventInvokeConfig", "DELETE" },
+	};
+	const char *m = NULL;
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (strcmp(op, methods[i].op) == 0)
+			m = methods[i].method;
+	if (!m) {
+		aws_err_set(err, 501, "NotImplemented", "The local cloud does not offer %s", op);
+		return NULL;
+	}
+	/* The same request a client's would be: the name and qualifier out of the body. */
+	const char *fn = query_str(in, "FunctionName"), *qual = query_str(in, "Qualifier");
+	cJSON *body = cJSON_Duplicate(in, true);
+	cJSON_DeleteItemFromObjectCaseSensitive(body, "FunctionName");
+	cJSON_DeleteItemFromObjectCaseSensitive(body, "Qualifier");
+	char *text = m[0] == 'P' ? cJSON_PrintUnformatted(body) : NULL;
+	cJSON_Delete(body);
+	struct http_resp resp;
+	http_resp_init(&resp);
+	config_serve(c, account, m, fn ? fn : "", false, qual, text, text ? strlen(text) : 0,
+		     &resp);
+	free(text);
+	cJSON *out = NULL;
+	if (resp.status / 100 == 2) {
+		out = resp.body.len ? cJSON_ParseWithLength(resp.body.buf, resp.body.len) : NULL;
+		if (!out)
+			out = cJSON_CreateObject();
+	} else {
+		cJSON *e = cJSON_ParseWithLength(resp.body.buf ? resp.body.buf : "", resp.body.len);
+		const char *type = "ServiceException";
+		for (int i = 0; i < resp.nheaders; i++)
+			if (strcasecmp(resp.headers[i][0], "x-amzn-ErrorType") == 0)
+				type = resp.headers[i][1];
+		const char *msg = query_str(e, "message");
+		aws_err_set(err, resp.status, type, "%s",
+			    msg                       ? msg
+			    : query_str(e, "Message") ? query_str(e, "Message")
+						      : "");
+		cJSON_Delete(e);
+	}
+	http_resp_release(&resp);
+	return out;
 }

@@ -16,6 +16,7 @@
 #include "cloud/http/server.h"
 #include "core/error.h"
 
+struct aws_err;
 struct cloud;
 struct lfunc;
 
@@ -45,6 +46,14 @@ bool async_enqueue(struct cloud *c, const char *account, const char *function, c
  */
 void async_api(struct cloud *c, const char *account, const struct http_req *req,
 	       struct http_resp *resp);
+/*
+ * Put, Update, Get or DeleteFunctionEventInvokeConfig (op) for another service
+ * (CloudFormation): in as Lambda's API model has it (FunctionName, Qualifier and the
+ * settings); the config as the API answers it, or NULL with err as a client would get it.
+ * Caller deletes.
+ */
+struct cJSON *async_op(struct cloud *c, const char *account, const char *op, const struct cJSON *in,
+		       struct aws_err *err);
 
 /*
  * DeadLetterConfig.TargetArn of a function: set (NULL or "" removes), and read into out

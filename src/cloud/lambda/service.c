@@ -50,18 +50,24 @@ static const char *const raw_ops[] = {
 	"ListFunctionUrlConfigs",          NULL,
 };
 
-/* The mappings' Create, Update and Delete for other services (CloudFormation); a client's
+/* The mappings' Create, Update and Delete, and the event invoke config's operations, for
+ * other services (CloudFormation); a client's
  * request is still read from the wire by esm_api(). */
 static const char *const internal_ops[] = {
-	"CreateEventSourceMapping",
-	"DeleteEventSourceMapping",
-	"UpdateEventSourceMapping",
-	NULL,
+	"CreateEventSourceMapping",        "DeleteEventSourceMapping",
+	"UpdateEventSourceMapping",        "DeleteFunctionEventInvokeConfig",
+	"GetFunctionEventInvokeConfig",    "PutFunctionEventInvokeConfig",
+	"UpdateFunctionEventInvokeConfig", NULL,
 };
 
 static cJSON *op_esm(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
 	return esm_op(call->cloud, call->caller->account, call->op, in, err);
+}
+
+static cJSON *op_async(struct svc_call *call, const cJSON *in, struct aws_err *err)
+{
+	return async_op(call->cloud, call->caller->account, call->op, in, err);
 }
 
 static void raw(struct svc_call *call, struct http_resp *resp)
@@ -255,6 +261,7 @@ static const struct svc_op ops[] = {
 	{ "DeleteEventSourceMapping", op_esm },
 	{ "DeleteFunction", lambda_op_delete_function },
 	{ "DeleteFunctionConcurrency", lambda_op_delete_function_concurrency },
+	{ "DeleteFunctionEventInvokeConfig", op_async },
 	{ "DeleteLayerVersion", lambda_op_delete_layer_version },
 	{ "DeleteProvisionedConcurrencyConfig", lambda_op_delete_provisioned_concurrency_config },
 	{ "GetAccountSettings", lambda_op_get_account_settings },
@@ -262,6 +269,7 @@ static const struct svc_op ops[] = {
 	{ "GetFunction", lambda_op_get_function },
 	{ "GetFunctionConcurrency", lambda_op_get_function_concurrency },
 	{ "GetFunctionConfiguration", lambda_op_get_function_configuration },
+	{ "GetFunctionEventInvokeConfig", op_async },
 	{ "GetLayerVersion", lambda_op_get_layer_version },
 	{ "GetLayerVersionByArn", lambda_op_get_layer_version_by_arn },
 	{ "GetLayerVersionPolicy", lambda_op_get_layer_version_policy },
@@ -279,6 +287,7 @@ static const struct svc_op ops[] = {
 	{ "PublishLayerVersion", lambda_op_publish_layer_version },
 	{ "PublishVersion", lambda_op_publish_version },
 	{ "PutFunctionConcurrency", lambda_op_put_function_concurrency },
+	{ "PutFunctionEventInvokeConfig", op_async },
 	{ "PutProvisionedConcurrencyConfig", lambda_op_put_provisioned_concurrency_config },
 	{ "RemoveLayerVersionPermission", lambda_op_remove_layer_version_permission },
 	{ "RemovePermission", lambda_op_remove_permission },
@@ -288,6 +297,7 @@ static const struct svc_op ops[] = {
 	{ "UpdateEventSourceMapping", op_esm },
 	{ "UpdateFunctionCode", lambda_op_update_function_code },
 	{ "UpdateFunctionConfiguration", lambda_op_update_function_configuration },
+	{ "UpdateFunctionEventInvokeConfig", op_async },
 };
 
 /* Checked by the handler, after the function is found: AWS answers a missing function first. */

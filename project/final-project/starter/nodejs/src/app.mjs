@@ -1,7 +1,10 @@
 // Resize and convert uploaded images (the course's final project): complete the TODOs.
 import { S3Client, GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { SNSClient, PublishCommand } from "@aws-sdk/client-sns";
-import sharp from "sharp";
+// Jimp is pure JavaScript (no native binaries to match Lambda's platform): it reads and writes
+// JPEG, PNG, GIF, BMP and TIFF. Install it beside the handler before packaging:
+// npm install --prefix src
+import { Jimp } from "jimp";
 
 const s3 = new S3Client({});
 const sns = new SNSClient({});
@@ -14,8 +17,9 @@ export const handler = async (event) => {
   for (const record of event.Records) {
     const bucket = record.s3.bucket.name;
     const key = decodeURIComponent(record.s3.object.key.replace(/\+/g, " "));
-    // TODO: read the object, resize with sharp to each width in SIZES keeping the aspect
-    // ratio, convert to each format in FORMATS, put to OUTPUT_BUCKET with metadata, publish
+    // TODO: read the object (Jimp.fromBuffer), resize to each width in SIZES keeping the
+    // aspect ratio (image.resize({ w })), convert to each format in FORMATS
+    // (image.getBuffer("image/jpeg")), put to OUTPUT_BUCKET with metadata, publish
     // one notification, emit a custom metric; bad files: log and throw.
     console.log(JSON.stringify({ message: "received", bucket, key }));
   }
