@@ -501,6 +501,38 @@ int cmd_scenario_run(const struct cli_opts *opts, int argc, char **argv);
 			cmd_scenario_run                                                           \
 	}
 
+int cmd_review_run(const struct cli_opts *opts, int argc, char **argv);
+#define CMD_REVIEW                                                                                 \
+	{                                                                                          \
+		"review", "the hands-on review of a learner: code, checks, rubric, scores",        \
+			"Usage: lambda-tutor review DIR LEARNER [--workspace WS] [--json]\n"       \
+			"       lambda-tutor review DIR LEARNER CRITERION SCORE [COMMENT]\n"       \
+			"\n"                                                                       \
+			"The first form shows one learner of the class in DIR: the final "         \
+			"project's\n"                                                              \
+			"code (read-only, with line numbers; the workspace is --workspace, else "  \
+			"\n"                                                                       \
+			"~LEARNER/lambda-workshop), the last check of each exercise with its "     \
+			"failing\n"                                                                \
+			"tasks, the last automatic rubric per criterion with its evidence, and "   \
+			"the\n"                                                                    \
+			"reviews so far. The second records the trainer's score (0-4) and a "      \
+			"one-line\n"                                                               \
+			"comment for a criterion (functionality, error-handling, iam, "            \
+			"configuration,\n"                                                         \
+			"monitoring, code-docs, performance) in DIR/.reviews.db; the latest "      \
+			"review of a\n"                                                            \
+			"criterion counts. Every export carries them: grades (final-project, the " \
+			"total\n"                                                                  \
+			"of 28), wide and long (per criterion, with the comment), xAPI (scored, "  \
+			"with the\n"                                                               \
+			"comment and the trainer as instructor).\n"                                \
+			"\n"                                                                       \
+			"Exit status: 0 shown or recorded, 2 bad arguments or unreadable "         \
+			"records.\n",                                                              \
+			cmd_review_run                                                             \
+	}
+
 int cmd_project_run(const struct cli_opts *opts, int argc, char **argv);
 #define CMD_PROJECT                                                                                \
 	{                                                                                          \
@@ -594,6 +626,8 @@ int cmd_export_run(const struct cli_opts *opts, int argc, char **argv);
 			"                           [--out FILE] [--json] [--attempts A] [--quiz " \
 			"ID]\n"                                                                    \
 			"                           [--base IRI]\n"                                \
+			"       lambda-tutor export --lrs URL [--auth KEY:SECRET] [--class DIR "   \
+			"...]\n"                                                                   \
 			"       lambda-tutor export --merge FILE... [--out FILE]\n"                \
 			"\n"                                                                       \
 			"Export the records of one learner (default: your own), a class "          \
@@ -635,9 +669,27 @@ int cmd_export_run(const struct cli_opts *opts, int argc, char **argv);
 			"  --merge         merge files exported before (same format): each CSV "   \
 			"row or\n"                                                                 \
 			"                  statement id once\n"                                    \
+			"  --lrs URL       xapi: send the statements to a Learning Record Store "  \
+			"(POST\n"                                                                  \
+			"                  URL/statements, X-Experience-API-Version 1.0.3), in "   \
+			"batches;\n"                                                               \
+			"                  ids the LRS acknowledged go to a ledger, so a later "   \
+			"run "                                                                     \
+			"sends\n"                                                                  \
+			"                  only what is new or was not taken; no answer, 429 or "  \
+			"5xx "                                                                     \
+			"are\n"                                                                    \
+			"                  retried; a statement the LRS refuses is named on "      \
+			"stderr\n"                                                                 \
+			"  --auth K:S      HTTP Basic credentials (or $LAMBDA_TUTOR_LRS_AUTH)\n"   \
+			"  --lrs-ledger F  the ledger (default DATA/lambda-tutor/lrs/HASH.sent)\n" \
+			"  --batch N       statements per request (default 50)\n"                  \
+			"  --lrs-timeout S seconds one request may take (default 30)\n"            \
+			"  --xapi-version V  the version header (default 1.0.3)\n"                 \
 			"\n"                                                                       \
 			"Exit status: 0 exported (files that could not be read are named on "      \
 			"stderr),\n"                                                               \
+			"1 the LRS refused statements or some are kept for the next run,\n"        \
 			"2 bad options, or no record file could be read.\n",                       \
 			cmd_export_run                                                             \
 	}
