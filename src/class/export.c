@@ -151,8 +151,11 @@ static void build_standings(const struct class_room *room, const struct review_s
 {
 	b->stand = xcalloc(room->n ? room->n : 1, sizeof *b->stand);
 	for (size_t i = 0; i < room->n; i++) {
-		if (room->learners[i].file != CLASS_FILE_OK)
+		if (room->learners[i].file != CLASS_FILE_OK) {
+			for (int k = 0; k < REVIEW_N; k++)
+				b->stand[i].auto_points[k] = b->stand[i].auto_max[k] = -1;
 			continue;
+		}
 		review_standing_build(&room->learners[i], reviews, &b->stand[i]);
 		b->any_rubric |= b->stand[i].rubric;
 		b->any_review |= b->stand[i].n_reviews > 0;

@@ -67,6 +67,8 @@ static cJSON *json_dashboard(const struct roster *r, const struct course *course
 					row->module_id ? (double)((now - row->step_since_ms) / 1000)
 						       : 0);
 		cJSON_AddNumberToObject(o, "failed_checks", row->failed_checks);
+		cJSON_AddNumberToObject(o, "failed_since_pass", row->failed_open);
+		cJSON_AddNumberToObject(o, "progress", round(row->progress * 100) / 100);
 		if (row->scenario) {
 			cJSON *sc = cJSON_AddObjectToObject(o, "scenario");
 			cJSON_AddStringToObject(sc, "id", row->scenario);
@@ -97,6 +99,9 @@ static cJSON *json_dashboard(const struct roster *r, const struct course *course
 		cJSON_AddNumberToObject(o, "last_activity_ms", (double)row->last_ms);
 		cJSON_AddStringToObject(o, "state", roster_state_name(row->state));
 		cJSON_AddBoolToObject(o, "hand", row->hand);
+		if (row->hand)
+			cJSON_AddNumberToObject(o, "hand_age_s",
+						(double)((now - row->hand_ms) / 1000));
 		if (row->hand_note)
 			cJSON_AddStringToObject(o, "note", row->hand_note);
 		cJSON_AddItemToArray(ls, o);
@@ -155,6 +160,17 @@ static cJSON *json_dashboard(const struct roster *r, const struct course *course
 	return j;
 }
 
+/* "up 4m: the note", how long a hand has been up; "" when none is. */
+static const char *hand_text(const struct roster_row *row, int64_t now, char *buf, size_t len)
+{
+	if (!row->hand)
+		return "";
+	long age = (long)((now - row->hand_ms) / 60000);
+	snprintf(buf, len, "up %ldm%s%s", age < 0 ? 0 : age, row->hand_note ? ": " : "",
+		 row->hand_note ? row->hand_note : "");
+	return buf;
+}
+
 static void print_text(const struct roster *r, const struct course *course, const struct pace *p,
 		       const struct roster_agenda *ag, int64_t now)
 {
@@ -187,11 +203,12 @@ static void print_text(const struct roster *r, const struct course *course, cons
 		if (!isnan(best))
 			snprintf(quiz, sizeof quiz, "%.0f%%", best);
 		long mins = row->module_id ? (long)((now - row->step_since_ms) / 60000) : 0;
+		char hand[PACE_MSG_MAX + 32];
 		printf("%-14.14s %-20.20s %4ld %6d %5d %5s %-9s %s\n", row->learner->id, where,
-		       mins, row->failed_checks, row->hints, quiz,
+		       mins, row->failed_open, row->hints, quiz,
 		       row->state == ROSTER_UNREADABLE ? class_file_name(row->learner->file)
 						       : roster_state_name(row->state),
-		       row->hand ? (row->hand_note ? row->hand_note : "up") : "");
+		       hand_text(row, now, hand, sizeof hand));
 	}
 	bool any = false;
 	for (size_t i = 0; i < r->n; i++) {

@@ -764,17 +764,21 @@ int cmd_trainer_run(const struct cli_opts *opts, int argc, char **argv);
 			"agenda of\n"                                                              \
 			"the session (the modules' minutes) with its clock, the segment due now "  \
 			"and\n"                                                                    \
-			"whether the room is ahead or behind; one row per learner with module "    \
-			"and step,\n"                                                              \
-			"minutes on the step, failed checks, hints, best quiz score, last "        \
-			"activity and\n"                                                           \
-			"state (active; idle after 5 min without activity; stuck after 3 failed "  \
+			"whether the room is ahead or behind (by the core path's exercises "       \
+			"passed and\n"                                                             \
+			"quizzes taken, not pages read); one row per learner with module and "     \
+			"step,\n"                                                                  \
+			"minutes on the step, failed checks not fixed since, hints, best quiz "    \
+			"score, last\n"                                                            \
+			"activity and state\n"                                                     \
+			"(active; idle after 5 min without activity; stuck after 3 failed "        \
 			"checks\n"                                                                 \
 			"in a row or twice the room's median time on a step, at least 4 min; "     \
 			"done when\n"                                                              \
 			"every page was read; or the file's problem: locked, corrupt, missing, "   \
 			"forged);\n"                                                               \
-			"learners by module; raised hands with their notes; and with --question "  \
+			"learners by module; raised hands with age and notes; and with "           \
+			"--question "                                                              \
 			"a quiz\n"                                                                 \
 			"question's text, the room's answers with their options' text, counts "    \
 			"and\n"                                                                    \
