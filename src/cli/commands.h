@@ -798,6 +798,9 @@ int cmd_trainer_run(const struct cli_opts *opts, int argc, char **argv);
 			"Options:\n"                                                               \
 			"  --once         print the dashboard once and leave (--json: as JSON)\n"  \
 			"  --now MS       with --once, as of this time (ms since the epoch)\n"     \
+			"  --ack LEARNER  acknowledge a raised hand: the learner's tutor lowers "  \
+			"it and\n"                                                                 \
+			"                 says the trainer is coming (DIR/.hands.json)\n"          \
 			"\n"                                                                       \
 			"Exit status: 0 done, 2 no course, no terminal, or DIR cannot be read.\n", \
 			cmd_trainer_run                                                            \
