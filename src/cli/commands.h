@@ -501,6 +501,27 @@ int cmd_scenario_run(const struct cli_opts *opts, int argc, char **argv);
 			cmd_scenario_run                                                           \
 	}
 
+int cmd_present_run(const struct cli_opts *opts, int argc, char **argv);
+#define CMD_PRESENT                                                                             \
+	{                                                                                       \
+		"present", "the presenter view of a class, for the projector",                  \
+			"Usage: lambda-tutor present DIR\n"                                     \
+			"\n"                                                                    \
+			"The page the session's agenda has reached, in a wide centred column, " \
+			"with the\n"                                                            \
+			"module's title: nothing about any learner, and no way to the "         \
+			"dashboard, so it\n"                                                    \
+			"can run on the projector while the trainer's own screen shows the "    \
+			"dashboard\n"                                                           \
+			"(lambda-tutor trainer DIR). It follows the agenda (trainer DIR "       \
+			"--start); "                                                            \
+			"n p move\n"                                                            \
+			"by hand, f follows again, q quits.\n"                                  \
+			"\n"                                                                    \
+			"Exit status: 0, or 2 without a terminal or a class directory.\n",      \
+			cmd_present_run                                                         \
+	}
+
 int cmd_review_run(const struct cli_opts *opts, int argc, char **argv);
 #define CMD_REVIEW                                                                                 \
 	{                                                                                          \

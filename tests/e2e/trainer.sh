@@ -83,4 +83,14 @@ grep -q '"hands":[[:space:]]*\[\]' "$E2E_TMP/dash4.json" ||
 "$real" trainer "$class" --ack nobody >/dev/null 2>&1 && e2e_fail "acknowledged a stranger's hand"
 e2e_keys q q q
 e2e_exited 0
+
+# The presenter view as a command of its own: the agenda's page, nothing about a learner.
+printf '#!/bin/sh\nexec "%s" present "%s"\n' "$real" "$class" >"$E2E_TMP/present"
+chmod +x "$E2E_TMP/present"
+TUTOR="$E2E_TMP/present"
+e2e_start
+e2e_wait "page 1/"
+e2e_capture | grep -q "ada" && e2e_fail "the presenter view names a learner"
+e2e_keys q
+e2e_exited 0
 echo "ok - class mode: broadcast, hand, locked module, dashboard, presenter, hand acknowledged"
