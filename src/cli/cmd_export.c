@@ -211,6 +211,10 @@ int cmd_export_run(const struct cli_opts *opts, int argc, char **argv)
 		}
 	}
 	struct strbuf sb = STRBUF_INIT;
+	if (lrs.url && strncmp(lrs.url, "http://", 7) && strncmp(lrs.url, "https://", 8)) {
+		cli_error("--lrs takes the LRS's http or https endpoint, not '%s'", lrs.url);
+		goto done;
+	}
 	if (merge) {
 		struct error err;
 		if (n < 1) {
@@ -222,7 +226,10 @@ int cmd_export_run(const struct cli_opts *opts, int argc, char **argv)
 			strbuf_release(&sb);
 			goto done;
 		}
-		rc = write_out(out, &sb);
+		/* Files exported before (on a laptop, offline) reach the LRS the same way. */
+		rc = lrs.url && !out ? CLI_OK : write_out(out, &sb);
+		if (rc == CLI_OK && lrs.url)
+			rc = send_lrs(&lrs, &sb);
 		strbuf_release(&sb);
 		goto done;
 	}
@@ -234,10 +241,6 @@ int cmd_export_run(const struct cli_opts *opts, int argc, char **argv)
 	}
 	if (lrs.url && o.format != EXPORT_XAPI) {
 		cli_error("--lrs sends xAPI statements: use it with --format xapi");
-		goto done;
-	}
-	if (lrs.url && strncmp(lrs.url, "http://", 7) && strncmp(lrs.url, "https://", 8)) {
-		cli_error("--lrs takes the LRS's http or https endpoint, not '%s'", lrs.url);
 		goto done;
 	}
 	if (strncmp(o.base, "http://", 7) && strncmp(o.base, "https://", 8)) {

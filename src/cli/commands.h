@@ -649,7 +649,8 @@ int cmd_export_run(const struct cli_opts *opts, int argc, char **argv);
 			"                           [--base IRI]\n"                                \
 			"       lambda-tutor export --lrs URL [--auth KEY:SECRET] [--class DIR "   \
 			"...]\n"                                                                   \
-			"       lambda-tutor export --merge FILE... [--out FILE]\n"                \
+			"       lambda-tutor export --merge FILE... [--out FILE] [--lrs URL "      \
+			"...]\n"                                                                   \
 			"\n"                                                                       \
 			"Export the records of one learner (default: your own), a class "          \
 			"directory or\n"                                                           \

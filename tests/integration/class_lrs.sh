@@ -200,6 +200,10 @@ start_stub
 "$tutor" export --class "$class" --lrs "$url" --lrs-ledger "$tmp/ledger6" >"$tmp/out" 2>"$tmp/err"
 check "once it is back, the next run sends them all" \
 	[ $? -eq 0 ] && [ "$(state | field stored)" -eq $((total + 1)) ]
+"$tutor" export --merge "$tmp/xapi.out" --lrs "$url" --lrs-ledger "$tmp/ledger7" >"$tmp/out" 2>&1
+check "a file exported before is sent too; the LRS stores nothing twice" \
+	[ $? -eq 0 ] && [ "$(state | field stored)" -eq $((total + 1)) ] &&
+	[ "$(state | field duplicates)" -eq "$total" ]
 stop_stub
 "$tutor" export --class "$class" --format wide --lrs "$url" >/dev/null 2>"$tmp/err"
 check "--lrs with another format is refused in one line" \
