@@ -12,9 +12,13 @@
 #include <time.h>
 
 #include "class/csv.h"
+#include "class/review.h"
+#include "class/xapi.h"
 #include "core/digest.h"
 #include "core/path.h"
 #include "core/xalloc.h"
+#include "course/quiz_load.h"
+#include "quiz/quiz.h"
 #include "store/store.h"
 
 int export_format_from_name(const char *name)
@@ -118,11 +122,13 @@ static int cmp_str(const void *a, const void *b)
 struct built {
 	struct class_record *recs;
 	size_t n;
+	struct review_standing *stand; /* the final project's, per learner; NULL until built */
+	bool any_rubric, any_review;   /* whether any learner has one */
 };
 
 static void build_all(const struct class_room *room, struct built *b)
 {
-	b->n = room->n;
+	*b = (struct built){ .n = room->n };
 	b->recs = xcalloc(room->n ? room->n : 1, sizeof *b->recs);
 	for (size_t i = 0; i < room->n; i++)
 		class_record_build(&room->learners[i], &b->recs[i]);
@@ -130,9 +136,30 @@ static void build_all(const struct class_room *room, struct built *b)
 
 static void built_release(struct built *b)
 {
-	for (size_t i = 0; i < b->n; i++)
+	for (size_t i = 0; i < b->n; i++) {
 		class_record_release(&b->recs[i]);
+		if (b->stand)
+			review_standing_release(&b->stand[i]);
+	}
 	free(b->recs);
+	free(b->stand);
+}
+
+/* Each learner's final project, from their records and the class's reviews (may be NULL). */
+static void build_standings(const struct class_room *room, const struct review_set *reviews,
+			    struct built *b)
+{
+	b->stand = xcalloc(room->n ? room->n : 1, sizeof *b->stand);
+	for (size_t i = 0; i < room->n; i++) {
+		if (room->learners[i].file != CLASS_FILE_OK) {
+			for (int k = 0; k < REVIEW_N; k++)
+				b->stand[i].auto_points[k] = b->stand[i].auto_max[k] = -1;
+			continue;
+		}
+		review_standing_build(&room->learners[i], reviews, &b->stand[i]);
+		b->any_rubric |= b->stand[i].rubric;
+		b->any_review |= b->stand[i].n_reviews > 0;
+	}
 }
 
 static bool counts(const struct class_attempt *a)
@@ -292,6 +319,132 @@ static void grade_row(struct strbuf *out, const char *assignment, int64_t at_ms,
 	free(last);
 }
 
+/* ---- the final project: the automatic rubric and the trainer's review, per criterion ---- */
+
+#define PROJECT_REVIEW_MAX (REVIEW_N * REVIEW_SCORE_MAX)
+
+static int auto_max_of(const struct built *b, int k)
+{
+	for (size_t i = 0; i < b->n; i++)
+		if (b->stand[i].auto_max[k] >= 0)
+			return b->stand[i].auto_max[k];
+	return -1;
+}
+
+static int64_t last_review_ms(const struct review_standing *s)
+{
+	int64_t t = 0;
+	for (int k = 0; k < REVIEW_N; k++)
+		if (s->reviews[k] && s->reviews[k]->at_ms > t)
+			t = s->reviews[k]->at_ms;
+	return t;
+}
+
+/* grades.csv: "final-project" the review's total, "final-project-auto" the rubric's. */
+static void grades_project(const struct class_room *room, const struct built *b, struct strbuf *out)
+{
+	int auto_max = 0;
+	for (int k = 0; k < REVIEW_N; k++)
+		auto_max += auto_max_of(b, k) > 0 ? auto_max_of(b, k) : 0;
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass == 0 ? !b->any_review : !b->any_rubric)
+			continue;
+		for (size_t i = 0; i < room->n; i++) {
+			const struct review_standing *s = &b->stand[i];
+			if (room->learners[i].file != CLASS_FILE_OK)
+				continue;
+			if (pass == 0)
+				grade_row(out, REVIEW_PROJECT, last_review_ms(s),
+					  &room->learners[i], s->review_total, PROJECT_REVIEW_MAX);
+			else
+				grade_row(out, REVIEW_PROJECT "-auto", s->rubric ? s->rubric_ms : 0,
+					  &room->learners[i], s->auto_total,
+					  s->rubric ? s->auto_total_max : auto_max);
+		}
+	}
+}
+
+/* The wide CSV's columns of the project: review score and comment, rubric points. */
+static void wide_project_head(const struct built *b, struct strbuf *out)
+{
+	for (int k = 0; b->any_review && k < REVIEW_N; k++) {
+		char *col = xasprintf("review:%s", review_criteria[k]);
+		csv_text(out, col, false);
+		free(col);
+		col = xasprintf("comment:%s", review_criteria[k]);
+		csv_text(out, col, false);
+		free(col);
+	}
+	if (b->any_review)
+		csv_text(out, "review:total", false);
+	for (int k = 0; b->any_rubric && k < REVIEW_N; k++) {
+		char *col = xasprintf("rubric:%s", review_criteria[k]);
+		csv_text(out, col, false);
+		free(col);
+	}
+}
+
+static void wide_project_max(const struct built *b, struct strbuf *out)
+{
+	for (int k = 0; b->any_review && k < REVIEW_N; k++) {
+		csv_num(out, REVIEW_SCORE_MAX, false);
+		csv_text(out, "", false);
+	}
+	if (b->any_review)
+		csv_num(out, PROJECT_REVIEW_MAX, false);
+	for (int k = 0; b->any_rubric && k < REVIEW_N; k++) {
+		int m = auto_max_of(b, k);
+		csv_num(out, m >= 0 ? m : NAN, false);
+	}
+}
+
+static void wide_project_row(const struct built *b, size_t i, struct strbuf *out)
+{
+	const struct review_standing *s = &b->stand[i];
+	for (int k = 0; b->any_review && k < REVIEW_N; k++) {
+		csv_num(out, s->reviews[k] ? s->reviews[k]->score : NAN, false);
+		csv_text(out, s->reviews[k] ? s->reviews[k]->comment : "", false);
+	}
+	if (b->any_review)
+		csv_num(out, s->n_reviews ? s->review_total : NAN, false);
+	for (int k = 0; b->any_rubric && k < REVIEW_N; k++)
+		csv_num(out, s->auto_points[k] >= 0 ? s->auto_points[k] : NAN, false);
+}
+
+/* The long CSV's rows of the project: kind "rubric" per criterion, then kind "review" with
+ * the comment as its response. */
+static void long_project(const struct class_learner *l, const struct review_standing *s,
+			 struct strbuf *out)
+{
+	char ts[32];
+	for (int pass = 0; pass < 2; pass++) {
+		for (int k = 0; k < REVIEW_N; k++) {
+			const struct review *r = s->reviews[k];
+			if (pass == 0 ? s->auto_points[k] < 0 : !r)
+				continue;
+			double mark = pass == 0 ? s->auto_points[k] : r->score;
+			double max = pass == 0 ? s->auto_max[k] : r->max;
+			iso_time(pass == 0 ? s->rubric_ms : r->at_ms, ts);
+			csv_text(out, l->id, true);
+			csv_text(out, l->name, false);
+			csv_text(out, pass == 0 ? "rubric" : "review", false);
+			csv_text(out, REVIEW_PROJECT, false);
+			csv_num(out, 1, false);
+			csv_text(out, review_criteria[k], false);
+			csv_text(out, "", false);
+			csv_num(out, 1, false);
+			csv_text(out, pass == 0 ? "" : r->comment, false);
+			csv_num(out, max > 0 ? mark / max : 0, false);
+			csv_num(out, 0, false);
+			csv_num(out, mark, false);
+			csv_num(out, max, false);
+			csv_text(out, "", false);
+			csv_text(out, ts, false);
+			csv_end(out);
+		}
+	}
+}
+
 static void export_grades(const struct class_room *room, const struct built *b,
 			  const struct catalogue *c, struct strbuf *out)
 {
@@ -315,6 +468,7 @@ static void export_grades(const struct class_room *room, const struct built *b,
 				  &room->learners[i], run ? run->passed : 0, c->extotal[e]);
 		}
 	}
+	grades_project(room, b, out);
 }
 
 /* ---- wide ---- */
@@ -338,6 +492,7 @@ static void export_wide(const struct class_room *room, const struct built *b,
 		csv_text(out, col, false);
 		free(col);
 	}
+	wide_project_head(b, out);
 	csv_end(out);
 	/* The maximum of each column, in a row no learner can be named (names have no parens). */
 	strbuf_addstr(out, "(max),");
@@ -348,6 +503,7 @@ static void export_wide(const struct class_room *room, const struct built *b,
 	}
 	for (size_t e = 0; e < c->exercises.n; e++)
 		csv_num(out, c->extotal[e], false);
+	wide_project_max(b, out);
 	csv_end(out);
 	for (size_t i = 0; i < room->n; i++) {
 		const struct class_learner *l = &room->learners[i];
@@ -372,6 +528,7 @@ static void export_wide(const struct class_room *room, const struct built *b,
 			const struct class_run *run = best_run(&b->recs[i], c->exercises.v[e]);
 			csv_num(out, run ? run->passed : NAN, false);
 		}
+		wide_project_row(b, i, out);
 		csv_end(out);
 	}
 }
@@ -432,6 +589,7 @@ static void export_long(const struct class_room *room, const struct built *b, st
 			csv_text(out, ts, false);
 			csv_end(out);
 		}
+		long_project(l, &b->stand[i], out);
 	}
 }
 
@@ -697,59 +855,6 @@ static cJSON *ref(const char *id)
 	return arr;
 }
 
-/* The xAPI interaction type of a quiz question type (assessment.md 3.2). */
-static const char *interaction(const char *type)
-{
-	if (!type)
-		return "other";
-	if (!strcmp(type, "mc") || !strcmp(type, "mc_multi"))
-		return "choice";
-	if (!strcmp(type, "tf"))
-		return "true-false";
-	if (!strcmp(type, "short"))
-		return "fill-in";
-	if (!strcmp(type, "numeric"))
-		return "numeric";
-	if (!strcmp(type, "match"))
-		return "matching";
-	if (!strcmp(type, "order"))
-		return "sequencing";
-	return "other";
-}
-
-/* A recorded response in the interaction's response format. Caller frees. */
-static char *xapi_response(const char *kind, const char *resp)
-{
-	struct strbuf sb = STRBUF_INIT;
-	if (!strcmp(kind, "choice") || !strcmp(kind, "sequencing")) {
-		for (const char *p = resp; *p; p++) {
-			if (*p == ',')
-				strbuf_addstr(&sb, "[,]");
-			else
-				strbuf_addch(&sb, *p);
-		}
-	} else if (!strcmp(kind, "matching")) {
-		/* For each item in order the chosen answer's index, "-" for none. */
-		int item = 0;
-		const char *p = resp;
-		while (*p) {
-			size_t len = strcspn(p, ",");
-			if (len && !(len == 1 && *p == '-')) {
-				if (strbuf_str(&sb)[0])
-					strbuf_addstr(&sb, "[,]");
-				strbuf_addf(&sb, "%d[.]%.*s", item, (int)len, p);
-			}
-			item++;
-			p += len;
-			if (*p == ',')
-				p++;
-		}
-	} else {
-		strbuf_addstr(&sb, resp);
-	}
-	return strbuf_detach(&sb);
-}
-
 static void add_score(cJSON *result, double raw, double max)
 {
 	if (!(max > 0))
@@ -782,7 +887,32 @@ struct xapi_ctx {
 	const struct class_record *r;
 	char *course_iri;
 	struct strbuf *out;
+	const struct class_event *start; /* the quiz_start event doc was parsed from */
+	cJSON *doc;
 };
+
+/* The copy of question qid attempt a stored when it started, or NULL. Caller frees. */
+static struct quiz_question *stored_question(struct xapi_ctx *x, const struct class_attempt *a,
+					     const char *qid)
+{
+	if (x->start != a->start) {
+		cJSON_Delete(x->doc);
+		x->doc = a->start->data ? cJSON_Parse(a->start->data) : NULL;
+		x->start = a->start;
+	}
+	const cJSON *it;
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(x->doc, "questions"))
+	{
+		const cJSON *id = cJSON_GetObjectItemCaseSensitive(it, "id");
+		const cJSON *copy = cJSON_GetObjectItemCaseSensitive(it, "question");
+		if (!cJSON_IsString(id) || strcmp(id->valuestring, qid) != 0 ||
+		    !cJSON_IsString(copy))
+			continue;
+		struct error err;
+		return quiz_question_parse(copy->valuestring, strlen(copy->valuestring), &err);
+	}
+	return NULL;
+}
 
 static const struct class_attempt *attempt_of(const struct class_record *r,
 					      const struct class_event *ev)
@@ -806,6 +936,78 @@ static const struct class_run *run_of(const struct class_record *r, const struct
 	return NULL;
 }
 
+/* The first run of run's exercise, or run itself. */
+static const struct class_run *first_run(const struct xapi_ctx *x, const struct class_run *run)
+{
+	for (size_t k = 0; k < x->r->n_runs; k++)
+		if (!strcmp(x->r->runs[k].exercise, run->exercise))
+			return &x->r->runs[k];
+	return run;
+}
+
+/* Time on an exercise up to the end of run: from the start of its first run (a run's event
+ * is appended when the run ends, so it started duration_ms before). */
+static int64_t exercise_ms(const struct xapi_ctx *x, const struct class_run *run)
+{
+	const struct class_run *f = first_run(x, run);
+	cJSON *doc = f->ev->data ? cJSON_Parse(f->ev->data) : NULL;
+	const cJSON *d = cJSON_GetObjectItemCaseSensitive(doc, "duration_ms");
+	int64_t first_ms = cJSON_IsNumber(d) && d->valuedouble > 0 ? (int64_t)d->valuedouble : 0;
+	cJSON_Delete(doc);
+	int64_t ms = run->ev->at_ms - (f->ev->at_ms - first_ms);
+	return ms < 0 ? 0 : ms;
+}
+
+/* The exercise of a check run as a performance interaction; *result gets its response. */
+static cJSON *exercise_activity(const struct xapi_ctx *x, const struct class_event *ev,
+				cJSON **result)
+{
+	char *iri = xasprintf("%s/exercise/%s", x->course_iri, ev->item);
+	cJSON *object = activity(iri, ADL_ACTIVITY "cmi.interaction", ev->item);
+	free(iri);
+	cJSON *doc = ev->data ? cJSON_Parse(ev->data) : NULL;
+	char *resp = xapi_define_performance(cJSON_GetObjectItem(object, "definition"),
+					     cJSON_GetObjectItemCaseSensitive(doc, "tasks"));
+	*result = cJSON_CreateObject();
+	cJSON_AddStringToObject(*result, "response", resp);
+	free(resp);
+	cJSON_Delete(doc);
+	return object;
+}
+
+/* A statement of x's learner: the actor, context and timestamp around verb, object and
+ * result (NULL for none), taking them and parent. */
+static cJSON *wrap(const struct xapi_ctx *x, const char *id, cJSON *v, cJSON *object, cJSON *result,
+		   const char *registration, cJSON *parent, int64_t at_ms)
+{
+	cJSON *st = cJSON_CreateObject();
+	cJSON_AddStringToObject(st, "id", id);
+	cJSON *actor = cJSON_AddObjectToObject(st, "actor");
+	cJSON_AddStringToObject(actor, "objectType", "Agent");
+	cJSON_AddStringToObject(actor, "name", x->l->name);
+	cJSON *acc = cJSON_AddObjectToObject(actor, "account");
+	cJSON_AddStringToObject(acc, "homePage", x->o->base);
+	cJSON_AddStringToObject(acc, "name", x->l->id);
+	cJSON_AddItemToObject(st, "verb", v);
+	cJSON_AddItemToObject(st, "object", object);
+	if (result)
+		cJSON_AddItemToObject(st, "result", result);
+	cJSON *ctx = cJSON_AddObjectToObject(st, "context");
+	if (registration)
+		cJSON_AddStringToObject(ctx, "registration", registration);
+	cJSON *acts = cJSON_AddObjectToObject(ctx, "contextActivities");
+	if (parent)
+		cJSON_AddItemToObject(acts, "parent", parent);
+	cJSON_AddItemToObject(acts, "grouping", ref(x->course_iri));
+	cJSON_AddStringToObject(ctx, "platform", "lambda-tutor " LT_VERSION);
+	char ts[32];
+	iso_time(at_ms, ts);
+	if (ts[0])
+		cJSON_AddStringToObject(st, "timestamp", ts);
+	cJSON_AddStringToObject(st, "version", "1.0.0");
+	return st;
+}
+
 /* The statement for one event, or NULL for an event no statement describes. */
 static cJSON *statement(struct xapi_ctx *x, const struct class_event *ev)
 {
@@ -816,7 +1018,7 @@ static cJSON *statement(struct xapi_ctx *x, const struct class_event *ev)
 	if (!strcmp(ev->kind, STORE_PAGE_VIEW) && ev->module && ev->item) {
 		v = verb(ADL_VERB, "experienced");
 		iri = xasprintf("%s/%s/%s", base, ev->module, ev->item);
-		object = activity(iri, ADL_ACTIVITY "lesson", NULL);
+		object = activity(iri, ADL_ACTIVITY "lesson", ev->item);
 		free(iri);
 		iri = xasprintf("%s/%s", base, ev->module);
 		parent = ref(iri);
@@ -826,7 +1028,7 @@ static cJSON *statement(struct xapi_ctx *x, const struct class_event *ev)
 			return NULL;
 		v = verb(ADL_VERB, "attempted");
 		iri = xasprintf("%s/quiz/%s", base, ev->item);
-		object = activity(iri, ADL_ACTIVITY "assessment", NULL);
+		object = activity(iri, ADL_ACTIVITY "assessment", ev->item);
 		registration = xmalloc(37);
 		export_uuid(x->l->id, a->start->id, registration);
 	} else if (!strcmp(ev->kind, STORE_QUIZ_TRY) && ev->item) {
@@ -841,12 +1043,16 @@ static cJSON *statement(struct xapi_ctx *x, const struct class_event *ev)
 		for (size_t k = 0; k < a->n_questions; k++)
 			if (!strcmp(a->questions[k], tr->question))
 				type = a->types[k];
-		const char *kind = interaction(type);
+		struct quiz_question *q = stored_question(x, a, tr->question);
 		v = verb(ADL_VERB, "answered");
 		iri = xasprintf("%s/quiz/%s/%s", base, ev->item, tr->question);
-		object = activity(iri, ADL_ACTIVITY "cmi.interaction", NULL);
-		cJSON_AddStringToObject(cJSON_GetObjectItem(object, "definition"),
-					"interactionType", kind);
+		object = activity(iri, ADL_ACTIVITY "cmi.interaction", tr->question);
+		cJSON *def = cJSON_GetObjectItem(object, "definition");
+		if (q)
+			xapi_define_question(def, q);
+		else
+			cJSON_AddStringToObject(def, "interactionType",
+						xapi_interaction_type(type));
 		free(iri);
 		iri = xasprintf("%s/quiz/%s", base, ev->item);
 		parent = ref(iri);
@@ -854,9 +1060,10 @@ static cJSON *statement(struct xapi_ctx *x, const struct class_event *ev)
 		add_score(result, tr->mark, tr->max);
 		cJSON_AddBoolToObject(result, "success", tr->fraction >= 1);
 		cJSON_AddBoolToObject(result, "completion", tr->finished);
-		char *resp = xapi_response(kind, tr->response ? tr->response : "");
+		char *resp = xapi_response(type, q, tr->response);
 		cJSON_AddStringToObject(result, "response", resp);
 		free(resp);
+		quiz_question_free(q);
 		add_duration(result, tr->seconds);
 		registration = xmalloc(37);
 		export_uuid(x->l->id, a->start->id, registration);
@@ -869,7 +1076,7 @@ static cJSON *statement(struct xapi_ctx *x, const struct class_event *ev)
 		else
 			v = verb(ADL_VERB, a->passed ? "passed" : "failed");
 		iri = xasprintf("%s/quiz/%s", base, ev->item);
-		object = activity(iri, ADL_ACTIVITY "assessment", NULL);
+		object = activity(iri, ADL_ACTIVITY "assessment", ev->item);
 		result = cJSON_CreateObject();
 		if (!a->abandoned) {
 			add_score(result, a->score, a->max);
@@ -885,20 +1092,15 @@ static cJSON *statement(struct xapi_ctx *x, const struct class_event *ev)
 			return NULL;
 		bool passed = !strcmp(run->status, "passed");
 		v = verb(ADL_VERB, passed ? "passed" : "failed");
-		iri = xasprintf("%s/exercise/%s", base, ev->item);
-		object = activity(iri, ADL_ACTIVITY "cmi.interaction", NULL);
-		cJSON_AddStringToObject(cJSON_GetObjectItem(object, "definition"),
-					"interactionType", "performance");
+		object = exercise_activity(x, ev, &result);
 		if (run->module) {
-			free(iri);
 			iri = xasprintf("%s/%s", base, run->module);
 			parent = ref(iri);
 		}
-		result = cJSON_CreateObject();
 		add_score(result, run->passed, run->total);
 		cJSON_AddBoolToObject(result, "success", passed);
-		cJSON_AddBoolToObject(result, "completion", true);
-		cJSON_AddStringToObject(result, "response", run->status);
+		cJSON_AddBoolToObject(result, "completion", passed);
+		add_duration(result, (double)exercise_ms(x, run) / 1000);
 	} else if ((!strcmp(ev->kind, STORE_HINT) || !strcmp(ev->kind, STORE_SOLUTION)) &&
 		   ev->item) {
 		v = verb(ADL_VERB, "interacted");
@@ -928,35 +1130,160 @@ static cJSON *statement(struct xapi_ctx *x, const struct class_event *ev)
 		return NULL;
 	}
 	free(iri);
-	cJSON *st = cJSON_CreateObject();
 	char id[37];
 	export_uuid(x->l->id, ev->id, id);
-	cJSON_AddStringToObject(st, "id", id);
-	cJSON *actor = cJSON_AddObjectToObject(st, "actor");
-	cJSON_AddStringToObject(actor, "objectType", "Agent");
-	cJSON_AddStringToObject(actor, "name", x->l->name);
-	cJSON *acc = cJSON_AddObjectToObject(actor, "account");
-	cJSON_AddStringToObject(acc, "homePage", x->o->base);
-	cJSON_AddStringToObject(acc, "name", x->l->id);
-	cJSON_AddItemToObject(st, "verb", v);
-	cJSON_AddItemToObject(st, "object", object);
-	if (result)
-		cJSON_AddItemToObject(st, "result", result);
-	cJSON *ctx = cJSON_AddObjectToObject(st, "context");
-	if (registration)
-		cJSON_AddStringToObject(ctx, "registration", registration);
+	cJSON *st = wrap(x, id, v, object, result, registration, parent, ev->at_ms);
 	free(registration);
-	cJSON *acts = cJSON_AddObjectToObject(ctx, "contextActivities");
-	if (parent)
-		cJSON_AddItemToObject(acts, "parent", parent);
-	cJSON_AddItemToObject(acts, "grouping", ref(base));
-	cJSON_AddStringToObject(ctx, "platform", "lambda-tutor " LT_VERSION);
-	char ts[32];
-	iso_time(ev->at_ms, ts);
-	if (ts[0])
-		cJSON_AddStringToObject(st, "timestamp", ts);
-	cJSON_AddStringToObject(st, "version", "1.0.0");
 	return st;
+}
+
+static void add_line(struct strbuf *out, const cJSON *st)
+{
+	char *text = cJSON_PrintUnformatted(st);
+	strbuf_addstr(out, text);
+	strbuf_addch(out, '\n');
+	free(text);
+}
+
+/*
+ * For the first passing run of an exercise, besides its "passed": the exercise "completed",
+ * with the time it took from the first run. Its id is derived from the run's, so it is stable
+ * too. NULL for any other event.
+ */
+static cJSON *completed_statement(const struct xapi_ctx *x, const struct class_event *ev,
+				  const cJSON *passed)
+{
+	if (strcmp(ev->kind, STORE_CHECK_RUN) != 0)
+		return NULL;
+	const struct class_run *run = run_of(x->r, ev);
+	if (!run || strcmp(run->status, "passed") != 0)
+		return NULL;
+	for (const struct class_run *r = x->r->runs; r < run; r++)
+		if (!strcmp(r->exercise, run->exercise) && !strcmp(r->status, "passed"))
+			return NULL;
+	cJSON *st = cJSON_Duplicate(passed, true);
+	char *name = xasprintf("%s/%lld/completed", x->l->id, (long long)ev->id);
+	char id[37];
+	uuid5(name, id);
+	free(name);
+	cJSON_ReplaceItemInObjectCaseSensitive(st, "id", cJSON_CreateString(id));
+	cJSON_ReplaceItemInObjectCaseSensitive(st, "verb", verb(ADL_VERB, "completed"));
+	return st;
+}
+
+/* A rubric criterion's evidence ({check, pass, detail}) as a performance's tasks. */
+static cJSON *evidence_tasks(const char *evidence)
+{
+	cJSON *ev = evidence ? cJSON_Parse(evidence) : NULL;
+	cJSON *tasks = cJSON_CreateArray();
+	const cJSON *e;
+	cJSON_ArrayForEach(e, ev)
+	{
+		const cJSON *check = cJSON_GetObjectItemCaseSensitive(e, "check");
+		if (!cJSON_IsString(check))
+			continue;
+		struct strbuf id = STRBUF_INIT;
+		for (const char *p = check->valuestring; *p && id.len < 64; p++) {
+			char c = *p >= 'A' && *p <= 'Z' ? (char)(*p - 'A' + 'a') : *p;
+			bool word = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+			if (word)
+				strbuf_addch(&id, c);
+			else if (id.len && strbuf_str(&id)[id.len - 1] != '-')
+				strbuf_addch(&id, '-');
+		}
+		cJSON *t = cJSON_CreateObject();
+		cJSON_AddStringToObject(t, "id", strbuf_str(&id));
+		cJSON_AddStringToObject(t, "text", check->valuestring);
+		cJSON_AddBoolToObject(t, "pass",
+				      cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "pass")));
+		cJSON_AddItemToArray(tasks, t);
+		strbuf_release(&id);
+	}
+	cJSON_Delete(ev);
+	return tasks;
+}
+
+static char *project_iri(const struct xapi_ctx *x, const char *criterion)
+{
+	return criterion ? xasprintf("%s/project/" REVIEW_PROJECT "/%s", x->course_iri, criterion)
+			 : xasprintf("%s/project/" REVIEW_PROJECT, x->course_iri);
+}
+
+/*
+ * The final project's statements: "scored" per criterion of the last automatic rubric (a
+ * performance of its evidence), and per criterion the trainer reviewed, "scored" with the
+ * review's score, the comment in the result and the trainer as the instructor.
+ */
+static void xapi_project(const struct xapi_ctx *x, const struct review_standing *s,
+			 struct strbuf *out)
+{
+	for (int k = 0; s->rubric && k < REVIEW_N; k++) {
+		if (s->auto_points[k] < 0)
+			continue;
+		char *iri = project_iri(x, review_criteria[k]);
+		cJSON *object = activity(iri, ADL_ACTIVITY "cmi.interaction", review_criteria[k]);
+		free(iri);
+		cJSON *tasks = evidence_tasks(s->evidence[k]);
+		char *resp =
+			xapi_define_performance(cJSON_GetObjectItem(object, "definition"), tasks);
+		cJSON_Delete(tasks);
+		cJSON *result = cJSON_CreateObject();
+		add_score(result, s->auto_points[k], s->auto_max[k]);
+		cJSON_AddBoolToObject(result, "success", s->auto_points[k] == s->auto_max[k]);
+		cJSON_AddBoolToObject(result, "completion", true);
+		cJSON_AddStringToObject(result, "response", resp);
+		free(resp);
+		iri = project_iri(x, NULL);
+		char *name = xasprintf("%s/%lld/rubric/%s", x->l->id, (long long)s->rubric_event,
+				       review_criteria[k]);
+		char id[37];
+		uuid5(name, id);
+		free(name);
+		cJSON *st = wrap(x, id, verb(ADL_VERB, "scored"), object, result, NULL, ref(iri),
+				 s->rubric_ms);
+		free(iri);
+		add_line(out, st);
+		cJSON_Delete(st);
+	}
+	for (int k = 0; k < REVIEW_N; k++) {
+		const struct review *r = s->reviews[k];
+		if (!r)
+			continue;
+		char *iri = project_iri(x, review_criteria[k]);
+		cJSON *object = activity(iri, ADL_ACTIVITY "cmi.interaction", review_criteria[k]);
+		free(iri);
+		cJSON *def = cJSON_GetObjectItem(object, "definition");
+		cJSON_AddStringToObject(def, "interactionType", "performance");
+		cJSON *result = cJSON_CreateObject();
+		add_score(result, r->score, r->max);
+		cJSON_AddBoolToObject(result, "success", r->score == r->max);
+		cJSON_AddBoolToObject(result, "completion", true);
+		char *resp = xasprintf("%s[.]%d", review_criteria[k], r->score);
+		cJSON_AddStringToObject(result, "response", resp);
+		free(resp);
+		char *ext = xasprintf("%s/xapi/comment", x->o->base);
+		cJSON_AddStringToObject(cJSON_AddObjectToObject(result, "extensions"), ext,
+					r->comment);
+		free(ext);
+		iri = project_iri(x, NULL);
+		char id[37];
+		uuid5(r->key, id);
+		cJSON *st = wrap(x, id, verb(ADL_VERB, "scored"), object, result, NULL, ref(iri),
+				 r->at_ms);
+		free(iri);
+		if (r->by[0]) {
+			cJSON *ins = cJSON_CreateObject();
+			cJSON_AddStringToObject(ins, "objectType", "Agent");
+			cJSON_AddStringToObject(ins, "name", r->by);
+			cJSON *acc = cJSON_AddObjectToObject(ins, "account");
+			cJSON_AddStringToObject(acc, "homePage", x->o->base);
+			cJSON_AddStringToObject(acc, "name", r->by);
+			cJSON_AddItemToObject(cJSON_GetObjectItem(st, "context"), "instructor",
+					      ins);
+		}
+		add_line(out, st);
+		cJSON_Delete(st);
+	}
 }
 
 static void export_xapi(const struct class_room *room, const struct built *b,
@@ -964,17 +1291,23 @@ static void export_xapi(const struct class_room *room, const struct built *b,
 {
 	char *course_iri = xasprintf("%s/xapi/%s", o->base, o->course_id ? o->course_id : "course");
 	for (size_t i = 0; i < room->n; i++) {
-		struct xapi_ctx x = { o, &room->learners[i], &b->recs[i], course_iri, out };
+		struct xapi_ctx x = { o,   &room->learners[i], &b->recs[i], course_iri, out, NULL,
+				      NULL };
 		for (size_t k = 0; k < room->learners[i].n_events; k++) {
-			cJSON *st = statement(&x, &room->learners[i].events[k]);
+			const struct class_event *ev = &room->learners[i].events[k];
+			cJSON *st = statement(&x, ev);
 			if (!st)
 				continue;
-			char *text = cJSON_PrintUnformatted(st);
-			strbuf_addstr(out, text);
-			strbuf_addch(out, '\n');
-			free(text);
+			add_line(out, st);
+			cJSON *done = completed_statement(&x, ev, st);
+			if (done)
+				add_line(out, done);
+			cJSON_Delete(done);
 			cJSON_Delete(st);
 		}
+		cJSON_Delete(x.doc);
+		if (room->learners[i].file == CLASS_FILE_OK)
+			xapi_project(&x, &b->stand[i], out);
 	}
 	free(course_iri);
 }
@@ -988,6 +1321,7 @@ void export_room(const struct class_room *room, const struct export_opts *o, str
 		return;
 	}
 	build_all(room, &b);
+	build_standings(room, o->reviews, &b);
 	switch (o->format) {
 	case EXPORT_GRADES:
 	case EXPORT_WIDE:

@@ -33,12 +33,15 @@ enum export_attempts {
 	EXPORT_ALL
 };
 
+struct review_set;
+
 struct export_opts {
 	enum export_format format;
-	enum export_attempts attempts; /* items */
-	const char *quiz;              /* items: only this quiz; NULL for every quiz */
-	const char *base;              /* xAPI IRIs start here, e.g. "https://tutor.example" */
-	const char *course_id;         /* xAPI: the course activity's last segment */
+	enum export_attempts attempts;    /* items */
+	const char *quiz;                 /* items: only this quiz; NULL for every quiz */
+	const char *base;                 /* xAPI IRIs start here, e.g. "https://tutor.example" */
+	const char *course_id;            /* xAPI: the course activity's last segment */
+	const struct review_set *reviews; /* the class's reviews of the final project, or NULL */
 };
 
 /* -1 when name is none of grades, wide, long, items, xapi. */

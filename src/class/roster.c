@@ -109,6 +109,97 @@ static char *fail_message(const char *data)
 	return out;
 }
 
+static bool passed_run(const struct class_event *ev)
+{
+	return is(ev, STORE_CHECK_RUN) && ev->item && ev->data &&
+	       strstr(ev->data, "\"status\":\"passed\"");
+}
+
+/* The ids of what l finished: exercises passed and quizzes taken (borrowed). Caller frees. */
+static const char **finished_items(const struct class_learner *l, size_t *n)
+{
+	const char **ids = NULL;
+	*n = 0;
+	for (size_t i = 0; i < l->n_events; i++) {
+		const struct class_event *ev = &l->events[i];
+		bool took = is(ev, STORE_QUIZ_FINISH) && ev->item &&
+			    !(ev->data && strstr(ev->data, "\"reason\":\"abandoned\""));
+		if (!took && !passed_run(ev))
+			continue;
+		bool have = false;
+		for (size_t k = 0; k < *n && !have; k++)
+			have = !strcmp(ids[k], ev->item);
+		if (!have) {
+			ids = xreallocarray(ids, *n + 1, sizeof *ids);
+			ids[(*n)++] = ev->item;
+		}
+	}
+	return ids;
+}
+
+static bool has_id(const char **ids, size_t n, const char *id)
+{
+	for (size_t k = 0; k < n; k++)
+		if (!strcmp(ids[k], id))
+			return true;
+	return false;
+}
+
+/* row->progress from the core path's exercises and quizzes; pages_seen[m] per module. */
+static void core_progress(struct roster_row *row, const struct class_learner *l,
+			  const struct course *course, const size_t *pages_seen)
+{
+	size_t nf;
+	const char **fin = finished_items(l, &nf);
+	row->progress = course ? (double)course->n_modules : 0;
+	for (size_t m = 0; course && m < course->n_modules; m++) {
+		const struct course_module *mod = &course->modules[m];
+		size_t items = 0, done = 0;
+		for (size_t e = 0; e < mod->n_exercises; e++) {
+			if (mod->exercises[e].further)
+				continue;
+			items++;
+			done += has_id(fin, nf, mod->exercises[e].id);
+		}
+		if (mod->quiz) {
+			items++;
+			done += has_id(fin, nf, mod->quiz);
+		}
+		if (!items) {
+			items = mod->n_core ? mod->n_core : mod->n_pages;
+			done = pages_seen[m] < items ? pages_seen[m] : items;
+		}
+		if (done < items) {
+			row->progress = (double)m + (double)done / (double)items;
+			break;
+		}
+	}
+	free(fin);
+}
+
+/* row->failed_open: failed runs after the last pass of their exercise (read backwards). */
+static void open_failures(struct roster_row *row, const struct class_learner *l)
+{
+	const char **passed = NULL;
+	size_t np = 0;
+	row->failed_open = 0;
+	for (size_t i = l->n_events; i-- > 0;) {
+		const struct class_event *ev = &l->events[i];
+		if (!is(ev, STORE_CHECK_RUN) || !ev->item || !ev->module ||
+		    !strcmp(ev->module, SCENARIO_MODULE))
+			continue;
+		if (passed_run(ev)) {
+			if (!has_id(passed, np, ev->item)) {
+				passed = xreallocarray(passed, np + 1, sizeof *passed);
+				passed[np++] = ev->item;
+			}
+		} else if (!has_id(passed, np, ev->item)) {
+			row->failed_open++;
+		}
+	}
+	free(passed);
+}
+
 static void summarise(struct roster_row *row, const struct class_learner *l,
 		      const struct course *course, size_t n_modules)
 {
@@ -188,6 +279,8 @@ static void summarise(struct roster_row *row, const struct class_learner *l,
 		row->fail_message = fail_message(last_fail->data);
 	}
 	row->pages_viewed = seen.n;
+	core_progress(row, l, course, seen.per_module);
+	open_failures(row, l);
 	if (row->module_id && course) {
 		row->module = course_module_index(course, row->module_id);
 		if (row->module >= 0)
@@ -307,15 +400,7 @@ void roster_agenda(const struct roster *r, const struct course *course, int64_t 
 		const struct roster_row *row = &r->rows[i];
 		if (row->state == ROSTER_UNREADABLE)
 			continue;
-		if (row->state == ROSTER_DONE) {
-			pos[n++] = (double)nm;
-		} else if (row->module >= 0) {
-			size_t pages = course->modules[row->module].n_pages;
-			pos[n++] = (double)row->module +
-				   (pages ? (double)(row->step + 1) / (double)pages : 0);
-		} else {
-			pos[n++] = 0;
-		}
+		pos[n++] = row->progress;
 	}
 	if (n) {
 		qsort(pos, n, sizeof *pos, cmp_double);

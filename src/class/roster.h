@@ -40,6 +40,11 @@ struct roster_row {
 	int64_t step_since_ms;           /* when the learner came to this step */
 	int64_t last_ms;                 /* last activity; 0 for none */
 	int failed_checks, fail_streak;  /* all failed runs; failed runs in a row on one exercise */
+	int failed_open; /* failed runs of exercises not passed since: fixed ones no longer count */
+	/* Where the learner is on the core path by its exercises and quizzes, not pages (which
+	 * can be skipped): the first module not finished, plus the share of its core exercises
+	 * passed and its quiz taken (its core pages read, for a module with neither). */
+	double progress;
 	int hints, solutions;
 	size_t pages_viewed; /* distinct pages */
 	double *quiz_best;   /* per course module, best finished percent; NAN for none; owned */
@@ -83,7 +88,7 @@ struct roster_agenda {
 	long segment; /* module index due now; n_modules when the session is over; -1 before */
 	double segment_frac; /* how far into it, 0..1 */
 	double expected;     /* where the room should be: segment + fraction */
-	double room;         /* where the room is: median of module + share of its pages viewed */
+	double room;         /* where the room is: the median of the learners' progress */
 	int64_t elapsed_ms, total_ms;
 	int64_t left_in_segment_ms;
 };

@@ -11,6 +11,8 @@
 #include "class/class.h"
 #include "class/csv.h"
 #include "class/export.h"
+#include "class/lrs.h"
+#include "class/review.h"
 #include "cli/commands.h"
 #include "core/diag.h"
 #include "core/path.h"
@@ -59,6 +61,55 @@ void cmd_class_warn(const struct class_room *room)
 				  room->learners[i].problem);
 }
 
+/* The trainer's reviews of the class directories exported (--class, or a directory named). */
+static bool export_reviews(const struct cli_opts *opts, char **paths, size_t n,
+			   struct review_set *out)
+{
+	struct error err;
+	error_clear(&err);
+	const char *dir = opts->class_dir;
+	for (size_t i = 0; !dir && i < n; i++)
+		if (path_is_dir(paths[i]))
+			dir = paths[i];
+	if (dir && !review_load(dir, out, &err)) {
+		cli_print_error(&err);
+		return false;
+	}
+	return true;
+}
+
+/* Send what was exported to the LRS; a line of what happened on stdout. */
+static int send_lrs(struct lrs_opts *lrs, const struct strbuf *sb)
+{
+	struct error err;
+	error_clear(&err);
+	if (!lrs->auth)
+		lrs->auth = getenv("LAMBDA_TUTOR_LRS_AUTH");
+	if (lrs->auth && !lrs->auth[0])
+		lrs->auth = NULL;
+	if (lrs->auth && !strchr(lrs->auth, ':')) {
+		cli_error("--auth takes KEY:SECRET for HTTP Basic");
+		return CLI_USAGE;
+	}
+	char *ledger = lrs->ledger ? xstrdup(lrs->ledger) : lrs_default_ledger(lrs->url);
+	if (!ledger) {
+		cli_error("cannot find a data directory for the LRS ledger: set HOME or pass "
+			  "--lrs-ledger FILE");
+		return CLI_USAGE;
+	}
+	lrs->ledger = ledger;
+	struct lrs_report rep;
+	bool ok = lrs_send(lrs, strbuf_str(sb), sb->len, &rep, &err);
+	printf("LRS: %zu statements, %zu sent now, %zu sent before, %zu refused, %zu kept for "
+	       "the next run (%zu requests)\n",
+	       rep.statements, rep.sent, rep.already, rep.refused, rep.pending, rep.requests);
+	if (!ok)
+		cli_print_error(&err);
+	free(ledger);
+	lrs->ledger = NULL;
+	return ok && !rep.refused ? CLI_OK : CLI_FAIL;
+}
+
 static int write_out(const char *out, const struct strbuf *sb)
 {
 	struct error err;
@@ -93,6 +144,7 @@ int cmd_export_run(const struct cli_opts *opts, int argc, char **argv)
 				 .base = "https://lambda-tutor.invalid" };
 	const char *out = NULL;
 	bool merge = false;
+	struct lrs_opts lrs = { 0 };
 	char **paths = xcalloc((size_t)argc, sizeof *paths);
 	size_t n = 0;
 	int rc = CLI_USAGE;
@@ -123,6 +175,32 @@ int cmd_export_run(const struct cli_opts *opts, int argc, char **argv)
 			o.base = argv[++i];
 		} else if (!strcmp(a, "--merge")) {
 			merge = true;
+		} else if (!strcmp(a, "--lrs") && has) {
+			lrs.url = argv[++i];
+		} else if (!strcmp(a, "--auth") && has) {
+			lrs.auth = argv[++i];
+		} else if (!strcmp(a, "--lrs-ledger") && has) {
+			lrs.ledger = argv[++i];
+		} else if (!strcmp(a, "--xapi-version") && has) {
+			lrs.version = argv[++i];
+		} else if (!strcmp(a, "--lrs-timeout") && has) {
+			char *end;
+			double t = strtod(argv[++i], &end);
+			if (*end || !(t >= 0.1 && t <= 3600)) {
+				cli_error("--lrs-timeout takes 0.1 to 3600 seconds, not '%s'",
+					  argv[i]);
+				goto done;
+			}
+			lrs.timeout_ms = (long)(t * 1000);
+			lrs.pause_ms = lrs.timeout_ms < 5000 ? (int)(lrs.timeout_ms / 10) : 500;
+		} else if (!strcmp(a, "--batch") && has) {
+			char *end;
+			long b = strtol(argv[++i], &end, 10);
+			if (*end || b < 1 || b > 10000) {
+				cli_error("--batch takes 1 to 10000 statements, not '%s'", argv[i]);
+				goto done;
+			}
+			lrs.batch = (size_t)b;
 		} else if (a[0] == '-' && strcmp(a, "--")) {
 			cli_error(
 				"unknown option '%s' for export; see 'lambda-tutor export --help'",
@@ -133,6 +211,10 @@ int cmd_export_run(const struct cli_opts *opts, int argc, char **argv)
 		}
 	}
 	struct strbuf sb = STRBUF_INIT;
+	if (lrs.url && strncmp(lrs.url, "http://", 7) && strncmp(lrs.url, "https://", 8)) {
+		cli_error("--lrs takes the LRS's http or https endpoint, not '%s'", lrs.url);
+		goto done;
+	}
 	if (merge) {
 		struct error err;
 		if (n < 1) {
@@ -144,12 +226,21 @@ int cmd_export_run(const struct cli_opts *opts, int argc, char **argv)
 			strbuf_release(&sb);
 			goto done;
 		}
-		rc = write_out(out, &sb);
+		/* Files exported before (on a laptop, offline) reach the LRS the same way. */
+		rc = lrs.url && !out ? CLI_OK : write_out(out, &sb);
+		if (rc == CLI_OK && lrs.url)
+			rc = send_lrs(&lrs, &sb);
 		strbuf_release(&sb);
 		goto done;
 	}
+	if (lrs.url && (int)o.format < 0)
+		o.format = EXPORT_XAPI;
 	if ((int)o.format < 0) {
 		cli_error("export needs --format grades, wide, long, items or xapi");
+		goto done;
+	}
+	if (lrs.url && o.format != EXPORT_XAPI) {
+		cli_error("--lrs sends xAPI statements: use it with --format xapi");
 		goto done;
 	}
 	if (strncmp(o.base, "http://", 7) && strncmp(o.base, "https://", 8)) {
@@ -168,17 +259,27 @@ int cmd_export_run(const struct cli_opts *opts, int argc, char **argv)
 		goto done;
 	}
 	cmd_class_warn(&room);
+	struct review_set reviews = { 0 };
+	if (!export_reviews(opts, paths, n, &reviews)) {
+		class_room_release(&room);
+		course_free(course);
+		goto done;
+	}
+	o.reviews = &reviews;
 	size_t readable = 0;
 	for (size_t i = 0; i < room.n; i++)
 		readable += room.learners[i].file == CLASS_FILE_OK;
 	if (room.n && !readable) {
 		cli_error("nothing to export: no record file could be read");
+		review_set_release(&reviews);
 		class_room_release(&room);
 		course_free(course);
 		goto done;
 	}
 	export_room(&room, &o, &sb);
-	rc = write_out(out, &sb);
+	rc = lrs.url && !out ? CLI_OK : write_out(out, &sb);
+	if (rc == CLI_OK && lrs.url)
+		rc = send_lrs(&lrs, &sb);
 	if (rc == CLI_OK && opts->json && out) {
 		size_t ok = 0;
 		for (size_t i = 0; i < room.n; i++)
@@ -195,6 +296,7 @@ int cmd_export_run(const struct cli_opts *opts, int argc, char **argv)
 		cJSON_Delete(j);
 	}
 	strbuf_release(&sb);
+	review_set_release(&reviews);
 	class_room_release(&room);
 	course_free(course);
 done:

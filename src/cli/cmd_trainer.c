@@ -11,11 +11,13 @@
 #include <unistd.h>
 
 #include "class/class.h"
+#include "class/hands.h"
 #include "class/pace.h"
 #include "class/roster.h"
 #include "cli/commands.h"
 #include "core/clock.h"
 #include "core/diag.h"
+#include "core/path.h"
 #include "core/xalloc.h"
 #include "course/course.h"
 #include "quiz/quiz.h"
@@ -30,9 +32,38 @@ static const char *cmd_pace_word(const struct roster_agenda *ag)
 	return d > 0.25 ? "ahead" : d < -0.25 ? "behind" : "on time";
 }
 
+/* Whether the trainer acknowledged row's hand since it went up. */
+static bool hand_seen(const char *dir, const struct roster_row *row)
+{
+	int64_t seen = dir ? hands_seen_ms(dir, row->learner->id) : 0;
+	return seen && seen >= row->hand_ms;
+}
+
+/* trainer DIR --ack LEARNER: the learner's tutor lowers the hand and says it was seen. */
+static int ack_hand(const char *dir, const char *learner, int64_t now)
+{
+	char *file = xasprintf("%s.db", learner);
+	char *path = path_join(dir, file);
+	bool known = !strchr(learner, '/') && learner[0] != '.' && path_is_file(path);
+	free(file);
+	free(path);
+	if (!known) {
+		cli_error("--ack: %s has no record file in %s", learner, dir);
+		return CLI_USAGE;
+	}
+	struct error err;
+	error_clear(&err);
+	if (!hands_see(dir, learner, now, &err)) {
+		cli_print_error(&err);
+		return CLI_USAGE;
+	}
+	printf("%s's hand acknowledged: their tutor lowers it\n", learner);
+	return CLI_OK;
+}
+
 static cJSON *json_dashboard(const struct roster *r, const struct course *course,
 			     const struct pace *p, const struct roster_agenda *ag, int64_t now,
-			     const struct class_room *room, const char *question)
+			     const struct class_room *room, const char *question, const char *dir)
 {
 	cJSON *j = cJSON_CreateObject();
 	cJSON *s = cJSON_AddObjectToObject(j, "session");
@@ -67,6 +98,8 @@ static cJSON *json_dashboard(const struct roster *r, const struct course *course
 					row->module_id ? (double)((now - row->step_since_ms) / 1000)
 						       : 0);
 		cJSON_AddNumberToObject(o, "failed_checks", row->failed_checks);
+		cJSON_AddNumberToObject(o, "failed_since_pass", row->failed_open);
+		cJSON_AddNumberToObject(o, "progress", round(row->progress * 100) / 100);
 		if (row->scenario) {
 			cJSON *sc = cJSON_AddObjectToObject(o, "scenario");
 			cJSON_AddStringToObject(sc, "id", row->scenario);
@@ -97,6 +130,11 @@ static cJSON *json_dashboard(const struct roster *r, const struct course *course
 		cJSON_AddNumberToObject(o, "last_activity_ms", (double)row->last_ms);
 		cJSON_AddStringToObject(o, "state", roster_state_name(row->state));
 		cJSON_AddBoolToObject(o, "hand", row->hand);
+		if (row->hand) {
+			cJSON_AddNumberToObject(o, "hand_age_s",
+						(double)((now - row->hand_ms) / 1000));
+			cJSON_AddBoolToObject(o, "hand_seen", hand_seen(dir, row));
+		}
 		if (row->hand_note)
 			cJSON_AddStringToObject(o, "note", row->hand_note);
 		cJSON_AddItemToArray(ls, o);
@@ -155,6 +193,17 @@ static cJSON *json_dashboard(const struct roster *r, const struct course *course
 	return j;
 }
 
+/* "up 4m: the note", how long a hand has been up; "" when none is. */
+static const char *hand_text(const struct roster_row *row, int64_t now, char *buf, size_t len)
+{
+	if (!row->hand)
+		return "";
+	long age = (long)((now - row->hand_ms) / 60000);
+	snprintf(buf, len, "up %ldm%s%s", age < 0 ? 0 : age, row->hand_note ? ": " : "",
+		 row->hand_note ? row->hand_note : "");
+	return buf;
+}
+
 static void print_text(const struct roster *r, const struct course *course, const struct pace *p,
 		       const struct roster_agenda *ag, int64_t now)
 {
@@ -187,11 +236,12 @@ static void print_text(const struct roster *r, const struct course *course, cons
 		if (!isnan(best))
 			snprintf(quiz, sizeof quiz, "%.0f%%", best);
 		long mins = row->module_id ? (long)((now - row->step_since_ms) / 60000) : 0;
+		char hand[PACE_MSG_MAX + 32];
 		printf("%-14.14s %-20.20s %4ld %6d %5d %5s %-9s %s\n", row->learner->id, where,
-		       mins, row->failed_checks, row->hints, quiz,
+		       mins, row->failed_open, row->hints, quiz,
 		       row->state == ROSTER_UNREADABLE ? class_file_name(row->learner->file)
 						       : roster_state_name(row->state),
-		       row->hand ? (row->hand_note ? row->hand_note : "up") : "");
+		       hand_text(row, now, hand, sizeof hand));
 	}
 	bool any = false;
 	for (size_t i = 0; i < r->n; i++) {
@@ -241,7 +291,7 @@ static bool parse_start(const char *s, int64_t now, int64_t *out)
 int cmd_trainer_run(const struct cli_opts *opts, int argc, char **argv)
 {
 	const char *dir = opts->class_dir, *start = NULL, *open = NULL, *message = NULL;
-	const char *question = NULL, *now_arg = NULL;
+	const char *question = NULL, *now_arg = NULL, *ack = NULL;
 	bool once = false, presenter = false;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -260,6 +310,8 @@ int cmd_trainer_run(const struct cli_opts *opts, int argc, char **argv)
 			question = argv[++i];
 		else if (!strcmp(a, "--now") && has)
 			now_arg = argv[++i];
+		else if (!strcmp(a, "--ack") && has)
+			ack = argv[++i];
 		else if (a[0] == '-') {
 			cli_error("unknown option '%s' for trainer; see 'lambda-tutor trainer "
 				  "--help'",
@@ -304,6 +356,10 @@ int cmd_trainer_run(const struct cli_opts *opts, int argc, char **argv)
 			cli_error("--now takes milliseconds since the epoch, not '%s'", now_arg);
 			goto out;
 		}
+	}
+	if (ack) {
+		rc = ack_hand(dir, ack, now);
+		goto out;
 	}
 	bool changed = false;
 	if (start) {
@@ -382,7 +438,7 @@ int cmd_trainer_run(const struct cli_opts *opts, int argc, char **argv)
 	struct roster_agenda ag;
 	roster_agenda(&r, course, p.started_ms ? p.started_ms : now, now, &ag);
 	if (opts->json) {
-		cJSON *j = json_dashboard(&r, course, &p, &ag, now, &room, question);
+		cJSON *j = json_dashboard(&r, course, &p, &ag, now, &room, question, dir);
 		cJSON *t = cJSON_AddObjectToObject(j, "timing_ms");
 		cJSON_AddNumberToObject(t, "read", (double)(t1 - t0) / 1000);
 		cJSON_AddNumberToObject(t, "refresh", (double)(t2 - t1) / 1000);

@@ -503,6 +503,59 @@ int cmd_scenario_run(const struct cli_opts *opts, int argc, char **argv);
 			cmd_scenario_run                                                           \
 	}
 
+int cmd_present_run(const struct cli_opts *opts, int argc, char **argv);
+#define CMD_PRESENT                                                                             \
+	{                                                                                       \
+		"present", "the presenter view of a class, for the projector",                  \
+			"Usage: lambda-tutor present DIR\n"                                     \
+			"\n"                                                                    \
+			"The page the session's agenda has reached, in a wide centred column, " \
+			"with the\n"                                                            \
+			"module's title: nothing about any learner, and no way to the "         \
+			"dashboard, so it\n"                                                    \
+			"can run on the projector while the trainer's own screen shows the "    \
+			"dashboard\n"                                                           \
+			"(lambda-tutor trainer DIR). It follows the agenda (trainer DIR "       \
+			"--start); "                                                            \
+			"n p move\n"                                                            \
+			"by hand, f follows again, q quits.\n"                                  \
+			"\n"                                                                    \
+			"Exit status: 0, or 2 without a terminal or a class directory.\n",      \
+			cmd_present_run                                                         \
+	}
+
+int cmd_review_run(const struct cli_opts *opts, int argc, char **argv);
+#define CMD_REVIEW                                                                                 \
+	{                                                                                          \
+		"review", "the hands-on review of a learner: code, checks, rubric, scores",        \
+			"Usage: lambda-tutor review DIR LEARNER [--workspace WS] [--json]\n"       \
+			"       lambda-tutor review DIR LEARNER CRITERION SCORE [COMMENT]\n"       \
+			"\n"                                                                       \
+			"The first form shows one learner of the class in DIR: the final "         \
+			"project's\n"                                                              \
+			"code (read-only, with line numbers; the workspace is --workspace, else "  \
+			"\n"                                                                       \
+			"~LEARNER/lambda-workshop), the last check of each exercise with its "     \
+			"failing\n"                                                                \
+			"tasks, the last automatic rubric per criterion with its evidence, and "   \
+			"the\n"                                                                    \
+			"reviews so far. The second records the trainer's score (0-4) and a "      \
+			"one-line\n"                                                               \
+			"comment for a criterion (functionality, error-handling, iam, "            \
+			"configuration,\n"                                                         \
+			"monitoring, code-docs, performance) in DIR/.reviews.db; the latest "      \
+			"review of a\n"                                                            \
+			"criterion counts. Every export carries them: grades (final-project, the " \
+			"total\n"                                                                  \
+			"of 28), wide and long (per criterion, with the comment), xAPI (scored, "  \
+			"with the\n"                                                               \
+			"comment and the trainer as instructor).\n"                                \
+			"\n"                                                                       \
+			"Exit status: 0 shown or recorded, 2 bad arguments or unreadable "         \
+			"records.\n",                                                              \
+			cmd_review_run                                                             \
+	}
+
 int cmd_project_run(const struct cli_opts *opts, int argc, char **argv);
 #define CMD_PROJECT                                                                                \
 	{                                                                                          \
@@ -599,7 +652,10 @@ int cmd_export_run(const struct cli_opts *opts, int argc, char **argv);
 			"                           [--out FILE] [--json] [--attempts A] [--quiz " \
 			"ID]\n"                                                                    \
 			"                           [--base IRI]\n"                                \
-			"       lambda-tutor export --merge FILE... [--out FILE]\n"                \
+			"       lambda-tutor export --lrs URL [--auth KEY:SECRET] [--class DIR "   \
+			"...]\n"                                                                   \
+			"       lambda-tutor export --merge FILE... [--out FILE] [--lrs URL "      \
+			"...]\n"                                                                   \
 			"\n"                                                                       \
 			"Export the records of one learner (default: your own), a class "          \
 			"directory or\n"                                                           \
@@ -640,9 +696,27 @@ int cmd_export_run(const struct cli_opts *opts, int argc, char **argv);
 			"  --merge         merge files exported before (same format): each CSV "   \
 			"row or\n"                                                                 \
 			"                  statement id once\n"                                    \
+			"  --lrs URL       xapi: send the statements to a Learning Record Store "  \
+			"(POST\n"                                                                  \
+			"                  URL/statements, X-Experience-API-Version 1.0.3), in "   \
+			"batches;\n"                                                               \
+			"                  ids the LRS acknowledged go to a ledger, so a later "   \
+			"run "                                                                     \
+			"sends\n"                                                                  \
+			"                  only what is new or was not taken; no answer, 429 or "  \
+			"5xx "                                                                     \
+			"are\n"                                                                    \
+			"                  retried; a statement the LRS refuses is named on "      \
+			"stderr\n"                                                                 \
+			"  --auth K:S      HTTP Basic credentials (or $LAMBDA_TUTOR_LRS_AUTH)\n"   \
+			"  --lrs-ledger F  the ledger (default DATA/lambda-tutor/lrs/HASH.sent)\n" \
+			"  --batch N       statements per request (default 50)\n"                  \
+			"  --lrs-timeout S seconds one request may take (default 30)\n"            \
+			"  --xapi-version V  the version header (default 1.0.3)\n"                 \
 			"\n"                                                                       \
 			"Exit status: 0 exported (files that could not be read are named on "      \
 			"stderr),\n"                                                               \
+			"1 the LRS refused statements or some are kept for the next run,\n"        \
 			"2 bad options, or no record file could be read.\n",                       \
 			cmd_export_run                                                             \
 	}
@@ -717,17 +791,21 @@ int cmd_trainer_run(const struct cli_opts *opts, int argc, char **argv);
 			"agenda of\n"                                                              \
 			"the session (the modules' minutes) with its clock, the segment due now "  \
 			"and\n"                                                                    \
-			"whether the room is ahead or behind; one row per learner with module "    \
-			"and step,\n"                                                              \
-			"minutes on the step, failed checks, hints, best quiz score, last "        \
-			"activity and\n"                                                           \
-			"state (active; idle after 5 min without activity; stuck after 3 failed "  \
+			"whether the room is ahead or behind (by the core path's exercises "       \
+			"passed and\n"                                                             \
+			"quizzes taken, not pages read); one row per learner with module and "     \
+			"step,\n"                                                                  \
+			"minutes on the step, failed checks not fixed since, hints, best quiz "    \
+			"score, last\n"                                                            \
+			"activity and state\n"                                                     \
+			"(active; idle after 5 min without activity; stuck after 3 failed "        \
 			"checks\n"                                                                 \
 			"in a row or twice the room's median time on a step, at least 4 min; "     \
 			"done when\n"                                                              \
 			"every page was read; or the file's problem: locked, corrupt, missing, "   \
 			"forged);\n"                                                               \
-			"learners by module; raised hands with their notes; and with --question "  \
+			"learners by module; raised hands with age and notes; and with "           \
+			"--question "                                                              \
 			"a quiz\n"                                                                 \
 			"question's text, the room's answers with their options' text, counts "    \
 			"and\n"                                                                    \
@@ -747,6 +825,9 @@ int cmd_trainer_run(const struct cli_opts *opts, int argc, char **argv);
 			"Options:\n"                                                               \
 			"  --once         print the dashboard once and leave (--json: as JSON)\n"  \
 			"  --now MS       with --once, as of this time (ms since the epoch)\n"     \
+			"  --ack LEARNER  acknowledge a raised hand: the learner's tutor lowers "  \
+			"it and\n"                                                                 \
+			"                 says the trainer is coming (DIR/.hands.json)\n"          \
 			"\n"                                                                       \
 			"Exit status: 0 done, 2 no course, no terminal, or DIR cannot be read.\n", \
 			cmd_trainer_run                                                            \

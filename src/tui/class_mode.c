@@ -8,13 +8,39 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "class/hands.h"
 #include "class/pace.h"
 #include "core/clock.h"
 #include "core/error.h"
+#include "core/xalloc.h"
 #include "course/course.h"
 #include "store/store.h"
 #include "tui/prompt.h"
 #include "tui/theme.h"
+
+static bool record_hand(struct app *app, bool up, const char *text);
+
+/* The trainer acknowledged the hand (trainer DIR --ack): lower it in the learner's records and
+ * say so. True when it was. */
+static bool hand_answered(struct app *app)
+{
+	if (!app->hand || !app->hand_up_ms || !app->store)
+		return false;
+	const char *path = store_path(app->store);
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	size_t len = strlen(base);
+	if (len > 3 && !strcmp(base + len - 3, ".db"))
+		len -= 3;
+	char *me = xstrndup(base, len); /* the file is named after the learner */
+	int64_t seen = hands_seen_ms(app->class_dir, me);
+	free(me);
+	if (seen < app->hand_up_ms || !record_hand(app, false, NULL))
+		return false;
+	app->hand = false;
+	app->hand_up_ms = 0;
+	app_status(app, "The trainer saw your hand and is coming (hand lowered)");
+	return true;
+}
 
 bool class_mode_poll(struct app *app)
 {
@@ -29,6 +55,7 @@ bool class_mode_poll(struct app *app)
 	if (!pace_read(app->class_dir, &p, &err))
 		return false; /* a damaged trainer file locks nothing */
 	bool changed = p.open_through != app->open_through;
+	changed |= hand_answered(app);
 	app->open_through = p.open_through;
 	if (p.message[0] && p.message_ms != app->pace_seen_ms) {
 		app->pace_seen_ms = p.message_ms;
@@ -103,6 +130,7 @@ static enum input_result hand_key(struct app *app, int key)
 	case KEY_ENTER:
 		if (record_hand(app, true, note.buf)) {
 			app->hand = true;
+			app->hand_up_ms = clock_wall_ms();
 			app_status(app, "Hand raised: the trainer will come by");
 		}
 		app_back(app);

@@ -191,7 +191,7 @@ static void draw_roster(const struct course *course, int y, int rows, int cols)
 		if (ago >= 0)
 			snprintf(last, sizeof last, "%ldm ago", ago);
 		snprintf(line, sizeof line, "%-14.14s %-18.18s %4ld %5d %5d %5s %-10s %s%s",
-			 row->learner->id, where, mins, row->failed_checks, row->hints, quiz,
+			 row->learner->id, where, mins, row->failed_open, row->hints, quiz,
 			 row->state == ROSTER_UNREADABLE ? class_file_name(row->learner->file)
 							 : roster_state_name(row->state),
 			 last, row->hand ? " ✋" : "");

@@ -126,6 +126,7 @@ struct app {
 	int64_t pace_seen_ms;   /* the trainer's message shown last */
 	int64_t pace_polled_ms; /* when the trainer's file was read last */
 	bool hand;              /* the learner's hand is up */
+	int64_t hand_up_ms;     /* when it went up (wall clock); 0: not in this session */
 	/*
 	 * The learner's workspace and its cloud, for what opens exercises, the console and the
 	 * shell setup (tui/items.h): NULL workspace when there is none (tests).

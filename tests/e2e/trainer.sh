@@ -2,7 +2,7 @@
 # Class mode in the terminal, both sides. A learner's tutor (--class DIR) shows the trainer's
 # broadcast within seconds, raises a hand with a note that the trainer's dashboard lists, and
 # finds a module the trainer has not opened locked. The trainer's dashboard shows the learner,
-# and its presenter view opens and closes.
+# and its presenter view opens and closes; a hand the trainer acknowledges is lowered.
 . "$(dirname "$0")/lib.sh"
 
 real=$TUTOR
@@ -62,4 +62,35 @@ e2e_keys q
 e2e_wait "ada: stuck on IAM"
 e2e_keys q
 e2e_exited 0
-echo "ok - class mode: broadcast, hand, locked module, dashboard and presenter"
+
+# The trainer acknowledges a hand: the learner's tutor lowers it and says so.
+TUTOR="$E2E_TMP/learner"
+e2e_start
+e2e_wait "Modules"
+e2e_keys H
+e2e_wait "Raise your hand"
+e2e_keys "Lambda role" Enter
+e2e_wait "Hand raised"
+"$real" trainer "$class" --once --json >"$E2E_TMP/dash3.json" || e2e_fail "no dashboard"
+grep -q '"hand_seen":[[:space:]]*false' "$E2E_TMP/dash3.json" ||
+	e2e_fail "a new hand is not shown as waiting"
+grep -q '"hand_age_s":' "$E2E_TMP/dash3.json" || e2e_fail "the hand has no age"
+"$real" trainer "$class" --ack ada >/dev/null || e2e_fail "cannot acknowledge the hand"
+e2e_wait "The trainer saw your hand"
+"$real" trainer "$class" --once --json >"$E2E_TMP/dash4.json" || e2e_fail "no dashboard"
+grep -q '"hands":[[:space:]]*\[\]' "$E2E_TMP/dash4.json" ||
+	e2e_fail "the acknowledged hand is still in the queue"
+"$real" trainer "$class" --ack nobody >/dev/null 2>&1 && e2e_fail "acknowledged a stranger's hand"
+e2e_keys q q q
+e2e_exited 0
+
+# The presenter view as a command of its own: the agenda's page, nothing about a learner.
+printf '#!/bin/sh\nexec "%s" present "%s"\n' "$real" "$class" >"$E2E_TMP/present"
+chmod +x "$E2E_TMP/present"
+TUTOR="$E2E_TMP/present"
+e2e_start
+e2e_wait "page 1/"
+e2e_capture | grep -q "ada" && e2e_fail "the presenter view names a learner"
+e2e_keys q
+e2e_exited 0
+echo "ok - class mode: broadcast, hand, locked module, dashboard, presenter, hand acknowledged"

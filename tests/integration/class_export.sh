@@ -234,6 +234,45 @@ for n, line in enumerate(open(sys.argv[1]), 1):
         if bad < 5: print('# line %d: %s' % (n, ', '.join(errs)))
 sys.exit(1 if bad else 0)
 PY
+check "quiz answers carry their interaction's components, pattern and an xAPI response" \
+	py "$tmp/xapi.out" <<'PY'
+import json, re, sys
+num = re.compile(r'^-?\d+(\.\d+)?([eE][-+]?\d+)?$')
+seen, bad, runs, completed = set(), 0, {}, set()
+def ids(d, key): return {c['id'] for c in d.get(key, [])}
+for line in open(sys.argv[1]):
+    s = json.loads(line)
+    d, r, verb = s['object'].get('definition', {}), s.get('result', {}), s['verb']['display']['en-US']
+    kind, resp, errs = d.get('interactionType'), r.get('response'), []
+    if verb == 'answered':
+        seen.add(kind)
+        pats = d.get('correctResponsesPattern')
+        if not pats or not all(isinstance(p, str) for p in pats): errs.append('pattern')
+        if not d.get('description', {}).get('en-US'): errs.append('description')
+        if kind in ('choice', 'sequencing'):
+            ok = set(resp.split('[,]')) <= ids(d, 'choices') if resp else True
+            if not d.get('choices') or not ok: errs.append('choices')
+        elif kind == 'matching':
+            pairs = [p.split('[.]') for p in resp.split('[,]')] if resp else []
+            if not all(len(p) == 2 and p[0] in ids(d, 'source') and p[1] in ids(d, 'target') for p in pairs): errs.append('matching')
+        elif kind == 'true-false':
+            if resp not in ('true', 'false') or pats[0] not in ('true', 'false'): errs.append('true-false')
+        elif kind == 'numeric':
+            if not all(all(num.match(x) for x in p.split('[:]') if x) for p in pats): errs.append('numeric pattern')
+        elif kind != 'fill-in':
+            errs.append('type %s' % kind)
+    elif verb in ('passed', 'failed') and s['object']['id'].split('/')[-2] == 'exercise':
+        if kind != 'performance' or 'duration' not in r or r.get('completion') != (verb == 'passed'): errs.append('exercise')
+        if verb == 'passed': runs.setdefault(s['object']['id'], s['actor']['account']['name'])
+    elif verb == 'completed':
+        completed.add((s['object']['id'], s['actor']['account']['name']))
+    if errs:
+        bad += 1
+        if bad < 5: print('# %s: %s' % (s['object']['id'], ', '.join(errs)))
+want = {'choice', 'true-false', 'numeric', 'fill-in', 'matching', 'sequencing'}
+print('# interaction types seen: %s' % sorted(seen))
+sys.exit(1 if bad or not want <= seen or not completed else 0)
+PY
 
 # Merging: two overlapping exports give each statement and each row once.
 "$tutor" export --format xapi "$class/learner-003.db" "$class/learner-004.db" >"$tmp/part1.jsonl"

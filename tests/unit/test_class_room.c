@@ -184,6 +184,23 @@ TEST(roster_build__places_and_classifies_each_learner)
 	class_room_release(&room);
 }
 
+TEST(roster_build__counts_failures_until_fixed)
+{
+	struct class_room room = CLASS_ROOM_INIT;
+	struct class_learner *l = add(&room, "fay", "Fay");
+	ev(l, T0, STORE_PAGE_VIEW, "m1", "intro", NULL);
+	ev(l, T0 + 1 * MIN, STORE_CHECK_RUN, "m1", "ex2", failed);
+	ev(l, T0 + 2 * MIN, STORE_CHECK_RUN, "m1", "ex2", failed);
+	ev(l, T0 + 3 * MIN, STORE_CHECK_RUN, "m1", "ex2", passed);
+	ev(l, T0 + 4 * MIN, STORE_CHECK_RUN, "m1", "ex3", failed);
+	struct roster r;
+	roster_build(&r, &room, &course, T0 + 5 * MIN);
+	is_int(r.rows[0].failed_checks, 3, "three failed runs in all");
+	is_int(r.rows[0].failed_open, 1, "but ex2 was fixed: one still open");
+	roster_release(&r);
+	class_room_release(&room);
+}
+
 TEST(roster_agenda__tells_ahead_from_behind)
 {
 	struct class_room room = CLASS_ROOM_INIT;
@@ -196,9 +213,12 @@ TEST(roster_agenda__tells_ahead_from_behind)
 	is_int(ag.segment, 1, "segment 2 is due");
 	ok(fabs(ag.expected - (1 + 2.0 / 3)) < 1e-9, "expected position 1.667");
 	is_int(ag.left_in_segment_ms, 10 * MIN, "ten minutes left in it");
-	/* Positions: ana 1 + 1/2, bob 0 + 2/2 = 1, cy done = 2, dee 0 + 1/2; median (1 + 1.5) / 2.
-	 */
-	ok(fabs(ag.room - 1.25) < 1e-9, "room median 1.25, so behind");
+	/* Positions by the core path's quizzes and exercises, not pages: ana took q1, and m2 has
+	 * neither, so its pages count: 1 + 1/2; bob read m1 but did not take q1: 0; cy 2; dee 0.
+	 * Median (0 + 1.5) / 2. */
+	ok(row_of(&r, "bob")->progress == 0, "bob's reading does not move him on");
+	ok(fabs(row_of(&r, "ana")->progress - 1.5) < 1e-9, "ana's quiz does");
+	ok(fabs(ag.room - 0.75) < 1e-9, "room median 0.75, so behind");
 	long m, p;
 	roster_present_page(&course, &ag, &m, &p);
 	is_int(m, 1, "presenter shows module 2");
@@ -315,8 +335,9 @@ TEST(export_xapi__statements_are_valid_and_stable)
 	}
 	ok(all_ok, "every statement has a version 5 id, a verb IRI, an object and an account");
 	is_int(answered, 4, "one answered statement per try");
-	/* page views 10, quiz 2 x 4, hint 1, runs 4, hand 1 */
-	is_int(n, 10 + 8 + 1 + 4 + 1, "one statement per event");
+	/* page views 10, quiz 2 x 4, hint 1, runs 4 and ex1's first pass completed, hand 1 */
+	is_int(n, 10 + 8 + 1 + 4 + 1 + 1,
+	       "one statement per event, and one per exercise completed");
 	ok(strstr(b, "\"interactionType\":\"true-false\"") != NULL, "tf is true-false");
 	ok(strstr(b, "\"verb\":{\"id\":\"http://adlnet.gov/expapi/verbs/passed\"") != NULL,
 	   "a passed quiz");
@@ -554,6 +575,7 @@ TEST(roster_minutes_left__rounds_up)
 int main(void)
 {
 	RUN(roster_build__places_and_classifies_each_learner);
+	RUN(roster_build__counts_failures_until_fixed);
 	RUN(roster_agenda__tells_ahead_from_behind);
 	RUN(roster_answers__counts_last_tries_of_first_attempts);
 	RUN(export_grades__has_nbgrader_columns_and_harmless_names);
