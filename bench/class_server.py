@@ -61,43 +61,45 @@ def answer(sock):
     return int(head.split()[1]), rest[:length]
 
 
-try:
-    tokens = []
-    t0 = time.monotonic()
-    for i in range(n):
-        s = socket.create_connection(url)
-        s.sendall(request("POST", "/v1/join", {"code": code, "learner": "learner%03d" % i}))
-        st, body = answer(s)
-        assert st == 201, body
-        tokens.append(json.loads(body)["token"])
+def burst(reqs):
+    """Send every request on its own connection at once: (seconds to the last answer, bodies)."""
+    socks = [socket.create_connection(url) for _ in reqs]
+    start = time.monotonic()
+    for s, r in zip(socks, reqs):
+        s.sendall(r)
+    answers, pending = {}, {s.fileno(): (i, s) for i, s in enumerate(socks)}
+    while pending:
+        ready, _, _ = select.select([s for _, s in pending.values()], [], [], 60)
+        if not ready:
+            sys.exit("class_server.py: no answer in 60 s")
+        for s in ready:
+            i, _ = pending.pop(s.fileno())
+            answers[i] = answer(s)
+    took = time.monotonic() - start
+    for s in socks:
         s.close()
-    joins = time.monotonic() - t0
+    return took, [answers[i] for i in range(len(reqs))]
+
+
+try:
+    joins, got = burst([request("POST", "/v1/join", {"code": code,
+                                                     "learner": "learner%03d" % i})
+                        for i in range(n)])
+    assert all(st == 201 for st, _ in got), got
+    tokens = [json.loads(body)["token"] for _, body in got]
     now = int(time.time() * 1000)
     result = json.dumps({"status": "passed", "passed": 3, "total": 3,
                          "tasks": [{"id": "t%d" % k, "ok": True} for k in range(3)]})
     reqs = [request("POST", "/v1/events", {"events": [{
         "id": 1, "at_ms": now, "kind": "check_run", "module": "first-function",
         "item": "calculator", "data": result}]}, tok) for tok in tokens]
-    socks = [socket.create_connection(url) for _ in range(n)]
-    start = time.monotonic()
-    for s, r in zip(socks, reqs):
-        s.sendall(r)
-    acked, pending = 0, {s.fileno(): s for s in socks}
-    while pending:
-        ready, _, _ = select.select(list(pending.values()), [], [], 30)
-        if not ready:
-            sys.exit("class_server.py: no answer in 30 s")
-        for s in ready:
-            st, body = answer(s)
-            assert st == 200 and json.loads(body)["acked"] == 1, body
-            acked += 1
-            del pending[s.fileno()]
-    burst = time.monotonic() - start
-    for s in socks:
-        s.close()
-    print("class server, %d learners (joined one after another in %.0f ms):" % (n, joins * 1e3))
+    burst_s, got = burst(reqs)
+    assert all(st == 200 and json.loads(b)["acked"] == 1 for st, b in got), got
+    acked = len(got)
+    print("class server, %d learners:" % n)
+    print("  %d joins sent at once, every token given in %.0f ms" % (n, joins * 1e3))
     print("  %d check results sent at once, all acknowledged in %.0f ms (target <= 2000)"
-          % (acked, burst * 1e3))
+          % (acked, burst_s * 1e3))
     best = None
     for _ in range(5):
         r = subprocess.run([tutor, "trainer", cls, "--once", "--json"], capture_output=True,

@@ -43,6 +43,8 @@ struct hub {
 	pthread_mutex_t lock; /* the table of learners */
 	struct hub_learner **learners;
 	size_t n, alloc;
+	char **joining; /* names whose file is being made, outside the lock */
+	size_t n_joining, alloc_joining;
 };
 
 static const char code_alphabet[] = "ABCDEFGHJKMNPQRSTVWXYZ23456789";
@@ -120,6 +122,7 @@ void hub_free(struct hub *h)
 		free(h->learners[i]);
 	}
 	free(h->learners);
+	free(h->joining);
 	quiz_set_free(h->quizzes);
 	course_free(h->course);
 	pthread_mutex_destroy(&h->lock);
@@ -230,11 +233,34 @@ int hub_join(struct hub *h, const struct wire_join *req, char **token, struct er
 	free(file);
 	struct store *s = NULL;
 	char *old = NULL;
+	/* The name is reserved under the lock; its file is made outside it, joins in parallel. */
 	pthread_mutex_lock(&h->lock);
-	s = store_open_mode(path, STORE_MODE_PRIVATE, err);
-	if (!s || !store_meta_get(s, META_TOKEN, &old, err))
-		goto out;
-	if (old) {
+	bool busy = find(h, req->learner) != NULL;
+	for (size_t i = 0; i < h->n_joining && !busy; i++)
+		busy = strcmp(h->joining[i], req->learner) == 0;
+	if (!busy) {
+		if (h->n_joining == h->alloc_joining) {
+			h->alloc_joining = h->alloc_joining ? 2 * h->alloc_joining : 16;
+			h->joining =
+				xreallocarray(h->joining, h->alloc_joining, sizeof(*h->joining));
+		}
+		h->joining[h->n_joining++] = (char *)req->learner;
+	}
+	pthread_mutex_unlock(&h->lock);
+	bool made = false;
+	if (!busy) {
+		s = store_open_mode(path, STORE_MODE_PRIVATE, err);
+		made = s && store_meta_get(s, META_TOKEN, &old, err) && !old &&
+		       store_meta_set(s, STORE_META_LEARNER, req->learner, err) &&
+		       store_meta_set(s, META_TOKEN, hash, err);
+	}
+	pthread_mutex_lock(&h->lock);
+	for (size_t i = 0; !busy && i < h->n_joining; i++)
+		if (h->joining[i] == req->learner) {
+			h->joining[i] = h->joining[--h->n_joining];
+			break;
+		}
+	if (busy || old) {
 		status = 409;
 		error_set(err,
 			  "the name '%s' is taken in this class; choose another, or ask the "
@@ -242,8 +268,7 @@ int hub_join(struct hub *h, const struct wire_join *req, char **token, struct er
 			  req->learner);
 		goto out;
 	}
-	if (!store_meta_set(s, STORE_META_LEARNER, req->learner, err) ||
-	    !store_meta_set(s, META_TOKEN, hash, err))
+	if (!made)
 		goto out;
 	add(h, req->learner, s, hash);
 	s = NULL;
