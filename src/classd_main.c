@@ -55,7 +55,7 @@ static bool parse_listen(const char *s, char *host, size_t n, int *port)
 
 int main(int argc, char **argv)
 {
-	const char *dir = NULL, *course = NULL, *listen = "127.0.0.1:7459";
+	const char *dir = NULL, *course = NULL, *listen = "127.0.0.1:7459", *sock = NULL;
 	bool no_tls = false;
 	int first = 1;
 	/* argv stays "lambda-tutor class serve ...", so the process reads the same in ps. */
@@ -66,6 +66,8 @@ int main(int argc, char **argv)
 			course = argv[++i];
 		else if (!strcmp(argv[i], "--listen") && i + 1 < argc)
 			listen = argv[++i];
+		else if (!strcmp(argv[i], "--socket") && i + 1 < argc)
+			sock = argv[++i];
 		else if (!strcmp(argv[i], "--no-tls"))
 			no_tls = true;
 		else if (argv[i][0] != '-' && !dir)
@@ -99,7 +101,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	int bound = 0;
-	struct classd *d = classd_start(hub, host, port, &bound, &err);
+	struct classd *d = sock ? classd_start_unix(hub, sock, &err)
+				: classd_start(hub, host, port, &bound, &err);
 	if (!d) {
 		fprintf(stderr, "lambda-tutor: ");
 		error_print(stderr, &err);
@@ -112,12 +115,19 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	bool v6 = strchr(host, ':') != NULL;
-	printf("class %s: serving http://%s%s%s:%d\n", dir, v6 ? "[" : "", host, v6 ? "]" : "",
-	       bound);
-	printf("class code %s\n", hub_code(hub));
-	printf("learners run: lambda-tutor join http://%s%s%s:%d %s\n", v6 ? "[" : "", host,
-	       v6 ? "]" : "", bound, hub_code(hub));
-	printf("the trainer runs: lambda-tutor trainer %s\n", dir);
+	if (sock) {
+		printf("class %s: serving unix:%s (learners are who the kernel says)\n", dir, sock);
+		printf("class code %s\n", hub_code(hub));
+		printf("learners run: lambda-tutor join unix:%s %s\n", sock, hub_code(hub));
+		printf("the trainer runs: lambda-tutor trainer %s\n", dir);
+	} else {
+		printf("class %s: serving http://%s%s%s:%d\n", dir, v6 ? "[" : "", host,
+		       v6 ? "]" : "", bound);
+		printf("class code %s\n", hub_code(hub));
+		printf("learners run: lambda-tutor join http://%s%s%s:%d %s\n", v6 ? "[" : "", host,
+		       v6 ? "]" : "", bound, hub_code(hub));
+		printf("the trainer runs: lambda-tutor trainer %s\n", dir);
+	}
 	fflush(stdout);
 	while (!stop_flag)
 		pause();

@@ -211,13 +211,20 @@ static bool same(const char *a, const char *b, size_t n)
 	return d == 0;
 }
 
+bool hub_code_matches(const struct hub *h, const char *code, struct error *err)
+{
+	char want[32];
+	wire_code_normal(h->code, want);
+	if (strlen(code) != strlen(want) || !same(code, want, strlen(want)))
+		return error_set(err, "the class code is not this class's; ask the trainer");
+	return true;
+}
+
 int hub_join(struct hub *h, const struct wire_join *req, char **token, struct error *err)
 {
 	*token = NULL;
-	char want[32];
-	wire_code_normal(h->code, want);
-	if (strlen(req->code) != strlen(want) || !same(req->code, want, strlen(want)))
-		return error_set(err, "the class code is not this class's; ask the trainer"), 403;
+	if (!hub_code_matches(h, req->code, err))
+		return 403;
 	unsigned char r[32];
 	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
 		return error_set(err, "cannot make a token: %s", strerror(errno)), 500;
@@ -305,6 +312,22 @@ int hub_auth(struct hub *h, const char *token, struct hub_learner **out, struct 
 		return status;
 	if (!same(hash, l->token_hash, SHA256_HEX_LEN))
 		return error_set(err, "the token is not one of this class's"), 401;
+	*out = l;
+	return 200;
+}
+
+int hub_learner_named(struct hub *h, const char *name, struct hub_learner **out, struct error *err)
+{
+	*out = NULL;
+	if (!wire_learner_valid(name))
+		return error_set(err, "your login name cannot name a learner of this class"), 401;
+	int status = 200;
+	pthread_mutex_lock(&h->lock);
+	struct hub_learner *l = load(h, name, &status, err);
+	pthread_mutex_unlock(&h->lock);
+	if (!l)
+		return error_set(err, "'%s' has not joined this class (lambda-tutor join)", name),
+		       status;
 	*out = l;
 	return 200;
 }

@@ -37,10 +37,14 @@ void hub_free(struct hub *h);
 /* The class code learners join with, "XXXX-XXXX". Borrowed. */
 const char *hub_code(const struct hub *h);
 
+/* Whether code (as wire_code_normal() gives it) is the class's; err when not. */
+bool hub_code_matches(const struct hub *h, const char *code, struct error *err);
 /* Join: a new learner gets a token (*token, caller frees); a taken name is 409. */
 int hub_join(struct hub *h, const struct wire_join *req, char **token, struct error *err);
 /* The learner a token belongs to (401 when none does). *out is the hub's. */
 int hub_auth(struct hub *h, const char *token, struct hub_learner **out, struct error *err);
+/* The learner of that name who has joined (401 when none has): for a Unix socket's peer. */
+int hub_learner_named(struct hub *h, const char *name, struct hub_learner **out, struct error *err);
 /* The learner's name. Borrowed. */
 const char *hub_learner_name(const struct hub_learner *l);
 /* The id of the learner's last event the server holds (0: none). */

@@ -101,6 +101,14 @@ static void server_error(const struct lambda_reply *r, const char *url, struct e
 	cJSON_Delete(doc);
 }
 
+/* A client of a server at http://HOST:PORT or unix:PATH. */
+static struct lambda_client *client_of(const char *url)
+{
+	if (strncmp(url, "unix:", 5) == 0)
+		return client_new_control(url + 5);
+	return client_new(url, NULL, NULL);
+}
+
 bool link_join(const char *db_path, const char *url, const char *code, const char *learner,
 	       struct error *err)
 {
@@ -116,8 +124,9 @@ bool link_join(const char *db_path, const char *url, const char *code, const cha
 		link_release(&old);
 		return false;
 	}
-	if (strncmp(url, "http://", 7) != 0)
-		return error_set(err, "a class server's address starts http:// ('%s')", url);
+	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "unix:", 5) != 0)
+		return error_set(err, "a class server's address starts http:// or unix: ('%s')",
+				 url);
 	char *base = xstrdup(url);
 	size_t n = strlen(base);
 	while (n > 7 && base[n - 1] == '/')
@@ -127,16 +136,18 @@ bool link_join(const char *db_path, const char *url, const char *code, const cha
 	cJSON_AddStringToObject(req, "learner", learner);
 	char *body = cJSON_PrintUnformatted(req);
 	cJSON_Delete(req);
-	struct lambda_client *c = client_new(base, NULL, NULL);
+	struct lambda_client *c = client_of(base);
 	struct lambda_reply r;
 	bool ok = false;
 	client_request(c, "POST", "/v1/join", "application/json", NULL, body, strlen(body), &r);
 	cJSON *doc = r.status == 201 && r.body ? cJSON_Parse(r.body) : NULL;
 	const char *token = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "token"));
-	if (!token) {
+	/* The server's name for the learner: on a Unix socket, the kernel's. */
+	const char *named = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "learner"));
+	if (!token || !named) {
 		server_error(&r, base, err);
 	} else {
-		struct link l = { .url = base, .learner = (char *)learner, .token = (char *)token };
+		struct link l = { .url = base, .learner = (char *)named, .token = (char *)token };
 		ok = link_write(db_path, &l, err);
 	}
 	cJSON_Delete(doc);
@@ -226,7 +237,7 @@ bool link_sync(const char *db_path, struct link_sync *out, struct error *err)
 	bool ok = false;
 	char *auth = xasprintf("Authorization: Bearer %s", l.token);
 	const char *headers[] = { auth, NULL };
-	struct lambda_client *c = client_new(l.url, NULL, NULL);
+	struct lambda_client *c = client_of(l.url);
 	struct store *s = store_open_readonly(db_path, err);
 	struct pending p = { 0 };
 	struct lambda_reply r = { 0 };

@@ -19,6 +19,12 @@ struct classd;
  */
 struct classd *classd_start(struct hub *hub, const char *host, int port, int *bound_port,
 			    struct error *err);
+/*
+ * Serve hub on a Unix socket at path (mode 0666) for learners on the same host: each is the
+ * user the kernel says is at the other end (SO_PEERCRED), never a name they send, and needs no
+ * token. NULL and err when the socket cannot be made.
+ */
+struct classd *classd_start_unix(struct hub *hub, const char *path, struct error *err);
 /* Stop serving (requests under way finish first). No-op on NULL. */
 void classd_stop(struct classd *d);
 

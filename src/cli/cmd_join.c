@@ -102,7 +102,7 @@ int cmd_join_run(const struct cli_opts *opts, int argc, char **argv)
 	if (!link_join(db, url, code, learner, &err))
 		goto fail;
 	char *link = link_path(db);
-	printf("joined the class at %s as '%s'; your token is in %s (0600)\n", url, learner, link);
+	printf("joined the class at %s; your link to it is %s (0600)\n", url, link);
 	free(link);
 	if (!link_sync(db, &s, &err))
 		goto fail;

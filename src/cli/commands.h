@@ -677,7 +677,8 @@ int cmd_class_run(const struct cli_opts *opts, int argc, char **argv);
 	{                                                                                         \
 		"class", "prepare a class directory on a shared host, or serve a class",          \
 			"Usage: lambda-tutor class init DIR --trainer-group G [--seal-group S]\n" \
-			"       lambda-tutor class serve DIR [--listen ADDR:PORT] [--no-tls]\n"   \
+			"       lambda-tutor class serve DIR [--listen ADDR:PORT | --socket "     \
+			"PATH]\n"                                                                 \
 			"\n"                                                                      \
 			"class serve: hold the class's records in DIR (created 0700) for "        \
 			"learners on\n"                                                           \
@@ -696,6 +697,10 @@ int cmd_class_run(const struct cli_opts *opts, int argc, char **argv);
 			"plain HTTP\n"                                                            \
 			"                      (this build has no TLS: only on a network you "    \
 			"trust)\n"                                                                \
+			"  --socket PATH       on a shared host: a Unix socket (0666) instead; "  \
+			"each learner\n"                                                          \
+			"                      is the user the kernel says (SO_PEERCRED), "       \
+			"whatever they type\n"                                                    \
 			"Runs until Ctrl-C or SIGTERM.\n"                                         \
 			"\n"                                                                      \
 			"class init:\n"                                                           \
@@ -736,7 +741,10 @@ int cmd_join_run(const struct cli_opts *opts, int argc, char **argv);
 			"your own record and work offline; every command that records sends "     \
 			"what the\n"                                                              \
 			"server lacks when it can be reached, in order, each event once.\n"       \
-			"--sync sends it now and says what the class holds.\n"                    \
+			"--sync sends it now and says what the class holds. URL is "              \
+			"http://HOST:PORT, or\n"                                                  \
+			"unix:PATH on a shared host, where you are who the kernel says you "      \
+			"are.\n"                                                                  \
 			"\n"                                                                      \
 			"Exit status: 0 joined or sent (or the server is away: the events "       \
 			"wait), 2 the\n"                                                          \

@@ -38,9 +38,10 @@ HOMES = os.path.join(TMP, "learners")
 class Server:
     """`lambda-tutor class serve CLASS`, its address and class code."""
 
-    def __init__(self, listen="127.0.0.1:0"):
+    def __init__(self, listen="127.0.0.1:0", folder=CLASS, sock=None):
+        where = ["--socket", sock] if sock else ["--listen", listen]
         self.proc = subprocess.Popen(
-            [TUTOR, "class", "serve", CLASS, "--listen", listen],
+            [TUTOR, "class", "serve", folder] + where,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
         self.url = self.code = None
         deadline = time.monotonic() + 30
@@ -48,11 +49,11 @@ class Server:
             line = self.proc.stdout.readline()
             if not line:
                 raise RuntimeError("the class server stopped: " + self.proc.stderr.read())
-            m = re.search(r"serving (http://\S+)", line)
+            m = re.search(r"serving ((?:http|unix):\S+)", line)
             self.url = m.group(1) if m else self.url
             m = re.match(r"class code (\S+)", line)
             self.code = m.group(1) if m else None
-        self.port = int(self.url.rsplit(":", 1)[1])
+        self.port = int(self.url.rsplit(":", 1)[1]) if not sock else None
 
     def stop(self, sig=signal.SIGTERM):
         self.proc.send_signal(sig)
@@ -302,10 +303,38 @@ def test_workspace_private(t):
          r.stdout + r.stderr)
 
 
+def test_unix_socket(t):
+    """On a shared host: a Unix socket, and the learner is who the kernel says."""
+    import pwd
+    me = pwd.getpwuid(os.getuid()).pw_name
+    folder, sock = os.path.join(TMP, "shared"), os.path.join(TMP, "class.sock")
+    server = Server(folder=folder, sock=sock)
+    try:
+        db = os.path.join(HOMES, "shared.db")
+        shutil.copy(DB["ada"], db)
+        r = tutor(db, "join", server.url, server.code, learner="someone-else")
+        t.ok(r.returncode == 0 and "as '%s'" % me in r.stdout,
+             "a learner on the socket is recorded under their login name, not the one typed",
+             r.stdout + r.stderr)
+        t.eq(sorted(f for f in os.listdir(folder) if f.endswith(".db")), [me + ".db"],
+             "and nothing is made under the name they typed")
+        t.eq(rows(os.path.join(folder, me + ".db")), rows(db), "their record reaches the server")
+        again = os.path.join(HOMES, "shared2.db")
+        r = tutor(again, "join", server.url, server.code)
+        t.eq(r.returncode, 0, "the same user joins again from a new record", r.stderr)
+        r = tutor(os.path.join(HOMES, "shared3.db"), "join", server.url, "ABCD-EFGH")
+        t.ok(r.returncode == 2 and "class code" in r.stderr,
+             "a wrong class code is refused there too", r.stderr)
+    finally:
+        server.stop()
+    t.ok(not os.path.exists(sock), "the socket is gone when the server stops")
+
+
 tap = Tap()
 try:
     rc = tap.run([test_join, test_names, test_tokens, test_replay, test_forged_quiz,
-                  test_bad_requests, test_offline, test_dashboard, test_workspace_private])
+                  test_bad_requests, test_offline, test_dashboard, test_workspace_private,
+                  test_unix_socket])
 finally:
     try:
         SERVER.stop()
