@@ -466,14 +466,14 @@ static int grade(struct hub *h, struct hub_learner *l, struct store_event *ev, c
 		cJSON_Delete(doc);
 		return status;
 	}
-	cJSON_Delete(doc);
+	enum quiz_finish_reason why =
+		reason && strcmp(reason, "time") == 0 ? QUIZ_FINISH_TIME : QUIZ_FINISH_SUBMITTED;
+	cJSON_Delete(doc); /* reason pointed into it */
 	struct quiz_attempt *a = open_attempt(l, quiz, h->quizzes, number, &status, err);
 	if (!a)
 		return status;
 	if (finish) {
-		quiz_attempt_finish(a, ev->at_ms,
-				    reason && strcmp(reason, "time") == 0 ? QUIZ_FINISH_TIME
-									  : QUIZ_FINISH_SUBMITTED);
+		quiz_attempt_finish(a, ev->at_ms, why);
 		*data = quiz_record_finish(a);
 		quiz_attempt_free(a);
 		return 200;

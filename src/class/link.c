@@ -256,6 +256,16 @@ bool link_sync(const char *db_path, struct link_sync *out, struct error *err)
 		server_error(&r, l.url, err);
 		goto out;
 	}
+	/* A record that ends before what the class holds is not the one that joined. */
+	int64_t last = p.n ? p.v[p.n - 1].id : 0;
+	if (out->acked > last) {
+		error_set(
+			err,
+			"the class holds %lld events of yours but this record has %lld: it is not "
+			"the record that joined, and its events would not count; ask the trainer",
+			(long long)out->acked, (long long)last);
+		goto out;
+	}
 	size_t i = 0;
 	while (i < p.n && p.v[i].id <= out->acked)
 		i++;

@@ -120,15 +120,16 @@ static enum MHD_Result route(struct classd *d, struct MHD_Connection *conn, cons
 		}
 		char *token = NULL;
 		struct hub_learner *known = NULL;
-		/* Over a Unix socket, a learner who has joined may join again from a new record. */
-		int status;
+		/*
+		 * Over a Unix socket a second join is refused too: a new record's events would
+		 * carry ids the class already holds from the first, and count for nothing.
+		 */
 		if (d->socket_path && hub_code_matches(d->hub, j.code, &err) &&
-		    hub_learner_named(d->hub, j.learner, &known, &err) == 200) {
-			token = xstrdup("");
-			status = 201;
-		} else {
-			status = hub_join(d->hub, &j, &token, &err);
-		}
+		    hub_learner_named(d->hub, j.learner, &known, &err) == 200)
+			return refuse(conn, 409,
+				      "you have joined this class already, from another record; "
+				      "ask the trainer");
+		int status = hub_join(d->hub, &j, &token, &err);
 		if (status != 201)
 			return refuse_err(conn, status, &err);
 		cJSON *doc = cJSON_CreateObject();

@@ -285,6 +285,15 @@ def test_offline(t):
          "acknowledged", ans)
 
 
+def test_wrong_record(t):
+    fresh = os.path.join(HOMES, "fresh.db")
+    shutil.copy(os.path.join(TMP, "gen", "learner-000.db"), fresh)
+    shutil.copy(DB["bob"] + ".class.json", fresh + ".class.json")
+    r = tutor(fresh, "join", "--sync")
+    t.ok(r.returncode == 2 and "not the record that joined" in r.stderr,
+         "a record shorter than what the class holds is not sent over it", r.stderr)
+
+
 def test_dashboard(t):
     r = subprocess.run([TUTOR, "trainer", CLASS, "--once", "--json"], capture_output=True,
                        text=True, timeout=60, cwd=ROOT)
@@ -321,7 +330,9 @@ def test_unix_socket(t):
         t.eq(rows(os.path.join(folder, me + ".db")), rows(db), "their record reaches the server")
         again = os.path.join(HOMES, "shared2.db")
         r = tutor(again, "join", server.url, server.code)
-        t.eq(r.returncode, 0, "the same user joins again from a new record", r.stderr)
+        t.ok(r.returncode == 2 and "joined this class already" in r.stderr,
+             "the same user cannot join again from a new record (its ids would clash)",
+             r.stderr)
         r = tutor(os.path.join(HOMES, "shared3.db"), "join", server.url, "ABCD-EFGH")
         t.ok(r.returncode == 2 and "class code" in r.stderr,
              "a wrong class code is refused there too", r.stderr)
@@ -333,7 +344,7 @@ def test_unix_socket(t):
 tap = Tap()
 try:
     rc = tap.run([test_join, test_names, test_tokens, test_replay, test_forged_quiz,
-                  test_bad_requests, test_offline, test_dashboard, test_workspace_private,
+                  test_bad_requests, test_offline, test_wrong_record, test_dashboard, test_workspace_private,
                   test_unix_socket])
 finally:
     try:
