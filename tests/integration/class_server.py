@@ -298,9 +298,16 @@ def test_dashboard(t):
     r = subprocess.run([TUTOR, "trainer", CLASS, "--once", "--json"], capture_output=True,
                        text=True, timeout=60, cwd=ROOT)
     ok = r.returncode == 0
-    names = sorted(x.get("id") for x in json.loads(r.stdout)["learners"]) if ok else []
-    t.eq(names, ["ada", "bob", "mallory"], "the trainer's dashboard reads the class served",
-         r.stderr)
+    learners = {x.get("id"): x for x in json.loads(r.stdout)["learners"]} if ok else {}
+    t.eq(sorted(learners), ["ada", "bob", "mallory"],
+         "the trainer's dashboard reads the class served", r.stderr)
+    m = learners.get("mallory", {})
+    t.ok(m.get("refused", 0) >= 3 and learners["ada"].get("refused") == 0,
+         "and shows who had events refused", m)
+    r = subprocess.run([TUTOR, "trainer", CLASS, "--once"], capture_output=True, text=True,
+                       timeout=60, cwd=ROOT)
+    t.match(r"^mallory: the class server refused \d+ events; last: ", r.stdout,
+            "with the last reason, in words")
 
 
 def test_workspace_private(t):
