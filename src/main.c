@@ -67,7 +67,13 @@ int main(int argc, char **argv)
 		for (int i = 0; i < m; i++)
 			argv0[i + 1] = args[i];
 		argv0[m + 1] = NULL;
-		return cmd->run(&opts, m + 1, argv0);
+		int rc = cmd->run(&opts, m + 1, argv0);
+		cli_class_sync();
+		return rc;
 	}
-	return cmd->run(&opts, n, args);
+	int rc = cmd->run(&opts, n, args);
+	/* A record that joined a class server sends it what it lacks. */
+	if (strcmp(cmd->name, "join") != 0)
+		cli_class_sync();
+	return rc;
 }

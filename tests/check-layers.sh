@@ -22,7 +22,8 @@ only 'n?curses(w)?(/curses)?\.h' tui
 # CloudFormation reads templates in YAML, with its short-form tags and their marks.
 only 'yaml\.h' course cloud/cfn
 only 'md4c\.h' tui
-only 'microhttpd\.h' cloud
+# The class server (classd/) is the other HTTP server: its own program, as the cloud is.
+only 'microhttpd\.h' cloud classd
 only 'sqlite3\.h' store cloud
 # KMS's AES-GCM, HMAC and random bytes; nothing else speaks to libcrypto.
 only 'openssl/[a-z0-9]+\.h' cloud/kms
@@ -34,7 +35,7 @@ for low in core; do
 done
 bad=$(grep -rlE '#include "(course|store|quiz|cloud|check|class|tui|cli)/' aws 2>/dev/null)
 [ -n "$bad" ] && { echo "aws/ stands on core/ alone: $bad"; status=1; }
-bad=$(grep -rlE '#include "cloud/' check class tui cli main.c 2>/dev/null)
+bad=$(grep -rlE '#include "cloud/' check class classd tui cli main.c 2>/dev/null)
 [ -n "$bad" ] && { echo "the tutor reaches the cloud over HTTP (aws/), never by linking it: $bad"; status=1; }
 # ... nor by linking it: the cloud's library is linked by its own program (and the tests) only,
 # and the checker, the console and the tutor talk to it over its protocols and control socket.
@@ -59,5 +60,8 @@ if [ -n "$bad" ]; then
 	echo "namespaces and identity changes outside cloud/lambda/sandbox*.c and cli/seal.c: $bad"
 	status=1
 fi
+# The class server's program links classd/; nothing the tutor links includes it.
+bad=$(grep -rlE '#include "classd/' . | sed 's|^\./||' | grep -vE '^(classd/|classd_main\.c$)')
+[ -n "$bad" ] && { echo "only the class server's program includes classd/: $bad"; status=1; }
 [ $status = 0 ] && echo "layers: ok"
 exit $status

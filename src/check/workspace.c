@@ -10,11 +10,31 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/path.h"
 #include "core/xalloc.h"
 
 #define STARTER_FILE_MAX (1u << 20)
+
+bool workspace_private(const char *ws, struct error *err)
+{
+	char *parent = path_dirname(ws);
+	bool ok = path_mkdirs(parent, 0755, err);
+	free(parent);
+	if (!ok)
+		return false;
+	if (mkdir(ws, 0700) != 0 && errno != EEXIST)
+		return error_set(err, "cannot create the workspace '%s': %s", ws, strerror(errno));
+	struct stat st;
+	if (lstat(ws, &st) != 0 || !S_ISDIR(st.st_mode))
+		return error_set(err, "the workspace '%s' is not a folder", ws);
+	/* Someone else's folder (a trainer's shared copy) is left as its owner made it. */
+	if (st.st_uid == geteuid() && (st.st_mode & 077) && chmod(ws, st.st_mode & 07700) != 0)
+		return error_set(err, "cannot make the workspace '%s' private: %s", ws,
+				 strerror(errno));
+	return true;
+}
 
 char *workspace_dir(const char *ws, const struct exercise *ex)
 {
@@ -53,6 +73,8 @@ int workspace_language(const char *ws, const struct exercise *ex)
 bool workspace_set_language(const char *ws, const struct exercise *ex, enum exercise_lang lang,
 			    struct error *err)
 {
+	if (!workspace_private(ws, err))
+		return false;
 	char *dir = ex ? workspace_dir(ws, ex) : path_join(ws, ".lambda-tutor");
 	char *file = path_join(dir, ex ? ".language" : "language");
 	char *text = xasprintf("%s\n", exercise_lang_name(lang));
@@ -94,6 +116,8 @@ bool workspace_open(const char *ws, const struct exercise *ex, enum exercise_lan
 	if (!st->present)
 		return error_set(err, "exercise '%s' has no %s starter", ex->id,
 				 exercise_lang_name(lang));
+	if (!workspace_private(ws, err))
+		return false;
 	char *dir = workspace_dir(ws, ex);
 	bool ok = true;
 	if (!path_is_dir(dir)) {
@@ -109,6 +133,8 @@ bool workspace_reset(const char *ws, const struct exercise *ex, enum exercise_la
 		     char **aside, struct error *err)
 {
 	*aside = NULL;
+	if (!workspace_private(ws, err))
+		return false;
 	char *dir = workspace_dir(ws, ex);
 	bool ok = true;
 	DIR *d = path_is_dir(dir) ? opendir(dir) : NULL;

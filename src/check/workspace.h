@@ -13,6 +13,12 @@
 #include "core/error.h"
 #include "course/exercise_load.h"
 
+/*
+ * Make the workspace folder ws private: created 0700, or an existing one of this user's
+ * stripped of its group and other bits, so on a shared host nobody else reads a learner's code
+ * (every other function here calls it first).
+ */
+bool workspace_private(const char *ws, struct error *err);
 /* <ws>/<exercise id>. Caller frees. */
 char *workspace_dir(const char *ws, const struct exercise *ex);
 /* The exercise's language: its own choice, else the workspace's, else -1. */

@@ -255,6 +255,14 @@ static void summarise(struct roster_row *row, const struct class_learner *l,
 			row->hints++;
 		} else if (is(ev, STORE_SOLUTION)) {
 			row->solutions++;
+		} else if (is(ev, STORE_REFUSED)) {
+			cJSON *doc = ev->data ? cJSON_Parse(ev->data) : NULL;
+			const char *why =
+				cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "why"));
+			row->refused++;
+			free(row->refused_why);
+			row->refused_why = xstrdup(why ? why : "");
+			cJSON_Delete(doc);
 		} else if (is(ev, STORE_HAND)) {
 			read_hand(ev, row);
 		} else if (is(ev, STORE_QUIZ_FINISH) && ev->item && course) {
@@ -353,6 +361,7 @@ void roster_release(struct roster *r)
 		free(r->rows[i].quiz_best);
 		free(r->rows[i].hand_note);
 		free(r->rows[i].fail_message);
+		free(r->rows[i].refused_why);
 	}
 	free(r->rows);
 	free(r->heat);

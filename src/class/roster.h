@@ -60,6 +60,9 @@ struct roster_row {
 	 * when a check of it first passed after that (0: not fixed yet). */
 	const char *scenario; /* borrowed */
 	int64_t scenario_since_ms, scenario_fixed_ms;
+	/* Events a class server refused (its STORE_REFUSED notes) and the last one's reason. */
+	int refused;
+	char *refused_why; /* owned, NULL when none */
 	enum roster_state state;
 };
 

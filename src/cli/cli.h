@@ -86,6 +86,15 @@ struct store;
  */
 struct store *cli_open_records(const struct cli_opts *opts, const char *db_path, struct error *err);
 
+/* The record file a command opened with cli_open_records(), or NULL. Borrowed. */
+const char *cli_records_opened(void);
+/*
+ * After a command: when it opened a record that has joined a class server, send the server
+ * what it lacks (cmd_join.c); a server that cannot be reached leaves them queued, said in one
+ * line on stderr.
+ */
+void cli_class_sync(void);
+
 /* Print "lambda-tutor: <message>" to stderr. */
 void cli_error(const char *fmt, ...) XALLOC_PRINTF(1, 2);
 /* Print the one-line form of err with the "lambda-tutor: " prefix unless it is located. */

@@ -173,11 +173,54 @@ static int class_init(const char *dir, const char *group, const char *seal_group
 	return CLI_OK;
 }
 
+/*
+ * class serve: become lambda-tutor-class (beside this binary, else installed in libexec), the
+ * server program, with the course resolved here.
+ */
+static int class_serve(const struct cli_opts *opts, int argc, char **argv)
+{
+	struct error err;
+	if (!cli_drop_privileges(&err)) {
+		cli_print_error(&err);
+		return CLI_USAGE;
+	}
+	char exe[4096];
+	ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	exe[len > 0 ? len : 0] = '\0';
+	char *dir = path_dirname(exe), *prog = path_join(dir, "lambda-tutor-class");
+	free(dir);
+	if (access(prog, X_OK) != 0) {
+		free(prog);
+		prog = xstrdup(LT_LIBEXEC_DIR "/lambda-tutor-class");
+	}
+	char *course = cli_course_dir(opts);
+	char **args = xcalloc((size_t)argc + 6, sizeof(*args));
+	int k = 0;
+	args[k++] = (char *)"lambda-tutor";
+	args[k++] = (char *)"class";
+	args[k++] = (char *)"serve";
+	args[k++] = (char *)"--course";
+	args[k++] = course;
+	for (int i = 2; i < argc; i++)
+		args[k++] = argv[i];
+	args[k] = NULL;
+	fflush(NULL);
+	execv(prog, args);
+	cli_error("cannot run the class server '%s': %s", prog, strerror(errno));
+	free(args);
+	free(course);
+	free(prog);
+	return CLI_USAGE;
+}
+
 int cmd_class_run(const struct cli_opts *opts, int argc, char **argv)
 {
 	const char *dir = NULL, *group = NULL, *seal = NULL;
+	if (argc >= 2 && strcmp(argv[1], "serve") == 0)
+		return class_serve(opts, argc, argv);
 	if (argc < 2 || strcmp(argv[1], "init") != 0) {
-		cli_error("class needs a verb: class init DIR --trainer-group G");
+		cli_error("class needs a verb: class init DIR --trainer-group G, or class serve "
+			  "DIR");
 		return CLI_USAGE;
 	}
 	for (int i = 2; i < argc; i++) {

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "aws/locate.h"
+#include "check/workspace.h"
 #include "cli/commands.h"
 #include "core/path.h"
 #include "core/xalloc.h"
@@ -19,7 +20,7 @@ int cmd_serve_run(const struct cli_opts *opts, int argc, char **argv)
 	struct error err;
 	error_clear(&err);
 	char *ws = cli_workspace(opts, &err);
-	if (!ws || !path_mkdirs(ws, 0755, &err)) {
+	if (!ws || !workspace_private(ws, &err)) {
 		cli_print_error(&err);
 		free(ws);
 		return CLI_USAGE;

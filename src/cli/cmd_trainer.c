@@ -122,6 +122,9 @@ static cJSON *json_dashboard(const struct roster *r, const struct course *course
 			cJSON_AddNullToObject(o, "failing");
 		}
 		cJSON_AddNumberToObject(o, "hints", row->hints);
+		cJSON_AddNumberToObject(o, "refused", row->refused);
+		if (row->refused_why)
+			cJSON_AddStringToObject(o, "refused_why", row->refused_why);
 		cJSON *q = cJSON_AddObjectToObject(o, "quiz");
 		for (size_t m = 0; m < r->n_modules; m++)
 			if (!isnan(row->quiz_best[m]) && course->modules[m].quiz)
@@ -243,6 +246,11 @@ static void print_text(const struct roster *r, const struct course *course, cons
 						       : roster_state_name(row->state),
 		       hand_text(row, now, hand, sizeof hand));
 	}
+	for (size_t i = 0; i < r->n; i++)
+		if (r->rows[i].refused)
+			printf("%s: the class server refused %d event%s; last: %s\n",
+			       r->rows[i].learner->id, r->rows[i].refused,
+			       r->rows[i].refused == 1 ? "" : "s", r->rows[i].refused_why);
 	bool any = false;
 	for (size_t i = 0; i < r->n; i++) {
 		const struct roster_row *row = &r->rows[i];

@@ -754,9 +754,35 @@ int cmd_stats_run(const struct cli_opts *opts, int argc, char **argv);
 int cmd_class_run(const struct cli_opts *opts, int argc, char **argv);
 #define CMD_CLASS                                                                                 \
 	{                                                                                         \
-		"class", "prepare a class directory on a shared host",                            \
+		"class", "prepare a class directory on a shared host, or serve a class",          \
 			"Usage: lambda-tutor class init DIR --trainer-group G [--seal-group S]\n" \
+			"       lambda-tutor class serve DIR [--listen ADDR:PORT | --socket "     \
+			"PATH]\n"                                                                 \
 			"\n"                                                                      \
+			"class serve: hold the class's records in DIR (created 0700) for "        \
+			"learners on\n"                                                           \
+			"their own machines, who join with `lambda-tutor join URL CODE`. Prints " \
+			"the URL and\n"                                                           \
+			"the class code; each learner gets a token of their own, so no one can "  \
+			"record under\n"                                                          \
+			"another's name or take a name already joined. Quiz answers are graded "  \
+			"by the\n"                                                                \
+			"server from the course's quizzes; an event it refuses is kept as a "     \
+			"note the\n"                                                              \
+			"trainer sees. The trainer runs `lambda-tutor trainer DIR` as for a "     \
+			"shared host.\n"                                                          \
+			"  --listen ADDR:PORT  default 127.0.0.1:7459; port 0 takes a free one\n" \
+			"  --no-tls            listen on an address other machines reach, in "    \
+			"plain HTTP\n"                                                            \
+			"                      (this build has no TLS: only on a network you "    \
+			"trust)\n"                                                                \
+			"  --socket PATH       on a shared host: a Unix socket (0666) instead; "  \
+			"each learner\n"                                                          \
+			"                      is the user the kernel says (SO_PEERCRED), "       \
+			"whatever they type\n"                                                    \
+			"Runs until Ctrl-C or SIGTERM.\n"                                         \
+			"\n"                                                                      \
+			"class init:\n"                                                           \
 			"Create DIR (or use it), give it to group G (the trainers) with mode "    \
 			"3773:\n"                                                                 \
 			"learners create their own DIR/LEARNER.db (mode 0640, group G) with\n"    \
@@ -776,6 +802,33 @@ int cmd_class_run(const struct cli_opts *opts, int argc, char **argv);
 			"Exit status: 0 done, 2 no such group, or DIR cannot be made or "         \
 			"changed.\n",                                                             \
 			cmd_class_run                                                             \
+	}
+
+int cmd_join_run(const struct cli_opts *opts, int argc, char **argv);
+#define CMD_JOIN                                                                                  \
+	{                                                                                         \
+		"join", "join a class served by the trainer (`class serve`), or send what waits", \
+			"Usage: lambda-tutor join URL CODE [--learner NAME]\n"                    \
+			"       lambda-tutor join --sync\n"                                       \
+			"\n"                                                                      \
+			"Join the class the trainer serves at URL with its class code, under "    \
+			"your login\n"                                                            \
+			"name (or --learner NAME: a-z, 0-9, '.', '_', '-'). The server gives a "  \
+			"token of\n"                                                              \
+			"your own, kept in RECORD.class.json (mode 0600) beside your record. "    \
+			"You keep\n"                                                              \
+			"your own record and work offline; every command that records sends "     \
+			"what the\n"                                                              \
+			"server lacks when it can be reached, in order, each event once.\n"       \
+			"--sync sends it now and says what the class holds. URL is "              \
+			"http://HOST:PORT, or\n"                                                  \
+			"unix:PATH on a shared host, where you are who the kernel says you "      \
+			"are.\n"                                                                  \
+			"\n"                                                                      \
+			"Exit status: 0 joined or sent (or the server is away: the events "       \
+			"wait), 2 the\n"                                                          \
+			"code is wrong, the name is taken, or the token is refused.\n",           \
+			cmd_join_run                                                              \
 	}
 
 int cmd_trainer_run(const struct cli_opts *opts, int argc, char **argv);

@@ -100,6 +100,13 @@ const unsigned char *cli_seal_key(void)
 	return have_key ? key : NULL;
 }
 
+static char *opened_db;
+
+const char *cli_records_opened(void)
+{
+	return opened_db;
+}
+
 struct store *cli_open_records(const struct cli_opts *opts, const char *db_path, struct error *err)
 {
 	/* In a class directory the trainer's group reads the file (class init). */
@@ -128,6 +135,8 @@ struct store *cli_open_records(const struct cli_opts *opts, const char *db_path,
 		learner = xstrdup(pw->pw_name);
 	}
 	struct store *s = store_open_mode(db_path, mode, err);
+	if (s && !opened_db)
+		opened_db = xstrdup(db_path);
 	if (s && sealed && !store_seal(s, key, learner, err)) {
 		store_close(s);
 		return NULL;

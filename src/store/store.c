@@ -482,7 +482,9 @@ static int last_event(struct store *s, int64_t *id, char **seal)
 	return rc;
 }
 
-bool store_append(struct store *store, struct store_event *ev, struct error *err)
+/* keep: ev->id is the id to give (above the last, else *duplicate and nothing is written). */
+static bool append(struct store *store, struct store_event *ev, bool keep, bool *duplicate,
+		   struct error *err)
 {
 	if (store->readonly || store->empty)
 		return error_set(err, "'%s' is open read-only", store->path);
@@ -494,17 +496,27 @@ bool store_append(struct store *store, struct store_event *ev, struct error *err
 	char seal[STORE_SEAL_HEX_LEN + 1] = "";
 	sqlite3_stmt *st = NULL;
 	int rc = SQLITE_OK;
+	bool locked = store->sealed || keep;
 	/* A sealed event's id is part of its seal, so it is chosen under the write lock. */
-	if (store->sealed) {
+	if (locked) {
 		rc = sqlite3_exec(store->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 		if (rc == SQLITE_OK)
 			rc = last_event(store, &id, &prev);
+		if (rc == SQLITE_DONE && keep && ev->id <= id) {
+			sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+			free(prev);
+			*duplicate = true;
+			return true;
+		}
 		if (rc == SQLITE_DONE) {
+			id = keep ? ev->id : id + 1;
+			rc = SQLITE_OK;
+		}
+		if (rc == SQLITE_OK && store->sealed) {
 			struct store_event e = *ev;
-			e.id = ++id;
+			e.id = id;
 			e.at_ms = at;
 			store_seal_compute(store->key, store->learner, prev, &e, seal);
-			rc = SQLITE_OK;
 		}
 	}
 	if (rc == SQLITE_OK)
@@ -514,7 +526,7 @@ bool store_append(struct store *store, struct store_event *ev, struct error *err
 			" seal) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 			-1, &st, NULL);
 	if (rc == SQLITE_OK) {
-		if (store->sealed)
+		if (locked)
 			sqlite3_bind_int64(st, 1, id);
 		else
 			sqlite3_bind_null(st, 1);
@@ -529,12 +541,12 @@ bool store_append(struct store *store, struct store_event *ev, struct error *err
 	}
 	sqlite3_finalize(st);
 	free(prev);
-	if (rc == SQLITE_DONE && store->sealed) {
+	if (rc == SQLITE_DONE && locked) {
 		rc = sqlite3_exec(store->db, "COMMIT", NULL, NULL, NULL);
 		if (rc == SQLITE_OK)
 			rc = SQLITE_DONE;
 	}
-	if (rc != SQLITE_DONE && store->sealed)
+	if (rc != SQLITE_DONE && locked)
 		sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
 	if (rc == SQLITE_CONSTRAINT_CHECK)
 		return error_set(err, "cannot record a '%s' event in '%s': its data is not JSON",
@@ -544,6 +556,19 @@ bool store_append(struct store *store, struct store_event *ev, struct error *err
 	ev->id = sqlite3_last_insert_rowid(store->db);
 	ev->at_ms = at;
 	return true;
+}
+
+bool store_append(struct store *store, struct store_event *ev, struct error *err)
+{
+	return append(store, ev, false, NULL, err);
+}
+
+bool store_append_as(struct store *store, struct store_event *ev, bool *duplicate,
+		     struct error *err)
+{
+	assert(ev->id > 0 && duplicate);
+	*duplicate = false;
+	return append(store, ev, true, duplicate, err);
 }
 
 static const char *column_text(sqlite3_stmt *st, int i)

@@ -32,6 +32,7 @@ struct store;
 #define STORE_SCENARIO    "scenario"    /* item = scenario id, data = {"action": "start"|"reset"} */
 #define STORE_RUBRIC      "rubric"      /* the final project's automatic rubric: its JSON */
 #define STORE_REVIEW      "review"      /* a trainer's {"criterion", "score", "comment"} */
+#define STORE_REFUSED     "refused" /* class server: a learner's event it refused, {kind, why} */
 
 /* The module of a scenario's events (its hints and checks are "hint" and "check_run"). */
 #define SCENARIO_MODULE "scenarios"
@@ -109,6 +110,14 @@ const char *store_path(const struct store *store);
 
 /* Append one event and commit it. True only once it is durable. Sets ev->id and ev->at_ms. */
 bool store_append(struct store *store, struct store_event *ev, struct error *err);
+
+/*
+ * Append a copy of an event another record holds, with its id (ev->id > 0): the class server's
+ * copy of a learner's record keeps the learner's own ids, so an event sent twice is recorded
+ * once. An id not above the last one recorded writes nothing and sets *duplicate.
+ */
+bool store_append_as(struct store *store, struct store_event *ev, bool *duplicate,
+		     struct error *err);
 
 /* Called for each event in order; return false to stop. Strings are valid during the call. */
 typedef bool (*store_event_fn)(const struct store_event *ev, void *ctx);

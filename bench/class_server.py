@@ -1,0 +1,115 @@
+"""
+The class server under a class of learners sending at the same moment: N learners (default
+200) join, each holds a connection open, then every one sends a check result at once; timed
+from the first request written to the last acknowledgement read. Then the trainer's
+dashboard over the class the server holds (its refresh and roster, as `trainer --once --json`
+times them).
+
+    python3 class_server.py BUILD_DIR SOURCE_ROOT [N]
+"""
+
+import json
+import os
+import re
+import select
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+build, root = sys.argv[1], sys.argv[2]
+n = int(sys.argv[3]) if len(sys.argv) > 3 else 200
+tutor = os.path.join(build, "lambda-tutor")
+tmp = tempfile.mkdtemp(prefix="bench-class-")
+cls = os.path.join(tmp, "class")
+proc = subprocess.Popen([tutor, "class", "serve", cls, "--listen", "127.0.0.1:0"],
+                        stdout=subprocess.PIPE, text=True, cwd=root)
+url = code = None
+while not code:
+    line = proc.stdout.readline()
+    if not line:
+        sys.exit("class_server.py: the class server did not start")
+    m = re.search(r"serving http://([\d.]+):(\d+)", line)
+    url = (m.group(1), int(m.group(2))) if m else url
+    m = re.match(r"class code (\S+)", line)
+    code = m.group(1) if m else None
+
+
+def request(method, path, body, token=None):
+    body = json.dumps(body).encode()
+    head = "%s %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" % (method, path)
+    if token:
+        head += "Authorization: Bearer %s\r\n" % token
+    head += "Content-Length: %d\r\n\r\n" % len(body)
+    return head.encode() + body
+
+
+def answer(sock):
+    """Read one HTTP answer (Content-Length framed): (status, body)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise RuntimeError("connection closed")
+        data += chunk
+    head, rest = data.split(b"\r\n\r\n", 1)
+    length = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1))
+    while len(rest) < length:
+        rest += sock.recv(65536)
+    return int(head.split()[1]), rest[:length]
+
+
+def burst(reqs):
+    """Send every request on its own connection at once: (seconds to the last answer, bodies)."""
+    socks = [socket.create_connection(url) for _ in reqs]
+    start = time.monotonic()
+    for s, r in zip(socks, reqs):
+        s.sendall(r)
+    answers, pending = {}, {s.fileno(): (i, s) for i, s in enumerate(socks)}
+    while pending:
+        ready, _, _ = select.select([s for _, s in pending.values()], [], [], 60)
+        if not ready:
+            sys.exit("class_server.py: no answer in 60 s")
+        for s in ready:
+            i, _ = pending.pop(s.fileno())
+            answers[i] = answer(s)
+    took = time.monotonic() - start
+    for s in socks:
+        s.close()
+    return took, [answers[i] for i in range(len(reqs))]
+
+
+try:
+    joins, got = burst([request("POST", "/v1/join", {"code": code,
+                                                     "learner": "learner%03d" % i})
+                        for i in range(n)])
+    assert all(st == 201 for st, _ in got), got
+    tokens = [json.loads(body)["token"] for _, body in got]
+    now = int(time.time() * 1000)
+    result = json.dumps({"status": "passed", "passed": 3, "total": 3,
+                         "tasks": [{"id": "t%d" % k, "ok": True} for k in range(3)]})
+    reqs = [request("POST", "/v1/events", {"events": [{
+        "id": 1, "at_ms": now, "kind": "check_run", "module": "first-function",
+        "item": "calculator", "data": result}]}, tok) for tok in tokens]
+    burst_s, got = burst(reqs)
+    assert all(st == 200 and json.loads(b)["acked"] == 1 for st, b in got), got
+    acked = len(got)
+    print("class server, %d learners:" % n)
+    print("  %d joins sent at once, every token given in %.0f ms" % (n, joins * 1e3))
+    print("  %d check results sent at once, all acknowledged in %.0f ms (target <= 2000)"
+          % (acked, burst_s * 1e3))
+    best = None
+    for _ in range(5):
+        r = subprocess.run([tutor, "trainer", cls, "--once", "--json"], capture_output=True,
+                           text=True, cwd=root, check=True)
+        t = json.loads(r.stdout)["timing_ms"]
+        v = t["refresh"] + t["roster"]
+        best = v if best is None else min(best, v)
+    print("  dashboard over the class served: refresh + roster %.1f ms, best of 5 "
+          "(target <= 100)" % best)
+finally:
+    proc.terminate()
+    proc.wait()
+    shutil.rmtree(tmp, ignore_errors=True)

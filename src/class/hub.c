@@ -1,0 +1,575 @@
+/*
+ * The class server's records: learners, tokens, and events graded and appended.
+ */
+#include "class/hub.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/digest.h"
+#include "core/path.h"
+#include "core/xalloc.h"
+#include "course/course.h"
+#include "course/quiz_load.h"
+#include "quiz/quiz.h"
+#include "quiz/quiz_store.h"
+#include "quiz/record.h"
+#include "store/store.h"
+
+#define META_TOKEN "token" /* SHA-256 hex of the learner's token */
+
+struct hub_learner {
+	char *name;
+	struct store *store;
+	char token_hash[SHA256_HEX_LEN + 1];
+	pthread_mutex_t lock; /* one batch at a time per learner */
+	int64_t acked;        /* the last event's id, once read */
+	bool known;
+};
+
+struct hub {
+	char *dir;
+	char code[16];
+	struct course *course;
+	struct quiz_set *quizzes;
+	pthread_mutex_t lock; /* the table of learners */
+	struct hub_learner **learners;
+	size_t n, alloc;
+	char **joining; /* names whose file is being made, outside the lock */
+	size_t n_joining, alloc_joining;
+};
+
+static const char code_alphabet[] = "ABCDEFGHJKMNPQRSTVWXYZ23456789";
+
+/* Read the class code, or make one (8 letters and digits, 0600) on first use. */
+static bool class_code(struct hub *h, struct error *err)
+{
+	char *path = path_join(h->dir, HUB_CODE_FILE);
+	bool ok = false;
+	char *text = path_read_file(path, 64, NULL, NULL);
+	char norm[32];
+	if (text && wire_code_normal(text[0] ? strtok(text, "\n") : text, norm) &&
+	    strlen(norm) == 8) {
+		snprintf(h->code, sizeof(h->code), "%.4s-%.4s", norm, norm + 4);
+		ok = true;
+		goto out;
+	}
+	if (text) {
+		error_set(err, "'%s' does not hold a class code; remove it for a new one", path);
+		goto out;
+	}
+	unsigned char r[8];
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
+		error_set(err, "cannot make a class code: %s", strerror(errno));
+		goto out;
+	}
+	for (int i = 0; i < 8; i++)
+		norm[i] = code_alphabet[r[i] % (sizeof(code_alphabet) - 1)];
+	norm[8] = '\0';
+	snprintf(h->code, sizeof(h->code), "%.4s-%.4s", norm, norm + 4);
+	char line[sizeof(h->code) + 2];
+	snprintf(line, sizeof(line), "%s\n", h->code);
+	ok = path_write_file(path, line, strlen(line), 0600, err);
+out:
+	free(text);
+	free(path);
+	return ok;
+}
+
+struct hub *hub_open(const char *dir, const char *course_dir, struct error *err)
+{
+	struct hub *h = xcalloc(1, sizeof(*h));
+	pthread_mutex_init(&h->lock, NULL);
+	h->dir = xstrdup(dir);
+	struct diags d = DIAGS_INIT;
+	if (!path_mkdirs(dir, 0700, err) || !class_code(h, err))
+		goto fail;
+	h->course = course_load(course_dir, &d);
+	if (!h->course || !h->course->quiz_dir) {
+		error_set(err, "cannot read the course in '%s' whose quizzes grade the class",
+			  course_dir);
+		goto fail;
+	}
+	h->quizzes = quiz_set_load(h->course->quiz_dir, h->course, &d);
+	if (!h->quizzes) {
+		error_set(err, "cannot read the quizzes of the course in '%s'", course_dir);
+		goto fail;
+	}
+	diags_release(&d);
+	return h;
+fail:
+	diags_release(&d);
+	hub_free(h);
+	return NULL;
+}
+
+void hub_free(struct hub *h)
+{
+	if (!h)
+		return;
+	for (size_t i = 0; i < h->n; i++) {
+		store_close(h->learners[i]->store);
+		pthread_mutex_destroy(&h->learners[i]->lock);
+		free(h->learners[i]->name);
+		free(h->learners[i]);
+	}
+	free(h->learners);
+	free(h->joining);
+	quiz_set_free(h->quizzes);
+	course_free(h->course);
+	pthread_mutex_destroy(&h->lock);
+	free(h->dir);
+	free(h);
+}
+
+const char *hub_code(const struct hub *h)
+{
+	return h->code;
+}
+
+const char *hub_learner_name(const struct hub_learner *l)
+{
+	return l->name;
+}
+
+/* The learner already open, or NULL. Under h->lock. */
+static struct hub_learner *find(struct hub *h, const char *name)
+{
+	for (size_t i = 0; i < h->n; i++)
+		if (strcmp(h->learners[i]->name, name) == 0)
+			return h->learners[i];
+	return NULL;
+}
+
+static struct hub_learner *add(struct hub *h, const char *name, struct store *s,
+			       const char *token_hash)
+{
+	struct hub_learner *l = xcalloc(1, sizeof(*l));
+	l->name = xstrdup(name);
+	l->store = s;
+	snprintf(l->token_hash, sizeof(l->token_hash), "%s", token_hash);
+	pthread_mutex_init(&l->lock, NULL);
+	if (h->n == h->alloc) {
+		h->alloc = h->alloc ? h->alloc * 2 : 64;
+		h->learners = xreallocarray(h->learners, h->alloc, sizeof(*h->learners));
+	}
+	h->learners[h->n++] = l;
+	return l;
+}
+
+/*
+ * The learner named, opened from their file when not open yet; NULL (and *status) when there is
+ * no such learner with a token. Under h->lock.
+ */
+static struct hub_learner *load(struct hub *h, const char *name, int *status, struct error *err)
+{
+	struct hub_learner *l = find(h, name);
+	if (l)
+		return l;
+	char *file = xasprintf("%s.db", name);
+	char *path = path_join(h->dir, file);
+	free(file);
+	struct store *s = NULL;
+	char *hash = NULL;
+	*status = 401;
+	if (!path_is_file(path)) {
+		error_set(err, "the token is not one of this class's");
+		goto out;
+	}
+	s = store_open(path, err);
+	*status = 500;
+	if (!s || !store_meta_get(s, META_TOKEN, &hash, err))
+		goto out;
+	*status = 401;
+	if (!hash || strlen(hash) != SHA256_HEX_LEN) {
+		error_set(err, "the token is not one of this class's");
+		goto out;
+	}
+	l = add(h, name, s, hash);
+	s = NULL;
+out:
+	store_close(s);
+	free(hash);
+	free(path);
+	return l;
+}
+
+/* Compare in time that does not depend on where they differ. */
+static bool same(const char *a, const char *b, size_t n)
+{
+	unsigned char d = 0;
+	for (size_t i = 0; i < n; i++)
+		d |= (unsigned char)(a[i] ^ b[i]);
+	return d == 0;
+}
+
+bool hub_code_matches(const struct hub *h, const char *code, struct error *err)
+{
+	char want[32];
+	wire_code_normal(h->code, want);
+	if (strlen(code) != strlen(want) || !same(code, want, strlen(want)))
+		return error_set(err, "the class code is not this class's; ask the trainer");
+	return true;
+}
+
+int hub_join(struct hub *h, const struct wire_join *req, char **token, struct error *err)
+{
+	*token = NULL;
+	if (!hub_code_matches(h, req->code, err))
+		return 403;
+	unsigned char r[32];
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		return error_set(err, "cannot make a token: %s", strerror(errno)), 500;
+	char secret[WIRE_SECRET_HEX + 1];
+	for (size_t i = 0; i < sizeof(r); i++)
+		snprintf(secret + 2 * i, 3, "%02x", r[i]);
+	char *t = xasprintf("lt1.%s.%s", req->learner, secret);
+	char hash[SHA256_HEX_LEN + 1];
+	sha256_hex(t, strlen(t), hash);
+	int status = 500;
+	char *file = xasprintf("%s.db", req->learner);
+	char *path = path_join(h->dir, file);
+	free(file);
+	struct store *s = NULL;
+	char *old = NULL;
+	/* The name is reserved under the lock; its file is made outside it, joins in parallel. */
+	pthread_mutex_lock(&h->lock);
+	bool busy = find(h, req->learner) != NULL;
+	for (size_t i = 0; i < h->n_joining && !busy; i++)
+		busy = strcmp(h->joining[i], req->learner) == 0;
+	if (!busy) {
+		if (h->n_joining == h->alloc_joining) {
+			h->alloc_joining = h->alloc_joining ? 2 * h->alloc_joining : 16;
+			h->joining =
+				xreallocarray(h->joining, h->alloc_joining, sizeof(*h->joining));
+		}
+		h->joining[h->n_joining++] = (char *)req->learner;
+	}
+	pthread_mutex_unlock(&h->lock);
+	bool made = false;
+	if (!busy) {
+		s = store_open_mode(path, STORE_MODE_PRIVATE, err);
+		made = s && store_meta_get(s, META_TOKEN, &old, err) && !old &&
+		       store_meta_set(s, STORE_META_LEARNER, req->learner, err) &&
+		       store_meta_set(s, META_TOKEN, hash, err);
+	}
+	pthread_mutex_lock(&h->lock);
+	for (size_t i = 0; !busy && i < h->n_joining; i++)
+		if (h->joining[i] == req->learner) {
+			h->joining[i] = h->joining[--h->n_joining];
+			break;
+		}
+	if (busy || old) {
+		status = 409;
+		error_set(err,
+			  "the name '%s' is taken in this class; choose another, or ask the "
+			  "trainer",
+			  req->learner);
+		goto out;
+	}
+	if (!made)
+		goto out;
+	add(h, req->learner, s, hash);
+	s = NULL;
+	*token = t;
+	t = NULL;
+	status = 201;
+out:
+	pthread_mutex_unlock(&h->lock);
+	store_close(s);
+	explicit_bzero(secret, sizeof(secret));
+	if (t)
+		explicit_bzero(t, strlen(t));
+	free(t);
+	free(old);
+	free(path);
+	return status;
+}
+
+int hub_auth(struct hub *h, const char *token, struct hub_learner **out, struct error *err)
+{
+	*out = NULL;
+	char name[WIRE_LEARNER_MAX + 1];
+	if (!wire_token_learner(token, name))
+		return error_set(err, "a request needs 'Authorization: Bearer' and the token "
+				      "`lambda-tutor join` keeps"),
+		       401;
+	char hash[SHA256_HEX_LEN + 1];
+	sha256_hex(token, strlen(token), hash);
+	int status = 200;
+	pthread_mutex_lock(&h->lock);
+	struct hub_learner *l = load(h, name, &status, err);
+	pthread_mutex_unlock(&h->lock);
+	if (!l)
+		return status;
+	if (!same(hash, l->token_hash, SHA256_HEX_LEN))
+		return error_set(err, "the token is not one of this class's"), 401;
+	*out = l;
+	return 200;
+}
+
+int hub_learner_named(struct hub *h, const char *name, struct hub_learner **out, struct error *err)
+{
+	*out = NULL;
+	if (!wire_learner_valid(name))
+		return error_set(err, "your login name cannot name a learner of this class"), 401;
+	int status = 200;
+	pthread_mutex_lock(&h->lock);
+	struct hub_learner *l = load(h, name, &status, err);
+	pthread_mutex_unlock(&h->lock);
+	if (!l)
+		return error_set(err, "'%s' has not joined this class (lambda-tutor join)", name),
+		       status;
+	*out = l;
+	return 200;
+}
+
+static bool last_id(const struct store_event *ev, void *ctx)
+{
+	*(int64_t *)ctx = ev->id;
+	return true;
+}
+
+/* The id of the last event in the learner's file. Under l->lock. */
+static bool held(struct hub_learner *l, int64_t *acked, struct error *err)
+{
+	/* Read once from the file, then kept up to date by hub_record(). */
+	if (!l->known) {
+		l->acked = 0;
+		if (!store_each(l->store, NULL, last_id, &l->acked, err))
+			return false;
+		l->known = true;
+	}
+	*acked = l->acked;
+	return true;
+}
+
+int hub_acked(struct hub *h, struct hub_learner *l, int64_t *acked, struct error *err)
+{
+	(void)h;
+	pthread_mutex_lock(&l->lock);
+	bool ok = held(l, acked, err);
+	pthread_mutex_unlock(&l->lock);
+	return ok ? 200 : 500;
+}
+
+/* The learner's open attempt at quiz as the server replays it, or NULL (status, err). */
+static struct quiz_attempt *open_attempt(struct hub_learner *l, const struct quiz *quiz,
+					 const struct quiz_set *set, int number, int *status,
+					 struct error *err)
+{
+	struct quiz_attempt *a = NULL;
+	*status = 500;
+	if (!quiz_store_resume(l->store, quiz, set, quiz_question_parse, 0, &a, err))
+		return NULL;
+	*status = 409;
+	if (!a || a->number != number) {
+		error_set(err, "attempt %d at quiz '%s' is not open (closed, or never started)",
+			  number, quiz->id);
+		quiz_attempt_free(a);
+		return NULL;
+	}
+	return a;
+}
+
+/*
+ * Grade a quiz event as the server: *data becomes the server's record of it (caller frees).
+ * Other kinds pass as they are.
+ */
+static int grade(struct hub *h, struct hub_learner *l, struct store_event *ev, char **data,
+		 struct error *err)
+{
+	*data = NULL;
+	bool start = strcmp(ev->kind, STORE_QUIZ_START) == 0;
+	bool try = strcmp(ev->kind, STORE_QUIZ_TRY) == 0;
+	bool finish = strcmp(ev->kind, STORE_QUIZ_FINISH) == 0;
+	if (!start && !try && !finish)
+		return 200;
+	const struct quiz *quiz = ev->item ? quiz_set_find(h->quizzes, ev->item) : NULL;
+	if (!quiz)
+		return error_set(err, "quiz '%s' is not one this class holds",
+				 ev->item ? ev->item : ""),
+		       422;
+	int status = 422;
+	int number = quiz_record_attempt_number(ev->data ? ev->data : "");
+	if (start) {
+		struct quiz_attempt *a = quiz_record_read_start(
+			ev->data ? ev->data : "", quiz->id, ev->at_ms, quiz_question_parse, err);
+		if (!a)
+			return 422;
+		status = 200;
+		for (size_t i = 0; i < a->n_slots && status == 200; i++) {
+			const struct quiz_question *q =
+				quiz_set_find_question(h->quizzes, a->slots[i].q->id);
+			if (!q || strcmp(q->hash, a->slots[i].q->hash) != 0) {
+				error_set(err,
+					  "question '%s' of quiz '%s' is a version this class "
+					  "does not hold",
+					  a->slots[i].q->id, quiz->id);
+				status = 422;
+			}
+		}
+		struct quiz_history hist;
+		if (status == 200 && !quiz_store_history(l->store, quiz->id, &hist, err)) {
+			status = 500;
+		} else if (status == 200 && hist.open) {
+			error_set(err, "attempt %d at quiz '%s' is still open", hist.open,
+				  quiz->id);
+			status = 409;
+		} else if (status == 200 && a->number != hist.started + 1) {
+			error_set(err,
+				  "quiz '%s' has had %d attempts, so this one is not number %d",
+				  quiz->id, hist.started, a->number);
+			status = 409;
+		} else if (status == 200 && quiz->attempts > 0 && hist.started >= quiz->attempts) {
+			error_set(err, "no attempts left at quiz '%s'", quiz->id);
+			status = 409;
+		}
+		quiz_attempt_free(a);
+		return status;
+	}
+	cJSON *doc = cJSON_Parse(ev->data ? ev->data : "");
+	const char *reason = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "reason"));
+	if (finish && reason && strcmp(reason, "abandoned") == 0) {
+		/* An attempt the learner's tutor could not replay closes without a score. */
+		struct quiz_history hist;
+		status = 500;
+		if (quiz_store_history(l->store, quiz->id, &hist, err)) {
+			status = 409;
+			if (hist.open != number || !number) {
+				error_set(err, "attempt %d at quiz '%s' is not open", number,
+					  quiz->id);
+			} else {
+				cJSON *rec = cJSON_CreateObject();
+				cJSON_AddNumberToObject(rec, "attempt", number);
+				cJSON_AddNumberToObject(rec, "score", 0);
+				cJSON_AddNumberToObject(rec, "max", 0);
+				cJSON_AddNumberToObject(rec, "percent", 0);
+				cJSON_AddBoolToObject(rec, "passed", false);
+				cJSON_AddStringToObject(rec, "reason", "abandoned");
+				const char *why = cJSON_GetStringValue(
+					cJSON_GetObjectItemCaseSensitive(doc, "why"));
+				cJSON_AddStringToObject(rec, "why", why ? why : "");
+				*data = cJSON_PrintUnformatted(rec);
+				cJSON_Delete(rec);
+				status = 200;
+			}
+		}
+		cJSON_Delete(doc);
+		return status;
+	}
+	enum quiz_finish_reason why =
+		reason && strcmp(reason, "time") == 0 ? QUIZ_FINISH_TIME : QUIZ_FINISH_SUBMITTED;
+	cJSON_Delete(doc); /* reason pointed into it */
+	struct quiz_attempt *a = open_attempt(l, quiz, h->quizzes, number, &status, err);
+	if (!a)
+		return status;
+	if (finish) {
+		quiz_attempt_finish(a, ev->at_ms, why);
+		*data = quiz_record_finish(a);
+		quiz_attempt_free(a);
+		return 200;
+	}
+	struct quiz_try_record r;
+	if (!quiz_record_read_try(ev->data ? ev->data : "", &r, err)) {
+		quiz_attempt_free(a);
+		return 422;
+	}
+	long slot = quiz_attempt_slot(a, r.question);
+	struct quiz_grade g;
+	if (slot < 0) {
+		error_set(err, "attempt %d at quiz '%s' has no question '%s'", number, quiz->id,
+			  r.question);
+		status = 422;
+	} else if (!quiz_attempt_submit(a, (size_t)slot, r.response, r.seconds, ev->at_ms, &g,
+					err)) {
+		status = 409;
+	} else if (!g.valid) {
+		error_set(err, "the answer to '%s' cannot be graded: %s", r.question, g.why);
+		status = 422;
+	} else {
+		*data = quiz_record_try(a, (size_t)slot);
+		status = 200;
+	}
+	quiz_try_record_release(&r);
+	quiz_attempt_free(a);
+	return status;
+}
+
+/* The note kept in place of a refused event. Caller frees. */
+static char *refusal_note(const struct store_event *ev, const char *why)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "kind", ev->kind);
+	if (ev->item)
+		cJSON_AddStringToObject(o, "item", ev->item);
+	cJSON_AddStringToObject(o, "why", why);
+	char *text = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	return text;
+}
+
+int hub_record(struct hub *h, struct hub_learner *l, struct wire_batch *b, struct hub_ack *ack,
+	       struct error *err)
+{
+	memset(ack, 0, sizeof(*ack));
+	int status = 200;
+	pthread_mutex_lock(&l->lock);
+	if (!held(l, &ack->acked, err)) {
+		status = 500;
+		goto out;
+	}
+	for (size_t i = 0; i < b->n; i++) {
+		struct store_event ev = b->events[i];
+		if (ev.id <= ack->acked)
+			continue; /* sent before: kept once */
+		char *data = NULL;
+		struct error gerr;
+		error_clear(&gerr);
+		int graded = grade(h, l, &ev, &data, &gerr);
+		if (graded == 500) {
+			*err = gerr;
+			status = 500;
+			goto out;
+		}
+		if (graded != 200) {
+			if (ack->n_refused < HUB_REFUSALS_SHOWN) {
+				ack->refused[ack->n_refused].id = ev.id;
+				char *why = xasprintf("event %lld (%s): %s", (long long)ev.id,
+						      ev.kind, gerr.msg);
+				snprintf(ack->refused[ack->n_refused].why,
+					 sizeof(ack->refused[0].why), "%.399s", why);
+				free(why);
+			}
+			ack->n_refused++;
+			free(data);
+			data = refusal_note(&ev, gerr.msg);
+			ev.kind = STORE_REFUSED;
+			ev.module = ev.hash = NULL;
+		}
+		if (data)
+			ev.data = data;
+		bool dup = false;
+		bool ok = store_append_as(l->store, &ev, &dup, err);
+		free(data);
+		if (!ok) {
+			status = 500;
+			goto out;
+		}
+		if (!dup) {
+			ack->acked = l->acked = ev.id;
+			ack->recorded++;
+		}
+	}
+out:
+	pthread_mutex_unlock(&l->lock);
+	return status;
+}

@@ -1,0 +1,319 @@
+/*
+ * The learner's side of the class server: joining, and sending what the server lacks.
+ */
+#include "class/link.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aws/client.h"
+#include "class/wire.h"
+#include "core/path.h"
+#include "core/xalloc.h"
+#include "store/store.h"
+
+#define BATCH_BYTES (1024 * 1024)
+
+char *link_path(const char *db_path)
+{
+	return xasprintf("%s.class.json", db_path);
+}
+
+struct link {
+	char *url, *learner, *token;
+	int64_t acked; /* the last event the server said it holds */
+};
+
+/* Write the link file (0600, atomically). */
+static bool link_write(const char *db_path, const struct link *l, struct error *err)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "url", l->url);
+	cJSON_AddStringToObject(o, "learner", l->learner);
+	cJSON_AddStringToObject(o, "token", l->token);
+	cJSON_AddNumberToObject(o, "acked", (double)l->acked);
+	char *text = cJSON_Print(o);
+	cJSON_Delete(o);
+	char *path = link_path(db_path);
+	char *dir = path_dirname(path);
+	bool ok =
+		path_mkdirs(dir, 0700, err) && path_write_file(path, text, strlen(text), 0600, err);
+	explicit_bzero(text, strlen(text));
+	cJSON_free(text);
+	free(dir);
+	free(path);
+	return ok;
+}
+
+static void link_release(struct link *l)
+{
+	if (l->token)
+		explicit_bzero(l->token, strlen(l->token));
+	free(l->url);
+	free(l->learner);
+	free(l->token);
+}
+
+/* Read the link file; false without err when there is none. */
+static bool link_read(const char *db_path, struct link *out, bool *present, struct error *err)
+{
+	memset(out, 0, sizeof(*out));
+	char *path = link_path(db_path);
+	*present = path_is_file(path);
+	bool ok = !*present;
+	char *text = *present ? path_read_file(path, 4096, NULL, err) : NULL;
+	cJSON *doc = text ? cJSON_Parse(text) : NULL;
+	const char *url = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "url"));
+	const char *learner =
+		cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "learner"));
+	const char *token = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "token"));
+	if (*present && text && (!url || !learner || !token))
+		error_set(err, "'%s' is not a class link; remove it and join again", path);
+	else if (*present && text) {
+		out->url = xstrdup(url);
+		out->learner = xstrdup(learner);
+		out->token = xstrdup(token);
+		const cJSON *acked = cJSON_GetObjectItemCaseSensitive(doc, "acked");
+		out->acked = cJSON_IsNumber(acked) ? (int64_t)acked->valuedouble : 0;
+		ok = true;
+	}
+	cJSON_Delete(doc);
+	if (text)
+		explicit_bzero(text, strlen(text));
+	free(text);
+	free(path);
+	return ok;
+}
+
+/* The server's one-line reason from an answer, else its status. */
+static void server_error(const struct lambda_reply *r, const char *url, struct error *err)
+{
+	cJSON *doc = r->body ? cJSON_Parse(r->body) : NULL;
+	const char *msg = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "error"));
+	if (r->status == 0)
+		error_set(err, "cannot reach the class server at %s", url);
+	else if (msg)
+		error_set(err, "the class server refused: %s", msg);
+	else
+		error_set(err, "the class server at %s answered HTTP %ld", url, r->status);
+	cJSON_Delete(doc);
+}
+
+/* A client of a server at http://HOST:PORT or unix:PATH. */
+static struct lambda_client *client_of(const char *url)
+{
+	if (strncmp(url, "unix:", 5) == 0)
+		return client_new_control(url + 5);
+	return client_new(url, NULL, NULL);
+}
+
+bool link_join(const char *db_path, const char *url, const char *code, const char *learner,
+	       struct error *err)
+{
+	struct link old;
+	bool present = false;
+	if (!link_read(db_path, &old, &present, err))
+		return false;
+	if (present) {
+		char *path = link_path(db_path);
+		error_set(err, "this record already belongs to the class at %s as '%s' (%s)",
+			  old.url, old.learner, path);
+		free(path);
+		link_release(&old);
+		return false;
+	}
+	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "unix:", 5) != 0)
+		return error_set(err, "a class server's address starts http:// or unix: ('%s')",
+				 url);
+	char *base = xstrdup(url);
+	size_t n = strlen(base);
+	while (n > 7 && base[n - 1] == '/')
+		base[--n] = '\0';
+	cJSON *req = cJSON_CreateObject();
+	cJSON_AddStringToObject(req, "code", code);
+	cJSON_AddStringToObject(req, "learner", learner);
+	char *body = cJSON_PrintUnformatted(req);
+	cJSON_Delete(req);
+	struct lambda_client *c = client_of(base);
+	struct lambda_reply r;
+	bool ok = false;
+	client_request(c, "POST", "/v1/join", "application/json", NULL, body, strlen(body), &r);
+	cJSON *doc = r.status == 201 && r.body ? cJSON_Parse(r.body) : NULL;
+	const char *token = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "token"));
+	/* The server's name for the learner: on a Unix socket, the kernel's. */
+	const char *named = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "learner"));
+	if (!token || !named) {
+		server_error(&r, base, err);
+	} else {
+		struct link l = { .url = base, .learner = (char *)named, .token = (char *)token };
+		ok = link_write(db_path, &l, err);
+	}
+	cJSON_Delete(doc);
+	client_reply_release(&r);
+	client_free(c);
+	free(body);
+	free(base);
+	return ok;
+}
+
+/* Events of the record after some id, copied. */
+struct pending {
+	int64_t after;
+	struct store_event *v;
+	size_t n, alloc;
+};
+
+static char *dup_opt(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+static bool collect(const struct store_event *ev, void *ctx)
+{
+	struct pending *p = ctx;
+	if (ev->id <= p->after)
+		return true;
+	if (p->n == p->alloc) {
+		p->alloc = p->alloc ? p->alloc * 2 : 64;
+		p->v = xreallocarray(p->v, p->alloc, sizeof(*p->v));
+	}
+	struct store_event *e = &p->v[p->n++];
+	*e = (struct store_event){ .id = ev->id,
+				   .at_ms = ev->at_ms,
+				   .kind = xstrdup(ev->kind),
+				   .module = dup_opt(ev->module),
+				   .item = dup_opt(ev->item),
+				   .hash = dup_opt(ev->hash),
+				   .data = dup_opt(ev->data) };
+	return true;
+}
+
+static void pending_release(struct pending *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		free((char *)p->v[i].kind);
+		free((char *)p->v[i].module);
+		free((char *)p->v[i].item);
+		free((char *)p->v[i].hash);
+		free((char *)p->v[i].data);
+	}
+	free(p->v);
+}
+
+/* The server's acked and recorded from an answer; false when it holds neither. */
+static bool read_ack(const struct lambda_reply *r, struct link_sync *out)
+{
+	cJSON *doc = r->body ? cJSON_Parse(r->body) : NULL;
+	const cJSON *acked = cJSON_GetObjectItemCaseSensitive(doc, "acked");
+	const cJSON *refused = cJSON_GetObjectItemCaseSensitive(doc, "refused");
+	const cJSON *count = cJSON_GetObjectItemCaseSensitive(doc, "refused_count");
+	bool ok = cJSON_IsNumber(acked);
+	if (ok)
+		out->acked = (int64_t)acked->valuedouble;
+	const char *why = cJSON_GetStringValue(
+		cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(refused, 0), "why"));
+	if (why && !out->refused)
+		snprintf(out->first_refusal, sizeof(out->first_refusal), "%s", why);
+	if (cJSON_IsNumber(count) && count->valuedouble > 0)
+		out->refused += (size_t)count->valuedouble;
+	cJSON_Delete(doc);
+	return ok;
+}
+
+bool link_sync(const char *db_path, struct link_sync *out, struct error *err)
+{
+	memset(out, 0, sizeof(*out));
+	struct link l;
+	bool present = false;
+	if (!link_read(db_path, &l, &present, err))
+		return false;
+	if (!present)
+		return true;
+	out->linked = true;
+	snprintf(out->url, sizeof(out->url), "%s", l.url);
+	snprintf(out->learner, sizeof(out->learner), "%s", l.learner);
+	bool ok = false;
+	char *auth = xasprintf("Authorization: Bearer %s", l.token);
+	const char *headers[] = { auth, NULL };
+	struct lambda_client *c = client_of(l.url);
+	struct store *s = store_open_readonly(db_path, err);
+	struct pending p = { 0 };
+	struct lambda_reply r = { 0 };
+	if (!s || !store_each(s, NULL, collect, &p, err))
+		goto out;
+	client_request(c, "GET", "/v1/acked", NULL, headers, NULL, 0, &r);
+	if (r.status == 0) {
+		out->offline = true;
+		out->acked = l.acked;
+		for (size_t k = 0; k < p.n; k++)
+			out->pending += p.v[k].id > l.acked;
+		ok = true;
+		goto out;
+	}
+	if (r.status != 200 || !read_ack(&r, out)) {
+		server_error(&r, l.url, err);
+		goto out;
+	}
+	/* A record that ends before what the class holds is not the one that joined. */
+	int64_t last = p.n ? p.v[p.n - 1].id : 0;
+	if (out->acked > last) {
+		error_set(
+			err,
+			"the class holds %lld events of yours but this record has %lld: it is not "
+			"the record that joined, and its events would not count; ask the trainer",
+			(long long)out->acked, (long long)last);
+		goto out;
+	}
+	size_t i = 0;
+	while (i < p.n && p.v[i].id <= out->acked)
+		i++;
+	while (i < p.n) {
+		size_t j = i, bytes = 0;
+		while (j < p.n && j - i < WIRE_BATCH_MAX && (j == i || bytes < BATCH_BYTES)) {
+			bytes += (p.v[j].data ? strlen(p.v[j].data) : 0) + 256;
+			j++;
+		}
+		char *body = wire_batch_format(p.v + i, j - i);
+		client_reply_release(&r);
+		client_request(c, "POST", "/v1/events", "application/json", headers, body,
+			       strlen(body), &r);
+		cJSON_free(body);
+		if (r.status == 0) {
+			out->offline = true;
+			out->pending = p.n - i;
+			ok = true;
+			goto out;
+		}
+		if (r.status != 200 || !read_ack(&r, out)) {
+			server_error(&r, l.url, err);
+			goto out;
+		}
+		out->sent += (size_t)(j - i);
+		if (out->acked < p.v[j - 1].id) {
+			error_set(err, "the class server holds up to event %lld of %lld sent",
+				  (long long)out->acked, (long long)p.v[j - 1].id);
+			goto out;
+		}
+		i = j;
+	}
+	for (size_t k = 0; k < p.n; k++)
+		out->pending += p.v[k].id > out->acked;
+	ok = true;
+out:
+	/* Remembered, so that offline the learner is told what waits. */
+	if (out->acked > l.acked) {
+		l.acked = out->acked;
+		struct error werr;
+		link_write(db_path, &l, &werr);
+	}
+	client_reply_release(&r);
+	pending_release(&p);
+	store_close(s);
+	client_free(c);
+	explicit_bzero(auth, strlen(auth));
+	free(auth);
+	link_release(&l);
+	return ok;
+}

@@ -1,0 +1,48 @@
+/*
+ * A learner's tutor joined to a class server (`lambda-tutor join URL CODE`). The learner keeps
+ * their own record as always and works offline; the record is the queue: every event the
+ * server does not hold yet is sent, oldest first, whenever the server can be reached, and the
+ * server keeps each once (class/wire.h). The server's address, the learner's name in the class
+ * and their token live in the link file beside the record, <record>.class.json, mode 0600.
+ */
+#ifndef CLASS_LINK_H
+#define CLASS_LINK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/error.h"
+
+/* The link file of the record at db_path. Caller frees. */
+char *link_path(const char *db_path);
+
+/*
+ * Join the class at url with its code, as learner: the token the server gives is written to
+ * the link file (refused when one exists: a learner joins one class per record). False and
+ * err with the server's reason (wrong code, name taken, unreachable).
+ */
+bool link_join(const char *db_path, const char *url, const char *code, const char *learner,
+	       struct error *err);
+
+struct link_sync {
+	bool linked;      /* the record has a link file */
+	bool offline;     /* the server could not be reached: events wait */
+	char url[256];    /* the server's address */
+	char learner[64]; /* the learner's name in the class */
+	int64_t acked;    /* the last event the server holds */
+	size_t sent;      /* events sent this time */
+	size_t pending;   /* events the server does not hold yet */
+	size_t refused;   /* events the server refused (it keeps a note of each) */
+	char first_refusal[256];
+};
+
+/*
+ * Send the server every event of the record at db_path it does not hold yet, in order, in
+ * batches. True when the record has no link, the server could not be reached (out->offline),
+ * or everything was sent; false and err when the server refused the token or answered
+ * something else.
+ */
+bool link_sync(const char *db_path, struct link_sync *out, struct error *err);
+
+#endif

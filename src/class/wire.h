@@ -1,0 +1,68 @@
+/*
+ * What a learner's tutor and the class server say to each other (`lambda-tutor class serve`,
+ * `lambda-tutor join`): JSON bodies over HTTP, parsed here and nowhere else. Pure: text in,
+ * structs out, so the server's parser is fuzzed without a server.
+ *
+ *	POST /v1/join    {"code": "K7QP-2MXR", "learner": "ada"}  -> {"learner", "token"}
+ *	GET  /v1/acked   Authorization: Bearer TOKEN               -> {"learner", "acked": N}
+ *	POST /v1/events  Authorization: Bearer TOKEN
+ *	                 {"events": [{"id", "at_ms", "kind", "module", "item", "hash", "data"}]}
+ *	                                                           -> {"acked": N, "recorded": n}
+ *
+ * An event's id is its id in the learner's own record; ids go up, so the server keeps each
+ * event once and in order however often a batch is sent again. A token is "lt1.<learner>.<64
+ * hex digits>": the server keeps only its SHA-256.
+ */
+#ifndef CLASS_WIRE_H
+#define CLASS_WIRE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/error.h"
+#include "store/store.h"
+
+#define WIRE_LEARNER_MAX 32
+#define WIRE_FIELD_MAX   256          /* kind, module, item, hash */
+#define WIRE_DATA_MAX    (256 * 1024) /* one event's data */
+#define WIRE_BATCH_MAX   256          /* events in one request */
+#define WIRE_BODY_MAX    (8 * 1024 * 1024)
+#define WIRE_SECRET_HEX  64
+
+/* A learner's name in a class: 1-32 of a-z 0-9 . _ -, starting with a letter or digit. */
+bool wire_learner_valid(const char *name);
+
+struct wire_join {
+	char code[32];
+	char learner[WIRE_LEARNER_MAX + 1];
+};
+/* Read a join request. False and err (one line, for the learner) when it is malformed. */
+bool wire_join_parse(const char *body, size_t len, struct wire_join *out, struct error *err);
+
+/* A class code as typed ("k7qp 2mxr"): upper case, no spaces or dashes. False when not one. */
+bool wire_code_normal(const char *in, char out[32]);
+
+/* The learner a token names; false when the token is not one. */
+bool wire_token_learner(const char *token, char learner[WIRE_LEARNER_MAX + 1]);
+
+/* A batch of events; strings owned by the batch. */
+struct wire_batch {
+	struct store_event *events;
+	size_t n;
+	void *doc; /* the parsed body the strings point into */
+};
+/*
+ * Read an events request: at most WIRE_BATCH_MAX events, each with id > 0 (ids strictly
+ * increasing), a kind a learner may record (wire_kind_allowed), fields of at most
+ * WIRE_FIELD_MAX bytes and data that is JSON of at most WIRE_DATA_MAX. False and err on the
+ * first thing wrong; nothing of a refused batch counts. Release with wire_batch_release().
+ */
+bool wire_batch_parse(const char *body, size_t len, struct wire_batch *out, struct error *err);
+void wire_batch_release(struct wire_batch *b);
+/* Kinds a learner's tutor records; a trainer's (review) and unknown ones are refused. */
+bool wire_kind_allowed(const char *kind);
+
+/* The body of an events request for events[0..n). Caller frees. */
+char *wire_batch_format(const struct store_event *events, size_t n);
+
+#endif

@@ -1,0 +1,137 @@
+/*
+ * lambda-tutor-class: the class server, run by `lambda-tutor class serve` (which resolves the
+ * course and execs this program). Its own program so that the tutor never loads libmicrohttpd.
+ *
+ *	lambda-tutor class serve DIR --course COURSE [--listen ADDR:PORT] [--no-tls]
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "class/hub.h"
+#include "classd/classd.h"
+#include "core/xalloc.h"
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+	stop_flag = sig;
+}
+
+/* Whether host is a loopback address, which no one else's machine can reach. */
+static bool loopback(const char *host)
+{
+	return strncmp(host, "127.", 4) == 0 || strcmp(host, "::1") == 0;
+}
+
+/* "ADDR:PORT", "[v6]:PORT" or ":PORT" (loopback). */
+static bool parse_listen(const char *s, char *host, size_t n, int *port)
+{
+	const char *colon = strrchr(s, ':');
+	if (!colon)
+		return false;
+	const char *h = s, *e = colon;
+	if (*h == '[' && e > h && e[-1] == ']') {
+		h++;
+		e--;
+	}
+	if ((size_t)(e - h) >= n)
+		return false;
+	if (e == h)
+		snprintf(host, n, "127.0.0.1");
+	else
+		snprintf(host, n, "%.*s", (int)(e - h), h);
+	char *end;
+	long p = strtol(colon + 1, &end, 10);
+	if (!colon[1] || *end || p < 0 || p > 65535)
+		return false;
+	*port = (int)p;
+	return true;
+}
+
+int main(int argc, char **argv)
+{
+	const char *dir = NULL, *course = NULL, *listen = "127.0.0.1:7459", *sock = NULL;
+	bool no_tls = false;
+	int first = 1;
+	/* argv stays "lambda-tutor class serve ...", so the process reads the same in ps. */
+	if (argc > 2 && !strcmp(argv[1], "class") && !strcmp(argv[2], "serve"))
+		first = 3;
+	for (int i = first; i < argc; i++) {
+		if (!strcmp(argv[i], "--course") && i + 1 < argc)
+			course = argv[++i];
+		else if (!strcmp(argv[i], "--listen") && i + 1 < argc)
+			listen = argv[++i];
+		else if (!strcmp(argv[i], "--socket") && i + 1 < argc)
+			sock = argv[++i];
+		else if (!strcmp(argv[i], "--no-tls"))
+			no_tls = true;
+		else if (argv[i][0] != '-' && !dir)
+			dir = argv[i];
+		else {
+			fprintf(stderr, "lambda-tutor: unknown argument '%s' for class serve\n",
+				argv[i]);
+			return 2;
+		}
+	}
+	char host[128];
+	int port = 0;
+	if (!dir || !course || !parse_listen(listen, host, sizeof(host), &port)) {
+		fprintf(stderr, "lambda-tutor: usage: lambda-tutor class serve DIR [--listen "
+				"ADDR:PORT] [--no-tls]\n");
+		return 2;
+	}
+	if (!loopback(host) && !no_tls) {
+		fprintf(stderr,
+			"lambda-tutor: this build's class server speaks plain HTTP, so learners' "
+			"tokens would cross the network in the clear; listen on 127.0.0.1, or "
+			"give --no-tls on a network you trust\n");
+		return 2;
+	}
+	struct error err;
+	error_clear(&err);
+	struct hub *hub = hub_open(dir, course, &err);
+	if (!hub) {
+		fprintf(stderr, "lambda-tutor: ");
+		error_print(stderr, &err);
+		return 2;
+	}
+	int bound = 0;
+	struct classd *d = sock ? classd_start_unix(hub, sock, &err)
+				: classd_start(hub, host, port, &bound, &err);
+	if (!d) {
+		fprintf(stderr, "lambda-tutor: ");
+		error_print(stderr, &err);
+		hub_free(hub);
+		return 2;
+	}
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	bool v6 = strchr(host, ':') != NULL;
+	if (sock) {
+		printf("class %s: serving unix:%s (learners are who the kernel says)\n", dir, sock);
+		printf("class code %s\n", hub_code(hub));
+		printf("learners run: lambda-tutor join unix:%s %s\n", sock, hub_code(hub));
+		printf("the trainer runs: lambda-tutor trainer %s\n", dir);
+	} else {
+		printf("class %s: serving http://%s%s%s:%d\n", dir, v6 ? "[" : "", host,
+		       v6 ? "]" : "", bound);
+		printf("class code %s\n", hub_code(hub));
+		printf("learners run: lambda-tutor join http://%s%s%s:%d %s\n", v6 ? "[" : "", host,
+		       v6 ? "]" : "", bound, hub_code(hub));
+		printf("the trainer runs: lambda-tutor trainer %s\n", dir);
+	}
+	fflush(stdout);
+	while (!stop_flag)
+		pause();
+	classd_stop(d);
+	hub_free(hub);
+	return 0;
+}

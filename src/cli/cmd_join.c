@@ -1,0 +1,118 @@
+/*
+ * lambda-tutor join URL CODE: join a class server from the learner's own machine, and send it
+ * what it lacks, after every command that records (cli_class_sync) or with --sync.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "class/link.h"
+#include "cli/commands.h"
+#include "core/path.h"
+#include "core/xalloc.h"
+#include "store/store.h"
+
+static void report(const struct link_sync *s)
+{
+	if (s->offline)
+		printf("the class server at %s cannot be reached: %zu event%s wait and go when it "
+		       "can\n",
+		       s->url, s->pending, s->pending == 1 ? "" : "s");
+	else
+		printf("sent %zu event%s to %s as '%s'; it holds your record up to event %lld\n",
+		       s->sent, s->sent == 1 ? "" : "s", s->url, s->learner, (long long)s->acked);
+	if (s->refused)
+		printf("the server refused %zu event%s (kept as a note the trainer sees): %s\n",
+		       s->refused, s->refused == 1 ? "" : "s", s->first_refusal);
+}
+
+void cli_class_sync(void)
+{
+	const char *db = cli_records_opened();
+	if (!db)
+		return;
+	char *link = link_path(db);
+	bool linked = path_is_file(link);
+	free(link);
+	if (!linked)
+		return;
+	struct link_sync s;
+	struct error err;
+	error_clear(&err);
+	if (!link_sync(db, &s, &err))
+		cli_print_error(&err);
+	else if (s.offline)
+		cli_error("the class server at %s cannot be reached: %zu event%s wait and go "
+			  "when it can",
+			  s.url, s.pending, s.pending == 1 ? "" : "s");
+	else if (s.refused)
+		cli_error("the class server refused %zu event%s: %s", s.refused,
+			  s.refused == 1 ? "" : "s", s.first_refusal);
+}
+
+int cmd_join_run(const struct cli_opts *opts, int argc, char **argv)
+{
+	const char *url = NULL, *code = NULL;
+	bool sync = false;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--sync"))
+			sync = true;
+		else if (argv[i][0] == '-') {
+			cli_error("unknown option '%s' for join", argv[i]);
+			return CLI_USAGE;
+		} else if (!url)
+			url = argv[i];
+		else if (!code)
+			code = argv[i];
+		else {
+			cli_error("join takes a URL and a class code");
+			return CLI_USAGE;
+		}
+	}
+	if (sync == (url != NULL) || (url && !code)) {
+		cli_error("usage: lambda-tutor join URL CODE [--learner NAME] | join --sync");
+		return CLI_USAGE;
+	}
+	struct error err;
+	error_clear(&err);
+	int rc = CLI_USAGE;
+	char *learner = NULL, *db = cli_db_path(opts, &err);
+	struct link_sync s;
+	if (!db)
+		goto fail;
+	if (sync) {
+		if (!link_sync(db, &s, &err))
+			goto fail;
+		if (!s.linked) {
+			cli_error(
+				"this record has joined no class; run lambda-tutor join URL CODE");
+			goto out;
+		}
+		report(&s);
+		rc = CLI_OK;
+		goto out;
+	}
+	if (!(learner = cli_learner(opts, &err)))
+		goto fail;
+	/* The record must exist to be sent: a learner may join before doing anything. */
+	struct store *st = cli_open_records(opts, db, &err);
+	if (!st)
+		goto fail;
+	store_close(st);
+	if (!link_join(db, url, code, learner, &err))
+		goto fail;
+	char *link = link_path(db);
+	printf("joined the class at %s; your link to it is %s (0600)\n", url, link);
+	free(link);
+	if (!link_sync(db, &s, &err))
+		goto fail;
+	report(&s);
+	rc = CLI_OK;
+	goto out;
+fail:
+	cli_print_error(&err);
+out:
+	free(learner);
+	free(db);
+	return rc;
+}

@@ -1,0 +1,362 @@
+"""
+The class server (`lambda-tutor class serve`) with learners as separate processes on
+loopback: two honest learners join and their records reach the server graded as their own
+tutors graded them; a hostile one tries every forgery the server must refuse (a classmate's
+name, a wrong or borrowed token, a replayed batch, quiz answers for a closed attempt, an
+unknown quiz or version, marks of its own making, a trainer's kind of event, malformed
+requests); a learner offline while the server is away sends what waited when it is back,
+once; a server killed with SIGKILL keeps what it acknowledged. TAP.
+
+    python3 class_server.py path/to/lambda-tutor path/to/gen-class SOURCE_ROOT
+"""
+
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import sqlite3
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "runtimes"))
+from rtlib import Tap  # noqa: E402
+
+TUTOR, GEN, ROOT = sys.argv[1], sys.argv[2], sys.argv[3]
+TMP = tempfile.mkdtemp(prefix="class-server-")
+CLASS = os.path.join(TMP, "class")
+HOMES = os.path.join(TMP, "learners")
+
+
+class Server:
+    """`lambda-tutor class serve CLASS`, its address and class code."""
+
+    def __init__(self, listen="127.0.0.1:0", folder=CLASS, sock=None):
+        where = ["--socket", sock] if sock else ["--listen", listen]
+        self.proc = subprocess.Popen(
+            [TUTOR, "class", "serve", folder] + where,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+        self.url = self.code = None
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not self.code:
+            line = self.proc.stdout.readline()
+            if not line:
+                raise RuntimeError("the class server stopped: " + self.proc.stderr.read())
+            m = re.search(r"serving ((?:http|unix):\S+)", line)
+            self.url = m.group(1) if m else self.url
+            m = re.match(r"class code (\S+)", line)
+            self.code = m.group(1) if m else None
+        self.port = int(self.url.rsplit(":", 1)[1]) if not sock else None
+
+    def stop(self, sig=signal.SIGTERM):
+        self.proc.send_signal(sig)
+        self.proc.wait(timeout=30)
+        self.proc.stdout.close()
+        self.proc.stderr.close()
+
+
+def tutor(db, *args, learner=None):
+    argv = [TUTOR, "--db", db] + (["--learner", learner] if learner else []) + list(args)
+    env = dict(os.environ, HOME=HOMES)
+    return subprocess.run(argv, capture_output=True, text=True, timeout=60, cwd=ROOT, env=env)
+
+
+def http(method, path, body=None, token=None, raw=None):
+    """(status, answer as JSON or None)."""
+    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+    req = urllib.request.Request(SERVER.url + path, data=data, method=method)
+    req.add_header("Content-Type", "application/json")
+    if token:
+        req.add_header("Authorization", "Bearer " + token)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            status, text = r.status, r.read()
+    except urllib.error.HTTPError as e:
+        status, text = e.code, e.read()
+    try:
+        return status, json.loads(text)
+    except ValueError:
+        return status, None
+
+
+def rows(db, where="1"):
+    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+    try:
+        return con.execute("SELECT id, kind, item, data FROM events WHERE %s ORDER BY id"
+                           % where).fetchall()
+    finally:
+        con.close()
+
+
+def token_of(db):
+    with open(db + ".class.json") as f:
+        return json.load(f)["token"]
+
+
+def local_append(db, kind, item, data, module=None):
+    """What a learner's tutor does: append one event to their own record; its id."""
+    con = sqlite3.connect(db)
+    try:
+        cur = con.execute("INSERT INTO events(at_ms, kind, module, item, data)"
+                          " VALUES (?, ?, ?, ?, ?)",
+                          (int(time.time() * 1000), kind, module, item, data))
+        con.commit()
+        return cur.lastrowid
+    finally:
+        con.close()
+
+
+def send(token, events):
+    return http("POST", "/v1/events", {"events": events}, token)
+
+
+def event(id_, kind, item, data, module=None):
+    return {"id": id_, "at_ms": int(time.time() * 1000), "kind": kind, "item": item,
+            "module": module, "data": data}
+
+
+os.makedirs(HOMES)
+subprocess.run([GEN, os.path.join(TMP, "gen"), "4", "11", str(int(time.time() * 1000))],
+               check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
+DB = {}
+for i, name in enumerate(["ada", "bob", "mallory"]):
+    DB[name] = os.path.join(HOMES, name + ".db")
+    shutil.copy(os.path.join(TMP, "gen", "learner-%03d.db" % (i + 1)), DB[name])
+SERVER = Server()
+
+
+def test_join(t):
+    for name in ("ada", "bob"):
+        r = tutor(DB[name], "join", SERVER.url, SERVER.code.lower(), learner=name)
+        t.eq(r.returncode, 0, "%s joins with the class code" % name, r.stderr)
+        t.match(r"sent \d+ events", r.stdout, "%s's record is sent at once" % name)
+        t.eq(stat.S_IMODE(os.stat(DB[name] + ".class.json").st_mode), 0o600,
+             "%s's token is kept 0600" % name)
+        srv = os.path.join(CLASS, name + ".db")
+        t.eq(rows(srv), rows(DB[name]),
+             "the server holds %s's record, every quiz event graded as their tutor did" % name)
+    t.eq(stat.S_IMODE(os.stat(CLASS).st_mode), 0o700, "the class folder is the trainer's alone")
+    t.ok(any(k == "quiz_try" for _, k, _, _ in rows(DB["ada"])),
+         "the records graded include quiz answers")
+
+
+def test_names(t):
+    r = tutor(DB["mallory"], "join", SERVER.url, SERVER.code, learner="ada")
+    t.ok(r.returncode == 2 and "taken" in r.stderr, "a classmate's name cannot be taken",
+         r.stderr)
+    r = tutor(DB["mallory"], "join", SERVER.url, "ABCD-EFGH", learner="mallory")
+    t.ok(r.returncode == 2 and "class code" in r.stderr, "a wrong class code is refused",
+         r.stderr)
+    st, ans = http("POST", "/v1/join", {"code": SERVER.code, "learner": "../trainer"})
+    t.eq(st, 400, "a name that is not a file name is refused", ans)
+    t.ok(not os.path.exists(os.path.join(TMP, "trainer.db")), "nothing is made outside the class")
+    r = tutor(DB["mallory"], "join", SERVER.url, SERVER.code, learner="mallory")
+    t.eq(r.returncode, 0, "mallory joins under her own name", r.stderr)
+
+
+def test_tokens(t):
+    ada, bob = token_of(DB["ada"]), token_of(DB["bob"])
+    borrowed = "lt1.ada." + bob.rsplit(".", 1)[1]
+    before = rows(os.path.join(CLASS, "ada.db"))
+    nxt = before[-1][0] + 1
+    for name, tok in (("bob's secret under ada's name", borrowed),
+                      ("a made-up token", "lt1.ada." + secrets.token_hex(32)),
+                      ("a token of no shape", "ada"), ("no token", None)):
+        st, ans = send(tok, [event(nxt, "page_view", "what-is-lambda", None)])
+        t.eq(st, 401, "%s is refused" % name, ans)
+    t.eq(rows(os.path.join(CLASS, "ada.db")), before, "ada's record is as she sent it")
+    st, ans = http("GET", "/v1/acked", token=ada)
+    t.ok(st == 200 and ans["learner"] == "ada" and ans["acked"] == before[-1][0],
+         "ada's own token speaks for ada", ans)
+
+
+def test_replay(t):
+    tok = token_of(DB["ada"])
+    srv = os.path.join(CLASS, "ada.db")
+    before = rows(srv)
+    mine = rows(DB["ada"])[-3:]
+    batch = [event(i, k, it, d) for i, k, it, d in mine]
+    st, ans = send(tok, batch)
+    t.ok(st == 200 and ans["recorded"] == 0, "a batch sent again records nothing", ans)
+    t.eq(rows(srv), before, "every event is held once")
+    st, ans = send(tok, [event(before[-1][0] + 2, "page_view", "a", None),
+                         event(before[-1][0] + 1, "page_view", "b", None)])
+    t.eq(st, 400, "events out of order are refused", ans)
+
+
+def quiz_of(db):
+    """A quiz the learner finished, its first start's data and a wrong answer it holds."""
+    starts, wrong = {}, {}
+    for _, kind, item, data in rows(db, "kind LIKE 'quiz%'"):
+        d = json.loads(data)
+        if kind == "quiz_start":
+            starts.setdefault(item, (data, 0))
+            starts[item] = (starts[item][0], starts[item][1] + 1)
+        if kind == "quiz_try" and d["fraction"] == 0 and item not in wrong:
+            wrong[item] = d
+    item = next(q for q in wrong if q in starts)
+    return item, starts[item][0], starts[item][1], wrong[item]
+
+
+def test_forged_quiz(t):
+    db, srv = DB["mallory"], os.path.join(CLASS, "mallory.db")
+    tok = token_of(db)
+    quiz, start, n_starts, wrong = quiz_of(db)
+    nxt = rows(srv)[-1][0] + 1
+    finish = json.dumps({"attempt": 1, "score": 15, "max": 15, "percent": 100,
+                         "passed": True, "reason": "submitted"})
+    st, ans = send(tok, [event(nxt, "quiz_finish", quiz, finish)])
+    t.ok(st == 200 and ans["refused_count"] == 1 and "not open" in ans["refused"][0]["why"],
+         "a score for a closed attempt is refused", ans)
+    t.eq(rows(srv, "id = %d" % nxt)[0][1], "refused",
+         "the trainer's copy keeps a note of the refusal in its place")
+    st, ans = send(tok, [event(nxt + 1, "quiz_try", "no-such-quiz", json.dumps(wrong))])
+    t.ok(ans and ans.get("refused_count") == 1 and "not one this class holds"
+         in ans["refused"][0]["why"], "an answer for a quiz the server lacks is refused", ans)
+    # A new attempt, copied from the learner's first: the questions are the server's versions.
+    again = re.sub(r'"attempt":\d+', '"attempt":%d' % (n_starts + 1), start, count=1)
+    tampered = re.sub(r'"hash":"([0-9a-f])', lambda m: '"hash":"%s' % ("0" if m.group(1) != "0"
+                                                                      else "1"), again)
+    st, ans = send(tok, [event(nxt + 2, "quiz_start", quiz, tampered)])
+    t.ok(ans and ans.get("refused_count") == 1, "a start whose questions are not the "
+         "server's versions is refused", ans)
+    st, ans = send(tok, [event(nxt + 3, "quiz_start", quiz, again)])
+    opened = st == 200 and ans["refused_count"] == 0
+    t.ok(opened, "a new attempt at the same version opens", ans)
+    forged = dict(wrong, attempt=n_starts + 1, fraction=1, mark=wrong["max"], penalty=0,
+                  **{"try": 1})
+    st, ans = send(tok, [event(nxt + 4, "quiz_try", quiz, json.dumps(forged))])
+    got = json.loads(rows(srv, "id = %d" % (nxt + 4))[0][3]) if opened else {}
+    t.ok(opened and got.get("fraction") == 0 and got.get("mark") == 0,
+         "a wrong answer marked right by the learner is recorded as the server grades it",
+         "%r %r" % (ans, got))
+    st, ans = send(tok, [event(nxt + 5, "quiz_finish", quiz, finish.replace(
+        '"attempt": 1', '"attempt": %d' % (n_starts + 1)))])
+    got = json.loads(rows(srv, "id = %d" % (nxt + 5))[0][3]) if opened else {}
+    t.ok(opened and got.get("percent", 100) < 100 and got.get("passed") is not True,
+         "the attempt's score is the server's, not the one claimed", got)
+
+
+def test_bad_requests(t):
+    tok = token_of(DB["bob"])
+    nxt = rows(os.path.join(CLASS, "bob.db"))[-1][0] + 1
+    cases = [
+        ("malformed JSON", http("POST", "/v1/events", raw=b'{"events": [', token=tok), 400),
+        ("a trainer's review", send(tok, [event(nxt, "review", "x", '{"score": 10}')]), 400),
+        ("data that is not JSON", send(tok, [event(nxt, "hint", "x", "{")]), 400),
+        ("an id of 0", send(tok, [event(0, "hint", "x", None)]), 400),
+        ("a join that is not JSON", http("POST", "/v1/join", raw=b"\x00\xff"), 400),
+        ("an unknown path", http("GET", "/v1/nothing"), 404),
+        ("a GET of join", http("GET", "/v1/join"), 405),
+    ]
+    for name, (st, ans), want in cases:
+        t.ok(st == want and ans and ans.get("error"), "%s gets %d and one line" % (name, want),
+             (st, ans))
+    t.eq(rows(os.path.join(CLASS, "bob.db"))[-1][0], nxt - 1, "and changes nothing")
+
+
+def test_offline(t):
+    global SERVER
+    port = SERVER.port
+    SERVER.stop()
+    new = local_append(DB["bob"], "page_view", "function-anatomy", None, "core-concepts")
+    r = tutor(DB["bob"], "join", "--sync")
+    t.ok(r.returncode == 0 and "cannot be reached: 1 event wait" in r.stdout,
+         "with the server away the event waits", r.stdout + r.stderr)
+    SERVER = Server("127.0.0.1:%d" % port)
+    r = tutor(DB["bob"], "join", "--sync")
+    t.ok(r.returncode == 0 and "sent 1 event " in r.stdout, "it goes when the server is back",
+         r.stdout + r.stderr)
+    srv = os.path.join(CLASS, "bob.db")
+    t.eq([x[0] for x in rows(srv, "id = %d" % new)], [new], "once, under its own id")
+    r = tutor(DB["bob"], "join", "--sync")
+    t.match(r"sent 0 events", r.stdout, "and is not sent twice")
+    SERVER.stop(signal.SIGKILL)
+    SERVER = Server("127.0.0.1:%d" % port)
+    st, ans = http("GET", "/v1/acked", token=token_of(DB["bob"]))
+    t.ok(st == 200 and ans["acked"] == new, "a server killed with SIGKILL lost nothing it "
+         "acknowledged", ans)
+
+
+def test_wrong_record(t):
+    fresh = os.path.join(HOMES, "fresh.db")
+    shutil.copy(os.path.join(TMP, "gen", "learner-000.db"), fresh)
+    shutil.copy(DB["bob"] + ".class.json", fresh + ".class.json")
+    r = tutor(fresh, "join", "--sync")
+    t.ok(r.returncode == 2 and "not the record that joined" in r.stderr,
+         "a record shorter than what the class holds is not sent over it", r.stderr)
+
+
+def test_dashboard(t):
+    r = subprocess.run([TUTOR, "trainer", CLASS, "--once", "--json"], capture_output=True,
+                       text=True, timeout=60, cwd=ROOT)
+    ok = r.returncode == 0
+    learners = {x.get("id"): x for x in json.loads(r.stdout)["learners"]} if ok else {}
+    t.eq(sorted(learners), ["ada", "bob", "mallory"],
+         "the trainer's dashboard reads the class served", r.stderr)
+    m = learners.get("mallory", {})
+    t.ok(m.get("refused", 0) >= 3 and learners["ada"].get("refused") == 0,
+         "and shows who had events refused", m)
+    r = subprocess.run([TUTOR, "trainer", CLASS, "--once"], capture_output=True, text=True,
+                       timeout=60, cwd=ROOT)
+    t.match(r"^mallory: the class server refused \d+ events; last: ", r.stdout,
+            "with the last reason, in words")
+
+
+def test_workspace_private(t):
+    ws = os.path.join(TMP, "ws")
+    os.makedirs(ws, mode=0o755)
+    os.chmod(ws, 0o755)
+    r = tutor(DB["ada"], "--workspace", ws, "reset", "hello-world", "--yes")
+    t.eq(stat.S_IMODE(os.stat(ws).st_mode), 0o700, "a learner's workspace is made 0700",
+         r.stdout + r.stderr)
+
+
+def test_unix_socket(t):
+    """On a shared host: a Unix socket, and the learner is who the kernel says."""
+    import pwd
+    me = pwd.getpwuid(os.getuid()).pw_name
+    folder, sock = os.path.join(TMP, "shared"), os.path.join(TMP, "class.sock")
+    server = Server(folder=folder, sock=sock)
+    try:
+        db = os.path.join(HOMES, "shared.db")
+        shutil.copy(DB["ada"], db)
+        r = tutor(db, "join", server.url, server.code, learner="someone-else")
+        t.ok(r.returncode == 0 and "as '%s'" % me in r.stdout,
+             "a learner on the socket is recorded under their login name, not the one typed",
+             r.stdout + r.stderr)
+        t.eq(sorted(f for f in os.listdir(folder) if f.endswith(".db")), [me + ".db"],
+             "and nothing is made under the name they typed")
+        t.eq(rows(os.path.join(folder, me + ".db")), rows(db), "their record reaches the server")
+        again = os.path.join(HOMES, "shared2.db")
+        r = tutor(again, "join", server.url, server.code)
+        t.ok(r.returncode == 2 and "joined this class already" in r.stderr,
+             "the same user cannot join again from a new record (its ids would clash)",
+             r.stderr)
+        r = tutor(os.path.join(HOMES, "shared3.db"), "join", server.url, "ABCD-EFGH")
+        t.ok(r.returncode == 2 and "class code" in r.stderr,
+             "a wrong class code is refused there too", r.stderr)
+    finally:
+        server.stop()
+    t.ok(not os.path.exists(sock), "the socket is gone when the server stops")
+
+
+tap = Tap()
+try:
+    rc = tap.run([test_join, test_names, test_tokens, test_replay, test_forged_quiz,
+                  test_bad_requests, test_offline, test_wrong_record, test_dashboard, test_workspace_private,
+                  test_unix_socket])
+finally:
+    try:
+        SERVER.stop()
+    except Exception:
+        pass
+    shutil.rmtree(TMP, ignore_errors=True)
+sys.exit(rc)
