@@ -347,8 +347,10 @@ static void test_wrong(struct selftest *st, const struct exercise *ex, enum exer
 static cJSON *read_meta(const char *dir);
 
 /*
- * Run a fix script (sh, in its folder) as the learner would, with the AWS CLI pointed at the
- * learner's account. False with err when it does not exit 0.
+ * Run a fix script (sh, in a scratch copy of its folder) as the learner would, with the AWS CLI
+ * pointed at the learner's account. The copy keeps the files a script writes (zips, policy
+ * documents) out of the source tree, even when the run is killed, and apart from another run
+ * of the same script. False with err when it does not exit 0.
  */
 static bool run_fix(const struct selftest *st, const struct learner *who, const char *dir,
 		    struct error *err)
@@ -358,10 +360,13 @@ static bool run_fix(const struct selftest *st, const struct learner *who, const 
 		free(script);
 		return error_set(err, "%s has no fix.sh", dir);
 	}
-	char *cmd = xasprintf("cd '%s' && AWS_ENDPOINT_URL='%s' AWS_ACCESS_KEY_ID='%s' "
-			      "AWS_SECRET_ACCESS_KEY='%s' AWS_DEFAULT_REGION=us-east-1 "
-			      "AWS_PAGER= timeout 300 sh -e fix.sh 2>&1",
-			      dir, st->cloud->endpoint, who->key, who->secret);
+	char *cmd =
+		xasprintf("t=$(mktemp -d \"${TMPDIR:-/tmp}/lt-fix.XXXXXX\") && "
+			  "cp -R '%s'/. \"$t\" && cd \"$t\" && AWS_ENDPOINT_URL='%s' "
+			  "AWS_ACCESS_KEY_ID='%s' AWS_SECRET_ACCESS_KEY='%s' "
+			  "AWS_DEFAULT_REGION=us-east-1 AWS_PAGER= timeout 300 sh -e fix.sh 2>&1; "
+			  "rc=$?; [ -z \"$t\" ] || rm -rf \"$t\"; exit $rc",
+			  dir, st->cloud->endpoint, who->key, who->secret);
 	FILE *p = popen(cmd, "r");
 	struct strbuf out = STRBUF_INIT;
 	char buf[4096];

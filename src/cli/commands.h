@@ -388,10 +388,11 @@ int cmd_selftest_run(const struct cli_opts *opts, int argc, char **argv);
 			"it pass\n"                                                                \
 			"and each wrong-*/fix.sh must leave it failing on the task its "           \
 			".solution.json\n"                                                         \
-			"names. A fix.sh runs with sh -e in its folder, with the AWS CLI pointed " \
-			"at that\n"                                                                \
-			"account (AWS_ENDPOINT_URL and a key pair). --exercises or --scenarios "   \
-			"limits the run.\n"                                                        \
+			"names. A fix.sh runs with sh -e in a copy of its folder, with the AWS "   \
+			"CLI\n"                                                                    \
+			"pointed at that account (AWS_ENDPOINT_URL and a key pair). --exercises "  \
+			"or\n"                                                                     \
+			"--scenarios limits the run.\n"                                            \
 			"Scenarios run LAMBDA_TUTOR_SELFTEST_JOBS (default 3) at a time, each "    \
 			"one's runs\nin order; the lines keep their order.\n"                      \
 			"\n"                                                                       \
