@@ -37,6 +37,8 @@ Resources:
                 return {"statusCode": 200, "body": json.dumps(out)}
             return out
       AutoPublishAlias: live
+      FunctionUrlConfig:
+        AuthType: NONE
       Events:
         Rest:
           Type: Api
@@ -186,6 +188,8 @@ Outputs:
     Value: !Sub "https://\${PlainApi}.execute-api.\${AWS::Region}.amazonaws.com/v1/plain"
   PlainHttpUrl:
     Value: !Sub "https://\${PlainHttp}.execute-api.\${AWS::Region}.amazonaws.com/plain"
+  FnUrl:
+    Value: !GetAtt FnUrl.FunctionUrl
 YAML
 }
 
@@ -208,11 +212,16 @@ settle() {
 # via_api OUTPUT: GET the URL of stack st's output OUTPUT (AWS's execute-api form) through the
 # local cloud's API Gateway door, by the API's host name as on AWS.
 via_api() {
-	u=$($CF describe-stacks --stack-name st --query "Stacks[0].Outputs[?OutputKey=='$1'].OutputValue" \
-		--output text 2>&1)
+	u=$(output "$1")
 	host=$(echo "$u" | sed -n 's|^https://\([a-z0-9]*\)\.execute-api\.us-east-1\.amazonaws\.com/.*|\1|p')
 	[ -n "$host" ] || { echo "no API URL in $1: $u"; return; }
 	curl -s "http://$host.execute-api.localhost:${E##*:}/${u#https://*/}"
+}
+
+# output KEY: an output's value in stack st.
+output() {
+	$CF describe-stacks --stack-name st --query "Stacks[0].Outputs[?OutputKey=='$1'].OutputValue" \
+		--output text 2>&1
 }
 
 # physical LOGICAL-ID: a resource's physical id in stack st.
@@ -260,6 +269,14 @@ API=$(physical ServerlessRestApi)
 out=$(awsl apigateway get-resources --rest-api-id "$API" --query 'items[].path' --output text 2>&1)
 [ "$(echo $out | tr ' ' '\n' | sort | paste -sd' ')" = "/ /hello" ]
 ok $? "the REST API's resources, read by a client ($out)"
+# SAM's FunctionUrlConfig with AutoPublishAlias: the URL is the alias's, open by its policy.
+out=$(curl -s "$(output FnUrl)")
+[ "$out" = '{"msg": "one", "version": "1", "path": "/"}' ]
+ok $? "SAM FunctionUrlConfig: the alias's function URL runs version 1 ($out)"
+out=$(awsl lambda get-function-url-config --function-name "$(physical Fn)" --qualifier live \
+	--query FunctionUrl --output text 2>&1)
+[ "$out" = "$(output FnUrl)" ]
+ok $? "get-function-url-config --qualifier live names it ($out)"
 HTTP=$(physical ServerlessHttpApi)
 out=$(awsl apigatewayv2 get-routes --api-id "$HTTP" --query 'Items[].RouteKey' --output text 2>&1)
 [ "$out" = "GET /items/{id}" ]
@@ -347,6 +364,9 @@ ok $? "the REST API follows the alias to version 2 ($out)"
 out=$(via_api HttpUrl)
 [ "$out" = '{"msg": "two", "version": "2", "path": "/items/7"}' ]
 ok $? "the HTTP API follows it too ($out)"
+out=$(curl -s "$(output FnUrl)")
+[ "$out" = '{"msg": "two", "version": "2", "path": "/"}' ]
+ok $? "... and the alias's function URL ($out)"
 
 # An alias of a version that does not exist: the stack fails and rolls back completely.
 cat >"$WORK/bad.yaml" <<YAML

@@ -112,8 +112,46 @@ contains "$out" '"RequestedProvisionedConcurrentExecutions": 1'
 ok $? "put on the alias once its weights are gone"
 wait_ready cli canary $L
 ok $? "the alias's configuration: READY"
+# Reserved concurrency cannot fall below what the function keeps provisioned.
+out=$($L put-function-concurrency --function-name cli --reserved-concurrent-executions 1 2>&1)
+contains "$out" "InvalidParameterValueException" && contains "$out" "provisioned concurrency [2]"
+ok $? "put-function-concurrency below the provisioned total: refused ($(echo "$out" | tail -1))"
+check "put-function-concurrency at the provisioned total" $L put-function-concurrency \
+	--function-name cli --reserved-concurrent-executions 2
+check "delete-function-concurrency" $L delete-function-concurrency --function-name cli
+
+# An alias's provisioned concurrency follows its weights, as in a gradual deployment: with
+# half of its invocations going to another version, half of its environments are of that one.
+check "delete-provisioned-concurrency-config 1" $L delete-provisioned-concurrency-config \
+	--function-name cli --qualifier 1
+check "put canary: 2" $L put-provisioned-concurrency-config --function-name cli \
+	--qualifier canary --provisioned-concurrent-executions 2
+wait_ready cli canary $L
+ok $? "canary with 2: READY"
+check "update-alias canary: 50 % to version 1" $L update-alias --function-name cli --name canary \
+	--function-version 2 --routing-config '{"AdditionalVersionWeights":{"1":0.5}}'
+out=$(/usr/bin/python3 - "$E" <<'PY' 2>&1
+import json, sys, time, boto3
+lam = boto3.client("lambda", endpoint_url=sys.argv[1], region_name="us-east-1")
+seen, end = set(), time.time() + 120
+while time.time() < end and len(seen) < 2:
+    r = lam.invoke(FunctionName="cli", Qualifier="canary")
+    body = json.loads(r["Payload"].read())
+    if body["init"] == "provisioned-concurrency":
+        seen.add(body["version"])
+print(" ".join(sorted(seen)))
+PY
+)
+[ "$out" = "1 2" ]
+ok $? "both versions of the alias are served by provisioned environments ($out)"
+out=$($L get-provisioned-concurrency-config --function-name cli --qualifier canary \
+	--query '[Status,AllocatedProvisionedConcurrentExecutions]' --output text 2>&1)
+[ "$(echo $out)" = "READY 2" ]
+ok $? "the alias's configuration counts both versions' environments ($out)"
 check "delete-provisioned-concurrency-config canary" $L \
 	delete-provisioned-concurrency-config --function-name cli --qualifier canary
+check "put 1 again" $L put-provisioned-concurrency-config --function-name cli --qualifier 1 \
+	--provisioned-concurrent-executions 1
 
 # The 1.x CLI.
 if command -v aws >/dev/null 2>&1 && aws --version 2>&1 | grep -q '^aws-cli/1'; then

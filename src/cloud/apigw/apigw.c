@@ -23,12 +23,12 @@
 #include <strings.h>
 
 #include "cloud/apigw/httpapi.h"
-#include "cloud/apigw/internal.h"
 #include "cloud/apigw/rest.h"
 #include "cloud/db.h"
 #include "cloud/front/front.h"
 #include "cloud/http/aws.h"
 #include "cloud/state.h"
+#include "cloud/svc/raw_op.h"
 #include "cloud/svc/svc.h"
 #include "core/clock.h"
 #include "core/strutil.h"
@@ -190,9 +190,9 @@ static const char *const rest_paths[] = {
 static const char *const http_paths[] = { "/v2/", NULL };
 
 /* What CloudFormation's providers call (clients' requests for them still reach the readers). */
-#define OP(n)                      \
-	{                          \
-#n, apigw_internal \
+#define OP(n)                  \
+	{                      \
+#n, svc_raw_op \
 	}
 static const struct svc_op rest_ops[] = {
 	OP(CreateDeployment), OP(CreateResource), OP(CreateRestApi),  OP(CreateStage),

@@ -17,6 +17,7 @@
 #include "cloud/lambda/tags.h"
 #include "cloud/lambda/versions.h"
 #include "cloud/state.h"
+#include "cloud/svc/raw_op.h"
 #include "cloud/svc/svc.h"
 #include "core/path.h"
 #include "core/strutil.h"
@@ -50,13 +51,15 @@ static const char *const raw_ops[] = {
 	"ListFunctionUrlConfigs",          NULL,
 };
 
-/* The mappings' Create, Update and Delete for other services (CloudFormation); a client's
- * request is still read from the wire by esm_api(). */
+/* The mappings', URLs' and event invoke configs' writes for other services (CloudFormation);
+ * a client's request is still read from the wire by esm_api(), lambda_url_api(), async_api()
+ * (the URLs and configs through svc_raw_op(), by that same reader). */
 static const char *const internal_ops[] = {
-	"CreateEventSourceMapping",
-	"DeleteEventSourceMapping",
-	"UpdateEventSourceMapping",
-	NULL,
+	"CreateEventSourceMapping",        "DeleteEventSourceMapping",
+	"UpdateEventSourceMapping",        "CreateFunctionUrlConfig",
+	"DeleteFunctionUrlConfig",         "GetFunctionUrlConfig",
+	"UpdateFunctionUrlConfig",         "PutFunctionEventInvokeConfig",
+	"DeleteFunctionEventInvokeConfig", NULL,
 };
 
 static cJSON *op_esm(struct svc_call *call, const cJSON *in, struct aws_err *err)
@@ -251,10 +254,13 @@ static const struct svc_op ops[] = {
 	{ "CreateAlias", lambda_op_create_alias },
 	{ "CreateEventSourceMapping", op_esm },
 	{ "CreateFunction", lambda_op_create_function },
+	{ "CreateFunctionUrlConfig", svc_raw_op },
 	{ "DeleteAlias", lambda_op_delete_alias },
 	{ "DeleteEventSourceMapping", op_esm },
 	{ "DeleteFunction", lambda_op_delete_function },
 	{ "DeleteFunctionConcurrency", lambda_op_delete_function_concurrency },
+	{ "DeleteFunctionEventInvokeConfig", svc_raw_op },
+	{ "DeleteFunctionUrlConfig", svc_raw_op },
 	{ "DeleteLayerVersion", lambda_op_delete_layer_version },
 	{ "DeleteProvisionedConcurrencyConfig", lambda_op_delete_provisioned_concurrency_config },
 	{ "GetAccountSettings", lambda_op_get_account_settings },
@@ -262,6 +268,7 @@ static const struct svc_op ops[] = {
 	{ "GetFunction", lambda_op_get_function },
 	{ "GetFunctionConcurrency", lambda_op_get_function_concurrency },
 	{ "GetFunctionConfiguration", lambda_op_get_function_configuration },
+	{ "GetFunctionUrlConfig", svc_raw_op },
 	{ "GetLayerVersion", lambda_op_get_layer_version },
 	{ "GetLayerVersionByArn", lambda_op_get_layer_version_by_arn },
 	{ "GetLayerVersionPolicy", lambda_op_get_layer_version_policy },
@@ -279,6 +286,7 @@ static const struct svc_op ops[] = {
 	{ "PublishLayerVersion", lambda_op_publish_layer_version },
 	{ "PublishVersion", lambda_op_publish_version },
 	{ "PutFunctionConcurrency", lambda_op_put_function_concurrency },
+	{ "PutFunctionEventInvokeConfig", svc_raw_op },
 	{ "PutProvisionedConcurrencyConfig", lambda_op_put_provisioned_concurrency_config },
 	{ "RemoveLayerVersionPermission", lambda_op_remove_layer_version_permission },
 	{ "RemovePermission", lambda_op_remove_permission },
@@ -288,6 +296,7 @@ static const struct svc_op ops[] = {
 	{ "UpdateEventSourceMapping", op_esm },
 	{ "UpdateFunctionCode", lambda_op_update_function_code },
 	{ "UpdateFunctionConfiguration", lambda_op_update_function_configuration },
+	{ "UpdateFunctionUrlConfig", svc_raw_op },
 };
 
 const struct cloud_service lambda_service = {

@@ -1,12 +1,12 @@
 /*
- * API Gateway's operations as other services call them (CloudFormation's resource
- * providers): the input, in the model's member names, becomes the REST request its model
- * describes (URI labels, query string, JSON body under the wire names), which the same
- * readers that serve clients answer; the answer's body is read back into the output's member
- * names, an error into an AWS error. One reader for both, so what a stack builds is what a
- * client would have built.
+ * Operations a REST-JSON service still reads from the wire (its raw reader), offered to other
+ * services (CloudFormation's resource providers): the input, in the model's member names,
+ * becomes the request its model describes (URI labels, query string, JSON body under the
+ * wire names), which the reader clients reach answers; the answer's body is read back into
+ * the output's member names, an error into an AWS error. One reader for both, so what a
+ * stack builds is what a client would have built.
  */
-#include "cloud/apigw/internal.h"
+#include "cloud/svc/raw_op.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -109,7 +109,7 @@ static void fill_uri(const struct proto_op *po, const cJSON *input, struct strbu
 	}
 }
 
-cJSON *apigw_internal(struct svc_call *call, const cJSON *input, struct aws_err *err)
+cJSON *svc_raw_op(struct svc_call *call, const cJSON *input, struct aws_err *err)
 {
 	const struct proto_service *ps = proto_service_find(call->svc->model);
 	const struct proto_op *po = ps ? proto_op_find(ps, call->op) : NULL;
