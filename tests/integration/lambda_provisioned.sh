@@ -181,4 +181,24 @@ done
 out=$($L invoke --function-name cli --qualifier 1 "$WORK/o.json" 2>&1)
 contains "$(cat "$WORK/o.json")" '"init": "provisioned-concurrency"'
 ok $? "after a restart: invoked in a provisioned environment"
+# The console's cost line prices an invocation served by a provisioned environment at
+# provisioned concurrency's duration rate (us-east-1 x86_64: $0.0000097222 per GB-s).
+i=0
+while [ $i -lt 100 ]; do
+	out=$(ctl "/_tutor/metrics?function=cli" | /usr/bin/python3 -c '
+import json, sys
+r = json.load(sys.stdin)["Invocations"]
+r = [x for x in r if "InitDurationMs" not in x]
+if r:
+    x = r[0]
+    gbs = x["BilledDurationMs"] / 1000 * x["MemorySizeMB"] / 1024
+    print("ok" if abs(x["CostUSDx86_64"] - (gbs * 0.0000097222 + 0.0000002)) < 1e-15 else
+          "on-demand price" if abs(x["CostUSDx86_64"] - (gbs * 0.0000166667 + 0.0000002)) < 1e-15
+          else x)' 2>&1)
+	[ -n "$out" ] && break
+	i=$((i + 1))
+	sleep 0.2
+done
+[ "$out" = ok ]
+ok $? "its cost line is at the provisioned duration price ($out)"
 finish

@@ -343,6 +343,7 @@ struct lambda_record {
 	char status[16];
 	char error_type[128];
 	bool arm64;
+	bool provisioned;    /* served by a provisioned environment: priced as such */
 	char qualifier[129]; /* the version or alias invoked; "" unqualified or $LATEST */
 	char executed[16];   /* the version that ran (ExecutedVersion), when invoked by alias */
 };
