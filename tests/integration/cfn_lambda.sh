@@ -27,12 +27,29 @@ Resources:
       Handler: index.handler
       Runtime: python3.12
       InlineCode: |
+        import json
         def handler(event, context):
             for r in event.get("Records", []):
                 print("EVENT", context.function_version, context.invoked_function_arn, r["body"])
-            return {"msg": "$1", "version": context.function_version}
+            out = {"msg": "$1", "version": context.function_version}
+            if "requestContext" in event:
+                out["path"] = event.get("rawPath") or event["path"]
+                return {"statusCode": 200, "body": json.dumps(out)}
+            return out
       AutoPublishAlias: live
+      FunctionUrlConfig:
+        AuthType: NONE
       Events:
+        Rest:
+          Type: Api
+          Properties:
+            Path: /hello
+            Method: get
+        Http:
+          Type: HttpApi
+          Properties:
+            Path: /items/{id}
+            Method: get
         Jobs:
           Type: SQS
           Properties:
@@ -71,8 +88,12 @@ Resources:
       Role: !GetAtt PlainRole.Arn
       Code:
         ZipFile: |
+          import json
           def handler(event, context):
-              return {"version": context.function_version}
+              out = {"version": context.function_version}
+              if "requestContext" in event:
+                  return {"statusCode": 200, "body": json.dumps(out)}
+              return out
   PlainV1:
     Type: AWS::Lambda::Version
     Properties:
@@ -84,11 +105,91 @@ Resources:
       FunctionName: !Ref Plain
       FunctionVersion: !GetAtt PlainV1.Version
       Name: prod
+  PlainApi:
+    Type: AWS::ApiGateway::RestApi
+    Properties:
+      Name: plain-rest
+  PlainResource:
+    Type: AWS::ApiGateway::Resource
+    Properties:
+      RestApiId: !Ref PlainApi
+      ParentId: !GetAtt PlainApi.RootResourceId
+      PathPart: plain
+  PlainGet:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref PlainApi
+      ResourceId: !Ref PlainResource
+      HttpMethod: GET
+      AuthorizationType: NONE
+      Integration:
+        Type: AWS_PROXY
+        IntegrationHttpMethod: POST
+        Uri: !Sub "arn:aws:apigateway:\${AWS::Region}:lambda:path/2015-03-31/functions/\${PlainProd}/invocations"
+  PlainDeployment:
+    Type: AWS::ApiGateway::Deployment
+    DependsOn: PlainGet
+    Properties:
+      RestApiId: !Ref PlainApi
+  PlainStage:
+    Type: AWS::ApiGateway::Stage
+    Properties:
+      RestApiId: !Ref PlainApi
+      DeploymentId: !Ref PlainDeployment
+      StageName: v1
+  PlainRestPermission:
+    Type: AWS::Lambda::Permission
+    Properties:
+      FunctionName: !Ref PlainProd
+      Action: lambda:InvokeFunction
+      Principal: apigateway.amazonaws.com
+      SourceArn: !Sub "arn:aws:execute-api:\${AWS::Region}:\${AWS::AccountId}:\${PlainApi}/*/GET/plain"
+  PlainHttp:
+    Type: AWS::ApiGatewayV2::Api
+    Properties:
+      Name: plain-http
+      ProtocolType: HTTP
+  PlainIntegration:
+    Type: AWS::ApiGatewayV2::Integration
+    Properties:
+      ApiId: !Ref PlainHttp
+      IntegrationType: AWS_PROXY
+      IntegrationUri: !Ref PlainProd
+      PayloadFormatVersion: '2.0'
+  PlainRoute:
+    Type: AWS::ApiGatewayV2::Route
+    Properties:
+      ApiId: !Ref PlainHttp
+      RouteKey: GET /plain
+      Target: !Sub "integrations/\${PlainIntegration}"
+  PlainHttpStage:
+    Type: AWS::ApiGatewayV2::Stage
+    Properties:
+      ApiId: !Ref PlainHttp
+      StageName: \$default
+      AutoDeploy: true
+  PlainHttpPermission:
+    Type: AWS::Lambda::Permission
+    Properties:
+      FunctionName: !Ref PlainProd
+      Action: lambda:InvokeFunction
+      Principal: apigateway.amazonaws.com
+      SourceArn: !Sub "arn:aws:execute-api:\${AWS::Region}:\${AWS::AccountId}:\${PlainHttp}/*/*/plain"
 Outputs:
   Alias:
     Value: !Ref FnAliaslive
   Prod:
     Value: !Ref PlainProd
+  RestUrl:
+    Value: !Sub "https://\${ServerlessRestApi}.execute-api.\${AWS::Region}.amazonaws.com/Prod/hello"
+  HttpUrl:
+    Value: !Sub "https://\${ServerlessHttpApi}.execute-api.\${AWS::Region}.amazonaws.com/items/7"
+  PlainRestUrl:
+    Value: !Sub "https://\${PlainApi}.execute-api.\${AWS::Region}.amazonaws.com/v1/plain"
+  PlainHttpUrl:
+    Value: !Sub "https://\${PlainHttp}.execute-api.\${AWS::Region}.amazonaws.com/plain"
+  FnUrl:
+    Value: !GetAtt FnUrl.FunctionUrl
 YAML
 }
 
@@ -108,6 +209,21 @@ settle() {
 	echo "$st"
 }
 
+# via_api OUTPUT: GET the URL of stack st's output OUTPUT (AWS's execute-api form) through the
+# local cloud's API Gateway door, by the API's host name as on AWS.
+via_api() {
+	u=$(output "$1")
+	host=$(echo "$u" | sed -n 's|^https://\([a-z0-9]*\)\.execute-api\.us-east-1\.amazonaws\.com/.*|\1|p')
+	[ -n "$host" ] || { echo "no API URL in $1: $u"; return; }
+	curl -s "http://$host.execute-api.localhost:${E##*:}/${u#https://*/}"
+}
+
+# output KEY: an output's value in stack st.
+output() {
+	$CF describe-stacks --stack-name st --query "Stacks[0].Outputs[?OutputKey=='$1'].OutputValue" \
+		--output text 2>&1
+}
+
 # physical LOGICAL-ID: a resource's physical id in stack st.
 physical() {
 	$CF describe-stack-resources --stack-name st --logical-resource-id "$1" \
@@ -122,7 +238,10 @@ note "$out"
 out=$($CF describe-stack-resources --stack-name st \
 	--query 'StackResources[].[ResourceType,ResourceStatus]' --output text 2>&1)
 for t in AWS::Lambda::Function AWS::Lambda::Version AWS::Lambda::Alias AWS::IAM::Role \
-	AWS::Lambda::EventSourceMapping; do
+	AWS::Lambda::EventSourceMapping AWS::Lambda::Permission AWS::ApiGateway::RestApi \
+	AWS::ApiGateway::Resource AWS::ApiGateway::Method AWS::ApiGateway::Deployment \
+	AWS::ApiGateway::Stage AWS::ApiGatewayV2::Api AWS::ApiGatewayV2::Integration \
+	AWS::ApiGatewayV2::Route AWS::ApiGatewayV2::Stage; do
 	echo "$out" | grep -q "^$t	CREATE_COMPLETE"
 	ok $? "$t created"
 done
@@ -131,6 +250,38 @@ PLAIN=$(physical Plain)
 out=$($CF describe-stacks --stack-name st --query 'Stacks[0].Outputs' --output text 2>&1)
 contains "$out" ":function:$FN:live" && contains "$out" ":function:$PLAIN:prod"
 ok $? "the outputs name the aliases"
+# SAM's Api and HttpApi events: the implicit ServerlessRestApi (stage Prod) and ServerlessHttpApi
+# ($default), their URLs by !Sub, each running the function through its alias; and the same by
+# hand with AWS::ApiGateway::* and AWS::ApiGatewayV2::* in front of an AWS::Lambda::Alias.
+out=$(via_api RestUrl)
+[ "$out" = '{"msg": "one", "version": "1", "path": "/hello"}' ]
+ok $? "SAM Api event: ServerlessRestApi's Prod stage runs the alias live ($out)"
+out=$(via_api HttpUrl)
+[ "$out" = '{"msg": "one", "version": "1", "path": "/items/7"}' ]
+ok $? "SAM HttpApi event: ServerlessHttpApi runs the alias live ($out)"
+out=$(via_api PlainRestUrl)
+[ "$out" = '{"version": "1"}' ]
+ok $? "AWS::ApiGateway::Method's AWS_PROXY integration runs the alias prod ($out)"
+out=$(via_api PlainHttpUrl)
+[ "$out" = '{"version": "1"}' ]
+ok $? "AWS::ApiGatewayV2::Route to its Integration runs the alias prod ($out)"
+API=$(physical ServerlessRestApi)
+out=$(awsl apigateway get-resources --rest-api-id "$API" --query 'items[].path' --output text 2>&1)
+[ "$(echo $out | tr ' ' '\n' | sort | paste -sd' ')" = "/ /hello" ]
+ok $? "the REST API's resources, read by a client ($out)"
+# SAM's FunctionUrlConfig with AutoPublishAlias: the URL is the alias's, open by its policy.
+out=$(curl -s "$(output FnUrl)")
+[ "$out" = '{"msg": "one", "version": "1", "path": "/"}' ]
+ok $? "SAM FunctionUrlConfig: the alias's function URL runs version 1 ($out)"
+out=$(awsl lambda get-function-url-config --function-name "$(physical Fn)" --qualifier live \
+	--query FunctionUrl --output text 2>&1)
+[ "$out" = "$(output FnUrl)" ]
+ok $? "get-function-url-config --qualifier live names it ($out)"
+HTTP=$(physical ServerlessHttpApi)
+out=$(awsl apigatewayv2 get-routes --api-id "$HTTP" --query 'Items[].RouteKey' --output text 2>&1)
+[ "$out" = "GET /items/{id}" ]
+ok $? "the HTTP API's routes, read by a client ($out)"
+
 # The roles are IAM's: SAM's implicit FnRole with its policies, and the template's own.
 FNROLE=$(physical FnRole)
 out=$(awsl iam get-role --role-name "$FNROLE" --query Role.Arn --output text 2>&1)
@@ -207,6 +358,15 @@ ok $? "the changed code is version 2; version 1 is kept ($out)"
 awsl lambda invoke --function-name "$FN:live" "$WORK/o3.json" >"$WORK/inv" 2>&1
 contains "$(cat "$WORK/o3.json")" '"msg": "two", "version": "2"'
 ok $? "the alias live moved to version 2 ($(cat "$WORK/o3.json"))"
+out=$(via_api RestUrl)
+[ "$out" = '{"msg": "two", "version": "2", "path": "/hello"}' ]
+ok $? "the REST API follows the alias to version 2 ($out)"
+out=$(via_api HttpUrl)
+[ "$out" = '{"msg": "two", "version": "2", "path": "/items/7"}' ]
+ok $? "the HTTP API follows it too ($out)"
+out=$(curl -s "$(output FnUrl)")
+[ "$out" = '{"msg": "two", "version": "2", "path": "/"}' ]
+ok $? "... and the alias's function URL ($out)"
 
 # An alias of a version that does not exist: the stack fails and rolls back completely.
 cat >"$WORK/bad.yaml" <<YAML
@@ -298,4 +458,8 @@ ok $? "deleting the stack deletes its functions, versions and aliases ($out)"
 out=$(awsl iam get-role --role-name "$FNROLE" 2>&1)
 contains "$out" NoSuchEntity
 ok $? "... and its roles"
+out=$(awsl apigateway get-rest-apis --query 'items[].id' --output text 2>&1)$(awsl apigatewayv2 \
+	get-apis --query 'Items[].ApiId' --output text 2>&1)
+[ -z "$out" ]
+ok $? "... and its REST and HTTP APIs ($out)"
 finish

@@ -112,8 +112,46 @@ contains "$out" '"RequestedProvisionedConcurrentExecutions": 1'
 ok $? "put on the alias once its weights are gone"
 wait_ready cli canary $L
 ok $? "the alias's configuration: READY"
+# Reserved concurrency cannot fall below what the function keeps provisioned.
+out=$($L put-function-concurrency --function-name cli --reserved-concurrent-executions 1 2>&1)
+contains "$out" "InvalidParameterValueException" && contains "$out" "provisioned concurrency [2]"
+ok $? "put-function-concurrency below the provisioned total: refused ($(echo "$out" | tail -1))"
+check "put-function-concurrency at the provisioned total" $L put-function-concurrency \
+	--function-name cli --reserved-concurrent-executions 2
+check "delete-function-concurrency" $L delete-function-concurrency --function-name cli
+
+# An alias's provisioned concurrency follows its weights, as in a gradual deployment: with
+# half of its invocations going to another version, half of its environments are of that one.
+check "delete-provisioned-concurrency-config 1" $L delete-provisioned-concurrency-config \
+	--function-name cli --qualifier 1
+check "put canary: 2" $L put-provisioned-concurrency-config --function-name cli \
+	--qualifier canary --provisioned-concurrent-executions 2
+wait_ready cli canary $L
+ok $? "canary with 2: READY"
+check "update-alias canary: 50 % to version 1" $L update-alias --function-name cli --name canary \
+	--function-version 2 --routing-config '{"AdditionalVersionWeights":{"1":0.5}}'
+out=$(/usr/bin/python3 - "$E" <<'PY' 2>&1
+import json, sys, time, boto3
+lam = boto3.client("lambda", endpoint_url=sys.argv[1], region_name="us-east-1")
+seen, end = set(), time.time() + 120
+while time.time() < end and len(seen) < 2:
+    r = lam.invoke(FunctionName="cli", Qualifier="canary")
+    body = json.loads(r["Payload"].read())
+    if body["init"] == "provisioned-concurrency":
+        seen.add(body["version"])
+print(" ".join(sorted(seen)))
+PY
+)
+[ "$out" = "1 2" ]
+ok $? "both versions of the alias are served by provisioned environments ($out)"
+out=$($L get-provisioned-concurrency-config --function-name cli --qualifier canary \
+	--query '[Status,AllocatedProvisionedConcurrentExecutions]' --output text 2>&1)
+[ "$(echo $out)" = "READY 2" ]
+ok $? "the alias's configuration counts both versions' environments ($out)"
 check "delete-provisioned-concurrency-config canary" $L \
 	delete-provisioned-concurrency-config --function-name cli --qualifier canary
+check "put 1 again" $L put-provisioned-concurrency-config --function-name cli --qualifier 1 \
+	--provisioned-concurrent-executions 1
 
 # The 1.x CLI.
 if command -v aws >/dev/null 2>&1 && aws --version 2>&1 | grep -q '^aws-cli/1'; then
@@ -143,4 +181,24 @@ done
 out=$($L invoke --function-name cli --qualifier 1 "$WORK/o.json" 2>&1)
 contains "$(cat "$WORK/o.json")" '"init": "provisioned-concurrency"'
 ok $? "after a restart: invoked in a provisioned environment"
+# The console's cost line prices an invocation served by a provisioned environment at
+# provisioned concurrency's duration rate (us-east-1 x86_64: $0.0000097222 per GB-s).
+i=0
+while [ $i -lt 100 ]; do
+	out=$(ctl "/_tutor/metrics?function=cli" | /usr/bin/python3 -c '
+import json, sys
+r = json.load(sys.stdin)["Invocations"]
+r = [x for x in r if "InitDurationMs" not in x]
+if r:
+    x = r[0]
+    gbs = x["BilledDurationMs"] / 1000 * x["MemorySizeMB"] / 1024
+    print("ok" if abs(x["CostUSDx86_64"] - (gbs * 0.0000097222 + 0.0000002)) < 1e-15 else
+          "on-demand price" if abs(x["CostUSDx86_64"] - (gbs * 0.0000166667 + 0.0000002)) < 1e-15
+          else x)' 2>&1)
+	[ -n "$out" ] && break
+	i=$((i + 1))
+	sleep 0.2
+done
+[ "$out" = ok ]
+ok $? "its cost line is at the provisioned duration price ($out)"
 finish

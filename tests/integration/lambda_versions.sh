@@ -153,6 +153,70 @@ out=$($L get-policy --function-name cli --qualifier doomed 2>&1)
 contains "$out" "ResourceNotFoundException"
 ok $? "a deleted alias's policy goes with it"
 
+# A function URL of an alias (Qualifier) is its own URL, opened by the alias's policy, and runs
+# the alias's version; the function's own URL runs $LATEST.
+out=$($L create-function-url-config --function-name cli --qualifier beta --auth-type NONE 2>&1)
+contains "$out" ':function:cli:beta"'
+ok $? "create-function-url-config --qualifier beta: the alias's ARN"
+BURL=$(json_field "$out" FunctionUrl)
+out=$($L create-function-url-config --function-name cli --auth-type NONE 2>&1)
+contains "$out" ':function:cli"'
+ok $? "create-function-url-config: the function's own"
+FURL=$(json_field "$out" FunctionUrl)
+[ -n "$BURL" ] && [ -n "$FURL" ] && [ "$BURL" != "$FURL" ]
+ok $? "two URLs ($BURL, $FURL)"
+out=$($L create-function-url-config --function-name cli:beta --auth-type NONE 2>&1)
+contains "$out" ResourceConflictException
+ok $? "a second URL for the alias: refused"
+out=$($L get-function-url-config --function-name cli --qualifier beta --query FunctionUrl \
+	--output text 2>&1)
+[ "$out" = "$BURL" ]
+ok $? "get-function-url-config --qualifier beta ($out)"
+out=$($L list-function-url-configs --function-name cli \
+	--query 'FunctionUrlConfigs[].FunctionArn' --output text 2>&1)
+contains "$out" ':function:cli:beta' && [ "$(echo $out | wc -w)" = 2 ]
+ok $? "list-function-url-configs lists both ($out)"
+out=$($L get-function-url-config --function-name cli --qualifier gone 2>&1)
+contains "$out" ResourceNotFoundException
+ok $? "a URL of a missing alias: ResourceNotFoundException"
+check "add-permission --qualifier beta InvokeFunctionUrl" $L add-permission --function-name cli \
+	--qualifier beta --statement-id url --action lambda:InvokeFunctionUrl --principal '*' \
+	--function-url-auth-type NONE
+out=$(curl -s "$BURL")
+contains "$out" '"code": "one"' && contains "$out" '"version": "1"' && contains "$out" ':function:cli:beta"'
+ok $? "the alias's URL runs the alias's version 1 ($out)"
+out=$(curl -s -o /dev/null -w '%{http_code}' "$FURL")
+[ "$out" = 403 ]
+ok $? "the function's URL is not opened by the alias's policy ($out)"
+check "add-permission InvokeFunctionUrl" $L add-permission --function-name cli \
+	--statement-id url --action lambda:InvokeFunctionUrl --principal '*' \
+	--function-url-auth-type NONE
+out=$(curl -s "$FURL")
+contains "$out" '"code": "two"' && contains "$out" '"version": "$LATEST"'
+ok $? "the function's URL runs \$LATEST ($out)"
+out=$($L update-function-url-config --function-name cli --qualifier beta --auth-type AWS_IAM \
+	--query AuthType --output text 2>&1)
+[ "$out" = AWS_IAM ]
+ok $? "update-function-url-config --qualifier beta ($out)"
+out=$(curl -s -o /dev/null -w '%{http_code}' "$BURL")
+[ "$out" = 403 ]
+ok $? "an unsigned request to the AWS_IAM URL: 403 ($out)"
+check "delete-function-url-config --qualifier beta" $L delete-function-url-config \
+	--function-name cli --qualifier beta
+out=$($L get-function-url-config --function-name cli --qualifier beta 2>&1)
+contains "$out" ResourceNotFoundException
+ok $? "the alias's URL is gone"
+out=$(curl -s "$FURL")
+contains "$out" '"code": "two"'
+ok $? "the function's URL stays"
+check "create-function-url-config --qualifier doomed" $L create-function-url-config \
+	--function-name cli --qualifier doomed --auth-type NONE
+check "delete-alias doomed (with a URL)" $L delete-alias --function-name cli --name doomed
+out=$($L list-function-url-configs --function-name cli \
+	--query 'FunctionUrlConfigs[].FunctionArn' --output text 2>&1)
+! contains "$out" doomed && [ "$(echo $out | wc -w)" = 1 ]
+ok $? "deleting an alias deletes its URL ($out)"
+
 # An event source mapping can target an alias: its batches run through the alias, and the
 # mapping lists under the function's name.
 mkdir -p "$WORK/esm"

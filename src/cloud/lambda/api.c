@@ -1063,12 +1063,23 @@ cJSON *lambda_op_put_function_concurrency(struct svc_call *call, const cJSON *in
 		if (f != fn && f->reserved > 0 && strcmp(f->account, fn->account) == 0)
 			others += f->reserved;
 	}
+	/* Reserved concurrency caps every version: it cannot fall below what its versions and
+	 * aliases keep provisioned. AWS does not document this refusal's wording: ours follows
+	 * its message for the account's minimum. */
+	int provisioned = 0;
+	vec_for_each (&fn->provisioned, i)
+		provisioned += ((const struct lprov *)fn->provisioned.items[i])->requested;
 	cJSON *out = NULL;
 	if (c->account_limit - others - n < 100) {
 		aws_err_set(err, 400, "InvalidParameterValueException",
 			    "Specified ReservedConcurrentExecutions for function decreases "
 			    "account's UnreservedConcurrentExecution below its minimum value of "
 			    "[100].");
+	} else if (n < provisioned) {
+		aws_err_set(err, 400, "InvalidParameterValueException",
+			    "Specified ReservedConcurrentExecutions for function is less than the "
+			    "function's total provisioned concurrency [%d].",
+			    provisioned);
 	} else {
 		fn->reserved = n;
 		lambda_fn_save(c, fn);

@@ -426,6 +426,7 @@ static void run(struct cloud *c, struct lfunc *fn, const char *payload, size_t l
 		.max_used_mb = view.max_used_mb,
 		.cold = inv->cold,
 		.arm64 = fn->arm64,
+		.provisioned = env->provisioned,
 	};
 	snprintf(rec.account, sizeof(rec.account), "%s", fn->account);
 	snprintf(rec.function, sizeof(rec.function), "%s", fn->name);

@@ -326,7 +326,8 @@ void lambda_url_api(struct cloud *c, const char *account, const struct http_req 
 		    struct http_resp *resp);
 void lambda_url_door(struct cloud *c, const char *id, const char *path, const struct http_req *req,
 		     struct http_resp *resp);
-/* Forget the URL of an account's function (NULL: of all its functions). */
+/* Forget the URL of an account's function and its aliases' URLs (NULL: of all its
+ * functions), or of one alias (function NAME:ALIAS). */
 void lambda_url_forget(struct cloud *c, const char *account, const char *function);
 
 /* metrics.c */
@@ -342,6 +343,7 @@ struct lambda_record {
 	char status[16];
 	char error_type[128];
 	bool arm64;
+	bool provisioned;    /* served by a provisioned environment: priced as such */
 	char qualifier[129]; /* the version or alias invoked; "" unqualified or $LATEST */
 	char executed[16];   /* the version that ran (ExecutedVersion), when invoked by alias */
 };

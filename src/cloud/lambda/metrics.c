@@ -180,8 +180,10 @@ void lambda_metrics_flush(struct cloud *c)
 		else
 			sqlite3_bind_null(ins, 12);
 		sqlite3_bind_double(ins, 13, lambda_gb_seconds(r->memory_mb, r->billed_ms));
-		sqlite3_bind_double(ins, 14, lambda_cost_usd(r->memory_mb, r->billed_ms, false));
-		sqlite3_bind_double(ins, 15, lambda_cost_usd(r->memory_mb, r->billed_ms, true));
+		double (*cost)(int, long long, bool) =
+			r->provisioned ? lambda_cost_provisioned_usd : lambda_cost_usd;
+		sqlite3_bind_double(ins, 14, cost(r->memory_mb, r->billed_ms, false));
+		sqlite3_bind_double(ins, 15, cost(r->memory_mb, r->billed_ms, true));
 		sqlite3_step(ins);
 	}
 	sqlite3_finalize(ins);

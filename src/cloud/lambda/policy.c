@@ -359,9 +359,9 @@ static bool statement_opens_url(const cJSON *st, const char *auth_type)
 }
 
 bool lambda_policy_allows_url(struct cloud *c, const char *account, const char *function,
-			      const char *auth_type)
+			      const char *qualifier, const char *auth_type)
 {
-	cJSON *arr = load_statements(c, account, function, "");
+	cJSON *arr = load_statements(c, account, function, policy_key(qualifier));
 	bool ok = false;
 	const cJSON *st;
 	cJSON_ArrayForEach(st, arr)

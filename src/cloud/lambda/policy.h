@@ -38,11 +38,12 @@ bool lambda_policy_allows(struct cloud *c, const char *account, const char *func
 			  const char *qualifier, const char *service, const char *source_arn,
 			  const char *source_account);
 /*
- * Whether a public (auth type NONE) function URL may be called: the policy must grant
- * lambda:InvokeFunctionUrl to "*", for that auth type when the statement names one.
+ * Whether a public (auth type NONE) function URL may be called: the policy of the function or
+ * of its alias (qualifier, else NULL) must grant lambda:InvokeFunctionUrl to "*", for that
+ * auth type when the statement names one.
  */
 bool lambda_policy_allows_url(struct cloud *c, const char *account, const char *function,
-			      const char *auth_type);
+			      const char *qualifier, const char *auth_type);
 /*
  * Forget a function's policies: every one with qualifier NULL (DeleteFunction, reset), or a
  * version's or an alias's (deleting it).

@@ -17,6 +17,7 @@
 #include "cloud/lambda/tags.h"
 #include "cloud/lambda/versions.h"
 #include "cloud/state.h"
+#include "cloud/svc/raw_op.h"
 #include "cloud/svc/svc.h"
 #include "core/path.h"
 #include "core/strutil.h"
@@ -50,12 +51,14 @@ static const char *const raw_ops[] = {
 	"ListFunctionUrlConfigs",          NULL,
 };
 
-/* The mappings' Create, Update and Delete, and the event invoke config's operations, for
- * other services (CloudFormation); a client's
- * request is still read from the wire by esm_api(). */
+/* The mappings', URLs' and event invoke configs' operations for other services
+ * (CloudFormation); a client's request for a mapping or a URL is still read from the wire by
+ * esm_api() and lambda_url_api() (the URLs through svc_raw_op(), by that same reader). */
 static const char *const internal_ops[] = {
 	"CreateEventSourceMapping",        "DeleteEventSourceMapping",
-	"UpdateEventSourceMapping",        "DeleteFunctionEventInvokeConfig",
+	"UpdateEventSourceMapping",        "CreateFunctionUrlConfig",
+	"DeleteFunctionUrlConfig",         "GetFunctionUrlConfig",
+	"UpdateFunctionUrlConfig",         "DeleteFunctionEventInvokeConfig",
 	"GetFunctionEventInvokeConfig",    "PutFunctionEventInvokeConfig",
 	"UpdateFunctionEventInvokeConfig", NULL,
 };
@@ -257,11 +260,13 @@ static const struct svc_op ops[] = {
 	{ "CreateAlias", lambda_op_create_alias },
 	{ "CreateEventSourceMapping", op_esm },
 	{ "CreateFunction", lambda_op_create_function },
+	{ "CreateFunctionUrlConfig", svc_raw_op },
 	{ "DeleteAlias", lambda_op_delete_alias },
 	{ "DeleteEventSourceMapping", op_esm },
 	{ "DeleteFunction", lambda_op_delete_function },
 	{ "DeleteFunctionConcurrency", lambda_op_delete_function_concurrency },
 	{ "DeleteFunctionEventInvokeConfig", op_async },
+	{ "DeleteFunctionUrlConfig", svc_raw_op },
 	{ "DeleteLayerVersion", lambda_op_delete_layer_version },
 	{ "DeleteProvisionedConcurrencyConfig", lambda_op_delete_provisioned_concurrency_config },
 	{ "GetAccountSettings", lambda_op_get_account_settings },
@@ -270,6 +275,7 @@ static const struct svc_op ops[] = {
 	{ "GetFunctionConcurrency", lambda_op_get_function_concurrency },
 	{ "GetFunctionConfiguration", lambda_op_get_function_configuration },
 	{ "GetFunctionEventInvokeConfig", op_async },
+	{ "GetFunctionUrlConfig", svc_raw_op },
 	{ "GetLayerVersion", lambda_op_get_layer_version },
 	{ "GetLayerVersionByArn", lambda_op_get_layer_version_by_arn },
 	{ "GetLayerVersionPolicy", lambda_op_get_layer_version_policy },
@@ -298,6 +304,7 @@ static const struct svc_op ops[] = {
 	{ "UpdateFunctionCode", lambda_op_update_function_code },
 	{ "UpdateFunctionConfiguration", lambda_op_update_function_configuration },
 	{ "UpdateFunctionEventInvokeConfig", op_async },
+	{ "UpdateFunctionUrlConfig", svc_raw_op },
 };
 
 /* Checked by the handler, after the function is found: AWS answers a missing function first. */

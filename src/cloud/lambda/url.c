@@ -1,6 +1,7 @@
 /*
  * Function URLs: their configuration (Create, Get, Update, Delete and ListFunctionUrlConfigs
- * under /2021-10-31/functions/NAME/url and /urls) and their front door
+ * under /2021-10-31/functions/NAME/url and /urls), of the function or of one of its aliases
+ * (Qualifier; the row's function is then NAME:ALIAS), and their front door
  * (/_aws/lambda-url/<url-id>/<path>, or the Host <url-id>.lambda-url.localhost), which turns
  * a request into the function URL event, checks the URL's auth type and policy, and the
  * function's answer into the response by payload 2.0's rules.
@@ -47,7 +48,8 @@ static cJSON *url_json(struct cloud *c, const char *url_id, const char *account,
 	return o;
 }
 
-/* The URL row of a function: fills url_id (33 bytes), auth (16) and created. */
+/* The URL row of a function or an alias (NAME:ALIAS): fills url_id (33 bytes), auth (16) and
+ * created. */
 static bool url_find(struct cloud *c, const char *account, const char *function, char *url_id,
 		     char *auth, long long *created)
 {
@@ -70,6 +72,29 @@ static bool url_find(struct cloud *c, const char *account, const char *function,
 	sqlite3_finalize(q);
 	pthread_mutex_unlock(&c->db->mu);
 	return found;
+}
+
+/* Every URL of a function, its aliases' too, into arr. */
+static void url_list(struct cloud *c, const char *account, const char *name, cJSON *arr)
+{
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *q = NULL;
+	if (sqlite3_prepare_v2(c->db->db,
+			       "SELECT url_id, function, auth, created FROM apigw_urls WHERE"
+			       " account=?1 AND (function=?2 OR substr(function, 1, length(?2) + 1)"
+			       " = ?2 || ':') ORDER BY created, url_id",
+			       -1, &q, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(q, 1, account, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, name, -1, SQLITE_STATIC);
+		while (sqlite3_step(q) == SQLITE_ROW)
+			cJSON_AddItemToArray(
+				arr, url_json(c, (const char *)sqlite3_column_text(q, 0), account,
+					      (const char *)sqlite3_column_text(q, 1),
+					      (const char *)sqlite3_column_text(q, 2),
+					      sqlite3_column_int64(q, 3)));
+	}
+	sqlite3_finalize(q);
+	pthread_mutex_unlock(&c->db->mu);
 }
 
 static void url_set_auth(struct cloud *c, const char *url_id, const char *auth)
@@ -185,31 +210,24 @@ void lambda_url_api(struct cloud *c, const char *account, const struct http_req 
 		aws_error(resp, 404, "ResourceNotFoundException", "%s", missing);
 		return;
 	}
-	if (alias) {
-		aws_error(resp, 501, "NotImplemented",
-			  "The local cloud serves function URLs of unqualified functions only, not "
-			  "of the alias %s",
-			  qualifier);
-		return;
-	}
-	char url_id[33], auth[16];
-	long long created = 0;
-	bool have = url_find(c, account, name, url_id, auth, &created);
 	if (list) {
 		cJSON *o = cJSON_CreateObject();
-		cJSON *arr = cJSON_AddArrayToObject(o, "FunctionUrlConfigs");
-		if (have)
-			cJSON_AddItemToArray(arr,
-					     url_json(c, url_id, account, name, auth, created));
+		url_list(c, account, name, cJSON_AddArrayToObject(o, "FunctionUrlConfigs"));
 		front_reply(resp, 200, o);
 		return;
 	}
+	/* An alias's URL is its own row, under NAME:ALIAS. */
+	char key[200];
+	snprintf(key, sizeof(key), "%s%s%s", name, alias ? ":" : "", alias ? qualifier : "");
+	char url_id[33], auth[16];
+	long long created = 0;
+	bool have = url_find(c, account, key, url_id, auth, &created);
 	if (get || del) {
 		if (!have) {
 			aws_error(resp, 404, "ResourceNotFoundException",
 				  "The resource you requested does not exist.");
 		} else if (get) {
-			front_reply(resp, 200, url_json(c, url_id, account, name, auth, created));
+			front_reply(resp, 200, url_json(c, url_id, account, key, auth, created));
 		} else {
 			pthread_mutex_lock(&c->db->mu);
 			sqlite3_stmt *dq = NULL;
@@ -238,7 +256,7 @@ void lambda_url_api(struct cloud *c, const char *account, const struct http_req 
 			  "streaming");
 	} else if (post) {
 		if (auth_type_ok(want, resp))
-			url_create(c, account, name, have, want, resp);
+			url_create(c, account, key, have, want, resp);
 	} else if (!have) {
 		aws_error(resp, 404, "ResourceNotFoundException",
 			  "The resource you requested does not exist.");
@@ -247,7 +265,7 @@ void lambda_url_api(struct cloud *c, const char *account, const struct http_req 
 			url_set_auth(c, url_id, want);
 			snprintf(auth, sizeof(auth), "%s", want);
 		}
-		cJSON *o = url_json(c, url_id, account, name, auth, created);
+		cJSON *o = url_json(c, url_id, account, key, auth, created);
 		char now[32];
 		aws_time_iso(clock_wall_ms(), now);
 		cJSON_ReplaceItemInObject(o, "LastModifiedTime", cJSON_CreateString(now));
@@ -292,7 +310,14 @@ void lambda_url_door(struct cloud *c, const char *id, const char *path, const st
 			  strcmp(caller.account, account) == 0;
 		aws_err_release(&err);
 	} else {
-		allowed = lambda_policy_allows_url(c, account, function, auth);
+		/* An alias's URL is opened by the alias's policy. */
+		char *colon = strchr(function, ':');
+		if (colon)
+			*colon = '\0';
+		allowed = lambda_policy_allows_url(c, account, function, colon ? colon + 1 : NULL,
+						   auth);
+		if (colon)
+			*colon = ':';
 	}
 	if (!allowed) {
 		cJSON *o = cJSON_CreateObject();
@@ -320,8 +345,9 @@ void lambda_url_forget(struct cloud *c, const char *account, const char *functio
 	sqlite3_stmt *q = NULL;
 	if (sqlite3_prepare_v2(
 		    c->db->db,
-		    "DELETE FROM apigw_urls WHERE account=?1 AND (?2 IS NULL OR function=?2)", -1,
-		    &q, NULL) == SQLITE_OK) {
+		    "DELETE FROM apigw_urls WHERE account=?1 AND (?2 IS NULL OR function=?2 OR"
+		    " substr(function, 1, length(?2) + 1) = ?2 || ':')",
+		    -1, &q, NULL) == SQLITE_OK) {
 		sqlite3_bind_text(q, 1, account, -1, SQLITE_STATIC);
 		if (function)
 			sqlite3_bind_text(q, 2, function, -1, SQLITE_STATIC);

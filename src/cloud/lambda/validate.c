@@ -470,3 +470,9 @@ double lambda_cost_usd(int memory_mb, long long billed_ms, bool arm64)
 	double rate = arm64 ? 0.0000133334 : 0.0000166667;
 	return lambda_gb_seconds(memory_mb, billed_ms) * rate + 0.0000002;
 }
+
+double lambda_cost_provisioned_usd(int memory_mb, long long billed_ms, bool arm64)
+{
+	double rate = arm64 ? 0.0000077778 : 0.0000097222;
+	return lambda_gb_seconds(memory_mb, billed_ms) * rate + 0.0000002;
+}

@@ -86,5 +86,8 @@ long long lambda_billed_ms(double duration_ms, double init_ms);
 /* GB-seconds of an invoke, and its cost in USD at us-east-1 prices (first tier). */
 double lambda_gb_seconds(int memory_mb, long long billed_ms);
 double lambda_cost_usd(int memory_mb, long long billed_ms, bool arm64);
+/* The same served by a provisioned environment: requests, and duration at provisioned
+ * concurrency's lower rate (the configuration's own charge per GB-s kept is apart). */
+double lambda_cost_provisioned_usd(int memory_mb, long long billed_ms, bool arm64);
 
 #endif

@@ -876,6 +876,9 @@ cJSON *lambda_op_delete_alias(struct svc_call *call, const cJSON *in, struct aws
 		if (p)
 			prov_remove(c, fn, p);
 		lambda_policy_forget(c, fn->account, fn->name, alias);
+		char *key = xasprintf("%s:%s", fn->name, alias);
+		lambda_url_forget(c, fn->account, key);
+		free(key);
 		alias_free(a);
 	}
 	pthread_mutex_unlock(&c->mu);
@@ -1243,6 +1246,21 @@ static void env_retire(struct env *env)
 }
 
 /* The configuration of latest that keeps environments of version v, or NULL. */
+/*
+ * How many environments of version v configuration p keeps: all of its version's, or, for an
+ * alias routing a share of its invocations to a second version (a gradual deployment), each
+ * version its share by weight, as Lambda splits an alias's provisioned concurrency.
+ */
+static int prov_share(const struct lfunc *latest, const struct lprov *p, unsigned v)
+{
+	const struct lalias *a =
+		all_digits(p->qualifier) ? NULL : lambda_alias_find(latest, p->qualifier);
+	int extra = a && a->extra ? (int)(p->requested * a->weight + 0.5) : 0;
+	if (v && v == prov_version(latest, p))
+		return p->requested - extra;
+	return a && a->extra && v == a->extra ? extra : 0;
+}
+
 static struct lprov *prov_of_version(const struct lfunc *latest, unsigned v)
 {
 	vec_for_each (&latest->provisioned, i) {
@@ -1250,18 +1268,21 @@ static struct lprov *prov_of_version(const struct lfunc *latest, unsigned v)
 		if (prov_version(latest, p) == v)
 			return p;
 	}
+	vec_for_each (&latest->provisioned, i) {
+		struct lprov *p = latest->provisioned.items[i];
+		if (prov_share(latest, p, v) > 0)
+			return p;
+	}
 	return NULL;
 }
 
-/* Keep one configuration's environments: start what is missing, stop what is too many,
- * and tell its status. */
-static void prov_keep(struct cloud *c, struct lfunc *latest, struct lprov *p)
+/* Keep want environments of one version for a configuration: start what is missing (a few
+ * at a time, as the machine allows), stop what is too many. Counts the ready ones into
+ * *ready; false when one failed to initialise (with p's status and reason told). */
+static bool prov_keep_version(struct cloud *c, struct lfunc *ver, int want, struct lprov *p,
+			      int *ready)
 {
-	unsigned v = prov_version(latest, p);
-	struct lfunc *ver = lambda_version_find(latest, v);
-	if (!ver || strcmp(p->status, "FAILED") == 0)
-		return;
-	int alive = 0, ready = 0, starting = 0;
+	int alive = 0, starting = 0;
 	bool failed = false;
 	vec_for_each (&c->envs, i) {
 		struct env *env = c->envs.items[i];
@@ -1272,35 +1293,53 @@ static void prov_keep(struct cloud *c, struct lfunc *latest, struct lprov *p)
 			lambda_env_kill(env);
 			continue;
 		}
-		if (alive >= p->requested) {
+		if (alive >= want) {
 			/* Fewer are wanted now. */
 			env_retire(env);
 			continue;
 		}
 		alive++;
 		if (env->state == ENV_READY)
-			ready++;
+			(*ready)++;
 		else
 			starting++;
 	}
 	if (failed) {
-		snprintf(p->status, sizeof(p->status), "FAILED");
 		snprintf(p->reason, sizeof(p->reason), "FUNCTION_ERROR_INIT_FAILURE");
-		p->allocated = 0;
-		return;
+		return false;
 	}
-	/* A few inits at a time, as the machine allows. */
-	while (alive < p->requested && starting < 2) {
+	while (alive < want && starting < 2) {
 		struct api_err e = { 0 };
 		if (!lambda_env_provision(c, ver, &e)) {
-			snprintf(p->status, sizeof(p->status), "FAILED");
 			snprintf(p->reason, sizeof(p->reason), "%.200s",
 				 e.status == 200 ? "FUNCTION_ERROR_INIT_FAILURE" : e.msg);
-			p->allocated = 0;
-			return;
+			return false;
 		}
 		alive++;
 		starting++;
+	}
+	return true;
+}
+
+/* Keep one configuration's environments, of its version (and of an alias's second version,
+ * by weight), and tell its status. */
+static void prov_keep(struct cloud *c, struct lfunc *latest, struct lprov *p)
+{
+	unsigned v = prov_version(latest, p);
+	struct lfunc *ver = lambda_version_find(latest, v);
+	if (!ver || strcmp(p->status, "FAILED") == 0)
+		return;
+	const struct lalias *a =
+		all_digits(p->qualifier) ? NULL : lambda_alias_find(latest, p->qualifier);
+	struct lfunc *second = a && a->extra ? lambda_version_find(latest, a->extra) : NULL;
+	int ready = 0;
+	bool ok = prov_keep_version(c, ver, prov_share(latest, p, v), p, &ready) &&
+		  (!second ||
+		   prov_keep_version(c, second, prov_share(latest, p, a->extra), p, &ready));
+	if (!ok) {
+		snprintf(p->status, sizeof(p->status), "FAILED");
+		p->allocated = 0;
+		return;
 	}
 	p->allocated = ready;
 	snprintf(p->status, sizeof(p->status), "%s",
