@@ -175,7 +175,17 @@ code, _ = error_of(lambda: iam.delete_policy(PolicyArn=parn))
 ok(code == "DeleteConflict", "an attached policy cannot be deleted", code)
 ok(iam.get_policy(PolicyArn=parn)["Policy"]["AttachmentCount"] == 1, "AttachmentCount", None)
 
-# A session of the role, assumed by the account (its trust policy lets the account in).
+# A session of the role, assumed by a user of the account (its trust policy lets the
+# account in, the user's own policy lets it call AssumeRole); the root may not.
+code, msg = error_of(lambda: sts.assume_role(
+    RoleArn="arn:aws:iam::%s:role/service-role/orders-role" % acct, RoleSessionName="s1"))
+ok(code == "AccessDenied" and msg == "Roles may not be assumed by root accounts.",
+   "AssumeRole with the root's keys: AccessDenied as STS answers", (code, msg))
+iam.create_user(UserName="ops")
+ok_key = iam.create_access_key(UserName="ops")["AccessKey"]
+sts = clients(ok_key["AccessKeyId"], ok_key["SecretAccessKey"])[1]
+iam.put_user_policy(UserName="ops", PolicyName="assume", PolicyDocument=doc(
+    {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}))
 code, msg = error_of(lambda: sts.assume_role(
     RoleArn="arn:aws:iam::%s:role/service-role/orders-role" % acct, RoleSessionName="s1"))
 ok(code == "AccessDenied" and "is not authorized to perform: sts:AssumeRole" in msg,
@@ -215,10 +225,23 @@ ok(code == "AccessDenied" and msg.endswith("with an explicit deny in an identity
    "an explicit deny wins", (code, msg))
 code, _ = error_of(lambda: ssts.get_session_token())
 ok(code == "AccessDenied", "GetSessionToken with session credentials: AccessDenied", code)
+# The session lapses on its account's clock: 900 seconds on, its token has expired.
+short = sts.assume_role(RoleArn="arn:aws:iam::%s:role/service-role/orders-role" % acct,
+                        RoleSessionName="short", DurationSeconds=900)["Credentials"]
+shsts = clients(short["AccessKeyId"], short["SecretAccessKey"], short["SessionToken"])[1]
+ok(shsts.get_caller_identity()["Arn"].endswith("/orders-role/short"),
+   "a fresh session signs", None)
+cloudlib.control(ws, "POST", "/_tutor/clock/advance?account=%s&seconds=901" % acct)
+code, msg = error_of(lambda: shsts.get_caller_identity())
+ok(code == "ExpiredToken" and msg == "The security token included in the request is expired",
+   "after the account's clock passes its expiry, the session is refused", (code, msg))
 bad = clients(c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"][:-4] + "AAAA")[1]
 code, _ = error_of(lambda: bad.get_caller_identity())
 ok(code == "InvalidClientTokenId" or code == "InvalidToken" or code == "SignatureDoesNotMatch"
    or code == "AccessDenied", "a wrong session token is refused", code)
+iam.delete_user_policy(UserName="ops", PolicyName="assume")
+iam.delete_access_key(UserName="ops", AccessKeyId=ok_key["AccessKeyId"])
+iam.delete_user(UserName="ops")
 
 # Users and their keys.
 u = iam.create_user(UserName="carlos")["User"]
