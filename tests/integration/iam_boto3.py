@@ -84,8 +84,8 @@ code, msg = error_of(lambda: iam.create_role(RoleName="bad", AssumeRolePolicyDoc
 ok(code == "MalformedPolicyDocument" and msg == "Has prohibited field Resource",
    "a trust policy with a Resource: MalformedPolicyDocument", (code, msg))
 code, msg = error_of(lambda: iam.create_role(RoleName="bad", AssumeRolePolicyDocument="{"))
-ok(code == "MalformedPolicyDocument" and msg == "Syntax errors in policy.",
-   "a trust policy that is not JSON: Syntax errors in policy.", (code, msg))
+ok(code == "MalformedPolicyDocument" and msg == "This policy contains invalid Json",
+   "a trust policy that is not JSON: This policy contains invalid Json", (code, msg))
 code, _ = error_of(lambda: iam.get_role(RoleName="bad"))
 ok(code == "NoSuchEntity", "... and no role was made", code)
 g = iam.get_role(RoleName="orders-role")["Role"]

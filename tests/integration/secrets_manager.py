@@ -77,7 +77,7 @@ ok(code == "ResourceExistsException"
    and msg == "The operation failed because the secret prod/db already exists.",
    "CreateSecret of a name taken: ResourceExistsException", (code, msg))
 code, _ = error(sm.create_secret, Name="bad name?", SecretString="x")
-ok(code == "InvalidParameterException", "a name with a space: InvalidParameterException", code)
+ok(code == "ValidationException", "a name with a space: ValidationException, as AWS answers", code)
 
 p = sm.put_secret_value(SecretId="prod/db", SecretString='{"user":"app","password":"two"}')
 v2 = p["VersionId"]

@@ -1078,6 +1078,14 @@ static cJSON *attach(struct svc_call *call, const struct kind *k, const cJSON *i
 	const char *owner = jstr(in, k->name_member), *arn = jstr(in, "PolicyArn");
 	const char *acct = account_of(call);
 	char entity[400], action[32];
+	/* arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE, or IAM cannot read it. */
+	int colons = 0;
+	for (const char *p = arn; p && *p; p++)
+		colons += *p == ':';
+	if (!arn || strncmp(arn, "arn:", 4) != 0 || colons < 5) {
+		aws_err_set(err, 400, "ValidationError", "Invalid ARN:  Could not be parsed!");
+		return NULL;
+	}
 	entity_arn(call->cloud, k, acct, owner, entity, sizeof(entity));
 	snprintf(action, sizeof(action), "iam:%s%sPolicy", on ? "Attach" : "Detach",
 		 k == &ROLE ? "Role" : "User");
