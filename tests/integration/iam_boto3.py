@@ -86,6 +86,28 @@ ok(code == "MalformedPolicyDocument" and msg == "Has prohibited field Resource",
 code, msg = error_of(lambda: iam.create_role(RoleName="bad", AssumeRolePolicyDocument="{"))
 ok(code == "MalformedPolicyDocument" and msg == "This policy contains invalid Json",
    "a trust policy that is not JSON: This policy contains invalid Json", (code, msg))
+# IAM checks a trust policy's principals when it stores it: a role or user must exist, and
+# a service principal must look like one.
+missing = "arn:aws:iam::%s:role/not-made-yet" % acct
+code, msg = error_of(lambda: iam.create_role(RoleName="bad", AssumeRolePolicyDocument=doc(
+    {"Effect": "Allow", "Principal": {"AWS": [missing]}, "Action": "sts:AssumeRole"})))
+ok(code == "MalformedPolicyDocument" and msg == 'Invalid principal in policy: "AWS":"%s"'
+   % missing, "a trust policy naming a role that does not exist: Invalid principal", (code, msg))
+code, msg = error_of(lambda: iam.create_role(RoleName="bad", AssumeRolePolicyDocument=doc(
+    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaw.com"},
+     "Action": "sts:AssumeRole"})))
+ok(code == "MalformedPolicyDocument" and
+   msg == 'Invalid principal in policy: "SERVICE":"lambda.amazonaw.com"',
+   "a misspelt service principal: Invalid principal", (code, msg))
+code, msg = error_of(lambda: iam.update_assume_role_policy(RoleName="orders-role",
+                                                           PolicyDocument=doc(
+    {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::%s:user/nobody" % acct},
+     "Action": "sts:AssumeRole"})))
+ok(code == "MalformedPolicyDocument" and "Invalid principal in policy" in (msg or "") and
+   "lambda.amazonaws.com" in json.dumps(
+       iam.get_role(RoleName="orders-role")["Role"]["AssumeRolePolicyDocument"]),
+   "UpdateAssumeRolePolicy naming a user that does not exist: refused, the trust unchanged",
+   (code, msg))
 code, _ = error_of(lambda: iam.get_role(RoleName="bad"))
 ok(code == "NoSuchEntity", "... and no role was made", code)
 g = iam.get_role(RoleName="orders-role")["Role"]
