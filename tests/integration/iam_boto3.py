@@ -359,6 +359,49 @@ ok(isinstance(out, str) and "AccessDenied" in out and
     "sqs:ListQueues" % acct) in out,
    "... and a call its role does not allow is refused, with AWS's message", out)
 
+# Lambda sends an asynchronous invocation's record to its destination with the function's
+# role: while the role allows sqs:SendMessage there it arrives; without, nothing arrives and
+# DestinationDeliveryFailures counts it.
+done_url = sqs.create_queue(QueueName="orders-done")["QueueUrl"]
+done_arn = "arn:aws:sqs:us-east-1:%s:orders-done" % acct
+iam.put_role_policy(RoleName="sender-role", PolicyName="done", PolicyDocument=doc(
+    {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": done_arn}))
+lam.put_function_event_invoke_config(FunctionName="sender", MaximumRetryAttempts=0,
+                                     DestinationConfig={"OnSuccess": {"Destination": done_arn}})
+cw = boto3.client("cloudwatch", endpoint_url=endpoint, region_name="us-east-1",
+                  aws_access_key_id=key, aws_secret_access_key=secret)
+
+
+def delivery_failures():
+    pts = cw.get_metric_statistics(
+        Namespace="AWS/Lambda", MetricName="DestinationDeliveryFailures",
+        Dimensions=[{"Name": "FunctionName", "Value": "sender"}], StartTime=time.time() - 7200,
+        EndTime=time.time() + 7200, Period=60, Statistics=["Sum"])["Datapoints"]
+    return sum(p["Sum"] for p in pts)
+
+
+lam.invoke(FunctionName="sender", InvocationType="Event", Payload=json.dumps({"q": qurl}))
+got = []
+for _ in range(120):
+    got = sqs.receive_message(QueueUrl=done_url, WaitTimeSeconds=1).get("Messages", [])
+    if got:
+        break
+ok(got and json.loads(got[0]["Body"])["requestContext"]["condition"] == "Success",
+   "an asynchronous invocation's record reaches the destination its role may send to", got)
+iam.delete_role_policy(RoleName="sender-role", PolicyName="done")
+lam.invoke(FunctionName="sender", InvocationType="Event", Payload=json.dumps({"q": qurl}))
+failures = 0
+for _ in range(240):
+    failures = delivery_failures()
+    if failures >= 1:
+        break
+    time.sleep(0.5)
+left = sqs.receive_message(QueueUrl=done_url, WaitTimeSeconds=0).get("Messages", [])
+ok(failures >= 1 and not left,
+   "... without sqs:SendMessage it does not, and DestinationDeliveryFailures counts it",
+   (failures, left))
+lam.delete_function_event_invoke_config(FunctionName="sender")
+
 # Execution roles enforced: CreateFunction wants a role that exists and trusts Lambda.
 BAD_ROLE = "The role defined for the function cannot be assumed by Lambda."
 code, msg = error_of(lambda: lam.create_function(
