@@ -326,6 +326,7 @@ struct cloud *cloud_open(const struct cloud_config *cfg, struct error *err)
 	c->logs = logs_new(c->db);
 	c->vclock = vclock_new(cfg->time_scale, c->db);
 	vclock_base_account(c->vclock, auth_learner_account(c->auth));
+	auth_set_clock(c->auth, c->vclock);
 	logs_set_limits(c->logs, c->vclock,
 			(long long)(cfg->logs_max_mb > 0 ? cfg->logs_max_mb : CLOUD_LOGS_MAX_MB)
 				<< 20);
@@ -537,6 +538,8 @@ void cloud_close(struct cloud *c)
 		svc_free_all(c);
 	if (c->logs)
 		logs_set_limits(c->logs, NULL, logs_cap_bytes(c->logs));
+	if (c->auth)
+		auth_set_clock(c->auth, NULL);
 	vclock_free(c->vclock);
 	c->vclock = NULL;
 	for (int i = 0; i < 500; i++) {

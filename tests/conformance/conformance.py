@@ -13,6 +13,7 @@ The last lines say, per service, how many recorded cases pass.
 Usage: conformance.py LAMBDA_TUTOR CASES_DIR [SERVICE...]
 """
 
+import base64
 import json
 import os
 import sys
@@ -75,6 +76,8 @@ class Run:
                 return cloudlib.zip_files({"index.py": HANDLER})
             if v.startswith("@bytes:"):
                 return v[len("@bytes:"):].encode()
+            if v.startswith("@var-bytes:"):  # a saved blob (KMS's CiphertextBlob)
+                return base64.b64decode(self.vars[v[len("@var-bytes:"):]])
             if v.startswith("@now"):  # @now or @now-MS: a timestamp in milliseconds
                 return int(time.time() * 1000) - int(v[len("@now-"):] or 0)
             if v.startswith("@time"):  # @time or @time+S: a date S seconds from now
@@ -108,6 +111,13 @@ class Run:
         if "Payload" in r and hasattr(r["Payload"], "read"):
             r["Payload"] = r["Payload"].read()
         return status, r
+
+
+def saved(value):
+    """A saved answer's value as a variable: text, blobs in base64."""
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(value).decode()
+    return str(value)
 
 
 def dig(obj, path):
@@ -164,7 +174,7 @@ def run_case(run, service, case):
                 return ["setup %s: %s %s" % (step["op"], status,
                                              resp.get("Error", {}).get("Message"))]
         for name, path in step.get("save", {}).items():
-            run.vars[name] = str(dig(resp, path))
+            run.vars[name] = saved(dig(resp, path))
     status, resp = run.call(service, case["call"])
     run.protocol = run.client(case["call"].get("client", service)).meta.service_model.protocol
     return compare(run, case["expect"], status, resp)
@@ -209,7 +219,7 @@ def main():
                     print("# %s fixture %d (%s) failed: %s %s" % (
                         service, i, step["op"], status, resp.get("Error")))
                 for name, path in step.get("save", {}).items():
-                    run.vars[name] = str(dig(resp, path))
+                    run.vars[name] = saved(dig(resp, path))
             for idx, case in enumerate(s["cases"]):
                 n += 1
                 case["_uniq"] = "c%d%s" % (idx, service.replace("-", ""))

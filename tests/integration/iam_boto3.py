@@ -84,8 +84,30 @@ code, msg = error_of(lambda: iam.create_role(RoleName="bad", AssumeRolePolicyDoc
 ok(code == "MalformedPolicyDocument" and msg == "Has prohibited field Resource",
    "a trust policy with a Resource: MalformedPolicyDocument", (code, msg))
 code, msg = error_of(lambda: iam.create_role(RoleName="bad", AssumeRolePolicyDocument="{"))
-ok(code == "MalformedPolicyDocument" and msg == "Syntax errors in policy.",
-   "a trust policy that is not JSON: Syntax errors in policy.", (code, msg))
+ok(code == "MalformedPolicyDocument" and msg == "This policy contains invalid Json",
+   "a trust policy that is not JSON: This policy contains invalid Json", (code, msg))
+# IAM checks a trust policy's principals when it stores it: a role or user must exist, and
+# a service principal must look like one.
+missing = "arn:aws:iam::%s:role/not-made-yet" % acct
+code, msg = error_of(lambda: iam.create_role(RoleName="bad", AssumeRolePolicyDocument=doc(
+    {"Effect": "Allow", "Principal": {"AWS": [missing]}, "Action": "sts:AssumeRole"})))
+ok(code == "MalformedPolicyDocument" and msg == 'Invalid principal in policy: "AWS":"%s"'
+   % missing, "a trust policy naming a role that does not exist: Invalid principal", (code, msg))
+code, msg = error_of(lambda: iam.create_role(RoleName="bad", AssumeRolePolicyDocument=doc(
+    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaw.com"},
+     "Action": "sts:AssumeRole"})))
+ok(code == "MalformedPolicyDocument" and
+   msg == 'Invalid principal in policy: "SERVICE":"lambda.amazonaw.com"',
+   "a misspelt service principal: Invalid principal", (code, msg))
+code, msg = error_of(lambda: iam.update_assume_role_policy(RoleName="orders-role",
+                                                           PolicyDocument=doc(
+    {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::%s:user/nobody" % acct},
+     "Action": "sts:AssumeRole"})))
+ok(code == "MalformedPolicyDocument" and "Invalid principal in policy" in (msg or "") and
+   "lambda.amazonaws.com" in json.dumps(
+       iam.get_role(RoleName="orders-role")["Role"]["AssumeRolePolicyDocument"]),
+   "UpdateAssumeRolePolicy naming a user that does not exist: refused, the trust unchanged",
+   (code, msg))
 code, _ = error_of(lambda: iam.get_role(RoleName="bad"))
 ok(code == "NoSuchEntity", "... and no role was made", code)
 g = iam.get_role(RoleName="orders-role")["Role"]
@@ -175,7 +197,17 @@ code, _ = error_of(lambda: iam.delete_policy(PolicyArn=parn))
 ok(code == "DeleteConflict", "an attached policy cannot be deleted", code)
 ok(iam.get_policy(PolicyArn=parn)["Policy"]["AttachmentCount"] == 1, "AttachmentCount", None)
 
-# A session of the role, assumed by the account (its trust policy lets the account in).
+# A session of the role, assumed by a user of the account (its trust policy lets the
+# account in, the user's own policy lets it call AssumeRole); the root may not.
+code, msg = error_of(lambda: sts.assume_role(
+    RoleArn="arn:aws:iam::%s:role/service-role/orders-role" % acct, RoleSessionName="s1"))
+ok(code == "AccessDenied" and msg == "Roles may not be assumed by root accounts.",
+   "AssumeRole with the root's keys: AccessDenied as STS answers", (code, msg))
+iam.create_user(UserName="ops")
+ok_key = iam.create_access_key(UserName="ops")["AccessKey"]
+sts = clients(ok_key["AccessKeyId"], ok_key["SecretAccessKey"])[1]
+iam.put_user_policy(UserName="ops", PolicyName="assume", PolicyDocument=doc(
+    {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}))
 code, msg = error_of(lambda: sts.assume_role(
     RoleArn="arn:aws:iam::%s:role/service-role/orders-role" % acct, RoleSessionName="s1"))
 ok(code == "AccessDenied" and "is not authorized to perform: sts:AssumeRole" in msg,
@@ -215,10 +247,23 @@ ok(code == "AccessDenied" and msg.endswith("with an explicit deny in an identity
    "an explicit deny wins", (code, msg))
 code, _ = error_of(lambda: ssts.get_session_token())
 ok(code == "AccessDenied", "GetSessionToken with session credentials: AccessDenied", code)
+# The session lapses on its account's clock: 900 seconds on, its token has expired.
+short = sts.assume_role(RoleArn="arn:aws:iam::%s:role/service-role/orders-role" % acct,
+                        RoleSessionName="short", DurationSeconds=900)["Credentials"]
+shsts = clients(short["AccessKeyId"], short["SecretAccessKey"], short["SessionToken"])[1]
+ok(shsts.get_caller_identity()["Arn"].endswith("/orders-role/short"),
+   "a fresh session signs", None)
+cloudlib.control(ws, "POST", "/_tutor/clock/advance?account=%s&seconds=901" % acct)
+code, msg = error_of(lambda: shsts.get_caller_identity())
+ok(code == "ExpiredToken" and msg == "The security token included in the request is expired",
+   "after the account's clock passes its expiry, the session is refused", (code, msg))
 bad = clients(c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"][:-4] + "AAAA")[1]
 code, _ = error_of(lambda: bad.get_caller_identity())
 ok(code == "InvalidClientTokenId" or code == "InvalidToken" or code == "SignatureDoesNotMatch"
    or code == "AccessDenied", "a wrong session token is refused", code)
+iam.delete_user_policy(UserName="ops", PolicyName="assume")
+iam.delete_access_key(UserName="ops", AccessKeyId=ok_key["AccessKeyId"])
+iam.delete_user(UserName="ops")
 
 # Users and their keys.
 u = iam.create_user(UserName="carlos")["User"]
@@ -313,6 +358,49 @@ ok(isinstance(out, str) and "AccessDenied" in out and
    ("User: arn:aws:sts::%s:assumed-role/sender-role/sender is not authorized to perform: "
     "sqs:ListQueues" % acct) in out,
    "... and a call its role does not allow is refused, with AWS's message", out)
+
+# Lambda sends an asynchronous invocation's record to its destination with the function's
+# role: while the role allows sqs:SendMessage there it arrives; without, nothing arrives and
+# DestinationDeliveryFailures counts it.
+done_url = sqs.create_queue(QueueName="orders-done")["QueueUrl"]
+done_arn = "arn:aws:sqs:us-east-1:%s:orders-done" % acct
+iam.put_role_policy(RoleName="sender-role", PolicyName="done", PolicyDocument=doc(
+    {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": done_arn}))
+lam.put_function_event_invoke_config(FunctionName="sender", MaximumRetryAttempts=0,
+                                     DestinationConfig={"OnSuccess": {"Destination": done_arn}})
+cw = boto3.client("cloudwatch", endpoint_url=endpoint, region_name="us-east-1",
+                  aws_access_key_id=key, aws_secret_access_key=secret)
+
+
+def delivery_failures():
+    pts = cw.get_metric_statistics(
+        Namespace="AWS/Lambda", MetricName="DestinationDeliveryFailures",
+        Dimensions=[{"Name": "FunctionName", "Value": "sender"}], StartTime=time.time() - 7200,
+        EndTime=time.time() + 7200, Period=60, Statistics=["Sum"])["Datapoints"]
+    return sum(p["Sum"] for p in pts)
+
+
+lam.invoke(FunctionName="sender", InvocationType="Event", Payload=json.dumps({"q": qurl}))
+got = []
+for _ in range(120):
+    got = sqs.receive_message(QueueUrl=done_url, WaitTimeSeconds=1).get("Messages", [])
+    if got:
+        break
+ok(got and json.loads(got[0]["Body"])["requestContext"]["condition"] == "Success",
+   "an asynchronous invocation's record reaches the destination its role may send to", got)
+iam.delete_role_policy(RoleName="sender-role", PolicyName="done")
+lam.invoke(FunctionName="sender", InvocationType="Event", Payload=json.dumps({"q": qurl}))
+failures = 0
+for _ in range(240):
+    failures = delivery_failures()
+    if failures >= 1:
+        break
+    time.sleep(0.5)
+left = sqs.receive_message(QueueUrl=done_url, WaitTimeSeconds=0).get("Messages", [])
+ok(failures >= 1 and not left,
+   "... without sqs:SendMessage it does not, and DestinationDeliveryFailures counts it",
+   (failures, left))
+lam.delete_function_event_invoke_config(FunctionName="sender")
 
 # Execution roles enforced: CreateFunction wants a role that exists and trusts Lambda.
 BAD_ROLE = "The role defined for the function cannot be assumed by Lambda."

@@ -47,8 +47,16 @@ cli() {
 	check "$label: get-role of a missing role: NoSuchEntity" contains "$out" \
 		"(NoSuchEntity) when calling the GetRole operation: The role with name nobody cannot be found."
 	out=$(c sts assume-role --role-arn "arn:aws:iam::$acct:role/fn-role" --role-session-name s1)
+	check "$label: assume-role with the root's keys: AccessDenied" contains "$out" \
+		"(AccessDenied) when calling the AssumeRole operation: Roles may not be assumed by root accounts."
+	# A user of the account with AdministratorAccess assumes it, as a learner would.
+	c iam create-user --user-name ops >/dev/null
+	c iam attach-user-policy --user-name ops --policy-arn arn:aws:iam::aws:policy/AdministratorAccess >/dev/null
+	set -- $(c iam create-access-key --user-name ops --query 'AccessKey.[AccessKeyId,SecretAccessKey]' --output text)
+	k=$1 s=$2
+	out=$(c sts assume-role --role-arn "arn:aws:iam::$acct:role/fn-role" --role-session-name s1)
 	check "$label: assume-role of a role that trusts only Lambda: AccessDenied" contains "$out" \
-		"(AccessDenied) when calling the AssumeRole operation: User: arn:aws:iam::$acct:root is not authorized to perform: sts:AssumeRole"
+		"(AccessDenied) when calling the AssumeRole operation: User: arn:aws:iam::$acct:user/ops is not authorized to perform: sts:AssumeRole"
 	c iam update-assume-role-policy --role-name fn-role --policy-document \
 		"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"$acct\"},\"Action\":\"sts:AssumeRole\"}]}" >/dev/null
 	out=$(c sts assume-role --role-arn "arn:aws:iam::$acct:role/fn-role" --role-session-name s1 --query Credentials --output text)

@@ -77,7 +77,7 @@ ok(code == "ResourceExistsException"
    and msg == "The operation failed because the secret prod/db already exists.",
    "CreateSecret of a name taken: ResourceExistsException", (code, msg))
 code, _ = error(sm.create_secret, Name="bad name?", SecretString="x")
-ok(code == "InvalidParameterException", "a name with a space: InvalidParameterException", code)
+ok(code == "ValidationException", "a name with a space: ValidationException, as AWS answers", code)
 
 p = sm.put_secret_value(SecretId="prod/db", SecretString='{"user":"app","password":"two"}')
 v2 = p["VersionId"]
@@ -362,6 +362,21 @@ ok(code == "KMSDisabledException" and status == 502,
 kms.enable_key(KeyId=ekey)
 ok(json.loads(lam.invoke(FunctionName="enc")["Payload"].read() or b"null") == "hunter2",
    "enabled again, it runs")
+# Lambda decrypts the variables with the function's role: without kms:Decrypt it cannot.
+iam.delete_role_policy(RoleName="enc-role", PolicyName="decrypt")
+try:
+    lam.invoke(FunctionName="enc")
+    code = status = msg = None
+except botocore.exceptions.ClientError as e:
+    code, status = e.response["Error"]["Code"], e.response["ResponseMetadata"]["HTTPStatusCode"]
+    msg = e.response["Error"]["Message"]
+ok(code == "KMSAccessDeniedException" and status == 502 and
+   "assumed-role/enc-role/enc is not authorized to perform: kms:Decrypt" in (msg or ""),
+   "its role without kms:Decrypt, the invocation fails with KMSAccessDeniedException (502)",
+   (code, status, msg))
+iam.put_role_policy(RoleName="enc-role", PolicyName="decrypt", PolicyDocument=json.dumps({
+    "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:Decrypt",
+                                             "Resource": ekey}]}))
 lam.update_function_configuration(FunctionName="enc", KMSKeyArn="")
 ok("KMSKeyArn" not in lam.get_function_configuration(FunctionName="enc"),
    "KMSKeyArn set to \"\" goes back to Lambda's own key")

@@ -17,6 +17,7 @@
 
 #include "cloud/clock/vclock.h"
 #include "cloud/http/aws.h"
+#include "cloud/iam/iam.h"
 #include "cloud/lambda/lambda.h"
 #include "cloud/lambda/versions.h"
 #include "cloud/query/query.h"
@@ -432,6 +433,26 @@ static bool deliver_record(struct cloud *c, const struct event *ev, const char *
 		m.detail_type = success ? "Lambda Function Invocation Result - Success"
 					: "Lambda Function Invocation Result - Failure";
 		m.resources = resources;
+	}
+	/* Lambda sends the record with the function's execution role, which must allow it. */
+	const char *action = str_starts_with(arn, "arn:aws:sqs:")      ? "sqs:SendMessage"
+			     : str_starts_with(arn, "arn:aws:sns:")    ? "sns:Publish"
+			     : str_starts_with(arn, "arn:aws:lambda:") ? "lambda:InvokeFunction"
+								       : "events:PutEvents";
+	char role[300] = "";
+	pthread_mutex_lock(&c->mu);
+	const struct lfunc *fn = lambda_fn_find(c, ev->account, ev->function);
+	if (fn && fn->role)
+		snprintf(role, sizeof(role), "%s", fn->role);
+	pthread_mutex_unlock(&c->mu);
+	if (role[0] && !iam_role_may(c, ev->account, role, ev->function, action, arn)) {
+		fprintf(stderr,
+			"lambda-tutor: async: %s:%s request %s: cannot deliver to %s: the "
+			"execution "
+			"role %s does not allow %s\n",
+			ev->account, ev->function, ev->request_id, arn, role, action);
+		cJSON_Delete(resources);
+		return false;
 	}
 	struct svc_caller by;
 	svc_caller_for_account(&by, ev->account);

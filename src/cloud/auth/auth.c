@@ -818,7 +818,7 @@ static bool verify_v2(struct auth *a, const struct http_req *req, const char *au
 				"The provided token is malformed or otherwise invalid.");
 			goto done;
 		}
-		if (entry.expires && entry.expires < now) {
+		if (entry.expires && entry.expires < keys_now_for(a, &entry)) {
 			fail_s3(err, 400, "ExpiredToken", "The provided token has expired.");
 			goto done;
 		}
@@ -911,7 +911,7 @@ bool auth_verify(struct auth *a, const struct http_req *req, const char *service
 						    "invalid."
 						  : "The security token included in the request is "
 						    "invalid.");
-		if (entry.expires && entry.expires < now)
+		if (entry.expires && entry.expires < keys_now_for(a, &entry))
 			return fail(err, fam, F_TOKEN_OLD,
 				    fam == FAM_S3 ? "The provided token has expired."
 						  : "The security token included in the request is "

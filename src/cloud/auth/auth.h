@@ -33,6 +33,7 @@ struct cloud;
 struct cloud_db;
 struct http_req;
 struct http_resp;
+struct vclock;
 
 /* How long a function's session lasts (Lambda does not document it; its role sessions run
  * for hours). */
@@ -58,6 +59,11 @@ struct auth_creds {
  */
 struct auth *auth_new(struct cloud_db *db, const char *workspace, struct error *err);
 void auth_free(struct auth *a);
+/*
+ * Let STS's sessions (auth_key_new() with session) expire on their account's clock of vc, as a
+ * learner stepping time expects; NULL: the wall clock. vc outlives its use here.
+ */
+void auth_set_clock(struct auth *a, struct vclock *vc);
 /* Forget sessions past their expiry (the housekeeper calls it now and then). */
 void auth_housekeep(struct auth *a);
 /* The learner's account (the playground): 12 digits, "" without a workspace. Borrowed. */

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "aws/locate.h"
+#include "cloud/clock/vclock.h"
 #include "cloud/cloud.h"
 #include "cloud/db.h"
 #include "core/sigv4.h"
@@ -229,8 +230,8 @@ void auth_key_new(struct auth *a, const char *account, const char *arn, bool ses
 		sigv4_random_chars(
 			out->token, 160,
 			"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
-		out->expires = (long long)time(NULL) + seconds;
 		snprintf(e->token, sizeof(e->token), "%s", out->token);
+		out->expires = keys_now_for(a, e) + seconds;
 		e->expires = out->expires;
 		const char *ar = strstr(arn, ":assumed-role/");
 		if (ar) {
@@ -260,16 +261,31 @@ void auth_key_forget(struct auth *a, const char *access_key)
 	db_exec(a, "DELETE FROM auth_keys WHERE access_key=?", access_key, 0);
 }
 
+void auth_set_clock(struct auth *a, struct vclock *vc)
+{
+	pthread_mutex_lock(&a->mu);
+	a->vc = vc;
+	pthread_mutex_unlock(&a->mu);
+}
+
+long long keys_now_for(struct auth *a, const struct key_entry *e)
+{
+	if (!a->vc || e->function || !e->token[0])
+		return (long long)time(NULL);
+	return (long long)(vclock_now_ms(a->vc, e->account) / 1000);
+}
+
 static bool expired(const struct key_entry *e, const void *ctx)
 {
-	return e->expires && e->expires < *(const long long *)ctx;
+	struct auth *a = (struct auth *)ctx;
+	return e->expires && e->expires < keys_now_for(a, e);
 }
 
 void keys_drop_expired(struct auth *a)
 {
 	long long now = (long long)time(NULL);
 	pthread_mutex_lock(&a->mu);
-	remove_if(a, expired, &now);
+	remove_if(a, expired, a);
 	pthread_mutex_unlock(&a->mu);
 	db_exec(a, "DELETE FROM auth_keys WHERE expires > 0 AND expires < ?", NULL, now);
 }

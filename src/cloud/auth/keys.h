@@ -41,12 +41,19 @@ struct auth {
 	size_t count;
 	struct auth_creds learner;
 	char cloud_key[24], cloud_secret[48];
+	struct vclock *vc; /* the accounts' clocks that sessions expire on; NULL: the wall clock */
 };
 
 /* The entry of access_key, or NULL. Caller holds a->mu. */
 struct key_entry *keys_find(struct auth *a, const char *access_key);
 /* A fresh pair: prefix and 16 base32 characters, a 40-character secret. */
 void keys_new_pair(const char *prefix, char *access_key, size_t ak_n, char *secret, size_t sk_n);
+/*
+ * Now, in epoch seconds, for e's expiry: its account's virtual clock for a session from STS
+ * (AssumeRole, GetSessionToken), the wall clock for a function's (an environment's keys must
+ * not lapse because a check stepped its account's clock) and for everything else.
+ */
+long long keys_now_for(struct auth *a, const struct key_entry *e);
 /* Forget sessions past their expiry. */
 void keys_drop_expired(struct auth *a);
 

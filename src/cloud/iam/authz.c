@@ -232,17 +232,27 @@ bool iam_role_trusts(struct cloud *c, const char *account, const char *role_arn,
 	return ok;
 }
 
-bool iam_role_may(struct cloud *c, const char *account, const char *role_arn, const char *session,
-		  const char *action, const char *resource)
+bool iam_role_decide(struct cloud *c, const char *account, const char *role_arn,
+		     const char *session, const struct iam_authz *q, struct iam_result *r)
 {
+	memset(r, 0, sizeof(*r));
 	const char *slash = role_arn ? strrchr(role_arn, '/') : NULL;
-	if (!slash || !strstr(role_arn, ":role/"))
+	if (!slash || !strstr(role_arn, ":role/")) {
+		snprintf(r->message, sizeof(r->message), "%s is not a role",
+			 role_arn ? role_arn : "(none)");
 		return false;
+	}
 	struct svc_caller me = { .function = true };
 	snprintf(me.account, sizeof(me.account), "%s", account);
 	snprintf(me.arn, sizeof(me.arn), "arn:aws:sts::%s:assumed-role/%s/%s", account, slash + 1,
 		 session);
+	return iam_authorize(c, &me, q, r);
+}
+
+bool iam_role_may(struct cloud *c, const char *account, const char *role_arn, const char *session,
+		  const char *action, const char *resource)
+{
 	struct iam_authz q = { .action = action, .resource = resource };
 	struct iam_result r;
-	return iam_authorize(c, &me, &q, &r);
+	return iam_role_decide(c, account, role_arn, session, &q, &r);
 }

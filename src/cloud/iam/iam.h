@@ -109,5 +109,11 @@ bool iam_role_trusts(struct cloud *c, const char *account, const char *role_arn,
  */
 bool iam_role_may(struct cloud *c, const char *account, const char *role_arn, const char *session,
 		  const char *action, const char *resource);
+/*
+ * iam_role_may() for a whole request q (a resource's own policy, such as a key policy, counts
+ * too), with r filled: r->message is AWS's denial when it is false.
+ */
+bool iam_role_decide(struct cloud *c, const char *account, const char *role_arn,
+		     const char *session, const struct iam_authz *q, struct iam_result *r);
 
 #endif

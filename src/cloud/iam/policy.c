@@ -365,6 +365,10 @@ struct iam_policy *iam_policy_parse(const char *doc, enum iam_policy_kind kind, 
 		goto out;
 	}
 	root = cJSON_Parse(doc);
+	if (!root) {
+		fail(msg, n, "This policy contains invalid Json");
+		goto out;
+	}
 	if (!cJSON_IsObject(root)) {
 		fail(msg, n, "Syntax errors in policy.");
 		goto out;

@@ -192,6 +192,77 @@ static bool entity_exists(struct cloud *c, const struct kind *k, const char *acc
 	return exists(c, sql, account, name, NULL);
 }
 
+/* A service principal IAM knows the form of: SERVICE.amazonaws.com and its kin. */
+static bool service_principal_ok(const char *p)
+{
+	static const char *const ends[] = { ".amazonaws.com", ".amazonaws.com.cn", ".amazon.com" };
+	for (size_t i = 0; i < sizeof(ends) / sizeof(ends[0]); i++) {
+		size_t n = strlen(p), e = strlen(ends[i]);
+		if (n > e && strcmp(p + n - e, ends[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A trust policy's principals as IAM checks them when it stores the policy: a user or role
+ * named by its ARN must exist (IAM keeps the principal's unique id, not its name), and a
+ * service principal must look like one. "Invalid principal in policy: "AWS":"ARN"" else.
+ */
+static bool trust_principals_ok(struct svc_call *call, const char *doc, struct aws_err *err)
+{
+	cJSON *root = cJSON_Parse(doc);
+	const cJSON *sts = cJSON_GetObjectItemCaseSensitive(root, "Statement");
+	bool one = cJSON_IsObject(sts), ok = true;
+	for (const cJSON *st = one   ? sts
+			       : sts ? sts->child
+				     : NULL;
+	     st && ok; st = one ? NULL : st->next) {
+		const cJSON *pr = cJSON_GetObjectItemCaseSensitive(st, "Principal");
+		if (!pr)
+			pr = cJSON_GetObjectItemCaseSensitive(st, "NotPrincipal");
+		if (!cJSON_IsObject(pr))
+			continue;
+		const cJSON *k;
+		cJSON_ArrayForEach(k, pr)
+		{
+			bool aws = strcmp(k->string, "AWS") == 0;
+			bool svc = strcmp(k->string, "Service") == 0;
+			bool single = cJSON_IsString(k);
+			for (const cJSON *e = single ? k : k->child; e && ok;
+			     e = single ? NULL : e->next) {
+				if (!cJSON_IsString(e))
+					continue;
+				const char *v = e->valuestring;
+				if (svc && !service_principal_ok(v)) {
+					aws_err_set(
+						err, 400, "MalformedPolicyDocument",
+						"Invalid principal in policy: \"SERVICE\":\"%s\"",
+						v);
+					ok = false;
+				}
+				const char *kind = strstr(v, ":role/") ? ":role/" : ":user/";
+				const char *at = strstr(v, kind);
+				if (!aws || strncmp(v, "arn:aws:iam::", 13) != 0 || !at ||
+				    at - v != 25)
+					continue;
+				char account[13];
+				snprintf(account, sizeof(account), "%.12s", v + 13);
+				const char *name = strrchr(v, '/') + 1;
+				if (!entity_exists(call->cloud, kind[1] == 'r' ? &ROLE : &USER,
+						   account, name)) {
+					aws_err_set(err, 400, "MalformedPolicyDocument",
+						    "Invalid principal in policy: \"AWS\":\"%s\"",
+						    v);
+					ok = false;
+				}
+			}
+		}
+	}
+	cJSON_Delete(root);
+	return ok;
+}
+
 /* The stored name (IAM names are case-insensitive, and keep the case they were made in). */
 static void entity_arn(struct cloud *c, const struct kind *k, const char *account, const char *name,
 		       char *out, size_t n)
@@ -274,7 +345,7 @@ static cJSON *op_create_role(struct svc_call *call, const cJSON *in, struct aws_
 			    "The local cloud does not offer permissions boundaries.");
 		return NULL;
 	}
-	if (!document_ok(doc, IAM_POLICY_TRUST, err))
+	if (!document_ok(doc, IAM_POLICY_TRUST, err) || !trust_principals_ok(call, doc, err))
 		return NULL;
 	if (entity_exists(call->cloud, &ROLE, acct, name)) {
 		aws_err_set(err, 409, "EntityAlreadyExists", "Role with name %s already exists.",
@@ -442,7 +513,7 @@ static cJSON *op_update_assume_role_policy(struct svc_call *call, const cJSON *i
 		missing_entity(&ROLE, name, err);
 		return NULL;
 	}
-	if (!document_ok(doc, IAM_POLICY_TRUST, err))
+	if (!document_ok(doc, IAM_POLICY_TRUST, err) || !trust_principals_ok(call, doc, err))
 		return NULL;
 	struct q q;
 	if (q_open(&q, call->cloud,
@@ -1078,6 +1149,14 @@ static cJSON *attach(struct svc_call *call, const struct kind *k, const cJSON *i
 	const char *owner = jstr(in, k->name_member), *arn = jstr(in, "PolicyArn");
 	const char *acct = account_of(call);
 	char entity[400], action[32];
+	/* arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE, or IAM cannot read it. */
+	int colons = 0;
+	for (const char *p = arn; p && *p; p++)
+		colons += *p == ':';
+	if (!arn || strncmp(arn, "arn:", 4) != 0 || colons < 5) {
+		aws_err_set(err, 400, "ValidationError", "Invalid ARN:  Could not be parsed!");
+		return NULL;
+	}
 	entity_arn(call->cloud, k, acct, owner, entity, sizeof(entity));
 	snprintf(action, sizeof(action), "iam:%s%sPolicy", on ? "Attach" : "Detach",
 		 k == &ROLE ? "Role" : "User");

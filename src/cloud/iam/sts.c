@@ -1,8 +1,9 @@
 /*
  * AWS Security Token Service's row of the service table (the query protocol):
  * GetCallerIdentity, AssumeRole (the role's trust policy decides, with the caller's own
- * identity-based policies as AWS's evaluation logic has it) and GetSessionToken. Session
- * credentials are ASIA... keys with a token that the auth layer verifies until they expire.
+ * identity-based policies as AWS's evaluation logic has it; an account's root may not) and
+ * GetSessionToken. Session credentials are ASIA... keys with a token that the auth layer
+ * verifies until they expire on their account's virtual clock.
  */
 #include <cjson/cJSON.h>
 #include <ctype.h>
@@ -108,6 +109,28 @@ static cJSON *op_assume_role(struct svc_call *call, const cJSON *in, struct aws_
 			"satisfy constraint: Member must satisfy regular expression pattern: "
 			"[\\w+=,.@-]*",
 			name);
+		return NULL;
+	}
+	/* An ARN at all: arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE, none of the first
+	 * two and not the resource empty, or STS answers "... is invalid". */
+	int parts = 0;
+	bool empty = false;
+	for (const char *p = role_arn, *q; parts < 6; p = q + 1) {
+		q = parts < 5 ? strchr(p, ':') : p + strlen(p);
+		if (!q)
+			break;
+		empty |= q == p && (parts == 1 || parts == 2 || parts == 5);
+		if (parts == 0 && (q - p != 3 || strncmp(p, "arn", 3) != 0))
+			empty = true;
+		parts++;
+	}
+	if (parts < 6 || empty) {
+		aws_err_set(err, 400, "ValidationError", "%s is invalid", role_arn);
+		return NULL;
+	}
+	/* Only an IAM user or a role's session may assume a role, as STS insists. */
+	if (strncmp(me->arn, "arn:aws:iam::", 13) == 0 && strstr(me->arn, ":root")) {
+		aws_err_set(err, 403, "AccessDenied", "Roles may not be assumed by root accounts.");
 		return NULL;
 	}
 	/* arn:aws:iam::ACCOUNT:role/[PATH/]NAME */

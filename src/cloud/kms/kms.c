@@ -624,7 +624,12 @@ static bool put_tags(struct cloud *c, const char *account, const char *id, const
 					   "Every tag needs a TagKey and a TagValue.");
 		if (str_starts_with(k, "aws:"))
 			return aws_err_set(err, 400, "TagException",
-					   "Tags beginning with aws: are reserved.");
+					   "Tags beginning with aws: are reserved");
+		for (const cJSON *u = t->next; u; u = u->next) {
+			const char *uk = str(u, "TagKey");
+			if (uk && strcmp(uk, k) == 0)
+				return aws_err_set(err, 400, "TagException", "Duplicate tag keys");
+		}
 	}
 	cJSON_ArrayForEach(t, tags)
 	{
@@ -1438,9 +1443,7 @@ static cJSON *op_generate_random(struct svc_call *call, const cJSON *in, struct 
 	(void)call;
 	const cJSON *nb = cJSON_GetObjectItemCaseSensitive(in, "NumberOfBytes");
 	if (!cJSON_IsNumber(nb)) {
-		aws_err_set(err, 400, "ValidationException",
-			    "1 validation error detected: Value null at 'numberOfBytes' failed "
-			    "to satisfy constraint: Member must not be null");
+		aws_err_set(err, 400, "ValidationException", "NumberOfBytes is required.");
 		return NULL;
 	}
 	if (str(in, "CustomKeyStoreId")) {

@@ -8,6 +8,7 @@
 
 #include "cloud/async/async.h"
 #include "cloud/http/aws.h"
+#include "cloud/iam/iam.h"
 #include "cloud/lambda/lambda.h"
 #include "cloud/lambda/versions.h"
 #include "cloud/state.h"
@@ -325,5 +326,47 @@ bool lambda_kms_usable(struct cloud *c, const char *account, const char *key, bo
 		ok = true;
 	aws_err_release(&e);
 	cJSON_Delete(out);
+	return ok;
+}
+
+bool lambda_kms_role_may(struct cloud *c, const char *account, const char *key, const char *role,
+			 const char *function, struct aws_err *err)
+{
+	struct svc_caller lambda;
+	svc_caller_for_account(&lambda, account);
+	cJSON *in = cJSON_CreateObject();
+	cJSON_AddStringToObject(in, "KeyId", key);
+	struct aws_err e = { 0 };
+	cJSON *md = svc_call_internal(c, &lambda, "kms", "DescribeKey", in, &e);
+	aws_err_release(&e);
+	const cJSON *meta = cJSON_GetObjectItemCaseSensitive(md, "KeyMetadata");
+	const char *arn = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(meta, "Arn"));
+	const char *manager =
+		cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(meta, "KeyManager"));
+	bool ok = true;
+	/* An AWS managed key is Lambda's own to use; a key that is not there was answered. */
+	if (arn && !(manager && strcmp(manager, "AWS") == 0)) {
+		cJSON_AddStringToObject(in, "PolicyName", "default");
+		cJSON *pol = svc_call_internal(c, &lambda, "kms", "GetKeyPolicy", in, &e);
+		aws_err_release(&e);
+		struct iam_authz q = {
+			.action = "kms:Decrypt",
+			.resource = arn,
+			.resource_policy = cJSON_GetStringValue(
+				cJSON_GetObjectItemCaseSensitive(pol, "Policy")),
+		};
+		struct iam_result r;
+		ok = iam_role_decide(c, account, role, function, &q, &r);
+		if (!ok)
+			aws_err_set(
+				err, 502, "KMSAccessDeniedException",
+				"Lambda was unable to decrypt the environment variables because "
+				"KMS access was denied. Please check the function's KMS key "
+				"settings. KMS Exception: AccessDeniedExceptionKMS Message: %s",
+				r.message);
+		cJSON_Delete(pol);
+	}
+	cJSON_Delete(md);
+	cJSON_Delete(in);
 	return ok;
 }

@@ -613,9 +613,13 @@ cJSON *lambda_op_invoke(struct svc_call *call, const cJSON *in, struct aws_err *
 	 * environment: a key that cannot decrypt fails the invocation. */
 	pthread_mutex_lock(&c->mu);
 	char *kms_key = fn->kms_key && fn->vars ? xstrdup(fn->kms_key) : NULL;
+	char *kms_role = kms_key && fn->role ? xstrdup(fn->role) : NULL;
 	pthread_mutex_unlock(&c->mu);
-	bool key_ok = !kms_key || lambda_kms_usable(c, fn->account, kms_key, false, err);
+	bool key_ok =
+		!kms_key || (lambda_kms_usable(c, fn->account, kms_key, false, err) &&
+			     lambda_kms_role_may(c, fn->account, kms_key, kms_role, fn->name, err));
 	free(kms_key);
+	free(kms_role);
 	if (!key_ok)
 		goto done;
 	if (!invoke_payload(call, in, &payload, &len, &owned, &too_large)) {

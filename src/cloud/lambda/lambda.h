@@ -178,6 +178,14 @@ bool lambda_fn_save(struct cloud *c, const struct lfunc *fn);
 struct aws_err;
 bool lambda_kms_usable(struct cloud *c, const char *account, const char *key, bool create,
 		       struct aws_err *err);
+/*
+ * Whether the execution role role (its session named after function) may decrypt with key
+ * (a function's KMSKeyArn, usable), as Lambda decrypts the variables with the function's role
+ * when a customer managed key holds them: the key's policy and the role's policies decide.
+ * False with err filled: KMSAccessDeniedException (502) with KMS's denial.
+ */
+bool lambda_kms_role_may(struct cloud *c, const char *account, const char *key, const char *role,
+			 const char *function, struct aws_err *err);
 void lambda_fn_load_all(struct cloud *c);
 
 /* env.c */

@@ -152,7 +152,10 @@ static void violation(struct vctx *v, const struct proto_shape *s, const cJSON *
 	if (v->n++)
 		strbuf_addstr(&v->msgs, "; ");
 	strbuf_addstr(&v->msgs, "Value ");
-	if (val) {
+	if (val && s && (s->flags & PM_S_SENSITIVE)) {
+		/* A secret's value is never echoed: "Value at 'plaintext' failed ...". */
+		strbuf_setlen(&v->msgs, v->msgs.len - 1);
+	} else if (val) {
 		strbuf_addch(&v->msgs, '\'');
 		value_text(&v->msgs, s, val);
 		strbuf_addch(&v->msgs, '\'');

@@ -720,7 +720,7 @@ static bool name_valid(const char *name, struct aws_err *err)
 {
 	for (const char *p = name; *p; p++)
 		if (!isalnum((unsigned char)*p) && !strchr("/_+=.@-!", *p))
-			return aws_err_set(err, 400, "InvalidParameterException",
+			return aws_err_set(err, 400, "ValidationException",
 					   "Invalid name. Must be a valid name containing "
 					   "alphanumeric characters, or any of the following: "
 					   "-/_+=.@!");
@@ -854,8 +854,22 @@ static cJSON *op_get_value(struct svc_call *call, const cJSON *in, struct aws_er
 		stages = cJSON_Parse(col(st, 4));
 	}
 	sqlite3_finalize(st);
+	bool version_there = false;
+	if (!blob && vid && stage) {
+		st = prep(c, "SELECT 1 FROM sm_versions WHERE account=?1 AND name=?2 AND id=?3"
+			     " AND value IS NOT NULL");
+		bind(st, 1, account);
+		bind(st, 2, s.name);
+		bind(st, 3, vid);
+		version_there = sqlite3_step(st) == SQLITE_ROW;
+		sqlite3_finalize(st);
+	}
 	if (!blob) {
-		if (vid)
+		if (version_there)
+			aws_err_set(err, 400, "InvalidRequestException",
+				    "You provided a VersionStage that is not associated to the "
+				    "provided VersionId.");
+		else if (vid)
 			aws_err_set(err, 400, "ResourceNotFoundException",
 				    "Secrets Manager can't find the specified secret value for "
 				    "VersionId: %s",

@@ -408,19 +408,51 @@ static bool find_version(struct cloud *c, const char *account, const char *full,
 	return found;
 }
 
+/*
+ * A parameter named by its ARN (arn:aws:ssm:REGION:ACCOUNT:parameter/NAME[:SELECTOR], as
+ * GetParameter and GetParameters take it): the name part, "/NAME..." (the caller's own
+ * account only; another's names nothing here). Otherwise full itself. Borrowed from full.
+ */
+static const char *unarn(const char *account, const char *full)
+{
+	char prefix[128];
+	snprintf(prefix, sizeof(prefix), "arn:aws:ssm:%s:%s:parameter/", AWS_REGION_NAME, account);
+	size_t n = strlen(prefix);
+	return strncmp(full, prefix, n) == 0 ? full + n - 1 : full;
+}
+
+/*
+ * find_version() of a name or an ARN: an ARN's "/NAME" is the name /NAME when there is one,
+ * else NAME (a name without a leading slash). *bare is the name as found. Database locked.
+ */
+static bool find_named(struct cloud *c, const char *account, const char *full, struct ver *v,
+		       const char **bare, struct aws_err *err)
+{
+	*bare = unarn(account, full);
+	if (*bare == full)
+		return find_version(c, account, full, v, err);
+	if (find_version(c, account, *bare, v, err))
+		return true;
+	aws_err_release(err);
+	memset(err, 0, sizeof(*err));
+	*bare += 1;
+	return find_version(c, account, *bare, v, err);
+}
+
 static cJSON *op_get_parameter(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
-	if (!authorize(call, str(in, "Name"), err))
+	const char *full = str(in, "Name");
+	if (!authorize(call, full ? unarn(call->caller->account, full) : NULL, err))
 		return NULL;
 	struct cloud *c = call->cloud;
-	const char *full = str(in, "Name");
 	struct ver v = { 0 };
+	const char *bare = full;
 	pthread_mutex_lock(&c->db->mu);
-	bool found = find_version(c, call->caller->account, full, &v, err);
+	bool found = find_named(c, call->caller->account, full, &v, &bare, err);
 	pthread_mutex_unlock(&c->db->mu);
 	if (!found)
 		return NULL;
-	const char *colon = strchr(full, ':');
+	const char *colon = strchr(bare, ':');
 	cJSON *p =
 		ver_view(call, &v, VIEW_GET, flag(in, "WithDecryption"), colon ? colon : NULL, err);
 	ver_release(&v);
@@ -433,20 +465,27 @@ static cJSON *op_get_parameter(struct svc_call *call, const cJSON *in, struct aw
 
 static cJSON *op_get_parameters(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
-	if (!authorize_all(call, cJSON_GetObjectItemCaseSensitive(in, "Names"), err))
-		return NULL;
+	const cJSON *each;
+	cJSON_ArrayForEach(each, cJSON_GetObjectItemCaseSensitive(in, "Names"))
+	{
+		if (cJSON_IsString(each) &&
+		    !authorize(call, unarn(call->caller->account, each->valuestring), err))
+			return NULL;
+	}
 	struct cloud *c = call->cloud;
 	const cJSON *names = cJSON_GetObjectItemCaseSensitive(in, "Names");
 	size_t n = (size_t)cJSON_GetArraySize(names);
 	struct ver *vs = xcalloc(n ? n : 1, sizeof(*vs));
 	bool *found = xcalloc(n ? n : 1, sizeof(*found));
+	const char **bare = xcalloc(n ? n : 1, sizeof(*bare));
 	size_t i = 0;
 	const cJSON *it;
 	pthread_mutex_lock(&c->db->mu);
 	cJSON_ArrayForEach(it, names)
 	{
 		struct aws_err e = { 0 };
-		found[i] = find_version(c, call->caller->account, it->valuestring, &vs[i], &e);
+		found[i] =
+			find_named(c, call->caller->account, it->valuestring, &vs[i], &bare[i], &e);
 		aws_err_release(&e);
 		i++;
 	}
@@ -460,7 +499,7 @@ static cJSON *op_get_parameters(struct svc_call *call, const cJSON *in, struct a
 		if (!found[i]) {
 			cJSON_AddItemToArray(invalid, cJSON_CreateString(it->valuestring));
 		} else {
-			const char *colon = strchr(it->valuestring, ':');
+			const char *colon = strchr(bare[i], ':');
 			cJSON *p = ver_view(call, &vs[i], VIEW_GET, flag(in, "WithDecryption"),
 					    colon, err);
 			if (!p) {
@@ -476,6 +515,7 @@ static cJSON *op_get_parameters(struct svc_call *call, const cJSON *in, struct a
 		ver_release(&vs[i]);
 	free(vs);
 	free(found);
+	free(bare);
 	return out;
 }
 
