@@ -51,6 +51,24 @@ bool cloud_db_exec(struct cloud_db *db, const char *sql)
 	return true;
 }
 
+sqlite3_stmt *db_prep(struct cloud_db *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		fprintf(stderr, "lambda-tutor: cloud database: %s: %.80s\n", sqlite3_errmsg(db->db),
+			sql);
+		sqlite3_finalize(st);
+		return NULL;
+	}
+	return st;
+}
+
+const char *db_col(sqlite3_stmt *st, int i)
+{
+	const char *s = (const char *)sqlite3_column_text(st, i);
+	return s ? s : "";
+}
+
 struct cloud_db *cloud_db_open(const char *path, struct error *err)
 {
 	struct cloud_db *db = xcalloc(1, sizeof(*db));

@@ -59,20 +59,13 @@ struct esm_svc {
 	bool stopping;
 };
 
-static sqlite3_stmt *prep(struct cloud *c, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(c->db->db, sql, -1, &st, NULL) != SQLITE_OK)
-		fprintf(stderr, "lambda-tutor: esm: %s\n", sqlite3_errmsg(c->db->db));
-	return st;
-}
-
 static void save(struct cloud *c, const struct mapping *m)
 {
 	pthread_mutex_lock(&c->db->mu);
-	sqlite3_stmt *st = prep(c, "INSERT OR REPLACE INTO esm(uuid, account, function, source,"
-				   " batch, window, enabled, report, modified)"
-				   " VALUES(?,?,?,?,?,?,?,?,?)");
+	sqlite3_stmt *st =
+		db_prep(c->db, "INSERT OR REPLACE INTO esm(uuid, account, function, source,"
+			       " batch, window, enabled, report, modified)"
+			       " VALUES(?,?,?,?,?,?,?,?,?)");
 	if (st) {
 		sqlite3_bind_text(st, 1, m->uuid, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, m->account, -1, SQLITE_STATIC);
@@ -86,7 +79,8 @@ static void save(struct cloud *c, const struct mapping *m)
 		sqlite3_step(st);
 	}
 	sqlite3_finalize(st);
-	st = prep(c, m->filters ? "INSERT OR REPLACE INTO esm_filters(uuid, criteria) VALUES (?, ?)"
+	st = db_prep(c->db,
+		     m->filters ? "INSERT OR REPLACE INTO esm_filters(uuid, criteria) VALUES (?, ?)"
 				: "DELETE FROM esm_filters WHERE uuid = ?");
 	if (st) {
 		sqlite3_bind_text(st, 1, m->uuid, -1, SQLITE_STATIC);
@@ -97,7 +91,8 @@ static void save(struct cloud *c, const struct mapping *m)
 	sqlite3_finalize(st);
 	if (m->stream) {
 		char *cfg = esm_stream_cfg_save(&m->scfg);
-		st = prep(c, "INSERT OR REPLACE INTO esm_streams(uuid, config) VALUES (?, ?)");
+		st = db_prep(c->db,
+			     "INSERT OR REPLACE INTO esm_streams(uuid, config) VALUES (?, ?)");
 		if (st) {
 			sqlite3_bind_text(st, 1, m->uuid, -1, SQLITE_STATIC);
 			sqlite3_bind_text(st, 2, cfg, -1, SQLITE_TRANSIENT);
@@ -115,7 +110,7 @@ static void forget(struct cloud *c, const char *uuid)
 	static const char *const sqls[] = { "DELETE FROM esm WHERE uuid=?",
 					    "DELETE FROM esm_filters WHERE uuid=?" };
 	for (size_t i = 0; i < sizeof(sqls) / sizeof(sqls[0]); i++) {
-		sqlite3_stmt *st = prep(c, sqls[i]);
+		sqlite3_stmt *st = db_prep(c->db, sqls[i]);
 		if (st) {
 			sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
 			sqlite3_step(st);
@@ -1100,8 +1095,8 @@ bool esm_start(struct cloud *c, struct error *err)
 	pthread_mutex_init(&s->mu, NULL);
 	c->esm = s;
 	pthread_mutex_lock(&c->db->mu);
-	sqlite3_stmt *st = prep(c, "SELECT uuid, account, function, source, batch, window,"
-				   " enabled, report, modified FROM esm ORDER BY rowid");
+	sqlite3_stmt *st = db_prep(c->db, "SELECT uuid, account, function, source, batch, window,"
+					  " enabled, report, modified FROM esm ORDER BY rowid");
 	while (st && sqlite3_step(st) == SQLITE_ROW) {
 		struct mapping *m = xcalloc(1, sizeof(*m));
 		m->c = c;
@@ -1123,14 +1118,14 @@ bool esm_start(struct cloud *c, struct error *err)
 	/* A stream mapping's own settings; an SQS mapping's filters. */
 	vec_for_each (&s->mappings, i) {
 		struct mapping *m = s->mappings.items[i];
-		st = prep(c, "SELECT criteria FROM esm_filters WHERE uuid = ?");
+		st = db_prep(c->db, "SELECT criteria FROM esm_filters WHERE uuid = ?");
 		if (st) {
 			sqlite3_bind_text(st, 1, m->uuid, -1, SQLITE_STATIC);
 			if (sqlite3_step(st) == SQLITE_ROW)
 				m->filters = xstrdup((const char *)sqlite3_column_text(st, 0));
 		}
 		sqlite3_finalize(st);
-		st = prep(c, "SELECT config FROM esm_streams WHERE uuid = ?");
+		st = db_prep(c->db, "SELECT config FROM esm_streams WHERE uuid = ?");
 		if (st) {
 			sqlite3_bind_text(st, 1, m->uuid, -1, SQLITE_STATIC);
 			if (sqlite3_step(st) == SQLITE_ROW)
