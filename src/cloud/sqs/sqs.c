@@ -14,6 +14,7 @@
 
 #include "cloud/clock/vclock.h"
 #include "cloud/http/aws.h"
+#include "cloud/proto/proto.h"
 #include "cloud/query/query.h"
 #include "cloud/state.h"
 #include "cloud/svc/svc.h"
@@ -995,12 +996,15 @@ static bool check_batch(const cJSON *entries, struct aws_err *e)
 	return true;
 }
 
+/* A failed entry's Code is what the query protocol names the error, in either protocol
+ * (AWS.SimpleQueueService.MessageNotInflight, ReceiptHandleIsInvalid). */
 static void add_failed(cJSON *failed, const char *id, const struct aws_err *e)
 {
 	cJSON *f = cJSON_CreateObject();
 	cJSON_AddStringToObject(f, "Id", id);
 	cJSON_AddBoolToObject(f, "SenderFault", e->status < 500);
-	cJSON_AddStringToObject(f, "Code", e->code);
+	cJSON_AddStringToObject(f, "Code",
+				proto_error_query_code(proto_service_find("sqs"), e->code));
 	cJSON_AddStringToObject(f, "Message", e->message);
 	cJSON_AddItemToArray(failed, f);
 }
