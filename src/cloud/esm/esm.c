@@ -636,15 +636,6 @@ static cJSON *view(const struct mapping *m)
 	return o;
 }
 
-static void reply(struct http_resp *resp, int status, cJSON *o)
-{
-	resp->status = status;
-	char *text = cJSON_PrintUnformatted(o);
-	strbuf_addstr(&resp->body, text);
-	free(text);
-	cJSON_Delete(o);
-}
-
 /*
  * A function reference (name, partial or full ARN, with a version or an alias or not) ->
  * account and target: NAME, or NAME:QUALIFIER ($LATEST is the function itself).
@@ -986,12 +977,49 @@ static cJSON *change_mapping(struct cloud *c, const char *account, const char *u
 	return o;
 }
 
-static void answer(struct http_resp *resp, cJSON *o, const struct api_err *e)
+/* ListEventSourceMappings: the account's, of a function (its versions and aliases too, unless
+ * qualified) and of a source, when asked. */
+static cJSON *list_mappings(struct cloud *c, const char *account, const cJSON *in,
+			    struct api_err *e)
 {
-	if (o)
-		reply(resp, 202, o);
-	else
-		aws_error(resp, e->status, e->type, "%s", e->msg);
+	struct esm_svc *s = c->esm;
+	const char *fname = query_str(in, "FunctionName");
+	const char *source = query_str(in, "EventSourceArn");
+	char acct[13] = "", name[200] = "";
+	if (fname && !split_function(fname, account, acct, name)) {
+		api_err_set(e, 400, "InvalidParameterValueException", "Invalid function name: %s",
+			    fname);
+		return NULL;
+	}
+	cJSON *o = cJSON_CreateObject();
+	cJSON *arr = cJSON_AddArrayToObject(o, "EventSourceMappings");
+	size_t n = strlen(name);
+	pthread_mutex_lock(&s->mu);
+	vec_for_each (&s->mappings, i) {
+		struct mapping *m = s->mappings.items[i];
+		bool same = strcmp(m->function, name) == 0 ||
+			    (!strchr(name, ':') && strncmp(m->function, name, n) == 0 &&
+			     m->function[n] == ':');
+		if (strcmp(m->account, account) != 0 || (fname && !same) ||
+		    (source && strcmp(m->source, source) != 0))
+			continue;
+		cJSON_AddItemToArray(arr, view(m));
+	}
+	pthread_mutex_unlock(&s->mu);
+	return o;
+}
+
+static cJSON *get_mapping(struct cloud *c, const char *account, const char *uuid, struct api_err *e)
+{
+	struct esm_svc *s = c->esm;
+	pthread_mutex_lock(&s->mu);
+	struct mapping *m = find(s, account, uuid);
+	cJSON *o = m ? view(m) : NULL;
+	pthread_mutex_unlock(&s->mu);
+	if (!o)
+		api_err_set(e, 404, "ResourceNotFoundException",
+			    "The resource you requested does not exist.");
+	return o;
 }
 
 cJSON *esm_op(struct cloud *c, const char *account, const char *op, const cJSON *in,
@@ -1000,7 +1028,11 @@ cJSON *esm_op(struct cloud *c, const char *account, const char *op, const cJSON 
 	struct api_err e = { 0 };
 	cJSON *o = NULL;
 	const char *uuid = query_str(in, "UUID");
-	if (strcmp(op, "CreateEventSourceMapping") == 0)
+	if (strcmp(op, "ListEventSourceMappings") == 0)
+		o = list_mappings(c, account, in, &e);
+	else if (strcmp(op, "GetEventSourceMapping") == 0)
+		o = get_mapping(c, account, uuid ? uuid : "", &e);
+	else if (strcmp(op, "CreateEventSourceMapping") == 0)
 		o = create_mapping(c, account, in, &e);
 	else if (strcmp(op, "UpdateEventSourceMapping") == 0)
 		o = change_mapping(c, account, uuid ? uuid : "", in, &e);
@@ -1011,73 +1043,6 @@ cJSON *esm_op(struct cloud *c, const char *account, const char *op, const cJSON 
 	if (!o)
 		aws_err_set(err, e.status, e.type, "%s", e.msg);
 	return o;
-}
-
-void esm_api(struct cloud *c, const char *account, const struct http_req *req,
-	     struct http_resp *resp)
-{
-	struct esm_svc *s = c->esm;
-	const char *rest = req->path + strlen("/2015-03-31/event-source-mappings");
-	while (*rest == '/')
-		rest++;
-	const char *method = req->method;
-	cJSON *in = NULL;
-	if (strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0) {
-		in = req->body_len ? cJSON_ParseWithLength(req->body, req->body_len) : NULL;
-		if (!cJSON_IsObject(in)) {
-			cJSON_Delete(in);
-			aws_error(resp, 400, "InvalidRequestContentException",
-				  "Could not parse request body into json");
-			return;
-		}
-	}
-	if (!rest[0] && strcmp(method, "POST") == 0) {
-		struct api_err e = { 0 };
-		answer(resp, create_mapping(c, account, in, &e), &e);
-	} else if (!rest[0] && strcmp(method, "GET") == 0) {
-		const char *fname = http_query(req, "FunctionName");
-		const char *source = http_query(req, "EventSourceArn");
-		char acct[13] = "", name[200] = "";
-		if (fname && !split_function(fname, account, acct, name)) {
-			aws_error(resp, 400, "InvalidParameterValueException",
-				  "Invalid function name: %s", fname);
-			return;
-		}
-		cJSON *o = cJSON_CreateObject();
-		cJSON *arr = cJSON_AddArrayToObject(o, "EventSourceMappings");
-		pthread_mutex_lock(&s->mu);
-		vec_for_each (&s->mappings, i) {
-			struct mapping *m = s->mappings.items[i];
-			/* A function's name lists the mappings of its versions and aliases
-			 * too; a qualified name, that version's or alias's. */
-			size_t n = strlen(name);
-			bool same = strcmp(m->function, name) == 0 ||
-				    (!strchr(name, ':') && strncmp(m->function, name, n) == 0 &&
-				     m->function[n] == ':');
-			if (strcmp(m->account, account) != 0 || (fname && !same) ||
-			    (source && strcmp(m->source, source) != 0))
-				continue;
-			cJSON_AddItemToArray(arr, view(m));
-		}
-		pthread_mutex_unlock(&s->mu);
-		reply(resp, 200, o);
-	} else if (rest[0] && strcmp(method, "GET") == 0) {
-		pthread_mutex_lock(&s->mu);
-		struct mapping *m = find(s, account, rest);
-		if (m)
-			reply(resp, 200, view(m));
-		else
-			aws_error(resp, 404, "ResourceNotFoundException",
-				  "The resource you requested does not exist.");
-		pthread_mutex_unlock(&s->mu);
-	} else if (rest[0] && (strcmp(method, "PUT") == 0 || strcmp(method, "DELETE") == 0)) {
-		struct api_err e = { 0 };
-		bool put = strcmp(method, "PUT") == 0;
-		answer(resp, change_mapping(c, account, rest, put ? in : NULL, &e), &e);
-	} else {
-		aws_error(resp, 405, "MethodNotAllowedException", "Method not allowed");
-	}
-	cJSON_Delete(in);
 }
 
 bool esm_start(struct cloud *c, struct error *err)

@@ -37,25 +37,19 @@ void lambda_unserved(struct http_resp *resp, const struct http_req *req)
 		  req->path);
 }
 
-/* What the event invoke config (async/), event source mapping (esm/) and function URL
- * (url.c) readers still serve from the wire themselves. */
+/* What the event invoke config (async/) and function URL (url.c) readers still serve from
+ * the wire themselves. */
 static const char *const raw_ops[] = {
-	"CreateEventSourceMapping",        "CreateFunctionUrlConfig",
-	"DeleteEventSourceMapping",        "DeleteFunctionEventInvokeConfig",
-	"DeleteFunctionUrlConfig",         "GetEventSourceMapping",
-	"GetFunctionEventInvokeConfig",    "GetFunctionUrlConfig",
-	"ListEventSourceMappings",         "ListFunctionEventInvokeConfigs",
-	"PutFunctionEventInvokeConfig",    "UpdateEventSourceMapping",
-	"UpdateFunctionEventInvokeConfig", "UpdateFunctionUrlConfig",
-	"ListFunctionUrlConfigs",          NULL,
-};
-
-/* The mappings' Create, Update and Delete for other services (CloudFormation); a client's
- * request is still read from the wire by esm_api(). */
-static const char *const internal_ops[] = {
-	"CreateEventSourceMapping",
-	"DeleteEventSourceMapping",
-	"UpdateEventSourceMapping",
+	"CreateFunctionUrlConfig",
+	"DeleteFunctionEventInvokeConfig",
+	"DeleteFunctionUrlConfig",
+	"GetFunctionEventInvokeConfig",
+	"GetFunctionUrlConfig",
+	"ListFunctionEventInvokeConfigs",
+	"PutFunctionEventInvokeConfig",
+	"UpdateFunctionEventInvokeConfig",
+	"UpdateFunctionUrlConfig",
+	"ListFunctionUrlConfigs",
 	NULL,
 };
 
@@ -72,8 +66,6 @@ static void raw(struct svc_call *call, struct http_resp *resp)
 	const char *p = req->path;
 	if (str_starts_with(p, "/2019-09-25/"))
 		async_api(c, account, req, resp);
-	else if (str_starts_with(p, "/2015-03-31/event-source-mappings"))
-		esm_api(c, account, req, resp);
 	else if (str_starts_with(p, "/2021-10-31/functions/"))
 		lambda_url_api(c, account, req, resp);
 	else
@@ -259,6 +251,7 @@ static const struct svc_op ops[] = {
 	{ "DeleteProvisionedConcurrencyConfig", lambda_op_delete_provisioned_concurrency_config },
 	{ "GetAccountSettings", lambda_op_get_account_settings },
 	{ "GetAlias", lambda_op_get_alias },
+	{ "GetEventSourceMapping", op_esm },
 	{ "GetFunction", lambda_op_get_function },
 	{ "GetFunctionConcurrency", lambda_op_get_function_concurrency },
 	{ "GetFunctionConfiguration", lambda_op_get_function_configuration },
@@ -270,6 +263,7 @@ static const struct svc_op ops[] = {
 	{ "Invoke", lambda_op_invoke },
 	{ "InvokeAsync", lambda_op_invoke_async },
 	{ "ListAliases", lambda_op_list_aliases },
+	{ "ListEventSourceMappings", op_esm },
 	{ "ListFunctions", lambda_op_list_functions },
 	{ "ListLayerVersions", lambda_op_list_layer_versions },
 	{ "ListLayers", lambda_op_list_layers },
@@ -305,7 +299,6 @@ const struct cloud_service lambda_service = {
 	.ops = ops,
 	.nops = sizeof(ops) / sizeof(ops[0]),
 	.raw_ops = raw_ops,
-	.internal_ops = internal_ops,
 	.raw = raw,
 	.doors = doors,
 	.ndoors = sizeof(doors) / sizeof(doors[0]),
