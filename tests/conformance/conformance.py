@@ -77,6 +77,10 @@ class Run:
                 return v[len("@bytes:"):].encode()
             if v.startswith("@now"):  # @now or @now-MS: a timestamp in milliseconds
                 return int(time.time() * 1000) - int(v[len("@now-"):] or 0)
+            if v.startswith("@time"):  # @time or @time+S: a date S seconds from now
+                import datetime
+                return (datetime.datetime.now(datetime.timezone.utc) +
+                        datetime.timedelta(seconds=int(v[len("@time+"):] or 0)))
             for k, val in self.vars.items():
                 v = v.replace("{" + k + "}", val)
             if v.startswith("@repeat:"):  # @repeat:N:text

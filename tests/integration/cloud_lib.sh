@@ -10,6 +10,9 @@ ok() { # ok COND-EXIT-STATUS DESCRIPTION
 	else
 		echo "not ok $n - $2"
 		failed=$((failed + 1))
+		# A failure is counted above; its status lets `ok ... || note` show why,
+		# except under set -e, where it would end the script at the first failure.
+		case $- in *e*) ;; *) return 1 ;; esac
 	fi
 }
 check() { # check DESCRIPTION COMMAND...

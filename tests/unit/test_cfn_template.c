@@ -100,7 +100,7 @@ TEST(cfn_template__reports_where_json_breaks)
 	struct error err;
 	cJSON *t = parse("{\n  \"Resources\": {,\n}", &err);
 	ok(t == NULL, "refused");
-	is_str(err.msg, "Template format error: JSON not well-formed. (line 2, column 17)",
+	is_str(err.msg, "Template format error: JSON not well-formed. (line 2, column 18)",
 	       "line and column of the bad token");
 	t = parse("{\"Resources\":{}} {}", &err);
 	ok(t == NULL, "trailing text is refused");
@@ -334,8 +334,13 @@ TEST(cfn_validate__checks_structure_and_references)
 		  "Template format error: Unresolved resource dependencies [X] in the Outputs "
 		  "block of the template");
 	validates("Resources:\n  A: {Type: AWS::SQS::Queue}\nOutputs:\n  O: {Description: x}\n",
-		  "Template format error: Every Outputs member must contain a Value object, the "
-		  "Outputs member O does not");
+		  "Template format error: Every Outputs member must contain a Value object");
+	validates("Resources:\n  A: {Type: AWS::SQS::Queue}\nOutputs:\n  O: {Value: }\n",
+		  "[/Outputs/O/Value] 'null' values are not allowed in templates");
+	validates("Resources:\n  A: {Type: AWS::SQS::Queue, Properties: {Tags: [~]}}\n",
+		  "[/Resources/A/Properties/Tags/0] 'null' values are not allowed in templates");
+	validates("Resources: x\n", "Template format error: Any Resources member must be an "
+				    "object.");
 	validates("Resources:\n"
 		  "  A: {Type: AWS::SQS::Queue, Properties: {X: !GetAtt B.Arn}}\n"
 		  "  B: {Type: AWS::SQS::Queue, Properties: {X: !Sub '${C}'}}\n"

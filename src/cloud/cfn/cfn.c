@@ -105,7 +105,7 @@ static bool valid_stack_name(const char *name, struct aws_err *err)
 			err,
 			"1 validation error detected: Value '%s' at 'stackName' failed to "
 			"satisfy constraint: Member must satisfy regular expression pattern: "
-			"[a-zA-Z][-a-zA-Z0-9]*",
+			"[a-zA-Z][-a-zA-Z0-9]*|arn:[-a-zA-Z0-9:/._+]*",
 			name);
 	return true;
 }
@@ -118,15 +118,24 @@ static char *new_arn(struct svc_call *call, const char *kind, const char *name)
 			 call->caller->account, kind, name, id);
 }
 
-/* A stack by name or id; ValidationError "Stack with id X does not exist" when none. */
-static cJSON *find_stack(struct svc_call *call, const char *name, struct aws_err *err)
+/* A stack by name or id, or the ValidationError AWS gives when there is none: most
+ * operations say "Stack with id X does not exist", the events and change sets "Stack [X]". */
+static cJSON *find_stack_as(struct svc_call *call, const char *name, bool brackets,
+			    struct aws_err *err)
 {
 	cJSON *s = name ? cfn_store_get_stack(state(call)->db, call->caller->account,
 					      region_of(call), name)
 			: NULL;
-	if (!s)
+	if (!s && brackets)
+		validation(err, "Stack [%s] does not exist", name ? name : "");
+	else if (!s)
 		validation(err, "Stack with id %s does not exist", name ? name : "");
 	return s;
+}
+
+static cJSON *find_stack(struct svc_call *call, const char *name, struct aws_err *err)
+{
+	return find_stack_as(call, name, false, err);
 }
 
 /* Read an object a TemplateURL names from the local S3 (any of S3's URL forms). */
@@ -500,6 +509,16 @@ struct cJSON *cfn_op_create_stack(struct svc_call *call, const cJSON *in, struct
 }
 
 /* Whether applying p to stack would change anything (resources, outputs, parameters). */
+/* Whether two parts of a stack are equal; an absent part equals an empty one. */
+static bool same_part(const cJSON *a, const cJSON *b)
+{
+	bool a_none = !a || (cJSON_IsObject(a) && !a->child);
+	bool b_none = !b || (cJSON_IsObject(b) && !b->child);
+	if (a_none || b_none)
+		return a_none && b_none;
+	return cJSON_Compare(a, b, true);
+}
+
 static bool would_change(struct svc_call *call, const cJSON *stack, const struct prepared *p,
 			 struct aws_err *err)
 {
@@ -517,11 +536,9 @@ static bool would_change(struct svc_call *call, const cJSON *stack, const struct
 	cJSON_Delete(changes);
 	if (!any) {
 		const cJSON *old = cJSON_GetObjectItemCaseSensitive(stack, "Processed");
-		any = !cJSON_Compare(cJSON_GetObjectItemCaseSensitive(old, "Outputs"),
-				     cJSON_GetObjectItemCaseSensitive(p->processed, "Outputs"),
-				     true) ||
-		      !cJSON_Compare(cJSON_GetObjectItemCaseSensitive(stack, "ParamValues"),
-				     p->values, true);
+		any = !same_part(cJSON_GetObjectItemCaseSensitive(old, "Outputs"),
+				 cJSON_GetObjectItemCaseSensitive(p->processed, "Outputs")) ||
+		      !same_part(cJSON_GetObjectItemCaseSensitive(stack, "ParamValues"), p->values);
 	}
 	return any;
 }
@@ -730,7 +747,7 @@ static cJSON *page(cJSON *items, const cJSON *in, int size, const char *member)
 struct cJSON *cfn_op_describe_stack_events(struct svc_call *call, const cJSON *in,
 					   struct aws_err *err)
 {
-	cJSON *s = find_stack(call, jstr(in, "StackName"), err);
+	cJSON *s = find_stack_as(call, jstr(in, "StackName"), true, err);
 	if (!s)
 		return NULL;
 	cJSON *events = cfn_store_events(state(call)->db, jstr(s, "StackId"));
@@ -867,7 +884,7 @@ static cJSON *find_change_set(struct svc_call *call, const cJSON *in, cJSON **st
 				   "as an ARN.");
 			return NULL;
 		}
-		stack = find_stack(call, stack_name, err);
+		stack = find_stack_as(call, stack_name, true, err);
 		if (!stack)
 			return NULL;
 	}
@@ -902,6 +919,8 @@ struct cJSON *cfn_op_get_template(struct svc_call *call, const cJSON *in, struct
 	cJSON *holder = NULL;
 	if (jstr(in, "ChangeSetName")) {
 		holder = find_change_set(call, in, NULL, err);
+	} else if (!jstr(in, "StackName")) {
+		validation(err, "%s", "StackName is required if ChangeSetName is not specified.");
 	} else {
 		holder = find_stack(call, jstr(in, "StackName"), err);
 	}
@@ -971,6 +990,8 @@ struct cJSON *cfn_op_get_template_summary(struct svc_call *call, const cJSON *in
 	p.tpl = cfn_template_parse(p.body, strlen(p.body), &e);
 	cJSON *out = NULL;
 	if (!p.tpl)
+		validation(err, "%s", e.msg);
+	else if (!cfn_validate_resources_present(p.tpl, &e))
 		validation(err, "%s", e.msg);
 	else
 		out = template_summary(p.tpl);

@@ -212,6 +212,9 @@ static cJSON *parse_json(const char *text, size_t len, struct error *err)
 		return root;
 	int line, col;
 	locate(text, off, &line, &col);
+	/* CloudFormation's parser counts a bad character as read: the column after it. */
+	if (off < len)
+		col++;
 	error_set(err, "Template format error: JSON not well-formed. (line %d, column %d)", line,
 		  col);
 	return NULL;

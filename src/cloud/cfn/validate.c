@@ -181,8 +181,47 @@ static bool check_if_conditions(const cJSON *v, const cJSON *conds, struct error
 	return true;
 }
 
+bool cfn_validate_resources_present(const cJSON *tpl, struct error *err)
+{
+	const cJSON *resources = cJSON_GetObjectItemCaseSensitive(tpl, "Resources");
+	if (resources && !cJSON_IsObject(resources))
+		return error_set(err, "Template format error: Any Resources member must be an "
+				      "object.");
+	if (!resources || !resources->child)
+		return error_set(err, "Template format error: At least one Resources member must "
+				      "be defined.");
+	return true;
+}
+
+/* CloudFormation refuses a null anywhere in a template, naming where: [/Outputs/O/Value]. */
+static bool check_nulls(const cJSON *v, struct strbuf *path, struct error *err)
+{
+	if (cJSON_IsNull(v))
+		return error_set(err, "[%s] 'null' values are not allowed in templates", path->buf);
+	if (!cJSON_IsObject(v) && !cJSON_IsArray(v))
+		return true;
+	size_t at = path->len;
+	int i = 0;
+	const cJSON *c;
+	cJSON_ArrayForEach(c, v)
+	{
+		if (cJSON_IsArray(v))
+			strbuf_addf(path, "/%d", i++);
+		else
+			strbuf_addf(path, "/%s", c->string);
+		bool ok = check_nulls(c, path, err);
+		strbuf_setlen(path, at);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
 static bool check_resources(const cJSON *resources, const cJSON *conds, struct error *err)
 {
+	if (resources && !cJSON_IsObject(resources))
+		return error_set(err, "Template format error: Any Resources member must be an "
+				      "object.");
 	if (!cJSON_IsObject(resources) || !resources->child)
 		return error_set(err, "Template format error: At least one Resources member must "
 				      "be defined.");
@@ -285,8 +324,7 @@ static bool check_outputs(const cJSON *outputs, const cJSON *conds, struct error
 		if (!cJSON_IsObject(o) || !cJSON_GetObjectItemCaseSensitive(o, "Value"))
 			return error_set(err,
 					 "Template format error: Every Outputs member must contain "
-					 "a Value object, the Outputs member %s does not",
-					 o->string);
+					 "a Value object");
 		const cJSON *cond = cJSON_GetObjectItemCaseSensitive(o, "Condition");
 		if (cond && (!cJSON_IsString(cond) ||
 			     !cJSON_GetObjectItemCaseSensitive(conds, cond->valuestring)))
@@ -309,6 +347,11 @@ bool cfn_validate(const cJSON *tpl, struct error *err)
 {
 	if (!cJSON_IsObject(tpl))
 		return error_set(err, "Template format error: unsupported structure.");
+	struct strbuf path = STRBUF_INIT;
+	bool no_nulls = check_nulls(tpl, &path, err);
+	strbuf_release(&path);
+	if (!no_nulls)
+		return false;
 	struct strbuf unknown = STRBUF_INIT;
 	bool any = false;
 	const cJSON *s;

@@ -19,6 +19,9 @@ struct cJSON;
  */
 bool cfn_validate(const struct cJSON *template, struct error *err);
 
+/* The template's Resources is a non-empty object (what GetTemplateSummary checks). */
+bool cfn_validate_resources_present(const struct cJSON *template, struct error *err);
+
 /* The transforms the template declares, as an array of names (empty when none). Caller
  * deletes. */
 struct cJSON *cfn_declared_transforms(const struct cJSON *template);

@@ -1042,10 +1042,17 @@ cJSON *lambda_op_put_function_concurrency(struct svc_call *call, const cJSON *in
 		return NULL;
 	if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble != (int)v->valuedouble) {
 		fn_release(c, fn);
+		if (!cJSON_IsNumber(v))
+			return aws_err_set(err, 400, "ValidationException",
+					   "1 validation error detected: Value null at "
+					   "'reservedConcurrentExecutions' failed to satisfy "
+					   "constraint: Member must not be null"),
+			       NULL;
 		return aws_err_set(err, 400, "ValidationException",
-				   "1 validation error detected: Value at "
+				   "1 validation error detected: Value '%.0f' at "
 				   "'reservedConcurrentExecutions' failed to satisfy constraint: "
-				   "Member must have value greater than or equal to 0"),
+				   "Member must have value greater than or equal to 0",
+				   v->valuedouble),
 		       NULL;
 	}
 	int n = (int)v->valuedouble;

@@ -284,6 +284,12 @@ static const struct svc_op ops[] = {
 	{ "UpdateFunctionConfiguration", lambda_op_update_function_configuration },
 };
 
+/* Checked by the handler, after the function is found: AWS answers a missing function first. */
+static const char *const unchecked[] = {
+	"PutFunctionConcurrency.ReservedConcurrentExecutions",
+	NULL,
+};
+
 const struct cloud_service lambda_service = {
 	.name = "lambda",
 	.model = "lambda-2015-03-31",
@@ -298,6 +304,7 @@ const struct cloud_service lambda_service = {
 	.nmigrations = sizeof(migrations) / sizeof(migrations[0]),
 	.ops = ops,
 	.nops = sizeof(ops) / sizeof(ops[0]),
+	.unchecked = unchecked,
 	.raw_ops = raw_ops,
 	.raw = raw,
 	.doors = doors,

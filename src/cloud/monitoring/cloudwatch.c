@@ -237,12 +237,6 @@ static cJSON *op_put_metric_data(struct svc_call *call, const cJSON *in, struct 
 				 "MetricData.member.%zu.Values are mutually exclusive and you have "
 				 "specified both.",
 				 i, i);
-		else if (values && set)
-			errs_add(&e, "InvalidParameterCombination",
-				 "The parameters MetricData.member.%zu.Values and "
-				 "MetricData.member.%zu.StatisticValues are mutually exclusive and "
-				 "you have specified both.",
-				 i, i);
 		else if (!value && !values && !set)
 			errs_add(&e, "InvalidParameterCombination",
 				 "At least one of the parameters MetricData.member.%zu.Value, "
@@ -538,8 +532,9 @@ static cJSON *op_get_metric_statistics(struct svc_call *call, const cJSON *in, s
 			    "The parameter StartTime must be less than the parameter EndTime.");
 		return NULL;
 	}
-	from = cw_round_start(from, p, now);
+	/* AWS counts the periods of the range asked for, before the start is rounded. */
 	long long points = (to - from + p * 1000 - 1) / (p * 1000);
+	from = cw_round_start(from, p, now);
 	if (points > 1440) {
 		aws_err_set(
 			err, 400, "InvalidParameterCombination",

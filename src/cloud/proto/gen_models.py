@@ -162,6 +162,34 @@ NEWER_PATTERNS = {
     },
 }
 
+# Enumerations AWS lists in another order than the model in its validation messages (its own
+# set's order, recorded in 2025).
+ENUM_ORDER = {
+    "cloudwatch": {"StateValue": ["INSUFFICIENT_DATA", "ALARM", "OK"]},
+}
+
+# Members whose operation AWS now validates against another shape's pattern than the 2022 model
+# gives it (recorded in 2025: DeleteFunction quotes the namespaced function name).
+NEWER_MEMBER_PATTERNS = {
+    "lambda": {("DeleteFunction", "FunctionName"): "NamespacedFunctionName"},
+}
+
+
+def repattern(inp, member, pattern):
+    """Gives one member of an input structure a copy of its shape with another pattern."""
+    for m in inp.members:
+        if m.name == member:
+            sh = Shape()
+            for k in Shape.__slots__:
+                setattr(sh, k, getattr(m.shape, k))
+            sh.members = list(m.shape.members)
+            sh.flags = list(m.shape.flags)
+            sh.pattern = pattern
+            m.shape = sh
+            return
+    die("no member %s to give a newer pattern" % member)
+
+
 TYPES = ["structure", "list", "map", "string", "integer", "long", "float", "double",
          "boolean", "timestamp", "blob", "bigdecimal"]
 LOCATIONS = {None: "PM_BODY", "header": "PM_HEADER", "headers": "PM_HEADERS",
@@ -251,9 +279,10 @@ class Member:
 class Builder:
     """Walks the aws-sdk model's shapes beside botocore's and emits merged shapes."""
 
-    def __init__(self, sdk, bc, query_from_bc, grown, newer=None):
+    def __init__(self, sdk, bc, query_from_bc, grown, newer=None, enum_order=None):
         self.grown = set(grown)
         self.newer = newer or {}
+        self.enum_order = enum_order or {}
         self.sdk = sdk
         self.bc = bc
         self.query_from_bc = query_from_bc
@@ -295,6 +324,10 @@ class Builder:
                 out.pattern = self.newer[bname]
             if "enum" in bsh and bname not in self.grown:
                 out.enum = list(bsh["enum"])
+                if bname in self.enum_order:
+                    if sorted(self.enum_order[bname]) != sorted(out.enum):
+                        die("ENUM_ORDER for %s is not the model's set" % bname)
+                    out.enum = list(self.enum_order[bname])
         for k, f in (("union", "PM_S_UNION"), ("streaming", "PM_S_STREAMING"),
                      ("eventstream", "PM_S_EVENTSTREAM"), ("document", "PM_S_DOCUMENT"),
                      ("flattened", "PM_S_FLATTENED"), ("sensitive", "PM_S_SENSITIVE")):
@@ -381,9 +414,15 @@ def reachable(ops, err_shapes):
     return out
 
 
+def shown_name(sh):
+    """The name a shape keeps in the tables: an error's, and a structure's, which Coral's
+    validation messages print before its members (PutEventsRequestEntry(source=...))."""
+    return sh.name if sh.error or sh.type == "structure" else None
+
+
 def local_key(sh):
     return (sh.type, tuple(sorted(sh.flags)), sh.ts, sh.min, sh.max, sh.pattern,
-            tuple(sh.enum or ()), sh.name if sh.error else None, sh.error, sh.xmlns,
+            tuple(sh.enum or ()), shown_name(sh), sh.error, sh.xmlns,
             sh.payload,
             tuple(sorted((m.name, m.wire, m.qwire, m.location, tuple(m.flags), m.ts, m.xmlns)
                          for m in sh.members)))
@@ -477,13 +516,16 @@ def emit_service(em, sid, bcdir, facts, sdk_dir, bc_dir, svc_index):
         if p not in PROTOCOLS:
             die("%s: unknown protocol %r" % (sid, p))
     b = Builder(sdk, bc, query_from_bc, GROWN_ENUMS.get(bcdir, []),
-                NEWER_PATTERNS.get(bcdir))
+                NEWER_PATTERNS.get(bcdir), ENUM_ORDER.get(bcdir))
 
     ops = []
     for oname in sorted(sdk["operations"]):
         op = sdk["operations"][oname]
         bop = bc["operations"].get(oname, {})
         inp = b.build(op["input"], bop.get("input")) if "input" in op else None
+        for (o, mname), pname in NEWER_MEMBER_PATTERNS.get(bcdir, {}).items():
+            if o == oname and inp is not None:
+                repattern(inp, mname, NEWER_PATTERNS[bcdir][pname])
         out = b.build(op["output"], bop.get("output")) if "output" in op else None
         wrapper = (op.get("output") or {}).get("resultWrapper")
         if query_from_bc:
@@ -573,7 +615,7 @@ def emit_service(em, sid, bcdir, facts, sdk_dir, bc_dir, svc_index):
             sh.type.upper(), flags_expr(flags), TS_FORMATS[sh.ts], len(sh.members), payload,
             ("%s_m%d" % (pre, sh.index)) if sh.members else "NULL",
             c_num(sh.min), c_num(sh.max), c_str(sh.pattern), sh.enum_c, len(sh.enum or []),
-            c_str(sh.name if sh.error else None),
+            c_str(shown_name(sh)),
             c_str(sh.error[0] if sh.error else None), sh.error[1] if sh.error else 0,
             c_str(sh.xmlns)))
     em.w("};")
