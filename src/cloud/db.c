@@ -3,6 +3,7 @@
  */
 #include "cloud/db.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -49,6 +50,53 @@ bool cloud_db_exec(struct cloud_db *db, const char *sql)
 		return false;
 	}
 	return true;
+}
+
+sqlite3_stmt *db_prep(struct cloud_db *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		fprintf(stderr, "lambda-tutor: cloud database: %s: %.80s\n", sqlite3_errmsg(db->db),
+			sql);
+		sqlite3_finalize(st);
+		return NULL;
+	}
+	return st;
+}
+
+sqlite3_stmt *db_stmt(struct cloud_db *db, const char *sql)
+{
+	size_t h = (size_t)((uintptr_t)sql >> 3) % CLOUD_DB_STMTS;
+	for (size_t i = 0; i < CLOUD_DB_STMTS; i++) {
+		size_t j = (h + i) % CLOUD_DB_STMTS;
+		if (db->stmts[j].sql == sql) {
+			sqlite3_reset(db->stmts[j].st);
+			sqlite3_clear_bindings(db->stmts[j].st);
+			return db->stmts[j].st;
+		}
+		if (db->stmts[j].sql)
+			continue;
+		sqlite3_stmt *st = NULL;
+		if (sqlite3_prepare_v3(db->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) !=
+		    SQLITE_OK) {
+			fprintf(stderr, "lambda-tutor: cloud database: %s: %.80s\n",
+				sqlite3_errmsg(db->db), sql);
+			sqlite3_finalize(st);
+			return NULL;
+		}
+		db->stmts[j].sql = sql;
+		db->stmts[j].st = st;
+		return st;
+	}
+	fprintf(stderr, "lambda-tutor: cloud database: more than %d statements kept: %.80s\n",
+		CLOUD_DB_STMTS, sql);
+	return NULL;
+}
+
+const char *db_col(sqlite3_stmt *st, int i)
+{
+	const char *s = (const char *)sqlite3_column_text(st, i);
+	return s ? s : "";
 }
 
 struct cloud_db *cloud_db_open(const char *path, struct error *err)
@@ -100,6 +148,8 @@ void cloud_db_close(struct cloud_db *db)
 {
 	if (!db)
 		return;
+	for (size_t i = 0; i < CLOUD_DB_STMTS; i++)
+		sqlite3_finalize(db->stmts[i].st);
 	sqlite3_close(db->db);
 	pthread_mutex_destroy(&db->mu);
 	free(db);

@@ -12,9 +12,17 @@
 
 #include "core/error.h"
 
+/* How many statements db_stmt() keeps prepared. */
+#define CLOUD_DB_STMTS 64
+
 struct cloud_db {
 	sqlite3 *db;
 	pthread_mutex_t mu;
+	/* Statements kept prepared by db_stmt(), by the address of their SQL. */
+	struct {
+		const char *sql;
+		sqlite3_stmt *st;
+	} stmts[CLOUD_DB_STMTS];
 };
 
 /* Open (creating and migrating) the database at path. Caller closes with cloud_db_close(). */
@@ -22,5 +30,17 @@ struct cloud_db *cloud_db_open(const char *path, struct error *err);
 void cloud_db_close(struct cloud_db *db);
 /* Run SQL without results; false on error (logged to stderr). Caller holds db->mu. */
 bool cloud_db_exec(struct cloud_db *db, const char *sql);
+/* Prepare sql on db, or NULL (the error and the SQL's start logged to stderr). Caller holds
+ * db->mu and finalizes. */
+sqlite3_stmt *db_prep(struct cloud_db *db, const char *sql);
+/*
+ * The statement of sql kept prepared on db, reset with no bindings, or NULL (logged): for the
+ * hot paths, which skip parsing the SQL again. sql is a string literal (it is known by its
+ * address). The caller holds db->mu, never finalizes it, and resets it once done with it
+ * (an unfinished statement holds its read open).
+ */
+sqlite3_stmt *db_stmt(struct cloud_db *db, const char *sql);
+/* Column i of st's current row as text: "" for NULL. Valid until st steps or is finalized. */
+const char *db_col(sqlite3_stmt *st, int i);
 
 #endif

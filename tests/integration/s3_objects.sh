@@ -55,6 +55,38 @@ out=$(awsl s3api get-object --bucket photos --key nope "$WORK/x" 2>&1)
 contains "$out" NoSuchKey; ok $? "a missing key is NoSuchKey"
 out=$(awsl s3api get-object --bucket nobucket --key x "$WORK/x" 2>&1)
 contains "$out" NoSuchBucket; ok $? "a missing bucket is NoSuchBucket"
+# Object tags: x-amz-tagging on PutObject and CopyObject, and the tagging subresource.
+check "put-object --tagging" awsl s3api put-object --bucket photos --key tagged.txt \
+	--body "$WORK/h.txt" --tagging 'team=blue&note=a%20b'
+out=$(awsl s3api get-object-tagging --bucket photos --key tagged.txt)
+[ "$(printf '%s' "$out" | python3 -c 'import json,sys;print(sorted((t["Key"],t["Value"]) for t in json.load(sys.stdin)["TagSet"]))')" = "[('note', 'a b'), ('team', 'blue')]" ]
+ok $? "get-object-tagging answers the header's tags, decoded"
+out=$(awsl s3api get-object --bucket photos --key tagged.txt "$WORK/x")
+contains "$out" '"TagCount": 2'; ok $? "get-object counts them (x-amz-tagging-count)"
+awsl s3api copy-object --bucket photos --key tagged2.txt --copy-source photos/tagged.txt >/dev/null
+out=$(awsl s3api get-object-tagging --bucket photos --key tagged2.txt)
+contains "$out" '"team"'; ok $? "a copy keeps the tags (TaggingDirective COPY)"
+awsl s3api copy-object --bucket photos --key tagged2.txt --copy-source photos/tagged.txt \
+	--tagging-directive REPLACE --tagging 'only=one' >/dev/null
+out=$(awsl s3api get-object-tagging --bucket photos --key tagged2.txt)
+contains "$out" '"only"' && ! contains "$out" '"team"'; ok $? "... or takes the request's (REPLACE)"
+check "put-object-tagging replaces the set" awsl s3api put-object-tagging --bucket photos \
+	--key tagged.txt --tagging 'TagSet=[{Key=k,Value=v}]'
+out=$(awsl s3api get-object-tagging --bucket photos --key tagged.txt)
+contains "$out" '"k"' && ! contains "$out" '"team"'; ok $? "... as get-object-tagging shows"
+many=$(python3 -c 'import json;print(json.dumps({"TagSet":[{"Key":"k%d"%i,"Value":"v"} for i in range(11)]}))')
+out=$(awsl s3api put-object-tagging --bucket photos --key tagged.txt --tagging "$many" 2>&1)
+contains "$out" BadRequest && contains "$out" 'cannot be greater than 10'; ok $? "11 tags: BadRequest"
+out=$(awsl s3api put-object --bucket photos --key t3.txt --body "$WORK/h.txt" --tagging 'a=1&a=2' 2>&1)
+contains "$out" InvalidTag; ok $? "a key twice in x-amz-tagging: InvalidTag"
+out=$(awsl s3api head-object --bucket photos --key t3.txt 2>&1)
+contains "$out" '(404)'; ok $? "... and nothing is stored"
+check "delete-object-tagging" awsl s3api delete-object-tagging --bucket photos --key tagged.txt
+out=$(awsl s3api get-object-tagging --bucket photos --key tagged.txt)
+contains "$out" '"TagSet": []'; ok $? "... leaves an empty TagSet"
+out=$(awsl s3api get-object-tagging --bucket photos --key nope 2>&1)
+contains "$out" NoSuchKey; ok $? "the tags of a missing key: NoSuchKey"
+awsl s3api delete-objects --bucket photos --delete '{"Objects":[{"Key":"tagged.txt"},{"Key":"tagged2.txt"}]}' >/dev/null
 out=$(awsl s3 rb s3://photos 2>&1)
 contains "$out" BucketNotEmpty; ok $? "a bucket with objects is not deleted"
 out=$(sigcurl s3 -s -X PUT --data-binary '<NotificationConfiguration><bad' "$E/photos?notification=")

@@ -81,6 +81,14 @@ check "receive --max-number-of-messages 10 gets the two not delayed" test "$(jso
 entries=$(json_py "$out" 'import json; print(json.dumps([{"Id": "e%d" % i, "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(d["Messages"])]))')
 out=$(awsl sqs delete-message-batch --queue-url "$Q" --entries "$entries" 2>&1)
 check "delete-message-batch" test "$(json_py "$out" 'print(len(d["Successful"]))')" = 2
+# A failed entry's Code is the query protocol's code, as SQS answers it.
+out=$(awsl sqs delete-message-batch --queue-url "$Q" --entries '[{"Id":"g","ReceiptHandle":"garbage"}]' 2>&1)
+check "delete-message-batch of a malformed handle: failed entry ReceiptHandleIsInvalid" \
+	test "$(json_py "$out" 'print(d["Failed"][0]["Code"], d["Failed"][0]["SenderFault"])')" = "ReceiptHandleIsInvalid True"
+vis=$(json_py "$entries" 'import json; print(json.dumps([dict(e, VisibilityTimeout=5) for e in d]))')
+out=$(awsl sqs change-message-visibility-batch --queue-url "$Q" --entries "$vis" 2>&1)
+check "change-message-visibility-batch of deleted messages: AWS.SimpleQueueService.MessageNotInflight" \
+	test "$(json_py "$out" 'print(len(d["Failed"]), d["Failed"][0]["Code"])')" = "2 AWS.SimpleQueueService.MessageNotInflight"
 out=$(awsl sqs get-queue-attributes --queue-url "$Q" --attribute-names All)
 check "the delayed message counts as delayed" contains "$out" '"ApproximateNumberOfMessagesDelayed": "1"'
 advance 121

@@ -64,14 +64,6 @@ static void event_free(struct event *ev)
 
 static void event_later(struct cloud *c, const struct event *ev, int64_t due);
 
-static sqlite3_stmt *prep(struct cloud *c, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(c->db->db, sql, -1, &st, NULL) != SQLITE_OK)
-		fprintf(stderr, "lambda-tutor: async: %s\n", sqlite3_errmsg(c->db->db));
-	return st;
-}
-
 static void wake(struct cloud *c)
 {
 	struct async_svc *s = c->async;
@@ -204,9 +196,9 @@ bool async_enqueue(struct cloud *c, const char *account, const char *function, c
 	bool direct = take_slot(c);
 	long long seq = 0;
 	pthread_mutex_lock(&c->db->mu);
-	sqlite3_stmt *st = prep(c, "INSERT INTO async_events(account, function, request_id,"
-				   " payload, source, received, due, leased, qualifier)"
-				   " VALUES(?,?,?,?,?,?,?,?,?)");
+	sqlite3_stmt *st = db_prep(c->db, "INSERT INTO async_events(account, function, request_id,"
+					  " payload, source, received, due, leased, qualifier)"
+					  " VALUES(?,?,?,?,?,?,?,?,?)");
 	bool ok = st != NULL;
 	if (ok) {
 		sqlite3_bind_text(st, 1, acct, -1, SQLITE_STATIC);
@@ -260,7 +252,7 @@ static cJSON *config_load(struct cloud *c, const char *account, const char *func
 {
 	pthread_mutex_lock(&c->db->mu);
 	sqlite3_stmt *st =
-		prep(c, "SELECT config FROM async_config WHERE account=? AND function=?");
+		db_prep(c->db, "SELECT config FROM async_config WHERE account=? AND function=?");
 	cJSON *o = NULL;
 	if (st) {
 		sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
@@ -277,9 +269,10 @@ static void config_save(struct cloud *c, const char *account, const char *functi
 {
 	char *text = o ? cJSON_PrintUnformatted(o) : NULL;
 	pthread_mutex_lock(&c->db->mu);
-	sqlite3_stmt *st = prep(c, o ? "INSERT OR REPLACE INTO async_config(account, function,"
-				       " config) VALUES(?,?,?)"
-				     : "DELETE FROM async_config WHERE account=? AND function=?");
+	sqlite3_stmt *st =
+		db_prep(c->db, o ? "INSERT OR REPLACE INTO async_config(account, function,"
+				   " config) VALUES(?,?,?)"
+				 : "DELETE FROM async_config WHERE account=? AND function=?");
 	if (st) {
 		sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, function, -1, SQLITE_STATIC);
@@ -300,9 +293,10 @@ static void config_list(struct cloud *c, const char *account, const char *name, 
 	char prefix[80];
 	snprintf(prefix, sizeof(prefix), "%s:", name);
 	pthread_mutex_lock(&c->db->mu);
-	sqlite3_stmt *st = prep(c, "SELECT function, config FROM async_config WHERE account=?1"
-				   " AND (function=?2 OR substr(function, 1, length(?3))=?3)"
-				   " ORDER BY function");
+	sqlite3_stmt *st =
+		db_prep(c->db, "SELECT function, config FROM async_config WHERE account=?1"
+			       " AND (function=?2 OR substr(function, 1, length(?3))=?3)"
+			       " ORDER BY function");
 	if (st) {
 		sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
@@ -336,7 +330,8 @@ void async_get_dlq(struct cloud *c, const char *account, const char *function, c
 {
 	out[0] = '\0';
 	pthread_mutex_lock(&c->db->mu);
-	sqlite3_stmt *st = prep(c, "SELECT target FROM async_dlq WHERE account=? AND function=?");
+	sqlite3_stmt *st =
+		db_prep(c->db, "SELECT target FROM async_dlq WHERE account=? AND function=?");
 	if (st) {
 		sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, function, -1, SQLITE_STATIC);
@@ -375,9 +370,10 @@ bool async_set_dlq(struct cloud *c, const char *account, const char *function,
 		return false;
 	bool set = target_arn && target_arn[0];
 	pthread_mutex_lock(&c->db->mu);
-	sqlite3_stmt *st = prep(c, set ? "INSERT OR REPLACE INTO async_dlq(account, function,"
-					 " target) VALUES(?,?,?)"
-				       : "DELETE FROM async_dlq WHERE account=? AND function=?");
+	sqlite3_stmt *st =
+		db_prep(c->db, set ? "INSERT OR REPLACE INTO async_dlq(account, function,"
+				     " target) VALUES(?,?,?)"
+				   : "DELETE FROM async_dlq WHERE account=? AND function=?");
 	if (st) {
 		sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, function, -1, SQLITE_STATIC);
@@ -399,7 +395,7 @@ void async_forget_function(struct cloud *c, const char *account, const char *fun
 	};
 	pthread_mutex_lock(&c->db->mu);
 	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
-		sqlite3_stmt *st = prep(c, sql[i]);
+		sqlite3_stmt *st = db_prep(c->db, sql[i]);
 		if (!st)
 			continue;
 		sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
@@ -577,7 +573,7 @@ static void fail_event(struct cloud *c, const struct event *ev, const cJSON *cfg
 static void event_delete(struct cloud *c, long long seq)
 {
 	pthread_mutex_lock(&c->db->mu);
-	sqlite3_stmt *st = prep(c, "DELETE FROM async_events WHERE seq=?");
+	sqlite3_stmt *st = db_prep(c->db, "DELETE FROM async_events WHERE seq=?");
 	sqlite3_bind_int64(st, 1, seq);
 	sqlite3_step(st);
 	sqlite3_finalize(st);
@@ -587,8 +583,8 @@ static void event_delete(struct cloud *c, long long seq)
 static void event_later(struct cloud *c, const struct event *ev, int64_t due)
 {
 	pthread_mutex_lock(&c->db->mu);
-	sqlite3_stmt *st = prep(c, "UPDATE async_events SET due=?, attempts=?, backoff=?,"
-				   " leased=0 WHERE seq=?");
+	sqlite3_stmt *st = db_prep(c->db, "UPDATE async_events SET due=?, attempts=?, backoff=?,"
+					  " leased=0 WHERE seq=?");
 	sqlite3_bind_int64(st, 1, due);
 	sqlite3_bind_int(st, 2, ev->attempts);
 	sqlite3_bind_int64(st, 3, ev->backoff);
@@ -715,10 +711,10 @@ static struct event *lease(struct cloud *c, int64_t now, int64_t *next)
 	/* Each event is due on its account's clock: in the base clock's time, that is its due
 	 * time less what its account's clock has been stepped ahead. */
 	sqlite3_stmt *st =
-		prep(c, "SELECT seq, account, function, request_id, payload, source,"
-			" received, attempts, backoff, due - vclock_offset(account) AS d,"
-			" qualifier"
-			" FROM async_events WHERE leased=0 ORDER BY d, seq LIMIT 1");
+		db_prep(c->db, "SELECT seq, account, function, request_id, payload, source,"
+			       " received, attempts, backoff, due - vclock_offset(account) AS d,"
+			       " qualifier"
+			       " FROM async_events WHERE leased=0 ORDER BY d, seq LIMIT 1");
 	if (st && sqlite3_step(st) == SQLITE_ROW) {
 		int64_t due = sqlite3_column_int64(st, 9);
 		if (due > now) {
@@ -746,7 +742,7 @@ static struct event *lease(struct cloud *c, int64_t now, int64_t *next)
 	}
 	sqlite3_finalize(st);
 	if (ev) {
-		st = prep(c, "UPDATE async_events SET leased=1 WHERE seq=?");
+		st = db_prep(c->db, "UPDATE async_events SET leased=1 WHERE seq=?");
 		sqlite3_bind_int64(st, 1, ev->seq);
 		sqlite3_step(st);
 		sqlite3_finalize(st);
@@ -761,9 +757,9 @@ bool async_pending(struct cloud *c, const char *account, int64_t now_ms, int64_t
 	bool busy = false;
 	/* A row stays leased until its attempt, destinations included, is over. */
 	pthread_mutex_lock(&c->db->mu);
-	sqlite3_stmt *st = prep(c, "SELECT count(*) FILTER (WHERE leased=1 OR due <= ?2),"
-				   " min(due) FILTER (WHERE leased=0 AND due > ?2)"
-				   " FROM async_events WHERE account=?1");
+	sqlite3_stmt *st = db_prep(c->db, "SELECT count(*) FILTER (WHERE leased=1 OR due <= ?2),"
+					  " min(due) FILTER (WHERE leased=0 AND due > ?2)"
+					  " FROM async_events WHERE account=?1");
 	if (st) {
 		sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, now_ms);
@@ -782,7 +778,8 @@ bool async_pending(struct cloud *c, const char *account, int64_t now_ms, int64_t
 static void save_clock(struct cloud *c, int64_t now)
 {
 	pthread_mutex_lock(&c->db->mu);
-	sqlite3_stmt *st = prep(c, "INSERT OR REPLACE INTO async_clock(id, now) VALUES(1, ?)");
+	sqlite3_stmt *st =
+		db_prep(c->db, "INSERT OR REPLACE INTO async_clock(id, now) VALUES(1, ?)");
 	if (st) {
 		sqlite3_bind_int64(st, 1, now);
 		sqlite3_step(st);
@@ -794,7 +791,7 @@ static void save_clock(struct cloud *c, int64_t now)
 void async_restore_clock(struct cloud *c)
 {
 	pthread_mutex_lock(&c->db->mu);
-	sqlite3_stmt *st = prep(c, "SELECT now FROM async_clock WHERE id=1");
+	sqlite3_stmt *st = db_prep(c->db, "SELECT now FROM async_clock WHERE id=1");
 	if (st && sqlite3_step(st) == SQLITE_ROW)
 		vclock_not_before(c->vclock, sqlite3_column_int64(st, 0));
 	sqlite3_finalize(st);

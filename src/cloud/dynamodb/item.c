@@ -170,17 +170,17 @@ static void bind_bytes(sqlite3_stmt *st, int i, const struct strbuf *b)
 
 cJSON *ddb_item_load(struct ddb_svc *d, const struct ddb_table *t, const struct ddb_keybytes *k)
 {
-	sqlite3_stmt *st = NULL;
 	cJSON *item = NULL;
-	sqlite3_prepare_v2(d->db->db,
-			   "SELECT item FROM ddb_items WHERE tbl = ? AND pk = ? AND sk = ?", -1,
-			   &st, NULL);
+	sqlite3_stmt *st =
+		db_stmt(d->db, "SELECT item FROM ddb_items WHERE tbl = ? AND pk = ? AND sk = ?");
+	if (!st)
+		return NULL;
 	sqlite3_bind_int64(st, 1, t->id);
 	bind_bytes(st, 2, &k->pk);
 	bind_bytes(st, 3, &k->sk);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		item = cJSON_Parse((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return item;
 }
 
@@ -241,6 +241,16 @@ static bool exec_ok(sqlite3_stmt *st)
 	return rc == SQLITE_DONE;
 }
 
+/* Step a statement of db_stmt() to its end and reset it. */
+static bool kept_ok(sqlite3_stmt *st)
+{
+	if (!st)
+		return false;
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE;
+}
+
 static bool store_indexes(struct ddb_svc *d, const struct ddb_table *t,
 			  const struct ddb_keybytes *k, const cJSON *old, const cJSON *item)
 {
@@ -298,11 +308,12 @@ bool ddb_item_store(struct ddb_svc *d, const struct ddb_table *t, const struct d
 	bool ok;
 	if (item) {
 		char *text = cJSON_PrintUnformatted(item);
-		sqlite3_prepare_v2(
-			d->db->db,
-			"INSERT OR REPLACE INTO ddb_items(tbl, pk, sk, hash, size, expires,"
-			" item) VALUES (?, ?, ?, ?, ?, ?, ?)",
-			-1, &st, NULL);
+		st = db_stmt(d->db, "INSERT OR REPLACE INTO ddb_items(tbl, pk, sk, hash, size,"
+				    " expires, item) VALUES (?, ?, ?, ?, ?, ?, ?)");
+		if (!st) {
+			free(text);
+			return ddb_error(err, "InternalServerError", "Internal server error");
+		}
 		sqlite3_bind_int64(st, 1, t->id);
 		bind_bytes(st, 2, &k->pk);
 		bind_bytes(st, 3, &k->sk);
@@ -313,17 +324,17 @@ bool ddb_item_store(struct ddb_svc *d, const struct ddb_table *t, const struct d
 			sqlite3_bind_int64(st, 6, exp);
 		else
 			sqlite3_bind_null(st, 6);
-		sqlite3_bind_text(st, 7, text, -1, SQLITE_TRANSIENT);
-		ok = exec_ok(st);
+		sqlite3_bind_text(st, 7, text, -1, SQLITE_STATIC);
+		ok = kept_ok(st);
 		free(text);
 	} else {
-		sqlite3_prepare_v2(d->db->db,
-				   "DELETE FROM ddb_items WHERE tbl = ? AND pk = ? AND sk = ?", -1,
-				   &st, NULL);
-		sqlite3_bind_int64(st, 1, t->id);
-		bind_bytes(st, 2, &k->pk);
-		bind_bytes(st, 3, &k->sk);
-		ok = exec_ok(st);
+		st = db_stmt(d->db, "DELETE FROM ddb_items WHERE tbl = ? AND pk = ? AND sk = ?");
+		if (st) {
+			sqlite3_bind_int64(st, 1, t->id);
+			bind_bytes(st, 2, &k->pk);
+			bind_bytes(st, 3, &k->sk);
+		}
+		ok = kept_ok(st);
 	}
 	ok = ok && store_indexes(d, t, k, old, item);
 	if (ok && t->stream && (old || item))
@@ -335,14 +346,14 @@ bool ddb_item_store(struct ddb_svc *d, const struct ddb_table *t, const struct d
 
 bool ddb_begin(struct ddb_svc *d, struct aws_err *err)
 {
-	if (sqlite3_exec(d->db->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+	if (!kept_ok(db_stmt(d->db, "BEGIN")))
 		return ddb_error(err, "InternalServerError", "Internal server error");
 	return true;
 }
 
 bool ddb_commit(struct ddb_svc *d, struct aws_err *err)
 {
-	if (sqlite3_exec(d->db->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+	if (!kept_ok(db_stmt(d->db, "COMMIT")))
 		return ddb_error(err, "InternalServerError", "Internal server error");
 	return true;
 }

@@ -59,20 +59,13 @@ struct esm_svc {
 	bool stopping;
 };
 
-static sqlite3_stmt *prep(struct cloud *c, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(c->db->db, sql, -1, &st, NULL) != SQLITE_OK)
-		fprintf(stderr, "lambda-tutor: esm: %s\n", sqlite3_errmsg(c->db->db));
-	return st;
-}
-
 static void save(struct cloud *c, const struct mapping *m)
 {
 	pthread_mutex_lock(&c->db->mu);
-	sqlite3_stmt *st = prep(c, "INSERT OR REPLACE INTO esm(uuid, account, function, source,"
-				   " batch, window, enabled, report, modified)"
-				   " VALUES(?,?,?,?,?,?,?,?,?)");
+	sqlite3_stmt *st =
+		db_prep(c->db, "INSERT OR REPLACE INTO esm(uuid, account, function, source,"
+			       " batch, window, enabled, report, modified)"
+			       " VALUES(?,?,?,?,?,?,?,?,?)");
 	if (st) {
 		sqlite3_bind_text(st, 1, m->uuid, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, m->account, -1, SQLITE_STATIC);
@@ -86,7 +79,8 @@ static void save(struct cloud *c, const struct mapping *m)
 		sqlite3_step(st);
 	}
 	sqlite3_finalize(st);
-	st = prep(c, m->filters ? "INSERT OR REPLACE INTO esm_filters(uuid, criteria) VALUES (?, ?)"
+	st = db_prep(c->db,
+		     m->filters ? "INSERT OR REPLACE INTO esm_filters(uuid, criteria) VALUES (?, ?)"
 				: "DELETE FROM esm_filters WHERE uuid = ?");
 	if (st) {
 		sqlite3_bind_text(st, 1, m->uuid, -1, SQLITE_STATIC);
@@ -97,7 +91,8 @@ static void save(struct cloud *c, const struct mapping *m)
 	sqlite3_finalize(st);
 	if (m->stream) {
 		char *cfg = esm_stream_cfg_save(&m->scfg);
-		st = prep(c, "INSERT OR REPLACE INTO esm_streams(uuid, config) VALUES (?, ?)");
+		st = db_prep(c->db,
+			     "INSERT OR REPLACE INTO esm_streams(uuid, config) VALUES (?, ?)");
 		if (st) {
 			sqlite3_bind_text(st, 1, m->uuid, -1, SQLITE_STATIC);
 			sqlite3_bind_text(st, 2, cfg, -1, SQLITE_TRANSIENT);
@@ -115,7 +110,7 @@ static void forget(struct cloud *c, const char *uuid)
 	static const char *const sqls[] = { "DELETE FROM esm WHERE uuid=?",
 					    "DELETE FROM esm_filters WHERE uuid=?" };
 	for (size_t i = 0; i < sizeof(sqls) / sizeof(sqls[0]); i++) {
-		sqlite3_stmt *st = prep(c, sqls[i]);
+		sqlite3_stmt *st = db_prep(c->db, sqls[i]);
 		if (st) {
 			sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
 			sqlite3_step(st);
@@ -641,15 +636,6 @@ static cJSON *view(const struct mapping *m)
 	return o;
 }
 
-static void reply(struct http_resp *resp, int status, cJSON *o)
-{
-	resp->status = status;
-	char *text = cJSON_PrintUnformatted(o);
-	strbuf_addstr(&resp->body, text);
-	free(text);
-	cJSON_Delete(o);
-}
-
 /*
  * A function reference (name, partial or full ARN, with a version or an alias or not) ->
  * account and target: NAME, or NAME:QUALIFIER ($LATEST is the function itself).
@@ -991,12 +977,49 @@ static cJSON *change_mapping(struct cloud *c, const char *account, const char *u
 	return o;
 }
 
-static void answer(struct http_resp *resp, cJSON *o, const struct api_err *e)
+/* ListEventSourceMappings: the account's, of a function (its versions and aliases too, unless
+ * qualified) and of a source, when asked. */
+static cJSON *list_mappings(struct cloud *c, const char *account, const cJSON *in,
+			    struct api_err *e)
 {
-	if (o)
-		reply(resp, 202, o);
-	else
-		aws_error(resp, e->status, e->type, "%s", e->msg);
+	struct esm_svc *s = c->esm;
+	const char *fname = query_str(in, "FunctionName");
+	const char *source = query_str(in, "EventSourceArn");
+	char acct[13] = "", name[200] = "";
+	if (fname && !split_function(fname, account, acct, name)) {
+		api_err_set(e, 400, "InvalidParameterValueException", "Invalid function name: %s",
+			    fname);
+		return NULL;
+	}
+	cJSON *o = cJSON_CreateObject();
+	cJSON *arr = cJSON_AddArrayToObject(o, "EventSourceMappings");
+	size_t n = strlen(name);
+	pthread_mutex_lock(&s->mu);
+	vec_for_each (&s->mappings, i) {
+		struct mapping *m = s->mappings.items[i];
+		bool same = strcmp(m->function, name) == 0 ||
+			    (!strchr(name, ':') && strncmp(m->function, name, n) == 0 &&
+			     m->function[n] == ':');
+		if (strcmp(m->account, account) != 0 || (fname && !same) ||
+		    (source && strcmp(m->source, source) != 0))
+			continue;
+		cJSON_AddItemToArray(arr, view(m));
+	}
+	pthread_mutex_unlock(&s->mu);
+	return o;
+}
+
+static cJSON *get_mapping(struct cloud *c, const char *account, const char *uuid, struct api_err *e)
+{
+	struct esm_svc *s = c->esm;
+	pthread_mutex_lock(&s->mu);
+	struct mapping *m = find(s, account, uuid);
+	cJSON *o = m ? view(m) : NULL;
+	pthread_mutex_unlock(&s->mu);
+	if (!o)
+		api_err_set(e, 404, "ResourceNotFoundException",
+			    "The resource you requested does not exist.");
+	return o;
 }
 
 cJSON *esm_op(struct cloud *c, const char *account, const char *op, const cJSON *in,
@@ -1005,7 +1028,11 @@ cJSON *esm_op(struct cloud *c, const char *account, const char *op, const cJSON 
 	struct api_err e = { 0 };
 	cJSON *o = NULL;
 	const char *uuid = query_str(in, "UUID");
-	if (strcmp(op, "CreateEventSourceMapping") == 0)
+	if (strcmp(op, "ListEventSourceMappings") == 0)
+		o = list_mappings(c, account, in, &e);
+	else if (strcmp(op, "GetEventSourceMapping") == 0)
+		o = get_mapping(c, account, uuid ? uuid : "", &e);
+	else if (strcmp(op, "CreateEventSourceMapping") == 0)
 		o = create_mapping(c, account, in, &e);
 	else if (strcmp(op, "UpdateEventSourceMapping") == 0)
 		o = change_mapping(c, account, uuid ? uuid : "", in, &e);
@@ -1016,73 +1043,6 @@ cJSON *esm_op(struct cloud *c, const char *account, const char *op, const cJSON 
 	if (!o)
 		aws_err_set(err, e.status, e.type, "%s", e.msg);
 	return o;
-}
-
-void esm_api(struct cloud *c, const char *account, const struct http_req *req,
-	     struct http_resp *resp)
-{
-	struct esm_svc *s = c->esm;
-	const char *rest = req->path + strlen("/2015-03-31/event-source-mappings");
-	while (*rest == '/')
-		rest++;
-	const char *method = req->method;
-	cJSON *in = NULL;
-	if (strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0) {
-		in = req->body_len ? cJSON_ParseWithLength(req->body, req->body_len) : NULL;
-		if (!cJSON_IsObject(in)) {
-			cJSON_Delete(in);
-			aws_error(resp, 400, "InvalidRequestContentException",
-				  "Could not parse request body into json");
-			return;
-		}
-	}
-	if (!rest[0] && strcmp(method, "POST") == 0) {
-		struct api_err e = { 0 };
-		answer(resp, create_mapping(c, account, in, &e), &e);
-	} else if (!rest[0] && strcmp(method, "GET") == 0) {
-		const char *fname = http_query(req, "FunctionName");
-		const char *source = http_query(req, "EventSourceArn");
-		char acct[13] = "", name[200] = "";
-		if (fname && !split_function(fname, account, acct, name)) {
-			aws_error(resp, 400, "InvalidParameterValueException",
-				  "Invalid function name: %s", fname);
-			return;
-		}
-		cJSON *o = cJSON_CreateObject();
-		cJSON *arr = cJSON_AddArrayToObject(o, "EventSourceMappings");
-		pthread_mutex_lock(&s->mu);
-		vec_for_each (&s->mappings, i) {
-			struct mapping *m = s->mappings.items[i];
-			/* A function's name lists the mappings of its versions and aliases
-			 * too; a qualified name, that version's or alias's. */
-			size_t n = strlen(name);
-			bool same = strcmp(m->function, name) == 0 ||
-				    (!strchr(name, ':') && strncmp(m->function, name, n) == 0 &&
-				     m->function[n] == ':');
-			if (strcmp(m->account, account) != 0 || (fname && !same) ||
-			    (source && strcmp(m->source, source) != 0))
-				continue;
-			cJSON_AddItemToArray(arr, view(m));
-		}
-		pthread_mutex_unlock(&s->mu);
-		reply(resp, 200, o);
-	} else if (rest[0] && strcmp(method, "GET") == 0) {
-		pthread_mutex_lock(&s->mu);
-		struct mapping *m = find(s, account, rest);
-		if (m)
-			reply(resp, 200, view(m));
-		else
-			aws_error(resp, 404, "ResourceNotFoundException",
-				  "The resource you requested does not exist.");
-		pthread_mutex_unlock(&s->mu);
-	} else if (rest[0] && (strcmp(method, "PUT") == 0 || strcmp(method, "DELETE") == 0)) {
-		struct api_err e = { 0 };
-		bool put = strcmp(method, "PUT") == 0;
-		answer(resp, change_mapping(c, account, rest, put ? in : NULL, &e), &e);
-	} else {
-		aws_error(resp, 405, "MethodNotAllowedException", "Method not allowed");
-	}
-	cJSON_Delete(in);
 }
 
 bool esm_start(struct cloud *c, struct error *err)
@@ -1100,8 +1060,8 @@ bool esm_start(struct cloud *c, struct error *err)
 	pthread_mutex_init(&s->mu, NULL);
 	c->esm = s;
 	pthread_mutex_lock(&c->db->mu);
-	sqlite3_stmt *st = prep(c, "SELECT uuid, account, function, source, batch, window,"
-				   " enabled, report, modified FROM esm ORDER BY rowid");
+	sqlite3_stmt *st = db_prep(c->db, "SELECT uuid, account, function, source, batch, window,"
+					  " enabled, report, modified FROM esm ORDER BY rowid");
 	while (st && sqlite3_step(st) == SQLITE_ROW) {
 		struct mapping *m = xcalloc(1, sizeof(*m));
 		m->c = c;
@@ -1123,14 +1083,14 @@ bool esm_start(struct cloud *c, struct error *err)
 	/* A stream mapping's own settings; an SQS mapping's filters. */
 	vec_for_each (&s->mappings, i) {
 		struct mapping *m = s->mappings.items[i];
-		st = prep(c, "SELECT criteria FROM esm_filters WHERE uuid = ?");
+		st = db_prep(c->db, "SELECT criteria FROM esm_filters WHERE uuid = ?");
 		if (st) {
 			sqlite3_bind_text(st, 1, m->uuid, -1, SQLITE_STATIC);
 			if (sqlite3_step(st) == SQLITE_ROW)
 				m->filters = xstrdup((const char *)sqlite3_column_text(st, 0));
 		}
 		sqlite3_finalize(st);
-		st = prep(c, "SELECT config FROM esm_streams WHERE uuid = ?");
+		st = db_prep(c->db, "SELECT config FROM esm_streams WHERE uuid = ?");
 		if (st) {
 			sqlite3_bind_text(st, 1, m->uuid, -1, SQLITE_STATIC);
 			if (sqlite3_step(st) == SQLITE_ROW)

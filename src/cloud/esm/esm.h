@@ -24,11 +24,10 @@ void esm_stop(struct cloud *c);
 void esm_free(struct cloud *c);
 /* Delete every mapping of an account (its pollers stopped first). */
 void esm_reset_account(struct cloud *c, const char *account);
-void esm_api(struct cloud *c, const char *account, const struct http_req *req,
-	     struct http_resp *resp);
 /*
- * Create, Update or DeleteEventSourceMapping (op) for another service (CloudFormation): in
- * as Lambda's API model has it; the mapping as the API shows it, or NULL with err. Caller
+ * An event source mapping operation (op: Create, Update, Delete, Get or
+ * ListEventSourceMappings) for a client or another service (CloudFormation): in as Lambda's
+ * API model has it; the mapping (or the list) as the API shows it, or NULL with err. Caller
  * deletes.
  */
 struct cJSON *esm_op(struct cloud *c, const char *account, const char *op, const struct cJSON *in,

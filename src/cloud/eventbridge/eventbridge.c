@@ -36,20 +36,6 @@
 
 #define INVALID(e, ...) aws_err_set(e, 400, "ValidationException", __VA_ARGS__)
 
-static sqlite3_stmt *prep(struct cloud *c, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(c->db->db, sql, -1, &st, NULL) != SQLITE_OK)
-		fprintf(stderr, "lambda-tutor: events: %s\n", sqlite3_errmsg(c->db->db));
-	return st;
-}
-
-static const char *col(sqlite3_stmt *st, int i)
-{
-	const char *s = (const char *)sqlite3_column_text(st, i);
-	return s ? s : "";
-}
-
 static void bus_arn(const char *account, char *out, size_t n)
 {
 	snprintf(out, n, EB_ARN_PREFIX "%s:%s:event-bus/" EB_BUS, AWS_REGION_NAME, account);
@@ -109,7 +95,7 @@ static const char *request_rule(struct cloud *c, const char *account, const cJSO
 		return NULL;
 	if (!must_exist)
 		return name;
-	sqlite3_stmt *st = prep(c, "SELECT 1 FROM eb_rules WHERE account=? AND name=?");
+	sqlite3_stmt *st = db_prep(c->db, "SELECT 1 FROM eb_rules WHERE account=? AND name=?");
 	sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
 	bool found = sqlite3_step(st) == SQLITE_ROW;
@@ -125,16 +111,16 @@ static const char *request_rule(struct cloud *c, const char *account, const cJSO
 static void rule_view(cJSON *o, const char *account, sqlite3_stmt *st)
 {
 	char arn[200];
-	rule_arn(account, col(st, 0), arn, sizeof(arn));
-	cJSON_AddStringToObject(o, "Name", col(st, 0));
+	rule_arn(account, db_col(st, 0), arn, sizeof(arn));
+	cJSON_AddStringToObject(o, "Name", db_col(st, 0));
 	cJSON_AddStringToObject(o, "Arn", arn);
-	if (col(st, 1)[0])
-		cJSON_AddStringToObject(o, "EventPattern", col(st, 1));
-	if (col(st, 4)[0])
-		cJSON_AddStringToObject(o, "ScheduleExpression", col(st, 4));
-	cJSON_AddStringToObject(o, "State", col(st, 2));
-	if (col(st, 3)[0])
-		cJSON_AddStringToObject(o, "Description", col(st, 3));
+	if (db_col(st, 1)[0])
+		cJSON_AddStringToObject(o, "EventPattern", db_col(st, 1));
+	if (db_col(st, 4)[0])
+		cJSON_AddStringToObject(o, "ScheduleExpression", db_col(st, 4));
+	cJSON_AddStringToObject(o, "State", db_col(st, 2));
+	if (db_col(st, 3)[0])
+		cJSON_AddStringToObject(o, "Description", db_col(st, 3));
 	cJSON_AddStringToObject(o, "EventBusName", EB_BUS);
 }
 
@@ -171,11 +157,12 @@ static bool op_put_rule(struct cloud *c, const char *account, const cJSON *in, c
 			       "[ENABLED, DISABLED]",
 			       state);
 	/* A schedule that stays the same keeps its next firing. */
-	sqlite3_stmt *st = prep(c, "INSERT INTO eb_rules(account, name, pattern, state,"
-				   " description, schedule, next_ms) VALUES(?1,?2,?3,?4,?5,?6,?7)"
-				   " ON CONFLICT(account, name) DO UPDATE SET pattern=?3, state=?4,"
-				   " description=?5, next_ms=CASE WHEN schedule IS ?6 AND"
-				   " next_ms IS NOT NULL THEN next_ms ELSE ?7 END, schedule=?6");
+	sqlite3_stmt *st =
+		db_prep(c->db, "INSERT INTO eb_rules(account, name, pattern, state,"
+			       " description, schedule, next_ms) VALUES(?1,?2,?3,?4,?5,?6,?7)"
+			       " ON CONFLICT(account, name) DO UPDATE SET pattern=?3, state=?4,"
+			       " description=?5, next_ms=CASE WHEN schedule IS ?6 AND"
+			       " next_ms IS NOT NULL THEN next_ms ELSE ?7 END, schedule=?6");
 	sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, pattern ? pattern : "", -1, SQLITE_STATIC);
@@ -201,8 +188,8 @@ static bool op_describe_rule(struct cloud *c, const char *account, const cJSON *
 	if (!name)
 		return false;
 	sqlite3_stmt *st =
-		prep(c, "SELECT name, pattern, state, description, schedule FROM eb_rules"
-			" WHERE account=? AND name=?");
+		db_prep(c->db, "SELECT name, pattern, state, description, schedule FROM eb_rules"
+			       " WHERE account=? AND name=?");
 	sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW) {
@@ -221,11 +208,11 @@ static bool op_list_rules(struct cloud *c, const char *account, const cJSON *in,
 	const char *prefix = query_str(in, "NamePrefix");
 	cJSON *arr = cJSON_AddArrayToObject(out, "Rules");
 	sqlite3_stmt *st =
-		prep(c, "SELECT name, pattern, state, description, schedule FROM eb_rules"
-			" WHERE account=? ORDER BY name");
+		db_prep(c->db, "SELECT name, pattern, state, description, schedule FROM eb_rules"
+			       " WHERE account=? ORDER BY name");
 	sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		if (prefix && !str_starts_with(col(st, 0), prefix))
+		if (prefix && !str_starts_with(db_col(st, 0), prefix))
 			continue;
 		cJSON *r = cJSON_CreateObject();
 		rule_view(r, account, st);
@@ -241,13 +228,13 @@ static bool set_state(struct cloud *c, const char *account, const cJSON *in, con
 	const char *name = request_rule(c, account, in, "Name", true, e);
 	if (!name)
 		return false;
-	sqlite3_stmt *st = prep(c, "UPDATE eb_rules SET state=? WHERE account=? AND name=?"
-				   " RETURNING schedule");
+	sqlite3_stmt *st = db_prep(c->db, "UPDATE eb_rules SET state=? WHERE account=? AND name=?"
+					  " RETURNING schedule");
 	sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, account, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
 	char *schedule =
-		sqlite3_step(st) == SQLITE_ROW && col(st, 0)[0] ? xstrdup(col(st, 0)) : NULL;
+		sqlite3_step(st) == SQLITE_ROW && db_col(st, 0)[0] ? xstrdup(db_col(st, 0)) : NULL;
 	sqlite3_finalize(st);
 	/* A scheduled rule enabled again fires next from now, not for the time it was off. */
 	struct schedule *s = schedule && strcmp(state, "ENABLED") == 0
@@ -255,7 +242,7 @@ static bool set_state(struct cloud *c, const char *account, const cJSON *in, con
 				     : NULL;
 	if (s) {
 		int64_t now = vclock_now_ms(c->vclock, account);
-		st = prep(c, "UPDATE eb_rules SET next_ms=? WHERE account=? AND name=?");
+		st = db_prep(c->db, "UPDATE eb_rules SET next_ms=? WHERE account=? AND name=?");
 		sqlite3_bind_int64(st, 1, schedule_next(s, NULL, now, now));
 		sqlite3_bind_text(st, 2, account, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
@@ -284,7 +271,8 @@ static bool op_disable_rule(struct cloud *c, const char *account, const cJSON *i
 
 static int target_count(struct cloud *c, const char *account, const char *rule)
 {
-	sqlite3_stmt *st = prep(c, "SELECT count(*) FROM eb_targets WHERE account=? AND rule=?");
+	sqlite3_stmt *st =
+		db_prep(c->db, "SELECT count(*) FROM eb_targets WHERE account=? AND rule=?");
 	sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, rule, -1, SQLITE_STATIC);
 	int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
@@ -300,7 +288,7 @@ static bool op_delete_rule(struct cloud *c, const char *account, const cJSON *in
 		return false;
 	if (target_count(c, account, name) > 0)
 		return INVALID(e, "Rule can't be deleted since it has targets.");
-	sqlite3_stmt *st = prep(c, "DELETE FROM eb_rules WHERE account=? AND name=?");
+	sqlite3_stmt *st = db_prep(c->db, "DELETE FROM eb_rules WHERE account=? AND name=?");
 	sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
 	sqlite3_step(st);
@@ -390,8 +378,9 @@ static bool op_put_targets(struct cloud *c, const char *account, const cJSON *in
 		const char *input = query_str(t, "Input");
 		const char *group = query_str(cJSON_GetObjectItemCaseSensitive(t, "SqsParameters"),
 					      "MessageGroupId");
-		sqlite3_stmt *st = prep(c, "INSERT OR REPLACE INTO eb_targets(account, rule, id,"
-					   " arn, input, sqs_group) VALUES(?,?,?,?,?,?)");
+		sqlite3_stmt *st =
+			db_prep(c->db, "INSERT OR REPLACE INTO eb_targets(account, rule, id,"
+				       " arn, input, sqs_group) VALUES(?,?,?,?,?,?)");
 		sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, rule, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
@@ -415,19 +404,19 @@ static bool op_list_targets(struct cloud *c, const char *account, const cJSON *i
 	if (!rule)
 		return false;
 	cJSON *arr = cJSON_AddArrayToObject(out, "Targets");
-	sqlite3_stmt *st = prep(c, "SELECT id, arn, input, sqs_group FROM eb_targets WHERE"
-				   " account=? AND rule=? ORDER BY id");
+	sqlite3_stmt *st = db_prep(c->db, "SELECT id, arn, input, sqs_group FROM eb_targets WHERE"
+					  " account=? AND rule=? ORDER BY id");
 	sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, rule, -1, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		cJSON *t = cJSON_CreateObject();
-		cJSON_AddStringToObject(t, "Id", col(st, 0));
-		cJSON_AddStringToObject(t, "Arn", col(st, 1));
+		cJSON_AddStringToObject(t, "Id", db_col(st, 0));
+		cJSON_AddStringToObject(t, "Arn", db_col(st, 1));
 		if (sqlite3_column_type(st, 2) != SQLITE_NULL)
-			cJSON_AddStringToObject(t, "Input", col(st, 2));
+			cJSON_AddStringToObject(t, "Input", db_col(st, 2));
 		if (sqlite3_column_type(st, 3) != SQLITE_NULL)
 			cJSON_AddStringToObject(cJSON_AddObjectToObject(t, "SqsParameters"),
-						"MessageGroupId", col(st, 3));
+						"MessageGroupId", db_col(st, 3));
 		cJSON_AddItemToArray(arr, t);
 	}
 	sqlite3_finalize(st);
@@ -449,8 +438,8 @@ static bool op_remove_targets(struct cloud *c, const char *account, const cJSON 
 	{
 		if (!cJSON_IsString(id))
 			continue;
-		sqlite3_stmt *st =
-			prep(c, "DELETE FROM eb_targets WHERE account=? AND rule=? AND id=?");
+		sqlite3_stmt *st = db_prep(
+			c->db, "DELETE FROM eb_targets WHERE account=? AND rule=? AND id=?");
 		sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, rule, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, id->valuestring, -1, SQLITE_STATIC);
@@ -519,17 +508,17 @@ static void deliver_to_targets(struct cloud *c, const char *account, const char 
 	size_t nhits = 0, cap = 0;
 	pthread_mutex_lock(&c->db->mu);
 	sqlite3_stmt *st =
-		prep(c, "SELECT r.pattern, t.arn, t.input, t.sqs_group FROM eb_rules r JOIN"
-			" eb_targets t ON t.account=r.account AND t.rule=r.name"
-			" WHERE r.account=?1 AND r.state='ENABLED' AND (?2 IS NULL OR"
-			" r.name=?2) ORDER BY r.name, t.id");
+		db_prep(c->db, "SELECT r.pattern, t.arn, t.input, t.sqs_group FROM eb_rules r JOIN"
+			       " eb_targets t ON t.account=r.account AND t.rule=r.name"
+			       " WHERE r.account=?1 AND r.state='ENABLED' AND (?2 IS NULL OR"
+			       " r.name=?2) ORDER BY r.name, t.id");
 	sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
 	if (rule)
 		sqlite3_bind_text(st, 2, rule, -1, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		if (!rule) {
 			/* A rule with a schedule only matches no event. */
-			cJSON *pattern = col(st, 0)[0] ? cJSON_Parse(col(st, 0)) : NULL;
+			cJSON *pattern = db_col(st, 0)[0] ? cJSON_Parse(db_col(st, 0)) : NULL;
 			bool match = pattern && sns_filter_match_json(pattern, event);
 			cJSON_Delete(pattern);
 			if (!match)
@@ -539,11 +528,11 @@ static void deliver_to_targets(struct cloud *c, const char *account, const char 
 			cap = cap ? cap * 2 : 8;
 			hits = xreallocarray(hits, cap, sizeof(*hits));
 		}
-		hits[nhits].arn = xstrdup(col(st, 1));
+		hits[nhits].arn = xstrdup(db_col(st, 1));
 		hits[nhits].input =
-			sqlite3_column_type(st, 2) != SQLITE_NULL ? xstrdup(col(st, 2)) : NULL;
+			sqlite3_column_type(st, 2) != SQLITE_NULL ? xstrdup(db_col(st, 2)) : NULL;
 		hits[nhits].group =
-			sqlite3_column_type(st, 3) != SQLITE_NULL ? xstrdup(col(st, 3)) : NULL;
+			sqlite3_column_type(st, 3) != SQLITE_NULL ? xstrdup(db_col(st, 3)) : NULL;
 		nhits++;
 	}
 	sqlite3_finalize(st);
@@ -630,10 +619,11 @@ static int64_t fire_rules(void *arg, int64_t base_now)
 	pthread_mutex_lock(&c->db->mu);
 	/* A rule's times are on its account's clock; the ticker's on the base clock. */
 	sqlite3_stmt *st =
-		prep(c, "SELECT account, name, schedule, next_ms,"
-			" vclock_offset(account) FROM eb_rules WHERE state='ENABLED' AND"
-			" schedule IS NOT NULL AND next_ms IS NOT NULL ORDER BY next_ms");
-	sqlite3_stmt *up = prep(c, "UPDATE eb_rules SET next_ms=? WHERE account=? AND name=?");
+		db_prep(c->db, "SELECT account, name, schedule, next_ms,"
+			       " vclock_offset(account) FROM eb_rules WHERE state='ENABLED' AND"
+			       " schedule IS NOT NULL AND next_ms IS NOT NULL ORDER BY next_ms");
+	sqlite3_stmt *up =
+		db_prep(c->db, "UPDATE eb_rules SET next_ms=? WHERE account=? AND name=?");
 	while (st && up && sqlite3_step(st) == SQLITE_ROW) {
 		int64_t at = sqlite3_column_int64(st, 3);
 		int64_t offset = sqlite3_column_int64(st, 4), now = base_now + offset;
@@ -642,7 +632,7 @@ static int64_t fire_rules(void *arg, int64_t base_now)
 				next_any = at - offset;
 			continue;
 		}
-		struct schedule *s = schedule_parse(col(st, 2), false, NULL, 0);
+		struct schedule *s = schedule_parse(db_col(st, 2), false, NULL, 0);
 		if (!s)
 			continue;
 		if (ndue == cap) {
@@ -650,8 +640,8 @@ static int64_t fire_rules(void *arg, int64_t base_now)
 			due = xreallocarray(due, cap, sizeof(*due));
 		}
 		struct due *d = &due[ndue++];
-		snprintf(d->account, sizeof(d->account), "%s", col(st, 0));
-		d->name = xstrdup(col(st, 1));
+		snprintf(d->account, sizeof(d->account), "%s", db_col(st, 0));
+		d->name = xstrdup(db_col(st, 1));
 		d->ntimes = 0;
 		while (at >= 0 && at <= now && d->ntimes < EB_MAX_CATCH_UP) {
 			d->times[d->ntimes++] = at;
@@ -856,7 +846,7 @@ static void reset(struct cloud *c, const char *account)
 					    "DELETE FROM eb_rules WHERE account=?" };
 	pthread_mutex_lock(&c->db->mu);
 	for (size_t i = 0; i < sizeof(sqls) / sizeof(sqls[0]); i++) {
-		sqlite3_stmt *st = prep(c, sqls[i]);
+		sqlite3_stmt *st = db_prep(c->db, sqls[i]);
 		if (st) {
 			sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
 			sqlite3_step(st);

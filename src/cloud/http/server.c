@@ -349,7 +349,7 @@ static enum MHD_Result on_headers(struct http_server *srv, struct conn_state *st
 			return send_resp(conn, &resp); /* MHD reads no body after this */
 		http_resp_release(&resp);
 	}
-	if (srv->spool_want && srv->spool_want(srv->ctx, method, url))
+	if (srv->spool_want && srv->spool_want(srv->ctx, method, url, q ? q + 1 : ""))
 		spool_open(srv, st);
 	else if (cl && strtoull(cl, NULL, 10) > srv->max_body)
 		st->too_large = true;

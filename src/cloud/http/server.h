@@ -85,12 +85,13 @@ struct http_server *http_server_start_idle(int port, size_t max_body, unsigned i
 					   http_handler_fn fn, void *ctx, int *bound_port,
 					   struct error *err);
 /*
- * Spool the bodies of requests for which want(ctx, method, url) says so to a fresh file in
+ * Spool the bodies of requests for which want(ctx, method, url, query) says so (query: the
+ * raw query string, "" when none) to a fresh file in
  * dir (copied), up to max bytes (0: no limit; past it the handler sees too_large), instead of
  * reading them into memory: for large uploads. The handler sees body "" and body_path. Call
  * before clients know the port.
  */
-typedef bool (*http_spool_fn)(void *ctx, const char *method, const char *url);
+typedef bool (*http_spool_fn)(void *ctx, const char *method, const char *url, const char *query);
 void http_server_spool(struct http_server *srv, const char *dir, http_spool_fn want,
 		       unsigned long long max);
 /*

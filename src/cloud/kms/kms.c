@@ -84,20 +84,6 @@ static void key_release(struct key *k)
 	k->description = k->policy = NULL;
 }
 
-static sqlite3_stmt *prep(struct cloud *c, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(c->db->db, sql, -1, &st, NULL) != SQLITE_OK)
-		fprintf(stderr, "lambda-tutor: kms: %s\n", sqlite3_errmsg(c->db->db));
-	return st;
-}
-
-static const char *col(sqlite3_stmt *st, int i)
-{
-	const char *s = (const char *)sqlite3_column_text(st, i);
-	return s ? s : "";
-}
-
 static const char *str(const cJSON *o, const char *k)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
@@ -135,7 +121,7 @@ static void bind(sqlite3_stmt *st, int i, const char *s)
 
 static bool master_secret(struct cloud *c, const char *account, unsigned char out[32])
 {
-	sqlite3_stmt *st = prep(c, "SELECT secret FROM kms_master WHERE account=?");
+	sqlite3_stmt *st = db_prep(c->db, "SELECT secret FROM kms_master WHERE account=?");
 	bind(st, 1, account);
 	bool found = false;
 	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32) {
@@ -147,7 +133,7 @@ static bool master_secret(struct cloud *c, const char *account, unsigned char ou
 		return true;
 	if (RAND_bytes(out, 32) != 1)
 		return false;
-	st = prep(c, "INSERT INTO kms_master(account, secret) VALUES(?, ?)");
+	st = db_prep(c->db, "INSERT INTO kms_master(account, secret) VALUES(?, ?)");
 	bind(st, 1, account);
 	sqlite3_bind_blob(st, 2, out, 32, SQLITE_TRANSIENT);
 	bool ok = sqlite3_step(st) == SQLITE_DONE;
@@ -306,7 +292,7 @@ static void sweep(struct cloud *c, const char *account)
 		" deletion_ms<=?2",
 	};
 	for (size_t i = 0; i < sizeof(sqls) / sizeof(sqls[0]); i++) {
-		sqlite3_stmt *st = prep(c, sqls[i]);
+		sqlite3_stmt *st = db_prep(c->db, sqls[i]);
 		bind(st, 1, account);
 		sqlite3_bind_int64(st, 2, now);
 		sqlite3_step(st);
@@ -316,22 +302,23 @@ static void sweep(struct cloud *c, const char *account)
 
 static bool key_load(struct cloud *c, const char *account, const char *id, struct key *k)
 {
-	sqlite3_stmt *st = prep(c, "SELECT id, description, state, manager, created, deletion_ms,"
-				   " window, policy FROM kms_keys WHERE account=? AND id=?");
+	sqlite3_stmt *st =
+		db_prep(c->db, "SELECT id, description, state, manager, created, deletion_ms,"
+			       " window, policy FROM kms_keys WHERE account=? AND id=?");
 	bind(st, 1, account);
 	bind(st, 2, id);
 	bool found = sqlite3_step(st) == SQLITE_ROW;
 	if (found) {
 		memset(k, 0, sizeof(*k));
-		snprintf(k->id, sizeof(k->id), "%s", col(st, 0));
+		snprintf(k->id, sizeof(k->id), "%s", db_col(st, 0));
 		key_arn(account, k->id, k->arn, sizeof(k->arn));
-		k->description = xstrdup(col(st, 1));
-		snprintf(k->state, sizeof(k->state), "%s", col(st, 2));
-		snprintf(k->manager, sizeof(k->manager), "%s", col(st, 3));
+		k->description = xstrdup(db_col(st, 1));
+		snprintf(k->state, sizeof(k->state), "%s", db_col(st, 2));
+		snprintf(k->manager, sizeof(k->manager), "%s", db_col(st, 3));
 		k->created = sqlite3_column_double(st, 4);
 		k->deletion_ms = sqlite3_column_int64(st, 5);
 		k->window = sqlite3_column_int(st, 6);
-		k->policy = xstrdup(col(st, 7));
+		k->policy = xstrdup(db_col(st, 7));
 	}
 	sqlite3_finalize(st);
 	return found;
@@ -347,8 +334,9 @@ static bool key_create(struct cloud *c, const char *account, const char *descrip
 		default_policy(account, def, sizeof(def));
 		policy = def;
 	}
-	sqlite3_stmt *st = prep(c, "INSERT INTO kms_keys(account, id, description, state, manager,"
-				   " created, policy) VALUES(?, ?, ?, 'Enabled', ?, ?, ?)");
+	sqlite3_stmt *st =
+		db_prep(c->db, "INSERT INTO kms_keys(account, id, description, state, manager,"
+			       " created, policy) VALUES(?, ?, ?, 'Enabled', ?, ?, ?)");
 	bind(st, 1, account);
 	bind(st, 2, id);
 	bind(st, 3, description);
@@ -364,8 +352,8 @@ static bool alias_put(struct cloud *c, const char *account, const char *name, co
 {
 	double now = now_s(c, account);
 	sqlite3_stmt *st =
-		prep(c, "INSERT INTO kms_aliases(account, name, key_id, created, updated)"
-			" VALUES(?, ?, ?, ?, ?)");
+		db_prep(c->db, "INSERT INTO kms_aliases(account, name, key_id, created, updated)"
+			       " VALUES(?, ?, ?, ?, ?)");
 	bind(st, 1, account);
 	bind(st, 2, name);
 	bind(st, 3, id);
@@ -380,12 +368,13 @@ static bool alias_put(struct cloud *c, const char *account, const char *name, co
 static bool alias_target(struct cloud *c, const char *account, const char *name,
 			 char id[ID_LEN + 1])
 {
-	sqlite3_stmt *st = prep(c, "SELECT key_id FROM kms_aliases WHERE account=? AND name=?");
+	sqlite3_stmt *st =
+		db_prep(c->db, "SELECT key_id FROM kms_aliases WHERE account=? AND name=?");
 	bind(st, 1, account);
 	bind(st, 2, name);
 	bool found = sqlite3_step(st) == SQLITE_ROW;
 	if (found)
-		snprintf(id, ID_LEN + 1, "%s", col(st, 0));
+		snprintf(id, ID_LEN + 1, "%s", db_col(st, 0));
 	sqlite3_finalize(st);
 	return found;
 }
@@ -633,8 +622,9 @@ static bool put_tags(struct cloud *c, const char *account, const char *id, const
 	}
 	cJSON_ArrayForEach(t, tags)
 	{
-		sqlite3_stmt *st = prep(c, "INSERT OR REPLACE INTO kms_tags(account, key_id, tag,"
-					   " value) VALUES(?, ?, ?, ?)");
+		sqlite3_stmt *st =
+			db_prep(c->db, "INSERT OR REPLACE INTO kms_tags(account, key_id, tag,"
+				       " value) VALUES(?, ?, ?, ?)");
 		bind(st, 1, account);
 		bind(st, 2, id);
 		bind(st, 3, str(t, "TagKey"));
@@ -718,8 +708,9 @@ static cJSON *op_list_keys(struct svc_call *call, const cJSON *in, struct aws_er
 	bool more = false;
 	pthread_mutex_lock(&c->db->mu);
 	sweep(c, account);
-	sqlite3_stmt *st = prep(c, "SELECT id FROM kms_keys WHERE account=?1 AND (?2 IS NULL OR"
-				   " id > ?2) ORDER BY id");
+	sqlite3_stmt *st =
+		db_prep(c->db, "SELECT id FROM kms_keys WHERE account=?1 AND (?2 IS NULL OR"
+			       " id > ?2) ORDER BY id");
 	bind(st, 1, account);
 	if (marker)
 		bind(st, 2, marker);
@@ -730,11 +721,11 @@ static cJSON *op_list_keys(struct svc_call *call, const cJSON *in, struct aws_er
 		}
 		cJSON *o = cJSON_CreateObject();
 		char arn[128];
-		cJSON_AddStringToObject(o, "KeyId", col(st, 0));
-		key_arn(account, col(st, 0), arn, sizeof(arn));
+		cJSON_AddStringToObject(o, "KeyId", db_col(st, 0));
+		key_arn(account, db_col(st, 0), arn, sizeof(arn));
 		cJSON_AddStringToObject(o, "KeyArn", arn);
 		cJSON_AddItemToArray(keys, o);
-		snprintf(last, sizeof(last), "%s", col(st, 0));
+		snprintf(last, sizeof(last), "%s", db_col(st, 0));
 		n++;
 	}
 	sqlite3_finalize(st);
@@ -770,8 +761,9 @@ static cJSON *set_state(struct svc_call *call, const cJSON *in, struct aws_err *
 			    k.arn);
 		goto done;
 	}
-	sqlite3_stmt *st = prep(c, "UPDATE kms_keys SET state=?, deletion_ms=NULL, window=NULL"
-				   " WHERE account=? AND id=?");
+	sqlite3_stmt *st =
+		db_prep(c->db, "UPDATE kms_keys SET state=?, deletion_ms=NULL, window=NULL"
+			       " WHERE account=? AND id=?");
 	bind(st, 1, to);
 	bind(st, 2, account);
 	bind(st, 3, k.id);
@@ -832,8 +824,9 @@ static cJSON *op_schedule_deletion(struct svc_call *call, const cJSON *in, struc
 		goto done;
 	}
 	int64_t when = vclock_now_ms(c->vclock, account) + days * DAY_MS;
-	sqlite3_stmt *st = prep(c, "UPDATE kms_keys SET state='PendingDeletion', deletion_ms=?,"
-				   " window=? WHERE account=? AND id=?");
+	sqlite3_stmt *st =
+		db_prep(c->db, "UPDATE kms_keys SET state='PendingDeletion', deletion_ms=?,"
+			       " window=? WHERE account=? AND id=?");
 	sqlite3_bind_int64(st, 1, when);
 	sqlite3_bind_int(st, 2, days);
 	bind(st, 3, account);
@@ -861,9 +854,9 @@ static cJSON *op_update_description(struct svc_call *call, const cJSON *in, stru
 	cJSON *out = NULL;
 	LOCKED(
 		c, if (resolve(c, account, str(in, "KeyId"), false, &k, err)) {
-			sqlite3_stmt *st =
-				prep(c, "UPDATE kms_keys SET description=? WHERE account=? AND"
-					" id=?");
+			sqlite3_stmt *st = db_prep(
+				c->db, "UPDATE kms_keys SET description=? WHERE account=? AND"
+				       " id=?");
 			bind(st, 1, str(in, "Description"));
 			bind(st, 2, account);
 			bind(st, 3, k.id);
@@ -917,8 +910,8 @@ static cJSON *op_put_key_policy(struct svc_call *call, const cJSON *in, struct a
 		return NULL;
 	LOCKED(
 		c, if (resolve(c, account, str(in, "KeyId"), false, &k, err)) {
-			sqlite3_stmt *st =
-				prep(c, "UPDATE kms_keys SET policy=? WHERE account=? AND id=?");
+			sqlite3_stmt *st = db_prep(
+				c->db, "UPDATE kms_keys SET policy=? WHERE account=? AND id=?");
 			bind(st, 1, str(in, "Policy"));
 			bind(st, 2, account);
 			bind(st, 3, k.id);
@@ -1021,8 +1014,9 @@ static cJSON *op_update_alias(struct svc_call *call, const cJSON *in, struct aws
 		aws_err_set(err, 400, "NotFoundException", "Alias %s is not found.", arn);
 		goto done;
 	}
-	sqlite3_stmt *st = prep(c, "UPDATE kms_aliases SET key_id=?, updated=? WHERE account=? AND"
-				   " name=?");
+	sqlite3_stmt *st =
+		db_prep(c->db, "UPDATE kms_aliases SET key_id=?, updated=? WHERE account=? AND"
+			       " name=?");
 	bind(st, 1, k.id);
 	sqlite3_bind_double(st, 2, now_s(c, account));
 	bind(st, 3, account);
@@ -1048,7 +1042,7 @@ static cJSON *op_delete_alias(struct svc_call *call, const cJSON *in, struct aws
 	cJSON *out = NULL;
 	pthread_mutex_lock(&c->db->mu);
 	sweep(c, account);
-	sqlite3_stmt *st = prep(c, "DELETE FROM kms_aliases WHERE account=? AND name=?");
+	sqlite3_stmt *st = db_prep(c->db, "DELETE FROM kms_aliases WHERE account=? AND name=?");
 	bind(st, 1, account);
 	bind(st, 2, name);
 	sqlite3_step(st);
@@ -1082,9 +1076,10 @@ static cJSON *op_list_aliases(struct svc_call *call, const cJSON *in, struct aws
 	sweep(c, account);
 	out = cJSON_CreateObject();
 	cJSON *arr = cJSON_AddArrayToObject(out, "Aliases");
-	sqlite3_stmt *st = prep(c, "SELECT name, key_id, created, updated FROM kms_aliases WHERE"
-				   " account=?1 AND (?2 IS NULL OR key_id=?2) AND (?3 IS NULL OR"
-				   " name > ?3) ORDER BY name");
+	sqlite3_stmt *st =
+		db_prep(c->db, "SELECT name, key_id, created, updated FROM kms_aliases WHERE"
+			       " account=?1 AND (?2 IS NULL OR key_id=?2) AND (?3 IS NULL OR"
+			       " name > ?3) ORDER BY name");
 	bind(st, 1, account);
 	if (key_ref)
 		bind(st, 2, k.id);
@@ -1100,14 +1095,14 @@ static cJSON *op_list_aliases(struct svc_call *call, const cJSON *in, struct aws
 		}
 		cJSON *a = cJSON_CreateObject();
 		char arn[300];
-		alias_arn(account, col(st, 0), arn, sizeof(arn));
-		cJSON_AddStringToObject(a, "AliasName", col(st, 0));
+		alias_arn(account, db_col(st, 0), arn, sizeof(arn));
+		cJSON_AddStringToObject(a, "AliasName", db_col(st, 0));
 		cJSON_AddStringToObject(a, "AliasArn", arn);
-		cJSON_AddStringToObject(a, "TargetKeyId", col(st, 1));
+		cJSON_AddStringToObject(a, "TargetKeyId", db_col(st, 1));
 		cJSON_AddNumberToObject(a, "CreationDate", sqlite3_column_double(st, 2));
 		cJSON_AddNumberToObject(a, "LastUpdatedDate", sqlite3_column_double(st, 3));
 		cJSON_AddItemToArray(arr, a);
-		snprintf(last, sizeof(last), "%s", col(st, 0));
+		snprintf(last, sizeof(last), "%s", db_col(st, 0));
 		n++;
 	}
 	sqlite3_finalize(st);
@@ -1150,8 +1145,8 @@ static cJSON *op_untag(struct svc_call *call, const cJSON *in, struct aws_err *e
 		const cJSON *t;
 		cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(in, "TagKeys"))
 		{
-			sqlite3_stmt *st = prep(c, "DELETE FROM kms_tags WHERE account=? AND"
-						   " key_id=? AND tag=?");
+			sqlite3_stmt *st = db_prep(c->db, "DELETE FROM kms_tags WHERE account=? AND"
+							  " key_id=? AND tag=?");
 			bind(st, 1, account);
 			bind(st, 2, k.id);
 			bind(st, 3, cJSON_IsString(t) ? t->valuestring : "");
@@ -1177,14 +1172,15 @@ static cJSON *op_list_tags(struct svc_call *call, const cJSON *in, struct aws_er
 	if (resolve(c, account, str(in, "KeyId"), false, &k, err)) {
 		out = cJSON_CreateObject();
 		cJSON *arr = cJSON_AddArrayToObject(out, "Tags");
-		sqlite3_stmt *st = prep(c, "SELECT tag, value FROM kms_tags WHERE account=? AND"
-					   " key_id=? ORDER BY tag");
+		sqlite3_stmt *st =
+			db_prep(c->db, "SELECT tag, value FROM kms_tags WHERE account=? AND"
+				       " key_id=? ORDER BY tag");
 		bind(st, 1, account);
 		bind(st, 2, k.id);
 		while (sqlite3_step(st) == SQLITE_ROW) {
 			cJSON *t = cJSON_CreateObject();
-			cJSON_AddStringToObject(t, "TagKey", col(st, 0));
-			cJSON_AddStringToObject(t, "TagValue", col(st, 1));
+			cJSON_AddStringToObject(t, "TagKey", db_col(st, 0));
+			cJSON_AddStringToObject(t, "TagValue", db_col(st, 1));
 			cJSON_AddItemToArray(arr, t);
 		}
 		sqlite3_finalize(st);
@@ -1491,7 +1487,7 @@ static void reset(struct cloud *c, const char *account)
 					    "DELETE FROM kms_master WHERE account=?" };
 	pthread_mutex_lock(&c->db->mu);
 	for (size_t i = 0; i < sizeof(sqls) / sizeof(sqls[0]); i++) {
-		sqlite3_stmt *st = prep(c, sqls[i]);
+		sqlite3_stmt *st = db_prep(c->db, sqls[i]);
 		bind(st, 1, account);
 		sqlite3_step(st);
 		sqlite3_finalize(st);

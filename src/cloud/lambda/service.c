@@ -38,29 +38,35 @@ void lambda_unserved(struct http_resp *resp, const struct http_req *req)
 		  req->path);
 }
 
-/* What the event invoke config (async/), event source mapping (esm/) and function URL
- * (url.c) readers still serve from the wire themselves. */
+/* What the event invoke config (async/) and function URL (url.c) readers still serve from
+ * the wire themselves. */
 static const char *const raw_ops[] = {
-	"CreateEventSourceMapping",        "CreateFunctionUrlConfig",
-	"DeleteEventSourceMapping",        "DeleteFunctionEventInvokeConfig",
-	"DeleteFunctionUrlConfig",         "GetEventSourceMapping",
-	"GetFunctionEventInvokeConfig",    "GetFunctionUrlConfig",
-	"ListEventSourceMappings",         "ListFunctionEventInvokeConfigs",
-	"PutFunctionEventInvokeConfig",    "UpdateEventSourceMapping",
-	"UpdateFunctionEventInvokeConfig", "UpdateFunctionUrlConfig",
-	"ListFunctionUrlConfigs",          NULL,
+	"CreateFunctionUrlConfig",
+	"DeleteFunctionEventInvokeConfig",
+	"DeleteFunctionUrlConfig",
+	"GetFunctionEventInvokeConfig",
+	"GetFunctionUrlConfig",
+	"ListFunctionEventInvokeConfigs",
+	"PutFunctionEventInvokeConfig",
+	"UpdateFunctionEventInvokeConfig",
+	"UpdateFunctionUrlConfig",
+	"ListFunctionUrlConfigs",
+	NULL,
 };
 
-/* The mappings', URLs' and event invoke configs' operations for other services
- * (CloudFormation); a client's request for a mapping or a URL is still read from the wire by
- * esm_api() and lambda_url_api() (the URLs through svc_raw_op(), by that same reader). */
+/* The URLs' and event invoke configs' operations for other services (CloudFormation); a
+ * client's request for them is still read from the wire by lambda_url_api() and async_api()
+ * (the URLs through svc_raw_op(), by that same reader). */
 static const char *const internal_ops[] = {
-	"CreateEventSourceMapping",        "DeleteEventSourceMapping",
-	"UpdateEventSourceMapping",        "CreateFunctionUrlConfig",
-	"DeleteFunctionUrlConfig",         "GetFunctionUrlConfig",
-	"UpdateFunctionUrlConfig",         "DeleteFunctionEventInvokeConfig",
-	"GetFunctionEventInvokeConfig",    "PutFunctionEventInvokeConfig",
-	"UpdateFunctionEventInvokeConfig", NULL,
+	"CreateFunctionUrlConfig",
+	"DeleteFunctionUrlConfig",
+	"GetFunctionUrlConfig",
+	"UpdateFunctionUrlConfig",
+	"DeleteFunctionEventInvokeConfig",
+	"GetFunctionEventInvokeConfig",
+	"PutFunctionEventInvokeConfig",
+	"UpdateFunctionEventInvokeConfig",
+	NULL,
 };
 
 static cJSON *op_esm(struct svc_call *call, const cJSON *in, struct aws_err *err)
@@ -81,8 +87,6 @@ static void raw(struct svc_call *call, struct http_resp *resp)
 	const char *p = req->path;
 	if (str_starts_with(p, "/2019-09-25/"))
 		async_api(c, account, req, resp);
-	else if (str_starts_with(p, "/2015-03-31/event-source-mappings"))
-		esm_api(c, account, req, resp);
 	else if (str_starts_with(p, "/2021-10-31/functions/"))
 		lambda_url_api(c, account, req, resp);
 	else
@@ -271,6 +275,7 @@ static const struct svc_op ops[] = {
 	{ "DeleteProvisionedConcurrencyConfig", lambda_op_delete_provisioned_concurrency_config },
 	{ "GetAccountSettings", lambda_op_get_account_settings },
 	{ "GetAlias", lambda_op_get_alias },
+	{ "GetEventSourceMapping", op_esm },
 	{ "GetFunction", lambda_op_get_function },
 	{ "GetFunctionConcurrency", lambda_op_get_function_concurrency },
 	{ "GetFunctionConfiguration", lambda_op_get_function_configuration },
@@ -284,6 +289,7 @@ static const struct svc_op ops[] = {
 	{ "Invoke", lambda_op_invoke },
 	{ "InvokeAsync", lambda_op_invoke_async },
 	{ "ListAliases", lambda_op_list_aliases },
+	{ "ListEventSourceMappings", op_esm },
 	{ "ListFunctions", lambda_op_list_functions },
 	{ "ListLayerVersions", lambda_op_list_layer_versions },
 	{ "ListLayers", lambda_op_list_layers },

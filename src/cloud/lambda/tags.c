@@ -68,21 +68,11 @@ static bool resource_function(struct svc_call *call, const cJSON *in, char name[
 		res);
 }
 
-static sqlite3_stmt *prep(struct cloud *c, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(c->db->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		sqlite3_finalize(st);
-		return NULL;
-	}
-	return st;
-}
-
 static int count_tags(struct cloud *c, const char *account, const char *function)
 {
 	int n = 0;
-	sqlite3_stmt *st = prep(c, "SELECT count(*) FROM lambda_tags WHERE account=? AND"
-				   " function=?");
+	sqlite3_stmt *st = db_prep(c->db, "SELECT count(*) FROM lambda_tags WHERE account=? AND"
+					  " function=?");
 	if (st) {
 		sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, function, -1, SQLITE_STATIC);
@@ -97,8 +87,8 @@ static int count_tags(struct cloud *c, const char *account, const char *function
 static int new_keys(struct cloud *c, const char *account, const char *function, const cJSON *tags)
 {
 	int n = 0;
-	sqlite3_stmt *st = prep(c, "SELECT 1 FROM lambda_tags WHERE account=? AND function=?"
-				   " AND key=?");
+	sqlite3_stmt *st = db_prep(c->db, "SELECT 1 FROM lambda_tags WHERE account=? AND function=?"
+					  " AND key=?");
 	const cJSON *t;
 	cJSON_ArrayForEach(t, tags)
 	{
@@ -117,8 +107,9 @@ static int new_keys(struct cloud *c, const char *account, const char *function, 
 
 static void put_tags(struct cloud *c, const char *account, const char *function, const cJSON *tags)
 {
-	sqlite3_stmt *st = prep(c, "INSERT OR REPLACE INTO lambda_tags(account, function, key,"
-				   " value) VALUES(?,?,?,?)");
+	sqlite3_stmt *st =
+		db_prep(c->db, "INSERT OR REPLACE INTO lambda_tags(account, function, key,"
+			       " value) VALUES(?,?,?,?)");
 	const cJSON *t;
 	cJSON_ArrayForEach(t, tags)
 	{
@@ -166,8 +157,8 @@ cJSON *lambda_tags_of(struct cloud *c, const char *account, const char *function
 {
 	cJSON *out = NULL;
 	pthread_mutex_lock(&c->db->mu);
-	sqlite3_stmt *st = prep(c, "SELECT key, value FROM lambda_tags WHERE account=? AND"
-				   " function=? ORDER BY key");
+	sqlite3_stmt *st = db_prep(c->db, "SELECT key, value FROM lambda_tags WHERE account=? AND"
+					  " function=? ORDER BY key");
 	if (st) {
 		sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, function, -1, SQLITE_STATIC);
@@ -186,9 +177,9 @@ cJSON *lambda_tags_of(struct cloud *c, const char *account, const char *function
 void lambda_tags_forget(struct cloud *c, const char *account, const char *function)
 {
 	pthread_mutex_lock(&c->db->mu);
-	sqlite3_stmt *st = prep(c, function ? "DELETE FROM lambda_tags WHERE account=? AND"
-					      " function=?"
-					    : "DELETE FROM lambda_tags WHERE account=?");
+	sqlite3_stmt *st = db_prep(c->db, function ? "DELETE FROM lambda_tags WHERE account=? AND"
+						     " function=?"
+						   : "DELETE FROM lambda_tags WHERE account=?");
 	if (st) {
 		sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
 		if (function)
@@ -238,8 +229,9 @@ cJSON *lambda_op_untag_resource(struct svc_call *call, const cJSON *in, struct a
 		       NULL;
 	struct cloud *c = call->cloud;
 	pthread_mutex_lock(&c->db->mu);
-	sqlite3_stmt *st = prep(c, "DELETE FROM lambda_tags WHERE account=? AND function=? AND"
-				   " key=?");
+	sqlite3_stmt *st =
+		db_prep(c->db, "DELETE FROM lambda_tags WHERE account=? AND function=? AND"
+			       " key=?");
 	const cJSON *k;
 	cJSON_ArrayForEach(k, keys)
 	{

@@ -213,6 +213,12 @@ static const struct proto_shape *error_shape(const struct proto_service *svc, co
 	return NULL;
 }
 
+const char *proto_error_query_code(const struct proto_service *svc, const char *code)
+{
+	const struct proto_shape *es = svc ? error_shape(svc, code) : NULL;
+	return es && es->error_code ? es->error_code : code;
+}
+
 void proto_encode_error(const struct proto_service *svc, enum proto_protocol p,
 			const struct proto_op *op, const struct aws_err *err,
 			const char *request_id, struct http_resp *resp)

@@ -176,4 +176,9 @@ void proto_encode_error(const struct proto_service *svc, enum proto_protocol p,
 			const struct proto_op *op, const struct aws_err *err,
 			const char *request_id, struct http_resp *resp);
 
+/* The code the query protocol gives error code (a shape name of svc's model or a query code):
+ * the model's awsQueryError code where it has one ("MessageNotInflight" gives
+ * "AWS.SimpleQueueService.MessageNotInflight"), else code itself. Borrowed. */
+const char *proto_error_query_code(const struct proto_service *svc, const char *code);
+
 #endif

@@ -167,15 +167,33 @@ static void violation(struct vctx *v, const struct proto_shape *s, const cJSON *
 
 static void check(struct vctx *v, const struct proto_shape *s, const cJSON *val);
 
-/* Descend into a member: extend both paths, check, restore them. */
+/* Append sep and seg to the path buf (cap bytes, len used), cut short where it is full. */
+static void path_push(char *buf, size_t cap, size_t len, const char *sep, const char *seg)
+{
+	size_t a = strlen(sep), b = strlen(seg);
+	if (len + a >= cap)
+		a = cap - 1 - len;
+	memcpy(buf + len, sep, a);
+	len += a;
+	if (len + b >= cap)
+		b = cap - 1 - len;
+	memcpy(buf + len, seg, b);
+	buf[len + b] = '\0';
+}
+
+/* Descend into a member: extend both paths, check, restore them. An absent member that is
+ * not required has nothing to check (the common case: the paths are not even built). */
 static void check_member(struct vctx *v, const struct proto_member *m, const char *seg,
 			 const cJSON *val)
 {
+	bool absent = !val || cJSON_IsNull(val);
+	if (absent && !(m->flags & PM_M_REQUIRED))
+		return;
 	size_t plen = strlen(v->path), mlen = strlen(v->mpath);
-	snprintf(v->path + plen, sizeof(v->path) - plen, "%s%s", plen ? "." : "", seg);
+	path_push(v->path, sizeof(v->path), plen, plen ? "." : "", seg);
 	if (m->name)
-		snprintf(v->mpath + mlen, sizeof(v->mpath) - mlen, ".%s", m->name);
-	if (!val || cJSON_IsNull(val)) {
+		path_push(v->mpath, sizeof(v->mpath), mlen, ".", m->name);
+	if (absent) {
 		if ((m->flags & PM_M_REQUIRED) && !is_unchecked(v)) {
 			if (!v->missing[0])
 				snprintf(v->missing, sizeof(v->missing), "%s",

@@ -23,6 +23,7 @@
 #include "core/clock.h"
 #include "core/digest.h"
 #include "core/path.h"
+#include "core/sigv4.h"
 #include "core/strutil.h"
 #include "core/xalloc.h"
 
@@ -52,6 +53,9 @@ static const char *const migrations[] = {
 	" PRIMARY KEY(upload_id, part)) STRICT;"
 	"CREATE TABLE IF NOT EXISTS s3_chain(request_id TEXT PRIMARY KEY,"
 	" hops INTEGER NOT NULL, created INTEGER NOT NULL) STRICT;",
+	/* 1 -> 2: an object's tags, and the tags an upload gives its object (a TagSet, JSON). */
+	"ALTER TABLE s3_objects ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';"
+	"ALTER TABLE s3_uploads ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';",
 };
 
 static bool s3_start(struct cloud *c, struct error *err)
@@ -80,11 +84,26 @@ static bool has_prefix_dir(const char *url)
 	return false;
 }
 
-bool s3_wants_spool(void *ctx, const char *method, const char *url)
+/* Whether query names subresource ("tagging" in "tagging" or "a=b&tagging="). */
+static bool query_has(const char *query, const char *subresource)
+{
+	size_t n = strlen(subresource);
+	for (const char *p = query; *p; p += strcspn(p, "&"), p += *p == '&')
+		if (strncmp(p, subresource, n) == 0 && (p[n] == '\0' || p[n] == '=' || p[n] == '&'))
+			return true;
+	return false;
+}
+
+bool s3_wants_spool(void *ctx, const char *method, const char *url, const char *query)
 {
 	(void)ctx;
 	if (strcmp(method, "PUT") != 0 || url[0] != '/' || has_prefix_dir(url))
 		return false;
+	static const char *const documents[] = { "tagging", "acl", "retention", "legal-hold",
+						 NULL };
+	for (const char *const *d = documents; *d; d++)
+		if (query_has(query, *d))
+			return false;
 	const char *slash = strchr(url + 1, '/');
 	return slash && slash[1];
 }
@@ -686,6 +705,7 @@ struct s3obj {
 	char etag[64];
 	char *ctype;
 	char *meta; /* JSON object text */
+	char *tags; /* the TagSet's JSON text, or NULL for none */
 	long long modified;
 };
 
@@ -693,7 +713,8 @@ static void s3obj_release(struct s3obj *o)
 {
 	free(o->meta);
 	free(o->ctype);
-	o->meta = o->ctype = NULL;
+	free(o->tags);
+	o->meta = o->ctype = o->tags = NULL;
 }
 
 static bool object_find(struct cloud *c, const char *bucket, const char *key, struct s3obj *o)
@@ -702,10 +723,11 @@ static bool object_find(struct cloud *c, const char *bucket, const char *key, st
 	memset(o, 0, sizeof(*o));
 	pthread_mutex_lock(&c->db->mu);
 	sqlite3_stmt *q = NULL;
-	if (sqlite3_prepare_v2(c->db->db,
-			       "SELECT file, size, etag, ctype, meta, modified FROM s3_objects"
-			       " WHERE bucket=? AND key=?",
-			       -1, &q, NULL) == SQLITE_OK) {
+	if (sqlite3_prepare_v2(
+		    c->db->db,
+		    "SELECT file, size, etag, ctype, meta, modified, tags FROM s3_objects"
+		    " WHERE bucket=? AND key=?",
+		    -1, &q, NULL) == SQLITE_OK) {
 		sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
 		sqlite3_bind_text(q, 2, key, -1, SQLITE_STATIC);
 		if (sqlite3_step(q) == SQLITE_ROW) {
@@ -716,6 +738,7 @@ static bool object_find(struct cloud *c, const char *bucket, const char *key, st
 			o->ctype = xstrdup((const char *)sqlite3_column_text(q, 3));
 			o->meta = xstrdup((const char *)sqlite3_column_text(q, 4));
 			o->modified = sqlite3_column_int64(q, 5);
+			o->tags = xstrdup((const char *)sqlite3_column_text(q, 6));
 		}
 	}
 	sqlite3_finalize(q);
@@ -742,7 +765,7 @@ static bool object_store(struct cloud *c, const char *account, const char *bucke
 	q = NULL;
 	if (sqlite3_prepare_v2(c->db->db,
 			       "INSERT OR REPLACE INTO s3_objects(bucket, key, file, size, etag,"
-			       " ctype, meta, modified) VALUES(?,?,?,?,?,?,?,?)",
+			       " ctype, meta, modified, tags) VALUES(?,?,?,?,?,?,?,?,?)",
 			       -1, &q, NULL) == SQLITE_OK) {
 		sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
 		sqlite3_bind_text(q, 2, key, -1, SQLITE_STATIC);
@@ -752,6 +775,7 @@ static bool object_store(struct cloud *c, const char *account, const char *bucke
 		sqlite3_bind_text(q, 6, o->ctype, -1, SQLITE_STATIC);
 		sqlite3_bind_text(q, 7, o->meta ? o->meta : "{}", -1, SQLITE_STATIC);
 		sqlite3_bind_int64(q, 8, o->modified);
+		sqlite3_bind_text(q, 9, o->tags ? o->tags : "[]", -1, SQLITE_STATIC);
 		ok = sqlite3_step(q) == SQLITE_DONE;
 	}
 	sqlite3_finalize(q);
@@ -853,6 +877,96 @@ static char *meta_text(const cJSON *in)
 {
 	const cJSON *m = cJSON_GetObjectItemCaseSensitive(in, "Metadata");
 	return cJSON_IsObject(m) ? cJSON_PrintUnformatted(m) : xstrdup("{}");
+}
+
+/* The number of characters of s, well-formed UTF-8. */
+static size_t utf8_chars(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
+/* A TagSet as S3 takes it (at most 10 tags, keys of 1 to 128 characters and values of at
+ * most 256, no key twice): its JSON text into *out (caller frees), or false with err filled. */
+static bool tags_check(const cJSON *set, const char *key, char **out, struct aws_err *err)
+{
+	const cJSON *t, *u;
+	if (cJSON_GetArraySize(set) > 10)
+		return key_err(err, 400, "BadRequest", key,
+			       "Object tags cannot be greater than 10");
+	cJSON_ArrayForEach(t, set)
+	{
+		const char *k = query_str(t, "Key"), *v = query_str(t, "Value");
+		if (!k || !k[0] || str_utf8_valid(k, strlen(k)) != strlen(k) || utf8_chars(k) > 128)
+			return key_err(err, 400, "InvalidTag", key,
+				       "The TagKey you have provided is invalid");
+		if (!v || str_utf8_valid(v, strlen(v)) != strlen(v) || utf8_chars(v) > 256)
+			return key_err(err, 400, "InvalidTag", key,
+				       "The TagValue you have provided is invalid");
+		for (u = t->next; u; u = u->next)
+			if (strcmp(k, query_str(u, "Key") ? query_str(u, "Key") : "") == 0)
+				return key_err(err, 400, "InvalidTag", key,
+					       "Cannot provide multiple Tags with the same key");
+	}
+	cJSON *copy = cJSON_CreateArray();
+	cJSON_ArrayForEach(t, set)
+	{
+		cJSON *tag = cJSON_CreateObject();
+		cJSON_AddStringToObject(tag, "Key", query_str(t, "Key"));
+		cJSON_AddStringToObject(tag, "Value", query_str(t, "Value"));
+		cJSON_AddItemToArray(copy, tag);
+	}
+	*out = cJSON_PrintUnformatted(copy);
+	cJSON_Delete(copy);
+	return true;
+}
+
+/* The x-amz-tagging header (the input's Tagging: "k1=v1&k2=v2", URL-encoded) as a TagSet's
+ * JSON text into *out (caller frees; "[]" when absent), or false with err filled. */
+static bool tags_from_header(const cJSON *in, const char *key, char **out, struct aws_err *err)
+{
+	const char *h = query_str(in, "Tagging");
+	*out = NULL;
+	if (!h || !h[0]) {
+		*out = xstrdup("[]");
+		return true;
+	}
+	cJSON *set = cJSON_CreateArray();
+	struct strbuf k = STRBUF_INIT, v = STRBUF_INIT;
+	bool ok = true;
+	for (const char *p = h; ok && *p;) {
+		size_t n = strcspn(p, "&");
+		const char *eq = memchr(p, '=', n);
+		size_t kn = eq ? (size_t)(eq - p) : n;
+		strbuf_reset(&k);
+		strbuf_reset(&v);
+		ok = sigv4_uri_decode(&k, p, kn) &&
+		     (!eq || sigv4_uri_decode(&v, eq + 1, n - kn - 1));
+		for (size_t i = 0; ok && i < k.len; i++)
+			k.buf[i] = k.buf[i] == '+' ? ' ' : k.buf[i];
+		for (size_t i = 0; ok && i < v.len; i++)
+			v.buf[i] = v.buf[i] == '+' ? ' ' : v.buf[i];
+		ok = ok && strlen(strbuf_str(&k)) == k.len && strlen(strbuf_str(&v)) == v.len;
+		if (ok) {
+			cJSON *tag = cJSON_CreateObject();
+			cJSON_AddStringToObject(tag, "Key", strbuf_str(&k));
+			cJSON_AddStringToObject(tag, "Value", strbuf_str(&v));
+			cJSON_AddItemToArray(set, tag);
+		}
+		p += n + (p[n] == '&');
+	}
+	strbuf_release(&k);
+	strbuf_release(&v);
+	if (!ok)
+		key_err(err, 400, "InvalidArgument", key,
+			"The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL "
+			"query parameters without tag name duplicates.");
+	else
+		ok = tags_check(set, key, out, err);
+	cJSON_Delete(set);
+	return ok;
 }
 
 static const char *content_type(const cJSON *in)
@@ -967,6 +1081,8 @@ static cJSON *op_put_object(struct svc_call *call, const cJSON *in, struct aws_e
 	if (!bucket_owned(c, account, bucket, err) || !object_key(call, in, &kb, err))
 		goto done;
 	const char *key = strbuf_str(&kb);
+	if (!tags_from_header(in, key, &o.tags, err))
+		goto done;
 	fresh_file_name(o.file);
 	path = object_path(c, account, bucket, o.file);
 	if (!body_store(call, in, path, key, o.etag, &o.size, err))
@@ -1089,6 +1205,10 @@ static cJSON *object_read(struct svc_call *call, const cJSON *in, struct aws_err
 	}
 	out = cJSON_CreateObject();
 	object_out(out, &o);
+	cJSON *tags = head ? NULL : cJSON_Parse(o.tags ? o.tags : "[]");
+	if (cJSON_GetArraySize(tags) > 0)
+		cJSON_AddNumberToObject(out, "TagCount", cJSON_GetArraySize(tags));
+	cJSON_Delete(tags);
 	if (ranged) {
 		char *range = xasprintf("bytes %lld-%lld/%lld", off, off + len - 1, o.size);
 		cJSON_AddStringToObject(out, "ContentRange", range);
@@ -1272,7 +1392,7 @@ static cJSON *op_copy_object(struct svc_call *call, const cJSON *in, struct aws_
 	const char *account = call->caller->account, *bucket = query_str(in, "Bucket");
 	const char *source = query_str(in, "CopySource");
 	struct strbuf kb = STRBUF_INIT, src = STRBUF_INIT;
-	char *sbucket = NULL;
+	char *sbucket = NULL, *new_tags = NULL;
 	cJSON *out = NULL;
 	if (!bucket_owned(c, account, bucket, err) || !object_key(call, in, &kb, err))
 		goto done;
@@ -1295,6 +1415,10 @@ static cJSON *op_copy_object(struct svc_call *call, const cJSON *in, struct aws_
 	const char *skey = slash + 1;
 	const char *directive = query_str(in, "MetadataDirective");
 	bool replace = directive && strcmp(directive, "REPLACE") == 0;
+	const char *tdirective = query_str(in, "TaggingDirective");
+	bool replace_tags = tdirective && strcmp(tdirective, "REPLACE") == 0;
+	if (replace_tags && !tags_from_header(in, key, &new_tags, err))
+		goto done;
 	struct s3obj o;
 	char owner[13];
 	if (!bucket_find(c, sbucket, owner, NULL) || strcmp(owner, account) != 0) {
@@ -1305,6 +1429,11 @@ static cJSON *op_copy_object(struct svc_call *call, const cJSON *in, struct aws_
 	if (!object_find(c, sbucket, skey, &o)) {
 		key_err(err, 404, "NoSuchKey", skey, "The specified key does not exist.");
 		goto done;
+	}
+	if (replace_tags) {
+		free(o.tags);
+		o.tags = new_tags;
+		new_tags = NULL;
 	}
 	if (!replace && strcmp(sbucket, bucket) == 0 && strcmp(skey, key) == 0) {
 		key_err(err, 400, "InvalidRequest", key,
@@ -1340,6 +1469,7 @@ static cJSON *op_copy_object(struct svc_call *call, const cJSON *in, struct aws_
 	free(to);
 	s3obj_release(&o);
 done:
+	free(new_tags);
 	free(sbucket);
 	strbuf_release(&src);
 	strbuf_release(&kb);
@@ -1396,6 +1526,22 @@ static bool upload_find(struct cloud *c, const char *id, const char *bucket, con
 	return found;
 }
 
+/* The tags an upload gives its object (caller frees). */
+static char *upload_tags(struct cloud *c, const char *id)
+{
+	char *tags = NULL;
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *q = db_prep(c->db, "SELECT tags FROM s3_uploads WHERE upload_id=?");
+	if (q) {
+		sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+		if (sqlite3_step(q) == SQLITE_ROW)
+			tags = xstrdup(db_col(q, 0));
+	}
+	sqlite3_finalize(q);
+	pthread_mutex_unlock(&c->db->mu);
+	return tags ? tags : xstrdup("[]");
+}
+
 static void upload_forget(struct cloud *c, const char *id)
 {
 	pthread_mutex_lock(&c->db->mu);
@@ -1450,18 +1596,21 @@ static cJSON *op_create_multipart_upload(struct svc_call *call, const cJSON *in,
 	cJSON *out = NULL;
 	if (bucket_owned(call->cloud, call->caller->account, bucket, err) &&
 	    object_key(call, in, &kb, err)) {
-		char id[49];
+		char id[49], *tags = NULL;
 		aws_random_hex(id, 48);
-		char *meta = meta_text(in);
-		db_run(call->cloud,
-		       "INSERT INTO s3_uploads(upload_id, bucket, key, ctype, meta) "
-		       "VALUES(?,?,?,?,?)",
-		       id, bucket, strbuf_str(&kb), content_type(in), meta, NULL);
-		free(meta);
-		out = cJSON_CreateObject();
-		cJSON_AddStringToObject(out, "Bucket", bucket);
-		cJSON_AddStringToObject(out, "Key", strbuf_str(&kb));
-		cJSON_AddStringToObject(out, "UploadId", id);
+		if (tags_from_header(in, strbuf_str(&kb), &tags, err)) {
+			char *meta = meta_text(in);
+			db_run(call->cloud,
+			       "INSERT INTO s3_uploads(upload_id, bucket, key, ctype, meta, tags) "
+			       "VALUES(?,?,?,?,?,?)",
+			       id, bucket, strbuf_str(&kb), content_type(in), meta, tags, NULL);
+			free(meta);
+			out = cJSON_CreateObject();
+			cJSON_AddStringToObject(out, "Bucket", bucket);
+			cJSON_AddStringToObject(out, "Key", strbuf_str(&kb));
+			cJSON_AddStringToObject(out, "UploadId", id);
+		}
+		free(tags);
 	}
 	strbuf_release(&kb);
 	return out;
@@ -1622,6 +1771,7 @@ static cJSON *op_complete_multipart_upload(struct svc_call *call, const cJSON *i
 	o.ctype = ctype;
 	o.meta = meta;
 	ctype = meta = NULL;
+	o.tags = upload_tags(c, id);
 	o.modified = clock_wall_ms();
 	if (!object_store(c, account, bucket, key, &o)) {
 		unlink(to);
@@ -1711,7 +1861,7 @@ done:
 void s3_precheck(struct cloud *c, const struct http_req *req, struct http_resp *resp)
 {
 	(void)c;
-	if (!s3_wants_spool(NULL, req->method, req->path))
+	if (!s3_wants_spool(NULL, req->method, req->path, req->raw_query ? req->raw_query : ""))
 		return;
 	const char *decoded = http_header(req, "x-amz-decoded-content-length");
 	unsigned long long size = decoded ? strtoull(decoded, NULL, 10) : req->declared_len;
@@ -1723,6 +1873,78 @@ void s3_precheck(struct cloud *c, const struct http_req *req, struct http_resp *
 	entity_too_large(&err, size);
 	proto_encode_error(proto_service_find("s3"), PROTO_REST_XML, NULL, &err, rid, resp);
 	aws_err_release(&err);
+}
+
+/* Put/Get/DeleteObjectTagging: the object's tags, replaced whole, read, or removed. */
+static cJSON *object_tagging(struct svc_call *call, const cJSON *in, struct aws_err *err,
+			     const cJSON *set)
+{
+	struct cloud *c = call->cloud;
+	const char *bucket = query_str(in, "Bucket");
+	struct strbuf kb = STRBUF_INIT;
+	struct s3obj o = { 0 };
+	char *tags = NULL;
+	cJSON *out = NULL;
+	if (!bucket_owned(c, call->caller->account, bucket, err) || !object_key(call, in, &kb, err))
+		goto done;
+	const char *key = strbuf_str(&kb);
+	if (!object_find(c, bucket, key, &o)) {
+		key_err(err, 404, "NoSuchKey", key, "The specified key does not exist.");
+		goto done;
+	}
+	if (!set) {
+		out = cJSON_CreateObject();
+		cJSON *ts = cJSON_Parse(o.tags ? o.tags : "[]");
+		cJSON_AddItemToObject(out, "TagSet", cJSON_IsArray(ts) ? ts : cJSON_CreateArray());
+		if (!cJSON_IsArray(ts))
+			cJSON_Delete(ts);
+		goto done;
+	}
+	if (!tags_check(set, key, &tags, err))
+		goto done;
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *q = db_prep(c->db, "UPDATE s3_objects SET tags=? WHERE bucket=? AND key=?");
+	bool ok = false;
+	if (q) {
+		sqlite3_bind_text(q, 1, tags, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, bucket, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 3, key, -1, SQLITE_STATIC);
+		ok = sqlite3_step(q) == SQLITE_DONE;
+	}
+	sqlite3_finalize(q);
+	pthread_mutex_unlock(&c->db->mu);
+	if (ok)
+		out = cJSON_CreateObject();
+	else
+		key_err(err, 500, "InternalError", key, "cannot record the object's tags");
+done:
+	free(tags);
+	s3obj_release(&o);
+	strbuf_release(&kb);
+	return out;
+}
+
+static cJSON *op_put_object_tagging(struct svc_call *call, const cJSON *in, struct aws_err *err)
+{
+	const cJSON *tagging = cJSON_GetObjectItemCaseSensitive(in, "Tagging");
+	const cJSON *set = cJSON_GetObjectItemCaseSensitive(tagging, "TagSet");
+	cJSON *none = cJSON_IsArray(set) ? NULL : cJSON_CreateArray();
+	cJSON *out = object_tagging(call, in, err, set && cJSON_IsArray(set) ? set : none);
+	cJSON_Delete(none);
+	return out;
+}
+
+static cJSON *op_get_object_tagging(struct svc_call *call, const cJSON *in, struct aws_err *err)
+{
+	return object_tagging(call, in, err, NULL);
+}
+
+static cJSON *op_delete_object_tagging(struct svc_call *call, const cJSON *in, struct aws_err *err)
+{
+	cJSON *none = cJSON_CreateArray();
+	cJSON *out = object_tagging(call, in, err, none);
+	cJSON_Delete(none);
+	return out;
 }
 
 /* Every bucket of the account goes, with its objects, uploads and files. */
@@ -1760,11 +1982,13 @@ static const struct svc_op ops[] = {
 	{ "CreateMultipartUpload", op_create_multipart_upload },
 	{ "DeleteBucket", op_delete_bucket },
 	{ "DeleteObject", op_delete_object },
+	{ "DeleteObjectTagging", op_delete_object_tagging },
 	{ "DeleteObjects", op_delete_objects },
 	{ "GetBucketLocation", op_get_bucket_location },
 	{ "GetBucketNotification", op_get_notification_old },
 	{ "GetBucketNotificationConfiguration", op_get_notification },
 	{ "GetObject", op_get_object },
+	{ "GetObjectTagging", op_get_object_tagging },
 	{ "HeadBucket", op_head_bucket },
 	{ "HeadObject", op_head_object },
 	{ "ListBuckets", op_list_buckets },
@@ -1775,6 +1999,7 @@ static const struct svc_op ops[] = {
 	{ "PutBucketNotification", op_put_notification },
 	{ "PutBucketNotificationConfiguration", op_put_notification },
 	{ "PutObject", op_put_object },
+	{ "PutObjectTagging", op_put_object_tagging },
 	{ "UploadPart", op_upload_part },
 };
 

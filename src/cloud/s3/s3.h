@@ -29,8 +29,9 @@ struct cJSON;
 
 /* The folder spooled bodies go to (on the objects' file system). Caller frees. */
 char *s3_spool_dir(struct cloud *c);
-/* Whether the server should spool this request's body to a file: S3 object uploads. */
-bool s3_wants_spool(void *ctx, const char *method, const char *url);
+/* Whether the server should spool this request's body to a file: S3 object uploads (not an
+ * object's subresources, such as ?tagging, whose small documents the codecs read). */
+bool s3_wants_spool(void *ctx, const char *method, const char *url, const char *query);
 /*
  * Look at an S3 request's headers before its body is read (http_server_precheck): a PUT
  * declaring more than S3_PUT_MAX is refused with EntityTooLarge, its body never read.

@@ -60,20 +60,6 @@ static const char *const migrations[] = {
 	"CREATE INDEX IF NOT EXISTS sched_runs_due ON sched_runs(due_ms);",
 };
 
-static sqlite3_stmt *prep(struct cloud *c, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(c->db->db, sql, -1, &st, NULL) != SQLITE_OK)
-		fprintf(stderr, "lambda-tutor: scheduler: %s\n", sqlite3_errmsg(c->db->db));
-	return st;
-}
-
-static const char *col(sqlite3_stmt *st, int i)
-{
-	const char *s = (const char *)sqlite3_column_text(st, i);
-	return s ? s : "";
-}
-
 static const char *str(const cJSON *o, const char *k)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
@@ -104,7 +90,7 @@ static bool group_exists(struct cloud *c, const char *account, const char *grp)
 {
 	if (strcmp(grp, DEFAULT_GROUP) == 0)
 		return true;
-	sqlite3_stmt *st = prep(c, "SELECT 1 FROM sched_groups WHERE account=? AND name=?");
+	sqlite3_stmt *st = db_prep(c->db, "SELECT 1 FROM sched_groups WHERE account=? AND name=?");
 	sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, grp, -1, SQLITE_STATIC);
 	bool found = sqlite3_step(st) == SQLITE_ROW;
@@ -419,8 +405,8 @@ static void store(struct cloud *c, const char *account, const char *grp, const c
 	int64_t start = start_of(t, now);
 	int64_t next = first_at(t, start);
 	char *text = cJSON_PrintUnformatted(cfg);
-	sqlite3_stmt *st = prep(
-		c,
+	sqlite3_stmt *st = db_prep(
+		c->db,
 		replace ? "UPDATE sched_schedules SET config=?4, state=?5, modified=?6,"
 			  " start_ms=?7, next_ms=?8 WHERE account=?1 AND grp=?2 AND name=?3"
 			: "INSERT INTO sched_schedules(account, grp, name, config, state, created,"
@@ -441,8 +427,9 @@ static void store(struct cloud *c, const char *account, const char *grp, const c
 
 static bool schedule_exists(struct cloud *c, const char *account, const char *grp, const char *name)
 {
-	sqlite3_stmt *st = prep(c, "SELECT 1 FROM sched_schedules WHERE account=? AND grp=? AND"
-				   " name=?");
+	sqlite3_stmt *st =
+		db_prep(c->db, "SELECT 1 FROM sched_schedules WHERE account=? AND grp=? AND"
+			       " name=?");
 	sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, grp, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
@@ -505,8 +492,9 @@ static cJSON *op_get_schedule(struct svc_call *call, const cJSON *in, struct aws
 	const char *name = str(in, "Name"), *grp = group_of(in);
 	cJSON *out = NULL;
 	pthread_mutex_lock(&c->db->mu);
-	sqlite3_stmt *st = prep(c, "SELECT config, state, created, modified FROM sched_schedules"
-				   " WHERE account=? AND grp=? AND name=?");
+	sqlite3_stmt *st =
+		db_prep(c->db, "SELECT config, state, created, modified FROM sched_schedules"
+			       " WHERE account=? AND grp=? AND name=?");
 	sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, grp, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
@@ -515,8 +503,8 @@ static cJSON *op_get_schedule(struct svc_call *call, const cJSON *in, struct aws
 	} else if (sqlite3_step(st) != SQLITE_ROW) {
 		no_schedule(err, name);
 	} else {
-		out = cJSON_Parse(col(st, 0));
-		cJSON_AddStringToObject(out, "State", col(st, 1));
+		out = cJSON_Parse(db_col(st, 0));
+		cJSON_AddStringToObject(out, "State", db_col(st, 1));
 		cJSON_AddNumberToObject(out, "CreationDate", sqlite3_column_double(st, 2));
 		cJSON_AddNumberToObject(out, "LastModificationDate", sqlite3_column_double(st, 3));
 	}
@@ -534,7 +522,7 @@ static void delete_schedule_locked(struct cloud *c, const char *account, const c
 		"DELETE FROM sched_runs WHERE account=?1 AND grp=?2 AND (?3 IS NULL OR name=?3)",
 	};
 	for (size_t i = 0; i < sizeof(sqls) / sizeof(sqls[0]); i++) {
-		sqlite3_stmt *st = prep(c, sqls[i]);
+		sqlite3_stmt *st = db_prep(c->db, sqls[i]);
 		sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, grp, -1, SQLITE_STATIC);
 		if (name)
@@ -606,10 +594,11 @@ static cJSON *op_list_schedules(struct svc_call *call, const cJSON *in, struct a
 	}
 	out = cJSON_CreateObject();
 	cJSON *arr = cJSON_AddArrayToObject(out, "Schedules");
-	sqlite3_stmt *st = prep(c, "SELECT grp, name, config, state, created, modified FROM"
-				   " sched_schedules WHERE account=?1 AND (?2 IS NULL OR grp=?2)"
-				   " AND (?3 IS NULL OR state=?3) AND (?4 IS NULL OR"
-				   " grp || '/' || name > ?4) ORDER BY grp || '/' || name");
+	sqlite3_stmt *st =
+		db_prep(c->db, "SELECT grp, name, config, state, created, modified FROM"
+			       " sched_schedules WHERE account=?1 AND (?2 IS NULL OR grp=?2)"
+			       " AND (?3 IS NULL OR state=?3) AND (?4 IS NULL OR"
+			       " grp || '/' || name > ?4) ORDER BY grp || '/' || name");
 	sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
 	if (grp)
 		sqlite3_bind_text(st, 2, grp, -1, SQLITE_STATIC);
@@ -620,7 +609,7 @@ static cJSON *op_list_schedules(struct svc_call *call, const cJSON *in, struct a
 	int n = 0;
 	char last[200] = "";
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		if (prefix && !str_starts_with(col(st, 1), prefix))
+		if (prefix && !str_starts_with(db_col(st, 1), prefix))
 			continue;
 		if (n == limit) {
 			char *tok = aws_base64_encode(last, strlen(last));
@@ -628,12 +617,12 @@ static cJSON *op_list_schedules(struct svc_call *call, const cJSON *in, struct a
 			free(tok);
 			break;
 		}
-		cJSON *cfg = cJSON_Parse(col(st, 2));
+		cJSON *cfg = cJSON_Parse(db_col(st, 2));
 		cJSON *s = cJSON_CreateObject();
 		cJSON_AddStringToObject(s, "Arn", str(cfg, "Arn"));
-		cJSON_AddStringToObject(s, "Name", col(st, 1));
-		cJSON_AddStringToObject(s, "GroupName", col(st, 0));
-		cJSON_AddStringToObject(s, "State", col(st, 3));
+		cJSON_AddStringToObject(s, "Name", db_col(st, 1));
+		cJSON_AddStringToObject(s, "GroupName", db_col(st, 0));
+		cJSON_AddStringToObject(s, "State", db_col(st, 3));
 		cJSON_AddNumberToObject(s, "CreationDate", sqlite3_column_double(st, 4));
 		cJSON_AddNumberToObject(s, "LastModificationDate", sqlite3_column_double(st, 5));
 		cJSON *ts = cJSON_AddObjectToObject(s, "Target");
@@ -641,7 +630,7 @@ static cJSON *op_list_schedules(struct svc_call *call, const cJSON *in, struct a
 			ts, "Arn", str(cJSON_GetObjectItemCaseSensitive(cfg, "Target"), "Arn"));
 		cJSON_AddItemToArray(arr, s);
 		cJSON_Delete(cfg);
-		snprintf(last, sizeof(last), "%s/%s", col(st, 0), col(st, 1));
+		snprintf(last, sizeof(last), "%s/%s", db_col(st, 0), db_col(st, 1));
 		n++;
 	}
 	sqlite3_finalize(st);
@@ -671,8 +660,9 @@ static void put_tags(struct cloud *c, const char *account, const char *grp, cons
 	const cJSON *tag;
 	cJSON_ArrayForEach(tag, tags)
 	{
-		sqlite3_stmt *st = prep(c, "INSERT OR REPLACE INTO sched_tags(account, grp, key,"
-					   " value) VALUES(?,?,?,?)");
+		sqlite3_stmt *st =
+			db_prep(c->db, "INSERT OR REPLACE INTO sched_tags(account, grp, key,"
+				       " value) VALUES(?,?,?,?)");
 		sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, grp, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, str(tag, "Key"), -1, SQLITE_STATIC);
@@ -694,8 +684,9 @@ static cJSON *op_create_group(struct svc_call *call, const cJSON *in, struct aws
 			    name);
 		goto done;
 	}
-	sqlite3_stmt *st = prep(c, "INSERT INTO sched_groups(account, name, created, modified)"
-				   " VALUES(?,?,?,?)");
+	sqlite3_stmt *st =
+		db_prep(c->db, "INSERT INTO sched_groups(account, name, created, modified)"
+			       " VALUES(?,?,?,?)");
 	sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
 	sqlite3_bind_double(st, 3, now_s(c, account));
@@ -719,8 +710,8 @@ static cJSON *op_get_group(struct svc_call *call, const cJSON *in, struct aws_er
 	const char *name = str(in, "Name");
 	cJSON *out = NULL;
 	pthread_mutex_lock(&c->db->mu);
-	sqlite3_stmt *st = prep(c, "SELECT name, created, modified FROM sched_groups WHERE"
-				   " account=? AND name=?");
+	sqlite3_stmt *st = db_prep(c->db, "SELECT name, created, modified FROM sched_groups WHERE"
+					  " account=? AND name=?");
 	sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
 	bool row = sqlite3_step(st) == SQLITE_ROW;
@@ -749,17 +740,18 @@ static cJSON *op_list_groups(struct svc_call *call, const cJSON *in, struct aws_
 	cJSON *arr = cJSON_AddArrayToObject(out, "ScheduleGroups");
 	pthread_mutex_lock(&c->db->mu);
 	/* The default group sorts among the others by name. */
-	sqlite3_stmt *st = prep(c, "SELECT name, created, modified FROM (SELECT name, created,"
-				   " modified FROM sched_groups WHERE account=?1 UNION ALL SELECT"
-				   " 'default', NULL, NULL) WHERE ?2 IS NULL OR name > ?2 ORDER BY"
-				   " name");
+	sqlite3_stmt *st =
+		db_prep(c->db, "SELECT name, created, modified FROM (SELECT name, created,"
+			       " modified FROM sched_groups WHERE account=?1 UNION ALL SELECT"
+			       " 'default', NULL, NULL) WHERE ?2 IS NULL OR name > ?2 ORDER BY"
+			       " name");
 	sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
 	if (after)
 		sqlite3_bind_text(st, 2, after, -1, SQLITE_STATIC);
 	int n = 0;
 	char last[100] = "";
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		if (prefix && !str_starts_with(col(st, 0), prefix))
+		if (prefix && !str_starts_with(db_col(st, 0), prefix))
 			continue;
 		if (n == limit) {
 			char *tok = aws_base64_encode(last, strlen(last));
@@ -768,10 +760,10 @@ static cJSON *op_list_groups(struct svc_call *call, const cJSON *in, struct aws_
 			break;
 		}
 		cJSON *g = cJSON_CreateObject();
-		group_view(g, account, col(st, 0),
+		group_view(g, account, db_col(st, 0),
 			   sqlite3_column_type(st, 1) == SQLITE_NULL ? NULL : st);
 		cJSON_AddItemToArray(arr, g);
-		snprintf(last, sizeof(last), "%s", col(st, 0));
+		snprintf(last, sizeof(last), "%s", db_col(st, 0));
 		n++;
 	}
 	sqlite3_finalize(st);
@@ -798,7 +790,7 @@ static cJSON *op_delete_group(struct svc_call *call, const cJSON *in, struct aws
 	static const char *const sqls[] = { "DELETE FROM sched_tags WHERE account=? AND grp=?",
 					    "DELETE FROM sched_groups WHERE account=? AND name=?" };
 	for (size_t i = 0; i < sizeof(sqls) / sizeof(sqls[0]); i++) {
-		sqlite3_stmt *st = prep(c, sqls[i]);
+		sqlite3_stmt *st = db_prep(c->db, sqls[i]);
 		sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
 		sqlite3_step(st);
@@ -840,14 +832,15 @@ static cJSON *op_list_tags(struct svc_call *call, const cJSON *in, struct aws_er
 	if (tagged_group(c, account, in, grp, err)) {
 		out = cJSON_CreateObject();
 		cJSON *arr = cJSON_AddArrayToObject(out, "Tags");
-		sqlite3_stmt *st = prep(c, "SELECT key, value FROM sched_tags WHERE account=? AND"
-					   " grp=? ORDER BY key");
+		sqlite3_stmt *st =
+			db_prep(c->db, "SELECT key, value FROM sched_tags WHERE account=? AND"
+				       " grp=? ORDER BY key");
 		sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, grp, -1, SQLITE_STATIC);
 		while (sqlite3_step(st) == SQLITE_ROW) {
 			cJSON *t = cJSON_CreateObject();
-			cJSON_AddStringToObject(t, "Key", col(st, 0));
-			cJSON_AddStringToObject(t, "Value", col(st, 1));
+			cJSON_AddStringToObject(t, "Key", db_col(st, 0));
+			cJSON_AddStringToObject(t, "Value", db_col(st, 1));
 			cJSON_AddItemToArray(arr, t);
 		}
 		sqlite3_finalize(st);
@@ -884,8 +877,9 @@ static cJSON *op_untag(struct svc_call *call, const cJSON *in, struct aws_err *e
 		{
 			if (!cJSON_IsString(k))
 				continue;
-			sqlite3_stmt *st = prep(c, "DELETE FROM sched_tags WHERE account=? AND"
-						   " grp=? AND key=?");
+			sqlite3_stmt *st =
+				db_prep(c->db, "DELETE FROM sched_tags WHERE account=? AND"
+					       " grp=? AND key=?");
 			sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
 			sqlite3_bind_text(st, 2, grp, -1, SQLITE_STATIC);
 			sqlite3_bind_text(st, 3, k->valuestring, -1, SQLITE_STATIC);
@@ -1156,19 +1150,20 @@ static void queue_due(struct cloud *c, int64_t base_now)
 		int64_t start, next, now;
 	} *due = NULL;
 	size_t n = 0, cap = 0;
-	sqlite3_stmt *st = prep(c, "SELECT account, grp, name, config, start_ms, next_ms,"
-				   " ?1 + vclock_offset(account) FROM sched_schedules WHERE"
-				   " state='ENABLED' AND next_ms <= ?1 + vclock_offset(account)");
+	sqlite3_stmt *st =
+		db_prep(c->db, "SELECT account, grp, name, config, start_ms, next_ms,"
+			       " ?1 + vclock_offset(account) FROM sched_schedules WHERE"
+			       " state='ENABLED' AND next_ms <= ?1 + vclock_offset(account)");
 	sqlite3_bind_int64(st, 1, base_now);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		if (n == cap) {
 			cap = cap ? cap * 2 : 8;
 			due = xreallocarray(due, cap, sizeof(*due));
 		}
-		snprintf(due[n].account, sizeof(due[n].account), "%s", col(st, 0));
-		due[n].grp = xstrdup(col(st, 1));
-		due[n].name = xstrdup(col(st, 2));
-		due[n].config = xstrdup(col(st, 3));
+		snprintf(due[n].account, sizeof(due[n].account), "%s", db_col(st, 0));
+		due[n].grp = xstrdup(db_col(st, 1));
+		due[n].name = xstrdup(db_col(st, 2));
+		due[n].config = xstrdup(db_col(st, 3));
 		due[n].start = sqlite3_column_int64(st, 4);
 		due[n].next = sqlite3_column_int64(st, 5);
 		due[n].now = sqlite3_column_int64(st, 6);
@@ -1187,7 +1182,8 @@ static void queue_due(struct cloud *c, int64_t base_now)
 				cJSON_GetObjectItemCaseSensitive(cfg, "Target"));
 			at = d->next;
 			for (int k = 0; at >= 0 && at <= now && k < MAX_CATCH_UP; k++) {
-				st = prep(c, "INSERT INTO sched_runs(account, grp, name, target,"
+				st = db_prep(c->db,
+					     "INSERT INTO sched_runs(account, grp, name, target,"
 					     " scheduled_ms, due_ms) VALUES(?,?,?,?,?,?)");
 				sqlite3_bind_text(st, 1, d->account, -1, SQLITE_STATIC);
 				sqlite3_bind_text(st, 2, d->grp, -1, SQLITE_STATIC);
@@ -1213,7 +1209,8 @@ static void queue_due(struct cloud *c, int64_t base_now)
 		aws_err_release(&e);
 		const char *after = str(cfg, "ActionAfterCompletion");
 		bool remove = at < 0 && after && strcmp(after, "DELETE") == 0;
-		st = prep(c, remove ? "DELETE FROM sched_schedules WHERE account=?2 AND grp=?3 AND"
+		st = db_prep(c->db,
+			     remove ? "DELETE FROM sched_schedules WHERE account=?2 AND grp=?3 AND"
 				      " name=?4"
 				    : "UPDATE sched_schedules SET next_ms=?1 WHERE account=?2 AND"
 				      " grp=?3 AND name=?4");
@@ -1237,19 +1234,20 @@ static void queue_due(struct cloud *c, int64_t base_now)
 static size_t take_runs(struct cloud *c, int64_t base_now, struct run *runs)
 {
 	size_t n = 0;
-	sqlite3_stmt *st = prep(c, "SELECT id, account, grp, name, target, scheduled_ms, due_ms,"
-				   " attempts FROM sched_runs WHERE due_ms - vclock_offset(account)"
-				   " <= ?1 ORDER BY due_ms - vclock_offset(account), id LIMIT ?2");
+	sqlite3_stmt *st =
+		db_prep(c->db, "SELECT id, account, grp, name, target, scheduled_ms, due_ms,"
+			       " attempts FROM sched_runs WHERE due_ms - vclock_offset(account)"
+			       " <= ?1 ORDER BY due_ms - vclock_offset(account), id LIMIT ?2");
 	sqlite3_bind_int64(st, 1, base_now);
 	sqlite3_bind_int(st, 2, RUNS_PER_TICK);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct run *r = &runs[n++];
 		memset(r, 0, sizeof(*r));
 		r->id = sqlite3_column_int64(st, 0);
-		snprintf(r->account, sizeof(r->account), "%s", col(st, 1));
-		r->grp = xstrdup(col(st, 2));
-		r->name = xstrdup(col(st, 3));
-		r->target = cJSON_Parse(col(st, 4));
+		snprintf(r->account, sizeof(r->account), "%s", db_col(st, 1));
+		r->grp = xstrdup(db_col(st, 2));
+		r->name = xstrdup(db_col(st, 3));
+		r->target = cJSON_Parse(db_col(st, 4));
 		r->scheduled_ms = sqlite3_column_int64(st, 5);
 		r->due_ms = sqlite3_column_int64(st, 6);
 		r->attempts = sqlite3_column_int(st, 7);
@@ -1284,8 +1282,8 @@ static void settle(struct cloud *c, struct run *r, int64_t now, const char **exh
 			finished = true;
 		} else {
 			sqlite3_stmt *st =
-				prep(c, "UPDATE sched_runs SET attempts=?, due_ms=? WHERE"
-					" id=?");
+				db_prep(c->db, "UPDATE sched_runs SET attempts=?, due_ms=? WHERE"
+					       " id=?");
 			sqlite3_bind_int(st, 1, r->attempts);
 			sqlite3_bind_int64(st, 2, now + backoff);
 			sqlite3_bind_int64(st, 3, r->id);
@@ -1294,7 +1292,7 @@ static void settle(struct cloud *c, struct run *r, int64_t now, const char **exh
 			return;
 		}
 	}
-	sqlite3_stmt *st = prep(c, "DELETE FROM sched_runs WHERE id=?");
+	sqlite3_stmt *st = db_prep(c->db, "DELETE FROM sched_runs WHERE id=?");
 	sqlite3_bind_int64(st, 1, r->id);
 	sqlite3_step(st);
 	sqlite3_finalize(st);
@@ -1304,10 +1302,10 @@ static void settle(struct cloud *c, struct run *r, int64_t now, const char **exh
  * attempt; -1: none. */
 static int64_t next_due(struct cloud *c)
 {
-	sqlite3_stmt *st = prep(c, "SELECT min(t) FROM (SELECT min(next_ms -"
-				   " vclock_offset(account)) AS t FROM sched_schedules WHERE"
-				   " state='ENABLED' UNION ALL SELECT min(due_ms -"
-				   " vclock_offset(account)) FROM sched_runs)");
+	sqlite3_stmt *st = db_prep(c->db, "SELECT min(t) FROM (SELECT min(next_ms -"
+					  " vclock_offset(account)) AS t FROM sched_schedules WHERE"
+					  " state='ENABLED' UNION ALL SELECT min(due_ms -"
+					  " vclock_offset(account)) FROM sched_runs)");
 	int64_t due = -1;
 	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
 		due = sqlite3_column_int64(st, 0);
@@ -1369,7 +1367,7 @@ static void reset(struct cloud *c, const char *account)
 					    "DELETE FROM sched_groups WHERE account=?" };
 	pthread_mutex_lock(&c->db->mu);
 	for (size_t i = 0; i < sizeof(sqls) / sizeof(sqls[0]); i++) {
-		sqlite3_stmt *st = prep(c, sqls[i]);
+		sqlite3_stmt *st = db_prep(c->db, sqls[i]);
 		sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
 		sqlite3_step(st);
 		sqlite3_finalize(st);

@@ -70,23 +70,9 @@ static const char NOT_FOUND[] = "Secrets Manager can't find the specified secret
 static const char MARKED[] =
 	"You can't perform this operation on the secret because it was marked for deletion.";
 
-static sqlite3_stmt *prep(struct cloud *c, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(c->db->db, sql, -1, &st, NULL) != SQLITE_OK)
-		fprintf(stderr, "lambda-tutor: secretsmanager: %s\n", sqlite3_errmsg(c->db->db));
-	return st;
-}
-
-static const char *col(sqlite3_stmt *st, int i)
-{
-	const char *s = (const char *)sqlite3_column_text(st, i);
-	return s ? s : "";
-}
-
 static char *dup_col(sqlite3_stmt *st, int i)
 {
-	return sqlite3_column_type(st, i) == SQLITE_NULL ? NULL : xstrdup(col(st, i));
+	return sqlite3_column_type(st, i) == SQLITE_NULL ? NULL : xstrdup(db_col(st, i));
 }
 
 static const char *str(const cJSON *o, const char *k)
@@ -107,7 +93,7 @@ static void bind(sqlite3_stmt *st, int i, const char *s)
 static bool exec3(struct cloud *c, const char *sql, const char *account, const char *name,
 		  const char *a3)
 {
-	sqlite3_stmt *st = prep(c, sql);
+	sqlite3_stmt *st = db_prep(c->db, sql);
 	bind(st, 1, account);
 	bind(st, 2, name);
 	if (a3)
@@ -201,14 +187,14 @@ static void purge(struct cloud *c, const char *account, const char *name)
 /* Delete account's secrets whose recovery window has ended. Database locked. */
 static void sweep(struct cloud *c, const char *account)
 {
-	sqlite3_stmt *st = prep(c, "SELECT name FROM sm_secrets WHERE account=? AND"
-				   " delete_at_ms IS NOT NULL AND delete_at_ms <= ?");
+	sqlite3_stmt *st = db_prep(c->db, "SELECT name FROM sm_secrets WHERE account=? AND"
+					  " delete_at_ms IS NOT NULL AND delete_at_ms <= ?");
 	bind(st, 1, account);
 	sqlite3_bind_int64(st, 2, now_ms(c, account));
 	char *names[64];
 	size_t n = 0;
 	while (n < 64 && sqlite3_step(st) == SQLITE_ROW)
-		names[n++] = xstrdup(col(st, 0));
+		names[n++] = xstrdup(db_col(st, 0));
 	sqlite3_finalize(st);
 	for (size_t i = 0; i < n; i++) {
 		purge(c, account, names[i]);
@@ -224,10 +210,11 @@ static bool find_secret(struct cloud *c, const char *account, const char *id, st
 			struct aws_err *err)
 {
 	sweep(c, account);
-	sqlite3_stmt *st = prep(c, "SELECT " SCOLS " FROM sm_secrets WHERE account=?1 AND"
-				   " (name=?2 OR arn=?2 OR (substr(?2, 1, 4)='arn:' AND"
-				   " length(arn)=length(?2)+7 AND substr(arn, 1, length(?2))=?2))"
-				   " ORDER BY arn=?2 DESC, name=?2 DESC LIMIT 1");
+	sqlite3_stmt *st =
+		db_prep(c->db, "SELECT " SCOLS " FROM sm_secrets WHERE account=?1 AND"
+			       " (name=?2 OR arn=?2 OR (substr(?2, 1, 4)='arn:' AND"
+			       " length(arn)=length(?2)+7 AND substr(arn, 1, length(?2))=?2))"
+			       " ORDER BY arn=?2 DESC, name=?2 DESC LIMIT 1");
 	bind(st, 1, account);
 	bind(st, 2, id);
 	bool found = sqlite3_step(st) == SQLITE_ROW;
@@ -374,8 +361,9 @@ static char *unseal(struct svc_call *call, const char *arn, const char *version,
 static bool version_exists(struct cloud *c, const char *account, const char *name, const char *id,
 			   bool *filled)
 {
-	sqlite3_stmt *st = prep(c, "SELECT value IS NOT NULL FROM sm_versions WHERE account=?"
-				   " AND name=? AND id=?");
+	sqlite3_stmt *st =
+		db_prep(c->db, "SELECT value IS NOT NULL FROM sm_versions WHERE account=?"
+			       " AND name=? AND id=?");
 	bind(st, 1, account);
 	bind(st, 2, name);
 	bind(st, 3, id);
@@ -390,14 +378,15 @@ static bool version_exists(struct cloud *c, const char *account, const char *nam
 static bool stage_holder(struct cloud *c, const char *account, const char *name, const char *label,
 			 char id[65])
 {
-	sqlite3_stmt *st = prep(c, "SELECT id FROM sm_versions WHERE account=? AND name=? AND"
-				   " EXISTS(SELECT 1 FROM json_each(stages) WHERE value=?)");
+	sqlite3_stmt *st =
+		db_prep(c->db, "SELECT id FROM sm_versions WHERE account=? AND name=? AND"
+			       " EXISTS(SELECT 1 FROM json_each(stages) WHERE value=?)");
 	bind(st, 1, account);
 	bind(st, 2, name);
 	bind(st, 3, label);
 	bool found = sqlite3_step(st) == SQLITE_ROW;
 	if (found)
-		snprintf(id, 65, "%s", col(st, 0));
+		snprintf(id, 65, "%s", db_col(st, 0));
 	sqlite3_finalize(st);
 	return found;
 }
@@ -425,8 +414,9 @@ static void stage_move(struct cloud *c, const char *account, const char *name, c
 		stage_move(c, account, name, old, "AWSPREVIOUS");
 	}
 	stage_remove(c, account, name, label);
-	sqlite3_stmt *st = prep(c, "UPDATE sm_versions SET stages=json_insert(stages, '$[#]', ?)"
-				   " WHERE account=? AND name=? AND id=?");
+	sqlite3_stmt *st =
+		db_prep(c->db, "UPDATE sm_versions SET stages=json_insert(stages, '$[#]', ?)"
+			       " WHERE account=? AND name=? AND id=?");
 	bind(st, 1, label);
 	bind(st, 2, account);
 	bind(st, 3, name);
@@ -438,12 +428,13 @@ static void stage_move(struct cloud *c, const char *account, const char *name, c
 /* The stages of version id as a JSON array (caller deletes). Database locked. */
 static cJSON *stages_of(struct cloud *c, const char *account, const char *name, const char *id)
 {
-	sqlite3_stmt *st = prep(c, "SELECT stages FROM sm_versions WHERE account=? AND name=? AND"
-				   " id=?");
+	sqlite3_stmt *st =
+		db_prep(c->db, "SELECT stages FROM sm_versions WHERE account=? AND name=? AND"
+			       " id=?");
 	bind(st, 1, account);
 	bind(st, 2, name);
 	bind(st, 3, id);
-	cJSON *a = sqlite3_step(st) == SQLITE_ROW ? cJSON_Parse(col(st, 0)) : NULL;
+	cJSON *a = sqlite3_step(st) == SQLITE_ROW ? cJSON_Parse(db_col(st, 0)) : NULL;
 	sqlite3_finalize(st);
 	return a ? a : cJSON_CreateArray();
 }
@@ -462,10 +453,11 @@ static void drop_deprecated(struct cloud *c, const char *account, const char *na
 static bool version_insert(struct cloud *c, const char *account, const char *name, const char *id,
 			   const char *value, bool binary, const char *key_arn)
 {
-	sqlite3_stmt *st = prep(c, "INSERT INTO sm_versions(account, name, id, value, binary,"
-				   " key_arn, created, seq) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7,"
-				   " (SELECT coalesce(max(seq), 0) + 1 FROM sm_versions WHERE"
-				   " account=?1 AND name=?2))");
+	sqlite3_stmt *st =
+		db_prep(c->db, "INSERT INTO sm_versions(account, name, id, value, binary,"
+			       " key_arn, created, seq) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7,"
+			       " (SELECT coalesce(max(seq), 0) + 1 FROM sm_versions WHERE"
+			       " account=?1 AND name=?2))");
 	bind(st, 1, account);
 	bind(st, 2, name);
 	bind(st, 3, id);
@@ -544,7 +536,8 @@ static bool put_value(struct svc_call *call, const struct secret *s, const char 
 	/* An existing version: the same value again is the same request, another is refused. */
 	sqlite3_stmt *st;
 	pthread_mutex_lock(&c->db->mu);
-	st = prep(c, "SELECT value, binary FROM sm_versions WHERE account=? AND name=? AND id=?");
+	st = db_prep(c->db,
+		     "SELECT value, binary FROM sm_versions WHERE account=? AND name=? AND id=?");
 	bind(st, 1, account);
 	bind(st, 2, s->name);
 	bind(st, 3, id);
@@ -583,7 +576,8 @@ static bool put_value(struct svc_call *call, const struct secret *s, const char 
 				    "new version.");
 			goto done;
 		}
-		st = prep(c, "UPDATE sm_versions SET value=?, binary=?, key_arn=? WHERE account=?"
+		st = db_prep(c->db,
+			     "UPDATE sm_versions SET value=?, binary=?, key_arn=? WHERE account=?"
 			     " AND name=? AND id=?");
 		bind(st, 1, blob);
 		sqlite3_bind_int(st, 2, binary);
@@ -629,8 +623,8 @@ static void put_tags(struct cloud *c, const char *account, const char *name, con
 	cJSON_ArrayForEach(t, tags)
 	{
 		sqlite3_stmt *st =
-			prep(c, "INSERT OR REPLACE INTO sm_tags(account, name, key, value)"
-				" VALUES(?, ?, ?, ?)");
+			db_prep(c->db, "INSERT OR REPLACE INTO sm_tags(account, name, key, value)"
+				       " VALUES(?, ?, ?, ?)");
 		bind(st, 1, account);
 		bind(st, 2, name);
 		bind(st, 3, str(t, "Key") ? str(t, "Key") : "");
@@ -643,14 +637,15 @@ static void put_tags(struct cloud *c, const char *account, const char *name, con
 static cJSON *tags_of(struct cloud *c, const char *account, const char *name)
 {
 	cJSON *arr = cJSON_CreateArray();
-	sqlite3_stmt *st = prep(c, "SELECT key, value FROM sm_tags WHERE account=? AND name=?"
-				   " ORDER BY rowid");
+	sqlite3_stmt *st =
+		db_prep(c->db, "SELECT key, value FROM sm_tags WHERE account=? AND name=?"
+			       " ORDER BY rowid");
 	bind(st, 1, account);
 	bind(st, 2, name);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		cJSON *t = cJSON_CreateObject();
-		cJSON_AddStringToObject(t, "Key", col(st, 0));
-		cJSON_AddStringToObject(t, "Value", col(st, 1));
+		cJSON_AddStringToObject(t, "Key", db_col(st, 0));
+		cJSON_AddStringToObject(t, "Value", db_col(st, 1));
 		cJSON_AddItemToArray(arr, t);
 	}
 	sqlite3_finalize(st);
@@ -663,13 +658,14 @@ static cJSON *tags_of(struct cloud *c, const char *account, const char *name)
 static cJSON *versions_to_stages(struct cloud *c, const char *account, const char *name)
 {
 	cJSON *o = cJSON_CreateObject();
-	sqlite3_stmt *st = prep(c, "SELECT id, stages FROM sm_versions WHERE account=? AND name=?"
-				   " AND stages<>'[]' ORDER BY seq");
+	sqlite3_stmt *st =
+		db_prep(c->db, "SELECT id, stages FROM sm_versions WHERE account=? AND name=?"
+			       " AND stages<>'[]' ORDER BY seq");
 	bind(st, 1, account);
 	bind(st, 2, name);
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		cJSON *a = cJSON_Parse(col(st, 1));
-		cJSON_AddItemToObject(o, col(st, 0), a ? a : cJSON_CreateArray());
+		cJSON *a = cJSON_Parse(db_col(st, 1));
+		cJSON_AddItemToObject(o, db_col(st, 0), a ? a : cJSON_CreateArray());
 	}
 	sqlite3_finalize(st);
 	return o;
@@ -760,14 +756,16 @@ static cJSON *op_create(struct svc_call *call, const cJSON *in, struct aws_err *
 	cJSON *out = NULL;
 	pthread_mutex_lock(&c->db->mu);
 	sweep(c, account);
-	sqlite3_stmt *st = prep(c, "SELECT deleted IS NOT NULL FROM sm_secrets WHERE account=? AND"
-				   " name=?");
+	sqlite3_stmt *st =
+		db_prep(c->db, "SELECT deleted IS NOT NULL FROM sm_secrets WHERE account=? AND"
+			       " name=?");
 	bind(st, 1, account);
 	bind(st, 2, name);
 	int state = sqlite3_step(st) == SQLITE_ROW ? 1 + sqlite3_column_int(st, 0) : 0;
 	sqlite3_finalize(st);
 	if (state == 0) {
-		st = prep(c, "INSERT INTO sm_secrets(account, name, arn, description, kms_key,"
+		st = db_prep(c->db,
+			     "INSERT INTO sm_secrets(account, name, arn, description, kms_key,"
 			     " created, changed) VALUES(?, ?, ?, ?, ?, ?, ?)");
 		bind(st, 1, account);
 		bind(st, 2, name);
@@ -838,25 +836,27 @@ static cJSON *op_get_value(struct svc_call *call, const cJSON *in, struct aws_er
 	pthread_mutex_lock(&c->db->mu);
 	if (!find_live(c, account, str(in, "SecretId"), &s, err))
 		goto unlock;
-	sqlite3_stmt *st = prep(c, "SELECT id, value, binary, created, stages FROM sm_versions"
-				   " WHERE account=?1 AND name=?2 AND (?3 IS NULL OR id=?3) AND"
-				   " (?4 IS NULL OR EXISTS(SELECT 1 FROM json_each(stages) WHERE"
-				   " value=?4))");
+	sqlite3_stmt *st =
+		db_prep(c->db, "SELECT id, value, binary, created, stages FROM sm_versions"
+			       " WHERE account=?1 AND name=?2 AND (?3 IS NULL OR id=?3) AND"
+			       " (?4 IS NULL OR EXISTS(SELECT 1 FROM json_each(stages) WHERE"
+			       " value=?4))");
 	bind(st, 1, account);
 	bind(st, 2, s.name);
 	bind(st, 3, vid);
 	bind(st, 4, stage);
 	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 1) != SQLITE_NULL) {
-		id = xstrdup(col(st, 0));
-		blob = xstrdup(col(st, 1));
+		id = xstrdup(db_col(st, 0));
+		blob = xstrdup(db_col(st, 1));
 		binary = sqlite3_column_int(st, 2);
 		created = sqlite3_column_double(st, 3);
-		stages = cJSON_Parse(col(st, 4));
+		stages = cJSON_Parse(db_col(st, 4));
 	}
 	sqlite3_finalize(st);
 	bool version_there = false;
 	if (!blob && vid && stage) {
-		st = prep(c, "SELECT 1 FROM sm_versions WHERE account=?1 AND name=?2 AND id=?3"
+		st = db_prep(c->db,
+			     "SELECT 1 FROM sm_versions WHERE account=?1 AND name=?2 AND id=?3"
 			     " AND value IS NOT NULL");
 		bind(st, 1, account);
 		bind(st, 2, s.name);
@@ -1112,10 +1112,10 @@ static cJSON *op_list(struct svc_call *call, const cJSON *in, struct aws_err *er
 	cJSON *list = cJSON_AddArrayToObject(out, "SecretList");
 	pthread_mutex_lock(&c->db->mu);
 	sweep(c, account);
-	sqlite3_stmt *st = prep(c, desc ? "SELECT " SCOLS " FROM sm_secrets WHERE account=?"
-					  " ORDER BY created DESC, name DESC"
-					: "SELECT " SCOLS " FROM sm_secrets WHERE account=?"
-					  " ORDER BY created, name");
+	sqlite3_stmt *st = db_prep(c->db, desc ? "SELECT " SCOLS " FROM sm_secrets WHERE account=?"
+						 " ORDER BY created DESC, name DESC"
+					       : "SELECT " SCOLS " FROM sm_secrets WHERE account=?"
+						 " ORDER BY created, name");
 	bind(st, 1, account);
 	long seen = 0;
 	int taken = 0;
@@ -1159,20 +1159,21 @@ static cJSON *op_list_versions(struct svc_call *call, const cJSON *in, struct aw
 		goto done;
 	out = cJSON_CreateObject();
 	cJSON *arr = cJSON_AddArrayToObject(out, "Versions");
-	sqlite3_stmt *st = prep(c, "SELECT id, stages, created, key_arn FROM sm_versions WHERE"
-				   " account=? AND name=? AND (? OR stages<>'[]') ORDER BY seq");
+	sqlite3_stmt *st =
+		db_prep(c->db, "SELECT id, stages, created, key_arn FROM sm_versions WHERE"
+			       " account=? AND name=? AND (? OR stages<>'[]') ORDER BY seq");
 	bind(st, 1, account);
 	bind(st, 2, s.name);
 	sqlite3_bind_int(st, 3, deprecated);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		cJSON *v = cJSON_CreateObject();
-		cJSON_AddStringToObject(v, "VersionId", col(st, 0));
-		cJSON *stages = cJSON_Parse(col(st, 1));
+		cJSON_AddStringToObject(v, "VersionId", db_col(st, 0));
+		cJSON *stages = cJSON_Parse(db_col(st, 1));
 		cJSON_AddItemToObject(v, "VersionStages", stages ? stages : cJSON_CreateArray());
 		cJSON_AddNumberToObject(v, "CreatedDate", sqlite3_column_double(st, 2));
 		if (sqlite3_column_type(st, 3) != SQLITE_NULL) {
 			cJSON *keys = cJSON_AddArrayToObject(v, "KmsKeyIds");
-			cJSON_AddItemToArray(keys, cJSON_CreateString(col(st, 3)));
+			cJSON_AddItemToArray(keys, cJSON_CreateString(db_col(st, 3)));
 		}
 		cJSON_AddItemToArray(arr, v);
 	}
@@ -1219,8 +1220,8 @@ static cJSON *op_delete(struct svc_call *call, const cJSON *in, struct aws_err *
 	if (force) {
 		purge(c, account, s.name);
 	} else {
-		sqlite3_stmt *st = prep(c, "UPDATE sm_secrets SET deleted=?, delete_at_ms=?,"
-					   " rot_due_ms=NULL WHERE account=? AND name=?");
+		sqlite3_stmt *st = db_prep(c->db, "UPDATE sm_secrets SET deleted=?, delete_at_ms=?,"
+						  " rot_due_ms=NULL WHERE account=? AND name=?");
 		sqlite3_bind_double(st, 1, (double)now / 1000.0);
 		sqlite3_bind_int64(st, 2, at);
 		bind(st, 3, account);
@@ -1567,8 +1568,8 @@ static bool rotation_queue(struct cloud *c, const char *account, const char *nam
 			return false;
 		stage_move(c, account, name, token, "AWSPENDING");
 	}
-	sqlite3_stmt *st = prep(c, "UPDATE sm_secrets SET rot_token=?, rot_due_ms=? WHERE"
-				   " account=? AND name=?");
+	sqlite3_stmt *st = db_prep(c->db, "UPDATE sm_secrets SET rot_token=?, rot_due_ms=? WHERE"
+					  " account=? AND name=?");
 	bind(st, 1, token);
 	sqlite3_bind_int64(st, 2, now_ms(c, account));
 	bind(st, 3, account);
@@ -1633,9 +1634,10 @@ static cJSON *op_rotate(struct svc_call *call, const cJSON *in, struct aws_err *
 	cJSON_Delete(stored);
 	pthread_mutex_lock(&c->db->mu);
 	cloud_db_exec(c->db, "BEGIN");
-	sqlite3_stmt *st = prep(c, "UPDATE sm_secrets SET rot_lambda=?, rot_rules=coalesce(?,"
-				   " rot_rules), rot_enabled=1, next_rot_ms=? WHERE account=? AND"
-				   " name=?");
+	sqlite3_stmt *st =
+		db_prep(c->db, "UPDATE sm_secrets SET rot_lambda=?, rot_rules=coalesce(?,"
+			       " rot_rules), rot_enabled=1, next_rot_ms=? WHERE account=? AND"
+			       " name=?");
 	bind(st, 1, fn);
 	bind(st, 2, rules_text);
 	if (next >= 0)
@@ -1770,9 +1772,10 @@ static void job_settle(struct cloud *c, struct job *j)
 	int64_t now = now_ms(c, j->account);
 	int64_t next = next_rotation(rules, now);
 	cJSON_Delete(rules);
-	sqlite3_stmt *st = prep(c, "UPDATE sm_secrets SET rot_token=CASE WHEN ? THEN NULL ELSE"
-				   " rot_token END, last_rotated=CASE WHEN ? THEN ? ELSE"
-				   " last_rotated END, next_rot_ms=? WHERE account=? AND name=?");
+	sqlite3_stmt *st =
+		db_prep(c->db, "UPDATE sm_secrets SET rot_token=CASE WHEN ? THEN NULL ELSE"
+			       " rot_token END, last_rotated=CASE WHEN ? THEN ? ELSE"
+			       " last_rotated END, next_rot_ms=? WHERE account=? AND name=?");
 	sqlite3_bind_int(st, 1, done);
 	sqlite3_bind_int(st, 2, done);
 	sqlite3_bind_double(st, 3, (double)now / 1000.0);
@@ -1795,10 +1798,11 @@ static void job_settle(struct cloud *c, struct job *j)
 /* Queue the scheduled rotations that are due (on each account's clock). Database locked. */
 static void queue_scheduled(struct cloud *c, int64_t base_now)
 {
-	sqlite3_stmt *st = prep(c, "SELECT account, name, rot_token FROM sm_secrets WHERE"
-				   " rot_enabled=1 AND deleted IS NULL AND rot_due_ms IS NULL AND"
-				   " next_rot_ms IS NOT NULL AND next_rot_ms <= ? +"
-				   " vclock_offset(account) LIMIT 64");
+	sqlite3_stmt *st =
+		db_prep(c->db, "SELECT account, name, rot_token FROM sm_secrets WHERE"
+			       " rot_enabled=1 AND deleted IS NULL AND rot_due_ms IS NULL AND"
+			       " next_rot_ms IS NOT NULL AND next_rot_ms <= ? +"
+			       " vclock_offset(account) LIMIT 64");
 	sqlite3_bind_int64(st, 1, base_now);
 	struct {
 		char account[13];
@@ -1806,8 +1810,8 @@ static void queue_scheduled(struct cloud *c, int64_t base_now)
 	} due[64];
 	size_t n = 0;
 	while (n < 64 && sqlite3_step(st) == SQLITE_ROW) {
-		snprintf(due[n].account, sizeof(due[n].account), "%s", col(st, 0));
-		due[n].name = xstrdup(col(st, 1));
+		snprintf(due[n].account, sizeof(due[n].account), "%s", db_col(st, 0));
+		due[n].name = xstrdup(db_col(st, 1));
 		due[n].token = dup_col(st, 2);
 		n++;
 	}
@@ -1830,12 +1834,13 @@ static void queue_scheduled(struct cloud *c, int64_t base_now)
 
 static int64_t next_due(struct cloud *c)
 {
-	sqlite3_stmt *st = prep(
-		c, "SELECT min(t) FROM (SELECT min(rot_due_ms - vclock_offset(account)) AS t FROM"
-		   " sm_secrets WHERE rot_due_ms IS NOT NULL UNION ALL SELECT min(next_rot_ms -"
-		   " vclock_offset(account)) FROM sm_secrets WHERE rot_enabled=1 AND deleted IS"
-		   " NULL AND rot_due_ms IS NULL UNION ALL SELECT min(delete_at_ms -"
-		   " vclock_offset(account)) FROM sm_secrets WHERE delete_at_ms IS NOT NULL)");
+	sqlite3_stmt *st = db_prep(
+		c->db,
+		"SELECT min(t) FROM (SELECT min(rot_due_ms - vclock_offset(account)) AS t FROM"
+		" sm_secrets WHERE rot_due_ms IS NOT NULL UNION ALL SELECT min(next_rot_ms -"
+		" vclock_offset(account)) FROM sm_secrets WHERE rot_enabled=1 AND deleted IS"
+		" NULL AND rot_due_ms IS NULL UNION ALL SELECT min(delete_at_ms -"
+		" vclock_offset(account)) FROM sm_secrets WHERE delete_at_ms IS NOT NULL)");
 	int64_t due = -1;
 	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
 		due = sqlite3_column_int64(st, 0);
@@ -1851,29 +1856,31 @@ static int64_t tick(void *arg, int64_t now)
 	pthread_mutex_lock(&c->db->mu);
 	cloud_db_exec(c->db, "BEGIN");
 	/* Recovery windows that have ended. */
-	sqlite3_stmt *st = prep(c, "SELECT DISTINCT account FROM sm_secrets WHERE delete_at_ms"
-				   " <= ? + vclock_offset(account)");
+	sqlite3_stmt *st =
+		db_prep(c->db, "SELECT DISTINCT account FROM sm_secrets WHERE delete_at_ms"
+			       " <= ? + vclock_offset(account)");
 	sqlite3_bind_int64(st, 1, now);
 	char accounts[16][13];
 	size_t na = 0;
 	while (na < 16 && sqlite3_step(st) == SQLITE_ROW)
-		snprintf(accounts[na++], 13, "%s", col(st, 0));
+		snprintf(accounts[na++], 13, "%s", db_col(st, 0));
 	sqlite3_finalize(st);
 	for (size_t i = 0; i < na; i++)
 		sweep(c, accounts[i]);
 	queue_scheduled(c, now);
-	st = prep(c, "SELECT account, name, arn, rot_lambda, rot_token FROM sm_secrets WHERE"
+	st = db_prep(c->db,
+		     "SELECT account, name, arn, rot_lambda, rot_token FROM sm_secrets WHERE"
 		     " rot_due_ms IS NOT NULL AND rot_due_ms <= ? + vclock_offset(account) AND"
 		     " rot_lambda IS NOT NULL AND rot_token IS NOT NULL LIMIT ?");
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_int(st, 2, JOBS_PER_TICK);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct job *j = &jobs[n++];
-		snprintf(j->account, sizeof(j->account), "%s", col(st, 0));
-		j->name = xstrdup(col(st, 1));
-		j->arn = xstrdup(col(st, 2));
-		j->fn = xstrdup(col(st, 3));
-		j->token = xstrdup(col(st, 4));
+		snprintf(j->account, sizeof(j->account), "%s", db_col(st, 0));
+		j->name = xstrdup(db_col(st, 1));
+		j->arn = xstrdup(db_col(st, 2));
+		j->fn = xstrdup(db_col(st, 3));
+		j->token = xstrdup(db_col(st, 4));
 	}
 	sqlite3_finalize(st);
 	for (size_t i = 0; i < n; i++)

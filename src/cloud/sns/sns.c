@@ -27,14 +27,6 @@
 
 #define INVALID(e, ...) aws_err_set(e, 400, "InvalidParameter", __VA_ARGS__)
 
-static sqlite3_stmt *prep(struct cloud *c, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(c->db->db, sql, -1, &st, NULL) != SQLITE_OK)
-		fprintf(stderr, "lambda-tutor: sns: %s\n", sqlite3_errmsg(c->db->db));
-	return st;
-}
-
 /* Split arn:aws:sns:REGION:ACCOUNT:NAME[:SUB]. */
 static bool parse_arn(const char *arn, char account[13], char name[257])
 {
@@ -61,7 +53,7 @@ static void topic_arn(const char *account, const char *name, char *out, size_t n
 /* Whether a topic exists; the caller holds db->mu. */
 static bool topic_exists_locked(struct cloud *c, const char *account, const char *name)
 {
-	sqlite3_stmt *st = prep(c, "SELECT 1 FROM sns_topics WHERE account=? AND name=?");
+	sqlite3_stmt *st = db_prep(c->db, "SELECT 1 FROM sns_topics WHERE account=? AND name=?");
 	if (!st)
 		return false;
 	sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
@@ -119,8 +111,9 @@ static bool op_create_topic(struct cloud *c, const char *account, const cJSON *i
 		return INVALID(e, "Invalid parameter: Topic Name");
 	const cJSON *attrs = cJSON_GetObjectItemCaseSensitive(in, "Attributes");
 	char *text = attrs ? cJSON_PrintUnformatted(attrs) : NULL;
-	sqlite3_stmt *st = prep(c, "INSERT OR IGNORE INTO sns_topics(account, name, attrs, created)"
-				   " VALUES(?,?,?,?)");
+	sqlite3_stmt *st =
+		db_prep(c->db, "INSERT OR IGNORE INTO sns_topics(account, name, attrs, created)"
+			       " VALUES(?,?,?,?)");
 	sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, text ? text : "{}", -1, SQLITE_STATIC);
@@ -142,12 +135,12 @@ static bool op_delete_topic(struct cloud *c, const char *account, const cJSON *i
 	if (!arn || !parse_arn(arn, acct, name))
 		return INVALID(e, "Invalid parameter: TopicArn");
 	/* Deleting a topic that does not exist succeeds, as in AWS. */
-	sqlite3_stmt *st = prep(c, "DELETE FROM sns_topics WHERE account=? AND name=?");
+	sqlite3_stmt *st = db_prep(c->db, "DELETE FROM sns_topics WHERE account=? AND name=?");
 	sqlite3_bind_text(st, 1, acct, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
 	sqlite3_step(st);
 	sqlite3_finalize(st);
-	st = prep(c, "DELETE FROM sns_subscriptions WHERE topic=?");
+	st = db_prep(c->db, "DELETE FROM sns_subscriptions WHERE topic=?");
 	sqlite3_bind_text(st, 1, arn, -1, SQLITE_STATIC);
 	sqlite3_step(st);
 	sqlite3_finalize(st);
@@ -159,7 +152,8 @@ static bool op_delete_topic(struct cloud *c, const char *account, const cJSON *i
 static bool op_list_topics(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
 			   struct aws_err *e)
 {
-	sqlite3_stmt *st = prep(c, "SELECT name FROM sns_topics WHERE account=? ORDER BY name");
+	sqlite3_stmt *st =
+		db_prep(c->db, "SELECT name FROM sns_topics WHERE account=? ORDER BY name");
 	sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
 	cJSON *topics = cJSON_AddArrayToObject(out, "Topics");
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -231,8 +225,9 @@ static bool op_subscribe(struct cloud *c, const char *account, const cJSON *in, 
 	char tarn[320];
 	topic_arn(acct, name, tarn, sizeof(tarn));
 	/* The same endpoint subscribed twice is one subscription. */
-	sqlite3_stmt *st = prep(c, "SELECT arn FROM sns_subscriptions WHERE topic=? AND protocol=?"
-				   " AND endpoint=?");
+	sqlite3_stmt *st =
+		db_prep(c->db, "SELECT arn FROM sns_subscriptions WHERE topic=? AND protocol=?"
+			       " AND endpoint=?");
 	sqlite3_bind_text(st, 1, tarn, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, protocol, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, endpoint, -1, SQLITE_STATIC);
@@ -249,9 +244,10 @@ static bool op_subscribe(struct cloud *c, const char *account, const cJSON *in, 
 		aws_uuid(id);
 		snprintf(sarn, sizeof(sarn), "%s:%s", tarn, id);
 		char *text = attrs ? cJSON_PrintUnformatted(attrs) : NULL;
-		st = prep(c,
-			  "INSERT INTO sns_subscriptions(arn, account, topic, protocol, endpoint,"
-			  " attrs) VALUES(?,?,?,?,?,?)");
+		st = db_prep(
+			c->db,
+			"INSERT INTO sns_subscriptions(arn, account, topic, protocol, endpoint,"
+			" attrs) VALUES(?,?,?,?,?,?)");
 		sqlite3_bind_text(st, 1, sarn, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, account, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, tarn, -1, SQLITE_STATIC);
@@ -263,7 +259,8 @@ static bool op_subscribe(struct cloud *c, const char *account, const cJSON *in, 
 		free(text);
 		if (str_starts_with(protocol, "email")) {
 			/* Confirmed at once; the mailbox shows the confirmation AWS would send. */
-			st = prep(c, "INSERT INTO sns_mailbox(account, address, topic, subject,"
+			st = db_prep(c->db,
+				     "INSERT INTO sns_mailbox(account, address, topic, subject,"
 				     " message, message_id, ts) VALUES(?,?,?,?,?,?,?)");
 			char *msg =
 				xasprintf("You have chosen to subscribe to the topic:\n%s\n\n"
@@ -294,7 +291,7 @@ static bool op_unsubscribe(struct cloud *c, const char *account, const cJSON *in
 	const char *arn = query_str(in, "SubscriptionArn");
 	if (!arn)
 		return INVALID(e, "Invalid parameter: SubscriptionArn");
-	sqlite3_stmt *st = prep(c, "DELETE FROM sns_subscriptions WHERE arn=?");
+	sqlite3_stmt *st = db_prep(c->db, "DELETE FROM sns_subscriptions WHERE arn=?");
 	sqlite3_bind_text(st, 1, arn, -1, SQLITE_STATIC);
 	sqlite3_step(st);
 	sqlite3_finalize(st);
@@ -321,8 +318,8 @@ static void subscriptions(cJSON *out, sqlite3_stmt *st)
 static bool op_list_subs(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
 			 struct aws_err *e)
 {
-	sqlite3_stmt *st = prep(c, "SELECT arn, account, topic, protocol, endpoint"
-				   " FROM sns_subscriptions WHERE account=? ORDER BY rowid");
+	sqlite3_stmt *st = db_prep(c->db, "SELECT arn, account, topic, protocol, endpoint"
+					  " FROM sns_subscriptions WHERE account=? ORDER BY rowid");
 	sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
 	subscriptions(out, st);
 	sqlite3_finalize(st);
@@ -339,8 +336,8 @@ static bool op_list_subs_by_topic(struct cloud *c, const char *account, const cJ
 		return false;
 	char tarn[320];
 	topic_arn(acct, name, tarn, sizeof(tarn));
-	sqlite3_stmt *st = prep(c, "SELECT arn, account, topic, protocol, endpoint"
-				   " FROM sns_subscriptions WHERE topic=? ORDER BY rowid");
+	sqlite3_stmt *st = db_prep(c->db, "SELECT arn, account, topic, protocol, endpoint"
+					  " FROM sns_subscriptions WHERE topic=? ORDER BY rowid");
 	sqlite3_bind_text(st, 1, tarn, -1, SQLITE_STATIC);
 	subscriptions(out, st);
 	sqlite3_finalize(st);
@@ -362,7 +359,7 @@ static bool op_get_topic_attrs(struct cloud *c, const char *account, const cJSON
 		return false;
 	char tarn[320], n[32];
 	topic_arn(acct, name, tarn, sizeof(tarn));
-	sqlite3_stmt *st = prep(c, "SELECT count(*) FROM sns_subscriptions WHERE topic=?");
+	sqlite3_stmt *st = db_prep(c->db, "SELECT count(*) FROM sns_subscriptions WHERE topic=?");
 	sqlite3_bind_text(st, 1, tarn, -1, SQLITE_STATIC);
 	snprintf(n, sizeof(n), "%d",
 		 sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0);
@@ -373,7 +370,7 @@ static bool op_get_topic_attrs(struct cloud *c, const char *account, const cJSON
 	entry(out, "SubscriptionsConfirmed", n);
 	entry(out, "SubscriptionsPending", "0");
 	entry(out, "SubscriptionsDeleted", "0");
-	st = prep(c, "SELECT attrs FROM sns_topics WHERE account=? AND name=?");
+	st = db_prep(c->db, "SELECT attrs FROM sns_topics WHERE account=? AND name=?");
 	sqlite3_bind_text(st, 1, acct, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
 	cJSON *attrs = sqlite3_step(st) == SQLITE_ROW
@@ -400,7 +397,7 @@ static bool op_get_topic_attrs(struct cloud *c, const char *account, const cJSON
 static bool set_attr(struct cloud *c, const char *sql_get, const char *sql_set, const char *key,
 		     const char *key2, const char *name, const char *value)
 {
-	sqlite3_stmt *st = prep(c, sql_get);
+	sqlite3_stmt *st = db_prep(c->db, sql_get);
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	if (key2)
 		sqlite3_bind_text(st, 2, key2, -1, SQLITE_STATIC);
@@ -416,7 +413,7 @@ static bool set_attr(struct cloud *c, const char *sql_get, const char *sql_set, 
 		cJSON_AddStringToObject(attrs, name, value ? value : "");
 	char *text = cJSON_PrintUnformatted(attrs);
 	cJSON_Delete(attrs);
-	st = prep(c, sql_set);
+	st = db_prep(c->db, sql_set);
 	sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
 	if (key2)
@@ -464,7 +461,8 @@ static bool op_set_sub_attrs(struct cloud *c, const char *account, const cJSON *
 	bool policy = strcmp(attr, "FilterPolicy") == 0;
 	if (policy || strcmp(attr, "FilterPolicyScope") == 0) {
 		/* Each is checked against the other as the subscription has it. */
-		sqlite3_stmt *st = prep(c, "SELECT attrs FROM sns_subscriptions WHERE arn=?");
+		sqlite3_stmt *st =
+			db_prep(c->db, "SELECT attrs FROM sns_subscriptions WHERE arn=?");
 		sqlite3_bind_text(st, 1, arn, -1, SQLITE_STATIC);
 		cJSON *have = sqlite3_step(st) == SQLITE_ROW
 				      ? cJSON_Parse((const char *)sqlite3_column_text(st, 0))
@@ -491,8 +489,8 @@ static bool op_get_sub_attrs(struct cloud *c, const char *account, const cJSON *
 	const char *arn = query_str(in, "SubscriptionArn");
 	if (!arn)
 		return INVALID(e, "Invalid parameter: SubscriptionArn");
-	sqlite3_stmt *st = prep(c, "SELECT account, topic, protocol, endpoint, attrs"
-				   " FROM sns_subscriptions WHERE arn=?");
+	sqlite3_stmt *st = db_prep(c->db, "SELECT account, topic, protocol, endpoint, attrs"
+					  " FROM sns_subscriptions WHERE arn=?");
 	sqlite3_bind_text(st, 1, arn, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_ROW) {
 		sqlite3_finalize(st);
@@ -597,8 +595,8 @@ static void fan_out(struct cloud *c, const char *account, const char *topic, con
 {
 	struct vec subs = VEC_INIT;
 	pthread_mutex_lock(&c->db->mu);
-	sqlite3_stmt *st = prep(c, "SELECT arn, protocol, endpoint, attrs, account"
-				   " FROM sns_subscriptions WHERE topic=? ORDER BY rowid");
+	sqlite3_stmt *st = db_prep(c->db, "SELECT arn, protocol, endpoint, attrs, account"
+					  " FROM sns_subscriptions WHERE topic=? ORDER BY rowid");
 	sqlite3_bind_text(st, 1, topic, -1, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct sub *s = xcalloc(1, sizeof(*s));
@@ -667,7 +665,8 @@ static void fan_out(struct cloud *c, const char *account, const char *topic, con
 				body = json;
 			}
 			pthread_mutex_lock(&c->db->mu);
-			st = prep(c, "INSERT INTO sns_mailbox(account, address, topic, subject,"
+			st = db_prep(c->db,
+				     "INSERT INTO sns_mailbox(account, address, topic, subject,"
 				     " message, message_id, ts) VALUES(?,?,?,?,?,?,?)");
 			sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
 			sqlite3_bind_text(st, 2, s->endpoint, -1, SQLITE_STATIC);
@@ -947,9 +946,9 @@ void sns_mailbox(struct cloud *c, const char *account, const struct http_req *re
 	cJSON *arr = cJSON_AddArrayToObject(o, "messages");
 	pthread_mutex_lock(&c->db->mu);
 	sqlite3_stmt *st =
-		prep(c, "SELECT address, topic, subject, message, message_id, ts"
-			" FROM sns_mailbox WHERE account=? AND (?2 IS NULL OR address=?2)"
-			" ORDER BY seq");
+		db_prep(c->db, "SELECT address, topic, subject, message, message_id, ts"
+			       " FROM sns_mailbox WHERE account=? AND (?2 IS NULL OR address=?2)"
+			       " ORDER BY seq");
 	sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
 	if (address)
 		sqlite3_bind_text(st, 2, address, -1, SQLITE_STATIC);
@@ -1010,7 +1009,7 @@ static void reset(struct cloud *c, const char *account)
 					    "DELETE FROM sns_mailbox WHERE account=?" };
 	pthread_mutex_lock(&c->db->mu);
 	for (size_t i = 0; i < sizeof(sqls) / sizeof(sqls[0]); i++) {
-		sqlite3_stmt *st = prep(c, sqls[i]);
+		sqlite3_stmt *st = db_prep(c->db, sqls[i]);
 		if (st) {
 			sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
 			sqlite3_step(st);

@@ -14,6 +14,7 @@
 
 #include "cloud/clock/vclock.h"
 #include "cloud/http/aws.h"
+#include "cloud/proto/proto.h"
 #include "cloud/query/query.h"
 #include "cloud/state.h"
 #include "cloud/svc/svc.h"
@@ -84,20 +85,10 @@ static int64_t now_ms(struct cloud *c, const char *account)
 }
 
 /* Database access; the caller holds c->db->mu. */
-static sqlite3_stmt *prep(struct cloud *c, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(c->db->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		fprintf(stderr, "lambda-tutor: sqs: %s\n", sqlite3_errmsg(c->db->db));
-		return NULL;
-	}
-	return st;
-}
-
 static bool queue_load(struct cloud *c, const char *account, const char *name, struct queue *q)
 {
-	sqlite3_stmt *st = prep(c, "SELECT attrs, created, modified FROM sqs_queues"
-				   " WHERE account=? AND name=?");
+	sqlite3_stmt *st = db_prep(c->db, "SELECT attrs, created, modified FROM sqs_queues"
+					  " WHERE account=? AND name=?");
 	if (!st)
 		return false;
 	sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
@@ -118,8 +109,8 @@ static bool queue_load(struct cloud *c, const char *account, const char *name, s
 
 static bool queue_save(struct cloud *c, const struct queue *q)
 {
-	sqlite3_stmt *st = prep(c, "INSERT OR REPLACE INTO sqs_queues(account, name, attrs,"
-				   " created, modified) VALUES(?,?,?,?,?)");
+	sqlite3_stmt *st = db_prep(c->db, "INSERT OR REPLACE INTO sqs_queues(account, name, attrs,"
+					  " created, modified) VALUES(?,?,?,?,?)");
 	if (!st)
 		return false;
 	char *text = cJSON_PrintUnformatted(q->attrs);
@@ -461,7 +452,8 @@ static bool op_list(struct cloud *c, const char *account, const cJSON *in, cJSON
 	if (!query_int(in, "MaxResults", &max, &given) || max < 1 || max > 1000)
 		return BAD_VALUE(e, "Value for parameter MaxResults is invalid. Reason: must be "
 				    "between 1 and 1000.");
-	sqlite3_stmt *st = prep(c, "SELECT name FROM sqs_queues WHERE account=? ORDER BY name");
+	sqlite3_stmt *st =
+		db_prep(c->db, "SELECT name FROM sqs_queues WHERE account=? ORDER BY name");
 	if (!st)
 		return aws_err_set(e, 500, "InternalError", "The queues could not be read.");
 	sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
@@ -492,7 +484,7 @@ static void forget_queue_ids(struct cloud *c, const struct queue *q)
 		"DELETE FROM sqs_attempts WHERE account=? AND queue=?"
 	};
 	for (size_t i = 0; i < sizeof(sqls) / sizeof(sqls[0]); i++) {
-		sqlite3_stmt *st = prep(c, sqls[i]);
+		sqlite3_stmt *st = db_prep(c->db, sqls[i]);
 		if (st) {
 			sqlite3_bind_text(st, 1, q->account, -1, SQLITE_STATIC);
 			sqlite3_bind_text(st, 2, q->name, -1, SQLITE_STATIC);
@@ -524,14 +516,14 @@ static bool op_delete_queue(struct cloud *c, const char *account, const cJSON *i
 	struct queue q = { 0 };
 	if (!request_queue(c, in, &q, e))
 		return false;
-	sqlite3_stmt *st = prep(c, "DELETE FROM sqs_messages WHERE account=? AND queue=?");
+	sqlite3_stmt *st = db_prep(c->db, "DELETE FROM sqs_messages WHERE account=? AND queue=?");
 	sqlite3_bind_text(st, 1, q.account, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, q.name, -1, SQLITE_STATIC);
 	sqlite3_step(st);
 	sqlite3_finalize(st);
 	forget_queue_ids(c, &q);
 	forget_purge(c, q.account, q.name);
-	st = prep(c, "DELETE FROM sqs_queues WHERE account=? AND name=?");
+	st = db_prep(c->db, "DELETE FROM sqs_queues WHERE account=? AND name=?");
 	sqlite3_bind_text(st, 1, q.account, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, q.name, -1, SQLITE_STATIC);
 	sqlite3_step(st);
@@ -567,7 +559,7 @@ static bool op_purge(struct cloud *c, const char *account, const cJSON *in, cJSO
 		queue_release(&q);
 		return false;
 	}
-	sqlite3_stmt *st = prep(c, "DELETE FROM sqs_messages WHERE account=? AND queue=?");
+	sqlite3_stmt *st = db_prep(c->db, "DELETE FROM sqs_messages WHERE account=? AND queue=?");
 	sqlite3_bind_text(st, 1, q.account, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, q.name, -1, SQLITE_STATIC);
 	sqlite3_step(st);
@@ -584,7 +576,7 @@ static long long count_where(struct cloud *c, const struct queue *q, const char 
 {
 	char *sql = xasprintf(
 		"SELECT count(*) FROM sqs_messages WHERE account=? AND queue=? AND %s", cond);
-	sqlite3_stmt *st = prep(c, sql);
+	sqlite3_stmt *st = db_prep(c->db, sql);
 	free(sql);
 	if (!st)
 		return 0;
@@ -931,9 +923,9 @@ static bool insert_message(struct cloud *c, const struct queue *q, const char *b
 	/* Past the highest row ever stored (sqs_seq, kept by a trigger), so that a sequence
 	 * number is never given twice, even after the newest messages were deleted. */
 	sqlite3_stmt *st =
-		prep(c, "INSERT INTO sqs_messages(seq, account, queue, id, body, attrs,"
-			" md5, md5_attrs, sent, visible, sender, grp, dedup)"
-			" VALUES((SELECT last + 1 FROM sqs_seq),?,?,?,?,?,?,?,?,?,?,?,?)");
+		db_prep(c->db, "INSERT INTO sqs_messages(seq, account, queue, id, body, attrs,"
+			       " md5, md5_attrs, sent, visible, sender, grp, dedup)"
+			       " VALUES((SELECT last + 1 FROM sqs_seq),?,?,?,?,?,?,?,?,?,?,?,?)");
 	if (!st)
 		return false;
 	if (ids->group)
@@ -991,8 +983,8 @@ static char *dedup_key(const struct queue *q, const struct msg_ids *ids)
 static bool dedup_seen(struct cloud *c, const struct queue *q, const char *key, int64_t now,
 		       char id[37], long long *seq)
 {
-	sqlite3_stmt *st = prep(c, "DELETE FROM sqs_dedup WHERE account=? AND queue=? AND"
-				   " expires<=?");
+	sqlite3_stmt *st = db_prep(c->db, "DELETE FROM sqs_dedup WHERE account=? AND queue=? AND"
+					  " expires<=?");
 	if (st) {
 		sqlite3_bind_text(st, 1, q->account, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, q->name, -1, SQLITE_STATIC);
@@ -1000,7 +992,7 @@ static bool dedup_seen(struct cloud *c, const struct queue *q, const char *key, 
 		sqlite3_step(st);
 	}
 	sqlite3_finalize(st);
-	st = prep(c, "SELECT id, seq FROM sqs_dedup WHERE account=? AND queue=? AND key=?");
+	st = db_prep(c->db, "SELECT id, seq FROM sqs_dedup WHERE account=? AND queue=? AND key=?");
 	if (!st)
 		return false;
 	sqlite3_bind_text(st, 1, q->account, -1, SQLITE_STATIC);
@@ -1018,8 +1010,9 @@ static bool dedup_seen(struct cloud *c, const struct queue *q, const char *key, 
 static void dedup_remember(struct cloud *c, const struct queue *q, const char *key, const char *id,
 			   long long seq, int64_t now)
 {
-	sqlite3_stmt *st = prep(c, "INSERT OR REPLACE INTO sqs_dedup(account, queue, key, id, seq,"
-				   " expires) VALUES(?,?,?,?,?,?)");
+	sqlite3_stmt *st =
+		db_prep(c->db, "INSERT OR REPLACE INTO sqs_dedup(account, queue, key, id, seq,"
+			       " expires) VALUES(?,?,?,?,?,?)");
 	if (!st)
 		return;
 	sqlite3_bind_text(st, 1, q->account, -1, SQLITE_STATIC);
@@ -1215,12 +1208,15 @@ static bool check_batch(const cJSON *entries, struct aws_err *e)
 	return true;
 }
 
+/* A failed entry's Code is what the query protocol names the error, in either protocol
+ * (AWS.SimpleQueueService.MessageNotInflight, ReceiptHandleIsInvalid). */
 static void add_failed(cJSON *failed, const char *id, const struct aws_err *e)
 {
 	cJSON *f = cJSON_CreateObject();
 	cJSON_AddStringToObject(f, "Id", id);
 	cJSON_AddBoolToObject(f, "SenderFault", e->status < 500);
-	cJSON_AddStringToObject(f, "Code", e->code);
+	cJSON_AddStringToObject(f, "Code",
+				proto_error_query_code(proto_service_find("sqs"), e->code));
 	cJSON_AddStringToObject(f, "Message", e->message);
 	cJSON_AddItemToArray(failed, f);
 }
@@ -1400,9 +1396,10 @@ static bool redrive(struct cloud *c, const struct queue *q, long long seq, int r
 	bool moved = false;
 	if (query_int(o, "maxReceiveCount", &max, NULL) && max > 0 && receives >= max &&
 	    parse_arn(target, account, name)) {
-		sqlite3_stmt *st = prep(c, "UPDATE sqs_messages SET account=?, queue=?, receives=0,"
-					   " first_receive=NULL, receipt=NULL, visible=?, sent=?"
-					   " WHERE seq=?");
+		sqlite3_stmt *st =
+			db_prep(c->db, "UPDATE sqs_messages SET account=?, queue=?, receives=0,"
+				       " first_receive=NULL, receipt=NULL, visible=?, sent=?"
+				       " WHERE seq=?");
 		int64_t now = now_ms(c, account);
 		sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
@@ -1426,15 +1423,16 @@ static int candidates(struct cloud *c, const struct queue *q, int64_t now, int c
 		      int *receives)
 {
 	bool fifo = is_fifo(q);
-	sqlite3_stmt *st = prep(
-		c, fifo ? "SELECT seq, receives, grp FROM sqs_messages m"
-			  " WHERE account=?1 AND queue=?2 AND visible<=?3 AND NOT EXISTS("
-			  "  SELECT 1 FROM sqs_messages o WHERE o.account=?1 AND o.queue=?2"
-			  "  AND o.grp=m.grp AND o.visible>?3 AND (o.receives>0 OR o.seq<m.seq))"
-			  " ORDER BY seq LIMIT ?4"
-			: "SELECT seq, receives, grp FROM sqs_messages"
-			  " WHERE account=?1 AND queue=?2 AND visible<=?3 ORDER BY visible, seq"
-			  " LIMIT ?4");
+	sqlite3_stmt *st = db_prep(
+		c->db,
+		fifo ? "SELECT seq, receives, grp FROM sqs_messages m"
+		       " WHERE account=?1 AND queue=?2 AND visible<=?3 AND NOT EXISTS("
+		       "  SELECT 1 FROM sqs_messages o WHERE o.account=?1 AND o.queue=?2"
+		       "  AND o.grp=m.grp AND o.visible>?3 AND (o.receives>0 OR o.seq<m.seq))"
+		       " ORDER BY seq LIMIT ?4"
+		     : "SELECT seq, receives, grp FROM sqs_messages"
+		       " WHERE account=?1 AND queue=?2 AND visible<=?3 ORDER BY visible, seq"
+		       " LIMIT ?4");
 	if (!st)
 		return 0;
 	sqlite3_bind_text(st, 1, q->account, -1, SQLITE_STATIC);
@@ -1474,9 +1472,9 @@ static int take(struct cloud *c, const struct queue *q, int max, long long vt, s
 	cloud_db_exec(c->db, "BEGIN IMMEDIATE");
 	/* The candidates are chosen before any is changed: taking one closes its group. */
 	int found = candidates(c, q, now, cap, seqs, receives);
-	sqlite3_stmt *st = prep(c, "SELECT " GOT_COLUMNS " FROM sqs_messages WHERE seq=?");
-	sqlite3_stmt *up = prep(c, "UPDATE sqs_messages SET receives=?, first_receive=?,"
-				   " receipt=?, visible=? WHERE seq=?");
+	sqlite3_stmt *st = db_prep(c->db, "SELECT " GOT_COLUMNS " FROM sqs_messages WHERE seq=?");
+	sqlite3_stmt *up = db_prep(c->db, "UPDATE sqs_messages SET receives=?, first_receive=?,"
+					  " receipt=?, visible=? WHERE seq=?");
 	if (!st || !up)
 		goto done;
 	for (int k = 0; k < found && n < max; k++) {
@@ -1543,15 +1541,15 @@ static int retake(struct cloud *c, const struct queue *q, const char *attempt, l
 		  struct got *out)
 {
 	int64_t now = now_ms(c, q->account);
-	sqlite3_stmt *st = prep(c, "DELETE FROM sqs_attempts WHERE account=? AND at<=?");
+	sqlite3_stmt *st = db_prep(c->db, "DELETE FROM sqs_attempts WHERE account=? AND at<=?");
 	if (st) {
 		sqlite3_bind_text(st, 1, q->account, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, now - ATTEMPT_MS);
 		sqlite3_step(st);
 	}
 	sqlite3_finalize(st);
-	st = prep(
-		c,
+	st = db_prep(
+		c->db,
 		"SELECT a.seq, a.receipt, a.visible, m.receipt, m.visible, m.receives, " GOT_COLUMNS
 		" FROM sqs_attempts a LEFT JOIN sqs_messages m ON m.seq=a.seq"
 		" AND m.account=a.account AND m.queue=a.queue"
@@ -1586,9 +1584,10 @@ static int retake(struct cloud *c, const struct queue *q, const char *attempt, l
 			got_free(&out[i]);
 		return -2;
 	}
-	sqlite3_stmt *up = prep(c, "UPDATE sqs_messages SET visible=? WHERE seq=?");
-	sqlite3_stmt *ua = prep(c, "UPDATE sqs_attempts SET visible=? WHERE account=? AND queue=?"
-				   " AND attempt=? AND seq=?");
+	sqlite3_stmt *up = db_prep(c->db, "UPDATE sqs_messages SET visible=? WHERE seq=?");
+	sqlite3_stmt *ua =
+		db_prep(c->db, "UPDATE sqs_attempts SET visible=? WHERE account=? AND queue=?"
+			       " AND attempt=? AND seq=?");
 	for (int i = 0; up && ua && i < n; i++) {
 		sqlite3_reset(up);
 		sqlite3_bind_int64(up, 1, out[i].visible);
@@ -1611,8 +1610,9 @@ static int retake(struct cloud *c, const struct queue *q, const char *attempt, l
 static void remember_attempt(struct cloud *c, const struct queue *q, const char *attempt,
 			     const struct got *got, int n)
 {
-	sqlite3_stmt *st = prep(c, "INSERT OR REPLACE INTO sqs_attempts(account, queue, attempt,"
-				   " at, ord, seq, receipt, visible) VALUES(?,?,?,?,?,?,?,?)");
+	sqlite3_stmt *st =
+		db_prep(c->db, "INSERT OR REPLACE INTO sqs_attempts(account, queue, attempt,"
+			       " at, ord, seq, receipt, visible) VALUES(?,?,?,?,?,?,?,?)");
 	int64_t now = now_ms(c, q->account);
 	for (int i = 0; st && i < n; i++) {
 		sqlite3_reset(st);
@@ -1764,8 +1764,9 @@ static long long find_receipt(struct cloud *c, const struct queue *q, const char
 	*exists = false;
 	if (seq < 0)
 		return -1;
-	sqlite3_stmt *st = prep(c, "SELECT receipt FROM sqs_messages WHERE seq=? AND account=?"
-				   " AND queue=?");
+	sqlite3_stmt *st =
+		db_prep(c->db, "SELECT receipt FROM sqs_messages WHERE seq=? AND account=?"
+			       " AND queue=?");
 	sqlite3_bind_int64(st, 1, seq);
 	sqlite3_bind_text(st, 2, q->account, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, q->name, -1, SQLITE_STATIC);
@@ -1793,7 +1794,7 @@ static bool delete_one(struct cloud *c, const struct queue *q, const char *recei
 	/* An older receipt of a message received again, or one already deleted: no-op. */
 	if (!exists || seq < 0)
 		return true;
-	sqlite3_stmt *st = prep(c, "DELETE FROM sqs_messages WHERE seq=?");
+	sqlite3_stmt *st = db_prep(c->db, "DELETE FROM sqs_messages WHERE seq=?");
 	sqlite3_bind_int64(st, 1, seq);
 	sqlite3_step(st);
 	sqlite3_finalize(st);
@@ -1839,7 +1840,7 @@ static bool change_one(struct cloud *c, const struct queue *q, const cJSON *in, 
 			"Value %s for parameter ReceiptHandle is invalid. Reason: Message "
 			"does not exist or is not available for visibility timeout change.",
 			receipt);
-	sqlite3_stmt *st = prep(c, "UPDATE sqs_messages SET visible=? WHERE seq=?");
+	sqlite3_stmt *st = db_prep(c->db, "UPDATE sqs_messages SET visible=? WHERE seq=?");
 	sqlite3_bind_int64(st, 1, now_ms(c, q->account) + vt * 1000);
 	sqlite3_bind_int64(st, 2, seq);
 	sqlite3_step(st);
@@ -1993,8 +1994,8 @@ int sqs_pending(struct cloud *c, const char *queue_arn, int64_t now_ms, int64_t 
 	int n = 0;
 	pthread_mutex_lock(&c->db->mu);
 	/* A FIFO queue's messages behind one in flight in their group wait for it. */
-	sqlite3_stmt *st = prep(
-		c,
+	sqlite3_stmt *st = db_prep(
+		c->db,
 		name_is_fifo(name)
 			? "SELECT count(*) FILTER (WHERE visible <= ?3 AND NOT EXISTS("
 			  "  SELECT 1 FROM sqs_messages o WHERE o.account=?1 AND o.queue=?2"
@@ -2103,7 +2104,7 @@ static void reset(struct cloud *c, const char *account)
 					    "DELETE FROM sqs_attempts WHERE account=?",
 					    "DELETE FROM sqs_queues WHERE account=?" };
 	for (size_t i = 0; i < sizeof(sqls) / sizeof(sqls[0]); i++) {
-		sqlite3_stmt *st = prep(c, sqls[i]);
+		sqlite3_stmt *st = db_prep(c->db, sqls[i]);
 		if (st) {
 			sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
 			sqlite3_step(st);

@@ -59,20 +59,6 @@ static const char NAME_RULE[] =
 	"formed as a path, it can consist of sub-paths divided by slash symbol; each sub-path "
 	"can be formed as a mix of letters, numbers and the following 3 symbols .-_";
 
-static sqlite3_stmt *prep(struct cloud *c, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(c->db->db, sql, -1, &st, NULL) != SQLITE_OK)
-		fprintf(stderr, "lambda-tutor: ssm: %s\n", sqlite3_errmsg(c->db->db));
-	return st;
-}
-
-static const char *col(sqlite3_stmt *st, int i)
-{
-	const char *s = (const char *)sqlite3_column_text(st, i);
-	return s ? s : "";
-}
-
 static const char *str(const cJSON *o, const char *k)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
@@ -236,7 +222,7 @@ struct ver {
 
 static char *dup_col(sqlite3_stmt *st, int i)
 {
-	return sqlite3_column_type(st, i) == SQLITE_NULL ? NULL : xstrdup(col(st, i));
+	return sqlite3_column_type(st, i) == SQLITE_NULL ? NULL : xstrdup(db_col(st, i));
 }
 
 static void ver_read(sqlite3_stmt *st, struct ver *v)
@@ -367,14 +353,17 @@ static bool find_version(struct cloud *c, const char *account, const char *full,
 	char *name = split_selector(full, &sel);
 	sqlite3_stmt *st;
 	if (!sel)
-		st = prep(c, "SELECT " VCOLS " FROM ssm_versions WHERE account=?1 AND name=?2 AND"
+		st = db_prep(c->db,
+			     "SELECT " VCOLS " FROM ssm_versions WHERE account=?1 AND name=?2 AND"
 			     " version=(SELECT version FROM ssm_params WHERE account=?1 AND"
 			     " name=?2)");
 	else if (all_digits(sel))
-		st = prep(c, "SELECT " VCOLS " FROM ssm_versions WHERE account=?1 AND name=?2 AND"
+		st = db_prep(c->db,
+			     "SELECT " VCOLS " FROM ssm_versions WHERE account=?1 AND name=?2 AND"
 			     " version=?3");
 	else
-		st = prep(c, "SELECT " VCOLS " FROM ssm_versions WHERE account=?1 AND name=?2 AND"
+		st = db_prep(c->db,
+			     "SELECT " VCOLS " FROM ssm_versions WHERE account=?1 AND name=?2 AND"
 			     " EXISTS(SELECT 1 FROM json_each(labels) WHERE value=?4)");
 	bind(st, 1, account);
 	bind(st, 2, name);
@@ -389,8 +378,9 @@ static bool find_version(struct cloud *c, const char *account, const char *full,
 	if (!found) {
 		bool exists = false;
 		if (all_digits(sel)) {
-			sqlite3_stmt *q = prep(c, "SELECT 1 FROM ssm_params WHERE account=? AND"
-						  " name=?");
+			sqlite3_stmt *q =
+				db_prep(c->db, "SELECT 1 FROM ssm_params WHERE account=? AND"
+					       " name=?");
 			bind(q, 1, account);
 			bind(q, 2, name);
 			exists = sqlite3_step(q) == SQLITE_ROW;
@@ -583,13 +573,14 @@ static bool filter_match(struct cloud *c, const char *account, const struct ver 
 		return false;
 	}
 	if (str_starts_with(key, "tag:")) {
-		sqlite3_stmt *st = prep(c, "SELECT value FROM ssm_tags WHERE account=? AND name=?"
-					   " AND tag=?");
+		sqlite3_stmt *st =
+			db_prep(c->db, "SELECT value FROM ssm_tags WHERE account=? AND name=?"
+				       " AND tag=?");
 		bind(st, 1, account);
 		bind(st, 2, v->name);
 		bind(st, 3, key + 4);
 		bool has = sqlite3_step(st) == SQLITE_ROW;
-		char *tv = has ? xstrdup(col(st, 0)) : NULL;
+		char *tv = has ? xstrdup(db_col(st, 0)) : NULL;
 		sqlite3_finalize(st);
 		bool match = has && cJSON_GetArraySize(vals) == 0;
 		cJSON_ArrayForEach(it, vals) match =
@@ -671,10 +662,11 @@ static bool filters_valid(const cJSON *filters, bool by_path, struct aws_err *er
 /* Every latest version of account's parameters after `after`, by name. Database locked. */
 static void latest_versions(struct cloud *c, const char *account, const char *after, struct vers *l)
 {
-	sqlite3_stmt *st = prep(c, "SELECT " VCOLS " FROM ssm_versions v WHERE account=?1 AND"
-				   " (?2 IS NULL OR name > ?2) AND version=(SELECT version FROM"
-				   " ssm_params p WHERE p.account=?1 AND p.name=v.name) ORDER BY"
-				   " name");
+	sqlite3_stmt *st =
+		db_prep(c->db, "SELECT " VCOLS " FROM ssm_versions v WHERE account=?1 AND"
+			       " (?2 IS NULL OR name > ?2) AND version=(SELECT version FROM"
+			       " ssm_params p WHERE p.account=?1 AND p.name=v.name) ORDER BY"
+			       " name");
 	bind(st, 1, account);
 	bind(st, 2, after);
 	while (sqlite3_step(st) == SQLITE_ROW)
@@ -823,8 +815,9 @@ static cJSON *op_history(struct svc_call *call, const cJSON *in, struct aws_err 
 	int from = after ? atoi(after) : 0;
 	struct vers l = { 0 };
 	pthread_mutex_lock(&c->db->mu);
-	sqlite3_stmt *st = prep(c, "SELECT " VCOLS " FROM ssm_versions WHERE account=? AND name=?"
-				   " AND version > ? ORDER BY version LIMIT ?");
+	sqlite3_stmt *st =
+		db_prep(c->db, "SELECT " VCOLS " FROM ssm_versions WHERE account=? AND name=?"
+			       " AND version > ? ORDER BY version LIMIT ?");
 	bind(st, 1, account);
 	bind(st, 2, name);
 	sqlite3_bind_int(st, 3, from);
@@ -865,14 +858,14 @@ static cJSON *op_history(struct svc_call *call, const cJSON *in, struct aws_err 
 /* The parameter's current version and tier; 0 when it does not exist. Database locked. */
 static int current(struct cloud *c, const char *account, const char *name, char tier[32])
 {
-	sqlite3_stmt *st = prep(c, "SELECT version, tier FROM ssm_params WHERE account=? AND"
-				   " name=?");
+	sqlite3_stmt *st = db_prep(c->db, "SELECT version, tier FROM ssm_params WHERE account=? AND"
+					  " name=?");
 	bind(st, 1, account);
 	bind(st, 2, name);
 	int v = 0;
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		v = sqlite3_column_int(st, 0);
-		snprintf(tier, 32, "%s", col(st, 1));
+		snprintf(tier, 32, "%s", db_col(st, 1));
 	}
 	sqlite3_finalize(st);
 	return v;
@@ -883,8 +876,9 @@ static bool put_tags(struct cloud *c, const char *account, const char *name, con
 	const cJSON *t;
 	cJSON_ArrayForEach(t, tags)
 	{
-		sqlite3_stmt *st = prep(c, "INSERT OR REPLACE INTO ssm_tags(account, name, tag,"
-					   " value) VALUES(?, ?, ?, ?)");
+		sqlite3_stmt *st =
+			db_prep(c->db, "INSERT OR REPLACE INTO ssm_tags(account, name, tag,"
+				       " value) VALUES(?, ?, ?, ?)");
 		bind(st, 1, account);
 		bind(st, 2, name);
 		bind(st, 3, str(t, "Key"));
@@ -1031,15 +1025,15 @@ static cJSON *op_put_parameter(struct svc_call *call, const cJSON *in, struct aw
 		goto done;
 	}
 	if (version >= MAX_VERSIONS) {
-		sqlite3_stmt *st = prep(c, "SELECT version, labels FROM ssm_versions WHERE"
-					   " account=? AND name=? ORDER BY version LIMIT 1");
+		sqlite3_stmt *st = db_prep(c->db, "SELECT version, labels FROM ssm_versions WHERE"
+						  " account=? AND name=? ORDER BY version LIMIT 1");
 		bind(st, 1, account);
 		bind(st, 2, name);
 		int oldest = 0;
 		bool labelled = false;
 		if (sqlite3_step(st) == SQLITE_ROW) {
 			oldest = sqlite3_column_int(st, 0);
-			labelled = strcmp(col(st, 1), "[]") != 0;
+			labelled = strcmp(db_col(st, 1), "[]") != 0;
 		}
 		sqlite3_finalize(st);
 		if (labelled) {
@@ -1052,7 +1046,8 @@ static cJSON *op_put_parameter(struct svc_call *call, const cJSON *in, struct aw
 				    name, oldest);
 			goto done;
 		}
-		st = prep(c, "DELETE FROM ssm_versions WHERE account=? AND name=? AND version=?");
+		st = db_prep(c->db,
+			     "DELETE FROM ssm_versions WHERE account=? AND name=? AND version=?");
 		bind(st, 1, account);
 		bind(st, 2, name);
 		sqlite3_bind_int(st, 3, oldest);
@@ -1068,9 +1063,10 @@ static cJSON *op_put_parameter(struct svc_call *call, const cJSON *in, struct aw
 	if (!desc && had)
 		desc = prev.description;
 	const char *pat = pattern ? pattern : had ? prev.pattern : NULL;
-	sqlite3_stmt *st = prep(c, "INSERT INTO ssm_versions(account, name, version, type, value,"
-				   " key_id, description, pattern, data_type, tier, modified,"
-				   " modified_by) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	sqlite3_stmt *st =
+		db_prep(c->db, "INSERT INTO ssm_versions(account, name, version, type, value,"
+			       " key_id, description, pattern, data_type, tier, modified,"
+			       " modified_by) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 	bind(st, 1, account);
 	bind(st, 2, name);
 	sqlite3_bind_int(st, 3, version + 1);
@@ -1086,8 +1082,8 @@ static cJSON *op_put_parameter(struct svc_call *call, const cJSON *in, struct aw
 	bool ok = sqlite3_step(st) == SQLITE_DONE;
 	sqlite3_finalize(st);
 	ver_release(&prev);
-	st = prep(c, "INSERT OR REPLACE INTO ssm_params(account, name, version, tier)"
-		     " VALUES(?, ?, ?, ?)");
+	st = db_prep(c->db, "INSERT OR REPLACE INTO ssm_params(account, name, version, tier)"
+			    " VALUES(?, ?, ?, ?)");
 	bind(st, 1, account);
 	bind(st, 2, name);
 	sqlite3_bind_int(st, 3, version + 1);
@@ -1143,12 +1139,13 @@ static cJSON *op_label(struct svc_call *call, const cJSON *in, struct aws_err *e
 		aws_err_set(err, 400, "ParameterNotFound", "%s", "");
 		goto done;
 	}
-	sqlite3_stmt *st = prep(c, "SELECT labels FROM ssm_versions WHERE account=? AND name=? AND"
-				   " version=?");
+	sqlite3_stmt *st =
+		db_prep(c->db, "SELECT labels FROM ssm_versions WHERE account=? AND name=? AND"
+			       " version=?");
 	bind(st, 1, account);
 	bind(st, 2, name);
 	sqlite3_bind_int(st, 3, version);
-	cJSON *have = sqlite3_step(st) == SQLITE_ROW ? cJSON_Parse(col(st, 0)) : NULL;
+	cJSON *have = sqlite3_step(st) == SQLITE_ROW ? cJSON_Parse(db_col(st, 0)) : NULL;
 	sqlite3_finalize(st);
 	if (!have) {
 		aws_err_set(err, 400, "ParameterVersionNotFound",
@@ -1166,7 +1163,8 @@ static cJSON *op_label(struct svc_call *call, const cJSON *in, struct aws_err *e
 			continue;
 		}
 		/* A label names one version: it moves here from wherever it was. */
-		st = prep(c, "UPDATE ssm_versions SET labels=(SELECT json_group_array(value) FROM"
+		st = db_prep(c->db,
+			     "UPDATE ssm_versions SET labels=(SELECT json_group_array(value) FROM"
 			     " json_each(labels) WHERE value<>?1) WHERE account=?2 AND name=?3 AND"
 			     " version<>?4 AND EXISTS(SELECT 1 FROM json_each(labels) WHERE"
 			     " value=?1)");
@@ -1193,7 +1191,8 @@ static cJSON *op_label(struct svc_call *call, const cJSON *in, struct aws_err *e
 		goto done;
 	}
 	char *text = cJSON_PrintUnformatted(have);
-	st = prep(c, "UPDATE ssm_versions SET labels=? WHERE account=? AND name=? AND version=?");
+	st = db_prep(c->db,
+		     "UPDATE ssm_versions SET labels=? WHERE account=? AND name=? AND version=?");
 	bind(st, 1, text);
 	bind(st, 2, account);
 	bind(st, 3, name);
@@ -1227,12 +1226,13 @@ static cJSON *op_unlabel(struct svc_call *call, const cJSON *in, struct aws_err 
 		aws_err_set(err, 400, "ParameterNotFound", "%s", "");
 		goto done;
 	}
-	sqlite3_stmt *st = prep(c, "SELECT labels FROM ssm_versions WHERE account=? AND name=? AND"
-				   " version=?");
+	sqlite3_stmt *st =
+		db_prep(c->db, "SELECT labels FROM ssm_versions WHERE account=? AND name=? AND"
+			       " version=?");
 	bind(st, 1, account);
 	bind(st, 2, name);
 	sqlite3_bind_int(st, 3, version);
-	cJSON *have = sqlite3_step(st) == SQLITE_ROW ? cJSON_Parse(col(st, 0)) : NULL;
+	cJSON *have = sqlite3_step(st) == SQLITE_ROW ? cJSON_Parse(db_col(st, 0)) : NULL;
 	sqlite3_finalize(st);
 	if (!have) {
 		aws_err_set(err, 400, "ParameterVersionNotFound",
@@ -1263,7 +1263,8 @@ static cJSON *op_unlabel(struct svc_call *call, const cJSON *in, struct aws_err 
 		}
 	}
 	char *text = cJSON_PrintUnformatted(have);
-	st = prep(c, "UPDATE ssm_versions SET labels=? WHERE account=? AND name=? AND version=?");
+	st = db_prep(c->db,
+		     "UPDATE ssm_versions SET labels=? WHERE account=? AND name=? AND version=?");
 	bind(st, 1, text);
 	bind(st, 2, account);
 	bind(st, 3, name);
@@ -1289,7 +1290,7 @@ static bool delete_one(struct cloud *c, const char *account, const char *name)
 	};
 	bool existed = false;
 	for (size_t i = 0; i < sizeof(sqls) / sizeof(sqls[0]); i++) {
-		sqlite3_stmt *st = prep(c, sqls[i]);
+		sqlite3_stmt *st = db_prep(c->db, sqls[i]);
 		bind(st, 1, account);
 		bind(st, 2, name);
 		sqlite3_step(st);
@@ -1381,8 +1382,9 @@ static cJSON *op_remove_tags(struct svc_call *call, const cJSON *in, struct aws_
 		const cJSON *k;
 		cJSON_ArrayForEach(k, cJSON_GetObjectItemCaseSensitive(in, "TagKeys"))
 		{
-			sqlite3_stmt *st = prep(c, "DELETE FROM ssm_tags WHERE account=? AND name=?"
-						   " AND tag=?");
+			sqlite3_stmt *st =
+				db_prep(c->db, "DELETE FROM ssm_tags WHERE account=? AND name=?"
+					       " AND tag=?");
 			bind(st, 1, account);
 			bind(st, 2, str(in, "ResourceId"));
 			bind(st, 3, k->valuestring);
@@ -1406,14 +1408,15 @@ static cJSON *op_list_tags(struct svc_call *call, const cJSON *in, struct aws_er
 	if (tag_target(c, in, account, err)) {
 		out = cJSON_CreateObject();
 		cJSON *arr = cJSON_AddArrayToObject(out, "TagList");
-		sqlite3_stmt *st = prep(c, "SELECT tag, value FROM ssm_tags WHERE account=? AND"
-					   " name=? ORDER BY tag");
+		sqlite3_stmt *st =
+			db_prep(c->db, "SELECT tag, value FROM ssm_tags WHERE account=? AND"
+				       " name=? ORDER BY tag");
 		bind(st, 1, account);
 		bind(st, 2, str(in, "ResourceId"));
 		while (sqlite3_step(st) == SQLITE_ROW) {
 			cJSON *t = cJSON_CreateObject();
-			cJSON_AddStringToObject(t, "Key", col(st, 0));
-			cJSON_AddStringToObject(t, "Value", col(st, 1));
+			cJSON_AddStringToObject(t, "Key", db_col(st, 0));
+			cJSON_AddStringToObject(t, "Value", db_col(st, 1));
 			cJSON_AddItemToArray(arr, t);
 		}
 		sqlite3_finalize(st);
@@ -1431,7 +1434,7 @@ static void reset(struct cloud *c, const char *account)
 					    "DELETE FROM ssm_params WHERE account=?" };
 	pthread_mutex_lock(&c->db->mu);
 	for (size_t i = 0; i < sizeof(sqls) / sizeof(sqls[0]); i++) {
-		sqlite3_stmt *st = prep(c, sqls[i]);
+		sqlite3_stmt *st = db_prep(c->db, sqls[i]);
 		bind(st, 1, account);
 		sqlite3_step(st);
 		sqlite3_finalize(st);
