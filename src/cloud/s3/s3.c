@@ -56,6 +56,8 @@ static const char *const migrations[] = {
 	/* 1 -> 2: an object's tags, and the tags an upload gives its object (a TagSet, JSON). */
 	"ALTER TABLE s3_objects ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';"
 	"ALTER TABLE s3_uploads ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';",
+	/* 2 -> 3: a bucket's policy (the document as given). */
+	"ALTER TABLE s3_buckets ADD COLUMN policy TEXT;",
 };
 
 static bool s3_start(struct cloud *c, struct error *err)
@@ -393,6 +395,83 @@ static cJSON *op_get_notification(struct svc_call *call, const cJSON *in, struct
 static cJSON *op_get_notification_old(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
 	return notification_out(call, in, err, true);
+}
+
+/* ---- bucket policy ---- */
+
+/* The bucket's policy (caller frees), or NULL with NoSuchBucketPolicy or why not in err. */
+static char *policy_read(struct svc_call *call, const char *bucket, struct aws_err *err)
+{
+	struct cloud *c = call->cloud;
+	if (!bucket_owned(c, call->caller->account, bucket, err))
+		return NULL;
+	char *doc = NULL;
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *q = db_prep(c->db, "SELECT policy FROM s3_buckets WHERE name=?");
+	sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
+	if (q && sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0))
+		doc = xstrdup((const char *)sqlite3_column_text(q, 0));
+	sqlite3_finalize(q);
+	pthread_mutex_unlock(&c->db->mu);
+	if (!doc)
+		bucket_err(err, 404, "NoSuchBucketPolicy", bucket,
+			   "The bucket policy does not exist");
+	return doc;
+}
+
+static bool policy_write(struct cloud *c, const char *bucket, const char *doc)
+{
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *q = db_prep(c->db, "UPDATE s3_buckets SET policy=? WHERE name=?");
+	sqlite3_bind_text(q, 1, doc, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, bucket, -1, SQLITE_STATIC);
+	bool ok = q && sqlite3_step(q) == SQLITE_DONE;
+	sqlite3_finalize(q);
+	pthread_mutex_unlock(&c->db->mu);
+	return ok;
+}
+
+static cJSON *op_get_bucket_policy(struct svc_call *call, const cJSON *in, struct aws_err *err)
+{
+	char *doc = policy_read(call, query_str(in, "Bucket"), err);
+	if (!doc)
+		return NULL;
+	cJSON *out = cJSON_CreateObject();
+	cJSON_AddStringToObject(out, "Policy", doc);
+	free(doc);
+	return out;
+}
+
+/* A policy is kept as written once it is a JSON object with statements; S3 refuses the rest
+ * as MalformedPolicy. */
+static cJSON *op_put_bucket_policy(struct svc_call *call, const cJSON *in, struct aws_err *err)
+{
+	const char *bucket = query_str(in, "Bucket"), *doc = query_str(in, "Policy");
+	if (!bucket_owned(call->cloud, call->caller->account, bucket, err))
+		return NULL;
+	cJSON *parsed = doc ? cJSON_Parse(doc) : NULL;
+	const cJSON *st = cJSON_GetObjectItemCaseSensitive(parsed, "Statement");
+	bool object = cJSON_IsObject(parsed);
+	bool statements = cJSON_IsArray(st) || cJSON_IsObject(st);
+	cJSON_Delete(parsed);
+	if (!object || !statements) {
+		aws_err_set(err, 400, "MalformedPolicy", "%s",
+			    !object ? "Policies must be valid JSON and the first byte must be '{'"
+				    : "Missing required field Statement");
+		return NULL;
+	}
+	if (!policy_write(call->cloud, bucket, doc))
+		return aws_err_set(err, 500, "InternalError", "cannot record the policy"), NULL;
+	return cJSON_CreateObject();
+}
+
+static cJSON *op_delete_bucket_policy(struct svc_call *call, const cJSON *in, struct aws_err *err)
+{
+	const char *bucket = query_str(in, "Bucket");
+	if (!bucket_owned(call->cloud, call->caller->account, bucket, err))
+		return NULL;
+	policy_write(call->cloud, bucket, NULL);
+	return cJSON_CreateObject();
 }
 
 /* The one region's buckets: an empty LocationConstraint, as S3 answers for us-east-1. */
@@ -822,6 +901,16 @@ static bool md5_file(const char *path, char out[33], long long *size)
 static bool key_err(struct aws_err *err, int status, const char *code, const char *key,
 		    const char *fmt, ...) XALLOC_PRINTF(5, 6);
 
+/* One more element S3 puts in an error (ActualObjectSize, UploadId...); false, for return. */
+static bool err_field(struct aws_err *err, const char *name, const char *value)
+{
+	if (!err->fields)
+		err->fields = cJSON_CreateObject();
+	cJSON_DeleteItemFromObjectCaseSensitive(err->fields, name);
+	cJSON_AddStringToObject(err->fields, name, value ? value : "");
+	return false;
+}
+
 static bool key_err(struct aws_err *err, int status, const char *code, const char *key,
 		    const char *fmt, ...)
 {
@@ -1066,8 +1155,31 @@ static bool digest_ok(const cJSON *in, const char *md5, const char *key, struct 
 	free(raw);
 	if (strcmp(hex, md5) == 0)
 		return true;
-	return key_err(err, 400, hex[0] ? "BadDigest" : "InvalidDigest", key,
+	if (!hex[0]) {
+		aws_err_set(err, 400, "InvalidDigest",
+			    "The Content-MD5 you specified was invalid.");
+		return err_field(err, "Content-MD5", want);
+	}
+	return key_err(err, 400, "BadDigest", key,
 		       "The Content-MD5 you specified did not match what we received.");
+}
+
+/* The storage classes a general purpose bucket takes (OUTPOSTS and EXPRESS_ONEZONE are for
+ * other kinds of bucket). */
+static bool storage_class_ok(const cJSON *in, struct aws_err *err)
+{
+	static const char *const classes[] = { "STANDARD",     "REDUCED_REDUNDANCY",  "STANDARD_IA",
+					       "ONEZONE_IA",   "INTELLIGENT_TIERING", "GLACIER",
+					       "DEEP_ARCHIVE", "GLACIER_IR",          NULL };
+	const char *want = query_str(in, "StorageClass");
+	for (const char *const *k = classes; want && *k; k++)
+		if (strcmp(*k, want) == 0)
+			return true;
+	if (!want)
+		return true;
+	aws_err_set(err, 400, "InvalidStorageClass",
+		    "The storage class you specified is not valid");
+	return err_field(err, "StorageClassRequested", want);
 }
 
 static cJSON *op_put_object(struct svc_call *call, const cJSON *in, struct aws_err *err)
@@ -1081,7 +1193,7 @@ static cJSON *op_put_object(struct svc_call *call, const cJSON *in, struct aws_e
 	if (!bucket_owned(c, account, bucket, err) || !object_key(call, in, &kb, err))
 		goto done;
 	const char *key = strbuf_str(&kb);
-	if (!tags_from_header(in, key, &o.tags, err))
+	if (!storage_class_ok(in, err) || !tags_from_header(in, key, &o.tags, err))
 		goto done;
 	fresh_file_name(o.file);
 	path = object_path(c, account, bucket, o.file);
@@ -1169,6 +1281,49 @@ static void object_out(cJSON *out, const struct s3obj *o)
 		cJSON_Delete(meta);
 }
 
+/* An ETag condition: "*" or a quoted or bare ETag, against the object's. */
+static bool etag_matches(const char *cond, const char *etag)
+{
+	if (strcmp(cond, "*") == 0)
+		return true;
+	size_t n = strlen(cond);
+	if (n >= 2 && cond[0] == '"' && cond[n - 1] == '"')
+		return n - 2 == strlen(etag) && strncmp(cond + 1, etag, n - 2) == 0;
+	return strcmp(cond, etag) == 0;
+}
+
+/*
+ * The conditional headers of GetObject and HeadObject, in S3's order: If-Match, then
+ * If-Unmodified-Since (412 Precondition Failed); If-None-Match, then If-Modified-Since
+ * (304 Not Modified). A HEAD's error has no body, so a client names it by its status.
+ */
+static bool preconditions_hold(const cJSON *in, const struct s3obj *o, bool head,
+			       struct aws_err *err)
+{
+	const char *if_match = query_str(in, "IfMatch");
+	const char *if_none = query_str(in, "IfNoneMatch");
+	const cJSON *since = cJSON_GetObjectItemCaseSensitive(in, "IfModifiedSince");
+	const cJSON *unmod = cJSON_GetObjectItemCaseSensitive(in, "IfUnmodifiedSince");
+	double modified = (double)(o->modified / 1000);
+	const char *failed = NULL;
+	if (if_match && !etag_matches(if_match, o->etag))
+		failed = "If-Match";
+	else if (!if_match && cJSON_IsNumber(unmod) && modified > unmod->valuedouble)
+		failed = "If-Unmodified-Since";
+	if (failed) {
+		aws_err_set(err, 412, head ? "412" : "PreconditionFailed", "%s",
+			    head ? "Precondition Failed"
+				 : "At least one of the pre-conditions you specified did not hold");
+		if (!head)
+			err_field(err, "Condition", failed);
+		return false;
+	}
+	if ((if_none && etag_matches(if_none, o->etag)) ||
+	    (!if_none && cJSON_IsNumber(since) && modified <= since->valuedouble))
+		return aws_err_set(err, 304, "304", "Not Modified");
+	return true;
+}
+
 /*
  * GetObject and HeadObject. A client's body streams from the object's file (the server sends
  * none for HEAD); another service gets it in Body, base64, whole or the range asked for.
@@ -1188,10 +1343,21 @@ static cJSON *object_read(struct svc_call *call, const cJSON *in, struct aws_err
 			head ? "Not Found" : "The specified key does not exist.");
 		goto done;
 	}
+	if (!preconditions_hold(in, &o, head, err))
+		goto done;
+	if (query_str(in, "Range") && cJSON_GetObjectItemCaseSensitive(in, "PartNumber")) {
+		aws_err_set(err, 400, "InvalidRequest",
+			    "Cannot specify both Range header and partNumber query parameter");
+		goto done;
+	}
 	long long off, len;
 	bool ranged;
 	if (!parse_range(query_str(in, "Range"), o.size, &off, &len, &ranged)) {
-		key_err(err, 416, "InvalidRange", key, "The requested range is not satisfiable");
+		char size[24];
+		snprintf(size, sizeof(size), "%lld", o.size);
+		aws_err_set(err, 416, "InvalidRange", "The requested range is not satisfiable");
+		err_field(err, "ActualObjectSize", size);
+		err_field(err, "RangeRequested", query_str(in, "Range"));
 		if (call->resp)
 			http_resp_headerf(call->resp, "Content-Range", "bytes */%lld", o.size);
 		goto done;
@@ -1598,7 +1764,8 @@ static cJSON *op_create_multipart_upload(struct svc_call *call, const cJSON *in,
 	    object_key(call, in, &kb, err)) {
 		char id[49], *tags = NULL;
 		aws_random_hex(id, 48);
-		if (tags_from_header(in, strbuf_str(&kb), &tags, err)) {
+		if (storage_class_ok(in, err) &&
+		    tags_from_header(in, strbuf_str(&kb), &tags, err)) {
 			char *meta = meta_text(in);
 			db_run(call->cloud,
 			       "INSERT INTO s3_uploads(upload_id, bucket, key, ctype, meta, tags) "
@@ -1626,8 +1793,12 @@ static cJSON *op_upload_part(struct svc_call *call, const cJSON *in, struct aws_
 	const char *id = query_str(in, "UploadId");
 	const cJSON *pn = cJSON_GetObjectItemCaseSensitive(in, "PartNumber");
 	if (!cJSON_IsNumber(pn) || pn->valuedouble < 1 || pn->valuedouble > 10000) {
-		key_err(err, 400, "InvalidArgument", strbuf_str(&kb),
-			"Part number must be an integer between 1 and 10000, inclusive");
+		char *v = cJSON_IsNumber(pn) ? xasprintf("%.0f", pn->valuedouble) : xstrdup("");
+		aws_err_set(err, 400, "InvalidArgument",
+			    "Part number must be an integer between 1 and 10000, inclusive");
+		err_field(err, "ArgumentName", "partNumber");
+		err_field(err, "ArgumentValue", v);
+		free(v);
 		goto done;
 	}
 	long part = (long)pn->valuedouble;
@@ -1701,18 +1872,27 @@ static bool parts_join(struct svc_call *call, const char *id, const char *key, c
 		char *w = want + (want[0] == '"');
 		w[strcspn(w, "\"")] = '\0';
 		if (num <= prev) {
-			ok = key_err(err, 400, "InvalidPartOrder", key,
-				     "The list of parts was not in ascending order.");
+			aws_err_set(err, 400, "InvalidPartOrder",
+				    "The list of parts was not in ascending order. Parts must be "
+				    "ordered by part number.");
+			ok = err_field(err, "UploadId", id);
 			break;
 		}
 		prev = num;
 		char *path = part_path(call->cloud, id, num);
 		char got[33];
 		long long size = 0;
-		if (!md5_file(path, got, &size) || strcmp(got, w) != 0)
-			ok = key_err(err, 400, "InvalidPart", key,
-				     "One or more of the specified parts could not be found.");
-		else if (last_size >= 0 && last_size < S3_PART_MIN)
+		if (!md5_file(path, got, &size) || strcmp(got, w) != 0) {
+			char num_text[24];
+			snprintf(num_text, sizeof(num_text), "%ld", num);
+			aws_err_set(err, 400, "InvalidPart",
+				    "One or more of the specified parts could not be found.  The "
+				    "part may not have been uploaded, or the specified entity tag "
+				    "may not match the part's entity tag.");
+			err_field(err, "UploadId", id);
+			err_field(err, "PartNumber", num_text);
+			ok = err_field(err, "ETag", w);
+		} else if (last_size >= 0 && last_size < S3_PART_MIN)
 			ok = entity_too_small(err, last_size, last_num, last_etag);
 		else if (!copy_append(path, out))
 			ok = key_err(err, 500, "InternalError", key, "cannot join the parts");
@@ -1737,9 +1917,7 @@ static bool parts_join(struct svc_call *call, const char *id, const char *key, c
 	if (close(out) != 0 && ok)
 		ok = key_err(err, 500, "InternalError", key, "cannot write the object's file");
 	if (ok && count == 0)
-		ok = key_err(err, 400, "MalformedXML", key,
-			     "The XML you provided was not well-formed or did not validate "
-			     "against our published schema");
+		ok = aws_err_set(err, 400, "InvalidRequest", "You must specify at least one part");
 	if (!ok)
 		return false;
 	for (int i = 0; i < 16; i++)
@@ -1981,12 +2159,14 @@ static const struct svc_op ops[] = {
 	{ "CreateBucket", op_create_bucket },
 	{ "CreateMultipartUpload", op_create_multipart_upload },
 	{ "DeleteBucket", op_delete_bucket },
+	{ "DeleteBucketPolicy", op_delete_bucket_policy },
 	{ "DeleteObject", op_delete_object },
 	{ "DeleteObjectTagging", op_delete_object_tagging },
 	{ "DeleteObjects", op_delete_objects },
 	{ "GetBucketLocation", op_get_bucket_location },
 	{ "GetBucketNotification", op_get_notification_old },
 	{ "GetBucketNotificationConfiguration", op_get_notification },
+	{ "GetBucketPolicy", op_get_bucket_policy },
 	{ "GetObject", op_get_object },
 	{ "GetObjectTagging", op_get_object_tagging },
 	{ "HeadBucket", op_head_bucket },
@@ -1998,6 +2178,7 @@ static const struct svc_op ops[] = {
 	{ "ListParts", op_list_parts },
 	{ "PutBucketNotification", op_put_notification },
 	{ "PutBucketNotificationConfiguration", op_put_notification },
+	{ "PutBucketPolicy", op_put_bucket_policy },
 	{ "PutObject", op_put_object },
 	{ "PutObjectTagging", op_put_object_tagging },
 	{ "UploadPart", op_upload_part },
