@@ -89,6 +89,9 @@ class Run:
             if v.startswith("@repeat:"):  # @repeat:N:text
                 _, n, text = v.split(":", 2)
                 return text * int(n)
+            if "@@repeat:" in v:  # @@repeat:N:c@@ inside a longer text
+                import re
+                v = re.sub(r"@@repeat:(\d+):(.)@@", lambda m: m.group(2) * int(m.group(1)), v)
             return v
         if isinstance(v, list):
             return [self.subst(x) for x in v]
