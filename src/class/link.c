@@ -4,12 +4,15 @@
 #include "class/link.h"
 
 #include <cjson/cJSON.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "aws/client.h"
 #include "class/wire.h"
+#include "core/clock.h"
 #include "core/path.h"
 #include "core/xalloc.h"
 #include "store/store.h"
@@ -316,4 +319,109 @@ out:
 	free(auth);
 	link_release(&l);
 	return ok;
+}
+
+struct link_pusher {
+	char *db_path;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	volatile int stop; /* also the thread's client cancel flag */
+	size_t sent;
+};
+
+/* Wait until the next tick or a stop; false when stopped. */
+static bool pusher_wait(struct link_pusher *p)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_nsec += (long)LINK_PUSH_TICK_MS * 1000000L;
+	until.tv_sec += until.tv_nsec / 1000000000L;
+	until.tv_nsec %= 1000000000L;
+	pthread_mutex_lock(&p->mu);
+	while (!p->stop && pthread_cond_timedwait(&p->cv, &p->mu, &until) == 0)
+		;
+	bool go = !p->stop;
+	pthread_mutex_unlock(&p->mu);
+	return go;
+}
+
+static void *pusher_main(void *arg)
+{
+	struct link_pusher *p = arg;
+	client_cancel_on(&p->stop);
+	struct store *s = NULL;
+	int64_t seen = -1, retry_at = 0;
+	bool waiting = false; /* the last sync left events behind */
+	while (pusher_wait(p)) {
+		struct error err;
+		error_clear(&err);
+		int64_t n = 0, now = clock_mono_ms();
+		if (!s)
+			s = store_open_readonly(p->db_path, &err);
+		if (!s || !store_count(s, NULL, &n, &err))
+			continue;
+		if ((n == seen && !waiting) || now < retry_at)
+			continue;
+		struct link_sync r;
+		bool ok = link_sync(p->db_path, &r, &err);
+		if (p->stop)
+			break;
+		seen = n;
+		p->sent += ok ? r.sent : 0;
+		waiting = !ok || (r.offline && r.pending > 0);
+		/* A refusal (a token the server no longer knows) is told when the command ends. */
+		retry_at = waiting ? now + LINK_PUSH_RETRY_MS : 0;
+	}
+	store_close(s);
+	return NULL;
+}
+
+struct link_pusher *link_pusher_start(const char *db_path)
+{
+	char *link = link_path(db_path);
+	bool linked = path_is_file(link);
+	free(link);
+	if (!linked)
+		return NULL;
+	struct link_pusher *p = xcalloc(1, sizeof(*p));
+	p->db_path = xstrdup(db_path);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&p->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	pthread_mutex_init(&p->mu, NULL);
+	/* Signals (SIGWINCH, SIGTERM, SIGHUP) stay the screen's: the thread takes none. */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	int rc = pthread_create(&p->thread, NULL, pusher_main, p);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		/* Nothing lost: the record is sent when the command ends. */
+		pthread_cond_destroy(&p->cv);
+		pthread_mutex_destroy(&p->mu);
+		free(p->db_path);
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+size_t link_pusher_stop(struct link_pusher *p)
+{
+	if (!p)
+		return 0;
+	pthread_mutex_lock(&p->mu);
+	p->stop = 1;
+	pthread_cond_signal(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	pthread_join(p->thread, NULL);
+	size_t sent = p->sent;
+	pthread_cond_destroy(&p->cv);
+	pthread_mutex_destroy(&p->mu);
+	free(p->db_path);
+	free(p);
+	return sent;
 }

@@ -45,4 +45,25 @@ struct link_sync {
  */
 bool link_sync(const char *db_path, struct link_sync *out, struct error *err);
 
+/*
+ * While the tutor's screen runs, a thread sends the server what the record gains: it looks at
+ * the record every LINK_PUSH_TICK_MS and syncs when it grew (or retries, every
+ * LINK_PUSH_RETRY_MS, while the server is away; the record keeps the events meanwhile). It
+ * never touches the terminal, takes no signals, and reads the record on its own connection,
+ * so a keypress never waits for the network.
+ */
+#define LINK_PUSH_TICK_MS  250
+#define LINK_PUSH_RETRY_MS 3000
+struct link_pusher;
+
+/* Start pushing the record at db_path; NULL when it has joined no class. Caller stops. */
+struct link_pusher *link_pusher_start(const char *db_path);
+
+/*
+ * Stop the thread: a request under way is cancelled within CANCEL_POLL_MS (a connection being
+ * opened within its connect timeout); what it had not sent waits for the next sync. NULL is
+ * fine. Returns the events the thread sent.
+ */
+size_t link_pusher_stop(struct link_pusher *p);
+
 #endif
