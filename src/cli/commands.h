@@ -677,8 +677,8 @@ int cmd_class_run(const struct cli_opts *opts, int argc, char **argv);
 	{                                                                                         \
 		"class", "prepare a class directory on a shared host, or serve a class",          \
 			"Usage: lambda-tutor class init DIR --trainer-group G [--seal-group S]\n" \
-			"       lambda-tutor class serve DIR [--listen ADDR:PORT | --socket "     \
-			"PATH]\n"                                                                 \
+			"       lambda-tutor class serve DIR [--listen ADDR:PORT [--tls | "       \
+			"--no-tls] | --socket PATH]\n"                                            \
 			"\n"                                                                      \
 			"class serve: hold the class's records in DIR (created 0700) for "        \
 			"learners on\n"                                                           \
@@ -693,10 +693,15 @@ int cmd_class_run(const struct cli_opts *opts, int argc, char **argv);
 			"trainer sees. The trainer runs `lambda-tutor trainer DIR` as for a "     \
 			"shared host.\n"                                                          \
 			"  --listen ADDR:PORT  default 127.0.0.1:7459; port 0 takes a free one\n" \
-			"  --no-tls            listen on an address other machines reach, in "    \
-			"plain HTTP\n"                                                            \
-			"                      (this build has no TLS: only on a network you "    \
-			"trust)\n"                                                                \
+			"  --tls               TLS on loopback too (other addresses have it "     \
+			"unless"                                                                  \
+			"\n"                                                                      \
+			"                      --no-tls): the class's own certificate, kept in "  \
+			"DIR/tls/,\n"                                                             \
+			"                      whose SHA-256 fingerprint is printed\n"            \
+			"  --no-tls            plain HTTP on an address other machines reach "    \
+			"(only on a\n"                                                            \
+			"                      network you trust)\n"                              \
 			"  --socket PATH       on a shared host: a Unix socket (0666) instead; "  \
 			"each learner\n"                                                          \
 			"                      is the user the kernel says (SO_PEERCRED), "       \
