@@ -130,8 +130,9 @@ int main(int argc, char **argv)
 		if (tls)
 			printf("certificate SHA-256 %s\n", cert.fingerprint);
 		printf("class code %s\n", hub_code(hub));
-		printf("learners run: lambda-tutor join %s://%s%s%s:%d %s\n", scheme, v6 ? "[" : "",
-		       host, v6 ? "]" : "", bound, hub_code(hub));
+		printf("learners run: lambda-tutor join %s://%s%s%s:%d %s%s%s\n", scheme,
+		       v6 ? "[" : "", host, v6 ? "]" : "", bound, hub_code(hub),
+		       tls ? " --fingerprint " : "", tls ? cert.fingerprint : "");
 		printf("the trainer runs: lambda-tutor trainer %s\n", dir);
 	}
 	fflush(stdout);

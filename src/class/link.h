@@ -18,12 +18,16 @@
 char *link_path(const char *db_path);
 
 /*
- * Join the class at url with its code, as learner: the token the server gives is written to
- * the link file (refused when one exists: a learner joins one class per record). False and
- * err with the server's reason (wrong code, name taken, unreachable).
+ * Join the class at url (https://, http:// or unix:) with its code, as learner: the token the
+ * server gives is written to the link file (refused when one exists: a learner joins one class
+ * per record). Over https the server's certificate must be pin (its SHA-256 fingerprint, as
+ * `class serve` prints it) when pin is not NULL; the one seen is written to fingerprint
+ * (TLS_FINGERPRINT_LEN bytes, "" over http) and pinned in the link file, so every later sync
+ * refuses another. False and err with the server's reason (wrong code, name taken,
+ * unreachable, another certificate).
  */
 bool link_join(const char *db_path, const char *url, const char *code, const char *learner,
-	       struct error *err);
+	       const char *pin, char *fingerprint, struct error *err);
 
 struct link_sync {
 	bool linked;      /* the record has a link file */

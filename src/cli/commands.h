@@ -734,7 +734,8 @@ int cmd_join_run(const struct cli_opts *opts, int argc, char **argv);
 #define CMD_JOIN                                                                                  \
 	{                                                                                         \
 		"join", "join a class served by the trainer (`class serve`), or send what waits", \
-			"Usage: lambda-tutor join URL CODE [--learner NAME]\n"                    \
+			"Usage: lambda-tutor join URL CODE [--fingerprint SHA256] [--learner "    \
+			"NAME]\n"                                                                 \
 			"       lambda-tutor join --sync\n"                                       \
 			"\n"                                                                      \
 			"Join the class the trainer serves at URL with its class code, under "    \
@@ -745,15 +746,23 @@ int cmd_join_run(const struct cli_opts *opts, int argc, char **argv);
 			"You keep\n"                                                              \
 			"your own record and work offline; every command that records sends "     \
 			"what the\n"                                                              \
-			"server lacks when it can be reached, in order, each event once.\n"       \
-			"--sync sends it now and says what the class holds. URL is "              \
-			"http://HOST:PORT, or\n"                                                  \
-			"unix:PATH on a shared host, where you are who the kernel says you "      \
-			"are.\n"                                                                  \
+			"server lacks when it can be reached, in order, each event once (and "    \
+			"the tutor's\n"                                                           \
+			"screen sends while it runs). --sync sends it now and says what the "     \
+			"class holds.\n"                                                          \
+			"URL is https://HOST:PORT (TLS: the server's certificate is pinned at "   \
+			"join; give\n"                                                            \
+			"the fingerprint the trainer shows with --fingerprint, or check the one " \
+			"join\n"                                                                  \
+			"prints), http://HOST:PORT, or unix:PATH on a shared host, where you "    \
+			"are who the\n"                                                           \
+			"kernel says you are.\n"                                                  \
 			"\n"                                                                      \
 			"Exit status: 0 joined or sent (or the server is away: the events "       \
 			"wait), 2 the\n"                                                          \
-			"code is wrong, the name is taken, or the token is refused.\n",           \
+			"code is wrong, the name is taken, the token is refused, or the "         \
+			"server shows\n"                                                          \
+			"another certificate than the one pinned.\n",                             \
 			cmd_join_run                                                              \
 	}
 

@@ -385,14 +385,49 @@ def test_tls(t):
         except (urllib.error.URLError, OSError, http.client.HTTPException):
             plain = None
         t.ok(plain is None, "nothing is answered in the clear on the TLS port", plain)
+        pinned, tofu, wrong = (os.path.join(HOMES, n + ".db") for n in ("tls1", "tls2", "tls3"))
+        for db in (pinned, tofu, wrong):
+            shutil.copy(DB["ada"], db)
+        r = tutor(pinned, "join", server.url, server.code, "--fingerprint",
+                  server.fingerprint.lower(), learner="tom")
+        t.ok(r.returncode == 0 and "pinned" in r.stdout and re.search(r"sent \d+ events", r.stdout),
+             "a learner's tutor joins over TLS with the fingerprint the trainer hands out",
+             r.stdout + r.stderr)
+        t.eq(rows(os.path.join(folder, "tom.db")), rows(pinned),
+             "and their record reaches the server over TLS")
+        r = tutor(tofu, "join", server.url, server.code, learner="tina")
+        t.ok(r.returncode == 0 and server.fingerprint in r.stdout,
+             "without --fingerprint, join shows the certificate's to check, and pins it",
+             r.stdout + r.stderr)
+        bad = server.fingerprint[:-2] + ("00" if not server.fingerprint.endswith("00") else "11")
+        r = tutor(wrong, "join", server.url, server.code, "--fingerprint", bad, learner="tim")
+        t.ok(r.returncode == 2 and "nothing sent" in r.stderr and
+             not os.path.exists(wrong + ".class.json") and
+             not os.path.exists(os.path.join(folder, "tim.db")),
+             "a server showing another certificate than the one given is refused", r.stderr)
     finally:
         server.stop()
-    again = Server(folder=folder, extra=["--tls"])
+    again = Server(listen="127.0.0.1:%d" % server.port, folder=folder, extra=["--tls"])
     try:
         t.eq(again.fingerprint, server.fingerprint,
              "a restarted server keeps its certificate, so learners' pins still hold")
+        local_append(pinned, "page_view", "p1", None, module="m1")
+        r = tutor(pinned, "join", "--sync")
+        t.ok(r.returncode == 0 and "sent 1 event " in r.stdout,
+             "a pinned learner syncs with the restarted server", r.stdout + r.stderr)
     finally:
         again.stop()
+    shutil.rmtree(os.path.join(folder, "tls"))
+    other = Server(listen="127.0.0.1:%d" % server.port, folder=folder, extra=["--tls"])
+    try:
+        before = rows(os.path.join(folder, "tom.db"))
+        local_append(pinned, "page_view", "p2", None, module="m1")
+        r = tutor(pinned, "join", "--sync")
+        t.ok(r.returncode == 2 and "not " + server.fingerprint in r.stderr,
+             "a server with a new certificate is refused by a pinned learner", r.stderr)
+        t.eq(rows(os.path.join(folder, "tom.db")), before, "and nothing is sent to it")
+    finally:
+        other.stop()
     r = subprocess.run([TUTOR, "class", "serve", folder, "--tls", "--no-tls"],
                        capture_output=True, text=True, timeout=30, cwd=ROOT)
     t.ok(r.returncode == 2 and "usage" in r.stderr, "--tls with --no-tls is refused", r.stderr)
