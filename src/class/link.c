@@ -367,6 +367,79 @@ out:
 	return ok;
 }
 
+/* Sets fired after ms unless done first. */
+struct watchdog {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool done;
+	volatile int fired;
+	int ms;
+};
+
+static void *watchdog_main(void *arg)
+{
+	struct watchdog *w = arg;
+	struct timespec until;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += w->ms / 1000;
+	until.tv_nsec += (long)(w->ms % 1000) * 1000000L;
+	until.tv_sec += until.tv_nsec / 1000000000L;
+	until.tv_nsec %= 1000000000L;
+	pthread_mutex_lock(&w->mu);
+	while (!w->done && pthread_cond_timedwait(&w->cv, &w->mu, &until) == 0)
+		;
+	if (!w->done)
+		w->fired = 1;
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+/* A condition variable on the monotonic clock, and a thread that takes no signals. */
+static void cond_init_mono(pthread_cond_t *cv)
+{
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(cv, &ca);
+	pthread_condattr_destroy(&ca);
+}
+
+static int thread_start_quiet(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	int rc = pthread_create(t, NULL, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
+bool link_sync_within(const char *db_path, int ms, struct link_sync *out, struct error *err)
+{
+	struct watchdog w = { .ms = ms };
+	pthread_mutex_init(&w.mu, NULL);
+	cond_init_mono(&w.cv);
+	bool timed = thread_start_quiet(&w.thread, watchdog_main, &w) == 0;
+	if (timed) {
+		client_cancel_on(&w.fired);
+		link_cancel = &w.fired;
+	}
+	bool ok = link_sync(db_path, out, err);
+	if (timed) {
+		client_cancel_on(NULL);
+		link_cancel = NULL;
+		pthread_mutex_lock(&w.mu);
+		w.done = true;
+		pthread_cond_signal(&w.cv);
+		pthread_mutex_unlock(&w.mu);
+		pthread_join(w.thread, NULL);
+	}
+	pthread_cond_destroy(&w.cv);
+	pthread_mutex_destroy(&w.mu);
+	return ok;
+}
+
 struct link_pusher {
 	char *db_path;
 	pthread_t thread;
@@ -433,19 +506,10 @@ struct link_pusher *link_pusher_start(const char *db_path)
 		return NULL;
 	struct link_pusher *p = xcalloc(1, sizeof(*p));
 	p->db_path = xstrdup(db_path);
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&p->cv, &ca);
-	pthread_condattr_destroy(&ca);
+	cond_init_mono(&p->cv);
 	pthread_mutex_init(&p->mu, NULL);
 	/* Signals (SIGWINCH, SIGTERM, SIGHUP) stay the screen's: the thread takes none. */
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	int rc = pthread_create(&p->thread, NULL, pusher_main, p);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0) {
+	if (thread_start_quiet(&p->thread, pusher_main, p) != 0) {
 		/* Nothing lost: the record is sent when the command ends. */
 		pthread_cond_destroy(&p->cv);
 		pthread_mutex_destroy(&p->mu);

@@ -50,6 +50,13 @@ struct link_sync {
 bool link_sync(const char *db_path, struct link_sync *out, struct error *err);
 
 /*
+ * link_sync, given up after ms: a server that takes the connection but does not answer (a
+ * stopped process, a suspended laptop) leaves the events waiting (out->offline) instead of
+ * holding the learner's command for the HTTP client's two minutes.
+ */
+bool link_sync_within(const char *db_path, int ms, struct link_sync *out, struct error *err);
+
+/*
  * While the tutor's screen runs, a thread sends the server what the record gains: it looks at
  * the record every LINK_PUSH_TICK_MS and syncs when it grew (or retries, every
  * LINK_PUSH_RETRY_MS, while the server is away; the record keeps the events meanwhile). It

@@ -27,6 +27,9 @@ static void report(const struct link_sync *s)
 		       s->refused, s->refused == 1 ? "" : "s", s->first_refusal);
 }
 
+/* After a command, a server that does not answer is given this long; join --sync waits. */
+#define CLASS_SYNC_MS 5000
+
 void cli_class_sync(void)
 {
 	const char *db = cli_records_opened();
@@ -40,7 +43,7 @@ void cli_class_sync(void)
 	struct link_sync s;
 	struct error err;
 	error_clear(&err);
-	if (!link_sync(db, &s, &err))
+	if (!link_sync_within(db, CLASS_SYNC_MS, &s, &err))
 		cli_print_error(&err);
 	else if (s.offline)
 		cli_error("the class server at %s cannot be reached: %zu event%s wait and go "
