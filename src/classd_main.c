@@ -8,6 +8,7 @@
  * address, unless --no-tls; on loopback only with --tls.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,13 +18,6 @@
 #include "class/hub.h"
 #include "classd/classd.h"
 #include "core/xalloc.h"
-
-static volatile sig_atomic_t stop_flag;
-
-static void on_signal(int sig)
-{
-	stop_flag = sig;
-}
 
 /* Whether host is a loopback address, which no one else's machine can reach. */
 static bool loopback(const char *host)
@@ -92,6 +86,16 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	bool tls = !sock && (want_tls || (!loopback(host) && !no_tls));
+	/*
+	 * SIGINT and SIGTERM are taken by sigwait() on this thread alone: blocked before any
+	 * thread starts, so none of libmicrohttpd's workers swallows one with a handler while
+	 * this thread sleeps on.
+	 */
+	sigset_t stop_sigs;
+	sigemptyset(&stop_sigs);
+	sigaddset(&stop_sigs, SIGINT);
+	sigaddset(&stop_sigs, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop_sigs, NULL);
 	struct error err;
 	error_clear(&err);
 	struct cert cert = { 0 };
@@ -112,10 +116,6 @@ int main(int argc, char **argv)
 		hub_free(hub);
 		return 2;
 	}
-	struct sigaction sa = { .sa_handler = on_signal };
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	bool v6 = strchr(host, ':') != NULL;
 	if (sock) {
@@ -136,8 +136,9 @@ int main(int argc, char **argv)
 		printf("the trainer runs: lambda-tutor trainer %s\n", dir);
 	}
 	fflush(stdout);
-	while (!stop_flag)
-		pause();
+	int sig = 0;
+	while (sigwait(&stop_sigs, &sig) != 0)
+		;
 	classd_stop(d);
 	cert_release(&cert);
 	hub_free(hub);

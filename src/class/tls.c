@@ -5,7 +5,6 @@
 
 #include <dlfcn.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <gnutls/gnutls.h>
 #include <netdb.h>
 #include <poll.h>
@@ -35,14 +34,13 @@
 	X(int, gnutls_set_default_priority, (gnutls_session_t))                               \
 	X(int, gnutls_credentials_set, (gnutls_session_t, gnutls_credentials_type_t, void *)) \
 	X(void, gnutls_transport_set_int2, (gnutls_session_t, int, int))                      \
-	X(void, gnutls_handshake_set_timeout, (gnutls_session_t, unsigned int))               \
+	X(int, gnutls_record_get_direction, (gnutls_session_t))                               \
 	X(int, gnutls_handshake, (gnutls_session_t))                                          \
 	X(const gnutls_datum_t *, gnutls_certificate_get_peers,                               \
 	  (gnutls_session_t, unsigned int *))                                                 \
 	X(int, gnutls_hash_fast, (gnutls_digest_algorithm_t, const void *, size_t, void *))   \
 	X(ssize_t, gnutls_record_send, (gnutls_session_t, const void *, size_t))              \
 	X(ssize_t, gnutls_record_recv, (gnutls_session_t, void *, size_t))                    \
-	X(void, gnutls_record_set_timeout, (gnutls_session_t, unsigned int))                  \
 	X(const char *, gnutls_strerror, (int))
 
 #define TLS_FIELD(ret, name, params) ret(*name) params;
@@ -86,7 +84,7 @@ static void load(void)
 	loaded = true;
 }
 
-/* A TCP connection to host:port within CONNECT_MS, blocking once made; -1 when none. */
+/* A TCP connection to host:port within CONNECT_MS (non-blocking); -1 when none. */
 static int tcp_connect(const char *hostport)
 {
 	char *host = xstrdup(hostport), *port = strrchr(host, ':');
@@ -117,12 +115,31 @@ static int tcp_connect(const char *hostport)
 			fd = -1;
 			continue;
 		}
-		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	}
 	if (res)
 		freeaddrinfo(res);
 	free(host);
 	return fd;
+}
+
+/*
+ * Wait until the socket is ready for what GnuTLS was blocked on; false at the deadline or a
+ * cancel (looked at every WAIT_STEP_MS), so a server that takes the connection and then says
+ * nothing holds no one.
+ */
+static bool tls_wait(gnutls_session_t s, int fd, int64_t deadline, const volatile int *cancel)
+{
+	short ev = api.gnutls_record_get_direction(s) ? POLLOUT : POLLIN;
+	for (;;) {
+		if ((cancel && *cancel) || clock_mono_ms() >= deadline)
+			return false;
+		struct pollfd p = { fd, ev, 0 };
+		int n = poll(&p, 1, WAIT_STEP_MS);
+		if (n > 0)
+			return true;
+		if (n < 0 && errno != EINTR)
+			return false;
+	}
 }
 
 static void fingerprint_hex(const unsigned char md[32], char *out)
@@ -185,10 +202,10 @@ bool tls_exchange(const char *hostport, const char *pin, char *seen, const char 
 		goto out;
 	}
 	api.gnutls_transport_set_int2(s, fd, fd);
-	api.gnutls_handshake_set_timeout(s, CONNECT_MS * 5);
-	do
-		rc = api.gnutls_handshake(s);
-	while (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED);
+	int64_t deadline = clock_mono_ms() + EXCHANGE_MS;
+	while ((rc = api.gnutls_handshake(s)) == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED)
+		if (!tls_wait(s, fd, deadline, cancel))
+			goto out; /* no answer in time, or cancelled: unreachable */
 	if (rc != 0) {
 		ok = error_set(err, "the class server at https://%s did not complete TLS: %s",
 			       hostport, api.gnutls_strerror(rc));
@@ -225,15 +242,14 @@ bool tls_exchange(const char *hostport, const char *pin, char *seen, const char 
 		strbuf_add(&req, body, body_len);
 	for (size_t done = 0; done < req.len;) {
 		ssize_t w = api.gnutls_record_send(s, req.buf + done, req.len - done);
-		if (w == GNUTLS_E_AGAIN || w == GNUTLS_E_INTERRUPTED)
+		if ((w == GNUTLS_E_AGAIN || w == GNUTLS_E_INTERRUPTED) &&
+		    tls_wait(s, fd, deadline, cancel))
 			continue;
 		if (w < 0)
 			goto out; /* cut: unreachable */
 		done += (size_t)w;
 	}
 	/* The answer, to the end; a cancel or the deadline ends it as unreachable. */
-	api.gnutls_record_set_timeout(s, WAIT_STEP_MS);
-	int64_t deadline = clock_mono_ms() + EXCHANGE_MS;
 	char buf[16384];
 	for (;;) {
 		ssize_t r = api.gnutls_record_recv(s, buf, sizeof(buf));
@@ -245,8 +261,8 @@ bool tls_exchange(const char *hostport, const char *pin, char *seen, const char 
 		}
 		if (r == 0 || r == GNUTLS_E_PREMATURE_TERMINATION)
 			break;
-		if ((r == GNUTLS_E_TIMEDOUT || r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED) &&
-		    !(cancel && *cancel) && clock_mono_ms() < deadline)
+		if ((r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED) &&
+		    tls_wait(s, fd, deadline, cancel))
 			continue;
 		goto out;
 	}

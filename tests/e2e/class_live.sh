@@ -1,5 +1,5 @@
 #!/bin/sh
-# A learner joined to a class server answers a quiz in the tutor's screen, and the class
+# A learner joined to a class server on TLS (its certificate pinned) answers a quiz in the tutor's screen, and the class
 # server's copy of the record has each answer while the screen still runs (not only when the
 # learner quits). The server then goes away: the next answer shows at once all the same, waits
 # in the learner's record, and reaches the server when it is back on the same address, still
@@ -56,7 +56,7 @@ trap live_cleanup EXIT INT TERM
 # serve LISTEN: start the class server and wait for its address and class code.
 serve() {
 	: >"$E2E_TMP/serve.out"
-	LAMBDA_TUTOR_COURSE="$course" "$real" class serve "$class" --listen "$1" \
+	LAMBDA_TUTOR_COURSE="$course" "$real" class serve "$class" --tls --listen "$1" \
 		>"$E2E_TMP/serve.out" 2>"$E2E_TMP/serve.err" &
 	server=$!
 	end=$(($(date +%s) + 20))
@@ -66,7 +66,8 @@ serve() {
 		[ "$(date +%s)" -le "$end" ] || e2e_fail "the class server did not start in 20 s"
 		sleep 0.1
 	done
-	url=$(sed -n 's/.*serving \(http:[^ ]*\).*/\1/p' "$E2E_TMP/serve.out")
+	url=$(sed -n 's/.*serving \(https:[^ ]*\).*/\1/p' "$E2E_TMP/serve.out")
+	fingerprint=$(sed -n 's/^certificate SHA-256 //p' "$E2E_TMP/serve.out")
 	code=$(sed -n 's/^class code //p' "$E2E_TMP/serve.out")
 }
 
@@ -97,7 +98,8 @@ await() { # KIND N SECONDS
 
 serve 127.0.0.1:0
 port=${url##*:}
-out=$("$real" --learner ada --course "$course" join "$url" "$code" 2>&1) ||
+out=$("$real" --learner ada --course "$course" join "$url" "$code" \
+	--fingerprint "$fingerprint" 2>&1) ||
 	e2e_fail "join: $out"
 
 cat >"$E2E_TMP/take-quiz" <<EOF
