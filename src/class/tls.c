@@ -148,19 +148,26 @@ static void fingerprint_hex(const unsigned char md[32], char *out)
 		snprintf(out + 3 * i, 4, i < 31 ? "%02X:" : "%02X", md[i]);
 }
 
-/* Parse "HTTP/1.x NNN ..." headers and a body (Content-Length, else to the end). */
-static bool parse_reply(const struct strbuf *in, struct lambda_reply *out)
+bool tls_parse_reply(const char *buf, size_t len, struct lambda_reply *out)
 {
-	const char *end = in->len >= 4 ? memmem(in->buf, in->len, "\r\n\r\n", 4) : NULL;
+	memset(out, 0, sizeof(*out));
+	const char *end = len >= 4 ? memmem(buf, len, "\r\n\r\n", 4) : NULL;
 	int status = 0;
-	if (!end || sscanf(in->buf, "HTTP/1.%*d %d", &status) != 1)
+	/* The status line is read from a copy of the head: buf need not end in a NUL. */
+	char *headline = end ? xstrndup(buf, (size_t)(end - buf)) : NULL;
+	bool ok = headline && sscanf(headline, "HTTP/1.%*d %3d", &status) == 1 && status >= 100;
+	free(headline);
+	if (!ok)
 		return false;
-	size_t head = (size_t)(end - in->buf) + 4, blen = in->len - head;
-	for (const char *p = in->buf; p < end;) {
+	size_t head = (size_t)(end - buf) + 4, blen = len - head;
+	for (const char *p = buf; p < end;) {
 		const char *eol = memchr(p, '\n', (size_t)(end - p));
 		eol = eol ? eol : end;
-		if (strncasecmp(p, "Content-Length:", 15) == 0) {
-			long n = strtol(p + 15, NULL, 10);
+		if ((size_t)(eol - p) > 15 && strncasecmp(p, "Content-Length:", 15) == 0) {
+			char num[24];
+			snprintf(num, sizeof(num), "%.*s",
+				 (int)(eol - p - 15 < 23 ? eol - p - 15 : 23), p + 15);
+			long n = strtol(num, NULL, 10);
 			if (n < 0 || (size_t)n > blen)
 				return false;
 			blen = (size_t)n;
@@ -169,7 +176,7 @@ static bool parse_reply(const struct strbuf *in, struct lambda_reply *out)
 	}
 	out->status = status;
 	out->body = xmalloc(blen + 1);
-	memcpy(out->body, in->buf + head, blen);
+	memcpy(out->body, buf + head, blen);
 	out->body[blen] = '\0';
 	out->len = blen;
 	return true;
@@ -266,7 +273,7 @@ bool tls_exchange(const char *hostport, const char *pin, char *seen, const char 
 			continue;
 		goto out;
 	}
-	if (!parse_reply(&in, out))
+	if (!tls_parse_reply(in.buf, in.len, out))
 		client_reply_release(out);
 out:
 	if (s) {

@@ -27,4 +27,10 @@ bool tls_exchange(const char *hostport, const char *pin, char *seen, const char 
 		  const char *path, const char *const *headers, const char *body, size_t body_len,
 		  const volatile int *cancel, struct lambda_reply *out, struct error *err);
 
+/*
+ * A server's answer of len bytes ("HTTP/1.x NNN", headers, a body of its Content-Length, else
+ * to the end) into out (status and body, NUL-terminated). False when it is not one.
+ */
+bool tls_parse_reply(const char *buf, size_t len, struct lambda_reply *out);
+
 #endif
