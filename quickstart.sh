@@ -13,7 +13,8 @@ mode=${1:-start}
 
 # Debian packages the build, the local cloud and the tests need.
 packages="meson ninja-build pkg-config gcc libncurses-dev libyaml-dev libmd4c-dev libcjson-dev
-libsqlite3-dev libmicrohttpd-dev libzip-dev libcbor-dev libssl-dev libcurl4-openssl-dev python3
+libsqlite3-dev libmicrohttpd-dev libgnutls28-dev libzip-dev libcbor-dev libssl-dev
+libcurl4-openssl-dev python3
 python3-boto3 python3-botocore python3-pil awscli tmux curl zip unzip"
 if [ "$mode" = test ]; then
 	packages="$packages valgrind hyperfine procps"

@@ -2,9 +2,13 @@
  * lambda-tutor-class: the class server, run by `lambda-tutor class serve` (which resolves the
  * course and execs this program). Its own program so that the tutor never loads libmicrohttpd.
  *
- *	lambda-tutor class serve DIR --course COURSE [--listen ADDR:PORT] [--no-tls]
+ *	lambda-tutor class serve DIR --course COURSE [--listen ADDR:PORT] [--tls | --no-tls]
+ *
+ * TLS (the class's own certificate, classd/cert.h) wherever other machines can reach the
+ * address, unless --no-tls; on loopback only with --tls.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,13 +18,6 @@
 #include "class/hub.h"
 #include "classd/classd.h"
 #include "core/xalloc.h"
-
-static volatile sig_atomic_t stop_flag;
-
-static void on_signal(int sig)
-{
-	stop_flag = sig;
-}
 
 /* Whether host is a loopback address, which no one else's machine can reach. */
 static bool loopback(const char *host)
@@ -56,7 +53,7 @@ static bool parse_listen(const char *s, char *host, size_t n, int *port)
 int main(int argc, char **argv)
 {
 	const char *dir = NULL, *course = NULL, *listen = "127.0.0.1:7459", *sock = NULL;
-	bool no_tls = false;
+	bool no_tls = false, want_tls = false;
 	int first = 1;
 	/* argv stays "lambda-tutor class serve ...", so the process reads the same in ps. */
 	if (argc > 2 && !strcmp(argv[1], "class") && !strcmp(argv[2], "serve"))
@@ -70,6 +67,8 @@ int main(int argc, char **argv)
 			sock = argv[++i];
 		else if (!strcmp(argv[i], "--no-tls"))
 			no_tls = true;
+		else if (!strcmp(argv[i], "--tls"))
+			want_tls = true;
 		else if (argv[i][0] != '-' && !dir)
 			dir = argv[i];
 		else {
@@ -80,39 +79,43 @@ int main(int argc, char **argv)
 	}
 	char host[128];
 	int port = 0;
-	if (!dir || !course || !parse_listen(listen, host, sizeof(host), &port)) {
+	if (!dir || !course || !parse_listen(listen, host, sizeof(host), &port) ||
+	    (want_tls && (no_tls || sock))) {
 		fprintf(stderr, "lambda-tutor: usage: lambda-tutor class serve DIR [--listen "
-				"ADDR:PORT] [--no-tls]\n");
+				"ADDR:PORT] [--tls | --no-tls] | --socket PATH\n");
 		return 2;
 	}
-	if (!loopback(host) && !no_tls) {
-		fprintf(stderr,
-			"lambda-tutor: this build's class server speaks plain HTTP, so learners' "
-			"tokens would cross the network in the clear; listen on 127.0.0.1, or "
-			"give --no-tls on a network you trust\n");
-		return 2;
-	}
+	bool tls = !sock && (want_tls || (!loopback(host) && !no_tls));
+	/*
+	 * SIGINT and SIGTERM are taken by sigwait() on this thread alone: blocked before any
+	 * thread starts, so none of libmicrohttpd's workers swallows one with a handler while
+	 * this thread sleeps on.
+	 */
+	sigset_t stop_sigs;
+	sigemptyset(&stop_sigs);
+	sigaddset(&stop_sigs, SIGINT);
+	sigaddset(&stop_sigs, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop_sigs, NULL);
 	struct error err;
 	error_clear(&err);
+	struct cert cert = { 0 };
 	struct hub *hub = hub_open(dir, course, &err);
-	if (!hub) {
-		fprintf(stderr, "lambda-tutor: ");
-		error_print(stderr, &err);
-		return 2;
-	}
-	int bound = 0;
-	struct classd *d = sock ? classd_start_unix(hub, sock, &err)
-				: classd_start(hub, host, port, &bound, &err);
-	if (!d) {
+	if (!hub || (tls && !cert_ensure(dir, &cert, &err))) {
 		fprintf(stderr, "lambda-tutor: ");
 		error_print(stderr, &err);
 		hub_free(hub);
 		return 2;
 	}
-	struct sigaction sa = { .sa_handler = on_signal };
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	int bound = 0;
+	struct classd *d = sock ? classd_start_unix(hub, sock, &err)
+				: classd_start(hub, host, port, tls ? &cert : NULL, &bound, &err);
+	if (!d) {
+		fprintf(stderr, "lambda-tutor: ");
+		error_print(stderr, &err);
+		cert_release(&cert);
+		hub_free(hub);
+		return 2;
+	}
 	signal(SIGPIPE, SIG_IGN);
 	bool v6 = strchr(host, ':') != NULL;
 	if (sock) {
@@ -121,17 +124,23 @@ int main(int argc, char **argv)
 		printf("learners run: lambda-tutor join unix:%s %s\n", sock, hub_code(hub));
 		printf("the trainer runs: lambda-tutor trainer %s\n", dir);
 	} else {
-		printf("class %s: serving http://%s%s%s:%d\n", dir, v6 ? "[" : "", host,
+		const char *scheme = tls ? "https" : "http";
+		printf("class %s: serving %s://%s%s%s:%d\n", dir, scheme, v6 ? "[" : "", host,
 		       v6 ? "]" : "", bound);
+		if (tls)
+			printf("certificate SHA-256 %s\n", cert.fingerprint);
 		printf("class code %s\n", hub_code(hub));
-		printf("learners run: lambda-tutor join http://%s%s%s:%d %s\n", v6 ? "[" : "", host,
-		       v6 ? "]" : "", bound, hub_code(hub));
+		printf("learners run: lambda-tutor join %s://%s%s%s:%d %s%s%s\n", scheme,
+		       v6 ? "[" : "", host, v6 ? "]" : "", bound, hub_code(hub),
+		       tls ? " --fingerprint " : "", tls ? cert.fingerprint : "");
 		printf("the trainer runs: lambda-tutor trainer %s\n", dir);
 	}
 	fflush(stdout);
-	while (!stop_flag)
-		pause();
+	int sig = 0;
+	while (sigwait(&stop_sigs, &sig) != 0)
+		;
 	classd_stop(d);
+	cert_release(&cert);
 	hub_free(hub);
 	return 0;
 }

@@ -24,6 +24,9 @@ only 'yaml\.h' course cloud/cfn
 only 'md4c\.h' tui
 # The class server (classd/) is the other HTTP server: its own program, as the cloud is.
 only 'microhttpd\.h' cloud classd
+# GnuTLS makes the class server's certificate (libmicrohttpd serves TLS with it), and the
+# learner's tutor reaches a server on TLS with it (class/tls.c, loaded when first needed).
+only 'gnutls/[a-z0-9]+\.h' classd class
 only 'sqlite3\.h' store cloud
 # KMS's AES-GCM, HMAC and random bytes; nothing else speaks to libcrypto.
 only 'openssl/[a-z0-9]+\.h' cloud/kms

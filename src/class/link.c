@@ -4,12 +4,16 @@
 #include "class/link.h"
 
 #include <cjson/cJSON.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "aws/client.h"
+#include "class/tls.h"
 #include "class/wire.h"
+#include "core/clock.h"
 #include "core/path.h"
 #include "core/xalloc.h"
 #include "store/store.h"
@@ -23,8 +27,12 @@ char *link_path(const char *db_path)
 
 struct link {
 	char *url, *learner, *token;
-	int64_t acked; /* the last event the server said it holds */
+	char *fingerprint; /* https: the server's certificate, pinned at join */
+	int64_t acked;     /* the last event the server said it holds */
 };
+
+/* The pusher's stop flag on its thread: a TLS exchange under way ends at a stop. */
+static _Thread_local const volatile int *link_cancel;
 
 /* Write the link file (0600, atomically). */
 static bool link_write(const char *db_path, const struct link *l, struct error *err)
@@ -33,6 +41,8 @@ static bool link_write(const char *db_path, const struct link *l, struct error *
 	cJSON_AddStringToObject(o, "url", l->url);
 	cJSON_AddStringToObject(o, "learner", l->learner);
 	cJSON_AddStringToObject(o, "token", l->token);
+	if (l->fingerprint)
+		cJSON_AddStringToObject(o, "fingerprint", l->fingerprint);
 	cJSON_AddNumberToObject(o, "acked", (double)l->acked);
 	char *text = cJSON_Print(o);
 	cJSON_Delete(o);
@@ -54,6 +64,7 @@ static void link_release(struct link *l)
 	free(l->url);
 	free(l->learner);
 	free(l->token);
+	free(l->fingerprint);
 }
 
 /* Read the link file; false without err when there is none. */
@@ -75,6 +86,9 @@ static bool link_read(const char *db_path, struct link *out, bool *present, stru
 		out->url = xstrdup(url);
 		out->learner = xstrdup(learner);
 		out->token = xstrdup(token);
+		const char *fp =
+			cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "fingerprint"));
+		out->fingerprint = fp ? xstrdup(fp) : NULL;
 		const cJSON *acked = cJSON_GetObjectItemCaseSensitive(doc, "acked");
 		out->acked = cJSON_IsNumber(acked) ? (int64_t)acked->valuedouble : 0;
 		ok = true;
@@ -101,16 +115,33 @@ static void server_error(const struct lambda_reply *r, const char *url, struct e
 	cJSON_Delete(doc);
 }
 
-/* A client of a server at http://HOST:PORT or unix:PATH. */
+/* A client of a server at http://HOST:PORT or unix:PATH; NULL for https (class/tls.h). */
 static struct lambda_client *client_of(const char *url)
 {
 	if (strncmp(url, "unix:", 5) == 0)
 		return client_new_control(url + 5);
+	if (strncmp(url, "https://", 8) == 0)
+		return NULL;
 	return client_new(url, NULL, NULL);
 }
 
+/*
+ * One request to the server at url (over c, or TLS pinned to pin). False and err only when
+ * TLS showed another certificate or failed; an unreachable server is r->status 0.
+ */
+static bool link_request(struct lambda_client *c, const char *url, const char *pin, char *seen,
+			 const char *method, const char *path, const char *const *headers,
+			 const char *body, size_t len, struct lambda_reply *r, struct error *err)
+{
+	if (!c)
+		return tls_exchange(url + 8, pin, seen, method, path, headers, body, len,
+				    link_cancel, r, err);
+	client_request(c, method, path, body ? "application/json" : NULL, headers, body, len, r);
+	return true;
+}
+
 bool link_join(const char *db_path, const char *url, const char *code, const char *learner,
-	       struct error *err)
+	       const char *pin, char *fingerprint, struct error *err)
 {
 	struct link old;
 	bool present = false;
@@ -124,32 +155,46 @@ bool link_join(const char *db_path, const char *url, const char *code, const cha
 		link_release(&old);
 		return false;
 	}
-	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "unix:", 5) != 0)
-		return error_set(err, "a class server's address starts http:// or unix: ('%s')",
-				 url);
+	bool tls = strncmp(url, "https://", 8) == 0;
+	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "unix:", 5) != 0 && !tls)
+		return error_set(
+			err, "a class server's address starts https://, http:// or unix: ('%s')",
+			url);
+	if (pin && !tls)
+		return error_set(err, "a certificate fingerprint is for an https:// server");
 	char *base = xstrdup(url);
 	size_t n = strlen(base);
-	while (n > 7 && base[n - 1] == '/')
+	while (n > 8 && base[n - 1] == '/')
 		base[--n] = '\0';
+	char seen[TLS_FINGERPRINT_LEN] = "";
 	cJSON *req = cJSON_CreateObject();
 	cJSON_AddStringToObject(req, "code", code);
 	cJSON_AddStringToObject(req, "learner", learner);
 	char *body = cJSON_PrintUnformatted(req);
 	cJSON_Delete(req);
 	struct lambda_client *c = client_of(base);
-	struct lambda_reply r;
+	struct lambda_reply r = { 0 };
 	bool ok = false;
-	client_request(c, "POST", "/v1/join", "application/json", NULL, body, strlen(body), &r);
-	cJSON *doc = r.status == 201 && r.body ? cJSON_Parse(r.body) : NULL;
+	cJSON *doc = NULL;
+	if (!link_request(c, base, pin, seen, "POST", "/v1/join", NULL, body, strlen(body), &r,
+			  err))
+		goto out;
+	doc = r.status == 201 && r.body ? cJSON_Parse(r.body) : NULL;
 	const char *token = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "token"));
 	/* The server's name for the learner: on a Unix socket, the kernel's. */
 	const char *named = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "learner"));
 	if (!token || !named) {
 		server_error(&r, base, err);
 	} else {
-		struct link l = { .url = base, .learner = (char *)named, .token = (char *)token };
+		struct link l = { .url = base,
+				  .learner = (char *)named,
+				  .token = (char *)token,
+				  .fingerprint = tls ? seen : NULL };
 		ok = link_write(db_path, &l, err);
+		if (fingerprint)
+			snprintf(fingerprint, TLS_FINGERPRINT_LEN, "%s", seen);
 	}
+out:
 	cJSON_Delete(doc);
 	client_reply_release(&r);
 	client_free(c);
@@ -243,7 +288,9 @@ bool link_sync(const char *db_path, struct link_sync *out, struct error *err)
 	struct lambda_reply r = { 0 };
 	if (!s || !store_each(s, NULL, collect, &p, err))
 		goto out;
-	client_request(c, "GET", "/v1/acked", NULL, headers, NULL, 0, &r);
+	if (!link_request(c, l.url, l.fingerprint, NULL, "GET", "/v1/acked", headers, NULL, 0, &r,
+			  err))
+		goto out;
 	if (r.status == 0) {
 		out->offline = true;
 		out->acked = l.acked;
@@ -277,9 +324,11 @@ bool link_sync(const char *db_path, struct link_sync *out, struct error *err)
 		}
 		char *body = wire_batch_format(p.v + i, j - i);
 		client_reply_release(&r);
-		client_request(c, "POST", "/v1/events", "application/json", headers, body,
-			       strlen(body), &r);
+		bool sent = link_request(c, l.url, l.fingerprint, NULL, "POST", "/v1/events",
+					 headers, body, strlen(body), &r, err);
 		cJSON_free(body);
+		if (!sent)
+			goto out;
 		if (r.status == 0) {
 			out->offline = true;
 			out->pending = p.n - i;
@@ -316,4 +365,174 @@ out:
 	free(auth);
 	link_release(&l);
 	return ok;
+}
+
+/* Sets fired after ms unless done first. */
+struct watchdog {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool done;
+	volatile int fired;
+	int ms;
+};
+
+static void *watchdog_main(void *arg)
+{
+	struct watchdog *w = arg;
+	struct timespec until;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += w->ms / 1000;
+	until.tv_nsec += (long)(w->ms % 1000) * 1000000L;
+	until.tv_sec += until.tv_nsec / 1000000000L;
+	until.tv_nsec %= 1000000000L;
+	pthread_mutex_lock(&w->mu);
+	while (!w->done && pthread_cond_timedwait(&w->cv, &w->mu, &until) == 0)
+		;
+	if (!w->done)
+		w->fired = 1;
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+/* A condition variable on the monotonic clock, and a thread that takes no signals. */
+static void cond_init_mono(pthread_cond_t *cv)
+{
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(cv, &ca);
+	pthread_condattr_destroy(&ca);
+}
+
+static int thread_start_quiet(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	int rc = pthread_create(t, NULL, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
+bool link_sync_within(const char *db_path, int ms, struct link_sync *out, struct error *err)
+{
+	struct watchdog w = { .ms = ms };
+	pthread_mutex_init(&w.mu, NULL);
+	cond_init_mono(&w.cv);
+	bool timed = thread_start_quiet(&w.thread, watchdog_main, &w) == 0;
+	if (timed) {
+		client_cancel_on(&w.fired);
+		link_cancel = &w.fired;
+	}
+	bool ok = link_sync(db_path, out, err);
+	if (timed) {
+		client_cancel_on(NULL);
+		link_cancel = NULL;
+		pthread_mutex_lock(&w.mu);
+		w.done = true;
+		pthread_cond_signal(&w.cv);
+		pthread_mutex_unlock(&w.mu);
+		pthread_join(w.thread, NULL);
+	}
+	pthread_cond_destroy(&w.cv);
+	pthread_mutex_destroy(&w.mu);
+	return ok;
+}
+
+struct link_pusher {
+	char *db_path;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	volatile int stop; /* also the thread's client cancel flag */
+	size_t sent;
+};
+
+/* Wait until the next tick or a stop; false when stopped. */
+static bool pusher_wait(struct link_pusher *p)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_nsec += (long)LINK_PUSH_TICK_MS * 1000000L;
+	until.tv_sec += until.tv_nsec / 1000000000L;
+	until.tv_nsec %= 1000000000L;
+	pthread_mutex_lock(&p->mu);
+	while (!p->stop && pthread_cond_timedwait(&p->cv, &p->mu, &until) == 0)
+		;
+	bool go = !p->stop;
+	pthread_mutex_unlock(&p->mu);
+	return go;
+}
+
+static void *pusher_main(void *arg)
+{
+	struct link_pusher *p = arg;
+	client_cancel_on(&p->stop);
+	link_cancel = &p->stop;
+	struct store *s = NULL;
+	int64_t seen = -1, retry_at = 0;
+	bool waiting = false; /* the last sync left events behind */
+	while (pusher_wait(p)) {
+		struct error err;
+		error_clear(&err);
+		int64_t n = 0, now = clock_mono_ms();
+		if (!s)
+			s = store_open_readonly(p->db_path, &err);
+		if (!s || !store_count(s, NULL, &n, &err))
+			continue;
+		if ((n == seen && !waiting) || now < retry_at)
+			continue;
+		struct link_sync r;
+		bool ok = link_sync(p->db_path, &r, &err);
+		if (p->stop)
+			break;
+		seen = n;
+		p->sent += ok ? r.sent : 0;
+		waiting = !ok || (r.offline && r.pending > 0);
+		/* A refusal (a token the server no longer knows) is told when the command ends. */
+		retry_at = waiting ? now + LINK_PUSH_RETRY_MS : 0;
+	}
+	store_close(s);
+	return NULL;
+}
+
+struct link_pusher *link_pusher_start(const char *db_path)
+{
+	char *link = link_path(db_path);
+	bool linked = path_is_file(link);
+	free(link);
+	if (!linked)
+		return NULL;
+	struct link_pusher *p = xcalloc(1, sizeof(*p));
+	p->db_path = xstrdup(db_path);
+	cond_init_mono(&p->cv);
+	pthread_mutex_init(&p->mu, NULL);
+	/* Signals (SIGWINCH, SIGTERM, SIGHUP) stay the screen's: the thread takes none. */
+	if (thread_start_quiet(&p->thread, pusher_main, p) != 0) {
+		/* Nothing lost: the record is sent when the command ends. */
+		pthread_cond_destroy(&p->cv);
+		pthread_mutex_destroy(&p->mu);
+		free(p->db_path);
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+size_t link_pusher_stop(struct link_pusher *p)
+{
+	if (!p)
+		return 0;
+	pthread_mutex_lock(&p->mu);
+	p->stop = 1;
+	pthread_cond_signal(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	pthread_join(p->thread, NULL);
+	size_t sent = p->sent;
+	pthread_cond_destroy(&p->cv);
+	pthread_mutex_destroy(&p->mu);
+	free(p->db_path);
+	free(p);
+	return sent;
 }

@@ -18,12 +18,16 @@
 char *link_path(const char *db_path);
 
 /*
- * Join the class at url with its code, as learner: the token the server gives is written to
- * the link file (refused when one exists: a learner joins one class per record). False and
- * err with the server's reason (wrong code, name taken, unreachable).
+ * Join the class at url (https://, http:// or unix:) with its code, as learner: the token the
+ * server gives is written to the link file (refused when one exists: a learner joins one class
+ * per record). Over https the server's certificate must be pin (its SHA-256 fingerprint, as
+ * `class serve` prints it) when pin is not NULL; the one seen is written to fingerprint
+ * (TLS_FINGERPRINT_LEN bytes, "" over http) and pinned in the link file, so every later sync
+ * refuses another. False and err with the server's reason (wrong code, name taken,
+ * unreachable, another certificate).
  */
 bool link_join(const char *db_path, const char *url, const char *code, const char *learner,
-	       struct error *err);
+	       const char *pin, char *fingerprint, struct error *err);
 
 struct link_sync {
 	bool linked;      /* the record has a link file */
@@ -44,5 +48,33 @@ struct link_sync {
  * something else.
  */
 bool link_sync(const char *db_path, struct link_sync *out, struct error *err);
+
+/*
+ * link_sync, given up after ms: a server that takes the connection but does not answer (a
+ * stopped process, a suspended laptop) leaves the events waiting (out->offline) instead of
+ * holding the learner's command for the HTTP client's two minutes.
+ */
+bool link_sync_within(const char *db_path, int ms, struct link_sync *out, struct error *err);
+
+/*
+ * While the tutor's screen runs, a thread sends the server what the record gains: it looks at
+ * the record every LINK_PUSH_TICK_MS and syncs when it grew (or retries, every
+ * LINK_PUSH_RETRY_MS, while the server is away; the record keeps the events meanwhile). It
+ * never touches the terminal, takes no signals, and reads the record on its own connection,
+ * so a keypress never waits for the network.
+ */
+#define LINK_PUSH_TICK_MS  250
+#define LINK_PUSH_RETRY_MS 3000
+struct link_pusher;
+
+/* Start pushing the record at db_path; NULL when it has joined no class. Caller stops. */
+struct link_pusher *link_pusher_start(const char *db_path);
+
+/*
+ * Stop the thread: a request under way is cancelled within CANCEL_POLL_MS (a connection being
+ * opened within its connect timeout); what it had not sent waits for the next sync. NULL is
+ * fine. Returns the events the thread sent.
+ */
+size_t link_pusher_stop(struct link_pusher *p);
 
 #endif

@@ -224,8 +224,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 }
 
-struct classd *classd_start(struct hub *hub, const char *host, int port, int *bound_port,
-			    struct error *err)
+struct classd *classd_start(struct hub *hub, const char *host, int port, const struct cert *tls,
+			    int *bound_port, struct error *err)
 {
 	struct addrinfo hints = { .ai_family = AF_UNSPEC,
 				  .ai_socktype = SOCK_STREAM,
@@ -243,12 +243,24 @@ struct classd *classd_start(struct hub *hub, const char *host, int port, int *bo
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL;
 	if (res->ai_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	d->daemon =
-		MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, d,
-				 MHD_OPTION_SOCK_ADDR, res->ai_addr, MHD_OPTION_NOTIFY_COMPLETED,
-				 on_completed, d, MHD_OPTION_THREAD_POOL_SIZE, 8U,
-				 MHD_OPTION_CONNECTION_TIMEOUT, 60U, MHD_OPTION_LISTEN_BACKLOG_SIZE,
-				 1024U, MHD_OPTION_CONNECTION_LIMIT, 2000U, MHD_OPTION_END);
+	if (tls && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+		freeaddrinfo(res);
+		free(d);
+		return error_set(err,
+				 "this libmicrohttpd was built without TLS; give --no-tls on a "
+				 "network you trust"),
+		       NULL;
+	}
+	/* Without tls, the options end where the certificate's would begin. */
+	if (tls)
+		flags |= MHD_USE_TLS;
+	d->daemon = MHD_start_daemon(
+		flags, (uint16_t)port, NULL, NULL, on_request, d, MHD_OPTION_SOCK_ADDR,
+		res->ai_addr, MHD_OPTION_NOTIFY_COMPLETED, on_completed, d,
+		MHD_OPTION_THREAD_POOL_SIZE, 8U, MHD_OPTION_CONNECTION_TIMEOUT, 60U,
+		MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024U, MHD_OPTION_CONNECTION_LIMIT, 2000U,
+		tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, tls ? tls->key_pem : NULL,
+		MHD_OPTION_HTTPS_MEM_CERT, tls ? tls->cert_pem : NULL, MHD_OPTION_END);
 	freeaddrinfo(res);
 	if (!d->daemon) {
 		free(d);

@@ -9,16 +9,18 @@
 #include <stdbool.h>
 
 #include "class/hub.h"
+#include "classd/cert.h"
 #include "core/error.h"
 
 struct classd;
 
 /*
- * Serve hub on host:port (port 0: any free one; *bound_port gets it). Threads of its own;
- * returns at once. NULL and err when the address cannot be listened on.
+ * Serve hub on host:port (port 0: any free one; *bound_port gets it), over TLS with tls's
+ * certificate unless tls is NULL. Threads of its own; returns at once. NULL and err when the
+ * address cannot be listened on.
  */
-struct classd *classd_start(struct hub *hub, const char *host, int port, int *bound_port,
-			    struct error *err);
+struct classd *classd_start(struct hub *hub, const char *host, int port, const struct cert *tls,
+			    int *bound_port, struct error *err);
 /*
  * Serve hub on a Unix socket at path (mode 0666) for learners on the same host: each is the
  * user the kernel says is at the other end (SO_PEERCRED), never a name they send, and needs no

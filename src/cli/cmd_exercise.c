@@ -11,6 +11,7 @@
 #include "aws/locate.h"
 #include "check/check.h"
 #include "check/workspace.h"
+#include "class/link.h"
 #include "cli/commands.h"
 #include "store/store.h"
 #include "tui/items.h"
@@ -83,7 +84,10 @@ int cmd_exercise_run(const struct cli_opts *opts, int argc, char **argv)
 		cli_print_error(&err);
 		goto out;
 	}
+	/* A joined learner's events reach the class while the screen runs. */
+	struct link_pusher *push = link_pusher_start(db_path);
 	tui_run(&app, &screen_exercise);
+	link_pusher_stop(push);
 	tui_end();
 	rc = CLI_OK;
 out:

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "class/link.h"
+#include "class/tls.h"
 #include "cli/commands.h"
 #include "core/path.h"
 #include "core/xalloc.h"
@@ -26,6 +27,9 @@ static void report(const struct link_sync *s)
 		       s->refused, s->refused == 1 ? "" : "s", s->first_refusal);
 }
 
+/* After a command, a server that does not answer is given this long; join --sync waits. */
+#define CLASS_SYNC_MS 5000
+
 void cli_class_sync(void)
 {
 	const char *db = cli_records_opened();
@@ -39,7 +43,7 @@ void cli_class_sync(void)
 	struct link_sync s;
 	struct error err;
 	error_clear(&err);
-	if (!link_sync(db, &s, &err))
+	if (!link_sync_within(db, CLASS_SYNC_MS, &s, &err))
 		cli_print_error(&err);
 	else if (s.offline)
 		cli_error("the class server at %s cannot be reached: %zu event%s wait and go "
@@ -52,11 +56,13 @@ void cli_class_sync(void)
 
 int cmd_join_run(const struct cli_opts *opts, int argc, char **argv)
 {
-	const char *url = NULL, *code = NULL;
+	const char *url = NULL, *code = NULL, *pin = NULL;
 	bool sync = false;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--sync"))
 			sync = true;
+		else if (!strcmp(argv[i], "--fingerprint") && i + 1 < argc)
+			pin = argv[++i];
 		else if (argv[i][0] == '-') {
 			cli_error("unknown option '%s' for join", argv[i]);
 			return CLI_USAGE;
@@ -69,8 +75,10 @@ int cmd_join_run(const struct cli_opts *opts, int argc, char **argv)
 			return CLI_USAGE;
 		}
 	}
-	if (sync == (url != NULL) || (url && !code)) {
-		cli_error("usage: lambda-tutor join URL CODE [--learner NAME] | join --sync");
+	if (sync == (url != NULL) || (url && !code) || (sync && pin)) {
+		cli_error(
+			"usage: lambda-tutor join URL CODE [--fingerprint SHA256] [--learner NAME] "
+			"| join --sync");
 		return CLI_USAGE;
 	}
 	struct error err;
@@ -99,10 +107,15 @@ int cmd_join_run(const struct cli_opts *opts, int argc, char **argv)
 	if (!st)
 		goto fail;
 	store_close(st);
-	if (!link_join(db, url, code, learner, &err))
+	char fingerprint[TLS_FINGERPRINT_LEN];
+	if (!link_join(db, url, code, learner, pin, fingerprint, &err))
 		goto fail;
 	char *link = link_path(db);
 	printf("joined the class at %s; your link to it is %s (0600)\n", url, link);
+	if (fingerprint[0])
+		printf("the server's certificate is SHA-256 %s%s; it is pinned: another is "
+		       "refused\n",
+		       fingerprint, pin ? " as given" : " (check it is the one the trainer shows)");
 	free(link);
 	if (!link_sync(db, &s, &err))
 		goto fail;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "class/link.h"
 #include "cli/commands.h"
 #include "core/diag.h"
 #include "core/path.h"
@@ -264,7 +265,10 @@ int cmd_quiz_run(const struct cli_opts *opts, int argc, char **argv)
 		cli_print_error(&err);
 		goto out;
 	}
+	/* A joined learner's events reach the class while the screen runs. */
+	struct link_pusher *push = link_pusher_start(db_path);
 	tui_run(&app, &screen_quiz);
+	link_pusher_stop(push);
 	tui_end();
 	rc = CLI_OK;
 out:

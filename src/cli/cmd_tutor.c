@@ -9,6 +9,7 @@
 
 #include "aws/aws.h"
 #include "aws/locate.h"
+#include "class/link.h"
 #include "cli/commands.h"
 #include "core/diag.h"
 #include "course/course.h"
@@ -79,7 +80,10 @@ int cmd_tutor_run(const struct cli_opts *opts, int argc, char **argv)
 		cli_print_error(&err);
 		goto out;
 	}
+	/* A joined learner's events reach the class while the screen runs. */
+	struct link_pusher *push = link_pusher_start(db_path);
 	tui_run(&app, &screen_home);
+	link_pusher_stop(push);
 	tui_end();
 	rc = CLI_OK; /* q, Ctrl-C and SIGTERM are all a normal way to leave */
 out:

@@ -757,8 +757,8 @@ int cmd_class_run(const struct cli_opts *opts, int argc, char **argv);
 	{                                                                                         \
 		"class", "prepare a class directory on a shared host, or serve a class",          \
 			"Usage: lambda-tutor class init DIR --trainer-group G [--seal-group S]\n" \
-			"       lambda-tutor class serve DIR [--listen ADDR:PORT | --socket "     \
-			"PATH]\n"                                                                 \
+			"       lambda-tutor class serve DIR [--listen ADDR:PORT [--tls | "       \
+			"--no-tls] | --socket PATH]\n"                                            \
 			"\n"                                                                      \
 			"class serve: hold the class's records in DIR (created 0700) for "        \
 			"learners on\n"                                                           \
@@ -773,10 +773,15 @@ int cmd_class_run(const struct cli_opts *opts, int argc, char **argv);
 			"trainer sees. The trainer runs `lambda-tutor trainer DIR` as for a "     \
 			"shared host.\n"                                                          \
 			"  --listen ADDR:PORT  default 127.0.0.1:7459; port 0 takes a free one\n" \
-			"  --no-tls            listen on an address other machines reach, in "    \
-			"plain HTTP\n"                                                            \
-			"                      (this build has no TLS: only on a network you "    \
-			"trust)\n"                                                                \
+			"  --tls               TLS on loopback too (other addresses have it "     \
+			"unless"                                                                  \
+			"\n"                                                                      \
+			"                      --no-tls): the class's own certificate, kept in "  \
+			"DIR/tls/,\n"                                                             \
+			"                      whose SHA-256 fingerprint is printed\n"            \
+			"  --no-tls            plain HTTP on an address other machines reach "    \
+			"(only on a\n"                                                            \
+			"                      network you trust)\n"                              \
 			"  --socket PATH       on a shared host: a Unix socket (0666) instead; "  \
 			"each learner\n"                                                          \
 			"                      is the user the kernel says (SO_PEERCRED), "       \
@@ -809,7 +814,8 @@ int cmd_join_run(const struct cli_opts *opts, int argc, char **argv);
 #define CMD_JOIN                                                                                  \
 	{                                                                                         \
 		"join", "join a class served by the trainer (`class serve`), or send what waits", \
-			"Usage: lambda-tutor join URL CODE [--learner NAME]\n"                    \
+			"Usage: lambda-tutor join URL CODE [--fingerprint SHA256] [--learner "    \
+			"NAME]\n"                                                                 \
 			"       lambda-tutor join --sync\n"                                       \
 			"\n"                                                                      \
 			"Join the class the trainer serves at URL with its class code, under "    \
@@ -820,15 +826,23 @@ int cmd_join_run(const struct cli_opts *opts, int argc, char **argv);
 			"You keep\n"                                                              \
 			"your own record and work offline; every command that records sends "     \
 			"what the\n"                                                              \
-			"server lacks when it can be reached, in order, each event once.\n"       \
-			"--sync sends it now and says what the class holds. URL is "              \
-			"http://HOST:PORT, or\n"                                                  \
-			"unix:PATH on a shared host, where you are who the kernel says you "      \
-			"are.\n"                                                                  \
+			"server lacks when it can be reached, in order, each event once (and "    \
+			"the tutor's\n"                                                           \
+			"screen sends while it runs). --sync sends it now and says what the "     \
+			"class holds.\n"                                                          \
+			"URL is https://HOST:PORT (TLS: the server's certificate is pinned at "   \
+			"join; give\n"                                                            \
+			"the fingerprint the trainer shows with --fingerprint, or check the one " \
+			"join\n"                                                                  \
+			"prints), http://HOST:PORT, or unix:PATH on a shared host, where you "    \
+			"are who the\n"                                                           \
+			"kernel says you are.\n"                                                  \
 			"\n"                                                                      \
 			"Exit status: 0 joined or sent (or the server is away: the events "       \
 			"wait), 2 the\n"                                                          \
-			"code is wrong, the name is taken, or the token is refused.\n",           \
+			"code is wrong, the name is taken, the token is refused, or the "         \
+			"server shows\n"                                                          \
+			"another certificate than the one pinned.\n",                             \
 			cmd_join_run                                                              \
 	}
 

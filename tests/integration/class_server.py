@@ -38,19 +38,21 @@ HOMES = os.path.join(TMP, "learners")
 class Server:
     """`lambda-tutor class serve CLASS`, its address and class code."""
 
-    def __init__(self, listen="127.0.0.1:0", folder=CLASS, sock=None):
-        where = ["--socket", sock] if sock else ["--listen", listen]
+    def __init__(self, listen="127.0.0.1:0", folder=CLASS, sock=None, extra=()):
+        where = (["--socket", sock] if sock else ["--listen", listen]) + list(extra)
         self.proc = subprocess.Popen(
             [TUTOR, "class", "serve", folder] + where,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
-        self.url = self.code = None
+        self.url = self.code = self.fingerprint = None
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and not self.code:
             line = self.proc.stdout.readline()
             if not line:
                 raise RuntimeError("the class server stopped: " + self.proc.stderr.read())
-            m = re.search(r"serving ((?:http|unix):\S+)", line)
+            m = re.search(r"serving ((?:https?|unix):\S+)", line)
             self.url = m.group(1) if m else self.url
+            m = re.match(r"certificate SHA-256 (\S+)", line)
+            self.fingerprint = m.group(1) if m else self.fingerprint
             m = re.match(r"class code (\S+)", line)
             self.code = m.group(1) if m else None
         self.port = int(self.url.rsplit(":", 1)[1]) if not sock else None
@@ -348,11 +350,94 @@ def test_unix_socket(t):
     t.ok(not os.path.exists(sock), "the socket is gone when the server stops")
 
 
+def test_tls(t):
+    """Over TLS: the class's own certificate, its fingerprint printed, kept across restarts."""
+    import hashlib
+    import http.client
+    import ssl
+    folder = os.path.join(TMP, "tls")
+    server = Server(folder=folder, extra=["--tls"])
+    try:
+        t.ok(server.url.startswith("https://") and server.fingerprint,
+             "class serve --tls serves https and prints the certificate's fingerprint",
+             server.url)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        conn = http.client.HTTPSConnection("127.0.0.1", server.port, context=ctx, timeout=30)
+        conn.request("POST", "/v1/join", json.dumps({"code": server.code, "learner": "tess"}),
+                     {"Content-Type": "application/json"})
+        der = conn.sock.getpeercert(binary_form=True)
+        answer = conn.getresponse()
+        body = json.loads(answer.read())
+        conn.close()
+        got = ":".join("%02X" % b for b in hashlib.sha256(der).digest())
+        t.eq(got, server.fingerprint, "the certificate served is the one whose fingerprint was printed")
+        t.ok(answer.status == 201 and body.get("token"), "a learner joins over TLS", body)
+        key = os.path.join(folder, "tls", "key.pem")
+        t.eq(stat.S_IMODE(os.stat(key).st_mode), 0o600, "the private key is kept 0600")
+        try:
+            with urllib.request.urlopen("http://127.0.0.1:%d/v1/acked" % server.port,
+                                        timeout=10) as r:
+                plain = r.status
+        except urllib.error.HTTPError as e:
+            plain = e.code
+        except (urllib.error.URLError, OSError, http.client.HTTPException):
+            plain = None
+        t.ok(plain is None, "nothing is answered in the clear on the TLS port", plain)
+        pinned, tofu, wrong = (os.path.join(HOMES, n + ".db") for n in ("tls1", "tls2", "tls3"))
+        for db in (pinned, tofu, wrong):
+            shutil.copy(DB["ada"], db)
+        r = tutor(pinned, "join", server.url, server.code, "--fingerprint",
+                  server.fingerprint.lower(), learner="tom")
+        t.ok(r.returncode == 0 and "pinned" in r.stdout and re.search(r"sent \d+ events", r.stdout),
+             "a learner's tutor joins over TLS with the fingerprint the trainer hands out",
+             r.stdout + r.stderr)
+        t.eq(rows(os.path.join(folder, "tom.db")), rows(pinned),
+             "and their record reaches the server over TLS")
+        r = tutor(tofu, "join", server.url, server.code, learner="tina")
+        t.ok(r.returncode == 0 and server.fingerprint in r.stdout,
+             "without --fingerprint, join shows the certificate's to check, and pins it",
+             r.stdout + r.stderr)
+        bad = server.fingerprint[:-2] + ("00" if not server.fingerprint.endswith("00") else "11")
+        r = tutor(wrong, "join", server.url, server.code, "--fingerprint", bad, learner="tim")
+        t.ok(r.returncode == 2 and "nothing sent" in r.stderr and
+             not os.path.exists(wrong + ".class.json") and
+             not os.path.exists(os.path.join(folder, "tim.db")),
+             "a server showing another certificate than the one given is refused", r.stderr)
+    finally:
+        server.stop()
+    again = Server(listen="127.0.0.1:%d" % server.port, folder=folder, extra=["--tls"])
+    try:
+        t.eq(again.fingerprint, server.fingerprint,
+             "a restarted server keeps its certificate, so learners' pins still hold")
+        local_append(pinned, "page_view", "p1", None, module="m1")
+        r = tutor(pinned, "join", "--sync")
+        t.ok(r.returncode == 0 and "sent 1 event " in r.stdout,
+             "a pinned learner syncs with the restarted server", r.stdout + r.stderr)
+    finally:
+        again.stop()
+    shutil.rmtree(os.path.join(folder, "tls"))
+    other = Server(listen="127.0.0.1:%d" % server.port, folder=folder, extra=["--tls"])
+    try:
+        before = rows(os.path.join(folder, "tom.db"))
+        local_append(pinned, "page_view", "p2", None, module="m1")
+        r = tutor(pinned, "join", "--sync")
+        t.ok(r.returncode == 2 and "not " + server.fingerprint in r.stderr,
+             "a server with a new certificate is refused by a pinned learner", r.stderr)
+        t.eq(rows(os.path.join(folder, "tom.db")), before, "and nothing is sent to it")
+    finally:
+        other.stop()
+    r = subprocess.run([TUTOR, "class", "serve", folder, "--tls", "--no-tls"],
+                       capture_output=True, text=True, timeout=30, cwd=ROOT)
+    t.ok(r.returncode == 2 and "usage" in r.stderr, "--tls with --no-tls is refused", r.stderr)
+
+
 tap = Tap()
 try:
     rc = tap.run([test_join, test_names, test_tokens, test_replay, test_forged_quiz,
                   test_bad_requests, test_offline, test_wrong_record, test_dashboard, test_workspace_private,
-                  test_unix_socket])
+                  test_unix_socket, test_tls])
 finally:
     try:
         SERVER.stop()
