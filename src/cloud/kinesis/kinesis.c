@@ -965,8 +965,8 @@ static bool store(struct kinesis_svc *k, sqlite3_stmt *st, struct kstream *s, in
 	sqlite3_bind_int(st, 2, shard);
 	sqlite3_bind_int64(st, 3, seq);
 	sqlite3_bind_int64(st, 4, k->now_ms);
-	sqlite3_bind_text(st, 5, pkey, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_blob(st, 6, len ? (const void *)data : "", (int)len, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 5, pkey, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 6, len ? (const void *)data : "", (int)len, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return false;
 	if (s->shards[shard].oldest_ts == INT64_MAX)
