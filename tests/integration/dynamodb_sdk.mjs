@@ -1,6 +1,6 @@
 // DynamoDB and Kinesis through the AWS SDK for JavaScript v3, as a Node.js handler uses them:
-// the DynamoDB client, the document client's marshalling, errors as the SDK's classes, and
-// the Kinesis client. TAP on stdout. Usage: node dynamodb_sdk.mjs ENDPOINT
+// the DynamoDB client, the document client's marshalling, errors as the SDK's classes, the
+// DynamoDB Streams client and the Kinesis client. TAP on stdout. Usage: node dynamodb_sdk.mjs ENDPOINT
 import {
   DynamoDBClient, CreateTableCommand, DeleteTableCommand, DescribeTableCommand, UpdateTableCommand,
   ListTablesCommand, TagResourceCommand, UntagResourceCommand, ListTagsOfResourceCommand,
@@ -77,6 +77,47 @@ ok(tg.Responses[0].Item.n === 2, "TransactGetCommand");
 await client.send(new UpdateTableCommand({ TableName: T, StreamSpecification: { StreamEnabled: true, StreamViewType: "KEYS_ONLY" } }));
 const ud = (await client.send(new DescribeTableCommand({ TableName: T }))).Table;
 ok(ud.StreamSpecification.StreamViewType === "KEYS_ONLY" && ud.LatestStreamArn.includes("/stream/"), "UpdateTable enables a stream");
+// The table's stream through the SDK's DynamoDB Streams client: a put, an update and a delete
+// come back in order, each with the keys a KEYS_ONLY stream carries.
+let streams = null;
+try {
+  streams = await import("@aws-sdk/client-dynamodb-streams");
+} catch {
+  console.log("# skip DynamoDB Streams: @aws-sdk/client-dynamodb-streams is not installed (npm install)");
+}
+if (streams) {
+  const ds = new streams.DynamoDBStreamsClient(cfg);
+  await doc.send(new PutCommand({ TableName: T, Item: { pk: "st", n: 7, v: "one" } }));
+  await doc.send(new UpdateCommand({ TableName: T, Key: { pk: "st", n: 7 }, UpdateExpression: "SET v = :v",
+    ExpressionAttributeValues: { ":v": "two" } }));
+  await doc.send(new DeleteCommand({ TableName: T, Key: { pk: "st", n: 7 } }));
+  const listed = (await ds.send(new streams.ListStreamsCommand({ TableName: T }))).Streams;
+  ok(listed.length === 1 && listed[0].StreamArn === ud.LatestStreamArn, "Streams: ListStreams names the table's stream");
+  const sd = (await ds.send(new streams.DescribeStreamCommand({ StreamArn: ud.LatestStreamArn }))).StreamDescription;
+  ok(sd.StreamStatus === "ENABLED" && sd.StreamViewType === "KEYS_ONLY" && sd.TableName === T &&
+    sd.KeySchema.map((e) => e.AttributeName).join(",") === "pk,n" && sd.Shards.length >= 1 &&
+    sd.Shards[0].SequenceNumberRange.StartingSequenceNumber !== undefined,
+  "Streams: DescribeStream (status, view type, key schema, shards)");
+  const sit = (await ds.send(new streams.GetShardIteratorCommand({ StreamArn: ud.LatestStreamArn,
+    ShardId: sd.Shards[0].ShardId, ShardIteratorType: "TRIM_HORIZON" }))).ShardIterator;
+  ok(typeof sit === "string" && sit.length > 0, "Streams: GetShardIterator");
+  const gr = await ds.send(new streams.GetRecordsCommand({ ShardIterator: sit }));
+  const mine = gr.Records.filter((r) => r.dynamodb.Keys.pk.S === "st");
+  ok(mine.map((r) => r.eventName).join(",") === "INSERT,MODIFY,REMOVE",
+    `Streams: GetRecords, the put, update and delete in order (${mine.map((r) => r.eventName)})`);
+  ok(mine.every((r) => r.eventSource === "aws:dynamodb" && r.dynamodb.Keys.n.N === "7" &&
+    r.dynamodb.NewImage === undefined && r.dynamodb.StreamViewType === "KEYS_ONLY" &&
+    r.dynamodb.ApproximateCreationDateTime instanceof Date),
+  "Streams: each record has its keys only, its source and its time");
+  const seqs = mine.map((r) => BigInt(r.dynamodb.SequenceNumber));
+  ok(seqs[0] < seqs[1] && seqs[1] < seqs[2], "Streams: sequence numbers grow");
+  ok(typeof gr.NextShardIterator === "string", "Streams: an open shard gives a next iterator");
+  const after = await ds.send(new streams.GetRecordsCommand({ ShardIterator: gr.NextShardIterator }));
+  ok(after.Records.length === 0, "Streams: nothing new after the last record");
+  ok(await fails(() => ds.send(new streams.DescribeStreamCommand({
+    StreamArn: ud.LatestStreamArn.replace(/stream\/[^/]*$/, "stream/2000-01-01T00:00:00.000") })),
+  streams.ResourceNotFoundException), "Streams: ResourceNotFoundException for a stream that is not there");
+}
 ok((await client.send(new ListTablesCommand({}))).TableNames.includes(T), "ListTables");
 await client.send(new TagResourceCommand({ ResourceArn: ud.TableArn, Tags: [{ Key: "a", Value: "1" }, { Key: "b", Value: "2" }] }));
 await client.send(new UntagResourceCommand({ ResourceArn: ud.TableArn, TagKeys: ["a"] }));

@@ -235,6 +235,108 @@ TEST(kinesis_retention__trims_old_records)
 	is_str(get("GetRecords", req, "MillisBehindLatest"), "0", "... and is not behind");
 }
 
+/*
+ * A cloud file written before records were keyed by (stream, shard, seq) alone: the first
+ * schema, as it was, with two shards' records. Opening it upgrades it; nothing is lost.
+ */
+TEST(kinesis_schema__an_old_file_upgrades_on_open)
+{
+	char path[] = "/tmp/test-kinesis-old-XXXXXX";
+	close(mkstemp(path));
+	struct error e;
+	struct cloud_db *db = cloud_db_open(path, &e);
+	ok(db != NULL, "open a fresh file");
+	if (!db)
+		return;
+	bool made = cloud_db_exec(
+		db,
+		"CREATE TABLE svc_schema(model TEXT PRIMARY KEY, version INTEGER NOT NULL) STRICT;"
+		"CREATE TABLE kinesis_streams(id INTEGER PRIMARY KEY, account TEXT NOT NULL,"
+		" region TEXT NOT NULL, name TEXT NOT NULL, created INTEGER NOT NULL, mode TEXT"
+		" NOT NULL, retention_hours INTEGER NOT NULL, shards INTEGER NOT NULL, tags TEXT"
+		" NOT NULL, UNIQUE(account, region, name)) STRICT;"
+		"CREATE TABLE kinesis_records(id INTEGER PRIMARY KEY, stream INTEGER NOT NULL,"
+		" shard INTEGER NOT NULL, seq INTEGER NOT NULL, ts INTEGER NOT NULL, pkey TEXT"
+		" NOT NULL, data BLOB NOT NULL, UNIQUE(stream, shard, seq)) STRICT;"
+		"CREATE INDEX kinesis_records_ts ON kinesis_records(stream, ts);"
+		"INSERT INTO kinesis_streams VALUES(7, '111122223333', 'us-east-1', 'old', 0,"
+		" 'PROVISIONED', 24, 2, '{}');"
+		"INSERT INTO kinesis_records(stream, shard, seq, ts, pkey, data) VALUES"
+		" (7, 0, 1, 0, 'alpha', X'6f6e65'), (7, 0, 2, 0, 'alpha', X'74776f'),"
+		" (7, 1, 1, 0, 'beta', X'7468726565');");
+	sqlite3_stmt *st = NULL;
+	sqlite3_prepare_v2(db->db, "INSERT INTO svc_schema VALUES(?, 1)", -1, &st, NULL);
+	sqlite3_bind_text(st, 1, kinesis_service.model, -1, SQLITE_STATIC);
+	made = made && sqlite3_step(st) == SQLITE_DONE;
+	sqlite3_finalize(st);
+	/* They arrived now: within the retention period. */
+	sqlite3_prepare_v2(db->db, "UPDATE kinesis_records SET ts = ?", -1, &st, NULL);
+	sqlite3_bind_int64(st, 1, vclock_now_ms(cloud.vclock, caller.account));
+	made = made && sqlite3_step(st) == SQLITE_DONE;
+	sqlite3_finalize(st);
+	ok(made, "the first schema, with three records");
+	ok(svc_migrate(db, &kinesis_service, &e), "migrates on open");
+	st = NULL;
+	sqlite3_prepare_v2(db->db,
+			   "SELECT (SELECT sql FROM sqlite_master WHERE name = 'kinesis_records'),"
+			   " (SELECT count(*) FROM sqlite_master WHERE tbl_name = 'kinesis_records'"
+			   " AND type = 'index'), (SELECT count(*) FROM kinesis_records),"
+			   " (SELECT version FROM svc_schema WHERE model = ?)",
+			   -1, &st, NULL);
+	sqlite3_bind_text(st, 1, kinesis_service.model, -1, SQLITE_STATIC);
+	ok(sqlite3_step(st) == SQLITE_ROW, "read the schema");
+	ok(strstr(db_col(st, 0), "WITHOUT ROWID") != NULL, "records have no rowid: %s",
+	   db_col(st, 0));
+	is_int(sqlite3_column_int(st, 1), 0, "and no index beside their key");
+	is_int(sqlite3_column_int(st, 2), 3, "every record copied");
+	is_int(sqlite3_column_int(st, 3), (int)kinesis_service.nmigrations, "schema is current");
+	sqlite3_finalize(st);
+	/* The service reads the copied records and numbers new ones after them. */
+	struct cloud_db *was_db = cloud.db;
+	struct kinesis_svc *was = cloud.kinesis;
+	cloud.db = db;
+	cloud.kinesis = kinesis_svc_new(db, cloud.vclock);
+	char it[512], req[700];
+	snprintf(it, sizeof(it), "%s",
+		 get("GetShardIterator",
+		     "{'StreamName':'old','ShardId':'shardId-000000000000',"
+		     "'ShardIteratorType':'TRIM_HORIZON'}",
+		     "ShardIterator"));
+	snprintf(req, sizeof(req), "{'ShardIterator':'%s'}", it);
+	is_str(get("GetRecords", req, "Records.1.Data"), "dHdv", "shard 0's second record");
+	snprintf(it, sizeof(it), "%s",
+		 get("GetShardIterator",
+		     "{'StreamName':'old','ShardId':'shardId-000000000001',"
+		     "'ShardIteratorType':'TRIM_HORIZON'}",
+		     "ShardIterator"));
+	snprintf(req, sizeof(req), "{'ShardIterator':'%s'}", it);
+	is_str(get("GetRecords", req, "Records.0.PartitionKey"), "beta", "shard 1's record");
+	char seq[64];
+	snprintf(seq, sizeof(seq), "%s",
+		 get("PutRecord",
+		     "{'StreamName':'old','PartitionKey':'x','Data':'Zm91cg==',"
+		     "'ExplicitHashKey':'0'}",
+		     "SequenceNumber"));
+	snprintf(it, sizeof(it), "%s",
+		 get("GetShardIterator",
+		     "{'StreamName':'old','ShardId':'shardId-000000000000',"
+		     "'ShardIteratorType':'TRIM_HORIZON'}",
+		     "ShardIterator"));
+	snprintf(req, sizeof(req), "{'ShardIterator':'%s'}", it);
+	is_str(get("GetRecords", req, "Records.2.SequenceNumber"), seq,
+	       "a new record follows the copied ones");
+	kinesis_svc_free(cloud.kinesis);
+	cloud.kinesis = was;
+	cloud.db = was_db;
+	cloud_db_close(db);
+	unlink(path);
+	char side[64];
+	snprintf(side, sizeof(side), "%s-wal", path);
+	unlink(side);
+	snprintf(side, sizeof(side), "%s-shm", path);
+	unlink(side);
+}
+
 int main(void)
 {
 	struct error e;
@@ -257,6 +359,7 @@ int main(void)
 	RUN(kinesis_records__put_and_read_in_order);
 	RUN(kinesis_records__fail_one_by_one_past_a_shard_limit);
 	RUN(kinesis_retention__trims_old_records);
+	RUN(kinesis_schema__an_old_file_upgrades_on_open);
 	kinesis_svc_reset_account(cloud.kinesis, caller.account);
 	kinesis_svc_free(cloud.kinesis);
 	vclock_free(cloud.vclock);

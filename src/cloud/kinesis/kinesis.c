@@ -54,10 +54,22 @@ static const char *const migrations[] = {
 	" shard INTEGER NOT NULL, seq INTEGER NOT NULL, ts INTEGER NOT NULL, pkey TEXT NOT NULL,"
 	" data BLOB NOT NULL, UNIQUE(stream, shard, seq)) STRICT;"
 	"CREATE INDEX IF NOT EXISTS kinesis_records_ts ON kinesis_records(stream, ts);",
+	/* 1 -> 2: records keyed by (stream, shard, seq) alone: one b-tree to write per record
+	 * where there were three (rowids, the unique key, the time index). Retention trims a
+	 * shard from its oldest record on, in sequence order, so the time index goes. */
+	"CREATE TABLE kinesis_records_new(stream INTEGER NOT NULL, shard INTEGER NOT NULL,"
+	" seq INTEGER NOT NULL, ts INTEGER NOT NULL, pkey TEXT NOT NULL, data BLOB NOT NULL,"
+	" PRIMARY KEY(stream, shard, seq)) STRICT, WITHOUT ROWID;"
+	"INSERT INTO kinesis_records_new(stream, shard, seq, ts, pkey, data)"
+	" SELECT stream, shard, seq, ts, pkey, data FROM kinesis_records;"
+	"DROP TABLE kinesis_records;"
+	"ALTER TABLE kinesis_records_new RENAME TO kinesis_records;",
 };
 
 struct shard_state {
 	int64_t next_seq;
+	/* Arrival time of the shard's oldest record; INT64_MAX when it has none. */
+	int64_t oldest_ts;
 	int64_t window_start;
 	int window_records;
 	int64_t window_bytes;
@@ -290,6 +302,24 @@ static int64_t now_ms(struct kinesis_svc *k, const char *account)
 	return vclock_now_ms(k->clock, account);
 }
 
+static const char oldest_sql[] = "SELECT ts FROM kinesis_records WHERE stream = ? AND shard = ?"
+				 " ORDER BY seq LIMIT 1";
+
+/* The arrival time of a shard's oldest record, INT64_MAX when it has none. */
+static int64_t shard_oldest(struct kinesis_svc *k, const struct kstream *s, int shard)
+{
+	int64_t ts = INT64_MAX;
+	sqlite3_stmt *st = db_stmt(k->db, oldest_sql);
+	if (!st)
+		return ts;
+	sqlite3_bind_int64(st, 1, s->id);
+	sqlite3_bind_int(st, 2, shard);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		ts = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return ts;
+}
+
 static struct kstream *load(struct kinesis_svc *k, const char *account, const char *region,
 			    const char *name)
 {
@@ -340,6 +370,8 @@ static struct kstream *load(struct kinesis_svc *k, const char *account, const ch
 			s->shards[shard].next_seq = sqlite3_column_int64(st, 1) + 1;
 	}
 	sqlite3_finalize(st);
+	for (int i = 0; i < s->nshards; i++)
+		s->shards[i].oldest_ts = shard_oldest(k, s, i);
 	vec_push(&k->streams, s);
 	return s;
 }
@@ -390,17 +422,34 @@ static void stream_arn(const struct kstream *s, struct strbuf *out)
 	strbuf_addf(out, "arn:aws:kinesis:%s:%s:stream/%s", s->region, s->account, s->name);
 }
 
-/* Records older than the retention period go. */
-static void trim(struct kinesis_svc *k, const struct kstream *s)
+static const char trim_sql[] =
+	"DELETE FROM kinesis_records WHERE stream = ?1 AND shard = ?2 AND seq < coalesce(("
+	"SELECT seq FROM kinesis_records WHERE stream = ?1 AND shard = ?2 AND ts >= ?3"
+	" ORDER BY seq LIMIT 1), ?4)";
+
+/*
+ * Records older than the retention period go. A shard's records arrive in sequence order, so
+ * each shard loses a run from its oldest record on, and only a shard whose oldest record is
+ * past the period is looked at.
+ */
+static void trim(struct kinesis_svc *k, struct kstream *s)
 {
-	sqlite3_stmt *st = NULL;
-	sqlite3_prepare_v2(k->db->db, "DELETE FROM kinesis_records WHERE stream = ? AND ts < ?", -1,
-			   &st, NULL);
-	sqlite3_bind_int64(st, 1, s->id);
-	sqlite3_bind_int64(st, 2,
-			   now_ms(k, s->account) - (int64_t)s->retention_hours * 3600 * 1000);
-	sqlite3_step(st);
-	sqlite3_finalize(st);
+	int64_t cutoff = now_ms(k, s->account) - (int64_t)s->retention_hours * 3600 * 1000;
+	for (int i = 0; i < s->nshards; i++) {
+		struct shard_state *ss = &s->shards[i];
+		if (ss->oldest_ts >= cutoff)
+			continue;
+		sqlite3_stmt *st = db_stmt(k->db, trim_sql);
+		if (!st)
+			return;
+		sqlite3_bind_int64(st, 1, s->id);
+		sqlite3_bind_int(st, 2, i);
+		sqlite3_bind_int64(st, 3, cutoff);
+		sqlite3_bind_int64(st, 4, ss->next_seq);
+		sqlite3_step(st);
+		sqlite3_reset(st);
+		ss->oldest_ts = shard_oldest(k, s, i);
+	}
 }
 
 /* --- streams --- */
@@ -916,23 +965,18 @@ static bool store(struct kinesis_svc *k, sqlite3_stmt *st, struct kstream *s, in
 	sqlite3_bind_int(st, 2, shard);
 	sqlite3_bind_int64(st, 3, seq);
 	sqlite3_bind_int64(st, 4, k->now_ms);
-	sqlite3_bind_text(st, 5, pkey, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_blob(st, 6, len ? (const void *)data : "", (int)len, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 5, pkey, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 6, len ? (const void *)data : "", (int)len, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return false;
+	if (s->shards[shard].oldest_ts == INT64_MAX)
+		s->shards[shard].oldest_ts = k->now_ms;
 	seq_text(shard, seq, seq_out);
 	return true;
 }
 
-static sqlite3_stmt *insert_stmt(struct kinesis_svc *k)
-{
-	sqlite3_stmt *st = NULL;
-	sqlite3_prepare_v2(k->db->db,
-			   "INSERT INTO kinesis_records(stream, shard, seq, ts, pkey, data)"
-			   " VALUES (?, ?, ?, ?, ?, ?)",
-			   -1, &st, NULL);
-	return st;
-}
+static const char insert_sql[] = "INSERT INTO kinesis_records(stream, shard, seq, ts, pkey, data)"
+				 " VALUES (?, ?, ?, ?, ?, ?)";
 
 K_OP(put_record)
 {
@@ -960,10 +1004,11 @@ K_OP(put_record)
 		     s->account);
 		goto done;
 	}
-	sqlite3_stmt *st = insert_stmt(k);
+	sqlite3_stmt *st = db_stmt(k->db, insert_sql);
 	char seq[64], id[32];
-	bool ok = store(k, st, s, shard, pkey, data, len, seq);
-	sqlite3_finalize(st);
+	bool ok = st && store(k, st, s, shard, pkey, data, len, seq);
+	if (st)
+		sqlite3_reset(st);
 	if (!ok) {
 		internal(err);
 		goto done;
@@ -1032,7 +1077,12 @@ K_OP(put_records)
 		fail(err, "InvalidArgumentException", "Records size exceeds 5 MB limit");
 		goto done;
 	}
-	sqlite3_stmt *st = insert_stmt(k);
+	/* One statement, one transaction for the whole batch. */
+	sqlite3_stmt *st = db_stmt(k->db, insert_sql);
+	if (!st) {
+		internal(err);
+		goto done;
+	}
 	cloud_db_exec(k->db, "BEGIN");
 	out = cJSON_CreateObject();
 	cJSON *results = cJSON_CreateArray();
@@ -1061,8 +1111,8 @@ K_OP(put_records)
 		}
 		cJSON_AddItemToArray(results, e);
 	}
+	sqlite3_reset(st);
 	cloud_db_exec(k->db, "COMMIT");
-	sqlite3_finalize(st);
 	cJSON_AddNumberToObject(out, "FailedRecordCount", failed);
 	cJSON_AddItemToObject(out, "Records", results);
 	cJSON_AddStringToObject(out, "EncryptionType", "NONE");
@@ -1207,11 +1257,10 @@ K_OP(get_shard_iterator)
 			       NULL;
 		int64_t at = (int64_t)llround(ts->valuedouble * 1000.0);
 		sqlite3_stmt *st = NULL;
-		sqlite3_prepare_v2(
-			k->db->db,
-			"SELECT min(seq) FROM kinesis_records WHERE stream = ? AND shard = ?"
-			" AND ts >= ?",
-			-1, &st, NULL);
+		sqlite3_prepare_v2(k->db->db,
+				   "SELECT seq FROM kinesis_records WHERE stream = ? AND shard = ?"
+				   " AND ts >= ? ORDER BY seq LIMIT 1",
+				   -1, &st, NULL);
 		sqlite3_bind_int64(st, 1, s->id);
 		sqlite3_bind_int(st, 2, shard);
 		sqlite3_bind_int64(st, 3, at);
