@@ -40,9 +40,8 @@ CASES = [
     ("logs", "CreateExportTask", {"logGroupName": "g", "fromTime": 0, "to": 1,
                                    "destination": "b"},
      "CreateExportTask"),
-    ("sqs", "AddPermission",
-     {"QueueUrl": ENDPOINT + "/123456789012/q", "Label": "l", "AWSAccountIds": ["1"],
-      "Actions": ["SendMessage"]}, "AddPermission"),
+    ("sqs", "ListDeadLetterSourceQueues",
+     {"QueueUrl": ENDPOINT + "/123456789012/q"}, "ListDeadLetterSourceQueues"),
 ]
 
 n = 0
