@@ -42,14 +42,48 @@ static cJSON *op_esm(struct svc_call *call, const cJSON *in, struct aws_err *err
 	return esm_op(call->cloud, call->caller->account, call->op, in, err);
 }
 
+/*
+ * The page of a List answer's array key that in asks for: MaxItems items (50 when absent, as
+ * Lambda's lists of configs) from Marker, the offset a previous page gave as NextMarker.
+ */
+static cJSON *page(cJSON *out, const char *key, const cJSON *in)
+{
+	cJSON *arr = cJSON_GetObjectItemCaseSensitive(out, key);
+	if (!cJSON_IsArray(arr))
+		return out;
+	const cJSON *m = cJSON_GetObjectItemCaseSensitive(in, "MaxItems");
+	const cJSON *mk = cJSON_GetObjectItemCaseSensitive(in, "Marker");
+	long max = cJSON_IsNumber(m) && m->valuedouble >= 1 ? (long)m->valuedouble : 50;
+	long start = cJSON_IsString(mk) ? strtol(mk->valuestring, NULL, 10) : 0;
+	long total = cJSON_GetArraySize(arr);
+	if (start < 0)
+		start = 0;
+	for (long i = 0; i < start && i < total; i++)
+		cJSON_DeleteItemFromArray(arr, 0);
+	while (cJSON_GetArraySize(arr) > max)
+		cJSON_DeleteItemFromArray(arr, max);
+	if (start + max < total) {
+		char next[24];
+		snprintf(next, sizeof(next), "%ld", start + max);
+		cJSON_AddStringToObject(out, "NextMarker", next);
+	}
+	return out;
+}
+
 static cJSON *op_async(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
-	return async_op(call->cloud, call->caller->account, call->op, in, err);
+	cJSON *out = async_op(call->cloud, call->caller->account, call->op, in, err);
+	if (out && strcmp(call->op, "ListFunctionEventInvokeConfigs") == 0)
+		out = page(out, "FunctionEventInvokeConfigs", in);
+	return out;
 }
 
 static cJSON *op_url(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
-	return lambda_url_op(call->cloud, call->caller->account, call->op, in, err);
+	cJSON *out = lambda_url_op(call->cloud, call->caller->account, call->op, in, err);
+	if (out && strcmp(call->op, "ListFunctionUrlConfigs") == 0)
+		out = page(out, "FunctionUrlConfigs", in);
+	return out;
 }
 
 /* /_tutor/code/ACCOUNT/NAME: the deployed zip (GetFunction's Code.Location). */
