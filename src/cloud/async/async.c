@@ -890,16 +890,7 @@ void async_free(struct cloud *c)
 	c->async = NULL;
 }
 
-/* The event invoke config API. */
-
-static void reply(struct http_resp *resp, int status, cJSON *o)
-{
-	resp->status = status;
-	char *text = cJSON_PrintUnformatted(o);
-	strbuf_addstr(&resp->body, text);
-	free(text);
-	cJSON_Delete(o);
-}
+/* The event invoke config operations (table handlers of Lambda's row, through async_op()). */
 
 /* The config as the API answers it. */
 static cJSON *config_view(const char *account, const char *function, const cJSON *cfg)
@@ -1028,76 +1019,54 @@ static bool read_config(struct cloud *c, const char *account, const char *functi
 	return true;
 }
 
-/* Whether a Put/Update body sets a retry, an age or a destination (an unreadable body: yes,
- * so that its own error is reported). */
-static bool settings_given(const char *body, size_t body_len)
+/* Whether a Put/Update input sets a retry, an age or a destination. */
+static bool settings_given(const cJSON *in)
 {
-	cJSON *in = body_len ? cJSON_ParseWithLength(body, body_len) : NULL;
-	if (body_len && !cJSON_IsObject(in)) {
-		cJSON_Delete(in);
-		return true;
-	}
-	bool given = false;
 	static const char *const members[] = { "MaximumRetryAttempts", "MaximumEventAgeInSeconds",
 					       "DestinationConfig", NULL };
 	for (const char *const *k = members; *k; k++) {
 		const cJSON *v = cJSON_GetObjectItemCaseSensitive(in, *k);
 		if (v && !cJSON_IsNull(v))
-			given = true;
+			return true;
 	}
-	cJSON_Delete(in);
-	return given;
+	return false;
 }
 
-static void config_serve(struct cloud *c, const char *account, const char *m, const char *ref,
-			 bool list, const char *qual, const char *body, size_t body_len,
-			 struct http_resp *resp);
-
-void async_api(struct cloud *c, const char *account, const struct http_req *req,
-	       struct http_resp *resp)
+static bool no_config(struct aws_err *err, const char *acct, const char *name, const char *version)
 {
-	/* /2019-09-25/functions/NAME/event-invoke-config[/list] */
-	const char *p = req->path + strlen("/2019-09-25/");
-	char ref[256] = "";
-	bool list = false;
-	if (str_starts_with(p, "functions/")) {
-		p += strlen("functions/");
-		const char *end = strstr(p, "/event-invoke-config");
-		if (end && (size_t)(end - p) < sizeof(ref)) {
-			memcpy(ref, p, (size_t)(end - p));
-			ref[end - p] = '\0';
-			const char *rest = end + strlen("/event-invoke-config");
-			if (strcmp(rest, "/list") == 0 || strcmp(rest, "/list/") == 0)
-				list = true;
-			else if (rest[0] && strcmp(rest, "/") != 0)
-				ref[0] = '\0';
-		}
-	}
-	if (!ref[0]) {
-		lambda_unserved(resp, req);
-		return;
-	}
-	config_serve(c, account, req->method, ref, list, http_query(req, "Qualifier"), req->body,
-		     req->body_len, resp);
+	return aws_err_set(err, 404, "ResourceNotFoundException",
+			   "The function arn:aws:lambda:%s:%s:function:%s:%s doesn't have an "
+			   "EventInvokeConfig",
+			   AWS_REGION_NAME, acct, name, version);
 }
 
-/* A request for function ref's config (list: the function's list) with method m, qualifier
- * qual (or NULL) and the JSON body, answered in resp as the API answers it. */
-static void config_serve(struct cloud *c, const char *account, const char *m, const char *ref,
-			 bool list, const char *qual, const char *body, size_t body_len,
-			 struct http_resp *resp)
+enum verb {
+	V_PUT,
+	V_UPDATE,
+	V_GET,
+	V_DELETE,
+	V_LIST
+};
+
+/* One operation on the config of in's FunctionName (and Qualifier): the output, or NULL
+ * with err. Lambda words a missing function apart for reads and deletes (no config) and for
+ * writes and lists (no function). */
+static cJSON *config_op(struct cloud *c, const char *account, enum verb v, const cJSON *in,
+			struct aws_err *err)
 {
+	const char *ref = query_str(in, "FunctionName");
+	const char *qual = v == V_LIST ? NULL : query_str(in, "Qualifier");
 	char acct[13] = "", name[65] = "", in_ref[129] = "";
-	bool reading = !list && (strcmp(m, "GET") == 0 || strcmp(m, "DELETE") == 0);
-	bool writing = !list && (strcmp(m, "PUT") == 0 || strcmp(m, "POST") == 0);
-	if (writing && !settings_given(body, body_len)) {
-		/* Lambda checks the request before it looks the function up. */
-		aws_error(resp, 400, "InvalidParameterValueException",
-			  "You must specify at least one of error handling or destination "
-			  "setting.");
-		return;
+	bool reading = v == V_GET || v == V_DELETE;
+	cJSON *out = NULL, *cfg = NULL, *next = NULL;
+	/* Lambda checks the request before it looks the function up. */
+	if ((v == V_PUT || v == V_UPDATE) && !settings_given(in)) {
+		aws_err_set(err, 400, "InvalidParameterValueException",
+			    "You must specify at least one of error handling or destination "
+			    "setting.");
+		goto done;
 	}
-	bool named = split_function(ref, account, acct, name, in_ref);
+	bool named = split_function(ref ? ref : "", account, acct, name, in_ref);
 	bool found = named && function_has(c, acct, name, "");
 	/* A version or an alias has a config of its own, named by Qualifier or in the name. */
 	char q[129];
@@ -1105,135 +1074,89 @@ static void config_serve(struct cloud *c, const char *account, const char *m, co
 		 qual && qual[0] && strcmp(qual, "$LATEST") != 0 ? qual : in_ref);
 	const char *version = q[0] ? q : "$LATEST";
 	if (!found && reading && named) {
-		aws_error(resp, 404, "ResourceNotFoundException",
-			  "The function arn:aws:lambda:%s:%s:function:%s:%s doesn't have an "
-			  "EventInvokeConfig",
-			  AWS_REGION_NAME, acct, name, version);
-		return;
+		no_config(err, acct, name, version);
+		goto done;
 	}
 	if (!found) {
-		aws_error(resp, 404, "ResourceNotFoundException", "The function doesn't exist.");
-		return;
+		aws_err_set(err, 404, "ResourceNotFoundException", "The function doesn't exist.");
+		goto done;
 	}
 	if (q[0] && in_ref[0] && strcmp(q, in_ref) != 0) {
-		aws_error(resp, 400, "InvalidParameterValueException",
-			  "The derived qualifier from the function name does not match the "
-			  "specified qualifier.");
-		return;
+		aws_err_set(err, 400, "InvalidParameterValueException",
+			    "The derived qualifier from the function name does not match the "
+			    "specified qualifier.");
+		goto done;
 	}
 	if (q[0] && !function_has(c, acct, name, q)) {
 		if (reading)
-			aws_error(resp, 404, "ResourceNotFoundException",
-				  "The function arn:aws:lambda:%s:%s:function:%s:%s doesn't have "
-				  "an EventInvokeConfig",
-				  AWS_REGION_NAME, acct, name, q);
+			no_config(err, acct, name, q);
 		else
-			aws_error(resp, 404, "ResourceNotFoundException",
-				  "Function not found: arn:aws:lambda:%s:%s:function:%s:%s",
-				  AWS_REGION_NAME, acct, name, q);
-		return;
+			aws_err_set(err, 404, "ResourceNotFoundException",
+				    "Function not found: arn:aws:lambda:%s:%s:function:%s:%s",
+				    AWS_REGION_NAME, acct, name, q);
+		goto done;
 	}
 	char key[200];
 	config_key(key, sizeof(key), name, q);
-	cJSON *cfg = config_load(c, acct, key);
-	if (list && strcmp(m, "GET") == 0) {
-		cJSON *o = cJSON_CreateObject();
-		cJSON *arr = cJSON_AddArrayToObject(o, "FunctionEventInvokeConfigs");
-		config_list(c, acct, name, arr);
-		reply(resp, 200, o);
-	} else if (list) {
-		aws_error(resp, 405, "MethodNotAllowedException", "Method not allowed");
-	} else if (strcmp(m, "GET") == 0 || strcmp(m, "DELETE") == 0) {
+	cfg = config_load(c, acct, key);
+	switch (v) {
+	case V_LIST:
+		out = cJSON_CreateObject();
+		config_list(c, acct, name,
+			    cJSON_AddArrayToObject(out, "FunctionEventInvokeConfigs"));
+		break;
+	case V_GET:
+	case V_DELETE:
 		if (!cfg) {
-			aws_error(resp, 404, "ResourceNotFoundException",
-				  "The function arn:aws:lambda:%s:%s:function:%s:%s doesn't "
-				  "have an EventInvokeConfig",
-				  AWS_REGION_NAME, acct, name, version);
-		} else if (m[0] == 'G') {
-			reply(resp, 200, config_view(acct, key, cfg));
+			no_config(err, acct, name, version);
+		} else if (v == V_GET) {
+			out = config_view(acct, key, cfg);
 		} else {
 			config_save(c, acct, key, NULL);
-			resp->status = 204;
+			out = cJSON_CreateObject();
 		}
-	} else if (strcmp(m, "PUT") == 0 || strcmp(m, "POST") == 0) {
-		bool merge = m[1] == 'O';
-		cJSON *in = body_len ? cJSON_ParseWithLength(body, body_len) : cJSON_CreateObject();
+		break;
+	case V_PUT:
+	case V_UPDATE: {
 		struct api_err e = { 0 };
-		cJSON *next = merge && cfg ? cJSON_Duplicate(cfg, true) : cJSON_CreateObject();
-		if (!cJSON_IsObject(in)) {
-			aws_error(resp, 400, "InvalidRequestContentException",
-				  "Could not parse request body into json");
-		} else if (merge && !cfg) {
-			aws_error(resp, 404, "ResourceNotFoundException",
-				  "The function arn:aws:lambda:%s:%s:function:%s:%s doesn't "
-				  "have an EventInvokeConfig",
-				  AWS_REGION_NAME, acct, name, version);
+		bool merge = v == V_UPDATE;
+		next = merge && cfg ? cJSON_Duplicate(cfg, true) : cJSON_CreateObject();
+		if (merge && !cfg) {
+			no_config(err, acct, name, version);
 		} else if (!read_config(c, acct, name, in, next, &e)) {
-			aws_error(resp, e.status, e.type, "%s", e.msg);
+			aws_err_set(err, e.status, e.type, "%s", e.msg);
 		} else {
 			cJSON_DeleteItemFromObjectCaseSensitive(next, "LastModified");
 			cJSON_AddNumberToObject(next, "LastModified",
 						(double)vclock_now_ms(c->vclock, acct) / 1000.0);
 			config_save(c, acct, key, next);
-			reply(resp, 200, config_view(acct, key, next));
+			out = config_view(acct, key, next);
 		}
-		cJSON_Delete(next);
-		cJSON_Delete(in);
-	} else {
-		aws_error(resp, 405, "MethodNotAllowedException", "Method not allowed");
+		break;
 	}
+	}
+done:
+	cJSON_Delete(next);
 	cJSON_Delete(cfg);
+	return out;
 }
 
 cJSON *async_op(struct cloud *c, const char *account, const char *op, const cJSON *in,
 		struct aws_err *err)
 {
 	static const struct {
-		const char *op, *method;
-	} methods[] = {
-		{ "PutFunctionEventInvokeConfig", "PUT" },
-		{ "UpdateFunctionEventInvokeConfig", "POST" },
-		{ "GetFunctionEventInvokeConfig", "GET" },
-		{ "DeleteFunctionEventInvokeConfig", "DELETE" },
+		const char *op;
+		enum verb v;
+	} verbs[] = {
+		{ "PutFunctionEventInvokeConfig", V_PUT },
+		{ "UpdateFunctionEventInvokeConfig", V_UPDATE },
+		{ "GetFunctionEventInvokeConfig", V_GET },
+		{ "DeleteFunctionEventInvokeConfig", V_DELETE },
+		{ "ListFunctionEventInvokeConfigs", V_LIST },
 	};
-	const char *m = NULL;
-	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
-		if (strcmp(op, methods[i].op) == 0)
-			m = methods[i].method;
-	if (!m) {
-		aws_err_set(err, 501, "NotImplemented", "The local cloud does not offer %s", op);
-		return NULL;
-	}
-	/* The same request a client's would be: the name and qualifier out of the body. */
-	const char *fn = query_str(in, "FunctionName"), *qual = query_str(in, "Qualifier");
-	cJSON *body = cJSON_Duplicate(in, true);
-	cJSON_DeleteItemFromObjectCaseSensitive(body, "FunctionName");
-	cJSON_DeleteItemFromObjectCaseSensitive(body, "Qualifier");
-	char *text = m[0] == 'P' ? cJSON_PrintUnformatted(body) : NULL;
-	cJSON_Delete(body);
-	struct http_resp resp;
-	http_resp_init(&resp);
-	config_serve(c, account, m, fn ? fn : "", false, qual, text, text ? strlen(text) : 0,
-		     &resp);
-	free(text);
-	cJSON *out = NULL;
-	if (resp.status / 100 == 2) {
-		out = resp.body.len ? cJSON_ParseWithLength(resp.body.buf, resp.body.len) : NULL;
-		if (!out)
-			out = cJSON_CreateObject();
-	} else {
-		cJSON *e = cJSON_ParseWithLength(resp.body.buf ? resp.body.buf : "", resp.body.len);
-		const char *type = "ServiceException";
-		for (int i = 0; i < resp.nheaders; i++)
-			if (strcasecmp(resp.headers[i][0], "x-amzn-ErrorType") == 0)
-				type = resp.headers[i][1];
-		const char *msg = query_str(e, "message");
-		aws_err_set(err, resp.status, type, "%s",
-			    msg                       ? msg
-			    : query_str(e, "Message") ? query_str(e, "Message")
-						      : "");
-		cJSON_Delete(e);
-	}
-	http_resp_release(&resp);
-	return out;
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (strcmp(op, verbs[i].op) == 0)
+			return config_op(c, account, verbs[i].v, in, err);
+	aws_err_set(err, 501, "NotImplemented", "The local cloud does not offer %s", op);
+	return NULL;
 }

@@ -41,16 +41,10 @@ bool async_enqueue(struct cloud *c, const char *account, const char *function, c
 		   size_t len, const char *source, char *request_id_out, struct error *err);
 
 /*
- * The event invoke config API: {PUT,GET,POST,DELETE} /2019-09-25/functions/NAME/event-invoke-config
- * and GET /2019-09-25/functions/NAME/event-invoke-config/list.
- */
-void async_api(struct cloud *c, const char *account, const struct http_req *req,
-	       struct http_resp *resp);
-/*
- * Put, Update, Get or DeleteFunctionEventInvokeConfig (op) for another service
- * (CloudFormation): in as Lambda's API model has it (FunctionName, Qualifier and the
- * settings); the config as the API answers it, or NULL with err as a client would get it.
- * Caller deletes.
+ * The event invoke config operations (op: Put, Update, Get, Delete or
+ * ListFunctionEventInvokeConfig(s)), for clients and other services alike: in as Lambda's API
+ * model has it (FunctionName, Qualifier and the settings), decoded and validated; the output
+ * as the API answers it, or NULL with err as AWS words it. Caller deletes.
  */
 struct cJSON *async_op(struct cloud *c, const char *account, const char *op, const struct cJSON *in,
 		       struct aws_err *err);

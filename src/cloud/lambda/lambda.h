@@ -328,10 +328,12 @@ void lambda_reset_account(struct cloud *c, const char *account);
 /* service.c: a Lambda operation the local cloud does not offer (501 NotImplemented). */
 void lambda_unserved(struct http_resp *resp, const struct http_req *req);
 
-/* url.c: function URLs' configuration (/2021-10-31/functions/NAME/url) and front door (id:
- * the URL's id; path: what follows it). */
-void lambda_url_api(struct cloud *c, const char *account, const struct http_req *req,
-		    struct http_resp *resp);
+/* url.c: function URLs' configuration operations (op: Create, Get, Update,
+ * DeleteFunctionUrlConfig, ListFunctionUrlConfigs; in and the output as Lambda's API model has
+ * them; NULL with err on an error; caller deletes) and front door (id: the URL's id; path:
+ * what follows it). */
+struct cJSON *lambda_url_op(struct cloud *c, const char *account, const char *op,
+			    const struct cJSON *in, struct aws_err *err);
 void lambda_url_door(struct cloud *c, const char *id, const char *path, const struct http_req *req,
 		     struct http_resp *resp);
 /* Forget the URL of an account's function and its aliases' URLs (NULL: of all its

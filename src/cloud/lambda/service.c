@@ -17,7 +17,6 @@
 #include "cloud/lambda/tags.h"
 #include "cloud/lambda/versions.h"
 #include "cloud/state.h"
-#include "cloud/svc/raw_op.h"
 #include "cloud/svc/svc.h"
 #include "core/path.h"
 #include "core/strutil.h"
@@ -38,59 +37,53 @@ void lambda_unserved(struct http_resp *resp, const struct http_req *req)
 		  req->path);
 }
 
-/* What the event invoke config (async/) and function URL (url.c) readers still serve from
- * the wire themselves. */
-static const char *const raw_ops[] = {
-	"CreateFunctionUrlConfig",
-	"DeleteFunctionEventInvokeConfig",
-	"DeleteFunctionUrlConfig",
-	"GetFunctionEventInvokeConfig",
-	"GetFunctionUrlConfig",
-	"ListFunctionEventInvokeConfigs",
-	"PutFunctionEventInvokeConfig",
-	"UpdateFunctionEventInvokeConfig",
-	"UpdateFunctionUrlConfig",
-	"ListFunctionUrlConfigs",
-	NULL,
-};
-
-/* The URLs' and event invoke configs' operations for other services (CloudFormation); a
- * client's request for them is still read from the wire by lambda_url_api() and async_api()
- * (the URLs through svc_raw_op(), by that same reader). */
-static const char *const internal_ops[] = {
-	"CreateFunctionUrlConfig",
-	"DeleteFunctionUrlConfig",
-	"GetFunctionUrlConfig",
-	"UpdateFunctionUrlConfig",
-	"DeleteFunctionEventInvokeConfig",
-	"GetFunctionEventInvokeConfig",
-	"PutFunctionEventInvokeConfig",
-	"UpdateFunctionEventInvokeConfig",
-	NULL,
-};
-
 static cJSON *op_esm(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
 	return esm_op(call->cloud, call->caller->account, call->op, in, err);
 }
 
-static cJSON *op_async(struct svc_call *call, const cJSON *in, struct aws_err *err)
+/*
+ * The page of a List answer's array key that in asks for: MaxItems items (50 when absent, as
+ * Lambda's lists of configs) from Marker, the offset a previous page gave as NextMarker.
+ */
+static cJSON *page(cJSON *out, const char *key, const cJSON *in)
 {
-	return async_op(call->cloud, call->caller->account, call->op, in, err);
+	cJSON *arr = cJSON_GetObjectItemCaseSensitive(out, key);
+	if (!cJSON_IsArray(arr))
+		return out;
+	const cJSON *m = cJSON_GetObjectItemCaseSensitive(in, "MaxItems");
+	const cJSON *mk = cJSON_GetObjectItemCaseSensitive(in, "Marker");
+	long max = cJSON_IsNumber(m) && m->valuedouble >= 1 ? (long)m->valuedouble : 50;
+	long start = cJSON_IsString(mk) ? strtol(mk->valuestring, NULL, 10) : 0;
+	long total = cJSON_GetArraySize(arr);
+	if (start < 0)
+		start = 0;
+	for (long i = 0; i < start && i < total; i++)
+		cJSON_DeleteItemFromArray(arr, 0);
+	while (cJSON_GetArraySize(arr) > max)
+		cJSON_DeleteItemFromArray(arr, max);
+	if (start + max < total) {
+		char next[24];
+		snprintf(next, sizeof(next), "%ld", start + max);
+		cJSON_AddStringToObject(out, "NextMarker", next);
+	}
+	return out;
 }
 
-static void raw(struct svc_call *call, struct http_resp *resp)
+static cJSON *op_async(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
-	struct cloud *c = call->cloud;
-	const struct http_req *req = call->http;
-	const char *account = call->caller->account;
-	const char *p = req->path;
-	if (str_starts_with(p, "/2019-09-25/"))
-		async_api(c, account, req, resp);
-	else if (str_starts_with(p, "/2021-10-31/functions/"))
-		lambda_url_api(c, account, req, resp);
-	else
-		lambda_unserved(resp, req);
+	cJSON *out = async_op(call->cloud, call->caller->account, call->op, in, err);
+	if (out && strcmp(call->op, "ListFunctionEventInvokeConfigs") == 0)
+		out = page(out, "FunctionEventInvokeConfigs", in);
+	return out;
+}
+
+static cJSON *op_url(struct svc_call *call, const cJSON *in, struct aws_err *err)
+{
+	cJSON *out = lambda_url_op(call->cloud, call->caller->account, call->op, in, err);
+	if (out && strcmp(call->op, "ListFunctionUrlConfigs") == 0)
+		out = page(out, "FunctionUrlConfigs", in);
+	return out;
 }
 
 /* /_tutor/code/ACCOUNT/NAME: the deployed zip (GetFunction's Code.Location). */
@@ -264,13 +257,13 @@ static const struct svc_op ops[] = {
 	{ "CreateAlias", lambda_op_create_alias },
 	{ "CreateEventSourceMapping", op_esm },
 	{ "CreateFunction", lambda_op_create_function },
-	{ "CreateFunctionUrlConfig", svc_raw_op },
+	{ "CreateFunctionUrlConfig", op_url },
 	{ "DeleteAlias", lambda_op_delete_alias },
 	{ "DeleteEventSourceMapping", op_esm },
 	{ "DeleteFunction", lambda_op_delete_function },
 	{ "DeleteFunctionConcurrency", lambda_op_delete_function_concurrency },
 	{ "DeleteFunctionEventInvokeConfig", op_async },
-	{ "DeleteFunctionUrlConfig", svc_raw_op },
+	{ "DeleteFunctionUrlConfig", op_url },
 	{ "DeleteLayerVersion", lambda_op_delete_layer_version },
 	{ "DeleteProvisionedConcurrencyConfig", lambda_op_delete_provisioned_concurrency_config },
 	{ "GetAccountSettings", lambda_op_get_account_settings },
@@ -280,7 +273,7 @@ static const struct svc_op ops[] = {
 	{ "GetFunctionConcurrency", lambda_op_get_function_concurrency },
 	{ "GetFunctionConfiguration", lambda_op_get_function_configuration },
 	{ "GetFunctionEventInvokeConfig", op_async },
-	{ "GetFunctionUrlConfig", svc_raw_op },
+	{ "GetFunctionUrlConfig", op_url },
 	{ "GetLayerVersion", lambda_op_get_layer_version },
 	{ "GetLayerVersionByArn", lambda_op_get_layer_version_by_arn },
 	{ "GetLayerVersionPolicy", lambda_op_get_layer_version_policy },
@@ -290,6 +283,8 @@ static const struct svc_op ops[] = {
 	{ "InvokeAsync", lambda_op_invoke_async },
 	{ "ListAliases", lambda_op_list_aliases },
 	{ "ListEventSourceMappings", op_esm },
+	{ "ListFunctionEventInvokeConfigs", op_async },
+	{ "ListFunctionUrlConfigs", op_url },
 	{ "ListFunctions", lambda_op_list_functions },
 	{ "ListLayerVersions", lambda_op_list_layer_versions },
 	{ "ListLayers", lambda_op_list_layers },
@@ -310,7 +305,7 @@ static const struct svc_op ops[] = {
 	{ "UpdateFunctionCode", lambda_op_update_function_code },
 	{ "UpdateFunctionConfiguration", lambda_op_update_function_configuration },
 	{ "UpdateFunctionEventInvokeConfig", op_async },
-	{ "UpdateFunctionUrlConfig", svc_raw_op },
+	{ "UpdateFunctionUrlConfig", op_url },
 };
 
 /* Checked by the handler, after the function is found: AWS answers a missing function first. */
@@ -334,9 +329,6 @@ const struct cloud_service lambda_service = {
 	.ops = ops,
 	.nops = sizeof(ops) / sizeof(ops[0]),
 	.unchecked = unchecked,
-	.raw_ops = raw_ops,
-	.internal_ops = internal_ops,
-	.raw = raw,
 	.doors = doors,
 	.ndoors = sizeof(doors) / sizeof(doors[0]),
 };

@@ -1,6 +1,6 @@
 /*
- * Function URLs: their configuration (Create, Get, Update, Delete and ListFunctionUrlConfigs
- * under /2021-10-31/functions/NAME/url and /urls), of the function or of one of its aliases
+ * Function URLs: their configuration (Create, Get, Update, Delete and ListFunctionUrlConfigs,
+ * table handlers of Lambda's row), of the function or of one of its aliases
  * (Qualifier; the row's function is then NAME:ALIAS), and their front door
  * (/_aws/lambda-url/<url-id>/<path>, or the Host <url-id>.lambda-url.localhost), which turns
  * a request into the function URL event, checks the URL's auth type and policy, and the
@@ -111,38 +111,36 @@ static void url_set_auth(struct cloud *c, const char *url_id, const char *auth)
 	pthread_mutex_unlock(&c->db->mu);
 }
 
-/* AuthType of a create or update body: NONE or AWS_IAM; false with the answer written. */
-static bool auth_type_ok(const char *want, struct http_resp *resp)
+/* AuthType of a create or update: NONE or AWS_IAM; false with err filled. */
+static bool auth_type_ok(const char *want, struct aws_err *err)
 {
 	if (want && (strcmp(want, "NONE") == 0 || strcmp(want, "AWS_IAM") == 0))
 		return true;
-	aws_error(resp, 400, "ValidationException",
-		  "1 validation error detected: Value '%s' at 'authType' failed to satisfy "
-		  "constraint: Member must satisfy enum value set: [NONE, AWS_IAM]",
-		  want ? want : "null");
-	return false;
+	return aws_err_set(
+		err, 400, "ValidationException",
+		"1 validation error detected: Value '%s' at 'authType' failed to "
+		"satisfy constraint: Member must satisfy enum value set: [NONE, AWS_IAM]",
+		want ? want : "null");
 }
 
-static void url_create(struct cloud *c, const char *account, const char *name, bool have,
-		       const char *want, struct http_resp *resp)
+static cJSON *url_create(struct cloud *c, const char *account, const char *name, bool have,
+			 const char *want, struct aws_err *err)
 {
 	if (have) {
-		aws_error(resp, 409, "ResourceConflictException",
-			  "Failed to create function url config for [functionArn = "
-			  "arn:aws:lambda:" AWS_REGION_NAME ":%s:function:%s]. Error message:  "
-			  "FunctionUrlConfig exists for this Lambda function",
-			  account, name);
-		return;
+		aws_err_set(err, 409, "ResourceConflictException",
+			    "Failed to create function url config for [functionArn = "
+			    "arn:aws:lambda:" AWS_REGION_NAME ":%s:function:%s]. Error message:  "
+			    "FunctionUrlConfig exists for this Lambda function",
+			    account, name);
+		return NULL;
 	}
 	char url_id[33];
 	front_random_id(url_id, 32);
 	long long created = clock_wall_ms();
 	pthread_mutex_lock(&c->db->mu);
-	sqlite3_stmt *q = NULL;
-	if (sqlite3_prepare_v2(c->db->db,
-			       "INSERT INTO apigw_urls(url_id, account, function, auth,"
-			       " created) VALUES(?,?,?,?,?)",
-			       -1, &q, NULL) == SQLITE_OK) {
+	sqlite3_stmt *q = db_prep(c->db, "INSERT INTO apigw_urls(url_id, account, function, auth,"
+					 " created) VALUES(?,?,?,?,?)");
+	if (q) {
 		sqlite3_bind_text(q, 1, url_id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(q, 2, account, -1, SQLITE_STATIC);
 		sqlite3_bind_text(q, 3, name, -1, SQLITE_STATIC);
@@ -152,48 +150,56 @@ static void url_create(struct cloud *c, const char *account, const char *name, b
 	}
 	sqlite3_finalize(q);
 	pthread_mutex_unlock(&c->db->mu);
-	front_reply(resp, 201, url_json(c, url_id, account, name, want, created));
+	return url_json(c, url_id, account, name, want, created);
+}
+
+static void url_delete(struct cloud *c, const char *url_id)
+{
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *q = db_prep(c->db, "DELETE FROM apigw_urls WHERE url_id=?");
+	if (q) {
+		sqlite3_bind_text(q, 1, url_id, -1, SQLITE_STATIC);
+		sqlite3_step(q);
+	}
+	sqlite3_finalize(q);
+	pthread_mutex_unlock(&c->db->mu);
 }
 
 /*
- * /2021-10-31/functions/NAME/url (GET, DELETE, POST create, PUT update) and .../urls (GET
- * list). Lambda words a missing function apart: reads and deletes say the resource does not
- * exist, creates, updates and lists that the function does not.
+ * Create, Get, Update, DeleteFunctionUrlConfig and ListFunctionUrlConfigs (op), for clients
+ * and other services alike. Lambda words a missing function apart: reads and deletes say the
+ * resource does not exist, creates, updates and lists that the function does not.
  */
-void lambda_url_api(struct cloud *c, const char *account, const struct http_req *req,
-		    struct http_resp *resp)
+cJSON *lambda_url_op(struct cloud *c, const char *account, const char *op, const cJSON *in,
+		     struct aws_err *err)
 {
-	const char *p = req->path + strlen("/2021-10-31/functions/");
-	const char *slash = strchr(p, '/');
-	char ref[200], name[65], ref_account[13], qualifier[129];
+	bool list = strcmp(op, "ListFunctionUrlConfigs") == 0;
+	bool get = strcmp(op, "GetFunctionUrlConfig") == 0;
+	bool del = strcmp(op, "DeleteFunctionUrlConfig") == 0;
+	bool create = strcmp(op, "CreateFunctionUrlConfig") == 0;
+	bool update = strcmp(op, "UpdateFunctionUrlConfig") == 0;
+	if (!(list || get || del || create || update)) {
+		aws_err_set(err, 501, "NotImplemented", "The local cloud does not offer %s", op);
+		return NULL;
+	}
+	const cJSON *fn_name = cJSON_GetObjectItemCaseSensitive(in, "FunctionName");
+	const char *ref = cJSON_IsString(fn_name) ? fn_name->valuestring : "";
+	char name[65], ref_account[13], qualifier[129];
 	struct api_err e = { 0 };
-	bool list = slash && strcmp(slash, "/urls") == 0;
-	if (!slash || (!list && strcmp(slash, "/url") != 0) || slash - p == 0 ||
-	    (size_t)(slash - p) >= sizeof(ref)) {
-		lambda_unserved(resp, req);
-		return;
-	}
-	bool get = strcmp(req->method, "GET") == 0, del = strcmp(req->method, "DELETE") == 0;
-	bool post = strcmp(req->method, "POST") == 0, put = strcmp(req->method, "PUT") == 0;
-	if (list ? !get : !(get || del || post || put)) {
-		aws_error(resp, 405, "MethodNotAllowedException", "Method not allowed");
-		return;
-	}
-	const char *missing = (get || del) && !list ? "The resource you requested does not exist."
-						    : "Function does not exist";
-	memcpy(ref, p, (size_t)(slash - p));
-	ref[slash - p] = '\0';
+	const char *missing = get || del ? "The resource you requested does not exist."
+					 : "Function does not exist";
 	if (!lambda_parse_ref(ref, name, ref_account, qualifier, &e)) {
-		aws_error(resp, e.status, e.type, "%s", e.msg);
-		return;
+		aws_err_set(err, e.status, e.type, "%s", e.msg);
+		return NULL;
 	}
-	const char *q = list ? NULL : http_query(req, "Qualifier");
+	const cJSON *qv = list ? NULL : cJSON_GetObjectItemCaseSensitive(in, "Qualifier");
+	const char *q = cJSON_IsString(qv) ? qv->valuestring : NULL;
 	if (q && q[0]) {
 		if (qualifier[0] && strcmp(q, qualifier) != 0) {
-			aws_error(resp, 400, "InvalidParameterValueException",
-				  "The derived qualifier from the function name does not match "
-				  "the specified qualifier.");
-			return;
+			aws_err_set(err, 400, "InvalidParameterValueException",
+				    "The derived qualifier from the function name does not match "
+				    "the specified qualifier.");
+			return NULL;
 		}
 		snprintf(qualifier, sizeof(qualifier), "%s", q);
 	}
@@ -207,14 +213,13 @@ void lambda_url_api(struct cloud *c, const char *account, const struct http_req 
 		alias = lambda_alias_find(fn, qualifier) != NULL;
 	pthread_mutex_unlock(&c->mu);
 	if (!exists || (qualifier[0] && !alias)) {
-		aws_error(resp, 404, "ResourceNotFoundException", "%s", missing);
-		return;
+		aws_err_set(err, 404, "ResourceNotFoundException", "%s", missing);
+		return NULL;
 	}
 	if (list) {
 		cJSON *o = cJSON_CreateObject();
 		url_list(c, account, name, cJSON_AddArrayToObject(o, "FunctionUrlConfigs"));
-		front_reply(resp, 200, o);
-		return;
+		return o;
 	}
 	/* An alias's URL is its own row, under NAME:ALIAS. */
 	char key[200];
@@ -224,54 +229,44 @@ void lambda_url_api(struct cloud *c, const char *account, const struct http_req 
 	bool have = url_find(c, account, key, url_id, auth, &created);
 	if (get || del) {
 		if (!have) {
-			aws_error(resp, 404, "ResourceNotFoundException",
-				  "The resource you requested does not exist.");
-		} else if (get) {
-			front_reply(resp, 200, url_json(c, url_id, account, key, auth, created));
-		} else {
-			pthread_mutex_lock(&c->db->mu);
-			sqlite3_stmt *dq = NULL;
-			if (sqlite3_prepare_v2(c->db->db, "DELETE FROM apigw_urls WHERE url_id=?",
-					       -1, &dq, NULL) == SQLITE_OK) {
-				sqlite3_bind_text(dq, 1, url_id, -1, SQLITE_STATIC);
-				sqlite3_step(dq);
-			}
-			sqlite3_finalize(dq);
-			pthread_mutex_unlock(&c->db->mu);
-			resp->status = 204;
+			aws_err_set(err, 404, "ResourceNotFoundException",
+				    "The resource you requested does not exist.");
+			return NULL;
 		}
-		return;
+		if (get)
+			return url_json(c, url_id, account, key, auth, created);
+		url_delete(c, url_id);
+		return cJSON_CreateObject();
 	}
-	cJSON *in = cJSON_ParseWithLength(req->body, req->body_len);
 	const cJSON *at = cJSON_GetObjectItemCaseSensitive(in, "AuthType");
 	const char *want = cJSON_IsString(at) ? at->valuestring : NULL;
 	const cJSON *mode = cJSON_GetObjectItemCaseSensitive(in, "InvokeMode");
-	if (!cJSON_IsObject(in)) {
-		aws_error(resp, 400, "InvalidRequestContentException",
-			  "Could not parse request body into json");
-	} else if (cJSON_GetObjectItemCaseSensitive(in, "Cors") ||
-		   (cJSON_IsString(mode) && strcmp(mode->valuestring, "BUFFERED") != 0)) {
-		aws_error(resp, 501, "NotImplemented",
-			  "The local cloud does not serve function URLs' Cors or response "
-			  "streaming");
-	} else if (post) {
-		if (auth_type_ok(want, resp))
-			url_create(c, account, key, have, want, resp);
-	} else if (!have) {
-		aws_error(resp, 404, "ResourceNotFoundException",
-			  "The resource you requested does not exist.");
-	} else if (!want || auth_type_ok(want, resp)) {
-		if (want) {
-			url_set_auth(c, url_id, want);
-			snprintf(auth, sizeof(auth), "%s", want);
-		}
-		cJSON *o = url_json(c, url_id, account, key, auth, created);
-		char now[32];
-		aws_time_iso(clock_wall_ms(), now);
-		cJSON_ReplaceItemInObject(o, "LastModifiedTime", cJSON_CreateString(now));
-		front_reply(resp, 200, o);
+	if (cJSON_GetObjectItemCaseSensitive(in, "Cors") ||
+	    (cJSON_IsString(mode) && strcmp(mode->valuestring, "BUFFERED") != 0)) {
+		aws_err_set(err, 501, "NotImplemented",
+			    "The local cloud does not serve function URLs' Cors or response "
+			    "streaming");
+		return NULL;
 	}
-	cJSON_Delete(in);
+	if (create)
+		return auth_type_ok(want, err) ? url_create(c, account, key, have, want, err)
+					       : NULL;
+	if (!have) {
+		aws_err_set(err, 404, "ResourceNotFoundException",
+			    "The resource you requested does not exist.");
+		return NULL;
+	}
+	if (want && !auth_type_ok(want, err))
+		return NULL;
+	if (want) {
+		url_set_auth(c, url_id, want);
+		snprintf(auth, sizeof(auth), "%s", want);
+	}
+	cJSON *o = url_json(c, url_id, account, key, auth, created);
+	char now[32];
+	aws_time_iso(clock_wall_ms(), now);
+	cJSON_ReplaceItemInObject(o, "LastModifiedTime", cJSON_CreateString(now));
+	return o;
 }
 
 void lambda_url_door(struct cloud *c, const char *id, const char *path, const struct http_req *req,
