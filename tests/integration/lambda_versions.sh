@@ -175,11 +175,11 @@ ok $? "get-function-url-config --qualifier beta ($out)"
 out=$($L list-function-url-configs --function-name cli \
 	--query 'FunctionUrlConfigs[].FunctionArn' --output text 2>&1)
 contains "$out" ':function:cli:beta' && [ "$(echo $out | wc -w)" = 2 ]
-ok $? "list-function-url-configs lists both ($out)"
+ok $? "list-function-url-configs lists both ($(echo $out))"
 out=$($L list-function-url-configs --function-name cli --page-size 1 \
 	--query 'FunctionUrlConfigs[].FunctionArn' --output text 2>&1)
 contains "$out" ':function:cli:beta' && [ "$(echo $out | wc -w)" = 2 ]
-ok $? "list-function-url-configs --page-size 1 follows NextMarker to both ($out)"
+ok $? "list-function-url-configs --page-size 1 follows NextMarker to both ($(echo $out))"
 out=$($L get-function-url-config --function-name cli --qualifier gone 2>&1)
 contains "$out" ResourceNotFoundException
 ok $? "a URL of a missing alias: ResourceNotFoundException"
