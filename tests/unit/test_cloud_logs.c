@@ -422,19 +422,20 @@ TEST(insights__computes_arithmetic_over_aggregates)
 	ok(!insights_parse("stats sum(@duration) / @memorySize", &e) &&
 		   strstr(e.message, "@memorySize is used in stats outside an aggregate"),
 	   "a field outside an aggregate: %s", e.message);
-	ok(!insights_parse("stats sum(count(*))", &e) && strstr(e.message, "unknown function count"),
+	ok(!insights_parse("stats sum(count(*))", &e) &&
+		   strstr(e.message, "unknown function count"),
 	   "an aggregate inside an aggregate: %s", e.message);
 	ok(!insights_parse("fields count(*)", &e) && strstr(e.message, "unknown function count"),
 	   "an aggregate outside stats: %s", e.message);
-	struct insights_query *q = insights_parse(
-		"filter @type = \"REPORT\" "
-		"| fields @maxMemoryUsed / @memorySize * 100 as pct "
-		"| stats sum(@billedDuration) / count(*) as avg_billed, "
-		"max(pct) - min(pct) as spread, "
-		"round2(avg(@duration)) as r, count(*) as n, "
-		"sum(@billedDuration) / sum(@memorySize * 0) as nothing, "
-		"pct(@duration, 50) * 2 + 1 by bin(1m) as minute | sort minute",
-		&e);
+	struct insights_query *q =
+		insights_parse("filter @type = \"REPORT\" "
+			       "| fields @maxMemoryUsed / @memorySize * 100 as pct "
+			       "| stats sum(@billedDuration) / count(*) as avg_billed, "
+			       "max(pct) - min(pct) as spread, "
+			       "round2(avg(@duration)) as r, count(*) as n, "
+			       "sum(@billedDuration) / sum(@memorySize * 0) as nothing, "
+			       "pct(@duration, 50) * 2 + 1 by bin(1m) as minute | sort minute",
+			       &e);
 	ok(q == NULL && strstr(e.message, "unknown function round2"),
 	   "an unknown function among aggregates: %s", e.message);
 	q = insights_parse("filter @type = \"REPORT\" "

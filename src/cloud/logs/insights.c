@@ -890,7 +890,8 @@ static struct vx *vx_primary(struct parser *p, int depth)
 		return x;
 	}
 	if (t->k == T_IDENT && peek(p)->k == T_LP && p->stats && agg_lookup(t) >= 0) {
-		/* An aggregate inside a stats expression: its value, per group, by a hidden name. */
+		/* An aggregate inside a stats expression: its value, per group, by a hidden name.
+		 */
 		struct cmd *c = p->stats;
 		int i = parse_agg(p, c, (enum agg_fn)agg_lookup(t));
 		if (i < 0)
