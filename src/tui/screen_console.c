@@ -114,7 +114,8 @@ static struct {
 	struct console_log_event *log; /* the log group's last events */
 	size_t n_log;
 	bool has_group;
-	struct console_series met[CONSOLE_METRICS]; /* the function's last minutes */
+	struct console_series met[CONSOLE_METRICS]; /* the function's last periods */
+	int window;                                 /* index into windows[] */
 	bool has_met;
 	char *alarms; /* "NAME STATE" lines of the alarms that watch it */
 	int64_t monitor_at;
@@ -552,6 +553,14 @@ static bool deploy_if_saved(struct app *app)
 
 /* Monitor: the log group, as `aws logs tail` reads it */
 
+/* The Monitor's windows (w cycles): CONSOLE_MINUTES columns of a period each. */
+static const struct {
+	int period_s;
+	const char *span, *column;
+} windows[] = { { 60, "30 minutes", "a minute" },
+		{ 360, "3 hours", "6 minutes" },
+		{ 2880, "24 hours", "48 minutes" } };
+
 /*
  * The last events of the group's most recently written streams (GetLogEvents from the end,
  * as the console's Monitor and `aws logs tail` show the latest): bounded whatever the log's
@@ -586,9 +595,11 @@ static void load_monitor(void)
 	console_log_events_sort(cs.log, cs.n_log);
 	/* The metrics Lambda publishes for it, and the alarms on them (CloudWatch's API). */
 	long long now_s = (long long)time(NULL);
-	body = console_metrics_request(cs.cur.name, now_s);
+	int period = windows[cs.window].period_s;
+	body = console_metrics_request(cs.cur.name, now_s, period, cs.cur.memory,
+				       strcmp(cs.cur.arch, "arm64") == 0);
 	cs.has_met = client_cloudwatch(cs.client, "GetMetricData", body, &rep) &&
-		     console_parse_metrics(rep.body, now_s, cs.met);
+		     console_parse_metrics(rep.body, now_s, period, cs.met);
 	free(body);
 	client_reply_release(&rep);
 	if (client_cloudwatch(cs.client, "DescribeAlarms", "{}", &rep))
@@ -631,14 +642,19 @@ static void build_monitor(void)
 	add(TUI_NORMAL, "%s", "");
 	if (cs.has_met) {
 		add(TUI_H2,
-		    "Monitor: metrics of %s (AWS/Lambda, the last %d minutes, one column a "
-		    "minute, . for none)",
-		    f->name, CONSOLE_MINUTES);
+		    "Monitor: metrics of %s (AWS/Lambda, the last %s, one column %s, . for "
+		    "none; w changes the window)",
+		    f->name, windows[cs.window].span, windows[cs.window].column);
 		for (size_t i = 0; i < CONSOLE_METRICS; i++) {
 			char spark[CONSOLE_MINUTES * 3 + 1];
 			double max;
 			console_spark(&cs.met[i], spark, &max);
-			add(TUI_NORMAL, "  %-22s %s  max %g", console_metric_titles[i], spark, max);
+			if (i == CONSOLE_COST)
+				add(TUI_NORMAL, "  %-22s %s  max $%.7f", console_metric_titles[i],
+				    spark, max);
+			else
+				add(TUI_NORMAL, "  %-22s %s  max %g", console_metric_titles[i],
+				    spark, max);
 		}
 		add(TUI_H2, "Alarms on %s", f->name);
 		if (!cs.alarms || !cs.alarms[0])
@@ -1347,6 +1363,12 @@ static enum input_result key(struct app *app, int k)
 	case 'P':
 		start_prompt(P_TUNE);
 		return INPUT_HANDLED;
+	case 'w':
+		cs.window = (cs.window + 1) % (int)(sizeof(windows) / sizeof(windows[0]));
+		load_monitor();
+		build();
+		app_status(app, "the Monitor's metrics over the last %s", windows[cs.window].span);
+		return INPUT_HANDLED;
 	default:
 		return INPUT_IGNORED;
 	}
@@ -1419,7 +1441,8 @@ static const struct tui_key_help console_keys[] = {
 	       "event, duration and cost plotted, a size recommended (lambda-tutor tune)" },
 	{ "r", "refresh (the Monitor refreshes itself every few seconds)" },
 	{ "M", "the Monitor's metrics (invocations, errors, throttles, duration p50/p99, "
-	       "concurrency) and the alarms on the function" },
+	       "concurrency, cost) and the alarms on the function" },
+	{ "w", "the Monitor's window: 30 minutes, 3 hours, 24 hours" },
 	{ NULL, NULL },
 };
 

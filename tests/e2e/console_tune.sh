@@ -2,7 +2,8 @@
 # Power tuning from the console: P asks for the memory sizes (refusing one Lambda refuses),
 # runs the function's copy at each with the last test event while the screen shows progress,
 # then shows the table, duration and cost against memory and the recommended size, as
-# `lambda-tutor tune` prints them; the copy is gone afterwards. Its own workspace and cloud.
+# `lambda-tutor tune` prints them; the copy is gone afterwards. The Monitor plots the cost of
+# the function's calls, and w widens its window. Its own workspace and cloud.
 . "$(dirname "$0")/lib.sh"
 WS="$E2E_TMP/ws"
 REAL_TUTOR=$TUTOR
@@ -63,6 +64,24 @@ list=$(curl --aws-sigv4 'aws:amz:us-east-1:lambda' --user "$AWS_ACCESS_KEY_ID:$A
 	-sf "http://127.0.0.1:$port/2015-03-31/functions") || e2e_fail "ListFunctions failed"
 case $list in *sized-tune*) e2e_fail "the copy is still there: $list" ;; esac
 case $list in *'"MemorySize":128'*) ;; *) e2e_fail "the function's memory changed: $list" ;; esac
+
+# The Monitor plots what the function's calls cost, and w widens its window.
+plotted() { # plotted REGEX WHAT: poll the pane (the Monitor refreshes itself) for 30 s
+	n=0
+	until e2e_capture | grep -qE "$1"; do
+		n=$((n + 1))
+		[ $n -lt 300 ] || e2e_fail "$2"
+		sleep 0.1
+	done
+}
+e2e_keys M
+wait_long "Monitor: metrics of sized (AWS/Lambda, the last 30 minutes, one column a minute"
+plotted '^ *cost \(USD\) +[.▁▂▃▄▅▆▇█]*█[.▁▂▃▄▅▆▇█]* +max \$0\.0000[0-9]*[1-9]' "no cost plotted"
+e2e_keys w
+wait_long "the last 3 hours, one column 6 minutes"
+plotted '^ *invocations +[.▁▂▃▄▅▆▇█]*█ +max [1-9]' "no invocations in the 3-hour window"
+e2e_keys w w
+wait_long "the last 30 minutes, one column a minute"
 
 e2e_keys q
 wait_long "Functions (1)"
