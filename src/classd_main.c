@@ -3,6 +3,7 @@
  * course and execs this program). Its own program so that the tutor never loads libmicrohttpd.
  *
  *	lambda-tutor class serve DIR --course COURSE [--listen ADDR:PORT] [--tls | --no-tls]
+ *	                         [--renew-cert]
  *
  * TLS (the class's own certificate, classd/cert.h) wherever other machines can reach the
  * address, unless --no-tls; on loopback only with --tls.
@@ -53,7 +54,7 @@ static bool parse_listen(const char *s, char *host, size_t n, int *port)
 int main(int argc, char **argv)
 {
 	const char *dir = NULL, *course = NULL, *listen = "127.0.0.1:7459", *sock = NULL;
-	bool no_tls = false, want_tls = false;
+	bool no_tls = false, want_tls = false, renew = false;
 	int first = 1;
 	/* argv stays "lambda-tutor class serve ...", so the process reads the same in ps. */
 	if (argc > 2 && !strcmp(argv[1], "class") && !strcmp(argv[2], "serve"))
@@ -69,6 +70,8 @@ int main(int argc, char **argv)
 			no_tls = true;
 		else if (!strcmp(argv[i], "--tls"))
 			want_tls = true;
+		else if (!strcmp(argv[i], "--renew-cert"))
+			renew = true;
 		else if (argv[i][0] != '-' && !dir)
 			dir = argv[i];
 		else {
@@ -82,7 +85,7 @@ int main(int argc, char **argv)
 	if (!dir || !course || !parse_listen(listen, host, sizeof(host), &port) ||
 	    (want_tls && (no_tls || sock))) {
 		fprintf(stderr, "lambda-tutor: usage: lambda-tutor class serve DIR [--listen "
-				"ADDR:PORT] [--tls | --no-tls] | --socket PATH\n");
+				"ADDR:PORT] [--tls | --no-tls] [--renew-cert] | --socket PATH\n");
 		return 2;
 	}
 	bool tls = !sock && (want_tls || (!loopback(host) && !no_tls));
@@ -100,7 +103,7 @@ int main(int argc, char **argv)
 	error_clear(&err);
 	struct cert cert = { 0 };
 	struct hub *hub = hub_open(dir, course, &err);
-	if (!hub || (tls && !cert_ensure(dir, &cert, &err))) {
+	if (!hub || (tls && !cert_ensure(dir, renew, &cert, &err))) {
 		fprintf(stderr, "lambda-tutor: ");
 		error_print(stderr, &err);
 		hub_free(hub);
@@ -127,12 +130,15 @@ int main(int argc, char **argv)
 		const char *scheme = tls ? "https" : "http";
 		printf("class %s: serving %s://%s%s%s:%d\n", dir, scheme, v6 ? "[" : "", host,
 		       v6 ? "]" : "", bound);
+		if (tls && cert.renewed)
+			printf("certificate issued again for the same key: learners' pins hold\n");
 		if (tls)
-			printf("certificate SHA-256 %s\n", cert.fingerprint);
+			printf("certificate SHA-256 %s\nkey SHA-256 %s\n", cert.fingerprint,
+			       cert.key_pin);
 		printf("class code %s\n", hub_code(hub));
 		printf("learners run: lambda-tutor join %s://%s%s%s:%d %s%s%s\n", scheme,
 		       v6 ? "[" : "", host, v6 ? "]" : "", bound, hub_code(hub),
-		       tls ? " --fingerprint " : "", tls ? cert.fingerprint : "");
+		       tls ? " --fingerprint " : "", tls ? cert.key_pin : "");
 		printf("the trainer runs: lambda-tutor trainer %s\n", dir);
 	}
 	fflush(stdout);

@@ -149,6 +149,8 @@ int cmd_tutor_run(const struct cli_opts *opts, int argc, char **argv);
 			"  ?                    help; Ctrl-C quits from anywhere\n"               \
 			"  H                    raise your hand with a note for the trainer "     \
 			"(--class)\n"                                                             \
+			"  L                    answer the question the trainer pushed (class)\n" \
+			"  V                    the trainer's reviews of your project (class)\n"  \
 			"\n"                                                                      \
 			"Exit status: 0 after q, Ctrl-C or SIGTERM; 1 the course does not lint "  \
 			"(its\n"                                                                  \
@@ -778,7 +780,12 @@ int cmd_class_run(const struct cli_opts *opts, int argc, char **argv);
 			"\n"                                                                      \
 			"                      --no-tls): the class's own certificate, kept in "  \
 			"DIR/tls/,\n"                                                             \
-			"                      whose SHA-256 fingerprint is printed\n"            \
+			"                      whose key's SHA-256 fingerprint learners pin\n"    \
+			"  --renew-cert        issue the certificate again for the same key "     \
+			"(also done\n"                                                            \
+			"                      at start within 30 days of its end): learners "    \
+			"keep their\n"                                                            \
+			"                      pins and need not join again\n"                    \
 			"  --no-tls            plain HTTP on an address other machines reach "    \
 			"(only on a\n"                                                            \
 			"                      network you trust)\n"                              \
@@ -830,8 +837,9 @@ int cmd_join_run(const struct cli_opts *opts, int argc, char **argv);
 			"the tutor's\n"                                                           \
 			"screen sends while it runs). --sync sends it now and says what the "     \
 			"class holds.\n"                                                          \
-			"URL is https://HOST:PORT (TLS: the server's certificate is pinned at "   \
-			"join; give\n"                                                            \
+			"URL is https://HOST:PORT (TLS: the server's key is pinned at join, so "  \
+			"a renewed\n"                                                             \
+			"certificate for it is still taken; give\n"                               \
 			"the fingerprint the trainer shows with --fingerprint, or check the one " \
 			"join\n"                                                                  \
 			"prints), http://HOST:PORT, or unix:PATH on a shared host, where you "    \
@@ -842,7 +850,7 @@ int cmd_join_run(const struct cli_opts *opts, int argc, char **argv);
 			"wait), 2 the\n"                                                          \
 			"code is wrong, the name is taken, the token is refused, or the "         \
 			"server shows\n"                                                          \
-			"another certificate than the one pinned.\n",                             \
+			"another key than the one pinned.\n",                                     \
 			cmd_join_run                                                              \
 	}
 
@@ -854,6 +862,8 @@ int cmd_trainer_run(const struct cli_opts *opts, int argc, char **argv);
 			"[--presenter]\n"                                                          \
 			"       lambda-tutor trainer DIR [--start now|HH:MM] [--open N|all]\n"     \
 			"                                [--message TEXT]\n"                       \
+			"       lambda-tutor trainer DIR --push QUESTION [--seconds N] | --close " \
+			"| --reveal\n"                                                             \
 			"\n"                                                                       \
 			"Show the class in DIR, re-read every 2 s, files opened read-only: the "   \
 			"agenda of\n"                                                              \
@@ -883,12 +893,25 @@ int cmd_trainer_run(const struct cli_opts *opts, int argc, char **argv);
 			"read every few seconds: modules after N stay locked, the message shows "  \
 			"on\n"                                                                     \
 			"every screen (--message '' clears it).\n"                                 \
+			"The live question: --push shows a question of the course on every "       \
+			"learner's\n"                                                              \
+			"tutor at once (on a shared host and over the class server), with a "      \
+			"timer of\n"                                                               \
+			"N seconds when given; --close stops answers; --reveal closes it and "     \
+			"shows the\n"                                                              \
+			"right answer to the room. The dashboard and presenter view then show "    \
+			"its text,\n"                                                              \
+			"options, answers with their shares, who has not answered and the time "   \
+			"left;\n"                                                                  \
+			"answers are `live_answer` events in the learners' records.\n"             \
 			"\n"                                                                       \
 			"Keys: arrows scroll, + - open one module more or fewer, m broadcast a "   \
 			"line,\n"                                                                  \
 			"s start the clock, p presenter view (the agenda's current page, alone; "  \
 			"n p\n"                                                                    \
-			"move, f follows again), r refresh, q quit.\n"                             \
+			"move, f follows again), c close the live question, v reveal it, r "       \
+			"refresh,\n"                                                               \
+			"q quit.\n"                                                                \
 			"\n"                                                                       \
 			"Options:\n"                                                               \
 			"  --once         print the dashboard once and leave (--json: as JSON)\n"  \
