@@ -87,7 +87,7 @@ bool screen_quiz_live(struct app *app, struct error *err)
 	qs.live_quiz = (struct quiz){ .id = live_id,
 				      .title = live_title,
 				      .pass = QUIZ_DEFAULT_PASS,
-				      .shuffle_options = true,
+				      .shuffle_options = false,
 				      .questions = qs.live_questions,
 				      .n_questions = 1 };
 	int64_t now = clock_wall_ms();
