@@ -3,7 +3,8 @@
  * course and execs this program). Its own program so that the tutor never loads libmicrohttpd.
  *
  *	lambda-tutor class serve DIR --course COURSE [--listen ADDR:PORT] [--tls | --no-tls]
- *	                         [--renew-cert]
+ *	                         [--renew-cert] [--lrs URL [--lrs-auth KEY:SECRET]
+ *	                         [--lrs-ledger FILE] [--base IRI]]
  *
  * TLS (the class's own certificate, classd/cert.h) wherever other machines can reach the
  * address, unless --no-tls; on loopback only with --tls.
@@ -16,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "class/feed.h"
 #include "class/hub.h"
 #include "classd/classd.h"
 #include "core/xalloc.h"
@@ -54,6 +56,7 @@ static bool parse_listen(const char *s, char *host, size_t n, int *port)
 int main(int argc, char **argv)
 {
 	const char *dir = NULL, *course = NULL, *listen = "127.0.0.1:7459", *sock = NULL;
+	struct feed_opts feed_o = { 0 };
 	bool no_tls = false, want_tls = false, renew = false;
 	int first = 1;
 	/* argv stays "lambda-tutor class serve ...", so the process reads the same in ps. */
@@ -72,6 +75,14 @@ int main(int argc, char **argv)
 			want_tls = true;
 		else if (!strcmp(argv[i], "--renew-cert"))
 			renew = true;
+		else if (!strcmp(argv[i], "--lrs") && i + 1 < argc)
+			feed_o.lrs.url = argv[++i];
+		else if (!strcmp(argv[i], "--lrs-auth") && i + 1 < argc)
+			feed_o.lrs.auth = argv[++i];
+		else if (!strcmp(argv[i], "--lrs-ledger") && i + 1 < argc)
+			feed_o.lrs.ledger = argv[++i];
+		else if (!strcmp(argv[i], "--base") && i + 1 < argc)
+			feed_o.base = argv[++i];
 		else if (argv[i][0] != '-' && !dir)
 			dir = argv[i];
 		else {
@@ -85,7 +96,9 @@ int main(int argc, char **argv)
 	if (!dir || !course || !parse_listen(listen, host, sizeof(host), &port) ||
 	    (want_tls && (no_tls || sock))) {
 		fprintf(stderr, "lambda-tutor: usage: lambda-tutor class serve DIR [--listen "
-				"ADDR:PORT] [--tls | --no-tls] [--renew-cert] | --socket PATH\n");
+				"ADDR:PORT] [--tls | --no-tls] [--renew-cert] | --socket PATH\n"
+				"                         [--lrs URL [--lrs-auth KEY:SECRET] "
+				"[--lrs-ledger FILE] [--base IRI]]\n");
 		return 2;
 	}
 	bool tls = !sock && (want_tls || (!loopback(host) && !no_tls));
@@ -109,12 +122,29 @@ int main(int argc, char **argv)
 		hub_free(hub);
 		return 2;
 	}
+	/* xAPI to an LRS as the records grow (class/feed.h). */
+	struct feed *feed = NULL;
+	if (feed_o.lrs.url) {
+		feed_o.dir = dir;
+		feed_o.course_id = hub_course_id(hub);
+		if (!feed_o.lrs.auth)
+			feed_o.lrs.auth = getenv("LAMBDA_TUTOR_LRS_AUTH");
+		feed = feed_start(&feed_o, &err);
+		if (!feed) {
+			fprintf(stderr, "lambda-tutor: ");
+			error_print(stderr, &err);
+			cert_release(&cert);
+			hub_free(hub);
+			return 2;
+		}
+	}
 	int bound = 0;
 	struct classd *d = sock ? classd_start_unix(hub, sock, &err)
 				: classd_start(hub, host, port, tls ? &cert : NULL, &bound, &err);
 	if (!d) {
 		fprintf(stderr, "lambda-tutor: ");
 		error_print(stderr, &err);
+		feed_stop(feed);
 		cert_release(&cert);
 		hub_free(hub);
 		return 2;
@@ -141,11 +171,14 @@ int main(int argc, char **argv)
 		       tls ? " --fingerprint " : "", tls ? cert.key_pin : "");
 		printf("the trainer runs: lambda-tutor trainer %s\n", dir);
 	}
+	if (feed)
+		printf("xAPI statements go to %s as they are recorded\n", feed_o.lrs.url);
 	fflush(stdout);
 	int sig = 0;
 	while (sigwait(&stop_sigs, &sig) != 0)
 		;
 	classd_stop(d);
+	feed_stop(feed);
 	cert_release(&cert);
 	hub_free(hub);
 	return 0;

@@ -359,6 +359,11 @@ const char *hub_dir(const struct hub *h)
 	return h->dir;
 }
 
+const char *hub_course_id(const struct hub *h)
+{
+	return h->course->id;
+}
+
 int hub_acked(struct hub *h, struct hub_learner *l, int64_t *acked, struct error *err)
 {
 	(void)h;

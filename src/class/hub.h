@@ -36,6 +36,8 @@ struct hub *hub_open(const char *dir, const char *course_dir, struct error *err)
 void hub_free(struct hub *h);
 /* The class directory. Borrowed. */
 const char *hub_dir(const struct hub *h);
+/* The id of the course the class follows. Borrowed. */
+const char *hub_course_id(const struct hub *h);
 /* The class code learners join with, "XXXX-XXXX". Borrowed. */
 const char *hub_code(const struct hub *h);
 

@@ -755,66 +755,77 @@ int cmd_stats_run(const struct cli_opts *opts, int argc, char **argv);
 	}
 
 int cmd_class_run(const struct cli_opts *opts, int argc, char **argv);
-#define CMD_CLASS                                                                                 \
-	{                                                                                         \
-		"class", "prepare a class directory on a shared host, or serve a class",          \
-			"Usage: lambda-tutor class init DIR --trainer-group G [--seal-group S]\n" \
-			"       lambda-tutor class serve DIR [--listen ADDR:PORT [--tls | "       \
-			"--no-tls] | --socket PATH]\n"                                            \
-			"\n"                                                                      \
-			"class serve: hold the class's records in DIR (created 0700) for "        \
-			"learners on\n"                                                           \
-			"their own machines, who join with `lambda-tutor join URL CODE`. Prints " \
-			"the URL and\n"                                                           \
-			"the class code; each learner gets a token of their own, so no one can "  \
-			"record under\n"                                                          \
-			"another's name or take a name already joined. Quiz answers are graded "  \
-			"by the\n"                                                                \
-			"server from the course's quizzes; an event it refuses is kept as a "     \
-			"note the\n"                                                              \
-			"trainer sees. The trainer runs `lambda-tutor trainer DIR` as for a "     \
-			"shared host.\n"                                                          \
-			"  --listen ADDR:PORT  default 127.0.0.1:7459; port 0 takes a free one\n" \
-			"  --tls               TLS on loopback too (other addresses have it "     \
-			"unless"                                                                  \
-			"\n"                                                                      \
-			"                      --no-tls): the class's own certificate, kept in "  \
-			"DIR/tls/,\n"                                                             \
-			"                      whose key's SHA-256 fingerprint learners pin\n"    \
-			"  --renew-cert        issue the certificate again for the same key "     \
-			"(also done\n"                                                            \
-			"                      at start within 30 days of its end): learners "    \
-			"keep their\n"                                                            \
-			"                      pins and need not join again\n"                    \
-			"  --no-tls            plain HTTP on an address other machines reach "    \
-			"(only on a\n"                                                            \
-			"                      network you trust)\n"                              \
-			"  --socket PATH       on a shared host: a Unix socket (0666) instead; "  \
-			"each learner\n"                                                          \
-			"                      is the user the kernel says (SO_PEERCRED), "       \
-			"whatever they type\n"                                                    \
-			"Runs until Ctrl-C or SIGTERM.\n"                                         \
-			"\n"                                                                      \
-			"class init:\n"                                                           \
-			"Create DIR (or use it), give it to group G (the trainers) with mode "    \
-			"3773:\n"                                                                 \
-			"learners create their own DIR/LEARNER.db (mode 0640, group G) with\n"    \
-			"lambda-tutor --class DIR, cannot list the folder, read or change "       \
-			"another's\n"                                                             \
-			"file, or delete one; G reads them all. Writes DIR/.trainer.json for "    \
-			"pacing.\n"                                                               \
-			"With a seal group S (--seal-group, or the group a setgid install "       \
-			"has),\n"                                                                 \
-			"writes DIR/.seal.key (0440, group S): every record is sealed with it, "  \
-			"and\n"                                                                   \
-			"the trainer's tools refuse a file changed outside the tutor or not "     \
-			"owned\n"                                                                 \
-			"by the learner it names.\n"                                              \
-			"Prints what it did.\n"                                                   \
-			"\n"                                                                      \
-			"Exit status: 0 done, 2 no such group, or DIR cannot be made or "         \
-			"changed.\n",                                                             \
-			cmd_class_run                                                             \
+#define CMD_CLASS                                                                                  \
+	{                                                                                          \
+		"class", "prepare a class directory on a shared host, or serve a class",           \
+			"Usage: lambda-tutor class init DIR --trainer-group G [--seal-group S]\n"  \
+			"       lambda-tutor class serve DIR [--listen ADDR:PORT [--tls | "        \
+			"--no-tls] | --socket PATH]\n"                                             \
+			"                                  [--renew-cert] [--lrs URL [--lrs-auth " \
+			"K:S]]\n"                                                                  \
+			"\n"                                                                       \
+			"class serve: hold the class's records in DIR (created 0700) for "         \
+			"learners on\n"                                                            \
+			"their own machines, who join with `lambda-tutor join URL CODE`. Prints "  \
+			"the URL and\n"                                                            \
+			"the class code; each learner gets a token of their own, so no one can "   \
+			"record under\n"                                                           \
+			"another's name or take a name already joined. Quiz answers are graded "   \
+			"by the\n"                                                                 \
+			"server from the course's quizzes; an event it refuses is kept as a "      \
+			"note the\n"                                                               \
+			"trainer sees. The trainer runs `lambda-tutor trainer DIR` as for a "      \
+			"shared host.\n"                                                           \
+			"  --listen ADDR:PORT  default 127.0.0.1:7459; port 0 takes a free one\n"  \
+			"  --tls               TLS on loopback too (other addresses have it "      \
+			"unless"                                                                   \
+			"\n"                                                                       \
+			"                      --no-tls): the class's own certificate, kept in "   \
+			"DIR/tls/,\n"                                                              \
+			"                      whose key's SHA-256 fingerprint learners pin\n"     \
+			"  --renew-cert        issue the certificate again for the same key "      \
+			"(also done\n"                                                             \
+			"                      at start within 30 days of its end): learners "     \
+			"keep their\n"                                                             \
+			"                      pins and need not join again\n"                     \
+			"  --lrs URL           send xAPI statements to this LRS as they are "      \
+			"recorded,\n"                                                              \
+			"                      in batches, retried on failure, each once "         \
+			"(ledger\n"                                                                \
+			"                      DIR/.lrs.sent, or --lrs-ledger FILE; kept across "  \
+			"restarts)\n"                                                              \
+			"  --lrs-auth K:S      HTTP Basic credentials (or "                        \
+			"LAMBDA_TUTOR_LRS_AUTH)\n"                                                 \
+			"  --base IRI          where activity IRIs start (as export --base)\n"     \
+			"  --no-tls            plain HTTP on an address other machines reach "     \
+			"(only on a\n"                                                             \
+			"                      network you trust)\n"                               \
+			"  --socket PATH       on a shared host: a Unix socket (0666) instead; "   \
+			"each learner\n"                                                           \
+			"                      is the user the kernel says (SO_PEERCRED), "        \
+			"whatever they type\n"                                                     \
+			"Runs until Ctrl-C or SIGTERM.\n"                                          \
+			"\n"                                                                       \
+			"class init:\n"                                                            \
+			"Create DIR (or use it), give it to group G (the trainers) with mode "     \
+			"3773:\n"                                                                  \
+			"learners create their own DIR/LEARNER.db (mode 0640, group G) with\n"     \
+			"lambda-tutor --class DIR, cannot list the folder, read or change "        \
+			"another's\n"                                                              \
+			"file, or delete one; G reads them all. Writes DIR/.trainer.json for "     \
+			"pacing.\n"                                                                \
+			"With a seal group S (--seal-group, or the group a setgid install "        \
+			"has),\n"                                                                  \
+			"writes DIR/.seal.key (0440, group S): every record is sealed with it, "   \
+			"and\n"                                                                    \
+			"the trainer's tools refuse a file changed outside the tutor or not "      \
+			"owned\n"                                                                  \
+			"by the learner it names.\n"                                               \
+			"Prints what it did.\n"                                                    \
+			"\n"                                                                       \
+			"Exit status: 0 done, 2 no such group, or DIR cannot be made or "          \
+			"changed.\n",                                                              \
+			cmd_class_run                                                              \
 	}
 
 int cmd_join_run(const struct cli_opts *opts, int argc, char **argv);

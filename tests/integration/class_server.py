@@ -408,6 +408,90 @@ def test_reviews(t):
     t.eq(room(DB["bob"]).get("reviews"), [], "bob's room has none of ada's reviews")
 
 
+def test_lrs_feed(t):
+    """The server sends xAPI to an LRS as records arrive: retried, each statement once."""
+    portfile = os.path.join(TMP, "lrs.port")
+    stub = subprocess.Popen([sys.executable, os.path.join(ROOT, "tests", "xapi", "lrs_stub.py"),
+                             portfile, "--auth", "k:s", "--fail-first", "2"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    folder = os.path.join(TMP, "feed")
+    server = None
+    try:
+        deadline = time.monotonic() + 20
+        while not (os.path.exists(portfile) and open(portfile).read().strip()):
+            if time.monotonic() > deadline:
+                raise RuntimeError("the LRS stub did not start")
+            time.sleep(0.05)
+        base = "http://127.0.0.1:%s" % open(portfile).read().strip()
+
+        def state():
+            with urllib.request.urlopen(base + "/_stub/state", timeout=10) as r:
+                return json.loads(r.read())
+
+        def until(cond, seconds=30):
+            end = time.monotonic() + seconds
+            while time.monotonic() < end:
+                st = state()
+                if cond(st):
+                    return st
+                time.sleep(0.1)
+            return state()
+
+        def settled():
+            """The LRS's state once a feed pass (every second) adds nothing more."""
+            st = state()
+            while True:
+                time.sleep(FEED_SETTLE)
+                again = state()
+                if again["stored"] == st["stored"] and again["posts"] == st["posts"]:
+                    return again
+                st = again
+
+        args = ["--lrs", base + "/xapi", "--lrs-auth", "k:s"]
+        server = Server(folder=folder, extra=args)
+        db = os.path.join(HOMES, "feed.db")
+        shutil.copy(DB["ada"], db)
+        r = subprocess.run([TUTOR, "--db", db, "--learner", "fay", "join", server.url,
+                            server.code], capture_output=True, text=True, timeout=60, cwd=ROOT,
+                           env=dict(os.environ, HOME=HOMES))
+        until(lambda s: s["stored"] > 0 and 200 in s["statuses"])
+        st = settled()
+        t.ok(r.returncode == 0 and st["stored"] > 0 and st["statuses"][:2] == [503, 503],
+             "a learner's record reaches the LRS from the class server, after two 503s",
+             "%s %r" % (r.stderr, {k: st[k] for k in ("stored", "statuses")}))
+        ledger = os.path.join(folder, ".lrs.sent")
+        t.eq(stat.S_IMODE(os.stat(ledger).st_mode), 0o600, "the feed's ledger is kept 0600")
+        before = st["stored"]
+        run = json.dumps({"exercise": "hello-world", "module": "core-concepts",
+                          "status": "passed", "passed": 5, "total": 5, "tasks": []})
+        local_append(db, "check_run", "hello-world", run, module="core-concepts")
+        tutor(db, "join", "--sync")
+        until(lambda s: s["stored"] > before)
+        st = settled()
+        per_run = st["stored"] - before
+        t.ok(0 < per_run <= 3 and st["duplicates"] == 0,
+             "a check run sent later reaches the LRS as it arrives, alone",
+             (before, st["stored"]))
+        server.stop()
+        server = Server(listen="127.0.0.1:%d" % server.port, folder=folder, extra=args)
+        local_append(db, "check_run", "hello-world", run, module="core-concepts")
+        tutor(db, "join", "--sync")
+        until(lambda s: s["stored"] > before + per_run)
+        st = settled()
+        t.ok(st["stored"] == before + 2 * per_run and st["duplicates"] == 0 and
+             len(st["ids"]) == len(set(st["ids"])),
+             "after a restart only the new statement is sent: nothing twice",
+             {k: st[k] for k in ("stored", "duplicates", "posts")})
+    finally:
+        if server:
+            server.stop()
+        stub.terminate()
+        stub.wait(timeout=30)
+
+
+FEED_SETTLE = 1.5  # a feed pass is due every second: one more would show a resend
+
+
 def test_workspace_private(t):
     ws = os.path.join(TMP, "ws")
     os.makedirs(ws, mode=0o755)
@@ -560,7 +644,7 @@ tap = Tap()
 try:
     rc = tap.run([test_join, test_names, test_tokens, test_replay, test_forged_quiz,
                   test_bad_requests, test_offline, test_wrong_record, test_dashboard, test_live,
-                  test_reviews, test_workspace_private,
+                  test_reviews, test_lrs_feed, test_workspace_private,
                   test_unix_socket, test_tls])
 finally:
     try:
