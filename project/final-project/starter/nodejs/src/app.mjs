@@ -2,9 +2,14 @@
 import { S3Client, GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { SNSClient, PublishCommand } from "@aws-sdk/client-sns";
 // Jimp is pure JavaScript (no native binaries to match Lambda's platform): it reads and writes
-// JPEG, PNG, GIF, BMP and TIFF. Install it beside the handler before packaging:
-// npm install --prefix src
-import { Jimp } from "jimp";
+// JPEG, PNG, GIF, BMP and TIFF, and WebP with webp.mjs (libwebp as WebAssembly). Install the
+// packages beside the handler before packaging: npm ci --omit=dev --prefix src
+import { createJimp } from "@jimp/core";
+import { defaultFormats, defaultPlugins } from "jimp";
+import { loadWebp, webpFormat } from "./webp.mjs";
+
+await loadWebp(); // once per execution environment
+const Jimp = createJimp({ formats: [...defaultFormats, webpFormat], plugins: defaultPlugins });
 
 const s3 = new S3Client({});
 const sns = new SNSClient({});
@@ -19,8 +24,9 @@ export const handler = async (event) => {
     const key = decodeURIComponent(record.s3.object.key.replace(/\+/g, " "));
     // TODO: read the object (Jimp.fromBuffer), resize to each width in SIZES keeping the
     // aspect ratio (image.resize({ w })), convert to each format in FORMATS
-    // (image.getBuffer("image/jpeg")), put to OUTPUT_BUCKET with metadata, publish
-    // one notification, emit a custom metric; bad files: log and throw.
+    // (image.getBuffer("image/webp")), put to OUTPUT_BUCKET with metadata, publish
+    // one notification, emit a custom metric (embedded metric format, written with
+    // process.stdout.write: with JSON logs console.log wraps it); bad files: log and throw.
     console.log(JSON.stringify({ message: "received", bucket, key }));
   }
   return { status: "todo" };
