@@ -121,6 +121,29 @@ def function_config(fn):
         return json.loads(r.read())
 
 
+def logged(fn, conf, text, wait_s=10):
+    """Whether a log event of the function's names text (polled: logs trail the invocation)."""
+    logs = client("logs")
+    group = conf.get("LoggingConfig", {}).get("LogGroup") or f"/aws/lambda/{fn}"
+    since = int((time.time() - 3600) * 1000)
+    deadline = time.monotonic() + wait_s
+    while True:
+        kw = {"logGroupName": group, "startTime": since}
+        try:
+            for _ in range(20):
+                page = logs.filter_log_events(**kw)
+                if any(text in e.get("message", "") for e in page.get("events", [])):
+                    return True
+                if not page.get("nextToken"):
+                    break
+                kw["nextToken"] = page["nextToken"]
+        except ClientError:
+            pass
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.5)
+
+
 def as_list(v):
     return v if isinstance(v, list) else [v] if v is not None else []
 
@@ -172,12 +195,14 @@ def check(project, stack):
     outputs_ok = False
     if Image and lfc:
         cases = [("photo one.png", "PNG", (1200, 800)), ("été/rotated.jpg", "JPEG", (900, 600)),
-                 ("anim.gif", "GIF", (640, 480)), ("pic.webp", "WEBP", (1000, 1000))]
+                 ("anim.gif", "GIF", (640, 480)), ("pic.webp", "WEBP", (1000, 1000)),
+                 ("camera/20 megapixel.jpg", "JPEG", (5472, 3648))]
         keys = []
         step(f"uploading {len(cases) + 2} files to {in_bucket}")
         for name, fmt, size in cases:
             key = f"{prefix}rubric-{run}/{name}"
-            s3.put_object(Bucket=in_bucket, Key=key, Body=image_bytes(fmt, size, fmt == "JPEG"))
+            s3.put_object(Bucket=in_bucket, Key=key,
+                          Body=image_bytes(fmt, size, fmt == "JPEG" and size[0] < 2000))
             keys.append((key, size))
         s3.put_object(Bucket=in_bucket, Key=f"{prefix}rubric-{run}/bad.jpg", Body=b"not an image")
         s3.put_object(Bucket=in_bucket, Key=f"{prefix}rubric-{run}/cut.png",
@@ -226,6 +251,8 @@ def check(project, stack):
                    f"{got} notifications for {len(keys)} uploads")
         for k in found:
             s3.delete_object(Bucket=out_bucket, Key=k)
+        rb.add("error-handling", "bad files are logged", logged(fn, conf, f"rubric-{run}/bad.jpg"),
+               f"a log line naming {prefix}rubric-{run}/bad.jpg")
     else:
         rb.add("functionality", "images can be made and uploaded", False,
                "Pillow is missing" if not Image else "no notification")
