@@ -1,9 +1,7 @@
 // Resize and convert each uploaded image to the configured widths and formats.
 import { S3Client, GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { SNSClient, PublishCommand } from "@aws-sdk/client-sns";
-import { createJimp } from "@jimp/core";
-import { defaultFormats, defaultPlugins } from "jimp";
-import { loadWebp, webpFormat } from "./webp.mjs";
+import sharp from "sharp";
 
 const s3 = new S3Client({});
 const sns = new SNSClient({});
@@ -14,11 +12,7 @@ const SIZES = (process.env.SIZES ?? "800").split(",").map((s) => Number(s.trim()
 const FORMATS = (process.env.FORMATS ?? "jpeg").split(",").map((f) => f.trim().toLowerCase());
 const NAMESPACE = process.env.METRIC_NAMESPACE ?? "ImageProcessor";
 const MAX_PIXELS = Number(process.env.MAX_PIXELS ?? 40_000_000);
-const MIME = { jpeg: "image/jpeg", jpg: "image/jpeg", png: "image/png", webp: "image/webp", gif: "image/gif" };
-
-// Once per execution environment, not once per image.
-await loadWebp();
-const Jimp = createJimp({ formats: [...defaultFormats, webpFormat], plugins: defaultPlugins });
+const MIME = { jpeg: "image/jpeg", png: "image/png", webp: "image/webp", gif: "image/gif" };
 
 class Rejected extends Error {}
 
@@ -26,25 +20,35 @@ function log(message, fields = {}) {
   console.log(JSON.stringify({ message, ...fields }));
 }
 
-// The image, upright (Jimp applies the EXIF rotation); Rejected when it is not one.
-async function openImage(body) {
-  let img;
+// The image's size once upright (EXIF orientations 5 to 8 swap width and height); Rejected
+// when it is not an image sharp reads, or is larger than MAX_PIXELS.
+async function inspect(body) {
+  let meta;
   try {
-    img = await Jimp.fromBuffer(body);
+    // limitInputPixels refuses a decompression bomb before decoding it.
+    meta = await sharp(body, { limitInputPixels: MAX_PIXELS }).metadata();
   } catch (err) {
     throw new Rejected(`not a readable image: ${err.message}`);
   }
-  if (img.width * img.height > MAX_PIXELS)
-    throw new Rejected(`${img.width}x${img.height} is over ${MAX_PIXELS} pixels`);
-  return img;
+  if (!MIME[meta.format]) throw new Rejected(`unsupported format ${meta.format}`);
+  const turned = (meta.orientation ?? 1) >= 5;
+  return { width: turned ? meta.height : meta.width, height: turned ? meta.width : meta.height };
 }
 
-// img at width (never enlarged, aspect kept) in format fmt: { data, w, h }.
-async function render(img, width, fmt) {
-  const w = Math.min(width, img.width);
-  const h = Math.max(1, Math.round((img.height * w) / img.width));
-  const copy = img.clone().resize({ w, h });
-  return { data: await copy.getBuffer(MIME[fmt]), w, h };
+// body at width (never enlarged, aspect kept, EXIF rotation applied) in format fmt.
+async function render(body, size, width, fmt) {
+  const w = Math.min(width, size.width);
+  const h = Math.max(1, Math.round((size.height * w) / size.width));
+  try {
+    const data = await sharp(body, { limitInputPixels: MAX_PIXELS, animated: false })
+      .rotate() // upright, from the EXIF orientation
+      .resize(w, h)
+      .toFormat(fmt)
+      .toBuffer();
+    return { data, w, h };
+  } catch (err) {
+    throw new Rejected(`cannot convert to ${fmt}: ${err.message}`); // a truncated file
+  }
 }
 
 // Embedded metric format, written to stdout itself: with JSON logs, console.log wraps what it
@@ -68,12 +72,12 @@ function emitMetric(processed, saved) {
 async function processUpload(bucket, key) {
   const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   const body = Buffer.from(await got.Body.transformToByteArray());
-  const img = await openImage(body);
+  const size = await inspect(body);
   const produced = [];
   let saved = 0;
   for (const width of SIZES) {
     for (const fmt of FORMATS) {
-      const { data, w, h } = await render(img, width, fmt);
+      const { data, w, h } = await render(body, size, width, fmt);
       const outKey = `${key.replace(/\.[^./]*$/, "")}-${width}.${fmt}`;
       await s3.send(new PutObjectCommand({
         Bucket: OUTPUT_BUCKET, Key: outKey, Body: data, ContentType: MIME[fmt],
