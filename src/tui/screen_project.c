@@ -189,8 +189,10 @@ static void reload(struct app *app)
 
 static void project_enter(struct app *app)
 {
-	if (!ps.running)
+	if (!ps.running) {
+		ps.top = 0; /* opened again: from the top, where the score is */
 		reload(app);
+	}
 }
 
 static void start_run(struct app *app)

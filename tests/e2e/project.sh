@@ -89,7 +89,44 @@ pgrep -f "rubric.py $WS/final-project" >/dev/null && e2e_fail "a cancelled rubri
 [ "$(runs)" = "$before" ] || e2e_fail "a cancelled run was recorded"
 echo "ok 5 - q cancels a run: nothing recorded, nothing left running"
 
+# 6. A weaker solution's run, as the rubric records it (every check of rubric.yaml, the two
+# wildcard checks failing with their evidence): its score, each lost point and why.
+if [ -n "${STORE_HELPER:-}" ]; then
+	/usr/bin/python3 - "$(dirname "$0")/../../project/final-project/rubric.yaml" >"$E2E_TMP/run.json" <<'PY' ||
+import json, sys, yaml
+lost = {"no action wildcards (*, service:*)": "['s3:*', 'sns:*']",
+        "no resource *": "2 statement(s) on *"}
+out = {"criteria": [], "points": 0, "max": 0}
+for c in yaml.safe_load(open(sys.argv[1]))["criteria"]:
+    ev = [{"check": k, "pass": k not in lost, "detail": lost.get(k, "ok")} for k in c["checks"]]
+    pts = sum(e["pass"] for e in ev)
+    out["criteria"].append({"id": c["id"], "points": pts, "max": len(ev), "evidence": ev})
+    out["points"] += pts
+    out["max"] += len(ev)
+print(json.dumps(out))
+PY
+		e2e_fail "cannot make the run"
+	max=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["max"])' "$E2E_TMP/run.json")
+	"$STORE_HELPER" event "$LAMBDA_TUTOR_DB" rubric final-project final-project \
+		"$(cat "$E2E_TMP/run.json")" || e2e_fail "cannot record the run"
+	e2e_keys q
+	e2e_wait "the final project: its rubric"
+	e2e_keys P
+	e2e_wait "$((max - 2)) of $max points"
+	e2e_keys j j j j j j j j j j j j j j
+	e2e_wait "IAM least privilege"
+	e2e_wait "✗ no action wildcards (*, service:*)"
+	e2e_wait "why: ['s3:*', 'sns:*']"
+	e2e_wait "✗ no resource *"
+	e2e_wait "why: 2 statement(s) on *"
+	e2e_wait "✓ the role grants something"
+	e2e_wait "1 of 3"
+	echo "ok 6 - a weaker solution's run: its score, the two lost points and why"
+else
+	echo "ok 6 # SKIP no store-helper to record a run with"
+fi
+
 e2e_keys q
 e2e_keys q
 e2e_exited 0
-echo "1..5"
+echo "1..6"
