@@ -553,6 +553,18 @@ def test_packages(t):
         line = [x for x in r.stdout.splitlines() if x.startswith("pat,") and "hello-world" in x]
         t.ok(r.returncode == 0 and any("unreproduced" in x for x in line),
              "and so does the export", line[-2:] if line else r.stderr)
+        # A learner's final project is reviewed from the code its last check run sent.
+        project = dict(runs[-1], exercise="final-project", module="final-project")
+        local_append(db, "check_run", "final-project", json.dumps(project),
+                     module="final-project")
+        tutor(db, "join", "--sync")
+        r = subprocess.run([TUTOR, "review", CLASS, "pat"], capture_output=True, text=True,
+                           timeout=60, cwd=ROOT, env=dict(env, HOME=os.path.join(TMP, "no")))
+        names = [os.path.basename(f) for f in glob.glob(os.path.join(sol, "reference", "*.py"))]
+        t.ok(r.returncode == 0 and "as its last check run sent it" in r.stdout and
+             all("--- %s ---" % n in r.stdout for n in names),
+             "the review shows a remote learner's code from the package the class holds",
+             r.stdout[:400] + r.stderr)
     finally:
         cloud.terminate()
         cloud.wait(timeout=60)
