@@ -452,6 +452,14 @@ bool class_reruns_use(const char *dir, struct error *err)
 	return !dir || rerun_read(dir, &reruns, err);
 }
 
+bool class_rerun_failed(const struct class_learner *l, const struct class_event *ev)
+{
+	if (!reruns.n || !ev->item)
+		return false;
+	const struct rerun *v = rerun_find(&reruns, l->id, ev->item, ev->id);
+	return v && !v->reproduced;
+}
+
 /* A run the trainer ran again and did not get: it counts as such, whatever it claimed. */
 static void mark_unreproduced(const struct class_learner *l, struct class_run *run)
 {

@@ -142,6 +142,7 @@ void live_tally_build(const struct class_room *room, const struct live *l,
 {
 	*out = (struct live_tally){ 0 };
 	out->waiting = xcalloc(room->n ? room->n : 1, sizeof *out->waiting);
+	out->answered_by = xcalloc(room->n ? room->n : 1, sizeof *out->answered_by);
 	size_t alloc = 0;
 	if (choice(q)) {
 		out->n_bars = alloc = q->n_answers;
@@ -163,7 +164,7 @@ void live_tally_build(const struct class_room *room, const struct live *l,
 			cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "response"));
 		const cJSON *f = cJSON_GetObjectItemCaseSensitive(d, "fraction");
 		bool full = cJSON_IsNumber(f) && f->valuedouble >= 0.999;
-		out->answered++;
+		out->answered_by[out->answered++] = cl->id;
 		out->right += full;
 		if (choice(q)) {
 			for (size_t k = 0; k < q->n_answers; k++)
@@ -195,5 +196,6 @@ void live_tally_release(struct live_tally *t)
 		free(t->bars[i].label);
 	free(t->bars);
 	free(t->waiting);
+	free(t->answered_by);
 	*t = (struct live_tally){ 0 };
 }

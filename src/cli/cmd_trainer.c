@@ -447,6 +447,9 @@ static cJSON *json_live(const struct live *l, const struct quiz_question *q,
 	cJSON *w = cJSON_AddArrayToObject(o, "not_answered");
 	for (size_t k = 0; k < t->n_waiting; k++)
 		cJSON_AddItemToArray(w, cJSON_CreateString(t->waiting[k]));
+	cJSON *a = cJSON_AddArrayToObject(o, "answered_by");
+	for (size_t k = 0; k < t->answered; k++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(t->answered_by[k]));
 	return o;
 }
 

@@ -371,6 +371,7 @@ def test_live(t):
     panel = live_panel()
     bars = panel.get("bars", [])
     t.ok(panel.get("answered") == 2 and panel.get("not_answered") == ["ada"] and
+         panel.get("answered_by") == ["bob", "mallory"] and
          panel.get("open") and 0 < panel.get("left_s", 0) <= 120,
          "the trainer's panel counts the room's answers, who has not answered, time left",
          panel)
