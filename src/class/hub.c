@@ -432,7 +432,7 @@ static bool find_push(const struct store_event *ev, void *ctx)
 	struct answered *a = ctx;
 	cJSON *d = ev->data ? cJSON_Parse(ev->data) : NULL;
 	const cJSON *p = cJSON_GetObjectItemCaseSensitive(d, "push");
-	a->found |= cJSON_IsNumber(p) && (int64_t)p->valuedouble == a->push;
+	a->found |= cJSON_IsNumber(p) && p->valuedouble == (double)a->push;
 	cJSON_Delete(d);
 	return !a->found;
 }
@@ -455,7 +455,9 @@ static int grade_live(struct hub *h, struct hub_learner *l, const struct store_e
 	const struct quiz_question *q =
 		ev->item ? quiz_set_find_question(h->quizzes, ev->item) : NULL;
 	int status = 422;
-	struct answered seen = { cJSON_IsNumber(push) ? (int64_t)push->valuedouble : 0, false };
+	/* A push is a time in ms: anything outside (0, 2^53) names none, never a bad cast. */
+	bool num = cJSON_IsNumber(push) && push->valuedouble > 0 && push->valuedouble < 9e15;
+	struct answered seen = { num ? (int64_t)push->valuedouble : 0, false };
 	if (!seen.push || !hash || !resp || !ev->item) {
 		error_set(err, "a live answer needs push, hash and response");
 	} else if (!live.id || seen.push != live.id || strcmp(ev->item, live.question) != 0) {

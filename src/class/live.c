@@ -17,7 +17,10 @@
 static int64_t num(const cJSON *doc, const char *name)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, name);
-	return cJSON_IsNumber(v) && v->valuedouble > 0 ? (int64_t)v->valuedouble : 0;
+	/* Times and ids are below 2^53; anything else (1e300, NaN) is none, never a bad cast. */
+	return cJSON_IsNumber(v) && v->valuedouble > 0 && v->valuedouble < 9e15
+		       ? (int64_t)v->valuedouble
+		       : 0;
 }
 
 bool live_read(const char *dir, struct live *out, struct error *err)

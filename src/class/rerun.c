@@ -4,6 +4,7 @@
 #include "class/rerun.h"
 
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,9 +70,13 @@ bool rerun_read(const char *dir, struct rerun_set *out, struct error *err)
 		{
 			struct rerun v = { .learner = learner->string, .exercise = ex->string };
 			const cJSON *n = cJSON_GetObjectItemCaseSensitive(ex, "event");
-			v.event = cJSON_IsNumber(n) ? (int64_t)n->valuedouble : 0;
+			v.event = cJSON_IsNumber(n) && fabs(n->valuedouble) < 9e15
+					  ? (int64_t)n->valuedouble
+					  : 0;
 			n = cJSON_GetObjectItemCaseSensitive(ex, "at_ms");
-			v.at_ms = cJSON_IsNumber(n) ? (int64_t)n->valuedouble : 0;
+			v.at_ms = cJSON_IsNumber(n) && fabs(n->valuedouble) < 9e15
+					  ? (int64_t)n->valuedouble
+					  : 0;
 			v.reproduced =
 				cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ex, "reproduced"));
 			copy(ex, "recorded", v.recorded, sizeof v.recorded);
