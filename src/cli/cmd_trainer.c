@@ -626,10 +626,13 @@ int cmd_trainer_run(const struct cli_opts *opts, int argc, char **argv)
 	const struct quiz_question *lq = NULL;
 	if (!live_read(dir, &live, &err))
 		cli_print_error(&err); /* the dashboard shows the rest */
+	int64_t t4 = clock_mono_us(), t5 = t4;
 	if (live.id) {
 		set = load_quizzes(course);
 		lq = set ? quiz_set_find_question(set, live.question) : NULL;
+		t4 = clock_mono_us();
 		live_tally_build(&room, &live, lq, &tally);
+		t5 = clock_mono_us();
 	}
 	if (opts->json) {
 		cJSON *j = json_dashboard(&r, course, &p, &ag, now, &room, question, dir);
@@ -640,6 +643,7 @@ int cmd_trainer_run(const struct cli_opts *opts, int argc, char **argv)
 		cJSON_AddNumberToObject(t, "refresh", (double)(t2 - t1) / 1000);
 		cJSON_AddNumberToObject(t, "roster", (double)(t3 - t2) / 1000);
 		cJSON_AddNumberToObject(t, "refresh_reread", (double)reread);
+		cJSON_AddNumberToObject(t, "live", (double)(t5 - t4) / 1000);
 		char *text = cJSON_Print(j);
 		puts(text);
 		free(text);

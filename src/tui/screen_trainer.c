@@ -27,7 +27,7 @@
 #include "tui/tui.h"
 
 #define REFRESH_MS      2000
-#define REFRESH_LIVE_MS 500 /* while a live question takes answers */
+#define REFRESH_LIVE_MS 250 /* while a live question takes answers */
 
 _Static_assert(PACE_MSG_MAX < PROMPT_MAX, "a broadcast fits the prompt");
 
