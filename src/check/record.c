@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "aws/client.h"
 #include "core/digest.h"
@@ -34,7 +35,15 @@ static void add_package(struct store *store, const struct check_result *r, cJSON
 	sha256_hex(zip, len, sha);
 	char *path = store_package_path(db, sha);
 	char *dir = path_dirname(path);
-	if (path_mkdirs(dir, 0700, &err) && path_write_file(path, zip, len, 0600, &err)) {
+	/* In a shared host's class the record is the trainers' group's to read: so is its code. */
+	struct stat st;
+	bool group = stat(db, &st) == 0 && (st.st_mode & S_IRGRP);
+	if (path_mkdirs(dir, group ? 0750 : 0700, &err) &&
+	    path_write_file(path, zip, len, group ? 0640 : 0600, &err)) {
+		if (group) {
+			chmod(dir, 0750); /* past the umask, as the record itself */
+			chmod(path, 0640);
+		}
 		cJSON *p = cJSON_AddObjectToObject(data, "package");
 		cJSON_AddStringToObject(p, "sha256", sha);
 		cJSON_AddNumberToObject(p, "bytes", (double)len);

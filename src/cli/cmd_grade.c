@@ -25,6 +25,7 @@
 #include "core/path.h"
 #include "core/xalloc.h"
 #include "course/exercise_load.h"
+#include "store/store.h"
 
 /* The learner's last recorded run of exercise, or NULL. Borrowed from rec. */
 static const struct class_run *last_run(const struct class_record *rec, const char *exercise)
@@ -140,7 +141,13 @@ static int grade_class(const struct cli_opts *opts, struct exercise_ctx *ctx, ch
 			char sha[SHA256_HEX_LEN + 1];
 			int lang;
 			run_package(run, sha, &lang);
+			/* A served class holds it in DIR/packages; a shared host's record beside
+			 * it. */
 			char *zip = sha[0] ? hub_package_path(opts->class_dir, cl->id, sha) : NULL;
+			if (zip && !path_is_file(zip)) {
+				free(zip);
+				zip = store_package_path(cl->path, sha);
+			}
 			if (!zip || !path_is_file(zip)) {
 				snprintf(v.why, sizeof v.why, "%s",
 					 sha[0] ? "the class holds no package of its code"

@@ -546,6 +546,17 @@ def test_packages(t):
              r.stdout[-600:] + r.stderr[-300:])
         t.ok(ada and not ada.get("reproduced") and "without its code" in ada.get("why", ""),
              "a result recorded without its code is not reproduced either", ada)
+        shared = os.path.join(TMP, "shared-pkg")
+        os.makedirs(shared)
+        shutil.copy(db, os.path.join(shared, "pat.db"))
+        shutil.copytree(db + ".packages", os.path.join(shared, "pat.db.packages"))
+        r = subprocess.run([TUTOR, "--workspace", ws, "grade", "--class", shared,
+                            "hello-world", "--json"], capture_output=True, text=True,
+                           timeout=300, cwd=ROOT, env=env)
+        got = json.loads(r.stdout)[0] if r.stdout.strip() else {}
+        t.ok(r.returncode == 1 and got.get("now", "").startswith("failed"),
+             "on a shared host, grade --class runs the code kept beside the learner's record",
+             r.stdout[-400:] + r.stderr[-200:])
         r = trainer("--once")
         t.match(r"^pat: hello-world recorded passed \d+/\d+, re-run failed \d+/\d+: "
                 r"not reproduced", r.stdout, "the dashboard marks the result not reproduced")
