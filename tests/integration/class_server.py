@@ -395,6 +395,15 @@ def test_live(t):
     t.ok(r.returncode == 0 and room(DB["ada"])["live"]["revealed"] and
          any(b.get("right") for b in panel.get("bars", [])),
          "reveal shows the room the right answer, and the panel marks it", panel)
+    items = subprocess.run([TUTOR, "export", CLASS, "--format", "items"], capture_output=True,
+                           text=True, timeout=60, cwd=ROOT).stdout.splitlines()
+    longs = subprocess.run([TUTOR, "export", CLASS, "--format", "long"], capture_output=True,
+                           text=True, timeout=60, cwd=ROOT).stdout.splitlines()
+    t.ok(any(x.startswith("live,%s,,2,1,0," % qid) for x in items) and
+         sum(1 for x in longs if x.startswith(("bob,", "mallory,")) and ",live,live,%d,%s,"
+             % (push, qid) in x) == 2,
+         "the answers go into the item statistics and the long export",
+         [x for x in items if x.startswith("live")])
 
 
 def test_reviews(t):
