@@ -2414,6 +2414,7 @@ void check_run(const struct exercise *ex, const struct check_opts *opts, struct 
 	memset(out, 0, sizeof(*out));
 	int64_t t0 = clock_mono_ms();
 	out->exercise = ex;
+	out->code_dir = opts->code_dir;
 	out->lang = opts->lang;
 	out->n_tasks = ex->n_tasks;
 	out->tasks = xcalloc(ex->n_tasks + 1, sizeof(*out->tasks));

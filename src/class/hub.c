@@ -364,6 +364,36 @@ const char *hub_course_id(const struct hub *h)
 	return h->course->id;
 }
 
+char *hub_package_path(const char *dir, const char *learner, const char *sha256)
+{
+	return xasprintf("%s/%s/%s/%s.zip", dir, HUB_PACKAGES, learner, sha256);
+}
+
+int hub_package(struct hub *h, struct hub_learner *l, const char *sha256, const void *zip,
+		size_t len, struct error *err)
+{
+	char got[SHA256_HEX_LEN + 1];
+	if (strlen(sha256) != SHA256_HEX_LEN ||
+	    strspn(sha256, "0123456789abcdef") != SHA256_HEX_LEN)
+		return error_set(err, "a package is named by its SHA-256 in lower-case hex"), 400;
+	sha256_hex(zip, len, got);
+	if (strcmp(got, sha256) != 0)
+		return error_set(err, "the package's SHA-256 is %s, not the %s it was sent as", got,
+				 sha256),
+		       422;
+	char *path = hub_package_path(h->dir, l->name, sha256);
+	char *dir = path_dirname(path);
+	int status = 200;
+	if (!path_is_file(path)) {
+		status = path_mkdirs(dir, 0700, err) && path_write_file(path, zip, len, 0600, err)
+				 ? 201
+				 : 500;
+	}
+	free(dir);
+	free(path);
+	return status;
+}
+
 int hub_acked(struct hub *h, struct hub_learner *l, int64_t *acked, struct error *err)
 {
 	(void)h;
@@ -402,7 +432,7 @@ static bool find_push(const struct store_event *ev, void *ctx)
 	struct answered *a = ctx;
 	cJSON *d = ev->data ? cJSON_Parse(ev->data) : NULL;
 	const cJSON *p = cJSON_GetObjectItemCaseSensitive(d, "push");
-	a->found |= cJSON_IsNumber(p) && (int64_t)p->valuedouble == a->push;
+	a->found |= cJSON_IsNumber(p) && p->valuedouble == (double)a->push;
 	cJSON_Delete(d);
 	return !a->found;
 }
@@ -425,7 +455,9 @@ static int grade_live(struct hub *h, struct hub_learner *l, const struct store_e
 	const struct quiz_question *q =
 		ev->item ? quiz_set_find_question(h->quizzes, ev->item) : NULL;
 	int status = 422;
-	struct answered seen = { cJSON_IsNumber(push) ? (int64_t)push->valuedouble : 0, false };
+	/* A push is a time in ms: anything outside (0, 2^53) names none, never a bad cast. */
+	bool num = cJSON_IsNumber(push) && push->valuedouble > 0 && push->valuedouble < 9e15;
+	struct answered seen = { num ? (int64_t)push->valuedouble : 0, false };
 	if (!seen.push || !hash || !resp || !ev->item) {
 		error_set(err, "a live answer needs push, hash and response");
 	} else if (!live.id || seen.push != live.id || strcmp(ev->item, live.question) != 0) {

@@ -53,6 +53,16 @@ int hub_learner_named(struct hub *h, const char *name, struct hub_learner **out,
 const char *hub_learner_name(const struct hub_learner *l);
 /* The id of the learner's last event the server holds (0: none). */
 int hub_acked(struct hub *h, struct hub_learner *l, int64_t *acked, struct error *err);
+/*
+ * Keep the package (the zip of the code a check ran on) the learner sent, named by its
+ * SHA-256, at hub_package_path(): 201 stored, 200 held already, 400/422 a name or content that
+ * do not agree. A check run whose package the class holds can be run again (`grade --class`).
+ */
+#define HUB_PACKAGES "packages" /* DIR/packages/<learner>/<sha256>.zip, 0600 */
+int hub_package(struct hub *h, struct hub_learner *l, const char *sha256, const void *zip,
+		size_t len, struct error *err);
+/* Where the class in dir keeps learner's package of that SHA-256. Caller frees. */
+char *hub_package_path(const char *dir, const char *learner, const char *sha256);
 #define HUB_REFUSALS_SHOWN 8
 
 /* What became of a batch. */

@@ -15,6 +15,7 @@
 #include "class/tls.h"
 #include "class/wire.h"
 #include "core/clock.h"
+#include "core/digest.h"
 #include "core/path.h"
 #include "core/xalloc.h"
 #include "store/store.h"
@@ -268,6 +269,63 @@ static bool read_ack(const struct lambda_reply *r, struct link_sync *out)
 	return ok;
 }
 
+/* The package a check run names ("package": {"sha256"}), or "" when none. */
+static void package_of(const struct store_event *ev, char sha[SHA256_HEX_LEN + 1])
+{
+	sha[0] = '\0';
+	if (strcmp(ev->kind, STORE_CHECK_RUN) != 0 || !ev->data)
+		return;
+	cJSON *d = cJSON_Parse(ev->data);
+	const char *h = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(d, "package"), "sha256"));
+	if (h && strlen(h) == SHA256_HEX_LEN)
+		snprintf(sha, SHA256_HEX_LEN + 1, "%s", h);
+	cJSON_Delete(d);
+}
+
+/*
+ * Send the packages of the check runs in v[0..n) before the runs themselves, so a result
+ * reaches the class with the code it ran on. A package no longer beside the record is skipped
+ * (the server then holds the run as one it cannot re-run). False and err when the server
+ * refused one; *offline when it could not be reached.
+ */
+static bool send_packages(struct lambda_client *c, const struct link *l, const char *db_path,
+			  const char *const *headers, const struct store_event *v, size_t n,
+			  bool *offline, struct error *err)
+{
+	*offline = false;
+	for (size_t i = 0; i < n; i++) {
+		char sha[SHA256_HEX_LEN + 1];
+		package_of(&v[i], sha);
+		if (!sha[0])
+			continue;
+		char *file = store_package_path(db_path, sha);
+		size_t len = 0;
+		struct error rerr;
+		char *zip = path_is_file(file) ? path_read_file(file, WIRE_BODY_MAX, &len, &rerr)
+					       : NULL;
+		free(file);
+		if (!zip)
+			continue;
+		char *path = xasprintf("/v1/packages/%s", sha);
+		struct lambda_reply r = { 0 };
+		bool ok = link_request(c, l->url, l->fingerprint, NULL, "POST", path, headers, zip,
+				       len, &r, err);
+		free(path);
+		free(zip);
+		if (ok && r.status == 0)
+			*offline = true;
+		else if (ok && r.status != 200 && r.status != 201) {
+			server_error(&r, l->url, err);
+			ok = false;
+		}
+		client_reply_release(&r);
+		if (!ok || *offline)
+			return ok;
+	}
+	return true;
+}
+
 bool link_sync(const char *db_path, struct link_sync *out, struct error *err)
 {
 	memset(out, 0, sizeof(*out));
@@ -322,6 +380,15 @@ bool link_sync(const char *db_path, struct link_sync *out, struct error *err)
 		while (j < p.n && j - i < WIRE_BATCH_MAX && (j == i || bytes < BATCH_BYTES)) {
 			bytes += (p.v[j].data ? strlen(p.v[j].data) : 0) + 256;
 			j++;
+		}
+		bool away = false;
+		if (!send_packages(c, &l, db_path, headers, p.v + i, j - i, &away, err))
+			goto out;
+		if (away) {
+			out->offline = true;
+			out->pending = p.n - i;
+			ok = true;
+			goto out;
 		}
 		char *body = wire_batch_format(p.v + i, j - i);
 		client_reply_release(&r);

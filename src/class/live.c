@@ -17,7 +17,10 @@
 static int64_t num(const cJSON *doc, const char *name)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, name);
-	return cJSON_IsNumber(v) && v->valuedouble > 0 ? (int64_t)v->valuedouble : 0;
+	/* Times and ids are below 2^53; anything else (1e300, NaN) is none, never a bad cast. */
+	return cJSON_IsNumber(v) && v->valuedouble > 0 && v->valuedouble < 9e15
+		       ? (int64_t)v->valuedouble
+		       : 0;
 }
 
 bool live_read(const char *dir, struct live *out, struct error *err)
@@ -142,6 +145,7 @@ void live_tally_build(const struct class_room *room, const struct live *l,
 {
 	*out = (struct live_tally){ 0 };
 	out->waiting = xcalloc(room->n ? room->n : 1, sizeof *out->waiting);
+	out->answered_by = xcalloc(room->n ? room->n : 1, sizeof *out->answered_by);
 	size_t alloc = 0;
 	if (choice(q)) {
 		out->n_bars = alloc = q->n_answers;
@@ -163,7 +167,7 @@ void live_tally_build(const struct class_room *room, const struct live *l,
 			cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "response"));
 		const cJSON *f = cJSON_GetObjectItemCaseSensitive(d, "fraction");
 		bool full = cJSON_IsNumber(f) && f->valuedouble >= 0.999;
-		out->answered++;
+		out->answered_by[out->answered++] = cl->id;
 		out->right += full;
 		if (choice(q)) {
 			for (size_t k = 0; k < q->n_answers; k++)
@@ -195,5 +199,6 @@ void live_tally_release(struct live_tally *t)
 		free(t->bars[i].label);
 	free(t->bars);
 	free(t->waiting);
+	free(t->answered_by);
 	*t = (struct live_tally){ 0 };
 }

@@ -56,6 +56,7 @@ struct live_tally {
 	size_t answered, right; /* learners who answered; of them with full marks */
 	const char **waiting;   /* readable learners with no answer yet, borrowed from the room */
 	size_t n_waiting;
+	const char **answered_by; /* those who answered, in room order, borrowed likewise */
 };
 
 struct quiz_question;

@@ -74,7 +74,10 @@ char *room_json(const char *dir, const char *learner, int64_t now_ms, struct err
 static int64_t num(const cJSON *o, const char *name)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
-	return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
+	/* What the server sends is below 2^53; anything else is none, never a bad cast. */
+	return cJSON_IsNumber(v) && v->valuedouble > -9e15 && v->valuedouble < 9e15
+		       ? (int64_t)v->valuedouble
+		       : 0;
 }
 
 static void str(const cJSON *o, const char *name, char *out, size_t n)
@@ -123,8 +126,9 @@ bool room_parse(const char *text, struct room *out, struct error *err)
 			break;
 		struct room_review *v = &out->reviews[out->n_reviews++];
 		str(r, "criterion", v->criterion, sizeof v->criterion);
-		v->score = (int)num(r, "score");
-		v->max = (int)num(r, "max");
+		int64_t score = num(r, "score"), max = num(r, "max");
+		v->score = score >= 0 && score <= 1000 ? (int)score : 0;
+		v->max = max >= 0 && max <= 1000 ? (int)max : 0;
 		str(r, "comment", v->comment, sizeof v->comment);
 		v->at_ms = num(r, "at_ms");
 	}

@@ -181,6 +181,20 @@ static enum MHD_Result route(struct classd *d, struct MHD_Connection *conn, cons
 		}
 		return answer(conn, (unsigned)status, doc);
 	}
+	if (strncmp(url, "/v1/packages/", 13) == 0) {
+		if (!post)
+			return refuse(conn, 405, "a package is a POST");
+		struct hub_learner *l = authorised(d, conn, &res);
+		if (!l)
+			return res;
+		int status = hub_package(d->hub, l, url + 13, rq->body.buf ? rq->body.buf : "",
+					 rq->body.len, &err);
+		if (status >= 300)
+			return refuse_err(conn, status, &err);
+		cJSON *doc = cJSON_CreateObject();
+		cJSON_AddStringToObject(doc, "package", url + 13);
+		return answer(conn, (unsigned)status, doc);
+	}
 	if (strcmp(url, "/v1/room") == 0) {
 		if (!get)
 			return refuse(conn, 405, "room is a GET");
@@ -199,8 +213,8 @@ static enum MHD_Result route(struct classd *d, struct MHD_Connection *conn, cons
 		return res;
 	}
 	return refuse(conn, 404,
-		      "no such path: the class server answers /v1/join, /v1/acked, /v1/events "
-		      "and /v1/room");
+		      "no such path: the class server answers /v1/join, /v1/acked, /v1/events, "
+		      "/v1/packages/SHA256 and /v1/room");
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,

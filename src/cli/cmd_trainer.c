@@ -14,6 +14,7 @@
 #include "class/hands.h"
 #include "class/live.h"
 #include "class/pace.h"
+#include "class/rerun.h"
 #include "class/roster.h"
 #include "cli/commands.h"
 #include "core/clock.h"
@@ -125,6 +126,21 @@ static cJSON *json_dashboard(const struct roster *r, const struct course *course
 		}
 		cJSON_AddNumberToObject(o, "hints", row->hints);
 		cJSON_AddNumberToObject(o, "refused", row->refused);
+		cJSON *un = cJSON_AddArrayToObject(o, "unreproduced");
+		struct class_record rec;
+		class_record_build(row->learner, &rec);
+		for (size_t k = 0; k < rec.n_runs; k++) {
+			const struct rerun *v = rec.runs[k].unreproduced;
+			if (!v)
+				continue;
+			cJSON *u = cJSON_CreateObject();
+			cJSON_AddStringToObject(u, "exercise", rec.runs[k].exercise);
+			cJSON_AddStringToObject(u, "recorded", v->recorded);
+			cJSON_AddStringToObject(u, "rerun", v->now);
+			cJSON_AddStringToObject(u, "why", v->why);
+			cJSON_AddItemToArray(un, u);
+		}
+		class_record_release(&rec);
 		if (row->refused_why)
 			cJSON_AddStringToObject(o, "refused_why", row->refused_why);
 		cJSON *q = cJSON_AddObjectToObject(o, "quiz");
@@ -247,6 +263,21 @@ static void print_text(const struct roster *r, const struct course *course, cons
 		       row->state == ROSTER_UNREADABLE ? class_file_name(row->learner->file)
 						       : roster_state_name(row->state),
 		       hand_text(row, now, hand, sizeof hand));
+	}
+	for (size_t i = 0; i < r->n; i++) {
+		struct class_record rec;
+		class_record_build(r->rows[i].learner, &rec);
+		for (size_t k = 0; k < rec.n_runs; k++)
+			if (rec.runs[k].unreproduced)
+				printf("%s: %s recorded %s, re-run %s: not reproduced%s%s\n",
+				       r->rows[i].learner->id, rec.runs[k].exercise,
+				       rec.runs[k].unreproduced->recorded,
+				       rec.runs[k].unreproduced->now[0]
+					       ? rec.runs[k].unreproduced->now
+					       : "impossible",
+				       rec.runs[k].unreproduced->why[0] ? " — " : "",
+				       rec.runs[k].unreproduced->why);
+		class_record_release(&rec);
 	}
 	for (size_t i = 0; i < r->n; i++)
 		if (r->rows[i].refused)
@@ -416,6 +447,9 @@ static cJSON *json_live(const struct live *l, const struct quiz_question *q,
 	cJSON *w = cJSON_AddArrayToObject(o, "not_answered");
 	for (size_t k = 0; k < t->n_waiting; k++)
 		cJSON_AddItemToArray(w, cJSON_CreateString(t->waiting[k]));
+	cJSON *a = cJSON_AddArrayToObject(o, "answered_by");
+	for (size_t k = 0; k < t->answered; k++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(t->answered_by[k]));
 	return o;
 }
 
@@ -489,7 +523,7 @@ int cmd_trainer_run(const struct cli_opts *opts, int argc, char **argv)
 	diags_release(&d);
 	int rc = CLI_USAGE;
 	struct pace p;
-	if (!pace_read(dir, &p, &err)) {
+	if (!pace_read(dir, &p, &err) || !class_reruns_use(dir, &err)) {
 		cli_print_error(&err);
 		goto out;
 	}
@@ -592,10 +626,13 @@ int cmd_trainer_run(const struct cli_opts *opts, int argc, char **argv)
 	const struct quiz_question *lq = NULL;
 	if (!live_read(dir, &live, &err))
 		cli_print_error(&err); /* the dashboard shows the rest */
+	int64_t t4 = clock_mono_us(), t5 = t4;
 	if (live.id) {
 		set = load_quizzes(course);
 		lq = set ? quiz_set_find_question(set, live.question) : NULL;
+		t4 = clock_mono_us();
 		live_tally_build(&room, &live, lq, &tally);
+		t5 = clock_mono_us();
 	}
 	if (opts->json) {
 		cJSON *j = json_dashboard(&r, course, &p, &ag, now, &room, question, dir);
@@ -606,6 +643,7 @@ int cmd_trainer_run(const struct cli_opts *opts, int argc, char **argv)
 		cJSON_AddNumberToObject(t, "refresh", (double)(t2 - t1) / 1000);
 		cJSON_AddNumberToObject(t, "roster", (double)(t3 - t2) / 1000);
 		cJSON_AddNumberToObject(t, "refresh_reread", (double)reread);
+		cJSON_AddNumberToObject(t, "live", (double)(t5 - t4) / 1000);
 		char *text = cJSON_Print(j);
 		puts(text);
 		free(text);

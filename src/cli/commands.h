@@ -936,29 +936,42 @@ int cmd_trainer_run(const struct cli_opts *opts, int argc, char **argv);
 	}
 
 int cmd_grade_run(const struct cli_opts *opts, int argc, char **argv);
-#define CMD_GRADE                                                                                 \
-	{                                                                                         \
-		"grade", "re-run every exercise's check on a learner's code, beside the records", \
-			"Usage: lambda-tutor grade [EXERCISE...] [--workspace DIR] [--db FILE] "  \
-			"[--json]\n"                                                              \
-			"\n"                                                                      \
-			"Run the check of every exercise (or those named) again on the code in "  \
-			"the\n"                                                                   \
-			"learner's workspace, against the workspace's local cloud (started if "   \
-			"needed),\n"                                                              \
-			"and print each result beside the last run the learner's records hold; "  \
-			"DIFFERS\n"                                                               \
-			"marks an exercise whose recorded result the code does not give again. "  \
-			"Nothing\n"                                                               \
-			"is recorded.\n"                                                          \
-			"\n"                                                                      \
-			"Options:\n"                                                              \
-			"  --json        print [{exercise, recorded, now, agrees}]\n"             \
-			"\n"                                                                      \
-			"Exit status: 0 every result agrees, 1 one differs, 2 no course, no "     \
-			"such\n"                                                                  \
-			"exercise, unreadable records or no cloud.\n",                            \
-			cmd_grade_run                                                             \
+#define CMD_GRADE                                                                                  \
+	{                                                                                          \
+		"grade", "re-run every exercise's check on a learner's code, beside the records",  \
+			"Usage: lambda-tutor grade [EXERCISE...] [--workspace DIR] [--db FILE] "   \
+			"[--json]\n"                                                               \
+			"       lambda-tutor grade --class DIR [EXERCISE...] [--workspace WS] "    \
+			"[--json]\n"                                                               \
+			"\n"                                                                       \
+			"Run the check of every exercise (or those named) again on the code in "   \
+			"the\n"                                                                    \
+			"learner's workspace, against the workspace's local cloud (started if "    \
+			"needed),\n"                                                               \
+			"and print each result beside the last run the learner's records hold; "   \
+			"DIFFERS\n"                                                                \
+			"marks an exercise whose recorded result the code does not give again. "   \
+			"Nothing\n"                                                                \
+			"is recorded.\n"                                                           \
+			"With --class DIR (a class server's folder), every learner's last run of " \
+			"each\n"                                                                   \
+			"code exercise runs again on the package of code it was sent with, "       \
+			"against WS's\n"                                                           \
+			"cloud; NOT REPRODUCED marks a run whose code gives another result or "    \
+			"that came\n"                                                              \
+			"without its code. The verdicts go to DIR/.reruns.json: the dashboard "    \
+			"and every\n"                                                              \
+			"export then count such a run as unreproduced, no task passed.\n"          \
+			"\n"                                                                       \
+			"Options:\n"                                                               \
+			"  --json        print [{exercise, recorded, now, agrees}] (--class: "     \
+			"[{learner,\n"                                                             \
+			"                exercise, recorded, now, reproduced, why}])\n"            \
+			"\n"                                                                       \
+			"Exit status: 0 every result agrees, 1 one differs, 2 no course, no "      \
+			"such\n"                                                                   \
+			"exercise, unreadable records or no cloud.\n",                             \
+			cmd_grade_run                                                              \
 	}
 
 int cmd_console_run(const struct cli_opts *opts, int argc, char **argv);

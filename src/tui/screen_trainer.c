@@ -21,12 +21,13 @@
 #include "course/course.h"
 #include "course/quiz_load.h"
 #include "quiz/quiz.h"
+#include "store/store.h"
 #include "tui/prompt.h"
 #include "tui/theme.h"
 #include "tui/tui.h"
 
 #define REFRESH_MS      2000
-#define REFRESH_LIVE_MS 500 /* while a live question takes answers */
+#define REFRESH_LIVE_MS 250 /* while a live question takes answers */
 
 _Static_assert(PACE_MSG_MAX < PROMPT_MAX, "a broadcast fits the prompt");
 
@@ -88,7 +89,8 @@ static void reload(const struct course *course)
 	struct error err;
 	error_clear(&err);
 	tr.problem[0] = '\0';
-	if (!pace_read(tr.dir, &tr.pace, &err) || !class_room_refresh(&tr.room, tr.dir, NULL, &err))
+	if (!pace_read(tr.dir, &tr.pace, &err) || !class_reruns_use(tr.dir, &err) ||
+	    !class_room_refresh(&tr.room, tr.dir, NULL, &err))
 		error_format(&err, tr.problem, sizeof tr.problem);
 	tr.now_ms = clock_wall_ms();
 	roster_build(&tr.roster, &tr.room, course, tr.now_ms);
@@ -295,6 +297,24 @@ static void draw_side(const struct course *course, int y, int rows, int x, int c
 				*c = ' ';
 		tui_put(y + r++, x, line, cols, TUI_NOTICE);
 	}
+	/* Check results the trainer ran again (grade --class) and did not get. */
+	bool head_shown = false;
+	for (size_t i = 0; i < tr.roster.n && r < rows; i++) {
+		const struct class_learner *l = tr.roster.rows[i].learner;
+		for (size_t e = 0; e < l->n_events && r < rows; e++) {
+			if (strcmp(l->events[e].kind, STORE_CHECK_RUN) != 0 ||
+			    !class_rerun_failed(l, &l->events[e]))
+				continue;
+			if (!head_shown && r + 2 < rows) {
+				tui_put(y + ++r, x, "not reproduced (grade --class)", cols, TUI_H3);
+				r++;
+			}
+			head_shown = true;
+			char line[320];
+			snprintf(line, sizeof line, "%s: %s", l->id, l->events[e].item);
+			tui_put(y + r++, x, line, cols, TUI_STATUS_ERROR);
+		}
+	}
 	/* Who is in which troubleshooting scenario, and for how long. */
 	size_t n_scen = 0;
 	for (size_t i = 0; i < tr.roster.n; i++)
@@ -419,7 +439,16 @@ int trainer_live_draw(int y, int x, int rows, int cols, bool presenter)
 		if (cols - w - 1 > 0 && tr.tally.answered)
 			tui_bar(y + r, x + w + 1, cols - w - 1, b->count, tr.tally.answered);
 	}
-	/* Who has not answered is the trainer's to see, not the projector's. */
+	/* Who has and has not answered is the trainer's to see, not the projector's. */
+	if (!presenter && tr.tally.answered && r < rows) {
+		char line[400];
+		int len = snprintf(line, sizeof line, "answered (%zu):", tr.tally.answered);
+		for (size_t k = 0; k < tr.tally.answered && len > 0 && (size_t)len < sizeof line;
+		     k++)
+			len += snprintf(line + len, sizeof line - (size_t)len, " %s",
+					tr.tally.answered_by[k]);
+		tui_put(y + r++, x, line, cols, TUI_DIM);
+	}
 	if (!presenter && tr.tally.n_waiting && r < rows) {
 		char line[400];
 		int len = snprintf(line, sizeof line, "not yet (%zu):", tr.tally.n_waiting);

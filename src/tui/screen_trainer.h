@@ -12,7 +12,7 @@
 struct course;
 
 /*
- * Run the dashboard on dir until q or a signal, refreshing about every 2 s (0.5 s while a
+ * Run the dashboard on dir until q or a signal, refreshing about every 2 s (0.25 s while a
  * live question is open); question (or
  * NULL) picks the quiz question whose answers are shown; presenter opens on the presenter
  * view. False and err when the terminal cannot be used.

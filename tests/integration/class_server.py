@@ -371,6 +371,7 @@ def test_live(t):
     panel = live_panel()
     bars = panel.get("bars", [])
     t.ok(panel.get("answered") == 2 and panel.get("not_answered") == ["ada"] and
+         panel.get("answered_by") == ["bob", "mallory"] and
          panel.get("open") and 0 < panel.get("left_s", 0) <= 120,
          "the trainer's panel counts the room's answers, who has not answered, time left",
          panel)
@@ -394,6 +395,15 @@ def test_live(t):
     t.ok(r.returncode == 0 and room(DB["ada"])["live"]["revealed"] and
          any(b.get("right") for b in panel.get("bars", [])),
          "reveal shows the room the right answer, and the panel marks it", panel)
+    items = subprocess.run([TUTOR, "export", CLASS, "--format", "items"], capture_output=True,
+                           text=True, timeout=60, cwd=ROOT).stdout.splitlines()
+    longs = subprocess.run([TUTOR, "export", CLASS, "--format", "long"], capture_output=True,
+                           text=True, timeout=60, cwd=ROOT).stdout.splitlines()
+    t.ok(any(x.startswith("live,%s,,2,1,0," % qid) for x in items) and
+         sum(1 for x in longs if x.startswith(("bob,", "mallory,")) and ",live,live,%d,%s,"
+             % (push, qid) in x) == 2,
+         "the answers go into the item statistics and the long export",
+         [x for x in items if x.startswith("live")])
 
 
 def test_reviews(t):
@@ -487,6 +497,98 @@ def test_lrs_feed(t):
             server.stop()
         stub.terminate()
         stub.wait(timeout=30)
+
+
+def test_packages(t):
+    """A check result reaches the class with its code; grade --class runs it again."""
+    import glob
+    import hashlib
+    ws, db = os.path.join(TMP, "pkg-ws"), os.path.join(HOMES, "pat.db")
+    env = dict(os.environ, HOME=HOMES, NO_COLOR="1")
+    os.makedirs(ws, mode=0o700)
+    cloud = subprocess.Popen([TUTOR, "serve", "--workspace", ws, "--port", "0"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
+                             env=env)
+    try:
+        lock = os.path.join(ws, ".cloud", "lock")
+        deadline = time.monotonic() + 60
+        while not (os.path.exists(lock) and os.path.getsize(lock)):
+            if time.monotonic() > deadline or cloud.poll() is not None:
+                t.ok(False, "the workspace's cloud starts")
+                return
+            time.sleep(0.05)
+        r = tutor(db, "join", SERVER.url, SERVER.code, learner="pat")
+        sol = os.path.join(ROOT, "tests", "solutions", "hello-world", "python")
+        tutor(db, "--workspace", ws, "reset", "hello-world", "--yes")
+
+        def check(variant):
+            for f in glob.glob(os.path.join(sol, variant, "*.py")):
+                shutil.copy(f, os.path.join(ws, "hello-world"))
+            return tutor(db, "--workspace", ws, "check", "hello-world")
+
+        r = check("reference")
+        srv = os.path.join(CLASS, "pat.db")
+        runs = [json.loads(d) for _, k, _, d in rows(srv) if k == "check_run"]
+        sha = runs[-1].get("package", {}).get("sha256") if runs else None
+        held = os.path.join(CLASS, "packages", "pat", "%s.zip" % sha)
+        t.ok(r.returncode == 0 and runs and runs[-1]["status"] == "passed" and sha and
+             os.path.exists(held) and
+             hashlib.sha256(open(held, "rb").read()).hexdigest() == sha,
+             "a check run reaches the class with the package of the code it ran on",
+             r.stdout[-300:] + r.stderr)
+        st, ans = http("POST", "/v1/packages/" + sha, token=token_of(db), raw=b"other bytes")
+        t.eq(st, 422, "a package whose content is not its name is refused", ans)
+        check("wrong-hardcoded-name")
+        failing = [json.loads(d) for _, k, _, d in rows(srv) if k == "check_run"][-1]
+        forged = dict(failing, status="passed", passed=failing["total"])
+        local_append(db, "check_run", "hello-world", json.dumps(forged), module="core-concepts")
+        tutor(db, "join", "--sync")
+        r = subprocess.run([TUTOR, "--workspace", ws, "grade", "--class", CLASS,
+                            "hello-world", "--json"], capture_output=True, text=True,
+                           timeout=300, cwd=ROOT, env=env)
+        got = {x["learner"]: x for x in json.loads(r.stdout)} if r.stdout.strip() else {}
+        pat, ada = got.get("pat", {}), got.get("ada", {})
+        t.ok(r.returncode == 1 and not pat.get("reproduced") and
+             pat.get("recorded", "").startswith("passed") and
+             pat.get("now", "").startswith("failed"),
+             "grade --class runs a forged pass again on its code and finds it fails",
+             r.stdout[-600:] + r.stderr[-300:])
+        t.ok(ada and not ada.get("reproduced") and "without its code" in ada.get("why", ""),
+             "a result recorded without its code is not reproduced either", ada)
+        shared = os.path.join(TMP, "shared-pkg")
+        os.makedirs(shared)
+        shutil.copy(db, os.path.join(shared, "pat.db"))
+        shutil.copytree(db + ".packages", os.path.join(shared, "pat.db.packages"))
+        r = subprocess.run([TUTOR, "--workspace", ws, "grade", "--class", shared,
+                            "hello-world", "--json"], capture_output=True, text=True,
+                           timeout=300, cwd=ROOT, env=env)
+        got = json.loads(r.stdout)[0] if r.stdout.strip() else {}
+        t.ok(r.returncode == 1 and got.get("now", "").startswith("failed"),
+             "on a shared host, grade --class runs the code kept beside the learner's record",
+             r.stdout[-400:] + r.stderr[-200:])
+        r = trainer("--once")
+        t.match(r"^pat: hello-world recorded passed \d+/\d+, re-run failed \d+/\d+: "
+                r"not reproduced", r.stdout, "the dashboard marks the result not reproduced")
+        r = subprocess.run([TUTOR, "export", CLASS, "--format", "long"], capture_output=True,
+                           text=True, timeout=60, cwd=ROOT)
+        line = [x for x in r.stdout.splitlines() if x.startswith("pat,") and "hello-world" in x]
+        t.ok(r.returncode == 0 and any("unreproduced" in x for x in line),
+             "and so does the export", line[-2:] if line else r.stderr)
+        # A learner's final project is reviewed from the code its last check run sent.
+        project = dict(runs[-1], exercise="final-project", module="final-project")
+        local_append(db, "check_run", "final-project", json.dumps(project),
+                     module="final-project")
+        tutor(db, "join", "--sync")
+        r = subprocess.run([TUTOR, "review", CLASS, "pat"], capture_output=True, text=True,
+                           timeout=60, cwd=ROOT, env=dict(env, HOME=os.path.join(TMP, "no")))
+        names = [os.path.basename(f) for f in glob.glob(os.path.join(sol, "reference", "*.py"))]
+        t.ok(r.returncode == 0 and "as its last check run sent it" in r.stdout and
+             all("--- %s ---" % n in r.stdout for n in names),
+             "the review shows a remote learner's code from the package the class holds",
+             r.stdout[:400] + r.stderr)
+    finally:
+        cloud.terminate()
+        cloud.wait(timeout=60)
 
 
 FEED_SETTLE = 1.5  # a feed pass is due every second: one more would show a resend
@@ -644,7 +746,7 @@ tap = Tap()
 try:
     rc = tap.run([test_join, test_names, test_tokens, test_replay, test_forged_quiz,
                   test_bad_requests, test_offline, test_wrong_record, test_dashboard, test_live,
-                  test_reviews, test_lrs_feed, test_workspace_private,
+                  test_reviews, test_lrs_feed, test_packages, test_workspace_private,
                   test_unix_socket, test_tls])
 finally:
     try:
