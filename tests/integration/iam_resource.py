@@ -242,6 +242,39 @@ for _ in range(30):
 ok(key == "in/new.txt", "... and once its policy allows the bucket (aws:SourceArn, "
    "aws:SourceAccount), S3's events arrive", key)
 
+# ---- EventBridge: a rule delivers to a queue as events.amazonaws.com ----
+events = client("events", ka, sa)
+events.put_rule(Name="orders-placed", EventPattern=json.dumps({"source": ["shop.orders"]}))
+rule = "arn:aws:events:us-east-1:%s:rule/orders-placed" % a
+evq = sqsa.create_queue(QueueName="events-in")["QueueUrl"]
+evarn = "arn:aws:sqs:us-east-1:%s:events-in" % a
+events.put_targets(Rule="orders-placed", Targets=[{"Id": "q", "Arn": evarn}])
+
+
+def put_event(detail):
+    events.put_events(Entries=[{"Source": "shop.orders", "DetailType": "placed",
+                                "Detail": json.dumps(detail)}])
+
+
+sqsa.set_queue_attributes(QueueUrl=evq, Attributes={"Policy": doc(
+    {"Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
+     "Action": "sqs:SendMessage", "Resource": evarn,
+     "Condition": {"ArnEquals": {"aws:SourceArn": rule + "-other"}}})})
+put_event({"n": 1})
+got = sqsa.receive_message(QueueUrl=evq).get("Messages", [])
+ok(got == [], "EventBridge: a queue policy for another rule keeps this rule's events out", got)
+sqsa.set_queue_attributes(QueueUrl=evq, Attributes={"Policy": doc(
+    {"Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
+     "Action": "sqs:SendMessage", "Resource": evarn,
+     "Condition": {"ArnEquals": {"aws:SourceArn": rule}}})})
+put_event({"n": 2})
+for _ in range(30):
+    got = sqsa.receive_message(QueueUrl=evq, WaitTimeSeconds=1).get("Messages", [])
+    if got:
+        break
+ok([json.loads(m["Body"]).get("detail") for m in got] == [{"n": 2}],
+   "... and one naming it (aws:SourceArn) lets them in", got)
+
 if esm:
     # ---- An SQS mapping whose role loses, then regains, its permission to receive ----
     iam = client("iam", ka, sa)
@@ -297,6 +330,40 @@ if esm:
        "LastProcessingResult" not in lam.get_event_source_mapping(UUID=uuid),
        "ESM: given the permission back, it polls again and takes the message", left())
     lam.delete_event_source_mapping(UUID=uuid)
+
+    # A handler's own calls through each path: its role alone, the bucket's policy naming the
+    # role, and a Deny in that policy.
+    lam.create_function(FunctionName="reader", Runtime="python3.12", Handler="app.handler",
+                        Role="arn:aws:iam::%s:role/poller" % a, Timeout=30,
+                        Code={"ZipFile": cloudlib.zip_files({"app.py": (
+                            "import boto3\n"
+                            "def handler(event, context):\n"
+                            "    try:\n"
+                            "        return boto3.client('s3').get_object(Bucket=event['b'],"
+                            " Key=event['k'])['Body'].read().decode()\n"
+                            "    except Exception as e:\n"
+                            "        return str(e)\n")})})
+    wait(lambda: lam.get_function_configuration(FunctionName="reader")["State"] == "Active")
+    session = "arn:aws:sts::%s:assumed-role/poller/reader" % a
+
+    def read(key):
+        res = lam.invoke(FunctionName="reader", Payload=json.dumps({"b": bucket, "k": key}))
+        return json.loads(res["Payload"].read() or b"null")
+
+    out = read("in/a.txt")
+    ok("User: %s is not authorized to perform: s3:GetObject" % session in out and
+       out.endswith("because no identity-based policy allows the s3:GetObject action"),
+       "handler: its role grants no s3:GetObject: refused", out)
+    s3a.put_bucket_policy(Bucket=bucket, Policy=doc(
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::%s:role/poller" % a},
+         "Action": "s3:GetObject", "Resource": "arn:aws:s3:::%s/*" % bucket},
+        {"Effect": "Deny", "Principal": "*", "Action": "s3:GetObject",
+         "Resource": "arn:aws:s3:::%s/in/new.txt" % bucket}))
+    out = read("in/a.txt")
+    ok(out == "hello", "handler: the bucket policy naming its role lets it read", out)
+    out = read("in/new.txt")
+    ok(out.endswith("with an explicit deny in a resource-based policy"),
+       "handler: ... but not what the policy denies", out)
 
 print("1..%d" % n)
 sys.exit(1 if failed else 0)
