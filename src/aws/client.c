@@ -410,6 +410,7 @@ static const char *scope_of(const char *path, const char *const *extra)
 						  { "Kinesis_20131202.", "kinesis" },
 						  { "Logs_20140328.", "logs" },
 						  { "AmazonSSM.", "ssm" },
+						  { "secretsmanager.", "secretsmanager" },
 						  { "AWSEvents.", "events" },
 						  { "GraniteServiceVersion20100801.",
 						    "monitoring" } };

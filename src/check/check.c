@@ -358,10 +358,13 @@ static bool do_deploy(struct run *run, struct step_state *st)
 	}
 	client_create_function(run->client, ex->function, s->runtime, s->handler, NULL, ex->memory,
 			       ex->timeout, env, zip, len, &st->reply);
-	if (ex->kind == EXERCISE_SCENARIO && st->reply.status / 100 == 2) {
-		char acct[16];
+	if (st->reply.status / 100 == 2) {
+		/* The function's ARN names the account the role below is in. */
 		cJSON_Delete(run->config);
 		run->config = cJSON_Parse(st->reply.body);
+	}
+	if (ex->kind == EXERCISE_SCENARIO && st->reply.status / 100 == 2) {
+		char acct[16];
 		snprintf(run->settle_account, sizeof(run->settle_account), "%s",
 			 run_account(run, acct));
 	}
@@ -394,6 +397,13 @@ static bool do_deploy(struct run *run, struct step_state *st)
 	cJSON_Delete(run->config);
 	run->config = cJSON_Parse(st->reply.body);
 	run->config_tried = true;
+	if (ex->layers) {
+		char *body = xasprintf("{\"Layers\":%s}", ex->layers);
+		bool ok = update_config(run, body, "give the function its layers");
+		free(body);
+		if (!ok)
+			return false;
+	}
 	if (ex->log_format) {
 		char *body =
 			xasprintf("{\"LoggingConfig\":{\"LogFormat\":\"%s\"}}", ex->log_format);
@@ -1552,6 +1562,7 @@ static bool do_sqs_send(struct run *run, const struct exercise_step *step, const
 static bool do_create_role(struct run *run, const struct exercise_step *step, const cJSON *args);
 static bool do_ssm_put(struct run *run, const struct exercise_step *step, const cJSON *args);
 static bool do_role_grants(struct run *run, struct step_state *st);
+static bool do_secret_put(struct run *run, const struct exercise_step *step, const cJSON *args);
 static bool do_concurrency(struct run *run, const struct exercise_step *step, const cJSON *args);
 static bool do_metrics(struct run *run, const cJSON *args, struct step_state *st);
 static bool do_insights(struct run *run, const cJSON *args, struct step_state *st);
@@ -1657,6 +1668,9 @@ static bool perform(struct run *run, const struct exercise_step *step, struct st
 		break;
 	case STEP_ROLE_GRANTS:
 		ok = do_role_grants(run, st);
+		break;
+	case STEP_SECRET_PUT:
+		ok = do_secret_put(run, step, args);
 		break;
 	case STEP_KIND_COUNT:
 		abort();
@@ -2194,6 +2208,21 @@ static bool do_create_role(struct run *run, const struct exercise_step *step, co
 		call_failed(run, step, "CreateRole", &rep);
 	client_reply_release(&rep);
 	char *policy = ok ? arg_text(args, "policy") : NULL;
+	char *file = ok && !policy ? arg_text(args, "policy_file") : NULL;
+	if (file) {
+		/* The learner's own policy, a file of their folder. */
+		char *path = path_join(run->opts->code_dir, file);
+		struct error err;
+		error_clear(&err);
+		size_t len = 0;
+		policy = path_read_file(path, 10240, &len, &err);
+		free(path);
+		if (!policy) {
+			ok = error_set(&run->r->error, "your policy file '%s' cannot be read: %s",
+				       file, err.msg);
+		}
+	}
+	free(file);
 	if (policy) {
 		ok = iam_call(run, &rep, "PutRolePolicy", "RoleName", role, "PolicyName",
 			      "app-access", "PolicyDocument", policy, NULL);
@@ -2238,12 +2267,39 @@ static bool do_ssm_put(struct run *run, const struct exercise_step *step, const 
 	cJSON *req = cJSON_CreateObject();
 	cJSON_AddStringToObject(req, "Name", name ? name : "");
 	cJSON_AddStringToObject(req, "Value", value ? value : "");
-	cJSON_AddStringToObject(req, "Type", "String");
+	char *type = arg_text(args, "parameter_type");
+	cJSON_AddStringToObject(req, "Type", type ? type : "String");
+	free(type);
 	cJSON_AddTrueToObject(req, "Overwrite");
 	struct lambda_reply rep;
 	bool ok = json_target(run, "AmazonSSM.PutParameter", req, &rep);
 	if (!ok)
 		call_failed(run, step, "PutParameter", &rep);
+	client_reply_release(&rep);
+	cJSON_Delete(req);
+	free(name);
+	free(value);
+	return ok;
+}
+
+/* A secret with value as its current version: CreateSecret, or PutSecretValue when it is
+ * there already. */
+static bool do_secret_put(struct run *run, const struct exercise_step *step, const cJSON *args)
+{
+	char *name = arg_text(args, "secret"), *value = arg_text(args, "value");
+	cJSON *req = cJSON_CreateObject();
+	cJSON_AddStringToObject(req, "Name", name ? name : "");
+	cJSON_AddStringToObject(req, "SecretString", value ? value : "");
+	struct lambda_reply rep;
+	bool ok = json_target(run, "secretsmanager.CreateSecret", req, &rep);
+	if (!ok && rep.body && strstr(rep.body, "ResourceExistsException")) {
+		client_reply_release(&rep);
+		cJSON_DeleteItemFromObjectCaseSensitive(req, "Name");
+		cJSON_AddStringToObject(req, "SecretId", name ? name : "");
+		ok = json_target(run, "secretsmanager.PutSecretValue", req, &rep);
+	}
+	if (!ok)
+		call_failed(run, step, "CreateSecret", &rep);
 	client_reply_release(&rep);
 	cJSON_Delete(req);
 	free(name);

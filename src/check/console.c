@@ -12,6 +12,7 @@
 
 #include "aws/events.h"
 #include "check/expect.h"
+#include "core/strbuf.h"
 #include "core/xalloc.h"
 
 /* Lambda's bounds. */
@@ -610,4 +611,62 @@ char *console_alarms_of(const char *json, const char *function)
 	free(want);
 	cJSON_Delete(r);
 	return out;
+}
+
+/* A grant's resource: a string, or a list of them joined by ", ". Caller frees. */
+static char *grant_resource(const cJSON *r)
+{
+	if (cJSON_IsString(r))
+		return xstrdup(r->valuestring);
+	struct strbuf sb = STRBUF_INIT;
+	const cJSON *e;
+	cJSON_ArrayForEach(e, r)
+	{
+		if (!cJSON_IsString(e))
+			continue;
+		if (sb.len)
+			strbuf_addstr(&sb, ", ");
+		strbuf_addstr(&sb, e->valuestring);
+	}
+	return sb.len ? strbuf_detach(&sb) : (strbuf_release(&sb), xstrdup("*"));
+}
+
+char *console_grants_of(const char *json)
+{
+	cJSON *o = cJSON_Parse(json);
+	const cJSON *calls = cJSON_GetObjectItemCaseSensitive(o, "calls");
+	if (!cJSON_IsArray(calls)) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	struct strbuf sb = STRBUF_INIT;
+	const cJSON *x;
+	cJSON_ArrayForEach(x, calls)
+	{
+		const char *a = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(x, "action"));
+		const char *r =
+			cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(x, "resource"));
+		const char *d =
+			cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(x, "decision"));
+		const cJSON *n = cJSON_GetObjectItemCaseSensitive(x, "count");
+		if (a && r && d && cJSON_IsNumber(n))
+			strbuf_addf(&sb, "call %s %s %.0f %s\n", a, r, n->valuedouble, d);
+	}
+	static const char *const lists[] = { "used", "unused" };
+	for (size_t i = 0; i < 2; i++) {
+		cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(o, lists[i]))
+		{
+			const char *a =
+				cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(x, "action"));
+			if (!a)
+				a = cJSON_GetStringValue(
+					cJSON_GetObjectItemCaseSensitive(x, "notAction"));
+			char *r = grant_resource(cJSON_GetObjectItemCaseSensitive(x, "resource"));
+			if (a)
+				strbuf_addf(&sb, "%s %s %s\n", lists[i], a, r);
+			free(r);
+		}
+	}
+	cJSON_Delete(o);
+	return sb.len ? strbuf_detach(&sb) : (strbuf_release(&sb), xcalloc(1, 1));
 }

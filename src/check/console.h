@@ -143,5 +143,12 @@ void console_spark(const struct console_series *s, char *out, double *max);
  * metric or a metric-math query): "NAME STATE" lines, newline-separated. Caller frees; NULL
  * when the answer is not one. */
 char *console_alarms_of(const char *json, const char *function);
+/*
+ * The least-privilege report of a function (GET /_tutor/iam/report/FUNCTION) as the console
+ * shows it: "KIND ACTION RESOURCE" lines, newline-separated, KIND "call" (with " COUNT
+ * DECISION" after: allowed, denied, explicitly denied), "used" or "unused" (the role's grants).
+ * Caller frees; NULL when json is not a report.
+ */
+char *console_grants_of(const char *json);
 
 #endif

@@ -61,13 +61,10 @@ static const struct yschema_key exercise_keys[] = {
 };
 
 static const struct yschema_key function_keys[] = {
-	{ "name", YS_STRING, true },
-	{ "memory", YS_INT, false },
-	{ "timeout", YS_INT, false },
-	{ "env", YS_MAP, false },
-	{ "log_format", YS_STRING, false },
-	{ "role", YS_STRING, false },
-	{ NULL, YS_ANY, false },
+	{ "name", YS_STRING, true },        { "memory", YS_INT, false },
+	{ "timeout", YS_INT, false },       { "env", YS_MAP, false },
+	{ "log_format", YS_STRING, false }, { "role", YS_STRING, false },
+	{ "layers", YS_SEQ, false },        { NULL, YS_ANY, false },
 };
 
 static const struct yschema_key starter_keys[] = {
@@ -519,10 +516,15 @@ static const struct yschema_key layer_keys[] = { { "layer", YS_STRING, true },
 						 { NULL, YS_ANY, false } };
 static const struct yschema_key role_keys[] = { { "role", YS_STRING, true },
 						{ "policy", YS_MAP, false },
+						{ "policy_file", YS_STRING, false },
 						{ NULL, YS_ANY, false } };
 static const struct yschema_key ssm_put_keys[] = { { "parameter", YS_STRING, true },
 						   { "value", YS_ANY, true },
+						   { "parameter_type", YS_STRING, false },
 						   { NULL, YS_ANY, false } };
+static const struct yschema_key secret_put_keys[] = { { "secret", YS_STRING, true },
+						      { "value", YS_ANY, true },
+						      { NULL, YS_ANY, false } };
 
 static const char *const config_roots[] = { "config", NULL };
 static const char *const invoke_roots[] = { "response", "body",   "error", "report",
@@ -579,16 +581,40 @@ static const struct step_spec step_specs[STEP_KIND_COUNT] = {
 	[STEP_CREATE_ROLE] = { "create_role", role_keys, no_roots, SF_CHANGES },
 	[STEP_SSM_PUT] = { "ssm_put", ssm_put_keys, no_roots, SF_CHANGES },
 	[STEP_ROLE_GRANTS] = { "role_grants", no_keys, grants_roots, SF_FUNCTION | SF_EXPECT },
+	[STEP_SECRET_PUT] = { "secret_put", secret_put_keys, no_roots, SF_CHANGES },
 };
 
-static const char *const step_kinds[] = {
-	"deploy",        "inspect",      "invoke",     "create_bucket", "create_queue",
-	"s3_notify",     "async_config", "s3_put",     "s3_get",        "s3_list",
-	"sqs_receive",   "logs",         "advance",    "create_table",  "stream_mapping",
-	"ddb_put",       "ddb_update",   "ddb_delete", "ddb_get",       "sqs_send",
-	"concurrency",   "metrics",      "insights",   "alias",         "alarm",
-	"publish_layer", "create_role",  "ssm_put",    "role_grants",   NULL
-};
+static const char *const step_kinds[] = { "deploy",
+					  "inspect",
+					  "invoke",
+					  "create_bucket",
+					  "create_queue",
+					  "s3_notify",
+					  "async_config",
+					  "s3_put",
+					  "s3_get",
+					  "s3_list",
+					  "sqs_receive",
+					  "logs",
+					  "advance",
+					  "create_table",
+					  "stream_mapping",
+					  "ddb_put",
+					  "ddb_update",
+					  "ddb_delete",
+					  "ddb_get",
+					  "sqs_send",
+					  "concurrency",
+					  "metrics",
+					  "insights",
+					  "alias",
+					  "alarm",
+					  "publish_layer",
+					  "create_role",
+					  "ssm_put",
+					  "role_grants",
+					  "secret_put",
+					  NULL };
 _Static_assert(sizeof(step_kinds) / sizeof(step_kinds[0]) == STEP_KIND_COUNT + 1,
 	       "every step kind has its name, in the enum's order");
 
@@ -1643,6 +1669,21 @@ static void read_function(struct ctx *c, const struct ynode *fn)
 	const struct ynode *role = ynode_get(fn, "role");
 	if (role && ynode_has_type(role, YS_STRING))
 		ex->role = xstrdup(role->value);
+	const struct ynode *layers = ynode_get(fn, "layers");
+	if (layers && layers->kind == YNODE_SEQ) {
+		cJSON *arr = cJSON_CreateArray();
+		for (size_t i = 0; i < layers->n_items; i++) {
+			const struct ynode *l = layers->items[i];
+			if (ynode_has_type(l, YS_STRING) &&
+			    str_starts_with(l->value, "arn:aws:lambda:"))
+				cJSON_AddItemToArray(arr, cJSON_CreateString(l->value));
+			else
+				diags_add(c->d, c->path, l->line, l->col,
+					  "a layer is named by its version's ARN");
+		}
+		ex->layers = cJSON_PrintUnformatted(arr);
+		cJSON_Delete(arr);
+	}
 	const struct ynode *env = ynode_get(fn, "env");
 	if (env && env->kind == YNODE_MAP) {
 		for (size_t i = 0; i < env->n_pairs; i++) {
@@ -2013,6 +2054,7 @@ void exercise_free(struct exercise *ex)
 	free(ex->role);
 	free(ex->env);
 	free(ex->log_format);
+	free(ex->layers);
 	free(ex->vars);
 	free_steps(ex->steps, ex->n_steps);
 	free_steps(ex->setup, ex->n_setup);

@@ -132,9 +132,11 @@ enum exercise_step_kind {
 	STEP_ALARM,    /* args: alarm: DescribeAlarms of that alarm; gives `alarm` */
 	STEP_PUBLISH_LAYER, /* args: layer, dir: the learner's folder published as a layer and
 			     * attached to the function; the function's own package leaves it out */
-	STEP_CREATE_ROLE,   /* args: role, policy: an execution role Lambda may assume */
-	STEP_SSM_PUT,       /* args: parameter, value: a String parameter, overwritten */
+	STEP_CREATE_ROLE,   /* args: role, policy or policy_file (the learner's file): an
+			     * execution role Lambda may assume */
+	STEP_SSM_PUT,       /* args: parameter, value, type: a parameter, overwritten */
 	STEP_ROLE_GRANTS,   /* the function's role's grants; gives `grants` */
+	STEP_SECRET_PUT,    /* args: secret, value: a Secrets Manager secret's current value */
 	STEP_KIND_COUNT,
 };
 
@@ -180,6 +182,7 @@ struct exercise {
 	int memory, timeout;
 	char *env;        /* JSON object text or NULL; values may hold ${vars.*} */
 	char *log_format; /* LoggingConfig's LogFormat ("JSON"), or NULL for Lambda's default */
+	char *layers;     /* JSON array text of layer version ARNs the function gets, or NULL */
 	char *vars;       /* JSON object text of values drawn once per run, in order, or NULL */
 	char *role; /* the execution role's name (a create_role step's), or NULL: the check's */
 	struct exercise_step *steps;

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "aws/client.h"
+#include "aws/locate.h"
 #include "check/check.h"
 #include "check/console.h"
 #include "check/tune.h"
@@ -118,6 +119,7 @@ static struct {
 	int window;                                 /* index into windows[] */
 	bool has_met;
 	char *alarms; /* "NAME STATE" lines of the alarms that watch it */
+	char *grants; /* its least-privilege report's lines (console_grants_of()), or NULL */
 	int64_t monitor_at;
 	char *tune_text; /* the last power tuning's report, of tune_fn */
 	char tune_fn[65];
@@ -155,6 +157,8 @@ static void clear_monitor(void)
 	cs.has_met = false;
 	free(cs.alarms);
 	cs.alarms = NULL;
+	free(cs.grants);
+	cs.grants = NULL;
 }
 
 static void tune_stop(void);
@@ -607,6 +611,16 @@ static void load_monitor(void)
 	client_reply_release(&rep);
 	cs.n_inv = console_invocations(cs.log, cs.n_log, strcmp(cs.cur.arch, "arm64") == 0, cs.inv,
 				       INVOCATIONS_MAX);
+	/* What its role was used for, from the cloud's least-privilege report. */
+	char *path = xasprintf("/_tutor/iam/report/%s", cs.cur.name);
+	int status = 0;
+	char *report = NULL;
+	struct error err;
+	error_clear(&err);
+	if (cloud_control(cs.ws, "GET", path, &status, &report, &err) && status == 200)
+		cs.grants = console_grants_of(report);
+	free(report);
+	free(path);
 }
 
 static void clock_text(long long ms, char out[32])
@@ -667,6 +681,20 @@ static void build_monitor(void)
 			bool alarm = sp && (size_t)(l + n - sp - 1) == 5 &&
 				     strncmp(sp + 1, "ALARM", 5) == 0;
 			add(alarm ? TUI_NOTICE : TUI_NORMAL, "  %.*s", (int)n, l);
+			l += n + (l[n] == '\n');
+		}
+	}
+	if (cs.grants) {
+		add(TUI_H2,
+		    "Permissions: what the role of %s was used for (lambda-tutor iam report)",
+		    f->name);
+		if (!cs.grants[0])
+			add(TUI_DIM, "  %s", "no AWS call made with its role yet");
+		for (const char *l = cs.grants; *l;) {
+			size_t n = strcspn(l, "\n");
+			bool bad = (n > 5 && memmem(l, n, " denied", 7)) ||
+				   strncmp(l, "unused ", 7) == 0;
+			add(bad ? TUI_NOTICE : TUI_NORMAL, "  %.*s", (int)n, l);
 			l += n + (l[n] == '\n');
 		}
 	}

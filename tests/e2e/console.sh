@@ -135,6 +135,8 @@ curl --aws-sigv4 'aws:amz:us-east-1:monitoring' --user "$AWS_ACCESS_KEY_ID:$AWS_
 e2e_keys r M
 wait_long "Monitor: metrics of greeter"
 wait_long "greeter-calls "
+# ... and what its role was used for: the least-privilege report.
+wait_long "Permissions: what the role of greeter was used for"
 e2e_capture | grep -qE '^ *invocations +[.▁▂▃▄▅▆▇█]*█[.▁▂▃▄▅▆▇█]* +max [1-9]' ||
 	e2e_fail "no invocations plotted: $(e2e_capture | grep -E 'invocations|duration')"
 e2e_capture | grep -qE '^ *duration p99 \(ms\) +[.▁▂▃▄▅▆▇█]*█' || e2e_fail "no p99 duration plotted"

@@ -81,6 +81,33 @@ check "make_role prints the role's ARN" [ "$out" = "arn:aws:iam::$ACCT:role/help
 out=$(awsl iam list-attached-role-policies --role-name helper-role 2>&1)
 check "... with the managed policy attached" contains "$out" '"PolicyName": "AWSLambdaSQSQueueExecutionRole"'
 
+# Resource-based policies with the AWS CLI: another account reads a bucket and sends to a
+# queue once their policies let it, in AWS's words until then.
+set -- $(new_account)
+ka=$1 sa=$2 aa=$3
+set -- $(new_account)
+kb=$1 sb=$2 ab=$3
+ca() { AWS_ACCESS_KEY_ID=$ka AWS_SECRET_ACCESS_KEY=$sa timeout 120 /usr/bin/aws --endpoint-url "$E" --output json "$@" 2>&1; }
+cb() { AWS_ACCESS_KEY_ID=$kb AWS_SECRET_ACCESS_KEY=$sb timeout 120 /usr/bin/aws --endpoint-url "$E" --output json "$@" 2>&1; }
+printf hi >"$WORK/hi.txt"
+ca s3api create-bucket --bucket "share-$aa" >/dev/null
+ca s3api put-object --bucket "share-$aa" --key hi.txt --body "$WORK/hi.txt" >/dev/null
+out=$(cb s3api get-object --bucket "share-$aa" --key hi.txt "$WORK/got.txt")
+check "AWS CLI: another account may not read a bucket its policy does not open" contains "$out" \
+	"An error occurred (AccessDenied) when calling the GetObject operation: User: arn:aws:iam::$ab:root is not authorized to perform: s3:GetObject on resource: \"arn:aws:s3:::share-$aa/hi.txt\" because no resource-based policy allows the s3:GetObject action"
+ca s3api put-bucket-policy --bucket "share-$aa" --policy "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"arn:aws:iam::$ab:root\"},\"Action\":\"s3:GetObject\",\"Resource\":\"arn:aws:s3:::share-$aa/*\"}]}" >/dev/null
+rm -f "$WORK/got.txt"
+out=$(cb s3api get-object --bucket "share-$aa" --key hi.txt "$WORK/got.txt")
+check "AWS CLI: ... and may once the bucket policy names it" [ "$(cat "$WORK/got.txt" 2>/dev/null)" = hi ]
+[ -f "$WORK/got.txt" ] || note "$out"
+qurl=$(ca sqs create-queue --queue-name shared --query QueueUrl --output text)
+out=$(cb sqs send-message --queue-url "$qurl" --message-body x)
+check "AWS CLI: another account may not send to a queue without its policy" contains "$out" \
+	"because no resource-based policy allows the sqs:SendMessage action"
+ca sqs add-permission --queue-url "$qurl" --label b --aws-account-ids "$ab" --actions SendMessage >/dev/null
+out=$(cb sqs send-message --queue-url "$qurl" --message-body x)
+check "AWS CLI: ... and may after add-permission" contains "$out" '"MessageId"'
+
 # The least-privilege report, on the learner's account.
 out=$("$TUTOR" iam report no-such-fn --workspace "$WS" 2>&1)
 status=$?
@@ -104,8 +131,11 @@ for py in /usr/bin/python3 python3; do
 		echo "# skip $py: no boto3"
 		continue
 	fi
+	# Resource-based policies (and, once, a mapping whose role changes) in both Pythons.
+	if [ "$py" = python3 ]; then esm=--esm; else esm=; fi
 	"$py" "$DIR/iam_boto3.py" "$E" "$WS" >"$WORK/py" 2>"$WORK/pyerr"
 	status=$?
+	"$py" "$DIR/iam_resource.py" "$E" "$WS" $esm >>"$WORK/py" 2>>"$WORK/pyerr" || status=1
 	while IFS= read -r line; do
 		case "$line" in
 		"ok "*) ok 0 "$py: ${line#* - }" ;;

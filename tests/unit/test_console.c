@@ -300,8 +300,30 @@ static void console_metrics__plots_and_alarms(void)
 	free(a);
 }
 
+TEST(console_grants__lists_calls_and_grants)
+{
+	char *g = console_grants_of(
+		"{\"function\":\"f\",\"calls\":[{\"action\":\"ssm:GetParameter\",\"resource\":"
+		"\"arn:p\",\"count\":2,\"decision\":\"allowed\"},{\"action\":\"s3:GetObject\","
+		"\"resource\":\"arn:o\",\"count\":1,\"decision\":\"denied\"}],\"used\":[{"
+		"\"policy\":\"p\",\"action\":\"ssm:GetParameter\",\"resource\":\"arn:p\"}],"
+		"\"unused\":[{\"policy\":\"p\",\"action\":\"sqs:*\",\"resource\":[\"arn:a\","
+		"\"arn:b\"]}]}");
+	is_str(g,
+	       "call ssm:GetParameter arn:p 2 allowed\ncall s3:GetObject arn:o 1 denied\n"
+	       "used ssm:GetParameter arn:p\nunused sqs:* arn:a, arn:b\n",
+	       "calls with their decisions, then the grants used and unused");
+	free(g);
+	g = console_grants_of("{\"calls\":[]}");
+	is_str(g, "", "a function that made no call: no line");
+	free(g);
+	ok(console_grants_of("{}") == NULL && console_grants_of("not json") == NULL,
+	   "not a report: NULL");
+}
+
 int main(void)
 {
+	RUN(console_grants__lists_calls_and_grants);
 	RUN(console_templates__are_json_events);
 	RUN(console_templates__are_generate_events_samples);
 	RUN(console_invocations__from_report_lines);

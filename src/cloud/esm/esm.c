@@ -51,6 +51,9 @@ struct mapping {
 	bool stream;
 	struct esm_stream_cfg scfg;
 	struct esm_stream *workers;
+	/* An SQS mapping's LastProcessingResult while its role may not poll the queue (s->mu):
+	 * "PROBLEM: ...", else "". */
+	char problem[ESM_RESULT_MAX];
 };
 
 struct esm_svc {
@@ -481,8 +484,19 @@ static void *poller_main(void *arg)
 	struct cloud *c = m->c;
 	struct esm_svc *s = c->esm;
 	struct vec finished = VEC_INIT;
+	struct esm_role_check role = { 0 };
 	while (running(m)) {
 		delete_done(c, m, &finished, false);
+		/* Lambda polls with the function's execution role: not while it may not, and
+		 * again once it may. */
+		bool may = esm_role_check(c, m->account, m->function, m->source, &role);
+		pthread_mutex_lock(&s->mu);
+		snprintf(m->problem, sizeof(m->problem), "%s", may ? "" : role.problem);
+		pthread_mutex_unlock(&s->mu);
+		if (!may) {
+			nap(100);
+			continue;
+		}
 		pthread_mutex_lock(&s->mu);
 		int batch = m->batch, window = m->window;
 		bool report = m->report;
@@ -626,8 +640,10 @@ static cJSON *view(const struct mapping *m)
 		if (fc)
 			cJSON_AddItemToObject(o, "FilterCriteria", fc);
 	}
+	if (!m->stream && m->problem[0])
+		cJSON_AddStringToObject(o, "LastProcessingResult", m->problem);
 	if (m->stream) {
-		char result[64] = "No records processed";
+		char result[ESM_RESULT_MAX] = "No records processed";
 		if (m->workers)
 			esm_stream_last_result(m->workers, result);
 		cJSON_AddStringToObject(o, "LastProcessingResult", result);
@@ -772,15 +788,16 @@ static bool function_exists(struct cloud *c, const char *account, const char *fn
 }
 
 /*
- * Lambda polls a source with the function's execution role: a role that cannot read it is
- * refused when the mapping is made, with Lambda's own words. True when it may.
+ * Lambda polls a source with the function's execution role: the first action of those it polls
+ * with (static) that the role may not perform, or NULL when it may do all (or the function
+ * has no role of its own).
  */
-static bool role_reads(struct cloud *c, const char *account, const char *fname, const char *source,
-		       struct api_err *e)
+static const char *role_missing(struct cloud *c, const char *account, const char *fname,
+				const char *source)
 {
 	char acct[13], name[200];
 	if (!fname || !split_function(fname, account, acct, name))
-		return true;
+		return NULL;
 	/* A version's or an alias's mapping polls with the function's role. */
 	char *colon = strchr(name, ':');
 	if (colon)
@@ -790,7 +807,7 @@ static bool role_reads(struct cloud *c, const char *account, const char *fname, 
 	char *role = fn && fn->role ? xstrdup(fn->role) : NULL;
 	pthread_mutex_unlock(&c->mu);
 	if (!role)
-		return true;
+		return NULL;
 	static const char *const sqs[] = { "ReceiveMessage", "DeleteMessage", "GetQueueAttributes",
 					   NULL };
 	static const char *const kinesis[] = { "GetRecords", "GetShardIterator", "DescribeStream",
@@ -809,18 +826,65 @@ static bool role_reads(struct cloud *c, const char *account, const char *fname, 
 			missing = need[i];
 	}
 	free(role);
+	return missing;
+}
+
+/* Lambda's words for a role that cannot read source (missing: the action it lacks). */
+static void role_problem(const char *source, const char *missing, char *out, size_t n)
+{
+	if (str_starts_with(source, "arn:aws:sqs:"))
+		snprintf(out, n,
+			 "The provided execution role does not have permissions to call %s on SQS",
+			 missing);
+	else
+		snprintf(out, n,
+			 "Cannot access stream %s. Please ensure the role can perform the "
+			 "GetRecords, GetShardIterator, DescribeStream, and %s Actions on your "
+			 "stream in IAM.",
+			 source,
+			 str_starts_with(source, "arn:aws:kinesis:") ? "ListShards"
+								     : "ListStreams");
+}
+
+/* A role that cannot read the source is refused when the mapping is made. */
+static bool role_reads(struct cloud *c, const char *account, const char *fname, const char *source,
+		       struct api_err *e)
+{
+	const char *missing = role_missing(c, account, fname, source);
 	if (!missing)
 		return true;
-	if (is_sqs)
-		return api_err_set(e, 400, "InvalidParameterValueException",
-				   "The provided execution role does not have permissions to call "
-				   "%s on SQS",
-				   missing);
-	return api_err_set(e, 400, "InvalidParameterValueException",
-			   "Cannot access stream %s. Please ensure the role can perform the "
-			   "GetRecords, GetShardIterator, DescribeStream, and %s Actions on your "
-			   "stream in IAM.",
-			   source, is_kinesis ? "ListShards" : "ListStreams");
+	char msg[512];
+	role_problem(source, missing, msg, sizeof(msg));
+	return api_err_set(e, 400, "InvalidParameterValueException", "%s", msg);
+}
+
+bool esm_role_check(struct cloud *c, const char *account, const char *function, const char *source,
+		    struct esm_role_check *chk)
+{
+	unsigned gen = iam_generation();
+	char role[sizeof(chk->role)] = "", acct[13], name[200];
+	if (split_function(function, account, acct, name)) {
+		char *colon = strchr(name, ':');
+		if (colon)
+			*colon = '\0';
+		pthread_mutex_lock(&c->mu);
+		const struct lfunc *fn = lambda_fn_find(c, acct, name);
+		snprintf(role, sizeof(role), "%s", fn && fn->role ? fn->role : "");
+		pthread_mutex_unlock(&c->mu);
+	}
+	if (chk->done && chk->gen == gen && strcmp(chk->role, role) == 0)
+		return !chk->problem[0];
+	const char *missing = role_missing(c, account, function, source);
+	chk->problem[0] = '\0';
+	if (missing) {
+		char msg[sizeof(chk->problem) - 10];
+		role_problem(source, missing, msg, sizeof(msg));
+		snprintf(chk->problem, sizeof(chk->problem), "PROBLEM: %s", msg);
+	}
+	chk->done = true;
+	chk->gen = gen;
+	snprintf(chk->role, sizeof(chk->role), "%s", role);
+	return !missing;
 }
 
 /* CreateEventSourceMapping: the new mapping as the API shows it, or NULL with e. */

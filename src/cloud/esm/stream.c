@@ -389,7 +389,7 @@ struct esm_stream {
 	/* The virtual times at which lanes waiting out a retry's backoff go on (a multiset). */
 	int64_t *dues;
 	size_t ndues;
-	char last_result[64];
+	char last_result[ESM_RESULT_MAX];
 	int64_t iterator_age;
 	struct worker **workers;
 	size_t nworkers;
@@ -416,6 +416,8 @@ struct worker {
 	/* For settle (s->mu): the end of the open tumbling window (its final invocation is
 	 * due then), or 0. */
 	int64_t window_due;
+	/* Whether the function's role may read the stream (read_more's). */
+	struct esm_role_check role;
 };
 
 static bool running(struct esm_stream *s)
@@ -517,7 +519,7 @@ static void set_result(struct esm_stream *s, const char *text)
 void esm_stream_last_result(struct esm_stream *s, char *out)
 {
 	pthread_mutex_lock(&s->mu);
-	snprintf(out, 64, "%s", s->last_result);
+	snprintf(out, ESM_RESULT_MAX, "%s", s->last_result);
 	pthread_mutex_unlock(&s->mu);
 }
 
@@ -690,6 +692,11 @@ static struct rec *kinesis_rec(struct esm_stream *s, const char *shard, cJSON *r
 static bool read_more(struct worker *w, int want)
 {
 	struct esm_stream *s = w->s;
+	/* Lambda reads with the function's execution role: none while it may not. */
+	if (!esm_role_check(s->c, s->account, s->function, s->source, &w->role)) {
+		set_result(s, w->role.problem);
+		return false;
+	}
 	if (w->closed || (!w->iterator && !open_iterator(w)))
 		return false;
 	cJSON *in = cJSON_CreateObject();

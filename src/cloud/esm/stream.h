@@ -21,6 +21,9 @@ struct cJSON;
 struct cloud;
 struct esm_stream;
 
+/* The longest LastProcessingResult. */
+#define ESM_RESULT_MAX 400
+
 /* A stream mapping's settings beyond those every mapping has. */
 struct esm_stream_cfg {
 	char starting_position[16]; /* TRIM_HORIZON, LATEST, AT_TIMESTAMP (Kinesis) */
@@ -69,13 +72,32 @@ struct esm_stream_spec {
 	const struct esm_stream_cfg *cfg;
 };
 
+/*
+ * A poller's view of its function's execution role: whether it may read the mapping's source,
+ * looked at again when IAM's policies or the function's role change (esm.c).
+ */
+struct esm_role_check {
+	bool done;
+	unsigned gen;      /* iam_generation() when looked at */
+	char role[300];    /* the function's role then */
+	char problem[400]; /* "" while it may; else LastProcessingResult's "PROBLEM: ..." */
+};
+/*
+ * Whether function's execution role (in account) may perform every action Lambda polls source
+ * with; false with chk->problem filled. Lambda stops polling while it may not and goes on
+ * once it may again.
+ */
+bool esm_role_check(struct cloud *c, const char *account, const char *function, const char *source,
+		    struct esm_role_check *chk);
+
 /* Create the checkpoint table. */
 bool esm_stream_init(struct cloud *c);
 /* Start a mapping's workers (one per shard); NULL when the stream cannot be read. */
 struct esm_stream *esm_stream_start(struct cloud *c, const struct esm_stream_spec *spec);
 /* Stop and join the workers, and free. NULL-safe. */
 void esm_stream_stop(struct esm_stream *s);
-/* "No records processed", "OK", "PROBLEM: Function call failed" ... into out (64 bytes). */
+/* "No records processed", "OK", "PROBLEM: Function call failed" ... into out
+ * (ESM_RESULT_MAX bytes). */
 void esm_stream_last_result(struct esm_stream *s, char *out);
 /* The age in milliseconds of the last record the mapping handed its function (IteratorAge). */
 int64_t esm_stream_iterator_age(struct esm_stream *s);

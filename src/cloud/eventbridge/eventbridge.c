@@ -495,6 +495,7 @@ static bool op_list_buses(struct cloud *c, const char *account, const cJSON *in,
 /* A target of a rule an event matched. */
 struct hit {
 	char *arn, *input, *group;
+	char *rule; /* the rule it is a target of */
 };
 
 /*
@@ -507,11 +508,11 @@ static void deliver_to_targets(struct cloud *c, const char *account, const char 
 	struct hit *hits = NULL;
 	size_t nhits = 0, cap = 0;
 	pthread_mutex_lock(&c->db->mu);
-	sqlite3_stmt *st =
-		db_prep(c->db, "SELECT r.pattern, t.arn, t.input, t.sqs_group FROM eb_rules r JOIN"
-			       " eb_targets t ON t.account=r.account AND t.rule=r.name"
-			       " WHERE r.account=?1 AND r.state='ENABLED' AND (?2 IS NULL OR"
-			       " r.name=?2) ORDER BY r.name, t.id");
+	sqlite3_stmt *st = db_prep(
+		c->db, "SELECT r.pattern, t.arn, t.input, t.sqs_group, r.name FROM eb_rules r JOIN"
+		       " eb_targets t ON t.account=r.account AND t.rule=r.name"
+		       " WHERE r.account=?1 AND r.state='ENABLED' AND (?2 IS NULL OR"
+		       " r.name=?2) ORDER BY r.name, t.id");
 	sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
 	if (rule)
 		sqlite3_bind_text(st, 2, rule, -1, SQLITE_STATIC);
@@ -533,6 +534,7 @@ static void deliver_to_targets(struct cloud *c, const char *account, const char 
 			sqlite3_column_type(st, 2) != SQLITE_NULL ? xstrdup(db_col(st, 2)) : NULL;
 		hits[nhits].group =
 			sqlite3_column_type(st, 3) != SQLITE_NULL ? xstrdup(db_col(st, 3)) : NULL;
+		hits[nhits].rule = xstrdup(db_col(st, 4));
 		nhits++;
 	}
 	sqlite3_finalize(st);
@@ -548,7 +550,18 @@ static void deliver_to_targets(struct cloud *c, const char *account, const char 
 					 .group_id = hits[i].group };
 		struct deliver_result r;
 		struct aws_err err = { 0 };
-		if (deliver(c, &by, hits[i].arn, &m, NULL, &r, &err))
+		/* A queue or topic takes the event as its policy lets events.amazonaws.com
+		 * send it for the rule. */
+		struct svc_caller events_by;
+		const struct svc_caller *as = &by;
+		if (str_starts_with(hits[i].arn, "arn:aws:sqs:") ||
+		    str_starts_with(hits[i].arn, "arn:aws:sns:")) {
+			char rarn[320];
+			rule_arn(account, hits[i].rule, rarn, sizeof(rarn));
+			svc_caller_service(&events_by, account, "events.amazonaws.com", rarn);
+			as = &events_by;
+		}
+		if (deliver(c, as, hits[i].arn, &m, NULL, &r, &err))
 			deliver_result_release(&r);
 		else
 			fprintf(stderr, "lambda-tutor: events: %s: delivery to %s failed: %s\n",
@@ -557,6 +570,7 @@ static void deliver_to_targets(struct cloud *c, const char *account, const char 
 		free(hits[i].arn);
 		free(hits[i].input);
 		free(hits[i].group);
+		free(hits[i].rule);
 	}
 	free(hits);
 }

@@ -104,6 +104,11 @@ void iam_store_changed(void)
 	generation++;
 }
 
+unsigned iam_generation(void)
+{
+	return generation;
+}
+
 void iam_cache_forget(const struct cloud *c)
 {
 	pthread_mutex_lock(&cache_mu);

@@ -170,13 +170,22 @@ static void resource_of(const struct svc_call *call, const char *op, const cJSON
 	}
 }
 
+/* Whether the caller is the root of the account it signs for. */
+static bool is_root(const struct svc_caller *me)
+{
+	char root[64];
+	snprintf(root, sizeof(root), "arn:aws:iam::%s:root", me->account);
+	return strcmp(me->arn, root) == 0;
+}
+
 bool iam_authorize_call(struct svc_call *call, const char *op, const struct cJSON *input,
-			struct aws_err *err)
+			struct svc_caller *acting, struct aws_err *err)
 {
 	const struct svc_caller *me = call->caller;
-	/* An account's root, a service acting for a resource, and unsigned calls (which the
-	 * auth layer refused already) are not IAM principals to evaluate here. */
-	if (!call->svc || !op || me->service[0] || !me->arn[0] || strstr(me->arn, ":root"))
+	*acting = *me;
+	/* A service acting for a resource and unsigned calls (which the auth layer refused
+	 * already) are not IAM principals to evaluate here. */
+	if (!call->svc || !op || me->service[0] || !me->arn[0])
 		return true;
 	const struct authz_row *r = row_of(call->svc->name);
 	if (!r)
@@ -189,22 +198,44 @@ bool iam_authorize_call(struct svc_call *call, const char *op, const struct cJSO
 		.resource = resource,
 		.quote_resource = strcmp(r->service, "s3") == 0,
 	};
-	/* A function's own policy (lambda add-permission) may allow what the caller's identity
-	 * policies do not, from its own account or another. */
+	/* The resource's own policy may allow what the caller's identity policies do not,
+	 * from its own account or another: a function's (lambda add-permission), a bucket's,
+	 * a queue's, a topic's. A bucket name is global: creating one that another account
+	 * owns is S3's own refusal (BucketAlreadyExists), not a question for its policy. */
 	char *policy = NULL, owner[13] = "";
 	struct arn_function f;
+	bool owned = false; /* the handler acts in the owner's account */
 	if (strcmp(r->service, "lambda") == 0 && strcmp(resource, "*") != 0 &&
 	    arn_function_parse(resource, &f) && f.account[0]) {
 		snprintf(owner, sizeof(owner), "%s", f.account);
 		policy = lambda_policy_document(call->cloud, f.account, f.name);
-		q.resource_policy = policy;
-		q.resource_account = owner;
+	} else if (call->svc->resource_policy && strcmp(resource, "*") != 0 &&
+		   strcmp(op, "CreateBucket") != 0) {
+		owned = call->svc->resource_policy(call->cloud, resource, owner, &policy);
+		if (!owned)
+			owner[0] = '\0';
 	}
+	bool other = owner[0] && strcmp(owner, me->account) != 0;
+	/* An account's root may do everything with its own resources but what their own
+	 * policy denies; the bucket's policy itself it may always read and change (S3 keeps
+	 * that way out of a policy that locks everyone out). */
+	if (is_root(me) && !other &&
+	    (!policy || (strcmp(r->service, "s3") == 0 && strstr(op, "BucketPolicy")))) {
+		free(policy);
+		return true;
+	}
+	q.resource_policy = policy;
+	q.resource_account = owner[0] ? owner : NULL;
 	struct iam_result res;
 	bool allowed = iam_authorize(call->cloud, me, &q, &res);
 	free(policy);
-	if (allowed)
+	if (allowed) {
+		/* Allowed into another account's bucket, queue or topic: the operation acts
+		 * there, as its owner's own call would. */
+		if (owned && other)
+			snprintf(acting->account, sizeof(acting->account), "%s", owner);
 		return true;
+	}
 	aws_err_set(err, r->status, r->code, "%s", res.message);
 	return false;
 }

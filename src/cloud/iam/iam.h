@@ -63,15 +63,24 @@ bool iam_authorize_err(struct cloud *c, const struct svc_caller *caller, const s
 
 /*
  * The router's check of every API call (svc/router.c): the IAM action of operation op of
- * call->svc and the ARN it acts on (from the decoded input) authorized for call->caller. True
- * when it may go on; false with err filled with the service's own denial (Lambda's
- * AccessDeniedException, S3's AccessDenied, SNS's AuthorizationError...). An account's root
- * always may; IAM and STS, and services that pass the resource's own policy, authorize
+ * call->svc and the ARN it acts on (from the decoded input) authorized for call->caller, with
+ * the resource's own policy (a function's, a bucket's, a queue's, a topic's: the row's
+ * resource_policy) as AWS evaluates them together: within one account either may allow;
+ * across accounts both must; an explicit deny in either wins. True when it may go on, with
+ * *acting the caller the operation runs as: call->caller, but in the owner's account when
+ * the caller was allowed into another account's bucket, queue or topic. False with err
+ * filled with the service's own denial (Lambda's AccessDeniedException, S3's AccessDenied,
+ * SNS's AuthorizationError...). An account's root may do everything with its own
+ * resources; IAM and STS, and services that pass the resource's own policy, authorize
  * themselves. A function's execution session is refused as any role session is, and its
  * decisions are recorded for the least-privilege report.
  */
 bool iam_authorize_call(struct svc_call *call, const char *op, const struct cJSON *input,
-			struct aws_err *err);
+			struct svc_caller *acting, struct aws_err *err);
+
+/* A number that changes whenever IAM's policies, roles or users change: what a caller that
+ * remembers a decision compares to know it must look again. */
+unsigned iam_generation(void);
 
 /*
  * The least-privilege report of function in account, from the calls its execution sessions

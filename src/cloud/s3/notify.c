@@ -534,8 +534,16 @@ void s3_notify_deliver(struct cloud *c, const cJSON *conf, const struct s3_chang
 			struct deliver_msg m = { .payload = payload, .len = strlen(payload) };
 			if (i == 2)
 				m.subject = "Amazon S3 Notification";
+			/* A queue or topic takes S3's event as its policy lets s3.amazonaws.com
+			 * send it for this bucket. */
 			struct svc_caller by;
-			svc_caller_for_account(&by, ch->account);
+			char bucket_arn[128];
+			snprintf(bucket_arn, sizeof(bucket_arn), "arn:aws:s3:::%s", ch->bucket);
+			if (i == 0)
+				svc_caller_for_account(&by, ch->account);
+			else
+				svc_caller_service(&by, ch->account, "s3.amazonaws.com",
+						   bucket_arn);
 			char acct[13], name[65], rid[37];
 			aws_uuid(rid);
 			bool ok = true, function = i == 0 && function_arn(arn, acct, name);

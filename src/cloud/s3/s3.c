@@ -2192,6 +2192,34 @@ static const char *const unchecked[] = {
 	NULL,
 };
 
+/* The bucket's policy for the router's authorization (svc.h's resource_policy): arn names the
+ * bucket (arn:aws:s3:::BUCKET) or an object in it (arn:aws:s3:::BUCKET/KEY). */
+static bool bucket_policy(struct cloud *c, const char *arn, char *owner, char **policy)
+{
+	*policy = NULL;
+	if (!str_starts_with(arn, "arn:aws:s3:::"))
+		return false;
+	const char *bucket = arn + strlen("arn:aws:s3:::"), *slash = strchr(bucket, '/');
+	char name[64];
+	size_t len = slash ? (size_t)(slash - bucket) : strlen(bucket);
+	if (len == 0 || len >= sizeof(name))
+		return false;
+	memcpy(name, bucket, len);
+	name[len] = '\0';
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *q = db_prep(c->db, "SELECT account, policy FROM s3_buckets WHERE name=?");
+	sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+	bool found = q && sqlite3_step(q) == SQLITE_ROW;
+	if (found) {
+		snprintf(owner, 13, "%s", (const char *)sqlite3_column_text(q, 0));
+		if (sqlite3_column_text(q, 1))
+			*policy = xstrdup((const char *)sqlite3_column_text(q, 1));
+	}
+	sqlite3_finalize(q);
+	pthread_mutex_unlock(&c->db->mu);
+	return found;
+}
+
 const struct cloud_service s3_service = {
 	.name = "s3",
 	.model = "s3-2006-03-01",
@@ -2203,4 +2231,5 @@ const struct cloud_service s3_service = {
 	.ops = ops,
 	.nops = sizeof(ops) / sizeof(ops[0]),
 	.unchecked = unchecked,
+	.resource_policy = bucket_policy,
 };

@@ -18,6 +18,7 @@
 #include "cloud/query/query.h"
 #include "cloud/sns/filter.h"
 #include "cloud/state.h"
+#include "cloud/svc/arn.h"
 #include "cloud/svc/deliver.h"
 #include "cloud/svc/router.h"
 #include "cloud/svc/svc.h"
@@ -691,8 +692,10 @@ static void fan_out(struct cloud *c, const char *account, const char *topic, con
 	char iso[32];
 	int64_t now = vclock_now_ms(c->vclock, account);
 	aws_time_iso(now, iso);
-	struct svc_caller by;
+	/* A queue takes SNS's message as the queue's policy lets sns.amazonaws.com send it. */
+	struct svc_caller by, sns_by;
 	svc_caller_for_account(&by, account);
+	svc_caller_service(&sns_by, account, "sns.amazonaws.com", topic);
 	vec_for_each (&subs, i) {
 		struct sub *s = subs.items[i];
 		struct aws_err err = { 0 };
@@ -757,7 +760,8 @@ static void fan_out(struct cloud *c, const char *account, const char *topic, con
 			/* A function gets an asynchronous invocation, a queue a message. */
 			struct deliver_result r;
 			m.len = strlen(m.payload);
-			ok = deliver(c, &by, s->endpoint, &m, NULL, &r, &err);
+			ok = deliver(c, strcmp(s->protocol, "sqs") == 0 ? &sns_by : &by,
+				     s->endpoint, &m, NULL, &r, &err);
 			if (ok)
 				deliver_result_release(&r);
 		}
@@ -1326,6 +1330,29 @@ static const char *const unchecked[] = {
 	NULL,
 };
 
+/* The topic's Policy attribute for the router's authorization (svc.h's resource_policy). */
+static bool topic_policy(struct cloud *c, const char *arn, char *owner, char **policy)
+{
+	char name[257];
+	*policy = NULL;
+	if (!arn_sns_topic(arn, owner, name, sizeof(name)))
+		return false;
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *st =
+		db_prep(c->db, "SELECT attrs FROM sns_topics WHERE account=? AND name=?");
+	sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	bool found = st && sqlite3_step(st) == SQLITE_ROW;
+	cJSON *attrs = found ? cJSON_Parse((const char *)sqlite3_column_text(st, 0)) : NULL;
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&c->db->mu);
+	const char *doc = query_str(attrs, "Policy");
+	if (doc && doc[0])
+		*policy = xstrdup(doc);
+	cJSON_Delete(attrs);
+	return found;
+}
+
 const struct cloud_service sns_service = {
 	.name = "sns",
 	.model = "sns-2010-03-31",
@@ -1340,4 +1367,5 @@ const struct cloud_service sns_service = {
 	.unchecked = unchecked,
 	.doors = doors,
 	.ndoors = sizeof(doors) / sizeof(doors[0]),
+	.resource_policy = topic_policy,
 };

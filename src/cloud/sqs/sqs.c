@@ -17,6 +17,7 @@
 #include "cloud/proto/proto.h"
 #include "cloud/query/query.h"
 #include "cloud/state.h"
+#include "cloud/svc/arn.h"
 #include "cloud/svc/svc.h"
 #include "core/digest.h"
 #include "core/strutil.h"
@@ -2160,6 +2161,29 @@ static const char *const unchecked[] = {
 	NULL,
 };
 
+/* The queue's Policy attribute for the router's authorization (svc.h's resource_policy). */
+static bool queue_policy(struct cloud *c, const char *arn, char *owner, char **policy)
+{
+	char name[81];
+	*policy = NULL;
+	if (!arn_sqs_queue(arn, owner, name, sizeof(name)))
+		return false;
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *st =
+		db_prep(c->db, "SELECT attrs FROM sqs_queues WHERE account=? AND name=?");
+	sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	bool found = st && sqlite3_step(st) == SQLITE_ROW;
+	cJSON *attrs = found ? cJSON_Parse((const char *)sqlite3_column_text(st, 0)) : NULL;
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&c->db->mu);
+	const char *doc = query_str(attrs, "Policy");
+	if (doc && doc[0])
+		*policy = xstrdup(doc);
+	cJSON_Delete(attrs);
+	return found;
+}
+
 const struct cloud_service sqs_service = {
 	.name = "sqs",
 	.model = "sqs-2012-11-05",
@@ -2175,4 +2199,5 @@ const struct cloud_service sqs_service = {
 	.ops = ops,
 	.nops = sizeof(ops) / sizeof(ops[0]),
 	.unchecked = unchecked,
+	.resource_policy = queue_policy,
 };

@@ -161,10 +161,14 @@ static void call_op(struct svc_call *call, const struct proto_service *ps,
 		if (op && s->internal_ops && listed(s->internal_ops, name))
 			op = NULL;
 		call->op = name;
-		if (!iam_authorize_call(call, name, d.input, &err)) {
+		struct svc_caller acting;
+		const struct svc_caller *caller = call->caller;
+		if (!iam_authorize_call(call, name, d.input, &acting, &err)) {
 			/* Denied: answered below with the service's own error. */
 		} else if (op) {
+			call->caller = &acting; /* in the resource owner's account */
 			out = op->fn(call, d.input, &err);
+			call->caller = caller;
 			if (out)
 				proto_encode(ps, d.protocol, d.op, out, call->request_id, resp);
 			answered = out != NULL;

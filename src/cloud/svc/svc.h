@@ -173,6 +173,11 @@ struct cloud_service {
 	 * every request. */
 	const char *const *raw_ops;
 	void (*raw)(struct svc_call *call, struct http_resp *resp);
+	/* The resource-based policy of the resource arn names (a bucket or an object in it, a
+	 * queue, a topic), which the router's authorization evaluates: true when the resource
+	 * exists, with owner (13 bytes) its account and *policy its document (caller frees;
+	 * NULL when it has none). Optional. */
+	bool (*resource_policy)(struct cloud *c, const char *arn, char *owner, char **policy);
 	const struct svc_door *doors;
 	size_t ndoors;
 };
