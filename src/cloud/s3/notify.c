@@ -534,8 +534,11 @@ void s3_notify_deliver(struct cloud *c, const cJSON *conf, const struct s3_chang
 			struct deliver_msg m = { .payload = payload, .len = strlen(payload) };
 			if (i == 2)
 				m.subject = "Amazon S3 Notification";
+			/* S3 passes the trace context of the request that made the change on
+			 * to what it notifies. */
 			struct svc_caller by;
 			svc_caller_for_account(&by, ch->account);
+			svc_caller_trace(&by, ch->trace);
 			char acct[13], name[65], rid[37];
 			aws_uuid(rid);
 			bool ok = true, function = i == 0 && function_arn(arn, acct, name);
@@ -547,9 +550,11 @@ void s3_notify_deliver(struct cloud *c, const cJSON *conf, const struct s3_chang
 				if (ok)
 					deliver_result_release(&r);
 				if (ok && function) {
+					/* The invocation continues the change's trace, or
+					 * starts one from its request id. */
 					char root_of[25];
 					rid_root(rid, root_of);
-					chain_record(c, root_of, hops + 1);
+					chain_record(c, by.trace[0] ? root : root_of, hops + 1);
 				}
 			}
 			if (!ok && !c->quiet)
