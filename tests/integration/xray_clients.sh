@@ -6,6 +6,8 @@
 # Lambda records for an actively traced function's sampled invocation and those its handler
 # sends the X-Ray daemon over UDP; Powertools for AWS Lambda (TypeScript: tracer, logger,
 # metrics) and the X-Ray SDK for Node.js in a Node.js handler calling S3 through SDK v3;
+# Active tracing refused for a role that may not write to X-Ray; the trace context carried
+# across Invoke, function URLs, SQS, SNS and S3 (xray_traces.py, boto3);
 # `lambda-tutor tune` (power tuning) of a CPU-bound function.
 # Usage: xray_clients.sh LAMBDA-TUTOR
 TUTOR=$1
@@ -247,6 +249,36 @@ p = d["Datapoints"]
 assert sum(x["Sum"] for x in p) == 60 and sum(x["SampleCount"] for x in p) == 2 and max(x["Maximum"] for x in p) == 40, p
 '
 	ok $? "Powertools metrics (EMF): OrderValue by service and channel, sum 60 over two orders" || note "$out"
+fi
+
+# Active tracing needs the execution role to write to X-Ray, as Lambda checks.
+XROLE=$(make_role xray-basic)
+out=$(cli v2 lambda create-function --function-name untraceable --runtime python3.12 \
+	--handler app.handler --role "$XROLE" --zip-file "fileb://$WORK/fn.zip" \
+	--tracing-config Mode=Active 2>&1)
+check "Active tracing with a role that may not write to X-Ray: Lambda's refusal" \
+	contains "$out" "The provided execution role does not have permissions to call PutTraceSegments on XRAY"
+out=$(cli v2 lambda create-function --function-name untraceable --runtime python3.12 \
+	--handler app.handler --role "$XROLE" --zip-file "fileb://$WORK/fn.zip" 2>&1)
+out=$(cli v2 lambda update-function-configuration --function-name untraceable \
+	--tracing-config Mode=Active 2>&1)
+check "... and UpdateFunctionConfiguration's" contains "$out" "PutTraceSegments on XRAY"
+awsl iam attach-role-policy --role-name xray-basic \
+	--policy-arn arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess >/dev/null 2>&1
+out=$(cli v2 lambda update-function-configuration --function-name untraceable \
+	--tracing-config Mode=Active --query TracingConfig.Mode --output text 2>&1)
+check "... with AWSXRayDaemonWriteAccess attached, tracing is turned on" test "$out" = Active
+
+# The trace context across Invoke (sync, async), function URLs, SQS and its mapping, SNS, S3.
+if python3 -c 'import boto3' 2>/dev/null; then
+	python3 "$(dirname "$0")/xray_traces.py" "$E" "$ROLE" >"$WORK/traces.out" 2>&1
+	rc=$?
+	while read -r st what; do
+		case $st in 0 | 1) ok "$st" "$what" ;; esac
+	done <"$WORK/traces.out"
+	ok $rc "xray_traces.py ran to its end" || note "$(tail -20 "$WORK/traces.out")"
+else
+	echo "# skip the trace propagation checks: no boto3 for python3"
 fi
 
 # lambda-tutor tune: a CPU-bound function at two sizes, run in a copy signed with the

@@ -1031,7 +1031,8 @@ bool rest_serve(struct cloud *c, const char *id, const char *path, const struct 
 	const cJSON *limit = cJSON_GetObjectItem(integ, "timeoutInMillis");
 	int timeout_ms = cJSON_IsNumber(limit) ? limit->valueint : 29000;
 	if (fn && hm && strcmp(hm, "POST") == 0)
-		how = front_invoke(c, account, fn, APIGW_SVC, source, timeout_ms, ev, &out);
+		how = front_invoke_traced(c, account, fn, APIGW_SVC, source, timeout_ms, ev,
+					  http_header(req, "X-Amzn-Trace-Id"), &out);
 	if (how == FRONT_TIMEOUT) {
 		front_message(resp, 504, "Endpoint request timed out");
 		http_resp_header(resp, "x-amzn-ErrorType", "InternalServerErrorException");

@@ -49,6 +49,7 @@ struct event {
 	char function[65];
 	char qualifier[129]; /* the version or alias invoked, "" for $LATEST */
 	char request_id[37];
+	char trace[96]; /* the X-Amzn-Trace-Id it was invoked with, "" when none */
 	char *payload;
 	char *source;
 	long long received, backoff;
@@ -171,7 +172,8 @@ static void config_key(char *out, size_t n, const char *name, const char *qualif
 }
 
 bool async_enqueue(struct cloud *c, const char *account, const char *function, const char *payload,
-		   size_t len, const char *source, char *request_id_out, struct error *err)
+		   size_t len, const char *source, const char *trace, char *request_id_out,
+		   struct error *err)
 {
 	char acct[13], name[65], qual[129];
 	if (!function || !split_function(function, account, acct, name, qual))
@@ -196,9 +198,10 @@ bool async_enqueue(struct cloud *c, const char *account, const char *function, c
 	bool direct = take_slot(c);
 	long long seq = 0;
 	pthread_mutex_lock(&c->db->mu);
-	sqlite3_stmt *st = db_prep(c->db, "INSERT INTO async_events(account, function, request_id,"
-					  " payload, source, received, due, leased, qualifier)"
-					  " VALUES(?,?,?,?,?,?,?,?,?)");
+	sqlite3_stmt *st =
+		db_prep(c->db, "INSERT INTO async_events(account, function, request_id,"
+			       " payload, source, received, due, leased, qualifier, trace)"
+			       " VALUES(?,?,?,?,?,?,?,?,?,?)");
 	bool ok = st != NULL;
 	if (ok) {
 		sqlite3_bind_text(st, 1, acct, -1, SQLITE_STATIC);
@@ -213,6 +216,7 @@ bool async_enqueue(struct cloud *c, const char *account, const char *function, c
 		sqlite3_bind_int64(st, 7, now);
 		sqlite3_bind_int(st, 8, direct);
 		sqlite3_bind_text(st, 9, qual, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 10, trace ? trace : "", -1, SQLITE_STATIC);
 		ok = sqlite3_step(st) == SQLITE_DONE;
 		seq = sqlite3_last_insert_rowid(c->db->db);
 	}
@@ -234,6 +238,7 @@ bool async_enqueue(struct cloud *c, const char *account, const char *function, c
 		memcpy(ev->function, name, sizeof(ev->function));
 		memcpy(ev->qualifier, qual, sizeof(ev->qualifier));
 		memcpy(ev->request_id, rid, sizeof(ev->request_id));
+		snprintf(ev->trace, sizeof(ev->trace), "%s", trace ? trace : "");
 		ev->payload = len ? xstrndup(payload, len) : xstrdup("{}");
 		ev->source = xstrdup(source ? source : "lambda");
 		ev->received = now;
@@ -634,8 +639,8 @@ static void attempt(struct event *ev)
 	} else {
 		lambda_metric(c, ev->account, ev->function, NULL, NULL, "AsyncEventAge",
 			      "Milliseconds", (double)(now - ev->received));
-		lambda_invoke_internal_as(c, fn, ev->qualifier, ev->payload, strlen(ev->payload),
-					  ev->request_id, &r);
+		lambda_invoke_internal_traced(c, fn, ev->qualifier, ev->payload,
+					      strlen(ev->payload), ev->request_id, ev->trace, &r);
 		/* What the attempt logged is on disk before the event moves on. */
 		lambda_records_sync(c);
 		now = vclock_now_ms(c->vclock, ev->account);
@@ -713,7 +718,7 @@ static struct event *lease(struct cloud *c, int64_t now, int64_t *next)
 	sqlite3_stmt *st =
 		db_prep(c->db, "SELECT seq, account, function, request_id, payload, source,"
 			       " received, attempts, backoff, due - vclock_offset(account) AS d,"
-			       " qualifier"
+			       " qualifier, trace"
 			       " FROM async_events WHERE leased=0 ORDER BY d, seq LIMIT 1");
 	if (st && sqlite3_step(st) == SQLITE_ROW) {
 		int64_t due = sqlite3_column_int64(st, 9);
@@ -738,6 +743,8 @@ static struct event *lease(struct cloud *c, int64_t now, int64_t *next)
 			ev->backoff = sqlite3_column_int64(st, 8);
 			const char *q = (const char *)sqlite3_column_text(st, 10);
 			snprintf(ev->qualifier, sizeof(ev->qualifier), "%s", q ? q : "");
+			const char *t = (const char *)sqlite3_column_text(st, 11);
+			snprintf(ev->trace, sizeof(ev->trace), "%s", t ? t : "");
 		}
 	}
 	sqlite3_finalize(st);

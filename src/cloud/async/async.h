@@ -32,13 +32,15 @@ void async_free(struct cloud *c);
 /*
  * Queue an event for function (a name, name:$LATEST or an ARN) of account, as Invoke with
  * InvocationType Event does; source ("aws:s3", "aws:sns", "lambda" ...) is kept for the
- * record. The event is durable when this returns true. request_id_out (37 bytes, or NULL):
+ * record, and trace (an X-Amzn-Trace-Id, NULL or "": none) is the context it runs in. The
+ * event is durable when this returns true. request_id_out (37 bytes, or NULL):
  * when it holds a request id (36 characters) the invocation gets it, else it receives the
  * fresh one. False with err filled when the function does not
  * exist or the payload is too large.
  */
 bool async_enqueue(struct cloud *c, const char *account, const char *function, const char *payload,
-		   size_t len, const char *source, char *request_id_out, struct error *err);
+		   size_t len, const char *source, const char *trace, char *request_id_out,
+		   struct error *err);
 
 /*
  * The event invoke config operations (op: Put, Update, Get, Delete or

@@ -138,9 +138,10 @@ static cJSON *sqs_record(const struct mapping *m, const cJSON *msg)
 		const char *v = query_str(attrs, sys[i]);
 		cJSON_AddStringToObject(a, sys[i], v ? v : "");
 	}
-	/* A FIFO queue's messages carry their group, deduplication id and sequence number. */
+	/* A FIFO queue's messages carry their group, deduplication id and sequence number; a
+	 * message sent in an X-Ray trace, its trace header. */
 	static const char *const fifo[] = { "SequenceNumber", "MessageGroupId",
-					    "MessageDeduplicationId" };
+					    "MessageDeduplicationId", "AWSTraceHeader" };
 	for (size_t i = 0; i < sizeof(fifo) / sizeof(fifo[0]); i++) {
 		const char *v = query_str(attrs, fifo[i]);
 		if (v)
@@ -377,7 +378,8 @@ static bool running(struct mapping *m)
 
 /* Invoke the function (or the version or alias it names) with the batch, counted among the
  * cloud's attempts so shutdown waits for it. */
-static bool invoke(struct cloud *c, struct mapping *m, const char *event, struct lambda_outcome *r)
+static bool invoke(struct cloud *c, struct mapping *m, const char *event, const char *trace,
+		   struct lambda_outcome *r)
 {
 	char qualifier[129] = "";
 	pthread_mutex_lock(&c->mu);
@@ -390,7 +392,7 @@ static bool invoke(struct cloud *c, struct mapping *m, const char *event, struct
 	pthread_mutex_unlock(&c->mu);
 	if (!fn)
 		return false;
-	lambda_invoke_internal_as(c, fn, qualifier, event, strlen(event), NULL, r);
+	lambda_invoke_internal_traced(c, fn, qualifier, event, strlen(event), NULL, trace, r);
 	pthread_mutex_lock(&c->mu);
 	lambda_fn_unref(fn);
 	c->async_running--;
@@ -539,7 +541,12 @@ static void *poller_main(void *arg)
 		}
 		char *event = sqs_event(m, msgs);
 		struct lambda_outcome r = { 0 };
-		bool ran = invoke(c, m, event, &r);
+		/* The invocation continues the trace of the batch's first message. */
+		const cJSON *first = cJSON_GetArrayItem(msgs, 0);
+		bool ran = invoke(c, m, event,
+				  query_str(cJSON_GetObjectItemCaseSensitive(first, "Attributes"),
+					    "AWSTraceHeader"),
+				  &r);
 		free(event);
 		if (ran && r.status == 200 && !r.function_error) {
 			bool *failed = xcalloc((size_t)have, sizeof(bool));

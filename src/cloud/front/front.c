@@ -111,6 +111,14 @@ enum front_call front_invoke(struct cloud *c, const char *account, const char *t
 			     const char *service, const char *source_arn, int timeout_ms,
 			     const cJSON *event, struct front_outcome *r)
 {
+	return front_invoke_traced(c, account, target, service, source_arn, timeout_ms, event, NULL,
+				   r);
+}
+
+enum front_call front_invoke_traced(struct cloud *c, const char *account, const char *target,
+				    const char *service, const char *source_arn, int timeout_ms,
+				    const cJSON *event, const char *trace, struct front_outcome *r)
+{
 	memset(r, 0, sizeof(*r));
 	struct arn_function f;
 	if (!arn_function_parse(target, &f))
@@ -123,6 +131,7 @@ enum front_call front_invoke(struct cloud *c, const char *account, const char *t
 		svc_caller_service(&by, account, service, source_arn);
 	else
 		svc_caller_for_account(&by, account);
+	svc_caller_trace(&by, trace);
 	char *payload = cJSON_PrintUnformatted(event);
 	struct deliver_msg m = {
 		.payload = payload, .len = strlen(payload), .sync = true, .timeout_ms = timeout_ms

@@ -55,6 +55,12 @@ enum front_call {
 enum front_call front_invoke(struct cloud *c, const char *account, const char *target,
 			     const char *service, const char *source_arn, int timeout_ms,
 			     const struct cJSON *event, struct front_outcome *r);
+/* The same, the request in the X-Ray trace context trace (its X-Amzn-Trace-Id; NULL: none),
+ * which API Gateway's REST APIs and function URLs pass on to the function. */
+enum front_call front_invoke_traced(struct cloud *c, const char *account, const char *target,
+				    const char *service, const char *source_arn, int timeout_ms,
+				    const struct cJSON *event, const char *trace,
+				    struct front_outcome *r);
 /* The function ARN inside an API Gateway integration URI
  * (arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/ARN/invocations), or a plain
  * function ARN itself. Caller frees; NULL when it names no function. */

@@ -53,6 +53,11 @@ const struct iam_managed iam_managed[] = {
 	  ALLOW_ALL("\"xray:PutTraceSegments\",\"xray:PutTelemetryRecords\","
 		    "\"xray:GetSamplingRules\",\"xray:GetSamplingTargets\","
 		    "\"xray:GetSamplingStatisticSummaries\"") },
+	{ "AWSXrayWriteOnlyAccess", "/", "AWS X-Ray write only managed policy",
+	  "2016-11-30T23:07:47Z", "v1",
+	  ALLOW_ALL("\"xray:PutTraceSegments\",\"xray:PutTelemetryRecords\","
+		    "\"xray:GetSamplingRules\",\"xray:GetSamplingTargets\","
+		    "\"xray:GetSamplingStatisticSummaries\"") },
 	{ "AmazonS3ReadOnlyAccess", "/",
 	  "Provides read only access to all buckets via the AWS "
 	  "Management Console.",

@@ -587,6 +587,27 @@ static bool role_assumable(struct cloud *c, const char *account, const char *rol
 			   "The role defined for the function cannot be assumed by Lambda.");
 }
 
+/*
+ * Active tracing has Lambda send the function's segments to X-Ray with its execution role:
+ * the role must allow xray:PutTraceSegments and xray:PutTelemetryRecords (the console adds
+ * AWSXRayDaemonWriteAccess), else CreateFunction and UpdateFunctionConfiguration refuse.
+ */
+static bool role_may_trace(struct cloud *c, const char *account, const char *role,
+			   const char *function, struct api_err *e)
+{
+	static const char *const actions[] = { "PutTraceSegments", "PutTelemetryRecords" };
+	for (size_t i = 0; role && i < sizeof(actions) / sizeof(actions[0]); i++) {
+		char action[64];
+		snprintf(action, sizeof(action), "xray:%s", actions[i]);
+		if (!iam_role_may(c, account, role, function, action, "*"))
+			return api_err_set(e, 400, "InvalidParameterValueException",
+					   "The provided execution role does not have permissions "
+					   "to call %s on XRAY",
+					   actions[i]);
+	}
+	return true;
+}
+
 cJSON *lambda_op_create_function(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
 	struct cloud *c = call->cloud;
@@ -598,7 +619,8 @@ cJSON *lambda_op_create_function(struct svc_call *call, const cJSON *in, struct 
 	struct lambda_logcfg log = LAMBDA_LOGCFG_INIT;
 	if (!refuse_unserved(in, err) || !lambda_logcfg_read(in, &log, err))
 		return NULL;
-	if (!check_create(in, &name, &s, &dlq, &e) || !role_assumable(c, account, s.role, &e))
+	if (!check_create(in, &name, &s, &dlq, &e) || !role_assumable(c, account, s.role, &e) ||
+	    (tracing_mode(in) == 1 && !role_may_trace(c, account, s.role, name, &e)))
 		goto fail;
 	const cJSON *tags = cJSON_GetObjectItemCaseSensitive(in, "Tags");
 	if (!lambda_tags_check(tags, err))
@@ -844,14 +866,21 @@ cJSON *lambda_op_update_function_configuration(struct svc_call *call, const cJSO
 	const char *dlq = NULL;
 	pthread_mutex_lock(&c->mu);
 	char *code_dir = xstrdup(fn->code_dir);
+	char *role_now = fn->role ? xstrdup(fn->role) : NULL;
+	bool active_now = fn->tracing_active;
 	pthread_mutex_unlock(&c->mu);
 	bool has_layers = false;
 	cJSON *layers = NULL;
 	char *opt_dir = NULL;
-	bool ok = read_settings(in, &s, &e) && role_assumable(c, fn->account, s.role, &e) &&
-		  dead_letter_target(in, &dlq, &e) &&
-		  read_layers(c, fn->account, fn->name, in, code_dir, &has_layers, &layers,
-			      &opt_dir, &e);
+	/* Tracing turned on, or a new role for a function that traces. */
+	bool ok = read_settings(in, &s, &e) && role_assumable(c, fn->account, s.role, &e);
+	int will_trace = tracing_mode(in);
+	if (ok && (will_trace == 1 || (will_trace < 0 && active_now && s.role)))
+		ok = role_may_trace(c, fn->account, s.role ? s.role : role_now, fn->name, &e);
+	free(role_now);
+	ok = ok && dead_letter_target(in, &dlq, &e) &&
+	     read_layers(c, fn->account, fn->name, in, code_dir, &has_layers, &layers, &opt_dir,
+			 &e);
 	free(code_dir);
 	if (!ok) {
 		fn_release(c, fn);

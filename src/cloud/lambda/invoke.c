@@ -55,7 +55,7 @@ void lambda_inv_complete(struct invocation *inv, const char *body, size_t len, b
  * Whether X-Ray samples this invocation of fn (cloud->mu held): with TracingConfig Active, as
  * X-Ray's default rule does, the first request of each second and 5% of the others.
  */
-static bool sampled(struct lfunc *fn)
+static bool sampled_now(struct lfunc *fn)
 {
 	if (!fn->tracing_active)
 		return false;
@@ -69,8 +69,50 @@ static bool sampled(struct lfunc *fn)
 	return strtol(hex, NULL, 16) * 100 / 256 < 5;
 }
 
+/*
+ * The trace header inv's code is given, from the header it was invoked with (trace, NULL or
+ * "": none). A request in a trace continues it: same root, and the upstream decision on
+ * sampling, which Lambda honours; with none, a new root, and with Active tracing Lambda's own
+ * sampling decides. Sampled, the Parent is the function segment's id (xray_lambda_trace()),
+ * so that what an X-Ray SDK sends hangs under it; in PassThrough the context goes on as it came.
+ */
+static void trace_start(struct invocation *inv, struct lfunc *fn, const char *trace)
+{
+	struct svc_trace in;
+	bool have = trace && trace[0] && svc_trace_parse(trace, &in);
+	char root[36], parent[17];
+	if (have) {
+		memcpy(root, in.root, sizeof(root));
+	} else {
+		/* A new root carries the request id's first 24 hex digits, so that services the
+		 * function calls (X-Amzn-Trace-Id) can tell which invocation called them (S3's
+		 * recursive loop detection). */
+		char hex[25];
+		size_t h = 0;
+		for (const char *p = inv->id; *p && h < 24; p++)
+			if (*p != '-')
+				hex[h++] = *p;
+		hex[h] = '\0';
+		snprintf(root, sizeof(root), "1-%08llx-%s",
+			 (unsigned long long)(clock_wall_ms() / 1000), hex);
+	}
+	snprintf(inv->upstream, sizeof(inv->upstream), "%s", have ? in.parent : "");
+	bool sampled;
+	if (fn->tracing_active)
+		sampled = have && in.sampled >= 0 ? in.sampled == 1 : sampled_now(fn);
+	else
+		sampled = have && in.sampled == 1;
+	if (fn->tracing_active || !have || !in.parent[0])
+		aws_random_hex(parent, 16);
+	else
+		memcpy(parent, in.parent, sizeof(parent));
+	inv->traced = fn->tracing_active && sampled;
+	snprintf(inv->trace_id, sizeof(inv->trace_id), "Root=%s;Parent=%s;Sampled=%d", root, parent,
+		 sampled ? 1 : 0);
+}
+
 static struct invocation *inv_new(struct lfunc *fn, const char *payload, size_t len,
-				  const char *request_id, const char *qualifier)
+				  const char *request_id, const char *qualifier, const char *trace)
 {
 	struct invocation *inv = xcalloc(1, sizeof(*inv));
 	if (request_id && strlen(request_id) == 36)
@@ -83,18 +125,7 @@ static struct invocation *inv_new(struct lfunc *fn, const char *payload, size_t 
 	}
 	inv->payload = xstrndup(payload, len);
 	inv->payload_len = len;
-	/* The trace root carries the request id's first 24 hex digits, so that services the
-	 * function calls (X-Amzn-Trace-Id) can tell which invocation called them (S3's
-	 * recursive loop detection). */
-	char hex[25], parent[17];
-	size_t h = 0;
-	for (const char *p = inv->id; *p && h < 24; p++)
-		if (*p != '-')
-			hex[h++] = *p;
-	hex[h] = '\0';
-	aws_random_hex(parent, 16);
-	snprintf(inv->trace_id, sizeof(inv->trace_id), "Root=1-%08llx-%s;Parent=%s;Sampled=%d",
-		 (unsigned long long)(clock_wall_ms() / 1000), hex, parent, sampled(fn) ? 1 : 0);
+	trace_start(inv, fn, trace);
 	/* The ARN the function was invoked by, with its qualifier (context.invoked_function_arn).
 	 */
 	arn_function_format(inv->arn, sizeof(inv->arn), AWS_REGION_NAME, fn->account, fn->name,
@@ -308,7 +339,7 @@ static void log_end(struct env *env, const struct env_view *v, struct invocation
  */
 static void run(struct cloud *c, struct lfunc *fn, const char *payload, size_t len,
 		const char *client_context, bool want_tail, const char *request_id,
-		const char *qualifier, struct outcome *out)
+		const char *qualifier, const char *trace, struct outcome *out)
 {
 	pthread_mutex_lock(&c->mu);
 	if (c->stopping || fn->deleted) {
@@ -330,7 +361,7 @@ static void run(struct cloud *c, struct lfunc *fn, const char *payload, size_t l
 		return;
 	}
 	fn->inflight++;
-	struct invocation *inv = inv_new(fn, payload, len, request_id, qualifier);
+	struct invocation *inv = inv_new(fn, payload, len, request_id, qualifier, trace);
 	if (strstr(inv->trace_id, "Sampled=1"))
 		xray_daemon_expect(c, inv->trace_id, fn->account);
 	if (client_context)
@@ -445,9 +476,10 @@ static void run(struct cloud *c, struct lfunc *fn, const char *payload, size_t l
 	}
 	lambda_metrics_record(c, &rec);
 	pthread_mutex_unlock(&c->mu);
-	if (strstr(inv->trace_id, "Sampled=1"))
+	if (inv->traced)
 		xray_lambda_trace(c, rec.account, rec.function, rec.request_id, inv->trace_id,
-				  rec.started_ms, rec.init_ms, duration_ms, rec.status);
+				  inv->upstream, rec.started_ms, rec.init_ms, duration_ms,
+				  rec.status);
 
 	out->http_status = 200;
 	out->function_error = inv->function_error;
@@ -465,10 +497,17 @@ void lambda_invoke_internal_as(struct cloud *c, struct lfunc *fn, const char *qu
 			       const char *payload, size_t len, const char *request_id,
 			       struct lambda_outcome *r)
 {
+	lambda_invoke_internal_traced(c, fn, qualifier, payload, len, request_id, NULL, r);
+}
+
+void lambda_invoke_internal_traced(struct cloud *c, struct lfunc *fn, const char *qualifier,
+				   const char *payload, size_t len, const char *request_id,
+				   const char *trace, struct lambda_outcome *r)
+{
 	struct outcome out = { 0 };
 	strbuf_init(&out.body);
 	run(c, fn, payload, len, NULL, false, request_id,
-	    qualifier && qualifier[0] ? qualifier : NULL, &out);
+	    qualifier && qualifier[0] ? qualifier : NULL, trace, &out);
 	r->status = out.http_status;
 	r->function_error = out.function_error;
 	r->throttled = out.throttled;
@@ -677,8 +716,8 @@ cJSON *lambda_op_invoke(struct svc_call *call, const cJSON *in, struct aws_err *
 		snprintf(target, sizeof(target), "%s%s%s", fn->name, qualifier[0] ? ":" : "",
 			 qualifier);
 		if (!async_enqueue(c, fn->account, target, payload, len,
-				   call->caller->service[0] ? call->caller->service : "lambda", rid,
-				   &qerr))
+				   call->caller->service[0] ? call->caller->service : "lambda",
+				   call->caller->trace, rid, &qerr))
 			aws_err_set(err, 500, "ServiceException", "%s", qerr.msg);
 		else
 			out = status_only(202);
@@ -687,7 +726,7 @@ cJSON *lambda_op_invoke(struct svc_call *call, const cJSON *in, struct aws_err *
 	struct outcome o = { 0 };
 	strbuf_init(&o.body);
 	run(c, fn, payload, len, context, log && strcmp(log, "Tail") == 0, call->request_id,
-	    qualifier, &o);
+	    qualifier, call->caller->trace, &o);
 	if (o.throttled) {
 		aws_err_set(err, 429, "TooManyRequestsException", "Rate Exceeded.");
 		err->fields = cJSON_CreateObject();

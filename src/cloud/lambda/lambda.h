@@ -78,7 +78,9 @@ struct invocation {
 	char *payload;
 	size_t payload_len;
 	char *client_context; /* decoded JSON, or NULL */
-	char trace_id[96];
+	char trace_id[96];    /* the X-Amzn-Trace-Id its code is given (_X_AMZN_TRACE_ID) */
+	char upstream[17];    /* the Parent of the trace header it was invoked with, or "" */
+	bool traced;          /* Active tracing sampled it: Lambda records its segments */
 	char arn[160];
 	enum inv_state state;
 	pthread_cond_t cond;
@@ -267,6 +269,12 @@ void lambda_invoke_internal(struct cloud *c, struct lfunc *fn, const char *paylo
 void lambda_invoke_internal_as(struct cloud *c, struct lfunc *fn, const char *qualifier,
 			       const char *payload, size_t len, const char *request_id,
 			       struct lambda_outcome *r);
+/* The same, in the trace context trace (an X-Amzn-Trace-Id header; NULL or "": none), as a
+ * service that propagates X-Ray's context invokes (an SQS message's AWSTraceHeader, an
+ * asynchronous invocation's header). */
+void lambda_invoke_internal_traced(struct cloud *c, struct lfunc *fn, const char *qualifier,
+				   const char *payload, size_t len, const char *request_id,
+				   const char *trace, struct lambda_outcome *r);
 /*
  * Lambda's Invoke as an operation of the service table: from a client (the payload is the
  * HTTP body, the answer's payload is written as the response body) or from another service

@@ -247,6 +247,8 @@ static const char *const migrations[] = {
 	" FROM lambda_policy;"
 	"DROP TABLE lambda_policy;"
 	"ALTER TABLE lambda_policy_q RENAME TO lambda_policy;",
+	/* 6 -> 7: the trace context an asynchronous invocation was queued in. */
+	"ALTER TABLE async_events ADD COLUMN trace TEXT NOT NULL DEFAULT '';",
 };
 
 /* What the table serves (sorted by name): decoded and validated by proto, cJSON in and

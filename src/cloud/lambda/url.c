@@ -325,7 +325,8 @@ void lambda_url_door(struct cloud *c, const char *id, const char *path, const st
 	front_req_init(&fr, req, path, account, id, "$default");
 	cJSON *ev = events_function_url(&fr.h, id);
 	struct front_outcome r = { 0 };
-	if (front_invoke(c, account, function, NULL, NULL, 0, ev, &r) == FRONT_CALLED)
+	if (front_invoke_traced(c, account, function, NULL, NULL, 0, ev,
+				http_header(req, "X-Amzn-Trace-Id"), &r) == FRONT_CALLED)
 		front_answer_v2(&r, resp);
 	else
 		front_message(resp, 502, "Internal Server Error");

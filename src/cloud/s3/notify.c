@@ -535,7 +535,8 @@ void s3_notify_deliver(struct cloud *c, const cJSON *conf, const struct s3_chang
 			if (i == 2)
 				m.subject = "Amazon S3 Notification";
 			/* A queue or topic takes S3's event as its policy lets s3.amazonaws.com
-			 * send it for this bucket. */
+			 * send it for this bucket; S3 passes the trace context of the request
+			 * that made the change on to what it notifies. */
 			struct svc_caller by;
 			char bucket_arn[128];
 			snprintf(bucket_arn, sizeof(bucket_arn), "arn:aws:s3:::%s", ch->bucket);
@@ -544,6 +545,7 @@ void s3_notify_deliver(struct cloud *c, const cJSON *conf, const struct s3_chang
 			else
 				svc_caller_service(&by, ch->account, "s3.amazonaws.com",
 						   bucket_arn);
+			svc_caller_trace(&by, ch->trace);
 			char acct[13], name[65], rid[37];
 			aws_uuid(rid);
 			bool ok = true, function = i == 0 && function_arn(arn, acct, name);
@@ -555,9 +557,11 @@ void s3_notify_deliver(struct cloud *c, const cJSON *conf, const struct s3_chang
 				if (ok)
 					deliver_result_release(&r);
 				if (ok && function) {
+					/* The invocation continues the change's trace, or
+					 * starts one from its request id. */
 					char root_of[25];
 					rid_root(rid, root_of);
-					chain_record(c, root_of, hops + 1);
+					chain_record(c, by.trace[0] ? root : root_of, hops + 1);
 				}
 			}
 			if (!ok && !c->quiet)

@@ -1080,7 +1080,7 @@ static void notify(struct svc_call *call, const char *bucket, const char *key, c
 		.etag = o ? o->etag : NULL,
 		.source_ip = "127.0.0.1",
 		.principal = call->caller->account,
-		.trace = call->http ? http_header(call->http, "X-Amzn-Trace-Id") : NULL,
+		.trace = call->caller->trace[0] ? call->caller->trace : NULL,
 	};
 	s3_notify_deliver(call->cloud, conf, &ch);
 	cJSON_Delete(conf);

@@ -662,9 +662,10 @@ static void fill_notification(cJSON *n, const char *msg_id, const char *topic, c
 		cJSON_Delete(ma);
 }
 
-/* Deliver to every subscription of topic (db->mu not held). */
+/* Deliver to every subscription of topic (db->mu not held), in the publisher's X-Ray trace
+ * context trace ("": none), which SNS passes on to the subscribed function or queue. */
 static void fan_out(struct cloud *c, const char *account, const char *topic, const char *subject,
-		    const char *message, const cJSON *attrs, const char *msg_id)
+		    const char *message, const cJSON *attrs, const char *msg_id, const char *trace)
 {
 	struct vec subs = VEC_INIT;
 	pthread_mutex_lock(&c->db->mu);
@@ -696,6 +697,8 @@ static void fan_out(struct cloud *c, const char *account, const char *topic, con
 	struct svc_caller by, sns_by;
 	svc_caller_for_account(&by, account);
 	svc_caller_service(&sns_by, account, "sns.amazonaws.com", topic);
+	snprintf(by.trace, sizeof(by.trace), "%s", trace);
+	snprintf(sns_by.trace, sizeof(sns_by.trace), "%s", trace);
 	vec_for_each (&subs, i) {
 		struct sub *s = subs.items[i];
 		struct aws_err err = { 0 };
@@ -1105,7 +1108,7 @@ static cJSON *publish(struct svc_call *call, const cJSON *in, struct aws_err *e)
 		char id[37], tarn[320];
 		aws_uuid(id);
 		topic_arn(acct, name, tarn, sizeof(tarn));
-		fan_out(c, acct, tarn, subject, message, attrs, id);
+		fan_out(c, acct, tarn, subject, message, attrs, id, call->caller->trace);
 		out = cJSON_CreateObject();
 		cJSON_AddStringToObject(out, "MessageId", id);
 	}
@@ -1205,7 +1208,8 @@ static cJSON *publish_batch(struct svc_call *call, const cJSON *in, struct aws_e
 		char id[37];
 		aws_uuid(id);
 		fan_out(c, acct, tarn, query_str(x, "Subject"), message,
-			cJSON_GetObjectItemCaseSensitive(x, "MessageAttributes"), id);
+			cJSON_GetObjectItemCaseSensitive(x, "MessageAttributes"), id,
+			call->caller->trace);
 		cJSON_Delete(per);
 		cJSON *r = cJSON_CreateObject();
 		cJSON_AddStringToObject(r, "Id", query_str(x, "Id"));

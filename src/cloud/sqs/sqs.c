@@ -916,7 +916,8 @@ static void sequence_number(long long seq, char out[24])
 /* Insert one message; the caller holds c->db->mu. */
 static bool insert_message(struct cloud *c, const struct queue *q, const char *body, size_t len,
 			   const cJSON *attrs, const char *md5_attrs, long long delay,
-			   const char *sender, struct msg_ids *ids, char id[37], char md5[33])
+			   const char *sender, const char *trace, struct msg_ids *ids, char id[37],
+			   char md5[33])
 {
 	aws_uuid(id);
 	query_md5_hex(body, len, md5);
@@ -925,8 +926,8 @@ static bool insert_message(struct cloud *c, const struct queue *q, const char *b
 	 * number is never given twice, even after the newest messages were deleted. */
 	sqlite3_stmt *st =
 		db_prep(c->db, "INSERT INTO sqs_messages(seq, account, queue, id, body, attrs,"
-			       " md5, md5_attrs, sent, visible, sender, grp, dedup)"
-			       " VALUES((SELECT last + 1 FROM sqs_seq),?,?,?,?,?,?,?,?,?,?,?,?)");
+			       " md5, md5_attrs, sent, visible, sender, grp, dedup, trace)"
+			       " VALUES((SELECT last + 1 FROM sqs_seq),?,?,?,?,?,?,?,?,?,?,?,?,?)");
 	if (!st)
 		return false;
 	if (ids->group)
@@ -946,6 +947,8 @@ static bool insert_message(struct cloud *c, const struct queue *q, const char *b
 	sqlite3_bind_int64(st, 8, now);
 	sqlite3_bind_int64(st, 9, now + delay * 1000);
 	sqlite3_bind_text(st, 10, sender, -1, SQLITE_STATIC);
+	if (trace)
+		sqlite3_bind_text(st, 13, trace, -1, SQLITE_STATIC);
 	bool ok = sqlite3_step(st) == SQLITE_DONE;
 	sqlite3_finalize(st);
 	free(attrs_text);
@@ -1093,6 +1096,35 @@ static size_t message_size(size_t body_len, const cJSON *attrs)
 	return n;
 }
 
+/*
+ * The message system attributes of a message: AWSTraceHeader, a String holding an X-Ray trace
+ * header, is the only one there is. *trace: its value, or NULL.
+ */
+static bool check_sys_attrs(const cJSON *sys, const char **trace, struct aws_err *e)
+{
+	*trace = NULL;
+	const cJSON *a;
+	cJSON_ArrayForEach(a, sys)
+	{
+		if (strcmp(a->string, "AWSTraceHeader") != 0)
+			return BAD_VALUE(e, "Message system attribute name '%s' is invalid.",
+					 a->string);
+		const char *type = query_str(a, "DataType");
+		const char *v = query_str(a, "StringValue");
+		struct svc_trace t;
+		if (!type || strcmp(type, "String") != 0)
+			return BAD_VALUE(e, "The message system attribute 'AWSTraceHeader' must be "
+					    "of type 'String'.");
+		if (!v || !svc_trace_parse(v, &t))
+			return BAD_VALUE(e,
+					 "Value for message system attribute 'AWSTraceHeader' is "
+					 "invalid: it must be an X-Ray trace header "
+					 "(Root=1-xxxxxxxx-xxxxxxxxxxxxxxxxxxxxxxxx;...).");
+		*trace = v;
+	}
+	return true;
+}
+
 /* Check and send one entry (SendMessage's input or a batch entry) to q. */
 static bool send_one(struct cloud *c, const char *account, const struct queue *q, const cJSON *in,
 		     cJSON *out, struct aws_err *e)
@@ -1136,15 +1168,18 @@ static bool send_one(struct cloud *c, const char *account, const struct queue *q
 		return false;
 	const cJSON *attrs = cJSON_GetObjectItemCaseSensitive(in, "MessageAttributes");
 	char md5_attrs[33], id[37], md5[33];
-	if (!check_msg_attrs(attrs, md5_attrs, e))
+	const char *trace;
+	if (!check_msg_attrs(attrs, md5_attrs, e) ||
+	    !check_sys_attrs(cJSON_GetObjectItemCaseSensitive(in, "MessageSystemAttributes"),
+			     &trace, e))
 		return false;
 	char *key = is_fifo(q) ? dedup_key(q, &ids) : NULL;
 	int64_t now = now_ms(c, q->account);
 	if (key && dedup_seen(c, q, key, now, id, &ids.seq)) {
 		/* A duplicate within the interval: accepted, answered as the first, not queued. */
 		query_md5_hex(body, len, md5);
-	} else if (!insert_message(c, q, body, len, attrs, md5_attrs, delay, account, &ids, id,
-				   md5)) {
+	} else if (!insert_message(c, q, body, len, attrs, md5_attrs, delay, account, trace, &ids,
+				   id, md5)) {
 		free(key);
 		return aws_err_set(e, 500, "InternalError", "The message could not be stored.");
 	} else if (key) {
@@ -1338,6 +1373,7 @@ struct got {
 	char *md5_attrs;
 	char sender[16];
 	char *group, *dedup; /* NULL when the message has none */
+	char *trace;         /* its AWSTraceHeader, or NULL */
 	int64_t visible;     /* when it is visible again, as stored */
 };
 
@@ -1349,10 +1385,12 @@ static void got_free(struct got *g)
 	free(g->md5_attrs);
 	free(g->group);
 	free(g->dedup);
+	free(g->trace);
 }
 
 /* The columns of a message row got_fill() reads, in its order. */
-#define GOT_COLUMNS "id, body, attrs, md5, md5_attrs, sent, first_receive, sender, grp, dedup"
+#define GOT_COLUMNS \
+	"id, body, attrs, md5, md5_attrs, sent, first_receive, sender, grp, dedup, trace"
 
 /* Fill g (but its receipt) from st's row, whose GOT_COLUMNS start at column col. */
 static void got_fill(struct got *g, sqlite3_stmt *st, int col, long long seq, int receive_count,
@@ -1379,6 +1417,8 @@ static void got_fill(struct got *g, sqlite3_stmt *st, int col, long long seq, in
 	const char *dedup = (const char *)sqlite3_column_text(st, col + 9);
 	g->group = grp ? xstrdup(grp) : NULL;
 	g->dedup = dedup ? xstrdup(dedup) : NULL;
+	const char *trace = (const char *)sqlite3_column_text(st, col + 10);
+	g->trace = trace ? xstrdup(trace) : NULL;
 }
 
 /*
@@ -1726,6 +1766,8 @@ static bool op_receive(struct cloud *c, const char *account, const cJSON *in, cJ
 			cJSON_AddStringToObject(attrs, "MessageGroupId", g->group);
 		if (g->dedup && wants(sys, "MessageDeduplicationId"))
 			cJSON_AddStringToObject(attrs, "MessageDeduplicationId", g->dedup);
+		if (g->trace && wants(sys, "AWSTraceHeader"))
+			cJSON_AddStringToObject(attrs, "AWSTraceHeader", g->trace);
 		if (is_fifo(&q) && wants(sys, "SequenceNumber")) {
 			sequence_number(g->seq, buf);
 			cJSON_AddStringToObject(attrs, "SequenceNumber", buf);
@@ -1938,6 +1980,29 @@ static cJSON *run(struct svc_call *call, op_fn fn, bool writes, const cJSON *in,
 		cJSON_AddStringToObject(owned, "QueueUrl", url);
 		in = owned;
 	}
+	if (call->caller->trace[0] && (fn == op_send || fn == op_send_batch)) {
+		/* The sender's trace context (its X-Amzn-Trace-Id) goes with each message as
+		 * its AWSTraceHeader, unless the message names its own, which wins. */
+		if (!owned)
+			in = owned = cJSON_Duplicate(in, true);
+		cJSON *one = fn == op_send ? owned : NULL, *entries = NULL;
+		if (!one)
+			entries = cJSON_GetObjectItemCaseSensitive(owned, "Entries");
+		for (cJSON *m = one       ? one
+				: entries ? entries->child
+					  : NULL;
+		     m; m = one ? NULL : m->next) {
+			cJSON *sys = cJSON_GetObjectItemCaseSensitive(m, "MessageSystemAttributes");
+			if (!cJSON_IsObject(m) || (sys && !cJSON_IsObject(sys)) ||
+			    cJSON_GetObjectItemCaseSensitive(sys, "AWSTraceHeader"))
+				continue;
+			if (!sys)
+				sys = cJSON_AddObjectToObject(m, "MessageSystemAttributes");
+			cJSON *h = cJSON_AddObjectToObject(sys, "AWSTraceHeader");
+			cJSON_AddStringToObject(h, "DataType", "String");
+			cJSON_AddStringToObject(h, "StringValue", call->caller->trace);
+		}
+	}
 	cJSON *out = NULL;
 	/* Another account's queue is out of reach: it has no queue policy to open it. */
 	const char *url = query_str(in, "QueueUrl");
@@ -2063,6 +2128,8 @@ static const char *const migrations[] = {
 	" attempt TEXT NOT NULL, at INTEGER NOT NULL, ord INTEGER NOT NULL, seq INTEGER NOT NULL,"
 	" receipt TEXT NOT NULL, visible INTEGER NOT NULL,"
 	" PRIMARY KEY(account, queue, attempt, ord)) STRICT;",
+	/* 4 -> 5: a message's AWSTraceHeader (its X-Ray trace context). */
+	"ALTER TABLE sqs_messages ADD COLUMN trace TEXT;",
 };
 
 bool sqs_start(struct cloud *c, struct error *err)

@@ -262,6 +262,7 @@ void svc_route(void *ctx, const struct http_req *req, struct http_resp *resp)
 	if (r.kind == SVC_ROUTE_DOOR) {
 		/* Front doors are the public's: not AWS API calls, not signed (a door with
 		 * AWS_IAM auth checks its own). Controls are the control socket's. */
+		svc_caller_trace(&caller, http_header(req, "X-Amzn-Trace-Id"));
 		http_resp_header(resp, "x-amzn-RequestId", rid);
 		if (!r.door->control || control_on_endpoint(&call, resp))
 			r.door->serve(&call, r.rest, resp);
@@ -274,6 +275,7 @@ void svc_route(void *ctx, const struct http_req *req, struct http_resp *resp)
 		proto_encode_error(eps, proto_sniff(eps, &pr), NULL, &err, rid, resp);
 		goto done;
 	}
+	svc_caller_trace(&caller, http_header(req, "X-Amzn-Trace-Id"));
 	switch (r.kind) {
 	case SVC_ROUTE_UNSERVED:
 		answer_unserved(&r, &in, &pr, rid, resp);

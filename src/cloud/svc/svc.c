@@ -25,6 +25,55 @@ void svc_caller_for_account(struct svc_caller *out, const char *account)
 	snprintf(out->region, sizeof(out->region), "%s", AWS_REGION_NAME);
 }
 
+static bool hex_run(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return true;
+}
+
+bool svc_trace_parse(const char *header, struct svc_trace *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->sampled = -1;
+	bool root = false;
+	for (const char *p = header; p && *p;) {
+		while (*p == ' ' || *p == ';')
+			p++;
+		size_t n = strcspn(p, ";");
+		if (n == 40 && strncmp(p, "Root=1-", 7) == 0 && hex_run(p + 7, 8) && p[15] == '-' &&
+		    hex_run(p + 16, 24)) {
+			memcpy(out->root, p + 5, 35);
+			out->root[35] = '\0';
+			root = true;
+		} else if (n == 23 && strncmp(p, "Parent=", 7) == 0 && hex_run(p + 7, 16)) {
+			memcpy(out->parent, p + 7, 16);
+			out->parent[16] = '\0';
+		} else if (n == 9 && strncmp(p, "Sampled=", 8) == 0 &&
+			   (p[8] == '0' || p[8] == '1')) {
+			out->sampled = p[8] - '0';
+		}
+		p += n;
+	}
+	return root;
+}
+
+void svc_caller_trace(struct svc_caller *caller, const char *header)
+{
+	struct svc_trace t;
+	caller->trace[0] = '\0';
+	if (!svc_trace_parse(header, &t))
+		return;
+	int n = snprintf(caller->trace, sizeof(caller->trace), "Root=%s", t.root);
+	if (t.parent[0])
+		n += snprintf(caller->trace + n, sizeof(caller->trace) - (size_t)n, ";Parent=%s",
+			      t.parent);
+	if (t.sampled >= 0)
+		snprintf(caller->trace + n, sizeof(caller->trace) - (size_t)n, ";Sampled=%d",
+			 t.sampled);
+}
+
 const struct cloud_service *svc_find(const char *name)
 {
 	for (size_t i = 0; i < svc_table_len; i++)

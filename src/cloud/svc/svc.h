@@ -69,10 +69,25 @@ struct svc_caller {
 	char service[64];
 	char source_arn[300];
 	char source_account[13];
+	/* The X-Ray trace context the request carries (its X-Amzn-Trace-Id header, or what a
+	 * service passes on: "Root=1-...;Parent=...;Sampled=1"), normalized; "" when none. */
+	char trace[96];
 };
 
 /* The caller an account's own services act as (deliveries, resource providers). */
 void svc_caller_for_account(struct svc_caller *out, const char *account);
+
+/* An X-Amzn-Trace-Id header, read. */
+struct svc_trace {
+	char root[36];   /* 1-XXXXXXXX-<24 hex digits> */
+	char parent[17]; /* 16 hex digits, "" when none */
+	int sampled;     /* 1, 0, or -1 when the header leaves the decision open */
+};
+/* Read header (Root=...;Parent=...;Sampled=... in any order, other keys ignored). False
+ * when it names no well-formed root; a malformed Parent or Sampled is left out. */
+bool svc_trace_parse(const char *header, struct svc_trace *out);
+/* Keep header as caller's trace context (normalized), or none when it is not valid. */
+void svc_caller_trace(struct svc_caller *caller, const char *header);
 
 /* A request as the router sees it: what picks its service. Borrowed strings; NULL: absent. */
 struct svc_route_in {

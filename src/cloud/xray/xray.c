@@ -647,8 +647,8 @@ static cJSON *segment(const char *name, const char *id, const char *trace, doubl
 }
 
 void xray_lambda_trace(struct cloud *c, const char *account, const char *function,
-		       const char *request_id, const char *trace_header, long long start_ms,
-		       double init_ms, double duration_ms, const char *status)
+		       const char *request_id, const char *trace_header, const char *upstream,
+		       long long start_ms, double init_ms, double duration_ms, const char *status)
 {
 	const char *root = strstr(trace_header, "Root="), *parent = strstr(trace_header, "Parent=");
 	if (!root || !parent)
@@ -672,6 +672,8 @@ void xray_lambda_trace(struct cloud *c, const char *account, const char *functio
 
 	cJSON *svc = segment(function, service_id, trace, t0, t3);
 	cJSON_AddStringToObject(svc, "origin", "AWS::Lambda");
+	if (upstream && strlen(upstream) == 16 && hex_run(upstream, 16))
+		cJSON_AddStringToObject(svc, "parent_id", upstream);
 	cJSON_AddBoolToObject(svc, "fault", false);
 	cJSON *aws = cJSON_AddObjectToObject(svc, "aws");
 	cJSON_AddStringToObject(aws, "request_id", request_id);

@@ -11,12 +11,14 @@ struct cloud;
  * Records Lambda's segments for one sampled invocation: the service's (AWS::Lambda) and the
  * function's (AWS::Lambda::Function, its id the trace header's Parent) with its Initialization
  * (cold starts only), Invocation and Overhead subsegments. trace_header is the invocation's
- * X-Amzn-Trace-Id ("Root=…;Parent=…;Sampled=1"); times in ms of the wall clock; status
+ * X-Amzn-Trace-Id ("Root=…;Parent=…;Sampled=1"); upstream the id of the segment that
+ * invoked it (the Parent of the header it was invoked with), the service segment's parent, or
+ * "" when the trace starts here; times in ms of the wall clock; status
  * "success", "error" or "timeout" (a fault).
  */
 void xray_lambda_trace(struct cloud *c, const char *account, const char *function,
-		       const char *request_id, const char *trace_header, long long start_ms,
-		       double init_ms, double duration_ms, const char *status);
+		       const char *request_id, const char *trace_header, const char *upstream,
+		       long long start_ms, double init_ms, double duration_ms, const char *status);
 
 /*
  * The X-Ray daemon takes segments of trace_header's trace (an invocation's X-Amzn-Trace-Id)
