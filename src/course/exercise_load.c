@@ -1039,6 +1039,13 @@ static void read_args(struct ctx *c, struct exercise_step *s, const struct ynode
 			continue;
 		check_event_tree(c, v);
 		check_templates_tree(c, v);
+		if (s->kind == STEP_HTTP && strcmp(k->value, "method") == 0 &&
+		    ynode_has_type(v, YS_STRING)) {
+			static const char *const methods[] = { "GET",    "POST", "PUT",     "PATCH",
+							       "DELETE", "HEAD", "OPTIONS", NULL };
+			if (!in_list(v->value, methods))
+				add_choice_error(c, v, "HTTP method", methods);
+		}
 		long long n;
 		if ((strcmp(k->value, "retries") == 0 && ynode_as_int(v, &n) && (n < 0 || n > 2)) ||
 		    (strcmp(k->value, "max_age") == 0 && ynode_as_int(v, &n) &&
