@@ -140,19 +140,19 @@ static const char *later_code(const cJSON *calls)
 }
 
 /*
- * s with every "{account}" replaced by the learner's account and "{scratch}" by a folder of the
- * replay's own (for files a call writes). Caller frees.
+ * s with every "${account}" replaced by the learner's account and "${scratch}" by a folder of
+ * the replay's own (for files a call writes). Caller frees.
  */
-static char *with_account(const char *s, const char *account, const char *scratch)
+static char *with_vars(const char *s, const char *account, const char *scratch)
 {
 	struct strbuf sb = STRBUF_INIT;
 	for (const char *p = s; *p;) {
-		if (strncmp(p, "{account}", 9) == 0) {
+		if (strncmp(p, "${account}", 10) == 0) {
 			strbuf_addstr(&sb, account);
-			p += 9;
-		} else if (strncmp(p, "{scratch}", 9) == 0) {
+			p += 10;
+		} else if (strncmp(p, "${scratch}", 10) == 0) {
 			strbuf_addstr(&sb, scratch);
-			p += 9;
+			p += 10;
 		} else {
 			strbuf_addch(&sb, *p++);
 		}
@@ -234,8 +234,8 @@ static bool run_aws(const char *endpoint, const struct learner *who, const char 
 	const cJSON *a;
 	cJSON_ArrayForEach(a, args)
 	{
-		argv[k++] = with_account(cJSON_IsString(a) ? a->valuestring : "", who->account,
-					 scratch);
+		argv[k++] =
+			with_vars(cJSON_IsString(a) ? a->valuestring : "", who->account, scratch);
 	}
 	/* The environment is made before the fork: the child only execs. */
 	size_t ne = 0;
@@ -308,10 +308,28 @@ static bool run_aws(const char *endpoint, const struct learner *who, const char 
 /*
  * What the learner did after creating the function, from .solution.json's "calls": each
  * {"method", "path", "body", "repeat", "target"} an API call (made repeat times, for
- * traffic; with target, a JSON-protocol call such as CloudWatch's), {"code": DIR}
- * UpdateFunctionCode with that folder of the solution zipped, or {"aws": [ARGS]} the AWS CLI
- * run in the solution's folder ("{account}" in a path or an argument is the learner's).
+ * traffic; with target, a JSON-protocol call such as CloudWatch's), {"query": SERVICE,
+ * "form": "Action=..."} a query-protocol call (SNS's), {"code": DIR} UpdateFunctionCode with
+ * that folder of the solution zipped, or {"aws": [ARGS]} the AWS CLI run in the solution's
+ * folder. ${account} in a body, form, path or argument is the learner's account number (a
+ * topic's ARN in an alarm's actions), ${scratch} in an argument a folder of the replay's own.
  */
+static char *with_account(char *text, const char *account)
+{
+	if (!text)
+		return NULL;
+	struct strbuf sb = STRBUF_INIT;
+	const char *p = text, *hit;
+	while ((hit = strstr(p, "${account}"))) {
+		strbuf_add(&sb, p, (size_t)(hit - p));
+		strbuf_addstr(&sb, account);
+		p = hit + 10;
+	}
+	strbuf_addstr(&sb, p);
+	free(text);
+	return strbuf_detach(&sb);
+}
+
 static bool replay_calls(const struct selftest *st, struct lambda_client *c,
 			 const struct learner *who, const struct exercise *ex, const char *dir,
 			 const cJSON *calls, struct error *err)
@@ -324,13 +342,18 @@ static bool replay_calls(const struct selftest *st, struct lambda_client *c,
 	for (const cJSON *k = calls ? calls->child : NULL; k && ok; k = k->next, idx++) {
 		const cJSON *code = cJSON_GetObjectItemCaseSensitive(k, "code");
 		const cJSON *aws = cJSON_GetObjectItemCaseSensitive(k, "aws");
+		const char *query = str_of(k, "query", NULL);
 		struct lambda_reply rep;
 		memset(&rep, 0, sizeof(rep));
 		if (cJSON_IsArray(aws)) {
 			ok = run_aws(st->cloud->endpoint, who, dir, scratch, aws, err);
 			continue;
 		}
-		if (cJSON_IsString(code)) {
+		if (query) {
+			char *form = with_account(xstrdup(str_of(k, "form", "")), who->account);
+			ok = client_query(c, query, form, &rep) && rep.status / 100 == 2;
+			free(form);
+		} else if (cJSON_IsString(code)) {
 			char *sub = path_join(dir, code->valuestring);
 			size_t len = 0;
 			void *zip = package_zip(sub, &len, err);
@@ -343,9 +366,10 @@ static bool replay_calls(const struct selftest *st, struct lambda_client *c,
 			free(zip);
 		} else {
 			const char *method = str_of(k, "method", "POST");
-			char *path = with_account(str_of(k, "path", "/"), who->account, scratch);
+			char *path = with_vars(str_of(k, "path", "/"), who->account, scratch);
 			const cJSON *body = cJSON_GetObjectItemCaseSensitive(k, "body");
-			char *text = body ? cJSON_PrintUnformatted(body) : NULL;
+			char *text = with_account(body ? cJSON_PrintUnformatted(body) : NULL,
+						  who->account);
 			int repeat = int_of(k, "repeat", 1);
 			/* A JSON-protocol service's call names its operation in X-Amz-Target. */
 			const char *target = str_of(k, "target", NULL);
