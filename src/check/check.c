@@ -1118,6 +1118,173 @@ static bool do_advance(struct run *run, const struct exercise_step *step, const 
 }
 
 /* Whether the step looks at what the function did in the background. */
+/* ---- CloudFormation stacks and the APIs they deploy ---- */
+
+/*
+ * The text of the first <tag>...</tag> in [xml, end), unescaped; NULL when there is none.
+ * Caller frees.
+ */
+static char *xml_first(const char *xml, const char *end, const char *tag)
+{
+	char *open = xasprintf("<%s>", tag), *close = xasprintf("</%s>", tag);
+	const char *p = xml ? strstr(xml, open) : NULL;
+	char *out = NULL;
+	if (p && p < end) {
+		p += strlen(open);
+		const char *e = strstr(p, close);
+		if (e && e <= end)
+			out = xml_unescape(p, (size_t)(e - p));
+	}
+	free(open);
+	free(close);
+	return out;
+}
+
+/* The end of the element that starts with <tag> at or after p: past its </tag>, or NULL. */
+static const char *xml_block(const char *p, const char *tag, const char **inner)
+{
+	char *open = xasprintf("<%s>", tag), *close = xasprintf("</%s>", tag);
+	const char *b = p ? strstr(p, open) : NULL, *e = b ? strstr(b, close) : NULL;
+	*inner = b ? b + strlen(open) : NULL;
+	const char *out = e ? e + strlen(close) : NULL;
+	free(open);
+	free(close);
+	return out;
+}
+
+/* Add o[key] = the text of <tag> in [p, end) when there is one. */
+static void add_xml_text(cJSON *o, const char *key, const char *p, const char *end, const char *tag)
+{
+	char *t = xml_first(p, end, tag);
+	if (t)
+		cJSON_AddStringToObject(o, key, t);
+	free(t);
+}
+
+/* A CloudFormation call (query protocol): Action=action and StackName=stack. */
+static bool cfn_call(struct run *run, const char *action, const char *stack,
+		     struct lambda_reply *rep)
+{
+	char *esc = client_escape(stack, false);
+	char *form = xasprintf("Action=%s&Version=2010-05-15&StackName=%s", action, esc);
+	bool ok = client_query(run->client, "cloudformation", form, rep);
+	free(form);
+	free(esc);
+	return ok;
+}
+
+/*
+ * DescribeStacks and DescribeStackResources of a stack: `stack` is {StackName, StackStatus,
+ * LastUpdatedTime, Outputs: {key: value}, Resources: {logical id: {ResourceType,
+ * PhysicalResourceId, ResourceStatus}}}; a missing stack fails the step's expectations.
+ */
+static bool do_stack(struct run *run, const cJSON *args, struct step_state *st)
+{
+	char *name = arg_text(args, "stack");
+	cfn_call(run, "DescribeStacks", name ? name : "", &st->reply);
+	if (st->reply.status == 0) {
+		error_set(&run->r->error, "%s", st->reply.body);
+		free(name);
+		return false;
+	}
+	st->values = cJSON_CreateObject();
+	if (st->reply.status == 400 && st->reply.body && strstr(st->reply.body, "does not exist")) {
+		st->call_error =
+			xasprintf("there is no stack named '%s' in the account", name ? name : "");
+		free(name);
+		return true;
+	}
+	if (st->reply.status != 200) {
+		observation_failed(st, "DescribeStacks");
+		free(name);
+		return true;
+	}
+	const char *body = st->reply.body, *end = body + strlen(body), *inner;
+	cJSON *stack = cJSON_AddObjectToObject(st->values, "stack");
+	add_xml_text(stack, "StackName", body, end, "StackName");
+	add_xml_text(stack, "StackStatus", body, end, "StackStatus");
+	add_xml_text(stack, "LastUpdatedTime", body, end, "LastUpdatedTime");
+	cJSON *outputs = cJSON_AddObjectToObject(stack, "Outputs");
+	const char *oend = xml_block(body, "Outputs", &inner);
+	for (const char *m = inner, *me;
+	     oend && m && (me = xml_block(m, "member", &m)) && me <= oend; m = me) {
+		char *k = xml_first(m, me, "OutputKey"), *v = xml_first(m, me, "OutputValue");
+		if (k)
+			cJSON_AddStringToObject(outputs, k, v ? v : "");
+		free(k);
+		free(v);
+	}
+	struct lambda_reply rep;
+	cfn_call(run, "DescribeStackResources", name ? name : "", &rep);
+	cJSON *res = cJSON_AddObjectToObject(stack, "Resources");
+	body = rep.body ? rep.body : "";
+	end = body + strlen(body);
+	const char *rend = rep.status == 200 ? xml_block(body, "StackResources", &inner) : NULL;
+	for (const char *m = inner, *me;
+	     rend && m && (me = xml_block(m, "member", &m)) && me <= rend; m = me) {
+		char *id = xml_first(m, me, "LogicalResourceId");
+		if (!id)
+			continue;
+		cJSON *r = cJSON_AddObjectToObject(res, id);
+		add_xml_text(r, "ResourceType", m, me, "ResourceType");
+		add_xml_text(r, "PhysicalResourceId", m, me, "PhysicalResourceId");
+		add_xml_text(r, "ResourceStatus", m, me, "ResourceStatus");
+		free(id);
+	}
+	client_reply_release(&rep);
+	free(name);
+	return true;
+}
+
+/*
+ * A request through a deployed API, by its URL as CloudFormation's outputs give it
+ * (https://ID.execute-api.REGION.amazonaws.com/STAGE/PATH), sent to the cloud's execute-api
+ * door: `status` is the HTTP status, `body` the answer (parsed when it is JSON).
+ */
+static bool do_http(struct run *run, const cJSON *args, struct step_state *st)
+{
+	char *url = arg_text(args, "url"), *method = arg_text(args, "method");
+	const cJSON *b = cJSON_GetObjectItemCaseSensitive(args, "body");
+	char *body = !b                  ? NULL
+		     : cJSON_IsString(b) ? xstrdup(b->valuestring)
+					 : cJSON_PrintUnformatted(b);
+	const char *u = url ? url : "";
+	const char *host = strncmp(u, "https://", 8) == 0  ? u + 8
+			   : strncmp(u, "http://", 7) == 0 ? u + 7
+							   : NULL;
+	const char *dot = host ? strstr(host, ".execute-api.") : NULL;
+	const char *slash = host ? strchr(host, '/') : NULL;
+	st->event_text = xasprintf("%s %s%s%s", method ? method : "GET", u, body ? "\n" : "",
+				   body ? body : "");
+	if (!dot || !slash || dot > slash || dot == host) {
+		st->call_error = xasprintf("'%s' is not the URL of an API (https://ID.execute-api."
+					   "REGION.amazonaws.com/STAGE/PATH): check the stack's "
+					   "output",
+					   u);
+		goto done;
+	}
+	char *path = xasprintf("/_aws/execute-api/%.*s%s", (int)(dot - host), host, slash);
+	client_request(run->client, method ? method : "GET", path, body ? "application/json" : NULL,
+		       NULL, body, body ? strlen(body) : 0, &st->reply);
+	free(path);
+	if (st->reply.status == 0) {
+		error_set(&run->r->error, "%s", st->reply.body);
+		free(url);
+		free(method);
+		free(body);
+		return false;
+	}
+	st->values = cJSON_CreateObject();
+	cJSON_AddNumberToObject(st->values, "status", (double)st->reply.status);
+	st->response = cJSON_CreateObject();
+	cJSON_AddStringToObject(st->response, "body", st->reply.body ? st->reply.body : "");
+done:
+	free(url);
+	free(method);
+	free(body);
+	return true;
+}
+
 static bool observes(enum exercise_step_kind kind)
 {
 	return kind == STEP_S3_GET || kind == STEP_S3_LIST || kind == STEP_SQS_RECEIVE ||
@@ -1457,7 +1624,7 @@ static struct expect_subject subject_of(const struct run *run, const struct exer
 		subj.function_error = NULL;
 	} else if (step->kind != STEP_INVOKE) {
 		subj.payload = NULL;
-		subj.response = NULL;
+		subj.response = step->kind == STEP_HTTP ? st->response : NULL;
 		subj.function_error = NULL;
 	}
 	return subj;
@@ -1671,6 +1838,12 @@ static bool perform(struct run *run, const struct exercise_step *step, struct st
 		break;
 	case STEP_SECRET_PUT:
 		ok = do_secret_put(run, step, args);
+		break;
+	case STEP_STACK:
+		ok = do_stack(run, args, st);
+		break;
+	case STEP_HTTP:
+		ok = do_http(run, args, st);
 		break;
 	case STEP_KIND_COUNT:
 		abort();

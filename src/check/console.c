@@ -24,6 +24,11 @@
 #define PRICE_GB_S_X86   0.0000166667
 #define PRICE_GB_S_ARM64 0.0000133334
 #define PRICE_REQUEST    0.0000002
+/* Provisioned concurrency: per GB-second kept configured, and the duration of what it serves. */
+#define PRICE_PC_GB_S_X86    0.0000041667
+#define PRICE_PC_GB_S_ARM64  0.0000033334
+#define PRICE_PC_DUR_S_X86   0.0000097222
+#define PRICE_PC_DUR_S_ARM64 0.0000077778
 
 const struct console_template console_templates[] = {
 	{ "hello-world", "Hello World", NULL, NULL },
@@ -394,6 +399,68 @@ double console_cost(double billed_ms, int memory_mb, bool arm64)
 {
 	double gb_s = billed_ms / 1000.0 * memory_mb / 1024.0;
 	return gb_s * (arm64 ? PRICE_GB_S_ARM64 : PRICE_GB_S_X86) + PRICE_REQUEST;
+}
+
+char *console_provisioned_lines(const char *list_json, int memory_mb, bool arm64)
+{
+	cJSON *o = cJSON_Parse(list_json ? list_json : "");
+	const cJSON *list = cJSON_GetObjectItemCaseSensitive(o, "ProvisionedConcurrencyConfigs");
+	struct strbuf sb = STRBUF_INIT;
+	const cJSON *p;
+	cJSON_ArrayForEach(p, list)
+	{
+		const cJSON *arn = cJSON_GetObjectItemCaseSensitive(p, "FunctionArn");
+		const cJSON *n = cJSON_GetObjectItemCaseSensitive(
+			p, "RequestedProvisionedConcurrentExecutions");
+		const cJSON *st = cJSON_GetObjectItemCaseSensitive(p, "Status");
+		const char *q = cJSON_IsString(arn) ? strrchr(arn->valuestring, ':') : NULL;
+		int envs = cJSON_IsNumber(n) ? n->valueint : 0;
+		double hour = memory_mb / 1024.0 * envs * 3600 *
+			      (arm64 ? PRICE_PC_GB_S_ARM64 : PRICE_PC_GB_S_X86);
+		strbuf_addf(&sb,
+			    "%s: %d x %d MB %s, $%.4f an hour kept configured (billed from "
+			    "enabling to disabling, in 5-minute steps); what it serves: $%.10f "
+			    "per GB-s and the request\n",
+			    q ? q + 1 : "?", envs, memory_mb,
+			    cJSON_IsString(st) ? st->valuestring : "", hour,
+			    arm64 ? PRICE_PC_DUR_S_ARM64 : PRICE_PC_DUR_S_X86);
+	}
+	cJSON_Delete(o);
+	return strbuf_detach(&sb);
+}
+
+char *console_alias_lines(const char *list_json)
+{
+	cJSON *o = cJSON_Parse(list_json ? list_json : "");
+	struct strbuf sb = STRBUF_INIT;
+	const cJSON *a;
+	cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(o, "Aliases"))
+	{
+		const cJSON *name = cJSON_GetObjectItemCaseSensitive(a, "Name");
+		const cJSON *ver = cJSON_GetObjectItemCaseSensitive(a, "FunctionVersion");
+		const cJSON *w = cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(a, "RoutingConfig"),
+			"AdditionalVersionWeights");
+		double extra = 0;
+		const cJSON *e;
+		cJSON_ArrayForEach(e, w)
+		{
+			if (cJSON_IsNumber(e))
+				extra += e->valuedouble;
+		}
+		strbuf_addf(&sb, "%s: version %s %g%%",
+			    cJSON_IsString(name) ? name->valuestring : "?",
+			    cJSON_IsString(ver) ? ver->valuestring : "?", 100 * (1 - extra));
+		cJSON_ArrayForEach(e, w)
+		{
+			if (cJSON_IsNumber(e))
+				strbuf_addf(&sb, ", version %s %g%%", e->string,
+					    100 * e->valuedouble);
+		}
+		strbuf_addch(&sb, '\n');
+	}
+	cJSON_Delete(o);
+	return strbuf_detach(&sb);
 }
 
 size_t console_invocations(const struct console_log_event *v, size_t n, bool arm64,

@@ -104,6 +104,19 @@ size_t console_invocations(const struct console_log_event *v, size_t n, bool arm
 			   struct console_invocation *out, size_t max);
 /* The cost of one request of billed_ms at memory_mb, in USD. */
 double console_cost(double billed_ms, int memory_mb, bool arm64);
+/*
+ * What the function's provisioned concurrency costs while it stays configured, from a
+ * ListProvisionedConcurrencyConfigs answer: one line a configuration ("live: 2 x 256 MB
+ * READY, $0.0077 an hour kept configured; ..."), at memory_mb, "" when there is none.
+ * Caller frees.
+ */
+char *console_provisioned_lines(const char *list_json, int memory_mb, bool arm64);
+/*
+ * The function's aliases and how each splits its traffic, from a ListAliases answer: one line
+ * an alias ("live: version 2 90%, version 3 10%"), so that a deployment shifting weights shows
+ * as it goes; "" when there is none. Caller frees.
+ */
+char *console_alias_lines(const char *list_json);
 
 /* Pretty JSON (two-space indent) of text, or a copy of text when it is not JSON. Caller frees. */
 char *console_pretty(const char *text);

@@ -518,6 +518,12 @@ static const struct yschema_key role_keys[] = { { "role", YS_STRING, true },
 						{ "policy", YS_MAP, false },
 						{ "policy_file", YS_STRING, false },
 						{ NULL, YS_ANY, false } };
+static const struct yschema_key stack_keys[] = { { "stack", YS_STRING, true },
+						 { NULL, YS_ANY, false } };
+static const struct yschema_key http_keys[] = { { "url", YS_STRING, true },
+						{ "method", YS_STRING, false },
+						{ "body", YS_ANY, false },
+						{ NULL, YS_ANY, false } };
 static const struct yschema_key ssm_put_keys[] = { { "parameter", YS_STRING, true },
 						   { "value", YS_ANY, true },
 						   { "parameter_type", YS_STRING, false },
@@ -540,6 +546,8 @@ static const char *const results_roots[] = { "results", NULL };
 static const char *const alias_roots[] = { "alias", NULL };
 static const char *const alarm_roots[] = { "alarm", "actions", NULL };
 static const char *const grants_roots[] = { "grants", NULL };
+static const char *const stack_roots[] = { "stack", NULL };
+static const char *const http_roots[] = { "status", "body", NULL };
 static const char *const no_roots[] = { NULL };
 
 struct step_spec {
@@ -582,39 +590,19 @@ static const struct step_spec step_specs[STEP_KIND_COUNT] = {
 	[STEP_SSM_PUT] = { "ssm_put", ssm_put_keys, no_roots, SF_CHANGES },
 	[STEP_ROLE_GRANTS] = { "role_grants", no_keys, grants_roots, SF_FUNCTION | SF_EXPECT },
 	[STEP_SECRET_PUT] = { "secret_put", secret_put_keys, no_roots, SF_CHANGES },
+	[STEP_STACK] = { "stack", stack_keys, stack_roots, SF_EXPECT },
+	[STEP_HTTP] = { "http", http_keys, http_roots, SF_EXPECT },
 };
 
-static const char *const step_kinds[] = { "deploy",
-					  "inspect",
-					  "invoke",
-					  "create_bucket",
-					  "create_queue",
-					  "s3_notify",
-					  "async_config",
-					  "s3_put",
-					  "s3_get",
-					  "s3_list",
-					  "sqs_receive",
-					  "logs",
-					  "advance",
-					  "create_table",
-					  "stream_mapping",
-					  "ddb_put",
-					  "ddb_update",
-					  "ddb_delete",
-					  "ddb_get",
-					  "sqs_send",
-					  "concurrency",
-					  "metrics",
-					  "insights",
-					  "alias",
-					  "alarm",
-					  "publish_layer",
-					  "create_role",
-					  "ssm_put",
-					  "role_grants",
-					  "secret_put",
-					  NULL };
+static const char *const step_kinds[] = {
+	"deploy",        "inspect",      "invoke",     "create_bucket", "create_queue",
+	"s3_notify",     "async_config", "s3_put",     "s3_get",        "s3_list",
+	"sqs_receive",   "logs",         "advance",    "create_table",  "stream_mapping",
+	"ddb_put",       "ddb_update",   "ddb_delete", "ddb_get",       "sqs_send",
+	"concurrency",   "metrics",      "insights",   "alias",         "alarm",
+	"publish_layer", "create_role",  "ssm_put",    "role_grants",   "secret_put",
+	"stack",         "http",         NULL
+};
 _Static_assert(sizeof(step_kinds) / sizeof(step_kinds[0]) == STEP_KIND_COUNT + 1,
 	       "every step kind has its name, in the enum's order");
 
@@ -629,7 +617,7 @@ static const char *const field_roots[] = { "response", "body",        "error",  
 					   "config",   "status",      "object", "keys",
 					   "messages", "invocations", "item",   "metric",
 					   "results",  "alias",       "alarm",  "grants",
-					   "actions",  NULL };
+					   "actions",  "stack",       NULL };
 static const char *const report_fields[] = { "duration",        "billed_duration", "memory_size",
 					     "max_memory_used", "init_duration",   NULL };
 static const char *const error_fields[] = { "type", "message", NULL };
@@ -1057,6 +1045,13 @@ static void read_args(struct ctx *c, struct exercise_step *s, const struct ynode
 			continue;
 		check_event_tree(c, v);
 		check_templates_tree(c, v);
+		if (s->kind == STEP_HTTP && strcmp(k->value, "method") == 0 &&
+		    ynode_has_type(v, YS_STRING)) {
+			static const char *const methods[] = { "GET",    "POST", "PUT",     "PATCH",
+							       "DELETE", "HEAD", "OPTIONS", NULL };
+			if (!in_list(v->value, methods))
+				add_choice_error(c, v, "HTTP method", methods);
+		}
 		long long n;
 		if ((strcmp(k->value, "retries") == 0 && ynode_as_int(v, &n) && (n < 0 || n > 2)) ||
 		    (strcmp(k->value, "max_age") == 0 && ynode_as_int(v, &n) &&

@@ -137,6 +137,10 @@ enum exercise_step_kind {
 	STEP_SSM_PUT,       /* args: parameter, value, type: a parameter, overwritten */
 	STEP_ROLE_GRANTS,   /* the function's role's grants; gives `grants` */
 	STEP_SECRET_PUT,    /* args: secret, value: a Secrets Manager secret's current value */
+	STEP_STACK,         /* args: stack: a CloudFormation stack, its outputs and resources;
+			     * gives `stack` */
+	STEP_HTTP,          /* args: url (an API's execute-api URL), method, body: a request
+			     * through the deployed API; gives `status` and `body` */
 	STEP_KIND_COUNT,
 };
 

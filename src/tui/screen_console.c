@@ -118,8 +118,11 @@ static struct {
 	struct console_series met[CONSOLE_METRICS]; /* the function's last periods */
 	int window;                                 /* index into windows[] */
 	bool has_met;
-	char *alarms; /* "NAME STATE" lines of the alarms that watch it */
-	char *grants; /* its least-privilege report's lines (console_grants_of()), or NULL */
+	char *alarms;  /* "NAME STATE" lines of the alarms that watch it */
+	char *grants;  /* its least-privilege report's lines (console_grants_of()), or NULL */
+	char *alarms;  /* "NAME STATE" lines of the alarms that watch it */
+	char *prov;    /* what its provisioned concurrency costs kept configured, a line each */
+	char *aliases; /* its aliases and their weights, a line each */
 	int64_t monitor_at;
 	char *tune_text; /* the last power tuning's report, of tune_fn */
 	char tune_fn[65];
@@ -159,6 +162,10 @@ static void clear_monitor(void)
 	cs.alarms = NULL;
 	free(cs.grants);
 	cs.grants = NULL;
+	free(cs.prov);
+	cs.prov = NULL;
+	free(cs.aliases);
+	cs.aliases = NULL;
 }
 
 static void tune_stop(void);
@@ -609,10 +616,24 @@ static void load_monitor(void)
 	if (client_cloudwatch(cs.client, "DescribeAlarms", "{}", &rep))
 		cs.alarms = console_alarms_of(rep.body, cs.cur.name);
 	client_reply_release(&rep);
+	/* Provisioned concurrency is charged while configured, not per invocation. */
+	char *esc = client_escape(cs.cur.name, false);
+	char *path = xasprintf("/2019-09-30/functions/%s/provisioned-concurrency?List=ALL", esc);
+	if (client_request(cs.client, "GET", path, NULL, NULL, NULL, 0, &rep))
+		cs.prov = console_provisioned_lines(rep.body, cs.cur.memory,
+						    strcmp(cs.cur.arch, "arm64") == 0);
+	client_reply_release(&rep);
+	free(path);
+	path = xasprintf("/2015-03-31/functions/%s/aliases", esc);
+	if (client_request(cs.client, "GET", path, NULL, NULL, NULL, 0, &rep))
+		cs.aliases = console_alias_lines(rep.body);
+	client_reply_release(&rep);
+	free(path);
+	free(esc);
 	cs.n_inv = console_invocations(cs.log, cs.n_log, strcmp(cs.cur.arch, "arm64") == 0, cs.inv,
 				       INVOCATIONS_MAX);
 	/* What its role was used for, from the cloud's least-privilege report. */
-	char *path = xasprintf("/_tutor/iam/report/%s", cs.cur.name);
+	path = xasprintf("/_tutor/iam/report/%s", cs.cur.name);
 	int status = 0;
 	char *report = NULL;
 	struct error err;
@@ -652,6 +673,29 @@ static void build_monitor(void)
 		add(TUI_NORMAL, "  %-24s %-5s %7.2f ms %5.0f ms %4d/%4d MB $%.10f  %s", when,
 		    v->init >= 0 ? "cold" : "warm", v->duration, v->billed, v->used, v->memory,
 		    v->cost, v->request_id);
+	}
+	if (cs.aliases && cs.aliases[0]) {
+		add(TUI_NORMAL, "%s", "");
+		add(TUI_H2,
+		    "Aliases of %s: where their traffic goes (a deployment moves the weights)",
+		    f->name);
+		for (const char *l = cs.aliases; *l;) {
+			size_t n = strcspn(l, "\n");
+			add(TUI_NORMAL, "  %.*s", (int)n, l);
+			l += n + (l[n] == '\n');
+		}
+	}
+	if (cs.prov && cs.prov[0]) {
+		add(TUI_NORMAL, "%s", "");
+		add(TUI_H2,
+		    "Provisioned concurrency of %s: charged while configured, besides the "
+		    "invocations above (priced there at the on-demand rate)",
+		    f->name);
+		for (const char *l = cs.prov; *l;) {
+			size_t n = strcspn(l, "\n");
+			add(TUI_NORMAL, "  %.*s", (int)n, l);
+			l += n + (l[n] == '\n');
+		}
 	}
 	add(TUI_NORMAL, "%s", "");
 	if (cs.has_met) {

@@ -462,4 +462,120 @@ out=$(awsl apigateway get-rest-apis --query 'items[].id' --output text 2>&1)$(aw
 	get-apis --query 'Items[].ApiId' --output text 2>&1)
 [ -z "$out" ]
 ok $? "... and its REST and HTTP APIs ($out)"
+# A SAM DeploymentPreference end to end, on real Lambda and CloudWatch: an update of the code
+# shifts the alias 10 % at a time on the account's clock (Canary10Percent5Minutes), completes
+# once the clock passes five minutes, and a later update rolls back when its alarm is in ALARM.
+# gradual MSG: the template, its handler's answer MSG (SAM publishes a version when the code's
+# text changes, not when a parameter it substitutes does).
+gradual() {
+	cat <<YAML
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Errors:
+    Type: AWS::CloudWatch::Alarm
+    Properties:
+      AlarmName: gd-errors
+      Namespace: AWS/Lambda
+      MetricName: Errors
+      Dimensions: [{Name: FunctionName, Value: gd}]
+      Statistic: Sum
+      Period: 60
+      EvaluationPeriods: 1
+      Threshold: 1
+      ComparisonOperator: GreaterThanOrEqualToThreshold
+      TreatMissingData: notBreaching
+  Gd:
+    Type: AWS::Serverless::Function
+    Properties:
+      FunctionName: gd
+      Runtime: python3.12
+      Handler: index.handler
+      InlineCode: "def handler(event, context):\\n    return '$1'\\n"
+      AutoPublishAlias: live
+      DeploymentPreference:
+        Type: Canary10Percent5Minutes
+        Alarms: [!Ref Errors]
+YAML
+}
+# shift_to MSG NAME: start an update of stack gd to the code answering MSG, by a change set
+# NAME (deploy would wait for the whole deployment).
+shift_to() {
+	gradual "$1" >"$WORK/gd-$2.yaml"
+	$CF create-change-set --stack-name gd --change-set-name "$2" --capabilities CAPABILITY_IAM \
+		--template-body "file://$WORK/gd-$2.yaml" >/dev/null 2>&1
+	end=$(($(date +%s) + 120))
+	while [ "$(date +%s)" -lt $end ]; do
+		cs=$($CF describe-change-set --stack-name gd --change-set-name "$2" \
+			--query Status --output text 2>&1)
+		case "$cs" in CREATE_COMPLETE | FAILED) break ;; esac
+		sleep 0.2
+	done
+	$CF execute-change-set --stack-name gd --change-set-name "$2" >/dev/null 2>&1
+}
+# weights: the alias live as "VERSION {EXTRA: WEIGHT}".
+weights() {
+	awsl lambda get-alias --function-name gd --name live \
+		--query '[FunctionVersion, RoutingConfig.AdditionalVersionWeights]' --output json 2>&1 |
+		tr -d ' \n'
+}
+# until_weights WANT: poll until weights prints WANT; prints the last.
+until_weights() {
+	end=$(($(date +%s) + 120))
+	while [ "$(date +%s)" -lt $end ]; do
+		w=$(weights)
+		[ "$w" = "$1" ] && break
+		sleep 0.2
+	done
+	echo "$w"
+}
+gradual one >"$WORK/gd.yaml"
+out=$($CF deploy --template-file "$WORK/gd.yaml" --stack-name gd --capabilities CAPABILITY_IAM 2>&1)
+contains "$out" "Successfully created/updated stack"
+ok $? "gradual: the stack with a DeploymentPreference is created ($(echo "$out" | tail -1))"
+shift_to two c2
+out=$(until_weights '["1",{"2":0.1}]')
+[ "$out" = '["1",{"2":0.1}]' ]
+ok $? "gradual: the update sends 10 % to version 2 first ($out)"
+dep=$(awsl deploy list-deployments --query 'deployments[0]' --output text 2>&1)
+out=$(awsl deploy get-deployment --deployment-id "$dep" --query deploymentInfo.status \
+	--output text 2>&1)
+[ "$out" = InProgress ]
+ok $? "gradual: CodeDeploy shows the deployment $dep in progress ($out)"
+st=$($CF describe-stacks --stack-name gd --query 'Stacks[0].StackStatus' --output text 2>&1)
+[ "$st" = UPDATE_IN_PROGRESS ]
+ok $? "gradual: the stack stays UPDATE_IN_PROGRESS while the canary runs ($st)"
+ctl "/_tutor/clock/advance?seconds=300" -f -X POST >/dev/null
+st=$(settle gd)
+[ "$st" = UPDATE_COMPLETE ]
+ok $? "gradual: five minutes later by the account's clock the update completes ($st)"
+out=$(weights)
+[ "$out" = '["2",null]' ] || [ "$out" = '["2",{}]' ]
+ok $? "gradual: all traffic on version 2 ($out)"
+awsl lambda invoke --function-name gd:live "$WORK/gd.json" >/dev/null 2>&1
+contains "$(cat "$WORK/gd.json")" '"two"'
+ok $? "gradual: the alias runs the new code ($(cat "$WORK/gd.json"))"
+shift_to three c3
+out=$(until_weights '["2",{"3":0.1}]')
+[ "$out" = '["2",{"3":0.1}]' ]
+ok $? "gradual: the next update starts its canary ($out)"
+v1cw() { AWS_ENDPOINT_URL=$E aws cloudwatch "$@"; }
+if command -v aws >/dev/null 2>&1 && aws --version 2>&1 | grep -q '^aws-cli/1'; then
+	v1cw set-alarm-state --alarm-name gd-errors --state-value ALARM --state-reason test \
+		>/dev/null 2>&1
+else
+	awsl cloudwatch set-alarm-state --alarm-name gd-errors --state-value ALARM \
+		--state-reason test >/dev/null 2>&1
+fi
+st=$(settle gd)
+[ "$st" = UPDATE_ROLLBACK_COMPLETE ]
+ok $? "gradual: its alarm in ALARM rolls the stack back ($st)"
+out=$(weights)
+[ "$out" = '["2",null]' ] || [ "$out" = '["2",{}]' ]
+ok $? "gradual: traffic is back on version 2 alone ($out)"
+out=$($CF describe-stack-events --stack-name gd --output text \
+	--query 'StackEvents[].ResourceStatusReason' 2>&1)
+contains "$out" "alarm gd-errors is in ALARM"
+ok $? "gradual: a stack event says why"
+check "gradual: delete-stack gd" $CF delete-stack --stack-name gd
+settle gd >/dev/null
 finish

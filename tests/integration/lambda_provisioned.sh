@@ -201,4 +201,22 @@ if r:
 done
 [ "$out" = ok ]
 ok $? "its cost line is at the provisioned duration price ($out)"
+# The configuration's own charge, kept configured whether it serves or not: per GB-s at
+# $0.0000041667 (x86_64), from enabling, rounded up to five minutes; the account's clock runs it.
+kept() {
+	ctl "/_tutor/metrics?function=cli" | /usr/bin/python3 -c '
+import json, sys
+p = [x for x in json.load(sys.stdin)["ProvisionedConcurrency"] if x["Qualifier"] == "1"]
+x = p[0]
+want = x["MemorySizeMB"] / 1024 * x["ProvisionedConcurrentExecutions"] * x["BilledSeconds"] * 0.0000041667
+ok = abs(x["CostUSDx86_64"] - want) < 1e-12 and x["BilledSeconds"] % 300 == 0
+print(x["BilledSeconds"] if ok else x)' 2>&1
+}
+b1=$(kept)
+case "$b1" in [0-9]*) [ "$b1" -ge 300 ];; *) false;; esac
+ok $? "provisioned concurrency kept configured is charged per GB-s in five-minute steps ($b1 s)"
+ctl "/_tutor/clock/advance?seconds=3600" -f -X POST >/dev/null
+b2=$(kept)
+case "$b2" in [0-9]*) [ "$b2" -ge $((b1 + 3600)) ];; *) false;; esac
+ok $? "an hour later by the account's clock it is charged an hour more ($b1 s, then $b2 s)"
 finish

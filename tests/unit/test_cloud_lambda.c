@@ -136,6 +136,26 @@ TEST(lambda_billing__rounds_up_to_the_millisecond_with_init)
 	ok(arm < x86, "arm64 is cheaper");
 }
 
+TEST(lambda_billing__provisioned_concurrency_kept_configured)
+{
+	is_int(lambda_provisioned_billed_s(0), 300, "enabled just now bills five minutes");
+	is_int(lambda_provisioned_billed_s(1), 300, "a millisecond bills five minutes");
+	is_int(lambda_provisioned_billed_s(300000), 300, "five minutes exactly");
+	is_int(lambda_provisioned_billed_s(300001), 600, "then the next five minutes");
+	is_int(lambda_provisioned_billed_s(7200000), 7200, "two hours");
+	/* 1,000 environments of 1 GB for two hours: 7,200,000 GB-s at $0.0000041667. */
+	double kept = lambda_cost_provisioned_kept_usd(1024, 1000, 7200000, false);
+	ok(kept > 29.99 && kept < 30.01, "1,000 x 1 GB for 2 h: $%.4f", kept);
+	double arm = lambda_cost_provisioned_kept_usd(1024, 1000, 7200000, true);
+	ok(arm > 23.99 && arm < 24.01, "the same on arm64: $%.4f", arm);
+	is_int((long long)(lambda_cost_provisioned_kept_usd(512, 2, 60000, false) * 1e10),
+	       (long long)(0.5 * 2 * 300 * 0.0000041667 * 1e10), "2 x 512 MB for a minute");
+	/* Invocations it serves: requests, and duration at the lower provisioned rate. */
+	double served = lambda_cost_provisioned_usd(1024, 1000, false);
+	ok(served > 0.0000099 && served < 0.0000100, "1 GB-s served: $%.10f", served);
+	ok(served < lambda_cost_usd(1024, 1000, false), "cheaper than on demand");
+}
+
 TEST(lambda_log__writes_lambdas_own_lines)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -475,6 +495,7 @@ int main(void)
 	RUN(lambda_check_settings__use_aws_limits_and_messages);
 	RUN(lambda_check_env__applies_the_4kb_and_reserved_rules);
 	RUN(lambda_billing__rounds_up_to_the_millisecond_with_init);
+	RUN(lambda_billing__provisioned_concurrency_kept_configured);
 	RUN(lambda_log__writes_lambdas_own_lines);
 	RUN(lambda_log_json__writes_platform_records);
 	RUN(lambda_logcfg__reads_merges_and_filters);

@@ -106,6 +106,25 @@ TEST(console_invocations__from_report_lines)
 		   console_cost(1000, 1024, false) < 0.0000169,
 	   "one GB-second and a request");
 	ok(console_cost(1000, 1024, true) < console_cost(1000, 1024, false), "arm64 is cheaper");
+	char *pl = console_provisioned_lines(
+		"{\"ProvisionedConcurrencyConfigs\":[{\"FunctionArn\":\"arn:aws:lambda:us-east-1:"
+		"123456789012:function:f:live\",\"RequestedProvisionedConcurrentExecutions\":2,"
+		"\"Status\":\"READY\"}]}",
+		1024, false);
+	/* 2 x 1 GB for 3,600 s at $0.0000041667 per GB-s. */
+	ok(strstr(pl, "live: 2 x 1024 MB READY, $0.0300 an hour kept configured") != NULL,
+	   "provisioned concurrency's charge kept configured: %s", pl);
+	ok(strstr(pl, "$0.0000097222 per GB-s") != NULL, "and the rate of what it serves");
+	free(pl);
+	pl = console_alias_lines("{\"Aliases\":[{\"Name\":\"live\",\"FunctionVersion\":\"2\","
+				 "\"RoutingConfig\":{\"AdditionalVersionWeights\":{\"3\":0.1}}},"
+				 "{\"Name\":\"prod\",\"FunctionVersion\":\"1\"}]}");
+	is_str(pl, "live: version 2 90%, version 3 10%\nprod: version 1 100%\n",
+	       "aliases and their weights, as a deployment shifts them");
+	free(pl);
+	pl = console_provisioned_lines("{\"ProvisionedConcurrencyConfigs\":[]}", 128, false);
+	is_str(pl, "", "none configured: nothing to say");
+	free(pl);
 	is_int(console_invocations(v, n, false, inv, 1), 1, "at most max");
 	console_log_events_free(v, n);
 	free(next);

@@ -480,6 +480,16 @@ TEST(exercise_parse__reads_monitoring_and_deployment_steps)
 		   "  - insights: {file: q.txt, expect: [{task: t, field: metric.sum, min: 1}]}\n",
 		   17, 55, "is not given by a insights step; it gives 'results'"),
 	   "a field the step does not give");
+	ok(broken_in(observing, 18,
+		     "  - stack: {stack: s, expect: [{task: t, field: status, equals: 1}]}\n", 18,
+		     49, "is not given by a stack step; it gives 'stack'"),
+	   "a stack step gives the stack");
+	ok(broken_in(observing, 18,
+		     "  - http: {url: x, method: FETCH, expect: [{task: t, field: status, equals: "
+		     "200}]}\n",
+		     18, 28, "HTTP method"),
+	   "an http step's method is HTTP's");
+	is_str(exercise_step_kind_name(STEP_HTTP), "http", "the http step's name");
 }
 
 TEST(exercise_parse__refuses_broken_yaml)

@@ -39,6 +39,18 @@ const struct iam_managed iam_managed[] = {
 		    "\"kinesis:ListStreams\",\"kinesis:SubscribeToShard\"," LOGS) },
 	{ "AWSLambdaRole", "/service-role/", "Default policy for AWS Lambda service role.",
 	  "2015-02-06T18:41:28Z", "v1", ALLOW_ALL("\"lambda:InvokeFunction\"") },
+	/* What SAM's CodeDeployServiceRole attaches for a DeploymentPreference. */
+	{ "AWSCodeDeployRoleForLambda", "/service-role/",
+	  "Provides CodeDeploy service access to perform a Lambda deployment on your behalf.",
+	  "2017-11-28T14:05:00Z", "v3",
+	  "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Action\":[\"cloudwatch:DescribeAlarms\","
+	  "\"lambda:UpdateAlias\",\"lambda:GetAlias\",\"lambda:GetProvisionedConcurrencyConfig\","
+	  "\"sns:Publish\"],\"Resource\":\"*\",\"Effect\":\"Allow\"},{\"Action\":[\"s3:GetObject\","
+	  "\"s3:GetObjectVersion\"],\"Resource\":\"arn:aws:s3:::*/CodeDeploy/*\",\"Effect\":"
+	  "\"Allow\"},{\"Action\":[\"s3:GetObject\",\"s3:GetObjectVersion\"],\"Resource\":\"*\","
+	  "\"Condition\":{\"StringEquals\":{\"s3:ExistingObjectTag/UseWithCodeDeploy\":\"true\"}},"
+	  "\"Effect\":\"Allow\"},{\"Action\":[\"lambda:InvokeFunction\"],\"Resource\":"
+	  "\"arn:aws:lambda:*:*:function:CodeDeployHook_*\",\"Effect\":\"Allow\"}]}" },
 	{ "AWSLambdaExecute", "/",
 	  "Provides Put, Get access to S3 and full access to CloudWatch Logs.",
 	  "2015-02-06T18:40:46Z", "v1",

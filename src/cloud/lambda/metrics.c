@@ -12,6 +12,7 @@
 
 #include "cloud/clock/vclock.h"
 #include "cloud/lambda/lambda.h"
+#include "cloud/lambda/versions.h"
 #include "cloud/logs/logs.h"
 #include "cloud/metrics/emf.h"
 #include "cloud/metrics/metrics.h"
@@ -307,6 +308,9 @@ void lambda_metrics_json(struct cloud *c, const char *account, const char *funct
 	}
 	sqlite3_finalize(st);
 	pthread_mutex_unlock(&c->db->mu);
+	/* Provisioned concurrency is charged while configured, apart from its invocations. */
+	cJSON_AddItemToObject(out, "ProvisionedConcurrency",
+			      lambda_provisioned_charges(c, account, function));
 	char *text = cJSON_PrintUnformatted(out);
 	cJSON_Delete(out);
 	strbuf_addstr(&resp->body, text);

@@ -476,3 +476,17 @@ double lambda_cost_provisioned_usd(int memory_mb, long long billed_ms, bool arm6
 	double rate = arm64 ? 0.0000077778 : 0.0000097222;
 	return lambda_gb_seconds(memory_mb, billed_ms) * rate + 0.0000002;
 }
+
+long long lambda_provisioned_billed_s(long long configured_ms)
+{
+	long long slices = configured_ms <= 0 ? 1 : (configured_ms + 299999) / 300000;
+	return slices * 300;
+}
+
+double lambda_cost_provisioned_kept_usd(int memory_mb, int concurrency, long long configured_ms,
+					bool arm64)
+{
+	double rate = arm64 ? 0.0000033334 : 0.0000041667;
+	return memory_mb / 1024.0 * concurrency *
+	       (double)lambda_provisioned_billed_s(configured_ms) * rate;
+}

@@ -89,5 +89,12 @@ double lambda_cost_usd(int memory_mb, long long billed_ms, bool arm64);
 /* The same served by a provisioned environment: requests, and duration at provisioned
  * concurrency's lower rate (the configuration's own charge per GB-s kept is apart). */
 double lambda_cost_provisioned_usd(int memory_mb, long long billed_ms, bool arm64);
+/* Seconds of provisioned concurrency billed for configured_ms kept configured: from enabling
+ * to disabling, rounded up to five minutes (at least five once enabled). */
+long long lambda_provisioned_billed_s(long long configured_ms);
+/* The configuration's own charge: concurrency environments of memory_mb kept for configured_ms,
+ * per GB-second at us-east-1's provisioned concurrency price, whether they serve or not. */
+double lambda_cost_provisioned_kept_usd(int memory_mb, int concurrency, long long configured_ms,
+					bool arm64);
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cloud/clock/vclock.h"
 #include "cloud/db.h"
 #include "cloud/http/aws.h"
 #include "cloud/lambda/lambda.h"
@@ -384,6 +385,7 @@ void lambda_versions_load(struct cloud *c)
 		snprintf(p->qualifier, sizeof(p->qualifier), "%s", sqlite3_column_text(st, 2));
 		p->requested = sqlite3_column_int(st, 3);
 		p->modified_ms = sqlite3_column_int64(st, 4);
+		p->since_ms = p->modified_ms;
 		/* Environments do not survive a restart: they are made again. */
 		snprintf(p->status, sizeof(p->status), "IN_PROGRESS");
 		vec_push(&latest->provisioned, p);
@@ -1136,6 +1138,7 @@ cJSON *lambda_op_put_provisioned_concurrency_config(struct svc_call *call, const
 	p->reason[0] = '\0';
 	snprintf(p->status, sizeof(p->status), "IN_PROGRESS");
 	p->modified_ms = clock_wall_ms();
+	p->since_ms = vclock_now_ms(c->vclock, fn->account);
 	save_prov(c, fn, p);
 	out = prov_output(fn, p, false);
 done:
@@ -1395,4 +1398,45 @@ void lambda_provisioned_invoked(struct cloud *c, const struct lfunc *fn, const c
 		      "Count", busy);
 	lambda_metric(c, fn->account, fn->name, q, executed, "ProvisionedConcurrencyUtilization",
 		      "None", p->requested > 0 ? (double)busy / p->requested : 0);
+}
+
+cJSON *lambda_provisioned_charges(struct cloud *c, const char *account, const char *function)
+{
+	cJSON *out = cJSON_CreateArray();
+	long long now = vclock_now_ms(c->vclock, account);
+	pthread_mutex_lock(&c->mu);
+	vec_for_each (&c->functions, i) {
+		const struct lfunc *fn = c->functions.items[i];
+		if (strcmp(fn->account, account) != 0 ||
+		    (function && function[0] && strcmp(fn->name, function) != 0))
+			continue;
+		vec_for_each (&fn->provisioned, j) {
+			const struct lprov *p = fn->provisioned.items[j];
+			const struct lfunc *v = lambda_version_find(fn, prov_version(fn, p));
+			int mb = v ? v->memory : fn->memory;
+			long long kept = now > p->since_ms ? now - p->since_ms : 0;
+			cJSON *o = cJSON_CreateObject();
+			cJSON_AddStringToObject(o, "FunctionName", fn->name);
+			cJSON_AddStringToObject(o, "Qualifier", p->qualifier);
+			cJSON_AddNumberToObject(o, "ProvisionedConcurrentExecutions", p->requested);
+			cJSON_AddNumberToObject(o, "MemorySizeMB", mb);
+			cJSON_AddNumberToObject(o, "ConfiguredSeconds", (double)(kept / 1000));
+			long long billed = lambda_provisioned_billed_s(kept);
+			cJSON_AddNumberToObject(o, "BilledSeconds", (double)billed);
+			cJSON_AddNumberToObject(o, "GBSeconds",
+						mb / 1024.0 * p->requested * (double)billed);
+			cJSON_AddNumberToObject(
+				o, "CostUSDx86_64",
+				lambda_cost_provisioned_kept_usd(mb, p->requested, kept, false));
+			cJSON_AddNumberToObject(
+				o, "CostUSDarm64",
+				lambda_cost_provisioned_kept_usd(mb, p->requested, kept, true));
+			cJSON_AddNumberToObject(
+				o, "CostUSDPerHourx86_64",
+				lambda_cost_provisioned_kept_usd(mb, p->requested, 3600000, false));
+			cJSON_AddItemToArray(out, o);
+		}
+	}
+	pthread_mutex_unlock(&c->mu);
+	return out;
 }

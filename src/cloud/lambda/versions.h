@@ -42,6 +42,7 @@ struct lprov {
 	char status[16]; /* IN_PROGRESS, READY, FAILED */
 	char reason[256];
 	long long modified_ms;
+	long long since_ms; /* the account's clock when it was put: its charge runs from here */
 };
 
 /* "$LATEST" or the version's number, in buf (12 bytes). Returns buf. */
@@ -102,6 +103,14 @@ bool lambda_version_delete(struct cloud *c, struct lfunc *latest, unsigned v, st
  * READY; FAILED when an init fails.
  */
 void lambda_provisioned_tick(struct cloud *c);
+/*
+ * What the account's provisioned concurrency configurations (of function, or of every function
+ * when NULL or "") have cost so far by the account's clock: a JSON array of {FunctionName,
+ * Qualifier, ProvisionedConcurrentExecutions, MemorySizeMB, ConfiguredSeconds, BilledSeconds,
+ * GBSeconds, CostUSDx86_64, CostUSDarm64, CostUSDPerHourx86_64}. Caller deletes.
+ */
+struct cJSON *lambda_provisioned_charges(struct cloud *c, const char *account,
+					 const char *function);
 /*
  * An invocation of version fn (qualifier as invoked) is about to run, in a provisioned
  * environment or not: the ProvisionedConcurrency* metrics, when the version has a
