@@ -120,7 +120,6 @@ static struct {
 	bool has_met;
 	char *alarms;  /* "NAME STATE" lines of the alarms that watch it */
 	char *grants;  /* its least-privilege report's lines (console_grants_of()), or NULL */
-	char *alarms;  /* "NAME STATE" lines of the alarms that watch it */
 	char *prov;    /* what its provisioned concurrency costs kept configured, a line each */
 	char *aliases; /* its aliases and their weights, a line each */
 	int64_t monitor_at;
