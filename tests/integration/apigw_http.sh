@@ -111,6 +111,10 @@ ok $? "create-deployment --stage-name dev"
 out=$(curl -s "$EP/dev/items/1")
 json_py "$out" 'assert d["routeKey"] == "GET /items/{id}" and d["requestContext"]["stage"] == "dev" and d["rawPath"] == "/dev/items/1" and d["stageVariables"] == {"mode": "test"}, d'
 ok $? "once deployed, /dev/... is the dev stage"
+DEP=$(awsl apigatewayv2 create-deployment --api-id "$API" --query DeploymentId --output text)
+out=$(awsl apigatewayv2 delete-deployment --api-id "$API" --deployment-id "$DEP" 2>&1 &&
+	awsl apigatewayv2 get-deployment --api-id "$API" --deployment-id "$DEP" 2>&1)
+contains "$out" NotFoundException; ok $? "delete-deployment of a deployment no stage uses"
 out=$(awsl apigatewayv2 get-stages --api-id "$API" --query 'Items[].StageName' --output text)
 [ "$out" = "\$default	dev" ]; ok $? "get-stages ($out)"
 
