@@ -159,6 +159,10 @@ ok $? "update-stage changes a stage variable the next request sees"
 out=$(awsl apigateway update-stage --rest-api-id "$API" --stage-name prod \
 	--patch-operations op=replace,path=/cacheClusterEnabled,value=true 2>&1)
 contains "$out" BadRequestException; ok $? "a patch path update-stage does not keep is refused"
+out=$(awsl apigateway create-rest-api --name walled --policy '{"Version":"2012-10-17"}' 2>&1)
+contains "$out" BadRequestException && contains "$out" policy &&
+	! awsl apigateway get-rest-apis --output text | grep -q walled
+ok $? "a resource policy, which the cloud would not enforce, is refused and nothing made"
 out=$(awsl apigateway get-models --rest-api-id "$API" 2>&1)
 contains "$out" NotImplemented && contains "$out" GetModels
 ok $? "an operation the cloud does not offer says so, naming it ($out)"

@@ -98,9 +98,37 @@ static cJSON *list_out(const char *member, cJSON *items)
 typedef cJSON *(*api_fn)(struct svc_call *call, cJSON *doc, const cJSON *in, bool *dirty,
 			 struct aws_err *err);
 
+/* What a request may not set, as the local cloud does not honour it (yet). */
+static bool refuse_unhonoured(struct svc_call *call, const cJSON *in, struct aws_err *err)
+{
+	static const struct {
+		const char *op;
+		const char *const members[6];
+	} unhonoured[] = {
+		{ "CreateDeployment",
+		  { "canarySettings", "cacheClusterEnabled", "tracingEnabled" } },
+		{ "CreateRestApi", { "policy", "cloneFrom" } },
+		{ "CreateStage",
+		  { "canarySettings", "cacheClusterEnabled", "tracingEnabled",
+		    "clientCertificateId" } },
+		{ "PutIntegration",
+		  { "requestParameters", "requestTemplates", "contentHandling", "credentials",
+		    "tlsConfig" } },
+		{ "PutMethod",
+		  { "requestParameters", "requestModels", "requestValidatorId",
+		    "authorizationScopes" } },
+	};
+	for (size_t i = 0; i < sizeof(unhonoured) / sizeof(unhonoured[0]); i++)
+		if (strcmp(unhonoured[i].op, call->op) == 0)
+			return apigw_refuse_unhonoured(in, call->op, unhonoured[i].members, err);
+	return true;
+}
+
 /* Load the API restApiId names, run fn on it, save it when fn changed it. */
 static cJSON *with_api(struct svc_call *call, const cJSON *in, struct aws_err *err, api_fn fn)
 {
+	if (!refuse_unhonoured(call, in, err))
+		return NULL;
 	const char *account = call->caller->account;
 	const char *id = front_str(in, "restApiId");
 	front_doc_lock();
@@ -164,6 +192,8 @@ static cJSON *op_create_rest_api(struct svc_call *call, const cJSON *in, struct 
 			    "Invalid minimum compression size, must be between 0 and 10485760");
 		return NULL;
 	}
+	if (!refuse_unhonoured(call, in, err))
+		return NULL;
 	char id[11], root[11];
 	front_random_id(id, 10);
 	front_random_id(root, 10);
@@ -187,6 +217,9 @@ static cJSON *op_create_rest_api(struct svc_call *call, const cJSON *in, struct 
 	if (cJSON_IsArray(bin) && cJSON_GetArraySize(bin) > 0)
 		cJSON_AddItemToObject(doc, "binaryMediaTypes", cJSON_Duplicate(bin, true));
 	cJSON_AddBoolToObject(doc, "disableExecuteApiEndpoint", false);
+	const cJSON *tags = cJSON_GetObjectItem(in, "tags");
+	if (cJSON_IsObject(tags) && tags->child)
+		cJSON_AddItemToObject(doc, "tags", cJSON_Duplicate(tags, true));
 	cJSON_AddStringToObject(doc, "rootResourceId", root);
 	cJSON *res = cJSON_AddArrayToObject(doc, "resources");
 	cJSON *r = cJSON_CreateObject();
