@@ -6,6 +6,8 @@ and changes only what it uploads (under a prefix of its own run) and a queue it 
 the topic, both removed at the end. Prints one JSON object:
 {"criteria": [{"id", "points", "max", "evidence": [{"check", "pass", "detail"}]}], "points", "max"}.
 
+Each step is named on stderr as it starts, so that the tutor can show progress.
+
 Usage: python3 rubric.py PROJECT_DIR STACK   (AWS_ENDPOINT_URL and the learner's keys set)
 """
 import io
@@ -47,6 +49,10 @@ class Rubric:
             out["points"] += pts
             out["max"] += len(ev)
         return out
+
+
+def step(what):
+    print(f"rubric: {what}", file=sys.stderr, flush=True)
 
 
 def client(name):
@@ -115,12 +121,36 @@ def function_config(fn):
         return json.loads(r.read())
 
 
+def logged(fn, conf, text, wait_s=10):
+    """Whether a log event of the function's names text (polled: logs trail the invocation)."""
+    logs = client("logs")
+    group = conf.get("LoggingConfig", {}).get("LogGroup") or f"/aws/lambda/{fn}"
+    since = int((time.time() - 3600) * 1000)
+    deadline = time.monotonic() + wait_s
+    while True:
+        kw = {"logGroupName": group, "startTime": since}
+        try:
+            for _ in range(20):
+                page = logs.filter_log_events(**kw)
+                if any(text in e.get("message", "") for e in page.get("events", [])):
+                    return True
+                if not page.get("nextToken"):
+                    break
+                kw["nextToken"] = page["nextToken"]
+        except ClientError:
+            pass
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.5)
+
+
 def as_list(v):
     return v if isinstance(v, list) else [v] if v is not None else []
 
 
 def check(project, stack):
     rb = Rubric()
+    step(f"reading the stack {stack}")
     cfn, s3, lam, iam = client("cloudformation"), client("s3"), client("lambda"), client("iam")
     try:
         res = stack_resources(cfn, stack)
@@ -165,16 +195,20 @@ def check(project, stack):
     outputs_ok = False
     if Image and lfc:
         cases = [("photo one.png", "PNG", (1200, 800)), ("été/rotated.jpg", "JPEG", (900, 600)),
-                 ("anim.gif", "GIF", (640, 480)), ("pic.webp", "WEBP", (1000, 1000))]
+                 ("anim.gif", "GIF", (640, 480)), ("pic.webp", "WEBP", (1000, 1000)),
+                 ("camera/20 megapixel.jpg", "JPEG", (5472, 3648))]
         keys = []
+        step(f"uploading {len(cases) + 2} files to {in_bucket}")
         for name, fmt, size in cases:
             key = f"{prefix}rubric-{run}/{name}"
-            s3.put_object(Bucket=in_bucket, Key=key, Body=image_bytes(fmt, size, fmt == "JPEG"))
+            s3.put_object(Bucket=in_bucket, Key=key,
+                          Body=image_bytes(fmt, size, fmt == "JPEG" and size[0] < 2000))
             keys.append((key, size))
         s3.put_object(Bucket=in_bucket, Key=f"{prefix}rubric-{run}/bad.jpg", Body=b"not an image")
         s3.put_object(Bucket=in_bucket, Key=f"{prefix}rubric-{run}/cut.png",
                       Body=image_bytes("PNG", (800, 600))[:200])
         found = []
+        step(f"waiting for the outputs in {out_bucket}")
         deadline = time.monotonic() + WAIT_S
         want = len(keys) * max(1, len(sizes)) * max(1, len(formats))
         while time.monotonic() < deadline:
@@ -206,6 +240,7 @@ def check(project, stack):
         rb.add("error-handling", "bad files produce no output", not bad,
                f"outputs of bad files: {bad[:3]}")
         if probe_url:
+            step("reading the notifications")
             got = 0
             deadline = time.monotonic() + 5
             while time.monotonic() < deadline and got < len(keys):
@@ -216,6 +251,8 @@ def check(project, stack):
                    f"{got} notifications for {len(keys)} uploads")
         for k in found:
             s3.delete_object(Bucket=out_bucket, Key=k)
+        rb.add("error-handling", "bad files are logged", logged(fn, conf, f"rubric-{run}/bad.jpg"),
+               f"a log line naming {prefix}rubric-{run}/bad.jpg")
     else:
         rb.add("functionality", "images can be made and uploaded", False,
                "Pillow is missing" if not Image else "no notification")
@@ -223,6 +260,7 @@ def check(project, stack):
         sqs.delete_queue(QueueUrl=probe_url)
 
     # ---- error handling ----
+    step("reading the failure destination and retries")
     dlq = conf.get("DeadLetterConfig", {}).get("TargetArn")
     try:
         eic = lam.get_function_event_invoke_config(FunctionName=fn)
@@ -235,6 +273,7 @@ def check(project, stack):
     rb.add("error-handling", "at most two retries", retries <= 2, f"MaximumRetryAttempts {retries}")
 
     # ---- IAM ----
+    step("reading the execution role's policies")
     role = conf["Role"].rsplit("/", 1)[-1]
     try:
         stmts = role_statements(iam, role)
@@ -250,6 +289,7 @@ def check(project, stack):
     rb.add("iam", "the role grants something", bool(allows), f"{len(allows)} Allow statement(s)")
 
     # ---- configuration ----
+    step("reading the configuration")
     rb.add("configuration", "sizes and formats from variables", bool(sizes) and bool(formats),
            f"SIZES={env.get('SIZES')} FORMATS={env.get('FORMATS')}")
     rb.add("configuration", "the output bucket from a variable", bool(out_bucket),
@@ -266,6 +306,7 @@ def check(project, stack):
     rb.add("configuration", "no bucket names in the code", not hard, f"found: {hard}")
 
     # ---- monitoring ----
+    step("reading the alarms, the log format and the metrics")
     cw = client("cloudwatch")
     alarms = cw.describe_alarms().get("MetricAlarms", [])
     mine = [a for a in alarms
@@ -283,6 +324,7 @@ def check(project, stack):
            or "none")
 
     # ---- code quality and documentation ----
+    step("reading the code and the README")
     readme = os.path.join(project, "README.md")
     words = len(open(readme, encoding="utf-8").read().split()) if os.path.exists(readme) else 0
     rb.add("code-docs", "a README beside the template", words >= 80 and "TODO" not in

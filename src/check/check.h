@@ -62,7 +62,8 @@ struct check_result {
 	size_t n_steps;
 	size_t n_passed;
 	int64_t ms;
-	bool cancelled; /* stopped between steps by opts->cancel (status CHECK_ERROR) */
+	bool cancelled;       /* stopped between steps by opts->cancel (status CHECK_ERROR) */
+	const char *code_dir; /* the code the run checked (opts->code_dir, borrowed), or NULL */
 };
 
 /* Called as each step starts (done false) and completes (done true). */

@@ -3,6 +3,7 @@
  */
 #include "check/console.h"
 
+#include <assert.h>
 #include <cjson/cJSON.h>
 #include <ctype.h>
 #include <stdio.h>
@@ -450,28 +451,43 @@ char *console_pretty(const char *text)
 }
 
 const char *const console_metric_titles[CONSOLE_METRICS] = {
-	"invocations",           "errors", "throttles", "duration p50 (ms)", "duration p99 (ms)",
-	"concurrent executions",
+	"invocations",       "errors",
+	"throttles",         "duration p50 (ms)",
+	"duration p99 (ms)", "concurrent executions",
+	"cost (USD)",
 };
 
-char *console_metrics_request(const char *function, long long end_s)
+static const char *const metric_ids[CONSOLE_METRICS] = { "invocations", "errors", "throttles",
+							 "p50",         "p99",    "concurrency",
+							 "cost" };
+
+/* The window's end: the end of the period now is in. */
+static long long window_end(long long end_s, int period_s)
 {
+	return end_s / period_s * period_s + period_s;
+}
+
+char *console_metrics_request(const char *function, long long end_s, int period_s, int memory_mb,
+			      bool arm64)
+{
+	assert(period_s >= 60 && period_s % 60 == 0);
 	static const struct {
 		const char *id, *metric, *stat;
-	} q[CONSOLE_METRICS] = {
+	} q[] = {
 		{ "invocations", "Invocations", "Sum" },
 		{ "errors", "Errors", "Sum" },
 		{ "throttles", "Throttles", "Sum" },
 		{ "p50", "Duration", "p50" },
 		{ "p99", "Duration", "p99" },
 		{ "concurrency", "ConcurrentExecutions", "Maximum" },
+		{ "duration", "Duration", "Sum" }, /* for the cost only */
 	};
-	long long end = end_s / 60 * 60 + 60;
+	long long end = window_end(end_s, period_s);
 	cJSON *r = cJSON_CreateObject();
-	cJSON_AddNumberToObject(r, "StartTime", (double)(end - CONSOLE_MINUTES * 60));
+	cJSON_AddNumberToObject(r, "StartTime", (double)(end - CONSOLE_MINUTES * period_s));
 	cJSON_AddNumberToObject(r, "EndTime", (double)end);
 	cJSON *qs = cJSON_AddArrayToObject(r, "MetricDataQueries");
-	for (size_t i = 0; i < CONSOLE_METRICS; i++) {
+	for (size_t i = 0; i < sizeof(q) / sizeof(q[0]); i++) {
 		cJSON *one = cJSON_CreateObject();
 		cJSON_AddStringToObject(one, "Id", q[i].id);
 		cJSON *ms = cJSON_AddObjectToObject(one, "MetricStat");
@@ -483,25 +499,35 @@ char *console_metrics_request(const char *function, long long end_s)
 		cJSON_AddStringToObject(d, "Name", "FunctionName");
 		cJSON_AddStringToObject(d, "Value", function);
 		cJSON_AddItemToArray(dims, d);
-		cJSON_AddNumberToObject(ms, "Period", 60);
+		cJSON_AddNumberToObject(ms, "Period", period_s);
 		cJSON_AddStringToObject(ms, "Stat", q[i].stat);
+		if (strcmp(q[i].id, "duration") == 0)
+			cJSON_AddFalseToObject(one, "ReturnData");
 		cJSON_AddItemToArray(qs, one);
 	}
+	/* What the period's calls cost: GB-seconds at the memory, plus the requests. (Billed
+	 * duration rounds each call up to a millisecond: Duration's sum is a hair under it.) */
+	char expr[200];
+	snprintf(expr, sizeof(expr), "duration / 1000 * %d / 1024 * %.10f + invocations * %.7f",
+		 memory_mb, arm64 ? PRICE_GB_S_ARM64 : PRICE_GB_S_X86, PRICE_REQUEST);
+	cJSON *cost = cJSON_CreateObject();
+	cJSON_AddStringToObject(cost, "Id", "cost");
+	cJSON_AddStringToObject(cost, "Expression", expr);
+	cJSON_AddItemToArray(qs, cost);
 	char *out = cJSON_PrintUnformatted(r);
 	cJSON_Delete(r);
 	return out;
 }
 
-bool console_parse_metrics(const char *json, long long end_s,
+bool console_parse_metrics(const char *json, long long end_s, int period_s,
 			   struct console_series out[CONSOLE_METRICS])
 {
-	static const char *const ids[CONSOLE_METRICS] = { "invocations", "errors", "throttles",
-							  "p50",         "p99",    "concurrency" };
+	const char *const *ids = metric_ids;
 	memset(out, 0, CONSOLE_METRICS * sizeof(*out));
 	cJSON *r = cJSON_Parse(json);
 	const cJSON *res = cJSON_GetObjectItemCaseSensitive(r, "MetricDataResults");
 	bool ok = cJSON_IsArray(res);
-	long long start = end_s / 60 * 60 + 60 - CONSOLE_MINUTES * 60;
+	long long start = window_end(end_s, period_s) - (long long)CONSOLE_MINUTES * period_s;
 	const cJSON *it;
 	for (it = ok ? res->child : NULL; it; it = it->next) {
 		const cJSON *id = cJSON_GetObjectItemCaseSensitive(it, "Id");
@@ -518,7 +544,7 @@ bool console_parse_metrics(const char *json, long long end_s,
 			const cJSON *t = cJSON_GetArrayItem(ts, i), *v = cJSON_GetArrayItem(vs, i);
 			if (!cJSON_IsNumber(t) || !cJSON_IsNumber(v))
 				continue;
-			long long slot = ((long long)t->valuedouble - start) / 60;
+			long long slot = ((long long)t->valuedouble - start) / period_s;
 			if (slot < 0 || slot >= CONSOLE_MINUTES)
 				continue;
 			out[k].v[slot] = v->valuedouble;

@@ -108,7 +108,8 @@ double console_cost(double billed_ms, int memory_mb, bool arm64);
 /* Pretty JSON (two-space indent) of text, or a copy of text when it is not JSON. Caller frees. */
 char *console_pretty(const char *text);
 
-/* The Monitor's plots: a function's metrics, one value a minute. */
+/* The Monitor's plots: a function's metrics, CONSOLE_MINUTES columns of one period each (a
+ * minute, or longer for a wider window). */
 #define CONSOLE_MINUTES 30
 enum {
 	CONSOLE_INVOCATIONS,
@@ -117,6 +118,7 @@ enum {
 	CONSOLE_P50,
 	CONSOLE_P99,
 	CONSOLE_CONCURRENCY,
+	CONSOLE_COST, /* USD: Duration's sum at the function's memory, plus the requests */
 	CONSOLE_METRICS
 };
 struct console_series {
@@ -126,11 +128,13 @@ struct console_series {
 /* Each series' title ("invocations", "duration p99 (ms)"…). */
 extern const char *const console_metric_titles[CONSOLE_METRICS];
 /* GetMetricData's request for function's CONSOLE_METRICS series over the CONSOLE_MINUTES
- * minutes before end_s (seconds). Caller frees. */
-char *console_metrics_request(const char *function, long long end_s);
+ * periods of period_s seconds (a multiple of 60) before end_s (seconds); the cost series is
+ * metric math at memory_mb and the architecture's price. Caller frees. */
+char *console_metrics_request(const char *function, long long end_s, int period_s, int memory_mb,
+			      bool arm64);
 /* Read GetMetricData's answer into out (every series emptied first). False when the answer
  * is not one. */
-bool console_parse_metrics(const char *json, long long end_s,
+bool console_parse_metrics(const char *json, long long end_s, int period_s,
 			   struct console_series out[CONSOLE_METRICS]);
 /* One line of block characters for s (UTF-8, CONSOLE_MINUTES columns, highest = full block),
  * into out (at least CONSOLE_MINUTES * 3 + 1 bytes); *max is the highest value (0 if none). */

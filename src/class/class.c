@@ -3,6 +3,8 @@
  */
 #include "class/class.h"
 
+#include "class/rerun.h"
+
 #include <cjson/cJSON.h>
 #include <dirent.h>
 #include <errno.h>
@@ -12,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "class/rerun.h"
 #include "core/path.h"
 #include "core/xalloc.h"
 #include "store/store.h"
@@ -441,6 +444,33 @@ static void add_run(struct class_record *r, struct parsed *p, const struct class
 	};
 }
 
+static struct rerun_set reruns;
+
+bool class_reruns_use(const char *dir, struct error *err)
+{
+	rerun_set_release(&reruns);
+	return !dir || rerun_read(dir, &reruns, err);
+}
+
+bool class_rerun_failed(const struct class_learner *l, const struct class_event *ev)
+{
+	if (!reruns.n || !ev->item)
+		return false;
+	const struct rerun *v = rerun_find(&reruns, l->id, ev->item, ev->id);
+	return v && !v->reproduced;
+}
+
+/* A run the trainer ran again and did not get: it counts as such, whatever it claimed. */
+static void mark_unreproduced(const struct class_learner *l, struct class_run *run)
+{
+	const struct rerun *v = rerun_find(&reruns, l->id, run->exercise, run->ev->id);
+	if (!v || v->reproduced)
+		return;
+	run->status = "unreproduced";
+	run->passed = 0;
+	run->unreproduced = v;
+}
+
 void class_record_build(const struct class_learner *l, struct class_record *out)
 {
 	*out = (struct class_record){ 0 };
@@ -453,8 +483,11 @@ void class_record_build(const struct class_learner *l, struct class_record *out)
 			add_try(out, &p, ev);
 		else if (strcmp(ev->kind, STORE_QUIZ_FINISH) == 0)
 			add_finish(out, &p, ev);
-		else if (strcmp(ev->kind, STORE_CHECK_RUN) == 0)
+		else if (strcmp(ev->kind, STORE_CHECK_RUN) == 0) {
 			add_run(out, &p, ev);
+			if (out->n_runs && out->runs[out->n_runs - 1].ev == ev)
+				mark_unreproduced(l, &out->runs[out->n_runs - 1]);
+		}
 	}
 	/* The record owns the parsed documents its tries and runs point into. */
 	out->docs = (void **)p.docs;

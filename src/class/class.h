@@ -107,11 +107,15 @@ struct class_attempt {
 	bool passed, abandoned;
 };
 
+struct rerun;
 /* One check run. */
 struct class_run {
 	const struct class_event *ev;
 	const char *exercise, *module, *status; /* status: passed, failed or error */
 	int passed, total;
+	/* The trainer ran it again (class/rerun.h) and did not get its result: status is then
+	 * "unreproduced" and passed 0, in the dashboard and every export. NULL otherwise. */
+	const struct rerun *unreproduced;
 };
 
 /* What a learner's events say about quizzes and exercises. */
@@ -124,6 +128,14 @@ struct class_record {
 	size_t n_docs;
 };
 
+/*
+ * Judge check runs from now on by the trainer's re-runs in dir (DIR/.reruns.json; NULL: stop):
+ * a run they could not reproduce counts as "unreproduced" with no task passed. False and err
+ * when the file is damaged.
+ */
+bool class_reruns_use(const char *dir, struct error *err);
+/* Whether the check run ev of l was run again and did not give its result. */
+bool class_rerun_failed(const struct class_learner *l, const struct class_event *ev);
 /* Read l's quiz and check events. Unreadable event data is skipped. Release with _release. */
 void class_record_build(const struct class_learner *l, struct class_record *out);
 void class_record_release(struct class_record *r);

@@ -535,6 +535,38 @@ static void export_wide(const struct class_room *room, const struct built *b,
 
 /* ---- long ---- */
 
+/* A learner's answer to a live question (class/live.h), read from its event; false if none. */
+struct live_row {
+	const char *question, *response;
+	double fraction, seconds;
+	int64_t push;
+	cJSON *doc; /* the strings point into it; the caller deletes it */
+};
+
+static bool live_row(const struct class_event *ev, struct live_row *out)
+{
+	*out = (struct live_row){ 0 };
+	if (strcmp(ev->kind, STORE_LIVE_ANSWER) != 0 || !ev->item || !ev->data)
+		return false;
+	out->doc = cJSON_Parse(ev->data);
+	const cJSON *push = cJSON_GetObjectItemCaseSensitive(out->doc, "push");
+	const cJSON *f = cJSON_GetObjectItemCaseSensitive(out->doc, "fraction");
+	const cJSON *sec = cJSON_GetObjectItemCaseSensitive(out->doc, "seconds");
+	out->response =
+		cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(out->doc, "response"));
+	if (!out->response || !cJSON_IsNumber(push) || !(push->valuedouble > 0) ||
+	    !(push->valuedouble < 9e15)) {
+		cJSON_Delete(out->doc);
+		out->doc = NULL;
+		return false;
+	}
+	out->question = ev->item;
+	out->push = (int64_t)push->valuedouble;
+	out->fraction = cJSON_IsNumber(f) ? f->valuedouble : 0;
+	out->seconds = cJSON_IsNumber(sec) ? sec->valuedouble : 0;
+	return true;
+}
+
 static void export_long(const struct class_room *room, const struct built *b, struct strbuf *out)
 {
 	strbuf_addstr(out, "student_id,name,kind,assessment,attempt,item_id,slot,try,response,"
@@ -588,6 +620,31 @@ static void export_long(const struct class_room *room, const struct built *b, st
 			csv_text(out, "", false);
 			csv_text(out, ts, false);
 			csv_end(out);
+		}
+		for (size_t e = 0; l->file == CLASS_FILE_OK && e < l->n_events; e++) {
+			struct live_row lr;
+			if (!live_row(&l->events[e], &lr))
+				continue;
+			iso_time(l->events[e].at_ms, ts);
+			csv_text(out, l->id, true);
+			csv_text(out, l->name, false);
+			csv_text(out, "live", false);
+			csv_text(out, "live", false);
+			char push[24]; /* the push's time in ms: all its digits */
+			snprintf(push, sizeof push, "%lld", (long long)lr.push);
+			csv_text(out, push, false);
+			csv_text(out, lr.question, false);
+			csv_text(out, "", false);
+			csv_num(out, 1, false);
+			csv_text(out, lr.response, false);
+			csv_num(out, lr.fraction, false);
+			csv_num(out, 0, false);
+			csv_num(out, lr.fraction, false);
+			csv_num(out, 1, false);
+			csv_num(out, lr.seconds, false);
+			csv_text(out, ts, false);
+			csv_end(out);
+			cJSON_Delete(lr.doc);
 		}
 		long_project(l, &b->stand[i], out);
 	}
@@ -776,6 +833,56 @@ void analysis_release(struct analysis *a)
 	*a = (struct analysis){ 0 };
 }
 
+/*
+ * The live questions' rows of the item statistics: per question, the learners' answers (each
+ * learner's first to each push) and their facility; the test-based figures need a test.
+ */
+static void export_live_items(const struct class_room *room, struct strbuf *out)
+{
+	struct {
+		const char *question;
+		size_t n;
+		double sum;
+	} *q = NULL;
+	size_t nq = 0;
+	for (size_t i = 0; i < room->n; i++) {
+		const struct class_learner *l = &room->learners[i];
+		int64_t last_push = 0;
+		for (size_t e = 0; l->file == CLASS_FILE_OK && e < l->n_events; e++) {
+			struct live_row lr;
+			if (!live_row(&l->events[e], &lr))
+				continue;
+			if (lr.push != last_push) {
+				last_push = lr.push;
+				size_t k = 0;
+				while (k < nq && strcmp(q[k].question, lr.question) != 0)
+					k++;
+				if (k == nq) {
+					q = xreallocarray(q, nq + 1, sizeof *q);
+					q[nq++].question = lr.question;
+					q[k].n = 0;
+					q[k].sum = 0;
+				}
+				q[k].n++;
+				q[k].sum += lr.fraction;
+			}
+			cJSON_Delete(lr.doc);
+		}
+	}
+	for (size_t k = 0; k < nq; k++) {
+		csv_text(out, "live", true);
+		csv_text(out, q[k].question, false);
+		csv_text(out, "", false);
+		csv_num(out, (double)q[k].n, false);
+		csv_num(out, 1, false);
+		csv_num(out, 100 * q[k].sum / (double)q[k].n, false);
+		for (int c = 0; c < 7; c++)
+			csv_text(out, "", false);
+		csv_end(out);
+	}
+	free(q);
+}
+
 static void export_items(const struct class_room *room, const struct export_opts *o,
 			 struct strbuf *out)
 {
@@ -810,6 +917,8 @@ static void export_items(const struct class_room *room, const struct export_opts
 		}
 		analysis_release(&an);
 	}
+	if (!o->quiz || !strcmp(o->quiz, "live"))
+		export_live_items(room, out);
 	for (size_t q = 0; q < nq; q++)
 		free(quizzes[q]);
 	free(quizzes);

@@ -34,6 +34,10 @@ struct hub_learner;
  */
 struct hub *hub_open(const char *dir, const char *course_dir, struct error *err);
 void hub_free(struct hub *h);
+/* The class directory. Borrowed. */
+const char *hub_dir(const struct hub *h);
+/* The id of the course the class follows. Borrowed. */
+const char *hub_course_id(const struct hub *h);
 /* The class code learners join with, "XXXX-XXXX". Borrowed. */
 const char *hub_code(const struct hub *h);
 
@@ -49,6 +53,16 @@ int hub_learner_named(struct hub *h, const char *name, struct hub_learner **out,
 const char *hub_learner_name(const struct hub_learner *l);
 /* The id of the learner's last event the server holds (0: none). */
 int hub_acked(struct hub *h, struct hub_learner *l, int64_t *acked, struct error *err);
+/*
+ * Keep the package (the zip of the code a check ran on) the learner sent, named by its
+ * SHA-256, at hub_package_path(): 201 stored, 200 held already, 400/422 a name or content that
+ * do not agree. A check run whose package the class holds can be run again (`grade --class`).
+ */
+#define HUB_PACKAGES "packages" /* DIR/packages/<learner>/<sha256>.zip, 0600 */
+int hub_package(struct hub *h, struct hub_learner *l, const char *sha256, const void *zip,
+		size_t len, struct error *err);
+/* Where the class in dir keeps learner's package of that SHA-256. Caller frees. */
+char *hub_package_path(const char *dir, const char *learner, const char *sha256);
 #define HUB_REFUSALS_SHOWN 8
 
 /* What became of a batch. */
@@ -64,11 +78,12 @@ struct hub_ack {
 
 /*
  * Record a batch for l, in order, each event once. Quiz events are graded by the server: the
- * learner's marks are replaced by its own. An event the server refuses (an answer for a quiz
- * it does not hold, a version it does not hold, an attempt that is closed or not the learner's
- * next) is recorded as a STORE_REFUSED note with its id and the reason, so the learner's
- * later events still count and the trainer sees what was refused. Stops only when the file
- * cannot be written (500).
+ * learner's marks are replaced by its own; so are answers to the live question (class/live.h),
+ * which count only while it is open on the server's clock, once per push. An event the server
+ * refuses (an answer for a quiz it does not hold, a version it does not hold, an attempt that is
+ * closed or not the learner's next) is recorded as a STORE_REFUSED note with its id and the reason,
+ * so the learner's later events still count and the trainer sees what was refused. Stops only when
+ * the file cannot be written (500).
  */
 int hub_record(struct hub *h, struct hub_learner *l, struct wire_batch *b, struct hub_ack *ack,
 	       struct error *err);

@@ -109,10 +109,11 @@ static char *fail_message(const char *data)
 	return out;
 }
 
-static bool passed_run(const struct class_event *ev)
+/* A pass the trainer's re-run did not reproduce (grade --class) is no pass. */
+static bool passed_run(const struct class_learner *l, const struct class_event *ev)
 {
 	return is(ev, STORE_CHECK_RUN) && ev->item && ev->data &&
-	       strstr(ev->data, "\"status\":\"passed\"");
+	       strstr(ev->data, "\"status\":\"passed\"") && !class_rerun_failed(l, ev);
 }
 
 /* The ids of what l finished: exercises passed and quizzes taken (borrowed). Caller frees. */
@@ -124,7 +125,7 @@ static const char **finished_items(const struct class_learner *l, size_t *n)
 		const struct class_event *ev = &l->events[i];
 		bool took = is(ev, STORE_QUIZ_FINISH) && ev->item &&
 			    !(ev->data && strstr(ev->data, "\"reason\":\"abandoned\""));
-		if (!took && !passed_run(ev))
+		if (!took && !passed_run(l, ev))
 			continue;
 		bool have = false;
 		for (size_t k = 0; k < *n && !have; k++)
@@ -188,7 +189,7 @@ static void open_failures(struct roster_row *row, const struct class_learner *l)
 		if (!is(ev, STORE_CHECK_RUN) || !ev->item || !ev->module ||
 		    !strcmp(ev->module, SCENARIO_MODULE))
 			continue;
-		if (passed_run(ev)) {
+		if (passed_run(l, ev)) {
 			if (!has_id(passed, np, ev->item)) {
 				passed = xreallocarray(passed, np + 1, sizeof *passed);
 				passed[np++] = ev->item;
@@ -505,8 +506,7 @@ struct quiz_question *roster_question(const struct class_room *room, const char 
 	return q;
 }
 
-/* "Amazon S3; Amazon SNS" for the indices a choice response names; NULL for other types. */
-static char *response_label(const struct quiz_question *q, const char *response)
+char *roster_response_label(const struct quiz_question *q, const char *response)
 {
 	if (!q || (q->type != QUIZ_MC && q->type != QUIZ_MC_MULTI && q->type != QUIZ_TF))
 		return NULL;
@@ -560,7 +560,7 @@ struct roster_answer *roster_answers(const struct class_room *room, const char *
 	}
 	struct quiz_question *q = *n ? roster_question(room, question) : NULL;
 	for (size_t k = 0; k < *n; k++)
-		out[k].label = response_label(q, out[k].response);
+		out[k].label = roster_response_label(q, out[k].response);
 	quiz_question_free(q);
 	if (*n)
 		qsort(out, *n, sizeof *out, cmp_answer);

@@ -24,7 +24,9 @@ bool cmd_class_room(const struct cli_opts *opts, char **paths, size_t n, struct 
 {
 	struct error err;
 	error_clear(&err);
-	if (opts->class_dir && !class_room_load_dir(room, opts->class_dir, &err)) {
+	/* Runs the trainer could not reproduce (grade --class) count as such in every export. */
+	if (opts->class_dir && (!class_reruns_use(opts->class_dir, &err) ||
+				!class_room_load_dir(room, opts->class_dir, &err))) {
 		cli_print_error(&err);
 		return false;
 	}
@@ -32,7 +34,8 @@ bool cmd_class_room(const struct cli_opts *opts, char **paths, size_t n, struct 
 		class_room_add_file(room, opts->db_path);
 	for (size_t i = 0; i < n; i++) {
 		if (path_is_dir(paths[i])) {
-			if (!class_room_load_dir(room, paths[i], &err)) {
+			if (!class_reruns_use(paths[i], &err) ||
+			    !class_room_load_dir(room, paths[i], &err)) {
 				cli_print_error(&err);
 				return false;
 			}

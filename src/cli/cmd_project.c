@@ -18,6 +18,7 @@
 
 #include "aws/locate.h"
 #include "check/check.h"
+#include "check/project.h"
 #include "class/class.h"
 #include "cli/commands.h"
 #include "core/clock.h"
@@ -26,9 +27,7 @@
 #include "core/xalloc.h"
 #include "store/store.h"
 
-#define PROJECT_ID    "final-project"
-#define PROJECT_STACK "final-project"
-#define REVIEW_MAX    4
+#define REVIEW_MAX PROJECT_REVIEW_MAX
 
 static const char *const criteria[] = { "functionality", "error-handling",
 					"iam",           "configuration",
@@ -39,14 +38,8 @@ static const char *const criteria[] = { "functionality", "error-handling",
 static char *project_src(const struct cli_opts *opts)
 {
 	char *course = cli_course_dir(opts);
-	char *dir = xasprintf("%s/../project/" PROJECT_ID, course);
+	char *dir = project_dir(course);
 	free(course);
-	char *real = realpath(dir, NULL);
-	if (real) {
-		free(dir);
-		dir = xstrdup(real);
-		free(real);
-	}
 	return dir;
 }
 
@@ -137,50 +130,43 @@ static bool append(const struct cli_opts *opts, const char *kind, const char *da
 	return ok;
 }
 
-/* Run the rubric; its JSON answer, or NULL with the reason said. Caller deletes. */
+/*
+ * Run the rubric, its progress lines on stderr as each step starts; its JSON answer, or NULL
+ * with the reason said. Caller deletes.
+ */
 static cJSON *run_rubric(const struct cli_opts *opts)
 {
 	struct error err;
 	error_clear(&err);
 	char *ws = cli_workspace(opts, &err);
 	struct check_cloud cloud;
-	if (!ws || !exercise_cloud(ws, &cloud, &err)) {
-		cli_print_error(&err);
-		free(ws);
-		return NULL;
-	}
-	char *src = project_src(opts);
-	char *script = xasprintf("%s/rubric.py", src);
-	char *dir = xasprintf("%s/" PROJECT_ID, ws);
-	char *qs = sh_quote(script), *qd = sh_quote(dir);
-	/* Debian's Python: it has boto3 and Pillow (quickstart.sh installs both). */
-	char *cmd = xasprintf("AWS_ENDPOINT_URL='%s' AWS_ACCESS_KEY_ID='%s' "
-			      "AWS_SECRET_ACCESS_KEY='%s' AWS_DEFAULT_REGION=us-east-1 "
-			      "timeout 300 /usr/bin/python3 %s %s " PROJECT_STACK,
-			      cloud.endpoint, cloud.access_key, cloud.secret_key, qs, qd);
-	FILE *p = popen(cmd, "r");
+	char *src = NULL;
+	struct project_run run;
+	cJSON *o = NULL;
 	struct strbuf out = STRBUF_INIT;
+	if (!ws || !exercise_cloud(ws, &cloud, &err))
+		goto out;
+	src = project_src(opts);
+	if (!project_run_start(src, ws, &cloud, &run, &err))
+		goto out;
 	char buf[4096];
-	size_t got;
-	while (p && (got = fread(buf, 1, sizeof(buf), p)) > 0)
-		strbuf_add(&out, buf, got);
-	int rc = p ? pclose(p) : -1;
-	cJSON *o = out.buf ? cJSON_Parse(out.buf) : NULL;
-	if (!o || !cJSON_GetObjectItemCaseSensitive(o, "criteria")) {
-		const cJSON *e = cJSON_GetObjectItemCaseSensitive(o, "error");
-		cli_error("project check: the rubric could not run (status %d): %s", rc,
-			  cJSON_IsString(e) ? e->valuestring
-			  : out.buf         ? out.buf
-					    : "no output");
-		cJSON_Delete(o);
-		o = NULL;
+	ssize_t got;
+	size_t shown = 0; /* bytes of out already passed on */
+	while ((got = read(run.fd, buf, sizeof(buf))) != 0) {
+		if (got < 0)
+			continue; /* EINTR */
+		strbuf_add(&out, buf, (size_t)got);
+		for (char *nl; (nl = memchr(out.buf + shown, '\n', out.len - shown));
+		     shown = (size_t)(nl - out.buf) + 1)
+			if (out.buf[shown] != '{')
+				fprintf(stderr, "%.*s\n", (int)(nl - out.buf - shown),
+					out.buf + shown);
 	}
+	o = project_run_finish(&run, out.buf, &err);
+out:
+	if (!o)
+		cli_error("project check: %s", err.msg);
 	strbuf_release(&out);
-	free(cmd);
-	free(qs);
-	free(qd);
-	free(dir);
-	free(script);
 	free(src);
 	free(ws);
 	return o;
@@ -269,50 +255,6 @@ static int do_review(const struct cli_opts *opts, int argc, char **argv)
 	return ok ? CLI_OK : CLI_USAGE;
 }
 
-/* The last rubric run and the last review of each criterion. */
-struct standing {
-	cJSON *rubric; /* the last rubric's JSON, or NULL */
-	int64_t rubric_ms;
-	cJSON *reviews; /* criterion -> the last review */
-};
-
-static bool collect(const struct store_event *ev, void *ctx)
-{
-	struct standing *s = ctx;
-	if (!ev->module || strcmp(ev->module, PROJECT_ID) != 0 || !ev->data)
-		return true;
-	cJSON *o = cJSON_Parse(ev->data);
-	if (!o)
-		return true;
-	if (strcmp(ev->kind, STORE_RUBRIC) == 0) {
-		cJSON_Delete(s->rubric);
-		s->rubric = o;
-		s->rubric_ms = ev->at_ms;
-		return true;
-	}
-	const cJSON *c = cJSON_GetObjectItemCaseSensitive(o, "criterion");
-	if (cJSON_IsString(c)) {
-		cJSON_AddNumberToObject(o, "at_ms", (double)ev->at_ms);
-		cJSON_DeleteItemFromObjectCaseSensitive(s->reviews, c->valuestring);
-		cJSON_AddItemToObject(s->reviews, c->valuestring, o);
-	} else {
-		cJSON_Delete(o);
-	}
-	return true;
-}
-
-static const cJSON *rubric_criterion(const cJSON *rubric, const char *id)
-{
-	const cJSON *c;
-	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(rubric, "criteria"))
-	{
-		const cJSON *cid = cJSON_GetObjectItemCaseSensitive(c, "id");
-		if (cJSON_IsString(cid) && strcmp(cid->valuestring, id) == 0)
-			return c;
-	}
-	return NULL;
-}
-
 static void csv_field(const char *s)
 {
 	putchar('"');
@@ -333,11 +275,11 @@ static void iso_time(int64_t ms, char out[32])
 }
 
 /* One learner's rows (long, wide) or statements (xapi) from what their records hold. */
-static void export_learner(const char *format, const char *who, const struct standing *s)
+static void export_learner(const char *format, const char *who, const struct project_standing *s)
 {
 	if (strcmp(format, "long") == 0) {
 		for (size_t i = 0; criteria[i]; i++) {
-			const cJSON *c = rubric_criterion(s->rubric, criteria[i]);
+			const cJSON *c = project_run_criterion(s->rubric, criteria[i]);
 			const cJSON *r = cJSON_GetObjectItemCaseSensitive(s->reviews, criteria[i]);
 			const cJSON *cm = cJSON_GetObjectItemCaseSensitive(r, "comment");
 			csv_field(who);
@@ -360,7 +302,7 @@ static void export_learner(const char *format, const char *who, const struct sta
 	} else if (strcmp(format, "wide") == 0) {
 		csv_field(who);
 		for (size_t i = 0; criteria[i]; i++) {
-			const cJSON *c = rubric_criterion(s->rubric, criteria[i]);
+			const cJSON *c = project_run_criterion(s->rubric, criteria[i]);
 			const cJSON *r = cJSON_GetObjectItemCaseSensitive(s->reviews, criteria[i]);
 			if (c)
 				printf(",%d/%d",
@@ -380,7 +322,7 @@ static void export_learner(const char *format, const char *who, const struct sta
 		/* One statement a line per criterion scored: the automatic score, with the
 		 * review's score and comment in the result's extensions. */
 		for (size_t i = 0; criteria[i]; i++) {
-			const cJSON *c = rubric_criterion(s->rubric, criteria[i]);
+			const cJSON *c = project_run_criterion(s->rubric, criteria[i]);
 			if (!c)
 				continue;
 			const cJSON *r = cJSON_GetObjectItemCaseSensitive(s->reviews, criteria[i]);
@@ -434,16 +376,15 @@ static void export_learner(const char *format, const char *who, const struct sta
 
 /* The project's standing in the records file db (which need not exist); *learner gets the
  * name the file records, or NULL. */
-static void standing_read(const char *db, struct standing *s, char **learner)
+static void standing_read(const char *db, struct project_standing *s, char **learner)
 {
 	struct error err;
 	error_clear(&err);
 	*learner = NULL;
 	struct store *store = db && path_is_file(db) ? store_open_readonly(db, &err) : NULL;
-	if (store) {
-		store_each(store, NULL, collect, s, &err);
+	project_standing_read(store, s, &err);
+	if (store)
 		store_meta_get(store, STORE_META_LEARNER, learner, &err);
-	}
 	store_close(store);
 }
 
@@ -476,13 +417,12 @@ static int do_export(const struct cli_opts *opts, const char *format, char **pat
 			const struct class_learner *l = &room.learners[i];
 			if (l->file != CLASS_FILE_OK)
 				continue;
-			struct standing s = { .reviews = cJSON_CreateObject() };
+			struct project_standing s = { 0 };
 			char *learner = NULL;
 			standing_read(l->path, &s, &learner);
 			export_learner(format, l->name ? l->name : l->id, &s);
 			free(learner);
-			cJSON_Delete(s.rubric);
-			cJSON_Delete(s.reviews);
+			project_standing_release(&s);
 		}
 		class_room_release(&room);
 		return CLI_OK;
@@ -490,7 +430,7 @@ static int do_export(const struct cli_opts *opts, const char *format, char **pat
 	struct error err;
 	error_clear(&err);
 	char *db = cli_db_path(opts, &err);
-	struct standing s = { .reviews = cJSON_CreateObject() };
+	struct project_standing s = { 0 };
 	char *learner = NULL;
 	standing_read(db, &s, &learner);
 	struct passwd *pw = getpwuid(getuid());
@@ -500,8 +440,7 @@ static int do_export(const struct cli_opts *opts, const char *format, char **pat
 						: "learner";
 	export_learner(format, who, &s);
 	free(learner);
-	cJSON_Delete(s.rubric);
-	cJSON_Delete(s.reviews);
+	project_standing_release(&s);
 	free(db);
 	return CLI_OK;
 }

@@ -13,9 +13,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "aws/client.h"
 #include "class/class.h"
+#include "class/hub.h"
 #include "class/review.h"
 #include "cli/commands.h"
+#include "core/digest.h"
 #include "core/path.h"
 #include "core/strbuf.h"
 #include "core/xalloc.h"
@@ -30,6 +33,48 @@ static char *learner_workspace(const struct cli_opts *opts, const char *login)
 		return xstrdup(opts->workspace);
 	struct passwd *pw = getpwnam(login);
 	return pw && pw->pw_dir ? path_join(pw->pw_dir, "lambda-workshop") : NULL;
+}
+
+/*
+ * A learner on their own machine: the final project's code as its last check run sent it to
+ * the class server (DIR/packages), unpacked into a temporary workspace. NULL when the class
+ * holds none. Caller removes and frees.
+ */
+static char *project_package(const char *dir, const struct class_learner *l)
+{
+	char sha[SHA256_HEX_LEN + 1] = "";
+	for (size_t i = l->n_events; i-- > 0 && !sha[0];) {
+		const struct class_event *ev = &l->events[i];
+		if (strcmp(ev->kind, STORE_CHECK_RUN) != 0 || !ev->item || !ev->data ||
+		    strcmp(ev->item, REVIEW_PROJECT) != 0)
+			continue;
+		cJSON *d = cJSON_Parse(ev->data);
+		const char *h = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(d, "package"), "sha256"));
+		if (h && strlen(h) == SHA256_HEX_LEN && !strchr(h, '/'))
+			snprintf(sha, sizeof sha, "%s", h);
+		cJSON_Delete(d);
+	}
+	char *zip_path = sha[0] ? hub_package_path(dir, l->id, sha) : NULL;
+	size_t len = 0;
+	struct error err;
+	error_clear(&err);
+	char *zip = zip_path && path_is_file(zip_path)
+			    ? path_read_file(zip_path, 64u << 20, &len, &err)
+			    : NULL;
+	free(zip_path);
+	char tmpl[] = "/tmp/lambda-tutor-review.XXXXXX";
+	char *tmp = zip ? mkdtemp(tmpl) : NULL;
+	char *ws = tmp ? xstrdup(tmp) : NULL;
+	char *proj = ws ? path_join(ws, REVIEW_PROJECT) : NULL;
+	if (ws && !package_unzip(zip, len, proj, &err)) {
+		path_remove_tree(ws);
+		free(ws);
+		ws = NULL;
+	}
+	free(proj);
+	free(zip);
+	return ws;
 }
 
 static int cmp_name(const void *a, const void *b)
@@ -142,12 +187,16 @@ static cJSON *standing_json(const struct review_standing *s)
 	return arr;
 }
 
-static void print_text(const struct class_learner *l, const char *ws, char **files, size_t nf,
-		       const cJSON *checks, const struct review_standing *s)
+static void print_text(const struct class_learner *l, const char *ws, bool unpacked, char **files,
+		       size_t nf, const cJSON *checks, const struct review_standing *s)
 {
 	printf("Review of %s (%s)\n", l->id, l->name);
-	if (ws) {
+	if (ws && unpacked)
+		printf("\n== Final project code (as its last check run sent it to the class, "
+		       "read-only) ==\n");
+	else if (ws)
 		printf("\n== Final project code (%s/" REVIEW_PROJECT ", read-only) ==\n", ws);
+	if (ws) {
 		if (!nf)
 			printf("(no files)\n");
 		for (size_t i = 0; i < nf; i++) {
@@ -300,6 +349,18 @@ int cmd_review_run(const struct cli_opts *opts, int argc, char **argv)
 	struct review_standing s;
 	review_standing_build(l, &cls, &s);
 	char *ws = learner_workspace(opts, l->id);
+	char *unpacked = NULL;
+	if (!opts->workspace) {
+		char *proj = ws ? path_join(ws, REVIEW_PROJECT) : NULL;
+		if (!proj || !path_is_dir(proj)) {
+			unpacked = project_package(dir, l);
+			if (unpacked) {
+				free(ws);
+				ws = xstrdup(unpacked);
+			}
+		}
+		free(proj);
+	}
 	char **files = NULL;
 	size_t nf = 0;
 	if (ws) {
@@ -312,7 +373,9 @@ int cmd_review_run(const struct cli_opts *opts, int argc, char **argv)
 		cJSON *j = cJSON_CreateObject();
 		cJSON_AddStringToObject(j, "learner", l->id);
 		cJSON_AddStringToObject(j, "name", l->name);
-		if (ws)
+		if (ws && unpacked)
+			cJSON_AddStringToObject(j, "code_from", "package");
+		if (ws && !unpacked)
 			cJSON_AddStringToObject(j, "workspace", ws);
 		else
 			cJSON_AddNullToObject(j, "workspace");
@@ -329,13 +392,16 @@ int cmd_review_run(const struct cli_opts *opts, int argc, char **argv)
 		free(text);
 		cJSON_Delete(j);
 	} else {
-		print_text(l, ws, files, nf, checks, &s);
+		print_text(l, ws, unpacked != NULL, files, nf, checks, &s);
 	}
 	cJSON_Delete(checks);
 	for (size_t i = 0; i < nf; i++)
 		free(files[i]);
 	free(files);
 	free(ws);
+	if (unpacked)
+		path_remove_tree(unpacked);
+	free(unpacked);
 	review_standing_release(&s);
 	review_set_release(&cls);
 	class_room_release(&room);

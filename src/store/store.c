@@ -87,6 +87,11 @@ const char *store_path(const struct store *store)
 	return store->path;
 }
 
+char *store_package_path(const char *db_path, const char *sha256)
+{
+	return xasprintf("%s.packages/%s.zip", db_path, sha256);
+}
+
 /* Turn a failed sqlite call into one line about the file. Returns false. */
 static bool fail(const char *path, sqlite3 *db, int rc, struct error *err)
 {

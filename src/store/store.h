@@ -32,6 +32,7 @@ struct store;
 #define STORE_SCENARIO    "scenario"    /* item = scenario id, data = {"action": "start"|"reset"} */
 #define STORE_RUBRIC      "rubric"      /* the final project's automatic rubric: its JSON */
 #define STORE_REVIEW      "review"      /* a trainer's {"criterion", "score", "comment"} */
+#define STORE_LIVE_ANSWER "live_answer" /* item = question id, {push, hash, response, ...} */
 #define STORE_REFUSED     "refused" /* class server: a learner's event it refused, {kind, why} */
 
 /* The module of a scenario's events (its hints and checks are "hint" and "check_run"). */
@@ -107,6 +108,9 @@ struct store *store_open_readonly(const char *path, struct error *err);
 void store_close(struct store *store);
 /* The path the store was opened with. Borrowed, valid until store_close(). */
 const char *store_path(const struct store *store);
+/* Where the record at db_path keeps the package (the zip of a check run's code) of that
+ * SHA-256: <db_path>.packages/<sha256>.zip. Caller frees. */
+char *store_package_path(const char *db_path, const char *sha256);
 
 /* Append one event and commit it. True only once it is durable. Sets ev->id and ev->at_ms. */
 bool store_append(struct store *store, struct store_event *ev, struct error *err);

@@ -158,13 +158,15 @@ static void home_draw(const struct app *app, int rows, int cols)
 		{ "C", "the Lambda console, on your own account of the local cloud" },
 		{ "S", "point a shell at it for the AWS CLI: eval \"$(lambda-tutor env)\"" },
 		{ "X", "every exercise with your progress · N the next unfinished step" },
+		{ "P", "the final project: its rubric, your last scores, and the check" },
 	};
 	y = y + 2 > rows - 5 ? rows - 5 : y + 2;
-	for (size_t i = 0; app->workspace && i < 3 && y < rows - 1; i++, y++) {
+	for (size_t i = 0; app->workspace && i < sizeof(tools) / sizeof(tools[0]) && y < rows - 1;
+	     i++, y++) {
 		tui_put(y, 3, tools[i][0], 1, TUI_ACCENT);
 		tui_put(y, 5, tools[i][1], cols - 8, TUI_DIM);
 	}
-	tui_footer(app, "↑↓/jk move · Enter open · 1-9 module · N next · X C S · ? help · q quit",
+	tui_footer(app, "↑↓/jk move · Enter open · 1-9 module · N next · X C S P · ? help · q quit",
 		   rows, cols);
 }
 

@@ -21,6 +21,7 @@
 #include "tui/clip.h"
 #include "tui/items.h"
 #include "tui/screen_console.h"
+#include "tui/screen_project.h"
 #include "tui/terminfo.h"
 #include "tui/theme.h"
 #include "tui/utf8.h"
@@ -262,18 +263,21 @@ static const struct tui_key_help common_keys[] = {
 	{ "X", "the list of exercises, with your progress" },
 	{ "C", "the Lambda console, on your own account" },
 	{ "S", "point a shell (the AWS CLI, boto3) at it" },
+	{ "P", "the final project: its rubric and your scores" },
 	{ "?", "show or hide this help" },
 	{ "q, Esc", "back (on the home screen: quit)" },
 	{ "Ctrl-C", "quit from anywhere" },
 	{ "Ctrl-L", "redraw the screen" },
 	{ "mouse wheel", "scroll" },
 	{ "H", "raise your hand, with a note (class mode)" },
+	{ "L", "answer the question the trainer pushed (class mode)" },
+	{ "V", "the trainer's reviews of your project (class mode)" },
 	{ NULL, NULL },
 };
 
 /* The common keys in few words, for a help overlay too short to give them a line each. */
 static const char *const common_short[] = {
-	"X exercises", "C console",   "S shell",       "? help",
+	"X exercises", "C console",   "S shell",       "P project",         "? help",
 	"q/Esc back",  "Ctrl-C quit", "Ctrl-L redraw", "H raise your hand",
 };
 
@@ -493,6 +497,13 @@ static void common_key(struct app *app, int key)
 	case 'H':
 		app_goto(app, &screen_hand);
 		break;
+	case 'L':
+		class_mode_live_open(app);
+		break;
+	case 'V':
+		if (app->screen != &screen_reviews)
+			app_goto(app, &screen_reviews);
+		break;
 	case 'X':
 		if (app->workspace && app->screen != &screen_list)
 			app_goto(app, &screen_list);
@@ -504,6 +515,10 @@ static void common_key(struct app *app, int key)
 	case 'S':
 		if (app->workspace && app->screen != &screen_shell)
 			app_goto(app, &screen_shell);
+		break;
+	case 'P':
+		if (app->workspace && app->screen != &screen_project)
+			app_goto(app, &screen_project);
 		break;
 	case TUI_KEY_WHEEL_UP:
 	case TUI_KEY_WHEEL_DOWN:

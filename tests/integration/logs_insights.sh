@@ -90,6 +90,12 @@ row = {f["field"]: f["value"] for f in d["results"][0]}
 assert row == {"total": "30", "n": "2"}, row
 '
 	ok $? "$v: parse with a glob, in [...], stats sum" || note "$out"
+	out=$(query $v $G 'parse @message "order * paid *" as id, paid | filter id in ["o-1", "o-2"] | stats sum(paid) / count(*) as avg, count(*) * 2 + 1 as odd')
+	json_py "$out" '
+row = {f["field"]: f["value"] for f in d["results"][0]}
+assert row == {"avg": "15", "odd": "5"}, row
+'
+	ok $? "$v: arithmetic over stats aggregates" || note "$out"
 	out=$(query $v $G 'filter @message like /ERROR/ or orderId = "o-1" | parse @message /for (?<order>o-\d+)/ | display @message, order')
 	json_py "$out" '
 rows = [{f["field"]: f["value"] for f in r} for r in d["results"]]

@@ -237,23 +237,47 @@ static void console_metrics__plots_and_alarms(void)
 {
 	/* 10:00:30 now: the window is the 30 minutes ending 10:01 (minutes 09:31 .. 10:00). */
 	long long now = 1796637630, end = 1796637660;
-	char *req = console_metrics_request("orders", now);
+	char *req = console_metrics_request("orders", now, 60, 1024, false);
 	cJSON *r = cJSON_Parse(req);
 	const cJSON *q = cJSON_GetObjectItem(r, "MetricDataQueries");
-	ok(cJSON_GetArraySize(q) == CONSOLE_METRICS &&
+	ok(cJSON_GetArraySize(q) == CONSOLE_METRICS + 1 &&
 		   cJSON_GetObjectItem(r, "EndTime")->valuedouble == end &&
 		   cJSON_GetObjectItem(r, "StartTime")->valuedouble == end - 1800 &&
 		   strstr(req, "\"Stat\":\"p99\"") && strstr(req, "\"Value\":\"orders\""),
-	   "GetMetricData: six queries of the function over the last 30 minutes");
+	   "GetMetricData: the function's metrics over the last 30 minutes");
+	ok(strstr(req, "\"Expression\":\"duration / 1000 * 1024 / 1024 * 0.0000166667 + "
+		       "invocations * 0.0000002\"") &&
+		   strstr(req, "\"Id\":\"duration\",\"MetricStat\"") &&
+		   strstr(req, "\"ReturnData\":false"),
+	   "the cost: Duration's sum at the memory's price, plus the requests: %s", req);
 	cJSON_Delete(r);
 	free(req);
+	req = console_metrics_request("orders", now, 2880, 512, true);
+	r = cJSON_Parse(req);
+	/* 24 hours of 48-minute columns, ending with the column now is in */
+	long long wend = now / 2880 * 2880 + 2880;
+	ok(cJSON_GetObjectItem(r, "EndTime")->valuedouble == wend &&
+		   cJSON_GetObjectItem(r, "StartTime")->valuedouble == wend - 86400 &&
+		   strstr(req, "\"Period\":2880") && strstr(req, "* 512 / 1024 * 0.0000133334"),
+	   "a 24-hour window at arm64's price");
+	cJSON_Delete(r);
+	free(req);
+	char wide[300];
+	snprintf(wide, sizeof(wide),
+		 "{\"MetricDataResults\":[{\"Id\":\"cost\",\"Timestamps\":[%lld],"
+		 "\"Values\":[0.5]}]}",
+		 wend - 2880);
+	struct console_series w[CONSOLE_METRICS];
+	ok(console_parse_metrics(wide, now, 2880, w) && w[CONSOLE_COST].has[29] &&
+		   w[CONSOLE_COST].v[29] == 0.5 && !w[CONSOLE_COST].has[28],
+	   "a wide window's last column");
 	char json[400];
 	snprintf(json, sizeof(json),
 		 "{\"MetricDataResults\":[{\"Id\":\"invocations\",\"Timestamps\":[%lld,%lld,%lld],"
 		 "\"Values\":[4,2,9]},{\"Id\":\"p99\",\"Timestamps\":[],\"Values\":[]}]}",
 		 end - 60, end - 120, end - 3600);
 	struct console_series m[CONSOLE_METRICS];
-	ok(console_parse_metrics(json, now, m), "GetMetricData's answer read");
+	ok(console_parse_metrics(json, now, 60, m), "GetMetricData's answer read");
 	ok(m[CONSOLE_INVOCATIONS].has[29] && m[CONSOLE_INVOCATIONS].v[29] == 4 &&
 		   m[CONSOLE_INVOCATIONS].v[28] == 2 && !m[CONSOLE_INVOCATIONS].has[0] &&
 		   !m[CONSOLE_P99].has[29],
@@ -263,7 +287,7 @@ static void console_metrics__plots_and_alarms(void)
 	console_spark(&m[CONSOLE_INVOCATIONS], spark, &max);
 	is_str(spark + 28, "▅█", "the last two minutes as blocks, the highest full");
 	ok(max == 4 && spark[0] == '.', "the maximum, a dot for a minute without data");
-	ok(!console_parse_metrics("{}", now, m), "not an answer");
+	ok(!console_parse_metrics("{}", now, 60, m), "not an answer");
 	char *a = console_alarms_of(
 		"{\"MetricAlarms\":[{\"AlarmName\":\"a\",\"StateValue\":\"ALARM\",\"Dimensions\":"
 		"[{\"Name\":\"FunctionName\",\"Value\":\"orders\"}]},{\"AlarmName\":\"b\","

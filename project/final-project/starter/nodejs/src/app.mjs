@@ -1,10 +1,10 @@
 // Resize and convert uploaded images (the course's final project): complete the TODOs.
 import { S3Client, GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { SNSClient, PublishCommand } from "@aws-sdk/client-sns";
-// Jimp is pure JavaScript (no native binaries to match Lambda's platform): it reads and writes
-// JPEG, PNG, GIF, BMP and TIFF. Install it beside the handler before packaging:
-// npm install --prefix src
-import { Jimp } from "jimp";
+// sharp (libvips) reads and writes JPEG, PNG, GIF and WebP. npm installs its prebuilt binary;
+// install the packages beside the handler before packaging: npm ci --omit=dev --prefix src
+// (on a machine that is not Linux x64, add --os=linux --cpu=x64: Lambda's x86_64 platform).
+import sharp from "sharp";
 
 const s3 = new S3Client({});
 const sns = new SNSClient({});
@@ -17,10 +17,11 @@ export const handler = async (event) => {
   for (const record of event.Records) {
     const bucket = record.s3.bucket.name;
     const key = decodeURIComponent(record.s3.object.key.replace(/\+/g, " "));
-    // TODO: read the object (Jimp.fromBuffer), resize to each width in SIZES keeping the
-    // aspect ratio (image.resize({ w })), convert to each format in FORMATS
-    // (image.getBuffer("image/jpeg")), put to OUTPUT_BUCKET with metadata, publish
-    // one notification, emit a custom metric; bad files: log and throw.
+    // TODO: read the object, resize to each width in SIZES keeping the aspect ratio and
+    // applying the EXIF rotation (sharp(body).rotate().resize(width)), convert to each format
+    // in FORMATS (.toFormat("webp").toBuffer()), put to OUTPUT_BUCKET with metadata, publish
+    // one notification, emit a custom metric (embedded metric format, written with
+    // process.stdout.write: with JSON logs console.log wraps it); bad files: log and throw.
     console.log(JSON.stringify({ message: "received", bucket, key }));
   }
   return { status: "todo" };

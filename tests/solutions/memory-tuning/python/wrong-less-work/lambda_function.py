@@ -1,0 +1,12 @@
+import time
+
+CPU_MS = 10  # "optimized" by doing a tenth of the work
+
+
+def lambda_handler(event, context):
+    time.sleep(0.15)  # the downstream call: waiting, not computing
+    start = time.process_time()
+    n = 0
+    while (time.process_time() - start) * 1000 < CPU_MS:
+        n = (n * 31 + 7) % 1000003
+    return {"cpu_ms": round((time.process_time() - start) * 1000), "checksum": n}
