@@ -111,6 +111,19 @@ ok $? "create-deployment --stage-name dev"
 out=$(curl -s "$EP/dev/items/1")
 json_py "$out" 'assert d["routeKey"] == "GET /items/{id}" and d["requestContext"]["stage"] == "dev" and d["rawPath"] == "/dev/items/1" and d["stageVariables"] == {"mode": "test"}, d'
 ok $? "once deployed, /dev/... is the dev stage"
+out=$(awsl apigatewayv2 create-api --name corsy --protocol-type HTTP \
+	--cors-configuration AllowOrigins=https://example.com 2>&1)
+contains "$out" BadRequestException && contains "$out" corsConfiguration
+ok $? "a CORS configuration, which the cloud would not apply, is refused"
+out=$(awsl apigatewayv2 create-api --name tagged --protocol-type HTTP --tags team=blue \
+	--query ApiId --output text)
+[ "$(awsl apigatewayv2 get-api --api-id "$out" --query Tags.team --output text)" = blue ] &&
+	awsl apigatewayv2 delete-api --api-id "$out"
+ok $? "an API's tags are kept"
+DEP=$(awsl apigatewayv2 create-deployment --api-id "$API" --query DeploymentId --output text)
+out=$(awsl apigatewayv2 delete-deployment --api-id "$API" --deployment-id "$DEP" 2>&1 &&
+	awsl apigatewayv2 get-deployment --api-id "$API" --deployment-id "$DEP" 2>&1)
+contains "$out" NotFoundException; ok $? "delete-deployment of a deployment no stage uses"
 out=$(awsl apigatewayv2 get-stages --api-id "$API" --query 'Items[].StageName' --output text)
 [ "$out" = "\$default	dev" ]; ok $? "get-stages ($out)"
 

@@ -151,6 +151,21 @@ assert rc["resourcePath"] == "/items/{id}" and rc["stage"] == "prod" and rc["pat
 assert rc["identity"]["sourceIp"] == "127.0.0.1" and rc["requestId"] and rc["apiId"] == "'"$API"'"
 assert d["body"] is None and d["isBase64Encoded"] is False'
 ok $? "the function got a payload 1.0 event"
+awsl apigateway update-stage --rest-api-id "$API" --stage-name prod --patch-operations \
+	op=replace,path=/variables/color,value=blue op=remove,path=/variables/none >/dev/null
+out=$(curl -s "$E/_aws/execute-api/$API/prod/items/42")
+json_py "$out" 'assert d["stageVariables"] == {"color": "blue"}, d'
+ok $? "update-stage changes a stage variable the next request sees"
+out=$(awsl apigateway update-stage --rest-api-id "$API" --stage-name prod \
+	--patch-operations op=replace,path=/cacheClusterEnabled,value=true 2>&1)
+contains "$out" BadRequestException; ok $? "a patch path update-stage does not keep is refused"
+out=$(awsl apigateway create-rest-api --name walled --policy '{"Version":"2012-10-17"}' 2>&1)
+contains "$out" BadRequestException && contains "$out" policy &&
+	! awsl apigateway get-rest-apis --output text | grep -q walled
+ok $? "a resource policy, which the cloud would not enforce, is refused and nothing made"
+out=$(awsl apigateway get-models --rest-api-id "$API" 2>&1)
+contains "$out" NotImplemented && contains "$out" GetModels
+ok $? "an operation the cloud does not offer says so, naming it ($out)"
 out=$(curl -s -X POST --data 'n=1' "$E/_aws/execute-api/$API/prod/deep/down/here")
 json_py "$out" 'assert d["resource"] == "/{proxy+}" and d["pathParameters"] == {"proxy": "deep/down/here"} and d["body"] == "n=1", d'
 ok $? "ANY /{proxy+} takes what nothing more specific does"

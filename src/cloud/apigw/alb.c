@@ -19,66 +19,10 @@
 #include "core/strutil.h"
 #include "core/xalloc.h"
 
-#define XMLNS    "http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/"
 #define KIND     "ELBV2"
 #define ELB_SVC  "elasticloadbalancing.amazonaws.com"
 #define ARN_HEAD "arn:aws:elasticloadbalancing:" AWS_REGION_NAME ":"
 #define MULTI    "lambda.multi_value_headers.enabled"
-
-/* ---- XML ---- */
-
-/* Write o's members as elements (arrays as <member> lists), skipping names that start with
- * '_'. */
-static void xml_members(struct strbuf *sb, const cJSON *o)
-{
-	const cJSON *m;
-	cJSON_ArrayForEach(m, o)
-	{
-		const char *tag = m->string;
-		if (tag && tag[0] == '_')
-			continue;
-		strbuf_addf(sb, "<%s>", tag ? tag : "member");
-		if (cJSON_IsString(m)) {
-			query_xml_escape(sb, m->valuestring);
-		} else if (cJSON_IsNumber(m)) {
-			strbuf_addf(sb, "%lld", (long long)m->valuedouble);
-		} else if (cJSON_IsBool(m)) {
-			strbuf_addstr(sb, cJSON_IsTrue(m) ? "true" : "false");
-		} else if (cJSON_IsArray(m)) {
-			const cJSON *e;
-			cJSON_ArrayForEach(e, m)
-			{
-				strbuf_addstr(sb, "<member>");
-				if (cJSON_IsString(e))
-					query_xml_escape(sb, e->valuestring);
-				else
-					xml_members(sb, e);
-				strbuf_addstr(sb, "</member>");
-			}
-		} else {
-			xml_members(sb, m);
-		}
-		strbuf_addf(sb, "</%s>", tag ? tag : "member");
-	}
-}
-
-/* Answer action with a list named list_name of the items (borrowed). */
-static void xml_list(struct http_resp *resp, const char *action, const char *list_name,
-		     const cJSON *items)
-{
-	query_xml_begin(resp, XMLNS, action, true);
-	cJSON *wrap = cJSON_CreateObject();
-	cJSON_AddItemReferenceToObject(wrap, list_name, (cJSON *)items);
-	xml_members(&resp->body, wrap);
-	cJSON_Delete(wrap);
-	query_xml_end(resp, action, true);
-}
-
-static void xml_empty(struct http_resp *resp, const char *action)
-{
-	query_xml_begin(resp, XMLNS, action, true);
-	query_xml_end(resp, action, true);
-}
 
 /* ---- the account's document ---- */
 
@@ -108,22 +52,6 @@ static void doc_save(struct cloud *c, const char *account, const cJSON *doc)
 	free(id);
 }
 
-/* The "N" members of tree[name]["member"], in order, as an array of borrowed references. */
-static cJSON *members(cJSON *tree, const char *name)
-{
-	cJSON *out = cJSON_CreateArray();
-	cJSON *list = query_child(query_child(tree, name), "member");
-	for (int i = 1; list; i++) {
-		char key[16];
-		snprintf(key, sizeof(key), "%d", i);
-		cJSON *item = cJSON_GetObjectItemCaseSensitive(list, key);
-		if (!item)
-			break;
-		cJSON_AddItemReferenceToArray(out, item);
-	}
-	return out;
-}
-
 static bool name_valid(const char *name)
 {
 	size_t len = name ? strlen(name) : 0;
@@ -141,33 +69,82 @@ static void now_iso(char out[32])
 	aws_time_iso(clock_wall_ms(), out);
 }
 
-/* ---- actions ---- */
-
-static void create_load_balancer(struct cloud *c, const char *account, cJSON *doc, cJSON *in,
-				 bool *dirty, struct http_resp *resp)
+/* An output of one list member holding copies of items (borrowed). The encoder writes the
+ * members the model knows, so the document's own ("_targets") stay inside. */
+static cJSON *list_out(const char *member, const cJSON *items)
 {
-	const char *name = query_str(in, "Name");
-	const char *type = query_str(in, "Type");
+	cJSON *out = cJSON_CreateObject();
+	cJSON_AddItemToObject(out, member, cJSON_Duplicate(items, true));
+	return out;
+}
+
+/* An output of one list member holding a copy of item. */
+static cJSON *one_out(const char *member, const cJSON *item)
+{
+	cJSON *out = cJSON_CreateObject();
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(out, member), cJSON_Duplicate(item, true));
+	return out;
+}
+
+/*
+ * An operation on the account's load balancers, target groups and listeners (one document):
+ * it may change doc (setting *dirty to have it saved). Returns the output, or NULL with err
+ * filled.
+ */
+typedef cJSON *(*doc_fn)(struct svc_call *call, cJSON *doc, const cJSON *in, bool *dirty,
+			 struct aws_err *err);
+
+static cJSON *with_doc(struct svc_call *call, const cJSON *in, struct aws_err *err, doc_fn fn)
+{
+	const char *account = call->caller->account;
+	front_doc_lock();
+	cJSON *doc = doc_load(call->cloud, account);
+	bool dirty = false;
+	cJSON *out = fn(call, doc, in, &dirty, err);
+	if (out && dirty)
+		doc_save(call->cloud, account, doc);
+	front_doc_unlock();
+	cJSON_Delete(doc);
+	return out;
+}
+
+/* ---- load balancers ---- */
+
+static cJSON *create_load_balancer(struct svc_call *call, cJSON *doc, const cJSON *in, bool *dirty,
+				   struct aws_err *err)
+{
+	const char *account = call->caller->account;
+	const char *name = front_str(in, "Name");
+	const char *type = front_str(in, "Type");
 	cJSON *lbs = cJSON_GetObjectItem(doc, "loadBalancers");
 	if (!name_valid(name) || str_starts_with(name, "internal-")) {
-		query_error(resp, XMLNS, 400, "ValidationError",
+		aws_err_set(err, 400, "ValidationError",
 			    "The load balancer name '%s' is not valid: up to 32 letters, digits "
 			    "and hyphens, not starting or ending with a hyphen",
 			    name ? name : "");
-		return;
+		return NULL;
 	}
 	if (type && strcmp(type, "application") != 0) {
-		query_error(resp, XMLNS, 400, "ValidationError",
+		aws_err_set(err, 400, "ValidationError",
 			    "The local cloud serves application load balancers only, not %s", type);
-		return;
+		return NULL;
 	}
 	cJSON *lb = front_find(lbs, "LoadBalancerName", name);
 	if (!lb) {
 		/* Load balancers are served across accounts by name: one name, one owner. */
-		if (front_find(cJSON_GetObjectItem(doc, "_names_taken"), "name", name)) {
-			query_error(resp, XMLNS, 400, "DuplicateLoadBalancerName",
+		cJSON *all = front_doc_list_kind(call->cloud, KIND);
+		const cJSON *d;
+		bool taken = false;
+		cJSON_ArrayForEach(d, all)
+		{
+			taken = taken || front_find(cJSON_GetObjectItem(d, "loadBalancers"),
+						    "LoadBalancerName", name);
+		}
+		cJSON_Delete(all);
+		if (taken) {
+			aws_err_set(err, 400, "DuplicateLoadBalancerName",
 				    "A load balancer with the same name '%s' exists", name);
-			return;
+			return NULL;
 		}
 		char hex[17], when[32];
 		aws_random_hex(hex, 16);
@@ -182,16 +159,15 @@ static void create_load_balancer(struct cloud *c, const char *account, cJSON *do
 		cJSON_AddStringToObject(lb, "CanonicalHostedZoneId", "Z35SXDOTRQ7X7K");
 		cJSON_AddStringToObject(lb, "CreatedTime", when);
 		cJSON_AddStringToObject(lb, "LoadBalancerName", name);
-		const char *scheme = query_str(in, "Scheme");
+		const char *scheme = front_str(in, "Scheme");
 		cJSON_AddStringToObject(lb, "Scheme", scheme ? scheme : "internet-facing");
 		cJSON_AddStringToObject(lb, "VpcId", "vpc-00000000000000000");
 		cJSON_AddStringToObject(cJSON_AddObjectToObject(lb, "State"), "Code", "active");
 		cJSON_AddStringToObject(lb, "Type", "application");
 		cJSON *azs = cJSON_AddArrayToObject(lb, "AvailabilityZones");
-		cJSON *subnets = members(in, "Subnets");
 		const cJSON *s;
 		int i = 0;
-		cJSON_ArrayForEach(s, subnets)
+		cJSON_ArrayForEach(s, cJSON_GetObjectItem(in, "Subnets"))
 		{
 			cJSON *az = cJSON_CreateObject();
 			char zone[32];
@@ -200,31 +176,22 @@ static void create_load_balancer(struct cloud *c, const char *account, cJSON *do
 			cJSON_AddStringToObject(az, "SubnetId", cJSON_GetStringValue(s));
 			cJSON_AddItemToArray(azs, az);
 		}
-		cJSON_Delete(subnets);
-		cJSON *sgs = cJSON_AddArrayToObject(lb, "SecurityGroups");
-		cJSON *groups = members(in, "SecurityGroups");
-		cJSON_ArrayForEach(s, groups)
-		{
-			cJSON_AddItemToArray(sgs, cJSON_CreateString(cJSON_GetStringValue(s)));
-		}
-		cJSON_Delete(groups);
+		const cJSON *groups = cJSON_GetObjectItem(in, "SecurityGroups");
+		cJSON_AddItemToObject(lb, "SecurityGroups",
+				      groups ? cJSON_Duplicate(groups, true) : cJSON_CreateArray());
 		cJSON_AddStringToObject(lb, "IpAddressType", "ipv4");
 		cJSON_AddItemToArray(lbs, lb);
 		*dirty = true;
 	}
-	(void)c;
-	cJSON *one = cJSON_CreateArray();
-	cJSON_AddItemReferenceToArray(one, lb);
-	xml_list(resp, "CreateLoadBalancer", "LoadBalancers", one);
-	cJSON_Delete(one);
+	return one_out("LoadBalancers", lb);
 }
 
-/* The items of arr whose key is among the "N" members of in[list] (all when none given);
- * NULL with an error answered when one given is missing. */
-static cJSON *select_items(cJSON *arr, const char *key, cJSON *in, const char *list,
-			   const char *code, const char *what, struct http_resp *resp)
+/* The items of arr whose key is among in[list] (all when none given); NULL with err filled
+ * when one given is missing. Caller deletes (the items are borrowed). */
+static cJSON *select_items(cJSON *arr, const char *key, const cJSON *in, const char *list,
+			   const char *code, const char *what, struct aws_err *err)
 {
-	cJSON *wanted = members(in, list);
+	const cJSON *wanted = cJSON_GetObjectItem(in, list);
 	cJSON *out = cJSON_CreateArray();
 	if (cJSON_GetArraySize(wanted) == 0) {
 		cJSON *it;
@@ -235,41 +202,99 @@ static cJSON *select_items(cJSON *arr, const char *key, cJSON *in, const char *l
 	{
 		cJSON *it = front_find(arr, key, cJSON_GetStringValue(w));
 		if (!it) {
-			query_error(resp, XMLNS, 400, code, "One or more %s not found", what);
+			aws_err_set(err, 400, code, "One or more %s not found", what);
 			cJSON_Delete(out);
-			out = NULL;
-			break;
+			return NULL;
 		}
 		cJSON_AddItemReferenceToArray(out, it);
 	}
-	cJSON_Delete(wanted);
 	return out;
 }
 
-static void create_target_group(const char *account, cJSON *doc, cJSON *in, bool *dirty,
-				struct http_resp *resp)
+/* An output of one list member holding the items sel picked (deleted here), or NULL. */
+static cJSON *selected_out(const char *member, cJSON *sel)
 {
-	const char *name = query_str(in, "Name"), *type = query_str(in, "TargetType");
+	cJSON *out = sel ? list_out(member, sel) : NULL;
+	cJSON_Delete(sel);
+	return out;
+}
+
+static cJSON *describe_load_balancers(struct svc_call *call, cJSON *doc, const cJSON *in,
+				      bool *dirty, struct aws_err *err)
+{
+	(void)call, (void)dirty;
+	cJSON *lbs = cJSON_GetObjectItem(doc, "loadBalancers");
+	cJSON *sel = cJSON_GetArraySize(cJSON_GetObjectItem(in, "Names")) > 0
+			     ? select_items(lbs, "LoadBalancerName", in, "Names",
+					    "LoadBalancerNotFound", "load balancers", err)
+			     : select_items(lbs, "LoadBalancerArn", in, "LoadBalancerArns",
+					    "LoadBalancerNotFound", "load balancers", err);
+	return selected_out("LoadBalancers", sel);
+}
+
+/* Drop the listeners of a deleted load balancer, and the load balancer from target groups. */
+static void forget_load_balancer(cJSON *doc, const char *lb_arn)
+{
+	cJSON *ls = cJSON_GetObjectItem(doc, "listeners");
+	cJSON *l = ls->child;
+	while (l) {
+		cJSON *next = l->next;
+		if (strcmp(front_str(l, "LoadBalancerArn"), lb_arn) == 0)
+			cJSON_Delete(cJSON_DetachItemViaPointer(ls, l));
+		l = next;
+	}
+	cJSON *tg;
+	cJSON_ArrayForEach(tg, cJSON_GetObjectItem(doc, "targetGroups"))
+	{
+		cJSON *lbs = cJSON_GetObjectItem(tg, "LoadBalancerArns");
+		cJSON *e = front_find_string(lbs, lb_arn);
+		if (e)
+			cJSON_Delete(cJSON_DetachItemViaPointer(lbs, e));
+	}
+}
+
+static cJSON *delete_load_balancer(struct svc_call *call, cJSON *doc, const cJSON *in, bool *dirty,
+				   struct aws_err *err)
+{
+	(void)call, (void)err;
+	cJSON *lbs = cJSON_GetObjectItem(doc, "loadBalancers");
+	const char *arn = front_str(in, "LoadBalancerArn");
+	cJSON *lb = front_find(lbs, "LoadBalancerArn", arn);
+	if (lb) {
+		forget_load_balancer(doc, arn);
+		cJSON_Delete(cJSON_DetachItemViaPointer(lbs, lb));
+		*dirty = true;
+	}
+	return cJSON_CreateObject(); /* deleting what is gone succeeds, as in AWS */
+}
+
+/* ---- target groups ---- */
+
+static cJSON *create_target_group(struct svc_call *call, cJSON *doc, const cJSON *in, bool *dirty,
+				  struct aws_err *err)
+{
+	const char *name = front_str(in, "Name"), *type = front_str(in, "TargetType");
 	cJSON *tgs = cJSON_GetObjectItem(doc, "targetGroups");
 	if (!name_valid(name)) {
-		query_error(resp, XMLNS, 400, "ValidationError",
+		aws_err_set(err, 400, "ValidationError",
 			    "Target group name '%s' is not valid: up to 32 letters, digits and "
 			    "hyphens, not starting or ending with a hyphen",
 			    name ? name : "");
-		return;
+		return NULL;
 	}
 	if (!type || strcmp(type, "lambda") != 0) {
-		query_error(resp, XMLNS, 400, "ValidationError",
+		aws_err_set(err, 400, "ValidationError",
 			    "The local cloud serves target groups of type 'lambda' only, not '%s'",
 			    type ? type : "instance");
-		return;
+		return NULL;
 	}
 	cJSON *tg = front_find(tgs, "TargetGroupName", name);
 	if (!tg) {
 		char hex[17];
 		aws_random_hex(hex, 16);
 		tg = cJSON_CreateObject();
-		char *arn = xasprintf(ARN_HEAD "%s:targetgroup/%s/%s", account, name, hex);
+		char *arn = xasprintf(ARN_HEAD "%s:targetgroup/%s/%s", call->caller->account, name,
+				      hex);
 		cJSON_AddStringToObject(tg, "TargetGroupArn", arn);
 		free(arn);
 		cJSON_AddStringToObject(tg, "TargetGroupName", name);
@@ -287,89 +312,127 @@ static void create_target_group(const char *account, cJSON *doc, cJSON *in, bool
 		cJSON_AddItemToArray(tgs, tg);
 		*dirty = true;
 	}
-	cJSON *one = cJSON_CreateArray();
-	cJSON_AddItemReferenceToArray(one, tg);
-	xml_list(resp, "CreateTargetGroup", "TargetGroups", one);
-	cJSON_Delete(one);
+	return one_out("TargetGroups", tg);
 }
 
-static void register_targets(struct cloud *c, const char *account, cJSON *doc, cJSON *in,
-			     bool deregister, bool *dirty, struct http_resp *resp)
+static cJSON *describe_target_groups(struct svc_call *call, cJSON *doc, const cJSON *in,
+				     bool *dirty, struct aws_err *err)
 {
-	const char *action = deregister ? "DeregisterTargets" : "RegisterTargets";
-	const char *tg_arn = query_str(in, "TargetGroupArn");
-	cJSON *tg = front_find(cJSON_GetObjectItem(doc, "targetGroups"), "TargetGroupArn", tg_arn);
-	cJSON *targets = members(in, "Targets");
-	cJSON *list = cJSON_GetObjectItem(tg, "_targets");
-	const cJSON *t;
-	if (!tg) {
-		query_error(resp, XMLNS, 400, "TargetGroupNotFound", "Target groups '%s' not found",
-			    tg_arn ? tg_arn : "");
-		goto done;
-	}
-	if (cJSON_GetArraySize(targets) == 0) {
-		query_error(resp, XMLNS, 400, "ValidationError", "Targets is required");
-		goto done;
-	}
-	cJSON_ArrayForEach(t, targets)
-	{
-		const char *id = query_str(t, "Id");
-		char *fn = front_function_of_uri(id);
-		if (deregister) {
-			free(fn);
-			continue;
+	(void)call, (void)dirty;
+	cJSON *tgs = cJSON_GetObjectItem(doc, "targetGroups");
+	const char *lb = front_str(in, "LoadBalancerArn");
+	cJSON *sel = NULL;
+	if (lb) {
+		sel = cJSON_CreateArray();
+		cJSON *tg;
+		cJSON_ArrayForEach(tg, tgs)
+		{
+			if (front_find_string(cJSON_GetObjectItem(tg, "LoadBalancerArns"), lb))
+				cJSON_AddItemReferenceToArray(sel, tg);
 		}
+	} else if (cJSON_GetArraySize(cJSON_GetObjectItem(in, "Names")) > 0) {
+		sel = select_items(tgs, "TargetGroupName", in, "Names", "TargetGroupNotFound",
+				   "target groups", err);
+	} else {
+		sel = select_items(tgs, "TargetGroupArn", in, "TargetGroupArns",
+				   "TargetGroupNotFound", "target groups", err);
+	}
+	return selected_out("TargetGroups", sel);
+}
+
+static cJSON *delete_target_group(struct svc_call *call, cJSON *doc, const cJSON *in, bool *dirty,
+				  struct aws_err *err)
+{
+	(void)call;
+	cJSON *tgs = cJSON_GetObjectItem(doc, "targetGroups");
+	cJSON *tg = front_find(tgs, "TargetGroupArn", front_str(in, "TargetGroupArn"));
+	if (tg && cJSON_GetArraySize(cJSON_GetObjectItem(tg, "LoadBalancerArns")) > 0) {
+		aws_err_set(err, 400, "ResourceInUse",
+			    "Target group '%s' is currently in use by a listener or a rule",
+			    front_str(tg, "TargetGroupArn"));
+		return NULL;
+	}
+	if (tg) {
+		cJSON_Delete(cJSON_DetachItemViaPointer(tgs, tg));
+		*dirty = true;
+	}
+	return cJSON_CreateObject();
+}
+
+/* The target group TargetGroupArn names, or NULL with err filled. */
+static cJSON *find_target_group(cJSON *doc, const cJSON *in, struct aws_err *err)
+{
+	const char *tg_arn = front_str(in, "TargetGroupArn");
+	cJSON *tg = front_find(cJSON_GetObjectItem(doc, "targetGroups"), "TargetGroupArn", tg_arn);
+	if (!tg)
+		aws_err_set(err, 400, "TargetGroupNotFound", "Target groups '%s' not found",
+			    tg_arn ? tg_arn : "");
+	return tg;
+}
+
+static cJSON *register_targets(struct svc_call *call, cJSON *doc, const cJSON *in, bool *dirty,
+			       struct aws_err *err)
+{
+	bool deregister = strcmp(call->op, "DeregisterTargets") == 0;
+	const char *tg_arn = front_str(in, "TargetGroupArn");
+	cJSON *tg = find_target_group(doc, in, err);
+	const cJSON *targets = cJSON_GetObjectItem(in, "Targets");
+	const cJSON *t;
+	if (!tg)
+		return NULL;
+	if (cJSON_GetArraySize(targets) == 0) {
+		aws_err_set(err, 400, "ValidationError", "Targets is required");
+		return NULL;
+	}
+	const cJSON *to_check = deregister ? NULL : targets;
+	cJSON_ArrayForEach(t, to_check)
+	{
+		const char *id = front_str(t, "Id");
+		char *fn = front_function_of_uri(id);
 		/* The load balancer checks the function as the service it is, for the group. */
 		struct svc_caller by;
-		svc_caller_service(&by, account, ELB_SVC, tg_arn);
-		struct aws_err err = { 0 };
-		bool ok = fn && deliver_check(c, &by, fn, &err);
+		svc_caller_service(&by, call->caller->account, ELB_SVC, tg_arn);
+		struct aws_err why = { 0 };
+		bool ok = fn && deliver_check(call->cloud, &by, fn, &why);
 		free(fn);
-		if (!ok && strcmp(err.code, "AccessDeniedException") == 0) {
-			query_error(resp, XMLNS, 403, "AccessDenied",
+		if (!ok && strcmp(why.code, "AccessDeniedException") == 0)
+			aws_err_set(err, 403, "AccessDenied",
 				    "elasticloadbalancing principal does not have permission to "
 				    "invoke %s from target group %s",
 				    id, tg_arn);
-		} else if (!ok) {
-			query_error(resp, XMLNS, 400, "InvalidTarget",
+		else if (!ok)
+			aws_err_set(err, 400, "InvalidTarget",
 				    "The following targets are not valid: '%s'", id ? id : "");
-		}
-		aws_err_release(&err);
+		aws_err_release(&why);
 		if (!ok)
-			goto done;
+			return NULL;
 	}
+	cJSON *list = cJSON_GetObjectItem(tg, "_targets");
 	cJSON_ArrayForEach(t, targets)
 	{
-		const char *id = query_str(t, "Id");
-		cJSON *have = NULL, *e;
-		cJSON_ArrayForEach(e, list)
-		{
-			if (strcmp(cJSON_GetStringValue(e), id) == 0)
-				have = e;
-		}
+		const char *id = front_str(t, "Id");
+		cJSON *have = id ? front_find_string(list, id) : NULL;
 		if (deregister && have)
 			cJSON_Delete(cJSON_DetachItemViaPointer(list, have));
-		else if (!deregister && !have && cJSON_GetArraySize(list) > 0)
+		else if (!deregister && !have && id && cJSON_GetArraySize(list) > 0)
 			cJSON_ReplaceItemInArray(list, 0, cJSON_CreateString(id));
-		else if (!deregister && !have)
+		else if (!deregister && !have && id)
 			cJSON_AddItemToArray(list, cJSON_CreateString(id));
 	}
 	*dirty = true;
-	xml_empty(resp, action);
-done:
-	cJSON_Delete(targets);
+	return cJSON_CreateObject();
 }
 
-static void describe_target_health(cJSON *doc, cJSON *in, struct http_resp *resp)
+static cJSON *describe_target_health(struct svc_call *call, cJSON *doc, const cJSON *in,
+				     bool *dirty, struct aws_err *err)
 {
-	const char *tg_arn = query_str(in, "TargetGroupArn");
-	cJSON *tg = front_find(cJSON_GetObjectItem(doc, "targetGroups"), "TargetGroupArn", tg_arn);
-	if (!tg) {
-		query_error(resp, XMLNS, 400, "TargetGroupNotFound", "Target groups '%s' not found",
-			    tg_arn ? tg_arn : "");
-		return;
-	}
-	cJSON *out = cJSON_CreateArray();
+	(void)call, (void)dirty;
+	const cJSON *tg = find_target_group(doc, in, err);
+	if (!tg)
+		return NULL;
+	cJSON *out = cJSON_CreateObject();
+	cJSON *list = cJSON_AddArrayToObject(out, "TargetHealthDescriptions");
+	bool used = cJSON_GetArraySize(cJSON_GetObjectItem(tg, "LoadBalancerArns")) > 0;
 	const cJSON *e;
 	cJSON_ArrayForEach(e, cJSON_GetObjectItem(tg, "_targets"))
 	{
@@ -377,7 +440,6 @@ static void describe_target_health(cJSON *doc, cJSON *in, struct http_resp *resp
 		cJSON_AddStringToObject(cJSON_AddObjectToObject(d, "Target"), "Id",
 					cJSON_GetStringValue(e));
 		cJSON *h = cJSON_AddObjectToObject(d, "TargetHealth");
-		bool used = cJSON_GetArraySize(cJSON_GetObjectItem(tg, "LoadBalancerArns")) > 0;
 		cJSON_AddStringToObject(h, "State", used ? "healthy" : "unavailable");
 		if (!used) {
 			cJSON_AddStringToObject(h, "Reason", "Target.NotInUse");
@@ -385,333 +447,217 @@ static void describe_target_health(cJSON *doc, cJSON *in, struct http_resp *resp
 						"Target group is not configured to receive traffic "
 						"from the load balancer");
 		}
-		cJSON_AddItemToArray(out, d);
+		cJSON_AddItemToArray(list, d);
 	}
-	xml_list(resp, "DescribeTargetHealth", "TargetHealthDescriptions", out);
-	cJSON_Delete(out);
+	return out;
 }
+
+/* The target group attribute the local cloud keeps (lambda.multi_value_headers.enabled). */
+static cJSON *attributes(struct svc_call *call, cJSON *doc, const cJSON *in, bool *dirty,
+			 struct aws_err *err)
+{
+	cJSON *tg = find_target_group(doc, in, err);
+	if (!tg)
+		return NULL;
+	if (strcmp(call->op, "ModifyTargetGroupAttributes") == 0) {
+		const cJSON *a;
+		cJSON_ArrayForEach(a, cJSON_GetObjectItem(in, "Attributes"))
+		{
+			const char *k = front_str(a, "Key"), *v = front_str(a, "Value");
+			if (k && v && strcmp(k, MULTI) == 0)
+				cJSON_ReplaceItemInObjectCaseSensitive(
+					tg, "_multi", cJSON_CreateBool(strcmp(v, "true") == 0));
+		}
+		*dirty = true;
+	}
+	cJSON *out = cJSON_CreateObject();
+	cJSON *a = cJSON_CreateObject();
+	cJSON_AddStringToObject(a, "Key", MULTI);
+	cJSON_AddStringToObject(a, "Value",
+				cJSON_IsTrue(cJSON_GetObjectItem(tg, "_multi")) ? "true" : "false");
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(out, "Attributes"), a);
+	return out;
+}
+
+/* ---- listeners ---- */
 
 /* The target group a listener's first action forwards to, or NULL. */
 static const char *action_target(const cJSON *action)
 {
-	const char *arn = query_str(action, "TargetGroupArn");
+	const char *arn = front_str(action, "TargetGroupArn");
 	if (arn)
 		return arn;
 	const cJSON *groups =
 		cJSON_GetObjectItem(cJSON_GetObjectItem(action, "ForwardConfig"), "TargetGroups");
-	return query_str(cJSON_GetArrayItem(groups, 0), "TargetGroupArn");
+	return front_str(cJSON_GetArrayItem(groups, 0), "TargetGroupArn");
 }
 
-/* A listener's actions in the answer's shape, from the request's "DefaultActions". */
-static cJSON *actions_of(cJSON *in)
+/* A listener's actions as kept and answered, from the request's DefaultActions. */
+static cJSON *actions_of(const cJSON *in)
 {
-	cJSON *list = members(in, "DefaultActions");
 	cJSON *out = cJSON_CreateArray();
 	const cJSON *a;
-	cJSON_ArrayForEach(a, list)
+	cJSON_ArrayForEach(a, cJSON_GetObjectItem(in, "DefaultActions"))
 	{
 		cJSON *o = cJSON_CreateObject();
-		const char *type = query_str(a, "Type");
+		const char *type = front_str(a, "Type");
 		cJSON_AddStringToObject(o, "Type", type ? type : "");
-		const char *tg = query_str(a, "TargetGroupArn");
-		cJSON *fc = query_child((cJSON *)a, "ForwardConfig");
-		cJSON *groups = fc ? members(fc, "TargetGroups") : NULL;
-		if (!tg && cJSON_GetArraySize(groups) > 0)
-			tg = query_str(cJSON_GetArrayItem(groups, 0), "TargetGroupArn");
-		cJSON_Delete(groups);
+		const char *tg = action_target(a);
 		if (tg)
 			cJSON_AddStringToObject(o, "TargetGroupArn", tg);
-		cJSON *fixed = query_child((cJSON *)a, "FixedResponseConfig");
-		if (fixed) {
+		const cJSON *fixed = cJSON_GetObjectItem(a, "FixedResponseConfig");
+		if (cJSON_IsObject(fixed)) {
 			cJSON *f = cJSON_AddObjectToObject(o, "FixedResponseConfig");
 			static const char *const keys[] = { "MessageBody", "StatusCode",
 							    "ContentType" };
 			for (size_t i = 0; i < 3; i++)
-				if (query_str(fixed, keys[i]))
+				if (front_str(fixed, keys[i]))
 					cJSON_AddStringToObject(f, keys[i],
-								query_str(fixed, keys[i]));
+								front_str(fixed, keys[i]));
 		}
 		cJSON_AddItemToArray(out, o);
 	}
-	cJSON_Delete(list);
 	return out;
 }
 
-static void create_listener(const char *account, cJSON *doc, cJSON *in, bool *dirty,
-			    struct http_resp *resp)
+static cJSON *create_listener(struct svc_call *call, cJSON *doc, const cJSON *in, bool *dirty,
+			      struct aws_err *err)
 {
-	const char *lb_arn = query_str(in, "LoadBalancerArn");
+	const char *lb_arn = front_str(in, "LoadBalancerArn");
 	cJSON *lb =
 		front_find(cJSON_GetObjectItem(doc, "loadBalancers"), "LoadBalancerArn", lb_arn);
 	cJSON *tgs = cJSON_GetObjectItem(doc, "targetGroups");
 	if (!lb) {
-		query_error(resp, XMLNS, 400, "LoadBalancerNotFound",
+		aws_err_set(err, 400, "LoadBalancerNotFound",
 			    "One or more load balancers not found");
-		return;
+		return NULL;
 	}
 	cJSON *actions = actions_of(in);
 	const cJSON *a;
 	cJSON_ArrayForEach(a, actions)
 	{
-		const char *type = query_str(a, "Type");
-		const char *tg = query_str(a, "TargetGroupArn");
+		const char *type = front_str(a, "Type");
+		const char *tg = front_str(a, "TargetGroupArn");
 		bool forward = strcmp(type, "forward") == 0;
 		if (!forward && strcmp(type, "fixed-response") != 0) {
-			query_error(resp, XMLNS, 400, "ValidationError",
+			aws_err_set(err, 400, "ValidationError",
 				    "The local cloud serves forward and fixed-response actions, "
 				    "not '%s'",
 				    type);
 			cJSON_Delete(actions);
-			return;
+			return NULL;
 		}
 		if (forward && !front_find(tgs, "TargetGroupArn", tg)) {
-			query_error(resp, XMLNS, 400, "TargetGroupNotFound",
-				    "Target groups '%s' not found", tg ? tg : "");
+			aws_err_set(err, 400, "TargetGroupNotFound", "Target groups '%s' not found",
+				    tg ? tg : "");
 			cJSON_Delete(actions);
-			return;
+			return NULL;
 		}
 	}
 	if (cJSON_GetArraySize(actions) == 0) {
-		query_error(resp, XMLNS, 400, "ValidationError", "DefaultActions is required");
+		aws_err_set(err, 400, "ValidationError", "DefaultActions is required");
 		cJSON_Delete(actions);
-		return;
+		return NULL;
 	}
-	long long port = 80;
-	bool given = false;
-	query_int(in, "Port", &port, &given);
-	const char *proto = query_str(in, "Protocol");
+	const cJSON *port = cJSON_GetObjectItem(in, "Port");
+	const char *proto = front_str(in, "Protocol");
 	char hex[17];
 	aws_random_hex(hex, 16);
 	/* listener/app/NAME/LBHEX/HEX from loadbalancer/app/NAME/LBHEX */
 	const char *tail = strstr(lb_arn, ":loadbalancer/") + strlen(":loadbalancer/");
-	char *arn = xasprintf(ARN_HEAD "%s:listener/%s/%s", account, tail, hex);
+	char *arn = xasprintf(ARN_HEAD "%s:listener/%s/%s", call->caller->account, tail, hex);
 	cJSON *l = cJSON_CreateObject();
 	cJSON_AddStringToObject(l, "ListenerArn", arn);
 	free(arn);
 	cJSON_AddStringToObject(l, "LoadBalancerArn", lb_arn);
-	cJSON_AddNumberToObject(l, "Port", (double)port);
+	cJSON_AddNumberToObject(l, "Port", cJSON_IsNumber(port) ? port->valuedouble : 80);
 	cJSON_AddStringToObject(l, "Protocol", proto ? proto : "HTTP");
 	cJSON_AddItemToObject(l, "DefaultActions", actions);
 	cJSON_AddItemToArray(cJSON_GetObjectItem(doc, "listeners"), l);
 	cJSON_ArrayForEach(a, actions)
 	{
-		cJSON *tg = front_find(tgs, "TargetGroupArn", query_str(a, "TargetGroupArn"));
+		cJSON *tg = front_find(tgs, "TargetGroupArn", front_str(a, "TargetGroupArn"));
 		cJSON *lbs = cJSON_GetObjectItem(tg, "LoadBalancerArns");
 		if (tg && !front_find_string(lbs, lb_arn))
 			cJSON_AddItemToArray(lbs, cJSON_CreateString(lb_arn));
 	}
 	*dirty = true;
-	cJSON *one = cJSON_CreateArray();
-	cJSON_AddItemReferenceToArray(one, l);
-	xml_list(resp, "CreateListener", "Listeners", one);
-	cJSON_Delete(one);
+	return one_out("Listeners", l);
 }
 
-/* Delete the item of arr whose key is in[key]; false (and an error answered) if none. */
-static bool delete_one(cJSON *arr, const char *key, cJSON *in, const char *code, const char *what,
-		       struct http_resp *resp)
+static cJSON *describe_listeners(struct svc_call *call, cJSON *doc, const cJSON *in, bool *dirty,
+				 struct aws_err *err)
 {
-	cJSON *it = front_find(arr, key, query_str(in, key));
-	if (!it) {
-		query_error(resp, XMLNS, 400, code, "One or more %s not found", what);
-		return false;
-	}
-	cJSON_Delete(cJSON_DetachItemViaPointer(arr, it));
-	return true;
-}
-
-/* Drop the listeners of a deleted load balancer, and the load balancer from target groups. */
-static void forget_load_balancer(cJSON *doc, const char *lb_arn)
-{
+	(void)call, (void)dirty;
 	cJSON *ls = cJSON_GetObjectItem(doc, "listeners");
-	cJSON *l = ls->child;
-	while (l) {
-		cJSON *next = l->next;
-		if (strcmp(query_str(l, "LoadBalancerArn"), lb_arn) == 0)
-			cJSON_Delete(cJSON_DetachItemViaPointer(ls, l));
-		l = next;
-	}
-	cJSON *tg;
-	cJSON_ArrayForEach(tg, cJSON_GetObjectItem(doc, "targetGroups"))
-	{
-		cJSON *lbs = cJSON_GetObjectItem(tg, "LoadBalancerArns");
-		cJSON *e = front_find_string(lbs, lb_arn);
-		if (e)
-			cJSON_Delete(cJSON_DetachItemViaPointer(lbs, e));
-	}
-}
-
-static void attributes(cJSON *doc, cJSON *in, bool modify, bool *dirty, struct http_resp *resp)
-{
-	const char *action =
-		modify ? "ModifyTargetGroupAttributes" : "DescribeTargetGroupAttributes";
-	cJSON *tg = front_find(cJSON_GetObjectItem(doc, "targetGroups"), "TargetGroupArn",
-			       query_str(in, "TargetGroupArn"));
-	if (!tg) {
-		query_error(resp, XMLNS, 400, "TargetGroupNotFound",
-			    "One or more target groups "
-			    "not found");
-		return;
-	}
-	if (modify) {
-		cJSON *attrs = members(in, "Attributes");
-		const cJSON *a;
-		cJSON_ArrayForEach(a, attrs)
-		{
-			const char *k = query_str(a, "Key"), *v = query_str(a, "Value");
-			if (k && v && strcmp(k, MULTI) == 0)
-				cJSON_ReplaceItemInObjectCaseSensitive(
-					tg, "_multi", cJSON_CreateBool(strcmp(v, "true") == 0));
-		}
-		cJSON_Delete(attrs);
-		*dirty = true;
-	}
-	cJSON *out = cJSON_CreateArray();
-	cJSON *a = cJSON_CreateObject();
-	cJSON_AddStringToObject(a, "Key", MULTI);
-	cJSON_AddStringToObject(a, "Value",
-				cJSON_IsTrue(cJSON_GetObjectItem(tg, "_multi")) ? "true" : "false");
-	cJSON_AddItemToArray(out, a);
-	xml_list(resp, action, "Attributes", out);
-	cJSON_Delete(out);
-}
-
-void alb_api(struct cloud *c, const char *account, const struct http_req *req,
-	     struct http_resp *resp)
-{
-	cJSON *in = query_parse_form(req->body, req->body_len);
-	const char *action = query_str(in, "Action");
-	if (!in) {
-		query_error(resp, XMLNS, 400, "MalformedQueryString",
-			    "The request body is not a well-formed query string");
-		return;
-	}
-	front_doc_lock();
-	cJSON *doc = doc_load(c, account);
-	bool dirty = false;
-	cJSON *lbs = cJSON_GetObjectItem(doc, "loadBalancers");
-	cJSON *tgs = cJSON_GetObjectItem(doc, "targetGroups");
-	cJSON *ls = cJSON_GetObjectItem(doc, "listeners");
+	const char *lb = front_str(in, "LoadBalancerArn");
 	cJSON *sel = NULL;
-	if (!action) {
-		query_error(resp, XMLNS, 400, "MissingAction", "Action is required");
-	} else if (strcmp(action, "CreateLoadBalancer") == 0) {
-		/* A name another account holds is taken: load balancers are found by name. */
-		cJSON *all = front_doc_list_kind(c, KIND);
-		cJSON *taken = cJSON_AddArrayToObject(doc, "_names_taken");
-		const cJSON *d, *lb;
-		cJSON_ArrayForEach(d, all)
+	if (lb) {
+		sel = cJSON_CreateArray();
+		cJSON *l;
+		cJSON_ArrayForEach(l, ls)
 		{
-			cJSON_ArrayForEach(lb, cJSON_GetObjectItem(d, "loadBalancers"))
-			{
-				cJSON *n = cJSON_CreateObject();
-				cJSON_AddStringToObject(n, "name",
-							query_str(lb, "LoadBalancerName"));
-				cJSON_AddItemToArray(taken, n);
-			}
+			if (strcmp(front_str(l, "LoadBalancerArn"), lb) == 0)
+				cJSON_AddItemReferenceToArray(sel, l);
 		}
-		cJSON_Delete(all);
-		create_load_balancer(c, account, doc, in, &dirty, resp);
-		cJSON_DeleteItemFromObjectCaseSensitive(doc, "_names_taken");
-	} else if (strcmp(action, "DescribeLoadBalancers") == 0) {
-		cJSON *names = members(in, "Names");
-		if (cJSON_GetArraySize(names) > 0)
-			sel = select_items(lbs, "LoadBalancerName", in, "Names",
-					   "LoadBalancerNotFound", "load balancers", resp);
-		else
-			sel = select_items(lbs, "LoadBalancerArn", in, "LoadBalancerArns",
-					   "LoadBalancerNotFound", "load balancers", resp);
-		cJSON_Delete(names);
-		if (sel)
-			xml_list(resp, action, "LoadBalancers", sel);
-	} else if (strcmp(action, "DeleteLoadBalancer") == 0) {
-		const char *arn = query_str(in, "LoadBalancerArn");
-		cJSON *lb = front_find(lbs, "LoadBalancerArn", arn);
-		if (lb) {
-			forget_load_balancer(doc, arn);
-			cJSON_Delete(cJSON_DetachItemViaPointer(lbs, lb));
-			dirty = true;
-		}
-		xml_empty(resp, action); /* deleting what is gone succeeds, as in AWS */
-	} else if (strcmp(action, "CreateTargetGroup") == 0) {
-		create_target_group(account, doc, in, &dirty, resp);
-	} else if (strcmp(action, "DescribeTargetGroups") == 0) {
-		const char *lb = query_str(in, "LoadBalancerArn");
-		cJSON *names = members(in, "Names");
-		if (lb) {
-			sel = cJSON_CreateArray();
-			cJSON *tg;
-			cJSON_ArrayForEach(tg, tgs)
-			{
-				if (front_find_string(cJSON_GetObjectItem(tg, "LoadBalancerArns"),
-						      lb))
-					cJSON_AddItemReferenceToArray(sel, tg);
-			}
-		} else if (cJSON_GetArraySize(names) > 0) {
-			sel = select_items(tgs, "TargetGroupName", in, "Names",
-					   "TargetGroupNotFound", "target groups", resp);
-		} else {
-			sel = select_items(tgs, "TargetGroupArn", in, "TargetGroupArns",
-					   "TargetGroupNotFound", "target groups", resp);
-		}
-		cJSON_Delete(names);
-		if (sel)
-			xml_list(resp, action, "TargetGroups", sel);
-	} else if (strcmp(action, "DeleteTargetGroup") == 0) {
-		cJSON *tg = front_find(tgs, "TargetGroupArn", query_str(in, "TargetGroupArn"));
-		if (tg && cJSON_GetArraySize(cJSON_GetObjectItem(tg, "LoadBalancerArns")) > 0) {
-			query_error(resp, XMLNS, 400, "ResourceInUse",
-				    "Target group '%s' is currently in use by a listener or a rule",
-				    query_str(tg, "TargetGroupArn"));
-		} else {
-			if (tg) {
-				cJSON_Delete(cJSON_DetachItemViaPointer(tgs, tg));
-				dirty = true;
-			}
-			xml_empty(resp, action);
-		}
-	} else if (strcmp(action, "RegisterTargets") == 0 ||
-		   strcmp(action, "DeregisterTargets") == 0) {
-		register_targets(c, account, doc, in, action[0] == 'D', &dirty, resp);
-	} else if (strcmp(action, "DescribeTargetHealth") == 0) {
-		describe_target_health(doc, in, resp);
-	} else if (strcmp(action, "CreateListener") == 0) {
-		create_listener(account, doc, in, &dirty, resp);
-	} else if (strcmp(action, "DescribeListeners") == 0) {
-		const char *lb = query_str(in, "LoadBalancerArn");
-		if (lb) {
-			sel = cJSON_CreateArray();
-			cJSON *l;
-			cJSON_ArrayForEach(l, ls)
-			{
-				if (strcmp(query_str(l, "LoadBalancerArn"), lb) == 0)
-					cJSON_AddItemReferenceToArray(sel, l);
-			}
-		} else {
-			sel = select_items(ls, "ListenerArn", in, "ListenerArns",
-					   "ListenerNotFound", "listeners", resp);
-		}
-		if (sel)
-			xml_list(resp, action, "Listeners", sel);
-	} else if (strcmp(action, "DeleteListener") == 0) {
-		if (delete_one(ls, "ListenerArn", in, "ListenerNotFound", "listeners", resp)) {
-			dirty = true;
-			xml_empty(resp, action);
-		}
-	} else if (strcmp(action, "ModifyTargetGroupAttributes") == 0 ||
-		   strcmp(action, "DescribeTargetGroupAttributes") == 0) {
-		attributes(doc, in, action[0] == 'M', &dirty, resp);
 	} else {
-		query_error(resp, XMLNS, 400, "InvalidAction",
-			    "The local cloud does not serve the action %s", action);
+		sel = select_items(ls, "ListenerArn", in, "ListenerArns", "ListenerNotFound",
+				   "listeners", err);
 	}
-	if (dirty)
-		doc_save(c, account, doc);
-	front_doc_unlock();
-	cJSON_Delete(sel);
-	cJSON_Delete(doc);
-	cJSON_Delete(in);
+	return selected_out("Listeners", sel);
 }
+
+static cJSON *delete_listener(struct svc_call *call, cJSON *doc, const cJSON *in, bool *dirty,
+			      struct aws_err *err)
+{
+	(void)call;
+	cJSON *ls = cJSON_GetObjectItem(doc, "listeners");
+	cJSON *l = front_find(ls, "ListenerArn", front_str(in, "ListenerArn"));
+	if (!l) {
+		aws_err_set(err, 400, "ListenerNotFound", "One or more listeners not found");
+		return NULL;
+	}
+	cJSON_Delete(cJSON_DetachItemViaPointer(ls, l));
+	*dirty = true;
+	return cJSON_CreateObject();
+}
+
+#define DOC_OP(name, fn)                                                                \
+	static cJSON *name(struct svc_call *call, const cJSON *in, struct aws_err *err) \
+	{                                                                               \
+		return with_doc(call, in, err, fn);                                     \
+	}
+DOC_OP(op_create_listener, create_listener)
+DOC_OP(op_create_load_balancer, create_load_balancer)
+DOC_OP(op_create_target_group, create_target_group)
+DOC_OP(op_delete_listener, delete_listener)
+DOC_OP(op_delete_load_balancer, delete_load_balancer)
+DOC_OP(op_delete_target_group, delete_target_group)
+DOC_OP(op_describe_listeners, describe_listeners)
+DOC_OP(op_describe_load_balancers, describe_load_balancers)
+DOC_OP(op_describe_target_groups, describe_target_groups)
+DOC_OP(op_describe_target_health, describe_target_health)
+DOC_OP(op_register_targets, register_targets)
+DOC_OP(op_attributes, attributes)
+#undef DOC_OP
+
+/* Sorted by name. */
+static const struct svc_op ops[] = {
+	{ "CreateListener", op_create_listener },
+	{ "CreateLoadBalancer", op_create_load_balancer },
+	{ "CreateTargetGroup", op_create_target_group },
+	{ "DeleteListener", op_delete_listener },
+	{ "DeleteLoadBalancer", op_delete_load_balancer },
+	{ "DeleteTargetGroup", op_delete_target_group },
+	{ "DeregisterTargets", op_register_targets },
+	{ "DescribeListeners", op_describe_listeners },
+	{ "DescribeLoadBalancers", op_describe_load_balancers },
+	{ "DescribeTargetGroupAttributes", op_attributes },
+	{ "DescribeTargetGroups", op_describe_target_groups },
+	{ "DescribeTargetHealth", op_describe_target_health },
+	{ "ModifyTargetGroupAttributes", op_attributes },
+	{ "RegisterTargets", op_register_targets },
+};
 
 /* ---- the front door ---- */
 
@@ -816,11 +762,6 @@ void alb_serve(struct cloud *c, const char *name, const char *path, const struct
 	cJSON_Delete(all);
 }
 
-static void raw(struct svc_call *call, struct http_resp *resp)
-{
-	alb_api(call->cloud, call->caller->account, call->http, resp);
-}
-
 /* "<name>/<path>" after the door's prefix, or "<name><path>" from the Host (its DNSName). */
 static void door(struct svc_call *call, const char *rest, struct http_resp *resp)
 {
@@ -846,7 +787,8 @@ const struct cloud_service elbv2_service = {
 	.model = "elasticloadbalancingv2-2015-12-01",
 	.title = "Elastic Load Balancing",
 	.query_version = "2015-12-01",
-	.raw = raw,
+	.ops = ops,
+	.nops = sizeof(ops) / sizeof(ops[0]),
 	.doors = doors,
 	.ndoors = sizeof(doors) / sizeof(doors[0]),
 };

@@ -20,9 +20,6 @@
 
 struct cloud;
 
-/* Serve an Elastic Load Balancing v2 call. */
-void alb_api(struct cloud *c, const char *account, const struct http_req *req,
-	     struct http_resp *resp);
 /* Serve path on the load balancer called name; its own 503 page when there is none. */
 void alb_serve(struct cloud *c, const char *name, const char *path, const struct http_req *req,
 	       struct http_resp *resp);

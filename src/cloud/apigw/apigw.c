@@ -28,7 +28,6 @@
 #include "cloud/front/front.h"
 #include "cloud/http/aws.h"
 #include "cloud/state.h"
-#include "cloud/svc/raw_op.h"
 #include "cloud/svc/svc.h"
 #include "core/clock.h"
 #include "core/strutil.h"
@@ -153,26 +152,6 @@ static const struct svc_door doors[] = {
 	{ .prefix = "/restapis/", .contains = "/_user_request_", .serve = user_request_door },
 };
 
-static void rest_raw(struct svc_call *call, struct http_resp *resp)
-{
-	if (str_starts_with(call->http->path, "/restapis"))
-		rest_api(call->cloud, call->caller->account, call->http, resp);
-	else
-		aws_error(resp, 501, "NotImplemented",
-			  "The local cloud does not offer the API Gateway operation %s %s",
-			  call->http->method, call->http->path);
-}
-
-static void http_raw(struct svc_call *call, struct http_resp *resp)
-{
-	if (str_starts_with(call->http->path, "/v2/apis"))
-		httpapi_api(call->cloud, call->caller->account, call->http, resp);
-	else
-		aws_error(resp, 501, "NotImplemented",
-			  "The local cloud does not offer the API Gateway V2 operation %s %s",
-			  call->http->method, call->http->path);
-}
-
 /* The first parts of the REST API's paths (its API model's request URIs). */
 static const char *const rest_paths[] = {
 	"/account",
@@ -189,35 +168,6 @@ static const char *const rest_paths[] = {
 };
 static const char *const http_paths[] = { "/v2/", NULL };
 
-/* What CloudFormation's providers call (clients' requests for them still reach the readers). */
-#define OP(n)                  \
-	{                      \
-#n, svc_raw_op \
-	}
-static const struct svc_op rest_ops[] = {
-	OP(CreateDeployment), OP(CreateResource), OP(CreateRestApi),  OP(CreateStage),
-	OP(DeleteDeployment), OP(DeleteMethod),   OP(DeleteResource), OP(DeleteRestApi),
-	OP(DeleteStage),      OP(GetResources),   OP(PutIntegration), OP(PutMethod),
-	OP(UpdateStage),
-};
-static const struct svc_op http_ops[] = {
-	OP(CreateApi),   OP(CreateDeployment), OP(CreateIntegration), OP(CreateRoute),
-	OP(CreateStage), OP(DeleteApi),        OP(DeleteDeployment),  OP(DeleteIntegration),
-	OP(DeleteRoute), OP(DeleteStage),      OP(GetIntegrations),   OP(GetRoutes),
-};
-#undef OP
-static const char *const rest_internal[] = {
-	"CreateDeployment", "CreateResource", "CreateRestApi", "CreateStage", "DeleteDeployment",
-	"DeleteMethod",     "DeleteResource", "DeleteRestApi", "DeleteStage", "GetResources",
-	"PutIntegration",   "PutMethod",      "UpdateStage",   NULL,
-};
-static const char *const http_internal[] = {
-	"CreateApi",   "CreateDeployment", "CreateIntegration", "CreateRoute",
-	"CreateStage", "DeleteApi",        "DeleteDeployment",  "DeleteIntegration",
-	"DeleteRoute", "DeleteStage",      "GetIntegrations",   "GetRoutes",
-	NULL,
-};
-
 const struct cloud_service apigateway_service = {
 	.name = "apigateway",
 	.model = "apigateway-2015-07-09",
@@ -228,9 +178,7 @@ const struct cloud_service apigateway_service = {
 	.migrations = migrations,
 	.nmigrations = sizeof(migrations) / sizeof(migrations[0]),
 	.ops = rest_ops,
-	.nops = sizeof(rest_ops) / sizeof(rest_ops[0]),
-	.internal_ops = rest_internal,
-	.raw = rest_raw,
+	.nops = REST_NOPS,
 	.doors = doors,
 	.ndoors = sizeof(doors) / sizeof(doors[0]),
 };
@@ -241,8 +189,6 @@ const struct cloud_service apigatewayv2_service = {
 	.model = "apigatewayv2-2018-11-29",
 	.title = "Amazon API Gateway V2",
 	.paths = http_paths,
-	.ops = http_ops,
-	.nops = sizeof(http_ops) / sizeof(http_ops[0]),
-	.internal_ops = http_internal,
-	.raw = http_raw,
+	.ops = httpapi_ops,
+	.nops = HTTPAPI_NOPS,
 };

@@ -3,6 +3,7 @@
  */
 #include "cloud/apigw/httpapi.h"
 
+#include <assert.h>
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,12 +13,14 @@
 #include "cloud/apigw/route.h"
 #include "cloud/front/front.h"
 #include "cloud/http/aws.h"
+#include "cloud/proto/proto.h"
 #include "cloud/state.h"
 #include "core/clock.h"
 #include "core/strutil.h"
 #include "core/xalloc.h"
 
 #define KIND        "HTTP"
+#define MODEL       "apigatewayv2-2018-11-29"
 #define API_PREFIX  "/_aws/execute-api/"
 #define APIGW_SVC   "apigateway.amazonaws.com"
 #define INTERNAL_V2 "Internal Server Error"
@@ -121,7 +124,7 @@ static cJSON *api_out(struct cloud *c, const cJSON *doc)
 	free(ep);
 	static const char *const keep[] = {
 		"apiId",        "apiKeySelectionExpression", "createdDate", "description", "name",
-		"protocolType", "routeSelectionExpression"
+		"protocolType", "routeSelectionExpression",  "tags"
 	};
 	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
 		const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, keep[i]);
@@ -146,56 +149,141 @@ static cJSON *item_out(const cJSON *item)
 	return o;
 }
 
-static void items_reply(struct http_resp *resp, const cJSON *arr)
+static cJSON *items_out(const cJSON *arr)
 {
 	cJSON *out = cJSON_CreateObject();
 	cJSON *items = cJSON_AddArrayToObject(out, "items");
 	const cJSON *it;
 	cJSON_ArrayForEach(it, arr) cJSON_AddItemToArray(items, item_out(it));
-	front_reply(resp, 200, out);
+	return out;
 }
 
-static void bad_request(struct http_resp *resp, const char *msg)
+static void bad_request(struct aws_err *err, const char *msg)
 {
-	aws_error(resp, 400, "BadRequestException", "%s", msg);
+	aws_err_set(err, 400, "BadRequestException", "%s", msg);
 }
 
-static void not_found(struct http_resp *resp, const char *what)
+static void not_found(struct aws_err *err, const char *what)
 {
-	aws_error(resp, 404, "NotFoundException", "Invalid %s identifier specified", what);
+	aws_err_set(err, 404, "NotFoundException", "Invalid %s identifier specified", what);
 }
 
-/* The member of the body named key when it is a string, else NULL. */
+/* The member of the input named key (its wire name) when it is a string, else NULL. */
 static const char *in_str(const cJSON *in, const char *key)
 {
 	return front_str(in, key);
 }
 
-static void create_api(struct cloud *c, const char *account, const cJSON *in,
-		       struct http_resp *resp)
+/*
+ * The handlers below keep an API as the wire shows it (camelCase members, as GetApi answers
+ * them): run() hands them the input with its members under their wire names, and gives the
+ * output they answer in the same names back to the model's.
+ */
+typedef cJSON *(*op_fn)(struct svc_call *call, const cJSON *in, struct aws_err *err);
+
+/* What a request may not set (wire names), as the local cloud does not honour it (yet). */
+static bool refuse_unhonoured(struct svc_call *call, const cJSON *in, struct aws_err *err)
+{
+	static const struct {
+		const char *op;
+		const char *const members[6];
+	} unhonoured[] = {
+		{ "CreateApi", { "corsConfiguration", "credentialsArn" } },
+		{ "CreateIntegration",
+		  { "requestParameters", "requestTemplates", "responseParameters", "credentialsArn",
+		    "tlsConfig" } },
+		{ "CreateRoute", { "requestParameters", "authorizerId", "authorizationScopes" } },
+		{ "CreateStage", { "accessLogSettings", "routeSettings" } },
+		{ "UpdateRoute", { "requestParameters", "authorizerId", "authorizationScopes" } },
+	};
+	const char *auth = in_str(in, "authorizationType");
+	if (auth && strcmp(auth, "NONE") != 0)
+		return aws_err_set(err, 400, "BadRequestException",
+				   "The local cloud does not offer %s authorization of routes yet; "
+				   "leave it out",
+				   auth);
+	for (size_t i = 0; i < sizeof(unhonoured) / sizeof(unhonoured[0]); i++)
+		if (strcmp(unhonoured[i].op, call->op) == 0)
+			return apigw_refuse_unhonoured(in, call->op, unhonoured[i].members, err);
+	return true;
+}
+
+static cJSON *run(struct svc_call *call, const cJSON *input, struct aws_err *err, op_fn fn)
+{
+	const struct proto_op *po = proto_op_find(proto_service_find(MODEL), call->op);
+	assert(po);
+	cJSON *in = proto_rename(po, false, input, true);
+	cJSON *wire = refuse_unhonoured(call, in, err) ? fn(call, in, err) : NULL;
+	cJSON *out = wire ? proto_rename(po, true, wire, false) : NULL;
+	cJSON_Delete(wire);
+	cJSON_Delete(in);
+	return out;
+}
+
+/*
+ * An operation on one HTTP API of the caller's: doc is its document, which the operation may
+ * change (setting *dirty to have it saved). Returns the output, or NULL with err filled.
+ */
+typedef cJSON *(*api_fn)(struct svc_call *call, cJSON *doc, const cJSON *in, bool *dirty,
+			 struct aws_err *err);
+
+/* Load the API apiId names, run fn on it, save it when fn changed it. */
+static cJSON *with_api(struct svc_call *call, const cJSON *in, struct aws_err *err, api_fn fn)
+{
+	const char *account = call->caller->account;
+	const char *id = in_str(in, "apiId");
+	front_doc_lock();
+	cJSON *doc = id ? front_doc_load_own(call->cloud, account, id, KIND) : NULL;
+	bool dirty = false;
+	cJSON *out = NULL;
+	if (!doc)
+		not_found(err, "API");
+	else
+		out = fn(call, doc, in, &dirty, err);
+	if (out && dirty)
+		front_doc_save(call->cloud, account, id, KIND, doc);
+	front_doc_unlock();
+	cJSON_Delete(doc);
+	return out;
+}
+
+/* The item of doc's list whose key is the input's, or NULL with err filled (what is not
+ * found). */
+static cJSON *find_item(cJSON *doc, const char *list, const char *key, const cJSON *in,
+			const char *what, struct aws_err *err)
+{
+	cJSON *it = front_find(cJSON_GetObjectItem(doc, list), key, in_str(in, key));
+	if (!it)
+		not_found(err, what);
+	return it;
+}
+
+/* ---- APIs ---- */
+
+static cJSON *create_api(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
 	const char *name = in_str(in, "name"), *proto = in_str(in, "protocolType");
 	const char *target = in_str(in, "target"), *rk = in_str(in, "routeKey");
 	char method[8];
 	const char *path;
-	if (!cJSON_IsObject(in) || !name || !proto) {
-		bad_request(resp, "Invalid request: name and protocolType are required");
-		return;
+	if (!name || !proto) {
+		bad_request(err, "Invalid request: name and protocolType are required");
+		return NULL;
 	}
 	if (strcmp(proto, "HTTP") != 0) {
-		aws_error(resp, 400, "BadRequestException",
-			  "The local cloud serves HTTP APIs only, not %s", proto);
-		return;
+		aws_err_set(err, 400, "BadRequestException",
+			    "The local cloud serves HTTP APIs only, not %s", proto);
+		return NULL;
 	}
 	if (rk && !apigw_route_key_parse(rk, method, &path)) {
-		aws_error(resp, 400, "BadRequestException", "Unknown route key format: %s", rk);
-		return;
+		aws_err_set(err, 400, "BadRequestException", "Unknown route key format: %s", rk);
+		return NULL;
 	}
 	char *fn = target ? front_function_of_uri(target) : NULL;
 	if (target && !fn) {
-		aws_error(resp, 400, "BadRequestException",
-			  "Invalid target: %s (a Lambda function ARN)", target);
-		return;
+		aws_err_set(err, 400, "BadRequestException",
+			    "Invalid target: %s (a Lambda function ARN)", target);
+		return NULL;
 	}
 	char id[11];
 	front_random_id(id, 10);
@@ -204,81 +292,125 @@ static void create_api(struct cloud *c, const char *account, const cJSON *in,
 	const char *desc = in_str(in, "description");
 	if (desc)
 		cJSON_AddStringToObject(doc, "description", desc);
-	front_doc_save(c, account, id, KIND, doc);
-	front_reply(resp, 201, api_out(c, doc));
+	const cJSON *tags = cJSON_GetObjectItem(in, "tags");
+	if (cJSON_IsObject(tags) && tags->child)
+		cJSON_AddItemToObject(doc, "tags", cJSON_Duplicate(tags, true));
+	front_doc_save(call->cloud, call->caller->account, id, KIND, doc);
+	cJSON *out = api_out(call->cloud, doc);
 	cJSON_Delete(doc);
+	return out;
 }
 
-static void integrations(struct cloud *c, const char *method, cJSON *doc, const char *sub,
-			 const cJSON *in, bool *dirty, struct http_resp *resp)
+static cJSON *get_apis(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
-	cJSON *arr = cJSON_GetObjectItemCaseSensitive(doc, "integrations");
-	if (!sub && strcmp(method, "GET") == 0) {
-		items_reply(resp, arr);
-		return;
-	}
-	if (!sub && strcmp(method, "POST") == 0) {
-		const char *type = in_str(in, "integrationType");
-		const char *uri = in_str(in, "integrationUri");
-		const char *ver = in_str(in, "payloadFormatVersion");
-		char *fn = front_function_of_uri(uri);
-		if (!type) {
-			bad_request(resp, "IntegrationType is required");
-		} else if (strcmp(type, "AWS_PROXY") != 0) {
-			aws_error(resp, 400, "BadRequestException",
-				  "The local cloud serves AWS_PROXY integrations to Lambda "
-				  "functions, not %s",
-				  type);
-		} else if (!fn) {
-			bad_request(resp, "Invalid integration URI: a Lambda function ARN, or "
-					  "arn:aws:apigateway:REGION:lambda:path/2015-03-31/"
-					  "functions/FUNCTION_ARN/invocations");
-		} else if (!ver) {
-			bad_request(resp, "PayloadFormatVersion is required for AWS_PROXY "
-					  "integrations");
-		} else if (strcmp(ver, "1.0") != 0 && strcmp(ver, "2.0") != 0) {
-			bad_request(resp, "Payload format version must be 1.0 or 2.0");
-		} else if (cJSON_IsNumber(cJSON_GetObjectItem(in, "timeoutInMillis")) &&
-			   (cJSON_GetObjectItem(in, "timeoutInMillis")->valueint < 50 ||
-			    cJSON_GetObjectItem(in, "timeoutInMillis")->valueint > 30000)) {
-			bad_request(resp, "Timeout must be between 50 and 30000 milliseconds");
-		} else {
-			cJSON *it = new_integration(uri, ver);
-			const char *desc = in_str(in, "description");
-			if (desc)
-				cJSON_AddStringToObject(it, "description", desc);
-			cJSON *t = cJSON_GetObjectItemCaseSensitive(in, "timeoutInMillis");
-			if (cJSON_IsNumber(t))
-				cJSON_SetNumberValue(cJSON_GetObjectItem(it, "timeoutInMillis"),
-						     t->valuedouble);
-			cJSON_AddItemToArray(arr, it);
-			*dirty = true;
-			front_reply(resp, 201, item_out(it));
-		}
-		free(fn);
-		return;
-	}
-	cJSON *it = sub ? front_find(arr, "integrationId", sub) : NULL;
-	if (!it) {
-		not_found(resp, "Integration");
-	} else if (strcmp(method, "GET") == 0) {
-		front_reply(resp, 200, item_out(it));
-	} else if (strcmp(method, "DELETE") == 0) {
-		char *t = xasprintf("integrations/%s", sub);
-		bool used = front_find(cJSON_GetObjectItem(doc, "routes"), "target", t) != NULL;
-		free(t);
-		if (used) {
-			aws_error(resp, 409, "ConflictException",
-				  "Integration %s is in use by a route and cannot be deleted", sub);
-			return;
-		}
-		cJSON_Delete(cJSON_DetachItemViaPointer(arr, it));
-		*dirty = true;
-		resp->status = 204;
-	} else {
-		aws_error(resp, 405, "MethodNotAllowedException", "Method not allowed");
-	}
+	(void)in, (void)err;
+	cJSON *all = front_doc_list(call->cloud, call->caller->account, KIND);
+	cJSON *out = cJSON_CreateObject();
+	cJSON *items = cJSON_AddArrayToObject(out, "items");
+	const cJSON *d;
+	cJSON_ArrayForEach(d, all) cJSON_AddItemToArray(items, api_out(call->cloud, d));
+	cJSON_Delete(all);
+	return out;
 }
+
+static cJSON *get_api(struct svc_call *call, cJSON *doc, const cJSON *in, bool *dirty,
+		      struct aws_err *err)
+{
+	(void)in, (void)dirty, (void)err;
+	return api_out(call->cloud, doc);
+}
+
+static cJSON *delete_api(struct svc_call *call, cJSON *doc, const cJSON *in, bool *dirty,
+			 struct aws_err *err)
+{
+	(void)doc, (void)dirty, (void)err;
+	front_doc_delete(call->cloud, in_str(in, "apiId"));
+	return cJSON_CreateObject();
+}
+
+/* ---- integrations ---- */
+
+static cJSON *create_integration(struct svc_call *call, cJSON *doc, const cJSON *in, bool *dirty,
+				 struct aws_err *err)
+{
+	(void)call;
+	cJSON *arr = cJSON_GetObjectItemCaseSensitive(doc, "integrations");
+	const char *type = in_str(in, "integrationType");
+	const char *uri = in_str(in, "integrationUri");
+	const char *ver = in_str(in, "payloadFormatVersion");
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(in, "timeoutInMillis");
+	char *fn = front_function_of_uri(uri);
+	cJSON *out = NULL;
+	if (!type) {
+		bad_request(err, "IntegrationType is required");
+	} else if (strcmp(type, "AWS_PROXY") != 0) {
+		aws_err_set(err, 400, "BadRequestException",
+			    "The local cloud serves AWS_PROXY integrations to Lambda functions, "
+			    "not %s",
+			    type);
+	} else if (!fn) {
+		bad_request(err, "Invalid integration URI: a Lambda function ARN, or "
+				 "arn:aws:apigateway:REGION:lambda:path/2015-03-31/"
+				 "functions/FUNCTION_ARN/invocations");
+	} else if (!ver) {
+		bad_request(err, "PayloadFormatVersion is required for AWS_PROXY integrations");
+	} else if (strcmp(ver, "1.0") != 0 && strcmp(ver, "2.0") != 0) {
+		bad_request(err, "Payload format version must be 1.0 or 2.0");
+	} else if (cJSON_IsNumber(t) && (t->valueint < 50 || t->valueint > 30000)) {
+		bad_request(err, "Timeout must be between 50 and 30000 milliseconds");
+	} else {
+		cJSON *it = new_integration(uri, ver);
+		const char *desc = in_str(in, "description");
+		if (desc)
+			cJSON_AddStringToObject(it, "description", desc);
+		if (cJSON_IsNumber(t))
+			cJSON_SetNumberValue(cJSON_GetObjectItem(it, "timeoutInMillis"),
+					     t->valuedouble);
+		cJSON_AddItemToArray(arr, it);
+		*dirty = true;
+		out = item_out(it);
+	}
+	free(fn);
+	return out;
+}
+
+static cJSON *get_integrations(struct svc_call *call, cJSON *doc, const cJSON *in, bool *dirty,
+			       struct aws_err *err)
+{
+	(void)call, (void)in, (void)dirty, (void)err;
+	return items_out(cJSON_GetObjectItemCaseSensitive(doc, "integrations"));
+}
+
+static cJSON *get_integration(struct svc_call *call, cJSON *doc, const cJSON *in, bool *dirty,
+			      struct aws_err *err)
+{
+	(void)call, (void)dirty;
+	const cJSON *it = find_item(doc, "integrations", "integrationId", in, "Integration", err);
+	return it ? item_out(it) : NULL;
+}
+
+static cJSON *delete_integration(struct svc_call *call, cJSON *doc, const cJSON *in, bool *dirty,
+				 struct aws_err *err)
+{
+	(void)call;
+	cJSON *it = find_item(doc, "integrations", "integrationId", in, "Integration", err);
+	if (!it)
+		return NULL;
+	const char *id = in_str(in, "integrationId");
+	char *t = xasprintf("integrations/%s", id);
+	bool used = front_find(cJSON_GetObjectItem(doc, "routes"), "target", t) != NULL;
+	free(t);
+	if (used) {
+		aws_err_set(err, 409, "ConflictException",
+			    "Integration %s is in use by a route and cannot be deleted", id);
+		return NULL;
+	}
+	cJSON_Delete(cJSON_DetachItemViaPointer(cJSON_GetObjectItem(doc, "integrations"), it));
+	*dirty = true;
+	return cJSON_CreateObject();
+}
+
+/* ---- routes ---- */
 
 /* Check a route's key and target against the API; NULL when fine, else the message. */
 static const char *route_check(const cJSON *doc, const char *key, const char *target,
@@ -305,60 +437,76 @@ static const char *route_check(const cJSON *doc, const char *key, const char *ta
 	return NULL;
 }
 
-static void routes(const char *method, cJSON *doc, const char *sub, const cJSON *in, bool *dirty,
-		   struct http_resp *resp)
+static cJSON *create_route(struct svc_call *call, cJSON *doc, const cJSON *in, bool *dirty,
+			   struct aws_err *err)
 {
-	cJSON *arr = cJSON_GetObjectItemCaseSensitive(doc, "routes");
-	if (!sub && strcmp(method, "GET") == 0) {
-		items_reply(resp, arr);
-		return;
+	(void)call;
+	const char *key = in_str(in, "routeKey"), *target = in_str(in, "target");
+	const char *why = route_check(doc, key, target, NULL);
+	if (why) {
+		bool taken = strstr(why, "exists") != NULL;
+		aws_err_set(err, taken ? 409 : 400,
+			    taken ? "ConflictException" : "BadRequestException", "%s", why);
+		return NULL;
 	}
-	if (!sub && strcmp(method, "POST") == 0) {
-		const char *key = in_str(in, "routeKey"), *target = in_str(in, "target");
-		const char *why = route_check(doc, key, target, NULL);
-		if (why) {
-			aws_error(resp, strstr(why, "exists") ? 409 : 400,
-				  strstr(why, "exists") ? "ConflictException"
-							: "BadRequestException",
-				  "%s", why);
-			return;
-		}
-		cJSON *r = new_route(key, target);
-		cJSON_AddItemToArray(arr, r);
-		*dirty = true;
-		front_reply(resp, 201, item_out(r));
-		return;
-	}
-	cJSON *r = sub ? front_find(arr, "routeId", sub) : NULL;
-	if (!r) {
-		not_found(resp, "Route");
-	} else if (strcmp(method, "GET") == 0) {
-		front_reply(resp, 200, item_out(r));
-	} else if (strcmp(method, "DELETE") == 0) {
-		cJSON_Delete(cJSON_DetachItemViaPointer(arr, r));
-		*dirty = true;
-		resp->status = 204;
-	} else if (strcmp(method, "PATCH") == 0) {
-		const char *key = in_str(in, "routeKey"), *target = in_str(in, "target");
-		const char *why =
-			route_check(doc, key ? key : front_str(r, "routeKey"), target, sub);
-		if (why) {
-			aws_error(resp, 400, "BadRequestException", "%s", why);
-			return;
-		}
-		if (key)
-			cJSON_ReplaceItemInObjectCaseSensitive(r, "routeKey",
-							       cJSON_CreateString(key));
-		if (target) {
-			cJSON_DeleteItemFromObjectCaseSensitive(r, "target");
-			cJSON_AddStringToObject(r, "target", target);
-		}
-		*dirty = true;
-		front_reply(resp, 200, item_out(r));
-	} else {
-		aws_error(resp, 405, "MethodNotAllowedException", "Method not allowed");
-	}
+	cJSON *r = new_route(key, target);
+	cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(doc, "routes"), r);
+	*dirty = true;
+	return item_out(r);
 }
+
+static cJSON *get_routes(struct svc_call *call, cJSON *doc, const cJSON *in, bool *dirty,
+			 struct aws_err *err)
+{
+	(void)call, (void)in, (void)dirty, (void)err;
+	return items_out(cJSON_GetObjectItemCaseSensitive(doc, "routes"));
+}
+
+static cJSON *get_route(struct svc_call *call, cJSON *doc, const cJSON *in, bool *dirty,
+			struct aws_err *err)
+{
+	(void)call, (void)dirty;
+	const cJSON *r = find_item(doc, "routes", "routeId", in, "Route", err);
+	return r ? item_out(r) : NULL;
+}
+
+static cJSON *delete_route(struct svc_call *call, cJSON *doc, const cJSON *in, bool *dirty,
+			   struct aws_err *err)
+{
+	(void)call;
+	cJSON *r = find_item(doc, "routes", "routeId", in, "Route", err);
+	if (!r)
+		return NULL;
+	cJSON_Delete(cJSON_DetachItemViaPointer(cJSON_GetObjectItem(doc, "routes"), r));
+	*dirty = true;
+	return cJSON_CreateObject();
+}
+
+static cJSON *update_route(struct svc_call *call, cJSON *doc, const cJSON *in, bool *dirty,
+			   struct aws_err *err)
+{
+	(void)call;
+	cJSON *r = find_item(doc, "routes", "routeId", in, "Route", err);
+	if (!r)
+		return NULL;
+	const char *key = in_str(in, "routeKey"), *target = in_str(in, "target");
+	const char *why = route_check(doc, key ? key : front_str(r, "routeKey"), target,
+				      in_str(in, "routeId"));
+	if (why) {
+		bad_request(err, why);
+		return NULL;
+	}
+	if (key)
+		cJSON_ReplaceItemInObjectCaseSensitive(r, "routeKey", cJSON_CreateString(key));
+	if (target) {
+		cJSON_DeleteItemFromObjectCaseSensitive(r, "target");
+		cJSON_AddStringToObject(r, "target", target);
+	}
+	*dirty = true;
+	return item_out(r);
+}
+
+/* ---- deployments and stages ---- */
 
 /* A snapshot of the routes and integrations, for a deployment. */
 static cJSON *snapshot(const cJSON *doc)
@@ -388,151 +536,180 @@ static cJSON *deploy(cJSON *doc, const char *description)
 	return d;
 }
 
-static void stages(const char *method, cJSON *doc, const char *sub, const cJSON *in, bool *dirty,
-		   struct http_resp *resp)
+static cJSON *create_stage(struct svc_call *call, cJSON *doc, const cJSON *in, bool *dirty,
+			   struct aws_err *err)
 {
+	(void)call;
 	cJSON *arr = cJSON_GetObjectItemCaseSensitive(doc, "stages");
-	if (!sub && strcmp(method, "GET") == 0) {
-		items_reply(resp, arr);
-		return;
+	const char *name = in_str(in, "stageName"), *dep = in_str(in, "deploymentId");
+	if (!name || !name[0]) {
+		bad_request(err, "StageName is required");
+		return NULL;
 	}
-	if (!sub && strcmp(method, "POST") == 0) {
-		const char *name = in_str(in, "stageName"), *dep = in_str(in, "deploymentId");
-		if (!name || !name[0]) {
-			bad_request(resp, "StageName is required");
-			return;
-		}
-		if (front_find(arr, "stageName", name)) {
-			aws_error(resp, 409, "ConflictException", "Stage already exists");
-			return;
-		}
-		if (dep &&
-		    !front_find(cJSON_GetObjectItem(doc, "deployments"), "deploymentId", dep)) {
-			not_found(resp, "Deployment");
-			return;
-		}
-		cJSON *s = new_stage(name, cJSON_IsTrue(cJSON_GetObjectItem(in, "autoDeploy")));
-		if (dep)
-			cJSON_AddStringToObject(s, "deploymentId", dep);
-		const cJSON *vars = cJSON_GetObjectItem(in, "stageVariables");
-		if (cJSON_IsObject(vars))
-			cJSON_ReplaceItemInObjectCaseSensitive(s, "stageVariables",
-							       cJSON_Duplicate(vars, true));
-		const char *desc = in_str(in, "description");
-		if (desc)
-			cJSON_AddStringToObject(s, "description", desc);
-		cJSON_AddItemToArray(arr, s);
-		*dirty = true;
-		front_reply(resp, 201, item_out(s));
-		return;
+	if (front_find(arr, "stageName", name)) {
+		aws_err_set(err, 409, "ConflictException", "Stage already exists");
+		return NULL;
 	}
-	cJSON *s = sub ? front_find(arr, "stageName", sub) : NULL;
-	if (!s) {
-		not_found(resp, "Stage");
-	} else if (strcmp(method, "GET") == 0) {
-		front_reply(resp, 200, item_out(s));
-	} else if (strcmp(method, "DELETE") == 0) {
-		cJSON_Delete(cJSON_DetachItemViaPointer(arr, s));
-		*dirty = true;
-		resp->status = 204;
-	} else {
-		aws_error(resp, 405, "MethodNotAllowedException", "Method not allowed");
-	}
+	if (dep && !find_item(doc, "deployments", "deploymentId", in, "Deployment", err))
+		return NULL;
+	cJSON *s = new_stage(name, cJSON_IsTrue(cJSON_GetObjectItem(in, "autoDeploy")));
+	if (dep)
+		cJSON_AddStringToObject(s, "deploymentId", dep);
+	const cJSON *vars = cJSON_GetObjectItem(in, "stageVariables");
+	if (cJSON_IsObject(vars))
+		cJSON_ReplaceItemInObjectCaseSensitive(s, "stageVariables",
+						       cJSON_Duplicate(vars, true));
+	const char *desc = in_str(in, "description");
+	if (desc)
+		cJSON_AddStringToObject(s, "description", desc);
+	cJSON_AddItemToArray(arr, s);
+	*dirty = true;
+	return item_out(s);
 }
 
-static void deployments(const char *method, cJSON *doc, const char *sub, const cJSON *in,
-			bool *dirty, struct http_resp *resp)
+static cJSON *get_stages(struct svc_call *call, cJSON *doc, const cJSON *in, bool *dirty,
+			 struct aws_err *err)
 {
-	cJSON *arr = cJSON_GetObjectItemCaseSensitive(doc, "deployments");
-	if (!sub && strcmp(method, "GET") == 0) {
-		items_reply(resp, arr);
-		return;
+	(void)call, (void)in, (void)dirty, (void)err;
+	return items_out(cJSON_GetObjectItemCaseSensitive(doc, "stages"));
+}
+
+static cJSON *get_stage(struct svc_call *call, cJSON *doc, const cJSON *in, bool *dirty,
+			struct aws_err *err)
+{
+	(void)call, (void)dirty;
+	const cJSON *s = find_item(doc, "stages", "stageName", in, "Stage", err);
+	return s ? item_out(s) : NULL;
+}
+
+static cJSON *delete_stage(struct svc_call *call, cJSON *doc, const cJSON *in, bool *dirty,
+			   struct aws_err *err)
+{
+	(void)call;
+	cJSON *s = find_item(doc, "stages", "stageName", in, "Stage", err);
+	if (!s)
+		return NULL;
+	cJSON_Delete(cJSON_DetachItemViaPointer(cJSON_GetObjectItem(doc, "stages"), s));
+	*dirty = true;
+	return cJSON_CreateObject();
+}
+
+static cJSON *create_deployment(struct svc_call *call, cJSON *doc, const cJSON *in, bool *dirty,
+				struct aws_err *err)
+{
+	(void)call;
+	const char *stage = in_str(in, "stageName");
+	cJSON *s = stage ? find_item(doc, "stages", "stageName", in, "Stage", err) : NULL;
+	if (stage && !s)
+		return NULL;
+	if (s && cJSON_IsTrue(cJSON_GetObjectItem(s, "autoDeploy"))) {
+		bad_request(err, "Stage has auto deploy enabled; it deploys on its own");
+		return NULL;
 	}
-	if (!sub && strcmp(method, "POST") == 0) {
-		const char *stage = in_str(in, "stageName");
-		cJSON *s =
-			stage ? front_find(cJSON_GetObjectItem(doc, "stages"), "stageName", stage)
-			      : NULL;
-		if (stage && !s) {
-			not_found(resp, "Stage");
-			return;
-		}
-		if (s && cJSON_IsTrue(cJSON_GetObjectItem(s, "autoDeploy"))) {
-			bad_request(resp, "Stage has auto deploy enabled; it deploys on its own");
-			return;
-		}
-		cJSON *d = deploy(doc, in_str(in, "description"));
-		if (s) {
-			cJSON_DeleteItemFromObjectCaseSensitive(s, "deploymentId");
-			cJSON_AddStringToObject(s, "deploymentId", front_str(d, "deploymentId"));
-		}
-		*dirty = true;
-		front_reply(resp, 201, item_out(d));
-		return;
+	cJSON *d = deploy(doc, in_str(in, "description"));
+	if (s) {
+		cJSON_DeleteItemFromObjectCaseSensitive(s, "deploymentId");
+		cJSON_AddStringToObject(s, "deploymentId", front_str(d, "deploymentId"));
 	}
-	cJSON *d = sub ? front_find(arr, "deploymentId", sub) : NULL;
+	*dirty = true;
+	return item_out(d);
+}
+
+static cJSON *get_deployments(struct svc_call *call, cJSON *doc, const cJSON *in, bool *dirty,
+			      struct aws_err *err)
+{
+	(void)call, (void)in, (void)dirty, (void)err;
+	return items_out(cJSON_GetObjectItemCaseSensitive(doc, "deployments"));
+}
+
+static cJSON *get_deployment(struct svc_call *call, cJSON *doc, const cJSON *in, bool *dirty,
+			     struct aws_err *err)
+{
+	(void)call, (void)dirty;
+	const cJSON *d = find_item(doc, "deployments", "deploymentId", in, "Deployment", err);
+	return d ? item_out(d) : NULL;
+}
+
+static cJSON *delete_deployment(struct svc_call *call, cJSON *doc, const cJSON *in, bool *dirty,
+				struct aws_err *err)
+{
+	(void)call;
+	cJSON *d = find_item(doc, "deployments", "deploymentId", in, "Deployment", err);
 	if (!d)
-		not_found(resp, "Deployment");
-	else if (strcmp(method, "GET") == 0)
-		front_reply(resp, 200, item_out(d));
-	else
-		aws_error(resp, 405, "MethodNotAllowedException", "Method not allowed");
+		return NULL;
+	if (front_find(cJSON_GetObjectItem(doc, "stages"), "deploymentId",
+		       in_str(in, "deploymentId"))) {
+		bad_request(err,
+			    "Active stages pointing to this deployment must be moved or deleted");
+		return NULL;
+	}
+	cJSON_Delete(cJSON_DetachItemViaPointer(cJSON_GetObjectItem(doc, "deployments"), d));
+	*dirty = true;
+	return cJSON_CreateObject();
 }
 
-void httpapi_api(struct cloud *c, const char *account, const struct http_req *req,
-		 struct http_resp *resp)
-{
-	const char *rest = req->path + strlen("/v2/apis");
-	while (*rest == '/')
-		rest++;
-	char id[16] = "", coll[16] = "", sub[64] = "";
-	sscanf(rest, "%15[^/]/%15[^/]/%63[^/]", id, coll, sub);
-	cJSON *in = req->body_len ? cJSON_ParseWithLength(req->body, req->body_len) : NULL;
-	if (!id[0]) {
-		if (strcmp(req->method, "POST") == 0) {
-			create_api(c, account, in, resp);
-		} else if (strcmp(req->method, "GET") == 0) {
-			cJSON *all = front_doc_list(c, account, KIND);
-			cJSON *out = cJSON_CreateObject();
-			cJSON *items = cJSON_AddArrayToObject(out, "items");
-			const cJSON *d;
-			cJSON_ArrayForEach(d, all) cJSON_AddItemToArray(items, api_out(c, d));
-			cJSON_Delete(all);
-			front_reply(resp, 200, out);
-		} else {
-			aws_error(resp, 405, "MethodNotAllowedException", "Method not allowed");
-		}
-		cJSON_Delete(in);
-		return;
+/* ---- the table ---- */
+
+#define OP(name, fn)                                                                    \
+	static cJSON *name(struct svc_call *call, const cJSON *in, struct aws_err *err) \
+	{                                                                               \
+		return run(call, in, err, fn);                                          \
 	}
-	front_doc_lock();
-	cJSON *doc = front_doc_load_own(c, account, id, KIND);
-	bool dirty = false;
-	if (!doc) {
-		not_found(resp, "API");
-	} else if (!coll[0] && strcmp(req->method, "GET") == 0) {
-		front_reply(resp, 200, api_out(c, doc));
-	} else if (!coll[0] && strcmp(req->method, "DELETE") == 0) {
-		front_doc_delete(c, id);
-		resp->status = 204;
-	} else if (strcmp(coll, "integrations") == 0) {
-		integrations(c, req->method, doc, sub[0] ? sub : NULL, in, &dirty, resp);
-	} else if (strcmp(coll, "routes") == 0) {
-		routes(req->method, doc, sub[0] ? sub : NULL, in, &dirty, resp);
-	} else if (strcmp(coll, "stages") == 0) {
-		stages(req->method, doc, sub[0] ? sub : NULL, in, &dirty, resp);
-	} else if (strcmp(coll, "deployments") == 0) {
-		deployments(req->method, doc, sub[0] ? sub : NULL, in, &dirty, resp);
-	} else {
-		aws_error(resp, 404, "NotFoundException", "Unknown operation %s %s", req->method,
-			  req->path);
-	}
-	if (dirty)
-		front_doc_save(c, account, id, KIND, doc);
-	front_doc_unlock();
-	cJSON_Delete(doc);
-	cJSON_Delete(in);
-}
+#define API_OP(name, fn)                                                                     \
+	static cJSON *name##_in(struct svc_call *call, const cJSON *in, struct aws_err *err) \
+	{                                                                                    \
+		return with_api(call, in, err, fn);                                          \
+	}                                                                                    \
+	OP(name, name##_in)
+OP(op_create_api, create_api)
+OP(op_get_apis, get_apis)
+API_OP(op_create_deployment, create_deployment)
+API_OP(op_create_integration, create_integration)
+API_OP(op_create_route, create_route)
+API_OP(op_create_stage, create_stage)
+API_OP(op_delete_api, delete_api)
+API_OP(op_delete_deployment, delete_deployment)
+API_OP(op_delete_integration, delete_integration)
+API_OP(op_delete_route, delete_route)
+API_OP(op_delete_stage, delete_stage)
+API_OP(op_get_api, get_api)
+API_OP(op_get_deployment, get_deployment)
+API_OP(op_get_deployments, get_deployments)
+API_OP(op_get_integration, get_integration)
+API_OP(op_get_integrations, get_integrations)
+API_OP(op_get_route, get_route)
+API_OP(op_get_routes, get_routes)
+API_OP(op_get_stage, get_stage)
+API_OP(op_get_stages, get_stages)
+API_OP(op_update_route, update_route)
+#undef API_OP
+#undef OP
+
+const struct svc_op httpapi_ops[HTTPAPI_NOPS] = {
+	{ "CreateApi", op_create_api },
+	{ "CreateDeployment", op_create_deployment },
+	{ "CreateIntegration", op_create_integration },
+	{ "CreateRoute", op_create_route },
+	{ "CreateStage", op_create_stage },
+	{ "DeleteApi", op_delete_api },
+	{ "DeleteDeployment", op_delete_deployment },
+	{ "DeleteIntegration", op_delete_integration },
+	{ "DeleteRoute", op_delete_route },
+	{ "DeleteStage", op_delete_stage },
+	{ "GetApi", op_get_api },
+	{ "GetApis", op_get_apis },
+	{ "GetDeployment", op_get_deployment },
+	{ "GetDeployments", op_get_deployments },
+	{ "GetIntegration", op_get_integration },
+	{ "GetIntegrations", op_get_integrations },
+	{ "GetRoute", op_get_route },
+	{ "GetRoutes", op_get_routes },
+	{ "GetStage", op_get_stage },
+	{ "GetStages", op_get_stages },
+	{ "UpdateRoute", op_update_route },
+};
+_Static_assert(sizeof(httpapi_ops) / sizeof(httpapi_ops[0]) == HTTPAPI_NOPS,
+	       "HTTPAPI_NOPS counts httpapi_ops");
 
 /* ---- the front door ---- */
 

@@ -11,12 +11,14 @@
 #include <stdbool.h>
 
 #include "cloud/http/server.h"
+#include "cloud/svc/svc.h"
 
 struct cloud;
 
-/* Serve a management request under /v2/apis. */
-void httpapi_api(struct cloud *c, const char *account, const struct http_req *req,
-		 struct http_resp *resp);
+/* The HTTP API operations (apigatewayv2-2018-11-29), sorted by name: svc.h's handlers, on
+ * input decoded and validated from the model. */
+#define HTTPAPI_NOPS 21
+extern const struct svc_op httpapi_ops[HTTPAPI_NOPS];
 /* Serve path (from the API's root) of HTTP API id; false when there is no such API. */
 bool httpapi_serve(struct cloud *c, const char *id, const char *path, const struct http_req *req,
 		   struct http_resp *resp);

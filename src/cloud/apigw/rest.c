@@ -33,14 +33,14 @@ static double now_s(void)
 	return (double)(clock_wall_ms() / 1000);
 }
 
-static void bad_request(struct http_resp *resp, const char *msg)
+static void bad_request(struct aws_err *err, const char *msg)
 {
-	aws_error(resp, 400, "BadRequestException", "%s", msg);
+	aws_err_set(err, 400, "BadRequestException", "%s", msg);
 }
 
-static void not_found(struct http_resp *resp, const char *what)
+static void not_found(struct aws_err *err, const char *what)
 {
-	aws_error(resp, 404, "NotFoundException", "Invalid %s identifier specified", what);
+	aws_err_set(err, 404, "NotFoundException", "Invalid %s identifier specified", what);
 }
 
 /* ---- answers ---- */
@@ -72,41 +72,134 @@ static cJSON *resource_out(const cJSON *r, bool embed)
 	return o;
 }
 
-static void item_list(struct http_resp *resp, cJSON *items)
+/* A deployment as the API answers it: without its snapshot. */
+static cJSON *deployment_out(const cJSON *d)
 {
-	cJSON *out = cJSON_CreateObject();
-	cJSON_AddItemToObject(out, "item", items);
-	front_reply(resp, 200, out);
+	cJSON *o = cJSON_Duplicate(d, true);
+	cJSON_DeleteItemFromObjectCaseSensitive(o, "_snapshot");
+	cJSON_DeleteItemFromObjectCaseSensitive(o, "_binary");
+	return o;
 }
 
-/* ---- management ---- */
+/* An output of one list member (the model's "items", or "item" for stages). */
+static cJSON *list_out(const char *member, cJSON *items)
+{
+	cJSON *out = cJSON_CreateObject();
+	cJSON_AddItemToObject(out, member, items);
+	return out;
+}
 
-static void create_api(struct cloud *c, const char *account, const cJSON *in,
-		       struct http_resp *resp)
+/* ---- the API a call names ---- */
+
+/*
+ * An operation on one REST API of the caller's: doc is its document, which the operation may
+ * change (setting *dirty to have it saved). Returns the output, or NULL with err filled.
+ */
+typedef cJSON *(*api_fn)(struct svc_call *call, cJSON *doc, const cJSON *in, bool *dirty,
+			 struct aws_err *err);
+
+/* What a request may not set, as the local cloud does not honour it (yet). */
+static bool refuse_unhonoured(struct svc_call *call, const cJSON *in, struct aws_err *err)
+{
+	static const struct {
+		const char *op;
+		const char *const members[6];
+	} unhonoured[] = {
+		{ "CreateDeployment",
+		  { "canarySettings", "cacheClusterEnabled", "tracingEnabled" } },
+		{ "CreateRestApi", { "policy", "cloneFrom" } },
+		{ "CreateStage",
+		  { "canarySettings", "cacheClusterEnabled", "tracingEnabled",
+		    "clientCertificateId" } },
+		{ "PutIntegration",
+		  { "requestParameters", "requestTemplates", "contentHandling", "credentials",
+		    "tlsConfig" } },
+		{ "PutMethod",
+		  { "requestParameters", "requestModels", "requestValidatorId",
+		    "authorizationScopes" } },
+	};
+	for (size_t i = 0; i < sizeof(unhonoured) / sizeof(unhonoured[0]); i++)
+		if (strcmp(unhonoured[i].op, call->op) == 0)
+			return apigw_refuse_unhonoured(in, call->op, unhonoured[i].members, err);
+	return true;
+}
+
+/* Load the API restApiId names, run fn on it, save it when fn changed it. */
+static cJSON *with_api(struct svc_call *call, const cJSON *in, struct aws_err *err, api_fn fn)
+{
+	if (!refuse_unhonoured(call, in, err))
+		return NULL;
+	const char *account = call->caller->account;
+	const char *id = front_str(in, "restApiId");
+	front_doc_lock();
+	cJSON *doc = id ? front_doc_load_own(call->cloud, account, id, KIND) : NULL;
+	bool dirty = false;
+	cJSON *out = NULL;
+	if (!doc && (front_str(in, "resourceId") || front_str(in, "parentId")))
+		/* A resource of an API that is not there: API Gateway names the resource. */
+		not_found(err, "Resource");
+	else if (!doc)
+		aws_err_set(err, 404, "NotFoundException", "Invalid API identifier specified %s:%s",
+			    account, id ? id : "");
+	else
+		out = fn(call, doc, in, &dirty, err);
+	if (out && dirty)
+		front_doc_save(call->cloud, account, id, KIND, doc);
+	front_doc_unlock();
+	cJSON_Delete(doc);
+	return out;
+}
+
+/* The resource resourceId names in doc, or NULL with err filled. */
+static cJSON *find_resource(cJSON *doc, const cJSON *in, struct aws_err *err)
+{
+	cJSON *r = front_find(cJSON_GetObjectItem(doc, "resources"), "id",
+			      front_str(in, "resourceId"));
+	if (!r)
+		not_found(err, "Resource");
+	return r;
+}
+
+/* The method httpMethod names on the resource resourceId names, or NULL with err filled. */
+static cJSON *find_method(cJSON *doc, const cJSON *in, struct aws_err *err)
+{
+	cJSON *r = find_resource(doc, in, err);
+	cJSON *m = r ? cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItem(r, "resourceMethods"),
+							front_str(in, "httpMethod"))
+		     : NULL;
+	if (r && !m)
+		not_found(err, "Method");
+	return m;
+}
+
+/* ---- REST APIs ---- */
+
+static cJSON *op_create_rest_api(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
 	const char *name = front_str(in, "name");
-	const char *desc0 = front_str(in, "description");
+	const char *desc = front_str(in, "description");
 	const cJSON *mcs = cJSON_GetObjectItem(in, "minimumCompressionSize");
-	if (!cJSON_IsObject(in) || !name || !name[0]) {
-		bad_request(resp, "Invalid request: name is required");
-		return;
+	if (!name || !name[0]) {
+		bad_request(err, "Invalid request: name is required");
+		return NULL;
 	}
-	if (desc0 && !desc0[0]) {
-		bad_request(resp, "Description cannot be an empty string");
-		return;
+	if (desc && !desc[0]) {
+		bad_request(err, "Description cannot be an empty string");
+		return NULL;
 	}
 	if (mcs && (!cJSON_IsNumber(mcs) || mcs->valuedouble < 0 || mcs->valuedouble > 10485760)) {
-		bad_request(resp,
+		bad_request(err,
 			    "Invalid minimum compression size, must be between 0 and 10485760");
-		return;
+		return NULL;
 	}
+	if (!refuse_unhonoured(call, in, err))
+		return NULL;
 	char id[11], root[11];
 	front_random_id(id, 10);
 	front_random_id(root, 10);
 	cJSON *doc = cJSON_CreateObject();
 	cJSON_AddStringToObject(doc, "id", id);
 	cJSON_AddStringToObject(doc, "name", name);
-	const char *desc = front_str(in, "description");
 	if (desc)
 		cJSON_AddStringToObject(doc, "description", desc);
 	cJSON_AddNumberToObject(doc, "createdDate", now_s());
@@ -124,6 +217,9 @@ static void create_api(struct cloud *c, const char *account, const cJSON *in,
 	if (cJSON_IsArray(bin) && cJSON_GetArraySize(bin) > 0)
 		cJSON_AddItemToObject(doc, "binaryMediaTypes", cJSON_Duplicate(bin, true));
 	cJSON_AddBoolToObject(doc, "disableExecuteApiEndpoint", false);
+	const cJSON *tags = cJSON_GetObjectItem(in, "tags");
+	if (cJSON_IsObject(tags) && tags->child)
+		cJSON_AddItemToObject(doc, "tags", cJSON_Duplicate(tags, true));
 	cJSON_AddStringToObject(doc, "rootResourceId", root);
 	cJSON *res = cJSON_AddArrayToObject(doc, "resources");
 	cJSON *r = cJSON_CreateObject();
@@ -133,71 +229,37 @@ static void create_api(struct cloud *c, const char *account, const cJSON *in,
 	cJSON_AddItemToArray(res, r);
 	cJSON_AddArrayToObject(doc, "deployments");
 	cJSON_AddArrayToObject(doc, "stages");
-	front_doc_save(c, account, id, KIND, doc);
-	front_reply(resp, 201, api_out(doc));
+	front_doc_save(call->cloud, call->caller->account, id, KIND, doc);
+	cJSON *out = api_out(doc);
 	cJSON_Delete(doc);
+	return out;
 }
 
-static void create_resource(cJSON *doc, const char *parent_id, const cJSON *in, bool *dirty,
-			    struct http_resp *resp)
+static cJSON *op_get_rest_apis(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
-	cJSON *res = cJSON_GetObjectItem(doc, "resources");
-	const cJSON *parent = front_find(res, "id", parent_id);
-	const char *part = front_str(in, "pathPart");
-	bool greedy = false;
-	if (!parent) {
-		not_found(resp, "Resource");
-		return;
-	}
-	if (!part || !apigw_part_valid(part, strlen(part), &greedy)) {
-		aws_error(resp, 400, "BadRequestException",
-			  "Resource's path part only allow a-zA-Z0-9._- and curly braces at the "
-			  "beginning and the end and an optional plus sign before the closing "
-			  "brace.");
-		return;
-	}
-	const char *ppath = front_str(parent, "path");
-	const char *last = strrchr(ppath, '/');
-	if (last && str_starts_with(last, "/{") && strstr(last, "+}")) {
-		aws_error(resp, 400, "BadRequestException",
-			  "Cannot create a child of a resource with a greedy path variable: %s",
-			  last + 1);
-		return;
-	}
-	const cJSON *sib;
-	cJSON_ArrayForEach(sib, res)
-	{
-		const char *sp = front_str(sib, "parentId"), *spart = front_str(sib, "pathPart");
-		if (!sp || strcmp(sp, parent_id) != 0 || !spart)
-			continue;
-		if (strcmp(spart, part) == 0) {
-			aws_error(resp, 409, "ConflictException",
-				  "Another resource with the same parent already has this name: %s",
-				  part);
-			return;
-		}
-		if (spart[0] == '{' && part[0] == '{') {
-			aws_error(resp, 400, "BadRequestException",
-				  "A sibling (%s) of this resource already has a variable path "
-				  "part -- only one is allowed",
-				  spart);
-			return;
-		}
-	}
-	char id[7];
-	front_random_id(id, 6);
-	cJSON *r = cJSON_CreateObject();
-	cJSON_AddStringToObject(r, "id", id);
-	cJSON_AddStringToObject(r, "parentId", parent_id);
-	cJSON_AddStringToObject(r, "pathPart", part);
-	char *path =
-		strcmp(ppath, "/") == 0 ? xasprintf("/%s", part) : xasprintf("%s/%s", ppath, part);
-	cJSON_AddStringToObject(r, "path", path);
-	free(path);
-	cJSON_AddObjectToObject(r, "resourceMethods");
-	cJSON_AddItemToArray(res, r);
-	*dirty = true;
-	front_reply(resp, 201, resource_out(r, false));
+	(void)in;
+	(void)err;
+	cJSON *all = front_doc_list(call->cloud, call->caller->account, KIND);
+	cJSON *items = cJSON_CreateArray();
+	const cJSON *d;
+	cJSON_ArrayForEach(d, all) cJSON_AddItemToArray(items, api_out(d));
+	cJSON_Delete(all);
+	return list_out("items", items);
+}
+
+static cJSON *get_api(struct svc_call *call, cJSON *doc, const cJSON *in, bool *dirty,
+		      struct aws_err *err)
+{
+	(void)call, (void)in, (void)dirty, (void)err;
+	return api_out(doc);
+}
+
+static cJSON *delete_api(struct svc_call *call, cJSON *doc, const cJSON *in, bool *dirty,
+			 struct aws_err *err)
+{
+	(void)doc, (void)dirty, (void)err;
+	front_doc_delete(call->cloud, front_str(in, "restApiId"));
+	return cJSON_CreateObject();
 }
 
 /* "image~1png" -> "image/png": JSON Pointer's escapes. Caller frees. */
@@ -221,16 +283,18 @@ static char *unescape_pointer(const char *s)
 }
 
 /* UpdateRestApi: the patch operations on /name, /description and /binaryMediaTypes/TYPE. */
-static void update_api(cJSON *doc, const cJSON *in, bool *dirty, struct http_resp *resp)
+static cJSON *update_api(struct svc_call *call, cJSON *doc, const cJSON *in, bool *dirty,
+			 struct aws_err *err)
 {
+	(void)call;
 	const cJSON *ops = cJSON_GetObjectItem(in, "patchOperations"), *op;
 	cJSON_ArrayForEach(op, ops)
 	{
 		const char *verb = front_str(op, "op"), *path = front_str(op, "path");
 		const char *value = front_str(op, "value");
 		if (!verb || !path) {
-			bad_request(resp, "Invalid patch operation: op and path are required");
-			return;
+			bad_request(err, "Invalid patch operation: op and path are required");
+			return NULL;
 		}
 		if (str_starts_with(path, "/binaryMediaTypes/") && path[18]) {
 			char *type = unescape_pointer(path + 18);
@@ -250,17 +314,108 @@ static void update_api(cJSON *doc, const cJSON *in, bool *dirty, struct http_res
 			cJSON_DeleteItemFromObjectCaseSensitive(doc, path + 1);
 			cJSON_AddStringToObject(doc, path + 1, value);
 		} else {
-			aws_error(resp, 400, "BadRequestException",
-				  "Invalid patch path '%s' specified for op '%s'", path, verb);
-			return;
+			aws_err_set(err, 400, "BadRequestException",
+				    "Invalid patch path '%s' specified for op '%s'", path, verb);
+			return NULL;
 		}
 	}
 	*dirty = true;
-	front_reply(resp, 200, api_out(doc));
+	return api_out(doc);
+}
+
+/* ---- resources ---- */
+
+/* The path of a child named part under a resource whose path is ppath. Caller frees. */
+static char *child_path(const char *ppath, const char *part)
+{
+	return strcmp(ppath, "/") == 0 ? xasprintf("/%s", part) : xasprintf("%s/%s", ppath, part);
+}
+
+static cJSON *create_resource(struct svc_call *call, cJSON *doc, const cJSON *in, bool *dirty,
+			      struct aws_err *err)
+{
+	(void)call;
+	cJSON *res = cJSON_GetObjectItem(doc, "resources");
+	const char *parent_id = front_str(in, "parentId");
+	const cJSON *parent = front_find(res, "id", parent_id);
+	const char *part = front_str(in, "pathPart");
+	bool greedy = false;
+	if (!parent) {
+		not_found(err, "Resource");
+		return NULL;
+	}
+	if (!part || !apigw_part_valid(part, strlen(part), &greedy)) {
+		bad_request(err, "Resource's path part only allow a-zA-Z0-9._- and curly braces at "
+				 "the beginning and the end and an optional plus sign before the "
+				 "closing brace.");
+		return NULL;
+	}
+	const char *ppath = front_str(parent, "path");
+	const char *last = strrchr(ppath, '/');
+	if (last && str_starts_with(last, "/{") && strstr(last, "+}")) {
+		aws_err_set(err, 400, "BadRequestException",
+			    "Cannot create a child of a resource with a greedy path variable: %s",
+			    last + 1);
+		return NULL;
+	}
+	const cJSON *sib;
+	cJSON_ArrayForEach(sib, res)
+	{
+		const char *sp = front_str(sib, "parentId"), *spart = front_str(sib, "pathPart");
+		if (!sp || strcmp(sp, parent_id) != 0 || !spart)
+			continue;
+		if (strcmp(spart, part) == 0) {
+			aws_err_set(
+				err, 409, "ConflictException",
+				"Another resource with the same parent already has this name: %s",
+				part);
+			return NULL;
+		}
+		if (spart[0] == '{' && part[0] == '{') {
+			aws_err_set(err, 400, "BadRequestException",
+				    "A sibling (%s) of this resource already has a variable path "
+				    "part -- only one is allowed",
+				    spart);
+			return NULL;
+		}
+	}
+	char id[7];
+	front_random_id(id, 6);
+	cJSON *r = cJSON_CreateObject();
+	cJSON_AddStringToObject(r, "id", id);
+	cJSON_AddStringToObject(r, "parentId", parent_id);
+	cJSON_AddStringToObject(r, "pathPart", part);
+	char *path = child_path(ppath, part);
+	cJSON_AddStringToObject(r, "path", path);
+	free(path);
+	cJSON_AddObjectToObject(r, "resourceMethods");
+	cJSON_AddItemToArray(res, r);
+	*dirty = true;
+	return resource_out(r, false);
+}
+
+static cJSON *get_resources(struct svc_call *call, cJSON *doc, const cJSON *in, bool *dirty,
+			    struct aws_err *err)
+{
+	(void)call, (void)dirty, (void)err;
+	bool with = front_find_string(cJSON_GetObjectItem(in, "embed"), "methods") != NULL;
+	cJSON *items = cJSON_CreateArray();
+	const cJSON *r;
+	cJSON_ArrayForEach(r, cJSON_GetObjectItem(doc, "resources"))
+		cJSON_AddItemToArray(items, resource_out(r, with));
+	return list_out("items", items);
+}
+
+static cJSON *get_resource(struct svc_call *call, cJSON *doc, const cJSON *in, bool *dirty,
+			   struct aws_err *err)
+{
+	(void)call, (void)dirty;
+	const cJSON *r = find_resource(doc, in, err);
+	return r ? resource_out(r, true) : NULL;
 }
 
 /* Delete the resource and everything under it. */
-static void delete_resource(cJSON *res, const char *id)
+static void delete_tree(cJSON *res, const char *id)
 {
 	cJSON *r = res->child;
 	while (r) {
@@ -268,7 +423,7 @@ static void delete_resource(cJSON *res, const char *id)
 		const char *pid = front_str(r, "parentId");
 		if (pid && strcmp(pid, id) == 0) {
 			char *child = xstrdup(front_str(r, "id"));
-			delete_resource(res, child);
+			delete_tree(res, child);
 			free(child);
 			next = res->child; /* the list changed under us: start over */
 		}
@@ -279,6 +434,137 @@ static void delete_resource(cJSON *res, const char *id)
 		cJSON_Delete(cJSON_DetachItemViaPointer(res, self));
 }
 
+static cJSON *delete_resource(struct svc_call *call, cJSON *doc, const cJSON *in, bool *dirty,
+			      struct aws_err *err)
+{
+	(void)call;
+	const cJSON *r = find_resource(doc, in, err);
+	if (!r)
+		return NULL;
+	if (!front_str(r, "parentId")) {
+		bad_request(err, "Cannot delete root resource");
+		return NULL;
+	}
+	delete_tree(cJSON_GetObjectItem(doc, "resources"), front_str(in, "resourceId"));
+	*dirty = true;
+	return cJSON_CreateObject();
+}
+
+/* Give the descendants of the resource id (whose path is path) their paths again. */
+static void repath_children(cJSON *res, const char *id, const char *path)
+{
+	cJSON *r;
+	cJSON_ArrayForEach(r, res)
+	{
+		const char *pid = front_str(r, "parentId"), *part = front_str(r, "pathPart");
+		if (!pid || strcmp(pid, id) != 0 || !part)
+			continue;
+		char *p = child_path(path, part);
+		cJSON_ReplaceItemInObjectCaseSensitive(r, "path", cJSON_CreateString(p));
+		repath_children(res, front_str(r, "id"), p);
+		free(p);
+	}
+}
+
+/* Whether the resource id is r_id or one of its descendants. */
+static bool under(const cJSON *res, const char *id, const char *r_id)
+{
+	for (int hops = 0; id && hops < 1000; hops++) {
+		if (strcmp(id, r_id) == 0)
+			return true;
+		id = front_str(front_find(res, "id", id), "parentId");
+	}
+	return false;
+}
+
+/* UpdateResource: replace /pathPart and /parentId, checked as API Gateway checks them. */
+static cJSON *update_resource(struct svc_call *call, cJSON *doc, const cJSON *in, bool *dirty,
+			      struct aws_err *err)
+{
+	(void)call;
+	cJSON *r = find_resource(doc, in, err);
+	if (!r)
+		return NULL;
+	cJSON *res = cJSON_GetObjectItem(doc, "resources");
+	const char *part = front_str(r, "pathPart"), *parent = front_str(r, "parentId");
+	const cJSON *op, *ops = cJSON_GetObjectItem(in, "patchOperations");
+	cJSON_ArrayForEach(op, ops)
+	{
+		const char *verb = front_str(op, "op"), *path = front_str(op, "path");
+		const char *value = front_str(op, "value");
+		verb = verb ? verb : "";
+		path = path ? path : "";
+		bool known = strcmp(path, "/pathPart") == 0 || strcmp(path, "/parentId") == 0;
+		if (strcmp(verb, "replace") != 0) {
+			aws_err_set(err, 400, "BadRequestException",
+				    "Invalid patch path  '%s' specified for op '%s'. Please choose "
+				    "supported operations",
+				    path, verb);
+			return NULL;
+		}
+		if (!known) {
+			aws_err_set(
+				err, 400, "BadRequestException",
+				"Invalid patch path  '%s' specified for op 'replace'. Must be one "
+				"of: [/parentId, /pathPart]",
+				path);
+			return NULL;
+		}
+		if (!front_str(r, "parentId")) {
+			aws_err_set(err, 400, "BadRequestException",
+				    "Root resource cannot update its %s.", path + 1);
+			return NULL;
+		}
+		if (strcmp(path, "/pathPart") == 0)
+			part = value;
+		else
+			parent = value;
+	}
+	bool greedy = false;
+	if (!part || !apigw_part_valid(part, strlen(part), &greedy)) {
+		bad_request(err, "Resource's path part only allow a-zA-Z0-9._- and curly braces at "
+				 "the beginning and the end and an optional plus sign before the "
+				 "closing brace.");
+		return NULL;
+	}
+	const cJSON *p = parent ? front_find(res, "id", parent) : NULL;
+	if (!p) {
+		not_found(err, "Resource");
+		return NULL;
+	}
+	const char *id = front_str(r, "id");
+	if (under(res, parent, id)) {
+		bad_request(err, "Resources cannot be cyclical.");
+		return NULL;
+	}
+	const cJSON *sib;
+	cJSON_ArrayForEach(sib, res)
+	{
+		const char *sp = front_str(sib, "parentId"), *spart = front_str(sib, "pathPart");
+		if (sib != r && sp && strcmp(sp, parent) == 0 && spart &&
+		    strcmp(spart, part) == 0) {
+			aws_err_set(
+				err, 409, "ConflictException",
+				"Another resource with the same parent already has this name: %s",
+				part);
+			return NULL;
+		}
+	}
+	char *new_part = xstrdup(part), *new_parent = xstrdup(parent);
+	char *path = child_path(front_str(p, "path"), new_part);
+	cJSON_ReplaceItemInObjectCaseSensitive(r, "pathPart", cJSON_CreateString(new_part));
+	cJSON_ReplaceItemInObjectCaseSensitive(r, "parentId", cJSON_CreateString(new_parent));
+	cJSON_ReplaceItemInObjectCaseSensitive(r, "path", cJSON_CreateString(path));
+	repath_children(res, id, path);
+	free(path);
+	free(new_part);
+	free(new_parent);
+	*dirty = true;
+	return resource_out(r, true);
+}
+
+/* ---- methods and integrations ---- */
+
 static bool method_name_valid(const char *m)
 {
 	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
@@ -287,38 +573,37 @@ static bool method_name_valid(const char *m)
 	return false;
 }
 
-static void put_method(cJSON *r, const char *m, const cJSON *in, bool *dirty,
-		       struct http_resp *resp)
+static cJSON *put_method(struct svc_call *call, cJSON *doc, const cJSON *in, bool *dirty,
+			 struct aws_err *err)
 {
+	(void)call;
+	cJSON *r = find_resource(doc, in, err);
+	if (!r)
+		return NULL;
 	cJSON *ms = cJSON_GetObjectItem(r, "resourceMethods");
+	const char *m = front_str(in, "httpMethod");
 	const char *auth = front_str(in, "authorizationType");
-	if (!method_name_valid(m)) {
-		bad_request(resp, "Invalid HttpMethod specified. Valid options are "
-				  "GET,PUT,POST,DELETE,PATCH,OPTIONS,HEAD,ANY");
-		return;
+	if (!m || !method_name_valid(m)) {
+		bad_request(err, "Invalid HttpMethod specified. Valid options are "
+				 "GET,PUT,POST,DELETE,PATCH,OPTIONS,HEAD,ANY");
+		return NULL;
 	}
-	if (!auth) {
-		bad_request(resp, "Invalid authorization type specified. Valid values are NONE, "
-				  "AWS_IAM, CUSTOM, COGNITO_USER_POOLS");
-		return;
-	}
-	if (strcmp(auth, "NONE") != 0 && strcmp(auth, "AWS_IAM") != 0 &&
-	    strcmp(auth, "CUSTOM") != 0 && strcmp(auth, "COGNITO_USER_POOLS") != 0) {
-		aws_error(resp, 400, "BadRequestException",
-			  "Invalid authorization type specified. Valid values are NONE, AWS_IAM, "
-			  "CUSTOM, COGNITO_USER_POOLS");
-		return;
+	if (!auth || (strcmp(auth, "NONE") != 0 && strcmp(auth, "AWS_IAM") != 0 &&
+		      strcmp(auth, "CUSTOM") != 0 && strcmp(auth, "COGNITO_USER_POOLS") != 0)) {
+		bad_request(err, "Invalid authorization type specified. Valid values are NONE, "
+				 "AWS_IAM, CUSTOM, COGNITO_USER_POOLS");
+		return NULL;
 	}
 	if (strcmp(auth, "CUSTOM") == 0 || strcmp(auth, "COGNITO_USER_POOLS") == 0) {
 		/* No authorizer exists here (authorizers are not served), so none is valid. */
-		bad_request(resp, "Invalid authorizer ID specified. Setting the authorization type "
-				  "to CUSTOM or COGNITO_USER_POOLS requires a valid authorizer.");
-		return;
+		bad_request(err, "Invalid authorizer ID specified. Setting the authorization type "
+				 "to CUSTOM or COGNITO_USER_POOLS requires a valid authorizer.");
+		return NULL;
 	}
 	if (cJSON_GetObjectItemCaseSensitive(ms, m)) {
-		aws_error(resp, 409, "ConflictException",
-			  "Method already exists for this resource");
-		return;
+		aws_err_set(err, 409, "ConflictException",
+			    "Method already exists for this resource");
+		return NULL;
 	}
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "httpMethod", m);
@@ -327,91 +612,130 @@ static void put_method(cJSON *r, const char *m, const cJSON *in, bool *dirty,
 			      cJSON_IsTrue(cJSON_GetObjectItem(in, "apiKeyRequired")));
 	cJSON_AddItemToObject(ms, m, o);
 	*dirty = true;
-	front_reply(resp, 201, cJSON_Duplicate(o, true));
+	return cJSON_Duplicate(o, true);
 }
 
-static void put_integration(cJSON *method, const char *resource_id, const cJSON *in, bool *dirty,
-			    struct http_resp *resp)
+static cJSON *get_method(struct svc_call *call, cJSON *doc, const cJSON *in, bool *dirty,
+			 struct aws_err *err)
 {
-	const char *type = front_str(in, "type"), *hm = front_str(in, "httpMethod");
+	(void)call, (void)dirty;
+	const cJSON *m = find_method(doc, in, err);
+	return m ? cJSON_Duplicate(m, true) : NULL;
+}
+
+static cJSON *delete_method(struct svc_call *call, cJSON *doc, const cJSON *in, bool *dirty,
+			    struct aws_err *err)
+{
+	(void)call;
+	cJSON *m = find_method(doc, in, err);
+	if (!m)
+		return NULL;
+	cJSON_Delete(cJSON_DetachItemViaPointer(
+		cJSON_GetObjectItem(find_resource(doc, in, err), "resourceMethods"), m));
+	*dirty = true;
+	return cJSON_CreateObject();
+}
+
+/* Operations the local cloud does not offer on a method (UpdateMethod): refused once the
+ * method is found, as API Gateway would first look it up. */
+static cJSON *method_unserved(struct svc_call *call, cJSON *doc, const cJSON *in, bool *dirty,
+			      struct aws_err *err)
+{
+	(void)dirty;
+	if (find_method(doc, in, err))
+		aws_err_set(err, 501, "NotImplemented",
+			    "%s is not available: the local cloud does not offer it", call->op);
+	return NULL;
+}
+
+/* Operations of an API the local cloud does not offer (models, authorizers...): refused once
+ * the API is found. */
+static cJSON *api_unserved(struct svc_call *call, cJSON *doc, const cJSON *in, bool *dirty,
+			   struct aws_err *err)
+{
+	(void)doc, (void)in, (void)dirty;
+	aws_err_set(err, 501, "NotImplemented",
+		    "%s is not available: the local cloud does not offer it", call->op);
+	return NULL;
+}
+
+static cJSON *put_integration(struct svc_call *call, cJSON *doc, const cJSON *in, bool *dirty,
+			      struct aws_err *err)
+{
+	(void)call;
+	cJSON *method = find_method(doc, in, err);
+	if (!method)
+		return NULL;
+	const char *type = front_str(in, "type"), *hm = front_str(in, "integrationHttpMethod");
 	const char *uri = front_str(in, "uri");
+	const cJSON *t = cJSON_GetObjectItem(in, "timeoutInMillis");
 	char *fn = front_function_of_uri(uri);
+	cJSON *out = NULL;
 	if (!type) {
-		bad_request(resp, "Enumeration value for IntegrationType must be non-empty");
+		bad_request(err, "Enumeration value for IntegrationType must be non-empty");
 	} else if (strcmp(type, "AWS_PROXY") != 0) {
-		aws_error(resp, 400, "BadRequestException",
-			  "The local cloud serves AWS_PROXY integrations to Lambda functions, not "
-			  "%s",
-			  type);
+		aws_err_set(err, 400, "BadRequestException",
+			    "The local cloud serves AWS_PROXY integrations to Lambda functions, "
+			    "not %s",
+			    type);
 	} else if (!hm || !hm[0]) {
-		bad_request(resp, "Enumeration value for HttpMethod must be non-empty");
-	} else if (cJSON_IsNumber(cJSON_GetObjectItem(in, "timeoutInMillis")) &&
-		   (cJSON_GetObjectItem(in, "timeoutInMillis")->valueint < 50 ||
-		    cJSON_GetObjectItem(in, "timeoutInMillis")->valueint > 29000)) {
-		bad_request(resp, "Timeout should be between 50 ms and 29000 ms");
+		bad_request(err, "Enumeration value for HttpMethod must be non-empty");
+	} else if (cJSON_IsNumber(t) && (t->valueint < 50 || t->valueint > 29000)) {
+		bad_request(err, "Timeout should be between 50 ms and 29000 ms");
 	} else if (!uri || !fn) {
-		bad_request(resp, "Invalid ARN specified in the request: the URI of a Lambda "
-				  "proxy integration is arn:aws:apigateway:REGION:lambda:path/"
-				  "2015-03-31/functions/FUNCTION_ARN/invocations");
+		bad_request(err, "Invalid ARN specified in the request: the URI of a Lambda "
+				 "proxy integration is arn:aws:apigateway:REGION:lambda:path/"
+				 "2015-03-31/functions/FUNCTION_ARN/invocations");
 	} else {
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "type", type);
 		cJSON_AddStringToObject(o, "httpMethod", hm);
 		cJSON_AddStringToObject(o, "uri", uri);
 		cJSON_AddStringToObject(o, "passthroughBehavior", "WHEN_NO_MATCH");
-		const cJSON *t = cJSON_GetObjectItem(in, "timeoutInMillis");
 		cJSON_AddNumberToObject(o, "timeoutInMillis",
 					cJSON_IsNumber(t) ? t->valuedouble : 29000);
-		cJSON_AddStringToObject(o, "cacheNamespace", resource_id);
+		cJSON_AddStringToObject(o, "cacheNamespace", front_str(in, "resourceId"));
 		cJSON_AddArrayToObject(o, "cacheKeyParameters");
 		cJSON_DeleteItemFromObjectCaseSensitive(method, "methodIntegration");
 		cJSON_AddItemToObject(method, "methodIntegration", o);
 		*dirty = true;
-		front_reply(resp, 201, cJSON_Duplicate(o, true));
+		out = cJSON_Duplicate(o, true);
 	}
 	free(fn);
+	return out;
 }
 
-static void methods_api(const char *verb, cJSON *r, const char *m, bool integration,
-			const cJSON *in, bool *dirty, struct http_resp *resp)
+/* The integration of the method a call names, or NULL with err filled. */
+static cJSON *find_integration(cJSON *doc, const cJSON *in, struct aws_err *err)
 {
-	cJSON *ms = cJSON_GetObjectItem(r, "resourceMethods");
-	cJSON *method = cJSON_GetObjectItemCaseSensitive(ms, m);
-	if (!integration && strcmp(verb, "PUT") == 0) {
-		put_method(r, m, in, dirty, resp);
-		return;
-	}
-	if (!method) {
-		not_found(resp, "Method");
-		return;
-	}
-	if (!integration) {
-		if (strcmp(verb, "GET") == 0) {
-			front_reply(resp, 200, cJSON_Duplicate(method, true));
-		} else if (strcmp(verb, "DELETE") == 0) {
-			cJSON_DeleteItemFromObjectCaseSensitive(ms, m);
-			*dirty = true;
-			resp->status = 204;
-		} else {
-			aws_error(resp, 405, "MethodNotAllowedException", "Method not allowed");
-		}
-		return;
-	}
-	cJSON *integ = cJSON_GetObjectItem(method, "methodIntegration");
-	if (strcmp(verb, "PUT") == 0) {
-		put_integration(method, front_str(r, "id"), in, dirty, resp);
-	} else if (!integ) {
-		aws_error(resp, 404, "NotFoundException", "No integration defined for method");
-	} else if (strcmp(verb, "GET") == 0) {
-		front_reply(resp, 200, cJSON_Duplicate(integ, true));
-	} else if (strcmp(verb, "DELETE") == 0) {
-		cJSON_DeleteItemFromObjectCaseSensitive(method, "methodIntegration");
-		*dirty = true;
-		resp->status = 204;
-	} else {
-		aws_error(resp, 405, "MethodNotAllowedException", "Method not allowed");
-	}
+	cJSON *m = find_method(doc, in, err);
+	cJSON *integ = m ? cJSON_GetObjectItem(m, "methodIntegration") : NULL;
+	if (m && !integ)
+		aws_err_set(err, 404, "NotFoundException", "No integration defined for method");
+	return integ;
 }
+
+static cJSON *get_integration(struct svc_call *call, cJSON *doc, const cJSON *in, bool *dirty,
+			      struct aws_err *err)
+{
+	(void)call, (void)dirty;
+	const cJSON *integ = find_integration(doc, in, err);
+	return integ ? cJSON_Duplicate(integ, true) : NULL;
+}
+
+static cJSON *delete_integration(struct svc_call *call, cJSON *doc, const cJSON *in, bool *dirty,
+				 struct aws_err *err)
+{
+	(void)call;
+	cJSON *integ = find_integration(doc, in, err);
+	if (!integ)
+		return NULL;
+	cJSON_Delete(cJSON_DetachItemViaPointer(find_method(doc, in, err), integ));
+	*dirty = true;
+	return cJSON_CreateObject();
+}
+
+/* ---- deployments and stages ---- */
 
 static cJSON *new_stage(const char *name, const char *deployment, const cJSON *in,
 			const char *desc_key, const char *vars_key)
@@ -434,8 +758,10 @@ static cJSON *new_stage(const char *name, const char *deployment, const cJSON *i
 	return s;
 }
 
-static void create_deployment(cJSON *doc, const cJSON *in, bool *dirty, struct http_resp *resp)
+static cJSON *create_deployment(struct svc_call *call, cJSON *doc, const cJSON *in, bool *dirty,
+				struct aws_err *err)
 {
+	(void)call;
 	cJSON *res = cJSON_GetObjectItem(doc, "resources");
 	int count = 0;
 	const cJSON *r;
@@ -446,14 +772,14 @@ static void create_deployment(cJSON *doc, const cJSON *in, bool *dirty, struct h
 		{
 			count++;
 			if (!cJSON_GetObjectItem(m, "methodIntegration")) {
-				bad_request(resp, "No integration defined for method");
-				return;
+				bad_request(err, "No integration defined for method");
+				return NULL;
 			}
 		}
 	}
 	if (count == 0) {
-		bad_request(resp, "The REST API doesn't contain any methods");
-		return;
+		bad_request(err, "The REST API doesn't contain any methods");
+		return NULL;
 	}
 	const char *stage = front_str(in, "stageName");
 	char id[7];
@@ -489,87 +815,168 @@ static void create_deployment(cJSON *doc, const cJSON *in, bool *dirty, struct h
 		}
 	}
 	*dirty = true;
-	front_reply(resp, 201, out);
+	return out;
 }
 
-static void stages_api(const char *verb, cJSON *doc, const char *name, const cJSON *in, bool *dirty,
-		       struct http_resp *resp)
+static cJSON *get_deployments(struct svc_call *call, cJSON *doc, const cJSON *in, bool *dirty,
+			      struct aws_err *err)
 {
+	(void)call, (void)in, (void)dirty, (void)err;
+	cJSON *items = cJSON_CreateArray();
+	const cJSON *d;
+	cJSON_ArrayForEach(d, cJSON_GetObjectItem(doc, "deployments"))
+		cJSON_AddItemToArray(items, deployment_out(d));
+	return list_out("items", items);
+}
+
+static cJSON *find_deployment(cJSON *doc, const cJSON *in, struct aws_err *err)
+{
+	cJSON *d = front_find(cJSON_GetObjectItem(doc, "deployments"), "id",
+			      front_str(in, "deploymentId"));
+	if (!d)
+		not_found(err, "Deployment");
+	return d;
+}
+
+static cJSON *get_deployment(struct svc_call *call, cJSON *doc, const cJSON *in, bool *dirty,
+			     struct aws_err *err)
+{
+	(void)call, (void)dirty;
+	const cJSON *d = find_deployment(doc, in, err);
+	return d ? deployment_out(d) : NULL;
+}
+
+static cJSON *delete_deployment(struct svc_call *call, cJSON *doc, const cJSON *in, bool *dirty,
+				struct aws_err *err)
+{
+	(void)call;
+	cJSON *d = find_deployment(doc, in, err);
+	if (!d)
+		return NULL;
+	if (front_find(cJSON_GetObjectItem(doc, "stages"), "deploymentId",
+		       front_str(in, "deploymentId"))) {
+		bad_request(err,
+			    "Active stages pointing to this deployment must be moved or deleted");
+		return NULL;
+	}
+	cJSON_Delete(cJSON_DetachItemViaPointer(cJSON_GetObjectItem(doc, "deployments"), d));
+	*dirty = true;
+	return cJSON_CreateObject();
+}
+
+static cJSON *create_stage(struct svc_call *call, cJSON *doc, const cJSON *in, bool *dirty,
+			   struct aws_err *err)
+{
+	(void)call;
 	cJSON *stages = cJSON_GetObjectItem(doc, "stages");
-	if (!name && strcmp(verb, "GET") == 0) {
-		item_list(resp, cJSON_Duplicate(stages, true));
-		return;
+	const char *sn = front_str(in, "stageName"), *dep = front_str(in, "deploymentId");
+	if (!sn || !sn[0] || !dep) {
+		bad_request(err, "Invalid request: stageName and deploymentId are required");
+		return NULL;
 	}
-	if (!name && strcmp(verb, "POST") == 0) {
-		const char *sn = front_str(in, "stageName"), *dep = front_str(in, "deploymentId");
-		if (!sn || !sn[0] || !dep) {
-			bad_request(resp,
-				    "Invalid request: stageName and deploymentId are required");
-		} else if (front_find(stages, "stageName", sn)) {
-			aws_error(resp, 409, "ConflictException", "Stage already exists");
-		} else if (!front_find(cJSON_GetObjectItem(doc, "deployments"), "id", dep)) {
-			not_found(resp, "Deployment");
-		} else {
-			cJSON *s = new_stage(sn, dep, in, "description", "variables");
-			cJSON_AddItemToArray(stages, s);
-			*dirty = true;
-			front_reply(resp, 201, cJSON_Duplicate(s, true));
-		}
-		return;
+	if (front_find(stages, "stageName", sn)) {
+		aws_err_set(err, 409, "ConflictException", "Stage already exists");
+		return NULL;
 	}
-	cJSON *s = name ? front_find(stages, "stageName", name) : NULL;
-	if (!s) {
-		not_found(resp, "Stage");
-	} else if (strcmp(verb, "GET") == 0) {
-		front_reply(resp, 200, cJSON_Duplicate(s, true));
-	} else if (strcmp(verb, "DELETE") == 0) {
-		cJSON_Delete(cJSON_DetachItemViaPointer(stages, s));
-		*dirty = true;
-		resp->status = 202;
-	} else {
-		aws_error(resp, 405, "MethodNotAllowedException", "Method not allowed");
-	}
+	if (!find_deployment(doc, in, err))
+		return NULL;
+	cJSON *s = new_stage(sn, dep, in, "description", "variables");
+	cJSON_AddItemToArray(stages, s);
+	*dirty = true;
+	return cJSON_Duplicate(s, true);
 }
 
-static void deployments_api(const char *verb, cJSON *doc, const char *id, const cJSON *in,
-			    bool *dirty, struct http_resp *resp)
+static cJSON *get_stages(struct svc_call *call, cJSON *doc, const cJSON *in, bool *dirty,
+			 struct aws_err *err)
 {
-	cJSON *deps = cJSON_GetObjectItem(doc, "deployments");
-	if (!id && strcmp(verb, "POST") == 0) {
-		create_deployment(doc, in, dirty, resp);
-		return;
-	}
-	if (!id && strcmp(verb, "GET") == 0) {
-		cJSON *items = cJSON_CreateArray();
-		const cJSON *d;
-		cJSON_ArrayForEach(d, deps)
-		{
-			cJSON *o = cJSON_Duplicate(d, true);
-			cJSON_DeleteItemFromObjectCaseSensitive(o, "_snapshot");
-			cJSON_AddItemToArray(items, o);
+	(void)call, (void)in, (void)dirty, (void)err;
+	return list_out("item", cJSON_Duplicate(cJSON_GetObjectItem(doc, "stages"), true));
+}
+
+static cJSON *find_stage(cJSON *doc, const cJSON *in, struct aws_err *err)
+{
+	cJSON *s = front_find(cJSON_GetObjectItem(doc, "stages"), "stageName",
+			      front_str(in, "stageName"));
+	if (!s)
+		not_found(err, "Stage");
+	return s;
+}
+
+static cJSON *get_stage(struct svc_call *call, cJSON *doc, const cJSON *in, bool *dirty,
+			struct aws_err *err)
+{
+	(void)call, (void)dirty;
+	const cJSON *s = find_stage(doc, in, err);
+	return s ? cJSON_Duplicate(s, true) : NULL;
+}
+
+/* UpdateStage: replace /deploymentId and /description, and /variables/NAME (add, replace,
+ * remove). */
+static cJSON *update_stage(struct svc_call *call, cJSON *doc, const cJSON *in, bool *dirty,
+			   struct aws_err *err)
+{
+	(void)call;
+	cJSON *s = find_stage(doc, in, err);
+	if (!s)
+		return NULL;
+	/* Checked first, applied to a copy: a refused patch changes nothing. */
+	cJSON *next = cJSON_Duplicate(s, true);
+	bool ok = true;
+	const cJSON *op;
+	cJSON_ArrayForEach(op, cJSON_GetObjectItem(in, "patchOperations"))
+	{
+		const char *verb = front_str(op, "op"), *path = front_str(op, "path");
+		const char *value = front_str(op, "value");
+		verb = verb ? verb : "";
+		path = path ? path : "";
+		bool set = strcmp(verb, "replace") == 0 || strcmp(verb, "add") == 0;
+		if (strcmp(path, "/deploymentId") == 0 && strcmp(verb, "replace") == 0 && value) {
+			if (!front_find(cJSON_GetObjectItem(doc, "deployments"), "id", value)) {
+				not_found(err, "Deployment");
+				ok = false;
+				break;
+			}
+			cJSON_ReplaceItemInObjectCaseSensitive(next, "deploymentId",
+							       cJSON_CreateString(value));
+		} else if (strcmp(path, "/description") == 0 && strcmp(verb, "replace") == 0) {
+			cJSON_DeleteItemFromObjectCaseSensitive(next, "description");
+			cJSON_AddStringToObject(next, "description", value ? value : "");
+		} else if (str_starts_with(path, "/variables/") && path[11] &&
+			   (set ? value != NULL : strcmp(verb, "remove") == 0)) {
+			cJSON *vars = cJSON_GetObjectItem(next, "variables");
+			if (!vars)
+				vars = cJSON_AddObjectToObject(next, "variables");
+			cJSON_DeleteItemFromObjectCaseSensitive(vars, path + 11);
+			if (set)
+				cJSON_AddStringToObject(vars, path + 11, value);
+		} else {
+			aws_err_set(err, 400, "BadRequestException",
+				    "Invalid patch path '%s' specified for op '%s'", path, verb);
+			ok = false;
+			break;
 		}
-		item_list(resp, items);
-		return;
 	}
-	cJSON *d = id ? front_find(deps, "id", id) : NULL;
-	if (!d) {
-		not_found(resp, "Deployment");
-	} else if (strcmp(verb, "GET") == 0) {
-		cJSON *o = cJSON_Duplicate(d, true);
-		cJSON_DeleteItemFromObjectCaseSensitive(o, "_snapshot");
-		front_reply(resp, 200, o);
-	} else if (strcmp(verb, "DELETE") == 0) {
-		if (front_find(cJSON_GetObjectItem(doc, "stages"), "deploymentId", id)) {
-			bad_request(resp, "Active stages pointing to this deployment must be moved "
-					  "or deleted");
-			return;
-		}
-		cJSON_Delete(cJSON_DetachItemViaPointer(deps, d));
-		*dirty = true;
-		resp->status = 202;
-	} else {
-		aws_error(resp, 405, "MethodNotAllowedException", "Method not allowed");
+	if (!ok) {
+		cJSON_Delete(next);
+		return NULL;
 	}
+	cJSON_ReplaceItemInObjectCaseSensitive(next, "lastUpdatedDate",
+					       cJSON_CreateNumber(now_s()));
+	cJSON_ReplaceItemViaPointer(cJSON_GetObjectItem(doc, "stages"), s, next);
+	*dirty = true;
+	return cJSON_Duplicate(next, true);
+}
+
+static cJSON *delete_stage(struct svc_call *call, cJSON *doc, const cJSON *in, bool *dirty,
+			   struct aws_err *err)
+{
+	(void)call;
+	cJSON *s = find_stage(doc, in, err);
+	if (!s)
+		return NULL;
+	cJSON_Delete(cJSON_DetachItemViaPointer(cJSON_GetObjectItem(doc, "stages"), s));
+	*dirty = true;
+	return cJSON_CreateObject();
 }
 
 /*
@@ -577,21 +984,28 @@ static void deployments_api(const char *verb, cJSON *doc, const char *id, const 
  * without the function's permission (the caller's own rights stand in), and answer what the
  * client would get, with a short execution log.
  */
-static void test_invoke(struct cloud *c, const char *account, const cJSON *doc, const cJSON *r,
-			const char *m, const cJSON *in, struct http_resp *resp)
+static cJSON *test_invoke(struct svc_call *call, cJSON *doc, const cJSON *in, bool *dirty,
+			  struct aws_err *err)
 {
+	(void)dirty;
+	struct cloud *c = call->cloud;
+	const char *account = call->caller->account;
+	const cJSON *r = find_resource(doc, in, err);
+	if (!r)
+		return NULL;
+	const char *m = front_str(in, "httpMethod");
 	const cJSON *ms = cJSON_GetObjectItem(r, "resourceMethods");
 	const cJSON *method = cJSON_GetObjectItemCaseSensitive(ms, m);
 	if (!method)
 		method = cJSON_GetObjectItemCaseSensitive(ms, "ANY");
 	const cJSON *integ = cJSON_GetObjectItem(method, "methodIntegration");
 	if (!method) {
-		not_found(resp, "Method");
-		return;
+		not_found(err, "Method");
+		return NULL;
 	}
 	if (!integ) {
-		bad_request(resp, "No integration defined for method");
-		return;
+		bad_request(err, "No integration defined for method");
+		return NULL;
 	}
 	const char *pq = front_str(in, "pathWithQueryString");
 	const char *tmpl = front_str(r, "path");
@@ -680,7 +1094,6 @@ static void test_invoke(struct cloud *c, const char *account, const cJSON *doc, 
 	strbuf_addf(&log, "Method completed with status: %d\n", ans.status);
 	cJSON_AddStringToObject(o, "log", strbuf_str(&log));
 	cJSON_AddNumberToObject(o, "latency", (double)(clock_mono_ms() - t0));
-	front_reply(resp, 200, o);
 	strbuf_release(&log);
 	http_resp_release(&ans);
 	free(out.body);
@@ -689,233 +1102,81 @@ static void test_invoke(struct cloud *c, const char *account, const cJSON *doc, 
 	vec_release(&hs);
 	cJSON_Delete(params);
 	free(path);
+	return o;
 }
 
-/* The path of a child named part under a resource whose path is ppath. Caller frees. */
-static char *child_path(const char *ppath, const char *part)
-{
-	return strcmp(ppath, "/") == 0 ? xasprintf("/%s", part) : xasprintf("%s/%s", ppath, part);
-}
+/* ---- the table ---- */
 
-/* Give the descendants of the resource id (whose path is path) their paths again. */
-static void repath_children(cJSON *res, const char *id, const char *path)
-{
-	cJSON *r;
-	cJSON_ArrayForEach(r, res)
-	{
-		const char *pid = front_str(r, "parentId"), *part = front_str(r, "pathPart");
-		if (!pid || strcmp(pid, id) != 0 || !part)
-			continue;
-		char *p = child_path(path, part);
-		cJSON_ReplaceItemInObjectCaseSensitive(r, "path", cJSON_CreateString(p));
-		repath_children(res, front_str(r, "id"), p);
-		free(p);
+#define API_OP(name, fn)                                                                \
+	static cJSON *name(struct svc_call *call, const cJSON *in, struct aws_err *err) \
+	{                                                                               \
+		return with_api(call, in, err, fn);                                     \
 	}
-}
+API_OP(op_create_deployment, create_deployment)
+API_OP(op_create_resource, create_resource)
+API_OP(op_create_stage, create_stage)
+API_OP(op_delete_deployment, delete_deployment)
+API_OP(op_delete_integration, delete_integration)
+API_OP(op_delete_method, delete_method)
+API_OP(op_delete_resource, delete_resource)
+API_OP(op_delete_rest_api, delete_api)
+API_OP(op_delete_stage, delete_stage)
+API_OP(op_get_deployment, get_deployment)
+API_OP(op_get_deployments, get_deployments)
+API_OP(op_get_integration, get_integration)
+API_OP(op_get_method, get_method)
+API_OP(op_get_resource, get_resource)
+API_OP(op_get_resources, get_resources)
+API_OP(op_get_rest_api, get_api)
+API_OP(op_get_stage, get_stage)
+API_OP(op_get_stages, get_stages)
+API_OP(op_put_integration, put_integration)
+API_OP(op_put_method, put_method)
+API_OP(op_test_invoke_method, test_invoke)
+API_OP(op_update_method, method_unserved)
+API_OP(op_update_resource, update_resource)
+API_OP(op_update_rest_api, update_api)
+API_OP(op_update_stage, update_stage)
+API_OP(op_api_unserved, api_unserved)
+#undef API_OP
 
-/* Whether the resource id is r_id or one of its descendants. */
-static bool under(const cJSON *res, const char *id, const char *r_id)
-{
-	for (int hops = 0; id && hops < 1000; hops++) {
-		if (strcmp(id, r_id) == 0)
-			return true;
-		id = front_str(front_find(res, "id", id), "parentId");
-	}
-	return false;
-}
-
-/* UpdateResource: replace /pathPart and /parentId, checked as API Gateway checks them. */
-static void update_resource(cJSON *doc, cJSON *r, const cJSON *in, bool *dirty,
-			    struct http_resp *resp)
-{
-	cJSON *res = cJSON_GetObjectItem(doc, "resources");
-	const char *part = front_str(r, "pathPart"), *parent = front_str(r, "parentId");
-	const cJSON *op, *ops = cJSON_GetObjectItem(in, "patchOperations");
-	cJSON_ArrayForEach(op, ops)
-	{
-		const char *verb = front_str(op, "op"), *path = front_str(op, "path");
-		const char *value = front_str(op, "value");
-		verb = verb ? verb : "";
-		path = path ? path : "";
-		bool known = strcmp(path, "/pathPart") == 0 || strcmp(path, "/parentId") == 0;
-		if (strcmp(verb, "replace") != 0) {
-			aws_error(resp, 400, "BadRequestException",
-				  "Invalid patch path  '%s' specified for op '%s'. Please choose "
-				  "supported operations",
-				  path, verb);
-			return;
-		}
-		if (!known) {
-			aws_error(
-				resp, 400, "BadRequestException",
-				"Invalid patch path  '%s' specified for op 'replace'. Must be one "
-				"of: [/parentId, /pathPart]",
-				path);
-			return;
-		}
-		if (!front_str(r, "parentId")) {
-			aws_error(resp, 400, "BadRequestException",
-				  "Root resource cannot update its %s.", path + 1);
-			return;
-		}
-		if (strcmp(path, "/pathPart") == 0)
-			part = value;
-		else
-			parent = value;
-	}
-	bool greedy = false;
-	if (!part || !apigw_part_valid(part, strlen(part), &greedy)) {
-		bad_request(resp,
-			    "Resource's path part only allow a-zA-Z0-9._- and curly braces at "
-			    "the beginning and the end and an optional plus sign before the "
-			    "closing brace.");
-		return;
-	}
-	const cJSON *p = parent ? front_find(res, "id", parent) : NULL;
-	if (!p) {
-		not_found(resp, "Resource");
-		return;
-	}
-	const char *id = front_str(r, "id");
-	if (under(res, parent, id)) {
-		bad_request(resp, "Resources cannot be cyclical.");
-		return;
-	}
-	const cJSON *sib;
-	cJSON_ArrayForEach(sib, res)
-	{
-		const char *sp = front_str(sib, "parentId"), *spart = front_str(sib, "pathPart");
-		if (sib != r && sp && strcmp(sp, parent) == 0 && spart &&
-		    strcmp(spart, part) == 0) {
-			aws_error(resp, 409, "ConflictException",
-				  "Another resource with the same parent already has this name: %s",
-				  part);
-			return;
-		}
-	}
-	char *new_part = xstrdup(part), *new_parent = xstrdup(parent);
-	char *path = child_path(front_str(p, "path"), new_part);
-	cJSON_ReplaceItemInObjectCaseSensitive(r, "pathPart", cJSON_CreateString(new_part));
-	cJSON_ReplaceItemInObjectCaseSensitive(r, "parentId", cJSON_CreateString(new_parent));
-	cJSON_ReplaceItemInObjectCaseSensitive(r, "path", cJSON_CreateString(path));
-	repath_children(res, id, path);
-	free(path);
-	free(new_part);
-	free(new_parent);
-	*dirty = true;
-	front_reply(resp, 200, resource_out(r, true));
-}
-
-static void resources_api(struct cloud *c, const char *account, const struct http_req *req,
-			  cJSON *doc, char seg[6][64], const cJSON *in, bool *dirty,
-			  struct http_resp *resp)
-{
-	cJSON *res = cJSON_GetObjectItem(doc, "resources");
-	const char *verb = req->method;
-	if (!seg[2][0]) {
-		if (strcmp(verb, "GET") != 0) {
-			aws_error(resp, 405, "MethodNotAllowedException", "Method not allowed");
-			return;
-		}
-		const char *embed = http_query(req, "embed");
-		bool with = embed && strcmp(embed, "methods") == 0;
-		cJSON *items = cJSON_CreateArray();
-		const cJSON *r;
-		cJSON_ArrayForEach(r, res) cJSON_AddItemToArray(items, resource_out(r, with));
-		item_list(resp, items);
-		return;
-	}
-	cJSON *r = front_find(res, "id", seg[2]);
-	if (!seg[3][0] && strcmp(verb, "POST") == 0) {
-		create_resource(doc, seg[2], in, dirty, resp);
-	} else if (!r) {
-		not_found(resp, "Resource");
-	} else if (!seg[3][0] && strcmp(verb, "GET") == 0) {
-		front_reply(resp, 200, resource_out(r, true));
-	} else if (!seg[3][0] && strcmp(verb, "PATCH") == 0) {
-		update_resource(doc, r, in, dirty, resp);
-	} else if (!seg[3][0] && strcmp(verb, "DELETE") == 0) {
-		if (!front_str(r, "parentId")) {
-			bad_request(resp, "Cannot delete root resource");
-			return;
-		}
-		delete_resource(res, seg[2]);
-		*dirty = true;
-		resp->status = 202;
-	} else if (strcmp(seg[3], "methods") == 0 && seg[4][0] && !seg[5][0] &&
-		   strcmp(verb, "POST") == 0) {
-		test_invoke(c, account, doc, r, seg[4], in, resp);
-	} else if (strcmp(seg[3], "methods") == 0 && seg[4][0] &&
-		   (!seg[5][0] || strcmp(seg[5], "integration") == 0)) {
-		methods_api(verb, r, seg[4], seg[5][0] != '\0', in, dirty, resp);
-	} else {
-		aws_error(resp, 404, "NotFoundException", "Unknown operation %s %s", verb,
-			  req->path);
-	}
-}
-
-void rest_api(struct cloud *c, const char *account, const struct http_req *req,
-	      struct http_resp *resp)
-{
-	char seg[6][64];
-	memset(seg, 0, sizeof(seg));
-	const char *p = req->path + strlen("/restapis");
-	for (int i = 0; i < 6 && *p; i++) {
-		while (*p == '/')
-			p++;
-		size_t len = strcspn(p, "/");
-		snprintf(seg[i], sizeof(seg[i]), "%.*s", (int)len, p);
-		p += len;
-	}
-	cJSON *in = req->body_len ? cJSON_ParseWithLength(req->body, req->body_len) : NULL;
-	if (!seg[0][0]) {
-		if (strcmp(req->method, "POST") == 0) {
-			create_api(c, account, in, resp);
-		} else if (strcmp(req->method, "GET") == 0) {
-			cJSON *all = front_doc_list(c, account, KIND);
-			cJSON *items = cJSON_CreateArray();
-			const cJSON *d;
-			cJSON_ArrayForEach(d, all) cJSON_AddItemToArray(items, api_out(d));
-			cJSON_Delete(all);
-			item_list(resp, items);
-		} else {
-			aws_error(resp, 405, "MethodNotAllowedException", "Method not allowed");
-		}
-		cJSON_Delete(in);
-		return;
-	}
-	front_doc_lock();
-	cJSON *doc = front_doc_load_own(c, account, seg[0], KIND);
-	bool dirty = false;
-	if (!doc && strcmp(seg[1], "resources") == 0 && seg[2][0]) {
-		/* A resource of an API that is not there: API Gateway names the resource. */
-		not_found(resp, "Resource");
-	} else if (!doc) {
-		aws_error(resp, 404, "NotFoundException", "Invalid API identifier specified %s:%s",
-			  account, seg[0]);
-	} else if (!seg[1][0] && strcmp(req->method, "GET") == 0) {
-		front_reply(resp, 200, api_out(doc));
-	} else if (!seg[1][0] && strcmp(req->method, "DELETE") == 0) {
-		front_doc_delete(c, seg[0]);
-		resp->status = 202;
-	} else if (!seg[1][0] && strcmp(req->method, "PATCH") == 0) {
-		update_api(doc, in, &dirty, resp);
-	} else if (strcmp(seg[1], "resources") == 0) {
-		resources_api(c, account, req, doc, seg, in, &dirty, resp);
-	} else if (strcmp(seg[1], "deployments") == 0 && !seg[3][0]) {
-		deployments_api(req->method, doc, seg[2][0] ? seg[2] : NULL, in, &dirty, resp);
-	} else if (strcmp(seg[1], "stages") == 0 && !seg[3][0]) {
-		stages_api(req->method, doc, seg[2][0] ? seg[2] : NULL, in, &dirty, resp);
-	} else {
-		aws_error(resp, 404, "NotFoundException", "Unknown operation %s %s", req->method,
-			  req->path);
-	}
-	if (dirty)
-		front_doc_save(c, account, seg[0], KIND, doc);
-	front_doc_unlock();
-	cJSON_Delete(doc);
-	cJSON_Delete(in);
-}
+/* Sorted by name. Of what an API holds, the local cloud keeps resources, methods, Lambda
+ * proxy integrations, deployments and stages; the other parts are refused once the API is
+ * found (a missing API is NotFoundException first, as API Gateway answers). */
+const struct svc_op rest_ops[REST_NOPS] = {
+	{ "CreateDeployment", op_create_deployment },
+	{ "CreateResource", op_create_resource },
+	{ "CreateRestApi", op_create_rest_api },
+	{ "CreateStage", op_create_stage },
+	{ "DeleteDeployment", op_delete_deployment },
+	{ "DeleteIntegration", op_delete_integration },
+	{ "DeleteMethod", op_delete_method },
+	{ "DeleteResource", op_delete_resource },
+	{ "DeleteRestApi", op_delete_rest_api },
+	{ "DeleteStage", op_delete_stage },
+	{ "GetAuthorizers", op_api_unserved },
+	{ "GetDeployment", op_get_deployment },
+	{ "GetDeployments", op_get_deployments },
+	{ "GetGatewayResponses", op_api_unserved },
+	{ "GetIntegration", op_get_integration },
+	{ "GetMethod", op_get_method },
+	{ "GetModels", op_api_unserved },
+	{ "GetRequestValidators", op_api_unserved },
+	{ "GetResource", op_get_resource },
+	{ "GetResources", op_get_resources },
+	{ "GetRestApi", op_get_rest_api },
+	{ "GetRestApis", op_get_rest_apis },
+	{ "GetStage", op_get_stage },
+	{ "GetStages", op_get_stages },
+	{ "PutIntegration", op_put_integration },
+	{ "PutMethod", op_put_method },
+	{ "TestInvokeMethod", op_test_invoke_method },
+	{ "UpdateMethod", op_update_method },
+	{ "UpdateResource", op_update_resource },
+	{ "UpdateRestApi", op_update_rest_api },
+	{ "UpdateStage", op_update_stage },
+};
+_Static_assert(sizeof(rest_ops) / sizeof(rest_ops[0]) == REST_NOPS, "REST_NOPS counts rest_ops");
 
 /* ---- the front door ---- */
 

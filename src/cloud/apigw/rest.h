@@ -11,12 +11,14 @@
 #include <stdbool.h>
 
 #include "cloud/http/server.h"
+#include "cloud/svc/svc.h"
 
 struct cloud;
 
-/* Serve a management request under /restapis. */
-void rest_api(struct cloud *c, const char *account, const struct http_req *req,
-	      struct http_resp *resp);
+/* The REST API operations (apigateway-2015-07-09), sorted by name: svc.h's handlers, on
+ * input decoded and validated from the model. */
+#define REST_NOPS 31
+extern const struct svc_op rest_ops[REST_NOPS];
 /* Serve path ("/STAGE/..." from the API's root) of REST API id; false when there is no such
  * API. */
 bool rest_serve(struct cloud *c, const char *id, const char *path, const struct http_req *req,

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cloud/svc/svc.h"
 #include "core/xalloc.h"
 
 static bool name_char(char ch)
@@ -163,4 +164,21 @@ bool apigw_route_key_parse(const char *key, char method[8], const char **path)
 		}
 	}
 	return false;
+}
+
+bool apigw_refuse_unhonoured(const cJSON *in, const char *op, const char *const *members,
+			     struct aws_err *err)
+{
+	for (const char *const *m = members; *m; m++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(in, *m);
+		bool empty = !v || cJSON_IsNull(v) || cJSON_IsFalse(v) ||
+			     (cJSON_IsString(v) && !v->valuestring[0]) ||
+			     ((cJSON_IsArray(v) || cJSON_IsObject(v)) && !v->child);
+		if (!empty)
+			return aws_err_set(
+				err, 400, "BadRequestException",
+				"The local cloud does not offer %s in %s yet; leave it out", *m,
+				op);
+	}
+	return true;
 }

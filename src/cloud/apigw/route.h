@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct aws_err;
 struct cJSON;
 
 /* A rank buffer: one byte a segment plus two; longer templates never match. */
@@ -35,5 +36,14 @@ bool apigw_path_match(const char *tmpl, const char *path, struct cJSON *params,
  * METHOD one of GET POST PUT PATCH DELETE HEAD OPTIONS ANY and a valid path template.
  */
 bool apigw_route_key_parse(const char *key, char method[8], const char **path);
+
+/*
+ * Refuse a request that sets one of members (NULL-terminated; the names as in) which the
+ * local cloud does not honour, rather than answer as if it took effect: false with err filled
+ * (BadRequestException naming the member and op). A member set to nothing (null, false, "",
+ * [], {}) is fine.
+ */
+bool apigw_refuse_unhonoured(const struct cJSON *in, const char *op, const char *const *members,
+			     struct aws_err *err);
 
 #endif

@@ -167,16 +167,22 @@ char *front_function_of_uri(const char *uri)
 	if (!uri)
 		return NULL;
 	const char *fn = strstr(uri, "/functions/");
+	char *arn = NULL;
 	if (str_starts_with(uri, "arn:aws:apigateway:") && fn) {
 		fn += strlen("/functions/");
 		const char *end = strstr(fn, "/invocations");
-		if (!end || !str_starts_with(fn, "arn:aws:lambda:"))
-			return NULL;
-		return xstrndup(fn, (size_t)(end - fn));
+		arn = end ? xstrndup(fn, (size_t)(end - fn)) : NULL;
+	} else {
+		arn = xstrdup(uri);
 	}
-	if (str_starts_with(uri, "arn:aws:lambda:") && strstr(uri, ":function:"))
-		return xstrdup(uri);
-	return NULL;
+	/* Only a function's whole ARN (svc/arn.h reads it), with or without a qualifier. */
+	struct arn_function f;
+	if (arn && !(str_starts_with(arn, "arn:") && arn_function_parse(arn, &f) && f.region[0] &&
+		     f.account[0])) {
+		free(arn);
+		arn = NULL;
+	}
+	return arn;
 }
 
 void front_message(struct http_resp *resp, int status, const char *msg)

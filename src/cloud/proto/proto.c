@@ -339,3 +339,54 @@ void proto_encode_error(const struct proto_service *svc, enum proto_protocol p,
 		http_resp_header(resp, "x-amz-id-2", rid);
 	}
 }
+
+static const char *wire_name(const struct proto_member *m)
+{
+	return m->wire ? m->wire : m->name;
+}
+
+/* A value of shape s with its members renamed: model names to wire names (to_wire), or back.
+ * Members the shape does not know are left out. */
+static cJSON *rename_value(const struct proto_shape *s, const cJSON *v, bool to_wire)
+{
+	if (!s || s->flags & PM_S_DOCUMENT)
+		return cJSON_Duplicate(v, true);
+	if (s->type == PM_STRUCTURE && cJSON_IsObject(v)) {
+		cJSON *out = cJSON_CreateObject();
+		for (unsigned short i = 0; i < s->nmembers; i++) {
+			const struct proto_member *m = &s->members[i];
+			const char *from = to_wire ? m->name : wire_name(m);
+			const cJSON *item = cJSON_GetObjectItemCaseSensitive(v, from);
+			if (item)
+				cJSON_AddItemToObject(out, to_wire ? wire_name(m) : m->name,
+						      rename_value(m->shape, item, to_wire));
+		}
+		return out;
+	}
+	if (s->type == PM_LIST && cJSON_IsArray(v)) {
+		cJSON *out = cJSON_CreateArray();
+		const cJSON *e;
+		cJSON_ArrayForEach(e, v)
+		{
+			cJSON_AddItemToArray(out, rename_value(s->members[0].shape, e, to_wire));
+		}
+		return out;
+	}
+	if (s->type == PM_MAP && cJSON_IsObject(v)) {
+		cJSON *out = cJSON_CreateObject();
+		const cJSON *e;
+		cJSON_ArrayForEach(e, v)
+		{
+			cJSON_AddItemToObject(out, e->string,
+					      rename_value(s->members[1].shape, e, to_wire));
+		}
+		return out;
+	}
+	return cJSON_Duplicate(v, true);
+}
+
+cJSON *proto_rename(const struct proto_op *op, bool output, const cJSON *v, bool to_wire)
+{
+	const struct proto_shape *s = output ? op->output : op->input;
+	return s ? rename_value(s, v, to_wire) : cJSON_CreateObject();
+}

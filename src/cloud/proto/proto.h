@@ -176,6 +176,15 @@ void proto_encode_error(const struct proto_service *svc, enum proto_protocol p,
 			const struct proto_op *op, const struct aws_err *err,
 			const char *request_id, struct http_resp *resp);
 
+/*
+ * v, shaped as op's input (or its output when output is true), with every member renamed
+ * from the model's name to its wire name (to_wire: "ApiId" -> "apiId", "Items" -> "items") or
+ * back; members the model does not know are left out. For a service that keeps its resources
+ * as the wire shows them (API Gateway V2). Caller deletes.
+ */
+struct cJSON *proto_rename(const struct proto_op *op, bool output, const struct cJSON *v,
+			   bool to_wire);
+
 /* The code the query protocol gives error code (a shape name of svc's model or a query code):
  * the model's awsQueryError code where it has one ("MessageNotInflight" gives
  * "AWS.SimpleQueueService.MessageNotInflight"), else code itself. Borrowed. */

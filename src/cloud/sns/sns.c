@@ -65,6 +65,15 @@ static bool topic_exists_locked(struct cloud *c, const char *account, const char
 	return found;
 }
 
+/* How many colon-separated elements an ARN has: SNS counts them before anything else. */
+static int arn_elements(const char *arn)
+{
+	int elements = 1;
+	for (const char *p = arn; *p; p++)
+		elements += *p == ':';
+	return elements;
+}
+
 /* The topic a request names in TopicArn (or TargetArn). */
 static bool request_topic(struct cloud *c, const cJSON *in, char account[13], char name[257],
 			  struct aws_err *e)
@@ -81,10 +90,7 @@ static bool request_topic(struct cloud *c, const cJSON *in, char account[13], ch
 	if (!arn)
 		return INVALID(e, "Invalid parameter: TopicArn");
 	if (!parse_arn(arn, account, name)) {
-		/* SNS counts the ARN's colon-separated elements before anything else. */
-		int elements = 1;
-		for (const char *p = arn; *p; p++)
-			elements += *p == ':';
+		int elements = arn_elements(arn);
 		if (elements < 6)
 			return INVALID(e,
 				       "Invalid parameter: TopicArn Reason: An ARN must have at "
@@ -870,9 +876,7 @@ static bool check_sub_arn(const cJSON *in, struct aws_err *e)
 		return INVALID(e,
 			       "Invalid parameter: SubscriptionArn Reason: no value for required "
 			       "parameter");
-	int elements = 1;
-	for (const char *p = arn; *p; p++)
-		elements += *p == ':';
+	int elements = arn_elements(arn);
 	if (elements < 6)
 		return INVALID(
 			e,
@@ -909,8 +913,6 @@ typedef bool (*op_fn)(struct cloud *c, const char *account, const cJSON *in, cJS
 /* An operation over the database: the caller's own resources, with db->mu held. */
 static cJSON *locked(struct svc_call *call, const cJSON *in, struct aws_err *err, op_fn fn)
 {
-	if (strcmp(call->op, "Unsubscribe") == 0 && !check_sub_arn(in, err))
-		return NULL;
 	if (!own_resources(call, in, err))
 		return NULL;
 	struct cloud *c = call->cloud;
@@ -1068,7 +1070,13 @@ LOCKED_OP(list_topics, op_list_topics)
 LOCKED_OP(set_sub_attrs, op_set_sub_attrs)
 LOCKED_OP(set_topic_attrs, op_set_topic_attrs)
 LOCKED_OP(subscribe, op_subscribe)
-LOCKED_OP(unsubscribe, op_unsubscribe)
+
+/* Unsubscribe reads its SubscriptionArn's shape first, as SNS does. */
+static cJSON *unsubscribe(struct svc_call *call, const cJSON *in, struct aws_err *err)
+{
+	return check_sub_arn(in, err) ? locked(call, in, err, op_unsubscribe) : NULL;
+}
+
 LOCKED_OP(tag_resource, op_tag_resource)
 LOCKED_OP(untag_resource, op_untag_resource)
 LOCKED_OP(list_tags, op_list_tags)

@@ -675,6 +675,26 @@ static bool op_get_attrs(struct cloud *c, const char *account, const cJSON *in, 
 	return true;
 }
 
+/* Save a queue whose attributes changed, as modified now. */
+static void queue_touch(struct cloud *c, struct queue *q)
+{
+	q->modified = now_ms(c, q->account) / 1000;
+	queue_save(c, q);
+}
+
+/* Store policy (borrowed) as the queue's Policy, or none when it holds no statement, and
+ * save the queue. */
+static void queue_store_policy(struct cloud *c, struct queue *q, const cJSON *policy)
+{
+	cJSON_DeleteItemFromObjectCaseSensitive(q->attrs, "Policy");
+	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(policy, "Statement"))) {
+		char *doc = cJSON_PrintUnformatted(policy);
+		cJSON_AddStringToObject(q->attrs, "Policy", doc);
+		free(doc);
+	}
+	queue_touch(c, q);
+}
+
 static bool op_set_attrs(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
 			 struct aws_err *e)
 {
@@ -683,10 +703,8 @@ static bool op_set_attrs(struct cloud *c, const char *account, const cJSON *in, 
 		return false;
 	const cJSON *attrs = cJSON_GetObjectItemCaseSensitive(in, "Attributes");
 	bool ok = attrs ? apply_attrs(c, &q, attrs, false, e) : MISSING(e, "Attributes");
-	if (ok) {
-		q.modified = now_ms(c, q.account) / 1000;
-		queue_save(c, &q);
-	}
+	if (ok)
+		queue_touch(c, &q);
 	queue_release(&q);
 	(void)account;
 	(void)out;
@@ -779,13 +797,8 @@ static bool op_add_permission(struct cloud *c, const char *account, const cJSON 
 	cJSON_AddItemToObject(stmt, "Action", one_or_many(actions, "SQS:", ""));
 	cJSON_AddStringToObject(stmt, "Resource", arn);
 	cJSON_AddItemToArray(stmts, stmt);
-	char *doc = cJSON_PrintUnformatted(policy);
+	queue_store_policy(c, &q, policy);
 	cJSON_Delete(policy);
-	cJSON_DeleteItemFromObjectCaseSensitive(q.attrs, "Policy");
-	cJSON_AddStringToObject(q.attrs, "Policy", doc);
-	free(doc);
-	q.modified = now_ms(c, q.account) / 1000;
-	queue_save(c, &q);
 	queue_release(&q);
 	(void)account;
 	(void)out;
@@ -824,15 +837,8 @@ static bool op_remove_permission(struct cloud *c, const char *account, const cJS
 				 label);
 	}
 	cJSON_Delete(cJSON_DetachItemViaPointer(stmts, found));
-	cJSON_DeleteItemFromObjectCaseSensitive(q.attrs, "Policy");
-	if (cJSON_GetArraySize(stmts)) {
-		char *doc = cJSON_PrintUnformatted(policy);
-		cJSON_AddStringToObject(q.attrs, "Policy", doc);
-		free(doc);
-	}
+	queue_store_policy(c, &q, policy);
 	cJSON_Delete(policy);
-	q.modified = now_ms(c, q.account) / 1000;
-	queue_save(c, &q);
 	queue_release(&q);
 	(void)account;
 	(void)out;

@@ -3,9 +3,8 @@
  * route_pick.c), who is calling (auth_identify(): every AWS API call is signed), and then a
  * front door, or the service's operation: the protocol codec (cloud/proto/) decodes and
  * validates the request against the service's API model, the row's handler answers in cJSON,
- * and the codec encodes that (or the error) in the protocol the client spoke. Operations a
- * service still reads from the wire itself go to its raw handler. A service or an operation
- * the cloud does not offer gets an AWS error in the client's protocol, naming what is
+ * and the codec encodes that (or the error) in the protocol the client spoke. A service or
+ * an operation the cloud does not offer gets an AWS error in the client's protocol, naming what is
  * missing. The control socket's: the tutor's own controls, which the endpoint refuses.
  */
 #include <cjson/cJSON.h>
@@ -146,7 +145,7 @@ static void answer_unserved(const struct svc_route *r, const struct svc_route_in
 	aws_err_release(&e);
 }
 
-/* An operation of a row: decode, then its handler, its raw reader, or "not offered". */
+/* An operation of a row: decode, then its handler, or "not offered". */
 static void call_op(struct svc_call *call, const struct proto_service *ps,
 		    const struct proto_req *pr, struct http_resp *resp)
 {
@@ -158,8 +157,6 @@ static void call_op(struct svc_call *call, const struct proto_service *ps,
 	if (proto_decode(ps, pr, s->unchecked, &d, &err)) {
 		const char *name = proto_op_name(d.op);
 		const struct svc_op *op = svc_op_find(s, name);
-		if (op && s->internal_ops && listed(s->internal_ops, name))
-			op = NULL;
 		call->op = name;
 		struct svc_caller acting;
 		const struct svc_caller *caller = call->caller;
@@ -172,10 +169,6 @@ static void call_op(struct svc_call *call, const struct proto_service *ps,
 			if (out)
 				proto_encode(ps, d.protocol, d.op, out, call->request_id, resp);
 			answered = out != NULL;
-		} else if (s->raw && listed(s->raw_ops, name)) {
-			http_resp_header(resp, "x-amzn-RequestId", call->request_id);
-			s->raw(call, resp);
-			answered = true;
 		} else {
 			aws_err_set(&err, 501, "NotImplemented",
 				    "The local cloud does not offer %s's %s operation", s->title,
@@ -283,9 +276,6 @@ void svc_route(void *ctx, const struct http_req *req, struct http_resp *resp)
 	case SVC_ROUTE_SERVICE:
 		if (ps) {
 			call_op(&call, ps, &pr, resp);
-		} else if (r.svc->raw) {
-			http_resp_header(resp, "x-amzn-RequestId", rid);
-			r.svc->raw(&call, resp);
 		} else {
 			aws_error(resp, 404, "UnknownOperationException", "Unknown operation %s %s",
 				  req->method, req->path);

@@ -172,22 +172,13 @@ struct cloud_service {
 	 * service in the table svc_schema, keyed by model). */
 	const char *const *migrations;
 	size_t nmigrations;
-	/* Operations, sorted by name. An operation of the model that is in neither ops nor
-	 * raw_ops answers the protocol's error naming it as not offered by the local cloud. */
+	/* Operations, sorted by name. An operation of the model that is not in ops answers the
+	 * protocol's error naming it as not offered by the local cloud. */
 	const struct svc_op *ops;
 	size_t nops;
-	/* Operations of ops that only other services call (svc_call_internal): clients'
-	 * requests for them still reach the raw reader. NULL-terminated, or NULL. */
-	const char *const *internal_ops;
 	/* Members whose constraints the service checks itself, with its own wording, as
 	 * "Operation.Member" (NULL-terminated; proto_decode's unchecked). */
 	const char *const *unchecked;
-	/* Operations the service still reads from the wire itself (call->op names the one
-	 * decoded; call->http is the request): raw writes the whole response. NULL-terminated;
-	 * NULL: every operation the table does not handle. A row with no model has raw take
-	 * every request. */
-	const char *const *raw_ops;
-	void (*raw)(struct svc_call *call, struct http_resp *resp);
 	/* The resource-based policy of the resource arn names (a bucket or an object in it, a
 	 * queue, a topic), which the router's authorization evaluates: true when the resource
 	 * exists, with owner (13 bytes) its account and *policy its document (caller frees;
