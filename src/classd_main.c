@@ -3,6 +3,8 @@
  * course and execs this program). Its own program so that the tutor never loads libmicrohttpd.
  *
  *	lambda-tutor class serve DIR --course COURSE [--listen ADDR:PORT] [--tls | --no-tls]
+ *	                         [--renew-cert] [--lrs URL [--lrs-auth KEY:SECRET]
+ *	                         [--lrs-ledger FILE] [--base IRI]]
  *
  * TLS (the class's own certificate, classd/cert.h) wherever other machines can reach the
  * address, unless --no-tls; on loopback only with --tls.
@@ -15,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "class/feed.h"
 #include "class/hub.h"
 #include "classd/classd.h"
 #include "core/xalloc.h"
@@ -53,7 +56,8 @@ static bool parse_listen(const char *s, char *host, size_t n, int *port)
 int main(int argc, char **argv)
 {
 	const char *dir = NULL, *course = NULL, *listen = "127.0.0.1:7459", *sock = NULL;
-	bool no_tls = false, want_tls = false;
+	struct feed_opts feed_o = { 0 };
+	bool no_tls = false, want_tls = false, renew = false;
 	int first = 1;
 	/* argv stays "lambda-tutor class serve ...", so the process reads the same in ps. */
 	if (argc > 2 && !strcmp(argv[1], "class") && !strcmp(argv[2], "serve"))
@@ -69,6 +73,16 @@ int main(int argc, char **argv)
 			no_tls = true;
 		else if (!strcmp(argv[i], "--tls"))
 			want_tls = true;
+		else if (!strcmp(argv[i], "--renew-cert"))
+			renew = true;
+		else if (!strcmp(argv[i], "--lrs") && i + 1 < argc)
+			feed_o.lrs.url = argv[++i];
+		else if (!strcmp(argv[i], "--lrs-auth") && i + 1 < argc)
+			feed_o.lrs.auth = argv[++i];
+		else if (!strcmp(argv[i], "--lrs-ledger") && i + 1 < argc)
+			feed_o.lrs.ledger = argv[++i];
+		else if (!strcmp(argv[i], "--base") && i + 1 < argc)
+			feed_o.base = argv[++i];
 		else if (argv[i][0] != '-' && !dir)
 			dir = argv[i];
 		else {
@@ -82,7 +96,9 @@ int main(int argc, char **argv)
 	if (!dir || !course || !parse_listen(listen, host, sizeof(host), &port) ||
 	    (want_tls && (no_tls || sock))) {
 		fprintf(stderr, "lambda-tutor: usage: lambda-tutor class serve DIR [--listen "
-				"ADDR:PORT] [--tls | --no-tls] | --socket PATH\n");
+				"ADDR:PORT] [--tls | --no-tls] [--renew-cert] | --socket PATH\n"
+				"                         [--lrs URL [--lrs-auth KEY:SECRET] "
+				"[--lrs-ledger FILE] [--base IRI]]\n");
 		return 2;
 	}
 	bool tls = !sock && (want_tls || (!loopback(host) && !no_tls));
@@ -100,11 +116,27 @@ int main(int argc, char **argv)
 	error_clear(&err);
 	struct cert cert = { 0 };
 	struct hub *hub = hub_open(dir, course, &err);
-	if (!hub || (tls && !cert_ensure(dir, &cert, &err))) {
+	if (!hub || (tls && !cert_ensure(dir, renew, &cert, &err))) {
 		fprintf(stderr, "lambda-tutor: ");
 		error_print(stderr, &err);
 		hub_free(hub);
 		return 2;
+	}
+	/* xAPI to an LRS as the records grow (class/feed.h). */
+	struct feed *feed = NULL;
+	if (feed_o.lrs.url) {
+		feed_o.dir = dir;
+		feed_o.course_id = hub_course_id(hub);
+		if (!feed_o.lrs.auth)
+			feed_o.lrs.auth = getenv("LAMBDA_TUTOR_LRS_AUTH");
+		feed = feed_start(&feed_o, &err);
+		if (!feed) {
+			fprintf(stderr, "lambda-tutor: ");
+			error_print(stderr, &err);
+			cert_release(&cert);
+			hub_free(hub);
+			return 2;
+		}
 	}
 	int bound = 0;
 	struct classd *d = sock ? classd_start_unix(hub, sock, &err)
@@ -112,6 +144,7 @@ int main(int argc, char **argv)
 	if (!d) {
 		fprintf(stderr, "lambda-tutor: ");
 		error_print(stderr, &err);
+		feed_stop(feed);
 		cert_release(&cert);
 		hub_free(hub);
 		return 2;
@@ -127,19 +160,25 @@ int main(int argc, char **argv)
 		const char *scheme = tls ? "https" : "http";
 		printf("class %s: serving %s://%s%s%s:%d\n", dir, scheme, v6 ? "[" : "", host,
 		       v6 ? "]" : "", bound);
+		if (tls && cert.renewed)
+			printf("certificate issued again for the same key: learners' pins hold\n");
 		if (tls)
-			printf("certificate SHA-256 %s\n", cert.fingerprint);
+			printf("certificate SHA-256 %s\nkey SHA-256 %s\n", cert.fingerprint,
+			       cert.key_pin);
 		printf("class code %s\n", hub_code(hub));
 		printf("learners run: lambda-tutor join %s://%s%s%s:%d %s%s%s\n", scheme,
 		       v6 ? "[" : "", host, v6 ? "]" : "", bound, hub_code(hub),
-		       tls ? " --fingerprint " : "", tls ? cert.fingerprint : "");
+		       tls ? " --fingerprint " : "", tls ? cert.key_pin : "");
 		printf("the trainer runs: lambda-tutor trainer %s\n", dir);
 	}
+	if (feed)
+		printf("xAPI statements go to %s as they are recorded\n", feed_o.lrs.url);
 	fflush(stdout);
 	int sig = 0;
 	while (sigwait(&stop_sigs, &sig) != 0)
 		;
 	classd_stop(d);
+	feed_stop(feed);
 	cert_release(&cert);
 	hub_free(hub);
 	return 0;

@@ -14,12 +14,14 @@
 #include "aws/client.h"
 #include "check/console.h"
 #include "check/expect.h"
+#include "core/strbuf.h"
 #include "core/xalloc.h"
 
 #define MEMORY_MIN 128
 #define MEMORY_MAX 10240
 /* How long a copy may take to become Active or to finish an update. */
 #define SETTLE_SECONDS 60
+#define BAR_WIDTH      40
 
 static int cmp_int(const void *a, const void *b)
 {
@@ -365,6 +367,8 @@ static bool run_size(struct lambda_client *c, const struct tune_opts *o, struct 
 		o->progress(o->arg, memory, 0, o->invocations);
 	double sum_d = 0, sum_b = 0, sum_c = 0;
 	for (int i = 1; i <= o->invocations; i++) {
+		if (o->cancel && *o->cancel)
+			return error_set(err, "the tuning was stopped");
 		if (!call_once(c, o, out->copy, memory, &dur, &billed, &init, err))
 			return false;
 		sum_d += dur;
@@ -386,6 +390,10 @@ bool tune_run(struct lambda_client *c, const struct tune_opts *o, struct tune_re
 	memset(out, 0, sizeof(*out));
 	bool made = make_copy(c, o, out, err), ok = made;
 	for (size_t k = 0; ok && k < o->n_memory; k++) {
+		if (o->cancel && *o->cancel) {
+			ok = error_set(err, "the tuning was stopped");
+			break;
+		}
 		ok = run_size(c, o, out, k, err);
 		if (ok)
 			out->n = k + 1;
@@ -398,6 +406,58 @@ bool tune_run(struct lambda_client *c, const struct tune_opts *o, struct tune_re
 	if (ok)
 		out->best = tune_pick(out->points, out->n, o->strategy);
 	return ok;
+}
+
+static void bar(struct strbuf *sb, double v, double max)
+{
+	int n = max > 0 ? (int)(v / max * BAR_WIDTH + 0.5) : 0;
+	if (n < 1 && v > 0)
+		n = 1;
+	for (int i = 0; i < n; i++)
+		strbuf_addch(sb, '#');
+}
+
+char *tune_report(const struct tune_result *r, const struct tune_opts *o)
+{
+	assert(r->n >= 1);
+	struct strbuf sb = STRBUF_INIT;
+	double dmax = 0, cmax = 0;
+	for (size_t i = 0; i < r->n; i++) {
+		dmax = fmax(dmax, r->points[i].duration_ms);
+		cmax = fmax(cmax, r->points[i].cost);
+	}
+	strbuf_addf(&sb, "Power tuning of %s (%s, %s): %d calls at each size after one warm-up\n\n",
+		    r->function, r->runtime, r->arm64 ? "arm64" : "x86_64", o->invocations);
+	strbuf_addstr(&sb, "  Memory   Avg duration  Billed     Cost per 1M calls   Cold start\n");
+	for (size_t i = 0; i < r->n; i++) {
+		const struct tune_point *p = &r->points[i];
+		char init[32] = "-";
+		if (p->init_ms >= 0)
+			snprintf(init, sizeof(init), "%.0f ms", p->init_ms);
+		strbuf_addf(&sb, "%s %5d MB %10.1f ms %7.0f ms   $%12.4f      %s\n",
+			    (int)i == r->best ? "*" : " ", p->memory, p->duration_ms, p->billed_ms,
+			    p->cost * 1e6, init);
+	}
+	strbuf_addstr(&sb, "\nDuration against memory\n");
+	for (size_t i = 0; i < r->n; i++) {
+		strbuf_addf(&sb, "  %5d MB |", r->points[i].memory);
+		bar(&sb, r->points[i].duration_ms, dmax);
+		strbuf_addf(&sb, " %.1f ms\n", r->points[i].duration_ms);
+	}
+	strbuf_addstr(&sb, "\nCost against memory\n");
+	for (size_t i = 0; i < r->n; i++) {
+		strbuf_addf(&sb, "  %5d MB |", r->points[i].memory);
+		bar(&sb, r->points[i].cost, cmax);
+		strbuf_addf(&sb, " $%.4f per 1M\n", r->points[i].cost * 1e6);
+	}
+	const struct tune_point *b = &r->points[r->best];
+	strbuf_addf(&sb, "\nRecommended (%s): %d MB, %.1f ms and $%.4f per million calls.\n",
+		    tune_strategy_name(o->strategy), b->memory, b->duration_ms, b->cost * 1e6);
+	strbuf_addf(&sb,
+		    "Set it with: aws lambda update-function-configuration --function-name %s "
+		    "--memory-size %d\n",
+		    r->function, b->memory);
+	return strbuf_detach(&sb);
 }
 
 static cJSON *point_json(const struct tune_point *p)

@@ -35,6 +35,8 @@ struct tune_opts {
 	/* Called after each call at a size (done 0 is the warm-up), may be NULL. */
 	void (*progress)(void *arg, int memory, int done, int total);
 	void *arg;
+	/* Non-zero stops the run after the call under way (NULL: never). */
+	const volatile int *cancel;
 };
 
 struct tune_point {
@@ -74,6 +76,10 @@ bool tune_parse_report(const char *log, double *duration, double *billed, double
  */
 bool tune_run(struct lambda_client *c, const struct tune_opts *o, struct tune_result *out,
 	      struct error *err);
+
+/* The result as text: the table, duration and cost plotted against memory, the recommended
+ * size and the command that sets it. Caller frees. */
+char *tune_report(const struct tune_result *r, const struct tune_opts *o);
 
 /* The result as JSON. Caller frees. */
 char *tune_json(const struct tune_result *r, const struct tune_opts *o);

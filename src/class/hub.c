@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "class/live.h"
+#include "core/clock.h"
 #include "core/digest.h"
 #include "core/path.h"
 #include "core/xalloc.h"
@@ -352,6 +354,16 @@ static bool held(struct hub_learner *l, int64_t *acked, struct error *err)
 	return true;
 }
 
+const char *hub_dir(const struct hub *h)
+{
+	return h->dir;
+}
+
+const char *hub_course_id(const struct hub *h)
+{
+	return h->course->id;
+}
+
 int hub_acked(struct hub *h, struct hub_learner *l, int64_t *acked, struct error *err)
 {
 	(void)h;
@@ -380,6 +392,77 @@ static struct quiz_attempt *open_attempt(struct hub_learner *l, const struct qui
 	return a;
 }
 
+struct answered {
+	int64_t push;
+	bool found;
+};
+
+static bool find_push(const struct store_event *ev, void *ctx)
+{
+	struct answered *a = ctx;
+	cJSON *d = ev->data ? cJSON_Parse(ev->data) : NULL;
+	const cJSON *p = cJSON_GetObjectItemCaseSensitive(d, "push");
+	a->found |= cJSON_IsNumber(p) && (int64_t)p->valuedouble == a->push;
+	cJSON_Delete(d);
+	return !a->found;
+}
+
+/*
+ * An answer to the live question: the one pushed now, still open on the server's clock, the
+ * version the server holds, the learner's first; graded here. *data is the server's record.
+ */
+static int grade_live(struct hub *h, struct hub_learner *l, const struct store_event *ev,
+		      char **data, struct error *err)
+{
+	struct live live;
+	if (!live_read(h->dir, &live, err))
+		return 500;
+	cJSON *d = ev->data ? cJSON_Parse(ev->data) : NULL;
+	const cJSON *push = cJSON_GetObjectItemCaseSensitive(d, "push");
+	const char *hash = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "hash"));
+	const char *resp = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "response"));
+	const cJSON *secs = cJSON_GetObjectItemCaseSensitive(d, "seconds");
+	const struct quiz_question *q =
+		ev->item ? quiz_set_find_question(h->quizzes, ev->item) : NULL;
+	int status = 422;
+	struct answered seen = { cJSON_IsNumber(push) ? (int64_t)push->valuedouble : 0, false };
+	if (!seen.push || !hash || !resp || !ev->item) {
+		error_set(err, "a live answer needs push, hash and response");
+	} else if (!live.id || seen.push != live.id || strcmp(ev->item, live.question) != 0) {
+		error_set(err, "question '%s' is not the one the trainer has pushed", ev->item);
+		status = 409;
+	} else if (!live_open(&live, clock_wall_ms(), LIVE_GRACE_MS)) {
+		error_set(err, "the live question '%s' is closed", ev->item);
+		status = 409;
+	} else if (!q || strcmp(q->hash, hash) != 0 || strcmp(live.hash, hash) != 0) {
+		error_set(err, "question '%s' is a version this class does not hold", ev->item);
+	} else if (!store_each(l->store, STORE_LIVE_ANSWER, find_push, &seen, err)) {
+		status = 500;
+	} else if (seen.found) {
+		error_set(err, "the live question '%s' was answered already", ev->item);
+		status = 409;
+	} else {
+		struct quiz_grade g;
+		quiz_grade(q, resp, &g);
+		if (!g.valid) {
+			error_set(err, "the answer to '%s' cannot be graded: %s", ev->item, g.why);
+		} else {
+			cJSON *rec = cJSON_CreateObject();
+			cJSON_AddNumberToObject(rec, "push", (double)live.id);
+			cJSON_AddStringToObject(rec, "hash", hash);
+			cJSON_AddStringToObject(rec, "response", resp);
+			cJSON_AddNumberToObject(rec, "seconds",
+						cJSON_IsNumber(secs) ? secs->valuedouble : 0);
+			cJSON_AddNumberToObject(rec, "fraction", g.fraction);
+			*data = cJSON_PrintUnformatted(rec);
+			cJSON_Delete(rec);
+			status = 200;
+		}
+	}
+	cJSON_Delete(d);
+	return status;
+}
+
 /*
  * Grade a quiz event as the server: *data becomes the server's record of it (caller frees).
  * Other kinds pass as they are.
@@ -388,6 +471,8 @@ static int grade(struct hub *h, struct hub_learner *l, struct store_event *ev, c
 		 struct error *err)
 {
 	*data = NULL;
+	if (strcmp(ev->kind, STORE_LIVE_ANSWER) == 0)
+		return grade_live(h, l, ev, data, err);
 	bool start = strcmp(ev->kind, STORE_QUIZ_START) == 0;
 	bool try = strcmp(ev->kind, STORE_QUIZ_TRY) == 0;
 	bool finish = strcmp(ev->kind, STORE_QUIZ_FINISH) == 0;

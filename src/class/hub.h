@@ -34,6 +34,10 @@ struct hub_learner;
  */
 struct hub *hub_open(const char *dir, const char *course_dir, struct error *err);
 void hub_free(struct hub *h);
+/* The class directory. Borrowed. */
+const char *hub_dir(const struct hub *h);
+/* The id of the course the class follows. Borrowed. */
+const char *hub_course_id(const struct hub *h);
 /* The class code learners join with, "XXXX-XXXX". Borrowed. */
 const char *hub_code(const struct hub *h);
 
@@ -64,11 +68,12 @@ struct hub_ack {
 
 /*
  * Record a batch for l, in order, each event once. Quiz events are graded by the server: the
- * learner's marks are replaced by its own. An event the server refuses (an answer for a quiz
- * it does not hold, a version it does not hold, an attempt that is closed or not the learner's
- * next) is recorded as a STORE_REFUSED note with its id and the reason, so the learner's
- * later events still count and the trainer sees what was refused. Stops only when the file
- * cannot be written (500).
+ * learner's marks are replaced by its own; so are answers to the live question (class/live.h),
+ * which count only while it is open on the server's clock, once per push. An event the server
+ * refuses (an answer for a quiz it does not hold, a version it does not hold, an attempt that is
+ * closed or not the learner's next) is recorded as a STORE_REFUSED note with its id and the reason,
+ * so the learner's later events still count and the trainer sees what was refused. Stops only when
+ * the file cannot be written (500).
  */
 int hub_record(struct hub *h, struct hub_learner *l, struct wire_batch *b, struct hub_ack *ack,
 	       struct error *err);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "aws/client.h"
+#include "class/room.h"
 #include "class/tls.h"
 #include "class/wire.h"
 #include "core/clock.h"
@@ -367,6 +368,49 @@ out:
 	return ok;
 }
 
+bool link_room(const char *db_path, bool *offline, struct error *err)
+{
+	*offline = false;
+	struct link l;
+	bool present = false;
+	if (!link_read(db_path, &l, &present, err) || !present)
+		return false;
+	char *auth = xasprintf("Authorization: Bearer %s", l.token);
+	const char *headers[] = { auth, NULL };
+	struct lambda_client *c = client_of(l.url);
+	struct lambda_reply r = { 0 };
+	bool ok = false;
+	if (!link_request(c, l.url, l.fingerprint, NULL, "GET", "/v1/room", headers, NULL, 0, &r,
+			  err))
+		goto out;
+	if (r.status == 0) {
+		*offline = true;
+		goto out;
+	}
+	cJSON *doc = r.status == 200 && r.body ? cJSON_Parse(r.body) : NULL;
+	if (!cJSON_IsObject(doc)) {
+		cJSON_Delete(doc);
+		server_error(&r, l.url, err);
+		goto out;
+	}
+	/* The timer is read on this machine's clock from when the answer came. */
+	cJSON_DeleteItemFromObjectCaseSensitive(doc, "made_ms");
+	cJSON_AddNumberToObject(doc, "made_ms", (double)clock_wall_ms());
+	char *text = cJSON_PrintUnformatted(doc);
+	cJSON_Delete(doc);
+	char *path = room_cache_path(db_path);
+	ok = path_write_file(path, text, strlen(text), 0600, err);
+	free(path);
+	cJSON_free(text);
+out:
+	client_reply_release(&r);
+	client_free(c);
+	explicit_bzero(auth, strlen(auth));
+	free(auth);
+	link_release(&l);
+	return ok;
+}
+
 /* Sets fired after ms unless done first. */
 struct watchdog {
 	pthread_t thread;
@@ -471,12 +515,21 @@ static void *pusher_main(void *arg)
 	client_cancel_on(&p->stop);
 	link_cancel = &p->stop;
 	struct store *s = NULL;
-	int64_t seen = -1, retry_at = 0;
+	int64_t seen = -1, retry_at = 0, room_at = 0;
 	bool waiting = false; /* the last sync left events behind */
 	while (pusher_wait(p)) {
 		struct error err;
 		error_clear(&err);
 		int64_t n = 0, now = clock_mono_ms();
+		if (now >= room_at) {
+			/* What the trainer says (a live question, a review) reaches the screen. */
+			bool offline = false;
+			link_room(p->db_path, &offline, &err);
+			if (p->stop)
+				break;
+			room_at = now + (offline ? LINK_PUSH_RETRY_MS : LINK_ROOM_MS);
+			error_clear(&err);
+		}
 		if (!s)
 			s = store_open_readonly(p->db_path, &err);
 		if (!s || !store_count(s, NULL, &n, &err))

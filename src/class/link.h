@@ -57,14 +57,24 @@ bool link_sync(const char *db_path, struct link_sync *out, struct error *err);
 bool link_sync_within(const char *db_path, int ms, struct link_sync *out, struct error *err);
 
 /*
+ * Ask the server for the trainer's room (class/room.h: pace, the live question, the learner's
+ * reviews) and keep it beside the record (room_cache_path), where the tutor reads it. False
+ * without err and *offline when the server cannot be reached; false when the record has no
+ * link (no err) or the server refused (err).
+ */
+bool link_room(const char *db_path, bool *offline, struct error *err);
+
+/*
  * While the tutor's screen runs, a thread sends the server what the record gains: it looks at
  * the record every LINK_PUSH_TICK_MS and syncs when it grew (or retries, every
- * LINK_PUSH_RETRY_MS, while the server is away; the record keeps the events meanwhile). It
- * never touches the terminal, takes no signals, and reads the record on its own connection,
- * so a keypress never waits for the network.
+ * LINK_PUSH_RETRY_MS, while the server is away; the record keeps the events meanwhile), and
+ * asks for the trainer's room every LINK_ROOM_MS (link_room). It never touches the terminal, takes
+ * no signals, and reads the record on its own connection, so a keypress never waits for the
+ * network.
  */
 #define LINK_PUSH_TICK_MS  250
 #define LINK_PUSH_RETRY_MS 3000
+#define LINK_ROOM_MS       1000 /* how often the trainer's room is asked for */
 struct link_pusher;
 
 /* Start pushing the record at db_path; NULL when it has joined no class. Caller stops. */

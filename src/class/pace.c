@@ -84,16 +84,21 @@ bool pace_write(const char *dir, const struct pace *p, struct error *err)
 	char *text = cJSON_Print(doc);
 	cJSON_Delete(doc);
 	char *path = path_join(dir, PACE_FILE);
-	bool ok;
-	struct stat st;
-	if (geteuid() != 0 && stat(path, &st) == 0 && st.st_uid != geteuid())
-		ok = write_in_place(path, text, err);
-	else if ((ok = path_write_file(path, text, strlen(text), 0664, err)))
-		chmod(path,
-		      0664); /* past the umask: the other trainers of the group update it too */
+	bool ok = pace_write_file(path, text, err);
 	free(path);
 	free(text);
 	return ok;
+}
+
+bool pace_write_file(const char *path, const char *text, struct error *err)
+{
+	struct stat st;
+	if (geteuid() != 0 && stat(path, &st) == 0 && st.st_uid != geteuid())
+		return write_in_place(path, text, err);
+	if (!path_write_file(path, text, strlen(text), 0664, err))
+		return false;
+	chmod(path, 0664); /* past the umask: the other trainers of the group update it too */
+	return true;
 }
 
 bool pace_module_open(const struct pace *p, long m)

@@ -26,6 +26,11 @@ struct pace {
 bool pace_read(const char *dir, struct pace *out, struct error *err);
 /* Write it atomically (mode 0644, so learners can read it). */
 bool pace_write(const char *dir, const struct pace *p, struct error *err);
+/*
+ * Write text as a trainer's file at path, 0664: replaced atomically, or written in place when
+ * another trainer of the group owns it (the sticky class folder refuses replacing it).
+ */
+bool pace_write_file(const char *path, const char *text, struct error *err);
 /* Whether module number m (from 1) is open. */
 bool pace_module_open(const struct pace *p, long m);
 

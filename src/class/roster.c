@@ -505,8 +505,7 @@ struct quiz_question *roster_question(const struct class_room *room, const char 
 	return q;
 }
 
-/* "Amazon S3; Amazon SNS" for the indices a choice response names; NULL for other types. */
-static char *response_label(const struct quiz_question *q, const char *response)
+char *roster_response_label(const struct quiz_question *q, const char *response)
 {
 	if (!q || (q->type != QUIZ_MC && q->type != QUIZ_MC_MULTI && q->type != QUIZ_TF))
 		return NULL;
@@ -560,7 +559,7 @@ struct roster_answer *roster_answers(const struct class_room *room, const char *
 	}
 	struct quiz_question *q = *n ? roster_question(room, question) : NULL;
 	for (size_t k = 0; k < *n; k++)
-		out[k].label = response_label(q, out[k].response);
+		out[k].label = roster_response_label(q, out[k].response);
 	quiz_question_free(q);
 	if (*n)
 		qsort(out, *n, sizeof *out, cmp_answer);

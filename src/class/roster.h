@@ -126,6 +126,9 @@ struct roster_answer {
 struct roster_answer *roster_answers(const struct class_room *room, const char *question,
 				     size_t *n);
 void roster_answers_free(struct roster_answer *a, size_t n);
+/* "Amazon S3; Amazon SNS" for the indices a choice response names; NULL for other types or a
+ * response that names none. Caller frees. */
+char *roster_response_label(const struct quiz_question *q, const char *response);
 /* The question as a learner's attempt stored it (text, options), or NULL when none did. */
 struct quiz_question *roster_question(const struct class_room *room, const char *question);
 /* Ids of the readable learners with no try at question yet, in room order. Caller frees the

@@ -6,6 +6,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 #include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
@@ -39,6 +40,12 @@
 	X(const gnutls_datum_t *, gnutls_certificate_get_peers,                               \
 	  (gnutls_session_t, unsigned int *))                                                 \
 	X(int, gnutls_hash_fast, (gnutls_digest_algorithm_t, const void *, size_t, void *))   \
+	X(int, gnutls_x509_crt_init, (gnutls_x509_crt_t *))                                   \
+	X(int, gnutls_x509_crt_import,                                                        \
+	  (gnutls_x509_crt_t, const gnutls_datum_t *, gnutls_x509_crt_fmt_t))                 \
+	X(int, gnutls_x509_crt_get_key_id,                                                    \
+	  (gnutls_x509_crt_t, unsigned int, unsigned char *, size_t *))                       \
+	X(void, gnutls_x509_crt_deinit, (gnutls_x509_crt_t))                                  \
 	X(ssize_t, gnutls_record_send, (gnutls_session_t, const void *, size_t))              \
 	X(ssize_t, gnutls_record_recv, (gnutls_session_t, void *, size_t))                    \
 	X(const char *, gnutls_strerror, (int))
@@ -220,22 +227,34 @@ bool tls_exchange(const char *hostport, const char *pin, char *seen, const char 
 	}
 	unsigned n = 0;
 	const gnutls_datum_t *peers = api.gnutls_certificate_get_peers(s, &n);
-	unsigned char md[32];
-	char fp[TLS_FINGERPRINT_LEN];
-	if (!peers || n == 0 ||
-	    api.gnutls_hash_fast(GNUTLS_DIG_SHA256, peers[0].data, peers[0].size, md) != 0) {
+	unsigned char md[32], kid[32];
+	size_t klen = sizeof(kid);
+	char fp[TLS_FINGERPRINT_LEN], key[TLS_FINGERPRINT_LEN];
+	gnutls_x509_crt_t crt = NULL;
+	bool have =
+		peers && n > 0 &&
+		api.gnutls_hash_fast(GNUTLS_DIG_SHA256, peers[0].data, peers[0].size, md) == 0 &&
+		api.gnutls_x509_crt_init(&crt) == 0 &&
+		api.gnutls_x509_crt_import(crt, &peers[0], GNUTLS_X509_FMT_DER) == 0 &&
+		api.gnutls_x509_crt_get_key_id(crt, GNUTLS_KEYID_USE_SHA256, kid, &klen) == 0 &&
+		klen == sizeof(kid);
+	if (crt)
+		api.gnutls_x509_crt_deinit(crt);
+	if (!have) {
 		ok = error_set(err, "the class server at https://%s showed no certificate",
 			       hostport);
 		goto out;
 	}
 	fingerprint_hex(md, fp);
+	fingerprint_hex(kid, key);
 	if (seen)
-		memcpy(seen, fp, sizeof(fp));
-	if (pin && strcasecmp(pin, fp) != 0) {
+		memcpy(seen, key, sizeof(key));
+	/* The key's pin holds across certificates issued again; the certificate's, until then. */
+	if (pin && strcasecmp(pin, key) != 0 && strcasecmp(pin, fp) != 0) {
 		ok = error_set(err,
-			       "the class server at https://%s shows certificate %s, not %s: it "
-			       "is not the class's server (or it was set up again); nothing sent",
-			       hostport, fp, pin);
+			       "the class server at https://%s shows key %s, not %s: it is not "
+			       "the class's server (or it was set up again); nothing sent",
+			       hostport, key, pin);
 		goto out;
 	}
 	strbuf_addf(&req, "%s %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n", method, path,

@@ -1,8 +1,8 @@
 /*
  * The learner's side of a class server on TLS: one HTTPS exchange at a time, the server known
- * by its certificate's SHA-256 fingerprint (the class's own self-signed certificate, which no
- * authority vouches for), not by a chain. GnuTLS is loaded the first time (dlopen), so the
- * tutor's start pays nothing for it.
+ * by its public key's SHA-256 fingerprint (the class's own self-signed certificate, which no
+ * authority vouches for, and is issued again for the same key), not by a chain. GnuTLS is loaded
+ * the first time (dlopen), so the tutor's start pays nothing for it.
  */
 #ifndef CLASS_TLS_H
 #define CLASS_TLS_H
@@ -18,8 +18,9 @@
 
 /*
  * method path to https://hostport with headers (NULL-terminated, "Name: value"), body of
- * body_len bytes. The server's fingerprint goes into seen (when not NULL). When pin is not
- * NULL and the server's certificate is another, nothing is sent: false and err. A server that
+ * body_len bytes. The fingerprint of the server's public key (SHA-256 of its
+ * SubjectPublicKeyInfo) goes into seen (when not NULL). When pin is not NULL and is neither
+ * that nor the certificate's SHA-256, nothing is sent: false and err. A server that
  * cannot be reached is out->status 0 (true); a cancel (client_cancel_on's flag of this thread,
  * passed as cancel) ends the exchange as unreachable. Release out with client_reply_release.
  */

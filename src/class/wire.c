@@ -101,9 +101,9 @@ bool wire_token_learner(const char *token, char learner[WIRE_LEARNER_MAX + 1])
 bool wire_kind_allowed(const char *kind)
 {
 	static const char *const kinds[] = {
-		STORE_PAGE_VIEW,   STORE_CHECK_RUN, STORE_HINT, STORE_SOLUTION,
-		STORE_QUIZ_START,  STORE_QUIZ_TRY,  STORE_HAND, STORE_SCENARIO,
-		STORE_QUIZ_FINISH, STORE_RUBRIC,
+		STORE_PAGE_VIEW,   STORE_CHECK_RUN, STORE_HINT,        STORE_SOLUTION,
+		STORE_QUIZ_START,  STORE_QUIZ_TRY,  STORE_HAND,        STORE_SCENARIO,
+		STORE_QUIZ_FINISH, STORE_RUBRIC,    STORE_LIVE_ANSWER,
 	};
 	for (size_t i = 0; kind && i < sizeof(kinds) / sizeof(kinds[0]); i++)
 		if (strcmp(kind, kinds[i]) == 0)

@@ -8,6 +8,8 @@
  *	POST /v1/events  Authorization: Bearer TOKEN
  *	                 {"events": [{"id", "at_ms", "kind", "module", "item", "hash", "data"}]}
  *	                                                           -> {"acked": N, "recorded": n}
+ *	GET  /v1/room    Authorization: Bearer TOKEN               -> the trainer's room
+ *(class/room.h)
  *
  * An event's id is its id in the learner's own record; ids go up, so the server keeps each
  * event once and in order however often a batch is sent again. A token is "lt1.<learner>.<64

@@ -26,7 +26,10 @@ static char *datum_str(const gnutls_datum_t *d)
 	return s;
 }
 
-/* Make a key and a certificate signed by it, as PEM. */
+/*
+ * Make a certificate signed by its own key, as PEM: the key in out->key_pem when there is one
+ * (a renewal: the same key, so the pin learners keep still holds), else a new one.
+ */
 static bool cert_make(struct cert *out, struct error *err)
 {
 	gnutls_x509_privkey_t key = NULL;
@@ -36,9 +39,14 @@ static bool cert_make(struct cert *out, struct error *err)
 	time_t now = time(NULL);
 	const char *cn = "lambda-tutor class server";
 	int rc = gnutls_x509_privkey_init(&key);
-	if (rc == 0)
+	if (rc == 0 && out->key_pem) {
+		gnutls_datum_t old = { (unsigned char *)out->key_pem,
+				       (unsigned)strlen(out->key_pem) };
+		rc = gnutls_x509_privkey_import(key, &old, GNUTLS_X509_FMT_PEM);
+	} else if (rc == 0) {
 		rc = gnutls_x509_privkey_generate(
 			key, GNUTLS_PK_ECDSA, GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0);
+	}
 	if (rc == 0)
 		rc = gnutls_x509_crt_init(&crt);
 	if (rc == 0)
@@ -68,6 +76,10 @@ static bool cert_make(struct cert *out, struct error *err)
 	if (rc == 0)
 		rc = gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_PEM, &cpem);
 	if (rc == 0) {
+		if (out->key_pem)
+			explicit_bzero(out->key_pem, strlen(out->key_pem));
+		free(out->key_pem);
+		free(out->cert_pem);
 		out->key_pem = datum_str(&kpem);
 		out->cert_pem = datum_str(&cpem);
 	} else {
@@ -86,44 +98,68 @@ static bool cert_make(struct cert *out, struct error *err)
 	return rc == 0;
 }
 
-/* The SHA-256 of the certificate in PEM, as colon-separated hex. */
-static bool cert_fingerprint(struct cert *c, struct error *err)
+static void hex(const unsigned char *md, size_t len, char *out)
+{
+	for (size_t i = 0; i < len; i++)
+		snprintf(out + 3 * i, 4, i + 1 < len ? "%02X:" : "%02X", md[i]);
+}
+
+/*
+ * The SHA-256 of the certificate in PEM and of its public key, as colon-separated hex; and
+ * whether it expires within CERT_RENEW_DAYS.
+ */
+static bool cert_fingerprint(struct cert *c, bool *due, struct error *err)
 {
 	gnutls_x509_crt_t crt = NULL;
 	gnutls_datum_t pem = { (unsigned char *)c->cert_pem, (unsigned)strlen(c->cert_pem) };
-	unsigned char md[32];
-	size_t len = sizeof(md);
+	unsigned char md[32], kid[32];
+	size_t len = sizeof(md), klen = sizeof(kid);
 	int rc = gnutls_x509_crt_init(&crt);
 	if (rc == 0)
 		rc = gnutls_x509_crt_import(crt, &pem, GNUTLS_X509_FMT_PEM);
 	if (rc == 0)
 		rc = gnutls_x509_crt_get_fingerprint(crt, GNUTLS_DIG_SHA256, md, &len);
+	if (rc == 0)
+		rc = gnutls_x509_crt_get_key_id(crt, GNUTLS_KEYID_USE_SHA256, kid, &klen);
+	time_t expires = rc == 0 ? gnutls_x509_crt_get_expiration_time(crt) : 0;
 	if (crt)
 		gnutls_x509_crt_deinit(crt);
-	if (rc != 0 || len != sizeof(md))
+	if (rc != 0 || len != sizeof(md) || klen != sizeof(kid))
 		return error_set(err, "cannot read the class server's certificate: %s",
 				 gnutls_strerror(rc));
-	for (size_t i = 0; i < len; i++)
-		snprintf(c->fingerprint + 3 * i, 4, i + 1 < len ? "%02X:" : "%02X", md[i]);
+	hex(md, len, c->fingerprint);
+	hex(kid, klen, c->key_pin);
+	*due = expires < time(NULL) + (time_t)CERT_RENEW_DAYS * 86400;
 	return true;
 }
 
-bool cert_ensure(const char *dir, struct cert *out, struct error *err)
+bool cert_ensure(const char *dir, bool renew, struct cert *out, struct error *err)
 {
 	memset(out, 0, sizeof(*out));
 	char *tls = path_join(dir, "tls");
 	char *cpath = path_join(tls, "cert.pem"), *kpath = path_join(tls, "key.pem");
-	bool ok = false;
-	if (path_is_file(cpath) && path_is_file(kpath)) {
-		out->cert_pem = path_read_file(cpath, 64 * 1024, NULL, err);
-		out->key_pem = out->cert_pem ? path_read_file(kpath, 64 * 1024, NULL, err) : NULL;
-		ok = out->key_pem != NULL;
+	bool ok = false, due = false;
+	if (path_is_file(kpath)) {
+		/* The key stays: a certificate missing, expiring or renewed is issued again. */
+		out->key_pem = path_read_file(kpath, 64 * 1024, NULL, err);
+		out->cert_pem = out->key_pem && path_is_file(cpath)
+					? path_read_file(cpath, 64 * 1024, NULL, err)
+					: NULL;
+		ok = out->key_pem && (out->cert_pem || !path_is_file(cpath));
+		if (ok && out->cert_pem && !renew)
+			ok = cert_fingerprint(out, &due, err);
+		if (ok && (!out->cert_pem || renew || due)) {
+			ok = cert_make(out, err) &&
+			     path_write_file(cpath, out->cert_pem, strlen(out->cert_pem), 0644,
+					     err);
+			out->renewed = ok;
+		}
 	} else {
 		ok = cert_make(out, err) && path_mkdirs(tls, 0700, err) &&
 		     path_write_file(kpath, out->key_pem, strlen(out->key_pem), 0600, err) &&
 		     path_write_file(cpath, out->cert_pem, strlen(out->cert_pem), 0644, err);
 	}
-	ok = ok && cert_fingerprint(out, err);
+	ok = ok && cert_fingerprint(out, &due, err);
 	if (!ok)
 		cert_release(out);
 	free(tls);

@@ -16,6 +16,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "class/room.h"
+#include "core/clock.h"
 #include "core/strbuf.h"
 #include "core/xalloc.h"
 
@@ -179,9 +181,26 @@ static enum MHD_Result route(struct classd *d, struct MHD_Connection *conn, cons
 		}
 		return answer(conn, (unsigned)status, doc);
 	}
+	if (strcmp(url, "/v1/room") == 0) {
+		if (!get)
+			return refuse(conn, 405, "room is a GET");
+		struct hub_learner *l = authorised(d, conn, &res);
+		if (!l)
+			return res;
+		char *text = room_json(hub_dir(d->hub), hub_learner_name(l), clock_wall_ms(), &err);
+		if (!text)
+			return refuse_err(conn, 500, &err);
+		struct MHD_Response *r =
+			MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+		MHD_add_response_header(r, "Content-Type", "application/json");
+		MHD_add_response_header(r, "Cache-Control", "no-store");
+		res = MHD_queue_response(conn, 200, r);
+		MHD_destroy_response(r);
+		return res;
+	}
 	return refuse(conn, 404,
-		      "no such path: the class server answers /v1/join, /v1/acked and "
-		      "/v1/events");
+		      "no such path: the class server answers /v1/join, /v1/acked, /v1/events "
+		      "and /v1/room");
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,

@@ -113,8 +113,8 @@ int cmd_join_run(const struct cli_opts *opts, int argc, char **argv)
 	char *link = link_path(db);
 	printf("joined the class at %s; your link to it is %s (0600)\n", url, link);
 	if (fingerprint[0])
-		printf("the server's certificate is SHA-256 %s%s; it is pinned: another is "
-		       "refused\n",
+		printf("the server's key is SHA-256 %s%s; it is pinned: another is refused "
+		       "(certificates issued again for it are not)\n",
 		       fingerprint, pin ? " as given" : " (check it is the one the trainer shows)");
 	free(link);
 	if (!link_sync(db, &s, &err))

@@ -267,6 +267,8 @@ int cmd_quiz_run(const struct cli_opts *opts, int argc, char **argv)
 	}
 	/* A joined learner's events reach the class while the screen runs. */
 	struct link_pusher *push = link_pusher_start(db_path);
+	if (push)
+		app.room_db = db_path; /* and what the trainer says reaches the learner */
 	tui_run(&app, &screen_quiz);
 	link_pusher_stop(push);
 	tui_end();

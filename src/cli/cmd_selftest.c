@@ -139,19 +139,42 @@ static const char *later_code(const cJSON *calls)
 /*
  * What the learner did after creating the function, from .solution.json's "calls": each
  * {"method", "path", "body", "repeat", "target"} an API call (made repeat times, for
- * traffic; with target, a JSON-protocol call such as CloudWatch's), or {"code": DIR}
- * UpdateFunctionCode with that folder of the solution zipped.
+ * traffic; with target, a JSON-protocol call such as CloudWatch's), {"query": SERVICE,
+ * "form": "Action=..."} a query-protocol call (SNS's), or {"code": DIR} UpdateFunctionCode
+ * with that folder of the solution zipped. ${account} in a body or form is the learner's
+ * account number (a topic's ARN in an alarm's actions).
  */
+static char *with_account(char *text, const char *account)
+{
+	if (!text)
+		return NULL;
+	struct strbuf sb = STRBUF_INIT;
+	const char *p = text, *hit;
+	while ((hit = strstr(p, "${account}"))) {
+		strbuf_add(&sb, p, (size_t)(hit - p));
+		strbuf_addstr(&sb, account);
+		p = hit + 10;
+	}
+	strbuf_addstr(&sb, p);
+	free(text);
+	return strbuf_detach(&sb);
+}
+
 static bool replay_calls(struct lambda_client *c, const struct exercise *ex, const char *dir,
-			 const cJSON *calls, struct error *err)
+			 const cJSON *calls, const char *account, struct error *err)
 {
 	bool ok = true;
 	int idx = 0;
 	for (const cJSON *k = calls ? calls->child : NULL; k && ok; k = k->next, idx++) {
 		const cJSON *code = cJSON_GetObjectItemCaseSensitive(k, "code");
+		const char *query = str_of(k, "query", NULL);
 		struct lambda_reply rep;
 		memset(&rep, 0, sizeof(rep));
-		if (cJSON_IsString(code)) {
+		if (query) {
+			char *form = with_account(xstrdup(str_of(k, "form", "")), account);
+			ok = client_query(c, query, form, &rep) && rep.status / 100 == 2;
+			free(form);
+		} else if (cJSON_IsString(code)) {
 			char *sub = path_join(dir, code->valuestring);
 			size_t len = 0;
 			void *zip = package_zip(sub, &len, err);
@@ -164,7 +187,8 @@ static bool replay_calls(struct lambda_client *c, const struct exercise *ex, con
 			const char *method = str_of(k, "method", "POST"),
 				   *path = str_of(k, "path", "/");
 			const cJSON *body = cJSON_GetObjectItemCaseSensitive(k, "body");
-			char *text = body ? cJSON_PrintUnformatted(body) : NULL;
+			char *text =
+				with_account(body ? cJSON_PrintUnformatted(body) : NULL, account);
 			int repeat = int_of(k, "repeat", 1);
 			/* A JSON-protocol service's call names its operation in X-Amz-Target. */
 			const char *target = str_of(k, "target", NULL);
@@ -216,7 +240,7 @@ static bool deploy_as_learner(const struct selftest *st, const struct exercise *
 	}
 	client_reply_release(&rep);
 	if (ok)
-		ok = replay_calls(c, ex, dir, calls, err);
+		ok = replay_calls(c, ex, dir, calls, who->account, err);
 	client_free(c);
 	free(zip);
 	return ok;

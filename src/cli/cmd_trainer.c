@@ -12,6 +12,7 @@
 
 #include "class/class.h"
 #include "class/hands.h"
+#include "class/live.h"
 #include "class/pace.h"
 #include "class/roster.h"
 #include "cli/commands.h"
@@ -20,6 +21,7 @@
 #include "core/path.h"
 #include "core/xalloc.h"
 #include "course/course.h"
+#include "course/quiz_load.h"
 #include "quiz/quiz.h"
 #include "store/store.h"
 #include "tui/screen_trainer.h"
@@ -296,11 +298,133 @@ static bool parse_start(const char *s, int64_t now, int64_t *out)
 	return true;
 }
 
+/* The course's quizzes and pools, for the live question's text and options. NULL on error. */
+static struct quiz_set *load_quizzes(const struct course *course)
+{
+	if (!course->quiz_dir)
+		return NULL;
+	struct diags d = DIAGS_INIT;
+	struct quiz_set *set = quiz_set_load(course->quiz_dir, course, &d);
+	diags_release(&d);
+	return set;
+}
+
+/* trainer DIR --push Q [--seconds N] | --close | --reveal: the live question's file. */
+static int live_command(const char *dir, const struct course *course, const char *push,
+			long seconds, bool close, bool reveal, int64_t now)
+{
+	struct error err;
+	error_clear(&err);
+	struct live l;
+	int rc = CLI_USAGE;
+	struct quiz_set *set = NULL;
+	if (!live_read(dir, &l, &err))
+		goto fail;
+	if (push) {
+		set = load_quizzes(course);
+		const struct quiz_question *q = set ? quiz_set_find_question(set, push) : NULL;
+		if (!q) {
+			cli_error("--push: the course has no question '%s'", push);
+			goto out;
+		}
+		l = (struct live){ .id = now, .closes_ms = seconds > 0 ? now + seconds * 1000 : 0 };
+		snprintf(l.question, sizeof l.question, "%s", q->id);
+		snprintf(l.hash, sizeof l.hash, "%s", q->hash);
+	} else if (!l.id) {
+		cli_error("no live question: push one first (trainer DIR --push QUESTION)");
+		goto out;
+	}
+	if (close && !l.closed_ms && live_open(&l, now, 0))
+		l.closed_ms = now;
+	if (reveal && !l.revealed_ms) {
+		if (!l.closed_ms && live_open(&l, now, 0))
+			l.closed_ms = now; /* the answer is shown once nobody can answer */
+		l.revealed_ms = now;
+	}
+	if (!live_write(dir, &l, &err))
+		goto fail;
+	if (push)
+		printf("pushed %s to the room%s\n", l.question,
+		       l.closes_ms ? ", closing when its timer runs out" : "");
+	if (close)
+		printf("%s closed\n", l.question);
+	if (reveal)
+		printf("%s: the right answer is shown to the room\n", l.question);
+	rc = CLI_OK;
+	goto out;
+fail:
+	cli_print_error(&err);
+out:
+	quiz_set_free(set);
+	return rc;
+}
+
+/* The live question's panel, as --once prints it. */
+static void print_live(const struct live *l, const struct quiz_question *q,
+		       const struct live_tally *t, int64_t now)
+{
+	const char *state = live_open(l, now, 0) ? "open" : "closed";
+	printf("\nLive question %s (%s", l->question, state);
+	if (live_open(l, now, 0) && l->closes_ms)
+		printf(", %ld s left", (long)((live_left_ms(l, now) + 999) / 1000));
+	printf("%s): %zu of %zu answered\n", l->revealed_ms ? ", revealed" : "", t->answered,
+	       t->answered + t->n_waiting);
+	if (q) {
+		size_t len = strcspn(q->text, "\n");
+		printf("%.*s\n", (int)len, q->text);
+	}
+	for (size_t k = 0; k < t->n_bars; k++)
+		printf("  %-40.40s %4zu %4.0f%% %s\n", t->bars[k].label, t->bars[k].count,
+		       t->answered ? 100.0 * (double)t->bars[k].count / (double)t->answered : 0.0,
+		       l->revealed_ms && t->bars[k].right ? "right" : "");
+	if (t->n_waiting) {
+		printf("not yet (%zu):", t->n_waiting);
+		for (size_t k = 0; k < t->n_waiting; k++)
+			printf(" %s", t->waiting[k]);
+		printf("\n");
+	}
+}
+
+static cJSON *json_live(const struct live *l, const struct quiz_question *q,
+			const struct live_tally *t, int64_t now)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "push", (double)l->id);
+	cJSON_AddStringToObject(o, "question", l->question);
+	if (q)
+		cJSON_AddStringToObject(o, "text", q->text);
+	cJSON_AddBoolToObject(o, "open", live_open(l, now, 0));
+	cJSON_AddNumberToObject(o, "left_s", (double)((live_left_ms(l, now) + 999) / 1000));
+	cJSON_AddBoolToObject(o, "revealed", l->revealed_ms != 0);
+	cJSON_AddNumberToObject(o, "answered", (double)t->answered);
+	cJSON_AddNumberToObject(o, "right", (double)t->right);
+	cJSON *bars = cJSON_AddArrayToObject(o, "bars");
+	for (size_t k = 0; k < t->n_bars; k++) {
+		cJSON *b = cJSON_CreateObject();
+		cJSON_AddStringToObject(b, "label", t->bars[k].label);
+		cJSON_AddNumberToObject(b, "count", (double)t->bars[k].count);
+		cJSON_AddNumberToObject(b, "percent",
+					t->answered ? round(1000.0 * (double)t->bars[k].count /
+							    (double)t->answered) /
+							      10
+						    : 0);
+		/* The right answer stays off the panel until it is revealed to the room. */
+		if (l->revealed_ms)
+			cJSON_AddBoolToObject(b, "right", t->bars[k].right);
+		cJSON_AddItemToArray(bars, b);
+	}
+	cJSON *w = cJSON_AddArrayToObject(o, "not_answered");
+	for (size_t k = 0; k < t->n_waiting; k++)
+		cJSON_AddItemToArray(w, cJSON_CreateString(t->waiting[k]));
+	return o;
+}
+
 int cmd_trainer_run(const struct cli_opts *opts, int argc, char **argv)
 {
 	const char *dir = opts->class_dir, *start = NULL, *open = NULL, *message = NULL;
-	const char *question = NULL, *now_arg = NULL, *ack = NULL;
-	bool once = false, presenter = false;
+	const char *question = NULL, *now_arg = NULL, *ack = NULL, *push = NULL;
+	bool once = false, presenter = false, close = false, reveal = false;
+	long seconds = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		bool has = i + 1 < argc;
@@ -320,7 +444,20 @@ int cmd_trainer_run(const struct cli_opts *opts, int argc, char **argv)
 			now_arg = argv[++i];
 		else if (!strcmp(a, "--ack") && has)
 			ack = argv[++i];
-		else if (a[0] == '-') {
+		else if (!strcmp(a, "--push") && has)
+			push = argv[++i];
+		else if (!strcmp(a, "--close"))
+			close = true;
+		else if (!strcmp(a, "--reveal"))
+			reveal = true;
+		else if (!strcmp(a, "--seconds") && has) {
+			char *end;
+			seconds = strtol(argv[++i], &end, 10);
+			if (*end || seconds < 1 || seconds > 3600) {
+				cli_error("--seconds takes 1 to 3600, not '%s'", argv[i]);
+				return CLI_USAGE;
+			}
+		} else if (a[0] == '-') {
 			cli_error("unknown option '%s' for trainer; see 'lambda-tutor trainer "
 				  "--help'",
 				  a);
@@ -367,6 +504,10 @@ int cmd_trainer_run(const struct cli_opts *opts, int argc, char **argv)
 	}
 	if (ack) {
 		rc = ack_hand(dir, ack, now);
+		goto out;
+	}
+	if (push || close || reveal) {
+		rc = live_command(dir, course, push, seconds, close, reveal, now);
 		goto out;
 	}
 	bool changed = false;
@@ -445,8 +586,21 @@ int cmd_trainer_run(const struct cli_opts *opts, int argc, char **argv)
 	int64_t t3 = clock_mono_us();
 	struct roster_agenda ag;
 	roster_agenda(&r, course, p.started_ms ? p.started_ms : now, now, &ag);
+	struct live live;
+	struct live_tally tally = { 0 };
+	struct quiz_set *set = NULL;
+	const struct quiz_question *lq = NULL;
+	if (!live_read(dir, &live, &err))
+		cli_print_error(&err); /* the dashboard shows the rest */
+	if (live.id) {
+		set = load_quizzes(course);
+		lq = set ? quiz_set_find_question(set, live.question) : NULL;
+		live_tally_build(&room, &live, lq, &tally);
+	}
 	if (opts->json) {
 		cJSON *j = json_dashboard(&r, course, &p, &ag, now, &room, question, dir);
+		if (live.id)
+			cJSON_AddItemToObject(j, "live", json_live(&live, lq, &tally, now));
 		cJSON *t = cJSON_AddObjectToObject(j, "timing_ms");
 		cJSON_AddNumberToObject(t, "read", (double)(t1 - t0) / 1000);
 		cJSON_AddNumberToObject(t, "refresh", (double)(t2 - t1) / 1000);
@@ -458,7 +612,11 @@ int cmd_trainer_run(const struct cli_opts *opts, int argc, char **argv)
 		cJSON_Delete(j);
 	} else {
 		print_text(&r, course, &p, &ag, now);
+		if (live.id)
+			print_live(&live, lq, &tally, now);
 	}
+	live_tally_release(&tally);
+	quiz_set_free(set);
 	roster_release(&r);
 	class_room_release(&room);
 	rc = CLI_OK;

@@ -15,8 +15,6 @@
 #include "cli/commands.h"
 #include "core/xalloc.h"
 
-#define BAR_WIDTH 40
-
 struct progress {
 	bool tty;
 };
@@ -33,56 +31,6 @@ static void show_progress(void *arg, int memory, int done, int total)
 		fprintf(stderr, "tune: %d MB: %d calls done\n", memory, total);
 	}
 	fflush(stderr);
-}
-
-static void bar(double v, double max)
-{
-	int n = max > 0 ? (int)(v / max * BAR_WIDTH + 0.5) : 0;
-	if (n < 1 && v > 0)
-		n = 1;
-	for (int i = 0; i < n; i++)
-		fputs("#", stdout);
-}
-
-static void print_result(const struct tune_result *r, const struct tune_opts *o)
-{
-	double dmax = 0, cmax = 0;
-	for (size_t i = 0; i < r->n; i++) {
-		if (r->points[i].duration_ms > dmax)
-			dmax = r->points[i].duration_ms;
-		if (r->points[i].cost > cmax)
-			cmax = r->points[i].cost;
-	}
-	printf("Power tuning of %s (%s, %s): %d calls at each size after one warm-up\n\n",
-	       r->function, r->runtime, r->arm64 ? "arm64" : "x86_64", o->invocations);
-	printf("  Memory   Avg duration  Billed     Cost per 1M calls   Cold start\n");
-	for (size_t i = 0; i < r->n; i++) {
-		const struct tune_point *p = &r->points[i];
-		char init[32] = "-";
-		if (p->init_ms >= 0)
-			snprintf(init, sizeof(init), "%.0f ms", p->init_ms);
-		printf("%s %5d MB %10.1f ms %7.0f ms   $%12.4f      %s\n",
-		       (int)i == r->best ? "*" : " ", p->memory, p->duration_ms, p->billed_ms,
-		       p->cost * 1e6, init);
-	}
-	printf("\nDuration against memory\n");
-	for (size_t i = 0; i < r->n; i++) {
-		printf("  %5d MB |", r->points[i].memory);
-		bar(r->points[i].duration_ms, dmax);
-		printf(" %.1f ms\n", r->points[i].duration_ms);
-	}
-	printf("\nCost against memory\n");
-	for (size_t i = 0; i < r->n; i++) {
-		printf("  %5d MB |", r->points[i].memory);
-		bar(r->points[i].cost, cmax);
-		printf(" $%.4f per 1M\n", r->points[i].cost * 1e6);
-	}
-	const struct tune_point *b = &r->points[r->best];
-	printf("\nRecommended (%s): %d MB, %.1f ms and $%.4f per million calls.\n",
-	       tune_strategy_name(o->strategy), b->memory, b->duration_ms, b->cost * 1e6);
-	printf("Set it with: aws lambda update-function-configuration --function-name %s "
-	       "--memory-size %d\n",
-	       r->function, b->memory);
 }
 
 int cmd_tune_run(const struct cli_opts *opts, int argc, char **argv)
@@ -169,7 +117,9 @@ int cmd_tune_run(const struct cli_opts *opts, int argc, char **argv)
 		printf("%s\n", j);
 		free(j);
 	} else {
-		print_result(&r, &o);
+		char *text = tune_report(&r, &o);
+		fputs(text, stdout);
+		free(text);
 	}
 	rc = CLI_OK;
 out:

@@ -149,6 +149,8 @@ int cmd_tutor_run(const struct cli_opts *opts, int argc, char **argv);
 			"  ?                    help; Ctrl-C quits from anywhere\n"               \
 			"  H                    raise your hand with a note for the trainer "     \
 			"(--class)\n"                                                             \
+			"  L                    answer the question the trainer pushed (class)\n" \
+			"  V                    the trainer's reviews of your project (class)\n"  \
 			"\n"                                                                      \
 			"Exit status: 0 after q, Ctrl-C or SIGTERM; 1 the course does not lint "  \
 			"(its\n"                                                                  \
@@ -753,61 +755,77 @@ int cmd_stats_run(const struct cli_opts *opts, int argc, char **argv);
 	}
 
 int cmd_class_run(const struct cli_opts *opts, int argc, char **argv);
-#define CMD_CLASS                                                                                 \
-	{                                                                                         \
-		"class", "prepare a class directory on a shared host, or serve a class",          \
-			"Usage: lambda-tutor class init DIR --trainer-group G [--seal-group S]\n" \
-			"       lambda-tutor class serve DIR [--listen ADDR:PORT [--tls | "       \
-			"--no-tls] | --socket PATH]\n"                                            \
-			"\n"                                                                      \
-			"class serve: hold the class's records in DIR (created 0700) for "        \
-			"learners on\n"                                                           \
-			"their own machines, who join with `lambda-tutor join URL CODE`. Prints " \
-			"the URL and\n"                                                           \
-			"the class code; each learner gets a token of their own, so no one can "  \
-			"record under\n"                                                          \
-			"another's name or take a name already joined. Quiz answers are graded "  \
-			"by the\n"                                                                \
-			"server from the course's quizzes; an event it refuses is kept as a "     \
-			"note the\n"                                                              \
-			"trainer sees. The trainer runs `lambda-tutor trainer DIR` as for a "     \
-			"shared host.\n"                                                          \
-			"  --listen ADDR:PORT  default 127.0.0.1:7459; port 0 takes a free one\n" \
-			"  --tls               TLS on loopback too (other addresses have it "     \
-			"unless"                                                                  \
-			"\n"                                                                      \
-			"                      --no-tls): the class's own certificate, kept in "  \
-			"DIR/tls/,\n"                                                             \
-			"                      whose SHA-256 fingerprint is printed\n"            \
-			"  --no-tls            plain HTTP on an address other machines reach "    \
-			"(only on a\n"                                                            \
-			"                      network you trust)\n"                              \
-			"  --socket PATH       on a shared host: a Unix socket (0666) instead; "  \
-			"each learner\n"                                                          \
-			"                      is the user the kernel says (SO_PEERCRED), "       \
-			"whatever they type\n"                                                    \
-			"Runs until Ctrl-C or SIGTERM.\n"                                         \
-			"\n"                                                                      \
-			"class init:\n"                                                           \
-			"Create DIR (or use it), give it to group G (the trainers) with mode "    \
-			"3773:\n"                                                                 \
-			"learners create their own DIR/LEARNER.db (mode 0640, group G) with\n"    \
-			"lambda-tutor --class DIR, cannot list the folder, read or change "       \
-			"another's\n"                                                             \
-			"file, or delete one; G reads them all. Writes DIR/.trainer.json for "    \
-			"pacing.\n"                                                               \
-			"With a seal group S (--seal-group, or the group a setgid install "       \
-			"has),\n"                                                                 \
-			"writes DIR/.seal.key (0440, group S): every record is sealed with it, "  \
-			"and\n"                                                                   \
-			"the trainer's tools refuse a file changed outside the tutor or not "     \
-			"owned\n"                                                                 \
-			"by the learner it names.\n"                                              \
-			"Prints what it did.\n"                                                   \
-			"\n"                                                                      \
-			"Exit status: 0 done, 2 no such group, or DIR cannot be made or "         \
-			"changed.\n",                                                             \
-			cmd_class_run                                                             \
+#define CMD_CLASS                                                                                  \
+	{                                                                                          \
+		"class", "prepare a class directory on a shared host, or serve a class",           \
+			"Usage: lambda-tutor class init DIR --trainer-group G [--seal-group S]\n"  \
+			"       lambda-tutor class serve DIR [--listen ADDR:PORT [--tls | "        \
+			"--no-tls] | --socket PATH]\n"                                             \
+			"                                  [--renew-cert] [--lrs URL [--lrs-auth " \
+			"K:S]]\n"                                                                  \
+			"\n"                                                                       \
+			"class serve: hold the class's records in DIR (created 0700) for "         \
+			"learners on\n"                                                            \
+			"their own machines, who join with `lambda-tutor join URL CODE`. Prints "  \
+			"the URL and\n"                                                            \
+			"the class code; each learner gets a token of their own, so no one can "   \
+			"record under\n"                                                           \
+			"another's name or take a name already joined. Quiz answers are graded "   \
+			"by the\n"                                                                 \
+			"server from the course's quizzes; an event it refuses is kept as a "      \
+			"note the\n"                                                               \
+			"trainer sees. The trainer runs `lambda-tutor trainer DIR` as for a "      \
+			"shared host.\n"                                                           \
+			"  --listen ADDR:PORT  default 127.0.0.1:7459; port 0 takes a free one\n"  \
+			"  --tls               TLS on loopback too (other addresses have it "      \
+			"unless"                                                                   \
+			"\n"                                                                       \
+			"                      --no-tls): the class's own certificate, kept in "   \
+			"DIR/tls/,\n"                                                              \
+			"                      whose key's SHA-256 fingerprint learners pin\n"     \
+			"  --renew-cert        issue the certificate again for the same key "      \
+			"(also done\n"                                                             \
+			"                      at start within 30 days of its end): learners "     \
+			"keep their\n"                                                             \
+			"                      pins and need not join again\n"                     \
+			"  --lrs URL           send xAPI statements to this LRS as they are "      \
+			"recorded,\n"                                                              \
+			"                      in batches, retried on failure, each once "         \
+			"(ledger\n"                                                                \
+			"                      DIR/.lrs.sent, or --lrs-ledger FILE; kept across "  \
+			"restarts)\n"                                                              \
+			"  --lrs-auth K:S      HTTP Basic credentials (or "                        \
+			"LAMBDA_TUTOR_LRS_AUTH)\n"                                                 \
+			"  --base IRI          where activity IRIs start (as export --base)\n"     \
+			"  --no-tls            plain HTTP on an address other machines reach "     \
+			"(only on a\n"                                                             \
+			"                      network you trust)\n"                               \
+			"  --socket PATH       on a shared host: a Unix socket (0666) instead; "   \
+			"each learner\n"                                                           \
+			"                      is the user the kernel says (SO_PEERCRED), "        \
+			"whatever they type\n"                                                     \
+			"Runs until Ctrl-C or SIGTERM.\n"                                          \
+			"\n"                                                                       \
+			"class init:\n"                                                            \
+			"Create DIR (or use it), give it to group G (the trainers) with mode "     \
+			"3773:\n"                                                                  \
+			"learners create their own DIR/LEARNER.db (mode 0640, group G) with\n"     \
+			"lambda-tutor --class DIR, cannot list the folder, read or change "        \
+			"another's\n"                                                              \
+			"file, or delete one; G reads them all. Writes DIR/.trainer.json for "     \
+			"pacing.\n"                                                                \
+			"With a seal group S (--seal-group, or the group a setgid install "        \
+			"has),\n"                                                                  \
+			"writes DIR/.seal.key (0440, group S): every record is sealed with it, "   \
+			"and\n"                                                                    \
+			"the trainer's tools refuse a file changed outside the tutor or not "      \
+			"owned\n"                                                                  \
+			"by the learner it names.\n"                                               \
+			"Prints what it did.\n"                                                    \
+			"\n"                                                                       \
+			"Exit status: 0 done, 2 no such group, or DIR cannot be made or "          \
+			"changed.\n",                                                              \
+			cmd_class_run                                                              \
 	}
 
 int cmd_join_run(const struct cli_opts *opts, int argc, char **argv);
@@ -830,8 +848,9 @@ int cmd_join_run(const struct cli_opts *opts, int argc, char **argv);
 			"the tutor's\n"                                                           \
 			"screen sends while it runs). --sync sends it now and says what the "     \
 			"class holds.\n"                                                          \
-			"URL is https://HOST:PORT (TLS: the server's certificate is pinned at "   \
-			"join; give\n"                                                            \
+			"URL is https://HOST:PORT (TLS: the server's key is pinned at join, so "  \
+			"a renewed\n"                                                             \
+			"certificate for it is still taken; give\n"                               \
 			"the fingerprint the trainer shows with --fingerprint, or check the one " \
 			"join\n"                                                                  \
 			"prints), http://HOST:PORT, or unix:PATH on a shared host, where you "    \
@@ -842,7 +861,7 @@ int cmd_join_run(const struct cli_opts *opts, int argc, char **argv);
 			"wait), 2 the\n"                                                          \
 			"code is wrong, the name is taken, the token is refused, or the "         \
 			"server shows\n"                                                          \
-			"another certificate than the one pinned.\n",                             \
+			"another key than the one pinned.\n",                                     \
 			cmd_join_run                                                              \
 	}
 
@@ -854,6 +873,8 @@ int cmd_trainer_run(const struct cli_opts *opts, int argc, char **argv);
 			"[--presenter]\n"                                                          \
 			"       lambda-tutor trainer DIR [--start now|HH:MM] [--open N|all]\n"     \
 			"                                [--message TEXT]\n"                       \
+			"       lambda-tutor trainer DIR --push QUESTION [--seconds N] | --close " \
+			"| --reveal\n"                                                             \
 			"\n"                                                                       \
 			"Show the class in DIR, re-read every 2 s, files opened read-only: the "   \
 			"agenda of\n"                                                              \
@@ -883,12 +904,25 @@ int cmd_trainer_run(const struct cli_opts *opts, int argc, char **argv);
 			"read every few seconds: modules after N stay locked, the message shows "  \
 			"on\n"                                                                     \
 			"every screen (--message '' clears it).\n"                                 \
+			"The live question: --push shows a question of the course on every "       \
+			"learner's\n"                                                              \
+			"tutor at once (on a shared host and over the class server), with a "      \
+			"timer of\n"                                                               \
+			"N seconds when given; --close stops answers; --reveal closes it and "     \
+			"shows the\n"                                                              \
+			"right answer to the room. The dashboard and presenter view then show "    \
+			"its text,\n"                                                              \
+			"options, answers with their shares, who has not answered and the time "   \
+			"left;\n"                                                                  \
+			"answers are `live_answer` events in the learners' records.\n"             \
 			"\n"                                                                       \
 			"Keys: arrows scroll, + - open one module more or fewer, m broadcast a "   \
 			"line,\n"                                                                  \
 			"s start the clock, p presenter view (the agenda's current page, alone; "  \
 			"n p\n"                                                                    \
-			"move, f follows again), r refresh, q quit.\n"                             \
+			"move, f follows again), c close the live question, v reveal it, r "       \
+			"refresh,\n"                                                               \
+			"q quit.\n"                                                                \
 			"\n"                                                                       \
 			"Options:\n"                                                               \
 			"  --once         print the dashboard once and leave (--json: as JSON)\n"  \

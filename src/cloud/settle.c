@@ -15,6 +15,7 @@
 #include "cloud/esm/esm.h"
 #include "cloud/http/aws.h"
 #include "cloud/lambda/lambda.h"
+#include "cloud/monitoring/cw.h"
 #include "cloud/state.h"
 #include "core/clock.h"
 
@@ -51,6 +52,8 @@ static const char *pending(struct cloud *c, const char *account, int64_t now, in
 		*next = due;
 	if (esm_busy)
 		return "an event source mapping has a batch to deliver";
+	if (cw_alarms_pending(c, account))
+		return "an alarm evaluation is due";
 	return NULL;
 }
 

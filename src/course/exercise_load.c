@@ -413,9 +413,13 @@ static void check_event_tree(struct ctx *c, const struct ynode *n)
 
 enum {
 	SF_FUNCTION = 1, /* needs the function: after the deploy of a code exercise */
-	SF_CHANGES = 2,  /* changes the account: never in an account exercise */
+	SF_CHANGES = 2,  /* changes the account: never in an account exercise (but advance) */
 	SF_EXPECT = 4,   /* may carry expectations and save values */
 };
+
+/* An account exercise's advance moves the learner's own account's clock (only theirs, never the
+ * cloud's), as waiting would: by at most this much a step. */
+#define ACCOUNT_ADVANCE_MAX 300
 
 static const struct yschema_key no_keys[] = { { NULL, YS_ANY, false } };
 static const struct yschema_key invoke_keys[] = {
@@ -532,7 +536,7 @@ static const char *const item_roots[] = { "item", NULL };
 static const char *const metric_roots[] = { "metric", NULL };
 static const char *const results_roots[] = { "results", NULL };
 static const char *const alias_roots[] = { "alias", NULL };
-static const char *const alarm_roots[] = { "alarm", NULL };
+static const char *const alarm_roots[] = { "alarm", "actions", NULL };
 static const char *const grants_roots[] = { "grants", NULL };
 static const char *const no_roots[] = { NULL };
 
@@ -599,7 +603,7 @@ static const char *const field_roots[] = { "response", "body",        "error",  
 					   "config",   "status",      "object", "keys",
 					   "messages", "invocations", "item",   "metric",
 					   "results",  "alias",       "alarm",  "grants",
-					   NULL };
+					   "actions",  NULL };
 static const char *const report_fields[] = { "duration",        "billed_duration", "memory_size",
 					     "max_memory_used", "init_duration",   NULL };
 static const char *const error_fields[] = { "type", "message", NULL };
@@ -1288,11 +1292,22 @@ static void read_step(struct ctx *c, const struct ynode *item, size_t index)
 		diags_add(c->d, c->path, item->line, item->col,
 			  "an account exercise inspects the learner's own function and never "
 			  "deploys; remove this step or make the exercise 'kind: code'");
-	else if ((sp->flags & SF_CHANGES) && ex->kind == EXERCISE_ACCOUNT)
+	else if ((sp->flags & SF_CHANGES) && ex->kind == EXERCISE_ACCOUNT &&
+		 s->kind != STEP_ADVANCE)
 		diags_add(c->d, c->path, item->line, item->col,
 			  "an account exercise changes nothing in the learner's account; a %s "
 			  "step would",
 			  sp->name);
+	else if (s->kind == STEP_ADVANCE && ex->kind == EXERCISE_ACCOUNT) {
+		/* Only the learner's own account's clock moves, as if they had waited: a little. */
+		const struct ynode *sec = body ? ynode_get(body, "seconds") : NULL;
+		if (ynode_has_type(sec, YS_NUMBER) &&
+		    strtod(sec->value, NULL) > ACCOUNT_ADVANCE_MAX)
+			diags_add(c->d, c->path, sec->line, sec->col,
+				  "an account exercise moves the learner's clock by at most %d "
+				  "seconds a step",
+				  ACCOUNT_ADVANCE_MAX);
+	}
 	struct step_view sv = { s->kind, false };
 	if (s->kind == STEP_INVOKE) {
 		const struct ynode *type = body ? ynode_get(body, "type") : NULL;

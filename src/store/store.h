@@ -32,6 +32,7 @@ struct store;
 #define STORE_SCENARIO    "scenario"    /* item = scenario id, data = {"action": "start"|"reset"} */
 #define STORE_RUBRIC      "rubric"      /* the final project's automatic rubric: its JSON */
 #define STORE_REVIEW      "review"      /* a trainer's {"criterion", "score", "comment"} */
+#define STORE_LIVE_ANSWER "live_answer" /* item = question id, {push, hash, response, ...} */
 #define STORE_REFUSED     "refused" /* class server: a learner's event it refused, {kind, why} */
 
 /* The module of a scenario's events (its hints and checks are "hint" and "check_run"). */

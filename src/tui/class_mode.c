@@ -8,32 +8,35 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "class/hands.h"
-#include "class/pace.h"
+#include "class/room.h"
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/xalloc.h"
 #include "course/course.h"
 #include "store/store.h"
 #include "tui/prompt.h"
+#include "tui/screen_quiz.h"
 #include "tui/theme.h"
 
 static bool record_hand(struct app *app, bool up, const char *text);
 
-/* The trainer acknowledged the hand (trainer DIR --ack): lower it in the learner's records and
- * say so. True when it was. */
-static bool hand_answered(struct app *app)
+/* The learner's name on a shared host: the record file is named after them. Caller frees. */
+static char *learner_of(const struct app *app)
 {
-	if (!app->hand || !app->hand_up_ms || !app->store)
-		return false;
-	const char *path = store_path(app->store);
+	const char *path = app->store ? store_path(app->store) : "";
 	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	size_t len = strlen(base);
 	if (len > 3 && !strcmp(base + len - 3, ".db"))
 		len -= 3;
-	char *me = xstrndup(base, len); /* the file is named after the learner */
-	int64_t seen = hands_seen_ms(app->class_dir, me);
-	free(me);
+	return xstrndup(base, len);
+}
+
+/* The trainer acknowledged the hand (trainer DIR --ack): lower it in the learner's records and
+ * say so. True when it was. */
+static bool hand_answered(struct app *app, int64_t seen)
+{
+	if (!app->hand || !app->hand_up_ms || !app->store)
+		return false;
 	if (seen < app->hand_up_ms || !record_hand(app, false, NULL))
 		return false;
 	app->hand = false;
@@ -42,32 +45,101 @@ static bool hand_answered(struct app *app)
 	return true;
 }
 
+/* A question the trainer pushed: shown at once, unless a quiz of the learner's is on screen. */
+static bool live_changed(struct app *app, const struct live *l)
+{
+	bool fresh = l->id && l->id != app->live.id;
+	bool changed = memcmp(l, &app->live, sizeof *l) != 0;
+	app->live = *l;
+	if (!fresh || !live_open(l, clock_wall_ms(), 0) || app->live_answered == l->id)
+		return changed;
+	if (app->screen == &screen_quiz && !screen_quiz_is_live(l->id)) {
+		app_status(app, "The trainer asks the room a question: press L to answer");
+		return true;
+	}
+	struct error err;
+	error_clear(&err);
+	if (!screen_quiz_live(app, &err)) {
+		app_error(app, "%s", err.msg);
+		return true;
+	}
+	if (app->screen != &screen_quiz)
+		app_goto(app, &screen_quiz);
+	return true;
+}
+
+/* New reviews of the learner's project are told once; the list stays for the reviews screen. */
+static bool reviews_changed(struct app *app, const struct room *rm)
+{
+	bool changed = rm->n_reviews != app->n_reviews;
+	memcpy(app->reviews, rm->reviews, sizeof rm->reviews);
+	app->n_reviews = rm->n_reviews;
+	const struct room_review *newest = NULL;
+	for (size_t i = 0; i < rm->n_reviews; i++)
+		if (rm->reviews[i].at_ms > app->reviews_seen_ms &&
+		    (!newest || rm->reviews[i].at_ms > newest->at_ms))
+			newest = &rm->reviews[i];
+	if (!newest)
+		return changed;
+	app->reviews_seen_ms = newest->at_ms;
+	app_status(app, "The trainer reviewed your project: %s %d/%d%s%s (V shows every review)",
+		   newest->criterion, newest->score, newest->max, newest->comment[0] ? ": " : "",
+		   newest->comment);
+	return true;
+}
+
 bool class_mode_poll(struct app *app)
 {
-	if (!app->class_dir)
+	if (!app->class_dir && !app->room_db)
 		return false;
 	int64_t now = clock_mono_ms();
 	if (app->pace_polled_ms && now - app->pace_polled_ms < CLASS_MODE_POLL_MS)
 		return false;
 	app->pace_polled_ms = now;
-	struct pace p;
+	struct room rm;
 	struct error err;
-	if (!pace_read(app->class_dir, &p, &err))
+	error_clear(&err);
+	char *me = learner_of(app);
+	bool ok = room_read(app->class_dir, app->room_db, me, clock_wall_ms(), &rm, &err);
+	free(me);
+	if (!ok)
 		return false; /* a damaged trainer file locks nothing */
-	bool changed = p.open_through != app->open_through;
-	changed |= hand_answered(app);
-	app->open_through = p.open_through;
-	if (p.message[0] && p.message_ms != app->pace_seen_ms) {
-		app->pace_seen_ms = p.message_ms;
-		app_status(app, "Trainer: %s", p.message);
+	const struct pace *p = &rm.pace;
+	bool changed = p->open_through != app->open_through;
+	changed |= hand_answered(app, rm.hand_seen_ms);
+	app->open_through = p->open_through;
+	if (p->message[0] && p->message_ms != app->pace_seen_ms) {
+		app->pace_seen_ms = p->message_ms;
+		app_status(app, "Trainer: %s", p->message);
 		changed = true;
 	}
+	changed |= reviews_changed(app, &rm);
+	changed |= live_changed(app, &rm.live);
 	return changed;
+}
+
+void class_mode_live_open(struct app *app)
+{
+	if (!app->live.id || (!app->class_dir && !app->room_db)) {
+		app_status(app, "no live question from the trainer");
+		return;
+	}
+	if (!screen_quiz_is_live(app->live.id)) {
+		struct error err;
+		error_clear(&err);
+		if (!screen_quiz_live(app, &err)) {
+			app_error(app, "%s", err.msg);
+			return;
+		}
+	}
+	if (app->screen != &screen_quiz)
+		app_goto(app, &screen_quiz);
 }
 
 bool class_mode_locked(const struct app *app, long m)
 {
-	return app->class_dir && app->open_through > 0 && m + 1 > app->open_through;
+	return (app->class_dir || app->room_db) && app->open_through > 0 &&
+	       m + 1 > app->open_through;
 }
 
 static struct prompt note;
@@ -158,4 +230,36 @@ const struct tui_screen screen_hand = {
 	.enter = hand_enter,
 	.draw = hand_draw,
 	.key = hand_key,
+};
+
+static void reviews_draw(const struct app *app, int rows, int cols)
+{
+	tui_title(app, "The trainer's reviews of your project", "", cols);
+	int y = 2;
+	if (!app->n_reviews)
+		tui_put(y, 2,
+			"No reviews yet: the trainer scores each criterion in the hands-on "
+			"review.",
+			cols - 4, TUI_DIM);
+	int total = 0, max = 0;
+	for (size_t i = 0; i < app->n_reviews && y < rows - 3; i++) {
+		const struct room_review *r = &app->reviews[i];
+		char line[600];
+		snprintf(line, sizeof line, "%-16s %d/%d  %s", r->criterion, r->score, r->max,
+			 r->comment);
+		tui_put(y++, 2, line, cols - 4, TUI_NORMAL);
+		total += r->score;
+		max += r->max;
+	}
+	if (app->n_reviews && y < rows - 2) {
+		char line[80];
+		snprintf(line, sizeof line, "total %d/%d", total, max);
+		tui_put(y + 1, 2, line, cols - 4, TUI_H3);
+	}
+	tui_footer(app, "q back", rows, cols);
+}
+
+const struct tui_screen screen_reviews = {
+	.name = "reviews",
+	.draw = reviews_draw,
 };

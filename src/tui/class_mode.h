@@ -1,8 +1,10 @@
 /*
  * The learner's side of class mode (lambda-tutor --class DIR): the trainer's file in DIR is
- * read every few seconds, a new message is shown in the status line, and modules after the
- * one the trainer opened stay locked. Outside class mode nothing here blocks anything.
- * H raises a hand, with an optional note, for the trainer's queue (a `hand` event).
+ * read every second (over a class server: the copy of the room the tutor keeps, class/room.h),
+ * a new message is shown in the status line, modules after the one the trainer opened stay
+ * locked, a question the trainer pushes opens at once, and the trainer's reviews are told.
+ * Outside class mode nothing here blocks anything. H raises a hand, with an optional note, for the
+ * trainer's queue (a `hand` event).
  */
 #ifndef TUI_CLASS_MODE_H
 #define TUI_CLASS_MODE_H
@@ -11,8 +13,8 @@
 
 #include "tui/tui.h"
 
-/* How often the trainer's file is read. */
-#define CLASS_MODE_POLL_MS 3000
+/* How often the trainer's file (or the class server's copy of the room) is read. */
+#define CLASS_MODE_POLL_MS 1000
 
 /* Read the trainer's file when it is due; true when something to show changed. */
 bool class_mode_poll(struct app *app);
@@ -21,5 +23,9 @@ bool class_mode_locked(const struct app *app, long m);
 
 /* Raise or lower the learner's hand; raising asks for a note first. */
 extern const struct tui_screen screen_hand;
+/* The trainer's reviews of the learner's project (score and comment per criterion). */
+extern const struct tui_screen screen_reviews;
+/* Open the live question the trainer pushed (key L), if there is one. */
+void class_mode_live_open(struct app *app);
 
 #endif

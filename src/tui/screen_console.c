@@ -13,6 +13,7 @@
 #include <curses.h>
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -26,6 +27,7 @@
 #include "aws/client.h"
 #include "check/check.h"
 #include "check/console.h"
+#include "check/tune.h"
 #include "check/watch.h"
 #include "check/workspace.h"
 #include "core/clock.h"
@@ -55,6 +57,7 @@ enum cprompt {
 	P_TIMEOUT,
 	P_ENV,
 	P_ADD_FILE,
+	P_TUNE,
 	P_TEMPLATE,   /* one key: 1-6 */
 	P_DELETE_FN,  /* one key: y */
 	P_DELETE_FILE /* one key: y */
@@ -65,10 +68,33 @@ struct cline {
 	int role;
 };
 
+/*
+ * Power tuning runs on a thread of its own (a run of 6 sizes takes seconds), with a client of
+ * its own; the screen reads its progress and, at the end, its report under mu.
+ */
+struct tune_job {
+	pthread_mutex_t mu;
+	pthread_t thread;
+	bool running; /* started and not yet joined */
+	bool done;
+	volatile int cancel;
+	char endpoint[128], key[64], secret[128];
+	char fn[65];
+	int sizes[TUNE_MAX_SIZES];
+	size_t n_sizes;
+	char *payload;
+	char progress[160];
+	char *text; /* the report, or why it stopped */
+	int best;   /* the recommended size, 0 when it stopped */
+};
+
+static struct tune_job tj = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
 static struct {
 	bool ready;
 	char *ws;
 	char endpoint[128];
+	char access_key[64], secret_key[128];
 	struct lambda_client *client;
 	enum cmode mode;
 	struct console_fn *fns;
@@ -92,6 +118,8 @@ static struct {
 	bool has_met;
 	char *alarms; /* "NAME STATE" lines of the alarms that watch it */
 	int64_t monitor_at;
+	char *tune_text; /* the last power tuning's report, of tune_fn */
+	char tune_fn[65];
 	struct cline *lines;
 	size_t n_lines;
 	size_t top;
@@ -128,8 +156,11 @@ static void clear_monitor(void)
 	cs.alarms = NULL;
 }
 
+static void tune_stop(void);
+
 static void console_release(void)
 {
+	tune_stop();
 	clear_lines();
 	clear_files();
 	clear_monitor();
@@ -142,7 +173,134 @@ static void console_release(void)
 	free(cs.ws);
 	free(cs.result);
 	free(cs.event_id);
+	free(cs.tune_text);
 	memset(&cs, 0, sizeof(cs));
+}
+
+/* ---- power tuning, as `lambda-tutor tune` does it ---- */
+
+static void tune_progress(void *arg, int memory, int done, int total)
+{
+	(void)arg;
+	pthread_mutex_lock(&tj.mu);
+	snprintf(tj.progress, sizeof(tj.progress), "%d MB: %s%d/%d calls", memory,
+		 done ? "" : "warm-up, ", done, total);
+	pthread_mutex_unlock(&tj.mu);
+}
+
+static void *tune_main(void *arg)
+{
+	(void)arg;
+	client_cancel_on(&tj.cancel);
+	struct lambda_client *c = client_new(tj.endpoint, tj.key, tj.secret);
+	struct tune_opts o = { .function = tj.fn,
+			       .memory = tj.sizes,
+			       .n_memory = tj.n_sizes,
+			       .payload = tj.payload,
+			       .invocations = 5,
+			       .strategy = TUNE_BALANCED,
+			       .progress = tune_progress,
+			       .cancel = &tj.cancel };
+	struct tune_result r;
+	struct error err;
+	error_clear(&err);
+	bool ok = tune_run(c, &o, &r, &err);
+	char *text = ok ? tune_report(&r, &o) : xasprintf("Power tuning stopped: %s\n", err.msg);
+	if (!ok && tj.cancel && r.copy[0]) {
+		/* The calls gave up at the cancel, the copy's deletion too: delete it now. */
+		client_cancel_on(NULL);
+		struct lambda_reply d;
+		client_delete_function(c, r.copy, &d);
+		client_reply_release(&d);
+	}
+	client_free(c);
+	pthread_mutex_lock(&tj.mu);
+	tj.text = text;
+	tj.best = ok ? r.points[r.best].memory : 0;
+	tj.done = true;
+	pthread_mutex_unlock(&tj.mu);
+	return NULL;
+}
+
+/* Stop a run under way (its calls give up at once) and forget it. */
+static void tune_stop(void)
+{
+	if (!tj.running)
+		return;
+	tj.cancel = 1;
+	pthread_join(tj.thread, NULL);
+	tj.running = false;
+	free(tj.text);
+	free(tj.payload);
+	tj.text = tj.payload = NULL;
+}
+
+/* Start tuning the function shown, at the sizes in list ("" for Lambda Power Tuning's), with
+ * the last test event as the payload ({} before any). */
+static void tune_start(struct app *app, const char *list)
+{
+	if (tj.running) {
+		app_error(app, "power tuning of %s is under way", tj.fn);
+		return;
+	}
+	struct error err;
+	error_clear(&err);
+	size_t n = 0;
+	if (!tune_parse_memory(list[0] ? list : TUNE_DEFAULT_MEMORY, tj.sizes, &n, &err)) {
+		app_error(app, "%s", err.msg);
+		return;
+	}
+	tj.n_sizes = n;
+	tj.cancel = 0;
+	tj.done = false;
+	tj.best = 0;
+	snprintf(tj.endpoint, sizeof(tj.endpoint), "%s", cs.endpoint);
+	snprintf(tj.key, sizeof(tj.key), "%s", cs.access_key);
+	snprintf(tj.secret, sizeof(tj.secret), "%s", cs.secret_key);
+	snprintf(tj.fn, sizeof(tj.fn), "%s", cs.cur.name);
+	snprintf(tj.progress, sizeof(tj.progress), "creating the copy %.59s-tune", cs.cur.name);
+	char *file = xasprintf("%s/console/.events/%s/%s.json", cs.ws, cs.cur.name,
+			       cs.event_id ? cs.event_id : console_templates[0].id);
+	tj.payload = path_read_file(file, 256 * 1024, NULL, NULL);
+	free(file);
+	if (!tj.payload)
+		tj.payload = xstrdup("{}");
+	if (pthread_create(&tj.thread, NULL, tune_main, NULL) != 0) {
+		app_error(app, "cannot start the tuning: %s", strerror(errno));
+		free(tj.payload);
+		tj.payload = NULL;
+		return;
+	}
+	tj.running = true;
+	free(cs.tune_text);
+	cs.tune_text = NULL;
+	snprintf(cs.tune_fn, sizeof(cs.tune_fn), "%s", cs.cur.name);
+	app_status(app, "power tuning %s at %zu memory sizes, 5 calls each", cs.cur.name, n);
+}
+
+/* A finished run's report becomes the screen's; true when something changed. */
+static bool tune_poll(struct app *app)
+{
+	if (!tj.running)
+		return false;
+	pthread_mutex_lock(&tj.mu);
+	bool done = tj.done;
+	pthread_mutex_unlock(&tj.mu);
+	if (!done)
+		return true; /* the progress line moves */
+	pthread_join(tj.thread, NULL);
+	tj.running = false;
+	free(cs.tune_text);
+	cs.tune_text = tj.text;
+	tj.text = NULL;
+	free(tj.payload);
+	tj.payload = NULL;
+	if (tj.best)
+		app_status(app, "power tuning of %s done: %d MB recommended (m sets the memory)",
+			   tj.fn, tj.best);
+	else
+		app_error(app, "power tuning of %s stopped", tj.fn);
+	return true;
 }
 
 static void add(int role, const char *fmt, ...) XALLOC_PRINTF(2, 3);
@@ -558,6 +716,16 @@ static void build(void)
 			add(TUI_H2, "Test: %s", cs.event_id ? cs.event_id : "");
 			add(TUI_NORMAL, "%s", cs.result);
 		}
+		if (tj.running && strcmp(tj.fn, f->name) == 0) {
+			pthread_mutex_lock(&tj.mu);
+			add(TUI_NORMAL, "%s", "");
+			add(TUI_H2, "Power tuning: %s", tj.progress);
+			pthread_mutex_unlock(&tj.mu);
+		} else if (cs.tune_text && strcmp(cs.tune_fn, f->name) == 0) {
+			add(TUI_NORMAL, "%s", "");
+			add(TUI_H2, "Power tuning (P runs it again)");
+			add(TUI_NORMAL, "%s", cs.tune_text);
+		}
 		add(TUI_NORMAL, "%s", "");
 		build_monitor();
 	}
@@ -590,6 +758,8 @@ static const char *prompt_label(void)
 		return "Environment variable (KEY=VALUE, KEY= removes): ";
 	case P_ADD_FILE:
 		return "New file (a path in the code folder): ";
+	case P_TUNE:
+		return "Power tuning at memory sizes (Enter for " TUNE_DEFAULT_MEMORY "): ";
 	case P_TEMPLATE:
 		return "Event 1-6: ";
 	case P_DELETE_FN:
@@ -637,7 +807,7 @@ static void draw(const struct app *app, int rows, int cols)
 		   cs.mode == C_LIST
 			   ? "↑↓ move · Enter open · c create · D delete · r refresh · q back"
 			   : "↑↓ file · e edit · a add · d del file · t test · T again · E event · "
-			     "m memory · o timeout · v env · D delete · q back",
+			     "m memory · o timeout · v env · P tune · D delete · q back",
 		   rows, cols);
 }
 
@@ -934,6 +1104,9 @@ static void apply_prompt(struct app *app)
 	case P_ADD_FILE:
 		add_file(app, text);
 		break;
+	case P_TUNE:
+		tune_start(app, text);
+		break;
 	case P_MEMORY:
 		if (console_valid_memory(text, &v, why, sizeof(why))) {
 			called = true;
@@ -1171,6 +1344,9 @@ static enum input_result key(struct app *app, int k)
 	case 'v':
 		start_prompt(P_ENV);
 		return INPUT_HANDLED;
+	case 'P':
+		start_prompt(P_TUNE);
+		return INPUT_HANDLED;
 	default:
 		return INPUT_IGNORED;
 	}
@@ -1179,9 +1355,13 @@ static enum input_result key(struct app *app, int k)
 /* A save in the code folder deploys; the Monitor is read again every few seconds. */
 static bool tick(struct app *app)
 {
-	if (cs.mode != C_DETAIL || !cs.has_cur || cs.prompt != P_NONE)
-		return false;
-	bool changed = deploy_if_saved(app);
+	bool tuned = tune_poll(app);
+	if (cs.mode != C_DETAIL || !cs.has_cur || cs.prompt != P_NONE) {
+		if (tuned)
+			build();
+		return tuned;
+	}
+	bool changed = deploy_if_saved(app) || tuned;
 	if (clock_mono_ms() - cs.monitor_at >= MONITOR_EVERY_MS) {
 		size_t before = cs.n_log;
 		load_monitor();
@@ -1207,6 +1387,8 @@ bool screen_console_load(struct app *app, const char *ws, const struct check_clo
 	console_release();
 	cs.ws = xstrdup(ws);
 	snprintf(cs.endpoint, sizeof(cs.endpoint), "%s", cloud->endpoint);
+	snprintf(cs.access_key, sizeof(cs.access_key), "%s", cloud->access_key);
+	snprintf(cs.secret_key, sizeof(cs.secret_key), "%s", cloud->secret_key);
 	cs.client = client_new(cloud->endpoint, cloud->access_key, cloud->secret_key);
 	struct lambda_reply rep;
 	bool ok = client_list_functions(cs.client, &rep);
@@ -1233,6 +1415,8 @@ static const struct tui_key_help console_keys[] = {
 	{ "t, T", "test with a saved event (from a template); again with the last one" },
 	{ "E", "edit the last test event in $EDITOR" },
 	{ "m, o, v", "memory, timeout, an environment variable" },
+	{ "P", "power tuning: the function's copy run at each memory size with the last test "
+	       "event, duration and cost plotted, a size recommended (lambda-tutor tune)" },
 	{ "r", "refresh (the Monitor refreshes itself every few seconds)" },
 	{ "M", "the Monitor's metrics (invocations, errors, throttles, duration p50/p99, "
 	       "concurrency) and the alarms on the function" },

@@ -3,8 +3,8 @@
  * account of the local cloud (the one their `aws` CLI talks to), creating one from the
  * console's default code, its code (opened in $EDITOR and deployed on save), its configuration
  * (memory, timeout, environment variables, with Lambda's validation), tests from saved events
- * made from the console's templates (response, log, REPORT) and a monitor of those runs
- * (duration, memory, cold or warm, cost).
+ * made from the console's templates (response, log, REPORT), a monitor of those runs
+ * (duration, memory, cold or warm, cost) and power tuning (check/tune.h) in the background.
  */
 #ifndef TUI_SCREEN_CONSOLE_H
 #define TUI_SCREEN_CONSOLE_H

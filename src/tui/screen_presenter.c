@@ -25,7 +25,8 @@ static struct {
 	struct mdview view;
 	size_t top;
 	char error[300];
-} pr = { -1, -1, -1, -1, false, -1, -1, 0, MDVIEW_INIT, 0, "" };
+	int64_t slides; /* x: the page, not the live question of this push */
+} pr = { -1, -1, -1, -1, false, -1, -1, 0, MDVIEW_INIT, 0, "", 0 };
 
 void presenter_follow(long m, long p)
 {
@@ -66,6 +67,12 @@ static void presenter_draw(const struct app *app, int rows, int cols)
 	const struct course *course = app->course;
 	int width = cols - 16 > 88 ? 88 : cols - 16;
 	int x = (cols - width) / 2;
+	if (trainer_live_shown() && trainer_live_shown() != pr.slides) {
+		/* The room's question, large: text, options, shares; the answer once revealed. */
+		trainer_live_draw(2, x, rows - 4, width, true);
+		tui_put(rows - 1, x, "x back to the slides", width, TUI_DIM);
+		return;
+	}
 	lay_out(course, width);
 	if (pr.m < 0) {
 		tui_put(rows / 2, x, "The session has not started, or it is over.", width, TUI_DIM);
@@ -116,6 +123,9 @@ static enum input_result presenter_key(struct app *app, int key)
 	case KEY_LEFT:
 		step(app->course, -1);
 		return INPUT_HANDLED;
+	case 'x':
+		pr.slides = pr.slides == trainer_live_shown() ? 0 : trainer_live_shown();
+		return INPUT_HANDLED;
 	case 'f':
 		pr.manual = false;
 		presenter_follow(pr.follow_m, pr.follow_p);
@@ -148,6 +158,7 @@ static void presenter_release(void)
 static const struct tui_key_help presenter_keys[] = {
 	{ "n p, → ←", "next, previous page (stops following the agenda)" },
 	{ "f", "follow the agenda again" },
+	{ "x", "the slides instead of the live question, and back" },
 	{ "↑↓ Space", "scroll" },
 	{ NULL, NULL },
 };

@@ -4,12 +4,14 @@
  */
 #include "tui/screen_quiz.h"
 
+#include <cjson/cJSON.h>
 #include <curses.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "class/live.h"
 #include "core/clock.h"
 #include "core/diag.h"
 #include "core/strbuf.h"
@@ -17,6 +19,7 @@
 #include "course/course.h"
 #include "course/quiz_load.h"
 #include "quiz/quiz_store.h"
+#include "store/store.h"
 #include "tui/mdline.h"
 #include "tui/mdview.h"
 #include "tui/quiz_view.h"
@@ -35,6 +38,14 @@ static struct {
 	int64_t last_second;          /* for the countdown */
 	int screen_rows, screen_cols; /* as last laid out */
 	struct quiz_history before;   /* the learner's attempts before this one */
+	/* A live question (class/live.h): one question, answered once, graded at the reveal. */
+	bool live;
+	struct quiz live_quiz;                   /* the one-question quiz it is shown as */
+	struct quiz_question *live_questions[1]; /* borrowed from set */
+	int64_t live_id;                         /* the push */
+	char *live_response;                     /* what was sent; NULL before */
+	double live_fraction;
+	bool live_revealed; /* the feedback shows the right answer */
 } qs;
 
 static void quiz_release(void)
@@ -45,7 +56,86 @@ static void quiz_release(void)
 	quiz_set_free(qs.set);
 	mdview_release(&qs.body);
 	mdview_release(&qs.feedback);
+	free(qs.live_response);
 	memset(&qs, 0, sizeof(qs));
+}
+
+static void add_right_answer(struct strbuf *md, const struct quiz_question *q);
+
+bool screen_quiz_live(struct app *app, struct error *err)
+{
+	static char live_id[] = "live", live_title[] = "Live question from the trainer";
+	quiz_release();
+	const struct live *l = &app->live;
+	if (!app->course->quiz_dir)
+		return error_set(err, "the course has no quizzes folder");
+	struct diags d = DIAGS_INIT;
+	qs.set = quiz_set_load(app->course->quiz_dir, app->course, &d);
+	diags_release(&d);
+	const struct quiz_question *q = qs.set ? quiz_set_find_question(qs.set, l->question) : NULL;
+	if (!q || strcmp(q->hash, l->hash) != 0) {
+		error_set(err,
+			  "the trainer pushed question '%s', which your course %s: update the "
+			  "course to answer it",
+			  l->question, q ? "holds in another version" : "does not have");
+		quiz_release();
+		return false;
+	}
+	qs.live = true;
+	qs.live_id = l->id;
+	qs.live_questions[0] = (struct quiz_question *)q;
+	qs.live_quiz = (struct quiz){ .id = live_id,
+				      .title = live_title,
+				      .pass = QUIZ_DEFAULT_PASS,
+				      .shuffle_options = false,
+				      .questions = qs.live_questions,
+				      .n_questions = 1 };
+	int64_t now = clock_wall_ms();
+	qs.quiz = &qs.live_quiz;
+	qs.a = quiz_attempt_start(&qs.live_quiz, qs.set, 1, quiz_store_seed(now), now, err);
+	if (!qs.a) {
+		quiz_release();
+		return false;
+	}
+	quiz_view_init(&qs.v, qs.a);
+	qs.v.phase = QUIZ_VIEW_ANSWER;
+	qs.ready = true;
+	qs.shown_ms = now;
+	app->relayout = true;
+	return true;
+}
+
+bool screen_quiz_is_live(int64_t push)
+{
+	return qs.ready && qs.live && qs.live_id == push;
+}
+
+/* The live question's state under the answer: sent, closed, and the right answer revealed. */
+static void layout_live(const struct app *app, int width)
+{
+	const struct live *l = &app->live;
+	bool same = l->id == qs.live_id;
+	bool open = same && live_open(l, clock_wall_ms(), 0);
+	qs.live_revealed = same && l->revealed_ms;
+	const struct quiz_question *q = qs.a->slots[0].q;
+	struct strbuf md = STRBUF_INIT;
+	if (qs.live_response)
+		strbuf_addstr(&md, "**Answer sent.** ");
+	else if (!open)
+		strbuf_addstr(&md, "**The question is closed.** ");
+	if (qs.live_revealed) {
+		if (qs.live_response)
+			strbuf_addstr(&md, qs.live_fraction >= 0.999 ? "You were right.\n"
+					   : qs.live_fraction > 0    ? "You were partly right.\n"
+								     : "Not this time.\n");
+		add_right_answer(&md, q);
+		if (q->general_feedback)
+			strbuf_addf(&md, "\n%s\n", q->general_feedback);
+	} else {
+		strbuf_addstr(&md, "The trainer reveals the right answer to the room.\n");
+	}
+	mdview_layout(&qs.feedback, md.buf ? md.buf : "", md.len, width);
+	strbuf_release(&md);
 }
 
 bool screen_quiz_load(struct app *app, const char *quiz_id, struct error *err)
@@ -339,7 +429,9 @@ static void quiz_layout(struct app *app, int rows, int cols)
 	}
 	mdview_layout(&qs.body, md.buf ? md.buf : "", md.len, width);
 	strbuf_release(&md);
-	if (qs.v.phase == QUIZ_VIEW_FEEDBACK)
+	if (qs.live && qs.v.phase == QUIZ_VIEW_FEEDBACK)
+		layout_live(app, width);
+	else if (qs.v.phase == QUIZ_VIEW_FEEDBACK)
 		layout_feedback(width);
 	else
 		mdview_release(&qs.feedback);
@@ -560,7 +652,19 @@ static void quiz_draw(const struct app *app, int rows, int cols)
 	char left[512], right[128];
 	snprintf(left, sizeof(left), "Quiz › %s", qs.quiz->title);
 	right[0] = '\0';
-	if (qs.v.phase == QUIZ_VIEW_ANSWER || qs.v.phase == QUIZ_VIEW_FEEDBACK) {
+	if (qs.live) {
+		snprintf(left, sizeof(left), "%s", qs.quiz->title);
+		int64_t ms =
+			app->live.id == qs.live_id ? live_left_ms(&app->live, clock_wall_ms()) : 0;
+		bool open = app->live.id == qs.live_id && live_open(&app->live, clock_wall_ms(), 0);
+		if (open && app->live.closes_ms)
+			snprintf(right, sizeof(right), "%ld s left", (long)((ms + 999) / 1000));
+		else
+			snprintf(right, sizeof(right), "%s",
+				 qs.live_response ? "answered"
+				 : open           ? "open"
+						  : "closed");
+	} else if (qs.v.phase == QUIZ_VIEW_ANSWER || qs.v.phase == QUIZ_VIEW_FEEDBACK) {
 		int n = snprintf(right, sizeof(right), "Question %zu of %zu · %zu done",
 				 qs.v.slot + 1, qs.a->n_slots, quiz_view_done(&qs.v));
 		if (qs.a->deadline_ms && n > 0) {
@@ -585,6 +689,12 @@ static void quiz_draw(const struct app *app, int rows, int cols)
 	}
 	switch (qs.v.phase) {
 	case QUIZ_VIEW_ANSWER:
+		if (qs.live) {
+			hints = quiz_view_typing(&qs.v) ? "type the answer · Enter send · Esc leave"
+							: "↑↓/digit choose · Space tick · Enter "
+							  "send · q leave (L comes back)";
+			break;
+		}
 		switch (qs.a->slots[qs.v.slot].q->type) {
 		case QUIZ_NUMERIC:
 		case QUIZ_SHORT:
@@ -611,7 +721,9 @@ static void quiz_draw(const struct app *app, int rows, int cols)
 			hints = "press F again to finish the attempt now, any other key to go on";
 		break;
 	case QUIZ_VIEW_FEEDBACK:
-		if (quiz_view_can_retype(&qs.v))
+		if (qs.live)
+			hints = "q back to where you were";
+		else if (quiz_view_can_retype(&qs.v))
 			hints = "type a new answer · Enter try again · Tab next question · Esc "
 				"leave";
 		else
@@ -646,8 +758,58 @@ static void finish(struct app *app, enum quiz_finish_reason reason)
 	app->relayout = true;
 }
 
+/* Send the live answer: one `live_answer` event, graded here for a shared host's trainer and
+ * again by a class server from its own copy. */
+static void submit_live(struct app *app)
+{
+	int64_t now = clock_wall_ms();
+	if (app->live.id != qs.live_id || !live_open(&app->live, now, 0)) {
+		app_error(app, "the question is closed: the answer was not sent");
+		qs.v.phase = QUIZ_VIEW_FEEDBACK;
+		app->relayout = true;
+		return;
+	}
+	const struct quiz_question *q = qs.a->slots[0].q;
+	char *r = quiz_view_response(&qs.v);
+	struct quiz_grade g;
+	quiz_grade(q, r, &g);
+	if (!g.valid) {
+		quiz_view_graded(&qs.v, &g);
+		free(r);
+		return;
+	}
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "push", (double)qs.live_id);
+	cJSON_AddStringToObject(o, "hash", q->hash);
+	cJSON_AddStringToObject(o, "response", r);
+	cJSON_AddNumberToObject(o, "seconds", (double)(now - qs.shown_ms) / 1000.0);
+	cJSON_AddNumberToObject(o, "fraction", g.fraction);
+	char *data = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	struct store_event ev = { .kind = STORE_LIVE_ANSWER, .item = q->id, .data = data };
+	struct error err;
+	error_clear(&err);
+	bool ok = !app->store || store_append(app->store, &ev, &err);
+	free(data);
+	if (!ok) {
+		app_error(app, "not sent: %s", err.msg);
+		free(r);
+		return;
+	}
+	qs.live_response = r;
+	qs.live_fraction = g.fraction;
+	app->live_answered = qs.live_id;
+	qs.v.phase = QUIZ_VIEW_FEEDBACK;
+	qs.v.scroll = 0;
+	app->relayout = true;
+}
+
 static void submit(struct app *app)
 {
+	if (qs.live) {
+		submit_live(app);
+		return;
+	}
 	struct error err;
 	error_clear(&err);
 	struct quiz_grade g;
@@ -756,6 +918,8 @@ static void skip(struct app *app, int delta)
 
 static enum input_result answer_key(struct app *app, int key)
 {
+	if (qs.live && (key == 'F' || key == 'n' || key == 'p' || key == '\t' || key == KEY_BTAB))
+		return INPUT_HANDLED;
 	if (qs.v.confirm_finish) {
 		qs.v.confirm_finish = false;
 		if (key == 'F') {
@@ -855,6 +1019,8 @@ static enum input_result quiz_key(struct app *app, int key)
 		return answer_key(app, key);
 	case QUIZ_VIEW_FEEDBACK:
 	case QUIZ_VIEW_RESULT:
+		if (qs.live && key != KEY_DOWN && key != KEY_UP && key != 'j' && key != 'k')
+			return INPUT_IGNORED;
 		/* A typed answer with tries left: letters start the next try, n and p among
 		   them, and Backspace edits the last one. */
 		if (qs.v.phase == QUIZ_VIEW_FEEDBACK) {
@@ -896,6 +1062,26 @@ static enum input_result quiz_key(struct app *app, int key)
 
 static bool quiz_tick(struct app *app)
 {
+	if (qs.ready && qs.live) {
+		/* The timer, the close and the reveal as the trainer's room says. */
+		int64_t now = clock_wall_ms();
+		bool open = app->live.id == qs.live_id && live_open(&app->live, now, 0);
+		bool revealed = app->live.id == qs.live_id && app->live.revealed_ms;
+		if (!open && qs.v.phase == QUIZ_VIEW_ANSWER) {
+			qs.v.phase = QUIZ_VIEW_FEEDBACK;
+			app->relayout = true;
+			return true;
+		}
+		if (revealed != qs.live_revealed && qs.v.phase == QUIZ_VIEW_FEEDBACK) {
+			app->relayout = true;
+			return true;
+		}
+		if (now / 1000 != qs.last_second) {
+			qs.last_second = now / 1000;
+			return true;
+		}
+		return false;
+	}
 	if (!qs.ready || !qs.a->deadline_ms || qs.a->finished_ms)
 		return false;
 	int64_t now = clock_wall_ms();

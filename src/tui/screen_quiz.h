@@ -21,4 +21,13 @@ extern const struct tui_screen screen_quiz;
  */
 bool screen_quiz_load(struct app *app, const char *quiz_id, struct error *err);
 
+/*
+ * Make the trainer's live question (app->live) what the screen shows: the one question, answered
+ * once with a `live_answer` event; the screen follows app->live's timer, close and reveal.
+ * False and err when the learner's course lacks that version of the question.
+ */
+bool screen_quiz_live(struct app *app, struct error *err);
+/* Whether the screen holds push's live question. */
+bool screen_quiz_is_live(int64_t push);
+
 #endif

@@ -12,17 +12,21 @@
 #include <string.h>
 
 #include "class/class.h"
+#include "class/live.h"
 #include "class/pace.h"
 #include "class/roster.h"
 #include "core/clock.h"
+#include "core/diag.h"
 #include "core/xalloc.h"
 #include "course/course.h"
+#include "course/quiz_load.h"
 #include "quiz/quiz.h"
 #include "tui/prompt.h"
 #include "tui/theme.h"
 #include "tui/tui.h"
 
-#define REFRESH_MS 2000
+#define REFRESH_MS      2000
+#define REFRESH_LIVE_MS 500 /* while a live question takes answers */
 
 _Static_assert(PACE_MSG_MAX < PROMPT_MAX, "a broadcast fits the prompt");
 
@@ -45,10 +49,18 @@ static struct {
 	bool typing;          /* the broadcast line is being written */
 	struct prompt line;   /* what it says so far */
 	bool confirm_restart; /* s pressed once on a running clock */
+	struct live live;     /* the live question, when one was pushed */
+	struct live_tally tally;
+	struct quiz_set *quizzes;           /* the course's, for its text; loaded once */
+	const struct quiz_question *live_q; /* in quizzes */
 } tr;
 
 static void unload(void)
 {
+	live_tally_release(&tr.tally);
+	quiz_set_free(tr.quizzes);
+	tr.quizzes = NULL;
+	tr.live_q = NULL;
 	roster_release(&tr.roster);
 	class_room_release(&tr.room);
 	roster_answers_free(tr.answers, tr.n_answers);
@@ -92,6 +104,20 @@ static void reload(const struct course *course)
 				*c = ' ';
 		quiz_question_free(q);
 		tr.waiting = roster_unanswered(&tr.room, tr.question, &tr.n_waiting);
+	}
+	live_tally_release(&tr.tally);
+	tr.live_q = NULL;
+	if (!live_read(tr.dir, &tr.live, &err) && !tr.problem[0])
+		error_format(&err, tr.problem, sizeof tr.problem);
+	if (tr.live.id) {
+		if (!tr.quizzes && course->quiz_dir) {
+			struct diags d = DIAGS_INIT;
+			tr.quizzes = quiz_set_load(course->quiz_dir, course, &d);
+			diags_release(&d);
+		}
+		tr.live_q =
+			tr.quizzes ? quiz_set_find_question(tr.quizzes, tr.live.question) : NULL;
+		live_tally_build(&tr.room, &tr.live, tr.live_q, &tr.tally);
 	}
 	long m, p;
 	roster_present_page(course, &tr.agenda, &m, &p);
@@ -202,8 +228,8 @@ static void draw_roster(const struct course *course, int y, int rows, int cols)
 
 static void draw_side(const struct course *course, int y, int rows, int x, int cols)
 {
-	tui_put(y, x, "learners by module", cols, TUI_H3);
-	int r = 1;
+	int r = tr.live.id ? trainer_live_draw(y, x, rows, cols, false) + 1 : 0;
+	tui_put(y + r++, x, "learners by module", cols, TUI_H3);
 	size_t most = 1;
 	for (size_t m = 0; m < tr.roster.n_modules; m++) {
 		size_t n = 0;
@@ -343,6 +369,97 @@ static void draw_side(const struct course *course, int y, int rows, int x, int c
 	}
 }
 
+int trainer_live_draw(int y, int x, int rows, int cols, bool presenter)
+{
+	if (!tr.live.id)
+		return 0;
+	int64_t now = clock_wall_ms();
+	bool open = live_open(&tr.live, now, 0);
+	int r = 0;
+	char head[200];
+	int n = snprintf(head, sizeof head, "live question · %zu of %zu answered",
+			 tr.tally.answered, tr.tally.answered + tr.tally.n_waiting);
+	if (open && tr.live.closes_ms)
+		snprintf(head + n, sizeof head - (size_t)n, " · %ld s left",
+			 (long)((live_left_ms(&tr.live, now) + 999) / 1000));
+	else
+		snprintf(head + n, sizeof head - (size_t)n, " · %s",
+			 tr.live.revealed_ms ? "revealed"
+			 : open              ? "open"
+					     : "closed");
+	tui_put(y + r++, x, head, cols, TUI_H3);
+	/* The question's text, wrapped at spaces over up to four lines. */
+	const char *t = tr.live_q ? tr.live_q->text : tr.live.question;
+	for (int line = 0; t && *t && line < 4 && r < rows; line++) {
+		size_t len = strcspn(t, "\n"), cut = len;
+		if ((int)len > cols && cols > 8) {
+			cut = (size_t)cols;
+			while (cut > 0 && t[cut] != ' ')
+				cut--;
+			if (cut == 0)
+				cut = (size_t)cols;
+		}
+		char *part = xstrndup(t, cut);
+		tui_put(y + r++, x, part, cols, TUI_NORMAL);
+		free(part);
+		t += cut;
+		while (*t == ' ' || *t == '\n')
+			t++;
+	}
+	int width = cols / 2 > 44 ? 44 : cols / 2;
+	for (size_t k = 0; k < tr.tally.n_bars && r < rows; k++, r++) {
+		const struct live_bar *b = &tr.tally.bars[k];
+		bool mark = tr.live.revealed_ms && b->right;
+		char line[200];
+		snprintf(line, sizeof line, "%s %-*.*s %3zu %3.0f%%", mark ? "✓" : " ", width,
+			 width, b->label, b->count,
+			 tr.tally.answered ? 100.0 * (double)b->count / (double)tr.tally.answered
+					   : 0.0);
+		int w = tui_put(y + r, x, line, cols, mark ? TUI_DONE : TUI_NORMAL);
+		if (cols - w - 1 > 0 && tr.tally.answered)
+			tui_bar(y + r, x + w + 1, cols - w - 1, b->count, tr.tally.answered);
+	}
+	/* Who has not answered is the trainer's to see, not the projector's. */
+	if (!presenter && tr.tally.n_waiting && r < rows) {
+		char line[400];
+		int len = snprintf(line, sizeof line, "not yet (%zu):", tr.tally.n_waiting);
+		for (size_t k = 0; k < tr.tally.n_waiting && len > 0 && (size_t)len < sizeof line;
+		     k++)
+			len += snprintf(line + len, sizeof line - (size_t)len, " %s",
+					tr.tally.waiting[k]);
+		tui_put(y + r++, x, line, cols, TUI_NOTICE);
+	}
+	return r;
+}
+
+int64_t trainer_live_shown(void)
+{
+	return tr.live.id;
+}
+
+/* c closes the live question, v reveals its answer: DIR/.live.json, which the room reads. */
+static void live_key(struct app *app, bool reveal)
+{
+	if (!tr.live.id) {
+		app_status(app, "no live question: push one with trainer DIR --push QUESTION");
+		return;
+	}
+	int64_t now = clock_wall_ms();
+	if (!tr.live.closed_ms && live_open(&tr.live, now, 0))
+		tr.live.closed_ms = now;
+	if (reveal && !tr.live.revealed_ms)
+		tr.live.revealed_ms = now;
+	struct error err;
+	if (!live_write(tr.dir, &tr.live, &err)) {
+		char line[600];
+		error_format(&err, line, sizeof line);
+		app_error(app, "%s", line);
+		return;
+	}
+	app_status(app, reveal ? "the right answer is shown to the room" : "question closed");
+	reload(app->course);
+}
+
 static void trainer_draw(const struct app *app, int rows, int cols)
 {
 	char right[96];
@@ -373,7 +490,11 @@ static void trainer_draw(const struct app *app, int rows, int cols)
 		return;
 	}
 	tui_footer(app,
-		   "↑↓ · +/- modules · m broadcast · s clock · p presenter · r refresh · q quit",
+		   tr.live.id
+			   ? "↑↓ · +/- modules · m broadcast · s clock · p presenter · c close · "
+			     "v reveal · q quit"
+			   : "↑↓ · +/- modules · m broadcast · s clock · p presenter · r refresh "
+			     "· q quit",
 		   rows, cols);
 }
 
@@ -497,13 +618,20 @@ static enum input_result trainer_key(struct app *app, int key)
 	case 'r':
 		reload(app->course);
 		return INPUT_HANDLED;
+	case 'c':
+		live_key(app, false);
+		return INPUT_HANDLED;
+	case 'v':
+		live_key(app, true);
+		return INPUT_HANDLED;
 	}
 	return INPUT_IGNORED;
 }
 
 bool trainer_refresh(const struct course *course)
 {
-	if (clock_mono_ms() - tr.loaded_ms < REFRESH_MS)
+	long every = live_open(&tr.live, clock_wall_ms(), 0) ? REFRESH_LIVE_MS : REFRESH_MS;
+	if (clock_mono_ms() - tr.loaded_ms < every)
 		return false;
 	reload(course);
 	return true;
@@ -520,6 +648,8 @@ static const struct tui_key_help trainer_keys[] = {
 	{ "m", "broadcast a line to every learner (empty clears it)" },
 	{ "s", "start the session clock now (twice to restart it)" },
 	{ "p", "presenter view (q comes back)" },
+	{ "c", "close the live question (trainer DIR --push QUESTION pushes one)" },
+	{ "v", "reveal the live question's right answer to the room" },
 	{ "r", "refresh now (it refreshes every 2 s)" },
 	{ NULL, NULL },
 };

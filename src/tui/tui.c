@@ -268,6 +268,8 @@ static const struct tui_key_help common_keys[] = {
 	{ "Ctrl-L", "redraw the screen" },
 	{ "mouse wheel", "scroll" },
 	{ "H", "raise your hand, with a note (class mode)" },
+	{ "L", "answer the question the trainer pushed (class mode)" },
+	{ "V", "the trainer's reviews of your project (class mode)" },
 	{ NULL, NULL },
 };
 
@@ -492,6 +494,13 @@ static void common_key(struct app *app, int key)
 		break;
 	case 'H':
 		app_goto(app, &screen_hand);
+		break;
+	case 'L':
+		class_mode_live_open(app);
+		break;
+	case 'V':
+		if (app->screen != &screen_reviews)
+			app_goto(app, &screen_reviews);
 		break;
 	case 'X':
 		if (app->workspace && app->screen != &screen_list)

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "class/room.h"
 #include "core/error.h"
 #include "core/xalloc.h"
 
@@ -127,6 +128,13 @@ struct app {
 	int64_t pace_polled_ms; /* when the trainer's file was read last */
 	bool hand;              /* the learner's hand is up */
 	int64_t hand_up_ms;     /* when it went up (wall clock); 0: not in this session */
+	/* A record joined to a class server: the trainer's room is read from its copy. */
+	const char *room_db;
+	struct live live;      /* the trainer's live question as last read; id 0: none */
+	int64_t live_answered; /* the push answered in this session */
+	struct room_review reviews[ROOM_REVIEWS_MAX]; /* the trainer's reviews of the learner */
+	size_t n_reviews;
+	int64_t reviews_seen_ms; /* the newest review told */
 	/*
 	 * The learner's workspace and its cloud, for what opens exercises, the console and the
 	 * shell setup (tui/items.h): NULL workspace when there is none (tests).

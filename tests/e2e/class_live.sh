@@ -5,6 +5,8 @@
 # in the learner's record, and reaches the server when it is back on the same address, still
 # during the session. A server stopped (connections taken, never answered) holds neither the
 # screen nor quitting; what waited goes later, and each answer is on the server exactly once.
+# Then the trainer pushes a question: it opens at once on the learner's tutor, the answer
+# reaches the trainer's panel, the reveal shows the right answer, and a review arrives.
 . "$(dirname "$0")/lib.sh"
 
 course="$E2E_TMP/course"
@@ -156,4 +158,52 @@ await quiz_finish 1 10
 [ "$(on_server quiz_try)" = 2 ] || e2e_fail "the server holds $(on_server quiz_try) answers, not 2"
 [ "$(on_server refused)" = 0 ] || e2e_fail "the server refused events of ada's"
 echo "ok 5 - what waited is sent; each answer is on the server once and none was refused"
-echo "1..5"
+
+# see TEXT SECONDS: wait for TEXT on the learner's screen (the room is read every second).
+see() {
+	end=$(($(date +%s) + $2))
+	until e2e_capture | grep -qF -- "$1"; do
+		[ "$(date +%s)" -le "$end" ] || e2e_fail "waited $2 s for: $1"
+		sleep 0.1
+	done
+}
+trainer() { LAMBDA_TUTOR_COURSE="$course" "$real" trainer "$class" "$@"; }
+
+# The trainer pushes a question: the learner's tutor, on another screen, shows it at once.
+printf "#!/bin/sh\nexec '%s' --learner ada --course '%s'\n" "$real" "$course" >"$E2E_TMP/tutor"
+chmod +x "$E2E_TMP/tutor"
+TUTOR="$E2E_TMP/tutor"
+tmux -L "$E2E_SOCK" kill-server 2>/dev/null
+running=1
+e2e_start
+e2e_wait "Limits of a function"
+out=$(trainer --push live-timeout --seconds 90 2>&1) || e2e_fail "push: $out"
+see "Live question from the trainer" 20
+see "Longest invocation?" 5
+e2e_capture | grep -q "s left" || e2e_fail "the learner's screen shows no timer"
+e2e_keys 2 Enter
+see "Answer sent." 5
+await live_answer 1 20
+panel=$(trainer --once)
+echo "$panel" | grep -q "Live question live-timeout (open, [0-9]* s left): 1 of 1 answered" ||
+	e2e_fail "the trainer's panel: $panel"
+echo "$panel" | grep -q "15 minutes .* 1  100%" || e2e_fail "the panel's shares: $panel"
+echo "ok 6 - a pushed question opens on the learner's screen with its timer; the answer reaches the trainer's panel"
+
+out=$(trainer --reveal 2>&1) || e2e_fail "reveal: $out"
+see "You were right." 20
+see "The right answer:" 5
+echo "ok 7 - the reveal shows the learner the right answer"
+
+out=$(LAMBDA_TUTOR_COURSE="$course" "$real" review "$class" ada monitoring 3 \
+	"Alarm on errors; add one on throttles" 2>&1) || e2e_fail "review: $out"
+see "The trainer reviewed your project: monitoring 3/4" 20
+e2e_keys q
+e2e_keys V
+see "add one on throttles" 5
+e2e_keys q q
+e2e_exited 0
+running=0
+echo "ok 8 - the trainer's review reaches the learner's tutor"
+echo "1..8"
+

@@ -53,6 +53,9 @@ class Server:
             self.url = m.group(1) if m else self.url
             m = re.match(r"certificate SHA-256 (\S+)", line)
             self.fingerprint = m.group(1) if m else self.fingerprint
+            m = re.match(r"key SHA-256 (\S+)", line)
+            self.key_pin = m.group(1) if m else getattr(self, "key_pin", None)
+            self.renewed = getattr(self, "renewed", False) or "issued again" in line
             m = re.match(r"class code (\S+)", line)
             self.code = m.group(1) if m else None
         self.port = int(self.url.rsplit(":", 1)[1]) if not sock else None
@@ -312,6 +315,183 @@ def test_dashboard(t):
             "with the last reason, in words")
 
 
+def trainer(*args):
+    return subprocess.run([TUTOR, "trainer", CLASS] + list(args), capture_output=True,
+                          text=True, timeout=60, cwd=ROOT)
+
+
+def room(db):
+    st, ans = http("GET", "/v1/room", token=token_of(db))
+    return ans if st == 200 else {"status": st, "answer": ans}
+
+
+def live_panel():
+    r = trainer("--once", "--json")
+    return json.loads(r.stdout).get("live", {}) if r.returncode == 0 else {"error": r.stderr}
+
+
+def test_live(t):
+    """The trainer pushes a question; the room answers through the server, once, while open."""
+    _, _, _, wrong = quiz_of(DB["ada"])
+    qid, resp = wrong["question"], wrong["response"]
+    t.ok("live" not in room(DB["ada"]), "before a push, the room has no live question")
+    r = trainer("--push", qid, "--seconds", "120")
+    t.ok(r.returncode == 0 and "pushed " + qid in r.stdout, "the trainer pushes a question",
+         r.stdout + r.stderr)
+    live = room(DB["ada"]).get("live", {})
+    t.ok(live.get("question") == qid and live.get("open") and live.get("timer") and
+         0 < live.get("left_ms", 0) <= 120000 and not live.get("revealed"),
+         "a learner's tutor reads the pushed question, open, with its timer", live)
+    push, qhash = live.get("push", live.get("id")), live.get("hash")
+    answer = {"push": push, "hash": qhash, "response": resp, "seconds": 3, "fraction": 1}
+    local_append(DB["bob"], "live_answer", qid, json.dumps(answer))
+    r = tutor(DB["bob"], "join", "--sync")
+    got = [json.loads(d) for _, k, _, d in rows(os.path.join(CLASS, "bob.db"))
+           if k == "live_answer"]
+    t.ok(r.returncode == 0 and len(got) == 1 and got[0]["fraction"] == 0,
+         "bob's answer reaches the server, graded by it (the full marks claimed replaced)",
+         "%s %r" % (r.stderr, got))
+    srv = os.path.join(CLASS, "mallory.db")
+    nxt = rows(srv)[-1][0] + 1
+    tok = token_of(DB["mallory"])
+    cases = [("another version of the question", dict(answer, hash="0" * 64), "version"),
+             ("another push", dict(answer, push=push - 1), "not the one"),
+             ("no response", {k: v for k, v in answer.items() if k != "response"}, "needs")]
+    for name, data, why in cases:
+        st, ans = send(tok, [event(nxt, "live_answer", qid, json.dumps(data))])
+        t.ok(st == 200 and ans["refused_count"] == 1 and why in ans["refused"][0]["why"],
+             "an answer for %s is refused" % name, ans)
+        nxt += 1
+    st, ans = send(tok, [event(nxt, "live_answer", qid, json.dumps(answer))])
+    t.ok(st == 200 and ans["refused_count"] == 0, "mallory's answer counts", ans)
+    st, ans = send(tok, [event(nxt + 1, "live_answer", qid, json.dumps(answer))])
+    t.ok(ans and ans.get("refused_count") == 1 and "already" in ans["refused"][0]["why"],
+         "a second answer to the same push is refused", ans)
+    nxt += 2
+    panel = live_panel()
+    bars = panel.get("bars", [])
+    t.ok(panel.get("answered") == 2 and panel.get("not_answered") == ["ada"] and
+         panel.get("open") and 0 < panel.get("left_s", 0) <= 120,
+         "the trainer's panel counts the room's answers, who has not answered, time left",
+         panel)
+    t.ok(bars and sum(b["count"] for b in bars) >= 2 and
+         all("right" not in b for b in bars) and any(b["percent"] > 0 for b in bars) and
+         panel.get("text"), "with the question's text, option labels and shares; the "
+         "right answer hidden until revealed", panel)
+    r = trainer("--once")
+    t.match(r"Live question %s \(open, \d+ s left\): 2 of 3 answered" % re.escape(qid),
+            r.stdout, "the text dashboard shows the live question too")
+    r = trainer("--close")
+    t.ok(r.returncode == 0 and not room(DB["ada"])["live"]["open"],
+         "the trainer closes the question for the room", r.stdout + r.stderr)
+    tok = token_of(DB["mallory"])
+    st, ans = send(tok, [event(nxt, "live_answer", qid, json.dumps(answer))])
+    t.ok(ans and ans.get("refused_count") == 1 and "closed" in ans["refused"][0]["why"] and
+         live_panel().get("answered") == 2,
+         "an answer to a closed question is refused and does not count", ans)
+    r = trainer("--reveal")
+    panel = live_panel()
+    t.ok(r.returncode == 0 and room(DB["ada"])["live"]["revealed"] and
+         any(b.get("right") for b in panel.get("bars", [])),
+         "reveal shows the room the right answer, and the panel marks it", panel)
+
+
+def test_reviews(t):
+    """The trainer's review of a learner's project reaches that learner, and only them."""
+    r = subprocess.run([TUTOR, "review", CLASS, "ada", "error-handling", "3",
+                        "Retries and a DLQ; log the payload's id"],
+                       capture_output=True, text=True, timeout=60, cwd=ROOT)
+    got = room(DB["ada"]).get("reviews", [])
+    t.ok(r.returncode == 0 and len(got) == 1 and got[0]["criterion"] == "error-handling" and
+         got[0]["score"] == 3 and got[0]["max"] == 4 and "DLQ" in got[0]["comment"],
+         "ada's room carries the trainer's score and comment", "%s %r" % (r.stderr, got))
+    t.eq(room(DB["bob"]).get("reviews"), [], "bob's room has none of ada's reviews")
+
+
+def test_lrs_feed(t):
+    """The server sends xAPI to an LRS as records arrive: retried, each statement once."""
+    portfile = os.path.join(TMP, "lrs.port")
+    stub = subprocess.Popen([sys.executable, os.path.join(ROOT, "tests", "xapi", "lrs_stub.py"),
+                             portfile, "--auth", "k:s", "--fail-first", "2"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    folder = os.path.join(TMP, "feed")
+    server = None
+    try:
+        deadline = time.monotonic() + 20
+        while not (os.path.exists(portfile) and open(portfile).read().strip()):
+            if time.monotonic() > deadline:
+                raise RuntimeError("the LRS stub did not start")
+            time.sleep(0.05)
+        base = "http://127.0.0.1:%s" % open(portfile).read().strip()
+
+        def state():
+            with urllib.request.urlopen(base + "/_stub/state", timeout=10) as r:
+                return json.loads(r.read())
+
+        def until(cond, seconds=30):
+            end = time.monotonic() + seconds
+            while time.monotonic() < end:
+                st = state()
+                if cond(st):
+                    return st
+                time.sleep(0.1)
+            return state()
+
+        def settled():
+            """The LRS's state once a feed pass (every second) adds nothing more."""
+            st = state()
+            while True:
+                time.sleep(FEED_SETTLE)
+                again = state()
+                if again["stored"] == st["stored"] and again["posts"] == st["posts"]:
+                    return again
+                st = again
+
+        args = ["--lrs", base + "/xapi", "--lrs-auth", "k:s"]
+        server = Server(folder=folder, extra=args)
+        db = os.path.join(HOMES, "feed.db")
+        shutil.copy(DB["ada"], db)
+        r = subprocess.run([TUTOR, "--db", db, "--learner", "fay", "join", server.url,
+                            server.code], capture_output=True, text=True, timeout=60, cwd=ROOT,
+                           env=dict(os.environ, HOME=HOMES))
+        until(lambda s: s["stored"] > 0 and 200 in s["statuses"])
+        st = settled()
+        t.ok(r.returncode == 0 and st["stored"] > 0 and st["statuses"][:2] == [503, 503],
+             "a learner's record reaches the LRS from the class server, after two 503s",
+             "%s %r" % (r.stderr, {k: st[k] for k in ("stored", "statuses")}))
+        ledger = os.path.join(folder, ".lrs.sent")
+        t.eq(stat.S_IMODE(os.stat(ledger).st_mode), 0o600, "the feed's ledger is kept 0600")
+        before = st["stored"]
+        run = json.dumps({"exercise": "hello-world", "module": "core-concepts",
+                          "status": "passed", "passed": 5, "total": 5, "tasks": []})
+        local_append(db, "check_run", "hello-world", run, module="core-concepts")
+        tutor(db, "join", "--sync")
+        until(lambda s: s["stored"] > before)
+        st = settled()
+        per_run = st["stored"] - before
+        t.ok(0 < per_run <= 3 and st["duplicates"] == 0,
+             "a check run sent later reaches the LRS as it arrives, alone",
+             (before, st["stored"]))
+        server.stop()
+        server = Server(listen="127.0.0.1:%d" % server.port, folder=folder, extra=args)
+        local_append(db, "check_run", "hello-world", run, module="core-concepts")
+        tutor(db, "join", "--sync")
+        until(lambda s: s["stored"] > before + per_run)
+        st = settled()
+        t.ok(st["stored"] == before + 2 * per_run and st["duplicates"] == 0 and
+             len(st["ids"]) == len(set(st["ids"])),
+             "after a restart only the new statement is sent: nothing twice",
+             {k: st[k] for k in ("stored", "duplicates", "posts")})
+    finally:
+        if server:
+            server.stop()
+        stub.terminate()
+        stub.wait(timeout=30)
+
+
+FEED_SETTLE = 1.5  # a feed pass is due every second: one more would show a resend
+
+
 def test_workspace_private(t):
     ws = os.path.join(TMP, "ws")
     os.makedirs(ws, mode=0o755)
@@ -396,8 +576,8 @@ def test_tls(t):
         t.eq(rows(os.path.join(folder, "tom.db")), rows(pinned),
              "and their record reaches the server over TLS")
         r = tutor(tofu, "join", server.url, server.code, learner="tina")
-        t.ok(r.returncode == 0 and server.fingerprint in r.stdout,
-             "without --fingerprint, join shows the certificate's to check, and pins it",
+        t.ok(r.returncode == 0 and server.key_pin in r.stdout,
+             "without --fingerprint, join shows the server key's to check, and pins it",
              r.stdout + r.stderr)
         bad = server.fingerprint[:-2] + ("00" if not server.fingerprint.endswith("00") else "11")
         r = tutor(wrong, "join", server.url, server.code, "--fingerprint", bad, learner="tim")
@@ -417,14 +597,41 @@ def test_tls(t):
              "a pinned learner syncs with the restarted server", r.stdout + r.stderr)
     finally:
         again.stop()
+    # Rotation: certificates issued again for the class's key keep every learner's pin.
+    os.remove(os.path.join(folder, "tls", "cert.pem"))
+    rotated = Server(listen="127.0.0.1:%d" % server.port, folder=folder, extra=["--tls"])
+    try:
+        t.ok(rotated.renewed and rotated.fingerprint != server.fingerprint and
+             rotated.key_pin == server.key_pin,
+             "a certificate issued again keeps the key, and says so",
+             (rotated.fingerprint, rotated.key_pin))
+        local_append(pinned, "page_view", "p1b", None, module="m1")
+        r = tutor(pinned, "join", "--sync")
+        t.ok(r.returncode == 0 and "sent 1 event " in r.stdout,
+             "a pinned learner syncs with the rotated certificate without joining again",
+             r.stdout + r.stderr)
+    finally:
+        rotated.stop()
+    renewed = Server(listen="127.0.0.1:%d" % server.port, folder=folder,
+                     extra=["--tls", "--renew-cert"])
+    try:
+        t.ok(renewed.renewed and renewed.fingerprint not in (server.fingerprint,
+                                                           rotated.fingerprint),
+             "--renew-cert issues a new certificate on request", renewed.fingerprint)
+        local_append(pinned, "page_view", "p1c", None, module="m1")
+        r = tutor(pinned, "join", "--sync")
+        t.ok(r.returncode == 0 and "sent 1 event " in r.stdout,
+             "and learners' pins hold across it too", r.stdout + r.stderr)
+    finally:
+        renewed.stop()
     shutil.rmtree(os.path.join(folder, "tls"))
     other = Server(listen="127.0.0.1:%d" % server.port, folder=folder, extra=["--tls"])
     try:
         before = rows(os.path.join(folder, "tom.db"))
         local_append(pinned, "page_view", "p2", None, module="m1")
         r = tutor(pinned, "join", "--sync")
-        t.ok(r.returncode == 2 and "not " + server.fingerprint in r.stderr,
-             "a server with a new certificate is refused by a pinned learner", r.stderr)
+        t.ok(r.returncode == 2 and "not " + server.key_pin in r.stderr,
+             "a server with a new key is refused by a pinned learner", r.stderr)
         t.eq(rows(os.path.join(folder, "tom.db")), before, "and nothing is sent to it")
     finally:
         other.stop()
@@ -436,7 +643,8 @@ def test_tls(t):
 tap = Tap()
 try:
     rc = tap.run([test_join, test_names, test_tokens, test_replay, test_forged_quiz,
-                  test_bad_requests, test_offline, test_wrong_record, test_dashboard, test_workspace_private,
+                  test_bad_requests, test_offline, test_wrong_record, test_dashboard, test_live,
+                  test_reviews, test_lrs_feed, test_workspace_private,
                   test_unix_socket, test_tls])
 finally:
     try:

@@ -250,9 +250,19 @@ assert sum(x["Sum"] for x in p) == 60 and sum(x["SampleCount"] for x in p) == 2 
 fi
 
 # lambda-tutor tune: a CPU-bound function at two sizes, run in a copy signed with the
-# learner's keys; CPU follows memory, so 128 MB is slower than 1769 MB (one vCPU).
+# learner's keys. That CPU follows memory is judged by the handler's own clocks: at 128 MB
+# (a 128/1769 share of a vCPU) its wall time is many times its CPU time, and a loaded
+# machine only adds wall time, so no comparison of two wall times can flake.
 mkdir -p "$WORK/cpu"
-printf 'def handler(event, context):\n    return sum(i * i for i in range(event["n"]))\n' >"$WORK/cpu/app.py"
+cat >"$WORK/cpu/app.py" <<'PY'
+import time
+
+
+def handler(event, context):
+    wall, cpu = time.perf_counter(), time.process_time()
+    total = sum(i * i for i in range(event["n"]))
+    return {"sum": total, "wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu}
+PY
 make_zip "$WORK/cpu.zip" "$WORK/cpu"
 out=$(cli v2 lambda create-function --function-name crunch --runtime python3.12 \
 	--handler app.handler --role "$ROLE" --zip-file "fileb://$WORK/cpu.zip" --memory-size 512 2>&1)
@@ -262,15 +272,14 @@ out=$("$TUTOR" tune crunch --memory 1769,128 --invocations 2 --payload '{"n": 20
 json_py "$out" '
 r = d["results"]
 assert [x["memoryMB"] for x in r] == [128, 1769], r
-slow, fast = r
 for x in r:
     assert x["averageBilledDurationMs"] >= x["averageDurationMs"] > 0, x
     want = x["averageBilledDurationMs"] / 1000 * x["memoryMB"] / 1024 * 0.0000166667 + 0.0000002
     assert abs(x["averageCostUSD"] - want) < 1e-12, (x, want)
-assert slow["averageDurationMs"] > 2 * fast["averageDurationMs"], r
-assert d["recommended"]["memoryMB"] == 1769 and d["strategy"] == "speed" and d["function"] == "crunch", d
+best = min(r, key=lambda x: x["averageDurationMs"])
+assert d["recommended"]["memoryMB"] == best["memoryMB"] and d["strategy"] == "speed" and d["function"] == "crunch", d
 '
-ok $? "tune --json: duration and cost at 128 and 1769 MB, CPU in proportion to memory" || note "$out $(cat "$WORK/tune.err")"
+ok $? "tune --json: duration and cost at 128 and 1769 MB, the fastest recommended for speed" || note "$out $(cat "$WORK/tune.err")"
 contains "$(cat "$WORK/tune.err")" "128 MB: 2 calls done"
 ok $? "tune: progress on stderr" || note "$(cat "$WORK/tune.err")"
 out=$(cli v2 lambda get-function-configuration --function-name crunch-tune 2>&1)
@@ -286,6 +295,12 @@ out=$("$TUTOR" tune crunch --memory 256 --invocations 1 --payload '{}' --workspa
 check "tune stops on a function error" contains "$out" "the function failed at 256 MB"
 out=$("$TUTOR" tune crunch --memory 128 --invocations 1 --payload '{"n": 10}' --strategy cost --workspace "$WS" 2>/dev/null)
 check "tune: the text report recommends and says how to set it" contains "$out" "--memory-size 128"
+out=$(cli v2 lambda update-function-configuration --function-name crunch --memory-size 128 2>&1)
+cli v2 lambda invoke --function-name crunch --payload '{"n": 300000}' \
+	--cli-binary-format raw-in-base64-out "$WORK/crunch.json" >/dev/null 2>&1
+out=$(cat "$WORK/crunch.json")
+json_py "$out" 'assert d["cpu"] > 0 and d["wall"] > 4 * d["cpu"], d'
+ok $? "128 MB has a 128/1769 share of a vCPU: wall time over 4x the handler's CPU time" || note "$out"
 
 for py in /usr/bin/python3 python3; do
 	if ! "$py" -c 'import boto3' 2>/dev/null; then

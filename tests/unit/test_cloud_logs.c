@@ -413,6 +413,83 @@ TEST(insights__computes_arithmetic_and_functions)
 	insights_query_free(st);
 }
 
+TEST(insights__computes_arithmetic_over_aggregates)
+{
+	struct insights_error e;
+	ok(!insights_parse("stats @duration * 2", &e) &&
+		   strstr(e.message, "needs an aggregate function"),
+	   "stats with no aggregate: %s", e.message);
+	ok(!insights_parse("stats sum(@duration) / @memorySize", &e) &&
+		   strstr(e.message, "@memorySize is used in stats outside an aggregate"),
+	   "a field outside an aggregate: %s", e.message);
+	ok(!insights_parse("stats sum(count(*))", &e) &&
+		   strstr(e.message, "unknown function count"),
+	   "an aggregate inside an aggregate: %s", e.message);
+	ok(!insights_parse("fields count(*)", &e) && strstr(e.message, "unknown function count"),
+	   "an aggregate outside stats: %s", e.message);
+	struct insights_query *q =
+		insights_parse("filter @type = \"REPORT\" "
+			       "| fields @maxMemoryUsed / @memorySize * 100 as pct "
+			       "| stats sum(@billedDuration) / count(*) as avg_billed, "
+			       "max(pct) - min(pct) as spread, "
+			       "round2(avg(@duration)) as r, count(*) as n, "
+			       "sum(@billedDuration) / sum(@memorySize * 0) as nothing, "
+			       "pct(@duration, 50) * 2 + 1 by bin(1m) as minute | sort minute",
+			       &e);
+	ok(q == NULL && strstr(e.message, "unknown function round2"),
+	   "an unknown function among aggregates: %s", e.message);
+	q = insights_parse("filter @type = \"REPORT\" "
+			   "| fields @maxMemoryUsed / @memorySize * 100 as pct "
+			   "| stats sum(@billedDuration) / count(*) as avg_billed, "
+			   "max(pct) - min(pct) as spread, count(*) as n, "
+			   "sum(@billedDuration) / sum(@memorySize * 0) as nothing, "
+			   "pct(@duration, 50) * 2 + 1, ceil(avg(@duration)) as up by bin(1m) as "
+			   "minute | sort minute | filter avg_billed > 10",
+			   &e);
+	ok(q != NULL, "arithmetic over aggregates parses: %s", q ? "" : e.message);
+	if (!q)
+		return;
+	struct insights_run *r = insights_run_new(q, 0);
+	/* minute one: billed 10, 30, 50 at 128 MB using 32, 64, 64 MB; minute two: billed 5 */
+	static const struct {
+		long long ts;
+		double duration, billed;
+		int used;
+	} ev[] = { { 1765000020000LL, 9.5, 10, 32 },
+		   { 1765000030000LL, 29.5, 30, 64 },
+		   { 1765000040000LL, 49.1, 50, 64 },
+		   { 1765000090000LL, 4.5, 5, 64 } };
+	for (size_t i = 0; i < sizeof(ev) / sizeof(ev[0]); i++) {
+		char line[200];
+		snprintf(line, sizeof(line),
+			 "REPORT RequestId: id-%zu\tDuration: %.2f ms\tBilled Duration: %.0f ms\t"
+			 "Memory Size: 128 MB\tMax Memory Used: %d MB\t",
+			 i, ev[i].duration, ev[i].billed, ev[i].used);
+		insights_run_event(r, ev[i].ts, 0, "1:/aws/lambda/f", "s", line, "p");
+	}
+	cJSON *results, *stats;
+	insights_run_finish(r, &results, &stats);
+	ok(cJSON_GetArraySize(results) == 1, "the filter after stats keeps the first minute only");
+	is_str(result(results, 0, "avg_billed"), "30", "sum / count: (10 + 30 + 50) / 3");
+	is_str(result(results, 0, "spread"), "25", "max - min of a computed field: 50 - 25 %%");
+	is_str(result(results, 0, "n"), "3", "a plain aggregate keeps its name");
+	ok(result(results, 0, "nothing") == NULL, "a division by zero has no value");
+	is_str(result(results, 0, "pct(@duration, 50) * 2 + 1"), "60",
+	       "an unnamed column is named by its text: 2 * 29.5 + 1");
+	is_str(result(results, 0, "up"), "30", "a function of an aggregate: ceil(29.37)");
+	cJSON *row = cJSON_GetArrayItem(results, 0);
+	const cJSON *f;
+	cJSON_ArrayForEach(f, row)
+	{
+		const char *name = cJSON_GetObjectItemCaseSensitive(f, "field")->valuestring;
+		ok(name[0] != '\x01', "no hidden aggregate in the output (%s)", name);
+	}
+	cJSON_Delete(results);
+	cJSON_Delete(stats);
+	insights_run_free(r);
+	insights_query_free(q);
+}
+
 int main(void)
 {
 	if (!mkdtemp(scratch))
@@ -424,6 +501,7 @@ int main(void)
 	RUN(log_splitter__cuts_a_long_line_on_a_character);
 	RUN(insights__parses_runs_and_refuses_as_insights_does);
 	RUN(insights__computes_arithmetic_and_functions);
+	RUN(insights__computes_arithmetic_over_aggregates);
 	zipcode_remove_tree(scratch);
 	return done();
 }

@@ -257,6 +257,30 @@ TEST(exercise_parse__checks_steps_against_the_kind)
 	ok(one_at(&d, 12, 5, "must deploy before it can invoke"), "invoke before deploy");
 	exercise_free(ex);
 	diags_release(&d);
+
+	/* An account exercise may move the learner's own clock a little, and change nothing else.
+	 */
+#define ACCOUNT_STEPS(step)                                                       \
+	"id: acct\ntitle: A\nkind: account\nbrief: b.md\nfunction: {name: f}\n"   \
+	"tasks: [{id: t, text: T, why: W}]\nhints: [h]\n"                         \
+	"steps:\n  - invoke:\n      event: {fail: true}\n  - " step "\n"          \
+	"  - alarm:\n      alarm: a\n      expect:\n"                             \
+	"        - {task: t, field: alarm.StateValue, equals: ALARM}\n"           \
+	"        - {task: t, field: actions, matches: 'Successfully executed'}\n" \
+	"minutes: 5\n"
+	ex = parse(ACCOUNT_STEPS("advance: {seconds: 60}"), &d);
+	ok(ex && d.n == 0, "an account exercise invokes, advances and reads an alarm's actions");
+	exercise_free(ex);
+	diags_release(&d);
+	ex = parse(ACCOUNT_STEPS("advance: {seconds: 900}"), &d);
+	ok(one_at(&d, 11, 24, "at most 300 seconds"), "too far for an account exercise");
+	exercise_free(ex);
+	diags_release(&d);
+	ex = parse(ACCOUNT_STEPS("create_queue: {queue: q}"), &d);
+	ok(one_at(&d, 11, 5, "a create_queue step would"), "other changes stay refused");
+	exercise_free(ex);
+	diags_release(&d);
+#undef ACCOUNT_STEPS
 }
 
 TEST(exercise_parse__reads_the_steps_around_a_function)

@@ -318,6 +318,7 @@ struct parser {
 	size_t n, pos;
 	struct insights_error *e;
 	bool failed;
+	struct cmd *stats; /* a stats item being read: its aggregate calls go here */
 };
 
 static bool fail_at(struct parser *p, int start, int end, const char *msg)
@@ -760,6 +761,13 @@ struct fieldspec {
 	char *name;
 };
 
+/* A column of stats: one aggregate as it is, or arithmetic over aggregates
+ * (sum(@billedDuration) / count(*)), whose calls are aggregates named "\x01N" that only x reads. */
+struct statcol {
+	char *name;
+	struct vx *x; /* NULL: the aggregate named name */
+};
+
 enum cmd_kind {
 	C_FIELDS,
 	C_DISPLAY,
@@ -779,6 +787,8 @@ struct cmd {
 	size_t naggs;
 	struct key *keys;
 	size_t nkeys;
+	struct statcol *cols; /* stats: the output's columns after the keys */
+	size_t ncols;
 	char **sort; /* sort: fields, and whether each is descending */
 	bool *desc;
 	size_t nsort;
@@ -851,6 +861,8 @@ static bool literal(const struct tok *t, struct val *v)
 }
 
 static struct vx *vx_sum(struct parser *p, int depth);
+static int agg_lookup(const struct tok *t);
+static int parse_agg(struct parser *p, struct cmd *c, enum agg_fn fn);
 
 static struct vx *vx_new(enum vx_kind k)
 {
@@ -875,6 +887,18 @@ static struct vx *vx_primary(struct parser *p, int depth)
 		struct vx *x = vx_sum(p, depth + 1);
 		if (x && !expect(p, T_RP))
 			return vx_free(x), NULL;
+		return x;
+	}
+	if (t->k == T_IDENT && peek(p)->k == T_LP && p->stats && agg_lookup(t) >= 0) {
+		/* An aggregate inside a stats expression: its value, per group, by a hidden name.
+		 */
+		struct cmd *c = p->stats;
+		int i = parse_agg(p, c, (enum agg_fn)agg_lookup(t));
+		if (i < 0)
+			return NULL;
+		struct vx *x = vx_new(VX_FIELD);
+		x->field = xasprintf("\x01%d", i);
+		c->aggs[i].name = xstrdup(x->field);
 		return x;
 	}
 	if (t->k == T_IDENT && peek(p)->k == T_LP) {
@@ -1147,63 +1171,120 @@ static bool parse_fields(struct parser *p, struct cmd *c)
 	return true;
 }
 
+static const struct {
+	const char *name;
+	enum agg_fn fn;
+} agg_fns[] = { { "count", AGG_COUNT },       { "sum", AGG_SUM },
+		{ "avg", AGG_AVG },           { "min", AGG_MIN },
+		{ "max", AGG_MAX },           { "pct", AGG_PCT },
+		{ "percentile", AGG_PCT },    { "count_distinct", AGG_COUNT_DISTINCT },
+		{ "earliest", AGG_EARLIEST }, { "latest", AGG_LATEST } };
+
+/* The aggregate function t names, or -1. */
+static int agg_lookup(const struct tok *t)
+{
+	for (size_t i = 0; t->k == T_IDENT && i < sizeof(agg_fns) / sizeof(agg_fns[0]); i++) {
+		if (strcasecmp(t->text, agg_fns[i].name) == 0)
+			return (int)agg_fns[i].fn;
+	}
+	return -1;
+}
+
+/* An aggregate call's arguments, from its "(": appended to c->aggs (unnamed); its index, or
+ * -1. Its argument is computed per event and may not hold another aggregate. */
+static int parse_agg(struct parser *p, struct cmd *c, enum agg_fn fn)
+{
+	struct cmd *outer = p->stats;
+	p->stats = NULL;
+	c->aggs = xrealloc(c->aggs, (c->naggs + 1) * sizeof(*c->aggs));
+	int at = (int)c->naggs++;
+	struct agg *a = &c->aggs[at];
+	memset(a, 0, sizeof(*a));
+	a->fn = fn;
+	bool ok = expect(p, T_LP);
+	if (ok && peek(p)->k == T_STAR && fn == AGG_COUNT) {
+		next(p);
+	} else if (ok) {
+		struct operand o;
+		ok = parse_operand(p, &o);
+		if (!ok) {
+			operand_free(&o);
+		} else if (o.field && !o.x) {
+			a->field = o.field;
+		} else {
+			a->ax = xmalloc(sizeof(*a->ax));
+			*a->ax = o;
+		}
+	}
+	if (ok && fn == AGG_PCT) {
+		ok = expect(p, T_COMMA);
+		const struct tok *n = ok ? next(p) : NULL;
+		if (ok && (n->k != T_NUM || n->num < 0 || n->num > 100))
+			ok = unexpected(p, n);
+		else if (ok)
+			a->pct = n->num;
+	}
+	ok = ok && expect(p, T_RP);
+	p->stats = outer;
+	return ok ? at : -1;
+}
+
+/* Whether x reads only aggregates (the hidden names), as a stats expression must. */
+static const struct vx *stray_field(const struct vx *x)
+{
+	if (!x)
+		return NULL;
+	if (x->k == VX_FIELD)
+		return x->field[0] == '\x01' ? NULL : x;
+	const struct vx *f = stray_field(x->a);
+	if (!f)
+		f = stray_field(x->b);
+	for (size_t i = 0; !f && i < x->nargs; i++)
+		f = stray_field(x->args[i]);
+	return f;
+}
+
+/* stats: columns that are aggregates or arithmetic over them, then "by" and the keys. */
 static bool parse_stats(struct parser *p, struct cmd *c)
 {
-	static const struct {
-		const char *name;
-		enum agg_fn fn;
-	} fns[] = { { "count", AGG_COUNT },       { "sum", AGG_SUM },
-		    { "avg", AGG_AVG },           { "min", AGG_MIN },
-		    { "max", AGG_MAX },           { "pct", AGG_PCT },
-		    { "percentile", AGG_PCT },    { "count_distinct", AGG_COUNT_DISTINCT },
-		    { "earliest", AGG_EARLIEST }, { "latest", AGG_LATEST } };
 	do {
-		size_t from = p->pos;
-		const struct tok *t = next(p);
-		int fn = -1;
-		for (size_t i = 0; t->k == T_IDENT && i < sizeof(fns) / sizeof(fns[0]); i++) {
-			if (strcasecmp(t->text, fns[i].name) == 0)
-				fn = (int)fns[i].fn;
-		}
-		if (fn < 0)
-			return unexpected(p, t);
-		c->aggs = xrealloc(c->aggs, (c->naggs + 1) * sizeof(*c->aggs));
-		struct agg *a = &c->aggs[c->naggs++];
-		memset(a, 0, sizeof(*a));
-		a->fn = (enum agg_fn)fn;
-		if (!expect(p, T_LP))
+		size_t from = p->pos, first = c->naggs;
+		int start = peek(p)->start;
+		p->stats = c;
+		struct vx *x = vx_sum(p, 0);
+		p->stats = NULL;
+		if (!x)
 			return false;
-		if (peek(p)->k == T_STAR && fn == AGG_COUNT) {
-			next(p);
-		} else {
-			struct operand o;
-			if (!parse_operand(p, &o)) {
-				operand_free(&o);
-				return false;
-			}
-			if (o.field && !o.x) {
-				a->field = o.field;
-			} else {
-				a->ax = xmalloc(sizeof(*a->ax));
-				*a->ax = o;
-			}
+		c->cols = xrealloc(c->cols, (c->ncols + 1) * sizeof(*c->cols));
+		struct statcol *col = &c->cols[c->ncols++];
+		col->name = NULL;
+		col->x = x;
+		int end = p->t[p->pos - 1].end;
+		if (c->naggs == first)
+			return fail_at(p, start, end,
+				       "stats needs an aggregate function (count, sum, avg, min, "
+				       "max, pct, ...)");
+		const struct vx *stray = stray_field(x);
+		if (stray) {
+			char msg[160];
+			snprintf(msg, sizeof(msg),
+				 "%.60s is used in stats outside an aggregate function",
+				 stray->field);
+			return fail_at(p, start, end, msg);
 		}
-		if (fn == AGG_PCT) {
-			if (!expect(p, T_COMMA))
-				return false;
-			const struct tok *n = next(p);
-			if (n->k != T_NUM || n->num < 0 || n->num > 100)
-				return unexpected(p, n);
-			a->pct = n->num;
-		}
-		if (!expect(p, T_RP))
-			return false;
 		if (is_word(peek(p), "as")) {
 			next(p);
-			if (!(a->name = take_ident(p)))
+			if (!(col->name = take_ident(p)))
 				return false;
 		} else {
-			a->name = span_text(p, from, p->pos);
+			col->name = span_text(p, from, p->pos);
+		}
+		if (x->k == VX_FIELD && c->naggs == first + 1) {
+			/* One aggregate as it is: it carries the column's name. */
+			free(c->aggs[first].name);
+			c->aggs[first].name = xstrdup(col->name);
+			vx_free(x);
+			col->x = NULL;
 		}
 	} while (peek(p)->k == T_COMMA && next(p));
 	if (!is_word(peek(p), "by"))
@@ -1345,6 +1426,11 @@ static void cmd_free(struct cmd *c)
 		free(c->aggs[i].name);
 	}
 	free(c->aggs);
+	for (size_t i = 0; i < c->ncols; i++) {
+		free(c->cols[i].name);
+		vx_free(c->cols[i].x);
+	}
+	free(c->cols);
 	for (size_t i = 0; i < c->nkeys; i++) {
 		free(c->keys[i].field);
 		free(c->keys[i].name);
@@ -2168,12 +2254,12 @@ void insights_run_finish(struct insights_run *r, cJSON **results, cJSON **stats)
 	char **stat_cols = NULL;
 	if (r->stats_at < q->n) {
 		const struct cmd *c = &q->cmds[r->stats_at];
-		ncols = c->nkeys + c->naggs;
+		ncols = c->nkeys + c->ncols;
 		stat_cols = xmalloc(ncols * sizeof(*stat_cols));
 		for (size_t i = 0; i < c->nkeys; i++)
 			stat_cols[i] = c->keys[i].name;
-		for (size_t i = 0; i < c->naggs; i++)
-			stat_cols[c->nkeys + i] = c->aggs[i].name;
+		for (size_t i = 0; i < c->ncols; i++)
+			stat_cols[c->nkeys + i] = c->cols[i].name;
 		cols = stat_cols;
 		/* bins in time order, as Insights lists them */
 		for (size_t gi = 0; gi < r->ngroups; gi++) {
@@ -2194,6 +2280,13 @@ void insights_run_finish(struct insights_run *r, cJSON **results, cJSON **stats)
 				struct val v;
 				val_set_num(&v, x);
 				row_put(&row, c->aggs[i].name, &v);
+				free(v.s);
+			}
+			/* Arithmetic over the group's aggregates; absent when it has no answer. */
+			for (size_t i = 0; i < c->ncols; i++) {
+				struct val v = { 0 };
+				if (c->cols[i].x && vx_eval(c->cols[i].x, &row, &v, 0))
+					row_put(&row, c->cols[i].name, &v);
 				free(v.s);
 			}
 			push_row(r, &row);

@@ -1272,8 +1272,33 @@ static long long evaluate_account(struct cw_svc *s, struct vec *all, size_t from
 	}
 	if (from <= tick)
 		*evaluated = tick;
+	else if (!*evaluated)
+		*evaluated =
+			since; /* the last pass covered it: not due again (cw_alarms_pending) */
 	long long next = any_hires ? tick + 10000 : (tick / 60000 + 1) * 60000;
 	return next - vclock_offset_ms(s->clock, account);
+}
+
+bool cw_alarms_pending(struct cloud *c, const char *account)
+{
+	struct cw_svc *s = c->cw;
+	if (!s || !s->running || !account)
+		return false;
+	pthread_mutex_lock(&s->alarm_mu);
+	long long minute = cw_now_ms(s, account) / 60000 * 60000, last = 0;
+	for (size_t i = 0; i < s->evaluated_n; i++)
+		if (strcmp(s->evaluated[i].account, account) == 0)
+			last = s->evaluated[i].ms;
+	bool due = false;
+	if (last < minute) {
+		struct vec all = VEC_INIT;
+		alarms_load(s, account, &all);
+		for (size_t i = 0; i < all.len && !due; i++)
+			due = !((struct alarm *)all.items[i])->composite;
+		vec_release_with(&all, alarm_free);
+	}
+	pthread_mutex_unlock(&s->alarm_mu);
+	return due;
 }
 
 void cw_alarms_evaluate(struct cw_svc *s)

@@ -120,6 +120,10 @@ size_t cw_alarm_range(int n);
 /* Alarms: evaluate every alarm due, each on its account's clock (the evaluator thread);
  * forget an account's. */
 void cw_alarms_evaluate(struct cw_svc *s);
+/* Whether account has metric alarms whose evaluation at the last minute its clock passed is
+ * still to come (the evaluator runs on a thread of its own, woken by a clock step): settle
+ * waits for it, so a check that moves the clock sees the alarms' new states. */
+bool cw_alarms_pending(struct cloud *c, const char *account);
 void cw_alarms_reset_account(struct cw_svc *s, const char *account);
 
 #endif
