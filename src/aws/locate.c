@@ -273,6 +273,59 @@ static bool port_free(int port)
 	return ok;
 }
 
+/* The size of the file at path, 0 when there is none. */
+static long log_size(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 ? (long)st.st_size : 0;
+}
+
+/* Whether a cloud started after offset from of the log found its port taken. */
+static bool port_taken(const char *log, long from)
+{
+	FILE *f = fopen(log, "r");
+	if (!f)
+		return false;
+	char buf[4096];
+	size_t got = 0;
+	if (fseek(f, from, SEEK_SET) == 0)
+		got = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[got] = '\0';
+	return strstr(buf, "(is the port in use?)") != NULL;
+}
+
+/* Start `self serve` for workspace on port, detached, its output appended to log. */
+static bool launch(const char *workspace, const char *self, const char *log, const char *port,
+		   struct error *err)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		return error_set(err, "cannot start the cloud: %s", strerror(errno));
+	if (pid == 0) {
+		/* Detach: a new session, then a grandchild that init adopts. */
+		setsid();
+		if (fork() != 0)
+			_exit(0);
+		int null = open("/dev/null", O_RDONLY);
+		int out = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		if (null >= 0)
+			dup2(null, 0);
+		if (out >= 0) {
+			dup2(out, 1);
+			dup2(out, 2);
+		}
+		close_range(3, ~0U, 0);
+		execl(self, "lambda-tutor", "serve", "--workspace", workspace, "--port", port,
+		      (char *)NULL);
+		_exit(127);
+	}
+	int status;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return true;
+}
+
 bool cloud_ensure(const char *workspace, const char *self, char *endpoint_out, size_t n,
 		  struct error *err)
 {
@@ -296,39 +349,25 @@ bool cloud_ensure(const char *workspace, const char *self, char *endpoint_out, s
 	}
 	char *log = path_join(state, "serve.log");
 	free(state);
+	/* Another workspace's cloud may take the port between the look and the bind: the
+	 * new one says so in its log, and starts again on a free port. */
 	const char *port = port_free(LOCATE_DEFAULT_PORT) ? "4566" : "0";
-	pid_t pid = fork();
-	if (pid < 0) {
-		free(log);
-		return error_set(err, "cannot start the cloud: %s", strerror(errno));
-	}
-	if (pid == 0) {
-		/* Detach: a new session, then a grandchild that init adopts. */
-		setsid();
-		if (fork() != 0)
-			_exit(0);
-		int null = open("/dev/null", O_RDONLY);
-		int out = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-		if (null >= 0)
-			dup2(null, 0);
-		if (out >= 0) {
-			dup2(out, 1);
-			dup2(out, 2);
-		}
-		close_range(3, ~0U, 0);
-		execl(self, "lambda-tutor", "serve", "--workspace", workspace, "--port", port,
-		      (char *)NULL);
-		_exit(127);
-	}
-	free(log);
-	int status;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	for (int i = 0; i < 500; i++) {
+	long from = log_size(log);
+	bool ok = launch(workspace, self, log, port, err);
+	for (int i = 0; ok && i < 500; i++) {
 		if (cloud_find(workspace, endpoint_out, n))
-			return true;
+			goto out;
+		if (strcmp(port, "0") != 0 && port_taken(log, from)) {
+			port = "0";
+			from = log_size(log);
+			ok = launch(workspace, self, log, port, err);
+		}
 		struct timespec ts = { 0, 20 * 1000000 };
 		nanosleep(&ts, NULL);
 	}
-	return error_set(err, "the cloud did not start; see %s/.cloud/serve.log", workspace);
+	if (ok)
+		ok = error_set(err, "the cloud did not start; see %s/.cloud/serve.log", workspace);
+out:
+	free(log);
+	return ok;
 }

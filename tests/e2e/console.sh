@@ -119,7 +119,7 @@ fi
 n=0
 until [ "$(e2e_capture | grep -cE '^ *20[0-9-]+T[0-9:.]+Z +(cold|warm) ')" -ge 2 ]; do
 	n=$((n + 1))
-	[ $n -lt 100 ] || e2e_fail "the second invocation did not show in the Monitor"
+	[ $n -lt $((E2E_WAIT * 10)) ] || e2e_fail "the second invocation did not show in the Monitor"
 	sleep 0.1
 done
 e2e_keys G

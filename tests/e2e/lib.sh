@@ -3,11 +3,13 @@
 #
 #   . "$(dirname "$0")/lib.sh"
 #   e2e_start [ENV=VALUE ...]    start the tutor in a 100x30 pane (E2E_COLS/E2E_ROWS to change)
-#   e2e_wait TEXT                wait up to 5 s for TEXT in the pane, else fail
+#   e2e_wait TEXT                wait for TEXT in the pane (up to E2E_WAIT s, 30), else fail
 #   e2e_keys KEY...              tmux send-keys
 #   e2e_exited CODE              wait for the tutor to exit with CODE, terminal restored
 #
 # TUTOR is the binary and LESSONS the course (meson passes both: the source tree's lessons/).
+# The tests run beside others on a loaded machine: a wait ends as soon as its text shows, and
+# gives up only after E2E_WAIT seconds.
 set -u
 
 command -v tmux >/dev/null 2>&1 || { echo "1..0 # SKIP tmux is not installed"; exit 77; }
@@ -18,6 +20,7 @@ E2E_RUN=0
 E2E_SOCK="lt-e2e-$$-0"
 E2E_COLS=${E2E_COLS:-100}
 E2E_ROWS=${E2E_ROWS:-30}
+E2E_WAIT=${E2E_WAIT:-30}
 LESSONS=${LESSONS:-$(dirname "$0")/../../lessons}
 export LAMBDA_TUTOR_COURSE="$LESSONS"
 export HOME="$E2E_TMP/home" XDG_DATA_HOME="$E2E_TMP/data" LAMBDA_TUTOR_DB="$E2E_TMP/records.db"
@@ -62,22 +65,22 @@ e2e_start() {
 
 e2e_wait() {
 	i=0
-	while [ $i -lt 50 ]; do
+	while [ $i -lt $((E2E_WAIT * 10)) ]; do
 		e2e_capture | grep -qF -- "$1" && return 0
 		sleep 0.1
 		i=$((i + 1))
 	done
-	e2e_fail "waited 5 s for: $1"
+	e2e_fail "waited $E2E_WAIT s for: $1"
 }
 
 e2e_wait_gone() {
 	i=0
-	while [ $i -lt 50 ]; do
+	while [ $i -lt $((E2E_WAIT * 10)) ]; do
 		e2e_capture | grep -qF -- "$1" || return 0
 		sleep 0.1
 		i=$((i + 1))
 	done
-	e2e_fail "still showing after 5 s: $1"
+	e2e_fail "still showing after $E2E_WAIT s: $1"
 }
 
 e2e_keys() {

@@ -51,7 +51,7 @@ tmux -L "$E2E_SOCK" resize-window -t e2e -x 100 -y 30
 i=0
 while [ "$(e2e_capture | head -1 | wc -m)" -gt 110 ]; do
 	i=$((i + 1))
-	[ $i -lt 50 ] || e2e_fail "the title bar did not follow the resize back"
+	[ $i -lt $((E2E_WAIT * 10)) ] || e2e_fail "the title bar did not follow the resize back"
 	sleep 0.1
 done
 e2e_wait "· 100%"

@@ -31,7 +31,7 @@ tmux -L "$E2E_SOCK" send-keys -t e2e -l "$(printf '\033[Ma**')"
 i=0
 while [ "$(e2e_capture | head -1)" = "$before" ]; do
 	i=$((i + 1))
-	[ $i -lt 50 ] || e2e_fail "the mouse wheel did not scroll"
+	[ $i -lt $((E2E_WAIT * 10)) ] || e2e_fail "the mouse wheel did not scroll"
 	sleep 0.1
 done
 e2e_keys g

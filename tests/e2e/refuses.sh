@@ -84,7 +84,7 @@ time.sleep(30)
 PY
 	holder=$!
 	i=0
-	while [ ! -f "$tmp/held" ] && [ $i -lt 100 ]; do
+	while [ ! -f "$tmp/held" ] && [ $i -lt 300 ]; do
 		sleep 0.1
 		i=$((i + 1))
 	done

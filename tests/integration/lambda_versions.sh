@@ -254,6 +254,8 @@ out=$($L list-event-source-mappings --function-name esmfn:1 \
 [ "$out" = 0 ]
 ok $? "list-event-source-mappings --function-name NAME:1: none ($out)"
 awsl sqs send-message --queue-url "$QURL" --message-body via-alias >/dev/null
+# Until the mapping has delivered it (the cloud knows), rather than a CLI start per look.
+ctl "/_tutor/settle?timeout=60" -X POST >/dev/null
 i=0
 while [ $i -lt 150 ]; do
 	logs=$(awsl logs filter-log-events --log-group-name /aws/lambda/esmfn \

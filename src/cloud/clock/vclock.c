@@ -1,10 +1,18 @@
 /*
  * The virtual clocks: wall time at start, plus real elapsed time times the scale, plus the
  * base's own steps (a restart going on from a saved time), plus each account's steps.
+ *
+ * A waiter sleeps on its own service's condition variable until its deadline, and is listed
+ * here while it does, so that a step can wake it. Locks: a waiter holds its mutex and then
+ * takes vc->mu (to list itself and read the clock); a step holds vc->mu and only *tries* its
+ * waiters' mutexes, so no order is ever reversed. Broadcasting with the waiter's mutex held
+ * is what makes the wake-up certain (the waiter is then inside pthread_cond_timedwait); when
+ * the mutex is busy the step broadcasts anyway and the waker thread tries again each
+ * millisecond until the waiter is woken or gone.
  */
 #include "cloud/clock/vclock.h"
 
-#include <errno.h>
+#include <assert.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,8 +28,20 @@ struct offset {
 	int64_t ms;
 };
 
+/* A thread in vclock_wait(), on its stack; listed while it waits. */
+struct waiter {
+	pthread_cond_t *cond;
+	pthread_mutex_t *mu;
+	bool missed; /* a step found its mutex busy: the waker tries again */
+	struct waiter *next;
+};
+
 struct vclock {
 	pthread_mutex_t mu;
+	struct waiter *waiters;
+	pthread_cond_t waker_cond; /* the waker thread sleeps on it (with mu) */
+	pthread_t waker;
+	bool waker_running, stopping;
 	int64_t base_wall_ms;
 	int64_t base_mono_us;
 	double scale;
@@ -30,7 +50,6 @@ struct vclock {
 	int64_t base_steps;    /* its steps, saved under its name */
 	struct offset *accounts;
 	size_t n, cap;
-	unsigned steps; /* bumped by every advance and kick */
 	struct cloud_db *db;
 };
 
@@ -111,6 +130,56 @@ static void load(struct vclock *vc)
 	pthread_mutex_unlock(&vc->db->mu);
 }
 
+/*
+ * Wake the waiters a step (or the last try) missed; true when one still could not be reached
+ * for certain. Caller holds vc->mu.
+ */
+static bool wake(struct vclock *vc, bool all)
+{
+	bool missed = false;
+	for (struct waiter *w = vc->waiters; w; w = w->next) {
+		if (!all && !w->missed)
+			continue;
+		if (pthread_mutex_trylock(w->mu) == 0) {
+			pthread_cond_broadcast(w->cond);
+			pthread_mutex_unlock(w->mu);
+			w->missed = false;
+			continue;
+		}
+		/* Waiting already (another thread holds the mutex) or about to: wake it now and
+		 * try again in case it was about to. */
+		pthread_cond_broadcast(w->cond);
+		w->missed = missed = true;
+	}
+	return missed;
+}
+
+/* Tries again, each millisecond, the waiters whose mutex a step found busy. */
+static void *waker_main(void *arg)
+{
+	struct vclock *vc = arg;
+	pthread_mutex_lock(&vc->mu);
+	while (!vc->stopping) {
+		if (!wake(vc, false)) {
+			pthread_cond_wait(&vc->waker_cond, &vc->mu);
+			continue;
+		}
+		pthread_mutex_unlock(&vc->mu);
+		struct timespec ms = { 0, 1000000L };
+		nanosleep(&ms, NULL);
+		pthread_mutex_lock(&vc->mu);
+	}
+	pthread_mutex_unlock(&vc->mu);
+	return NULL;
+}
+
+/* A step: wake every waiter (caller holds vc->mu). */
+static void stepped(struct vclock *vc)
+{
+	if (wake(vc, true))
+		pthread_cond_signal(&vc->waker_cond);
+}
+
 struct vclock *vclock_new(double scale, struct cloud_db *db)
 {
 	struct vclock *vc = xcalloc(1, sizeof(*vc));
@@ -121,6 +190,8 @@ struct vclock *vclock_new(double scale, struct cloud_db *db)
 	vc->db = db;
 	if (db)
 		load(vc);
+	pthread_cond_init(&vc->waker_cond, NULL);
+	vc->waker_running = pthread_create(&vc->waker, NULL, waker_main, vc) == 0;
 	return vc;
 }
 
@@ -128,6 +199,14 @@ void vclock_free(struct vclock *vc)
 {
 	if (!vc)
 		return;
+	pthread_mutex_lock(&vc->mu);
+	assert(!vc->waiters && "services stop their waiters before the clock goes");
+	vc->stopping = true;
+	pthread_cond_signal(&vc->waker_cond);
+	pthread_mutex_unlock(&vc->mu);
+	if (vc->waker_running)
+		pthread_join(vc->waker, NULL);
+	pthread_cond_destroy(&vc->waker_cond);
 	if (vc->db) {
 		/* Unhook the SQL function before the clock goes. */
 		pthread_mutex_lock(&vc->db->mu);
@@ -140,12 +219,18 @@ void vclock_free(struct vclock *vc)
 	free(vc);
 }
 
+/* account's time now (caller holds vc->mu). */
+static int64_t now_of(struct vclock *vc, const char *account)
+{
+	double elapsed_ms = (double)(clock_mono_us() - vc->base_mono_us) / 1000.0 * vc->scale;
+	const struct offset *o = account && account[0] ? find(vc, account) : NULL;
+	return vc->base_wall_ms + (int64_t)elapsed_ms + vc->offset_ms + (o ? o->ms : 0);
+}
+
 int64_t vclock_now_ms(struct vclock *vc, const char *account)
 {
 	pthread_mutex_lock(&vc->mu);
-	double elapsed_ms = (double)(clock_mono_us() - vc->base_mono_us) / 1000.0 * vc->scale;
-	const struct offset *o = account && account[0] ? find(vc, account) : NULL;
-	int64_t now = vc->base_wall_ms + (int64_t)elapsed_ms + vc->offset_ms + (o ? o->ms : 0);
+	int64_t now = now_of(vc, account);
 	pthread_mutex_unlock(&vc->mu);
 	return now;
 }
@@ -160,14 +245,6 @@ double vclock_scale(struct vclock *vc)
 	return vc->scale;
 }
 
-static unsigned steps(struct vclock *vc)
-{
-	pthread_mutex_lock(&vc->mu);
-	unsigned s = vc->steps;
-	pthread_mutex_unlock(&vc->mu);
-	return s;
-}
-
 void vclock_base_account(struct vclock *vc, const char *account)
 {
 	pthread_mutex_lock(&vc->mu);
@@ -179,7 +256,7 @@ void vclock_base_account(struct vclock *vc, const char *account)
 		vc->base_steps = o->ms;
 		*o = vc->accounts[--vc->n];
 	}
-	vc->steps++;
+	stepped(vc);
 	pthread_mutex_unlock(&vc->mu);
 }
 
@@ -199,7 +276,7 @@ void vclock_advance(struct vclock *vc, const char *account, int64_t ms)
 	} else if (ms > 0) {
 		vc->offset_ms += ms;
 	}
-	vc->steps++;
+	stepped(vc);
 	pthread_mutex_unlock(&vc->mu);
 	if (ms > 0 && of_account)
 		save(vc, account, total);
@@ -217,7 +294,7 @@ void vclock_forget(struct vclock *vc, const char *account)
 	bool had = o != NULL;
 	if (o)
 		*o = vc->accounts[--vc->n];
-	vc->steps++;
+	stepped(vc);
 	pthread_mutex_unlock(&vc->mu);
 	if (had)
 		save(vc, account, 0);
@@ -238,28 +315,37 @@ void vclock_kick(struct vclock *vc)
 bool vclock_wait(struct vclock *vc, pthread_cond_t *cond, pthread_mutex_t *mu, const char *account,
 		 int64_t due_ms, int max_real_ms)
 {
-	int64_t now = vclock_now_ms(vc, account);
-	if (now >= due_ms)
+	/* Listed and timed in one hold of vc->mu: a step after this wakes us, one before it
+	 * is in the time read. */
+	struct waiter self = { .cond = cond, .mu = mu };
+	pthread_mutex_lock(&vc->mu);
+	int64_t now = now_of(vc, account);
+	if (now >= due_ms) {
+		pthread_mutex_unlock(&vc->mu);
 		return true;
-	/* Real time until due, bounded; short slices notice a step of the clock soon. */
+	}
 	double real = (double)(due_ms - now) / vc->scale;
 	int64_t wait_ms = real < (double)max_real_ms ? (int64_t)real + 1 : max_real_ms;
-	unsigned before = steps(vc);
-	int64_t end = clock_mono_ms() + wait_ms;
-	while (clock_mono_ms() < end) {
-		int64_t slice = end - clock_mono_ms();
-		if (slice > 10)
-			slice = 10;
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += (long)slice * 1000000L;
-		while (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
-		int rc = pthread_cond_timedwait(cond, mu, &ts);
-		if (rc != ETIMEDOUT || steps(vc) != before)
-			break;
+	self.next = vc->waiters;
+	vc->waiters = &self;
+	pthread_mutex_unlock(&vc->mu);
+
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += (time_t)(wait_ms / 1000);
+	ts.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
 	}
-	return vclock_now_ms(vc, account) >= due_ms;
+	pthread_cond_timedwait(cond, mu, &ts);
+
+	pthread_mutex_lock(&vc->mu);
+	struct waiter **p = &vc->waiters;
+	while (*p != &self)
+		p = &(*p)->next;
+	*p = self.next;
+	now = now_of(vc, account);
+	pthread_mutex_unlock(&vc->mu);
+	return now >= due_ms;
 }
