@@ -106,13 +106,15 @@ bool class_mode_poll(struct app *app)
 		return false; /* a damaged trainer file locks nothing */
 	const struct pace *p = &rm.pace;
 	bool changed = p->open_through != app->open_through;
-	changed |= hand_answered(app, rm.hand_seen_ms);
 	app->open_through = p->open_through;
 	if (p->message[0] && p->message_ms != app->pace_seen_ms) {
 		app->pace_seen_ms = p->message_ms;
 		app_status(app, "Trainer: %s", p->message);
 		changed = true;
 	}
+	/* After the room's broadcast: a tutor that first reads both in one poll (just started,
+	 * or busy) says what concerns this learner last, where it stays on the status line. */
+	changed |= hand_answered(app, rm.hand_seen_ms);
 	changed |= reviews_changed(app, &rm);
 	changed |= live_changed(app, &rm.live);
 	return changed;

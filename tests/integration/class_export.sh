@@ -70,14 +70,16 @@ import collections, glob, json, os, sqlite3, sys
 cls, dash, q = sys.argv[1], json.load(open(sys.argv[2])), sys.argv[3]
 want, waiting = collections.Counter(), []
 for f in sorted(glob.glob(cls + "/*.db")):
-    tries = [json.loads(d) for (d,) in sqlite3.connect(f).execute(
-        "select data from events where kind = 'quiz_try' order by id")]
-    tries = [t for t in tries if t["question"] == q]
+    # A question can be drawn by two quizzes (a module's and the final check): the learner's
+    # first answer is the last try of the first quiz attempt that holds it.
+    tries = [(item, json.loads(d)) for (item, d) in sqlite3.connect(f).execute(
+        "select item, data from events where kind = 'quiz_try' order by id")]
+    tries = [(item, t) for (item, t) in tries if t["question"] == q]
     if not tries:
         waiting.append(os.path.basename(f)[:-3])
         continue
-    first = min(t["attempt"] for t in tries)
-    want[[t for t in tries if t["attempt"] == first][-1]["response"]] += 1
+    first = (tries[0][0], tries[0][1]["attempt"])
+    want[[t for (item, t) in tries if (item, t["attempt"]) == first][-1]["response"]] += 1
 a = dash["answers"]
 got = {r["response"]: r["count"] for r in a["responses"]}
 pct = sum(r["percent"] for r in a["responses"])

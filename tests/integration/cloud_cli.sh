@@ -118,7 +118,10 @@ loc=$(printf '%s' "$out" | /usr/bin/python3 -c 'import json,sys; print(json.load
 curl -s -o "$WORK/dl.zip" "$loc"
 check "Code.Location serves the deployed zip" cmp -s "$WORK/dl.zip" "$WORK/node.zip"
 out=$(awsl lambda get-function-configuration --function-name arn:aws:lambda:us-east-1:000000000000:function:hello-py 2>&1)
-check "a function can be named by its ARN in another account: not found" contains "$out" "ResourceNotFoundException"
+# Another account's function is refused before it is looked up, as Lambda does without a
+# statement in that function's policy for this account.
+check "a function named by its ARN in another account is refused: no resource-based policy allows it" \
+	contains "$out" "(AccessDeniedException) when calling the GetFunctionConfiguration operation: User: arn:aws:iam::$ACCT:root is not authorized to perform: lambda:GetFunctionConfiguration on resource: arn:aws:lambda:us-east-1:000000000000:function:hello-py because no resource-based policy allows the lambda:GetFunctionConfiguration action"
 acct=$(awsl lambda get-function-configuration --function-name hello-py --query FunctionArn --output text 2>&1 | cut -d: -f5)
 out=$(awsl lambda get-function-configuration --function-name "arn:aws:lambda:us-east-1:$acct:function:hello-py" 2>&1)
 check "... and by its own ARN" contains "$out" '"FunctionName": "hello-py"'
