@@ -29,7 +29,13 @@ mkdir -p "$HOME" "$XDG_DATA_HOME"
 printf 'set -g default-terminal tmux-256color\nset -g set-clipboard on\n' >"$E2E_TMP/tmux.conf"
 
 e2e_cleanup() {
-	tmux -L "$E2E_SOCK" kill-server 2>/dev/null
+	# Every server this test started (e2e_start makes a new one each time), not only the last:
+	# an earlier pane would otherwise wait out its sleep after the test.
+	i=0
+	while [ "$i" -le "${E2E_RUN:-0}" ]; do
+		tmux -L "lt-e2e-$$-$i" kill-server 2>/dev/null
+		i=$((i + 1))
+	done
 	rm -rf "$E2E_TMP"
 }
 trap e2e_cleanup EXIT INT TERM
