@@ -875,6 +875,8 @@ int cmd_trainer_run(const struct cli_opts *opts, int argc, char **argv);
 			"                                [--message TEXT]\n"                       \
 			"       lambda-tutor trainer DIR --push QUESTION [--seconds N] | --close " \
 			"| --reveal\n"                                                             \
+			"       lambda-tutor trainer DIR --push-quiz QUIZ [--seconds N] | "         \
+			"--next\n"                                                                 \
 			"\n"                                                                       \
 			"Show the class in DIR, re-read every 2 s, files opened read-only: the "   \
 			"agenda of\n"                                                              \
@@ -915,12 +917,18 @@ int cmd_trainer_run(const struct cli_opts *opts, int argc, char **argv);
 			"options, answers with their shares, who has not answered and the time "   \
 			"left;\n"                                                                  \
 			"answers are `live_answer` events in the learners' records.\n"             \
+			"--push-quiz pushes a quiz's own questions one at a time, each with the "  \
+			"timer\n"                                                                  \
+			"given: --next (n on the dashboard) closes the one on screen and pushes "  \
+			"the next.\n"                                                              \
 			"\n"                                                                       \
 			"Keys: arrows scroll, + - open one module more or fewer, m broadcast a "   \
 			"line,\n"                                                                  \
 			"s start the clock, p presenter view (the agenda's current page, alone; "  \
 			"n p\n"                                                                    \
-			"move, f follows again), c close the live question, v reveal it, r "       \
+			"move, f follows again), c close the live question, v reveal it, n "       \
+			"next question\n"                                                          \
+			"of a pushed quiz, o open the top learner's review, r "                    \
 			"refresh,\n"                                                               \
 			"q quit.\n"                                                                \
 			"\n"                                                                       \

@@ -406,6 +406,49 @@ def test_live(t):
          [x for x in items if x.startswith("live")])
 
 
+def test_live_quiz(t):
+    """A whole quiz pushed: its questions one at a time, --next moving the room on."""
+    r = trainer("--next")
+    t.ok(r.returncode == 2 and "on its own" in r.stderr,
+         "--next after a single question is refused", r.stderr)
+    for bad, why in (("no-such-quiz", "no quiz"), ("troubleshooting", "no quiz")):
+        r = trainer("--push-quiz", bad)
+        t.ok(r.returncode == 2 and why in r.stderr, "--push-quiz %s is refused" % bad, r.stderr)
+    r = trainer("--push-quiz", "first-function", "--seconds", "90")
+    live = room(DB["ada"]).get("live", {})
+    t.ok(r.returncode == 0 and "(1 of 15 in first-function)" in r.stdout and
+         live.get("question") == "ff-test-before-deploy" and live.get("quiz") ==
+         "first-function" and live.get("index") == 0 and live.get("count") == 15 and
+         live.get("open") and live.get("timer"),
+         "the quiz's first question reaches the room with its place in the quiz",
+         r.stdout + r.stderr + repr(live))
+    first = live.get("id")
+    r = trainer("--next")
+    live = room(DB["ada"]).get("live", {})
+    t.ok(r.returncode == 0 and live.get("question") == "ff-handler-setting" and
+         live.get("index") == 1 and live.get("id") != first and live.get("open") and
+         0 < live.get("left_ms", 0) <= 90000,
+         "--next pushes the second question with the same timer", live)
+    tok = token_of(DB["mallory"])
+    nxt = rows(os.path.join(CLASS, "mallory.db"))[-1][0] + 1
+    st, ans = send(tok, [event(nxt, "live_answer", "ff-test-before-deploy",
+                               json.dumps({"push": first, "hash": "x", "response": "0"}))])
+    t.ok(ans and ans.get("refused_count") == 1,
+         "an answer to the quiz's previous question is refused", ans)
+    r = trainer("--once")
+    t.match(r"Live question ff-handler-setting \(2 of 15 in first-function, open",
+            r.stdout, "the dashboard shows where the room is in the quiz")
+    for _ in range(13):
+        trainer("--next")
+    live = room(DB["ada"]).get("live", {})
+    r = trainer("--next")
+    end = room(DB["ada"]).get("live", {})
+    t.ok(live.get("index") == 14 and live.get("open") and r.returncode == 0 and
+         "is over" in r.stdout and end.get("index") == 14 and not end.get("open"),
+         "after the last question --next closes it and says the quiz is over",
+         r.stdout + repr(end))
+
+
 def test_reviews(t):
     """The trainer's review of a learner's project reaches that learner, and only them."""
     r = subprocess.run([TUTOR, "review", CLASS, "ada", "error-handling", "3",
@@ -746,6 +789,7 @@ tap = Tap()
 try:
     rc = tap.run([test_join, test_names, test_tokens, test_replay, test_forged_quiz,
                   test_bad_requests, test_offline, test_wrong_record, test_dashboard, test_live,
+                  test_live_quiz,
                   test_reviews, test_lrs_feed, test_packages, test_workspace_private,
                   test_unix_socket, test_tls])
 finally:
