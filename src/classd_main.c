@@ -127,6 +127,7 @@ int main(int argc, char **argv)
 	if (feed_o.lrs.url) {
 		feed_o.dir = dir;
 		feed_o.course_id = hub_course_id(hub);
+		feed_o.quizzes = hub_quizzes(hub);
 		if (!feed_o.lrs.auth)
 			feed_o.lrs.auth = getenv("LAMBDA_TUTOR_LRS_AUTH");
 		feed = feed_start(&feed_o, &err);

@@ -359,6 +359,11 @@ const char *hub_dir(const struct hub *h)
 	return h->dir;
 }
 
+const struct quiz_set *hub_quizzes(const struct hub *h)
+{
+	return h->quizzes;
+}
+
 const char *hub_course_id(const struct hub *h)
 {
 	return h->course->id;
