@@ -79,6 +79,11 @@ static cJSON *json_dashboard(const struct roster *r, const struct course *course
 	cJSON_AddNumberToObject(s, "open_through", p->open_through);
 	cJSON_AddStringToObject(s, "message", p->message);
 	cJSON_AddNumberToObject(s, "median_step_ms", (double)r->median_step_ms);
+	size_t same, differ;
+	class_reruns_count(&same, &differ);
+	cJSON *rr = cJSON_AddObjectToObject(j, "reruns");
+	cJSON_AddNumberToObject(rr, "reproduced", (double)same);
+	cJSON_AddNumberToObject(rr, "not_reproduced", (double)differ);
 	cJSON *ls = cJSON_AddArrayToObject(j, "learners");
 	for (size_t i = 0; i < r->n; i++) {
 		const struct roster_row *row = &r->rows[i];
@@ -264,6 +269,10 @@ static void print_text(const struct roster *r, const struct course *course, cons
 						       : roster_state_name(row->state),
 		       hand_text(row, now, hand, sizeof hand));
 	}
+	size_t same, differ;
+	class_reruns_count(&same, &differ);
+	if (same + differ)
+		printf("re-runs: %zu reproduced, %zu not reproduced\n", same, differ);
 	for (size_t i = 0; i < r->n; i++) {
 		struct class_record rec;
 		class_record_build(r->rows[i].learner, &rec);

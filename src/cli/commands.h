@@ -763,6 +763,7 @@ int cmd_class_run(const struct cli_opts *opts, int argc, char **argv);
 			"--no-tls] | --socket PATH]\n"                                             \
 			"                                  [--renew-cert] [--lrs URL [--lrs-auth " \
 			"K:S]]\n"                                                                  \
+			"                                  [--rerun [--workspace WS]]\n"           \
 			"\n"                                                                       \
 			"class serve: hold the class's records in DIR (created 0700) for "         \
 			"learners on\n"                                                            \
@@ -797,6 +798,12 @@ int cmd_class_run(const struct cli_opts *opts, int argc, char **argv);
 			"  --lrs-auth K:S      HTTP Basic credentials (or "                        \
 			"LAMBDA_TUTOR_LRS_AUTH)\n"                                                 \
 			"  --base IRI          where activity IRIs start (as export --base)\n"     \
+			"  --rerun             run each check result again as it arrives, on the " \
+			"code it\n"                                                                \
+			"                      came with, against WS's cloud (`grade --class DIR " \
+			"--new`);\n"                                                               \
+			"                      the dashboard and exports mark what it could not "  \
+			"reproduce\n"                                                              \
 			"  --no-tls            plain HTTP on an address other machines reach "     \
 			"(only on a\n"                                                             \
 			"                      network you trust)\n"                               \
@@ -949,8 +956,8 @@ int cmd_grade_run(const struct cli_opts *opts, int argc, char **argv);
 		"grade", "re-run every exercise's check on a learner's code, beside the records",  \
 			"Usage: lambda-tutor grade [EXERCISE...] [--workspace DIR] [--db FILE] "   \
 			"[--json]\n"                                                               \
-			"       lambda-tutor grade --class DIR [EXERCISE...] [--workspace WS] "    \
-			"[--json]\n"                                                               \
+			"       lambda-tutor grade --class DIR [EXERCISE...] [--new] [--workspace " \
+			"WS] [--json]\n"                                                           \
 			"\n"                                                                       \
 			"Run the check of every exercise (or those named) again on the code in "   \
 			"the\n"                                                                    \
@@ -972,6 +979,9 @@ int cmd_grade_run(const struct cli_opts *opts, int argc, char **argv);
 			"export then count such a run as unreproduced, no task passed.\n"          \
 			"\n"                                                                       \
 			"Options:\n"                                                               \
+			"  --new         with --class: only runs with no verdict yet (class "      \
+			"serve --rerun\n"                                                          \
+			"                runs this as check results arrive)\n"                     \
 			"  --json        print [{exercise, recorded, now, agrees}] (--class: "     \
 			"[{learner,\n"                                                             \
 			"                exercise, recorded, now, reproduced, why}])\n"            \

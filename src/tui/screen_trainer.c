@@ -522,8 +522,15 @@ static void next_key(struct app *app)
 
 static void trainer_draw(const struct app *app, int rows, int cols)
 {
-	char right[96];
-	snprintf(right, sizeof right, "%zu learners · refresh %ld ms", tr.roster.n, tr.refresh_ms);
+	char right[160];
+	size_t same, differ;
+	class_reruns_count(&same, &differ);
+	if (same + differ)
+		snprintf(right, sizeof right, "%zu learners · re-runs %zu ✓ %zu ✗ · refresh %ld ms",
+			 tr.roster.n, same, differ, tr.refresh_ms);
+	else
+		snprintf(right, sizeof right, "%zu learners · refresh %ld ms", tr.roster.n,
+			 tr.refresh_ms);
 	char left[300];
 	snprintf(left, sizeof left, "Trainer · %s", tr.dir);
 	tui_title(app, left, right, cols);

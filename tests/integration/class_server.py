@@ -646,6 +646,44 @@ def test_packages(t):
         line = [x for x in r.stdout.splitlines() if x.startswith("pat,") and "hello-world" in x]
         t.ok(r.returncode == 0 and any("unreproduced" in x for x in line),
              "and so does the export", line[-2:] if line else r.stderr)
+        # A server started with --rerun runs each result again itself, as it arrives.
+        auto = os.path.join(TMP, "auto")
+        qdb = os.path.join(HOMES, "quinn.db")
+        server = Server(folder=auto, extra=["--rerun", "--workspace", ws])
+        try:
+            r = tutor(qdb, "join", server.url, server.code, learner="quinn")
+            # The workspace holds the failing variant pat checked last.
+            tutor(qdb, "--workspace", ws, "check", "hello-world")
+            failing = [json.loads(d) for _, k, _, d in rows(qdb) if k == "check_run"][-1]
+            forged = dict(failing, status="passed", passed=failing["total"])
+            local_append(qdb, "check_run", "hello-world", json.dumps(forged),
+                         module="core-concepts")
+            tutor(qdb, "join", "--sync")
+            last = [i for i, k, _, _ in rows(os.path.join(auto, "quinn.db"))
+                    if k == "check_run"][-1]
+            verdict, deadline = {}, time.monotonic() + 240
+            while time.monotonic() < deadline:
+                try:
+                    with open(os.path.join(auto, ".reruns.json")) as f:
+                        verdict = json.load(f).get("quinn", {}).get("hello-world", {})
+                except (OSError, ValueError):
+                    verdict = {}
+                if verdict.get("event") == last:
+                    break
+                time.sleep(0.2)
+            t.ok(verdict.get("event") == last and not verdict.get("reproduced") and
+                 verdict.get("recorded", "").startswith("passed") and
+                 verdict.get("now", "").startswith("failed"),
+                 "the class server runs a forged pass again by itself and finds it fails",
+                 verdict)
+            r = subprocess.run([TUTOR, "trainer", auto, "--once"], capture_output=True,
+                               text=True, timeout=60, cwd=ROOT)
+            t.match(r"^quinn: hello-world recorded passed \d+/\d+, re-run failed \d+/\d+: "
+                    r"not reproduced", r.stdout, "the dashboard shows the server's verdict")
+            t.match(r"re-runs: \d+ reproduced, [1-9]\d* not reproduced", r.stdout,
+                    "and counts the server's re-runs")
+        finally:
+            server.stop()
         # A learner's final project is reviewed from the code its last check run sent.
         project = dict(runs[-1], exercise="final-project", module="final-project")
         local_append(db, "check_run", "final-project", json.dumps(project),
