@@ -363,8 +363,9 @@ int cmd_selftest_run(const struct cli_opts *opts, int argc, char **argv);
 	{                                                                                          \
 		"selftest",                                                                        \
 			"prove each exercise's check against its reference and wrong solutions",   \
-			"Usage: lambda-tutor selftest [NAME...] [--exercises|--scenarios] "        \
-			"[--solutions DIR]\n"                                                      \
+			"Usage: lambda-tutor selftest [NAME...] "                                  \
+			"[--exercises|--scenarios|--project]\n"                                    \
+			"                         [--solutions DIR]\n"                             \
 			"\n"                                                                       \
 			"For every exercise (or those named), run its check against the "          \
 			"solutions in\n"                                                           \
@@ -392,9 +393,21 @@ int cmd_selftest_run(const struct cli_opts *opts, int argc, char **argv);
 			".solution.json\n"                                                         \
 			"names. A fix.sh runs with sh -e in a copy of its folder, with the AWS "   \
 			"CLI\n"                                                                    \
-			"pointed at that account (AWS_ENDPOINT_URL and a key pair). --exercises "  \
-			"or\n"                                                                     \
-			"--scenarios limits the run.\n"                                            \
+			"pointed at that account (AWS_ENDPOINT_URL and a key pair).\n"             \
+			"\n"                                                                       \
+			"The final project (NAME final-project): each DIR/final-project/ "         \
+			"solution "                                                                \
+			"(the\n"                                                                   \
+			"reference with a wrong-*/ folder's files over it; nodejs/ whole, when "   \
+			"its "                                                                     \
+			"npm\n"                                                                    \
+			"packages are installed) is deployed to a fresh account with `aws "        \
+			"cloudformation\n"                                                         \
+			"deploy` and scored by the rubric: every check of rubric.yaml runs, the "  \
+			"reference\n"                                                              \
+			"loses none, each other loses exactly the checks its .solution.json "      \
+			"names\n({\"loses\": [CHECK...]}). --exercises, --scenarios or "           \
+			"--project limits the run.\n"                                              \
 			"Scenarios run LAMBDA_TUTOR_SELFTEST_JOBS (default 3) at a time, each "    \
 			"one's runs\nin order; the lines keep their order.\n"                      \
 			"\n"                                                                       \
