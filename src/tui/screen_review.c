@@ -393,9 +393,11 @@ static void review_draw(const struct app *app, int rows, int cols)
 	tui_footer(app, "↑↓ PgUp PgDn scroll · e record a score · q back", rows, cols);
 }
 
-/* "criterion score comment…" into the class's reviews. */
+/* "criterion score comment…" into the class's reviews. A line refused stays for the next e,
+ * and the screen leaves the line so the error shows. */
 static void record(struct app *app)
 {
+	rv.typing = false;
 	char crit[64] = "", *rest = rv.line.buf;
 	long score = -1;
 	int used = 0;
@@ -418,7 +420,7 @@ static void record(struct app *app)
 		return;
 	}
 	app_status(app, "%s's %s: %ld of %d recorded", rv.learner, crit, score, REVIEW_SCORE_MAX);
-	rv.typing = false;
+	prompt_clear(&rv.line);
 	/* The learner's events are the dashboard's: rebuild from the same pointer. */
 	build(app);
 }
@@ -491,7 +493,6 @@ static enum input_result review_key(struct app *app, int key)
 		return INPUT_HANDLED;
 	case 'e':
 		rv.typing = true;
-		prompt_clear(&rv.line);
 		return INPUT_HANDLED;
 	case 'q':
 	case TUI_KEY_ESC:

@@ -148,7 +148,9 @@ tmux -L "$E2E_SOCK" capture-pane -e -p -t e2e | grep -q "$esc\[[0-9;]*mdef$esc.*
 	e2e_fail "the code has no syntax colour"
 e2e_keys e
 e2e_wait "criterion score comment"
-e2e_keys "monitoring 3 add an alarm on throttles" Enter
+e2e_keys "monitoring 9 too high" Enter
+e2e_wait "not 9"
+e2e_keys e C-u "monitoring 3 add an alarm on throttles" Enter
 e2e_wait "monitoring: 3 of 4 recorded"
 e2e_keys g
 e2e_wait "monitoring       automatic -      review 3/4"
