@@ -6,19 +6,15 @@
  * which every export then carries.
  */
 #include <cjson/cJSON.h>
-#include <dirent.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "aws/client.h"
 #include "class/class.h"
-#include "class/hub.h"
 #include "class/review.h"
 #include "cli/commands.h"
-#include "core/digest.h"
 #include "core/path.h"
 #include "core/strbuf.h"
 #include "core/xalloc.h"
