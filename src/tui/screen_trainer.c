@@ -23,6 +23,7 @@
 #include "quiz/quiz.h"
 #include "store/store.h"
 #include "tui/prompt.h"
+#include "tui/screen_review.h"
 #include "tui/theme.h"
 #include "tui/tui.h"
 
@@ -58,6 +59,7 @@ static struct {
 
 static void unload(void)
 {
+	screen_review_release();
 	live_tally_release(&tr.tally);
 	quiz_set_free(tr.quizzes);
 	tr.quizzes = NULL;
@@ -223,6 +225,9 @@ static void draw_roster(const struct course *course, int y, int rows, int cols)
 			 row->state == ROSTER_UNREADABLE ? class_file_name(row->learner->file)
 							 : roster_state_name(row->state),
 			 last, row->hand ? " ✋" : "");
+		/* The top row is the learner o (Enter) opens for review. */
+		if (r == 0)
+			tui_put(y + 1, 0, "›", 1, TUI_ACCENT);
 		tui_put(y + 1 + r, 1, line, cols - 2, state_role(row->state));
 	}
 	(void)course;
@@ -557,14 +562,13 @@ static void trainer_draw(const struct app *app, int rows, int cols)
 		return;
 	}
 	tui_footer(app,
-		   tr.live.id
-			   ? (tr.live.quiz[0]
-				      ? "↑↓ · m broadcast · p presenter · c close · "
-					"v reveal · n next question · q quit"
-				      : "↑↓ · +/- modules · m broadcast · s clock · p presenter "
-					"· c close · v reveal · q quit")
-			   : "↑↓ · +/- modules · m broadcast · s clock · p presenter · r refresh "
-			     "· q quit",
+		   tr.live.id ? (tr.live.quiz[0]
+					 ? "↑↓ · m broadcast · p presenter · c close · "
+					   "v reveal · n next · o review · q quit"
+					 : "↑↓ · +/- modules · m broadcast · s clock · p presenter "
+					   "· c close · v reveal · q quit")
+			      : "↑↓ · +/- modules · m broadcast · s clock · p presenter · o review "
+				"· r refresh · q quit",
 		   rows, cols);
 }
 
@@ -697,6 +701,13 @@ static enum input_result trainer_key(struct app *app, int key)
 	case 'n':
 		next_key(app);
 		return INPUT_HANDLED;
+	case 'o':
+	case '\r':
+	case '\n':
+	case KEY_ENTER:
+		if (tr.top < tr.roster.n)
+			screen_review_open(app, tr.dir, tr.roster.rows[tr.top].learner);
+		return INPUT_HANDLED;
 	}
 	return INPUT_IGNORED;
 }
@@ -724,6 +735,7 @@ static const struct tui_key_help trainer_keys[] = {
 	{ "c", "close the live question (trainer DIR --push QUESTION pushes one)" },
 	{ "v", "reveal the live question's right answer to the room" },
 	{ "n", "next question of a pushed quiz (trainer DIR --push-quiz QUIZ)" },
+	{ "o Enter", "review the learner in the roster's top row: code, checks, functions" },
 	{ "r", "refresh now (it refreshes every 2 s)" },
 	{ NULL, NULL },
 };

@@ -608,6 +608,10 @@ def test_packages(t):
              hashlib.sha256(open(held, "rb").read()).hexdigest() == sha,
              "a check run reaches the class with the package of the code it ran on",
              r.stdout[-300:] + r.stderr)
+        t.ok(any(s.get("report", "").startswith("REPORT ") and "Billed Duration" in s["report"]
+                 for s in runs[-1].get("steps", [])) if runs else False,
+             "the run keeps each call's REPORT line, for the reviewer's metrics and cost",
+             runs[-1].get("steps") if runs else None)
         st, ans = http("POST", "/v1/packages/" + sha, token=token_of(db), raw=b"other bytes")
         t.eq(st, 422, "a package whose content is not its name is refused", ans)
         check("wrong-hardcoded-name")
