@@ -184,7 +184,7 @@ allow_service() {
 		acct=$(echo "$1" | cut -d: -f5) name=$(echo "$1" | cut -d: -f6)
 		doc="{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"$2.amazonaws.com\"},\"Action\":\"sqs:SendMessage\",\"Resource\":\"$1\",\"Condition\":{\"ArnEquals\":{\"aws:SourceArn\":\"$3\"}}}]}"
 		awsl sqs set-queue-attributes --queue-url "$E/$acct/$name" \
-			--attributes "{\"Policy\":\"${doc//\"/\\\"}\"}"
+			--attributes "{\"Policy\":\"$(printf '%s' "$doc" | sed 's/"/\\"/g')\"}"
 		;;
 	arn:aws:sns:*)
 		doc="{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"$2.amazonaws.com\"},\"Action\":\"sns:Publish\",\"Resource\":\"$1\",\"Condition\":{\"ArnLike\":{\"aws:SourceArn\":\"$3\"}}}]}"
