@@ -187,8 +187,14 @@ def check(project, stack):
     if topics and Image:
         probe_url = sqs.create_queue(QueueName=f"rubric-{uuid.uuid4().hex[:12]}")["QueueUrl"]
         arn = sqs.get_queue_attributes(QueueUrl=probe_url, AttributeNames=["QueueArn"])
-        sns.subscribe(TopicArn=topics[0], Protocol="sqs",
-                      Endpoint=arn["Attributes"]["QueueArn"])
+        # The probe queue lets the topic send to it, as SNS needs.
+        qarn = arn["Attributes"]["QueueArn"]
+        sqs.set_queue_attributes(QueueUrl=probe_url, Attributes={"Policy": json.dumps({
+            "Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"},
+                "Action": "sqs:SendMessage", "Resource": qarn,
+                "Condition": {"ArnEquals": {"aws:SourceArn": topics[0]}}}]})})
+        sns.subscribe(TopicArn=topics[0], Protocol="sqs", Endpoint=qarn)
     run = uuid.uuid4().hex[:8]
     sizes = [int(s) for s in env.get("SIZES", "").split(",") if s.strip().isdigit()]
     formats = [f.strip().lower() for f in env.get("FORMATS", "").split(",") if f.strip()]
