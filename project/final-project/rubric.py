@@ -370,6 +370,12 @@ def check(project, stack):
     if heard and Image:
         probe_url = sqs.create_queue(QueueName=PROBE_PREFIX + run)["QueueUrl"]
         arn = sqs.get_queue_attributes(QueueUrl=probe_url, AttributeNames=["QueueArn"])
+        # The probe queue lets the topics send to it, as SNS needs.
+        sqs.set_queue_attributes(QueueUrl=probe_url, Attributes={"Policy": json.dumps({
+            "Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"},
+                "Action": "sqs:SendMessage", "Resource": arn["Attributes"]["QueueArn"],
+                "Condition": {"ArnEquals": {"aws:SourceArn": sorted(heard)}}}]})})
         for t in sorted(heard):
             try:
                 sns.subscribe(TopicArn=t, Protocol="sqs",
