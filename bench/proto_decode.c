@@ -13,6 +13,7 @@
 
 #include "cloud/http/server.h"
 #include "cloud/proto/proto.h"
+#include "cloud/svc/svc.h"
 #include "core/path.h"
 #include "proto_http.h"
 
@@ -77,6 +78,19 @@ int main(int argc, char **argv)
 		http_resp_release(&r);
 	}
 	report("encode (input as answer)", t, n);
+	/* The router's check that the handler acts on every member set (svc_members_check). */
+	const struct cloud_service *row = svc_find(argv[1]);
+	for (int i = 0; row && i < n; i++) {
+		double t0 = now_us();
+		bool fine = svc_members_check(row, proto_op_name(d.op), d.input, &err);
+		t[i] = now_us() - t0;
+		if (!fine) {
+			fprintf(stderr, "proto-bench: %s\n", err.message);
+			return 1;
+		}
+	}
+	if (row)
+		report("members check", t, n);
 	proto_decoded_release(&d);
 	proto_http_release(&h);
 	free(data);

@@ -367,6 +367,14 @@ check "the cloud still serves after all that" grep -q '"count"' "$WORK/body"
 printf '{"logGroupName":"/aws/lambda/shell","filterPattern":"hello"}' >"$WORK/f.json"
 out=$(sigcurl logs -s "$E/" -H 'X-Amz-Target: Logs_20140328.FilterLogEvents' -H 'Content-Type: application/x-amz-json-1.1' --data-binary @"$WORK/f.json")
 check "FilterLogEvents finds the function's output" contains "$out" '\"hello\":\"world\"'
+printf '{"logGroupName":"/aws/lambda/shell","filterPattern":"REPORT"}' >"$WORK/f.json"
+out=$(sigcurl logs -s "$E/" -H 'X-Amz-Target: Logs_20140328.FilterLogEvents' -H 'Content-Type: application/x-amz-json-1.1' --data-binary @"$WORK/f.json")
+check "the stored REPORT line ends with a newline, as Lambda's do" \
+	grep -qP '"message":"REPORT RequestId: [^"]*\\n"' <<<"$out"
+printf '{"logGroupName":"/aws/lambda/shell","kmsKeyId":"alias/x"}' >"$WORK/f.json"
+out=$(sigcurl logs -s -w '\nHTTP %{http_code}' "$E/" -H 'X-Amz-Target: Logs_20140328.CreateLogGroup' -H 'Content-Type: application/x-amz-json-1.1' --data-binary @"$WORK/f.json")
+contains "$out" "CreateLogGroup with kmsKeyId" && contains "$out" "HTTP 501"
+ok $? "a member the cloud would drop (kmsKeyId) is refused, named" || note "$out"
 
 # --- accounts -----------------------------------------------------------------------------
 other=$(ctl /_tutor/accounts -X POST)

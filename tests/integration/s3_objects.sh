@@ -120,6 +120,21 @@ out=$(sigcurl s3 -s -H 'Range: bytes=19999990-' "$E/photos/multi.bin" | wc -c)
 [ "$out" = 10 ]; ok $? "an open-ended Range reads to the end"
 out=$(sigcurl s3 -s -X PUT --data x "$E/photos/k?partNumber=1&uploadId=nope")
 contains "$out" NoSuchUpload; ok $? "a part for an unknown upload is NoSuchUpload"
+# A part under 5 MB that is not the last is refused when the upload completes.
+uid=$(awsl s3api create-multipart-upload --bucket photos --key small.bin --query UploadId --output text)
+e1=$(awsl s3api upload-part --bucket photos --key small.bin --upload-id "$uid" --part-number 1 \
+	--body "$WORK/h.txt" --query ETag --output text | tr -d '"')
+e2=$(awsl s3api upload-part --bucket photos --key small.bin --upload-id "$uid" --part-number 2 \
+	--body "$WORK/h.txt" --query ETag --output text | tr -d '"')
+out=$(awsl s3api complete-multipart-upload --bucket photos --key small.bin --upload-id "$uid" \
+	--multipart-upload "{\"Parts\":[{\"PartNumber\":1,\"ETag\":\"$e1\"},{\"PartNumber\":2,\"ETag\":\"$e2\"}]}" 2>&1)
+contains "$out" EntityTooSmall; ok $? "a small part that is not the last is EntityTooSmall" || note "$out"
+# A header the cloud would not act on is refused, not dropped.
+out=$(awsl s3api put-object --bucket photos --key acl.txt --body "$WORK/h.txt" --acl public-read 2>&1)
+contains "$out" NotImplemented && contains "$out" "PutObject with ACL"
+ok $? "put-object --acl is refused (NotImplemented), naming ACL" || note "$out"
+out=$(awsl s3api head-object --bucket photos --key acl.txt 2>&1)
+contains "$out" "Not Found"; ok $? "... and nothing was stored" || note "$out"
 check "aws s3 rm --recursive empties the bucket" awsl s3 rm --recursive s3://photos
 check "aws s3 rb removes it" awsl s3 rb s3://photos
 out=$(awsl s3 ls 2>&1)

@@ -288,6 +288,23 @@ static cJSON *create_target_group(struct svc_call *call, cJSON *doc, const cJSON
 			    type ? type : "instance");
 		return NULL;
 	}
+	/* What a target group of Lambda functions has no use for, refused as ELB does. */
+	static const char *const not_for_lambda[][2] = {
+		{ "Port", "A port" },
+		{ "Protocol", "A protocol" },
+		{ "ProtocolVersion", "A protocol version" },
+		{ "VpcId", "A VPC ID" },
+		{ "IpAddressType", "An IP address type" },
+	};
+	for (size_t i = 0; i < sizeof(not_for_lambda) / sizeof(not_for_lambda[0]); i++) {
+		if (cJSON_GetObjectItem(in, not_for_lambda[i][0])) {
+			aws_err_set(err, 400, "ValidationError",
+				    "%s cannot be specified for target groups with target type "
+				    "'lambda'",
+				    not_for_lambda[i][1]);
+			return NULL;
+		}
+	}
 	cJSON *tg = front_find(tgs, "TargetGroupName", name);
 	if (!tg) {
 		char hex[17];
@@ -782,6 +799,30 @@ static const struct svc_door doors[] = {
 };
 
 /* Its load balancers are documents of apigw_docs, reset with API Gateway's. */
+/* What each operation does with its members (svc.h, struct cloud_service's members). */
+static const char *const elbv2_members[] = {
+	"CreateListener -AlpnPolicy -Certificates DefaultActions LoadBalancerArn "
+	"-MutualAuthentication Port Protocol -SslPolicy -Tags",
+	"CreateLoadBalancer -CustomerOwnedIpv4Pool -IpAddressType Name Scheme SecurityGroups "
+	"-SubnetMappings Subnets -Tags Type",
+	"CreateTargetGroup -HealthCheckEnabled -HealthCheckIntervalSeconds -HealthCheckPath "
+	"-HealthCheckPort -HealthCheckProtocol -HealthCheckTimeoutSeconds "
+	"-HealthyThresholdCount IpAddressType -Matcher Name Port Protocol ProtocolVersion "
+	"-Tags TargetType -UnhealthyThresholdCount VpcId",
+	"DeleteListener ListenerArn",
+	"DeleteLoadBalancer LoadBalancerArn",
+	"DeleteTargetGroup TargetGroupArn",
+	"DeregisterTargets TargetGroupArn Targets",
+	"DescribeListeners ListenerArns LoadBalancerArn -Marker -PageSize",
+	"DescribeLoadBalancers LoadBalancerArns -Marker Names -PageSize",
+	"DescribeTargetGroupAttributes TargetGroupArn",
+	"DescribeTargetGroups LoadBalancerArn -Marker Names -PageSize TargetGroupArns",
+	"DescribeTargetHealth -Include TargetGroupArn Targets",
+	"ModifyTargetGroupAttributes Attributes TargetGroupArn",
+	"RegisterTargets TargetGroupArn Targets",
+	NULL,
+};
+
 const struct cloud_service elbv2_service = {
 	.name = "elasticloadbalancing",
 	.model = "elasticloadbalancingv2-2015-12-01",
@@ -789,6 +830,7 @@ const struct cloud_service elbv2_service = {
 	.query_version = "2015-12-01",
 	.ops = ops,
 	.nops = sizeof(ops) / sizeof(ops[0]),
+	.members = elbv2_members,
 	.doors = doors,
 	.ndoors = sizeof(doors) / sizeof(doors[0]),
 };

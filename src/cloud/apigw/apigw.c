@@ -168,6 +168,52 @@ static const char *const rest_paths[] = {
 };
 static const char *const http_paths[] = { "/v2/", NULL };
 
+/* What each operation does with its members (svc.h, struct cloud_service's members). */
+static const char *const apigateway_members[] = {
+	"CreateDeployment cacheClusterEnabled -cacheClusterSize canarySettings description "
+	"restApiId stageDescription stageName tracingEnabled variables",
+	"CreateResource parentId pathPart restApiId",
+	"CreateRestApi -apiKeySource binaryMediaTypes cloneFrom description "
+	"-disableExecuteApiEndpoint endpointConfiguration minimumCompressionSize name policy "
+	"tags -version",
+	"CreateStage cacheClusterEnabled -cacheClusterSize canarySettings deploymentId "
+	"description -documentationVersion restApiId stageName tags tracingEnabled variables",
+	"DeleteDeployment deploymentId restApiId",
+	"DeleteIntegration httpMethod resourceId restApiId",
+	"DeleteMethod httpMethod resourceId restApiId",
+	"DeleteResource resourceId restApiId",
+	"DeleteRestApi restApiId",
+	"DeleteStage restApiId stageName",
+	"GetAuthorizers -limit -position restApiId",
+	"GetDeployment deploymentId embed restApiId",
+	"GetDeployments -limit -position restApiId",
+	"GetGatewayResponses -limit -position restApiId",
+	"GetIntegration httpMethod resourceId restApiId",
+	"GetMethod httpMethod resourceId restApiId",
+	"GetModels -limit -position restApiId",
+	"GetRequestValidators -limit -position restApiId",
+	"GetResource embed resourceId restApiId",
+	"GetResources embed -limit -position restApiId",
+	"GetRestApi restApiId",
+	"GetRestApis -limit -position",
+	"GetStage restApiId stageName",
+	"GetStages deploymentId restApiId",
+	"PutIntegration -cacheKeyParameters -cacheNamespace -connectionId -connectionType "
+	"contentHandling credentials httpMethod integrationHttpMethod -passthroughBehavior "
+	"requestParameters requestTemplates resourceId restApiId timeoutInMillis tlsConfig "
+	"type uri",
+	"PutMethod apiKeyRequired authorizationScopes authorizationType -authorizerId "
+	"httpMethod -operationName requestModels requestParameters requestValidatorId "
+	"resourceId restApiId",
+	"TestInvokeMethod body clientCertificateId headers httpMethod -multiValueHeaders "
+	"pathWithQueryString resourceId restApiId stageVariables",
+	"UpdateMethod httpMethod patchOperations resourceId restApiId",
+	"UpdateResource patchOperations resourceId restApiId",
+	"UpdateRestApi patchOperations restApiId",
+	"UpdateStage patchOperations restApiId stageName",
+	NULL,
+};
+
 const struct cloud_service apigateway_service = {
 	.name = "apigateway",
 	.model = "apigateway-2015-07-09",
@@ -179,11 +225,50 @@ const struct cloud_service apigateway_service = {
 	.nmigrations = sizeof(migrations) / sizeof(migrations[0]),
 	.ops = rest_ops,
 	.nops = REST_NOPS,
+	.members = apigateway_members,
 	.doors = doors,
 	.ndoors = sizeof(doors) / sizeof(doors[0]),
 };
 
 /* HTTP APIs: the same signing name, their own model; their documents are reset above. */
+/* What each operation does with its members (svc.h, struct cloud_service's members). */
+static const char *const apigatewayv2_members[] = {
+	"CreateApi ApiKeySelectionExpression CorsConfiguration CredentialsArn Description "
+	"-DisableExecuteApiEndpoint -DisableSchemaValidation Name ProtocolType RouteKey "
+	"RouteSelectionExpression Tags Target -Version",
+	"CreateDeployment ApiId Description StageName",
+	"CreateIntegration ApiId -ConnectionId -ConnectionType -ContentHandlingStrategy "
+	"CredentialsArn Description -IntegrationMethod -IntegrationSubtype IntegrationType "
+	"IntegrationUri -PassthroughBehavior PayloadFormatVersion RequestParameters "
+	"RequestTemplates ResponseParameters -TemplateSelectionExpression TimeoutInMillis "
+	"TlsConfig",
+	"CreateRoute ApiId -ApiKeyRequired AuthorizationScopes AuthorizationType AuthorizerId "
+	"-ModelSelectionExpression -OperationName -RequestModels RequestParameters RouteKey "
+	"-RouteResponseSelectionExpression Target",
+	"CreateStage AccessLogSettings ApiId AutoDeploy -ClientCertificateId "
+	"-DefaultRouteSettings DeploymentId Description RouteSettings StageName "
+	"StageVariables Tags",
+	"DeleteApi ApiId",
+	"DeleteDeployment ApiId DeploymentId",
+	"DeleteIntegration ApiId IntegrationId",
+	"DeleteRoute ApiId RouteId",
+	"DeleteStage ApiId StageName",
+	"GetApi ApiId",
+	"GetApis -MaxResults -NextToken",
+	"GetDeployment ApiId DeploymentId",
+	"GetDeployments ApiId -MaxResults -NextToken",
+	"GetIntegration ApiId IntegrationId",
+	"GetIntegrations ApiId -MaxResults -NextToken",
+	"GetRoute ApiId RouteId",
+	"GetRoutes ApiId -MaxResults -NextToken",
+	"GetStage ApiId StageName",
+	"GetStages ApiId -MaxResults -NextToken",
+	"UpdateRoute ApiId -ApiKeyRequired AuthorizationScopes AuthorizationType AuthorizerId "
+	"-ModelSelectionExpression -OperationName -RequestModels RequestParameters RouteId "
+	"RouteKey -RouteResponseSelectionExpression Target",
+	NULL,
+};
+
 const struct cloud_service apigatewayv2_service = {
 	.name = "apigateway",
 	.model = "apigatewayv2-2018-11-29",
@@ -191,4 +276,5 @@ const struct cloud_service apigatewayv2_service = {
 	.paths = http_paths,
 	.ops = httpapi_ops,
 	.nops = HTTPAPI_NOPS,
+	.members = apigatewayv2_members,
 };

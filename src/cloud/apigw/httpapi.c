@@ -335,29 +335,25 @@ static cJSON *create_integration(struct svc_call *call, cJSON *doc, const cJSON 
 {
 	(void)call;
 	cJSON *arr = cJSON_GetObjectItemCaseSensitive(doc, "integrations");
-	const char *type = in_str(in, "integrationType");
+	static const struct apigw_proxy_words words = {
+		.no_type = "IntegrationType is required",
+		.bad_uri = "Invalid integration URI: a Lambda function ARN, or "
+			   "arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/"
+			   "FUNCTION_ARN/invocations",
+		.bad_timeout = "Timeout must be between 50 and 30000 milliseconds",
+		.max_timeout_ms = 30000,
+	};
 	const char *uri = in_str(in, "integrationUri");
 	const char *ver = in_str(in, "payloadFormatVersion");
 	const cJSON *t = cJSON_GetObjectItemCaseSensitive(in, "timeoutInMillis");
-	char *fn = front_function_of_uri(uri);
+	char *fn = apigw_proxy_function(in_str(in, "integrationType"), uri, t, &words, err);
 	cJSON *out = NULL;
-	if (!type) {
-		bad_request(err, "IntegrationType is required");
-	} else if (strcmp(type, "AWS_PROXY") != 0) {
-		aws_err_set(err, 400, "BadRequestException",
-			    "The local cloud serves AWS_PROXY integrations to Lambda functions, "
-			    "not %s",
-			    type);
-	} else if (!fn) {
-		bad_request(err, "Invalid integration URI: a Lambda function ARN, or "
-				 "arn:aws:apigateway:REGION:lambda:path/2015-03-31/"
-				 "functions/FUNCTION_ARN/invocations");
+	if (!fn) {
+		/* refused in err */
 	} else if (!ver) {
 		bad_request(err, "PayloadFormatVersion is required for AWS_PROXY integrations");
 	} else if (strcmp(ver, "1.0") != 0 && strcmp(ver, "2.0") != 0) {
 		bad_request(err, "Payload format version must be 1.0 or 2.0");
-	} else if (cJSON_IsNumber(t) && (t->valueint < 50 || t->valueint > 30000)) {
-		bad_request(err, "Timeout must be between 50 and 30000 milliseconds");
 	} else {
 		cJSON *it = new_integration(uri, ver);
 		const char *desc = in_str(in, "description");

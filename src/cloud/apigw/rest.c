@@ -666,26 +666,23 @@ static cJSON *put_integration(struct svc_call *call, cJSON *doc, const cJSON *in
 	cJSON *method = find_method(doc, in, err);
 	if (!method)
 		return NULL;
+	static const struct apigw_proxy_words words = {
+		.no_type = "Enumeration value for IntegrationType must be non-empty",
+		.bad_uri = "Invalid ARN specified in the request: the URI of a Lambda proxy "
+			   "integration is arn:aws:apigateway:REGION:lambda:path/2015-03-31/"
+			   "functions/FUNCTION_ARN/invocations",
+		.bad_timeout = "Timeout should be between 50 ms and 29000 ms",
+		.max_timeout_ms = 29000,
+	};
 	const char *type = front_str(in, "type"), *hm = front_str(in, "integrationHttpMethod");
 	const char *uri = front_str(in, "uri");
 	const cJSON *t = cJSON_GetObjectItem(in, "timeoutInMillis");
-	char *fn = front_function_of_uri(uri);
+	char *fn = apigw_proxy_function(type, uri, t, &words, err);
 	cJSON *out = NULL;
-	if (!type) {
-		bad_request(err, "Enumeration value for IntegrationType must be non-empty");
-	} else if (strcmp(type, "AWS_PROXY") != 0) {
-		aws_err_set(err, 400, "BadRequestException",
-			    "The local cloud serves AWS_PROXY integrations to Lambda functions, "
-			    "not %s",
-			    type);
+	if (!fn) {
+		/* refused in err */
 	} else if (!hm || !hm[0]) {
 		bad_request(err, "Enumeration value for HttpMethod must be non-empty");
-	} else if (cJSON_IsNumber(t) && (t->valueint < 50 || t->valueint > 29000)) {
-		bad_request(err, "Timeout should be between 50 ms and 29000 ms");
-	} else if (!uri || !fn) {
-		bad_request(err, "Invalid ARN specified in the request: the URI of a Lambda "
-				 "proxy integration is arn:aws:apigateway:REGION:lambda:path/"
-				 "2015-03-31/functions/FUNCTION_ARN/invocations");
 	} else {
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "type", type);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cloud/front/front.h"
 #include "cloud/svc/svc.h"
 #include "core/xalloc.h"
 
@@ -181,4 +182,26 @@ bool apigw_refuse_unhonoured(const cJSON *in, const char *op, const char *const 
 				op);
 	}
 	return true;
+}
+
+char *apigw_proxy_function(const char *type, const char *uri, const cJSON *timeout,
+			   const struct apigw_proxy_words *w, struct aws_err *err)
+{
+	char *fn = uri ? front_function_of_uri(uri) : NULL;
+	if (!type)
+		aws_err_set(err, 400, "BadRequestException", "%s", w->no_type);
+	else if (strcmp(type, "AWS_PROXY") != 0)
+		aws_err_set(err, 400, "BadRequestException",
+			    "The local cloud serves AWS_PROXY integrations to Lambda functions, "
+			    "not %s",
+			    type);
+	else if (!fn)
+		aws_err_set(err, 400, "BadRequestException", "%s", w->bad_uri);
+	else if (cJSON_IsNumber(timeout) &&
+		 (timeout->valueint < 50 || timeout->valueint > w->max_timeout_ms))
+		aws_err_set(err, 400, "BadRequestException", "%s", w->bad_timeout);
+	else
+		return fn;
+	free(fn);
+	return NULL;
 }

@@ -46,4 +46,18 @@ bool apigw_route_key_parse(const char *key, char method[8], const char **path);
 bool apigw_refuse_unhonoured(const struct cJSON *in, const char *op, const char *const *members,
 			     struct aws_err *err);
 
+/* How one API words what apigw_proxy_function() refuses, and its timeout limit. */
+struct apigw_proxy_words {
+	const char *no_type, *bad_uri, *bad_timeout;
+	int max_timeout_ms;
+};
+/*
+ * The checks an integration passes in both APIs before it is stored: a type, AWS_PROXY (the
+ * one the local cloud serves), a URI naming a Lambda function, a timeout (a number, or
+ * absent) within 50 ms and w's limit. Returns the function's name or ARN (caller frees), or
+ * NULL with err filled (BadRequestException in w's words).
+ */
+char *apigw_proxy_function(const char *type, const char *uri, const struct cJSON *timeout,
+			   const struct apigw_proxy_words *w, struct aws_err *err);
+
 #endif

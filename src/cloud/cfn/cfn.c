@@ -1375,6 +1375,41 @@ static const struct svc_op ops[] = {
 	{ "ValidateTemplate", cfn_op_validate_template },
 };
 
+/* What each operation does with its members (svc.h, struct cloud_service's members). */
+static const char *const cfn_members[] = {
+	"CreateChangeSet Capabilities ChangeSetName ChangeSetType -ClientToken Description "
+	"-ImportExistingResources -IncludeNestedStacks NotificationARNs -OnStackFailure "
+	"Parameters -ResourceTypes -ResourcesToImport RoleARN -RollbackConfiguration "
+	"StackName Tags TemplateBody TemplateURL UsePreviousTemplate",
+	"CreateStack Capabilities -ClientRequestToken DisableRollback "
+	"EnableTerminationProtection NotificationARNs OnFailure Parameters -ResourceTypes "
+	"-RetainExceptOnCreate RoleARN -RollbackConfiguration StackName -StackPolicyBody "
+	"-StackPolicyURL Tags TemplateBody TemplateURL TimeoutInMinutes",
+	"DeleteChangeSet ChangeSetName StackName",
+	"DeleteStack -ClientRequestToken -DeletionMode RetainResources RoleARN StackName",
+	"DescribeChangeSet ChangeSetName -IncludePropertyValues NextToken StackName",
+	"DescribeStackEvents NextToken StackName",
+	"DescribeStackResource LogicalResourceId StackName",
+	"DescribeStackResources LogicalResourceId PhysicalResourceId StackName",
+	"DescribeStacks NextToken StackName",
+	"ExecuteChangeSet ChangeSetName -ClientRequestToken DisableRollback "
+	"-RetainExceptOnCreate StackName",
+	"GetTemplate ChangeSetName StackName TemplateStage",
+	"GetTemplateSummary -CallAs StackName -StackSetName TemplateBody "
+	"-TemplateSummaryConfig TemplateURL",
+	"ListChangeSets NextToken StackName",
+	"ListExports NextToken",
+	"ListImports ExportName NextToken",
+	"ListStackResources NextToken StackName",
+	"ListStacks NextToken StackStatusFilter",
+	"UpdateStack Capabilities -ClientRequestToken DisableRollback NotificationARNs "
+	"Parameters -ResourceTypes -RetainExceptOnCreate RoleARN -RollbackConfiguration "
+	"StackName -StackPolicyBody -StackPolicyDuringUpdateBody -StackPolicyDuringUpdateURL "
+	"-StackPolicyURL Tags TemplateBody TemplateURL UsePreviousTemplate",
+	"ValidateTemplate TemplateBody TemplateURL",
+	NULL,
+};
+
 const struct cloud_service cfn_service = {
 	.name = "cloudformation",
 	.model = "cloudformation-2010-05-15",
@@ -1388,4 +1423,5 @@ const struct cloud_service cfn_service = {
 	.nmigrations = CFN_STORE_NMIGRATIONS,
 	.ops = ops,
 	.nops = sizeof(ops) / sizeof(ops[0]),
+	.members = cfn_members,
 };

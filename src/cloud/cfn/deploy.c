@@ -525,6 +525,17 @@ static const struct svc_op ops[] = {
 };
 
 /* CloudFormation's row starts the state these operations read (c->cfn). */
+/* What each operation does with its members (svc.h, struct cloud_service's members). */
+static const char *const codedeploy_members[] = {
+	"GetDeployment deploymentId",
+	"ListDeployments applicationName -createTimeRange deploymentGroupName -externalId "
+	"includeOnlyStatuses -nextToken",
+	"PutLifecycleEventHookExecutionStatus deploymentId lifecycleEventHookExecutionId "
+	"status",
+	"StopDeployment -autoRollbackEnabled deploymentId",
+	NULL,
+};
+
 const struct cloud_service codedeploy_service = {
 	.name = "codedeploy",
 	.model = "codedeploy-2014-10-06",
@@ -532,4 +543,5 @@ const struct cloud_service codedeploy_service = {
 	.target = "CodeDeploy_20141006",
 	.ops = ops,
 	.nops = sizeof(ops) / sizeof(ops[0]),
+	.members = codedeploy_members,
 };

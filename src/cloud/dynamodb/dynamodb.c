@@ -389,6 +389,53 @@ static void service_reset(struct cloud *c, const char *account)
 		ddb_svc_reset_account(c->ddb, account);
 }
 
+/* What each operation does with its members (svc.h, struct cloud_service's members). */
+static const char *const dynamodb_members[] = {
+	"BatchGetItem RequestItems ReturnConsumedCapacity",
+	"BatchWriteItem RequestItems ReturnConsumedCapacity -ReturnItemCollectionMetrics",
+	"CreateTable AttributeDefinitions BillingMode DeletionProtectionEnabled "
+	"GlobalSecondaryIndexes KeySchema LocalSecondaryIndexes -OnDemandThroughput "
+	"ProvisionedThroughput -ResourcePolicy SSESpecification StreamSpecification "
+	"TableClass TableName Tags",
+	"DeleteItem ConditionExpression ConditionalOperator Expected ExpressionAttributeNames "
+	"ExpressionAttributeValues Key ReturnConsumedCapacity -ReturnItemCollectionMetrics "
+	"ReturnValues ReturnValuesOnConditionCheckFailure TableName",
+	"DeleteTable TableName",
+	"DescribeEndpoints",
+	"DescribeLimits",
+	"DescribeTable TableName",
+	"DescribeTimeToLive TableName",
+	"GetItem AttributesToGet ConsistentRead ExpressionAttributeNames Key "
+	"ProjectionExpression ReturnConsumedCapacity TableName",
+	"ListTables ExclusiveStartTableName Limit",
+	"ListTagsOfResource -NextToken ResourceArn",
+	"PutItem ConditionExpression ConditionalOperator Expected ExpressionAttributeNames "
+	"ExpressionAttributeValues Item ReturnConsumedCapacity -ReturnItemCollectionMetrics "
+	"ReturnValues ReturnValuesOnConditionCheckFailure TableName",
+	"Query AttributesToGet ConditionalOperator ConsistentRead ExclusiveStartKey "
+	"ExpressionAttributeNames ExpressionAttributeValues FilterExpression IndexName "
+	"KeyConditionExpression KeyConditions Limit ProjectionExpression QueryFilter "
+	"ReturnConsumedCapacity ScanIndexForward Select TableName",
+	"Scan AttributesToGet ConditionalOperator ConsistentRead ExclusiveStartKey "
+	"ExpressionAttributeNames ExpressionAttributeValues FilterExpression IndexName Limit "
+	"ProjectionExpression ReturnConsumedCapacity ScanFilter Segment Select TableName "
+	"TotalSegments",
+	"TagResource ResourceArn Tags",
+	"TransactGetItems ReturnConsumedCapacity TransactItems",
+	"TransactWriteItems ~ClientRequestToken ReturnConsumedCapacity "
+	"-ReturnItemCollectionMetrics TransactItems",
+	"UntagResource ResourceArn TagKeys",
+	"UpdateItem AttributeUpdates ConditionExpression ConditionalOperator Expected "
+	"ExpressionAttributeNames ExpressionAttributeValues Key ReturnConsumedCapacity "
+	"-ReturnItemCollectionMetrics ReturnValues ReturnValuesOnConditionCheckFailure "
+	"TableName UpdateExpression",
+	"UpdateTable AttributeDefinitions BillingMode DeletionProtectionEnabled "
+	"GlobalSecondaryIndexUpdates -OnDemandThroughput ProvisionedThroughput "
+	"-ReplicaUpdates SSESpecification StreamSpecification TableClass TableName",
+	"UpdateTimeToLive TableName TimeToLiveSpecification",
+	NULL,
+};
+
 const struct cloud_service dynamodb_service = {
 	.name = "dynamodb",
 	.model = "dynamodb-2012-08-10",
@@ -402,10 +449,20 @@ const struct cloud_service dynamodb_service = {
 	.reset_account = service_reset,
 	.ops = ddb_ops,
 	.nops = sizeof(ddb_ops) / sizeof(ddb_ops[0]),
+	.members = dynamodb_members,
 };
 
 /* DynamoDB Streams shares DynamoDB's state (and its signing name); X-Amz-Target tells them
  * apart (DynamoDBStreams_20120810.*). */
+/* What each operation does with its members (svc.h, struct cloud_service's members). */
+static const char *const dynamodb_streams_members[] = {
+	"DescribeStream ExclusiveStartShardId Limit StreamArn",
+	"GetRecords Limit ShardIterator",
+	"GetShardIterator SequenceNumber ShardId ShardIteratorType StreamArn",
+	"ListStreams ExclusiveStartStreamArn Limit TableName",
+	NULL,
+};
+
 const struct cloud_service dynamodb_streams_service = {
 	.name = "dynamodb",
 	.model = "streams.dynamodb-2012-08-10",
@@ -414,4 +471,5 @@ const struct cloud_service dynamodb_streams_service = {
 	.claims = streams_claim,
 	.ops = streams_ops,
 	.nops = sizeof(streams_ops) / sizeof(streams_ops[0]),
+	.members = dynamodb_streams_members,
 };

@@ -882,6 +882,25 @@ static void stop(struct cloud *c)
 	c->rules_ticker = NULL;
 }
 
+/* What each operation does with its members (svc.h, struct cloud_service's members). */
+static const char *const events_members[] = {
+	"DeleteEventBus Name",
+	"DeleteRule EventBusName -Force Name",
+	"DescribeEventBus Name",
+	"DescribeRule EventBusName Name",
+	"DisableRule EventBusName Name",
+	"EnableRule EventBusName Name",
+	"ListEventBuses -Limit NamePrefix -NextToken",
+	"ListRules EventBusName -Limit NamePrefix -NextToken",
+	"ListTargetsByRule EventBusName -Limit -NextToken Rule",
+	"PutEvents Entries",
+	"PutRule Description EventBusName EventPattern Name -RoleArn ScheduleExpression State "
+	"-Tags",
+	"PutTargets EventBusName Rule Targets",
+	"RemoveTargets EventBusName -Force Ids Rule",
+	NULL,
+};
+
 const struct cloud_service events_service = {
 	.name = "events",
 	.model = "events-2015-10-07",
@@ -894,4 +913,5 @@ const struct cloud_service events_service = {
 	.nmigrations = sizeof(migrations) / sizeof(migrations[0]),
 	.ops = ops,
 	.nops = sizeof(ops) / sizeof(ops[0]),
+	.members = events_members,
 };

@@ -1563,6 +1563,48 @@ static const struct svc_door doors[] = {
 	{ .prefix = "/_tutor/iam/report", .control = true, .serve = iam_report_door },
 };
 
+/* What each operation does with its members (svc.h, struct cloud_service's members). */
+static const char *const iam_members[] = {
+	"AttachRolePolicy PolicyArn RoleName",
+	"AttachUserPolicy PolicyArn UserName",
+	"CreateAccessKey UserName",
+	"CreatePolicy Description Path PolicyDocument PolicyName Tags",
+	"CreatePolicyVersion PolicyArn PolicyDocument SetAsDefault",
+	"CreateRole AssumeRolePolicyDocument Description MaxSessionDuration Path "
+	"PermissionsBoundary RoleName Tags",
+	"CreateUser Path PermissionsBoundary Tags UserName",
+	"DeleteAccessKey AccessKeyId UserName",
+	"DeletePolicy PolicyArn",
+	"DeletePolicyVersion PolicyArn VersionId",
+	"DeleteRole RoleName",
+	"DeleteRolePolicy PolicyName RoleName",
+	"DeleteUser UserName",
+	"DeleteUserPolicy PolicyName UserName",
+	"DetachRolePolicy PolicyArn RoleName",
+	"DetachUserPolicy PolicyArn UserName",
+	"GetPolicy PolicyArn",
+	"GetPolicyVersion PolicyArn VersionId",
+	"GetRole RoleName",
+	"GetRolePolicy PolicyName RoleName",
+	"GetUser UserName",
+	"GetUserPolicy PolicyName UserName",
+	"ListAccessKeys Marker MaxItems UserName",
+	"ListAttachedRolePolicies Marker MaxItems PathPrefix RoleName",
+	"ListAttachedUserPolicies Marker MaxItems PathPrefix UserName",
+	"ListPolicies Marker MaxItems OnlyAttached PathPrefix -PolicyUsageFilter Scope",
+	"ListPolicyVersions Marker MaxItems PolicyArn",
+	"ListRolePolicies Marker MaxItems RoleName",
+	"ListRoles Marker MaxItems PathPrefix",
+	"ListUserPolicies Marker MaxItems UserName",
+	"ListUsers Marker MaxItems PathPrefix",
+	"PutRolePolicy PolicyDocument PolicyName RoleName",
+	"PutUserPolicy PolicyDocument PolicyName UserName",
+	"SetDefaultPolicyVersion PolicyArn VersionId",
+	"UpdateAssumeRolePolicy PolicyDocument RoleName",
+	"UpdateRole Description MaxSessionDuration RoleName",
+	NULL,
+};
+
 const struct cloud_service iam_service = {
 	.name = "iam",
 	.model = "iam-2010-05-08",
@@ -1574,6 +1616,7 @@ const struct cloud_service iam_service = {
 	.nmigrations = IAM_STORE_NMIGRATIONS,
 	.ops = ops,
 	.nops = sizeof(ops) / sizeof(ops[0]),
+	.members = iam_members,
 	.doors = doors,
 	.ndoors = sizeof(doors) / sizeof(doors[0]),
 };

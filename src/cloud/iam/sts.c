@@ -229,6 +229,15 @@ static const struct svc_op ops[] = {
 	{ "GetSessionToken", op_get_session_token },
 };
 
+/* What each operation does with its members (svc.h, struct cloud_service's members). */
+static const char *const sts_members[] = {
+	"AssumeRole DurationSeconds -ExternalId Policy PolicyArns -ProvidedContexts RoleArn "
+	"RoleSessionName -SerialNumber -SourceIdentity Tags -TokenCode -TransitiveTagKeys",
+	"GetCallerIdentity",
+	"GetSessionToken DurationSeconds -SerialNumber -TokenCode",
+	NULL,
+};
+
 const struct cloud_service sts_service = {
 	.name = "sts",
 	.model = "sts-2011-06-15",
@@ -236,4 +245,5 @@ const struct cloud_service sts_service = {
 	.query_version = "2011-06-15",
 	.ops = ops,
 	.nops = sizeof(ops) / sizeof(ops[0]),
+	.members = sts_members,
 };

@@ -1415,6 +1415,30 @@ static void service_reset(struct cloud *c, const char *account)
 		kinesis_svc_reset_account(c->kinesis, account);
 }
 
+/* What each operation does with its members (svc.h, struct cloud_service's members). */
+static const char *const kinesis_members[] = {
+	"AddTagsToStream StreamARN StreamName Tags",
+	"CreateStream ShardCount StreamModeDetails StreamName",
+	"DecreaseStreamRetentionPeriod RetentionPeriodHours StreamARN StreamName",
+	"DeleteStream -EnforceConsumerDeletion StreamARN StreamName",
+	"DescribeLimits",
+	"DescribeStream ExclusiveStartShardId Limit StreamARN StreamName",
+	"DescribeStreamSummary StreamARN StreamName",
+	"GetRecords Limit ShardIterator StreamARN",
+	"GetShardIterator ShardId ShardIteratorType StartingSequenceNumber StreamARN "
+	"StreamName Timestamp",
+	"IncreaseStreamRetentionPeriod RetentionPeriodHours StreamARN StreamName",
+	"ListShards ExclusiveStartShardId MaxResults NextToken -ShardFilter StreamARN "
+	"-StreamCreationTimestamp StreamName",
+	"ListStreams ExclusiveStartStreamName Limit NextToken",
+	"ListTagsForStream -ExclusiveStartTagKey Limit StreamARN StreamName",
+	"PutRecord Data ExplicitHashKey PartitionKey -SequenceNumberForOrdering StreamARN "
+	"StreamName",
+	"PutRecords Records StreamARN StreamName",
+	"RemoveTagsFromStream StreamARN StreamName TagKeys",
+	NULL,
+};
+
 const struct cloud_service kinesis_service = {
 	.name = "kinesis",
 	.model = "kinesis-2013-12-02",
@@ -1427,4 +1451,5 @@ const struct cloud_service kinesis_service = {
 	.reset_account = service_reset,
 	.ops = ops,
 	.nops = sizeof(ops) / sizeof(ops[0]),
+	.members = kinesis_members,
 };

@@ -1524,6 +1524,42 @@ static const struct svc_op ops[] = {
 	{ "UpdateKeyDescription", op_update_description },
 };
 
+/* What each operation does with its members (svc.h, struct cloud_service's members). */
+static const char *const kms_members[] = {
+	"CancelKeyDeletion KeyId",
+	"CreateAlias AliasName TargetKeyId",
+	"CreateKey -BypassPolicyLockoutSafetyCheck CustomKeyStoreId CustomerMasterKeySpec "
+	"Description KeySpec KeyUsage MultiRegion Origin Policy Tags XksKeyId",
+	"Decrypt CiphertextBlob -DryRun EncryptionAlgorithm EncryptionContext -GrantTokens "
+	"KeyId -Recipient",
+	"DeleteAlias AliasName",
+	"DescribeKey -GrantTokens KeyId",
+	"DisableKey KeyId",
+	"EnableKey KeyId",
+	"Encrypt -DryRun EncryptionAlgorithm EncryptionContext -GrantTokens KeyId Plaintext",
+	"GenerateDataKey -DryRun EncryptionContext -GrantTokens KeyId KeySpec NumberOfBytes "
+	"-Recipient",
+	"GenerateDataKeyWithoutPlaintext -DryRun EncryptionContext -GrantTokens KeyId KeySpec "
+	"NumberOfBytes",
+	"GenerateRandom CustomKeyStoreId NumberOfBytes -Recipient",
+	"GetKeyPolicy KeyId PolicyName",
+	"GetKeyRotationStatus KeyId",
+	"ListAliases KeyId Limit Marker",
+	"ListKeyPolicies KeyId Limit Marker",
+	"ListKeys Limit Marker",
+	"ListResourceTags KeyId Limit Marker",
+	"PutKeyPolicy -BypassPolicyLockoutSafetyCheck KeyId Policy PolicyName",
+	"ReEncrypt CiphertextBlob DestinationEncryptionAlgorithm DestinationEncryptionContext "
+	"DestinationKeyId -DryRun -GrantTokens SourceEncryptionAlgorithm "
+	"SourceEncryptionContext SourceKeyId",
+	"ScheduleKeyDeletion KeyId PendingWindowInDays",
+	"TagResource KeyId Tags",
+	"UntagResource KeyId TagKeys",
+	"UpdateAlias AliasName TargetKeyId",
+	"UpdateKeyDescription Description KeyId",
+	NULL,
+};
+
 const struct cloud_service kms_service = {
 	.name = "kms",
 	.model = "kms-2014-11-01",
@@ -1534,4 +1570,5 @@ const struct cloud_service kms_service = {
 	.nmigrations = sizeof(migrations) / sizeof(migrations[0]),
 	.ops = ops,
 	.nops = sizeof(ops) / sizeof(ops[0]),
+	.members = kms_members,
 };

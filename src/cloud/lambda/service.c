@@ -316,6 +316,87 @@ static const char *const unchecked[] = {
 	NULL,
 };
 
+/* What each operation does with its members (svc.h, struct cloud_service's members). */
+static const char *const lambda_members[] = {
+	"AddLayerVersionPermission Action LayerName OrganizationId Principal RevisionId "
+	"StatementId VersionNumber",
+	"AddPermission Action -EventSourceToken FunctionName FunctionUrlAuthType Principal "
+	"-PrincipalOrgID Qualifier RevisionId SourceAccount SourceArn StatementId",
+	"CreateAlias Description FunctionName FunctionVersion Name RoutingConfig",
+	"CreateEventSourceMapping -AmazonManagedKafkaEventSourceConfig BatchSize "
+	"BisectBatchOnFunctionError DestinationConfig -DocumentDBEventSourceConfig Enabled "
+	"EventSourceArn FilterCriteria FunctionName FunctionResponseTypes KMSKeyArn "
+	"MaximumBatchingWindowInSeconds MaximumRecordAgeInSeconds MaximumRetryAttempts "
+	"ParallelizationFactor -Queues -ScalingConfig -SelfManagedEventSource "
+	"-SelfManagedKafkaEventSourceConfig -SourceAccessConfigurations StartingPosition "
+	"StartingPositionTimestamp -Topics TumblingWindowInSeconds",
+	"CreateFunction Architectures Code CodeSigningConfigArn DeadLetterConfig Description "
+	"Environment EphemeralStorage FileSystemConfigs FunctionName Handler ImageConfig "
+	"KMSKeyArn Layers LoggingConfig MemorySize PackageType Publish Role Runtime SnapStart "
+	"Tags Timeout TracingConfig VpcConfig",
+	"CreateFunctionUrlConfig AuthType Cors FunctionName InvokeMode Qualifier",
+	"DeleteAlias FunctionName Name",
+	"DeleteEventSourceMapping UUID",
+	"DeleteFunction FunctionName Qualifier",
+	"DeleteFunctionConcurrency FunctionName",
+	"DeleteFunctionEventInvokeConfig FunctionName Qualifier",
+	"DeleteFunctionUrlConfig FunctionName Qualifier",
+	"DeleteLayerVersion LayerName VersionNumber",
+	"DeleteProvisionedConcurrencyConfig FunctionName Qualifier",
+	"GetAccountSettings",
+	"GetAlias FunctionName Name",
+	"GetEventSourceMapping UUID",
+	"GetFunction FunctionName Qualifier",
+	"GetFunctionConcurrency FunctionName",
+	"GetFunctionConfiguration FunctionName Qualifier",
+	"GetFunctionEventInvokeConfig FunctionName Qualifier",
+	"GetFunctionUrlConfig FunctionName Qualifier",
+	"GetLayerVersion LayerName VersionNumber",
+	"GetLayerVersionByArn Arn",
+	"GetLayerVersionPolicy LayerName VersionNumber",
+	"GetPolicy FunctionName Qualifier",
+	"GetProvisionedConcurrencyConfig FunctionName Qualifier",
+	"Invoke ClientContext FunctionName InvocationType LogType Payload Qualifier",
+	"InvokeAsync FunctionName InvokeArgs",
+	"ListAliases FunctionName FunctionVersion Marker MaxItems",
+	"ListEventSourceMappings EventSourceArn FunctionName Marker MaxItems",
+	"ListFunctionEventInvokeConfigs FunctionName Marker MaxItems",
+	"ListFunctionUrlConfigs FunctionName Marker MaxItems",
+	"ListFunctions FunctionVersion Marker -MasterRegion MaxItems",
+	"ListLayerVersions CompatibleArchitecture CompatibleRuntime LayerName Marker MaxItems",
+	"ListLayers CompatibleArchitecture CompatibleRuntime Marker MaxItems",
+	"ListProvisionedConcurrencyConfigs FunctionName Marker MaxItems",
+	"ListTags Resource",
+	"ListVersionsByFunction FunctionName Marker MaxItems",
+	"PublishLayerVersion CompatibleArchitectures CompatibleRuntimes Content Description "
+	"LayerName LicenseInfo",
+	"PublishVersion CodeSha256 Description FunctionName RevisionId",
+	"PutFunctionConcurrency FunctionName ReservedConcurrentExecutions",
+	"PutFunctionEventInvokeConfig DestinationConfig FunctionName MaximumEventAgeInSeconds "
+	"MaximumRetryAttempts Qualifier",
+	"PutProvisionedConcurrencyConfig FunctionName ProvisionedConcurrentExecutions "
+	"Qualifier",
+	"RemoveLayerVersionPermission LayerName RevisionId StatementId VersionNumber",
+	"RemovePermission FunctionName Qualifier RevisionId StatementId",
+	"TagResource Resource Tags",
+	"UntagResource Resource TagKeys",
+	"UpdateAlias Description FunctionName FunctionVersion Name RevisionId RoutingConfig",
+	"UpdateEventSourceMapping BatchSize BisectBatchOnFunctionError DestinationConfig "
+	"-DocumentDBEventSourceConfig Enabled FilterCriteria FunctionName "
+	"FunctionResponseTypes KMSKeyArn MaximumBatchingWindowInSeconds "
+	"MaximumRecordAgeInSeconds MaximumRetryAttempts ParallelizationFactor -ScalingConfig "
+	"-SourceAccessConfigurations TumblingWindowInSeconds UUID",
+	"UpdateFunctionCode Architectures DryRun FunctionName -ImageUri Publish RevisionId "
+	"S3Bucket S3Key S3ObjectVersion ZipFile",
+	"UpdateFunctionConfiguration DeadLetterConfig Description Environment EphemeralStorage "
+	"FileSystemConfigs FunctionName Handler ImageConfig KMSKeyArn Layers LoggingConfig "
+	"MemorySize RevisionId Role Runtime SnapStart Timeout TracingConfig VpcConfig",
+	"UpdateFunctionEventInvokeConfig DestinationConfig FunctionName "
+	"MaximumEventAgeInSeconds MaximumRetryAttempts Qualifier",
+	"UpdateFunctionUrlConfig AuthType Cors FunctionName InvokeMode Qualifier",
+	NULL,
+};
+
 const struct cloud_service lambda_service = {
 	.name = "lambda",
 	.model = "lambda-2015-03-31",
@@ -330,6 +411,7 @@ const struct cloud_service lambda_service = {
 	.nmigrations = sizeof(migrations) / sizeof(migrations[0]),
 	.ops = ops,
 	.nops = sizeof(ops) / sizeof(ops[0]),
+	.members = lambda_members,
 	.unchecked = unchecked,
 	.doors = doors,
 	.ndoors = sizeof(doors) / sizeof(doors[0]),

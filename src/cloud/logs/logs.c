@@ -1253,6 +1253,31 @@ static void reset(struct cloud *c, const char *account)
 	insights_reset_account(c->db, account);
 }
 
+/* What each operation does with its members (svc.h, struct cloud_service's members). */
+static const char *const logs_members[] = {
+	"CreateLogGroup -kmsKeyId -logGroupClass logGroupName -tags",
+	"CreateLogStream logGroupName logStreamName",
+	"DeleteLogGroup logGroupName",
+	"DeleteLogStream logGroupName logStreamName",
+	"DeleteRetentionPolicy logGroupName",
+	"DescribeLogGroups -accountIdentifiers -includeLinkedAccounts limit -logGroupClass "
+	"logGroupNamePattern logGroupNamePrefix nextToken",
+	"DescribeLogStreams descending limit logGroupIdentifier logGroupName "
+	"logStreamNamePrefix nextToken orderBy",
+	"DescribeQueries logGroupName maxResults nextToken status",
+	"FilterLogEvents endTime filterPattern interleaved limit logGroupIdentifier "
+	"logGroupName logStreamNamePrefix logStreamNames nextToken startTime -unmask",
+	"GetLogEvents endTime limit logGroupIdentifier logGroupName logStreamName nextToken "
+	"startFromHead startTime -unmask",
+	"GetQueryResults queryId",
+	"PutLogEvents -entity logEvents logGroupName logStreamName sequenceToken",
+	"PutRetentionPolicy logGroupName retentionInDays",
+	"StartQuery endTime limit logGroupIdentifiers logGroupName logGroupNames queryString "
+	"startTime",
+	"StopQuery queryId",
+	NULL,
+};
+
 const struct cloud_service logs_service = {
 	.name = "logs",
 	.model = "logs-2014-03-28",
@@ -1261,4 +1286,5 @@ const struct cloud_service logs_service = {
 	.reset_account = reset,
 	.ops = ops,
 	.nops = sizeof(ops) / sizeof(ops[0]),
+	.members = logs_members,
 };

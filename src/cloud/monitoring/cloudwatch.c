@@ -713,6 +713,39 @@ static const struct svc_op ops[] = {
 	{ "UntagResource", cw_op_untag_resource },
 };
 
+/* What each operation does with its members (svc.h, struct cloud_service's members). */
+static const char *const monitoring_members[] = {
+	"DeleteAlarms AlarmNames",
+	"DescribeAlarmHistory AlarmName AlarmTypes EndDate HistoryItemType MaxRecords "
+	"NextToken ScanBy StartDate",
+	"DescribeAlarms ActionPrefix AlarmNamePrefix AlarmNames AlarmTypes ChildrenOfAlarmName "
+	"MaxRecords NextToken ParentsOfAlarmName StateValue",
+	"DescribeAlarmsForMetric Dimensions ExtendedStatistic MetricName Namespace Period "
+	"Statistic Unit",
+	"DisableAlarmActions AlarmNames",
+	"EnableAlarmActions AlarmNames",
+	"GetMetricData EndTime -LabelOptions MaxDatapoints MetricDataQueries NextToken ScanBy "
+	"StartTime",
+	"GetMetricStatistics Dimensions EndTime ExtendedStatistics MetricName Namespace Period "
+	"StartTime Statistics Unit",
+	"ListMetrics Dimensions -IncludeLinkedAccounts MetricName Namespace NextToken "
+	"-OwningAccount RecentlyActive",
+	"ListTagsForResource ResourceARN",
+	"PutCompositeAlarm ActionsEnabled ActionsSuppressor -ActionsSuppressorExtensionPeriod "
+	"-ActionsSuppressorWaitPeriod AlarmActions AlarmDescription AlarmName AlarmRule "
+	"InsufficientDataActions OKActions Tags",
+	"PutMetricAlarm ActionsEnabled AlarmActions AlarmDescription AlarmName "
+	"ComparisonOperator DatapointsToAlarm Dimensions EvaluateLowSampleCountPercentile "
+	"EvaluationPeriods ExtendedStatistic InsufficientDataActions MetricName Metrics "
+	"Namespace OKActions Period Statistic Tags Threshold ThresholdMetricId "
+	"TreatMissingData Unit",
+	"PutMetricData MetricData Namespace",
+	"SetAlarmState AlarmName StateReason StateReasonData StateValue",
+	"TagResource ResourceARN Tags",
+	"UntagResource ResourceARN TagKeys",
+	NULL,
+};
+
 const struct cloud_service monitoring_service = {
 	.name = "monitoring",
 	.model = "monitoring-2010-08-01",
@@ -728,5 +761,6 @@ const struct cloud_service monitoring_service = {
 	.nmigrations = sizeof(migrations) / sizeof(migrations[0]),
 	.ops = ops,
 	.nops = sizeof(ops) / sizeof(ops[0]),
+	.members = monitoring_members,
 	.unchecked = unchecked,
 };

@@ -148,14 +148,22 @@ static char *bucket_dir(struct cloud *c, const char *account, const char *bucket
 
 /* ---- buckets ---- */
 
+/* One more element S3 puts in an error (ActualObjectSize, UploadId...); false, for return. */
+static bool err_field(struct aws_err *err, const char *name, const char *value)
+{
+	if (!err->fields)
+		err->fields = cJSON_CreateObject();
+	cJSON_DeleteItemFromObjectCaseSensitive(err->fields, name);
+	cJSON_AddStringToObject(err->fields, name, value ? value : "");
+	return false;
+}
+
 /* An S3 error naming the bucket, as S3 adds it to NoSuchBucket and its kin. */
 static bool bucket_err(struct aws_err *err, int status, const char *code, const char *bucket,
 		       const char *msg)
 {
 	aws_err_set(err, status, code, "%s", msg);
-	err->fields = cJSON_CreateObject();
-	cJSON_AddStringToObject(err->fields, "BucketName", bucket);
-	return false;
+	return err_field(err, "BucketName", bucket);
 }
 
 /* The bucket the request names is the caller's; err says why not (NoSuchBucket, AccessDenied). */
@@ -1003,16 +1011,6 @@ static bool md5_file(const char *path, char out[33], long long *size)
 static bool key_err(struct aws_err *err, int status, const char *code, const char *key,
 		    const char *fmt, ...) XALLOC_PRINTF(5, 6);
 
-/* One more element S3 puts in an error (ActualObjectSize, UploadId...); false, for return. */
-static bool err_field(struct aws_err *err, const char *name, const char *value)
-{
-	if (!err->fields)
-		err->fields = cJSON_CreateObject();
-	cJSON_DeleteItemFromObjectCaseSensitive(err->fields, name);
-	cJSON_AddStringToObject(err->fields, name, value ? value : "");
-	return false;
-}
-
 static bool key_err(struct aws_err *err, int status, const char *code, const char *key,
 		    const char *fmt, ...)
 {
@@ -1022,11 +1020,7 @@ static bool key_err(struct aws_err *err, int status, const char *code, const cha
 	va_end(ap);
 	aws_err_set(err, status, code, "%s", msg);
 	free(msg);
-	if (key) {
-		err->fields = cJSON_CreateObject();
-		cJSON_AddStringToObject(err->fields, "Key", key);
-	}
-	return false;
+	return key ? err_field(err, "Key", key) : false;
 }
 
 /*
@@ -2322,6 +2316,87 @@ static bool bucket_policy(struct cloud *c, const char *arn, char *owner, char **
 	return found;
 }
 
+/* What each operation does with its members (svc.h, struct cloud_service's members). */
+static const char *const s3_members[] = {
+	"AbortMultipartUpload Bucket -ExpectedBucketOwner Key -RequestPayer UploadId",
+	"CompleteMultipartUpload Bucket ~ChecksumCRC32 ~ChecksumCRC32C ~ChecksumSHA1 "
+	"~ChecksumSHA256 -ExpectedBucketOwner IfNoneMatch Key MultipartUpload -RequestPayer "
+	"-SSECustomerAlgorithm -SSECustomerKey -SSECustomerKeyMD5 UploadId",
+	"CopyObject -ACL Bucket -BucketKeyEnabled -CacheControl ~ChecksumAlgorithm "
+	"-ContentDisposition -ContentEncoding -ContentLanguage ContentType CopySource "
+	"-CopySourceIfMatch -CopySourceIfModifiedSince -CopySourceIfNoneMatch "
+	"-CopySourceIfUnmodifiedSince -CopySourceSSECustomerAlgorithm "
+	"-CopySourceSSECustomerKey -CopySourceSSECustomerKeyMD5 -ExpectedBucketOwner "
+	"-ExpectedSourceBucketOwner -Expires -GrantFullControl -GrantRead -GrantReadACP "
+	"-GrantWriteACP Key Metadata MetadataDirective -ObjectLockLegalHoldStatus "
+	"-ObjectLockMode -ObjectLockRetainUntilDate -RequestPayer -SSECustomerAlgorithm "
+	"-SSECustomerKey -SSECustomerKeyMD5 -SSEKMSEncryptionContext -SSEKMSKeyId "
+	"~ServerSideEncryption StorageClass Tagging TaggingDirective -WebsiteRedirectLocation",
+	"CreateBucket -ACL Bucket CreateBucketConfiguration -GrantFullControl -GrantRead "
+	"-GrantReadACP -GrantWrite -GrantWriteACP -ObjectLockEnabledForBucket "
+	"-ObjectOwnership",
+	"CreateMultipartUpload -ACL Bucket -BucketKeyEnabled -CacheControl ~ChecksumAlgorithm "
+	"-ContentDisposition -ContentEncoding -ContentLanguage ContentType "
+	"-ExpectedBucketOwner -Expires -GrantFullControl -GrantRead -GrantReadACP "
+	"-GrantWriteACP Key Metadata -ObjectLockLegalHoldStatus -ObjectLockMode "
+	"-ObjectLockRetainUntilDate -RequestPayer -SSECustomerAlgorithm -SSECustomerKey "
+	"-SSECustomerKeyMD5 -SSEKMSEncryptionContext -SSEKMSKeyId ~ServerSideEncryption "
+	"StorageClass Tagging -WebsiteRedirectLocation",
+	"DeleteBucket Bucket -ExpectedBucketOwner",
+	"DeleteBucketPolicy Bucket -ExpectedBucketOwner",
+	"DeleteObject Bucket -BypassGovernanceRetention -ExpectedBucketOwner Key -MFA "
+	"-RequestPayer -VersionId",
+	"DeleteObjectTagging Bucket -ExpectedBucketOwner Key -VersionId",
+	"DeleteObjects Bucket -BypassGovernanceRetention ~ChecksumAlgorithm Delete "
+	"-ExpectedBucketOwner -MFA -RequestPayer",
+	"GetBucketLocation Bucket -ExpectedBucketOwner",
+	"GetBucketNotification Bucket -ExpectedBucketOwner",
+	"GetBucketNotificationConfiguration Bucket -ExpectedBucketOwner",
+	"GetBucketPolicy Bucket -ExpectedBucketOwner",
+	"GetObject Bucket ~ChecksumMode -ExpectedBucketOwner IfMatch IfModifiedSince "
+	"IfNoneMatch IfUnmodifiedSince Key PartNumber Range -RequestPayer "
+	"-ResponseCacheControl -ResponseContentDisposition -ResponseContentEncoding "
+	"-ResponseContentLanguage -ResponseContentType -ResponseExpires -SSECustomerAlgorithm "
+	"-SSECustomerKey -SSECustomerKeyMD5 -VersionId",
+	"GetObjectTagging Bucket -ExpectedBucketOwner Key -RequestPayer -VersionId",
+	"HeadBucket Bucket -ExpectedBucketOwner",
+	"HeadObject Bucket ~ChecksumMode -ExpectedBucketOwner IfMatch IfModifiedSince "
+	"IfNoneMatch IfUnmodifiedSince Key PartNumber Range -RequestPayer "
+	"-ResponseCacheControl -ResponseContentDisposition -ResponseContentEncoding "
+	"-ResponseContentLanguage -ResponseContentType -ResponseExpires -SSECustomerAlgorithm "
+	"-SSECustomerKey -SSECustomerKeyMD5 -VersionId",
+	"ListBuckets -BucketRegion ContinuationToken MaxBuckets Prefix",
+	"ListObjectVersions Bucket Delimiter EncodingType -ExpectedBucketOwner KeyMarker "
+	"MaxKeys -OptionalObjectAttributes Prefix -RequestPayer VersionIdMarker",
+	"ListObjects Bucket Delimiter EncodingType -ExpectedBucketOwner Marker MaxKeys "
+	"-OptionalObjectAttributes Prefix -RequestPayer",
+	"ListObjectsV2 Bucket ContinuationToken Delimiter EncodingType -ExpectedBucketOwner "
+	"-FetchOwner MaxKeys -OptionalObjectAttributes Prefix -RequestPayer StartAfter",
+	"ListParts Bucket -ExpectedBucketOwner Key -MaxParts -PartNumberMarker -RequestPayer "
+	"-SSECustomerAlgorithm -SSECustomerKey -SSECustomerKeyMD5 UploadId",
+	"PutBucketNotification Bucket ~ChecksumAlgorithm ContentMD5 -ExpectedBucketOwner "
+	"NotificationConfiguration",
+	"PutBucketNotificationConfiguration Bucket -ExpectedBucketOwner "
+	"NotificationConfiguration -SkipDestinationValidation",
+	"PutBucketPolicy Bucket ~ChecksumAlgorithm -ConfirmRemoveSelfBucketAccess ContentMD5 "
+	"-ExpectedBucketOwner Policy",
+	"PutObject -ACL Body Bucket -BucketKeyEnabled -CacheControl ~ChecksumAlgorithm "
+	"~ChecksumCRC32 ~ChecksumCRC32C ~ChecksumSHA1 ~ChecksumSHA256 -ContentDisposition "
+	"-ContentEncoding -ContentLanguage ContentLength ContentMD5 ContentType "
+	"-ExpectedBucketOwner -Expires -GrantFullControl -GrantRead -GrantReadACP "
+	"-GrantWriteACP IfNoneMatch Key Metadata -ObjectLockLegalHoldStatus -ObjectLockMode "
+	"-ObjectLockRetainUntilDate -RequestPayer -SSECustomerAlgorithm -SSECustomerKey "
+	"-SSECustomerKeyMD5 -SSEKMSEncryptionContext -SSEKMSKeyId ~ServerSideEncryption "
+	"StorageClass Tagging -WebsiteRedirectLocation",
+	"PutObjectTagging Bucket ~ChecksumAlgorithm ContentMD5 -ExpectedBucketOwner Key "
+	"-RequestPayer Tagging -VersionId",
+	"UploadPart Body Bucket ~ChecksumAlgorithm ~ChecksumCRC32 ~ChecksumCRC32C "
+	"~ChecksumSHA1 ~ChecksumSHA256 ContentLength ContentMD5 -ExpectedBucketOwner Key "
+	"PartNumber -RequestPayer -SSECustomerAlgorithm -SSECustomerKey -SSECustomerKeyMD5 "
+	"UploadId",
+	NULL,
+};
+
 const struct cloud_service s3_service = {
 	.name = "s3",
 	.model = "s3-2006-03-01",
@@ -2332,6 +2407,7 @@ const struct cloud_service s3_service = {
 	.nmigrations = sizeof(migrations) / sizeof(migrations[0]),
 	.ops = ops,
 	.nops = sizeof(ops) / sizeof(ops[0]),
+	.members = s3_members,
 	.unchecked = unchecked,
 	.resource_policy = bucket_policy,
 };

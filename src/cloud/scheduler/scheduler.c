@@ -1393,6 +1393,27 @@ static const struct svc_op ops[] = {
 
 static const char *const paths[] = { "/schedules", "/schedule-groups", NULL };
 
+/* What each operation does with its members (svc.h, struct cloud_service's members). */
+static const char *const scheduler_members[] = {
+	"CreateSchedule ActionAfterCompletion ~ClientToken Description EndDate "
+	"FlexibleTimeWindow GroupName KmsKeyArn Name ScheduleExpression "
+	"ScheduleExpressionTimezone StartDate State Target",
+	"CreateScheduleGroup ~ClientToken Name Tags",
+	"DeleteSchedule ~ClientToken GroupName Name",
+	"DeleteScheduleGroup ~ClientToken Name",
+	"GetSchedule GroupName Name",
+	"GetScheduleGroup Name",
+	"ListScheduleGroups MaxResults NamePrefix NextToken",
+	"ListSchedules GroupName MaxResults NamePrefix NextToken State",
+	"ListTagsForResource ResourceArn",
+	"TagResource ResourceArn Tags",
+	"UntagResource ResourceArn TagKeys",
+	"UpdateSchedule ActionAfterCompletion ~ClientToken Description EndDate "
+	"FlexibleTimeWindow GroupName KmsKeyArn Name ScheduleExpression "
+	"ScheduleExpressionTimezone StartDate State Target",
+	NULL,
+};
+
 const struct cloud_service scheduler_service = {
 	.name = "scheduler",
 	.model = "scheduler-2021-06-30",
@@ -1405,4 +1426,5 @@ const struct cloud_service scheduler_service = {
 	.nmigrations = sizeof(migrations) / sizeof(migrations[0]),
 	.ops = ops,
 	.nops = sizeof(ops) / sizeof(ops[0]),
+	.members = scheduler_members,
 };

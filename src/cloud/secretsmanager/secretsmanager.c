@@ -1957,6 +1957,35 @@ static const struct svc_op ops[] = {
 	{ "UpdateSecretVersionStage", op_update_stage },
 };
 
+/* What each operation does with its members (svc.h, struct cloud_service's members). */
+static const char *const secretsmanager_members[] = {
+	"CancelRotateSecret SecretId",
+	"CreateSecret -AddReplicaRegions ClientRequestToken Description "
+	"-ForceOverwriteReplicaSecret KmsKeyId Name SecretBinary SecretString Tags",
+	"DeleteResourcePolicy SecretId",
+	"DeleteSecret ForceDeleteWithoutRecovery RecoveryWindowInDays SecretId",
+	"DescribeSecret SecretId",
+	"GetRandomPassword ExcludeCharacters ExcludeLowercase ExcludeNumbers "
+	"ExcludePunctuation ExcludeUppercase IncludeSpace PasswordLength "
+	"RequireEachIncludedType",
+	"GetResourcePolicy SecretId",
+	"GetSecretValue SecretId VersionId VersionStage",
+	"ListSecretVersionIds IncludeDeprecated MaxResults NextToken SecretId",
+	"ListSecrets Filters IncludePlannedDeletion MaxResults NextToken SortOrder",
+	"PutResourcePolicy -BlockPublicPolicy ResourcePolicy SecretId",
+	"PutSecretValue ClientRequestToken -RotationToken SecretBinary SecretId SecretString "
+	"VersionStages",
+	"RestoreSecret SecretId",
+	"RotateSecret ClientRequestToken RotateImmediately RotationLambdaARN RotationRules "
+	"SecretId",
+	"TagResource SecretId Tags",
+	"UntagResource SecretId TagKeys",
+	"UpdateSecret ClientRequestToken Description KmsKeyId SecretBinary SecretId "
+	"SecretString",
+	"UpdateSecretVersionStage MoveToVersionId RemoveFromVersionId SecretId VersionStage",
+	NULL,
+};
+
 const struct cloud_service secretsmanager_service = {
 	.name = "secretsmanager",
 	.model = "secretsmanager-2017-10-17",
@@ -1969,4 +1998,5 @@ const struct cloud_service secretsmanager_service = {
 	.nmigrations = sizeof(migrations) / sizeof(migrations[0]),
 	.ops = ops,
 	.nops = sizeof(ops) / sizeof(ops[0]),
+	.members = secretsmanager_members,
 };

@@ -1414,6 +1414,29 @@ static bool topic_policy(struct cloud *c, const char *arn, char *owner, char **p
 	return found;
 }
 
+/* What each operation does with its members (svc.h, struct cloud_service's members). */
+static const char *const sns_members[] = {
+	"CreateTopic Attributes -DataProtectionPolicy Name Tags",
+	"DeleteTopic TopicArn",
+	"GetSubscriptionAttributes SubscriptionArn",
+	"GetTopicAttributes TopicArn",
+	"ListSubscriptions -NextToken",
+	"ListSubscriptionsByTopic -NextToken TopicArn",
+	"ListTagsForResource ResourceArn",
+	"ListTopics -NextToken",
+	"Publish Message MessageAttributes -MessageDeduplicationId -MessageGroupId "
+	"MessageStructure -PhoneNumber Subject TargetArn TopicArn",
+	"PublishBatch PublishBatchRequestEntries TopicArn",
+	"SetSubscriptionAttributes AttributeName AttributeValue SubscriptionArn",
+	"SetTopicAttributes AttributeName AttributeValue TopicArn",
+	/* Every subscription is confirmed at once: its ARN is the answer either way. */
+	"Subscribe Attributes Endpoint Protocol ReturnSubscriptionArn TopicArn",
+	"TagResource ResourceArn Tags",
+	"Unsubscribe SubscriptionArn",
+	"UntagResource ResourceArn TagKeys",
+	NULL,
+};
+
 const struct cloud_service sns_service = {
 	.name = "sns",
 	.model = "sns-2010-03-31",
@@ -1425,6 +1448,7 @@ const struct cloud_service sns_service = {
 	.nmigrations = sizeof(migrations) / sizeof(migrations[0]),
 	.ops = ops,
 	.nops = sizeof(ops) / sizeof(ops[0]),
+	.members = sns_members,
 	.unchecked = unchecked,
 	.doors = doors,
 	.ndoors = sizeof(doors) / sizeof(doors[0]),

@@ -2268,6 +2268,32 @@ static bool queue_policy(struct cloud *c, const char *arn, char *owner, char **p
 	return found;
 }
 
+/* What each operation does with its members (svc.h, struct cloud_service's members). */
+static const char *const sqs_members[] = {
+	"AddPermission AWSAccountIds Actions Label QueueUrl",
+	"ChangeMessageVisibility QueueUrl ReceiptHandle VisibilityTimeout",
+	"ChangeMessageVisibilityBatch Entries QueueUrl",
+	"CreateQueue Attributes QueueName -tags",
+	"DeleteMessage QueueUrl ReceiptHandle",
+	"DeleteMessageBatch Entries QueueUrl",
+	"DeleteQueue QueueUrl",
+	"GetQueueAttributes AttributeNames QueueUrl",
+	"GetQueueUrl QueueName QueueOwnerAWSAccountId",
+	"ListQueues MaxResults -NextToken QueueNamePrefix",
+	"PurgeQueue QueueUrl",
+	"ReceiveMessage AttributeNames MaxNumberOfMessages MessageAttributeNames "
+	"MessageSystemAttributeNames QueueUrl ReceiveRequestAttemptId VisibilityTimeout "
+	"WaitTimeSeconds",
+	"RemovePermission Label QueueUrl",
+	"SendMessage DelaySeconds MessageAttributes MessageBody MessageDeduplicationId "
+	"MessageGroupId MessageSystemAttributes QueueUrl",
+	"SendMessageBatch Entries QueueUrl",
+	"SetQueueAttributes Attributes QueueUrl",
+	"TagQueue QueueUrl -Tags",
+	"UntagQueue QueueUrl -TagKeys",
+	NULL,
+};
+
 const struct cloud_service sqs_service = {
 	.name = "sqs",
 	.model = "sqs-2012-11-05",
@@ -2282,6 +2308,7 @@ const struct cloud_service sqs_service = {
 	.nmigrations = sizeof(migrations) / sizeof(migrations[0]),
 	.ops = ops,
 	.nops = sizeof(ops) / sizeof(ops[0]),
+	.members = sqs_members,
 	.unchecked = unchecked,
 	.resource_policy = queue_policy,
 };

@@ -1453,6 +1453,26 @@ static const struct svc_op ops[] = {
 	{ "UnlabelParameterVersion", op_unlabel },
 };
 
+/* What each operation does with its members (svc.h, struct cloud_service's members). */
+static const char *const ssm_members[] = {
+	"AddTagsToResource ResourceId ResourceType Tags",
+	"DeleteParameter Name",
+	"DeleteParameters Names",
+	"DescribeParameters Filters MaxResults NextToken ParameterFilters -Shared",
+	"GetParameter Name WithDecryption",
+	"GetParameterHistory MaxResults Name NextToken WithDecryption",
+	"GetParameters Names WithDecryption",
+	"GetParametersByPath MaxResults NextToken ParameterFilters Path Recursive "
+	"WithDecryption",
+	"LabelParameterVersion Labels Name ParameterVersion",
+	"ListTagsForResource ResourceId ResourceType",
+	"PutParameter AllowedPattern DataType Description KeyId Name Overwrite Policies Tags "
+	"Tier Type Value",
+	"RemoveTagsFromResource ResourceId ResourceType TagKeys",
+	"UnlabelParameterVersion Labels Name ParameterVersion",
+	NULL,
+};
+
 const struct cloud_service ssm_service = {
 	.name = "ssm",
 	.model = "ssm-2014-11-06",
@@ -1463,4 +1483,5 @@ const struct cloud_service ssm_service = {
 	.nmigrations = sizeof(migrations) / sizeof(migrations[0]),
 	.ops = ops,
 	.nops = sizeof(ops) / sizeof(ops[0]),
+	.members = ssm_members,
 };

@@ -162,6 +162,8 @@ static void call_op(struct svc_call *call, const struct proto_service *ps,
 		const struct svc_caller *caller = call->caller;
 		if (!iam_authorize_call(call, name, d.input, &acting, &err)) {
 			/* Denied: answered below with the service's own error. */
+		} else if (op && !svc_members_check(s, name, d.input, &err)) {
+			/* A member it would drop: refused above, answered below. */
 		} else if (op) {
 			call->caller = &acting; /* in the resource owner's account */
 			out = op->fn(call, d.input, &err);

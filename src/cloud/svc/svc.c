@@ -97,6 +97,84 @@ const struct svc_op *svc_op_find(const struct cloud_service *s, const char *op)
 	return bsearch(op, s->ops, s->nops, sizeof(s->ops[0]), op_cmp);
 }
 
+const char *svc_members_of(const struct cloud_service *s, const char *op)
+{
+	if (!s->members)
+		return NULL;
+	size_t n = strlen(op);
+	for (const char *const *m = s->members; *m; m++)
+		if (strncmp(*m, op, n) == 0 && ((*m)[n] == ' ' || (*m)[n] == '\0'))
+			return *m + n;
+	return NULL;
+}
+
+/* How members names path (len bytes): 'y' acted on, 'p' some of its members are, 0 not. */
+static int member_state(const char *members, const char *path, size_t len)
+{
+	int state = 0;
+	for (const char *p = members; p && *p;) {
+		p += strspn(p, " ");
+		const char *w = p;
+		size_t wl = strcspn(p, " ");
+		p += wl;
+		if (wl == 0 || *w == '-')
+			continue;
+		if (*w == '~')
+			w++, wl--;
+		if (wl == len && memcmp(w, path, len) == 0)
+			return 'y';
+		if (wl > len && memcmp(w, path, len) == 0 && w[len] == '.')
+			state = 'p';
+	}
+	return state;
+}
+
+/* Check obj's members, named path (len bytes of cap) and under. */
+static bool members_walk(const struct cloud_service *s, const char *op, const char *members,
+			 const cJSON *obj, char *path, size_t len, size_t cap, struct aws_err *err)
+{
+	for (const cJSON *m = obj->child; m; m = m->next) {
+		size_t n = m->string ? strlen(m->string) : 0;
+		if (n == 0 || len + n + 2 > cap)
+			continue; /* only the model's members reach here: names are short */
+		memcpy(path + len, m->string, n);
+		path[len + n] = '\0';
+		int state = member_state(members, path, len + n);
+		if (state == 'y')
+			continue;
+		if (state == 'p' && (cJSON_IsObject(m) || cJSON_IsArray(m))) {
+			path[len + n] = '.';
+			if (cJSON_IsObject(m) &&
+			    !members_walk(s, op, members, m, path, len + n + 1, cap, err))
+				return false;
+			const cJSON *e = cJSON_IsArray(m) ? m->child : NULL;
+			for (; e; e = e->next) {
+				if (cJSON_IsObject(e) &&
+				    !members_walk(s, op, members, e, path, len + n + 1, cap, err))
+					return false;
+			}
+			continue;
+		}
+		if (cJSON_IsNull(m) || cJSON_IsFalse(m) ||
+		    (cJSON_IsString(m) && !m->valuestring[0]) ||
+		    ((cJSON_IsArray(m) || cJSON_IsObject(m)) && !m->child))
+			continue; /* set to nothing: nothing to act on */
+		return aws_err_set(err, 501, "NotImplemented",
+				   "The local cloud does not offer %s's %s with %s: leave it out",
+				   s->title, op, path);
+	}
+	return true;
+}
+
+bool svc_members_check(const struct cloud_service *s, const char *op, const cJSON *input,
+		       struct aws_err *err)
+{
+	if (!s->members || !cJSON_IsObject(input))
+		return true;
+	char path[256];
+	return members_walk(s, op, svc_members_of(s, op), input, path, 0, sizeof(path), err);
+}
+
 struct cJSON *svc_call_internal(struct cloud *c, const struct svc_caller *caller,
 				const char *service, const char *op, const struct cJSON *input,
 				struct aws_err *err)

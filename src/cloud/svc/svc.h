@@ -176,6 +176,20 @@ struct cloud_service {
 	 * protocol's error naming it as not offered by the local cloud. */
 	const struct svc_op *ops;
 	size_t nops;
+	/*
+	 * What each operation does with its input's members: one string per operation, the
+	 * operation's name then its members, space-separated ("CreateQueue QueueName Attributes
+	 * tags"), NULL-terminated. A member named is acted on (honoured, or refused by the
+	 * handler in its own words); "Parent.Child" names the members of a structure (or of a
+	 * list's structures) acted on when not all of them are; "-Member" is one the service
+	 * does not act on; "~Member" one it accepts without effect because clients send it
+	 * unasked (an idempotency token). A request that sets a member not acted on (to more
+	 * than null, false, "", [] or {}) is answered NotImplemented naming it
+	 * (svc_members_check()), never served without it. An
+	 * operation with no string has no member acted on. tests/unit/test_svc_members.c holds
+	 * every string to its model: every member of the model is named one way or another.
+	 */
+	const char *const *members;
 	/* Members whose constraints the service checks itself, with its own wording, as
 	 * "Operation.Member" (NULL-terminated; proto_decode's unchecked). */
 	const char *const *unchecked;
@@ -187,6 +201,17 @@ struct cloud_service {
 	const struct svc_door *doors;
 	size_t ndoors;
 };
+
+/*
+ * Whether op's handler acts on every member input carries (s->members): false fills err
+ * (501 NotImplemented naming the first member it does not act on). Always true for a row
+ * with no members table.
+ */
+bool svc_members_check(const struct cloud_service *s, const char *op, const struct cJSON *input,
+		       struct aws_err *err);
+/* The members string of op in s->members ("QueueName Attributes tags", after the name), or
+ * NULL. */
+const char *svc_members_of(const struct cloud_service *s, const char *op);
 
 /* The service table, in start order. */
 extern const struct cloud_service *const svc_table[];

@@ -902,6 +902,16 @@ static const struct svc_op ops[] = {
 static const char *const paths[] = { "/TraceSegments", "/TraceSummaries", "/Traces",
 				     "/ServiceGraph", NULL };
 
+/* What each operation does with its members (svc.h, struct cloud_service's members). */
+static const char *const xray_members[] = {
+	"BatchGetTraces -NextToken TraceIds",
+	"GetServiceGraph EndTime -GroupARN -GroupName -NextToken StartTime",
+	"GetTraceSummaries EndTime FilterExpression -NextToken -Sampling -SamplingStrategy "
+	"StartTime -TimeRangeType",
+	"PutTraceSegments TraceSegmentDocuments",
+	NULL,
+};
+
 const struct cloud_service xray_service = {
 	.name = "xray",
 	.model = "xray-2016-04-12",
@@ -916,4 +926,5 @@ const struct cloud_service xray_service = {
 	.nmigrations = sizeof(migrations) / sizeof(migrations[0]),
 	.ops = ops,
 	.nops = sizeof(ops) / sizeof(ops[0]),
+	.members = xray_members,
 };
