@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cloud/auth/auth.h"
+#include "cloud/cloud.h"
 #include "cloud/http/aws.h"
 #include "cloud/iam/iam.h"
 #include "cloud/lambda/lambda.h"
@@ -681,7 +682,7 @@ struct env *lambda_env_spawn(struct cloud *c, struct lfunc *fn, struct invocatio
 	struct spawn_req req = { .fn = fn, .inv = inv };
 	pthread_cond_init(&req.cond, NULL);
 	vec_push(&c->spawns, &req);
-	pthread_cond_signal(&c->spawn_cond);
+	lambda_loop_wake(c);
 	while (!req.done)
 		pthread_cond_wait(&req.cond, &c->mu);
 	pthread_cond_destroy(&req.cond);
@@ -709,4 +710,24 @@ void lambda_env_serve_spawns(struct cloud *c)
 		pthread_cond_signal(&r->cond);
 	}
 	c->spawns.len = 0;
+}
+
+bool lambda_loop_ticks(struct cloud *c)
+{
+	vec_for_each (&c->envs, i) {
+		const struct env *env = c->envs.items[i];
+		if (!env->exited && env->state != ENV_DEAD && (!c->cg_mem || env->provisioned))
+			return true;
+	}
+	vec_for_each (&c->functions, i) {
+		const struct lfunc *fn = c->functions.items[i];
+		if (fn->provisioned.len > 0)
+			return true;
+	}
+	return false;
+}
+
+void lambda_loop_wake(struct cloud *c)
+{
+	cloud_wake(c);
 }

@@ -206,6 +206,15 @@ struct env *lambda_env_spawn(struct cloud *c, struct lfunc *fn, struct invocatio
 struct env *lambda_env_provision(struct cloud *c, struct lfunc *fn, struct api_err *e);
 /* Fork the queued environments (cloud->mu held): cloud_run()'s thread calls this. */
 void lambda_env_serve_spawns(struct cloud *c);
+/*
+ * Whether cloud_run()'s periodic work has anything to do (cloud->mu held): the memory
+ * watchdog while an environment runs without a memory cgroup, provisioned concurrency while a
+ * configuration or one of its environments exists. Otherwise the loop sleeps until woken
+ * (lambda_loop_wake()).
+ */
+bool lambda_loop_ticks(struct cloud *c);
+/* Wake cloud_run() to look again (with or without cloud->mu). */
+void lambda_loop_wake(struct cloud *c);
 /* Apply the CPU share (after init, which runs at full speed). */
 void lambda_env_limit_cpu(struct env *env);
 /* Kill the process group (and cgroup). Caller holds cloud->mu. */
