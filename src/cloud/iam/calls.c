@@ -207,6 +207,11 @@ bool iam_authorize_call(struct svc_call *call, const char *op, const struct cJSO
 	bool owned = false; /* the handler acts in the owner's account */
 	if (strcmp(r->service, "lambda") == 0 && strcmp(resource, "*") != 0 &&
 	    arn_function_parse(resource, &f) && f.account[0]) {
+		/* A function's policy only ever allows (AddPermission writes Allow statements):
+		 * the root of its own account needs no look at it, which keeps the table out of
+		 * every invocation's way. */
+		if (is_root(me) && strcmp(f.account, me->account) == 0)
+			return true;
 		snprintf(owner, sizeof(owner), "%s", f.account);
 		policy = lambda_policy_document(call->cloud, f.account, f.name);
 	} else if (call->svc->resource_policy && strcmp(resource, "*") != 0 &&
