@@ -96,6 +96,12 @@ struct invocation {
 	double init_ms;
 };
 
+/* What an environment's reader takes from its output pipe at once, and the pipe's size
+ * asked for; the log tail an invocation answers with (LogType Tail). */
+#define ENV_READ_CHUNK    (256 << 10)
+#define ENV_PIPE_BYTES    (1 << 20)
+#define LAMBDA_TAIL_BYTES 4096
+
 enum env_state {
 	ENV_INIT,
 	ENV_READY,
@@ -142,6 +148,7 @@ struct env {
 	struct lambda_logcfg log; /* the function's when the environment started */
 	pthread_mutex_t log_mu;
 	struct log_splitter split;
+	char *rbuf;         /* ENV_READ_CHUNK bytes for the reader, once it has read */
 	struct strbuf tail; /* the current invocation's log, last few KB */
 	char cg_mem[256], cg_cpu[256];
 	long long max_rss_kb;
