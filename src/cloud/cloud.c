@@ -35,6 +35,7 @@
 #include "cloud/logs/logs.h"
 #include "cloud/s3/s3.h"
 #include "cloud/state.h"
+#include "cloud/svc/policy.h"
 #include "cloud/svc/svc.h"
 #include "core/clock.h"
 #include "core/path.h"
@@ -583,6 +584,7 @@ void cloud_close(struct cloud *c)
 	vec_release(&c->functions);
 	vec_release(&c->envs);
 	auth_free(c->auth);
+	svc_policy_forget(c);
 	cloud_db_close(c->db);
 	lambda_cgroups_cleanup(c);
 	if (c->lock_fd >= 0)
