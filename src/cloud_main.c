@@ -16,10 +16,12 @@
 #include "cloud/cloud.h"
 
 static volatile sig_atomic_t stop_flag;
+static struct cloud *volatile serving; /* woken by the signal, once cloud_run() may sleep */
 
 static void on_signal(int sig)
 {
 	stop_flag = sig;
+	cloud_wake(serving);
 }
 
 static bool parse_int(const char *s, int lo, int hi, int *out)
@@ -123,7 +125,9 @@ int main(int argc, char **argv)
 		"lambda-tutor: its state takes %.1f MB on disk (database %.1f MB, code %.1f MB, "
 		"objects %.1f MB; logs %.1f MB of at most %.0f MB)\n",
 		mb(d.total), mb(d.database), mb(d.code), mb(d.objects), mb(d.logs), mb(d.logs_cap));
+	serving = c;
 	cloud_run(c, &stop_flag);
+	serving = NULL;
 	fprintf(stderr, "lambda-tutor: stopping the cloud\n");
 	cloud_close(c);
 	return 0;

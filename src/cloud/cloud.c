@@ -10,10 +10,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -33,6 +35,7 @@
 #include "cloud/logs/logs.h"
 #include "cloud/s3/s3.h"
 #include "cloud/state.h"
+#include "cloud/svc/policy.h"
 #include "cloud/svc/svc.h"
 #include "core/clock.h"
 #include "core/path.h"
@@ -288,6 +291,7 @@ struct cloud *cloud_open(const struct cloud_config *cfg, struct error *err)
 	struct cloud *c = xcalloc(1, sizeof(*c));
 	c->lock_fd = -1;
 	c->xray_fd = -1;
+	c->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	pthread_mutex_init(&c->mu, NULL);
 	pthread_cond_init(&c->async_cond, NULL);
 	pthread_condattr_t attr;
@@ -488,14 +492,25 @@ void cloud_run(struct cloud *c, volatile sig_atomic_t *stop)
 	c->spawner_running = true;
 	while (!*stop) {
 		lambda_env_serve_spawns(c);
-		struct timespec ts = mono_after_ms(20);
-		pthread_cond_timedwait(&c->spawn_cond, &c->mu, &ts);
-		lambda_env_serve_spawns(c);
-		if (clock_mono_ms() < next_tick)
-			continue;
-		next_tick = clock_mono_ms() + 20;
-		lambda_env_watchdog(c);
-		lambda_provisioned_tick(c);
+		/* Asleep until the next tick, and with nothing periodic to do, until a spawn, a
+		 * wake-up or the stop signal (cloud_wake()). */
+		int timeout = -1;
+		if (lambda_loop_ticks(c)) {
+			int64_t now = clock_mono_ms();
+			if (now >= next_tick) {
+				next_tick = now + 20;
+				lambda_env_watchdog(c);
+				lambda_provisioned_tick(c);
+				continue;
+			}
+			timeout = (int)(next_tick - now);
+		}
+		pthread_mutex_unlock(&c->mu);
+		struct pollfd p = { c->wake_fd, POLLIN, 0 };
+		uint64_t n;
+		if (poll(&p, 1, timeout) > 0 && read(c->wake_fd, &n, sizeof(n)) < 0)
+			n = 0; /* another reader took it: nothing to do */
+		pthread_mutex_lock(&c->mu);
 	}
 	c->spawner_running = false;
 	lambda_env_serve_spawns(c);
@@ -503,6 +518,13 @@ void cloud_run(struct cloud *c, volatile sig_atomic_t *stop)
 	pthread_cond_signal(&c->hk_cond);
 	pthread_mutex_unlock(&c->mu);
 	pthread_join(c->housekeeper, NULL);
+}
+
+void cloud_wake(struct cloud *c)
+{
+	uint64_t one = 1;
+	if (c && c->wake_fd >= 0 && write(c->wake_fd, &one, sizeof(one)) < 0)
+		one = 0; /* the counter is full: the loop is woken already */
 }
 
 void cloud_close(struct cloud *c)
@@ -562,6 +584,7 @@ void cloud_close(struct cloud *c)
 	vec_release(&c->functions);
 	vec_release(&c->envs);
 	auth_free(c->auth);
+	svc_policy_forget(c);
 	cloud_db_close(c->db);
 	lambda_cgroups_cleanup(c);
 	if (c->lock_fd >= 0)
@@ -581,5 +604,7 @@ void cloud_close(struct cloud *c)
 	sandbox_free(c->sandbox);
 	if (c->xray_fd >= 0)
 		close(c->xray_fd);
+	if (c->wake_fd >= 0)
+		close(c->wake_fd);
 	free(c);
 }

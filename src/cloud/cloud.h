@@ -54,8 +54,10 @@ const char *cloud_endpoint(const struct cloud *c);
 /* How execution environments are sealed here, and what is left open: lines for the console,
  * each ending in '\n'. Caller frees. */
 char *cloud_sandbox_summary(const struct cloud *c);
-/* Serve until *stop becomes non-zero (set it from a signal handler). */
+/* Serve until *stop becomes non-zero (set it from a signal handler, then cloud_wake()). */
 void cloud_run(struct cloud *c, volatile sig_atomic_t *stop);
+/* Have cloud_run() look at its work and *stop again. Async-signal-safe. */
+void cloud_wake(struct cloud *c);
 /* What the cloud's state takes on disk now (walks <workspace>/.cloud). */
 void cloud_disk_usage(struct cloud *c, struct cloud_disk *out);
 /* Stop every execution environment (killing and reaping their process groups), flush, free. */

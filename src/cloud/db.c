@@ -3,9 +3,11 @@
  */
 #include "cloud/db.h"
 
+#include <assert.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/xalloc.h"
 
@@ -99,6 +101,43 @@ const char *db_col(sqlite3_stmt *st, int i)
 	return s ? s : "";
 }
 
+static void on_update(void *arg, int op, const char *schema, const char *table, sqlite3_int64 rowid)
+{
+	struct cloud_db *db = arg;
+	(void)op;
+	(void)schema;
+	(void)rowid;
+	int n = db->nwatched;
+	for (int i = 0; i < n; i++)
+		if (strcmp(db->watched[i], table) == 0) {
+			db->changes++;
+			return;
+		}
+}
+
+static void on_rollback(void *arg)
+{
+	struct cloud_db *db = arg;
+	db->changes++;
+}
+
+void cloud_db_watch(struct cloud_db *db, const char *table)
+{
+	int n = db->nwatched;
+	for (int i = 0; i < n; i++)
+		if (strcmp(db->watched[i], table) == 0)
+			return;
+	assert(n < CLOUD_DB_WATCHED);
+	db->watched[n] = table;
+	db->nwatched = n + 1;
+	db->changes++;
+}
+
+unsigned long long cloud_db_changes(struct cloud_db *db)
+{
+	return db->changes;
+}
+
 struct cloud_db *cloud_db_open(const char *path, struct error *err)
 {
 	struct cloud_db *db = xcalloc(1, sizeof(*db));
@@ -111,6 +150,8 @@ struct cloud_db *cloud_db_open(const char *path, struct error *err)
 		goto fail;
 	}
 	sqlite3_busy_timeout(db->db, 5000);
+	sqlite3_update_hook(db->db, on_update, db);
+	sqlite3_rollback_hook(db->db, on_rollback, db);
 	/* The write-ahead log shrinks back after a checkpoint, so that a burst of writes does
 	 * not keep its size on disk. */
 	if (!cloud_db_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"

@@ -15,9 +15,16 @@
 /* How many statements db_stmt() keeps prepared. */
 #define CLOUD_DB_STMTS 64
 
+/* How many tables cloud_db_watch() can watch. */
+#define CLOUD_DB_WATCHED 8
+
 struct cloud_db {
 	sqlite3 *db;
 	pthread_mutex_t mu;
+	/* Tables whose changes are counted (cloud_db_changes()), names borrowed. */
+	const char *watched[CLOUD_DB_WATCHED];
+	_Atomic int nwatched;
+	_Atomic unsigned long long changes;
 	/* Statements kept prepared by db_stmt(), by the address of their SQL. */
 	struct {
 		const char *sql;
@@ -42,5 +49,14 @@ sqlite3_stmt *db_prep(struct cloud_db *db, const char *sql);
 sqlite3_stmt *db_stmt(struct cloud_db *db, const char *sql);
 /* Column i of st's current row as text: "" for NULL. Valid until st steps or is finalized. */
 const char *db_col(sqlite3_stmt *st, int i);
+
+/*
+ * Count the changes to table (a static string) from now on: a row inserted, updated or
+ * deleted, and any transaction rolled back. Watching a table twice counts it once. Caller
+ * holds db->mu.
+ */
+void cloud_db_watch(struct cloud_db *db, const char *table);
+/* The count: what was read from the watched tables still holds while it stays the same. */
+unsigned long long cloud_db_changes(struct cloud_db *db);
 
 #endif

@@ -62,6 +62,7 @@ struct cloud {
 	 * (PR_SET_PDEATHSIG) if the cloud itself dies: invokers queue requests here. */
 	struct vec spawns;
 	pthread_cond_t spawn_cond;
+	int wake_fd; /* an eventfd cloud_run() sleeps on: spawns, wake-ups, the stop signal */
 	bool spawner_running;
 	pthread_t spawner_thread; /* the thread that runs (or will run) cloud_run() */
 

@@ -283,6 +283,54 @@ TEST(log_splitter__cuts_a_long_line_on_a_character)
 	log_splitter_release(&ls);
 }
 
+static size_t odd_batches;
+
+static void collect_lines(void *ctx, const struct log_line *lines, size_t n)
+{
+	if (n < 1 || n > LOG_LINES_BATCH)
+		odd_batches++;
+	for (size_t i = 0; i < n; i++)
+		collect(ctx, lines[i].text, lines[i].len);
+}
+
+TEST(log_splitter__batches_make_the_same_events_as_bytes_one_by_one)
+{
+	/* Thousands of lines (more than a batch), CRLF, empty lines, one past the limit. */
+	struct strbuf in = STRBUF_INIT;
+	for (int i = 0; i < 3000; i++)
+		strbuf_addf(&in, "line %d%s\n", i, i % 7 == 0 ? "\r" : "");
+	strbuf_addstr(&in, "\n\n");
+	for (size_t i = 0; i < LOG_EVENT_MAX + 100; i++)
+		strbuf_addch(&in, 'x');
+	strbuf_addstr(&in, "\nafter\npartial");
+	struct strbuf want = STRBUF_INIT, got = STRBUF_INIT;
+	struct log_splitter a = LOG_SPLITTER_INIT, b = LOG_SPLITTER_INIT;
+	for (size_t i = 0; i < in.len; i++)
+		log_splitter_feed(&a, in.buf + i, 1, collect, &want);
+	log_splitter_flush(&a, collect, &want);
+	/* Uneven pieces, so that lines begin in one feed and end in another. */
+	for (size_t i = 0, step = 1; i < in.len; i += step, step = step * 7 % 65521 + 1) {
+		size_t n = in.len - i < step ? in.len - i : step;
+		log_splitter_feed_lines(&b, in.buf + i, n, collect_lines, &got);
+	}
+	log_splitter_flush(&b, collect, &got);
+	ok(odd_batches == 0, "every batch holds 1 to %d lines", LOG_LINES_BATCH);
+	ok(want.len == got.len && memcmp(want.buf, got.buf, want.len) == 0,
+	   "fed in batches, the same %zu bytes of events as fed byte by byte (%zu)", want.len,
+	   got.len);
+	ok(strstr(want.buf, "|line 7|") && strstr(want.buf, "|line 2999|||") &&
+		   !strstr(want.buf, "\r"),
+	   "one event a line, a CR before the newline dropped");
+	size_t tail = strlen("|after|partial|");
+	ok(want.len > tail && strcmp(want.buf + want.len - tail, "|after|partial|") == 0,
+	   "the long line cut, the next lines and the partial last one kept");
+	strbuf_release(&in);
+	strbuf_release(&want);
+	strbuf_release(&got);
+	log_splitter_release(&a);
+	log_splitter_release(&b);
+}
+
 /* The value of field in row i of results, or NULL. */
 static const char *result(const cJSON *results, int i, const char *field)
 {
@@ -530,6 +578,7 @@ int main(void)
 	RUN(logs_put_events__keeps_cloudwatch_limits);
 	RUN(logs_append__keeps_readers_on_utf8);
 	RUN(log_splitter__cuts_a_long_line_on_a_character);
+	RUN(log_splitter__batches_make_the_same_events_as_bytes_one_by_one);
 	RUN(insights__parses_runs_and_refuses_as_insights_does);
 	RUN(insights__computes_arithmetic_and_functions);
 	RUN(insights__computes_dates);

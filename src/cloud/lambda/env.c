@@ -4,6 +4,7 @@
  * output split into log events, and its end: the init reports how the runtime ended, everything
  * it started is gone, its cgroups are removed.
  */
+#include <assert.h>
 #include <cjson/cJSON.h>
 #include <dirent.h>
 #include <errno.h>
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #include "cloud/auth/auth.h"
+#include "cloud/cloud.h"
 #include "cloud/http/aws.h"
 #include "cloud/iam/iam.h"
 #include "cloud/lambda/lambda.h"
@@ -141,15 +143,46 @@ static void on_line(void *ctx, const char *line, size_t len)
 	lambda_env_log(ctx, line, len);
 }
 
+/*
+ * A batch of the function's own lines, as lambda_env_log() takes one: one time, one entry of
+ * the log buffer, and only the lines that can still show in the 4 KB tail go to it.
+ */
+static void on_lines(void *ctx, const struct log_line *lines, size_t n)
+{
+	struct env *env = ctx;
+	struct logs_msg keep[LOG_LINES_BATCH];
+	size_t k = 0;
+	assert(n <= LOG_LINES_BATCH);
+	for (size_t i = 0; i < n; i++) {
+		if (env->log.json &&
+		    !lambda_log_app_passes(env->log.app_level, lines[i].text, lines[i].len))
+			continue;
+		keep[k++] = (struct logs_msg){ lines[i].text, lines[i].len };
+	}
+	if (k == 0)
+		return;
+	if (env->logs_allowed)
+		logs_append_many(env->cloud->logs, env->fn->account, env->group, env->stream,
+				 clock_wall_ms(), keep, k);
+	for (size_t i = 0; i < k; i++)
+		lambda_metrics_emf(env->cloud, env->fn->account, keep[i].text, keep[i].len);
+	size_t from = k, tail = 0;
+	while (from > 0 && tail < LAMBDA_TAIL_BYTES)
+		tail += keep[--from].len + 1;
+	for (size_t i = from; i < k; i++)
+		lambda_env_tail(env, keep[i].text, keep[i].len);
+}
+
 /* Read up to max bytes of pending output. Returns false at end of file. */
 static bool drain_some(struct env *env, size_t max)
 {
-	char buf[65536];
+	if (!env->rbuf)
+		env->rbuf = xmalloc(ENV_READ_CHUNK);
 	size_t total = 0;
 	while (total < max) {
-		ssize_t n = read(env->out_fd, buf, sizeof(buf));
+		ssize_t n = read(env->out_fd, env->rbuf, ENV_READ_CHUNK);
 		if (n > 0) {
-			log_splitter_feed(&env->split, buf, (size_t)n, on_line, env);
+			log_splitter_feed_lines(&env->split, env->rbuf, (size_t)n, on_lines, env);
 			total += (size_t)n;
 			continue;
 		}
@@ -345,6 +378,7 @@ static void env_release(struct env *env)
 		close(env->status_fd);
 	limits_release(env);
 	log_splitter_release(&env->split);
+	free(env->rbuf);
 	strbuf_release(&env->tail);
 	pthread_cond_destroy(&env->cond);
 	pthread_mutex_destroy(&env->log_mu);
@@ -622,6 +656,9 @@ static bool env_start(struct cloud *c, struct env *env, const struct lambda_runt
 	env->pid = pid;
 	env->out_fd = fds[0];
 	fcntl(env->out_fd, F_SETFL, O_NONBLOCK);
+	/* A bigger pipe: a flood of output reaches the reader in fewer, larger reads (a refusal
+	 * past the system's limit keeps the default). */
+	fcntl(env->out_fd, F_SETPIPE_SZ, ENV_PIPE_BYTES);
 	env->rt_version = rt->version;
 	pthread_create(&env->waiter, NULL, waiter_main, env);
 	pthread_create(&env->reader, NULL, reader_main, env);
@@ -681,7 +718,7 @@ struct env *lambda_env_spawn(struct cloud *c, struct lfunc *fn, struct invocatio
 	struct spawn_req req = { .fn = fn, .inv = inv };
 	pthread_cond_init(&req.cond, NULL);
 	vec_push(&c->spawns, &req);
-	pthread_cond_signal(&c->spawn_cond);
+	lambda_loop_wake(c);
 	while (!req.done)
 		pthread_cond_wait(&req.cond, &c->mu);
 	pthread_cond_destroy(&req.cond);
@@ -709,4 +746,24 @@ void lambda_env_serve_spawns(struct cloud *c)
 		pthread_cond_signal(&r->cond);
 	}
 	c->spawns.len = 0;
+}
+
+bool lambda_loop_ticks(struct cloud *c)
+{
+	vec_for_each (&c->envs, i) {
+		const struct env *env = c->envs.items[i];
+		if (!env->exited && env->state != ENV_DEAD && (!c->cg_mem || env->provisioned))
+			return true;
+	}
+	vec_for_each (&c->functions, i) {
+		const struct lfunc *fn = c->functions.items[i];
+		if (fn->provisioned.len > 0)
+			return true;
+	}
+	return false;
+}
+
+void lambda_loop_wake(struct cloud *c)
+{
+	cloud_wake(c);
 }

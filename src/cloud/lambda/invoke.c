@@ -326,7 +326,7 @@ static void log_end(struct env *env, const struct env_view *v, struct invocation
 		lambda_env_log_platform(env, line.buf, line.len);
 	}
 	if (want_tail) {
-		size_t n = env->tail.len, from = n > 4096 ? n - 4096 : 0;
+		size_t n = env->tail.len, from = n > LAMBDA_TAIL_BYTES ? n - LAMBDA_TAIL_BYTES : 0;
 		*tail_b64 = aws_base64_encode(env->tail.buf + from, n - from);
 	}
 	pthread_mutex_unlock(&env->log_mu);

@@ -96,6 +96,12 @@ struct invocation {
 	double init_ms;
 };
 
+/* What an environment's reader takes from its output pipe at once, and the pipe's size
+ * asked for; the log tail an invocation answers with (LogType Tail). */
+#define ENV_READ_CHUNK    (256 << 10)
+#define ENV_PIPE_BYTES    (1 << 20)
+#define LAMBDA_TAIL_BYTES 4096
+
 enum env_state {
 	ENV_INIT,
 	ENV_READY,
@@ -142,6 +148,7 @@ struct env {
 	struct lambda_logcfg log; /* the function's when the environment started */
 	pthread_mutex_t log_mu;
 	struct log_splitter split;
+	char *rbuf;         /* ENV_READ_CHUNK bytes for the reader, once it has read */
 	struct strbuf tail; /* the current invocation's log, last few KB */
 	char cg_mem[256], cg_cpu[256];
 	long long max_rss_kb;
@@ -206,6 +213,15 @@ struct env *lambda_env_spawn(struct cloud *c, struct lfunc *fn, struct invocatio
 struct env *lambda_env_provision(struct cloud *c, struct lfunc *fn, struct api_err *e);
 /* Fork the queued environments (cloud->mu held): cloud_run()'s thread calls this. */
 void lambda_env_serve_spawns(struct cloud *c);
+/*
+ * Whether cloud_run()'s periodic work has anything to do (cloud->mu held): the memory
+ * watchdog while an environment runs without a memory cgroup, provisioned concurrency while a
+ * configuration or one of its environments exists. Otherwise the loop sleeps until woken
+ * (lambda_loop_wake()).
+ */
+bool lambda_loop_ticks(struct cloud *c);
+/* Wake cloud_run() to look again (with or without cloud->mu). */
+void lambda_loop_wake(struct cloud *c);
 /* Apply the CPU share (after init, which runs at full speed). */
 void lambda_env_limit_cpu(struct env *env);
 /* Kill the process group (and cgroup). Caller holds cloud->mu. */

@@ -145,21 +145,45 @@ void lambda_log_json(struct strbuf *sb, long long epoch_ms, const char *type, cJ
 	cJSON_Delete(o);
 }
 
-static void emit(struct log_splitter *ls, log_event_fn fn, void *ctx)
+static void emit(struct log_splitter *ls, log_lines_fn fn, void *ctx)
 {
-	size_t n = ls->line.len;
-	if (n > 0 && ls->line.buf[n - 1] == '\r')
-		n--;
-	fn(ctx, strbuf_str(&ls->line), n);
+	struct log_line one = { strbuf_str(&ls->line), ls->line.len };
+	if (one.len > 0 && one.text[one.len - 1] == '\r')
+		one.len--;
+	fn(ctx, &one, 1);
 	strbuf_reset(&ls->line);
 }
 
-void log_splitter_feed(struct log_splitter *ls, const char *data, size_t len, log_event_fn fn,
-		       void *ctx)
+void log_splitter_feed_lines(struct log_splitter *ls, const char *data, size_t len, log_lines_fn fn,
+			     void *ctx)
 {
+	struct log_line lines[LOG_LINES_BATCH];
+	size_t n = 0;
 	while (len > 0) {
 		const char *nl = memchr(data, '\n', len);
 		size_t chunk = nl ? (size_t)(nl - data) : len;
+		if (nl && !ls->skipping && ls->line.len == 0) {
+			/* A whole line: handed over where it is, cut on a character past the
+			 * limit (the rest of it dropped). */
+			size_t take = chunk <= LOG_EVENT_MAX ? chunk
+							     : str_utf8_whole(data, LOG_EVENT_MAX);
+			if (take > 0 && data[take - 1] == '\r')
+				take--;
+			lines[n++] = (struct log_line){ data, take };
+			if (n == LOG_LINES_BATCH) {
+				fn(ctx, lines, n);
+				n = 0;
+			}
+			data += chunk + 1;
+			len -= chunk + 1;
+			continue;
+		}
+		/* A line begun in an earlier feed, or not ended in this one: through ls->line,
+		 * after the lines before it. */
+		if (n > 0) {
+			fn(ctx, lines, n);
+			n = 0;
+		}
 		if (!ls->skipping) {
 			size_t room = LOG_EVENT_MAX - ls->line.len;
 			size_t take = chunk < room ? chunk : room;
@@ -182,12 +206,34 @@ void log_splitter_feed(struct log_splitter *ls, const char *data, size_t len, lo
 		data += chunk;
 		len -= chunk;
 	}
+	if (n > 0)
+		fn(ctx, lines, n);
+}
+
+struct one_by_one {
+	log_event_fn fn;
+	void *ctx;
+};
+
+static void each_line(void *ctx, const struct log_line *lines, size_t n)
+{
+	const struct one_by_one *o = ctx;
+	for (size_t i = 0; i < n; i++)
+		o->fn(o->ctx, lines[i].text, lines[i].len);
+}
+
+void log_splitter_feed(struct log_splitter *ls, const char *data, size_t len, log_event_fn fn,
+		       void *ctx)
+{
+	struct one_by_one o = { fn, ctx };
+	log_splitter_feed_lines(ls, data, len, each_line, &o);
 }
 
 void log_splitter_flush(struct log_splitter *ls, log_event_fn fn, void *ctx)
 {
+	struct one_by_one o = { fn, ctx };
 	if (ls->line.len > 0 && !ls->skipping)
-		emit(ls, fn, ctx);
+		emit(ls, each_line, &o);
 	strbuf_reset(&ls->line);
 	ls->skipping = false;
 }

@@ -58,6 +58,16 @@ void lambda_log_json(struct strbuf *sb, long long epoch_ms, const char *type, st
  */
 typedef void (*log_event_fn)(void *ctx, const char *line, size_t len);
 
+/* A line handed over in place (not NUL-terminated), and a batch of them. */
+struct log_line {
+	const char *text;
+	size_t len;
+};
+typedef void (*log_lines_fn)(void *ctx, const struct log_line *lines, size_t n);
+
+/* The most lines log_splitter_feed_lines() hands over at once. */
+#define LOG_LINES_BATCH 1024
+
 struct log_splitter {
 	struct strbuf line;
 	bool skipping;
@@ -70,6 +80,12 @@ struct log_splitter {
 
 void log_splitter_feed(struct log_splitter *ls, const char *data, size_t len, log_event_fn fn,
 		       void *ctx);
+/*
+ * The same events in batches: the whole lines of data are handed over where they are, without
+ * a copy, up to LOG_LINES_BATCH at a time, valid only during the call.
+ */
+void log_splitter_feed_lines(struct log_splitter *ls, const char *data, size_t len, log_lines_fn fn,
+			     void *ctx);
 /* Emit a pending partial line, if any. */
 void log_splitter_flush(struct log_splitter *ls, log_event_fn fn, void *ctx);
 void log_splitter_release(struct log_splitter *ls);

@@ -1131,6 +1131,7 @@ cJSON *lambda_op_put_provisioned_concurrency_config(struct svc_call *call, const
 		p = xcalloc(1, sizeof(*p));
 		snprintf(p->qualifier, sizeof(p->qualifier), "%s", qualifier);
 		vec_push(&fn->provisioned, p);
+		lambda_loop_wake(c); /* its tick keeps the configuration from now on */
 	}
 	p->version = version;
 	p->requested = want;

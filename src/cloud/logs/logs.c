@@ -24,9 +24,12 @@
 /* Above this many buffered bytes an append writes the batch itself. */
 #define PENDING_MAX (8 << 20)
 
+/* Events of one stream appended together: their messages one after another, each ending in
+ * a NUL. */
 struct pending {
 	char account[13];
-	char *group, *stream, *msg;
+	char *group, *stream, *text;
+	size_t n;
 	long long ts, ingest;
 };
 
@@ -63,7 +66,7 @@ static void pending_free(void *p)
 	struct pending *e = p;
 	free(e->group);
 	free(e->stream);
-	free(e->msg);
+	free(e->text);
 	free(e);
 }
 
@@ -78,38 +81,57 @@ void logs_free(struct logs *l)
 	free(l);
 }
 
-void logs_append(struct logs *l, const char *account, const char *group, const char *stream,
-		 long long ts_ms, const char *msg, size_t len)
+void logs_append_many(struct logs *l, const char *account, const char *group, const char *stream,
+		      long long ts_ms, const struct logs_msg *msgs, size_t n)
 {
+	if (n == 0)
+		return;
 	struct pending *e = xcalloc(1, sizeof(*e));
 	snprintf(e->account, sizeof(e->account), "%s", account);
 	e->group = xstrdup(group);
 	e->stream = xstrdup(stream);
-	if (str_utf8_valid(msg, len) == len && !memchr(msg, '\0', len)) {
-		e->msg = xstrndup(msg, len);
-	} else {
-		/* What a handler writes need not be text: keep what reads as UTF-8. */
-		struct strbuf clean = STRBUF_INIT;
-		for (size_t i = 0, n; i < len; i += n + 1) {
-			const char *nul = memchr(msg + i, '\0', len - i);
-			n = nul ? (size_t)(nul - msg - i) : len - i;
-			str_utf8_sanitize(&clean, msg + i, n);
-			if (nul)
-				strbuf_addstr(&clean, "\xef\xbf\xbd");
+	e->n = n;
+	struct strbuf text = STRBUF_INIT;
+	size_t want = 0;
+	for (size_t k = 0; k < n; k++)
+		want += msgs[k].len + 1;
+	strbuf_grow(&text, want);
+	for (size_t k = 0; k < n; k++) {
+		const char *msg = msgs[k].text;
+		size_t len = msgs[k].len;
+		if (str_utf8_valid(msg, len) == len && !memchr(msg, '\0', len)) {
+			strbuf_add(&text, msg, len);
+		} else {
+			/* What a handler writes need not be text: keep what reads as UTF-8. */
+			for (size_t i = 0, m; i < len; i += m + 1) {
+				const char *nul = memchr(msg + i, '\0', len - i);
+				m = nul ? (size_t)(nul - msg - i) : len - i;
+				str_utf8_sanitize(&text, msg + i, m);
+				if (nul)
+					strbuf_addstr(&text, "\xef\xbf\xbd");
+			}
 		}
-		e->msg = strbuf_detach(&clean);
+		strbuf_addch(&text, '\0');
 	}
-	len = strlen(e->msg);
+	size_t bytes = text.len;
+	e->text = strbuf_detach(&text);
 	e->ts = ts_ms;
 	e->ingest = clock_wall_ms();
 	pthread_mutex_lock(&l->mu);
 	vec_push(&l->pending, e);
-	l->appended++;
-	l->pending_bytes += len + 64;
+	l->appended += n;
+	l->pending_bytes += bytes + 64 * n;
 	bool full = l->pending_bytes > PENDING_MAX;
 	pthread_mutex_unlock(&l->mu);
 	if (full)
 		logs_flush(l);
+}
+
+void logs_append(struct logs *l, const char *account, const char *group, const char *stream,
+		 long long ts_ms, const char *msg, size_t len)
+{
+	struct logs_msg one = { msg, len };
+	logs_append_many(l, account, group, stream, ts_ms, &one, 1);
 }
 
 static void bind_text(sqlite3_stmt *st, int i, const char *s)
@@ -149,6 +171,7 @@ static void flush_locked(struct logs *l)
 			   " bytes = bytes + ?6 WHERE account = ?1 AND grp = ?2 AND name = ?3",
 			   -1, &stats, NULL);
 	const char *last_group = "", *last_stream = "", *last_account = "";
+	long long written = 0;
 	vec_for_each (&batch, i) {
 		struct pending *e = batch.items[i];
 		bool new_stream = strcmp(last_group, e->group) != 0 ||
@@ -170,22 +193,33 @@ static void flush_locked(struct logs *l)
 			last_stream = e->stream;
 			last_account = e->account;
 		}
+		/* Bindings outlive a reset: the entry's own once, then each message. */
+		long long bytes = 0;
+		const char *msg = e->text;
 		sqlite3_reset(ins);
-		bind_text(ins, 1, e->account);
-		bind_text(ins, 2, e->group);
-		bind_text(ins, 3, e->stream);
+		sqlite3_bind_text(ins, 1, e->account, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 2, e->group, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 3, e->stream, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(ins, 4, e->ts);
 		sqlite3_bind_int64(ins, 5, e->ingest);
-		bind_text(ins, 6, e->msg);
-		sqlite3_step(ins);
+		for (size_t k = 0; k < e->n; k++) {
+			size_t len = strlen(msg);
+			sqlite3_reset(ins);
+			sqlite3_bind_text(ins, 6, msg, (int)len, SQLITE_STATIC);
+			sqlite3_step(ins);
+			bytes += (long long)len;
+			msg += len + 1;
+		}
+		/* One row of stream statistics for the entry: its events share a time. */
 		sqlite3_reset(stats);
 		bind_text(stats, 1, e->account);
 		bind_text(stats, 2, e->group);
 		bind_text(stats, 3, e->stream);
 		sqlite3_bind_int64(stats, 4, e->ts);
 		sqlite3_bind_int64(stats, 5, e->ingest);
-		sqlite3_bind_int64(stats, 6, (long long)strlen(e->msg));
+		sqlite3_bind_int64(stats, 6, bytes);
 		sqlite3_step(stats);
+		written += bytes;
 	}
 	sqlite3_finalize(ins);
 	sqlite3_finalize(grp);
@@ -193,9 +227,6 @@ static void flush_locked(struct logs *l)
 	sqlite3_finalize(stats);
 	cloud_db_exec(l->db, "COMMIT");
 	pthread_mutex_unlock(&l->db->mu);
-	long long written = 0;
-	vec_for_each (&batch, i)
-		written += (long long)strlen(((struct pending *)batch.items[i])->msg);
 	pthread_mutex_lock(&l->mu);
 	l->stored += written;
 	l->flushed = upto;

@@ -31,6 +31,14 @@ void logs_free(struct logs *l);
 /* Append one event (message copied; the group and stream are created as needed). */
 void logs_append(struct logs *l, const char *account, const char *group, const char *stream,
 		 long long ts_ms, const char *msg, size_t len);
+/* A message of logs_append_many(), not NUL-terminated. */
+struct logs_msg {
+	const char *text;
+	size_t len;
+};
+/* Append n events of one stream at one time, as one entry of the buffer and one write. */
+void logs_append_many(struct logs *l, const char *account, const char *group, const char *stream,
+		      long long ts_ms, const struct logs_msg *msgs, size_t n);
 /* Write buffered events to the database. */
 void logs_flush(struct logs *l);
 /*

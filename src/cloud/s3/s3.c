@@ -2303,6 +2303,7 @@ static bool bucket_policy(struct cloud *c, const char *arn, char *owner, char **
 	memcpy(name, bucket, len);
 	name[len] = '\0';
 	pthread_mutex_lock(&c->db->mu);
+	cloud_db_watch(c->db, "s3_buckets"); /* for svc_policy_cached() */
 	sqlite3_stmt *q = db_prep(c->db, "SELECT account, policy FROM s3_buckets WHERE name=?");
 	sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
 	bool found = q && sqlite3_step(q) == SQLITE_ROW;

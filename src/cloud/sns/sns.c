@@ -21,6 +21,7 @@
 #include "cloud/state.h"
 #include "cloud/svc/arn.h"
 #include "cloud/svc/deliver.h"
+#include "cloud/svc/policy.h"
 #include "cloud/svc/router.h"
 #include "cloud/svc/svc.h"
 #include "core/strutil.h"
@@ -1394,24 +1395,12 @@ static bool topic_policy(struct cloud *c, const char *arn, char *owner, char **p
 {
 	char name[257];
 	*policy = NULL;
-	if (!arn_sns_topic(arn, owner, name, sizeof(name)))
+	if (!arn_sns_topic(arn, owner, name, sizeof(name)) ||
+	    !svc_attrs_policy(c, "sns_topics", owner, name, policy))
 		return false;
-	pthread_mutex_lock(&c->db->mu);
-	sqlite3_stmt *st =
-		db_prep(c->db, "SELECT attrs FROM sns_topics WHERE account=? AND name=?");
-	sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	bool found = st && sqlite3_step(st) == SQLITE_ROW;
-	cJSON *attrs = found ? cJSON_Parse((const char *)sqlite3_column_text(st, 0)) : NULL;
-	sqlite3_finalize(st);
-	pthread_mutex_unlock(&c->db->mu);
-	const char *doc = query_str(attrs, "Policy");
-	if (doc && doc[0])
-		*policy = xstrdup(doc);
-	else if (found)
+	if (!*policy)
 		*policy = default_policy(owner, arn);
-	cJSON_Delete(attrs);
-	return found;
+	return true;
 }
 
 /* What each operation does with its members (svc.h, struct cloud_service's members). */

@@ -19,6 +19,7 @@
 #include "cloud/query/query.h"
 #include "cloud/state.h"
 #include "cloud/svc/arn.h"
+#include "cloud/svc/policy.h"
 #include "cloud/svc/svc.h"
 #include "core/digest.h"
 #include "core/strutil.h"
@@ -2250,22 +2251,8 @@ static bool queue_policy(struct cloud *c, const char *arn, char *owner, char **p
 {
 	char name[81];
 	*policy = NULL;
-	if (!arn_sqs_queue(arn, owner, name, sizeof(name)))
-		return false;
-	pthread_mutex_lock(&c->db->mu);
-	sqlite3_stmt *st =
-		db_prep(c->db, "SELECT attrs FROM sqs_queues WHERE account=? AND name=?");
-	sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	bool found = st && sqlite3_step(st) == SQLITE_ROW;
-	cJSON *attrs = found ? cJSON_Parse((const char *)sqlite3_column_text(st, 0)) : NULL;
-	sqlite3_finalize(st);
-	pthread_mutex_unlock(&c->db->mu);
-	const char *doc = query_str(attrs, "Policy");
-	if (doc && doc[0])
-		*policy = xstrdup(doc);
-	cJSON_Delete(attrs);
-	return found;
+	return arn_sqs_queue(arn, owner, name, sizeof(name)) &&
+	       svc_attrs_policy(c, "sqs_queues", owner, name, policy);
 }
 
 /* What each operation does with its members (svc.h, struct cloud_service's members). */
