@@ -395,8 +395,9 @@ int cmd_selftest_run(const struct cli_opts *opts, int argc, char **argv);
 			"pointed at that account (AWS_ENDPOINT_URL and a key pair). --exercises "  \
 			"or\n"                                                                     \
 			"--scenarios limits the run.\n"                                            \
-			"Scenarios run LAMBDA_TUTOR_SELFTEST_JOBS (default 3) at a time, each "    \
-			"one's runs\nin order; the lines keep their order.\n"                      \
+			"An exercise's solutions in one language, or a scenario's runs, go in "    \
+			"order;\nLAMBDA_TUTOR_SELFTEST_JOBS (default 3) such groups run at once, " \
+			"each in accounts\nof its own; the lines keep their order.\n"              \
 			"\n"                                                                       \
 			"Exit status: 0 all hold, 1 one did not, 2 no course, no solutions or no " \
 			"cloud.\n",                                                                \
