@@ -14,6 +14,8 @@
 #include <cjson/cJSON.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +39,7 @@ extern char **environ;
 struct selftest {
 	const struct check_cloud *cloud;
 	int n, failed;
+	int out_fd; /* in a group's child process: where its verdicts go; -1 in the parent */
 };
 
 static int name_cmp(const void *a, const void *b)
@@ -76,12 +79,162 @@ static void report(struct selftest *st, bool ok, const char *fmt, ...)
 	va_start(ap, fmt);
 	char *msg = xvasprintf(fmt, ap);
 	va_end(ap);
+	if (st->out_fd >= 0) {
+		/* A group's child: the verdict goes to the parent as '1' or '0', text, NUL. */
+		char *line = xasprintf("%c%s", ok ? '1' : '0', msg);
+		size_t len = strlen(line) + 1, off = 0;
+		while (off < len) {
+			ssize_t w = write(st->out_fd, line + off, len - off);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0)
+				_exit(1);
+			off += (size_t)w;
+		}
+		free(line);
+		free(msg);
+		return;
+	}
 	st->n++;
 	if (!ok)
 		st->failed++;
 	printf("%s %d - %s\n", ok ? "ok" : "not ok", st->n, msg);
 	fflush(stdout);
 	free(msg);
+}
+
+/*
+ * Groups run side by side, each in a child process of its own: one exercise's solutions (an
+ * account each, or a fresh one per check) or one scenario's runs go one after the other, as
+ * they share names (a scenario's buckets, a stack's change sets), and different groups share
+ * nothing. Their verdicts are reported in the groups' order.
+ */
+struct group {
+	void (*run)(struct selftest *st, void *arg);
+	void *arg;
+	const char *label;
+	pid_t pid;
+	int fd;
+	bool done;
+	struct strbuf out;
+};
+
+/*
+ * How many groups run at once: LAMBDA_TUTOR_SELFTEST_JOBS, else 3. Each has accounts of its
+ * own, and most of a run is spent waiting on the cloud (cold starts, deliveries), which the
+ * others use meanwhile.
+ */
+static int selftest_jobs(void)
+{
+	const char *v = getenv("LAMBDA_TUTOR_SELFTEST_JOBS");
+	int n = v ? atoi(v) : 3;
+	return n < 1 ? 1 : n > 32 ? 32 : n;
+}
+
+static bool group_start(struct selftest *st, struct group *g)
+{
+	int fds[2];
+	if (pipe(fds) != 0)
+		return false;
+	/* What a group runs (the AWS CLI, fix.sh) does not hold its end open: EOF means done. */
+	fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+	fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return false;
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		st->out_fd = fds[1];
+		g->run(st, g->arg);
+		_exit(0);
+	}
+	close(fds[1]);
+	g->pid = pid;
+	g->fd = fds[0];
+	return true;
+}
+
+/* Report a finished group's verdicts, and one failure if its child died before its end. */
+static void group_report(struct selftest *st, struct group *g, int wst)
+{
+	size_t off = 0;
+	int n = 0;
+	while (off < g->out.len) {
+		report(st, g->out.buf[off] == '1', "%s", g->out.buf + off + 1);
+		off += strlen(g->out.buf + off) + 1;
+		n++;
+	}
+	if (!WIFEXITED(wst) || WEXITSTATUS(wst) != 0 || n == 0)
+		report(st, false, "%s: its run ended early (status %d)", g->label, wst);
+	strbuf_release(&g->out);
+}
+
+/* Run every group, up to selftest_jobs() at once, and report them in their order. */
+static void groups_run(struct selftest *st, struct group *gs, size_t n)
+{
+	size_t par = (size_t)selftest_jobs(), next = 0, reported = 0, running = 0;
+	struct pollfd *pfd = xcalloc(par + 1, sizeof(*pfd));
+	size_t *who = xcalloc(par + 1, sizeof(*who));
+	int *wst = xcalloc(n + 1, sizeof(*wst));
+	while (reported < n) {
+		while (next < n && running < par) {
+			struct group *g = &gs[next];
+			strbuf_init(&g->out);
+			g->fd = -1;
+			if (par > 1 && group_start(st, g)) {
+				next++;
+				running++;
+				continue;
+			}
+			if (running)
+				break; /* no fork: run it here once the others have ended */
+			while (reported < next) {
+				group_report(st, &gs[reported], wst[reported]);
+				reported++;
+			}
+			/* In this process, reporting as it goes. */
+			g->run(st, g->arg);
+			g->done = true;
+			wst[next++] = -1;
+			reported++;
+		}
+		size_t np = 0;
+		for (size_t i = reported; i < next; i++)
+			if (!gs[i].done && gs[i].fd >= 0) {
+				pfd[np] = (struct pollfd){ .fd = gs[i].fd, .events = POLLIN };
+				who[np++] = i;
+			}
+		if (np && poll(pfd, np, -1) < 0 && errno != EINTR)
+			break;
+		for (size_t k = 0; k < np; k++) {
+			if (!pfd[k].revents)
+				continue;
+			struct group *g = &gs[who[k]];
+			char buf[4096];
+			ssize_t got = read(g->fd, buf, sizeof(buf));
+			if (got > 0) {
+				strbuf_add(&g->out, buf, (size_t)got);
+			} else if (got == 0 || errno != EINTR) {
+				close(g->fd);
+				g->fd = -1;
+				while (waitpid(g->pid, &wst[who[k]], 0) < 0 && errno == EINTR)
+					;
+				g->done = true;
+				running--;
+			}
+		}
+		while (reported < next && gs[reported].done) {
+			group_report(st, &gs[reported], wst[reported]);
+			reported++;
+		}
+	}
+	free(wst);
+	free(who);
+	free(pfd);
 }
 
 static const char *str_of(const cJSON *o, const char *key, const char *dflt)
@@ -678,10 +831,6 @@ struct scenario_job {
 	const struct exercise *sc;
 	char *dir, *label, *fails;
 	bool right;
-	pid_t pid;
-	int fd;
-	bool ok;
-	char *msg;
 };
 
 /* Run job j in this process: whether it holds, and its TAP line's text. Caller frees. */
@@ -723,118 +872,22 @@ static char *scenario_job_run(const struct selftest *st, const struct scenario_j
 	return msg;
 }
 
-/*
- * Start jobs[0..n) (one scenario's runs) one after the other in a child process of its own;
- * their verdicts come back on jobs[0].fd, each '1' or '0', its text and a NUL.
- */
-static bool scenario_group_start(const struct selftest *st, struct scenario_job *jobs, size_t n)
-{
-	int fds[2];
-	if (pipe(fds) != 0)
-		return false;
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0) {
-		close(fds[0]);
-		close(fds[1]);
-		return false;
-	}
-	if (pid == 0) {
-		close(fds[0]);
-		for (size_t i = 0; i < n; i++) {
-			bool ok = false;
-			char *msg = scenario_job_run(st, &jobs[i], &ok);
-			char *line = xasprintf("%c%s", ok ? '1' : '0', msg);
-			size_t len = strlen(line) + 1, off = 0;
-			while (off < len) {
-				ssize_t w = write(fds[1], line + off, len - off);
-				if (w < 0 && errno == EINTR)
-					continue;
-				if (w <= 0)
-					_exit(1);
-				off += (size_t)w;
-			}
-			free(line);
-			free(msg);
-		}
-		_exit(0);
-	}
-	close(fds[1]);
-	jobs[0].pid = pid;
-	jobs[0].fd = fds[0];
-	return true;
-}
+/* One scenario's runs, one after the other: its buckets have the same names in every account,
+ * and S3's names are global. */
+struct scenario_group {
+	struct scenario_job *jobs;
+	size_t n;
+};
 
-/* Read the verdicts of a group started by scenario_group_start() and reap its child. */
-static void scenario_group_finish(struct scenario_job *jobs, size_t n)
+static void scenario_group_run(struct selftest *st, void *arg)
 {
-	struct strbuf sb = STRBUF_INIT;
-	char buf[4096];
-	ssize_t got;
-	while ((got = read(jobs[0].fd, buf, sizeof(buf))) > 0 || (got < 0 && errno == EINTR))
-		if (got > 0)
-			strbuf_add(&sb, buf, (size_t)got);
-	close(jobs[0].fd);
-	int wst = 0;
-	while (waitpid(jobs[0].pid, &wst, 0) < 0 && errno == EINTR)
-		;
-	size_t off = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (off < sb.len) {
-			jobs[i].ok = sb.buf[off] == '1';
-			jobs[i].msg = xstrdup(sb.buf + off + 1);
-			off += strlen(sb.buf + off) + 1;
-		} else {
-			jobs[i].msg = xasprintf("%s: its run ended with no verdict (status %d)",
-						jobs[i].label, wst);
-		}
+	const struct scenario_group *sg = arg;
+	for (size_t i = 0; i < sg->n; i++) {
+		bool ok = false;
+		char *msg = scenario_job_run(st, &sg->jobs[i], &ok);
+		report(st, ok, "%s", msg);
+		free(msg);
 	}
-	strbuf_release(&sb);
-}
-
-/*
- * How many scenarios are run at once: LAMBDA_TUTOR_SELFTEST_JOBS, else 3. Each run has an
- * account of its own, and most of a run is spent waiting on the cloud (cold starts,
- * deliveries), which the others use meanwhile. One scenario's runs go one after the other:
- * its buckets have the same names in every account, and S3's names are global.
- */
-static int scenario_jobs(void)
-{
-	const char *v = getenv("LAMBDA_TUTOR_SELFTEST_JOBS");
-	int n = v ? atoi(v) : 3;
-	return n < 1 ? 1 : n > 32 ? 32 : n;
-}
-
-/* Run the jobs (each scenario's consecutive), up to scenario_jobs() scenarios at once, and
- * report them in their order. */
-static void scenario_jobs_run(struct selftest *st, struct scenario_job *jobs, size_t n)
-{
-	size_t par = (size_t)scenario_jobs();
-	size_t *first = xcalloc(n + 1, sizeof(*first)), groups = 0;
-	for (size_t i = 0; i < n; i++)
-		if (i == 0 || jobs[i].sc != jobs[i - 1].sc)
-			first[groups++] = i;
-	first[groups] = n;
-	size_t next = 0, done = 0;
-	while (done < groups) {
-		while (next < groups && next - done < par) {
-			struct scenario_job *g = &jobs[first[next]];
-			size_t len = first[next + 1] - first[next];
-			if (par == 1 || !scenario_group_start(st, g, len))
-				for (size_t i = 0; i < len; i++)
-					g[i].msg = scenario_job_run(st, &g[i], &g[i].ok);
-			next++;
-		}
-		/* Report in order: the oldest started scenario is waited for first. */
-		struct scenario_job *g = &jobs[first[done]];
-		size_t len = first[done + 1] - first[done];
-		if (!g[0].msg)
-			scenario_group_finish(g, len);
-		for (size_t i = 0; i < len; i++)
-			report(st, g[i].ok, "%s", g[i].msg);
-		done++;
-	}
-	free(first);
 }
 
 /* Every run of every wanted scenario: as broken, each right fix, each wrong fix. */
@@ -856,7 +909,7 @@ static void test_scenarios(struct selftest *st, const struct exercise_set *set, 
 		bool has_ref = false, has_wrong = false;
 		jobs = xreallocarray(jobs, n_jobs + n + 1, sizeof(*jobs));
 		jobs[n_jobs++] = (struct scenario_job){
-			.sc = sc, .label = xasprintf("scenario %s: as broken", sc->id), .fd = -1
+			.sc = sc, .label = xasprintf("scenario %s: as broken", sc->id)
 		};
 		for (size_t i = 0; i < n; i++) {
 			char *dir = path_join(sdir, sols[i]);
@@ -875,8 +928,7 @@ static void test_scenarios(struct selftest *st, const struct exercise_set *set, 
 							       .label = label,
 							       .fails = right ? NULL
 									      : xstrdup(fails),
-							       .right = right,
-							       .fd = -1 };
+							       .right = right };
 				dir = label = NULL;
 			} else if (strncmp(sols[i], "wrong-", 6) == 0) {
 				has_wrong = true;
@@ -900,12 +952,26 @@ static void test_scenarios(struct selftest *st, const struct exercise_set *set, 
 			       sc->id, sdir);
 		free(sdir);
 	}
-	scenario_jobs_run(st, jobs, n_jobs);
+	struct scenario_group *sgs = xcalloc(n_jobs + 1, sizeof(*sgs));
+	struct group *gs = xcalloc(n_jobs + 1, sizeof(*gs));
+	size_t ng = 0;
+	for (size_t i = 0; i < n_jobs; i++) {
+		if (i == 0 || jobs[i].sc != jobs[i - 1].sc) {
+			sgs[ng].jobs = &jobs[i];
+			gs[ng] = (struct group){ .run = scenario_group_run,
+						 .arg = &sgs[ng],
+						 .label = jobs[i].label };
+			ng++;
+		}
+		sgs[ng - 1].n++;
+	}
+	groups_run(st, gs, ng);
+	free(gs);
+	free(sgs);
 	for (size_t i = 0; i < n_jobs; i++) {
 		free(jobs[i].dir);
 		free(jobs[i].label);
 		free(jobs[i].fails);
-		free(jobs[i].msg);
 	}
 	free(jobs);
 }
@@ -920,44 +986,59 @@ static cJSON *read_meta(const char *dir)
 	return j ? j : cJSON_CreateObject();
 }
 
-static void test_exercise(struct selftest *st, const struct exercise *ex, const char *root)
+/* Every solution of ex in one language: the reference and the known-wrong ones. */
+static void test_exercise_lang(struct selftest *st, const struct exercise *ex, enum exercise_lang l,
+			       const char *root)
 {
-	char *exdir = path_join(root, ex->id);
-	for (int l = 0; l < EXERCISE_LANG_COUNT; l++) {
-		const char *lname = exercise_lang_name((enum exercise_lang)l);
-		char *ldir = path_join(exdir, lname);
-		size_t n = 0;
-		char **sols = subdirs(ldir, &n);
-		bool has_ref = false, has_wrong = false;
-		for (size_t i = 0; i < n; i++) {
-			char *dir = path_join(ldir, sols[i]);
-			char *label = xasprintf("%s/%s/%s", ex->id, lname, sols[i]);
-			cJSON *meta = read_meta(dir);
-			if (strcmp(sols[i], "reference") == 0) {
-				has_ref = true;
-				test_reference(st, ex, (enum exercise_lang)l, dir, meta, label);
-			} else if (strncmp(sols[i], "wrong-", 6) == 0) {
-				has_wrong = true;
-				test_wrong(st, ex, (enum exercise_lang)l, dir, meta, label);
-			} else {
-				report(st, false,
-				       "%s: a solution folder is 'reference' or 'wrong-*'", label);
-			}
-			cJSON_Delete(meta);
-			free(label);
-			free(dir);
-			free(sols[i]);
+	const char *lname = exercise_lang_name(l);
+	char *ldir = xasprintf("%s/%s/%s", root, ex->id, lname);
+	size_t n = 0;
+	char **sols = subdirs(ldir, &n);
+	bool has_ref = false, has_wrong = false;
+	for (size_t i = 0; i < n; i++) {
+		char *dir = path_join(ldir, sols[i]);
+		char *label = xasprintf("%s/%s/%s", ex->id, lname, sols[i]);
+		cJSON *meta = read_meta(dir);
+		if (strcmp(sols[i], "reference") == 0) {
+			has_ref = true;
+			test_reference(st, ex, l, dir, meta, label);
+		} else if (strncmp(sols[i], "wrong-", 6) == 0) {
+			has_wrong = true;
+			test_wrong(st, ex, l, dir, meta, label);
+		} else {
+			report(st, false, "%s: a solution folder is 'reference' or 'wrong-*'",
+			       label);
 		}
-		free(sols);
-		if (!has_ref)
-			report(st, false, "%s/%s has no reference solution in %s", ex->id, lname,
-			       ldir);
-		if (!has_wrong)
-			report(st, false, "%s/%s has no known-wrong solution (wrong-*) in %s",
-			       ex->id, lname, ldir);
-		free(ldir);
+		cJSON_Delete(meta);
+		free(label);
+		free(dir);
+		free(sols[i]);
 	}
-	free(exdir);
+	free(sols);
+	if (!has_ref)
+		report(st, false, "%s/%s has no reference solution in %s", ex->id, lname, ldir);
+	if (!has_wrong)
+		report(st, false, "%s/%s has no known-wrong solution (wrong-*) in %s", ex->id,
+		       lname, ldir);
+	free(ldir);
+}
+
+/*
+ * One exercise's solutions in one language, one after the other. Different groups share
+ * nothing: a code exercise's check makes a fresh account and draws its buckets' names, an
+ * account exercise's solution is deployed to a fresh account and names its buckets by it.
+ */
+struct exercise_group {
+	const struct exercise *ex;
+	enum exercise_lang lang;
+	const char *root;
+	char *label;
+};
+
+static void exercise_group_run(struct selftest *st, void *arg)
+{
+	const struct exercise_group *eg = arg;
+	test_exercise_lang(st, eg->ex, eg->lang, eg->root);
 }
 
 /* ---- the final project: each solution deployed as a learner would, scored by the rubric ---- */
@@ -1208,7 +1289,7 @@ int cmd_selftest_run(const struct cli_opts *opts, int argc, char **argv)
 	struct check_cloud cloud;
 	struct error err;
 	error_clear(&err);
-	struct selftest st = { .cloud = &cloud };
+	struct selftest st = { .cloud = &cloud, .out_fd = -1 };
 	struct exercise_set *scenarios = NULL;
 	struct diags sd = DIAGS_INIT;
 	scenarios = scenario_set_load(ctx.course, &sd);
@@ -1231,14 +1312,33 @@ int cmd_selftest_run(const struct cli_opts *opts, int argc, char **argv)
 		rc = CLI_USAGE;
 		goto out;
 	}
+	size_t max = ctx.set->n * EXERCISE_LANG_COUNT + 1, ng = 0;
+	struct exercise_group *egs = xcalloc(max, sizeof(*egs));
+	struct group *gs = xcalloc(max, sizeof(*gs));
 	for (size_t i = 0; i < ctx.set->n; i++) {
 		const struct exercise *ex = ctx.set->v[i];
 		bool wanted = n_only == 0;
 		for (size_t k = 0; k < n_only; k++)
 			wanted = wanted || strcmp(only[k], ex->id) == 0;
-		if (wanted && (kinds & 1))
-			test_exercise(&st, ex, sol_root);
+		for (int l = 0; wanted && (kinds & 1) && l < EXERCISE_LANG_COUNT; l++) {
+			egs[ng] = (struct exercise_group){
+				.ex = ex,
+				.lang = (enum exercise_lang)l,
+				.root = sol_root,
+				.label = xasprintf("%s/%s", ex->id,
+						   exercise_lang_name((enum exercise_lang)l)),
+			};
+			gs[ng] = (struct group){ .run = exercise_group_run,
+						 .arg = &egs[ng],
+						 .label = egs[ng].label };
+			ng++;
+		}
 	}
+	groups_run(&st, gs, ng);
+	for (size_t i = 0; i < ng; i++)
+		free(egs[i].label);
+	free(gs);
+	free(egs);
 	if (kinds & 2)
 		test_scenarios(&st, scenarios, only, n_only, sol_root);
 	if ((kinds & 4) && (n_only == 0 || (n_only == 1 && strcmp(only[0], PROJECT_ID) == 0))) {

@@ -408,8 +408,9 @@ int cmd_selftest_run(const struct cli_opts *opts, int argc, char **argv);
 			"loses none, each other loses exactly the checks its .solution.json "      \
 			"names\n({\"loses\": [CHECK...]}). --exercises, --scenarios or "           \
 			"--project limits the run.\n"                                              \
-			"Scenarios run LAMBDA_TUTOR_SELFTEST_JOBS (default 3) at a time, each "    \
-			"one's runs\nin order; the lines keep their order.\n"                      \
+			"An exercise's solutions in one language, or a scenario's runs, go in "    \
+			"order;\nLAMBDA_TUTOR_SELFTEST_JOBS (default 3) such groups run at once, " \
+			"each in accounts\nof its own; the lines keep their order.\n"              \
 			"\n"                                                                       \
 			"Exit status: 0 all hold, 1 one did not, 2 no course, no solutions or no " \
 			"cloud.\n",                                                                \
@@ -895,7 +896,7 @@ int cmd_trainer_run(const struct cli_opts *opts, int argc, char **argv);
 			"                                [--message TEXT]\n"                       \
 			"       lambda-tutor trainer DIR --push QUESTION [--seconds N] | --close " \
 			"| --reveal\n"                                                             \
-			"       lambda-tutor trainer DIR --push-quiz QUIZ [--seconds N] | "         \
+			"       lambda-tutor trainer DIR --push-quiz QUIZ [--seconds N] | "        \
 			"--next\n"                                                                 \
 			"\n"                                                                       \
 			"Show the class in DIR, re-read every 2 s, files opened read-only: the "   \
@@ -969,7 +970,8 @@ int cmd_grade_run(const struct cli_opts *opts, int argc, char **argv);
 		"grade", "re-run every exercise's check on a learner's code, beside the records",  \
 			"Usage: lambda-tutor grade [EXERCISE...] [--workspace DIR] [--db FILE] "   \
 			"[--json]\n"                                                               \
-			"       lambda-tutor grade --class DIR [EXERCISE...] [--new] [--workspace " \
+			"       lambda-tutor grade --class DIR [EXERCISE...] [--new] "             \
+			"[--workspace "                                                            \
 			"WS] [--json]\n"                                                           \
 			"\n"                                                                       \
 			"Run the check of every exercise (or those named) again on the code in "   \
