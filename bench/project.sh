@@ -1,7 +1,9 @@
 #!/bin/sh
 # Time the final project's whole check: `lambda-tutor project check` against a deployed
-# reference solution (the rubric's uploads, the wait for every output and notification, the
-# reads of the role, alarms, logs and metrics), deploy excluded. Beside it, in the same run,
+# reference solution (the rubric's uploads, the settle that moves the account's clock through
+# the retries until the failed events are in the DLQ and the errors alarm has fired, decoding
+# every output, the reads of the notifications, the least-privilege report, alarms, logs and
+# metrics), deploy excluded; the rubric's steps are printed with the second each started at. Beside it, in the same run,
 # the AWS CLI's one call `aws lambda get-function-configuration` on the same cloud: the ratio
 # says how many CLI calls' worth of time a whole check costs.
 #
@@ -37,6 +39,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 export LAMBDA_TUTOR_DB="$tmp/learner.db" LAMBDA_TUTOR_COURSE="$root/lessons" NO_COLOR=1
+export RUBRIC_TIMES=1 # each step's line says when it started
 ws=$tmp/ws
 mkdir -p "$ws"
 "$tutor" serve --workspace "$ws" --port 0 >"$tmp/serve.log" 2>&1 &

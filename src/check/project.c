@@ -118,6 +118,8 @@ bool project_run_start(const char *dir, const char *ws, const struct check_cloud
 		setenv("AWS_ACCESS_KEY_ID", cloud->access_key, 1);
 		setenv("AWS_SECRET_ACCESS_KEY", cloud->secret_key, 1);
 		setenv("AWS_DEFAULT_REGION", "us-east-1", 1);
+		/* The settle control, the least-privilege report and the invocations' figures. */
+		setenv("LAMBDA_TUTOR_CONTROL", cloud->control, 1);
 		unsetenv("AWS_PROFILE");
 		unsetenv("AWS_SESSION_TOKEN");
 		/* Debian's Python: it has boto3 and Pillow (quickstart.sh installs both). */

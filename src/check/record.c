@@ -60,6 +60,13 @@ bool check_record(struct store *store, const struct check_result *r, struct erro
 	char *data = json;
 	if (doc) {
 		add_package(store, r, doc);
+		/* Each call's REPORT line (duration, billed, memory): a reviewer's metrics and
+		 * cost of the run, one line a call. */
+		cJSON *st = cJSON_GetObjectItemCaseSensitive(doc, "steps");
+		for (size_t i = 0; i < r->n_steps && i < (size_t)cJSON_GetArraySize(st); i++)
+			if (r->steps[i].report_line)
+				cJSON_AddStringToObject(cJSON_GetArrayItem(st, (int)i), "report",
+							r->steps[i].report_line);
 		data = cJSON_PrintUnformatted(doc);
 		cJSON_Delete(doc);
 		free(json);

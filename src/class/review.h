@@ -69,4 +69,17 @@ void review_standing_build(const struct class_learner *l, const struct review_se
 			   struct review_standing *out);
 void review_standing_release(struct review_standing *s);
 
+/*
+ * Where the code of l's final project is, as a folder holding REVIEW_PROJECT/: workspace when
+ * given; else the learner's own on a shared host (~LOGIN/lambda-workshop) when it has one;
+ * else the package l's last final-project check run sent the class server (DIR/packages),
+ * unpacked into a temporary folder (*temp: the caller removes it with path_remove_tree()).
+ * NULL when none is known. Caller frees.
+ */
+char *review_code_root(const char *dir, const struct class_learner *l, const char *workspace,
+		       bool *temp);
+/* Files under dir (relative paths, sorted), hidden ones and build output left out. Caller
+ * frees each and the array. */
+void review_list_files(const char *dir, char ***out, size_t *n);
+
 #endif

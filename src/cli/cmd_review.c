@@ -6,112 +6,21 @@
  * which every export then carries.
  */
 #include <cjson/cJSON.h>
-#include <dirent.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "aws/client.h"
 #include "class/class.h"
-#include "class/hub.h"
 #include "class/review.h"
 #include "cli/commands.h"
-#include "core/digest.h"
 #include "core/path.h"
 #include "core/strbuf.h"
 #include "core/xalloc.h"
 #include "store/store.h"
 
 #define CODE_MAX (256 * 1024) /* bytes shown of one file */
-
-/* The learner's workspace: --workspace, else ~LOGIN/lambda-workshop on a shared host. */
-static char *learner_workspace(const struct cli_opts *opts, const char *login)
-{
-	if (opts->workspace)
-		return xstrdup(opts->workspace);
-	struct passwd *pw = getpwnam(login);
-	return pw && pw->pw_dir ? path_join(pw->pw_dir, "lambda-workshop") : NULL;
-}
-
-/*
- * A learner on their own machine: the final project's code as its last check run sent it to
- * the class server (DIR/packages), unpacked into a temporary workspace. NULL when the class
- * holds none. Caller removes and frees.
- */
-static char *project_package(const char *dir, const struct class_learner *l)
-{
-	char sha[SHA256_HEX_LEN + 1] = "";
-	for (size_t i = l->n_events; i-- > 0 && !sha[0];) {
-		const struct class_event *ev = &l->events[i];
-		if (strcmp(ev->kind, STORE_CHECK_RUN) != 0 || !ev->item || !ev->data ||
-		    strcmp(ev->item, REVIEW_PROJECT) != 0)
-			continue;
-		cJSON *d = cJSON_Parse(ev->data);
-		const char *h = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
-			cJSON_GetObjectItemCaseSensitive(d, "package"), "sha256"));
-		if (h && strlen(h) == SHA256_HEX_LEN && !strchr(h, '/'))
-			snprintf(sha, sizeof sha, "%s", h);
-		cJSON_Delete(d);
-	}
-	char *zip_path = sha[0] ? hub_package_path(dir, l->id, sha) : NULL;
-	size_t len = 0;
-	struct error err;
-	error_clear(&err);
-	char *zip = zip_path && path_is_file(zip_path)
-			    ? path_read_file(zip_path, 64u << 20, &len, &err)
-			    : NULL;
-	free(zip_path);
-	char tmpl[] = "/tmp/lambda-tutor-review.XXXXXX";
-	char *tmp = zip ? mkdtemp(tmpl) : NULL;
-	char *ws = tmp ? xstrdup(tmp) : NULL;
-	char *proj = ws ? path_join(ws, REVIEW_PROJECT) : NULL;
-	if (ws && !package_unzip(zip, len, proj, &err)) {
-		path_remove_tree(ws);
-		free(ws);
-		ws = NULL;
-	}
-	free(proj);
-	free(zip);
-	return ws;
-}
-
-static int cmp_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Files under dir (relative paths, sorted), skipping hidden ones and build output. */
-static void list_files(const char *dir, const char *rel, char ***out, size_t *n)
-{
-	char *path = rel[0] ? path_join(dir, rel) : xstrdup(dir);
-	DIR *d = opendir(path);
-	free(path);
-	if (!d)
-		return;
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.' || !strcmp(e->d_name, "node_modules") ||
-		    !strcmp(e->d_name, "__pycache__"))
-			continue;
-		char *r = rel[0] ? xasprintf("%s/%s", rel, e->d_name) : xstrdup(e->d_name);
-		char *full = path_join(dir, r);
-		if (path_is_dir(full)) {
-			list_files(dir, r, out, n);
-			free(r);
-		} else if (path_is_file(full)) {
-			*out = xreallocarray(*out, *n + 1, sizeof **out);
-			(*out)[(*n)++] = r;
-		} else {
-			free(r);
-		}
-		free(full);
-	}
-	closedir(d);
-	if (*n)
-		qsort(*out, *n, sizeof **out, cmp_name);
-}
 
 /* The last check run of each exercise: JSON {exercise: {status, passed, total, at_ms,
  * failing: [{task, why}]}}. */
@@ -348,24 +257,14 @@ int cmd_review_run(const struct cli_opts *opts, int argc, char **argv)
 	}
 	struct review_standing s;
 	review_standing_build(l, &cls, &s);
-	char *ws = learner_workspace(opts, l->id);
-	char *unpacked = NULL;
-	if (!opts->workspace) {
-		char *proj = ws ? path_join(ws, REVIEW_PROJECT) : NULL;
-		if (!proj || !path_is_dir(proj)) {
-			unpacked = project_package(dir, l);
-			if (unpacked) {
-				free(ws);
-				ws = xstrdup(unpacked);
-			}
-		}
-		free(proj);
-	}
+	bool temp = false;
+	char *ws = review_code_root(dir, l, opts->workspace, &temp);
+	char *unpacked = temp ? ws : NULL;
 	char **files = NULL;
 	size_t nf = 0;
 	if (ws) {
 		char *proj = path_join(ws, REVIEW_PROJECT);
-		list_files(proj, "", &files, &nf);
+		review_list_files(proj, &files, &nf);
 		free(proj);
 	}
 	cJSON *checks = last_checks(l);
@@ -398,10 +297,9 @@ int cmd_review_run(const struct cli_opts *opts, int argc, char **argv)
 	for (size_t i = 0; i < nf; i++)
 		free(files[i]);
 	free(files);
+	if (temp)
+		path_remove_tree(ws);
 	free(ws);
-	if (unpacked)
-		path_remove_tree(unpacked);
-	free(unpacked);
 	review_standing_release(&s);
 	review_set_release(&cls);
 	class_room_release(&room);

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,6 +28,7 @@ extern char **environ;
 #include "aws/client.h"
 #include "aws/locate.h"
 #include "check/check.h"
+#include "check/project.h"
 #include "cli/commands.h"
 #include "core/path.h"
 #include "core/strbuf.h"
@@ -958,10 +960,224 @@ static void test_exercise(struct selftest *st, const struct exercise *ex, const 
 	free(exdir);
 }
 
+/* ---- the final project: each solution deployed as a learner would, scored by the rubric ---- */
+
+/*
+ * Deploy the final project's solution in dir (the reference with the folder's files over it;
+ * "nodejs" a whole solution) to who's account as a learner would: src/ zipped to a bucket of
+ * theirs, CodeUri pointed at it, `aws cloudformation deploy`. The copy is made in scratch.
+ */
+static bool project_deploy(const struct selftest *st, const struct learner *who,
+			   const char *sol_root, const char *name, const char *scratch,
+			   struct error *err)
+{
+	char *ref = xasprintf("%s/final-project/reference", sol_root);
+	char *own = xasprintf("%s/final-project/%s", sol_root, name);
+	char *cmd = strcmp(name, "nodejs") == 0 || strcmp(name, "reference") == 0
+			    ? xasprintf("cp -R '%s'/. '%s'", own, scratch)
+			    : xasprintf("cp -R '%s'/. '%s' && cp -R '%s'/. '%s'", ref, scratch, own,
+					scratch);
+	bool ok = !strchr(sol_root, '\'') && system(cmd) == 0;
+	free(cmd);
+	free(ref);
+	free(own);
+	if (!ok)
+		return error_set(err, "cannot copy the solution %s", name);
+	char *src = path_join(scratch, "src");
+	size_t len = 0;
+	void *zip = package_zip(src, &len, err);
+	free(src);
+	if (!zip)
+		return false;
+	struct lambda_client *c = client_new(st->cloud->endpoint, who->key, who->secret);
+	char *bucket = xasprintf("/final-project-artifacts-%s", who->account);
+	char *object = xasprintf("%s/code.zip", bucket);
+	struct lambda_reply rep;
+	memset(&rep, 0, sizeof(rep));
+	ok = client_request(c, "PUT", bucket, NULL, NULL, NULL, 0, &rep) && rep.status / 100 == 2;
+	if (ok) {
+		client_reply_release(&rep);
+		ok = client_request(c, "PUT", object, "application/zip", NULL, zip, len, &rep) &&
+		     rep.status / 100 == 2;
+	}
+	if (!ok) {
+		char *why = client_reply_error(&rep);
+		error_set(err, "cannot upload the code: %s", why);
+		free(why);
+	}
+	client_reply_release(&rep);
+	client_free(c);
+	free(zip);
+	/* What `aws cloudformation package` writes: CodeUri at the uploaded zip. */
+	char *tpl = path_join(scratch, "template.yaml");
+	char *packaged = path_join(scratch, "packaged.yaml");
+	cmd = xasprintf("sed 's|CodeUri: src/|CodeUri: s3:/%s|' '%s' > '%s'", object, tpl,
+			packaged);
+	ok = ok && system(cmd) == 0;
+	free(cmd);
+	free(tpl);
+	if (ok) {
+		cJSON *args = cJSON_CreateArray();
+		const char *const words[] = { "cloudformation", "deploy",        "--template-file",
+					      packaged,         "--stack-name",  PROJECT_STACK,
+					      "--capabilities", "CAPABILITY_IAM" };
+		for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+			cJSON_AddItemToArray(args, cJSON_CreateString(words[i]));
+		ok = run_aws(st->cloud->endpoint, who, scratch, scratch, args, err);
+		cJSON_Delete(args);
+	}
+	free(packaged);
+	free(bucket);
+	free(object);
+	return ok;
+}
+
+/* The rubric's JSON for the project in dir (PROJECT_ID under ws) in who's account, or NULL. */
+static cJSON *project_score(const struct selftest *st, const struct learner *who,
+			    const char *rubric_dir, const char *ws, struct error *err)
+{
+	struct check_cloud as = *st->cloud;
+	snprintf(as.access_key, sizeof(as.access_key), "%s", who->key);
+	snprintf(as.secret_key, sizeof(as.secret_key), "%s", who->secret);
+	struct project_run run;
+	if (!project_run_start(rubric_dir, ws, &as, &run, err))
+		return NULL;
+	struct strbuf out = STRBUF_INIT;
+	char buf[4096];
+	ssize_t got;
+	while ((got = read(run.fd, buf, sizeof(buf))) != 0)
+		if (got > 0)
+			strbuf_add(&out, buf, (size_t)got);
+		else if (errno != EINTR)
+			break;
+	cJSON *o = project_run_finish(&run, out.buf, err);
+	strbuf_release(&out);
+	return o;
+}
+
+/*
+ * Why the run o is not what rubric r and the solution's .solution.json ({"loses": [CHECK...]};
+ * none for the reference) say, or NULL: every check of rubric.yaml run in its order, and
+ * exactly the named ones lost. Caller frees.
+ */
+static char *project_judge(const struct project_rubric *r, const cJSON *o, const cJSON *meta)
+{
+	const cJSON *crit = cJSON_GetObjectItemCaseSensitive(o, "criteria");
+	struct strbuf lost = STRBUF_INIT;
+	int n_lost = 0;
+	for (size_t i = 0; i < r->n_criteria; i++) {
+		const cJSON *c = cJSON_GetArrayItem(crit, (int)i);
+		const cJSON *ev = cJSON_GetObjectItemCaseSensitive(c, "evidence");
+		if (strcmp(str_of(c, "id", ""), r->criteria[i].id) != 0 ||
+		    cJSON_GetArraySize(ev) != (int)r->criteria[i].n_checks) {
+			strbuf_release(&lost);
+			return xasprintf(
+				"criterion %s: the rubric ran %d checks, rubric.yaml lists "
+				"%zu",
+				r->criteria[i].id, cJSON_GetArraySize(ev), r->criteria[i].n_checks);
+		}
+		for (size_t k = 0; k < r->criteria[i].n_checks; k++) {
+			const cJSON *e = cJSON_GetArrayItem(ev, (int)k);
+			if (strcmp(str_of(e, "check", ""), r->criteria[i].checks[k]) != 0) {
+				strbuf_release(&lost);
+				return xasprintf(
+					"criterion %s: ran '%s' where rubric.yaml lists '%s'",
+					r->criteria[i].id, str_of(e, "check", ""),
+					r->criteria[i].checks[k]);
+			}
+			if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "pass")))
+				continue;
+			bool expected = false;
+			const cJSON *l;
+			cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(meta, "loses"))
+			{
+				expected |= cJSON_IsString(l) &&
+					    strcmp(l->valuestring, r->criteria[i].checks[k]) == 0;
+			}
+			n_lost++;
+			if (!expected)
+				strbuf_addf(&lost, "%slost '%s': %s", lost.len ? "; " : "",
+					    r->criteria[i].checks[k], str_of(e, "detail", ""));
+		}
+	}
+	int want = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(meta, "loses"));
+	if (!lost.len && n_lost != want)
+		strbuf_addf(&lost, "lost %d checks, .solution.json names %d", n_lost, want);
+	if (!lost.len) {
+		strbuf_release(&lost);
+		return NULL;
+	}
+	return strbuf_detach(&lost);
+}
+
+static void test_project(struct selftest *st, const char *course, const char *sol_root)
+{
+	char *dir = xasprintf("%s/final-project", sol_root);
+	char *rubric_dir = project_dir(course);
+	struct project_rubric r = { 0 };
+	struct error err;
+	error_clear(&err);
+	size_t n = 0;
+	char **names = path_is_dir(dir) ? subdirs(dir, &n) : NULL;
+	if (!project_rubric_load(rubric_dir, &r, &err)) {
+		report(st, false, "final-project: %s", err.msg);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char *label = xasprintf("final-project/%s", names[i]);
+		char *sol = path_join(dir, names[i]);
+		char *mods = xasprintf("%s/src/node_modules", sol);
+		char *pkg = xasprintf("%s/src/package.json", sol);
+		cJSON *meta = read_meta(sol);
+		char ws[] = "/tmp/lt-selftest-project.XXXXXX";
+		struct learner who = { "", "", "" };
+		error_clear(&err);
+		if (path_is_file(pkg) && !path_is_dir(mods)) {
+			report(st, true,
+			       "%s # SKIP its npm packages are not installed (npm ci "
+			       "--omit=dev in its src/)",
+			       label);
+		} else if (!mkdtemp(ws)) {
+			report(st, false, "%s: cannot make a scratch folder", label);
+		} else {
+			char *scratch = path_join(ws, PROJECT_ID);
+			bool ok = mkdir(scratch, 0700) == 0 && new_learner(st, &who, &err) &&
+				  project_deploy(st, &who, sol_root, names[i], scratch, &err);
+			cJSON *o = ok ? project_score(st, &who, rubric_dir, ws, &err) : NULL;
+			char *why = o ? project_judge(&r, o, meta) : NULL;
+			if (!o)
+				report(st, false, "%s: %s", label, err.msg);
+			else if (why)
+				report(st, false, "%s: %s", label, why);
+			else
+				report(st, true, "%s, deployed, scores %d of %d", label,
+				       int_of(o, "points", 0), int_of(o, "max", 0));
+			free(why);
+			cJSON_Delete(o);
+			if (who.account[0])
+				remove_learner(st, &who);
+			path_remove_tree(ws);
+			free(scratch);
+		}
+		cJSON_Delete(meta);
+		free(pkg);
+		free(mods);
+		free(sol);
+		free(label);
+	}
+out:
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	project_rubric_release(&r);
+	free(rubric_dir);
+	free(dir);
+}
+
 int cmd_selftest_run(const struct cli_opts *opts, int argc, char **argv)
 {
 	const char *root = NULL;
-	int kinds = 3; /* 1 exercises, 2 scenarios, 3 both */
+	int kinds = 7; /* 1 exercises, 2 scenarios, 4 the final project; any sum */
 	const char **only = xcalloc((size_t)argc + 1, sizeof(*only));
 	size_t n_only = 0;
 	for (int i = 1; i < argc; i++) {
@@ -971,6 +1187,8 @@ int cmd_selftest_run(const struct cli_opts *opts, int argc, char **argv)
 			kinds = 1;
 		} else if (strcmp(argv[i], "--scenarios") == 0) {
 			kinds = 2;
+		} else if (strcmp(argv[i], "--project") == 0) {
+			kinds = 4;
 		} else if (argv[i][0] != '-') {
 			only[n_only++] = argv[i];
 		} else {
@@ -996,7 +1214,8 @@ int cmd_selftest_run(const struct cli_opts *opts, int argc, char **argv)
 	scenarios = scenario_set_load(ctx.course, &sd);
 	diags_release(&sd);
 	for (size_t i = 0; i < n_only; i++) {
-		if (!exercise_find(ctx.set, only[i]) && !exercise_find(scenarios, only[i])) {
+		if (!exercise_find(ctx.set, only[i]) && !exercise_find(scenarios, only[i]) &&
+		    strcmp(only[i], PROJECT_ID) != 0) {
 			cli_error("selftest: no exercise or scenario '%s'", only[i]);
 			rc = CLI_USAGE;
 			goto out;
@@ -1022,6 +1241,11 @@ int cmd_selftest_run(const struct cli_opts *opts, int argc, char **argv)
 	}
 	if (kinds & 2)
 		test_scenarios(&st, scenarios, only, n_only, sol_root);
+	if ((kinds & 4) && (n_only == 0 || (n_only == 1 && strcmp(only[0], PROJECT_ID) == 0))) {
+		char *course = cli_course_dir(opts);
+		test_project(&st, course, sol_root);
+		free(course);
+	}
 	printf("1..%d\n", st.n);
 	if (st.failed)
 		printf("# %d of %d self-tests failed\n", st.failed, st.n);

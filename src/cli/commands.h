@@ -363,8 +363,9 @@ int cmd_selftest_run(const struct cli_opts *opts, int argc, char **argv);
 	{                                                                                          \
 		"selftest",                                                                        \
 			"prove each exercise's check against its reference and wrong solutions",   \
-			"Usage: lambda-tutor selftest [NAME...] [--exercises|--scenarios] "        \
-			"[--solutions DIR]\n"                                                      \
+			"Usage: lambda-tutor selftest [NAME...] "                                  \
+			"[--exercises|--scenarios|--project]\n"                                    \
+			"                         [--solutions DIR]\n"                             \
 			"\n"                                                                       \
 			"For every exercise (or those named), run its check against the "          \
 			"solutions in\n"                                                           \
@@ -392,9 +393,21 @@ int cmd_selftest_run(const struct cli_opts *opts, int argc, char **argv);
 			".solution.json\n"                                                         \
 			"names. A fix.sh runs with sh -e in a copy of its folder, with the AWS "   \
 			"CLI\n"                                                                    \
-			"pointed at that account (AWS_ENDPOINT_URL and a key pair). --exercises "  \
-			"or\n"                                                                     \
-			"--scenarios limits the run.\n"                                            \
+			"pointed at that account (AWS_ENDPOINT_URL and a key pair).\n"             \
+			"\n"                                                                       \
+			"The final project (NAME final-project): each DIR/final-project/ "         \
+			"solution "                                                                \
+			"(the\n"                                                                   \
+			"reference with a wrong-*/ folder's files over it; nodejs/ whole, when "   \
+			"its "                                                                     \
+			"npm\n"                                                                    \
+			"packages are installed) is deployed to a fresh account with `aws "        \
+			"cloudformation\n"                                                         \
+			"deploy` and scored by the rubric: every check of rubric.yaml runs, the "  \
+			"reference\n"                                                              \
+			"loses none, each other loses exactly the checks its .solution.json "      \
+			"names\n({\"loses\": [CHECK...]}). --exercises, --scenarios or "           \
+			"--project limits the run.\n"                                              \
 			"Scenarios run LAMBDA_TUTOR_SELFTEST_JOBS (default 3) at a time, each "    \
 			"one's runs\nin order; the lines keep their order.\n"                      \
 			"\n"                                                                       \
@@ -763,6 +776,7 @@ int cmd_class_run(const struct cli_opts *opts, int argc, char **argv);
 			"--no-tls] | --socket PATH]\n"                                             \
 			"                                  [--renew-cert] [--lrs URL [--lrs-auth " \
 			"K:S]]\n"                                                                  \
+			"                                  [--rerun [--workspace WS]]\n"           \
 			"\n"                                                                       \
 			"class serve: hold the class's records in DIR (created 0700) for "         \
 			"learners on\n"                                                            \
@@ -797,6 +811,12 @@ int cmd_class_run(const struct cli_opts *opts, int argc, char **argv);
 			"  --lrs-auth K:S      HTTP Basic credentials (or "                        \
 			"LAMBDA_TUTOR_LRS_AUTH)\n"                                                 \
 			"  --base IRI          where activity IRIs start (as export --base)\n"     \
+			"  --rerun             run each check result again as it arrives, on the " \
+			"code it\n"                                                                \
+			"                      came with, against WS's cloud (`grade --class DIR " \
+			"--new`);\n"                                                               \
+			"                      the dashboard and exports mark what it could not "  \
+			"reproduce\n"                                                              \
 			"  --no-tls            plain HTTP on an address other machines reach "     \
 			"(only on a\n"                                                             \
 			"                      network you trust)\n"                               \
@@ -875,6 +895,8 @@ int cmd_trainer_run(const struct cli_opts *opts, int argc, char **argv);
 			"                                [--message TEXT]\n"                       \
 			"       lambda-tutor trainer DIR --push QUESTION [--seconds N] | --close " \
 			"| --reveal\n"                                                             \
+			"       lambda-tutor trainer DIR --push-quiz QUIZ [--seconds N] | "         \
+			"--next\n"                                                                 \
 			"\n"                                                                       \
 			"Show the class in DIR, re-read every 2 s, files opened read-only: the "   \
 			"agenda of\n"                                                              \
@@ -915,12 +937,18 @@ int cmd_trainer_run(const struct cli_opts *opts, int argc, char **argv);
 			"options, answers with their shares, who has not answered and the time "   \
 			"left;\n"                                                                  \
 			"answers are `live_answer` events in the learners' records.\n"             \
+			"--push-quiz pushes a quiz's own questions one at a time, each with the "  \
+			"timer\n"                                                                  \
+			"given: --next (n on the dashboard) closes the one on screen and pushes "  \
+			"the next.\n"                                                              \
 			"\n"                                                                       \
 			"Keys: arrows scroll, + - open one module more or fewer, m broadcast a "   \
 			"line,\n"                                                                  \
 			"s start the clock, p presenter view (the agenda's current page, alone; "  \
 			"n p\n"                                                                    \
-			"move, f follows again), c close the live question, v reveal it, r "       \
+			"move, f follows again), c close the live question, v reveal it, n "       \
+			"next question\n"                                                          \
+			"of a pushed quiz, o open the top learner's review, r "                    \
 			"refresh,\n"                                                               \
 			"q quit.\n"                                                                \
 			"\n"                                                                       \
@@ -941,8 +969,8 @@ int cmd_grade_run(const struct cli_opts *opts, int argc, char **argv);
 		"grade", "re-run every exercise's check on a learner's code, beside the records",  \
 			"Usage: lambda-tutor grade [EXERCISE...] [--workspace DIR] [--db FILE] "   \
 			"[--json]\n"                                                               \
-			"       lambda-tutor grade --class DIR [EXERCISE...] [--workspace WS] "    \
-			"[--json]\n"                                                               \
+			"       lambda-tutor grade --class DIR [EXERCISE...] [--new] [--workspace " \
+			"WS] [--json]\n"                                                           \
 			"\n"                                                                       \
 			"Run the check of every exercise (or those named) again on the code in "   \
 			"the\n"                                                                    \
@@ -964,6 +992,9 @@ int cmd_grade_run(const struct cli_opts *opts, int argc, char **argv);
 			"export then count such a run as unreproduced, no task passed.\n"          \
 			"\n"                                                                       \
 			"Options:\n"                                                               \
+			"  --new         with --class: only runs with no verdict yet (class "      \
+			"serve --rerun\n"                                                          \
+			"                runs this as check results arrive)\n"                     \
 			"  --json        print [{exercise, recorded, now, agrees}] (--class: "     \
 			"[{learner,\n"                                                             \
 			"                exercise, recorded, now, reproduced, why}])\n"            \

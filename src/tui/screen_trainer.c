@@ -23,6 +23,7 @@
 #include "quiz/quiz.h"
 #include "store/store.h"
 #include "tui/prompt.h"
+#include "tui/screen_review.h"
 #include "tui/theme.h"
 #include "tui/tui.h"
 
@@ -58,6 +59,7 @@ static struct {
 
 static void unload(void)
 {
+	screen_review_release();
 	live_tally_release(&tr.tally);
 	quiz_set_free(tr.quizzes);
 	tr.quizzes = NULL;
@@ -223,6 +225,9 @@ static void draw_roster(const struct course *course, int y, int rows, int cols)
 			 row->state == ROSTER_UNREADABLE ? class_file_name(row->learner->file)
 							 : roster_state_name(row->state),
 			 last, row->hand ? " ✋" : "");
+		/* The top row is the learner o (Enter) opens for review. */
+		if (r == 0)
+			tui_put(y + 1, 0, "›", 1, TUI_ACCENT);
 		tui_put(y + 1 + r, 1, line, cols - 2, state_role(row->state));
 	}
 	(void)course;
@@ -397,8 +402,11 @@ int trainer_live_draw(int y, int x, int rows, int cols, bool presenter)
 	bool open = live_open(&tr.live, now, 0);
 	int r = 0;
 	char head[200];
-	int n = snprintf(head, sizeof head, "live question · %zu of %zu answered",
-			 tr.tally.answered, tr.tally.answered + tr.tally.n_waiting);
+	int n = tr.live.quiz[0] ? snprintf(head, sizeof head, "question %d of %d · ",
+					   tr.live.index + 1, tr.live.count)
+				: snprintf(head, sizeof head, "live question · ");
+	n += snprintf(head + n, sizeof head - (size_t)n, "%zu of %zu answered", tr.tally.answered,
+		      tr.tally.answered + tr.tally.n_waiting);
 	if (open && tr.live.closes_ms)
 		snprintf(head + n, sizeof head - (size_t)n, " · %ld s left",
 			 (long)((live_left_ms(&tr.live, now) + 999) / 1000));
@@ -489,10 +497,45 @@ static void live_key(struct app *app, bool reveal)
 	reload(app->course);
 }
 
+/* n pushes the next question of a pushed quiz, closing the one on screen. */
+static void next_key(struct app *app)
+{
+	const struct quiz *z =
+		tr.live.quiz[0] && tr.quizzes ? quiz_set_find(tr.quizzes, tr.live.quiz) : NULL;
+	if (!z) {
+		app_status(app, "no quiz is being pushed: trainer DIR --push-quiz QUIZ starts one");
+		return;
+	}
+	int64_t now = clock_wall_ms();
+	bool more = live_push_quiz(&tr.live, z, (size_t)tr.live.index + 1, tr.live.seconds, now);
+	if (!more)
+		live_close(&tr.live, now);
+	struct error err;
+	if (!live_write(tr.dir, &tr.live, &err)) {
+		char line[600];
+		error_format(&err, line, sizeof line);
+		app_error(app, "%s", line);
+		return;
+	}
+	if (more)
+		app_status(app, "question %d of %d pushed to the room", tr.live.index + 1,
+			   tr.live.count);
+	else
+		app_status(app, "%s is over: its %d questions were pushed", z->id, tr.live.count);
+	reload(app->course);
+}
+
 static void trainer_draw(const struct app *app, int rows, int cols)
 {
-	char right[96];
-	snprintf(right, sizeof right, "%zu learners · refresh %ld ms", tr.roster.n, tr.refresh_ms);
+	char right[160];
+	size_t same, differ;
+	class_reruns_count(&same, &differ);
+	if (same + differ)
+		snprintf(right, sizeof right, "%zu learners · re-runs %zu ✓ %zu ✗ · refresh %ld ms",
+			 tr.roster.n, same, differ, tr.refresh_ms);
+	else
+		snprintf(right, sizeof right, "%zu learners · refresh %ld ms", tr.roster.n,
+			 tr.refresh_ms);
 	char left[300];
 	snprintf(left, sizeof left, "Trainer · %s", tr.dir);
 	tui_title(app, left, right, cols);
@@ -519,11 +562,13 @@ static void trainer_draw(const struct app *app, int rows, int cols)
 		return;
 	}
 	tui_footer(app,
-		   tr.live.id
-			   ? "↑↓ · +/- modules · m broadcast · s clock · p presenter · c close · "
-			     "v reveal · q quit"
-			   : "↑↓ · +/- modules · m broadcast · s clock · p presenter · r refresh "
-			     "· q quit",
+		   tr.live.id ? (tr.live.quiz[0]
+					 ? "↑↓ · m broadcast · p presenter · c close · "
+					   "v reveal · n next · o review · q quit"
+					 : "↑↓ · +/- modules · m broadcast · s clock · p presenter "
+					   "· c close · v reveal · q quit")
+			      : "↑↓ · +/- modules · m broadcast · s clock · p presenter · o review "
+				"· r refresh · q quit",
 		   rows, cols);
 }
 
@@ -653,6 +698,16 @@ static enum input_result trainer_key(struct app *app, int key)
 	case 'v':
 		live_key(app, true);
 		return INPUT_HANDLED;
+	case 'n':
+		next_key(app);
+		return INPUT_HANDLED;
+	case 'o':
+	case '\r':
+	case '\n':
+	case KEY_ENTER:
+		if (tr.top < tr.roster.n)
+			screen_review_open(app, tr.dir, tr.roster.rows[tr.top].learner);
+		return INPUT_HANDLED;
 	}
 	return INPUT_IGNORED;
 }
@@ -679,6 +734,8 @@ static const struct tui_key_help trainer_keys[] = {
 	{ "p", "presenter view (q comes back)" },
 	{ "c", "close the live question (trainer DIR --push QUESTION pushes one)" },
 	{ "v", "reveal the live question's right answer to the room" },
+	{ "n", "next question of a pushed quiz (trainer DIR --push-quiz QUIZ)" },
+	{ "o Enter", "review the learner in the roster's top row: code, checks, functions" },
 	{ "r", "refresh now (it refreshes every 2 s)" },
 	{ NULL, NULL },
 };

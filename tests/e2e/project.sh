@@ -90,12 +90,12 @@ pgrep -f "rubric.py $WS/final-project" >/dev/null && e2e_fail "a cancelled rubri
 echo "ok 5 - q cancels a run: nothing recorded, nothing left running"
 
 # 6. A weaker solution's run, as the rubric records it (every check of rubric.yaml, the two
-# wildcard checks failing with their evidence): its score, each lost point and why.
+# IAM checks failing with their evidence): its score, each lost point and why.
 if [ -n "${STORE_HELPER:-}" ]; then
 	/usr/bin/python3 - "$(dirname "$0")/../../project/final-project/rubric.yaml" >"$E2E_TMP/run.json" <<'PY' ||
 import json, sys, yaml
-lost = {"no action wildcards (*, service:*)": "['s3:*', 'sns:*']",
-        "no resource *": "2 statement(s) on *"}
+lost = {"no wildcard grants (*, service:*, resource *)": "2 grants; wildcards: ['* on *']",
+        "no unused grants (the calls the function made)": "unused of 2: ['s3:* on *']"}
 out = {"criteria": [], "points": 0, "max": 0}
 for c in yaml.safe_load(open(sys.argv[1]))["criteria"]:
     ev = [{"check": k, "pass": k not in lost, "detail": lost.get(k, "ok")} for k in c["checks"]]
@@ -115,11 +115,11 @@ PY
 	e2e_wait "$((max - 2)) of $max points"
 	e2e_keys j j j j j j j j j j j j j j
 	e2e_wait "IAM least privilege"
-	e2e_wait "✗ no action wildcards (*, service:*)"
-	e2e_wait "why: ['s3:*', 'sns:*']"
-	e2e_wait "✗ no resource *"
-	e2e_wait "why: 2 statement(s) on *"
-	e2e_wait "✓ the role grants something"
+	e2e_wait "✗ no wildcard grants (*, service:*, resource *)"
+	e2e_wait "why: 2 grants; wildcards: ['* on *']"
+	e2e_wait "✗ no unused grants (the calls the function made)"
+	e2e_wait "why: unused of 2: ['s3:* on *']"
+	e2e_wait "✓ no call of the function denied"
 	e2e_wait "1 of 3"
 	echo "ok 6 - a weaker solution's run: its score, the two lost points and why"
 else

@@ -2,7 +2,8 @@
 # Class mode in the terminal, both sides. A learner's tutor (--class DIR) shows the trainer's
 # broadcast within seconds, raises a hand with a note that the trainer's dashboard lists, and
 # finds a module the trainer has not opened locked. The trainer's dashboard shows the learner,
-# and its presenter view opens and closes; a hand the trainer acknowledges is lowered.
+# and its presenter view opens and closes; a hand the trainer acknowledges is lowered. The
+# dashboard opens a learner's hands-on review: checks, functions' metrics and cost, code.
 . "$(dirname "$0")/lib.sh"
 
 real=$TUTOR
@@ -98,6 +99,68 @@ grep -q '"hands":[[:space:]]*\[\]' "$E2E_TMP/dash4.json" ||
 e2e_keys q q q
 e2e_exited 0
 
+# The hands-on review from the dashboard: ada's final project as its last check run sent it
+# (a package in the class), her last checks, the functions they ran with what each call
+# measured and cost, the code with syntax colour, and a score recorded from the screen.
+python3 - "$class" <<'PY' || e2e_fail "cannot write ada's check runs"
+import hashlib, io, json, os, sqlite3, sys, time, zipfile
+cls = sys.argv[1]
+buf = io.BytesIO()
+with zipfile.ZipFile(buf, "w") as z:
+    z.writestr("app.py", "import json\n\ndef handler(event, context):\n    # say hello\n"
+               "    return {'statusCode': 200, 'body': json.dumps('hi')}\n")
+data = buf.getvalue()
+sha = hashlib.sha256(data).hexdigest()
+os.makedirs(os.path.join(cls, "packages", "ada"), exist_ok=True)
+open(os.path.join(cls, "packages", "ada", sha + ".zip"), "wb").write(data)
+report = ("REPORT RequestId: 1\tDuration: 12.50 ms\tBilled Duration: 13 ms\t"
+          "Memory Size: 128 MB\tMax Memory Used: 40 MB\t")
+hello = {"exercise": "hello-world", "language": "python", "status": "failed", "passed": 2,
+         "total": 3, "tasks": [{"id": "greets", "text": "t", "pass": False,
+                                "why": "the body says hi, not Hello"}],
+         "steps": [{"name": "invoke", "kind": "invoke", "report": report}]}
+project = {"exercise": "final-project", "language": "python", "status": "passed",
+           "passed": 1, "total": 1, "tasks": [], "steps": [],
+           "package": {"sha256": sha, "bytes": len(data)}}
+con = sqlite3.connect(os.path.join(cls, "ada.db"))
+now = int(time.time() * 1000)
+for item, d in (("hello-world", hello), ("final-project", project)):
+    con.execute("INSERT INTO events(at_ms, kind, module, item, data) VALUES (?,?,?,?,?)",
+                (now, "check_run", None, item, json.dumps(d)))
+con.commit()
+PY
+TUTOR="$E2E_TMP/trainer"
+e2e_start
+e2e_wait "ada"
+e2e_keys o
+e2e_wait "Review · ada"
+e2e_wait "Final project rubric"
+e2e_capture | grep -q "hello-world .*failed  2/3" || e2e_fail "the review shows no last check"
+e2e_capture | grep -q "greets: the body says hi, not Hello" || e2e_fail "no failing task"
+e2e_capture | grep -q "1 call · 12.5 ms average · 13 ms billed · 40 of 128 MB used at most · \$0.0000002" ||
+	e2e_fail "the review shows no metrics and cost of the function's calls"
+e2e_keys G
+e2e_wait "app.py"
+e2e_wait "def handler(event, context):"
+# Syntax colour: the keyword is drawn in a colour of its own.
+esc=$(printf '\033')
+tmux -L "$E2E_SOCK" capture-pane -e -p -t e2e | grep -q "$esc\[[0-9;]*mdef$esc.*handler" ||
+	e2e_fail "the code has no syntax colour"
+e2e_keys e
+e2e_wait "criterion score comment"
+e2e_keys "monitoring 9 too high" Enter
+e2e_wait "not 9"
+e2e_keys e C-u "monitoring 3 add an alarm on throttles" Enter
+e2e_wait "monitoring: 3 of 4 recorded"
+e2e_keys g
+e2e_wait "monitoring       automatic -      review 3/4"
+e2e_keys q
+e2e_wait "learners by module"
+e2e_keys q
+e2e_exited 0
+"$real" review "$class" ada --json | grep -q '"comment":[[:space:]]*"add an alarm on throttles"' ||
+	e2e_fail "the score recorded on the review screen is not in the class's reviews"
+
 # The presenter view as a command of its own: the agenda's page, nothing about a learner.
 printf '#!/bin/sh\nexec "%s" present "%s"\n' "$real" "$class" >"$E2E_TMP/present"
 chmod +x "$E2E_TMP/present"
@@ -107,4 +170,4 @@ e2e_wait "page 1/"
 e2e_capture | grep -q "ada" && e2e_fail "the presenter view names a learner"
 e2e_keys q
 e2e_exited 0
-echo "ok - class mode: broadcast, hand, locked module, dashboard, presenter, hand acknowledged"
+echo "ok - class mode: broadcast, hand, locked module, dashboard, presenter, hand acknowledged, review"

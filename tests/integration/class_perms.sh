@@ -95,5 +95,37 @@ check "the file is still root's, 0664" [ "$(stat -c '%U %a' "$dir2/.trainer.json
 check "a learner reads it" as "$ann" grep -q "Lunch" "$dir2/.trainer.json"
 check "but cannot change it" fails as "$ann" sh -c "echo '{}' >'$dir2/.trainer.json'"
 
+# The class server on a Unix socket, learners as real users: each is who the kernel says,
+# whatever name they type, and one learner's token is no one else's to read.
+served="$base/served"
+sock="$base/class.sock"
+as "$tr" "$tutor" class serve "$served" --socket "$sock" >"$base/serve.out" 2>"$base/serve.err" &
+spid=$!
+i=0
+until grep -q '^class code ' "$base/serve.out" 2>/dev/null; do
+	i=$((i + 1))
+	[ $i -lt 300 ] && kill -0 "$spid" 2>/dev/null || break
+	sleep 0.1
+done
+code=$(sed -n 's/^class code //p' "$base/serve.out")
+check "the trainer serves the class on a Unix socket" [ -n "$code" ]
+for u in "$ann" "$ben"; do
+	install -d -o "$u" -m 700 "$base/home-$u"
+done
+as "$ann" "$tutor" --db "$base/home-$ann/me.db" --learner "$ben" join "unix:$sock" "$code" \
+	>"$base/join-ann.out" 2>&1
+check "a learner joins as the user the kernel says, not the name she typed" \
+	[ -f "$served/$ann.db" ] && [ ! -f "$served/$ben.db" ]
+as "$ben" "$tutor" --db "$base/home-$ben/me.db" join "unix:$sock" "$code" >"$base/join-ben.out" 2>&1
+check "the other learner gets a record of his own" [ -f "$served/$ben.db" ]
+check "a learner's token is readable by that learner alone" \
+	[ "$(stat -c '%a %U' "$base/home-$ann/me.db.class.json")" = "600 $ann" ]
+check "the other learner cannot read it to speak for her" \
+	fails as "$ben" cat "$base/home-$ann/me.db.class.json"
+check "the served records are the trainer's alone" \
+	[ "$(stat -c '%a %U' "$served")" = "700 $tr" ]
+kill $(pgrep -P "$spid") "$spid" 2>/dev/null
+wait "$spid" 2>/dev/null
+
 echo "1..$n"
 exit $failed

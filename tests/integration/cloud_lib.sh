@@ -173,3 +173,28 @@ create_fn() {
 		"$1" "$2" "$3" "$ROLE" "$b64" "${5:-}" >"$WORK/create.json"
 	api POST /2015-03-31/functions "$WORK/create.json"
 }
+
+# allow_service TARGET-ARN SERVICE SOURCE-ARN: let SERVICE (sns, s3, events) deliver to the
+# queue, topic or function TARGET-ARN for SOURCE-ARN, as AWS wants: a queue or topic policy
+# statement, or a function's add-permission.
+allow_service() {
+	local doc name acct
+	case $1 in
+	arn:aws:sqs:*)
+		acct=$(echo "$1" | cut -d: -f5) name=$(echo "$1" | cut -d: -f6)
+		doc="{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"$2.amazonaws.com\"},\"Action\":\"sqs:SendMessage\",\"Resource\":\"$1\",\"Condition\":{\"ArnEquals\":{\"aws:SourceArn\":\"$3\"}}}]}"
+		awsl sqs set-queue-attributes --queue-url "$E/$acct/$name" \
+			--attributes "{\"Policy\":\"$(printf '%s' "$doc" | sed 's/"/\\"/g')\"}"
+		;;
+	arn:aws:sns:*)
+		doc="{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"$2.amazonaws.com\"},\"Action\":\"sns:Publish\",\"Resource\":\"$1\",\"Condition\":{\"ArnLike\":{\"aws:SourceArn\":\"$3\"}}}]}"
+		awsl sns set-topic-attributes --topic-arn "$1" --attribute-name Policy \
+			--attribute-value "$doc"
+		;;
+	*)
+		awsl lambda add-permission --function-name "$1" --action lambda:InvokeFunction \
+			--statement-id "$2-$(echo "$3" | md5sum | cut -c1-8)" \
+			--principal "$2.amazonaws.com" --source-arn "$3" >/dev/null
+		;;
+	esac
+}

@@ -257,6 +257,23 @@ def make_role(iam, name, managed=("service-role/AWSLambdaBasicExecutionRole",)):
 _roles = {}
 
 
+def allow_service(client, target_arn, service, source_arn):
+    """Let service ("sns", "s3", "events") deliver to the queue or topic target_arn for
+    source_arn, as AWS wants: a statement in its policy. client: the owner's sqs or sns
+    client."""
+    action = "sqs:SendMessage" if ":sqs:" in target_arn else "sns:Publish"
+    doc = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": service + ".amazonaws.com"},
+        "Action": action, "Resource": target_arn,
+        "Condition": {"ArnLike": {"aws:SourceArn": source_arn}}}]})
+    if ":sqs:" in target_arn:
+        url = client.get_queue_url(QueueName=target_arn.split(":")[5])["QueueUrl"]
+        client.set_queue_attributes(QueueUrl=url, Attributes={"Policy": doc})
+    else:
+        client.set_topic_attributes(TopicArn=target_arn, AttributeName="Policy",
+                                    AttributeValue=doc)
+
+
 def role_for(client, name="lambda-role", managed=("AdministratorAccess",)):
     """The ARN of the execution role the tests' functions run with, made once per cloud and
     account with the credentials and endpoint of client (any boto3 client of the account):

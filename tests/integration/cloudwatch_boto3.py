@@ -249,6 +249,7 @@ ok(code == "ValidationError" and "not unique" in msg, "duplicate ids", msg)
 topic = sns.create_topic(Name="alarms-" + suffix)["TopicArn"]
 q = sqs.create_queue(QueueName="alarms-" + suffix)["QueueUrl"]
 qarn = sqs.get_queue_attributes(QueueUrl=q, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+cloudlib.allow_service(sqs, qarn, "sns", topic)
 sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=qarn)
 alarm = "errors-" + suffix
 cw.put_metric_alarm(AlarmName=alarm, AlarmDescription="errors of the shop", Namespace=ns, MetricName="Errors",
@@ -402,6 +403,7 @@ for _ in range(300):
     time.sleep(0.1)
 q2 = sqs.create_queue(QueueName="fn-alarms-" + suffix)["QueueUrl"]
 q2arn = sqs.get_queue_attributes(QueueUrl=q2, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+cloudlib.allow_service(sqs, q2arn, "sns", topic)
 sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=q2arn)
 falarm = "fn-errors-" + suffix
 cw.put_metric_alarm(AlarmName=falarm, Namespace="AWS/Lambda", MetricName="Errors",

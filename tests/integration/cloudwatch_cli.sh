@@ -96,6 +96,9 @@ JSON
 	QURL=$(cli $v sqs create-queue --queue-name "alarms-$v" --query QueueUrl --output text)
 	QARN=$(cli $v sqs get-queue-attributes --queue-url "$QURL" --attribute-names QueueArn \
 		--query Attributes.QueueArn --output text)
+	doc="{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"sns.amazonaws.com\"},\"Action\":\"sqs:SendMessage\",\"Resource\":\"$QARN\",\"Condition\":{\"ArnEquals\":{\"aws:SourceArn\":\"$TOPIC\"}}}]}"
+	check "$v: a queue policy lets the topic send" cli $v sqs set-queue-attributes \
+		--queue-url "$QURL" --attributes "{\"Policy\":\"$(printf '%s' "$doc" | sed 's/"/\\"/g')\"}"
 	check "$v: subscribe the queue to the topic" cli $v sns subscribe --topic-arn "$TOPIC" \
 		--protocol sqs --notification-endpoint "$QARN"
 	check "$v: put-metric-alarm on AWS/Lambda Errors of $FN" cli $v cloudwatch put-metric-alarm \

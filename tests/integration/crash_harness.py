@@ -144,6 +144,11 @@ def setup(cl):
     cl.lam.create_event_source_mapping(FunctionName="sink", EventSourceArn=queue_arn("esm-src"),
                                        BatchSize=10)
     topic = cl.sns.create_topic(Name="crash")["TopicArn"]
+    # The queues take the services' deliveries as their policies allow, as in AWS.
+    cloudlib.allow_service(cl.sqs, queue_arn("sns-q"), "sns", topic)
+    cloudlib.allow_service(cl.sqs, queue_arn("s3-q"), "s3", "arn:aws:s3:::crash-bucket")
+    cloudlib.allow_service(cl.sqs, queue_arn("eb-q"), "events",
+                           "arn:aws:events:us-east-1:%s:rule/crash" % ACCOUNT)
     cl.sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn("sns-q"),
                      Attributes={"RawMessageDelivery": "true"})
     cl.sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=fn_arn("sink"))

@@ -62,6 +62,10 @@ check "... answers the rule's ARN" contains "$out" "arn:aws:events:us-east-1:$AC
 out=$(awsl events put-targets --rule lambda-results --targets \
 	"Id=queue,Arn=$ARN:results" "Id=fn,Arn=arn:aws:lambda:us-east-1:$ACCT:function:watch" 2>&1)
 ok $? "aws events put-targets: a queue and a function"
+allow_service "$ARN:results" events "arn:aws:events:us-east-1:$ACCT:rule/lambda-results" &&
+	allow_service arn:aws:lambda:us-east-1:$ACCT:function:watch events \
+		"arn:aws:events:us-east-1:$ACCT:rule/lambda-results"
+ok $? "the queue's policy and the function's permission let events.amazonaws.com deliver"
 check "... no failed entries" contains "$out" '"FailedEntryCount": 0'
 out=$(awsl events list-targets-by-rule --rule lambda-results --query 'Targets[].Id' --output text)
 check "list-targets-by-rule lists both" test "$out" = "fn	queue"
@@ -110,6 +114,10 @@ awsl events put-rule --name big-orders \
 	--event-pattern '{"source":["shop"],"detail":{"total":[{"numeric":[">=",100]}]}}' >/dev/null
 awsl events put-targets --rule big-orders --targets "Id=1,Arn=$ARN:orders" >/dev/null
 ok $? "a rule on the detail's numbers, to a queue"
+awsl events put-events --entries '[{"Source":"shop","DetailType":"order","Detail":"{\"total\":900}"}]' >/dev/null
+check "a queue without a policy for EventBridge gets nothing, as in AWS" test "$(bodies orders)" = "null"
+allow_service "$ARN:orders" events "arn:aws:events:us-east-1:$ACCT:rule/big-orders"
+ok $? "a queue policy for the rule"
 out=$(awsl events put-events --entries \
 	'[{"Source":"shop","DetailType":"order","Detail":"{\"total\":250}"},{"Source":"shop","DetailType":"order","Detail":"{\"total\":20}"},{"Source":"shop","DetailType":"order","Detail":"not json"}]' 2>&1)
 ok $? "aws events put-events with three entries"
@@ -133,7 +141,8 @@ check "enabled again, it does" contains "$(bodies orders)" 'total\":400'
 awsl sqs create-queue --queue-name ticks >/dev/null
 out=$(awsl events put-rule --name hourly --schedule-expression 'rate(1 hour)' 2>&1)
 ok $? "aws events put-rule with a rate() schedule"
-awsl events put-targets --rule hourly --targets "Id=q,Arn=$ARN:ticks" >/dev/null
+awsl events put-targets --rule hourly --targets "Id=q,Arn=$ARN:ticks" >/dev/null &&
+	allow_service "$ARN:ticks" events "arn:aws:events:us-east-1:$ACCT:rule/hourly"
 out=$(awsl events describe-rule --name hourly)
 check "describe-rule shows the schedule" contains "$out" '"ScheduleExpression": "rate(1 hour)"'
 check "... and no event pattern" test "$(printf '%s' "$out" | grep -c EventPattern)" = 0

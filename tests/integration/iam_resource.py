@@ -98,6 +98,19 @@ ok((code, msg) == ("AccessDenied", "User: %s is not authorized to perform: s3:Ge
                    "because no resource-based policy allows the s3:GetObject action"
                    % (ub_root, obj)),
    "S3: another account's root: no resource-based policy allows", (code, msg))
+for bad, want in (
+        ("not json", "Policies must be valid JSON and the first byte must be '{'"),
+        (doc({"Effect": "Allow", "Action": "s3:GetObject",
+              "Resource": "arn:aws:s3:::%s/*" % bucket}), "Missing required field Principal"),
+        (doc({"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+              "Resource": "arn:aws:s3:::another-bucket/*"}), "Policy has invalid resource"),
+        (doc({"Effect": "Allow", "Principal": "*", "Action": "sqs:SendMessage",
+              "Resource": "arn:aws:s3:::%s/*" % bucket}), "Policy has invalid action"),
+        (doc({"Effect": "Maybe", "Principal": "*", "Action": "s3:GetObject",
+              "Resource": "arn:aws:s3:::%s/*" % bucket}), "Invalid effect: Maybe")):
+    code, msg = error_of(lambda: s3a.put_bucket_policy(Bucket=bucket, Policy=bad))
+    ok((code, msg) == ("MalformedPolicy", want),
+       "S3: PutBucketPolicy validates the document: %s" % want, (code, msg))
 s3a.put_bucket_policy(Bucket=bucket, Policy=doc(
     {"Sid": "Reader", "Effect": "Allow", "Principal": {"AWS": ua}, "Action": "s3:GetObject",
      "Resource": "arn:aws:s3:::%s/in/*" % bucket},
@@ -166,6 +179,23 @@ tarn = snsa.create_topic(Name="alerts")["TopicArn"]
 inbox = sqsa.create_queue(QueueName="inbox")["QueueUrl"]
 snsa.subscribe(TopicArn=tarn, Protocol="sqs",
                Endpoint="arn:aws:sqs:us-east-1:%s:inbox" % a)
+snsa.publish(TopicArn=tarn, Message="before")
+got = sqsa.receive_message(QueueUrl=inbox).get("Messages", [])
+ok(got == [], "SNS to a queue of its own account without a queue policy: nothing arrives, "
+   "as in AWS", got)
+iarn = "arn:aws:sqs:us-east-1:%s:inbox" % a
+sqsa.set_queue_attributes(QueueUrl=inbox, Attributes={"Policy": doc(
+    {"Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"},
+     "Action": "sqs:SendMessage", "Resource": iarn,
+     "Condition": {"ArnEquals": {"aws:SourceArn": tarn}}})})
+code, msg = error_of(lambda: sqsa.set_queue_attributes(QueueUrl=inbox, Attributes={
+    "Policy": '{"Statement":[{"Effect":"Allow","Action":"sqs:*"}]}'}))
+ok(code == "InvalidAttributeValue" and msg == "Invalid value for the parameter Policy.",
+   "SQS: a queue policy IAM would not read is refused with SQS's words", (code, msg))
+code, msg = error_of(lambda: snsa.set_topic_attributes(
+    TopicArn=tarn, AttributeName="Policy", AttributeValue='{"Statement":"x"}'))
+ok(code == "InvalidParameter" and msg == "Invalid parameter: Policy Error: null",
+   "SNS: a topic policy IAM would not read is refused with SNS's words", (code, msg))
 snsb = client("sns", *b_all)
 code, msg = error_of(lambda: snsb.publish(TopicArn=tarn, Message="hi"))
 ok(code == "AuthorizationError" and "not authorized to perform: sns:Publish on resource: %s "

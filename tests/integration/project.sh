@@ -2,10 +2,11 @@
 # The final project's commands against a real cloud: start copies the starter, check scores
 # an account with no stack at zero on every criterion (it never passes on nothing deployed),
 # review records a trainer's score, and export gives both per criterion as long CSV, wide CSV
-# and xAPI statements. Then the reference solution and three weaker ones, each packaged to S3 and
-# deployed with `aws cloudformation deploy` in an account of its own: the reference
-# scores every point, each weaker one loses exactly the checks its .solution.json names.
-# With solution names after TUTOR (project_nodejs: nodejs), only those are deployed and scored.
+# and xAPI statements. Then `lambda-tutor selftest --project`: the reference solution and three
+# weaker ones, each packaged to S3 and deployed with `aws cloudformation deploy` in an account
+# of its own: the reference scores every point, each weaker one loses exactly the checks its
+# .solution.json names. With solution names after TUTOR (project_nodejs: nodejs), only those
+# are deployed (here, npm packages installed into a copy) and scored.
 TUTOR=$1
 shift
 SOL=$(cd "$(dirname "$0")/../solutions/final-project" && pwd)
@@ -18,7 +19,7 @@ n=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 fail() { n=$((n + 1)); echo "not ok $n - $1"; status=1; }
 status=0
-SOLUTIONS=${*:-reference wrong-no-monitoring wrong-star-permissions wrong-no-error-handling}
+SOLUTIONS=$*
 [ $# -gt 0 ] || {
 
 "$TUTOR" project start --workspace "$WS" >"$WORK/start.out" 2>&1 &&
@@ -111,9 +112,29 @@ deploy() {
 					>"$WORK/$1.events"
 				false
 			} &&
-			RUBRIC_WAIT_S=240 timeout 400 /usr/bin/python3 "$RUBRIC" "$d" final-project >"$WORK/$1.json"
+			LAMBDA_TUTOR_CONTROL=$CTL RUBRIC_WAIT_S=240 timeout 400 /usr/bin/python3 "$RUBRIC" "$d" \
+				final-project >"$WORK/$1.json"
 	) >"$WORK/$1.log" 2>&1
 }
+# Without solution names: `lambda-tutor selftest --project` deploys the reference and each
+# weaker solution of tests/solutions/final-project and holds each to its .solution.json.
+if [ $# -eq 0 ]; then
+	"$TUTOR" selftest --project --workspace "$WS" >"$WORK/selftest.tap" 2>&1
+	rc=$?
+	grep -q '^ok .* - final-project/reference, deployed, scores' "$WORK/selftest.tap" &&
+		[ "$(grep -c '^ok .* - final-project/wrong-' "$WORK/selftest.tap")" -ge 3 ] || rc=1
+	while IFS= read -r line; do
+		case $line in
+		"ok "* | "not ok "*)
+			n=$((n + 1))
+			echo "$line" | sed "s/^\(not \)\{0,1\}ok [0-9]* - /\1ok $n - selftest: /"
+			;;
+		esac
+	done <"$WORK/selftest.tap"
+	[ $rc = 0 ] || { fail "selftest --project (exit $rc): $(tail -n 3 "$WORK/selftest.tap" | tr '\n' ' ')"; }
+	echo "1..$n"
+	exit $status
+fi
 # One after the other: four image processors at once starve each other on a busy machine.
 for s in $SOLUTIONS; do
 	# shellcheck disable=SC2046

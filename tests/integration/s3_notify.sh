@@ -139,6 +139,13 @@ runs=$(attempt_count upper)
 awsl sqs create-queue --queue-name s3-events >/dev/null
 QARN=arn:aws:sqs:us-east-1:$ACCT:s3-events
 printf '{"QueueConfigurations":[{"Id":"gone","QueueArn":"%s","Events":["s3:ObjectRemoved:*","s3:ObjectCreated:Copy"]}]}' "$QARN" >"$WORK/q.json"
+out=$(awsl s3api put-bucket-notification-configuration --bucket results \
+	--notification-configuration "file://$WORK/q.json" 2>&1)
+check "a queue without a policy for S3 is refused, as AWS does" contains "$out" \
+	"Permissions on the destination queue do not allow S3 to publish notifications from this bucket [$QARN]"
+note "$out"
+allow_service "$QARN" s3 arn:aws:s3:::results
+ok $? "a queue policy lets s3.amazonaws.com send for the bucket"
 check "a queue configuration" awsl s3api put-bucket-notification-configuration --bucket results \
 	--notification-configuration "file://$WORK/q.json"
 awsl s3 rm "s3://results/events/in/my notes.txt" >/dev/null
@@ -158,7 +165,9 @@ awsl sqs create-queue --queue-name s3-bus >/dev/null
 awsl events put-rule --name s3-objects \
 	--event-pattern '{"source":["aws.s3"],"detail-type":["Object Created","Object Deleted"],"detail":{"bucket":{"name":["bussed"]}}}' >/dev/null
 awsl events put-targets --rule s3-objects \
-	--targets "Id=q,Arn=arn:aws:sqs:us-east-1:$ACCT:s3-bus" >/dev/null
+	--targets "Id=q,Arn=arn:aws:sqs:us-east-1:$ACCT:s3-bus" >/dev/null &&
+	allow_service "arn:aws:sqs:us-east-1:$ACCT:s3-bus" events \
+		"arn:aws:events:us-east-1:$ACCT:rule/s3-objects"
 ok $? "a rule for the bucket's S3 events, to a queue"
 out=$(awsl s3api put-bucket-notification-configuration --bucket bussed \
 	--notification-configuration '{"EventBridgeConfiguration":{}}' 2>&1)

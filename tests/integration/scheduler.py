@@ -244,6 +244,7 @@ ok(rec.get("requestPayload") == {"job": "nightly"} and rec.get("responsePayload"
 
 # A topic, its subscriber a queue.
 topic = sns.create_topic(Name="news")["TopicArn"]
+cloudlib.allow_service(sqs, out_arn, "sns", topic)
 sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=out_arn, Attributes={"RawMessageDelivery": "true"})
 at_soon("to-topic", {"Arn": topic, "Input": "extra!"})
 advance(61)
@@ -253,6 +254,7 @@ ok([b for b, _ in got] == ["extra!"], "a topic gets the Input published")
 # The event bus, a rule sending to the queue.
 events.put_rule(Name="scheduled", EventPattern='{"source":["app.scheduler"]}')
 events.put_targets(Rule="scheduled", Targets=[{"Id": "q", "Arn": out_arn}])
+cloudlib.allow_service(sqs, out_arn, "events", "arn:aws:events:us-east-1:%s:rule/*" % ACCOUNT)
 bus = "arn:aws:events:us-east-1:%s:event-bus/default" % ACCOUNT
 at_soon("to-bus", {"Arn": bus, "Input": '{"report":"daily"}',
                    "EventBridgeParameters": {"DetailType": "Report due", "Source": "app.scheduler"}})

@@ -78,6 +78,14 @@ awsl sns subscribe --topic-arn "$T" --protocol sqs --notification-endpoint "$ARN
 ok $? "subscribe a queue with RawMessageDelivery"
 awsl sns subscribe --topic-arn "$T" --protocol email --notification-endpoint ada@example.com >/dev/null
 ok $? "subscribe an email address"
+out=$(awsl sns get-topic-attributes --topic-arn "$T" --query Attributes.Policy --output text)
+check "get-topic-attributes: the default policy grants the owner's account" contains "$out" \
+	"\"Condition\":{\"StringEquals\":{\"AWS:SourceOwner\":\"$ACCT\"}}"
+out=$(awsl sns get-topic-attributes --topic-arn "$T" --query Attributes.EffectiveDeliveryPolicy --output text)
+check "... and SNS's default delivery policy" contains "$out" '"numRetries":3'
+allow_service "$ARN:inbox" sns "$T" && allow_service "$ARN:raw" sns "$T" &&
+	allow_service "arn:aws:lambda:us-east-1:$ACCT:function:recorder" sns "$T"
+ok $? "queue policies and the function's permission for the topic"
 out=$(awsl sns subscribe --topic-arn "$T" --protocol carrier-pigeon --notification-endpoint x 2>&1)
 check "an unknown protocol: InvalidParameter" contains "$out" "InvalidParameter"
 out=$(awsl sns list-subscriptions-by-topic --topic-arn "$T" --query 'length(Subscriptions)')

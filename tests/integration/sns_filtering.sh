@@ -45,6 +45,11 @@ got() {
 
 T=$(awsl sns create-topic --name orders --query TopicArn --output text)
 ok $? "create-topic"
+for q in all red body; do
+	allow_service "$ARN:$q" sns "$T" || echo "# no policy on $q"
+done
+allow_service "arn:aws:lambda:us-east-1:$ACCT:function:sink" sns "$T"
+ok $? "the queues' policies and the function's permission let the topic deliver"
 awsl sns subscribe --topic-arn "$T" --protocol sqs --notification-endpoint "$ARN:all" \
 	--attributes RawMessageDelivery=true >/dev/null
 ok $? "subscribe a queue without a policy"

@@ -400,6 +400,9 @@ if PHASE == "targets":
     cbd_arn = "arn:aws:sqs:us-east-1:%s:t.fifo" % ACCOUNT
     plain_arn = "arn:aws:sqs:us-east-1:%s:nocbd.fifo" % ACCOUNT
     ev.put_rule(Name="orders", EventPattern=json.dumps({"source": ["shop"]}))
+    for arn in (cbd_arn, plain_arn):
+        cloudlib.allow_service(sqs, arn, "events",
+                               "arn:aws:events:us-east-1:%s:rule/orders" % ACCOUNT)
     try:
         ev.put_targets(Rule="orders", Targets=[{"Id": "q", "Arn": cbd_arn}])
         ok(False, "a FIFO queue target without SqsParameters is refused")

@@ -550,12 +550,12 @@ static void deliver_to_targets(struct cloud *c, const char *account, const char 
 					 .group_id = hits[i].group };
 		struct deliver_result r;
 		struct aws_err err = { 0 };
-		/* A queue or topic takes the event as its policy lets events.amazonaws.com
-		 * send it for the rule. */
+		/* A function, queue or topic takes the event as its own policy lets
+		 * events.amazonaws.com send it for the rule; another bus takes it from the
+		 * account. */
 		struct svc_caller events_by;
 		const struct svc_caller *as = &by;
-		if (str_starts_with(hits[i].arn, "arn:aws:sqs:") ||
-		    str_starts_with(hits[i].arn, "arn:aws:sns:")) {
+		if (!str_starts_with(hits[i].arn, "arn:aws:events:")) {
 			char rarn[320];
 			rule_arn(account, hits[i].rule, rarn, sizeof(rarn));
 			svc_caller_service(&events_by, account, "events.amazonaws.com", rarn);

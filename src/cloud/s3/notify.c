@@ -324,9 +324,18 @@ bool s3_notify_validate(struct cloud *c, const char *account, const char *bucket
 			else if (i == 2 && !arn_sns_topic(arn ? arn : "", acct, name, sizeof(name)))
 				why = "The destination topic does not exist";
 			else if (!deliver_check(c, &by, arn, &err))
-				why = strcmp(err.code, "AccessDeniedException") == 0
+				why = i == 0 && strcmp(err.code, "AccessDeniedException") == 0
 					      ? "Not authorized to invoke function"
 				      : i == 0 ? "The destination function does not exist"
+				      : err.status == 403
+					      ? (i == 1 ? "Permissions on the destination queue do "
+							  "not "
+							  "allow S3 to publish notifications from "
+							  "this bucket"
+							: "Permissions on the destination topic do "
+							  "not "
+							  "allow S3 to publish notifications from "
+							  "this bucket")
 				      : i == 1 ? "The destination queue does not exist"
 					       : "The destination topic does not exist";
 			aws_err_release(&err);
@@ -534,17 +543,14 @@ void s3_notify_deliver(struct cloud *c, const cJSON *conf, const struct s3_chang
 			struct deliver_msg m = { .payload = payload, .len = strlen(payload) };
 			if (i == 2)
 				m.subject = "Amazon S3 Notification";
-			/* A queue or topic takes S3's event as its policy lets s3.amazonaws.com
+			/* A function, queue or topic takes S3's event as its own policy lets
+			 * s3.amazonaws.com
 			 * send it for this bucket; S3 passes the trace context of the request
 			 * that made the change on to what it notifies. */
 			struct svc_caller by;
 			char bucket_arn[128];
 			snprintf(bucket_arn, sizeof(bucket_arn), "arn:aws:s3:::%s", ch->bucket);
-			if (i == 0)
-				svc_caller_for_account(&by, ch->account);
-			else
-				svc_caller_service(&by, ch->account, "s3.amazonaws.com",
-						   bucket_arn);
+			svc_caller_service(&by, ch->account, "s3.amazonaws.com", bucket_arn);
 			svc_caller_trace(&by, ch->trace);
 			char acct[13], name[65], rid[37];
 			aws_uuid(rid);

@@ -10,11 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cloud/http/aws.h"
+#include "cloud/iam/policy.h"
 #include "cloud/proto/proto.h"
 #include "cloud/query/query.h"
 #include "cloud/s3/xml.h"
@@ -27,7 +29,9 @@
 #include "core/strutil.h"
 #include "core/xalloc.h"
 
-#define S3_XMLNS "http://s3.amazonaws.com/doc/2006-03-01/"
+/* The largest bucket policy S3 keeps (20 KB). */
+#define S3_POLICY_MAX 20480
+#define S3_XMLNS      "http://s3.amazonaws.com/doc/2006-03-01/"
 /* Every part of a multipart upload but the last is at least 5 MiB. */
 #define S3_PART_MIN      5242880LL
 #define S3_PART_MIN_TEXT "5242880"
@@ -442,8 +446,95 @@ static cJSON *op_get_bucket_policy(struct svc_call *call, const cJSON *in, struc
 	return out;
 }
 
-/* A policy is kept as written once it is a JSON object with statements; S3 refuses the rest
- * as MalformedPolicy. */
+/* IAM's reason a bucket policy is not valid, in S3's words for MalformedPolicy. */
+static const char *s3_policy_reason(const char *iam)
+{
+	static const struct {
+		const char *iam, *s3;
+	} words[] = {
+		{ "This policy contains invalid Json",
+		  "Policies must be valid JSON and the first byte must be '{'" },
+		{ "Invalid principal in policy", "Invalid principal in policy" },
+		{ "Resource ", "Policy has invalid resource" },
+		{ "Partition ", "Policy has invalid resource" },
+		{ "Policy statement must contain actions.", "Missing required field Action" },
+		{ "Policy statement must contain resources.", "Missing required field Resource" },
+		{ "Missing required field ", NULL },
+		{ "Invalid effect: ", NULL },
+		{ "Has prohibited field ", NULL },
+	};
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strncmp(iam, words[i].iam, strlen(words[i].iam)) == 0)
+			return words[i].s3 ? words[i].s3 : iam;
+	return "Invalid policy syntax.";
+}
+
+/* Whether the string or every string of the array v passes ok(s, arg). */
+static bool each_string(const cJSON *v, bool (*ok)(const char *, const char *), const char *arg)
+{
+	if (cJSON_IsString(v))
+		return ok(v->valuestring, arg);
+	const cJSON *e;
+	cJSON_ArrayForEach(e, v)
+	{
+		if (cJSON_IsString(e) && !ok(e->valuestring, arg))
+			return false;
+	}
+	return true;
+}
+
+/* A resource of the bucket own ("arn:aws:s3:::NAME"): it, its objects, or a pattern of them. */
+static bool bucket_resource(const char *r, const char *own)
+{
+	size_t n = strlen(own);
+	if (strcmp(r, "*") == 0 || (strncmp(r, own, n) == 0 && (r[n] == '\0' || r[n] == '/')))
+		return true;
+	char *object = xasprintf("%s/k", own);
+	bool ok = iam_string_like(r, own) || iam_string_like(r, object);
+	free(object);
+	return ok;
+}
+
+static bool s3_action(const char *a, const char *unused)
+{
+	(void)unused;
+	return strcmp(a, "*") == 0 || strncasecmp(a, "s3:", 3) == 0;
+}
+
+/* Why a valid document is still no policy for bucket: a resource outside it, or an action
+ * not S3's; NULL when it is one. */
+static const char *s3_policy_scope(const cJSON *doc, const char *bucket)
+{
+	const cJSON *sts = cJSON_GetObjectItemCaseSensitive(doc, "Statement"), *st;
+	char *own = xasprintf("arn:aws:s3:::%s", bucket);
+	const char *why = NULL;
+	cJSON *one = NULL; /* a lone statement, as a list of one */
+	const cJSON *list = sts;
+	if (cJSON_IsObject(sts)) {
+		one = cJSON_CreateArray();
+		cJSON_AddItemReferenceToArray(one, (cJSON *)sts);
+		list = one;
+	}
+	cJSON_ArrayForEach(st, list)
+	{
+		if (!why && (!each_string(cJSON_GetObjectItemCaseSensitive(st, "Resource"),
+					  bucket_resource, own) ||
+			     !each_string(cJSON_GetObjectItemCaseSensitive(st, "NotResource"),
+					  bucket_resource, own)))
+			why = "Policy has invalid resource";
+		if (!why && (!each_string(cJSON_GetObjectItemCaseSensitive(st, "Action"), s3_action,
+					  NULL) ||
+			     !each_string(cJSON_GetObjectItemCaseSensitive(st, "NotAction"),
+					  s3_action, NULL)))
+			why = "Policy has invalid action";
+	}
+	cJSON_Delete(one);
+	free(own);
+	return why;
+}
+
+/* A bucket policy is validated as IAM validates a resource-based policy, and must speak of
+ * S3 and of this bucket; S3 refuses the rest as MalformedPolicy, in its own words. */
 static cJSON *op_put_bucket_policy(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
 	const char *bucket = query_str(in, "Bucket"), *doc = query_str(in, "Policy");
@@ -453,11 +544,22 @@ static cJSON *op_put_bucket_policy(struct svc_call *call, const cJSON *in, struc
 	const cJSON *st = cJSON_GetObjectItemCaseSensitive(parsed, "Statement");
 	bool object = cJSON_IsObject(parsed);
 	bool statements = cJSON_IsArray(st) || cJSON_IsObject(st);
+	char msg[256] = "";
+	const char *why = !object       ? s3_policy_reason("This policy contains invalid Json")
+			  : !statements ? "Missing required field Statement"
+			  : strlen(doc) > S3_POLICY_MAX
+				  ? "Policy exceeds the maximum allowed document size."
+				  : NULL;
+	struct iam_policy *p =
+		why ? NULL : iam_policy_parse(doc, IAM_POLICY_RESOURCE, msg, sizeof(msg));
+	if (!why && !p)
+		why = s3_policy_reason(msg);
+	if (!why)
+		why = s3_policy_scope(parsed, bucket);
+	iam_policy_free(p);
 	cJSON_Delete(parsed);
-	if (!object || !statements) {
-		aws_err_set(err, 400, "MalformedPolicy", "%s",
-			    !object ? "Policies must be valid JSON and the first byte must be '{'"
-				    : "Missing required field Statement");
+	if (why) {
+		aws_err_set(err, 400, "MalformedPolicy", "%s", why);
 		return NULL;
 	}
 	if (!policy_write(call->cloud, bucket, doc))

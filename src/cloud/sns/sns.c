@@ -14,6 +14,7 @@
 
 #include "cloud/clock/vclock.h"
 #include "cloud/http/aws.h"
+#include "cloud/iam/policy.h"
 #include "cloud/proto/proto.h"
 #include "cloud/query/query.h"
 #include "cloud/sns/filter.h"
@@ -119,6 +120,17 @@ static cJSON *topic_tags(struct cloud *c, const char *account, const char *name)
 static void topic_tags_save(struct cloud *c, const char *account, const char *name,
 			    const cJSON *tags);
 
+/* A topic policy as SNS takes it: a resource-based policy IAM would read ("": none). */
+static bool valid_policy(const char *doc, struct aws_err *e)
+{
+	if (!doc || !doc[0])
+		return true;
+	char msg[256];
+	struct iam_policy *p = iam_policy_parse(doc, IAM_POLICY_RESOURCE, msg, sizeof(msg));
+	iam_policy_free(p);
+	return p ? true : INVALID(e, "Invalid parameter: Policy Error: null");
+}
+
 static bool op_create_topic(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
 			    struct aws_err *e)
 {
@@ -130,6 +142,9 @@ static bool op_create_topic(struct cloud *c, const char *account, const cJSON *i
 				  "cloud; create a standard topic");
 	if (!valid_topic_name(name))
 		return INVALID(e, "Invalid parameter: Topic Name");
+	if (!valid_policy(query_str(cJSON_GetObjectItemCaseSensitive(in, "Attributes"), "Policy"),
+			  e))
+		return false;
 	cJSON *want = tags_object(cJSON_GetObjectItemCaseSensitive(in, "Tags"), e);
 	if (!want)
 		return false;
@@ -404,6 +419,29 @@ static void entry(cJSON *attrs, const char *k, const char *v)
 	cJSON_AddStringToObject(attrs, k, v);
 }
 
+/* The policy a topic has until one is set, as SNS writes it: every action of the topic for the
+ * principals of its owner's account (AWS:SourceOwner), and none for a service. Caller frees. */
+static char *default_policy(const char *account, const char *arn)
+{
+	return xasprintf(
+		"{\"Version\":\"2008-10-17\",\"Id\":\"__default_policy_ID\",\"Statement\":[{"
+		"\"Sid\":\"__default_statement_ID\",\"Effect\":\"Allow\",\"Principal\":{"
+		"\"AWS\":\"*\"},\"Action\":[\"SNS:GetTopicAttributes\",\"SNS:SetTopicAttributes\","
+		"\"SNS:AddPermission\",\"SNS:RemovePermission\",\"SNS:DeleteTopic\","
+		"\"SNS:Subscribe\",\"SNS:ListSubscriptionsByTopic\",\"SNS:Publish\"],"
+		"\"Resource\":\"%s\",\"Condition\":{\"StringEquals\":{\"AWS:SourceOwner\":"
+		"\"%s\"}}}]}",
+		arn, account);
+}
+
+/* The delivery policy SNS reports for a topic that has none of its own. */
+#define DEFAULT_DELIVERY_POLICY                                                                  \
+	"{\"http\":{\"defaultHealthyRetryPolicy\":{\"minDelayTarget\":20,\"maxDelayTarget\":20," \
+	"\"numRetries\":3,\"numMaxDelayRetries\":0,\"numNoDelayRetries\":0,"                     \
+	"\"numMinDelayRetries\":0,\"backoffFunction\":\"linear\"},"                              \
+	"\"disableSubscriptionOverrides\":false,\"defaultRequestPolicy\":{"                      \
+	"\"headerContentType\":\"text/plain; charset=UTF-8\"}}}"
+
 static bool op_get_topic_attrs(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
 			       struct aws_err *e)
 {
@@ -441,6 +479,15 @@ static bool op_get_topic_attrs(struct cloud *c, const char *account, const cJSON
 	}
 	if (!display)
 		entry(out, "DisplayName", "");
+	if (!query_str(attrs, "Policy") || !query_str(attrs, "Policy")[0]) {
+		char *doc = default_policy(acct, tarn);
+		entry(out, "Policy", doc);
+		free(doc);
+	}
+	if (!query_str(attrs, "EffectiveDeliveryPolicy"))
+		entry(out, "EffectiveDeliveryPolicy",
+		      query_str(attrs, "DeliveryPolicy") ? query_str(attrs, "DeliveryPolicy")
+							 : DEFAULT_DELIVERY_POLICY);
 	cJSON_Delete(attrs);
 	(void)account;
 	return true;
@@ -486,6 +533,8 @@ static bool op_set_topic_attrs(struct cloud *c, const char *account, const cJSON
 	const char *attr = query_str(in, "AttributeName");
 	if (!attr)
 		return INVALID(e, "Invalid parameter: AttributeName");
+	if (strcmp(attr, "Policy") == 0 && !valid_policy(query_str(in, "AttributeValue"), e))
+		return false;
 	set_attr(c, "SELECT attrs FROM sns_topics WHERE account=? AND name=?",
 		 "UPDATE sns_topics SET attrs=? WHERE account=? AND name=?", acct, name, attr,
 		 query_str(in, "AttributeValue"));
@@ -699,11 +748,10 @@ static void fan_out(struct cloud *c, const char *account, const char *topic, con
 	char iso[32];
 	int64_t now = vclock_now_ms(c->vclock, account);
 	aws_time_iso(now, iso);
-	/* A queue takes SNS's message as the queue's policy lets sns.amazonaws.com send it. */
-	struct svc_caller by, sns_by;
-	svc_caller_for_account(&by, account);
+	/* A queue or a function takes SNS's message as its own policy lets sns.amazonaws.com
+	 * send it for this topic. */
+	struct svc_caller sns_by;
 	svc_caller_service(&sns_by, account, "sns.amazonaws.com", topic);
-	snprintf(by.trace, sizeof(by.trace), "%s", trace);
 	snprintf(sns_by.trace, sizeof(sns_by.trace), "%s", trace);
 	vec_for_each (&subs, i) {
 		struct sub *s = subs.items[i];
@@ -769,8 +817,7 @@ static void fan_out(struct cloud *c, const char *account, const char *topic, con
 			/* A function gets an asynchronous invocation, a queue a message. */
 			struct deliver_result r;
 			m.len = strlen(m.payload);
-			ok = deliver(c, strcmp(s->protocol, "sqs") == 0 ? &sns_by : &by,
-				     s->endpoint, &m, NULL, &r, &err);
+			ok = deliver(c, &sns_by, s->endpoint, &m, NULL, &r, &err);
 			if (ok)
 				deliver_result_release(&r);
 		}
@@ -1361,6 +1408,8 @@ static bool topic_policy(struct cloud *c, const char *arn, char *owner, char **p
 	const char *doc = query_str(attrs, "Policy");
 	if (doc && doc[0])
 		*policy = xstrdup(doc);
+	else if (found)
+		*policy = default_policy(owner, arn);
 	cJSON_Delete(attrs);
 	return found;
 }

@@ -14,6 +14,7 @@
 
 #include "cloud/clock/vclock.h"
 #include "cloud/http/aws.h"
+#include "cloud/iam/policy.h"
 #include "cloud/proto/proto.h"
 #include "cloud/query/query.h"
 #include "cloud/state.h"
@@ -321,6 +322,16 @@ static bool apply_attrs(struct cloud *c, struct queue *q, const cJSON *attrs, bo
 		}
 		for (const char *const *f = free_attrs; *f && !known; f++)
 			known = strcmp(*f, a->string) == 0;
+		if (strcmp(a->string, "Policy") == 0 && a->valuestring[0]) {
+			/* A queue policy is a resource-based policy IAM would read. */
+			char msg[256];
+			struct iam_policy *p = iam_policy_parse(a->valuestring, IAM_POLICY_RESOURCE,
+								msg, sizeof(msg));
+			iam_policy_free(p);
+			if (!p)
+				return aws_err_set(e, 400, "InvalidAttributeValue",
+						   "Invalid value for the parameter Policy.");
+		}
 		const struct fifo_attr *fa = find_fifo_attr(a->string);
 		/* A standard queue says FifoQueue=false, or nothing; the rest are FIFO's. */
 		bool fifo_only = fa && strcmp(fa->name, "FifoQueue") != 0;

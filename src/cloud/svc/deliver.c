@@ -186,9 +186,9 @@ static bool to_function(struct cloud *c, const struct svc_caller *by, const char
 /*
  * Whether by, a service principal acting for a resource (sns.amazonaws.com for a topic), may
  * perform action on the queue or topic arn of service: what the target's own policy says,
- * with aws:SourceArn and aws:SourceAccount, as AWS decides. A target of the same account with
- * no policy at all takes the delivery (the local cloud's one leniency: AWS would want a policy
- * there too). A target that does not exist is the operation's own error, not this one's.
+ * with aws:SourceArn and aws:SourceAccount, as AWS decides: a queue without a policy (or a
+ * topic with only its default one, which grants the owner's account alone) refuses it, even
+ * in the same account. A target that does not exist is the operation's own error.
  */
 static bool service_may(struct cloud *c, const struct svc_caller *by, const char *service,
 			const char *action, const char *arn, const char *code, struct aws_err *err)
@@ -198,20 +198,16 @@ static bool service_may(struct cloud *c, const struct svc_caller *by, const char
 	if (!by->service[0] || !s || !s->resource_policy ||
 	    !s->resource_policy(c, arn, owner, &policy))
 		return true;
-	const char *from = by->source_account[0] ? by->source_account : by->account;
-	bool ok = !policy && strcmp(owner, from) == 0;
-	if (!ok) {
-		struct iam_authz q = {
-			.action = action,
-			.resource = arn,
-			.resource_account = owner,
-			.resource_policy = policy,
-		};
-		struct iam_result r;
-		ok = iam_authorize(c, by, &q, &r);
-		if (!ok)
-			aws_err_set(err, 403, code, "%s", r.message);
-	}
+	struct iam_authz q = {
+		.action = action,
+		.resource = arn,
+		.resource_account = owner,
+		.resource_policy = policy,
+	};
+	struct iam_result r;
+	bool ok = iam_authorize(c, by, &q, &r);
+	if (!ok)
+		aws_err_set(err, 403, code, "%s", r.message);
 	free(policy);
 	return ok;
 }
