@@ -8,6 +8,10 @@ loopback over keep-alive connections and prints what it measured as JSON.
     invoke_client.py bare N                               N runs of `python3 -c pass`
     invoke_client.py first ENDPOINT FUNCTION              one invoke on a connection already
                                                           open (GetFunction opened it)
+    invoke_client.py pair ENDPOINT FUNCTION OTHER N       one connection, N pairs: FUNCTION and
+                                                          OTHER in turn (order swapped every
+                                                          pair); the median of OTHER's time
+                                                          minus FUNCTION's within each pair
 
 Bounded: every mode stops after N requests or SECS seconds. Requests are signed (SigV4, the
 keys in $AWS_ACCESS_KEY_ID and $AWS_SECRET_ACCESS_KEY): each distinct request once, then
@@ -79,6 +83,30 @@ def latency(endpoint, function, n):
         times.append((time.perf_counter() - t) * 1000)
     return {"n": n, "median_ms": statistics.median(times), "p99_ms": pct(times, 99),
             "mean_ms": statistics.mean(times)}
+
+
+def pair(endpoint, function, other, n):
+    """Two functions invoked in turn, so that a loaded machine's changes reach both alike."""
+    conn = connect(endpoint)
+    for _ in range(min(200, n)):
+        invoke(conn, function)
+        invoke(conn, other)
+    a, b, diffs = [], [], []
+    for i in range(n):
+        ta = tb = 0.0
+        for f in ((function, other) if i % 2 == 0 else (other, function)):
+            t = time.perf_counter()
+            invoke(conn, f)
+            dt = (time.perf_counter() - t) * 1000
+            if f is function:
+                ta = dt
+            else:
+                tb = dt
+        a.append(ta)
+        b.append(tb)
+        diffs.append((tb - ta) * 1000)
+    return {"n": n, "median_ms": statistics.median(a), "other_median_ms": statistics.median(b),
+            "diff_median_us": statistics.median(diffs)}
 
 
 def worker(args):
@@ -169,6 +197,8 @@ def main():
         out = bare(int(sys.argv[2]))
     elif mode == "first":
         out = first(sys.argv[2], sys.argv[3])
+    elif mode == "pair":
+        out = pair(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]))
     else:
         raise SystemExit(__doc__)
     print(json.dumps(out))

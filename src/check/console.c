@@ -401,6 +401,29 @@ double console_cost(double billed_ms, int memory_mb, bool arm64)
 	return gb_s * (arm64 ? PRICE_GB_S_ARM64 : PRICE_GB_S_X86) + PRICE_REQUEST;
 }
 
+void console_invocations_provisioned(struct console_invocation *inv, size_t n,
+				     const char *records_json, bool arm64)
+{
+	cJSON *o = cJSON_Parse(records_json ? records_json : "");
+	const cJSON *r;
+	cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(o, "Invocations"))
+	{
+		const char *id =
+			cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "RequestId"));
+		if (!id || !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "Provisioned")))
+			continue;
+		for (size_t i = 0; i < n; i++) {
+			if (strcmp(inv[i].request_id, id) != 0)
+				continue;
+			double gb_s = inv[i].billed / 1000.0 * inv[i].memory / 1024.0;
+			inv[i].provisioned = true;
+			inv[i].cost = gb_s * (arm64 ? PRICE_PC_DUR_S_ARM64 : PRICE_PC_DUR_S_X86) +
+				      PRICE_REQUEST;
+		}
+	}
+	cJSON_Delete(o);
+}
+
 char *console_provisioned_lines(const char *list_json, int memory_mb, bool arm64)
 {
 	cJSON *o = cJSON_Parse(list_json ? list_json : "");

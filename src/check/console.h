@@ -93,7 +93,8 @@ struct console_invocation {
 	char request_id[40];
 	double duration, billed, init; /* init < 0: a warm start */
 	int memory, used;
-	double cost; /* USD, at us-east-1's x86 or arm64 price */
+	double cost;      /* USD, at us-east-1's x86 or arm64 price */
+	bool provisioned; /* served by a provisioned environment (priced at its rate) */
 };
 
 /*
@@ -104,6 +105,13 @@ size_t console_invocations(const struct console_log_event *v, size_t n, bool arm
 			   struct console_invocation *out, size_t max);
 /* The cost of one request of billed_ms at memory_mb, in USD. */
 double console_cost(double billed_ms, int memory_mb, bool arm64);
+/*
+ * Mark the invocations the cloud's records (a /_tutor/metrics answer) say a provisioned
+ * environment served, and price them at provisioned concurrency's duration rate: a REPORT line
+ * does not tell. Invocations the records do not name keep the on-demand price.
+ */
+void console_invocations_provisioned(struct console_invocation *inv, size_t n,
+				     const char *records_json, bool arm64);
 /*
  * What the function's provisioned concurrency costs while it stays configured, from a
  * ListProvisionedConcurrencyConfigs answer: one line a configuration ("live: 2 x 256 MB

@@ -680,6 +680,21 @@ static void load_monitor(void)
 	free(esc);
 	cs.n_inv = console_invocations(cs.log, cs.n_log, strcmp(cs.cur.arch, "arm64") == 0, cs.inv,
 				       INVOCATIONS_MAX);
+	/* Which of them provisioned environments served: the cloud's records tell. */
+	if (cs.prov && cs.prov[0]) {
+		char *fn = client_escape(cs.cur.name, false);
+		path = xasprintf("/_tutor/metrics?function=%s", fn);
+		int code = 0;
+		char *records = NULL;
+		struct error rerr;
+		error_clear(&rerr);
+		if (cloud_control(cs.ws, "GET", path, &code, &records, &rerr) && code == 200)
+			console_invocations_provisioned(cs.inv, cs.n_inv, records,
+							strcmp(cs.cur.arch, "arm64") == 0);
+		free(records);
+		free(path);
+		free(fn);
+	}
 	/* What its role was used for, from the cloud's least-privilege report. */
 	path = xasprintf("/_tutor/iam/report/%s", cs.cur.name);
 	int status = 0;
@@ -719,8 +734,10 @@ static void build_monitor(void)
 		char when[32];
 		clock_text(v->timestamp, when);
 		add(TUI_NORMAL, "  %-24s %-5s %7.2f ms %5.0f ms %4d/%4d MB $%.10f  %s", when,
-		    v->init >= 0 ? "cold" : "warm", v->duration, v->billed, v->used, v->memory,
-		    v->cost, v->request_id);
+		    v->init >= 0     ? "cold"
+		    : v->provisioned ? "prov"
+				     : "warm",
+		    v->duration, v->billed, v->used, v->memory, v->cost, v->request_id);
 	}
 	if (cs.aliases && cs.aliases[0]) {
 		add(TUI_NORMAL, "%s", "");
@@ -737,7 +754,7 @@ static void build_monitor(void)
 		add(TUI_NORMAL, "%s", "");
 		add(TUI_H2,
 		    "Provisioned concurrency of %s: charged while configured, besides the "
-		    "invocations above (priced there at the on-demand rate)",
+		    "invocations above (those it served, start \"prov\", at its own rate)",
 		    f->name);
 		for (const char *l = cs.prov; *l;) {
 			size_t n = strcspn(l, "\n");

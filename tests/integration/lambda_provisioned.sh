@@ -192,7 +192,8 @@ r = [x for x in r if "InitDurationMs" not in x]
 if r:
     x = r[0]
     gbs = x["BilledDurationMs"] / 1000 * x["MemorySizeMB"] / 1024
-    print("ok" if abs(x["CostUSDx86_64"] - (gbs * 0.0000097222 + 0.0000002)) < 1e-15 else
+    print("ok" if abs(x["CostUSDx86_64"] - (gbs * 0.0000097222 + 0.0000002)) < 1e-15
+          and x.get("Provisioned") is True else
           "on-demand price" if abs(x["CostUSDx86_64"] - (gbs * 0.0000166667 + 0.0000002)) < 1e-15
           else x)' 2>&1)
 	[ -n "$out" ] && break
@@ -200,7 +201,7 @@ if r:
 	sleep 0.2
 done
 [ "$out" = ok ]
-ok $? "its cost line is at the provisioned duration price ($out)"
+ok $? "its cost line is at the provisioned duration price, marked provisioned for the console ($out)"
 # The configuration's own charge, kept configured whether it serves or not: per GB-s at
 # $0.0000041667 (x86_64), from enabling, rounded up to five minutes; the account's clock runs it.
 kept() {

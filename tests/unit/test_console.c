@@ -3,6 +3,7 @@
  * and Lambda's validation of names, memory, timeouts and environment variables.
  */
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -125,6 +126,21 @@ TEST(console_invocations__from_report_lines)
 	pl = console_provisioned_lines("{\"ProvisionedConcurrencyConfigs\":[]}", 128, false);
 	is_str(pl, "", "none configured: nothing to say");
 	free(pl);
+	/* The cloud's records tell which a provisioned environment served: r2 was. */
+	double on_demand = inv[0].cost;
+	console_invocations_provisioned(
+		inv, k,
+		"{\"Invocations\":[{\"RequestId\":\"r2\",\"Provisioned\":true},"
+		"{\"RequestId\":\"r1\",\"Provisioned\":false},"
+		"{\"RequestId\":\"r9\",\"Provisioned\":true}]}",
+		false);
+	ok(inv[0].provisioned && !inv[1].provisioned, "r2 served by a provisioned environment");
+	/* 1 ms at 1 GB: $0.0000097222 per GB-s and the request. */
+	ok(fabs(inv[0].cost - (0.001 * 0.0000097222 + 0.0000002)) < 1e-15 &&
+		   inv[0].cost < on_demand,
+	   "priced at provisioned concurrency's duration rate: %.12f", inv[0].cost);
+	console_invocations_provisioned(inv, k, "not json", false);
+	ok(inv[0].provisioned, "an unreadable answer changes nothing");
 	is_int(console_invocations(v, n, false, inv, 1), 1, "at most max");
 	console_log_events_free(v, n);
 	free(next);

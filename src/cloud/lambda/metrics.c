@@ -48,22 +48,65 @@ static const char *dims_of(char *buf, size_t n, const char *function, const char
 	return buf;
 }
 
+/*
+ * The dimension sets of one function's metrics: by function, by version or alias invoked
+ * (Resource "function:qualifier"), and an alias's by the version it ran (ExecutedVersion).
+ * Every invocation puts several metrics under the same sets, so the last ones a thread wrote
+ * are kept (the texts depend only on the three names).
+ */
+struct dimsets {
+	char function[65], qualifier[129], executed[12];
+	char by_function[600], by_resource[600], by_executed[600];
+	bool resource, executed_too;
+};
+
+static const struct dimsets *dimsets_of(const char *function, const char *qualifier,
+					const char *executed)
+{
+	static _Thread_local struct dimsets last;
+	static _Thread_local bool have;
+	if (!qualifier || strcmp(qualifier, "$LATEST") == 0)
+		qualifier = "";
+	if (!executed || !qualifier[0] || strcmp(executed, qualifier) == 0)
+		executed = "";
+	if (have && strcmp(last.function, function) == 0 &&
+	    strcmp(last.qualifier, qualifier) == 0 && strcmp(last.executed, executed) == 0)
+		return &last;
+	/* Names past Lambda's lengths are not kept: the key would be cut. */
+	have = strlen(function) < sizeof(last.function) &&
+	       strlen(qualifier) < sizeof(last.qualifier) &&
+	       strlen(executed) < sizeof(last.executed);
+	snprintf(last.function, sizeof(last.function), "%s", function);
+	snprintf(last.qualifier, sizeof(last.qualifier), "%s", qualifier);
+	snprintf(last.executed, sizeof(last.executed), "%s", executed);
+	dims_of(last.by_function, sizeof(last.by_function), function, NULL, NULL);
+	last.resource = qualifier[0] != '\0';
+	last.executed_too = executed[0] != '\0';
+	if (last.resource) {
+		char resource[200];
+		snprintf(resource, sizeof(resource), "%s:%s", function, qualifier);
+		dims_of(last.by_resource, sizeof(last.by_resource), function, resource, NULL);
+		if (last.executed_too)
+			dims_of(last.by_executed, sizeof(last.by_executed), function, resource,
+				executed);
+	}
+	return &last;
+}
+
 /* Put value under every dimension set but the account's (which the caller chooses). */
 static void put_function(struct cloud *c, const char *account, const char *function,
 			 const char *qualifier, const char *executed, const char *name,
 			 const char *unit, double value, long long ts_ms)
 {
-	char dims[600], resource[200];
-	struct metric_ref ref = { account, NS, name,
-				  dims_of(dims, sizeof(dims), function, NULL, NULL) };
+	const struct dimsets *d = dimsets_of(function, qualifier, executed);
+	struct metric_ref ref = { account, NS, name, d->by_function };
 	metrics_add(c->metrics, &ref, unit, ts_ms, false, value, 1);
-	if (!qualifier || !qualifier[0] || strcmp(qualifier, "$LATEST") == 0)
+	if (!d->resource)
 		return;
-	snprintf(resource, sizeof(resource), "%s:%s", function, qualifier);
-	ref.dims = dims_of(dims, sizeof(dims), function, resource, NULL);
+	ref.dims = d->by_resource;
 	metrics_add(c->metrics, &ref, unit, ts_ms, false, value, 1);
-	if (executed && executed[0] && strcmp(executed, qualifier) != 0) {
-		ref.dims = dims_of(dims, sizeof(dims), function, resource, executed);
+	if (d->executed_too) {
+		ref.dims = d->by_executed;
 		metrics_add(c->metrics, &ref, unit, ts_ms, false, value, 1);
 	}
 }
@@ -302,6 +345,11 @@ void lambda_metrics_json(struct cloud *c, const char *account, const char *funct
 			cJSON_AddStringToObject(r, "ErrorType",
 						(const char *)sqlite3_column_text(st, 10));
 		cJSON_AddNumberToObject(r, "GBSeconds", sqlite3_column_double(st, 11));
+		/* Served by a provisioned environment: priced at that rate when recorded. */
+		cJSON_AddBoolToObject(r, "Provisioned",
+				      sqlite3_column_double(st, 12) !=
+					      lambda_cost_usd(sqlite3_column_int(st, 6),
+							      sqlite3_column_int64(st, 4), false));
 		cJSON_AddNumberToObject(r, "CostUSDx86_64", sqlite3_column_double(st, 12));
 		cJSON_AddNumberToObject(r, "CostUSDarm64", sqlite3_column_double(st, 13));
 		cJSON_AddItemToArray(invs, r);
