@@ -19,6 +19,7 @@
 
 #include "class/feed.h"
 #include "class/hub.h"
+#include "class/regrade.h"
 #include "classd/classd.h"
 #include "core/xalloc.h"
 
@@ -57,7 +58,8 @@ int main(int argc, char **argv)
 {
 	const char *dir = NULL, *course = NULL, *listen = "127.0.0.1:7459", *sock = NULL;
 	struct feed_opts feed_o = { 0 };
-	bool no_tls = false, want_tls = false, renew = false;
+	bool no_tls = false, want_tls = false, renew = false, rerun = false;
+	const char *tutor = NULL, *workspace = NULL;
 	int first = 1;
 	/* argv stays "lambda-tutor class serve ...", so the process reads the same in ps. */
 	if (argc > 2 && !strcmp(argv[1], "class") && !strcmp(argv[2], "serve"))
@@ -83,6 +85,12 @@ int main(int argc, char **argv)
 			feed_o.lrs.ledger = argv[++i];
 		else if (!strcmp(argv[i], "--base") && i + 1 < argc)
 			feed_o.base = argv[++i];
+		else if (!strcmp(argv[i], "--rerun"))
+			rerun = true;
+		else if (!strcmp(argv[i], "--tutor") && i + 1 < argc)
+			tutor = argv[++i];
+		else if (!strcmp(argv[i], "--workspace") && i + 1 < argc)
+			workspace = argv[++i];
 		else if (argv[i][0] != '-' && !dir)
 			dir = argv[i];
 		else {
@@ -98,7 +106,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "lambda-tutor: usage: lambda-tutor class serve DIR [--listen "
 				"ADDR:PORT] [--tls | --no-tls] [--renew-cert] | --socket PATH\n"
 				"                         [--lrs URL [--lrs-auth KEY:SECRET] "
-				"[--lrs-ledger FILE] [--base IRI]]\n");
+				"[--lrs-ledger FILE] [--base IRI]] [--rerun]\n");
 		return 2;
 	}
 	bool tls = !sock && (want_tls || (!loopback(host) && !no_tls));
@@ -127,6 +135,7 @@ int main(int argc, char **argv)
 	if (feed_o.lrs.url) {
 		feed_o.dir = dir;
 		feed_o.course_id = hub_course_id(hub);
+		feed_o.quizzes = hub_quizzes(hub);
 		if (!feed_o.lrs.auth)
 			feed_o.lrs.auth = getenv("LAMBDA_TUTOR_LRS_AUTH");
 		feed = feed_start(&feed_o, &err);
@@ -138,12 +147,32 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	/* Check results run again as they arrive (class/regrade.h). */
+	struct regrade *regrade = NULL;
+	if (rerun) {
+		struct regrade_opts ro = { .dir = dir,
+					   .tutor = tutor,
+					   .course = course,
+					   .workspace = workspace,
+					   .runs = hub_runs,
+					   .ctx = hub };
+		regrade = regrade_start(&ro, &err);
+		if (!regrade) {
+			fprintf(stderr, "lambda-tutor: ");
+			error_print(stderr, &err);
+			feed_stop(feed);
+			cert_release(&cert);
+			hub_free(hub);
+			return 2;
+		}
+	}
 	int bound = 0;
 	struct classd *d = sock ? classd_start_unix(hub, sock, &err)
 				: classd_start(hub, host, port, tls ? &cert : NULL, &bound, &err);
 	if (!d) {
 		fprintf(stderr, "lambda-tutor: ");
 		error_print(stderr, &err);
+		regrade_stop(regrade);
 		feed_stop(feed);
 		cert_release(&cert);
 		hub_free(hub);
@@ -173,11 +202,15 @@ int main(int argc, char **argv)
 	}
 	if (feed)
 		printf("xAPI statements go to %s as they are recorded\n", feed_o.lrs.url);
+	if (regrade)
+		printf("check results run again as they arrive, against %s's cloud\n",
+		       workspace ? workspace : "the trainer's workspace");
 	fflush(stdout);
 	int sig = 0;
 	while (sigwait(&stop_sigs, &sig) != 0)
 		;
 	classd_stop(d);
+	regrade_stop(regrade);
 	feed_stop(feed);
 	cert_release(&cert);
 	hub_free(hub);

@@ -648,7 +648,8 @@ static char *iam_call(struct lambda_client *c, const char *action, const char *f
 /*
  * The execution role the tutor's functions run with (lambda-tutor-check): made in the
  * caller's account when missing, trusting Lambda, with the basic execution policy and the
- * data services the exercises' handlers use. NULL when IAM cannot be reached.
+ * data services the exercises' handlers use, and X-Ray's write actions (active tracing needs
+ * them). NULL when IAM cannot be reached.
  */
 static const char *check_role(struct lambda_client *c)
 {
@@ -661,8 +662,9 @@ static const char *check_role(struct lambda_client *c)
 	static const char access[] =
 		"%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%"
 		"22Allow%22%2C%22Action%22%3A%5B%22dynamodb%3A*%22%2C%22s3%3A*%22%2C%22sqs%3A*%22%"
-		"2C%22sns%3A*%22%2C%22kinesis%3A*%22%2C%22events%3A*%22%5D%2C%22Resource%22%3A%22*"
-		"%22%7D%5D%7D";
+		"2C%22sns%3A*%22%2C%22kinesis%3A*%22%2C%22events%3A*%22%2C%22xray%"
+		"3APutTraceSegments"
+		"%22%2C%22xray%3APutTelemetryRecords%22%5D%2C%22Resource%22%3A%22*%22%7D%5D%7D";
 	int st;
 	char *form = xasprintf("RoleName=lambda-tutor-check&AssumeRolePolicyDocument=%s", trust);
 	char *arn = iam_call(c, "CreateRole", form, &st);
@@ -859,5 +861,15 @@ bool client_cloudwatch(struct lambda_client *c, const char *action, const char *
 	const char *const extra[] = { target, "Content-Type: application/x-amz-json-1.0", NULL };
 	bool ok = call(c, "POST", "/", body, strlen(body), extra, out);
 	free(target);
+	return ok && out->status == 200;
+}
+
+bool client_xray(struct lambda_client *c, const char *path, const char *body,
+		 struct lambda_reply *out)
+{
+	const char *const extra[] = { "Content-Type: application/json", NULL };
+	c->scope = "xray";
+	bool ok = call(c, "POST", path, body, strlen(body), extra, out);
+	c->scope = NULL;
 	return ok && out->status == 200;
 }

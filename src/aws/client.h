@@ -100,6 +100,12 @@ bool client_logs(struct lambda_client *c, const char *action, const char *body,
  */
 bool client_cloudwatch(struct lambda_client *c, const char *action, const char *body,
 		       struct lambda_reply *out);
+/*
+ * An X-Ray call (REST-JSON): path such as "/TraceSummaries" or "/Traces", body the JSON
+ * request, POSTed and signed for xray. True on a 200 answer.
+ */
+bool client_xray(struct lambda_client *c, const char *path, const char *body,
+		 struct lambda_reply *out);
 
 /*
  * Zip every file under dir (hidden files and folders, __pycache__ and *.pyc left out) into

@@ -404,6 +404,13 @@ static bool do_deploy(struct run *run, struct step_state *st)
 		if (!ok)
 			return false;
 	}
+	if (ex->tracing) {
+		char *body = xasprintf("{\"TracingConfig\":{\"Mode\":\"%s\"}}", ex->tracing);
+		bool ok = update_config(run, body, "turn on the function's tracing");
+		free(body);
+		if (!ok)
+			return false;
+	}
 	if (ex->log_format) {
 		char *body =
 			xasprintf("{\"LoggingConfig\":{\"LogFormat\":\"%s\"}}", ex->log_format);
@@ -528,6 +535,39 @@ static cJSON *apigw_event(struct run *run, const cJSON *req)
 	return ev;
 }
 
+static int64_t virtual_now_ms(struct run *run);
+
+/*
+ * Invoke a traced function as a traced caller does: with a new X-Amzn-Trace-Id whose
+ * Sampled=1 makes Lambda record every call, where its own sampling (the first call a second,
+ * then 5 %) would skip most of a check's quick calls.
+ */
+static void invoke_traced(struct run *run, const char *target, bool async, struct step_state *st)
+{
+	unsigned char rnd[12] = { 0 };
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
+		uint64_t a = event_rng_next(&run->rng), b = event_rng_next(&run->rng);
+		memcpy(rnd, &a, 8);
+		memcpy(rnd + 8, &b, 4);
+	}
+	char hex[25];
+	for (size_t i = 0; i < sizeof(rnd); i++)
+		snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
+	char *trace = xasprintf("X-Amzn-Trace-Id: Root=1-%08llx-%s;Sampled=1",
+				(unsigned long long)(virtual_now_ms(run) / 1000), hex);
+	const char *headers[] = { async ? "X-Amz-Invocation-Type: Event"
+					: "X-Amz-Invocation-Type: RequestResponse",
+				  async ? trace : "X-Amz-Log-Type: Tail", async ? NULL : trace,
+				  NULL };
+	char *esc = client_escape(target, false);
+	char *path = xasprintf("/2015-03-31/functions/%s/invocations", esc);
+	client_request(run->client, "POST", path, NULL, headers, st->event_text,
+		       strlen(st->event_text), &st->reply);
+	free(path);
+	free(esc);
+	free(trace);
+}
+
 static bool do_invoke(struct run *run, const struct exercise_step *step, struct step_state *st)
 {
 	if (step->request) {
@@ -545,7 +585,9 @@ static bool do_invoke(struct run *run, const struct exercise_step *step, struct 
 	/* A version or an alias: FunctionName with its qualifier, as Invoke takes it. */
 	char *target = step->qualifier ? xasprintf("%s:%s", run->ex->function, step->qualifier)
 				       : xstrdup(run->ex->function);
-	if (step->async)
+	if (run->ex->tracing)
+		invoke_traced(run, target, step->async, st);
+	else if (step->async)
 		client_invoke_event(run->client, target, st->event_text, &st->reply);
 	else
 		client_invoke(run->client, target, st->event_text, &st->reply);
@@ -1289,7 +1331,7 @@ static bool observes(enum exercise_step_kind kind)
 {
 	return kind == STEP_S3_GET || kind == STEP_S3_LIST || kind == STEP_SQS_RECEIVE ||
 	       kind == STEP_DDB_GET || kind == STEP_LOGS || kind == STEP_METRICS ||
-	       kind == STEP_INSIGHTS;
+	       kind == STEP_INSIGHTS || kind == STEP_TRACE;
 }
 
 /* ---- DynamoDB tables, their streams, items ---- */
@@ -1733,6 +1775,7 @@ static bool do_secret_put(struct run *run, const struct exercise_step *step, con
 static bool do_concurrency(struct run *run, const struct exercise_step *step, const cJSON *args);
 static bool do_metrics(struct run *run, const cJSON *args, struct step_state *st);
 static bool do_insights(struct run *run, const cJSON *args, struct step_state *st);
+static bool do_trace(struct run *run, const cJSON *args, struct step_state *st);
 static bool do_publish_layer(struct run *run, const struct exercise_step *step, const cJSON *args);
 static bool do_alias(struct run *run, const cJSON *args, struct step_state *st);
 static bool do_alarm(struct run *run, const cJSON *args, struct step_state *st);
@@ -1817,6 +1860,9 @@ static bool perform(struct run *run, const struct exercise_step *step, struct st
 		break;
 	case STEP_INSIGHTS:
 		ok = do_insights(run, args, st);
+		break;
+	case STEP_TRACE:
+		ok = do_trace(run, args, st);
 		break;
 	case STEP_ALIAS:
 		ok = do_alias(run, args, st);
@@ -2169,6 +2215,201 @@ static bool do_insights(struct run *run, const cJSON *args, struct step_state *s
 	}
 	cJSON_Delete(res);
 	return true;
+}
+
+/* The top-level document of docs holding id as its own or a nested subsegment's, or NULL. */
+static const cJSON *segment_holding(cJSON *const *docs, size_t n, const char *id)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *type =
+			cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(docs[i], "type"));
+		if (type && strcmp(type, "subsegment") == 0)
+			continue;
+		/* Breadth first over the segment's subsegments, bounded. */
+		const cJSON *queue[256];
+		size_t head = 0, tail = 0;
+		queue[tail++] = docs[i];
+		while (head < tail) {
+			const cJSON *d = queue[head++];
+			const char *own =
+				cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "id"));
+			if (own && strcmp(own, id) == 0)
+				return docs[i];
+			const cJSON *sub;
+			cJSON_ArrayForEach(sub, cJSON_GetObjectItemCaseSensitive(d, "subsegments"))
+			{
+				if (tail < sizeof(queue) / sizeof(queue[0]))
+					queue[tail++] = sub;
+			}
+		}
+	}
+	return NULL;
+}
+
+/* The first subsegment named name in d's subsegments, at any depth, or NULL. */
+static const cJSON *nested_named(const cJSON *d, const char *name, int depth)
+{
+	const cJSON *sub;
+	cJSON_ArrayForEach(sub, cJSON_GetObjectItemCaseSensitive(d, "subsegments"))
+	{
+		const char *n = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(sub, "name"));
+		if (n && strcmp(n, name) == 0)
+			return sub;
+		const cJSON *deeper = depth < 16 ? nested_named(sub, name, depth + 1) : NULL;
+		if (deeper)
+			return deeper;
+	}
+	return NULL;
+}
+
+/*
+ * The subsegment named name among one trace's segment documents: nested in a segment, or sent
+ * as a document of its own (type "subsegment", parent_id) as a daemon client sends it. A copy
+ * with `duration` (end_time - start_time, seconds) and `under` (the origin of the segment it
+ * hangs under, or its name), or NULL. Caller deletes.
+ */
+static cJSON *find_subsegment(cJSON *const *docs, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *type =
+			cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(docs[i], "type"));
+		const char *own =
+			cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(docs[i], "name"));
+		const cJSON *found = NULL, *holder = NULL;
+		if (type && strcmp(type, "subsegment") == 0) {
+			if (!own || strcmp(own, name) != 0)
+				continue;
+			found = docs[i];
+			const char *parent = cJSON_GetStringValue(
+				cJSON_GetObjectItemCaseSensitive(docs[i], "parent_id"));
+			/* Under another subsegment sent on its own (an SDK's handler subsegment):
+			 * up its chain to the segment. */
+			for (int up = 0; parent && up < 16; up++) {
+				const char *next = NULL;
+				for (size_t j = 0; j < n && !next; j++) {
+					const char *tj = cJSON_GetStringValue(
+						cJSON_GetObjectItemCaseSensitive(docs[j], "type"));
+					const char *id = cJSON_GetStringValue(
+						cJSON_GetObjectItemCaseSensitive(docs[j], "id"));
+					if (tj && strcmp(tj, "subsegment") == 0 && id &&
+					    strcmp(id, parent) == 0)
+						next = cJSON_GetStringValue(
+							cJSON_GetObjectItemCaseSensitive(
+								docs[j], "parent_id"));
+				}
+				if (!next)
+					break;
+				parent = next;
+			}
+			holder = parent ? segment_holding(docs, n, parent) : NULL;
+		} else if ((found = nested_named(docs[i], name, 0))) {
+			holder = docs[i];
+		}
+		if (!found)
+			continue;
+		cJSON *out = cJSON_Duplicate(found, true);
+		const cJSON *s = cJSON_GetObjectItemCaseSensitive(found, "start_time"),
+			    *e = cJSON_GetObjectItemCaseSensitive(found, "end_time");
+		if (cJSON_IsNumber(s) && cJSON_IsNumber(e))
+			cJSON_AddNumberToObject(out, "duration", e->valuedouble - s->valuedouble);
+		const cJSON *origin = cJSON_GetObjectItemCaseSensitive(holder, "origin");
+		if (!cJSON_IsString(origin))
+			origin = cJSON_GetObjectItemCaseSensitive(holder, "name");
+		if (cJSON_IsString(origin))
+			cJSON_AddStringToObject(out, "under", origin->valuestring);
+		return out;
+	}
+	return NULL;
+}
+
+/*
+ * The traces of the run's account over the last day of its clock: GetTraceSummaries with the
+ * step's filter expression, then BatchGetTraces of the first five. `traces` is how many match;
+ * `subsegment` the step's subsegment in the first of them that has it (see find_subsegment),
+ * absent when none has.
+ */
+static bool do_trace(struct run *run, const cJSON *args, struct step_state *st)
+{
+	char *filter = arg_text(args, "filter");
+	char *name = arg_text(args, "subsegment");
+	int64_t now = virtual_now_ms(run) / 1000;
+	cJSON *req = cJSON_CreateObject();
+	cJSON_AddNumberToObject(req, "StartTime", (double)(now - 86400));
+	cJSON_AddNumberToObject(req, "EndTime", (double)(now + 60));
+	if (filter)
+		cJSON_AddStringToObject(req, "FilterExpression", filter);
+	char *body = cJSON_PrintUnformatted(req);
+	cJSON_Delete(req);
+	client_xray(run->client, "/TraceSummaries", body, &st->reply);
+	free(body);
+	free(filter);
+	bool ok = true;
+	if (st->reply.status == 0) {
+		error_set(&run->r->error, "%s", st->reply.body);
+		ok = false;
+		goto done;
+	}
+	st->values = cJSON_CreateObject();
+	if (st->reply.status != 200) {
+		observation_failed(st, "GetTraceSummaries");
+		goto done;
+	}
+	cJSON *sums = cJSON_Parse(st->reply.body);
+	const cJSON *list = cJSON_GetObjectItemCaseSensitive(sums, "TraceSummaries");
+	cJSON_AddNumberToObject(st->values, "traces", cJSON_GetArraySize(list));
+	cJSON *ids = cJSON_CreateArray();
+	const cJSON *t;
+	cJSON_ArrayForEach(t, list)
+	{
+		const cJSON *id = cJSON_GetObjectItemCaseSensitive(t, "Id");
+		if (cJSON_IsString(id) && cJSON_GetArraySize(ids) < 5)
+			cJSON_AddItemToArray(ids, cJSON_CreateString(id->valuestring));
+	}
+	cJSON_Delete(sums);
+	if (cJSON_GetArraySize(ids) == 0) {
+		cJSON_Delete(ids);
+		goto done;
+	}
+	req = cJSON_CreateObject();
+	cJSON_AddItemToObject(req, "TraceIds", ids);
+	body = cJSON_PrintUnformatted(req);
+	cJSON_Delete(req);
+	client_reply_release(&st->reply);
+	client_xray(run->client, "/Traces", body, &st->reply);
+	free(body);
+	if (st->reply.status != 200) {
+		observation_failed(st, "BatchGetTraces");
+		goto done;
+	}
+	cJSON *got = cJSON_Parse(st->reply.body);
+	cJSON *found = NULL;
+	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(got, "Traces"))
+	{
+		const cJSON *segs = cJSON_GetObjectItemCaseSensitive(t, "Segments");
+		size_t n = 0;
+		cJSON **docs = xcalloc((size_t)cJSON_GetArraySize(segs) + 1, sizeof(*docs));
+		const cJSON *seg;
+		cJSON_ArrayForEach(seg, segs)
+		{
+			const char *doc = cJSON_GetStringValue(
+				cJSON_GetObjectItemCaseSensitive(seg, "Document"));
+			cJSON *d = doc ? cJSON_Parse(doc) : NULL;
+			if (d)
+				docs[n++] = d;
+		}
+		found = find_subsegment(docs, n, name ? name : "");
+		for (size_t i = 0; i < n; i++)
+			cJSON_Delete(docs[i]);
+		free(docs);
+		if (found)
+			break;
+	}
+	cJSON_Delete(got);
+	if (found)
+		cJSON_AddItemToObject(st->values, "subsegment", found);
+done:
+	free(name);
+	return ok;
 }
 
 /* GetAlias: `alias` is its answer (FunctionVersion, RoutingConfig), absent when there is none. */

@@ -680,6 +680,223 @@ char *console_alarms_of(const char *json, const char *function)
 	return out;
 }
 
+/* ---- traces as waterfalls ---- */
+
+#define WATERFALL_DEPTH 12  /* deeper subsegments are left out */
+#define WATERFALL_LINES 120 /* lines a trace at most */
+
+struct wf_item {
+	const cJSON *node; /* a segment or subsegment (a document, or nested in one) */
+	double start, end;
+};
+
+static double wf_num(const cJSON *o, const char *key, double dflt)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	return cJSON_IsNumber(v) ? v->valuedouble : dflt;
+}
+
+static const char *wf_str(const cJSON *o, const char *key)
+{
+	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, key));
+}
+
+static int wf_by_start(const void *a, const void *b)
+{
+	double x = ((const struct wf_item *)a)->start, y = ((const struct wf_item *)b)->start;
+	return (x > y) - (x < y);
+}
+
+struct wf_trace {
+	cJSON **docs;
+	size_t n;
+	double t0, t1;
+	int cols;
+	size_t lines;
+	struct strbuf *out;
+};
+
+/* The children of node: its nested subsegments, and the documents whose parent_id is its id. */
+static size_t wf_children(const struct wf_trace *t, const cJSON *node, struct wf_item *out,
+			  size_t max)
+{
+	size_t k = 0;
+	const cJSON *sub;
+	cJSON_ArrayForEach(sub, cJSON_GetObjectItemCaseSensitive(node, "subsegments"))
+	{
+		if (k < max && cJSON_IsObject(sub))
+			out[k++] = (struct wf_item){ sub, wf_num(sub, "start_time", 0),
+						     wf_num(sub, "end_time", 0) };
+	}
+	const char *id = wf_str(node, "id");
+	for (size_t i = 0; id && i < t->n && k < max; i++) {
+		const char *parent = wf_str(t->docs[i], "parent_id");
+		if (parent && strcmp(parent, id) == 0 && t->docs[i] != node)
+			out[k++] =
+				(struct wf_item){ t->docs[i], wf_num(t->docs[i], "start_time", 0),
+						  wf_num(t->docs[i], "end_time", 0) };
+	}
+	qsort(out, k, sizeof(*out), wf_by_start);
+	return k;
+}
+
+static void wf_line(struct wf_trace *t, const struct wf_item *it, int depth)
+{
+	if (t->lines >= WATERFALL_LINES)
+		return;
+	t->lines++;
+	const char *name = wf_str(it->node, "name");
+	const char *kind = wf_str(it->node, "origin");
+	if (!kind)
+		kind = wf_str(it->node, "namespace");
+	char label[64];
+	snprintf(label, sizeof(label), "%*s%s", depth * 2, "", name ? name : "?");
+	double span = t->t1 > t->t0 ? t->t1 - t->t0 : 1e-9;
+	double end = it->end >= it->start ? it->end : it->start;
+	int a = (int)((it->start - t->t0) / span * t->cols);
+	int b = (int)((end - t->t0) / span * t->cols + 0.999);
+	a = a < 0 ? 0 : a >= t->cols ? t->cols - 1 : a;
+	b = b <= a ? a + 1 : b > t->cols ? t->cols : b;
+	strbuf_addf(t->out, "%-26.26s %-22.22s |", label, kind ? kind : "");
+	for (int c = 0; c < t->cols; c++)
+		strbuf_addstr(t->out, c >= a && c < b ? "█" : " ");
+	strbuf_addf(t->out, "| %8.1f ms", (end - it->start) * 1000);
+	static const char *const flags[] = { "fault", "error", "throttle" };
+	for (size_t f = 0; f < 3; f++)
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it->node, flags[f])))
+			strbuf_addf(t->out, "  %s", flags[f]);
+	strbuf_addch(t->out, '\n');
+}
+
+static void wf_tree(struct wf_trace *t, const struct wf_item *it, int depth)
+{
+	wf_line(t, it, depth);
+	if (depth >= WATERFALL_DEPTH)
+		return;
+	struct wf_item kids[64];
+	size_t n = wf_children(t, it->node, kids, sizeof(kids) / sizeof(kids[0]));
+	for (size_t i = 0; i < n; i++)
+		wf_tree(t, &kids[i], depth + 1);
+}
+
+/* Whether id is one of the trace's documents' or their nested subsegments'. */
+static bool wf_known(const cJSON *node, const char *id, int depth)
+{
+	const char *own = wf_str(node, "id");
+	if (own && strcmp(own, id) == 0)
+		return true;
+	const cJSON *sub;
+	cJSON_ArrayForEach(sub, cJSON_GetObjectItemCaseSensitive(node, "subsegments"))
+	{
+		if (depth < WATERFALL_DEPTH && wf_known(sub, id, depth + 1))
+			return true;
+	}
+	return false;
+}
+
+static void wf_trace_lines(const cJSON *trace, int cols, struct strbuf *out)
+{
+	struct wf_trace t = { .cols = cols, .out = out, .t0 = 0, .t1 = 0 };
+	const cJSON *segs = cJSON_GetObjectItemCaseSensitive(trace, "Segments");
+	t.docs = xcalloc((size_t)cJSON_GetArraySize(segs) + 1, sizeof(*t.docs));
+	const cJSON *seg;
+	cJSON_ArrayForEach(seg, segs)
+	{
+		cJSON *d = cJSON_Parse(wf_str(seg, "Document") ? wf_str(seg, "Document") : "");
+		if (!cJSON_IsObject(d)) {
+			cJSON_Delete(d);
+			continue;
+		}
+		double s = wf_num(d, "start_time", 0), e = wf_num(d, "end_time", s);
+		if (t.n == 0 || s < t.t0)
+			t.t0 = s;
+		if (t.n == 0 || e > t.t1)
+			t.t1 = e;
+		t.docs[t.n++] = d;
+	}
+	bool fault = false, error = false;
+	for (size_t i = 0; i < t.n; i++) {
+		fault |= cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t.docs[i], "fault"));
+		error |= cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t.docs[i], "error"));
+	}
+	const char *id = wf_str(trace, "Id");
+	strbuf_addf(out, "%s  %.1f ms%s\n", id ? id : "?", (t.t1 - t.t0) * 1000,
+		    fault   ? "  fault"
+		    : error ? "  error"
+			    : "");
+	/* The roots: documents whose parent is not in the trace (the caller's, or none). */
+	struct wf_item roots[64];
+	size_t n = 0;
+	for (size_t i = 0; i < t.n && n < sizeof(roots) / sizeof(roots[0]); i++) {
+		const char *parent = wf_str(t.docs[i], "parent_id");
+		bool inside = false;
+		for (size_t j = 0; parent && j < t.n && !inside; j++)
+			inside = j != i && wf_known(t.docs[j], parent, 0);
+		if (!inside)
+			roots[n++] =
+				(struct wf_item){ t.docs[i], wf_num(t.docs[i], "start_time", 0),
+						  wf_num(t.docs[i], "end_time", 0) };
+	}
+	qsort(roots, n, sizeof(*roots), wf_by_start);
+	for (size_t i = 0; i < n; i++)
+		wf_tree(&t, &roots[i], 0);
+	for (size_t i = 0; i < t.n; i++)
+		cJSON_Delete(t.docs[i]);
+	free(t.docs);
+}
+
+static int wf_newest_first(const void *a, const void *b)
+{
+	double x = ((const struct wf_item *)a)->start, y = ((const struct wf_item *)b)->start;
+	return (x < y) - (x > y);
+}
+
+/* The earliest start_time of a trace's documents. */
+static double wf_trace_start(const cJSON *trace)
+{
+	double t = 0;
+	bool any = false;
+	const cJSON *seg;
+	cJSON_ArrayForEach(seg, cJSON_GetObjectItemCaseSensitive(trace, "Segments"))
+	{
+		const char *doc = wf_str(seg, "Document");
+		cJSON *d = doc ? cJSON_Parse(doc) : NULL;
+		double s = wf_num(d, "start_time", -1);
+		if (s >= 0 && (!any || s < t)) {
+			t = s;
+			any = true;
+		}
+		cJSON_Delete(d);
+	}
+	return t;
+}
+
+char *console_trace_waterfall(const char *json, int bar_cols)
+{
+	cJSON *r = cJSON_Parse(json);
+	const cJSON *traces = cJSON_GetObjectItemCaseSensitive(r, "Traces");
+	if (!cJSON_IsArray(traces)) {
+		cJSON_Delete(r);
+		return NULL;
+	}
+	size_t n = 0, cap = (size_t)cJSON_GetArraySize(traces);
+	struct wf_item *order = xcalloc(cap + 1, sizeof(*order));
+	const cJSON *t;
+	cJSON_ArrayForEach(t, traces)
+	{
+		order[n] = (struct wf_item){ t, wf_trace_start(t), 0 };
+		n++;
+	}
+	qsort(order, n, sizeof(*order), wf_newest_first);
+	struct strbuf out = STRBUF_INIT;
+	strbuf_addstr(&out, "");
+	for (size_t i = 0; i < n; i++)
+		wf_trace_lines(order[i].node, bar_cols < 4 ? 4 : bar_cols, &out);
+	free(order);
+	cJSON_Delete(r);
+	return strbuf_detach(&out);
+}
+
 /* A grant's resource: a string, or a list of them joined by ", ". Caller frees. */
 static char *grant_resource(const cJSON *r)
 {

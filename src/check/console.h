@@ -157,6 +157,16 @@ void console_spark(const struct console_series *s, char *out, double *max);
  * when the answer is not one. */
 char *console_alarms_of(const char *json, const char *function);
 /*
+ * The traces of a BatchGetTraces answer as waterfalls, newest first, the way the X-Ray
+ * console's timeline draws one: a heading line per trace ("TRACE-ID  412.0 ms  fault"),
+ * then a line per segment and subsegment, indented by depth under its parent (a subsegment
+ * sent as a document of its own, or a segment whose parent_id is there, hangs under that
+ * id), with its origin or namespace, a bar of bar_cols columns placed on the trace's time
+ * span, its duration, and "fault", "error" or "throttle" when flagged. Lines end in '\n'.
+ * Caller frees; NULL when the answer is not one.
+ */
+char *console_trace_waterfall(const char *json, int bar_cols);
+/*
  * The least-privilege report of a function (GET /_tutor/iam/report/FUNCTION) as the console
  * shows it: "KIND ACTION RESOURCE" lines, newline-separated, KIND "call" (with " COUNT
  * DECISION" after: allowed, denied, explicitly denied), "used" or "unused" (the role's grants).

@@ -452,6 +452,13 @@ bool class_reruns_use(const char *dir, struct error *err)
 	return !dir || rerun_read(dir, &reruns, err);
 }
 
+void class_reruns_count(size_t *reproduced, size_t *not_reproduced)
+{
+	*reproduced = *not_reproduced = 0;
+	for (size_t i = 0; i < reruns.n; i++)
+		(*(reruns.v[i].reproduced ? reproduced : not_reproduced))++;
+}
+
 bool class_rerun_failed(const struct class_learner *l, const struct class_event *ev)
 {
 	if (!reruns.n || !ev->item)

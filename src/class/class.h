@@ -134,6 +134,8 @@ struct class_record {
  * when the file is damaged.
  */
 bool class_reruns_use(const char *dir, struct error *err);
+/* The verdicts in use: how many runs were reproduced and how many not. */
+void class_reruns_count(size_t *reproduced, size_t *not_reproduced);
 /* Whether the check run ev of l was run again and did not give its result. */
 bool class_rerun_failed(const struct class_learner *l, const struct class_event *ev);
 /* Read l's quiz and check events. Unreadable event data is skipped. Release with _release. */

@@ -1176,6 +1176,40 @@ static cJSON *statement(struct xapi_ctx *x, const struct class_event *ev)
 		add_duration(result, tr->seconds);
 		registration = xmalloc(37);
 		export_uuid(x->l->id, a->start->id, registration);
+	} else if (!strcmp(ev->kind, STORE_LIVE_ANSWER) && ev->item) {
+		struct live_row lr;
+		if (!live_row(ev, &lr))
+			return NULL;
+		/* The question as the course holds it, when that is the version answered. */
+		const struct quiz_question *q =
+			x->o->quizzes ? quiz_set_find_question(x->o->quizzes, lr.question) : NULL;
+		const char *hash =
+			cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(lr.doc, "hash"));
+		if (q && (!hash || strcmp(hash, q->hash) != 0))
+			q = NULL;
+		const char *type = q ? quiz_type_name(q->type) : NULL;
+		v = verb(ADL_VERB, "answered");
+		iri = xasprintf("%s/live/%s", base, lr.question);
+		object = activity(iri, ADL_ACTIVITY "cmi.interaction", lr.question);
+		cJSON *def = cJSON_GetObjectItem(object, "definition");
+		if (q)
+			xapi_define_question(def, q);
+		else
+			cJSON_AddStringToObject(def, "interactionType", "other");
+		free(iri);
+		/* Each push is an activity of its own: the room's answers to it group under it. */
+		iri = xasprintf("%s/live/push/%lld", base, (long long)lr.push);
+		parent = ref(iri);
+		result = cJSON_CreateObject();
+		double max = q && q->mark > 0 ? q->mark : 1;
+		add_score(result, lr.fraction * max, max);
+		cJSON_AddBoolToObject(result, "success", lr.fraction >= 0.999);
+		cJSON_AddBoolToObject(result, "completion", true);
+		char *resp = xapi_response(type, q, lr.response);
+		cJSON_AddStringToObject(result, "response", resp);
+		free(resp);
+		add_duration(result, lr.seconds);
+		cJSON_Delete(lr.doc);
 	} else if (!strcmp(ev->kind, STORE_QUIZ_FINISH) && ev->item) {
 		const struct class_attempt *a = attempt_of(x->r, ev);
 		if (!a)

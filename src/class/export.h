@@ -35,6 +35,8 @@ enum export_attempts {
 
 struct review_set;
 
+struct quiz_set;
+
 struct export_opts {
 	enum export_format format;
 	enum export_attempts attempts;    /* items */
@@ -42,6 +44,9 @@ struct export_opts {
 	const char *base;                 /* xAPI IRIs start here, e.g. "https://tutor.example" */
 	const char *course_id;            /* xAPI: the course activity's last segment */
 	const struct review_set *reviews; /* the class's reviews of the final project, or NULL */
+	/* xAPI: the course's quizzes, which define the live questions' interactions; NULL:
+	 * a live answer's statement carries no components. */
+	const struct quiz_set *quizzes;
 };
 
 /* -1 when name is none of grades, wide, long, items, xapi. */

@@ -21,6 +21,7 @@
 
 struct feed {
 	char *dir, *course_id, *base, *url, *auth, *version, *ledger;
+	const struct quiz_set *quizzes;
 	struct lrs_opts lrs;
 	pthread_t thread;
 	pthread_mutex_t mu;
@@ -77,7 +78,8 @@ static bool feed_pass(struct feed *f, struct class_room *room)
 	struct export_opts o = { .format = EXPORT_XAPI,
 				 .base = f->base,
 				 .course_id = f->course_id,
-				 .reviews = &reviews };
+				 .reviews = &reviews,
+				 .quizzes = f->quizzes };
 	struct strbuf sb = STRBUF_INIT;
 	export_room(room, &o, &sb);
 	struct lrs_report rep;
@@ -155,6 +157,7 @@ struct feed *feed_start(const struct feed_opts *o, struct error *err)
 	f->version = dup_opt(o->lrs.version);
 	f->ledger = o->lrs.ledger ? xstrdup(o->lrs.ledger) : path_join(o->dir, FEED_LEDGER);
 	f->lrs = o->lrs;
+	f->quizzes = o->quizzes;
 	f->lrs.url = f->url;
 	f->lrs.auth = f->auth;
 	f->lrs.version = f->version;

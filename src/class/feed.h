@@ -21,11 +21,15 @@
 #define FEED_RETRY_MAX_MS 60000
 #define FEED_LEDGER       ".lrs.sent" /* in the class directory, 0600 */
 
+struct quiz_set;
+
 struct feed_opts {
 	const char *dir;       /* the class directory */
 	const char *course_id; /* the course activity's last segment */
 	const char *base;      /* where activity IRIs start; NULL: https://lambda-tutor.invalid */
 	struct lrs_opts lrs;   /* url and auth; ledger NULL: DIR/FEED_LEDGER */
+	/* The course's quizzes (live questions' interactions), borrowed for the feed's life. */
+	const struct quiz_set *quizzes;
 };
 
 struct feed;

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +43,8 @@ struct hub {
 	char code[16];
 	struct course *course;
 	struct quiz_set *quizzes;
-	pthread_mutex_t lock; /* the table of learners */
+	pthread_mutex_t lock;  /* the table of learners */
+	_Atomic uint64_t runs; /* check runs recorded since the hub opened */
 	struct hub_learner **learners;
 	size_t n, alloc;
 	char **joining; /* names whose file is being made, outside the lock */
@@ -357,6 +359,17 @@ static bool held(struct hub_learner *l, int64_t *acked, struct error *err)
 const char *hub_dir(const struct hub *h)
 {
 	return h->dir;
+}
+
+uint64_t hub_runs(void *hub)
+{
+	struct hub *h = hub;
+	return h->runs;
+}
+
+const struct quiz_set *hub_quizzes(const struct hub *h)
+{
+	return h->quizzes;
 }
 
 const char *hub_course_id(const struct hub *h)
@@ -684,6 +697,8 @@ int hub_record(struct hub *h, struct hub_learner *l, struct wire_batch *b, struc
 		if (!dup) {
 			ack->acked = l->acked = ev.id;
 			ack->recorded++;
+			if (!strcmp(ev.kind, STORE_CHECK_RUN))
+				h->runs++;
 		}
 	}
 out:

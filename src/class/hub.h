@@ -23,6 +23,7 @@
 #include "core/error.h"
 
 struct hub;
+struct quiz_set;
 struct hub_learner;
 
 #define HUB_CODE_FILE ".class-code" /* in the class directory, 0600 */
@@ -38,6 +39,10 @@ void hub_free(struct hub *h);
 const char *hub_dir(const struct hub *h);
 /* The id of the course the class follows. Borrowed. */
 const char *hub_course_id(const struct hub *h);
+/* How many check runs the hub has recorded since it opened (any thread; for regrade.h). */
+uint64_t hub_runs(void *hub);
+/* The course's quizzes the hub grades with (read-only, for the hub's life). */
+const struct quiz_set *hub_quizzes(const struct hub *h);
 /* The class code learners join with, "XXXX-XXXX". Borrowed. */
 const char *hub_code(const struct hub *h);
 

@@ -46,6 +46,14 @@ bool live_read(const char *dir, struct live *out, struct error *err)
 		out->closes_ms = num(doc, "closes_ms");
 		out->closed_ms = num(doc, "closed_ms");
 		out->revealed_ms = num(doc, "revealed_ms");
+		const char *z = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "quiz"));
+		int64_t n = num(doc, "count"), i = num(doc, "index"), sec = num(doc, "seconds");
+		if (z && strlen(z) < LIVE_ID_MAX && n > 0 && n < 100000 && i < n) {
+			snprintf(out->quiz, sizeof out->quiz, "%s", z);
+			out->index = (int)i;
+			out->count = (int)n;
+		}
+		out->seconds = sec < 100000 ? (int)sec : 0;
 	}
 	cJSON_Delete(doc);
 out:
@@ -63,6 +71,12 @@ bool live_write(const char *dir, const struct live *l, struct error *err)
 	cJSON_AddNumberToObject(doc, "closes_ms", (double)l->closes_ms);
 	cJSON_AddNumberToObject(doc, "closed_ms", (double)l->closed_ms);
 	cJSON_AddNumberToObject(doc, "revealed_ms", (double)l->revealed_ms);
+	cJSON_AddNumberToObject(doc, "seconds", l->seconds);
+	if (l->quiz[0]) {
+		cJSON_AddStringToObject(doc, "quiz", l->quiz);
+		cJSON_AddNumberToObject(doc, "index", l->index);
+		cJSON_AddNumberToObject(doc, "count", l->count);
+	}
 	char *text = cJSON_Print(doc);
 	cJSON_Delete(doc);
 	char *path = path_join(dir, LIVE_FILE);
@@ -75,6 +89,34 @@ bool live_write(const char *dir, const struct live *l, struct error *err)
 bool live_open(const struct live *l, int64_t now_ms, int64_t grace_ms)
 {
 	return l->id && !l->closed_ms && (!l->closes_ms || now_ms < l->closes_ms + grace_ms);
+}
+
+void live_push(struct live *l, const struct quiz_question *q, long seconds, int64_t now_ms)
+{
+	/* A push is known by its time: two in one millisecond would share their answers. */
+	int64_t id = now_ms > l->id ? now_ms : l->id + 1;
+	seconds = seconds > 0 && seconds < 100000 ? seconds : 0;
+	*l = (struct live){ .id = id, .closes_ms = seconds ? id + seconds * 1000 : 0 };
+	l->seconds = (int)seconds;
+	snprintf(l->question, sizeof l->question, "%s", q->id);
+	snprintf(l->hash, sizeof l->hash, "%s", q->hash);
+}
+
+bool live_push_quiz(struct live *l, const struct quiz *quiz, size_t i, long seconds, int64_t now_ms)
+{
+	if (i >= quiz->n_questions || strlen(quiz->id) >= LIVE_ID_MAX)
+		return false;
+	live_push(l, quiz->questions[i], seconds, now_ms);
+	snprintf(l->quiz, sizeof l->quiz, "%s", quiz->id);
+	l->index = (int)i;
+	l->count = (int)quiz->n_questions;
+	return true;
+}
+
+void live_close(struct live *l, int64_t now_ms)
+{
+	if (!l->closed_ms && live_open(l, now_ms, 0))
+		l->closed_ms = now_ms;
 }
 
 int64_t live_left_ms(const struct live *l, int64_t now_ms)

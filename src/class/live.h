@@ -29,6 +29,11 @@ struct live {
 	int64_t closes_ms;          /* when the timer runs out; 0: no timer */
 	int64_t closed_ms;          /* when the trainer closed it; 0: not closed */
 	int64_t revealed_ms;        /* when the right answer was shown; 0: not yet */
+	/* A whole quiz pushed (trainer DIR --push-quiz QUIZ): its id, this question's place in
+	 * its own questions (0-based) and how many there are, each question's timer. */
+	char quiz[LIVE_ID_MAX]; /* "" when one question was pushed on its own */
+	int index, count;
+	int seconds; /* 0: no timer */
 };
 
 /* Read DIR's live question. No file: an empty live (id 0) and true. */
@@ -37,6 +42,19 @@ bool live_read(const char *dir, struct live *out, struct error *err);
 bool live_write(const char *dir, const struct live *l, struct error *err);
 /* Whether l takes answers at now_ms (grace: LIVE_GRACE_MS past the timer, for the server). */
 bool live_open(const struct live *l, int64_t now_ms, int64_t grace_ms);
+struct quiz;
+struct quiz_question;
+/* Push q to the room at now_ms, open for seconds (0: until closed). */
+void live_push(struct live *l, const struct quiz_question *q, long seconds, int64_t now_ms);
+/*
+ * Push question i of quiz (its own questions, in the file's order) at now_ms, each open for
+ * seconds. False, l unchanged, when the quiz has no question i.
+ */
+bool live_push_quiz(struct live *l, const struct quiz *quiz, size_t i, long seconds,
+		    int64_t now_ms);
+/* Close l at now_ms if it still takes answers. */
+void live_close(struct live *l, int64_t now_ms);
+
 /* Milliseconds left on l's timer at now_ms (0 when out, closed or without a timer). */
 int64_t live_left_ms(const struct live *l, int64_t now_ms);
 
@@ -59,7 +77,6 @@ struct live_tally {
 	const char **answered_by; /* those who answered, in room order, borrowed likewise */
 };
 
-struct quiz_question;
 /*
  * Count each learner's first `live_answer` to push l of question q (answers given after it
  * closed do not count). Full marks come from the event (the server's grade on a class

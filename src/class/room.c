@@ -41,6 +41,11 @@ char *room_json(const char *dir, const char *learner, int64_t now_ms, struct err
 		cJSON_AddBoolToObject(lo, "timer", l.closes_ms != 0);
 		cJSON_AddNumberToObject(lo, "left_ms", (double)live_left_ms(&l, now_ms));
 		cJSON_AddBoolToObject(lo, "revealed", l.revealed_ms != 0);
+		if (l.quiz[0]) {
+			cJSON_AddStringToObject(lo, "quiz", l.quiz);
+			cJSON_AddNumberToObject(lo, "index", l.index);
+			cJSON_AddNumberToObject(lo, "count", l.count);
+		}
 	}
 	/* Only the learner's own reviews; a class's reviews the tutor cannot read are none. */
 	struct review_set rs;
@@ -118,6 +123,14 @@ bool room_parse(const char *text, struct room *out, struct error *err)
 			out->live.closes_ms = out->made_ms + out->live_left_ms;
 		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(lo, "revealed")))
 			out->live.revealed_ms = out->made_ms ? out->made_ms : 1;
+		int64_t n = num(lo, "count"), i = num(lo, "index");
+		str(lo, "quiz", out->live.quiz, sizeof out->live.quiz);
+		if (out->live.quiz[0] && n > 0 && n < 100000 && i < n) {
+			out->live.index = (int)i;
+			out->live.count = (int)n;
+		} else {
+			out->live.quiz[0] = '\0';
+		}
 	}
 	const cJSON *r;
 	cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(doc, "reviews"))

@@ -194,13 +194,20 @@ static int class_serve(const struct cli_opts *opts, int argc, char **argv)
 		prog = xstrdup(LT_LIBEXEC_DIR "/lambda-tutor-class");
 	}
 	char *course = cli_course_dir(opts);
-	char **args = xcalloc((size_t)argc + 6, sizeof(*args));
+	char **args = xcalloc((size_t)argc + 10, sizeof(*args));
 	int k = 0;
 	args[k++] = (char *)"lambda-tutor";
 	args[k++] = (char *)"class";
 	args[k++] = (char *)"serve";
 	args[k++] = (char *)"--course";
 	args[k++] = course;
+	/* --rerun runs `lambda-tutor grade` (this program) against this workspace's cloud. */
+	args[k++] = (char *)"--tutor";
+	args[k++] = exe;
+	if (opts->workspace) {
+		args[k++] = (char *)"--workspace";
+		args[k++] = (char *)opts->workspace;
+	}
 	for (int i = 2; i < argc; i++)
 		args[k++] = argv[i];
 	args[k] = NULL;

@@ -19,6 +19,8 @@
 #include "core/strbuf.h"
 #include "core/xalloc.h"
 #include "course/course.h"
+#include "course/quiz_load.h"
+#include "quiz/quiz.h"
 
 bool cmd_class_room(const struct cli_opts *opts, char **paths, size_t n, struct class_room *room)
 {
@@ -256,8 +258,17 @@ int cmd_export_run(const struct cli_opts *opts, int argc, char **argv)
 	diags_release(&d);
 	free(course_dir);
 	o.course_id = course ? course->id : "course";
+	/* The live questions' statements take their interactions from the course. */
+	struct quiz_set *quizzes = NULL;
+	if (o.format == EXPORT_XAPI && course && course->quiz_dir) {
+		struct diags qd = DIAGS_INIT;
+		quizzes = quiz_set_load(course->quiz_dir, course, &qd);
+		diags_release(&qd);
+	}
+	o.quizzes = quizzes;
 	struct class_room room = CLASS_ROOM_INIT;
 	if (!cmd_class_room(opts, paths, n, &room)) {
+		quiz_set_free(quizzes);
 		course_free(course);
 		goto done;
 	}
@@ -265,6 +276,7 @@ int cmd_export_run(const struct cli_opts *opts, int argc, char **argv)
 	struct review_set reviews = { 0 };
 	if (!export_reviews(opts, paths, n, &reviews)) {
 		class_room_release(&room);
+		quiz_set_free(quizzes);
 		course_free(course);
 		goto done;
 	}
@@ -276,6 +288,7 @@ int cmd_export_run(const struct cli_opts *opts, int argc, char **argv)
 		cli_error("nothing to export: no record file could be read");
 		review_set_release(&reviews);
 		class_room_release(&room);
+		quiz_set_free(quizzes);
 		course_free(course);
 		goto done;
 	}
@@ -301,6 +314,7 @@ int cmd_export_run(const struct cli_opts *opts, int argc, char **argv)
 	strbuf_release(&sb);
 	review_set_release(&reviews);
 	class_room_release(&room);
+	quiz_set_free(quizzes);
 	course_free(course);
 done:
 	free(paths);

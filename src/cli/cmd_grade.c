@@ -103,7 +103,7 @@ static bool rerun_package(const struct exercise *ex, const char *zip_path, int l
  * with; a run without its package, or whose code gives another result, is not reproduced.
  */
 static int grade_class(const struct cli_opts *opts, struct exercise_ctx *ctx, char **ids,
-		       size_t n_ids)
+		       size_t n_ids, bool only_new)
 {
 	struct error err;
 	error_clear(&err);
@@ -114,7 +114,13 @@ static int grade_class(const struct cli_opts *opts, struct exercise_ctx *ctx, ch
 	}
 	struct check_cloud cloud;
 	bool have_cloud = false;
-	struct rerun_set set = { 0 };
+	struct rerun_set set = { 0 }, before = { 0 };
+	/* --new: the runs with no verdict yet (what the class server asks for as runs arrive). */
+	if (only_new && !rerun_read(opts->class_dir, &before, &err)) {
+		cli_print_error(&err);
+		class_room_release(&room);
+		return CLI_USAGE;
+	}
 	int64_t now_ms = clock_wall_ms();
 	size_t differ = 0;
 	cJSON *arr = cJSON_CreateArray();
@@ -130,7 +136,8 @@ static int grade_class(const struct cli_opts *opts, struct exercise_ctx *ctx, ch
 		for (size_t e = 0; e < ctx->set->n; e++) {
 			const struct exercise *ex = ctx->set->v[e];
 			const struct class_run *run = last_run(&rec, ex->id);
-			if (!run || !named(ids, n_ids, ex->id) || ex->kind != EXERCISE_CODE)
+			if (!run || !named(ids, n_ids, ex->id) || ex->kind != EXERCISE_CODE ||
+			    rerun_find(&before, cl->id, ex->id, run->ev->id))
 				continue;
 			struct rerun v = { .learner = cl->id,
 					   .exercise = ex->id,
@@ -207,11 +214,13 @@ static int grade_class(const struct cli_opts *opts, struct exercise_ctx *ctx, ch
 	}
 	cJSON_Delete(arr);
 	rerun_set_release(&set);
+	rerun_set_release(&before);
 	class_room_release(&room);
 	return differ ? CLI_FAIL : CLI_OK;
 fail:
 	cJSON_Delete(arr);
 	rerun_set_release(&set);
+	rerun_set_release(&before);
 	class_room_release(&room);
 	return CLI_USAGE;
 }
@@ -220,7 +229,12 @@ int cmd_grade_run(const struct cli_opts *opts, int argc, char **argv)
 {
 	char **ids = xcalloc((size_t)argc, sizeof *ids);
 	size_t n_ids = 0;
+	bool only_new = false;
 	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--new") && opts->class_dir) {
+			only_new = true;
+			continue;
+		}
 		if (argv[i][0] == '-') {
 			cli_error("unknown option '%s' for grade; see 'lambda-tutor grade --help'",
 				  argv[i]);
@@ -243,7 +257,7 @@ int cmd_grade_run(const struct cli_opts *opts, int argc, char **argv)
 		}
 	}
 	if (opts->class_dir) {
-		rc = grade_class(opts, &ctx, ids, n_ids);
+		rc = grade_class(opts, &ctx, ids, n_ids, only_new);
 		goto out;
 	}
 	/* The recorded runs: the learner's own file, read-only; none is no records yet. */

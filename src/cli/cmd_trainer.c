@@ -79,6 +79,11 @@ static cJSON *json_dashboard(const struct roster *r, const struct course *course
 	cJSON_AddNumberToObject(s, "open_through", p->open_through);
 	cJSON_AddStringToObject(s, "message", p->message);
 	cJSON_AddNumberToObject(s, "median_step_ms", (double)r->median_step_ms);
+	size_t same, differ;
+	class_reruns_count(&same, &differ);
+	cJSON *rr = cJSON_AddObjectToObject(j, "reruns");
+	cJSON_AddNumberToObject(rr, "reproduced", (double)same);
+	cJSON_AddNumberToObject(rr, "not_reproduced", (double)differ);
 	cJSON *ls = cJSON_AddArrayToObject(j, "learners");
 	for (size_t i = 0; i < r->n; i++) {
 		const struct roster_row *row = &r->rows[i];
@@ -264,6 +269,10 @@ static void print_text(const struct roster *r, const struct course *course, cons
 						       : roster_state_name(row->state),
 		       hand_text(row, now, hand, sizeof hand));
 	}
+	size_t same, differ;
+	class_reruns_count(&same, &differ);
+	if (same + differ)
+		printf("re-runs: %zu reproduced, %zu not reproduced\n", same, differ);
 	for (size_t i = 0; i < r->n; i++) {
 		struct class_record rec;
 		class_record_build(r->rows[i].learner, &rec);
@@ -340,9 +349,19 @@ static struct quiz_set *load_quizzes(const struct course *course)
 	return set;
 }
 
-/* trainer DIR --push Q [--seconds N] | --close | --reveal: the live question's file. */
-static int live_command(const char *dir, const struct course *course, const char *push,
-			long seconds, bool close, bool reveal, int64_t now)
+/* What a live command asks for. */
+struct live_req {
+	const char *push, *quiz; /* a question, or a whole quiz's first */
+	long seconds;
+	bool next, close, reveal;
+};
+
+/*
+ * trainer DIR --push Q | --push-quiz QUIZ [--seconds N] | --next | --close | --reveal: the live
+ * question's file. --next closes the question of a pushed quiz and pushes its next one.
+ */
+static int live_command(const char *dir, const struct course *course, const struct live_req *rq,
+			int64_t now)
 {
 	struct error err;
 	error_clear(&err);
@@ -351,35 +370,67 @@ static int live_command(const char *dir, const struct course *course, const char
 	struct quiz_set *set = NULL;
 	if (!live_read(dir, &l, &err))
 		goto fail;
-	if (push) {
+	if (rq->push || rq->quiz || rq->next)
 		set = load_quizzes(course);
-		const struct quiz_question *q = set ? quiz_set_find_question(set, push) : NULL;
+	if (rq->push) {
+		const struct quiz_question *q = set ? quiz_set_find_question(set, rq->push) : NULL;
 		if (!q) {
-			cli_error("--push: the course has no question '%s'", push);
+			cli_error("--push: the course has no question '%s'", rq->push);
 			goto out;
 		}
-		l = (struct live){ .id = now, .closes_ms = seconds > 0 ? now + seconds * 1000 : 0 };
-		snprintf(l.question, sizeof l.question, "%s", q->id);
-		snprintf(l.hash, sizeof l.hash, "%s", q->hash);
+		live_push(&l, q, rq->seconds, now);
+	} else if (rq->quiz) {
+		const struct quiz *z = set ? quiz_set_find(set, rq->quiz) : NULL;
+		if (!z || z->pool) {
+			cli_error("--push-quiz: the course has no quiz '%s'", rq->quiz);
+			goto out;
+		}
+		if (!live_push_quiz(&l, z, 0, rq->seconds, now)) {
+			cli_error("--push-quiz: %s has no questions of its own to push", z->id);
+			goto out;
+		}
 	} else if (!l.id) {
 		cli_error("no live question: push one first (trainer DIR --push QUESTION)");
 		goto out;
+	} else if (rq->next) {
+		const struct quiz *z = l.quiz[0] && set ? quiz_set_find(set, l.quiz) : NULL;
+		if (!l.quiz[0]) {
+			cli_error("--next: %s was pushed on its own, not as part of a quiz",
+				  l.question);
+			goto out;
+		}
+		if (!z) {
+			cli_error("--next: the course no longer has the quiz '%s'", l.quiz);
+			goto out;
+		}
+		if (!live_push_quiz(&l, z, (size_t)l.index + 1,
+				    rq->seconds ? rq->seconds : l.seconds, now)) {
+			live_close(&l, now);
+			if (!live_write(dir, &l, &err))
+				goto fail;
+			printf("%s is over: its %d questions were pushed\n", z->id, l.count);
+			rc = CLI_OK;
+			goto out;
+		}
 	}
-	if (close && !l.closed_ms && live_open(&l, now, 0))
-		l.closed_ms = now;
-	if (reveal && !l.revealed_ms) {
-		if (!l.closed_ms && live_open(&l, now, 0))
-			l.closed_ms = now; /* the answer is shown once nobody can answer */
+	if (rq->close)
+		live_close(&l, now);
+	if (rq->reveal && !l.revealed_ms) {
+		live_close(&l, now); /* the answer is shown once nobody can answer */
 		l.revealed_ms = now;
 	}
 	if (!live_write(dir, &l, &err))
 		goto fail;
-	if (push)
-		printf("pushed %s to the room%s\n", l.question,
+	if (rq->push || rq->quiz || rq->next) {
+		char of[160] = "";
+		if (l.quiz[0])
+			snprintf(of, sizeof of, " (%d of %d in %s)", l.index + 1, l.count, l.quiz);
+		printf("pushed %s%s to the room%s\n", l.question, of,
 		       l.closes_ms ? ", closing when its timer runs out" : "");
-	if (close)
+	}
+	if (rq->close)
 		printf("%s closed\n", l.question);
-	if (reveal)
+	if (rq->reveal)
 		printf("%s: the right answer is shown to the room\n", l.question);
 	rc = CLI_OK;
 	goto out;
@@ -395,7 +446,10 @@ static void print_live(const struct live *l, const struct quiz_question *q,
 		       const struct live_tally *t, int64_t now)
 {
 	const char *state = live_open(l, now, 0) ? "open" : "closed";
-	printf("\nLive question %s (%s", l->question, state);
+	printf("\nLive question %s (", l->question);
+	if (l->quiz[0])
+		printf("%d of %d in %s, ", l->index + 1, l->count, l->quiz);
+	printf("%s", state);
 	if (live_open(l, now, 0) && l->closes_ms)
 		printf(", %ld s left", (long)((live_left_ms(l, now) + 999) / 1000));
 	printf("%s): %zu of %zu answered\n", l->revealed_ms ? ", revealed" : "", t->answered,
@@ -422,6 +476,12 @@ static cJSON *json_live(const struct live *l, const struct quiz_question *q,
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "push", (double)l->id);
 	cJSON_AddStringToObject(o, "question", l->question);
+	if (l->quiz[0]) {
+		cJSON *z = cJSON_AddObjectToObject(o, "quiz");
+		cJSON_AddStringToObject(z, "id", l->quiz);
+		cJSON_AddNumberToObject(z, "index", l->index);
+		cJSON_AddNumberToObject(z, "count", l->count);
+	}
 	if (q)
 		cJSON_AddStringToObject(o, "text", q->text);
 	cJSON_AddBoolToObject(o, "open", live_open(l, now, 0));
@@ -456,9 +516,9 @@ static cJSON *json_live(const struct live *l, const struct quiz_question *q,
 int cmd_trainer_run(const struct cli_opts *opts, int argc, char **argv)
 {
 	const char *dir = opts->class_dir, *start = NULL, *open = NULL, *message = NULL;
-	const char *question = NULL, *now_arg = NULL, *ack = NULL, *push = NULL;
-	bool once = false, presenter = false, close = false, reveal = false;
-	long seconds = 0;
+	const char *question = NULL, *now_arg = NULL, *ack = NULL;
+	bool once = false, presenter = false;
+	struct live_req rq = { 0 };
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		bool has = i + 1 < argc;
@@ -479,15 +539,19 @@ int cmd_trainer_run(const struct cli_opts *opts, int argc, char **argv)
 		else if (!strcmp(a, "--ack") && has)
 			ack = argv[++i];
 		else if (!strcmp(a, "--push") && has)
-			push = argv[++i];
+			rq.push = argv[++i];
+		else if (!strcmp(a, "--push-quiz") && has)
+			rq.quiz = argv[++i];
+		else if (!strcmp(a, "--next"))
+			rq.next = true;
 		else if (!strcmp(a, "--close"))
-			close = true;
+			rq.close = true;
 		else if (!strcmp(a, "--reveal"))
-			reveal = true;
+			rq.reveal = true;
 		else if (!strcmp(a, "--seconds") && has) {
 			char *end;
-			seconds = strtol(argv[++i], &end, 10);
-			if (*end || seconds < 1 || seconds > 3600) {
+			rq.seconds = strtol(argv[++i], &end, 10);
+			if (*end || rq.seconds < 1 || rq.seconds > 3600) {
 				cli_error("--seconds takes 1 to 3600, not '%s'", argv[i]);
 				return CLI_USAGE;
 			}
@@ -540,8 +604,12 @@ int cmd_trainer_run(const struct cli_opts *opts, int argc, char **argv)
 		rc = ack_hand(dir, ack, now);
 		goto out;
 	}
-	if (push || close || reveal) {
-		rc = live_command(dir, course, push, seconds, close, reveal, now);
+	if ((rq.push != NULL) + (rq.quiz != NULL) + rq.next > 1) {
+		cli_error("push one thing at a time: --push, --push-quiz or --next");
+		goto out;
+	}
+	if (rq.push || rq.quiz || rq.next || rq.close || rq.reveal) {
+		rc = live_command(dir, course, &rq, now);
 		goto out;
 	}
 	bool changed = false;

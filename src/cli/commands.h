@@ -776,6 +776,7 @@ int cmd_class_run(const struct cli_opts *opts, int argc, char **argv);
 			"--no-tls] | --socket PATH]\n"                                             \
 			"                                  [--renew-cert] [--lrs URL [--lrs-auth " \
 			"K:S]]\n"                                                                  \
+			"                                  [--rerun [--workspace WS]]\n"           \
 			"\n"                                                                       \
 			"class serve: hold the class's records in DIR (created 0700) for "         \
 			"learners on\n"                                                            \
@@ -810,6 +811,12 @@ int cmd_class_run(const struct cli_opts *opts, int argc, char **argv);
 			"  --lrs-auth K:S      HTTP Basic credentials (or "                        \
 			"LAMBDA_TUTOR_LRS_AUTH)\n"                                                 \
 			"  --base IRI          where activity IRIs start (as export --base)\n"     \
+			"  --rerun             run each check result again as it arrives, on the " \
+			"code it\n"                                                                \
+			"                      came with, against WS's cloud (`grade --class DIR " \
+			"--new`);\n"                                                               \
+			"                      the dashboard and exports mark what it could not "  \
+			"reproduce\n"                                                              \
 			"  --no-tls            plain HTTP on an address other machines reach "     \
 			"(only on a\n"                                                             \
 			"                      network you trust)\n"                               \
@@ -888,6 +895,8 @@ int cmd_trainer_run(const struct cli_opts *opts, int argc, char **argv);
 			"                                [--message TEXT]\n"                       \
 			"       lambda-tutor trainer DIR --push QUESTION [--seconds N] | --close " \
 			"| --reveal\n"                                                             \
+			"       lambda-tutor trainer DIR --push-quiz QUIZ [--seconds N] | "         \
+			"--next\n"                                                                 \
 			"\n"                                                                       \
 			"Show the class in DIR, re-read every 2 s, files opened read-only: the "   \
 			"agenda of\n"                                                              \
@@ -928,12 +937,18 @@ int cmd_trainer_run(const struct cli_opts *opts, int argc, char **argv);
 			"options, answers with their shares, who has not answered and the time "   \
 			"left;\n"                                                                  \
 			"answers are `live_answer` events in the learners' records.\n"             \
+			"--push-quiz pushes a quiz's own questions one at a time, each with the "  \
+			"timer\n"                                                                  \
+			"given: --next (n on the dashboard) closes the one on screen and pushes "  \
+			"the next.\n"                                                              \
 			"\n"                                                                       \
 			"Keys: arrows scroll, + - open one module more or fewer, m broadcast a "   \
 			"line,\n"                                                                  \
 			"s start the clock, p presenter view (the agenda's current page, alone; "  \
 			"n p\n"                                                                    \
-			"move, f follows again), c close the live question, v reveal it, r "       \
+			"move, f follows again), c close the live question, v reveal it, n "       \
+			"next question\n"                                                          \
+			"of a pushed quiz, o open the top learner's review, r "                    \
 			"refresh,\n"                                                               \
 			"q quit.\n"                                                                \
 			"\n"                                                                       \
@@ -954,8 +969,8 @@ int cmd_grade_run(const struct cli_opts *opts, int argc, char **argv);
 		"grade", "re-run every exercise's check on a learner's code, beside the records",  \
 			"Usage: lambda-tutor grade [EXERCISE...] [--workspace DIR] [--db FILE] "   \
 			"[--json]\n"                                                               \
-			"       lambda-tutor grade --class DIR [EXERCISE...] [--workspace WS] "    \
-			"[--json]\n"                                                               \
+			"       lambda-tutor grade --class DIR [EXERCISE...] [--new] [--workspace " \
+			"WS] [--json]\n"                                                           \
 			"\n"                                                                       \
 			"Run the check of every exercise (or those named) again on the code in "   \
 			"the\n"                                                                    \
@@ -977,6 +992,9 @@ int cmd_grade_run(const struct cli_opts *opts, int argc, char **argv);
 			"export then count such a run as unreproduced, no task passed.\n"          \
 			"\n"                                                                       \
 			"Options:\n"                                                               \
+			"  --new         with --class: only runs with no verdict yet (class "      \
+			"serve --rerun\n"                                                          \
+			"                runs this as check results arrive)\n"                     \
 			"  --json        print [{exercise, recorded, now, agrees}] (--class: "     \
 			"[{learner,\n"                                                             \
 			"                exercise, recorded, now, reproduced, why}])\n"            \

@@ -17,6 +17,7 @@
 #include "cloud/lambda/lambda.h"
 #include "cloud/monitoring/cw.h"
 #include "cloud/state.h"
+#include "cloud/xray/xray.h"
 #include "core/clock.h"
 
 #define SETTLE_POLL_US         2000
@@ -54,6 +55,8 @@ static const char *pending(struct cloud *c, const char *account, int64_t now, in
 		return "an event source mapping has a batch to deliver";
 	if (cw_alarms_pending(c, account))
 		return "an alarm evaluation is due";
+	if (xray_daemon_pending(c))
+		return "a trace segment is being recorded";
 	return NULL;
 }
 

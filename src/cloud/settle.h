@@ -4,7 +4,7 @@
  * without waiting a fixed time. Settled means: no invocation of the account's functions in
  * flight, no asynchronous event leased or due (retries included, with their destinations and
  * dead-letter queues), and its event source mappings idle (no batch under way, nothing
- * visible in their queues).
+ * visible in their queues), and every datagram sent to the X-Ray daemon stored.
  *
  * With advance, the virtual clock is moved on to now + SECONDS one due point at a time: at
  * each retry or message that comes due before then, the clock stops and the work it causes

@@ -61,10 +61,15 @@ static const struct yschema_key exercise_keys[] = {
 };
 
 static const struct yschema_key function_keys[] = {
-	{ "name", YS_STRING, true },        { "memory", YS_INT, false },
-	{ "timeout", YS_INT, false },       { "env", YS_MAP, false },
-	{ "log_format", YS_STRING, false }, { "role", YS_STRING, false },
-	{ "layers", YS_SEQ, false },        { NULL, YS_ANY, false },
+	{ "name", YS_STRING, true },
+	{ "memory", YS_INT, false },
+	{ "timeout", YS_INT, false },
+	{ "env", YS_MAP, false },
+	{ "log_format", YS_STRING, false },
+	{ "role", YS_STRING, false },
+	{ "layers", YS_SEQ, false },
+	{ "tracing", YS_STRING, false },
+	{ NULL, YS_ANY, false },
 };
 
 static const struct yschema_key starter_keys[] = {
@@ -524,6 +529,9 @@ static const struct yschema_key http_keys[] = { { "url", YS_STRING, true },
 						{ "method", YS_STRING, false },
 						{ "body", YS_ANY, false },
 						{ NULL, YS_ANY, false } };
+static const struct yschema_key trace_keys[] = { { "filter", YS_STRING, false },
+						 { "subsegment", YS_STRING, true },
+						 { NULL, YS_ANY, false } };
 static const struct yschema_key ssm_put_keys[] = { { "parameter", YS_STRING, true },
 						   { "value", YS_ANY, true },
 						   { "parameter_type", YS_STRING, false },
@@ -548,6 +556,7 @@ static const char *const alarm_roots[] = { "alarm", "actions", NULL };
 static const char *const grants_roots[] = { "grants", NULL };
 static const char *const stack_roots[] = { "stack", NULL };
 static const char *const http_roots[] = { "status", "body", NULL };
+static const char *const trace_roots[] = { "traces", "subsegment", NULL };
 static const char *const no_roots[] = { NULL };
 
 struct step_spec {
@@ -592,17 +601,26 @@ static const struct step_spec step_specs[STEP_KIND_COUNT] = {
 	[STEP_SECRET_PUT] = { "secret_put", secret_put_keys, no_roots, SF_CHANGES },
 	[STEP_STACK] = { "stack", stack_keys, stack_roots, SF_EXPECT },
 	[STEP_HTTP] = { "http", http_keys, http_roots, SF_EXPECT },
+	[STEP_TRACE] = { "trace", trace_keys, trace_roots, SF_FUNCTION | SF_EXPECT },
 };
 
-static const char *const step_kinds[] = {
-	"deploy",        "inspect",      "invoke",     "create_bucket", "create_queue",
-	"s3_notify",     "async_config", "s3_put",     "s3_get",        "s3_list",
-	"sqs_receive",   "logs",         "advance",    "create_table",  "stream_mapping",
-	"ddb_put",       "ddb_update",   "ddb_delete", "ddb_get",       "sqs_send",
-	"concurrency",   "metrics",      "insights",   "alias",         "alarm",
-	"publish_layer", "create_role",  "ssm_put",    "role_grants",   "secret_put",
-	"stack",         "http",         NULL
-};
+static const char *const step_kinds[] = { "deploy",         "inspect",
+					  "invoke",         "create_bucket",
+					  "create_queue",   "s3_notify",
+					  "async_config",   "s3_put",
+					  "s3_get",         "s3_list",
+					  "sqs_receive",    "logs",
+					  "advance",        "create_table",
+					  "stream_mapping", "ddb_put",
+					  "ddb_update",     "ddb_delete",
+					  "ddb_get",        "sqs_send",
+					  "concurrency",    "metrics",
+					  "insights",       "alias",
+					  "alarm",          "publish_layer",
+					  "create_role",    "ssm_put",
+					  "role_grants",    "secret_put",
+					  "stack",          "http",
+					  "trace",          NULL };
 _Static_assert(sizeof(step_kinds) / sizeof(step_kinds[0]) == STEP_KIND_COUNT + 1,
 	       "every step kind has its name, in the enum's order");
 
@@ -613,11 +631,11 @@ const char *exercise_step_kind_name(enum exercise_step_kind kind)
 
 /* ---- expectations ---- */
 
-static const char *const field_roots[] = { "response", "body",        "error",  "report",
-					   "config",   "status",      "object", "keys",
-					   "messages", "invocations", "item",   "metric",
-					   "results",  "alias",       "alarm",  "grants",
-					   "actions",  "stack",       NULL };
+static const char *const field_roots[] = {
+	"response", "body",     "error",       "report", "config", "status",     "object",
+	"keys",     "messages", "invocations", "item",   "metric", "results",    "alias",
+	"alarm",    "grants",   "actions",     "stack",  "traces", "subsegment", NULL
+};
 static const char *const report_fields[] = { "duration",        "billed_duration", "memory_size",
 					     "max_memory_used", "init_duration",   NULL };
 static const char *const error_fields[] = { "type", "message", NULL };
@@ -1286,8 +1304,8 @@ static void read_step(struct ctx *c, const struct ynode *item, size_t index)
 	if (exp && !(sp->flags & SF_EXPECT))
 		diags_add(c->d, c->path, exp->line, exp->col,
 			  "a %s step has nothing to check; put expectations on a step that "
-			  "observes: s3_get, s3_list, sqs_receive, ddb_get, logs, metrics or "
-			  "insights",
+			  "observes: s3_get, s3_list, sqs_receive, ddb_get, logs, metrics, "
+			  "insights or trace",
 			  sp->name);
 	if (save && !(sp->flags & SF_EXPECT))
 		diags_add(c->d, c->path, save->line, save->col, "a %s step has nothing to save",
@@ -1660,6 +1678,14 @@ static void read_function(struct ctx *c, const struct ynode *fn)
 				  "'log_format' must be JSON or Text, not '%s'", lf->value);
 		else
 			ex->log_format = xstrdup(lf->value);
+	}
+	const struct ynode *tr = ynode_get(fn, "tracing");
+	if (tr && tr->kind == YNODE_SCALAR) {
+		if (strcmp(tr->value, "Active") != 0 && strcmp(tr->value, "PassThrough") != 0)
+			diags_add(c->d, c->path, tr->line, tr->col,
+				  "'tracing' must be Active or PassThrough, not '%s'", tr->value);
+		else
+			ex->tracing = xstrdup(tr->value);
 	}
 	const struct ynode *role = ynode_get(fn, "role");
 	if (role && ynode_has_type(role, YS_STRING))
@@ -2049,6 +2075,7 @@ void exercise_free(struct exercise *ex)
 	free(ex->role);
 	free(ex->env);
 	free(ex->log_format);
+	free(ex->tracing);
 	free(ex->layers);
 	free(ex->vars);
 	free_steps(ex->steps, ex->n_steps);

@@ -141,6 +141,9 @@ enum exercise_step_kind {
 			     * gives `stack` */
 	STEP_HTTP,          /* args: url (an API's execute-api URL), method, body: a request
 			     * through the deployed API; gives `status` and `body` */
+	STEP_TRACE,         /* args: filter (an X-Ray filter expression), subsegment (a name):
+			     * the function's traces; gives `traces` (how many match) and
+			     * `subsegment` (that subsegment of the first) */
 	STEP_KIND_COUNT,
 };
 
@@ -186,6 +189,7 @@ struct exercise {
 	int memory, timeout;
 	char *env;        /* JSON object text or NULL; values may hold ${vars.*} */
 	char *log_format; /* LoggingConfig's LogFormat ("JSON"), or NULL for Lambda's default */
+	char *tracing;    /* TracingConfig's Mode ("Active"), or NULL for Lambda's default */
 	char *layers;     /* JSON array text of layer version ARNs the function gets, or NULL */
 	char *vars;       /* JSON object text of values drawn once per run, in order, or NULL */
 	char *role; /* the execution role's name (a create_role step's), or NULL: the check's */

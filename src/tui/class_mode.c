@@ -53,7 +53,8 @@ static bool live_changed(struct app *app, const struct live *l)
 	app->live = *l;
 	if (!fresh || !live_open(l, clock_wall_ms(), 0) || app->live_answered == l->id)
 		return changed;
-	if (app->screen == &screen_quiz && !screen_quiz_is_live(l->id)) {
+	/* A pushed quiz's next question replaces the one on screen; a learner's own quiz stays. */
+	if (app->screen == &screen_quiz && !screen_quiz_is_live(-1)) {
 		app_status(app, "The trainer asks the room a question: press L to answer");
 		return true;
 	}

@@ -10,6 +10,7 @@
  */
 #include "tui/screen_console.h"
 
+#include <cjson/cJSON.h>
 #include <curses.h>
 #include <dirent.h>
 #include <errno.h>
@@ -122,6 +123,7 @@ static struct {
 	char *grants;  /* its least-privilege report's lines (console_grants_of()), or NULL */
 	char *prov;    /* what its provisioned concurrency costs kept configured, a line each */
 	char *aliases; /* its aliases and their weights, a line each */
+	char *traces;  /* its last sampled traces as waterfalls (console_trace_waterfall()) */
 	int64_t monitor_at;
 	char *tune_text; /* the last power tuning's report, of tune_fn */
 	char tune_fn[65];
@@ -165,6 +167,8 @@ static void clear_monitor(void)
 	cs.prov = NULL;
 	free(cs.aliases);
 	cs.aliases = NULL;
+	free(cs.traces);
+	cs.traces = NULL;
 }
 
 static void tune_stop(void);
@@ -571,6 +575,50 @@ static const struct {
 		{ 360, "3 hours", "6 minutes" },
 		{ 2880, "24 hours", "48 minutes" } };
 
+#define TRACES_SHOWN 3 /* the newest sampled traces the Monitor draws */
+
+/* The function's last sampled traces in the window (X-Ray's API), as waterfalls. */
+static void load_traces(long long from_s, long long to_s)
+{
+	cJSON *req = cJSON_CreateObject();
+	cJSON_AddNumberToObject(req, "StartTime", (double)from_s);
+	cJSON_AddNumberToObject(req, "EndTime", (double)to_s + 60);
+	char *filter = xasprintf("service(\"%s\")", cs.cur.name);
+	cJSON_AddStringToObject(req, "FilterExpression", filter);
+	free(filter);
+	char *body = cJSON_PrintUnformatted(req);
+	cJSON_Delete(req);
+	struct lambda_reply rep;
+	bool ok = client_xray(cs.client, "/TraceSummaries", body, &rep);
+	free(body);
+	cJSON *sums = ok ? cJSON_Parse(rep.body) : NULL;
+	client_reply_release(&rep);
+	/* Summaries come oldest first: the last ones are the newest. */
+	const cJSON *list = cJSON_GetObjectItemCaseSensitive(sums, "TraceSummaries");
+	int n = cJSON_GetArraySize(list);
+	cJSON *ids = cJSON_CreateArray();
+	for (int i = n > TRACES_SHOWN ? n - TRACES_SHOWN : 0; i < n; i++) {
+		const char *id = cJSON_GetStringValue(
+			cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(list, i), "Id"));
+		if (id)
+			cJSON_AddItemToArray(ids, cJSON_CreateString(id));
+	}
+	cJSON_Delete(sums);
+	if (cJSON_GetArraySize(ids) == 0) {
+		cJSON_Delete(ids);
+		cs.traces = ok ? xstrdup("") : NULL;
+		return;
+	}
+	req = cJSON_CreateObject();
+	cJSON_AddItemToObject(req, "TraceIds", ids);
+	body = cJSON_PrintUnformatted(req);
+	cJSON_Delete(req);
+	if (client_xray(cs.client, "/Traces", body, &rep))
+		cs.traces = console_trace_waterfall(rep.body, cs.cols > 95 ? cs.cols - 75 : 20);
+	client_reply_release(&rep);
+	free(body);
+}
+
 /*
  * The last events of the group's most recently written streams (GetLogEvents from the end,
  * as the console's Monitor and `aws logs tail` show the latest): bounded whatever the log's
@@ -615,6 +663,7 @@ static void load_monitor(void)
 	if (client_cloudwatch(cs.client, "DescribeAlarms", "{}", &rep))
 		cs.alarms = console_alarms_of(rep.body, cs.cur.name);
 	client_reply_release(&rep);
+	load_traces(now_s - (long long)period * CONSOLE_MINUTES, now_s);
 	/* Provisioned concurrency is charged while configured, not per invocation. */
 	char *esc = client_escape(cs.cur.name, false);
 	char *path = xasprintf("/2019-09-30/functions/%s/provisioned-concurrency?List=ALL", esc);
@@ -724,6 +773,19 @@ static void build_monitor(void)
 			bool alarm = sp && (size_t)(l + n - sp - 1) == 5 &&
 				     strncmp(sp + 1, "ALARM", 5) == 0;
 			add(alarm ? TUI_NOTICE : TUI_NORMAL, "  %.*s", (int)n, l);
+			l += n + (l[n] == '\n');
+		}
+	}
+	/* Only when there are traces: an untraced function's Monitor keeps its length. */
+	if (cs.traces && cs.traces[0]) {
+		add(TUI_H2, "Traces of %s (X-Ray: the last %d sampled, newest first)", f->name,
+		    TRACES_SHOWN);
+		for (const char *l = cs.traces; *l;) {
+			size_t n = strcspn(l, "\n");
+			bool head = l[0] == '1' && l[1] == '-';
+			bool bad = (n > 7 && memmem(l, n, "  fault", 7)) ||
+				   (n > 7 && memmem(l, n, "  error", 7));
+			add(bad ? TUI_NOTICE : head ? TUI_H2 : TUI_NORMAL, "  %.*s", (int)n, l);
 			l += n + (l[n] == '\n');
 		}
 	}

@@ -107,7 +107,7 @@ bool screen_quiz_live(struct app *app, struct error *err)
 
 bool screen_quiz_is_live(int64_t push)
 {
-	return qs.ready && qs.live && qs.live_id == push;
+	return qs.ready && qs.live && (qs.live_id == push || push < 0);
 }
 
 /* The live question's state under the answer: sent, closed, and the right answer revealed. */
@@ -653,7 +653,11 @@ static void quiz_draw(const struct app *app, int rows, int cols)
 	snprintf(left, sizeof(left), "Quiz › %s", qs.quiz->title);
 	right[0] = '\0';
 	if (qs.live) {
-		snprintf(left, sizeof(left), "%s", qs.quiz->title);
+		if (app->live.id == qs.live_id && app->live.quiz[0])
+			snprintf(left, sizeof(left), "%s · question %d of %d", qs.quiz->title,
+				 app->live.index + 1, app->live.count);
+		else
+			snprintf(left, sizeof(left), "%s", qs.quiz->title);
 		int64_t ms =
 			app->live.id == qs.live_id ? live_left_ms(&app->live, clock_wall_ms()) : 0;
 		bool open = app->live.id == qs.live_id && live_open(&app->live, clock_wall_ms(), 0);

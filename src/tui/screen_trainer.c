@@ -397,8 +397,11 @@ int trainer_live_draw(int y, int x, int rows, int cols, bool presenter)
 	bool open = live_open(&tr.live, now, 0);
 	int r = 0;
 	char head[200];
-	int n = snprintf(head, sizeof head, "live question · %zu of %zu answered",
-			 tr.tally.answered, tr.tally.answered + tr.tally.n_waiting);
+	int n = tr.live.quiz[0] ? snprintf(head, sizeof head, "question %d of %d · ",
+					   tr.live.index + 1, tr.live.count)
+				: snprintf(head, sizeof head, "live question · ");
+	n += snprintf(head + n, sizeof head - (size_t)n, "%zu of %zu answered", tr.tally.answered,
+		      tr.tally.answered + tr.tally.n_waiting);
 	if (open && tr.live.closes_ms)
 		snprintf(head + n, sizeof head - (size_t)n, " · %ld s left",
 			 (long)((live_left_ms(&tr.live, now) + 999) / 1000));
@@ -489,10 +492,45 @@ static void live_key(struct app *app, bool reveal)
 	reload(app->course);
 }
 
+/* n pushes the next question of a pushed quiz, closing the one on screen. */
+static void next_key(struct app *app)
+{
+	const struct quiz *z =
+		tr.live.quiz[0] && tr.quizzes ? quiz_set_find(tr.quizzes, tr.live.quiz) : NULL;
+	if (!z) {
+		app_status(app, "no quiz is being pushed: trainer DIR --push-quiz QUIZ starts one");
+		return;
+	}
+	int64_t now = clock_wall_ms();
+	bool more = live_push_quiz(&tr.live, z, (size_t)tr.live.index + 1, tr.live.seconds, now);
+	if (!more)
+		live_close(&tr.live, now);
+	struct error err;
+	if (!live_write(tr.dir, &tr.live, &err)) {
+		char line[600];
+		error_format(&err, line, sizeof line);
+		app_error(app, "%s", line);
+		return;
+	}
+	if (more)
+		app_status(app, "question %d of %d pushed to the room", tr.live.index + 1,
+			   tr.live.count);
+	else
+		app_status(app, "%s is over: its %d questions were pushed", z->id, tr.live.count);
+	reload(app->course);
+}
+
 static void trainer_draw(const struct app *app, int rows, int cols)
 {
-	char right[96];
-	snprintf(right, sizeof right, "%zu learners · refresh %ld ms", tr.roster.n, tr.refresh_ms);
+	char right[160];
+	size_t same, differ;
+	class_reruns_count(&same, &differ);
+	if (same + differ)
+		snprintf(right, sizeof right, "%zu learners · re-runs %zu ✓ %zu ✗ · refresh %ld ms",
+			 tr.roster.n, same, differ, tr.refresh_ms);
+	else
+		snprintf(right, sizeof right, "%zu learners · refresh %ld ms", tr.roster.n,
+			 tr.refresh_ms);
 	char left[300];
 	snprintf(left, sizeof left, "Trainer · %s", tr.dir);
 	tui_title(app, left, right, cols);
@@ -520,8 +558,11 @@ static void trainer_draw(const struct app *app, int rows, int cols)
 	}
 	tui_footer(app,
 		   tr.live.id
-			   ? "↑↓ · +/- modules · m broadcast · s clock · p presenter · c close · "
-			     "v reveal · q quit"
+			   ? (tr.live.quiz[0]
+				      ? "↑↓ · m broadcast · p presenter · c close · "
+					"v reveal · n next question · q quit"
+				      : "↑↓ · +/- modules · m broadcast · s clock · p presenter "
+					"· c close · v reveal · q quit")
 			   : "↑↓ · +/- modules · m broadcast · s clock · p presenter · r refresh "
 			     "· q quit",
 		   rows, cols);
@@ -653,6 +694,9 @@ static enum input_result trainer_key(struct app *app, int key)
 	case 'v':
 		live_key(app, true);
 		return INPUT_HANDLED;
+	case 'n':
+		next_key(app);
+		return INPUT_HANDLED;
 	}
 	return INPUT_IGNORED;
 }
@@ -679,6 +723,7 @@ static const struct tui_key_help trainer_keys[] = {
 	{ "p", "presenter view (q comes back)" },
 	{ "c", "close the live question (trainer DIR --push QUESTION pushes one)" },
 	{ "v", "reveal the live question's right answer to the room" },
+	{ "n", "next question of a pushed quiz (trainer DIR --push-quiz QUIZ)" },
 	{ "r", "refresh now (it refreshes every 2 s)" },
 	{ NULL, NULL },
 };

@@ -6,7 +6,8 @@
 # during the session. A server stopped (connections taken, never answered) holds neither the
 # screen nor quitting; what waited goes later, and each answer is on the server exactly once.
 # Then the trainer pushes a question: it opens at once on the learner's tutor, the answer
-# reaches the trainer's panel, the reveal shows the right answer, and a review arrives.
+# reaches the trainer's panel, the reveal shows the right answer, and a review arrives. Last,
+# a whole quiz is pushed and the trainer moves the room from its first question to its second.
 . "$(dirname "$0")/lib.sh"
 
 course="$E2E_TMP/course"
@@ -201,9 +202,29 @@ see "The trainer reviewed your project: monitoring 3/4" 20
 e2e_keys q
 e2e_keys V
 see "add one on throttles" 5
-e2e_keys q q
+e2e_keys q
+echo "ok 8 - the trainer's review reaches the learner's tutor"
+
+# A whole quiz pushed: each question replaces the last on the learner's screen as the trainer
+# moves on, with its place in the quiz.
+out=$(trainer --push-quiz e2e-live --seconds 60 2>&1) || e2e_fail "push-quiz: $out"
+see "question 1 of 2" 20
+see "Longest invocation?" 5
+e2e_keys 2 Enter
+see "Answer sent." 5
+out=$(trainer --next 2>&1) || e2e_fail "next: $out"
+see "question 2 of 2" 20
+see "Lambda empties /tmp" 5
+e2e_keys 2 Enter
+see "Answer sent." 5
+await live_answer 3 20
+out=$(trainer --next 2>&1) || e2e_fail "next: $out"
+echo "$out" | grep -q "e2e-live is over" || e2e_fail "the last --next: $out"
+e2e_keys q
+e2e_wait "Limits of a function"
+e2e_keys q
 e2e_exited 0
 running=0
-echo "ok 8 - the trainer's review reaches the learner's tutor"
-echo "1..8"
+echo "ok 9 - a pushed quiz moves the learner's screen from question to question"
+echo "1..9"
 

@@ -141,6 +141,19 @@ e2e_capture | grep -qE '^ *invocations +[.▁▂▃▄▅▆▇█]*█[.▁▂�
 	e2e_fail "no invocations plotted: $(e2e_capture | grep -E 'invocations|duration')"
 e2e_capture | grep -qE '^ *duration p99 \(ms\) +[.▁▂▃▄▅▆▇█]*█' || e2e_fail "no p99 duration plotted"
 e2e_capture | grep -qE '^ *errors +\.*[▁.]* +max 0' || e2e_fail "errors plotted without errors"
+# Traces: with active tracing, a call a traced caller sampled is drawn as a waterfall, Lambda's
+# segments and the function's Invocation under it.
+lcurl -sf -X PUT -d '{"TracingConfig":{"Mode":"Active"}}' "$api/configuration" >/dev/null ||
+	e2e_fail "cannot turn tracing on"
+lcurl -sf -d '{}' -H "X-Amzn-Trace-Id: Root=1-$(printf %08x "$(date +%s)")-0123456789abcdef01234567;Sampled=1" \
+	"$api/invocations" >/dev/null || e2e_fail "the traced invoke failed"
+e2e_keys r M
+wait_long "Traces of greeter (X-Ray"
+wait_long "-0123456789abcdef01234567"
+e2e_capture | grep -qE '^ +greeter +AWS::Lambda::Function +\|[ █]*█' ||
+	e2e_fail "no function segment drawn: $(e2e_capture | grep -A4 'Traces of')"
+e2e_capture | grep -qE '^ +Invocation +\|[ █]*█[ █]*\| +[0-9.]+ ms' ||
+	e2e_fail "no Invocation bar: $(e2e_capture | grep -A6 'Traces of')"
 
 # Deployed from elsewhere: r fetches the new package, the older copy is kept aside.
 python3 - "$E2E_TMP/new.zip" <<'PY'

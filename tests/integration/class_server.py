@@ -404,6 +404,78 @@ def test_live(t):
              % (push, qid) in x) == 2,
          "the answers go into the item statistics and the long export",
          [x for x in items if x.startswith("live")])
+    r = subprocess.run([TUTOR, "export", CLASS, "--format", "xapi"], capture_output=True,
+                       text=True, timeout=60, cwd=ROOT)
+    lines = r.stdout.splitlines()
+    live = [json.loads(x) for x in lines if "/live/" in x]
+    ok = len(live) == 2
+    for st in live:
+        d, res = st["object"]["definition"], st["result"]
+        ids = {c["id"] for c in d.get("choices", [])}
+        ok = ok and st["verb"]["display"]["en-US"] == "answered" and \
+            st["object"]["id"].endswith("/live/" + qid) and \
+            d.get("interactionType") in ("choice", "true-false", "numeric", "fill-in",
+                                         "matching", "sequencing") and \
+            d.get("correctResponsesPattern") and d.get("description") and \
+            (d["interactionType"] != "choice" or
+             (ids and set(res["response"].split("[,]")) <= ids)) and \
+            "score" in res and res.get("completion") is True and \
+            st["context"]["contextActivities"]["parent"][0]["id"].endswith(
+                "/live/push/%d" % push)
+    t.ok(ok, "each live answer is an xAPI statement with its interaction, choices, pattern "
+         "and the push it answered", live[:1])
+    validator = os.path.join(ROOT, "tests", "xapi", "validate.js")
+    if os.path.exists(os.path.join(ROOT, "tests", "xapi", "node_modules", "xapi-validation")) \
+            and shutil.which("node"):
+        v = subprocess.run(["node", validator], input="\n".join(json.dumps(x) for x in live),
+                           capture_output=True, text=True, timeout=60)
+        t.ok(v.returncode == 0, "xapi-validation accepts the live answers' statements",
+             v.stdout + v.stderr)
+    else:
+        t.ok(True, "xapi-validation is not installed: structural check only # SKIP")
+
+
+def test_live_quiz(t):
+    """A whole quiz pushed: its questions one at a time, --next moving the room on."""
+    r = trainer("--next")
+    t.ok(r.returncode == 2 and "on its own" in r.stderr,
+         "--next after a single question is refused", r.stderr)
+    for bad, why in (("no-such-quiz", "no quiz"), ("troubleshooting", "no quiz")):
+        r = trainer("--push-quiz", bad)
+        t.ok(r.returncode == 2 and why in r.stderr, "--push-quiz %s is refused" % bad, r.stderr)
+    r = trainer("--push-quiz", "first-function", "--seconds", "90")
+    live = room(DB["ada"]).get("live", {})
+    t.ok(r.returncode == 0 and "(1 of 15 in first-function)" in r.stdout and
+         live.get("question") == "ff-test-before-deploy" and live.get("quiz") ==
+         "first-function" and live.get("index") == 0 and live.get("count") == 15 and
+         live.get("open") and live.get("timer"),
+         "the quiz's first question reaches the room with its place in the quiz",
+         r.stdout + r.stderr + repr(live))
+    first = live.get("id")
+    r = trainer("--next")
+    live = room(DB["ada"]).get("live", {})
+    t.ok(r.returncode == 0 and live.get("question") == "ff-handler-setting" and
+         live.get("index") == 1 and live.get("id") != first and live.get("open") and
+         0 < live.get("left_ms", 0) <= 90000,
+         "--next pushes the second question with the same timer", live)
+    tok = token_of(DB["mallory"])
+    nxt = rows(os.path.join(CLASS, "mallory.db"))[-1][0] + 1
+    st, ans = send(tok, [event(nxt, "live_answer", "ff-test-before-deploy",
+                               json.dumps({"push": first, "hash": "x", "response": "0"}))])
+    t.ok(ans and ans.get("refused_count") == 1,
+         "an answer to the quiz's previous question is refused", ans)
+    r = trainer("--once")
+    t.match(r"Live question ff-handler-setting \(2 of 15 in first-function, open",
+            r.stdout, "the dashboard shows where the room is in the quiz")
+    for _ in range(13):
+        trainer("--next")
+    live = room(DB["ada"]).get("live", {})
+    r = trainer("--next")
+    end = room(DB["ada"]).get("live", {})
+    t.ok(live.get("index") == 14 and live.get("open") and r.returncode == 0 and
+         "is over" in r.stdout and end.get("index") == 14 and not end.get("open"),
+         "after the last question --next closes it and says the quiz is over",
+         r.stdout + repr(end))
 
 
 def test_reviews(t):
@@ -574,6 +646,44 @@ def test_packages(t):
         line = [x for x in r.stdout.splitlines() if x.startswith("pat,") and "hello-world" in x]
         t.ok(r.returncode == 0 and any("unreproduced" in x for x in line),
              "and so does the export", line[-2:] if line else r.stderr)
+        # A server started with --rerun runs each result again itself, as it arrives.
+        auto = os.path.join(TMP, "auto")
+        qdb = os.path.join(HOMES, "quinn.db")
+        server = Server(folder=auto, extra=["--rerun", "--workspace", ws])
+        try:
+            r = tutor(qdb, "join", server.url, server.code, learner="quinn")
+            # The workspace holds the failing variant pat checked last.
+            tutor(qdb, "--workspace", ws, "check", "hello-world")
+            failing = [json.loads(d) for _, k, _, d in rows(qdb) if k == "check_run"][-1]
+            forged = dict(failing, status="passed", passed=failing["total"])
+            local_append(qdb, "check_run", "hello-world", json.dumps(forged),
+                         module="core-concepts")
+            tutor(qdb, "join", "--sync")
+            last = [i for i, k, _, _ in rows(os.path.join(auto, "quinn.db"))
+                    if k == "check_run"][-1]
+            verdict, deadline = {}, time.monotonic() + 240
+            while time.monotonic() < deadline:
+                try:
+                    with open(os.path.join(auto, ".reruns.json")) as f:
+                        verdict = json.load(f).get("quinn", {}).get("hello-world", {})
+                except (OSError, ValueError):
+                    verdict = {}
+                if verdict.get("event") == last:
+                    break
+                time.sleep(0.2)
+            t.ok(verdict.get("event") == last and not verdict.get("reproduced") and
+                 verdict.get("recorded", "").startswith("passed") and
+                 verdict.get("now", "").startswith("failed"),
+                 "the class server runs a forged pass again by itself and finds it fails",
+                 verdict)
+            r = subprocess.run([TUTOR, "trainer", auto, "--once"], capture_output=True,
+                               text=True, timeout=60, cwd=ROOT)
+            t.match(r"^quinn: hello-world recorded passed \d+/\d+, re-run failed \d+/\d+: "
+                    r"not reproduced", r.stdout, "the dashboard shows the server's verdict")
+            t.match(r"re-runs: \d+ reproduced, [1-9]\d* not reproduced", r.stdout,
+                    "and counts the server's re-runs")
+        finally:
+            server.stop()
         # A learner's final project is reviewed from the code its last check run sent.
         project = dict(runs[-1], exercise="final-project", module="final-project")
         local_append(db, "check_run", "final-project", json.dumps(project),
@@ -746,6 +856,7 @@ tap = Tap()
 try:
     rc = tap.run([test_join, test_names, test_tokens, test_replay, test_forged_quiz,
                   test_bad_requests, test_offline, test_wrong_record, test_dashboard, test_live,
+                  test_live_quiz,
                   test_reviews, test_lrs_feed, test_packages, test_workspace_private,
                   test_unix_socket, test_tls])
 finally:

@@ -413,6 +413,37 @@ TEST(insights__computes_arithmetic_and_functions)
 	insights_query_free(st);
 }
 
+TEST(insights__computes_dates)
+{
+	struct insights_error e;
+	ok(!insights_parse("fields datefloor(@timestamp)", &e) &&
+		   strstr(e.message, "wrong number of arguments to datefloor"),
+	   "datefloor needs a period: %s", e.message);
+	struct insights_query *q = insights_parse(
+		"fields datefloor(@timestamp, 1h) as hour, dateceil(@timestamp, 5m) as next5, "
+		"toMillis(@timestamp) as ms, fromMillis(toMillis(@timestamp) + 60000) as later, "
+		"toMillis(\"2025-12-06T05:47:00.5Z\") as iso, toMillis(@message) as none",
+		&e);
+	ok(q != NULL, "date functions parse: %s", q ? "" : e.message);
+	if (!q)
+		return;
+	struct insights_run *r = insights_run_new(q, 0);
+	/* 2025-12-06 05:47:00.123 UTC */
+	insights_run_event(r, 1765000020123LL, 0, "1:/aws/lambda/f", "s", "hello", "p");
+	cJSON *results, *stats;
+	insights_run_finish(r, &results, &stats);
+	is_str(result(results, 0, "hour"), "2025-12-06 05:00:00.000", "datefloor to the hour");
+	is_str(result(results, 0, "next5"), "2025-12-06 05:50:00.000", "dateceil to 5 minutes");
+	is_str(result(results, 0, "ms"), "1765000020123", "toMillis of @timestamp");
+	is_str(result(results, 0, "later"), "2025-12-06 05:48:00.123", "fromMillis: a timestamp");
+	is_str(result(results, 0, "iso"), "1765000020500", "toMillis of ISO 8601 text");
+	ok(result(results, 0, "none") == NULL, "toMillis of text that is no time: no value");
+	cJSON_Delete(results);
+	cJSON_Delete(stats);
+	insights_run_free(r);
+	insights_query_free(q);
+}
+
 TEST(insights__computes_arithmetic_over_aggregates)
 {
 	struct insights_error e;
@@ -501,6 +532,7 @@ int main(void)
 	RUN(log_splitter__cuts_a_long_line_on_a_character);
 	RUN(insights__parses_runs_and_refuses_as_insights_does);
 	RUN(insights__computes_arithmetic_and_functions);
+	RUN(insights__computes_dates);
 	RUN(insights__computes_arithmetic_over_aggregates);
 	zipcode_remove_tree(scratch);
 	return done();

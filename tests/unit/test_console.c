@@ -319,6 +319,45 @@ static void console_metrics__plots_and_alarms(void)
 	free(a);
 }
 
+TEST(console_traces__draw_a_waterfall)
+{
+	/* Lambda's two segments, the function's Invocation, and a subsegment sent on its own
+	 * under the function segment; an older trace after it. */
+	char *w = console_trace_waterfall(
+		"{\"Traces\":[{\"Id\":\"1-old\",\"Segments\":[{\"Id\":\"s0\",\"Document\":"
+		"\"{\\\"id\\\":\\\"s0\\\",\\\"name\\\":\\\"f\\\",\\\"start_time\\\":10,"
+		"\\\"end_time\\\":11}\"}]},"
+		"{\"Id\":\"1-new\",\"Segments\":["
+		"{\"Id\":\"p1\",\"Document\":\"{\\\"id\\\":\\\"p1\\\",\\\"type\\\":"
+		"\\\"subsegment\\\",\\\"name\\\":\\\"pricing\\\",\\\"namespace\\\":\\\"remote\\\","
+		"\\\"parent_id\\\":\\\"fn\\\",\\\"start_time\\\":100.5,\\\"end_time\\\":101,"
+		"\\\"fault\\\":true}\"},"
+		"{\"Id\":\"fn\",\"Document\":\"{\\\"id\\\":\\\"fn\\\",\\\"name\\\":\\\"f\\\","
+		"\\\"origin\\\":\\\"AWS::Lambda::Function\\\",\\\"parent_id\\\":\\\"sv\\\","
+		"\\\"start_time\\\":100,\\\"end_time\\\":102,\\\"subsegments\\\":[{\\\"id\\\":"
+		"\\\"i1\\\",\\\"name\\\":\\\"Invocation\\\",\\\"start_time\\\":100,"
+		"\\\"end_time\\\":101.5}]}\"},"
+		"{\"Id\":\"sv\",\"Document\":\"{\\\"id\\\":\\\"sv\\\",\\\"name\\\":\\\"f\\\","
+		"\\\"origin\\\":\\\"AWS::Lambda\\\",\\\"parent_id\\\":\\\"caller\\\","
+		"\\\"start_time\\\":100,\\\"end_time\\\":102}\"}]}]}",
+		4);
+	ok(w != NULL, "an answer");
+	const char *want = "1-new  2000.0 ms  fault\n"
+			   "f                          AWS::Lambda            |████|   2000.0 ms\n"
+			   "  f                        AWS::Lambda::Function  |████|   2000.0 ms\n"
+			   "    Invocation                                    |███ |   1500.0 ms\n"
+			   "    pricing                remote                 | █  |    500.0 ms"
+			   "  fault\n"
+			   "1-old  1000.0 ms\n"
+			   "f                                                 |████|   1000.0 ms\n";
+	is_str(w, want, "newest first, each part under its parent, bars on the trace's span");
+	free(w);
+	ok(console_trace_waterfall("{}", 10) == NULL, "not an answer");
+	w = console_trace_waterfall("{\"Traces\":[]}", 10);
+	is_str(w, "", "no traces");
+	free(w);
+}
+
 TEST(console_grants__lists_calls_and_grants)
 {
 	char *g = console_grants_of(
@@ -350,5 +389,6 @@ int main(void)
 	RUN(console_validation__follows_lambda);
 	RUN(tune__sizes_strategies_and_reports);
 	RUN(console_metrics__plots_and_alarms);
+	RUN(console_traces__draw_a_waterfall);
 	return done();
 }

@@ -490,6 +490,44 @@ TEST(exercise_parse__reads_monitoring_and_deployment_steps)
 		     18, 28, "HTTP method"),
 	   "an http step's method is HTTP's");
 	is_str(exercise_step_kind_name(STEP_HTTP), "http", "the http step's name");
+	ok(broken_in(observing, 5, "function: {name: watch, tracing: On}\n", 5, 34,
+		     "'tracing' must be Active or PassThrough"),
+	   "a tracing mode Lambda does not have");
+	ok(broken_in(
+		   observing, 18,
+		   "  - trace: {filter: 'fault', expect: [{task: t, field: traces, equals: 1}]}\n",
+		   18, 12, "missing required key 'subsegment'"),
+	   "a trace step names the subsegment it reads");
+	ok(broken_in(observing, 18,
+		     "  - trace: {subsegment: s, expect: [{task: t, field: results, length: 1}]}\n",
+		     18, 54, "is not given by a trace step; it gives 'traces'"),
+	   "a trace step gives traces and a subsegment");
+	is_str(exercise_step_kind_name(STEP_TRACE), "trace", "the trace step's name");
+}
+
+TEST(exercise_parse__reads_a_traced_function_and_its_trace_step)
+{
+	static const char traced[] =
+		"id: t\ntitle: T\nkind: code\nbrief: brief.md\n"
+		"function: {name: t, tracing: Active}\n"
+		"starters:\n"
+		"  python: {runtime: python3.13, handler: app.handler, files: [app.py]}\n"
+		"  nodejs: {runtime: nodejs22.x, handler: index.handler, files: [index.mjs]}\n"
+		"tasks:\n  - {id: t, text: T, why: W}\nhints: [one]\nsteps:\n  - deploy\n"
+		"  - trace: {filter: 'annotation.k = \"v\"', subsegment: s, expect: "
+		"[{task: t, field: subsegment.annotations.k, equals: v}]}\n"
+		"minutes: 3\n";
+	struct diags d = DIAGS_INIT;
+	struct exercise *ex = parse(traced, &d);
+	is_int(d.n, 0, "no diagnostics");
+	for (size_t i = 0; i < d.n; i++)
+		printf("#   %d:%d: %s\n", d.v[i].line, d.v[i].col, d.v[i].msg);
+	is_str(ex ? ex->tracing : NULL, "Active", "the function's tracing mode");
+	ok(ex && ex->n_steps == 2 && ex->steps[1].kind == STEP_TRACE, "a trace step");
+	is_str(ex && ex->n_steps == 2 ? ex->steps[1].args : NULL,
+	       "{\"filter\":\"annotation.k = \\\"v\\\"\",\"subsegment\":\"s\"}", "its arguments");
+	exercise_free(ex);
+	diags_release(&d);
 }
 
 TEST(exercise_parse__refuses_broken_yaml)
@@ -529,6 +567,7 @@ int main(void)
 	RUN(exercise_parse__reads_the_steps_around_a_function);
 	RUN(exercise_parse__reports_service_step_problems_where_they_are);
 	RUN(exercise_parse__reads_monitoring_and_deployment_steps);
+	RUN(exercise_parse__reads_a_traced_function_and_its_trace_step);
 	RUN(exercise_parse__refuses_broken_yaml);
 	RUN(exercise_set_load__loads_the_real_lessons);
 	return done();

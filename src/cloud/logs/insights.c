@@ -185,6 +185,53 @@ static void time_text(long long ms, char out[32])
 	last = k;
 }
 
+/* A timestamp value: its text as @timestamp shows it, its number the milliseconds. */
+static void val_set_time(struct val *v, long long ms)
+{
+	char t[32];
+	time_text(ms, t);
+	v->s = xstrdup(t);
+	v->isnum = true;
+	v->num = (double)ms;
+}
+
+/* The milliseconds of a timestamp: a number (as @timestamp holds), or the text of one,
+ * "2025-12-06 05:47:00.123" or ISO 8601 "2025-12-06T05:47:00.123Z". */
+static bool time_ms_of(const struct val *v, long long *ms)
+{
+	if (v->isnum) {
+		if (!(fabs(v->num) < 1e15))
+			return false;
+		*ms = (long long)v->num;
+		return true;
+	}
+	struct tm tm = { 0 };
+	int frac = 0, used = 0;
+	char sep = 0;
+	if (sscanf(v->s, "%4d-%2d-%2d%c%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &sep,
+		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &used) != 7 ||
+	    (sep != ' ' && sep != 'T'))
+		return false;
+	const char *rest = v->s + used;
+	if (*rest == '.') {
+		int digits = 0;
+		for (rest++; isdigit((unsigned char)*rest); rest++, digits++)
+			if (digits < 3)
+				frac = frac * 10 + (*rest - '0');
+		for (; digits < 3; digits++)
+			frac *= 10;
+	}
+	if (*rest == 'Z')
+		rest++;
+	if (*rest)
+		return false;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	time_t t = timegm(&tm);
+	*ms = (long long)t * 1000 + frac;
+	return true;
+}
+
 static struct kv *row_find(const struct row *r, const char *name)
 {
 	for (size_t i = 0; i < r->n; i++) {
@@ -668,6 +715,10 @@ enum vx_fn_id {
 	FN_COALESCE,
 	FN_GREATEST,
 	FN_LEAST,
+	FN_DATEFLOOR,
+	FN_DATECEIL,
+	FN_FROMMILLIS,
+	FN_TOMILLIS,
 };
 
 static const struct {
@@ -692,6 +743,10 @@ static const struct {
 	[FN_COALESCE] = { "coalesce", 1, 16 },
 	[FN_GREATEST] = { "greatest", 1, 16 },
 	[FN_LEAST] = { "least", 1, 16 },
+	[FN_DATEFLOOR] = { "datefloor", 2, 2 },
+	[FN_DATECEIL] = { "dateceil", 2, 2 },
+	[FN_FROMMILLIS] = { "fromMillis", 1, 1 },
+	[FN_TOMILLIS] = { "toMillis", 1, 1 },
 };
 
 static void vx_free(struct vx *x)
@@ -916,6 +971,15 @@ static struct vx *vx_primary(struct parser *p, int depth)
 		struct vx *x = vx_new(VX_CALL);
 		x->fn = fn;
 		do {
+			/* datefloor and dateceil take a period: a duration such as 5m or 1h. */
+			if ((fn == FN_DATEFLOOR || fn == FN_DATECEIL) && x->nargs == 1 &&
+			    peek(p)->k == T_DUR) {
+				struct vx *d = vx_new(VX_LIT);
+				val_set_num(&d->lit, next(p)->num);
+				x->args = xrealloc(x->args, (x->nargs + 1) * sizeof(*x->args));
+				x->args[x->nargs++] = d;
+				continue;
+			}
 			struct vx *a = vx_sum(p, depth + 1);
 			if (!a)
 				return vx_free(x), NULL;
@@ -1694,6 +1758,26 @@ static bool vx_eval(const struct vx *x, const struct row *r, struct val *out, in
 			}
 		}
 		break;
+	case FN_DATEFLOOR:
+	case FN_DATECEIL: {
+		long long ms = 0, period = has[1] && args[1].isnum ? (long long)args[1].num : 0;
+		if (!has[0] || !time_ms_of(a0, &ms) || period < 1)
+			break;
+		long long f = ms / period * period - (ms % period < 0 ? period : 0);
+		val_set_time(out, x->fn == FN_DATECEIL && f != ms ? f + period : f);
+		ok = true;
+		break;
+	}
+	case FN_FROMMILLIS:
+		if ((ok = has[0] && a0->isnum && fabs(a0->num) < 1e15))
+			val_set_time(out, (long long)a0->num);
+		break;
+	case FN_TOMILLIS: {
+		long long ms = 0;
+		if ((ok = has[0] && time_ms_of(a0, &ms)))
+			val_set_num(out, (double)ms);
+		break;
+	}
 	case FN_GREATEST:
 	case FN_LEAST: {
 		double best = NAN;

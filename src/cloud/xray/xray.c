@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include "aws/aws.h"
@@ -721,6 +722,7 @@ struct xray_state {
 	pthread_t thread;
 	bool running;
 	atomic_bool stopping;
+	atomic_bool busy; /* a datagram is being read and stored */
 	unsigned long received, stored, dropped;
 };
 
@@ -796,10 +798,14 @@ static void *daemon_main(void *arg)
 		struct pollfd p = { .fd = c->xray_fd, .events = POLLIN };
 		if (poll(&p, 1, 100) <= 0)
 			continue;
+		/* Busy before the datagram leaves the queue, so that xray_daemon_pending() sees
+		 * it in one place or the other. */
+		atomic_store(&s->busy, true);
 		ssize_t n = recv(c->xray_fd, buf, DATAGRAM_MAX, MSG_DONTWAIT);
+		bool stored = n > 0 && daemon_datagram(c, buf, (size_t)n);
+		atomic_store(&s->busy, false);
 		if (n <= 0)
 			continue;
-		bool stored = daemon_datagram(c, buf, (size_t)n);
 		pthread_mutex_lock(&s->mu);
 		s->received++;
 		if (stored)
@@ -812,12 +818,26 @@ static void *daemon_main(void *arg)
 	return NULL;
 }
 
+bool xray_daemon_pending(struct cloud *c)
+{
+	struct xray_state *s = c->xray;
+	if (!s || !s->running || c->xray_fd < 0)
+		return false;
+	/* The queue first, then the flag: a datagram taken off the queue in between was
+	 * flagged before it left. */
+	int queued = 0;
+	if (ioctl(c->xray_fd, FIONREAD, &queued) == 0 && queued > 0)
+		return true;
+	return atomic_load(&s->busy);
+}
+
 static bool service_start(struct cloud *c, struct error *err)
 {
 	(void)err;
 	struct xray_state *s = xcalloc(1, sizeof(*s));
 	pthread_mutex_init(&s->mu, NULL);
 	atomic_init(&s->stopping, false);
+	atomic_init(&s->busy, false);
 	c->xray = s;
 	return true;
 }

@@ -5,6 +5,8 @@
 #ifndef CLOUD_XRAY_XRAY_H
 #define CLOUD_XRAY_XRAY_H
 
+#include <stdbool.h>
+
 struct cloud;
 
 /*
@@ -25,5 +27,11 @@ void xray_lambda_trace(struct cloud *c, const char *account, const char *functio
  * for account: called when a sampled invocation starts. The last 512 traces are kept.
  */
 void xray_daemon_expect(struct cloud *c, const char *trace_header, const char *account);
+
+/*
+ * Whether the daemon has datagrams not yet stored (queued on its port, or being read): what a
+ * handler sent before its invocation ended is not in the store until this is false.
+ */
+bool xray_daemon_pending(struct cloud *c);
 
 #endif
