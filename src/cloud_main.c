@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "cloud/cloud.h"
 
@@ -57,6 +58,9 @@ static int usage_error(const char *a)
 	return 2;
 }
 
+/* The most descriptors the cloud asks for (the kernel's default nr_open). */
+#define NOFILE_MAX ((rlim_t)1 << 20)
+
 int main(int argc, char **argv)
 {
 	setlocale(LC_ALL, "");
@@ -93,6 +97,14 @@ int main(int argc, char **argv)
 	if (!cfg.workspace) {
 		fprintf(stderr, "lambda-tutor: serve: no workspace given\n");
 		return 2;
+	}
+	/* Each environment holds descriptors until it is collected (its pipe, its Runtime API's
+	 * sockets and event fd): a burst of them reaches the usual soft limit of 1,024 long before
+	 * the hard one. Handlers get Lambda's own 1,024 back (sandbox_init.c). */
+	struct rlimit nofile;
+	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+		nofile.rlim_cur = nofile.rlim_max > NOFILE_MAX ? NOFILE_MAX : nofile.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &nofile);
 	}
 	struct sigaction sa = { 0 };
 	sa.sa_handler = on_signal;

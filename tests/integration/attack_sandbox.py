@@ -331,6 +331,9 @@ class Suite:
         self.ok(all(v == zero for v in caps.values()),
                 "%s has no capability (CapEff, CapPrm, CapBnd, CapAmb, CapInh)" % lang, st)
         self.ok(st.get("NoNewPrivs") == "1", "%s runs with no_new_privs" % lang, st)
+        # Lambda's quota, however many the cloud itself may hold.
+        self.ok(st.get("nofile") == "1024 1024",
+                "%s may hold 1,024 file descriptors (%s)" % (lang, st.get("nofile")), st)
         uid = st.get("uid")
         if self.mode == "root":
             _, other = self.invoke(self.b, "victim", {"action": "status"})

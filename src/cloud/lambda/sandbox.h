@@ -33,6 +33,8 @@ struct sandbox;
 #define SANDBOX_UID_COUNT 65536u
 /* The default and bounds of a function's ephemeral storage (/tmp), MB. */
 #define SANDBOX_TMP_MB 512
+/* The file descriptors a handler may hold, Lambda's quota. */
+#define SANDBOX_NOFILE 1024
 
 struct sandbox_config {
 	const char *code_root;    /* every function's code lies below it */

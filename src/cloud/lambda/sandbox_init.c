@@ -28,6 +28,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
@@ -315,6 +316,14 @@ static int runtime_main(void *arg)
 	if (step == STEP_NONE && chdir(dir) != 0)
 		step = STEP_CHDIR;
 	if (step == STEP_NONE) {
+		/* Lambda's quota: 1,024 file descriptors, whatever the cloud itself may hold. */
+		struct rlimit nofile;
+		if (getrlimit(RLIMIT_NOFILE, &nofile) == 0) {
+			if (nofile.rlim_max > SANDBOX_NOFILE)
+				nofile.rlim_max = SANDBOX_NOFILE;
+			nofile.rlim_cur = nofile.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &nofile);
+		}
 		close_range(3, ~0U, 0);
 		execve(job->argv[0], job->argv, job->envp);
 		step = STEP_EXEC;
