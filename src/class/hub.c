@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "class/live.h"
+#include "class/review.h"
 #include "core/clock.h"
 #include "core/digest.h"
 #include "core/path.h"
@@ -512,10 +513,37 @@ static int grade_live(struct hub *h, struct hub_learner *l, const struct store_e
  * Grade a quiz event as the server: *data becomes the server's record of it (caller frees).
  * Other kinds pass as they are.
  */
+/* Whether the course holds the exercise a check run names: a run of anything else is refused. */
+static bool run_known(const struct hub *h, const struct store_event *ev, struct error *err)
+{
+	cJSON *d = ev->data ? cJSON_Parse(ev->data) : NULL;
+	const char *named = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "exercise"));
+	const char *id = ev->item ? ev->item : named;
+	bool known = false;
+	if (!id) {
+		error_set(err, "a check run names no exercise");
+	} else if (named && strcmp(named, id) != 0) {
+		error_set(err, "a check run of '%s' names exercise '%s' in its data", id, named);
+	} else {
+		known = strcmp(id, REVIEW_PROJECT) == 0;
+		for (size_t m = 0; !known && m < h->course->n_modules; m++) {
+			const struct course_module *mod = &h->course->modules[m];
+			for (size_t i = 0; !known && i < mod->n_exercises; i++)
+				known = strcmp(mod->exercises[i].id, id) == 0;
+		}
+		if (!known)
+			error_set(err, "exercise '%s' is not one this class's course has", id);
+	}
+	cJSON_Delete(d);
+	return known;
+}
+
 static int grade(struct hub *h, struct hub_learner *l, struct store_event *ev, char **data,
 		 struct error *err)
 {
 	*data = NULL;
+	if (strcmp(ev->kind, STORE_CHECK_RUN) == 0)
+		return run_known(h, ev, err) ? 200 : 422;
 	if (strcmp(ev->kind, STORE_LIVE_ANSWER) == 0)
 		return grade_live(h, l, ev, data, err);
 	bool start = strcmp(ev->kind, STORE_QUIZ_START) == 0;

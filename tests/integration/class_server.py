@@ -249,6 +249,23 @@ def test_forged_quiz(t):
          "the attempt's score is the server's, not the one claimed", got)
 
 
+def test_unknown_exercise(t):
+    """A check run of an exercise the course does not have is refused and never credited."""
+    db, srv = DB["bob"], os.path.join(CLASS, "bob.db")
+    run = json.dumps({"passed": 5, "total": 5, "tasks": []})
+    new = local_append(db, "check_run", "hello-function", run)
+    r = tutor(db, "join", "--sync")
+    got = rows(srv, "id = %d" % new)
+    t.ok(r.returncode == 0 and got and got[0][1] == "refused" and
+         "not one this class's course has" in (got[0][3] or ""),
+         "a check run of an exercise the course lacks is refused at upload",
+         "%r %s" % (got, r.stdout + r.stderr))
+    grades = subprocess.run([TUTOR, "export", CLASS, "--format", "grades"],
+                            capture_output=True, text=True, timeout=60, cwd=ROOT)
+    t.ok(grades.returncode == 0 and "hello-function" not in grades.stdout,
+         "and the grades export does not credit it", grades.stdout[-400:] + grades.stderr)
+
+
 def test_bad_requests(t):
     tok = token_of(DB["bob"])
     nxt = rows(os.path.join(CLASS, "bob.db"))[-1][0] + 1
@@ -859,7 +876,7 @@ def test_tls(t):
 tap = Tap()
 try:
     rc = tap.run([test_join, test_names, test_tokens, test_replay, test_forged_quiz,
-                  test_bad_requests, test_offline, test_wrong_record, test_dashboard, test_live,
+                  test_unknown_exercise, test_bad_requests, test_offline, test_wrong_record, test_dashboard, test_live,
                   test_live_quiz,
                   test_reviews, test_lrs_feed, test_packages, test_workspace_private,
                   test_unix_socket, test_tls])
