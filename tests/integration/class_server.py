@@ -260,6 +260,13 @@ def test_unknown_exercise(t):
          "not one this class's course has" in (got[0][3] or ""),
          "a check run of an exercise the course lacks is refused at upload",
          "%r %s" % (got, r.stdout + r.stderr))
+    review = local_append(db, "review", "iam", json.dumps({"criterion": 4, "note": "x"}))
+    later = local_append(db, "page_view", "function-anatomy", None, "core-concepts")
+    r = tutor(db, "join", "--sync")
+    t.ok(r.returncode == 0 and rows(srv, "id = %d" % later) and
+         not rows(srv, "id = %d" % review),
+         "a kind the server refuses stays in the learner's record and blocks nothing",
+         r.stdout + r.stderr)
     grades = subprocess.run([TUTOR, "export", CLASS, "--format", "grades"],
                             capture_output=True, text=True, timeout=60, cwd=ROOT)
     t.ok(grades.returncode == 0 and "hello-function" not in grades.stdout,
