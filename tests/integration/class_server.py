@@ -428,6 +428,11 @@ def test_live(t):
              % (push, qid) in x) == 2,
          "the answers go into the item statistics and the long export",
          [x for x in items if x.startswith("live")])
+    r = subprocess.run([TUTOR, "stats", "live", "--class", CLASS], capture_output=True,
+                       text=True, timeout=60, cwd=ROOT)
+    t.ok(r.returncode == 0 and any(x.startswith("live,%s,,2,1,0," % qid)
+                                   for x in r.stdout.splitlines()),
+         "stats live --class gives the live questions' item statistics", r.stdout + r.stderr)
     r = subprocess.run([TUTOR, "export", CLASS, "--format", "xapi"], capture_output=True,
                        text=True, timeout=60, cwd=ROOT)
     lines = r.stdout.splitlines()
