@@ -538,12 +538,53 @@ static bool run_known(const struct hub *h, const struct store_event *ev, struct 
 	return known;
 }
 
+/*
+ * A check run that came without its code package can never be run again: it is kept as
+ * unreproduced from the start, no task passed, with what it claimed beside. NULL when it
+ * has a package (kept as sent). Caller frees.
+ */
+static char *run_unpackaged(const char *data)
+{
+	cJSON *d = data ? cJSON_Parse(data) : NULL;
+	char *out = NULL;
+	if (!cJSON_IsObject(d) || cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(d, "package")))
+		goto done;
+	cJSON *claimed = cJSON_CreateObject();
+	const char *status = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "status"));
+	const cJSON *passed = cJSON_GetObjectItemCaseSensitive(d, "passed");
+	cJSON_AddStringToObject(claimed, "status", status ? status : "");
+	cJSON_AddNumberToObject(claimed, "passed",
+				cJSON_IsNumber(passed) ? passed->valuedouble : 0);
+	cJSON_DeleteItemFromObjectCaseSensitive(d, "claimed");
+	cJSON_AddItemToObject(d, "claimed", claimed);
+	cJSON_DeleteItemFromObjectCaseSensitive(d, "status");
+	cJSON_AddStringToObject(d, "status", "unreproduced");
+	cJSON_DeleteItemFromObjectCaseSensitive(d, "passed");
+	cJSON_AddNumberToObject(d, "passed", 0);
+	cJSON_DeleteItemFromObjectCaseSensitive(d, "why");
+	cJSON_AddStringToObject(d, "why", "no code package came with it: it cannot be run again");
+	cJSON *t;
+	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(d, "tasks"))
+	{
+		if (cJSON_IsObject(t) && cJSON_GetObjectItemCaseSensitive(t, "pass"))
+			cJSON_ReplaceItemInObjectCaseSensitive(t, "pass", cJSON_CreateFalse());
+	}
+	out = cJSON_PrintUnformatted(d);
+done:
+	cJSON_Delete(d);
+	return out;
+}
+
 static int grade(struct hub *h, struct hub_learner *l, struct store_event *ev, char **data,
 		 struct error *err)
 {
 	*data = NULL;
-	if (strcmp(ev->kind, STORE_CHECK_RUN) == 0)
-		return run_known(h, ev, err) ? 200 : 422;
+	if (strcmp(ev->kind, STORE_CHECK_RUN) == 0) {
+		if (!run_known(h, ev, err))
+			return 422;
+		*data = run_unpackaged(ev->data);
+		return 200;
+	}
 	if (strcmp(ev->kind, STORE_LIVE_ANSWER) == 0)
 		return grade_live(h, l, ev, data, err);
 	bool start = strcmp(ev->kind, STORE_QUIZ_START) == 0;
