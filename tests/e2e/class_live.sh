@@ -214,6 +214,8 @@ see "question 1 of 2" 20
 see "Longest invocation?" 5
 e2e_keys 2 Enter
 see "Answer recorded." 5
+# The trainer moves on once the answer is in: one arriving after --next is late, and refused.
+await live_answer 2 20
 out=$(trainer --next 2>&1) || e2e_fail "next: $out"
 see "question 2 of 2" 20
 see "Lambda empties /tmp" 5
