@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "class/live.h"
+#include "class/review.h"
 #include "core/clock.h"
 #include "core/digest.h"
 #include "core/path.h"
@@ -512,10 +513,78 @@ static int grade_live(struct hub *h, struct hub_learner *l, const struct store_e
  * Grade a quiz event as the server: *data becomes the server's record of it (caller frees).
  * Other kinds pass as they are.
  */
+/* Whether the course holds the exercise a check run names: a run of anything else is refused. */
+static bool run_known(const struct hub *h, const struct store_event *ev, struct error *err)
+{
+	cJSON *d = ev->data ? cJSON_Parse(ev->data) : NULL;
+	const char *named = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "exercise"));
+	const char *id = ev->item ? ev->item : named;
+	bool known = false;
+	if (!id) {
+		error_set(err, "a check run names no exercise");
+	} else if (named && strcmp(named, id) != 0) {
+		error_set(err, "a check run of '%s' names exercise '%s' in its data", id, named);
+	} else {
+		known = strcmp(id, REVIEW_PROJECT) == 0;
+		for (size_t m = 0; !known && m < h->course->n_modules; m++) {
+			const struct course_module *mod = &h->course->modules[m];
+			for (size_t i = 0; !known && i < mod->n_exercises; i++)
+				known = strcmp(mod->exercises[i].id, id) == 0;
+		}
+		if (!known)
+			error_set(err, "exercise '%s' is not one this class's course has", id);
+	}
+	cJSON_Delete(d);
+	return known;
+}
+
+/*
+ * A check run that came without its code package can never be run again: it is kept as
+ * unreproduced from the start, no task passed, with what it claimed beside. NULL when it
+ * has a package (kept as sent). Caller frees.
+ */
+static char *run_unpackaged(const char *data)
+{
+	cJSON *d = data ? cJSON_Parse(data) : NULL;
+	char *out = NULL;
+	if (!cJSON_IsObject(d) || cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(d, "package")))
+		goto done;
+	cJSON *claimed = cJSON_CreateObject();
+	const char *status = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "status"));
+	const cJSON *passed = cJSON_GetObjectItemCaseSensitive(d, "passed");
+	cJSON_AddStringToObject(claimed, "status", status ? status : "");
+	cJSON_AddNumberToObject(claimed, "passed",
+				cJSON_IsNumber(passed) ? passed->valuedouble : 0);
+	cJSON_DeleteItemFromObjectCaseSensitive(d, "claimed");
+	cJSON_AddItemToObject(d, "claimed", claimed);
+	cJSON_DeleteItemFromObjectCaseSensitive(d, "status");
+	cJSON_AddStringToObject(d, "status", "unreproduced");
+	cJSON_DeleteItemFromObjectCaseSensitive(d, "passed");
+	cJSON_AddNumberToObject(d, "passed", 0);
+	cJSON_DeleteItemFromObjectCaseSensitive(d, "why");
+	cJSON_AddStringToObject(d, "why", "no code package came with it: it cannot be run again");
+	cJSON *t;
+	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(d, "tasks"))
+	{
+		if (cJSON_IsObject(t) && cJSON_GetObjectItemCaseSensitive(t, "pass"))
+			cJSON_ReplaceItemInObjectCaseSensitive(t, "pass", cJSON_CreateFalse());
+	}
+	out = cJSON_PrintUnformatted(d);
+done:
+	cJSON_Delete(d);
+	return out;
+}
+
 static int grade(struct hub *h, struct hub_learner *l, struct store_event *ev, char **data,
 		 struct error *err)
 {
 	*data = NULL;
+	if (strcmp(ev->kind, STORE_CHECK_RUN) == 0) {
+		if (!run_known(h, ev, err))
+			return 422;
+		*data = run_unpackaged(ev->data);
+		return 200;
+	}
 	if (strcmp(ev->kind, STORE_LIVE_ANSWER) == 0)
 		return grade_live(h, l, ev, data, err);
 	bool start = strcmp(ev->kind, STORE_QUIZ_START) == 0;

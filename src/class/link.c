@@ -220,7 +220,8 @@ static char *dup_opt(const char *s)
 static bool collect(const struct store_event *ev, void *ctx)
 {
 	struct pending *p = ctx;
-	if (ev->id <= p->after)
+	/* A trainer's kind (a review made in this record) is never the class's: it stays here. */
+	if (ev->id <= p->after || !wire_kind_allowed(ev->kind))
 		return true;
 	if (p->n == p->alloc) {
 		p->alloc = p->alloc ? p->alloc * 2 : 64;

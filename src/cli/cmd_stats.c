@@ -189,9 +189,27 @@ int cmd_stats_run(const struct cli_opts *opts, int argc, char **argv)
 		course && course->quiz_dir ? quiz_set_load(course->quiz_dir, course, &d) : NULL;
 	diags_release(&d);
 	free(dir);
-	struct analysis an;
-	analysis_build(&room, quiz, which, &an);
-	if (an.test.n == 0) {
+	struct analysis an = { 0 };
+	bool live = !strcmp(quiz, "live");
+	if (!live)
+		analysis_build(&room, quiz, which, &an);
+	if (live) {
+		/* Live questions are no test: their item statistics rows are the analysis. */
+		struct export_opts eo = { .format = EXPORT_ITEMS,
+					  .attempts = which,
+					  .quiz = "live" };
+		struct strbuf out = STRBUF_INIT;
+		export_room(&room, &eo, &out);
+		const char *rows = out.buf ? strchr(out.buf, '\n') : NULL;
+		if (!rows || !rows[1]) {
+			cli_error("no answer to a live question in these records");
+			rc = CLI_FAIL;
+		} else {
+			fputs(out.buf, stdout);
+			rc = CLI_OK;
+		}
+		strbuf_release(&out);
+	} else if (an.test.n == 0) {
 		cli_error("no finished attempt at quiz '%s' in these records", quiz);
 		rc = CLI_FAIL;
 	} else {

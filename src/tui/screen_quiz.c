@@ -120,7 +120,7 @@ static void layout_live(const struct app *app, int width)
 	const struct quiz_question *q = qs.a->slots[0].q;
 	struct strbuf md = STRBUF_INIT;
 	if (qs.live_response)
-		strbuf_addstr(&md, "**Answer sent.** ");
+		strbuf_addstr(&md, "**Answer recorded.** ");
 	else if (!open)
 		strbuf_addstr(&md, "**The question is closed.** ");
 	if (qs.live_revealed) {
@@ -593,7 +593,10 @@ static int draw_rows(int r, int rows, int cols)
 					tui_fill(y, 1, cols - 1, TUI_SELECTED);
 				if (first) {
 					tui_put(y, 1, sel ? "▸" : " ", 1, role);
-					int v = qs.v.phase == QUIZ_VIEW_FEEDBACK
+					/* A live answer's verdict waits for the trainer's reveal.
+					 */
+					int v = qs.v.phase == QUIZ_VIEW_FEEDBACK &&
+								(!qs.live || qs.live_revealed)
 							? row_verdict(s, row, idx)
 							: 0;
 					if (v)

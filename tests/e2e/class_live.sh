@@ -183,7 +183,8 @@ see "Live question from the trainer" 20
 see "Longest invocation?" 5
 e2e_capture | grep -q "s left" || e2e_fail "the learner's screen shows no timer"
 e2e_keys 2 Enter
-see "Answer sent." 5
+see "Answer recorded." 5
+! e2e_capture | grep -q "[✓✗]" || e2e_fail "the learner sees a verdict before the reveal"
 await live_answer 1 20
 panel=$(trainer --once)
 echo "$panel" | grep -q "Live question live-timeout (open, [0-9]* s left): 1 of 1 answered" ||
@@ -194,6 +195,7 @@ echo "ok 6 - a pushed question opens on the learner's screen with its timer; the
 out=$(trainer --reveal 2>&1) || e2e_fail "reveal: $out"
 see "You were right." 20
 see "The right answer:" 5
+e2e_capture | grep -q "✓" || e2e_fail "the reveal marks the right option"
 echo "ok 7 - the reveal shows the learner the right answer"
 
 out=$(LAMBDA_TUTOR_COURSE="$course" "$real" review "$class" ada monitoring 3 \
@@ -211,12 +213,14 @@ out=$(trainer --push-quiz e2e-live --seconds 60 2>&1) || e2e_fail "push-quiz: $o
 see "question 1 of 2" 20
 see "Longest invocation?" 5
 e2e_keys 2 Enter
-see "Answer sent." 5
+see "Answer recorded." 5
+# The trainer moves on once the answer is in: one arriving after --next is late, and refused.
+await live_answer 2 20
 out=$(trainer --next 2>&1) || e2e_fail "next: $out"
 see "question 2 of 2" 20
 see "Lambda empties /tmp" 5
 e2e_keys 2 Enter
-see "Answer sent." 5
+see "Answer recorded." 5
 await live_answer 3 20
 out=$(trainer --next 2>&1) || e2e_fail "next: $out"
 echo "$out" | grep -q "e2e-live is over" || e2e_fail "the last --next: $out"
