@@ -1,9 +1,10 @@
 #!/bin/sh
 # Class mode in the terminal, both sides. A learner's tutor (--class DIR) shows the trainer's
-# broadcast within seconds, raises a hand with a note that the trainer's dashboard lists, and
-# finds a module the trainer has not opened locked. The trainer's dashboard shows the learner,
-# and its presenter view opens and closes; a hand the trainer acknowledges is lowered. The
-# dashboard opens a learner's hands-on review: checks, functions' metrics and cost, code.
+# broadcast within seconds, raises a hand with a note that the trainer's dashboard lists, finds
+# a module the trainer has not opened locked and leaves a page of one the trainer closes at
+# once. The trainer's dashboard shows the learner, and its presenter view opens and closes; a
+# hand the trainer acknowledges is lowered. The dashboard opens a learner's hands-on review:
+# checks, functions' metrics and cost, code.
 . "$(dirname "$0")/lib.sh"
 
 real=$TUTOR
@@ -27,7 +28,16 @@ e2e_keys "stuck on IAM" Enter
 e2e_wait "Hand raised"
 "$real" trainer "$class" --once --json >"$E2E_TMP/dash.json" || e2e_fail "no dashboard"
 grep -q '"note":.*"stuck on IAM"' "$E2E_TMP/dash.json" || e2e_fail "the trainer does not see the hand"
+# A learner reading module 2 when the trainer closes it is taken out of it at once.
+e2e_keys 2
+e2e_wait "Module 2 of"
+e2e_keys Enter
+e2e_wait "page 1/"
 "$real" trainer "$class" --open 1 >/dev/null || e2e_fail "cannot open modules"
+e2e_wait "module 2 was closed by the trainer"
+e2e_capture | grep -qF "page 1/" && e2e_fail "the closed module's page is still on screen"
+e2e_keys q
+e2e_wait_gone "Module 2 of"
 # The tutor reads the trainer's file every 3 s: until it has, module 2 still opens.
 e2e_keys 2
 e2e_wait "Module 2 of"
