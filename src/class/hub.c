@@ -472,13 +472,24 @@ static int grade_live(struct hub *h, struct hub_learner *l, const struct store_e
 	/* A push is a time in ms: anything outside (0, 2^53) names none, never a bad cast. */
 	bool num = cJSON_IsNumber(push) && push->valuedouble > 0 && push->valuedouble < 9e15;
 	struct answered seen = { num ? (int64_t)push->valuedouble : 0, false };
+	int64_t now = clock_wall_ms();
+	/* The push --next (or another push) replaced takes answers for LIVE_GRACE_MS more. */
+	bool prev = seen.push && live.prev_id == seen.push && ev->item &&
+		    strcmp(ev->item, live.prev_question) == 0;
+	if (prev) {
+		struct live was = { .id = live.prev_id, .closed_ms = live.prev_until_ms };
+		memcpy(was.question, live.prev_question, sizeof was.question);
+		memcpy(was.hash, live.prev_hash, sizeof was.hash);
+		live = was;
+	}
 	if (!seen.push || !hash || !resp || !ev->item) {
 		error_set(err, "a live answer needs push, hash and response");
 	} else if (!live.id || seen.push != live.id || strcmp(ev->item, live.question) != 0) {
 		error_set(err, "question '%s' is not the one the trainer has pushed", ev->item);
 		status = 409;
-	} else if (!live_open(&live, clock_wall_ms(), LIVE_GRACE_MS)) {
-		error_set(err, "the live question '%s' is closed", ev->item);
+	} else if (!live_open(&live, now, LIVE_GRACE_MS)) {
+		error_set(err, "the live question '%s' is closed (answers count up to %d s after)",
+			  ev->item, LIVE_GRACE_MS / 1000);
 		status = 409;
 	} else if (!q || strcmp(q->hash, hash) != 0 || strcmp(live.hash, hash) != 0) {
 		error_set(err, "question '%s' is a version this class does not hold", ev->item);

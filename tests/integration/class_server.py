@@ -355,6 +355,9 @@ def test_dashboard(t):
             "with the last reason, in words")
 
 
+LIVE_GRACE_S = 2  # class/live.h: LIVE_GRACE_MS
+
+
 def trainer(*args):
     return subprocess.run([TUTOR, "trainer", CLASS] + list(args), capture_output=True,
                           text=True, timeout=60, cwd=ROOT)
@@ -425,6 +428,7 @@ def test_live(t):
     r = trainer("--close")
     t.ok(r.returncode == 0 and not room(DB["ada"])["live"]["open"],
          "the trainer closes the question for the room", r.stdout + r.stderr)
+    time.sleep(LIVE_GRACE_S + 0.3)
     tok = token_of(DB["mallory"])
     st, ans = send(tok, [event(nxt, "live_answer", qid, json.dumps(answer))])
     t.ok(ans and ans.get("refused_count") == 1 and "closed" in ans["refused"][0]["why"] and
@@ -503,12 +507,33 @@ def test_live_quiz(t):
          live.get("index") == 1 and live.get("id") != first and live.get("open") and
          0 < live.get("left_ms", 0) <= 90000,
          "--next pushes the second question with the same timer", live)
-    tok = token_of(DB["mallory"])
-    nxt = rows(os.path.join(CLASS, "mallory.db"))[-1][0] + 1
-    st, ans = send(tok, [event(nxt, "live_answer", "ff-test-before-deploy",
-                               json.dumps({"push": first, "hash": "x", "response": "0"}))])
-    t.ok(ans and ans.get("refused_count") == 1,
-         "an answer to the quiz's previous question is refused", ans)
+    path = os.path.join(CLASS, ".live.json")
+    doc = json.load(open(path))
+    prev = doc.get("prev", {})
+    t.ok(prev.get("id") == first and prev.get("question") == "ff-test-before-deploy" and
+         abs(prev.get("until_ms", 0) - time.time() * 1000) < 60000,
+         "--next keeps the question it closed, and when", doc)
+    # An answer given before --next reached the learner arrives just after it: it counts for
+    # LIVE_GRACE_S, on the server's clock. The file is set back by hand so the test does not
+    # race the machine's load.
+    answer = {"push": first, "hash": prev.get("hash"), "response": "true"}
+    for who, ago, refused, what in (
+            ("mallory", 0, 0, "an answer to the question --next just closed still counts"),
+            ("bob", LIVE_GRACE_S + 1, 1, "one arriving after the grace is refused")):
+        doc["prev"]["until_ms"] = int(time.time() * 1000) - int(ago * 1000)
+        with open(path + ".tmp", "w") as f:
+            json.dump(doc, f)
+        os.replace(path + ".tmp", path)
+        nxt = rows(os.path.join(CLASS, who + ".db"))[-1][0] + 1
+        st, ans = send(token_of(DB[who]), [event(nxt, "live_answer", "ff-test-before-deploy",
+                                                 json.dumps(answer))])
+        t.ok(ans and ans.get("refused_count") == refused and
+             (not refused or "closed" in ans["refused"][0]["why"]), what, ans)
+    nxt = rows(os.path.join(CLASS, "ada.db"))[-1][0] + 1
+    st, ans = send(token_of(DB["ada"]), [event(nxt, "live_answer", "ff-test-before-deploy",
+                                               json.dumps(dict(answer, push=first - 1)))])
+    t.ok(ans and ans.get("refused_count") == 1 and "not the one" in ans["refused"][0]["why"],
+         "an answer to an older push is refused", ans)
     r = trainer("--once")
     t.match(r"Live question ff-handler-setting \(2 of 15 in first-function, open",
             r.stdout, "the dashboard shows where the room is in the quiz")
@@ -521,6 +546,21 @@ def test_live_quiz(t):
          "is over" in r.stdout and end.get("index") == 14 and not end.get("open"),
          "after the last question --next closes it and says the quiz is over",
          r.stdout + repr(end))
+    # The trainer's close, like --next, leaves LIVE_GRACE_S for answers already on their way.
+    doc = json.load(open(path))
+    answer = {"push": end.get("id"), "hash": end.get("hash"), "response": "0"}
+    for who, ago, refused, what in (
+            ("ada", 0, 0, "an answer arriving just after the trainer's close counts"),
+            ("bob", LIVE_GRACE_S + 1, 1, "one arriving after the grace is refused as closed")):
+        doc["closed_ms"] = int(time.time() * 1000) - int(ago * 1000)
+        with open(path + ".tmp", "w") as f:
+            json.dump(doc, f)
+        os.replace(path + ".tmp", path)
+        nxt = rows(os.path.join(CLASS, who + ".db"))[-1][0] + 1
+        st, ans = send(token_of(DB[who]), [event(nxt, "live_answer", end.get("question"),
+                                                 json.dumps(answer))])
+        t.ok(ans and ans.get("refused_count") == refused and
+             (not refused or "closed" in ans["refused"][0]["why"]), what, ans)
 
 
 def test_reviews(t):
