@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "class/live.h"
+#include "class/names.h"
 #include "class/review.h"
 #include "core/clock.h"
 #include "core/digest.h"
@@ -37,6 +38,7 @@ struct hub_learner {
 	pthread_mutex_t lock; /* one batch at a time per learner */
 	int64_t acked;        /* the last event's id, once read */
 	bool known;
+	bool gone; /* the trainer freed the name and it joined again: store closed */
 };
 
 struct hub {
@@ -50,6 +52,9 @@ struct hub {
 	size_t n, alloc;
 	char **joining; /* names whose file is being made, outside the lock */
 	size_t n_joining, alloc_joining;
+	/* Learners whose name was freed: kept, store closed, for a request still holding one. */
+	struct hub_learner **retired;
+	size_t n_retired;
 };
 
 static const char code_alphabet[] = "ABCDEFGHJKMNPQRSTVWXYZ23456789";
@@ -127,6 +132,12 @@ void hub_free(struct hub *h)
 		free(h->learners[i]);
 	}
 	free(h->learners);
+	for (size_t i = 0; i < h->n_retired; i++) {
+		pthread_mutex_destroy(&h->retired[i]->lock);
+		free(h->retired[i]->name);
+		free(h->retired[i]);
+	}
+	free(h->retired);
 	free(h->joining);
 	quiz_set_free(h->quizzes);
 	course_free(h->course);
@@ -225,10 +236,48 @@ bool hub_code_matches(const struct hub *h, const char *code, struct error *err)
 	return true;
 }
 
+/*
+ * A name the trainer freed joins again: the learner the hub holds under it is closed and kept
+ * aside (a request may still hold it), and its records move to NAMES_FREED. Under h->lock.
+ */
+static bool retire(struct hub *h, const char *name, struct error *err)
+{
+	for (size_t i = 0; i < h->n; i++) {
+		struct hub_learner *l = h->learners[i];
+		if (strcmp(l->name, name) != 0)
+			continue;
+		pthread_mutex_lock(&l->lock);
+		store_close(l->store);
+		l->store = NULL;
+		l->gone = true;
+		pthread_mutex_unlock(&l->lock);
+		h->learners[i] = h->learners[--h->n];
+		h->retired = xreallocarray(h->retired, h->n_retired + 1, sizeof *h->retired);
+		h->retired[h->n_retired++] = l;
+		break;
+	}
+	char *moved = NULL;
+	bool ok = names_retire(h->dir, name, &moved, err);
+	free(moved);
+	return ok;
+}
+
+/* The error for a name the trainer freed, or whose learner was retired. */
+static int freed_name(const char *name, struct error *err)
+{
+	return error_set(err,
+			 "the trainer freed the name '%s': join again (lambda-tutor join URL "
+			 "CODE --learner %s)",
+			 name, name),
+	       401;
+}
+
 int hub_join(struct hub *h, const struct wire_join *req, char **token, struct error *err)
 {
 	*token = NULL;
 	if (!hub_code_matches(h, req->code, err))
+		return 403;
+	if (!names_allowed(h->dir, req->learner, err))
 		return 403;
 	unsigned char r[32];
 	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
@@ -247,9 +296,12 @@ int hub_join(struct hub *h, const struct wire_join *req, char **token, struct er
 	char *old = NULL;
 	/* The name is reserved under the lock; its file is made outside it, joins in parallel. */
 	pthread_mutex_lock(&h->lock);
-	bool busy = find(h, req->learner) != NULL;
+	bool busy = false;
 	for (size_t i = 0; i < h->n_joining && !busy; i++)
 		busy = strcmp(h->joining[i], req->learner) == 0;
+	if (!busy && names_freed(h->dir, req->learner) && !retire(h, req->learner, err))
+		goto out; /* 500, under the lock */
+	busy = busy || find(h, req->learner) != NULL;
 	if (!busy) {
 		if (h->n_joining == h->alloc_joining) {
 			h->alloc_joining = h->alloc_joining ? 2 * h->alloc_joining : 16;
@@ -317,6 +369,8 @@ int hub_auth(struct hub *h, const char *token, struct hub_learner **out, struct 
 		return status;
 	if (!same(hash, l->token_hash, SHA256_HEX_LEN))
 		return error_set(err, "the token is not one of this class's"), 401;
+	if (names_freed(h->dir, name))
+		return freed_name(name, err);
 	*out = l;
 	return 200;
 }
@@ -326,6 +380,8 @@ int hub_learner_named(struct hub *h, const char *name, struct hub_learner **out,
 	*out = NULL;
 	if (!wire_learner_valid(name))
 		return error_set(err, "your login name cannot name a learner of this class"), 401;
+	if (names_freed(h->dir, name))
+		return freed_name(name, err);
 	int status = 200;
 	pthread_mutex_lock(&h->lock);
 	struct hub_learner *l = load(h, name, &status, err);
@@ -412,9 +468,9 @@ int hub_acked(struct hub *h, struct hub_learner *l, int64_t *acked, struct error
 {
 	(void)h;
 	pthread_mutex_lock(&l->lock);
-	bool ok = held(l, acked, err);
+	int status = l->gone ? freed_name(l->name, err) : held(l, acked, err) ? 200 : 500;
 	pthread_mutex_unlock(&l->lock);
-	return ok ? 200 : 500;
+	return status;
 }
 
 /* The learner's open attempt at quiz as the server replays it, or NULL (status, err). */
@@ -733,6 +789,10 @@ int hub_record(struct hub *h, struct hub_learner *l, struct wire_batch *b, struc
 	memset(ack, 0, sizeof(*ack));
 	int status = 200;
 	pthread_mutex_lock(&l->lock);
+	if (l->gone) {
+		status = freed_name(l->name, err);
+		goto out;
+	}
 	if (!held(l, &ack->acked, err)) {
 		status = 500;
 		goto out;

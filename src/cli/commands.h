@@ -777,7 +777,10 @@ int cmd_class_run(const struct cli_opts *opts, int argc, char **argv);
 			"--no-tls] | --socket PATH]\n"                                             \
 			"                                  [--renew-cert] [--lrs URL [--lrs-auth " \
 			"K:S]]\n"                                                                  \
-			"                                  [--rerun [--workspace WS]]\n"           \
+			"                                  [--rerun [--workspace WS]] [--roster "  \
+			"FILE]\n"                                                                  \
+			"       lambda-tutor class roster DIR [--set FILE | --clear | --free "     \
+			"NAME]\n"                                                                  \
 			"\n"                                                                       \
 			"class serve: hold the class's records in DIR (created 0700) for "         \
 			"learners on\n"                                                            \
@@ -825,7 +828,18 @@ int cmd_class_run(const struct cli_opts *opts, int argc, char **argv);
 			"each learner\n"                                                           \
 			"                      is the user the kernel says (SO_PEERCRED), "        \
 			"whatever they type\n"                                                     \
+			"  --roster FILE       only the names in FILE (one a line, # comments) "   \
+			"may join\n"                                                               \
 			"Runs until Ctrl-C or SIGTERM.\n"                                          \
+			"\n"                                                                       \
+			"class roster: who may join a served class. With no option, each name "    \
+			"and whether\n"                                                            \
+			"it has joined. --set FILE makes FILE the roster, --clear lets any name "  \
+			"join again,\n"                                                            \
+			"--free NAME frees a learner's name (they lost their token): the old "     \
+			"token is\n"                                                               \
+			"refused, they join again, and their records so far move to "              \
+			"DIR/.freed/.\n"                                                           \
 			"\n"                                                                       \
 			"class init:\n"                                                            \
 			"Create DIR (or use it), give it to group G (the trainers) with mode "     \

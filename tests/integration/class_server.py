@@ -10,6 +10,7 @@ once; a server killed with SIGKILL keeps what it acknowledged. TAP.
     python3 class_server.py path/to/lambda-tutor path/to/gen-class SOURCE_ROOT
 """
 
+import glob
 import json
 import os
 import re
@@ -941,13 +942,82 @@ def test_tls(t):
     t.ok(r.returncode == 2 and "usage" in r.stderr, "--tls with --no-tls is refused", r.stderr)
 
 
+def class_cmd(*args):
+    return subprocess.run([TUTOR, "class"] + list(args), capture_output=True, text=True,
+                          timeout=60, cwd=ROOT)
+
+
+def test_roster(t):
+    """A roster lets only its names join; a learner who lost their token gets the name back."""
+    r = class_cmd("roster", CLASS)
+    t.ok(r.returncode == 0 and "no roster" in r.stdout and "ada joined" in r.stdout,
+         "without a roster any name may join, and the command lists who has", r.stdout + r.stderr)
+    bad = os.path.join(TMP, "roster-bad.txt")
+    with open(bad, "w") as f:
+        f.write("ada\n../trainer\n")
+    r = class_cmd("roster", CLASS, "--set", bad)
+    t.ok(r.returncode == 2 and "%s:2:1:" % bad in r.stderr and "../trainer" in r.stderr,
+         "a roster with a name no learner can have is refused, with its line", r.stderr)
+    good = os.path.join(TMP, "roster.txt")
+    with open(good, "w") as f:
+        f.write("# the morning group\nada\nbob\nmallory\npat  # late\n\ntom\n")
+    r = class_cmd("roster", CLASS, "--set", good)
+    t.ok(r.returncode == 0 and "5 names" in r.stdout, "the trainer sets the roster",
+         r.stdout + r.stderr)
+    eve = os.path.join(HOMES, "eve.db")
+    shutil.copy(os.path.join(TMP, "gen", "learner-000.db"), eve)
+    r = tutor(eve, "join", SERVER.url, SERVER.code, learner="eve")
+    t.ok(r.returncode == 2 and "not on this class's roster" in r.stderr and
+         not os.path.exists(os.path.join(CLASS, "eve.db")),
+         "a name not on the roster cannot join", r.stderr)
+    tom = os.path.join(HOMES, "tom.db")
+    shutil.copy(os.path.join(TMP, "gen", "learner-000.db"), tom)
+    r = tutor(tom, "join", SERVER.url, SERVER.code, learner="tom")
+    t.eq(r.returncode, 0, "a name on the roster joins", r.stderr)
+    lost = token_of(tom)
+    os.unlink(tom + ".class.json")
+    r = tutor(tom, "join", SERVER.url, SERVER.code, learner="tom")
+    t.ok(r.returncode == 2 and "taken" in r.stderr,
+         "a learner who lost their token cannot take their own name again", r.stderr)
+    r = class_cmd("roster", CLASS, "--free", "nobody")
+    t.ok(r.returncode == 2 and "has not joined" in r.stderr, "only a joined name is freed",
+         r.stderr)
+    before = rows(os.path.join(CLASS, "tom.db"))
+    r = class_cmd("roster", CLASS, "--free", "tom")
+    t.ok(r.returncode == 0 and "freed 'tom'" in r.stdout, "the trainer frees the name",
+         r.stdout + r.stderr)
+    st, ans = http("GET", "/v1/acked", token=lost)
+    t.ok(st == 401 and "freed" in (ans or {}).get("error", ""),
+         "the freed name's old token is refused at once", ans)
+    r = class_cmd("roster", CLASS)
+    t.match(r"tom +freed: joins again", r.stdout, "the roster shows the name freed")
+    r = tutor(tom, "join", SERVER.url, SERVER.code, learner="tom")
+    t.ok(r.returncode == 0 and re.search(r"sent \d+ events", r.stdout),
+         "the learner joins again under their name, and their record is sent afresh",
+         r.stdout + r.stderr)
+    moved = glob.glob(os.path.join(CLASS, ".freed", "tom-*.db"))
+    t.ok(len(moved) == 1 and rows(moved[0]) == before,
+         "the records held under the old token are kept aside for the trainer", moved)
+    t.eq(held(os.path.join(CLASS, "tom.db")), held(tom), "the server holds tom's record again")
+    st, ans = http("GET", "/v1/acked", token=lost)
+    t.eq(st, 401, "the old token stays refused", ans)
+    st, ans = http("GET", "/v1/acked", token=token_of(tom))
+    t.ok(st == 200 and ans.get("learner") == "tom", "the new one speaks for tom", ans)
+    r = class_cmd("roster", CLASS)
+    t.match(r"tom +joined", r.stdout, "and the roster shows tom joined")
+    r = class_cmd("roster", CLASS, "--clear")
+    r2 = tutor(eve, "join", SERVER.url, SERVER.code, learner="eve")
+    t.ok(r.returncode == 0 and r2.returncode == 0,
+         "without the roster any name joins again", r.stderr + r2.stderr)
+
+
 tap = Tap()
 try:
     rc = tap.run([test_join, test_names, test_tokens, test_replay, test_forged_quiz,
                   test_unknown_exercise, test_bad_requests, test_offline, test_wrong_record, test_dashboard, test_live,
                   test_live_quiz,
                   test_reviews, test_lrs_feed, test_packages, test_workspace_private,
-                  test_unix_socket, test_tls])
+                  test_unix_socket, test_tls, test_roster])
 finally:
     try:
         SERVER.stop()
