@@ -18,6 +18,7 @@
 #include "class/live.h"
 #include "class/names.h"
 #include "class/review.h"
+#include "class/seen.h"
 #include "core/clock.h"
 #include "core/digest.h"
 #include "core/path.h"
@@ -38,7 +39,8 @@ struct hub_learner {
 	pthread_mutex_t lock; /* one batch at a time per learner */
 	int64_t acked;        /* the last event's id, once read */
 	bool known;
-	bool gone; /* the trainer freed the name and it joined again: store closed */
+	bool gone;        /* the trainer freed the name and it joined again: store closed */
+	struct seen seen; /* when the server last heard from them; under the hub's lock */
 };
 
 struct hub {
@@ -55,6 +57,9 @@ struct hub {
 	/* Learners whose name was freed: kept, store closed, for a request still holding one. */
 	struct hub_learner **retired;
 	size_t n_retired;
+	struct seen_book *seen; /* DIR/.seen.json as the server keeps it; under lock */
+	int64_t seen_written_ms;
+	bool seen_dirty;
 };
 
 static const char code_alphabet[] = "ABCDEFGHJKMNPQRSTVWXYZ23456789";
@@ -114,6 +119,7 @@ struct hub *hub_open(const char *dir, const char *course_dir, struct error *err)
 		goto fail;
 	}
 	diags_release(&d);
+	h->seen = seen_book_load(dir);
 	return h;
 fail:
 	diags_release(&d);
@@ -125,6 +131,10 @@ void hub_free(struct hub *h)
 {
 	if (!h)
 		return;
+	struct error err;
+	if (h->seen && h->seen_dirty)
+		seen_book_write(h->seen, h->dir, &err);
+	seen_book_free(h->seen);
 	for (size_t i = 0; i < h->n; i++) {
 		store_close(h->learners[i]->store);
 		pthread_mutex_destroy(&h->learners[i]->lock);
@@ -216,6 +226,33 @@ out:
 	free(hash);
 	free(path);
 	return l;
+}
+
+/*
+ * The server heard from l now: a request (batch 0), a batch recorded (1) or one it could not
+ * take (-1, why). DIR/.seen.json is written at most every SEEN_WRITE_MS.
+ */
+static void note_seen(struct hub *h, struct hub_learner *l, int batch, const char *why)
+{
+	int64_t now = clock_wall_ms();
+	pthread_mutex_lock(&h->lock);
+	l->seen.seen_ms = now;
+	if (batch > 0)
+		l->seen.ok_ms = now;
+	if (batch < 0) {
+		l->seen.fail_ms = now;
+		snprintf(l->seen.why, sizeof l->seen.why, "%s", why ? why : "");
+	}
+	h->seen = seen_book_put(h->seen, l->name, &l->seen);
+	h->seen_dirty = true;
+	if (now - h->seen_written_ms >= SEEN_WRITE_MS) {
+		struct error err;
+		if (seen_book_write(h->seen, h->dir, &err)) {
+			h->seen_written_ms = now;
+			h->seen_dirty = false;
+		}
+	}
+	pthread_mutex_unlock(&h->lock);
 }
 
 /* Compare in time that does not depend on where they differ. */
@@ -371,6 +408,7 @@ int hub_auth(struct hub *h, const char *token, struct hub_learner **out, struct 
 		return error_set(err, "the token is not one of this class's"), 401;
 	if (names_freed(h->dir, name))
 		return freed_name(name, err);
+	note_seen(h, l, 0, NULL);
 	*out = l;
 	return 200;
 }
@@ -389,6 +427,7 @@ int hub_learner_named(struct hub *h, const char *name, struct hub_learner **out,
 	if (!l)
 		return error_set(err, "'%s' has not joined this class (lambda-tutor join)", name),
 		       status;
+	note_seen(h, l, 0, NULL);
 	*out = l;
 	return 200;
 }
@@ -843,5 +882,12 @@ int hub_record(struct hub *h, struct hub_learner *l, struct wire_batch *b, struc
 	}
 out:
 	pthread_mutex_unlock(&l->lock);
+	if (status == 200) {
+		note_seen(h, l, 1, NULL);
+	} else {
+		char why[sizeof l->seen.why];
+		error_format(err, why, sizeof why);
+		note_seen(h, l, -1, why);
+	}
 	return status;
 }

@@ -233,8 +233,8 @@ void live_tally_build(const struct class_room *room, const struct live *l,
 	}
 	for (size_t i = 0; i < room->n; i++) {
 		const struct class_learner *cl = &room->learners[i];
-		if (cl->file != CLASS_FILE_OK)
-			continue;
+		if (cl->file != CLASS_FILE_OK || cl->trainer)
+			continue; /* the trainer's own record is nobody the room waits for */
 		cJSON *d;
 		if (!l->id || !first_answer(cl, l, &d)) {
 			out->waiting[out->n_waiting++] = cl->id;

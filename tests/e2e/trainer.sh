@@ -60,15 +60,40 @@ done
 e2e_keys q q q
 e2e_exited 0
 
+long="Back in ten minutes: please finish the hello-world exercise first, then read the page on cold starts and try the quiz on invocation models before ENDMARK"
+"$real" trainer "$class" --message "$long" >/dev/null || e2e_fail "cannot broadcast"
 TUTOR="$E2E_TMP/trainer"
 e2e_start
 e2e_wait "Trainer"
 e2e_wait "ada"
-e2e_wait "ada: stuck on IAM"
+e2e_wait "ada: stuck on IAM (up 0m)"
+# A broadcast longer than the screen is wrapped, not cut.
+e2e_wait "ENDMARK"
 e2e_wait "press s to start the clock"
 e2e_keys s
 e2e_wait "session clock started"
 e2e_wait "clock 0:00"
+# The now marker sits under the agenda bar: module 1's cell keeps its number.
+e2e_wait "▲ now"
+e2e_capture | grep -q "^ 1 20' " || e2e_fail "the now marker overwrote the agenda bar"
+# The help lists the trainer's keys, none of the learner's.
+e2e_keys "?"
+e2e_wait "Keys: trainer"
+e2e_capture | grep -q "push a question" || e2e_fail "the help does not list Q push"
+e2e_capture | grep -q "acknowledge a hand" || e2e_fail "the help does not list a acknowledge"
+e2e_capture | grep -q -e "raise your hand" -e "list of exercises" &&
+	e2e_fail "the trainer's help lists the learner's keys"
+e2e_keys Escape
+e2e_wait_gone "Keys: trainer"
+# H is the learner's key: on the dashboard it opens nothing.
+e2e_keys H
+sleep 0.3
+e2e_capture | grep -q "Raise your hand" && e2e_fail "H opened the learner's hand screen"
+# a acknowledges the hand; the queue says so.
+e2e_keys a
+e2e_wait "ada's hand acknowledged"
+e2e_wait "stuck on IAM (up 0m, acknowledged)"
+grep -q '"ada"' "$class/.hands.json" || e2e_fail "the acknowledgement was not written"
 e2e_keys m C-u
 e2e_wait "Enter send"
 e2e_keys "Back at 11:15" Enter
@@ -85,6 +110,23 @@ e2e_keys p
 e2e_wait "page 1/"
 e2e_keys q
 e2e_wait "ada: stuck on IAM"
+# Q pushes a question: its Markdown rendered on the panel; c closes it.
+e2e_keys Q
+e2e_wait "push (question or quiz, seconds)"
+e2e_keys "no-such-question" Enter
+e2e_wait "no question or quiz 'no-such-question'"
+e2e_keys Q "ff-handler-setting 60" Enter
+e2e_wait "pushed ff-handler-setting to the room"
+e2e_wait "live question · 0 of 1 answered"
+e2e_wait "handler setting be?"
+e2e_capture | grep -qF '**handler**' && e2e_fail "the question's Markdown is shown raw"
+e2e_capture | grep -qF '`orders.py`' && e2e_fail "the question's code spans are shown raw"
+grep -q '"question":[[:space:]]*"ff-handler-setting"' "$class/.live.json" ||
+	e2e_fail "the push was not written for the room"
+e2e_keys c
+e2e_wait "question closed"
+# The presenter views below start with no question pushed.
+rm -f "$class/.live.json"
 e2e_keys q
 e2e_exited 0
 

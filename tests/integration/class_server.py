@@ -1011,13 +1011,50 @@ def test_roster(t):
          "without the roster any name joins again", r.stderr + r2.stderr)
 
 
+def test_trainer_view(t):
+    """The dashboard leaves the trainer's own record out of the waiting, and shows who has
+    stopped syncing."""
+    import pwd
+    owner = pwd.getpwuid(os.stat(CLASS).st_uid).pw_name
+    mine = os.path.join(HOMES, "owner.db")
+    shutil.copy(os.path.join(TMP, "gen", "learner-000.db"), mine)
+    r = tutor(mine, "join", SERVER.url, SERVER.code, learner=owner)
+    t.eq(r.returncode, 0, "the trainer joins their own class to try it", r.stderr)
+    r = trainer("--push", "ff-handler-setting")
+    panel = live_panel()
+    waiting = panel.get("not_answered", [])
+    t.ok(r.returncode == 0 and "eve" in waiting and owner not in waiting,
+         "the trainer is not counted among those who have not answered", panel)
+    trainer("--close")
+    path = os.path.join(CLASS, ".seen.json")
+    seen = json.load(open(path)) if os.path.exists(path) else {}
+    now = time.time() * 1000
+    t.ok(seen.get("eve", {}).get("seen_ms", 0) > now - 60000,
+         "the server notes when it last heard from each learner", seen)
+    r = trainer("--once", "--json")
+    ls = {x["id"]: x for x in json.loads(r.stdout)["learners"]} if r.returncode == 0 else {}
+    t.ok(ls.get("eve", {}).get("syncing") is True, "a learner in touch is syncing",
+         ls.get("eve"))
+    seen["bob"] = dict(seen.get("bob", {}), seen_ms=int(now) - 5 * 60000)
+    with open(path + ".tmp", "w") as f:
+        json.dump(seen, f)
+    os.replace(path + ".tmp", path)
+    r = trainer("--once")
+    t.match(r"(?m)^bob: not seen 5m$", r.stdout, "one the server has not heard from for "
+            "minutes is shown as not syncing")
+    r = trainer("--once", "--json")
+    ls = {x["id"]: x for x in json.loads(r.stdout)["learners"]} if r.returncode == 0 else {}
+    t.ok(ls.get("bob", {}).get("syncing") is False and
+         ls["bob"].get("sync") == "not seen 5m", "and so in --json", ls.get("bob"))
+
+
 tap = Tap()
 try:
     rc = tap.run([test_join, test_names, test_tokens, test_replay, test_forged_quiz,
                   test_unknown_exercise, test_bad_requests, test_offline, test_wrong_record, test_dashboard, test_live,
                   test_live_quiz,
                   test_reviews, test_lrs_feed, test_packages, test_workspace_private,
-                  test_unix_socket, test_tls, test_roster])
+                  test_unix_socket, test_tls, test_roster, test_trainer_view])
 finally:
     try:
         SERVER.stop()
