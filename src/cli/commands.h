@@ -550,10 +550,13 @@ int cmd_review_run(const struct cli_opts *opts, int argc, char **argv);
 			"\n"                                                                       \
 			"The first form shows one learner of the class in DIR: the final "         \
 			"project's\n"                                                              \
-			"code (read-only, with line numbers; the workspace is --workspace, else "  \
-			"\n"                                                                       \
-			"~LEARNER/lambda-workshop), the last check of each exercise with its "     \
-			"failing\n"                                                                \
+			"code (read-only, with line numbers: --workspace, else "                   \
+			"~LEARNER/lambda-workshop\n"                                               \
+			"on a shared host, else the package its last check run sent the class), "  \
+			"each\n"                                                                   \
+			"exercise's code as its last check run sent it, the last check of each "   \
+			"exercise\n"                                                               \
+			"with its failing\n"                                                       \
 			"tasks, the last automatic rubric per criterion with its evidence, and "   \
 			"the\n"                                                                    \
 			"reviews so far. The second records the trainer's score (0-4) and a "      \

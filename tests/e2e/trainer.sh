@@ -165,12 +165,19 @@ data = buf.getvalue()
 sha = hashlib.sha256(data).hexdigest()
 os.makedirs(os.path.join(cls, "packages", "ada"), exist_ok=True)
 open(os.path.join(cls, "packages", "ada", sha + ".zip"), "wb").write(data)
+buf = io.BytesIO()
+with zipfile.ZipFile(buf, "w") as z:
+    z.writestr("hello.py", "def handler(event, context):\n    return 'HELLO_MARK'\n")
+hdata = buf.getvalue()
+hsha = hashlib.sha256(hdata).hexdigest()
+open(os.path.join(cls, "packages", "ada", hsha + ".zip"), "wb").write(hdata)
 report = ("REPORT RequestId: 1\tDuration: 12.50 ms\tBilled Duration: 13 ms\t"
           "Memory Size: 128 MB\tMax Memory Used: 40 MB\t")
 hello = {"exercise": "hello-world", "language": "python", "status": "failed", "passed": 2,
          "total": 3, "tasks": [{"id": "greets", "text": "t", "pass": False,
                                 "why": "the body says hi, not Hello"}],
-         "steps": [{"name": "invoke", "kind": "invoke", "report": report}]}
+         "steps": [{"name": "invoke", "kind": "invoke", "report": report}],
+         "package": {"sha256": hsha, "bytes": len(hdata)}}
 project = {"exercise": "final-project", "language": "python", "status": "passed",
            "passed": 1, "total": 1, "tasks": [], "steps": [],
            "package": {"sha256": sha, "bytes": len(data)}}
@@ -194,14 +201,20 @@ e2e_capture | grep -q "1 call · 12.5 ms average · 13 ms billed · 40 of 128 MB
 e2e_keys G
 e2e_wait "app.py"
 e2e_wait "def handler(event, context):"
+# Every exercise's code, as its last check run sent it, below the project's.
+e2e_wait "hello-world code (read-only)"
+e2e_wait "return 'HELLO_MARK'"
 # Syntax colour: the keyword is drawn in a colour of its own.
 esc=$(printf '\033')
 tmux -L "$E2E_SOCK" capture-pane -e -p -t e2e | grep -q "$esc\[[0-9;]*mdef$esc.*handler" ||
 	e2e_fail "the code has no syntax colour"
 e2e_keys e
-e2e_wait "criterion score comment"
+e2e_wait "criterion score [comment]"
 e2e_keys "monitoring 9 too high" Enter
 e2e_wait "not 9"
+# A score needs no comment.
+e2e_keys e C-u "iam 2" Enter
+e2e_wait "ada's iam: 2 of 4 recorded"
 e2e_keys e C-u "monitoring 3 add an alarm on throttles" Enter
 e2e_wait "monitoring: 3 of 4 recorded"
 e2e_keys g
@@ -212,6 +225,13 @@ e2e_keys q
 e2e_exited 0
 "$real" review "$class" ada --json | grep -q '"comment":[[:space:]]*"add an alarm on throttles"' ||
 	e2e_fail "the score recorded on the review screen is not in the class's reviews"
+# The review command shows each exercise's code from the class's records, without --workspace.
+out=$("$real" review "$class" ada) || e2e_fail "review: $out"
+echo "$out" | grep -q "== Code of hello-world (as its last check run sent it" ||
+	e2e_fail "review shows no code of hello-world: $out"
+echo "$out" | grep -q "^   2      return 'HELLO_MARK'" || e2e_fail "review shows not the code sent: $out"
+"$real" review "$class" ada --json | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(d["code"].get("hello-world") != ["hello.py"])' ||
+	e2e_fail "review --json lists no code of hello-world"
 
 # The presenter view as a command of its own: the agenda's page, nothing about a learner.
 printf '#!/bin/sh\nexec "%s" present "%s"\n' "$real" "$class" >"$E2E_TMP/present"

@@ -786,6 +786,10 @@ def test_packages(t):
              all("--- %s ---" % n in r.stdout for n in names),
              "the review shows a remote learner's code from the package the class holds",
              r.stdout[:400] + r.stderr)
+        t.ok("== Code of hello-world (as its last check run sent it" in r.stdout and
+             all(r.stdout.count("--- %s ---" % n) >= 2 for n in names),
+             "and each exercise's code as its last check run sent it, with no --workspace",
+             r.stdout[-600:])
     finally:
         cloud.terminate()
         cloud.wait(timeout=60)
