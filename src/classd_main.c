@@ -4,8 +4,9 @@
  *
  *	lambda-tutor class serve DIR --course COURSE [--listen ADDR:PORT] [--tls | --no-tls]
  *	                         [--renew-cert] [--lrs URL [--lrs-auth KEY:SECRET]
- *	                         [--lrs-ledger FILE] [--base IRI]]
+ *	                         [--lrs-ledger FILE] [--base IRI]] [--roster FILE]
  *
+ * --roster keeps FILE's names as the class's roster (class/names.h): only they may join.
  * TLS (the class's own certificate, classd/cert.h) wherever other machines can reach the
  * address, unless --no-tls; on loopback only with --tls.
  */
@@ -19,6 +20,7 @@
 
 #include "class/feed.h"
 #include "class/hub.h"
+#include "class/names.h"
 #include "class/regrade.h"
 #include "classd/classd.h"
 #include "core/xalloc.h"
@@ -59,7 +61,7 @@ int main(int argc, char **argv)
 	const char *dir = NULL, *course = NULL, *listen = "127.0.0.1:7459", *sock = NULL;
 	struct feed_opts feed_o = { 0 };
 	bool no_tls = false, want_tls = false, renew = false, rerun = false;
-	const char *tutor = NULL, *workspace = NULL;
+	const char *tutor = NULL, *workspace = NULL, *roster = NULL;
 	int first = 1;
 	/* argv stays "lambda-tutor class serve ...", so the process reads the same in ps. */
 	if (argc > 2 && !strcmp(argv[1], "class") && !strcmp(argv[2], "serve"))
@@ -91,6 +93,8 @@ int main(int argc, char **argv)
 			tutor = argv[++i];
 		else if (!strcmp(argv[i], "--workspace") && i + 1 < argc)
 			workspace = argv[++i];
+		else if (!strcmp(argv[i], "--roster") && i + 1 < argc)
+			roster = argv[++i];
 		else if (argv[i][0] != '-' && !dir)
 			dir = argv[i];
 		else {
@@ -106,7 +110,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "lambda-tutor: usage: lambda-tutor class serve DIR [--listen "
 				"ADDR:PORT] [--tls | --no-tls] [--renew-cert] | --socket PATH\n"
 				"                         [--lrs URL [--lrs-auth KEY:SECRET] "
-				"[--lrs-ledger FILE] [--base IRI]] [--rerun]\n");
+				"[--lrs-ledger FILE] [--base IRI]] [--rerun] [--roster FILE]\n");
 		return 2;
 	}
 	bool tls = !sock && (want_tls || (!loopback(host) && !no_tls));
@@ -124,7 +128,11 @@ int main(int argc, char **argv)
 	error_clear(&err);
 	struct cert cert = { 0 };
 	struct hub *hub = hub_open(dir, course, &err);
-	if (!hub || (tls && !cert_ensure(dir, renew, &cert, &err))) {
+	size_t n_names = 0;
+	char **names = NULL;
+	if (!hub || (roster && !names_roster_set(dir, roster, &n_names, &err)) ||
+	    !names_roster_read(dir, &names, &n_names, &err) ||
+	    (tls && !cert_ensure(dir, renew, &cert, &err))) {
 		fprintf(stderr, "lambda-tutor: ");
 		error_print(stderr, &err);
 		hub_free(hub);
@@ -180,6 +188,12 @@ int main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	bool v6 = strchr(host, ':') != NULL;
+	if (names)
+		printf("roster %s/%s: only its %zu names may join (class roster %s)\n", dir,
+		       NAMES_ROSTER, n_names, dir);
+	else
+		printf("no roster: any name may join, first come (class serve --roster FILE)\n");
+	names_list_free(names, n_names);
 	if (sock) {
 		printf("class %s: serving unix:%s (learners are who the kernel says)\n", dir, sock);
 		printf("class code %s\n", hub_code(hub));

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "class/names.h"
 #include "class/rerun.h"
 #include "core/path.h"
 #include "core/xalloc.h"
@@ -238,6 +239,27 @@ static void learner_release(struct class_learner *l)
 	events_free(l->events, l->n_events);
 }
 
+/* The learner file named after dir's owner is the trainer's, unless dir's roster lists it. */
+static void mark_trainer(struct class_room *room, const char *dir)
+{
+	struct stat st;
+	struct passwd *pw = stat(dir, &st) == 0 ? getpwuid(st.st_uid) : NULL;
+	char *owner = pw ? xstrdup(pw->pw_name) : NULL;
+	char **names = NULL;
+	size_t n = 0;
+	struct error err;
+	if (!names_roster_read(dir, &names, &n, &err))
+		n = 0;
+	for (size_t i = 0; i < room->n; i++) {
+		struct class_learner *l = &room->learners[i];
+		l->trainer = owner && strcmp(l->id, owner) == 0;
+		for (size_t k = 0; k < n && l->trainer; k++)
+			l->trainer = strcmp(names[k], l->id) != 0;
+	}
+	names_list_free(names, n);
+	free(owner);
+}
+
 bool class_room_refresh(struct class_room *room, const char *dir, size_t *reread, struct error *err)
 {
 	DIR *d = opendir(dir);
@@ -292,6 +314,7 @@ bool class_room_refresh(struct class_room *room, const char *dir, size_t *reread
 		learner_release(&old.learners[k++]);
 	free(old.learners);
 	free(names);
+	mark_trainer(room, dir);
 	if (reread)
 		*reread = count;
 	return true;

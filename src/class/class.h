@@ -39,6 +39,9 @@ struct class_learner {
 	struct class_event *events;
 	size_t n_events;
 	int64_t sig[4]; /* the file's and its -wal's size and mtime when read */
+	/* Named after the class directory's owner, and not on a roster: the trainer's own
+	 * record (a demo, a try of the live question), not a learner's. */
+	bool trainer;
 };
 
 struct class_room {

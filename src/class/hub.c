@@ -16,7 +16,9 @@
 #include <unistd.h>
 
 #include "class/live.h"
+#include "class/names.h"
 #include "class/review.h"
+#include "class/seen.h"
 #include "core/clock.h"
 #include "core/digest.h"
 #include "core/path.h"
@@ -37,6 +39,8 @@ struct hub_learner {
 	pthread_mutex_t lock; /* one batch at a time per learner */
 	int64_t acked;        /* the last event's id, once read */
 	bool known;
+	bool gone;        /* the trainer freed the name and it joined again: store closed */
+	struct seen seen; /* when the server last heard from them; under the hub's lock */
 };
 
 struct hub {
@@ -50,6 +54,12 @@ struct hub {
 	size_t n, alloc;
 	char **joining; /* names whose file is being made, outside the lock */
 	size_t n_joining, alloc_joining;
+	/* Learners whose name was freed: kept, store closed, for a request still holding one. */
+	struct hub_learner **retired;
+	size_t n_retired;
+	struct seen_book *seen; /* DIR/.seen.json as the server keeps it; under lock */
+	int64_t seen_written_ms;
+	bool seen_dirty;
 };
 
 static const char code_alphabet[] = "ABCDEFGHJKMNPQRSTVWXYZ23456789";
@@ -109,6 +119,7 @@ struct hub *hub_open(const char *dir, const char *course_dir, struct error *err)
 		goto fail;
 	}
 	diags_release(&d);
+	h->seen = seen_book_load(dir);
 	return h;
 fail:
 	diags_release(&d);
@@ -120,6 +131,10 @@ void hub_free(struct hub *h)
 {
 	if (!h)
 		return;
+	struct error err;
+	if (h->seen && h->seen_dirty)
+		seen_book_write(h->seen, h->dir, &err);
+	seen_book_free(h->seen);
 	for (size_t i = 0; i < h->n; i++) {
 		store_close(h->learners[i]->store);
 		pthread_mutex_destroy(&h->learners[i]->lock);
@@ -127,6 +142,12 @@ void hub_free(struct hub *h)
 		free(h->learners[i]);
 	}
 	free(h->learners);
+	for (size_t i = 0; i < h->n_retired; i++) {
+		pthread_mutex_destroy(&h->retired[i]->lock);
+		free(h->retired[i]->name);
+		free(h->retired[i]);
+	}
+	free(h->retired);
 	free(h->joining);
 	quiz_set_free(h->quizzes);
 	course_free(h->course);
@@ -207,6 +228,33 @@ out:
 	return l;
 }
 
+/*
+ * The server heard from l now: a request (batch 0), a batch recorded (1) or one it could not
+ * take (-1, why). DIR/.seen.json is written at most every SEEN_WRITE_MS.
+ */
+static void note_seen(struct hub *h, struct hub_learner *l, int batch, const char *why)
+{
+	int64_t now = clock_wall_ms();
+	pthread_mutex_lock(&h->lock);
+	l->seen.seen_ms = now;
+	if (batch > 0)
+		l->seen.ok_ms = now;
+	if (batch < 0) {
+		l->seen.fail_ms = now;
+		snprintf(l->seen.why, sizeof l->seen.why, "%s", why ? why : "");
+	}
+	h->seen = seen_book_put(h->seen, l->name, &l->seen);
+	h->seen_dirty = true;
+	if (now - h->seen_written_ms >= SEEN_WRITE_MS) {
+		struct error err;
+		if (seen_book_write(h->seen, h->dir, &err)) {
+			h->seen_written_ms = now;
+			h->seen_dirty = false;
+		}
+	}
+	pthread_mutex_unlock(&h->lock);
+}
+
 /* Compare in time that does not depend on where they differ. */
 static bool same(const char *a, const char *b, size_t n)
 {
@@ -225,10 +273,48 @@ bool hub_code_matches(const struct hub *h, const char *code, struct error *err)
 	return true;
 }
 
+/*
+ * A name the trainer freed joins again: the learner the hub holds under it is closed and kept
+ * aside (a request may still hold it), and its records move to NAMES_FREED. Under h->lock.
+ */
+static bool retire(struct hub *h, const char *name, struct error *err)
+{
+	for (size_t i = 0; i < h->n; i++) {
+		struct hub_learner *l = h->learners[i];
+		if (strcmp(l->name, name) != 0)
+			continue;
+		pthread_mutex_lock(&l->lock);
+		store_close(l->store);
+		l->store = NULL;
+		l->gone = true;
+		pthread_mutex_unlock(&l->lock);
+		h->learners[i] = h->learners[--h->n];
+		h->retired = xreallocarray(h->retired, h->n_retired + 1, sizeof *h->retired);
+		h->retired[h->n_retired++] = l;
+		break;
+	}
+	char *moved = NULL;
+	bool ok = names_retire(h->dir, name, &moved, err);
+	free(moved);
+	return ok;
+}
+
+/* The error for a name the trainer freed, or whose learner was retired. */
+static int freed_name(const char *name, struct error *err)
+{
+	return error_set(err,
+			 "the trainer freed the name '%s': join again (lambda-tutor join URL "
+			 "CODE --learner %s)",
+			 name, name),
+	       401;
+}
+
 int hub_join(struct hub *h, const struct wire_join *req, char **token, struct error *err)
 {
 	*token = NULL;
 	if (!hub_code_matches(h, req->code, err))
+		return 403;
+	if (!names_allowed(h->dir, req->learner, err))
 		return 403;
 	unsigned char r[32];
 	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
@@ -247,9 +333,12 @@ int hub_join(struct hub *h, const struct wire_join *req, char **token, struct er
 	char *old = NULL;
 	/* The name is reserved under the lock; its file is made outside it, joins in parallel. */
 	pthread_mutex_lock(&h->lock);
-	bool busy = find(h, req->learner) != NULL;
+	bool busy = false;
 	for (size_t i = 0; i < h->n_joining && !busy; i++)
 		busy = strcmp(h->joining[i], req->learner) == 0;
+	if (!busy && names_freed(h->dir, req->learner) && !retire(h, req->learner, err))
+		goto out; /* 500, under the lock */
+	busy = busy || find(h, req->learner) != NULL;
 	if (!busy) {
 		if (h->n_joining == h->alloc_joining) {
 			h->alloc_joining = h->alloc_joining ? 2 * h->alloc_joining : 16;
@@ -317,6 +406,9 @@ int hub_auth(struct hub *h, const char *token, struct hub_learner **out, struct 
 		return status;
 	if (!same(hash, l->token_hash, SHA256_HEX_LEN))
 		return error_set(err, "the token is not one of this class's"), 401;
+	if (names_freed(h->dir, name))
+		return freed_name(name, err);
+	note_seen(h, l, 0, NULL);
 	*out = l;
 	return 200;
 }
@@ -326,6 +418,8 @@ int hub_learner_named(struct hub *h, const char *name, struct hub_learner **out,
 	*out = NULL;
 	if (!wire_learner_valid(name))
 		return error_set(err, "your login name cannot name a learner of this class"), 401;
+	if (names_freed(h->dir, name))
+		return freed_name(name, err);
 	int status = 200;
 	pthread_mutex_lock(&h->lock);
 	struct hub_learner *l = load(h, name, &status, err);
@@ -333,6 +427,7 @@ int hub_learner_named(struct hub *h, const char *name, struct hub_learner **out,
 	if (!l)
 		return error_set(err, "'%s' has not joined this class (lambda-tutor join)", name),
 		       status;
+	note_seen(h, l, 0, NULL);
 	*out = l;
 	return 200;
 }
@@ -412,9 +507,9 @@ int hub_acked(struct hub *h, struct hub_learner *l, int64_t *acked, struct error
 {
 	(void)h;
 	pthread_mutex_lock(&l->lock);
-	bool ok = held(l, acked, err);
+	int status = l->gone ? freed_name(l->name, err) : held(l, acked, err) ? 200 : 500;
 	pthread_mutex_unlock(&l->lock);
-	return ok ? 200 : 500;
+	return status;
 }
 
 /* The learner's open attempt at quiz as the server replays it, or NULL (status, err). */
@@ -472,13 +567,24 @@ static int grade_live(struct hub *h, struct hub_learner *l, const struct store_e
 	/* A push is a time in ms: anything outside (0, 2^53) names none, never a bad cast. */
 	bool num = cJSON_IsNumber(push) && push->valuedouble > 0 && push->valuedouble < 9e15;
 	struct answered seen = { num ? (int64_t)push->valuedouble : 0, false };
+	int64_t now = clock_wall_ms();
+	/* The push --next (or another push) replaced takes answers for LIVE_GRACE_MS more. */
+	bool prev = seen.push && live.prev_id == seen.push && ev->item &&
+		    strcmp(ev->item, live.prev_question) == 0;
+	if (prev) {
+		struct live was = { .id = live.prev_id, .closed_ms = live.prev_until_ms };
+		memcpy(was.question, live.prev_question, sizeof was.question);
+		memcpy(was.hash, live.prev_hash, sizeof was.hash);
+		live = was;
+	}
 	if (!seen.push || !hash || !resp || !ev->item) {
 		error_set(err, "a live answer needs push, hash and response");
 	} else if (!live.id || seen.push != live.id || strcmp(ev->item, live.question) != 0) {
 		error_set(err, "question '%s' is not the one the trainer has pushed", ev->item);
 		status = 409;
-	} else if (!live_open(&live, clock_wall_ms(), LIVE_GRACE_MS)) {
-		error_set(err, "the live question '%s' is closed", ev->item);
+	} else if (!live_open(&live, now, LIVE_GRACE_MS)) {
+		error_set(err, "the live question '%s' is closed (answers count up to %d s after)",
+			  ev->item, LIVE_GRACE_MS / 1000);
 		status = 409;
 	} else if (!q || strcmp(q->hash, hash) != 0 || strcmp(live.hash, hash) != 0) {
 		error_set(err, "question '%s' is a version this class does not hold", ev->item);
@@ -722,6 +828,10 @@ int hub_record(struct hub *h, struct hub_learner *l, struct wire_batch *b, struc
 	memset(ack, 0, sizeof(*ack));
 	int status = 200;
 	pthread_mutex_lock(&l->lock);
+	if (l->gone) {
+		status = freed_name(l->name, err);
+		goto out;
+	}
 	if (!held(l, &ack->acked, err)) {
 		status = 500;
 		goto out;
@@ -772,5 +882,12 @@ int hub_record(struct hub *h, struct hub_learner *l, struct wire_batch *b, struc
 	}
 out:
 	pthread_mutex_unlock(&l->lock);
+	if (status == 200) {
+		note_seen(h, l, 1, NULL);
+	} else {
+		char why[sizeof l->seen.why];
+		error_format(err, why, sizeof why);
+		note_seen(h, l, -1, why);
+	}
 	return status;
 }

@@ -54,6 +54,18 @@ bool live_read(const char *dir, struct live *out, struct error *err)
 			out->count = (int)n;
 		}
 		out->seconds = sec < 100000 ? (int)sec : 0;
+		const cJSON *prev = cJSON_GetObjectItemCaseSensitive(doc, "prev");
+		const char *pq =
+			cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(prev, "question"));
+		const char *ph =
+			cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(prev, "hash"));
+		if (pq && ph && strlen(pq) < LIVE_ID_MAX && strlen(ph) < LIVE_HASH_MAX &&
+		    num(prev, "id") && num(prev, "until_ms")) {
+			out->prev_id = num(prev, "id");
+			out->prev_until_ms = num(prev, "until_ms");
+			snprintf(out->prev_question, sizeof out->prev_question, "%s", pq);
+			snprintf(out->prev_hash, sizeof out->prev_hash, "%s", ph);
+		}
 	}
 	cJSON_Delete(doc);
 out:
@@ -77,6 +89,13 @@ bool live_write(const char *dir, const struct live *l, struct error *err)
 		cJSON_AddNumberToObject(doc, "index", l->index);
 		cJSON_AddNumberToObject(doc, "count", l->count);
 	}
+	if (l->prev_id) {
+		cJSON *prev = cJSON_AddObjectToObject(doc, "prev");
+		cJSON_AddNumberToObject(prev, "id", (double)l->prev_id);
+		cJSON_AddStringToObject(prev, "question", l->prev_question);
+		cJSON_AddStringToObject(prev, "hash", l->prev_hash);
+		cJSON_AddNumberToObject(prev, "until_ms", (double)l->prev_until_ms);
+	}
 	char *text = cJSON_Print(doc);
 	cJSON_Delete(doc);
 	char *path = path_join(dir, LIVE_FILE);
@@ -88,7 +107,16 @@ bool live_write(const char *dir, const struct live *l, struct error *err)
 
 bool live_open(const struct live *l, int64_t now_ms, int64_t grace_ms)
 {
-	return l->id && !l->closed_ms && (!l->closes_ms || now_ms < l->closes_ms + grace_ms);
+	return l->id && (!l->closed_ms || now_ms < l->closed_ms + grace_ms) &&
+	       (!l->closes_ms || now_ms < l->closes_ms + grace_ms);
+}
+
+int64_t live_until_ms(const struct live *l, int64_t now_ms)
+{
+	int64_t until = l->closed_ms;
+	if (l->closes_ms && (!until || l->closes_ms < until))
+		until = l->closes_ms;
+	return until && until <= now_ms ? until : 0;
 }
 
 void live_push(struct live *l, const struct quiz_question *q, long seconds, int64_t now_ms)
@@ -96,7 +124,15 @@ void live_push(struct live *l, const struct quiz_question *q, long seconds, int6
 	/* A push is known by its time: two in one millisecond would share their answers. */
 	int64_t id = now_ms > l->id ? now_ms : l->id + 1;
 	seconds = seconds > 0 && seconds < 100000 ? seconds : 0;
+	struct live was = *l;
 	*l = (struct live){ .id = id, .closes_ms = seconds ? id + seconds * 1000 : 0 };
+	if (was.id) {
+		int64_t until = live_until_ms(&was, now_ms);
+		l->prev_id = was.id;
+		l->prev_until_ms = until ? until : now_ms;
+		snprintf(l->prev_question, sizeof l->prev_question, "%s", was.question);
+		snprintf(l->prev_hash, sizeof l->prev_hash, "%s", was.hash);
+	}
 	l->seconds = (int)seconds;
 	snprintf(l->question, sizeof l->question, "%s", q->id);
 	snprintf(l->hash, sizeof l->hash, "%s", q->hash);
@@ -131,9 +167,8 @@ static const struct class_event *first_answer(const struct class_learner *cl, co
 					      cJSON **doc)
 {
 	*doc = NULL;
-	int64_t until = l->closed_ms   ? l->closed_ms
-			: l->closes_ms ? l->closes_ms + LIVE_GRACE_MS
-				       : 0;
+	int64_t until =
+		l->closed_ms || l->closes_ms ? live_until_ms(l, INT64_MAX) + LIVE_GRACE_MS : 0;
 	for (size_t e = 0; e < cl->n_events; e++) {
 		const struct class_event *ev = &cl->events[e];
 		if (strcmp(ev->kind, STORE_LIVE_ANSWER) != 0 || !ev->item || !ev->data ||
@@ -198,8 +233,8 @@ void live_tally_build(const struct class_room *room, const struct live *l,
 	}
 	for (size_t i = 0; i < room->n; i++) {
 		const struct class_learner *cl = &room->learners[i];
-		if (cl->file != CLASS_FILE_OK)
-			continue;
+		if (cl->file != CLASS_FILE_OK || cl->trainer)
+			continue; /* the trainer's own record is nobody the room waits for */
 		cJSON *d;
 		if (!l->id || !first_answer(cl, l, &d)) {
 			out->waiting[out->n_waiting++] = cl->id;

@@ -19,7 +19,12 @@
 #define LIVE_FILE     ".live.json"
 #define LIVE_ID_MAX   128
 #define LIVE_HASH_MAX 80
-/* An answer sent this long after the timer ran out still counts: the network's delay. */
+/*
+ * An answer that reaches the server this long after the question stopped taking answers (its
+ * timer ran out, the trainer closed it, or --next pushed another) still counts: it was given
+ * before the close reached the learner, whose tutor reads the room every second, and the
+ * network took the rest.
+ */
 #define LIVE_GRACE_MS 2000
 
 struct live {
@@ -34,17 +39,28 @@ struct live {
 	char quiz[LIVE_ID_MAX]; /* "" when one question was pushed on its own */
 	int index, count;
 	int seconds; /* 0: no timer */
+	/* The push this one replaced, for answers to it still within LIVE_GRACE_MS. */
+	int64_t prev_id; /* 0: none */
+	char prev_question[LIVE_ID_MAX];
+	char prev_hash[LIVE_HASH_MAX];
+	int64_t prev_until_ms; /* when it stopped taking answers */
 };
 
 /* Read DIR's live question. No file: an empty live (id 0) and true. */
 bool live_read(const char *dir, struct live *out, struct error *err);
 /* Write it (0664 like the trainer's file, so co-trainers update it and learners read it). */
 bool live_write(const char *dir, const struct live *l, struct error *err);
-/* Whether l takes answers at now_ms (grace: LIVE_GRACE_MS past the timer, for the server). */
+/*
+ * Whether l takes answers at now_ms; grace_ms past its timer or its close (the server passes
+ * LIVE_GRACE_MS, a screen 0).
+ */
 bool live_open(const struct live *l, int64_t now_ms, int64_t grace_ms);
+/* When l stopped taking answers, as of now_ms (0: it still takes them). */
+int64_t live_until_ms(const struct live *l, int64_t now_ms);
 struct quiz;
 struct quiz_question;
-/* Push q to the room at now_ms, open for seconds (0: until closed). */
+/* Push q to the room at now_ms, open for seconds (0: until closed); the push it replaces is
+ * kept in l's prev_* fields. */
 void live_push(struct live *l, const struct quiz_question *q, long seconds, int64_t now_ms);
 /*
  * Push question i of quiz (its own questions, in the file's order) at now_ms, each open for

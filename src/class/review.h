@@ -78,6 +78,12 @@ void review_standing_release(struct review_standing *s);
  */
 char *review_code_root(const char *dir, const struct class_learner *l, const char *workspace,
 		       bool *temp);
+/*
+ * The code exercise's last check run ran on, as that run sent it (the class server's
+ * packages, or beside the learner's record on a shared host), unpacked into a temporary folder
+ * the caller removes with path_remove_tree() and frees. NULL when the class holds none.
+ */
+char *review_code_unpack(const char *dir, const struct class_learner *l, const char *exercise);
 /* Files under dir (relative paths, sorted), hidden ones and build output left out. Caller
  * frees each and the array. */
 void review_list_files(const char *dir, char ***out, size_t *n);

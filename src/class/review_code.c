@@ -26,17 +26,19 @@ static char *learner_workspace(const char *login)
 }
 
 /*
- * A learner on their own machine: the final project's code as its last check run sent it to
- * the class server (DIR/packages), unpacked into a temporary workspace. NULL when the class
+ * The code exercise's last check run that came with its package ran on: from the class
+ * server's packages (DIR/packages), else beside the learner's record (a shared host),
+ * unpacked into a temporary folder, under sub there when sub is not "". NULL when the class
  * holds none. Caller removes and frees.
  */
-static char *project_package(const char *dir, const struct class_learner *l)
+static char *unpack_last(const char *dir, const struct class_learner *l, const char *exercise,
+			 const char *sub)
 {
 	char sha[SHA256_HEX_LEN + 1] = "";
 	for (size_t i = l->n_events; i-- > 0 && !sha[0];) {
 		const struct class_event *ev = &l->events[i];
 		if (strcmp(ev->kind, STORE_CHECK_RUN) != 0 || !ev->item || !ev->data ||
-		    strcmp(ev->item, REVIEW_PROJECT) != 0)
+		    strcmp(ev->item, exercise) != 0)
 			continue;
 		cJSON *d = cJSON_Parse(ev->data);
 		const char *h = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
@@ -46,6 +48,10 @@ static char *project_package(const char *dir, const struct class_learner *l)
 		cJSON_Delete(d);
 	}
 	char *zip_path = sha[0] ? hub_package_path(dir, l->id, sha) : NULL;
+	if (zip_path && !path_is_file(zip_path) && l->path) {
+		free(zip_path);
+		zip_path = store_package_path(l->path, sha);
+	}
 	size_t len = 0;
 	struct error err;
 	error_clear(&err);
@@ -56,7 +62,7 @@ static char *project_package(const char *dir, const struct class_learner *l)
 	char tmpl[] = "/tmp/lambda-tutor-review.XXXXXX";
 	char *tmp = zip ? mkdtemp(tmpl) : NULL;
 	char *ws = tmp ? xstrdup(tmp) : NULL;
-	char *proj = ws ? path_join(ws, REVIEW_PROJECT) : NULL;
+	char *proj = ws ? (sub[0] ? path_join(ws, sub) : xstrdup(ws)) : NULL;
 	if (ws && !package_unzip(zip, len, proj, &err)) {
 		path_remove_tree(ws);
 		free(ws);
@@ -110,16 +116,25 @@ void review_list_files(const char *dir, char ***out, size_t *n)
 	list_under(dir, "", out, n);
 }
 
+char *review_code_unpack(const char *dir, const struct class_learner *l, const char *exercise)
+{
+	return unpack_last(dir, l, exercise, "");
+}
+
 char *review_code_root(const char *dir, const struct class_learner *l, const char *workspace,
 		       bool *temp)
 {
 	*temp = false;
 	if (workspace)
 		return xstrdup(workspace);
-	char *ws = learner_workspace(l->id);
+	/* A served class: learners' code is what they sent, whoever shares a login here. */
+	char *code = path_join(dir, HUB_CODE_FILE);
+	bool served = path_is_file(code);
+	free(code);
+	char *ws = served ? NULL : learner_workspace(l->id);
 	char *proj = ws ? path_join(ws, REVIEW_PROJECT) : NULL;
 	if (!proj || !path_is_dir(proj)) {
-		char *unpacked = project_package(dir, l);
+		char *unpacked = unpack_last(dir, l, REVIEW_PROJECT, REVIEW_PROJECT);
 		if (unpacked) {
 			free(ws);
 			ws = unpacked;

@@ -572,7 +572,7 @@ const char **roster_unanswered(const struct class_room *room, const char *questi
 	const char **ids = xcalloc(room->n ? room->n : 1, sizeof *ids);
 	*n = 0;
 	for (size_t i = 0; i < room->n; i++) {
-		if (room->learners[i].file != CLASS_FILE_OK)
+		if (room->learners[i].file != CLASS_FILE_OK || room->learners[i].trainer)
 			continue;
 		struct class_record rec;
 		class_record_build(&room->learners[i], &rec);

@@ -7,6 +7,7 @@
  * renaming each other's files. Learner files are created 0640, so only their owner writes
  * them, G reads them, and nobody else can open them.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -17,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "class/names.h"
 #include "class/pace.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
@@ -220,14 +222,138 @@ static int class_serve(const struct cli_opts *opts, int argc, char **argv)
 	return CLI_USAGE;
 }
 
+/* Whether dir holds the record of name, a learner who joined. */
+static bool joined(const char *dir, const char *name)
+{
+	char *file = xasprintf("%s.db", name);
+	char *path = path_join(dir, file);
+	bool yes = path_is_file(path);
+	free(file);
+	free(path);
+	return yes;
+}
+
+/* The roster, each name with whether it has joined; without one, who has joined. */
+static int roster_show(const char *dir)
+{
+	char **names;
+	size_t n;
+	struct error err;
+	error_clear(&err);
+	if (!names_roster_read(dir, &names, &n, &err)) {
+		cli_print_error(&err);
+		return CLI_USAGE;
+	}
+	if (names) {
+		size_t in = 0;
+		for (size_t i = 0; i < n; i++) {
+			bool j = joined(dir, names[i]);
+			in += j;
+			printf("%-32s %s\n", names[i],
+			       names_freed(dir, names[i]) ? "freed: joins again"
+			       : j                        ? "joined"
+							  : "not joined yet");
+		}
+		printf("roster: %zu names, %zu joined; only they may join\n", n, in);
+		names_list_free(names, n);
+		return CLI_OK;
+	}
+	printf("no roster: any name may join, first come (class roster %s --set FILE)\n", dir);
+	DIR *d = opendir(dir);
+	if (!d) {
+		cli_error("cannot read '%s': %s", dir, strerror(errno));
+		return CLI_USAGE;
+	}
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+		if (e->d_name[0] != '.' && len > 3 && !strcmp(e->d_name + len - 3, ".db"))
+			printf("%.*s joined\n", (int)(len - 3), e->d_name);
+	}
+	closedir(d);
+	return CLI_OK;
+}
+
+/*
+ * class roster DIR [--set FILE | --clear | --free NAME]: who may join a served class, and a
+ * name freed for a learner who lost their token.
+ */
+static int class_roster(int argc, char **argv)
+{
+	const char *dir = NULL, *set = NULL, *free_name = NULL;
+	bool clear = false;
+	int verbs = 0;
+	for (int i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--set") && i + 1 < argc) {
+			set = argv[++i];
+			verbs++;
+		} else if (!strcmp(argv[i], "--free") && i + 1 < argc) {
+			free_name = argv[++i];
+			verbs++;
+		} else if (!strcmp(argv[i], "--clear")) {
+			clear = true;
+			verbs++;
+		} else if (argv[i][0] == '-' || dir) {
+			cli_error("unknown argument '%s' for class roster", argv[i]);
+			return CLI_USAGE;
+		} else {
+			dir = argv[i];
+		}
+	}
+	if (!dir || verbs > 1) {
+		cli_error("usage: lambda-tutor class roster DIR [--set FILE | --clear | --free "
+			  "NAME]");
+		return CLI_USAGE;
+	}
+	if (!path_is_dir(dir)) {
+		cli_error("no class in '%s': it is not a directory", dir);
+		return CLI_USAGE;
+	}
+	struct error err;
+	error_clear(&err);
+	size_t n = 0;
+	if (set) {
+		if (!names_roster_set(dir, set, &n, &err)) {
+			cli_print_error(&err);
+			return CLI_USAGE;
+		}
+		printf("roster of %s: %zu names from %s; only they may join\n", dir, n, set);
+		return CLI_OK;
+	}
+	if (clear) {
+		char *path = path_join(dir, NAMES_ROSTER);
+		int rc = unlink(path) == 0 || errno == ENOENT ? CLI_OK : CLI_USAGE;
+		if (rc != CLI_OK)
+			cli_error("cannot remove '%s': %s", path, strerror(errno));
+		else
+			printf("no roster in %s: any name may join, first come\n", dir);
+		free(path);
+		return rc;
+	}
+	if (free_name) {
+		if (!names_free(dir, free_name, &err)) {
+			cli_print_error(&err);
+			return CLI_USAGE;
+		}
+		printf("freed '%s': their old token is refused; they join again with\n"
+		       "  lambda-tutor join URL CODE --learner %s\n"
+		       "and their records so far move to %s/%s/ as they do\n",
+		       free_name, free_name, dir, NAMES_FREED);
+		return CLI_OK;
+	}
+	return roster_show(dir);
+}
+
 int cmd_class_run(const struct cli_opts *opts, int argc, char **argv)
 {
 	const char *dir = NULL, *group = NULL, *seal = NULL;
 	if (argc >= 2 && strcmp(argv[1], "serve") == 0)
 		return class_serve(opts, argc, argv);
+	if (argc >= 2 && strcmp(argv[1], "roster") == 0)
+		return class_roster(argc, argv);
 	if (argc < 2 || strcmp(argv[1], "init") != 0) {
-		cli_error("class needs a verb: class init DIR --trainer-group G, or class serve "
-			  "DIR");
+		cli_error("class needs a verb: class init DIR --trainer-group G, class serve DIR, "
+			  "or class roster DIR");
 		return CLI_USAGE;
 	}
 	for (int i = 2; i < argc; i++) {

@@ -96,6 +96,73 @@ static cJSON *standing_json(const struct review_standing *s)
 	return arr;
 }
 
+/* Each file under root, with line numbers. */
+static void print_files(const char *root, char **files, size_t nf)
+{
+	if (!nf)
+		printf("(no files)\n");
+	for (size_t i = 0; i < nf; i++) {
+		char *full = path_join(root, files[i]);
+		struct error err;
+		size_t len;
+		char *text = path_read_file(full, CODE_MAX, &len, &err);
+		printf("\n--- %s ---\n", files[i]);
+		if (!text) {
+			printf("(cannot read: %s)\n", err.msg);
+		} else {
+			int line = 1;
+			bool start = true;
+			for (size_t k = 0; k < len; k++) {
+				if (start)
+					printf("%4d  ", line++);
+				start = text[k] == '\n';
+				putchar(text[k] ? text[k] : '?');
+			}
+			if (len && text[len - 1] != '\n')
+				putchar('\n');
+		}
+		free(text);
+		free(full);
+	}
+}
+
+/*
+ * The code each exercise's last check run ran on, as it was sent with the run; into json
+ * (exercise: [files]) when json is not NULL, else printed.
+ */
+static void exercise_code(const char *dir, const struct class_learner *l, const cJSON *checks,
+			  cJSON *json)
+{
+	const cJSON *c;
+	cJSON_ArrayForEach(c, checks)
+	{
+		if (!strcmp(c->string, REVIEW_PROJECT))
+			continue; /* shown with the project */
+		char *root = review_code_unpack(dir, l, c->string);
+		char **files = NULL;
+		size_t nf = 0;
+		if (root)
+			review_list_files(root, &files, &nf);
+		if (json) {
+			cJSON *fa = cJSON_AddArrayToObject(json, c->string);
+			for (size_t i = 0; i < nf; i++)
+				cJSON_AddItemToArray(fa, cJSON_CreateString(files[i]));
+		} else if (root) {
+			printf("\n== Code of %s (as its last check run sent it, read-only) ==\n",
+			       c->string);
+			print_files(root, files, nf);
+		} else {
+			printf("\n== Code of %s: no check run came with its code ==\n", c->string);
+		}
+		for (size_t i = 0; i < nf; i++)
+			free(files[i]);
+		free(files);
+		if (root)
+			path_remove_tree(root);
+		free(root);
+	}
+}
+
 static void print_text(const struct class_learner *l, const char *ws, bool unpacked, char **files,
 		       size_t nf, const cJSON *checks, const struct review_standing *s)
 {
@@ -106,35 +173,13 @@ static void print_text(const struct class_learner *l, const char *ws, bool unpac
 	else if (ws)
 		printf("\n== Final project code (%s/" REVIEW_PROJECT ", read-only) ==\n", ws);
 	if (ws) {
-		if (!nf)
-			printf("(no files)\n");
-		for (size_t i = 0; i < nf; i++) {
-			char *dir = path_join(ws, REVIEW_PROJECT);
-			char *full = path_join(dir, files[i]);
-			struct error err;
-			size_t len;
-			char *text = path_read_file(full, CODE_MAX, &len, &err);
-			printf("\n--- %s ---\n", files[i]);
-			if (!text) {
-				printf("(cannot read: %s)\n", err.msg);
-			} else {
-				int line = 1;
-				bool start = true;
-				for (size_t k = 0; k < len; k++) {
-					if (start)
-						printf("%4d  ", line++);
-					start = text[k] == '\n';
-					putchar(text[k] ? text[k] : '?');
-				}
-				if (len && text[len - 1] != '\n')
-					putchar('\n');
-			}
-			free(text);
-			free(full);
-			free(dir);
-		}
+		char *dir = path_join(ws, REVIEW_PROJECT);
+		print_files(dir, files, nf);
+		free(dir);
 	} else {
-		printf("\n(no workspace known for %s: pass --workspace DIR)\n", l->id);
+		printf("\n(no final project code: no check run of it came with its code, and no "
+		       "workspace is known for %s; --workspace DIR names one)\n",
+		       l->id);
 	}
 	printf("\n== Last checks ==\n");
 	const cJSON *c;
@@ -281,6 +326,7 @@ int cmd_review_run(const struct cli_opts *opts, int argc, char **argv)
 		cJSON *fa = cJSON_AddArrayToObject(j, "files");
 		for (size_t i = 0; i < nf; i++)
 			cJSON_AddItemToArray(fa, cJSON_CreateString(files[i]));
+		exercise_code(dir, l, checks, cJSON_AddObjectToObject(j, "code"));
 		cJSON_AddItemToObject(j, "checks", checks);
 		checks = NULL;
 		cJSON_AddItemToObject(j, "criteria", standing_json(&s));
@@ -292,6 +338,7 @@ int cmd_review_run(const struct cli_opts *opts, int argc, char **argv)
 		cJSON_Delete(j);
 	} else {
 		print_text(l, ws, unpacked != NULL, files, nf, checks, &s);
+		exercise_code(dir, l, checks, NULL);
 	}
 	cJSON_Delete(checks);
 	for (size_t i = 0; i < nf; i++)

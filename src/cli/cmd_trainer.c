@@ -16,6 +16,7 @@
 #include "class/pace.h"
 #include "class/rerun.h"
 #include "class/roster.h"
+#include "class/seen.h"
 #include "cli/commands.h"
 #include "core/clock.h"
 #include "core/diag.h"
@@ -69,6 +70,7 @@ static cJSON *json_dashboard(const struct roster *r, const struct course *course
 			     const struct class_room *room, const char *question, const char *dir)
 {
 	cJSON *j = cJSON_CreateObject();
+	struct seen_book *seen = dir ? seen_book_load(dir) : NULL;
 	cJSON *s = cJSON_AddObjectToObject(j, "session");
 	cJSON_AddNumberToObject(s, "started_ms", (double)p->started_ms);
 	cJSON_AddNumberToObject(s, "elapsed_ms", (double)(p->started_ms ? ag->elapsed_ms : 0));
@@ -163,8 +165,18 @@ static cJSON *json_dashboard(const struct roster *r, const struct course *course
 		}
 		if (row->hand_note)
 			cJSON_AddStringToObject(o, "note", row->hand_note);
+		struct seen sn;
+		if (seen_book_get(seen, row->learner->id, &sn)) {
+			char words[240];
+			seen_words(&sn, now, words, sizeof words);
+			cJSON_AddNumberToObject(o, "seen_ms", (double)sn.seen_ms);
+			cJSON_AddBoolToObject(o, "syncing", !words[0]);
+			if (words[0])
+				cJSON_AddStringToObject(o, "sync", words);
+		}
 		cJSON_AddItemToArray(ls, o);
 	}
+	seen_book_free(seen);
 	cJSON *heat = cJSON_AddArrayToObject(j, "heat");
 	for (size_t m = 0; m < r->n_modules; m++) {
 		cJSON *o = cJSON_CreateObject();
@@ -231,7 +243,7 @@ static const char *hand_text(const struct roster_row *row, int64_t now, char *bu
 }
 
 static void print_text(const struct roster *r, const struct course *course, const struct pace *p,
-		       const struct roster_agenda *ag, int64_t now)
+		       const struct roster_agenda *ag, int64_t now, const char *dir)
 {
 	if (p->started_ms) {
 		long min = (long)(ag->elapsed_ms / 60000);
@@ -288,6 +300,16 @@ static void print_text(const struct roster *r, const struct course *course, cons
 				       rec.runs[k].unreproduced->why);
 		class_record_release(&rec);
 	}
+	struct seen_book *seen = dir ? seen_book_load(dir) : NULL;
+	for (size_t i = 0; i < r->n; i++) {
+		struct seen sn;
+		char words[240] = "";
+		if (seen_book_get(seen, r->rows[i].learner->id, &sn))
+			seen_words(&sn, now, words, sizeof words);
+		if (words[0])
+			printf("%s: %s\n", r->rows[i].learner->id, words);
+	}
+	seen_book_free(seen);
 	for (size_t i = 0; i < r->n; i++)
 		if (r->rows[i].refused)
 			printf("%s: the class server refused %d event%s; last: %s\n",
@@ -717,7 +739,7 @@ int cmd_trainer_run(const struct cli_opts *opts, int argc, char **argv)
 		free(text);
 		cJSON_Delete(j);
 	} else {
-		print_text(&r, course, &p, &ag, now);
+		print_text(&r, course, &p, &ag, now, dir);
 		if (live.id)
 			print_live(&live, lq, &tally, now);
 	}

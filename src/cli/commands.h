@@ -550,10 +550,13 @@ int cmd_review_run(const struct cli_opts *opts, int argc, char **argv);
 			"\n"                                                                       \
 			"The first form shows one learner of the class in DIR: the final "         \
 			"project's\n"                                                              \
-			"code (read-only, with line numbers; the workspace is --workspace, else "  \
-			"\n"                                                                       \
-			"~LEARNER/lambda-workshop), the last check of each exercise with its "     \
-			"failing\n"                                                                \
+			"code (read-only, with line numbers: --workspace, else "                   \
+			"~LEARNER/lambda-workshop\n"                                               \
+			"on a shared host, else the package its last check run sent the class), "  \
+			"each\n"                                                                   \
+			"exercise's code as its last check run sent it, the last check of each "   \
+			"exercise\n"                                                               \
+			"with its failing\n"                                                       \
 			"tasks, the last automatic rubric per criterion with its evidence, and "   \
 			"the\n"                                                                    \
 			"reviews so far. The second records the trainer's score (0-4) and a "      \
@@ -777,7 +780,10 @@ int cmd_class_run(const struct cli_opts *opts, int argc, char **argv);
 			"--no-tls] | --socket PATH]\n"                                             \
 			"                                  [--renew-cert] [--lrs URL [--lrs-auth " \
 			"K:S]]\n"                                                                  \
-			"                                  [--rerun [--workspace WS]]\n"           \
+			"                                  [--rerun [--workspace WS]] [--roster "  \
+			"FILE]\n"                                                                  \
+			"       lambda-tutor class roster DIR [--set FILE | --clear | --free "     \
+			"NAME]\n"                                                                  \
 			"\n"                                                                       \
 			"class serve: hold the class's records in DIR (created 0700) for "         \
 			"learners on\n"                                                            \
@@ -825,7 +831,18 @@ int cmd_class_run(const struct cli_opts *opts, int argc, char **argv);
 			"each learner\n"                                                           \
 			"                      is the user the kernel says (SO_PEERCRED), "        \
 			"whatever they type\n"                                                     \
+			"  --roster FILE       only the names in FILE (one a line, # comments) "   \
+			"may join\n"                                                               \
 			"Runs until Ctrl-C or SIGTERM.\n"                                          \
+			"\n"                                                                       \
+			"class roster: who may join a served class. With no option, each name "    \
+			"and whether\n"                                                            \
+			"it has joined. --set FILE makes FILE the roster, --clear lets any name "  \
+			"join again,\n"                                                            \
+			"--free NAME frees a learner's name (they lost their token): the old "     \
+			"token is\n"                                                               \
+			"refused, they join again, and their records so far move to "              \
+			"DIR/.freed/.\n"                                                           \
 			"\n"                                                                       \
 			"class init:\n"                                                            \
 			"Create DIR (or use it), give it to group G (the trainers) with mode "     \

@@ -108,6 +108,13 @@ bool class_mode_poll(struct app *app)
 	const struct pace *p = &rm.pace;
 	bool changed = p->open_through != app->open_through;
 	app->open_through = p->open_through;
+	/* A module closed while the learner reads it closes at once, not on the next page. */
+	if (changed && app->screen == &screen_page && class_mode_locked(app, app->module)) {
+		long m = app->module;
+		app_back(app);
+		app_error(app, "module %ld was closed by the trainer: it opens again when they say",
+			  m + 1);
+	}
 	if (p->message[0] && p->message_ms != app->pace_seen_ms) {
 		app->pace_seen_ms = p->message_ms;
 		app_status(app, "Trainer: %s", p->message);

@@ -3,8 +3,9 @@
  * project's rubric with the trainer's scores and comments, each exercise's last check with its
  * failing tasks, the functions those checks ran (their configuration as the check deployed
  * them, and the calls' duration, memory and cost from the REPORT lines the record keeps), and
- * the code, read-only, with syntax colour. e records a score and a comment for a criterion in
- * the class's reviews. Everything is read when the screen opens (and after e), never written
+ * the code of the final project and of each exercise as their check runs sent it, read-only,
+ * with syntax colour. e records a score, and a comment if given, for a criterion in the
+ * class's reviews. Everything is read when the screen opens (and after e), never written
  * but through review_add().
  */
 #include "tui/screen_review.h"
@@ -332,6 +333,34 @@ static void add_code(void)
 	free(ws);
 }
 
+/* Each exercise's code as its last check run sent it to the class, read-only. */
+static void add_exercise_code(const struct class_event **runs, size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		if (!strcmp(runs[k]->item, REVIEW_PROJECT))
+			continue; /* above */
+		add(TUI_NORMAL, "%s", "");
+		add(TUI_H2, "%s code (read-only)", runs[k]->item);
+		char *root = review_code_unpack(rv.dir, rv.l, runs[k]->item);
+		if (!root) {
+			add(TUI_DIM, "  no check run of %s came with its code", runs[k]->item);
+			continue;
+		}
+		add(TUI_DIM, "  as the last check run of %s that came with its code sent it",
+		    runs[k]->item);
+		char **files = NULL;
+		size_t nf = 0;
+		review_list_files(root, &files, &nf);
+		for (size_t i = 0; i < nf; i++) {
+			add_code_file(root, files[i]);
+			free(files[i]);
+		}
+		free(files);
+		path_remove_tree(root);
+		free(root);
+	}
+}
+
 static void build(struct app *app)
 {
 	clear_lines();
@@ -347,6 +376,7 @@ static void build(struct app *app)
 	add_checks(runs, n);
 	add_functions(app, runs, n);
 	add_code();
+	add_exercise_code(runs, n);
 }
 
 static void review_draw(const struct app *app, int rows, int cols)
@@ -384,7 +414,7 @@ static void review_draw(const struct app *app, int rows, int cols)
 	if (rv.typing) {
 		int y = rows - 1;
 		tui_fill(y, 0, cols, TUI_NORMAL);
-		int x = tui_put(y, 0, "criterion score comment: ", cols, TUI_ACCENT);
+		int x = tui_put(y, 0, "criterion score [comment]: ", cols, TUI_ACCENT);
 		int w = tui_put(y, x, rv.line.buf, cols - x - 26, TUI_NORMAL);
 		tui_put(y, x + w, "▏", 1, TUI_ACCENT);
 		tui_put(y, cols - 24, "Enter record · Esc drop", 23, TUI_DIM);
@@ -403,8 +433,8 @@ static void record(struct app *app)
 	int used = 0;
 	if (sscanf(rest, "%63s %ld %n", crit, &score, &used) < 2) {
 		app_error(app,
-			  "write the criterion, a score 0-%d and a comment: e.g. monitoring 3 "
-			  "add an alarm on throttles",
+			  "write the criterion and a score 0-%d, then a comment if you like: "
+			  "e.g. monitoring 3 add an alarm on throttles",
 			  REVIEW_SCORE_MAX);
 		return;
 	}
@@ -505,7 +535,7 @@ static enum input_result review_key(struct app *app, int key)
 static const struct tui_key_help review_keys[] = {
 	{ "↑↓ j k", "scroll" },
 	{ "PgUp PgDn g G", "a page, the top, the end" },
-	{ "e", "record a score and comment: CRITERION SCORE COMMENT" },
+	{ "e", "record a score, a comment optional: CRITERION SCORE [COMMENT]" },
 	{ "q", "back to the dashboard" },
 	{ NULL, NULL },
 };

@@ -12,20 +12,26 @@
 #include <string.h>
 
 #include "class/class.h"
+#include "class/hands.h"
 #include "class/live.h"
 #include "class/pace.h"
 #include "class/roster.h"
+#include "class/seen.h"
 #include "core/clock.h"
 #include "core/diag.h"
+#include "core/strbuf.h"
 #include "core/xalloc.h"
 #include "course/course.h"
 #include "course/quiz_load.h"
 #include "quiz/quiz.h"
 #include "store/store.h"
+#include "tui/mdline.h"
+#include "tui/mdview.h"
 #include "tui/prompt.h"
 #include "tui/screen_review.h"
 #include "tui/theme.h"
 #include "tui/tui.h"
+#include "tui/utf8.h"
 
 #define REFRESH_MS      2000
 #define REFRESH_LIVE_MS 250 /* while a live question takes answers */
@@ -48,17 +54,24 @@ static struct {
 	long refresh_ms; /* what the last refresh took */
 	size_t top;      /* first roster row shown */
 	char problem[300];
-	bool typing;          /* the broadcast line is being written */
+	enum {
+		TYPE_NONE,
+		TYPE_BROADCAST,
+		TYPE_PUSH
+	} typing;             /* the line being written */
 	struct prompt line;   /* what it says so far */
 	bool confirm_restart; /* s pressed once on a running clock */
 	struct live live;     /* the live question, when one was pushed */
 	struct live_tally tally;
 	struct quiz_set *quizzes;           /* the course's, for its text; loaded once */
 	const struct quiz_question *live_q; /* in quizzes */
+	struct seen_book *seen;             /* a served class: when each learner last synced */
 } tr;
 
 static void unload(void)
 {
+	seen_book_free(tr.seen);
+	tr.seen = NULL;
 	screen_review_release();
 	live_tally_release(&tr.tally);
 	quiz_set_free(tr.quizzes);
@@ -95,6 +108,8 @@ static void reload(const struct course *course)
 	    !class_room_refresh(&tr.room, tr.dir, NULL, &err))
 		error_format(&err, tr.problem, sizeof tr.problem);
 	tr.now_ms = clock_wall_ms();
+	seen_book_free(tr.seen);
+	tr.seen = seen_book_load(tr.dir);
 	roster_build(&tr.roster, &tr.room, course, tr.now_ms);
 	roster_agenda(&tr.roster, course, tr.pace.started_ms ? tr.pace.started_ms : tr.now_ms,
 		      tr.now_ms, &tr.agenda);
@@ -149,6 +164,98 @@ static int state_role(enum roster_state s)
 	abort();
 }
 
+/*
+ * text wrapped at spaces into cols columns, from row y over at most rows rows (a word wider
+ * than cols is cut); control characters read as spaces. The rows it took.
+ */
+static int put_wrapped(int y, int x, int rows, int cols, const char *text, int role)
+{
+	int r = 0;
+	const char *p = text;
+	while (*p && r < rows && cols > 0) {
+		while (*p == ' ' || (unsigned char)*p < 0x20)
+			p = *p ? p + 1 : p;
+		if (!*p)
+			break;
+		size_t end = 0, fit = 0;
+		int used = 0;
+		while (p[end]) {
+			size_t w_end = end;
+			while (p[w_end] == ' ' || (p[w_end] && (unsigned char)p[w_end] < 0x20))
+				w_end++;
+			size_t w_start = w_end;
+			while (p[w_end] && p[w_end] != ' ' && (unsigned char)p[w_end] >= 0x20)
+				w_end++;
+			if (w_end == w_start)
+				break;
+			int w = utf8_width(p + end, w_end - end);
+			if (used + w > cols)
+				break;
+			used += w;
+			end = fit = w_end;
+		}
+		if (!fit) { /* one word wider than the line */
+			int w;
+			fit = utf8_fit(p, strlen(p), cols, &w);
+			if (!fit)
+				break;
+		}
+		char *part = xstrndup(p, fit);
+		for (char *c = part; *c; c++)
+			if ((unsigned char)*c < 0x20)
+				*c = ' ';
+		tui_put(y + r++, x, part, cols, role);
+		free(part);
+		p += fit;
+	}
+	return r;
+}
+
+/* Markdown md rendered into cols columns from row y, at most rows rows; the rows it took. */
+static int put_markdown(int y, int x, int rows, int cols, const char *md)
+{
+	struct mdview v = MDVIEW_INIT;
+	if (!mdview_layout(&v, md, strlen(md), cols))
+		return put_wrapped(y, x, rows, cols, md, TUI_NORMAL);
+	size_t n = v.n_lines;
+	while (n && !v.lines[n - 1].len)
+		n--; /* no blank line below the last paragraph */
+	int r = 0;
+	for (size_t i = 0; i < n && r < rows; i++)
+		mdline_draw(y + r++, x, cols, &v.lines[i], i, NULL, 0, 0);
+	mdview_release(&v);
+	return r;
+}
+
+/* Inline Markdown (an option's text) as the reader sees it, on one line. Caller frees. */
+static char *md_plain(const char *md)
+{
+	struct mdview v = MDVIEW_INIT;
+	struct strbuf sb = STRBUF_INIT;
+	if (!mdview_layout(&v, md, strlen(md), 400)) {
+		strbuf_addstr(&sb, md);
+		return strbuf_detach(&sb);
+	}
+	for (size_t i = 0; i < v.n_lines; i++)
+		if (v.lines[i].len)
+			strbuf_addf(&sb, "%s%s", sb.len ? " " : "", v.lines[i].text);
+	mdview_release(&v);
+	return strbuf_detach(&sb);
+}
+
+/* "label (n): a b c", wrapped over the rows left; the rows it took. */
+static int put_names(int y, int x, int rows, int cols, const char *label, const char **names,
+		     size_t n, int role)
+{
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_addf(&sb, "%s (%zu):", label, n);
+	for (size_t k = 0; k < n; k++)
+		strbuf_addf(&sb, " %s", names[k]);
+	int r = put_wrapped(y, x, rows, cols, sb.buf, role);
+	strbuf_release(&sb);
+	return r;
+}
+
 static const char *pace_word(void)
 {
 	if (!tr.pace.started_ms)
@@ -157,7 +264,8 @@ static const char *pace_word(void)
 	return d > 0.25 ? "ahead" : d < -0.25 ? "behind" : "on time";
 }
 
-static void draw_agenda(const struct course *course, int y, int cols)
+/* The agenda from row y: bar, now, clock, the broadcast. The row below what it drew. */
+static int draw_agenda(const struct course *course, int y, int cols)
 {
 	int x = 1, width = cols - 2;
 	int64_t total = tr.agenda.total_ms ? tr.agenda.total_ms : 1;
@@ -173,11 +281,16 @@ static void draw_agenda(const struct course *course, int y, int cols)
 		tui_put(y, x, cell, w - 1, now ? TUI_SELECTED : TUI_DIM);
 		x += w;
 	}
-	/* Now on the agenda bar: where the clock is within the whole session. */
+	/* Now, under the agenda bar (never over a module's number): where the clock is. */
 	if (tr.pace.started_ms && tr.agenda.elapsed_ms >= 0 && tr.agenda.elapsed_ms < total &&
-	    x > 1)
-		tui_put(y, 1 + (int)((int64_t)(x - 2) * tr.agenda.elapsed_ms / total), "▼", 1,
-			TUI_ACCENT);
+	    x > 1) {
+		int at = 1 + (int)((int64_t)(x - 2) * tr.agenda.elapsed_ms / total);
+		if (at + 5 <= cols - 1)
+			tui_put(y + 1, at, "▲ now", 5, TUI_ACCENT);
+		else
+			tui_put(y + 1, at - 4, "now ▲", 5, TUI_ACCENT);
+	}
+	y++;
 	char line[256];
 	if (tr.pace.started_ms) {
 		long min = (long)(tr.agenda.elapsed_ms / 60000);
@@ -192,8 +305,9 @@ static void draw_agenda(const struct course *course, int y, int cols)
 	tui_put(y + 1, 1, line, cols - 2, TUI_ACCENT);
 	if (tr.pace.message[0]) {
 		snprintf(line, sizeof line, "broadcast: %s", tr.pace.message);
-		tui_put(y + 2, 1, line, cols - 2, TUI_NOTICE);
+		return y + 2 + put_wrapped(y + 2, 1, 2, cols - 2, line, TUI_NOTICE);
 	}
+	return y + 2;
 }
 
 static void draw_roster(const struct course *course, int y, int rows, int cols)
@@ -217,9 +331,18 @@ static void draw_roster(const struct course *course, int y, int rows, int cols)
 			snprintf(quiz, sizeof quiz, "%.0f%%", best);
 		long mins = row->module_id ? (long)((tr.now_ms - row->step_since_ms) / 60000) : 0;
 		long ago = row->last_ms ? (long)((tr.now_ms - row->last_ms) / 60000) : -1;
-		char last[32] = "-";
+		char last[300] = "-";
 		if (ago >= 0)
 			snprintf(last, sizeof last, "%ldm ago", ago);
+		/* A served class: a tutor that stopped syncing, or whose syncs fail, shows. */
+		struct seen sn;
+		char sync[240] = "";
+		if (seen_book_get(tr.seen, row->learner->id, &sn))
+			seen_words(&sn, tr.now_ms, sync, sizeof sync);
+		if (sync[0]) {
+			size_t len = strlen(last);
+			snprintf(last + len, sizeof last - len, " · %s", sync);
+		}
 		snprintf(line, sizeof line, "%-14.14s %-18.18s %4ld %5d %5d %5s %-10s %s%s",
 			 row->learner->id, where, mins, row->failed_open, row->hints, quiz,
 			 row->state == ROSTER_UNREADABLE ? class_file_name(row->learner->file)
@@ -228,7 +351,8 @@ static void draw_roster(const struct course *course, int y, int rows, int cols)
 		/* The top row is the learner o (Enter) opens for review. */
 		if (r == 0)
 			tui_put(y + 1, 0, "›", 1, TUI_ACCENT);
-		tui_put(y + 1 + r, 1, line, cols - 2, state_role(row->state));
+		tui_put(y + 1 + r, 1, line, cols - 2,
+			sync[0] ? TUI_NOTICE : state_role(row->state));
 	}
 	(void)course;
 }
@@ -270,12 +394,16 @@ static void draw_side(const struct course *course, int y, int rows, int x, int c
 		tui_put(y + ++r, x, head, cols, TUI_H3);
 		r++;
 	}
-	for (size_t k = 0; k < nh && r < rows; k++, r++) {
+	for (size_t k = 0; k < nh && r < rows; k++) {
 		const struct roster_row *row = &tr.roster.rows[hands[k]];
-		char line[320];
-		snprintf(line, sizeof line, "%s: %s", row->learner->id,
-			 row->hand_note ? row->hand_note : "(no note)");
-		tui_put(y + r, x, line, cols, TUI_NOTICE);
+		char line[400];
+		int64_t seen = hands_seen_ms(tr.dir, row->learner->id);
+		long age = (long)((tr.now_ms - row->hand_ms) / 60000);
+		snprintf(line, sizeof line, "%s: %s (up %ldm%s)", row->learner->id,
+			 row->hand_note ? row->hand_note : "(no note)", age < 0 ? 0 : age,
+			 seen && seen >= row->hand_ms ? ", acknowledged" : "");
+		r += put_wrapped(y + r, x, rows - r, cols, line,
+				 seen && seen >= row->hand_ms ? TUI_DIM : TUI_NOTICE);
 	}
 	free(hands);
 	/* Stuck on what: the exercise failing in a row, for how long, and its last failure. */
@@ -297,10 +425,7 @@ static void draw_side(const struct course *course, int y, int rows, int x, int c
 			 row->fail_exercise, row->fail_streak,
 			 (long)((tr.now_ms - row->fail_since_ms) / 60000),
 			 row->fail_message ? row->fail_message : "no detail");
-		for (char *c = line; *c; c++)
-			if ((unsigned char)*c < 0x20)
-				*c = ' ';
-		tui_put(y + r++, x, line, cols, TUI_NOTICE);
+		r += put_wrapped(y + r, x, rows - r, cols, line, TUI_NOTICE);
 	}
 	/* Check results the trainer ran again (grade --class) and did not get. */
 	bool head_shown = false;
@@ -350,47 +475,28 @@ static void draw_side(const struct course *course, int y, int rows, int x, int c
 			 total + tr.n_waiting);
 		tui_put(y + ++r, x, head, cols, TUI_H3);
 		r++;
-		/* The question's text, wrapped at spaces over up to three lines. */
-		const char *t = tr.question_text;
-		for (int line = 0; t && *t && line < 3 && r < rows; line++) {
-			size_t len = strlen(t), cut = len;
-			if ((int)len > cols && cols > 8) {
-				cut = (size_t)cols;
-				while (cut > 0 && t[cut] != ' ')
-					cut--;
-				if (cut == 0)
-					cut = (size_t)cols;
-			}
-			char *part = xstrndup(t, cut);
-			tui_put(y + r++, x, part, cols, TUI_NORMAL);
-			free(part);
-			t += cut;
-			while (*t == ' ')
-				t++;
-		}
+		/* The question's text, its Markdown rendered, over up to four lines. */
+		if (tr.question_text)
+			r += put_markdown(y + r, x, rows - r < 4 ? rows - r : 4, cols,
+					  tr.question_text);
 		/* The option's text when there is one, so the room's answers read as asked. */
 		int width = cols / 3 > 40 ? 40 : cols / 3;
 		for (size_t k = 0; k < tr.n_answers && r < rows; k++, r++) {
 			const struct roster_answer *a = &tr.answers[k];
 			char line[200];
-			snprintf(line, sizeof line, "%-*.*s %3zu %3.0f%% %s", width, width,
-				 a->label ? a->label : a->response, a->count,
-				 total ? 100.0 * (double)a->count / (double)total : 0.0,
+			char *label = md_plain(a->label ? a->label : a->response);
+			snprintf(line, sizeof line, "%-*.*s %3zu %3.0f%% %s", width, width, label,
+				 a->count, total ? 100.0 * (double)a->count / (double)total : 0.0,
 				 a->right ? "✓" : " ");
+			free(label);
 			int w = tui_put(y + r, x, line, cols, TUI_NORMAL);
 			int bar = cols - w - 1;
 			if (bar > 0 && total)
 				tui_bar(y + r, x + w + 1, bar, a->count, total);
 		}
-		if (tr.n_waiting && r < rows) {
-			char line[400];
-			int len = snprintf(line, sizeof line, "not yet (%zu):", tr.n_waiting);
-			for (size_t k = 0; k < tr.n_waiting && len > 0 && (size_t)len < sizeof line;
-			     k++)
-				len += snprintf(line + len, sizeof line - (size_t)len, " %s",
-						tr.waiting[k]);
-			tui_put(y + r++, x, line, cols, TUI_NOTICE);
-		}
+		if (tr.n_waiting && r < rows)
+			r += put_names(y + r, x, rows - r, cols, "not yet", tr.waiting,
+				       tr.n_waiting, TUI_NOTICE);
 	}
 }
 
@@ -416,56 +522,31 @@ int trainer_live_draw(int y, int x, int rows, int cols, bool presenter)
 			 : open              ? "open"
 					     : "closed");
 	tui_put(y + r++, x, head, cols, TUI_H3);
-	/* The question's text, wrapped at spaces over up to four lines. */
-	const char *t = tr.live_q ? tr.live_q->text : tr.live.question;
-	for (int line = 0; t && *t && line < 4 && r < rows; line++) {
-		size_t len = strcspn(t, "\n"), cut = len;
-		if ((int)len > cols && cols > 8) {
-			cut = (size_t)cols;
-			while (cut > 0 && t[cut] != ' ')
-				cut--;
-			if (cut == 0)
-				cut = (size_t)cols;
-		}
-		char *part = xstrndup(t, cut);
-		tui_put(y + r++, x, part, cols, TUI_NORMAL);
-		free(part);
-		t += cut;
-		while (*t == ' ' || *t == '\n')
-			t++;
-	}
+	/* The question's text, its Markdown rendered, over up to six lines. */
+	r += put_markdown(y + r, x, rows - r < 6 ? rows - r : 6, cols,
+			  tr.live_q ? tr.live_q->text : tr.live.question);
 	int width = cols / 2 > 44 ? 44 : cols / 2;
 	for (size_t k = 0; k < tr.tally.n_bars && r < rows; k++, r++) {
 		const struct live_bar *b = &tr.tally.bars[k];
 		bool mark = tr.live.revealed_ms && b->right;
 		char line[200];
+		char *label = md_plain(b->label);
 		snprintf(line, sizeof line, "%s %-*.*s %3zu %3.0f%%", mark ? "✓" : " ", width,
-			 width, b->label, b->count,
+			 width, label, b->count,
 			 tr.tally.answered ? 100.0 * (double)b->count / (double)tr.tally.answered
 					   : 0.0);
+		free(label);
 		int w = tui_put(y + r, x, line, cols, mark ? TUI_DONE : TUI_NORMAL);
 		if (cols - w - 1 > 0 && tr.tally.answered)
 			tui_bar(y + r, x + w + 1, cols - w - 1, b->count, tr.tally.answered);
 	}
 	/* Who has and has not answered is the trainer's to see, not the projector's. */
-	if (!presenter && tr.tally.answered && r < rows) {
-		char line[400];
-		int len = snprintf(line, sizeof line, "answered (%zu):", tr.tally.answered);
-		for (size_t k = 0; k < tr.tally.answered && len > 0 && (size_t)len < sizeof line;
-		     k++)
-			len += snprintf(line + len, sizeof line - (size_t)len, " %s",
-					tr.tally.answered_by[k]);
-		tui_put(y + r++, x, line, cols, TUI_DIM);
-	}
-	if (!presenter && tr.tally.n_waiting && r < rows) {
-		char line[400];
-		int len = snprintf(line, sizeof line, "not yet (%zu):", tr.tally.n_waiting);
-		for (size_t k = 0; k < tr.tally.n_waiting && len > 0 && (size_t)len < sizeof line;
-		     k++)
-			len += snprintf(line + len, sizeof line - (size_t)len, " %s",
-					tr.tally.waiting[k]);
-		tui_put(y + r++, x, line, cols, TUI_NOTICE);
-	}
+	if (!presenter && tr.tally.answered && r < rows)
+		r += put_names(y + r, x, rows - r, cols, "answered", tr.tally.answered_by,
+			       tr.tally.answered, TUI_DIM);
+	if (!presenter && tr.tally.n_waiting && r < rows)
+		r += put_names(y + r, x, rows - r, cols, "not yet", tr.tally.waiting,
+			       tr.tally.n_waiting, TUI_NOTICE);
 	return r;
 }
 
@@ -539,37 +620,119 @@ static void trainer_draw(const struct app *app, int rows, int cols)
 	char left[300];
 	snprintf(left, sizeof left, "Trainer · %s", tr.dir);
 	tui_title(app, left, right, cols);
-	draw_agenda(app->course, 1, cols);
+	int top = draw_agenda(app->course, 1, cols);
 	if (tr.problem[0])
-		tui_put(3, 1, tr.problem, cols - 2, TUI_STATUS_ERROR);
+		tui_put(top++, 1, tr.problem, cols - 2, TUI_STATUS_ERROR);
 	int side = cols >= 110 ? 40 : 0;
-	int body = rows - 6;
+	int body = rows - 2 - top;
 	if (side) {
-		draw_roster(app->course, 4, body, cols - side - 1);
-		draw_side(app->course, 4, body, cols - side, side - 1);
+		draw_roster(app->course, top, body, cols - side - 1);
+		draw_side(app->course, top, body, cols - side, side - 1);
 	} else {
 		int half = body * 2 / 3;
-		draw_roster(app->course, 4, half, cols);
-		draw_side(app->course, 4 + half, body - half, 1, cols - 2);
+		draw_roster(app->course, top, half, cols);
+		draw_side(app->course, top + half, body - half, 1, cols - 2);
 	}
 	if (tr.typing) {
 		int y = rows - 1;
 		tui_fill(y, 0, cols, TUI_NORMAL);
-		int x = tui_put(y, 0, "broadcast: ", cols, TUI_ACCENT);
+		int x = tui_put(y, 0,
+				tr.typing == TYPE_PUSH ? "push (question or quiz, seconds): "
+						       : "broadcast: ",
+				cols, TUI_ACCENT);
 		int w = tui_put(y, x, tr.line.buf, cols - x - 30, TUI_NORMAL);
 		tui_put(y, x + w, "▏", 1, TUI_ACCENT);
-		tui_put(y, cols - 28, "Enter send · Esc cancel", 27, TUI_DIM);
+		tui_put(y, cols - 28,
+			tr.typing == TYPE_PUSH ? "Enter push · Esc cancel"
+					       : "Enter send · Esc cancel",
+			27, TUI_DIM);
 		return;
 	}
 	tui_footer(app,
 		   tr.live.id ? (tr.live.quiz[0]
-					 ? "↑↓ · m broadcast · p presenter · c close · "
-					   "v reveal · n next · o review · q quit"
-					 : "↑↓ · +/- modules · m broadcast · s clock · p presenter "
-					   "· c close · v reveal · q quit")
-			      : "↑↓ · +/- modules · m broadcast · s clock · p presenter · o review "
-				"· r refresh · q quit",
+					 ? "↑↓ · m broadcast · Q push · a acknowledge · c "
+					   "close · v reveal · n next · o review · q quit"
+					 : "↑↓ · m broadcast · Q push · a acknowledge · c "
+					   "close · v reveal · p presenter · o review · q quit")
+			      : "↑↓ · +/- modules · m broadcast · s clock · Q push · a acknowledge "
+				"· p presenter · o review · q quit",
 		   rows, cols);
+}
+
+/*
+ * The push line, "QUESTION [SECONDS]" or "QUIZ [SECONDS]": the question (or the quiz's
+ * first) goes to the room at once, as trainer DIR --push / --push-quiz do.
+ */
+static void push_line(struct app *app, const char *text)
+{
+	char id[LIVE_ID_MAX] = "";
+	long seconds = 0;
+	char extra;
+	int got = sscanf(text, " %127s %ld %c", id, &seconds, &extra);
+	if (got < 1 || got > 2 || seconds < 0 || seconds > 3600) {
+		app_error(app, "push what? a question or quiz id, then seconds if timed (0-3600)");
+		return;
+	}
+	if (!tr.quizzes && app->course->quiz_dir) {
+		struct diags d = DIAGS_INIT;
+		tr.quizzes = quiz_set_load(app->course->quiz_dir, app->course, &d);
+		diags_release(&d);
+	}
+	const struct quiz_question *q = tr.quizzes ? quiz_set_find_question(tr.quizzes, id) : NULL;
+	const struct quiz *z = q || !tr.quizzes ? NULL : quiz_set_find(tr.quizzes, id);
+	int64_t now = clock_wall_ms();
+	if (q) {
+		live_push(&tr.live, q, seconds, now);
+	} else if (!z || z->pool || !live_push_quiz(&tr.live, z, 0, seconds, now)) {
+		app_error(app, "the course has no question or quiz '%s' to push", id);
+		return;
+	}
+	struct error err;
+	if (!live_write(tr.dir, &tr.live, &err)) {
+		char line[600];
+		error_format(&err, line, sizeof line);
+		app_error(app, "%s", line);
+		return;
+	}
+	if (z)
+		app_status(app, "pushed %s to the room: question 1 of %d (n moves on)", z->id,
+			   tr.live.count);
+	else
+		app_status(app, "pushed %s to the room%s", q->id, seconds ? ", timed" : "");
+	reload(app->course);
+}
+
+/*
+ * a: acknowledge a hand, the top row's learner's if theirs is up, else the one up longest
+ * and not yet acknowledged. Their tutor lowers it and tells them the trainer is coming.
+ */
+static void ack_key(struct app *app)
+{
+	size_t nh;
+	size_t *hands = roster_hands(&tr.roster, &nh);
+	const struct roster_row *pick = NULL;
+	if (tr.top < tr.roster.n && tr.roster.rows[tr.top].hand)
+		pick = &tr.roster.rows[tr.top];
+	for (size_t k = 0; k < nh && !pick; k++) {
+		const struct roster_row *row = &tr.roster.rows[hands[k]];
+		if (hands_seen_ms(tr.dir, row->learner->id) < row->hand_ms)
+			pick = row;
+	}
+	free(hands);
+	if (!pick) {
+		app_status(app, "no hand is waiting");
+		return;
+	}
+	struct error err;
+	error_clear(&err);
+	if (!hands_see(tr.dir, pick->learner->id, clock_wall_ms(), &err)) {
+		char line[600];
+		error_format(&err, line, sizeof line);
+		app_error(app, "%s", line);
+		return;
+	}
+	app_status(app, "%s's hand acknowledged: their tutor lowers it", pick->learner->id);
+	reload(app->course);
 }
 
 static bool write_pace(struct app *app)
@@ -599,13 +762,18 @@ static enum input_result typing_key(struct app *app, int key)
 {
 	switch (key) {
 	case TUI_KEY_ESC:
-		tr.typing = false;
+		tr.typing = TYPE_NONE;
 		app_status(app, "nothing sent");
 		return INPUT_HANDLED;
 	case '\r':
 	case '\n':
 	case KEY_ENTER:
-		tr.typing = false;
+		if (tr.typing == TYPE_PUSH) {
+			tr.typing = TYPE_NONE;
+			push_line(app, tr.line.buf);
+			return INPUT_HANDLED;
+		}
+		tr.typing = TYPE_NONE;
 		/* typing_key keeps the line within PACE_MSG_MAX bytes. */
 		memcpy(tr.pace.message, tr.line.buf, tr.line.len + 1);
 		tr.pace.message_ms = clock_wall_ms();
@@ -680,8 +848,15 @@ static enum input_result trainer_key(struct app *app, int key)
 		write_open(app);
 		return INPUT_HANDLED;
 	case 'm':
-		tr.typing = true;
+		tr.typing = TYPE_BROADCAST;
 		prompt_set(&tr.line, tr.pace.message);
+		return INPUT_HANDLED;
+	case 'Q':
+		tr.typing = TYPE_PUSH;
+		prompt_clear(&tr.line);
+		return INPUT_HANDLED;
+	case 'a':
+		ack_key(app);
 		return INPUT_HANDLED;
 	case 's':
 		start_clock(app);
@@ -735,6 +910,8 @@ static const struct tui_key_help trainer_keys[] = {
 	{ "c", "close the live question (trainer DIR --push QUESTION pushes one)" },
 	{ "v", "reveal the live question's right answer to the room" },
 	{ "n", "next question of a pushed quiz (trainer DIR --push-quiz QUIZ)" },
+	{ "Q", "push a question (or a whole quiz) to the room: its id, then seconds if timed" },
+	{ "a", "acknowledge a hand: the top row's, else the one up longest" },
 	{ "o Enter", "review the learner in the roster's top row: code, checks, functions" },
 	{ "r", "refresh now (it refreshes every 2 s)" },
 	{ NULL, NULL },
@@ -756,6 +933,7 @@ bool screen_trainer_run(const char *dir, const struct course *course, const char
 	struct app app;
 	if (!app_init(&app, course, NULL, err))
 		return false;
+	app.flags |= TUI_FLAG_TRAINER;
 	reload(course);
 	if (!tui_begin(err)) {
 		unload();

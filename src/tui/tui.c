@@ -259,7 +259,7 @@ void tui_footer(const struct app *app, const char *hints, int rows, int cols)
 
 /* The loop */
 
-static const struct tui_key_help common_keys[] = {
+static const struct tui_key_help learner_keys[] = {
 	{ "X", "the list of exercises, with your progress" },
 	{ "C", "the Lambda console, on your own account" },
 	{ "S", "point a shell (the AWS CLI, boto3) at it" },
@@ -275,10 +275,20 @@ static const struct tui_key_help common_keys[] = {
 	{ NULL, NULL },
 };
 
+/* On the trainer's screens: none of the learner's. */
+static const struct tui_key_help trainer_common_keys[] = {
+	{ "?", "show or hide this help" },  { "q, Esc", "back (on the dashboard: quit)" },
+	{ "Ctrl-C", "quit from anywhere" }, { "Ctrl-L", "redraw the screen" },
+	{ "mouse wheel", "scroll" },        { NULL, NULL },
+};
+
 /* The common keys in few words, for a help overlay too short to give them a line each. */
-static const char *const common_short[] = {
+static const char *const learner_short[] = {
 	"X exercises", "C console",   "S shell",       "P project",         "? help",
-	"q/Esc back",  "Ctrl-C quit", "Ctrl-L redraw", "H raise your hand",
+	"q/Esc back",  "Ctrl-C quit", "Ctrl-L redraw", "H raise your hand", NULL,
+};
+static const char *const trainer_short[] = {
+	"? help", "q/Esc back", "Ctrl-C quit", "Ctrl-L redraw", NULL,
 };
 
 /* Where the next word of s (from *p) ends, and its width. */
@@ -332,11 +342,11 @@ static int help_lines(const struct tui_key_help *k, int y, int y_max, int x, int
 }
 
 /* The common keys in few words, " · " between them, a line broken between two of them. */
-static int help_short(int y, int y_max, int x, int w, bool draw)
+static int help_short(const char *const *items, int y, int y_max, int x, int w, bool draw)
 {
 	int rows = 1, col = 0;
-	for (size_t i = 0; i < sizeof(common_short) / sizeof(common_short[0]); i++) {
-		const char *item = common_short[i];
+	for (size_t i = 0; items[i]; i++) {
+		const char *item = items[i];
 		int iw = utf8_width(item, strlen(item));
 		if (col && col + 3 + iw > w) {
 			rows++;
@@ -362,6 +372,9 @@ static int help_short(int y, int y_max, int x, int w, bool draw)
 static void draw_help(const struct app *app, int rows, int cols)
 {
 	const struct tui_key_help *keys = app->screen->keys;
+	bool trainer = app->flags & TUI_FLAG_TRAINER;
+	const struct tui_key_help *common_keys = trainer ? trainer_common_keys : learner_keys;
+	const char *const *common_short = trainer ? trainer_short : learner_short;
 	int keycol = 16;
 	int w = cols - 8 < 72 ? cols - 8 : 72;
 	int inner = w - 6;
@@ -387,7 +400,7 @@ static void draw_help(const struct app *app, int rows, int cols)
 		w = cols - 4 < 76 ? cols - 4 : 76;
 		inner = w - 6;
 		n = help_lines(keys, 0, 0, 0, keycol, inner, false);
-		nc = help_short(0, 0, 0, inner, false);
+		nc = help_short(common_short, 0, 0, 0, inner, false);
 		h = n + nc + 5;
 		if (h > rows - 2)
 			h = n + nc + 3; /* no blank rows */
@@ -427,7 +440,7 @@ static void draw_help(const struct app *app, int rows, int cols)
 		break;
 	case SHORT:
 		y += help_lines(keys, y, y_max, x, keycol, inner, true) + blanks;
-		help_short(y, y_max, x, inner, true);
+		help_short(common_short, y, y_max, x, inner, true);
 		break;
 	}
 	tui_put(top + h - 1, left + w - 26, " any key closes this ", 22, TUI_HELP_BORDER);
@@ -494,6 +507,16 @@ static void common_key(struct app *app, int key)
 	case TUI_KEY_CTRL('l'):
 		clearok(curscr, TRUE);
 		break;
+	case TUI_KEY_WHEEL_UP:
+	case TUI_KEY_WHEEL_DOWN:
+		/* A screen that does not scroll by the wheel moves as the arrows do. */
+		if (app->screen->key)
+			app->screen->key(app, key == TUI_KEY_WHEEL_UP ? KEY_UP : KEY_DOWN);
+		break;
+	}
+	if (app->flags & TUI_FLAG_TRAINER)
+		return; /* the learner's keys mean nothing on the trainer's screens */
+	switch (key) {
 	case 'H':
 		app_goto(app, &screen_hand);
 		break;
@@ -519,12 +542,6 @@ static void common_key(struct app *app, int key)
 	case 'P':
 		if (app->workspace && app->screen != &screen_project)
 			app_goto(app, &screen_project);
-		break;
-	case TUI_KEY_WHEEL_UP:
-	case TUI_KEY_WHEEL_DOWN:
-		/* A screen that does not scroll by the wheel moves as the arrows do. */
-		if (app->screen->key)
-			app->screen->key(app, key == TUI_KEY_WHEEL_UP ? KEY_UP : KEY_DOWN);
 		break;
 	default:
 		break;

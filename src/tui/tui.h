@@ -98,6 +98,9 @@ long tui_key_char(int key);
 
 enum {
 	TUI_FLAG_FIRST_FRAME = 1 << 0, /* draw once and leave (bench/first_frame.sh) */
+	/* The trainer's screens: the learner's common keys (X C S P H L V) neither work nor show.
+	 */
+	TUI_FLAG_TRAINER = 1 << 1,
 };
 
 /*

@@ -214,7 +214,7 @@ see "question 1 of 2" 20
 see "Longest invocation?" 5
 e2e_keys 2 Enter
 see "Answer recorded." 5
-# The trainer moves on once the answer is in: one arriving after --next is late, and refused.
+# The trainer moves on once the answer is in: one arriving over 2 s after --next is refused.
 await live_answer 2 20
 out=$(trainer --next 2>&1) || e2e_fail "next: $out"
 see "question 2 of 2" 20

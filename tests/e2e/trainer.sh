@@ -1,9 +1,10 @@
 #!/bin/sh
 # Class mode in the terminal, both sides. A learner's tutor (--class DIR) shows the trainer's
-# broadcast within seconds, raises a hand with a note that the trainer's dashboard lists, and
-# finds a module the trainer has not opened locked. The trainer's dashboard shows the learner,
-# and its presenter view opens and closes; a hand the trainer acknowledges is lowered. The
-# dashboard opens a learner's hands-on review: checks, functions' metrics and cost, code.
+# broadcast within seconds, raises a hand with a note that the trainer's dashboard lists, finds
+# a module the trainer has not opened locked and leaves a page of one the trainer closes at
+# once. The trainer's dashboard shows the learner, and its presenter view opens and closes; a
+# hand the trainer acknowledges is lowered. The dashboard opens a learner's hands-on review:
+# checks, functions' metrics and cost, code.
 . "$(dirname "$0")/lib.sh"
 
 real=$TUTOR
@@ -27,7 +28,16 @@ e2e_keys "stuck on IAM" Enter
 e2e_wait "Hand raised"
 "$real" trainer "$class" --once --json >"$E2E_TMP/dash.json" || e2e_fail "no dashboard"
 grep -q '"note":.*"stuck on IAM"' "$E2E_TMP/dash.json" || e2e_fail "the trainer does not see the hand"
+# A learner reading module 2 when the trainer closes it is taken out of it at once.
+e2e_keys 2
+e2e_wait "Module 2 of"
+e2e_keys Enter
+e2e_wait "page 1/"
 "$real" trainer "$class" --open 1 >/dev/null || e2e_fail "cannot open modules"
+e2e_wait "module 2 was closed by the trainer"
+e2e_capture | grep -qF "page 1/" && e2e_fail "the closed module's page is still on screen"
+e2e_keys q
+e2e_wait_gone "Module 2 of"
 # The tutor reads the trainer's file every 3 s: until it has, module 2 still opens.
 e2e_keys 2
 e2e_wait "Module 2 of"
@@ -50,15 +60,40 @@ done
 e2e_keys q q q
 e2e_exited 0
 
+long="Back in ten minutes: please finish the hello-world exercise first, then read the page on cold starts and try the quiz on invocation models before ENDMARK"
+"$real" trainer "$class" --message "$long" >/dev/null || e2e_fail "cannot broadcast"
 TUTOR="$E2E_TMP/trainer"
 e2e_start
 e2e_wait "Trainer"
 e2e_wait "ada"
-e2e_wait "ada: stuck on IAM"
+e2e_wait "ada: stuck on IAM (up 0m)"
+# A broadcast longer than the screen is wrapped, not cut.
+e2e_wait "ENDMARK"
 e2e_wait "press s to start the clock"
 e2e_keys s
 e2e_wait "session clock started"
 e2e_wait "clock 0:00"
+# The now marker sits under the agenda bar: module 1's cell keeps its number.
+e2e_wait "▲ now"
+e2e_capture | grep -q "^ 1 20' " || e2e_fail "the now marker overwrote the agenda bar"
+# The help lists the trainer's keys, none of the learner's.
+e2e_keys "?"
+e2e_wait "Keys: trainer"
+e2e_capture | grep -q "push a question" || e2e_fail "the help does not list Q push"
+e2e_capture | grep -q "acknowledge a hand" || e2e_fail "the help does not list a acknowledge"
+e2e_capture | grep -q -e "raise your hand" -e "list of exercises" &&
+	e2e_fail "the trainer's help lists the learner's keys"
+e2e_keys Escape
+e2e_wait_gone "Keys: trainer"
+# H is the learner's key: on the dashboard it opens nothing.
+e2e_keys H
+sleep 0.3
+e2e_capture | grep -q "Raise your hand" && e2e_fail "H opened the learner's hand screen"
+# a acknowledges the hand; the queue says so.
+e2e_keys a
+e2e_wait "ada's hand acknowledged"
+e2e_wait "stuck on IAM (up 0m, acknowledged)"
+grep -q '"ada"' "$class/.hands.json" || e2e_fail "the acknowledgement was not written"
 e2e_keys m C-u
 e2e_wait "Enter send"
 e2e_keys "Back at 11:15" Enter
@@ -75,6 +110,23 @@ e2e_keys p
 e2e_wait "page 1/"
 e2e_keys q
 e2e_wait "ada: stuck on IAM"
+# Q pushes a question: its Markdown rendered on the panel; c closes it.
+e2e_keys Q
+e2e_wait "push (question or quiz, seconds)"
+e2e_keys "no-such-question" Enter
+e2e_wait "no question or quiz 'no-such-question'"
+e2e_keys Q "ff-handler-setting 60" Enter
+e2e_wait "pushed ff-handler-setting to the room"
+e2e_wait "live question · 0 of 1 answered"
+e2e_wait "handler setting be?"
+e2e_capture | grep -qF '**handler**' && e2e_fail "the question's Markdown is shown raw"
+e2e_capture | grep -qF '`orders.py`' && e2e_fail "the question's code spans are shown raw"
+grep -q '"question":[[:space:]]*"ff-handler-setting"' "$class/.live.json" ||
+	e2e_fail "the push was not written for the room"
+e2e_keys c
+e2e_wait "question closed"
+# The presenter views below start with no question pushed.
+rm -f "$class/.live.json"
 e2e_keys q
 e2e_exited 0
 
@@ -113,12 +165,19 @@ data = buf.getvalue()
 sha = hashlib.sha256(data).hexdigest()
 os.makedirs(os.path.join(cls, "packages", "ada"), exist_ok=True)
 open(os.path.join(cls, "packages", "ada", sha + ".zip"), "wb").write(data)
+buf = io.BytesIO()
+with zipfile.ZipFile(buf, "w") as z:
+    z.writestr("hello.py", "def handler(event, context):\n    return 'HELLO_MARK'\n")
+hdata = buf.getvalue()
+hsha = hashlib.sha256(hdata).hexdigest()
+open(os.path.join(cls, "packages", "ada", hsha + ".zip"), "wb").write(hdata)
 report = ("REPORT RequestId: 1\tDuration: 12.50 ms\tBilled Duration: 13 ms\t"
           "Memory Size: 128 MB\tMax Memory Used: 40 MB\t")
 hello = {"exercise": "hello-world", "language": "python", "status": "failed", "passed": 2,
          "total": 3, "tasks": [{"id": "greets", "text": "t", "pass": False,
                                 "why": "the body says hi, not Hello"}],
-         "steps": [{"name": "invoke", "kind": "invoke", "report": report}]}
+         "steps": [{"name": "invoke", "kind": "invoke", "report": report}],
+         "package": {"sha256": hsha, "bytes": len(hdata)}}
 project = {"exercise": "final-project", "language": "python", "status": "passed",
            "passed": 1, "total": 1, "tasks": [], "steps": [],
            "package": {"sha256": sha, "bytes": len(data)}}
@@ -142,14 +201,20 @@ e2e_capture | grep -q "1 call · 12.5 ms average · 13 ms billed · 40 of 128 MB
 e2e_keys G
 e2e_wait "app.py"
 e2e_wait "def handler(event, context):"
+# Every exercise's code, as its last check run sent it, below the project's.
+e2e_wait "hello-world code (read-only)"
+e2e_wait "return 'HELLO_MARK'"
 # Syntax colour: the keyword is drawn in a colour of its own.
 esc=$(printf '\033')
 tmux -L "$E2E_SOCK" capture-pane -e -p -t e2e | grep -q "$esc\[[0-9;]*mdef$esc.*handler" ||
 	e2e_fail "the code has no syntax colour"
 e2e_keys e
-e2e_wait "criterion score comment"
+e2e_wait "criterion score [comment]"
 e2e_keys "monitoring 9 too high" Enter
 e2e_wait "not 9"
+# A score needs no comment.
+e2e_keys e C-u "iam 2" Enter
+e2e_wait "ada's iam: 2 of 4 recorded"
 e2e_keys e C-u "monitoring 3 add an alarm on throttles" Enter
 e2e_wait "monitoring: 3 of 4 recorded"
 e2e_keys g
@@ -160,6 +225,13 @@ e2e_keys q
 e2e_exited 0
 "$real" review "$class" ada --json | grep -q '"comment":[[:space:]]*"add an alarm on throttles"' ||
 	e2e_fail "the score recorded on the review screen is not in the class's reviews"
+# The review command shows each exercise's code from the class's records, without --workspace.
+out=$("$real" review "$class" ada) || e2e_fail "review: $out"
+echo "$out" | grep -q "== Code of hello-world (as its last check run sent it" ||
+	e2e_fail "review shows no code of hello-world: $out"
+echo "$out" | grep -q "^   2      return 'HELLO_MARK'" || e2e_fail "review shows not the code sent: $out"
+"$real" review "$class" ada --json | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(d["code"].get("hello-world") != ["hello.py"])' ||
+	e2e_fail "review --json lists no code of hello-world"
 
 # The presenter view as a command of its own: the agenda's page, nothing about a learner.
 printf '#!/bin/sh\nexec "%s" present "%s"\n' "$real" "$class" >"$E2E_TMP/present"

@@ -10,6 +10,7 @@ once; a server killed with SIGKILL keeps what it acknowledged. TAP.
     python3 class_server.py path/to/lambda-tutor path/to/gen-class SOURCE_ROOT
 """
 
+import glob
 import json
 import os
 import re
@@ -355,6 +356,9 @@ def test_dashboard(t):
             "with the last reason, in words")
 
 
+LIVE_GRACE_S = 2  # class/live.h: LIVE_GRACE_MS
+
+
 def trainer(*args):
     return subprocess.run([TUTOR, "trainer", CLASS] + list(args), capture_output=True,
                           text=True, timeout=60, cwd=ROOT)
@@ -425,6 +429,7 @@ def test_live(t):
     r = trainer("--close")
     t.ok(r.returncode == 0 and not room(DB["ada"])["live"]["open"],
          "the trainer closes the question for the room", r.stdout + r.stderr)
+    time.sleep(LIVE_GRACE_S + 0.3)
     tok = token_of(DB["mallory"])
     st, ans = send(tok, [event(nxt, "live_answer", qid, json.dumps(answer))])
     t.ok(ans and ans.get("refused_count") == 1 and "closed" in ans["refused"][0]["why"] and
@@ -503,12 +508,33 @@ def test_live_quiz(t):
          live.get("index") == 1 and live.get("id") != first and live.get("open") and
          0 < live.get("left_ms", 0) <= 90000,
          "--next pushes the second question with the same timer", live)
-    tok = token_of(DB["mallory"])
-    nxt = rows(os.path.join(CLASS, "mallory.db"))[-1][0] + 1
-    st, ans = send(tok, [event(nxt, "live_answer", "ff-test-before-deploy",
-                               json.dumps({"push": first, "hash": "x", "response": "0"}))])
-    t.ok(ans and ans.get("refused_count") == 1,
-         "an answer to the quiz's previous question is refused", ans)
+    path = os.path.join(CLASS, ".live.json")
+    doc = json.load(open(path))
+    prev = doc.get("prev", {})
+    t.ok(prev.get("id") == first and prev.get("question") == "ff-test-before-deploy" and
+         abs(prev.get("until_ms", 0) - time.time() * 1000) < 60000,
+         "--next keeps the question it closed, and when", doc)
+    # An answer given before --next reached the learner arrives just after it: it counts for
+    # LIVE_GRACE_S, on the server's clock. The file is set back by hand so the test does not
+    # race the machine's load.
+    answer = {"push": first, "hash": prev.get("hash"), "response": "true"}
+    for who, ago, refused, what in (
+            ("mallory", 0, 0, "an answer to the question --next just closed still counts"),
+            ("bob", LIVE_GRACE_S + 1, 1, "one arriving after the grace is refused")):
+        doc["prev"]["until_ms"] = int(time.time() * 1000) - int(ago * 1000)
+        with open(path + ".tmp", "w") as f:
+            json.dump(doc, f)
+        os.replace(path + ".tmp", path)
+        nxt = rows(os.path.join(CLASS, who + ".db"))[-1][0] + 1
+        st, ans = send(token_of(DB[who]), [event(nxt, "live_answer", "ff-test-before-deploy",
+                                                 json.dumps(answer))])
+        t.ok(ans and ans.get("refused_count") == refused and
+             (not refused or "closed" in ans["refused"][0]["why"]), what, ans)
+    nxt = rows(os.path.join(CLASS, "ada.db"))[-1][0] + 1
+    st, ans = send(token_of(DB["ada"]), [event(nxt, "live_answer", "ff-test-before-deploy",
+                                               json.dumps(dict(answer, push=first - 1)))])
+    t.ok(ans and ans.get("refused_count") == 1 and "not the one" in ans["refused"][0]["why"],
+         "an answer to an older push is refused", ans)
     r = trainer("--once")
     t.match(r"Live question ff-handler-setting \(2 of 15 in first-function, open",
             r.stdout, "the dashboard shows where the room is in the quiz")
@@ -521,6 +547,21 @@ def test_live_quiz(t):
          "is over" in r.stdout and end.get("index") == 14 and not end.get("open"),
          "after the last question --next closes it and says the quiz is over",
          r.stdout + repr(end))
+    # The trainer's close, like --next, leaves LIVE_GRACE_S for answers already on their way.
+    doc = json.load(open(path))
+    answer = {"push": end.get("id"), "hash": end.get("hash"), "response": "0"}
+    for who, ago, refused, what in (
+            ("ada", 0, 0, "an answer arriving just after the trainer's close counts"),
+            ("bob", LIVE_GRACE_S + 1, 1, "one arriving after the grace is refused as closed")):
+        doc["closed_ms"] = int(time.time() * 1000) - int(ago * 1000)
+        with open(path + ".tmp", "w") as f:
+            json.dump(doc, f)
+        os.replace(path + ".tmp", path)
+        nxt = rows(os.path.join(CLASS, who + ".db"))[-1][0] + 1
+        st, ans = send(token_of(DB[who]), [event(nxt, "live_answer", end.get("question"),
+                                                 json.dumps(answer))])
+        t.ok(ans and ans.get("refused_count") == refused and
+             (not refused or "closed" in ans["refused"][0]["why"]), what, ans)
 
 
 def test_reviews(t):
@@ -745,6 +786,10 @@ def test_packages(t):
              all("--- %s ---" % n in r.stdout for n in names),
              "the review shows a remote learner's code from the package the class holds",
              r.stdout[:400] + r.stderr)
+        t.ok("== Code of hello-world (as its last check run sent it" in r.stdout and
+             all(r.stdout.count("--- %s ---" % n) >= 2 for n in names),
+             "and each exercise's code as its last check run sent it, with no --workspace",
+             r.stdout[-600:])
     finally:
         cloud.terminate()
         cloud.wait(timeout=60)
@@ -901,13 +946,119 @@ def test_tls(t):
     t.ok(r.returncode == 2 and "usage" in r.stderr, "--tls with --no-tls is refused", r.stderr)
 
 
+def class_cmd(*args):
+    return subprocess.run([TUTOR, "class"] + list(args), capture_output=True, text=True,
+                          timeout=60, cwd=ROOT)
+
+
+def test_roster(t):
+    """A roster lets only its names join; a learner who lost their token gets the name back."""
+    r = class_cmd("roster", CLASS)
+    t.ok(r.returncode == 0 and "no roster" in r.stdout and "ada joined" in r.stdout,
+         "without a roster any name may join, and the command lists who has", r.stdout + r.stderr)
+    bad = os.path.join(TMP, "roster-bad.txt")
+    with open(bad, "w") as f:
+        f.write("ada\n../trainer\n")
+    r = class_cmd("roster", CLASS, "--set", bad)
+    t.ok(r.returncode == 2 and "%s:2:1:" % bad in r.stderr and "../trainer" in r.stderr,
+         "a roster with a name no learner can have is refused, with its line", r.stderr)
+    good = os.path.join(TMP, "roster.txt")
+    with open(good, "w") as f:
+        f.write("# the morning group\nada\nbob\nmallory\npat  # late\n\ntom\n")
+    r = class_cmd("roster", CLASS, "--set", good)
+    t.ok(r.returncode == 0 and "5 names" in r.stdout, "the trainer sets the roster",
+         r.stdout + r.stderr)
+    eve = os.path.join(HOMES, "eve.db")
+    shutil.copy(os.path.join(TMP, "gen", "learner-000.db"), eve)
+    r = tutor(eve, "join", SERVER.url, SERVER.code, learner="eve")
+    t.ok(r.returncode == 2 and "not on this class's roster" in r.stderr and
+         not os.path.exists(os.path.join(CLASS, "eve.db")),
+         "a name not on the roster cannot join", r.stderr)
+    tom = os.path.join(HOMES, "tom.db")
+    shutil.copy(os.path.join(TMP, "gen", "learner-000.db"), tom)
+    r = tutor(tom, "join", SERVER.url, SERVER.code, learner="tom")
+    t.eq(r.returncode, 0, "a name on the roster joins", r.stderr)
+    lost = token_of(tom)
+    os.unlink(tom + ".class.json")
+    r = tutor(tom, "join", SERVER.url, SERVER.code, learner="tom")
+    t.ok(r.returncode == 2 and "taken" in r.stderr,
+         "a learner who lost their token cannot take their own name again", r.stderr)
+    r = class_cmd("roster", CLASS, "--free", "nobody")
+    t.ok(r.returncode == 2 and "has not joined" in r.stderr, "only a joined name is freed",
+         r.stderr)
+    before = rows(os.path.join(CLASS, "tom.db"))
+    r = class_cmd("roster", CLASS, "--free", "tom")
+    t.ok(r.returncode == 0 and "freed 'tom'" in r.stdout, "the trainer frees the name",
+         r.stdout + r.stderr)
+    st, ans = http("GET", "/v1/acked", token=lost)
+    t.ok(st == 401 and "freed" in (ans or {}).get("error", ""),
+         "the freed name's old token is refused at once", ans)
+    r = class_cmd("roster", CLASS)
+    t.match(r"tom +freed: joins again", r.stdout, "the roster shows the name freed")
+    r = tutor(tom, "join", SERVER.url, SERVER.code, learner="tom")
+    t.ok(r.returncode == 0 and re.search(r"sent \d+ events", r.stdout),
+         "the learner joins again under their name, and their record is sent afresh",
+         r.stdout + r.stderr)
+    moved = glob.glob(os.path.join(CLASS, ".freed", "tom-*.db"))
+    t.ok(len(moved) == 1 and rows(moved[0]) == before,
+         "the records held under the old token are kept aside for the trainer", moved)
+    t.eq(held(os.path.join(CLASS, "tom.db")), held(tom), "the server holds tom's record again")
+    st, ans = http("GET", "/v1/acked", token=lost)
+    t.eq(st, 401, "the old token stays refused", ans)
+    st, ans = http("GET", "/v1/acked", token=token_of(tom))
+    t.ok(st == 200 and ans.get("learner") == "tom", "the new one speaks for tom", ans)
+    r = class_cmd("roster", CLASS)
+    t.match(r"tom +joined", r.stdout, "and the roster shows tom joined")
+    r = class_cmd("roster", CLASS, "--clear")
+    r2 = tutor(eve, "join", SERVER.url, SERVER.code, learner="eve")
+    t.ok(r.returncode == 0 and r2.returncode == 0,
+         "without the roster any name joins again", r.stderr + r2.stderr)
+
+
+def test_trainer_view(t):
+    """The dashboard leaves the trainer's own record out of the waiting, and shows who has
+    stopped syncing."""
+    import pwd
+    owner = pwd.getpwuid(os.stat(CLASS).st_uid).pw_name
+    mine = os.path.join(HOMES, "owner.db")
+    shutil.copy(os.path.join(TMP, "gen", "learner-000.db"), mine)
+    r = tutor(mine, "join", SERVER.url, SERVER.code, learner=owner)
+    t.eq(r.returncode, 0, "the trainer joins their own class to try it", r.stderr)
+    r = trainer("--push", "ff-handler-setting")
+    panel = live_panel()
+    waiting = panel.get("not_answered", [])
+    t.ok(r.returncode == 0 and "eve" in waiting and owner not in waiting,
+         "the trainer is not counted among those who have not answered", panel)
+    trainer("--close")
+    path = os.path.join(CLASS, ".seen.json")
+    seen = json.load(open(path)) if os.path.exists(path) else {}
+    now = time.time() * 1000
+    t.ok(seen.get("eve", {}).get("seen_ms", 0) > now - 60000,
+         "the server notes when it last heard from each learner", seen)
+    r = trainer("--once", "--json")
+    ls = {x["id"]: x for x in json.loads(r.stdout)["learners"]} if r.returncode == 0 else {}
+    t.ok(ls.get("eve", {}).get("syncing") is True, "a learner in touch is syncing",
+         ls.get("eve"))
+    seen["bob"] = dict(seen.get("bob", {}), seen_ms=int(now) - 5 * 60000)
+    with open(path + ".tmp", "w") as f:
+        json.dump(seen, f)
+    os.replace(path + ".tmp", path)
+    r = trainer("--once")
+    t.match(r"(?m)^bob: not seen 5m$", r.stdout, "one the server has not heard from for "
+            "minutes is shown as not syncing")
+    r = trainer("--once", "--json")
+    ls = {x["id"]: x for x in json.loads(r.stdout)["learners"]} if r.returncode == 0 else {}
+    t.ok(ls.get("bob", {}).get("syncing") is False and
+         ls["bob"].get("sync") == "not seen 5m", "and so in --json", ls.get("bob"))
+
+
 tap = Tap()
 try:
     rc = tap.run([test_join, test_names, test_tokens, test_replay, test_forged_quiz,
                   test_unknown_exercise, test_bad_requests, test_offline, test_wrong_record, test_dashboard, test_live,
                   test_live_quiz,
                   test_reviews, test_lrs_feed, test_packages, test_workspace_private,
-                  test_unix_socket, test_tls])
+                  test_unix_socket, test_tls, test_roster, test_trainer_view])
 finally:
     try:
         SERVER.stop()
