@@ -20,6 +20,7 @@
 #include "class/feed.h"
 #include "class/hub.h"
 #include "class/regrade.h"
+#include "class/titles.h"
 #include "classd/classd.h"
 #include "core/xalloc.h"
 
@@ -132,16 +133,19 @@ int main(int argc, char **argv)
 	}
 	/* xAPI to an LRS as the records grow (class/feed.h). */
 	struct feed *feed = NULL;
+	struct titles *titles = NULL;
 	if (feed_o.lrs.url) {
 		feed_o.dir = dir;
 		feed_o.course_id = hub_course_id(hub);
 		feed_o.quizzes = hub_quizzes(hub);
+		feed_o.titles = titles = titles_load(hub_course(hub), hub_quizzes(hub));
 		if (!feed_o.lrs.auth)
 			feed_o.lrs.auth = getenv("LAMBDA_TUTOR_LRS_AUTH");
 		feed = feed_start(&feed_o, &err);
 		if (!feed) {
 			fprintf(stderr, "lambda-tutor: ");
 			error_print(stderr, &err);
+			titles_free(titles);
 			cert_release(&cert);
 			hub_free(hub);
 			return 2;
@@ -161,6 +165,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "lambda-tutor: ");
 			error_print(stderr, &err);
 			feed_stop(feed);
+			titles_free(titles);
 			cert_release(&cert);
 			hub_free(hub);
 			return 2;
@@ -174,6 +179,7 @@ int main(int argc, char **argv)
 		error_print(stderr, &err);
 		regrade_stop(regrade);
 		feed_stop(feed);
+		titles_free(titles);
 		cert_release(&cert);
 		hub_free(hub);
 		return 2;
@@ -212,6 +218,7 @@ int main(int argc, char **argv)
 	classd_stop(d);
 	regrade_stop(regrade);
 	feed_stop(feed);
+	titles_free(titles);
 	cert_release(&cert);
 	hub_free(hub);
 	return 0;

@@ -13,6 +13,7 @@
 
 #include "class/csv.h"
 #include "class/review.h"
+#include "class/titles.h"
 #include "class/xapi.h"
 #include "core/digest.h"
 #include "core/path.h"
@@ -941,18 +942,65 @@ static cJSON *verb(const char *iri_base, const char *name)
 	return v;
 }
 
-static cJSON *activity(const char *id, const char *type, const char *name)
+/* An activity whose definition has name and description (language maps) where not NULL. */
+static cJSON *activity_desc(const char *id, const char *type, const char *name,
+			    const char *description)
 {
 	cJSON *a = cJSON_CreateObject();
 	cJSON_AddStringToObject(a, "objectType", "Activity");
 	cJSON_AddStringToObject(a, "id", id);
 	cJSON *def = cJSON_AddObjectToObject(a, "definition");
-	if (name) {
-		cJSON *n = cJSON_AddObjectToObject(def, "name");
-		cJSON_AddStringToObject(n, "en-US", name);
-	}
+	if (name && name[0])
+		cJSON_AddStringToObject(cJSON_AddObjectToObject(def, "name"), "en-US", name);
+	if (description && description[0])
+		cJSON_AddStringToObject(cJSON_AddObjectToObject(def, "description"), "en-US",
+					description);
 	cJSON_AddStringToObject(def, "type", type);
 	return a;
+}
+
+static cJSON *activity(const char *id, const char *type, const char *name)
+{
+	return activity_desc(id, type, name, NULL);
+}
+
+/* The activity of the course's kind/key, named as the course names it; the key itself (and
+ * no description) when the course does not know it. */
+static cJSON *course_activity(const struct export_opts *o, enum titles_kind kind, const char *key,
+			      const char *iri, const char *type)
+{
+	const char *name = NULL, *desc = NULL;
+	if (!titles_find(o->titles, kind, key, &name, &desc))
+		name = key;
+	return activity_desc(iri, type, name[0] ? name : key, desc);
+}
+
+/*
+ * A question's interaction activity: named by the course, else from the text of the copy
+ * answered (q, may be NULL); q defines the interaction (its text is the description), or the
+ * recorded type alone does.
+ */
+static cJSON *question_activity(const struct export_opts *o, const struct quiz_question *q,
+				const char *qid, const char *iri, const char *type)
+{
+	const char *name = NULL, *desc = NULL;
+	bool known = titles_find(o->titles, TITLES_QUESTION, qid, &name, &desc);
+	char *own = q && q->text ? titles_question_name(q->text) : NULL;
+	cJSON *object = activity(iri, ADL_ACTIVITY "cmi.interaction",
+				 own && own[0]      ? own
+				 : known && name[0] ? name
+						    : qid);
+	free(own);
+	cJSON *def = cJSON_GetObjectItem(object, "definition");
+	if (q) {
+		xapi_define_question(def, q);
+	} else {
+		if (known && desc[0])
+			cJSON_AddStringToObject(cJSON_AddObjectToObject(def, "description"),
+						"en-US", desc);
+		cJSON_AddStringToObject(def, "interactionType", xapi_interaction_type(type));
+	}
+	return object;
 }
 
 static cJSON *ref(const char *id)
@@ -1072,7 +1120,8 @@ static cJSON *exercise_activity(const struct xapi_ctx *x, const struct class_eve
 				cJSON **result)
 {
 	char *iri = xasprintf("%s/exercise/%s", x->course_iri, ev->item);
-	cJSON *object = activity(iri, ADL_ACTIVITY "cmi.interaction", ev->item);
+	cJSON *object = course_activity(x->o, TITLES_EXERCISE, ev->item, iri,
+					ADL_ACTIVITY "cmi.interaction");
 	free(iri);
 	cJSON *doc = ev->data ? cJSON_Parse(ev->data) : NULL;
 	char *resp = xapi_define_performance(cJSON_GetObjectItem(object, "definition"),
@@ -1127,7 +1176,9 @@ static cJSON *statement(struct xapi_ctx *x, const struct class_event *ev)
 	if (!strcmp(ev->kind, STORE_PAGE_VIEW) && ev->module && ev->item) {
 		v = verb(ADL_VERB, "experienced");
 		iri = xasprintf("%s/%s/%s", base, ev->module, ev->item);
-		object = activity(iri, ADL_ACTIVITY "lesson", ev->item);
+		char *key = xasprintf("%s/%s", ev->module, ev->item);
+		object = course_activity(x->o, TITLES_PAGE, key, iri, ADL_ACTIVITY "lesson");
+		free(key);
 		free(iri);
 		iri = xasprintf("%s/%s", base, ev->module);
 		parent = ref(iri);
@@ -1137,7 +1188,8 @@ static cJSON *statement(struct xapi_ctx *x, const struct class_event *ev)
 			return NULL;
 		v = verb(ADL_VERB, "attempted");
 		iri = xasprintf("%s/quiz/%s", base, ev->item);
-		object = activity(iri, ADL_ACTIVITY "assessment", ev->item);
+		object = course_activity(x->o, TITLES_QUIZ, ev->item, iri,
+					 ADL_ACTIVITY "assessment");
 		registration = xmalloc(37);
 		export_uuid(x->l->id, a->start->id, registration);
 	} else if (!strcmp(ev->kind, STORE_QUIZ_TRY) && ev->item) {
@@ -1155,13 +1207,7 @@ static cJSON *statement(struct xapi_ctx *x, const struct class_event *ev)
 		struct quiz_question *q = stored_question(x, a, tr->question);
 		v = verb(ADL_VERB, "answered");
 		iri = xasprintf("%s/quiz/%s/%s", base, ev->item, tr->question);
-		object = activity(iri, ADL_ACTIVITY "cmi.interaction", tr->question);
-		cJSON *def = cJSON_GetObjectItem(object, "definition");
-		if (q)
-			xapi_define_question(def, q);
-		else
-			cJSON_AddStringToObject(def, "interactionType",
-						xapi_interaction_type(type));
+		object = question_activity(x->o, q, tr->question, iri, type);
 		free(iri);
 		iri = xasprintf("%s/quiz/%s", base, ev->item);
 		parent = ref(iri);
@@ -1190,12 +1236,7 @@ static cJSON *statement(struct xapi_ctx *x, const struct class_event *ev)
 		const char *type = q ? quiz_type_name(q->type) : NULL;
 		v = verb(ADL_VERB, "answered");
 		iri = xasprintf("%s/live/%s", base, lr.question);
-		object = activity(iri, ADL_ACTIVITY "cmi.interaction", lr.question);
-		cJSON *def = cJSON_GetObjectItem(object, "definition");
-		if (q)
-			xapi_define_question(def, q);
-		else
-			cJSON_AddStringToObject(def, "interactionType", "other");
+		object = question_activity(x->o, q, lr.question, iri, NULL);
 		free(iri);
 		/* Each push is an activity of its own: the room's answers to it group under it. */
 		iri = xasprintf("%s/live/push/%lld", base, (long long)lr.push);
@@ -1219,7 +1260,8 @@ static cJSON *statement(struct xapi_ctx *x, const struct class_event *ev)
 		else
 			v = verb(ADL_VERB, a->passed ? "passed" : "failed");
 		iri = xasprintf("%s/quiz/%s", base, ev->item);
-		object = activity(iri, ADL_ACTIVITY "assessment", ev->item);
+		object = course_activity(x->o, TITLES_QUIZ, ev->item, iri,
+					 ADL_ACTIVITY "assessment");
 		result = cJSON_CreateObject();
 		if (!a->abandoned) {
 			add_score(result, a->score, a->max);
@@ -1248,7 +1290,17 @@ static cJSON *statement(struct xapi_ctx *x, const struct class_event *ev)
 		   ev->item) {
 		v = verb(ADL_VERB, "interacted");
 		iri = xasprintf("%s/exercise/%s/%s", base, ev->item, ev->kind);
-		object = activity(iri, ADL_ACTIVITY "interaction", NULL);
+		const char *title = NULL;
+		if (!titles_find(x->o->titles, TITLES_EXERCISE, ev->item, &title, NULL))
+			title = ev->item;
+		bool hint = !strcmp(ev->kind, STORE_HINT);
+		char *name = xasprintf("%s of %s", hint ? "A hint" : "The solution", title);
+		char *desc = xasprintf(hint ? "The next hint of the exercise %s"
+					    : "The reference solution of the exercise %s",
+				       title);
+		object = activity_desc(iri, ADL_ACTIVITY "interaction", name, desc);
+		free(name);
+		free(desc);
 		free(iri);
 		iri = xasprintf("%s/exercise/%s", base, ev->item);
 		parent = ref(iri);
@@ -1260,7 +1312,8 @@ static cJSON *statement(struct xapi_ctx *x, const struct class_event *ev)
 		if (raised) {
 			v = verb(ADL_VERB, "asked");
 			iri = xasprintf("%s/help", base);
-			object = activity(iri, ADL_ACTIVITY "interaction", "raised hand");
+			object = activity_desc(iri, ADL_ACTIVITY "interaction", "Raised hand",
+					       "A learner asked the trainer for help");
 			if (cJSON_IsString(note) && note->valuestring[0]) {
 				result = cJSON_CreateObject();
 				cJSON_AddStringToObject(result, "response", note->valuestring);
@@ -1364,7 +1417,8 @@ static void xapi_project(const struct xapi_ctx *x, const struct review_standing 
 		if (s->auto_points[k] < 0)
 			continue;
 		char *iri = project_iri(x, review_criteria[k]);
-		cJSON *object = activity(iri, ADL_ACTIVITY "cmi.interaction", review_criteria[k]);
+		cJSON *object = course_activity(x->o, TITLES_CRITERION, review_criteria[k], iri,
+						ADL_ACTIVITY "cmi.interaction");
 		free(iri);
 		cJSON *tasks = evidence_tasks(s->evidence[k]);
 		char *resp =
@@ -1393,7 +1447,8 @@ static void xapi_project(const struct xapi_ctx *x, const struct review_standing 
 		if (!r)
 			continue;
 		char *iri = project_iri(x, review_criteria[k]);
-		cJSON *object = activity(iri, ADL_ACTIVITY "cmi.interaction", review_criteria[k]);
+		cJSON *object = course_activity(x->o, TITLES_CRITERION, review_criteria[k], iri,
+						ADL_ACTIVITY "cmi.interaction");
 		free(iri);
 		cJSON *def = cJSON_GetObjectItem(object, "definition");
 		cJSON_AddStringToObject(def, "interactionType", "performance");

@@ -36,6 +36,7 @@ enum export_attempts {
 struct review_set;
 
 struct quiz_set;
+struct titles;
 
 struct export_opts {
 	enum export_format format;
@@ -47,6 +48,9 @@ struct export_opts {
 	/* xAPI: the course's quizzes, which define the live questions' interactions; NULL:
 	 * a live answer's statement carries no components. */
 	const struct quiz_set *quizzes;
+	/* xAPI: what the course calls each activity (class/titles.h); NULL: activities are named
+	 * by their ids. */
+	const struct titles *titles;
 };
 
 /* -1 when name is none of grades, wide, long, items, xapi. */

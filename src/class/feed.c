@@ -22,6 +22,7 @@
 struct feed {
 	char *dir, *course_id, *base, *url, *auth, *version, *ledger;
 	const struct quiz_set *quizzes;
+	const struct titles *titles;
 	struct lrs_opts lrs;
 	pthread_t thread;
 	pthread_mutex_t mu;
@@ -79,7 +80,8 @@ static bool feed_pass(struct feed *f, struct class_room *room)
 				 .base = f->base,
 				 .course_id = f->course_id,
 				 .reviews = &reviews,
-				 .quizzes = f->quizzes };
+				 .quizzes = f->quizzes,
+				 .titles = f->titles };
 	struct strbuf sb = STRBUF_INIT;
 	export_room(room, &o, &sb);
 	struct lrs_report rep;
@@ -158,6 +160,7 @@ struct feed *feed_start(const struct feed_opts *o, struct error *err)
 	f->ledger = o->lrs.ledger ? xstrdup(o->lrs.ledger) : path_join(o->dir, FEED_LEDGER);
 	f->lrs = o->lrs;
 	f->quizzes = o->quizzes;
+	f->titles = o->titles;
 	f->lrs.url = f->url;
 	f->lrs.auth = f->auth;
 	f->lrs.version = f->version;

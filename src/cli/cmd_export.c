@@ -13,6 +13,7 @@
 #include "class/export.h"
 #include "class/lrs.h"
 #include "class/review.h"
+#include "class/titles.h"
 #include "cli/commands.h"
 #include "core/diag.h"
 #include "core/path.h"
@@ -266,8 +267,12 @@ int cmd_export_run(const struct cli_opts *opts, int argc, char **argv)
 		diags_release(&qd);
 	}
 	o.quizzes = quizzes;
+	/* Every activity with the name and description the course gives it. */
+	struct titles *titles = o.format == EXPORT_XAPI ? titles_load(course, quizzes) : NULL;
+	o.titles = titles;
 	struct class_room room = CLASS_ROOM_INIT;
 	if (!cmd_class_room(opts, paths, n, &room)) {
+		titles_free(titles);
 		quiz_set_free(quizzes);
 		course_free(course);
 		goto done;
@@ -276,6 +281,7 @@ int cmd_export_run(const struct cli_opts *opts, int argc, char **argv)
 	struct review_set reviews = { 0 };
 	if (!export_reviews(opts, paths, n, &reviews)) {
 		class_room_release(&room);
+		titles_free(titles);
 		quiz_set_free(quizzes);
 		course_free(course);
 		goto done;
@@ -288,6 +294,7 @@ int cmd_export_run(const struct cli_opts *opts, int argc, char **argv)
 		cli_error("nothing to export: no record file could be read");
 		review_set_release(&reviews);
 		class_room_release(&room);
+		titles_free(titles);
 		quiz_set_free(quizzes);
 		course_free(course);
 		goto done;
@@ -314,6 +321,7 @@ int cmd_export_run(const struct cli_opts *opts, int argc, char **argv)
 	strbuf_release(&sb);
 	review_set_release(&reviews);
 	class_room_release(&room);
+	titles_free(titles);
 	quiz_set_free(quizzes);
 	course_free(course);
 done:

@@ -275,6 +275,38 @@ want = {'choice', 'true-false', 'numeric', 'fill-in', 'matching', 'sequencing'}
 print('# interaction types seen: %s' % sorted(seen))
 sys.exit(1 if bad or not want <= seen or not completed else 0)
 PY
+check "every activity has the course's name and a description, not its id" \
+	py "$tmp/xapi.out" "$root" <<'PY'
+import glob, json, os, re, sys
+root = sys.argv[2]
+def title(path):
+    for line in open(path):
+        m = re.match(r'^title: *"?(.*?)"? *$', line)
+        if m: return m.group(1)
+want = {}
+for f in glob.glob(os.path.join(root, 'lessons/*/exercises/*/exercise.yaml')):
+    want['exercise/' + os.path.basename(os.path.dirname(f))] = title(f)
+for f in glob.glob(os.path.join(root, 'quizzes/*.yaml')):
+    want['quiz/' + os.path.basename(f)[:-5]] = title(f)
+bad, named = 0, set()
+for line in open(sys.argv[1]):
+    s = json.loads(line)
+    o = s['object']
+    d, tail = o['definition'], o['id'].split('/xapi/', 1)[1].split('/', 1)[1]
+    name = d.get('name', {}).get('en-US', '')
+    desc = d.get('description', {}).get('en-US', '')
+    errs = []
+    if not name or name == tail.rsplit('/', 1)[-1]: errs.append('name %r' % name)
+    if not desc: errs.append('no description')
+    if tail in want:
+        named.add(tail)
+        if name != want[tail]: errs.append('name %r, the course says %r' % (name, want[tail]))
+    if errs:
+        bad += 1
+        if bad < 5: print('# %s: %s' % (o['id'], '; '.join(errs)))
+print('# %d exercises and quizzes checked against their files' % len(named))
+sys.exit(1 if bad or len(named) < 8 else 0)
+PY
 
 # Merging: two overlapping exports give each statement and each row once.
 "$tutor" export --format xapi "$class/learner-003.db" "$class/learner-004.db" >"$tmp/part1.jsonl"

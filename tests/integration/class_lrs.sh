@@ -122,6 +122,10 @@ st = [json.loads(l) for l in open(sys.argv[1])]
 rv = [s for s in st if s['verb']['display']['en-US'] == 'scored' and '/project/final-project/' in s['object']['id']]
 ok = len(rv) == 3 and all(s['context'].get('instructor', {}).get('account') for s in rv)
 ok = ok and any(s['result']['score']['raw'] == 4 and 'DLQ added' in json.dumps(s['result']) for s in rv)
+# Each criterion is named and described as the rubric names it, not by its id.
+iam = [s['object']['definition'] for s in rv if s['object']['id'].endswith('/iam')]
+ok = ok and iam and iam[0]['name']['en-US'] == 'IAM least privilege' and \
+    iam[0]['description']['en-US'].startswith('Do the grants match what the code does')
 sys.exit(0 if ok else 1)
 PY
 if [ -f "$root/tests/xapi/node_modules/xapi-validation/package.json" ] && command -v node >/dev/null; then
