@@ -110,6 +110,11 @@ int main(int argc, char **argv)
 				"[--lrs-ledger FILE] [--base IRI]] [--rerun]\n");
 		return 2;
 	}
+	struct error url_err;
+	if (feed_o.lrs.url && !lrs_url_check(feed_o.lrs.url, &url_err)) {
+		fprintf(stderr, "lambda-tutor: %s\n", url_err.msg);
+		return 2;
+	}
 	bool tls = !sock && (want_tls || (!loopback(host) && !no_tls));
 	/*
 	 * SIGINT and SIGTERM are taken by sigwait() on this thread alone: blocked before any

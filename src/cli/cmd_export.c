@@ -106,9 +106,13 @@ static int send_lrs(struct lrs_opts *lrs, const struct strbuf *sb)
 	lrs->ledger = ledger;
 	struct lrs_report rep;
 	bool ok = lrs_send(lrs, strbuf_str(sb), sb->len, &rep, &err);
-	printf("LRS: %zu statements, %zu sent now, %zu sent before, %zu refused, %zu kept for "
-	       "the next run (%zu requests)\n",
-	       rep.statements, rep.sent, rep.already, rep.refused, rep.pending, rep.requests);
+	printf("LRS: %zu statements, %zu sent now, %zu sent before, %zu refused, %zu set aside "
+	       "(refused before), %zu kept for the next run (%zu requests)\n",
+	       rep.statements, rep.sent, rep.already, rep.refused, rep.set_aside, rep.pending,
+	       rep.requests);
+	if (rep.refused)
+		printf("LRS: refused statements are set aside in %s.refused and not sent again\n",
+		       ledger);
 	if (!ok)
 		cli_print_error(&err);
 	free(ledger);
@@ -217,8 +221,9 @@ int cmd_export_run(const struct cli_opts *opts, int argc, char **argv)
 		}
 	}
 	struct strbuf sb = STRBUF_INIT;
-	if (lrs.url && strncmp(lrs.url, "http://", 7) && strncmp(lrs.url, "https://", 8)) {
-		cli_error("--lrs takes the LRS's http or https endpoint, not '%s'", lrs.url);
+	struct error url_err;
+	if (lrs.url && !lrs_url_check(lrs.url, &url_err)) {
+		cli_print_error(&url_err);
 		goto done;
 	}
 	if (merge) {

@@ -539,7 +539,8 @@ def test_lrs_feed(t):
     """The server sends xAPI to an LRS as records arrive: retried, each statement once."""
     portfile = os.path.join(TMP, "lrs.port")
     stub = subprocess.Popen([sys.executable, os.path.join(ROOT, "tests", "xapi", "lrs_stub.py"),
-                             portfile, "--auth", "k:s", "--fail-first", "2"],
+                             portfile, "--auth", "k:s", "--fail-first", "2",
+                             "--reject-object", "/help"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     folder = os.path.join(TMP, "feed")
     server = None
@@ -609,6 +610,31 @@ def test_lrs_feed(t):
              len(st["ids"]) == len(set(st["ids"])),
              "after a restart only the new statement is sent: nothing twice",
              {k: st[k] for k in ("stored", "duplicates", "posts")})
+        # A raised hand's statement the LRS refuses (400, for its content) is set aside:
+        # the feed's later passes, new records or not, never offer it again.
+        local_append(db, "hand", None, json.dumps({"up": True, "note": "stuck on S3"}))
+        tutor(db, "join", "--sync")
+
+        def refused(s):
+            return {i: n for i, n in s["offered"].items() if i not in s["ids"]}
+        until(lambda s: refused(s) and 400 in s["statuses"])
+        st = settled()
+        aside = refused(st)
+        local_append(db, "page_view", "function-anatomy", None, "core-concepts")
+        tutor(db, "join", "--sync")
+        until(lambda s: s["stored"] > st["stored"])
+        again = settled()
+        t.ok(aside and refused(again) == aside and again["stored"] == st["stored"] + 1 and
+             os.path.exists(ledger + ".refused"),
+             "a statement the LRS refused is set aside: later passes never offer it again",
+             (aside, refused(again), st["stored"], again["stored"]))
+        r = subprocess.run([TUTOR, "class", "serve", os.path.join(TMP, "feed-bad"), "--lrs",
+                            "http://127.0.0.1:"], capture_output=True, text=True, timeout=60,
+                           cwd=ROOT)
+        t.ok(r.returncode == 2 and len(r.stderr.splitlines()) == 1 and "port" in r.stderr and
+             not os.path.exists(os.path.join(TMP, "feed-bad")),
+             "class serve refuses an LRS address without its port in one line",
+             r.stderr)
     finally:
         if server:
             server.stop()
