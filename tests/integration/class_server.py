@@ -313,8 +313,10 @@ def test_offline(t):
     SERVER.stop()
     new = local_append(DB["bob"], "page_view", "function-anatomy", None, "core-concepts")
     r = tutor(DB["bob"], "join", "--sync")
-    t.ok(r.returncode == 0 and "cannot be reached: 1 event wait" in r.stdout,
-         "with the server away the event waits", r.stdout + r.stderr)
+    t.ok(r.returncode == 2 and "cannot be reached: 1 event waits here" in r.stderr and
+         len(r.stderr.splitlines()) == 1 and not r.stdout,
+         "with the server away, join --sync says so in one line, exits 2, the event waits",
+         r.stdout + r.stderr)
     SERVER = Server("127.0.0.1:%d" % port)
     r = tutor(DB["bob"], "join", "--sync")
     t.ok(r.returncode == 0 and "sent 1 event " in r.stdout, "it goes when the server is back",
