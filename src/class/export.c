@@ -127,12 +127,57 @@ struct built {
 	bool any_rubric, any_review;   /* whether any learner has one */
 };
 
-static void build_all(const struct class_room *room, struct built *b)
+/* Whether t knows the course's exercises, so that an id it lacks is not the course's. */
+static bool knows_exercises(const struct titles *t)
+{
+	return titles_count(t, TITLES_EXERCISE) > 0;
+}
+
+static bool unknown_exercise(const struct titles *t, const char *id)
+{
+	return knows_exercises(t) && !titles_find(t, TITLES_EXERCISE, id, NULL, NULL);
+}
+
+/* The records of room; a run of an exercise the course (t, may be NULL) does not have is
+ * marked EXPORT_NOT_IN_COURSE and credits nothing: a record names what it likes. */
+static void build_all(const struct class_room *room, const struct titles *t, struct built *b)
 {
 	*b = (struct built){ .n = room->n };
 	b->recs = xcalloc(room->n ? room->n : 1, sizeof *b->recs);
-	for (size_t i = 0; i < room->n; i++)
+	for (size_t i = 0; i < room->n; i++) {
 		class_record_build(&room->learners[i], &b->recs[i]);
+		for (size_t k = 0; k < b->recs[i].n_runs; k++) {
+			struct class_run *run = &b->recs[i].runs[k];
+			if (unknown_exercise(t, run->exercise)) {
+				run->status = EXPORT_NOT_IN_COURSE;
+				run->passed = 0;
+			}
+		}
+	}
+}
+
+size_t export_unknown_exercises(const struct class_room *room, const struct titles *t,
+				struct strbuf *ids)
+{
+	size_t n = 0;
+	struct names seen = { 0 };
+	for (size_t i = 0; knows_exercises(t) && i < room->n; i++) {
+		if (room->learners[i].file != CLASS_FILE_OK)
+			continue;
+		struct class_record r;
+		class_record_build(&room->learners[i], &r);
+		for (size_t k = 0; k < r.n_runs; k++) {
+			if (!unknown_exercise(t, r.runs[k].exercise))
+				continue;
+			n++;
+			size_t before = seen.n;
+			if (names_add(&seen, r.runs[k].exercise) == before)
+				strbuf_addf(ids, "%s'%s'", before ? ", " : "", r.runs[k].exercise);
+		}
+		class_record_release(&r);
+	}
+	names_release(&seen);
+	return n;
 }
 
 static void built_release(struct built *b)
@@ -183,7 +228,7 @@ static char **quizzes_of(const struct built *b, size_t *n)
 char **export_quizzes(const struct class_room *room, size_t *n)
 {
 	struct built b;
-	build_all(room, &b);
+	build_all(room, NULL, &b);
 	char **v = quizzes_of(&b, n);
 	built_release(&b);
 	return v;
@@ -446,6 +491,18 @@ static void long_project(const struct class_learner *l, const struct review_stan
 	}
 }
 
+/* An exercise's column or assignment name: its id, marked when the course lacks it. Caller
+ * frees. */
+static char *exercise_label(const struct built *b, const char *prefix, const char *id)
+{
+	for (size_t i = 0; i < b->n; i++)
+		for (size_t k = 0; k < b->recs[i].n_runs; k++)
+			if (!strcmp(b->recs[i].runs[k].exercise, id) &&
+			    !strcmp(b->recs[i].runs[k].status, EXPORT_NOT_IN_COURSE))
+				return xasprintf("%s%s (" EXPORT_NOT_IN_COURSE ")", prefix, id);
+	return xasprintf("%s%s", prefix, id);
+}
+
 static void export_grades(const struct class_room *room, const struct built *b,
 			  const struct catalogue *c, struct strbuf *out)
 {
@@ -461,13 +518,15 @@ static void export_grades(const struct class_room *room, const struct built *b,
 		}
 	}
 	for (size_t e = 0; e < c->exercises.n; e++) {
+		char *label = exercise_label(b, "", c->exercises.v[e]);
 		for (size_t i = 0; i < room->n; i++) {
 			if (room->learners[i].file != CLASS_FILE_OK)
 				continue;
 			const struct class_run *run = best_run(&b->recs[i], c->exercises.v[e]);
-			grade_row(out, c->exercises.v[e], run ? run->ev->at_ms : 0,
-				  &room->learners[i], run ? run->passed : 0, c->extotal[e]);
+			grade_row(out, label, run ? run->ev->at_ms : 0, &room->learners[i],
+				  run ? run->passed : 0, c->extotal[e]);
 		}
+		free(label);
 	}
 	grades_project(room, b, out);
 }
@@ -489,7 +548,7 @@ static void export_wide(const struct class_room *room, const struct built *b,
 		free(col);
 	}
 	for (size_t e = 0; e < c->exercises.n; e++) {
-		char *col = xasprintf("ex:%s", c->exercises.v[e]);
+		char *col = exercise_label(b, "ex:", c->exercises.v[e]);
 		csv_text(out, col, false);
 		free(col);
 	}
@@ -815,7 +874,7 @@ void analysis_build(const struct class_room *room, const char *quiz, enum export
 		    struct analysis *out)
 {
 	struct built b;
-	build_all(room, &b);
+	build_all(room, NULL, &b);
 	analyse(&b, quiz, which, out);
 	built_release(&b);
 }
@@ -892,7 +951,7 @@ static void export_items(const struct class_room *room, const struct export_opts
 			   "needs_checking\r\n");
 	size_t nq;
 	struct built b;
-	build_all(room, &b);
+	build_all(room, NULL, &b);
 	char **quizzes = quizzes_of(&b, &nq);
 	for (size_t q = 0; q < nq; q++) {
 		if (o->quiz && strcmp(o->quiz, quizzes[q]) != 0)
@@ -1273,7 +1332,8 @@ static cJSON *statement(struct xapi_ctx *x, const struct class_event *ev)
 		export_uuid(x->l->id, a->start->id, registration);
 	} else if (!strcmp(ev->kind, STORE_CHECK_RUN) && ev->item) {
 		const struct class_run *run = run_of(x->r, ev);
-		if (!run)
+		/* No statement about an activity the course does not have. */
+		if (!run || !strcmp(run->status, EXPORT_NOT_IN_COURSE))
 			return NULL;
 		bool passed = !strcmp(run->status, "passed");
 		v = verb(ADL_VERB, passed ? "passed" : "failed");
@@ -1288,6 +1348,8 @@ static cJSON *statement(struct xapi_ctx *x, const struct class_event *ev)
 		add_duration(result, (double)exercise_ms(x, run) / 1000);
 	} else if ((!strcmp(ev->kind, STORE_HINT) || !strcmp(ev->kind, STORE_SOLUTION)) &&
 		   ev->item) {
+		if (unknown_exercise(x->o->titles, ev->item))
+			return NULL;
 		v = verb(ADL_VERB, "interacted");
 		iri = xasprintf("%s/exercise/%s/%s", base, ev->item, ev->kind);
 		const char *title = NULL;
@@ -1518,7 +1580,7 @@ void export_room(const struct class_room *room, const struct export_opts *o, str
 		export_items(room, o, out);
 		return;
 	}
-	build_all(room, &b);
+	build_all(room, o->titles, &b);
 	build_standings(room, o->reviews, &b);
 	switch (o->format) {
 	case EXPORT_GRADES:

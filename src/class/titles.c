@@ -214,3 +214,11 @@ bool titles_find(const struct titles *n, enum titles_kind kind, const char *id, 
 		*description = hit->description;
 	return true;
 }
+
+size_t titles_count(const struct titles *n, enum titles_kind kind)
+{
+	size_t c = 0;
+	for (size_t i = 0; n && i < n->n; i++)
+		c += n->v[i].kind == (int)kind;
+	return c;
+}

@@ -8,6 +8,7 @@
 #define CLASS_TITLES_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct course;
 struct quiz_set;
@@ -39,6 +40,9 @@ void titles_free(struct titles *n);
  */
 bool titles_find(const struct titles *n, enum titles_kind kind, const char *id, const char **name,
 		 const char **description);
+
+/* How many activities of kind n holds; 0 when n is NULL. */
+size_t titles_count(const struct titles *n, enum titles_kind kind);
 
 /* A question's short name: the first sentence of its text, Markdown's marks kept, on one
  * line, at most about 90 characters (cut at a word, with "…"). Caller frees. */

@@ -272,8 +272,9 @@ int cmd_export_run(const struct cli_opts *opts, int argc, char **argv)
 		diags_release(&qd);
 	}
 	o.quizzes = quizzes;
-	/* Every activity with the name and description the course gives it. */
-	struct titles *titles = o.format == EXPORT_XAPI ? titles_load(course, quizzes) : NULL;
+	/* Every activity with the name and description the course gives it; a check run of an
+	 * exercise the course does not have is marked, not credited. */
+	struct titles *titles = course ? titles_load(course, quizzes) : NULL;
 	o.titles = titles;
 	struct class_room room = CLASS_ROOM_INIT;
 	if (!cmd_class_room(opts, paths, n, &room)) {
@@ -304,6 +305,14 @@ int cmd_export_run(const struct cli_opts *opts, int argc, char **argv)
 		course_free(course);
 		goto done;
 	}
+	struct strbuf unknown = STRBUF_INIT;
+	size_t n_unknown = export_unknown_exercises(&room, titles, &unknown);
+	if (n_unknown)
+		cli_error("%zu check run%s name%s exercises the course does not have (%.300s): "
+			  "marked '" EXPORT_NOT_IN_COURSE "', not credited",
+			  n_unknown, n_unknown == 1 ? "" : "s", n_unknown == 1 ? "s" : "",
+			  strbuf_str(&unknown));
+	strbuf_release(&unknown);
 	export_room(&room, &o, &sb);
 	rc = lrs.url && !out ? CLI_OK : write_out(out, &sb);
 	if (rc == CLI_OK && lrs.url)

@@ -201,6 +201,38 @@ static int grade_class(const struct cli_opts *opts, struct exercise_ctx *ctx, ch
 				       v.why);
 			}
 		}
+		/* A run of an exercise the course does not have cannot be run again: say so,
+		 * and record it as not reproduced (the exports mark it not in the course). */
+		for (size_t k = 0; n_ids == 0 && k < rec.n_runs; k++) {
+			const struct class_run *run = &rec.runs[k];
+			if (exercise_find(ctx->set, run->exercise) ||
+			    last_run(&rec, run->exercise) != run ||
+			    rerun_find(&before, cl->id, run->exercise, run->ev->id))
+				continue;
+			struct rerun v = { .learner = cl->id,
+					   .exercise = run->exercise,
+					   .event = run->ev->id,
+					   .at_ms = now_ms };
+			snprintf(v.recorded, sizeof v.recorded, "%s %d/%d", run->status,
+				 run->passed, run->total);
+			snprintf(v.why, sizeof v.why, "the course has no exercise '%.200s'",
+				 run->exercise);
+			differ++;
+			rerun_set_add(&set, &v);
+			if (opts->json) {
+				cJSON *o = cJSON_CreateObject();
+				cJSON_AddStringToObject(o, "learner", cl->id);
+				cJSON_AddStringToObject(o, "exercise", run->exercise);
+				cJSON_AddStringToObject(o, "recorded", v.recorded);
+				cJSON_AddStringToObject(o, "now", "");
+				cJSON_AddBoolToObject(o, "reproduced", false);
+				cJSON_AddStringToObject(o, "why", v.why);
+				cJSON_AddItemToArray(arr, o);
+			} else {
+				printf("%-14s %-24s %-16s %-16s NOT REPRODUCED: %s\n", cl->id,
+				       run->exercise, v.recorded, "-", v.why);
+			}
+		}
 		class_record_release(&rec);
 	}
 	if (!rerun_write(opts->class_dir, &set, &err)) {
