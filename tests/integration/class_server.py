@@ -10,6 +10,8 @@ once; a server killed with SIGKILL keeps what it acknowledged. TAP.
     python3 class_server.py path/to/lambda-tutor path/to/gen-class SOURCE_ROOT
 """
 
+import csv
+import io
 import json
 import os
 import re
@@ -759,6 +761,39 @@ def test_packages(t):
                     r"not reproduced", r.stdout, "the dashboard shows the server's verdict")
             t.match(r"re-runs: \d+ reproduced, [1-9]\d* not reproduced", r.stdout,
                     "and counts the server's re-runs")
+            # The learner checks again (a genuine failure): the forged pass is no longer
+            # the last run, but it is still what a best-run export would credit.
+            forged_event = last
+            tutor(qdb, "--workspace", ws, "check", "hello-world")
+            tutor(qdb, "join", "--sync")
+            last = [i for i, k, _, _ in rows(os.path.join(auto, "quinn.db"))
+                    if k == "check_run"][-1]
+            deadline = time.monotonic() + 240
+            while time.monotonic() < deadline:
+                try:
+                    with open(os.path.join(auto, ".reruns.json")) as f:
+                        verdict = json.load(f).get("quinn", {}).get("hello-world", {})
+                except (OSError, ValueError):
+                    verdict = {}
+                if verdict.get("event") == last:
+                    break
+                time.sleep(0.2)
+            earlier = {v.get("event"): v for v in verdict.get("earlier", [])}
+            t.ok(verdict.get("event") == last and verdict.get("reproduced") and
+                 forged_event in earlier and not earlier[forged_event].get("reproduced"),
+                 "a later genuine run is verified without erasing the forged pass's verdict",
+                 verdict)
+            r = subprocess.run([TUTOR, "export", auto, "--format", "grades"],
+                               capture_output=True, text=True, timeout=60, cwd=ROOT)
+            rows_q = [x for x in csv.DictReader(io.StringIO(r.stdout))
+                      if x["student_id"] == "quinn" and x["assignment"] == "hello-world"]
+            t.ok(rows_q and float(rows_q[0]["raw_score"]) < float(rows_q[0]["max_score"]),
+                 "the export does not credit the forged pass the server could not reproduce",
+                 rows_q)
+            r = subprocess.run([TUTOR, "trainer", auto, "--once"], capture_output=True,
+                               text=True, timeout=60, cwd=ROOT)
+            t.match(r"^quinn: hello-world recorded passed \d+/\d+, re-run failed \d+/\d+: "
+                    r"not reproduced", r.stdout, "and the dashboard still marks it")
         finally:
             server.stop()
         # A learner's final project is reviewed from the code its last check run sent.
