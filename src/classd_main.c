@@ -22,6 +22,7 @@
 #include "class/hub.h"
 #include "class/names.h"
 #include "class/regrade.h"
+#include "class/titles.h"
 #include "classd/classd.h"
 #include "core/xalloc.h"
 
@@ -113,6 +114,11 @@ int main(int argc, char **argv)
 				"[--lrs-ledger FILE] [--base IRI]] [--rerun] [--roster FILE]\n");
 		return 2;
 	}
+	struct error url_err;
+	if (feed_o.lrs.url && !lrs_url_check(feed_o.lrs.url, &url_err)) {
+		fprintf(stderr, "lambda-tutor: %s\n", url_err.msg);
+		return 2;
+	}
 	bool tls = !sock && (want_tls || (!loopback(host) && !no_tls));
 	/*
 	 * SIGINT and SIGTERM are taken by sigwait() on this thread alone: blocked before any
@@ -140,16 +146,19 @@ int main(int argc, char **argv)
 	}
 	/* xAPI to an LRS as the records grow (class/feed.h). */
 	struct feed *feed = NULL;
+	struct titles *titles = NULL;
 	if (feed_o.lrs.url) {
 		feed_o.dir = dir;
 		feed_o.course_id = hub_course_id(hub);
 		feed_o.quizzes = hub_quizzes(hub);
+		feed_o.titles = titles = titles_load(hub_course(hub), hub_quizzes(hub));
 		if (!feed_o.lrs.auth)
 			feed_o.lrs.auth = getenv("LAMBDA_TUTOR_LRS_AUTH");
 		feed = feed_start(&feed_o, &err);
 		if (!feed) {
 			fprintf(stderr, "lambda-tutor: ");
 			error_print(stderr, &err);
+			titles_free(titles);
 			cert_release(&cert);
 			hub_free(hub);
 			return 2;
@@ -169,6 +178,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "lambda-tutor: ");
 			error_print(stderr, &err);
 			feed_stop(feed);
+			titles_free(titles);
 			cert_release(&cert);
 			hub_free(hub);
 			return 2;
@@ -182,6 +192,7 @@ int main(int argc, char **argv)
 		error_print(stderr, &err);
 		regrade_stop(regrade);
 		feed_stop(feed);
+		titles_free(titles);
 		cert_release(&cert);
 		hub_free(hub);
 		return 2;
@@ -226,6 +237,7 @@ int main(int argc, char **argv)
 	classd_stop(d);
 	regrade_stop(regrade);
 	feed_stop(feed);
+	titles_free(titles);
 	cert_release(&cert);
 	hub_free(hub);
 	return 0;

@@ -13,6 +13,7 @@
 
 #include "class/csv.h"
 #include "class/review.h"
+#include "class/titles.h"
 #include "class/xapi.h"
 #include "core/digest.h"
 #include "core/path.h"
@@ -126,12 +127,57 @@ struct built {
 	bool any_rubric, any_review;   /* whether any learner has one */
 };
 
-static void build_all(const struct class_room *room, struct built *b)
+/* Whether t knows the course's exercises, so that an id it lacks is not the course's. */
+static bool knows_exercises(const struct titles *t)
+{
+	return titles_count(t, TITLES_EXERCISE) > 0;
+}
+
+static bool unknown_exercise(const struct titles *t, const char *id)
+{
+	return knows_exercises(t) && !titles_find(t, TITLES_EXERCISE, id, NULL, NULL);
+}
+
+/* The records of room; a run of an exercise the course (t, may be NULL) does not have is
+ * marked EXPORT_NOT_IN_COURSE and credits nothing: a record names what it likes. */
+static void build_all(const struct class_room *room, const struct titles *t, struct built *b)
 {
 	*b = (struct built){ .n = room->n };
 	b->recs = xcalloc(room->n ? room->n : 1, sizeof *b->recs);
-	for (size_t i = 0; i < room->n; i++)
+	for (size_t i = 0; i < room->n; i++) {
 		class_record_build(&room->learners[i], &b->recs[i]);
+		for (size_t k = 0; k < b->recs[i].n_runs; k++) {
+			struct class_run *run = &b->recs[i].runs[k];
+			if (unknown_exercise(t, run->exercise)) {
+				run->status = EXPORT_NOT_IN_COURSE;
+				run->passed = 0;
+			}
+		}
+	}
+}
+
+size_t export_unknown_exercises(const struct class_room *room, const struct titles *t,
+				struct strbuf *ids)
+{
+	size_t n = 0;
+	struct names seen = { 0 };
+	for (size_t i = 0; knows_exercises(t) && i < room->n; i++) {
+		if (room->learners[i].file != CLASS_FILE_OK)
+			continue;
+		struct class_record r;
+		class_record_build(&room->learners[i], &r);
+		for (size_t k = 0; k < r.n_runs; k++) {
+			if (!unknown_exercise(t, r.runs[k].exercise))
+				continue;
+			n++;
+			size_t before = seen.n;
+			if (names_add(&seen, r.runs[k].exercise) == before)
+				strbuf_addf(ids, "%s'%s'", before ? ", " : "", r.runs[k].exercise);
+		}
+		class_record_release(&r);
+	}
+	names_release(&seen);
+	return n;
 }
 
 static void built_release(struct built *b)
@@ -182,7 +228,7 @@ static char **quizzes_of(const struct built *b, size_t *n)
 char **export_quizzes(const struct class_room *room, size_t *n)
 {
 	struct built b;
-	build_all(room, &b);
+	build_all(room, NULL, &b);
 	char **v = quizzes_of(&b, n);
 	built_release(&b);
 	return v;
@@ -445,6 +491,18 @@ static void long_project(const struct class_learner *l, const struct review_stan
 	}
 }
 
+/* An exercise's column or assignment name: its id, marked when the course lacks it. Caller
+ * frees. */
+static char *exercise_label(const struct built *b, const char *prefix, const char *id)
+{
+	for (size_t i = 0; i < b->n; i++)
+		for (size_t k = 0; k < b->recs[i].n_runs; k++)
+			if (!strcmp(b->recs[i].runs[k].exercise, id) &&
+			    !strcmp(b->recs[i].runs[k].status, EXPORT_NOT_IN_COURSE))
+				return xasprintf("%s%s (" EXPORT_NOT_IN_COURSE ")", prefix, id);
+	return xasprintf("%s%s", prefix, id);
+}
+
 static void export_grades(const struct class_room *room, const struct built *b,
 			  const struct catalogue *c, struct strbuf *out)
 {
@@ -460,13 +518,15 @@ static void export_grades(const struct class_room *room, const struct built *b,
 		}
 	}
 	for (size_t e = 0; e < c->exercises.n; e++) {
+		char *label = exercise_label(b, "", c->exercises.v[e]);
 		for (size_t i = 0; i < room->n; i++) {
 			if (room->learners[i].file != CLASS_FILE_OK)
 				continue;
 			const struct class_run *run = best_run(&b->recs[i], c->exercises.v[e]);
-			grade_row(out, c->exercises.v[e], run ? run->ev->at_ms : 0,
-				  &room->learners[i], run ? run->passed : 0, c->extotal[e]);
+			grade_row(out, label, run ? run->ev->at_ms : 0, &room->learners[i],
+				  run ? run->passed : 0, c->extotal[e]);
 		}
+		free(label);
 	}
 	grades_project(room, b, out);
 }
@@ -488,7 +548,7 @@ static void export_wide(const struct class_room *room, const struct built *b,
 		free(col);
 	}
 	for (size_t e = 0; e < c->exercises.n; e++) {
-		char *col = xasprintf("ex:%s", c->exercises.v[e]);
+		char *col = exercise_label(b, "ex:", c->exercises.v[e]);
 		csv_text(out, col, false);
 		free(col);
 	}
@@ -814,7 +874,7 @@ void analysis_build(const struct class_room *room, const char *quiz, enum export
 		    struct analysis *out)
 {
 	struct built b;
-	build_all(room, &b);
+	build_all(room, NULL, &b);
 	analyse(&b, quiz, which, out);
 	built_release(&b);
 }
@@ -891,7 +951,7 @@ static void export_items(const struct class_room *room, const struct export_opts
 			   "needs_checking\r\n");
 	size_t nq;
 	struct built b;
-	build_all(room, &b);
+	build_all(room, NULL, &b);
 	char **quizzes = quizzes_of(&b, &nq);
 	for (size_t q = 0; q < nq; q++) {
 		if (o->quiz && strcmp(o->quiz, quizzes[q]) != 0)
@@ -941,18 +1001,65 @@ static cJSON *verb(const char *iri_base, const char *name)
 	return v;
 }
 
-static cJSON *activity(const char *id, const char *type, const char *name)
+/* An activity whose definition has name and description (language maps) where not NULL. */
+static cJSON *activity_desc(const char *id, const char *type, const char *name,
+			    const char *description)
 {
 	cJSON *a = cJSON_CreateObject();
 	cJSON_AddStringToObject(a, "objectType", "Activity");
 	cJSON_AddStringToObject(a, "id", id);
 	cJSON *def = cJSON_AddObjectToObject(a, "definition");
-	if (name) {
-		cJSON *n = cJSON_AddObjectToObject(def, "name");
-		cJSON_AddStringToObject(n, "en-US", name);
-	}
+	if (name && name[0])
+		cJSON_AddStringToObject(cJSON_AddObjectToObject(def, "name"), "en-US", name);
+	if (description && description[0])
+		cJSON_AddStringToObject(cJSON_AddObjectToObject(def, "description"), "en-US",
+					description);
 	cJSON_AddStringToObject(def, "type", type);
 	return a;
+}
+
+static cJSON *activity(const char *id, const char *type, const char *name)
+{
+	return activity_desc(id, type, name, NULL);
+}
+
+/* The activity of the course's kind/key, named as the course names it; the key itself (and
+ * no description) when the course does not know it. */
+static cJSON *course_activity(const struct export_opts *o, enum titles_kind kind, const char *key,
+			      const char *iri, const char *type)
+{
+	const char *name = NULL, *desc = NULL;
+	if (!titles_find(o->titles, kind, key, &name, &desc))
+		name = key;
+	return activity_desc(iri, type, name[0] ? name : key, desc);
+}
+
+/*
+ * A question's interaction activity: named by the course, else from the text of the copy
+ * answered (q, may be NULL); q defines the interaction (its text is the description), or the
+ * recorded type alone does.
+ */
+static cJSON *question_activity(const struct export_opts *o, const struct quiz_question *q,
+				const char *qid, const char *iri, const char *type)
+{
+	const char *name = NULL, *desc = NULL;
+	bool known = titles_find(o->titles, TITLES_QUESTION, qid, &name, &desc);
+	char *own = q && q->text ? titles_question_name(q->text) : NULL;
+	cJSON *object = activity(iri, ADL_ACTIVITY "cmi.interaction",
+				 own && own[0]      ? own
+				 : known && name[0] ? name
+						    : qid);
+	free(own);
+	cJSON *def = cJSON_GetObjectItem(object, "definition");
+	if (q) {
+		xapi_define_question(def, q);
+	} else {
+		if (known && desc[0])
+			cJSON_AddStringToObject(cJSON_AddObjectToObject(def, "description"),
+						"en-US", desc);
+		cJSON_AddStringToObject(def, "interactionType", xapi_interaction_type(type));
+	}
+	return object;
 }
 
 static cJSON *ref(const char *id)
@@ -1072,7 +1179,8 @@ static cJSON *exercise_activity(const struct xapi_ctx *x, const struct class_eve
 				cJSON **result)
 {
 	char *iri = xasprintf("%s/exercise/%s", x->course_iri, ev->item);
-	cJSON *object = activity(iri, ADL_ACTIVITY "cmi.interaction", ev->item);
+	cJSON *object = course_activity(x->o, TITLES_EXERCISE, ev->item, iri,
+					ADL_ACTIVITY "cmi.interaction");
 	free(iri);
 	cJSON *doc = ev->data ? cJSON_Parse(ev->data) : NULL;
 	char *resp = xapi_define_performance(cJSON_GetObjectItem(object, "definition"),
@@ -1127,7 +1235,9 @@ static cJSON *statement(struct xapi_ctx *x, const struct class_event *ev)
 	if (!strcmp(ev->kind, STORE_PAGE_VIEW) && ev->module && ev->item) {
 		v = verb(ADL_VERB, "experienced");
 		iri = xasprintf("%s/%s/%s", base, ev->module, ev->item);
-		object = activity(iri, ADL_ACTIVITY "lesson", ev->item);
+		char *key = xasprintf("%s/%s", ev->module, ev->item);
+		object = course_activity(x->o, TITLES_PAGE, key, iri, ADL_ACTIVITY "lesson");
+		free(key);
 		free(iri);
 		iri = xasprintf("%s/%s", base, ev->module);
 		parent = ref(iri);
@@ -1137,7 +1247,8 @@ static cJSON *statement(struct xapi_ctx *x, const struct class_event *ev)
 			return NULL;
 		v = verb(ADL_VERB, "attempted");
 		iri = xasprintf("%s/quiz/%s", base, ev->item);
-		object = activity(iri, ADL_ACTIVITY "assessment", ev->item);
+		object = course_activity(x->o, TITLES_QUIZ, ev->item, iri,
+					 ADL_ACTIVITY "assessment");
 		registration = xmalloc(37);
 		export_uuid(x->l->id, a->start->id, registration);
 	} else if (!strcmp(ev->kind, STORE_QUIZ_TRY) && ev->item) {
@@ -1155,13 +1266,7 @@ static cJSON *statement(struct xapi_ctx *x, const struct class_event *ev)
 		struct quiz_question *q = stored_question(x, a, tr->question);
 		v = verb(ADL_VERB, "answered");
 		iri = xasprintf("%s/quiz/%s/%s", base, ev->item, tr->question);
-		object = activity(iri, ADL_ACTIVITY "cmi.interaction", tr->question);
-		cJSON *def = cJSON_GetObjectItem(object, "definition");
-		if (q)
-			xapi_define_question(def, q);
-		else
-			cJSON_AddStringToObject(def, "interactionType",
-						xapi_interaction_type(type));
+		object = question_activity(x->o, q, tr->question, iri, type);
 		free(iri);
 		iri = xasprintf("%s/quiz/%s", base, ev->item);
 		parent = ref(iri);
@@ -1190,12 +1295,7 @@ static cJSON *statement(struct xapi_ctx *x, const struct class_event *ev)
 		const char *type = q ? quiz_type_name(q->type) : NULL;
 		v = verb(ADL_VERB, "answered");
 		iri = xasprintf("%s/live/%s", base, lr.question);
-		object = activity(iri, ADL_ACTIVITY "cmi.interaction", lr.question);
-		cJSON *def = cJSON_GetObjectItem(object, "definition");
-		if (q)
-			xapi_define_question(def, q);
-		else
-			cJSON_AddStringToObject(def, "interactionType", "other");
+		object = question_activity(x->o, q, lr.question, iri, NULL);
 		free(iri);
 		/* Each push is an activity of its own: the room's answers to it group under it. */
 		iri = xasprintf("%s/live/push/%lld", base, (long long)lr.push);
@@ -1219,7 +1319,8 @@ static cJSON *statement(struct xapi_ctx *x, const struct class_event *ev)
 		else
 			v = verb(ADL_VERB, a->passed ? "passed" : "failed");
 		iri = xasprintf("%s/quiz/%s", base, ev->item);
-		object = activity(iri, ADL_ACTIVITY "assessment", ev->item);
+		object = course_activity(x->o, TITLES_QUIZ, ev->item, iri,
+					 ADL_ACTIVITY "assessment");
 		result = cJSON_CreateObject();
 		if (!a->abandoned) {
 			add_score(result, a->score, a->max);
@@ -1231,7 +1332,8 @@ static cJSON *statement(struct xapi_ctx *x, const struct class_event *ev)
 		export_uuid(x->l->id, a->start->id, registration);
 	} else if (!strcmp(ev->kind, STORE_CHECK_RUN) && ev->item) {
 		const struct class_run *run = run_of(x->r, ev);
-		if (!run)
+		/* No statement about an activity the course does not have. */
+		if (!run || !strcmp(run->status, EXPORT_NOT_IN_COURSE))
 			return NULL;
 		bool passed = !strcmp(run->status, "passed");
 		v = verb(ADL_VERB, passed ? "passed" : "failed");
@@ -1246,9 +1348,21 @@ static cJSON *statement(struct xapi_ctx *x, const struct class_event *ev)
 		add_duration(result, (double)exercise_ms(x, run) / 1000);
 	} else if ((!strcmp(ev->kind, STORE_HINT) || !strcmp(ev->kind, STORE_SOLUTION)) &&
 		   ev->item) {
+		if (unknown_exercise(x->o->titles, ev->item))
+			return NULL;
 		v = verb(ADL_VERB, "interacted");
 		iri = xasprintf("%s/exercise/%s/%s", base, ev->item, ev->kind);
-		object = activity(iri, ADL_ACTIVITY "interaction", NULL);
+		const char *title = NULL;
+		if (!titles_find(x->o->titles, TITLES_EXERCISE, ev->item, &title, NULL))
+			title = ev->item;
+		bool hint = !strcmp(ev->kind, STORE_HINT);
+		char *name = xasprintf("%s of %s", hint ? "A hint" : "The solution", title);
+		char *desc = xasprintf(hint ? "The next hint of the exercise %s"
+					    : "The reference solution of the exercise %s",
+				       title);
+		object = activity_desc(iri, ADL_ACTIVITY "interaction", name, desc);
+		free(name);
+		free(desc);
 		free(iri);
 		iri = xasprintf("%s/exercise/%s", base, ev->item);
 		parent = ref(iri);
@@ -1260,7 +1374,8 @@ static cJSON *statement(struct xapi_ctx *x, const struct class_event *ev)
 		if (raised) {
 			v = verb(ADL_VERB, "asked");
 			iri = xasprintf("%s/help", base);
-			object = activity(iri, ADL_ACTIVITY "interaction", "raised hand");
+			object = activity_desc(iri, ADL_ACTIVITY "interaction", "Raised hand",
+					       "A learner asked the trainer for help");
 			if (cJSON_IsString(note) && note->valuestring[0]) {
 				result = cJSON_CreateObject();
 				cJSON_AddStringToObject(result, "response", note->valuestring);
@@ -1364,7 +1479,8 @@ static void xapi_project(const struct xapi_ctx *x, const struct review_standing 
 		if (s->auto_points[k] < 0)
 			continue;
 		char *iri = project_iri(x, review_criteria[k]);
-		cJSON *object = activity(iri, ADL_ACTIVITY "cmi.interaction", review_criteria[k]);
+		cJSON *object = course_activity(x->o, TITLES_CRITERION, review_criteria[k], iri,
+						ADL_ACTIVITY "cmi.interaction");
 		free(iri);
 		cJSON *tasks = evidence_tasks(s->evidence[k]);
 		char *resp =
@@ -1393,7 +1509,8 @@ static void xapi_project(const struct xapi_ctx *x, const struct review_standing 
 		if (!r)
 			continue;
 		char *iri = project_iri(x, review_criteria[k]);
-		cJSON *object = activity(iri, ADL_ACTIVITY "cmi.interaction", review_criteria[k]);
+		cJSON *object = course_activity(x->o, TITLES_CRITERION, review_criteria[k], iri,
+						ADL_ACTIVITY "cmi.interaction");
 		free(iri);
 		cJSON *def = cJSON_GetObjectItem(object, "definition");
 		cJSON_AddStringToObject(def, "interactionType", "performance");
@@ -1463,7 +1580,7 @@ void export_room(const struct class_room *room, const struct export_opts *o, str
 		export_items(room, o, out);
 		return;
 	}
-	build_all(room, &b);
+	build_all(room, o->titles, &b);
 	build_standings(room, o->reviews, &b);
 	switch (o->format) {
 	case EXPORT_GRADES:

@@ -36,6 +36,7 @@ enum export_attempts {
 struct review_set;
 
 struct quiz_set;
+struct titles;
 
 struct export_opts {
 	enum export_format format;
@@ -47,7 +48,22 @@ struct export_opts {
 	/* xAPI: the course's quizzes, which define the live questions' interactions; NULL:
 	 * a live answer's statement carries no components. */
 	const struct quiz_set *quizzes;
+	/* What the course calls each activity (class/titles.h): xAPI names activities by it, and
+	 * every export marks a check run of an exercise it lacks. NULL: ids are trusted. */
+	const struct titles *titles;
 };
+
+/* The status of a check run of an exercise the course does not have, in every export: the
+ * run credits nothing, its columns are named "<id> (not in the course)", and no xAPI
+ * statement is made of it. */
+#define EXPORT_NOT_IN_COURSE "not in the course"
+
+/*
+ * How many check runs of room's readable records name an exercise that t (the course) does
+ * not have; ids gets them, each once, as "'a', 'b'". 0 when t knows no exercises.
+ */
+size_t export_unknown_exercises(const struct class_room *room, const struct titles *t,
+				struct strbuf *ids);
 
 /* -1 when name is none of grades, wide, long, items, xapi. */
 int export_format_from_name(const char *name);

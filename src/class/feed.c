@@ -22,6 +22,7 @@
 struct feed {
 	char *dir, *course_id, *base, *url, *auth, *version, *ledger;
 	const struct quiz_set *quizzes;
+	const struct titles *titles;
 	struct lrs_opts lrs;
 	pthread_t thread;
 	pthread_mutex_t mu;
@@ -79,15 +80,18 @@ static bool feed_pass(struct feed *f, struct class_room *room)
 				 .base = f->base,
 				 .course_id = f->course_id,
 				 .reviews = &reviews,
-				 .quizzes = f->quizzes };
+				 .quizzes = f->quizzes,
+				 .titles = f->titles };
 	struct strbuf sb = STRBUF_INIT;
 	export_room(room, &o, &sb);
 	struct lrs_report rep;
 	bool ok = lrs_send(&f->lrs, strbuf_str(&sb), sb.len, &rep, &err);
 	if (rep.sent || rep.refused || !ok)
 		fprintf(stderr,
-			"lambda-tutor: LRS feed: %zu statements sent, %zu refused, %zu wait%s%s\n",
-			rep.sent, rep.refused, rep.pending, ok ? "" : ": ", ok ? "" : err.msg);
+			"lambda-tutor: LRS feed: %zu statement%s sent, %zu refused and set aside, "
+			"%zu waiting%s%s\n",
+			rep.sent, rep.sent == 1 ? "" : "s", rep.refused, rep.pending,
+			ok ? "" : ": ", ok ? "" : err.msg);
 	strbuf_release(&sb);
 	review_set_release(&reviews);
 	return ok;
@@ -143,9 +147,10 @@ static void feed_free(struct feed *f)
 
 struct feed *feed_start(const struct feed_opts *o, struct error *err)
 {
-	if (!o->lrs.url ||
-	    (strncmp(o->lrs.url, "http://", 7) != 0 && strncmp(o->lrs.url, "https://", 8) != 0))
+	if (!o->lrs.url)
 		return error_set(err, "--lrs takes the LRS's http or https endpoint"), NULL;
+	if (!lrs_url_check(o->lrs.url, err))
+		return NULL;
 	if (o->lrs.auth && !strchr(o->lrs.auth, ':'))
 		return error_set(err, "the LRS credentials are KEY:SECRET for HTTP Basic"), NULL;
 	struct feed *f = xcalloc(1, sizeof(*f));
@@ -158,6 +163,7 @@ struct feed *feed_start(const struct feed_opts *o, struct error *err)
 	f->ledger = o->lrs.ledger ? xstrdup(o->lrs.ledger) : path_join(o->dir, FEED_LEDGER);
 	f->lrs = o->lrs;
 	f->quizzes = o->quizzes;
+	f->titles = o->titles;
 	f->lrs.url = f->url;
 	f->lrs.auth = f->auth;
 	f->lrs.version = f->version;

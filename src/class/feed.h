@@ -22,6 +22,7 @@
 #define FEED_LEDGER       ".lrs.sent" /* in the class directory, 0600 */
 
 struct quiz_set;
+struct titles;
 
 struct feed_opts {
 	const char *dir;       /* the class directory */
@@ -30,6 +31,8 @@ struct feed_opts {
 	struct lrs_opts lrs;   /* url and auth; ledger NULL: DIR/FEED_LEDGER */
 	/* The course's quizzes (live questions' interactions), borrowed for the feed's life. */
 	const struct quiz_set *quizzes;
+	/* What the course calls its activities (class/titles.h), borrowed likewise; or NULL. */
+	const struct titles *titles;
 };
 
 struct feed;

@@ -468,6 +468,11 @@ const struct quiz_set *hub_quizzes(const struct hub *h)
 	return h->quizzes;
 }
 
+const struct course *hub_course(const struct hub *h)
+{
+	return h->course;
+}
+
 const char *hub_course_id(const struct hub *h)
 {
 	return h->course->id;

@@ -23,6 +23,7 @@
 #include "core/error.h"
 
 struct hub;
+struct course;
 struct quiz_set;
 struct hub_learner;
 
@@ -43,6 +44,8 @@ const char *hub_course_id(const struct hub *h);
 uint64_t hub_runs(void *hub);
 /* The course's quizzes the hub grades with (read-only, for the hub's life). */
 const struct quiz_set *hub_quizzes(const struct hub *h);
+/* The course the class follows (read-only, for the hub's life). */
+const struct course *hub_course(const struct hub *h);
 /* The class code learners join with, "XXXX-XXXX". Borrowed. */
 const char *hub_code(const struct hub *h);
 

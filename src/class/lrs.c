@@ -109,6 +109,97 @@ static void ids_release(struct ids *s)
 	free(s->v);
 }
 
+/*
+ * The statements an LRS refused for their content, beside the ledger (LEDGER.refused): one a
+ * line, "<id> <SHA-256 of the statement> <why>". A statement found there with the same content
+ * is set aside: never sent again, counted but not reported again. Changed content (the course
+ * renamed an activity, a conflict resolved by hand) is a new statement and is sent.
+ */
+struct refused {
+	char **keys; /* "<id> <hash>", sorted */
+	size_t n;
+};
+
+static char *refused_path(const char *ledger)
+{
+	return xasprintf("%s.refused", ledger);
+}
+
+static bool refused_read(const char *ledger, struct refused *out, struct error *err)
+{
+	*out = (struct refused){ 0 };
+	char *path = refused_path(ledger);
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		bool ok = errno == ENOENT ||
+			  error_set(err, "cannot read %s: %s", path, strerror(errno));
+		free(path);
+		return ok;
+	}
+	char line[1024];
+	while (fgets(line, sizeof line, f)) {
+		if (!strchr(line, '\n') && !feof(f)) { /* a long reason: skip its rest */
+			int c;
+			while ((c = fgetc(f)) != EOF && c != '\n')
+				;
+		}
+		char *sp = strchr(line, ' ');
+		size_t key = sp ? (size_t)(sp - line) + 1 + strcspn(sp + 1, " \r\n") : 0;
+		if (!sp || key <= (size_t)(sp - line) + 1)
+			continue;
+		out->keys = xreallocarray(out->keys, out->n + 1, sizeof *out->keys);
+		out->keys[out->n++] = xstrndup(line, key);
+	}
+	fclose(f);
+	free(path);
+	if (out->n)
+		qsort(out->keys, out->n, sizeof *out->keys, cmp_id);
+	return true;
+}
+
+static char *refused_key(const char *id, const char *text, size_t len)
+{
+	char hex[SHA256_HEX_LEN + 1];
+	sha256_hex(text, len, hex);
+	return xasprintf("%s %s", id, hex);
+}
+
+static bool refused_has(const struct refused *r, const char *key)
+{
+	return r->n && bsearch(&key, r->keys, r->n, sizeof *r->keys, cmp_id) != NULL;
+}
+
+static void refused_release(struct refused *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		free(r->keys[i]);
+	free(r->keys);
+}
+
+/* Record a refused statement, durably, so that no later run sends it again. */
+static bool refused_add(const char *ledger, const char *key, const char *why, struct error *err)
+{
+	char *path = refused_path(ledger);
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		error_set(err, "cannot write %s: %s", path, strerror(errno));
+		free(path);
+		return false;
+	}
+	char *line = xasprintf("%s %s\n", key, why);
+	for (char *p = line; p[1]; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	size_t n = strlen(line);
+	bool ok = write(fd, line, n) == (ssize_t)n && fsync(fd) == 0;
+	if (!ok)
+		error_set(err, "cannot write %s: %s", path, strerror(errno));
+	free(line);
+	close(fd);
+	free(path);
+	return ok;
+}
+
 /* Append ids to the ledger, durably, before they count as sent. */
 static bool ledger_add(const char *path, char *const *ids, size_t n, struct error *err)
 {
@@ -144,6 +235,7 @@ struct sender {
 	const char **lines; /* the statements to send, as text */
 	size_t *lens;
 	char **ids;
+	char **keys; /* refused_key() of each */
 	struct lrs_report *rep;
 	struct error *err;
 };
@@ -237,6 +329,13 @@ static enum outcome send_range(struct sender *s, size_t lo, size_t hi)
 				status == 409 ? ", it holds a different statement with this id"
 					      : "",
 				line[0] ? line : "no reason given");
+			/* Its content is the reason: set it aside for good, sending it again
+			 * would only be refused again. */
+			char why_line[300];
+			snprintf(why_line, sizeof why_line, "HTTP %ld: %s", status,
+				 line[0] ? line : "no reason given");
+			if (!refused_add(s->o->ledger, s->keys[lo], why_line, s->err))
+				goto done;
 			s->rep->refused++;
 			out = SENT;
 			goto done;
@@ -309,7 +408,7 @@ static int cmp_index(const void *a, const void *b)
 
 /* Keep the first of statements that share an id (an LRS refuses a batch holding both);
  * the number dropped. */
-static size_t drop_repeats(struct ids *ids, const char **lines, size_t *lens)
+static size_t drop_repeats(struct ids *ids, const char **lines, size_t *lens, char **keys)
 {
 	if (ids->n < 2)
 		return 0;
@@ -325,10 +424,12 @@ static size_t drop_repeats(struct ids *ids, const char **lines, size_t *lens)
 	for (size_t i = 0; i < ids->n; i++) {
 		if (drop[i]) {
 			free(ids->v[i]);
+			free(keys[i]);
 			dropped++;
 			continue;
 		}
 		ids->v[n] = ids->v[i];
+		keys[n] = keys[i];
 		lines[n] = lines[i];
 		lens[n] = lens[i];
 		n++;
@@ -346,6 +447,12 @@ bool lrs_send(const struct lrs_opts *o, const char *jsonl, size_t len, struct lr
 	struct ids done;
 	if (!ledger_read(o->ledger, &done, err))
 		return false;
+	struct refused refused;
+	if (!refused_read(o->ledger, &refused, err)) {
+		ids_release(&done);
+		return false;
+	}
+	char **keys = NULL;
 	struct sender s = { .o = o, .rep = rep, .err = err };
 	size_t cap = 0;
 	bool ok = false;
@@ -366,23 +473,31 @@ bool lrs_send(const struct lrs_opts *o, const char *jsonl, size_t len, struct lr
 			goto out;
 		}
 		rep->statements++;
-		if (ids_has(&done, id->valuestring)) {
+		char *key = ids_has(&done, id->valuestring) ? NULL
+							    : refused_key(id->valuestring, line, n);
+		if (!key) {
 			rep->already++;
+		} else if (refused_has(&refused, key)) {
+			rep->set_aside++;
+			free(key);
 		} else {
 			if (seen.n == cap) {
 				cap = cap ? cap * 2 : 64;
 				seen.v = xreallocarray(seen.v, cap, sizeof *seen.v);
+				keys = xreallocarray(keys, cap, sizeof *keys);
 				s.lines = xreallocarray(s.lines, cap, sizeof *s.lines);
 				s.lens = xreallocarray(s.lens, cap, sizeof *s.lens);
 			}
 			s.lines[seen.n] = line;
 			s.lens[seen.n] = n;
+			keys[seen.n] = key;
 			seen.v[seen.n++] = xstrdup(id->valuestring);
 		}
 		cJSON_Delete(st);
 	}
-	rep->already += drop_repeats(&seen, s.lines, s.lens);
+	rep->already += drop_repeats(&seen, s.lines, s.lens, keys);
 	s.ids = seen.v;
+	s.keys = keys;
 	ok = true;
 	if (seen.n) {
 		ok = sender_open(&s);
@@ -393,7 +508,7 @@ bool lrs_send(const struct lrs_opts *o, const char *jsonl, size_t len, struct lr
 		}
 	}
 out:
-	rep->pending = rep->statements - rep->already - rep->sent - rep->refused;
+	rep->pending = rep->statements - rep->already - rep->set_aside - rep->sent - rep->refused;
 	if (s.curl)
 		s.api.cleanup(s.curl);
 	if (s.headers)
@@ -401,9 +516,79 @@ out:
 	free(s.url);
 	free(s.lines);
 	free(s.lens);
+	for (size_t i = 0; i < seen.n; i++)
+		free(keys[i]);
+	free(keys);
 	ids_release(&seen);
 	ids_release(&done);
+	refused_release(&refused);
 	return ok && rep->pending == 0;
+}
+
+bool lrs_url_check(const char *url, struct error *err)
+{
+	const char *p = url;
+	if (!strncmp(p, "http://", 7))
+		p += 7;
+	else if (!strncmp(p, "https://", 8))
+		p += 8;
+	else
+		return error_set(
+			err, "--lrs takes the LRS's http:// or https:// endpoint, not '%s'", url);
+	for (const char *c = url; *c; c++)
+		if ((unsigned char)*c <= ' ' || *c == 0x7f)
+			return error_set(err, "--lrs '%s' holds a space or a control character",
+					 url);
+	size_t auth = strcspn(p, "/?#");
+	if (memchr(p, '@', auth))
+		return error_set(
+			err, "--lrs '%s' holds credentials: give them with --auth KEY:SECRET", url);
+	if (p[strcspn(p, "?#")])
+		return error_set(err, "--lrs '%s' has a query or fragment: give the endpoint alone",
+				 url);
+	const char *host = p, *port = NULL;
+	size_t host_len;
+	if (*p == '[') {
+		const char *close = memchr(p, ']', auth);
+		if (!close || close == p + 1)
+			return error_set(err, "--lrs '%s' has an IPv6 address without its ']'",
+					 url);
+		host_len = (size_t)(close - p) + 1;
+		for (const char *c = p + 1; c < close; c++)
+			if (!strchr("0123456789abcdefABCDEF:.", *c))
+				return error_set(err, "--lrs '%s' has a malformed IPv6 address",
+						 url);
+		if (close[1] == ':')
+			port = close + 2;
+		else if (close + 1 != p + auth)
+			return error_set(err, "--lrs '%s': only ':PORT' may follow ']'", url);
+	} else {
+		const char *colon = memchr(p, ':', auth);
+		host_len = colon ? (size_t)(colon - p) : auth;
+		port = colon ? colon + 1 : NULL;
+		for (size_t i = 0; i < host_len; i++)
+			if (!(host[i] == '-' || host[i] == '.' ||
+			      (host[i] >= '0' && host[i] <= '9') ||
+			      ((host[i] | 0x20) >= 'a' && (host[i] | 0x20) <= 'z')))
+				return error_set(err, "--lrs '%s': '%c' cannot be in a host name",
+						 url, host[i]);
+	}
+	if (!host_len)
+		return error_set(err, "--lrs '%s' names no host", url);
+	if (port) {
+		size_t n = (size_t)(p + auth - port);
+		long v = 0;
+		for (size_t i = 0; i < n && v <= 65535; i++) {
+			if (port[i] < '0' || port[i] > '9')
+				return error_set(err, "--lrs '%s': the port is not a number", url);
+			v = v * 10 + (port[i] - '0');
+		}
+		if (!n)
+			return error_set(err, "--lrs '%s': no port after ':'", url);
+		if (v < 1 || v > 65535)
+			return error_set(err, "--lrs '%s': the port must be 1 to 65535", url);
+	}
+	return true;
 }
 
 char *lrs_default_ledger(const char *url)

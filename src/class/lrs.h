@@ -4,7 +4,8 @@
  * ids are stable (export_uuid), and a ledger file keeps every id the LRS acknowledged, so a
  * second run sends only what the first did not, and nothing is sent twice. A batch the LRS
  * refuses as a whole (400, 409, 413) is split until the one statement it refuses is found,
- * which is reported and kept out of the ledger; a failure worth retrying (no answer, a
+ * which is reported once and set aside (LEDGER.refused, with a hash of its content): no later
+ * run sends it again unless its content changed; a failure worth retrying (no answer, a
  * timeout, 429, 5xx) is retried with a growing pause, then the run stops and says how many
  * statements wait for the next one. libcurl is loaded only when statements are sent.
  */
@@ -35,7 +36,8 @@ struct lrs_report {
 	size_t statements; /* in the input */
 	size_t already;    /* acknowledged by an earlier run (in the ledger) */
 	size_t sent;       /* acknowledged by this run */
-	size_t refused;    /* refused one by one by the LRS (not in the ledger) */
+	size_t refused;    /* refused one by one by the LRS now, set aside (LEDGER.refused) */
+	size_t set_aside;  /* refused by an earlier run, the same statement: not sent again */
 	size_t pending;    /* not sent: the LRS could not be reached or refused the credentials */
 	size_t requests;   /* HTTP requests made */
 };
@@ -48,6 +50,13 @@ struct lrs_report {
  */
 bool lrs_send(const struct lrs_opts *o, const char *jsonl, size_t len, struct lrs_report *rep,
 	      struct error *err);
+
+/*
+ * Whether url can be an LRS endpoint: http:// or https://, a host (a name, an IPv4 or a
+ * bracketed IPv6 address), an optional port of 1 to 65535, a path; no credentials, query,
+ * fragment, space or control character. False and err with a one-line reason.
+ */
+bool lrs_url_check(const char *url, struct error *err);
 
 /* The default ledger of url: DATA/lambda-tutor/lrs/<hash of url>.sent. Caller frees; NULL
  * when no data directory is known. */

@@ -15,7 +15,7 @@
 void rerun_set_add(struct rerun_set *s, const struct rerun *v)
 {
 	for (size_t i = 0; i < s->n; i++)
-		if (!strcmp(s->v[i].learner, v->learner) &&
+		if (s->v[i].event == v->event && !strcmp(s->v[i].learner, v->learner) &&
 		    !strcmp(s->v[i].exercise, v->exercise)) {
 			const char *l = s->v[i].learner, *e = s->v[i].exercise;
 			s->v[i] = *v;
@@ -46,6 +46,16 @@ static void copy(const cJSON *o, const char *name, char *out, size_t n)
 	snprintf(out, n, "%s", v ? v : "");
 }
 
+/* By learner, exercise, then the latest run first. */
+static int cmp_latest_first(const void *a, const void *b)
+{
+	const struct rerun *x = a, *y = b;
+	int c = strcmp(x->learner, y->learner);
+	if (!c)
+		c = strcmp(x->exercise, y->exercise);
+	return c ? c : (x->event < y->event) - (x->event > y->event);
+}
+
 bool rerun_read(const char *dir, struct rerun_set *out, struct error *err)
 {
 	*out = (struct rerun_set){ 0 };
@@ -65,25 +75,32 @@ bool rerun_read(const char *dir, struct rerun_set *out, struct error *err)
 	const cJSON *learner, *top = ok ? doc : NULL;
 	cJSON_ArrayForEach(learner, top)
 	{
-		const cJSON *ex;
-		cJSON_ArrayForEach(ex, learner)
+		const cJSON *last;
+		cJSON_ArrayForEach(last, learner)
 		{
-			struct rerun v = { .learner = learner->string, .exercise = ex->string };
-			const cJSON *n = cJSON_GetObjectItemCaseSensitive(ex, "event");
-			v.event = cJSON_IsNumber(n) && fabs(n->valuedouble) < 9e15
-					  ? (int64_t)n->valuedouble
-					  : 0;
-			n = cJSON_GetObjectItemCaseSensitive(ex, "at_ms");
-			v.at_ms = cJSON_IsNumber(n) && fabs(n->valuedouble) < 9e15
-					  ? (int64_t)n->valuedouble
-					  : 0;
-			v.reproduced =
-				cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ex, "reproduced"));
-			copy(ex, "recorded", v.recorded, sizeof v.recorded);
-			copy(ex, "now", v.now, sizeof v.now);
-			copy(ex, "why", v.why, sizeof v.why);
-			if (v.learner && v.exercise)
-				rerun_set_add(out, &v);
+			/* The exercise's last run's verdict, then those of its earlier runs. */
+			const cJSON *earlier = cJSON_GetObjectItemCaseSensitive(last, "earlier");
+			int n_earlier = cJSON_IsArray(earlier) ? cJSON_GetArraySize(earlier) : 0;
+			for (int k = -1; k < n_earlier; k++) {
+				const cJSON *ex = k < 0 ? last : cJSON_GetArrayItem(earlier, k);
+				struct rerun v = { .learner = learner->string,
+						   .exercise = last->string };
+				const cJSON *n = cJSON_GetObjectItemCaseSensitive(ex, "event");
+				v.event = cJSON_IsNumber(n) && fabs(n->valuedouble) < 9e15
+						  ? (int64_t)n->valuedouble
+						  : 0;
+				n = cJSON_GetObjectItemCaseSensitive(ex, "at_ms");
+				v.at_ms = cJSON_IsNumber(n) && fabs(n->valuedouble) < 9e15
+						  ? (int64_t)n->valuedouble
+						  : 0;
+				v.reproduced = cJSON_IsTrue(
+					cJSON_GetObjectItemCaseSensitive(ex, "reproduced"));
+				copy(ex, "recorded", v.recorded, sizeof v.recorded);
+				copy(ex, "now", v.now, sizeof v.now);
+				copy(ex, "why", v.why, sizeof v.why);
+				if (v.learner && v.exercise && cJSON_IsObject(ex))
+					rerun_set_add(out, &v);
+			}
 		}
 	}
 	cJSON_Delete(doc);
@@ -99,13 +116,24 @@ bool rerun_write(const char *dir, const struct rerun_set *s, struct error *err)
 		rerun_set_release(&all); /* a damaged file is replaced */
 	for (size_t i = 0; i < s->n; i++)
 		rerun_set_add(&all, &s->v[i]);
+	/* Per learner and exercise, the latest run's verdict, the others in its "earlier". */
+	if (all.n)
+		qsort(all.v, all.n, sizeof *all.v, cmp_latest_first);
 	cJSON *doc = cJSON_CreateObject();
 	for (size_t i = 0; i < all.n; i++) {
 		const struct rerun *v = &all.v[i];
 		cJSON *l = cJSON_GetObjectItemCaseSensitive(doc, v->learner);
 		if (!l)
 			l = cJSON_AddObjectToObject(doc, v->learner);
-		cJSON *o = cJSON_AddObjectToObject(l, v->exercise);
+		cJSON *o = cJSON_GetObjectItemCaseSensitive(l, v->exercise);
+		if (o) {
+			cJSON *earlier = cJSON_GetObjectItemCaseSensitive(o, "earlier");
+			if (!earlier)
+				earlier = cJSON_AddArrayToObject(o, "earlier");
+			cJSON_AddItemToArray(earlier, o = cJSON_CreateObject());
+		} else {
+			o = cJSON_AddObjectToObject(l, v->exercise);
+		}
 		cJSON_AddNumberToObject(o, "event", (double)v->event);
 		cJSON_AddNumberToObject(o, "at_ms", (double)v->at_ms);
 		cJSON_AddStringToObject(o, "recorded", v->recorded);

@@ -1,7 +1,8 @@
 /*
  * Check runs run again by the trainer (`lambda-tutor grade --class DIR`): for each learner's
- * last run of each exercise, the code it was sent with (its package) checked again, and whether
- * that gives the recorded result. Kept in DIR/.reruns.json, which the dashboard and the
+ * last run of each exercise, and each earlier run that claims more (what the exports would
+ * credit), the code it was sent with (its package) checked again, and whether that gives the
+ * recorded result. One verdict per run. Kept in DIR/.reruns.json, which the dashboard and the
  * exports read to mark a result the class could not reproduce (no package, or another result).
  */
 #ifndef CLASS_RERUN_H
@@ -29,7 +30,7 @@ struct rerun_set {
 	size_t n;
 };
 
-/* Add v (copied), replacing the one of the same learner and exercise. */
+/* Add v (copied), replacing the verdict on the same run (learner, exercise and event). */
 void rerun_set_add(struct rerun_set *s, const struct rerun *v);
 /* The verdict on learner's run with that event id, or NULL (never run again, or since run). */
 const struct rerun *rerun_find(const struct rerun_set *s, const char *learner, const char *exercise,

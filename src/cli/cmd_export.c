@@ -13,6 +13,7 @@
 #include "class/export.h"
 #include "class/lrs.h"
 #include "class/review.h"
+#include "class/titles.h"
 #include "cli/commands.h"
 #include "core/diag.h"
 #include "core/path.h"
@@ -105,9 +106,13 @@ static int send_lrs(struct lrs_opts *lrs, const struct strbuf *sb)
 	lrs->ledger = ledger;
 	struct lrs_report rep;
 	bool ok = lrs_send(lrs, strbuf_str(sb), sb->len, &rep, &err);
-	printf("LRS: %zu statements, %zu sent now, %zu sent before, %zu refused, %zu kept for "
-	       "the next run (%zu requests)\n",
-	       rep.statements, rep.sent, rep.already, rep.refused, rep.pending, rep.requests);
+	printf("LRS: %zu statements, %zu sent now, %zu sent before, %zu refused, %zu set aside "
+	       "(refused before), %zu kept for the next run (%zu requests)\n",
+	       rep.statements, rep.sent, rep.already, rep.refused, rep.set_aside, rep.pending,
+	       rep.requests);
+	if (rep.refused)
+		printf("LRS: refused statements are set aside in %s.refused and not sent again\n",
+		       ledger);
 	if (!ok)
 		cli_print_error(&err);
 	free(ledger);
@@ -216,8 +221,9 @@ int cmd_export_run(const struct cli_opts *opts, int argc, char **argv)
 		}
 	}
 	struct strbuf sb = STRBUF_INIT;
-	if (lrs.url && strncmp(lrs.url, "http://", 7) && strncmp(lrs.url, "https://", 8)) {
-		cli_error("--lrs takes the LRS's http or https endpoint, not '%s'", lrs.url);
+	struct error url_err;
+	if (lrs.url && !lrs_url_check(lrs.url, &url_err)) {
+		cli_print_error(&url_err);
 		goto done;
 	}
 	if (merge) {
@@ -266,8 +272,13 @@ int cmd_export_run(const struct cli_opts *opts, int argc, char **argv)
 		diags_release(&qd);
 	}
 	o.quizzes = quizzes;
+	/* Every activity with the name and description the course gives it; a check run of an
+	 * exercise the course does not have is marked, not credited. */
+	struct titles *titles = course ? titles_load(course, quizzes) : NULL;
+	o.titles = titles;
 	struct class_room room = CLASS_ROOM_INIT;
 	if (!cmd_class_room(opts, paths, n, &room)) {
+		titles_free(titles);
 		quiz_set_free(quizzes);
 		course_free(course);
 		goto done;
@@ -276,6 +287,7 @@ int cmd_export_run(const struct cli_opts *opts, int argc, char **argv)
 	struct review_set reviews = { 0 };
 	if (!export_reviews(opts, paths, n, &reviews)) {
 		class_room_release(&room);
+		titles_free(titles);
 		quiz_set_free(quizzes);
 		course_free(course);
 		goto done;
@@ -288,10 +300,19 @@ int cmd_export_run(const struct cli_opts *opts, int argc, char **argv)
 		cli_error("nothing to export: no record file could be read");
 		review_set_release(&reviews);
 		class_room_release(&room);
+		titles_free(titles);
 		quiz_set_free(quizzes);
 		course_free(course);
 		goto done;
 	}
+	struct strbuf unknown = STRBUF_INIT;
+	size_t n_unknown = export_unknown_exercises(&room, titles, &unknown);
+	if (n_unknown)
+		cli_error("%zu check run%s name%s exercises the course does not have (%.300s): "
+			  "marked '" EXPORT_NOT_IN_COURSE "', not credited",
+			  n_unknown, n_unknown == 1 ? "" : "s", n_unknown == 1 ? "s" : "",
+			  strbuf_str(&unknown));
+	strbuf_release(&unknown);
 	export_room(&room, &o, &sb);
 	rc = lrs.url && !out ? CLI_OK : write_out(out, &sb);
 	if (rc == CLI_OK && lrs.url)
@@ -314,6 +335,7 @@ int cmd_export_run(const struct cli_opts *opts, int argc, char **argv)
 	strbuf_release(&sb);
 	review_set_release(&reviews);
 	class_room_release(&room);
+	titles_free(titles);
 	quiz_set_free(quizzes);
 	course_free(course);
 done:

@@ -135,70 +135,112 @@ static int grade_class(const struct cli_opts *opts, struct exercise_ctx *ctx, ch
 		class_record_build(cl, &rec);
 		for (size_t e = 0; e < ctx->set->n; e++) {
 			const struct exercise *ex = ctx->set->v[e];
-			const struct class_run *run = last_run(&rec, ex->id);
-			if (!run || !named(ids, n_ids, ex->id) || ex->kind != EXERCISE_CODE ||
-			    rerun_find(&before, cl->id, ex->id, run->ev->id))
+			const struct class_run *last = last_run(&rec, ex->id);
+			if (!last || !named(ids, n_ids, ex->id) || ex->kind != EXERCISE_CODE)
+				continue;
+			/* The last run, and each earlier one claiming more: the exports credit
+			 * the best run, so that is what must be reproduced. */
+			for (size_t k = 0; k < rec.n_runs; k++) {
+				const struct class_run *run = &rec.runs[k];
+				if (strcmp(run->exercise, ex->id) != 0 ||
+				    (run != last && run->passed <= last->passed) ||
+				    rerun_find(&before, cl->id, ex->id, run->ev->id))
+					continue;
+				struct rerun v = { .learner = cl->id,
+						   .exercise = ex->id,
+						   .event = run->ev->id,
+						   .at_ms = now_ms };
+				snprintf(v.recorded, sizeof v.recorded, "%s %d/%d", run->status,
+					 run->passed, run->total);
+				char sha[SHA256_HEX_LEN + 1];
+				int lang;
+				run_package(run, sha, &lang);
+				/* A served class holds it in DIR/packages; a shared host's record
+				 * beside it. */
+				char *zip = sha[0] ? hub_package_path(opts->class_dir, cl->id, sha)
+						   : NULL;
+				if (zip && !path_is_file(zip)) {
+					free(zip);
+					zip = store_package_path(cl->path, sha);
+				}
+				if (!zip || !path_is_file(zip)) {
+					snprintf(v.why, sizeof v.why, "%s",
+						 sha[0] ? "the class holds no package of its code"
+							: "recorded without its code");
+				} else if (!have_cloud &&
+					   !(have_cloud = exercise_cloud(ctx->ws, &cloud, &err))) {
+					cli_print_error(&err);
+					free(zip);
+					class_record_release(&rec);
+					goto fail;
+				} else {
+					struct check_result r;
+					if (rerun_package(ex, zip, lang, &cloud, &r, v.why,
+							  sizeof v.why)) {
+						snprintf(v.now, sizeof v.now, "%s %zu/%zu",
+							 check_status_name(r.status), r.n_passed,
+							 r.n_tasks);
+						v.reproduced = r.status != CHECK_ERROR &&
+							       (size_t)run->passed == r.n_passed &&
+							       !strcmp(run->status,
+								       check_status_name(r.status));
+						if (r.status == CHECK_ERROR)
+							snprintf(v.why, sizeof v.why, "%.290s",
+								 r.error.msg);
+						check_result_release(&r);
+					}
+				}
+				free(zip);
+				differ += !v.reproduced;
+				rerun_set_add(&set, &v);
+				if (opts->json) {
+					cJSON *o = cJSON_CreateObject();
+					cJSON_AddStringToObject(o, "learner", cl->id);
+					cJSON_AddStringToObject(o, "exercise", ex->id);
+					cJSON_AddStringToObject(o, "recorded", v.recorded);
+					cJSON_AddStringToObject(o, "now", v.now);
+					cJSON_AddBoolToObject(o, "reproduced", v.reproduced);
+					if (v.why[0])
+						cJSON_AddStringToObject(o, "why", v.why);
+					cJSON_AddItemToArray(arr, o);
+				} else {
+					printf("%-14s %-24s %-16s %-16s %s%s%s\n", cl->id, ex->id,
+					       v.recorded, v.now[0] ? v.now : "-",
+					       v.reproduced ? "" : "NOT REPRODUCED",
+					       v.why[0] ? ": " : "", v.why);
+				}
+			}
+		}
+		/* A run of an exercise the course does not have cannot be run again: say so,
+		 * and record it as not reproduced (the exports mark it not in the course). */
+		for (size_t k = 0; n_ids == 0 && k < rec.n_runs; k++) {
+			const struct class_run *run = &rec.runs[k];
+			if (exercise_find(ctx->set, run->exercise) ||
+			    last_run(&rec, run->exercise) != run ||
+			    rerun_find(&before, cl->id, run->exercise, run->ev->id))
 				continue;
 			struct rerun v = { .learner = cl->id,
-					   .exercise = ex->id,
+					   .exercise = run->exercise,
 					   .event = run->ev->id,
 					   .at_ms = now_ms };
 			snprintf(v.recorded, sizeof v.recorded, "%s %d/%d", run->status,
 				 run->passed, run->total);
-			char sha[SHA256_HEX_LEN + 1];
-			int lang;
-			run_package(run, sha, &lang);
-			/* A served class holds it in DIR/packages; a shared host's record beside
-			 * it. */
-			char *zip = sha[0] ? hub_package_path(opts->class_dir, cl->id, sha) : NULL;
-			if (zip && !path_is_file(zip)) {
-				free(zip);
-				zip = store_package_path(cl->path, sha);
-			}
-			if (!zip || !path_is_file(zip)) {
-				snprintf(v.why, sizeof v.why, "%s",
-					 sha[0] ? "the class holds no package of its code"
-						: "recorded without its code");
-			} else if (!have_cloud &&
-				   !(have_cloud = exercise_cloud(ctx->ws, &cloud, &err))) {
-				cli_print_error(&err);
-				free(zip);
-				class_record_release(&rec);
-				goto fail;
-			} else {
-				struct check_result r;
-				if (rerun_package(ex, zip, lang, &cloud, &r, v.why, sizeof v.why)) {
-					snprintf(v.now, sizeof v.now, "%s %zu/%zu",
-						 check_status_name(r.status), r.n_passed,
-						 r.n_tasks);
-					v.reproduced =
-						r.status != CHECK_ERROR &&
-						(size_t)run->passed == r.n_passed &&
-						!strcmp(run->status, check_status_name(r.status));
-					if (r.status == CHECK_ERROR)
-						snprintf(v.why, sizeof v.why, "%.290s",
-							 r.error.msg);
-					check_result_release(&r);
-				}
-			}
-			free(zip);
-			differ += !v.reproduced;
+			snprintf(v.why, sizeof v.why, "the course has no exercise '%.200s'",
+				 run->exercise);
+			differ++;
 			rerun_set_add(&set, &v);
 			if (opts->json) {
 				cJSON *o = cJSON_CreateObject();
 				cJSON_AddStringToObject(o, "learner", cl->id);
-				cJSON_AddStringToObject(o, "exercise", ex->id);
+				cJSON_AddStringToObject(o, "exercise", run->exercise);
 				cJSON_AddStringToObject(o, "recorded", v.recorded);
-				cJSON_AddStringToObject(o, "now", v.now);
-				cJSON_AddBoolToObject(o, "reproduced", v.reproduced);
-				if (v.why[0])
-					cJSON_AddStringToObject(o, "why", v.why);
+				cJSON_AddStringToObject(o, "now", "");
+				cJSON_AddBoolToObject(o, "reproduced", false);
+				cJSON_AddStringToObject(o, "why", v.why);
 				cJSON_AddItemToArray(arr, o);
 			} else {
-				printf("%-14s %-24s %-16s %-16s %s%s%s\n", cl->id, ex->id,
-				       v.recorded, v.now[0] ? v.now : "-",
-				       v.reproduced ? "" : "NOT REPRODUCED", v.why[0] ? ": " : "",
-				       v.why);
+				printf("%-14s %-24s %-16s %-16s NOT REPRODUCED: %s\n", cl->id,
+				       run->exercise, v.recorded, "-", v.why);
 			}
 		}
 		class_record_release(&rec);

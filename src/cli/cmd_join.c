@@ -16,9 +16,10 @@
 static void report(const struct link_sync *s)
 {
 	if (s->offline)
-		printf("the class server at %s cannot be reached: %zu event%s wait and go when it "
-		       "can\n",
-		       s->url, s->pending, s->pending == 1 ? "" : "s");
+		cli_error("the class server at %s cannot be reached: %zu event%s wait%s here and "
+			  "go when it can",
+			  s->url, s->pending, s->pending == 1 ? "" : "s",
+			  s->pending == 1 ? "s" : "");
 	else
 		printf("sent %zu event%s to %s as '%s'; it holds your record up to event %lld\n",
 		       s->sent, s->sent == 1 ? "" : "s", s->url, s->learner, (long long)s->acked);
@@ -46,9 +47,9 @@ void cli_class_sync(void)
 	if (!link_sync_within(db, CLASS_SYNC_MS, &s, &err))
 		cli_print_error(&err);
 	else if (s.offline)
-		cli_error("the class server at %s cannot be reached: %zu event%s wait and go "
-			  "when it can",
-			  s.url, s.pending, s.pending == 1 ? "" : "s");
+		cli_error("the class server at %s cannot be reached: %zu event%s wait%s here "
+			  "and go when it can",
+			  s.url, s.pending, s.pending == 1 ? "" : "s", s.pending == 1 ? "s" : "");
 	else if (s.refused)
 		cli_error("the class server refused %zu event%s: %s", s.refused,
 			  s.refused == 1 ? "" : "s", s.first_refusal);
@@ -97,7 +98,8 @@ int cmd_join_run(const struct cli_opts *opts, int argc, char **argv)
 			goto out;
 		}
 		report(&s);
-		rc = CLI_OK;
+		/* Nothing was sent: say so in the exit status too (the queue stays). */
+		rc = s.offline ? CLI_USAGE : CLI_OK;
 		goto out;
 	}
 	if (!(learner = cli_learner(opts, &err)))

@@ -275,6 +275,38 @@ want = {'choice', 'true-false', 'numeric', 'fill-in', 'matching', 'sequencing'}
 print('# interaction types seen: %s' % sorted(seen))
 sys.exit(1 if bad or not want <= seen or not completed else 0)
 PY
+check "every activity has the course's name and a description, not its id" \
+	py "$tmp/xapi.out" "$root" <<'PY'
+import glob, json, os, re, sys
+root = sys.argv[2]
+def title(path):
+    for line in open(path):
+        m = re.match(r'^title: *"?(.*?)"? *$', line)
+        if m: return m.group(1)
+want = {}
+for f in glob.glob(os.path.join(root, 'lessons/*/exercises/*/exercise.yaml')):
+    want['exercise/' + os.path.basename(os.path.dirname(f))] = title(f)
+for f in glob.glob(os.path.join(root, 'quizzes/*.yaml')):
+    want['quiz/' + os.path.basename(f)[:-5]] = title(f)
+bad, named = 0, set()
+for line in open(sys.argv[1]):
+    s = json.loads(line)
+    o = s['object']
+    d, tail = o['definition'], o['id'].split('/xapi/', 1)[1].split('/', 1)[1]
+    name = d.get('name', {}).get('en-US', '')
+    desc = d.get('description', {}).get('en-US', '')
+    errs = []
+    if not name or name == tail.rsplit('/', 1)[-1]: errs.append('name %r' % name)
+    if not desc: errs.append('no description')
+    if tail in want:
+        named.add(tail)
+        if name != want[tail]: errs.append('name %r, the course says %r' % (name, want[tail]))
+    if errs:
+        bad += 1
+        if bad < 5: print('# %s: %s' % (o['id'], '; '.join(errs)))
+print('# %d exercises and quizzes checked against their files' % len(named))
+sys.exit(1 if bad or len(named) < 8 else 0)
+PY
 
 # Merging: two overlapping exports give each statement and each row once.
 "$tutor" export --format xapi "$class/learner-003.db" "$class/learner-004.db" >"$tmp/part1.jsonl"
@@ -292,6 +324,54 @@ check "merging CSVs of different formats is refused in one line" \
 	[ $? -eq 2 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ]
 "$tutor" export --class "$class" --format nonsense >/dev/null 2>"$tmp/err"
 check "an unknown format is refused in one line" [ $? -eq 2 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ]
+
+# A record names an exercise the course does not have (a forged or stale record): every
+# export marks its runs and credits nothing for them, and says so once on stderr.
+mkdir "$tmp/odd"
+cp "$class/learner-003.db" "$class/learner-004.db" "$tmp/odd/"
+python3 - "$tmp/odd/learner-003.db" <<'PY'
+import json, sqlite3, sys, time
+con = sqlite3.connect(sys.argv[1])
+run = {"exercise": "made-up", "module": "core-concepts", "status": "passed", "passed": 9, "total": 9, "tasks": []}
+con.execute("INSERT INTO events(at_ms, kind, module, item, data) VALUES (?, 'check_run', 'core-concepts', 'made-up', ?)",
+            (int(time.time() * 1000), json.dumps(run)))
+con.commit()
+PY
+for f in grades wide long xapi; do
+	"$tutor" export --class "$tmp/odd" --format $f --out "$tmp/odd.$f" 2>"$tmp/odd.$f.err"
+done
+check "each export says once that a run names an exercise the course lacks" \
+	sh -c 'for f in grades wide long xapi; do [ "$(wc -l <"$1/odd.$f.err")" -eq 1 ] &&
+		grep -q "1 check run names exercises the course does not have (.made-up.)" "$1/odd.$f.err" || exit 1; done' _ "$tmp"
+check "grades, wide and long mark it and credit nothing; xAPI makes no statement of it" \
+	py "$tmp" <<'PY'
+import csv, json, sys
+d = sys.argv[1]
+bad = []
+g = [r for r in csv.DictReader(open(d + '/odd.grades', newline='')) if 'made-up' in r['assignment']]
+if not g or not all(r['assignment'] == 'made-up (not in the course)' and float(r['raw_score']) == 0 for r in g):
+    bad.append('grades %r' % g)
+w = list(csv.DictReader(open(d + '/odd.wide', newline='')))
+col = 'ex:made-up (not in the course)'
+if col not in w[0] or 'ex:made-up' in w[0] or \
+        not all(r[col] in ('', '0') for r in w if r['student_id'] != '(max)'):
+    bad.append('wide %r' % [(r['student_id'], r.get(col)) for r in w])
+l = [r for r in csv.DictReader(open(d + '/odd.long', newline='')) if r['item_id'] == 'made-up']
+if len(l) != 1 or l[0]['response'] != 'not in the course' or float(l[0]['mark']) != 0:
+    bad.append('long %r' % l)
+if any('/exercise/made-up' in line for line in open(d + '/odd.xapi')):
+    bad.append('xapi')
+for b in bad: print('# ' + b[:300])
+sys.exit(1 if bad else 0)
+PY
+"$tutor" grade --class "$tmp/odd" --json >"$tmp/odd.grade" 2>"$tmp/err"
+check "grade --class names the run of an exercise the course lacks as not reproduced" \
+	[ $? -eq 1 ] && py "$tmp/odd.grade" <<'PY'
+import json, sys
+v = [x for x in json.load(open(sys.argv[1])) if x['exercise'] == 'made-up']
+sys.exit(0 if len(v) == 1 and v[0]['reproduced'] is False and v[0]['learner'] == 'learner-003'
+         and "no exercise 'made-up'" in v[0]['why'] and v[0]['recorded'] == 'passed 9/9' else 1)
+PY
 
 "$tutor" stats first-function --class "$class" --json >"$tmp/stats.json" 2>"$tmp/err"
 check "stats analyses a quiz over the class" py "$tmp/stats.json" <<'PY'

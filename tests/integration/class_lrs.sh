@@ -4,7 +4,8 @@
 # (tests/xapi/lrs_stub.py, which enforces the statements API's rules and checks each
 # interaction's components and response): batches, the version header, Basic auth, a second
 # run that sends nothing twice, retries on 503 and on a hung LRS, a refused statement found in
-# its batch, a conflict, an unreachable LRS that loses nothing.
+# its batch, a conflict, both set aside and never sent again, an unreachable LRS that loses
+# nothing, endpoints that are not URLs refused in one line.
 #
 #   class_lrs.sh LAMBDA_TUTOR GEN_CLASS SOURCE_ROOT
 set -u
@@ -122,6 +123,10 @@ st = [json.loads(l) for l in open(sys.argv[1])]
 rv = [s for s in st if s['verb']['display']['en-US'] == 'scored' and '/project/final-project/' in s['object']['id']]
 ok = len(rv) == 3 and all(s['context'].get('instructor', {}).get('account') for s in rv)
 ok = ok and any(s['result']['score']['raw'] == 4 and 'DLQ added' in json.dumps(s['result']) for s in rv)
+# Each criterion is named and described as the rubric names it, not by its id.
+iam = [s['object']['definition'] for s in rv if s['object']['id'].endswith('/iam')]
+ok = ok and iam and iam[0]['name']['en-US'] == 'IAM least privilege' and \
+    iam[0]['description']['en-US'].startswith('Do the grants match what the code does')
 sys.exit(0 if ok else 1)
 PY
 if [ -f "$root/tests/xapi/node_modules/xapi-validation/package.json" ] && command -v node >/dev/null; then
@@ -183,8 +188,26 @@ check "a refused statement and a conflict are named, the rest of their batch is 
 	[ $rc -eq 1 ] && [ "$(state | field stored)" -eq $((total - 1)) ] &&
 	grep -q "$bad" "$tmp/err" && grep -q "$conflict.*different statement" "$tmp/err" &&
 	[ "$(wc -l <"$tmp/err")" -eq 2 ]
-check "neither is in the ledger, so a later run tries them again" \
-	[ "$(wc -l <"$tmp/ledger5")" -eq $((total - 1)) ] && ! grep -q "$bad" "$tmp/ledger5"
+check "neither is in the ledger; both are set aside, with why, beside it" \
+	[ "$(wc -l <"$tmp/ledger5")" -eq $((total - 1)) ] && ! grep -q "$bad" "$tmp/ledger5" &&
+	grep -q "^$bad [0-9a-f]\{64\} HTTP 400: " "$tmp/ledger5.refused" &&
+	grep -q "^$conflict [0-9a-f]\{64\} HTTP 409: " "$tmp/ledger5.refused" &&
+	[ "$(stat -c %a "$tmp/ledger5.refused")" = 600 ]
+offered() { state | python3 -c "import json,sys; print(json.load(sys.stdin)['offered'].get('$1', 0))"; }
+before_bad=$(offered "$bad")
+before_requests=$(state | field requests)
+"$tutor" export --class "$class" --lrs "$url" --lrs-ledger "$tmp/ledger5" >"$tmp/out" 2>"$tmp/err"
+check "the next run sends neither again, says nothing of them on stderr and exits 0" \
+	[ $? -eq 0 ] && [ "$(offered "$bad")" -eq "$before_bad" ] &&
+	[ "$(state | field requests)" -eq "$before_requests" ] && [ ! -s "$tmp/err" ] &&
+	grep -q " 0 refused, 2 set aside (refused before), 0 kept" "$tmp/out"
+# A statement whose content changed is another statement: it is offered again.
+grep "\"id\":\"$bad\"" "$tmp/xapi.out" | sed 's/"platform":"[^"]*"/"platform":"changed"/' \
+	>"$tmp/changed.jsonl"
+"$tutor" export --merge "$tmp/changed.jsonl" --lrs "$url" --lrs-ledger "$tmp/ledger5" \
+	>"$tmp/out" 2>"$tmp/err"
+check "a set-aside statement whose content changed is offered again, and refused once more" \
+	[ $? -eq 1 ] && [ "$(offered "$bad")" -eq $((before_bad + 1)) ] && grep -q "$bad" "$tmp/err"
 stop_stub
 
 # An LRS that is down: nothing is lost, the next run sends everything.
@@ -208,6 +231,16 @@ stop_stub
 "$tutor" export --class "$class" --format wide --lrs "$url" >/dev/null 2>"$tmp/err"
 check "--lrs with another format is refused in one line" \
 	[ $? -eq 2 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ]
+for bad_url in "http://127.0.0.1:" "http://127.0.0.1:/xapi" "http://:8080/xapi" \
+	"http://127.0.0.1:99999/xapi" "http://127.0.0.1:80a/xapi" "http://k:s@127.0.0.1/xapi" \
+	"ftp://127.0.0.1/xapi" "http://" "http://[::1/xapi" "http://lrs example/xapi" \
+	"http://127.0.0.1/xapi?x=1" "127.0.0.1:8080"; do
+	"$tutor" export --class "$class" --lrs "$bad_url" --lrs-ledger "$tmp/ledger8" \
+		>/dev/null 2>"$tmp/err"
+	check "--lrs '$bad_url' is refused in one line, before anything is sent" \
+		[ $? -eq 2 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q -- "--lrs" "$tmp/err" &&
+		[ ! -e "$tmp/ledger8" ]
+done
 
 echo "1..$n"
 exit $failed

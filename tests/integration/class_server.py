@@ -10,7 +10,9 @@ once; a server killed with SIGKILL keeps what it acknowledged. TAP.
     python3 class_server.py path/to/lambda-tutor path/to/gen-class SOURCE_ROOT
 """
 
+import csv
 import glob
+import io
 import json
 import os
 import re
@@ -314,8 +316,10 @@ def test_offline(t):
     SERVER.stop()
     new = local_append(DB["bob"], "page_view", "function-anatomy", None, "core-concepts")
     r = tutor(DB["bob"], "join", "--sync")
-    t.ok(r.returncode == 0 and "cannot be reached: 1 event wait" in r.stdout,
-         "with the server away the event waits", r.stdout + r.stderr)
+    t.ok(r.returncode == 2 and "cannot be reached: 1 event waits here" in r.stderr and
+         len(r.stderr.splitlines()) == 1 and not r.stdout,
+         "with the server away, join --sync says so in one line, exits 2, the event waits",
+         r.stdout + r.stderr)
     SERVER = Server("127.0.0.1:%d" % port)
     r = tutor(DB["bob"], "join", "--sync")
     t.ok(r.returncode == 0 and "sent 1 event " in r.stdout, "it goes when the server is back",
@@ -580,7 +584,8 @@ def test_lrs_feed(t):
     """The server sends xAPI to an LRS as records arrive: retried, each statement once."""
     portfile = os.path.join(TMP, "lrs.port")
     stub = subprocess.Popen([sys.executable, os.path.join(ROOT, "tests", "xapi", "lrs_stub.py"),
-                             portfile, "--auth", "k:s", "--fail-first", "2"],
+                             portfile, "--auth", "k:s", "--fail-first", "2",
+                             "--reject-object", "/help"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     folder = os.path.join(TMP, "feed")
     server = None
@@ -650,6 +655,31 @@ def test_lrs_feed(t):
              len(st["ids"]) == len(set(st["ids"])),
              "after a restart only the new statement is sent: nothing twice",
              {k: st[k] for k in ("stored", "duplicates", "posts")})
+        # A raised hand's statement the LRS refuses (400, for its content) is set aside:
+        # the feed's later passes, new records or not, never offer it again.
+        local_append(db, "hand", None, json.dumps({"up": True, "note": "stuck on S3"}))
+        tutor(db, "join", "--sync")
+
+        def refused(s):
+            return {i: n for i, n in s["offered"].items() if i not in s["ids"]}
+        until(lambda s: refused(s) and 400 in s["statuses"])
+        st = settled()
+        aside = refused(st)
+        local_append(db, "page_view", "function-anatomy", None, "core-concepts")
+        tutor(db, "join", "--sync")
+        until(lambda s: s["stored"] > st["stored"])
+        again = settled()
+        t.ok(aside and refused(again) == aside and again["stored"] == st["stored"] + 1 and
+             os.path.exists(ledger + ".refused"),
+             "a statement the LRS refused is set aside: later passes never offer it again",
+             (aside, refused(again), st["stored"], again["stored"]))
+        r = subprocess.run([TUTOR, "class", "serve", os.path.join(TMP, "feed-bad"), "--lrs",
+                            "http://127.0.0.1:"], capture_output=True, text=True, timeout=60,
+                           cwd=ROOT)
+        t.ok(r.returncode == 2 and len(r.stderr.splitlines()) == 1 and "port" in r.stderr and
+             not os.path.exists(os.path.join(TMP, "feed-bad")),
+             "class serve refuses an LRS address without its port in one line",
+             r.stderr)
     finally:
         if server:
             server.stop()
@@ -772,6 +802,39 @@ def test_packages(t):
                     r"not reproduced", r.stdout, "the dashboard shows the server's verdict")
             t.match(r"re-runs: \d+ reproduced, [1-9]\d* not reproduced", r.stdout,
                     "and counts the server's re-runs")
+            # The learner checks again (a genuine failure): the forged pass is no longer
+            # the last run, but it is still what a best-run export would credit.
+            forged_event = last
+            tutor(qdb, "--workspace", ws, "check", "hello-world")
+            tutor(qdb, "join", "--sync")
+            last = [i for i, k, _, _ in rows(os.path.join(auto, "quinn.db"))
+                    if k == "check_run"][-1]
+            deadline = time.monotonic() + 240
+            while time.monotonic() < deadline:
+                try:
+                    with open(os.path.join(auto, ".reruns.json")) as f:
+                        verdict = json.load(f).get("quinn", {}).get("hello-world", {})
+                except (OSError, ValueError):
+                    verdict = {}
+                if verdict.get("event") == last:
+                    break
+                time.sleep(0.2)
+            earlier = {v.get("event"): v for v in verdict.get("earlier", [])}
+            t.ok(verdict.get("event") == last and verdict.get("reproduced") and
+                 forged_event in earlier and not earlier[forged_event].get("reproduced"),
+                 "a later genuine run is verified without erasing the forged pass's verdict",
+                 verdict)
+            r = subprocess.run([TUTOR, "export", auto, "--format", "grades"],
+                               capture_output=True, text=True, timeout=60, cwd=ROOT)
+            rows_q = [x for x in csv.DictReader(io.StringIO(r.stdout))
+                      if x["student_id"] == "quinn" and x["assignment"] == "hello-world"]
+            t.ok(rows_q and float(rows_q[0]["raw_score"]) < float(rows_q[0]["max_score"]),
+                 "the export does not credit the forged pass the server could not reproduce",
+                 rows_q)
+            r = subprocess.run([TUTOR, "trainer", auto, "--once"], capture_output=True,
+                               text=True, timeout=60, cwd=ROOT)
+            t.match(r"^quinn: hello-world recorded passed \d+/\d+, re-run failed \d+/\d+: "
+                    r"not reproduced", r.stdout, "and the dashboard still marks it")
         finally:
             server.stop()
         # A learner's final project is reviewed from the code its last check run sent.

@@ -3,7 +3,7 @@
 (xAPI-Communication 2.1), over real HTTP, strict about what it takes.
 
     lrs_stub.py PORT_FILE [--auth KEY:SECRET] [--fail-first N] [--hang-first N]
-                          [--reject-id ID] [--seed-conflict ID]
+                          [--reject-id ID] [--reject-object TEXT] [--seed-conflict ID]
 
 Listens on 127.0.0.1 (an ephemeral port written to PORT_FILE once it listens) until SIGTERM.
 It answers POST /statements (one statement or an array) as an LRS must:
@@ -20,10 +20,11 @@ its bounds, and for a cmi.interaction: a known interactionType, only the compone
 type has, correctResponsesPattern as strings, and a response in the type's format naming only
 its components' ids.
 Faults for tests: --fail-first N answers 503 to the first N requests, --hang-first N answers
-nothing to them for 5 s, --reject-id answers 400 to any batch holding that id, --seed-conflict
+nothing to them for 5 s, --reject-id answers 400 to any batch holding that id, --reject-object
+to any batch holding a statement whose object id contains TEXT, --seed-conflict
 stores a different statement under that id before the first request.
 GET /_stub/state answers {"stored": n, "requests": n, "posts": n, "statuses": [...],
-"duplicates": n, "ids": [...]}.
+"duplicates": n, "ids": [...], "offered": {id: how many POSTs held it}}.
 """
 import base64
 import json
@@ -144,6 +145,7 @@ class LRS:
         self.posts = 0
         self.statuses = []
         self.duplicates = 0
+        self.offered = {}
         if opts.get('seed_conflict'):
             self.stored[opts['seed_conflict']] = {'id': opts['seed_conflict'], 'seeded': True}
 
@@ -171,7 +173,7 @@ class Handler(BaseHTTPRequestHandler):
             with lrs.lock:
                 body = {'stored': len(lrs.order), 'requests': lrs.requests, 'posts': lrs.posts,
                         'statuses': list(lrs.statuses), 'duplicates': lrs.duplicates,
-                        'ids': list(lrs.order)}
+                        'ids': list(lrs.order), 'offered': dict(lrs.offered)}
             data = json.dumps(body).encode()
             self.send_response(200)
             self.send_header('Content-Length', str(len(data)))
@@ -213,6 +215,10 @@ class Handler(BaseHTTPRequestHandler):
             return
         batch = body if isinstance(body, list) else [body]
         ids = [s.get('id') if isinstance(s, dict) else None for s in batch]
+        with lrs.lock:
+            for i in ids:
+                if isinstance(i, str):
+                    lrs.offered[i] = lrs.offered.get(i, 0) + 1
         if len(set(ids)) != len(ids):
             self.reply(400, {'error': 'two statements with one id in a batch'})
             return
@@ -222,6 +228,9 @@ class Handler(BaseHTTPRequestHandler):
                 self.reply(400, {'error': '%s: %s' % (s.get('id') if isinstance(s, dict) else '?', why)})
                 return
             if s['id'] == opts.get('reject_id'):
+                self.reply(400, {'error': '%s: refused by the test' % s['id']})
+                return
+            if opts.get('reject_object') and opts['reject_object'] in s['object'].get('id', ''):
                 self.reply(400, {'error': '%s: refused by the test' % s['id']})
                 return
         with lrs.lock:
@@ -259,6 +268,8 @@ def main():
             opts['hang_first'] = int(args.pop(0))
         elif a == '--reject-id':
             opts['reject_id'] = args.pop(0)
+        elif a == '--reject-object':
+            opts['reject_object'] = args.pop(0)
         elif a == '--seed-conflict':
             opts['seed_conflict'] = args.pop(0)
         else:
