@@ -7,8 +7,8 @@ Lambda's retries, at most SETTLE_S seconds of it) until the bad files' events re
 on-failure destination, reads the Errors alarm's move to ALARM and its notification, and
 judges the role by the least-privilege report of the calls the function made. It deploys
 nothing and changes only what it uploads (under a prefix of its own run), the failed events it
-reads back, and a queue it subscribes to the topics, removed at the end. Prints one JSON
-object:
+reads back, a queue it subscribes to the topics and a copy of the Duration alarm that its
+calls provoke, both removed at the end. Prints one JSON object:
 {"criteria": [{"id", "points", "max", "evidence": [{"check", "pass", "detail"}]}], "points", "max"}.
 
 Each step is named on stderr as it starts, so that the tutor can show progress.
@@ -95,6 +95,11 @@ class Control:
                 break
             o = self.call("POST", f"/_tutor/settle?until={o['target']}&timeout=30", 30)
         return o
+
+    def settle_now(self):
+        """Until the work under way is done (at most 30 s), the clock left where it is: the
+        retries due later wait for settle()."""
+        return self.call("POST", "/_tutor/settle?advance=0&timeout=30", 30)
 
     def now_ms(self):
         return self.call("GET", "/_tutor/clock")["now"]
@@ -319,6 +324,55 @@ def went_to_alarm(cw, name, since_ms):
     return moved, actions, before
 
 
+TWIN_KEYS = ("Namespace", "MetricName", "Dimensions", "Statistic", "ExtendedStatistic",
+             "Period", "Unit", "EvaluationPeriods", "DatapointsToAlarm", "ComparisonOperator",
+             "TreatMissingData", "EvaluateLowSampleCountPercentile", "Metrics", "AlarmActions")
+
+
+def duration_twin(cw, alarms, since_ms, now_ms, run):
+    """Provoke the Duration alarm with this run's own calls: what its metric, statistic and
+    period saw of them (GetMetricData, as the alarm reads it), and a copy of it, actions
+    included, whose threshold is half the slowest of those values, put now so that the cloud
+    evaluates it on the same data as the clock moves on. A copy and not the alarm itself:
+    no calls of the learner's function last the 20 s its threshold rightly sits at, and its
+    state is left as it is. (name of the copy or None, what was seen)."""
+    a = next((a for a in alarms if a.get("AlarmActions")), alarms[0] if alarms else None)
+    if not a:
+        return None, "no alarm on the function's Duration"
+    period = int(a.get("Period") or 60)
+    if a.get("Metrics"):
+        queries = a["Metrics"]
+    else:
+        stat = {"Metric": {k: a[k] for k in ("Namespace", "MetricName", "Dimensions") if k in a},
+                "Period": period, "Stat": a.get("ExtendedStatistic") or a.get("Statistic")}
+        if a.get("Unit"):
+            stat["Unit"] = a["Unit"]
+        queries = [{"Id": "duration", "MetricStat": stat, "ReturnData": True}]
+    try:
+        got = cw.get_metric_data(MetricDataQueries=queries,
+                                 StartTime=(since_ms - period * 1000) / 1000,
+                                 EndTime=(now_ms + period * 1000) / 1000)
+    except (ClientError, BotoCoreError) as err:
+        return None, f"its metric cannot be read: {err}"
+    values = [v for r in got.get("MetricDataResults", []) for v in r.get("Values", [])]
+    if not values:
+        return None, (f"its metric {a.get('Namespace')}/{a.get('MetricName')} has no data "
+                      "from this run's calls: it watches something the function does not "
+                      "produce")
+    peak = max(values)
+    name = f"{PROBE_PREFIX}{run}-duration"
+    twin = {k: a[k] for k in TWIN_KEYS if k in a}
+    twin.update(AlarmName=name, Threshold=peak / 2, ActionsEnabled=True,
+                AlarmDescription=f"The final project's rubric: {a['AlarmName']} with its "
+                f"threshold at half of {peak:.0f} ms; removed by the rubric")
+    try:
+        cw.put_metric_alarm(**twin)
+    except (ClientError, BotoCoreError) as err:
+        return None, f"a copy of {a['AlarmName']} cannot be made: {err}"
+    return name, (f"provoked: a copy at {peak / 2:.0f} ms, half of the {peak:.0f} ms its "
+                  "statistic saw of this run's calls")
+
+
 def sns_messages(bodies):
     """SNS envelopes (TopicArn, Message) from the probe queue's bodies."""
     out = []
@@ -408,6 +462,8 @@ def check(project, stack):
     sizes = [int(s) for s in env.get("SIZES", "").split(",") if s.strip().isdigit()]
     formats = [f.strip().lower() for f in env.get("FORMATS", "").split(",") if f.strip()]
     outputs_ok, heard_msgs, settled = False, [], None
+    twin = (None, "not provoked: the images could not be uploaded" if ctl else
+            "not provoked: no control socket (LAMBDA_TUTOR_CONTROL)")
     if Image and lfc:
         step(f"uploading {len(CASES) + 2} files to {in_bucket}")
         keys = [f"{prefix}rubric-{run}/{name}" for name, _, _ in CASES]
@@ -417,15 +473,20 @@ def check(project, stack):
         s3.put_object(Bucket=in_bucket, Key=bad_keys[0], Body=b"not an image")
         s3.put_object(Bucket=in_bucket, Key=bad_keys[1],
                       Body=image_bytes("PNG", (800, 600))[:200])
-        # One after the other, as a user uploads: a burst of cold starts at once would time
-        # out their inits on a busy machine.
+        # One after the other, as a user uploads, each once the last is done: one environment
+        # serves them all, instead of a burst of cold starts that share the machine's cores
+        # (each loading the SDK and the imaging library) and time out on a busy one.
         for key, (_, fmt, size) in zip(keys, CASES):
+            if ctl:
+                ctl.settle_now()
             s3.put_object(Bucket=in_bucket, Key=key,
                           Body=image_bytes(fmt, size, rotated(fmt, size)))
         want = len(keys) * max(1, len(sizes)) * max(1, len(formats))
         found = []
         deadline = time.monotonic() + WAIT_S
         if ctl:
+            ctl.settle_now()
+            twin = duration_twin(cw, duration_alarms, t0, ctl.now_ms(), run)
             # Every attempt over: the first ones, throttled ones and retries, the failed
             # events delivered, the alarms evaluated at each minute on the way.
             step(f"moving your account's clock on {SETTLE_S} s: outputs, retries, failures, "
@@ -579,10 +640,24 @@ def check(project, stack):
     fine = [a for a in duration_alarms if a.get("AlarmActions")
             and a.get("Threshold", 0) < conf.get("Timeout", 3) * 1000
             and all(t in heard for t in a["AlarmActions"] if ":sns:" in t)]
-    rb.add("monitoring", "an alarm on Duration below the timeout, with an action", bool(fine),
+    # Provoked: the copy of the alarm with a threshold its own data crosses went to ALARM
+    # and its notification came through.
+    name, saw = twin
+    fired_twin = False
+    if name:
+        moved, actions, _ = went_to_alarm(cw, name, t0)
+        told = [t for t, m in heard_msgs if name in m and "ALARM" in m]
+        fired_twin = moved and bool(told)
+        saw += ("; it went to ALARM" if moved else "; it never went to ALARM") + \
+            (f" and notified {told[0].rsplit(':', 1)[-1]}" if told else
+             f", no notification ({'; '.join(actions[:1]) or 'no action'})")
+        cw.delete_alarms(AlarmNames=[name])
+    rb.add("monitoring", "the Duration alarm, below the timeout, goes to ALARM on slow calls "
+           "and notifies", bool(fine) and fired_twin,
            "; ".join(f"{a['AlarmName']}: {a.get('ExtendedStatistic') or a.get('Statistic')} > "
-                     f"{a.get('Threshold')} ms, actions {a.get('AlarmActions')}"
-                     for a in duration_alarms) or "no alarm on the function's Duration")
+                     f"{a.get('Threshold')} ms (timeout {conf.get('Timeout', 3)} s), actions "
+                     f"{a.get('AlarmActions')}" for a in duration_alarms) +
+           f"; {saw}" if duration_alarms else "no alarm on the function's Duration")
     fmt = conf.get("LoggingConfig", {}).get("LogFormat", "Text")
     rb.add("monitoring", "JSON logs", fmt == "JSON", f"LogFormat {fmt}")
     custom = [m for m in cw.list_metrics().get("Metrics", [])

@@ -4,7 +4,9 @@
  * each known-wrong solution must fail, on the task its .solution.json names. A scenario may have
  * other right fixes (right-*), which must pass like its reference.
  *
- * tests/solutions/<exercise>/<language>/reference/ and .../wrong-<what>/ hold the code. For an
+ * tests/solutions/<exercise>/<language>/reference/ and .../wrong-<what>/ hold the code: the files
+ * a solution changes, laid over the exercise's starter (its .solution.json "removes" the starter's
+ * files the learner moved or deleted). For an
  * account exercise, .solution.json also gives the configuration the learner would have set
  * ({"config": {"Runtime", "Handler", "MemorySize", "Timeout"}}): the solution is deployed
  * with it to a fresh account, which then plays the learner's, and its "calls" (what the
@@ -986,6 +988,71 @@ static cJSON *read_meta(const char *dir)
 	return j ? j : cJSON_CreateObject();
 }
 
+/*
+ * A solution holds only the files it changes: the exercise's starter in its language, with the
+ * solution's folder copied over it, less the starter's files that .solution.json "removes"
+ * (["layer/pricing.py"]: what the learner moved or deleted), in a scratch folder the caller
+ * removes. NULL, with the reason in err, when it cannot be made.
+ */
+static char *overlay_solution(const struct exercise *ex, enum exercise_lang l, const char *dir,
+			      const cJSON *meta, struct error *err)
+{
+	const struct exercise_starter *sc = &ex->starters[l];
+	const cJSON *removes = cJSON_GetObjectItemCaseSensitive(meta, "removes");
+	if (removes && !cJSON_IsArray(removes)) {
+		error_set(err, ".solution.json: \"removes\" is a list of the starter's files");
+		return NULL;
+	}
+	const cJSON *r;
+	cJSON_ArrayForEach(r, removes)
+	{
+		if (!cJSON_IsString(r) || !path_is_safe_relative(r->valuestring)) {
+			error_set(err,
+				  ".solution.json: \"removes\" names files inside the starter, "
+				  "not %s",
+				  cJSON_IsString(r) ? r->valuestring : "a non-string");
+			return NULL;
+		}
+		char *f = sc->present ? path_join(sc->dir, r->valuestring) : NULL;
+		bool there = f && access(f, F_OK) == 0;
+		free(f);
+		if (!there) {
+			error_set(err, ".solution.json removes %s, which the starter does not have",
+				  r->valuestring);
+			return NULL;
+		}
+	}
+	const char *tmp = getenv("TMPDIR");
+	char *scratch = xasprintf("%s/lt-solution.XXXXXX", tmp && tmp[0] == '/' ? tmp : "/tmp");
+	if (!mkdtemp(scratch)) {
+		error_set(err, "cannot make a scratch folder: %s", strerror(errno));
+		free(scratch);
+		return NULL;
+	}
+	char *cmd = sc->present ? xasprintf("cp -R '%s'/. '%s' && cp -R '%s'/. '%s'", sc->dir,
+					    scratch, dir, scratch)
+				: xasprintf("cp -R '%s'/. '%s'", dir, scratch);
+	bool ok = !strchr(dir, '\'') && !(sc->present && strchr(sc->dir, '\'')) && system(cmd) == 0;
+	free(cmd);
+	if (!ok) {
+		error_set(err, "cannot copy the solution %s over its starter", dir);
+		path_remove_tree(scratch);
+		free(scratch);
+		return NULL;
+	}
+	cJSON_ArrayForEach(r, removes)
+	{
+		char *f = path_join(scratch, r->valuestring);
+		char *own = path_join(dir, r->valuestring);
+		/* A file the solution has again, moved back or rewritten, stays. */
+		if (access(own, F_OK) != 0)
+			path_remove_tree(f);
+		free(own);
+		free(f);
+	}
+	return scratch;
+}
+
 /* Every solution of ex in one language: the reference and the known-wrong ones. */
 static void test_exercise_lang(struct selftest *st, const struct exercise *ex, enum exercise_lang l,
 			       const char *root)
@@ -996,19 +1063,26 @@ static void test_exercise_lang(struct selftest *st, const struct exercise *ex, e
 	char **sols = subdirs(ldir, &n);
 	bool has_ref = false, has_wrong = false;
 	for (size_t i = 0; i < n; i++) {
-		char *dir = path_join(ldir, sols[i]);
+		char *own = path_join(ldir, sols[i]);
 		char *label = xasprintf("%s/%s/%s", ex->id, lname, sols[i]);
-		cJSON *meta = read_meta(dir);
-		if (strcmp(sols[i], "reference") == 0) {
-			has_ref = true;
-			test_reference(st, ex, l, dir, meta, label);
-		} else if (strncmp(sols[i], "wrong-", 6) == 0) {
-			has_wrong = true;
-			test_wrong(st, ex, l, dir, meta, label);
-		} else {
+		cJSON *meta = read_meta(own);
+		struct error err;
+		error_clear(&err);
+		char *dir = NULL;
+		if (strcmp(sols[i], "reference") != 0 && strncmp(sols[i], "wrong-", 6) != 0)
 			report(st, false, "%s: a solution folder is 'reference' or 'wrong-*'",
 			       label);
-		}
+		else if (!(dir = overlay_solution(ex, l, own, meta, &err)))
+			report(st, false, "%s: %s", label, err.msg);
+		else if (strcmp(sols[i], "reference") == 0)
+			test_reference(st, ex, l, dir, meta, label);
+		else
+			test_wrong(st, ex, l, dir, meta, label);
+		has_ref = has_ref || strcmp(sols[i], "reference") == 0;
+		has_wrong = has_wrong || strncmp(sols[i], "wrong-", 6) == 0;
+		if (dir)
+			path_remove_tree(dir);
+		free(own);
 		cJSON_Delete(meta);
 		free(label);
 		free(dir);

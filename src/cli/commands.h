@@ -374,7 +374,11 @@ int cmd_selftest_run(const struct cli_opts *opts, int argc, char **argv);
 			"reference/ must pass twice with the same result per task, and each "      \
 			"wrong-*/ must\n"                                                          \
 			"fail on the task its .solution.json names ({\"fails\": \"task-id\"}). "   \
-			"An account\n"                                                             \
+			"A solution\n"                                                             \
+			"holds the files it changes: it is laid over the exercise's starter, "     \
+			"less the\n"                                                               \
+			"starter's files its .solution.json \"removes\" ([\"PATH\"]). An "         \
+			"account\n"                                                                \
 			"exercise's solution is first deployed to a fresh account with the "       \
 			"configuration\n"                                                          \
 			"in .solution.json ({\"config\": {\"Runtime\", \"Handler\", "              \

@@ -8,7 +8,9 @@ sends it) is continued by a synchronous and an asynchronous Invoke, a function U
 (the message's AWSTraceHeader, and so the event source mapping's invocation), SNS and S3
 notifications: the same root, the AWS::Lambda segment's parent the caller's segment, the
 decision Sampled=0 honoured. A function's own SDK calls carry its _X_AMZN_TRACE_ID on, so
-a request through two functions and a queue is one trace.
+a request through two functions and a queue is one trace. A stage with tracing on records
+API Gateway's own segment, the parent of Lambda's; an asynchronous invocation's segment shows
+its Dwell Time and Attempt; an SQS batch's invocation links to its other messages' traces.
 """
 import io
 import json
@@ -269,3 +271,91 @@ docs = docs_of(tid)
 ssvc, sfn = lambda_segments(docs, "tr-sink")
 report(len(sfn) == 1 and ssvc[0].get("parent_id") == got.get("Parent"),
        "function -> Invoke -> function: one trace", docs)
+
+# API Gateway with tracing on its stage: its own segment (AWS::ApiGateway::Stage, API/STAGE)
+# under the caller's, and a Lambda subsegment that is the parent of Lambda's segments.
+try:
+    apigw.update_stage(restApiId=api, stageName="prod", patchOperations=[
+        {"op": "replace", "path": "/tracingEnabled", "value": "maybe"}])
+    report(False, "UpdateStage refuses a /tracingEnabled that is no boolean", "accepted")
+except apigw.exceptions.ClientError as e:
+    report(e.response["Error"]["Code"] == "BadRequestException",
+           "UpdateStage refuses a /tracingEnabled that is no boolean", e.response["Error"])
+st = apigw.update_stage(restApiId=api, stageName="prod", patchOperations=[
+    {"op": "replace", "path": "/tracingEnabled", "value": "true"}])
+report(st.get("tracingEnabled") is True and apigw.get_stage(restApiId=api, stageName="prod")["tracingEnabled"],
+       "UpdateStage turns X-Ray tracing on for a stage", st)
+tid, parent = new_trace()
+req = urllib.request.Request("%s/_aws/execute-api/%s/prod/" % (E, api),
+                             headers={"X-Amzn-Trace-Id": "Root=%s;Parent=%s;Sampled=1" % (tid, parent)})
+with urllib.request.urlopen(req, timeout=30) as resp:
+    body = json.loads(resp.read())
+    answered = parse(resp.headers.get("X-Amzn-Trace-Id") or "")
+docs = wait_docs(tid, has_function("tr-sink"))
+stage = [d for d in docs if d.get("origin") == "AWS::ApiGateway::Stage"]
+svc, fn = lambda_segments(docs, "tr-sink")
+sub = (stage[0].get("subsegments") or [{}])[0] if stage else {}
+report(len(stage) == 1 and stage[0]["name"] == "tr-api/prod" and stage[0].get("parent_id") == parent
+       and stage[0].get("http", {}).get("response", {}).get("status") == 200
+       and stage[0].get("aws", {}).get("api_gateway", {}).get("rest_api_id") == api,
+       "a traced stage records its AWS::ApiGateway::Stage segment, named API/STAGE, under the caller's", docs)
+report(sub.get("name") == "Lambda" and sub.get("namespace") == "aws" and len(svc) == 1
+       and svc[0].get("parent_id") == sub.get("id") and parse(body["trace"]).get("Root") == tid,
+       "... its Lambda subsegment is the parent of Lambda's segments: the header passed on names it", (stage, svc))
+report(answered.get("Root") == tid and answered.get("Sampled") == "1",
+       "... and the response carries X-Amzn-Trace-Id with the trace's root", answered)
+tid, parent = new_trace()
+req = urllib.request.Request("%s/_aws/execute-api/%s/prod/" % (E, api),
+                             headers={"X-Amzn-Trace-Id": "Root=%s;Parent=%s;Sampled=0" % (tid, parent)})
+with urllib.request.urlopen(req, timeout=30) as resp:
+    body = json.loads(resp.read())
+r = xr.batch_get_traces(TraceIds=[tid])
+report(parse(body["trace"]).get("Sampled") == "0" and r["Traces"] == [],
+       "... Sampled=0 goes on to the function and nothing is recorded", (body, r))
+g = xr.get_service_graph(StartTime=time.time() - 300, EndTime=time.time() + 60)["Services"]
+node = [n for n in g if n.get("Type") == "AWS::ApiGateway::Stage" and n.get("Name") == "tr-api/prod"]
+report(bool(node) and bool(node[0]["Edges"]),
+       "... and the service graph has the stage as a node with an edge on", node)
+apigw.create_stage(restApiId=api, stageName="beta", tracingEnabled=True,
+                   deploymentId=apigw.get_stage(restApiId=api, stageName="prod")["deploymentId"])
+report(apigw.get_stage(restApiId=api, stageName="beta")["tracingEnabled"] is True,
+       "CreateStage with tracingEnabled keeps it", "")
+
+# An asynchronous invocation: Lambda's service segment shows the wait in its queue.
+tid, parent = new_trace()
+call_in("Root=%s;Parent=%s;Sampled=1" % (tid, parent), lam.invoke, FunctionName="tr-sink",
+        InvocationType="Event", Payload=b'{"dwell": true}')
+docs = wait_docs(tid, has_function("tr-sink"))
+svc, fn = lambda_segments(docs, "tr-sink")
+subs = {s["name"]: s for s in (svc[0].get("subsegments", []) if svc else [])}
+dw, at = subs.get("Dwell Time"), subs.get("Attempt #1")
+report(dw and at and dw["start_time"] == svc[0]["start_time"] and dw["end_time"] <= at["start_time"] + 1e-6
+       and at["end_time"] <= svc[0]["end_time"] + 1e-6 and fn and fn[0]["start_time"] >= dw["end_time"] - 1e-3,
+       "InvocationType Event: the AWS::Lambda segment holds Dwell Time, then Attempt #1", svc)
+
+# An SQS batch of messages from two traces: the invocation continues the first message's
+# trace, and Lambda's segment links to the other's.
+q3 = sqs.create_queue(QueueName="tr-batch")["QueueUrl"]
+q3_arn = sqs.get_queue_attributes(QueueUrl=q3, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+(ta, pa), (tb, pb) = new_trace(), new_trace()
+sqs.send_message_batch(QueueUrl=q3, Entries=[
+    {"Id": "a", "MessageBody": "a", "MessageSystemAttributes": {"AWSTraceHeader": {
+        "DataType": "String", "StringValue": "Root=%s;Parent=%s;Sampled=1" % (ta, pa)}}},
+    {"Id": "b", "MessageBody": "b", "MessageSystemAttributes": {"AWSTraceHeader": {
+        "DataType": "String", "StringValue": "Root=%s;Parent=%s;Sampled=1" % (tb, pb)}}}])
+lam.create_event_source_mapping(FunctionName="tr-sink", EventSourceArn=q3_arn, BatchSize=10,
+                                MaximumBatchingWindowInSeconds=1)
+end = time.time() + 30
+svc = []
+while time.time() < end and not svc:
+    for t in (ta, tb):
+        s_, f_ = lambda_segments(docs_of(t), "tr-sink")
+        if s_:
+            svc, mine, other = s_, (t, pa if t == ta else pb), ((tb, pb) if t == ta else (ta, pa))
+            break
+    time.sleep(0.2)
+links = svc[0].get("links", []) if svc else []
+report(svc and svc[0].get("parent_id") == mine[1]
+       and {"trace_id": other[0], "id": other[1]} in [{"trace_id": l.get("trace_id"), "id": l.get("id")} for l in links]
+       and not any(l.get("trace_id") == mine[0] for l in links),
+       "SQS batch: Lambda's segment continues the first message's trace and links to the other's", svc)

@@ -492,6 +492,65 @@ TEST(insights__computes_dates)
 	insights_query_free(q);
 }
 
+TEST(insights__groups_by_computed_keys)
+{
+	struct insights_error e;
+	ok(!insights_parse("stats count(*) by datefloor(@timestamp)", &e) &&
+		   strstr(e.message, "wrong number of arguments to datefloor"),
+	   "a by key is checked as any call: %s", e.message);
+	ok(!insights_parse("stats count(*) by count(*)", &e) &&
+		   strstr(e.message, "unknown function count"),
+	   "an aggregate is no by key: %s", e.message);
+	ok(!insights_parse("fields now(1)", &e) &&
+		   strstr(e.message, "wrong number of arguments to now"),
+	   "now() takes no argument: %s", e.message);
+	struct insights_query *q = insights_parse(
+		"stats count(*) as n, sum(v) as total by datefloor(@timestamp, 1h) as hour, "
+		"toupper(level) as lvl | sort hour, lvl",
+		&e);
+	ok(q != NULL, "stats by datefloor() and toupper(): %s", q ? "" : e.message);
+	struct insights_query *qn = insights_parse("fields now() - toMillis(@timestamp) / 1000 as "
+						   "age | stats count(*) as n by now() as "
+						   "t, bin(1h) as b",
+						   &e);
+	ok(qn != NULL, "now() in fields and as a by key: %s", qn ? "" : e.message);
+	if (!q || !qn)
+		return;
+	insights_query_set_now(qn, 1765004400999LL); /* 2025-12-06 07:00:00.999 */
+	struct insights_run *r = insights_run_new(q, 0), *rn = insights_run_new(qn, 0);
+	/* 2025-12-06 05:47:00.123, 05:59:59.999, 06:00:00.000 UTC */
+	const long long at[] = { 1765000020123LL, 1765000799999LL, 1765000800000LL };
+	const char *msg[] = { "{\"level\": \"info\", \"v\": 1}", "{\"level\": \"INFO\", \"v\": 2}",
+			      "{\"level\": \"info\", \"v\": 4}" };
+	for (int i = 0; i < 3; i++) {
+		insights_run_event(r, at[i], 0, "1:/aws/lambda/f", "s", msg[i], "p");
+		insights_run_event(rn, at[i], 0, "1:/aws/lambda/f", "s", msg[i], "p");
+	}
+	cJSON *results, *stats;
+	insights_run_finish(r, &results, &stats);
+	ok(cJSON_GetArraySize(results) == 2, "two groups: %d", cJSON_GetArraySize(results));
+	is_str(result(results, 0, "hour"), "2025-12-06 05:00:00.000", "the first hour");
+	is_str(result(results, 0, "lvl"), "INFO", "info and INFO are one key");
+	is_str(result(results, 0, "n"), "2", "two events in the first hour");
+	is_str(result(results, 0, "total"), "3", "and their sum");
+	is_str(result(results, 1, "hour"), "2025-12-06 06:00:00.000", "the second hour");
+	is_str(result(results, 1, "n"), "1", "one event in it");
+	cJSON_Delete(results);
+	cJSON_Delete(stats);
+	insights_run_finish(rn, &results, &stats);
+	ok(cJSON_GetArraySize(results) == 2, "now() and bin(1h): two groups: %d",
+	   cJSON_GetArraySize(results));
+	is_str(result(results, 0, "t"), "1765004400",
+	       "now() is the query's start in epoch seconds");
+	is_str(result(results, 1, "t"), "1765004400", "the same for every event");
+	cJSON_Delete(results);
+	cJSON_Delete(stats);
+	insights_run_free(r);
+	insights_run_free(rn);
+	insights_query_free(q);
+	insights_query_free(qn);
+}
+
 TEST(insights__computes_arithmetic_over_aggregates)
 {
 	struct insights_error e;
@@ -582,6 +641,7 @@ int main(void)
 	RUN(insights__parses_runs_and_refuses_as_insights_does);
 	RUN(insights__computes_arithmetic_and_functions);
 	RUN(insights__computes_dates);
+	RUN(insights__groups_by_computed_keys);
 	RUN(insights__computes_arithmetic_over_aggregates);
 	zipcode_remove_tree(scratch);
 	return done();

@@ -731,6 +731,46 @@ TEST(proto_decode__refuses_bad_input_in_the_protocols_words)
 	    "SerializationException", "a CBOR array longer than the body");
 }
 
+/* The ContentEncoding S3's PutObject decodes to from a Content-Encoding header ("-" absent). */
+static char *s3_content_encoding(const char *header)
+{
+	struct proto_kv h[1] = { { "Content-Encoding", header } };
+	struct proto_req req = { .method = "PUT",
+				 .path = "/b/k",
+				 .headers = h,
+				 .nheaders = 1,
+				 .body = "x",
+				 .body_len = 1 };
+	struct proto_decoded d;
+	struct aws_err err = { 0 };
+	char *got = NULL;
+	if (proto_decode(proto_service_find("s3"), &req, NULL, &d, &err)) {
+		const char *v = cJSON_GetStringValue(
+			cJSON_GetObjectItemCaseSensitive(d.input, "ContentEncoding"));
+		got = xstrdup(v ? v : "-");
+	} else {
+		got = xstrdup(err.code);
+	}
+	proto_decoded_release(&d);
+	aws_err_release(&err);
+	return got;
+}
+
+TEST(proto_decode__takes_aws_chunked_out_of_s3s_content_encoding)
+{
+	static const char *const cases[][3] = {
+		{ "aws-chunked", "-", "aws-chunked alone is the upload's framing: no encoding" },
+		{ "gzip,aws-chunked", "gzip", "the object's own encoding stays" },
+		{ "aws-chunked, gzip", "gzip", "... first or last, with spaces" },
+		{ "gzip, br", "gzip, br", "an encoding without aws-chunked is as sent" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *got = s3_content_encoding(cases[i][0]);
+		is_str(got, cases[i][1], cases[i][2]);
+		free(got);
+	}
+}
+
 int main(void)
 {
 	RUN(proto_decode__reads_what_real_clients_send);
@@ -743,5 +783,6 @@ int main(void)
 	RUN(proto_encode__writes_each_protocols_answer);
 	RUN(proto_encode_error__shapes_errors_as_aws_does);
 	RUN(proto_decode__refuses_bad_input_in_the_protocols_words);
+	RUN(proto_decode__takes_aws_chunked_out_of_s3s_content_encoding);
 	return done();
 }

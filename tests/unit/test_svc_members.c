@@ -64,6 +64,32 @@ TEST(svc_members__refuses_what_no_handler_acts_on)
 	is_str(check(&bare, "Op", "{\"Z\":1}"), "", "a row with no members table is not checked");
 }
 
+/* One service calling another (svc_call_internal) meets the same check as a client. */
+TEST(svc_members__internal_calls_are_checked_as_requests)
+{
+	struct svc_caller caller;
+	svc_caller_for_account(&caller, "123456789012");
+	struct aws_err err = { 0 };
+	cJSON *in = cJSON_Parse("{\"TopicArn\":\"arn:aws:sns:us-east-1:123456789012:t\","
+				"\"Message\":\"m\",\"MessageGroupId\":\"g\"}");
+	/* No cloud: the check answers before any handler could run. */
+	cJSON *out = svc_call_internal(NULL, &caller, "sns", "Publish", in, &err);
+	ok(out == NULL, "a member SNS's Publish does not act on is not delivered without it");
+	is_int(err.status, 501, "... answered NotImplemented");
+	is_str(err.message,
+	       "The local cloud does not offer Amazon SNS's Publish with MessageGroupId: leave it "
+	       "out",
+	       "... naming it as the endpoint would");
+	aws_err_release(&err);
+	cJSON_Delete(in);
+	in = cJSON_Parse("{\"KeyId\":\"alias/k\",\"Plaintext\":\"eA==\",\"DryRun\":true}");
+	out = svc_call_internal(NULL, &caller, "kms", "Encrypt", in, &err);
+	ok(out == NULL && strstr(err.message, "Encrypt with DryRun"), "... and in any service: %s",
+	   err.message);
+	aws_err_release(&err);
+	cJSON_Delete(in);
+}
+
 /* The member of shape called name (len bytes), or NULL. */
 static const struct proto_member *member_of(const struct proto_shape *shape, const char *name,
 					    size_t len)
@@ -185,5 +211,6 @@ int main(void)
 {
 	RUN(svc_members__refuses_what_no_handler_acts_on);
 	RUN(svc_members__every_row_names_every_member_of_its_model);
+	RUN(svc_members__internal_calls_are_checked_as_requests);
 	return done();
 }

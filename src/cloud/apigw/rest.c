@@ -4,6 +4,7 @@
 #include "cloud/apigw/rest.h"
 
 #include <cjson/cJSON.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "cloud/front/front.h"
 #include "cloud/http/aws.h"
 #include "cloud/state.h"
+#include "cloud/svc/svc.h"
 #include "core/clock.h"
 #include "core/strbuf.h"
 #include "core/strutil.h"
@@ -105,12 +107,10 @@ static bool refuse_unhonoured(struct svc_call *call, const cJSON *in, struct aws
 		const char *op;
 		const char *const members[6];
 	} unhonoured[] = {
-		{ "CreateDeployment",
-		  { "canarySettings", "cacheClusterEnabled", "tracingEnabled" } },
+		{ "CreateDeployment", { "canarySettings", "cacheClusterEnabled" } },
 		{ "CreateRestApi", { "policy", "cloneFrom" } },
 		{ "CreateStage",
-		  { "canarySettings", "cacheClusterEnabled", "tracingEnabled",
-		    "clientCertificateId" } },
+		  { "canarySettings", "cacheClusterEnabled", "clientCertificateId" } },
 		{ "PutIntegration",
 		  { "requestParameters", "requestTemplates", "contentHandling", "credentials",
 		    "tlsConfig" } },
@@ -749,7 +749,8 @@ static cJSON *new_stage(const char *name, const char *deployment, const cJSON *i
 	const cJSON *vars = cJSON_GetObjectItem(in, vars_key);
 	if (cJSON_IsObject(vars) && cJSON_GetArraySize(vars) > 0)
 		cJSON_AddItemToObject(s, "variables", cJSON_Duplicate(vars, true));
-	cJSON_AddBoolToObject(s, "tracingEnabled", false);
+	cJSON_AddBoolToObject(s, "tracingEnabled",
+			      cJSON_IsTrue(cJSON_GetObjectItem(in, "tracingEnabled")));
 	cJSON_AddNumberToObject(s, "createdDate", now_s());
 	cJSON_AddNumberToObject(s, "lastUpdatedDate", now_s());
 	return s;
@@ -907,8 +908,8 @@ static cJSON *get_stage(struct svc_call *call, cJSON *doc, const cJSON *in, bool
 	return s ? cJSON_Duplicate(s, true) : NULL;
 }
 
-/* UpdateStage: replace /deploymentId and /description, and /variables/NAME (add, replace,
- * remove). */
+/* UpdateStage: replace /deploymentId, /description and /tracingEnabled, and /variables/NAME
+ * (add, replace, remove). */
 static cJSON *update_stage(struct svc_call *call, cJSON *doc, const cJSON *in, bool *dirty,
 			   struct aws_err *err)
 {
@@ -938,6 +939,17 @@ static cJSON *update_stage(struct svc_call *call, cJSON *doc, const cJSON *in, b
 		} else if (strcmp(path, "/description") == 0 && strcmp(verb, "replace") == 0) {
 			cJSON_DeleteItemFromObjectCaseSensitive(next, "description");
 			cJSON_AddStringToObject(next, "description", value ? value : "");
+		} else if (strcmp(path, "/tracingEnabled") == 0 && strcmp(verb, "replace") == 0) {
+			if (!value || (strcmp(value, "true") != 0 && strcmp(value, "false") != 0)) {
+				aws_err_set(err, 400, "BadRequestException",
+					    "Invalid value '%s' for /tracingEnabled: true or false",
+					    value ? value : "");
+				ok = false;
+				break;
+			}
+			cJSON_ReplaceItemInObjectCaseSensitive(
+				next, "tracingEnabled",
+				cJSON_CreateBool(strcmp(value, "true") == 0));
 		} else if (str_starts_with(path, "/variables/") && path[11] &&
 			   (set ? value != NULL : strcmp(verb, "remove") == 0)) {
 			cJSON *vars = cJSON_GetObjectItem(next, "variables");
@@ -1177,6 +1189,140 @@ _Static_assert(sizeof(rest_ops) / sizeof(rest_ops[0]) == REST_NOPS, "REST_NOPS c
 
 /* ---- the front door ---- */
 
+/*
+ * A request on a stage with X-Ray tracing on. API Gateway continues the request's trace (or
+ * starts one), decides sampling when the header leaves it open (its default rule: the first
+ * request each second, then 5%), and records its own segment (origin AWS::ApiGateway::Stage,
+ * named API/STAGE) with a "Lambda" subsegment for the integration's call, the parent of the
+ * segments Lambda records: the header the function is called with names that subsegment.
+ */
+struct stage_trace {
+	bool on, sampled;
+	char root[36], parent[17]; /* the trace, and the caller's segment ("" when none) */
+	char seg[17], sub[17];     /* the stage's segment and its Lambda subsegment */
+	char header[96];           /* what the integration is called with */
+	double start, sub_start, sub_end;
+};
+
+static bool stage_sampled_now(void)
+{
+	static _Atomic long long last_second = -1;
+	long long second = clock_wall_ms() / 1000, seen = last_second;
+	if (seen != second && atomic_compare_exchange_strong(&last_second, &seen, second))
+		return true;
+	char hex[3];
+	aws_random_hex(hex, 2);
+	return strtol(hex, NULL, 16) * 100 / 256 < 5;
+}
+
+static void stage_trace_begin(struct stage_trace *t, const cJSON *stage, const char *incoming)
+{
+	memset(t, 0, sizeof(*t));
+	t->on = cJSON_IsTrue(cJSON_GetObjectItem(stage, "tracingEnabled"));
+	if (!t->on)
+		return;
+	struct svc_trace in;
+	bool have = incoming && svc_trace_parse(incoming, &in);
+	if (have) {
+		memcpy(t->root, in.root, sizeof(t->root));
+		memcpy(t->parent, in.parent, sizeof(t->parent));
+	} else {
+		char hex[25];
+		aws_random_hex(hex, 24);
+		snprintf(t->root, sizeof(t->root), "1-%08llx-%s",
+			 (unsigned long long)(clock_wall_ms() / 1000), hex);
+	}
+	t->sampled = have && in.sampled >= 0 ? in.sampled == 1 : stage_sampled_now();
+	aws_random_hex(t->seg, 16);
+	aws_random_hex(t->sub, 16);
+	snprintf(t->header, sizeof(t->header), "Root=%s;Parent=%s;Sampled=%d", t->root, t->sub,
+		 t->sampled ? 1 : 0);
+	t->start = (double)clock_wall_ms() / 1000;
+}
+
+/* Record the stage's segment (sampled requests only) and answer the trace header. */
+static void stage_trace_end(struct stage_trace *t, struct cloud *c, const char *account,
+			    const cJSON *doc, const char *id, const char *stage,
+			    const struct http_req *req, const char *rpath, const char *fn,
+			    bool called, struct http_resp *resp)
+{
+	if (!t->on)
+		return;
+	char header[64];
+	snprintf(header, sizeof(header), "Root=%s;Sampled=%d", t->root, t->sampled ? 1 : 0);
+	http_resp_header(resp, "X-Amzn-Trace-Id", header);
+	if (!t->sampled)
+		return;
+	double end = (double)clock_wall_ms() / 1000;
+	const char *api = front_str(doc, "name");
+	char name[300];
+	snprintf(name, sizeof(name), "%s/%s", api ? api : id, stage);
+	cJSON *s = cJSON_CreateObject();
+	cJSON_AddStringToObject(s, "id", t->seg);
+	cJSON_AddStringToObject(s, "trace_id", t->root);
+	cJSON_AddStringToObject(s, "name", name);
+	cJSON_AddStringToObject(s, "origin", "AWS::ApiGateway::Stage");
+	if (t->parent[0])
+		cJSON_AddStringToObject(s, "parent_id", t->parent);
+	cJSON_AddNumberToObject(s, "start_time", t->start);
+	cJSON_AddNumberToObject(s, "end_time", end);
+	char *arn = xasprintf("arn:aws:apigateway:" AWS_REGION_NAME "::/restapis/%s/stages/%s", id,
+			      stage);
+	cJSON_AddStringToObject(s, "resource_arn", arn);
+	free(arn);
+	cJSON_AddBoolToObject(s, "error", resp->status >= 400 && resp->status < 500);
+	cJSON_AddBoolToObject(s, "fault", resp->status >= 500);
+	cJSON_AddBoolToObject(s, "throttle", resp->status == 429);
+	cJSON *http = cJSON_AddObjectToObject(s, "http");
+	cJSON *rq = cJSON_AddObjectToObject(http, "request");
+	char *url = xasprintf("https://%s.execute-api." AWS_REGION_NAME ".amazonaws.com/%s%s", id,
+			      stage, rpath);
+	cJSON_AddStringToObject(rq, "url", url);
+	free(url);
+	cJSON_AddStringToObject(rq, "method", req->method);
+	cJSON_AddNumberToObject(cJSON_AddObjectToObject(http, "response"), "status", resp->status);
+	cJSON *gw = cJSON_AddObjectToObject(cJSON_AddObjectToObject(s, "aws"), "api_gateway");
+	cJSON_AddStringToObject(gw, "account_id", account);
+	cJSON_AddStringToObject(gw, "rest_api_id", id);
+	cJSON_AddStringToObject(gw, "stage", stage);
+	cJSON *notes = cJSON_AddObjectToObject(s, "annotations");
+	cJSON_AddStringToObject(notes, "aws:api_id", id);
+	cJSON_AddStringToObject(notes, "aws:api_stage", stage);
+	if (called && fn) {
+		/* The integration's call: a downstream node in the aws namespace. */
+		const char *slash = strrchr(fn, ':');
+		const char *fname = strstr(fn, ":function:") ? strstr(fn, ":function:") + 10 : fn;
+		char short_name[200];
+		snprintf(short_name, sizeof(short_name), "%.*s",
+			 (int)(slash && slash > fname ? (size_t)(slash - fname) : strlen(fname)),
+			 fname);
+		cJSON *sub = cJSON_AddArrayToObject(s, "subsegments");
+		cJSON *l = cJSON_CreateObject();
+		cJSON_AddStringToObject(l, "id", t->sub);
+		cJSON_AddStringToObject(l, "name", "Lambda");
+		cJSON_AddStringToObject(l, "namespace", "aws");
+		cJSON_AddNumberToObject(l, "start_time", t->sub_start);
+		cJSON_AddNumberToObject(l, "end_time", t->sub_end);
+		cJSON *la = cJSON_AddObjectToObject(l, "aws");
+		cJSON_AddStringToObject(la, "function_name", short_name);
+		cJSON_AddStringToObject(la, "region", AWS_REGION_NAME);
+		cJSON_AddStringToObject(la, "operation", "Invoke");
+		cJSON_AddItemToArray(sub, l);
+	}
+	char *text = cJSON_PrintUnformatted(s);
+	cJSON_Delete(s);
+	cJSON *in = cJSON_CreateObject();
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(in, "TraceSegmentDocuments"),
+			     cJSON_CreateString(text));
+	free(text);
+	struct svc_caller caller;
+	svc_caller_for_account(&caller, account);
+	struct aws_err err = { 0 };
+	cJSON_Delete(svc_call_internal(c, &caller, "xray", "PutTraceSegments", in, &err));
+	aws_err_release(&err);
+	cJSON_Delete(in);
+}
+
 /* The deployed resource that serves path: the most specific match. */
 static const cJSON *pick_resource(const cJSON *resources, const char *path)
 {
@@ -1288,9 +1434,15 @@ bool rest_serve(struct cloud *c, const char *id, const char *path, const struct 
 	/* Lambda is called with POST; any other integration method fails as AWS's does. */
 	const cJSON *limit = cJSON_GetObjectItem(integ, "timeoutInMillis");
 	int timeout_ms = cJSON_IsNumber(limit) ? limit->valueint : 29000;
-	if (fn && hm && strcmp(hm, "POST") == 0)
-		how = front_invoke_traced(c, account, fn, APIGW_SVC, source, timeout_ms, ev,
-					  http_header(req, "X-Amzn-Trace-Id"), &out);
+	struct stage_trace trace;
+	stage_trace_begin(&trace, stage, http_header(req, "X-Amzn-Trace-Id"));
+	if (fn && hm && strcmp(hm, "POST") == 0) {
+		trace.sub_start = (double)clock_wall_ms() / 1000;
+		how = front_invoke_traced(
+			c, account, fn, APIGW_SVC, source, timeout_ms, ev,
+			trace.on ? trace.header : http_header(req, "X-Amzn-Trace-Id"), &out);
+		trace.sub_end = (double)clock_wall_ms() / 1000;
+	}
 	if (how == FRONT_TIMEOUT) {
 		front_message(resp, 504, "Endpoint request timed out");
 		http_resp_header(resp, "x-amzn-ErrorType", "InternalServerErrorException");
@@ -1304,6 +1456,8 @@ bool rest_serve(struct cloud *c, const char *id, const char *path, const struct 
 	char apigw_id[17];
 	front_random_id(apigw_id, 16);
 	http_resp_header(resp, "x-amz-apigw-id", apigw_id);
+	stage_trace_end(&trace, c, account, doc, id, stage_name, req, rpath, fn,
+			how != FRONT_NO_FUNCTION && how != FRONT_DENIED, resp);
 	free(out.body);
 	free(fn);
 	free(source);

@@ -639,8 +639,12 @@ static void attempt(struct event *ev)
 	} else {
 		lambda_metric(c, ev->account, ev->function, NULL, NULL, "AsyncEventAge",
 			      "Milliseconds", (double)(now - ev->received));
-		lambda_invoke_internal_traced(c, fn, ev->qualifier, ev->payload,
-					      strlen(ev->payload), ev->request_id, ev->trace, &r);
+		/* Lambda's segment shows the wait in the queue and which attempt this is. */
+		struct lambda_via via = { .trace = ev->trace,
+					  .dwell_ms = now - ev->received,
+					  .attempt = ev->attempts + 1 };
+		lambda_invoke_internal_via(c, fn, ev->qualifier, ev->payload, strlen(ev->payload),
+					   ev->request_id, &via, &r);
 		/* What the attempt logged is on disk before the event moves on. */
 		lambda_records_sync(c);
 		now = vclock_now_ms(c->vclock, ev->account);

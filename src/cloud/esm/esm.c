@@ -378,8 +378,8 @@ static bool running(struct mapping *m)
 
 /* Invoke the function (or the version or alias it names) with the batch, counted among the
  * cloud's attempts so shutdown waits for it. */
-static bool invoke(struct cloud *c, struct mapping *m, const char *event, const char *trace,
-		   struct lambda_outcome *r)
+static bool invoke(struct cloud *c, struct mapping *m, const char *event,
+		   const struct lambda_via *via, struct lambda_outcome *r)
 {
 	char qualifier[129] = "";
 	pthread_mutex_lock(&c->mu);
@@ -392,7 +392,7 @@ static bool invoke(struct cloud *c, struct mapping *m, const char *event, const 
 	pthread_mutex_unlock(&c->mu);
 	if (!fn)
 		return false;
-	lambda_invoke_internal_traced(c, fn, qualifier, event, strlen(event), NULL, trace, r);
+	lambda_invoke_internal_via(c, fn, qualifier, event, strlen(event), NULL, via, r);
 	pthread_mutex_lock(&c->mu);
 	lambda_fn_unref(fn);
 	c->async_running--;
@@ -541,12 +541,28 @@ static void *poller_main(void *arg)
 		}
 		char *event = sqs_event(m, msgs);
 		struct lambda_outcome r = { 0 };
-		/* The invocation continues the trace of the batch's first message. */
+		/* The invocation continues the trace of the batch's first message, and links to
+		 * every message's trace, as X-Ray's trace linking for SQS shows a batch. */
+		const char **links = xcalloc((size_t)cJSON_GetArraySize(msgs) + 1, sizeof(*links));
+		size_t nlinks = 0;
+		const cJSON *each;
+		cJSON_ArrayForEach(each, msgs)
+		{
+			const char *h =
+				query_str(cJSON_GetObjectItemCaseSensitive(each, "Attributes"),
+					  "AWSTraceHeader");
+			if (h && h[0])
+				links[nlinks++] = h;
+		}
 		const cJSON *first = cJSON_GetArrayItem(msgs, 0);
-		bool ran = invoke(c, m, event,
-				  query_str(cJSON_GetObjectItemCaseSensitive(first, "Attributes"),
-					    "AWSTraceHeader"),
-				  &r);
+		struct lambda_via via = {
+			.trace = query_str(cJSON_GetObjectItemCaseSensitive(first, "Attributes"),
+					   "AWSTraceHeader"),
+			.dwell_ms = -1,
+			.links = links,
+		};
+		bool ran = invoke(c, m, event, &via, &r);
+		free(links);
 		free(event);
 		if (ran && r.status == 200 && !r.function_error) {
 			bool *failed = xcalloc((size_t)have, sizeof(bool));

@@ -339,8 +339,9 @@ static void log_end(struct env *env, const struct env_view *v, struct invocation
  */
 static void run(struct cloud *c, struct lfunc *fn, const char *payload, size_t len,
 		const char *client_context, bool want_tail, const char *request_id,
-		const char *qualifier, const char *trace, struct outcome *out)
+		const char *qualifier, const struct lambda_via *via, struct outcome *out)
 {
+	const char *trace = via ? via->trace : NULL;
 	pthread_mutex_lock(&c->mu);
 	if (c->stopping || fn->deleted) {
 		pthread_mutex_unlock(&c->mu);
@@ -479,7 +480,8 @@ static void run(struct cloud *c, struct lfunc *fn, const char *payload, size_t l
 	if (inv->traced)
 		xray_lambda_trace(c, rec.account, rec.function, rec.request_id, inv->trace_id,
 				  inv->upstream, rec.started_ms, rec.init_ms, duration_ms,
-				  rec.status);
+				  rec.status, via ? via->dwell_ms : -1, via ? via->attempt : 0,
+				  via ? via->links : NULL);
 
 	out->http_status = 200;
 	out->function_error = inv->function_error;
@@ -504,10 +506,18 @@ void lambda_invoke_internal_traced(struct cloud *c, struct lfunc *fn, const char
 				   const char *payload, size_t len, const char *request_id,
 				   const char *trace, struct lambda_outcome *r)
 {
+	struct lambda_via via = { .trace = trace, .dwell_ms = -1 };
+	lambda_invoke_internal_via(c, fn, qualifier, payload, len, request_id, &via, r);
+}
+
+void lambda_invoke_internal_via(struct cloud *c, struct lfunc *fn, const char *qualifier,
+				const char *payload, size_t len, const char *request_id,
+				const struct lambda_via *via, struct lambda_outcome *r)
+{
 	struct outcome out = { 0 };
 	strbuf_init(&out.body);
 	run(c, fn, payload, len, NULL, false, request_id,
-	    qualifier && qualifier[0] ? qualifier : NULL, trace, &out);
+	    qualifier && qualifier[0] ? qualifier : NULL, via, &out);
 	r->status = out.http_status;
 	r->function_error = out.function_error;
 	r->throttled = out.throttled;
@@ -725,8 +735,9 @@ cJSON *lambda_op_invoke(struct svc_call *call, const cJSON *in, struct aws_err *
 	}
 	struct outcome o = { 0 };
 	strbuf_init(&o.body);
+	struct lambda_via via = { .trace = call->caller->trace, .dwell_ms = -1 };
 	run(c, fn, payload, len, context, log && strcmp(log, "Tail") == 0, call->request_id,
-	    qualifier, call->caller->trace, &o);
+	    qualifier, &via, &o);
 	if (o.throttled) {
 		aws_err_set(err, 429, "TooManyRequestsException", "Rate Exceeded.");
 		err->fields = cJSON_CreateObject();

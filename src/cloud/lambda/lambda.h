@@ -291,6 +291,19 @@ void lambda_invoke_internal_as(struct cloud *c, struct lfunc *fn, const char *qu
 void lambda_invoke_internal_traced(struct cloud *c, struct lfunc *fn, const char *qualifier,
 				   const char *payload, size_t len, const char *request_id,
 				   const char *trace, struct lambda_outcome *r);
+/* How a service's invocation came, as Lambda's X-Ray segments show it. */
+struct lambda_via {
+	const char *trace;  /* the X-Amzn-Trace-Id it continues; NULL or "": none */
+	long long dwell_ms; /* an asynchronous event: how long it waited in the queue; -1: none */
+	int attempt;        /* and which attempt this is (1, 2, 3); 0: not asynchronous */
+	/* An SQS batch: its messages' trace headers (AWSTraceHeader), the traces the function's
+	 * segment links to; NULL-terminated, or NULL. */
+	const char *const *links;
+};
+/* The same, the way it came in via (NULL: a plain call). */
+void lambda_invoke_internal_via(struct cloud *c, struct lfunc *fn, const char *qualifier,
+				const char *payload, size_t len, const char *request_id,
+				const struct lambda_via *via, struct lambda_outcome *r);
 /*
  * Lambda's Invoke as an operation of the service table: from a client (the payload is the
  * HTTP body, the answer's payload is written as the response body) or from another service

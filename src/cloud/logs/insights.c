@@ -366,6 +366,7 @@ struct parser {
 	struct insights_error *e;
 	bool failed;
 	struct cmd *stats; /* a stats item being read: its aggregate calls go here */
+	struct insights_query *q;
 };
 
 static bool fail_at(struct parser *p, int start, int end, const char *msg)
@@ -694,6 +695,7 @@ struct vx {
 	int fn; /* index into vx_fns */
 	struct vx **args;
 	size_t nargs;
+	const long long *now_ms; /* now(): the query's start (struct insights_query) */
 };
 
 enum vx_fn_id {
@@ -719,6 +721,7 @@ enum vx_fn_id {
 	FN_DATECEIL,
 	FN_FROMMILLIS,
 	FN_TOMILLIS,
+	FN_NOW,
 };
 
 static const struct {
@@ -747,6 +750,7 @@ static const struct {
 	[FN_DATECEIL] = { "dateceil", 2, 2 },
 	[FN_FROMMILLIS] = { "fromMillis", 1, 1 },
 	[FN_TOMILLIS] = { "toMillis", 1, 1 },
+	[FN_NOW] = { "now", 0, 0 },
 };
 
 static void vx_free(struct vx *x)
@@ -806,8 +810,9 @@ struct agg {
 };
 
 struct key {
-	char *field; /* the field, or @timestamp for a bin */
+	char *field; /* the field, or @timestamp for a bin; NULL for a computed key */
 	long long bin_ms;
+	struct vx *x; /* a computed key: datefloor(@timestamp, 1h), toupper(level) */
 	char *name;
 };
 
@@ -860,6 +865,7 @@ struct cmd {
 struct insights_query {
 	struct cmd *cmds;
 	size_t n;
+	long long now_ms; /* when the query started: now() */
 };
 
 static const struct tok *peek(struct parser *p)
@@ -970,22 +976,26 @@ static struct vx *vx_primary(struct parser *p, int depth)
 		next(p);
 		struct vx *x = vx_new(VX_CALL);
 		x->fn = fn;
-		do {
-			/* datefloor and dateceil take a period: a duration such as 5m or 1h. */
-			if ((fn == FN_DATEFLOOR || fn == FN_DATECEIL) && x->nargs == 1 &&
-			    peek(p)->k == T_DUR) {
-				struct vx *d = vx_new(VX_LIT);
-				val_set_num(&d->lit, next(p)->num);
+		x->now_ms = p->q ? &p->q->now_ms : NULL;
+		if (peek(p)->k != T_RP || vx_fns[fn].min > 0)
+			do {
+				/* datefloor and dateceil take a period: a duration such as 5m or
+				 * 1h. */
+				if ((fn == FN_DATEFLOOR || fn == FN_DATECEIL) && x->nargs == 1 &&
+				    peek(p)->k == T_DUR) {
+					struct vx *d = vx_new(VX_LIT);
+					val_set_num(&d->lit, next(p)->num);
+					x->args = xrealloc(x->args,
+							   (x->nargs + 1) * sizeof(*x->args));
+					x->args[x->nargs++] = d;
+					continue;
+				}
+				struct vx *a = vx_sum(p, depth + 1);
+				if (!a)
+					return vx_free(x), NULL;
 				x->args = xrealloc(x->args, (x->nargs + 1) * sizeof(*x->args));
-				x->args[x->nargs++] = d;
-				continue;
-			}
-			struct vx *a = vx_sum(p, depth + 1);
-			if (!a)
-				return vx_free(x), NULL;
-			x->args = xrealloc(x->args, (x->nargs + 1) * sizeof(*x->args));
-			x->args[x->nargs++] = a;
-		} while (peek(p)->k == T_COMMA && next(p));
+				x->args[x->nargs++] = a;
+			} while (peek(p)->k == T_COMMA && next(p));
 		if (!expect(p, T_RP))
 			return vx_free(x), NULL;
 		if (x->nargs < vx_fns[fn].min || x->nargs > vx_fns[fn].max) {
@@ -1369,8 +1379,19 @@ static bool parse_stats(struct parser *p, struct cmd *c)
 			k->field = xstrdup("@timestamp");
 			if (!expect(p, T_RP))
 				return false;
-		} else if (!(k->field = take_ident(p))) {
-			return false;
+		} else {
+			/* A field, or any value computed from the event's fields: datefloor(),
+			 * toupper(), arithmetic. Aggregates have no place here. */
+			struct vx *x = vx_sum(p, 0);
+			if (!x)
+				return false;
+			if (x->k == VX_FIELD && x->field[0] != '\x01') {
+				k->field = x->field;
+				x->field = NULL;
+				vx_free(x);
+			} else {
+				k->x = x;
+			}
 		}
 		if (is_word(peek(p), "as")) {
 			next(p);
@@ -1498,6 +1519,7 @@ static void cmd_free(struct cmd *c)
 	for (size_t i = 0; i < c->nkeys; i++) {
 		free(c->keys[i].field);
 		free(c->keys[i].name);
+		vx_free(c->keys[i].x);
 	}
 	free(c->keys);
 	for (size_t i = 0; i < c->nsort; i++)
@@ -1524,12 +1546,20 @@ void insights_query_free(struct insights_query *q)
 	free(q);
 }
 
+void insights_query_set_now(struct insights_query *q, long long ms)
+{
+	q->now_ms = ms;
+}
+
 struct insights_query *insights_parse(const char *text, struct insights_error *e)
 {
 	assert(text && e);
 	memset(e, 0, sizeof(*e));
-	struct parser p = { .src = text, .e = e };
 	struct insights_query *q = xcalloc(1, sizeof(*q));
+	struct parser p = { .src = text, .e = e, .q = q };
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	q->now_ms = (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 	bool ok = lex(&p);
 	int stats = 0;
 	while (ok) {
@@ -1771,6 +1801,11 @@ static bool vx_eval(const struct vx *x, const struct row *r, struct val *out, in
 	case FN_FROMMILLIS:
 		if ((ok = has[0] && a0->isnum && fabs(a0->num) < 1e15))
 			val_set_time(out, (long long)a0->num);
+		break;
+	case FN_NOW:
+		/* The time the query started, in epoch seconds. */
+		if ((ok = x->now_ms != NULL))
+			val_set_num(out, (double)(*x->now_ms / 1000));
 		break;
 	case FN_TOMILLIS: {
 		long long ms = 0;
@@ -2099,10 +2134,21 @@ static void agg_add(struct group *g, size_t i, const struct agg *a, const struct
 		dvec_push(&g->values[i], v->num);
 }
 
-/* The value of the stats command's key i for row (a bin's start, or the field's value). */
+/* The value of the stats command's key i for row (a bin's start, a computed value, or the
+ * field's value). A computed value's text is *hold, which the caller frees. */
 static void group_key(const struct cmd *c, size_t i, const struct row *row, struct val *out,
-		      char t[32])
+		      char t[32], char **hold)
 {
+	*hold = NULL;
+	if (c->keys[i].x) {
+		struct val v;
+		bool ok = vx_eval(c->keys[i].x, row, &v, 0);
+		*hold = ok ? v.s : xstrdup("");
+		out->s = *hold;
+		out->isnum = ok && v.isnum;
+		out->num = ok ? v.num : 0;
+		return;
+	}
 	const struct val *v = get(row, c->keys[i].field);
 	if (c->keys[i].bin_ms && v && v->isnum) {
 		long long b = (long long)v->num / c->keys[i].bin_ms * c->keys[i].bin_ms;
@@ -2123,10 +2169,11 @@ static void aggregate(struct insights_run *r, const struct cmd *c, const struct 
 	strbuf_setlen(&r->key, 0);
 	for (size_t i = 0; i < c->nkeys; i++) {
 		struct val v;
-		char t[32];
-		group_key(c, i, row, &v, t);
+		char t[32], *hold;
+		group_key(c, i, row, &v, t, &hold);
 		strbuf_addstr(&r->key, v.s);
 		strbuf_addch(&r->key, '\x1f');
+		free(hold);
 	}
 	const char *k = r->key.buf ? r->key.buf : "";
 	struct group *g = NULL;
@@ -2145,9 +2192,10 @@ static void aggregate(struct insights_run *r, const struct cmd *c, const struct 
 		g->key = xstrdup(k);
 		g->keys = c->nkeys ? xcalloc(c->nkeys, sizeof(*g->keys)) : NULL;
 		for (size_t i = 0; i < c->nkeys; i++) {
-			char t[32];
-			group_key(c, i, row, &g->keys[i], t);
+			char t[32], *hold;
+			group_key(c, i, row, &g->keys[i], t, &hold);
 			g->keys[i].s = xstrdup(g->keys[i].s);
+			free(hold);
 		}
 		size_t n = c->naggs;
 		g->count = xcalloc(n, sizeof(double));

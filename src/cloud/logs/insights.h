@@ -27,6 +27,9 @@ struct insights_error {
 /* NULL and e set when text is not a query. Free with insights_query_free(). */
 struct insights_query *insights_parse(const char *text, struct insights_error *e);
 void insights_query_free(struct insights_query *q);
+/* Set when q started (ms since the epoch): what now() answers. insights_parse() takes the wall
+ * clock's now. */
+void insights_query_set_now(struct insights_query *q, long long ms);
 
 /* A run of q (borrowed, must outlive the run), keeping at most limit rows (0: 10,000). */
 struct insights_run *insights_run_new(const struct insights_query *q, long limit);

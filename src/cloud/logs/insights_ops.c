@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "aws/aws.h"
+#include "cloud/clock/vclock.h"
 #include "cloud/db.h"
 #include "cloud/logs/insights.h"
 #include "cloud/logs/insights_ops.h"
@@ -170,6 +171,8 @@ cJSON *insights_op_start_query(struct svc_call *call, const cJSON *in, struct aw
 		cJSON_AddStringToObject(ce, "message", qe.message);
 		goto done;
 	}
+	/* now() is the account's time, the clock its events are stamped by. */
+	insights_query_set_now(q, c->vclock ? vclock_now_ms(c->vclock, account) : clock_wall_ms());
 	const cJSON *lim = cJSON_GetObjectItemCaseSensitive(in, "limit");
 	run = insights_run_new(q, cJSON_IsNumber(lim) ? (long)lim->valuedouble : 0);
 	logs_flush(c->logs);

@@ -145,35 +145,6 @@ static void answer_unserved(const struct svc_route *r, const struct svc_route_in
 	aws_err_release(&e);
 }
 
-/*
- * S3 removes "aws-chunked" from a request's Content-Encoding: it names the framing of a streamed
- * upload (decoded on arrival), not how the object is encoded. What is left is the object's own.
- */
-static void strip_aws_chunked(cJSON *input)
-{
-	cJSON *ce = cJSON_GetObjectItemCaseSensitive(input, "ContentEncoding");
-	const char *v = cJSON_GetStringValue(ce);
-	if (!v || !strstr(v, "aws-chunked"))
-		return;
-	struct strbuf left = STRBUF_INIT;
-	const char *p = v;
-	while (*p) {
-		p += strspn(p, " ,");
-		size_t n = strcspn(p, ",");
-		size_t len = n;
-		while (len > 0 && p[len - 1] == ' ')
-			len--;
-		if (len > 0 && !(len == 11 && strncmp(p, "aws-chunked", 11) == 0))
-			strbuf_addf(&left, "%s%.*s", left.len ? "," : "", (int)len, p);
-		p += n;
-	}
-	if (left.len)
-		cJSON_SetValuestring(ce, strbuf_str(&left));
-	else
-		cJSON_DeleteItemFromObjectCaseSensitive(input, "ContentEncoding");
-	strbuf_release(&left);
-}
-
 /* An operation of a row: decode, then its handler, or "not offered". */
 static void call_op(struct svc_call *call, const struct proto_service *ps,
 		    const struct proto_req *pr, struct http_resp *resp)
@@ -187,7 +158,6 @@ static void call_op(struct svc_call *call, const struct proto_service *ps,
 		const char *name = proto_op_name(d.op);
 		const struct svc_op *op = svc_op_find(s, name);
 		call->op = name;
-		strip_aws_chunked(d.input);
 		struct svc_caller acting;
 		const struct svc_caller *caller = call->caller;
 		if (!iam_authorize_call(call, name, d.input, &acting, &err)) {

@@ -206,11 +206,13 @@ struct cJSON *svc_call_as(struct cloud *c, const struct svc_caller *caller, cons
 	cJSON *empty = NULL;
 	if (!input)
 		input = empty = cJSON_CreateObject();
-	/* What another service asks is checked as a client's request would be. */
+	/* What another service asks is checked as a client's request would be: against the
+	 * model, then for a member the handler would drop. */
 	const struct proto_service *ps = svc_model(s);
 	const struct proto_op *po = ps ? proto_op_find(ps, o->name) : NULL;
 	cJSON *out = NULL;
-	if (!po || proto_validate(ps, proto_service_protocol(ps), po, input, s->unchecked, err))
+	if ((!po || proto_validate(ps, proto_service_protocol(ps), po, input, s->unchecked, err)) &&
+	    svc_members_check(s, o->name, input, err))
 		out = o->fn(&call, input, err);
 	cJSON_Delete(empty);
 	return out;

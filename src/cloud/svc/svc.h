@@ -225,9 +225,10 @@ const struct svc_op *svc_op_find(const struct cloud_service *s, const char *op);
 
 /*
  * Call an operation as another service does (a delivery, a resource provider), with no HTTP
- * request: input is borrowed and shaped as the operation's input in the model. Returns the
+ * request: input is borrowed and shaped as the operation's input in the model, and checked as
+ * a client's request is (the model's constraints, then svc_members_check()). Returns the
  * output (caller deletes) or NULL with err filled: NotImplemented when the service or the
- * operation is not in the table.
+ * operation is not in the table, or input sets a member the handler does not act on.
  */
 struct cJSON *svc_call_internal(struct cloud *c, const struct svc_caller *caller,
 				const char *service, const char *op, const struct cJSON *input,

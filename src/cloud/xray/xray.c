@@ -649,7 +649,8 @@ static cJSON *segment(const char *name, const char *id, const char *trace, doubl
 
 void xray_lambda_trace(struct cloud *c, const char *account, const char *function,
 		       const char *request_id, const char *trace_header, const char *upstream,
-		       long long start_ms, double init_ms, double duration_ms, const char *status)
+		       long long start_ms, double init_ms, double duration_ms, const char *status,
+		       long long dwell_ms, int attempt, const char *const *links)
 {
 	const char *root = strstr(trace_header, "Root="), *parent = strstr(trace_header, "Parent=");
 	if (!root || !parent)
@@ -667,14 +668,54 @@ void xray_lambda_trace(struct cloud *c, const char *account, const char *functio
 	double init = init_ms > 0 ? init_ms / 1000 : 0;
 	double t0 = (double)start_ms / 1000 - init, t1 = (double)start_ms / 1000;
 	double t2 = t1 + duration_ms / 1000, t3 = t2 + 0.0005;
+	double queued = attempt > 0 && dwell_ms > 0 ? t0 - (double)dwell_ms / 1000 : t0;
 	bool fault = strcmp(status, "success") != 0;
 	char arn[200];
 	snprintf(arn, sizeof(arn), "arn:aws:lambda:us-east-1:%s:function:%s", account, function);
 
-	cJSON *svc = segment(function, service_id, trace, t0, t3);
+	cJSON *svc = segment(function, service_id, trace, queued, t3);
 	cJSON_AddStringToObject(svc, "origin", "AWS::Lambda");
-	if (upstream && strlen(upstream) == 16 && hex_run(upstream, 16))
+	bool has_upstream = upstream && strlen(upstream) == 16 && hex_run(upstream, 16);
+	if (has_upstream)
 		cJSON_AddStringToObject(svc, "parent_id", upstream);
+	if (attempt > 0) {
+		char dwell_id[17], attempt_id[17], attempt_name[32];
+		aws_random_hex(dwell_id, 16);
+		aws_random_hex(attempt_id, 16);
+		snprintf(attempt_name, sizeof(attempt_name), "Attempt #%d", attempt);
+		cJSON *ss = cJSON_AddArrayToObject(svc, "subsegments");
+		cJSON_AddItemToArray(ss, segment("Dwell Time", dwell_id, NULL, queued, t0));
+		cJSON *at = segment(attempt_name, attempt_id, NULL, t0, t3);
+		cJSON_AddBoolToObject(at, "fault", fault);
+		cJSON_AddItemToArray(ss, at);
+	}
+	cJSON *linked = NULL;
+	for (size_t i = 0; links && links[i]; i++) {
+		/* Each message's trace and the segment that sent it, once, 20 at most; not the
+		 * one this trace continues, which is the segment's parent already. */
+		struct svc_trace lt;
+		if (!svc_trace_parse(links[i], &lt) || !lt.parent[0] ||
+		    (has_upstream && strcmp(lt.root, trace) == 0 &&
+		     strcmp(lt.parent, upstream) == 0))
+			continue;
+		if (!linked)
+			linked = cJSON_AddArrayToObject(svc, "links");
+		bool seen = false;
+		const cJSON *l;
+		cJSON_ArrayForEach(l, linked)
+		{
+			seen |= strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(l, "trace_id")),
+				       lt.root) == 0 &&
+				strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(l, "id")),
+				       lt.parent) == 0;
+		}
+		if (seen || cJSON_GetArraySize(linked) >= 20)
+			continue;
+		cJSON *l2 = cJSON_CreateObject();
+		cJSON_AddStringToObject(l2, "trace_id", lt.root);
+		cJSON_AddStringToObject(l2, "id", lt.parent);
+		cJSON_AddItemToArray(linked, l2);
+	}
 	cJSON_AddBoolToObject(svc, "fault", false);
 	cJSON *aws = cJSON_AddObjectToObject(svc, "aws");
 	cJSON_AddStringToObject(aws, "request_id", request_id);

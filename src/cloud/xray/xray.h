@@ -16,11 +16,16 @@ struct cloud;
  * X-Amzn-Trace-Id ("Root=…;Parent=…;Sampled=1"); upstream the id of the segment that
  * invoked it (the Parent of the header it was invoked with), the service segment's parent, or
  * "" when the trace starts here; times in ms of the wall clock; status
- * "success", "error" or "timeout" (a fault).
+ * "success", "error" or "timeout" (a fault). An asynchronous invocation (attempt > 0) has
+ * waited dwell_ms in Lambda's queue: the service segment starts when it was queued and holds
+ * a "Dwell Time" and an "Attempt #N" subsegment. links (NULL-terminated trace headers, or
+ * NULL: an SQS batch's messages) become the service segment's links to those traces' segments,
+ * 20 at most.
  */
 void xray_lambda_trace(struct cloud *c, const char *account, const char *function,
 		       const char *request_id, const char *trace_header, const char *upstream,
-		       long long start_ms, double init_ms, double duration_ms, const char *status);
+		       long long start_ms, double init_ms, double duration_ms, const char *status,
+		       long long dwell_ms, int attempt, const char *const *links);
 
 /*
  * The X-Ray daemon takes segments of trace_header's trace (an invocation's X-Amzn-Trace-Id)

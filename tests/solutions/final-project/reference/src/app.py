@@ -30,6 +30,10 @@ def open_image(body):
         img = Image.open(io.BytesIO(body))
         if img.width * img.height > MAX_PIXELS:
             raise ValueError(f"{img.width}x{img.height} is over {MAX_PIXELS} pixels")
+        # A JPEG is decoded at a half, quarter or eighth of its size when that still covers
+        # the largest output on both sides: a 20-megapixel photo in a fraction of the time
+        # and memory (what Pillow's thumbnail() does).
+        img.draft("RGB", (max(SIZES), max(SIZES)))
         img.load()
     except (OSError, Image.DecompressionBombError) as err:
         raise ValueError(f"not a readable image: {err}") from err
