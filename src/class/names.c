@@ -102,7 +102,9 @@ bool names_roster_set(const char *dir, const char *path, size_t *n, struct error
 		for (size_t i = 0; i < *n; i++)
 			q += sprintf(q, "%s\n", names[i]);
 		char *dst = path_join(dir, NAMES_ROSTER);
-		ok = path_write_file(dst, out, len, 0600, err);
+		/* 0644: on a shared host each learner's tutor reads it (a served class's folder
+		 * is the trainer's alone). */
+		ok = path_write_file(dst, out, len, 0644, err);
 		free(dst);
 		free(out);
 	}

@@ -14,7 +14,7 @@
 
 #include "core/error.h"
 
-#define NAMES_ROSTER ".roster" /* one name a line, 0600 */
+#define NAMES_ROSTER ".roster" /* one name a line, 0644 */
 #define NAMES_FREE   ".free"   /* DIR/.free/<name>: the trainer freed it */
 #define NAMES_FREED  ".freed"  /* DIR/.freed/<name>-<ms>.db: a freed name's records */
 

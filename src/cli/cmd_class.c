@@ -317,7 +317,8 @@ static int class_roster(int argc, char **argv)
 			cli_print_error(&err);
 			return CLI_USAGE;
 		}
-		printf("roster of %s: %zu names from %s; only they may join\n", dir, n, set);
+		printf("roster of %s: %zu name%s from %s; only they may join\n", dir, n,
+		       n == 1 ? "" : "s", set);
 		return CLI_OK;
 	}
 	if (clear) {

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "aws/locate.h"
+#include "class/names.h"
 #include "core/path.h"
 #include "core/strutil.h"
 #include "core/xalloc.h"
@@ -189,6 +190,9 @@ char *cli_learner(const struct cli_opts *opts, struct error *err)
 				 "invalid learner name '%s': use letters, digits, '.', '_' and '-'",
 				 name),
 		       NULL;
+	/* A class with a roster (class roster DIR --set FILE) records only the names on it. */
+	if (opts->class_dir && !names_allowed(opts->class_dir, name, err))
+		return NULL;
 	return xstrdup(name);
 }
 

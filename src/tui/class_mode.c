@@ -15,6 +15,7 @@
 #include "course/course.h"
 #include "store/store.h"
 #include "tui/prompt.h"
+#include "tui/screen_exercise.h"
 #include "tui/screen_quiz.h"
 #include "tui/theme.h"
 
@@ -89,6 +90,45 @@ static bool reviews_changed(struct app *app, const struct room *rm)
 	return true;
 }
 
+/* The module of what the screen shows: a page, an exercise or a module's quiz; else -1. */
+static long screen_module_of(const struct app *app)
+{
+	if (app->screen == &screen_page)
+		return app->module;
+	if (app->screen == &screen_exercise)
+		return course_module_index(app->course, screen_exercise_module());
+	if (app->screen == &screen_quiz)
+		return class_mode_quiz_module(app->course, screen_quiz_id());
+	return -1;
+}
+
+/*
+ * A module closed while the learner is in it closes at once, on whatever screen of it: a check
+ * already running finishes and is recorded first, and the screen leaves at the next poll.
+ */
+static bool leave_closed(struct app *app)
+{
+	long m = screen_module_of(app);
+	if (!class_mode_locked(app, m) || screen_exercise_checking())
+		return false;
+	if (app->depth > 0) {
+		app_back(app); /* a page of the module under it leaves too (page_enter) */
+	} else {
+		app->browse = m;
+		app_replace(app, &screen_module);
+	}
+	app_error(app, "module %ld was closed by the trainer: it opens again when they say", m + 1);
+	return true;
+}
+
+long class_mode_quiz_module(const struct course *course, const char *quiz_id)
+{
+	for (size_t i = 0; quiz_id && i < course->n_modules; i++)
+		if (course->modules[i].quiz && !strcmp(course->modules[i].quiz, quiz_id))
+			return (long)i;
+	return -1;
+}
+
 bool class_mode_poll(struct app *app)
 {
 	if (!app->class_dir && !app->room_db)
@@ -108,13 +148,7 @@ bool class_mode_poll(struct app *app)
 	const struct pace *p = &rm.pace;
 	bool changed = p->open_through != app->open_through;
 	app->open_through = p->open_through;
-	/* A module closed while the learner reads it closes at once, not on the next page. */
-	if (changed && app->screen == &screen_page && class_mode_locked(app, app->module)) {
-		long m = app->module;
-		app_back(app);
-		app_error(app, "module %ld was closed by the trainer: it opens again when they say",
-			  m + 1);
-	}
+	changed |= leave_closed(app);
 	if (p->message[0] && p->message_ms != app->pace_seen_ms) {
 		app->pace_seen_ms = p->message_ms;
 		app_status(app, "Trainer: %s", p->message);

@@ -20,6 +20,8 @@
 bool class_mode_poll(struct app *app);
 /* Whether module index m is locked by the trainer (never outside class mode). */
 bool class_mode_locked(const struct app *app, long m);
+/* The index of the module whose quiz is quiz_id, or -1. */
+long class_mode_quiz_module(const struct course *course, const char *quiz_id);
 
 /* Raise or lower the learner's hand; raising asks for a note first. */
 extern const struct tui_screen screen_hand;

@@ -25,6 +25,7 @@
 #include "core/xalloc.h"
 #include "course/course.h"
 #include "store/store.h"
+#include "tui/class_mode.h"
 #include "tui/exercise_view.h"
 #include "tui/items.h"
 #include "tui/mdline.h"
@@ -93,6 +94,9 @@ bool screen_exercise_load(struct app *app, const struct exercise_set *set,
 			  const struct check_cloud *cloud, enum exercise_lang lang,
 			  struct error *err)
 {
+	long m = course_module_index(app->course, ex->module_id);
+	if (class_mode_locked(app, m))
+		return error_set(err, "module %ld is not open yet: the trainer opens it", m + 1);
 	if (ex->kind == EXERCISE_CODE && !ex->starters[lang].present)
 		return error_set(err, "exercise '%s' has no %s starter", ex->id,
 				 exercise_lang_name(lang));
@@ -782,6 +786,16 @@ bool screen_exercise_open_module(struct app *app, const char *module_id, struct 
 	if (!first)
 		return error_set(err, "this module has no exercises yet");
 	return app_open_exercise(app, todo ? todo : first, err);
+}
+
+const char *screen_exercise_module(void)
+{
+	return es.ready ? es.ex->module_id : NULL;
+}
+
+bool screen_exercise_checking(void)
+{
+	return job.running;
 }
 
 static const struct tui_key_help exercise_keys[] = {

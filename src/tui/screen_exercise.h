@@ -34,5 +34,9 @@ bool screen_exercise_load(struct app *app, const struct exercise_set *set,
  * the module has none, the app has no workspace, or the cloud cannot be reached.
  */
 bool screen_exercise_open_module(struct app *app, const char *module_id, struct error *err);
+/* The module id of the exercise the screen holds, or NULL before one is loaded. */
+const char *screen_exercise_module(void);
+/* Whether a check is running: its result is recorded before the screen may close. */
+bool screen_exercise_checking(void);
 
 #endif

@@ -20,6 +20,7 @@
 #include "course/quiz_load.h"
 #include "quiz/quiz_store.h"
 #include "store/store.h"
+#include "tui/class_mode.h"
 #include "tui/mdline.h"
 #include "tui/mdview.h"
 #include "tui/quiz_view.h"
@@ -110,6 +111,11 @@ bool screen_quiz_is_live(int64_t push)
 	return qs.ready && qs.live && (qs.live_id == push || push < 0);
 }
 
+const char *screen_quiz_id(void)
+{
+	return qs.ready && !qs.live && qs.quiz ? qs.quiz->id : NULL;
+}
+
 /* The live question's state under the answer: sent, closed, and the right answer revealed. */
 static void layout_live(const struct app *app, int width)
 {
@@ -157,6 +163,11 @@ bool screen_quiz_load(struct app *app, const char *quiz_id, struct error *err)
 	if (!qs.quiz || qs.quiz->pool) {
 		error_set(err, "no quiz '%s' in %s; see 'lambda-tutor quiz --list'", quiz_id,
 			  app->course->quiz_dir);
+		goto fail;
+	}
+	long m = class_mode_quiz_module(app->course, quiz_id);
+	if (class_mode_locked(app, m)) {
+		error_set(err, "module %ld is not open yet: the trainer opens it", m + 1);
 		goto fail;
 	}
 	int64_t now = clock_wall_ms();

@@ -29,5 +29,7 @@ bool screen_quiz_load(struct app *app, const char *quiz_id, struct error *err);
 bool screen_quiz_live(struct app *app, struct error *err);
 /* Whether the screen holds push's live question. */
 bool screen_quiz_is_live(int64_t push); /* push -1: any live question */
+/* The id of the course quiz the screen holds; NULL for none or a live question. */
+const char *screen_quiz_id(void);
 
 #endif

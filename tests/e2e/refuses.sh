@@ -71,6 +71,21 @@ if command -v script >/dev/null 2>&1; then
 		script -qec "env TERM=no-such-terminal '$TUTOR' 2>/dev/null; echo rc=\$?" /dev/null
 fi
 
+# A class with a roster records only the names on it (on a shared host too).
+mkdir -p "$tmp/cls"
+printf '# morning group\nbob\n' >"$tmp/roster.txt"
+check 0 "1 name from" "the trainer sets a class's roster" -- \
+	"$TUTOR" class roster "$tmp/cls" --set "$tmp/roster.txt"
+check 2 "'eve' is not on this class's roster; ask the trainer" \
+	"a name not on the roster gets no record in the class" -- \
+	env -u LAMBDA_TUTOR_DB "$TUTOR" --class "$tmp/cls" --learner eve list
+check 0 "Progress:" "a name on it does" -- \
+	env -u LAMBDA_TUTOR_DB "$TUTOR" --class "$tmp/cls" --learner bob list
+printf 'bob\nBob Smith\n' >"$tmp/bad-roster.txt"
+check 2 "$tmp/bad-roster.txt:2:1: 'Bob Smith' cannot name a learner" \
+	"a roster line that cannot be a learner's name is refused with its place" -- \
+	"$TUTOR" class roster "$tmp/cls" --set "$tmp/bad-roster.txt"
+
 # A record file another process holds locked (past the store's busy timeout).
 if command -v python3 >/dev/null 2>&1; then
 	python3 - "$tmp/locked.db" "$tmp/held" <<'PY' &
