@@ -326,6 +326,9 @@ int hub_learner_named(struct hub *h, const char *name, struct hub_learner **out,
 	*out = NULL;
 	if (!wire_learner_valid(name))
 		return error_set(err, "your login name cannot name a learner of this class"), 401;
+	char folded[WIRE_LEARNER_MAX + 1];
+	wire_learner_fold(name, folded);
+	name = folded;
 	int status = 200;
 	pthread_mutex_lock(&h->lock);
 	struct hub_learner *l = load(h, name, &status, err);

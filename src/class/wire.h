@@ -31,8 +31,19 @@
 #define WIRE_BODY_MAX    (8 * 1024 * 1024)
 #define WIRE_SECRET_HEX  64
 
-/* A learner's name in a class: 1-32 of a-z 0-9 . _ -, starting with a letter or digit. */
+/*
+ * The one rule for a learner's name, for a learner's own record (its file name) and for a
+ * class alike: 1-32 of A-Z a-z 0-9 . _ -, starting with a letter or digit.
+ */
 bool wire_learner_valid(const char *name);
+#define WIRE_LEARNER_RULE                                                                 \
+	"a learner's name is 1-32 of letters, digits, '.', '_' and '-', starting with a " \
+	"letter or digit"
+/*
+ * A valid name as a class knows it: in lower case, so that "Alice" and "alice" are one
+ * learner, whatever the file system. out holds WIRE_LEARNER_MAX + 1 bytes.
+ */
+void wire_learner_fold(const char *name, char *out);
 
 struct wire_join {
 	char code[32];

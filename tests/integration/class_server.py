@@ -172,6 +172,32 @@ def test_names(t):
     t.ok(not os.path.exists(os.path.join(TMP, "trainer.db")), "nothing is made outside the class")
     r = tutor(DB["mallory"], "join", SERVER.url, SERVER.code, learner="mallory")
     t.eq(r.returncode, 0, "mallory joins under her own name", r.stderr)
+    # One rule for a name, the tutor's and the class's: what the tutor takes, a class takes,
+    # and a class knows a name in lower case.
+    folder = os.path.join(TMP, "names")
+    other = Server(folder=folder)
+    try:
+        r = subprocess.run([TUTOR, "--db", os.path.join(HOMES, "Alice.db"), "--learner", "Alice",
+                            "join", other.url, other.code], capture_output=True, text=True,
+                           timeout=60, cwd=ROOT, env=dict(os.environ, HOME=HOMES))
+        t.ok(r.returncode == 0 and os.path.exists(os.path.join(folder, "alice.db")) and
+             "as 'alice'" in r.stdout,
+             "a name the tutor takes (Alice) joins a class, as 'alice'", r.stdout + r.stderr)
+        r = subprocess.run([TUTOR, "--db", os.path.join(HOMES, "alice2.db"), "--learner",
+                            "alice", "join", other.url, other.code], capture_output=True,
+                           text=True, timeout=60, cwd=ROOT, env=dict(os.environ, HOME=HOMES))
+        t.ok(r.returncode == 2 and "taken" in r.stderr,
+             "and 'alice' is then taken: one learner whatever the case", r.stderr)
+        bad = subprocess.run([TUTOR, "--db", os.path.join(HOMES, "x.db"), "--learner",
+                              "a" * 33, "join", other.url, other.code], capture_output=True,
+                             text=True, timeout=60, cwd=ROOT, env=dict(os.environ, HOME=HOMES))
+        t.ok(bad.returncode == 2 and "1-32 of letters" in bad.stderr and
+             len(bad.stderr.splitlines()) == 1 and
+             not os.path.exists(os.path.join(folder, "a" * 33 + ".db")),
+             "a name the class would refuse is refused by the tutor first, with the rule",
+             bad.stderr)
+    finally:
+        other.stop()
 
 
 def test_tokens(t):
