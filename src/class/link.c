@@ -108,12 +108,20 @@ static void server_error(const struct lambda_reply *r, const char *url, struct e
 {
 	cJSON *doc = r->body ? cJSON_Parse(r->body) : NULL;
 	const char *msg = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "error"));
-	if (r->status == 0)
+	char *hostport =
+		strncmp(url, "http://", 7) == 0 ? xstrndup(url + 7, strcspn(url + 7, "/")) : NULL;
+	if (r->status == 0 && hostport && tls_spoken(hostport))
+		error_set(err,
+			  "the class server at %s speaks TLS: join https://%s with the fingerprint "
+			  "the trainer shows",
+			  url, hostport);
+	else if (r->status == 0)
 		error_set(err, "cannot reach the class server at %s", url);
 	else if (msg)
 		error_set(err, "the class server refused: %s", msg);
 	else
 		error_set(err, "the class server at %s answered HTTP %ld", url, r->status);
+	free(hostport);
 	cJSON_Delete(doc);
 }
 

@@ -915,6 +915,21 @@ def test_tls(t):
         except (urllib.error.URLError, OSError, http.client.HTTPException):
             plain = None
         t.ok(plain is None, "nothing is answered in the clear on the TLS port", plain)
+        plain_url = "http://127.0.0.1:%d" % server.port
+        r = tutor(os.path.join(HOMES, "tls0.db"), "join", plain_url, server.code, learner="tia")
+        t.ok(r.returncode == 2 and len(r.stderr.splitlines()) == 1 and
+             "speaks TLS: join https://127.0.0.1:%d" % server.port in r.stderr,
+             "an http:// join of the TLS server is told to use https://", r.stderr)
+        cleartext = Server(folder=os.path.join(TMP, "cleartext"))
+        try:
+            r = tutor(os.path.join(HOMES, "tls00.db"), "join",
+                      "https://127.0.0.1:%d" % cleartext.port, cleartext.code, learner="tia")
+            t.ok(r.returncode == 2 and len(r.stderr.splitlines()) == 1 and
+                 "does not speak TLS" in r.stderr and
+                 "join http://127.0.0.1:%d" % cleartext.port in r.stderr,
+                 "an https:// join of a server without TLS is told to use http://", r.stderr)
+        finally:
+            cleartext.stop()
         pinned, tofu, wrong = (os.path.join(HOMES, n + ".db") for n in ("tls1", "tls2", "tls3"))
         for db in (pinned, tofu, wrong):
             shutil.copy(DB["ada"], db)
