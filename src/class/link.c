@@ -228,14 +228,22 @@ static char *dup_opt(const char *s)
 static bool collect(const struct store_event *ev, void *ctx)
 {
 	struct pending *p = ctx;
-	/* A trainer's kind (a review made in this record) is never the class's: it stays here. */
-	if (ev->id <= p->after || !wire_kind_allowed(ev->kind))
+	if (ev->id <= p->after)
 		return true;
+	/* A trainer's kind (a review made in this record) is never the class's: it stays here,
+	 * and only its place goes, so that the class sees no gap in the record's ids. */
+	bool private = !wire_kind_allowed(ev->kind);
 	if (p->n == p->alloc) {
 		p->alloc = p->alloc ? p->alloc * 2 : 64;
 		p->v = xreallocarray(p->v, p->alloc, sizeof(*p->v));
 	}
 	struct store_event *e = &p->v[p->n++];
+	if (private) {
+		*e = (struct store_event){ .id = ev->id,
+					   .at_ms = ev->at_ms,
+					   .kind = xstrdup(WIRE_PRIVATE) };
+		return true;
+	}
 	*e = (struct store_event){ .id = ev->id,
 				   .at_ms = ev->at_ms,
 				   .kind = xstrdup(ev->kind),

@@ -185,7 +185,15 @@ bool wire_batch_parse(const char *body, size_t len, struct wire_batch *out, stru
 				  i);
 			goto bad;
 		}
-		if (!wire_kind_allowed(ev->kind)) {
+		if (ev->kind && !strcmp(ev->kind, WIRE_PRIVATE)) {
+			if (ev->module || ev->item || ev->hash || ev->data) {
+				error_set(err,
+					  "event %zu of the batch is private and carries more than "
+					  "its id and time",
+					  i);
+				goto bad;
+			}
+		} else if (!wire_kind_allowed(ev->kind)) {
 			error_set(err,
 				  "event %zu of the batch is of a kind a learner does not record",
 				  i);

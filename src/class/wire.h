@@ -66,7 +66,8 @@ struct wire_batch {
 };
 /*
  * Read an events request: at most WIRE_BATCH_MAX events, each with id > 0 (ids strictly
- * increasing), a kind a learner may record (wire_kind_allowed), fields of at most
+ * increasing), a kind a learner may record (wire_kind_allowed) or WIRE_PRIVATE with no other
+ * field than id and at_ms, fields of at most
  * WIRE_FIELD_MAX bytes and data that is JSON of at most WIRE_DATA_MAX. False and err on the
  * first thing wrong; nothing of a refused batch counts. Release with wire_batch_release().
  */
@@ -74,6 +75,12 @@ bool wire_batch_parse(const char *body, size_t len, struct wire_batch *out, stru
 void wire_batch_release(struct wire_batch *b);
 /* Kinds a learner's tutor records; a trainer's (review) and unknown ones are refused. */
 bool wire_kind_allowed(const char *kind);
+/*
+ * The place of an event that stays in the learner's own record (a kind the class does not
+ * take): sent with its id and time alone, so that the class sees every id of the record in
+ * order and a gap means events taken out of it.
+ */
+#define WIRE_PRIVATE "private"
 
 /* The body of an events request for events[0..n). Caller frees. */
 char *wire_batch_format(const struct store_event *events, size_t n);

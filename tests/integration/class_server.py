@@ -230,6 +230,28 @@ def test_replay(t):
     t.eq(st, 400, "events out of order are refused", ans)
 
 
+def test_gaps(t):
+    """A record's ids follow one another: a gap is events taken out of it before sending."""
+    global SERVER
+    main, folder = SERVER, os.path.join(TMP, "gaps")
+    SERVER = Server(folder=folder)
+    try:
+        st, ans = http("POST", "/v1/join", {"code": SERVER.code, "learner": "gapper"})
+        tok = ans.get("token") if ans else None
+        st, ans = send(tok, [event(1, "page_view", "what-is-lambda", None, "core-concepts"),
+                             event(4, "page_view", "function-anatomy", None, "core-concepts")])
+        srv = rows(os.path.join(folder, "gapper.db"))
+        notes = {i: json.loads(d) for i, k, _, d in srv if k == "refused"}
+        t.ok(st == 200 and ans.get("refused_count") == 1 and
+             "events 2 to 3 never came" in ans["refused"][0]["why"] and
+             [i for i, _, _, _ in srv] == [1, 2, 4] and notes.get(2, {}).get("kind") == "gap",
+             "a gap in a record's ids is kept as a note where the events were, and told",
+             (st, ans, srv))
+    finally:
+        SERVER.stop()
+        SERVER = main
+
+
 def quiz_of(db):
     """A quiz the learner finished, its first start's data and a wrong answer it holds."""
     starts, wrong = {}, {}
@@ -297,9 +319,11 @@ def test_unknown_exercise(t):
     review = local_append(db, "review", "iam", json.dumps({"criterion": 4, "note": "x"}))
     later = local_append(db, "page_view", "function-anatomy", None, "core-concepts")
     r = tutor(db, "join", "--sync")
+    held_review = rows(srv, "id = %d" % review)
     t.ok(r.returncode == 0 and rows(srv, "id = %d" % later) and
-         not rows(srv, "id = %d" % review),
-         "a kind the server refuses stays in the learner's record and blocks nothing",
+         [x[1:] for x in held_review] == [("private", None, None)],
+         "a kind the server refuses stays in the learner's record (only its place goes) and "
+         "blocks nothing",
          r.stdout + r.stderr)
     bare = local_append(db, "check_run", "hello-world", json.dumps(
         {"exercise": "hello-world", "status": "passed", "passed": 5, "total": 5,
@@ -1007,7 +1031,7 @@ def test_tls(t):
 
 tap = Tap()
 try:
-    rc = tap.run([test_join, test_names, test_tokens, test_replay, test_forged_quiz,
+    rc = tap.run([test_join, test_names, test_tokens, test_replay, test_gaps, test_forged_quiz,
                   test_unknown_exercise, test_bad_requests, test_offline, test_wrong_record, test_dashboard, test_live,
                   test_live_quiz,
                   test_reviews, test_lrs_feed, test_packages, test_workspace_private,
