@@ -11,6 +11,7 @@ once; a server killed with SIGKILL keeps what it acknowledged. TAP.
 """
 
 import csv
+import glob
 import io
 import json
 import os
@@ -891,6 +892,15 @@ def test_unix_socket(t):
         t.eq(sorted(f for f in os.listdir(folder) if f.endswith(".db")), [me + ".db"],
              "and nothing is made under the name they typed")
         t.eq(held(os.path.join(folder, me + ".db")), held(db), "their record reaches the server")
+        home = os.path.join(TMP, "socket-home")
+        r = subprocess.run([TUTOR, "--learner", "someone-else", "join", server.url, server.code],
+                           capture_output=True, text=True, timeout=60, cwd=ROOT,
+                           env=dict(os.environ, HOME=home, XDG_DATA_HOME=home))
+        t.ok(r.returncode == 2 and len(r.stderr.splitlines()) == 1 and
+             "your login name" in r.stderr and
+             not glob.glob(os.path.join(home, "lambda-tutor", "someone-else.db*")),
+             "on the socket, --learner naming another record (whose link the learner's "
+             "commands would never use) is refused", r.stderr)
         again = os.path.join(HOMES, "shared2.db")
         r = tutor(again, "join", server.url, server.code)
         t.ok(r.returncode == 2 and "joined this class already" in r.stderr,
