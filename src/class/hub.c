@@ -418,6 +418,9 @@ int hub_learner_named(struct hub *h, const char *name, struct hub_learner **out,
 	*out = NULL;
 	if (!wire_learner_valid(name))
 		return error_set(err, "your login name cannot name a learner of this class"), 401;
+	char folded[WIRE_LEARNER_MAX + 1];
+	wire_learner_fold(name, folded);
+	name = folded;
 	if (names_freed(h->dir, name))
 		return freed_name(name, err);
 	int status = 200;
@@ -827,6 +830,46 @@ static char *refusal_note(const struct store_event *ev, const char *why)
 	return text;
 }
 
+/*
+ * A record's ids follow one another (the tutor only appends, and sends the place of what it
+ * keeps to itself, WIRE_PRIVATE): events missing before ev were taken out of the learner's
+ * record before it was sent. A note takes the first missing id, so that the trainer sees it
+ * where they were and the learner is told; the record goes on.
+ */
+static bool note_gap(struct hub_learner *l, const struct store_event *ev, struct hub_ack *ack,
+		     struct error *err)
+{
+	int64_t from = ack->acked + 1, to = ev->id - 1;
+	char *why = from == to ? xasprintf("event %lld never came: the record sent lacks it",
+					   (long long)from)
+			       : xasprintf("events %lld to %lld never came: the record sent lacks "
+					   "them",
+					   (long long)from, (long long)to);
+	if (ack->n_refused < HUB_REFUSALS_SHOWN) {
+		ack->refused[ack->n_refused].id = from;
+		snprintf(ack->refused[ack->n_refused].why, sizeof(ack->refused[0].why), "%.399s",
+			 why);
+	}
+	ack->n_refused++;
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "kind", "gap");
+	cJSON_AddNumberToObject(o, "missing_from", (double)from);
+	cJSON_AddNumberToObject(o, "missing_to", (double)to);
+	cJSON_AddStringToObject(o, "why", why);
+	char *data = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	free(why);
+	struct store_event note = {
+		.id = from, .at_ms = ev->at_ms, .kind = STORE_REFUSED, .data = data
+	};
+	bool dup = false;
+	bool ok = store_append_as(l->store, &note, &dup, err);
+	free(data);
+	if (ok && !dup)
+		ack->acked = l->acked = from;
+	return ok;
+}
+
 int hub_record(struct hub *h, struct hub_learner *l, struct wire_batch *b, struct hub_ack *ack,
 	       struct error *err)
 {
@@ -845,6 +888,10 @@ int hub_record(struct hub *h, struct hub_learner *l, struct wire_batch *b, struc
 		struct store_event ev = b->events[i];
 		if (ev.id <= ack->acked)
 			continue; /* sent before: kept once */
+		if (ev.id > ack->acked + 1 && !note_gap(l, &ev, ack, err)) {
+			status = 500;
+			goto out;
+		}
 		char *data = NULL;
 		struct error gerr;
 		error_clear(&gerr);

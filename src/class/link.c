@@ -108,12 +108,20 @@ static void server_error(const struct lambda_reply *r, const char *url, struct e
 {
 	cJSON *doc = r->body ? cJSON_Parse(r->body) : NULL;
 	const char *msg = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "error"));
-	if (r->status == 0)
+	char *hostport =
+		strncmp(url, "http://", 7) == 0 ? xstrndup(url + 7, strcspn(url + 7, "/")) : NULL;
+	if (r->status == 0 && hostport && tls_spoken(hostport))
+		error_set(err,
+			  "the class server at %s speaks TLS: join https://%s with the fingerprint "
+			  "the trainer shows",
+			  url, hostport);
+	else if (r->status == 0)
 		error_set(err, "cannot reach the class server at %s", url);
 	else if (msg)
 		error_set(err, "the class server refused: %s", msg);
 	else
 		error_set(err, "the class server at %s answered HTTP %ld", url, r->status);
+	free(hostport);
 	cJSON_Delete(doc);
 }
 
@@ -220,14 +228,22 @@ static char *dup_opt(const char *s)
 static bool collect(const struct store_event *ev, void *ctx)
 {
 	struct pending *p = ctx;
-	/* A trainer's kind (a review made in this record) is never the class's: it stays here. */
-	if (ev->id <= p->after || !wire_kind_allowed(ev->kind))
+	if (ev->id <= p->after)
 		return true;
+	/* A trainer's kind (a review made in this record) is never the class's: it stays here,
+	 * and only its place goes, so that the class sees no gap in the record's ids. */
+	bool private = !wire_kind_allowed(ev->kind);
 	if (p->n == p->alloc) {
 		p->alloc = p->alloc ? p->alloc * 2 : 64;
 		p->v = xreallocarray(p->v, p->alloc, sizeof(*p->v));
 	}
 	struct store_event *e = &p->v[p->n++];
+	if (private) {
+		*e = (struct store_event){ .id = ev->id,
+					   .at_ms = ev->at_ms,
+					   .kind = xstrdup(WIRE_PRIVATE) };
+		return true;
+	}
 	*e = (struct store_event){ .id = ev->id,
 				   .at_ms = ev->at_ms,
 				   .kind = xstrdup(ev->kind),

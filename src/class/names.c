@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -44,6 +45,10 @@ char **names_parse(const char *text, const char *path, size_t *n, struct error *
 			skip++;
 		if (used > skip) {
 			char *name = xstrndup(p + skip, used - skip);
+			/* A class knows a name in lower case (wire.h): "Alice" on the roster is
+			 * alice. */
+			if (wire_learner_valid(name))
+				wire_learner_fold(name, name);
 			bool twice = false;
 			for (size_t i = 0; i < *n && !twice; i++)
 				twice = strcmp(names[i], name) == 0;
@@ -121,7 +126,7 @@ bool names_allowed(const char *dir, const char *name, struct error *err)
 		return false;
 	bool on = !names;
 	for (size_t i = 0; i < n && !on; i++)
-		on = strcmp(names[i], name) == 0;
+		on = strcasecmp(names[i], name) == 0;
 	names_list_free(names, n);
 	if (!on)
 		error_set(err, "'%s' is not on this class's roster; ask the trainer", name);
@@ -136,20 +141,24 @@ static char *mark_path(const char *dir, const char *name)
 	return path;
 }
 
-bool names_freed(const char *dir, const char *name)
+bool names_freed(const char *dir, const char *given)
 {
-	if (!wire_learner_valid(name))
+	if (!wire_learner_valid(given))
 		return false;
+	char name[WIRE_LEARNER_MAX + 1];
+	wire_learner_fold(given, name);
 	char *path = mark_path(dir, name);
 	bool freed = access(path, F_OK) == 0;
 	free(path);
 	return freed;
 }
 
-bool names_free(const char *dir, const char *name, struct error *err)
+bool names_free(const char *dir, const char *given, struct error *err)
 {
-	if (!wire_learner_valid(name))
-		return error_set(err, "'%s' cannot name a learner of this class", name);
+	if (!wire_learner_valid(given))
+		return error_set(err, "'%s' cannot name a learner of this class", given);
+	char name[WIRE_LEARNER_MAX + 1];
+	wire_learner_fold(given, name);
 	char *file = xasprintf("%s.db", name);
 	char *db = path_join(dir, file);
 	free(file);

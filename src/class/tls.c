@@ -189,6 +189,38 @@ bool tls_parse_reply(const char *buf, size_t len, struct lambda_reply *out)
 	return true;
 }
 
+bool tls_spoken(const char *hostport)
+{
+	pthread_once(&once, load);
+	if (!loaded)
+		return false;
+	gnutls_certificate_credentials_t cred = NULL;
+	gnutls_session_t s = NULL;
+	int fd = tcp_connect(hostport);
+	int rc = fd < 0 ? -1 : api.gnutls_certificate_allocate_credentials(&cred);
+	if (rc == 0)
+		rc = api.gnutls_init(&s, GNUTLS_CLIENT);
+	if (rc == 0)
+		rc = api.gnutls_set_default_priority(s);
+	if (rc == 0)
+		rc = api.gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, cred);
+	if (rc == 0) {
+		api.gnutls_transport_set_int2(s, fd, fd);
+		int64_t deadline = clock_mono_ms() + CONNECT_MS;
+		while ((rc = api.gnutls_handshake(s)) == GNUTLS_E_AGAIN ||
+		       rc == GNUTLS_E_INTERRUPTED)
+			if (!tls_wait(s, fd, deadline, NULL))
+				break;
+	}
+	if (s)
+		api.gnutls_deinit(s);
+	if (cred)
+		api.gnutls_certificate_free_credentials(cred);
+	if (fd >= 0)
+		close(fd);
+	return rc == 0;
+}
+
 bool tls_exchange(const char *hostport, const char *pin, char *seen, const char *method,
 		  const char *path, const char *const *headers, const char *body, size_t body_len,
 		  const volatile int *cancel, struct lambda_reply *out, struct error *err)
@@ -220,6 +252,15 @@ bool tls_exchange(const char *hostport, const char *pin, char *seen, const char 
 	while ((rc = api.gnutls_handshake(s)) == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED)
 		if (!tls_wait(s, fd, deadline, cancel))
 			goto out; /* no answer in time, or cancelled: unreachable */
+	if (rc == GNUTLS_E_UNEXPECTED_PACKET || rc == GNUTLS_E_UNEXPECTED_PACKET_LENGTH ||
+	    rc == GNUTLS_E_UNSUPPORTED_VERSION_PACKET) {
+		/* What came back is no TLS record: a server without TLS answering in HTTP. */
+		ok = error_set(err,
+			       "the class server at https://%s does not speak TLS (it was started "
+			       "with --no-tls or on loopback): join http://%s",
+			       hostport, hostport);
+		goto out;
+	}
 	if (rc != 0) {
 		ok = error_set(err, "the class server at https://%s did not complete TLS: %s",
 			       hostport, api.gnutls_strerror(rc));

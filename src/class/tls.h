@@ -34,4 +34,8 @@ bool tls_exchange(const char *hostport, const char *pin, char *seen, const char 
  */
 bool tls_parse_reply(const char *buf, size_t len, struct lambda_reply *out);
 
+/* Whether a server at host:port completes a TLS handshake (its certificate unchecked): why
+ * an http:// request found no HTTP there. */
+bool tls_spoken(const char *hostport);
+
 #endif

@@ -20,11 +20,19 @@ bool wire_learner_valid(const char *name)
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)name[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-		      c == '-'))
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '-'))
 			return false;
 	}
 	return true;
+}
+
+void wire_learner_fold(const char *name, char *out)
+{
+	size_t n = 0;
+	for (; name[n] && n < WIRE_LEARNER_MAX; n++)
+		out[n] = (char)tolower((unsigned char)name[n]);
+	out[n] = '\0';
 }
 
 bool wire_code_normal(const char *in, char out[32])
@@ -69,13 +77,10 @@ bool wire_join_parse(const char *body, size_t len, struct wire_join *out, struct
 		goto out;
 	}
 	if (!cJSON_IsString(learner) || !wire_learner_valid(learner->valuestring)) {
-		error_set(err,
-			  "a learner's name is 1-%d of a-z, 0-9, '.', '_' and '-', starting "
-			  "with a letter or digit",
-			  WIRE_LEARNER_MAX);
+		error_set(err, "%s", WIRE_LEARNER_RULE);
 		goto out;
 	}
-	snprintf(out->learner, sizeof(out->learner), "%s", learner->valuestring);
+	wire_learner_fold(learner->valuestring, out->learner);
 	ok = true;
 out:
 	cJSON_Delete(doc);
@@ -180,7 +185,15 @@ bool wire_batch_parse(const char *body, size_t len, struct wire_batch *out, stru
 				  i);
 			goto bad;
 		}
-		if (!wire_kind_allowed(ev->kind)) {
+		if (ev->kind && !strcmp(ev->kind, WIRE_PRIVATE)) {
+			if (ev->module || ev->item || ev->hash || ev->data) {
+				error_set(err,
+					  "event %zu of the batch is private and carries more than "
+					  "its id and time",
+					  i);
+				goto bad;
+			}
+		} else if (!wire_kind_allowed(ev->kind)) {
 			error_set(err,
 				  "event %zu of the batch is of a kind a learner does not record",
 				  i);

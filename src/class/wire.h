@@ -31,8 +31,19 @@
 #define WIRE_BODY_MAX    (8 * 1024 * 1024)
 #define WIRE_SECRET_HEX  64
 
-/* A learner's name in a class: 1-32 of a-z 0-9 . _ -, starting with a letter or digit. */
+/*
+ * The one rule for a learner's name, for a learner's own record (its file name) and for a
+ * class alike: 1-32 of A-Z a-z 0-9 . _ -, starting with a letter or digit.
+ */
 bool wire_learner_valid(const char *name);
+#define WIRE_LEARNER_RULE                                                                 \
+	"a learner's name is 1-32 of letters, digits, '.', '_' and '-', starting with a " \
+	"letter or digit"
+/*
+ * A valid name as a class knows it: in lower case, so that "Alice" and "alice" are one
+ * learner, whatever the file system. out holds WIRE_LEARNER_MAX + 1 bytes.
+ */
+void wire_learner_fold(const char *name, char *out);
 
 struct wire_join {
 	char code[32];
@@ -55,7 +66,8 @@ struct wire_batch {
 };
 /*
  * Read an events request: at most WIRE_BATCH_MAX events, each with id > 0 (ids strictly
- * increasing), a kind a learner may record (wire_kind_allowed), fields of at most
+ * increasing), a kind a learner may record (wire_kind_allowed) or WIRE_PRIVATE with no other
+ * field than id and at_ms, fields of at most
  * WIRE_FIELD_MAX bytes and data that is JSON of at most WIRE_DATA_MAX. False and err on the
  * first thing wrong; nothing of a refused batch counts. Release with wire_batch_release().
  */
@@ -63,6 +75,12 @@ bool wire_batch_parse(const char *body, size_t len, struct wire_batch *out, stru
 void wire_batch_release(struct wire_batch *b);
 /* Kinds a learner's tutor records; a trainer's (review) and unknown ones are refused. */
 bool wire_kind_allowed(const char *kind);
+/*
+ * The place of an event that stays in the learner's own record (a kind the class does not
+ * take): sent with its id and time alone, so that the class sees every id of the record in
+ * order and a gap means events taken out of it.
+ */
+#define WIRE_PRIVATE "private"
 
 /* The body of an events request for events[0..n). Caller frees. */
 char *wire_batch_format(const struct store_event *events, size_t n);

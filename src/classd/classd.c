@@ -119,6 +119,7 @@ static enum MHD_Result route(struct classd *d, struct MHD_Connection *conn, cons
 				return refuse(conn, 403,
 					      "your login name cannot name a learner of this "
 					      "class");
+			wire_learner_fold(j.learner, j.learner);
 		}
 		char *token = NULL;
 		struct hub_learner *known = NULL;

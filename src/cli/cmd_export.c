@@ -306,7 +306,8 @@ int cmd_export_run(const struct cli_opts *opts, int argc, char **argv)
 		goto done;
 	}
 	struct strbuf unknown = STRBUF_INIT;
-	size_t n_unknown = export_unknown_exercises(&room, titles, &unknown);
+	size_t n_unknown =
+		o.format == EXPORT_ITEMS ? 0 : export_unknown_exercises(&room, titles, &unknown);
 	if (n_unknown)
 		cli_error("%zu check run%s name%s exercises the course does not have (%.300s): "
 			  "marked '" EXPORT_NOT_IN_COURSE "', not credited",

@@ -2,9 +2,11 @@
  * lambda-tutor join URL CODE: join a class server from the learner's own machine, and send it
  * what it lacks, after every command that records (cli_class_sync) or with --sync.
  */
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "class/link.h"
 #include "class/tls.h"
@@ -80,6 +82,18 @@ int cmd_join_run(const struct cli_opts *opts, int argc, char **argv)
 		cli_error(
 			"usage: lambda-tutor join URL CODE [--fingerprint SHA256] [--learner NAME] "
 			"| join --sync");
+		return CLI_USAGE;
+	}
+	/* On a socket the class knows the learner by login name; a record named after another
+	 * name would hold the link, and the learner's later commands (their login's record)
+	 * would never reach the class. */
+	const char *env_db = getenv("LAMBDA_TUTOR_DB");
+	struct passwd *pw = getpwuid(getuid());
+	if (url && !strncmp(url, "unix:", 5) && opts->learner && !opts->db_path &&
+	    !(env_db && env_db[0]) && pw && strcmp(pw->pw_name, opts->learner) != 0) {
+		cli_error("on a class's Unix socket you are '%s', your login name: join without "
+			  "--learner (the record of '%s' is not the one your commands use)",
+			  pw->pw_name, opts->learner);
 		return CLI_USAGE;
 	}
 	struct error err;

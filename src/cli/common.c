@@ -12,6 +12,7 @@
 
 #include "aws/locate.h"
 #include "class/names.h"
+#include "class/wire.h"
 #include "core/path.h"
 #include "core/strutil.h"
 #include "core/xalloc.h"
@@ -153,19 +154,6 @@ char *cli_course_dir(const struct cli_opts *opts)
 	return path_join(LT_SOURCE_DIR, "lessons");
 }
 
-static bool valid_name(const char *s)
-{
-	if (!s[0] || strlen(s) > 64 || s[0] == '.')
-		return false;
-	for (const char *p = s; *p; p++) {
-		char c = *p;
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '.' || c == '_' || c == '-'))
-			return false;
-	}
-	return true;
-}
-
 char *cli_learner(const struct cli_opts *opts, struct error *err)
 {
 	const char *name = opts->learner;
@@ -185,11 +173,9 @@ char *cli_learner(const struct cli_opts *opts, struct error *err)
 					 pw ? pw->pw_name : "?", opts->learner),
 			       NULL;
 	}
-	if (!valid_name(name))
-		return error_set(err,
-				 "invalid learner name '%s': use letters, digits, '.', '_' and '-'",
-				 name),
-		       NULL;
+	/* The rule a class applies too (class/wire.h): a name that works here joins a class. */
+	if (!wire_learner_valid(name))
+		return error_set(err, "invalid learner name '%s': " WIRE_LEARNER_RULE, name), NULL;
 	/* A class with a roster (class roster DIR --set FILE) records only the names on it. */
 	if (opts->class_dir && !names_allowed(opts->class_dir, name, err))
 		return NULL;

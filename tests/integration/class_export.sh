@@ -343,6 +343,8 @@ done
 check "each export says once that a run names an exercise the course lacks" \
 	sh -c 'for f in grades wide long xapi; do [ "$(wc -l <"$1/odd.$f.err")" -eq 1 ] &&
 		grep -q "1 check run names exercises the course does not have (.made-up.)" "$1/odd.$f.err" || exit 1; done' _ "$tmp"
+"$tutor" export --class "$tmp/odd" --format items >/dev/null 2>"$tmp/odd.items.err"
+check "the item statistics, which hold no exercise, say nothing of it" [ ! -s "$tmp/odd.items.err" ]
 check "grades, wide and long mark it and credit nothing; xAPI makes no statement of it" \
 	py "$tmp" <<'PY'
 import csv, json, sys

@@ -173,6 +173,32 @@ def test_names(t):
     t.ok(not os.path.exists(os.path.join(TMP, "trainer.db")), "nothing is made outside the class")
     r = tutor(DB["mallory"], "join", SERVER.url, SERVER.code, learner="mallory")
     t.eq(r.returncode, 0, "mallory joins under her own name", r.stderr)
+    # One rule for a name, the tutor's and the class's: what the tutor takes, a class takes,
+    # and a class knows a name in lower case.
+    folder = os.path.join(TMP, "names")
+    other = Server(folder=folder)
+    try:
+        r = subprocess.run([TUTOR, "--db", os.path.join(HOMES, "Alice.db"), "--learner", "Alice",
+                            "join", other.url, other.code], capture_output=True, text=True,
+                           timeout=60, cwd=ROOT, env=dict(os.environ, HOME=HOMES))
+        t.ok(r.returncode == 0 and os.path.exists(os.path.join(folder, "alice.db")) and
+             "as 'alice'" in r.stdout,
+             "a name the tutor takes (Alice) joins a class, as 'alice'", r.stdout + r.stderr)
+        r = subprocess.run([TUTOR, "--db", os.path.join(HOMES, "alice2.db"), "--learner",
+                            "alice", "join", other.url, other.code], capture_output=True,
+                           text=True, timeout=60, cwd=ROOT, env=dict(os.environ, HOME=HOMES))
+        t.ok(r.returncode == 2 and "taken" in r.stderr,
+             "and 'alice' is then taken: one learner whatever the case", r.stderr)
+        bad = subprocess.run([TUTOR, "--db", os.path.join(HOMES, "x.db"), "--learner",
+                              "a" * 33, "join", other.url, other.code], capture_output=True,
+                             text=True, timeout=60, cwd=ROOT, env=dict(os.environ, HOME=HOMES))
+        t.ok(bad.returncode == 2 and "1-32 of letters" in bad.stderr and
+             len(bad.stderr.splitlines()) == 1 and
+             not os.path.exists(os.path.join(folder, "a" * 33 + ".db")),
+             "a name the class would refuse is refused by the tutor first, with the rule",
+             bad.stderr)
+    finally:
+        other.stop()
 
 
 def test_tokens(t):
@@ -203,6 +229,28 @@ def test_replay(t):
     st, ans = send(tok, [event(before[-1][0] + 2, "page_view", "a", None),
                          event(before[-1][0] + 1, "page_view", "b", None)])
     t.eq(st, 400, "events out of order are refused", ans)
+
+
+def test_gaps(t):
+    """A record's ids follow one another: a gap is events taken out of it before sending."""
+    global SERVER
+    main, folder = SERVER, os.path.join(TMP, "gaps")
+    SERVER = Server(folder=folder)
+    try:
+        st, ans = http("POST", "/v1/join", {"code": SERVER.code, "learner": "gapper"})
+        tok = ans.get("token") if ans else None
+        st, ans = send(tok, [event(1, "page_view", "what-is-lambda", None, "core-concepts"),
+                             event(4, "page_view", "function-anatomy", None, "core-concepts")])
+        srv = rows(os.path.join(folder, "gapper.db"))
+        notes = {i: json.loads(d) for i, k, _, d in srv if k == "refused"}
+        t.ok(st == 200 and ans.get("refused_count") == 1 and
+             "events 2 to 3 never came" in ans["refused"][0]["why"] and
+             [i for i, _, _, _ in srv] == [1, 2, 4] and notes.get(2, {}).get("kind") == "gap",
+             "a gap in a record's ids is kept as a note where the events were, and told",
+             (st, ans, srv))
+    finally:
+        SERVER.stop()
+        SERVER = main
 
 
 def quiz_of(db):
@@ -272,9 +320,11 @@ def test_unknown_exercise(t):
     review = local_append(db, "review", "iam", json.dumps({"criterion": 4, "note": "x"}))
     later = local_append(db, "page_view", "function-anatomy", None, "core-concepts")
     r = tutor(db, "join", "--sync")
+    held_review = rows(srv, "id = %d" % review)
     t.ok(r.returncode == 0 and rows(srv, "id = %d" % later) and
-         not rows(srv, "id = %d" % review),
-         "a kind the server refuses stays in the learner's record and blocks nothing",
+         [x[1:] for x in held_review] == [("private", None, None)],
+         "a kind the server refuses stays in the learner's record (only its place goes) and "
+         "blocks nothing",
          r.stdout + r.stderr)
     bare = local_append(db, "check_run", "hello-world", json.dumps(
         {"exercise": "hello-world", "status": "passed", "passed": 5, "total": 5,
@@ -886,6 +936,15 @@ def test_unix_socket(t):
         t.eq(sorted(f for f in os.listdir(folder) if f.endswith(".db")), [me + ".db"],
              "and nothing is made under the name they typed")
         t.eq(held(os.path.join(folder, me + ".db")), held(db), "their record reaches the server")
+        home = os.path.join(TMP, "socket-home")
+        r = subprocess.run([TUTOR, "--learner", "someone-else", "join", server.url, server.code],
+                           capture_output=True, text=True, timeout=60, cwd=ROOT,
+                           env=dict(os.environ, HOME=home, XDG_DATA_HOME=home))
+        t.ok(r.returncode == 2 and len(r.stderr.splitlines()) == 1 and
+             "your login name" in r.stderr and
+             not glob.glob(os.path.join(home, "lambda-tutor", "someone-else.db*")),
+             "on the socket, --learner naming another record (whose link the learner's "
+             "commands would never use) is refused", r.stderr)
         again = os.path.join(HOMES, "shared2.db")
         r = tutor(again, "join", server.url, server.code)
         t.ok(r.returncode == 2 and "joined this class already" in r.stderr,
@@ -934,6 +993,21 @@ def test_tls(t):
         except (urllib.error.URLError, OSError, http.client.HTTPException):
             plain = None
         t.ok(plain is None, "nothing is answered in the clear on the TLS port", plain)
+        plain_url = "http://127.0.0.1:%d" % server.port
+        r = tutor(os.path.join(HOMES, "tls0.db"), "join", plain_url, server.code, learner="tia")
+        t.ok(r.returncode == 2 and len(r.stderr.splitlines()) == 1 and
+             "speaks TLS: join https://127.0.0.1:%d" % server.port in r.stderr,
+             "an http:// join of the TLS server is told to use https://", r.stderr)
+        cleartext = Server(folder=os.path.join(TMP, "cleartext"))
+        try:
+            r = tutor(os.path.join(HOMES, "tls00.db"), "join",
+                      "https://127.0.0.1:%d" % cleartext.port, cleartext.code, learner="tia")
+            t.ok(r.returncode == 2 and len(r.stderr.splitlines()) == 1 and
+                 "does not speak TLS" in r.stderr and
+                 "join http://127.0.0.1:%d" % cleartext.port in r.stderr,
+                 "an https:// join of a server without TLS is told to use http://", r.stderr)
+        finally:
+            cleartext.stop()
         pinned, tofu, wrong = (os.path.join(HOMES, n + ".db") for n in ("tls1", "tls2", "tls3"))
         for db in (pinned, tofu, wrong):
             shutil.copy(DB["ada"], db)
@@ -1117,7 +1191,7 @@ def test_trainer_view(t):
 
 tap = Tap()
 try:
-    rc = tap.run([test_join, test_names, test_tokens, test_replay, test_forged_quiz,
+    rc = tap.run([test_join, test_names, test_tokens, test_replay, test_gaps, test_forged_quiz,
                   test_unknown_exercise, test_bad_requests, test_offline, test_wrong_record, test_dashboard, test_live,
                   test_live_quiz,
                   test_reviews, test_lrs_feed, test_packages, test_workspace_private,
