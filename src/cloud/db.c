@@ -41,6 +41,10 @@ static const char *const migrations[] = {
 	 * index that reading a stream and expiring the oldest ones walk. */
 	"ALTER TABLE log_groups ADD COLUMN retention INTEGER;"
 	"CREATE INDEX log_events_by_stream ON log_events(account, grp, stream, id);",
+	/* 2 -> 3: an invocation's CPU time and its duration without contention (NULL: not
+	 * measured). */
+	"ALTER TABLE invocations ADD COLUMN cpu_ms REAL;"
+	"ALTER TABLE invocations ADD COLUMN uncontended_ms REAL;",
 };
 
 bool cloud_db_exec(struct cloud_db *db, const char *sql)

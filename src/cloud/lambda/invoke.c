@@ -222,6 +222,7 @@ struct env_view {
 	double init_ms;
 	int64_t spawn_us;
 	int memory_mb, max_used_mb;
+	bool duty; /* its CPU share is SIGSTOP/SIGCONT duty cycling */
 };
 
 static void env_view_take(const struct env *env, struct env_view *v)
@@ -231,6 +232,7 @@ static void env_view_take(const struct env *env, struct env_view *v)
 	v->init_ms = env->init_ms;
 	v->spawn_us = env->spawn_us;
 	v->memory_mb = env->memory;
+	v->duty = env->has_duty;
 }
 
 /*
@@ -337,6 +339,37 @@ static void log_end(struct env *env, const struct env_view *v, struct invocation
  * Run one invocation to its end. Fills out; the caller renders it. Takes and releases
  * cloud->mu. fn is referenced by the caller.
  */
+/*
+ * The CPU time an answered invocation used and its duration without contention. Its threads
+ * were on a CPU (cpu), runnable but waiting (wait: for other processes or for its own quota)
+ * or neither (blocked: asleep, reading, waiting on I/O). On an idle machine the blocked time
+ * is the same and the CPU work runs at its share of a vCPU, one thread at most a whole one:
+ * blocked + cpu / min(1, vCPUs). Under duty cycling a stopped process is not runnable, so the
+ * stopped time hides in blocked: there the wait in the running phases is scaled up by the
+ * phases stopped after it instead. Never more than the wall-clock duration.
+ */
+static void uncontended(const struct invocation *inv, int memory, bool duty, double duration_ms,
+			double *cpu_ms, double *free_ms)
+{
+	const struct env_cpu *a = &inv->cpu_start, *b = &inv->cpu_end;
+	if (!a->ok || !b->ok || b->cpu_ns < a->cpu_ns || b->wait_ns < a->wait_ns)
+		return;
+	double cpu = (double)(b->cpu_ns - a->cpu_ns) / 1e6;
+	double wait = (double)(b->wait_ns - a->wait_ns) / 1e6;
+	double vcpus = limits_vcpus(memory), one = vcpus < 1 ? vcpus : 1;
+	double d;
+	if (duty) {
+		d = duration_ms - wait / one;
+		if (d < cpu / one)
+			d = cpu / one;
+	} else {
+		double blocked = duration_ms - cpu - wait;
+		d = (blocked > 0 ? blocked : 0) + cpu / one;
+	}
+	*cpu_ms = cpu;
+	*free_ms = d < duration_ms ? d : duration_ms;
+}
+
 static void run(struct cloud *c, struct lfunc *fn, const char *payload, size_t len,
 		const char *client_context, bool want_tail, const char *request_id,
 		const char *qualifier, const struct lambda_via *via, struct outcome *out)
@@ -439,6 +472,8 @@ static void run(struct cloud *c, struct lfunc *fn, const char *payload, size_t l
 	if (timed_out && inv->started_us)
 		duration_ms = inv->timeout * 1000.0;
 	long long billed = lambda_billed_ms(duration_ms, inv->cold ? inv->init_ms : 0);
+	double cpu_ms = -1, uncontended_ms = -1;
+	uncontended(inv, view.memory_mb, view.duty, duration_ms, &cpu_ms, &uncontended_ms);
 	log_end(env, &view, inv, timed_out, duration_ms, billed, want_tail, &out->tail_b64);
 
 	pthread_mutex_lock(&c->mu);
@@ -459,6 +494,8 @@ static void run(struct cloud *c, struct lfunc *fn, const char *payload, size_t l
 		.cold = inv->cold,
 		.arm64 = fn->arm64,
 		.provisioned = env->provisioned,
+		.cpu_ms = cpu_ms,
+		.uncontended_ms = uncontended_ms,
 	};
 	snprintf(rec.account, sizeof(rec.account), "%s", fn->account);
 	snprintf(rec.function, sizeof(rec.function), "%s", fn->name);

@@ -18,6 +18,7 @@
 #include <sys/types.h>
 
 #include "cloud/http/server.h"
+#include "cloud/lambda/limits.h"
 #include "cloud/lambda/logcfg.h"
 #include "cloud/lambda/logfmt.h"
 #include "cloud/lambda/validate.h"
@@ -94,6 +95,9 @@ struct invocation {
 	char status[16]; /* "", "timeout" or "error" */
 	bool cold;
 	double init_ms;
+	/* The environment's CPU when the runtime took the event and when it answered (ok false
+	 * when it was not measured: an error it reported, a timeout). */
+	struct env_cpu cpu_start, cpu_end;
 };
 
 /* What an environment's reader takes from its output pipe at once, and the pipe's size
@@ -393,6 +397,10 @@ struct lambda_record {
 	bool provisioned;    /* served by a provisioned environment: priced as such */
 	char qualifier[129]; /* the version or alias invoked; "" unqualified or $LATEST */
 	char executed[16];   /* the version that ran (ExecutedVersion), when invoked by alias */
+	/* The CPU time its environment used, and its duration less the time its threads waited
+	 * for a CPU other processes held: what it would have taken on an idle machine with the
+	 * same CPU share. Both -1 when not measured; the REPORT line gives duration_ms. */
+	double cpu_ms, uncontended_ms;
 };
 /* Record an invocation and put its metrics (caller holds cloud->mu). */
 void lambda_metrics_record(struct cloud *c, const struct lambda_record *r);

@@ -220,6 +220,83 @@ void lambda_env_limit_cpu(struct env *env)
 	write_file(p, val);
 }
 
+double limits_vcpus(int memory)
+{
+	return memory / MB_PER_VCPU;
+}
+
+/* Add thread tid's time on a CPU and time runnable but waiting (/proc/TID/schedstat). */
+static bool add_schedstat(int tid, struct env_cpu *out)
+{
+	char p[48], buf[128];
+	snprintf(p, sizeof(p), "/proc/%d/schedstat", tid);
+	int fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	unsigned long long run, wait;
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	if (sscanf(buf, "%llu %llu", &run, &wait) != 2)
+		return false;
+	out->cpu_ns += (long long)run;
+	out->wait_ns += (long long)wait;
+	return true;
+}
+
+/* Add every thread of process pid and of its descendants, the process itself left out when
+ * !self (an environment's init is the cloud's copy). */
+static void add_tree(int pid, bool self, struct env_cpu *out, int depth)
+{
+	char p[96], buf[4096];
+	if (self) {
+		snprintf(p, sizeof(p), "/proc/%d/task", pid);
+		DIR *d = opendir(p);
+		struct dirent *de;
+		while (d && (de = readdir(d)))
+			if (de->d_name[0] != '.')
+				out->ok |= add_schedstat(atoi(de->d_name), out);
+		if (d)
+			closedir(d);
+	}
+	if (depth > 5)
+		return;
+	snprintf(p, sizeof(p), "/proc/%d/task/%d/children", pid, pid);
+	int fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	char *save = NULL;
+	for (char *t = strtok_r(buf, " \n", &save); t; t = strtok_r(NULL, " \n", &save))
+		add_tree(atoi(t), true, out, depth + 1);
+}
+
+void limits_cpu_sample(const struct env *env, struct env_cpu *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (env->exited)
+		return;
+	if (!env->cg_cpu[0]) {
+		add_tree(env->pid, false, out, 0);
+		return;
+	}
+	/* The cgroup's tasks are its threads, whatever process started them. */
+	char p[300];
+	snprintf(p, sizeof(p), "%s/tasks", env->cg_cpu);
+	FILE *fp = fopen(p, "re");
+	int tid;
+	while (fp && fscanf(fp, "%d", &tid) == 1)
+		out->ok |= add_schedstat(tid, out);
+	if (fp)
+		fclose(fp);
+}
+
 /* Duty cycling for a CPU share below one vCPU when cgroups are not available. */
 static void *duty_main(void *arg)
 {

@@ -22,6 +22,20 @@ void limits_kill(struct env *env);
 void limits_release(struct env *env);
 /* Whether the kernel's OOM killer struck in the environment's memory cgroup. */
 bool limits_oom(const struct env *env);
+/*
+ * What the environment's threads have had of the CPU so far, summed over every thread of every
+ * process in it: time on a CPU and time runnable but waiting for one (schedstat's run_delay,
+ * which counts both other processes' turns and its own quota's throttling; a process stopped
+ * by duty cycling is not runnable).
+ */
+struct env_cpu {
+	bool ok; /* schedstat was readable */
+	long long cpu_ns, wait_ns;
+};
+void limits_cpu_sample(const struct env *env, struct env_cpu *out);
+/* The vCPUs an environment of memory MB has: Lambda's 1 at 1,769 MB, in proportion. */
+double limits_vcpus(int memory);
+
 /* Start duty cycling when the environment has a CPU share below one vCPU and no cgroup for it;
  * env_free() joins it. */
 void limits_start_duty(struct cloud *c, struct env *env);

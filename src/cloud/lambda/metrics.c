@@ -199,8 +199,8 @@ void lambda_metrics_flush(struct cloud *c)
 	sqlite3_prepare_v2(c->db->db,
 			   "INSERT INTO invocations(account, function, request_id, started,"
 			   " duration_ms, billed_ms, init_ms, memory_mb, max_used_mb, cold, status,"
-			   " error_type, gb_seconds, cost_x86, cost_arm)"
-			   " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			   " error_type, gb_seconds, cost_x86, cost_arm, cpu_ms, uncontended_ms)"
+			   " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 			   -1, &ins, NULL);
 	vec_for_each (&records, i) {
 		const struct lambda_record *r = records.items[i];
@@ -228,6 +228,13 @@ void lambda_metrics_flush(struct cloud *c)
 			r->provisioned ? lambda_cost_provisioned_usd : lambda_cost_usd;
 		sqlite3_bind_double(ins, 14, cost(r->memory_mb, r->billed_ms, false));
 		sqlite3_bind_double(ins, 15, cost(r->memory_mb, r->billed_ms, true));
+		if (r->cpu_ms >= 0) {
+			sqlite3_bind_double(ins, 16, r->cpu_ms);
+			sqlite3_bind_double(ins, 17, r->uncontended_ms);
+		} else {
+			sqlite3_bind_null(ins, 16);
+			sqlite3_bind_null(ins, 17);
+		}
 		sqlite3_step(ins);
 	}
 	sqlite3_finalize(ins);
@@ -322,8 +329,8 @@ void lambda_metrics_json(struct cloud *c, const char *account, const char *funct
 		c->db->db,
 		"SELECT function, request_id, started, duration_ms, billed_ms, init_ms,"
 		" memory_mb, max_used_mb, cold, status, error_type, gb_seconds, cost_x86,"
-		" cost_arm FROM invocations WHERE account = ?1 AND (?2 = '' OR"
-		" function = ?2) ORDER BY id DESC LIMIT 100",
+		" cost_arm, cpu_ms, uncontended_ms FROM invocations WHERE account = ?1 AND"
+		" (?2 = '' OR function = ?2) ORDER BY id DESC LIMIT 100",
 		-1, &st, NULL);
 	sqlite3_bind_text(st, 1, account, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 2, function ? function : "", -1, SQLITE_TRANSIENT);
@@ -352,6 +359,12 @@ void lambda_metrics_json(struct cloud *c, const char *account, const char *funct
 							      sqlite3_column_int64(st, 4), false));
 		cJSON_AddNumberToObject(r, "CostUSDx86_64", sqlite3_column_double(st, 12));
 		cJSON_AddNumberToObject(r, "CostUSDarm64", sqlite3_column_double(st, 13));
+		/* Measured by the cloud, beside the REPORT line's wall-clock Duration. */
+		if (sqlite3_column_type(st, 14) != SQLITE_NULL) {
+			cJSON_AddNumberToObject(r, "CpuTimeMs", sqlite3_column_double(st, 14));
+			cJSON_AddNumberToObject(r, "UncontendedDurationMs",
+						sqlite3_column_double(st, 15));
+		}
 		cJSON_AddItemToArray(invs, r);
 	}
 	sqlite3_finalize(st);

@@ -39,6 +39,9 @@ static void accepted(struct http_resp *resp)
 static void next(struct env *env, struct http_resp *resp)
 {
 	struct cloud *c = env->cloud;
+	/* The runtime waits on this call: what its threads did so far is before the event. */
+	struct env_cpu cpu;
+	limits_cpu_sample(env, &cpu);
 	pthread_mutex_lock(&c->mu);
 	if (env->state == ENV_INIT) {
 		env->init_ms = (double)(clock_mono_us() - env->spawn_us) / 1000.0;
@@ -69,6 +72,7 @@ static void next(struct env *env, struct http_resp *resp)
 	env->responded = false;
 	inv->state = INV_RUNNING;
 	inv->started_us = clock_mono_us();
+	inv->cpu_start = cpu;
 	inv->deadline_wall_ms = clock_wall_ms() + (long long)inv->timeout * 1000;
 	inv->cold = !env->init_reported;
 	inv->init_ms = env->init_ms;
@@ -133,6 +137,8 @@ static void post_response(struct env *env, const char *id, const struct http_req
 			  struct http_resp *resp)
 {
 	struct cloud *c = env->cloud;
+	struct env_cpu cpu;
+	limits_cpu_sample(env, &cpu);
 	pthread_mutex_lock(&c->mu);
 	struct invocation *inv = posted_invocation(env, id, resp);
 	if (!inv) {
@@ -140,6 +146,7 @@ static void post_response(struct env *env, const char *id, const struct http_req
 		return;
 	}
 	env->responded = true;
+	inv->cpu_end = cpu;
 	if (req->too_large) {
 		char msg[160];
 		snprintf(msg, sizeof(msg),
