@@ -10,7 +10,8 @@
 #   bench/project.sh [BUILD_DIR] [python|nodejs]   (default: build, python)
 #
 # The Node.js reference needs its npm packages (npm ci, from npm's cache when it has them).
-# Target (issue 18): the whole check <= 10 s on a quiet 2-core machine.
+# Target (issue 18): the whole check <= 10 s on a quiet 2-core machine. The load average is
+# printed before and after: on a busy machine every figure grows.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
@@ -54,6 +55,8 @@ eval "$("$tutor" env --workspace "$ws" --no-start)"
 export AWS_PAGER=
 
 ms() { python3 -c 'import time; print(int(time.monotonic() * 1000))'; }
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+load0=$(load)
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 # The reference, where the learner's work would be, packaged by hand and deployed (not timed).
@@ -85,17 +88,37 @@ for r in $(seq "$runs"); do
 done
 cli=$(median <"$tmp/cli")
 
+# What of a check is the rubric's interpreter starting: Python with boto3 and Pillow imported.
+: >"$tmp/py"
+for r in $(seq "$runs"); do
+	t0=$(ms)
+	/usr/bin/python3 -c 'import boto3, PIL.Image' || die "/usr/bin/python3 lacks boto3 or Pillow"
+	echo $(($(ms) - t0)) >>"$tmp/py"
+done
+py=$(median <"$tmp/py")
+
+# The first check meets a function with no environment yet (as a learner's first check does);
+# the ones after it find one warm.
 : >"$tmp/check"
 for r in $(seq "$runs"); do
 	t0=$(ms)
 	"$tutor" project check --json --workspace "$ws" >"$tmp/out" 2>"$tmp/progress" ||
 		die "the reference does not score every point: $(head -c 400 "$tmp/out")"
 	echo $(($(ms) - t0)) >>"$tmp/check"
+	[ "$r" = 1 ] && cp "$tmp/progress" "$tmp/progress.first"
 done
 c=$(median <"$tmp/check")
+first=$(head -n 1 "$tmp/check")
 printf '%-28s %9d ms (not timed below)\n' "deploy ($lang reference)" "$deploy"
-printf '%-28s %9d ms (median of %d) %9.1fx\n' "project check (whole)" "$c" "$runs" \
-	"$(echo "$c $cli" | awk '{ print $1 / ($2 ? $2 : 1) }')"
+printf '%-28s %9d ms (median of %d: %s) %9.1fx\n' "project check (whole)" "$c" "$runs" \
+	"$(paste -sd' ' "$tmp/check")" "$(echo "$c $cli" | awk '{ print $1 / ($2 ? $2 : 1) }')"
+printf '%-28s %9d ms (the first, a cold environment)\n' "project check (first)" "$first"
+printf '%-28s %9d ms (median of %d; part of each check)\n' "python3 + boto3 + Pillow" "$py" \
+	"$runs"
 printf '%-28s %9d ms (one call, median of %d)\n' "aws CLI call" "$cli" "$runs"
-printf 'whole check %d ms (target <= 10000); its steps: %s\n' "$c" \
-	"$(sed 's/^rubric: //' "$tmp/progress" | paste -sd';' -)"
+printf 'whole check %d ms, first %d ms: %s the 10 s target (issue 18); load average %s before, %s after, %s cores\n' \
+	"$c" "$first" "$([ "$c" -le 10000 ] && [ "$first" -le 10000 ] && echo meets || echo MISSES)" \
+	"$load0" "$(load)" "$(nproc)"
+printf 'the first check'"'"'s steps: %s\n' "$(sed 's/^rubric: //' "$tmp/progress.first" | paste -sd';' -)"
+printf 'the last check'"'"'s steps: %s\n' "$(sed 's/^rubric: //' "$tmp/progress" | paste -sd';' -)"
+echo "(scenarios' start and check, <= 2 s each: bench/scenario.sh)"

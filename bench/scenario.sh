@@ -97,5 +97,5 @@ for dir in "$root"/scenarios/*/; do
 		"$(echo "$c $cli" | awk '{ print $1 / ($2 ? $2 : 1) }')"
 done
 printf '%-18s %9d ms (one call, median of %d)\n' "aws CLI call" "$cli" "$runs"
-printf 'slowest start %d ms (target <= 2000), slowest check %d ms (target <= 2000)\n' \
-	"$worst_start" "$worst_check"
+printf 'slowest start %d ms (target <= 2000), slowest check %d ms (target <= 2000); load average %s, %s cores\n' \
+	"$worst_start" "$worst_check" "$(cut -d' ' -f1-3 /proc/loadavg)" "$(nproc)"
