@@ -135,6 +135,9 @@ contains "$out" NotImplemented && contains "$out" "PutObject with ACL"
 ok $? "put-object --acl is refused (NotImplemented), naming ACL" || note "$out"
 out=$(awsl s3api head-object --bucket photos --key acl.txt 2>&1)
 contains "$out" "Not Found"; ok $? "... and nothing was stored" || note "$out"
+# ... but its default, what S3 does anyway, is served.
+check "put-object --acl bucket-owner-full-control, S3's default, is served" awsl s3api put-object \
+	--bucket photos --key acl.txt --body "$WORK/h.txt" --acl bucket-owner-full-control
 check "aws s3 rm --recursive empties the bucket" awsl s3 rm --recursive s3://photos
 check "aws s3 rb removes it" awsl s3 rb s3://photos
 out=$(awsl s3 ls 2>&1)

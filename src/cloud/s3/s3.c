@@ -2323,7 +2323,8 @@ static const char *const s3_members[] = {
 	"CompleteMultipartUpload Bucket ~ChecksumCRC32 ~ChecksumCRC32C ~ChecksumSHA1 "
 	"~ChecksumSHA256 -ExpectedBucketOwner IfNoneMatch Key MultipartUpload -RequestPayer "
 	"-SSECustomerAlgorithm -SSECustomerKey -SSECustomerKeyMD5 UploadId",
-	"CopyObject -ACL Bucket -BucketKeyEnabled -CacheControl ~ChecksumAlgorithm "
+	"CopyObject -ACL=bucket-owner-full-control Bucket -BucketKeyEnabled -CacheControl "
+	"~ChecksumAlgorithm "
 	"-ContentDisposition -ContentEncoding -ContentLanguage ContentType CopySource "
 	"-CopySourceIfMatch -CopySourceIfModifiedSince -CopySourceIfNoneMatch "
 	"-CopySourceIfUnmodifiedSince -CopySourceSSECustomerAlgorithm "
@@ -2333,10 +2334,11 @@ static const char *const s3_members[] = {
 	"-ObjectLockMode -ObjectLockRetainUntilDate -RequestPayer -SSECustomerAlgorithm "
 	"-SSECustomerKey -SSECustomerKeyMD5 -SSEKMSEncryptionContext -SSEKMSKeyId "
 	"~ServerSideEncryption StorageClass Tagging TaggingDirective -WebsiteRedirectLocation",
-	"CreateBucket -ACL Bucket CreateBucketConfiguration -GrantFullControl -GrantRead "
+	"CreateBucket -ACL=private Bucket CreateBucketConfiguration -GrantFullControl -GrantRead "
 	"-GrantReadACP -GrantWrite -GrantWriteACP -ObjectLockEnabledForBucket "
-	"-ObjectOwnership",
-	"CreateMultipartUpload -ACL Bucket -BucketKeyEnabled -CacheControl ~ChecksumAlgorithm "
+	"-ObjectOwnership=BucketOwnerEnforced",
+	"CreateMultipartUpload -ACL=bucket-owner-full-control Bucket -BucketKeyEnabled "
+	"-CacheControl ~ChecksumAlgorithm "
 	"-ContentDisposition -ContentEncoding -ContentLanguage ContentType "
 	"-ExpectedBucketOwner -Expires -GrantFullControl -GrantRead -GrantReadACP "
 	"-GrantWriteACP Key Metadata -ObjectLockLegalHoldStatus -ObjectLockMode "
@@ -2381,7 +2383,8 @@ static const char *const s3_members[] = {
 	"NotificationConfiguration -SkipDestinationValidation",
 	"PutBucketPolicy Bucket ~ChecksumAlgorithm -ConfirmRemoveSelfBucketAccess ContentMD5 "
 	"-ExpectedBucketOwner Policy",
-	"PutObject -ACL Body Bucket -BucketKeyEnabled -CacheControl ~ChecksumAlgorithm "
+	"PutObject -ACL=bucket-owner-full-control Body Bucket -BucketKeyEnabled -CacheControl "
+	"~ChecksumAlgorithm "
 	"~ChecksumCRC32 ~ChecksumCRC32C ~ChecksumSHA1 ~ChecksumSHA256 -ContentDisposition "
 	"-ContentEncoding -ContentLanguage ContentLength ContentMD5 ContentType "
 	"-ExpectedBucketOwner -Expires -GrantFullControl -GrantRead -GrantReadACP "
