@@ -5,6 +5,7 @@
  */
 #include "core/digest.h"
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -556,4 +557,40 @@ void md5_hex(const void *data, size_t len, char out[2 * MD5_LEN + 1])
 	unsigned char md[MD5_LEN];
 	md5(data, len, md);
 	to_hex(md, MD5_LEN, out);
+}
+
+/* A reflected CRC-32 table of poly, built once (tables[0] CRC-32, tables[1] CRC-32C). */
+static uint32_t crc_tables[2][256];
+static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
+
+static void crc_tables_build(void)
+{
+	static const uint32_t polys[2] = { 0xEDB88320u, 0x82F63B78u };
+	for (int t = 0; t < 2; t++)
+		for (uint32_t i = 0; i < 256; i++) {
+			uint32_t c = i;
+			for (int k = 0; k < 8; k++)
+				c = c & 1 ? (c >> 1) ^ polys[t] : c >> 1;
+			crc_tables[t][i] = c;
+		}
+}
+
+static uint32_t crc_update(int t, uint32_t crc, const void *data, size_t len)
+{
+	pthread_once(&crc_once, crc_tables_build);
+	const unsigned char *p = data;
+	crc = ~crc;
+	for (size_t i = 0; i < len; i++)
+		crc = crc_tables[t][(crc ^ p[i]) & 0xff] ^ (crc >> 8);
+	return ~crc;
+}
+
+uint32_t crc32_update(uint32_t crc, const void *data, size_t len)
+{
+	return crc_update(0, crc, data, len);
+}
+
+uint32_t crc32c_update(uint32_t crc, const void *data, size_t len)
+{
+	return crc_update(1, crc, data, len);
 }

@@ -1,5 +1,6 @@
 /*
- * SHA-256, SHA-1 (FIPS 180-4), MD5 (RFC 1321) and HMAC (RFC 2104), small and portable.
+ * SHA-256, SHA-1 (FIPS 180-4), MD5 (RFC 1321), HMAC (RFC 2104) and CRC-32/CRC-32C, small and
+ * portable.
  * Content hashes, name-based UUIDs, the digests AWS puts in events and SigV4 signatures need
  * nothing more, and linking libcrypto for them
  * cost every start of the tutor some 4 ms of dynamic loading (the cloud keeps libcrypto for
@@ -78,5 +79,12 @@ void md5_final(struct md5 *s, unsigned char out[MD5_LEN]);
 void md5(const void *data, size_t len, unsigned char out[MD5_LEN]);
 /* The lower-case hex digest of data and a NUL (33 bytes). */
 void md5_hex(const void *data, size_t len, char out[2 * MD5_LEN + 1]);
+
+/*
+ * CRC-32 (zlib's, ISO-HDLC) and CRC-32C (Castagnoli), reflected, as S3's additional checksums
+ * use them: start from 0 and feed the data in pieces, each call returning the CRC so far.
+ */
+uint32_t crc32_update(uint32_t crc, const void *data, size_t len);
+uint32_t crc32c_update(uint32_t crc, const void *data, size_t len);
 
 #endif

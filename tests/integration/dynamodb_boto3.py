@@ -85,6 +85,19 @@ ok(raises(lambda: t.get_item(Key={"team": "t0"}), client.exceptions.ClientError,
           "The provided key element does not match the schema"), "a key without its sort key")
 old = t.delete_item(Key={"team": "t0", "id": "big"}, ReturnValues="ALL_OLD")["Attributes"]
 ok(old["v"] == big, "delete_item returns the old item")
+# A member set to what the cloud does anyway is served, as AWS serves it; one that asks for what
+# it does not keep is refused, named.
+r = client.put_item(TableName=name, Item={"team": {"S": "t0"}, "id": {"S": "dflt"}},
+                    ReturnConsumedCapacity="NONE", ReturnItemCollectionMetrics="NONE")
+ok("ItemCollectionMetrics" not in r and "ConsumedCapacity" not in r,
+   "put_item with ReturnConsumedCapacity and ReturnItemCollectionMetrics NONE, their defaults")
+r = client.delete_item(TableName=name, Key={"team": {"S": "t0"}, "id": {"S": "dflt"}},
+                       ReturnValues="ALL_OLD", ReturnItemCollectionMetrics="NONE")
+ok(r["Attributes"]["id"]["S"] == "dflt", "delete_item with ReturnItemCollectionMetrics NONE")
+ok(raises(lambda: client.put_item(TableName=name, Item={"team": {"S": "t0"}, "id": {"S": "x"}},
+                                  ReturnItemCollectionMetrics="SIZE"),
+          client.exceptions.ClientError, "with ReturnItemCollectionMetrics"),
+   "... SIZE, item collection metrics the cloud does not keep, is refused naming it")
 got = res.batch_get_item(RequestItems={name: {"Keys": [{"team": "t0", "id": "p00"}, {"team": "t1", "id": "p01"}],
                                               "ProjectionExpression": "id"}})["Responses"][name]
 ok(sorted(i["id"] for i in got) == ["p00", "p01"], "batch_get_item")

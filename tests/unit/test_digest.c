@@ -303,9 +303,21 @@ TEST(digest__hmac_sha1_rfc2202_vectors)
 	}
 }
 
+TEST(digest__crc32_and_crc32c_check_values)
+{
+	/* The catalogue's check values: the CRC of "123456789". */
+	is_int((long long)crc32_update(0, "123456789", 9), 0xCBF43926LL, "CRC-32");
+	is_int((long long)crc32c_update(0, "123456789", 9), 0xE3069283LL, "CRC-32C");
+	uint32_t a = crc32_update(0, "1234", 4), b = crc32c_update(0, "1234", 4);
+	is_int((long long)crc32_update(a, "56789", 5), 0xCBF43926LL, "CRC-32 fed in pieces");
+	is_int((long long)crc32c_update(b, "56789", 5), 0xE3069283LL, "CRC-32C fed in pieces");
+	is_int((long long)crc32_update(0, "", 0), 0, "the CRC-32 of nothing is 0");
+}
+
 int main(void)
 {
 	RUN(digest__hmac_sha256_rfc4231);
+	RUN(digest__crc32_and_crc32c_check_values);
 	RUN(digest__sha256_standard_vectors);
 	RUN(digest__sha1_standard_vectors);
 	RUN(digest__md5_rfc1321_vectors);

@@ -14,7 +14,7 @@
 #include "harness.h"
 
 static const char *const fake_members[] = {
-	"Op A B.C List.C -D ~Token",
+	"Op A B.C List.C -D ~Token -E=NONE|OFF -F=x86_64",
 	NULL,
 };
 static const struct cloud_service fake = {
@@ -60,6 +60,21 @@ TEST(svc_members__refuses_what_no_handler_acts_on)
 	       "The local cloud does not offer Fake's Other with A: leave it out",
 	       "an operation with no string acts on no member");
 	is_str(check(&fake, "Other", "{}"), "", "... but is served without one");
+	is_str(check(&fake, "Op", "{\"E\":\"NONE\",\"F\":[\"x86_64\"]}"), "",
+	       "a member set to what the cloud does anyway passes");
+	is_str(check(&fake, "Op", "{\"E\":\"OFF\"}"), "", "... any of its values");
+	is_str(check(&fake, "Op", "{\"E\":\"SIZE\"}"),
+	       "The local cloud does not offer Fake's Op with E: leave it out",
+	       "... but another value is refused");
+	is_str(check(&fake, "Op", "{\"E\":\"NONEX\"}"),
+	       "The local cloud does not offer Fake's Op with E: leave it out",
+	       "... even one that starts with it");
+	is_str(check(&fake, "Op", "{\"F\":[\"x86_64\",\"arm64\"]}"),
+	       "The local cloud does not offer Fake's Op with F: leave it out",
+	       "... and a list with one other value");
+	is_str(check(&fake, "Op", "{\"D\":\"NONE\"}"),
+	       "The local cloud does not offer Fake's Op with D: leave it out",
+	       "a member with no value of its own takes none");
 	struct cloud_service bare = { .name = "bare", .title = "Bare" };
 	is_str(check(&bare, "Op", "{\"Z\":1}"), "", "a row with no members table is not checked");
 }
@@ -137,6 +152,8 @@ static bool names(const char *members, const char *top, int *tilde)
 			*tilde += *w == '~' && wl - 1 == len && memcmp(w + 1, top, len) == 0;
 			w++, wl--;
 		}
+		if (memchr(w, '=', wl))
+			wl = (size_t)((const char *)memchr(w, '=', wl) - w);
 		if (wl >= len && memcmp(w, top, len) == 0 && (wl == len || w[len] == '.'))
 			return true;
 	}
@@ -178,6 +195,8 @@ TEST(svc_members__every_row_names_every_member_of_its_model)
 				refused += *w == '-';
 				if (*w == '-' || *w == '~')
 					w++, wl--;
+				if (memchr(w, '=', wl))
+					wl = (size_t)((const char *)memchr(w, '=', wl) - w);
 				if (!path_exists(in, w, wl))
 					ok(0, "%s %s: '%.*s' is a member of its input", s->model,
 					   name, (int)wl, w);

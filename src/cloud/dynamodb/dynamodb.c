@@ -392,13 +392,13 @@ static void service_reset(struct cloud *c, const char *account)
 /* What each operation does with its members (svc.h, struct cloud_service's members). */
 static const char *const dynamodb_members[] = {
 	"BatchGetItem RequestItems ReturnConsumedCapacity",
-	"BatchWriteItem RequestItems ReturnConsumedCapacity -ReturnItemCollectionMetrics",
+	"BatchWriteItem RequestItems ReturnConsumedCapacity -ReturnItemCollectionMetrics=NONE",
 	"CreateTable AttributeDefinitions BillingMode DeletionProtectionEnabled "
 	"GlobalSecondaryIndexes KeySchema LocalSecondaryIndexes -OnDemandThroughput "
 	"ProvisionedThroughput -ResourcePolicy SSESpecification StreamSpecification "
 	"TableClass TableName Tags",
 	"DeleteItem ConditionExpression ConditionalOperator Expected ExpressionAttributeNames "
-	"ExpressionAttributeValues Key ReturnConsumedCapacity -ReturnItemCollectionMetrics "
+	"ExpressionAttributeValues Key ReturnConsumedCapacity -ReturnItemCollectionMetrics=NONE "
 	"ReturnValues ReturnValuesOnConditionCheckFailure TableName",
 	"DeleteTable TableName",
 	"DescribeEndpoints",
@@ -410,7 +410,7 @@ static const char *const dynamodb_members[] = {
 	"ListTables ExclusiveStartTableName Limit",
 	"ListTagsOfResource -NextToken ResourceArn",
 	"PutItem ConditionExpression ConditionalOperator Expected ExpressionAttributeNames "
-	"ExpressionAttributeValues Item ReturnConsumedCapacity -ReturnItemCollectionMetrics "
+	"ExpressionAttributeValues Item ReturnConsumedCapacity -ReturnItemCollectionMetrics=NONE "
 	"ReturnValues ReturnValuesOnConditionCheckFailure TableName",
 	"Query AttributesToGet ConditionalOperator ConsistentRead ExclusiveStartKey "
 	"ExpressionAttributeNames ExpressionAttributeValues FilterExpression IndexName "
@@ -423,11 +423,11 @@ static const char *const dynamodb_members[] = {
 	"TagResource ResourceArn Tags",
 	"TransactGetItems ReturnConsumedCapacity TransactItems",
 	"TransactWriteItems ~ClientRequestToken ReturnConsumedCapacity "
-	"-ReturnItemCollectionMetrics TransactItems",
+	"-ReturnItemCollectionMetrics=NONE TransactItems",
 	"UntagResource ResourceArn TagKeys",
 	"UpdateItem AttributeUpdates ConditionExpression ConditionalOperator Expected "
 	"ExpressionAttributeNames ExpressionAttributeValues Key ReturnConsumedCapacity "
-	"-ReturnItemCollectionMetrics ReturnValues ReturnValuesOnConditionCheckFailure "
+	"-ReturnItemCollectionMetrics=NONE ReturnValues ReturnValuesOnConditionCheckFailure "
 	"TableName UpdateExpression",
 	"UpdateTable AttributeDefinitions BillingMode DeletionProtectionEnabled "
 	"GlobalSecondaryIndexUpdates -OnDemandThroughput ProvisionedThroughput "

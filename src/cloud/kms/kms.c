@@ -386,6 +386,7 @@ static const char *managed_what(const char *alias)
 		{ "alias/aws/ssm", "SSM parameters" },
 		{ "alias/aws/secretsmanager", "Secrets Manager secrets" },
 		{ "alias/aws/lambda", "Lambda functions" },
+		{ "alias/aws/s3", "S3 objects" },
 	};
 	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++)
 		if (strcmp(alias, m[i][0]) == 0)

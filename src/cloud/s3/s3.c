@@ -19,6 +19,7 @@
 #include "cloud/iam/policy.h"
 #include "cloud/proto/proto.h"
 #include "cloud/query/query.h"
+#include "cloud/s3/checksum.h"
 #include "cloud/s3/xml.h"
 #include "cloud/state.h"
 #include "cloud/svc/svc.h"
@@ -62,6 +63,10 @@ static const char *const migrations[] = {
 	"ALTER TABLE s3_uploads ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';",
 	/* 2 -> 3: a bucket's policy (the document as given). */
 	"ALTER TABLE s3_buckets ADD COLUMN policy TEXT;",
+	/* 3 -> 4: an object's additional checksum ({"ChecksumCRC32":...}) and its encryption
+	 * when not SSE-S3 ({"ServerSideEncryption":"aws:kms","SSEKMSKeyId":...}), JSON. */
+	"ALTER TABLE s3_objects ADD COLUMN checksum TEXT;"
+	"ALTER TABLE s3_objects ADD COLUMN sse TEXT;",
 };
 
 static bool s3_start(struct cloud *c, struct error *err)
@@ -896,6 +901,8 @@ struct s3obj {
 	char *meta; /* JSON object text */
 	char *tags; /* the TagSet's JSON text, or NULL for none */
 	long long modified;
+	char *checksum; /* {"ChecksumCRC32":"..."} as JSON text, or NULL for none */
+	char *sse;      /* {"ServerSideEncryption":"aws:kms",...}, or NULL for SSE-S3 */
 };
 
 static void s3obj_release(struct s3obj *o)
@@ -903,7 +910,9 @@ static void s3obj_release(struct s3obj *o)
 	free(o->meta);
 	free(o->ctype);
 	free(o->tags);
-	o->meta = o->ctype = o->tags = NULL;
+	free(o->checksum);
+	free(o->sse);
+	o->meta = o->ctype = o->tags = o->checksum = o->sse = NULL;
 }
 
 static bool object_find(struct cloud *c, const char *bucket, const char *key, struct s3obj *o)
@@ -912,11 +921,11 @@ static bool object_find(struct cloud *c, const char *bucket, const char *key, st
 	memset(o, 0, sizeof(*o));
 	pthread_mutex_lock(&c->db->mu);
 	sqlite3_stmt *q = NULL;
-	if (sqlite3_prepare_v2(
-		    c->db->db,
-		    "SELECT file, size, etag, ctype, meta, modified, tags FROM s3_objects"
-		    " WHERE bucket=? AND key=?",
-		    -1, &q, NULL) == SQLITE_OK) {
+	if (sqlite3_prepare_v2(c->db->db,
+			       "SELECT file, size, etag, ctype, meta, modified, tags, checksum, sse"
+			       " FROM s3_objects"
+			       " WHERE bucket=? AND key=?",
+			       -1, &q, NULL) == SQLITE_OK) {
 		sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
 		sqlite3_bind_text(q, 2, key, -1, SQLITE_STATIC);
 		if (sqlite3_step(q) == SQLITE_ROW) {
@@ -928,6 +937,10 @@ static bool object_find(struct cloud *c, const char *bucket, const char *key, st
 			o->meta = xstrdup((const char *)sqlite3_column_text(q, 4));
 			o->modified = sqlite3_column_int64(q, 5);
 			o->tags = xstrdup((const char *)sqlite3_column_text(q, 6));
+			if (sqlite3_column_type(q, 7) == SQLITE_TEXT)
+				o->checksum = xstrdup((const char *)sqlite3_column_text(q, 7));
+			if (sqlite3_column_type(q, 8) == SQLITE_TEXT)
+				o->sse = xstrdup((const char *)sqlite3_column_text(q, 8));
 		}
 	}
 	sqlite3_finalize(q);
@@ -954,7 +967,8 @@ static bool object_store(struct cloud *c, const char *account, const char *bucke
 	q = NULL;
 	if (sqlite3_prepare_v2(c->db->db,
 			       "INSERT OR REPLACE INTO s3_objects(bucket, key, file, size, etag,"
-			       " ctype, meta, modified, tags) VALUES(?,?,?,?,?,?,?,?,?)",
+			       " ctype, meta, modified, tags, checksum, sse)"
+			       " VALUES(?,?,?,?,?,?,?,?,?,?,?)",
 			       -1, &q, NULL) == SQLITE_OK) {
 		sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
 		sqlite3_bind_text(q, 2, key, -1, SQLITE_STATIC);
@@ -965,6 +979,8 @@ static bool object_store(struct cloud *c, const char *account, const char *bucke
 		sqlite3_bind_text(q, 7, o->meta ? o->meta : "{}", -1, SQLITE_STATIC);
 		sqlite3_bind_int64(q, 8, o->modified);
 		sqlite3_bind_text(q, 9, o->tags ? o->tags : "[]", -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 10, o->checksum, -1, SQLITE_STATIC); /* NULL binds NULL */
+		sqlite3_bind_text(q, 11, o->sse, -1, SQLITE_STATIC);
 		ok = sqlite3_step(q) == SQLITE_DONE;
 	}
 	sqlite3_finalize(q);
@@ -1278,6 +1294,78 @@ static bool storage_class_ok(const cJSON *in, struct aws_err *err)
 	return err_field(err, "StorageClassRequested", want);
 }
 
+/*
+ * The encryption an upload asks for (ServerSideEncryption, SSEKMSKeyId) into *sse: NULL for
+ * SSE-S3 (AES256, what S3 applies when none is asked for), else aws:kms with the key's ARN (the
+ * account's AWS managed alias/aws/s3 when none is named) as JSON text (caller frees).
+ */
+static bool sse_of(struct svc_call *call, const cJSON *in, char **sse, struct aws_err *err)
+{
+	*sse = NULL;
+	const char *alg = query_str(in, "ServerSideEncryption");
+	const char *key = query_str(in, "SSEKMSKeyId");
+	bool kms = alg && strcmp(alg, "aws:kms") == 0;
+	if (key && !kms)
+		return aws_err_set(err, 400, "InvalidArgument",
+				   "Server Side Encryption with AWS KMS managed key requires HTTP "
+				   "header x-amz-server-side-encryption : aws:kms");
+	if (!alg || strcmp(alg, "AES256") == 0)
+		return true;
+	if (!kms)
+		return aws_err_set(err, 501, "NotImplemented",
+				   "The local cloud does not offer Amazon S3's %s with "
+				   "ServerSideEncryption %s: leave it out",
+				   call->op ? call->op : "upload", alg);
+	cJSON *q = cJSON_CreateObject();
+	cJSON_AddStringToObject(q, "KeyId", key ? key : "alias/aws/s3");
+	struct aws_err kerr = { 0 };
+	cJSON *out = svc_call_internal(call->cloud, call->caller, "kms", "DescribeKey", q, &kerr);
+	cJSON_Delete(q);
+	aws_err_release(&kerr);
+	const char *arn = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(out, "KeyMetadata"), "Arn"));
+	if (!arn) {
+		cJSON_Delete(out);
+		return aws_err_set(err, 400, "KMS.NotFoundException", "Invalid keyId '%s'",
+				   key ? key : "alias/aws/s3");
+	}
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "ServerSideEncryption", "aws:kms");
+	cJSON_AddStringToObject(o, "SSEKMSKeyId", arn);
+	*sse = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	cJSON_Delete(out);
+	return true;
+}
+
+/* The object's encryption, as S3 answers every upload and read with it. */
+static void sse_out(cJSON *out, const char *sse)
+{
+	cJSON *o = sse ? cJSON_Parse(sse) : NULL;
+	const char *alg =
+		cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "ServerSideEncryption"));
+	const char *key = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "SSEKMSKeyId"));
+	cJSON_AddStringToObject(out, "ServerSideEncryption", alg ? alg : "AES256");
+	if (key)
+		cJSON_AddStringToObject(out, "SSEKMSKeyId", key);
+	cJSON_Delete(o);
+}
+
+/* The members of a stored checksum ({"ChecksumCRC32":...}) into out. */
+static void checksum_out(cJSON *out, const char *checksum)
+{
+	cJSON *o = checksum ? cJSON_Parse(checksum) : NULL;
+	for (cJSON *m = o ? o->child : NULL; m; m = m->next)
+		if (cJSON_IsString(m))
+			cJSON_AddStringToObject(out, m->string, m->valuestring);
+	cJSON_Delete(o);
+}
+
+static const char *trailer_of(const struct svc_call *call)
+{
+	return call->http ? call->http->trailer : NULL;
+}
+
 static cJSON *op_put_object(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
 	struct cloud *c = call->cloud;
@@ -1289,13 +1377,15 @@ static cJSON *op_put_object(struct svc_call *call, const cJSON *in, struct aws_e
 	if (!bucket_owned(c, account, bucket, err) || !object_key(call, in, &kb, err))
 		goto done;
 	const char *key = strbuf_str(&kb);
-	if (!storage_class_ok(in, err) || !tags_from_header(in, key, &o.tags, err))
+	if (!storage_class_ok(in, err) || !tags_from_header(in, key, &o.tags, err) ||
+	    !sse_of(call, in, &o.sse, err))
 		goto done;
 	fresh_file_name(o.file);
 	path = object_path(c, account, bucket, o.file);
 	if (!body_store(call, in, path, key, o.etag, &o.size, err))
 		goto done;
-	if (!digest_ok(in, o.etag, key, err)) {
+	if (!digest_ok(in, o.etag, key, err) ||
+	    !s3_sum_upload(in, trailer_of(call), path, &o.checksum, err)) {
 		unlink(path);
 		goto done;
 	}
@@ -1311,6 +1401,8 @@ static cJSON *op_put_object(struct svc_call *call, const cJSON *in, struct aws_e
 	char *etag = xasprintf("\"%s\"", o.etag);
 	cJSON_AddStringToObject(out, "ETag", etag);
 	free(etag);
+	checksum_out(out, o.checksum);
+	sse_out(out, o.sse);
 	notify(call, bucket, key, "ObjectCreated:Put", &o);
 done:
 	free(path);
@@ -1467,6 +1559,12 @@ static cJSON *object_read(struct svc_call *call, const cJSON *in, struct aws_err
 	}
 	out = cJSON_CreateObject();
 	object_out(out, &o);
+	sse_out(out, o.sse);
+	/* The whole object's checksum, when asked for: a range or a part has none of its own. */
+	const char *mode = query_str(in, "ChecksumMode");
+	if (mode && strcmp(mode, "ENABLED") == 0 && !ranged &&
+	    !cJSON_GetObjectItemCaseSensitive(in, "PartNumber"))
+		checksum_out(out, o.checksum);
 	cJSON *tags = head ? NULL : cJSON_Parse(o.tags ? o.tags : "[]");
 	if (cJSON_GetArraySize(tags) > 0)
 		cJSON_AddNumberToObject(out, "TagCount", cJSON_GetArraySize(tags));
@@ -1714,6 +1812,10 @@ static cJSON *op_copy_object(struct svc_call *call, const cJSON *in, struct aws_
 		free(o.ctype);
 		o.ctype = xstrdup(content_type(in));
 	}
+	/* The copy is encrypted as the request asks (SSE-S3 is all it may), not as its source;
+	 * its body, and so its checksum, is the source's. */
+	free(o.sse);
+	o.sse = NULL;
 	o.modified = clock_wall_ms();
 	if (!copy_file(from, to) || !object_store(c, account, bucket, key, &o)) {
 		unlink(to);
@@ -1725,6 +1827,8 @@ static cJSON *op_copy_object(struct svc_call *call, const cJSON *in, struct aws_
 		cJSON_AddStringToObject(r, "ETag", etag);
 		free(etag);
 		cJSON_AddNumberToObject(r, "LastModified", (double)o.modified / 1000.0);
+		checksum_out(r, o.checksum);
+		sse_out(out, NULL);
 		notify(call, bucket, key, "ObjectCreated:Copy", &o);
 	}
 	free(from);
@@ -1872,6 +1976,7 @@ static cJSON *op_create_multipart_upload(struct svc_call *call, const cJSON *in,
 			cJSON_AddStringToObject(out, "Bucket", bucket);
 			cJSON_AddStringToObject(out, "Key", strbuf_str(&kb));
 			cJSON_AddStringToObject(out, "UploadId", id);
+			sse_out(out, NULL);
 		}
 		free(tags);
 	}
@@ -1903,7 +2008,9 @@ static cJSON *op_upload_part(struct svc_call *call, const cJSON *in, struct aws_
 	long long size = 0;
 	if (!body_store(call, in, path, strbuf_str(&kb), md5, &size, err))
 		goto done;
-	if (!digest_ok(in, md5, strbuf_str(&kb), err)) {
+	char *sum = NULL;
+	if (!digest_ok(in, md5, strbuf_str(&kb), err) ||
+	    !s3_sum_upload(in, trailer_of(call), path, &sum, err)) {
 		unlink(path);
 		goto done;
 	}
@@ -1917,6 +2024,9 @@ static cJSON *op_upload_part(struct svc_call *call, const cJSON *in, struct aws_
 	char *etag = xasprintf("\"%s\"", md5);
 	cJSON_AddStringToObject(out, "ETag", etag);
 	free(etag);
+	checksum_out(out, sum);
+	sse_out(out, NULL);
+	free(sum);
 done:
 	free(path);
 	free(ctype);
@@ -2061,6 +2171,7 @@ static cJSON *op_complete_multipart_upload(struct svc_call *call, const cJSON *i
 	cJSON_AddStringToObject(out, "Key", key);
 	char *etag = xasprintf("\"%s\"", o.etag);
 	cJSON_AddStringToObject(out, "ETag", etag);
+	sse_out(out, NULL);
 	free(etag);
 	notify(call, bucket, key, "ObjectCreated:CompleteMultipartUpload", &o);
 done:
@@ -2323,7 +2434,8 @@ static const char *const s3_members[] = {
 	"CompleteMultipartUpload Bucket ~ChecksumCRC32 ~ChecksumCRC32C ~ChecksumSHA1 "
 	"~ChecksumSHA256 -ExpectedBucketOwner IfNoneMatch Key MultipartUpload -RequestPayer "
 	"-SSECustomerAlgorithm -SSECustomerKey -SSECustomerKeyMD5 UploadId",
-	"CopyObject -ACL Bucket -BucketKeyEnabled -CacheControl ~ChecksumAlgorithm "
+	"CopyObject -ACL=bucket-owner-full-control Bucket -BucketKeyEnabled -CacheControl "
+	"~ChecksumAlgorithm "
 	"-ContentDisposition -ContentEncoding -ContentLanguage ContentType CopySource "
 	"-CopySourceIfMatch -CopySourceIfModifiedSince -CopySourceIfNoneMatch "
 	"-CopySourceIfUnmodifiedSince -CopySourceSSECustomerAlgorithm "
@@ -2332,16 +2444,18 @@ static const char *const s3_members[] = {
 	"-GrantWriteACP Key Metadata MetadataDirective -ObjectLockLegalHoldStatus "
 	"-ObjectLockMode -ObjectLockRetainUntilDate -RequestPayer -SSECustomerAlgorithm "
 	"-SSECustomerKey -SSECustomerKeyMD5 -SSEKMSEncryptionContext -SSEKMSKeyId "
-	"~ServerSideEncryption StorageClass Tagging TaggingDirective -WebsiteRedirectLocation",
-	"CreateBucket -ACL Bucket CreateBucketConfiguration -GrantFullControl -GrantRead "
+	"-ServerSideEncryption=AES256 StorageClass Tagging TaggingDirective "
+	"-WebsiteRedirectLocation",
+	"CreateBucket -ACL=private Bucket CreateBucketConfiguration -GrantFullControl -GrantRead "
 	"-GrantReadACP -GrantWrite -GrantWriteACP -ObjectLockEnabledForBucket "
-	"-ObjectOwnership",
-	"CreateMultipartUpload -ACL Bucket -BucketKeyEnabled -CacheControl ~ChecksumAlgorithm "
+	"-ObjectOwnership=BucketOwnerEnforced",
+	"CreateMultipartUpload -ACL=bucket-owner-full-control Bucket -BucketKeyEnabled "
+	"-CacheControl ~ChecksumAlgorithm "
 	"-ContentDisposition -ContentEncoding -ContentLanguage ContentType "
 	"-ExpectedBucketOwner -Expires -GrantFullControl -GrantRead -GrantReadACP "
 	"-GrantWriteACP Key Metadata -ObjectLockLegalHoldStatus -ObjectLockMode "
 	"-ObjectLockRetainUntilDate -RequestPayer -SSECustomerAlgorithm -SSECustomerKey "
-	"-SSECustomerKeyMD5 -SSEKMSEncryptionContext -SSEKMSKeyId ~ServerSideEncryption "
+	"-SSECustomerKeyMD5 -SSEKMSEncryptionContext -SSEKMSKeyId -ServerSideEncryption=AES256 "
 	"StorageClass Tagging -WebsiteRedirectLocation",
 	"DeleteBucket Bucket -ExpectedBucketOwner",
 	"DeleteBucketPolicy Bucket -ExpectedBucketOwner",
@@ -2354,14 +2468,14 @@ static const char *const s3_members[] = {
 	"GetBucketNotification Bucket -ExpectedBucketOwner",
 	"GetBucketNotificationConfiguration Bucket -ExpectedBucketOwner",
 	"GetBucketPolicy Bucket -ExpectedBucketOwner",
-	"GetObject Bucket ~ChecksumMode -ExpectedBucketOwner IfMatch IfModifiedSince "
+	"GetObject Bucket ChecksumMode -ExpectedBucketOwner IfMatch IfModifiedSince "
 	"IfNoneMatch IfUnmodifiedSince Key PartNumber Range -RequestPayer "
 	"-ResponseCacheControl -ResponseContentDisposition -ResponseContentEncoding "
 	"-ResponseContentLanguage -ResponseContentType -ResponseExpires -SSECustomerAlgorithm "
 	"-SSECustomerKey -SSECustomerKeyMD5 -VersionId",
 	"GetObjectTagging Bucket -ExpectedBucketOwner Key -RequestPayer -VersionId",
 	"HeadBucket Bucket -ExpectedBucketOwner",
-	"HeadObject Bucket ~ChecksumMode -ExpectedBucketOwner IfMatch IfModifiedSince "
+	"HeadObject Bucket ChecksumMode -ExpectedBucketOwner IfMatch IfModifiedSince "
 	"IfNoneMatch IfUnmodifiedSince Key PartNumber Range -RequestPayer "
 	"-ResponseCacheControl -ResponseContentDisposition -ResponseContentEncoding "
 	"-ResponseContentLanguage -ResponseContentType -ResponseExpires -SSECustomerAlgorithm "
@@ -2381,18 +2495,19 @@ static const char *const s3_members[] = {
 	"NotificationConfiguration -SkipDestinationValidation",
 	"PutBucketPolicy Bucket ~ChecksumAlgorithm -ConfirmRemoveSelfBucketAccess ContentMD5 "
 	"-ExpectedBucketOwner Policy",
-	"PutObject -ACL Body Bucket -BucketKeyEnabled -CacheControl ~ChecksumAlgorithm "
-	"~ChecksumCRC32 ~ChecksumCRC32C ~ChecksumSHA1 ~ChecksumSHA256 -ContentDisposition "
+	"PutObject -ACL=bucket-owner-full-control Body Bucket -BucketKeyEnabled -CacheControl "
+	"ChecksumAlgorithm "
+	"ChecksumCRC32 ChecksumCRC32C ChecksumSHA1 ChecksumSHA256 -ContentDisposition "
 	"-ContentEncoding -ContentLanguage ContentLength ContentMD5 ContentType "
 	"-ExpectedBucketOwner -Expires -GrantFullControl -GrantRead -GrantReadACP "
 	"-GrantWriteACP IfNoneMatch Key Metadata -ObjectLockLegalHoldStatus -ObjectLockMode "
 	"-ObjectLockRetainUntilDate -RequestPayer -SSECustomerAlgorithm -SSECustomerKey "
-	"-SSECustomerKeyMD5 -SSEKMSEncryptionContext -SSEKMSKeyId ~ServerSideEncryption "
+	"-SSECustomerKeyMD5 -SSEKMSEncryptionContext SSEKMSKeyId ServerSideEncryption "
 	"StorageClass Tagging -WebsiteRedirectLocation",
 	"PutObjectTagging Bucket ~ChecksumAlgorithm ContentMD5 -ExpectedBucketOwner Key "
 	"-RequestPayer Tagging -VersionId",
-	"UploadPart Body Bucket ~ChecksumAlgorithm ~ChecksumCRC32 ~ChecksumCRC32C "
-	"~ChecksumSHA1 ~ChecksumSHA256 ContentLength ContentMD5 -ExpectedBucketOwner Key "
+	"UploadPart Body Bucket ChecksumAlgorithm ChecksumCRC32 ChecksumCRC32C "
+	"ChecksumSHA1 ChecksumSHA256 ContentLength ContentMD5 -ExpectedBucketOwner Key "
 	"PartNumber -RequestPayer -SSECustomerAlgorithm -SSECustomerKey -SSECustomerKeyMD5 "
 	"UploadId",
 	NULL,

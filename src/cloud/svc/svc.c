@@ -108,8 +108,13 @@ const char *svc_members_of(const struct cloud_service *s, const char *op)
 	return NULL;
 }
 
-/* How members names path (len bytes): 'y' acted on, 'p' some of its members are, 0 not. */
-static int member_state(const char *members, const char *path, size_t len)
+/*
+ * How members names path (len bytes): 'y' acted on, 'p' some of its members are, 'd' not acted
+ * on but for the values *dflt names ("-Member=NONE": what the cloud does anyway, '|' between
+ * several; *dflt_len bytes), 0 not.
+ */
+static int member_state(const char *members, const char *path, size_t len, const char **dflt,
+			size_t *dflt_len)
 {
 	int state = 0;
 	for (const char *p = members; p && *p;) {
@@ -117,8 +122,17 @@ static int member_state(const char *members, const char *path, size_t len)
 		const char *w = p;
 		size_t wl = strcspn(p, " ");
 		p += wl;
-		if (wl == 0 || *w == '-')
+		if (wl == 0)
 			continue;
+		if (*w == '-') {
+			const char *eq = memchr(w, '=', wl);
+			if (eq && (size_t)(eq - w - 1) == len && memcmp(w + 1, path, len) == 0) {
+				*dflt = eq + 1;
+				*dflt_len = wl - (size_t)(eq + 1 - w);
+				return 'd';
+			}
+			continue;
+		}
 		if (*w == '~')
 			w++, wl--;
 		if (wl == len && memcmp(w, path, len) == 0)
@@ -127,6 +141,44 @@ static int member_state(const char *members, const char *path, size_t len)
 			state = 'p';
 	}
 	return state;
+}
+
+/* Whether the scalar v is one of the values dflt lists ("NONE|private", n bytes). */
+static bool scalar_is(const cJSON *v, const char *dflt, size_t n)
+{
+	char text[64];
+	if (cJSON_IsString(v))
+		snprintf(text, sizeof(text), "%s", v->valuestring);
+	else if (cJSON_IsBool(v))
+		snprintf(text, sizeof(text), "%s", cJSON_IsTrue(v) ? "true" : "false");
+	else if (cJSON_IsNumber(v))
+		snprintf(text, sizeof(text), "%.17g", v->valuedouble);
+	else
+		return false;
+	size_t tl = strlen(text);
+	if (cJSON_IsString(v) && tl != strlen(v->valuestring))
+		return false; /* longer than any default */
+	for (const char *p = dflt, *end = dflt + n; p < end;) {
+		size_t wl = (size_t)(end - p);
+		const char *bar = memchr(p, '|', wl);
+		if (bar)
+			wl = (size_t)(bar - p);
+		if (wl == tl && memcmp(p, text, tl) == 0)
+			return true;
+		p += wl + 1;
+	}
+	return false;
+}
+
+/* Whether v is a default of dflt: a scalar, or a list of them. */
+static bool is_default(const cJSON *v, const char *dflt, size_t n)
+{
+	if (!cJSON_IsArray(v))
+		return scalar_is(v, dflt, n);
+	for (const cJSON *e = v->child; e; e = e->next)
+		if (!scalar_is(e, dflt, n))
+			return false;
+	return true;
 }
 
 /* Check obj's members, named path (len bytes of cap) and under. */
@@ -139,8 +191,10 @@ static bool members_walk(const struct cloud_service *s, const char *op, const ch
 			continue; /* only the model's members reach here: names are short */
 		memcpy(path + len, m->string, n);
 		path[len + n] = '\0';
-		int state = member_state(members, path, len + n);
-		if (state == 'y')
+		const char *dflt = NULL;
+		size_t dflt_len = 0;
+		int state = member_state(members, path, len + n, &dflt, &dflt_len);
+		if (state == 'y' || (state == 'd' && is_default(m, dflt, dflt_len)))
 			continue;
 		if (state == 'p' && (cJSON_IsObject(m) || cJSON_IsArray(m))) {
 			path[len + n] = '.';

@@ -182,9 +182,12 @@ struct cloud_service {
 	 * tags"), NULL-terminated. A member named is acted on (honoured, or refused by the
 	 * handler in its own words); "Parent.Child" names the members of a structure (or of a
 	 * list's structures) acted on when not all of them are; "-Member" is one the service
-	 * does not act on; "~Member" one it accepts without effect because clients send it
-	 * unasked (an idempotency token). A request that sets a member not acted on (to more
-	 * than null, false, "", [] or {}) is answered NotImplemented naming it
+	 * does not act on; "-Member=V" one it does not act on but for the value V, which is
+	 * what the cloud does anyway ("-ReturnItemCollectionMetrics=NONE"; "V|W" for several,
+	 * a list when every element is one); "~Member" one it accepts without effect because
+	 * clients send it unasked (an idempotency token). A request that sets a member not
+	 * acted on (to more than null, false, "", [] or {}, or its V) is answered
+	 * NotImplemented naming it
 	 * (svc_members_check()), never served without it. An
 	 * operation with no string has no member acted on. tests/unit/test_svc_members.c holds
 	 * every string to its model: every member of the model is named one way or another.
