@@ -409,6 +409,69 @@ out=$(awsl lambda get-function --function-name doomed 2>&1)
 contains "$out" "ResourceNotFoundException"
 ok $? "the rollback deleted the function"
 
+# The stack `sam deploy --resolve-s3` makes for its artifacts, as SAM CLI sends it (its
+# bootstrap's template and calls: a change set with CAPABILITY_IAM only, tagged
+# ManagedStackSource): SAM CLI itself is a PyPI package this machine cannot install.
+cat >"$WORK/samcli.json" <<'JSON'
+{"AWSTemplateFormatVersion": "2010-09-09", "Transform": "AWS::Serverless-2016-10-31",
+ "Description": "Managed Stack for AWS SAM CLI",
+ "Metadata": {"SamCliInfo": {"version": "1.120.0", "installationId": "unknown"}},
+ "Resources": {
+  "SamCliSourceBucket": {"Type": "AWS::S3::Bucket", "Properties": {
+   "PublicAccessBlockConfiguration": {"BlockPublicPolicy": "true", "BlockPublicAcls": "true",
+    "IgnorePublicAcls": "true", "RestrictPublicBuckets": "true"},
+   "BucketEncryption": {"ServerSideEncryptionConfiguration": [
+    {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}}]},
+   "VersioningConfiguration": {"Status": "Enabled"},
+   "Tags": [{"Key": "ManagedStackSource", "Value": "AwsSamCli"}]}},
+  "SamCliSourceBucketBucketPolicy": {"Type": "AWS::S3::BucketPolicy", "Properties": {
+   "Bucket": {"Ref": "SamCliSourceBucket"}, "PolicyDocument": {"Statement": [
+    {"Action": ["s3:GetObject"], "Effect": "Allow",
+     "Resource": {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::",
+      {"Ref": "SamCliSourceBucket"}, "/*"]]},
+     "Principal": {"Service": "serverlessrepo.amazonaws.com"},
+     "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}},
+    {"Action": ["s3:*"], "Effect": "Deny", "Resource": [
+     {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::", {"Ref": "SamCliSourceBucket"}]]},
+     {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::", {"Ref": "SamCliSourceBucket"}, "/*"]]}],
+     "Principal": "*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}}}},
+ "Outputs": {"SourceBucket": {"Value": {"Ref": "SamCliSourceBucket"}}}}
+JSON
+MS=aws-sam-cli-managed-default
+out=$($CF create-change-set --stack-name $MS --template-body "file://$WORK/samcli.json" \
+	--tags Key=ManagedStackSource,Value=AwsSamCli --change-set-type CREATE \
+	--change-set-name InitialCreation --capabilities CAPABILITY_IAM 2>&1)
+contains "$out" '"StackId"'
+ok $? "SAM CLI's managed stack: create-change-set with CAPABILITY_IAM alone ($out)"
+$CF wait change-set-create-complete --stack-name $MS --change-set-name InitialCreation
+check "SAM CLI's managed stack: execute-change-set" $CF execute-change-set --stack-name $MS \
+	--change-set-name InitialCreation
+st=$(settle $MS)
+[ "$st" = CREATE_COMPLETE ]
+ok $? "SAM CLI's managed stack: CREATE_COMPLETE ($st)"
+SB=$($CF describe-stacks --stack-name $MS \
+	--query 'Stacks[0].Outputs[?OutputKey==`SourceBucket`].OutputValue' --output text 2>&1)
+out=$($CF describe-stacks --stack-name $MS --query 'Stacks[0].Tags' --output text 2>&1)
+[ "$out" = "ManagedStackSource	AwsSamCli" ]
+ok $? "SAM CLI's managed stack: the tag SAM CLI checks ($out)"
+out=$(awsl s3api get-bucket-policy --bucket "$SB" --query Policy --output text 2>&1)
+contains "$out" "\"Resource\":\"arn:aws:s3:::$SB/*\"" &&
+	contains "$out" "\"aws:SourceAccount\":\"$ACCT\""
+ok $? "SAM CLI's managed stack: the bucket's policy, its Fn::Join and Refs resolved ($out)"
+printf 'zip' >"$WORK/artifact"
+check "SAM CLI's managed stack: artifacts upload (its Deny of plain HTTP asks for aws:SecureTransport, which no request here carries)" \
+	awsl s3api put-object --bucket "$SB" --key app/abc --body "$WORK/artifact"
+out=$($CF describe-stack-events --stack-name $MS --output text \
+	--query 'StackEvents[?LogicalResourceId==`SamCliSourceBucket` && ResourceStatus==`CREATE_COMPLETE`].ResourceStatusReason' 2>&1)
+contains "$out" "the stack holds its other properties"
+ok $? "SAM CLI's managed stack: what the local S3 does not apply is said ($out)"
+awsl s3api delete-object --bucket "$SB" --key app/abc >/dev/null 2>&1
+check "SAM CLI's managed stack: delete-stack" $CF delete-stack --stack-name $MS
+settle $MS >/dev/null
+out=$(awsl s3api head-bucket --bucket "$SB" 2>&1)
+contains "$out" "404"
+ok $? "SAM CLI's managed stack: deleted, its bucket is gone ($out)"
+
 # `aws cloudformation package` uploads a function's CodeUri and a layer's ContentUri to S3 (the
 # 1.x CLI: its S3 client honours AWS_ENDPOINT_URL, the 2.9 CLI's does not), and the stack's
 # Lambda reads them from there.

@@ -106,6 +106,18 @@ def handler(event, context):
         return {"pid": os.getpid(), "start": start}
     elif action == "env":
         return {k: os.environ.get(k) for k in event["keys"]}
+    elif action == "alloc":
+        block = bytearray(event["mb"] << 20)
+        for i in range(0, len(block), 4096):
+            block[i] = 1
+        del block
+    elif action == "hold":
+        import subprocess
+        subprocess.Popen([sys.executable, "-c", "import sys, time\n"
+                          "b = bytearray(int(sys.argv[1]) << 20)\n"
+                          "for i in range(0, len(b), 4096): b[i] = 1\n"
+                          "print('held', flush=True)\ntime.sleep(120)", str(event["mb"])],
+                         stdout=subprocess.PIPE).stdout.readline()
     elif action == "spawn":
         import subprocess
         subprocess.Popen(["sleep", str(event.get("secs", 300))], start_new_session=False)
@@ -202,6 +214,23 @@ inv py '{}'
 check "the cloud keeps serving after an OOM" grep -q '"count": 1' "$WORK/body"
 used=$(logtail | grep -oP 'Max Memory Used: \K[0-9]+')
 check "Max Memory Used is measured, not the configured size ($used MB)" test "${used:-0}" -gt 5 -a "${used:-999}" -lt 200
+
+# Max Memory Used is the environment's peak: what the handler held and let go, and what its
+# children hold when it returns.
+create_fn peak python3.12 app.handler "$WORK/py.zip" ',"Timeout":60,"MemorySize":1024' >/dev/null
+mb=$((100 + $$ % 50))
+inv peak "{\"action\":\"alloc\",\"mb\":$mb}"
+used=$(logtail | grep -oP 'Max Memory Used: \K[0-9]+')
+check "Max Memory Used counts what the handler allocated ($used MB for $mb MB)" \
+	test "${used:-0}" -ge $mb -a "${used:-0}" -lt $((mb + 80))
+inv peak '{}'
+again=$(logtail | grep -oP 'Max Memory Used: \K[0-9]+')
+check "... and is the environment's peak, not its memory of the moment ($again MB)" \
+	test "${again:-0}" -ge "${used:-1}"
+inv peak '{"action":"hold","mb":150}'
+held=$(logtail | grep -oP 'Max Memory Used: \K[0-9]+')
+check "... and counts the handler's children ($held MB with a child holding 150 MB)" \
+	test "${held:-0}" -ge $((mb + 150))
 
 inv py '{"action":"big"}'
 check "an oversized response is Function.ResponseSizeTooLarge" grep -q 'Function.ResponseSizeTooLarge' "$WORK/body"

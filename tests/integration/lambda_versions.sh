@@ -267,6 +267,41 @@ done
 contains "$logs" "RAN 1 " && contains "$logs" ":function:esmfn:live via-alias"
 ok $? "the message ran version 1 through the alias ($(echo $logs))"
 
+# A user with no policies of their own invokes through the alias only when the alias's own
+# policy lets them: the function's policy opens the function, not its aliases (Lambda checks
+# a qualified ARN against its qualifier's policy, as for services above).
+acct=$(awsl sts get-caller-identity --query Account --output text)
+awsl iam create-user --user-name caller >/dev/null
+keys=$(awsl iam create-access-key --user-name caller \
+	--query 'AccessKey.[AccessKeyId,SecretAccessKey]' --output text)
+asuser() (
+	export AWS_ACCESS_KEY_ID="${keys%%	*}" AWS_SECRET_ACCESS_KEY="${keys#*	}"
+	$L "$@"
+)
+out=$(asuser invoke --function-name cli:beta "$WORK/u1.json" 2>&1)
+contains "$out" AccessDeniedException
+ok $? "a user without permission invoking the alias: AccessDeniedException"
+check "add-permission for the user on the function" $L add-permission --function-name cli \
+	--statement-id user-fn --action lambda:InvokeFunction \
+	--principal "arn:aws:iam::$acct:user/caller"
+out=$(asuser invoke --function-name cli "$WORK/u2.json" 2>&1)
+contains "$out" '"StatusCode": 200'
+ok $? "the function's policy lets the user invoke the function"
+out=$(asuser invoke --function-name cli:beta "$WORK/u3.json" 2>&1)
+contains "$out" AccessDeniedException
+ok $? "... and not its alias beta"
+check "add-permission for the user on the alias" $L add-permission --function-name cli \
+	--qualifier beta --statement-id user-beta --action lambda:InvokeFunction \
+	--principal "arn:aws:iam::$acct:user/caller"
+out=$(asuser invoke --function-name cli:beta "$WORK/u4.json" 2>&1)
+contains "$out" '"ExecutedVersion": "1"'
+ok $? "the alias's policy lets the user invoke through the alias"
+check "remove-permission on the alias" $L remove-permission --function-name cli \
+	--qualifier beta --statement-id user-beta
+out=$(asuser invoke --function-name cli:beta "$WORK/u5.json" 2>&1)
+contains "$out" AccessDeniedException
+ok $? "the permission removed, the alias is closed to the user again"
+
 # The 1.x CLI.
 if command -v aws >/dev/null 2>&1 && aws --version 2>&1 | grep -q '^aws-cli/1'; then
 	v1() { AWS_ENDPOINT_URL=$E aws --output json lambda "$@"; }

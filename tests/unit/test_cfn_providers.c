@@ -491,9 +491,193 @@ TEST(cfn_providers__deploy_a_sam_application)
 	teardown();
 }
 
+/*
+ * The stack `sam deploy --resolve-s3` makes, as SAM CLI sends it (its bootstrap's template:
+ * aws/aws-sam-cli samcli/lib/bootstrap/bootstrap.py, the facts only): the SAM transform
+ * over a versioned, encrypted, blocked bucket and its policy, created through a change set
+ * with CAPABILITY_IAM alone and tagged ManagedStackSource=AwsSamCli.
+ */
+static const char *const sam_cli_managed =
+	"{\"AWSTemplateFormatVersion\": \"2010-09-09\","
+	" \"Transform\": \"AWS::Serverless-2016-10-31\","
+	" \"Description\": \"Managed Stack for AWS SAM CLI\","
+	" \"Metadata\": {\"SamCliInfo\": {\"version\": \"1.120.0\", \"installationId\": \"x\"}},"
+	" \"Resources\": {"
+	"  \"SamCliSourceBucket\": {\"Type\": \"AWS::S3::Bucket\", \"Properties\": {"
+	"   \"PublicAccessBlockConfiguration\": {\"BlockPublicPolicy\": \"true\","
+	"    \"BlockPublicAcls\": \"true\", \"IgnorePublicAcls\": \"true\","
+	"    \"RestrictPublicBuckets\": \"true\"},"
+	"   \"BucketEncryption\": {\"ServerSideEncryptionConfiguration\": ["
+	"    {\"ServerSideEncryptionByDefault\": {\"SSEAlgorithm\": \"%s\"}}]},"
+	"   \"VersioningConfiguration\": {\"Status\": \"%s\"},"
+	"   \"Tags\": [{\"Key\": \"ManagedStackSource\", \"Value\": \"AwsSamCli\"}]}},"
+	"  \"SamCliSourceBucketBucketPolicy\": {\"Type\": \"AWS::S3::BucketPolicy\","
+	"   \"Properties\": {\"Bucket\": {\"Ref\": \"SamCliSourceBucket\"}, \"PolicyDocument\": {"
+	"    \"Statement\": [{\"Action\": [\"s3:GetObject\"], \"Effect\": \"Allow\","
+	"     \"Resource\": {\"Fn::Join\": [\"\", [\"arn:\", {\"Ref\": \"AWS::Partition\"},"
+	"      \":s3:::\", {\"Ref\": \"SamCliSourceBucket\"}, \"/*\"]]},"
+	"     \"Principal\": {\"Service\": \"serverlessrepo.amazonaws.com\"},"
+	"     \"Condition\": {\"StringEquals\": {\"aws:SourceAccount\":"
+	"      {\"Ref\": \"AWS::AccountId\"}}}},"
+	"    {\"Action\": [\"s3:*\"], \"Effect\": \"Deny\", \"Resource\": ["
+	"     {\"Fn::Join\": [\"\", [\"arn:\", {\"Ref\": \"AWS::Partition\"}, \":s3:::\","
+	"      {\"Ref\": \"SamCliSourceBucket\"}]]},"
+	"     {\"Fn::Join\": [\"\", [\"arn:\", {\"Ref\": \"AWS::Partition\"}, \":s3:::\","
+	"      {\"Ref\": \"SamCliSourceBucket\"}, \"/*\"]]}],"
+	"     \"Principal\": \"*\", \"Condition\": {\"Bool\": {\"aws:SecureTransport\":"
+	"      \"false\"}}}]}}}},"
+	" \"Outputs\": {\"SourceBucket\": {\"Value\": {\"Ref\": \"SamCliSourceBucket\"}}}}";
+
+/* SAM CLI's calls for its managed stack: CreateChangeSet, ExecuteChangeSet. The stack's
+ * description (caller deletes), NULL when refused. */
+static cJSON *sam_cli_bootstrap(const char *name, const char *sse, const char *status)
+{
+	char tpl[6000];
+	snprintf(tpl, sizeof(tpl), sam_cli_managed, sse, status);
+	cJSON *in = cJSON_CreateObject();
+	cJSON_AddStringToObject(in, "StackName", name);
+	cJSON_AddStringToObject(in, "TemplateBody", tpl);
+	cJSON *tag = cJSON_CreateObject();
+	cJSON_AddStringToObject(tag, "Key", "ManagedStackSource");
+	cJSON_AddStringToObject(tag, "Value", "AwsSamCli");
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(in, "Tags"), tag);
+	cJSON_AddStringToObject(in, "ChangeSetType", "CREATE");
+	cJSON_AddStringToObject(in, "ChangeSetName", "InitialCreation");
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(in, "Capabilities"),
+			     cJSON_CreateString("CAPABILITY_IAM"));
+	cJSON_AddArrayToObject(in, "Parameters");
+	struct aws_err err;
+	cJSON *out = op(cfn_op_create_change_set, &err, in);
+	if (!out) {
+		printf("# CreateChangeSet: %s\n", err.message);
+		aws_err_release(&err);
+		return NULL;
+	}
+	cJSON_Delete(out);
+	in = cJSON_CreateObject();
+	cJSON_AddStringToObject(in, "StackName", name);
+	cJSON_AddStringToObject(in, "ChangeSetName", "InitialCreation");
+	out = op(cfn_op_execute_change_set, &err, in);
+	if (!out) {
+		printf("# ExecuteChangeSet: %s\n", err.message);
+		aws_err_release(&err);
+		return NULL;
+	}
+	cJSON_Delete(out);
+	in = cJSON_CreateObject();
+	cJSON_AddStringToObject(in, "StackName", name);
+	out = op(cfn_op_describe_stacks, &err, in);
+	cJSON *stack = cJSON_DetachItemFromArray(cJSON_GetObjectItem(out, "Stacks"), 0);
+	cJSON_Delete(out);
+	return stack;
+}
+
+/* The reason of the first event of logical with status, or "(none)". Caller frees. */
+static char *event_reason(const char *stack, const char *logical, const char *status)
+{
+	struct aws_err err;
+	cJSON *in = cJSON_CreateObject();
+	cJSON_AddStringToObject(in, "StackName", stack);
+	cJSON *ev = op(cfn_op_describe_stack_events, &err, in);
+	char *reason = NULL;
+	const cJSON *e;
+	cJSON_ArrayForEach(e, cJSON_GetObjectItem(ev, "StackEvents"))
+	{
+		if (!reason && strcmp(str(e, "LogicalResourceId"), logical) == 0 &&
+		    strcmp(str(e, "ResourceStatus"), status) == 0)
+			reason = strdup(str(e, "ResourceStatusReason")
+						? str(e, "ResourceStatusReason")
+						: "");
+	}
+	cJSON_Delete(ev);
+	return reason ? reason : strdup("(none)");
+}
+
+TEST(cfn_providers__sam_cli_managed_stack)
+{
+	setup();
+	cJSON *stack = sam_cli_bootstrap("aws-sam-cli-managed-default", "aws:kms", "Enabled");
+	is_str(stack ? str(stack, "StackStatus") : "(refused)", "CREATE_COMPLETE",
+	       "SAM CLI's managed stack is created through its change set");
+	const cJSON *in = call_in("CreateBucket", NULL);
+	const char *bucket = in ? str(in, "Bucket") : NULL;
+	ok(bucket && strncmp(bucket, "aws-sam-cli-managed-default-samclisourcebucket-", 47) == 0,
+	   "a bucket named after the stack and its logical id, in lower case (%s)",
+	   bucket ? bucket : "none");
+	in = call_in("PutBucketPolicy", NULL);
+	is_str(in ? str(in, "Bucket") : NULL, bucket, "its policy is put on that bucket");
+	cJSON *policy = cJSON_Parse(in ? str(in, "Policy") : "");
+	const cJSON *allow = cJSON_GetArrayItem(cJSON_GetObjectItem(policy, "Statement"), 0);
+	char want[200];
+	snprintf(want, sizeof(want), "arn:aws:s3:::%s/*", bucket ? bucket : "");
+	is_str(str(allow, "Resource"), want, "Fn::Join with AWS::Partition made the resource");
+	is_member(cJSON_GetObjectItem(allow, "Condition"), "StringEquals",
+		  "{\"aws:SourceAccount\":\"111122223333\"}", "AWS::AccountId in the condition");
+	cJSON_Delete(policy);
+	const cJSON *o = cJSON_GetArrayItem(cJSON_GetObjectItem(stack, "Outputs"), 0);
+	is_str(str(o, "OutputKey"), "SourceBucket", "the output SAM CLI reads");
+	is_str(str(o, "OutputValue"), bucket, "... is the bucket's name");
+	const cJSON *t = cJSON_GetArrayItem(cJSON_GetObjectItem(stack, "Tags"), 0);
+	ok(t && strcmp(str(t, "Key"), "ManagedStackSource") == 0 &&
+		   strcmp(str(t, "Value"), "AwsSamCli") == 0,
+	   "the stack's tag, which SAM CLI checks before using the bucket");
+	char *why = event_reason("aws-sam-cli-managed-default", "SamCliSourceBucket",
+				 "CREATE_COMPLETE");
+	ok(strstr(why, "the stack holds its other properties") != NULL,
+	   "the bucket's event says what the local S3 does not apply: %s", why);
+	free(why);
+	cJSON_Delete(stack);
+
+	struct aws_err err;
+	cJSON *din = cJSON_CreateObject();
+	cJSON_AddStringToObject(din, "StackName", "aws-sam-cli-managed-default");
+	cJSON_Delete(op(cfn_op_delete_stack, &err, din));
+	int policy_del = -1, bucket_del = -1;
+	for (int i = 0; i < cJSON_GetArraySize(calls); i++) {
+		const char *name = str(cJSON_GetArrayItem(calls, i), "op");
+		if (strcmp(name, "DeleteBucketPolicy") == 0)
+			policy_del = i;
+		if (strcmp(name, "DeleteBucket") == 0)
+			bucket_del = i;
+	}
+	ok(policy_del >= 0 && policy_del < bucket_del,
+	   "deleting the stack removes the policy, then the bucket");
+
+	/* Values CloudFormation's schema refuses fail the resource, and the stack rolls back. */
+	static const struct {
+		const char *sse, *status, *why;
+	} bad[] = {
+		{ "aws:kms", "On",
+		  "Properties validation failed for resource SamCliSourceBucket with message: "
+		  "#/VersioningConfiguration/Status: failed validation constraint for keyword "
+		  "[enum]" },
+		{ "DES", "Enabled",
+		  "Properties validation failed for resource SamCliSourceBucket with message: "
+		  "#/BucketEncryption/ServerSideEncryptionConfiguration/0/"
+		  "ServerSideEncryptionByDefault/SSEAlgorithm: failed validation constraint for "
+		  "keyword [enum]" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "bad%zu", i);
+		int before = count_calls("CreateBucket");
+		stack = sam_cli_bootstrap(name, bad[i].sse, bad[i].status);
+		is_str(stack ? str(stack, "StackStatus") : "(refused)", "ROLLBACK_COMPLETE",
+		       bad[i].status[0] == 'O' ? "versioning On: the stack rolls back"
+					       : "encryption DES: the stack rolls back");
+		is_int(count_calls("CreateBucket"), before, "... before any bucket is made");
+		why = event_reason(name, "SamCliSourceBucket", "CREATE_FAILED");
+		is_str(why, bad[i].why, "... with CloudFormation's reason");
+		free(why);
+		cJSON_Delete(stack);
+	}
+	teardown();
+}
+
 int main(void)
 {
 	RUN(cfn_providers__map_properties_to_each_services_input);
 	RUN(cfn_providers__deploy_a_sam_application);
+	RUN(cfn_providers__sam_cli_managed_stack);
 	return done();
 }

@@ -4,13 +4,17 @@
  * this last against the tables of CloudWatch's documentation on missing data.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cloud/db.h"
 #include "cloud/metrics/dist.h"
 #include "cloud/metrics/emf.h"
+#include "cloud/metrics/metrics.h"
 #include "cloud/monitoring/cw.h"
 #include "cloud/monitoring/math.h"
+#include "core/error.h"
 #include "harness.h"
 
 static double stat(const struct mdist *d, const char *name, double min, double max)
@@ -345,6 +349,73 @@ TEST(emf__extracts_as_documented)
 	}
 }
 
+/* The one period of ref's metric in the minute from 60 s, or none (count 0). */
+static struct metric_period one_period(struct metrics *m, const struct metric_ref *ref)
+{
+	struct metric_period *p = NULL, got = { 0 };
+	size_t n = metrics_get(m, ref, NULL, 60000, 120000, 60000, false, &p);
+	if (n == 1)
+		got = p[0];
+	got.dist = (struct mdist)MDIST_INIT;
+	metric_periods_free(p, n);
+	return got;
+}
+
+TEST(metrics__many_values_land_with_single_ones)
+{
+	struct error err;
+	struct cloud_db *db = cloud_db_open(":memory:", &err);
+	/* The store's tables, as CloudWatch's first migration makes them. */
+	pthread_mutex_lock(&db->mu);
+	cloud_db_exec(db, "CREATE TABLE cw_metrics(id INTEGER PRIMARY KEY, account TEXT NOT NULL,"
+			  " namespace TEXT NOT NULL, name TEXT NOT NULL, dims TEXT NOT NULL,"
+			  " last_ts INTEGER NOT NULL, UNIQUE(account, namespace, name, dims));"
+			  "CREATE TABLE cw_data(metric INTEGER NOT NULL, ts INTEGER NOT NULL,"
+			  " res INTEGER NOT NULL, unit TEXT NOT NULL, count REAL NOT NULL,"
+			  " sum REAL NOT NULL, min REAL NOT NULL, max REAL NOT NULL, dist BLOB,"
+			  " PRIMARY KEY(metric, ts, res, unit)) WITHOUT ROWID;");
+	pthread_mutex_unlock(&db->mu);
+	struct metrics *m = metrics_new(db);
+	struct metric_ref ref = { "111122223333", "AWS/Lambda", "Duration",
+				  "[{\"Name\":\"FunctionName\",\"Value\":\"f\"}]" };
+	metrics_add(m, &ref, "Milliseconds", 60500, false, 10, 1);
+	const struct metric_value v[] = {
+		{ "Duration", "Milliseconds", 30 },
+		{ "Invocations", "Count", 1 },
+		{ "Errors", "Count", NAN },
+		{ "Throttles", NULL, 0 },
+	};
+	metrics_add_many(m, &ref, 61000, v, 4);
+	metrics_add_many(m, &ref, 62000, v + 1, 1);
+	/* Before and after they are written, the same answers. */
+	for (int flushed = 0; flushed < 2; flushed++) {
+		if (flushed)
+			metrics_flush(m);
+		ref.name = "Duration";
+		struct metric_period d = one_period(m, &ref);
+		ok(d.count == 2 && d.sum == 40 && d.min == 10 && d.max == 30 &&
+			   strcmp(d.unit, "Milliseconds") == 0,
+		   "%s: a value of a batch joins the period of a single add (count %g, sum %g)",
+		   flushed ? "written" : "pending", d.count, d.sum);
+		ref.name = "Invocations";
+		d = one_period(m, &ref);
+		ok(d.count == 2 && d.sum == 2 && strcmp(d.unit, "Count") == 0,
+		   "%s: two batches, one period (count %g)", flushed ? "written" : "pending",
+		   d.count);
+		ref.name = "Errors";
+		ok(one_period(m, &ref).count == 0, "a value that is not finite is left out");
+		ref.name = "Throttles";
+		d = one_period(m, &ref);
+		ok(d.count == 1 && d.sum == 0 && strcmp(d.unit, "None") == 0,
+		   "a zero counts; no unit is None (%s)", d.unit);
+	}
+	ref.dims = "[]";
+	ref.name = "Invocations";
+	ok(one_period(m, &ref).count == 0, "other dimensions, another metric");
+	metrics_free(m);
+	cloud_db_close(db);
+}
+
 int main(void)
 {
 	RUN(dist__percentiles_are_exact_for_few_values);
@@ -355,5 +426,6 @@ int main(void)
 	RUN(math__errors_say_where);
 	RUN(alarm__decides_as_documented);
 	RUN(emf__extracts_as_documented);
+	RUN(metrics__many_values_land_with_single_ones);
 	return done();
 }

@@ -29,6 +29,7 @@ static const struct cfn_provider *const providers[] = {
 	&cfn_lambda_url,
 	&cfn_lambda_event_invoke_config,
 	&cfn_s3_bucket,
+	&cfn_s3_bucket_policy,
 	&cfn_sqs_queue,
 	&cfn_sqs_queue_policy,
 	&cfn_sns_topic,

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cloud/cfn/intrinsic.h"
 #include "core/xalloc.h"
@@ -108,8 +109,117 @@ static void bucket_attrs(struct cfn_res *r, const char *name)
 	free(v);
 }
 
+/*
+ * What the bucket holds beyond its name and notifications (versioning, default encryption,
+ * its public access block, tags...): the local S3 serves none of them, so they are checked as
+ * CloudFormation's schema checks them, then held by the stack and said so, never dropped
+ * unsaid.
+ */
+static const char bucket_note[] = "The local S3 applies a bucket's name and notifications only: "
+				  "the stack holds its other properties (versioning, encryption, "
+				  "public access block, tags...) and nothing enforces them";
+
+static bool one_of(const cJSON *v, const char *const *allowed)
+{
+	for (size_t i = 0; cJSON_IsString(v) && allowed[i]; i++)
+		if (strcmp(v->valuestring, allowed[i]) == 0)
+			return true;
+	return false;
+}
+
+static bool bucket_props_valid(const cJSON *props, struct aws_err *err)
+{
+	static const char *const statuses[] = { "Enabled", "Suspended", NULL };
+	static const char *const algorithms[] = { "aws:kms", "AES256", "aws:kms:dsse", NULL };
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(props, "VersioningConfiguration");
+	if (v) {
+		const cJSON *st = cJSON_GetObjectItemCaseSensitive(v, "Status");
+		if (!st)
+			return cfn_invalid(err, "#/VersioningConfiguration: required key [Status] "
+						"not found");
+		if (!one_of(st, statuses))
+			return cfn_invalid(err, "#/VersioningConfiguration/Status: failed "
+						"validation constraint for keyword [enum]");
+	}
+	v = cJSON_GetObjectItemCaseSensitive(props, "BucketEncryption");
+	if (v) {
+		const cJSON *rules =
+			cJSON_GetObjectItemCaseSensitive(v, "ServerSideEncryptionConfiguration");
+		if (!rules)
+			return cfn_invalid(err, "#/BucketEncryption: required key "
+						"[ServerSideEncryptionConfiguration] not found");
+		if (!cJSON_IsArray(rules))
+			return cfn_invalid(err,
+					   "#/BucketEncryption/ServerSideEncryptionConfiguration:"
+					   " expected type: JSONArray, found: %s",
+					   cJSON_IsString(rules) ? "String" : "JSONObject");
+		int i = 0;
+		const cJSON *rule;
+		cJSON_ArrayForEach(rule, rules)
+		{
+			const cJSON *by = cJSON_GetObjectItemCaseSensitive(
+				rule, "ServerSideEncryptionByDefault");
+			const cJSON *alg = cJSON_GetObjectItemCaseSensitive(by, "SSEAlgorithm");
+			if (by && !alg)
+				return cfn_invalid(
+					err,
+					"#/BucketEncryption/ServerSideEncryptionConfiguration"
+					"/%d/ServerSideEncryptionByDefault: required key "
+					"[SSEAlgorithm] not found",
+					i);
+			if (alg && !one_of(alg, algorithms))
+				return cfn_invalid(
+					err,
+					"#/BucketEncryption/ServerSideEncryptionConfiguration"
+					"/%d/ServerSideEncryptionByDefault/SSEAlgorithm: failed "
+					"validation constraint for keyword [enum]",
+					i);
+			i++;
+		}
+	}
+	v = cJSON_GetObjectItemCaseSensitive(props, "PublicAccessBlockConfiguration");
+	static const char *const blocks[] = { "BlockPublicAcls", "BlockPublicPolicy",
+					      "IgnorePublicAcls", "RestrictPublicBuckets" };
+	for (size_t i = 0; v && i < sizeof(blocks) / sizeof(blocks[0]); i++) {
+		const cJSON *b = cJSON_GetObjectItemCaseSensitive(v, blocks[i]);
+		if (b && !cJSON_IsBool(b) &&
+		    !(cJSON_IsString(b) && (strcasecmp(b->valuestring, "true") == 0 ||
+					    strcasecmp(b->valuestring, "false") == 0)))
+			return cfn_invalid(err,
+					   "#/PublicAccessBlockConfiguration/%s: expected type: "
+					   "Boolean, found: %s",
+					   blocks[i], cJSON_IsString(b) ? "String" : "JSONObject");
+	}
+	int i = 0;
+	const cJSON *tag;
+	cJSON_ArrayForEach(tag, cJSON_GetObjectItemCaseSensitive(props, "Tags"))
+	{
+		if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(tag, "Key")))
+			return cfn_invalid(err, "#/Tags/%d: required key [Key] not found", i);
+		if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(tag, "Value")))
+			return cfn_invalid(err, "#/Tags/%d: required key [Value] not found", i);
+		i++;
+	}
+	return true;
+}
+
+/* Whether props has anything but the name and notifications (bucket_note). */
+static bool bucket_holds(const cJSON *props)
+{
+	const cJSON *p;
+	cJSON_ArrayForEach(p, props)
+	{
+		if (strcmp(p->string, "BucketName") != 0 &&
+		    strcmp(p->string, "NotificationConfiguration") != 0)
+			return true;
+	}
+	return false;
+}
+
 static bool bucket_create(struct cfn_res *r, const cJSON *props, struct aws_err *err)
 {
+	if (!bucket_props_valid(props, err))
+		return false;
 	char *name = name_or_generated(r, props, "BucketName", 63, true);
 	cJSON *in = cJSON_CreateObject();
 	cJSON_AddStringToObject(in, "Bucket", name);
@@ -133,15 +243,21 @@ static bool bucket_create(struct cfn_res *r, const cJSON *props, struct aws_err 
 	}
 	r->physical = name;
 	bucket_attrs(r, name);
+	if (bucket_holds(props))
+		r->note = bucket_note;
 	return true;
 }
 
 static bool bucket_update(struct cfn_res *r, const char *physical, const cJSON *old_props,
 			  const cJSON *props, const cJSON *attrs, struct aws_err *err)
 {
+	if (!bucket_props_valid(props, err))
+		return false;
 	if (cfn_prop_changed(old_props, props, "NotificationConfiguration") &&
 	    !bucket_notifications(r, physical, props, err))
 		return false;
+	if (bucket_holds(props))
+		r->note = bucket_note;
 	return true;
 }
 
@@ -165,6 +281,59 @@ const struct cfn_provider cfn_s3_bucket = {
 	.remove = bucket_remove,
 	.replace = bucket_replace,
 	.attributes = bucket_attributes,
+};
+
+/* A bucket's policy: S3's PutBucketPolicy; its physical id is the bucket's name, as
+ * CloudFormation's schema names it (primaryIdentifier /properties/Bucket). */
+static bool bucket_policy_put(struct cfn_res *r, const cJSON *props, struct aws_err *err)
+{
+	const char *bucket = S(props, "Bucket");
+	if (!bucket)
+		return cJSON_GetObjectItemCaseSensitive(props, "Bucket")
+			       ? cfn_invalid(err, "#/Bucket: expected type: String, found: "
+						  "JSONObject")
+			       : cfn_required(err, "Bucket");
+	const cJSON *doc = cJSON_GetObjectItemCaseSensitive(props, "PolicyDocument");
+	if (!doc)
+		return cfn_required(err, "PolicyDocument");
+	char *text = cfn_json_text(doc);
+	cJSON *in = cJSON_CreateObject();
+	cJSON_AddStringToObject(in, "Bucket", bucket);
+	cJSON_AddStringToObject(in, "Policy", text);
+	free(text);
+	return call(r, "s3", "PutBucketPolicy", in, NULL, err);
+}
+
+static bool bucket_policy_create(struct cfn_res *r, const cJSON *props, struct aws_err *err)
+{
+	if (!bucket_policy_put(r, props, err))
+		return false;
+	r->physical = xstrdup(S(props, "Bucket"));
+	return true;
+}
+
+static bool bucket_policy_update(struct cfn_res *r, const char *physical, const cJSON *old_props,
+				 const cJSON *props, const cJSON *attrs, struct aws_err *err)
+{
+	return bucket_policy_put(r, props, err);
+}
+
+static bool bucket_policy_remove(struct cfn_res *r, const char *physical, const cJSON *props,
+				 const cJSON *attrs, struct aws_err *err)
+{
+	cJSON *in = cJSON_CreateObject();
+	cJSON_AddStringToObject(in, "Bucket", physical);
+	return cfn_call_delete(r, "s3", "DeleteBucketPolicy", in, err);
+}
+
+static const char *const bucket_policy_replace[] = { "Bucket", NULL };
+
+const struct cfn_provider cfn_s3_bucket_policy = {
+	.type = "AWS::S3::BucketPolicy",
+	.create = bucket_policy_create,
+	.update = bucket_policy_update,
+	.remove = bucket_policy_remove,
+	.replace = bucket_policy_replace,
 };
 
 /* The queue properties that are SQS attributes (all given as text). */

@@ -182,7 +182,8 @@ static bool function_policy(struct cloud *c, const char *arn, char *owner, char 
 	cloud_db_watch(c->db, "lambda_policy");
 	pthread_mutex_unlock(&c->db->mu);
 	snprintf(owner, 13, "%s", f.account);
-	*policy = lambda_policy_document(c, f.account, f.name);
+	/* A version's or an alias's own policy, as Lambda checks a qualified ARN. */
+	*policy = lambda_policy_document(c, f.account, f.name, f.qualifier);
 	return true;
 }
 

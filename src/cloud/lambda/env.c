@@ -589,7 +589,7 @@ static struct env *env_new(struct cloud *c, struct lfunc *fn, struct api_err *e)
 	env->generation = fn->generation;
 	env->memory = fn->memory;
 	env->seq = ++c->env_seq;
-	env->out_fd = env->status_fd = -1;
+	env->out_fd = env->status_fd = env->init_children_fd = -1;
 	env->state = ENV_INIT;
 	pthread_cond_init(&env->cond, NULL);
 	pthread_mutex_init(&env->log_mu, NULL);

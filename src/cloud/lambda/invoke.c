@@ -464,8 +464,15 @@ static void run(struct cloud *c, struct lfunc *fn, const char *payload, size_t l
 	/* The environment may die, and its function change, once cloud->mu is released. */
 	struct env_view view;
 	env_view_take(env, &view);
-	view.max_used_mb = lambda_env_max_used_mb(env);
+	long long peak_kb = env->max_rss_kb;
+	bool gone = env->exited, oom = env->oom;
 	pthread_mutex_unlock(&c->mu);
+	/* Its processes' peak, read outside cloud->mu: a few /proc files, which every other
+	 * invocation and the Runtime API would otherwise wait for. */
+	long long now_kb = gone ? 0 : lambda_env_peak_kb(env);
+	if (now_kb > peak_kb)
+		peak_kb = now_kb;
+	view.max_used_mb = lambda_env_used_mb(env, peak_kb, oom);
 
 	double duration_ms = inv->started_us ? (double)(inv->ended_us - inv->started_us) / 1000.0
 					     : (double)(inv->ended_us - inv->accepted_us) / 1000.0;
@@ -477,6 +484,8 @@ static void run(struct cloud *c, struct lfunc *fn, const char *payload, size_t l
 	log_end(env, &view, inv, timed_out, duration_ms, billed, want_tail, &out->tail_b64);
 
 	pthread_mutex_lock(&c->mu);
+	if (peak_kb > env->max_rss_kb)
+		env->max_rss_kb = peak_kb;
 	env->inv = NULL;
 	if (env->state == ENV_READY && !env->killed && !env->init_failed && !env->exited &&
 	    env->generation == fn->generation && !fn->deleted)

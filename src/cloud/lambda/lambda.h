@@ -112,6 +112,15 @@ enum env_state {
 	ENV_DEAD
 };
 
+/* A process of an environment whose /proc files stay open for its peak memory (limits.c). */
+struct env_proc {
+	pid_t pid; /* 0: a free slot */
+	int status_fd, children_fd;
+	bool seen; /* found in the last walk of the environment's processes */
+};
+
+#define ENV_PROCS 4
+
 struct env {
 	struct cloud *cloud;
 	struct lfunc *fn;
@@ -156,6 +165,10 @@ struct env {
 	struct strbuf tail; /* the current invocation's log, last few KB */
 	char cg_mem[256], cg_cpu[256];
 	long long max_rss_kb;
+	/* Its init's list of children and its processes' /proc files, open for Max Memory Used:
+	 * read by the invoker that holds the environment, without cloud->mu. */
+	int init_children_fd;
+	struct env_proc procs[ENV_PROCS];
 };
 
 /* functions.c */
@@ -245,8 +258,15 @@ void lambda_env_log(struct env *env, const char *line, size_t len);
 void lambda_env_log_platform(struct env *env, const char *line, size_t len);
 /* Add a line to the tail the invoker returns (LogResult). Caller holds env->log_mu. */
 void lambda_env_tail(struct env *env, const char *line, size_t len);
-/* Peak resident memory of the environment's processes, MB. Caller holds cloud->mu. */
-int lambda_env_max_used_mb(struct env *env);
+/*
+ * Peak resident memory of the environment's processes now, KB, its init left out: called
+ * without cloud->mu by the invoker that holds the environment (env->inv), which keeps it
+ * alive and alone in reading it.
+ */
+long long lambda_env_peak_kb(struct env *env);
+/* Max Memory Used, MB, from the environment's peak (KB) and whether the OOM killer struck:
+ * at most its memory. */
+int lambda_env_used_mb(const struct env *env, long long peak_kb, bool oom);
 /* Free environments that are dead, finished and not held by an invoker; stop idle ones past
  * their time. */
 void lambda_env_housekeep(struct cloud *c, bool all);

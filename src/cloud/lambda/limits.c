@@ -192,8 +192,24 @@ void limits_kill(struct env *env)
 	cgroup_kill(env->cg_cpu);
 }
 
+/* Close a slot of struct env_proc (limits_release() and the peak memory below). */
+static void proc_close(struct env_proc *p)
+{
+	if (p->pid) {
+		close(p->status_fd);
+		if (p->children_fd >= 0)
+			close(p->children_fd);
+	}
+	memset(p, 0, sizeof(*p));
+}
+
 void limits_release(struct env *env)
 {
+	for (size_t i = 0; i < ENV_PROCS; i++)
+		proc_close(&env->procs[i]);
+	if (env->init_children_fd >= 0)
+		close(env->init_children_fd);
+	env->init_children_fd = -1;
 	cgroup_remove(env->cg_mem);
 	cgroup_remove(env->cg_cpu);
 }
@@ -369,13 +385,115 @@ static long long env_kb(const struct env *env, const char *key)
 	return tree_kb(env->pid, key, 0) - proc_kb(env->pid, key);
 }
 
-int lambda_env_max_used_mb(struct env *env)
+/*
+ * Max Memory Used is read at the end of every invocation, so the /proc files it needs stay
+ * open in the environment (struct env_proc) and are read again from their start: opening
+ * them was most of the cost. A descriptor outlives its process, never follows its pid to
+ * another: a failed read closes the slot and the pid is opened afresh.
+ */
+
+/* Read fd's file again from its start into buf (n bytes, NUL-ended). Its length; -1 if the
+ * process is gone. */
+static ssize_t reread(int fd, char *buf, size_t n)
 {
-	long long kb = env->exited ? 0 : env_kb(env, "VmHWM:");
-	if (kb > env->max_rss_kb)
-		env->max_rss_kb = kb;
-	int mb = (int)((env->max_rss_kb + 1023) / 1024);
-	if (env->oom)
+	ssize_t got = fd >= 0 ? pread(fd, buf, n - 1, 0) : -1;
+	buf[got > 0 ? got : 0] = '\0';
+	return got;
+}
+
+/* The slot of pid, opened when new; NULL when the slots are full or the process is gone. */
+static struct env_proc *proc_open(struct env *env, pid_t pid)
+{
+	struct env_proc *free_slot = NULL;
+	for (size_t i = 0; i < ENV_PROCS; i++) {
+		if (env->procs[i].pid == pid)
+			return &env->procs[i];
+		if (!env->procs[i].pid && !free_slot)
+			free_slot = &env->procs[i];
+	}
+	if (!free_slot)
+		return NULL;
+	char p[96];
+	snprintf(p, sizeof(p), "/proc/%d/status", (int)pid);
+	int status = open(p, O_RDONLY | O_CLOEXEC);
+	if (status < 0)
+		return NULL;
+	snprintf(p, sizeof(p), "/proc/%d/task/%d/children", (int)pid, (int)pid);
+	*free_slot = (struct env_proc){ .pid = pid,
+					.status_fd = status,
+					.children_fd = open(p, O_RDONLY | O_CLOEXEC) };
+	return free_slot;
+}
+
+/* VmHWM of pid and its descendants, KB; depth as tree_kb() counts it. */
+static long long peak_tree(struct env *env, pid_t pid, int depth)
+{
+	char buf[4096];
+	long long total = 0;
+	struct env_proc *p = proc_open(env, pid);
+	if (p && reread(p->status_fd, buf, sizeof(buf)) <= 0) {
+		/* Gone, or a pid used again by a process the slot never saw. */
+		proc_close(p);
+		p = proc_open(env, pid);
+		if (p && reread(p->status_fd, buf, sizeof(buf)) <= 0) {
+			proc_close(p);
+			return 0;
+		}
+	}
+	if (p) {
+		p->seen = true;
+		const char *v = strstr(buf, "VmHWM:");
+		total = v ? atoll(v + 6) : 0;
+	} else {
+		total = proc_kb(pid, "VmHWM:");
+	}
+	if (depth > 5)
+		return total;
+	if (p) {
+		reread(p->children_fd, buf, sizeof(buf));
+	} else {
+		char path[96];
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid, (int)pid);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		reread(fd, buf, sizeof(buf));
+		if (fd >= 0)
+			close(fd);
+	}
+	char *save = NULL;
+	for (char *t = strtok_r(buf, " \n", &save); t; t = strtok_r(NULL, " \n", &save))
+		total += peak_tree(env, (pid_t)atoi(t), depth + 1);
+	return total;
+}
+
+long long lambda_env_peak_kb(struct env *env)
+{
+	if (!env->pid)
+		return 0;
+	for (size_t i = 0; i < ENV_PROCS; i++)
+		env->procs[i].seen = false;
+	char buf[4096];
+	if (env->init_children_fd < 0) {
+		snprintf(buf, sizeof(buf), "/proc/%d/task/%d/children", (int)env->pid,
+			 (int)env->pid);
+		env->init_children_fd = open(buf, O_RDONLY | O_CLOEXEC);
+	}
+	long long kb = 0;
+	if (reread(env->init_children_fd, buf, sizeof(buf)) > 0) {
+		char *save = NULL;
+		for (char *t = strtok_r(buf, " \n", &save); t; t = strtok_r(NULL, " \n", &save))
+			kb += peak_tree(env, (pid_t)atoi(t), 1);
+	}
+	/* Processes that left: their slots go to those that may come. */
+	for (size_t i = 0; i < ENV_PROCS; i++)
+		if (env->procs[i].pid && !env->procs[i].seen)
+			proc_close(&env->procs[i]);
+	return kb;
+}
+
+int lambda_env_used_mb(const struct env *env, long long peak_kb, bool oom)
+{
+	int mb = (int)((peak_kb + 1023) / 1024);
+	if (oom)
 		mb = env->memory;
 	return mb > env->memory ? env->memory : mb;
 }

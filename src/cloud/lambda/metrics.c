@@ -162,22 +162,46 @@ void lambda_metrics_record(struct cloud *c, const struct lambda_record *r)
 	const char *q = r->qualifier[0] ? r->qualifier : NULL;
 	const char *x = r->executed[0] ? r->executed : NULL;
 	bool error = strcmp(r->status, "success") != 0;
-	lambda_metric_at(c, r->account, r->function, q, x, "Invocations", "Count", 1, at);
-	lambda_metric_at(c, r->account, r->function, q, x, "Errors", "Count", error, at);
-	lambda_metric_at(c, r->account, r->function, q, x, "Throttles", "Count", 0, at);
-	lambda_metric_at(c, r->account, r->function, q, x, "Duration", "Milliseconds",
-			 r->duration_ms, at);
+	const struct metric_value v[] = {
+		{ "Invocations", "Count", 1 },
+		{ "Errors", "Count", error },
+		{ "Throttles", "Count", 0 },
+		{ "Duration", "Milliseconds", r->duration_ms },
+	};
+	struct metric_ref set = { r->account, NS, NULL, "[]" };
+	metrics_add_many(c->metrics, &set, at, v, sizeof(v) / sizeof(v[0]));
+	const struct dimsets *d = dimsets_of(r->function, q, x);
+	set.dims = d->by_function;
+	metrics_add_many(c->metrics, &set, at, v, sizeof(v) / sizeof(v[0]));
+	if (d->resource) {
+		set.dims = d->by_resource;
+		metrics_add_many(c->metrics, &set, at, v, sizeof(v) / sizeof(v[0]));
+	}
+	if (d->resource && d->executed_too) {
+		set.dims = d->by_executed;
+		metrics_add_many(c->metrics, &set, at, v, sizeof(v) / sizeof(v[0]));
+	}
 	/* Concurrency as it was, this invocation (which the caller let go of) counted. */
 	const struct lfunc *fn = lambda_fn_find(c, r->account, r->function);
 	int all, unreserved;
 	concurrency(c, r->account, &all, &unreserved);
-	struct metric_ref ref = { r->account, NS, "ConcurrentExecutions", "[]" };
-	metrics_add(c->metrics, &ref, "Count", at, false, all + 1, 1);
-	put_function(c, r->account, r->function, q, NULL, "ConcurrentExecutions", "Count",
-		     fn ? fn->inflight + 1 : 1, at);
-	ref.name = "UnreservedConcurrentExecutions";
-	metrics_add(c->metrics, &ref, "Count", at, false,
-		    unreserved + (!fn || fn->reserved < 0 ? 1 : 0), 1);
+	const struct metric_value account_wide[] = {
+		{ "ConcurrentExecutions", "Count", all + 1 },
+		{ "UnreservedConcurrentExecutions", "Count",
+		  unreserved + (!fn || fn->reserved < 0 ? 1 : 0) },
+	};
+	set.dims = "[]";
+	metrics_add_many(c->metrics, &set, at, account_wide, 2);
+	/* By function and by version or alias invoked, not by version run: the sets above
+	 * (asking dimsets_of() for those would make it build all three texts again). */
+	const struct metric_value mine = { "ConcurrentExecutions", "Count",
+					   fn ? fn->inflight + 1 : 1 };
+	set.dims = d->by_function;
+	metrics_add_many(c->metrics, &set, at, &mine, 1);
+	if (d->resource) {
+		set.dims = d->by_resource;
+		metrics_add_many(c->metrics, &set, at, &mine, 1);
+	}
 }
 
 void lambda_metrics_throttle(struct cloud *c, const char *account, const char *function)

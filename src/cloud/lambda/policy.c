@@ -230,9 +230,10 @@ static cJSON *load_statements(struct cloud *c, const char *account, const char *
 	return arr;
 }
 
-char *lambda_policy_document(struct cloud *c, const char *account, const char *function)
+char *lambda_policy_document(struct cloud *c, const char *account, const char *function,
+			     const char *qualifier)
 {
-	cJSON *arr = load_statements(c, account, function, NULL);
+	cJSON *arr = load_statements(c, account, function, qualifier);
 	if (cJSON_GetArraySize(arr) == 0) {
 		cJSON_Delete(arr);
 		return NULL;

@@ -50,8 +50,10 @@ bool lambda_policy_allows_url(struct cloud *c, const char *account, const char *
  */
 void lambda_policy_forget(struct cloud *c, const char *account, const char *function,
 			  const char *qualifier);
-/* The function policy of function in account (its unqualified one) as one document, for
- * IAM's evaluator; NULL when it has none. Caller frees. */
-char *lambda_policy_document(struct cloud *c, const char *account, const char *function);
+/* The policy of function in account, of its version or alias qualifier (NULL or "$LATEST":
+ * its unqualified one), as one document for IAM's evaluator; NULL when it has none. Caller
+ * frees. */
+char *lambda_policy_document(struct cloud *c, const char *account, const char *function,
+			     const char *qualifier);
 
 #endif

@@ -122,20 +122,38 @@ static const char *unit_or_none(const char *unit)
 	return unit && unit[0] ? unit : "None";
 }
 
-/* The pending period for ref at ts (m->mu held), made when new. */
-static struct pend *pend_get(struct metrics *m, const struct metric_ref *ref, const char *unit,
-			     long long ts_ms, bool hires)
+/*
+ * A period's key is hashed in two parts: what a batch shares (account, namespace, dimensions)
+ * and what each of its values adds (name, unit, period).
+ */
+struct key_base {
+	const struct metric_ref *ref;
+	size_t account_len, ns_len, dims_len;
+	uint64_t hash;
+};
+
+static void key_base_of(struct key_base *b, const struct metric_ref *ref)
+{
+	b->ref = ref;
+	b->account_len = strlen(ref->account);
+	b->ns_len = strlen(ref->ns);
+	b->dims_len = strlen(ref->dims);
+	b->hash = fnv(FNV_INIT, ref->account, b->account_len + 1);
+	b->hash = fnv(b->hash, ref->ns, b->ns_len + 1);
+	b->hash = fnv(b->hash, ref->dims, b->dims_len + 1);
+}
+
+/* The pending period of base's metric name at ts (m->mu held), made when new. */
+static struct pend *pend_get(struct metrics *m, const struct key_base *b, const char *name,
+			     const char *unit, long long ts_ms, bool hires)
 {
 	int res = hires ? 1 : 60;
 	long long step = res * 1000LL;
 	long long ts = ts_ms >= 0 ? ts_ms / step * step : -((-ts_ms + step - 1) / step) * step;
-	const char *parts[5] = { ref->account, ref->ns, ref->name, ref->dims, unit };
-	size_t lens[5];
-	uint64_t h = FNV_INIT;
-	for (int i = 0; i < 5; i++) {
-		lens[i] = strlen(parts[i]);
-		h = fnv(h, parts[i], lens[i] + 1);
-	}
+	const char *parts[5] = { b->ref->account, b->ref->ns, name, b->ref->dims, unit };
+	size_t lens[5] = { b->account_len, b->ns_len, strlen(name), b->dims_len, strlen(unit) };
+	uint64_t h = fnv(b->hash, name, lens[2] + 1);
+	h = fnv(h, unit, lens[4] + 1);
 	h = fnv(h, &ts, sizeof(ts));
 	h = fnv(h, &res, sizeof(res));
 	size_t slot = h & (m->pend_cap - 1);
@@ -173,13 +191,8 @@ static struct pend *pend_get(struct metrics *m, const struct metric_ref *ref, co
 	return p;
 }
 
-void metrics_add(struct metrics *m, const struct metric_ref *ref, const char *unit, long long ts_ms,
-		 bool hires, double value, double count)
+static void pend_add(struct pend *p, double value, double count)
 {
-	if (!m || !isfinite(value) || !(count > 0))
-		return;
-	pthread_mutex_lock(&m->mu);
-	struct pend *p = pend_get(m, ref, unit_or_none(unit), ts_ms, hires);
 	p->count += count;
 	p->sum += value * count;
 	if (value < p->min)
@@ -187,6 +200,32 @@ void metrics_add(struct metrics *m, const struct metric_ref *ref, const char *un
 	if (value > p->max)
 		p->max = value;
 	mdist_add(&p->dist, value, count);
+}
+
+void metrics_add(struct metrics *m, const struct metric_ref *ref, const char *unit, long long ts_ms,
+		 bool hires, double value, double count)
+{
+	if (!m || !isfinite(value) || !(count > 0))
+		return;
+	struct key_base b;
+	key_base_of(&b, ref);
+	pthread_mutex_lock(&m->mu);
+	pend_add(pend_get(m, &b, ref->name, unit_or_none(unit), ts_ms, hires), value, count);
+	pthread_mutex_unlock(&m->mu);
+}
+
+void metrics_add_many(struct metrics *m, const struct metric_ref *ref, long long ts_ms,
+		      const struct metric_value *v, size_t n)
+{
+	if (!m || n == 0)
+		return;
+	struct key_base b;
+	key_base_of(&b, ref);
+	pthread_mutex_lock(&m->mu);
+	for (size_t i = 0; i < n; i++)
+		if (isfinite(v[i].value))
+			pend_add(pend_get(m, &b, v[i].name, unit_or_none(v[i].unit), ts_ms, false),
+				 v[i].value, 1);
 	pthread_mutex_unlock(&m->mu);
 }
 
@@ -195,8 +234,10 @@ void metrics_add_set(struct metrics *m, const struct metric_ref *ref, const char
 {
 	if (!m || !(count > 0))
 		return;
+	struct key_base b;
+	key_base_of(&b, ref);
 	pthread_mutex_lock(&m->mu);
-	struct pend *p = pend_get(m, ref, unit_or_none(unit), ts_ms, hires);
+	struct pend *p = pend_get(m, &b, ref->name, unit_or_none(unit), ts_ms, hires);
 	p->count += count;
 	p->sum += sum;
 	if (min < p->min)

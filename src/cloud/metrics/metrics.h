@@ -48,6 +48,18 @@ void metrics_free(struct metrics *m);
  */
 void metrics_add(struct metrics *m, const struct metric_ref *ref, const char *unit, long long ts_ms,
 		 bool hires, double value, double count);
+/* One value of metrics_add_many(): its metric's name and unit ("None" when NULL). */
+struct metric_value {
+	const char *name, *unit;
+	double value;
+};
+/*
+ * Add one occurrence of each of n values at ts_ms, at standard resolution, to metrics that
+ * share ref's account, namespace and dimensions (ref->name unused): one lock and one hash of
+ * what they share. Values that are not finite are left out.
+ */
+void metrics_add_many(struct metrics *m, const struct metric_ref *ref, long long ts_ms,
+		      const struct metric_value *v, size_t n);
 /* Add a statistic set. */
 void metrics_add_set(struct metrics *m, const struct metric_ref *ref, const char *unit,
 		     long long ts_ms, bool hires, double count, double sum, double min, double max);
