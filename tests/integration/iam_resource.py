@@ -196,6 +196,21 @@ code, msg = error_of(lambda: snsa.set_topic_attributes(
     TopicArn=tarn, AttributeName="Policy", AttributeValue='{"Statement":"x"}'))
 ok(code == "InvalidParameter" and msg == "Invalid parameter: Policy Error: null",
    "SNS: a topic policy IAM would not read is refused with SNS's words", (code, msg))
+out_of_scope = "Invalid parameter: Policy statement action out of service scope!"
+for actions in ("sqs:SendMessage", ["SNS:Publish", "sqs:*"], "sns:SetSubscriptionAttributes"):
+    code, msg = error_of(lambda: snsa.set_topic_attributes(
+        TopicArn=tarn, AttributeName="Policy", AttributeValue=doc(
+            {"Effect": "Allow", "Principal": "*", "Action": actions, "Resource": tarn})))
+    ok((code, msg) == ("InvalidParameter", out_of_scope),
+       "SNS: a topic policy with an action out of SNS's topic scope (%s) is refused" % actions,
+       (code, msg))
+code, msg = error_of(lambda: snsa.create_topic(Name="scoped", Attributes={"Policy": doc(
+    {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": tarn})}))
+ok((code, msg) == ("InvalidParameter", out_of_scope),
+   "SNS: ... in CreateTopic's Attributes too", (code, msg))
+ok("Policy" not in snsa.get_topic_attributes(TopicArn=tarn)["Attributes"] or
+   "__default_policy_ID" in snsa.get_topic_attributes(TopicArn=tarn)["Attributes"]["Policy"],
+   "SNS: ... and the topic keeps its default policy")
 snsb = client("sns", *b_all)
 code, msg = error_of(lambda: snsb.publish(TopicArn=tarn, Message="hi"))
 ok(code == "AuthorizationError" and "not authorized to perform: sns:Publish on resource: %s "
