@@ -196,6 +196,52 @@ code, msg = error_of(lambda: snsa.set_topic_attributes(
     TopicArn=tarn, AttributeName="Policy", AttributeValue='{"Statement":"x"}'))
 ok(code == "InvalidParameter" and msg == "Invalid parameter: Policy Error: null",
    "SNS: a topic policy IAM would not read is refused with SNS's words", (code, msg))
+out_of_scope = "Invalid parameter: Policy statement action out of service scope!"
+for actions in ("sqs:SendMessage", ["SNS:Publish", "sqs:*"], "sns:SetSubscriptionAttributes"):
+    code, msg = error_of(lambda: snsa.set_topic_attributes(
+        TopicArn=tarn, AttributeName="Policy", AttributeValue=doc(
+            {"Effect": "Allow", "Principal": "*", "Action": actions, "Resource": tarn})))
+    ok((code, msg) == ("InvalidParameter", out_of_scope),
+       "SNS: a topic policy with an action out of SNS's topic scope (%s) is refused" % actions,
+       (code, msg))
+code, msg = error_of(lambda: snsa.create_topic(Name="scoped", Attributes={"Policy": doc(
+    {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": tarn})}))
+ok((code, msg) == ("InvalidParameter", out_of_scope),
+   "SNS: ... in CreateTopic's Attributes too", (code, msg))
+ok("Policy" not in snsa.get_topic_attributes(TopicArn=tarn)["Attributes"] or
+   "__default_policy_ID" in snsa.get_topic_attributes(TopicArn=tarn)["Attributes"]["Policy"],
+   "SNS: ... and the topic keeps its default policy")
+# The default policy grants the owner's account (AWS:SourceOwner): a user of it without any
+# policy of its own may publish.
+snsr = client("sns", *a_none)
+code, msg = error_of(lambda: snsr.publish(TopicArn=tarn, Message="from reader"))
+ok(code is None, "SNS: the default topic policy lets a user of the owner's account with no "
+   "policy publish (AWS:SourceOwner)", (code, msg))
+body = None
+for _ in range(50):
+    got = sqsa.receive_message(QueueUrl=inbox, WaitTimeSeconds=1).get("Messages", [])
+    if got:
+        body = json.loads(got[0]["Body"]).get("Message")
+        sqsa.delete_message(QueueUrl=inbox, ReceiptHandle=got[0]["ReceiptHandle"])
+        break
+ok(body == "from reader", "SNS: ... and the subscriber gets it", body)
+code, msg = error_of(lambda: snsr.create_topic(Name="readers-own"))
+ok(code == "AuthorizationError" and msg.endswith(
+   "because no identity-based policy allows the sns:CreateTopic action"),
+   "SNS: ... but not what no topic's policy covers", (code, msg))
+snsa.set_topic_attributes(TopicArn=tarn, AttributeName="Policy", AttributeValue=doc(
+    {"Effect": "Allow", "Principal": "*", "Action": ["sns:Get*", "SNS:Subscribe"],
+     "Resource": tarn, "Condition": {"StringEquals": {"AWS:SourceOwner": a}}}))
+ok(snsr.get_topic_attributes(TopicArn=tarn)["Attributes"]["TopicArn"] == tarn,
+   "SNS: a policy of its own with wildcard SNS actions and AWS:SourceOwner is taken and lets "
+   "the user read the topic")
+code, msg = error_of(lambda: snsr.publish(TopicArn=tarn, Message="again"))
+ok(code == "AuthorizationError", "SNS: ... but no longer publish", (code, msg))
+code, msg = error_of(lambda: client("sns", *b_all).get_topic_attributes(TopicArn=tarn))
+ok(code == "AuthorizationError" and msg.endswith(
+   "because no resource-based policy allows the sns:GetTopicAttributes action"),
+   "SNS: AWS:SourceOwner is the caller's account: another account's user is not granted",
+   (code, msg))
 snsb = client("sns", *b_all)
 code, msg = error_of(lambda: snsb.publish(TopicArn=tarn, Message="hi"))
 ok(code == "AuthorizationError" and "not authorized to perform: sns:Publish on resource: %s "
@@ -394,6 +440,48 @@ if esm:
     out = read("in/new.txt")
     ok(out.endswith("with an explicit deny in a resource-based policy"),
        "handler: ... but not what the policy denies", out)
+
+    # A destination is sent with the function's execution role, and the topic's own policy
+    # counts too: its default one grants the role, of the owner's account, sns:Publish.
+    ftopic = snsa.create_topic(Name="lambda-failures")["TopicArn"]
+    fq = sqsa.create_queue(QueueName="failures-in")["QueueUrl"]
+    fqarn = "arn:aws:sqs:us-east-1:%s:failures-in" % a
+    sqsa.set_queue_attributes(QueueUrl=fq, Attributes={"Policy": doc(
+        {"Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"},
+         "Action": "sqs:SendMessage", "Resource": fqarn,
+         "Condition": {"ArnEquals": {"aws:SourceArn": ftopic}}})})
+    snsa.subscribe(TopicArn=ftopic, Protocol="sqs", Endpoint=fqarn,
+                   Attributes={"RawMessageDelivery": "true"})
+    lam.create_function(FunctionName="failing", Runtime="python3.12", Handler="app.handler",
+                        Role="arn:aws:iam::%s:role/poller" % a, Timeout=30,
+                        Code={"ZipFile": cloudlib.zip_files({"app.py": (
+                            "def handler(event, context):\n"
+                            "    raise RuntimeError(event['n'])\n")})})
+    wait(lambda: lam.get_function_configuration(FunctionName="failing")["State"] == "Active")
+    lam.put_function_event_invoke_config(
+        FunctionName="failing", MaximumRetryAttempts=0,
+        DestinationConfig={"OnFailure": {"Destination": ftopic}})
+
+    def failure_records(tries):
+        for _ in range(tries):
+            got = sqsa.receive_message(QueueUrl=fq, WaitTimeSeconds=1).get("Messages", [])
+            if got:
+                return [json.loads(m["Body"])["requestPayload"]["n"] for m in got]
+        return []
+
+    lam.invoke(FunctionName="failing", InvocationType="Event", Payload=json.dumps({"n": "one"}))
+    got = failure_records(60)
+    ok(got == ["one"], "destination: a role without sns:Publish sends the record to a topic "
+       "of its account under the topic's default policy", got)
+    snsa.set_topic_attributes(TopicArn=ftopic, AttributeName="Policy", AttributeValue=doc(
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::%s:root" % b},
+         "Action": "sns:Publish", "Resource": ftopic}))
+    lam.invoke(FunctionName="failing", InvocationType="Event", Payload=json.dumps({"n": "two"}))
+    status, body = cloudlib.control(ws, "POST", "/_tutor/settle?timeout=60&account=%s" % a,
+                                    timeout=90)
+    got = failure_records(2)
+    ok('"settled": true' in body.replace('":true', '": true') and got == [],
+       "destination: ... and none once the topic's policy no longer grants it", (body, got))
 
 print("1..%d" % n)
 sys.exit(1 if failed else 0)

@@ -3,7 +3,8 @@
 # boto3 with no endpoint in their code: a topic fanned out to Lambda (AWS's SNS event, as an
 # asynchronous invocation), to SQS (the JSON envelope, and raw), and to an email mailbox; an
 # event source mapping with ReportBatchItemFailures (partial failures, the whole batch failing
-# on an empty itemIdentifier, a handler error) and the queue's redrive to its DLQ. TAP.
+# on an empty itemIdentifier, a handler error) and the queue's redrive to its DLQ; SAM's SNS
+# event with SqsSubscription, deployed and run. TAP.
 #
 #   sns_esm.sh path/to/lambda-tutor
 TUTOR=${1:?usage: sns_esm.sh LAMBDA_TUTOR}
@@ -177,6 +178,79 @@ awsl lambda delete-event-source-mapping --uuid "$U" >/dev/null
 ok $? "delete-event-source-mapping"
 out=$(awsl lambda get-event-source-mapping --uuid "$U" 2>&1)
 check "... then get: ResourceNotFoundException" contains "$out" "ResourceNotFoundException"
+# SAM's SNS event with SqsSubscription: the transform puts a queue between the topic and the
+# function (the queue, its policy for the topic, the subscription, an event source mapping),
+# and a notification reaches the handler as an SQS record holding SNS's envelope.
+cat >"$WORK/sam.yaml" <<'YAML'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  News:
+    Type: AWS::SNS::Topic
+  Seen:
+    Type: AWS::SQS::Queue
+  Reader:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      InlineCode: |
+        import json, os, boto3
+        sqs = boto3.client("sqs")
+        def handler(event, context):
+            for r in event["Records"]:
+                sqs.send_message(QueueUrl=os.environ["SEEN"], MessageBody=json.dumps(r))
+      Environment:
+        Variables:
+          SEEN: !Ref Seen
+      Policies:
+        - SQSSendMessagePolicy:
+            QueueName: !GetAtt Seen.QueueName
+      Events:
+        Buffered:
+          Type: SNS
+          Properties:
+            Topic: !Ref News
+            SqsSubscription: true
+Outputs:
+  Topic:
+    Value: !Ref News
+  Seen:
+    Value: !Ref Seen
+YAML
+out=$(awsl cloudformation deploy --template-file "$WORK/sam.yaml" --stack-name via \
+	--capabilities CAPABILITY_IAM 2>&1)
+check "deploy a SAM SNS event with SqsSubscription: true" contains "$out" "Successfully created"
+note "$out"
+out=$(awsl cloudformation describe-stack-resources --stack-name via \
+	--query 'StackResources[].[LogicalResourceId,ResourceType]' --output text)
+for r in "ReaderBufferedQueue	AWS::SQS::Queue" "ReaderBufferedQueuePolicy	AWS::SQS::QueuePolicy" \
+	"ReaderBuffered	AWS::SNS::Subscription" \
+	"ReaderBufferedEventSourceMapping	AWS::Lambda::EventSourceMapping"; do
+	check "... $r" contains "$out" "$r"
+done
+if contains "$out" "ReaderBufferedPermission"; then ok 1 "... no permission for SNS to invoke"; else ok 0 "... no permission for SNS to invoke"; fi
+via_output() {
+	awsl cloudformation describe-stacks --stack-name via \
+		--query "Stacks[0].Outputs[?OutputKey=='$1'].OutputValue" --output text
+}
+VT=$(via_output Topic)
+SEEN=$(via_output Seen)
+seen_has() { [ "$(awsl sqs get-queue-attributes --queue-url "$SEEN" \
+	--attribute-names ApproximateNumberOfMessages \
+	--query Attributes.ApproximateNumberOfMessages --output text)" -gt 0 ]; }
+out=$(awsl sns list-subscriptions-by-topic --topic-arn "$VT" \
+	--query 'Subscriptions[0].[Protocol,Endpoint]' --output text)
+check "... the topic's subscription is the queue's ($out)" contains "$out" "sqs	$ARN:via-ReaderBufferedQueue"
+awsl sns publish --topic-arn "$VT" --message "through a queue" >/dev/null
+ok $? "publish to the stack's topic"
+wait_until "the handler ran from the queue" seen_has
+rec=$(awsl sqs receive-message --queue-url "$SEEN" --query 'Messages[0].Body' --output text)
+note "$rec"
+check "... an SQS record" contains "$rec" '"eventSource": "aws:sqs"'
+check "... whose body is SNS's envelope" contains "$rec" '\"Message\":\"through a queue\"'
+check "... of the stack's topic" contains "$rec" "\\\"TopicArn\\\":\\\"$VT\\\""
+awsl cloudformation delete-stack --stack-name via
+
 stop_cloud
 ok $? "the cloud stops cleanly"
 finish

@@ -411,6 +411,31 @@ void async_forget_function(struct cloud *c, const char *account, const char *fun
 	pthread_mutex_unlock(&c->db->mu);
 }
 
+/* Whether the execution role may send to arn: its own policies, and a queue's or a topic's
+ * own policy, as AWS decides them together (a topic's default policy grants the principals of
+ * its owner's account). */
+static bool role_may_send(struct cloud *c, const struct event *ev, const char *role,
+			  const char *action, const char *arn)
+{
+	const char *service = str_starts_with(arn, "arn:aws:sqs:")   ? "sqs"
+			      : str_starts_with(arn, "arn:aws:sns:") ? "sns"
+								     : NULL;
+	const struct cloud_service *s = service ? svc_find(service) : NULL;
+	char owner[13] = "", *policy = NULL;
+	if (!s || !s->resource_policy || !s->resource_policy(c, arn, owner, &policy))
+		return iam_role_may(c, ev->account, role, ev->function, action, arn);
+	struct iam_authz q = {
+		.action = action,
+		.resource = arn,
+		.resource_account = owner,
+		.resource_policy = policy,
+	};
+	struct iam_result r;
+	bool ok = iam_role_decide(c, ev->account, role, ev->function, &q, &r);
+	free(policy);
+	return ok;
+}
+
 /* Deliver text (an invocation record) to a destination or dead-letter ARN. */
 static bool deliver_record(struct cloud *c, const struct event *ev, const char *arn,
 			   const char *text, const cJSON *attrs)
@@ -446,7 +471,7 @@ static bool deliver_record(struct cloud *c, const struct event *ev, const char *
 	if (fn && fn->role)
 		snprintf(role, sizeof(role), "%s", fn->role);
 	pthread_mutex_unlock(&c->mu);
-	if (role[0] && !iam_role_may(c, ev->account, role, ev->function, action, arn)) {
+	if (role[0] && !role_may_send(c, ev, role, action, arn)) {
 		fprintf(stderr,
 			"lambda-tutor: async: %s:%s request %s: cannot deliver to %s: the "
 			"execution "

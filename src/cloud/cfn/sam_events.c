@@ -1,8 +1,10 @@
 /*
  * A SAM function's Events: S3 (the bucket's notification and a permission), SNS (a
- * subscription and a permission), SQS, DynamoDB and Kinesis (event source mappings, and the
- * role's managed policy for the source), Schedule, CloudWatchEvent and EventBridgeRule (a
- * rule and a permission), Api and HttpApi (a permission, and a path on the API).
+ * subscription and a permission, or with SqsSubscription a queue between topic and function:
+ * the queue's policy, its subscription and an event source mapping), SQS, DynamoDB and Kinesis
+ * (event source mappings, and the role's managed policy for the source), Schedule, CloudWatchEvent
+ * and EventBridgeRule (a rule and a permission), Api and HttpApi (a permission, and a path on the
+ * API).
  */
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -220,27 +222,151 @@ static bool s3_event(struct event *e)
 	return true;
 }
 
-static bool sns_event(struct event *e)
+/* Whether a value is true as the transform's Python reads it: not false, 0, "", null, {}
+ * or []. */
+static bool truthy(const cJSON *v)
 {
-	if (!required(e, "Topic"))
+	if (!v || cJSON_IsNull(v) || cJSON_IsFalse(v))
 		return false;
-	if (jget(e->props, "SqsSubscription"))
-		return sam_fail_event(e->s, e->fn, e->name,
-				      "The local cloud's SAM transform does not offer "
-				      "SqsSubscription");
-	add_permission(e, "sns.amazonaws.com", cJSON_Duplicate(jget(e->props, "Topic"), true), NULL,
-		       NULL);
+	if (cJSON_IsNumber(v))
+		return v->valuedouble != 0;
+	if (cJSON_IsString(v))
+		return v->valuestring[0] != '\0';
+	if (cJSON_IsArray(v) || cJSON_IsObject(v))
+		return v->child != NULL;
+	return true;
+}
+
+/* The topic's subscription of the function (protocol "lambda") or of a queue ("sqs"). Takes
+ * endpoint. */
+static void sns_subscription(struct event *e, const char *protocol, cJSON *endpoint)
+{
 	cJSON *def = cJSON_CreateObject();
 	cJSON_AddStringToObject(def, "Type", "AWS::SNS::Subscription");
 	cJSON *p = cJSON_AddObjectToObject(def, "Properties");
-	cJSON_AddItemToObject(p, "Endpoint", cJSON_Duplicate(e->target_arn, true));
-	cJSON_AddStringToObject(p, "Protocol", "lambda");
+	cJSON_AddItemToObject(p, "Endpoint", endpoint);
+	cJSON_AddStringToObject(p, "Protocol", protocol);
 	pass(p, e->props, "Topic", "TopicArn");
 	pass(p, e->props, "Region", NULL);
 	pass(p, e->props, "FilterPolicy", NULL);
 	pass(p, e->props, "FilterPolicyScope", NULL);
 	pass(p, e->props, "RedrivePolicy", NULL);
 	put_resource(e, e->id, def);
+}
+
+/* Whether the topic is a FIFO topic of this template (FifoTopic, after parameters), and its
+ * value when it is. Caller deletes. */
+static cJSON *fifo_topic(struct event *e)
+{
+	const cJSON *t = jget(e->props, "Topic");
+	const char *fn = cfn_intrinsic_name(t);
+	char *id = NULL;
+	if (fn && strcmp(fn, "Ref") == 0 && cJSON_IsString(t->child)) {
+		id = xstrdup(t->child->valuestring);
+	} else if (fn && strcmp(fn, "Fn::GetAtt") == 0) {
+		const cJSON *a = t->child;
+		if (cJSON_IsArray(a) && cJSON_GetArraySize(a) == 2 && cJSON_IsString(a->child)) {
+			id = xstrdup(a->child->valuestring);
+		} else if (cJSON_IsString(a)) {
+			/* "Topic.TopicArn": exactly two parts. */
+			const char *dot = strchr(a->valuestring, '.');
+			if (dot && !strchr(dot + 1, '.'))
+				id = xstrndup(a->valuestring, (size_t)(dot - a->valuestring));
+		}
+	}
+	if (!id)
+		return NULL;
+	const cJSON *res = jget(jget(e->s->src, "Resources"), id);
+	free(id);
+	const cJSON *given = jget(jget(res, "Properties"), "FifoTopic");
+	cJSON *v = given ? sam_resolve_params(e->s, given) : NULL;
+	if (!truthy(v)) {
+		cJSON_Delete(v);
+		return NULL;
+	}
+	return v;
+}
+
+/* SNS -> SQS -> Lambda: the queue's policy letting the topic send, the topic's subscription
+ * of the queue, and the function's event source mapping on the queue (with the role's
+ * managed policy for SQS). queue_arn and queue_url are taken. */
+static void sns_through_queue(struct event *e, cJSON *queue_arn, cJSON *queue_url,
+			      const char *policy_id, const cJSON *batch_size)
+{
+	cJSON *pol = cJSON_CreateObject();
+	cJSON_AddStringToObject(pol, "Type", "AWS::SQS::QueuePolicy");
+	cJSON *pp = cJSON_AddObjectToObject(pol, "Properties");
+	cJSON *doc = cJSON_AddObjectToObject(pp, "PolicyDocument");
+	cJSON_AddStringToObject(doc, "Version", "2012-10-17");
+	cJSON *st = cJSON_CreateObject();
+	cJSON_AddStringToObject(st, "Action", "sqs:SendMessage");
+	cJSON_AddStringToObject(st, "Effect", "Allow");
+	cJSON_AddStringToObject(st, "Principal", "*");
+	cJSON_AddItemToObject(st, "Resource", cJSON_Duplicate(queue_arn, true));
+	cJSON *cond = cJSON_AddObjectToObject(st, "Condition");
+	cJSON_AddItemToObject(cJSON_AddObjectToObject(cond, "ArnEquals"), "aws:SourceArn",
+			      cJSON_Duplicate(jget(e->props, "Topic"), true));
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(doc, "Statement"), st);
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(pp, "Queues"), queue_url);
+	char *pid = policy_id ? xstrdup(policy_id) : xasprintf("%sQueuePolicy", e->id);
+	put_resource(e, pid, pol);
+	free(pid);
+
+	sns_subscription(e, "sqs", cJSON_Duplicate(queue_arn, true));
+
+	/* The transform's mapping is always enabled; a batch size of 0 or none is 10. */
+	cJSON *esm = cJSON_CreateObject();
+	cJSON_AddStringToObject(esm, "Type", "AWS::Lambda::EventSourceMapping");
+	cJSON *mp = cJSON_AddObjectToObject(esm, "Properties");
+	cJSON_AddItemToObject(mp, "FunctionName", cJSON_Duplicate(e->target, true));
+	cJSON_AddItemToObject(mp, "EventSourceArn", queue_arn);
+	if (truthy(batch_size))
+		cJSON_AddItemToObject(mp, "BatchSize", cJSON_Duplicate(batch_size, true));
+	else
+		cJSON_AddNumberToObject(mp, "BatchSize", 10);
+	cJSON_AddBoolToObject(mp, "Enabled", true);
+	char *mid = xasprintf("%sEventSourceMapping", e->id);
+	put_resource(e, mid, esm);
+	free(mid);
+	add_role_managed(e, "arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole");
+}
+
+static bool sns_event(struct event *e)
+{
+	if (!required(e, "Topic"))
+		return false;
+	const cJSON *sqs = jget(e->props, "SqsSubscription");
+	if (sqs && !cJSON_IsBool(sqs) && !cJSON_IsObject(sqs))
+		return sam_fail(e->s, e->id, "Type of property 'SqsSubscription' is invalid.");
+	if (!truthy(sqs)) {
+		add_permission(e, "sns.amazonaws.com",
+			       cJSON_Duplicate(jget(e->props, "Topic"), true), NULL, NULL);
+		sns_subscription(e, "lambda", cJSON_Duplicate(e->target_arn, true));
+		return true;
+	}
+	if (cJSON_IsTrue(sqs)) {
+		/* A queue of the function's own, FIFO when the topic is. */
+		char *qid = xasprintf("%sQueue", e->id);
+		cJSON *q = cJSON_CreateObject();
+		cJSON_AddStringToObject(q, "Type", "AWS::SQS::Queue");
+		cJSON *qp = cJSON_AddObjectToObject(q, "Properties");
+		cJSON *fifo = fifo_topic(e);
+		if (fifo)
+			cJSON_AddItemToObject(qp, "FifoQueue", fifo);
+		put_resource(e, qid, q);
+		sns_through_queue(e, sam_getatt(qid, "Arn"), sam_ref(qid), NULL, NULL);
+		free(qid);
+		return true;
+	}
+	/* An existing queue. */
+	const cJSON *arn = jget(sqs, "QueueArn");
+	const cJSON *url = jget(sqs, "QueueUrl");
+	if (!truthy(arn) || !truthy(url))
+		return sam_fail_event(e->s, e->fn, e->name, "No QueueARN or QueueURL provided.");
+	const cJSON *pid = jget(sqs, "QueuePolicyLogicalId");
+	sns_through_queue(e, cJSON_Duplicate(arn, true), cJSON_Duplicate(url, true),
+			  truthy(pid) && cJSON_IsString(pid) ? pid->valuestring : NULL,
+			  jget(sqs, "BatchSize"));
 	return true;
 }
 

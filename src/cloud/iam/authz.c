@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cloud/iam/iam.h"
 #include "cloud/iam/managed.h"
@@ -159,6 +160,11 @@ bool iam_authorize(struct cloud *c, const struct svc_caller *caller, const struc
 			ctx[nctx++] =
 				(struct iam_kv){ "aws:SourceAccount", caller->source_account };
 	}
+	/* SNS's own key: the account a principal calls from, which a topic's default policy
+	 * grants when it is the topic owner's. A service acting for a resource has none, so
+	 * that policy does not let S3 or EventBridge publish. */
+	if (!service && strncasecmp(q->action, "sns:", 4) == 0)
+		ctx[nctx++] = (struct iam_kv){ "aws:SourceOwner", caller->account };
 	ctx[nctx++] = (struct iam_kv){ "aws:RequestedRegion",
 				       caller->region[0] ? caller->region : "us-east-1" };
 	for (size_t i = 0; i < q->ncontext && nctx < sizeof(ctx) / sizeof(ctx[0]); i++)

@@ -14,6 +14,8 @@
  *   - a service acting for a resource (caller->service: "s3.amazonaws.com") has no identity
  *     policies: only the resource's policy can allow it, with aws:SourceArn and
  *     aws:SourceAccount from caller->source_arn and caller->source_account.
+ * A principal's SNS actions carry SNS's aws:SourceOwner, its own account: what a topic's
+ * default policy grants to its owner's account.
  *
  * Thread-safe.
  */

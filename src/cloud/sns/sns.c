@@ -121,7 +121,57 @@ static cJSON *topic_tags(struct cloud *c, const char *account, const char *name)
 static void topic_tags_save(struct cloud *c, const char *account, const char *name,
 			    const cJSON *tags);
 
-/* A topic policy as SNS takes it: a resource-based policy IAM would read ("": none). */
+/* The actions a topic policy may name (SNS's "valid policy actions", and Receive, which its
+ * older default policies grant). */
+static const char *const topic_actions[] = {
+	"sns:AddPermission",
+	"sns:DeleteTopic",
+	"sns:GetDataProtectionPolicy",
+	"sns:GetTopicAttributes",
+	"sns:ListSubscriptionsByTopic",
+	"sns:ListTagsForResource",
+	"sns:Publish",
+	"sns:PutDataProtectionPolicy",
+	"sns:Receive",
+	"sns:RemovePermission",
+	"sns:SetTopicAttributes",
+	"sns:Subscribe",
+	NULL,
+};
+
+/* Whether an Action pattern of a topic policy ("SNS:Publish", "sns:Get*", "*") names one of
+ * a topic's actions. */
+static bool topic_action(const char *pattern)
+{
+	for (const char *const *a = topic_actions; *a; a++)
+		if (iam_action_like(pattern, *a))
+			return true;
+	return false;
+}
+
+/* Whether every Action of every statement of a parsed policy is a topic's. */
+static bool actions_in_scope(const cJSON *doc)
+{
+	const cJSON *sts = cJSON_GetObjectItemCaseSensitive(doc, "Statement");
+	bool one = cJSON_IsObject(sts);
+	for (const cJSON *st = one   ? sts
+			       : sts ? sts->child
+				     : NULL;
+	     st; st = one ? NULL : st->next) {
+		const cJSON *act = cJSON_GetObjectItemCaseSensitive(st, "Action");
+		bool single = cJSON_IsString(act);
+		for (const cJSON *a = single ? act
+				      : act  ? act->child
+					     : NULL;
+		     a; a = single ? NULL : a->next)
+			if (cJSON_IsString(a) && !topic_action(a->valuestring))
+				return false;
+	}
+	return true;
+}
+
+/* A topic policy as SNS takes it: a resource-based policy IAM would read, whose actions are
+ * all a topic's ("": none). */
 static bool valid_policy(const char *doc, struct aws_err *e)
 {
 	if (!doc || !doc[0])
@@ -129,7 +179,14 @@ static bool valid_policy(const char *doc, struct aws_err *e)
 	char msg[256];
 	struct iam_policy *p = iam_policy_parse(doc, IAM_POLICY_RESOURCE, msg, sizeof(msg));
 	iam_policy_free(p);
-	return p ? true : INVALID(e, "Invalid parameter: Policy Error: null");
+	if (!p)
+		return INVALID(e, "Invalid parameter: Policy Error: null");
+	cJSON *parsed = cJSON_Parse(doc);
+	bool scoped = actions_in_scope(parsed);
+	cJSON_Delete(parsed);
+	return scoped ? true
+		      : INVALID(e, "Invalid parameter: Policy statement action out of service "
+				   "scope!");
 }
 
 static bool op_create_topic(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
