@@ -12,6 +12,7 @@
 
 #include "cloud/async/async.h"
 #include "cloud/clock/vclock.h"
+#include "cloud/dynamodb/dynamodb.h"
 #include "cloud/esm/esm.h"
 #include "cloud/http/aws.h"
 #include "cloud/lambda/lambda.h"
@@ -55,6 +56,8 @@ static const char *pending(struct cloud *c, const char *account, int64_t now, in
 		return "an event source mapping has a batch to deliver";
 	if (cw_alarms_pending(c, account))
 		return "an alarm evaluation is due";
+	if (ddb_ttl_pending(c, account))
+		return "an item past its TTL is being deleted";
 	if (xray_daemon_pending(c))
 		return "a trace segment is being recorded";
 	return NULL;

@@ -161,6 +161,59 @@ check "... and fails" test "$status" != 0
 out=$(awsl lambda create-function --function-name bad --runtime python3.12 --handler a.b \
 	--role $ROLE --memory-size 20000 --zip-file "fileb://$WORK/py.zip" 2>&1)
 check "the CLI shows AWS's validation message" contains "$out" "Member must have value less than or equal to 10240"
+
+# The tests' CLI commands run in a zygote of each CLI (cloud_lib.sh): what a command reads and
+# prints, its environment, working directory and exit status are its own, as in a process of
+# its own; a command whose start-up environment differs runs the real CLI. LT_REAL_<name> set
+# to /bin/false shows which of the two ran.
+for name in aws aws2; do
+	if [ -z "$(eval echo "\${LT_ZYGOTE_$name:-}")" ]; then
+		echo "# skip the $name zygote: not in use here"
+		continue
+	fi
+	real=$(eval echo "\$LT_REAL_$name")
+	z() { LT_REAL_aws=/bin/false LT_REAL_aws2=/bin/false "$name" --endpoint-url "$E" "$@"; }
+	want=$("$real" --endpoint-url "$E" --output text sts get-caller-identity --query Account 2>&1)
+	out=$(z --output text sts get-caller-identity --query Account 2>&1)
+	check "$name zygote: a command runs there, as the real CLI runs it ($want)" \
+		test "$out" = "$want" -a "$out" = "$ACCT"
+	read -r k2 s2 a2 < <(new_account)
+	out=$(AWS_ACCESS_KEY_ID=$k2 AWS_SECRET_ACCESS_KEY=$s2 z --output text sts get-caller-identity \
+		--query Account 2>&1)
+	check "$name zygote: the command's own environment (another account's keys)" test "$out" = "$a2"
+	out=$(z lambda get-function --function-name nowhere 2>&1)
+	status=$?
+	"$real" --endpoint-url "$E" lambda get-function --function-name nowhere >/dev/null 2>&1
+	check "$name zygote: the real CLI's exit status for an error ($status)" test "$status" = $?
+	check "$name zygote: ... and its message on standard error" contains "$out" "(ResourceNotFoundException)"
+	mkdir -p "$WORK/cwd-$name"
+	printf '{"FunctionName":"nowhere"}' >"$WORK/cwd-$name/in.json"
+	out=$(cd "$WORK/cwd-$name" && z lambda get-function --cli-input-json file://in.json 2>&1)
+	check "$name zygote: a path relative to the command's working directory" contains "$out" \
+		"function:nowhere"
+	z s3 mb "s3://zygote-$name" >/dev/null 2>&1
+	printf 'read from standard input' | z s3 cp - "s3://zygote-$name/in" >/dev/null 2>&1
+	out=$(z s3 cp "s3://zygote-$name/in" - 2>&1)
+	check "$name zygote: the command's standard input and output (s3 cp -)" \
+		test "$out" = "read from standard input"
+	mkdir -p "$WORK/home-$name"
+	HOME=$WORK/home-$name z --output text sts get-caller-identity >/dev/null 2>&1
+	check "$name zygote: another HOME runs the real CLI (here /bin/false)" test $? = 1
+	# A command blocked on its standard input, its client killed.
+	exec {held}< <(sleep 30)
+	sleeper=$!
+	timeout 1 "$name" --endpoint-url "$E" s3 cp - "s3://zygote-$name/held" <&$held >/dev/null 2>&1
+	check "$name zygote: a client killed while its command runs" test $? = 124
+	zpid=$(eval echo "\$ZYGOTE_PID_$name")
+	i=0
+	while [ -n "$(pgrep -P "$zpid")" ] && [ $i -lt 100 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	check "$name zygote: ... ends the command" test -z "$(pgrep -P "$zpid")"
+	exec {held}<&-
+	kill "$sleeper" 2>/dev/null
+done
 stop_cloud
 ok $? "the cloud stops cleanly"
 finish

@@ -34,6 +34,70 @@ WORK=$(mktemp -d /tmp/lt-cloud-test.XXXXXX)
 WS=$WORK/ws
 mkdir -p "$WS"
 CLOUD_PID=
+ZYGOTE_PIDS=
+ZYGOTE_NAMES=
+
+# The two AWS CLIs, as the tests call them: `aws` (the 1.x CLI first on PATH) and `aws2`
+# (Debian's 2.x, /usr/bin/aws). Under meson (LT_AWS_CLIENT, tests/meson.build) each name is
+# aws-client in $WORK/bin, which hands the command to a zygote of that CLI (aws_zygote.py):
+# the CLI's own code parses, signs, sends and prints every command, in a process forked for
+# it, without paying the ~1 s of CPU that starting Python and importing the CLI costs on each
+# of the thousands of commands the tests run. Without the client, the names are the CLIs.
+zygote_start() { # zygote_start NAME CLI-SCRIPT
+	local py
+	py=$(head -1 "$2" | sed -n 's/^#! *//p')
+	[ -n "$py" ] || return 1
+	export "LT_REAL_$1=$2"
+	ln -sf "$LT_AWS_CLIENT" "$WORK/bin/$1"
+	# shellcheck disable=SC2086 # the interpreter line may hold words (env python3)
+	$py "$(dirname "$0")/aws_zygote.py" "$WORK/zygote-$1.sock" "$2" \
+		</dev/null >>"$WORK/zygote-$1.log" 2>&1 &
+	ZYGOTE_PIDS="$ZYGOTE_PIDS $!"
+	eval "ZYGOTE_PID_$1=$!"
+	ZYGOTE_NAMES="$ZYGOTE_NAMES $1"
+}
+# zygote_ready: wait (a bounded time) until each zygote listens; one that does not is left
+# out, and its CLI runs as itself.
+zygote_ready() {
+	local name i
+	for name in $ZYGOTE_NAMES; do
+		i=0
+		while [ ! -S "$WORK/zygote-$name.sock" ] && [ $i -lt 600 ]; do
+			sleep 0.05
+			i=$((i + 1))
+		done
+		if [ -S "$WORK/zygote-$name.sock" ]; then
+			export "LT_ZYGOTE_$name=$WORK/zygote-$name.sock"
+		else
+			unset "LT_ZYGOTE_$name"
+			echo "# the $name zygote did not start; that CLI runs as itself:"
+			sed 's/^/# /' "$WORK/zygote-$name.log"
+		fi
+	done
+	ZYGOTE_NAMES=
+}
+zygote_stop() {
+	[ -n "$ZYGOTE_PIDS" ] || return 0
+	# shellcheck disable=SC2086
+	kill -TERM $ZYGOTE_PIDS 2>/dev/null
+	# shellcheck disable=SC2086
+	wait $ZYGOTE_PIDS 2>/dev/null
+	ZYGOTE_PIDS=
+}
+mkdir -p "$WORK/bin"
+real_aws1=$(command -v aws)
+if [ -n "${LT_AWS_CLIENT:-}" ] && [ -x "$LT_AWS_CLIENT" ]; then
+	# The 1.x CLI only where it is another program than the 2.x: the tests tell them apart by
+	# `command -v aws`.
+	if [ -n "$real_aws1" ] && [ "$(readlink -f "$real_aws1")" != "$(readlink -f /usr/bin/aws)" ]; then
+		zygote_start aws "$real_aws1"
+	fi
+	[ ! -x /usr/bin/aws ] || zygote_start aws2 /usr/bin/aws
+elif [ -x /usr/bin/aws ]; then
+	ln -s /usr/bin/aws "$WORK/bin/aws2"
+fi
+export PATH="$WORK/bin:$PATH"
+
 export AWS_DEFAULT_REGION=us-east-1
 unset AWS_ENDPOINT_URL AWS_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
 export AWS_PAGER= AWS_CONFIG_FILE=$WORK/aws-config AWS_SHARED_CREDENTIALS_FILE=$WORK/aws-creds
@@ -59,6 +123,7 @@ start_cloud() { # start_cloud [EXTRA-ARGS...]: serve WS on a free port; sets E, 
 				E=http://127.0.0.1:$port
 				CTL=$WS/.cloud/control.sock
 				learner_keys
+				zygote_ready
 				return 0
 			fi
 		fi
@@ -78,6 +143,7 @@ stop_cloud() {
 	return $status
 }
 cleanup() {
+	zygote_stop
 	if [ -n "$CLOUD_PID" ]; then
 		kill -TERM "$CLOUD_PID" 2>/dev/null
 		wait "$CLOUD_PID" 2>/dev/null
@@ -86,7 +152,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-awsl() { /usr/bin/aws --endpoint-url "$E" --output json "$@"; }
+awsl() { aws2 --endpoint-url "$E" --output json "$@"; }
 
 # json_field JSON KEY: a top-level string of a JSON object.
 json_field() {

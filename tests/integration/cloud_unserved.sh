@@ -47,7 +47,7 @@ cli() {
 		[ $status != 0 ] || note "exit status 0: $out"
 	done <"$WORK/cases"
 }
-cli "AWS CLI v2" /usr/bin/aws
+cli "AWS CLI v2" aws2
 if command -v aws >/dev/null 2>&1 && [ "$(command -v aws)" != /usr/bin/aws ]; then
 	cli "AWS CLI $(aws --version 2>&1 | cut -d' ' -f1 | cut -d/ -f2)" aws
 else

@@ -21,7 +21,7 @@ cli() {
 	which=$1
 	shift
 	if [ "$which" = v2 ]; then
-		/usr/bin/aws --endpoint-url "$E" --output json "$@"
+		aws2 --endpoint-url "$E" --output json "$@"
 	elif [ "$1" = sqs ]; then
 		# The 1.x CLI sends SQS to queue.amazonaws.com whatever AWS_ENDPOINT_URL says (its
 		# SSL common-name customization), unless --endpoint-url is given.
@@ -147,7 +147,7 @@ done
 # account's clock passes the next minute; the learner's clock does not move.
 set -- $(new_account)
 akey=$1 asecret=$2 acct=$3
-ca() { AWS_ACCESS_KEY_ID=$akey AWS_SECRET_ACCESS_KEY=$asecret /usr/bin/aws --endpoint-url "$E" \
+ca() { AWS_ACCESS_KEY_ID=$akey AWS_SECRET_ACCESS_KEY=$asecret aws2 --endpoint-url "$E" \
 	--output json "$@"; }
 before=$(ctl /_tutor/clock -f | json_get now)
 ctl "/_tutor/clock/advance?account=$acct&seconds=1200" -f -X POST >/dev/null

@@ -68,7 +68,7 @@ cli() {
 	check "$label: ... and may not do what its role does not allow" contains "$out" \
 		"(AccessDenied) when calling the ListRoles operation: User: arn:aws:sts::$acct:assumed-role/fn-role/s1 is not authorized to perform: iam:ListRoles"
 }
-cli "AWS CLI v2" /usr/bin/aws
+cli "AWS CLI v2" aws2
 if command -v aws >/dev/null 2>&1 && [ "$(command -v aws)" != /usr/bin/aws ]; then
 	cli "AWS CLI $(aws --version 2>&1 | cut -d' ' -f1 | cut -d/ -f2)" aws
 else
@@ -87,8 +87,8 @@ set -- $(new_account)
 ka=$1 sa=$2 aa=$3
 set -- $(new_account)
 kb=$1 sb=$2 ab=$3
-ca() { AWS_ACCESS_KEY_ID=$ka AWS_SECRET_ACCESS_KEY=$sa timeout 120 /usr/bin/aws --endpoint-url "$E" --output json "$@" 2>&1; }
-cb() { AWS_ACCESS_KEY_ID=$kb AWS_SECRET_ACCESS_KEY=$sb timeout 120 /usr/bin/aws --endpoint-url "$E" --output json "$@" 2>&1; }
+ca() { AWS_ACCESS_KEY_ID=$ka AWS_SECRET_ACCESS_KEY=$sa timeout 120 aws2 --endpoint-url "$E" --output json "$@" 2>&1; }
+cb() { AWS_ACCESS_KEY_ID=$kb AWS_SECRET_ACCESS_KEY=$sb timeout 120 aws2 --endpoint-url "$E" --output json "$@" 2>&1; }
 printf hi >"$WORK/hi.txt"
 ca s3api create-bucket --bucket "share-$aa" >/dev/null
 ca s3api put-object --bucket "share-$aa" --key hi.txt --body "$WORK/hi.txt" >/dev/null

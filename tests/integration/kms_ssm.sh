@@ -40,7 +40,7 @@ verify() {
 	if "$@" >/dev/null 2>&1; then ok 0 "$desc"; else ok 1 "$desc"; note "$out"; fi
 }
 CLI_KEYS=
-for cli in /usr/bin/aws aws; do
+for cli in aws2 aws; do
 	command -v "$cli" >/dev/null 2>&1 || { echo "# skip $cli: not installed"; continue; }
 	read -r akey asecret acct < <(new_account)
 	c() { AWS_ACCESS_KEY_ID=$akey AWS_SECRET_ACCESS_KEY=$asecret AWS_DEFAULT_REGION=us-east-1 \
@@ -120,7 +120,7 @@ ok $? "the cloud stops cleanly"
 start_cloud || exit 1
 for pair in $CLI_KEYS; do
 	out=$(AWS_ACCESS_KEY_ID=${pair%%:*} AWS_SECRET_ACCESS_KEY=${pair#*:} AWS_DEFAULT_REGION=us-east-1 \
-		/usr/bin/aws --endpoint-url "$E" --output text secretsmanager get-secret-value \
+		aws2 --endpoint-url "$E" --output text secretsmanager get-secret-value \
 		--secret-id cli/db --query SecretString 2>&1)
 	verify "a secret after a restart" [ "$out" = two ]
 done

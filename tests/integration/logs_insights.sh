@@ -19,7 +19,7 @@ cli() {
 	which=$1
 	shift
 	if [ "$which" = v2 ]; then
-		/usr/bin/aws --endpoint-url "$E" --output json "$@"
+		aws2 --endpoint-url "$E" --output json "$@"
 	else
 		AWS_ENDPOINT_URL=$E aws --output json "$@"
 	fi

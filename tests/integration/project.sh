@@ -100,13 +100,13 @@ deploy() {
 		# What `aws cloudformation package` does, by hand: Debian's AWS CLI (2.9) would upload
 		# to AWS itself, as its package command ignores --endpoint-url for S3.
 		cd "$d" && (cd src && zip -qr -X ../code.zip .) &&
-			/usr/bin/aws --endpoint-url "$E" s3 mb "s3://artifacts-$4" >/dev/null &&
-			/usr/bin/aws --endpoint-url "$E" s3 cp code.zip "s3://artifacts-$4/code.zip" >/dev/null &&
+			aws2 --endpoint-url "$E" s3 mb "s3://artifacts-$4" >/dev/null &&
+			aws2 --endpoint-url "$E" s3 cp code.zip "s3://artifacts-$4/code.zip" >/dev/null &&
 			sed "s|CodeUri: src/|CodeUri: s3://artifacts-$4/code.zip|" template.yaml >packaged.yaml &&
-			/usr/bin/aws --endpoint-url "$E" cloudformation deploy --template-file packaged.yaml \
+			aws2 --endpoint-url "$E" cloudformation deploy --template-file packaged.yaml \
 				--stack-name final-project --capabilities CAPABILITY_IAM >/dev/null ||
 			{
-				/usr/bin/aws --endpoint-url "$E" cloudformation describe-stack-events \
+				aws2 --endpoint-url "$E" cloudformation describe-stack-events \
 					--stack-name final-project --output text \
 					--query 'StackEvents[?contains(ResourceStatus,`FAILED`)].[LogicalResourceId,ResourceStatusReason]' \
 					>"$WORK/$1.events"

@@ -31,7 +31,7 @@ done
 
 # Both AWS CLIs: create, get, list, delete.
 read -r akey asecret acct < <(new_account)
-for cli in /usr/bin/aws aws; do
+for cli in aws2 aws; do
 	command -v "$cli" >/dev/null 2>&1 || { echo "# skip $cli: not installed"; continue; }
 	c() { AWS_ACCESS_KEY_ID=$akey AWS_SECRET_ACCESS_KEY=$asecret AWS_DEFAULT_REGION=us-east-1 \
 		"$cli" --endpoint-url "$E" --output json "$@"; }
@@ -56,7 +56,7 @@ done
 # one-time schedule an hour ahead fires it into the account's queue; the learner's clock does
 # not move.
 c() { AWS_ACCESS_KEY_ID=$akey AWS_SECRET_ACCESS_KEY=$asecret AWS_DEFAULT_REGION=us-east-1 \
-	/usr/bin/aws --endpoint-url "$E" --output json "$@"; }
+	aws2 --endpoint-url "$E" --output json "$@"; }
 now_of() { ctl "/_tutor/clock$1" -f | python3 -c 'import json,sys; print(json.load(sys.stdin)["now"])'; }
 qurl=$(c sqs create-queue --queue-name ticks --query QueueUrl --output text)
 before=$(now_of "")

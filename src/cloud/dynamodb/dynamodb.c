@@ -187,6 +187,28 @@ int ddb_svc_expire(struct ddb_svc *d, int64_t now_ms)
 	return deleted;
 }
 
+bool ddb_ttl_pending(struct cloud *c, const char *account)
+{
+	struct ddb_svc *d = c->ddb;
+	if (!d || !d->sweeper_running || !account)
+		return false;
+	pthread_mutex_lock(&d->db->mu);
+	int64_t now = vclock_now_ms(d->clock, account);
+	sqlite3_stmt *st = NULL;
+	sqlite3_prepare_v2(d->db->db,
+			   "SELECT 1 FROM ddb_items WHERE expires IS NOT NULL AND expires <= ?1 AND"
+			   " expires > ?2 AND tbl IN (SELECT id FROM ddb_tables WHERE account = ?3)"
+			   " LIMIT 1",
+			   -1, &st, NULL);
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, now - TTL_HORIZON_MS);
+	sqlite3_bind_text(st, 3, account, -1, SQLITE_STATIC);
+	bool due = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&d->db->mu);
+	return due;
+}
+
 /* The next expiry after now on the base clock (each account's on its own), or now + a minute. */
 static int64_t next_due(struct ddb_svc *d, int64_t now)
 {

@@ -8,11 +8,18 @@
 #ifndef CLOUD_DYNAMODB_DYNAMODB_H
 #define CLOUD_DYNAMODB_DYNAMODB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "cloud/svc/svc.h"
 
+struct cloud;
+
 extern const struct cloud_service dynamodb_service;
 extern const struct cloud_service dynamodb_streams_service;
+
+/* Whether an item of account's tables has passed its TTL on the account's clock and waits for
+ * the sweeper to delete it: work the settle control waits for. */
+bool ddb_ttl_pending(struct cloud *c, const char *account);
 
 #endif
