@@ -27,6 +27,7 @@ struct name {
 struct titles {
 	struct name *v;
 	size_t n, cap;
+	size_t per_kind[TITLES_PROJECT + 1]; /* how many of each kind */
 };
 
 /* Text on one line: each run of white space one space, none at the ends. Caller frees. */
@@ -103,7 +104,8 @@ static char *brief_paragraph(const char *path)
 	return out;
 }
 
-static void add(struct titles *n, int kind, const char *id, const char *name, const char *desc)
+static void add(struct titles *n, enum titles_kind kind, const char *id, const char *name,
+		const char *desc)
 {
 	if (!id)
 		return;
@@ -111,6 +113,7 @@ static void add(struct titles *n, int kind, const char *id, const char *name, co
 		n->cap = n->cap ? n->cap * 2 : 64;
 		n->v = xreallocarray(n->v, n->cap, sizeof *n->v);
 	}
+	n->per_kind[kind]++;
 	n->v[n->n++] = (struct name){ kind, xstrdup(id), one_line(name ? name : "", SIZE_MAX),
 				      one_line(desc ? desc : "", SIZE_MAX) };
 }
@@ -217,8 +220,5 @@ bool titles_find(const struct titles *n, enum titles_kind kind, const char *id, 
 
 size_t titles_count(const struct titles *n, enum titles_kind kind)
 {
-	size_t c = 0;
-	for (size_t i = 0; n && i < n->n; i++)
-		c += n->v[i].kind == (int)kind;
-	return c;
+	return n ? n->per_kind[kind] : 0;
 }
