@@ -77,7 +77,8 @@ command -v tmux >/dev/null || die "tmux is missing (apt-get install tmux)"
 work=$ws/hello-world
 starter=$root/lessons/01-core-concepts/exercises/hello-world/starter/python/lambda_function.py
 sock=bench-check-$$
-cleanup_tmux() { tmux -L "$sock" kill-server 2>/dev/null; }
+# Never failing: under set -e a failed kill-server (no server left) would skip stopping the cloud.
+cleanup_tmux() { tmux -L "$sock" kill-server 2>/dev/null || true; }
 trap 'cleanup_tmux; cleanup' EXIT INT TERM
 printf '#!/bin/sh\nexec env LAMBDA_TUTOR_BENCH_STAMPS=%s %s exercise hello-world --workspace %s --lang python\n' \
 	"$tmp/stamps" "$tutor" "$ws" >"$tmp/tui.sh"
