@@ -81,8 +81,8 @@ check "make_role prints the role's ARN" [ "$out" = "arn:aws:iam::$ACCT:role/help
 out=$(awsl iam list-attached-role-policies --role-name helper-role 2>&1)
 check "... with the managed policy attached" contains "$out" '"PolicyName": "AWSLambdaSQSQueueExecutionRole"'
 
-# Resource-based policies with the AWS CLI: another account reads a bucket and sends to a
-# queue once their policies let it, in AWS's words until then.
+# Resource-based policies with the AWS CLI: another account reads a bucket, sends to a queue
+# and publishes to a topic once their policies let it, in AWS's words until then.
 set -- $(new_account)
 ka=$1 sa=$2 aa=$3
 set -- $(new_account)
@@ -107,6 +107,32 @@ check "AWS CLI: another account may not send to a queue without its policy" cont
 ca sqs add-permission --queue-url "$qurl" --label b --aws-account-ids "$ab" --actions SendMessage >/dev/null
 out=$(cb sqs send-message --queue-url "$qurl" --message-body x)
 check "AWS CLI: ... and may after add-permission" contains "$out" '"MessageId"'
+# A topic's AddPermission and RemovePermission write and remove a statement of its policy.
+tarn=$(ca sns create-topic --name shared --query TopicArn --output text)
+out=$(cb sns publish --topic-arn "$tarn" --message x)
+check "AWS CLI: another account may not publish to a topic without its policy" contains "$out" \
+	"because no resource-based policy allows the sns:Publish action"
+out=$(ca sns add-permission --topic-arn "$tarn" --label b --aws-account-id "$ab" \
+	--action-name Publish GetTopicAttributes)
+check "AWS CLI: sns add-permission ($out)" [ -z "$out" ]
+out=$(ca sns get-topic-attributes --topic-arn "$tarn" --query Attributes.Policy --output text)
+check "AWS CLI: ... writes SNS's statement after the default one" contains "$out" \
+	"\"AWS:SourceOwner\":\"$aa\"}}},{\"Sid\":\"b\",\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"arn:aws:iam::$ab:root\"},\"Action\":[\"SNS:Publish\",\"SNS:GetTopicAttributes\"],\"Resource\":\"$tarn\"}"
+out=$(cb sns publish --topic-arn "$tarn" --message x)
+check "AWS CLI: ... and the other account may publish" contains "$out" '"MessageId"'
+out=$(ca sns add-permission --topic-arn "$tarn" --label b --aws-account-id "$ab" --action-name Publish)
+check "AWS CLI: ... a label twice: InvalidParameter" contains "$out" \
+	"(InvalidParameter) when calling the AddPermission operation: Invalid parameter: Statement already exists"
+out=$(ca sns add-permission --topic-arn "$tarn" --label c --aws-account-id "$ab" \
+	--action-name Publish SetSubscriptionAttributes)
+check "AWS CLI: ... an action out of a topic's scope: InvalidParameter" contains "$out" \
+	"Invalid parameter: Policy statement action out of service scope!"
+ca sns remove-permission --topic-arn "$tarn" --label b >/dev/null
+out=$(cb sns publish --topic-arn "$tarn" --message x)
+check "AWS CLI: sns remove-permission takes it away again" contains "$out" \
+	"because no resource-based policy allows the sns:Publish action"
+out=$(ca sns get-topic-attributes --topic-arn "$tarn" --query Attributes.Policy --output text)
+if contains "$out" '"Sid":"b"'; then ok 1 "AWS CLI: ... and its statement is gone"; else ok 0 "AWS CLI: ... and its statement is gone"; fi
 
 # The least-privilege report, on the learner's account.
 out=$("$TUTOR" iam report no-such-fn --workspace "$WS" 2>&1)

@@ -262,6 +262,16 @@ ok(body == "hi from b", "SNS: the topic policy lets the other account publish; t
 code, msg = error_of(lambda: snsb.set_topic_attributes(
     TopicArn=tarn, AttributeName="DisplayName", AttributeValue="x"))
 ok(code == "AuthorizationError", "SNS: ... and nothing else", (code, msg))
+snsa.add_permission(TopicArn=tarn, Label="sub-b", AWSAccountId=[b], ActionName=["Subscribe"])
+pol = json.loads(snsa.get_topic_attributes(TopicArn=tarn)["Attributes"]["Policy"])
+mine = [st for st in pol["Statement"] if st.get("Sid") == "sub-b"]
+ok(mine == [{"Sid": "sub-b", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::%s:root" % b},
+             "Action": "SNS:Subscribe", "Resource": tarn}] and len(pol["Statement"]) == 2,
+   "SNS: add_permission adds SNS's statement to the topic's own policy", pol)
+snsa.remove_permission(TopicArn=tarn, Label="sub-b")
+pol = json.loads(snsa.get_topic_attributes(TopicArn=tarn)["Attributes"]["Policy"])
+ok([st.get("Sid") for st in pol["Statement"]] == [None],
+   "SNS: remove_permission takes it out again", pol)
 
 # ---- Services delivering: sns.amazonaws.com and s3.amazonaws.com need the queue's policy ----
 snsb_root = client("sns", kb, sb)

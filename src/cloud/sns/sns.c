@@ -1160,11 +1160,178 @@ static bool op_list_tags(struct cloud *c, const char *account, const cJSON *in, 
 	return true;
 }
 
+/* The topic's policy as a document: its own, else the default one. Caller deletes. */
+static cJSON *topic_policy_doc(struct cloud *c, const char *acct, const char *name)
+{
+	sqlite3_stmt *st =
+		db_prep(c->db, "SELECT attrs FROM sns_topics WHERE account=? AND name=?");
+	sqlite3_bind_text(st, 1, acct, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	cJSON *attrs = sqlite3_step(st) == SQLITE_ROW
+			       ? cJSON_Parse((const char *)sqlite3_column_text(st, 0))
+			       : NULL;
+	sqlite3_finalize(st);
+	const char *own = query_str(attrs, "Policy");
+	cJSON *doc = own && own[0] ? cJSON_Parse(own) : NULL;
+	cJSON_Delete(attrs);
+	if (!doc) {
+		char tarn[320];
+		topic_arn(acct, name, tarn, sizeof(tarn));
+		char *text = default_policy(acct, tarn);
+		doc = cJSON_Parse(text);
+		free(text);
+	}
+	if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(doc, "Statement"))) {
+		cJSON *one = cJSON_DetachItemFromObjectCaseSensitive(doc, "Statement");
+		cJSON *list = cJSON_AddArrayToObject(doc, "Statement");
+		if (one)
+			cJSON_AddItemToArray(list, one);
+	}
+	return doc;
+}
+
+static void topic_policy_save(struct cloud *c, const char *acct, const char *name, const cJSON *doc)
+{
+	char *text = cJSON_PrintUnformatted(doc);
+	set_attr(c, "SELECT attrs FROM sns_topics WHERE account=? AND name=?",
+		 "UPDATE sns_topics SET attrs=? WHERE account=? AND name=?", acct, name, "Policy",
+		 text);
+	free(text);
+}
+
+/* A string, or an array of the strings when there are several, as SNS writes a statement's
+ * Principal and Action. Takes list. */
+static cJSON *one_or_many(cJSON *list)
+{
+	if (cJSON_GetArraySize(list) != 1)
+		return list;
+	cJSON *one = cJSON_DetachItemFromArray(list, 0);
+	cJSON_Delete(list);
+	return one;
+}
+
+/* AddPermission: a statement labelled Label in the topic's policy, allowing the accounts the
+ * actions, as SNS writes it (each account as its root, each action as SNS:Name). */
+static bool op_add_permission(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
+			      struct aws_err *e)
+{
+	char acct[13], name[257];
+	if (!request_topic(c, in, acct, name, e))
+		return false;
+	const char *label = query_str(in, "Label");
+	const cJSON *ids = cJSON_GetObjectItemCaseSensitive(in, "AWSAccountId");
+	const cJSON *acts = cJSON_GetObjectItemCaseSensitive(in, "ActionName");
+	if (!label || !label[0])
+		return INVALID(e, "Invalid parameter: Label");
+	if (!cJSON_GetArraySize(ids))
+		return INVALID(e, "Invalid parameter: AWSAccountId");
+	if (!cJSON_GetArraySize(acts))
+		return INVALID(e, "Invalid parameter: ActionName");
+	cJSON *principals = cJSON_CreateArray(), *actions = cJSON_CreateArray();
+	const cJSON *it;
+	bool ok = true;
+	cJSON_ArrayForEach(it, ids)
+	{
+		const char *id = cJSON_GetStringValue(it);
+		bool digits = id && strlen(id) == 12 && strspn(id, "0123456789") == 12;
+		if (!digits) {
+			ok = INVALID(e, "Invalid parameter: AWSAccountId");
+			break;
+		}
+		char *root = xasprintf("arn:aws:iam::%s:root", id);
+		cJSON_AddItemToArray(principals, cJSON_CreateString(root));
+		free(root);
+	}
+	cJSON_ArrayForEach(it, acts)
+	{
+		if (!ok)
+			break;
+		const char *a = cJSON_GetStringValue(it);
+		char *full = xasprintf("SNS:%s", a ? a : "");
+		if (!a || !a[0] || strchr(a, ':') || !topic_action(full)) {
+			free(full);
+			ok = INVALID(e, "Invalid parameter: Policy statement action out of service "
+					"scope!");
+			break;
+		}
+		cJSON_AddItemToArray(actions, cJSON_CreateString(full));
+		free(full);
+	}
+	if (!ok) {
+		cJSON_Delete(principals);
+		cJSON_Delete(actions);
+		return false;
+	}
+	cJSON *doc = topic_policy_doc(c, acct, name);
+	cJSON *sts = cJSON_GetObjectItemCaseSensitive(doc, "Statement");
+	cJSON_ArrayForEach(it, sts)
+	{
+		const char *sid = query_str(it, "Sid");
+		if (sid && strcmp(sid, label) == 0) {
+			cJSON_Delete(principals);
+			cJSON_Delete(actions);
+			cJSON_Delete(doc);
+			return INVALID(e, "Invalid parameter: Statement already exists");
+		}
+	}
+	char tarn[320];
+	topic_arn(acct, name, tarn, sizeof(tarn));
+	cJSON *st = cJSON_CreateObject();
+	cJSON_AddStringToObject(st, "Sid", label);
+	cJSON_AddStringToObject(st, "Effect", "Allow");
+	cJSON_AddItemToObject(cJSON_AddObjectToObject(st, "Principal"), "AWS",
+			      one_or_many(principals));
+	cJSON_AddItemToObject(st, "Action", one_or_many(actions));
+	cJSON_AddStringToObject(st, "Resource", tarn);
+	cJSON_AddItemToArray(sts, st);
+	topic_policy_save(c, acct, name, doc);
+	cJSON_Delete(doc);
+	(void)account;
+	(void)out;
+	return true;
+}
+
+/* RemovePermission: the statement labelled Label leaves the topic's policy (none: nothing
+ * changes). */
+static bool op_remove_permission(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
+				 struct aws_err *e)
+{
+	char acct[13], name[257];
+	if (!request_topic(c, in, acct, name, e))
+		return false;
+	const char *label = query_str(in, "Label");
+	if (!label || !label[0])
+		return INVALID(e, "Invalid parameter: Label");
+	cJSON *doc = topic_policy_doc(c, acct, name);
+	cJSON *sts = cJSON_GetObjectItemCaseSensitive(doc, "Statement");
+	int i = 0;
+	bool found = false;
+	const cJSON *it;
+	cJSON_ArrayForEach(it, sts)
+	{
+		const char *sid = query_str(it, "Sid");
+		if (sid && strcmp(sid, label) == 0) {
+			found = true;
+			break;
+		}
+		i++;
+	}
+	if (found) {
+		cJSON_DeleteItemFromArray(sts, i);
+		topic_policy_save(c, acct, name, doc);
+	}
+	cJSON_Delete(doc);
+	(void)account;
+	(void)out;
+	return true;
+}
+
 #define LOCKED_OP(op, fn)                                                             \
 	static cJSON *op(struct svc_call *call, const cJSON *in, struct aws_err *err) \
 	{                                                                             \
 		return locked(call, in, err, fn);                                     \
 	}
+LOCKED_OP(add_permission, op_add_permission)
 LOCKED_OP(create_topic, op_create_topic)
 LOCKED_OP(delete_topic, op_delete_topic)
 LOCKED_OP(get_sub_attrs, op_get_sub_attrs)
@@ -1172,6 +1339,7 @@ LOCKED_OP(get_topic_attrs, op_get_topic_attrs)
 LOCKED_OP(list_subs, op_list_subs)
 LOCKED_OP(list_subs_by_topic, op_list_subs_by_topic)
 LOCKED_OP(list_topics, op_list_topics)
+LOCKED_OP(remove_permission, op_remove_permission)
 LOCKED_OP(set_sub_attrs, op_set_sub_attrs)
 LOCKED_OP(set_topic_attrs, op_set_topic_attrs)
 LOCKED_OP(subscribe, op_subscribe)
@@ -1367,6 +1535,7 @@ void sns_mailbox(struct cloud *c, const char *account, const struct http_req *re
 }
 
 static const struct svc_op ops[] = {
+	{ "AddPermission", add_permission },
 	{ "CreateTopic", create_topic },
 	{ "DeleteTopic", delete_topic },
 	{ "GetSubscriptionAttributes", get_sub_attrs },
@@ -1377,6 +1546,7 @@ static const struct svc_op ops[] = {
 	{ "ListTopics", list_topics },
 	{ "Publish", publish },
 	{ "PublishBatch", publish_batch },
+	{ "RemovePermission", remove_permission },
 	{ "SetSubscriptionAttributes", set_sub_attrs },
 	{ "SetTopicAttributes", set_topic_attrs },
 	{ "Subscribe", subscribe },
@@ -1462,6 +1632,7 @@ static bool topic_policy(struct cloud *c, const char *arn, char *owner, char **p
 
 /* What each operation does with its members (svc.h, struct cloud_service's members). */
 static const char *const sns_members[] = {
+	"AddPermission AWSAccountId ActionName Label TopicArn",
 	"CreateTopic Attributes -DataProtectionPolicy Name Tags",
 	"DeleteTopic TopicArn",
 	"GetSubscriptionAttributes SubscriptionArn",
@@ -1473,6 +1644,7 @@ static const char *const sns_members[] = {
 	"Publish Message MessageAttributes -MessageDeduplicationId -MessageGroupId "
 	"MessageStructure -PhoneNumber Subject TargetArn TopicArn",
 	"PublishBatch PublishBatchRequestEntries TopicArn",
+	"RemovePermission Label TopicArn",
 	"SetSubscriptionAttributes AttributeName AttributeValue SubscriptionArn",
 	"SetTopicAttributes AttributeName AttributeValue TopicArn",
 	/* Every subscription is confirmed at once: its ARN is the answer either way. */
