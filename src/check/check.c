@@ -5,6 +5,7 @@
 #include "check/check.h"
 
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include "aws/aws.h"
 #include "aws/client.h"
 #include "aws/events.h"
+#include "check/console.h"
 #include "check/event.h"
 #include "check/expect.h"
 #include "core/clock.h"
@@ -568,6 +570,72 @@ static void invoke_traced(struct run *run, const char *target, bool async, struc
 	free(trace);
 }
 
+/* Lambda's CPU share: one vCPU at 1,769 MB, in proportion; one thread has at most a whole one. */
+static double thread_vcpus(double memory_mb)
+{
+	double v = memory_mb / 1769.0;
+	return v < 1 ? v : 1;
+}
+
+static bool wants_measured(const struct exercise_step *step)
+{
+	for (size_t i = 0; i < step->n_expects; i++) {
+		const char *f = step->expects[i].field;
+		if (f && strncmp(f, "measured", 8) == 0 && (f[8] == '.' || !f[8]))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * What the cloud measured of the invocation just answered (its record on the control socket):
+ * measured.duration (the REPORT's), .cpu_time, .uncontended_duration (without other processes'
+ * turns on the CPUs), .uncontended_cost (per call, at that duration) and .half_memory_duration
+ * (its time not on a CPU as it was, its CPU time at half the memory's share). A record without
+ * the cloud's measure leaves those out, and the expectations on them fail.
+ */
+static void measure_invocation(struct run *run, struct step_state *st)
+{
+	char acct[16];
+	char *fn = client_escape(run->ex->function, false);
+	char *path = xasprintf("/_tutor/metrics?function=%s&account=%s", fn,
+			       run->account[0] ? run->account : run_account(run, acct));
+	free(fn);
+	struct lambda_reply rep;
+	bool ok = client_request(run->control, "GET", path, NULL, NULL, NULL, 0, &rep);
+	free(path);
+	cJSON *o = ok && rep.status == 200 ? cJSON_Parse(rep.body) : NULL;
+	client_reply_release(&rep);
+	const cJSON *r, *rec = NULL;
+	cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(o, "Invocations"))
+	{
+		const cJSON *id = cJSON_GetObjectItemCaseSensitive(r, "RequestId");
+		if (cJSON_IsString(id) && st->reply.request_id &&
+		    strcmp(id->valuestring, st->reply.request_id) == 0) {
+			rec = r;
+			break;
+		}
+	}
+	cJSON *m = cJSON_AddObjectToObject(st->values, "measured");
+	const cJSON *wall = cJSON_GetObjectItemCaseSensitive(rec, "DurationMs");
+	const cJSON *cpu = cJSON_GetObjectItemCaseSensitive(rec, "CpuTimeMs");
+	const cJSON *free_ms = cJSON_GetObjectItemCaseSensitive(rec, "UncontendedDurationMs");
+	const cJSON *mem = cJSON_GetObjectItemCaseSensitive(rec, "MemorySizeMB");
+	if (cJSON_IsNumber(wall))
+		cJSON_AddNumberToObject(m, "duration", wall->valuedouble);
+	if (cJSON_IsNumber(cpu) && cJSON_IsNumber(free_ms) && cJSON_IsNumber(mem)) {
+		double u = free_ms->valuedouble, c = cpu->valuedouble, mb = mem->valuedouble;
+		double blocked = u - c / thread_vcpus(mb);
+		cJSON_AddNumberToObject(m, "cpu_time", c);
+		cJSON_AddNumberToObject(m, "uncontended_duration", u);
+		cJSON_AddNumberToObject(m, "uncontended_cost",
+					console_cost(ceil(u), (int)mb, false));
+		cJSON_AddNumberToObject(m, "half_memory_duration",
+					(blocked > 0 ? blocked : 0) + c / thread_vcpus(mb / 2));
+	}
+	cJSON_Delete(o);
+}
+
 static bool do_invoke(struct run *run, const struct exercise_step *step, struct step_state *st)
 {
 	if (step->request) {
@@ -619,6 +687,8 @@ static bool do_invoke(struct run *run, const struct exercise_step *step, struct 
 		free(st->reply.request_id);
 		st->reply.request_id = xstrndup(p, strcspn(p, "\t \n"));
 	}
+	if (wants_measured(step))
+		measure_invocation(run, st);
 	return true;
 }
 

@@ -541,8 +541,8 @@ static const struct yschema_key secret_put_keys[] = { { "secret", YS_STRING, tru
 						      { NULL, YS_ANY, false } };
 
 static const char *const config_roots[] = { "config", NULL };
-static const char *const invoke_roots[] = { "response", "body",   "error", "report",
-					    "config",   "status", NULL };
+static const char *const invoke_roots[] = { "response", "body",   "error",    "report",
+					    "config",   "status", "measured", NULL };
 static const char *const async_roots[] = { "status", NULL };
 static const char *const object_roots[] = { "object", NULL };
 static const char *const keys_roots[] = { "keys", NULL };
@@ -632,13 +632,17 @@ const char *exercise_step_kind_name(enum exercise_step_kind kind)
 /* ---- expectations ---- */
 
 static const char *const field_roots[] = {
-	"response", "body",     "error",       "report", "config", "status",     "object",
-	"keys",     "messages", "invocations", "item",   "metric", "results",    "alias",
-	"alarm",    "grants",   "actions",     "stack",  "traces", "subsegment", NULL
+	"response", "body",        "error",  "report",     "config",   "status", "object", "keys",
+	"messages", "invocations", "item",   "metric",     "results",  "alias",  "alarm",  "grants",
+	"actions",  "stack",       "traces", "subsegment", "measured", NULL
 };
 static const char *const report_fields[] = { "duration",        "billed_duration", "memory_size",
 					     "max_memory_used", "init_duration",   NULL };
 static const char *const error_fields[] = { "type", "message", NULL };
+static const char *const measured_fields[] = {
+	"duration",         "uncontended_duration", "cpu_time",
+	"uncontended_cost", "half_memory_duration", NULL
+};
 
 /* What the expectations of the step being read may look at. */
 struct step_view {
@@ -692,6 +696,11 @@ static void check_field(struct ctx *c, const struct ynode *v, struct step_view s
 			add_choice_error(c, &fake, root[0] == 'r' ? "report field" : "error field",
 					 list);
 		}
+	}
+	if (strcmp(root, "measured") == 0 && !in_list(rest, measured_fields)) {
+		struct ynode fake = *v;
+		fake.value = (char *)rest;
+		add_choice_error(c, &fake, "measured field", measured_fields);
 	}
 	if (strcmp(root, "config") == 0 && !rest[0])
 		diags_add(c->d, c->path, v->line, v->col,

@@ -218,6 +218,23 @@ TEST(exercise_parse__reports_each_problem_where_it_is)
 	ok(broken(21, "        - {task: fast, field: report.durration, max: 100}\n", 21, 31,
 		  "did you mean 'duration'"),
 	   "an unknown REPORT field");
+	ok(broken(21, "        - {task: fast, field: measured.cpu_tme, min: 90}\n", 21, 31,
+		  "did you mean 'cpu_time'"),
+	   "an unknown measured field");
+	{
+		struct diags d = DIAGS_INIT;
+		char text[8192];
+		snprintf(text, sizeof(text), "%s", good);
+		char *at = strstr(text, "        - {task: fast, log:");
+		snprintf(at, sizeof(text) - (size_t)(at - text), "%s",
+			 "        - {task: fast, field: measured.uncontended_duration, max: 400}\n"
+			 "        - {task: fast, field: measured.half_memory_duration, min: 400}\n"
+			 "minutes: 5\n");
+		struct exercise *ex = parse(text, &d);
+		ok(ex && d.n == 0, "an invoke step's expectations read measured.*");
+		exercise_free(ex);
+		diags_release(&d);
+	}
 	ok(broken(21, "        - {task: fast, field: report.duration, max: 100, tolerance: 1}\n",
 		  21, 69, "'tolerance' only applies to 'near'"),
 	   "tolerance without near");

@@ -340,22 +340,40 @@ static void log_end(struct env *env, const struct env_view *v, struct invocation
  * cloud->mu. fn is referenced by the caller.
  */
 /*
- * The CPU time an answered invocation used and its duration without contention. Its threads
- * were on a CPU (cpu), runnable but waiting (wait: for other processes or for its own quota)
- * or neither (blocked: asleep, reading, waiting on I/O). On an idle machine the blocked time
- * is the same and the CPU work runs at its share of a vCPU, one thread at most a whole one:
- * blocked + cpu / min(1, vCPUs). Under duty cycling a stopped process is not runnable, so the
- * stopped time hides in blocked: there the wait in the running phases is scaled up by the
- * phases stopped after it instead. Never more than the wall-clock duration.
+ * The CPU time an answered invocation used and its duration without contention. Its busiest
+ * thread (the handler's) was on a CPU, runnable but waiting (for other processes or for its
+ * own quota), or neither (blocked: asleep, reading, waiting on I/O). On an idle machine the
+ * blocked time is the same and the CPU work of all its threads runs at its share of a vCPU,
+ * one thread at most a whole one: blocked + cpu / min(1, vCPUs). Other threads' waits are left
+ * out: they wait beside the handler's (a runtime's garbage collector), not in its way. Under
+ * duty cycling a stopped process is not runnable, so the stopped time hides in blocked: there
+ * the handler's wait in the running phases is scaled up by the phases stopped after it
+ * instead. Never more than the wall-clock duration.
  */
 static void uncontended(const struct invocation *inv, int memory, bool duty, double duration_ms,
 			double *cpu_ms, double *free_ms)
 {
 	const struct env_cpu *a = &inv->cpu_start, *b = &inv->cpu_end;
-	if (!a->ok || !b->ok || b->cpu_ns < a->cpu_ns || b->wait_ns < a->wait_ns)
+	if (!a->ok || !b->ok || b->cpu_ns < a->cpu_ns)
+		return;
+	long long busiest = -1, busiest_wait = 0;
+	for (size_t i = 0; i < b->n; i++) {
+		long long c0 = 0, w0 = 0;
+		for (size_t j = 0; j < a->n; j++)
+			if (a->t[j].tid == b->t[i].tid) {
+				c0 = a->t[j].cpu_ns;
+				w0 = a->t[j].wait_ns;
+				break;
+			}
+		if (b->t[i].cpu_ns - c0 > busiest) {
+			busiest = b->t[i].cpu_ns - c0;
+			busiest_wait = b->t[i].wait_ns - w0;
+		}
+	}
+	if (busiest < 0)
 		return;
 	double cpu = (double)(b->cpu_ns - a->cpu_ns) / 1e6;
-	double wait = (double)(b->wait_ns - a->wait_ns) / 1e6;
+	double wait = (double)busiest_wait / 1e6;
 	double vcpus = limits_vcpus(memory), one = vcpus < 1 ? vcpus : 1;
 	double d;
 	if (duty) {
@@ -363,7 +381,7 @@ static void uncontended(const struct invocation *inv, int memory, bool duty, dou
 		if (d < cpu / one)
 			d = cpu / one;
 	} else {
-		double blocked = duration_ms - cpu - wait;
+		double blocked = duration_ms - (double)busiest / 1e6 - wait;
 		d = (blocked > 0 ? blocked : 0) + cpu / one;
 	}
 	*cpu_ms = cpu;

@@ -258,7 +258,8 @@ static bool add_schedstat(int tid, struct env_cpu *out)
 	if (sscanf(buf, "%llu %llu", &run, &wait) != 2)
 		return false;
 	out->cpu_ns += (long long)run;
-	out->wait_ns += (long long)wait;
+	if (out->n < ENV_CPU_THREADS)
+		out->t[out->n++] = (struct env_thread){ tid, (long long)run, (long long)wait };
 	return true;
 }
 

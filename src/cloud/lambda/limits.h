@@ -23,14 +23,21 @@ void limits_release(struct env *env);
 /* Whether the kernel's OOM killer struck in the environment's memory cgroup. */
 bool limits_oom(const struct env *env);
 /*
- * What the environment's threads have had of the CPU so far, summed over every thread of every
+ * What the environment's threads have had of the CPU so far, thread by thread over every
  * process in it: time on a CPU and time runnable but waiting for one (schedstat's run_delay,
  * which counts both other processes' turns and its own quota's throttling; a process stopped
- * by duty cycling is not runnable).
+ * by duty cycling is not runnable). The first ENV_CPU_THREADS threads are kept one by one.
  */
+#define ENV_CPU_THREADS 64
+struct env_thread {
+	int tid;
+	long long cpu_ns, wait_ns;
+};
 struct env_cpu {
 	bool ok; /* schedstat was readable */
-	long long cpu_ns, wait_ns;
+	long long cpu_ns;
+	size_t n;
+	struct env_thread t[ENV_CPU_THREADS];
 };
 void limits_cpu_sample(const struct env *env, struct env_cpu *out);
 /* The vCPUs an environment of memory MB has: Lambda's 1 at 1,769 MB, in proportion. */
