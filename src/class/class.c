@@ -3,8 +3,6 @@
  */
 #include "class/class.h"
 
-#include "class/rerun.h"
-
 #include <cjson/cJSON.h>
 #include <dirent.h>
 #include <errno.h>

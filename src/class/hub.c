@@ -230,12 +230,21 @@ out:
 
 /*
  * The server heard from l now: a request (batch 0), a batch recorded (1) or one it could not
- * take (-1, why). DIR/.seen.json is written at most every SEEN_WRITE_MS.
+ * take (-1, why). DIR/.seen.json is written at once when what it says of l changes, else at
+ * most every SEEN_WRITE_MS.
  */
 static void note_seen(struct hub *h, struct hub_learner *l, int batch, const char *why)
 {
 	int64_t now = clock_wall_ms();
 	pthread_mutex_lock(&h->lock);
+	/* What the dashboard shows changes (a new name, a failed sync, one that works again):
+	 * written at once, as nothing else may come to write it; only times wait. */
+	struct seen was;
+	bool news = !seen_book_get(h->seen, l->name, &was);
+	if (!news && batch < 0)
+		news = was.fail_ms <= was.ok_ms || strcmp(was.why, why ? why : "") != 0;
+	else if (!news && batch > 0)
+		news = was.fail_ms > was.ok_ms;
 	l->seen.seen_ms = now;
 	if (batch > 0)
 		l->seen.ok_ms = now;
@@ -245,7 +254,7 @@ static void note_seen(struct hub *h, struct hub_learner *l, int batch, const cha
 	}
 	h->seen = seen_book_put(h->seen, l->name, &l->seen);
 	h->seen_dirty = true;
-	if (now - h->seen_written_ms >= SEEN_WRITE_MS) {
+	if (news || now - h->seen_written_ms >= SEEN_WRITE_MS) {
 		struct error err;
 		if (seen_book_write(h->seen, h->dir, &err)) {
 			h->seen_written_ms = now;
@@ -307,6 +316,29 @@ static int freed_name(const char *name, struct error *err)
 			 "CODE --learner %s)",
 			 name, name),
 	       401;
+}
+
+/*
+ * 200 when name is still on the roster, read at each batch and package: a name the trainer
+ * took off it after it joined sends nothing more (403), and what the class holds is kept.
+ */
+static int still_listed(const struct hub *h, const char *name, struct error *err)
+{
+	char **names;
+	size_t n;
+	if (!names_roster_read(h->dir, &names, &n, err))
+		return 500;
+	bool on = !names;
+	for (size_t i = 0; i < n && !on; i++)
+		on = strcmp(names[i], name) == 0;
+	names_list_free(names, n);
+	if (on)
+		return 200;
+	return error_set(err,
+			 "'%s' was taken off this class's roster: nothing more of yours is "
+			 "recorded, what the class holds is kept; ask the trainer",
+			 name),
+	       403;
 }
 
 int hub_join(struct hub *h, const struct wire_join *req, char **token, struct error *err)
@@ -498,6 +530,9 @@ int hub_package(struct hub *h, struct hub_learner *l, const char *sha256, const 
 		return error_set(err, "the package's SHA-256 is %s, not the %s it was sent as", got,
 				 sha256),
 		       422;
+	int listed = still_listed(h, l->name, err);
+	if (listed != 200)
+		return listed;
 	char *path = hub_package_path(h->dir, l->name, sha256);
 	char *dir = path_dirname(path);
 	int status = 200;
@@ -880,6 +915,8 @@ int hub_record(struct hub *h, struct hub_learner *l, struct wire_batch *b, struc
 		status = freed_name(l->name, err);
 		goto out;
 	}
+	if ((status = still_listed(h, l->name, err)) != 200)
+		goto out;
 	if (!held(l, &ack->acked, err)) {
 		status = 500;
 		goto out;

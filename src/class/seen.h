@@ -1,8 +1,9 @@
 /*
  * When the class server last heard from each learner, and how their last sync went:
  * DIR/.seen.json, {"<learner>": {"seen_ms": …, "ok_ms": …, "fail_ms": …, "why": "…"}},
- * written by the server (at most every SEEN_WRITE_MS) and read by the trainer's dashboard, so
- * a learner whose tutor has stopped syncing shows: not seen for minutes, or sync failing.
+ * written by the server (a change at once, times at most every SEEN_WRITE_MS) and read by the
+ * trainer's dashboard, so a learner whose tutor has stopped syncing shows: not seen for
+ * minutes, or sync failing.
  * A joined tutor asks for the room every second while it runs, so minutes of silence mean it is
  * closed, offline, or cannot reach the server.
  */

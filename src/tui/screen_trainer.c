@@ -552,6 +552,8 @@ int trainer_live_draw(int y, int x, int rows, int cols, bool presenter)
 
 int64_t trainer_live_shown(void)
 {
+	if (!tr.live.id || (!tr.live.revealed_ms && !live_open(&tr.live, clock_wall_ms(), 0)))
+		return 0;
 	return tr.live.id;
 }
 

@@ -30,7 +30,10 @@ void presenter_follow(long m, long p);
  * has not answered. Returns the rows drawn (0: no live question).
  */
 int trainer_live_draw(int y, int x, int rows, int cols, bool presenter);
-/* The push of the live question (the presenter shows it until x), 0 when none. */
+/*
+ * The push of the live question the presenter shows (until x): one still open, or one closed
+ * and revealed, its results; 0 when none, and for a closed one not revealed.
+ */
 int64_t trainer_live_shown(void);
 /* Re-read the class when the last refresh is 2 s old; true when it did (screen_trainer.c). */
 bool trainer_refresh(const struct course *course);

@@ -125,8 +125,6 @@ grep -q '"question":[[:space:]]*"ff-handler-setting"' "$class/.live.json" ||
 	e2e_fail "the push was not written for the room"
 e2e_keys c
 e2e_wait "question closed"
-# The presenter views below start with no question pushed.
-rm -f "$class/.live.json"
 e2e_keys q
 e2e_exited 0
 
@@ -233,13 +231,20 @@ echo "$out" | grep -q "^   2      return 'HELLO_MARK'" || e2e_fail "review shows
 "$real" review "$class" ada --json | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(d["code"].get("hello-world") != ["hello.py"])' ||
 	e2e_fail "review --json lists no code of hello-world"
 
-# The presenter view as a command of its own: the agenda's page, nothing about a learner.
+# The presenter view as a command of its own: the agenda's page, nothing about a learner; a
+# closed question only once its answer is revealed.
 printf '#!/bin/sh\nexec "%s" present "%s"\n' "$real" "$class" >"$E2E_TMP/present"
 chmod +x "$E2E_TMP/present"
 TUTOR="$E2E_TMP/present"
 e2e_start
+# The question closed above is not revealed: the presenter shows the slides, not the question.
 e2e_wait "page 1/"
 e2e_capture | grep -q "ada" && e2e_fail "the presenter view names a learner"
+e2e_capture | grep -qF "handler setting be?" && e2e_fail "the presenter shows a closed question"
+# Revealed, its results are shown: the distribution, the right answer marked.
+"$real" trainer "$class" --reveal >/dev/null || e2e_fail "cannot reveal the question"
+e2e_wait "handler setting be?"
+e2e_wait "revealed"
 e2e_keys q
 e2e_exited 0
 echo "ok - class mode: broadcast, hand, locked module, dashboard, presenter, hand acknowledged, review"

@@ -1146,6 +1146,22 @@ def test_roster(t):
     t.ok(st == 200 and ans.get("learner") == "tom", "the new one speaks for tom", ans)
     r = class_cmd("roster", CLASS)
     t.match(r"tom +joined", r.stdout, "and the roster shows tom joined")
+    # Taken off the roster after joining: the next batch is refused, with why, and nothing the
+    # class holds of the learner is lost.
+    with open(good, "w") as f:
+        f.write("ada\nbob\nmallory\npat\n")
+    r = class_cmd("roster", CLASS, "--set", good)
+    t.eq(r.returncode, 0, "the trainer takes tom off the roster", r.stderr)
+    before = rows(os.path.join(CLASS, "tom.db"))
+    local_append(tom, "page_view", "what-is-lambda", "{}", module="core-concepts")
+    r = tutor(tom, "join", "--sync")
+    t.ok(r.returncode != 0 and "taken off this class's roster" in r.stderr,
+         "a batch of a name taken off the roster is refused, saying why", r.stdout + r.stderr)
+    t.eq(rows(os.path.join(CLASS, "tom.db")), before,
+         "the class keeps tom's records as they were, and adds nothing")
+    st, ans = send(token_of(tom), [event(10 ** 6, "page_view", "what-is-lambda", "{}")])
+    t.ok(st == 403 and "roster" in (ans or {}).get("error", ""),
+         "the server refuses the batch itself, not only the tutor", ans)
     r = class_cmd("roster", CLASS, "--clear")
     r2 = tutor(eve, "join", SERVER.url, SERVER.code, learner="eve")
     t.ok(r.returncode == 0 and r2.returncode == 0,
