@@ -6,6 +6,7 @@
 #include <cjson/cJSON.h>
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -237,25 +238,77 @@ static void learner_release(struct class_learner *l)
 	events_free(l->events, l->n_events);
 }
 
+/*
+ * The class directory's owner and its roster as last read: a refresh looks the owner up again
+ * only when the directory's owner changes, and reads the roster only when the file does (a
+ * user lookup may go to the network, and the dashboard refreshes every 2 s). Under a lock: the
+ * class server reads rooms from several threads.
+ */
+static struct {
+	pthread_mutex_t lock;
+	char *dir;
+	bool have_uid;
+	uid_t uid;
+	char *owner;       /* NULL: no user has that uid */
+	int64_t roster[3]; /* the roster file read: inode, size, mtime (ns); 0s when none */
+	char **names;
+	size_t n;
+} known = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static void known_roster(const char *dir)
+{
+	char *path = path_join(dir, NAMES_ROSTER);
+	struct stat st;
+	int64_t sig[3] = { 0 };
+	if (stat(path, &st) == 0) {
+		sig[0] = (int64_t)st.st_ino;
+		sig[1] = (int64_t)st.st_size;
+		sig[2] = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	}
+	free(path);
+	if (known.names && memcmp(sig, known.roster, sizeof sig) == 0)
+		return;
+	names_list_free(known.names, known.n);
+	known.names = NULL;
+	known.n = 0;
+	memset(known.roster, 0, sizeof known.roster);
+	struct error err;
+	if (sig[0] && names_roster_read(dir, &known.names, &known.n, &err))
+		memcpy(known.roster, sig, sizeof sig);
+	else
+		known.n = 0; /* none, or one that cannot be read: no name is kept off */
+}
+
 /* The learner file named after dir's owner is the trainer's, unless dir's roster lists it. */
 static void mark_trainer(struct class_room *room, const char *dir)
 {
 	struct stat st;
-	struct passwd *pw = stat(dir, &st) == 0 ? getpwuid(st.st_uid) : NULL;
-	char *owner = pw ? xstrdup(pw->pw_name) : NULL;
-	char **names = NULL;
-	size_t n = 0;
-	struct error err;
-	if (!names_roster_read(dir, &names, &n, &err))
-		n = 0;
+	bool owned = stat(dir, &st) == 0;
+	pthread_mutex_lock(&known.lock);
+	if (!known.dir || strcmp(known.dir, dir) != 0) {
+		free(known.dir);
+		known.dir = xstrdup(dir);
+		known.have_uid = false;
+		names_list_free(known.names, known.n);
+		known.names = NULL;
+		known.n = 0;
+	}
+	if (owned && (!known.have_uid || known.uid != st.st_uid)) {
+		struct passwd *pw = getpwuid(st.st_uid);
+		free(known.owner);
+		known.owner = pw ? xstrdup(pw->pw_name) : NULL;
+		known.uid = st.st_uid;
+		known.have_uid = true;
+	}
+	const char *owner = owned ? known.owner : NULL;
+	known_roster(dir);
 	for (size_t i = 0; i < room->n; i++) {
 		struct class_learner *l = &room->learners[i];
 		l->trainer = owner && strcmp(l->id, owner) == 0;
-		for (size_t k = 0; k < n && l->trainer; k++)
-			l->trainer = strcmp(names[k], l->id) != 0;
+		for (size_t k = 0; k < known.n && l->trainer; k++)
+			l->trainer = strcmp(known.names[k], l->id) != 0;
 	}
-	names_list_free(names, n);
-	free(owner);
+	pthread_mutex_unlock(&known.lock);
 }
 
 bool class_room_refresh(struct class_room *room, const char *dir, size_t *reread, struct error *err)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "class/pace.h"
 #include "core/path.h"
@@ -14,11 +15,26 @@
 
 struct seen_book {
 	cJSON *doc;
+	int64_t sig[3]; /* the file it was read from: inode, size, mtime (ns); 0s when none */
 };
+
+/* What tells one version of path from another: the server replaces the file whole. */
+static void file_sig(const char *path, int64_t sig[3])
+{
+	struct stat st;
+	memset(sig, 0, 3 * sizeof *sig);
+	if (stat(path, &st) == 0) {
+		sig[0] = (int64_t)st.st_ino;
+		sig[1] = (int64_t)st.st_size;
+		sig[2] = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	}
+}
 
 struct seen_book *seen_book_load(const char *dir)
 {
 	char *path = path_join(dir, SEEN_FILE);
+	int64_t sig[3];
+	file_sig(path, sig);
 	struct error err;
 	error_clear(&err);
 	char *text = path_is_file(path) ? path_read_file(path, 1 << 22, NULL, &err) : NULL;
@@ -31,7 +47,20 @@ struct seen_book *seen_book_load(const char *dir)
 	}
 	struct seen_book *b = xcalloc(1, sizeof *b);
 	b->doc = doc;
+	memcpy(b->sig, sig, sizeof b->sig);
 	return b;
+}
+
+struct seen_book *seen_book_reload(struct seen_book *b, const char *dir)
+{
+	char *path = path_join(dir, SEEN_FILE);
+	int64_t sig[3];
+	file_sig(path, sig);
+	free(path);
+	if (b && sig[0] && memcmp(sig, b->sig, sizeof sig) == 0)
+		return b;
+	seen_book_free(b);
+	return sig[0] ? seen_book_load(dir) : NULL;
 }
 
 void seen_book_free(struct seen_book *b)
@@ -70,6 +99,7 @@ struct seen_book *seen_book_put(struct seen_book *b, const char *learner, const 
 		b = xcalloc(1, sizeof *b);
 		b->doc = cJSON_CreateObject();
 	}
+	memset(b->sig, 0, sizeof b->sig); /* no longer what any file holds */
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "seen_ms", (double)s->seen_ms);
 	cJSON_AddNumberToObject(o, "ok_ms", (double)s->ok_ms);

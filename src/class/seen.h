@@ -31,6 +31,11 @@ struct seen_book;
 /* Read dir's book; NULL when the class is not served (no file) or it cannot be read. */
 struct seen_book *seen_book_load(const char *dir);
 void seen_book_free(struct seen_book *b);
+/*
+ * dir's book again, for a refresh: b itself while the file is the one b was read from (same
+ * inode, size and modification time), else b freed and the file read (NULL: none).
+ */
+struct seen_book *seen_book_reload(struct seen_book *b, const char *dir);
 /* learner's entry; false when the server never heard from them (or b is NULL). */
 bool seen_book_get(const struct seen_book *b, const char *learner, struct seen *out);
 /* Make or update learner's entry in b (NULL: a new book, returned). */

@@ -696,15 +696,20 @@ int cmd_trainer_run(const struct cli_opts *opts, int argc, char **argv)
 		cli_print_error(&err);
 		goto out;
 	}
+	struct seen_book *seen = seen_book_load(dir);
 	int64_t t1 = clock_mono_us();
-	/* What each later refresh of the live dashboard costs: the files that did not change. */
+	/* What each later refresh of the live dashboard costs: the files that did not change,
+	 * the server's .seen.json (read again only when it did). */
 	size_t reread = 0;
 	if (!class_room_refresh(&room, dir, &reread, &err)) {
 		cli_print_error(&err);
+		seen_book_free(seen);
 		class_room_release(&room);
 		goto out;
 	}
+	seen = seen_book_reload(seen, dir);
 	int64_t t2 = clock_mono_us();
+	seen_book_free(seen);
 	struct roster r;
 	roster_build(&r, &room, course, now);
 	int64_t t3 = clock_mono_us();

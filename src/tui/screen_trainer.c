@@ -108,8 +108,7 @@ static void reload(const struct course *course)
 	    !class_room_refresh(&tr.room, tr.dir, NULL, &err))
 		error_format(&err, tr.problem, sizeof tr.problem);
 	tr.now_ms = clock_wall_ms();
-	seen_book_free(tr.seen);
-	tr.seen = seen_book_load(tr.dir);
+	tr.seen = seen_book_reload(tr.seen, tr.dir);
 	roster_build(&tr.roster, &tr.room, course, tr.now_ms);
 	roster_agenda(&tr.roster, course, tr.pace.started_ms ? tr.pace.started_ms : tr.now_ms,
 		      tr.now_ms, &tr.agenda);

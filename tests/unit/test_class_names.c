@@ -1,14 +1,18 @@
 /*
- * Who may join a class (class/names.h: the roster, a freed name) and the grace a live answer
- * gets after the question stops taking answers (class/live.h), over a temporary class folder.
+ * Who may join a class (class/names.h: the roster, a freed name), the grace a live answer gets
+ * after the question stops taking answers (class/live.h), and a refresh that reads the roster
+ * and the server's .seen.json again only when they change, over a temporary class folder.
  */
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "class/class.h"
 #include "class/live.h"
 #include "class/names.h"
+#include "class/seen.h"
 #include "core/path.h"
 #include "core/xalloc.h"
 #include "harness.h"
@@ -106,6 +110,60 @@ TEST(live__answers_count_for_the_grace_after_a_close_or_a_new_push)
 	is_int(live_until_ms(&t, 2020000), 2010000, "and stopped when the timer ran out");
 }
 
+static void write_text(const char *d, const char *name, const char *text)
+{
+	char *path = path_join(d, name);
+	struct error err;
+	if (!path_write_file(path, text, strlen(text), 0644, &err))
+		printf("# cannot write %s: %s\n", path, err.msg);
+	free(path);
+}
+
+TEST(class_room_refresh__reads_the_roster_again_when_it_changes)
+{
+	struct passwd *pw = getpwuid(geteuid());
+	char *d = path_join(dir, "owned");
+	struct error err;
+	ok(pw && path_mkdirs(d, 0755, &err), "a class folder of this user");
+	char *file = xasprintf("%s.db", pw->pw_name);
+	write_text(d, file, "");
+	struct class_room room = CLASS_ROOM_INIT;
+	ok(class_room_refresh(&room, d, NULL, &err) && room.n == 1, "the owner's file is read");
+	ok(room.learners[0].trainer, "without a roster, the owner's file is the trainer's");
+	char *listed = xasprintf("%s\nada\n", pw->pw_name);
+	write_text(d, NAMES_ROSTER, listed);
+	ok(class_room_refresh(&room, d, NULL, &err) && !room.learners[0].trainer,
+	   "a roster that lists the owner, set between refreshes, makes them a learner");
+	write_text(d, NAMES_ROSTER, "ada\n");
+	ok(class_room_refresh(&room, d, NULL, &err) && room.learners[0].trainer,
+	   "and one that no longer does, the trainer again");
+	class_room_release(&room);
+	free(listed);
+	free(file);
+	free(d);
+}
+
+TEST(seen_book_reload__keeps_the_book_until_the_file_changes)
+{
+	char *d = path_join(dir, "seen");
+	struct error err;
+	ok(path_mkdirs(d, 0755, &err), "a class folder");
+	ok(!seen_book_reload(NULL, d), "no file, no book");
+	write_text(d, SEEN_FILE, "{\"ada\": {\"seen_ms\": 5}}");
+	struct seen_book *b = seen_book_reload(NULL, d);
+	struct seen s;
+	ok(b && seen_book_get(b, "ada", &s) && s.seen_ms == 5, "the file is read");
+	ok(seen_book_reload(b, d) == b, "and not again while it is unchanged");
+	write_text(d, SEEN_FILE, "{\"ada\": {\"seen_ms\": 6000}}");
+	b = seen_book_reload(b, d);
+	ok(b && seen_book_get(b, "ada", &s) && s.seen_ms == 6000, "a new version is read");
+	char *path = path_join(d, SEEN_FILE);
+	unlink(path);
+	ok(!seen_book_reload(b, d), "a removed file leaves no book");
+	free(path);
+	free(d);
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir)) {
@@ -116,6 +174,8 @@ int main(void)
 	RUN(names_allowed__without_a_roster_anyone_with_one_only_its_names);
 	RUN(names_free__marks_then_retire_moves_the_records_aside);
 	RUN(live__answers_count_for_the_grace_after_a_close_or_a_new_push);
+	RUN(class_room_refresh__reads_the_roster_again_when_it_changes);
+	RUN(seen_book_reload__keeps_the_book_until_the_file_changes);
 	char *cmd = xasprintf("rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		printf("# could not remove %s\n", dir);
