@@ -238,7 +238,7 @@ static const char *const apigatewayv2_members[] = {
 	"RouteSelectionExpression Tags Target -Version",
 	"CreateDeployment ApiId Description StageName",
 	"CreateIntegration ApiId -ConnectionId -ConnectionType -ContentHandlingStrategy "
-	"CredentialsArn Description -IntegrationMethod -IntegrationSubtype IntegrationType "
+	"CredentialsArn Description -IntegrationMethod=POST -IntegrationSubtype IntegrationType "
 	"IntegrationUri -PassthroughBehavior PayloadFormatVersion RequestParameters "
 	"RequestTemplates ResponseParameters -TemplateSelectionExpression TimeoutInMillis "
 	"TlsConfig",
