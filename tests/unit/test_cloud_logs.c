@@ -393,6 +393,35 @@ TEST(insights__parses_runs_and_refuses_as_insights_does)
 	insights_query_free(q);
 }
 
+TEST(insights__takes_the_inline_case_flag_and_refuses_a_trailing_pipe)
+{
+	struct insights_error e;
+	ok(!insights_parse("fields @message |", &e), "a trailing pipe");
+	is_str(e.message, "unexpected end of query at line 1 and position 18", "its message");
+	ok(!insights_parse("fields @message\n| filter @message like /x/ |\n", &e) &&
+		   strstr(e.message, "unexpected end of query at line 3"),
+	   "after a filter, on the next line: %s", e.message);
+	/* AWS's own example of a case-insensitive match. */
+	struct insights_query *q = insights_parse(
+		"filter @message like /(?i)(Exception|error|fail)/ | fields @message", &e);
+	ok(q != NULL, "(?i) parses: %s", q ? "" : e.message);
+	if (!q)
+		return;
+	struct insights_run *r = insights_run_new(q, 0);
+	static const char *const lines[] = { "ERROR boom", "a Failure", "all good",
+					     "KeyException raised" };
+	for (int i = 0; i < 4; i++)
+		insights_run_event(r, 1765000020000LL + i, 0, "1:/aws/lambda/f", "s", lines[i],
+				   "p");
+	cJSON *results, *stats;
+	insights_run_finish(r, &results, &stats);
+	ok(cJSON_GetArraySize(results) == 3, "three of four match whatever their case");
+	cJSON_Delete(results);
+	cJSON_Delete(stats);
+	insights_run_free(r);
+	insights_query_free(q);
+}
+
 TEST(insights__computes_arithmetic_and_functions)
 {
 	struct insights_error e;
@@ -639,6 +668,7 @@ int main(void)
 	RUN(log_splitter__cuts_a_long_line_on_a_character);
 	RUN(log_splitter__batches_make_the_same_events_as_bytes_one_by_one);
 	RUN(insights__parses_runs_and_refuses_as_insights_does);
+	RUN(insights__takes_the_inline_case_flag_and_refuses_a_trailing_pipe);
 	RUN(insights__computes_arithmetic_and_functions);
 	RUN(insights__computes_dates);
 	RUN(insights__groups_by_computed_keys);

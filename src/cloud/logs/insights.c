@@ -582,6 +582,11 @@ static bool rx_compile(struct rx *x, const char *src, bool icase, bool named)
 	struct strbuf sb = STRBUF_INIT;
 	int group = 0;
 	bool in_class = false;
+	/* AWS's example /(?i)(Exception|error|fail)/: POSIX has no inline flags. */
+	if (strncmp(src, "(?i)", 4) == 0) {
+		src += 4;
+		icase = true;
+	}
 	for (size_t i = 0; src[i]; i++) {
 		char c = src[i];
 		if (c == '\\' && src[i + 1]) {
@@ -1578,6 +1583,9 @@ struct insights_query *insights_parse(const char *text, struct insights_error *e
 				     "only one stats command is supported");
 		if (ok && peek(&p)->k != T_END && !expect(&p, T_PIPE))
 			ok = false;
+		/* A pipe leads to a command: `fields @message |` is malformed. */
+		if (ok && peek(&p)->k == T_END && p.t[p.pos - 1].k == T_PIPE)
+			ok = unexpected(&p, peek(&p));
 	}
 	for (size_t i = 0; i < p.n; i++)
 		free(p.t[i].text);
