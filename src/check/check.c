@@ -1118,6 +1118,96 @@ static bool do_sqs_receive(struct run *run, const struct exercise_step *step, co
 }
 
 /* The function's whole log group, every page of FilterLogEvents, one message a line. */
+/* The stack traces anywhere in a log record ("stackTrace" lines, or an error's "stack"), a
+ * line each, into out. */
+static void record_stacks(const cJSON *o, struct strbuf *out)
+{
+	for (const cJSON *c = o ? o->child : NULL; c; c = c->next) {
+		bool stack = c->string && (strcmp(c->string, "stackTrace") == 0 ||
+					   strcmp(c->string, "stack") == 0);
+		if (stack && cJSON_IsString(c)) {
+			strbuf_addf(out, "%s\n", c->valuestring);
+		} else if (stack && cJSON_IsArray(c)) {
+			for (const cJSON *l = c->child; l; l = l->next)
+				if (cJSON_IsString(l))
+					strbuf_addf(out, "%s\n", l->valuestring);
+		} else if (cJSON_IsObject(c) || cJSON_IsArray(c)) {
+			record_stacks(c, out);
+		}
+	}
+}
+
+/* Whether the handler's file (its module with a runtime's extension) is named in stack. */
+static bool stack_names_handler(const struct run *run, const char *stack)
+{
+	const char *handler = run->ex->starters[run->opts->lang].handler;
+	const char *dot = handler ? strrchr(handler, '.') : NULL;
+	if (!dot)
+		return stack[0] != '\0';
+	const char *slash = memrchr(handler, '/', (size_t)(dot - handler));
+	const char *mod = slash ? slash + 1 : handler;
+	static const char *const exts[] = { ".py", ".mjs", ".js", ".cjs" };
+	bool named = false;
+	for (size_t i = 0; i < sizeof(exts) / sizeof(exts[0]) && !named; i++) {
+		char *f = xasprintf("%.*s%s", (int)(dot - mod), mod, exts[i]);
+		named = strstr(stack, f) != NULL;
+		free(f);
+	}
+	return named;
+}
+
+/*
+ * What the function's own JSON records tell, into values' "records" (Lambda's platform.*
+ * records aside): how many there are, how many have no message, how many carry a requestId
+ * that is none of the run's invocations', and how many at ERROR lack a stack trace naming
+ * the handler's file.
+ */
+static void log_record_counts(const struct run *run, const char *log, cJSON *values)
+{
+	int records = 0, no_message = 0, foreign_id = 0, errors = 0, errors_no_stack = 0;
+	for (const char *line = log; line && *line;) {
+		size_t len = strcspn(line, "\n");
+		cJSON *j = cJSON_ParseWithLength(line, len);
+		line += len + (line[len] == '\n');
+		const cJSON *type = cJSON_GetObjectItemCaseSensitive(j, "type");
+		if (!cJSON_IsObject(j) ||
+		    (cJSON_IsString(type) && strncmp(type->valuestring, "platform.", 9) == 0)) {
+			cJSON_Delete(j);
+			continue;
+		}
+		records++;
+		const cJSON *msg = cJSON_GetObjectItemCaseSensitive(j, "message");
+		if (!((cJSON_IsString(msg) && msg->valuestring[0]) ||
+		      ((cJSON_IsObject(msg) || cJSON_IsArray(msg)) && msg->child)))
+			no_message++;
+		const char *rid =
+			cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "requestId"));
+		bool ours = false;
+		for (size_t i = 0; rid && i < run->r->n_steps && !ours; i++)
+			ours = run->r->steps[i].request_id &&
+			       strcmp(run->r->steps[i].request_id, rid) == 0;
+		if (!ours)
+			foreign_id++;
+		const char *level =
+			cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "level"));
+		if (level && strcmp(level, "ERROR") == 0) {
+			errors++;
+			struct strbuf stack = STRBUF_INIT;
+			record_stacks(j, &stack);
+			if (!stack_names_handler(run, stack.buf ? stack.buf : ""))
+				errors_no_stack++;
+			strbuf_release(&stack);
+		}
+		cJSON_Delete(j);
+	}
+	cJSON *o = cJSON_AddObjectToObject(values, "records");
+	cJSON_AddNumberToObject(o, "count", records);
+	cJSON_AddNumberToObject(o, "without_message", no_message);
+	cJSON_AddNumberToObject(o, "of_other_requests", foreign_id);
+	cJSON_AddNumberToObject(o, "errors", errors);
+	cJSON_AddNumberToObject(o, "errors_without_stack", errors_no_stack);
+}
+
 static bool do_logs(struct run *run, struct step_state *st)
 {
 	char *group = xasprintf("/aws/lambda/%s", run->ex->function);
@@ -1170,6 +1260,7 @@ static bool do_logs(struct run *run, struct step_state *st)
 	st->values = cJSON_CreateObject();
 	int starts = expect_log_count(st->reply.log, "^START RequestId: ");
 	cJSON_AddNumberToObject(st->values, "invocations", starts < 0 ? 0 : starts);
+	log_record_counts(run, st->reply.log, st->values);
 	return true;
 }
 

@@ -547,7 +547,7 @@ static const char *const async_roots[] = { "status", NULL };
 static const char *const object_roots[] = { "object", NULL };
 static const char *const keys_roots[] = { "keys", NULL };
 static const char *const messages_roots[] = { "messages", NULL };
-static const char *const logs_roots[] = { "invocations", NULL };
+static const char *const logs_roots[] = { "invocations", "records", NULL };
 static const char *const item_roots[] = { "item", NULL };
 static const char *const metric_roots[] = { "metric", NULL };
 static const char *const results_roots[] = { "results", NULL };
@@ -631,11 +631,12 @@ const char *exercise_step_kind_name(enum exercise_step_kind kind)
 
 /* ---- expectations ---- */
 
-static const char *const field_roots[] = {
-	"response", "body",        "error",  "report",     "config",   "status", "object", "keys",
-	"messages", "invocations", "item",   "metric",     "results",  "alias",  "alarm",  "grants",
-	"actions",  "stack",       "traces", "subsegment", "measured", NULL
-};
+static const char *const field_roots[] = { "response", "body",        "error",  "report",
+					   "config",   "status",      "object", "keys",
+					   "messages", "invocations", "item",   "metric",
+					   "results",  "alias",       "alarm",  "grants",
+					   "actions",  "stack",       "traces", "subsegment",
+					   "measured", "records",     NULL };
 static const char *const report_fields[] = { "duration",        "billed_duration", "memory_size",
 					     "max_memory_used", "init_duration",   NULL };
 static const char *const error_fields[] = { "type", "message", NULL };
