@@ -1,8 +1,9 @@
 /*
  * lambda-tutor selftest: prove every exercise's check against its solutions. Each reference
  * solution must pass, twice, with the same result per task (a flaky check is a broken check);
- * each known-wrong solution must fail, on the task its .solution.json names. A scenario may have
- * other right fixes (right-*), which must pass like its reference.
+ * each known-wrong solution must fail, on the task its .solution.json names. An exercise may have
+ * other right solutions and a scenario other right fixes (right-*), which must pass like its
+ * reference.
  *
  * tests/solutions/<exercise>/<language>/reference/ and .../wrong-<what>/ hold the code: the files
  * a solution changes, laid over the exercise's starter (its .solution.json "removes" the starter's
@@ -1053,7 +1054,8 @@ static char *overlay_solution(const struct exercise *ex, enum exercise_lang l, c
 	return scratch;
 }
 
-/* Every solution of ex in one language: the reference and the known-wrong ones. */
+/* Every solution of ex in one language: the reference, other right ones (an exercise the
+ * learner may solve two ways) and the known-wrong ones. */
 static void test_exercise_lang(struct selftest *st, const struct exercise *ex, enum exercise_lang l,
 			       const char *root)
 {
@@ -1069,12 +1071,15 @@ static void test_exercise_lang(struct selftest *st, const struct exercise *ex, e
 		struct error err;
 		error_clear(&err);
 		char *dir = NULL;
-		if (strcmp(sols[i], "reference") != 0 && strncmp(sols[i], "wrong-", 6) != 0)
-			report(st, false, "%s: a solution folder is 'reference' or 'wrong-*'",
+		bool right =
+			strcmp(sols[i], "reference") == 0 || strncmp(sols[i], "right-", 6) == 0;
+		if (!right && strncmp(sols[i], "wrong-", 6) != 0)
+			report(st, false,
+			       "%s: a solution folder is 'reference', 'right-*' or 'wrong-*'",
 			       label);
 		else if (!(dir = overlay_solution(ex, l, own, meta, &err)))
 			report(st, false, "%s: %s", label, err.msg);
-		else if (strcmp(sols[i], "reference") == 0)
+		else if (right)
 			test_reference(st, ex, l, dir, meta, label);
 		else
 			test_wrong(st, ex, l, dir, meta, label);

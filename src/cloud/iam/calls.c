@@ -215,6 +215,14 @@ bool iam_authorize_call(struct svc_call *call, const char *op, const struct cJSO
 		.resource = resource,
 		.quote_resource = strcmp(r->service, "s3") == 0,
 	};
+	/* PutMetricData has no resource: a grant is scoped by the namespace written to. */
+	struct iam_kv ns;
+	if (strcmp(call->svc->name, "monitoring") == 0 && strcmp(op, "PutMetricData") == 0 &&
+	    (ns.value = jstr(input, "Namespace")) != NULL) {
+		ns.key = "cloudwatch:namespace";
+		q.context = &ns;
+		q.ncontext = 1;
+	}
 	/* The resource's own policy may allow what the caller's identity policies do not,
 	 * from its own account or another: a function's (lambda add-permission), a bucket's,
 	 * a queue's, a topic's. A bucket name is global: creating one that another account
