@@ -610,6 +610,17 @@ char *console_metrics_request(const char *function, long long end_s, int period_
 	return out;
 }
 
+long long console_clock_now_s(const char *json, long long fallback_s)
+{
+	cJSON *j = json ? cJSON_Parse(json) : NULL;
+	const cJSON *now = cJSON_GetObjectItemCaseSensitive(j, "now");
+	long long s = cJSON_IsNumber(now) && now->valuedouble > 0
+			      ? (long long)(now->valuedouble / 1000.0)
+			      : fallback_s;
+	cJSON_Delete(j);
+	return s;
+}
+
 bool console_parse_metrics(const char *json, long long end_s, int period_s,
 			   struct console_series out[CONSOLE_METRICS])
 {

@@ -153,6 +153,9 @@ extern const char *const console_metric_titles[CONSOLE_METRICS];
  * metric math at memory_mb and the architecture's price. Caller frees. */
 char *console_metrics_request(const char *function, long long end_s, int period_s, int memory_mb,
 			      bool arm64);
+/* The account's virtual clock in seconds from the control socket's /_tutor/clock answer (the
+ * clock metrics are stamped on), else fallback_s. */
+long long console_clock_now_s(const char *json, long long fallback_s);
 /* Read GetMetricData's answer into out (every series emptied first). False when the answer
  * is not one. */
 bool console_parse_metrics(const char *json, long long end_s, int period_s,

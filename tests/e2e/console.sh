@@ -3,8 +3,8 @@
 # Gateway template, see the response, the log and the monitor, refuse a memory size Lambda
 # refuses, set one it accepts, and find the change in the list and through the API. Then the
 # code: edit a file (the save deploys), add one, delete one; the Monitor lists an invocation
-# made with the aws CLI and shows the log stream, M its metrics plotted a minute a column and an
-# alarm made elsewhere with its state; D deletes the function after asking.
+# made with the aws CLI and shows the log stream, M its metrics plotted a minute a column (on the
+# account's clock, moved ahead) and an alarm made elsewhere with its state; D deletes the function after asking.
 . "$(dirname "$0")/lib.sh"
 WS="$E2E_TMP/ws"
 REAL_TUTOR=$TUTOR
@@ -40,6 +40,10 @@ EOF2
 chmod +x "$E2E_TMP/editor"
 e2e_start EDITOR="$E2E_TMP/editor"
 wait_long "Functions (0)"
+# The account's clock runs two hours ahead, as after a check's steps: metrics are stamped on
+# it, and the Monitor plots up to it.
+curl -sf -o /dev/null --unix-socket "$WS/.cloud/control.sock" -X POST \
+	'http://localhost/_tutor/clock/advance?seconds=7200' || e2e_fail "cannot advance the clock"
 e2e_keys c
 e2e_wait "New function"
 e2e_keys "greeter python" Enter

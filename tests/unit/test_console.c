@@ -323,6 +323,11 @@ static void console_metrics__plots_and_alarms(void)
 	is_str(spark + 28, "▅█", "the last two minutes as blocks, the highest full");
 	ok(max == 4 && spark[0] == '.', "the maximum, a dot for a minute without data");
 	ok(!console_parse_metrics("{}", now, 60, m), "not an answer");
+	ok(console_clock_now_s("{\"account\":\"1\",\"now\":1800000300500,\"scale\":1}", 5) ==
+		   1800000300,
+	   "the window ends at the account's virtual clock");
+	ok(console_clock_now_s(NULL, 5) == 5 && console_clock_now_s("{}", 5) == 5,
+	   "the wall clock when the cloud does not tell");
 	char *a = console_alarms_of(
 		"{\"MetricAlarms\":[{\"AlarmName\":\"a\",\"StateValue\":\"ALARM\",\"Dimensions\":"
 		"[{\"Name\":\"FunctionName\",\"Value\":\"orders\"}]},{\"AlarmName\":\"b\","
