@@ -373,8 +373,9 @@ int cmd_selftest_run(const struct cli_opts *opts, int argc, char **argv);
 			"each\n"                                                                   \
 			"reference/ must pass twice with the same result per task, and each "      \
 			"wrong-*/ must\n"                                                          \
-			"fail on the task its .solution.json names ({\"fails\": \"task-id\"}). "   \
-			"A solution\n"                                                             \
+			"fail on the task its .solution.json names ({\"fails\": \"task-id\"}); "   \
+			"a right-*/\n"                                                             \
+			"(another way to solve it) must pass as reference/ does. A solution\n"     \
 			"holds the files it changes: it is laid over the exercise's starter, "     \
 			"less the\n"                                                               \
 			"starter's files its .solution.json \"removes\" ([\"PATH\"]). An "         \
