@@ -43,6 +43,9 @@ struct iam_authz {
 	size_t ncontext;
 	/* Whether the denial message quotes the resource (S3 does, most services do not). */
 	bool quote_resource;
+	/* Whether the resource's policy must allow even within one account, directly or by
+	 * naming the account (whose identity policies then decide), as a KMS key policy. */
+	bool resource_required;
 };
 
 /*
