@@ -1931,7 +1931,7 @@ static void save_values(struct run *run, const struct exercise_step *step,
 static bool do_sqs_send(struct run *run, const struct exercise_step *step, const cJSON *args);
 static bool do_create_role(struct run *run, const struct exercise_step *step, const cJSON *args);
 static bool do_ssm_put(struct run *run, const struct exercise_step *step, const cJSON *args);
-static bool do_role_grants(struct run *run, struct step_state *st);
+static bool do_role_grants(struct run *run, const cJSON *args, struct step_state *st);
 static bool do_secret_put(struct run *run, const struct exercise_step *step, const cJSON *args);
 static bool do_concurrency(struct run *run, const struct exercise_step *step, const cJSON *args);
 static bool do_metrics(struct run *run, const cJSON *args, struct step_state *st);
@@ -2041,7 +2041,7 @@ static bool perform(struct run *run, const struct exercise_step *step, struct st
 		ok = do_ssm_put(run, step, args);
 		break;
 	case STEP_ROLE_GRANTS:
-		ok = do_role_grants(run, st);
+		ok = do_role_grants(run, args, st);
 		break;
 	case STEP_SECRET_PUT:
 		ok = do_secret_put(run, step, args);
@@ -2890,12 +2890,67 @@ static bool action_wild(const char *a)
 }
 
 /*
+ * Whether role may do what a `denies` entry names ({action, resource}, ACCOUNT in it the
+ * run's account, or {action, secret}: that secret's ARN), asked of the cloud's policy
+ * evaluation (GET /_tutor/iam/decide). Unknown (a failed question) counts as allowed.
+ */
+static bool role_may(struct run *run, const char *role, const cJSON *d)
+{
+	char acct[16];
+	run_account(run, acct);
+	char *action = arg_text(d, "action"), *resource = arg_text(d, "resource");
+	char *secret = arg_text(d, "secret");
+	struct lambda_reply rep;
+	if (secret) {
+		cJSON *req = cJSON_CreateObject();
+		cJSON_AddStringToObject(req, "SecretId", secret);
+		bool ok = json_target(run, "secretsmanager.DescribeSecret", req, &rep);
+		cJSON *res = ok ? cJSON_Parse(rep.body) : NULL;
+		const cJSON *arn = cJSON_GetObjectItemCaseSensitive(res, "ARN");
+		free(resource);
+		resource = cJSON_IsString(arn) ? xstrdup(arn->valuestring) : NULL;
+		cJSON_Delete(res);
+		cJSON_Delete(req);
+		client_reply_release(&rep);
+	} else if (resource && strstr(resource, "ACCOUNT")) {
+		char *at = strstr(resource, "ACCOUNT");
+		char *full = xasprintf("%.*s%s%s", (int)(at - resource), resource, acct,
+				       at + strlen("ACCOUNT"));
+		free(resource);
+		resource = full;
+	}
+	bool may = true;
+	if (action && resource) {
+		char *er = client_escape(role, false), *ea = client_escape(action, false);
+		char *es = client_escape(resource, false);
+		char *path =
+			xasprintf("/_tutor/iam/decide?account=%s&role=%s&action=%s&resource=%s",
+				  acct, er, ea, es);
+		cJSON *o = client_request(run->control, "GET", path, NULL, NULL, NULL, 0, &rep)
+				   ? cJSON_Parse(rep.body)
+				   : NULL;
+		may = !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(o, "allowed"));
+		cJSON_Delete(o);
+		client_reply_release(&rep);
+		free(path);
+		free(er);
+		free(ea);
+		free(es);
+	}
+	free(action);
+	free(resource);
+	free(secret);
+	return may;
+}
+
+/*
  * The function's role's grants, from the least-privilege report (GET
  * /_tutor/iam/report/FUNCTION on the control socket): grants.role, grants.used and
  * grants.unused (each {policy, action, resource}), grants.wildcards (grants of every action of
- * a service or of every resource) and grants.denied (calls refused).
+ * a service or of every resource), grants.denied (calls refused) and grants.escapes (what
+ * args' denies names that the role may do all the same).
  */
-static bool do_role_grants(struct run *run, struct step_state *st)
+static bool do_role_grants(struct run *run, const cJSON *args, struct step_state *st)
 {
 	char acct[16];
 	char *esc = client_escape(run->ex->function, false);
@@ -2934,6 +2989,14 @@ static bool do_role_grants(struct run *run, struct step_state *st)
 	}
 	cJSON_AddNumberToObject(o, "wildcards", wild);
 	cJSON_AddNumberToObject(o, "denied", denied);
+	const cJSON *role = cJSON_GetObjectItemCaseSensitive(o, "role"), *d;
+	double escapes = 0;
+	cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(args, "denies"))
+	{
+		if (!cJSON_IsString(role) || role_may(run, role->valuestring, d))
+			escapes++;
+	}
+	cJSON_AddNumberToObject(o, "escapes", escapes);
 	st->values = cJSON_CreateObject();
 	cJSON_AddItemToObject(st->values, "grants", o);
 	return true;

@@ -536,6 +536,8 @@ static const struct yschema_key ssm_put_keys[] = { { "parameter", YS_STRING, tru
 						   { "value", YS_ANY, true },
 						   { "parameter_type", YS_STRING, false },
 						   { NULL, YS_ANY, false } };
+static const struct yschema_key grants_keys[] = { { "denies", YS_ANY, false },
+						  { NULL, YS_ANY, false } };
 static const struct yschema_key secret_put_keys[] = { { "secret", YS_STRING, true },
 						      { "value", YS_ANY, true },
 						      { NULL, YS_ANY, false } };
@@ -597,7 +599,7 @@ static const struct step_spec step_specs[STEP_KIND_COUNT] = {
 	[STEP_PUBLISH_LAYER] = { "publish_layer", layer_keys, no_roots, SF_FUNCTION | SF_CHANGES },
 	[STEP_CREATE_ROLE] = { "create_role", role_keys, no_roots, SF_CHANGES },
 	[STEP_SSM_PUT] = { "ssm_put", ssm_put_keys, no_roots, SF_CHANGES },
-	[STEP_ROLE_GRANTS] = { "role_grants", no_keys, grants_roots, SF_FUNCTION | SF_EXPECT },
+	[STEP_ROLE_GRANTS] = { "role_grants", grants_keys, grants_roots, SF_FUNCTION | SF_EXPECT },
 	[STEP_SECRET_PUT] = { "secret_put", secret_put_keys, no_roots, SF_CHANGES },
 	[STEP_STACK] = { "stack", stack_keys, stack_roots, SF_EXPECT },
 	[STEP_HTTP] = { "http", http_keys, http_roots, SF_EXPECT },

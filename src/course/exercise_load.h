@@ -135,7 +135,8 @@ enum exercise_step_kind {
 	STEP_CREATE_ROLE,   /* args: role, policy or policy_file (the learner's file): an
 			     * execution role Lambda may assume */
 	STEP_SSM_PUT,       /* args: parameter, value, type: a parameter, overwritten */
-	STEP_ROLE_GRANTS,   /* the function's role's grants; gives `grants` */
+	STEP_ROLE_GRANTS,   /* args: denies, [{action, resource or secret}] its role must be
+			     * refused: the function's role's grants; gives `grants` */
 	STEP_SECRET_PUT,    /* args: secret, value: a Secrets Manager secret's current value */
 	STEP_STACK,         /* args: stack: a CloudFormation stack, its outputs and resources;
 			     * gives `stack` */

@@ -417,6 +417,28 @@ if esm:
        "ESM: given the permission back, it polls again and takes the message", left())
     lam.delete_event_source_mapping(UUID=uuid)
 
+    # ---- Lambda: a function's policy opens it to another account ----
+    farn = "arn:aws:lambda:us-east-1:%s:function:worker" % a
+    lamb = client("lambda", *b_all)
+    code, msg = error_of(lambda: lamb.invoke(FunctionName=farn, Payload=b"{}"))
+    ok(code == "AccessDeniedException", "Lambda: another account may not invoke without the "
+       "function's permission", (code, msg))
+    lam.add_permission(FunctionName="worker", StatementId="partner",
+                       Action="lambda:InvokeFunction", Principal=b)
+    r = lamb.invoke(FunctionName=farn, Payload=b"{}")
+    ok(r["StatusCode"] == 200 and r["Payload"].read() == b"1" and "FunctionError" not in r,
+       "Lambda: add-permission lets the other account invoke; it runs in the owner's account",
+       r)
+    code, msg = error_of(lambda: lamb.get_function(FunctionName=farn))
+    ok(code == "AccessDeniedException", "Lambda: lambda:InvokeFunction does not grant "
+       "lambda:GetFunction", (code, msg))
+    lam.add_permission(FunctionName="worker", StatementId="partner-get",
+                       Action="lambda:GetFunction", Principal=b)
+    code, msg = error_of(lambda: lamb.get_function(FunctionName=farn))
+    got = None if code else lamb.get_function(FunctionName=farn)["Configuration"]["FunctionArn"]
+    ok(got == farn, "Lambda: ... and lambda:GetFunction granted lets it read the function",
+       (code, msg, got))
+
     # A handler's own calls through each path: its role alone, the bucket's policy naming the
     # role, and a Deny in that policy.
     lam.create_function(FunctionName="reader", Runtime="python3.12", Handler="app.handler",

@@ -20,11 +20,13 @@ kms2 = boto3.client("kms", endpoint_url=E, region_name="us-east-1", aws_access_k
 n = failed = 0
 
 
-def ok(cond, what):
+def ok(cond, what, got=None):
     global n, failed
     n += 1
     if not cond:
         failed += 1
+        if got is not None:
+            print("# got: %r" % (got,))
     print("%s %d - %s" % ("ok" if cond else "not ok", n, what), flush=True)
 
 
@@ -318,6 +320,45 @@ ok(code == "AccessDeniedException" and "kms:Decrypt" in msg,
    "a customer key needs kms:Decrypt of the reader")
 ok(error(ukms.encrypt, KeyId=kid, Plaintext=b"x")[0] == "AccessDeniedException",
    "kms:Encrypt without a policy: denied")
+
+# ---- Key policies: the root of access to a key ----
+iam.create_user(UserName="crypto")
+iam.put_user_policy(UserName="crypto", PolicyName="use", PolicyDocument=json.dumps({
+    "Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["kms:Encrypt", "kms:PutKeyPolicy"], "Resource": "*"}]}))
+ck = iam.create_access_key(UserName="crypto")["AccessKey"]
+ckms = boto3.client("kms", endpoint_url=E, region_name="us-east-1",
+                    aws_access_key_id=ck["AccessKeyId"], aws_secret_access_key=ck["SecretAccessKey"])
+ok(ckms.encrypt(KeyId=kid, Plaintext=b"x")["KeyId"] == karn,
+   "a key policy allowing the account: the user's IAM policy grants kms:Encrypt")
+crypto = "arn:aws:iam::%s:user/crypto" % ACCOUNT
+only = kms.create_key(Description="named", BypassPolicyLockoutSafetyCheck=True, Policy=json.dumps({
+    "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": crypto},
+                                            "Action": "kms:Decrypt", "Resource": "*"}]}))
+okid = only["KeyMetadata"]["KeyId"]
+code, msg = error(ckms.encrypt, KeyId=okid, Plaintext=b"x")
+ok(code == "AccessDeniedException" and "kms:Encrypt" in msg,
+   "a key policy not allowing the account: the IAM policy alone grants nothing", (code, msg))
+code, msg = error(kms.encrypt, KeyId=okid, Plaintext=b"x")
+ok(code == "AccessDeniedException", "... not even the account's root", (code, msg))
+lock = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {
+    "AWS": crypto}, "Action": "kms:Encrypt", "Resource": "*"}]})
+code, msg = error(kms.put_key_policy, KeyId=kid, PolicyName="default", Policy=lock)
+ok((code, msg) == ("MalformedPolicyDocumentException",
+                   "The new key policy will not allow you to update the key policy in the future."),
+   "put-key-policy that would lock the caller out: the safety check refuses it", (code, msg))
+code, msg = error(ckms.put_key_policy, KeyId=kid, PolicyName="default", Policy=lock)
+ok(code == "MalformedPolicyDocumentException", "... for a user too, whose IAM policy would no "
+   "longer count", (code, msg))
+ok(kms.get_key_policy(KeyId=kid, PolicyName="default")["Policy"] == newpol, "... and changes nothing")
+bad = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Alow", "Principal": {
+    "AWS": "arn:aws:iam::%s:root" % ACCOUNT}, "Action": "kms:*", "Resource": "*"}]})
+code, msg = error(kms.put_key_policy, KeyId=kid, PolicyName="default", Policy=bad)
+ok(code == "MalformedPolicyDocumentException", "a key policy with an invalid Effect is refused",
+   (code, msg))
+code, msg = error(kms.create_key, Policy=lock)
+ok(code == "MalformedPolicyDocumentException", "create-key with a policy that locks the caller "
+   "out: refused", (code, msg))
 
 # ---- Deleting ----
 ssm.delete_parameter(Name="/other/x")

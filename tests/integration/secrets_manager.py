@@ -126,6 +126,28 @@ ok(d["Description"] == "orders DB" and d["Tags"] == [{"Key": "team", "Value": "o
 b = sm.create_secret(Name="blob", SecretBinary=b"\x00\x01binary\xff")
 ok(sm.get_secret_value(SecretId="blob")["SecretBinary"] == b"\x00\x01binary\xff",
    "a binary secret", b)
+# Secrets Manager encrypts with a data key: values past KMS's 4,096 bytes, up to 64 KiB.
+big = "".join(chr(97 + i % 26) for i in range(5000))
+sm.create_secret(Name="big", SecretString=big)
+ok(sm.get_secret_value(SecretId="big")["SecretString"] == big, "a 5,000-byte secret")
+most = "x" * 65536
+sm.put_secret_value(SecretId="big", SecretString=most)
+ok(sm.get_secret_value(SecretId="big")["SecretString"] == most,
+   "PutSecretValue of 65,536 bytes, the most a secret holds")
+sm.create_secret(Name="big-blob", SecretBinary=bytes(range(256)) * 256)
+ok(sm.get_secret_value(SecretId="big-blob")["SecretBinary"] == bytes(range(256)) * 256,
+   "a binary secret of 65,536 bytes")
+code, msg = error(sm.put_secret_value, SecretId="big", SecretString=most + "x")
+ok((code, msg) == ("InvalidParameterException", "1 validation error detected: Value at "
+                   "'secretString' failed to satisfy constraint: Member must have length less "
+                   "than or equal to 65536"), "65,537 bytes: refused", (code, msg))
+code, msg = error(sm.create_secret, Name="too-big", SecretBinary=b"\0" * 65537)
+ok(code == "InvalidParameterException" and "'secretBinary'" in msg,
+   "... and CreateSecret of a 65,537-byte binary, which is not made", (code, msg))
+code, msg = error(sm.describe_secret, SecretId="too-big")
+ok(code == "ResourceNotFoundException", "... nothing half-written", (code, msg))
+for big_one in ("big", "big-blob"):
+    sm.delete_secret(SecretId=big_one, ForceDeleteWithoutRecovery=True)
 empty = sm.create_secret(Name="empty")
 ok("VersionId" not in empty, "CreateSecret with no value makes no version", empty)
 code, msg = error(sm.get_secret_value, SecretId="empty")

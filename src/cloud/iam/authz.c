@@ -183,6 +183,7 @@ bool iam_authorize(struct cloud *c, const struct svc_caller *caller, const struc
 		.context = ctx,
 		.ncontext = nctx,
 		.quote_resource = q->quote_resource,
+		.resource_required = q->resource_required,
 	};
 	struct iam_policy *res = NULL;
 	if (q->resource_policy && q->resource_policy[0]) {

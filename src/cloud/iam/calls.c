@@ -237,7 +237,7 @@ bool iam_authorize_call(struct svc_call *call, const char *op, const struct cJSO
 		 * every invocation's way. */
 		if (is_root(me) && strcmp(f.account, me->account) == 0)
 			return true;
-		svc_policy_cached(call->cloud, function_policy, resource, owner, &policy);
+		owned = svc_policy_cached(call->cloud, function_policy, resource, owner, &policy);
 	} else if (call->svc->resource_policy && strcmp(resource, "*") != 0 &&
 		   strcmp(op, "CreateBucket") != 0) {
 		owned = svc_policy_cached(call->cloud, call->svc->resource_policy, resource, owner,
@@ -260,8 +260,8 @@ bool iam_authorize_call(struct svc_call *call, const char *op, const struct cJSO
 	bool allowed = iam_authorize(call->cloud, me, &q, &res);
 	free(policy);
 	if (allowed) {
-		/* Allowed into another account's bucket, queue or topic: the operation acts
-		 * there, as its owner's own call would. */
+		/* Allowed into another account's function, bucket, queue or topic: the
+		 * operation acts there, as its owner's own call would. */
 		if (owned && other)
 			snprintf(acting->account, sizeof(acting->account), "%s", owner);
 		return true;

@@ -43,6 +43,9 @@ struct iam_authz {
 	size_t ncontext;
 	/* Whether the denial message quotes the resource (S3 does, most services do not). */
 	bool quote_resource;
+	/* Whether the resource's policy must allow even within one account, directly or by
+	 * naming the account (whose identity policies then decide), as a KMS key policy. */
+	bool resource_required;
 };
 
 /*
@@ -95,6 +98,12 @@ struct cJSON *iam_report(struct cloud *c, const char *account, const char *funct
 /* The control door GET /_tutor/iam/report/FUNCTION: iam_report() as JSON. */
 struct http_resp;
 void iam_report_door(struct svc_call *call, const char *rest, struct http_resp *resp);
+/*
+ * GET /_tutor/iam/decide?role=NAME&action=ACTION&resource=ARN on the control socket: whether
+ * a session of the account's role may, as {"allowed": BOOL, "message": AWS's denial}. The
+ * check asks it to prove that a learner's role denies what it should.
+ */
+void iam_decide_door(struct svc_call *call, const char *rest, struct http_resp *resp);
 
 /*
  * The identity-based policies of principal (an ARN as svc_caller carries it) in account:

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cloud/http/aws.h"
+#include "cloud/http/server.h"
 #include "cloud/iam/iam.h"
 #include "cloud/iam/store.h"
 #include "cloud/lambda/lambda.h"
@@ -253,6 +254,33 @@ void iam_report_door(struct svc_call *call, const char *rest, struct http_resp *
 			  call->caller->account, fn);
 		return;
 	}
+	char *text = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	strbuf_addstr(&resp->body, text);
+	free(text);
+}
+
+void iam_decide_door(struct svc_call *call, const char *rest, struct http_resp *resp)
+{
+	const char *role = call->http ? http_query(call->http, "role") : NULL;
+	const char *action = call->http ? http_query(call->http, "action") : NULL;
+	const char *resource = call->http ? http_query(call->http, "resource") : NULL;
+	if (rest[0] || !role || !role[0] || strchr(role, '/') || strlen(role) > 64 || !action ||
+	    !action[0] || !resource || !resource[0]) {
+		aws_error(resp, 400, "InvalidParameterValueException",
+			  "Usage: GET /_tutor/iam/decide?role=NAME&action=ACTION&resource=ARN");
+		return;
+	}
+	char arn[128];
+	snprintf(arn, sizeof(arn), "arn:aws:iam::%s:role/%s", call->caller->account, role);
+	/* A session of its own, which no function's least-privilege report lists. */
+	struct iam_authz q = { .action = action, .resource = resource };
+	struct iam_result r;
+	bool allowed =
+		iam_role_decide(call->cloud, call->caller->account, arn, "tutor-check", &q, &r);
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddBoolToObject(o, "allowed", allowed);
+	cJSON_AddStringToObject(o, "message", allowed ? "" : r.message);
 	char *text = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	strbuf_addstr(&resp->body, text);

@@ -1561,6 +1561,7 @@ static const struct svc_op ops[] = {
 
 static const struct svc_door doors[] = {
 	{ .prefix = "/_tutor/iam/report", .control = true, .serve = iam_report_door },
+	{ .prefix = "/_tutor/iam/decide", .control = true, .serve = iam_decide_door },
 };
 
 /* What each operation does with its members (svc.h, struct cloud_service's members). */

@@ -499,9 +499,12 @@ static bool authorize_as(struct svc_call *call, const char *action, const char *
 	aws_err_release(&e);
 	bool ok = true;
 	if (found && !(strcmp(k.manager, "AWS") == 0 && !call->http)) {
+		/* A key policy is the root of access to its key: IAM policies count only
+		 * when it allows the account. */
 		struct iam_authz q = { .action = action,
 				       .resource = k.arn,
-				       .resource_policy = k.policy };
+				       .resource_policy = k.policy,
+				       .resource_required = true };
 		ok = iam_authorize_err(c, call->caller, &q, 400, "AccessDeniedException", err);
 	}
 	key_release(&k);
@@ -563,15 +566,32 @@ static cJSON *metadata(const char *account, const struct key *k)
 		pthread_mutex_unlock(&(c)->db->mu); \
 	} while (0)
 
-static bool policy_valid(const char *policy, struct aws_err *err)
+/*
+ * Whether policy is a key policy KMS takes: a valid document (an Effect of Allow or Deny,
+ * known elements) that, unless in asks to bypass the check, still lets the caller change it
+ * afterwards (KMS's policy lockout safety check). arn is the key's.
+ */
+static bool policy_valid(struct svc_call *call, const cJSON *in, const char *policy,
+			 const char *arn, struct aws_err *err)
 {
-	cJSON *doc = cJSON_Parse(policy);
-	const cJSON *stmt = cJSON_GetObjectItemCaseSensitive(doc, "Statement");
-	bool ok = cJSON_IsObject(doc) && (cJSON_IsArray(stmt) || cJSON_IsObject(stmt));
-	cJSON_Delete(doc);
-	if (!ok)
+	char msg[256] = "";
+	struct iam_policy *p =
+		policy ? iam_policy_parse(policy, IAM_POLICY_RESOURCE, msg, sizeof(msg)) : NULL;
+	if (!p)
+		return aws_err_set(err, 400, "MalformedPolicyDocumentException", "%s",
+				   msg[0] ? msg : "The key policy is not valid JSON.");
+	iam_policy_free(p);
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(in, "BypassPolicyLockoutSafetyCheck")))
+		return true;
+	struct iam_authz q = { .action = "kms:PutKeyPolicy",
+			       .resource = arn,
+			       .resource_policy = policy,
+			       .resource_required = true };
+	struct iam_result r;
+	if (!iam_authorize(call->cloud, call->caller, &q, &r))
 		return aws_err_set(err, 400, "MalformedPolicyDocumentException",
-				   "The key policy is not valid JSON with a Statement.");
+				   "The new key policy will not allow you to update the key policy "
+				   "in the future.");
 	return true;
 }
 
@@ -646,7 +666,9 @@ static cJSON *op_create_key(struct svc_call *call, const cJSON *in, struct aws_e
 	const char *desc = str(in, "Description");
 	if (!symmetric_only(in, err))
 		return NULL;
-	if (policy && !policy_valid(policy, err))
+	char arn_new[160];
+	snprintf(arn_new, sizeof(arn_new), "arn:aws:kms:%s:%s:key/*", AWS_REGION_NAME, account);
+	if (policy && !policy_valid(call, in, policy, arn_new, err))
 		return NULL;
 	if (str(in, "CustomKeyStoreId") || str(in, "XksKeyId")) {
 		aws_err_set(err, 400, "UnsupportedOperationException",
@@ -907,19 +929,24 @@ static cJSON *op_put_key_policy(struct svc_call *call, const cJSON *in, struct a
 	const char *account = call->caller->account;
 	struct key k = { 0 };
 	cJSON *out = NULL;
-	if (!policy_name(in, err) || !policy_valid(str(in, "Policy"), err))
+	if (!policy_name(in, err))
 		return NULL;
-	LOCKED(
-		c, if (resolve(c, account, str(in, "KeyId"), false, &k, err)) {
-			sqlite3_stmt *st = db_prep(
-				c->db, "UPDATE kms_keys SET policy=? WHERE account=? AND id=?");
-			bind(st, 1, str(in, "Policy"));
-			bind(st, 2, account);
-			bind(st, 3, k.id);
-			sqlite3_step(st);
-			sqlite3_finalize(st);
-			out = cJSON_CreateObject();
-		});
+	bool found = false;
+	LOCKED(c, found = resolve(c, account, str(in, "KeyId"), false, &k, err));
+	if (!found || !policy_valid(call, in, str(in, "Policy"), k.arn, err)) {
+		key_release(&k);
+		return NULL;
+	}
+	LOCKED(c, {
+		sqlite3_stmt *st =
+			db_prep(c->db, "UPDATE kms_keys SET policy=? WHERE account=? AND id=?");
+		bind(st, 1, str(in, "Policy"));
+		bind(st, 2, account);
+		bind(st, 3, k.id);
+		sqlite3_step(st);
+		sqlite3_finalize(st);
+		out = cJSON_CreateObject();
+	});
 	key_release(&k);
 	return out;
 }
@@ -1529,7 +1556,7 @@ static const struct svc_op ops[] = {
 static const char *const kms_members[] = {
 	"CancelKeyDeletion KeyId",
 	"CreateAlias AliasName TargetKeyId",
-	"CreateKey -BypassPolicyLockoutSafetyCheck CustomKeyStoreId CustomerMasterKeySpec "
+	"CreateKey BypassPolicyLockoutSafetyCheck CustomKeyStoreId CustomerMasterKeySpec "
 	"Description KeySpec KeyUsage MultiRegion Origin Policy Tags XksKeyId",
 	"Decrypt CiphertextBlob -DryRun EncryptionAlgorithm EncryptionContext -GrantTokens "
 	"KeyId -Recipient",
@@ -1549,7 +1576,7 @@ static const char *const kms_members[] = {
 	"ListKeyPolicies KeyId Limit Marker",
 	"ListKeys Limit Marker",
 	"ListResourceTags KeyId Limit Marker",
-	"PutKeyPolicy -BypassPolicyLockoutSafetyCheck KeyId Policy PolicyName",
+	"PutKeyPolicy BypassPolicyLockoutSafetyCheck KeyId Policy PolicyName",
 	"ReEncrypt CiphertextBlob DestinationEncryptionAlgorithm DestinationEncryptionContext "
 	"DestinationKeyId -DryRun -GrantTokens SourceEncryptionAlgorithm "
 	"SourceEncryptionContext SourceKeyId",

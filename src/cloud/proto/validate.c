@@ -101,9 +101,15 @@ static int scalar_breaks(struct strbuf *sb, const struct proto_shape *s, const c
 	int n = 0;
 	double len = 0, val = 0;
 	bool is_len = s->type == PM_STRING || s->type == PM_BLOB;
-	if (v && cJSON_IsString(v))
-		len = s->type == PM_BLOB ? floor((double)strlen(v->valuestring) * 3 / 4)
-					 : (double)utf8_len(v->valuestring);
+	if (v && cJSON_IsString(v) && s->type == PM_BLOB) {
+		/* The decoded length: three bytes a four characters, less the padding. */
+		size_t b = strlen(v->valuestring), pad = 0;
+		while (pad < 2 && pad < b && v->valuestring[b - 1 - pad] == '=')
+			pad++;
+		len = floor((double)b * 3 / 4) - (double)pad;
+	} else if (v && cJSON_IsString(v)) {
+		len = (double)utf8_len(v->valuestring);
+	}
 	if (v && cJSON_IsNumber(v))
 		val = v->valuedouble;
 	double got = is_len ? len : val;

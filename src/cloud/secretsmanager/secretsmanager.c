@@ -23,6 +23,9 @@
 #include <cjson/cJSON.h>
 #include <ctype.h>
 #include <inttypes.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +50,7 @@
 #define DEFAULT_KEY   "alias/aws/secretsmanager"
 #define DEFAULT_PAGE  100
 #define JOBS_PER_TICK 8
+#define MAX_VALUE     65536
 #define STEP_WAIT_MS  (15 * 60 * 1000)
 #define PRINCIPAL     "secretsmanager.amazonaws.com"
 
@@ -305,51 +309,144 @@ static void kms_failure(struct aws_err *err, bool encrypting)
 			    why);
 }
 
-/* Encrypt value (len bytes) for the version: the ciphertext's base64 (caller frees). */
+/*
+ * A version's value is sealed as Secrets Manager does, by envelope: KMS's GenerateDataKey
+ * gives a 256-bit data key bound to the version's encryption context, the value is encrypted
+ * here with it (AES-256-GCM), and only the data key's ciphertext is kept beside it. KMS itself
+ * encrypts at most 4,096 bytes; a secret may hold 65,536. Stored as
+ * "env1:" KEY-CIPHERTEXT-BASE64 ":" BASE64(NONCE || CIPHERTEXT || TAG). A value stored before
+ * (KMS's own ciphertext, no prefix) is still read.
+ */
+#define ENVELOPE  "env1:"
+#define NONCE_LEN 12
+#define TAG_LEN   16
+
+/* AES-256-GCM of n bytes of in with key into out (n + NONCE_LEN + TAG_LEN bytes). */
+static bool gcm_seal(const unsigned char key[32], const void *in, size_t n, unsigned char *out)
+{
+	int len = 0;
+	if (RAND_bytes(out, NONCE_LEN) != 1)
+		return false;
+	EVP_CIPHER_CTX *e = EVP_CIPHER_CTX_new();
+	unsigned char *ct = out + NONCE_LEN;
+	bool ok = e && EVP_EncryptInit_ex(e, EVP_aes_256_gcm(), NULL, key, out) == 1 &&
+		  (n == 0 || EVP_EncryptUpdate(e, ct, &len, in, (int)n) == 1) &&
+		  EVP_EncryptFinal_ex(e, ct + (n ? len : 0), &len) == 1 &&
+		  EVP_CIPHER_CTX_ctrl(e, EVP_CTRL_GCM_GET_TAG, TAG_LEN, ct + n) == 1;
+	EVP_CIPHER_CTX_free(e);
+	return ok;
+}
+
+/* The inverse: n bytes of sealed in (nonce, ciphertext, tag) into out, false if forged. */
+static bool gcm_open(const unsigned char key[32], const unsigned char *in, size_t n,
+		     unsigned char *out, size_t *out_len)
+{
+	if (n < NONCE_LEN + TAG_LEN)
+		return false;
+	size_t m = n - NONCE_LEN - TAG_LEN;
+	int len = 0;
+	EVP_CIPHER_CTX *e = EVP_CIPHER_CTX_new();
+	const unsigned char *ct = in + NONCE_LEN;
+	bool ok = e && EVP_DecryptInit_ex(e, EVP_aes_256_gcm(), NULL, key, in) == 1 &&
+		  (m == 0 || EVP_DecryptUpdate(e, out, &len, ct, (int)m) == 1) &&
+		  EVP_CIPHER_CTX_ctrl(e, EVP_CTRL_GCM_SET_TAG, TAG_LEN, (void *)(ct + m)) == 1 &&
+		  EVP_DecryptFinal_ex(e, out + (m ? len : 0), &len) == 1;
+	EVP_CIPHER_CTX_free(e);
+	*out_len = m;
+	return ok;
+}
+
+/* Encrypt value (len bytes) for the version: the sealed text (caller frees). */
 static char *seal(struct svc_call *call, const char *key, const char *arn, const char *version,
 		  const void *value, size_t len, char key_arn[300], struct aws_err *err)
 {
 	cJSON *in = cJSON_CreateObject();
 	cJSON_AddStringToObject(in, "KeyId", key ? key : DEFAULT_KEY);
-	char *b64 = aws_base64_encode(value, len);
-	cJSON_AddStringToObject(in, "Plaintext", b64);
-	free(b64);
+	cJSON_AddStringToObject(in, "KeySpec", "AES_256");
 	add_context(in, arn, version);
-	cJSON *out = svc_call_internal(call->cloud, call->caller, "kms", "Encrypt", in, err);
+	cJSON *out =
+		svc_call_internal(call->cloud, call->caller, "kms", "GenerateDataKey", in, err);
 	cJSON_Delete(in);
+	if (!out) {
+		kms_failure(err, true);
+		return NULL;
+	}
+	size_t klen = 0;
+	const char *kp = str(out, "Plaintext");
+	unsigned char *dk = kp ? aws_base64_decode(kp, strlen(kp), &klen) : NULL;
+	unsigned char *box = xmalloc(len + NONCE_LEN + TAG_LEN);
 	char *blob = NULL;
-	if (out) {
-		blob = xstrdup(str(out, "CiphertextBlob"));
+	if (dk && klen == 32 && gcm_seal(dk, value, len, box)) {
+		char *b64 = aws_base64_encode(box, len + NONCE_LEN + TAG_LEN);
+		struct strbuf sb = STRBUF_INIT;
+		strbuf_addf(&sb, "%s%s:%s", ENVELOPE, str(out, "CiphertextBlob"), b64);
+		free(b64);
+		blob = strbuf_detach(&sb);
 		snprintf(key_arn, 300, "%s", str(out, "KeyId"));
 	} else {
-		kms_failure(err, true);
+		aws_err_set(err, 500, "InternalServiceError", "The secret could not be encrypted.");
 	}
+	if (dk) {
+		OPENSSL_cleanse(dk, klen);
+		free(dk);
+	}
+	free(box);
 	cJSON_Delete(out);
 	return blob;
 }
 
-/* The plaintext of a version's ciphertext (caller frees; *len its length, NUL-terminated). */
+/* The plaintext of a version's sealed text (caller frees; *len its length, NUL-terminated). */
 static char *unseal(struct svc_call *call, const char *arn, const char *version, const char *blob,
 		    size_t *len, struct aws_err *err)
 {
+	bool envelope = str_starts_with(blob, ENVELOPE);
+	const char *colon = envelope ? strchr(blob + strlen(ENVELOPE), ':') : NULL;
+	if (envelope && !colon) {
+		aws_err_set(err, 500, "InternalServiceError", "The secret could not be read.");
+		return NULL;
+	}
 	cJSON *in = cJSON_CreateObject();
-	cJSON_AddStringToObject(in, "CiphertextBlob", blob);
+	if (envelope) {
+		const char *k = blob + strlen(ENVELOPE);
+		char *key_blob = xstrndup(k, (size_t)(colon - k));
+		cJSON_AddStringToObject(in, "CiphertextBlob", key_blob);
+		free(key_blob);
+	} else {
+		cJSON_AddStringToObject(in, "CiphertextBlob", blob);
+	}
 	add_context(in, arn, version);
 	cJSON *out = svc_call_internal(call->cloud, call->caller, "kms", "Decrypt", in, err);
 	cJSON_Delete(in);
-	char *plain = NULL;
-	if (out) {
-		const char *p = str(out, "Plaintext");
-		unsigned char *bytes = aws_base64_decode(p, strlen(p), len);
-		if (bytes) {
-			plain = xmalloc(*len + 1);
-			memcpy(plain, bytes, *len);
-			plain[*len] = 0;
-			memset(bytes, 0, *len);
-			free(bytes);
-		}
-	} else {
+	if (!out) {
 		kms_failure(err, false);
+		return NULL;
+	}
+	char *plain = NULL;
+	const char *p = str(out, "Plaintext");
+	size_t n = 0;
+	unsigned char *bytes = p ? aws_base64_decode(p, strlen(p), &n) : NULL;
+	if (bytes && !envelope) {
+		*len = n;
+		plain = xmalloc(n + 1);
+		memcpy(plain, bytes, n);
+		plain[n] = 0;
+	} else if (bytes && n == 32) {
+		size_t m = 0;
+		unsigned char *box = aws_base64_decode(colon + 1, strlen(colon + 1), &m);
+		plain = box ? xmalloc(m + 1) : NULL;
+		if (plain && gcm_open(bytes, box, m, (unsigned char *)plain, len)) {
+			plain[*len] = 0;
+		} else {
+			free(plain);
+			plain = NULL;
+		}
+		free(box);
+	}
+	if (!plain)
+		aws_err_set(err, 500, "InternalServiceError", "The secret could not be read.");
+	if (bytes) {
+		OPENSSL_cleanse(bytes, n);
+		free(bytes);
 	}
 	cJSON_Delete(out);
 	return plain;
@@ -483,6 +580,14 @@ static bool request_value(const cJSON *in, char **value, size_t *len, bool *bina
 		return aws_err_set(err, 400, "InvalidParameterException",
 				   "You can't specify both a binary secret value and a string "
 				   "secret value in the same secret.");
+	/* A secret holds at most 64 KiB, whichever form it takes (the model's own limit,
+	 * checked here for the calls the router does not validate). */
+	if (s && strlen(s) > MAX_VALUE)
+		return aws_err_set(err, 400, "InvalidParameterException",
+				   "1 validation error detected: Value at 'secretString' failed to "
+				   "satisfy constraint: Member must have length less than or equal "
+				   "to %d",
+				   MAX_VALUE);
 	if (s) {
 		*value = xstrdup(s);
 		*len = strlen(s);
@@ -493,6 +598,16 @@ static bool request_value(const cJSON *in, char **value, size_t *len, bool *bina
 		if (!raw)
 			return aws_err_set(err, 400, "InvalidParameterException",
 					   "SecretBinary is not valid base64.");
+		if (*len > MAX_VALUE) {
+			free(raw);
+			*len = 0;
+			return aws_err_set(
+				err, 400, "InvalidParameterException",
+				"1 validation error detected: Value at 'secretBinary' "
+				"failed to satisfy constraint: Member must have length less "
+				"than or equal to %d",
+				MAX_VALUE);
+		}
 		*value = (char *)raw;
 		*binary = true;
 		return true;
