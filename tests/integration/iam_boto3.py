@@ -140,8 +140,12 @@ code, msg = error_of(lambda: iam.put_role_policy(
     PolicyDocument=doc({"Effect": "Allow", "Action": "GetObject", "Resource": "*"})))
 ok(code == "MalformedPolicyDocument" and msg.startswith("Actions/Conditions must be prefaced"),
    "an action without its service: MalformedPolicyDocument", (code, msg))
+code, msg = error_of(lambda: iam.put_role_policy(
+    RoleName="orders-role", PolicyName="p2", PolicyDocument=READ + "xyz"))
+ok(code == "MalformedPolicyDocument" and msg == "Syntax errors in policy.",
+   "a document followed by other characters: Syntax errors in policy.", (code, msg))
 ok(iam.list_role_policies(RoleName="orders-role")["PolicyNames"] == ["read"],
-   "... and neither was kept", None)
+   "... and none was kept", None)
 code, _ = error_of(lambda: iam.delete_role(RoleName="orders-role"))
 ok(code == "DeleteConflict", "a role with policies cannot be deleted: DeleteConflict", code)
 

@@ -369,6 +369,13 @@ struct iam_policy *iam_policy_parse(const char *doc, enum iam_policy_kind kind, 
 		fail(msg, n, "This policy contains invalid Json");
 		goto out;
 	}
+	/* A document followed by anything but white space is no document. */
+	cJSON *strict = cJSON_ParseWithOpts(doc, NULL, true);
+	if (!strict) {
+		fail(msg, n, "Syntax errors in policy.");
+		goto out;
+	}
+	cJSON_Delete(strict);
 	if (!cJSON_IsObject(root)) {
 		fail(msg, n, "Syntax errors in policy.");
 		goto out;
