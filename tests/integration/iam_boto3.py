@@ -146,6 +146,55 @@ ok(code == "MalformedPolicyDocument" and msg == "Syntax errors in policy.",
    "a document followed by other characters: Syntax errors in policy.", (code, msg))
 ok(iam.list_role_policies(RoleName="orders-role")["PolicyNames"] == ["read"],
    "... and none was kept", None)
+
+
+def sized(chars):
+    """A valid identity policy of about chars characters without white space."""
+    res = ["arn:aws:s3:::bucket-%04d/*" % i for i in range(chars // 27)]
+    return doc({"Effect": "Allow", "Action": "s3:GetObject", "Resource": res})
+
+
+def size_of(d):
+    return len("".join(d.split()))
+
+
+# IAM's quotas, white space not counted: a role's inline policies 10,240 characters in all,
+# a user's 2,048, a managed policy 6,144, a trust policy 2,048.
+big = sized(11000)
+code, msg = error_of(lambda: iam.put_role_policy(RoleName="orders-role", PolicyName="big",
+                                                 PolicyDocument=big))
+ok(code == "LimitExceeded" and
+   msg == "Maximum policy size of 10240 bytes exceeded for role orders-role",
+   "a role's inline policies over 10,240 characters: LimitExceeded", (code, msg, size_of(big)))
+half = sized(6000)
+iam.put_role_policy(RoleName="orders-role", PolicyName="half", PolicyDocument=half)
+code, msg = error_of(lambda: iam.put_role_policy(RoleName="orders-role", PolicyName="half2",
+                                                 PolicyDocument=half))
+ok(code == "LimitExceeded", "... counted over all of the role's inline policies", (code, msg))
+iam.put_role_policy(RoleName="orders-role", PolicyName="half", PolicyDocument=sized(5000))
+ok(True, "... replacing one counts the new document, not both")
+iam.delete_role_policy(RoleName="orders-role", PolicyName="half")
+spaced = json.dumps(json.loads(sized(9000)), indent=40)
+ok(len(spaced) > 10240, "(a document long only with white space)", len(spaced))
+iam.put_role_policy(RoleName="orders-role", PolicyName="spaced", PolicyDocument=spaced)
+ok(True, "... white space is not counted")
+iam.delete_role_policy(RoleName="orders-role", PolicyName="spaced")
+code, msg = error_of(lambda: iam.create_policy(PolicyName="big", PolicyDocument=sized(7000)))
+ok(code == "LimitExceeded" and msg == "Cannot exceed quota for PolicySize: 6144",
+   "a managed policy over 6,144 characters: LimitExceeded", (code, msg))
+long_trust = doc({"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                  "Action": "sts:AssumeRole",
+                  "Condition": {"StringLike": {"aws:SourceArn": [
+                      "arn:aws:lambda:us-east-1:%s:function:f-%04d" % (acct, i)
+                      for i in range(60)]}}})
+code, msg = error_of(lambda: iam.create_role(RoleName="big", AssumeRolePolicyDocument=long_trust))
+ok(code == "LimitExceeded" and msg == "Cannot exceed quota for ACLSizePerRole: 2048",
+   "a trust policy over 2,048 characters: LimitExceeded", (code, msg, size_of(long_trust)))
+code, _ = error_of(lambda: iam.update_assume_role_policy(RoleName="orders-role",
+                                                         PolicyDocument=long_trust))
+ok(code == "LimitExceeded", "... and in UpdateAssumeRolePolicy", code)
+ok(iam.list_role_policies(RoleName="orders-role")["PolicyNames"] == ["read"],
+   "... and nothing over a quota was kept", None)
 code, _ = error_of(lambda: iam.delete_role(RoleName="orders-role"))
 ok(code == "DeleteConflict", "a role with policies cannot be deleted: DeleteConflict", code)
 
@@ -275,6 +324,10 @@ ok(u["Arn"] == "arn:aws:iam::%s:user/carlos" % acct and u["UserId"].startswith("
    "CreateUser", u)
 k = iam.create_access_key(UserName="carlos")["AccessKey"]
 ok(k["AccessKeyId"].startswith("AKIA") and k["Status"] == "Active", "CreateAccessKey", k)
+code, msg = error_of(lambda: iam.put_user_policy(UserName="carlos", PolicyName="big",
+                                                 PolicyDocument=sized(2100)))
+ok(code == "LimitExceeded" and msg == "Maximum policy size of 2048 bytes exceeded for user carlos",
+   "a user's inline policies over 2,048 characters: LimitExceeded", (code, msg))
 ok([x["AccessKeyId"] for x in iam.list_access_keys(UserName="carlos")["AccessKeyMetadata"]] ==
    [k["AccessKeyId"]], "ListAccessKeys", None)
 uiam, usts = clients(k["AccessKeyId"], k["SecretAccessKey"])
