@@ -144,6 +144,12 @@ code, msg = error_of(lambda: iam.put_role_policy(
     RoleName="orders-role", PolicyName="p2", PolicyDocument=READ + "xyz"))
 ok(code == "MalformedPolicyDocument" and msg == "Syntax errors in policy.",
    "a document followed by other characters: Syntax errors in policy.", (code, msg))
+# An error echoing a control character is still XML 1.0 that botocore reads.
+code, msg = error_of(lambda: iam.put_role_policy(
+    RoleName="orders-role", PolicyName="p2",
+    PolicyDocument=doc({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "in\u0001"})))
+ok(code == "MalformedPolicyDocument" and msg.startswith("Resource in") and "\x01" not in msg,
+   "an error naming a control character parses, the character replaced", (code, msg))
 ok(iam.list_role_policies(RoleName="orders-role")["PolicyNames"] == ["read"],
    "... and none was kept", None)
 
