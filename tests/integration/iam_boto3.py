@@ -320,6 +320,22 @@ bad = clients(c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"][:-4] + "
 code, _ = error_of(lambda: bad.get_caller_identity())
 ok(code == "InvalidClientTokenId" or code == "InvalidToken" or code == "SignatureDoesNotMatch"
    or code == "AccessDenied", "a wrong session token is refused", code)
+# A role for a third party trusts only callers that give the external id it was told.
+iam.create_role(RoleName="partner-role", AssumeRolePolicyDocument=doc(
+    {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::%s:root" % acct},
+     "Action": "sts:AssumeRole",
+     "Condition": {"StringEquals": {"sts:ExternalId": "ex-4711"}}}))
+partner = "arn:aws:iam::%s:role/partner-role" % acct
+pr = sts.assume_role(RoleArn=partner, RoleSessionName="p1", ExternalId="ex-4711")
+ok(pr["AssumedRoleUser"]["Arn"].endswith(":assumed-role/partner-role/p1"),
+   "AssumeRole with the external id the trust policy requires", pr.get("AssumedRoleUser"))
+code, msg = error_of(lambda: sts.assume_role(RoleArn=partner, RoleSessionName="p1",
+                                             ExternalId="ex-0000"))
+ok(code == "AccessDenied" and "is not authorized to perform: sts:AssumeRole" in msg,
+   "... with another external id: AccessDenied", (code, msg))
+code, msg = error_of(lambda: sts.assume_role(RoleArn=partner, RoleSessionName="p1"))
+ok(code == "AccessDenied", "... with none: AccessDenied", (code, msg))
+iam.delete_role(RoleName="partner-role")
 iam.delete_user_policy(UserName="ops", PolicyName="assume")
 iam.delete_access_key(UserName="ops", AccessKeyId=ok_key["AccessKeyId"])
 iam.delete_user(UserName="ops")
