@@ -370,6 +370,17 @@ ok([x["UserName"] for x in uiam.list_users()["Users"]] == ["carlos"],
    "AdministratorAccess attached: it may", None)
 st = usts.get_session_token(DurationSeconds=900)["Credentials"]
 ok(st["AccessKeyId"].startswith("ASIA"), "GetSessionToken for a user", st.get("AccessKeyId"))
+siam, ssts2 = clients(st["AccessKeyId"], st["SecretAccessKey"], st["SessionToken"])
+code, msg = error_of(lambda: siam.list_users())
+ok(code == "InvalidClientTokenId" and
+   msg == "The security token included in the request is invalid",
+   "its credentials without MFA may not call IAM, even as an administrator", (code, msg))
+ok(ssts2.get_caller_identity()["Arn"] == u["Arn"], "... but GetCallerIdentity answers", None)
+usqs2 = boto3.client("sqs", endpoint_url=endpoint, region_name="us-east-1",
+                     aws_access_key_id=st["AccessKeyId"],
+                     aws_secret_access_key=st["SecretAccessKey"],
+                     aws_session_token=st["SessionToken"])
+ok(error_of(lambda: usqs2.list_queues())[0] is None, "... and other services take them", None)
 code, _ = error_of(lambda: iam.delete_user(UserName="carlos"))
 ok(code == "DeleteConflict", "a user with a policy and keys cannot be deleted", code)
 iam.detach_user_policy(UserName="carlos",
