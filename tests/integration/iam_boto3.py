@@ -517,6 +517,26 @@ code, msg = error_of(lambda: lam.create_event_source_mapping(
 ok((code, msg) == ("InvalidParameterValueException", "The provided execution role does not "
                    "have permissions to call ReceiveMessage on SQS"),
    "an SQS mapping whose role cannot receive is refused, in Lambda's words", (code, msg))
+# ... a dead-letter queue or topic needs the role's permission to send to it.
+code, msg = error_of(lambda: lam.update_function_configuration(
+    FunctionName="sender",
+    DeadLetterConfig={"TargetArn": "arn:aws:sqs:us-east-1:%s:orders-done" % acct}))
+ok((code, msg) == ("InvalidParameterValueException", "The provided execution role does not "
+                   "have permissions to call SendMessage on SQS"),
+   "a dead-letter queue the role cannot send to is refused, in Lambda's words", (code, msg))
+code, msg = error_of(lambda: lam.create_function(
+    FunctionName="dl", Runtime="python3.12", Handler="lambda_function.lambda_handler",
+    Role=sender_arn, Code={"ZipFile": code_zip},
+    DeadLetterConfig={"TargetArn": "arn:aws:sns:us-east-1:%s:alerts" % acct}))
+ok((code, msg) == ("InvalidParameterValueException", "The provided execution role does not "
+                   "have permissions to call Publish on SNS"),
+   "... and a topic it cannot publish to, at CreateFunction", (code, msg))
+dl = lam.create_function(FunctionName="dl", Runtime="python3.12",
+                         Handler="lambda_function.lambda_handler", Role=sender_arn,
+                         Code={"ZipFile": code_zip}, DeadLetterConfig={"TargetArn": qarn})
+ok(dl["DeadLetterConfig"]["TargetArn"] == qarn, "... the queue it may send to is taken",
+   dl.get("DeadLetterConfig"))
+lam.delete_function(FunctionName="dl")
 # ... and writing the function's logs needs the role's logs permissions.
 iam.update_assume_role_policy(RoleName="ec2-role", PolicyDocument=cloudlib.LAMBDA_TRUST)
 lam.create_function(FunctionName="quiet", Runtime="python3.12",
