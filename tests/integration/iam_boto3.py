@@ -66,6 +66,10 @@ BASIC = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
 me = sts.get_caller_identity()
 ok(me["Account"] == acct and me["Arn"] == "arn:aws:iam::%s:root" % acct,
    "GetCallerIdentity names the account's root", me)
+root = iam.get_user()["User"]
+age = time.time() - root["CreateDate"].timestamp()
+ok(root["Arn"] == me["Arn"] and 0 <= age < 600,
+   "GetUser as the root: the account's creation time", (root, age))
 
 # Roles.
 r = iam.create_role(RoleName="orders-role", AssumeRolePolicyDocument=LAMBDA_TRUST,

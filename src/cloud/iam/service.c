@@ -1374,7 +1374,9 @@ static cJSON *op_get_user(struct svc_call *call, const cJSON *in, struct aws_err
 			u = cJSON_CreateObject();
 			cJSON_AddStringToObject(u, "UserId", acct);
 			cJSON_AddStringToObject(u, "Arn", me);
-			cJSON_AddNumberToObject(u, "CreateDate", 0);
+			cJSON_AddNumberToObject(
+				u, "CreateDate",
+				(double)auth_account_created(call->cloud->auth, acct));
 		} else {
 			aws_err_set(err, 400, "ValidationError",
 				    "Must specify userName when calling with non-User credentials");
