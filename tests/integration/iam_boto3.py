@@ -66,6 +66,10 @@ BASIC = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
 me = sts.get_caller_identity()
 ok(me["Account"] == acct and me["Arn"] == "arn:aws:iam::%s:root" % acct,
    "GetCallerIdentity names the account's root", me)
+root = iam.get_user()["User"]
+age = time.time() - root["CreateDate"].timestamp()
+ok(root["Arn"] == me["Arn"] and 0 <= age < 600,
+   "GetUser as the root: the account's creation time", (root, age))
 
 # Roles.
 r = iam.create_role(RoleName="orders-role", AssumeRolePolicyDocument=LAMBDA_TRUST,
@@ -140,8 +144,67 @@ code, msg = error_of(lambda: iam.put_role_policy(
     PolicyDocument=doc({"Effect": "Allow", "Action": "GetObject", "Resource": "*"})))
 ok(code == "MalformedPolicyDocument" and msg.startswith("Actions/Conditions must be prefaced"),
    "an action without its service: MalformedPolicyDocument", (code, msg))
+code, msg = error_of(lambda: iam.put_role_policy(
+    RoleName="orders-role", PolicyName="p2", PolicyDocument=READ + "xyz"))
+ok(code == "MalformedPolicyDocument" and msg == "Syntax errors in policy.",
+   "a document followed by other characters: Syntax errors in policy.", (code, msg))
+# An error echoing a control character is still XML 1.0 that botocore reads.
+code, msg = error_of(lambda: iam.put_role_policy(
+    RoleName="orders-role", PolicyName="p2",
+    PolicyDocument=doc({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "in\u0001"})))
+ok(code == "MalformedPolicyDocument" and msg.startswith("Resource in") and "\x01" not in msg,
+   "an error naming a control character parses, the character replaced", (code, msg))
 ok(iam.list_role_policies(RoleName="orders-role")["PolicyNames"] == ["read"],
-   "... and neither was kept", None)
+   "... and none was kept", None)
+
+
+def sized(chars):
+    """A valid identity policy of about chars characters without white space."""
+    res = ["arn:aws:s3:::bucket-%04d/*" % i for i in range(chars // 27)]
+    return doc({"Effect": "Allow", "Action": "s3:GetObject", "Resource": res})
+
+
+def size_of(d):
+    return len("".join(d.split()))
+
+
+# IAM's quotas, white space not counted: a role's inline policies 10,240 characters in all,
+# a user's 2,048, a managed policy 6,144, a trust policy 2,048.
+big = sized(11000)
+code, msg = error_of(lambda: iam.put_role_policy(RoleName="orders-role", PolicyName="big",
+                                                 PolicyDocument=big))
+ok(code == "LimitExceeded" and
+   msg == "Maximum policy size of 10240 bytes exceeded for role orders-role",
+   "a role's inline policies over 10,240 characters: LimitExceeded", (code, msg, size_of(big)))
+half = sized(6000)
+iam.put_role_policy(RoleName="orders-role", PolicyName="half", PolicyDocument=half)
+code, msg = error_of(lambda: iam.put_role_policy(RoleName="orders-role", PolicyName="half2",
+                                                 PolicyDocument=half))
+ok(code == "LimitExceeded", "... counted over all of the role's inline policies", (code, msg))
+iam.put_role_policy(RoleName="orders-role", PolicyName="half", PolicyDocument=sized(5000))
+ok(True, "... replacing one counts the new document, not both")
+iam.delete_role_policy(RoleName="orders-role", PolicyName="half")
+spaced = json.dumps(json.loads(sized(9000)), indent=40)
+ok(len(spaced) > 10240, "(a document long only with white space)", len(spaced))
+iam.put_role_policy(RoleName="orders-role", PolicyName="spaced", PolicyDocument=spaced)
+ok(True, "... white space is not counted")
+iam.delete_role_policy(RoleName="orders-role", PolicyName="spaced")
+code, msg = error_of(lambda: iam.create_policy(PolicyName="big", PolicyDocument=sized(7000)))
+ok(code == "LimitExceeded" and msg == "Cannot exceed quota for PolicySize: 6144",
+   "a managed policy over 6,144 characters: LimitExceeded", (code, msg))
+long_trust = doc({"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                  "Action": "sts:AssumeRole",
+                  "Condition": {"StringLike": {"aws:SourceArn": [
+                      "arn:aws:lambda:us-east-1:%s:function:f-%04d" % (acct, i)
+                      for i in range(60)]}}})
+code, msg = error_of(lambda: iam.create_role(RoleName="big", AssumeRolePolicyDocument=long_trust))
+ok(code == "LimitExceeded" and msg == "Cannot exceed quota for ACLSizePerRole: 2048",
+   "a trust policy over 2,048 characters: LimitExceeded", (code, msg, size_of(long_trust)))
+code, _ = error_of(lambda: iam.update_assume_role_policy(RoleName="orders-role",
+                                                         PolicyDocument=long_trust))
+ok(code == "LimitExceeded", "... and in UpdateAssumeRolePolicy", code)
+ok(iam.list_role_policies(RoleName="orders-role")["PolicyNames"] == ["read"],
+   "... and nothing over a quota was kept", None)
 code, _ = error_of(lambda: iam.delete_role(RoleName="orders-role"))
 ok(code == "DeleteConflict", "a role with policies cannot be deleted: DeleteConflict", code)
 
@@ -261,6 +324,22 @@ bad = clients(c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"][:-4] + "
 code, _ = error_of(lambda: bad.get_caller_identity())
 ok(code == "InvalidClientTokenId" or code == "InvalidToken" or code == "SignatureDoesNotMatch"
    or code == "AccessDenied", "a wrong session token is refused", code)
+# A role for a third party trusts only callers that give the external id it was told.
+iam.create_role(RoleName="partner-role", AssumeRolePolicyDocument=doc(
+    {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::%s:root" % acct},
+     "Action": "sts:AssumeRole",
+     "Condition": {"StringEquals": {"sts:ExternalId": "ex-4711"}}}))
+partner = "arn:aws:iam::%s:role/partner-role" % acct
+pr = sts.assume_role(RoleArn=partner, RoleSessionName="p1", ExternalId="ex-4711")
+ok(pr["AssumedRoleUser"]["Arn"].endswith(":assumed-role/partner-role/p1"),
+   "AssumeRole with the external id the trust policy requires", pr.get("AssumedRoleUser"))
+code, msg = error_of(lambda: sts.assume_role(RoleArn=partner, RoleSessionName="p1",
+                                             ExternalId="ex-0000"))
+ok(code == "AccessDenied" and "is not authorized to perform: sts:AssumeRole" in msg,
+   "... with another external id: AccessDenied", (code, msg))
+code, msg = error_of(lambda: sts.assume_role(RoleArn=partner, RoleSessionName="p1"))
+ok(code == "AccessDenied", "... with none: AccessDenied", (code, msg))
+iam.delete_role(RoleName="partner-role")
 iam.delete_user_policy(UserName="ops", PolicyName="assume")
 iam.delete_access_key(UserName="ops", AccessKeyId=ok_key["AccessKeyId"])
 iam.delete_user(UserName="ops")
@@ -271,6 +350,10 @@ ok(u["Arn"] == "arn:aws:iam::%s:user/carlos" % acct and u["UserId"].startswith("
    "CreateUser", u)
 k = iam.create_access_key(UserName="carlos")["AccessKey"]
 ok(k["AccessKeyId"].startswith("AKIA") and k["Status"] == "Active", "CreateAccessKey", k)
+code, msg = error_of(lambda: iam.put_user_policy(UserName="carlos", PolicyName="big",
+                                                 PolicyDocument=sized(2100)))
+ok(code == "LimitExceeded" and msg == "Maximum policy size of 2048 bytes exceeded for user carlos",
+   "a user's inline policies over 2,048 characters: LimitExceeded", (code, msg))
 ok([x["AccessKeyId"] for x in iam.list_access_keys(UserName="carlos")["AccessKeyMetadata"]] ==
    [k["AccessKeyId"]], "ListAccessKeys", None)
 uiam, usts = clients(k["AccessKeyId"], k["SecretAccessKey"])
@@ -291,6 +374,17 @@ ok([x["UserName"] for x in uiam.list_users()["Users"]] == ["carlos"],
    "AdministratorAccess attached: it may", None)
 st = usts.get_session_token(DurationSeconds=900)["Credentials"]
 ok(st["AccessKeyId"].startswith("ASIA"), "GetSessionToken for a user", st.get("AccessKeyId"))
+siam, ssts2 = clients(st["AccessKeyId"], st["SecretAccessKey"], st["SessionToken"])
+code, msg = error_of(lambda: siam.list_users())
+ok(code == "InvalidClientTokenId" and
+   msg == "The security token included in the request is invalid",
+   "its credentials without MFA may not call IAM, even as an administrator", (code, msg))
+ok(ssts2.get_caller_identity()["Arn"] == u["Arn"], "... but GetCallerIdentity answers", None)
+usqs2 = boto3.client("sqs", endpoint_url=endpoint, region_name="us-east-1",
+                     aws_access_key_id=st["AccessKeyId"],
+                     aws_secret_access_key=st["SecretAccessKey"],
+                     aws_session_token=st["SessionToken"])
+ok(error_of(lambda: usqs2.list_queues())[0] is None, "... and other services take them", None)
 code, _ = error_of(lambda: iam.delete_user(UserName="carlos"))
 ok(code == "DeleteConflict", "a user with a policy and keys cannot be deleted", code)
 iam.detach_user_policy(UserName="carlos",
@@ -427,6 +521,26 @@ code, msg = error_of(lambda: lam.create_event_source_mapping(
 ok((code, msg) == ("InvalidParameterValueException", "The provided execution role does not "
                    "have permissions to call ReceiveMessage on SQS"),
    "an SQS mapping whose role cannot receive is refused, in Lambda's words", (code, msg))
+# ... a dead-letter queue or topic needs the role's permission to send to it.
+code, msg = error_of(lambda: lam.update_function_configuration(
+    FunctionName="sender",
+    DeadLetterConfig={"TargetArn": "arn:aws:sqs:us-east-1:%s:orders-done" % acct}))
+ok((code, msg) == ("InvalidParameterValueException", "The provided execution role does not "
+                   "have permissions to call SendMessage on SQS"),
+   "a dead-letter queue the role cannot send to is refused, in Lambda's words", (code, msg))
+code, msg = error_of(lambda: lam.create_function(
+    FunctionName="dl", Runtime="python3.12", Handler="lambda_function.lambda_handler",
+    Role=sender_arn, Code={"ZipFile": code_zip},
+    DeadLetterConfig={"TargetArn": "arn:aws:sns:us-east-1:%s:alerts" % acct}))
+ok((code, msg) == ("InvalidParameterValueException", "The provided execution role does not "
+                   "have permissions to call Publish on SNS"),
+   "... and a topic it cannot publish to, at CreateFunction", (code, msg))
+dl = lam.create_function(FunctionName="dl", Runtime="python3.12",
+                         Handler="lambda_function.lambda_handler", Role=sender_arn,
+                         Code={"ZipFile": code_zip}, DeadLetterConfig={"TargetArn": qarn})
+ok(dl["DeadLetterConfig"]["TargetArn"] == qarn, "... the queue it may send to is taken",
+   dl.get("DeadLetterConfig"))
+lam.delete_function(FunctionName="dl")
 # ... and writing the function's logs needs the role's logs permissions.
 iam.update_assume_role_policy(RoleName="ec2-role", PolicyDocument=cloudlib.LAMBDA_TRUST)
 lam.create_function(FunctionName="quiet", Runtime="python3.12",

@@ -106,6 +106,8 @@ for bad, want in (
               "Resource": "arn:aws:s3:::another-bucket/*"}), "Policy has invalid resource"),
         (doc({"Effect": "Allow", "Principal": "*", "Action": "sqs:SendMessage",
               "Resource": "arn:aws:s3:::%s/*" % bucket}), "Policy has invalid action"),
+        (doc({"Effect": "Allow", "Principal": "*", "Action": ["s3:Get*", "s3:Frobnicate"],
+              "Resource": "arn:aws:s3:::%s/*" % bucket}), "Policy has invalid action"),
         (doc({"Effect": "Maybe", "Principal": "*", "Action": "s3:GetObject",
               "Resource": "arn:aws:s3:::%s/*" % bucket}), "Invalid effect: Maybe")):
     code, msg = error_of(lambda: s3a.put_bucket_policy(Bucket=bucket, Policy=bad))

@@ -242,6 +242,13 @@ ok(json.loads(sm.get_resource_policy(SecretId="prod/db")["ResourcePolicy"]) == j
    "Put/GetResourcePolicy")
 code, _ = error(sm.put_resource_policy, SecretId="prod/db", ResourcePolicy="{not json")
 ok(code == "MalformedPolicyDocumentException", "a malformed policy", code)
+code, _ = error(sm.put_resource_policy, SecretId="prod/db", ResourcePolicy=json.dumps(
+    {"Version": "2012-10-17", "Statement": [{"Effect": "Maybe", "Principal": "*",
+                                             "Action": "secretsmanager:*", "Resource": "*"}]}))
+ok(code == "MalformedPolicyDocumentException", "a policy whose Effect is neither Allow nor Deny",
+   code)
+ok(json.loads(sm.get_resource_policy(SecretId="prod/db")["ResourcePolicy"]) == json.loads(pol),
+   "... and the policy before it stays")
 sm.delete_resource_policy(SecretId="prod/db")
 
 # ---- Rotation ----

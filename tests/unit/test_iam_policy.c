@@ -764,6 +764,9 @@ struct bad {
 static const struct bad bads[] = {
 	{ IAM_POLICY_IDENTITY, "{", "This policy contains invalid Json" },
 	{ IAM_POLICY_IDENTITY, "[]", "Syntax errors in policy." },
+	{ IAM_POLICY_IDENTITY,
+	  DOC("{\"Effect\":\"Allow\",\"Action\":\"s3:*\",\"Resource\":\"*\"}") "xyz",
+	  "Syntax errors in policy." },
 	{ IAM_POLICY_IDENTITY, "{\"Version\":\"2012-10-17\"}", "Syntax errors in policy." },
 	{ IAM_POLICY_IDENTITY, "{\"Version\":\"2012-10-17\",\"Statement\":[]}",
 	  "Syntax errors in policy." },

@@ -675,6 +675,15 @@ TEST(proto_encode_error__shapes_errors_as_aws_does)
 	   "rest-xml with a field");
 	http_resp_release(&r);
 
+	/* XML 1.0 forbids control characters even as references: botocore cannot read them. */
+	encode_error("iam", PROTO_QUERY, 400, "MalformedPolicyDocument", "Resource in\x01 x",
+		     "{\"Key\":\"k\\u001f\"}", &r);
+	ok(strstr(strbuf_str(&r.body), "<Message>Resource in\xEF\xBF\xBD x</Message>") != NULL &&
+		   strstr(strbuf_str(&r.body), "<Key>k\xEF\xBF\xBD</Key>") != NULL &&
+		   !strstr(strbuf_str(&r.body), "&#x"),
+	   "query: a control character in an error becomes U+FFFD");
+	http_resp_release(&r);
+
 	encode_error("monitoring", PROTO_CBOR, 400, "ResourceNotFound", "no", NULL, &r);
 	ok(r.body.len > 8 && (unsigned char)r.body.buf[0] == 0xa2, "cbor: a map of two");
 	ok(memmem(r.body.buf, r.body.len, "__type", 6) != NULL, "cbor: __type");

@@ -75,6 +75,8 @@ void auth_add_key(struct auth *a, const char *account, const char *access_key, c
 void auth_account_new(struct auth *a, struct auth_creds *out);
 /* Forget every key of account (its own and its sessions'). */
 void auth_account_forget(struct auth *a, const char *account);
+/* When account was made, in seconds since the epoch (0 without a database). */
+long long auth_account_created(struct auth *a, const char *account);
 /*
  * A session of the role role_arn in account, named session (a function's name), for
  * seconds: the temporary credentials of an execution environment. Its principal is

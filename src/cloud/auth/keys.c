@@ -125,6 +125,33 @@ static void db_exec(struct auth *a, const char *sql, const char *arg, long long 
 	pthread_mutex_unlock(&a->db->mu);
 }
 
+/* Record that account exists from now on, unless it did before. */
+static void account_born(struct auth *a, const char *account)
+{
+	db_exec(a,
+		"INSERT OR IGNORE INTO auth_accounts(account, created)"
+		" VALUES(?1, CAST(strftime('%s', 'now') AS INTEGER))",
+		account, 0);
+}
+
+long long auth_account_created(struct auth *a, const char *account)
+{
+	long long t = 0;
+	if (!a->db)
+		return 0;
+	account_born(a, account); /* an account older than this record: now */
+	pthread_mutex_lock(&a->db->mu);
+	sqlite3_stmt *st = NULL;
+	sqlite3_prepare_v2(a->db->db, "SELECT created FROM auth_accounts WHERE account = ?1", -1,
+			   &st, NULL);
+	sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		t = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&a->db->mu);
+	return t;
+}
+
 static struct key_entry *entry_new(const char *account, const char *access_key, const char *secret)
 {
 	struct key_entry *e = xcalloc(1, sizeof(*e));
@@ -167,6 +194,7 @@ void auth_account_new(struct auth *a, struct auth_creds *out)
 	insert(a, e);
 	pthread_mutex_unlock(&a->mu);
 	db_save(a, e);
+	account_born(a, out->account);
 }
 
 static bool of_account(const struct key_entry *e, const void *ctx)
@@ -182,6 +210,7 @@ void auth_account_forget(struct auth *a, const char *account)
 	remove_if(a, of_account, account);
 	pthread_mutex_unlock(&a->mu);
 	db_exec(a, "DELETE FROM auth_keys WHERE account=?", account, 0);
+	db_exec(a, "DELETE FROM auth_accounts WHERE account=?", account, 0);
 }
 
 /* The last part of a role ARN (arn:aws:iam::ACCOUNT:role/path/NAME), or "role". */
@@ -303,7 +332,9 @@ static bool load(struct auth *a, struct error *err)
 		       " secret TEXT NOT NULL, account TEXT NOT NULL, arn TEXT NOT NULL,"
 		       " role TEXT NOT NULL DEFAULT '', session TEXT NOT NULL DEFAULT '',"
 		       " token TEXT NOT NULL DEFAULT '', expires INTEGER NOT NULL DEFAULT 0)"
-		       " STRICT;");
+		       " STRICT;"
+		       "CREATE TABLE IF NOT EXISTS auth_accounts(account TEXT PRIMARY KEY,"
+		       " created INTEGER NOT NULL) STRICT;");
 	sqlite3_stmt *st = NULL;
 	if (ok)
 		sqlite3_prepare_v2(a->db->db,
@@ -344,6 +375,7 @@ struct auth *auth_new(struct cloud_db *db, const char *workspace, struct error *
 		snprintf(a->learner.access_key, sizeof(a->learner.access_key), "%s", k.access_key);
 		snprintf(a->learner.secret, sizeof(a->learner.secret), "%s", k.secret);
 		auth_add_key(a, k.account, k.access_key, k.secret);
+		account_born(a, k.account);
 	}
 	/* The cloud's own key, for the URLs it presigns; new at every start, never stored. */
 	char ak[24], sk[48];

@@ -204,6 +204,12 @@ bool iam_authorize_call(struct svc_call *call, const char *op, const struct cJSO
 	 * already) are not IAM principals to evaluate here. */
 	if (!call->svc || !op || me->service[0] || !me->arn[0])
 		return true;
+	/* A session from GetSessionToken (a user's or the root's own, not a role's) carries no
+	 * MFA here: IAM does not take its calls at all. */
+	if (strncmp(me->access_key, "ASIA", 4) == 0 && !strstr(me->arn, ":assumed-role/") &&
+	    strcmp(call->svc->name, "iam") == 0)
+		return aws_err_set(err, 403, "InvalidClientTokenId",
+				   "The security token included in the request is invalid");
 	const struct authz_row *r = row_of(call->svc->name);
 	if (!r)
 		return true; /* IAM, STS, and services that authorize each call themselves */

@@ -354,6 +354,15 @@ static bool statement_ok(const cJSON *st, enum iam_policy_kind kind, char *msg, 
 	return true;
 }
 
+size_t iam_policy_size(const char *doc)
+{
+	size_t n = 0;
+	for (const unsigned char *p = (const unsigned char *)doc; p && *p; p++)
+		if ((*p & 0xC0) != 0x80 && !strchr(" \t\r\n", *p))
+			n++;
+	return n;
+}
+
 struct iam_policy *iam_policy_parse(const char *doc, enum iam_policy_kind kind, char *msg, size_t n)
 {
 	assert(doc && msg && n > 0);
@@ -369,6 +378,13 @@ struct iam_policy *iam_policy_parse(const char *doc, enum iam_policy_kind kind, 
 		fail(msg, n, "This policy contains invalid Json");
 		goto out;
 	}
+	/* A document followed by anything but white space is no document. */
+	cJSON *strict = cJSON_ParseWithOpts(doc, NULL, true);
+	if (!strict) {
+		fail(msg, n, "Syntax errors in policy.");
+		goto out;
+	}
+	cJSON_Delete(strict);
 	if (!cJSON_IsObject(root)) {
 		fail(msg, n, "Syntax errors in policy.");
 		goto out;

@@ -39,6 +39,12 @@ enum iam_policy_kind {
 struct iam_policy;
 
 /*
+ * The size IAM holds doc to against its quotas: characters, white space not counted.
+ * 0 for NULL.
+ */
+size_t iam_policy_size(const char *doc);
+
+/*
  * Read and validate a policy document. NULL with msg filled (one line, IAM's own wording
  * for MalformedPolicyDocument: "Syntax errors in policy.", "Policy document should not
  * specify a principal."...) when it is not a valid document of kind. Free with

@@ -161,6 +161,33 @@ static bool document_ok(const char *doc, enum iam_policy_kind kind, struct aws_e
 	return true;
 }
 
+/* IAM's quotas on documents, in characters without white space. */
+enum {
+	MANAGED_POLICY_QUOTA = 6144,
+	TRUST_POLICY_QUOTA = 2048
+};
+enum {
+	ROLE_INLINE_QUOTA = 10240,
+	USER_INLINE_QUOTA = 2048
+};
+
+static bool managed_size_ok(const char *doc, struct aws_err *err)
+{
+	if (iam_policy_size(doc) > MANAGED_POLICY_QUOTA)
+		return aws_err_set(err, 409, "LimitExceeded",
+				   "Cannot exceed quota for PolicySize: %d", MANAGED_POLICY_QUOTA);
+	return true;
+}
+
+static bool trust_size_ok(const char *doc, struct aws_err *err)
+{
+	if (iam_policy_size(doc) > TRUST_POLICY_QUOTA)
+		return aws_err_set(err, 409, "LimitExceeded",
+				   "Cannot exceed quota for ACLSizePerRole: %d",
+				   TRUST_POLICY_QUOTA);
+	return true;
+}
+
 static const char *path_or_root(const char *p)
 {
 	return p && p[0] ? p : "/";
@@ -345,7 +372,8 @@ static cJSON *op_create_role(struct svc_call *call, const cJSON *in, struct aws_
 			    "The local cloud does not offer permissions boundaries.");
 		return NULL;
 	}
-	if (!document_ok(doc, IAM_POLICY_TRUST, err) || !trust_principals_ok(call, doc, err))
+	if (!document_ok(doc, IAM_POLICY_TRUST, err) || !trust_size_ok(doc, err) ||
+	    !trust_principals_ok(call, doc, err))
 		return NULL;
 	if (entity_exists(call->cloud, &ROLE, acct, name)) {
 		aws_err_set(err, 409, "EntityAlreadyExists", "Role with name %s already exists.",
@@ -513,7 +541,8 @@ static cJSON *op_update_assume_role_policy(struct svc_call *call, const cJSON *i
 		missing_entity(&ROLE, name, err);
 		return NULL;
 	}
-	if (!document_ok(doc, IAM_POLICY_TRUST, err) || !trust_principals_ok(call, doc, err))
+	if (!document_ok(doc, IAM_POLICY_TRUST, err) || !trust_size_ok(doc, err) ||
+	    !trust_principals_ok(call, doc, err))
 		return NULL;
 	struct q q;
 	if (q_open(&q, call->cloud,
@@ -555,6 +584,31 @@ static cJSON *op_update_role(struct svc_call *call, const cJSON *in, struct aws_
 
 /* ---- inline policies (roles and users) ---- */
 
+/*
+ * The entity's inline policies together, the one named name replaced by doc, within
+ * IAM's aggregate quota (a role's 10,240 characters, a user's 2,048).
+ */
+static bool inline_size_ok(struct svc_call *call, const struct kind *k, const char *owner,
+			   const char *name, const char *doc, struct aws_err *err)
+{
+	size_t total = iam_policy_size(doc);
+	int quota = k == &ROLE ? ROLE_INLINE_QUOTA : USER_INLINE_QUOTA;
+	struct q q;
+	if (q_open(&q, call->cloud,
+		   "SELECT document FROM iam_inline WHERE account = ?1 AND kind = ?2 AND owner = ?3"
+		   " AND name <> ?4",
+		   4, account_of(call), k->kind, owner, name)) {
+		while (q_row(&q))
+			total += iam_policy_size(q_text(&q, 0));
+		q_close(&q);
+	}
+	if (total > (size_t)quota)
+		return aws_err_set(err, 409, "LimitExceeded",
+				   "Maximum policy size of %d bytes exceeded for %s %s", quota,
+				   k->kind, owner);
+	return true;
+}
+
 static cJSON *inline_put(struct svc_call *call, const struct kind *k, const cJSON *in,
 			 struct aws_err *err)
 {
@@ -569,7 +623,8 @@ static cJSON *inline_put(struct svc_call *call, const struct kind *k, const cJSO
 		missing_entity(k, owner, err);
 		return NULL;
 	}
-	if (!document_ok(doc, IAM_POLICY_IDENTITY, err))
+	if (!document_ok(doc, IAM_POLICY_IDENTITY, err) ||
+	    !inline_size_ok(call, k, owner, name, doc, err))
 		return NULL;
 	struct q q;
 	if (q_open(&q, call->cloud, "INSERT OR REPLACE INTO iam_inline VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -803,7 +858,7 @@ static cJSON *op_create_policy(struct svc_call *call, const cJSON *in, struct aw
 	char arn[400];
 	snprintf(arn, sizeof(arn), "arn:aws:iam::%s:policy%s%s", acct, path, name);
 	if (!allowed(call, "iam:CreatePolicy", arn, err) || !path_ok(path, err) ||
-	    !document_ok(doc, IAM_POLICY_IDENTITY, err))
+	    !document_ok(doc, IAM_POLICY_IDENTITY, err) || !managed_size_ok(doc, err))
 		return NULL;
 	if (exists(call->cloud,
 		   "SELECT 1 FROM iam_policies WHERE account = ?1 AND name = ?2 COLLATE NOCASE",
@@ -989,7 +1044,7 @@ static cJSON *op_create_policy_version(struct svc_call *call, const cJSON *in, s
 	const char *acct = account_of(call);
 	bool set_default = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(in, "SetAsDefault"));
 	if (!local_policy(call, arn, "iam:CreatePolicyVersion", err) ||
-	    !document_ok(doc, IAM_POLICY_IDENTITY, err))
+	    !document_ok(doc, IAM_POLICY_IDENTITY, err) || !managed_size_ok(doc, err))
 		return NULL;
 	struct q q;
 	int versions = 0, next = 0;
@@ -1319,7 +1374,9 @@ static cJSON *op_get_user(struct svc_call *call, const cJSON *in, struct aws_err
 			u = cJSON_CreateObject();
 			cJSON_AddStringToObject(u, "UserId", acct);
 			cJSON_AddStringToObject(u, "Arn", me);
-			cJSON_AddNumberToObject(u, "CreateDate", 0);
+			cJSON_AddNumberToObject(
+				u, "CreateDate",
+				(double)auth_account_created(call->cloud->auth, acct));
 		} else {
 			aws_err_set(err, 400, "ValidationError",
 				    "Must specify userName when calling with non-User credentials");

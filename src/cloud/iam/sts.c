@@ -1,9 +1,9 @@
 /*
  * AWS Security Token Service's row of the service table (the query protocol):
- * GetCallerIdentity, AssumeRole (the role's trust policy decides, with the caller's own
- * identity-based policies as AWS's evaluation logic has it; an account's root may not) and
- * GetSessionToken. Session credentials are ASIA... keys with a token that the auth layer
- * verifies until they expire on their account's virtual clock.
+ * GetCallerIdentity, AssumeRole (the role's trust policy decides, sts:ExternalId among its
+ * condition keys, with the caller's own identity-based policies as AWS's evaluation logic has
+ * it; an account's root may not) and GetSessionToken. Session credentials are ASIA... keys with a
+ * token that the auth layer verifies until they expire on their account's virtual clock.
  */
 #include <cjson/cJSON.h>
 #include <ctype.h>
@@ -157,7 +157,12 @@ static cJSON *op_assume_role(struct svc_call *call, const cJSON *in, struct aws_
 		struct iam_policy **ids =
 			me->service[0] ? NULL
 				       : iam_policies_of(call->cloud, me->account, me->arn, &nids);
+		/* The trust policy may require the id a third party was given (sts:ExternalId). */
+		const char *external = jstr(in, "ExternalId");
+		struct iam_kv ctx[] = { { "sts:ExternalId", external } };
 		struct iam_request req = {
+			.context = ctx,
+			.ncontext = external ? 1 : 0,
 			.principal = me->service[0] ? me->service : me->arn,
 			.principal_account = me->service[0] ? "" : me->account,
 			.action = "sts:AssumeRole",
@@ -231,7 +236,7 @@ static const struct svc_op ops[] = {
 
 /* What each operation does with its members (svc.h, struct cloud_service's members). */
 static const char *const sts_members[] = {
-	"AssumeRole DurationSeconds -ExternalId Policy PolicyArns -ProvidedContexts RoleArn "
+	"AssumeRole DurationSeconds ExternalId Policy PolicyArns -ProvidedContexts RoleArn "
 	"RoleSessionName -SerialNumber -SourceIdentity Tags -TokenCode -TransitiveTagKeys",
 	"GetCallerIdentity",
 	"GetSessionToken DurationSeconds -SerialNumber -TokenCode",

@@ -608,6 +608,24 @@ static bool role_may_trace(struct cloud *c, const char *account, const char *rol
 	return true;
 }
 
+/*
+ * Lambda sends a failed asynchronous event to the dead-letter queue or topic with the
+ * execution role: it must allow sqs:SendMessage or sns:Publish on it, else CreateFunction
+ * and UpdateFunctionConfiguration refuse. dlq NULL or "": none to check.
+ */
+static bool role_may_dead_letter(struct cloud *c, const char *account, const char *role,
+				 const char *function, const char *dlq, struct api_err *e)
+{
+	if (!role || !dlq || !dlq[0])
+		return true;
+	bool sqs = str_starts_with(dlq, "arn:aws:sqs:");
+	if (iam_role_may(c, account, role, function, sqs ? "sqs:SendMessage" : "sns:Publish", dlq))
+		return true;
+	return api_err_set(e, 400, "InvalidParameterValueException",
+			   "The provided execution role does not have permissions to call %s",
+			   sqs ? "SendMessage on SQS" : "Publish on SNS");
+}
+
 cJSON *lambda_op_create_function(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
 	struct cloud *c = call->cloud;
@@ -620,7 +638,8 @@ cJSON *lambda_op_create_function(struct svc_call *call, const cJSON *in, struct 
 	if (!refuse_unserved(in, err) || !lambda_logcfg_read(in, &log, err))
 		return NULL;
 	if (!check_create(in, &name, &s, &dlq, &e) || !role_assumable(c, account, s.role, &e) ||
-	    (tracing_mode(in) == 1 && !role_may_trace(c, account, s.role, name, &e)))
+	    (tracing_mode(in) == 1 && !role_may_trace(c, account, s.role, name, &e)) ||
+	    !role_may_dead_letter(c, account, s.role, name, dlq, &e))
 		goto fail;
 	const cJSON *tags = cJSON_GetObjectItemCaseSensitive(in, "Tags");
 	if (!lambda_tags_check(tags, err))
@@ -877,10 +896,11 @@ cJSON *lambda_op_update_function_configuration(struct svc_call *call, const cJSO
 	int will_trace = tracing_mode(in);
 	if (ok && (will_trace == 1 || (will_trace < 0 && active_now && s.role)))
 		ok = role_may_trace(c, fn->account, s.role ? s.role : role_now, fn->name, &e);
-	free(role_now);
 	ok = ok && dead_letter_target(in, &dlq, &e) &&
+	     role_may_dead_letter(c, fn->account, s.role ? s.role : role_now, fn->name, dlq, &e) &&
 	     read_layers(c, fn->account, fn->name, in, code_dir, &has_layers, &layers, &opt_dir,
 			 &e);
+	free(role_now);
 	free(code_dir);
 	if (!ok) {
 		fn_release(c, fn);

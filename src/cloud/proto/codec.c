@@ -296,7 +296,19 @@ void codec_json_number(struct strbuf *sb, double d)
 	}
 }
 
+static void xml_escape(struct strbuf *sb, const char *s, bool replace);
+
 void codec_xml_escape(struct strbuf *sb, const char *s)
+{
+	xml_escape(sb, s, false);
+}
+
+void codec_xml_escape_message(struct strbuf *sb, const char *s)
+{
+	xml_escape(sb, s, true);
+}
+
+static void xml_escape(struct strbuf *sb, const char *s, bool replace)
 {
 	const char *run = s;
 	char ref[12];
@@ -327,7 +339,7 @@ void codec_xml_escape(struct strbuf *sb, const char *s)
 			if (((unsigned char)*s >= 0x20 && *s != 0x7f) || *s == '\t' || *s == '\n')
 				continue;
 			snprintf(ref, sizeof(ref), "&#x%X;", (unsigned char)*s);
-			rep = ref;
+			rep = replace && *s != 0x7f ? "\xEF\xBF\xBD" : ref; /* U+FFFD */
 			break;
 		}
 		strbuf_add(sb, run, (size_t)(s - run));

@@ -46,6 +46,11 @@ void codec_json_string(struct strbuf *sb, const char *s);
 void codec_json_number(struct strbuf *sb, double d);
 /* Append s with XML's five characters escaped. */
 void codec_xml_escape(struct strbuf *sb, const char *s);
+/*
+ * The same for an error's message or fields, which XML 1.0 parsers (botocore's) must read:
+ * a control character it forbids, even as a reference, becomes U+FFFD.
+ */
+void codec_xml_escape_message(struct strbuf *sb, const char *s);
 /* Whether s is base64 (RFC 4648, padding optional). */
 bool codec_is_base64(const char *s);
 

@@ -300,7 +300,7 @@ void proto_encode_error(const struct proto_service *svc, enum proto_protocol p,
 			    svc->xmlns ? svc->xmlns : "", sender ? "Sender" : "Receiver");
 		codec_xml_escape(sb, qcode);
 		strbuf_addstr(sb, "</Code><Message>");
-		codec_xml_escape(sb, err->message);
+		codec_xml_escape_message(sb, err->message);
 		strbuf_addstr(sb, "</Message>");
 		break;
 	case PROTO_REST_XML:
@@ -308,7 +308,7 @@ void proto_encode_error(const struct proto_service *svc, enum proto_protocol p,
 		strbuf_addstr(sb, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>");
 		codec_xml_escape(sb, qcode);
 		strbuf_addstr(sb, "</Code><Message>");
-		codec_xml_escape(sb, err->message);
+		codec_xml_escape_message(sb, err->message);
 		strbuf_addstr(sb, "</Message>");
 		break;
 	}
@@ -316,10 +316,10 @@ void proto_encode_error(const struct proto_service *svc, enum proto_protocol p,
 	{
 		strbuf_addf(sb, "<%s>", c->string);
 		if (cJSON_IsString(c)) {
-			codec_xml_escape(sb, c->valuestring);
+			codec_xml_escape_message(sb, c->valuestring);
 		} else {
 			char *v = cJSON_PrintUnformatted(c);
-			codec_xml_escape(sb, v);
+			codec_xml_escape_message(sb, v);
 			cJSON_free(v);
 		}
 		strbuf_addf(sb, "</%s>", c->string);

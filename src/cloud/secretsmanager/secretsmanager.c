@@ -37,6 +37,7 @@
 #include "cloud/db.h"
 #include "cloud/http/aws.h"
 #include "cloud/iam/iam.h"
+#include "cloud/iam/policy.h"
 #include "cloud/schedule/schedule.h"
 #include "cloud/schedule/ticker.h"
 #include "cloud/state.h"
@@ -1559,10 +1560,12 @@ static cJSON *op_put_policy(struct svc_call *call, const cJSON *in, struct aws_e
 		return NULL;
 	struct cloud *c = call->cloud;
 	const char *doc = str(in, "ResourcePolicy");
-	cJSON *parsed = cJSON_Parse(doc);
-	bool valid = cJSON_IsObject(parsed) &&
-		     cJSON_GetObjectItemCaseSensitive(parsed, "Statement") != NULL;
-	cJSON_Delete(parsed);
+	/* Validated as IAM validates a resource-based policy. */
+	char msg[256];
+	struct iam_policy *parsed =
+		doc ? iam_policy_parse(doc, IAM_POLICY_RESOURCE, msg, sizeof(msg)) : NULL;
+	bool valid = parsed != NULL;
+	iam_policy_free(parsed);
 	if (!valid)
 		return aws_err_set(err, 400, "MalformedPolicyDocumentException",
 				   "This resource policy contains a syntax error."),
