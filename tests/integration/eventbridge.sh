@@ -88,7 +88,7 @@ ok $? "invoke good asynchronously"
 awsl lambda invoke --function-name bad --invocation-type Event \
 	--cli-binary-format raw-in-base64-out --payload '{"n":5}' "$WORK/out.json" >/dev/null
 ok $? "invoke bad asynchronously"
-wait_until "both records reach the rule's queue" test "$(queue_count results)" = 2
+wait_until "both records reach the rule's queue" output_is 2 queue_count results
 recs=$(bodies results)
 note "$recs"
 json_py "$recs" '
@@ -106,8 +106,8 @@ assert f["detail"]["responsePayload"]["errorMessage"] == "cannot digest 5"
 assert f["detail"]["responseContext"]["functionError"] == "Unhandled"
 '
 ok $? "... the success and failure records, with AWS's detail-types and the invocation record as detail"
-wait_until "the rule's function target saw both" test "$(seen)" = \
-	"Lambda_Function_Invocation_Result_-_Failure Lambda_Function_Invocation_Result_-_Success "
+wait_until "the rule's function target saw both" output_is \
+	"Lambda_Function_Invocation_Result_-_Failure Lambda_Function_Invocation_Result_-_Success " seen
 
 # put-events and patterns on the detail.
 awsl events put-rule --name big-orders \
@@ -148,9 +148,9 @@ check "describe-rule shows the schedule" contains "$out" '"ScheduleExpression": 
 check "... and no event pattern" test "$(printf '%s' "$out" | grep -c EventPattern)" = 0
 check "nothing fires before an hour has passed" test "$(queue_count ticks)" = 0
 advance 3600
-wait_until "an hour on, the rule fires once" test "$(queue_count ticks)" = 1
+wait_until "an hour on, the rule fires once" output_is 1 queue_count ticks
 advance 7200
-wait_until "two hours more, twice more" test "$(queue_count ticks)" = 3
+wait_until "two hours more, twice more" output_is 3 queue_count ticks
 recs=$(bodies ticks)
 json_py "$recs" '
 evs = [json.loads(b) for b in d]

@@ -28,6 +28,26 @@ wait_until() {
 		i=$((i + 1))
 	done
 	ok 1 "$desc"
+	# What the condition saw last, so that a failure says why.
+	"$@" 2>&1 | sed 's/^/# last try: /'
+	return 1
+}
+# output_is WANT COMMAND...: the command, run now, prints exactly WANT (a condition for
+# wait_until, which runs it again on every try; "$(command)" as an argument would be run once).
+output_is() {
+	want=$1
+	shift
+	got=$("$@") || return 1
+	printf '%s\n' "$got"
+	[ "$got" = "$want" ]
+}
+# output_has NEEDLE COMMAND...: the command, run now, prints NEEDLE somewhere.
+output_has() {
+	needle=$1
+	shift
+	got=$("$@") || return 1
+	printf '%s\n' "$got"
+	case $got in *"$needle"*) return 0 ;; esac
 	return 1
 }
 # attempt_count FUNCTION: how many times the function ran (its START lines).

@@ -178,7 +178,7 @@ check "... get-bucket-notification-configuration answers it" contains "$out" Eve
 note "$out"
 awsl s3 cp "$WORK/a.txt" s3://bussed/in/b.txt >/dev/null
 awsl s3 rm s3://bussed/in/b.txt >/dev/null
-wait_until "both events reach the rule's queue" test "$(queue_count s3-bus)" = 2
+wait_until "both events reach the rule's queue" output_is 2 queue_count s3-bus
 msgs=$(awsl sqs receive-message --queue-url "$E/$ACCT/s3-bus" --max-number-of-messages 10 \
 	--query 'Messages[].Body' --output json)
 note "$msgs"

@@ -97,11 +97,12 @@ out=$(bodies body)
 note "$out"
 check "the MessageBody policy passed only the order over 100" test "$out" = '{"order":{"total":250,"id":"a"}}'
 
-wait_until "the function ran for the messages that match it" test "$(got | sort | tr '\n' ' ')" = "green-big red-big red-small "
+got_sorted() { got | sort | tr '\n' ' '; }
+wait_until "the function ran for the messages that match it" output_is "green-big red-big red-small " got_sorted
 # Filtered messages were never queued for the function: publish a last matching one, and when
 # it has run, nothing else has.
 pub red-last red 2
-wait_until "... and for a last red one" contains "$(got)" "red-last"
+wait_until "... and for a last red one" output_has red-last got
 out=$(got | sort | tr '\n' ' ')
 note "$out"
 check "the function never received blue or the bodies" test "$out" = "green-big red-big red-last red-small "
