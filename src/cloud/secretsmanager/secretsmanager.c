@@ -23,9 +23,6 @@
 #include <cjson/cJSON.h>
 #include <ctype.h>
 #include <inttypes.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/rand.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +35,7 @@
 #include "cloud/http/aws.h"
 #include "cloud/iam/iam.h"
 #include "cloud/iam/policy.h"
+#include "cloud/kms/envelope.h"
 #include "cloud/schedule/schedule.h"
 #include "cloud/schedule/ticker.h"
 #include "cloud/state.h"
@@ -318,45 +316,7 @@ static void kms_failure(struct aws_err *err, bool encrypting)
  * "env1:" KEY-CIPHERTEXT-BASE64 ":" BASE64(NONCE || CIPHERTEXT || TAG). A value stored before
  * (KMS's own ciphertext, no prefix) is still read.
  */
-#define ENVELOPE  "env1:"
-#define NONCE_LEN 12
-#define TAG_LEN   16
-
-/* AES-256-GCM of n bytes of in with key into out (n + NONCE_LEN + TAG_LEN bytes). */
-static bool gcm_seal(const unsigned char key[32], const void *in, size_t n, unsigned char *out)
-{
-	int len = 0;
-	if (RAND_bytes(out, NONCE_LEN) != 1)
-		return false;
-	EVP_CIPHER_CTX *e = EVP_CIPHER_CTX_new();
-	unsigned char *ct = out + NONCE_LEN;
-	bool ok = e && EVP_EncryptInit_ex(e, EVP_aes_256_gcm(), NULL, key, out) == 1 &&
-		  (n == 0 || EVP_EncryptUpdate(e, ct, &len, in, (int)n) == 1) &&
-		  EVP_EncryptFinal_ex(e, ct + (n ? len : 0), &len) == 1 &&
-		  EVP_CIPHER_CTX_ctrl(e, EVP_CTRL_GCM_GET_TAG, TAG_LEN, ct + n) == 1;
-	EVP_CIPHER_CTX_free(e);
-	return ok;
-}
-
-/* The inverse: n bytes of sealed in (nonce, ciphertext, tag) into out, false if forged. */
-static bool gcm_open(const unsigned char key[32], const unsigned char *in, size_t n,
-		     unsigned char *out, size_t *out_len)
-{
-	if (n < NONCE_LEN + TAG_LEN)
-		return false;
-	size_t m = n - NONCE_LEN - TAG_LEN;
-	int len = 0;
-	EVP_CIPHER_CTX *e = EVP_CIPHER_CTX_new();
-	const unsigned char *ct = in + NONCE_LEN;
-	bool ok = e && EVP_DecryptInit_ex(e, EVP_aes_256_gcm(), NULL, key, in) == 1 &&
-		  (m == 0 || EVP_DecryptUpdate(e, out, &len, ct, (int)m) == 1) &&
-		  EVP_CIPHER_CTX_ctrl(e, EVP_CTRL_GCM_SET_TAG, TAG_LEN, (void *)(ct + m)) == 1 &&
-		  EVP_DecryptFinal_ex(e, out + (m ? len : 0), &len) == 1;
-	EVP_CIPHER_CTX_free(e);
-	*out_len = m;
-	return ok;
-}
-
+#define ENVELOPE "env1:"
 /* Encrypt value (len bytes) for the version: the sealed text (caller frees). */
 static char *seal(struct svc_call *call, const char *key, const char *arn, const char *version,
 		  const void *value, size_t len, char key_arn[300], struct aws_err *err)
@@ -375,10 +335,10 @@ static char *seal(struct svc_call *call, const char *key, const char *arn, const
 	size_t klen = 0;
 	const char *kp = str(out, "Plaintext");
 	unsigned char *dk = kp ? aws_base64_decode(kp, strlen(kp), &klen) : NULL;
-	unsigned char *box = xmalloc(len + NONCE_LEN + TAG_LEN);
+	unsigned char *box = xmalloc(ENVELOPE_SEALED_LEN(len));
 	char *blob = NULL;
-	if (dk && klen == 32 && gcm_seal(dk, value, len, box)) {
-		char *b64 = aws_base64_encode(box, len + NONCE_LEN + TAG_LEN);
+	if (dk && klen == 32 && envelope_seal(dk, value, len, box)) {
+		char *b64 = aws_base64_encode(box, ENVELOPE_SEALED_LEN(len));
 		struct strbuf sb = STRBUF_INIT;
 		strbuf_addf(&sb, "%s%s:%s", ENVELOPE, str(out, "CiphertextBlob"), b64);
 		free(b64);
@@ -388,7 +348,7 @@ static char *seal(struct svc_call *call, const char *key, const char *arn, const
 		aws_err_set(err, 500, "InternalServiceError", "The secret could not be encrypted.");
 	}
 	if (dk) {
-		OPENSSL_cleanse(dk, klen);
+		envelope_wipe(dk, klen);
 		free(dk);
 	}
 	free(box);
@@ -435,7 +395,7 @@ static char *unseal(struct svc_call *call, const char *arn, const char *version,
 		size_t m = 0;
 		unsigned char *box = aws_base64_decode(colon + 1, strlen(colon + 1), &m);
 		plain = box ? xmalloc(m + 1) : NULL;
-		if (plain && gcm_open(bytes, box, m, (unsigned char *)plain, len)) {
+		if (plain && envelope_open(bytes, box, m, (unsigned char *)plain, len)) {
 			plain[*len] = 0;
 		} else {
 			free(plain);
@@ -446,7 +406,7 @@ static char *unseal(struct svc_call *call, const char *arn, const char *version,
 	if (!plain)
 		aws_err_set(err, 500, "InternalServiceError", "The secret could not be read.");
 	if (bytes) {
-		OPENSSL_cleanse(bytes, n);
+		envelope_wipe(bytes, n);
 		free(bytes);
 	}
 	cJSON_Delete(out);
