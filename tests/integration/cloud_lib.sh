@@ -46,7 +46,8 @@ ZYGOTE_NAMES=
 zygote_start() { # zygote_start NAME CLI-SCRIPT
 	local py
 	py=$(head -1 "$2" | sed -n 's/^#! *//p')
-	[ -n "$py" ] || return 1
+	# A CLI started by a wrapper (pyenv's shims are shell scripts) runs as itself.
+	case $py in *python*) ;; *) return 1 ;; esac
 	export "LT_REAL_$1=$2"
 	ln -sf "$LT_AWS_CLIENT" "$WORK/bin/$1"
 	# shellcheck disable=SC2086 # the interpreter line may hold words (env python3)
@@ -59,10 +60,11 @@ zygote_start() { # zygote_start NAME CLI-SCRIPT
 # zygote_ready: wait (a bounded time) until each zygote listens; one that does not is left
 # out, and its CLI runs as itself.
 zygote_ready() {
-	local name i
+	local name i pid
 	for name in $ZYGOTE_NAMES; do
 		i=0
-		while [ ! -S "$WORK/zygote-$name.sock" ] && [ $i -lt 600 ]; do
+		pid=$(eval "echo \$ZYGOTE_PID_$name")
+		while [ ! -S "$WORK/zygote-$name.sock" ] && [ $i -lt 600 ] && kill -0 "$pid" 2>/dev/null; do
 			sleep 0.05
 			i=$((i + 1))
 		done
@@ -90,9 +92,9 @@ if [ -n "${LT_AWS_CLIENT:-}" ] && [ -x "$LT_AWS_CLIENT" ]; then
 	# The 1.x CLI only where it is another program than the 2.x: the tests tell them apart by
 	# `command -v aws`.
 	if [ -n "$real_aws1" ] && [ "$(readlink -f "$real_aws1")" != "$(readlink -f /usr/bin/aws)" ]; then
-		zygote_start aws "$real_aws1"
+		zygote_start aws "$real_aws1" || true
 	fi
-	[ ! -x /usr/bin/aws ] || zygote_start aws2 /usr/bin/aws
+	[ ! -x /usr/bin/aws ] || zygote_start aws2 /usr/bin/aws || true
 elif [ -x /usr/bin/aws ]; then
 	ln -s /usr/bin/aws "$WORK/bin/aws2"
 fi
