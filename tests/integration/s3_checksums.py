@@ -2,7 +2,8 @@
 them (newer botocore adds a CRC32 to every upload and asks for checksums on every read) and as a
 script asks: each algorithm verified on upload, a wrong one refused with BadDigest, a malformed
 one with InvalidRequest, the checksum returned on GetObject and HeadObject with ChecksumMode
-ENABLED; SSE-S3 echoed by default, aws:kms with its key; ACLs' default accepted. TAP on stdout.
+ENABLED; SSE-S3 echoed by default, aws:kms with its key; ACLs' default accepted; the bucket owner
+condition (ExpectedBucketOwner) on every operation that takes it. TAP on stdout.
 Usage: s3_checksums.py ENDPOINT SUFFIX (each Python gets a bucket of its own)."""
 import base64, hashlib, sys, zlib
 import boto3, botocore
@@ -113,6 +114,65 @@ r = s3.put_object(Bucket=bucket, Key="acl", Body=b"x", ACL="bucket-owner-full-co
 ok("ETag" in r, "put_object with ACL bucket-owner-full-control, the only ACL S3 takes by default")
 ok(code_of(lambda: s3.put_object(Bucket=bucket, Key="acl2", Body=b"x", ACL="public-read"))
    == "NotImplemented", "... public-read is not offered, and says so")
+
+# The bucket owner condition: every operation that takes ExpectedBucketOwner is refused with 403
+# AccessDenied when it names another account, and changes nothing; served when it names the
+# bucket's owner.
+me = boto3.client("sts", **kw).get_caller_identity()["Account"]
+other = "111122223333" if me != "111122223333" else "444455556666"
+s3.put_object(Bucket=bucket, Key="own", Body=b"mine")
+up = s3.create_multipart_upload(Bucket=bucket, Key="own-mp")["UploadId"]
+owner_ops = [
+    ("head_bucket", dict()),
+    ("get_bucket_location", dict()),
+    ("list_objects", dict()),
+    ("list_objects_v2", dict()),
+    ("list_object_versions", dict()),
+    ("get_bucket_notification_configuration", dict()),
+    ("put_bucket_notification_configuration", dict(NotificationConfiguration={})),
+    ("put_bucket_policy", dict(Policy='{"Version":"2012-10-17","Statement":[{"Effect":"Allow",'
+                                      '"Principal":{"AWS":"arn:aws:iam::%s:root"},'
+                                      '"Action":"s3:GetObject","Resource":"arn:aws:s3:::%s/*"}]}'
+                                      % (me, bucket))),
+    ("get_bucket_policy", dict()),
+    ("delete_bucket_policy", dict()),
+    ("put_object", dict(Key="own", Body=b"theirs?")),
+    ("get_object", dict(Key="own")),
+    ("head_object", dict(Key="own")),
+    ("copy_object", dict(Key="own-copy", CopySource={"Bucket": bucket, "Key": "own"})),
+    ("put_object_tagging", dict(Key="own", Tagging={"TagSet": [{"Key": "k", "Value": "v"}]})),
+    ("get_object_tagging", dict(Key="own")),
+    ("delete_object_tagging", dict(Key="own")),
+    ("upload_part", dict(Key="own-mp", UploadId=up, PartNumber=1, Body=b"part")),
+    ("list_parts", dict(Key="own-mp", UploadId=up)),
+    ("abort_multipart_upload", dict(Key="own-mp", UploadId=up)),
+    ("create_multipart_upload", dict(Key="own-mp2")),
+    ("delete_objects", dict(Delete={"Objects": [{"Key": "own-copy"}]})),
+    ("delete_object", dict(Key="own")),
+]
+for op, args in owner_ops:
+    fn = getattr(s3, op)
+    ok(code_of(lambda: fn(Bucket=bucket, ExpectedBucketOwner=other, **args))
+       in ("AccessDenied", "403"), "%s with another account's ExpectedBucketOwner: 403 AccessDenied"
+       % op)
+    ok(code_of(lambda: fn(Bucket=bucket, ExpectedBucketOwner=me, **args)) == "no error",
+       "... served with the owner's")
+s3.put_object(Bucket=bucket, Key="kept", Body=b"kept")
+code_of(lambda: s3.put_object(Bucket=bucket, Key="kept", Body=b"overwritten",
+                              ExpectedBucketOwner=other))
+code_of(lambda: s3.delete_object(Bucket=bucket, Key="kept", ExpectedBucketOwner=other))
+ok(s3.get_object(Bucket=bucket, Key="kept")["Body"].read() == b"kept",
+   "a refused put_object or delete_object changed nothing")
+s3.put_object(Bucket=bucket, Key="src", Body=b"source")
+ok(code_of(lambda: s3.copy_object(Bucket=bucket, Key="dst", CopySource={"Bucket": bucket, "Key": "src"},
+                                  ExpectedSourceBucketOwner=other)) in ("AccessDenied", "403"),
+   "copy_object with another account's ExpectedSourceBucketOwner: 403 AccessDenied")
+ok(code_of(lambda: s3.head_object(Bucket=bucket, Key="dst")) == "404", "... and copied nothing")
+ok(code_of(lambda: s3.copy_object(Bucket=bucket, Key="dst", CopySource={"Bucket": bucket, "Key": "src"},
+                                  ExpectedSourceBucketOwner=me)) == "no error", "... served with the owner's")
+ok(code_of(lambda: s3.get_object(Bucket=bucket, Key="src", ExpectedBucketOwner="not-an-account"))
+   == "InvalidBucketOwnerAWSAccountID", "an ExpectedBucketOwner that is no account id: "
+   "InvalidBucketOwnerAWSAccountID")
 
 # Newer botocore checks what it reads against the checksum S3 returns: a client that asks for it
 # on every read gets the same bytes.

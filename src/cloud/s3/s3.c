@@ -171,14 +171,40 @@ static bool bucket_err(struct aws_err *err, int status, const char *code, const 
 	return err_field(err, "BucketName", bucket);
 }
 
-/* The bucket the request names is the caller's; err says why not (NoSuchBucket, AccessDenied). */
-static bool bucket_owned(struct cloud *c, const char *account, const char *bucket,
+/*
+ * The bucket owner condition: a bucket whose owner (the account id, 12 digits) is not the one
+ * the request's member (ExpectedBucketOwner, ExpectedSourceBucketOwner) expects is refused with
+ * 403 AccessDenied, as S3 does; a value that is no account id with
+ * InvalidBucketOwnerAWSAccountID. True when the member is absent or matches.
+ */
+static bool owner_expected(const cJSON *in, const char *member, const char *bucket,
+			   const char *owner, struct aws_err *err)
+{
+	const char *want = in ? query_str(in, member) : NULL;
+	if (!want || !want[0])
+		return true;
+	if (strlen(want) != 12 || strspn(want, "0123456789") != 12)
+		return aws_err_set(
+			err, 400, "InvalidBucketOwnerAWSAccountID",
+			"The value of the expected bucket owner parameter must be an AWS "
+			"Account ID... [%s]",
+			want);
+	if (strcmp(want, owner) != 0)
+		return bucket_err(err, 403, "AccessDenied", bucket, "Access Denied");
+	return true;
+}
+
+/* The bucket the request in names is the caller's, and the owner its ExpectedBucketOwner
+ * expects; err says why not (NoSuchBucket, AccessDenied). */
+static bool bucket_owned(struct cloud *c, const char *account, const char *bucket, const cJSON *in,
 			 struct aws_err *err)
 {
 	char owner[13];
 	if (!bucket || !bucket_find(c, bucket, owner, NULL))
 		return bucket_err(err, 404, "NoSuchBucket", bucket ? bucket : "",
 				  "The specified bucket does not exist");
+	if (!owner_expected(in, "ExpectedBucketOwner", bucket, owner, err))
+		return false;
 	if (strcmp(owner, account) != 0)
 		return bucket_err(err, 403, "AccessDenied", bucket, "Access Denied");
 	return true;
@@ -321,7 +347,7 @@ static cJSON *op_delete_bucket(struct svc_call *call, const cJSON *in, struct aw
 	struct cloud *c = call->cloud;
 	const char *account = call->caller->account;
 	const char *bucket = query_str(in, "Bucket");
-	if (!bucket_owned(c, account, bucket, err))
+	if (!bucket_owned(c, account, bucket, in, err))
 		return NULL;
 	if (count_objects(c, bucket) > 0)
 		return bucket_err(err, 409, "BucketNotEmpty", bucket,
@@ -344,7 +370,7 @@ static cJSON *op_delete_bucket(struct svc_call *call, const cJSON *in, struct aw
 
 static cJSON *op_head_bucket(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
-	if (!bucket_owned(call->cloud, call->caller->account, query_str(in, "Bucket"), err))
+	if (!bucket_owned(call->cloud, call->caller->account, query_str(in, "Bucket"), in, err))
 		return NULL;
 	cJSON *out = cJSON_CreateObject();
 	cJSON_AddStringToObject(out, "BucketRegion", AWS_REGION_NAME);
@@ -359,7 +385,7 @@ static cJSON *op_put_notification(struct svc_call *call, const cJSON *in, struct
 {
 	struct cloud *c = call->cloud;
 	const char *account = call->caller->account, *bucket = query_str(in, "Bucket");
-	if (!bucket_owned(c, account, bucket, err))
+	if (!bucket_owned(c, account, bucket, in, err))
 		return NULL;
 	const char *code = "MalformedXML";
 	char msg[1024];
@@ -394,7 +420,7 @@ static cJSON *notification_out(struct svc_call *call, const cJSON *in, struct aw
 			       bool deprecated)
 {
 	const char *bucket = query_str(in, "Bucket");
-	if (!bucket_owned(call->cloud, call->caller->account, bucket, err))
+	if (!bucket_owned(call->cloud, call->caller->account, bucket, in, err))
 		return NULL;
 	char owner[13];
 	cJSON *conf = NULL;
@@ -417,10 +443,11 @@ static cJSON *op_get_notification_old(struct svc_call *call, const cJSON *in, st
 /* ---- bucket policy ---- */
 
 /* The bucket's policy (caller frees), or NULL with NoSuchBucketPolicy or why not in err. */
-static char *policy_read(struct svc_call *call, const char *bucket, struct aws_err *err)
+static char *policy_read(struct svc_call *call, const cJSON *in, const char *bucket,
+			 struct aws_err *err)
 {
 	struct cloud *c = call->cloud;
-	if (!bucket_owned(c, call->caller->account, bucket, err))
+	if (!bucket_owned(c, call->caller->account, bucket, in, err))
 		return NULL;
 	char *doc = NULL;
 	pthread_mutex_lock(&c->db->mu);
@@ -450,7 +477,7 @@ static bool policy_write(struct cloud *c, const char *bucket, const char *doc)
 
 static cJSON *op_get_bucket_policy(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
-	char *doc = policy_read(call, query_str(in, "Bucket"), err);
+	char *doc = policy_read(call, in, query_str(in, "Bucket"), err);
 	if (!doc)
 		return NULL;
 	cJSON *out = cJSON_CreateObject();
@@ -723,7 +750,7 @@ static const char *s3_policy_scope(const cJSON *doc, const char *bucket)
 static cJSON *op_put_bucket_policy(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
 	const char *bucket = query_str(in, "Bucket"), *doc = query_str(in, "Policy");
-	if (!bucket_owned(call->cloud, call->caller->account, bucket, err))
+	if (!bucket_owned(call->cloud, call->caller->account, bucket, in, err))
 		return NULL;
 	cJSON *parsed = doc ? cJSON_Parse(doc) : NULL;
 	const cJSON *st = cJSON_GetObjectItemCaseSensitive(parsed, "Statement");
@@ -755,7 +782,7 @@ static cJSON *op_put_bucket_policy(struct svc_call *call, const cJSON *in, struc
 static cJSON *op_delete_bucket_policy(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
 	const char *bucket = query_str(in, "Bucket");
-	if (!bucket_owned(call->cloud, call->caller->account, bucket, err))
+	if (!bucket_owned(call->cloud, call->caller->account, bucket, in, err))
 		return NULL;
 	policy_write(call->cloud, bucket, NULL);
 	return cJSON_CreateObject();
@@ -764,7 +791,7 @@ static cJSON *op_delete_bucket_policy(struct svc_call *call, const cJSON *in, st
 /* The one region's buckets: an empty LocationConstraint, as S3 answers for us-east-1. */
 static cJSON *op_get_bucket_location(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
-	if (!bucket_owned(call->cloud, call->caller->account, query_str(in, "Bucket"), err))
+	if (!bucket_owned(call->cloud, call->caller->account, query_str(in, "Bucket"), in, err))
 		return NULL;
 	return cJSON_CreateObject();
 }
@@ -975,7 +1002,7 @@ static cJSON *list_objects(struct svc_call *call, const cJSON *in, struct aws_er
 	struct cloud *c = call->cloud;
 	const char *bucket = query_str(in, "Bucket");
 	struct listing l;
-	if (!bucket_owned(c, call->caller->account, bucket, err) ||
+	if (!bucket_owned(c, call->caller->account, bucket, in, err) ||
 	    !listing_args(in, bucket, &l, err))
 		return NULL;
 	char *after = NULL;
@@ -1038,7 +1065,7 @@ static cJSON *op_list_object_versions(struct svc_call *call, const cJSON *in, st
 	struct cloud *c = call->cloud;
 	const char *account = call->caller->account, *bucket = query_str(in, "Bucket");
 	struct listing l;
-	if (!bucket_owned(c, account, bucket, err) || !listing_args(in, bucket, &l, err))
+	if (!bucket_owned(c, account, bucket, in, err) || !listing_args(in, bucket, &l, err))
 		return NULL;
 	const char *km = query_str(in, "KeyMarker"), *vm = query_str(in, "VersionIdMarker");
 	if (vm && vm[0] && !(km && km[0]))
@@ -1546,7 +1573,7 @@ static cJSON *op_put_object(struct svc_call *call, const cJSON *in, struct aws_e
 	struct s3obj o = { 0 };
 	cJSON *out = NULL;
 	char *path = NULL;
-	if (!bucket_owned(c, account, bucket, err) || !object_key(call, in, &kb, err))
+	if (!bucket_owned(c, account, bucket, in, err) || !object_key(call, in, &kb, err))
 		goto done;
 	const char *key = strbuf_str(&kb);
 	if (!storage_class_ok(in, err) || !tags_from_header(in, key, &o.tags, err) ||
@@ -1695,7 +1722,7 @@ static cJSON *object_read(struct svc_call *call, const cJSON *in, struct aws_err
 	struct strbuf kb = STRBUF_INIT;
 	struct s3obj o = { 0 };
 	cJSON *out = NULL;
-	if (!bucket_owned(c, account, bucket, err) || !object_key(call, in, &kb, err))
+	if (!bucket_owned(c, account, bucket, in, err) || !object_key(call, in, &kb, err))
 		goto done;
 	const char *key = strbuf_str(&kb);
 	if (!object_find(c, bucket, key, &o)) {
@@ -1818,7 +1845,7 @@ static cJSON *op_delete_object(struct svc_call *call, const cJSON *in, struct aw
 	const char *bucket = query_str(in, "Bucket");
 	struct strbuf kb = STRBUF_INIT;
 	cJSON *out = NULL;
-	if (bucket_owned(call->cloud, call->caller->account, bucket, err) &&
+	if (bucket_owned(call->cloud, call->caller->account, bucket, in, err) &&
 	    object_key(call, in, &kb, err)) {
 		object_remove(call, bucket, strbuf_str(&kb));
 		out = cJSON_CreateObject();
@@ -1831,7 +1858,7 @@ static cJSON *op_delete_object(struct svc_call *call, const cJSON *in, struct aw
 static cJSON *op_delete_objects(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
 	const char *bucket = query_str(in, "Bucket");
-	if (!bucket_owned(call->cloud, call->caller->account, bucket, err))
+	if (!bucket_owned(call->cloud, call->caller->account, bucket, in, err))
 		return NULL;
 	const cJSON *del = cJSON_GetObjectItemCaseSensitive(in, "Delete");
 	const cJSON *objs = cJSON_GetObjectItemCaseSensitive(del, "Objects");
@@ -1926,7 +1953,7 @@ static cJSON *op_copy_object(struct svc_call *call, const cJSON *in, struct aws_
 	struct strbuf kb = STRBUF_INIT, src = STRBUF_INIT;
 	char *sbucket = NULL, *new_tags = NULL;
 	cJSON *out = NULL;
-	if (!bucket_owned(c, account, bucket, err) || !object_key(call, in, &kb, err))
+	if (!bucket_owned(c, account, bucket, in, err) || !object_key(call, in, &kb, err))
 		goto done;
 	const char *key = strbuf_str(&kb);
 	const char *s = source ? source : "";
@@ -1958,6 +1985,8 @@ static cJSON *op_copy_object(struct svc_call *call, const cJSON *in, struct aws_
 			   "The specified bucket does not exist");
 		goto done;
 	}
+	if (!owner_expected(in, "ExpectedSourceBucketOwner", sbucket, owner, err))
+		goto done;
 	if (!object_find(c, sbucket, skey, &o)) {
 		key_err(err, 404, "NoSuchKey", skey, "The specified key does not exist.");
 		goto done;
@@ -2118,7 +2147,7 @@ static bool upload_open(struct svc_call *call, const cJSON *in, struct strbuf *k
 {
 	const char *bucket = query_str(in, "Bucket"), *id = query_str(in, "UploadId");
 	*ctype = *meta = NULL;
-	if (!bucket_owned(call->cloud, call->caller->account, bucket, err) ||
+	if (!bucket_owned(call->cloud, call->caller->account, bucket, in, err) ||
 	    !object_key(call, in, key, err))
 		return false;
 	if (!id || !upload_find(call->cloud, id, bucket, strbuf_str(key), ctype, meta))
@@ -2132,7 +2161,7 @@ static cJSON *op_create_multipart_upload(struct svc_call *call, const cJSON *in,
 	const char *bucket = query_str(in, "Bucket");
 	struct strbuf kb = STRBUF_INIT;
 	cJSON *out = NULL;
-	if (bucket_owned(call->cloud, call->caller->account, bucket, err) &&
+	if (bucket_owned(call->cloud, call->caller->account, bucket, in, err) &&
 	    object_key(call, in, &kb, err)) {
 		char id[49], *tags = NULL;
 		aws_random_hex(id, 48);
@@ -2442,7 +2471,8 @@ static cJSON *object_tagging(struct svc_call *call, const cJSON *in, struct aws_
 	struct s3obj o = { 0 };
 	char *tags = NULL;
 	cJSON *out = NULL;
-	if (!bucket_owned(c, call->caller->account, bucket, err) || !object_key(call, in, &kb, err))
+	if (!bucket_owned(c, call->caller->account, bucket, in, err) ||
+	    !object_key(call, in, &kb, err))
 		goto done;
 	const char *key = strbuf_str(&kb);
 	if (!object_find(c, bucket, key, &o)) {
@@ -2602,17 +2632,17 @@ static bool bucket_policy(struct cloud *c, const char *arn, char *owner, char **
 
 /* What each operation does with its members (svc.h, struct cloud_service's members). */
 static const char *const s3_members[] = {
-	"AbortMultipartUpload Bucket -ExpectedBucketOwner Key -RequestPayer UploadId",
+	"AbortMultipartUpload Bucket ExpectedBucketOwner Key -RequestPayer UploadId",
 	"CompleteMultipartUpload Bucket ~ChecksumCRC32 ~ChecksumCRC32C ~ChecksumSHA1 "
-	"~ChecksumSHA256 -ExpectedBucketOwner IfNoneMatch Key MultipartUpload -RequestPayer "
+	"~ChecksumSHA256 ExpectedBucketOwner IfNoneMatch Key MultipartUpload -RequestPayer "
 	"-SSECustomerAlgorithm -SSECustomerKey -SSECustomerKeyMD5 UploadId",
 	"CopyObject -ACL=bucket-owner-full-control Bucket -BucketKeyEnabled -CacheControl "
 	"~ChecksumAlgorithm "
 	"-ContentDisposition -ContentEncoding -ContentLanguage ContentType CopySource "
 	"-CopySourceIfMatch -CopySourceIfModifiedSince -CopySourceIfNoneMatch "
 	"-CopySourceIfUnmodifiedSince -CopySourceSSECustomerAlgorithm "
-	"-CopySourceSSECustomerKey -CopySourceSSECustomerKeyMD5 -ExpectedBucketOwner "
-	"-ExpectedSourceBucketOwner -Expires -GrantFullControl -GrantRead -GrantReadACP "
+	"-CopySourceSSECustomerKey -CopySourceSSECustomerKeyMD5 ExpectedBucketOwner "
+	"ExpectedSourceBucketOwner -Expires -GrantFullControl -GrantRead -GrantReadACP "
 	"-GrantWriteACP Key Metadata MetadataDirective -ObjectLockLegalHoldStatus "
 	"-ObjectLockMode -ObjectLockRetainUntilDate -RequestPayer -SSECustomerAlgorithm "
 	"-SSECustomerKey -SSECustomerKeyMD5 -SSEKMSEncryptionContext -SSEKMSKeyId "
@@ -2624,62 +2654,62 @@ static const char *const s3_members[] = {
 	"CreateMultipartUpload -ACL=bucket-owner-full-control Bucket -BucketKeyEnabled "
 	"-CacheControl ~ChecksumAlgorithm "
 	"-ContentDisposition -ContentEncoding -ContentLanguage ContentType "
-	"-ExpectedBucketOwner -Expires -GrantFullControl -GrantRead -GrantReadACP "
+	"ExpectedBucketOwner -Expires -GrantFullControl -GrantRead -GrantReadACP "
 	"-GrantWriteACP Key Metadata -ObjectLockLegalHoldStatus -ObjectLockMode "
 	"-ObjectLockRetainUntilDate -RequestPayer -SSECustomerAlgorithm -SSECustomerKey "
 	"-SSECustomerKeyMD5 -SSEKMSEncryptionContext -SSEKMSKeyId -ServerSideEncryption=AES256 "
 	"StorageClass Tagging -WebsiteRedirectLocation",
-	"DeleteBucket Bucket -ExpectedBucketOwner",
-	"DeleteBucketPolicy Bucket -ExpectedBucketOwner",
-	"DeleteObject Bucket -BypassGovernanceRetention -ExpectedBucketOwner Key -MFA "
+	"DeleteBucket Bucket ExpectedBucketOwner",
+	"DeleteBucketPolicy Bucket ExpectedBucketOwner",
+	"DeleteObject Bucket -BypassGovernanceRetention ExpectedBucketOwner Key -MFA "
 	"-RequestPayer -VersionId",
-	"DeleteObjectTagging Bucket -ExpectedBucketOwner Key -VersionId",
+	"DeleteObjectTagging Bucket ExpectedBucketOwner Key -VersionId",
 	"DeleteObjects Bucket -BypassGovernanceRetention ~ChecksumAlgorithm Delete "
-	"-ExpectedBucketOwner -MFA -RequestPayer",
-	"GetBucketLocation Bucket -ExpectedBucketOwner",
-	"GetBucketNotification Bucket -ExpectedBucketOwner",
-	"GetBucketNotificationConfiguration Bucket -ExpectedBucketOwner",
-	"GetBucketPolicy Bucket -ExpectedBucketOwner",
-	"GetObject Bucket ChecksumMode -ExpectedBucketOwner IfMatch IfModifiedSince "
+	"ExpectedBucketOwner -MFA -RequestPayer",
+	"GetBucketLocation Bucket ExpectedBucketOwner",
+	"GetBucketNotification Bucket ExpectedBucketOwner",
+	"GetBucketNotificationConfiguration Bucket ExpectedBucketOwner",
+	"GetBucketPolicy Bucket ExpectedBucketOwner",
+	"GetObject Bucket ChecksumMode ExpectedBucketOwner IfMatch IfModifiedSince "
 	"IfNoneMatch IfUnmodifiedSince Key PartNumber Range -RequestPayer "
 	"-ResponseCacheControl -ResponseContentDisposition -ResponseContentEncoding "
 	"-ResponseContentLanguage -ResponseContentType -ResponseExpires -SSECustomerAlgorithm "
 	"-SSECustomerKey -SSECustomerKeyMD5 -VersionId",
-	"GetObjectTagging Bucket -ExpectedBucketOwner Key -RequestPayer -VersionId",
-	"HeadBucket Bucket -ExpectedBucketOwner",
-	"HeadObject Bucket ChecksumMode -ExpectedBucketOwner IfMatch IfModifiedSince "
+	"GetObjectTagging Bucket ExpectedBucketOwner Key -RequestPayer -VersionId",
+	"HeadBucket Bucket ExpectedBucketOwner",
+	"HeadObject Bucket ChecksumMode ExpectedBucketOwner IfMatch IfModifiedSince "
 	"IfNoneMatch IfUnmodifiedSince Key PartNumber Range -RequestPayer "
 	"-ResponseCacheControl -ResponseContentDisposition -ResponseContentEncoding "
 	"-ResponseContentLanguage -ResponseContentType -ResponseExpires -SSECustomerAlgorithm "
 	"-SSECustomerKey -SSECustomerKeyMD5 -VersionId",
 	"ListBuckets -BucketRegion ContinuationToken MaxBuckets Prefix",
-	"ListObjectVersions Bucket Delimiter EncodingType -ExpectedBucketOwner KeyMarker "
+	"ListObjectVersions Bucket Delimiter EncodingType ExpectedBucketOwner KeyMarker "
 	"MaxKeys -OptionalObjectAttributes Prefix -RequestPayer VersionIdMarker",
-	"ListObjects Bucket Delimiter EncodingType -ExpectedBucketOwner Marker MaxKeys "
+	"ListObjects Bucket Delimiter EncodingType ExpectedBucketOwner Marker MaxKeys "
 	"-OptionalObjectAttributes Prefix -RequestPayer",
-	"ListObjectsV2 Bucket ContinuationToken Delimiter EncodingType -ExpectedBucketOwner "
+	"ListObjectsV2 Bucket ContinuationToken Delimiter EncodingType ExpectedBucketOwner "
 	"-FetchOwner MaxKeys -OptionalObjectAttributes Prefix -RequestPayer StartAfter",
-	"ListParts Bucket -ExpectedBucketOwner Key -MaxParts -PartNumberMarker -RequestPayer "
+	"ListParts Bucket ExpectedBucketOwner Key -MaxParts -PartNumberMarker -RequestPayer "
 	"-SSECustomerAlgorithm -SSECustomerKey -SSECustomerKeyMD5 UploadId",
-	"PutBucketNotification Bucket ~ChecksumAlgorithm ContentMD5 -ExpectedBucketOwner "
+	"PutBucketNotification Bucket ~ChecksumAlgorithm ContentMD5 ExpectedBucketOwner "
 	"NotificationConfiguration",
-	"PutBucketNotificationConfiguration Bucket -ExpectedBucketOwner "
+	"PutBucketNotificationConfiguration Bucket ExpectedBucketOwner "
 	"NotificationConfiguration -SkipDestinationValidation",
 	"PutBucketPolicy Bucket ~ChecksumAlgorithm -ConfirmRemoveSelfBucketAccess ContentMD5 "
-	"-ExpectedBucketOwner Policy",
+	"ExpectedBucketOwner Policy",
 	"PutObject -ACL=bucket-owner-full-control Body Bucket -BucketKeyEnabled -CacheControl "
 	"ChecksumAlgorithm "
 	"ChecksumCRC32 ChecksumCRC32C ChecksumSHA1 ChecksumSHA256 -ContentDisposition "
 	"-ContentEncoding -ContentLanguage ContentLength ContentMD5 ContentType "
-	"-ExpectedBucketOwner -Expires -GrantFullControl -GrantRead -GrantReadACP "
+	"ExpectedBucketOwner -Expires -GrantFullControl -GrantRead -GrantReadACP "
 	"-GrantWriteACP IfNoneMatch Key Metadata -ObjectLockLegalHoldStatus -ObjectLockMode "
 	"-ObjectLockRetainUntilDate -RequestPayer -SSECustomerAlgorithm -SSECustomerKey "
 	"-SSECustomerKeyMD5 -SSEKMSEncryptionContext SSEKMSKeyId ServerSideEncryption "
 	"StorageClass Tagging -WebsiteRedirectLocation",
-	"PutObjectTagging Bucket ~ChecksumAlgorithm ContentMD5 -ExpectedBucketOwner Key "
+	"PutObjectTagging Bucket ~ChecksumAlgorithm ContentMD5 ExpectedBucketOwner Key "
 	"-RequestPayer Tagging -VersionId",
 	"UploadPart Body Bucket ChecksumAlgorithm ChecksumCRC32 ChecksumCRC32C "
-	"ChecksumSHA1 ChecksumSHA256 ContentLength ContentMD5 -ExpectedBucketOwner Key "
+	"ChecksumSHA1 ChecksumSHA256 ContentLength ContentMD5 ExpectedBucketOwner Key "
 	"PartNumber -RequestPayer -SSECustomerAlgorithm -SSECustomerKey -SSECustomerKeyMD5 "
 	"UploadId",
 	NULL,
