@@ -13,6 +13,7 @@
 # watch mode <= 300 ms; every exercise's check, right or wrong, median <= 1 s; the whole
 # selftest <= 60 s. lambda-local takes about 380 ms for one invocation.
 set -eu
+. "$(dirname "$0")/lib.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 build=${1:-$root/build}
@@ -27,13 +28,7 @@ die() {
 command -v hyperfine >/dev/null || die "hyperfine is missing (apt-get install hyperfine)"
 command -v python3 >/dev/null || die "python3 is missing"
 
-tmp=$(mktemp -d /tmp/bench-check.XXXXXX)
-serve_pid=
-cleanup() {
-	[ -n "$serve_pid" ] && kill -TERM "$serve_pid" 2>/dev/null && wait "$serve_pid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
+bench_tmp check
 export LAMBDA_TUTOR_DB="$tmp/learner.db" LAMBDA_TUTOR_COURSE="$root/lessons" NO_COLOR=1
 ws=$tmp/ws
 mkdir -p "$ws"
@@ -79,7 +74,7 @@ starter=$root/lessons/01-core-concepts/exercises/hello-world/starter/python/lamb
 sock=bench-check-$$
 # Never failing: under set -e a failed kill-server (no server left) would skip stopping the cloud.
 cleanup_tmux() { tmux -L "$sock" kill-server 2>/dev/null || true; }
-trap 'cleanup_tmux; cleanup' EXIT INT TERM
+trap 'cleanup_tmux; bench_cleanup' EXIT INT TERM
 printf '#!/bin/sh\nexec env LAMBDA_TUTOR_BENCH_STAMPS=%s %s exercise hello-world --workspace %s --lang python\n' \
 	"$tmp/stamps" "$tutor" "$ws" >"$tmp/tui.sh"
 chmod +x "$tmp/tui.sh"

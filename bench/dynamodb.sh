@@ -14,6 +14,7 @@
 # Targets (issue 16): PutItem and GetItem <= 1 ms median; PutRecords of 500 <= 10 ms;
 # >= 5,000 stream records/s through the mapping on 2 cores.
 set -eu
+. "$(dirname "$0")/lib.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 build=${1:-$root/build}
@@ -23,25 +24,9 @@ m=${M:-20000}
 [ -x "$tutor" ] || { echo "bench/dynamodb.sh: no $tutor; build first" >&2; exit 2; }
 /usr/bin/python3 -c 'import boto3' || { echo "bench/dynamodb.sh: needs python3-boto3" >&2; exit 2; }
 
-tmp=$(mktemp -d /tmp/bench-ddb.XXXXXX)
-serve_pid=
-moto_pid=
-cleanup() {
-	[ -n "$serve_pid" ] && kill -TERM "$serve_pid" 2>/dev/null && wait "$serve_pid" 2>/dev/null
-	[ -n "$moto_pid" ] && kill -TERM "$moto_pid" 2>/dev/null && wait "$moto_pid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
+bench_tmp ddb
 export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1
-"$tutor" serve --workspace "$tmp/ws" --port 0 >"$tmp/serve.log" 2>&1 &
-serve_pid=$!
-i=0
-until [ -s "$tmp/ws/.cloud/lock" ] && port=$(awk '{print $2}' "$tmp/ws/.cloud/lock") &&
-	curl -sf "http://127.0.0.1:$port/_tutor/health" >/dev/null 2>&1; do
-	i=$((i + 1))
-	[ $i -lt 200 ] || { echo "bench/dynamodb.sh: the cloud did not start" >&2; exit 1; }
-	sleep 0.05
-done
+bench_serve "$tutor" "$tmp/ws"
 E=http://127.0.0.1:$port
 # The cloud checks every signature: its clients sign with the workspace learner's keys (the
 # peer, which checks none, keeps the test keys it was started with).
@@ -54,7 +39,7 @@ moto=
 if command -v moto_server >/dev/null 2>&1; then
 	mport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 	moto_server -H 127.0.0.1 -p "$mport" >"$tmp/moto.log" 2>&1 &
-	moto_pid=$!
+	peer_pid=$!
 	i=0
 	until curl -sf "http://127.0.0.1:$mport/moto-api/" >/dev/null 2>&1; do
 		i=$((i + 1))

@@ -8,6 +8,7 @@
 #
 #   bench/insights.sh [BUILD_DIR]        N=100000 RUNS=5
 set -eu
+. "$(dirname "$0")/lib.sh"
 build=$(cd "${1:-build}" && pwd)
 N=${N:-100000}
 RUNS=${RUNS:-5}
@@ -54,23 +55,8 @@ awk -v o="$o" -v p="$p" -v oc="$oc" -v pc="$pc" 'BEGIN { printf "ratio (ours / p
 # this path too.
 tutor=$build/lambda-tutor
 /usr/bin/python3 -c 'import boto3' 2>/dev/null || { echo "end to end: skipped (no python3-boto3)"; exit 0; }
-tmp=$(mktemp -d /tmp/bench-insights.XXXXXX)
-serve_pid=
-cleanup() {
-	[ -n "$serve_pid" ] && kill -TERM "$serve_pid" 2>/dev/null && wait "$serve_pid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
-"$tutor" serve --workspace "$tmp/ws" --port 0 >"$tmp/serve.log" 2>&1 &
-serve_pid=$!
-i=0
-until [ -s "$tmp/ws/.cloud/lock" ] && port=$(awk '{print $2}' "$tmp/ws/.cloud/lock") &&
-	curl -sf "http://127.0.0.1:$port/_tutor/health" >/dev/null 2>&1; do
-	i=$((i + 1))
-	[ $i -lt 200 ] || { echo "bench/insights.sh: the cloud did not start" >&2; exit 1; }
-	sleep 0.05
-done
-cloud_pid=$(awk '{print $1}' "$tmp/ws/.cloud/lock")
+bench_tmp insights
+bench_serve "$tutor" "$tmp/ws"
 e2e=$(/usr/bin/python3 - "http://127.0.0.1:$port" "$tmp/ws" "$N" "$RUNS" "$cloud_pid" <<'PY'
 import os, sys, time
 import boto3

@@ -10,33 +10,19 @@
 #
 #   bench/metrics.sh [BUILD_DIR]        N=100000 RUNS=20
 set -eu
+. "$(dirname "$0")/lib.sh"
 build=$(cd "${1:-build}" && pwd)
 N=${N:-100000}
 RUNS=${RUNS:-20}
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) cores"
-tmp=$(mktemp -d /tmp/bench-metrics.XXXXXX)
-serve_pid=
-cleanup() {
-	[ -n "$serve_pid" ] && kill -TERM "$serve_pid" 2>/dev/null && wait "$serve_pid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
+bench_tmp metrics
 ours=$("$build/bench/metrics-bench" "$N" 5 "$tmp")
 echo "$ours"
 o=$(echo "$ours" | sed 's/.*with the flush: median *\([0-9.]*\) us.*/\1/')
 awk -v o="$o" 'BEGIN { printf "target 10 us an invoke: %s\n", o <= 10 ? "met" : "missed" }'
 
 /usr/bin/python3 -c 'import boto3' 2>/dev/null || { echo "GetMetricData: skipped (no python3-boto3)"; exit 0; }
-"$build/lambda-tutor" serve --workspace "$tmp/ws" --port 0 >"$tmp/serve.log" 2>&1 &
-serve_pid=$!
-i=0
-until [ -s "$tmp/ws/.cloud/lock" ] && port=$(awk '{print $2}' "$tmp/ws/.cloud/lock") &&
-	curl -sf "http://127.0.0.1:$port/_tutor/health" >/dev/null 2>&1; do
-	i=$((i + 1))
-	[ $i -lt 200 ] || { echo "bench/metrics.sh: the cloud did not start" >&2; exit 1; }
-	sleep 0.05
-done
-cloud_pid=$(awk '{print $1}' "$tmp/ws/.cloud/lock")
+bench_serve "$build/lambda-tutor" "$tmp/ws"
 /usr/bin/python3 - "http://127.0.0.1:$port" "$tmp/ws" "$RUNS" "$cloud_pid" <<'PY'
 import datetime, os, sys, time
 import boto3

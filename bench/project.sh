@@ -13,6 +13,7 @@
 # Target (issue 18): the whole check <= 10 s on a quiet 2-core machine. The load average is
 # printed before and after: on a busy machine every figure grows.
 set -eu
+. "$(dirname "$0")/lib.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 build=${1:-$root/build}
@@ -32,13 +33,7 @@ nodejs) sol=$root/tests/solutions/final-project/nodejs ;;
 *) die "the language is python or nodejs, not $lang" ;;
 esac
 
-tmp=$(mktemp -d /tmp/bench-project.XXXXXX)
-serve_pid=
-cleanup() {
-	[ -n "$serve_pid" ] && kill -TERM "$serve_pid" 2>/dev/null && wait "$serve_pid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
+bench_tmp project
 export LAMBDA_TUTOR_DB="$tmp/learner.db" LAMBDA_TUTOR_COURSE="$root/lessons" NO_COLOR=1
 export RUBRIC_TIMES=1 # each step's line says when it started
 ws=$tmp/ws

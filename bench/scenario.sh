@@ -13,6 +13,7 @@
 # Targets (issue 18): setting up a scenario <= 2 s; checking a scenario <= 2 s, on a quiet
 # 2-core machine.
 set -eu
+. "$(dirname "$0")/lib.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 build=${1:-$root/build}
@@ -27,13 +28,7 @@ die() {
 command -v aws >/dev/null || die "the AWS CLI is missing"
 command -v python3 >/dev/null || die "python3 is missing"
 
-tmp=$(mktemp -d /tmp/bench-scenario.XXXXXX)
-serve_pid=
-cleanup() {
-	[ -n "$serve_pid" ] && kill -TERM "$serve_pid" 2>/dev/null && wait "$serve_pid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
+bench_tmp scenario
 export LAMBDA_TUTOR_DB="$tmp/learner.db" LAMBDA_TUTOR_COURSE="$root/lessons" NO_COLOR=1
 ws=$tmp/ws
 mkdir -p "$ws"

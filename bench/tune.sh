@@ -9,6 +9,7 @@
 #
 # Target: tune over 6 sizes x 10 calls of a warm 100 ms function <= 10 s of wall time.
 set -eu
+. "$(dirname "$0")/lib.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 build=${1:-$root/build}
@@ -17,22 +18,8 @@ n=${N:-10}
 [ -x "$tutor" ] || { echo "bench/tune.sh: no $tutor; build first" >&2; exit 2; }
 /usr/bin/python3 -c 'import boto3' || { echo "bench/tune.sh: needs python3-boto3" >&2; exit 2; }
 
-tmp=$(mktemp -d /tmp/bench-tune.XXXXXX)
-serve_pid=
-cleanup() {
-	[ -n "$serve_pid" ] && kill -TERM "$serve_pid" 2>/dev/null && wait "$serve_pid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
-"$tutor" serve --workspace "$tmp/ws" --port 0 >"$tmp/serve.log" 2>&1 &
-serve_pid=$!
-i=0
-until [ -s "$tmp/ws/.cloud/lock" ] && port=$(awk '{print $2}' "$tmp/ws/.cloud/lock") &&
-	curl -sf "http://127.0.0.1:$port/_tutor/health" >/dev/null 2>&1; do
-	i=$((i + 1))
-	[ $i -lt 200 ] || { echo "bench/tune.sh: the cloud did not start" >&2; exit 1; }
-	sleep 0.05
-done
+bench_tmp tune
+bench_serve "$tutor" "$tmp/ws"
 
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) cores"
 peer=$(/usr/bin/python3 - "http://127.0.0.1:$port" "$tmp/ws" "$n" <<'PY'

@@ -748,6 +748,7 @@ struct wf_trace {
 	int cols;
 	size_t lines;
 	struct strbuf *out;
+	const cJSON *linked; /* the traces links point to (a BatchGetTraces answer), or NULL */
 };
 
 /* The children of node: its nested subsegments, and the documents whose parent_id is its id. */
@@ -802,9 +803,75 @@ static void wf_line(struct wf_trace *t, const struct wf_item *it, int depth)
 	strbuf_addch(t->out, '\n');
 }
 
+/* The segment or nested subsegment of node (a document) whose id is id, or NULL. */
+static const cJSON *wf_find(const cJSON *node, const char *id, int depth)
+{
+	const char *own = wf_str(node, "id");
+	if (own && strcmp(own, id) == 0)
+		return node;
+	const cJSON *sub;
+	cJSON_ArrayForEach(sub, cJSON_GetObjectItemCaseSensitive(node, "subsegments"))
+	{
+		const cJSON *found = depth < WATERFALL_DEPTH ? wf_find(sub, id, depth + 1) : NULL;
+		if (found)
+			return found;
+	}
+	return NULL;
+}
+
+/* Append what sent a linked message, "NAME (ORIGIN)", when its trace is in t->linked. */
+static void wf_producer(const struct wf_trace *t, const char *trace_id, const char *id)
+{
+	const cJSON *tr;
+	cJSON_ArrayForEach(tr, cJSON_GetObjectItemCaseSensitive(t->linked, "Traces"))
+	{
+		const char *tid = wf_str(tr, "Id");
+		if (!tid || strcmp(tid, trace_id) != 0)
+			continue;
+		const cJSON *seg;
+		cJSON_ArrayForEach(seg, cJSON_GetObjectItemCaseSensitive(tr, "Segments"))
+		{
+			cJSON *d =
+				cJSON_Parse(wf_str(seg, "Document") ? wf_str(seg, "Document") : "");
+			const cJSON *found = d ? wf_find(d, id, 0) : NULL;
+			if (found) {
+				const char *name = wf_str(found, "name");
+				const char *kind = wf_str(found, "origin");
+				if (!kind)
+					kind = wf_str(found, "namespace");
+				strbuf_addf(t->out, " %s", name ? name : "?");
+				if (kind)
+					strbuf_addf(t->out, " (%s)", kind);
+			}
+			cJSON_Delete(d);
+			if (found)
+				return;
+		}
+	}
+	strbuf_addf(t->out, " segment %s", id);
+}
+
+/* The traces a segment links to (an SQS batch's other messages'), one line each under it, as
+ * the X-Ray console joins a batch to its producers with a dashed edge. */
+static void wf_links(struct wf_trace *t, const cJSON *node, int depth)
+{
+	const cJSON *l;
+	cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(node, "links"))
+	{
+		const char *tid = wf_str(l, "trace_id"), *id = wf_str(l, "id");
+		if (!tid || !id || t->lines >= WATERFALL_LINES)
+			continue;
+		t->lines++;
+		strbuf_addf(t->out, "%*s┄ linked: %s from", depth * 2 + 2, "", tid);
+		wf_producer(t, tid, id);
+		strbuf_addch(t->out, '\n');
+	}
+}
+
 static void wf_tree(struct wf_trace *t, const struct wf_item *it, int depth)
 {
 	wf_line(t, it, depth);
+	wf_links(t, it->node, depth);
 	if (depth >= WATERFALL_DEPTH)
 		return;
 	struct wf_item kids[64];
@@ -828,9 +895,9 @@ static bool wf_known(const cJSON *node, const char *id, int depth)
 	return false;
 }
 
-static void wf_trace_lines(const cJSON *trace, int cols, struct strbuf *out)
+static void wf_trace_lines(const cJSON *trace, const cJSON *linked, int cols, struct strbuf *out)
 {
-	struct wf_trace t = { .cols = cols, .out = out, .t0 = 0, .t1 = 0 };
+	struct wf_trace t = { .cols = cols, .out = out, .t0 = 0, .t1 = 0, .linked = linked };
 	const cJSON *segs = cJSON_GetObjectItemCaseSensitive(trace, "Segments");
 	t.docs = xcalloc((size_t)cJSON_GetArraySize(segs) + 1, sizeof(*t.docs));
 	const cJSON *seg;
@@ -905,9 +972,10 @@ static double wf_trace_start(const cJSON *trace)
 	return t;
 }
 
-char *console_trace_waterfall(const char *json, int bar_cols)
+char *console_trace_waterfall(const char *json, const char *linked, int bar_cols)
 {
 	cJSON *r = cJSON_Parse(json);
+	cJSON *lk = linked ? cJSON_Parse(linked) : NULL;
 	const cJSON *traces = cJSON_GetObjectItemCaseSensitive(r, "Traces");
 	if (!cJSON_IsArray(traces)) {
 		cJSON_Delete(r);
@@ -925,10 +993,64 @@ char *console_trace_waterfall(const char *json, int bar_cols)
 	struct strbuf out = STRBUF_INIT;
 	strbuf_addstr(&out, "");
 	for (size_t i = 0; i < n; i++)
-		wf_trace_lines(order[i].node, bar_cols < 4 ? 4 : bar_cols, &out);
+		wf_trace_lines(order[i].node, lk, bar_cols < 4 ? 4 : bar_cols, &out);
 	free(order);
+	cJSON_Delete(lk);
 	cJSON_Delete(r);
 	return strbuf_detach(&out);
+}
+
+/* Add to ids the trace ids node and its subsegments link to, once each. */
+static void wf_link_ids(const cJSON *node, cJSON *ids, int depth)
+{
+	const cJSON *l;
+	cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(node, "links"))
+	{
+		const char *tid = wf_str(l, "trace_id");
+		bool seen = !tid;
+		const cJSON *e;
+		cJSON_ArrayForEach(e, ids)
+		{
+			seen |= tid && strcmp(e->valuestring, tid) == 0;
+		}
+		if (!seen && cJSON_GetArraySize(ids) < CONSOLE_LINKED_MAX)
+			cJSON_AddItemToArray(ids, cJSON_CreateString(tid));
+	}
+	const cJSON *sub;
+	cJSON_ArrayForEach(sub, cJSON_GetObjectItemCaseSensitive(node, "subsegments"))
+	{
+		if (depth < WATERFALL_DEPTH)
+			wf_link_ids(sub, ids, depth + 1);
+	}
+}
+
+cJSON *console_trace_links(const char *json)
+{
+	cJSON *r = cJSON_Parse(json);
+	const cJSON *traces = cJSON_GetObjectItemCaseSensitive(r, "Traces");
+	cJSON *ids = cJSON_CreateArray();
+	const cJSON *t, *seg;
+	cJSON_ArrayForEach(t, traces)
+	{
+		cJSON_ArrayForEach(seg, cJSON_GetObjectItemCaseSensitive(t, "Segments"))
+		{
+			cJSON *d =
+				cJSON_Parse(wf_str(seg, "Document") ? wf_str(seg, "Document") : "");
+			if (cJSON_IsObject(d))
+				wf_link_ids(d, ids, 0);
+			cJSON_Delete(d);
+		}
+	}
+	/* Not those the answer holds already. */
+	cJSON_ArrayForEach(t, traces)
+	{
+		const char *id = wf_str(t, "Id");
+		for (int i = cJSON_GetArraySize(ids); id && i-- > 0;)
+			if (strcmp(cJSON_GetArrayItem(ids, i)->valuestring, id) == 0)
+				cJSON_DeleteItemFromArray(ids, i);
+	}
+	cJSON_Delete(r);
+	return ids;
 }
 
 /* A grant's resource: a string, or a list of them joined by ", ". Caller frees. */

@@ -12,6 +12,8 @@
 
 #include "course/exercise_load.h"
 
+struct cJSON;
+
 /*
  * The console's test event templates. Every one but Hello World is the sample of
  * `lambda-tutor generate-event SERVICE TYPE`, built by the same code (cloud/events).
@@ -173,10 +175,18 @@ char *console_alarms_of(const char *json, const char *function);
  * then a line per segment and subsegment, indented by depth under its parent (a subsegment
  * sent as a document of its own, or a segment whose parent_id is there, hangs under that
  * id), with its origin or namespace, a bar of bar_cols columns placed on the trace's time
- * span, its duration, and "fault", "error" or "throttle" when flagged. Lines end in '\n'.
- * Caller frees; NULL when the answer is not one.
+ * span, its duration, and "fault", "error" or "throttle" when flagged. Under a segment
+ * that links to other traces (an SQS batch's invocation, to its other messages'), a line a
+ * link: "┄ linked: TRACE-ID from NAME (ORIGIN)", the segment that sent the message as linked
+ * (a BatchGetTraces answer of those traces, or NULL) holds it, else "from segment ID". Lines
+ * end in '\n'. Caller frees; NULL when the answer is not one.
  */
-char *console_trace_waterfall(const char *json, int bar_cols);
+char *console_trace_waterfall(const char *json, const char *linked, int bar_cols);
+/* The most linked traces console_trace_links() gives: BatchGetTraces takes 5 ids a call. */
+#define CONSOLE_LINKED_MAX 5
+/* The ids of the traces the segments of a BatchGetTraces answer link to, not among its own,
+ * CONSOLE_LINKED_MAX at most: a cJSON array of strings the caller deletes (empty when none). */
+struct cJSON *console_trace_links(const char *json);
 /*
  * The least-privilege report of a function (GET /_tutor/iam/report/FUNCTION) as the console
  * shows it: "KIND ACTION RESOURCE" lines, newline-separated, KIND "call" (with " COUNT

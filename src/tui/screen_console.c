@@ -613,8 +613,25 @@ static void load_traces(long long from_s, long long to_s)
 	cJSON_AddItemToObject(req, "TraceIds", ids);
 	body = cJSON_PrintUnformatted(req);
 	cJSON_Delete(req);
-	if (client_xray(cs.client, "/Traces", body, &rep))
-		cs.traces = console_trace_waterfall(rep.body, cs.cols > 95 ? cs.cols - 75 : 20);
+	if (client_xray(cs.client, "/Traces", body, &rep)) {
+		/* The traces an SQS batch's segment links to, for what sent them. */
+		cJSON *linked_ids = console_trace_links(rep.body);
+		struct lambda_reply linked = { 0 };
+		bool have_linked = false;
+		if (cJSON_GetArraySize(linked_ids) > 0) {
+			cJSON *lreq = cJSON_CreateObject();
+			cJSON_AddItemToObject(lreq, "TraceIds", linked_ids);
+			linked_ids = NULL;
+			char *lbody = cJSON_PrintUnformatted(lreq);
+			cJSON_Delete(lreq);
+			have_linked = client_xray(cs.client, "/Traces", lbody, &linked);
+			free(lbody);
+		}
+		cJSON_Delete(linked_ids);
+		cs.traces = console_trace_waterfall(rep.body, have_linked ? linked.body : NULL,
+						    cs.cols > 95 ? cs.cols - 75 : 20);
+		client_reply_release(&linked);
+	}
 	client_reply_release(&rep);
 	free(body);
 }

@@ -158,6 +158,34 @@ e2e_capture | grep -qE '^ +greeter +AWS::Lambda::Function +\|[ █]*█' ||
 	e2e_fail "no function segment drawn: $(e2e_capture | grep -A4 'Traces of')"
 e2e_capture | grep -qE '^ +Invocation +\|[ █]*█[ █]*\| +[0-9.]+ ms' ||
 	e2e_fail "no Invocation bar: $(e2e_capture | grep -A6 'Traces of')"
+# An SQS batch of messages from two traces: the invocation continues the first message's
+# trace, and Lambda's segment links to the other's, drawn under it as X-Ray links them.
+scurl() {
+	curl --aws-sigv4 'aws:amz:us-east-1:sqs' --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
+		-sf "http://127.0.0.1:$port/" -H 'Content-Type: application/x-amz-json-1.0' \
+		-H "X-Amz-Target: AmazonSQS.$1" -d "$2"
+}
+account=$(awk '$1 == "aws_account_id" {print $3}' "$WS/.cloud/credentials")
+qurl=$(scurl CreateQueue '{"QueueName":"orders"}' | sed 's/.*"QueueUrl":"\([^"]*\)".*/\1/')
+[ -n "$qurl" ] || e2e_fail "CreateQueue failed"
+now=$(printf %08x "$(date +%s)")
+header() { printf '{"AWSTraceHeader":{"DataType":"String","StringValue":"Root=1-%s-%s;Parent=%s;Sampled=1"}}' "$now" "$1" "$2"; }
+scurl SendMessageBatch "{\"QueueUrl\":\"$qurl\",\"Entries\":[
+	{\"Id\":\"a\",\"MessageBody\":\"a\",\"MessageSystemAttributes\":$(header aaaaaaaaaaaaaaaaaaaaaaaa 00000000000000aa)},
+	{\"Id\":\"b\",\"MessageBody\":\"b\",\"MessageSystemAttributes\":$(header bbbbbbbbbbbbbbbbbbbbbbbb 00000000000000bb)}]}" \
+	>/dev/null || e2e_fail "SendMessageBatch failed"
+lcurl -sf -o /dev/null -d "{\"FunctionName\":\"greeter\",\"BatchSize\":10,
+	\"EventSourceArn\":\"arn:aws:sqs:us-east-1:$account:orders\",\"MaximumBatchingWindowInSeconds\":1}" \
+	"http://127.0.0.1:$port/2015-03-31/event-source-mappings/" || e2e_fail "CreateEventSourceMapping failed"
+n=0
+until e2e_capture | grep -qE '^ +┄ linked: 1-'"$now"'-(a{24} from segment 0{14}aa|b{24} from segment 0{14}bb)$'; do
+	n=$((n + 1))
+	[ $n -lt $((E2E_WAIT * 2)) ] || e2e_fail "no link drawn: $(e2e_capture | grep -A8 'Traces of')"
+	e2e_keys r M
+	sleep 0.5
+done
+e2e_capture | grep -B1 -E '^ +┄ linked: ' | head -1 | grep -qE '^ +greeter +AWS::Lambda +\|' ||
+	e2e_fail "the link is not under Lambda's segment: $(e2e_capture | grep -A8 'Traces of')"
 
 # Deployed from elsewhere: r fetches the new package, the older copy is kept aside.
 python3 - "$E2E_TMP/new.zip" <<'PY'

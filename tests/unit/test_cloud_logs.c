@@ -7,6 +7,7 @@
 #include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cloud/clock/vclock.h"
 #include "cloud/db.h"
@@ -521,6 +522,69 @@ TEST(insights__computes_dates)
 	insights_query_free(q);
 }
 
+/* Times are written as gmtime and strftime write them, whatever the order they are asked in:
+ * each event's own second, its ingestion's and its bin's, three different seconds at once. */
+TEST(insights__writes_times_as_strftime_does)
+{
+	struct insights_error e;
+	struct insights_query *q = insights_parse(
+		"fields @timestamp, @ingestionTime | stats count(*) by bin(1m), @timestamp, "
+		"@ingestionTime",
+		&e);
+	ok(q != NULL, "the query parses: %s", q ? "" : e.message);
+	if (!q)
+		return;
+	/* Leap days, ends of years and centuries, the epoch, and far ahead. */
+	static const long long at[] = { 0LL,
+					951782399999LL,
+					951782400000LL,
+					951868800001LL,
+					978307199999LL,
+					1709164800500LL,
+					1735689599123LL,
+					1765000020123LL,
+					4107542399999LL,
+					4107542400000LL,
+					253402300799999LL };
+	size_t n = sizeof(at) / sizeof(at[0]);
+	struct insights_run *r = insights_run_new(q, 0);
+	for (size_t i = 0; i < n; i++)
+		insights_run_event(r, at[i], at[i] + 1000 * 61 + 7, "1:/aws/lambda/f", "s", "m",
+				   "p");
+	cJSON *results, *stats;
+	insights_run_finish(r, &results, &stats);
+	ok(cJSON_GetArraySize(results) == (int)n, "one group an event: %d",
+	   cJSON_GetArraySize(results));
+	for (size_t i = 0; i < n; i++) {
+		char want[3][40];
+		long long ms[3] = { at[i] / 60000 * 60000, at[i], at[i] + 1000 * 61 + 7 };
+		for (int k = 0; k < 3; k++) {
+			time_t t = (time_t)(ms[k] / 1000);
+			struct tm tm;
+			gmtime_r(&t, &tm);
+			size_t len = strftime(want[k], sizeof(want[k]), "%Y-%m-%d %H:%M:%S", &tm);
+			snprintf(want[k] + len, sizeof(want[k]) - len, ".%03lld", ms[k] % 1000);
+		}
+		const cJSON *row = NULL;
+		for (int g = 0; g < cJSON_GetArraySize(results) && !row; g++)
+			if (result(results, g, "@timestamp") &&
+			    strcmp(result(results, g, "@timestamp"), want[1]) == 0)
+				row = cJSON_GetArrayItem(results, g);
+		ok(row != NULL, "@timestamp of %lld is %s", at[i], want[1]);
+		if (!row)
+			continue;
+		int g = 0;
+		while (cJSON_GetArrayItem(results, g) != row)
+			g++;
+		is_str(result(results, g, "bin(1m)"), want[0], "its bin");
+		is_str(result(results, g, "@ingestionTime"), want[2], "its ingestion");
+	}
+	cJSON_Delete(results);
+	cJSON_Delete(stats);
+	insights_run_free(r);
+	insights_query_free(q);
+}
+
 TEST(insights__groups_by_computed_keys)
 {
 	struct insights_error e;
@@ -671,6 +735,7 @@ int main(void)
 	RUN(insights__takes_the_inline_case_flag_and_refuses_a_trailing_pipe);
 	RUN(insights__computes_arithmetic_and_functions);
 	RUN(insights__computes_dates);
+	RUN(insights__writes_times_as_strftime_does);
 	RUN(insights__groups_by_computed_keys);
 	RUN(insights__computes_arithmetic_over_aggregates);
 	zipcode_remove_tree(scratch);

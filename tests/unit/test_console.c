@@ -361,7 +361,7 @@ TEST(console_traces__draw_a_waterfall)
 		"{\"Id\":\"sv\",\"Document\":\"{\\\"id\\\":\\\"sv\\\",\\\"name\\\":\\\"f\\\","
 		"\\\"origin\\\":\\\"AWS::Lambda\\\",\\\"parent_id\\\":\\\"caller\\\","
 		"\\\"start_time\\\":100,\\\"end_time\\\":102}\"}]}]}",
-		4);
+		NULL, 4);
 	ok(w != NULL, "an answer");
 	const char *want = "1-new  2000.0 ms  fault\n"
 			   "f                          AWS::Lambda            |████|   2000.0 ms\n"
@@ -373,10 +373,52 @@ TEST(console_traces__draw_a_waterfall)
 			   "f                                                 |████|   1000.0 ms\n";
 	is_str(w, want, "newest first, each part under its parent, bars on the trace's span");
 	free(w);
-	ok(console_trace_waterfall("{}", 10) == NULL, "not an answer");
-	w = console_trace_waterfall("{\"Traces\":[]}", 10);
+	ok(console_trace_waterfall("{}", NULL, 10) == NULL, "not an answer");
+	w = console_trace_waterfall("{\"Traces\":[]}", NULL, 10);
 	is_str(w, "", "no traces");
 	free(w);
+}
+
+TEST(console_traces__draw_an_sqs_batch_s_links)
+{
+	/* An SQS batch's invocation: Lambda's segment links to the traces of the batch's other
+	 * two messages; one of them is in the linked answer (its producer's subsegment). */
+	const char *batch =
+		"{\"Traces\":[{\"Id\":\"1-batch\",\"Segments\":[{\"Id\":\"sv\",\"Document\":"
+		"\"{\\\"id\\\":\\\"sv\\\",\\\"name\\\":\\\"sink\\\",\\\"origin\\\":"
+		"\\\"AWS::Lambda\\\",\\\"start_time\\\":100,\\\"end_time\\\":101,"
+		"\\\"links\\\":[{\\\"trace_id\\\":\\\"1-a\\\",\\\"id\\\":\\\"00aa\\\"},"
+		"{\\\"trace_id\\\":\\\"1-b\\\",\\\"id\\\":\\\"00bb\\\"},"
+		"{\\\"trace_id\\\":\\\"1-a\\\",\\\"id\\\":\\\"00ab\\\"}]}\"}]}]}";
+	const char *linked =
+		"{\"Traces\":[{\"Id\":\"1-a\",\"Segments\":[{\"Id\":\"pr\",\"Document\":"
+		"\"{\\\"id\\\":\\\"pr\\\",\\\"name\\\":\\\"producer\\\",\\\"origin\\\":"
+		"\\\"AWS::Lambda::Function\\\",\\\"start_time\\\":90,\\\"end_time\\\":91,"
+		"\\\"subsegments\\\":[{\\\"id\\\":\\\"00aa\\\",\\\"name\\\":\\\"SQS\\\","
+		"\\\"namespace\\\":\\\"aws\\\",\\\"start_time\\\":90,\\\"end_time\\\":90.5}]}\"}]}]"
+		"}";
+	cJSON *ids = console_trace_links(batch);
+	char *text = cJSON_PrintUnformatted(ids);
+	is_str(text, "[\"1-a\",\"1-b\"]", "the linked traces, once each");
+	free(text);
+	cJSON_Delete(ids);
+	char *w = console_trace_waterfall(batch, linked, 4);
+	const char *want = "1-batch  1000.0 ms\n"
+			   "sink                       AWS::Lambda            |████|   1000.0 ms\n"
+			   "  ┄ linked: 1-a from SQS (aws)\n"
+			   "  ┄ linked: 1-b from segment 00bb\n"
+			   "  ┄ linked: 1-a from segment 00ab\n";
+	is_str(w, want, "a line a link under the segment, naming the producer when known");
+	free(w);
+	w = console_trace_waterfall(batch, NULL, 4);
+	ok(w && strstr(w, "  ┄ linked: 1-a from segment 00aa\n"), "without the linked traces, the segment's id");
+	free(w);
+	/* A trace the answer holds is not asked for again. */
+	ids = console_trace_links("{\"Traces\":[{\"Id\":\"1-a\",\"Segments\":[{\"Id\":\"x\","
+				  "\"Document\":\"{\\\"id\\\":\\\"x\\\",\\\"links\\\":[{"
+				  "\\\"trace_id\\\":\\\"1-a\\\",\\\"id\\\":\\\"y\\\"}]}\"}]}]}");
+	ok(cJSON_GetArraySize(ids) == 0, "its own trace is not linked again");
+	cJSON_Delete(ids);
 }
 
 TEST(console_grants__lists_calls_and_grants)
@@ -411,5 +453,6 @@ int main(void)
 	RUN(tune__sizes_strategies_and_reports);
 	RUN(console_metrics__plots_and_alarms);
 	RUN(console_traces__draw_a_waterfall);
+	RUN(console_traces__draw_an_sqs_batch_s_links);
 	return done();
 }

@@ -155,23 +155,66 @@ static void val_set_num(struct val *v, double x)
 	v->num = x;
 }
 
-/* "2025-12-06 05:47:00.123". Events come in time order, and a query asks for a few times per
- * event (its own, its ingestion, its bin), so the last two seconds' texts are kept. */
-static void time_text(long long ms, char out[32])
+/* "2025-12-06 05:47:00" of s seconds since the epoch, into out (24 bytes). By hand for
+ * years 1970 to 9999 (the days to a date as in Howard Hinnant's days_from_civil, inverted):
+ * a stored query formats one a second of its events, and strftime was a tenth of it. */
+static void civil_text(long long s, char out[24])
 {
-	static _Thread_local long long sec[2] = { -1, -1 };
-	static _Thread_local char day[2][24];
-	static _Thread_local int last; /* the slot used most recently */
-	long long s = ms / 1000;
-	int k = sec[0] == s ? 0 : sec[1] == s ? 1 : -1;
-	if (k < 0) {
-		k = last ^ 1;
-		sec[k] = s;
+	if (s < 0 || s >= 253402300800LL) {
 		time_t t = (time_t)s;
 		struct tm tm;
 		gmtime_r(&t, &tm);
-		strftime(day[k], sizeof(day[k]), "%Y-%m-%d %H:%M:%S", &tm);
+		strftime(out, 24, "%Y-%m-%d %H:%M:%S", &tm);
+		return;
 	}
+	long long z = s / 86400 + 719468, sod = s % 86400;
+	long long era = z / 146097, doe = z - era * 146097;
+	long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	long long mp = (5 * doy + 2) / 153;
+	int d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	int m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	int y = (int)(yoe + era * 400 + (m <= 2));
+	int hms[3] = { (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60) };
+	out[0] = (char)('0' + y / 1000);
+	out[1] = (char)('0' + y / 100 % 10);
+	out[2] = (char)('0' + y / 10 % 10);
+	out[3] = (char)('0' + y % 10);
+	const int two[5] = { m, d, hms[0], hms[1], hms[2] };
+	static const char sep[5] = { '-', '-', ' ', ':', ':' };
+	for (int i = 0; i < 5; i++) {
+		out[4 + i * 3] = sep[i];
+		out[5 + i * 3] = (char)('0' + two[i] / 10);
+		out[6 + i * 3] = (char)('0' + two[i] % 10);
+	}
+	out[19] = '\0';
+}
+
+/* "2025-12-06 05:47:00.123". Events come in time order, and a query asks for a few times per
+ * event (its own, its ingestion, its bin: three different seconds once stored), so the texts of
+ * the last four seconds asked for are kept, the least recently used replaced. */
+#define TIME_TEXTS 4
+static void time_text(long long ms, char out[32])
+{
+	static _Thread_local long long sec[TIME_TEXTS] = { -1, -1, -1, -1 };
+	static _Thread_local unsigned long long used[TIME_TEXTS];
+	static _Thread_local unsigned long long tick;
+	static _Thread_local char day[TIME_TEXTS][24];
+	long long s = ms / 1000;
+	int k = 0;
+	for (int i = 0; i < TIME_TEXTS; i++) {
+		if (sec[i] == s) {
+			k = i;
+			break;
+		}
+		if (used[i] < used[k])
+			k = i;
+	}
+	if (sec[k] != s) {
+		sec[k] = s;
+		civil_text(s, day[k]);
+	}
+	used[k] = ++tick;
 	size_t n = strlen(day[k]);
 	long long f = ms % 1000;
 	if (f < 0)
@@ -182,7 +225,6 @@ static void time_text(long long ms, char out[32])
 	out[n + 2] = (char)('0' + f / 10 % 10);
 	out[n + 3] = (char)('0' + f % 10);
 	out[n + 4] = '\0';
-	last = k;
 }
 
 /* A timestamp value: its text as @timestamp shows it, its number the milliseconds. */
@@ -1995,12 +2037,14 @@ static void discover_lambda(struct row *row, const char *m)
 			if (strstr(f[k].label, "Memory")) {
 				char bytes[40];
 				int w;
-				if (len < 16 && !memchr(at, '.', len))
-					w = snprintf(bytes, sizeof(bytes), "%.*s000000", (int)len,
-						     at);
-				else
+				if (len < 16 && !memchr(at, '.', len)) {
+					memcpy(bytes, at, len);
+					memcpy(bytes + len, "000000", 7);
+					w = (int)len + 6;
+				} else {
 					w = snprintf(bytes, sizeof(bytes), "%.0f",
 						     strtod(at, NULL) * 1e6);
+				}
 				row_add_str(row, f[k].field, bytes, (size_t)w);
 			} else {
 				row_add_str(row, f[k].field, at, len);

@@ -115,11 +115,16 @@ static void feed(struct cloud_db *db, const char *account, const char *group, lo
 	sqlite3_bind_int64(st, 4, to_ms);
 	char *log = xasprintf("%s:%s", account, group);
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		char ptr[32];
-		snprintf(ptr, sizeof(ptr), "%llx", (unsigned long long)sqlite3_column_int64(st, 0));
+		/* The event's id in hexadecimal, by hand: once per event. */
+		char ptr[20], *p = ptr + sizeof(ptr) - 1;
+		unsigned long long id = (unsigned long long)sqlite3_column_int64(st, 0);
+		*p = '\0';
+		do
+			*--p = "0123456789abcdef"[id & 15];
+		while ((id >>= 4) != 0);
 		insights_run_event(run, sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3),
 				   log, (const char *)sqlite3_column_text(st, 1),
-				   (const char *)sqlite3_column_text(st, 4), ptr);
+				   (const char *)sqlite3_column_text(st, 4), p);
 	}
 	free(log);
 	sqlite3_finalize(st);

@@ -562,16 +562,15 @@ size_t metrics_get(struct metrics *m, const struct metric_ref *ref, const char *
 	metrics_flush(m);
 	struct metric_period *ps = NULL;
 	size_t n = 0, alloc = 0;
-	sqlite3_stmt *st = NULL;
 	pthread_mutex_lock(&m->db->mu);
-	if (sqlite3_prepare_v2(
-		    m->db->db,
-		    "SELECT d.ts, d.unit, d.count, d.sum, d.min, d.max, d.dist FROM"
-		    " cw_metrics AS k JOIN cw_data AS d ON d.metric = k.id WHERE"
-		    " k.account = ?1 AND k.namespace = ?2 AND k.name = ?3 AND k.dims = ?4"
-		    " AND d.ts >= ?5 AND d.ts < ?6 AND (?7 IS NULL OR d.unit = ?7)"
-		    " ORDER BY d.ts",
-		    -1, &st, NULL) != SQLITE_OK)
+	sqlite3_stmt *st = db_stmt(
+		m->db,
+		"SELECT d.ts, d.unit, d.count, d.sum, d.min, d.max, IIF(?8, d.dist, NULL) FROM"
+		" cw_metrics AS k JOIN cw_data AS d ON d.metric = k.id WHERE"
+		" k.account = ?1 AND k.namespace = ?2 AND k.name = ?3 AND k.dims = ?4"
+		" AND d.ts >= ?5 AND d.ts < ?6 AND (?7 IS NULL OR d.unit = ?7)"
+		" ORDER BY d.ts");
+	if (!st)
 		goto done;
 	sqlite3_bind_text(st, 1, ref->account, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, ref->ns, -1, SQLITE_STATIC);
@@ -583,6 +582,8 @@ size_t metrics_get(struct metrics *m, const struct metric_ref *ref, const char *
 		sqlite3_bind_text(st, 7, unit, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, 7);
+	/* The distributions only when asked: a basic statistic needs none. */
+	sqlite3_bind_int(st, 8, want_dist);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		long long ts = sqlite3_column_int64(st, 0);
 		long long at = start_ms + (ts - start_ms) / period_ms * period_ms;
@@ -602,7 +603,10 @@ size_t metrics_get(struct metrics *m, const struct metric_ref *ref, const char *
 			p = &ps[n++];
 			memset(p, 0, sizeof(*p));
 			p->ts = at;
-			snprintf(p->unit, sizeof(p->unit), "%s", u);
+			size_t ulen = strlen(u);
+			ulen = ulen < sizeof(p->unit) ? ulen : sizeof(p->unit) - 1;
+			memcpy(p->unit, u, ulen);
+			p->unit[ulen] = '\0';
 			p->min = INFINITY;
 			p->max = -INFINITY;
 		}
@@ -621,10 +625,15 @@ size_t metrics_get(struct metrics *m, const struct metric_ref *ref, const char *
 			mdist_release(&d);
 		}
 	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
 done:
-	sqlite3_finalize(st);
 	pthread_mutex_unlock(&m->db->mu);
-	if (n > 1)
+	/* In order already unless a later row of a period (a unit's) came first. */
+	size_t sorted = 1;
+	while (sorted < n && period_cmp(&ps[sorted - 1], &ps[sorted]) <= 0)
+		sorted++;
+	if (sorted < n)
 		qsort(ps, n, sizeof(*ps), period_cmp);
 	*out = ps;
 	return n;
