@@ -1,8 +1,9 @@
 """What decides a principal's access beyond its own policies, through boto3, in a fresh account
 of its own: access keys made inactive and active again, groups (their inline and attached
 policies part of their users' permissions), tags on users and roles with aws:PrincipalTag and
-iam:ResourceTag conditions, permissions boundaries, and the policy simulator (answering as
-the cloud enforces). TAP on stdout.
+iam:ResourceTag conditions, permissions boundaries, the policy simulator (answering as the
+cloud enforces), and the condition keys of a request (s3:prefix, s3:max-keys,
+aws:SecureTransport). TAP on stdout.
 
 Usage: iam_access.py ENDPOINT WORKSPACE
 """
@@ -264,6 +265,41 @@ code, msg = error_of(iam.simulate_principal_policy,
                      PolicySourceArn="arn:aws:iam::%s:user/nobody" % acct, ActionNames=["s3:*"])
 ok(code == "NoSuchEntity", "SimulatePrincipalPolicy of a user that does not exist: NoSuchEntity",
    (code, msg))
+
+# ---- condition keys of the request: s3:prefix, s3:max-keys, aws:SecureTransport ----
+s3 = client("s3")
+bucket = "home-%s" % acct
+s3.create_bucket(Bucket=bucket)
+iam.put_user_policy(UserName="ann", PolicyName="home", PolicyDocument=doc(
+    allow("s3:ListBucket", "arn:aws:s3:::" + bucket, StringLike={"s3:prefix": "home/ann/*"},
+          NumericLessThanEquals={"s3:max-keys": "10"})))
+a3 = ann["s3"]
+code, msg = error_of(a3.list_objects_v2, Bucket=bucket, Prefix="home/ann/", MaxKeys=5)
+ok(code is None, "s3:prefix and s3:max-keys: a listing within both is allowed", (code, msg))
+code, msg = error_of(a3.list_objects, Bucket=bucket, Prefix="home/ann/x", MaxKeys=10)
+ok(code is None, "... ListObjects (v1) too", (code, msg))
+code, msg = error_of(a3.list_objects_v2, Bucket=bucket, Prefix="home/bob/", MaxKeys=5)
+ok(code == "AccessDenied" and 'perform: s3:ListBucket on resource: "arn:aws:s3:::%s"' % bucket
+   in (msg or ""), "another prefix: AccessDenied", (code, msg))
+code, msg = error_of(a3.list_objects_v2, Bucket=bucket, Prefix="home/ann/", MaxKeys=50)
+ok(code == "AccessDenied", "more keys than s3:max-keys allows: AccessDenied", (code, msg))
+code, msg = error_of(a3.list_objects_v2, Bucket=bucket)
+ok(code == "AccessDenied", "no prefix at all (s3:prefix is empty): AccessDenied", (code, msg))
+s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+s3.put_bucket_policy(Bucket=bucket, Policy=doc(
+    {"Sid": "TLSOnly", "Effect": "Deny", "Principal": "*", "Action": "s3:GetObject",
+     "Resource": "arn:aws:s3:::%s/*" % bucket,
+     "Condition": {"Bool": {"aws:SecureTransport": "false"}}}))
+code, msg = error_of(s3.get_object, Bucket=bucket, Key="k")
+ok(code == "AccessDenied" and msg.endswith("with an explicit deny in a resource-based policy"),
+   "aws:SecureTransport is false over the endpoint's plain HTTP: a TLS-only bucket refuses",
+   (code, msg))
+s3.put_bucket_policy(Bucket=bucket, Policy=doc(
+    {"Sid": "TLSOnly", "Effect": "Deny", "Principal": "*", "Action": "s3:GetObject",
+     "Resource": "arn:aws:s3:::%s/*" % bucket,
+     "Condition": {"Bool": {"aws:SecureTransport": "true"}}}))
+code, msg = error_of(s3.get_object, Bucket=bucket, Key="k")
+ok(code is None, "... and a Deny of TLS does not apply to it", (code, msg))
 
 print("1..%d" % n)
 sys.exit(1 if failed else 0)

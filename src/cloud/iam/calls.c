@@ -221,14 +221,35 @@ bool iam_authorize_call(struct svc_call *call, const char *op, const struct cJSO
 		.resource = resource,
 		.quote_resource = strcmp(r->service, "s3") == 0,
 	};
+	/* The request's own context keys. aws:SecureTransport tells whether it came over TLS:
+	 * the endpoint serves plain HTTP only, so a request from a client never did, while a
+	 * call one service makes to another (no HTTP request) stands for AWS's own, over TLS. */
+	struct iam_kv ctx[4];
+	size_t nctx = 0;
+	ctx[nctx++] = (struct iam_kv){ "aws:SecureTransport", call->http ? "false" : "true" };
 	/* PutMetricData has no resource: a grant is scoped by the namespace written to. */
-	struct iam_kv ns;
+	const char *v;
 	if (strcmp(call->svc->name, "monitoring") == 0 && strcmp(op, "PutMetricData") == 0 &&
-	    (ns.value = jstr(input, "Namespace")) != NULL) {
-		ns.key = "cloudwatch:namespace";
-		q.context = &ns;
-		q.ncontext = 1;
+	    (v = jstr(input, "Namespace")) != NULL)
+		ctx[nctx++] = (struct iam_kv){ "cloudwatch:namespace", v };
+	/* A listing is scoped by what it lists: s3:prefix ("" without one, as S3 has it),
+	 * s3:delimiter and s3:max-keys when the request sets them. */
+	char max_keys[24];
+	if (strcmp(r->service, "s3") == 0 &&
+	    (strcmp(op, "ListObjects") == 0 || strcmp(op, "ListObjectsV2") == 0 ||
+	     strcmp(op, "ListObjectVersions") == 0)) {
+		const cJSON *mk = cJSON_GetObjectItemCaseSensitive(input, "MaxKeys");
+		v = jstr(input, "Prefix");
+		ctx[nctx++] = (struct iam_kv){ "s3:prefix", v ? v : "" };
+		if ((v = jstr(input, "Delimiter")) != NULL)
+			ctx[nctx++] = (struct iam_kv){ "s3:delimiter", v };
+		if (cJSON_IsNumber(mk)) {
+			snprintf(max_keys, sizeof(max_keys), "%.0f", mk->valuedouble);
+			ctx[nctx++] = (struct iam_kv){ "s3:max-keys", max_keys };
+		}
 	}
+	q.context = ctx;
+	q.ncontext = nctx;
 	/* The resource's own policy may allow what the caller's identity policies do not,
 	 * from its own account or another: a function's (lambda add-permission), a bucket's,
 	 * a queue's, a topic's. A bucket name is global: creating one that another account
