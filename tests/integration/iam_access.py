@@ -266,6 +266,40 @@ code, msg = error_of(iam.simulate_principal_policy,
 ok(code == "NoSuchEntity", "SimulatePrincipalPolicy of a user that does not exist: NoSuchEntity",
    (code, msg))
 
+# ---- AWS managed policies, their documents as AWS publishes them ----
+def document(arn):
+    v = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
+    return iam.get_policy_version(PolicyArn=arn, VersionId=v)["PolicyVersion"]["Document"]
+
+
+adm = document(ADMIN)
+ok(adm["Statement"] == [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+   "AdministratorAccess: Action is the string \"*\", as AWS's document has it", adm)
+VPC = "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
+vpc = document(VPC)
+ok(iam.get_policy(PolicyArn=VPC)["Policy"]["DefaultVersionId"] == "v3" and
+   "ec2:CreateNetworkInterface" in vpc["Statement"][0]["Action"] and
+   "logs:PutLogEvents" in vpc["Statement"][0]["Action"],
+   "AWSLambdaVPCAccessExecutionRole (v3): network interfaces and logs", vpc)
+FULL = "arn:aws:iam::aws:policy/AWSLambda_FullAccess"
+iam.attach_user_policy(UserName="ann", PolicyArn=FULL)
+code, msg = error_of(ann["iam"].get_role, RoleName="capped")
+lam = client("lambda", ak["AccessKeyId"], ak["SecretAccessKey"])
+code2, msg2 = error_of(lam.list_functions)
+ok(code is None and code2 is None, "AWSLambda_FullAccess: lambda:* and iam:GetRole",
+   (code, msg, code2, msg2))
+sim = iam.simulate_principal_policy(
+    PolicySourceArn=USER, ActionNames=["iam:PassRole"],
+    ContextEntries=[{"ContextKeyName": "iam:PassedToService", "ContextKeyType": "string",
+                     "ContextKeyValues": ["lambda.amazonaws.com"]}])["EvaluationResults"]
+sim2 = iam.simulate_principal_policy(PolicySourceArn=USER, ActionNames=["iam:PassRole"])
+ok(sim[0]["EvalDecision"] == "allowed" and
+   sim2["EvaluationResults"][0]["EvalDecision"] == "implicitDeny",
+   "... iam:PassRole only to Lambda (iam:PassedToService)", (sim, sim2))
+allowed, msg = may_list_queues()
+ok(not allowed, "... and nothing of SQS", msg)
+iam.detach_user_policy(UserName="ann", PolicyArn=FULL)
+
 # ---- condition keys of the request: s3:prefix, s3:max-keys, aws:SecureTransport ----
 s3 = client("s3")
 bucket = "home-%s" % acct
