@@ -335,5 +335,43 @@ s3.put_bucket_policy(Bucket=bucket, Policy=doc(
 code, msg = error_of(s3.get_object, Bucket=bucket, Key="k")
 ok(code is None, "... and a Deny of TLS does not apply to it", (code, msg))
 
+# ---- S3's actions, from its API model ----
+vb = "versions-%s" % acct
+s3.create_bucket(Bucket=vb)
+s3.put_object(Bucket=vb, Key="k", Body=b"v1")
+vid = "3HL4kqtJlcpXroDTDmJ-rmSpXd3dIbrHY"
+iam.put_user_policy(UserName="ann", PolicyName="objects", PolicyDocument=doc(
+    allow("s3:GetObject", "arn:aws:s3:::%s/*" % vb)))
+code, msg = error_of(a3.get_object, Bucket=vb, Key="k")
+ok(code is None, "s3:GetObject lets the user read the object", (code, msg))
+code, msg = error_of(a3.get_object, Bucket=vb, Key="k", VersionId=vid)
+ok(code == "AccessDenied" and
+   msg.endswith("because no identity-based policy allows the s3:GetObjectVersion action"),
+   "... but a version of it needs s3:GetObjectVersion", (code, msg))
+code, msg = error_of(a3.get_object_attributes, Bucket=vb, Key="k", ObjectAttributes=["ETag"])
+ok(code == "AccessDenied" and
+   msg.endswith("because no identity-based policy allows the s3:GetObjectAttributes action"),
+   "GetObjectAttributes needs s3:GetObjectAttributes as well as s3:GetObject", (code, msg))
+iam.put_user_policy(UserName="ann", PolicyName="objects", PolicyDocument=doc(
+    allow(["s3:GetObject", "s3:GetObjectVersion"], "arn:aws:s3:::%s/*" % vb)))
+# The local S3 keeps no versions: past IAM, the request is refused as one it does not serve.
+code, msg = error_of(a3.get_object, Bucket=vb, Key="k", VersionId=vid)
+ok(code == "NotImplemented", "... which, granted, lets the request past IAM", (code, msg))
+
+
+def bucket_policy_error(action):
+    return error_of(s3.put_bucket_policy, Bucket=vb, Policy=doc(
+        {"Effect": "Allow", "Principal": {"AWS": USER}, "Action": action,
+         "Resource": "arn:aws:s3:::%s/*" % vb}))
+
+
+code, msg = bucket_policy_error("s3:ListObjectsV2")
+ok(code == "MalformedPolicy" and msg == "Policy has invalid action",
+   "a bucket policy naming an operation that is no action (s3:ListObjectsV2): refused",
+   (code, msg))
+code, msg = bucket_policy_error(["s3:GetObjectVersionAttributes", "s3:ReplicateObject",
+                                 "s3:PutAccountPublicAccessBlock", "s3:GetObject*"])
+ok(code is None, "... actions of versions, replication and S3 Control: accepted", (code, msg))
+
 print("1..%d" % n)
 sys.exit(1 if failed else 0)

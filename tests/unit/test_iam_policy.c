@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cloud/iam/policy.h"
+#include "cloud/iam/s3_actions.h"
 #include "harness.h"
 
 #define A            "111122223333"
@@ -1020,6 +1021,39 @@ TEST(iam_policy__tag_condition_keys)
 	iam_policy_free(p);
 }
 
+/* S3's actions as the build generates them from the API models (s3_actions.h). */
+TEST(iam_policy__s3_actions_from_the_api_model)
+{
+	const char *const *a = iam_s3_op_actions("ListObjectsV2", false);
+	ok(a && a[0] && strcmp(a[0], "ListBucket") == 0 && !a[1], "ListObjectsV2: s3:ListBucket");
+	a = iam_s3_op_actions("GetObjectAttributes", false);
+	ok(a && a[0] && a[1] && strcmp(a[0], "GetObject") == 0 &&
+		   strcmp(a[1], "GetObjectAttributes") == 0 && !a[2],
+	   "GetObjectAttributes: s3:GetObject and s3:GetObjectAttributes");
+	a = iam_s3_op_actions("GetObjectAttributes", true);
+	ok(a && a[0] && a[1] && strcmp(a[0], "GetObjectVersion") == 0 &&
+		   strcmp(a[1], "GetObjectVersionAttributes") == 0,
+	   "... of a version: s3:GetObjectVersion and s3:GetObjectVersionAttributes");
+	a = iam_s3_op_actions("GetObject", true);
+	ok(a && a[0] && strcmp(a[0], "GetObjectVersion") == 0, "GetObject of a version");
+	a = iam_s3_op_actions("PutBucketVersioning", true);
+	ok(a && a[0] && strcmp(a[0], "PutBucketVersioning") == 0,
+	   "an operation is its own action, version or not");
+	a = iam_s3_op_actions("CreateSession", false);
+	ok(a && !a[0], "CreateSession: no s3: action (S3 Express's)");
+	ok(iam_s3_op_actions("NoSuchOperation", false) == NULL, "not an operation: NULL");
+	bool sorted = true, list_bucket = false, list_v2 = false, control = false;
+	for (size_t i = 0; i < iam_s3_nactions; i++) {
+		sorted &= i == 0 || strcmp(iam_s3_actions[i - 1], iam_s3_actions[i]) < 0;
+		list_bucket |= strcmp(iam_s3_actions[i], "ListBucket") == 0;
+		list_v2 |= strcmp(iam_s3_actions[i], "ListObjectsV2") == 0;
+		control |= strcmp(iam_s3_actions[i], "CreateAccessPoint") == 0;
+	}
+	ok(sorted && iam_s3_nactions > 150, "the actions, sorted (%zu)", iam_s3_nactions);
+	ok(list_bucket && !list_v2, "s3:ListBucket is one, ListObjectsV2 is not");
+	ok(control, "S3 Control's are actions too (s3:CreateAccessPoint)");
+}
+
 int main(void)
 {
 	RUN(iam_policy__decides_the_table);
@@ -1029,5 +1063,6 @@ int main(void)
 	RUN(iam_policy__wildcards);
 	RUN(iam_policy__a_permissions_boundary_caps_what_policies_allow);
 	RUN(iam_policy__tag_condition_keys);
+	RUN(iam_policy__s3_actions_from_the_api_model);
 	return done();
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cloud/iam/iam.h"
+#include "cloud/iam/s3_actions.h"
 #include "cloud/lambda/policy.h"
 #include "cloud/state.h"
 #include "cloud/svc/arn.h"
@@ -47,23 +48,10 @@ static const struct authz_row rows[] = {
 	{ "xray", "xray", 403, "AccessDeniedException" },
 };
 
-/* Operations whose IAM action is not their own name. */
+/* Operations whose IAM action is not their own name (S3's come from s3_actions.h). */
 static const char *const renamed[][3] = {
 	{ "lambda", "Invoke", "InvokeFunction" },
 	{ "lambda", "InvokeWithResponseStream", "InvokeFunction" },
-	{ "s3", "ListObjects", "ListBucket" },
-	{ "s3", "ListObjectsV2", "ListBucket" },
-	{ "s3", "HeadBucket", "ListBucket" },
-	{ "s3", "ListBuckets", "ListAllMyBuckets" },
-	{ "s3", "HeadObject", "GetObject" },
-	{ "s3", "CopyObject", "PutObject" },
-	{ "s3", "CreateMultipartUpload", "PutObject" },
-	{ "s3", "UploadPart", "PutObject" },
-	{ "s3", "CompleteMultipartUpload", "PutObject" },
-	{ "s3", "DeleteObjects", "DeleteObject" },
-	{ "s3", "ListObjectVersions", "ListBucketVersions" },
-	{ "s3", "GetBucketNotificationConfiguration", "GetBucketNotification" },
-	{ "s3", "PutBucketNotificationConfiguration", "PutBucketNotification" },
 	{ "sqs", "SendMessageBatch", "SendMessage" },
 	{ "sqs", "DeleteMessageBatch", "DeleteMessage" },
 	{ "sqs", "ChangeMessageVisibilityBatch", "ChangeMessageVisibility" },
@@ -215,6 +203,16 @@ bool iam_authorize_call(struct svc_call *call, const char *op, const struct cJSO
 		return true; /* IAM, STS, and services that authorize each call themselves */
 	char action[160], resource[1200];
 	action_of(r, op, action, sizeof(action));
+	/* S3's operations need the actions its API model gives them, some more than one, and a
+	 * version's own when they name one (s3:GetObjectVersion for GetObject with VersionId). */
+	const char *const *more = NULL;
+	if (strcmp(r->service, "s3") == 0) {
+		const char *const *s3 = iam_s3_op_actions(op, jstr(input, "VersionId") != NULL);
+		if (s3 && s3[0]) {
+			snprintf(action, sizeof(action), "s3:%s", s3[0]);
+			more = s3 + 1;
+		}
+	}
 	resource_of(call, op, input, resource, sizeof(resource));
 	struct iam_authz q = {
 		.action = action,
@@ -285,6 +283,12 @@ bool iam_authorize_call(struct svc_call *call, const char *op, const struct cJSO
 	q.resource_account = owner[0] ? owner : NULL;
 	struct iam_result res;
 	bool allowed = iam_authorize(call->cloud, me, &q, &res);
+	char next[160];
+	for (size_t i = 0; allowed && more && more[i]; i++) {
+		snprintf(next, sizeof(next), "s3:%s", more[i]);
+		q.action = next;
+		allowed = iam_authorize(call->cloud, me, &q, &res);
+	}
 	free(policy);
 	if (allowed) {
 		/* Allowed into another account's function, bucket, queue or topic: the
