@@ -459,8 +459,10 @@ contains "$out" "\"Resource\":\"arn:aws:s3:::$SB/*\"" &&
 	contains "$out" "\"aws:SourceAccount\":\"$ACCT\""
 ok $? "SAM CLI's managed stack: the bucket's policy, its Fn::Join and Refs resolved ($out)"
 printf 'zip' >"$WORK/artifact"
-check "SAM CLI's managed stack: artifacts upload (its Deny of plain HTTP asks for aws:SecureTransport, which no request here carries)" \
-	awsl s3api put-object --bucket "$SB" --key app/abc --body "$WORK/artifact"
+# Its Deny of requests not sent over TLS applies to the endpoint's plain HTTP, as AWS would.
+out=$(awsl s3api put-object --bucket "$SB" --key app/abc --body "$WORK/artifact" 2>&1)
+check "SAM CLI's managed stack: its policy refuses an upload over plain HTTP (aws:SecureTransport false)" \
+	contains "$out" "s3:PutObject on resource: \"arn:aws:s3:::$SB/app/abc\" with an explicit deny in a resource-based policy"
 out=$($CF describe-stack-events --stack-name $MS --output text \
 	--query 'StackEvents[?LogicalResourceId==`SamCliSourceBucket` && ResourceStatus==`CREATE_COMPLETE`].ResourceStatusReason' 2>&1)
 contains "$out" "the stack holds its other properties"

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cloud/iam/policy.h"
+#include "cloud/iam/s3_actions.h"
 #include "harness.h"
 
 #define A            "111122223333"
@@ -902,6 +903,157 @@ TEST(iam_policy__wildcards)
 	ok(!iam_string_like("?", ""), "? needs a character");
 }
 
+/* One decision with a permissions boundary: identity, resource policy (or NULL), boundary. */
+static enum iam_decision bounded(const char *identity, const char *resource, const char *boundary,
+				 const char *principal, const char *action, const char *arn,
+				 char *message, size_t n)
+{
+	char msg[256];
+	struct iam_policy *id = iam_policy_parse(identity, IAM_POLICY_IDENTITY, msg, sizeof(msg));
+	struct iam_policy *res =
+		resource ? iam_policy_parse(resource, IAM_POLICY_RESOURCE, msg, sizeof(msg)) : NULL;
+	struct iam_policy *b = iam_policy_parse(boundary, IAM_POLICY_IDENTITY, msg, sizeof(msg));
+	const struct iam_policy *ids[] = { id };
+	struct iam_request req = { .principal = principal,
+				   .principal_account = A,
+				   .action = action,
+				   .resource = arn,
+				   .resource_account = A,
+				   .boundary = b };
+	struct iam_result r;
+	enum iam_decision d = id && b && (res || !resource) ? iam_evaluate(ids, 1, res, &req, &r)
+							    : (enum iam_decision) - 1;
+	snprintf(message, n, "%s", d == (enum iam_decision) - 1 ? msg : r.message);
+	iam_policy_free(id);
+	iam_policy_free(res);
+	iam_policy_free(b);
+	return d;
+}
+
+/* AWS's "Evaluating effective permissions with boundaries": what both allow. */
+TEST(iam_policy__a_permissions_boundary_caps_what_policies_allow)
+{
+	const char *id = DOC("{\"Effect\":\"Allow\",\"Action\":[\"s3:*\",\"iam:*\",\"sqs:*\"],"
+			     "\"Resource\":\"*\"}");
+	const char *boundary = DOC("{\"Effect\":\"Allow\",\"Action\":[\"s3:*\",\"ec2:*\","
+				   "\"sqs:*\"],\"Resource\":\"*\"},{\"Effect\":\"Deny\","
+				   "\"Action\":\"sqs:DeleteQueue\",\"Resource\":\"*\"}");
+	const char *s3_only = DOC("{\"Effect\":\"Allow\",\"Action\":\"s3:*\",\"Resource\":\"*\"}");
+	char m[1400];
+	is_int(bounded(id, NULL, boundary, USER_CARLOS, "s3:GetObject", "arn:aws:s3:::b/k", m,
+		       sizeof(m)),
+	       IAM_ALLOW, "allowed by both: allowed");
+	is_int(bounded(id, NULL, boundary, USER_CARLOS, "iam:CreateUser", "*", m, sizeof(m)),
+	       IAM_DENY, "allowed by the identity policy alone: denied");
+	is_str(m,
+	       "User: " USER_CARLOS " is not authorized to perform: iam:CreateUser on resource: * "
+	       "because no permissions boundary allows the iam:CreateUser action",
+	       "... in AWS's words for a boundary");
+	is_int(bounded(id, NULL, boundary, USER_CARLOS, "ec2:RunInstances", "*", m, sizeof(m)),
+	       IAM_DENY, "allowed by the boundary alone: denied");
+	is_str(m,
+	       "User: " USER_CARLOS
+	       " is not authorized to perform: ec2:RunInstances on resource: * "
+	       "because no identity-based policy allows the ec2:RunInstances action",
+	       "... as no identity-based policy allows it");
+	is_int(bounded(id, NULL, boundary, USER_CARLOS, "sqs:DeleteQueue", "*", m, sizeof(m)),
+	       IAM_DENY_EXPLICIT, "a Deny in the boundary denies");
+	is_str(m,
+	       "User: " USER_CARLOS " is not authorized to perform: sqs:DeleteQueue on resource: * "
+	       "with an explicit deny in a permissions boundary",
+	       "... in AWS's words");
+	/* Resource-based policies: one naming the user itself is not capped; one naming a
+	 * session's role is, one naming the session itself is not. */
+	const char *to_user = DOC("{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"" USER_CARLOS
+				  "\"},\"Action\":\"sns:Publish\",\"Resource\":\"*\"}");
+	const char *to_role = DOC("{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"arn:aws:iam::" A
+				  ":role/orders-role\"},\"Action\":\"sns:Publish\","
+				  "\"Resource\":\"*\"}");
+	const char *to_session = DOC("{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"" ROLE_SESSION
+				     "\"},\"Action\":\"sns:Publish\",\"Resource\":\"*\"}");
+	const char *topic = "arn:aws:sns:us-east-1:" A ":t";
+	is_int(bounded(s3_only, to_user, s3_only, USER_CARLOS, "sns:Publish", topic, m, sizeof(m)),
+	       IAM_ALLOW, "a resource policy naming the user: not capped by its boundary");
+	is_int(bounded(s3_only, to_role, s3_only, ROLE_SESSION, "sns:Publish", topic, m, sizeof(m)),
+	       IAM_DENY, "a resource policy naming the session's role: capped");
+	is_str(m,
+	       "User: " ROLE_SESSION " is not authorized to perform: sns:Publish on resource: "
+	       "arn:aws:sns:us-east-1:" A ":t because no permissions boundary allows the "
+	       "sns:Publish action",
+	       "... for want of the boundary's allow");
+	is_int(bounded(s3_only, to_session, s3_only, ROLE_SESSION, "sns:Publish", topic, m,
+		       sizeof(m)),
+	       IAM_ALLOW, "a resource policy naming the session itself: not capped");
+	is_int(bounded(s3_only, NULL, s3_only, ROOT_A, "iam:CreateUser", "*", m, sizeof(m)),
+	       IAM_ALLOW, "an account's root has no boundary");
+}
+
+/* aws:PrincipalTag/KEY and iam:ResourceTag/KEY are ordinary context keys to the evaluator: the
+ * cloud fills them from the principal's and the resource's tags. */
+TEST(iam_policy__tag_condition_keys)
+{
+	char msg[256];
+	struct iam_policy *p = iam_policy_parse(
+		DOC("{\"Effect\":\"Allow\",\"Action\":\"iam:GetRole\",\"Resource\":\"*\","
+		    "\"Condition\":{\"StringEquals\":{\"iam:ResourceTag/team\":"
+		    "\"${aws:PrincipalTag/team}\"}}}"),
+		IAM_POLICY_IDENTITY, msg, sizeof(msg));
+	const struct iam_policy *ids[] = { p };
+	struct iam_kv same[] = { { "aws:PrincipalTag/team", "blue" },
+				 { "iam:ResourceTag/team", "blue" } };
+	struct iam_kv other[] = { { "aws:PrincipalTag/team", "blue" },
+				  { "iam:ResourceTag/team", "red" } };
+	struct iam_request req = { .principal = USER_CARLOS,
+				   .principal_account = A,
+				   .action = "iam:GetRole",
+				   .resource = "arn:aws:iam::" A ":role/r",
+				   .context = same,
+				   .ncontext = 2 };
+	struct iam_result r;
+	is_int(p ? (int)iam_evaluate(ids, 1, NULL, &req, &r) : -1, IAM_ALLOW,
+	       "a role tagged as the principal is: allowed");
+	req.context = other;
+	is_int(p ? (int)iam_evaluate(ids, 1, NULL, &req, &r) : -1, IAM_DENY,
+	       "a role tagged otherwise: denied");
+	req.ncontext = 1;
+	is_int(p ? (int)iam_evaluate(ids, 1, NULL, &req, &r) : -1, IAM_DENY,
+	       "an untagged role: denied");
+	iam_policy_free(p);
+}
+
+/* S3's actions as the build generates them from the API models (s3_actions.h). */
+TEST(iam_policy__s3_actions_from_the_api_model)
+{
+	const char *const *a = iam_s3_op_actions("ListObjectsV2", false);
+	ok(a && a[0] && strcmp(a[0], "ListBucket") == 0 && !a[1], "ListObjectsV2: s3:ListBucket");
+	a = iam_s3_op_actions("GetObjectAttributes", false);
+	ok(a && a[0] && a[1] && strcmp(a[0], "GetObject") == 0 &&
+		   strcmp(a[1], "GetObjectAttributes") == 0 && !a[2],
+	   "GetObjectAttributes: s3:GetObject and s3:GetObjectAttributes");
+	a = iam_s3_op_actions("GetObjectAttributes", true);
+	ok(a && a[0] && a[1] && strcmp(a[0], "GetObjectVersion") == 0 &&
+		   strcmp(a[1], "GetObjectVersionAttributes") == 0,
+	   "... of a version: s3:GetObjectVersion and s3:GetObjectVersionAttributes");
+	a = iam_s3_op_actions("GetObject", true);
+	ok(a && a[0] && strcmp(a[0], "GetObjectVersion") == 0, "GetObject of a version");
+	a = iam_s3_op_actions("PutBucketVersioning", true);
+	ok(a && a[0] && strcmp(a[0], "PutBucketVersioning") == 0,
+	   "an operation is its own action, version or not");
+	a = iam_s3_op_actions("CreateSession", false);
+	ok(a && !a[0], "CreateSession: no s3: action (S3 Express's)");
+	ok(iam_s3_op_actions("NoSuchOperation", false) == NULL, "not an operation: NULL");
+	bool sorted = true, list_bucket = false, list_v2 = false, control = false;
+	for (size_t i = 0; i < iam_s3_nactions; i++) {
+		sorted &= i == 0 || strcmp(iam_s3_actions[i - 1], iam_s3_actions[i]) < 0;
+		list_bucket |= strcmp(iam_s3_actions[i], "ListBucket") == 0;
+		list_v2 |= strcmp(iam_s3_actions[i], "ListObjectsV2") == 0;
+		control |= strcmp(iam_s3_actions[i], "CreateAccessPoint") == 0;
+	}
+	ok(sorted && iam_s3_nactions > 150, "the actions, sorted (%zu)", iam_s3_nactions);
+	ok(list_bucket && !list_v2, "s3:ListBucket is one, ListObjectsV2 is not");
+	ok(control, "S3 Control's are actions too (s3:CreateAccessPoint)");
+}
+
 int main(void)
 {
 	RUN(iam_policy__decides_the_table);
@@ -909,5 +1061,8 @@ int main(void)
 	RUN(iam_policy__reads_a_single_statement_object_and_old_versions);
 	RUN(iam_policy__a_trust_policy_must_allow_assuming);
 	RUN(iam_policy__wildcards);
+	RUN(iam_policy__a_permissions_boundary_caps_what_policies_allow);
+	RUN(iam_policy__tag_condition_keys);
+	RUN(iam_policy__s3_actions_from_the_api_model);
 	return done();
 }

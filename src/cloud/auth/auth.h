@@ -92,8 +92,12 @@ void auth_session_new(struct auth *a, const char *account, const char *role_arn,
  */
 void auth_key_new(struct auth *a, const char *account, const char *arn, bool session, int seconds,
 		  struct auth_creds *out);
-/* Forget one access key (DeleteAccessKey). */
+/* Forget one access key (DeleteAccessKey, UpdateAccessKey to Inactive): from then on it is
+ * refused as a key AWS does not know, which is how AWS answers an inactive key. */
 void auth_key_forget(struct auth *a, const char *access_key);
+/* Take an IAM user's key pair back (UpdateAccessKey to Active), acting as arn in account. */
+void auth_key_restore(struct auth *a, const char *account, const char *arn, const char *access_key,
+		      const char *secret);
 
 /*
  * Identify req's sender. service is the signing name of the service the request is for

@@ -152,6 +152,8 @@ long long auth_account_created(struct auth *a, const char *account)
 	return t;
 }
 
+static bool is_key(const struct key_entry *e, const void *ctx);
+
 static struct key_entry *entry_new(const char *account, const char *access_key, const char *secret)
 {
 	struct key_entry *e = xcalloc(1, sizeof(*e));
@@ -166,6 +168,18 @@ void auth_add_key(struct auth *a, const char *account, const char *access_key, c
 {
 	struct key_entry *e = entry_new(account, access_key, secret);
 	pthread_mutex_lock(&a->mu);
+	insert(a, e);
+	pthread_mutex_unlock(&a->mu);
+	db_save(a, e);
+}
+
+void auth_key_restore(struct auth *a, const char *account, const char *arn, const char *access_key,
+		      const char *secret)
+{
+	struct key_entry *e = entry_new(account, access_key, secret);
+	snprintf(e->arn, sizeof(e->arn), "%s", arn);
+	pthread_mutex_lock(&a->mu);
+	remove_if(a, is_key, access_key);
 	insert(a, e);
 	pthread_mutex_unlock(&a->mu);
 	db_save(a, e);

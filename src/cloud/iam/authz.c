@@ -89,12 +89,18 @@ void iam_policies_free(struct iam_policy **v, size_t n)
  * generation on). Evaluation runs under the cache's lock: it is pure and short.
  */
 #define CACHE_SLOTS 64
+/* IAM's quota of tags on a role or user. */
+#define TAGS_MAX 50
 static struct cache_slot {
 	const struct cloud *c;
 	char key[300]; /* ACCOUNT kind/name */
 	unsigned gen;
 	struct iam_policy **v;
 	size_t n;
+	struct iam_policy *boundary; /* NULL: none */
+	/* The entity's tags as aws:PrincipalTag/KEY context values; strings owned. */
+	struct iam_kv tags[TAGS_MAX];
+	size_t ntags;
 } cache[CACHE_SLOTS];
 static unsigned cache_next;
 static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -110,12 +116,76 @@ unsigned iam_generation(void)
 	return generation;
 }
 
+struct iam_policy *iam_boundary_of(struct cloud *c, const char *account, const char *principal)
+{
+	char kind[8], name[129], msg[256];
+	if (!principal_entity(principal, kind, sizeof(kind), name, sizeof(name)))
+		return NULL;
+	char *doc = iam_store_boundary(c, account, kind, name, NULL);
+	struct iam_policy *p =
+		doc ? iam_policy_parse(doc, IAM_POLICY_IDENTITY, msg, sizeof(msg)) : NULL;
+	free(doc);
+	return p;
+}
+
+size_t iam_principal_tags(struct cloud *c, const char *account, const char *principal,
+			  struct iam_kv *out, size_t max)
+{
+	char kind[8], name[129];
+	if (!principal_entity(principal, kind, sizeof(kind), name, sizeof(name)))
+		return 0;
+	char *text = iam_store_tags(c, account, kind, name);
+	cJSON *tags = cJSON_Parse(text);
+	free(text);
+	size_t n = 0;
+	const cJSON *t;
+	cJSON_ArrayForEach(t, tags)
+	{
+		const cJSON *k = cJSON_GetObjectItemCaseSensitive(t, "Key");
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(t, "Value");
+		if (n < max && cJSON_IsString(k) && cJSON_IsString(v)) {
+			char *key = xmalloc(strlen(k->valuestring) + 18);
+			sprintf(key, "aws:PrincipalTag/%s", k->valuestring);
+			out[n++] = (struct iam_kv){ key, xstrdup(v->valuestring) };
+		}
+	}
+	cJSON_Delete(tags);
+	return n;
+}
+
+void iam_kv_release(struct iam_kv *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free((char *)v[i].key);
+		free((char *)v[i].value);
+	}
+}
+
+/* Everything slot holds, freed; the slot stays where it is. */
+static void slot_release(struct cache_slot *s)
+{
+	iam_policies_free(s->v, s->n);
+	iam_policy_free(s->boundary);
+	iam_kv_release(s->tags, s->ntags);
+	s->v = NULL;
+	s->n = s->ntags = 0;
+	s->boundary = NULL;
+}
+
+static void slot_load(struct cache_slot *s, struct cloud *c, const char *account,
+		      const char *principal)
+{
+	s->v = iam_policies_of(c, account, principal, &s->n);
+	s->boundary = iam_boundary_of(c, account, principal);
+	s->ntags = iam_principal_tags(c, account, principal, s->tags, TAGS_MAX);
+}
+
 void iam_cache_forget(const struct cloud *c)
 {
 	pthread_mutex_lock(&cache_mu);
 	for (size_t i = 0; i < CACHE_SLOTS; i++)
 		if (cache[i].c == c) {
-			iam_policies_free(cache[i].v, cache[i].n);
+			slot_release(&cache[i]);
 			memset(&cache[i], 0, sizeof(cache[i]));
 		}
 	pthread_mutex_unlock(&cache_mu);
@@ -132,18 +202,18 @@ static struct cache_slot *cached(struct cloud *c, const char *account, const cha
 	for (size_t i = 0; i < CACHE_SLOTS; i++)
 		if (cache[i].c == c && strcmp(cache[i].key, key) == 0) {
 			if (cache[i].gen != gen) {
-				iam_policies_free(cache[i].v, cache[i].n);
-				cache[i].v = iam_policies_of(c, account, principal, &cache[i].n);
+				slot_release(&cache[i]);
+				slot_load(&cache[i], c, account, principal);
 				cache[i].gen = gen;
 			}
 			return &cache[i];
 		}
 	struct cache_slot *s = &cache[cache_next++ % CACHE_SLOTS];
-	iam_policies_free(s->v, s->n);
+	slot_release(s);
 	s->c = c;
 	snprintf(s->key, sizeof(s->key), "%s", key);
 	s->gen = gen;
-	s->v = iam_policies_of(c, account, principal, &s->n);
+	slot_load(s, c, account, principal);
 	return s;
 }
 
@@ -151,7 +221,9 @@ bool iam_authorize(struct cloud *c, const struct svc_caller *caller, const struc
 		   struct iam_result *out)
 {
 	bool service = caller->service[0] != '\0';
-	struct iam_kv ctx[40];
+	/* The keys added here, the request's (a resource's tags among them), the principal's
+	 * tags. */
+	struct iam_kv ctx[8 + 2 * TAGS_MAX + TAGS_MAX];
 	size_t nctx = 0;
 	if (service) {
 		if (caller->source_arn[0])
@@ -167,7 +239,7 @@ bool iam_authorize(struct cloud *c, const struct svc_caller *caller, const struc
 		ctx[nctx++] = (struct iam_kv){ "aws:SourceOwner", caller->account };
 	ctx[nctx++] = (struct iam_kv){ "aws:RequestedRegion",
 				       caller->region[0] ? caller->region : "us-east-1" };
-	for (size_t i = 0; i < q->ncontext && nctx < sizeof(ctx) / sizeof(ctx[0]); i++)
+	for (size_t i = 0; i < q->ncontext && nctx < 8 + 2 * TAGS_MAX; i++)
 		ctx[nctx++] = q->context[i];
 	const char *principal = service ? caller->service : caller->arn;
 	if (!principal[0])
@@ -192,6 +264,12 @@ bool iam_authorize(struct cloud *c, const struct svc_caller *caller, const struc
 	}
 	pthread_mutex_lock(&cache_mu);
 	const struct cache_slot *ids = service ? NULL : cached(c, caller->account, principal);
+	if (ids) {
+		req.boundary = ids->boundary;
+		for (size_t i = 0; i < ids->ntags; i++)
+			ctx[nctx++] = ids->tags[i];
+		req.ncontext = nctx;
+	}
 	enum iam_decision d = iam_evaluate(ids ? (const struct iam_policy *const *)ids->v : NULL,
 					   ids ? ids->n : 0, res, &req, out);
 	pthread_mutex_unlock(&cache_mu);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cloud/iam/iam.h"
+#include "cloud/iam/s3_actions.h"
 #include "cloud/lambda/policy.h"
 #include "cloud/state.h"
 #include "cloud/svc/arn.h"
@@ -47,23 +48,10 @@ static const struct authz_row rows[] = {
 	{ "xray", "xray", 403, "AccessDeniedException" },
 };
 
-/* Operations whose IAM action is not their own name. */
+/* Operations whose IAM action is not their own name (S3's come from s3_actions.h). */
 static const char *const renamed[][3] = {
 	{ "lambda", "Invoke", "InvokeFunction" },
 	{ "lambda", "InvokeWithResponseStream", "InvokeFunction" },
-	{ "s3", "ListObjects", "ListBucket" },
-	{ "s3", "ListObjectsV2", "ListBucket" },
-	{ "s3", "HeadBucket", "ListBucket" },
-	{ "s3", "ListBuckets", "ListAllMyBuckets" },
-	{ "s3", "HeadObject", "GetObject" },
-	{ "s3", "CopyObject", "PutObject" },
-	{ "s3", "CreateMultipartUpload", "PutObject" },
-	{ "s3", "UploadPart", "PutObject" },
-	{ "s3", "CompleteMultipartUpload", "PutObject" },
-	{ "s3", "DeleteObjects", "DeleteObject" },
-	{ "s3", "ListObjectVersions", "ListBucketVersions" },
-	{ "s3", "GetBucketNotificationConfiguration", "GetBucketNotification" },
-	{ "s3", "PutBucketNotificationConfiguration", "PutBucketNotification" },
 	{ "sqs", "SendMessageBatch", "SendMessage" },
 	{ "sqs", "DeleteMessageBatch", "DeleteMessage" },
 	{ "sqs", "ChangeMessageVisibilityBatch", "ChangeMessageVisibility" },
@@ -215,20 +203,51 @@ bool iam_authorize_call(struct svc_call *call, const char *op, const struct cJSO
 		return true; /* IAM, STS, and services that authorize each call themselves */
 	char action[160], resource[1200];
 	action_of(r, op, action, sizeof(action));
+	/* S3's operations need the actions its API model gives them, some more than one, and a
+	 * version's own when they name one (s3:GetObjectVersion for GetObject with VersionId). */
+	const char *const *more = NULL;
+	if (strcmp(r->service, "s3") == 0) {
+		const char *const *s3 = iam_s3_op_actions(op, jstr(input, "VersionId") != NULL);
+		if (s3 && s3[0]) {
+			snprintf(action, sizeof(action), "s3:%s", s3[0]);
+			more = s3 + 1;
+		}
+	}
 	resource_of(call, op, input, resource, sizeof(resource));
 	struct iam_authz q = {
 		.action = action,
 		.resource = resource,
 		.quote_resource = strcmp(r->service, "s3") == 0,
 	};
+	/* The request's own context keys. aws:SecureTransport tells whether it came over TLS:
+	 * the endpoint serves plain HTTP only, so a request from a client never did, while a
+	 * call one service makes to another (no HTTP request) stands for AWS's own, over TLS. */
+	struct iam_kv ctx[4];
+	size_t nctx = 0;
+	ctx[nctx++] = (struct iam_kv){ "aws:SecureTransport", call->http ? "false" : "true" };
 	/* PutMetricData has no resource: a grant is scoped by the namespace written to. */
-	struct iam_kv ns;
+	const char *v;
 	if (strcmp(call->svc->name, "monitoring") == 0 && strcmp(op, "PutMetricData") == 0 &&
-	    (ns.value = jstr(input, "Namespace")) != NULL) {
-		ns.key = "cloudwatch:namespace";
-		q.context = &ns;
-		q.ncontext = 1;
+	    (v = jstr(input, "Namespace")) != NULL)
+		ctx[nctx++] = (struct iam_kv){ "cloudwatch:namespace", v };
+	/* A listing is scoped by what it lists: s3:prefix ("" without one, as S3 has it),
+	 * s3:delimiter and s3:max-keys when the request sets them. */
+	char max_keys[24];
+	if (strcmp(r->service, "s3") == 0 &&
+	    (strcmp(op, "ListObjects") == 0 || strcmp(op, "ListObjectsV2") == 0 ||
+	     strcmp(op, "ListObjectVersions") == 0)) {
+		const cJSON *mk = cJSON_GetObjectItemCaseSensitive(input, "MaxKeys");
+		v = jstr(input, "Prefix");
+		ctx[nctx++] = (struct iam_kv){ "s3:prefix", v ? v : "" };
+		if ((v = jstr(input, "Delimiter")) != NULL)
+			ctx[nctx++] = (struct iam_kv){ "s3:delimiter", v };
+		if (cJSON_IsNumber(mk)) {
+			snprintf(max_keys, sizeof(max_keys), "%.0f", mk->valuedouble);
+			ctx[nctx++] = (struct iam_kv){ "s3:max-keys", max_keys };
+		}
 	}
+	q.context = ctx;
+	q.ncontext = nctx;
 	/* The resource's own policy may allow what the caller's identity policies do not,
 	 * from its own account or another: a function's (lambda add-permission), a bucket's,
 	 * a queue's, a topic's. A bucket name is global: creating one that another account
@@ -264,6 +283,12 @@ bool iam_authorize_call(struct svc_call *call, const char *op, const struct cJSO
 	q.resource_account = owner[0] ? owner : NULL;
 	struct iam_result res;
 	bool allowed = iam_authorize(call->cloud, me, &q, &res);
+	char next[160];
+	for (size_t i = 0; allowed && more && more[i]; i++) {
+		snprintf(next, sizeof(next), "s3:%s", more[i]);
+		q.action = next;
+		allowed = iam_authorize(call->cloud, me, &q, &res);
+	}
 	free(policy);
 	if (allowed) {
 		/* Allowed into another account's function, bucket, queue or topic: the

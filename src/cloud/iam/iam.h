@@ -113,6 +113,16 @@ void iam_decide_door(struct svc_call *call, const char *rest, struct http_resp *
 struct iam_policy **iam_policies_of(struct cloud *c, const char *account, const char *principal,
 				    size_t *n);
 void iam_policies_free(struct iam_policy **v, size_t n);
+/* The permissions boundary of principal in account, parsed; NULL when it has none. Free with
+ * iam_policy_free(). */
+struct iam_policy *iam_boundary_of(struct cloud *c, const char *account, const char *principal);
+/*
+ * The tags of principal's user or role as aws:PrincipalTag/KEY context values, up to max of
+ * them into out; returns how many. Release the strings with iam_kv_release().
+ */
+size_t iam_principal_tags(struct cloud *c, const char *account, const char *principal,
+			  struct iam_kv *out, size_t max);
+void iam_kv_release(struct iam_kv *v, size_t n);
 
 /*
  * Whether the role named by role_arn exists in account and its trust policy lets service

@@ -13,8 +13,30 @@
 	"],\"Resource\":\"*\"}]}"
 
 const struct iam_managed iam_managed[] = {
+	/* Its Action is the string "*", not a list, as AWS's document has it. */
 	{ "AdministratorAccess", "/", "Provides full access to AWS services and resources.",
-	  "2015-02-06T18:39:46Z", "v1", ALLOW_ALL("\"*\"") },
+	  "2015-02-06T18:39:46Z", "v1",
+	  "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"*\","
+	  "\"Resource\":\"*\"}]}" },
+	{ "AWSLambda_FullAccess", "/",
+	  "Grants full access to AWS Lambda service, AWS Lambda console features, and other "
+	  "related "
+	  "AWS services.",
+	  "2020-11-17T21:14:00Z", "v2",
+	  "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":["
+	  "\"cloudformation:DescribeStacks\",\"cloudformation:ListStackResources\","
+	  "\"cloudwatch:ListMetrics\",\"cloudwatch:GetMetricData\",\"ec2:DescribeSecurityGroups\","
+	  "\"ec2:DescribeSubnets\",\"ec2:DescribeVpcs\",\"kms:ListAliases\",\"iam:GetPolicy\","
+	  "\"iam:GetPolicyVersion\",\"iam:GetRole\",\"iam:GetRolePolicy\","
+	  "\"iam:ListAttachedRolePolicies\",\"iam:ListRolePolicies\",\"iam:ListRoles\","
+	  "\"lambda:*\",\"logs:DescribeLogGroups\",\"states:DescribeStateMachine\","
+	  "\"states:ListStateMachines\",\"tag:GetResources\",\"xray:GetTraceSummaries\","
+	  "\"xray:BatchGetTraces\"],\"Resource\":\"*\"},{\"Effect\":\"Allow\",\"Action\":"
+	  "\"iam:PassRole\",\"Resource\":\"*\",\"Condition\":{\"StringEquals\":{"
+	  "\"iam:PassedToService\":\"lambda.amazonaws.com\"}}},{\"Effect\":\"Allow\",\"Action\":["
+	  "\"logs:DescribeLogStreams\",\"logs:GetLogEvents\",\"logs:FilterLogEvents\","
+	  "\"logs:StartLiveTail\",\"logs:StopLiveTail\"],\"Resource\":"
+	  "\"arn:aws:logs:*:*:log-group:/aws/lambda/*\"}]}" },
 	{ "AWSLambdaBasicExecutionRole", "/service-role/",
 	  "Provides write permissions to CloudWatch Logs.", "2015-04-09T15:03:43Z", "v1",
 	  ALLOW_ALL(LOGS) },
@@ -37,6 +59,17 @@ const struct iam_managed iam_managed[] = {
 	  ALLOW_ALL("\"kinesis:DescribeStream\",\"kinesis:DescribeStreamSummary\","
 		    "\"kinesis:GetRecords\",\"kinesis:GetShardIterator\",\"kinesis:ListShards\","
 		    "\"kinesis:ListStreams\",\"kinesis:SubscribeToShard\"," LOGS) },
+	{ "AWSLambdaVPCAccessExecutionRole", "/service-role/",
+	  "Provides minimum permissions for a Lambda function to execute while accessing a "
+	  "resource within a VPC - create, describe, delete network interfaces and write "
+	  "permissions to CloudWatch Logs.",
+	  "2016-02-11T23:15:26Z", "v3",
+	  "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":"
+	  "\"AWSLambdaVPCAccessExecutionPermissions\",\"Effect\":\"Allow\",\"Action\":[" LOGS
+	  ",\"ec2:CreateNetworkInterface\",\"ec2:DescribeNetworkInterfaces\","
+	  "\"ec2:DescribeSubnets\",\"ec2:DeleteNetworkInterface\","
+	  "\"ec2:AssignPrivateIpAddresses\",\"ec2:UnassignPrivateIpAddresses\"],"
+	  "\"Resource\":\"*\"}]}" },
 	{ "AWSLambdaRole", "/service-role/", "Default policy for AWS Lambda service role.",
 	  "2015-02-06T18:41:28Z", "v1", ALLOW_ALL("\"lambda:InvokeFunction\"") },
 	/* What SAM's CodeDeployServiceRole attaches for a DeploymentPreference. */

@@ -598,7 +598,10 @@ static bool resource_matches(const struct ctx *c, const char *pattern, bool vari
 	return iam_string_like(buf, c->req->resource);
 }
 
-/* Whether the principal value names the requester: 2 itself (or its role), 1 its account. */
+/*
+ * Whether the principal value names the requester: 3 its very ARN (a user's, a role
+ * session's, a root's), 2 everyone or the role of a session, 1 its account.
+ */
 static int principal_names(const struct ctx *c, const char *type, const char *v)
 {
 	const struct iam_request *r = c->req;
@@ -613,9 +616,9 @@ static int principal_names(const struct ctx *c, const char *type, const char *v)
 	char root[64];
 	snprintf(root, sizeof(root), "arn:aws:iam::%s:root", acct);
 	if (strcmp(v, acct) == 0 || strcmp(v, root) == 0)
-		return strcmp(r->principal, root) == 0 ? 2 : 1;
+		return strcmp(r->principal, root) == 0 ? 3 : 1;
 	if (strcmp(v, r->principal) == 0)
-		return 2;
+		return 3;
 	/* A role (with or without a path) names its sessions. */
 	const char *ar = strstr(r->principal, ":assumed-role/");
 	const char *rl = strstr(v, ":role/");
@@ -933,17 +936,20 @@ static enum iam_decision deny(struct iam_result *out, const struct iam_request *
 			      enum iam_decision d, const char *why)
 {
 	const char *q = req->quote_resource ? "\"" : "";
+	/* "a permissions boundary", not "... policy": AWS's words for the boundary. */
+	const char *policy = strstr(why, "boundary") ? "" : " policy";
 	out->decision = d;
 	if (d == IAM_DENY_EXPLICIT)
 		snprintf(out->message, sizeof(out->message),
 			 "User: %s is not authorized to perform: %s on resource: %s%s%s with an "
-			 "explicit deny in %s policy",
-			 req->principal, req->action, q, req->resource, q, why);
+			 "explicit deny in %s%s",
+			 req->principal, req->action, q, req->resource, q, why, policy);
 	else
 		snprintf(out->message, sizeof(out->message),
 			 "User: %s is not authorized to perform: %s on resource: %s%s%s because no "
-			 "%s policy allows the %s action",
-			 req->principal, req->action, q, req->resource, q, why, req->action);
+			 "%s%s allows the %s action",
+			 req->principal, req->action, q, req->resource, q, why, policy,
+			 req->action);
 	return d;
 }
 
@@ -974,6 +980,11 @@ enum iam_decision iam_evaluate(const struct iam_policy *const *identity, size_t 
 		snprintf(out->where, sizeof(out->where), "resource");
 		return deny(out, req, IAM_DENY_EXPLICIT, "a resource-based");
 	}
+	if (req->boundary && !service && !is_root &&
+	    policy_match(&c, req->boundary, false, out->statement, sizeof(out->statement))) {
+		snprintf(out->where, sizeof(out->where), "boundary");
+		return deny(out, req, IAM_DENY_EXPLICIT, "a permissions boundary");
+	}
 	bool id_allow = is_root;
 	for (size_t i = 0; i < nidentity && !id_allow && !service; i++)
 		if (identity[i] &&
@@ -983,21 +994,36 @@ enum iam_decision iam_evaluate(const struct iam_policy *const *identity, size_t 
 		}
 	char rsid[128] = "";
 	int res = resource ? policy_match(&c, resource, true, rsid, sizeof(rsid)) : 0;
+	/* A boundary takes away what it does not allow, from identity-based grants and from
+	 * resource-based ones that name less than the principal itself. */
+	bool capped = false;
+	if (req->boundary && !service && !is_root) {
+		char bsid[128] = "";
+		bool b_allow = policy_match(&c, req->boundary, true, bsid, sizeof(bsid)) > 0;
+		if (!b_allow) {
+			capped = id_allow || res == 2;
+			id_allow = false;
+			if (res == 2)
+				res = 0;
+		}
+	}
 	bool allowed;
 	const char *missing = "identity-based";
 	if (service) {
 		allowed = res > 0;
 		missing = "resource-based";
 	} else if (same && !req->resource_required) {
-		allowed = id_allow || res == 2;
+		allowed = id_allow || res >= 2;
 		missing = "identity-based";
 	} else if (same) {
-		allowed = res == 2 || (res == 1 && id_allow);
+		allowed = res >= 2 || (res == 1 && id_allow);
 		missing = res ? "identity-based" : "resource-based";
 	} else {
 		allowed = id_allow && res > 0;
 		missing = res > 0 ? "identity-based" : "resource-based";
 	}
+	if (!allowed && capped)
+		missing = "permissions boundary";
 	if (allowed) {
 		if (!id_allow || service) {
 			snprintf(out->where, sizeof(out->where), "resource");

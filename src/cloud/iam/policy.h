@@ -10,7 +10,9 @@
  *   3. across accounts, both the principal's identity-based policy and the resource's policy
  *      must allow;
  *   4. a service principal (s3.amazonaws.com) has no identity: the resource policy decides;
- *   5. else the request is implicitly denied.
+ *   5. a permissions boundary caps the principal: identity-based allows count only for what
+ *      it allows too, and resource-based ones unless they name the principal itself;
+ *   6. else the request is implicitly denied.
  *
  * A statement applies when its Action/NotAction (case-insensitive wildcards), its
  * Resource/NotResource (wildcards, with ${policy variables}), its Principal/NotPrincipal
@@ -81,6 +83,11 @@ struct iam_request {
 	/* Whether the resource's policy must allow even within one account, as a role's trust
 	 * policy must for sts:AssumeRole. */
 	bool resource_required;
+	/* The principal's permissions boundary, or NULL: what its identity-based policies allow
+	 * must be allowed here too, and so must a resource-based policy's grant unless it names
+	 * the principal itself (a user's ARN, a role session's, not its role's); a Deny here
+	 * denies. */
+	const struct iam_policy *boundary;
 };
 
 enum iam_decision {
@@ -94,8 +101,8 @@ struct iam_result {
 	/* For a denial, AWS's message: "User: ARN is not authorized to perform: ACTION on
 	 * resource: RESOURCE because no identity-based policy allows the ACTION action". */
 	char message[1400];
-	/* Which policy decided: "identity" or "resource", and the statement (its Sid, else
-	 * "#N" counting from 1), "" when nothing applied. */
+	/* Which policy decided: "identity", "resource" or "boundary", and the statement (its
+	 * Sid, else "#N" counting from 1), "" when nothing applied. */
 	char where[16];
 	char statement[128];
 };

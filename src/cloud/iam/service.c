@@ -15,11 +15,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "cloud/auth/auth.h"
 #include "cloud/iam/iam.h"
 #include "cloud/iam/managed.h"
+#include "cloud/iam/simulate.h"
 #include "cloud/iam/store.h"
 #include "cloud/state.h"
 #include "core/sigv4.h"
@@ -143,12 +145,45 @@ static void add_doc(cJSON *o, const char *name, const char *doc)
 /* IAM's 404 for an entity that is not there. */
 #define no_entity(err, ...) aws_err_set((err), 404, "NoSuchEntity", __VA_ARGS__)
 
-/* Whether the caller may perform iam:action on resource (its root always may). */
+/*
+ * Whether the caller may perform iam:action on resource (its root always may). A role or
+ * user of the caller's account acted on brings its tags, as iam:ResourceTag/KEY and
+ * aws:ResourceTag/KEY.
+ */
 static bool allowed(struct svc_call *call, const char *action, const char *resource,
 		    struct aws_err *err)
 {
 	struct iam_authz q = { .action = action, .resource = resource };
-	return iam_authorize_err(call->cloud, call->caller, &q, 403, "AccessDenied", err);
+	struct iam_kv ctx[2 * 50];
+	size_t n = 0;
+	char prefix[40];
+	snprintf(prefix, sizeof(prefix), "arn:aws:iam::%s:", account_of(call));
+	const char *rest =
+		strncmp(resource, prefix, strlen(prefix)) == 0 ? resource + strlen(prefix) : NULL;
+	if (rest && (strncmp(rest, "role/", 5) == 0 || strncmp(rest, "user/", 5) == 0) &&
+	    !strstr(call->caller->arn, ":root")) {
+		/* The entity's own name after its path; a session ARN names its role's tags. */
+		char principal[400];
+		snprintf(principal, sizeof(principal), "arn:aws:%s::%s:%s%s",
+			 rest[0] == 'r' ? "sts" : "iam", account_of(call),
+			 rest[0] == 'r' ? "assumed-role/" : "user/", strrchr(rest, '/') + 1);
+		struct iam_kv tags[50];
+		size_t nt = iam_principal_tags(call->cloud, account_of(call), principal, tags, 50);
+		for (size_t i = 0; i < nt; i++) {
+			const char *k = tags[i].key + strlen("aws:PrincipalTag/");
+			char *a = xmalloc(strlen(k) + 20), *b = xmalloc(strlen(k) + 20);
+			sprintf(a, "iam:ResourceTag/%s", k);
+			sprintf(b, "aws:ResourceTag/%s", k);
+			ctx[n++] = (struct iam_kv){ a, xstrdup(tags[i].value) };
+			ctx[n++] = (struct iam_kv){ b, xstrdup(tags[i].value) };
+		}
+		iam_kv_release(tags, nt);
+		q.context = ctx;
+		q.ncontext = n;
+	}
+	bool ok = iam_authorize_err(call->cloud, call->caller, &q, 403, "AccessDenied", err);
+	iam_kv_release(ctx, n);
+	return ok;
 }
 
 static bool document_ok(const char *doc, enum iam_policy_kind kind, struct aws_err *err)
@@ -165,10 +200,6 @@ static bool document_ok(const char *doc, enum iam_policy_kind kind, struct aws_e
 enum {
 	MANAGED_POLICY_QUOTA = 6144,
 	TRUST_POLICY_QUOTA = 2048
-};
-enum {
-	ROLE_INLINE_QUOTA = 10240,
-	USER_INLINE_QUOTA = 2048
 };
 
 static bool managed_size_ok(const char *doc, struct aws_err *err)
@@ -204,18 +235,32 @@ static bool path_ok(const char *p, struct aws_err *err)
 	return true;
 }
 
-/* The entity's kind ("role"/"user") and its table, for the operations both share. */
+/* The entity's kind ("role"/"user"/"group") and its table, for the operations they share. */
 struct kind {
 	const char *kind, *table, *label, *name_member;
+	const char *title; /* in action names: iam:PutRolePolicy */
+	int inline_quota;  /* its inline policies together, in characters */
 };
-static const struct kind ROLE = { "role", "iam_roles", "role", "RoleName" };
-static const struct kind USER = { "user", "iam_users", "user", "UserName" };
+static const struct kind ROLE = { "role", "iam_roles", "role", "RoleName", "Role", 10240 };
+static const struct kind USER = { "user", "iam_users", "user", "UserName", "User", 2048 };
+static const struct kind GROUP = { "group", "iam_groups", "group", "GroupName", "Group", 5120 };
 
 static bool entity_exists(struct cloud *c, const struct kind *k, const char *account,
 			  const char *name)
 {
 	char sql[128];
 	snprintf(sql, sizeof(sql), "SELECT 1 FROM %s WHERE account = ?1 AND name = ?2", k->table);
+	return exists(c, sql, account, name, NULL);
+}
+
+/* Whether name is taken in account by an entity of kind, in any case: IAM's names are
+ * unique without regard to case. */
+static bool entity_taken(struct cloud *c, const struct kind *k, const char *account,
+			 const char *name)
+{
+	char sql[128];
+	snprintf(sql, sizeof(sql),
+		 "SELECT 1 FROM %s WHERE account = ?1 AND name = ?2 COLLATE NOCASE", k->table);
 	return exists(c, sql, account, name, NULL);
 }
 
@@ -309,10 +354,43 @@ static void entity_arn(struct cloud *c, const struct kind *k, const char *accoun
 
 static bool missing_entity(const struct kind *k, const char *name, struct aws_err *err)
 {
-	return no_entity(err,
-			 k == &ROLE ? "The role with name %s cannot be found."
-				    : "The user with name %s cannot be found.",
-			 name);
+	return no_entity(err, "The %s with name %s cannot be found.", k->label, name);
+}
+
+/* ---- permissions boundaries ---- */
+
+/* Whether arn names a managed policy that may be a boundary: an AWS managed one or the
+ * account's own. */
+static bool boundary_ok(struct svc_call *call, const char *arn, struct aws_err *err)
+{
+	if (iam_managed_find(arn) ||
+	    exists(call->cloud, "SELECT 1 FROM iam_policies WHERE account = ?1 AND arn = ?2",
+		   account_of(call), arn, NULL))
+		return true;
+	return no_entity(err, "Policy %s does not exist or is not attachable.", arn);
+}
+
+static void boundary_set(struct svc_call *call, const struct kind *k, const char *name,
+			 const char *arn)
+{
+	struct q q;
+	if (q_open(&q, call->cloud, "INSERT OR REPLACE INTO iam_boundaries VALUES (?1, ?2, ?3, ?4)",
+		   4, account_of(call), k->kind, name, arn))
+		q_done(&q);
+}
+
+/* The entity's boundary as GetRole and GetUser answer it, into o; nothing when none. */
+static void boundary_json(struct cloud *c, const struct kind *k, const char *account,
+			  const char *name, cJSON *o)
+{
+	char *arn = NULL;
+	free(iam_store_boundary(c, account, k->kind, name, &arn));
+	if (!arn)
+		return;
+	cJSON *b = cJSON_AddObjectToObject(o, "PermissionsBoundary");
+	cJSON_AddStringToObject(b, "PermissionsBoundaryType", "PermissionsBoundaryPolicy");
+	cJSON_AddStringToObject(b, "PermissionsBoundaryArn", arn);
+	free(arn);
 }
 
 /* ---- roles ---- */
@@ -349,6 +427,8 @@ static cJSON *role_json(struct cloud *c, const char *account, const char *name, 
 			cJSON_AddItemToObject(r, "RoleLastUsed", cJSON_CreateObject());
 	}
 	q_close(&q);
+	if (r && full)
+		boundary_json(c, &ROLE, account, name, r);
 	return r;
 }
 
@@ -365,17 +445,14 @@ static cJSON *op_create_role(struct svc_call *call, const cJSON *in, struct aws_
 	const cJSON *max = cJSON_GetObjectItemCaseSensitive(in, "MaxSessionDuration");
 	char arn[400];
 	snprintf(arn, sizeof(arn), "arn:aws:iam::%s:role%s%s", acct, path, name);
-	if (!allowed(call, "iam:CreateRole", arn, err) || !path_ok(path, err))
+	const char *boundary = jstr(in, "PermissionsBoundary");
+	if (!allowed(call, "iam:CreateRole", arn, err) || !path_ok(path, err) ||
+	    (boundary && !boundary_ok(call, boundary, err)))
 		return NULL;
-	if (jstr(in, "PermissionsBoundary")) {
-		aws_err_set(err, 501, "NotImplemented",
-			    "The local cloud does not offer permissions boundaries.");
-		return NULL;
-	}
 	if (!document_ok(doc, IAM_POLICY_TRUST, err) || !trust_size_ok(doc, err) ||
 	    !trust_principals_ok(call, doc, err))
 		return NULL;
-	if (entity_exists(call->cloud, &ROLE, acct, name)) {
+	if (entity_taken(call->cloud, &ROLE, acct, name)) {
 		aws_err_set(err, 409, "EntityAlreadyExists", "Role with name %s already exists.",
 			    name);
 		return NULL;
@@ -393,6 +470,8 @@ static cJSON *op_create_role(struct svc_call *call, const cJSON *in, struct aws_
 		   9, acct, name, path, id, doc, jstr(in, "Description"), maxs, created, tags))
 		q_done(&q);
 	free(tags);
+	if (boundary)
+		boundary_set(call, &ROLE, name, boundary);
 	cJSON *out = cJSON_CreateObject();
 	cJSON *r = role_json(call->cloud, acct, name, false);
 	cJSON *t = cJSON_GetObjectItemCaseSensitive(in, "Tags");
@@ -486,7 +565,7 @@ static cJSON *entity_delete(struct svc_call *call, const struct kind *k, const c
 	const char *name = jstr(in, k->name_member), *acct = account_of(call);
 	char arn[400], action[32];
 	entity_arn(call->cloud, k, acct, name, arn, sizeof(arn));
-	snprintf(action, sizeof(action), "iam:Delete%s", k == &ROLE ? "Role" : "User");
+	snprintf(action, sizeof(action), "iam:Delete%s", k->title);
 	if (!allowed(call, action, arn, err))
 		return NULL;
 	if (!entity_exists(call->cloud, k, acct, name)) {
@@ -515,10 +594,28 @@ static cJSON *entity_delete(struct svc_call *call, const struct kind *k, const c
 			    "Cannot delete entity, must delete access keys first.");
 		return NULL;
 	}
+	if (k != &ROLE &&
+	    count_rows(call->cloud,
+		       k == &USER
+			       ? "SELECT 1 FROM iam_group_members WHERE account = ?1 AND user = ?2"
+			       : "SELECT 1 FROM iam_group_members WHERE account = ?1 AND grp = ?2",
+		       acct, name, NULL)) {
+		aws_err_set(err, 409, "DeleteConflict",
+			    k == &USER
+				    ? "Cannot delete entity, must remove user from all groups "
+				      "first."
+				    : "Cannot delete entity, must remove users from group first.");
+		return NULL;
+	}
 	char sql[128];
 	snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE account = ?1 AND name = ?2", k->table);
 	struct q q;
 	if (q_open(&q, call->cloud, sql, 2, acct, name))
+		q_done(&q);
+	/* A boundary goes with its entity. */
+	if (q_open(&q, call->cloud,
+		   "DELETE FROM iam_boundaries WHERE account = ?1 AND kind = ?2 AND owner = ?3", 3,
+		   acct, k->kind, name))
 		q_done(&q);
 	return cJSON_CreateObject();
 }
@@ -592,7 +689,7 @@ static bool inline_size_ok(struct svc_call *call, const struct kind *k, const ch
 			   const char *name, const char *doc, struct aws_err *err)
 {
 	size_t total = iam_policy_size(doc);
-	int quota = k == &ROLE ? ROLE_INLINE_QUOTA : USER_INLINE_QUOTA;
+	int quota = k->inline_quota;
 	struct q q;
 	if (q_open(&q, call->cloud,
 		   "SELECT document FROM iam_inline WHERE account = ?1 AND kind = ?2 AND owner = ?3"
@@ -616,7 +713,7 @@ static cJSON *inline_put(struct svc_call *call, const struct kind *k, const cJSO
 	const char *name = jstr(in, "PolicyName"), *doc = jstr(in, "PolicyDocument");
 	char arn[400], action[32];
 	entity_arn(call->cloud, k, acct, owner, arn, sizeof(arn));
-	snprintf(action, sizeof(action), "iam:Put%sPolicy", k == &ROLE ? "Role" : "User");
+	snprintf(action, sizeof(action), "iam:Put%sPolicy", k->title);
 	if (!allowed(call, action, arn, err))
 		return NULL;
 	if (!entity_exists(call->cloud, k, acct, owner)) {
@@ -640,7 +737,7 @@ static cJSON *inline_get(struct svc_call *call, const struct kind *k, const cJSO
 	const char *name = jstr(in, "PolicyName");
 	char arn[400], action[32];
 	entity_arn(call->cloud, k, acct, owner, arn, sizeof(arn));
-	snprintf(action, sizeof(action), "iam:Get%sPolicy", k == &ROLE ? "Role" : "User");
+	snprintf(action, sizeof(action), "iam:Get%sPolicy", k->title);
 	if (!allowed(call, action, arn, err))
 		return NULL;
 	if (!entity_exists(call->cloud, k, acct, owner)) {
@@ -662,10 +759,7 @@ static cJSON *inline_get(struct svc_call *call, const struct kind *k, const cJSO
 		q_close(&q);
 	}
 	if (!out)
-		no_entity(err,
-			  k == &ROLE ? "The role policy with name %s cannot be found."
-				     : "The user policy with name %s cannot be found.",
-			  name);
+		no_entity(err, "The %s policy with name %s cannot be found.", k->label, name);
 	return out;
 }
 
@@ -676,7 +770,7 @@ static cJSON *inline_delete(struct svc_call *call, const struct kind *k, const c
 	const char *name = jstr(in, "PolicyName");
 	char arn[400], action[32];
 	entity_arn(call->cloud, k, acct, owner, arn, sizeof(arn));
-	snprintf(action, sizeof(action), "iam:Delete%sPolicy", k == &ROLE ? "Role" : "User");
+	snprintf(action, sizeof(action), "iam:Delete%sPolicy", k->title);
 	if (!allowed(call, action, arn, err))
 		return NULL;
 	if (!entity_exists(call->cloud, k, acct, owner)) {
@@ -691,10 +785,7 @@ static cJSON *inline_delete(struct svc_call *call, const struct kind *k, const c
 		   4, acct, k->kind, owner, name))
 		gone = q_done(&q);
 	if (!gone) {
-		no_entity(err,
-			  k == &ROLE ? "The role policy with name %s cannot be found."
-				     : "The user policy with name %s cannot be found.",
-			  name);
+		no_entity(err, "The %s policy with name %s cannot be found.", k->label, name);
 		return NULL;
 	}
 	return cJSON_CreateObject();
@@ -706,7 +797,7 @@ static cJSON *inline_list(struct svc_call *call, const struct kind *k, const cJS
 	const char *owner = jstr(in, k->name_member), *acct = account_of(call);
 	char arn[400], action[32];
 	entity_arn(call->cloud, k, acct, owner, arn, sizeof(arn));
-	snprintf(action, sizeof(action), "iam:List%sPolicies", k == &ROLE ? "Role" : "User");
+	snprintf(action, sizeof(action), "iam:List%sPolicies", k->title);
 	if (!allowed(call, action, arn, err))
 		return NULL;
 	if (!entity_exists(call->cloud, k, acct, owner)) {
@@ -774,6 +865,19 @@ static int attachment_count(struct cloud *c, const char *account, const char *ar
 	return n;
 }
 
+static int boundary_count(struct cloud *c, const char *account, const char *arn)
+{
+	struct q q;
+	int n = 0;
+	if (q_open(&q, c, "SELECT count(*) FROM iam_boundaries WHERE account = ?1 AND arn = ?2", 2,
+		   account, arn)) {
+		if (q_row(&q))
+			n = (int)q_int(&q, 0);
+		q_close(&q);
+	}
+	return n;
+}
+
 static void iso_to_epoch(const char *iso, double *out)
 {
 	struct tm tm;
@@ -800,7 +904,8 @@ static cJSON *managed_json(struct cloud *c, const char *account, const struct ia
 	cJSON_AddStringToObject(p, "Path", m->path);
 	cJSON_AddStringToObject(p, "DefaultVersionId", m->version);
 	cJSON_AddNumberToObject(p, "AttachmentCount", attachment_count(c, account, arn));
-	cJSON_AddNumberToObject(p, "PermissionsBoundaryUsageCount", 0);
+	cJSON_AddNumberToObject(p, "PermissionsBoundaryUsageCount",
+				boundary_count(c, account, arn));
 	cJSON_AddBoolToObject(p, "IsAttachable", true);
 	if (full)
 		cJSON_AddStringToObject(p, "Description", m->description);
@@ -828,7 +933,6 @@ static cJSON *policy_json(struct cloud *c, const char *account, const char *arn,
 		cJSON_AddStringToObject(p, "Arn", arn);
 		cJSON_AddStringToObject(p, "Path", q_text(&q, 1));
 		cJSON_AddStringToObject(p, "DefaultVersionId", q_text(&q, 4));
-		cJSON_AddNumberToObject(p, "PermissionsBoundaryUsageCount", 0);
 		cJSON_AddBoolToObject(p, "IsAttachable", true);
 		if (full && sqlite3_column_type(q.st, 3) != SQLITE_NULL)
 			cJSON_AddStringToObject(p, "Description", q_text(&q, 3));
@@ -841,8 +945,11 @@ static cJSON *policy_json(struct cloud *c, const char *account, const char *arn,
 			cJSON_Delete(tags);
 	}
 	q_close(&q);
-	if (p)
+	if (p) {
 		cJSON_AddNumberToObject(p, "AttachmentCount", attachment_count(c, account, arn));
+		cJSON_AddNumberToObject(p, "PermissionsBoundaryUsageCount",
+					boundary_count(c, account, arn));
+	}
 	return p;
 }
 
@@ -1213,8 +1320,7 @@ static cJSON *attach(struct svc_call *call, const struct kind *k, const cJSON *i
 		return NULL;
 	}
 	entity_arn(call->cloud, k, acct, owner, entity, sizeof(entity));
-	snprintf(action, sizeof(action), "iam:%s%sPolicy", on ? "Attach" : "Detach",
-		 k == &ROLE ? "Role" : "User");
+	snprintf(action, sizeof(action), "iam:%s%sPolicy", on ? "Attach" : "Detach", k->title);
 	if (!allowed(call, action, entity, err))
 		return NULL;
 	if (!entity_exists(call->cloud, k, acct, owner)) {
@@ -1252,8 +1358,7 @@ static cJSON *attached_list(struct svc_call *call, const struct kind *k, const c
 	const char *owner = jstr(in, k->name_member), *acct = account_of(call);
 	char entity[400], action[40];
 	entity_arn(call->cloud, k, acct, owner, entity, sizeof(entity));
-	snprintf(action, sizeof(action), "iam:ListAttached%sPolicies",
-		 k == &ROLE ? "Role" : "User");
+	snprintf(action, sizeof(action), "iam:ListAttached%sPolicies", k->title);
 	if (!allowed(call, action, entity, err))
 		return NULL;
 	if (!entity_exists(call->cloud, k, acct, owner)) {
@@ -1306,13 +1411,13 @@ static cJSON *op_list_attached_user_policies(struct svc_call *c, const cJSON *in
 
 /* ---- users and access keys ---- */
 
-static cJSON *user_json(struct cloud *c, const char *account, const char *name)
+static cJSON *user_json(struct cloud *c, const char *account, const char *name, bool full)
 {
 	struct q q;
 	cJSON *u = NULL;
 	if (!q_open(&q, c,
-		    "SELECT name, path, id, created FROM iam_users WHERE account = ?1 AND name = "
-		    "?2",
+		    "SELECT name, path, id, created, tags FROM iam_users WHERE account = ?1 AND"
+		    " name = ?2",
 		    2, account, name))
 		return NULL;
 	if (q_row(&q)) {
@@ -1325,8 +1430,15 @@ static cJSON *user_json(struct cloud *c, const char *account, const char *name)
 		cJSON_AddStringToObject(u, "UserId", q_text(&q, 2));
 		cJSON_AddStringToObject(u, "Arn", arn);
 		cJSON_AddNumberToObject(u, "CreateDate", (double)q_int(&q, 3));
+		cJSON *tags = cJSON_Parse(q_text(&q, 4));
+		if (full && cJSON_GetArraySize(tags) > 0)
+			cJSON_AddItemToObject(u, "Tags", tags);
+		else
+			cJSON_Delete(tags);
 	}
 	q_close(&q);
+	if (u && full)
+		boundary_json(c, &USER, account, name, u);
 	return u;
 }
 
@@ -1336,9 +1448,11 @@ static cJSON *op_create_user(struct svc_call *call, const cJSON *in, struct aws_
 	const char *path = path_or_root(jstr(in, "Path"));
 	char arn[400];
 	snprintf(arn, sizeof(arn), "arn:aws:iam::%s:user%s%s", acct, path, name);
-	if (!allowed(call, "iam:CreateUser", arn, err) || !path_ok(path, err))
+	const char *boundary = jstr(in, "PermissionsBoundary");
+	if (!allowed(call, "iam:CreateUser", arn, err) || !path_ok(path, err) ||
+	    (boundary && !boundary_ok(call, boundary, err)))
 		return NULL;
-	if (entity_exists(call->cloud, &USER, acct, name)) {
+	if (entity_taken(call->cloud, &USER, acct, name)) {
 		aws_err_set(err, 409, "EntityAlreadyExists", "User with name %s already exists.",
 			    name);
 		return NULL;
@@ -1353,8 +1467,10 @@ static cJSON *op_create_user(struct svc_call *call, const cJSON *in, struct aws_
 		   acct, name, path, id, now, tags))
 		q_done(&q);
 	free(tags);
+	if (boundary)
+		boundary_set(call, &USER, name, boundary);
 	cJSON *out = cJSON_CreateObject();
-	cJSON *u = user_json(call->cloud, acct, name);
+	cJSON *u = user_json(call->cloud, acct, name, false);
 	cJSON_AddItemToObject(out, "User", u ? u : cJSON_CreateObject());
 	return out;
 }
@@ -1388,7 +1504,7 @@ static cJSON *op_get_user(struct svc_call *call, const cJSON *in, struct aws_err
 		entity_arn(call->cloud, &USER, acct, name, arn, sizeof(arn));
 		if (!allowed(call, "iam:GetUser", arn, err))
 			return NULL;
-		u = user_json(call->cloud, acct, name);
+		u = user_json(call->cloud, acct, name, true);
 		if (!u) {
 			missing_entity(&USER, name, err);
 			return NULL;
@@ -1422,7 +1538,7 @@ static cJSON *op_list_users(struct svc_call *call, const cJSON *in, struct aws_e
 	}
 	cJSON *items = cJSON_CreateArray();
 	for (size_t i = 0; i < n; i++) {
-		cJSON *u = user_json(call->cloud, acct, names[i]);
+		cJSON *u = user_json(call->cloud, acct, names[i], false);
 		if (u)
 			cJSON_AddItemToArray(items, u);
 		free(names[i]);
@@ -1547,6 +1663,438 @@ static cJSON *op_delete_access_key(struct svc_call *call, const cJSON *in, struc
 	return cJSON_CreateObject();
 }
 
+/* ---- access key status ---- */
+
+static cJSON *op_update_access_key(struct svc_call *call, const cJSON *in, struct aws_err *err)
+{
+	const char *acct = account_of(call), *name = key_user(call, in, err);
+	const char *key = jstr(in, "AccessKeyId"), *status = jstr(in, "Status");
+	if (!name)
+		return NULL;
+	char arn[400];
+	entity_arn(call->cloud, &USER, acct, name, arn, sizeof(arn));
+	if (!allowed(call, "iam:UpdateAccessKey", arn, err))
+		return NULL;
+	if (!entity_exists(call->cloud, &USER, acct, name)) {
+		missing_entity(&USER, name, err);
+		return NULL;
+	}
+	bool active = strcmp(status, "Active") == 0;
+	if (!active && strcmp(status, "Inactive") != 0) {
+		aws_err_set(err, 400, "ValidationError",
+			    "1 validation error detected: Value '%s' at 'status' failed to satisfy "
+			    "constraint: Member must satisfy enum value set: [Active, Inactive]",
+			    status);
+		return NULL;
+	}
+	char *secret = NULL;
+	struct q q;
+	if (q_open(&q, call->cloud,
+		   "SELECT secret FROM iam_access_keys WHERE account = ?1 AND user = ?2 AND"
+		   " access_key = ?3",
+		   3, acct, name, key)) {
+		if (q_row(&q))
+			secret = xstrdup(q_text(&q, 0));
+		q_close(&q);
+	}
+	if (!secret) {
+		no_entity(err, "The Access Key with id %s cannot be found.", key);
+		return NULL;
+	}
+	if (q_open(&q, call->cloud,
+		   "UPDATE iam_access_keys SET status = ?3 WHERE account = ?1 AND access_key = ?2",
+		   3, acct, key, status))
+		q_done(&q);
+	/* An inactive key is one the endpoint no longer knows: AWS refuses it as it refuses a
+	 * key it never issued. */
+	if (active)
+		auth_key_restore(call->cloud->auth, acct, arn, key, secret);
+	else
+		auth_key_forget(call->cloud->auth, key);
+	free(secret);
+	return cJSON_CreateObject();
+}
+
+/* ---- groups ---- */
+
+static cJSON *group_json(struct cloud *c, const char *account, const char *name)
+{
+	struct q q;
+	cJSON *g = NULL;
+	if (!q_open(&q, c,
+		    "SELECT name, path, id, created FROM iam_groups WHERE account = ?1 AND name = "
+		    "?2",
+		    2, account, name))
+		return NULL;
+	if (q_row(&q)) {
+		g = cJSON_CreateObject();
+		char arn[400];
+		snprintf(arn, sizeof(arn), "arn:aws:iam::%s:group%s%s", account, q_text(&q, 1),
+			 q_text(&q, 0));
+		cJSON_AddStringToObject(g, "Path", q_text(&q, 1));
+		cJSON_AddStringToObject(g, "GroupName", q_text(&q, 0));
+		cJSON_AddStringToObject(g, "GroupId", q_text(&q, 2));
+		cJSON_AddStringToObject(g, "Arn", arn);
+		cJSON_AddNumberToObject(g, "CreateDate", (double)q_int(&q, 3));
+	}
+	q_close(&q);
+	return g;
+}
+
+/* The names sql (bound to a and b) selects, as objects made by fn, into a new array. */
+static cJSON *objects_of(struct cloud *c, const char *sql, const char *a, const char *b,
+			 cJSON *(*fn)(struct cloud *, const char *, const char *))
+{
+	char **names = NULL;
+	size_t n = 0;
+	struct q q;
+	if (q_open(&q, c, sql, 2, a, b)) {
+		while (q_row(&q)) {
+			names = xrealloc(names, (n + 1) * sizeof(*names));
+			names[n++] = xstrdup(q_text(&q, 0));
+		}
+		q_close(&q);
+	}
+	cJSON *items = cJSON_CreateArray();
+	for (size_t i = 0; i < n; i++) {
+		cJSON *o = fn(c, a, names[i]);
+		if (o)
+			cJSON_AddItemToArray(items, o);
+		free(names[i]);
+	}
+	free(names);
+	return items;
+}
+
+static cJSON *user_brief(struct cloud *c, const char *account, const char *name)
+{
+	return user_json(c, account, name, false);
+}
+
+static cJSON *op_create_group(struct svc_call *call, const cJSON *in, struct aws_err *err)
+{
+	const char *name = jstr(in, "GroupName"), *acct = account_of(call);
+	const char *path = path_or_root(jstr(in, "Path"));
+	char arn[400];
+	snprintf(arn, sizeof(arn), "arn:aws:iam::%s:group%s%s", acct, path, name);
+	if (!allowed(call, "iam:CreateGroup", arn, err) || !path_ok(path, err))
+		return NULL;
+	if (entity_taken(call->cloud, &GROUP, acct, name)) {
+		aws_err_set(err, 409, "EntityAlreadyExists", "Group with name %s already exists.",
+			    name);
+		return NULL;
+	}
+	char id[32], now[32];
+	random_id(id, "AGPA");
+	snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
+	struct q q;
+	if (q_open(&q, call->cloud,
+		   "INSERT INTO iam_groups VALUES (?1, ?2, ?3, ?4, CAST(?5 AS INTEGER))", 5, acct,
+		   name, path, id, now))
+		q_done(&q);
+	cJSON *out = cJSON_CreateObject();
+	cJSON *g = group_json(call->cloud, acct, name);
+	cJSON_AddItemToObject(out, "Group", g ? g : cJSON_CreateObject());
+	return out;
+}
+
+static cJSON *op_get_group(struct svc_call *call, const cJSON *in, struct aws_err *err)
+{
+	const char *name = jstr(in, "GroupName"), *acct = account_of(call);
+	char arn[400];
+	entity_arn(call->cloud, &GROUP, acct, name, arn, sizeof(arn));
+	if (!allowed(call, "iam:GetGroup", arn, err))
+		return NULL;
+	cJSON *g = group_json(call->cloud, acct, name);
+	if (!g) {
+		missing_entity(&GROUP, name, err);
+		return NULL;
+	}
+	cJSON *users = objects_of(call->cloud,
+				  "SELECT u.name FROM iam_group_members m JOIN iam_users u ON"
+				  " u.account = m.account AND u.name = m.user WHERE m.account = ?1"
+				  " AND m.grp = ?2 ORDER BY m.added, u.name",
+				  acct, name, user_brief);
+	cJSON *out = page(users, in, "Users");
+	cJSON_AddItemToObject(out, "Group", g);
+	return out;
+}
+
+static cJSON *op_list_groups(struct svc_call *call, const cJSON *in, struct aws_err *err)
+{
+	const char *acct = account_of(call), *prefix = path_or_root(jstr(in, "PathPrefix"));
+	char arn[64];
+	snprintf(arn, sizeof(arn), "arn:aws:iam::%s:group/", acct);
+	if (!allowed(call, "iam:ListGroups", arn, err))
+		return NULL;
+	cJSON *items = objects_of(call->cloud,
+				  "SELECT name FROM iam_groups WHERE account = ?1 AND"
+				  " substr(path, 1, length(?2)) = ?2 ORDER BY name COLLATE NOCASE",
+				  acct, prefix, group_json);
+	return page(items, in, "Groups");
+}
+
+static cJSON *op_delete_group(struct svc_call *call, const cJSON *in, struct aws_err *err)
+{
+	return entity_delete(call, &GROUP, in, err);
+}
+
+/* AddUserToGroup (on) and RemoveUserFromGroup. */
+static cJSON *membership(struct svc_call *call, const cJSON *in, bool on, struct aws_err *err)
+{
+	const char *group = jstr(in, "GroupName"), *user = jstr(in, "UserName");
+	const char *acct = account_of(call);
+	char arn[400];
+	entity_arn(call->cloud, &GROUP, acct, group, arn, sizeof(arn));
+	if (!allowed(call, on ? "iam:AddUserToGroup" : "iam:RemoveUserFromGroup", arn, err))
+		return NULL;
+	if (!entity_exists(call->cloud, &GROUP, acct, group)) {
+		missing_entity(&GROUP, group, err);
+		return NULL;
+	}
+	if (!entity_exists(call->cloud, &USER, acct, user)) {
+		missing_entity(&USER, user, err);
+		return NULL;
+	}
+	struct q q;
+	char now[32];
+	snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
+	if (on) {
+		if (q_open(&q, call->cloud,
+			   "INSERT OR IGNORE INTO iam_group_members SELECT ?1, g.name, u.name,"
+			   " CAST(?4 AS INTEGER) FROM iam_groups g, iam_users u WHERE"
+			   " g.account = ?1 AND g.name = ?2 AND u.account = ?1 AND u.name = ?3",
+			   4, acct, group, user, now))
+			q_done(&q);
+		return cJSON_CreateObject();
+	}
+	bool gone = false;
+	if (q_open(&q, call->cloud,
+		   "DELETE FROM iam_group_members WHERE account = ?1 AND grp = ?2 AND user = ?3", 3,
+		   acct, group, user))
+		gone = q_done(&q);
+	if (!gone) {
+		no_entity(err, "The user with name %s cannot be found.", user);
+		return NULL;
+	}
+	return cJSON_CreateObject();
+}
+
+static cJSON *op_add_user_to_group(struct svc_call *c, const cJSON *in, struct aws_err *e)
+{
+	return membership(c, in, true, e);
+}
+static cJSON *op_remove_user_from_group(struct svc_call *c, const cJSON *in, struct aws_err *e)
+{
+	return membership(c, in, false, e);
+}
+
+static cJSON *op_list_groups_for_user(struct svc_call *call, const cJSON *in, struct aws_err *err)
+{
+	const char *name = jstr(in, "UserName"), *acct = account_of(call);
+	char arn[400];
+	entity_arn(call->cloud, &USER, acct, name, arn, sizeof(arn));
+	if (!allowed(call, "iam:ListGroupsForUser", arn, err))
+		return NULL;
+	if (!entity_exists(call->cloud, &USER, acct, name)) {
+		missing_entity(&USER, name, err);
+		return NULL;
+	}
+	cJSON *items = objects_of(call->cloud,
+				  "SELECT grp FROM iam_group_members WHERE account = ?1 AND"
+				  " user = ?2 ORDER BY grp COLLATE NOCASE",
+				  acct, name, group_json);
+	return page(items, in, "Groups");
+}
+
+static cJSON *op_put_group_policy(struct svc_call *c, const cJSON *in, struct aws_err *e)
+{
+	return inline_put(c, &GROUP, in, e);
+}
+static cJSON *op_get_group_policy(struct svc_call *c, const cJSON *in, struct aws_err *e)
+{
+	return inline_get(c, &GROUP, in, e);
+}
+static cJSON *op_delete_group_policy(struct svc_call *c, const cJSON *in, struct aws_err *e)
+{
+	return inline_delete(c, &GROUP, in, e);
+}
+static cJSON *op_list_group_policies(struct svc_call *c, const cJSON *in, struct aws_err *e)
+{
+	return inline_list(c, &GROUP, in, e);
+}
+static cJSON *op_attach_group_policy(struct svc_call *c, const cJSON *in, struct aws_err *e)
+{
+	return attach(c, &GROUP, in, true, e);
+}
+static cJSON *op_detach_group_policy(struct svc_call *c, const cJSON *in, struct aws_err *e)
+{
+	return attach(c, &GROUP, in, false, e);
+}
+static cJSON *op_list_attached_group_policies(struct svc_call *c, const cJSON *in,
+					      struct aws_err *e)
+{
+	return attached_list(c, &GROUP, in, e);
+}
+
+/* ---- tags on roles and users ---- */
+
+/* IAM's quota of tags per role or user. */
+#define TAGS_PER_ENTITY 50
+
+/* TagRole/TagUser (tags), UntagRole/UntagUser (keys). */
+static cJSON *retag(struct svc_call *call, const struct kind *k, const cJSON *in, bool add,
+		    struct aws_err *err)
+{
+	const char *name = jstr(in, k->name_member), *acct = account_of(call);
+	char arn[400], action[32];
+	entity_arn(call->cloud, k, acct, name, arn, sizeof(arn));
+	snprintf(action, sizeof(action), "iam:%s%s", add ? "Tag" : "Untag", k->title);
+	if (!allowed(call, action, arn, err))
+		return NULL;
+	if (!entity_exists(call->cloud, k, acct, name)) {
+		missing_entity(k, name, err);
+		return NULL;
+	}
+	char *text = iam_store_tags(call->cloud, acct, k->kind, name);
+	cJSON *tags = cJSON_Parse(text);
+	free(text);
+	if (!cJSON_IsArray(tags)) {
+		cJSON_Delete(tags);
+		tags = cJSON_CreateArray();
+	}
+	const cJSON *e;
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(in, add ? "Tags" : "TagKeys"))
+	{
+		const char *key = add ? jstr(e, "Key") : e->valuestring;
+		/* Tag keys are case-insensitive in IAM: one key, its latest spelling. */
+		for (int i = cJSON_GetArraySize(tags) - 1; key && i >= 0; i--) {
+			const char *have = jstr(cJSON_GetArrayItem(tags, i), "Key");
+			if (have && strcasecmp(have, key) == 0)
+				cJSON_DeleteItemFromArray(tags, i);
+		}
+		if (add && key) {
+			cJSON *t = cJSON_CreateObject();
+			cJSON_AddStringToObject(t, "Key", key);
+			cJSON_AddStringToObject(t, "Value",
+						jstr(e, "Value") ? jstr(e, "Value") : "");
+			cJSON_AddItemToArray(tags, t);
+		}
+	}
+	if (cJSON_GetArraySize(tags) > TAGS_PER_ENTITY) {
+		cJSON_Delete(tags);
+		aws_err_set(err, 409, "LimitExceeded", "Cannot exceed quota for TagsPer%s: %d",
+			    k->title, TAGS_PER_ENTITY);
+		return NULL;
+	}
+	char *out = cJSON_PrintUnformatted(tags);
+	cJSON_Delete(tags);
+	char sql[96];
+	snprintf(sql, sizeof(sql), "UPDATE %s SET tags = ?3 WHERE account = ?1 AND name = ?2",
+		 k->table);
+	struct q q;
+	if (q_open(&q, call->cloud, sql, 3, acct, name, out))
+		q_done(&q);
+	free(out);
+	return cJSON_CreateObject();
+}
+
+static cJSON *tags_list(struct svc_call *call, const struct kind *k, const cJSON *in,
+			struct aws_err *err)
+{
+	const char *name = jstr(in, k->name_member), *acct = account_of(call);
+	char arn[400], action[32];
+	entity_arn(call->cloud, k, acct, name, arn, sizeof(arn));
+	snprintf(action, sizeof(action), "iam:List%sTags", k->title);
+	if (!allowed(call, action, arn, err))
+		return NULL;
+	if (!entity_exists(call->cloud, k, acct, name)) {
+		missing_entity(k, name, err);
+		return NULL;
+	}
+	char *text = iam_store_tags(call->cloud, acct, k->kind, name);
+	cJSON *tags = cJSON_Parse(text);
+	free(text);
+	return page(tags ? tags : cJSON_CreateArray(), in, "Tags");
+}
+
+static cJSON *op_tag_role(struct svc_call *c, const cJSON *in, struct aws_err *e)
+{
+	return retag(c, &ROLE, in, true, e);
+}
+static cJSON *op_untag_role(struct svc_call *c, const cJSON *in, struct aws_err *e)
+{
+	return retag(c, &ROLE, in, false, e);
+}
+static cJSON *op_list_role_tags(struct svc_call *c, const cJSON *in, struct aws_err *e)
+{
+	return tags_list(c, &ROLE, in, e);
+}
+static cJSON *op_tag_user(struct svc_call *c, const cJSON *in, struct aws_err *e)
+{
+	return retag(c, &USER, in, true, e);
+}
+static cJSON *op_untag_user(struct svc_call *c, const cJSON *in, struct aws_err *e)
+{
+	return retag(c, &USER, in, false, e);
+}
+static cJSON *op_list_user_tags(struct svc_call *c, const cJSON *in, struct aws_err *e)
+{
+	return tags_list(c, &USER, in, e);
+}
+
+/* ---- permissions boundaries (the operations) ---- */
+
+static cJSON *boundary_put(struct svc_call *call, const struct kind *k, const cJSON *in, bool put,
+			   struct aws_err *err)
+{
+	const char *name = jstr(in, k->name_member), *acct = account_of(call);
+	const char *policy = jstr(in, "PermissionsBoundary");
+	char arn[400], action[48];
+	entity_arn(call->cloud, k, acct, name, arn, sizeof(arn));
+	snprintf(action, sizeof(action), "iam:%s%sPermissionsBoundary", put ? "Put" : "Delete",
+		 k->title);
+	if (!allowed(call, action, arn, err))
+		return NULL;
+	if (!entity_exists(call->cloud, k, acct, name)) {
+		missing_entity(k, name, err);
+		return NULL;
+	}
+	if (put) {
+		if (!boundary_ok(call, policy, err))
+			return NULL;
+		boundary_set(call, k, name, policy);
+		return cJSON_CreateObject();
+	}
+	struct q q;
+	if (q_open(&q, call->cloud,
+		   "DELETE FROM iam_boundaries WHERE account = ?1 AND kind = ?2 AND owner = ?3", 3,
+		   acct, k->kind, name))
+		q_done(&q);
+	return cJSON_CreateObject();
+}
+
+static cJSON *op_put_role_permissions_boundary(struct svc_call *c, const cJSON *in,
+					       struct aws_err *e)
+{
+	return boundary_put(c, &ROLE, in, true, e);
+}
+static cJSON *op_delete_role_permissions_boundary(struct svc_call *c, const cJSON *in,
+						  struct aws_err *e)
+{
+	return boundary_put(c, &ROLE, in, false, e);
+}
+static cJSON *op_put_user_permissions_boundary(struct svc_call *c, const cJSON *in,
+					       struct aws_err *e)
+{
+	return boundary_put(c, &USER, in, true, e);
+}
+static cJSON *op_delete_user_permissions_boundary(struct svc_call *c, const cJSON *in,
+						  struct aws_err *e)
+{
+	return boundary_put(c, &USER, in, false, e);
+}
+
 /* ---- the row ---- */
 
 static void service_free(struct cloud *c)
@@ -1578,22 +2126,32 @@ static void service_reset(struct cloud *c, const char *account)
 }
 
 static const struct svc_op ops[] = {
+	{ "AddUserToGroup", op_add_user_to_group },
+	{ "AttachGroupPolicy", op_attach_group_policy },
 	{ "AttachRolePolicy", op_attach_role_policy },
 	{ "AttachUserPolicy", op_attach_user_policy },
 	{ "CreateAccessKey", op_create_access_key },
+	{ "CreateGroup", op_create_group },
 	{ "CreatePolicy", op_create_policy },
 	{ "CreatePolicyVersion", op_create_policy_version },
 	{ "CreateRole", op_create_role },
 	{ "CreateUser", op_create_user },
 	{ "DeleteAccessKey", op_delete_access_key },
+	{ "DeleteGroup", op_delete_group },
+	{ "DeleteGroupPolicy", op_delete_group_policy },
 	{ "DeletePolicy", op_delete_policy },
 	{ "DeletePolicyVersion", op_delete_policy_version },
 	{ "DeleteRole", op_delete_role },
+	{ "DeleteRolePermissionsBoundary", op_delete_role_permissions_boundary },
 	{ "DeleteRolePolicy", op_delete_role_policy },
 	{ "DeleteUser", op_delete_user },
+	{ "DeleteUserPermissionsBoundary", op_delete_user_permissions_boundary },
 	{ "DeleteUserPolicy", op_delete_user_policy },
+	{ "DetachGroupPolicy", op_detach_group_policy },
 	{ "DetachRolePolicy", op_detach_role_policy },
 	{ "DetachUserPolicy", op_detach_user_policy },
+	{ "GetGroup", op_get_group },
+	{ "GetGroupPolicy", op_get_group_policy },
 	{ "GetPolicy", op_get_policy },
 	{ "GetPolicyVersion", op_get_policy_version },
 	{ "GetRole", op_get_role },
@@ -1601,17 +2159,34 @@ static const struct svc_op ops[] = {
 	{ "GetUser", op_get_user },
 	{ "GetUserPolicy", op_get_user_policy },
 	{ "ListAccessKeys", op_list_access_keys },
+	{ "ListAttachedGroupPolicies", op_list_attached_group_policies },
 	{ "ListAttachedRolePolicies", op_list_attached_role_policies },
 	{ "ListAttachedUserPolicies", op_list_attached_user_policies },
+	{ "ListGroupPolicies", op_list_group_policies },
+	{ "ListGroups", op_list_groups },
+	{ "ListGroupsForUser", op_list_groups_for_user },
 	{ "ListPolicies", op_list_policies },
 	{ "ListPolicyVersions", op_list_policy_versions },
 	{ "ListRolePolicies", op_list_role_policies },
+	{ "ListRoleTags", op_list_role_tags },
 	{ "ListRoles", op_list_roles },
 	{ "ListUserPolicies", op_list_user_policies },
+	{ "ListUserTags", op_list_user_tags },
 	{ "ListUsers", op_list_users },
+	{ "PutGroupPolicy", op_put_group_policy },
+	{ "PutRolePermissionsBoundary", op_put_role_permissions_boundary },
 	{ "PutRolePolicy", op_put_role_policy },
+	{ "PutUserPermissionsBoundary", op_put_user_permissions_boundary },
 	{ "PutUserPolicy", op_put_user_policy },
+	{ "RemoveUserFromGroup", op_remove_user_from_group },
 	{ "SetDefaultPolicyVersion", op_set_default_policy_version },
+	{ "SimulateCustomPolicy", iam_op_simulate_custom_policy },
+	{ "SimulatePrincipalPolicy", iam_op_simulate_principal_policy },
+	{ "TagRole", op_tag_role },
+	{ "TagUser", op_tag_user },
+	{ "UntagRole", op_untag_role },
+	{ "UntagUser", op_untag_user },
+	{ "UpdateAccessKey", op_update_access_key },
 	{ "UpdateAssumeRolePolicy", op_update_assume_role_policy },
 	{ "UpdateRole", op_update_role },
 };
@@ -1623,23 +2198,33 @@ static const struct svc_door doors[] = {
 
 /* What each operation does with its members (svc.h, struct cloud_service's members). */
 static const char *const iam_members[] = {
+	"AddUserToGroup GroupName UserName",
+	"AttachGroupPolicy GroupName PolicyArn",
 	"AttachRolePolicy PolicyArn RoleName",
 	"AttachUserPolicy PolicyArn UserName",
 	"CreateAccessKey UserName",
+	"CreateGroup GroupName Path",
 	"CreatePolicy Description Path PolicyDocument PolicyName Tags",
 	"CreatePolicyVersion PolicyArn PolicyDocument SetAsDefault",
 	"CreateRole AssumeRolePolicyDocument Description MaxSessionDuration Path "
 	"PermissionsBoundary RoleName Tags",
 	"CreateUser Path PermissionsBoundary Tags UserName",
 	"DeleteAccessKey AccessKeyId UserName",
+	"DeleteGroup GroupName",
+	"DeleteGroupPolicy GroupName PolicyName",
 	"DeletePolicy PolicyArn",
 	"DeletePolicyVersion PolicyArn VersionId",
 	"DeleteRole RoleName",
+	"DeleteRolePermissionsBoundary RoleName",
 	"DeleteRolePolicy PolicyName RoleName",
 	"DeleteUser UserName",
+	"DeleteUserPermissionsBoundary UserName",
 	"DeleteUserPolicy PolicyName UserName",
+	"DetachGroupPolicy GroupName PolicyArn",
 	"DetachRolePolicy PolicyArn RoleName",
 	"DetachUserPolicy PolicyArn UserName",
+	"GetGroup GroupName Marker MaxItems",
+	"GetGroupPolicy GroupName PolicyName",
 	"GetPolicy PolicyArn",
 	"GetPolicyVersion PolicyArn VersionId",
 	"GetRole RoleName",
@@ -1647,17 +2232,38 @@ static const char *const iam_members[] = {
 	"GetUser UserName",
 	"GetUserPolicy PolicyName UserName",
 	"ListAccessKeys Marker MaxItems UserName",
+	"ListAttachedGroupPolicies GroupName Marker MaxItems PathPrefix",
 	"ListAttachedRolePolicies Marker MaxItems PathPrefix RoleName",
 	"ListAttachedUserPolicies Marker MaxItems PathPrefix UserName",
+	"ListGroupPolicies GroupName Marker MaxItems",
+	"ListGroups Marker MaxItems PathPrefix",
+	"ListGroupsForUser Marker MaxItems UserName",
 	"ListPolicies Marker MaxItems OnlyAttached PathPrefix -PolicyUsageFilter Scope",
 	"ListPolicyVersions Marker MaxItems PolicyArn",
 	"ListRolePolicies Marker MaxItems RoleName",
+	"ListRoleTags Marker MaxItems RoleName",
 	"ListRoles Marker MaxItems PathPrefix",
 	"ListUserPolicies Marker MaxItems UserName",
+	"ListUserTags Marker MaxItems UserName",
 	"ListUsers Marker MaxItems PathPrefix",
+	"PutGroupPolicy GroupName PolicyDocument PolicyName",
+	"PutRolePermissionsBoundary PermissionsBoundary RoleName",
 	"PutRolePolicy PolicyDocument PolicyName RoleName",
+	"PutUserPermissionsBoundary PermissionsBoundary UserName",
 	"PutUserPolicy PolicyDocument PolicyName UserName",
+	"RemoveUserFromGroup GroupName UserName",
 	"SetDefaultPolicyVersion PolicyArn VersionId",
+	"SimulateCustomPolicy ActionNames CallerArn ContextEntries Marker MaxItems "
+	"PermissionsBoundaryPolicyInputList PolicyInputList ResourceArns "
+	"-ResourceHandlingOption ResourceOwner ResourcePolicy",
+	"SimulatePrincipalPolicy ActionNames CallerArn ContextEntries Marker MaxItems "
+	"PermissionsBoundaryPolicyInputList PolicyInputList PolicySourceArn ResourceArns "
+	"-ResourceHandlingOption ResourceOwner ResourcePolicy",
+	"TagRole RoleName Tags",
+	"TagUser Tags UserName",
+	"UntagRole RoleName TagKeys",
+	"UntagUser TagKeys UserName",
+	"UpdateAccessKey AccessKeyId Status UserName",
 	"UpdateAssumeRolePolicy PolicyDocument RoleName",
 	"UpdateRole Description MaxSessionDuration RoleName",
 	NULL,

@@ -41,6 +41,17 @@ const char *const iam_store_migrations[IAM_STORE_NMIGRATIONS] = {
 	" action TEXT NOT NULL, resource TEXT NOT NULL, decision INTEGER NOT NULL,"
 	" count INTEGER NOT NULL, PRIMARY KEY(account, role, session, action, resource,"
 	" decision)) STRICT;",
+	/* 1 -> 2: groups and their members (a group's inline and attached policies are
+	 * iam_inline's and iam_attached's rows of kind 'group'), and permissions boundaries. */
+	"CREATE TABLE iam_groups(account TEXT NOT NULL, name TEXT NOT NULL, path TEXT NOT NULL,"
+	" id TEXT NOT NULL, created INTEGER NOT NULL, PRIMARY KEY(account, name COLLATE NOCASE))"
+	" STRICT;"
+	"CREATE TABLE iam_group_members(account TEXT NOT NULL, grp TEXT NOT NULL,"
+	" user TEXT NOT NULL, added INTEGER NOT NULL, PRIMARY KEY(account, grp COLLATE NOCASE,"
+	" user COLLATE NOCASE)) STRICT;"
+	"CREATE TABLE iam_boundaries(account TEXT NOT NULL, kind TEXT NOT NULL,"
+	" owner TEXT NOT NULL, arn TEXT NOT NULL, PRIMARY KEY(account, kind,"
+	" owner COLLATE NOCASE)) STRICT;",
 };
 
 static void push(char ***v, size_t *n, const unsigned char *s)
@@ -57,16 +68,22 @@ void iam_store_identity_policies(struct cloud *c, const char *account, const cha
 	*ndocs = *nattached = 0;
 	if (!c->db)
 		return;
+		/* The entity's own rows, and for a user its groups' (kind 'group', owner the
+		 * group). */
+#define OWNED(k, o)                                                                     \
+	"((" k " = ?2 AND " o " = ?3) OR (?2 = 'user' AND " k " = 'group' AND " o " IN" \
+	" (SELECT grp FROM iam_group_members m WHERE m.account = ?1 AND m.user = ?3)))"
 	static const char *const sql[] = {
-		"SELECT document FROM iam_inline WHERE account = ?1 AND kind = ?2 AND owner = ?3"
-		" ORDER BY name",
+		"SELECT document FROM iam_inline WHERE account = ?1 AND " OWNED(
+			"kind", "owner") " ORDER BY kind DESC, owner, name",
 		"SELECT v.document FROM iam_attached a JOIN iam_policies p ON p.account = a.account"
 		" AND p.arn = a.arn JOIN iam_policy_versions v ON v.account = p.account AND"
-		" v.arn = p.arn AND v.version = p.default_version WHERE a.account = ?1 AND"
-		" a.kind = ?2 AND a.owner = ?3 ORDER BY a.arn",
-		"SELECT arn FROM iam_attached WHERE account = ?1 AND kind = ?2 AND owner = ?3"
-		" AND arn LIKE 'arn:aws:iam::aws:policy/%' ORDER BY arn",
+		" v.arn = p.arn AND v.version = p.default_version WHERE a.account = ?1 AND " OWNED(
+			"a.kind", "a.owner") " ORDER BY a.arn",
+		"SELECT DISTINCT arn FROM iam_attached WHERE account = ?1 AND " OWNED(
+			"kind", "owner") " AND arn LIKE 'arn:aws:iam::aws:policy/%' ORDER BY arn",
 	};
+#undef OWNED
 	pthread_mutex_lock(&c->db->mu);
 	for (size_t q = 0; q < 3; q++) {
 		sqlite3_stmt *st = NULL;
@@ -84,6 +101,71 @@ void iam_store_identity_policies(struct cloud *c, const char *account, const cha
 		sqlite3_finalize(st);
 	}
 	pthread_mutex_unlock(&c->db->mu);
+}
+
+char *iam_store_boundary(struct cloud *c, const char *account, const char *kind, const char *name,
+			 char **arn)
+{
+	char *doc = NULL, *which = NULL;
+	if (arn)
+		*arn = NULL;
+	if (!c->db)
+		return NULL;
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(
+		    c->db->db,
+		    "SELECT b.arn, v.document FROM iam_boundaries b LEFT JOIN iam_policies p"
+		    " ON p.account = b.account AND p.arn = b.arn LEFT JOIN"
+		    " iam_policy_versions v ON v.account = p.account AND v.arn = p.arn"
+		    " AND v.version = p.default_version WHERE b.account = ?1 AND"
+		    " b.kind = ?2 AND b.owner = ?3",
+		    -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			which = xstrdup((const char *)sqlite3_column_text(st, 0));
+			const unsigned char *d = sqlite3_column_text(st, 1);
+			const struct iam_managed *m = iam_managed_find(which);
+			if (m)
+				doc = xstrdup(m->document);
+			else if (d)
+				doc = xstrdup((const char *)d);
+			else /* the policy is gone: a boundary that allows nothing */
+				doc = xstrdup(
+					"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":"
+					"\"Deny\",\"Action\":\"*\",\"Resource\":\"*\"}]}");
+		}
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&c->db->mu);
+	if (arn)
+		*arn = which;
+	else
+		free(which);
+	return doc;
+}
+
+char *iam_store_tags(struct cloud *c, const char *account, const char *kind, const char *name)
+{
+	char *out = NULL;
+	if (c->db && (strcmp(kind, "role") == 0 || strcmp(kind, "user") == 0)) {
+		char sql[96];
+		snprintf(sql, sizeof(sql),
+			 "SELECT tags FROM iam_%ss WHERE account = ?1 AND name = ?2", kind);
+		pthread_mutex_lock(&c->db->mu);
+		sqlite3_stmt *st = NULL;
+		if (sqlite3_prepare_v2(c->db->db, sql, -1, &st, NULL) == SQLITE_OK) {
+			sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+			if (sqlite3_step(st) == SQLITE_ROW)
+				out = xstrdup((const char *)sqlite3_column_text(st, 0));
+		}
+		sqlite3_finalize(st);
+		pthread_mutex_unlock(&c->db->mu);
+	}
+	return out ? out : xstrdup("[]");
 }
 
 char *iam_store_role_trust(struct cloud *c, const char *account, const char *role)
@@ -214,12 +296,86 @@ void iam_store_role_documents(struct cloud *c, const char *account, const char *
 	pthread_mutex_unlock(&c->db->mu);
 }
 
+void iam_store_entity_documents(struct cloud *c, const char *account, const char *kind,
+				const char *name, char ***types, char ***ids, char ***docs,
+				size_t *n)
+{
+	*types = *ids = *docs = NULL;
+	*n = 0;
+	size_t nt = 0, ni = 0;
+	if (!c->db)
+		return;
+		/* The entity's own rows, and for a user its groups'. */
+#define MINE(k, o)                                                                      \
+	"((" k " = ?2 AND " o " = ?3) OR (?2 = 'user' AND " k " = 'group' AND " o " IN" \
+	" (SELECT grp FROM iam_group_members m WHERE m.account = ?1 AND m.user = ?3)))"
+	static const char *const sql[] = {
+		"SELECT kind, name, document FROM iam_inline WHERE account = ?1 AND " MINE(
+			"kind", "owner") " ORDER BY kind DESC, owner, name",
+		"SELECT DISTINCT a.arn, v.document FROM iam_attached a LEFT JOIN iam_policies p ON"
+		" p.account = a.account AND p.arn = a.arn LEFT JOIN iam_policy_versions v ON"
+		" v.account = p.account AND v.arn = p.arn AND v.version = p.default_version WHERE"
+		" a.account = ?1 AND " MINE("a.kind", "a.owner") " ORDER BY a.arn",
+	};
+#undef MINE
+	pthread_mutex_lock(&c->db->mu);
+	for (size_t q = 0; q < 2; q++) {
+		sqlite3_stmt *st = NULL;
+		if (sqlite3_prepare_v2(c->db->db, sql[q], -1, &st, NULL) != SQLITE_OK)
+			continue;
+		sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			const char *a = (const char *)sqlite3_column_text(st, 0);
+			if (q == 0) {
+				push(types, &nt, (const unsigned char *)a);
+				push(ids, &ni, sqlite3_column_text(st, 1));
+				push(docs, n, sqlite3_column_text(st, 2));
+				continue;
+			}
+			const unsigned char *doc = sqlite3_column_text(st, 1);
+			const struct iam_managed *m = iam_managed_find(a);
+			if (!doc && !m)
+				continue;
+			push(types, &nt,
+			     (const unsigned char *)(m ? "aws-managed" : "user-managed"));
+			push(ids, &ni, (const unsigned char *)(strrchr(a, '/') + 1));
+			push(docs, n, m ? (const unsigned char *)m->document : doc);
+		}
+		sqlite3_finalize(st);
+	}
+	pthread_mutex_unlock(&c->db->mu);
+}
+
+bool iam_store_entity_exists(struct cloud *c, const char *account, const char *kind,
+			     const char *name)
+{
+	bool found = false;
+	if (!c->db ||
+	    (strcmp(kind, "role") != 0 && strcmp(kind, "user") != 0 && strcmp(kind, "group") != 0))
+		return false;
+	char sql[96];
+	snprintf(sql, sizeof(sql), "SELECT 1 FROM iam_%ss WHERE account = ?1 AND name = ?2", kind);
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(c->db->db, sql, -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+		found = sqlite3_step(st) == SQLITE_ROW;
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&c->db->mu);
+	return found;
+}
+
 void iam_store_reset(struct cloud *c, const char *account)
 {
-	static const char *const tables[] = { "iam_roles",           "iam_users",
-					      "iam_inline",          "iam_policies",
-					      "iam_policy_versions", "iam_attached",
-					      "iam_access_keys",     "iam_usage" };
+	static const char *const tables[] = {
+		"iam_roles",           "iam_users",         "iam_inline",      "iam_policies",
+		"iam_policy_versions", "iam_attached",      "iam_access_keys", "iam_usage",
+		"iam_groups",          "iam_group_members", "iam_boundaries",
+	};
 	if (!c->db)
 		return;
 	pthread_mutex_lock(&c->db->mu);
