@@ -62,6 +62,25 @@ ok $? "MaximumEventAgeInSeconds 59 is refused (by the cloud, or first by the CLI
 out=$(awsl lambda put-function-event-invoke-config --function-name poison \
 	--destination-config '{"OnFailure":{"Destination":"arn:aws:s3:::bucket"}}' 2>&1)
 check "an S3 destination is refused" contains "$out" "InvalidParameterValueException"
+# Lambda checks a destination when it is configured: an ARN of a service it does not send to,
+# or one that names no queue, topic, function or bus, is refused, and nothing is kept.
+for bad in "arn:aws:dynamodb:us-east-1:$ACCT:table/t" "arn:aws:sqs:us-east-1:$ACCT:" \
+	"arn:aws:sns:us-east-1::alerts" "arn:aws:events:us-east-1:$ACCT:rule/r"; do
+	out=$(awsl lambda put-function-event-invoke-config --function-name good \
+		--destination-config "{\"OnSuccess\":{\"Destination\":\"$ARN:successes\"},\"OnFailure\":{\"Destination\":\"$bad\"}}" 2>&1)
+	check "an on-failure destination $bad is refused as Lambda refuses it" contains "$out" \
+		"(InvalidParameterValueException) when calling the PutFunctionEventInvokeConfig operation: The provided destination config DestinationConfig(onSuccess=OnSuccess(destination=$ARN:successes), onFailure=OnFailure(destination=$bad)) is invalid."
+done
+out=$(awsl lambda put-function-event-invoke-config --function-name good \
+	--destination-config '{"OnSuccess":{"Destination":"arn:aws:s3:::bucket"}}' 2>&1)
+check "an S3 bucket is no on-success destination" contains "$out" \
+	"DestinationConfig(onSuccess=OnSuccess(destination=arn:aws:s3:::bucket), onFailure=null) is invalid."
+out=$(awsl lambda put-function-event-invoke-config --function-name good \
+	--destination-config '{"OnFailure":{"Destination":"not-an-arn"}}' 2>&1)
+check "a destination that is no ARN: the model's ValidationException" contains "$out" \
+	"Value 'not-an-arn' at 'destinationConfig.onFailure.destination' failed to satisfy constraint"
+out=$(awsl lambda get-function-event-invoke-config --function-name good 2>&1)
+check "... and good has no EventInvokeConfig after them" contains "$out" "ResourceNotFoundException"
 out=$(awsl lambda get-function-event-invoke-config --function-name good 2>&1)
 check "get-function-event-invoke-config without one: ResourceNotFoundException" \
 	contains "$out" "ResourceNotFoundException"

@@ -12,7 +12,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cloudlib  # noqa: E402
 
 E, WS = sys.argv[1], sys.argv[2]
-key, secret, _ = cloudlib.learner_keys(WS)
+key, secret, ACCOUNT = cloudlib.learner_keys(WS)
 kw = dict(endpoint_url=E, region_name="us-east-1", aws_access_key_id=key,
           aws_secret_access_key=secret)
 ddb, lam, sqs = (boto3.client(s, **kw) for s in ("dynamodb", "lambda", "sqs"))
@@ -226,6 +226,36 @@ try:
     ok(False, "an invalid pattern is refused")
 except lam.exceptions.InvalidParameterValueException as e:
     ok("Invalid filter pattern definition." in str(e), "an invalid pattern is refused")
+
+# A stream mapping's on-failure destination is checked when it is configured: a queue, a topic
+# or a bucket, named in full; anything else is refused as Lambda refuses it, and not kept.
+farn = ddb.describe_table(TableName="filtered")["Table"]["LatestStreamArn"]
+for bad in ("arn:aws:dynamodb:us-east-1:%s:table/log" % ACCOUNT,
+            "arn:aws:sqs:us-east-1:%s:" % ACCOUNT, "arn:aws:s3:::No_Such_Bucket",
+            "arn:aws:lambda:us-east-1:%s:function:filtered" % ACCOUNT):
+    try:
+        lam.create_event_source_mapping(FunctionName="filtered", StartingPosition="LATEST",
+                                        EventSourceArn=farn,
+                                        DestinationConfig={"OnFailure": {"Destination": bad}})
+        got = None
+    except lam.exceptions.InvalidParameterValueException as e:
+        got = e.response["Error"]["Message"]
+    ok(got == "The provided destination config DestinationConfig(onSuccess=null, "
+       "onFailure=OnFailure(destination=%s)) is invalid." % bad,
+       "a stream mapping's on-failure destination %s is refused: %s" % (bad, got))
+ok(len(lam.list_event_source_mappings(EventSourceArn=farn)["EventSourceMappings"]) == 1,
+   "... and no mapping is made")
+# A queue's mapping has no destinations (the queue's redrive policy keeps its failures).
+sq = sqs.create_queue(QueueName="plain")["QueueUrl"]
+sqarn = sqs.get_queue_attributes(QueueUrl=sq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+try:
+    lam.create_event_source_mapping(FunctionName="filtered", EventSourceArn=sqarn,
+                                    DestinationConfig={"OnFailure": {"Destination": sqarn}})
+    got = None
+except lam.exceptions.InvalidParameterValueException as e:
+    got = e.response["Error"]["Message"]
+ok(got == "Unsupported DestinationConfig parameter for given event source mapping type.",
+   "a queue's mapping with an on-failure destination is refused: %s" % got)
 
 # Tumbling windows: the state carries across a window's invocations, and its final one sees it.
 q, _ = setup("windows", BatchSize=2, TumblingWindowInSeconds=60)

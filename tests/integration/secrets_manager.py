@@ -4,7 +4,7 @@ tags, filters and pages, GetRandomPassword, resource policies, AWS's errors; and
 a rotation function through its four steps, a failed step leaving AWSPENDING, and a
 scheduled rotation when the account's clock is stepped.
 TAP on stdout. Usage: secrets_manager.py ENDPOINT WORKSPACE (it makes accounts of its own)."""
-import base64, json, os, sys, time
+import base64, json, os, sys, time, urllib.error, urllib.request
 import boto3, botocore
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -437,7 +437,8 @@ def lambda_handler(event, context):
     return {"param": [p[0], p[1] and p[1]["Parameter"]["Value"]],
             "secret": [s[0], s[1] and s[1]["SecretString"]],
             "denied": get("/systemsmanager/parameters/get?name=%2Fother")[0],
-            "anonymous": get("/secretsmanager/get?secretId=ext-secret", False)[0]}
+            "anonymous": get("/secretsmanager/get?secretId=ext-secret", False)[0],
+            "port": os.environ.get("PARAMETERS_SECRETS_EXTENSION_HTTP_PORT")}
 '''
 EXT = "arn:aws:lambda:us-east-1:177933569100:layer:AWS-Parameters-and-Secrets-Lambda-Extension:11"
 lam.create_function(FunctionName="ext", Runtime="python3.12", Timeout=60,
@@ -448,9 +449,52 @@ wait_for(lambda: lam.get_function_configuration(FunctionName="ext")["State"] == 
 ok([lay["Arn"] for lay in lam.get_function_configuration(FunctionName="ext")["Layers"]] == [EXT],
    "a function takes AWS's Parameters and Secrets extension layer")
 got = json.loads(lam.invoke(FunctionName="ext")["Payload"].read() or b"null")
+port = got and got.pop("port")
 ok(got == {"param": [200, "blue"], "secret": [200, "v1"], "denied": 400, "anonymous": 401},
    "the extension answers a parameter and a secret with the role's session; a parameter the "
    "role may not read and a request without the token are refused", got)
+
+
+def port_taken(p):
+    import socket
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", int(p))) == 0
+
+
+# Lambda's extension listens on localhost:2773: the handler is told another port only when
+# another program (another cloud on this machine) holds that one.
+ok(port is None or (port != "2773" and port_taken(2773)),
+   "the extension is on localhost:2773, where the handler looks without being told", port)
+# PARAMETERS_SECRETS_EXTENSION_HTTP_PORT moves it, as it moves AWS's. Two environments on
+# one port: each request is answered by the environment whose token it carries, with that
+# environment's role (one may read the parameter, the other may not).
+P = str(cloudlib.free_port())
+nrole = cloudlib.make_role(iam, "ext-none-role")
+for name, role in (("ext-a", xrole), ("ext-b", nrole)):
+    lam.create_function(FunctionName=name, Runtime="python3.12", Timeout=60,
+                        Handler="lambda_function.lambda_handler", Role=role, Layers=[EXT],
+                        Environment={"Variables": {"PARAMETERS_SECRETS_EXTENSION_HTTP_PORT": P}},
+                        Code={"ZipFile": cloudlib.zip_files({"lambda_function.py": READER})})
+    wait_for(lambda: lam.get_function_configuration(FunctionName=name)["State"] == "Active")
+a = json.loads(lam.invoke(FunctionName="ext-a")["Payload"].read() or b"null")
+b = json.loads(lam.invoke(FunctionName="ext-b")["Payload"].read() or b"null")
+ok(a and b and a["port"] == P and b["port"] == P and a["param"] == [200, "blue"] and
+   b["param"][0] == 400 and b["secret"][0] == 400,
+   "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT names the port; two environments on it are each "
+   "answered with their own role", (a, b))
+ok(port_taken(P), "... the cloud listens on it", P)
+try:
+    r = urllib.request.urlopen(urllib.request.Request(
+        "http://127.0.0.1:%s/secretsmanager/get?secretId=ext-secret" % P,
+        headers={"X-Aws-Parameters-Secrets-Token": "not-a-session"}), timeout=20)
+    status = r.status
+except urllib.error.HTTPError as e:
+    status = e.code
+ok(status == 401, "... and refuses a token that is no environment's", status)
+for name in ("ext-a", "ext-b"):
+    lam.delete_function(FunctionName=name)
+ok(wait_for(lambda: not port_taken(P)),
+   "the port is closed once no environment wants it", P)
 sm.put_secret_value(SecretId="ext-secret", SecretString="v2")
 got = json.loads(lam.invoke(FunctionName="ext")["Payload"].read() or b"null")
 ok(got and got["secret"] == [200, "v1"], "... it keeps the secret for SECRETS_MANAGER_TTL", got)

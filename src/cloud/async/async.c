@@ -954,17 +954,45 @@ static cJSON *config_view(const char *account, const char *function, const cJSON
 	return o;
 }
 
-static bool check_dest(struct cloud *c, const char *account, const char *function, const char *arn,
-		       struct api_err *e)
+/* Lambda's refusal of a destination of a service it does not send to, or of an ARN that names
+ * no resource: both destinations of the request, as its DestinationConfig reads. */
+static bool bad_config(const cJSON *dc, struct api_err *e)
 {
-	if (!arn)
+	const char *ok =
+		query_str(cJSON_GetObjectItemCaseSensitive(dc, "OnSuccess"), "Destination");
+	const char *of =
+		query_str(cJSON_GetObjectItemCaseSensitive(dc, "OnFailure"), "Destination");
+	char s[400], f[400];
+	snprintf(s, sizeof(s), ok && ok[0] ? "OnSuccess(destination=%s)" : "null", ok);
+	snprintf(f, sizeof(f), of && of[0] ? "OnFailure(destination=%s)" : "null", of);
+	return api_err_set(e, 400, "InvalidParameterValueException",
+			   "The provided destination config DestinationConfig(onSuccess=%s, "
+			   "onFailure=%s) is invalid.",
+			   s, f);
+}
+
+static bool check_dest(struct cloud *c, const char *account, const char *function, const char *arn,
+		       bool on_failure, const cJSON *dc, struct api_err *e)
+{
+	if (!arn || !arn[0])
 		return true;
-	char bus_account[13], bus[257];
-	if (str_starts_with(arn, "arn:aws:events:") &&
-	    !arn_event_bus(arn, bus_account, bus, sizeof(bus)))
+	char acct[13], name[257], qual[129];
+	if (str_starts_with(arn, "arn:aws:s3:::") && on_failure)
 		return api_err_set(e, 400, "InvalidParameterValueException",
-				   "The destination ARN %s is invalid.", arn);
-	if (str_starts_with(arn, "arn:aws:events:") && strcmp(bus, "default") != 0)
+				   "The local cloud does not send asynchronous invocation records "
+				   "to S3; %s: use an SQS queue, an SNS topic, a function or an "
+				   "event bus.",
+				   arn);
+	/* Lambda sends to a queue, a topic, a function or an event bus: an ARN of another
+	 * service, or one that names none of them, is no destination. */
+	bool named = arn_sqs_queue(arn, acct, name, sizeof(name)) ||
+		     arn_sns_topic(arn, acct, name, sizeof(name)) ||
+		     arn_event_bus(arn, acct, name, sizeof(name)) ||
+		     (str_starts_with(arn, "arn:aws:lambda:") &&
+		      split_function(arn, account, acct, name, qual));
+	if (!named)
+		return bad_config(dc, e);
+	if (str_starts_with(arn, "arn:aws:events:") && strcmp(name, "default") != 0)
 		return api_err_set(e, 400, "InvalidParameterValueException",
 				   "The local cloud has the default event bus only: %s does not "
 				   "exist.",
@@ -973,27 +1001,17 @@ static bool check_dest(struct cloud *c, const char *account, const char *functio
 	if (str_starts_with(arn, "arn:aws:sqs:") && str_ends_with(arn, ".fifo"))
 		return api_err_set(e, 400, "InvalidParameterValueException",
 				   "The destination ARN %s is invalid.", arn);
-	if (str_starts_with(arn, "arn:aws:sqs:") || str_starts_with(arn, "arn:aws:sns:") ||
-	    str_starts_with(arn, "arn:aws:lambda:") || str_starts_with(arn, "arn:aws:events:")) {
-		char acct[13], name[65], qual[129];
-		if (str_starts_with(arn, "arn:aws:lambda:") &&
-		    split_function(arn, account, acct, name, qual) && strcmp(acct, account) == 0 &&
-		    strcmp(name, function) == 0)
+	if (str_starts_with(arn, "arn:aws:lambda:")) {
+		if (strcmp(acct, account) == 0 && strcmp(name, function) == 0)
 			return api_err_set(e, 400, "InvalidParameterValueException",
 					   "You can't specify the function as a destination for "
 					   "itself.");
-		if (str_starts_with(arn, "arn:aws:lambda:")) {
-			/* Lambda checks that a function destination exists. */
-			bool there = split_function(arn, account, acct, name, qual) &&
-				     function_has(c, acct, name, qual);
-			if (!there)
-				return api_err_set(e, 400, "InvalidParameterValueException",
-						   "The destination ARN %s is invalid.", arn);
-		}
-		return true;
+		/* Lambda checks that a function destination exists. */
+		if (!function_has(c, acct, name, qual))
+			return api_err_set(e, 400, "InvalidParameterValueException",
+					   "The destination ARN %s is invalid.", arn);
 	}
-	return api_err_set(e, 400, "InvalidParameterValueException",
-			   "The destination ARN %s is invalid.", arn);
+	return true;
 }
 
 /* Read a Put/Update body into cfg (merging when merge). */
@@ -1044,7 +1062,7 @@ static bool read_config(struct cloud *c, const char *account, const char *functi
 			if (!w)
 				continue;
 			const char *d = query_str(w, "Destination");
-			if (!check_dest(c, account, function, d, e))
+			if (!check_dest(c, account, function, d, i == 1, dc, e))
 				return false;
 			cJSON_DeleteItemFromObjectCaseSensitive(have, which[i]);
 			cJSON *nw = cJSON_AddObjectToObject(have, which[i]);

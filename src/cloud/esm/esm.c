@@ -740,6 +740,16 @@ static bool apply(struct cloud *c, const char *account, const cJSON *in, struct 
 		return api_err_set(e, 400, "InvalidParameterValueException",
 				   "Maximum batch window in seconds must be greater than 0 if "
 				   "maximum batch size is greater than 10");
+	/* A queue's mapping has no destinations: its queue's redrive policy keeps what fails. */
+	const cJSON *dc = cJSON_GetObjectItemCaseSensitive(in, "DestinationConfig");
+	const char *on_failure =
+		query_str(cJSON_GetObjectItemCaseSensitive(dc, "OnFailure"), "Destination");
+	const char *on_success =
+		query_str(cJSON_GetObjectItemCaseSensitive(dc, "OnSuccess"), "Destination");
+	if (!m->stream && ((on_failure && on_failure[0]) || (on_success && on_success[0])))
+		return api_err_set(e, 400, "InvalidParameterValueException",
+				   "Unsupported DestinationConfig parameter for given event source "
+				   "mapping type.");
 	const cJSON *types = cJSON_GetObjectItemCaseSensitive(in, "FunctionResponseTypes");
 	bool report = m->report;
 	if (types && !cJSON_IsNull(types)) {

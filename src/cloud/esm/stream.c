@@ -14,6 +14,7 @@
 #include "cloud/esm/stream.h"
 
 #include <cjson/cJSON.h>
+#include <ctype.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -29,6 +30,7 @@
 #include "cloud/lambda/versions.h"
 #include "cloud/logs/logs.h"
 #include "cloud/state.h"
+#include "cloud/svc/arn.h"
 #include "cloud/svc/deliver.h"
 #include "cloud/svc/svc.h"
 #include "core/clock.h"
@@ -179,6 +181,18 @@ static bool check_filters(const cJSON *fc, struct esm_stream_err *e)
 	return why ? err_set(e, status, type, "%s", why) : true;
 }
 
+/* arn:aws:s3:::BUCKET, the bucket's name as S3 allows it (3 to 63 of a-z, 0-9, '.', '-'). */
+static bool s3_bucket_arn(const char *arn)
+{
+	if (!str_starts_with(arn, "arn:aws:s3:::"))
+		return false;
+	const char *b = arn + strlen("arn:aws:s3:::");
+	size_t n = strlen(b);
+	if (n < 3 || n > 63 || strspn(b, "abcdefghijklmnopqrstuvwxyz0123456789.-") != n)
+		return false;
+	return isalnum((unsigned char)b[0]) && isalnum((unsigned char)b[n - 1]);
+}
+
 bool esm_stream_cfg_apply(struct esm_stream_cfg *cfg, const char *source, const cJSON *in,
 			  bool create, struct esm_stream_err *e)
 {
@@ -287,11 +301,14 @@ bool esm_stream_cfg_apply(struct esm_stream_cfg *cfg, const char *source, const 
 		const cJSON *of = cJSON_GetObjectItemCaseSensitive(dc, "OnFailure");
 		const cJSON *dest = cJSON_GetObjectItemCaseSensitive(of, "Destination");
 		const char *d = cJSON_IsString(dest) ? dest->valuestring : "";
-		if (d[0] && !str_starts_with(d, "arn:aws:sqs:") &&
-		    !str_starts_with(d, "arn:aws:sns:") && !str_starts_with(d, "arn:aws:s3:::")) {
+		/* A stream's discarded batches go to a queue, a topic or a bucket: an ARN of
+		 * another service, or one that names none of them, is refused as Lambda does. */
+		char acct[13], name[257];
+		if (d[0] && !arn_sqs_queue(d, acct, name, sizeof(name)) &&
+		    !arn_sns_topic(d, acct, name, sizeof(name)) && !s3_bucket_arn(d)) {
 			err_set(e, 400, "InvalidParameterValueException",
-				"The local cloud sends a stream mapping's discarded batches to an "
-				"SQS queue, an SNS topic or an S3 bucket; %s is none of them.",
+				"The provided destination config DestinationConfig(onSuccess=null, "
+				"onFailure=OnFailure(destination=%s)) is invalid.",
 				d);
 			goto fail;
 		}

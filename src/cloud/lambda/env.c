@@ -544,7 +544,7 @@ static void build_envp(struct cloud *c, struct env *env, const struct lambda_run
 	env_add(envp, "AWS_SESSION_TOKEN", creds.token);
 	env_add(envp, "AWS_ENDPOINT_URL", c->endpoint);
 	/* AWS's Parameters and Secrets extension, when the function has its layer: served by the
-	 * cloud, on a port of the environment's own. */
+	 * cloud on the extension's port (paramsecrets.c). */
 	if (lambda_paramsecrets_wanted(fn) && !env->paramsecrets) {
 		struct error perr;
 		env->paramsecrets =
@@ -554,9 +554,6 @@ static void build_envp(struct cloud *c, struct env *env, const struct lambda_run
 				"lambda-tutor: %s: the Parameters and Secrets extension: %s\n",
 				fn->name, perr.msg);
 	}
-	if (env->paramsecrets)
-		env_addi(envp, "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT",
-			 lambda_paramsecrets_port(env->paramsecrets));
 	/* The X-Ray daemon's address, as Lambda gives it: a UDP port the cloud holds. */
 	if (c->xray_port > 0) {
 		snprintf(buf, sizeof(buf), "127.0.0.1:%d", c->xray_port);
@@ -576,6 +573,10 @@ static void build_envp(struct cloud *c, struct env *env, const struct lambda_run
 				env_add(envp, v->string, v->valuestring);
 		}
 	}
+	/* The extension's port, when another program holds the one the function expects. */
+	if (lambda_paramsecrets_moved(env->paramsecrets))
+		env_addi(envp, "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT",
+			 lambda_paramsecrets_moved(env->paramsecrets));
 	vec_push(envp, NULL);
 }
 

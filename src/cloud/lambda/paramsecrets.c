@@ -13,9 +13,13 @@
  * on the account's virtual clock, up to PARAMETERS_SECRETS_EXTENSION_CACHE_SIZE of them
  * (1000), unless PARAMETERS_SECRETS_EXTENSION_CACHE_ENABLED is false.
  *
- * Environments share the machine's network, so the endpoint listens on a port of its own
- * rather than 2773; PARAMETERS_SECRETS_EXTENSION_HTTP_PORT, the extension's own setting,
- * tells the handler which.
+ * It listens where Lambda's does: 127.0.0.1:2773, or the port the function's
+ * PARAMETERS_SECRETS_EXTENSION_HTTP_PORT names. Environments share the machine's network, so
+ * one listener per port serves every environment that asks for it, each request answered by
+ * the environment its token belongs to (with that environment's session and cache). When
+ * the port is held by another program (another cloud on the machine), the environment gets
+ * a free port of its own instead, and PARAMETERS_SECRETS_EXTENSION_HTTP_PORT tells its
+ * handler which.
  */
 #include <cjson/cJSON.h>
 #include <pthread.h>
@@ -38,6 +42,8 @@
 #define DEFAULT_TTL 300
 #define MAX_TTL     300
 #define DEFAULT_CAP 1000
+/* The extension's own default port. */
+#define DEFAULT_PORT 2773
 
 struct entry {
 	char *key, *body;
@@ -45,7 +51,19 @@ struct entry {
 	int64_t expires_ms;
 };
 
+/* A port that environments share; its requests go to the environment their token names. */
+struct listener {
+	struct listener *next;
+	int port;
+	struct http_server *srv;
+	int users; /* environments registered on it */
+};
+
 struct lambda_paramsecrets {
+	struct lambda_paramsecrets *next; /* in envs, when on a shared listener */
+	struct listener *shared;          /* NULL: srv is this environment's own */
+	int busy;                         /* requests being answered (under reg_mu) */
+	int wanted;                       /* the port the function expects */
 	struct cloud *cloud;
 	struct svc_caller caller;
 	char token[192];
@@ -150,16 +168,63 @@ static void fail(struct http_resp *resp, int status, const char *code, const cha
 	cJSON_Delete(o);
 }
 
+/* The shared listeners and the environments on them. */
+static pthread_mutex_t reg_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t reg_idle = PTHREAD_COND_INITIALIZER;
+static struct listener *listeners;
+static struct lambda_paramsecrets *envs;
+
+static void unauthorized(struct http_resp *resp)
+{
+	fail(resp, 401, "UnauthorizedException",
+	     "X-Aws-Parameters-Secrets-Token is missing or is not this environment's "
+	     "AWS_SESSION_TOKEN.");
+}
+
+static void answer(struct lambda_paramsecrets *ps, const struct http_req *req,
+		   struct http_resp *resp);
+
+/* A request to an environment's own port. */
 static void serve(void *ctx, const struct http_req *req, struct http_resp *resp)
 {
 	struct lambda_paramsecrets *ps = ctx;
 	const char *token = http_header(req, "X-Aws-Parameters-Secrets-Token");
 	if (!token || strcmp(token, ps->token) != 0) {
-		fail(resp, 401, "UnauthorizedException",
-		     "X-Aws-Parameters-Secrets-Token is missing or is not this environment's "
-		     "AWS_SESSION_TOKEN.");
+		unauthorized(resp);
 		return;
 	}
+	answer(ps, req, resp);
+}
+
+/* A request to a shared port: answered by the environment whose token it carries. */
+static void serve_shared(void *ctx, const struct http_req *req, struct http_resp *resp)
+{
+	struct listener *l = ctx;
+	const char *token = http_header(req, "X-Aws-Parameters-Secrets-Token");
+	struct lambda_paramsecrets *ps = NULL;
+	pthread_mutex_lock(&reg_mu);
+	if (token)
+		for (ps = envs; ps; ps = ps->next)
+			if (ps->shared == l && strcmp(ps->token, token) == 0)
+				break;
+	if (ps)
+		ps->busy++;
+	pthread_mutex_unlock(&reg_mu);
+	if (!ps) {
+		unauthorized(resp);
+		return;
+	}
+	answer(ps, req, resp);
+	pthread_mutex_lock(&reg_mu);
+	if (--ps->busy == 0)
+		pthread_cond_broadcast(&reg_idle);
+	pthread_mutex_unlock(&reg_mu);
+}
+
+/* Answer a request whose token is ps's. */
+static void answer(struct lambda_paramsecrets *ps, const struct http_req *req,
+		   struct http_resp *resp)
+{
 	if (strcmp(req->method, "GET") != 0) {
 		fail(resp, 405, "MethodNotAllowed", "The extension answers GET requests only.");
 		return;
@@ -258,6 +323,38 @@ struct lambda_paramsecrets *lambda_paramsecrets_start(struct cloud *c, const str
 	long n = cap ? strtol(cap, NULL, 10) : DEFAULT_CAP;
 	ps->cap = n < 0 ? 0 : n > DEFAULT_CAP ? DEFAULT_CAP : (size_t)n;
 	pthread_mutex_init(&ps->mu, NULL);
+	const char *want = var(fn, "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT");
+	char *end = NULL;
+	long p = want && want[0] ? strtol(want, &end, 10) : DEFAULT_PORT;
+	ps->wanted = (end && *end) || p < 1 || p > 65535 ? DEFAULT_PORT : (int)p;
+	/* The port the function expects, shared with the other environments on it. */
+	pthread_mutex_lock(&reg_mu);
+	struct listener *l;
+	for (l = listeners; l && l->port != ps->wanted; l = l->next)
+		;
+	if (!l) {
+		struct error lerr;
+		l = xcalloc(1, sizeof(*l));
+		l->srv = http_server_start(ps->wanted, 64 * 1024, serve_shared, l, &l->port, &lerr);
+		if (l->srv) {
+			l->next = listeners;
+			listeners = l;
+		} else {
+			free(l);
+			l = NULL;
+		}
+	}
+	if (l) {
+		l->users++;
+		ps->shared = l;
+		ps->port = l->port;
+		ps->next = envs;
+		envs = ps;
+	}
+	pthread_mutex_unlock(&reg_mu);
+	if (l)
+		return ps;
+	/* Held by another program: a port of the environment's own. */
 	ps->srv = http_server_start(0, 64 * 1024, serve, ps, &ps->port, err);
 	if (!ps->srv) {
 		pthread_mutex_destroy(&ps->mu);
@@ -272,10 +369,38 @@ int lambda_paramsecrets_port(const struct lambda_paramsecrets *ps)
 	return ps->port;
 }
 
+int lambda_paramsecrets_moved(const struct lambda_paramsecrets *ps)
+{
+	return ps && ps->port != ps->wanted ? ps->port : 0;
+}
+
 void lambda_paramsecrets_stop(struct lambda_paramsecrets *ps)
 {
 	if (!ps)
 		return;
+	struct http_server *last = NULL;
+	if (ps->shared) {
+		pthread_mutex_lock(&reg_mu);
+		struct lambda_paramsecrets **pp = &envs;
+		while (*pp && *pp != ps)
+			pp = &(*pp)->next;
+		if (*pp)
+			*pp = ps->next;
+		while (ps->busy > 0)
+			pthread_cond_wait(&reg_idle, &reg_mu);
+		struct listener *l = ps->shared;
+		if (--l->users == 0) {
+			struct listener **lp = &listeners;
+			while (*lp != l)
+				lp = &(*lp)->next;
+			*lp = l->next;
+			last = l->srv;
+			free(l);
+		}
+		pthread_mutex_unlock(&reg_mu);
+	}
+	/* A shared port no environment wants any more is closed. */
+	http_server_stop(last);
 	http_server_stop(ps->srv);
 	for (size_t i = 0; i < ps->n; i++) {
 		free(ps->entries[i].key);
