@@ -49,6 +49,9 @@ RUN = uuid.uuid4().hex[:10]
 # Two accounts, made fresh on each cloud (Cloud.account() names their ids).
 ACCOUNT_A, ACCOUNT_B = "a", "b"
 UID_BASE, UID_COUNT = 2000000000, 65536
+# What one running environment holds in the cloud: its output and status pipes, its Runtime API
+# listener with its connection and its server's event descriptors, its cgroup files.
+FDS_PER_ENV = 8
 LANGS = (("py", "python3.12", "attack.handler", "python", "attack.py"),
          ("node", "nodejs22.x", "attack.handler", "node", "attack.js"))
 
@@ -404,8 +407,24 @@ class Suite:
             if err != "Unhandled" or "Runtime.ExitError" not in json.dumps(got):
                 errors.append((fn, err, got))
 
+        # The descriptors the cloud holds while the burst runs: each environment's are closed as
+        # it exits, not left for a later sweep: the 6 running, as many ending, and room for a
+        # loaded machine (before, 1,000 environments held 425 at the end of the burst).
+        peak, done = [len(fds_before)], threading.Event()
+
+        def sample():
+            while not done.wait(0.05):
+                try:
+                    peak.append(len(os.listdir("/proc/%d/fd" % self.cloud.pid)))
+                except OSError:
+                    pass
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
         with concurrent.futures.ThreadPoolExecutor(6) as pool:
             list(pool.map(one, range(n)))
+        done.set()
+        sampler.join()
         if hasattr(client, "close"):
             client.close()
         del client
@@ -417,6 +436,9 @@ class Suite:
         self.ok(not left["zombies"], "after them: no zombie under the cloud", left["zombies"][:20])
         self.ok(not left["strays"], "after them: no stray process", left["strays"][:20])
         self.ok(not left["cgroups"], "after them: no cgroup left", left["cgroups"][:5])
+        self.ok(max(peak) <= len(fds_before) + FDS_PER_ENV * 16,
+                "during them: the cloud's descriptors at most %d (%d at rest, %d samples)"
+                % (max(peak), len(fds_before), len(peak)), sorted(peak)[-10:])
         wait_until(lambda: len(self.cloud.fds()) <= len(fds_before) + 2, 10)
         fds_after = self.cloud.fds()
         self.ok(len(fds_after) <= len(fds_before) + 2,

@@ -242,6 +242,17 @@ static void init_start_line(struct env *env)
 	strbuf_release(&line);
 }
 
+/*
+ * An environment whose runtime has ended, whose output is read and that no invoker holds is
+ * collected at once: the housekeeper is woken rather than left to its next round, so a burst of
+ * short-lived environments does not pile up their descriptors. Caller holds cloud->mu.
+ */
+static void collect_soon(struct env *env)
+{
+	if (env->state == ENV_DEAD && !env->inv && env->exited && env->reader_done)
+		pthread_cond_signal(&env->cloud->hk_cond);
+}
+
 static void *reader_main(void *arg)
 {
 	struct env *env = arg;
@@ -263,6 +274,7 @@ static void *reader_main(void *arg)
 	}
 	pthread_mutex_lock(&env->cloud->mu);
 	env->reader_done = true;
+	collect_soon(env);
 	pthread_mutex_unlock(&env->cloud->mu);
 	return NULL;
 }
@@ -351,6 +363,7 @@ static void *waiter_main(void *arg)
 	}
 	env->state = ENV_DEAD;
 	pthread_cond_broadcast(&env->cond);
+	collect_soon(env);
 	pthread_mutex_unlock(&env->cloud->mu);
 	return NULL;
 }
@@ -364,6 +377,7 @@ void lambda_env_kill(struct env *env)
 	}
 	env->state = ENV_DEAD;
 	pthread_cond_broadcast(&env->cond);
+	collect_soon(env);
 }
 
 /* Everything an environment holds but its memory. */
@@ -384,19 +398,33 @@ static void env_release(struct env *env)
 	pthread_mutex_destroy(&env->log_mu);
 }
 
-static void env_free(struct env *env)
+/*
+ * Free the environments of done: their threads and descriptors first, then their functions'
+ * references under one hold of cloud->mu, which a busy cloud's invokers and spawner contend for
+ * (once per environment, a burst's collection fell behind the burst).
+ */
+static void envs_free(struct cloud *c, struct vec *done)
 {
-	http_server_stop(env->rapi);
-	env->rapi = NULL;
-	pthread_join(env->waiter, NULL);
-	pthread_join(env->reader, NULL);
-	if (env->has_duty)
-		pthread_join(env->duty, NULL);
-	env_release(env);
-	pthread_mutex_lock(&env->cloud->mu);
-	lambda_fn_unref(env->fn);
-	pthread_mutex_unlock(&env->cloud->mu);
-	free(env);
+	vec_for_each (done, i) {
+		struct env *env = done->items[i];
+		http_server_stop(env->rapi);
+		env->rapi = NULL;
+		pthread_join(env->waiter, NULL);
+		pthread_join(env->reader, NULL);
+		if (env->has_duty)
+			pthread_join(env->duty, NULL);
+		env_release(env);
+	}
+	if (!done->len)
+		return;
+	pthread_mutex_lock(&c->mu);
+	vec_for_each (done, i) {
+		struct env *env = done->items[i];
+		lambda_fn_unref(env->fn);
+	}
+	pthread_mutex_unlock(&c->mu);
+	vec_for_each (done, i)
+		free(done->items[i]);
 }
 
 void lambda_env_housekeep(struct cloud *c, bool all)
@@ -420,8 +448,7 @@ void lambda_env_housekeep(struct cloud *c, bool all)
 	}
 	c->envs.len = out;
 	pthread_mutex_unlock(&c->mu);
-	vec_for_each (&done, i)
-		env_free(done.items[i]);
+	envs_free(c, &done);
 	vec_release(&done);
 }
 
