@@ -503,6 +503,7 @@ struct watchdog {
 	bool done;
 	volatile int fired;
 	int ms;
+	bool timed; /* the thread started */
 };
 
 static void *watchdog_main(void *arg)
@@ -543,28 +544,48 @@ static int thread_start_quiet(pthread_t *t, void *(*fn)(void *), void *arg)
 	return rc;
 }
 
+/* Cancel this thread's requests after w->ms unless watchdog_stop() comes first. */
+static void watchdog_start(struct watchdog *w)
+{
+	pthread_mutex_init(&w->mu, NULL);
+	cond_init_mono(&w->cv);
+	w->timed = thread_start_quiet(&w->thread, watchdog_main, w) == 0;
+	if (w->timed) {
+		client_cancel_on(&w->fired);
+		link_cancel = &w->fired;
+	}
+}
+
+static void watchdog_stop(struct watchdog *w)
+{
+	if (w->timed) {
+		client_cancel_on(NULL);
+		link_cancel = NULL;
+		pthread_mutex_lock(&w->mu);
+		w->done = true;
+		pthread_cond_signal(&w->cv);
+		pthread_mutex_unlock(&w->mu);
+		pthread_join(w->thread, NULL);
+	}
+	pthread_cond_destroy(&w->cv);
+	pthread_mutex_destroy(&w->mu);
+}
+
 bool link_sync_within(const char *db_path, int ms, struct link_sync *out, struct error *err)
 {
 	struct watchdog w = { .ms = ms };
-	pthread_mutex_init(&w.mu, NULL);
-	cond_init_mono(&w.cv);
-	bool timed = thread_start_quiet(&w.thread, watchdog_main, &w) == 0;
-	if (timed) {
-		client_cancel_on(&w.fired);
-		link_cancel = &w.fired;
-	}
+	watchdog_start(&w);
 	bool ok = link_sync(db_path, out, err);
-	if (timed) {
-		client_cancel_on(NULL);
-		link_cancel = NULL;
-		pthread_mutex_lock(&w.mu);
-		w.done = true;
-		pthread_cond_signal(&w.cv);
-		pthread_mutex_unlock(&w.mu);
-		pthread_join(w.thread, NULL);
-	}
-	pthread_cond_destroy(&w.cv);
-	pthread_mutex_destroy(&w.mu);
+	watchdog_stop(&w);
+	return ok;
+}
+
+bool link_room_within(const char *db_path, int ms, bool *offline, struct error *err)
+{
+	struct watchdog w = { .ms = ms };
+	watchdog_start(&w);
+	bool ok = link_room(db_path, offline, err);
+	watchdog_stop(&w);
 	return ok;
 }
 

@@ -618,6 +618,37 @@ def test_live_quiz(t):
              (not refused or "closed" in ans["refused"][0]["why"]), what, ans)
 
 
+def test_closed_module(t):
+    """`check` from a shell refuses an exercise of a module the trainer closed, as the tutor's
+    screens do, over the server and on a shared host; opened again, it is not refused."""
+    ws = os.path.join(TMP, "closed-ws")
+    runs = lambda: sum(1 for _, k, i, _ in rows(os.path.join(CLASS, "ada.db"))
+                       if k == "check_run" and i == "calculator")
+    before = runs()
+    trainer("--open", "1")
+    r = tutor(DB["ada"], "--workspace", ws, "check", "calculator")
+    t.ok(r.returncode == 2 and "module 2 is not open yet: the trainer opens it" in r.stderr,
+         "check refuses an exercise of a module the trainer closed", r.stderr)
+    t.eq(len(r.stderr.strip().splitlines()), 1, "in one line")
+    tutor(DB["ada"], "join", "--sync")
+    t.eq(runs(), before, "and records no run")
+    r = tutor(DB["ada"], "--workspace", ws, "check", "hello-world", "--lang", "cobol")
+    t.ok("not open yet" not in r.stderr and "unknown language" in r.stderr,
+         "an exercise of an open module is not refused", r.stderr)
+    shared = os.path.join(TMP, "closed-class")
+    os.makedirs(shared)
+    subprocess.run([TUTOR, "trainer", shared, "--open", "1"], capture_output=True, cwd=ROOT)
+    r = tutor(os.path.join(shared, "ada.db"), "--class", shared, "--workspace", ws, "check",
+              "calculator")
+    t.ok(r.returncode == 2 and "module 2 is not open yet" in r.stderr and
+         not os.path.exists(os.path.join(shared, "ada.db")),
+         "on a shared host too, with nothing recorded", r.stderr)
+    trainer("--open", "all")
+    r = tutor(DB["ada"], "--workspace", ws, "check", "calculator", "--lang", "cobol")
+    t.ok("not open yet" not in r.stderr and "unknown language" in r.stderr,
+         "opened again, it is not refused", r.stderr)
+
+
 def test_reviews(t):
     """The trainer's review of a learner's project reaches that learner, and only them."""
     r = subprocess.run([TUTOR, "review", CLASS, "ada", "error-handling", "3",
@@ -1209,7 +1240,7 @@ tap = Tap()
 try:
     rc = tap.run([test_join, test_names, test_tokens, test_replay, test_gaps, test_forged_quiz,
                   test_unknown_exercise, test_bad_requests, test_offline, test_wrong_record, test_dashboard, test_live,
-                  test_live_quiz,
+                  test_live_quiz, test_closed_module,
                   test_reviews, test_lrs_feed, test_packages, test_workspace_private,
                   test_unix_socket, test_tls, test_roster, test_trainer_view])
 finally:
