@@ -217,6 +217,10 @@ out:
 struct pending {
 	int64_t after;
 	struct store_event *v;
+	/* calc[i]: the chain at v[i] computed again over the record as it is now */
+	char (*calc)[STORE_CHAIN_HEX_LEN + 1];
+	char calc_last[STORE_CHAIN_HEX_LEN + 1]; /* the same for the last event read */
+	char sent_last[STORE_CHAIN_HEX_LEN + 1]; /* the chain the last event read carries */
 	size_t n, alloc;
 };
 
@@ -228,6 +232,14 @@ static char *dup_opt(const char *s)
 static bool collect(const struct store_event *ev, void *ctx)
 {
 	struct pending *p = ctx;
+	/* Each event goes with the chain it carries (one computed for an event recorded before
+	 * chains), and the record's chain is computed again from its start as it reads now. */
+	char sent[STORE_CHAIN_HEX_LEN + 1];
+	store_chain_compute(p->sent_last, ev, sent);
+	store_chain_compute(p->calc_last, ev, p->calc_last);
+	if (ev->chain)
+		snprintf(sent, sizeof sent, "%s", ev->chain);
+	memcpy(p->sent_last, sent, sizeof sent);
 	if (ev->id <= p->after)
 		return true;
 	/* A trainer's kind (a review made in this record) is never the class's: it stays here,
@@ -236,12 +248,15 @@ static bool collect(const struct store_event *ev, void *ctx)
 	if (p->n == p->alloc) {
 		p->alloc = p->alloc ? p->alloc * 2 : 64;
 		p->v = xreallocarray(p->v, p->alloc, sizeof(*p->v));
+		p->calc = xreallocarray(p->calc, p->alloc, sizeof(*p->calc));
 	}
+	memcpy(p->calc[p->n], p->calc_last, sizeof p->calc[0]);
 	struct store_event *e = &p->v[p->n++];
 	if (private) {
 		*e = (struct store_event){ .id = ev->id,
 					   .at_ms = ev->at_ms,
-					   .kind = xstrdup(WIRE_PRIVATE) };
+					   .kind = xstrdup(WIRE_PRIVATE),
+					   .chain = xstrdup(sent) };
 		return true;
 	}
 	*e = (struct store_event){ .id = ev->id,
@@ -250,7 +265,8 @@ static bool collect(const struct store_event *ev, void *ctx)
 				   .module = dup_opt(ev->module),
 				   .item = dup_opt(ev->item),
 				   .hash = dup_opt(ev->hash),
-				   .data = dup_opt(ev->data) };
+				   .data = dup_opt(ev->data),
+				   .chain = xstrdup(sent) };
 	return true;
 }
 
@@ -262,8 +278,10 @@ static void pending_release(struct pending *p)
 		free((char *)p->v[i].item);
 		free((char *)p->v[i].hash);
 		free((char *)p->v[i].data);
+		free((char *)p->v[i].chain);
 	}
 	free(p->v);
+	free(p->calc);
 }
 
 /* The server's acked and recorded from an answer; false when it holds neither. */
@@ -407,7 +425,10 @@ bool link_sync(const char *db_path, struct link_sync *out, struct error *err)
 			ok = true;
 			goto out;
 		}
-		char *body = wire_batch_format(p.v + i, j - i);
+		/* The event the batch follows, as the record reads now: one changed since the
+		 * class received it is told by its chain. */
+		char *body = wire_batch_format(p.v + i, j - i, i ? p.v[i - 1].id : 0,
+					       i ? p.calc[i - 1] : "");
 		client_reply_release(&r);
 		bool sent = link_request(c, l.url, l.fingerprint, NULL, "POST", "/v1/events",
 					 headers, body, strlen(body), &r, err);
