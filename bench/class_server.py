@@ -1,6 +1,7 @@
 """
 The class server under a class of learners sending at the same moment: N learners (default
-200) join, each holds a connection open, then every one sends a check result at once; timed
+200) join, each holds a connection open, then every one sends a check result at once (chained
+and naming the event it follows, as a tutor sends it, so the server checks its order); timed
 from the first request written to the last acknowledgement read. Then a live question: every
 learner answers at once, and the time until the trainer's panel counts them all. Then the
 trainer's dashboard over the class the server holds (its refresh and roster, as `trainer
@@ -9,6 +10,7 @@ trainer's dashboard over the class the server holds (its refresh and roster, as 
     python3 class_server.py BUILD_DIR SOURCE_ROOT [N]
 """
 
+import hashlib
 import json
 import os
 import re
@@ -36,6 +38,22 @@ while not code:
     url = (m.group(1), int(m.group(2))) if m else url
     m = re.match(r"class code (\S+)", line)
     code = m.group(1) if m else None
+
+
+def field(v):
+    """A field of an event's chain (store.h): its length as 8 bytes (-1 for none), its bytes."""
+    if v is None:
+        return (-1).to_bytes(8, "little", signed=True)
+    b = v.encode()
+    return len(b).to_bytes(8, "little") + b
+
+
+def chained(prev, ev):
+    """ev with the chain the learner's tutor gives it after an event whose chain was prev."""
+    msg = b"".join(field(x) for x in ("lambda-tutor chain 1", str(ev["id"]), str(ev["at_ms"]),
+                                      ev.get("kind"), ev.get("module"), ev.get("item"),
+                                      ev.get("hash"), ev.get("data"), prev))
+    return dict(ev, chain=hashlib.sha256(msg).hexdigest())
 
 
 def request(method, path, body, token=None):
@@ -91,9 +109,12 @@ try:
     now = int(time.time() * 1000)
     result = json.dumps({"status": "passed", "passed": 3, "total": 3,
                          "tasks": [{"id": "t%d" % k, "ok": True} for k in range(3)]})
-    reqs = [request("POST", "/v1/events", {"events": [{
-        "id": 1, "at_ms": now, "kind": "check_run", "module": "first-function",
-        "item": "calculator", "data": result}]}, tok) for tok in tokens]
+    # As a tutor sends them: each event chained, each batch naming the event it follows, so
+    # the server checks the record's order as it would for a real class.
+    run = chained("", {"id": 1, "at_ms": now, "kind": "check_run", "module": "first-function",
+                       "item": "calculator", "data": result})
+    reqs = [request("POST", "/v1/events", {"after": {"id": 0, "chain": ""}, "events": [run]},
+                    tok) for tok in tokens]
     burst_s, got = burst(reqs)
     assert all(st == 200 and json.loads(b)["acked"] == 1 for st, b in got), got
     acked = len(got)
@@ -109,9 +130,10 @@ try:
     live = json.loads(got[0][1])["live"]
     answer_data = json.dumps({"push": live["id"], "hash": live["hash"], "response": "0",
                               "seconds": 4})
-    reqs = [request("POST", "/v1/events", {"events": [{
-        "id": 2, "at_ms": now, "kind": "live_answer", "item": "cc-go-runtime",
-        "data": answer_data}]}, tok) for tok in tokens]
+    live_ev = chained(run["chain"], {"id": 2, "at_ms": now, "kind": "live_answer",
+                                     "item": "cc-go-runtime", "data": answer_data})
+    reqs = [request("POST", "/v1/events", {"after": {"id": 1, "chain": run["chain"]},
+                                           "events": [live_ev]}, tok) for tok in tokens]
     live_s, got = burst(reqs)
     assert all(st == 200 and json.loads(b)["refused_count"] == 0 for st, b in got), got
     acked_at = time.monotonic()

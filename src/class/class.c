@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "class/hub.h"
 #include "class/names.h"
 #include "class/rerun.h"
 #include "core/path.h"
@@ -60,7 +61,10 @@ struct copy_ctx {
 	const unsigned char *key; /* check seals when not NULL */
 	const char *learner;
 	char prev[STORE_SEAL_HEX_LEN + 1];
-	int64_t bad; /* the first event that fails its seal */
+	int64_t bad;  /* the first event that fails its seal */
+	bool chained; /* check that each event follows the one before (store_chain_compute) */
+	char chain[STORE_CHAIN_HEX_LEN + 1];
+	int64_t broken; /* the first event that does not */
 };
 
 static bool copy_event(const struct store_event *ev, void *arg)
@@ -88,7 +92,30 @@ static bool copy_event(const struct store_event *ev, void *arg)
 		else
 			memcpy(c->prev, ev->seal, sizeof(c->prev));
 	}
+	if (c->chained && !c->broken) {
+		char want[STORE_CHAIN_HEX_LEN + 1];
+		store_chain_compute(c->chain, ev, want);
+		if (ev->chain && strcmp(ev->chain, want) != 0)
+			c->broken = ev->id;
+		else
+			memcpy(c->chain, want, sizeof(c->chain));
+	}
 	return true;
+}
+
+/*
+ * Whether the file at path is a class server's copy (its folder holds the class code): the
+ * server checked each event's chain as it came and keeps it as the learner's record has it,
+ * beside the marks it gave, so the copy's chains are not its own to check.
+ */
+static bool server_copy(const char *path)
+{
+	char *dir = path_dirname(path);
+	char *code = path_join(dir, HUB_CODE_FILE);
+	bool is = path_is_file(code);
+	free(code);
+	free(dir);
+	return is;
 }
 
 static bool sealed, have_key;
@@ -174,7 +201,9 @@ void class_room_add_file(struct class_room *room, const char *path)
 		return;
 	}
 	struct store *store = store_open_readonly(path, &err);
-	struct copy_ctx c = { .key = sealed ? seal_key : NULL, .learner = l->id };
+	struct copy_ctx c = { .key = sealed ? seal_key : NULL,
+			      .learner = l->id,
+			      .chained = !sealed && !server_copy(path) };
 	if (store && store_meta_get(store, STORE_META_LEARNER, &l->name, &err) &&
 	    store_each(store, NULL, copy_event, &c, &err)) {
 		if (c.bad) {
@@ -182,6 +211,13 @@ void class_room_add_file(struct class_room *room, const char *path)
 			l->problem = xasprintf("'%s' was changed outside lambda-tutor: event %lld "
 					       "fails its seal; none of it is counted",
 					       path, (long long)c.bad);
+			events_free(c.events, c.n);
+		} else if (c.broken) {
+			l->file = CLASS_FILE_FORGED;
+			l->problem = xasprintf("'%s' was changed outside lambda-tutor: event %lld "
+					       "does not follow the one before it (renumbered, "
+					       "reordered or edited); none of it is counted",
+					       path, (long long)c.broken);
 			events_free(c.events, c.n);
 		} else {
 			l->events = c.events;

@@ -905,6 +905,74 @@ static bool note_gap(struct hub_learner *l, const struct store_event *ev, struct
 	return ok;
 }
 
+/* 409: the record sent no longer reads as the class received it at event id. */
+static int changed_after(int64_t id, struct error *err)
+{
+	error_set(err,
+		  "your record was changed after the class received it: event %lld no longer "
+		  "reads as it was sent (renumbered, reordered or edited outside lambda-tutor); "
+		  "the class keeps what it received: ask the trainer",
+		  (long long)id);
+	return 409;
+}
+
+/*
+ * Whether batch b comes from the record the class holds, in the record's order (wire.h): the
+ * event it follows reads as the class received it, events sent again carry the chains they
+ * came with, the first new event follows the last one the class holds, and each new event's
+ * chain follows from the one before when their ids do (missing ids are noted as a gap,
+ * note_gap). 409 and why when not; a batch without chains (an older tutor) is not checked.
+ */
+static int follows(struct hub_learner *l, const struct wire_batch *b, int64_t acked,
+		   struct error *err)
+{
+	if (!b->has_after)
+		return 200;
+	char held_chain[STORE_CHAIN_HEX_LEN + 1];
+	bool found = false;
+	if (b->after_id > acked)
+		return changed_after(b->after_id, err);
+	if (!store_chain_at(l->store, b->after_id, held_chain, &found, err))
+		return 500;
+	if (!found || (held_chain[0] && strcmp(held_chain, b->after_chain) != 0))
+		return changed_after(b->after_id, err);
+	const char *prev = b->after_chain;
+	int64_t prev_id = b->after_id;
+	for (size_t i = 0; i < b->n; i++) {
+		const struct store_event *ev = &b->events[i];
+		if (ev->id <= acked) {
+			if (ev->chain && !store_chain_at(l->store, ev->id, held_chain, &found, err))
+				return 500;
+			if (ev->chain && found && held_chain[0] &&
+			    strcmp(held_chain, ev->chain) != 0)
+				return changed_after(ev->id, err);
+		} else if (prev_id < acked) {
+			/* The record lacks the class's last event, or holds it under another id. */
+			error_set(err,
+				  "your record no longer holds event %lld as the class received "
+				  "it (renumbered, reordered or edited outside lambda-tutor); the "
+				  "class keeps what it received: ask the trainer",
+				  (long long)acked);
+			return 409;
+		} else if (ev->chain && prev && ev->id == prev_id + 1 &&
+			   strcmp(ev->kind, WIRE_PRIVATE) != 0) {
+			char want[STORE_CHAIN_HEX_LEN + 1];
+			store_chain_compute(prev, ev, want);
+			if (strcmp(want, ev->chain) != 0) {
+				error_set(err,
+					  "event %lld of your record does not follow event %lld "
+					  "(renumbered, reordered or edited outside lambda-tutor); "
+					  "nothing from it counts until the trainer looks at it",
+					  (long long)ev->id, (long long)prev_id);
+				return 409;
+			}
+		}
+		prev = ev->chain;
+		prev_id = ev->id;
+	}
+	return 200;
+}
+
 int hub_record(struct hub *h, struct hub_learner *l, struct wire_batch *b, struct hub_ack *ack,
 	       struct error *err)
 {
@@ -921,6 +989,8 @@ int hub_record(struct hub *h, struct hub_learner *l, struct wire_batch *b, struc
 		status = 500;
 		goto out;
 	}
+	if ((status = follows(l, b, ack->acked, err)) != 200)
+		goto out;
 	for (size_t i = 0; i < b->n; i++) {
 		struct store_event ev = b->events[i];
 		if (ev.id <= ack->acked)

@@ -217,6 +217,10 @@ out:
 struct pending {
 	int64_t after;
 	struct store_event *v;
+	/* calc[i]: the chain at v[i] computed again over the record as it is now */
+	char (*calc)[STORE_CHAIN_HEX_LEN + 1];
+	char calc_last[STORE_CHAIN_HEX_LEN + 1]; /* the same for the last event read */
+	char sent_last[STORE_CHAIN_HEX_LEN + 1]; /* the chain the last event read carries */
 	size_t n, alloc;
 };
 
@@ -228,6 +232,14 @@ static char *dup_opt(const char *s)
 static bool collect(const struct store_event *ev, void *ctx)
 {
 	struct pending *p = ctx;
+	/* Each event goes with the chain it carries (one computed for an event recorded before
+	 * chains), and the record's chain is computed again from its start as it reads now. */
+	char sent[STORE_CHAIN_HEX_LEN + 1];
+	store_chain_compute(p->sent_last, ev, sent);
+	store_chain_compute(p->calc_last, ev, p->calc_last);
+	if (ev->chain)
+		snprintf(sent, sizeof sent, "%s", ev->chain);
+	memcpy(p->sent_last, sent, sizeof sent);
 	if (ev->id <= p->after)
 		return true;
 	/* A trainer's kind (a review made in this record) is never the class's: it stays here,
@@ -236,12 +248,15 @@ static bool collect(const struct store_event *ev, void *ctx)
 	if (p->n == p->alloc) {
 		p->alloc = p->alloc ? p->alloc * 2 : 64;
 		p->v = xreallocarray(p->v, p->alloc, sizeof(*p->v));
+		p->calc = xreallocarray(p->calc, p->alloc, sizeof(*p->calc));
 	}
+	memcpy(p->calc[p->n], p->calc_last, sizeof p->calc[0]);
 	struct store_event *e = &p->v[p->n++];
 	if (private) {
 		*e = (struct store_event){ .id = ev->id,
 					   .at_ms = ev->at_ms,
-					   .kind = xstrdup(WIRE_PRIVATE) };
+					   .kind = xstrdup(WIRE_PRIVATE),
+					   .chain = xstrdup(sent) };
 		return true;
 	}
 	*e = (struct store_event){ .id = ev->id,
@@ -250,7 +265,8 @@ static bool collect(const struct store_event *ev, void *ctx)
 				   .module = dup_opt(ev->module),
 				   .item = dup_opt(ev->item),
 				   .hash = dup_opt(ev->hash),
-				   .data = dup_opt(ev->data) };
+				   .data = dup_opt(ev->data),
+				   .chain = xstrdup(sent) };
 	return true;
 }
 
@@ -262,8 +278,10 @@ static void pending_release(struct pending *p)
 		free((char *)p->v[i].item);
 		free((char *)p->v[i].hash);
 		free((char *)p->v[i].data);
+		free((char *)p->v[i].chain);
 	}
 	free(p->v);
+	free(p->calc);
 }
 
 /* The server's acked and recorded from an answer; false when it holds neither. */
@@ -407,7 +425,10 @@ bool link_sync(const char *db_path, struct link_sync *out, struct error *err)
 			ok = true;
 			goto out;
 		}
-		char *body = wire_batch_format(p.v + i, j - i);
+		/* The event the batch follows, as the record reads now: one changed since the
+		 * class received it is told by its chain. */
+		char *body = wire_batch_format(p.v + i, j - i, i ? p.v[i - 1].id : 0,
+					       i ? p.calc[i - 1] : "");
 		client_reply_release(&r);
 		bool sent = link_request(c, l.url, l.fingerprint, NULL, "POST", "/v1/events",
 					 headers, body, strlen(body), &r, err);
@@ -503,6 +524,7 @@ struct watchdog {
 	bool done;
 	volatile int fired;
 	int ms;
+	bool timed; /* the thread started */
 };
 
 static void *watchdog_main(void *arg)
@@ -543,28 +565,48 @@ static int thread_start_quiet(pthread_t *t, void *(*fn)(void *), void *arg)
 	return rc;
 }
 
+/* Cancel this thread's requests after w->ms unless watchdog_stop() comes first. */
+static void watchdog_start(struct watchdog *w)
+{
+	pthread_mutex_init(&w->mu, NULL);
+	cond_init_mono(&w->cv);
+	w->timed = thread_start_quiet(&w->thread, watchdog_main, w) == 0;
+	if (w->timed) {
+		client_cancel_on(&w->fired);
+		link_cancel = &w->fired;
+	}
+}
+
+static void watchdog_stop(struct watchdog *w)
+{
+	if (w->timed) {
+		client_cancel_on(NULL);
+		link_cancel = NULL;
+		pthread_mutex_lock(&w->mu);
+		w->done = true;
+		pthread_cond_signal(&w->cv);
+		pthread_mutex_unlock(&w->mu);
+		pthread_join(w->thread, NULL);
+	}
+	pthread_cond_destroy(&w->cv);
+	pthread_mutex_destroy(&w->mu);
+}
+
 bool link_sync_within(const char *db_path, int ms, struct link_sync *out, struct error *err)
 {
 	struct watchdog w = { .ms = ms };
-	pthread_mutex_init(&w.mu, NULL);
-	cond_init_mono(&w.cv);
-	bool timed = thread_start_quiet(&w.thread, watchdog_main, &w) == 0;
-	if (timed) {
-		client_cancel_on(&w.fired);
-		link_cancel = &w.fired;
-	}
+	watchdog_start(&w);
 	bool ok = link_sync(db_path, out, err);
-	if (timed) {
-		client_cancel_on(NULL);
-		link_cancel = NULL;
-		pthread_mutex_lock(&w.mu);
-		w.done = true;
-		pthread_cond_signal(&w.cv);
-		pthread_mutex_unlock(&w.mu);
-		pthread_join(w.thread, NULL);
-	}
-	pthread_cond_destroy(&w.cv);
-	pthread_mutex_destroy(&w.mu);
+	watchdog_stop(&w);
+	return ok;
+}
+
+bool link_room_within(const char *db_path, int ms, bool *offline, struct error *err)
+{
+	struct watchdog w = { .ms = ms };
+	watchdog_start(&w);
+	bool ok = link_room(db_path, offline, err);
+	watchdog_stop(&w);
 	return ok;
 }
 

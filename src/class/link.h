@@ -63,6 +63,8 @@ bool link_sync_within(const char *db_path, int ms, struct link_sync *out, struct
  * link (no err) or the server refused (err).
  */
 bool link_room(const char *db_path, bool *offline, struct error *err);
+/* link_room, given up after ms (then *offline, as for link_sync_within). */
+bool link_room_within(const char *db_path, int ms, bool *offline, struct error *err);
 
 /*
  * While the tutor's screen runs, a thread sends the server what the record gains: it looks at

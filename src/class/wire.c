@@ -139,6 +139,42 @@ static bool whole(const cJSON *v, int64_t *out)
 	return true;
 }
 
+/* A chain as the wire carries it: 64 lower-case hex digits ("" too when empty_ok). */
+static bool chain_of(const cJSON *v, bool empty_ok, const char **out)
+{
+	*out = NULL;
+	if (!cJSON_IsString(v))
+		return false;
+	size_t n = strlen(v->valuestring);
+	if (n == 0 && empty_ok) {
+		*out = v->valuestring;
+		return true;
+	}
+	if (n != STORE_CHAIN_HEX_LEN ||
+	    strspn(v->valuestring, "0123456789abcdef") != STORE_CHAIN_HEX_LEN)
+		return false;
+	*out = v->valuestring;
+	return true;
+}
+
+/* The batch's "after": {"id": N >= 0, "chain": hex, "" for id 0}. */
+static bool after_of(const cJSON *a, struct wire_batch *out, struct error *err)
+{
+	const cJSON *id = cJSON_GetObjectItemCaseSensitive(a, "id");
+	const char *chain = NULL;
+	int64_t n = 0;
+	bool zero = cJSON_IsNumber(id) && id->valuedouble == 0;
+	if (!cJSON_IsObject(a) || !(zero || whole(id, &n)) ||
+	    !chain_of(cJSON_GetObjectItemCaseSensitive(a, "chain"), true, &chain) ||
+	    (n == 0) != (chain[0] == '\0'))
+		return error_set(err, "a batch's \"after\" is {\"id\", \"chain\"} of the event "
+				      "it follows");
+	out->has_after = true;
+	out->after_id = n;
+	snprintf(out->after_chain, sizeof out->after_chain, "%s", chain);
+	return true;
+}
+
 bool wire_batch_parse(const char *body, size_t len, struct wire_batch *out, struct error *err)
 {
 	memset(out, 0, sizeof(*out));
@@ -155,6 +191,9 @@ bool wire_batch_parse(const char *body, size_t len, struct wire_batch *out, stru
 	}
 	out->doc = doc;
 	out->events = xcalloc((size_t)n + 1, sizeof(*out->events));
+	const cJSON *after = cJSON_GetObjectItemCaseSensitive(o, "after");
+	if (after && !after_of(after, out, err))
+		goto bad;
 	const cJSON *e;
 	int64_t last = 0;
 	cJSON_ArrayForEach(e, events)
@@ -182,6 +221,13 @@ bool wire_batch_parse(const char *body, size_t len, struct wire_batch *out, stru
 			error_set(err,
 				  "event %zu of the batch has a field that is not a string of at "
 				  "most its size",
+				  i);
+			goto bad;
+		}
+		const cJSON *chain = cJSON_GetObjectItemCaseSensitive(e, "chain");
+		if (chain && !chain_of(chain, false, &ev->chain)) {
+			error_set(err,
+				  "event %zu of the batch has a chain that is not 64 hex digits",
 				  i);
 			goto bad;
 		}
@@ -229,9 +275,13 @@ static void add_opt(cJSON *o, const char *name, const char *v)
 		cJSON_AddStringToObject(o, name, v);
 }
 
-char *wire_batch_format(const struct store_event *events, size_t n)
+char *wire_batch_format(const struct store_event *events, size_t n, int64_t after_id,
+			const char *after_chain)
 {
 	cJSON *root = cJSON_CreateObject();
+	cJSON *after = cJSON_AddObjectToObject(root, "after");
+	cJSON_AddNumberToObject(after, "id", (double)after_id);
+	cJSON_AddStringToObject(after, "chain", after_chain ? after_chain : "");
 	cJSON *arr = cJSON_AddArrayToObject(root, "events");
 	for (size_t i = 0; i < n; i++) {
 		const struct store_event *ev = &events[i];
@@ -243,6 +293,7 @@ char *wire_batch_format(const struct store_event *events, size_t n)
 		add_opt(e, "item", ev->item);
 		add_opt(e, "hash", ev->hash);
 		add_opt(e, "data", ev->data);
+		add_opt(e, "chain", ev->chain);
 		cJSON_AddItemToArray(arr, e);
 	}
 	char *text = cJSON_PrintUnformatted(root);

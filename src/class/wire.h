@@ -12,8 +12,12 @@
  *(class/room.h)
  *
  * An event's id is its id in the learner's own record; ids go up, so the server keeps each
- * event once and in order however often a batch is sent again. A token is "lt1.<learner>.<64
- * hex digits>": the server keeps only its SHA-256.
+ * event once and in order however often a batch is sent again. Each event carries its
+ * "chain" (store.h), and a batch names the event of the record it follows, "after": {"id",
+ * "chain"}, the chain there computed again over the record as it is now: the server refuses
+ * a batch from a record whose events it holds no longer read as they were sent, or whose
+ * events do not follow one another (renumbered, reordered or edited with sqlite3). A token is
+ *"lt1.<learner>.<64 hex digits>": the server keeps only its SHA-256.
  */
 #ifndef CLASS_WIRE_H
 #define CLASS_WIRE_H
@@ -62,13 +66,18 @@ bool wire_token_learner(const char *token, char learner[WIRE_LEARNER_MAX + 1]);
 struct wire_batch {
 	struct store_event *events;
 	size_t n;
-	void *doc; /* the parsed body the strings point into */
+	bool has_after;                            /* the batch names the event it follows */
+	int64_t after_id;                          /* that event's id, 0 for the record's start */
+	char after_chain[STORE_CHAIN_HEX_LEN + 1]; /* its chain, "" at the start */
+	void *doc;                                 /* the parsed body the strings point into */
 };
 /*
  * Read an events request: at most WIRE_BATCH_MAX events, each with id > 0 (ids strictly
  * increasing), a kind a learner may record (wire_kind_allowed) or WIRE_PRIVATE with no other
  * field than id and at_ms, fields of at most
- * WIRE_FIELD_MAX bytes and data that is JSON of at most WIRE_DATA_MAX. False and err on the
+ * WIRE_FIELD_MAX bytes and data that is JSON of at most WIRE_DATA_MAX, a chain (when given)
+ * of 64 lower-case hex digits, and "after" (when given) an id >= 0 and such a chain ("" with
+ * id 0). False and err on the
  * first thing wrong; nothing of a refused batch counts. Release with wire_batch_release().
  */
 bool wire_batch_parse(const char *body, size_t len, struct wire_batch *out, struct error *err);
@@ -82,7 +91,9 @@ bool wire_kind_allowed(const char *kind);
  */
 #define WIRE_PRIVATE "private"
 
-/* The body of an events request for events[0..n). Caller frees. */
-char *wire_batch_format(const struct store_event *events, size_t n);
+/* The body of an events request for events[0..n), which follow the event after_id of the
+ * record whose chain is after_chain. Caller frees. */
+char *wire_batch_format(const struct store_event *events, size_t n, int64_t after_id,
+			const char *after_chain);
 
 #endif

@@ -60,6 +60,13 @@ char *cli_learner(const struct cli_opts *opts, struct error *err);
  * else $XDG_DATA_HOME/lambda-tutor/<learner>.db. Caller frees. NULL and err when unknown.
  */
 char *cli_db_path(const struct cli_opts *opts, struct error *err);
+/*
+ * Whether the trainer has closed module m (an index from 0) to the learner: read from --class
+ * DIR on a shared host, or asked of the class server the record has joined (the last answer
+ * kept when it cannot be reached). The rule the tutor's screens follow, pace_module_open().
+ * False outside a class and when the trainer's word cannot be read (it locks nothing then).
+ */
+bool cli_module_closed(const struct cli_opts *opts, long m);
 /* The learner's workspace: --workspace, else $LAMBDA_TUTOR_WORKSPACE, else ~/lambda-workshop. */
 char *cli_workspace(const struct cli_opts *opts, struct error *err);
 

@@ -269,6 +269,13 @@ int cmd_check_run(const struct cli_opts *opts, int argc, char **argv)
 	rc = exercise_ctx_open(opts, a.id, &ctx);
 	if (rc != CLI_OK)
 		return rc;
+	/* A module the trainer closed is closed from a shell too, as on the tutor's screens. */
+	long m = course_module_index(ctx.course, ctx.ex->module_id);
+	if (cli_module_closed(opts, m)) {
+		cli_error("check: module %ld is not open yet: the trainer opens it", m + 1);
+		exercise_ctx_close(&ctx);
+		return CLI_USAGE;
+	}
 	struct error err;
 	error_clear(&err);
 	int lang = exercise_ctx_lang(&ctx, a.lang);

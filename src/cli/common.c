@@ -11,8 +11,11 @@
 #include <unistd.h>
 
 #include "aws/locate.h"
+#include "class/link.h"
 #include "class/names.h"
+#include "class/room.h"
 #include "class/wire.h"
+#include "core/clock.h"
 #include "core/path.h"
 #include "core/strutil.h"
 #include "core/xalloc.h"
@@ -243,4 +246,37 @@ void cli_print_error(const struct error *err)
 	if (!err->path[0])
 		fputs("lambda-tutor: ", stderr);
 	error_print(stderr, err);
+}
+
+/* How long a command waits for the class server's word on the modules open. */
+#define ROOM_ASK_MS 3000
+
+bool cli_module_closed(const struct cli_opts *opts, long m)
+{
+	struct error err;
+	error_clear(&err);
+	char *db = cli_db_path(opts, &err);
+	if (!db)
+		return false;
+	const char *base = strrchr(db, '/') ? strrchr(db, '/') + 1 : db;
+	size_t len = strlen(base);
+	char *learner = xstrndup(base, len > 3 && !strcmp(base + len - 3, ".db") ? len - 3 : len);
+	bool joined = false;
+	if (!opts->class_dir) {
+		char *link = link_path(db);
+		joined = path_is_file(link);
+		free(link);
+		/* The trainer's latest word; offline, the last one the tutor was told. */
+		bool offline = false;
+		if (joined)
+			link_room_within(db, ROOM_ASK_MS, &offline, &err);
+	}
+	struct room rm;
+	bool closed = (opts->class_dir || joined) &&
+		      room_read(opts->class_dir, joined ? db : NULL, learner, clock_wall_ms(), &rm,
+				&err) &&
+		      m >= 0 && !pace_module_open(&rm.pace, m + 1);
+	free(learner);
+	free(db);
+	return closed;
 }

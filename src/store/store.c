@@ -53,6 +53,9 @@ static const char *const migrations[] = {
 	/* 2: the seal of each event in a class that seals its records (NULL elsewhere). */
 	"ALTER TABLE events ADD COLUMN seal TEXT;"
 	"PRAGMA user_version = 2;",
+	/* 3: the chain of each event (store_chain_compute); NULL in events recorded before. */
+	"ALTER TABLE events ADD COLUMN chain TEXT;"
+	"PRAGMA user_version = 3;",
 };
 
 /* A new file is marked as ours in the same transaction as its first migration. */
@@ -467,13 +470,14 @@ static void bind_text(sqlite3_stmt *st, int i, const char *s)
 		sqlite3_bind_null(st, i);
 }
 
-/* The id and seal of the last event, under the write lock the caller holds. */
-static int last_event(struct store *s, int64_t *id, char **seal)
+/* The id, seal and chain of the last event, under the write lock the caller holds. */
+static int last_event(struct store *s, int64_t *id, char **seal, char **chain)
 {
 	sqlite3_stmt *st = NULL;
 	*id = 0;
-	*seal = NULL;
-	int rc = sqlite3_prepare_v2(s->db, "SELECT id, seal FROM events ORDER BY id DESC LIMIT 1",
+	*seal = *chain = NULL;
+	int rc = sqlite3_prepare_v2(s->db,
+				    "SELECT id, seal, chain FROM events ORDER BY id DESC LIMIT 1",
 				    -1, &st, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(st);
@@ -481,10 +485,27 @@ static int last_event(struct store *s, int64_t *id, char **seal)
 		*id = sqlite3_column_int64(st, 0);
 		const char *v = (const char *)sqlite3_column_text(st, 1);
 		*seal = v ? xstrdup(v) : NULL;
+		v = (const char *)sqlite3_column_text(st, 2);
+		*chain = v ? xstrdup(v) : NULL;
 		rc = SQLITE_DONE;
 	}
 	sqlite3_finalize(st);
 	return rc;
+}
+
+/* The chain of a file whose last event was recorded before chains: computed over them all. */
+struct chain_walk {
+	char chain[STORE_CHAIN_HEX_LEN + 1];
+};
+
+static bool chain_walk_one(const struct store_event *ev, void *vctx)
+{
+	struct chain_walk *w = vctx;
+	char next[STORE_CHAIN_HEX_LEN + 1];
+	store_chain_compute(w->chain, ev, next);
+	memcpy(w->chain, ev->chain ? ev->chain : next, sizeof w->chain);
+	w->chain[STORE_CHAIN_HEX_LEN] = '\0';
+	return true;
 }
 
 /* keep: ev->id is the id to give (above the last, else *duplicate and nothing is written). */
@@ -497,44 +518,54 @@ static bool append(struct store *store, struct store_event *ev, bool keep, bool 
 		return error_set(err, "cannot record an event without a kind in '%s'", store->path);
 	int64_t at = ev->at_ms ? ev->at_ms : clock_wall_ms();
 	int64_t id = 0;
-	char *prev = NULL;
+	char *prev = NULL, *prev_chain = NULL;
 	char seal[STORE_SEAL_HEX_LEN + 1] = "";
+	char chain[STORE_CHAIN_HEX_LEN + 1] = "";
 	sqlite3_stmt *st = NULL;
-	int rc = SQLITE_OK;
-	bool locked = store->sealed || keep;
-	/* A sealed event's id is part of its seal, so it is chosen under the write lock. */
-	if (locked) {
-		rc = sqlite3_exec(store->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-		if (rc == SQLITE_OK)
-			rc = last_event(store, &id, &prev);
-		if (rc == SQLITE_DONE && keep && ev->id <= id) {
-			sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
-			free(prev);
-			*duplicate = true;
-			return true;
-		}
-		if (rc == SQLITE_DONE) {
-			id = keep ? ev->id : id + 1;
-			rc = SQLITE_OK;
-		}
-		if (rc == SQLITE_OK && store->sealed) {
-			struct store_event e = *ev;
-			e.id = id;
-			e.at_ms = at;
+	/* An event's id is part of its seal and its chain, so it is chosen under the write lock. */
+	int rc = sqlite3_exec(store->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = last_event(store, &id, &prev, &prev_chain);
+	if (rc == SQLITE_DONE && keep && ev->id <= id) {
+		sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+		free(prev);
+		free(prev_chain);
+		*duplicate = true;
+		return true;
+	}
+	if (rc == SQLITE_DONE) {
+		id = keep ? ev->id : id + 1;
+		rc = SQLITE_OK;
+	}
+	if (rc == SQLITE_OK) {
+		struct store_event e = *ev;
+		e.id = id;
+		e.at_ms = at;
+		if (store->sealed)
 			store_seal_compute(store->key, store->learner, prev, &e, seal);
+		if (keep && ev->chain) {
+			snprintf(chain, sizeof chain, "%s", ev->chain);
+		} else if (prev_chain || id == 1) {
+			store_chain_compute(prev_chain, &e, chain);
+		} else {
+			/* The events before were recorded before chains: the chain runs over them.
+			 */
+			struct chain_walk w = { "" };
+			struct error werr;
+			if (store_each(store, NULL, chain_walk_one, &w, &werr))
+				store_chain_compute(w.chain, &e, chain);
+			else
+				rc = SQLITE_ERROR;
 		}
 	}
 	if (rc == SQLITE_OK)
 		rc = sqlite3_prepare_v2(
 			store->db,
 			"INSERT INTO events(id, at_ms, kind, module, item, hash, data,"
-			" seal) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+			" seal, chain) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
 			-1, &st, NULL);
 	if (rc == SQLITE_OK) {
-		if (locked)
-			sqlite3_bind_int64(st, 1, id);
-		else
-			sqlite3_bind_null(st, 1);
+		sqlite3_bind_int64(st, 1, id);
 		sqlite3_bind_int64(st, 2, at);
 		bind_text(st, 3, ev->kind);
 		bind_text(st, 4, ev->module);
@@ -542,16 +573,18 @@ static bool append(struct store *store, struct store_event *ev, bool keep, bool 
 		bind_text(st, 6, ev->hash);
 		bind_text(st, 7, ev->data);
 		bind_text(st, 8, store->sealed ? seal : NULL);
+		bind_text(st, 9, chain);
 		rc = sqlite3_step(st);
 	}
 	sqlite3_finalize(st);
 	free(prev);
-	if (rc == SQLITE_DONE && locked) {
+	free(prev_chain);
+	if (rc == SQLITE_DONE) {
 		rc = sqlite3_exec(store->db, "COMMIT", NULL, NULL, NULL);
 		if (rc == SQLITE_OK)
 			rc = SQLITE_DONE;
 	}
-	if (rc != SQLITE_DONE && locked)
+	if (rc != SQLITE_DONE)
 		sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
 	if (rc == SQLITE_CONSTRAINT_CHECK)
 		return error_set(err, "cannot record a '%s' event in '%s': its data is not JSON",
@@ -586,9 +619,9 @@ bool store_each(struct store *store, const char *kind, store_event_fn fn, void *
 {
 	if (store->empty)
 		return true;
-	static const char all[] = "SELECT id, at_ms, kind, module, item, hash, data, seal"
+	static const char all[] = "SELECT id, at_ms, kind, module, item, hash, data, seal, chain"
 				  " FROM events ORDER BY id";
-	static const char one[] = "SELECT id, at_ms, kind, module, item, hash, data, seal"
+	static const char one[] = "SELECT id, at_ms, kind, module, item, hash, data, seal, chain"
 				  " FROM events WHERE kind = ? ORDER BY id";
 	sqlite3_stmt *st = NULL;
 	int rc = sqlite3_prepare_v2(store->db, kind ? one : all, -1, &st, NULL);
@@ -604,6 +637,7 @@ bool store_each(struct store *store, const char *kind, store_event_fn fn, void *
 			.hash = column_text(st, 5),
 			.data = column_text(st, 6),
 			.seal = column_text(st, 7),
+			.chain = column_text(st, 8),
 		};
 		if (!fn(&ev, ctx)) {
 			rc = SQLITE_DONE;
@@ -811,6 +845,59 @@ void store_seal_compute(const unsigned char key[STORE_SEAL_KEY_LEN], const char 
 		out[2 * i + 1] = hexd[md[i] & 15];
 	}
 	out[STORE_SEAL_HEX_LEN] = '\0';
+}
+
+void store_chain_compute(const char *prev, const struct store_event *ev,
+			 char out[STORE_CHAIN_HEX_LEN + 1])
+{
+	static const char hexd[] = "0123456789abcdef";
+	struct strbuf sb = STRBUF_INIT;
+	char num[2][24];
+	snprintf(num[0], sizeof(num[0]), "%lld", (long long)ev->id);
+	snprintf(num[1], sizeof(num[1]), "%lld", (long long)ev->at_ms);
+	seal_field(&sb, "lambda-tutor chain 1");
+	seal_field(&sb, num[0]);
+	seal_field(&sb, num[1]);
+	seal_field(&sb, ev->kind);
+	seal_field(&sb, ev->module);
+	seal_field(&sb, ev->item);
+	seal_field(&sb, ev->hash);
+	seal_field(&sb, ev->data);
+	seal_field(&sb, prev ? prev : "");
+	unsigned char md[SHA256_LEN];
+	sha256(sb.buf, sb.len, md);
+	strbuf_release(&sb);
+	for (int i = 0; i < SHA256_LEN; i++) {
+		out[2 * i] = hexd[md[i] >> 4];
+		out[2 * i + 1] = hexd[md[i] & 15];
+	}
+	out[STORE_CHAIN_HEX_LEN] = '\0';
+}
+
+bool store_chain_at(struct store *store, int64_t id, char out[STORE_CHAIN_HEX_LEN + 1], bool *found,
+		    struct error *err)
+{
+	out[0] = '\0';
+	*found = id == 0;
+	if (id == 0 || store->empty)
+		return true;
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(store->db, "SELECT chain FROM events WHERE id = ?", -1, &st,
+				    NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, id);
+		rc = sqlite3_step(st);
+	}
+	if (rc == SQLITE_ROW) {
+		const char *v = column_text(st, 0);
+		snprintf(out, STORE_CHAIN_HEX_LEN + 1, "%s", v ? v : "");
+		*found = true;
+		rc = SQLITE_DONE;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return fail(store->path, store->db, rc, err);
+	return true;
 }
 
 struct seal_walk {

@@ -55,7 +55,22 @@ struct store_event {
 	const char *hash;   /* content hash of the item, or NULL */
 	const char *data;   /* JSON text, or NULL */
 	const char *seal;   /* hex HMAC of the event (see store_seal), or NULL when unsealed */
+	const char *chain;  /* hex SHA-256 chaining it to the event before (store_chain_compute);
+			     * NULL in events recorded before chains */
 };
+
+/*
+ * Every event appended carries chain = SHA-256("lambda-tutor chain 1", id, at_ms, kind,
+ * module, item, hash, data, the previous event's chain), each field length-prefixed, so the
+ * record's order is part of every event after it: an event renumbered, moved or edited with
+ * sqlite3 no longer follows the one before it. Unkeyed, so anyone can compute it: what it
+ * proves is that a record is the one a class server already received (wire.h), and that a
+ * file was not renumbered by someone who did not also write every chain again.
+ */
+#define STORE_CHAIN_HEX_LEN 64
+/* The chain ev must carry after an event whose chain was prev ("" or NULL for none). */
+void store_chain_compute(const char *prev, const struct store_event *ev,
+			 char out[STORE_CHAIN_HEX_LEN + 1]);
 
 /*
  * Sealed records (class mode on a shared host). A class has a secret key that learners'
@@ -118,7 +133,8 @@ bool store_append(struct store *store, struct store_event *ev, struct error *err
 /*
  * Append a copy of an event another record holds, with its id (ev->id > 0): the class server's
  * copy of a learner's record keeps the learner's own ids, so an event sent twice is recorded
- * once. An id not above the last one recorded writes nothing and sets *duplicate.
+ * once. An id not above the last one recorded writes nothing and sets *duplicate. ev->chain,
+ * when given, is kept as the learner's record has it (else one is computed).
  */
 bool store_append_as(struct store *store, struct store_event *ev, bool *duplicate,
 		     struct error *err);
@@ -139,6 +155,13 @@ bool store_position(struct store *store, char **module, char **page, struct erro
 /* Whether a page was ever viewed. */
 bool store_page_viewed(struct store *store, const char *module, const char *page, bool *viewed,
 		       struct error *err);
+
+/*
+ * The chain of the event with that id as the file holds it ("" for id 0, and for an event
+ * recorded before chains). *found is false when the file has no such event.
+ */
+bool store_chain_at(struct store *store, int64_t id, char out[STORE_CHAIN_HEX_LEN + 1], bool *found,
+		    struct error *err);
 
 /* A value of the meta table (STORE_META_*), NULL when unset. Caller frees *value. */
 bool store_meta_get(struct store *store, const char *key, char **value, struct error *err);

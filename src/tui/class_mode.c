@@ -182,8 +182,8 @@ void class_mode_live_open(struct app *app)
 
 bool class_mode_locked(const struct app *app, long m)
 {
-	return (app->class_dir || app->room_db) && app->open_through > 0 &&
-	       m + 1 > app->open_through;
+	struct pace p = { .open_through = app->open_through };
+	return (app->class_dir || app->room_db) && m >= 0 && !pace_module_open(&p, m + 1);
 }
 
 static struct prompt note;

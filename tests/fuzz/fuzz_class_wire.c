@@ -39,16 +39,20 @@ static void check_batch(const struct wire_batch *b)
 	}
 	if (b->n > WIRE_BATCH_MAX)
 		abort();
-	char *text = wire_batch_format(b->events, b->n);
+	if (b->has_after && (b->after_id < 0 || (b->after_id == 0) != !b->after_chain[0]))
+		abort();
+	char *text = wire_batch_format(b->events, b->n, b->after_id, b->after_chain);
 	struct wire_batch again;
 	struct error err;
-	if (!wire_batch_parse(text, strlen(text), &again, &err) || again.n != b->n)
+	if (!wire_batch_parse(text, strlen(text), &again, &err) || again.n != b->n ||
+	    !again.has_after || again.after_id != b->after_id ||
+	    strcmp(again.after_chain, b->after_chain) != 0)
 		abort();
 	for (size_t i = 0; i < b->n; i++) {
 		const struct store_event *x = &b->events[i], *y = &again.events[i];
 		if (x->id != y->id || x->at_ms != y->at_ms || !same(x->kind, y->kind) ||
 		    !same(x->module, y->module) || !same(x->item, y->item) ||
-		    !same(x->hash, y->hash) || !same(x->data, y->data))
+		    !same(x->hash, y->hash) || !same(x->data, y->data) || !same(x->chain, y->chain))
 			abort();
 	}
 	wire_batch_release(&again);

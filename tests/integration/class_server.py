@@ -394,6 +394,69 @@ def test_wrong_record(t):
          "a record shorter than what the class holds is not sent over it", r.stderr)
 
 
+def renumber(db, sql):
+    """What a learner can do to their own record with sqlite3: the triggers dropped first."""
+    con = sqlite3.connect(db)
+    try:
+        con.executescript("DROP TRIGGER IF EXISTS events_no_update;"
+                          "DROP TRIGGER IF EXISTS events_no_delete;" + sql)
+    finally:
+        con.close()
+
+
+def test_renumbered(t):
+    """A record renumbered or reordered with sqlite3, after it was sent or before, is refused
+    by the server, which keeps what it received; grade tells it from the tutor's own."""
+    folder = os.path.join(TMP, "class-renumbered")
+    server = Server(folder=folder)
+    try:
+        renumbered(t, server, folder)
+    finally:
+        server.stop()
+
+
+def renumbered(t, server, folder):
+    ren = os.path.join(HOMES, "ren.db")
+    shutil.copy(os.path.join(TMP, "gen", "learner-000.db"), ren)
+    r = tutor(ren, "join", server.url, server.code, learner="ren")
+    t.eq(r.returncode, 0, "a record in the tutor's own order is received", r.stderr)
+    srv = os.path.join(folder, "ren.db")
+    kept = held(srv)
+    last = rows(ren)[-1][0]
+    # After it was sent: every id moved up, the class's events sent again as new ones.
+    renumber(ren, "UPDATE events SET id = id + 1000;")
+    r = tutor(ren, "join", "--sync")
+    t.ok(r.returncode != 0 and "no longer holds event %d" % last in r.stderr,
+         "a record renumbered after it was sent is refused, naming the event", r.stderr)
+    t.eq(held(srv), kept, "and the class keeps what it received, nothing added")
+    # Two events the class holds swapped in place, and one more recorded after them.
+    renumber(ren, "UPDATE events SET id = id - 1000;"
+             "UPDATE events SET id = -1 WHERE id = 2; UPDATE events SET id = 2 WHERE id = 3;"
+             "UPDATE events SET id = 3 WHERE id = -1;")
+    local_append(ren, "page_view", "what-is-lambda", None, "core-concepts")
+    r = tutor(ren, "join", "--sync")
+    t.ok(r.returncode != 0 and "changed after the class received it" in r.stderr,
+         "a record reordered after it was sent is refused", r.stderr)
+    t.eq(held(srv), kept, "nothing of it is taken")
+    seen = json.load(open(os.path.join(folder, ".seen.json"))).get("ren", {})
+    t.ok("renumbered, reordered or edited" in json.dumps(seen),
+         "the dashboard's sync state says why", seen)
+    # Before it was sent: two rows of a record that never reached the class, swapped.
+    reo = os.path.join(HOMES, "reo.db")
+    shutil.copy(os.path.join(TMP, "gen", "learner-000.db"), reo)
+    renumber(reo, "UPDATE events SET id = -1 WHERE id = 4; UPDATE events SET id = 4 WHERE id = 5;"
+             "UPDATE events SET id = 5 WHERE id = -1;")
+    r = tutor(reo, "grade", "hello-world")
+    t.ok(r.returncode == 2 and "event 4 does not follow the one before it" in r.stderr,
+         "grade tells a reordered record as changed outside lambda-tutor", r.stderr)
+    r = tutor(reo, "join", server.url, server.code, learner="reo")
+    t.ok("event 4 of your record does not follow event 3" in r.stderr + r.stdout,
+         "the server refuses a record reordered before it was sent", r.stdout + r.stderr)
+    srv = os.path.join(folder, "reo.db")
+    t.ok(not any(x[0] >= 4 for x in (rows(srv) if os.path.exists(srv) else [])),
+         "and takes nothing from it", rows(srv) if os.path.exists(srv) else None)
+
+
 def test_dashboard(t):
     r = subprocess.run([TUTOR, "trainer", CLASS, "--once", "--json"], capture_output=True,
                        text=True, timeout=60, cwd=ROOT)
@@ -616,6 +679,37 @@ def test_live_quiz(t):
                                                  json.dumps(answer))])
         t.ok(ans and ans.get("refused_count") == refused and
              (not refused or "closed" in ans["refused"][0]["why"]), what, ans)
+
+
+def test_closed_module(t):
+    """`check` from a shell refuses an exercise of a module the trainer closed, as the tutor's
+    screens do, over the server and on a shared host; opened again, it is not refused."""
+    ws = os.path.join(TMP, "closed-ws")
+    runs = lambda: sum(1 for _, k, i, _ in rows(os.path.join(CLASS, "ada.db"))
+                       if k == "check_run" and i == "calculator")
+    before = runs()
+    trainer("--open", "1")
+    r = tutor(DB["ada"], "--workspace", ws, "check", "calculator")
+    t.ok(r.returncode == 2 and "module 2 is not open yet: the trainer opens it" in r.stderr,
+         "check refuses an exercise of a module the trainer closed", r.stderr)
+    t.eq(len(r.stderr.strip().splitlines()), 1, "in one line")
+    tutor(DB["ada"], "join", "--sync")
+    t.eq(runs(), before, "and records no run")
+    r = tutor(DB["ada"], "--workspace", ws, "check", "hello-world", "--lang", "cobol")
+    t.ok("not open yet" not in r.stderr and "unknown language" in r.stderr,
+         "an exercise of an open module is not refused", r.stderr)
+    shared = os.path.join(TMP, "closed-class")
+    os.makedirs(shared)
+    subprocess.run([TUTOR, "trainer", shared, "--open", "1"], capture_output=True, cwd=ROOT)
+    r = tutor(os.path.join(shared, "ada.db"), "--class", shared, "--workspace", ws, "check",
+              "calculator")
+    t.ok(r.returncode == 2 and "module 2 is not open yet" in r.stderr and
+         not os.path.exists(os.path.join(shared, "ada.db")),
+         "on a shared host too, with nothing recorded", r.stderr)
+    trainer("--open", "all")
+    r = tutor(DB["ada"], "--workspace", ws, "check", "calculator", "--lang", "cobol")
+    t.ok("not open yet" not in r.stderr and "unknown language" in r.stderr,
+         "opened again, it is not refused", r.stderr)
 
 
 def test_reviews(t):
@@ -1208,8 +1302,9 @@ def test_trainer_view(t):
 tap = Tap()
 try:
     rc = tap.run([test_join, test_names, test_tokens, test_replay, test_gaps, test_forged_quiz,
-                  test_unknown_exercise, test_bad_requests, test_offline, test_wrong_record, test_dashboard, test_live,
-                  test_live_quiz,
+                  test_unknown_exercise, test_bad_requests, test_offline, test_wrong_record,
+                  test_renumbered, test_dashboard, test_live,
+                  test_live_quiz, test_closed_module,
                   test_reviews, test_lrs_feed, test_packages, test_workspace_private,
                   test_unix_socket, test_tls, test_roster, test_trainer_view])
 finally:

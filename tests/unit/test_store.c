@@ -903,6 +903,75 @@ TEST(store_seal_key_read__takes_only_a_0440_file_of_64_hex_digits)
 	free(bad);
 }
 
+/* Whether each event's chain follows from the one before, as the class server checks it. */
+struct chain_check {
+	char prev[STORE_CHAIN_HEX_LEN + 1];
+	int n, good;
+};
+
+static bool check_chain(const struct store_event *ev, void *vctx)
+{
+	struct chain_check *c = vctx;
+	char want[STORE_CHAIN_HEX_LEN + 1];
+	store_chain_compute(c->prev, ev, want);
+	c->n++;
+	c->good += ev->chain && strcmp(ev->chain, want) == 0;
+	memcpy(c->prev, want, sizeof(c->prev));
+	return true;
+}
+
+TEST(store_append__chains_each_event_to_the_one_before)
+{
+	struct error err;
+	char *path = tmp_path("chain.db");
+	struct store *s = store_open(path, &err);
+	/* An event recorded before chains (a file of schema 2 upgraded): no chain of its own. */
+	sqlite3 *raw = raw_open(path);
+	sqlite3_exec(raw,
+		     "INSERT INTO events(at_ms, kind, item) VALUES (1790000000000, 'page_view', "
+		     "'a')",
+		     NULL, NULL, NULL);
+	sqlite3_close(raw);
+	for (int i = 0; i < 3; i++) {
+		struct store_event ev = { .kind = STORE_PAGE_VIEW, .item = i ? "b" : "c" };
+		ok(store_append(s, &ev, &err), "appends event %d", i + 2);
+	}
+	struct chain_check c = { .n = 0 };
+	ok(store_each(s, NULL, check_chain, &c, &err), "reads the record");
+	is_int(c.good, 3,
+	       "each event appended chains to the one before, the first over the "
+	       "events recorded before chains");
+	char at[STORE_CHAIN_HEX_LEN + 1];
+	bool found = false;
+	ok(store_chain_at(s, 4, at, &found, &err) && found && !strcmp(at, c.prev),
+	   "store_chain_at gives the last event's chain");
+	ok(store_chain_at(s, 9, at, &found, &err) && !found, "and says when there is no event");
+	ok(store_chain_at(s, 1, at, &found, &err) && found && at[0] == '\0',
+	   "an event recorded before chains has none");
+	/* A copy keeps the chain it is given, as the class server keeps the learner's. */
+	struct store_event copy = { .id = 7, .kind = STORE_HINT, .chain = c.prev };
+	bool dup = false;
+	ok(store_append_as(s, &copy, &dup, &err) && !dup, "a copy is appended under its id");
+	ok(store_chain_at(s, 7, at, &found, &err) && !strcmp(at, c.prev),
+	   "with the chain it came with");
+	store_close(s);
+	/* Two events swapped with sqlite3 no longer follow one another. */
+	raw = raw_open(path);
+	sqlite3_exec(
+		raw,
+		"DROP TRIGGER events_no_update;"
+		"UPDATE events SET id = -1 WHERE id = 2; UPDATE events SET id = 2 WHERE id = 3;"
+		"UPDATE events SET id = 3 WHERE id = -1;",
+		NULL, NULL, NULL);
+	sqlite3_close(raw);
+	s = store_open_readonly(path, &err);
+	struct chain_check d = { .n = 0 };
+	ok(s && store_each(s, NULL, check_chain, &d, &err), "reads the changed record");
+	ok(d.good < 3, "a record reordered with sqlite3 fails its chain");
+	store_close(s);
+	free(path);
+}
+
 int main(void)
 {
 	if (!mkdtemp(tmp_root)) {
@@ -925,6 +994,7 @@ int main(void)
 	RUN(store_open_readonly__reads_while_another_process_writes);
 	RUN(store_seal__seals_each_event_and_refuses_a_file_changed_without_the_key);
 	RUN(store_seal_key_read__takes_only_a_0440_file_of_64_hex_digits);
+	RUN(store_append__chains_each_event_to_the_one_before);
 	remove_tree(tmp_root);
 	return done();
 }
