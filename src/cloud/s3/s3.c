@@ -21,6 +21,7 @@
 #include "cloud/proto/proto.h"
 #include "cloud/query/query.h"
 #include "cloud/s3/checksum.h"
+#include "cloud/s3/internal.h"
 #include "cloud/s3/xml.h"
 #include "cloud/state.h"
 #include "cloud/svc/svc.h"
@@ -68,6 +69,23 @@ static const char *const migrations[] = {
 	 * when not SSE-S3 ({"ServerSideEncryption":"aws:kms","SSEKMSKeyId":...}), JSON. */
 	"ALTER TABLE s3_objects ADD COLUMN checksum TEXT;"
 	"ALTER TABLE s3_objects ADD COLUMN sse TEXT;",
+	/* 4 -> 5: a bucket's versioning ("Enabled", "Suspended"; NULL when never set), default
+	 * encryption, public access block and tags (JSON in the model's shapes); each object's
+	 * version id and the order versions were made in; noncurrent versions and delete
+	 * markers (versions.c). */
+	"ALTER TABLE s3_buckets ADD COLUMN versioning TEXT;"
+	"ALTER TABLE s3_buckets ADD COLUMN encryption TEXT;"
+	"ALTER TABLE s3_buckets ADD COLUMN public_access TEXT;"
+	"ALTER TABLE s3_buckets ADD COLUMN tags TEXT;"
+	"ALTER TABLE s3_objects ADD COLUMN version_id TEXT NOT NULL DEFAULT 'null';"
+	"ALTER TABLE s3_objects ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE s3_versions(bucket TEXT NOT NULL, key TEXT NOT NULL,"
+	" version_id TEXT NOT NULL, file TEXT NOT NULL, size INTEGER NOT NULL,"
+	" etag TEXT NOT NULL, ctype TEXT NOT NULL, meta TEXT NOT NULL,"
+	" modified INTEGER NOT NULL, tags TEXT NOT NULL, checksum TEXT, sse TEXT,"
+	" marker INTEGER NOT NULL, seq INTEGER NOT NULL,"
+	" PRIMARY KEY(bucket, key, version_id)) STRICT;"
+	"CREATE INDEX s3_versions_seq ON s3_versions(bucket, key, seq);",
 };
 
 static bool s3_start(struct cloud *c, struct error *err)
@@ -211,6 +229,18 @@ static bool bucket_owned(struct cloud *c, const char *account, const char *bucke
 	return true;
 }
 
+bool s3_bucket_owned(struct cloud *c, const char *account, const char *bucket, const cJSON *in,
+		     struct aws_err *err)
+{
+	return bucket_owned(c, account, bucket, in, err);
+}
+
+bool s3_bucket_err(struct aws_err *err, int status, const char *code, const char *bucket,
+		   const char *msg)
+{
+	return bucket_err(err, status, code, bucket, msg);
+}
+
 /* ListBuckets: the account's buckets by name, from Prefix, after ContinuationToken, at most
  * MaxBuckets (1 to 10,000) a page. */
 static cJSON *op_list_buckets(struct svc_call *call, const cJSON *in, struct aws_err *err)
@@ -324,6 +354,7 @@ static cJSON *op_create_bucket(struct svc_call *call, const cJSON *in, struct aw
 	}
 	sqlite3_finalize(q);
 	pthread_mutex_unlock(&c->db->mu);
+	s3_bucket_defaults(c, bucket);
 	return out;
 }
 
@@ -350,7 +381,7 @@ static cJSON *op_delete_bucket(struct svc_call *call, const cJSON *in, struct aw
 	const char *bucket = query_str(in, "Bucket");
 	if (!bucket_owned(c, account, bucket, in, err))
 		return NULL;
-	if (count_objects(c, bucket) > 0)
+	if (count_objects(c, bucket) > 0 || s3_versions_any(c, bucket))
 		return bucket_err(err, 409, "BucketNotEmpty", bucket,
 				  "The bucket you tried to delete is not empty"),
 		       NULL;
@@ -611,6 +642,8 @@ static cJSON *op_put_bucket_policy(struct svc_call *call, const cJSON *in, struc
 		aws_err_set(err, 400, "MalformedPolicy", "%s", why);
 		return NULL;
 	}
+	if (s3_policy_blocked(call->cloud, bucket, doc, err))
+		return NULL;
 	if (!policy_write(call->cloud, bucket, doc))
 		return aws_err_set(err, 500, "InternalError", "cannot record the policy"), NULL;
 	return cJSON_CreateObject();
@@ -663,6 +696,8 @@ struct entry {
 	char *key;
 	char etag[64];
 	long long size, modified;
+	char vid[40];        /* a version's id (ListObjectVersions) */
+	bool latest, marker; /* whether it is its key's newest version; a delete marker */
 };
 
 /* What a listing request asks for, and what it found. */
@@ -894,8 +929,136 @@ static cJSON *op_list_objects_v2(struct svc_call *call, const cJSON *in, struct 
 }
 
 /*
- * ListObjectVersions of a bucket without versioning: every object is its one version, whose
- * id is "null" and which is the latest, as S3 answers for a bucket never versioned.
+ * A bucket's versions after (km, vm) that start with l->prefix: by key in UTF-8 byte order,
+ * each key's newest first, with keys that go on past l->delim rolled into common prefixes,
+ * up to l->max rows. vm_seq is the order of the version the listing starts after (-1 for
+ * none: it starts after key l->after).
+ */
+static void versions_run(struct cloud *c, const char *bucket, struct listing *l, long long vm_seq)
+{
+	size_t plen = strlen(l->prefix);
+	char *last_cp = NULL;
+	pthread_mutex_lock(&c->db->mu);
+	/* A current object is its key's newest version; a noncurrent row is the newest only
+	 * when its key has no current object and nothing newer. */
+	sqlite3_stmt *q = db_prep(
+		c->db,
+		"SELECT key, version_id, size, etag, modified, marker, seq, latest FROM ("
+		" SELECT key, version_id, size, etag, modified, 0 AS marker, seq, 1 AS latest"
+		" FROM s3_objects WHERE bucket=?1"
+		" UNION ALL SELECT v.key, v.version_id, v.size, v.etag, v.modified, v.marker,"
+		" v.seq, NOT EXISTS (SELECT 1 FROM s3_objects o WHERE o.bucket=v.bucket AND"
+		" o.key=v.key) AND v.seq=(SELECT max(seq) FROM s3_versions w WHERE"
+		" w.bucket=v.bucket AND w.key=v.key) FROM s3_versions v WHERE v.bucket=?1)"
+		" WHERE (key > ?2 OR (key = ?2 AND ?5 >= 0 AND seq < ?5))"
+		" AND substr(CAST(key AS BLOB), 1, ?3) = CAST(?4 AS BLOB)"
+		" ORDER BY CAST(key AS BLOB), seq DESC");
+	if (q) {
+		sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, l->after, -1, SQLITE_STATIC);
+		sqlite3_bind_int(q, 3, (int)plen);
+		sqlite3_bind_text(q, 4, l->prefix, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 5, vm_seq);
+	}
+	while (q && sqlite3_step(q) == SQLITE_ROW) {
+		const char *key = (const char *)sqlite3_column_text(q, 0);
+		char *cp = NULL;
+		if (l->delim) {
+			const char *d = strstr(key + plen, l->delim);
+			if (d)
+				cp = xstrndup(key, (size_t)(d - key) + strlen(l->delim));
+		}
+		if (cp && ((last_cp && strcmp(cp, last_cp) == 0) || strcmp(cp, l->after) == 0)) {
+			free(cp);
+			continue;
+		}
+		if ((long)l->n >= l->max) {
+			l->truncated = true;
+			free(cp);
+			break;
+		}
+		if (cp) {
+			free(last_cp);
+			last_cp = xstrdup(cp);
+			listing_push(l, cp);
+			continue;
+		}
+		struct entry *e = listing_push(l, xstrdup(key));
+		snprintf(e->vid, sizeof(e->vid), "%s", (const char *)sqlite3_column_text(q, 1));
+		e->size = sqlite3_column_int64(q, 2);
+		snprintf(e->etag, sizeof(e->etag), "%s", (const char *)sqlite3_column_text(q, 3));
+		e->modified = sqlite3_column_int64(q, 4);
+		e->marker = sqlite3_column_int(q, 5) != 0;
+		e->latest = sqlite3_column_int(q, 7) != 0;
+	}
+	sqlite3_finalize(q);
+	pthread_mutex_unlock(&c->db->mu);
+	free(last_cp);
+}
+
+/* The order of version vid of key: 0 for one made before versions were ordered, and for
+ * none (the listing then goes on with the key's versions older than any). */
+static long long version_seq_of(struct cloud *c, const char *bucket, const char *key,
+				const char *vid)
+{
+	long long seq = 0;
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *q = db_prep(c->db, "SELECT seq FROM s3_objects WHERE bucket=?1 AND key=?2 AND"
+					 " version_id=?3 UNION ALL SELECT seq FROM s3_versions"
+					 " WHERE bucket=?1 AND key=?2 AND version_id=?3");
+	sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, vid, -1, SQLITE_STATIC);
+	if (q && sqlite3_step(q) == SQLITE_ROW)
+		seq = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	pthread_mutex_unlock(&c->db->mu);
+	return seq;
+}
+
+/* The rows of ListObjectVersions: objects' versions, delete markers, common prefixes. */
+static void version_rows(cJSON *out, const struct listing *l, const char *account)
+{
+	cJSON *versions = NULL, *markers = NULL, *prefixes = NULL;
+	for (size_t i = 0; i < l->n; i++) {
+		const struct entry *e = &l->items[i];
+		if (!e->vid[0]) {
+			if (!prefixes)
+				prefixes = cJSON_CreateArray();
+			cJSON *p = cJSON_CreateObject();
+			add_key(p, "Prefix", e->key, l->encode);
+			cJSON_AddItemToArray(prefixes, p);
+			continue;
+		}
+		cJSON **list = e->marker ? &markers : &versions;
+		if (!*list)
+			*list = cJSON_AddArrayToObject(out,
+						       e->marker ? "DeleteMarkers" : "Versions");
+		cJSON *o = cJSON_CreateObject();
+		cJSON *owner = cJSON_AddObjectToObject(o, "Owner");
+		cJSON_AddStringToObject(owner, "DisplayName", account);
+		cJSON_AddStringToObject(owner, "ID", account);
+		add_key(o, "Key", e->key, l->encode);
+		cJSON_AddStringToObject(o, "VersionId", e->vid);
+		cJSON_AddBoolToObject(o, "IsLatest", e->latest);
+		cJSON_AddNumberToObject(o, "LastModified", (double)e->modified / 1000.0);
+		if (!e->marker) {
+			char *etag = xasprintf("\"%s\"", e->etag);
+			cJSON_AddStringToObject(o, "ETag", etag);
+			free(etag);
+			cJSON_AddNumberToObject(o, "Size", (double)e->size);
+			cJSON_AddStringToObject(o, "StorageClass", "STANDARD");
+		}
+		cJSON_AddItemToArray(*list, o);
+	}
+	if (prefixes)
+		cJSON_AddItemToObject(out, "CommonPrefixes", prefixes);
+}
+
+/*
+ * ListObjectVersions: every version and delete marker, each key's newest first, paged by
+ * KeyMarker and VersionIdMarker. A bucket never versioned has one version of each object,
+ * whose id is "null".
  */
 static cJSON *op_list_object_versions(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
@@ -909,20 +1072,22 @@ static cJSON *op_list_object_versions(struct svc_call *call, const cJSON *in, st
 		return bucket_err(err, 400, "InvalidArgument", bucket,
 				  "A version-id marker cannot be specified without a key marker."),
 		       NULL;
-	if (vm && vm[0] && strcmp(vm, "null") != 0)
+	if (vm && vm[0] && !s3_version_id_ok(vm))
 		return bucket_err(err, 400, "InvalidArgument", bucket,
 				  "Invalid version id specified"),
 		       NULL;
 	l.after = km ? km : "";
-	listing_run(c, bucket, &l);
+	versions_run(c, bucket, &l, vm && vm[0] ? version_seq_of(c, bucket, km, vm) : -1);
 	cJSON *out = listing_out(bucket, &l);
 	add_key(out, "KeyMarker", km ? km : "", l.encode);
 	cJSON_AddStringToObject(out, "VersionIdMarker", vm ? vm : "");
 	if (l.truncated && l.last) {
+		const struct entry *e = &l.items[l.n - 1];
 		add_key(out, "NextKeyMarker", l.last, l.encode);
-		cJSON_AddStringToObject(out, "NextVersionIdMarker", "null");
+		if (e->vid[0])
+			cJSON_AddStringToObject(out, "NextVersionIdMarker", e->vid);
 	}
-	listing_rows(out, &l, "Versions", account);
+	version_rows(out, &l, account);
 	listing_release(&l);
 	return out;
 }
@@ -939,6 +1104,7 @@ struct s3obj {
 	long long modified;
 	char *checksum; /* {"ChecksumCRC32":"..."} as JSON text, or NULL for none */
 	char *sse;      /* {"ServerSideEncryption":"aws:kms",...}, or NULL for SSE-S3 */
+	char vid[40];   /* its version id: "null" unless made in a bucket with versioning */
 };
 
 static void s3obj_release(struct s3obj *o)
@@ -951,21 +1117,36 @@ static void s3obj_release(struct s3obj *o)
 	o->meta = o->ctype = o->tags = o->checksum = o->sse = NULL;
 }
 
-static bool object_find(struct cloud *c, const char *bucket, const char *key, struct s3obj *o)
+/*
+ * Version vid of the object (its current version when vid is NULL) into o. A delete marker
+ * is found too, with *marker set (marker may be NULL only when vid is).
+ */
+static bool object_version(struct cloud *c, const char *bucket, const char *key, const char *vid,
+			   struct s3obj *o, bool *marker)
 {
 	bool found = false;
 	memset(o, 0, sizeof(*o));
+	if (marker)
+		*marker = false;
 	pthread_mutex_lock(&c->db->mu);
 	sqlite3_stmt *q = NULL;
-	if (sqlite3_prepare_v2(c->db->db,
-			       "SELECT file, size, etag, ctype, meta, modified, tags, checksum, sse"
-			       " FROM s3_objects"
-			       " WHERE bucket=? AND key=?",
-			       -1, &q, NULL) == SQLITE_OK) {
+	if (sqlite3_prepare_v2(
+		    c->db->db,
+		    "SELECT file, size, etag, ctype, meta, modified, tags, checksum, sse,"
+		    " version_id, 0 FROM s3_objects"
+		    " WHERE bucket=?1 AND key=?2 AND (?3 IS NULL OR version_id=?3)"
+		    " UNION ALL SELECT file, size, etag, ctype, meta, modified, tags,"
+		    " checksum, sse, version_id, marker FROM s3_versions"
+		    " WHERE ?3 IS NOT NULL AND bucket=?1 AND key=?2 AND version_id=?3",
+		    -1, &q, NULL) == SQLITE_OK) {
 		sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
 		sqlite3_bind_text(q, 2, key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 3, vid, -1, SQLITE_STATIC); /* NULL binds NULL */
 		if (sqlite3_step(q) == SQLITE_ROW) {
 			found = true;
+			snprintf(o->vid, sizeof(o->vid), "%s", sqlite3_column_text(q, 9));
+			if (marker)
+				*marker = sqlite3_column_int(q, 10) != 0;
 			snprintf(o->file, sizeof(o->file), "%s", sqlite3_column_text(q, 0));
 			o->size = sqlite3_column_int64(q, 1);
 			snprintf(o->etag, sizeof(o->etag), "%s", sqlite3_column_text(q, 2));
@@ -984,16 +1165,34 @@ static bool object_find(struct cloud *c, const char *bucket, const char *key, st
 	return found;
 }
 
-/* Record the object; the file it replaced (if any) is removed. */
+static bool object_find(struct cloud *c, const char *bucket, const char *key, struct s3obj *o)
+{
+	return object_version(c, bucket, key, NULL, o, NULL);
+}
+
+/*
+ * Record the object as its key's current version, its version id into o->vid: in a bucket
+ * with versioning the one it replaces is kept as a noncurrent version (versions.c), else the
+ * file it replaced (if any) is removed.
+ */
 static bool object_store(struct cloud *c, const char *account, const char *bucket, const char *key,
-			 const struct s3obj *o)
+			 struct s3obj *o)
 {
 	char old[40] = "";
 	bool ok = false;
 	pthread_mutex_lock(&c->db->mu);
 	sqlite3_stmt *q = NULL;
-	if (sqlite3_prepare_v2(c->db->db, "SELECT file FROM s3_objects WHERE bucket=? AND key=?",
-			       -1, &q, NULL) == SQLITE_OK) {
+	enum s3_versioning v = s3_versioning_locked(c->db->db, bucket);
+	snprintf(o->vid, sizeof(o->vid), "null");
+	if (v == S3_VERSIONING_ENABLED)
+		s3_version_id_new(o->vid);
+	sqlite3_exec(c->db->db, "SAVEPOINT s3_store", NULL, NULL, NULL);
+	if (v != S3_UNVERSIONED) {
+		if (!s3_versions_make_room(c->db->db, bucket, key, v, old))
+			goto stored;
+	} else if (sqlite3_prepare_v2(c->db->db,
+				      "SELECT file FROM s3_objects WHERE bucket=? AND key=?", -1,
+				      &q, NULL) == SQLITE_OK) {
 		sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
 		sqlite3_bind_text(q, 2, key, -1, SQLITE_STATIC);
 		if (sqlite3_step(q) == SQLITE_ROW)
@@ -1003,8 +1202,8 @@ static bool object_store(struct cloud *c, const char *account, const char *bucke
 	q = NULL;
 	if (sqlite3_prepare_v2(c->db->db,
 			       "INSERT OR REPLACE INTO s3_objects(bucket, key, file, size, etag,"
-			       " ctype, meta, modified, tags, checksum, sse)"
-			       " VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+			       " ctype, meta, modified, tags, checksum, sse, version_id, seq)"
+			       " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
 			       -1, &q, NULL) == SQLITE_OK) {
 		sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
 		sqlite3_bind_text(q, 2, key, -1, SQLITE_STATIC);
@@ -1017,9 +1216,15 @@ static bool object_store(struct cloud *c, const char *account, const char *bucke
 		sqlite3_bind_text(q, 9, o->tags ? o->tags : "[]", -1, SQLITE_STATIC);
 		sqlite3_bind_text(q, 10, o->checksum, -1, SQLITE_STATIC); /* NULL binds NULL */
 		sqlite3_bind_text(q, 11, o->sse, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 12, o->vid, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 13, s3_version_seq(c->db->db));
 		ok = sqlite3_step(q) == SQLITE_DONE;
 	}
 	sqlite3_finalize(q);
+stored:
+	sqlite3_exec(c->db->db, ok ? "RELEASE s3_store" : "ROLLBACK TO s3_store", NULL, NULL, NULL);
+	if (!ok)
+		sqlite3_exec(c->db->db, "RELEASE s3_store", NULL, NULL, NULL);
 	pthread_mutex_unlock(&c->db->mu);
 	if (ok && old[0] && strcmp(old, o->file) != 0) {
 		char *path = xasprintf("%s/s3/%s/%s/%s", c->state_dir, account, bucket, old);
@@ -1335,11 +1540,28 @@ static bool storage_class_ok(const cJSON *in, struct aws_err *err)
  * SSE-S3 (AES256, what S3 applies when none is asked for), else aws:kms with the key's ARN (the
  * account's AWS managed alias/aws/s3 when none is named) as JSON text (caller frees).
  */
+static bool sse_kms(struct svc_call *call, const char *alg, const char *key, char **sse,
+		    struct aws_err *err);
+
 static bool sse_of(struct svc_call *call, const cJSON *in, char **sse, struct aws_err *err)
 {
 	*sse = NULL;
 	const char *alg = query_str(in, "ServerSideEncryption");
 	const char *key = query_str(in, "SSEKMSKeyId");
+	char *bucket_key = NULL;
+	/* An upload that asks for nothing gets the bucket's default encryption. */
+	if (!alg && !key &&
+	    s3_bucket_default_kms(call->cloud, query_str(in, "Bucket"), &bucket_key))
+		alg = "aws:kms";
+	key = bucket_key ? bucket_key : key;
+	bool ok = sse_kms(call, alg, key, sse, err);
+	free(bucket_key);
+	return ok;
+}
+
+static bool sse_kms(struct svc_call *call, const char *alg, const char *key, char **sse,
+		    struct aws_err *err)
+{
 	bool kms = alg && strcmp(alg, "aws:kms") == 0;
 	if (key && !kms)
 		return aws_err_set(err, 400, "InvalidArgument",
@@ -1402,6 +1624,13 @@ static const char *trailer_of(const struct svc_call *call)
 	return call->http ? call->http->trailer : NULL;
 }
 
+/* The version a write made or a read found, as S3 names it in a bucket with versioning. */
+static void version_out(struct cloud *c, cJSON *out, const char *bucket, const char *vid)
+{
+	if (s3_versioning_of(c, bucket) != S3_UNVERSIONED)
+		cJSON_AddStringToObject(out, "VersionId", vid);
+}
+
 static cJSON *op_put_object(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
 	struct cloud *c = call->cloud;
@@ -1439,6 +1668,7 @@ static cJSON *op_put_object(struct svc_call *call, const cJSON *in, struct aws_e
 	free(etag);
 	checksum_out(out, o.checksum);
 	sse_out(out, o.sse);
+	version_out(c, out, bucket, o.vid);
 	notify(call, bucket, key, "ObjectCreated:Put", &o);
 done:
 	free(path);
@@ -1548,6 +1778,62 @@ static bool preconditions_hold(const cJSON *in, const struct s3obj *o, bool head
 	return true;
 }
 
+/* The headers S3 answers a delete marker with (the error's body has no room for them). */
+static void marker_headers(struct svc_call *call, const char *vid)
+{
+	if (!call->resp)
+		return;
+	http_resp_headerf(call->resp, "x-amz-delete-marker", "true");
+	http_resp_headerf(call->resp, "x-amz-version-id", "%s", vid);
+}
+
+/*
+ * The object (or its VersionId) a GetObject or HeadObject reads into o: NoSuchKey when there
+ * is none (its newest version a delete marker, said in headers), NoSuchVersion for a version
+ * that is not there, MethodNotAllowed for a version that is a delete marker.
+ */
+static bool object_read_find(struct svc_call *call, const cJSON *in, const char *bucket,
+			     const char *key, struct s3obj *o, bool head, struct aws_err *err)
+{
+	const char *vid = query_str(in, "VersionId");
+	bool marker = false;
+	char latest[40];
+	if (vid && !s3_version_id_ok(vid)) {
+		aws_err_set(err, 400, head ? "400" : "InvalidArgument", "%s",
+			    head ? "Bad Request" : "Invalid version id specified");
+		if (!head) {
+			err_field(err, "ArgumentName", "versionId");
+			err_field(err, "ArgumentValue", vid);
+		}
+		return false;
+	}
+	if (!object_version(call->cloud, bucket, key, vid, o, &marker)) {
+		if (vid) {
+			key_err(err, 404, head ? "NotFound" : "NoSuchVersion", key, "%s",
+				head ? "Not Found" : "The specified version does not exist.");
+			if (!head)
+				err_field(err, "VersionId", vid);
+			return false;
+		}
+		if (s3_versions_latest_marker(call->cloud, bucket, key, latest))
+			marker_headers(call, latest);
+		return key_err(err, 404, head ? "NotFound" : "NoSuchKey", key, "%s",
+			       head ? "Not Found" : "The specified key does not exist.");
+	}
+	if (!marker)
+		return true;
+	marker_headers(call, o->vid);
+	s3obj_release(o);
+	aws_err_set(err, 405, head ? "405" : "MethodNotAllowed", "%s",
+		    head ? "Method Not Allowed"
+			 : "The specified method is not allowed against this resource.");
+	if (!head) {
+		err_field(err, "Method", "GET");
+		err_field(err, "ResourceType", "DeleteMarker");
+	}
+	return false;
+}
+
 /*
  * GetObject and HeadObject. A client's body streams from the object's file (the server sends
  * none for HEAD); another service gets it in Body, base64, whole or the range asked for.
@@ -1562,11 +1848,8 @@ static cJSON *object_read(struct svc_call *call, const cJSON *in, struct aws_err
 	if (!bucket_owned(c, account, bucket, in, err) || !object_key(call, in, &kb, err))
 		goto done;
 	const char *key = strbuf_str(&kb);
-	if (!object_find(c, bucket, key, &o)) {
-		key_err(err, 404, head ? "NotFound" : "NoSuchKey", key,
-			head ? "Not Found" : "The specified key does not exist.");
+	if (!object_read_find(call, in, bucket, key, &o, head, err))
 		goto done;
-	}
 	if (!preconditions_hold(in, &o, head, err))
 		goto done;
 	if (query_str(in, "Range") && cJSON_GetObjectItemCaseSensitive(in, "PartNumber")) {
@@ -1596,6 +1879,7 @@ static cJSON *object_read(struct svc_call *call, const cJSON *in, struct aws_err
 	out = cJSON_CreateObject();
 	object_out(out, &o);
 	sse_out(out, o.sse);
+	version_out(c, out, bucket, o.vid);
 	/* The whole object's checksum, when asked for: a range or a part has none of its own. */
 	const char *mode = query_str(in, "ChecksumMode");
 	if (mode && strcmp(mode, "ENABLED") == 0 && !ranged &&
@@ -1677,15 +1961,53 @@ static void object_remove(struct svc_call *call, const char *bucket, const char 
 	notify(call, bucket, key, "ObjectRemoved:Delete", NULL);
 }
 
+/*
+ * Delete key (or its version vid) where versions are kept: what was done into out (the
+ * members DeleteObject answers with, or one of DeleteObjects' Deleted), or false with err.
+ */
+static bool delete_version(struct svc_call *call, const char *bucket, const char *key,
+			   const char *vid, cJSON *out, bool listed, struct aws_err *err)
+{
+	if (vid && !s3_version_id_ok(vid)) {
+		aws_err_set(err, 400, "InvalidArgument", "Invalid version id specified");
+		return false;
+	}
+	enum s3_versioning v = s3_versioning_of(call->cloud, bucket);
+	struct s3_deleted d;
+	if (!s3_versions_delete(call->cloud, call->caller->account, bucket, key, vid, v, &d)) {
+		aws_err_set(err, 500, "InternalError", "cannot record the deletion");
+		return false;
+	}
+	if (vid)
+		cJSON_AddStringToObject(out, "VersionId", vid);
+	if (d.marker) {
+		cJSON_AddTrueToObject(out, "DeleteMarker");
+		if (!vid)
+			cJSON_AddStringToObject(out, listed ? "DeleteMarkerVersionId" : "VersionId",
+						d.vid);
+		else if (listed)
+			cJSON_AddStringToObject(out, "DeleteMarkerVersionId", d.vid);
+	}
+	if (d.removed)
+		notify(call, bucket, key,
+		       !vid ? "ObjectRemoved:DeleteMarkerCreated" : "ObjectRemoved:Delete", NULL);
+	return true;
+}
+
 static cJSON *op_delete_object(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
-	const char *bucket = query_str(in, "Bucket");
+	const char *bucket = query_str(in, "Bucket"), *vid = query_str(in, "VersionId");
 	struct strbuf kb = STRBUF_INIT;
 	cJSON *out = NULL;
 	if (bucket_owned(call->cloud, call->caller->account, bucket, in, err) &&
 	    object_key(call, in, &kb, err)) {
-		object_remove(call, bucket, strbuf_str(&kb));
 		out = cJSON_CreateObject();
+		if (!vid && s3_versioning_of(call->cloud, bucket) == S3_UNVERSIONED) {
+			object_remove(call, bucket, strbuf_str(&kb));
+		} else if (!delete_version(call, bucket, strbuf_str(&kb), vid, out, false, err)) {
+			cJSON_Delete(out);
+			out = NULL;
+		}
 	}
 	strbuf_release(&kb);
 	return out;
@@ -1726,12 +2048,30 @@ static cJSON *op_delete_objects(struct svc_call *call, const cJSON *in, struct a
 			cJSON_AddItemToArray(errors, e);
 			continue;
 		}
-		object_remove(call, bucket, key);
-		if (deleted) {
-			cJSON *d = cJSON_CreateObject();
-			cJSON_AddStringToObject(d, "Key", key);
-			cJSON_AddItemToArray(deleted, d);
+		const char *vid = query_str(o, "VersionId");
+		cJSON *d = cJSON_CreateObject();
+		cJSON_AddStringToObject(d, "Key", key);
+		struct aws_err one = { 0 };
+		if (!vid && s3_versioning_of(call->cloud, bucket) == S3_UNVERSIONED) {
+			object_remove(call, bucket, key);
+		} else if (!delete_version(call, bucket, key, vid, d, true, &one)) {
+			if (!errors)
+				errors = cJSON_AddArrayToObject(out, "Errors");
+			cJSON *e = cJSON_CreateObject();
+			cJSON_AddStringToObject(e, "Key", key);
+			if (vid)
+				cJSON_AddStringToObject(e, "VersionId", vid);
+			cJSON_AddStringToObject(e, "Code", one.code);
+			cJSON_AddStringToObject(e, "Message", one.message);
+			cJSON_AddItemToArray(errors, e);
+			aws_err_release(&one);
+			cJSON_Delete(d);
+			continue;
 		}
+		if (deleted)
+			cJSON_AddItemToArray(deleted, d);
+		else
+			cJSON_Delete(d);
 	}
 	return out;
 }
@@ -1809,6 +2149,13 @@ static cJSON *op_copy_object(struct svc_call *call, const cJSON *in, struct aws_
 	}
 	sbucket = xstrndup(src.buf, (size_t)(slash - src.buf));
 	const char *skey = slash + 1;
+	/* "?versionId=ID" names a version of the source (only that parameter may follow). */
+	const char *qs = s + strcspn(s, "?");
+	const char *svid = str_starts_with(qs, "?versionId=") ? qs + strlen("?versionId=") : NULL;
+	if ((qs[0] && !svid) || (svid && !s3_version_id_ok(svid))) {
+		key_err(err, 400, "InvalidArgument", key, "Invalid version id specified");
+		goto done;
+	}
 	const char *directive = query_str(in, "MetadataDirective");
 	bool replace = directive && strcmp(directive, "REPLACE") == 0;
 	const char *tdirective = query_str(in, "TaggingDirective");
@@ -1824,10 +2171,23 @@ static cJSON *op_copy_object(struct svc_call *call, const cJSON *in, struct aws_
 	}
 	if (!owner_expected(in, "ExpectedSourceBucketOwner", sbucket, owner, err))
 		goto done;
-	if (!object_find(c, sbucket, skey, &o)) {
-		key_err(err, 404, "NoSuchKey", skey, "The specified key does not exist.");
+	bool marker = false;
+	if (!object_version(c, sbucket, skey, svid, &o, &marker) || marker) {
+		if (marker)
+			s3obj_release(&o);
+		if (marker || !svid)
+			key_err(err, marker ? 400 : 404, marker ? "InvalidRequest" : "NoSuchKey",
+				skey, "%s",
+				marker ? "The source of a copy request may not specifically refer "
+					 "to a delete marker by version id."
+				       : "The specified key does not exist.");
+		else
+			key_err(err, 404, "NoSuchVersion", skey,
+				"The specified version does not exist.");
 		goto done;
 	}
+	char copied_vid[40];
+	snprintf(copied_vid, sizeof(copied_vid), "%s", o.vid);
 	if (replace_tags) {
 		free(o.tags);
 		o.tags = new_tags;
@@ -1850,12 +2210,14 @@ static cJSON *op_copy_object(struct svc_call *call, const cJSON *in, struct aws_
 		free(o.ctype);
 		o.ctype = xstrdup(content_type(in));
 	}
-	/* The copy is encrypted as the request asks (SSE-S3 is all it may), not as its source;
-	 * its body, and so its checksum, is the source's. */
+	/* The copy is encrypted as the request asks, or the bucket's default, not as its
+	 * source; its body, and so its checksum, is the source's. */
 	free(o.sse);
 	o.sse = NULL;
 	o.modified = clock_wall_ms();
-	if (!copy_file(from, to) || !object_store(c, account, bucket, key, &o)) {
+	if (!sse_of(call, in, &o.sse, err)) {
+		/* err says why */
+	} else if (!copy_file(from, to) || !object_store(c, account, bucket, key, &o)) {
 		unlink(to);
 		key_err(err, 500, "InternalError", key, "cannot copy the object");
 	} else {
@@ -1866,7 +2228,10 @@ static cJSON *op_copy_object(struct svc_call *call, const cJSON *in, struct aws_
 		free(etag);
 		cJSON_AddNumberToObject(r, "LastModified", (double)o.modified / 1000.0);
 		checksum_out(r, o.checksum);
-		sse_out(out, NULL);
+		sse_out(out, o.sse);
+		version_out(c, out, bucket, o.vid);
+		if (svid || s3_versioning_of(c, sbucket) != S3_UNVERSIONED)
+			cJSON_AddStringToObject(out, "CopySourceVersionId", copied_vid);
 		notify(call, bucket, key, "ObjectCreated:Copy", &o);
 	}
 	free(from);
@@ -2211,6 +2576,7 @@ static cJSON *op_complete_multipart_upload(struct svc_call *call, const cJSON *i
 	cJSON_AddStringToObject(out, "ETag", etag);
 	sse_out(out, NULL);
 	free(etag);
+	version_out(c, out, bucket, o.vid);
 	notify(call, bucket, key, "ObjectCreated:CompleteMultipartUpload", &o);
 done:
 	free(to);
@@ -2381,6 +2747,8 @@ static void reset(struct cloud *c, const char *account)
 		" WHERE account=?1)",
 		"DELETE FROM s3_objects WHERE bucket IN (SELECT name FROM s3_buckets"
 		" WHERE account=?1)",
+		"DELETE FROM s3_versions WHERE bucket IN (SELECT name FROM s3_buckets"
+		" WHERE account=?1)",
 		"DELETE FROM s3_buckets WHERE account=?1",
 	};
 	pthread_mutex_lock(&c->db->mu);
@@ -2405,16 +2773,23 @@ static const struct svc_op ops[] = {
 	{ "CreateBucket", op_create_bucket },
 	{ "CreateMultipartUpload", op_create_multipart_upload },
 	{ "DeleteBucket", op_delete_bucket },
+	{ "DeleteBucketEncryption", s3_op_delete_bucket_encryption },
 	{ "DeleteBucketPolicy", op_delete_bucket_policy },
+	{ "DeleteBucketTagging", s3_op_delete_bucket_tagging },
 	{ "DeleteObject", op_delete_object },
 	{ "DeleteObjectTagging", op_delete_object_tagging },
 	{ "DeleteObjects", op_delete_objects },
+	{ "DeletePublicAccessBlock", s3_op_delete_public_access_block },
+	{ "GetBucketEncryption", s3_op_get_bucket_encryption },
 	{ "GetBucketLocation", op_get_bucket_location },
 	{ "GetBucketNotification", op_get_notification_old },
 	{ "GetBucketNotificationConfiguration", op_get_notification },
 	{ "GetBucketPolicy", op_get_bucket_policy },
+	{ "GetBucketTagging", s3_op_get_bucket_tagging },
+	{ "GetBucketVersioning", s3_op_get_bucket_versioning },
 	{ "GetObject", op_get_object },
 	{ "GetObjectTagging", op_get_object_tagging },
+	{ "GetPublicAccessBlock", s3_op_get_public_access_block },
 	{ "HeadBucket", op_head_bucket },
 	{ "HeadObject", op_head_object },
 	{ "ListBuckets", op_list_buckets },
@@ -2422,11 +2797,15 @@ static const struct svc_op ops[] = {
 	{ "ListObjects", op_list_objects },
 	{ "ListObjectsV2", op_list_objects_v2 },
 	{ "ListParts", op_list_parts },
+	{ "PutBucketEncryption", s3_op_put_bucket_encryption },
 	{ "PutBucketNotification", op_put_notification },
 	{ "PutBucketNotificationConfiguration", op_put_notification },
 	{ "PutBucketPolicy", op_put_bucket_policy },
+	{ "PutBucketTagging", s3_op_put_bucket_tagging },
+	{ "PutBucketVersioning", s3_op_put_bucket_versioning },
 	{ "PutObject", op_put_object },
 	{ "PutObjectTagging", op_put_object_tagging },
+	{ "PutPublicAccessBlock", s3_op_put_public_access_block },
 	{ "UploadPart", op_upload_part },
 };
 
@@ -2464,6 +2843,8 @@ static bool bucket_policy(struct cloud *c, const char *arn, char *owner, char **
 	}
 	sqlite3_finalize(q);
 	pthread_mutex_unlock(&c->db->mu);
+	if (*policy)
+		*policy = s3_policy_effective(c, name, *policy);
 	return found;
 }
 
@@ -2497,28 +2878,35 @@ static const char *const s3_members[] = {
 	"-SSECustomerKeyMD5 -SSEKMSEncryptionContext -SSEKMSKeyId -ServerSideEncryption=AES256 "
 	"StorageClass Tagging -WebsiteRedirectLocation",
 	"DeleteBucket Bucket ExpectedBucketOwner",
+	"DeleteBucketEncryption Bucket ExpectedBucketOwner",
 	"DeleteBucketPolicy Bucket ExpectedBucketOwner",
+	"DeleteBucketTagging Bucket ExpectedBucketOwner",
 	"DeleteObject Bucket -BypassGovernanceRetention ExpectedBucketOwner Key -MFA "
-	"-RequestPayer -VersionId",
+	"-RequestPayer VersionId",
 	"DeleteObjectTagging Bucket ExpectedBucketOwner Key -VersionId",
 	"DeleteObjects Bucket -BypassGovernanceRetention ~ChecksumAlgorithm Delete "
 	"ExpectedBucketOwner -MFA -RequestPayer",
+	"DeletePublicAccessBlock Bucket ExpectedBucketOwner",
+	"GetBucketEncryption Bucket ExpectedBucketOwner",
 	"GetBucketLocation Bucket ExpectedBucketOwner",
 	"GetBucketNotification Bucket ExpectedBucketOwner",
 	"GetBucketNotificationConfiguration Bucket ExpectedBucketOwner",
 	"GetBucketPolicy Bucket ExpectedBucketOwner",
+	"GetBucketTagging Bucket ExpectedBucketOwner",
+	"GetBucketVersioning Bucket ExpectedBucketOwner",
 	"GetObject Bucket ChecksumMode ExpectedBucketOwner IfMatch IfModifiedSince "
 	"IfNoneMatch IfUnmodifiedSince Key PartNumber Range -RequestPayer "
 	"-ResponseCacheControl -ResponseContentDisposition -ResponseContentEncoding "
 	"-ResponseContentLanguage -ResponseContentType -ResponseExpires -SSECustomerAlgorithm "
-	"-SSECustomerKey -SSECustomerKeyMD5 -VersionId",
+	"-SSECustomerKey -SSECustomerKeyMD5 VersionId",
 	"GetObjectTagging Bucket ExpectedBucketOwner Key -RequestPayer -VersionId",
+	"GetPublicAccessBlock Bucket ExpectedBucketOwner",
 	"HeadBucket Bucket ExpectedBucketOwner",
 	"HeadObject Bucket ChecksumMode ExpectedBucketOwner IfMatch IfModifiedSince "
 	"IfNoneMatch IfUnmodifiedSince Key PartNumber Range -RequestPayer "
 	"-ResponseCacheControl -ResponseContentDisposition -ResponseContentEncoding "
 	"-ResponseContentLanguage -ResponseContentType -ResponseExpires -SSECustomerAlgorithm "
-	"-SSECustomerKey -SSECustomerKeyMD5 -VersionId",
+	"-SSECustomerKey -SSECustomerKeyMD5 VersionId",
 	"ListBuckets -BucketRegion ContinuationToken MaxBuckets Prefix",
 	"ListObjectVersions Bucket Delimiter EncodingType ExpectedBucketOwner KeyMarker "
 	"MaxKeys -OptionalObjectAttributes Prefix -RequestPayer VersionIdMarker",
@@ -2528,12 +2916,17 @@ static const char *const s3_members[] = {
 	"-FetchOwner MaxKeys -OptionalObjectAttributes Prefix -RequestPayer StartAfter",
 	"ListParts Bucket ExpectedBucketOwner Key -MaxParts -PartNumberMarker -RequestPayer "
 	"-SSECustomerAlgorithm -SSECustomerKey -SSECustomerKeyMD5 UploadId",
+	"PutBucketEncryption Bucket ~ChecksumAlgorithm ContentMD5 ExpectedBucketOwner "
+	"ServerSideEncryptionConfiguration",
 	"PutBucketNotification Bucket ~ChecksumAlgorithm ContentMD5 ExpectedBucketOwner "
 	"NotificationConfiguration",
 	"PutBucketNotificationConfiguration Bucket ExpectedBucketOwner "
 	"NotificationConfiguration -SkipDestinationValidation",
 	"PutBucketPolicy Bucket ~ChecksumAlgorithm -ConfirmRemoveSelfBucketAccess ContentMD5 "
 	"ExpectedBucketOwner Policy",
+	"PutBucketTagging Bucket ~ChecksumAlgorithm ContentMD5 ExpectedBucketOwner Tagging",
+	"PutBucketVersioning Bucket ~ChecksumAlgorithm ContentMD5 ExpectedBucketOwner -MFA "
+	"VersioningConfiguration",
 	"PutObject -ACL=bucket-owner-full-control Body Bucket -BucketKeyEnabled -CacheControl "
 	"ChecksumAlgorithm "
 	"ChecksumCRC32 ChecksumCRC32C ChecksumSHA1 ChecksumSHA256 -ContentDisposition "
@@ -2545,6 +2938,8 @@ static const char *const s3_members[] = {
 	"StorageClass Tagging -WebsiteRedirectLocation",
 	"PutObjectTagging Bucket ~ChecksumAlgorithm ContentMD5 ExpectedBucketOwner Key "
 	"-RequestPayer Tagging -VersionId",
+	"PutPublicAccessBlock Bucket ~ChecksumAlgorithm ContentMD5 -ExpectedBucketOwner "
+	"PublicAccessBlockConfiguration",
 	"UploadPart Body Bucket ChecksumAlgorithm ChecksumCRC32 ChecksumCRC32C "
 	"ChecksumSHA1 ChecksumSHA256 ContentLength ContentMD5 ExpectedBucketOwner Key "
 	"PartNumber -RequestPayer -SSECustomerAlgorithm -SSECustomerKey -SSECustomerKeyMD5 "
