@@ -28,8 +28,7 @@
 /* The longest one stop lasts: a second of CPU owed at 128 MB (0.072 vCPU) is 14 s. */
 #define DUTY_STOP_MAX_NS 15000000000LL
 
-	static bool
-	write_file(const char *path, const char *text)
+static bool write_file(const char *path, const char *text)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -341,17 +340,23 @@ static void *duty_main(void *arg)
 		pthread_mutex_lock(&env->cloud->mu);
 		bool done = env->state == ENV_DEAD || env->exited;
 		bool busy = env->state == ENV_READY && env->inv;
+		/* Charged from where the invocation's own count starts (the runtime's /next). */
+		long long from = busy && env->inv->cpu_start.ok ? env->inv->cpu_start.cpu_ns : -1;
 		pthread_mutex_unlock(&env->cloud->mu);
 		if (done)
 			break;
+		if (!busy) {
+			/* Idle or initialising: nothing to charge, and no /proc to read. */
+			credit = 0;
+			last = -1;
+			continue;
+		}
+		if (last < 0)
+			last = from;
 		struct env_cpu cpu;
 		limits_cpu_sample(env, &cpu);
 		long long used = last >= 0 && cpu.cpu_ns > last ? cpu.cpu_ns - last : 0;
 		last = cpu.cpu_ns;
-		if (!busy) {
-			credit = 0; /* its init's work, or the end of the last invocation's */
-			continue;
-		}
 		credit += earn - used;
 		if (credit > earn)
 			credit = earn;
