@@ -411,7 +411,8 @@ TEST(console_traces__draw_an_sqs_batch_s_links)
 	is_str(w, want, "a line a link under the segment, naming the producer when known");
 	free(w);
 	w = console_trace_waterfall(batch, NULL, 4);
-	ok(w && strstr(w, "  ┄ linked: 1-a from segment 00aa\n"), "without the linked traces, the segment's id");
+	ok(w && strstr(w, "  ┄ linked: 1-a from segment 00aa\n"),
+	   "without the linked traces, the segment's id");
 	free(w);
 	/* A trace the answer holds is not asked for again. */
 	ids = console_trace_links("{\"Traces\":[{\"Id\":\"1-a\",\"Segments\":[{\"Id\":\"x\","

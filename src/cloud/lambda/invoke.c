@@ -222,7 +222,6 @@ struct env_view {
 	double init_ms;
 	int64_t spawn_us;
 	int memory_mb, max_used_mb;
-	bool duty; /* its CPU share is SIGSTOP/SIGCONT duty cycling */
 };
 
 static void env_view_take(const struct env *env, struct env_view *v)
@@ -232,7 +231,6 @@ static void env_view_take(const struct env *env, struct env_view *v)
 	v->init_ms = env->init_ms;
 	v->spawn_us = env->spawn_us;
 	v->memory_mb = env->memory;
-	v->duty = env->has_duty;
 }
 
 /*
@@ -342,15 +340,14 @@ static void log_end(struct env *env, const struct env_view *v, struct invocation
 /*
  * The CPU time an answered invocation used and its duration without contention. Its busiest
  * thread (the handler's) was on a CPU, runnable but waiting (for other processes or for its
- * own quota), or neither (blocked: asleep, reading, waiting on I/O). On an idle machine the
- * blocked time is the same and the CPU work of all its threads runs at its share of a vCPU,
- * one thread at most a whole one: blocked + cpu / min(1, vCPUs). Other threads' waits are left
- * out: they wait beside the handler's (a runtime's garbage collector), not in its way. Under
- * duty cycling a stopped process is not runnable, so the stopped time hides in blocked: there
- * the handler's wait in the running phases is scaled up by the phases stopped after it
- * instead. Never more than the wall-clock duration.
+ * own quota), stopped by duty cycling (its own CPU budget's throttling), or none of these
+ * (blocked: asleep, reading, waiting on I/O). On an idle machine the blocked time is the same
+ * and the CPU work of all its threads runs at its share of a vCPU, one thread at most a whole
+ * one: blocked + cpu / min(1, vCPUs). Other threads' waits are left out: they wait beside the
+ * handler's (a runtime's garbage collector), not in its way. Never more than the wall-clock
+ * duration.
  */
-static void uncontended(const struct invocation *inv, int memory, bool duty, double duration_ms,
+static void uncontended(const struct invocation *inv, int memory, double duration_ms,
 			double *cpu_ms, double *free_ms)
 {
 	const struct env_cpu *a = &inv->cpu_start, *b = &inv->cpu_end;
@@ -374,16 +371,10 @@ static void uncontended(const struct invocation *inv, int memory, bool duty, dou
 		return;
 	double cpu = (double)(b->cpu_ns - a->cpu_ns) / 1e6;
 	double wait = (double)busiest_wait / 1e6;
+	double stopped = (double)(b->stopped_ns - a->stopped_ns) / 1e6;
 	double vcpus = limits_vcpus(memory), one = vcpus < 1 ? vcpus : 1;
-	double d;
-	if (duty) {
-		d = duration_ms - wait / one;
-		if (d < cpu / one)
-			d = cpu / one;
-	} else {
-		double blocked = duration_ms - (double)busiest / 1e6 - wait;
-		d = (blocked > 0 ? blocked : 0) + cpu / one;
-	}
+	double blocked = duration_ms - (double)busiest / 1e6 - wait - stopped;
+	double d = (blocked > 0 ? blocked : 0) + cpu / one;
 	*cpu_ms = cpu;
 	*free_ms = d < duration_ms ? d : duration_ms;
 }
@@ -498,7 +489,7 @@ static void run(struct cloud *c, struct lfunc *fn, const char *payload, size_t l
 		duration_ms = inv->timeout * 1000.0;
 	long long billed = lambda_billed_ms(duration_ms, inv->cold ? inv->init_ms : 0);
 	double cpu_ms = -1, uncontended_ms = -1;
-	uncontended(inv, view.memory_mb, view.duty, duration_ms, &cpu_ms, &uncontended_ms);
+	uncontended(inv, view.memory_mb, duration_ms, &cpu_ms, &uncontended_ms);
 	log_end(env, &view, inv, timed_out, duration_ms, billed, want_tail, &out->tail_b64);
 
 	pthread_mutex_lock(&c->mu);

@@ -149,6 +149,8 @@ struct env {
 	pthread_cond_t cond; /* /next waits here */
 	pthread_t waiter, reader, duty;
 	bool has_duty;
+	/* Duty cycling's stopped time in all, and when the current stop began (0: running). */
+	_Atomic int64_t stopped_us, stop_began_us;
 	bool exited, reader_done, oom, killed;
 	int wstatus;
 	char stream[96];

@@ -19,11 +19,14 @@
 
 #include "cloud/lambda/lambda.h"
 #include "cloud/state.h"
+#include "core/clock.h"
 
 /* Lambda gives 1 vCPU at 1,769 MB; the share scales with memory. */
 #define MB_PER_VCPU    1769.0
 #define CPU_PERIOD_US  20000
 #define DUTY_PERIOD_MS 20
+/* The longest one stop lasts: a second of CPU owed at 128 MB (0.072 vCPU) is 14 s. */
+#define DUTY_STOP_MAX_NS 15000000000LL
 
 static bool write_file(const char *path, const char *text)
 {
@@ -297,6 +300,8 @@ static void add_tree(int pid, bool self, struct env_cpu *out, int depth)
 void limits_cpu_sample(const struct env *env, struct env_cpu *out)
 {
 	memset(out, 0, sizeof(*out));
+	int64_t began = env->stop_began_us;
+	out->stopped_ns = (env->stopped_us + (began ? clock_mono_us() - began : 0)) * 1000;
 	if (env->exited)
 		return;
 	if (!env->cg_cpu[0]) {
@@ -314,30 +319,61 @@ void limits_cpu_sample(const struct env *env, struct env_cpu *out)
 		fclose(fp);
 }
 
-/* Duty cycling for a CPU share below one vCPU when cgroups are not available. */
+/*
+ * Duty cycling for a CPU share below one vCPU when cgroups are not available: a CPU budget, as
+ * the quota of a cgroup would be. Each DUTY_PERIOD_MS of an invocation the environment earns
+ * its share of the period in CPU time (one period's worth kept at most) and is charged what
+ * its threads used; in debt, its processes are stopped until the debt is earned back, and the
+ * stopped time is counted (env->stopped_us). A handler that sleeps or waits on I/O uses
+ * nothing and is not stopped, so its waits stay its own: stopping on the clock instead stopped
+ * sleepers too, and their sleep could not be told from their stopped time.
+ */
 static void *duty_main(void *arg)
 {
 	struct env *env = arg;
 	double share = env->memory / MB_PER_VCPU;
-	long on_us = (long)(DUTY_PERIOD_MS * 1000 * share);
-	long off_us = DUTY_PERIOD_MS * 1000 - on_us;
+	long long period_ns = DUTY_PERIOD_MS * 1000000LL, earn = (long long)(share * period_ns);
+	long long credit = 0, last = -1;
 	for (;;) {
+		struct timespec tick = { 0, period_ns };
+		nanosleep(&tick, NULL);
 		pthread_mutex_lock(&env->cloud->mu);
 		bool done = env->state == ENV_DEAD || env->exited;
-		bool init = env->state == ENV_INIT;
+		bool busy = env->state == ENV_READY && env->inv;
+		/* Charged from where the invocation's own count starts (the runtime's /next). */
+		long long from = busy && env->inv->cpu_start.ok ? env->inv->cpu_start.cpu_ns : -1;
 		pthread_mutex_unlock(&env->cloud->mu);
 		if (done)
 			break;
-		if (init) {
-			struct timespec wait = { 0, DUTY_PERIOD_MS * 1000000L };
-			nanosleep(&wait, NULL);
+		if (!busy) {
+			/* Idle or initialising: nothing to charge, and no /proc to read. */
+			credit = 0;
+			last = -1;
 			continue;
 		}
-		struct timespec on = { 0, on_us * 1000 }, off = { 0, off_us * 1000 };
-		nanosleep(&on, NULL);
+		if (last < 0)
+			last = from;
+		struct env_cpu cpu;
+		limits_cpu_sample(env, &cpu);
+		long long used = last >= 0 && cpu.cpu_ns > last ? cpu.cpu_ns - last : 0;
+		last = cpu.cpu_ns;
+		credit += earn - used;
+		if (credit > earn)
+			credit = earn;
+		if (credit >= 0)
+			continue;
+		long long off_ns = (long long)((double)-credit / share);
+		if (off_ns > DUTY_STOP_MAX_NS)
+			off_ns = DUTY_STOP_MAX_NS;
+		int64_t began = clock_mono_us();
+		env->stop_began_us = began;
 		kill(-env->pid, SIGSTOP);
+		struct timespec off = { (time_t)(off_ns / 1000000000LL), off_ns % 1000000000LL };
 		nanosleep(&off, NULL);
 		kill(-env->pid, SIGCONT);
+		env->stopped_us += clock_mono_us() - began;
+		env->stop_began_us = 0;
+		credit = 0;
 	}
 	return NULL;
 }

@@ -36,6 +36,7 @@ struct env_thread {
 struct env_cpu {
 	bool ok; /* schedstat was readable */
 	long long cpu_ns;
+	long long stopped_ns; /* its processes were stopped by duty cycling, so far */
 	size_t n;
 	struct env_thread t[ENV_CPU_THREADS];
 };
@@ -43,8 +44,8 @@ void limits_cpu_sample(const struct env *env, struct env_cpu *out);
 /* The vCPUs an environment of memory MB has: Lambda's 1 at 1,769 MB, in proportion. */
 double limits_vcpus(int memory);
 
-/* Start duty cycling when the environment has a CPU share below one vCPU and no cgroup for it;
- * env_free() joins it. */
+/* Start duty cycling when the environment has a CPU share below one vCPU and no cgroup for it
+ * (a CPU budget: its processes stopped while in debt); env_free() joins it. */
 void limits_start_duty(struct cloud *c, struct env *env);
 
 #endif
