@@ -179,6 +179,29 @@ ok(kms.decrypt(CiphertextBlob=raw, EncryptionContext={
    == b"hunter2", "the ciphertext is KMS's, under the context PARAMETER_ARN")
 ok(kms.describe_key(KeyId="alias/aws/ssm")["KeyMetadata"]["KeyManager"] == "AWS",
    "alias/aws/ssm is an AWS managed key")
+# Automatic rotation: off for a new key of the account's own, on a year's period once enabled
+# (or the period asked for), off again when disabled; an AWS managed key rotates yearly and
+# is not the account's to change.
+ok(kms.get_key_rotation_status(KeyId=kid)["KeyRotationEnabled"] is False,
+   "a new customer managed key does not rotate")
+kms.enable_key_rotation(KeyId=kid)
+st = kms.get_key_rotation_status(KeyId=kid)
+ok(st["KeyRotationEnabled"] is True, "enable-key-rotation turns it on", st)
+# Periods came with botocore 1.34; an older one neither sends nor reads them.
+if "RotationPeriodInDays" in kms.meta.service_model.operation_model(
+        "EnableKeyRotation").input_shape.members:
+    ok(st.get("RotationPeriodInDays") == 365 and "NextRotationDate" in st,
+       "... every 365 days by default", st)
+    kms.enable_key_rotation(KeyId=kid, RotationPeriodInDays=90)
+    ok(kms.get_key_rotation_status(KeyId=kid).get("RotationPeriodInDays") == 90,
+       "... or the RotationPeriodInDays asked for")
+kms.disable_key_rotation(KeyId=kid)
+ok(kms.get_key_rotation_status(KeyId=kid)["KeyRotationEnabled"] is False,
+   "disable-key-rotation turns it off")
+aws_key = kms.describe_key(KeyId="alias/aws/ssm")["KeyMetadata"]["KeyId"]
+ok(kms.get_key_rotation_status(KeyId=aws_key)["KeyRotationEnabled"] is True and
+   error(kms.disable_key_rotation, KeyId=aws_key)[0] == "UnsupportedOperationException",
+   "an AWS managed key rotates, and its rotation is not the account's to change")
 ssm.put_parameter(Name="/app/api/token", Value="t0k", Type="SecureString", KeyId="alias/orders")
 d = ssm.describe_parameters(ParameterFilters=[{"Key": "Name", "Values": ["/app/api/token"]}])["Parameters"]
 ok(d and d[0]["KeyId"] == karn, "a SecureString under a key of the account's own")

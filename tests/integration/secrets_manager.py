@@ -502,5 +502,169 @@ advance(61)
 got = json.loads(lam.invoke(FunctionName="ext")["Payload"].read() or b"null")
 ok(got and got["secret"] == [200, "v2"], "... and reads it again once that has passed", got)
 
+# ---- CloudFormation: secrets, keys, aliases, SAM's KMSDecryptPolicy ----
+cfn = boto3.client("cloudformation", **kw)
+STACK = """
+Transform: AWS::Serverless-2016-10-31
+Parameters:
+  Plain: {Type: String}
+  KeyText: {Type: String}
+  Rotate: {Type: String}
+Resources:
+  Key:
+    Type: AWS::KMS::Key
+    Properties:
+      Description: !Ref KeyText
+      EnableKeyRotation: !Ref Rotate
+      PendingWindowInDays: 7
+      KeyPolicy:
+        Version: '2012-10-17'
+        Statement:
+          - Sid: root
+            Effect: Allow
+            Principal: {AWS: !Sub 'arn:aws:iam::${AWS::AccountId}:root'}
+            Action: kms:*
+            Resource: '*'
+  KeyAlias:
+    Type: AWS::KMS::Alias
+    Properties: {AliasName: alias/cfn-app, TargetKeyId: !Ref Key}
+  Generated:
+    Type: AWS::SecretsManager::Secret
+    Properties:
+      Name: cfn/db
+      KmsKeyId: !Ref Key
+      GenerateSecretString:
+        SecretStringTemplate: '{"username": "app"}'
+        GenerateStringKey: password
+        PasswordLength: 24
+        ExcludeCharacters: '"@/'
+  PlainSecret:
+    Type: AWS::SecretsManager::Secret
+    Properties:
+      Description: a value of the template's
+      SecretString: !Ref Plain
+      Tags: [{Key: team, Value: tutors}]
+  Reader:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      Timeout: 30
+      InlineCode: |
+        import base64, boto3, botocore
+        def handler(event, context):
+            kms = boto3.client("kms")
+            plain = kms.decrypt(CiphertextBlob=base64.b64decode(event["blob"]))["Plaintext"]
+            try:
+                kms.encrypt(KeyId=event["key"], Plaintext=b"x")
+                encrypt = "allowed"
+            except botocore.exceptions.ClientError as e:
+                encrypt = e.response["Error"]["Code"]
+            return {"plain": plain.decode(), "encrypt": encrypt}
+      Policies:
+        - KMSDecryptPolicy: {KeyId: !Ref Key}
+Outputs:
+  KeyRef: {Value: !Ref Key}
+  KeyArn: {Value: !GetAtt Key.Arn}
+  AliasRef: {Value: !Ref KeyAlias}
+  SecretRef: {Value: !Ref PlainSecret}
+  SecretId: {Value: !GetAtt PlainSecret.Id}
+  Function: {Value: !Ref Reader}
+"""
+
+
+def stack_params(plain, text, rotate):
+    return [{"ParameterKey": "Plain", "ParameterValue": plain},
+            {"ParameterKey": "KeyText", "ParameterValue": text},
+            {"ParameterKey": "Rotate", "ParameterValue": rotate}]
+
+
+def settled(name):
+    def status():
+        st = cfn.describe_stacks(StackName=name)["Stacks"][0]["StackStatus"]
+        return None if st.endswith("IN_PROGRESS") else st
+    return wait_for(status, 180)
+
+
+def reason(name):
+    return [(e["LogicalResourceId"], e.get("ResourceStatusReason"))
+            for e in cfn.describe_stack_events(StackName=name)["StackEvents"]
+            if e["ResourceStatus"].endswith("FAILED")]
+
+
+caps = ["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"]
+cfn.create_stack(StackName="vault", TemplateBody=STACK, Capabilities=caps,
+                 Parameters=stack_params("s3cret", "app data", "true"))
+st = settled("vault")
+ok(st == "CREATE_COMPLETE", "a stack of a key, an alias, two secrets and a SAM function is "
+   "created", (st, st != "CREATE_COMPLETE" and reason("vault")))
+out = {o["OutputKey"]: o["OutputValue"]
+       for o in cfn.describe_stacks(StackName="vault")["Stacks"][0].get("Outputs", [])}
+kid = out.get("KeyRef", "")
+ok(len(kid) == 36 and out.get("KeyArn") == "arn:aws:kms:us-east-1:%s:key/%s" % (ACCOUNT, kid),
+   "Ref of an AWS::KMS::Key is its key id, GetAtt Arn its ARN", out)
+ok(out.get("AliasRef") == "alias/cfn-app" and
+   [a.get("TargetKeyId") for a in kms.list_aliases(KeyId=kid)["Aliases"]] == [kid],
+   "AWS::KMS::Alias names the key; Ref is the alias's name", out.get("AliasRef"))
+meta = kms.describe_key(KeyId="alias/cfn-app")["KeyMetadata"] if kid else {}
+ok(meta.get("Description") == "app data" and
+   kms.get_key_rotation_status(KeyId=kid)["KeyRotationEnabled"] is True and
+   json.loads(kms.get_key_policy(KeyId=kid, PolicyName="default")["Policy"])["Statement"][0]
+   .get("Sid") == "root",
+   "the key has the template's Description, KeyPolicy and EnableKeyRotation", meta)
+sarn = out.get("SecretRef", "")
+ok(sarn.startswith("arn:aws:secretsmanager:us-east-1:%s:secret:" % ACCOUNT) and
+   out.get("SecretId") == sarn and
+   sm.get_secret_value(SecretId=sarn)["SecretString"] == "s3cret" and
+   {t["Key"]: t["Value"] for t in sm.describe_secret(SecretId=sarn).get("Tags", [])} ==
+   {"team": "tutors"},
+   "AWS::SecretsManager::Secret with SecretString and Tags; Ref and GetAtt Id are its ARN", out)
+gen = json.loads(sm.get_secret_value(SecretId="cfn/db")["SecretString"])
+ok(gen.get("username") == "app" and len(gen.get("password", "")) == 24 and
+   not set(gen["password"]) & set('"@/'),
+   "GenerateSecretString: the template's JSON with a generated password under its key", gen)
+ok(kid and kid in (sm.describe_secret(SecretId="cfn/db").get("KmsKeyId") or ""),
+   "... encrypted with the KmsKeyId it names",
+   sm.describe_secret(SecretId="cfn/db").get("KmsKeyId"))
+blob = base64.b64encode(kms.encrypt(KeyId=kid, Plaintext=b"for the reader")["CiphertextBlob"])
+fn = out.get("Function", "Reader")
+got = json.loads(lam.invoke(FunctionName=fn, Payload=json.dumps(
+    {"blob": blob.decode(), "key": kid}))["Payload"].read() or b"null")
+ok(got == {"plain": "for the reader", "encrypt": "AccessDeniedException"},
+   "SAM's KMSDecryptPolicy lets the function decrypt with the key, and nothing more", got)
+cfn.update_stack(StackName="vault", TemplateBody=STACK, Capabilities=caps,
+                 Parameters=stack_params("n3w", "app data v2", "false"))
+st = settled("vault")
+ok(st == "UPDATE_COMPLETE" and sm.get_secret_value(SecretId=sarn)["SecretString"] == "n3w" and
+   kms.describe_key(KeyId=kid)["KeyMetadata"]["Description"] == "app data v2" and
+   kms.get_key_rotation_status(KeyId=kid)["KeyRotationEnabled"] is False,
+   "an update changes the secret's value, the key's description and its rotation in place",
+   (st, st != "UPDATE_COMPLETE" and reason("vault")))
+cfn.delete_stack(StackName="vault")
+
+
+def deleted(name):
+    try:
+        return cfn.describe_stacks(StackName=name)["Stacks"][0]["StackStatus"] in (
+            "DELETE_COMPLETE", "DELETE_FAILED")
+    except botocore.exceptions.ClientError:
+        return True  # a deleted stack is known by its id only
+
+
+wait_for(lambda: deleted("vault"), 180)
+code, _ = error(sm.describe_secret, SecretId=sarn)
+ok(code == "ResourceNotFoundException", "deleting the stack deletes its secrets at once", code)
+ok(kms.describe_key(KeyId=kid)["KeyMetadata"]["KeyState"] == "PendingDeletion" and
+   kms.list_aliases(KeyId=kid)["Aliases"] == [],
+   "... schedules its key's deletion (PendingWindowInDays) and deletes the alias")
+bad = STACK.replace("      SecretString: !Ref Plain\n",
+                    "      SecretString: !Ref Plain\n      GenerateSecretString: {}\n")
+cfn.create_stack(StackName="vault2", TemplateBody=bad, Capabilities=caps,
+                 Parameters=stack_params("x", "y", "false"))
+st = settled("vault2")
+ok(st == "ROLLBACK_COMPLETE" and any(r[0] == "PlainSecret" for r in reason("vault2")),
+   "a secret with both SecretString and GenerateSecretString fails, and the stack rolls back",
+   (st, reason("vault2")))
+
 print("1..%d" % n)
 sys.exit(1 if failed else 0)

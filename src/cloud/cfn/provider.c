@@ -55,6 +55,9 @@ static const struct cfn_provider *const providers[] = {
 	&cfn_cloudwatch_alarm,
 	&cfn_dynamodb_table,
 	&cfn_ssm_parameter,
+	&cfn_secretsmanager_secret,
+	&cfn_kms_key,
+	&cfn_kms_alias,
 	&cfn_cloudformation_wait_condition_handle,
 };
 
@@ -103,6 +106,9 @@ static const struct {
 	{ "AWS::S3::",
 	  "AccessGrant AccessGrantsInstance AccessGrantsLocation AccessPoint Bucket BucketPolicy "
 	  "MultiRegionAccessPoint MultiRegionAccessPointPolicy StorageLens StorageLensGroup" },
+	{ "AWS::KMS::", "Alias Key ReplicaKey" },
+	{ "AWS::SecretsManager::",
+	  "ResourcePolicy RotationSchedule Secret SecretTargetAttachment" },
 	{ "AWS::SNS::", "Subscription Topic TopicInlinePolicy TopicPolicy" },
 	{ "AWS::SQS::", "Queue QueueInlinePolicy QueuePolicy" },
 	{ "AWS::SSM::",
@@ -126,8 +132,6 @@ static const char *const other_services[] = { "AWS::EC2::",
 					      "AWS::CertificateManager::",
 					      "AWS::Cognito::",
 					      "AWS::AppSync::",
-					      "AWS::KMS::",
-					      "AWS::SecretsManager::",
 					      "AWS::ElasticLoadBalancingV2::",
 					      "AWS::AutoScaling::",
 					      "AWS::XRay::",

@@ -23,6 +23,8 @@ extern const struct cfn_provider cfn_s3_bucket, cfn_s3_bucket_policy, cfn_sqs_qu
 	cfn_sqs_queue_policy, cfn_sns_topic, cfn_sns_subscription, cfn_sns_topic_policy,
 	cfn_logs_log_group, cfn_events_rule, cfn_cloudwatch_alarm, cfn_dynamodb_table,
 	cfn_ssm_parameter;
+/* providers_identity.c */
+extern const struct cfn_provider cfn_secretsmanager_secret, cfn_kms_key, cfn_kms_alias;
 /* providers_apigw.c */
 extern const struct cfn_provider cfn_apigw_rest_api, cfn_apigw_resource, cfn_apigw_method,
 	cfn_apigw_deployment, cfn_apigw_stage, cfn_apigwv2_api, cfn_apigwv2_integration,

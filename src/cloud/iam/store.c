@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cloud/db.h"
 #include "cloud/iam/managed.h"
 #include "cloud/state.h"
 #include "core/xalloc.h"
@@ -242,11 +243,10 @@ void iam_store_usage(struct cloud *c, const char *account, const char *principal
 	snprintf(role, sizeof(role), "%.*s", slash ? (int)(slash - r) : (int)strlen(r), r);
 	snprintf(session, sizeof(session), "%s", slash ? slash + 1 : "");
 	pthread_mutex_lock(&c->db->mu);
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(c->db->db,
-			       "INSERT INTO iam_usage VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1)"
-			       " ON CONFLICT DO UPDATE SET count = count + 1",
-			       -1, &st, NULL) == SQLITE_OK) {
+	/* Every call of a role's session comes here: the statement stays prepared. */
+	sqlite3_stmt *st = db_stmt(c->db, "INSERT INTO iam_usage VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1)"
+					  " ON CONFLICT DO UPDATE SET count = count + 1");
+	if (st) {
 		sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, role, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, session, -1, SQLITE_STATIC);
@@ -254,8 +254,8 @@ void iam_store_usage(struct cloud *c, const char *account, const char *principal
 		sqlite3_bind_text(st, 5, resource, -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 6, (int)d);
 		sqlite3_step(st);
+		sqlite3_reset(st);
 	}
-	sqlite3_finalize(st);
 	pthread_mutex_unlock(&c->db->mu);
 }
 

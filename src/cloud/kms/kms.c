@@ -62,6 +62,8 @@ static const char *const migrations[] = {
 	" PRIMARY KEY(account, name)) STRICT;"
 	"CREATE TABLE IF NOT EXISTS kms_tags(account TEXT NOT NULL, key_id TEXT NOT NULL,"
 	" tag TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY(account, key_id, tag)) STRICT;",
+	/* 1 -> 2: automatic rotation of a customer managed key, and its period in days. */
+	"ALTER TABLE kms_keys ADD COLUMN rotation_days INTEGER NOT NULL DEFAULT 0;",
 };
 
 /* A key as the database holds it. */
@@ -1488,6 +1490,18 @@ static cJSON *op_generate_random(struct svc_call *call, const cJSON *in, struct 
 	return out;
 }
 
+/* A customer managed key's rotation period in days, 0 when it does not rotate. */
+static int rotation_days(struct cloud *c, const char *account, const char *id)
+{
+	sqlite3_stmt *st =
+		db_prep(c->db, "SELECT rotation_days FROM kms_keys WHERE account=? AND id=?");
+	bind(st, 1, account);
+	bind(st, 2, id);
+	int days = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_finalize(st);
+	return days;
+}
+
 static cJSON *op_key_rotation_status(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
 	if (!authorize_key(call, str(in, "KeyId"), err))
@@ -1497,12 +1511,81 @@ static cJSON *op_key_rotation_status(struct svc_call *call, const cJSON *in, str
 	cJSON *out = NULL;
 	LOCKED(
 		c, if (resolve(c, call->caller->account, str(in, "KeyId"), false, &k, err)) {
+			/* AWS managed keys rotate every year; a customer's when it asks. */
+			int days = strcmp(k.manager, "AWS") == 0
+					   ? 365
+					   : rotation_days(c, call->caller->account, k.id);
 			out = cJSON_CreateObject();
-			cJSON_AddBoolToObject(out, "KeyRotationEnabled",
-					      strcmp(k.manager, "AWS") == 0);
+			cJSON_AddBoolToObject(out, "KeyRotationEnabled", days > 0);
+			cJSON_AddStringToObject(out, "KeyId", k.id);
+			if (days > 0) {
+				cJSON_AddNumberToObject(out, "RotationPeriodInDays", days);
+				cJSON_AddNumberToObject(
+					out, "NextRotationDate",
+					(double)(vclock_now_ms(c->vclock, call->caller->account) +
+						 days * DAY_MS) /
+						1000.0);
+			}
 		});
 	key_release(&k);
 	return out;
+}
+
+/* EnableKeyRotation (days > 0, from RotationPeriodInDays, 365 by default) and
+ * DisableKeyRotation (days 0). */
+static cJSON *set_rotation(struct svc_call *call, const cJSON *in, bool on, struct aws_err *err)
+{
+	if (!authorize_key(call, str(in, "KeyId"), err))
+		return NULL;
+	const cJSON *period = cJSON_GetObjectItemCaseSensitive(in, "RotationPeriodInDays");
+	int days = on ? 365 : 0;
+	if (on && cJSON_IsNumber(period)) {
+		days = (int)period->valuedouble;
+		if (days < 90 || days > 2560)
+			return aws_err_set(err, 400, "ValidationException",
+					   "1 validation error detected: Value '%d' at "
+					   "'rotationPeriodInDays' failed to satisfy constraint: "
+					   "Member must have value %s %d",
+					   days,
+					   days < 90 ? "greater than or equal to"
+						     : "less than or equal to",
+					   days < 90 ? 90 : 2560),
+			       NULL;
+	}
+	struct cloud *c = call->cloud;
+	const char *account = call->caller->account;
+	struct key k = { 0 };
+	cJSON *out = NULL;
+	pthread_mutex_lock(&c->db->mu);
+	if (!resolve(c, account, str(in, "KeyId"), false, &k, err) || !usable(&k, err))
+		goto done;
+	if (strcmp(k.manager, "AWS") == 0) {
+		aws_err_set(err, 400, "UnsupportedOperationException",
+			    "%s is an AWS managed key: its rotation is AWS's.", k.arn);
+		goto done;
+	}
+	sqlite3_stmt *st =
+		db_prep(c->db, "UPDATE kms_keys SET rotation_days=? WHERE account=? AND id=?");
+	sqlite3_bind_int(st, 1, days);
+	bind(st, 2, account);
+	bind(st, 3, k.id);
+	sqlite3_step(st);
+	sqlite3_finalize(st);
+	out = cJSON_CreateObject();
+done:
+	pthread_mutex_unlock(&c->db->mu);
+	key_release(&k);
+	return out;
+}
+
+static cJSON *op_enable_rotation(struct svc_call *call, const cJSON *in, struct aws_err *err)
+{
+	return set_rotation(call, in, true, err);
+}
+
+static cJSON *op_disable_rotation(struct svc_call *call, const cJSON *in, struct aws_err *err)
+{
+	return set_rotation(call, in, false, err);
 }
 
 /* ---- The service ---- */
@@ -1532,7 +1615,9 @@ static const struct svc_op ops[] = {
 	{ "DeleteAlias", op_delete_alias },
 	{ "DescribeKey", op_describe_key },
 	{ "DisableKey", op_disable_key },
+	{ "DisableKeyRotation", op_disable_rotation },
 	{ "EnableKey", op_enable_key },
+	{ "EnableKeyRotation", op_enable_rotation },
 	{ "Encrypt", op_encrypt },
 	{ "GenerateDataKey", op_generate_data_key },
 	{ "GenerateDataKeyWithoutPlaintext", op_generate_data_key_wp },
@@ -1563,7 +1648,9 @@ static const char *const kms_members[] = {
 	"DeleteAlias AliasName",
 	"DescribeKey -GrantTokens KeyId",
 	"DisableKey KeyId",
+	"DisableKeyRotation KeyId",
 	"EnableKey KeyId",
+	"EnableKeyRotation KeyId RotationPeriodInDays",
 	"Encrypt -DryRun EncryptionAlgorithm EncryptionContext -GrantTokens KeyId Plaintext",
 	"GenerateDataKey -DryRun EncryptionContext -GrantTokens KeyId KeySpec NumberOfBytes "
 	"-Recipient",

@@ -351,20 +351,26 @@ static bool find_version(struct cloud *c, const char *account, const char *full,
 {
 	const char *sel;
 	char *name = split_selector(full, &sel);
+	/* Every GetParameter comes here: the statements stay prepared (db_stmt()). */
 	sqlite3_stmt *st;
 	if (!sel)
-		st = db_prep(c->db,
+		st = db_stmt(c->db,
 			     "SELECT " VCOLS " FROM ssm_versions WHERE account=?1 AND name=?2 AND"
 			     " version=(SELECT version FROM ssm_params WHERE account=?1 AND"
 			     " name=?2)");
 	else if (all_digits(sel))
-		st = db_prep(c->db,
+		st = db_stmt(c->db,
 			     "SELECT " VCOLS " FROM ssm_versions WHERE account=?1 AND name=?2 AND"
 			     " version=?3");
 	else
-		st = db_prep(c->db,
+		st = db_stmt(c->db,
 			     "SELECT " VCOLS " FROM ssm_versions WHERE account=?1 AND name=?2 AND"
 			     " EXISTS(SELECT 1 FROM json_each(labels) WHERE value=?4)");
+	if (!st) {
+		free(name);
+		return aws_err_set(err, 500, "InternalServerError",
+				   "the parameter store cannot be read");
+	}
 	bind(st, 1, account);
 	bind(st, 2, name);
 	if (all_digits(sel))
@@ -374,7 +380,7 @@ static bool find_version(struct cloud *c, const char *account, const char *full,
 	bool found = sqlite3_step(st) == SQLITE_ROW;
 	if (found)
 		ver_read(st, v);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (!found) {
 		bool exists = false;
 		if (all_digits(sel)) {
