@@ -317,8 +317,16 @@ ok(code == "AccessDenied" and 'perform: s3:ListBucket on resource: "arn:aws:s3::
    in (msg or ""), "another prefix: AccessDenied", (code, msg))
 code, msg = error_of(a3.list_objects_v2, Bucket=bucket, Prefix="home/ann/", MaxKeys=50)
 ok(code == "AccessDenied", "more keys than s3:max-keys allows: AccessDenied", (code, msg))
+code, msg = error_of(a3.list_objects_v2, Bucket=bucket, MaxKeys=5)
+ok(code == "AccessDenied", "no prefix at all (no s3:prefix to match): AccessDenied", (code, msg))
+iam.put_user_policy(UserName="ann", PolicyName="root", PolicyDocument=doc(
+    allow("s3:ListBucket", "arn:aws:s3:::" + bucket, StringEquals={"s3:prefix": ""})))
+code, msg = error_of(a3.list_objects_v2, Bucket=bucket, Prefix="")
+ok(code is None, "an empty prefix is the value \"\" (the bucket's top, as the console lists it)",
+   (code, msg))
 code, msg = error_of(a3.list_objects_v2, Bucket=bucket)
-ok(code == "AccessDenied", "no prefix at all (s3:prefix is empty): AccessDenied", (code, msg))
+ok(code == "AccessDenied", "... which a request without one does not have", (code, msg))
+iam.delete_user_policy(UserName="ann", PolicyName="root")
 s3.put_object(Bucket=bucket, Key="k", Body=b"x")
 s3.put_bucket_policy(Bucket=bucket, Policy=doc(
     {"Sid": "TLSOnly", "Effect": "Deny", "Principal": "*", "Action": "s3:GetObject",
