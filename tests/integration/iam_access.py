@@ -342,6 +342,19 @@ s3.put_bucket_policy(Bucket=bucket, Policy=doc(
      "Condition": {"Bool": {"aws:SecureTransport": "true"}}}))
 code, msg = error_of(s3.get_object, Bucket=bucket, Key="k")
 ok(code is None, "... and a Deny of TLS does not apply to it", (code, msg))
+# The key is the caller's, whichever service authorizes: IAM's own operations, SSM's.
+iam.put_user_policy(UserName="ann", PolicyName="tls", PolicyDocument=doc(
+    allow(["iam:ListRoles", "ssm:DescribeParameters"], Bool={"aws:SecureTransport": "true"})))
+code, msg = error_of(ann["iam"].list_roles)
+code2, msg2 = error_of(client("ssm", ak["AccessKeyId"], ak["SecretAccessKey"]).describe_parameters)
+ok(code == "AccessDenied" and code2 == "AccessDeniedException",
+   "an allow that asks for TLS does not apply over plain HTTP (IAM, SSM)", (code, msg, code2, msg2))
+iam.put_user_policy(UserName="ann", PolicyName="tls", PolicyDocument=doc(
+    allow(["iam:ListRoles", "ssm:DescribeParameters"], Bool={"aws:SecureTransport": "false"})))
+code, msg = error_of(ann["iam"].list_roles)
+code2, msg2 = error_of(client("ssm", ak["AccessKeyId"], ak["SecretAccessKey"]).describe_parameters)
+ok(code is None and code2 is None, "... one that asks for plain HTTP does", (code, msg, code2, msg2))
+iam.delete_user_policy(UserName="ann", PolicyName="tls")
 
 # ---- S3's actions, from its API model ----
 vb = "versions-%s" % acct

@@ -219,12 +219,9 @@ bool iam_authorize_call(struct svc_call *call, const char *op, const struct cJSO
 		.resource = resource,
 		.quote_resource = strcmp(r->service, "s3") == 0,
 	};
-	/* The request's own context keys. aws:SecureTransport tells whether it came over TLS:
-	 * the endpoint serves plain HTTP only, so a request from a client never did, while a
-	 * call one service makes to another (no HTTP request) stands for AWS's own, over TLS. */
+	/* The request's own context keys (aws:SecureTransport comes with the caller). */
 	struct iam_kv ctx[4];
 	size_t nctx = 0;
-	ctx[nctx++] = (struct iam_kv){ "aws:SecureTransport", call->http ? "false" : "true" };
 	/* PutMetricData has no resource: a grant is scoped by the namespace written to. */
 	const char *v;
 	if (strcmp(call->svc->name, "monitoring") == 0 && strcmp(op, "PutMetricData") == 0 &&
