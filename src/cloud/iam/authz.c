@@ -144,9 +144,9 @@ size_t iam_principal_tags(struct cloud *c, const char *account, const char *prin
 		const cJSON *k = cJSON_GetObjectItemCaseSensitive(t, "Key");
 		const cJSON *v = cJSON_GetObjectItemCaseSensitive(t, "Value");
 		if (n < max && cJSON_IsString(k) && cJSON_IsString(v)) {
-			char *key = xmalloc(strlen(k->valuestring) + 18);
-			sprintf(key, "aws:PrincipalTag/%s", k->valuestring);
-			out[n++] = (struct iam_kv){ key, xstrdup(v->valuestring) };
+			out[n++] =
+				(struct iam_kv){ xasprintf("aws:PrincipalTag/%s", k->valuestring),
+						 xstrdup(v->valuestring) };
 		}
 	}
 	cJSON_Delete(tags);

@@ -171,11 +171,10 @@ static bool allowed(struct svc_call *call, const char *action, const char *resou
 		size_t nt = iam_principal_tags(call->cloud, account_of(call), principal, tags, 50);
 		for (size_t i = 0; i < nt; i++) {
 			const char *k = tags[i].key + strlen("aws:PrincipalTag/");
-			char *a = xmalloc(strlen(k) + 20), *b = xmalloc(strlen(k) + 20);
-			sprintf(a, "iam:ResourceTag/%s", k);
-			sprintf(b, "aws:ResourceTag/%s", k);
-			ctx[n++] = (struct iam_kv){ a, xstrdup(tags[i].value) };
-			ctx[n++] = (struct iam_kv){ b, xstrdup(tags[i].value) };
+			ctx[n++] = (struct iam_kv){ xasprintf("iam:ResourceTag/%s", k),
+						    xstrdup(tags[i].value) };
+			ctx[n++] = (struct iam_kv){ xasprintf("aws:ResourceTag/%s", k),
+						    xstrdup(tags[i].value) };
 		}
 		iam_kv_release(tags, nt);
 		q.context = ctx;
