@@ -258,6 +258,20 @@ ctx = iam.simulate_custom_policy(
     ContextEntries=[{"ContextKeyName": "s3:prefix", "ContextKeyValues": ["home/ann/"],
                      "ContextKeyType": "string"}])["EvaluationResults"]
 ok(ctx[0]["EvalDecision"] == "allowed", "SimulateCustomPolicy with ContextEntries", ctx)
+keys = iam.get_context_keys_for_custom_policy(PolicyInputList=[
+    doc(allow("s3:ListBucket", StringLike={"s3:prefix": "home/*"},
+              NumericLessThan={"s3:max-keys": "10"})),
+    doc(allow("sqs:*", StringEquals={"aws:PrincipalTag/team": "blue", "S3:Prefix": "x"}))])
+ok(keys["ContextKeyNames"] == ["s3:prefix", "s3:max-keys", "aws:PrincipalTag/team"],
+   "GetContextKeysForCustomPolicy: every condition key once (case-insensitive)", keys)
+iam.put_role_policy(RoleName="capped", PolicyName="tagged", PolicyDocument=doc(
+    allow("sqs:SendMessage", ArnLike={"aws:SourceArn": "arn:aws:sns:*"})))
+keys = iam.get_context_keys_for_principal_policy(
+    PolicySourceArn="arn:aws:iam::%s:role/capped" % acct,
+    PolicyInputList=[doc(allow("s3:*", Bool={"aws:SecureTransport": "true"}))])
+ok(keys["ContextKeyNames"] == ["aws:SourceArn", "aws:SecureTransport"],
+   "GetContextKeysForPrincipalPolicy: the role's policies' keys and the input's", keys)
+iam.delete_role_policy(RoleName="capped", PolicyName="tagged")
 code, msg = error_of(iam.simulate_custom_policy, PolicyInputList=["{"], ActionNames=["s3:*"])
 ok(code == "InvalidInput", "SimulateCustomPolicy of a document that is no policy: InvalidInput",
    (code, msg))
