@@ -258,6 +258,20 @@ ctx = iam.simulate_custom_policy(
     ContextEntries=[{"ContextKeyName": "s3:prefix", "ContextKeyValues": ["home/ann/"],
                      "ContextKeyType": "string"}])["EvaluationResults"]
 ok(ctx[0]["EvalDecision"] == "allowed", "SimulateCustomPolicy with ContextEntries", ctx)
+keys = iam.get_context_keys_for_custom_policy(PolicyInputList=[
+    doc(allow("s3:ListBucket", StringLike={"s3:prefix": "home/*"},
+              NumericLessThan={"s3:max-keys": "10"})),
+    doc(allow("sqs:*", StringEquals={"aws:PrincipalTag/team": "blue", "S3:Prefix": "x"}))])
+ok(keys["ContextKeyNames"] == ["s3:prefix", "s3:max-keys", "aws:PrincipalTag/team"],
+   "GetContextKeysForCustomPolicy: every condition key once (case-insensitive)", keys)
+iam.put_role_policy(RoleName="capped", PolicyName="tagged", PolicyDocument=doc(
+    allow("sqs:SendMessage", ArnLike={"aws:SourceArn": "arn:aws:sns:*"})))
+keys = iam.get_context_keys_for_principal_policy(
+    PolicySourceArn="arn:aws:iam::%s:role/capped" % acct,
+    PolicyInputList=[doc(allow("s3:*", Bool={"aws:SecureTransport": "true"}))])
+ok(keys["ContextKeyNames"] == ["aws:SourceArn", "aws:SecureTransport"],
+   "GetContextKeysForPrincipalPolicy: the role's policies' keys and the input's", keys)
+iam.delete_role_policy(RoleName="capped", PolicyName="tagged")
 code, msg = error_of(iam.simulate_custom_policy, PolicyInputList=["{"], ActionNames=["s3:*"])
 ok(code == "InvalidInput", "SimulateCustomPolicy of a document that is no policy: InvalidInput",
    (code, msg))
@@ -317,8 +331,16 @@ ok(code == "AccessDenied" and 'perform: s3:ListBucket on resource: "arn:aws:s3::
    in (msg or ""), "another prefix: AccessDenied", (code, msg))
 code, msg = error_of(a3.list_objects_v2, Bucket=bucket, Prefix="home/ann/", MaxKeys=50)
 ok(code == "AccessDenied", "more keys than s3:max-keys allows: AccessDenied", (code, msg))
+code, msg = error_of(a3.list_objects_v2, Bucket=bucket, MaxKeys=5)
+ok(code == "AccessDenied", "no prefix at all (no s3:prefix to match): AccessDenied", (code, msg))
+iam.put_user_policy(UserName="ann", PolicyName="root", PolicyDocument=doc(
+    allow("s3:ListBucket", "arn:aws:s3:::" + bucket, StringEquals={"s3:prefix": ""})))
+code, msg = error_of(a3.list_objects_v2, Bucket=bucket, Prefix="")
+ok(code is None, "an empty prefix is the value \"\" (the bucket's top, as the console lists it)",
+   (code, msg))
 code, msg = error_of(a3.list_objects_v2, Bucket=bucket)
-ok(code == "AccessDenied", "no prefix at all (s3:prefix is empty): AccessDenied", (code, msg))
+ok(code == "AccessDenied", "... which a request without one does not have", (code, msg))
+iam.delete_user_policy(UserName="ann", PolicyName="root")
 s3.put_object(Bucket=bucket, Key="k", Body=b"x")
 s3.put_bucket_policy(Bucket=bucket, Policy=doc(
     {"Sid": "TLSOnly", "Effect": "Deny", "Principal": "*", "Action": "s3:GetObject",
@@ -334,6 +356,19 @@ s3.put_bucket_policy(Bucket=bucket, Policy=doc(
      "Condition": {"Bool": {"aws:SecureTransport": "true"}}}))
 code, msg = error_of(s3.get_object, Bucket=bucket, Key="k")
 ok(code is None, "... and a Deny of TLS does not apply to it", (code, msg))
+# The key is the caller's, whichever service authorizes: IAM's own operations, SSM's.
+iam.put_user_policy(UserName="ann", PolicyName="tls", PolicyDocument=doc(
+    allow(["iam:ListRoles", "ssm:DescribeParameters"], Bool={"aws:SecureTransport": "true"})))
+code, msg = error_of(ann["iam"].list_roles)
+code2, msg2 = error_of(client("ssm", ak["AccessKeyId"], ak["SecretAccessKey"]).describe_parameters)
+ok(code == "AccessDenied" and code2 == "AccessDeniedException",
+   "an allow that asks for TLS does not apply over plain HTTP (IAM, SSM)", (code, msg, code2, msg2))
+iam.put_user_policy(UserName="ann", PolicyName="tls", PolicyDocument=doc(
+    allow(["iam:ListRoles", "ssm:DescribeParameters"], Bool={"aws:SecureTransport": "false"})))
+code, msg = error_of(ann["iam"].list_roles)
+code2, msg2 = error_of(client("ssm", ak["AccessKeyId"], ak["SecretAccessKey"]).describe_parameters)
+ok(code is None and code2 is None, "... one that asks for plain HTTP does", (code, msg, code2, msg2))
+iam.delete_user_policy(UserName="ann", PolicyName="tls")
 
 # ---- S3's actions, from its API model ----
 vb = "versions-%s" % acct

@@ -894,6 +894,27 @@ TEST(iam_policy__a_trust_policy_must_allow_assuming)
 	iam_policy_free(may);
 }
 
+TEST(iam_policy__lists_its_condition_keys_once)
+{
+	char msg[256];
+	struct iam_policy *p = iam_policy_parse(
+		DOC("{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\",\"Condition\":{"
+		    "\"StringEquals\":{\"aws:SourceAccount\":\"1\",\"s3:prefix\":\"a\"},"
+		    "\"ArnLike\":{\"AWS:SourceArn\":\"arn:*\"}}},{\"Effect\":\"Deny\","
+		    "\"Action\":\"*\",\"Resource\":\"*\",\"Condition\":{\"StringLike\":"
+		    "{\"S3:Prefix\":\"b\"}}}"),
+		IAM_POLICY_IDENTITY, msg, sizeof(msg));
+	const char *keys[8];
+	size_t n = p ? iam_policy_condition_keys(p, keys, 8) : 0;
+	is_int((int)n, 3, "three keys, each once whatever its case");
+	if (n == 3) {
+		is_str(keys[0], "aws:SourceAccount", "in the order they appear");
+		is_str(keys[1], "s3:prefix", "... the second");
+		is_str(keys[2], "AWS:SourceArn", "... the third, as written");
+	}
+	iam_policy_free(p);
+}
+
 TEST(iam_policy__wildcards)
 {
 	ok(iam_action_like("s3:Get*", "S3:GETOBJECT"), "actions fold case");
@@ -1060,6 +1081,7 @@ int main(void)
 	RUN(iam_policy__refuses_malformed_documents_with_iams_messages);
 	RUN(iam_policy__reads_a_single_statement_object_and_old_versions);
 	RUN(iam_policy__a_trust_policy_must_allow_assuming);
+	RUN(iam_policy__lists_its_condition_keys_once);
 	RUN(iam_policy__wildcards);
 	RUN(iam_policy__a_permissions_boundary_caps_what_policies_allow);
 	RUN(iam_policy__tag_condition_keys);

@@ -844,6 +844,7 @@ bool auth_verify(struct auth *a, const struct http_req *req, const char *service
 {
 	enum family fam = family_of(service);
 	memset(out, 0, sizeof(*out));
+	out->plain_http = true; /* the endpoint serves no TLS */
 	struct sig s;
 	memset(&s, 0, sizeof(s));
 	const char *authz = http_header(req, "Authorization");

@@ -144,9 +144,9 @@ size_t iam_principal_tags(struct cloud *c, const char *account, const char *prin
 		const cJSON *k = cJSON_GetObjectItemCaseSensitive(t, "Key");
 		const cJSON *v = cJSON_GetObjectItemCaseSensitive(t, "Value");
 		if (n < max && cJSON_IsString(k) && cJSON_IsString(v)) {
-			char *key = xmalloc(strlen(k->valuestring) + 18);
-			sprintf(key, "aws:PrincipalTag/%s", k->valuestring);
-			out[n++] = (struct iam_kv){ key, xstrdup(v->valuestring) };
+			out[n++] =
+				(struct iam_kv){ xasprintf("aws:PrincipalTag/%s", k->valuestring),
+						 xstrdup(v->valuestring) };
 		}
 	}
 	cJSON_Delete(tags);
@@ -239,6 +239,9 @@ bool iam_authorize(struct cloud *c, const struct svc_caller *caller, const struc
 		ctx[nctx++] = (struct iam_kv){ "aws:SourceOwner", caller->account };
 	ctx[nctx++] = (struct iam_kv){ "aws:RequestedRegion",
 				       caller->region[0] ? caller->region : "us-east-1" };
+	/* Whether the request came over TLS: never over the endpoint's plain HTTP. */
+	ctx[nctx++] =
+		(struct iam_kv){ "aws:SecureTransport", caller->plain_http ? "false" : "true" };
 	for (size_t i = 0; i < q->ncontext && nctx < 8 + 2 * TAGS_MAX; i++)
 		ctx[nctx++] = q->context[i];
 	const char *principal = service ? caller->service : caller->arn;

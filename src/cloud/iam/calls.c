@@ -219,26 +219,23 @@ bool iam_authorize_call(struct svc_call *call, const char *op, const struct cJSO
 		.resource = resource,
 		.quote_resource = strcmp(r->service, "s3") == 0,
 	};
-	/* The request's own context keys. aws:SecureTransport tells whether it came over TLS:
-	 * the endpoint serves plain HTTP only, so a request from a client never did, while a
-	 * call one service makes to another (no HTTP request) stands for AWS's own, over TLS. */
+	/* The request's own context keys (aws:SecureTransport comes with the caller). */
 	struct iam_kv ctx[4];
 	size_t nctx = 0;
-	ctx[nctx++] = (struct iam_kv){ "aws:SecureTransport", call->http ? "false" : "true" };
 	/* PutMetricData has no resource: a grant is scoped by the namespace written to. */
 	const char *v;
 	if (strcmp(call->svc->name, "monitoring") == 0 && strcmp(op, "PutMetricData") == 0 &&
 	    (v = jstr(input, "Namespace")) != NULL)
 		ctx[nctx++] = (struct iam_kv){ "cloudwatch:namespace", v };
-	/* A listing is scoped by what it lists: s3:prefix ("" without one, as S3 has it),
-	 * s3:delimiter and s3:max-keys when the request sets them. */
+	/* A listing is scoped by what it lists: s3:prefix, s3:delimiter and s3:max-keys, each
+	 * when the request sets it (an empty prefix= is the value "", none is no value). */
 	char max_keys[24];
 	if (strcmp(r->service, "s3") == 0 &&
 	    (strcmp(op, "ListObjects") == 0 || strcmp(op, "ListObjectsV2") == 0 ||
 	     strcmp(op, "ListObjectVersions") == 0)) {
 		const cJSON *mk = cJSON_GetObjectItemCaseSensitive(input, "MaxKeys");
-		v = jstr(input, "Prefix");
-		ctx[nctx++] = (struct iam_kv){ "s3:prefix", v ? v : "" };
+		if ((v = jstr(input, "Prefix")) != NULL)
+			ctx[nctx++] = (struct iam_kv){ "s3:prefix", v };
 		if ((v = jstr(input, "Delimiter")) != NULL)
 			ctx[nctx++] = (struct iam_kv){ "s3:delimiter", v };
 		if (cJSON_IsNumber(mk)) {

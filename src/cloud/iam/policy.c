@@ -463,6 +463,28 @@ size_t iam_policy_statements(const struct iam_policy *p)
 	return (size_t)cJSON_GetArraySize(p->statements);
 }
 
+size_t iam_policy_condition_keys(const struct iam_policy *p, const char **out, size_t max)
+{
+	size_t n = 0;
+	const cJSON *st;
+	cJSON_ArrayForEach(st, p->statements)
+	{
+		const cJSON *cond = cJSON_GetObjectItemCaseSensitive(st, "Condition");
+		for (const cJSON *op = cond ? cond->child : NULL; op; op = op->next)
+			for (const cJSON *k = op->child; k; k = k->next) {
+				bool seen = false;
+				for (size_t i = 0; i < n && i < max && !seen; i++)
+					seen = strcasecmp(out[i], k->string) == 0;
+				if (seen)
+					continue;
+				if (n < max)
+					out[n] = k->string;
+				n++;
+			}
+	}
+	return n;
+}
+
 /* ---- the request's context ---- */
 
 struct ctx {

@@ -57,6 +57,12 @@ struct iam_policy *iam_policy_parse(const char *doc, enum iam_policy_kind kind, 
 void iam_policy_free(struct iam_policy *p);
 /* The document's statements, for reports. */
 size_t iam_policy_statements(const struct iam_policy *p);
+/*
+ * The condition keys p's statements name, in the order they first appear, each once (keys are
+ * case-insensitive): up to max of them into out, borrowed until iam_policy_free(p). Returns
+ * how many there are in all.
+ */
+size_t iam_policy_condition_keys(const struct iam_policy *p, const char **out, size_t max);
 
 /* One value of a request's context key; a key given more than once is multivalued. */
 struct iam_kv {

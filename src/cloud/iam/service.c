@@ -171,11 +171,10 @@ static bool allowed(struct svc_call *call, const char *action, const char *resou
 		size_t nt = iam_principal_tags(call->cloud, account_of(call), principal, tags, 50);
 		for (size_t i = 0; i < nt; i++) {
 			const char *k = tags[i].key + strlen("aws:PrincipalTag/");
-			char *a = xmalloc(strlen(k) + 20), *b = xmalloc(strlen(k) + 20);
-			sprintf(a, "iam:ResourceTag/%s", k);
-			sprintf(b, "aws:ResourceTag/%s", k);
-			ctx[n++] = (struct iam_kv){ a, xstrdup(tags[i].value) };
-			ctx[n++] = (struct iam_kv){ b, xstrdup(tags[i].value) };
+			ctx[n++] = (struct iam_kv){ xasprintf("iam:ResourceTag/%s", k),
+						    xstrdup(tags[i].value) };
+			ctx[n++] = (struct iam_kv){ xasprintf("aws:ResourceTag/%s", k),
+						    xstrdup(tags[i].value) };
 		}
 		iam_kv_release(tags, nt);
 		q.context = ctx;
@@ -2150,6 +2149,8 @@ static const struct svc_op ops[] = {
 	{ "DetachGroupPolicy", op_detach_group_policy },
 	{ "DetachRolePolicy", op_detach_role_policy },
 	{ "DetachUserPolicy", op_detach_user_policy },
+	{ "GetContextKeysForCustomPolicy", iam_op_get_context_keys_for_custom_policy },
+	{ "GetContextKeysForPrincipalPolicy", iam_op_get_context_keys_for_principal_policy },
 	{ "GetGroup", op_get_group },
 	{ "GetGroupPolicy", op_get_group_policy },
 	{ "GetPolicy", op_get_policy },
@@ -2223,6 +2224,8 @@ static const char *const iam_members[] = {
 	"DetachGroupPolicy GroupName PolicyArn",
 	"DetachRolePolicy PolicyArn RoleName",
 	"DetachUserPolicy PolicyArn UserName",
+	"GetContextKeysForCustomPolicy PolicyInputList",
+	"GetContextKeysForPrincipalPolicy PolicyInputList PolicySourceArn",
 	"GetGroup GroupName Marker MaxItems",
 	"GetGroupPolicy GroupName PolicyName",
 	"GetPolicy PolicyArn",

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cloud/iam/iam.h"
 #include "cloud/iam/store.h"
@@ -228,12 +229,18 @@ static cJSON *simulate(const struct sim *s, const cJSON *in)
 	return out;
 }
 
-cJSON *iam_op_simulate_principal_policy(struct svc_call *call, const cJSON *in, struct aws_err *err)
+/*
+ * s filled with the policies of the principal PolicySourceArn names (a user's with its
+ * groups', a role's, a group's), its boundary and its tags; false with err when it names
+ * none of the caller's account, or the caller may not perform action on it.
+ */
+static bool sim_principal(struct svc_call *call, const cJSON *in, const char *action, struct sim *s,
+			  struct aws_err *err)
 {
 	const char *source = jstr(in, "PolicySourceArn"), *acct = call->caller->account;
-	struct iam_authz q = { .action = "iam:SimulatePrincipalPolicy", .resource = source };
+	struct iam_authz q = { .action = action, .resource = source };
 	if (!iam_authorize_err(call->cloud, call->caller, &q, 403, "AccessDenied", err))
-		return NULL;
+		return false;
 	/* arn:aws:iam::ACCOUNT:KIND/PATH/NAME */
 	char prefix[40], kind[8] = "";
 	snprintf(prefix, sizeof(prefix), "arn:aws:iam::%s:", acct);
@@ -243,18 +250,13 @@ cJSON *iam_op_simulate_principal_policy(struct svc_call *call, const cJSON *in, 
 	if (slash && slash - rest < (int)sizeof(kind))
 		snprintf(kind, sizeof(kind), "%.*s", (int)(slash - rest), rest);
 	const char *name = strrchr(source, '/') ? strrchr(source, '/') + 1 : "";
-	if (strcmp(kind, "user") != 0 && strcmp(kind, "role") != 0 && strcmp(kind, "group") != 0) {
-		aws_err_set(err, 400, "InvalidInput", "Invalid ARN: %s", source);
-		return NULL;
-	}
-	if (!iam_store_entity_exists(call->cloud, acct, kind, name)) {
-		aws_err_set(err, 404, "NoSuchEntity", "The %s with name %s cannot be found.", kind,
-			    name);
-		return NULL;
-	}
-	struct sim s = { 0 };
-	snprintf(s.account, sizeof(s.account), "%s", acct);
-	snprintf(s.principal, sizeof(s.principal), "%s", source);
+	if (strcmp(kind, "user") != 0 && strcmp(kind, "role") != 0 && strcmp(kind, "group") != 0)
+		return aws_err_set(err, 400, "InvalidInput", "Invalid ARN: %s", source);
+	if (!iam_store_entity_exists(call->cloud, acct, kind, name))
+		return aws_err_set(err, 404, "NoSuchEntity", "The %s with name %s cannot be found.",
+				   kind, name);
+	snprintf(s->account, sizeof(s->account), "%s", acct);
+	snprintf(s->principal, sizeof(s->principal), "%s", source);
 	char **types, **ids, **docs;
 	size_t n;
 	iam_store_entity_documents(call->cloud, acct, kind, name, &types, &ids, &docs, &n);
@@ -263,7 +265,7 @@ cJSON *iam_op_simulate_principal_policy(struct svc_call *call, const cJSON *in, 
 		struct iam_policy *p =
 			iam_policy_parse(docs[i], IAM_POLICY_IDENTITY, msg, sizeof(msg));
 		if (p)
-			sim_add(&s, p, types[i], ids[i]);
+			sim_add(s, p, types[i], ids[i]);
 		free(types[i]);
 		free(ids[i]);
 		free(docs[i]);
@@ -271,35 +273,37 @@ cJSON *iam_op_simulate_principal_policy(struct svc_call *call, const cJSON *in, 
 	free(types);
 	free(ids);
 	free(docs);
-	if (strcmp(kind, "group") != 0) {
-		/* The principal as the evaluator names it: a role acts through its sessions. */
-		char who[400];
-		if (strcmp(kind, "role") == 0)
-			snprintf(who, sizeof(who), "arn:aws:sts::%s:assumed-role/%s/simulation",
-				 acct, name);
-		else
-			snprintf(who, sizeof(who), "%s", source);
-		snprintf(s.principal, sizeof(s.principal), "%s", who);
-		char *barn = NULL;
-		char *bdoc = iam_store_boundary(call->cloud, acct, kind, name, &barn);
-		if (bdoc) {
-			char msg[256];
-			s.boundary = iam_policy_parse(bdoc, IAM_POLICY_IDENTITY, msg, sizeof(msg));
-			s.boundary_id = xstrdup(strrchr(barn, '/') + 1);
-			s.boundary_type = strncmp(barn, "arn:aws:iam::aws:", 17) == 0
-						  ? "aws-managed"
-						  : "user-managed";
-		}
-		free(bdoc);
-		free(barn);
-		struct iam_kv tags[50];
-		size_t nt = iam_principal_tags(call->cloud, acct, who, tags, 50);
-		for (size_t i = 0; i < nt; i++)
-			ctx_add(&s, tags[i].key, tags[i].value);
-		iam_kv_release(tags, nt);
+	if (strcmp(kind, "group") == 0)
+		return true;
+	/* The principal as the evaluator names it: a role acts through its sessions. */
+	if (strcmp(kind, "role") == 0)
+		snprintf(s->principal, sizeof(s->principal),
+			 "arn:aws:sts::%s:assumed-role/%s/simulation", acct, name);
+	char *barn = NULL;
+	char *bdoc = iam_store_boundary(call->cloud, acct, kind, name, &barn);
+	if (bdoc) {
+		char msg[256];
+		s->boundary = iam_policy_parse(bdoc, IAM_POLICY_IDENTITY, msg, sizeof(msg));
+		s->boundary_id = xstrdup(strrchr(barn, '/') + 1);
+		s->boundary_type = strncmp(barn, "arn:aws:iam::aws:", 17) == 0 ? "aws-managed"
+									       : "user-managed";
 	}
+	free(bdoc);
+	free(barn);
+	struct iam_kv tags[50];
+	size_t nt = iam_principal_tags(call->cloud, acct, s->principal, tags, 50);
+	for (size_t i = 0; i < nt; i++)
+		ctx_add(s, tags[i].key, tags[i].value);
+	iam_kv_release(tags, nt);
+	return true;
+}
+
+cJSON *iam_op_simulate_principal_policy(struct svc_call *call, const cJSON *in, struct aws_err *err)
+{
+	struct sim s = { 0 };
 	cJSON *out = NULL;
-	if (sim_inputs(&s, in, err))
+	if (sim_principal(call, in, "iam:SimulatePrincipalPolicy", &s, err) &&
+	    sim_inputs(&s, in, err))
 		out = simulate(&s, in);
 	sim_release(&s);
 	return out;
@@ -323,6 +327,54 @@ cJSON *iam_op_simulate_custom_policy(struct svc_call *call, const cJSON *in, str
 	cJSON *out = NULL;
 	if (sim_inputs(&s, in, err))
 		out = simulate(&s, in);
+	sim_release(&s);
+	return out;
+}
+
+/* {"ContextKeyNames": [...]}: the condition keys of s's policies and its boundary, each once. */
+static cJSON *context_keys(const struct sim *s)
+{
+	cJSON *out = cJSON_CreateObject(), *names = cJSON_AddArrayToObject(out, "ContextKeyNames");
+	for (size_t i = 0; i <= s->n; i++) {
+		const struct iam_policy *p = i < s->n ? s->pol[i] : s->boundary;
+		const char *keys[256];
+		size_t k = p ? iam_policy_condition_keys(p, keys, 256) : 0;
+		for (size_t j = 0; j < k && j < 256; j++) {
+			bool seen = false;
+			const cJSON *e;
+			cJSON_ArrayForEach(e, names)
+			{
+				seen |= strcasecmp(e->valuestring, keys[j]) == 0;
+			}
+			if (!seen)
+				cJSON_AddItemToArray(names, cJSON_CreateString(keys[j]));
+		}
+	}
+	return out;
+}
+
+cJSON *iam_op_get_context_keys_for_principal_policy(struct svc_call *call, const cJSON *in,
+						    struct aws_err *err)
+{
+	struct sim s = { 0 };
+	cJSON *out = NULL;
+	if (sim_principal(call, in, "iam:GetContextKeysForPrincipalPolicy", &s, err) &&
+	    sim_inputs(&s, in, err))
+		out = context_keys(&s);
+	sim_release(&s);
+	return out;
+}
+
+cJSON *iam_op_get_context_keys_for_custom_policy(struct svc_call *call, const cJSON *in,
+						 struct aws_err *err)
+{
+	struct iam_authz q = { .action = "iam:GetContextKeysForCustomPolicy", .resource = "*" };
+	if (!iam_authorize_err(call->cloud, call->caller, &q, 403, "AccessDenied", err))
+		return NULL;
+	struct sim s = { 0 };
+	cJSON *out = NULL;
+	if (sim_inputs(&s, in, err))
+		out = context_keys(&s);
 	sim_release(&s);
 	return out;
 }

@@ -250,11 +250,14 @@ struct cJSON *svc_call_as(struct cloud *c, const struct svc_caller *caller, cons
 			    op);
 		return NULL;
 	}
+	/* One service's call to another stands for AWS's own, over TLS. */
+	struct svc_caller me = *caller;
+	me.plain_http = false;
 	struct svc_call call = {
 		.cloud = c,
 		.svc = s,
 		.op = o->name,
-		.caller = caller,
+		.caller = &me,
 		.request_id = request_id,
 	};
 	cJSON *empty = NULL;

@@ -72,6 +72,9 @@ struct svc_caller {
 	/* The X-Ray trace context the request carries (its X-Amzn-Trace-Id header, or what a
 	 * service passes on: "Root=1-...;Parent=...;Sampled=1"), normalized; "" when none. */
 	char trace[96];
+	/* The request came over the endpoint's plain HTTP (every signed request does; a call one
+	 * service makes to another does not): aws:SecureTransport is false. */
+	bool plain_http;
 };
 
 /* The caller an account's own services act as (deliveries, resource providers). */
