@@ -123,15 +123,42 @@ struct group {
 };
 
 /*
- * How many groups run at once: LAMBDA_TUTOR_SELFTEST_JOBS, else 3. Each has accounts of its
- * own, and most of a run is spent waiting on the cloud (cold starts, deliveries), which the
- * others use meanwhile.
+ * How many groups run at once. Most of a group's time is spent waiting on the cloud (cold
+ * starts, deliveries, settling), which the others use meanwhile: on a quiet machine three use
+ * under half of two cores. So up to three per core run, but a group beyond the first three
+ * starts only while the load average leaves a core free for each two: on a machine already
+ * busy, more at once would only stretch every check towards its handlers' timeouts.
+ * LAMBDA_TUTOR_SELFTEST_JOBS sets a fixed number instead.
  */
-static int selftest_jobs(void)
+struct jobs {
+	size_t floor, max;
+	double busy; /* the load average above which no group beyond floor starts */
+};
+
+static struct jobs selftest_jobs(void)
 {
 	const char *v = getenv("LAMBDA_TUTOR_SELFTEST_JOBS");
-	int n = v ? atoi(v) : 3;
-	return n < 1 ? 1 : n > 32 ? 32 : n;
+	if (v) {
+		int n = atoi(v);
+		size_t k = (size_t)(n < 1 ? 1 : n > 32 ? 32 : n);
+		return (struct jobs){ k, k, 0 };
+	}
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	if (cpus < 1)
+		cpus = 1;
+	size_t max = (size_t)(cpus > 10 ? 32 : 3 * cpus);
+	return (struct jobs){ max < 3 ? max : 3, max, 2.0 * (double)cpus };
+}
+
+/* Whether one more group may start beside running ones. */
+static bool jobs_room(const struct jobs *j, size_t running)
+{
+	if (running < j->floor)
+		return true;
+	if (running >= j->max)
+		return false;
+	double load;
+	return getloadavg(&load, 1) == 1 && load < j->busy;
 }
 
 static bool group_start(struct selftest *st, struct group *g)
@@ -176,15 +203,16 @@ static void group_report(struct selftest *st, struct group *g, int wst)
 	strbuf_release(&g->out);
 }
 
-/* Run every group, up to selftest_jobs() at once, and report them in their order. */
+/* Run every group, as many at once as selftest_jobs() allows, and report them in their order. */
 static void groups_run(struct selftest *st, struct group *gs, size_t n)
 {
-	size_t par = (size_t)selftest_jobs(), next = 0, reported = 0, running = 0;
+	struct jobs jobs = selftest_jobs();
+	size_t par = jobs.max, next = 0, reported = 0, running = 0;
 	struct pollfd *pfd = xcalloc(par + 1, sizeof(*pfd));
 	size_t *who = xcalloc(par + 1, sizeof(*who));
 	int *wst = xcalloc(n + 1, sizeof(*wst));
 	while (reported < n) {
-		while (next < n && running < par) {
+		while (next < n && jobs_room(&jobs, running)) {
 			struct group *g = &gs[next];
 			strbuf_init(&g->out);
 			g->fd = -1;

@@ -94,12 +94,13 @@ ok $? "invoke --invocation-type Event"
 check "... StatusCode 202" contains "$out" '"StatusCode": 202'
 wait_until "the first attempt ran" attempts_are poison 1
 advance 30
-sleep 1
+# Nothing of the account in flight or due on its clock: had the retry come early, it would have run.
+settled
 check "... no retry 30 s later" attempts_are poison 1
 advance 30
 wait_until "the second attempt 1 minute after the first" attempts_are poison 2
 advance 60
-sleep 1
+settled
 check "... no third attempt 1 minute after the second" attempts_are poison 2
 check "... nothing in the DLQ yet" queue_empty dlq
 advance 60

@@ -6,6 +6,11 @@ PY=/usr/bin/python3
 advance() {
 	ctl "/_tutor/clock/advance?seconds=$1" -f -X POST >/dev/null
 }
+# settled: wait until the account (ACCT) has no invocation in flight, no asynchronous event
+# leased or due on its clock and no event source mapping with work (the cloud's settle control).
+settled() {
+	ctl "/_tutor/settle?account=$ACCT" -f -X POST | grep -q '"settled":true'
+}
 # json_get KEY: a top-level string or number of the JSON on stdin.
 json_get() {
 	$PY -c 'import json,sys; print(json.load(sys.stdin).get(sys.argv[1], ""))' "$1"
