@@ -350,6 +350,8 @@ static bool send_packages(struct lambda_client *c, const struct link *l, const c
 		free(zip);
 		if (ok && r.status == 0)
 			*offline = true;
+		else if (ok && r.status == 413)
+			; /* over what the class keeps: the run goes without its code */
 		else if (ok && r.status != 200 && r.status != 201) {
 			server_error(&r, l->url, err);
 			ok = false;

@@ -1005,6 +1005,64 @@ def test_packages(t):
 FEED_SETTLE = 1.5  # a feed pass is due every second: one more would show a resend
 
 
+def test_packages_quota(t):
+    """No learner fills the trainer's disk: packages beyond what a learner may keep are
+    refused, saying so, and the check run they go with still arrives, without its code."""
+    import hashlib
+    folder = os.path.join(TMP, "class-quota")
+    server = Server(folder=folder, extra=["--packages-max-mb", "1"])
+    try:
+        quo = os.path.join(HOMES, "quo.db")
+        shutil.copy(os.path.join(TMP, "gen", "learner-000.db"), quo)
+        r = tutor(quo, "join", server.url, server.code, learner="quo")
+        t.eq(r.returncode, 0, "a learner joins a class that keeps 1 MiB of code each", r.stderr)
+
+        def upload(blob):
+            sha = hashlib.sha256(blob).hexdigest()
+            req = urllib.request.Request(server.url + "/v1/packages/" + sha, data=blob,
+                                         method="POST")
+            req.add_header("Authorization", "Bearer " + token_of(quo))
+            try:
+                with urllib.request.urlopen(req, timeout=30) as a:
+                    return a.status, json.loads(a.read()), sha
+            except urllib.error.HTTPError as e:
+                return e.code, json.loads(e.read() or b"null"), sha
+
+        first = secrets.token_bytes(600 << 10)
+        st, _, sha1 = upload(first)
+        t.eq(st, 201, "a package within what a learner may keep is kept")
+        st, ans, sha2 = upload(secrets.token_bytes(600 << 10))
+        t.ok(st == 413 and "a learner may keep" in json.dumps(ans),
+             "one beyond it is refused, saying why", (st, ans))
+        st, _, _ = upload(first)
+        t.eq(st, 200, "one held already is still acknowledged")
+        held_pkgs = os.listdir(os.path.join(folder, "packages", "quo"))
+        t.eq(held_pkgs, [sha1 + ".zip"], "only what fits is on the trainer's disk")
+        # The tutor's own sync: a run whose package does not fit still reaches the class.
+        blob = secrets.token_bytes(600 << 10)
+        sha3 = hashlib.sha256(blob).hexdigest()
+        os.makedirs(quo + ".packages", exist_ok=True)
+        with open(os.path.join(quo + ".packages", sha3 + ".zip"), "wb") as f:
+            f.write(blob)
+        run = {"status": "failed", "passed": 0, "total": 3, "tasks": [],
+               "package": {"sha256": sha3}}
+        nxt = local_append(quo, "check_run", "hello-world", json.dumps(run), "core-concepts")
+        r = tutor(quo, "join", "--sync")
+        srv = rows(os.path.join(folder, "quo.db"))
+        t.ok(r.returncode == 0 and any(x[0] == nxt and x[1] == "check_run" for x in srv),
+             "the tutor's run over the limit still reaches the class, without its code",
+             r.stdout + r.stderr)
+        t.ok(not os.path.exists(os.path.join(folder, "packages", "quo", sha3 + ".zip")),
+             "and its package is not kept")
+    finally:
+        server.stop()
+    r = subprocess.run([TUTOR, "class", "serve", os.path.join(TMP, "class-q2"),
+                        "--packages-max-mb", "lots"], capture_output=True, text=True,
+                       timeout=30, cwd=ROOT)
+    t.ok(r.returncode == 2 and "--packages-max-mb takes a whole number" in r.stderr,
+         "a limit that is not a number is refused in one line", r.stderr)
+
+
 def test_workspace_private(t):
     ws = os.path.join(TMP, "ws")
     os.makedirs(ws, mode=0o755)
@@ -1305,7 +1363,8 @@ try:
                   test_unknown_exercise, test_bad_requests, test_offline, test_wrong_record,
                   test_renumbered, test_dashboard, test_live,
                   test_live_quiz, test_closed_module,
-                  test_reviews, test_lrs_feed, test_packages, test_workspace_private,
+                  test_reviews, test_lrs_feed, test_packages, test_packages_quota,
+                  test_workspace_private,
                   test_unix_socket, test_tls, test_roster, test_trainer_view])
 finally:
     try:
