@@ -695,6 +695,10 @@ def test_closed_module(t):
     t.eq(len(r.stderr.strip().splitlines()), 1, "in one line")
     tutor(DB["ada"], "join", "--sync")
     t.eq(runs(), before, "and records no run")
+    for cmd in (["exercise", "calculator"], ["quiz", "first-function"]):
+        r = tutor(DB["ada"], "--workspace", ws, *cmd)
+        t.ok(r.returncode == 2 and "%s: module 2 is not open yet" % cmd[0] in r.stderr,
+             "nor does `lambda-tutor %s` open the closed module's" % " ".join(cmd), r.stderr)
     r = tutor(DB["ada"], "--workspace", ws, "check", "hello-world", "--lang", "cobol")
     t.ok("not open yet" not in r.stderr and "unknown language" in r.stderr,
          "an exercise of an open module is not refused", r.stderr)
@@ -706,6 +710,9 @@ def test_closed_module(t):
     t.ok(r.returncode == 2 and "module 2 is not open yet" in r.stderr and
          not os.path.exists(os.path.join(shared, "ada.db")),
          "on a shared host too, with nothing recorded", r.stderr)
+    r = tutor(os.path.join(shared, "ada.db"), "--class", shared, "quiz", "first-function")
+    t.ok(r.returncode == 2 and "quiz: module 2 is not open yet" in r.stderr,
+         "and its quiz does not open there either", r.stderr)
     trainer("--open", "all")
     r = tutor(DB["ada"], "--workspace", ws, "check", "calculator", "--lang", "cobol")
     t.ok("not open yet" not in r.stderr and "unknown language" in r.stderr,
