@@ -976,6 +976,9 @@ static int follows(struct hub_learner *l, const struct wire_batch *b, int64_t ac
 		return changed_after(b->after_id, err);
 	const char *prev = b->after_chain;
 	int64_t prev_id = b->after_id;
+	/* Whether the event before carried a chain: only the first events of a record made
+	 * before chains carry none, so one without after one with was added with sqlite3. */
+	bool chained = b->after_id > 0 && !b->after_bare;
 	for (size_t i = 0; i < b->n; i++) {
 		const struct store_event *ev = &b->events[i];
 		if (ev->id <= acked) {
@@ -992,6 +995,14 @@ static int follows(struct hub_learner *l, const struct wire_batch *b, int64_t ac
 				  "class keeps what it received: ask the trainer",
 				  (long long)acked);
 			return 409;
+		} else if (!ev->chain && chained) {
+			error_set(
+				err,
+				"event %lld of your record carries no chain after event %lld did: "
+				"it was added outside lambda-tutor; nothing from it counts until "
+				"the trainer looks at it",
+				(long long)ev->id, (long long)prev_id);
+			return 409;
 		} else if (ev->chain && prev && ev->id == prev_id + 1 &&
 			   strcmp(ev->kind, WIRE_PRIVATE) != 0) {
 			char want[STORE_CHAIN_HEX_LEN + 1];
@@ -1007,6 +1018,7 @@ static int follows(struct hub_learner *l, const struct wire_batch *b, int64_t ac
 		}
 		prev = ev->chain;
 		prev_id = ev->id;
+		chained = ev->chain != NULL;
 	}
 	return 200;
 }
@@ -1063,6 +1075,9 @@ int hub_record(struct hub *h, struct hub_learner *l, struct wire_batch *b, struc
 		}
 		if (data)
 			ev.data = data;
+		/* The learner's chain is kept as sent; "" for an event that came with none. */
+		if (!ev.chain)
+			ev.chain = "";
 		bool dup = false;
 		bool ok = store_append_as(l->store, &ev, &dup, err);
 		free(data);

@@ -30,7 +30,9 @@ import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "runtimes"))
+sys.path.insert(0, HERE)
 from rtlib import Tap  # noqa: E402
+import record_chain  # noqa: E402
 
 TUTOR, GEN, ROOT = sys.argv[1], sys.argv[2], sys.argv[3]
 TMP = tempfile.mkdtemp(prefix="class-server-")
@@ -115,14 +117,12 @@ def token_of(db):
 
 
 def local_append(db, kind, item, data, module=None):
-    """What a learner's tutor does: append one event to their own record; its id."""
+    """What a learner's tutor does: append one event, chained, to their own record; its id."""
     con = sqlite3.connect(db)
     try:
-        cur = con.execute("INSERT INTO events(at_ms, kind, module, item, data)"
-                          " VALUES (?, ?, ?, ?, ?)",
-                          (int(time.time() * 1000), kind, module, item, data))
+        id_ = record_chain.append(con, int(time.time() * 1000), kind, module, item, data)
         con.commit()
-        return cur.lastrowid
+        return id_
     finally:
         con.close()
 
@@ -449,6 +449,25 @@ def renumbered(t, server, folder):
     r = tutor(reo, "grade", "hello-world")
     t.ok(r.returncode == 2 and "event 4 does not follow the one before it" in r.stderr,
          "grade tells a reordered record as changed outside lambda-tutor", r.stderr)
+    # The issue's own forgery: a failed run marked passed, appended with one INSERT.
+    ins = os.path.join(HOMES, "ins.db")
+    shutil.copy(os.path.join(TMP, "gen", "learner-000.db"), ins)
+    r = tutor(ins, "join", server.url, server.code, learner="ins")
+    kept = held(os.path.join(folder, "ins.db"))
+    con = sqlite3.connect(ins)
+    con.execute("INSERT INTO events(at_ms, kind, module, item, data) VALUES (?, 'check_run',"
+                " 'core-concepts', 'hello-world', ?)",
+                (int(time.time() * 1000), json.dumps({"status": "passed", "passed": 5,
+                                                      "total": 5, "tasks": []})))
+    con.commit()
+    con.close()
+    r = tutor(ins, "join", "--sync")
+    t.ok(r.returncode != 0 and "carries no chain" in r.stderr and
+         held(os.path.join(folder, "ins.db")) == kept,
+         "a pass appended with one sqlite3 INSERT is refused by the server", r.stderr)
+    r = tutor(ins, "grade", "hello-world")
+    t.ok(r.returncode == 2 and "does not follow the one before it" in r.stderr,
+         "and grade tells the record as changed outside lambda-tutor", r.stderr)
     r = tutor(reo, "join", server.url, server.code, learner="reo")
     t.ok("event 4 of your record does not follow event 3" in r.stderr + r.stdout,
          "the server refuses a record reordered before it was sent", r.stdout + r.stderr)
