@@ -5,8 +5,10 @@
  *	lambda-tutor class serve DIR --course COURSE [--listen ADDR:PORT] [--tls | --no-tls]
  *	                         [--renew-cert] [--lrs URL [--lrs-auth KEY:SECRET]
  *	                         [--lrs-ledger FILE] [--base IRI]] [--roster FILE]
+ *	                         [--packages-max-mb N]
  *
  * --roster keeps FILE's names as the class's roster (class/names.h): only they may join.
+ * --packages-max-mb is what one learner's code packages may take (class/hub.h, 256 MiB).
  * TLS (the class's own certificate, classd/cert.h) wherever other machines can reach the
  * address, unless --no-tls; on loopback only with --tls.
  */
@@ -62,7 +64,7 @@ int main(int argc, char **argv)
 	const char *dir = NULL, *course = NULL, *listen = "127.0.0.1:7459", *sock = NULL;
 	struct feed_opts feed_o = { 0 };
 	bool no_tls = false, want_tls = false, renew = false, rerun = false;
-	const char *tutor = NULL, *workspace = NULL, *roster = NULL;
+	const char *tutor = NULL, *workspace = NULL, *roster = NULL, *packages_mb = NULL;
 	int first = 1;
 	/* argv stays "lambda-tutor class serve ...", so the process reads the same in ps. */
 	if (argc > 2 && !strcmp(argv[1], "class") && !strcmp(argv[2], "serve"))
@@ -96,6 +98,8 @@ int main(int argc, char **argv)
 			workspace = argv[++i];
 		else if (!strcmp(argv[i], "--roster") && i + 1 < argc)
 			roster = argv[++i];
+		else if (!strcmp(argv[i], "--packages-max-mb") && i + 1 < argc)
+			packages_mb = argv[++i];
 		else if (argv[i][0] != '-' && !dir)
 			dir = argv[i];
 		else {
@@ -111,7 +115,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "lambda-tutor: usage: lambda-tutor class serve DIR [--listen "
 				"ADDR:PORT] [--tls | --no-tls] [--renew-cert] | --socket PATH\n"
 				"                         [--lrs URL [--lrs-auth KEY:SECRET] "
-				"[--lrs-ledger FILE] [--base IRI]] [--rerun] [--roster FILE]\n");
+				"[--lrs-ledger FILE] [--base IRI]] [--rerun] [--roster FILE]\n"
+				"                         [--packages-max-mb N]\n");
+		return 2;
+	}
+	char *end = NULL;
+	long max_mb = packages_mb ? strtol(packages_mb, &end, 10) : 256;
+	if (packages_mb && (end == packages_mb || *end || max_mb < 1 || max_mb > 1048576)) {
+		fprintf(stderr,
+			"lambda-tutor: --packages-max-mb takes a whole number of MiB from 1 "
+			"to 1048576, not '%s'\n",
+			packages_mb);
 		return 2;
 	}
 	struct error url_err;
@@ -134,6 +148,8 @@ int main(int argc, char **argv)
 	error_clear(&err);
 	struct cert cert = { 0 };
 	struct hub *hub = hub_open(dir, course, &err);
+	if (hub)
+		hub_set_packages_max(hub, (uint64_t)max_mb << 20);
 	size_t n_names = 0;
 	char **names = NULL;
 	if (!hub || (roster && !names_roster_set(dir, roster, &n_names, &err)) ||

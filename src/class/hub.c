@@ -4,6 +4,7 @@
 #include "class/hub.h"
 
 #include <cjson/cJSON.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -60,6 +61,7 @@ struct hub {
 	struct seen_book *seen; /* DIR/.seen.json as the server keeps it; under lock */
 	int64_t seen_written_ms;
 	bool seen_dirty;
+	uint64_t packages_max; /* bytes of packages one learner may keep */
 };
 
 static const char code_alphabet[] = "ABCDEFGHJKMNPQRSTVWXYZ23456789";
@@ -104,6 +106,7 @@ struct hub *hub_open(const char *dir, const char *course_dir, struct error *err)
 	struct hub *h = xcalloc(1, sizeof(*h));
 	pthread_mutex_init(&h->lock, NULL);
 	h->dir = xstrdup(dir);
+	h->packages_max = HUB_PACKAGES_MAX;
 	struct diags d = DIAGS_INIT;
 	if (!path_mkdirs(dir, 0700, err) || !class_code(h, err))
 		goto fail;
@@ -518,6 +521,27 @@ char *hub_package_path(const char *dir, const char *learner, const char *sha256)
 	return xasprintf("%s/%s/%s/%s.zip", dir, HUB_PACKAGES, learner, sha256);
 }
 
+void hub_set_packages_max(struct hub *h, uint64_t bytes)
+{
+	h->packages_max = bytes;
+}
+
+/* The bytes the regular files directly in dir take (0 when there is no dir). */
+static uint64_t dir_bytes(const char *dir)
+{
+	uint64_t sum = 0;
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	struct stat st;
+	while (d && (e = readdir(d)))
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(st.st_mode))
+			sum += (uint64_t)st.st_size;
+	if (d)
+		closedir(d);
+	return sum;
+}
+
 int hub_package(struct hub *h, struct hub_learner *l, const char *sha256, const void *zip,
 		size_t len, struct error *err)
 {
@@ -536,11 +560,25 @@ int hub_package(struct hub *h, struct hub_learner *l, const char *sha256, const 
 	char *path = hub_package_path(h->dir, l->name, sha256);
 	char *dir = path_dirname(path);
 	int status = 200;
-	if (!path_is_file(path)) {
+	/* One upload at a time per learner, so two cannot both fit in what is left. */
+	pthread_mutex_lock(&l->lock);
+	uint64_t used = path_is_file(path) ? 0 : dir_bytes(dir);
+	if (path_is_file(path)) {
+		status = 200;
+	} else if (used + len > h->packages_max) {
+		error_set(err,
+			  "your code at the class takes %llu KiB of the %llu KiB a learner may "
+			  "keep: this package (%zu KiB) is not kept, and its check run counts as "
+			  "one that came without its code; ask the trainer",
+			  (unsigned long long)(used >> 10),
+			  (unsigned long long)(h->packages_max >> 10), len >> 10);
+		status = 413;
+	} else {
 		status = path_mkdirs(dir, 0700, err) && path_write_file(path, zip, len, 0600, err)
 				 ? 201
 				 : 500;
 	}
+	pthread_mutex_unlock(&l->lock);
 	free(dir);
 	free(path);
 	return status;
@@ -938,6 +976,9 @@ static int follows(struct hub_learner *l, const struct wire_batch *b, int64_t ac
 		return changed_after(b->after_id, err);
 	const char *prev = b->after_chain;
 	int64_t prev_id = b->after_id;
+	/* Whether the event before carried a chain: only the first events of a record made
+	 * before chains carry none, so one without after one with was added with sqlite3. */
+	bool chained = b->after_id > 0 && !b->after_bare;
 	for (size_t i = 0; i < b->n; i++) {
 		const struct store_event *ev = &b->events[i];
 		if (ev->id <= acked) {
@@ -954,6 +995,14 @@ static int follows(struct hub_learner *l, const struct wire_batch *b, int64_t ac
 				  "class keeps what it received: ask the trainer",
 				  (long long)acked);
 			return 409;
+		} else if (!ev->chain && chained) {
+			error_set(
+				err,
+				"event %lld of your record carries no chain after event %lld did: "
+				"it was added outside lambda-tutor; nothing from it counts until "
+				"the trainer looks at it",
+				(long long)ev->id, (long long)prev_id);
+			return 409;
 		} else if (ev->chain && prev && ev->id == prev_id + 1 &&
 			   strcmp(ev->kind, WIRE_PRIVATE) != 0) {
 			char want[STORE_CHAIN_HEX_LEN + 1];
@@ -969,6 +1018,7 @@ static int follows(struct hub_learner *l, const struct wire_batch *b, int64_t ac
 		}
 		prev = ev->chain;
 		prev_id = ev->id;
+		chained = ev->chain != NULL;
 	}
 	return 200;
 }
@@ -1025,6 +1075,9 @@ int hub_record(struct hub *h, struct hub_learner *l, struct wire_batch *b, struc
 		}
 		if (data)
 			ev.data = data;
+		/* The learner's chain is kept as sent; "" for an event that came with none. */
+		if (!ev.chain)
+			ev.chain = "";
 		bool dup = false;
 		bool ok = store_append_as(l->store, &ev, &dup, err);
 		free(data);

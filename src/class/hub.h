@@ -69,6 +69,13 @@ int hub_acked(struct hub *h, struct hub_learner *l, int64_t *acked, struct error
 #define HUB_PACKAGES "packages" /* DIR/packages/<learner>/<sha256>.zip, 0600 */
 int hub_package(struct hub *h, struct hub_learner *l, const char *sha256, const void *zip,
 		size_t len, struct error *err);
+/*
+ * The most one learner's packages may take at the class, in bytes: a package beyond it is
+ * refused (413, saying so), and the check run it goes with arrives without its code, as one
+ * the class cannot run again. HUB_PACKAGES_MAX unless class serve --packages-max-mb says.
+ */
+#define HUB_PACKAGES_MAX ((uint64_t)256 << 20)
+void hub_set_packages_max(struct hub *h, uint64_t bytes);
 /* Where the class in dir keeps learner's package of that SHA-256. Caller frees. */
 char *hub_package_path(const char *dir, const char *learner, const char *sha256);
 #define HUB_REFUSALS_SHOWN 8

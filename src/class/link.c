@@ -220,7 +220,7 @@ struct pending {
 	/* calc[i]: the chain at v[i] computed again over the record as it is now */
 	char (*calc)[STORE_CHAIN_HEX_LEN + 1];
 	char calc_last[STORE_CHAIN_HEX_LEN + 1]; /* the same for the last event read */
-	char sent_last[STORE_CHAIN_HEX_LEN + 1]; /* the chain the last event read carries */
+	bool *bare; /* bare[i]: v[i] carries no chain (recorded before chains) */
 	size_t n, alloc;
 };
 
@@ -232,14 +232,9 @@ static char *dup_opt(const char *s)
 static bool collect(const struct store_event *ev, void *ctx)
 {
 	struct pending *p = ctx;
-	/* Each event goes with the chain it carries (one computed for an event recorded before
-	 * chains), and the record's chain is computed again from its start as it reads now. */
-	char sent[STORE_CHAIN_HEX_LEN + 1];
-	store_chain_compute(p->sent_last, ev, sent);
+	/* Each event goes with the chain it carries (none for one recorded before chains), and
+	 * the record's chain is computed again from its start as it reads now. */
 	store_chain_compute(p->calc_last, ev, p->calc_last);
-	if (ev->chain)
-		snprintf(sent, sizeof sent, "%s", ev->chain);
-	memcpy(p->sent_last, sent, sizeof sent);
 	if (ev->id <= p->after)
 		return true;
 	/* A trainer's kind (a review made in this record) is never the class's: it stays here,
@@ -249,14 +244,16 @@ static bool collect(const struct store_event *ev, void *ctx)
 		p->alloc = p->alloc ? p->alloc * 2 : 64;
 		p->v = xreallocarray(p->v, p->alloc, sizeof(*p->v));
 		p->calc = xreallocarray(p->calc, p->alloc, sizeof(*p->calc));
+		p->bare = xreallocarray(p->bare, p->alloc, sizeof(*p->bare));
 	}
 	memcpy(p->calc[p->n], p->calc_last, sizeof p->calc[0]);
+	p->bare[p->n] = !ev->chain;
 	struct store_event *e = &p->v[p->n++];
 	if (private) {
 		*e = (struct store_event){ .id = ev->id,
 					   .at_ms = ev->at_ms,
 					   .kind = xstrdup(WIRE_PRIVATE),
-					   .chain = xstrdup(sent) };
+					   .chain = dup_opt(ev->chain) };
 		return true;
 	}
 	*e = (struct store_event){ .id = ev->id,
@@ -266,7 +263,7 @@ static bool collect(const struct store_event *ev, void *ctx)
 				   .item = dup_opt(ev->item),
 				   .hash = dup_opt(ev->hash),
 				   .data = dup_opt(ev->data),
-				   .chain = xstrdup(sent) };
+				   .chain = dup_opt(ev->chain) };
 	return true;
 }
 
@@ -282,6 +279,7 @@ static void pending_release(struct pending *p)
 	}
 	free(p->v);
 	free(p->calc);
+	free(p->bare);
 }
 
 /* The server's acked and recorded from an answer; false when it holds neither. */
@@ -350,6 +348,8 @@ static bool send_packages(struct lambda_client *c, const struct link *l, const c
 		free(zip);
 		if (ok && r.status == 0)
 			*offline = true;
+		else if (ok && r.status == 413)
+			; /* over what the class keeps: the run goes without its code */
 		else if (ok && r.status != 200 && r.status != 201) {
 			server_error(&r, l->url, err);
 			ok = false;
@@ -428,7 +428,7 @@ bool link_sync(const char *db_path, struct link_sync *out, struct error *err)
 		/* The event the batch follows, as the record reads now: one changed since the
 		 * class received it is told by its chain. */
 		char *body = wire_batch_format(p.v + i, j - i, i ? p.v[i - 1].id : 0,
-					       i ? p.calc[i - 1] : "");
+					       i ? p.calc[i - 1] : "", i && p.bare[i - 1]);
 		client_reply_release(&r);
 		bool sent = link_request(c, l.url, l.fingerprint, NULL, "POST", "/v1/events",
 					 headers, body, strlen(body), &r, err);

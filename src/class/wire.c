@@ -169,7 +169,12 @@ static bool after_of(const cJSON *a, struct wire_batch *out, struct error *err)
 	    (n == 0) != (chain[0] == '\0'))
 		return error_set(err, "a batch's \"after\" is {\"id\", \"chain\"} of the event "
 				      "it follows");
+	const cJSON *bare = cJSON_GetObjectItemCaseSensitive(a, "bare");
+	if (bare && !cJSON_IsBool(bare))
+		return error_set(err, "a batch's \"after\" has a \"bare\" that is not true or "
+				      "false");
 	out->has_after = true;
+	out->after_bare = cJSON_IsTrue(bare);
 	out->after_id = n;
 	snprintf(out->after_chain, sizeof out->after_chain, "%s", chain);
 	return true;
@@ -276,12 +281,14 @@ static void add_opt(cJSON *o, const char *name, const char *v)
 }
 
 char *wire_batch_format(const struct store_event *events, size_t n, int64_t after_id,
-			const char *after_chain)
+			const char *after_chain, bool bare)
 {
 	cJSON *root = cJSON_CreateObject();
 	cJSON *after = cJSON_AddObjectToObject(root, "after");
 	cJSON_AddNumberToObject(after, "id", (double)after_id);
 	cJSON_AddStringToObject(after, "chain", after_chain ? after_chain : "");
+	if (bare)
+		cJSON_AddTrueToObject(after, "bare");
 	cJSON *arr = cJSON_AddArrayToObject(root, "events");
 	for (size_t i = 0; i < n; i++) {
 		const struct store_event *ev = &events[i];

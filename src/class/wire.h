@@ -16,7 +16,8 @@
  * "chain" (store.h), and a batch names the event of the record it follows, "after": {"id",
  * "chain"}, the chain there computed again over the record as it is now: the server refuses
  * a batch from a record whose events it holds no longer read as they were sent, or whose
- * events do not follow one another (renumbered, reordered or edited with sqlite3). A token is
+ * events do not follow one another (renumbered, reordered or edited with sqlite3), or carry
+ * no chain after one that did (added with sqlite3). A token is
  *"lt1.<learner>.<64 hex digits>": the server keeps only its SHA-256.
  */
 #ifndef CLASS_WIRE_H
@@ -69,7 +70,8 @@ struct wire_batch {
 	bool has_after;                            /* the batch names the event it follows */
 	int64_t after_id;                          /* that event's id, 0 for the record's start */
 	char after_chain[STORE_CHAIN_HEX_LEN + 1]; /* its chain, "" at the start */
-	void *doc;                                 /* the parsed body the strings point into */
+	bool after_bare; /* that event carries no chain of its own (recorded before chains) */
+	void *doc;       /* the parsed body the strings point into */
 };
 /*
  * Read an events request: at most WIRE_BATCH_MAX events, each with id > 0 (ids strictly
@@ -92,8 +94,8 @@ bool wire_kind_allowed(const char *kind);
 #define WIRE_PRIVATE "private"
 
 /* The body of an events request for events[0..n), which follow the event after_id of the
- * record whose chain is after_chain. Caller frees. */
+ * record whose chain is after_chain (bare: that event carries none of its own). Caller frees. */
 char *wire_batch_format(const struct store_event *events, size_t n, int64_t after_id,
-			const char *after_chain);
+			const char *after_chain, bool bare);
 
 #endif

@@ -64,6 +64,13 @@ int cmd_exercise_run(const struct cli_opts *opts, int argc, char **argv)
 		ctx.ex = app_first_unfinished(&app);
 	if (!ctx.ex)
 		ctx.ex = ctx.set->v[0];
+	app.class_dir = opts->class_dir;
+	/* A module the trainer closed does not open its exercises, as in the tutor. */
+	long m = course_module_index(ctx.course, ctx.ex->module_id);
+	if (cli_module_closed(opts, m)) {
+		cli_error("exercise: module %ld is not open yet: the trainer opens it", m + 1);
+		goto out;
+	}
 	int lang = exercise_ctx_lang(&ctx, lang_flag);
 	if (lang < 0)
 		goto out;

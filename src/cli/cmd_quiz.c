@@ -19,6 +19,7 @@
 #include "quiz/gift.h"
 #include "quiz/quiz_store.h"
 #include "store/store.h"
+#include "tui/class_mode.h"
 #include "tui/screen_quiz.h"
 #include "tui/tui.h"
 
@@ -255,6 +256,13 @@ int cmd_quiz_run(const struct cli_opts *opts, int argc, char **argv)
 		goto out;
 	}
 	app_ready = true;
+	app.class_dir = opts->class_dir;
+	/* A module the trainer closed does not open its quiz, as in the tutor. */
+	long m = class_mode_quiz_module(course, id);
+	if (cli_module_closed(opts, m)) {
+		cli_error("quiz: module %ld is not open yet: the trainer opens it", m + 1);
+		goto out;
+	}
 	/* The terminal first: no attempt is started for a learner who cannot see it. */
 	if (!tui_begin(&err)) {
 		cli_print_error(&err);

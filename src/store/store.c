@@ -71,6 +71,7 @@ struct store {
 	bool readonly;
 	bool empty; /* read-only open of a file created but never migrated: no records */
 	bool sealed;
+	bool unchained; /* read-only, of schema 2: no chain column, every chain NULL */
 	unsigned char key[STORE_SEAL_KEY_LEN];
 	const char *learner; /* whose file, for the seal */
 };
@@ -437,6 +438,10 @@ struct store *store_open_readonly(const char *path, struct error *err)
 		goto fail;
 	if (is_fresh(&id)) {
 		s->empty = true;
+	} else if (id.user_version == 2) {
+		/* A file from before chains reads as it is: a class's records stay readable
+		 * while its learners' tutors are upgraded; the tutor upgrades each on opening. */
+		s->unchained = true;
 	} else if (id.user_version < N_MIGRATIONS) {
 		error_set(err,
 			  "'%s' was written by an older lambda-tutor (schema %lld); open it once "
@@ -623,8 +628,13 @@ bool store_each(struct store *store, const char *kind, store_event_fn fn, void *
 				  " FROM events ORDER BY id";
 	static const char one[] = "SELECT id, at_ms, kind, module, item, hash, data, seal, chain"
 				  " FROM events WHERE kind = ? ORDER BY id";
+	static const char all_2[] = "SELECT id, at_ms, kind, module, item, hash, data, seal, NULL"
+				    " FROM events ORDER BY id";
+	static const char one_2[] = "SELECT id, at_ms, kind, module, item, hash, data, seal, NULL"
+				    " FROM events WHERE kind = ? ORDER BY id";
 	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(store->db, kind ? one : all, -1, &st, NULL);
+	const char *sql = store->unchained ? (kind ? one_2 : all_2) : (kind ? one : all);
+	int rc = sqlite3_prepare_v2(store->db, sql, -1, &st, NULL);
 	if (rc == SQLITE_OK && kind)
 		bind_text(st, 1, kind);
 	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -878,8 +888,8 @@ bool store_chain_at(struct store *store, int64_t id, char out[STORE_CHAIN_HEX_LE
 		    struct error *err)
 {
 	out[0] = '\0';
-	*found = id == 0;
-	if (id == 0 || store->empty)
+	*found = id == 0 || store->unchained;
+	if (id == 0 || store->empty || store->unchained)
 		return true;
 	sqlite3_stmt *st = NULL;
 	int rc = sqlite3_prepare_v2(store->db, "SELECT chain FROM events WHERE id = ?", -1, &st,

@@ -113,7 +113,8 @@ struct store *store_open(const char *path, struct error *err);
 struct store *store_open_mode(const char *path, mode_t mode, struct error *err);
 /*
  * Open an existing file read-only (trainer, exports, `list`); never creates or migrates and
- * never changes the records. Refuses a file whose schema is older or newer than this build's.
+ * never changes the records. Refuses a file whose schema is newer than this build's, or older
+ * than the one before chains (2, whose events read with no chain).
  * A file created but never migrated opens with no records. SQLite may leave its -wal and -shm
  * files beside the records; in a directory the reader cannot write, a file without a -wal is
  * read as immutable instead.

@@ -41,12 +41,12 @@ static void check_batch(const struct wire_batch *b)
 		abort();
 	if (b->has_after && (b->after_id < 0 || (b->after_id == 0) != !b->after_chain[0]))
 		abort();
-	char *text = wire_batch_format(b->events, b->n, b->after_id, b->after_chain);
+	char *text = wire_batch_format(b->events, b->n, b->after_id, b->after_chain, b->after_bare);
 	struct wire_batch again;
 	struct error err;
 	if (!wire_batch_parse(text, strlen(text), &again, &err) || again.n != b->n ||
 	    !again.has_after || again.after_id != b->after_id ||
-	    strcmp(again.after_chain, b->after_chain) != 0)
+	    strcmp(again.after_chain, b->after_chain) != 0 || again.after_bare != b->after_bare)
 		abort();
 	for (size_t i = 0; i < b->n; i++) {
 		const struct store_event *x = &b->events[i], *y = &again.events[i];

@@ -30,7 +30,9 @@ import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "runtimes"))
+sys.path.insert(0, HERE)
 from rtlib import Tap  # noqa: E402
+import record_chain  # noqa: E402
 
 TUTOR, GEN, ROOT = sys.argv[1], sys.argv[2], sys.argv[3]
 TMP = tempfile.mkdtemp(prefix="class-server-")
@@ -115,14 +117,12 @@ def token_of(db):
 
 
 def local_append(db, kind, item, data, module=None):
-    """What a learner's tutor does: append one event to their own record; its id."""
+    """What a learner's tutor does: append one event, chained, to their own record; its id."""
     con = sqlite3.connect(db)
     try:
-        cur = con.execute("INSERT INTO events(at_ms, kind, module, item, data)"
-                          " VALUES (?, ?, ?, ?, ?)",
-                          (int(time.time() * 1000), kind, module, item, data))
+        id_ = record_chain.append(con, int(time.time() * 1000), kind, module, item, data)
         con.commit()
-        return cur.lastrowid
+        return id_
     finally:
         con.close()
 
@@ -350,6 +350,18 @@ def test_bad_requests(t):
         ("a trainer's review", send(tok, [event(nxt, "review", "x", '{"score": 10}')]), 400),
         ("data that is not JSON", send(tok, [event(nxt, "hint", "x", "{")]), 400),
         ("an id of 0", send(tok, [event(0, "hint", "x", None)]), 400),
+        ("a chain that is not 64 hex digits",
+         send(tok, [dict(event(nxt, "hint", "x", None), chain="ab")]), 400),
+        ("an \"after\" with a negative id",
+         http("POST", "/v1/events", {"after": {"id": -1, "chain": ""}, "events": []}, tok), 400),
+        ("an \"after\" past the record's start without a chain",
+         http("POST", "/v1/events", {"after": {"id": 3, "chain": ""}, "events": []}, tok), 400),
+        ("a \"bare\" that is not true or false",
+         http("POST", "/v1/events", {"after": {"id": 0, "chain": "", "bare": 1},
+                                      "events": []}, tok), 400),
+        ("an \"after\" the class never received",
+         http("POST", "/v1/events", {"after": {"id": nxt + 5, "chain": "0" * 64},
+                                      "events": [event(nxt + 6, "hint", "x", None)]}, tok), 409),
         ("a join that is not JSON", http("POST", "/v1/join", raw=b"\x00\xff"), 400),
         ("an unknown path", http("GET", "/v1/nothing"), 404),
         ("a GET of join", http("GET", "/v1/join"), 405),
@@ -449,6 +461,25 @@ def renumbered(t, server, folder):
     r = tutor(reo, "grade", "hello-world")
     t.ok(r.returncode == 2 and "event 4 does not follow the one before it" in r.stderr,
          "grade tells a reordered record as changed outside lambda-tutor", r.stderr)
+    # The issue's own forgery: a failed run marked passed, appended with one INSERT.
+    ins = os.path.join(HOMES, "ins.db")
+    shutil.copy(os.path.join(TMP, "gen", "learner-000.db"), ins)
+    r = tutor(ins, "join", server.url, server.code, learner="ins")
+    kept = held(os.path.join(folder, "ins.db"))
+    con = sqlite3.connect(ins)
+    con.execute("INSERT INTO events(at_ms, kind, module, item, data) VALUES (?, 'check_run',"
+                " 'core-concepts', 'hello-world', ?)",
+                (int(time.time() * 1000), json.dumps({"status": "passed", "passed": 5,
+                                                      "total": 5, "tasks": []})))
+    con.commit()
+    con.close()
+    r = tutor(ins, "join", "--sync")
+    t.ok(r.returncode != 0 and "carries no chain" in r.stderr and
+         held(os.path.join(folder, "ins.db")) == kept,
+         "a pass appended with one sqlite3 INSERT is refused by the server", r.stderr)
+    r = tutor(ins, "grade", "hello-world")
+    t.ok(r.returncode == 2 and "does not follow the one before it" in r.stderr,
+         "and grade tells the record as changed outside lambda-tutor", r.stderr)
     r = tutor(reo, "join", server.url, server.code, learner="reo")
     t.ok("event 4 of your record does not follow event 3" in r.stderr + r.stdout,
          "the server refuses a record reordered before it was sent", r.stdout + r.stderr)
@@ -695,6 +726,10 @@ def test_closed_module(t):
     t.eq(len(r.stderr.strip().splitlines()), 1, "in one line")
     tutor(DB["ada"], "join", "--sync")
     t.eq(runs(), before, "and records no run")
+    for cmd in (["exercise", "calculator"], ["quiz", "first-function"]):
+        r = tutor(DB["ada"], "--workspace", ws, *cmd)
+        t.ok(r.returncode == 2 and "%s: module 2 is not open yet" % cmd[0] in r.stderr,
+             "nor does `lambda-tutor %s` open the closed module's" % " ".join(cmd), r.stderr)
     r = tutor(DB["ada"], "--workspace", ws, "check", "hello-world", "--lang", "cobol")
     t.ok("not open yet" not in r.stderr and "unknown language" in r.stderr,
          "an exercise of an open module is not refused", r.stderr)
@@ -706,6 +741,9 @@ def test_closed_module(t):
     t.ok(r.returncode == 2 and "module 2 is not open yet" in r.stderr and
          not os.path.exists(os.path.join(shared, "ada.db")),
          "on a shared host too, with nothing recorded", r.stderr)
+    r = tutor(os.path.join(shared, "ada.db"), "--class", shared, "quiz", "first-function")
+    t.ok(r.returncode == 2 and "quiz: module 2 is not open yet" in r.stderr,
+         "and its quiz does not open there either", r.stderr)
     trainer("--open", "all")
     r = tutor(DB["ada"], "--workspace", ws, "check", "calculator", "--lang", "cobol")
     t.ok("not open yet" not in r.stderr and "unknown language" in r.stderr,
@@ -1003,6 +1041,64 @@ def test_packages(t):
 
 
 FEED_SETTLE = 1.5  # a feed pass is due every second: one more would show a resend
+
+
+def test_packages_quota(t):
+    """No learner fills the trainer's disk: packages beyond what a learner may keep are
+    refused, saying so, and the check run they go with still arrives, without its code."""
+    import hashlib
+    folder = os.path.join(TMP, "class-quota")
+    server = Server(folder=folder, extra=["--packages-max-mb", "1"])
+    try:
+        quo = os.path.join(HOMES, "quo.db")
+        shutil.copy(os.path.join(TMP, "gen", "learner-000.db"), quo)
+        r = tutor(quo, "join", server.url, server.code, learner="quo")
+        t.eq(r.returncode, 0, "a learner joins a class that keeps 1 MiB of code each", r.stderr)
+
+        def upload(blob):
+            sha = hashlib.sha256(blob).hexdigest()
+            req = urllib.request.Request(server.url + "/v1/packages/" + sha, data=blob,
+                                         method="POST")
+            req.add_header("Authorization", "Bearer " + token_of(quo))
+            try:
+                with urllib.request.urlopen(req, timeout=30) as a:
+                    return a.status, json.loads(a.read()), sha
+            except urllib.error.HTTPError as e:
+                return e.code, json.loads(e.read() or b"null"), sha
+
+        first = secrets.token_bytes(600 << 10)
+        st, _, sha1 = upload(first)
+        t.eq(st, 201, "a package within what a learner may keep is kept")
+        st, ans, sha2 = upload(secrets.token_bytes(600 << 10))
+        t.ok(st == 413 and "a learner may keep" in json.dumps(ans),
+             "one beyond it is refused, saying why", (st, ans))
+        st, _, _ = upload(first)
+        t.eq(st, 200, "one held already is still acknowledged")
+        held_pkgs = os.listdir(os.path.join(folder, "packages", "quo"))
+        t.eq(held_pkgs, [sha1 + ".zip"], "only what fits is on the trainer's disk")
+        # The tutor's own sync: a run whose package does not fit still reaches the class.
+        blob = secrets.token_bytes(600 << 10)
+        sha3 = hashlib.sha256(blob).hexdigest()
+        os.makedirs(quo + ".packages", exist_ok=True)
+        with open(os.path.join(quo + ".packages", sha3 + ".zip"), "wb") as f:
+            f.write(blob)
+        run = {"status": "failed", "passed": 0, "total": 3, "tasks": [],
+               "package": {"sha256": sha3}}
+        nxt = local_append(quo, "check_run", "hello-world", json.dumps(run), "core-concepts")
+        r = tutor(quo, "join", "--sync")
+        srv = rows(os.path.join(folder, "quo.db"))
+        t.ok(r.returncode == 0 and any(x[0] == nxt and x[1] == "check_run" for x in srv),
+             "the tutor's run over the limit still reaches the class, without its code",
+             r.stdout + r.stderr)
+        t.ok(not os.path.exists(os.path.join(folder, "packages", "quo", sha3 + ".zip")),
+             "and its package is not kept")
+    finally:
+        server.stop()
+    r = subprocess.run([TUTOR, "class", "serve", os.path.join(TMP, "class-q2"),
+                        "--packages-max-mb", "lots"], capture_output=True, text=True,
+                       timeout=30, cwd=ROOT)
+    t.ok(r.returncode == 2 and "--packages-max-mb takes a whole number" in r.stderr,
+         "a limit that is not a number is refused in one line", r.stderr)
 
 
 def test_workspace_private(t):
@@ -1305,7 +1401,8 @@ try:
                   test_unknown_exercise, test_bad_requests, test_offline, test_wrong_record,
                   test_renumbered, test_dashboard, test_live,
                   test_live_quiz, test_closed_module,
-                  test_reviews, test_lrs_feed, test_packages, test_workspace_private,
+                  test_reviews, test_lrs_feed, test_packages, test_packages_quota,
+                  test_workspace_private,
                   test_unix_socket, test_tls, test_roster, test_trainer_view])
 finally:
     try:

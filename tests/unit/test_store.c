@@ -969,6 +969,26 @@ TEST(store_append__chains_each_event_to_the_one_before)
 	ok(s && store_each(s, NULL, check_chain, &d, &err), "reads the changed record");
 	ok(d.good < 3, "a record reordered with sqlite3 fails its chain");
 	store_close(s);
+	/* A file of the schema before chains still reads, read-only, with no chains. */
+	char *old = tmp_path("schema2.db");
+	s = store_open(old, &err);
+	struct store_event v = { .kind = STORE_PAGE_VIEW, .item = "a" };
+	ok(s && store_append(s, &v, &err), "records an event");
+	store_close(s);
+	raw = raw_open(old);
+	sqlite3_exec(raw, "ALTER TABLE events DROP COLUMN chain; PRAGMA user_version = 2;", NULL,
+		     NULL, NULL);
+	sqlite3_close(raw);
+	s = store_open_readonly(old, &err);
+	struct chain_check e = { .n = 0 };
+	ok(s && store_each(s, NULL, check_chain, &e, &err) && e.n == 1 && e.good == 0,
+	   "a file of schema 2 reads read-only, its event without a chain");
+	store_close(s);
+	s = store_open(old, &err);
+	ok(s && file_int(old, "PRAGMA user_version") == store_schema_version(),
+	   "and the tutor upgrades it on opening");
+	store_close(s);
+	free(old);
 	free(path);
 }
 
