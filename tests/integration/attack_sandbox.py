@@ -18,7 +18,7 @@ The paths attacked live under /var/tmp, which an environment without a root of i
 
     python3 attack_sandbox.py path/to/lambda-tutor          TAP on stdout
     ATTACK_ENVS=N and ATTACK_LANG_ENVS=M set the reaping case's sizes; ATTACK_ONLY=REGEX picks
-    cases (files, proc, identity, write, tmp, kill, reaping); ATTACK_MODE=root or user runs
+    cases (files, proc, identity, write, tmp, preinit, kill, reaping); ATTACK_MODE=root or user runs
     that cloud only (the suite runs the two as two tests, side by side).
 """
 
@@ -372,6 +372,47 @@ class Suite:
                 "%s: /tmp is private to the environment and of the function's ephemeral size "
                 "(512 MB; 1,024 MB when asked)" % lang, (mine, sized, other))
 
+    def case_preinit(self, lang):
+        """
+        Environments forked from the pre-initialised interpreter: another account's variables
+        and code, and the workspace's path, appear nowhere in a handler's memory, and it holds
+        none of the zygote's descriptors.
+        """
+        if lang != "py":
+            return
+        secret = "zsecret-%s-%s" % (RUN, uuid.uuid4().hex)
+        self.create(self.b, "zvictim-py", "py", files={"secret.txt": self.secret})
+        self.b.update_function_configuration(
+            FunctionName="zvictim-py",
+            Environment={"Variables": {"ATTACK_MARK": "%s-zvictim" % RUN,
+                                       "ATTACK_SECRET": secret}})
+        wait_until(lambda: self.b.get_function_configuration(FunctionName="zvictim-py")
+                   ["LastUpdateStatus"] == "Successful", 10)
+        _, victim = self.invoke(self.b, "zvictim-py", {"action": "status"})
+        victim = victim if isinstance(victim, dict) else {}
+        preinit = self.cloud.get_health().get("preinit", {})
+        self.ok(victim.get("forked") is True,
+                "py: an environment is forked from the pre-initialised interpreter (%s)"
+                % preinit, victim)
+        # A cold start of account A's after B's: forked from the same zygote.
+        self.create(self.a, "zmem-py", "py")
+        halves = {name: (v[:len(v) // 2], v[len(v) // 2:]) for name, v in (
+            ("another account's variable", secret),
+            ("another account's code", self.secret),
+            ("the workspace's path", self.cloud.ws))}
+        _, got = self.invoke(self.a, "zmem-py", {"action": "memory", "halves": halves})
+        got = got if isinstance(got, dict) else {}
+        self.ok(got.get("forked") is True and got.get("found") == [],
+                "py: a forked handler's memory holds no other account's variables or code, "
+                "nor the workspace's path (found: %s)" % got.get("found"), got)
+        self.ok(got.get("unix") == [] and got.get("env") == ["ATTACK_MARK"],
+                "py: it holds none of the zygote's descriptors and only its own variables",
+                got)
+        _, own = self.invoke(self.b, "zvictim-py", {"action": "memory", "halves": halves})
+        own = own if isinstance(own, dict) else {}
+        self.ok("another account's variable" in own.get("found", []),
+                "py: the search finds a secret where it is (the victim's own memory)", own)
+
     def cgroups(self):
         out = set()
         for ctl in ("memory", "cpu"):
@@ -435,7 +476,7 @@ def run_mode(t, binary, mode, user, envs, per_lang):
         t.ok(True, "%s: the cloud runs (sandbox plan: %s)" % (mode, s.plan))
         s.deploy()
         only = os.environ.get("ATTACK_ONLY", "")
-        for case in ("files", "proc", "identity", "write", "tmp", "kill"):
+        for case in ("files", "proc", "identity", "write", "tmp", "preinit", "kill"):
             if re.search(only, case):
                 for lang, *_ in LANGS:
                     getattr(s, "case_" + case)(lang)

@@ -933,9 +933,12 @@ def main():
     if os.environ.get("AWS_ENDPOINT_URL") or any(k.startswith("AWS_ENDPOINT_URL_") for k in os.environ):
         hooks["botocore.session"] = configure_botocore
     sys.meta_path.insert(0, PostImportHooks(hooks))
-    if "logging" in sys.modules:  # imported by site customisation before us
-        hooks.pop("logging")
-        configure_logging(sys.modules["logging"])
+    # Imported before us: by site customisation, or ahead in a pre-initialised interpreter.
+    for name in [name for name in hooks if name in sys.modules]:
+        try:
+            hooks.pop(name)(sys.modules[name])
+        except Exception as e:
+            write_log("lambda-tutor: could not configure %s: %s\n" % (name, e))
 
     try:
         handler = load_handler(os.environ.get("_HANDLER", ""))
