@@ -98,6 +98,22 @@ def marked(mark):
     return out
 
 
+def children(pid):
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and proc_field(int(entry), "PPid") == str(pid):
+            out.append(int(entry))
+    return out
+
+
+def cmdline(pid):
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            return f.read()
+    except OSError:
+        return b""
+
+
 def zombies_of(pid):
     out = []
     for entry in os.listdir("/proc"):
@@ -412,6 +428,22 @@ class Suite:
         own = own if isinstance(own, dict) else {}
         self.ok("another account's variable" in own.get("found", []),
                 "py: the search finds a secret where it is (the victim's own memory)", own)
+        # The zygote killed: the next environment starts fresh, and a new zygote serves later.
+        zygotes = [pid for pid in children(self.cloud.pid) if b"zygote.py" in cmdline(pid)]
+        for pid in zygotes:
+            os.kill(pid, signal.SIGKILL)
+        self.create(self.a, "zafter-py", "py")
+        err, after = self.invoke(self.a, "zafter-py", {"action": "status"})
+        restarted = wait_until(lambda: self.cloud.get_health().get("preinit", {}).get(
+            "python") == "ready" and len([p for p in children(self.cloud.pid)
+                                          if b"zygote.py" in cmdline(p)]) == 1, 90)
+        self.create(self.a, "zagain-py", "py")
+        _, again = self.invoke(self.a, "zagain-py", {"action": "status"})
+        again = again if isinstance(again, dict) else {}
+        self.t.ok(len(zygotes) == 1 and not err and isinstance(after, dict) and restarted and
+                  again.get("forked") is True,
+                  "%s: py: the zygote killed, an environment starts fresh and a new zygote "
+                  "serves the next" % self.mode, (zygotes, after, again))
 
     def cgroups(self):
         out = set()

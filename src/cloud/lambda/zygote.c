@@ -379,10 +379,12 @@ bool zygote_fits(char *const *envp)
 	return true;
 }
 
-void zygote_describe(const struct zygote *z, cJSON *health)
+void zygote_describe(struct zygote *z, cJSON *health)
 {
 	cJSON *o = cJSON_AddObjectToObject(health, "preinit");
-	const char *state = !z || z->broken ? "off" : z->ready ? "ready" : "starting";
+	const char *state = !z || z->broken               ? "off"
+			    : z->sock >= 0 && is_ready(z) ? "ready"
+							  : "starting";
 	cJSON_AddStringToObject(o, "python", state);
 	if (!z)
 		return;

@@ -37,6 +37,6 @@ pid_t zygote_start(struct zygote *z, const struct sandbox_job *job, int *status_
  * (PYTHON*, LANG, LC_*) or wrap it (AWS_LAMBDA_EXEC_WRAPPER). */
 bool zygote_fits(char *const *envp);
 /* "preinit": {"python": "ready"|"starting"|"off", "starts", "forks", "fallbacks"}. */
-void zygote_describe(const struct zygote *z, struct cJSON *health);
+void zygote_describe(struct zygote *z, struct cJSON *health);
 
 #endif
