@@ -22,6 +22,7 @@ The paths attacked live under /var/tmp, which an environment without a root of i
     that cloud only (the suite runs the two as two tests, side by side).
 """
 
+import base64
 import concurrent.futures
 import io
 import json
@@ -428,6 +429,27 @@ class Suite:
         own = own if isinstance(own, dict) else {}
         self.ok("another account's variable" in own.get("found", []),
                 "py: the search finds a secret where it is (the victim's own memory)", own)
+        # The REPORT line tells the truth: the init's own time (the handler's import) is in
+        # the Init Duration, and nothing more than the invocation took.
+        self.a.create_function(
+            FunctionName="zinit-py", Runtime="python3.12", Role=cloudlib.role_for(self.a),
+            Handler="attack.handler", Timeout=60, MemorySize=512,
+            Code={"ZipFile": zip_of({"attack.py": open(os.path.join(
+                FIXTURES, "python", "attack.py"), "rb").read()})},
+            Environment={"Variables": {"ATTACK_MARK": "%s-zinit" % RUN,
+                                       "ATTACK_INIT_SLEEP": "0.4"}})
+        t0 = time.time()
+        r = self.a.invoke(FunctionName="zinit-py", Payload=b'{"action": "status"}',
+                          LogType="Tail")
+        wall_ms = (time.time() - t0) * 1000
+        forked = json.loads(r["Payload"].read()).get("forked")
+        log = base64.b64decode(r.get("LogResult", "")).decode("utf-8", "replace")
+        m = re.search(r"Init Duration: ([0-9.]+) ms", log)
+        init_ms = float(m.group(1)) if m else None
+        self.t.ok(forked is True and init_ms is not None and 400 <= init_ms <= wall_ms,
+                  "%s: py: a forked environment's Init Duration holds its handler's import "
+                  "(%s ms for 400 ms of init code, %.0f ms in all)" % (self.mode, init_ms,
+                                                                      wall_ms), log)
         # The zygote killed: the next environment starts fresh, and a new zygote serves later.
         zygotes = [pid for pid in children(self.cloud.pid) if b"zygote.py" in cmdline(pid)]
         for pid in zygotes:
