@@ -450,6 +450,23 @@ class Suite:
                   "%s: py: a forked environment's Init Duration holds its handler's import "
                   "(%s ms for 400 ms of init code, %.0f ms in all)" % (self.mode, init_ms,
                                                                       wall_ms), log)
+        # The runtime's settings are the function's, not the zygote's: python3.11 escapes
+        # non-ASCII characters in results, python3.12 writes them as they are.
+        raw = {}
+        for runtime in ("python3.11", "python3.12"):
+            name = "zesc-" + runtime.replace(".", "")
+            self.a.create_function(
+                FunctionName=name, Runtime=runtime, Role=cloudlib.role_for(self.a),
+                Handler="attack.handler", Timeout=60, MemorySize=512,
+                Code={"ZipFile": zip_of({"attack.py": open(os.path.join(
+                    FIXTURES, "python", "attack.py"), "rb").read()})},
+                Environment={"Variables": {"ATTACK_MARK": "%s-%s" % (RUN, name)}})
+            r = self.a.invoke(FunctionName=name, Payload=json.dumps(
+                {"action": "echo", "x": "\u00e9"}).encode())
+            raw[runtime] = r["Payload"].read()
+        self.t.ok(b"\\u00e9" in raw["python3.11"] and "\u00e9".encode() in raw["python3.12"],
+                  "%s: py: forked environments follow their runtime (python3.11 escapes "
+                  "non-ASCII results, python3.12 does not)" % self.mode, raw)
         # The zygote killed: the next environment starts fresh, and a new zygote serves later.
         zygotes = [pid for pid in children(self.cloud.pid) if b"zygote.py" in cmdline(pid)]
         for pid in zygotes:

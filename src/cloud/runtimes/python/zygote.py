@@ -84,7 +84,6 @@ client.RUNTIME_DIR = runtime_dir
 client.__file__ = os.path.join(runtime_dir, "_lambda_tutor_client.py")
 sys.modules["__main__"].__file__ = script
 sys.path[:] = [runtime_dir if p == HOST_RUNTIME_DIR else p for p in sys.path]
-client.JSON_LOGS = os.environ.get("AWS_LAMBDA_LOG_FORMAT", "").upper() == "JSON"
 for finder in zygote_finders:
     sys.meta_path.remove(finder)
 
