@@ -467,6 +467,14 @@ class Suite:
         self.t.ok(b"\\u00e9" in raw["python3.11"] and "\u00e9".encode() in raw["python3.12"],
                   "%s: py: forked environments follow their runtime (python3.11 escapes "
                   "non-ASCII results, python3.12 does not)" % self.mode, raw)
+        # Each forked environment's random numbers are its own (random is reseeded).
+        draws = [self.invoke(self.a, name, {"action": "random"})[1]
+                 for name in ("zesc-python311", "zesc-python312")]
+        self.t.ok(all(isinstance(d, dict) and d.get("forked") for d in draws) and
+                  draws[0]["random"] != draws[1]["random"] and
+                  draws[0]["urandom"] != draws[1]["urandom"],
+                  "%s: py: two forked environments draw different random numbers" % self.mode,
+                  draws)
         # The zygote killed: the next environment starts fresh, and a new zygote serves later.
         zygotes = [pid for pid in children(self.cloud.pid) if b"zygote.py" in cmdline(pid)]
         for pid in zygotes:
