@@ -398,6 +398,9 @@ class Suite:
         if lang != "py":
             return
         secret = "zsecret-%s-%s" % (RUN, uuid.uuid4().hex)
+        # Until its imports are done environments start fresh; a loaded machine takes seconds.
+        wait_until(lambda: self.cloud.get_health().get("preinit", {}).get("python") == "ready",
+                   120)
         self.create(self.b, "zvictim-py", "py", files={"secret.txt": self.secret})
         self.b.update_function_configuration(
             FunctionName="zvictim-py",

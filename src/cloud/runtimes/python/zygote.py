@@ -11,6 +11,7 @@ environment the library forks an init into the sandbox and a runtime process sea
 fresh start's, which returns here: only then does it take the function's variables, and it goes
 on as bootstrap.py would, importing the handler. The zygote itself never returns from waiting.
 """
+import gc
 import os
 import sys
 
@@ -50,6 +51,11 @@ if lib.ltz_load(5, 4) != 0:
     sys.exit(1)
 os.close(5)
 preloaded = set(sys.modules) - baseline
+# What is imported stays out of the cyclic collector's way: a collection in an environment would
+# otherwise walk (and so copy) every page of the heap it shares with the zygote.
+gc.disable()
+gc.collect()
+gc.freeze()
 os.write(3, b"\0\0\0\0")  # ready
 
 if lib.ltz_serve(3) != 0:
@@ -57,6 +63,7 @@ if lib.ltz_serve(3) != 0:
 
 # --- In an environment's runtime, sealed: from here on as bootstrap.py -------------------------
 ctypes.pythonapi.PyOS_AfterFork_Child()
+gc.enable()
 
 
 def strings(get):
