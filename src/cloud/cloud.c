@@ -32,6 +32,7 @@
 #include "cloud/lambda/sandbox.h"
 #include "cloud/lambda/versions.h"
 #include "cloud/lambda/zipcode.h"
+#include "cloud/lambda/zygote.h"
 #include "cloud/logs/logs.h"
 #include "cloud/s3/s3.h"
 #include "cloud/state.h"
@@ -78,6 +79,23 @@ static char *runtimes_dir(void)
 	if (path_is_dir(LT_DATA_DIR "/runtimes"))
 		return xstrdup(LT_DATA_DIR "/runtimes");
 	return xstrdup(LT_SOURCE_DIR "/src/cloud/runtimes");
+}
+
+/* The zygote's library: beside this program, built or installed. */
+static char *zygote_lib_path(void)
+{
+	const char *env = getenv("LAMBDA_TUTOR_ZYGOTE_LIB");
+	if (env && env[0])
+		return xstrdup(env);
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		return NULL;
+	self[n] = '\0';
+	char *dir = path_dirname(self);
+	char *lib = path_join(dir, "lambda-tutor-zygote.so");
+	free(dir);
+	return lib;
 }
 
 /*
@@ -346,6 +364,11 @@ struct cloud *cloud_open(const struct cloud_config *cfg, struct error *err)
 				     .node_path = c->node_path,
 				     .no_mountns = mountns && strcmp(mountns, "off") == 0 };
 	c->sandbox = sandbox_probe(&sc);
+	char *zlib = zygote_lib_path();
+	c->zygote = zygote_new(c->sandbox, c->python, c->runtimes_dir, zlib);
+	free(zlib);
+	/* Started now, on the thread that will spawn environments, to be ready for the first. */
+	zygote_ensure(c->zygote);
 	hold_xray_port(c);
 	lambda_fn_load_all(c);
 	collect_code(c);
@@ -601,6 +624,7 @@ void cloud_close(struct cloud *c)
 	free(c->python);
 	free(c->node);
 	free(c->node_path);
+	zygote_free(c->zygote);
 	sandbox_free(c->sandbox);
 	if (c->xray_fd >= 0)
 		close(c->xray_fd);

@@ -53,6 +53,8 @@ struct cloud {
 	bool cg_mem, cg_cpu;
 	/* How environments are sealed (lambda/sandbox.h): probed at start. */
 	struct sandbox *sandbox;
+	/* Pre-initialised Python interpreters (lambda/zygote.h), NULL when off. */
+	struct zygote *zygote;
 	/* A UDP port on 127.0.0.1 held for the X-Ray daemon (AWS_XRAY_DAEMON_ADDRESS). */
 	int xray_fd, xray_port;
 	struct xray_state *xray; /* the daemon reading it (xray/xray.c) */

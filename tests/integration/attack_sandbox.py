@@ -18,10 +18,11 @@ The paths attacked live under /var/tmp, which an environment without a root of i
 
     python3 attack_sandbox.py path/to/lambda-tutor          TAP on stdout
     ATTACK_ENVS=N and ATTACK_LANG_ENVS=M set the reaping case's sizes; ATTACK_ONLY=REGEX picks
-    cases (files, proc, identity, write, tmp, kill, reaping); ATTACK_MODE=root or user runs
+    cases (files, proc, identity, write, tmp, preinit, kill, reaping); ATTACK_MODE=root or user runs
     that cloud only (the suite runs the two as two tests, side by side).
 """
 
+import base64
 import concurrent.futures
 import io
 import json
@@ -99,6 +100,22 @@ def marked(mark):
             if state[0] != "Z" and any(v.startswith(needle) for v in env):
                 out.append(int(entry))
     return out
+
+
+def children(pid):
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and proc_field(int(entry), "PPid") == str(pid):
+            out.append(int(entry))
+    return out
+
+
+def cmdline(pid):
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            return f.read()
+    except OSError:
+        return b""
 
 
 def zombies_of(pid):
@@ -375,6 +392,112 @@ class Suite:
                 "%s: /tmp is private to the environment and of the function's ephemeral size "
                 "(512 MB; 1,024 MB when asked)" % lang, (mine, sized, other))
 
+    def case_preinit(self, lang):
+        """
+        Environments forked from the pre-initialised interpreter: another account's variables
+        and code, and the workspace's path, appear nowhere in a handler's memory, and it holds
+        none of the zygote's descriptors.
+        """
+        if lang != "py":
+            return
+        secret = "zsecret-%s-%s" % (RUN, uuid.uuid4().hex)
+        # Until its imports are done environments start fresh; a loaded machine takes seconds.
+        wait_until(lambda: self.cloud.get_health().get("preinit", {}).get("python") == "ready",
+                   120)
+        self.create(self.b, "zvictim-py", "py", files={"secret.txt": self.secret})
+        self.b.update_function_configuration(
+            FunctionName="zvictim-py",
+            Environment={"Variables": {"ATTACK_MARK": "%s-zvictim" % RUN,
+                                       "ATTACK_SECRET": secret}})
+        wait_until(lambda: self.b.get_function_configuration(FunctionName="zvictim-py")
+                   ["LastUpdateStatus"] == "Successful", 10)
+        _, victim = self.invoke(self.b, "zvictim-py", {"action": "status"})
+        victim = victim if isinstance(victim, dict) else {}
+        preinit = self.cloud.get_health().get("preinit", {})
+        self.ok(victim.get("forked") is True,
+                "py: an environment is forked from the pre-initialised interpreter (%s)"
+                % preinit, victim)
+        # A cold start of account A's after B's: forked from the same zygote.
+        self.create(self.a, "zmem-py", "py")
+        halves = {name: (v[:len(v) // 2], v[len(v) // 2:]) for name, v in (
+            ("another account's variable", secret),
+            ("another account's code", self.secret),
+            ("the workspace's path", self.cloud.ws))}
+        _, got = self.invoke(self.a, "zmem-py", {"action": "memory", "halves": halves})
+        got = got if isinstance(got, dict) else {}
+        self.ok(got.get("forked") is True and got.get("found") == [],
+                "py: a forked handler's memory holds no other account's variables or code, "
+                "nor the workspace's path (found: %s)" % got.get("found"), got)
+        self.ok(got.get("unix") == [] and got.get("env") == ["ATTACK_MARK"],
+                "py: it holds none of the zygote's descriptors and only its own variables",
+                got)
+        _, own = self.invoke(self.b, "zvictim-py", {"action": "memory", "halves": halves})
+        own = own if isinstance(own, dict) else {}
+        self.ok("another account's variable" in own.get("found", []),
+                "py: the search finds a secret where it is (the victim's own memory)", own)
+        # The REPORT line tells the truth: the init's own time (the handler's import) is in
+        # the Init Duration, and nothing more than the invocation took.
+        self.a.create_function(
+            FunctionName="zinit-py", Runtime="python3.12", Role=cloudlib.role_for(self.a),
+            Handler="attack.handler", Timeout=60, MemorySize=512,
+            Code={"ZipFile": zip_of({"attack.py": open(os.path.join(
+                FIXTURES, "python", "attack.py"), "rb").read()})},
+            Environment={"Variables": {"ATTACK_MARK": "%s-zinit" % RUN,
+                                       "ATTACK_INIT_SLEEP": "0.4"}})
+        t0 = time.time()
+        r = self.a.invoke(FunctionName="zinit-py", Payload=b'{"action": "status"}',
+                          LogType="Tail")
+        wall_ms = (time.time() - t0) * 1000
+        forked = json.loads(r["Payload"].read()).get("forked")
+        log = base64.b64decode(r.get("LogResult", "")).decode("utf-8", "replace")
+        m = re.search(r"Init Duration: ([0-9.]+) ms", log)
+        init_ms = float(m.group(1)) if m else None
+        self.t.ok(forked is True and init_ms is not None and 400 <= init_ms <= wall_ms,
+                  "%s: py: a forked environment's Init Duration holds its handler's import "
+                  "(%s ms for 400 ms of init code, %.0f ms in all)" % (self.mode, init_ms,
+                                                                      wall_ms), log)
+        # The runtime's settings are the function's, not the zygote's: python3.11 escapes
+        # non-ASCII characters in results, python3.12 writes them as they are.
+        raw = {}
+        for runtime in ("python3.11", "python3.12"):
+            name = "zesc-" + runtime.replace(".", "")
+            self.a.create_function(
+                FunctionName=name, Runtime=runtime, Role=cloudlib.role_for(self.a),
+                Handler="attack.handler", Timeout=60, MemorySize=512,
+                Code={"ZipFile": zip_of({"attack.py": open(os.path.join(
+                    FIXTURES, "python", "attack.py"), "rb").read()})},
+                Environment={"Variables": {"ATTACK_MARK": "%s-%s" % (RUN, name)}})
+            r = self.a.invoke(FunctionName=name, Payload=json.dumps(
+                {"action": "echo", "x": "\u00e9"}).encode())
+            raw[runtime] = r["Payload"].read()
+        self.t.ok(b"\\u00e9" in raw["python3.11"] and "\u00e9".encode() in raw["python3.12"],
+                  "%s: py: forked environments follow their runtime (python3.11 escapes "
+                  "non-ASCII results, python3.12 does not)" % self.mode, raw)
+        # Each forked environment's random numbers are its own (random is reseeded).
+        draws = [self.invoke(self.a, name, {"action": "random"})[1]
+                 for name in ("zesc-python311", "zesc-python312")]
+        self.t.ok(all(isinstance(d, dict) and d.get("forked") for d in draws) and
+                  draws[0]["random"] != draws[1]["random"] and
+                  draws[0]["urandom"] != draws[1]["urandom"],
+                  "%s: py: two forked environments draw different random numbers" % self.mode,
+                  draws)
+        # The zygote killed: the next environment starts fresh, and a new zygote serves later.
+        zygotes = [pid for pid in children(self.cloud.pid) if b"zygote.py" in cmdline(pid)]
+        for pid in zygotes:
+            os.kill(pid, signal.SIGKILL)
+        self.create(self.a, "zafter-py", "py")
+        err, after = self.invoke(self.a, "zafter-py", {"action": "status"})
+        restarted = wait_until(lambda: self.cloud.get_health().get("preinit", {}).get(
+            "python") == "ready" and len([p for p in children(self.cloud.pid)
+                                          if b"zygote.py" in cmdline(p)]) == 1, 90)
+        self.create(self.a, "zagain-py", "py")
+        _, again = self.invoke(self.a, "zagain-py", {"action": "status"})
+        again = again if isinstance(again, dict) else {}
+        self.t.ok(len(zygotes) == 1 and not err and isinstance(after, dict) and restarted and
+                  again.get("forked") is True,
+                  "%s: py: the zygote killed, an environment starts fresh and a new zygote "
+                  "serves the next" % self.mode, (zygotes, after, again))
+
     def cgroups(self):
         out = set()
         for ctl in ("memory", "cpu"):
@@ -457,7 +580,7 @@ def run_mode(t, binary, mode, user, envs, per_lang):
         t.ok(True, "%s: the cloud runs (sandbox plan: %s)" % (mode, s.plan))
         s.deploy()
         only = os.environ.get("ATTACK_ONLY", "")
-        for case in ("files", "proc", "identity", "write", "tmp", "kill"):
+        for case in ("files", "proc", "identity", "write", "tmp", "preinit", "kill"):
             if re.search(only, case):
                 for lang, *_ in LANGS:
                     getattr(s, "case_" + case)(lang)

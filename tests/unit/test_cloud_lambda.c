@@ -17,6 +17,7 @@
 #include "cloud/lambda/sandbox_init.h"
 #include "cloud/lambda/validate.h"
 #include "cloud/lambda/zipcode.h"
+#include "cloud/lambda/zygote.h"
 #include "cloud/logs/logs.h"
 #include "cloud/state.h"
 #include "cloud/svc/svc.h"
@@ -488,6 +489,27 @@ TEST(sandbox_uid__gives_each_account_its_own_and_avoids_taken_ones)
 	is_int((int)sandbox_uid(&sb, "111111111111"), 1000, "without a range: the cloud's own");
 }
 
+TEST(zygote_fits__leaves_interpreter_settings_to_a_fresh_start)
+{
+	char *plain[] = { (char *)"PATH=/usr/bin", (char *)"LANG=en_US.UTF-8",
+			  (char *)"AWS_REGION=us-east-1", (char *)"TABLE=items", NULL };
+	ok(zygote_fits(plain), "Lambda's own variables and the function's: forked");
+	char *empty[] = { NULL };
+	ok(zygote_fits(empty), "no variables: forked");
+	static const char *const fresh[] = { "PYTHONPATH=/var/task/lib",
+					     "PYTHONHASHSEED=0",
+					     "LANG=C",
+					     "LC_ALL=C.UTF-8",
+					     "AWS_LAMBDA_EXEC_WRAPPER=/opt/wrap",
+					     NULL };
+	for (size_t i = 0; fresh[i]; i++) {
+		char *one[] = { (char *)"PATH=/usr/bin", (char *)fresh[i], NULL };
+		ok(!zygote_fits(one), "%s: started fresh", fresh[i]);
+	}
+	char *bad[] = { (char *)"XPYTHONPATH=1", (char *)"MY_LANG=C", NULL };
+	ok(zygote_fits(bad), "names that only contain them: forked");
+}
+
 int main(void)
 {
 	RUN(lambda_check_name__follows_the_service);
@@ -505,5 +527,6 @@ int main(void)
 	RUN(logs_pattern_match__follows_cloudwatch_terms);
 	RUN(lambda_env_housekeep__never_frees_an_environment_an_invoker_holds);
 	RUN(sandbox_uid__gives_each_account_its_own_and_avoids_taken_ones);
+	RUN(zygote_fits__leaves_interpreter_settings_to_a_fresh_start);
 	return done();
 }

@@ -28,6 +28,7 @@
 #include "cloud/lambda/paramsecrets.h"
 #include "cloud/lambda/sandbox.h"
 #include "cloud/lambda/versions.h"
+#include "cloud/lambda/zygote.h"
 #include "cloud/state.h"
 #include "core/clock.h"
 #include "core/path.h"
@@ -672,8 +673,14 @@ static bool env_start(struct cloud *c, struct env *env, const struct lambda_runt
 		.out_fd = fds[1],
 		.cg_mem_procs = mem_procs,
 	};
+	/* The Init Duration counts from here: a fork from the pre-initialised interpreter, or a
+	 * fresh start when none is ready (or the function's variables would change its start). */
 	env->spawn_us = clock_mono_us();
-	pid_t pid = sandbox_start(c->sandbox, &job, &env->status_fd);
+	pid_t pid = -1;
+	if (rt->lang == LAMBDA_PYTHON && c->zygote && zygote_fits(job.envp))
+		pid = zygote_start(c->zygote, &job, &env->status_fd);
+	if (pid < 0)
+		pid = sandbox_start(c->sandbox, &job, &env->status_fd);
 	int saved = errno;
 	close(fds[1]);
 	if (pid < 0) {
@@ -761,6 +768,9 @@ struct env *lambda_env_provision(struct cloud *c, struct lfunc *fn, struct api_e
 
 void lambda_env_serve_spawns(struct cloud *c)
 {
+	/* On the thread environments must outlive: a zygote that died is started again. */
+	if (!c->stopping)
+		zygote_ensure(c->zygote);
 	vec_for_each (&c->spawns, i) {
 		struct spawn_req *r = c->spawns.items[i];
 		if (c->stopping) {

@@ -75,19 +75,10 @@ uid_t sandbox_uid(const struct sandbox *sb, const char *account)
 	return SANDBOX_UID_BASE;
 }
 
-pid_t sandbox_start(const struct sandbox *sb, const struct sandbox_job *job, int *status_fd)
+void sandbox_init_args(const struct sandbox *sb, const struct sandbox_job *job, struct init_args *a)
 {
-	if (job->out_fd < 3) {
-		errno = EBADF;
-		return -1;
-	}
-	int status[2];
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, status) != 0)
-		return -1;
-	struct init_args *a = xcalloc(1, sizeof(*a));
 	a->sb = sb;
 	a->job = job;
-	a->status_w = status[1];
 	a->uid = sandbox_uid(sb, job->account);
 	a->gid = sb->plan.uid_switch ? (gid_t)a->uid : sb->gid;
 	snprintf(a->tmp_opts, sizeof(a->tmp_opts), "size=%dm,mode=1777",
@@ -101,14 +92,22 @@ pid_t sandbox_start(const struct sandbox *sb, const struct sandbox_job *job, int
 		 SANDBOX_USR, (unsigned)a->uid, (unsigned)a->gid, SANDBOX_USR);
 	snprintf(a->group, sizeof(a->group), "root:x:0:\n%s:x:%u:\nnogroup:x:65534:\n", SANDBOX_USR,
 		 (unsigned)a->gid);
-	int flags = SIGCHLD;
-	if (sb->plan.userns)
-		flags |= CLONE_NEWUSER;
-	if (sb->plan.pidns)
-		flags |= CLONE_NEWPID | CLONE_NEWIPC;
-	if (sb->plan.mountns)
-		flags |= CLONE_NEWNS;
-	pid_t pid = clone(sandbox_init_main, init_stack + sizeof(init_stack), flags, a);
+}
+
+pid_t sandbox_start(const struct sandbox *sb, const struct sandbox_job *job, int *status_fd)
+{
+	if (job->out_fd < 3) {
+		errno = EBADF;
+		return -1;
+	}
+	int status[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, status) != 0)
+		return -1;
+	struct init_args *a = xcalloc(1, sizeof(*a));
+	sandbox_init_args(sb, job, a);
+	a->status_w = status[1];
+	pid_t pid = clone(sandbox_init_main, init_stack + sizeof(init_stack),
+			  sandbox_clone_flags(sb), a);
 	int saved = errno;
 	close(status[1]);
 	free(a);
@@ -348,36 +347,6 @@ static void find_taken(struct sandbox *sb)
 	}
 }
 
-/* The signals the cloud handles or ignores: its inits and runtimes start with them at default. */
-static void find_signals(struct sandbox *sb)
-{
-	for (int s = 1; s < NSIG && sb->n_signals < sizeof(sb->signals) / sizeof(sb->signals[0]);
-	     s++) {
-		struct sigaction sa;
-		if (s != SIGKILL && s != SIGSTOP && sigaction(s, NULL, &sa) == 0 &&
-		    sa.sa_handler != SIG_DFL)
-			sb->signals[sb->n_signals++] = s;
-	}
-}
-
-/* Where the cloud's command line lies in its memory (fields 48 and 49 of /proc/self/stat). */
-static void find_arg_area(struct sandbox *sb)
-{
-	char buf[2048];
-	FILE *fp = fopen("/proc/self/stat", "re");
-	size_t n = fp ? fread(buf, 1, sizeof(buf) - 1, fp) : 0;
-	if (fp)
-		fclose(fp);
-	buf[n] = '\0';
-	/* After "pid (comm)", each field follows a space: the one before field 48, arg_start. */
-	const char *p = strrchr(buf, ')');
-	for (int field = 3; p && field <= 48; field++)
-		p = strchr(p + 1, ' ');
-	if (!p || sscanf(p, " %lu %lu", &sb->arg_start, &sb->arg_end) != 2 ||
-	    sb->arg_end <= sb->arg_start || sb->arg_end - sb->arg_start > 1 << 20)
-		sb->arg_start = sb->arg_end = 0;
-}
-
 static int last_cap(void)
 {
 	FILE *fp = fopen("/proc/sys/kernel/cap_last_cap", "re");
@@ -466,8 +435,8 @@ struct sandbox *sandbox_probe(const struct sandbox_config *cfg)
 		sb->lifeline[0] = sb->lifeline[1] = -1;
 	if (sb->root)
 		find_taken(sb);
-	find_signals(sb);
-	find_arg_area(sb);
+	sandbox_find_signals(sb);
+	sandbox_find_arg_area(sb);
 	build_items(sb, cfg);
 	const struct plan *plans = sb->root ? root_plans : user_plans;
 	size_t n = sb->root ? sizeof(root_plans) / sizeof(root_plans[0])

@@ -24,6 +24,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -62,6 +63,50 @@ const char *const sandbox_step_names[STEP_COUNT] = {
 };
 _Static_assert(sizeof(sandbox_step_names) / sizeof(sandbox_step_names[0]) == STEP_COUNT,
 	       "a name for every step");
+
+/* --- Before any init: what the starting process is ------------------------------------ */
+
+/* The signals the cloud handles or ignores: its inits and runtimes start with them at default. */
+void sandbox_find_signals(struct sandbox *sb)
+{
+	for (int s = 1; s < NSIG && sb->n_signals < sizeof(sb->signals) / sizeof(sb->signals[0]);
+	     s++) {
+		struct sigaction sa;
+		if (s != SIGKILL && s != SIGSTOP && sigaction(s, NULL, &sa) == 0 &&
+		    sa.sa_handler != SIG_DFL)
+			sb->signals[sb->n_signals++] = s;
+	}
+}
+
+/* Where the cloud's command line lies in its memory (fields 48 and 49 of /proc/self/stat). */
+void sandbox_find_arg_area(struct sandbox *sb)
+{
+	char buf[2048];
+	FILE *fp = fopen("/proc/self/stat", "re");
+	size_t n = fp ? fread(buf, 1, sizeof(buf) - 1, fp) : 0;
+	if (fp)
+		fclose(fp);
+	buf[n] = '\0';
+	/* After "pid (comm)", each field follows a space: the one before field 48, arg_start. */
+	const char *p = strrchr(buf, ')');
+	for (int field = 3; p && field <= 48; field++)
+		p = strchr(p + 1, ' ');
+	if (!p || sscanf(p, " %lu %lu", &sb->arg_start, &sb->arg_end) != 2 ||
+	    sb->arg_end <= sb->arg_start || sb->arg_end - sb->arg_start > 1 << 20)
+		sb->arg_start = sb->arg_end = 0;
+}
+
+int sandbox_clone_flags(const struct sandbox *sb)
+{
+	int flags = SIGCHLD;
+	if (sb->plan.userns)
+		flags |= CLONE_NEWUSER;
+	if (sb->plan.pidns)
+		flags |= CLONE_NEWPID | CLONE_NEWIPC;
+	if (sb->plan.mountns)
+		flags |= CLONE_NEWNS;
+	return flags;
+}
 
 /* --- Async-signal-safe helpers (between clone and exec) ---------------------------------- */
 
@@ -299,10 +344,8 @@ static enum step drop_privileges(const struct init_args *a)
 	return STEP_NONE;
 }
 
-/* The runtime's process, sharing the init's memory until it execs. */
-static int runtime_main(void *arg)
+enum step sandbox_runtime_seal(struct init_args *a)
 {
-	struct init_args *a = arg;
 	const struct sandbox_job *job = a->job;
 	int null = open("/dev/null", O_RDONLY);
 	if (null >= 0 && null != 0) {
@@ -315,17 +358,27 @@ static int runtime_main(void *arg)
 	const char *dir = a->sb->plan.mountns ? SANDBOX_TASK_ROOT : job->code_dir;
 	if (step == STEP_NONE && chdir(dir) != 0)
 		step = STEP_CHDIR;
+	if (step != STEP_NONE)
+		return step;
+	/* Lambda's quota: 1,024 file descriptors, whatever the cloud itself may hold. */
+	struct rlimit nofile;
+	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0) {
+		if (nofile.rlim_max > SANDBOX_NOFILE)
+			nofile.rlim_max = SANDBOX_NOFILE;
+		nofile.rlim_cur = nofile.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &nofile);
+	}
+	close_range(3, ~0U, 0);
+	return STEP_NONE;
+}
+
+/* The runtime's process, sharing the init's memory until it execs. */
+static int runtime_main(void *arg)
+{
+	struct init_args *a = arg;
+	enum step step = sandbox_runtime_seal(a);
 	if (step == STEP_NONE) {
-		/* Lambda's quota: 1,024 file descriptors, whatever the cloud itself may hold. */
-		struct rlimit nofile;
-		if (getrlimit(RLIMIT_NOFILE, &nofile) == 0) {
-			if (nofile.rlim_max > SANDBOX_NOFILE)
-				nofile.rlim_max = SANDBOX_NOFILE;
-			nofile.rlim_cur = nofile.rlim_max;
-			setrlimit(RLIMIT_NOFILE, &nofile);
-		}
-		close_range(3, ~0U, 0);
-		execve(job->argv[0], job->argv, job->envp);
+		execve(a->job->argv[0], a->job->argv, a->job->envp);
 		step = STEP_EXEC;
 	}
 	a->fail_errno = errno;
@@ -401,12 +454,12 @@ static void rename_init(const struct sandbox *sb)
 
 static _Alignas(16) char runtime_stack[32768];
 
-int sandbox_init_main(void *arg)
+void sandbox_init_enter(struct init_args *a)
 {
-	struct init_args *a = arg;
 	const struct sandbox *sb = a->sb;
 	const struct sandbox_job *job = a->job;
-	close(sb->lifeline[1]);
+	if (sb->lifeline[1] >= 0)
+		close(sb->lifeline[1]);
 	/* Die with the cloud's spawning thread; if it is already gone, the lifeline says so. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	struct pollfd pfd = { sb->lifeline[0], POLLIN, 0 };
@@ -437,8 +490,11 @@ int sandbox_init_main(void *arg)
 	rename_init(sb);
 	if (!sb->plan.pidns)
 		prctl(PR_SET_CHILD_SUBREAPER, 1);
-	pid_t runtime = clone(runtime_main, runtime_stack + sizeof(runtime_stack),
-			      CLONE_VM | CLONE_VFORK | SIGCHLD, a);
+}
+
+_Noreturn void sandbox_init_reap(struct init_args *a, pid_t runtime)
+{
+	const struct sandbox *sb = a->sb;
 	if (runtime < 0)
 		init_fail(a, STEP_SPAWN, errno);
 	if (!a->fail_step)
@@ -461,4 +517,13 @@ int sandbox_init_main(void *arg)
 		break;
 	}
 	_exit(0);
+}
+
+int sandbox_init_main(void *arg)
+{
+	struct init_args *a = arg;
+	sandbox_init_enter(a);
+	pid_t runtime = clone(runtime_main, runtime_stack + sizeof(runtime_stack),
+			      CLONE_VM | CLONE_VFORK | SIGCHLD, a);
+	sandbox_init_reap(a, runtime);
 }

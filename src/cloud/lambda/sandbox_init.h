@@ -120,4 +120,27 @@ struct init_args {
  */
 int sandbox_init_main(void *arg);
 
+/*
+ * The init's steps, for an init that starts its runtime another way (zygote_lib.c forks one
+ * that goes on in the interpreter it was copied from). sandbox_init_enter(): the lifeline,
+ * signals, id maps, memory cgroup, the root, a name; on failure it tells the cloud and exits.
+ * sandbox_runtime_seal(), in the runtime's process: its output, every capability dropped, its
+ * identity, no_new_privs, the code folder, the descriptor quota, every descriptor from 3 on
+ * closed; the failing step or STEP_NONE. sandbox_init_reap(): tells the cloud the runtime
+ * started (unless a->fail_step), reaps until it ends, tells how, exits.
+ */
+void sandbox_init_enter(struct init_args *a);
+enum step sandbox_runtime_seal(struct init_args *a);
+_Noreturn void sandbox_init_reap(struct init_args *a, pid_t runtime);
+
+/* Fill the fields of a that depend on the plan and the job, before the init is started. */
+void sandbox_init_args(const struct sandbox *sb, const struct sandbox_job *job,
+		       struct init_args *a);
+/* clone()'s flags for the plan's namespaces, with SIGCHLD. */
+int sandbox_clone_flags(const struct sandbox *sb);
+/* The calling process's signals not at their default, into sb->signals. */
+void sandbox_find_signals(struct sandbox *sb);
+/* Where the calling process's command line lies in its memory, into sb->arg_start/arg_end. */
+void sandbox_find_arg_area(struct sandbox *sb);
+
 #endif

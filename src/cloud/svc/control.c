@@ -17,6 +17,7 @@
 #include "cloud/cloud.h"
 #include "cloud/http/aws.h"
 #include "cloud/lambda/sandbox.h"
+#include "cloud/lambda/zygote.h"
 #include "cloud/settle.h"
 #include "cloud/state.h"
 #include "cloud/svc/svc.h"
@@ -56,6 +57,7 @@ static void health(struct svc_call *call, const char *rest, struct http_resp *re
 	pthread_mutex_lock(&c->mu);
 	cJSON_AddNumberToObject(o, "functions", (double)c->functions.len);
 	cJSON_AddNumberToObject(o, "environments", (double)c->envs.len);
+	zygote_describe(c->zygote, o);
 	pthread_mutex_unlock(&c->mu);
 	struct cloud_disk d;
 	cloud_disk_usage(c, &d);

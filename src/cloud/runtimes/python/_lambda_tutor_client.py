@@ -852,8 +852,20 @@ def json_header(headers, name):
 
 # Python 3.12 and later runtimes write non-ASCII characters as they are; 3.11 and earlier escape
 # them (\u00e9), as AWS's client does for each.
-ESCAPE_NON_ASCII = os.environ.get("AWS_EXECUTION_ENV", "") in (
-    "AWS_Lambda_python3.8", "AWS_Lambda_python3.9", "AWS_Lambda_python3.10", "AWS_Lambda_python3.11")
+ESCAPE_NON_ASCII = False
+
+
+def read_settings():
+    """What the environment's variables set for the whole client: at import, and again in main()
+    (a pre-initialised interpreter imported this module before it had the function's)."""
+    global JSON_LOGS, ESCAPE_NON_ASCII
+    JSON_LOGS = os.environ.get("AWS_LAMBDA_LOG_FORMAT", "").upper() == "JSON"
+    ESCAPE_NON_ASCII = os.environ.get("AWS_EXECUTION_ENV", "") in (
+        "AWS_Lambda_python3.8", "AWS_Lambda_python3.9", "AWS_Lambda_python3.10",
+        "AWS_Lambda_python3.11")
+
+
+read_settings()
 
 
 def decimal_default(obj):
@@ -921,6 +933,7 @@ def handle(client, handler, headers, body):
 
 
 def main():
+    read_settings()
     try:
         client = RuntimeClient(os.environ["AWS_LAMBDA_RUNTIME_API"])
     except (KeyError, RuntimeApiError) as e:
@@ -933,9 +946,12 @@ def main():
     if os.environ.get("AWS_ENDPOINT_URL") or any(k.startswith("AWS_ENDPOINT_URL_") for k in os.environ):
         hooks["botocore.session"] = configure_botocore
     sys.meta_path.insert(0, PostImportHooks(hooks))
-    if "logging" in sys.modules:  # imported by site customisation before us
-        hooks.pop("logging")
-        configure_logging(sys.modules["logging"])
+    # Imported before us: by site customisation, or ahead in a pre-initialised interpreter.
+    for name in [name for name in hooks if name in sys.modules]:
+        try:
+            hooks.pop(name)(sys.modules[name])
+        except Exception as e:
+            write_log("lambda-tutor: could not configure %s: %s\n" % (name, e))
 
     try:
         handler = load_handler(os.environ.get("_HANDLER", ""))
