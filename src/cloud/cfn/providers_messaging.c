@@ -109,16 +109,6 @@ static void bucket_attrs(struct cfn_res *r, const char *name)
 	free(v);
 }
 
-/*
- * What the bucket holds beyond its name and notifications (versioning, default encryption,
- * its public access block, tags...): the local S3 serves none of them, so they are checked as
- * CloudFormation's schema checks them, then held by the stack and said so, never dropped
- * unsaid.
- */
-static const char bucket_note[] = "The local S3 applies a bucket's name and notifications only: "
-				  "the stack holds its other properties (versioning, encryption, "
-				  "public access block, tags...) and nothing enforces them";
-
 static bool one_of(const cJSON *v, const char *const *allowed)
 {
 	for (size_t i = 0; cJSON_IsString(v) && allowed[i]; i++)
@@ -203,17 +193,142 @@ static bool bucket_props_valid(const cJSON *props, struct aws_err *err)
 	return true;
 }
 
-/* Whether props has anything but the name and notifications (bucket_note). */
-static bool bucket_holds(const cJSON *props)
+/* A boolean property given as a boolean or as text ("true"). */
+static bool prop_true(const cJSON *v)
 {
-	const cJSON *p;
-	cJSON_ArrayForEach(p, props)
+	return cJSON_IsTrue(v) || (cJSON_IsString(v) && strcasecmp(v->valuestring, "true") == 0);
+}
+
+/* Call a bucket operation with in (owned) holding Bucket, made here. */
+static cJSON *bucket_in(const char *bucket)
+{
+	cJSON *in = cJSON_CreateObject();
+	cJSON_AddStringToObject(in, "Bucket", bucket);
+	return in;
+}
+
+/* VersioningConfiguration: S3's PutBucketVersioning. Taking it out of the template leaves the
+ * bucket as it is (a bucket once versioned never goes back to unversioned). */
+static bool bucket_versioning(struct cfn_res *r, const char *bucket, const cJSON *props,
+			      struct aws_err *err)
+{
+	const char *status =
+		S(cJSON_GetObjectItemCaseSensitive(props, "VersioningConfiguration"), "Status");
+	if (!status)
+		return true;
+	cJSON *in = bucket_in(bucket);
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(in, "VersioningConfiguration"), "Status",
+				status);
+	return call(r, "s3", "PutBucketVersioning", in, NULL, err);
+}
+
+/* BucketEncryption ({ServerSideEncryptionConfiguration: [{ServerSideEncryptionByDefault}]})
+ * is S3's {Rules: [{ApplyServerSideEncryptionByDefault}]}; none is SSE-S3. */
+static bool bucket_encryption(struct cfn_res *r, const char *bucket, const cJSON *props,
+			      struct aws_err *err)
+{
+	const cJSON *rules = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(props, "BucketEncryption"),
+		"ServerSideEncryptionConfiguration");
+	cJSON *in = bucket_in(bucket);
+	if (!cJSON_GetArraySize(rules))
+		return cfn_call_delete(r, "s3", "DeleteBucketEncryption", in, err);
+	cJSON *out = cJSON_AddArrayToObject(
+		cJSON_AddObjectToObject(in, "ServerSideEncryptionConfiguration"), "Rules");
+	const cJSON *rule;
+	cJSON_ArrayForEach(rule, rules)
 	{
-		if (strcmp(p->string, "BucketName") != 0 &&
-		    strcmp(p->string, "NotificationConfiguration") != 0)
-			return true;
+		const cJSON *by =
+			cJSON_GetObjectItemCaseSensitive(rule, "ServerSideEncryptionByDefault");
+		cJSON *o = cJSON_CreateObject();
+		if (by) {
+			cJSON *d = cJSON_AddObjectToObject(o, "ApplyServerSideEncryptionByDefault");
+			if (S(by, "SSEAlgorithm"))
+				cJSON_AddStringToObject(d, "SSEAlgorithm", S(by, "SSEAlgorithm"));
+			if (S(by, "KMSMasterKeyID"))
+				cJSON_AddStringToObject(d, "KMSMasterKeyID",
+							S(by, "KMSMasterKeyID"));
+		}
+		if (cJSON_GetObjectItemCaseSensitive(rule, "BucketKeyEnabled"))
+			cJSON_AddBoolToObject(o, "BucketKeyEnabled",
+					      prop_true(cJSON_GetObjectItemCaseSensitive(
+						      rule, "BucketKeyEnabled")));
+		cJSON_AddItemToArray(out, o);
 	}
-	return false;
+	return call(r, "s3", "PutBucketEncryption", in, NULL, err);
+}
+
+/* PublicAccessBlockConfiguration: S3's PutPublicAccessBlock, its settings as booleans. When
+ * the template has none, the bucket keeps what S3 gives a new bucket. */
+static bool bucket_public_access(struct cfn_res *r, const char *bucket, const cJSON *props,
+				 const cJSON *old_props, struct aws_err *err)
+{
+	static const char *const settings[] = { "BlockPublicAcls", "BlockPublicPolicy",
+						"IgnorePublicAcls", "RestrictPublicBuckets" };
+	const cJSON *pab =
+		cJSON_GetObjectItemCaseSensitive(props, "PublicAccessBlockConfiguration");
+	if (!pab)
+		return !old_props ||
+		       !cJSON_GetObjectItemCaseSensitive(old_props,
+							 "PublicAccessBlockConfiguration") ||
+		       cfn_call_delete(r, "s3", "DeletePublicAccessBlock", bucket_in(bucket), err);
+	cJSON *in = bucket_in(bucket);
+	cJSON *conf = cJSON_AddObjectToObject(in, "PublicAccessBlockConfiguration");
+	for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
+		cJSON_AddBoolToObject(
+			conf, settings[i],
+			prop_true(cJSON_GetObjectItemCaseSensitive(pab, settings[i])));
+	return call(r, "s3", "PutPublicAccessBlock", in, NULL, err);
+}
+
+/* The bucket's tags: the template's, and the three CloudFormation gives every resource it
+ * tags (aws:cloudformation:stack-name, stack-id, logical-id). */
+static bool bucket_tags(struct cfn_res *r, const char *bucket, const cJSON *props,
+			struct aws_err *err)
+{
+	cJSON *in = bucket_in(bucket);
+	cJSON *set = cJSON_AddArrayToObject(cJSON_AddObjectToObject(in, "Tagging"), "TagSet");
+	const char *const system[][2] = { { "aws:cloudformation:stack-name", r->stack_name },
+					  { "aws:cloudformation:stack-id", r->stack_id },
+					  { "aws:cloudformation:logical-id", r->logical_id } };
+	for (size_t i = 0; i < sizeof(system) / sizeof(system[0]); i++) {
+		if (!system[i][1])
+			continue;
+		cJSON *t = cJSON_CreateObject();
+		cJSON_AddStringToObject(t, "Key", system[i][0]);
+		cJSON_AddStringToObject(t, "Value", system[i][1]);
+		cJSON_AddItemToArray(set, t);
+	}
+	cJSON *mine = cfn_tags_map(cJSON_GetObjectItemCaseSensitive(props, "Tags"));
+	for (const cJSON *m = mine ? mine->child : NULL; m; m = m->next) {
+		cJSON *t = cJSON_CreateObject();
+		cJSON_AddStringToObject(t, "Key", m->string);
+		cJSON_AddStringToObject(t, "Value", m->valuestring);
+		cJSON_AddItemToArray(set, t);
+	}
+	cJSON_Delete(mine);
+	return call(r, "s3", "PutBucketTagging", in, NULL, err);
+}
+
+/* Everything of the bucket beyond its name, each put only when it changed (old_props NULL:
+ * the bucket is new). */
+static bool bucket_configure(struct cfn_res *r, const char *bucket, const cJSON *old_props,
+			     const cJSON *props, struct aws_err *err)
+{
+	bool is_new = !old_props;
+	return ((!is_new && !cfn_prop_changed(old_props, props, "VersioningConfiguration")) ||
+		bucket_versioning(r, bucket, props, err)) &&
+	       ((!is_new && !cfn_prop_changed(old_props, props, "BucketEncryption")) ||
+		(is_new && !cJSON_GetObjectItemCaseSensitive(props, "BucketEncryption")) ||
+		bucket_encryption(r, bucket, props, err)) &&
+	       ((!is_new &&
+		 !cfn_prop_changed(old_props, props, "PublicAccessBlockConfiguration")) ||
+		bucket_public_access(r, bucket, props, old_props, err)) &&
+	       ((!is_new && !cfn_prop_changed(old_props, props, "Tags")) ||
+		bucket_tags(r, bucket, props, err)) &&
+	       ((!is_new && !cfn_prop_changed(old_props, props, "NotificationConfiguration")) ||
+		(is_new && !cJSON_GetObjectItemCaseSensitive(props, "NotificationConfiguration")) ||
+		bucket_notifications(r, bucket, props, err));
 }
 
 static bool bucket_create(struct cfn_res *r, const cJSON *props, struct aws_err *err)
@@ -231,8 +346,7 @@ static bool bucket_create(struct cfn_res *r, const cJSON *props, struct aws_err 
 		free(name);
 		return false;
 	}
-	if (cJSON_GetObjectItemCaseSensitive(props, "NotificationConfiguration") &&
-	    !bucket_notifications(r, name, props, err)) {
+	if (!bucket_configure(r, name, NULL, props, err)) {
 		struct aws_err ignore = { 0 };
 		cJSON *del = cJSON_CreateObject();
 		cJSON_AddStringToObject(del, "Bucket", name);
@@ -243,22 +357,14 @@ static bool bucket_create(struct cfn_res *r, const cJSON *props, struct aws_err 
 	}
 	r->physical = name;
 	bucket_attrs(r, name);
-	if (bucket_holds(props))
-		r->note = bucket_note;
 	return true;
 }
 
 static bool bucket_update(struct cfn_res *r, const char *physical, const cJSON *old_props,
 			  const cJSON *props, const cJSON *attrs, struct aws_err *err)
 {
-	if (!bucket_props_valid(props, err))
-		return false;
-	if (cfn_prop_changed(old_props, props, "NotificationConfiguration") &&
-	    !bucket_notifications(r, physical, props, err))
-		return false;
-	if (bucket_holds(props))
-		r->note = bucket_note;
-	return true;
+	return bucket_props_valid(props, err) &&
+	       bucket_configure(r, physical, old_props, props, err);
 }
 
 static bool bucket_remove(struct cfn_res *r, const char *physical, const cJSON *props,
