@@ -237,6 +237,26 @@ ok([r["EvalDecision"] for r in sim] == ["allowed", "implicitDeny"],
    "SimulatePrincipalPolicy of a role: its policies within its boundary", sim)
 iam.detach_user_policy(UserName="ann", PolicyArn=ADMIN)
 
+# AssumeRole: the caller's boundary and tags count there too.
+iam.create_role(RoleName="team-role", AssumeRolePolicyDocument=doc(
+    {"Effect": "Allow", "Principal": {"AWS": acct}, "Action": "sts:AssumeRole",
+     "Condition": {"StringEquals": {"aws:PrincipalTag/team": "blue"}}}))
+iam.put_user_policy(UserName="ann", PolicyName="assume", PolicyDocument=doc(
+    allow("sts:AssumeRole")))
+ROLE = "arn:aws:iam::%s:role/team-role" % acct
+code, msg = error_of(ann["sts"].assume_role, RoleArn=ROLE, RoleSessionName="s1")
+ok(code == "AccessDenied", "a trust policy asking for aws:PrincipalTag/team: untagged, refused",
+   (code, msg))
+iam.tag_user(UserName="ann", Tags=[{"Key": "team", "Value": "blue"}])
+code, msg = error_of(ann["sts"].assume_role, RoleArn=ROLE, RoleSessionName="s1")
+ok(code is None, "... tagged so, the user may assume the role", (code, msg))
+iam.put_user_permissions_boundary(UserName="ann", PermissionsBoundary=S3_RO)
+code, msg = error_of(ann["sts"].assume_role, RoleArn=ROLE, RoleSessionName="s1")
+ok(code == "AccessDenied", "... but not past a boundary without sts:AssumeRole", (code, msg))
+iam.delete_user_permissions_boundary(UserName="ann")
+iam.untag_user(UserName="ann", TagKeys=["team"])
+iam.delete_user_policy(UserName="ann", PolicyName="assume")
+
 # ---- the simulator ----
 custom = iam.simulate_custom_policy(
     PolicyInputList=[doc(allow("s3:*")),

@@ -157,12 +157,25 @@ static cJSON *op_assume_role(struct svc_call *call, const cJSON *in, struct aws_
 		struct iam_policy **ids =
 			me->service[0] ? NULL
 				       : iam_policies_of(call->cloud, me->account, me->arn, &nids);
-		/* The trust policy may require the id a third party was given (sts:ExternalId). */
+		/* The trust policy may require the id a third party was given (sts:ExternalId),
+		 * and see the caller's tags and transport; the caller's boundary caps it. */
 		const char *external = jstr(in, "ExternalId");
-		struct iam_kv ctx[] = { { "sts:ExternalId", external } };
+		struct iam_kv ctx[2 + 50];
+		size_t nctx = 0, ntags = 0;
+		ctx[nctx++] =
+			(struct iam_kv){ "aws:SecureTransport", me->plain_http ? "false" : "true" };
+		if (external)
+			ctx[nctx++] = (struct iam_kv){ "sts:ExternalId", external };
+		struct iam_policy *boundary = NULL;
+		if (!me->service[0]) {
+			boundary = iam_boundary_of(call->cloud, me->account, me->arn);
+			ntags = iam_principal_tags(call->cloud, me->account, me->arn, ctx + nctx,
+						   50);
+		}
 		struct iam_request req = {
 			.context = ctx,
-			.ncontext = external ? 1 : 0,
+			.ncontext = nctx + ntags,
+			.boundary = boundary,
 			.principal = me->service[0] ? me->service : me->arn,
 			.principal_account = me->service[0] ? "" : me->account,
 			.action = "sts:AssumeRole",
@@ -174,6 +187,8 @@ static cJSON *op_assume_role(struct svc_call *call, const cJSON *in, struct aws_
 					&r) == IAM_ALLOW;
 		iam_policies_free(ids, nids);
 		iam_policy_free(tp);
+		iam_policy_free(boundary);
+		iam_kv_release(ctx + nctx, ntags);
 	}
 	free(trust);
 	if (!ok) {
