@@ -367,27 +367,29 @@ s3.put_bucket_policy(Bucket=bucket, Policy=doc(
      "Resource": "arn:aws:s3:::%s/*" % bucket,
      "Condition": {"Bool": {"aws:SecureTransport": "false"}}}))
 code, msg = error_of(s3.get_object, Bucket=bucket, Key="k")
-ok(code == "AccessDenied" and msg.endswith("with an explicit deny in a resource-based policy"),
-   "aws:SecureTransport is false over the endpoint's plain HTTP: a TLS-only bucket refuses",
-   (code, msg))
+ok(code is None,
+   "aws:SecureTransport is true from this machine (the endpoint stands for AWS's HTTPS one): "
+   "a TLS-only bucket serves the SDK as AWS does", (code, msg))
 s3.put_bucket_policy(Bucket=bucket, Policy=doc(
     {"Sid": "TLSOnly", "Effect": "Deny", "Principal": "*", "Action": "s3:GetObject",
      "Resource": "arn:aws:s3:::%s/*" % bucket,
      "Condition": {"Bool": {"aws:SecureTransport": "true"}}}))
 code, msg = error_of(s3.get_object, Bucket=bucket, Key="k")
-ok(code is None, "... and a Deny of TLS does not apply to it", (code, msg))
+ok(code == "AccessDenied" and msg.endswith("with an explicit deny in a resource-based policy"),
+   "... and a Deny of TLS applies to it", (code, msg))
 # The key is the caller's, whichever service authorizes: IAM's own operations, SSM's.
 iam.put_user_policy(UserName="ann", PolicyName="tls", PolicyDocument=doc(
     allow(["iam:ListRoles", "ssm:DescribeParameters"], Bool={"aws:SecureTransport": "true"})))
 code, msg = error_of(ann["iam"].list_roles)
 code2, msg2 = error_of(client("ssm", ak["AccessKeyId"], ak["SecretAccessKey"]).describe_parameters)
-ok(code == "AccessDenied" and code2 == "AccessDeniedException",
-   "an allow that asks for TLS does not apply over plain HTTP (IAM, SSM)", (code, msg, code2, msg2))
+ok(code is None and code2 is None,
+   "an allow that asks for TLS applies (IAM, SSM)", (code, msg, code2, msg2))
 iam.put_user_policy(UserName="ann", PolicyName="tls", PolicyDocument=doc(
     allow(["iam:ListRoles", "ssm:DescribeParameters"], Bool={"aws:SecureTransport": "false"})))
 code, msg = error_of(ann["iam"].list_roles)
 code2, msg2 = error_of(client("ssm", ak["AccessKeyId"], ak["SecretAccessKey"]).describe_parameters)
-ok(code is None and code2 is None, "... one that asks for plain HTTP does", (code, msg, code2, msg2))
+ok(code == "AccessDenied" and code2 == "AccessDeniedException",
+   "... one that asks for plain HTTP does not", (code, msg, code2, msg2))
 iam.delete_user_policy(UserName="ann", PolicyName="tls")
 
 # ---- S3's actions, from its API model ----

@@ -844,7 +844,11 @@ bool auth_verify(struct auth *a, const struct http_req *req, const char *service
 {
 	enum family fam = family_of(service);
 	memset(out, 0, sizeof(*out));
-	out->plain_http = true; /* the endpoint serves no TLS */
+	/* The endpoint serves plain HTTP on this machine alone, where it stands for AWS's HTTPS
+	 * endpoint: the AWS CLI and SDKs reach AWS over TLS, so a request from this machine counts
+	 * as sent over TLS, and a TLS-only policy (the SAM CLI's managed bucket's) lets them in as
+	 * AWS does. One from elsewhere crossed a network in the clear. */
+	out->plain_http = !http_req_local(req);
 	struct sig s;
 	memset(&s, 0, sizeof(s));
 	const char *authz = http_header(req, "Authorization");

@@ -211,6 +211,22 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	return st;
 }
 
+bool http_req_local(const struct http_req *req)
+{
+	if (!req->conn)
+		return true;
+	const union MHD_ConnectionInfo *info =
+		MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = info ? info->client_addr : NULL;
+	if (!sa || sa->sa_family == AF_UNIX)
+		return true; /* MHD gives no address for a Unix socket's peer */
+	if (sa->sa_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) >> 24) == 127;
+	if (sa->sa_family == AF_INET6)
+		return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)sa)->sin6_addr);
+	return false;
+}
+
 /* Whether the peer of a Unix-socket connection is this user or root. */
 static bool peer_allowed(struct MHD_Connection *conn)
 {

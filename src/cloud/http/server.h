@@ -123,6 +123,9 @@ void http_server_stop(struct http_server *srv);
 
 /* A request header or query argument (case-insensitive name). NULL when absent. Borrowed. */
 const char *http_header(const struct http_req *req, const char *name);
+/* Whether the request came from this machine: over loopback or a Unix socket (or made without
+ * a connection). */
+bool http_req_local(const struct http_req *req);
 const char *http_query(const struct http_req *req, const char *name);
 
 /* Add a response header (copied). */

@@ -239,7 +239,7 @@ bool iam_authorize(struct cloud *c, const struct svc_caller *caller, const struc
 		ctx[nctx++] = (struct iam_kv){ "aws:SourceOwner", caller->account };
 	ctx[nctx++] = (struct iam_kv){ "aws:RequestedRegion",
 				       caller->region[0] ? caller->region : "us-east-1" };
-	/* Whether the request came over TLS: never over the endpoint's plain HTTP. */
+	/* Whether the request came over TLS, or from this machine, which stands for it. */
 	ctx[nctx++] =
 		(struct iam_kv){ "aws:SecureTransport", caller->plain_http ? "false" : "true" };
 	for (size_t i = 0; i < q->ncontext && nctx < 8 + 2 * TAGS_MAX; i++)

@@ -72,8 +72,9 @@ struct svc_caller {
 	/* The X-Ray trace context the request carries (its X-Amzn-Trace-Id header, or what a
 	 * service passes on: "Root=1-...;Parent=...;Sampled=1"), normalized; "" when none. */
 	char trace[96];
-	/* The request came over the endpoint's plain HTTP (every signed request does; a call one
-	 * service makes to another does not): aws:SecureTransport is false. */
+	/* The request crossed a network over plain HTTP (one from another machine; not one from
+	 * this machine, which stands for a client of AWS's HTTPS endpoint, nor a call one service
+	 * makes to another): aws:SecureTransport is false. */
 	bool plain_http;
 };
 
