@@ -478,6 +478,21 @@ class Suite:
                   draws[0]["urandom"] != draws[1]["urandom"],
                   "%s: py: two forked environments draw different random numbers" % self.mode,
                   draws)
+        # A zygote that stops answering (stopped here) is given up after 3 s: the environment
+        # starts fresh and the zygote is replaced.
+        stopped = [pid for pid in children(self.cloud.pid) if b"zygote.py" in cmdline(pid)]
+        for pid in stopped:
+            os.kill(pid, signal.SIGSTOP)
+        self.create(self.a, "zstop-py", "py")
+        err, got = self.invoke(self.a, "zstop-py", {"action": "status"})
+        gone = wait_until(lambda: all(proc_field(pid, "State") in (None, "Z (zombie)")
+                                      for pid in stopped), 30)
+        self.t.ok(len(stopped) == 1 and not err and isinstance(got, dict) and
+                  got.get("forked") is False and gone,
+                  "%s: py: a zygote that stops answering is given up: the environment starts "
+                  "fresh" % self.mode, (stopped, err, got))
+        wait_until(lambda: self.cloud.get_health().get("preinit", {}).get("python") == "ready",
+                   120)
         # The zygote killed: the next environment starts fresh, and a new zygote serves later.
         zygotes = [pid for pid in children(self.cloud.pid) if b"zygote.py" in cmdline(pid)]
         for pid in zygotes:
