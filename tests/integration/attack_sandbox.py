@@ -456,6 +456,29 @@ class Suite:
                   "%s: py: a forked environment's Init Duration holds its handler's import "
                   "(%s ms for 400 ms of init code, %.0f ms in all)" % (self.mode, init_ms,
                                                                       wall_ms), log)
+        # An init that outlives the function's timeout, forked: reported, killed and freed as a
+        # fresh one (the cloud lives; nothing of it is left).
+        self.a.create_function(
+            FunctionName="zhang-py", Runtime="python3.12", Role=cloudlib.role_for(self.a),
+            Handler="attack.handler", Timeout=1, MemorySize=512,
+            Code={"ZipFile": zip_of({"attack.py": open(os.path.join(
+                FIXTURES, "python", "attack.py"), "rb").read()})},
+            Environment={"Variables": {"ATTACK_MARK": "%s-zhang" % RUN,
+                                       "ATTACK_INIT_SLEEP": "30"}})
+        hung = []
+        forks = self.cloud.get_health().get("preinit", {}).get("forks", 0)
+        for _ in range(3):
+            r = self.a.invoke(FunctionName="zhang-py", Payload=b'{"action": "status"}',
+                              LogType="Tail")
+            hung.append((r.get("FunctionError"), r["Payload"].read().decode("utf-8", "replace"),
+                         base64.b64decode(r.get("LogResult", "")).decode("utf-8", "replace")))
+        left = wait_until(lambda: not marked("%s-zhang" % RUN), 30)
+        forked = self.cloud.get_health().get("preinit", {}).get("forks", 0) - forks
+        self.t.ok(forked == 3 and all(e == "Unhandled" and "Task timed out after 1.00 seconds" in body and
+                      "Status: timeout" in log for e, body, log in hung) and left and
+                  self.cloud.alive(),
+                  "%s: py: a forked init past the timeout is reported, killed and freed, three "
+                  "times over (%d forked)" % (self.mode, forked), hung)
         # The runtime's settings are the function's, not the zygote's: python3.11 escapes
         # non-ASCII characters in results, python3.12 writes them as they are.
         raw = {}
@@ -481,6 +504,21 @@ class Suite:
                   draws[0]["urandom"] != draws[1]["urandom"],
                   "%s: py: two forked environments draw different random numbers" % self.mode,
                   draws)
+        # A zygote that stops answering (stopped here) is given up after 3 s: the environment
+        # starts fresh and the zygote is replaced.
+        stopped = [pid for pid in children(self.cloud.pid) if b"zygote.py" in cmdline(pid)]
+        for pid in stopped:
+            os.kill(pid, signal.SIGSTOP)
+        self.create(self.a, "zstop-py", "py")
+        err, got = self.invoke(self.a, "zstop-py", {"action": "status"})
+        gone = wait_until(lambda: all(proc_field(pid, "State") in (None, "Z (zombie)")
+                                      for pid in stopped), 30)
+        self.t.ok(len(stopped) == 1 and not err and isinstance(got, dict) and
+                  got.get("forked") is False and gone,
+                  "%s: py: a zygote that stops answering is given up: the environment starts "
+                  "fresh" % self.mode, (stopped, err, got))
+        wait_until(lambda: self.cloud.get_health().get("preinit", {}).get("python") == "ready",
+                   120)
         # The zygote killed: the next environment starts fresh, and a new zygote serves later.
         zygotes = [pid for pid in children(self.cloud.pid) if b"zygote.py" in cmdline(pid)]
         for pid in zygotes:

@@ -677,8 +677,12 @@ static bool env_start(struct cloud *c, struct env *env, const struct lambda_runt
 	 * fresh start when none is ready (or the function's variables would change its start). */
 	env->spawn_us = clock_mono_us();
 	pid_t pid = -1;
-	if (rt->lang == LAMBDA_PYTHON && c->zygote && zygote_fits(job.envp))
+	if (rt->lang == LAMBDA_PYTHON && c->zygote && zygote_fits(job.envp)) {
 		pid = zygote_start(c->zygote, &job, &env->status_fd);
+		/* A zygote given up on is started again by the loop (lambda_env_serve_spawns). */
+		if (pid < 0)
+			lambda_loop_wake(c);
+	}
 	if (pid < 0)
 		pid = sandbox_start(c->sandbox, &job, &env->status_fd);
 	int saved = errno;

@@ -236,6 +236,8 @@ void zygote_ensure(struct zygote *z)
 		posix_spawn_file_actions_adddup2(&fa, ctl, 3);
 		posix_spawn_file_actions_adddup2(&fa, life, 4);
 		posix_spawn_file_actions_adddup2(&fa, plan_fd, 5);
+		/* Not the cloud's folder (a workspace, perhaps): nothing of it in the zygote. */
+		posix_spawn_file_actions_addchdir_np(&fa, "/");
 		sigset_t all, none;
 		sigfillset(&all);
 		sigemptyset(&none);

@@ -12,6 +12,9 @@
  * A request on the zygote's socket (SOCK_SEQPACKET) is one byte, 'F', with three descriptors:
  * the job, the environment's output and the status socket's end (sandbox.h). The answer is one
  * number: the environment's init's pid (a child of the cloud), or -errno.
+ *
+ * The library is a file of its own, built beside the cloud: one left from another build refuses
+ * the plan (its tag) and the cloud starts environments fresh. Change both tags with the format.
  */
 #ifndef CLOUD_LAMBDA_ZYGOTE_WIRE_H
 #define CLOUD_LAMBDA_ZYGOTE_WIRE_H
