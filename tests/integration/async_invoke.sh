@@ -10,6 +10,8 @@
 TUTOR=${1:?usage: async_invoke.sh LAMBDA_TUTOR}
 . "$(dirname "$0")/cloud_lib.sh"
 . "$(dirname "$0")/events_lib.sh"
+# Every wait below is for an attempt, a delivery or a record that ends the work before it.
+WAIT_SETTLES=1
 if [ ! -x /usr/bin/aws ]; then
 	echo "1..0 # SKIP Debian's awscli is not installed"
 	exit 0

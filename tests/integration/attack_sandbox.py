@@ -569,8 +569,9 @@ class Suite:
                 errors.append((fn, err, got))
 
         # The descriptors the cloud holds while the burst runs: each environment's are closed as
-        # it exits, not left for a later sweep: the 6 running, as many ending, and room for a
-        # loaded machine (before, 1,000 environments held 425 at the end of the burst).
+        # it exits, not left for a later sweep: the 6 running, those ending, and room for a
+        # machine at load 50, where 1,000 held at most 24 environments' worth above the rest
+        # (before, the sweep fell behind the burst: 425 for 1,000, 322 above the rest for 300).
         peak, done = [len(fds_before)], threading.Event()
 
         def sample():
@@ -597,7 +598,7 @@ class Suite:
         self.ok(not left["zombies"], "after them: no zombie under the cloud", left["zombies"][:20])
         self.ok(not left["strays"], "after them: no stray process", left["strays"][:20])
         self.ok(not left["cgroups"], "after them: no cgroup left", left["cgroups"][:5])
-        self.ok(max(peak) <= len(fds_before) + FDS_PER_ENV * 16,
+        self.ok(max(peak) <= len(fds_before) + FDS_PER_ENV * 32,
                 "during them: the cloud's descriptors at most %d (%d at rest, %d samples)"
                 % (max(peak), len(fds_before), len(peak)), sorted(peak)[-10:])
         wait_until(lambda: len(self.cloud.fds()) <= len(fds_before) + 2, 10)

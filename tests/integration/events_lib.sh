@@ -20,9 +20,13 @@ json_py() {
 	$PY -c 'import json,sys; d=json.loads(sys.argv[1]); exec(sys.argv[2])' "$1" "$2"
 }
 # wait_until DESCRIPTION COMMAND...: poll (up to 60 s of real time) until COMMAND succeeds.
+# With WAIT_SETTLES=1 (a test whose waits are all for work to end, none for a moment in the
+# middle of it), the cloud's settle control is asked first, so that the condition usually holds
+# at its first try instead of starting a CLI every 100 ms until it does.
 wait_until() {
 	desc=$1
 	shift
+	[ "${WAIT_SETTLES:-}" != 1 ] || settled
 	i=0
 	while [ $i -lt 600 ]; do
 		if "$@" >/dev/null 2>&1; then
