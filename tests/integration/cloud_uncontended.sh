@@ -96,9 +96,10 @@ for mode in cgroup fallback; do
 	check "$mode: 150 ms asleep and 0.1 s of CPU at 0.5 vCPU: about 150 ms + 2x the CPU time" \
 		test "${sfree:-0}" -ge $((150 + scpu * 2 * 9 / 10)) -a "${sfree:-0}" -le $((150 + scpu * 2 * 13 / 10 + 30))
 	# A handler that mostly sleeps is judged by its sleep, not as CPU-bound: 300 ms asleep and
-	# ~10 ms of CPU at 0.25 vCPU is about 340 ms, wherever the hogs pushed the wall clock.
-	check "$mode: 300 ms asleep and 10 ms of CPU at 0.25 vCPU: about 300 ms + 4x the CPU time" \
-		test "${zfree:-0}" -ge $((300 + zcpu * 4 * 9 / 10)) -a "${zfree:-0}" -le $((300 + zcpu * 4 * 13 / 10 + 40))
+	# ~10 ms of CPU at 0.25 vCPU is 310 to 340 ms (a burst that fits in the quota's period is not
+	# throttled at all), wherever the hogs pushed the wall clock.
+	check "$mode: 300 ms asleep and 10 ms of CPU at 0.25 vCPU: 300 ms + 1x to 4x the CPU time" \
+		test "${zfree:-0}" -ge $((300 + zcpu)) -a "${zfree:-0}" -le $((300 + zcpu * 4 * 13 / 10 + 40))
 	check "$mode: the uncontended duration is never more than the wall-clock one" \
 		test "${qfree:-1}" -le "${qwall:-0}" -a "${hfree:-1}" -le "${hwall:-0}"
 	stop_cloud
