@@ -516,8 +516,10 @@ static void *poller_main(void *arg)
 				 * to go. */
 				nap(500);
 			else if (finished.len)
-				/* Batches wait for their logs: look again soon. */
-				nap(20);
+				/* The queue is empty but for batches waiting for their logs:
+				 * write the logs now rather than at the next flush, and delete
+				 * them, so that the queue empties once its work is done. */
+				delete_done(c, m, &finished, true);
 			else
 				sqs_wait_activity(c, 1000);
 			continue;

@@ -90,7 +90,7 @@ static int64_t now_ms(struct cloud *c, const char *account)
 /* Database access; the caller holds c->db->mu. */
 static bool queue_load(struct cloud *c, const char *account, const char *name, struct queue *q)
 {
-	sqlite3_stmt *st = db_prep(c->db, "SELECT attrs, created, modified FROM sqs_queues"
+	sqlite3_stmt *st = db_stmt(c->db, "SELECT attrs, created, modified FROM sqs_queues"
 					  " WHERE account=? AND name=?");
 	if (!st)
 		return false;
@@ -106,7 +106,7 @@ static bool queue_load(struct cloud *c, const char *account, const char *name, s
 		q->created = sqlite3_column_int64(st, 1);
 		q->modified = sqlite3_column_int64(st, 2);
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return found;
 }
 
@@ -1320,6 +1320,8 @@ static bool op_send_batch(struct cloud *c, const char *account, const cJSON *in,
 	}
 	cJSON *ok = cJSON_AddArrayToObject(out, "Successful");
 	cJSON *failed = cJSON_AddArrayToObject(out, "Failed");
+	/* One transaction for the batch: one write to the log, not one per entry. */
+	cloud_db_exec(c->db, "BEGIN IMMEDIATE");
 	cJSON_ArrayForEach(it, entries)
 	{
 		cJSON *r = cJSON_CreateObject();
@@ -1333,6 +1335,7 @@ static bool op_send_batch(struct cloud *c, const char *account, const cJSON *in,
 			add_failed(failed, id, &ee);
 		}
 	}
+	cloud_db_exec(c->db, "COMMIT");
 	queue_release(&q);
 	return true;
 }
@@ -1482,7 +1485,7 @@ static int candidates(struct cloud *c, const struct queue *q, int64_t now, int c
 		      int *receives)
 {
 	bool fifo = is_fifo(q);
-	sqlite3_stmt *st = db_prep(
+	sqlite3_stmt *st = db_stmt(
 		c->db,
 		fifo ? "SELECT seq, receives, grp FROM sqs_messages m"
 		       " WHERE account=?1 AND queue=?2 AND visible<=?3 AND NOT EXISTS("
@@ -1515,7 +1518,7 @@ static int candidates(struct cloud *c, const struct queue *q, int64_t now, int c
 		}
 	}
 	free(head);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return n;
 }
 
@@ -1531,8 +1534,8 @@ static int take(struct cloud *c, const struct queue *q, int max, long long vt, s
 	cloud_db_exec(c->db, "BEGIN IMMEDIATE");
 	/* The candidates are chosen before any is changed: taking one closes its group. */
 	int found = candidates(c, q, now, cap, seqs, receives);
-	sqlite3_stmt *st = db_prep(c->db, "SELECT " GOT_COLUMNS " FROM sqs_messages WHERE seq=?");
-	sqlite3_stmt *up = db_prep(c->db, "UPDATE sqs_messages SET receives=?, first_receive=?,"
+	sqlite3_stmt *st = db_stmt(c->db, "SELECT " GOT_COLUMNS " FROM sqs_messages WHERE seq=?");
+	sqlite3_stmt *up = db_stmt(c->db, "UPDATE sqs_messages SET receives=?, first_receive=?,"
 					  " receipt=?, visible=? WHERE seq=?");
 	if (!st || !up)
 		goto done;
@@ -1561,8 +1564,8 @@ static int take(struct cloud *c, const struct queue *q, int max, long long vt, s
 		sqlite3_step(up);
 	}
 done:
-	sqlite3_finalize(st);
-	sqlite3_finalize(up);
+	sqlite3_reset(st);
+	sqlite3_reset(up);
 	cloud_db_exec(c->db, "COMMIT");
 	free(seqs);
 	free(receives);
@@ -1826,7 +1829,7 @@ static long long find_receipt(struct cloud *c, const struct queue *q, const char
 	if (seq < 0)
 		return -1;
 	sqlite3_stmt *st =
-		db_prep(c->db, "SELECT receipt FROM sqs_messages WHERE seq=? AND account=?"
+		db_stmt(c->db, "SELECT receipt FROM sqs_messages WHERE seq=? AND account=?"
 			       " AND queue=?");
 	sqlite3_bind_int64(st, 1, seq);
 	sqlite3_bind_text(st, 2, q->account, -1, SQLITE_STATIC);
@@ -1837,7 +1840,7 @@ static long long find_receipt(struct cloud *c, const struct queue *q, const char
 		if (!have || strcmp(have, receipt) != 0)
 			seq = -2;
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return seq;
 }
 
@@ -1855,10 +1858,10 @@ static bool delete_one(struct cloud *c, const struct queue *q, const char *recei
 	/* An older receipt of a message received again, or one already deleted: no-op. */
 	if (!exists || seq < 0)
 		return true;
-	sqlite3_stmt *st = db_prep(c->db, "DELETE FROM sqs_messages WHERE seq=?");
+	sqlite3_stmt *st = db_stmt(c->db, "DELETE FROM sqs_messages WHERE seq=?");
 	sqlite3_bind_int64(st, 1, seq);
 	sqlite3_step(st);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return true;
 }
 
@@ -1934,6 +1937,8 @@ static bool batch_of(struct cloud *c, const cJSON *in, cJSON *out, struct aws_er
 	}
 	cJSON *ok = cJSON_AddArrayToObject(out, "Successful");
 	cJSON *failed = cJSON_AddArrayToObject(out, "Failed");
+	/* One transaction for the batch: one write to the log, not one per entry. */
+	cloud_db_exec(c->db, "BEGIN IMMEDIATE");
 	const cJSON *it;
 	cJSON_ArrayForEach(it, entries)
 	{
@@ -1949,6 +1954,7 @@ static bool batch_of(struct cloud *c, const cJSON *in, cJSON *out, struct aws_er
 			add_failed(failed, id, &ee);
 		}
 	}
+	cloud_db_exec(c->db, "COMMIT");
 	queue_release(&q);
 	return true;
 }
