@@ -3,7 +3,7 @@
 # and AWS JSON 1.0 (curl, and botocore >= 1.31 when the Python on PATH has it): queues,
 # attributes, send/receive/delete (single and batch), message attributes and their MD5s, long
 # polling, visibility timeouts on the virtual clock, redrive to a DLQ after maxReceiveCount,
-# purge, durability across a restart, and AWS-shaped errors for bad input. TAP.
+# purge, tags, durability across a restart, and AWS-shaped errors for bad input. TAP.
 #
 #   sqs_protocols.sh path/to/lambda-tutor
 TUTOR=${1:?usage: sqs_protocols.sh LAMBDA_TUTOR}
@@ -187,6 +187,30 @@ else
 	n=$((n + 1))
 fi
 
+# Tags: given at creation, added, removed and listed; the attributes change without them.
+out=$(awsl sqs create-queue --queue-name tagged --tags team=red,cost=7 2>&1)
+ok $? "create-queue --tags"
+TQ=$(printf '%s' "$out" | json_get QueueUrl)
+out=$(awsl sqs list-queue-tags --queue-url "$TQ" 2>&1)
+check "list-queue-tags answers the creation's tags" \
+	test "$(json_py "$out" 'print(sorted(d["Tags"].items()))')" = "[('cost', '7'), ('team', 'red')]"
+awsl sqs tag-queue --queue-url "$TQ" --tags team=blue,stage=dev
+ok $? "tag-queue"
+awsl sqs untag-queue --queue-url "$TQ" --tag-keys cost
+ok $? "untag-queue"
+awsl sqs set-queue-attributes --queue-url "$TQ" --attributes VisibilityTimeout=45
+out=$(awsl sqs list-queue-tags --queue-url "$TQ" 2>&1)
+check "... a new value replaces the old, a removed key is gone, attributes leave them be" \
+	test "$(json_py "$out" 'print(sorted(d["Tags"].items()))')" = "[('stage', 'dev'), ('team', 'blue')]"
+out=$(awsl sqs list-queue-tags --queue-url "$Q" 2>&1)
+! contains "$out" Tags
+ok $? "an untagged queue lists no tags"
+out=$(awsl sqs list-queue-tags --queue-url "$E/$ACCT/nope" 2>&1)
+check "list-queue-tags of a missing queue: NonExistentQueue" contains "$out" "NonExistentQueue"
+long=$(head -c 129 /dev/zero | tr '\0' k)
+out=$(awsl sqs tag-queue --queue-url "$TQ" --tags "$long=v" 2>&1)
+check "a tag key over 128 characters: InvalidParameterValue" contains "$out" "InvalidParameterValue"
+
 # Durable: messages survive a restart.
 awsl sqs send-message --queue-url "$Q" --message-body durable >/dev/null
 stop_cloud
@@ -195,6 +219,8 @@ start_cloud
 ok $? "... and starts again"
 out=$(awsl sqs receive-message --queue-url "$Q" --max-number-of-messages 10)
 check "a message sent before the restart is still there" contains "$out" '"Body": "durable"'
+out=$(awsl sqs list-queue-tags --queue-url "$TQ" 2>&1)
+check "... and the queue's tags" contains "$out" '"team": "blue"'
 awsl sqs delete-queue --queue-url "$Q"
 ok $? "delete-queue"
 out=$(awsl sqs send-message --queue-url "$Q" --message-body x 2>&1)

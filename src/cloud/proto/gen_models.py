@@ -373,7 +373,11 @@ class Builder:
         m.wire = mref.get("locationName", default)
         m.qwire = m.wire
         if self.query_from_bc:
-            m.qwire = (bc_ref or {}).get("locationName", name)
+            # As botocore serializes it: the reference's locationName, else its shape's (a
+            # flattened map's "Tag", which SQS's TagQueue.Tags has only on the shape).
+            _, bsh = self.bc_shape(bc_ref)
+            m.qwire = ((bc_ref or {}).get("locationName") or (bsh or {}).get("locationName")
+                       or name)
         if name in ("member", "key", "value") and "locationName" not in mref:
             m.wire = None
             m.qwire = None

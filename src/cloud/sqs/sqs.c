@@ -112,8 +112,11 @@ static bool queue_load(struct cloud *c, const char *account, const char *name, s
 
 static bool queue_save(struct cloud *c, const struct queue *q)
 {
-	sqlite3_stmt *st = db_prep(c->db, "INSERT OR REPLACE INTO sqs_queues(account, name, attrs,"
-					  " created, modified) VALUES(?,?,?,?,?)");
+	/* An upsert, not a replace: the row's tags stay. */
+	sqlite3_stmt *st = db_prep(c->db, "INSERT INTO sqs_queues(account, name, attrs, created,"
+					  " modified) VALUES(?,?,?,?,?) ON CONFLICT(account, name)"
+					  " DO UPDATE SET attrs=excluded.attrs,"
+					  " created=excluded.created, modified=excluded.modified");
 	if (!st)
 		return false;
 	char *text = cJSON_PrintUnformatted(q->attrs);
@@ -125,6 +128,82 @@ static bool queue_save(struct cloud *c, const struct queue *q)
 	bool ok = sqlite3_step(st) == SQLITE_DONE;
 	sqlite3_finalize(st);
 	free(text);
+	return ok;
+}
+
+/* The queue's tags (an object; caller deletes). Caller holds db->mu. */
+static cJSON *tags_load(struct cloud *c, const struct queue *q)
+{
+	cJSON *tags = NULL;
+	sqlite3_stmt *st = db_prep(c->db, "SELECT tags FROM sqs_queues WHERE account=? AND name=?");
+	if (st) {
+		sqlite3_bind_text(st, 1, q->account, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, q->name, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+			tags = cJSON_Parse((const char *)sqlite3_column_text(st, 0));
+	}
+	sqlite3_finalize(st);
+	return cJSON_IsObject(tags) ? tags : (cJSON_Delete(tags), cJSON_CreateObject());
+}
+
+static bool tags_save(struct cloud *c, const struct queue *q, const cJSON *tags)
+{
+	sqlite3_stmt *st =
+		db_prep(c->db, "UPDATE sqs_queues SET tags=? WHERE account=? AND name=?");
+	if (!st)
+		return false;
+	char *text = cJSON_PrintUnformatted(tags);
+	sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, q->account, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, q->name, -1, SQLITE_STATIC);
+	bool ok = sqlite3_step(st) == SQLITE_DONE;
+	sqlite3_finalize(st);
+	free(text);
+	return ok;
+}
+
+/*
+ * Whether add (a map, as TagQueue's Tags and CreateQueue's tags) holds tags SQS takes: a key
+ * of 1 to 128 characters, a value of at most 256 (SQS's quotas). False fills e.
+ */
+static bool tags_valid(const cJSON *add, struct aws_err *e)
+{
+	if (!cJSON_IsObject(add))
+		return MISSING(e, "Tags");
+	const cJSON *t;
+	cJSON_ArrayForEach(t, add)
+	{
+		size_t kl = strlen(t->string);
+		if (kl < 1 || kl > 128 || !cJSON_IsString(t) || strlen(t->valuestring) > 256)
+			return BAD_VALUE(e,
+					 "Tag keys must be 1 to 128 characters and values at most "
+					 "256: %s",
+					 t->string);
+	}
+	if (cJSON_GetArraySize(add) > 50)
+		return BAD_VALUE(e, "Too many tags added: a queue holds at most 50.");
+	return true;
+}
+
+/* Add the tags of add to the queue's, a new value replacing an old one of the same key; a
+ * queue holds at most 50. */
+static bool tags_add(struct cloud *c, const struct queue *q, const cJSON *add, struct aws_err *e)
+{
+	if (!tags_valid(add, e))
+		return false;
+	cJSON *tags = tags_load(c, q);
+	const cJSON *t;
+	cJSON_ArrayForEach(t, add)
+	{
+		cJSON_DeleteItemFromObjectCaseSensitive(tags, t->string);
+		cJSON_AddStringToObject(tags, t->string, t->valuestring);
+	}
+	bool ok = true;
+	if (cJSON_GetArraySize(tags) > 50)
+		ok = BAD_VALUE(e, "Too many tags added: a queue holds at most 50.");
+	else if (!tags_save(c, q, tags))
+		ok = aws_err_set(e, 500, "InternalError", "The queue's tags could not be stored.");
+	cJSON_Delete(tags);
 	return ok;
 }
 
@@ -423,9 +502,14 @@ static bool op_create(struct cloud *c, const char *account, const cJSON *in, cJS
 						 a->string);
 		}
 	} else if (ok) {
+		/* A new queue's tags; an existing queue keeps its own, as SQS does. */
+		const cJSON *tags = cJSON_GetObjectItemCaseSensitive(in, "tags");
 		want.created = want.modified = now_ms(c, want.account) / 1000;
-		ok = queue_save(c, &want) ||
-		     aws_err_set(e, 500, "InternalError", "The queue could not be stored.");
+		ok = (!tags || tags_valid(tags, e)) &&
+		     (queue_save(c, &want) ||
+		      aws_err_set(e, 500, "InternalError", "The queue could not be stored."));
+		if (ok && tags)
+			ok = tags_add(c, &want, tags, e);
 	}
 	if (ok) {
 		char url[256];
@@ -1973,15 +2057,59 @@ static bool op_change_batch(struct cloud *c, const char *account, const cJSON *i
 	return batch_of(c, in, out, e, true);
 }
 
-static bool op_tags(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
-		    struct aws_err *e)
+static bool op_tag(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
+		   struct aws_err *e)
 {
 	struct queue q = { 0 };
 	if (!request_queue(c, in, &q, e))
 		return false;
+	bool ok = tags_add(c, &q, cJSON_GetObjectItemCaseSensitive(in, "Tags"), e);
 	queue_release(&q);
 	(void)account;
 	(void)out;
+	return ok;
+}
+
+static bool op_untag(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
+		     struct aws_err *e)
+{
+	struct queue q = { 0 };
+	if (!request_queue(c, in, &q, e))
+		return false;
+	const cJSON *keys = cJSON_GetObjectItemCaseSensitive(in, "TagKeys");
+	bool ok = cJSON_IsArray(keys) || MISSING(e, "TagKeys");
+	if (ok) {
+		cJSON *tags = tags_load(c, &q);
+		const cJSON *k;
+		cJSON_ArrayForEach(k, keys)
+		{
+			if (cJSON_IsString(k))
+				cJSON_DeleteItemFromObjectCaseSensitive(tags, k->valuestring);
+		}
+		ok = tags_save(c, &q, tags) ||
+		     aws_err_set(e, 500, "InternalError", "The queue's tags could not be stored.");
+		cJSON_Delete(tags);
+	}
+	queue_release(&q);
+	(void)account;
+	(void)out;
+	return ok;
+}
+
+/* ListQueueTags: the queue's tags as a map, absent when it has none (as SQS answers). */
+static bool op_list_tags(struct cloud *c, const char *account, const cJSON *in, cJSON *out,
+			 struct aws_err *e)
+{
+	struct queue q = { 0 };
+	if (!request_queue(c, in, &q, e))
+		return false;
+	cJSON *tags = tags_load(c, &q);
+	if (tags->child)
+		cJSON_AddItemToObject(out, "Tags", tags);
+	else
+		cJSON_Delete(tags);
+	queue_release(&q);
+	(void)account;
 	return true;
 }
 
@@ -2073,7 +2201,9 @@ SQS_OP(op_remove_permission, true)
 SQS_OP(op_send, true)
 SQS_OP(op_send_batch, true)
 SQS_OP(op_set_attrs, true)
-SQS_OP(op_tags, true)
+SQS_OP(op_list_tags, false)
+SQS_OP(op_tag, false)
+SQS_OP(op_untag, false)
 
 int sqs_pending(struct cloud *c, const char *queue_arn, int64_t now_ms, int64_t *next_ms)
 {
@@ -2154,6 +2284,8 @@ static const char *const migrations[] = {
 	" PRIMARY KEY(account, queue, attempt, ord)) STRICT;",
 	/* 4 -> 5: a message's AWSTraceHeader (its X-Ray trace context). */
 	"ALTER TABLE sqs_messages ADD COLUMN trace TEXT;",
+	/* 5 -> 6: a queue's tags (a JSON object). */
+	"ALTER TABLE sqs_queues ADD COLUMN tags TEXT;",
 };
 
 bool sqs_start(struct cloud *c, struct error *err)
@@ -2218,6 +2350,7 @@ static const struct svc_op ops[] = {
 	{ "DeleteQueue", svc_op_delete_queue },
 	{ "GetQueueAttributes", svc_op_get_attrs },
 	{ "GetQueueUrl", svc_op_get_url },
+	{ "ListQueueTags", svc_op_list_tags },
 	{ "ListQueues", svc_op_list },
 	{ "PurgeQueue", svc_op_purge },
 	{ "ReceiveMessage", svc_op_receive },
@@ -2225,8 +2358,8 @@ static const struct svc_op ops[] = {
 	{ "SendMessage", svc_op_send },
 	{ "SendMessageBatch", svc_op_send_batch },
 	{ "SetQueueAttributes", svc_op_set_attrs },
-	{ "TagQueue", svc_op_tags },
-	{ "UntagQueue", svc_op_tags },
+	{ "TagQueue", svc_op_tag },
+	{ "UntagQueue", svc_op_untag },
 };
 
 /* ReceiveMessage's AttributeNames takes the message's attributes (ApproximateReceiveCount,
@@ -2247,6 +2380,7 @@ static const char *const unchecked[] = {
 	"SendMessage.QueueUrl",
 	"SendMessageBatch.QueueUrl",
 	"SetQueueAttributes.QueueUrl",
+	"ListQueueTags.QueueUrl",
 	"TagQueue.QueueUrl",
 	"UntagQueue.QueueUrl",
 	NULL,
@@ -2266,7 +2400,7 @@ static const char *const sqs_members[] = {
 	"AddPermission AWSAccountIds Actions Label QueueUrl",
 	"ChangeMessageVisibility QueueUrl ReceiptHandle VisibilityTimeout",
 	"ChangeMessageVisibilityBatch Entries QueueUrl",
-	"CreateQueue Attributes QueueName -tags",
+	"CreateQueue Attributes QueueName tags",
 	"DeleteMessage QueueUrl ReceiptHandle",
 	"DeleteMessageBatch Entries QueueUrl",
 	"DeleteQueue QueueUrl",
@@ -2282,8 +2416,9 @@ static const char *const sqs_members[] = {
 	"MessageGroupId MessageSystemAttributes QueueUrl",
 	"SendMessageBatch Entries QueueUrl",
 	"SetQueueAttributes Attributes QueueUrl",
-	"TagQueue QueueUrl -Tags",
-	"UntagQueue QueueUrl -TagKeys",
+	"ListQueueTags QueueUrl",
+	"TagQueue QueueUrl Tags",
+	"UntagQueue QueueUrl TagKeys",
 	NULL,
 };
 
