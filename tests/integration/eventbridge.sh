@@ -3,7 +3,7 @@
 # destination records, with an SQS queue and a function as targets; functions whose
 # asynchronous invocations succeed and fail send their records there with AWS's detail-types;
 # put-events, patterns that do not match, disabled rules, removed targets, scheduled rules
-# fired on the stepped clock, and the errors. TAP.
+# fired on the stepped clock, targets delivered with their RoleArn, and the errors. TAP.
 #
 #   eventbridge.sh path/to/lambda-tutor
 TUTOR=${1:?usage: eventbridge.sh LAMBDA_TUTOR}
@@ -186,6 +186,38 @@ done
 awsl events remove-targets --rule hourly --ids q >/dev/null
 awsl events delete-rule --name hourly && awsl events delete-rule --name noon
 ok $? "delete the scheduled rules"
+
+# A target's RoleArn: EventBridge delivers with the role (which must trust it and may send to
+# the target), and the queue then needs no policy of its own; without the permission, or with a
+# role that does not trust EventBridge, nothing arrives.
+awsl sqs create-queue --queue-name viarole >/dev/null
+trust='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"events.amazonaws.com"},"Action":"sts:AssumeRole"}]}'
+SEND_ROLE=$(awsl iam create-role --role-name events-send --assume-role-policy-document "$trust" \
+	--query Role.Arn --output text)
+awsl iam put-role-policy --role-name events-send --policy-name send --policy-document \
+	"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"sqs:SendMessage\",\"Resource\":\"$ARN:viarole\"}]}"
+ok $? "a role EventBridge may assume, allowed sqs:SendMessage on the queue"
+BARE_ROLE=$(awsl iam create-role --role-name events-bare --assume-role-policy-document "$trust" \
+	--query Role.Arn --output text)
+awsl events put-rule --name roled --event-pattern '{"source":["roled"]}' >/dev/null
+out=$(awsl events put-targets --rule roled --targets "Id=1,Arn=$ARN:viarole,RoleArn=$SEND_ROLE" 2>&1)
+check "put-targets with a RoleArn" contains "$out" '"FailedEntryCount": 0'
+out=$(awsl events list-targets-by-rule --rule roled --query 'Targets[0].RoleArn' --output text)
+check "... list-targets-by-rule answers it" test "$out" = "$SEND_ROLE"
+awsl events put-events --entries '[{"Source":"roled","DetailType":"t","Detail":"{\"n\":1}"}]' >/dev/null
+out=$(bodies viarole)
+json_py "$out" 'assert [json.loads(b)["detail"] for b in d] == [{"n": 1}]'
+ok $? "... the event reaches the queue through the role, with no queue policy" || note "$out"
+awsl events put-targets --rule roled --targets "Id=1,Arn=$ARN:viarole,RoleArn=$BARE_ROLE" >/dev/null
+awsl events put-events --entries '[{"Source":"roled","DetailType":"t","Detail":"{\"n\":2}"}]' >/dev/null
+check "a role without sqs:SendMessage delivers nothing" test "$(bodies viarole)" = "null"
+awsl events put-targets --rule roled --targets "Id=1,Arn=$ARN:viarole,RoleArn=$ROLE" >/dev/null
+awsl events put-events --entries '[{"Source":"roled","DetailType":"t","Detail":"{\"n\":3}"}]' >/dev/null
+check "a role that does not trust EventBridge delivers nothing" test "$(bodies viarole)" = "null"
+out=$(awsl events put-targets --rule roled --targets "Id=2,Arn=$ARN:viarole,RoleArn=arn:aws:iam::$ACCT:user/x" 2>&1)
+check "a RoleArn that is no role's ARN: a failed entry" contains "$out" '"FailedEntryCount": 1'
+awsl events remove-targets --rule roled --ids 1 >/dev/null && awsl events delete-rule --name roled
+ok $? "remove the role's rule"
 
 # Errors and clean-up.
 out=$(awsl events put-rule --name bad --event-pattern '{"source":"shop"}' 2>&1)

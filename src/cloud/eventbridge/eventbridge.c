@@ -20,6 +20,7 @@
 #include "cloud/schedule/ticker.h"
 #include "cloud/sns/filter.h"
 #include "cloud/state.h"
+#include "cloud/svc/arn.h"
 #include "cloud/svc/deliver.h"
 #include "cloud/svc/svc.h"
 #include "core/strutil.h"
@@ -321,6 +322,12 @@ static const char *target_problem(const cJSON *t)
 		if (!ok)
 			return "Input is not valid JSON text.";
 	}
+	const char *role = query_str(t, "RoleArn");
+	struct arn ra;
+	if (role && role[0] &&
+	    (!arn_parse(role, &ra) || strcmp(ra.service, "iam") != 0 || !ra.account[0] ||
+	     !str_starts_with(ra.resource, "role/")))
+		return "RoleArn is not an IAM role's ARN (arn:aws:iam::ACCOUNT:role/NAME).";
 	if (cJSON_GetObjectItemCaseSensitive(t, "InputPath") ||
 	    cJSON_GetObjectItemCaseSensitive(t, "InputTransformer"))
 		return "The local cloud does not apply InputPath or InputTransformer.";
@@ -378,9 +385,10 @@ static bool op_put_targets(struct cloud *c, const char *account, const cJSON *in
 		const char *input = query_str(t, "Input");
 		const char *group = query_str(cJSON_GetObjectItemCaseSensitive(t, "SqsParameters"),
 					      "MessageGroupId");
+		const char *role = query_str(t, "RoleArn");
 		sqlite3_stmt *st =
 			db_prep(c->db, "INSERT OR REPLACE INTO eb_targets(account, rule, id,"
-				       " arn, input, sqs_group) VALUES(?,?,?,?,?,?)");
+				       " arn, input, sqs_group, role) VALUES(?,?,?,?,?,?,?)");
 		sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, rule, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
@@ -389,6 +397,8 @@ static bool op_put_targets(struct cloud *c, const char *account, const cJSON *in
 			sqlite3_bind_text(st, 5, input, -1, SQLITE_STATIC);
 		if (group)
 			sqlite3_bind_text(st, 6, group, -1, SQLITE_STATIC);
+		if (role && role[0])
+			sqlite3_bind_text(st, 7, role, -1, SQLITE_STATIC);
 		sqlite3_step(st);
 		sqlite3_finalize(st);
 	}
@@ -404,8 +414,8 @@ static bool op_list_targets(struct cloud *c, const char *account, const cJSON *i
 	if (!rule)
 		return false;
 	cJSON *arr = cJSON_AddArrayToObject(out, "Targets");
-	sqlite3_stmt *st = db_prep(c->db, "SELECT id, arn, input, sqs_group FROM eb_targets WHERE"
-					  " account=? AND rule=? ORDER BY id");
+	sqlite3_stmt *st = db_prep(c->db, "SELECT id, arn, input, sqs_group, role FROM eb_targets"
+					  " WHERE account=? AND rule=? ORDER BY id");
 	sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, rule, -1, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -417,6 +427,8 @@ static bool op_list_targets(struct cloud *c, const char *account, const cJSON *i
 		if (sqlite3_column_type(st, 3) != SQLITE_NULL)
 			cJSON_AddStringToObject(cJSON_AddObjectToObject(t, "SqsParameters"),
 						"MessageGroupId", db_col(st, 3));
+		if (sqlite3_column_type(st, 4) != SQLITE_NULL)
+			cJSON_AddStringToObject(t, "RoleArn", db_col(st, 4));
 		cJSON_AddItemToArray(arr, t);
 	}
 	sqlite3_finalize(st);
@@ -496,6 +508,7 @@ static bool op_list_buses(struct cloud *c, const char *account, const cJSON *in,
 struct hit {
 	char *arn, *input, *group;
 	char *rule; /* the rule it is a target of */
+	char *role; /* the role it is delivered with, or NULL */
 };
 
 /*
@@ -509,10 +522,11 @@ static void deliver_to_targets(struct cloud *c, const char *account, const char 
 	size_t nhits = 0, cap = 0;
 	pthread_mutex_lock(&c->db->mu);
 	sqlite3_stmt *st = db_prep(
-		c->db, "SELECT r.pattern, t.arn, t.input, t.sqs_group, r.name FROM eb_rules r JOIN"
-		       " eb_targets t ON t.account=r.account AND t.rule=r.name"
-		       " WHERE r.account=?1 AND r.state='ENABLED' AND (?2 IS NULL OR"
-		       " r.name=?2) ORDER BY r.name, t.id");
+		c->db,
+		"SELECT r.pattern, t.arn, t.input, t.sqs_group, r.name, t.role FROM eb_rules r JOIN"
+		" eb_targets t ON t.account=r.account AND t.rule=r.name"
+		" WHERE r.account=?1 AND r.state='ENABLED' AND (?2 IS NULL OR"
+		" r.name=?2) ORDER BY r.name, t.id");
 	sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
 	if (rule)
 		sqlite3_bind_text(st, 2, rule, -1, SQLITE_STATIC);
@@ -535,6 +549,8 @@ static void deliver_to_targets(struct cloud *c, const char *account, const char 
 		hits[nhits].group =
 			sqlite3_column_type(st, 3) != SQLITE_NULL ? xstrdup(db_col(st, 3)) : NULL;
 		hits[nhits].rule = xstrdup(db_col(st, 4));
+		hits[nhits].role =
+			sqlite3_column_type(st, 5) != SQLITE_NULL ? xstrdup(db_col(st, 5)) : NULL;
 		nhits++;
 	}
 	sqlite3_finalize(st);
@@ -550,8 +566,9 @@ static void deliver_to_targets(struct cloud *c, const char *account, const char 
 					 .group_id = hits[i].group };
 		struct deliver_result r;
 		struct aws_err err = { 0 };
-		/* A function, queue or topic takes the event as its own policy lets
-		 * events.amazonaws.com send it for the rule; another bus takes it from the
+		/* A target with a role is delivered as the role lets EventBridge; else a
+		 * function, queue or topic takes the event as its own policy lets
+		 * events.amazonaws.com send it for the rule, and another bus from the
 		 * account. */
 		struct svc_caller events_by;
 		const struct svc_caller *as = &by;
@@ -561,7 +578,11 @@ static void deliver_to_targets(struct cloud *c, const char *account, const char 
 			svc_caller_service(&events_by, account, "events.amazonaws.com", rarn);
 			as = &events_by;
 		}
-		if (deliver(c, as, hits[i].arn, &m, NULL, &r, &err))
+		bool sent = hits[i].role ? deliver_as_role(c, account, hits[i].role,
+							   "events.amazonaws.com", hits[i].arn, &m,
+							   &r, &err)
+					 : deliver(c, as, hits[i].arn, &m, NULL, &r, &err);
+		if (sent)
 			deliver_result_release(&r);
 		else
 			fprintf(stderr, "lambda-tutor: events: %s: delivery to %s failed: %s\n",
@@ -571,6 +592,7 @@ static void deliver_to_targets(struct cloud *c, const char *account, const char 
 		free(hits[i].input);
 		free(hits[i].group);
 		free(hits[i].rule);
+		free(hits[i].role);
 	}
 	free(hits);
 }
@@ -852,6 +874,8 @@ static const char *const migrations[] = {
 	"ALTER TABLE eb_rules ADD COLUMN next_ms INTEGER;",
 	/* 2 -> 3: a FIFO queue target's message group. */
 	"ALTER TABLE eb_targets ADD COLUMN sqs_group TEXT;",
+	/* 3 -> 4: the role a target is delivered with (its RoleArn). */
+	"ALTER TABLE eb_targets ADD COLUMN role TEXT;",
 };
 
 static void reset(struct cloud *c, const char *account)

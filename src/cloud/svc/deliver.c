@@ -336,6 +336,47 @@ bool deliver(struct cloud *c, const struct svc_caller *by, const char *target_ar
 			   a.service);
 }
 
+bool deliver_as_role(struct cloud *c, const char *account, const char *role_arn,
+		     const char *principal, const char *target_arn, const struct deliver_msg *m,
+		     struct deliver_result *r, struct aws_err *err)
+{
+	memset(r, 0, sizeof(*r));
+	struct arn a;
+	if (!target_arn || !arn_parse(target_arn, &a))
+		return aws_err_set(err, 400, "InvalidParameterValueException", "%s is not an ARN",
+				   target_arn ? target_arn : "(none)");
+	static const struct {
+		const char *service, *action;
+	} actions[] = {
+		{ "lambda", "lambda:InvokeFunction" },
+		{ "sqs", "sqs:SendMessage" },
+		{ "sns", "sns:Publish" },
+		{ "events", "events:PutEvents" },
+	};
+	const char *action = NULL;
+	for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
+		if (strcmp(a.service, actions[i].service) == 0)
+			action = actions[i].action;
+	if (!action)
+		return aws_err_set(err, 501, "NotImplemented",
+				   "The local cloud does not deliver to %s (a %s ARN)", target_arn,
+				   a.service);
+	if (!iam_role_trusts(c, account, role_arn, principal))
+		return aws_err_set(err, 403, "AccessDenied",
+				   "%s is not authorized to assume the role %s", principal,
+				   role_arn);
+	/* The session is named after the principal's service, as AWS names it in CloudTrail. */
+	char session[64];
+	snprintf(session, sizeof(session), "%.*s", (int)strcspn(principal, "."), principal);
+	if (!iam_role_may(c, account, role_arn, session, action, target_arn))
+		return aws_err_set(err, 403, "AccessDenied",
+				   "The role %s is not authorized to perform: %s on resource: %s",
+				   role_arn, action, target_arn);
+	struct svc_caller by;
+	svc_caller_for_account(&by, account);
+	return deliver(c, &by, target_arn, m, NULL, r, err);
+}
+
 bool deliver_check(struct cloud *c, const struct svc_caller *by, const char *target_arn,
 		   struct aws_err *err)
 {

@@ -62,6 +62,17 @@ void svc_caller_service(struct svc_caller *out, const char *account, const char 
 bool deliver(struct cloud *c, const struct svc_caller *by, const char *target_arn,
 	     const struct deliver_msg *m, const char *request_id, struct deliver_result *r,
 	     struct aws_err *err);
+/*
+ * deliver() with a role: what a service does when the resource it acts for names an IAM role
+ * to deliver with (an EventBridge target's RoleArn). The role, in account, must trust
+ * principal ("events.amazonaws.com") and allow the target's action (lambda:InvokeFunction,
+ * sqs:SendMessage, sns:Publish, events:PutEvents) on target_arn; the target's own
+ * resource-based policy is then not asked. False with err filled (AccessDenied naming the
+ * role) when it may not, else as deliver().
+ */
+bool deliver_as_role(struct cloud *c, const char *account, const char *role_arn,
+		     const char *principal, const char *target_arn, const struct deliver_msg *m,
+		     struct deliver_result *r, struct aws_err *err);
 /* Whether deliver() would reach target_arn as by: it exists and (for a function) its policy
  * lets by's principal invoke it. False with err filled as deliver() would. */
 bool deliver_check(struct cloud *c, const struct svc_caller *by, const char *target_arn,
