@@ -47,6 +47,10 @@ struct mapping {
 	int nthreads;
 	bool stop;
 	int busy; /* pollers between taking a batch and finishing with it (s->mu) */
+	/* An SQS mapping's ScalingConfig: at most max_conc of its invocations at once (0: as
+	 * many as it has pollers); inflight pollers hold a slot, from before their receive until
+	 * their invocation ends (s->mu). */
+	int max_conc, inflight;
 	/* A DynamoDB or Kinesis stream (esm/stream.c): its settings, its running workers. */
 	bool stream;
 	struct esm_stream_cfg scfg;
@@ -92,6 +96,16 @@ static void save(struct cloud *c, const struct mapping *m)
 		sqlite3_step(st);
 	}
 	sqlite3_finalize(st);
+	st = db_prep(c->db, m->max_conc ? "INSERT OR REPLACE INTO esm_scaling(uuid, maximum)"
+					  " VALUES (?, ?)"
+					: "DELETE FROM esm_scaling WHERE uuid = ?");
+	if (st) {
+		sqlite3_bind_text(st, 1, m->uuid, -1, SQLITE_STATIC);
+		if (m->max_conc)
+			sqlite3_bind_int(st, 2, m->max_conc);
+		sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
 	if (m->stream) {
 		char *cfg = esm_stream_cfg_save(&m->scfg);
 		st = db_prep(c->db,
@@ -111,7 +125,8 @@ static void forget(struct cloud *c, const char *uuid)
 {
 	pthread_mutex_lock(&c->db->mu);
 	static const char *const sqls[] = { "DELETE FROM esm WHERE uuid=?",
-					    "DELETE FROM esm_filters WHERE uuid=?" };
+					    "DELETE FROM esm_filters WHERE uuid=?",
+					    "DELETE FROM esm_scaling WHERE uuid=?" };
 	for (size_t i = 0; i < sizeof(sqls) / sizeof(sqls[0]); i++) {
 		sqlite3_stmt *st = db_prep(c->db, sqls[i]);
 		if (st) {
@@ -367,6 +382,15 @@ static void delete_done(struct cloud *c, struct mapping *m, struct vec *done, bo
 	done->len = kept;
 }
 
+/* Give back the poller's slot among the mapping's MaximumConcurrency. */
+static void release_slot(struct mapping *m)
+{
+	struct esm_svc *s = m->c->esm;
+	pthread_mutex_lock(&s->mu);
+	m->inflight--;
+	pthread_mutex_unlock(&s->mu);
+}
+
 static bool running(struct mapping *m)
 {
 	struct esm_svc *s = m->c->esm;
@@ -502,13 +526,23 @@ static void *poller_main(void *arg)
 		pthread_mutex_lock(&s->mu);
 		int batch = m->batch, window = m->window;
 		bool report = m->report;
+		/* A slot among the mapping's MaximumConcurrency before taking any message: a
+		 * poller without one leaves the queue's messages to the others. */
+		bool slot = !m->max_conc || m->inflight < m->max_conc;
+		if (slot)
+			m->inflight++;
 		pthread_mutex_unlock(&s->mu);
+		if (!slot) {
+			nap(10);
+			continue;
+		}
 		cJSON *msgs = cJSON_CreateArray();
 		/* Busy from before the receive, so that settle never sees a batch in no place;
 		 * so the receive does not wait, and an idle poller waits outside it. */
 		set_busy(m, 1);
 		int n = receive(c, m, batch > 10 ? 10 : batch, 0, msgs);
 		if (n <= 0) {
+			release_slot(m);
 			cJSON_Delete(msgs);
 			set_busy(m, -1);
 			if (n < 0)
@@ -537,6 +571,7 @@ static void *poller_main(void *arg)
 				break;
 		}
 		if (filters_drop(c, m, msgs, &have) == 0) {
+			release_slot(m);
 			cJSON_Delete(msgs);
 			set_busy(m, -1);
 			continue;
@@ -564,6 +599,7 @@ static void *poller_main(void *arg)
 			.links = links,
 		};
 		bool ran = invoke(c, m, event, &via, &r);
+		release_slot(m);
 		free(links);
 		free(event);
 		if (ran && r.status == 200 && !r.function_error) {
@@ -665,6 +701,9 @@ static cJSON *view(const struct mapping *m)
 		if (fc)
 			cJSON_AddItemToObject(o, "FilterCriteria", fc);
 	}
+	if (m->max_conc)
+		cJSON_AddNumberToObject(cJSON_AddObjectToObject(o, "ScalingConfig"),
+					"MaximumConcurrency", m->max_conc);
 	if (!m->stream && m->problem[0])
 		cJSON_AddStringToObject(o, "LastProcessingResult", m->problem);
 	if (m->stream) {
@@ -763,6 +802,26 @@ static bool apply(struct cloud *c, const char *account, const cJSON *in, struct 
 			report = true;
 		}
 	}
+	/* ScalingConfig: an SQS mapping's MaximumConcurrency (2 to 1000, the model's range);
+	 * one without it removes the limit. */
+	const cJSON *scaling = cJSON_GetObjectItemCaseSensitive(in, "ScalingConfig");
+	int max_conc = m->max_conc;
+	if (scaling && !cJSON_IsNull(scaling)) {
+		if (m->stream)
+			return api_err_set(e, 400, "InvalidParameterValueException",
+					   "ScalingConfig is only supported for Amazon SQS event "
+					   "sources.");
+		const cJSON *mc = cJSON_GetObjectItemCaseSensitive(scaling, "MaximumConcurrency");
+		max_conc = cJSON_IsNumber(mc) ? (int)mc->valuedouble : 0;
+		if (max_conc && (max_conc < 2 || max_conc > 1000))
+			return api_err_set(e, 400, "ValidationException",
+					   "1 validation error detected: Value '%d' at "
+					   "'scalingConfig.maximumConcurrency' failed to satisfy "
+					   "constraint: Member must have value %s",
+					   max_conc,
+					   max_conc < 2 ? "greater than or equal to 2"
+							: "less than or equal to 1000");
+	}
 	const cJSON *enabled = cJSON_GetObjectItemCaseSensitive(in, "Enabled");
 	if (enabled && !cJSON_IsBool(enabled) && !cJSON_IsNull(enabled))
 		return api_err_set(e, 400, "InvalidRequestContentException",
@@ -783,6 +842,7 @@ static bool apply(struct cloud *c, const char *account, const cJSON *in, struct 
 	m->batch = (int)batch;
 	m->window = (int)window;
 	m->report = report;
+	m->max_conc = max_conc;
 	if (cJSON_IsBool(enabled))
 		m->enabled = cJSON_IsTrue(enabled);
 	m->modified = (double)vclock_now_ms(c->vclock, m->account) / 1000.0;
@@ -1048,6 +1108,7 @@ static cJSON *change_mapping(struct cloud *c, const char *account, const char *u
 	m->batch = next.batch;
 	m->window = next.window;
 	m->report = next.report;
+	m->max_conc = next.max_conc;
 	m->enabled = next.enabled;
 	m->modified = next.modified;
 	if (next.filters != m->filters) {
@@ -1141,7 +1202,9 @@ bool esm_start(struct cloud *c, struct error *err)
 	/* The endpoint serves already: the connection is shared, and its lock is the caller's. */
 	pthread_mutex_lock(&c->db->mu);
 	bool made = cloud_db_exec(c->db, "CREATE TABLE IF NOT EXISTS esm_filters(uuid TEXT PRIMARY"
-					 " KEY, criteria TEXT NOT NULL) STRICT");
+					 " KEY, criteria TEXT NOT NULL) STRICT;"
+					 "CREATE TABLE IF NOT EXISTS esm_scaling(uuid TEXT PRIMARY"
+					 " KEY, maximum INTEGER NOT NULL) STRICT");
 	pthread_mutex_unlock(&c->db->mu);
 	if (!made)
 		return error_set(err, "cannot create the event source mappings' tables");
@@ -1177,6 +1240,13 @@ bool esm_start(struct cloud *c, struct error *err)
 			sqlite3_bind_text(st, 1, m->uuid, -1, SQLITE_STATIC);
 			if (sqlite3_step(st) == SQLITE_ROW)
 				m->filters = xstrdup((const char *)sqlite3_column_text(st, 0));
+		}
+		sqlite3_finalize(st);
+		st = db_prep(c->db, "SELECT maximum FROM esm_scaling WHERE uuid = ?");
+		if (st) {
+			sqlite3_bind_text(st, 1, m->uuid, -1, SQLITE_STATIC);
+			if (sqlite3_step(st) == SQLITE_ROW)
+				m->max_conc = sqlite3_column_int(st, 0);
 		}
 		sqlite3_finalize(st);
 		st = db_prep(c->db, "SELECT config FROM esm_streams WHERE uuid = ?");

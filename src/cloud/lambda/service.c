@@ -327,7 +327,7 @@ static const char *const lambda_members[] = {
 	"BisectBatchOnFunctionError DestinationConfig -DocumentDBEventSourceConfig Enabled "
 	"EventSourceArn FilterCriteria FunctionName FunctionResponseTypes KMSKeyArn "
 	"MaximumBatchingWindowInSeconds MaximumRecordAgeInSeconds MaximumRetryAttempts "
-	"ParallelizationFactor -Queues -ScalingConfig -SelfManagedEventSource "
+	"ParallelizationFactor -Queues ScalingConfig -SelfManagedEventSource "
 	"-SelfManagedKafkaEventSourceConfig -SourceAccessConfigurations StartingPosition "
 	"StartingPositionTimestamp -Topics TumblingWindowInSeconds",
 	"CreateFunction Architectures Code CodeSigningConfigArn DeadLetterConfig Description "
@@ -384,7 +384,7 @@ static const char *const lambda_members[] = {
 	"UpdateEventSourceMapping BatchSize BisectBatchOnFunctionError DestinationConfig "
 	"-DocumentDBEventSourceConfig Enabled FilterCriteria FunctionName "
 	"FunctionResponseTypes KMSKeyArn MaximumBatchingWindowInSeconds "
-	"MaximumRecordAgeInSeconds MaximumRetryAttempts ParallelizationFactor -ScalingConfig "
+	"MaximumRecordAgeInSeconds MaximumRetryAttempts ParallelizationFactor ScalingConfig "
 	"-SourceAccessConfigurations TumblingWindowInSeconds UUID",
 	"UpdateFunctionCode Architectures DryRun FunctionName -ImageUri Publish RevisionId "
 	"S3Bucket S3Key S3ObjectVersion ZipFile",
