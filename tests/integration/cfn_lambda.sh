@@ -2,7 +2,7 @@
 # CloudFormation and the SAM transform with Lambda versions and aliases, with both AWS CLIs:
 # AutoPublishAlias publishing a version per code change and moving its alias, explicit
 # AWS::Lambda::Version and AWS::Lambda::Alias, a failing alias rolling the whole stack back,
-# and deleting the stack.
+# and deleting the stack; a queue's Tags, a rule target's RoleArn and a mapping's ScalingConfig.
 # Usage: cfn_lambda.sh LAMBDA-TUTOR
 TUTOR=$1
 . "$(dirname "$0")/cloud_lib.sh"
@@ -660,4 +660,85 @@ contains "$out" "alarm gd-errors is in ALARM"
 ok $? "gradual: a stack event says why"
 check "gradual: delete-stack gd" $CF delete-stack --stack-name gd
 settle gd >/dev/null
+
+# Messaging properties the local services now apply: a queue's Tags (and their update), a rule
+# target's RoleArn, an SQS mapping's ScalingConfig.
+msg_template() {
+	cat <<YAML
+Resources:
+  Q:
+    Type: AWS::SQS::Queue
+    Properties:
+      Tags:
+        - {Key: team, Value: $1}
+        - {Key: $2, Value: "yes"}
+  ToQueue:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: '2012-10-17'
+        Statement: [{Effect: Allow, Principal: {Service: events.amazonaws.com}, Action: sts:AssumeRole}]
+      Policies:
+        - PolicyName: send
+          PolicyDocument:
+            Version: '2012-10-17'
+            Statement: [{Effect: Allow, Action: sqs:SendMessage, Resource: !GetAtt Q.Arn}]
+  Rule:
+    Type: AWS::Events::Rule
+    Properties:
+      EventPattern: {source: [cfn-msg]}
+      Targets:
+        - {Id: q, Arn: !GetAtt Q.Arn, RoleArn: !GetAtt ToQueue.Arn}
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      Role: $ROLE
+      Code:
+        ZipFile: |
+          def handler(event, context):
+              return len(event["Records"])
+  Work:
+    Type: AWS::SQS::Queue
+  Map:
+    Type: AWS::Lambda::EventSourceMapping
+    Properties:
+      FunctionName: !Ref Fn
+      EventSourceArn: !GetAtt Work.Arn
+      ScalingConfig: {MaximumConcurrency: 2}
+YAML
+}
+msg_template red cost >"$WORK/msg.yaml"
+out=$($CF deploy --template-file "$WORK/msg.yaml" --stack-name msg --capabilities CAPABILITY_IAM 2>&1)
+ok $? "messaging: deploy a queue with Tags, a rule target with a RoleArn, a mapping with ScalingConfig" ||
+	note "$out"
+res() {
+	$CF describe-stack-resources --stack-name msg --logical-resource-id "$1" \
+		--query 'StackResources[0].PhysicalResourceId' --output text 2>&1
+}
+MQ=$(res Q)
+out=$(awsl sqs list-queue-tags --queue-url "$MQ" --query 'Tags.[team, cost]' --output text 2>&1)
+[ "$out" = "red	yes" ]
+ok $? "messaging: the queue's Tags, read by ListQueueTags ($out)"
+RULE=$(res Rule)
+out=$(awsl events list-targets-by-rule --rule "$RULE" --query 'Targets[0].RoleArn' --output text 2>&1)
+contains "$out" ":role/"
+ok $? "messaging: the rule's target has its RoleArn ($out)"
+awsl events put-events --entries '[{"Source":"cfn-msg","DetailType":"t","Detail":"{}"}]' >/dev/null
+out=$(awsl sqs receive-message --queue-url "$MQ" --query 'Messages[0].Body' --output text 2>&1)
+contains "$out" '"source":"cfn-msg"'
+ok $? "messaging: an event reaches the queue through the target's role ($out)"
+out=$(awsl lambda get-event-source-mapping --uuid "$(res Map)" \
+	--query 'ScalingConfig.MaximumConcurrency' --output text 2>&1)
+[ "$out" = 2 ]
+ok $? "messaging: the mapping's ScalingConfig MaximumConcurrency ($out)"
+msg_template blue stage >"$WORK/msg.yaml"
+out=$($CF deploy --template-file "$WORK/msg.yaml" --stack-name msg --capabilities CAPABILITY_IAM 2>&1)
+ok $? "messaging: deploy changed Tags" || note "$out"
+out=$(awsl sqs list-queue-tags --queue-url "$MQ" --output json 2>&1)
+contains "$out" '"team": "blue"' && contains "$out" '"stage": "yes"' && ! contains "$out" cost
+ok $? "messaging: the update retags the queue, the tag it dropped gone ($out)"
+check "messaging: delete-stack msg" $CF delete-stack --stack-name msg
+settle msg >/dev/null
 finish

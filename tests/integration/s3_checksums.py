@@ -3,7 +3,9 @@ them (newer botocore adds a CRC32 to every upload and asks for checksums on ever
 script asks: each algorithm verified on upload, a wrong one refused with BadDigest, a malformed
 one with InvalidRequest, the checksum returned on GetObject and HeadObject with ChecksumMode
 ENABLED; SSE-S3 echoed by default, aws:kms with its key; ACLs' default accepted; the bucket owner
-condition (ExpectedBucketOwner) on every operation that takes it. TAP on stdout.
+condition (ExpectedBucketOwner) on every operation that takes it; multipart uploads with a
+ChecksumAlgorithm: each part's checksum, the checksum of checksums ("-N") on completion, HeadObject
+and GetObjectAttributes. TAP on stdout.
 Usage: s3_checksums.py ENDPOINT SUFFIX (each Python gets a bucket of its own)."""
 import base64, hashlib, sys, zlib
 import boto3, botocore
@@ -114,6 +116,80 @@ r = s3.put_object(Bucket=bucket, Key="acl", Body=b"x", ACL="bucket-owner-full-co
 ok("ETag" in r, "put_object with ACL bucket-owner-full-control, the only ACL S3 takes by default")
 ok(code_of(lambda: s3.put_object(Bucket=bucket, Key="acl2", Body=b"x", ACL="public-read"))
    == "NotImplemented", "... public-read is not offered, and says so")
+
+# Multipart uploads with a ChecksumAlgorithm: every part carries the checksum, the object the
+# checksum of the parts' checksums with "-N" (the digest of their raw values one after the other).
+def raw_sum(alg, b):
+    if alg == "CRC32":
+        return zlib.crc32(b).to_bytes(4, "big")
+    if alg == "SHA1":
+        return hashlib.sha1(b).digest()
+    return hashlib.sha256(b).digest()
+
+
+MiB = 1024 * 1024
+pieces = [b"a" * (5 * MiB), b"the last part is small\n"]
+whole = b"".join(pieces)
+for alg in ("CRC32", "SHA1", "SHA256"):
+    key, member = "multi-" + alg, "Checksum" + alg
+    up = s3.create_multipart_upload(Bucket=bucket, Key=key, ChecksumAlgorithm=alg)
+    ok(up.get("ChecksumAlgorithm") == alg, "create_multipart_upload with ChecksumAlgorithm %s" % alg)
+    uid, done, sums = up["UploadId"], [], []
+    for i, piece in enumerate(pieces, 1):
+        value = b64(raw_sum(alg, piece))
+        r = s3.upload_part(Bucket=bucket, Key=key, UploadId=uid, PartNumber=i, Body=piece,
+                           **{member: value})
+        sums.append(value)
+        done.append({"PartNumber": i, "ETag": r["ETag"], member: r.get(member)})
+    ok([d[member] for d in done] == sums, "... each upload_part answers its %s" % member)
+    lp = s3.list_parts(Bucket=bucket, Key=key, UploadId=uid)
+    ok([p.get(member) for p in lp["Parts"]] == sums and lp.get("ChecksumAlgorithm") == alg,
+       "... list_parts shows them")
+    if alg == "CRC32":
+        other = b64(hashlib.sha256(pieces[1]).digest())
+        ok(code_of(lambda: s3.upload_part(Bucket=bucket, Key=key, UploadId=uid, PartNumber=2,
+                                          Body=pieces[1], ChecksumSHA256=other))
+           == "InvalidRequest", "... a part with another kind of checksum: InvalidRequest")
+        bad = [dict(d) for d in done]
+        bad[0][member] = b64(zlib.crc32(b"not the part").to_bytes(4, "big"))
+        ok(code_of(lambda: s3.complete_multipart_upload(
+            Bucket=bucket, Key=key, UploadId=uid, MultipartUpload={"Parts": bad})) == "InvalidPart",
+           "... completing with a part's checksum that is not its own: InvalidPart")
+    composite = b64(raw_sum(alg, b"".join(base64.b64decode(v) for v in sums))) + "-2"
+    r = s3.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=uid,
+                                     MultipartUpload={"Parts": done})
+    ok(r.get(member) == composite, "... complete_multipart_upload answers the checksum of "
+       "checksums %s (%s)" % (composite, r.get(member)))
+    head = s3.head_object(Bucket=bucket, Key=key, ChecksumMode="ENABLED")
+    ok(head.get(member) == composite and head["ContentLength"] == len(whole),
+       "... head_object with ChecksumMode ENABLED answers it")
+    got = s3.get_object(Bucket=bucket, Key=key, ChecksumMode="ENABLED")
+    ok(got["Body"].read() == whole and got.get(member) == composite,
+       "... get_object reads the whole object back, with it")
+    at = s3.get_object_attributes(Bucket=bucket, Key=key, ObjectAttributes=[
+        "ETag", "Checksum", "ObjectParts", "StorageClass", "ObjectSize"])
+    parts = at.get("ObjectParts", {})
+    ok(at.get("Checksum", {}).get(member) == composite[:-2] and at.get("ObjectSize") == len(whole)
+       and at.get("ETag") == head["ETag"].strip('"') and at.get("StorageClass") == "STANDARD",
+       "... get_object_attributes: the checksum of checksums, the size, the bare ETag (%s)"
+       % at.get("Checksum"))
+    ok(parts.get("TotalPartsCount") == 2
+       and [(p["PartNumber"], p["Size"], p.get(member)) for p in parts.get("Parts", [])]
+       == [(i, len(pc), sums[i - 1]) for i, pc in enumerate(pieces, 1)],
+       "... and ObjectParts: each part's number, size and checksum")
+    first = s3.get_object_attributes(Bucket=bucket, Key=key, ObjectAttributes=["ObjectParts"],
+                                     MaxParts=1)["ObjectParts"]
+    rest = s3.get_object_attributes(Bucket=bucket, Key=key, ObjectAttributes=["ObjectParts"],
+                                    MaxParts=1, PartNumberMarker=first["NextPartNumberMarker"])
+    rest = rest["ObjectParts"]
+    ok([p["PartNumber"] for p in first["Parts"]] == [1] and first["IsTruncated"]
+       and [p["PartNumber"] for p in rest["Parts"]] == [2] and not rest["IsTruncated"],
+       "... pages of parts: at most MaxParts, from NextPartNumberMarker")
+plain = s3.get_object_attributes(Bucket=bucket, Key="by-SHA256",
+                                 ObjectAttributes=["Checksum", "ObjectParts", "ObjectSize"])
+ok(plain.get("Checksum", {}).get("ChecksumSHA256") == want["SHA256"] and "ObjectParts" not in plain
+   and plain.get("ObjectSize") == len(data),
+   "get_object_attributes of an object of one part: its checksum, no ObjectParts")
 
 # The bucket owner condition: every operation that takes ExpectedBucketOwner is refused with 403
 # AccessDenied when it names another account, and changes nothing; served when it names the

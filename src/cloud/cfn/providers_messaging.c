@@ -528,9 +528,47 @@ static bool queue_create(struct cfn_res *r, const cJSON *props, struct aws_err *
 	return true;
 }
 
+/* The queue's tags as the template now has them: the keys it dropped removed (UntagQueue),
+ * the rest set (TagQueue). */
+static bool queue_retag(struct cfn_res *r, const char *physical, const cJSON *old_props,
+			const cJSON *props, struct aws_err *err)
+{
+	cJSON *now = cfn_tags_map(cJSON_GetObjectItemCaseSensitive(props, "Tags"));
+	cJSON *before = cfn_tags_map(cJSON_GetObjectItemCaseSensitive(old_props, "Tags"));
+	cJSON *gone = cJSON_CreateArray();
+	const cJSON *t;
+	cJSON_ArrayForEach(t, before)
+	{
+		if (!cJSON_GetObjectItemCaseSensitive(now, t->string))
+			cJSON_AddItemToArray(gone, cJSON_CreateString(t->string));
+	}
+	cJSON_Delete(before);
+	bool ok = true;
+	if (gone->child) {
+		cJSON *in = cJSON_CreateObject();
+		cJSON_AddStringToObject(in, "QueueUrl", physical);
+		cJSON_AddItemToObject(in, "TagKeys", gone);
+		gone = NULL;
+		ok = call(r, "sqs", "UntagQueue", in, NULL, err);
+	}
+	cJSON_Delete(gone);
+	if (ok && now && now->child) {
+		cJSON *in = cJSON_CreateObject();
+		cJSON_AddStringToObject(in, "QueueUrl", physical);
+		cJSON_AddItemToObject(in, "Tags", now);
+		now = NULL;
+		ok = call(r, "sqs", "TagQueue", in, NULL, err);
+	}
+	cJSON_Delete(now);
+	return ok;
+}
+
 static bool queue_update(struct cfn_res *r, const char *physical, const cJSON *old_props,
 			 const cJSON *props, const cJSON *attrs, struct aws_err *err)
 {
+	if (cfn_prop_changed(old_props, props, "Tags") &&
+	    !queue_retag(r, physical, old_props, props, err))
+		return false;
 	cJSON *a = queue_attributes(props, old_props);
 	if (!a->child) {
 		cJSON_Delete(a);

@@ -244,13 +244,22 @@ static void init_start_line(struct env *env)
 }
 
 /*
- * An environment whose runtime has ended, whose output is read and that no invoker holds is
- * collected at once: the housekeeper is woken rather than left to its next round, so a burst of
- * short-lived environments does not pile up their descriptors. Caller holds cloud->mu.
+ * Whether an environment is over: its runtime ended, its Runtime API stopped, its output read,
+ * and no invoker holds it. Caller holds cloud->mu.
+ */
+static bool env_over(const struct env *env)
+{
+	return env->state == ENV_DEAD && !env->inv && env->exited && !env->rapi && env->reader_done;
+}
+
+/*
+ * An environment that is over is collected at once: the housekeeper is woken rather than left
+ * to its next round, so a burst of short-lived environments does not pile up their
+ * descriptors. Caller holds cloud->mu.
  */
 static void collect_soon(struct env *env)
 {
-	if (env->state == ENV_DEAD && !env->inv && env->exited && env->reader_done)
+	if (env_over(env))
 		pthread_cond_signal(&env->cloud->hk_cond);
 }
 
@@ -364,6 +373,14 @@ static void *waiter_main(void *arg)
 	}
 	env->state = ENV_DEAD;
 	pthread_cond_broadcast(&env->cond);
+	struct http_server *rapi = env->rapi;
+	pthread_mutex_unlock(&env->cloud->mu);
+	/* Its Runtime API ends with it (a request waiting for an event has just been told it is
+	 * dead), stopped by this thread: the environments of a burst stop theirs side by side,
+	 * not one after another in the housekeeper's round. */
+	http_server_stop(rapi);
+	pthread_mutex_lock(&env->cloud->mu);
+	env->rapi = NULL;
 	collect_soon(env);
 	pthread_mutex_unlock(&env->cloud->mu);
 	return NULL;
@@ -442,7 +459,7 @@ void lambda_env_housekeep(struct cloud *c, bool all)
 		     now - env->idle_since_ms > (long long)c->idle_seconds * 1000) ||
 		    (idle && (env->generation != env->fn->generation || env->fn->deleted)))
 			lambda_env_kill(env);
-		if (env->state == ENV_DEAD && !env->inv && env->exited && env->reader_done)
+		if (env_over(env))
 			vec_push(&done, env);
 		else
 			c->envs.items[out++] = env;

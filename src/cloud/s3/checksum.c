@@ -35,6 +35,67 @@ const char *s3_sum_member(enum s3_sum k)
 	return sums[k].member;
 }
 
+int s3_sum_of(const char *alg)
+{
+	for (int k = 0; alg && k < S3_SUM_N; k++)
+		if (strcasecmp(alg, sums[k].alg) == 0 || strcmp(alg, sums[k].member) == 0)
+			return k;
+	return -1;
+}
+
+const char *s3_sum_name(enum s3_sum k)
+{
+	return sums[k].alg;
+}
+
+/* Checksum k of len bytes of data, raw, into md (sums[k].len bytes). */
+static void sum_bytes(enum s3_sum k, const void *data, size_t len, unsigned char *md)
+{
+	if (k == S3_SUM_SHA1) {
+		struct sha1 s;
+		sha1_init(&s);
+		sha1_update(&s, data, len);
+		sha1_final(&s, md);
+		return;
+	}
+	if (k == S3_SUM_SHA256) {
+		struct sha256 s;
+		sha256_init(&s);
+		sha256_update(&s, data, len);
+		sha256_final(&s, md);
+		return;
+	}
+	uint32_t crc = k == S3_SUM_CRC32 ? crc32_update(0, data, len) : crc32c_update(0, data, len);
+	md[0] = (unsigned char)(crc >> 24);
+	md[1] = (unsigned char)(crc >> 16);
+	md[2] = (unsigned char)(crc >> 8);
+	md[3] = (unsigned char)crc;
+}
+
+bool s3_sum_composite(enum s3_sum k, const char *const *parts, size_t n, char out[S3_SUM_COMPOSITE])
+{
+	unsigned char *all = xmalloc(n * sums[k].len + 1);
+	for (size_t i = 0; i < n; i++) {
+		size_t got = 0;
+		unsigned char *raw =
+			parts[i] ? aws_base64_decode(parts[i], strlen(parts[i]), &got) : NULL;
+		if (!raw || got != sums[k].len) {
+			free(raw);
+			free(all);
+			return false;
+		}
+		memcpy(all + i * sums[k].len, raw, got);
+		free(raw);
+	}
+	unsigned char md[SHA256_LEN];
+	sum_bytes(k, all, n * sums[k].len, md);
+	free(all);
+	char *b64 = aws_base64_encode(md, sums[k].len);
+	snprintf(out, S3_SUM_COMPOSITE, "%s-%zu", b64, n);
+	free(b64);
+	return true;
+}
+
 bool s3_sum_file(const char *path, enum s3_sum k, char out[S3_SUM_B64])
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);

@@ -4,6 +4,7 @@
 #include "cloud/s3/s3.h"
 
 #include <cjson/cJSON.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -30,6 +31,7 @@
 #include "core/path.h"
 #include "core/sigv4.h"
 #include "core/strutil.h"
+#include "core/vec.h"
 #include "core/xalloc.h"
 
 /* The largest bucket policy S3 keeps (20 KB). */
@@ -86,6 +88,13 @@ static const char *const migrations[] = {
 	" marker INTEGER NOT NULL, seq INTEGER NOT NULL,"
 	" PRIMARY KEY(bucket, key, version_id)) STRICT;"
 	"CREATE INDEX s3_versions_seq ON s3_versions(bucket, key, seq);",
+	/* 5 -> 6: multipart checksums: an upload's algorithm, a part's checksum ({"ChecksumCRC32":
+	 * ...}), and a multipart object's parts
+	 * ([{"PartNumber":1,"Size":...,"ChecksumCRC32":...}]). */
+	"ALTER TABLE s3_uploads ADD COLUMN algorithm TEXT;"
+	"ALTER TABLE s3_parts ADD COLUMN checksum TEXT;"
+	"ALTER TABLE s3_objects ADD COLUMN parts TEXT;"
+	"ALTER TABLE s3_versions ADD COLUMN parts TEXT;",
 };
 
 static bool s3_start(struct cloud *c, struct error *err)
@@ -1105,6 +1114,7 @@ struct s3obj {
 	char *checksum; /* {"ChecksumCRC32":"..."} as JSON text, or NULL for none */
 	char *sse;      /* {"ServerSideEncryption":"aws:kms",...}, or NULL for SSE-S3 */
 	char vid[40];   /* its version id: "null" unless made in a bucket with versioning */
+	char *parts;    /* a multipart object's parts as JSON text, or NULL */
 };
 
 static void s3obj_release(struct s3obj *o)
@@ -1114,7 +1124,8 @@ static void s3obj_release(struct s3obj *o)
 	free(o->tags);
 	free(o->checksum);
 	free(o->sse);
-	o->meta = o->ctype = o->tags = o->checksum = o->sse = NULL;
+	free(o->parts);
+	o->meta = o->ctype = o->tags = o->checksum = o->sse = o->parts = NULL;
 }
 
 /*
@@ -1133,10 +1144,10 @@ static bool object_version(struct cloud *c, const char *bucket, const char *key,
 	if (sqlite3_prepare_v2(
 		    c->db->db,
 		    "SELECT file, size, etag, ctype, meta, modified, tags, checksum, sse,"
-		    " version_id, 0 FROM s3_objects"
+		    " version_id, 0, parts FROM s3_objects"
 		    " WHERE bucket=?1 AND key=?2 AND (?3 IS NULL OR version_id=?3)"
 		    " UNION ALL SELECT file, size, etag, ctype, meta, modified, tags,"
-		    " checksum, sse, version_id, marker FROM s3_versions"
+		    " checksum, sse, version_id, marker, parts FROM s3_versions"
 		    " WHERE ?3 IS NOT NULL AND bucket=?1 AND key=?2 AND version_id=?3",
 		    -1, &q, NULL) == SQLITE_OK) {
 		sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
@@ -1158,6 +1169,8 @@ static bool object_version(struct cloud *c, const char *bucket, const char *key,
 				o->checksum = xstrdup((const char *)sqlite3_column_text(q, 7));
 			if (sqlite3_column_type(q, 8) == SQLITE_TEXT)
 				o->sse = xstrdup((const char *)sqlite3_column_text(q, 8));
+			if (sqlite3_column_type(q, 11) == SQLITE_TEXT)
+				o->parts = xstrdup((const char *)sqlite3_column_text(q, 11));
 		}
 	}
 	sqlite3_finalize(q);
@@ -1200,11 +1213,12 @@ static bool object_store(struct cloud *c, const char *account, const char *bucke
 	}
 	sqlite3_finalize(q);
 	q = NULL;
-	if (sqlite3_prepare_v2(c->db->db,
-			       "INSERT OR REPLACE INTO s3_objects(bucket, key, file, size, etag,"
-			       " ctype, meta, modified, tags, checksum, sse, version_id, seq)"
-			       " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
-			       -1, &q, NULL) == SQLITE_OK) {
+	if (sqlite3_prepare_v2(
+		    c->db->db,
+		    "INSERT OR REPLACE INTO s3_objects(bucket, key, file, size, etag,"
+		    " ctype, meta, modified, tags, checksum, sse, version_id, seq, parts)"
+		    " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		    -1, &q, NULL) == SQLITE_OK) {
 		sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
 		sqlite3_bind_text(q, 2, key, -1, SQLITE_STATIC);
 		sqlite3_bind_text(q, 3, o->file, -1, SQLITE_STATIC);
@@ -1218,6 +1232,7 @@ static bool object_store(struct cloud *c, const char *account, const char *bucke
 		sqlite3_bind_text(q, 11, o->sse, -1, SQLITE_STATIC);
 		sqlite3_bind_text(q, 12, o->vid, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(q, 13, s3_version_seq(c->db->db));
+		sqlite3_bind_text(q, 14, o->parts, -1, SQLITE_STATIC);
 		ok = sqlite3_step(q) == SQLITE_DONE;
 	}
 	sqlite3_finalize(q);
@@ -1927,6 +1942,115 @@ done:
 	return out;
 }
 
+/* Whether the list of ObjectAttributes asks for name. */
+static bool attribute_asked(const cJSON *attrs, const char *name)
+{
+	const cJSON *a;
+	cJSON_ArrayForEach(a, attrs)
+	{
+		if (cJSON_IsString(a) && strcmp(a->valuestring, name) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * GetObjectAttributes: what ObjectAttributes asks of ETag (bare), Checksum (a multipart
+ * object's checksum of checksums without its "-N"), ObjectParts (a multipart object's parts,
+ * from PartNumberMarker, at most MaxParts (default 1,000); each part only when the object has
+ * an additional checksum, as S3 lists them), StorageClass and ObjectSize.
+ */
+static cJSON *op_get_object_attributes(struct svc_call *call, const cJSON *in, struct aws_err *err)
+{
+	struct cloud *c = call->cloud;
+	const char *bucket = query_str(in, "Bucket");
+	struct strbuf kb = STRBUF_INIT;
+	struct s3obj o = { 0 };
+	cJSON *out = NULL;
+	if (!bucket_owned(c, call->caller->account, bucket, in, err) ||
+	    !object_key(call, in, &kb, err))
+		goto done;
+	const char *key = strbuf_str(&kb);
+	if (!object_find(c, bucket, key, &o)) {
+		key_err(err, 404, "NoSuchKey", key, "The specified key does not exist.");
+		goto done;
+	}
+	const cJSON *attrs = cJSON_GetObjectItemCaseSensitive(in, "ObjectAttributes");
+	const cJSON *a;
+	cJSON_ArrayForEach(a, attrs)
+	{
+		if (!cJSON_IsString(a) || (strcmp(a->valuestring, "ETag") != 0 &&
+					   strcmp(a->valuestring, "Checksum") != 0 &&
+					   strcmp(a->valuestring, "ObjectParts") != 0 &&
+					   strcmp(a->valuestring, "StorageClass") != 0 &&
+					   strcmp(a->valuestring, "ObjectSize") != 0)) {
+			aws_err_set(err, 400, "InvalidArgument",
+				    "Invalid attribute name specified.");
+			goto done;
+		}
+	}
+	out = cJSON_CreateObject();
+	cJSON_AddNumberToObject(out, "LastModified", (double)(o.modified / 1000));
+	if (attribute_asked(attrs, "ETag"))
+		cJSON_AddStringToObject(out, "ETag", o.etag);
+	if (attribute_asked(attrs, "Checksum") && o.checksum) {
+		cJSON *sum = cJSON_AddObjectToObject(out, "Checksum");
+		checksum_out(sum, o.checksum);
+		for (cJSON *m = sum->child; m; m = m->next) {
+			char *dash = strchr(m->valuestring, '-');
+			if (dash)
+				*dash = '\0';
+		}
+	}
+	cJSON *parts = o.parts ? cJSON_Parse(o.parts) : NULL;
+	if (attribute_asked(attrs, "ObjectParts") && cJSON_IsArray(parts)) {
+		const cJSON *mp = cJSON_GetObjectItemCaseSensitive(in, "MaxParts");
+		const cJSON *pm = cJSON_GetObjectItemCaseSensitive(in, "PartNumberMarker");
+		long max = cJSON_IsNumber(mp) ? (long)mp->valuedouble : 1000;
+		long marker = cJSON_IsNumber(pm)   ? (long)pm->valuedouble
+			      : cJSON_IsString(pm) ? atol(pm->valuestring)
+						   : 0;
+		cJSON *op = cJSON_AddObjectToObject(out, "ObjectParts");
+		cJSON_AddNumberToObject(op, "TotalPartsCount", cJSON_GetArraySize(parts));
+		if (o.checksum) {
+			char text[24];
+			snprintf(text, sizeof(text), "%ld", marker);
+			cJSON_AddStringToObject(op, "PartNumberMarker", text);
+			cJSON_AddNumberToObject(op, "MaxParts", (double)max);
+			cJSON *list = cJSON_AddArrayToObject(op, "Parts");
+			long last = marker;
+			bool more = false;
+			const cJSON *p;
+			cJSON_ArrayForEach(p, parts)
+			{
+				const cJSON *num =
+					cJSON_GetObjectItemCaseSensitive(p, "PartNumber");
+				long n = cJSON_IsNumber(num) ? (long)num->valuedouble : 0;
+				if (n <= marker)
+					continue;
+				if (cJSON_GetArraySize(list) >= max) {
+					more = true;
+					break;
+				}
+				cJSON_AddItemToArray(list, cJSON_Duplicate(p, true));
+				last = n;
+			}
+			snprintf(text, sizeof(text), "%ld", last);
+			cJSON_AddStringToObject(op, "NextPartNumberMarker", text);
+			cJSON_AddBoolToObject(op, "IsTruncated", more);
+		}
+	}
+	cJSON_Delete(parts);
+	if (attribute_asked(attrs, "StorageClass"))
+		cJSON_AddStringToObject(out, "StorageClass", "STANDARD");
+	if (attribute_asked(attrs, "ObjectSize"))
+		cJSON_AddNumberToObject(out, "ObjectSize", (double)o.size);
+done:
+	s3obj_release(&o);
+	strbuf_release(&kb);
+	return out;
+}
+
 static cJSON *op_get_object(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
 	return object_read(call, in, err, false);
@@ -2214,6 +2338,13 @@ static cJSON *op_copy_object(struct svc_call *call, const cJSON *in, struct aws_
 	 * source; its body, and so its checksum, is the source's. */
 	free(o.sse);
 	o.sse = NULL;
+	/* A copy is an object of one part: a checksum of its source's parts is not its own. */
+	free(o.parts);
+	o.parts = NULL;
+	if (o.checksum && strchr(o.checksum, '-')) {
+		free(o.checksum);
+		o.checksum = NULL;
+	}
 	o.modified = clock_wall_ms();
 	if (!sse_of(call, in, &o.sse, err)) {
 		/* err says why */
@@ -2311,6 +2442,40 @@ static char *upload_tags(struct cloud *c, const char *id)
 	return tags ? tags : xstrdup("[]");
 }
 
+/* The checksum an upload's parts carry (its ChecksumAlgorithm), or -1 for none. */
+static int upload_algorithm(struct cloud *c, const char *id)
+{
+	int k = -1;
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *q = db_prep(c->db, "SELECT algorithm FROM s3_uploads WHERE upload_id=?");
+	if (q) {
+		sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+		if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) == SQLITE_TEXT)
+			k = s3_sum_of(db_col(q, 0));
+	}
+	sqlite3_finalize(q);
+	pthread_mutex_unlock(&c->db->mu);
+	return k;
+}
+
+/* A part's stored checksum ({"ChecksumCRC32":"..."}, caller frees), or NULL. */
+static char *part_checksum(struct cloud *c, const char *id, long part)
+{
+	char *sum = NULL;
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *q =
+		db_prep(c->db, "SELECT checksum FROM s3_parts WHERE upload_id=? AND part=?");
+	if (q) {
+		sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 2, part);
+		if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) == SQLITE_TEXT)
+			sum = xstrdup(db_col(q, 0));
+	}
+	sqlite3_finalize(q);
+	pthread_mutex_unlock(&c->db->mu);
+	return sum;
+}
+
 static void upload_forget(struct cloud *c, const char *id)
 {
 	pthread_mutex_lock(&c->db->mu);
@@ -2367,18 +2532,31 @@ static cJSON *op_create_multipart_upload(struct svc_call *call, const cJSON *in,
 	    object_key(call, in, &kb, err)) {
 		char id[49], *tags = NULL;
 		aws_random_hex(id, 48);
-		if (storage_class_ok(in, err) &&
-		    tags_from_header(in, strbuf_str(&kb), &tags, err)) {
+		/* ChecksumAlgorithm: every part carries that checksum, and the object the
+		 * checksum of their checksums. */
+		const char *alg = query_str(in, "ChecksumAlgorithm");
+		int k = alg ? s3_sum_of(alg) : -1;
+		if (alg && k < 0)
+			aws_err_set(
+				err, 400, "InvalidRequest",
+				"Checksum algorithm provided is unsupported. Please try again with "
+				"any of the valid types: [CRC32, CRC32C, SHA1, SHA256]");
+		else if (storage_class_ok(in, err) &&
+			 tags_from_header(in, strbuf_str(&kb), &tags, err)) {
 			char *meta = meta_text(in);
 			db_run(call->cloud,
-			       "INSERT INTO s3_uploads(upload_id, bucket, key, ctype, meta, tags) "
-			       "VALUES(?,?,?,?,?,?)",
-			       id, bucket, strbuf_str(&kb), content_type(in), meta, tags, NULL);
+			       "INSERT INTO s3_uploads(upload_id, bucket, key, ctype, meta, tags,"
+			       " algorithm) VALUES(?,?,?,?,?,?,?)",
+			       id, bucket, strbuf_str(&kb), content_type(in), meta, tags,
+			       k >= 0 ? s3_sum_name((enum s3_sum)k) : NULL, NULL);
 			free(meta);
 			out = cJSON_CreateObject();
 			cJSON_AddStringToObject(out, "Bucket", bucket);
 			cJSON_AddStringToObject(out, "Key", strbuf_str(&kb));
 			cJSON_AddStringToObject(out, "UploadId", id);
+			if (k >= 0)
+				cJSON_AddStringToObject(out, "ChecksumAlgorithm",
+							s3_sum_name((enum s3_sum)k));
 			sse_out(out, NULL);
 		}
 		free(tags);
@@ -2387,10 +2565,60 @@ static cJSON *op_create_multipart_upload(struct svc_call *call, const cJSON *in,
 	return out;
 }
 
+/* The member of a checksum's JSON text ({"ChecksumCRC32":"..."}) into k and its value into
+ * value; false when it holds none. */
+static bool sum_parse(const char *json, int *k, char value[S3_SUM_B64])
+{
+	cJSON *o = json ? cJSON_Parse(json) : NULL;
+	bool ok = o && o->child && cJSON_IsString(o->child) &&
+		  (*k = s3_sum_of(o->child->string)) >= 0;
+	if (ok)
+		snprintf(value, S3_SUM_B64, "%s", o->child->valuestring);
+	cJSON_Delete(o);
+	return ok;
+}
+
+/*
+ * A part of an upload with a ChecksumAlgorithm carries that checksum: the one the request
+ * gave (*sum, checked against the body already), or the one of the body stored at path when
+ * it gave none. A part's checksum of another kind is refused, as S3 refuses it.
+ */
+static bool part_sum(struct cloud *c, const char *id, const char *path, char **sum,
+		     struct aws_err *err)
+{
+	int want = upload_algorithm(c, id), have = -1;
+	char value[S3_SUM_B64];
+	if (want < 0)
+		return true;
+	if (*sum && sum_parse(*sum, &have, value) && have != want) {
+		char w[16], h[16];
+		snprintf(w, sizeof(w), "%s", s3_sum_name((enum s3_sum)want));
+		snprintf(h, sizeof(h), "%s", s3_sum_name((enum s3_sum)have));
+		for (char *p = w; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+		for (char *p = h; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+		return aws_err_set(err, 400, "InvalidRequest",
+				   "Checksum Type mismatch occurred, expected checksum Type: %s, "
+				   "actual checksum Type: %s",
+				   w, h);
+	}
+	if (have == want)
+		return true;
+	if (!s3_sum_file(path, (enum s3_sum)want, value))
+		return aws_err_set(err, 500, "InternalError", "cannot read the part back");
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, s3_sum_member((enum s3_sum)want), value);
+	free(*sum);
+	*sum = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	return true;
+}
+
 static cJSON *op_upload_part(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
 	struct strbuf kb = STRBUF_INIT;
-	char *ctype = NULL, *meta = NULL, *path = NULL;
+	char *ctype = NULL, *meta = NULL, *path = NULL, *fresh = NULL;
 	cJSON *out = NULL;
 	if (!upload_open(call, in, &kb, &ctype, &meta, err))
 		goto done;
@@ -2407,20 +2635,37 @@ static cJSON *op_upload_part(struct svc_call *call, const cJSON *in, struct aws_
 	}
 	long part = (long)pn->valuedouble;
 	path = part_path(call->cloud, id, part);
+	/* The body goes beside the part it replaces: a part refused (a bad digest, a checksum
+	 * of another kind) leaves the one uploaded before in place, as S3 does. */
+	char rnd[17];
+	aws_random_hex(rnd, 16);
+	fresh = xasprintf("%s.%s", path, rnd);
 	char md5[33];
 	long long size = 0;
-	if (!body_store(call, in, path, strbuf_str(&kb), md5, &size, err))
+	if (!body_store(call, in, fresh, strbuf_str(&kb), md5, &size, err)) {
+		unlink(fresh);
 		goto done;
+	}
 	char *sum = NULL;
 	if (!digest_ok(in, md5, strbuf_str(&kb), err) ||
-	    !s3_sum_upload(in, trailer_of(call), path, &sum, err)) {
-		unlink(path);
+	    !s3_sum_upload(in, trailer_of(call), fresh, &sum, err) ||
+	    !part_sum(call->cloud, id, fresh, &sum, err)) {
+		free(sum);
+		unlink(fresh);
+		goto done;
+	}
+	if (rename(fresh, path) != 0) {
+		free(sum);
+		unlink(fresh);
+		key_err(err, 500, "InternalError", strbuf_str(&kb), "cannot store the part");
 		goto done;
 	}
 	char *num = xasprintf("%ld", part), *sz = xasprintf("%lld", size);
+	/* A part without a checksum binds none (NULL ends the values). */
 	db_run(call->cloud,
-	       "INSERT OR REPLACE INTO s3_parts(upload_id, part, size, etag) VALUES(?,?,?,?)", id,
-	       num, sz, md5, NULL);
+	       "INSERT OR REPLACE INTO s3_parts(upload_id, part, size, etag, checksum)"
+	       " VALUES(?,?,?,?,?)",
+	       id, num, sz, md5, sum, NULL);
 	free(num);
 	free(sz);
 	out = cJSON_CreateObject();
@@ -2431,6 +2676,7 @@ static cJSON *op_upload_part(struct svc_call *call, const cJSON *in, struct aws_
 	sse_out(out, NULL);
 	free(sum);
 done:
+	free(fresh);
 	free(path);
 	free(ctype);
 	free(meta);
@@ -2455,12 +2701,34 @@ static bool entity_too_small(struct aws_err *err, long long size, long part, con
 }
 
 /*
+ * Whether the part p of a CompleteMultipartUpload document names the checksum the part was
+ * uploaded with (sum, its JSON text; NULL for none), when it names one: a checksum of another
+ * kind or value is not that part's.
+ */
+static bool part_sum_matches(const cJSON *p, const char *sum)
+{
+	int k = -1;
+	char value[S3_SUM_B64] = "";
+	bool have = sum_parse(sum, &k, value);
+	for (int j = 0; j < S3_SUM_N; j++) {
+		const char *given = query_str(p, s3_sum_member((enum s3_sum)j));
+		if (given && (!have || j != k || strcmp(given, value) != 0))
+			return false;
+	}
+	return true;
+}
+
+/*
  * Join the parts the document lists (ascending, each as uploaded, every one but the last at
- * least 5 MiB) into the file to; the object's size and multipart ETag into o.
+ * least 5 MiB) into the file to; the object's size and multipart ETag into o, and, for an
+ * upload with a ChecksumAlgorithm (alg, else -1), the checksum of the parts' checksums and
+ * the parts themselves.
  */
 static bool parts_join(struct svc_call *call, const char *id, const char *key, const cJSON *parts,
-		       const char *to, struct s3obj *o, struct aws_err *err)
+		       int alg, const char *to, struct s3obj *o, struct aws_err *err)
 {
+	cJSON *kept = cJSON_CreateArray();
+	struct vec sums = VEC_INIT;
 	int out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (out < 0)
 		return key_err(err, 500, "InternalError", key, "cannot create the object's file");
@@ -2491,7 +2759,9 @@ static bool parts_join(struct svc_call *call, const char *id, const char *key, c
 		char *path = part_path(call->cloud, id, num);
 		char got[33];
 		long long size = 0;
-		if (!md5_file(path, got, &size) || strcmp(got, w) != 0) {
+		char *sum = part_checksum(call->cloud, id, num);
+		if (!md5_file(path, got, &size) || strcmp(got, w) != 0 ||
+		    !part_sum_matches(p, sum)) {
 			char num_text[24];
 			snprintf(num_text, sizeof(num_text), "%ld", num);
 			aws_err_set(err, 400, "InvalidPart",
@@ -2506,6 +2776,19 @@ static bool parts_join(struct svc_call *call, const char *id, const char *key, c
 		else if (!copy_append(path, out))
 			ok = key_err(err, 500, "InternalError", key, "cannot join the parts");
 		free(path);
+		if (ok) {
+			cJSON *one = cJSON_CreateObject();
+			cJSON_AddNumberToObject(one, "PartNumber", (double)num);
+			cJSON_AddNumberToObject(one, "Size", (double)size);
+			int k = -1;
+			char value[S3_SUM_B64];
+			if (alg >= 0 && sum_parse(sum, &k, value) && k == alg) {
+				cJSON_AddStringToObject(one, s3_sum_member((enum s3_sum)k), value);
+				vec_push(&sums, xstrdup(value));
+			}
+			cJSON_AddItemToArray(kept, one);
+		}
+		free(sum);
 		if (!ok)
 			break;
 		last_size = size;
@@ -2527,6 +2810,24 @@ static bool parts_join(struct svc_call *call, const char *id, const char *key, c
 		ok = key_err(err, 500, "InternalError", key, "cannot write the object's file");
 	if (ok && count == 0)
 		ok = aws_err_set(err, 400, "InvalidRequest", "You must specify at least one part");
+	char composite[S3_SUM_COMPOSITE];
+	if (ok && alg >= 0) {
+		if (sums.len != (size_t)count ||
+		    !s3_sum_composite((enum s3_sum)alg, (const char *const *)sums.items, sums.len,
+				      composite))
+			ok = key_err(err, 500, "InternalError", key,
+				     "a part's checksum is missing");
+		else {
+			cJSON *j = cJSON_CreateObject();
+			cJSON_AddStringToObject(j, s3_sum_member((enum s3_sum)alg), composite);
+			o->checksum = cJSON_PrintUnformatted(j);
+			cJSON_Delete(j);
+		}
+	}
+	vec_release_with(&sums, free);
+	if (ok)
+		o->parts = cJSON_PrintUnformatted(kept);
+	cJSON_Delete(kept);
 	if (!ok)
 		return false;
 	for (int i = 0; i < 16; i++)
@@ -2551,7 +2852,7 @@ static cJSON *op_complete_multipart_upload(struct svc_call *call, const cJSON *i
 		cJSON_GetObjectItemCaseSensitive(in, "MultipartUpload"), "Parts");
 	fresh_file_name(o.file);
 	to = object_path(c, account, bucket, o.file);
-	if (!parts_join(call, id, key, parts, to, &o, err)) {
+	if (!parts_join(call, id, key, parts, upload_algorithm(c, id), to, &o, err)) {
 		unlink(to);
 		goto done;
 	}
@@ -2574,6 +2875,7 @@ static cJSON *op_complete_multipart_upload(struct svc_call *call, const cJSON *i
 	cJSON_AddStringToObject(out, "Key", key);
 	char *etag = xasprintf("\"%s\"", o.etag);
 	cJSON_AddStringToObject(out, "ETag", etag);
+	checksum_out(out, o.checksum);
 	sse_out(out, NULL);
 	free(etag);
 	version_out(c, out, bucket, o.vid);
@@ -2619,13 +2921,16 @@ static cJSON *op_list_parts(struct svc_call *call, const cJSON *in, struct aws_e
 	cJSON_AddNumberToObject(out, "MaxParts", 10000);
 	cJSON_AddFalseToObject(out, "IsTruncated");
 	cJSON_AddStringToObject(out, "StorageClass", "STANDARD");
+	int alg = upload_algorithm(c, id);
+	if (alg >= 0)
+		cJSON_AddStringToObject(out, "ChecksumAlgorithm", s3_sum_name((enum s3_sum)alg));
 	cJSON *parts = cJSON_AddArrayToObject(out, "Parts");
 	pthread_mutex_lock(&c->db->mu);
 	sqlite3_stmt *q = NULL;
-	if (sqlite3_prepare_v2(
-		    c->db->db,
-		    "SELECT part, size, etag FROM s3_parts WHERE upload_id=? ORDER BY part", -1, &q,
-		    NULL) == SQLITE_OK) {
+	if (sqlite3_prepare_v2(c->db->db,
+			       "SELECT part, size, etag, checksum FROM s3_parts WHERE upload_id=? "
+			       "ORDER BY part",
+			       -1, &q, NULL) == SQLITE_OK) {
 		sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
 		while (sqlite3_step(q) == SQLITE_ROW) {
 			cJSON *p = cJSON_CreateObject();
@@ -2635,6 +2940,8 @@ static cJSON *op_list_parts(struct svc_call *call, const cJSON *in, struct aws_e
 			char *etag = xasprintf("\"%s\"", sqlite3_column_text(q, 2));
 			cJSON_AddStringToObject(p, "ETag", etag);
 			free(etag);
+			if (sqlite3_column_type(q, 3) == SQLITE_TEXT)
+				checksum_out(p, db_col(q, 3));
 			cJSON_AddItemToArray(parts, p);
 		}
 	}
@@ -2788,6 +3095,7 @@ static const struct svc_op ops[] = {
 	{ "GetBucketTagging", s3_op_get_bucket_tagging },
 	{ "GetBucketVersioning", s3_op_get_bucket_versioning },
 	{ "GetObject", op_get_object },
+	{ "GetObjectAttributes", op_get_object_attributes },
 	{ "GetObjectTagging", op_get_object_tagging },
 	{ "GetPublicAccessBlock", s3_op_get_public_access_block },
 	{ "HeadBucket", op_head_bucket },
@@ -2870,7 +3178,7 @@ static const char *const s3_members[] = {
 	"-GrantReadACP -GrantWrite -GrantWriteACP -ObjectLockEnabledForBucket "
 	"-ObjectOwnership=BucketOwnerEnforced",
 	"CreateMultipartUpload -ACL=bucket-owner-full-control Bucket -BucketKeyEnabled "
-	"-CacheControl ~ChecksumAlgorithm "
+	"-CacheControl ChecksumAlgorithm "
 	"-ContentDisposition -ContentEncoding -ContentLanguage ContentType "
 	"ExpectedBucketOwner -Expires -GrantFullControl -GrantRead -GrantReadACP "
 	"-GrantWriteACP Key Metadata -ObjectLockLegalHoldStatus -ObjectLockMode "
@@ -2899,6 +3207,9 @@ static const char *const s3_members[] = {
 	"-ResponseCacheControl -ResponseContentDisposition -ResponseContentEncoding "
 	"-ResponseContentLanguage -ResponseContentType -ResponseExpires -SSECustomerAlgorithm "
 	"-SSECustomerKey -SSECustomerKeyMD5 VersionId",
+	"GetObjectAttributes Bucket ExpectedBucketOwner Key MaxParts ObjectAttributes "
+	"PartNumberMarker -RequestPayer -SSECustomerAlgorithm -SSECustomerKey "
+	"-SSECustomerKeyMD5 -VersionId",
 	"GetObjectTagging Bucket ExpectedBucketOwner Key -RequestPayer -VersionId",
 	"GetPublicAccessBlock Bucket ExpectedBucketOwner",
 	"HeadBucket Bucket ExpectedBucketOwner",

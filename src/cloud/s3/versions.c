@@ -95,8 +95,9 @@ static bool first_text(sqlite3 *db, const char *sql, const char *bucket, const c
 	return found;
 }
 
-#define COLUMNS \
-	"bucket, key, version_id, file, size, etag, ctype, meta, modified, tags, checksum, sse"
+#define COLUMNS                                                                                   \
+	"bucket, key, version_id, file, size, etag, ctype, meta, modified, tags, checksum, sse, " \
+	"parts"
 
 /* The current object of key, if any, becomes a noncurrent version. */
 static bool archive_current(sqlite3 *db, const char *bucket, const char *key)
@@ -194,7 +195,7 @@ static bool add_marker(sqlite3 *db, const char *bucket, const char *key, const c
 	bool ok = sqlite3_prepare_v2(db,
 				     "INSERT OR REPLACE INTO s3_versions(" COLUMNS ", marker, seq)"
 				     " VALUES(?1, ?2, ?3, '', 0, '', '', '{}', ?4, '[]', NULL,"
-				     " NULL, 1, ?5)",
+				     " NULL, NULL, 1, ?5)",
 				     -1, &q, NULL) == SQLITE_OK;
 	if (ok) {
 		struct timespec ts;
