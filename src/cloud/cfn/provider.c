@@ -391,6 +391,18 @@ char *cfn_base64(const void *data, size_t n)
 	return out;
 }
 
+bool cfn_call_owned(struct cfn_res *r, const char *service, const char *op, cJSON *in, cJSON **out,
+		    struct aws_err *err)
+{
+	cJSON *o = cfn_call(r, service, op, in, err);
+	cJSON_Delete(in);
+	if (out)
+		*out = o;
+	else
+		cJSON_Delete(o);
+	return o != NULL;
+}
+
 bool cfn_call_delete(struct cfn_res *r, const char *service, const char *op, cJSON *in,
 		     struct aws_err *err)
 {

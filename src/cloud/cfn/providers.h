@@ -51,6 +51,9 @@ void cfn_copy_raw(struct cJSON *in, const struct cJSON *props, const char *name,
 char *cfn_json_text(const struct cJSON *value);
 /* Tags [{Key, Value}] as a map {Key: Value}; NULL when none. Caller deletes. */
 struct cJSON *cfn_tags_map(const struct cJSON *tags);
+/* Call op with in (owned); the output into *out (caller deletes) when out is not NULL. */
+bool cfn_call_owned(struct cfn_res *r, const char *service, const char *op, struct cJSON *in,
+		    struct cJSON **out, struct aws_err *err);
 /* Call a delete operation with in (owned): a resource already gone counts as deleted. */
 bool cfn_call_delete(struct cfn_res *r, const char *service, const char *op, struct cJSON *in,
 		     struct aws_err *err);

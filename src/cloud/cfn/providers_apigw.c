@@ -18,18 +18,6 @@
 
 #define S cfn_prop_str
 
-static bool call(struct cfn_res *r, const char *service, const char *op, cJSON *in, cJSON **out,
-		 struct aws_err *err)
-{
-	cJSON *o = cfn_call(r, service, op, in, err);
-	cJSON_Delete(in);
-	if (out)
-		*out = o;
-	else
-		cJSON_Delete(o);
-	return o != NULL;
-}
-
 /* The body of an API: an object, or JSON text. Caller deletes. */
 static cJSON *api_body(const cJSON *props, struct aws_err *err)
 {
@@ -93,7 +81,7 @@ static bool rest_resource_id(struct rest_build *b, const char *path, const char 
 	cJSON_AddStringToObject(in, "parentId", pid);
 	cJSON_AddStringToObject(in, "pathPart", slash + 1);
 	cJSON *out = NULL;
-	if (!call(b->r, "apigateway", "CreateResource", in, &out, err))
+	if (!cfn_call_owned(b->r, "apigateway", "CreateResource", in, &out, err))
 		return false;
 	cJSON_AddStringToObject(b->ids, path, S(out, "id") ? S(out, "id") : "");
 	cJSON_Delete(out);
@@ -118,7 +106,7 @@ static bool rest_method(struct rest_build *b, const char *rid, const char *metho
 	cJSON_AddStringToObject(in, "resourceId", rid);
 	cJSON_AddStringToObject(in, "httpMethod", method);
 	cJSON_AddStringToObject(in, "authorizationType", iam ? "AWS_IAM" : "NONE");
-	if (!call(b->r, "apigateway", "PutMethod", in, NULL, err))
+	if (!cfn_call_owned(b->r, "apigateway", "PutMethod", in, NULL, err))
 		return false;
 	if (!integ)
 		return true;
@@ -136,7 +124,7 @@ static bool rest_method(struct rest_build *b, const char *rid, const char *metho
 	if (S(integ, "uri"))
 		cJSON_AddStringToObject(in, "uri", S(integ, "uri"));
 	cfn_copy_int(in, integ, "timeoutInMillis", NULL, err);
-	return call(b->r, "apigateway", "PutIntegration", in, NULL, err);
+	return cfn_call_owned(b->r, "apigateway", "PutIntegration", in, NULL, err);
 }
 
 /* Make body's paths and methods in the API (whose root resource is root). */
@@ -185,7 +173,7 @@ static bool rest_root(struct cfn_res *r, const char *api, char **root, struct aw
 	cJSON *in = cJSON_CreateObject();
 	cJSON_AddStringToObject(in, "restApiId", api);
 	cJSON *out = NULL;
-	if (!call(r, "apigateway", "GetResources", in, &out, err))
+	if (!cfn_call_owned(r, "apigateway", "GetResources", in, &out, err))
 		return false;
 	*root = NULL;
 	const cJSON *it;
@@ -207,7 +195,7 @@ static bool rest_clear(struct cfn_res *r, const char *api, struct aws_err *err)
 	cJSON *in = cJSON_CreateObject();
 	cJSON_AddStringToObject(in, "restApiId", api);
 	cJSON *out = NULL;
-	if (!call(r, "apigateway", "GetResources", in, &out, err))
+	if (!cfn_call_owned(r, "apigateway", "GetResources", in, &out, err))
 		return false;
 	bool ok = true;
 	const cJSON *it;
@@ -273,7 +261,7 @@ static bool rest_api_create(struct cfn_res *r, const cJSON *props, struct aws_er
 	if (tags)
 		cJSON_AddItemToObject(in, "tags", tags);
 	cJSON *out = NULL;
-	if (!call(r, "apigateway", "CreateRestApi", in, &out, err)) {
+	if (!cfn_call_owned(r, "apigateway", "CreateRestApi", in, &out, err)) {
 		cJSON_Delete(body);
 		return false;
 	}
@@ -287,7 +275,7 @@ static bool rest_api_create(struct cfn_res *r, const cJSON *props, struct aws_er
 		struct aws_err ignore = { 0 };
 		cJSON *del = cJSON_CreateObject();
 		cJSON_AddStringToObject(del, "restApiId", api);
-		call(r, "apigateway", "DeleteRestApi", del, NULL, &ignore);
+		cfn_call_owned(r, "apigateway", "DeleteRestApi", del, NULL, &ignore);
 		aws_err_release(&ignore);
 		free(api);
 		free(root);
@@ -347,7 +335,7 @@ static bool resource_create(struct cfn_res *r, const cJSON *props, struct aws_er
 	cfn_copy_str(in, props, "ParentId", "parentId", err);
 	cfn_copy_str(in, props, "PathPart", "pathPart", err);
 	cJSON *out = NULL;
-	if (!call(r, "apigateway", "CreateResource", in, &out, err))
+	if (!cfn_call_owned(r, "apigateway", "CreateResource", in, &out, err))
 		return false;
 	r->physical = xstrdup(S(out, "id") ? S(out, "id") : "");
 	r->attrs = cJSON_CreateObject();
@@ -384,7 +372,7 @@ static bool method_put(struct cfn_res *r, const cJSON *props, struct aws_err *er
 	cJSON_AddStringToObject(in, "authorizationType", auth ? auth : "NONE");
 	cfn_copy_str(in, props, "AuthorizerId", "authorizerId", err);
 	cfn_copy_bool(in, props, "ApiKeyRequired", "apiKeyRequired", err);
-	if (!call(r, "apigateway", "PutMethod", in, NULL, err))
+	if (!cfn_call_owned(r, "apigateway", "PutMethod", in, NULL, err))
 		return false;
 	const cJSON *integ = cJSON_GetObjectItemCaseSensitive(props, "Integration");
 	if (!integ)
@@ -398,7 +386,7 @@ static bool method_put(struct cfn_res *r, const cJSON *props, struct aws_err *er
 	cfn_copy_str(in, integ, "Uri", "uri", err);
 	cfn_copy_int(in, integ, "TimeoutInMillis", "timeoutInMillis", err);
 	cfn_copy_str(in, integ, "Credentials", "credentials", err);
-	return call(r, "apigateway", "PutIntegration", in, NULL, err);
+	return cfn_call_owned(r, "apigateway", "PutIntegration", in, NULL, err);
 }
 
 static bool method_create(struct cfn_res *r, const cJSON *props, struct aws_err *err)
@@ -454,7 +442,7 @@ static bool deployment_create(struct cfn_res *r, const cJSON *props, struct aws_
 	cfn_copy_str(in, props, "StageName", "stageName", err);
 	cfn_copy_str(in, props, "Description", "description", err);
 	cJSON *out = NULL;
-	if (!call(r, "apigateway", "CreateDeployment", in, &out, err))
+	if (!cfn_call_owned(r, "apigateway", "CreateDeployment", in, &out, err))
 		return false;
 	r->physical = xstrdup(S(out, "id") ? S(out, "id") : "");
 	r->attrs = cJSON_CreateObject();
@@ -503,7 +491,7 @@ static bool stage_create(struct cfn_res *r, const cJSON *props, struct aws_err *
 		return false;
 	}
 	cfn_copy_raw(in, props, "Variables", "variables");
-	if (!call(r, "apigateway", "CreateStage", in, NULL, err))
+	if (!cfn_call_owned(r, "apigateway", "CreateStage", in, NULL, err))
 		return false;
 	r->physical = xstrdup(S(props, "StageName"));
 	return true;
@@ -535,7 +523,7 @@ static bool stage_update(struct cfn_res *r, const char *physical, const cJSON *o
 		cJSON_Delete(in);
 		return true;
 	}
-	return call(r, "apigateway", "UpdateStage", in, NULL, err);
+	return cfn_call_owned(r, "apigateway", "UpdateStage", in, NULL, err);
 }
 
 static bool stage_remove(struct cfn_res *r, const char *physical, const cJSON *props,
@@ -602,8 +590,8 @@ static bool http_apply_body(struct cfn_res *r, const char *api, const cJSON *bod
 					cfn_copy_int(in, integ, "timeoutInMillis",
 						     "TimeoutInMillis", err);
 					cJSON *out = NULL;
-					ok = call(r, "apigatewayv2", "CreateIntegration", in, &out,
-						  err);
+					ok = cfn_call_owned(r, "apigatewayv2", "CreateIntegration",
+							    in, &out, err);
 					if (ok)
 						cJSON_AddStringToObject(
 							integrations, uri,
@@ -630,7 +618,8 @@ static bool http_apply_body(struct cfn_res *r, const char *api, const cJSON *bod
 					cJSON_AddStringToObject(in, "Target", target);
 					free(target);
 				}
-				ok = call(r, "apigatewayv2", "CreateRoute", in, NULL, err);
+				ok = cfn_call_owned(r, "apigatewayv2", "CreateRoute", in, NULL,
+						    err);
 			}
 			free(m);
 			if (!ok)
@@ -655,7 +644,7 @@ static bool http_clear(struct cfn_res *r, const char *api, struct aws_err *err)
 		cJSON *in = cJSON_CreateObject();
 		cJSON_AddStringToObject(in, "ApiId", api);
 		cJSON *out = NULL;
-		if (!call(r, "apigatewayv2", kinds[k].get, in, &out, err))
+		if (!cfn_call_owned(r, "apigatewayv2", kinds[k].get, in, &out, err))
 			return false;
 		bool ok = true;
 		const cJSON *it;
@@ -715,7 +704,7 @@ static bool http_api_create(struct cfn_res *r, const cJSON *props, struct aws_er
 	if (cJSON_IsObject(tags))
 		cJSON_AddItemToObject(in, "Tags", cJSON_Duplicate(tags, true));
 	cJSON *out = NULL;
-	if (!call(r, "apigatewayv2", "CreateApi", in, &out, err)) {
+	if (!cfn_call_owned(r, "apigatewayv2", "CreateApi", in, &out, err)) {
 		cJSON_Delete(body);
 		return false;
 	}
@@ -728,7 +717,7 @@ static bool http_api_create(struct cfn_res *r, const cJSON *props, struct aws_er
 		struct aws_err ignore = { 0 };
 		cJSON *del = cJSON_CreateObject();
 		cJSON_AddStringToObject(del, "ApiId", api);
-		call(r, "apigatewayv2", "DeleteApi", del, NULL, &ignore);
+		cfn_call_owned(r, "apigatewayv2", "DeleteApi", del, NULL, &ignore);
 		aws_err_release(&ignore);
 		free(api);
 		free(endpoint);
@@ -797,7 +786,7 @@ static bool integration_create(struct cfn_res *r, const cJSON *props, struct aws
 	if (ok)
 		ok = cfn_copy_int(in, props, "TimeoutInMillis", NULL, err);
 	cJSON *out = NULL;
-	if (!ok || !call(r, "apigatewayv2", "CreateIntegration", in, &out, err)) {
+	if (!ok || !cfn_call_owned(r, "apigatewayv2", "CreateIntegration", in, &out, err)) {
 		if (!ok)
 			cJSON_Delete(in);
 		return false;
@@ -834,7 +823,7 @@ static bool route_create(struct cfn_res *r, const cJSON *props, struct aws_err *
 		  cfn_copy_str(in, props, "Target", NULL, err) &&
 		  cfn_copy_str(in, props, "AuthorizationType", NULL, err);
 	cJSON *out = NULL;
-	if (!ok || !call(r, "apigatewayv2", "CreateRoute", in, &out, err)) {
+	if (!ok || !cfn_call_owned(r, "apigatewayv2", "CreateRoute", in, &out, err)) {
 		if (!ok)
 			cJSON_Delete(in);
 		return false;
@@ -876,7 +865,7 @@ static bool v2_stage_create(struct cfn_res *r, const cJSON *props, struct aws_er
 		return false;
 	}
 	cfn_copy_raw(in, props, "StageVariables", NULL);
-	if (!call(r, "apigatewayv2", "CreateStage", in, NULL, err))
+	if (!cfn_call_owned(r, "apigatewayv2", "CreateStage", in, NULL, err))
 		return false;
 	r->physical = xstrdup(S(props, "StageName"));
 	return true;
@@ -906,7 +895,7 @@ static bool v2_deployment_create(struct cfn_res *r, const cJSON *props, struct a
 	cfn_copy_str(in, props, "StageName", NULL, err);
 	cfn_copy_str(in, props, "Description", NULL, err);
 	cJSON *out = NULL;
-	if (!call(r, "apigatewayv2", "CreateDeployment", in, &out, err))
+	if (!cfn_call_owned(r, "apigatewayv2", "CreateDeployment", in, &out, err))
 		return false;
 	r->physical = xstrdup(S(out, "DeploymentId") ? S(out, "DeploymentId") : "");
 	cJSON_Delete(out);

@@ -23,13 +23,7 @@ static const char iam_note[] = "IAM is not served by the local cloud: the stack 
 
 static bool call(struct cfn_res *r, const char *op, cJSON *in, cJSON **out, struct aws_err *err)
 {
-	cJSON *o = cfn_call(r, "iam", op, in, err);
-	cJSON_Delete(in);
-	if (out)
-		*out = o;
-	else
-		cJSON_Delete(o);
-	return o != NULL;
+	return cfn_call_owned(r, "iam", op, in, out, err);
 }
 
 /* An IAM-style unique id: a prefix and 17 upper-case letters and digits. */

@@ -15,19 +15,6 @@
 
 #define S cfn_prop_str
 
-/* Call op with in (owned) and keep the output in *out (caller deletes) when out != NULL. */
-static bool call(struct cfn_res *r, const char *service, const char *op, cJSON *in, cJSON **out,
-		 struct aws_err *err)
-{
-	cJSON *o = cfn_call(r, service, op, in, err);
-	cJSON_Delete(in);
-	if (out)
-		*out = o;
-	else
-		cJSON_Delete(o);
-	return o != NULL;
-}
-
 /* ---- AWS::SecretsManager::Secret ---- */
 
 /*
@@ -70,7 +57,7 @@ static char *generated_value(struct cfn_res *r, const cJSON *gen, struct aws_err
 		return NULL;
 	}
 	cJSON *out = NULL;
-	if (!call(r, "secretsmanager", "GetRandomPassword", in, &out, err)) {
+	if (!cfn_call_owned(r, "secretsmanager", "GetRandomPassword", in, &out, err)) {
 		cJSON_Delete(doc);
 		return NULL;
 	}
@@ -124,7 +111,7 @@ static bool secret_create(struct cfn_res *r, const cJSON *props, struct aws_err 
 	}
 	cfn_copy_raw(in, props, "Tags", NULL);
 	cJSON *out = NULL;
-	if (!call(r, "secretsmanager", "CreateSecret", in, &out, err))
+	if (!cfn_call_owned(r, "secretsmanager", "CreateSecret", in, &out, err))
 		return false;
 	const char *arn = S(out, "ARN");
 	r->physical = xstrdup(arn ? arn : "");
@@ -155,7 +142,7 @@ static bool secret_tags(struct cfn_res *r, const char *arn, const cJSON *old_pro
 		cJSON_AddStringToObject(in, "SecretId", arn);
 		cJSON_AddItemToObject(in, "TagKeys", keys);
 		keys = NULL;
-		ok = call(r, "secretsmanager", "UntagResource", in, NULL, err);
+		ok = cfn_call_owned(r, "secretsmanager", "UntagResource", in, NULL, err);
 	}
 	cJSON_Delete(keys);
 	const cJSON *list = cJSON_GetObjectItemCaseSensitive(props, "Tags");
@@ -163,7 +150,7 @@ static bool secret_tags(struct cfn_res *r, const char *arn, const cJSON *old_pro
 		cJSON *in = cJSON_CreateObject();
 		cJSON_AddStringToObject(in, "SecretId", arn);
 		cJSON_AddItemToObject(in, "Tags", cJSON_Duplicate(list, true));
-		ok = call(r, "secretsmanager", "TagResource", in, NULL, err);
+		ok = cfn_call_owned(r, "secretsmanager", "TagResource", in, NULL, err);
 	}
 	cJSON_Delete(old);
 	cJSON_Delete(now);
@@ -186,7 +173,7 @@ static bool secret_update(struct cfn_res *r, const char *physical, const cJSON *
 			cJSON_Delete(in);
 			return false;
 		}
-		if (!call(r, "secretsmanager", "UpdateSecret", in, NULL, err))
+		if (!cfn_call_owned(r, "secretsmanager", "UpdateSecret", in, NULL, err))
 			return false;
 	}
 	return secret_tags(r, physical, old_props, props, err);
@@ -230,7 +217,8 @@ static bool key_rotation(struct cfn_res *r, const char *id, const cJSON *props, 
 		cJSON_Delete(in);
 		return false;
 	}
-	return call(r, "kms", enable ? "EnableKeyRotation" : "DisableKeyRotation", in, NULL, err);
+	return cfn_call_owned(r, "kms", enable ? "EnableKeyRotation" : "DisableKeyRotation", in,
+			      NULL, err);
 }
 
 /* Enabled: false disables the key, true (or absent) enables it. */
@@ -241,7 +229,7 @@ static bool key_enabled(struct cfn_res *r, const char *id, const cJSON *props, s
 		cJSON_IsFalse(en) || (cJSON_IsString(en) && strcmp(en->valuestring, "false") == 0);
 	cJSON *in = cJSON_CreateObject();
 	cJSON_AddStringToObject(in, "KeyId", id);
-	return call(r, "kms", off ? "DisableKey" : "EnableKey", in, NULL, err);
+	return cfn_call_owned(r, "kms", off ? "DisableKey" : "EnableKey", in, NULL, err);
 }
 
 static bool key_create(struct cfn_res *r, const cJSON *props, struct aws_err *err)
@@ -275,7 +263,7 @@ static bool key_create(struct cfn_res *r, const cJSON *props, struct aws_err *er
 		}
 	}
 	cJSON *out = NULL;
-	if (!call(r, "kms", "CreateKey", in, &out, err))
+	if (!cfn_call_owned(r, "kms", "CreateKey", in, &out, err))
 		return false;
 	const cJSON *meta = cJSON_GetObjectItemCaseSensitive(out, "KeyMetadata");
 	const char *id = S(meta, "KeyId"), *arn = S(meta, "Arn");
@@ -302,7 +290,7 @@ static bool key_update(struct cfn_res *r, const char *physical, const cJSON *old
 		cJSON_AddStringToObject(in, "KeyId", physical);
 		cJSON_AddStringToObject(in, "Description",
 					S(props, "Description") ? S(props, "Description") : "");
-		if (!call(r, "kms", "UpdateKeyDescription", in, NULL, err))
+		if (!cfn_call_owned(r, "kms", "UpdateKeyDescription", in, NULL, err))
 			return false;
 	}
 	if (cfn_prop_changed(old_props, props, "KeyPolicy") &&
@@ -312,7 +300,7 @@ static bool key_update(struct cfn_res *r, const char *physical, const cJSON *old
 		char *text = cfn_json_text(cJSON_GetObjectItemCaseSensitive(props, "KeyPolicy"));
 		cJSON_AddStringToObject(in, "Policy", text ? text : "");
 		free(text);
-		if (!call(r, "kms", "PutKeyPolicy", in, NULL, err))
+		if (!cfn_call_owned(r, "kms", "PutKeyPolicy", in, NULL, err))
 			return false;
 	}
 	if ((cfn_prop_changed(old_props, props, "EnableKeyRotation") ||
@@ -373,7 +361,7 @@ static bool alias_create(struct cfn_res *r, const cJSON *props, struct aws_err *
 	cJSON *in = cJSON_CreateObject();
 	cJSON_AddStringToObject(in, "AliasName", S(props, "AliasName"));
 	cJSON_AddStringToObject(in, "TargetKeyId", S(props, "TargetKeyId"));
-	if (!call(r, "kms", "CreateAlias", in, NULL, err))
+	if (!cfn_call_owned(r, "kms", "CreateAlias", in, NULL, err))
 		return false;
 	r->physical = xstrdup(S(props, "AliasName"));
 	r->attrs = cJSON_CreateObject();
@@ -390,7 +378,7 @@ static bool alias_update(struct cfn_res *r, const char *physical, const cJSON *o
 	cJSON *in = cJSON_CreateObject();
 	cJSON_AddStringToObject(in, "AliasName", physical);
 	cJSON_AddStringToObject(in, "TargetKeyId", S(props, "TargetKeyId"));
-	return call(r, "kms", "UpdateAlias", in, NULL, err);
+	return cfn_call_owned(r, "kms", "UpdateAlias", in, NULL, err);
 }
 
 static bool alias_remove(struct cfn_res *r, const char *physical, const cJSON *props,

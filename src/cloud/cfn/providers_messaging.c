@@ -17,19 +17,6 @@
 
 #define S cfn_prop_str
 
-/* Call op with in (owned) and keep the output in *out (caller deletes) when out != NULL. */
-static bool call(struct cfn_res *r, const char *service, const char *op, cJSON *in, cJSON **out,
-		 struct aws_err *err)
-{
-	cJSON *o = cfn_call(r, service, op, in, err);
-	cJSON_Delete(in);
-	if (out)
-		*out = o;
-	else
-		cJSON_Delete(o);
-	return o != NULL;
-}
-
 static char *name_or_generated(struct cfn_res *r, const cJSON *props, const char *prop, size_t max,
 			       bool lower)
 {
@@ -86,7 +73,7 @@ static bool bucket_notifications(struct cfn_res *r, const char *bucket, const cJ
 	const cJSON *eb = cJSON_GetObjectItemCaseSensitive(n, "EventBridgeConfiguration");
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(eb, "EventBridgeEnabled")))
 		cJSON_AddObjectToObject(nc, "EventBridgeConfiguration");
-	return call(r, "s3", "PutBucketNotificationConfiguration", in, NULL, err);
+	return cfn_call_owned(r, "s3", "PutBucketNotificationConfiguration", in, NULL, err);
 }
 
 static void bucket_attrs(struct cfn_res *r, const char *name)
@@ -219,7 +206,7 @@ static bool bucket_versioning(struct cfn_res *r, const char *bucket, const cJSON
 	cJSON *in = bucket_in(bucket);
 	cJSON_AddStringToObject(cJSON_AddObjectToObject(in, "VersioningConfiguration"), "Status",
 				status);
-	return call(r, "s3", "PutBucketVersioning", in, NULL, err);
+	return cfn_call_owned(r, "s3", "PutBucketVersioning", in, NULL, err);
 }
 
 /* BucketEncryption ({ServerSideEncryptionConfiguration: [{ServerSideEncryptionByDefault}]})
@@ -255,7 +242,7 @@ static bool bucket_encryption(struct cfn_res *r, const char *bucket, const cJSON
 						      rule, "BucketKeyEnabled")));
 		cJSON_AddItemToArray(out, o);
 	}
-	return call(r, "s3", "PutBucketEncryption", in, NULL, err);
+	return cfn_call_owned(r, "s3", "PutBucketEncryption", in, NULL, err);
 }
 
 /* PublicAccessBlockConfiguration: S3's PutPublicAccessBlock, its settings as booleans. When
@@ -278,7 +265,7 @@ static bool bucket_public_access(struct cfn_res *r, const char *bucket, const cJ
 		cJSON_AddBoolToObject(
 			conf, settings[i],
 			prop_true(cJSON_GetObjectItemCaseSensitive(pab, settings[i])));
-	return call(r, "s3", "PutPublicAccessBlock", in, NULL, err);
+	return cfn_call_owned(r, "s3", "PutPublicAccessBlock", in, NULL, err);
 }
 
 /* The bucket's tags: the template's, and the three CloudFormation gives every resource it
@@ -307,7 +294,7 @@ static bool bucket_tags(struct cfn_res *r, const char *bucket, const cJSON *prop
 		cJSON_AddItemToArray(set, t);
 	}
 	cJSON_Delete(mine);
-	return call(r, "s3", "PutBucketTagging", in, NULL, err);
+	return cfn_call_owned(r, "s3", "PutBucketTagging", in, NULL, err);
 }
 
 /* Everything of the bucket beyond its name, each put only when it changed (old_props NULL:
@@ -342,7 +329,7 @@ static bool bucket_create(struct cfn_res *r, const cJSON *props, struct aws_err 
 		cJSON *cfg = cJSON_AddObjectToObject(in, "CreateBucketConfiguration");
 		cJSON_AddStringToObject(cfg, "LocationConstraint", r->caller->region);
 	}
-	if (!call(r, "s3", "CreateBucket", in, NULL, err)) {
+	if (!cfn_call_owned(r, "s3", "CreateBucket", in, NULL, err)) {
 		free(name);
 		return false;
 	}
@@ -350,7 +337,7 @@ static bool bucket_create(struct cfn_res *r, const cJSON *props, struct aws_err 
 		struct aws_err ignore = { 0 };
 		cJSON *del = cJSON_CreateObject();
 		cJSON_AddStringToObject(del, "Bucket", name);
-		call(r, "s3", "DeleteBucket", del, NULL, &ignore);
+		cfn_call_owned(r, "s3", "DeleteBucket", del, NULL, &ignore);
 		aws_err_release(&ignore);
 		free(name);
 		return false;
@@ -407,7 +394,7 @@ static bool bucket_policy_put(struct cfn_res *r, const cJSON *props, struct aws_
 	cJSON_AddStringToObject(in, "Bucket", bucket);
 	cJSON_AddStringToObject(in, "Policy", text);
 	free(text);
-	return call(r, "s3", "PutBucketPolicy", in, NULL, err);
+	return cfn_call_owned(r, "s3", "PutBucketPolicy", in, NULL, err);
 }
 
 static bool bucket_policy_create(struct cfn_res *r, const cJSON *props, struct aws_err *err)
@@ -503,7 +490,7 @@ static bool queue_create(struct cfn_res *r, const cJSON *props, struct aws_err *
 	if (tags)
 		cJSON_AddItemToObject(in, "tags", tags);
 	cJSON *out = NULL;
-	if (!call(r, "sqs", "CreateQueue", in, &out, err)) {
+	if (!cfn_call_owned(r, "sqs", "CreateQueue", in, &out, err)) {
 		free(name);
 		return false;
 	}
@@ -514,7 +501,7 @@ static bool queue_create(struct cfn_res *r, const cJSON *props, struct aws_err *
 	cJSON_AddStringToObject(q, "QueueUrl", r->physical);
 	cJSON *names = cJSON_AddArrayToObject(q, "AttributeNames");
 	cJSON_AddItemToArray(names, cJSON_CreateString("QueueArn"));
-	if (!call(r, "sqs", "GetQueueAttributes", q, &out, err)) {
+	if (!cfn_call_owned(r, "sqs", "GetQueueAttributes", q, &out, err)) {
 		free(name);
 		return false;
 	}
@@ -549,7 +536,7 @@ static bool queue_retag(struct cfn_res *r, const char *physical, const cJSON *ol
 		cJSON_AddStringToObject(in, "QueueUrl", physical);
 		cJSON_AddItemToObject(in, "TagKeys", gone);
 		gone = NULL;
-		ok = call(r, "sqs", "UntagQueue", in, NULL, err);
+		ok = cfn_call_owned(r, "sqs", "UntagQueue", in, NULL, err);
 	}
 	cJSON_Delete(gone);
 	if (ok && now && now->child) {
@@ -557,7 +544,7 @@ static bool queue_retag(struct cfn_res *r, const char *physical, const cJSON *ol
 		cJSON_AddStringToObject(in, "QueueUrl", physical);
 		cJSON_AddItemToObject(in, "Tags", now);
 		now = NULL;
-		ok = call(r, "sqs", "TagQueue", in, NULL, err);
+		ok = cfn_call_owned(r, "sqs", "TagQueue", in, NULL, err);
 	}
 	cJSON_Delete(now);
 	return ok;
@@ -577,7 +564,7 @@ static bool queue_update(struct cfn_res *r, const char *physical, const cJSON *o
 	cJSON *in = cJSON_CreateObject();
 	cJSON_AddStringToObject(in, "QueueUrl", physical);
 	cJSON_AddItemToObject(in, "Attributes", a);
-	return call(r, "sqs", "SetQueueAttributes", in, NULL, err);
+	return cfn_call_owned(r, "sqs", "SetQueueAttributes", in, NULL, err);
 }
 
 static bool queue_remove(struct cfn_res *r, const char *physical, const cJSON *props,
@@ -627,8 +614,9 @@ static bool set_policies(struct cfn_res *r, const cJSON *props, const char *list
 		ok = clear ? cfn_call_delete(r, sqs ? "sqs" : "sns",
 					     sqs ? "SetQueueAttributes" : "SetTopicAttributes", in,
 					     err)
-			   : call(r, sqs ? "sqs" : "sns",
-				  sqs ? "SetQueueAttributes" : "SetTopicAttributes", in, NULL, err);
+			   : cfn_call_owned(r, sqs ? "sqs" : "sns",
+					    sqs ? "SetQueueAttributes" : "SetTopicAttributes", in,
+					    NULL, err);
 		if (!ok)
 			break;
 	}
@@ -730,7 +718,7 @@ static bool subscribe(struct cfn_res *r, const char *topic, const cJSON *sub, ch
 		cJSON_Delete(attrs);
 	cJSON_AddTrueToObject(in, "ReturnSubscriptionArn");
 	cJSON *out = NULL;
-	if (!call(r, "sns", "Subscribe", in, &out, err))
+	if (!cfn_call_owned(r, "sns", "Subscribe", in, &out, err))
 		return false;
 	const char *a = S(out, "SubscriptionArn");
 	*arn = xstrdup(a ? a : "");
@@ -767,7 +755,7 @@ static bool topic_create(struct cfn_res *r, const cJSON *props, struct aws_err *
 		cJSON_Delete(attrs);
 	cfn_copy_raw(in, props, "Tags", NULL);
 	cJSON *out = NULL;
-	if (!call(r, "sns", "CreateTopic", in, &out, err)) {
+	if (!cfn_call_owned(r, "sns", "CreateTopic", in, &out, err)) {
 		free(name);
 		return false;
 	}
@@ -799,7 +787,7 @@ static bool topic_update(struct cfn_res *r, const char *physical, const cJSON *o
 		char *s = cfn_scalar_string(cJSON_GetObjectItemCaseSensitive(props, "DisplayName"));
 		cJSON_AddStringToObject(in, "AttributeValue", s ? s : "");
 		free(s);
-		if (!call(r, "sns", "SetTopicAttributes", in, NULL, err))
+		if (!cfn_call_owned(r, "sns", "SetTopicAttributes", in, NULL, err))
 			return false;
 	}
 	/* New inline subscriptions are added; CloudFormation leaves removed ones alone. */
@@ -875,7 +863,7 @@ static bool sub_update(struct cfn_res *r, const char *physical, const cJSON *old
 					s ? s
 					  : (strcmp(*n, "RawMessageDelivery") == 0 ? "false" : ""));
 		free(s);
-		if (!call(r, "sns", "SetSubscriptionAttributes", in, NULL, err))
+		if (!cfn_call_owned(r, "sns", "SetSubscriptionAttributes", in, NULL, err))
 			return false;
 	}
 	return true;
@@ -911,9 +899,9 @@ static bool retention(struct cfn_res *r, const char *group, const cJSON *props, 
 		return false;
 	}
 	if (cJSON_GetObjectItemCaseSensitive(in, "retentionInDays"))
-		return call(r, "logs", "PutRetentionPolicy", in, NULL, err);
+		return cfn_call_owned(r, "logs", "PutRetentionPolicy", in, NULL, err);
 	if (was_set)
-		return call(r, "logs", "DeleteRetentionPolicy", in, NULL, err);
+		return cfn_call_owned(r, "logs", "DeleteRetentionPolicy", in, NULL, err);
 	cJSON_Delete(in);
 	return true;
 }
@@ -927,7 +915,7 @@ static bool log_group_create(struct cfn_res *r, const cJSON *props, struct aws_e
 	cJSON *tags = cfn_tags_map(cJSON_GetObjectItemCaseSensitive(props, "Tags"));
 	if (tags)
 		cJSON_AddItemToObject(in, "tags", tags);
-	if (!call(r, "logs", "CreateLogGroup", in, NULL, err)) {
+	if (!cfn_call_owned(r, "logs", "CreateLogGroup", in, NULL, err)) {
 		free(name);
 		return false;
 	}
@@ -935,7 +923,7 @@ static bool log_group_create(struct cfn_res *r, const cJSON *props, struct aws_e
 		struct aws_err ignore = { 0 };
 		cJSON *del = cJSON_CreateObject();
 		cJSON_AddStringToObject(del, "logGroupName", name);
-		call(r, "logs", "DeleteLogGroup", del, NULL, &ignore);
+		cfn_call_owned(r, "logs", "DeleteLogGroup", del, NULL, &ignore);
 		aws_err_release(&ignore);
 		free(name);
 		return false;
@@ -999,7 +987,7 @@ static bool rule_put(struct cfn_res *r, const char *name, const cJSON *props, ch
 		return false;
 	}
 	cJSON *out = NULL;
-	if (!call(r, "events", "PutRule", in, &out, err))
+	if (!cfn_call_owned(r, "events", "PutRule", in, &out, err))
 		return false;
 	const char *a = S(out, "RuleArn");
 	*arn = xstrdup(a ? a : "");
@@ -1032,7 +1020,7 @@ static bool rule_targets(struct cfn_res *r, const char *name, const cJSON *old_p
 		cJSON_AddStringToObject(in, "Rule", name);
 		cfn_copy_str(in, props, "EventBusName", NULL, err);
 		cJSON_AddItemToObject(in, "Ids", gone);
-		if (!call(r, "events", "RemoveTargets", in, NULL, err))
+		if (!cfn_call_owned(r, "events", "RemoveTargets", in, NULL, err))
 			return false;
 	} else {
 		cJSON_Delete(gone);
@@ -1057,7 +1045,7 @@ static bool rule_targets(struct cfn_res *r, const char *name, const cJSON *old_p
 		cJSON_AddItemToArray(list, one);
 	}
 	cJSON *out = NULL;
-	if (!call(r, "events", "PutTargets", in, &out, err))
+	if (!cfn_call_owned(r, "events", "PutTargets", in, &out, err))
 		return false;
 	const cJSON *failed = cJSON_GetObjectItemCaseSensitive(out, "FailedEntryCount");
 	bool ok = !cJSON_IsNumber(failed) || failed->valuedouble == 0;
@@ -1090,7 +1078,7 @@ static bool rule_create(struct cfn_res *r, const cJSON *props, struct aws_err *e
 		struct aws_err ignore = { 0 };
 		cJSON *del = cJSON_CreateObject();
 		cJSON_AddStringToObject(del, "Name", name);
-		call(r, "events", "DeleteRule", del, NULL, &ignore);
+		cfn_call_owned(r, "events", "DeleteRule", del, NULL, &ignore);
 		aws_err_release(&ignore);
 		free(name);
 		free(arn);
@@ -1182,7 +1170,7 @@ static bool alarm_put(struct cfn_res *r, const char *name, const cJSON *props, s
 	cfn_copy_raw(in, props, "OKActions", NULL);
 	cfn_copy_raw(in, props, "InsufficientDataActions", NULL);
 	cfn_copy_raw(in, props, "Metrics", NULL);
-	return call(r, "monitoring", "PutMetricAlarm", in, NULL, err);
+	return cfn_call_owned(r, "monitoring", "PutMetricAlarm", in, NULL, err);
 }
 
 static bool alarm_create(struct cfn_res *r, const cJSON *props, struct aws_err *err)
@@ -1263,7 +1251,7 @@ static bool table_create(struct cfn_res *r, const cJSON *props, struct aws_err *
 	}
 	cfn_copy_raw(in, props, "Tags", NULL);
 	cJSON *out = NULL;
-	if (!call(r, "dynamodb", "CreateTable", in, &out, err)) {
+	if (!cfn_call_owned(r, "dynamodb", "CreateTable", in, &out, err)) {
 		free(name);
 		return false;
 	}
@@ -1282,7 +1270,7 @@ static bool table_create(struct cfn_res *r, const cJSON *props, struct aws_err *
 		cJSON *spec = cJSON_AddObjectToObject(tin, "TimeToLiveSpecification");
 		if (!cfn_copy_str(spec, ttl, "AttributeName", NULL, err) ||
 		    !cfn_copy_bool(spec, ttl, "Enabled", NULL, err) ||
-		    !call(r, "dynamodb", "UpdateTimeToLive", tin, NULL, err))
+		    !cfn_call_owned(r, "dynamodb", "UpdateTimeToLive", tin, NULL, err))
 			return false;
 	}
 	return true;
@@ -1321,7 +1309,7 @@ static bool parameter_put(struct cfn_res *r, const char *name, const cJSON *prop
 	}
 	if (overwrite)
 		cJSON_AddTrueToObject(in, "Overwrite");
-	return call(r, "ssm", "PutParameter", in, NULL, err);
+	return cfn_call_owned(r, "ssm", "PutParameter", in, NULL, err);
 }
 
 static bool parameter_create(struct cfn_res *r, const cJSON *props, struct aws_err *err)
