@@ -429,5 +429,108 @@ code, msg = bucket_policy_error(["s3:GetObjectVersionAttributes", "s3:ReplicateO
                                  "s3:PutAccountPublicAccessBlock", "s3:GetObject*"])
 ok(code is None, "... actions of versions, replication and S3 Control: accepted", (code, msg))
 
+# ---- session tags: AssumeRole's Tags are the session's aws:PrincipalTag, over the role's ----
+U1 = "arn:aws:iam::%s:user/u1" % acct
+iam.create_user(UserName="u1")
+k1 = iam.create_access_key(UserName="u1")["AccessKey"]
+u1 = client("sts", k1["AccessKeyId"], k1["SecretAccessKey"])
+iam.create_role(RoleName="r1", Tags=[{"Key": "team", "Value": "green"}],
+                AssumeRolePolicyDocument=doc(
+                    {"Effect": "Allow", "Principal": {"AWS": U1},
+                     "Action": ["sts:AssumeRole", "sts:TagSession"]}))
+R1 = "arn:aws:iam::%s:role/r1" % acct
+iam.put_role_policy(RoleName="r1", PolicyName="green", PolicyDocument=doc(
+    allow("s3:ListBucket", "arn:aws:s3:::%s" % bucket,
+          StringEquals={"aws:PrincipalTag/team": "green"})))
+
+
+def session_lists(**kw):
+    c = u1.assume_role(RoleArn=R1, RoleSessionName="t1", **kw)["Credentials"]
+    r1s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
+                        aws_access_key_id=c["AccessKeyId"],
+                        aws_secret_access_key=c["SecretAccessKey"],
+                        aws_session_token=c["SessionToken"])
+    return error_of(r1s3.list_objects_v2, Bucket=bucket)
+
+
+code, msg = session_lists()
+ok(code is None, "a session of a role tagged team=green may list the bucket", (code, msg))
+code, msg = session_lists(Tags=[{"Key": "team", "Value": "yellow"}])
+ok(code == "AccessDenied", "... not with the session tag team=yellow, which overrides the role's",
+   (code, msg))
+code, msg = session_lists(Tags=[{"Key": "Team", "Value": "yellow"}])
+ok(code == "AccessDenied", "... whose key is case-insensitive", (code, msg))
+iam.untag_role(RoleName="r1", TagKeys=["team"])
+code, msg = session_lists()
+ok(code == "AccessDenied", "the role untagged, its session may not", (code, msg))
+code, msg = session_lists(Tags=[{"Key": "team", "Value": "green"}])
+ok(code is None, "... but a session tagged team=green may", (code, msg))
+code, msg = error_of(u1.assume_role, RoleArn=R1, RoleSessionName="t1",
+                     Tags=[{"Key": "k%d" % i, "Value": "v"} for i in range(51)])
+ok(code == "ValidationError", "more than 50 session tags: ValidationError", (code, msg))
+code, msg = error_of(u1.assume_role, RoleArn=R1, RoleSessionName="t1",
+                     Tags=[{"Key": "k" * 129, "Value": "v"}])
+ok(code == "ValidationError" and "128" in (msg or ""),
+   "a session tag key longer than 128 characters: ValidationError", (code, msg))
+code, msg = error_of(u1.assume_role, RoleArn=R1, RoleSessionName="t1",
+                     Tags=[{"Key": "k", "Value": "v" * 257}])
+ok(code == "ValidationError" and "256" in (msg or ""),
+   "a session tag value longer than 256 characters: ValidationError", (code, msg))
+code, msg = error_of(u1.assume_role, RoleArn=R1, RoleSessionName="t1",
+                     Tags=[{"Key": "team", "Value": "green"}], TransitiveTagKeys=["other"])
+ok(code == "InvalidParameterValue", "a transitive tag key that is no session tag's: refused",
+   (code, msg))
+iam.update_assume_role_policy(RoleName="r1", PolicyDocument=doc(
+    {"Effect": "Allow", "Principal": {"AWS": U1}, "Action": "sts:AssumeRole"},
+    {"Effect": "Allow", "Principal": {"AWS": U1}, "Action": "sts:TagSession",
+     "Condition": {"StringEquals": {"aws:RequestTag/team": "green"},
+                   "ForAllValues:StringEquals": {"aws:TagKeys": ["team"]}}}))
+code, msg = session_lists(Tags=[{"Key": "team", "Value": "green"}])
+ok(code is None, "sts:TagSession granted for aws:RequestTag/team=green: tagged so, allowed",
+   (code, msg))
+code, msg = error_of(u1.assume_role, RoleArn=R1, RoleSessionName="t1",
+                     Tags=[{"Key": "team", "Value": "yellow"}])
+ok(code == "AccessDenied" and "sts:TagSession" in (msg or ""),
+   "... tagged otherwise: AccessDenied for sts:TagSession", (code, msg))
+iam.update_assume_role_policy(RoleName="r1", PolicyDocument=doc(
+    {"Effect": "Allow", "Principal": {"AWS": U1}, "Action": "sts:AssumeRole"}))
+code, msg = error_of(u1.assume_role, RoleArn=R1, RoleSessionName="t1",
+                     Tags=[{"Key": "team", "Value": "green"}])
+ok(code == "AccessDenied" and "sts:TagSession" in (msg or ""),
+   "a trust policy without sts:TagSession refuses a session with tags", (code, msg))
+code, msg = error_of(u1.assume_role, RoleArn=R1, RoleSessionName="t1")
+ok(code is None, "... and allows one without", (code, msg))
+
+# A transitive session tag passes on to the role a session assumes in turn.
+iam.update_assume_role_policy(RoleName="r1", PolicyDocument=doc(
+    {"Effect": "Allow", "Principal": {"AWS": U1},
+     "Action": ["sts:AssumeRole", "sts:TagSession"]}))
+iam.create_role(RoleName="r2", AssumeRolePolicyDocument=doc(
+    {"Effect": "Allow", "Principal": {"AWS": R1}, "Action": "sts:AssumeRole"}))
+iam.put_role_policy(RoleName="r2", PolicyName="green", PolicyDocument=doc(
+    allow("s3:ListBucket", "arn:aws:s3:::%s" % bucket,
+          StringEquals={"aws:PrincipalTag/team": "green"})))
+
+
+def chained_lists(**kw):
+    c = u1.assume_role(RoleArn=R1, RoleSessionName="t1", **kw)["Credentials"]
+    s1 = boto3.client("sts", endpoint_url=endpoint, region_name="us-east-1",
+                      aws_access_key_id=c["AccessKeyId"],
+                      aws_secret_access_key=c["SecretAccessKey"],
+                      aws_session_token=c["SessionToken"])
+    c = s1.assume_role(RoleArn="arn:aws:iam::%s:role/r2" % acct,
+                       RoleSessionName="t2")["Credentials"]
+    r2s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
+                        aws_access_key_id=c["AccessKeyId"],
+                        aws_secret_access_key=c["SecretAccessKey"],
+                        aws_session_token=c["SessionToken"])
+    return error_of(r2s3.list_objects_v2, Bucket=bucket)
+
+
+code, msg = chained_lists(Tags=[{"Key": "team", "Value": "green"}])
+ok(code == "AccessDenied", "a session tag not transitive stays with its session", (code, msg))
+code, msg = chained_lists(Tags=[{"Key": "team", "Value": "green"}], TransitiveTagKeys=["team"])
+ok(code is None, "... a transitive one is the chained session's too", (code, msg))
+
 print("1..%d" % n)
 sys.exit(1 if failed else 0)

@@ -106,6 +106,96 @@ static unsigned cache_next;
 static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
 static _Atomic unsigned generation = 1;
 
+/*
+ * The tags STS sessions were given (AssumeRole's Tags), by the session's access key: as
+ * aws:PrincipalTag/KEY context values, which override the role's tag of the same key. Under
+ * cache_mu.
+ */
+struct session_tags {
+	const struct cloud *c;
+	char access_key[129];
+	struct iam_kv tags[TAGS_MAX]; /* strings owned */
+	bool transitive[TAGS_MAX];
+	size_t n;
+	struct session_tags *next;
+};
+static struct session_tags *sessions;
+
+void iam_session_tags_set(struct cloud *c, const char *access_key, const struct iam_kv *tags,
+			  const bool *transitive, size_t n)
+{
+	if (n == 0)
+		return;
+	struct session_tags *s = xcalloc(1, sizeof(*s));
+	s->c = c;
+	snprintf(s->access_key, sizeof(s->access_key), "%s", access_key);
+	for (size_t i = 0; i < n && i < TAGS_MAX; i++) {
+		s->tags[i] = (struct iam_kv){ xasprintf("aws:PrincipalTag/%s", tags[i].key),
+					      xstrdup(tags[i].value) };
+		s->transitive[i] = transitive && transitive[i];
+		s->n++;
+	}
+	pthread_mutex_lock(&cache_mu);
+	s->next = sessions;
+	sessions = s;
+	pthread_mutex_unlock(&cache_mu);
+}
+
+/* The session tags of access_key's session, or NULL; caller holds cache_mu. */
+static const struct session_tags *session_of(const struct cloud *c, const char *access_key)
+{
+	if (!access_key || strncmp(access_key, "ASIA", 4) != 0)
+		return NULL;
+	for (const struct session_tags *s = sessions; s; s = s->next)
+		if (s->c == c && strcmp(s->access_key, access_key) == 0)
+			return s;
+	return NULL;
+}
+
+static bool session_has(const struct session_tags *s, const char *key)
+{
+	for (size_t i = 0; s && i < s->n; i++)
+		if (strcasecmp(s->tags[i].key, key) == 0)
+			return true;
+	return false;
+}
+
+size_t iam_session_tags_get(struct cloud *c, const char *access_key, struct iam_kv *out,
+			    bool *transitive, size_t max)
+{
+	size_t n = 0;
+	pthread_mutex_lock(&cache_mu);
+	const struct session_tags *s = session_of(c, access_key);
+	for (size_t i = 0; s && i < s->n && n < max; i++) {
+		out[n] = (struct iam_kv){ xstrdup(s->tags[i].key + strlen("aws:PrincipalTag/")),
+					  xstrdup(s->tags[i].value) };
+		if (transitive)
+			transitive[n] = s->transitive[i];
+		n++;
+	}
+	pthread_mutex_unlock(&cache_mu);
+	return n;
+}
+
+size_t iam_caller_tags(struct cloud *c, const char *account, const char *principal,
+		       const char *access_key, struct iam_kv *out, size_t max)
+{
+	struct iam_kv own[TAGS_MAX];
+	size_t nown = iam_principal_tags(c, account, principal, own, TAGS_MAX), n = 0;
+	pthread_mutex_lock(&cache_mu);
+	const struct session_tags *s = session_of(c, access_key);
+	for (size_t i = 0; s && i < s->n && n < max; i++, n++)
+		out[n] = (struct iam_kv){ xstrdup(s->tags[i].key), xstrdup(s->tags[i].value) };
+	for (size_t i = 0; i < nown; i++) {
+		if (n < max && !session_has(s, own[i].key))
+			out[n++] = own[i];
+		else
+			iam_kv_release(&own[i], 1);
+	}
+	pthread_mutex_unlock(&cache_mu);
+	return n;
+}
+
 void iam_store_changed(void)
 {
 	generation++;
@@ -183,6 +273,16 @@ static void slot_load(struct cache_slot *s, struct cloud *c, const char *account
 void iam_cache_forget(const struct cloud *c)
 {
 	pthread_mutex_lock(&cache_mu);
+	for (struct session_tags **p = &sessions; *p;) {
+		struct session_tags *s = *p;
+		if (s->c == c) {
+			*p = s->next;
+			iam_kv_release(s->tags, s->n);
+			free(s);
+		} else {
+			p = &s->next;
+		}
+	}
 	for (size_t i = 0; i < CACHE_SLOTS; i++)
 		if (cache[i].c == c) {
 			slot_release(&cache[i]);
@@ -223,7 +323,7 @@ bool iam_authorize(struct cloud *c, const struct svc_caller *caller, const struc
 	bool service = caller->service[0] != '\0';
 	/* The keys added here, the request's (a resource's tags among them), the principal's
 	 * tags. */
-	struct iam_kv ctx[8 + 2 * TAGS_MAX + TAGS_MAX];
+	struct iam_kv ctx[8 + 2 * TAGS_MAX + 2 * TAGS_MAX];
 	size_t nctx = 0;
 	if (service) {
 		if (caller->source_arn[0])
@@ -269,8 +369,13 @@ bool iam_authorize(struct cloud *c, const struct svc_caller *caller, const struc
 	const struct cache_slot *ids = service ? NULL : cached(c, caller->account, principal);
 	if (ids) {
 		req.boundary = ids->boundary;
+		/* A session's tags, and the role's tags of other keys. */
+		const struct session_tags *st = session_of(c, caller->access_key);
+		for (size_t i = 0; st && i < st->n; i++)
+			ctx[nctx++] = st->tags[i];
 		for (size_t i = 0; i < ids->ntags; i++)
-			ctx[nctx++] = ids->tags[i];
+			if (!session_has(st, ids->tags[i].key))
+				ctx[nctx++] = ids->tags[i];
 		req.ncontext = nctx;
 	}
 	enum iam_decision d = iam_evaluate(ids ? (const struct iam_policy *const *)ids->v : NULL,

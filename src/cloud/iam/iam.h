@@ -123,6 +123,19 @@ struct iam_policy *iam_boundary_of(struct cloud *c, const char *account, const c
 size_t iam_principal_tags(struct cloud *c, const char *account, const char *principal,
 			  struct iam_kv *out, size_t max);
 void iam_kv_release(struct iam_kv *v, size_t n);
+/*
+ * The tags an STS session was given (AssumeRole's Tags), kept by its access key; transitive
+ * (may be NULL) says which of them pass on to a session it assumes. They are its
+ * aws:PrincipalTag/KEY values, in place of its role's tags of the same keys.
+ */
+void iam_session_tags_set(struct cloud *c, const char *access_key, const struct iam_kv *tags,
+			  const bool *transitive, size_t n);
+/* The session's tags as KEY and VALUE, up to max; release with iam_kv_release(). */
+size_t iam_session_tags_get(struct cloud *c, const char *access_key, struct iam_kv *out,
+			    bool *transitive, size_t max);
+/* As iam_principal_tags(), the caller's session tags (by access_key) winning over its role's. */
+size_t iam_caller_tags(struct cloud *c, const char *account, const char *principal,
+		       const char *access_key, struct iam_kv *out, size_t max);
 
 /*
  * Whether the role named by role_arn exists in account and its trust policy lets service

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "cloud/auth/auth.h"
@@ -91,6 +92,94 @@ static bool session_name_ok(const char *s)
 	return true;
 }
 
+/* The characters of UTF-8 s, as AWS counts a tag's length. */
+static size_t chars(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
+}
+
+/* STS's quota of session tags, and the lengths of their keys and values. */
+#define SESSION_TAGS_MAX      50
+#define SESSION_TAG_KEY_MAX   128
+#define SESSION_TAG_VALUE_MAX 256
+
+/*
+ * AssumeRole's Tags into tags (borrowed from in), which of them TransitiveTagKeys names into
+ * transitive; false with AWS's error when they break its rules.
+ */
+static bool session_tags(const cJSON *in, struct iam_kv *tags, bool *transitive, size_t *n,
+			 struct aws_err *err)
+{
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(in, "Tags"), *e;
+	*n = 0;
+	if (cJSON_GetArraySize(t) > SESSION_TAGS_MAX) {
+		aws_err_set(err, 400, "ValidationError",
+			    "1 validation error detected: Value at 'tags' failed to satisfy "
+			    "constraint: Member must have length less than or equal to %d",
+			    SESSION_TAGS_MAX);
+		return false;
+	}
+	cJSON_ArrayForEach(e, t)
+	{
+		const char *k = jstr(e, "Key"), *v = jstr(e, "Value");
+		if (!k || !k[0] || chars(k) > SESSION_TAG_KEY_MAX) {
+			aws_err_set(err, 400, "ValidationError",
+				    "1 validation error detected: Value '%s' at "
+				    "'tags.%zu.member.key' failed to satisfy constraint: Member "
+				    "must have length %s",
+				    k ? k : "", *n + 1,
+				    k && k[0] ? "less than or equal to 128"
+					      : "greater than or equal to 1");
+			return false;
+		}
+		if (!v)
+			v = "";
+		if (chars(v) > SESSION_TAG_VALUE_MAX) {
+			aws_err_set(err, 400, "ValidationError",
+				    "1 validation error detected: Value '%s' at "
+				    "'tags.%zu.member.value' failed to satisfy constraint: Member "
+				    "must have length less than or equal to 256",
+				    v, *n + 1);
+			return false;
+		}
+		/* Tag keys are case-insensitive: one key once. */
+		for (size_t i = 0; i < *n; i++)
+			if (strcasecmp(tags[i].key, k) == 0) {
+				aws_err_set(err, 400, "InvalidParameterValue",
+					    "Duplicate tag keys found. Please note that Tag keys "
+					    "are case insensitive.");
+				return false;
+			}
+		transitive[*n] = false;
+		tags[(*n)++] = (struct iam_kv){ k, v };
+	}
+	const cJSON *tk = cJSON_GetObjectItemCaseSensitive(in, "TransitiveTagKeys");
+	if (cJSON_GetArraySize(tk) > SESSION_TAGS_MAX) {
+		aws_err_set(err, 400, "ValidationError",
+			    "1 validation error detected: Value at 'transitiveTagKeys' failed to "
+			    "satisfy constraint: Member must have length less than or equal to %d",
+			    SESSION_TAGS_MAX);
+		return false;
+	}
+	cJSON_ArrayForEach(e, tk)
+	{
+		size_t i = 0;
+		while (cJSON_IsString(e) && i < *n && strcasecmp(tags[i].key, e->valuestring))
+			i++;
+		if (!cJSON_IsString(e) || i == *n) {
+			aws_err_set(err, 400, "InvalidParameterValue",
+				    "The specified transitive tag key must be included in the "
+				    "requested tags.");
+			return false;
+		}
+		transitive[i] = true;
+	}
+	return true;
+}
+
 static cJSON *op_assume_role(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
 	const char *role_arn = jstr(in, "RoleArn"), *name = jstr(in, "RoleSessionName");
@@ -133,6 +222,31 @@ static cJSON *op_assume_role(struct svc_call *call, const cJSON *in, struct aws_
 		aws_err_set(err, 403, "AccessDenied", "Roles may not be assumed by root accounts.");
 		return NULL;
 	}
+	/* The session's tags: the request's, and those a chained session passes on. */
+	struct iam_kv tags[2 * SESSION_TAGS_MAX], inherited[SESSION_TAGS_MAX];
+	bool transitive[2 * SESSION_TAGS_MAX], inherited_transitive[SESSION_TAGS_MAX];
+	size_t ntags_req;
+	if (!session_tags(in, tags, transitive, &ntags_req, err))
+		return NULL;
+	size_t ninherited = iam_session_tags_get(call->cloud, me->access_key, inherited,
+						 inherited_transitive, SESSION_TAGS_MAX);
+	size_t nsession = ntags_req;
+	for (size_t i = 0; i < ninherited; i++) {
+		if (!inherited_transitive[i])
+			continue;
+		bool have = false;
+		for (size_t j = 0; j < ntags_req; j++)
+			have |= strcasecmp(tags[j].key, inherited[i].key) == 0;
+		if (have) {
+			iam_kv_release(inherited, ninherited);
+			aws_err_set(err, 400, "InvalidParameterValue",
+				    "One or more of the specified session tags conflict with the "
+				    "transitive tags of the calling session.");
+			return NULL;
+		}
+		transitive[nsession] = true;
+		tags[nsession++] = inherited[i];
+	}
 	/* arn:aws:iam::ACCOUNT:role/[PATH/]NAME */
 	char account[13] = "", role[129] = "";
 	const char *rl = strstr(role_arn, ":role/");
@@ -149,6 +263,7 @@ static cJSON *op_assume_role(struct svc_call *call, const cJSON *in, struct aws_
 	 * policies as for any action. A missing role is denied alike, as AWS does. */
 	struct iam_result r;
 	bool ok = false;
+	const char *denied_action = "sts:AssumeRole";
 	if (exists) {
 		char msg[256];
 		struct iam_policy *tp = iam_policy_parse(trust, IAM_POLICY_TRUST, msg, sizeof(msg));
@@ -160,7 +275,7 @@ static cJSON *op_assume_role(struct svc_call *call, const cJSON *in, struct aws_
 		/* The trust policy may require the id a third party was given (sts:ExternalId),
 		 * and see the caller's tags and transport; the caller's boundary caps it. */
 		const char *external = jstr(in, "ExternalId");
-		struct iam_kv ctx[2 + 50];
+		struct iam_kv ctx[2 + 50 + 50 + 3 * SESSION_TAGS_MAX];
 		size_t nctx = 0, ntags = 0;
 		ctx[nctx++] =
 			(struct iam_kv){ "aws:SecureTransport", me->plain_http ? "false" : "true" };
@@ -169,8 +284,8 @@ static cJSON *op_assume_role(struct svc_call *call, const cJSON *in, struct aws_
 		struct iam_policy *boundary = NULL;
 		if (!me->service[0]) {
 			boundary = iam_boundary_of(call->cloud, me->account, me->arn);
-			ntags = iam_principal_tags(call->cloud, me->account, me->arn, ctx + nctx,
-						   50);
+			ntags = iam_caller_tags(call->cloud, me->account, me->arn, me->access_key,
+						ctx + nctx, 100);
 		}
 		struct iam_request req = {
 			.context = ctx,
@@ -185,6 +300,29 @@ static cJSON *op_assume_role(struct svc_call *call, const cJSON *in, struct aws_
 		};
 		ok = tp && iam_evaluate((const struct iam_policy *const *)ids, nids, tp, &req,
 					&r) == IAM_ALLOW;
+		/* Tagging the session is sts:TagSession, which sees the tags as aws:RequestTag/KEY
+		 * and aws:TagKeys, and which of them are sts:TransitiveTagKeys. */
+		if (ok && ntags_req) {
+			size_t n = nctx + ntags;
+			char *owned[SESSION_TAGS_MAX];
+			for (size_t i = 0; i < ntags_req; i++) {
+				owned[i] = xasprintf("aws:RequestTag/%s", tags[i].key);
+				ctx[n++] = (struct iam_kv){ owned[i], tags[i].value };
+				ctx[n++] = (struct iam_kv){ "aws:TagKeys", tags[i].key };
+				if (transitive[i])
+					ctx[n++] = (struct iam_kv){ "sts:TransitiveTagKeys",
+								    tags[i].key };
+			}
+			req.context = ctx;
+			req.ncontext = n;
+			req.action = "sts:TagSession";
+			ok = iam_evaluate((const struct iam_policy *const *)ids, nids, tp, &req,
+					  &r) == IAM_ALLOW;
+			for (size_t i = 0; i < ntags_req; i++)
+				free(owned[i]);
+			if (!ok)
+				denied_action = "sts:TagSession";
+		}
 		iam_policies_free(ids, nids);
 		iam_policy_free(tp);
 		iam_policy_free(boundary);
@@ -192,13 +330,15 @@ static cJSON *op_assume_role(struct svc_call *call, const cJSON *in, struct aws_
 	}
 	free(trust);
 	if (!ok) {
+		iam_kv_release(inherited, ninherited);
 		aws_err_set(err, 403, "AccessDenied",
-			    "User: %s is not authorized to perform: sts:AssumeRole on resource: %s",
-			    me->arn, role_arn);
+			    "User: %s is not authorized to perform: %s on resource: %s", me->arn,
+			    denied_action, role_arn);
 		return NULL;
 	}
 	int seconds = cJSON_IsNumber(dur) ? dur->valueint : 3600;
 	if (seconds > max) {
+		iam_kv_release(inherited, ninherited);
 		aws_err_set(err, 400, "ValidationError",
 			    "The requested DurationSeconds exceeds the MaxSessionDuration set for "
 			    "this role.");
@@ -208,6 +348,8 @@ static cJSON *op_assume_role(struct svc_call *call, const cJSON *in, struct aws_
 	snprintf(arn, sizeof(arn), "arn:aws:sts::%s:assumed-role/%s/%s", account, role, name);
 	struct auth_creds k;
 	auth_key_new(call->cloud->auth, account, arn, true, seconds, &k);
+	iam_session_tags_set(call->cloud, k.access_key, tags, transitive, nsession);
+	iam_kv_release(inherited, ninherited);
 	cJSON *out = cJSON_CreateObject();
 	cJSON_AddItemToObject(out, "Credentials", credentials(&k));
 	cJSON *u = cJSON_AddObjectToObject(out, "AssumedRoleUser");
@@ -252,7 +394,7 @@ static const struct svc_op ops[] = {
 /* What each operation does with its members (svc.h, struct cloud_service's members). */
 static const char *const sts_members[] = {
 	"AssumeRole DurationSeconds ExternalId Policy PolicyArns -ProvidedContexts RoleArn "
-	"RoleSessionName -SerialNumber -SourceIdentity Tags -TokenCode -TransitiveTagKeys",
+	"RoleSessionName -SerialNumber -SourceIdentity Tags -TokenCode TransitiveTagKeys",
 	"GetCallerIdentity",
 	"GetSessionToken DurationSeconds -SerialNumber -TokenCode",
 	NULL,
