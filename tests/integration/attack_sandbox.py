@@ -504,6 +504,40 @@ class Suite:
                   draws[0]["urandom"] != draws[1]["urandom"],
                   "%s: py: two forked environments draw different random numbers" % self.mode,
                   draws)
+        # A forked environment's error traces are the handler's frames only, as a fresh start's
+        # (and AWS's): none of the runtime client's, nor the host's path to it.
+        def traced(name, event, **kw):
+            self.a.create_function(
+                FunctionName=name, Runtime="python3.12", Role=cloudlib.role_for(self.a),
+                Handler="attack.handler", Timeout=60, MemorySize=512,
+                Code={"ZipFile": zip_of({"attack.py": open(os.path.join(
+                    FIXTURES, "python", "attack.py"), "rb").read()})}, **kw)
+            r = self.a.invoke(FunctionName=name, Payload=json.dumps(event).encode(),
+                              LogType="Tail")
+            body = json.loads(r["Payload"].read())
+            log = base64.b64decode(r.get("LogResult", "")).decode("utf-8", "replace")
+            return body, log
+
+        def user_only(body, log):
+            trace = body.get("stackTrace") if isinstance(body, dict) else None
+            return (bool(trace) and all(e.lstrip().startswith('File "/var/task/attack.py"')
+                                        for e in trace) and
+                    "_lambda_tutor_client" not in log and "runtimes/python" not in log)
+
+        forks = self.cloud.get_health().get("preinit", {}).get("forks", 0)
+        marks = {"ATTACK_MARK": "%s-ztrace" % RUN}
+        text = traced("ztrace-py", {"action": "raise"}, Environment={"Variables": marks})
+        as_json = traced("ztracejson-py", {"action": "raise"}, Environment={"Variables": marks},
+                         LoggingConfig={"LogFormat": "JSON"})
+        init = traced("ztraceinit-py", {"action": "status"}, Environment={"Variables": dict(
+            marks, ATTACK_INIT_RAISE="init raised on purpose")})
+        forked = self.cloud.get_health().get("preinit", {}).get("forks", 0) - forks
+        self.t.ok(forked >= 3 and all(user_only(*x) for x in (text, as_json, init)) and
+                  '"stackTrace"' in as_json[1] and
+                  init[0].get("errorMessage") == "init raised on purpose",
+                  "%s: py: a forked environment's error traces (handler, JSON logs, init) hold "
+                  "the handler's frames only (%d forked)" % (self.mode, forked),
+                  (text, as_json, init))
         # A zygote that stops answering (stopped here) is given up after 3 s: the environment
         # starts fresh and the zygote is replaced.
         stopped = [pid for pid in children(self.cloud.pid) if b"zygote.py" in cmdline(pid)]
