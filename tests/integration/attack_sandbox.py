@@ -538,6 +538,23 @@ class Suite:
                   "%s: py: a forked environment's error traces (handler, JSON logs, init) hold "
                   "the handler's frames only (%d forked)" % (self.mode, forked),
                   (text, as_json, init))
+        # sys.exit() in a forked handler ends the environment as a fresh start's does
+        # (Runtime.ExitError), and as fast: not tearing down the modules imported ahead, which
+        # added a second and more to the Duration.
+        self.create(self.a, "zexit-py", "py")
+        _, before = self.invoke(self.a, "zexit-py", {"action": "status"})
+        before = before if isinstance(before, dict) else {}
+        r = self.a.invoke(FunctionName="zexit-py", Payload=b'{"action": "exit", "status": 3}',
+                          LogType="Tail")
+        body = r["Payload"].read().decode("utf-8", "replace")
+        log = base64.b64decode(r.get("LogResult", "")).decode("utf-8", "replace")
+        m = re.search(r"\tDuration: ([0-9.]+) ms", log)
+        duration = float(m.group(1)) if m else None
+        self.t.ok(before.get("forked") is True and r.get("FunctionError") == "Unhandled" and
+                  "Runtime.ExitError" in body and "exit status 3" in body and
+                  duration is not None and duration < 200,
+                  "%s: py: sys.exit(3) in a forked handler is a Runtime.ExitError within its "
+                  "handler's time (Duration %s ms)" % (self.mode, duration), (body, log))
         # A zygote that stops answering (stopped here) is given up after 3 s: the environment
         # starts fresh and the zygote is replaced.
         stopped = [pid for pid in children(self.cloud.pid) if b"zygote.py" in cmdline(pid)]
