@@ -587,6 +587,23 @@ class Suite:
                   "%s: py: the zygote killed, an environment starts fresh and a new zygote "
                   "serves the next" % self.mode, (zygotes, after, again))
 
+        # Killed again, with no request coming: the health says so at once (not "ready"), and
+        # another zygote starts without waiting for one.
+        zygotes = [pid for pid in children(self.cloud.pid) if b"zygote.py" in cmdline(pid)]
+        for pid in zygotes:
+            os.kill(pid, signal.SIGKILL)
+        wait_until(lambda: all(proc_field(pid, "State") in (None, "Z (zombie)")
+                               for pid in zygotes), 10)
+        state = self.cloud.get_health().get("preinit", {}).get("python")
+
+        def replaced():
+            now = [p for p in children(self.cloud.pid) if b"zygote.py" in cmdline(p)]
+            return (self.cloud.get_health().get("preinit", {}).get("python") == "ready" and
+                    len(now) == 1 and now[0] not in zygotes)
+        self.t.ok(len(zygotes) == 1 and state == "starting" and wait_until(replaced, 90),
+                  "%s: py: a zygote killed is not ready at once (%s), and another starts with no "
+                  "request waiting" % (self.mode, state), zygotes)
+
     def cgroups(self):
         out = set()
         for ctl in ("memory", "cpu"):
