@@ -504,6 +504,57 @@ class Suite:
                   draws[0]["urandom"] != draws[1]["urandom"],
                   "%s: py: two forked environments draw different random numbers" % self.mode,
                   draws)
+        # A forked environment's error traces are the handler's frames only, as a fresh start's
+        # (and AWS's): none of the runtime client's, nor the host's path to it.
+        def traced(name, event, **kw):
+            self.a.create_function(
+                FunctionName=name, Runtime="python3.12", Role=cloudlib.role_for(self.a),
+                Handler="attack.handler", Timeout=60, MemorySize=512,
+                Code={"ZipFile": zip_of({"attack.py": open(os.path.join(
+                    FIXTURES, "python", "attack.py"), "rb").read()})}, **kw)
+            r = self.a.invoke(FunctionName=name, Payload=json.dumps(event).encode(),
+                              LogType="Tail")
+            body = json.loads(r["Payload"].read())
+            log = base64.b64decode(r.get("LogResult", "")).decode("utf-8", "replace")
+            return body, log
+
+        def user_only(body, log):
+            trace = body.get("stackTrace") if isinstance(body, dict) else None
+            return (bool(trace) and all(e.lstrip().startswith('File "/var/task/attack.py"')
+                                        for e in trace) and
+                    "_lambda_tutor_client" not in log and "runtimes/python" not in log)
+
+        forks = self.cloud.get_health().get("preinit", {}).get("forks", 0)
+        marks = {"ATTACK_MARK": "%s-ztrace" % RUN}
+        text = traced("ztrace-py", {"action": "raise"}, Environment={"Variables": marks})
+        as_json = traced("ztracejson-py", {"action": "raise"}, Environment={"Variables": marks},
+                         LoggingConfig={"LogFormat": "JSON"})
+        init = traced("ztraceinit-py", {"action": "status"}, Environment={"Variables": dict(
+            marks, ATTACK_INIT_RAISE="init raised on purpose")})
+        forked = self.cloud.get_health().get("preinit", {}).get("forks", 0) - forks
+        self.t.ok(forked >= 3 and all(user_only(*x) for x in (text, as_json, init)) and
+                  '"stackTrace"' in as_json[1] and
+                  init[0].get("errorMessage") == "init raised on purpose",
+                  "%s: py: a forked environment's error traces (handler, JSON logs, init) hold "
+                  "the handler's frames only (%d forked)" % (self.mode, forked),
+                  (text, as_json, init))
+        # sys.exit() in a forked handler ends the environment as a fresh start's does
+        # (Runtime.ExitError), and as fast: not tearing down the modules imported ahead, which
+        # added a second and more to the Duration.
+        self.create(self.a, "zexit-py", "py")
+        _, before = self.invoke(self.a, "zexit-py", {"action": "status"})
+        before = before if isinstance(before, dict) else {}
+        r = self.a.invoke(FunctionName="zexit-py", Payload=b'{"action": "exit", "status": 3}',
+                          LogType="Tail")
+        body = r["Payload"].read().decode("utf-8", "replace")
+        log = base64.b64decode(r.get("LogResult", "")).decode("utf-8", "replace")
+        m = re.search(r"\tDuration: ([0-9.]+) ms", log)
+        duration = float(m.group(1)) if m else None
+        self.t.ok(before.get("forked") is True and r.get("FunctionError") == "Unhandled" and
+                  "Runtime.ExitError" in body and "exit status 3" in body and
+                  duration is not None and duration < 200,
+                  "%s: py: sys.exit(3) in a forked handler is a Runtime.ExitError within its "
+                  "handler's time (Duration %s ms)" % (self.mode, duration), (body, log))
         # A zygote that stops answering (stopped here) is given up after 3 s: the environment
         # starts fresh and the zygote is replaced.
         stopped = [pid for pid in children(self.cloud.pid) if b"zygote.py" in cmdline(pid)]
@@ -535,6 +586,23 @@ class Suite:
                   again.get("forked") is True,
                   "%s: py: the zygote killed, an environment starts fresh and a new zygote "
                   "serves the next" % self.mode, (zygotes, after, again))
+
+        # Killed again, with no request coming: the health says so at once (not "ready"), and
+        # another zygote starts without waiting for one.
+        zygotes = [pid for pid in children(self.cloud.pid) if b"zygote.py" in cmdline(pid)]
+        for pid in zygotes:
+            os.kill(pid, signal.SIGKILL)
+        wait_until(lambda: all(proc_field(pid, "State") in (None, "Z (zombie)")
+                               for pid in zygotes), 10)
+        state = self.cloud.get_health().get("preinit", {}).get("python")
+
+        def replaced():
+            now = [p for p in children(self.cloud.pid) if b"zygote.py" in cmdline(p)]
+            return (self.cloud.get_health().get("preinit", {}).get("python") == "ready" and
+                    len(now) == 1 and now[0] not in zygotes)
+        self.t.ok(len(zygotes) == 1 and state == "starting" and wait_until(replaced, 90),
+                  "%s: py: a zygote killed is not ready at once (%s), and another starts with no "
+                  "request waiting" % (self.mode, state), zygotes)
 
     def cgroups(self):
         out = set()

@@ -381,16 +381,25 @@ bool zygote_fits(char *const *envp)
 	return true;
 }
 
-void zygote_describe(struct zygote *z, cJSON *health)
+bool zygote_describe(struct zygote *z, cJSON *health)
 {
 	cJSON *o = cJSON_AddObjectToObject(health, "preinit");
+	/* Killed, or crashed: not ready, even while no request has tried it. */
+	bool died = false;
+	int st;
+	if (z && z->pid > 0 && waitpid(z->pid, &st, WNOHANG) == z->pid) {
+		z->pid = 0; /* reaped: drop() must not wait for it again */
+		drop(z);
+		died = true;
+	}
 	const char *state = !z || z->broken               ? "off"
 			    : z->sock >= 0 && is_ready(z) ? "ready"
 							  : "starting";
 	cJSON_AddStringToObject(o, "python", state);
 	if (!z)
-		return;
+		return false;
 	cJSON_AddNumberToObject(o, "starts", (double)z->starts);
 	cJSON_AddNumberToObject(o, "forks", (double)z->forks);
 	cJSON_AddNumberToObject(o, "fallbacks", (double)z->fallbacks);
+	return died;
 }

@@ -36,7 +36,9 @@ pid_t zygote_start(struct zygote *z, const struct sandbox_job *job, int *status_
 /* Whether a job may be forked: its variables would change what the interpreter did at start
  * (PYTHON*, LANG, LC_*) or wrap it (AWS_LAMBDA_EXEC_WRAPPER). */
 bool zygote_fits(char *const *envp);
-/* "preinit": {"python": "ready"|"starting"|"off", "starts", "forks", "fallbacks"}. */
-void zygote_describe(struct zygote *z, struct cJSON *health);
+/* "preinit": {"python": "ready"|"starting"|"off", "starts", "forks", "fallbacks"}. A zygote
+ * found dead here is forgotten (it is "starting" again); then it returns true, for the caller to
+ * wake the loop that starts another (zygote_ensure). */
+bool zygote_describe(struct zygote *z, struct cJSON *health);
 
 #endif

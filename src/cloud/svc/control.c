@@ -57,8 +57,10 @@ static void health(struct svc_call *call, const char *rest, struct http_resp *re
 	pthread_mutex_lock(&c->mu);
 	cJSON_AddNumberToObject(o, "functions", (double)c->functions.len);
 	cJSON_AddNumberToObject(o, "environments", (double)c->envs.len);
-	zygote_describe(c->zygote, o);
+	bool zygote_died = zygote_describe(c->zygote, o);
 	pthread_mutex_unlock(&c->mu);
+	if (zygote_died)
+		cloud_wake(c); /* its loop starts another, with no request waiting for it */
 	struct cloud_disk d;
 	cloud_disk_usage(c, &d);
 	cJSON *disk = cJSON_AddObjectToObject(o, "disk");

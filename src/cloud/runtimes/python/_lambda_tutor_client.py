@@ -298,10 +298,16 @@ def user_frames(tb):
     import traceback
 
     frames = traceback.extract_tb(tb)
-    ours = (RUNTIME_DIR + os.sep, "<frozen importlib")
+    ours = (RUNTIME_DIR + os.sep, CODE_DIR + os.sep, "<frozen importlib")
     while frames and frames[0].filename.startswith(ours):
         frames = frames[1:]
     return traceback.format_list(frames)
+
+
+# The folder this module's code says it comes from. A pre-initialised interpreter imports it from
+# the host's runtime folder and then points RUNTIME_DIR at the sandbox's, but the code objects keep
+# the host's path: without it our own frames would show in a forked environment's traces.
+CODE_DIR = os.path.dirname(user_frames.__code__.co_filename) or RUNTIME_DIR
 
 
 def error_from_exception(exc, request_id):

@@ -118,4 +118,35 @@ if shadowed:
         sys.modules.pop(name, None)
 del lib, strings, argv, environ, tops, own, preloaded, baseline, zygote_finders
 
-sys.exit(client.main())
+try:
+    status = client.main()
+except SystemExit as e:  # sys.exit() in the handler, at init or in an invocation
+    status = e.code
+# Ended as a fresh start's interpreter ends (its threads waited for, atexit's functions run, the
+# streams flushed, the same exit status), but without tearing down the hundreds of modules
+# imported ahead: that took a second and more of the invocation's Duration.
+if status is None:
+    code = 0
+elif isinstance(status, int):
+    code = status
+else:
+    try:
+        sys.stderr.write("%s\n" % (status,))
+    except Exception:  # noqa: BLE001 - as Python's own exit: the message is best effort
+        pass
+    code = 1
+try:
+    threading = sys.modules.get("threading")
+    if threading is not None:
+        threading._shutdown()
+except BaseException:  # noqa: BLE001 - a fresh start would go on to exit too
+    pass
+import atexit  # noqa: E402
+
+atexit._run_exitfuncs()
+for stream in (sys.stdout, sys.stderr):
+    try:
+        stream.flush()
+    except Exception:  # noqa: BLE001
+        pass
+os._exit(code & 0xFF)
