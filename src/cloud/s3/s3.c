@@ -2317,7 +2317,9 @@ static cJSON *op_copy_object(struct svc_call *call, const cJSON *in, struct aws_
 		o.tags = new_tags;
 		new_tags = NULL;
 	}
-	if (!replace && strcmp(sbucket, bucket) == 0 && strcmp(skey, key) == 0) {
+	/* Copying a named version onto its own key is how S3 restores it (it becomes the
+	 * current version): only a copy of the current object onto itself changes nothing. */
+	if (!replace && !svid && strcmp(sbucket, bucket) == 0 && strcmp(skey, key) == 0) {
 		key_err(err, 400, "InvalidRequest", key,
 			"This copy request is illegal because it is trying to copy an object to "
 			"itself without changing the object's metadata, storage class, website "
