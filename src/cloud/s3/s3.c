@@ -95,6 +95,8 @@ static const char *const migrations[] = {
 	"ALTER TABLE s3_parts ADD COLUMN checksum TEXT;"
 	"ALTER TABLE s3_objects ADD COLUMN parts TEXT;"
 	"ALTER TABLE s3_versions ADD COLUMN parts TEXT;",
+	/* 6 -> 7: when an upload was initiated (ms since the epoch), for ListMultipartUploads. */
+	"ALTER TABLE s3_uploads ADD COLUMN initiated INTEGER NOT NULL DEFAULT 0;",
 };
 
 static bool s3_start(struct cloud *c, struct error *err)
@@ -2546,11 +2548,14 @@ static cJSON *op_create_multipart_upload(struct svc_call *call, const cJSON *in,
 		else if (storage_class_ok(in, err) &&
 			 tags_from_header(in, strbuf_str(&kb), &tags, err)) {
 			char *meta = meta_text(in);
+			char *now = xasprintf("%lld", (long long)clock_wall_ms());
+			/* A NULL algorithm ends the values: the time goes before it. */
 			db_run(call->cloud,
 			       "INSERT INTO s3_uploads(upload_id, bucket, key, ctype, meta, tags,"
-			       " algorithm) VALUES(?,?,?,?,?,?,?)",
-			       id, bucket, strbuf_str(&kb), content_type(in), meta, tags,
+			       " initiated, algorithm) VALUES(?,?,?,?,?,?,?,?)",
+			       id, bucket, strbuf_str(&kb), content_type(in), meta, tags, now,
 			       k >= 0 ? s3_sum_name((enum s3_sum)k) : NULL, NULL);
+			free(now);
 			free(meta);
 			out = cJSON_CreateObject();
 			cJSON_AddStringToObject(out, "Bucket", bucket);
@@ -2956,6 +2961,136 @@ done:
 	return out;
 }
 
+/*
+ * ListMultipartUploads: the uploads in progress, by key and then in the order they were
+ * initiated, after KeyMarker (and, with UploadIdMarker, after that upload of KeyMarker's key),
+ * keys sharing a prefix up to the Delimiter rolled up into CommonPrefixes, MaxUploads a page.
+ */
+static cJSON *op_list_multipart_uploads(struct svc_call *call, const cJSON *in, struct aws_err *err)
+{
+	struct cloud *c = call->cloud;
+	const char *account = call->caller->account, *bucket = query_str(in, "Bucket");
+	if (!bucket_owned(c, account, bucket, in, err))
+		return NULL;
+	const char *prefix = query_str(in, "Prefix"), *delim = query_str(in, "Delimiter");
+	const char *km = query_str(in, "KeyMarker"), *um = query_str(in, "UploadIdMarker");
+	const cJSON *mu = cJSON_GetObjectItemCaseSensitive(in, "MaxUploads");
+	long max = cJSON_IsNumber(mu) ? (long)mu->valuedouble : 1000;
+	if (max < 0) {
+		aws_err_set(err, 400, "InvalidArgument",
+			    "Argument max-uploads must be an integer between 0 and 2147483647");
+		err_field(err, "ArgumentName", "max-uploads");
+		return NULL;
+	}
+	if (max > 1000)
+		max = 1000;
+	if (delim && !delim[0])
+		delim = NULL;
+	/* An UploadIdMarker counts only with a KeyMarker; without one it is ignored. */
+	if (!km || !km[0])
+		um = NULL;
+	cJSON *out = cJSON_CreateObject();
+	cJSON_AddStringToObject(out, "Bucket", bucket);
+	cJSON_AddStringToObject(out, "KeyMarker", km ? km : "");
+	cJSON_AddStringToObject(out, "UploadIdMarker", um ? um : "");
+	if (prefix)
+		cJSON_AddStringToObject(out, "Prefix", prefix);
+	if (delim)
+		cJSON_AddStringToObject(out, "Delimiter", delim);
+	cJSON_AddNumberToObject(out, "MaxUploads", (double)max);
+	cJSON *uploads = cJSON_CreateArray(), *prefixes = cJSON_CreateArray();
+	long n = 0;
+	bool truncated = false;
+	char *last_key = NULL, *last_id = NULL, *last_prefix = NULL;
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *q = db_prep(
+		c->db,
+		"SELECT key, upload_id, initiated, algorithm FROM s3_uploads u WHERE bucket=?1"
+		" AND substr(key, 1, length(?2)) = ?2 AND (?3 IS NULL OR key > ?3 OR (key = ?3"
+		" AND ?4 IS NOT NULL AND rowid > (SELECT rowid FROM s3_uploads WHERE"
+		" upload_id=?4 AND bucket=?1 AND key=?3))) ORDER BY key, rowid");
+	if (q) {
+		sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, prefix ? prefix : "", -1, SQLITE_STATIC);
+		if (km && km[0])
+			sqlite3_bind_text(q, 3, km, -1, SQLITE_STATIC);
+		if (um && um[0])
+			sqlite3_bind_text(q, 4, um, -1, SQLITE_STATIC);
+		while (sqlite3_step(q) == SQLITE_ROW) {
+			const char *key = db_col(q, 0), *id = db_col(q, 1);
+			const char *rest = key + (prefix ? strlen(prefix) : 0);
+			const char *d = delim ? strstr(rest, delim) : NULL;
+			if (d) {
+				size_t len = (size_t)(d - key) + strlen(delim);
+				/* A prefix already listed, on this page or (the KeyMarker) before.
+				 */
+				if ((last_prefix && strlen(last_prefix) == len &&
+				     strncmp(last_prefix, key, len) == 0) ||
+				    (km && strlen(km) == len && strncmp(km, key, len) == 0))
+					continue;
+				if (n == max) {
+					truncated = true;
+					break;
+				}
+				free(last_prefix);
+				last_prefix = xstrndup(key, len);
+				cJSON *p = cJSON_CreateObject();
+				cJSON_AddStringToObject(p, "Prefix", last_prefix);
+				cJSON_AddItemToArray(prefixes, p);
+				free(last_key);
+				last_key = xstrdup(last_prefix);
+				free(last_id);
+				last_id = NULL;
+				n++;
+				continue;
+			}
+			if (n == max) {
+				truncated = true;
+				break;
+			}
+			cJSON *u = cJSON_CreateObject();
+			cJSON_AddStringToObject(u, "UploadId", id);
+			cJSON_AddStringToObject(u, "Key", key);
+			cJSON_AddNumberToObject(u, "Initiated",
+						(double)sqlite3_column_int64(q, 2) / 1000.0);
+			cJSON_AddStringToObject(u, "StorageClass", "STANDARD");
+			cJSON *owner = cJSON_AddObjectToObject(u, "Owner");
+			cJSON_AddStringToObject(owner, "DisplayName", account);
+			cJSON_AddStringToObject(owner, "ID", account);
+			cJSON *by = cJSON_AddObjectToObject(u, "Initiator");
+			cJSON_AddStringToObject(by, "DisplayName", account);
+			cJSON_AddStringToObject(by, "ID", account);
+			if (sqlite3_column_type(q, 3) == SQLITE_TEXT)
+				cJSON_AddStringToObject(u, "ChecksumAlgorithm", db_col(q, 3));
+			cJSON_AddItemToArray(uploads, u);
+			free(last_key);
+			last_key = xstrdup(key);
+			free(last_id);
+			last_id = xstrdup(id);
+			n++;
+		}
+	}
+	sqlite3_finalize(q);
+	pthread_mutex_unlock(&c->db->mu);
+	cJSON_AddBoolToObject(out, "IsTruncated", truncated);
+	if (truncated) {
+		cJSON_AddStringToObject(out, "NextKeyMarker", last_key ? last_key : "");
+		cJSON_AddStringToObject(out, "NextUploadIdMarker", last_id ? last_id : "");
+	}
+	if (cJSON_GetArraySize(uploads))
+		cJSON_AddItemToObject(out, "Uploads", uploads);
+	else
+		cJSON_Delete(uploads);
+	if (cJSON_GetArraySize(prefixes))
+		cJSON_AddItemToObject(out, "CommonPrefixes", prefixes);
+	else
+		cJSON_Delete(prefixes);
+	free(last_key);
+	free(last_id);
+	free(last_prefix);
+	return out;
+}
+
 void s3_precheck(struct cloud *c, const struct http_req *req, struct http_resp *resp)
 {
 	(void)c;
@@ -3103,6 +3238,7 @@ static const struct svc_op ops[] = {
 	{ "HeadBucket", op_head_bucket },
 	{ "HeadObject", op_head_object },
 	{ "ListBuckets", op_list_buckets },
+	{ "ListMultipartUploads", op_list_multipart_uploads },
 	{ "ListObjectVersions", op_list_object_versions },
 	{ "ListObjects", op_list_objects },
 	{ "ListObjectsV2", op_list_objects_v2 },
@@ -3221,6 +3357,8 @@ static const char *const s3_members[] = {
 	"-ResponseContentLanguage -ResponseContentType -ResponseExpires -SSECustomerAlgorithm "
 	"-SSECustomerKey -SSECustomerKeyMD5 VersionId",
 	"ListBuckets -BucketRegion ContinuationToken MaxBuckets Prefix",
+	"ListMultipartUploads Bucket Delimiter -EncodingType ExpectedBucketOwner KeyMarker "
+	"MaxUploads Prefix -RequestPayer UploadIdMarker",
 	"ListObjectVersions Bucket Delimiter EncodingType ExpectedBucketOwner KeyMarker "
 	"MaxKeys -OptionalObjectAttributes Prefix -RequestPayer VersionIdMarker",
 	"ListObjects Bucket Delimiter EncodingType ExpectedBucketOwner Marker MaxKeys "
