@@ -2248,40 +2248,68 @@ static bool copy_append(const char *path, int out)
 	return ok;
 }
 
+/*
+ * The object x-amz-copy-source names ("bucket/key", %-encoded, "?versionId=ID" for a version of
+ * it) into *o, its bucket (caller frees) and key (in src) and the version it names (in src, or
+ * NULL); false with err set when it names none of the caller's (for key, the request's own).
+ */
+static bool copy_source_find(struct svc_call *call, const cJSON *in, const char *key,
+			     struct strbuf *src, char **sbucket, const char **skey,
+			     const char **svid, struct s3obj *o, struct aws_err *err)
+{
+	struct cloud *c = call->cloud;
+	const char *account = call->caller->account, *source = query_str(in, "CopySource");
+	const char *s = source ? source : "";
+	s += s[0] == '/';
+	const char *why = NULL;
+	*sbucket = NULL;
+	if (!s3_name_decode(s, strcspn(s, "?"), src, &why))
+		return key_err(err, 400, "InvalidArgument", key, "Invalid copy source encoding: %s",
+			       why);
+	const char *slash = strchr(strbuf_str(src), '/');
+	if (!slash || !slash[1])
+		return key_err(err, 400, "InvalidArgument", key,
+			       "Copy Source must mention the source bucket and key: sourcebucket/"
+			       "sourcekey");
+	*sbucket = xstrndup(src->buf, (size_t)(slash - src->buf));
+	*skey = slash + 1;
+	/* "?versionId=ID" names a version of the source (only that parameter may follow). */
+	const char *qs = s + strcspn(s, "?");
+	*svid = str_starts_with(qs, "?versionId=") ? qs + strlen("?versionId=") : NULL;
+	if ((qs[0] && !*svid) || (*svid && !s3_version_id_ok(*svid)))
+		return key_err(err, 400, "InvalidArgument", key, "Invalid version id specified");
+	char owner[13];
+	if (!bucket_find(c, *sbucket, owner, NULL) || strcmp(owner, account) != 0)
+		return bucket_err(err, 404, "NoSuchBucket", *sbucket,
+				  "The specified bucket does not exist");
+	if (!owner_expected(in, "ExpectedSourceBucketOwner", *sbucket, owner, err))
+		return false;
+	bool marker = false;
+	if (!object_version(c, *sbucket, *skey, *svid, o, &marker) || marker) {
+		if (marker)
+			s3obj_release(o);
+		if (marker || !*svid)
+			return key_err(err, marker ? 400 : 404,
+				       marker ? "InvalidRequest" : "NoSuchKey", *skey, "%s",
+				       marker ? "The source of a copy request may not specifically "
+						"refer to a delete marker by version id."
+					      : "The specified key does not exist.");
+		return key_err(err, 404, "NoSuchVersion", *skey,
+			       "The specified version does not exist.");
+	}
+	return true;
+}
+
 static cJSON *op_copy_object(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
 	struct cloud *c = call->cloud;
 	const char *account = call->caller->account, *bucket = query_str(in, "Bucket");
-	const char *source = query_str(in, "CopySource");
 	struct strbuf kb = STRBUF_INIT, src = STRBUF_INIT;
 	char *sbucket = NULL, *new_tags = NULL;
 	cJSON *out = NULL;
 	if (!bucket_owned(c, account, bucket, in, err) || !object_key(call, in, &kb, err))
 		goto done;
 	const char *key = strbuf_str(&kb);
-	const char *s = source ? source : "";
-	s += s[0] == '/';
-	const char *why = NULL;
-	if (!s3_name_decode(s, strcspn(s, "?"), &src, &why)) {
-		key_err(err, 400, "InvalidArgument", key, "Invalid copy source encoding: %s", why);
-		goto done;
-	}
-	const char *slash = strchr(strbuf_str(&src), '/');
-	if (!slash || !slash[1]) {
-		key_err(err, 400, "InvalidArgument", key,
-			"Copy Source must mention the source bucket and key: sourcebucket/"
-			"sourcekey");
-		goto done;
-	}
-	sbucket = xstrndup(src.buf, (size_t)(slash - src.buf));
-	const char *skey = slash + 1;
-	/* "?versionId=ID" names a version of the source (only that parameter may follow). */
-	const char *qs = s + strcspn(s, "?");
-	const char *svid = str_starts_with(qs, "?versionId=") ? qs + strlen("?versionId=") : NULL;
-	if ((qs[0] && !svid) || (svid && !s3_version_id_ok(svid))) {
-		key_err(err, 400, "InvalidArgument", key, "Invalid version id specified");
-		goto done;
-	}
 	const char *directive = query_str(in, "MetadataDirective");
 	bool replace = directive && strcmp(directive, "REPLACE") == 0;
 	const char *tdirective = query_str(in, "TaggingDirective");
@@ -2289,29 +2317,9 @@ static cJSON *op_copy_object(struct svc_call *call, const cJSON *in, struct aws_
 	if (replace_tags && !tags_from_header(in, key, &new_tags, err))
 		goto done;
 	struct s3obj o;
-	char owner[13];
-	if (!bucket_find(c, sbucket, owner, NULL) || strcmp(owner, account) != 0) {
-		bucket_err(err, 404, "NoSuchBucket", sbucket,
-			   "The specified bucket does not exist");
+	const char *skey = NULL, *svid = NULL;
+	if (!copy_source_find(call, in, key, &src, &sbucket, &skey, &svid, &o, err))
 		goto done;
-	}
-	if (!owner_expected(in, "ExpectedSourceBucketOwner", sbucket, owner, err))
-		goto done;
-	bool marker = false;
-	if (!object_version(c, sbucket, skey, svid, &o, &marker) || marker) {
-		if (marker)
-			s3obj_release(&o);
-		if (marker || !svid)
-			key_err(err, marker ? 400 : 404, marker ? "InvalidRequest" : "NoSuchKey",
-				skey, "%s",
-				marker ? "The source of a copy request may not specifically refer "
-					 "to a delete marker by version id."
-				       : "The specified key does not exist.");
-		else
-			key_err(err, 404, "NoSuchVersion", skey,
-				"The specified version does not exist.");
-		goto done;
-	}
 	char copied_vid[40];
 	snprintf(copied_vid, sizeof(copied_vid), "%s", o.vid);
 	if (replace_tags) {
@@ -2687,6 +2695,161 @@ done:
 	free(path);
 	free(ctype);
 	free(meta);
+	strbuf_release(&kb);
+	return out;
+}
+
+/* The bytes [off, off + len) of the file from into a new file to. */
+static bool copy_range(const char *from, const char *to, long long off, long long len)
+{
+	int in = open(from, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return false;
+	int out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (out < 0) {
+		close(in);
+		return false;
+	}
+	char *buf = xmalloc(1 << 20);
+	bool ok = lseek(in, (off_t)off, SEEK_SET) == (off_t)off;
+	while (ok && len > 0) {
+		ssize_t n = read(in, buf, len < (1 << 20) ? (size_t)len : (size_t)(1 << 20));
+		if (n < 0) {
+			ok = errno == EINTR;
+			continue;
+		}
+		ok = n > 0 && write(out, buf, (size_t)n) == n;
+		len -= n;
+	}
+	free(buf);
+	close(in);
+	return close(out) == 0 && ok;
+}
+
+/*
+ * UploadPartCopy: a part of an upload copied from an object (or a version of it) of the
+ * caller's, whole or the bytes x-amz-copy-source-range names (bytes=first-last, both
+ * within the source).
+ */
+static cJSON *op_upload_part_copy(struct svc_call *call, const cJSON *in, struct aws_err *err)
+{
+	struct cloud *c = call->cloud;
+	struct strbuf kb = STRBUF_INIT, src = STRBUF_INIT;
+	char *ctype = NULL, *meta = NULL, *path = NULL, *fresh = NULL, *sbucket = NULL;
+	char *from = NULL, *sum = NULL;
+	struct s3obj o = { 0 };
+	bool found = false;
+	cJSON *out = NULL;
+	if (!upload_open(call, in, &kb, &ctype, &meta, err))
+		goto done;
+	const char *key = strbuf_str(&kb), *id = query_str(in, "UploadId");
+	const cJSON *pn = cJSON_GetObjectItemCaseSensitive(in, "PartNumber");
+	if (!cJSON_IsNumber(pn) || pn->valuedouble < 1 || pn->valuedouble > 10000) {
+		char *v = cJSON_IsNumber(pn) ? xasprintf("%.0f", pn->valuedouble) : xstrdup("");
+		aws_err_set(err, 400, "InvalidArgument",
+			    "Part number must be an integer between 1 and 10000, inclusive");
+		err_field(err, "ArgumentName", "partNumber");
+		err_field(err, "ArgumentValue", v);
+		free(v);
+		goto done;
+	}
+	long part = (long)pn->valuedouble;
+	const char *skey = NULL, *svid = NULL;
+	if (!copy_source_find(call, in, key, &src, &sbucket, &skey, &svid, &o, err))
+		goto done;
+	found = true;
+	/* The source's ETag as the client saw it (aws s3 cp names it): a source changed
+	 * since, or one the client said it must not be, is not copied. */
+	const char *im = query_str(in, "CopySourceIfMatch");
+	const char *inm = query_str(in, "CopySourceIfNoneMatch");
+	if ((im && !etag_matches(im, o.etag)) || (inm && etag_matches(inm, o.etag))) {
+		aws_err_set(err, 412, "PreconditionFailed",
+			    "At least one of the pre-conditions you specified did not hold");
+		err_field(err, "Condition",
+			  im && !etag_matches(im, o.etag) ? "x-amz-copy-source-If-Match"
+							  : "x-amz-copy-source-If-None-Match");
+		goto done;
+	}
+	long long first = 0, last = o.size - 1;
+	const char *range = query_str(in, "CopySourceRange");
+	if (range) {
+		char *end = NULL;
+		bool ok = str_starts_with(range, "bytes=") && isdigit((unsigned char)range[6]);
+		if (ok) {
+			first = strtoll(range + 6, &end, 10);
+			ok = *end == '-' && isdigit((unsigned char)end[1]);
+		}
+		if (ok) {
+			last = strtoll(end + 1, &end, 10);
+			ok = *end == '\0' && first <= last;
+		}
+		if (!ok) {
+			aws_err_set(
+				err, 400, "InvalidArgument",
+				"The x-amz-copy-source-range value must be of the form "
+				"bytes=first-last where first and last are the zero-based offsets "
+				"of the first and last bytes to copy");
+			goto done;
+		}
+		if (last >= o.size) {
+			aws_err_set(err, 400, "InvalidRange",
+				    "The requested range is not satisfiable");
+			char n[24];
+			snprintf(n, sizeof(n), "%lld", o.size);
+			err_field(err, "RangeRequested", range);
+			err_field(err, "ActualObjectSize", n);
+			goto done;
+		}
+	}
+	from = object_path(c, call->caller->account, sbucket, o.file);
+	path = part_path(c, id, part);
+	char rnd[17];
+	aws_random_hex(rnd, 16);
+	fresh = xasprintf("%s.%s", path, rnd);
+	char md5[33];
+	long long size = 0;
+	if (!copy_range(from, fresh, first, last - first + 1) || !md5_file(fresh, md5, &size)) {
+		unlink(fresh);
+		key_err(err, 500, "InternalError", key, "cannot copy the part");
+		goto done;
+	}
+	if (!part_sum(c, id, fresh, &sum, err)) {
+		unlink(fresh);
+		goto done;
+	}
+	if (rename(fresh, path) != 0) {
+		unlink(fresh);
+		key_err(err, 500, "InternalError", key, "cannot store the part");
+		goto done;
+	}
+	char *num = xasprintf("%ld", part), *sz = xasprintf("%lld", size);
+	db_run(c,
+	       "INSERT OR REPLACE INTO s3_parts(upload_id, part, size, etag, checksum)"
+	       " VALUES(?,?,?,?,?)",
+	       id, num, sz, md5, sum, NULL);
+	free(num);
+	free(sz);
+	out = cJSON_CreateObject();
+	cJSON *r = cJSON_AddObjectToObject(out, "CopyPartResult");
+	char *etag = xasprintf("\"%s\"", md5);
+	cJSON_AddStringToObject(r, "ETag", etag);
+	free(etag);
+	cJSON_AddNumberToObject(r, "LastModified", (double)clock_wall_ms() / 1000.0);
+	checksum_out(r, sum);
+	sse_out(out, NULL);
+	if (svid || s3_versioning_of(c, sbucket) != S3_UNVERSIONED)
+		cJSON_AddStringToObject(out, "CopySourceVersionId", o.vid);
+done:
+	if (found)
+		s3obj_release(&o);
+	free(sum);
+	free(from);
+	free(fresh);
+	free(path);
+	free(sbucket);
+	free(ctype);
+	free(meta);
+	strbuf_release(&src);
 	strbuf_release(&kb);
 	return out;
 }
@@ -3253,6 +3416,7 @@ static const struct svc_op ops[] = {
 	{ "PutObjectTagging", op_put_object_tagging },
 	{ "PutPublicAccessBlock", s3_op_put_public_access_block },
 	{ "UploadPart", op_upload_part },
+	{ "UploadPartCopy", op_upload_part_copy },
 };
 
 /* Members S3 words its own refusal of (as it did before the model was read). */
@@ -3395,6 +3559,11 @@ static const char *const s3_members[] = {
 	"ChecksumSHA1 ChecksumSHA256 ContentLength ContentMD5 ExpectedBucketOwner Key "
 	"PartNumber -RequestPayer -SSECustomerAlgorithm -SSECustomerKey -SSECustomerKeyMD5 "
 	"UploadId",
+	"UploadPartCopy Bucket CopySource CopySourceIfMatch -CopySourceIfModifiedSince "
+	"CopySourceIfNoneMatch -CopySourceIfUnmodifiedSince CopySourceRange "
+	"-CopySourceSSECustomerAlgorithm -CopySourceSSECustomerKey -CopySourceSSECustomerKeyMD5 "
+	"ExpectedBucketOwner ExpectedSourceBucketOwner Key PartNumber -RequestPayer "
+	"-SSECustomerAlgorithm -SSECustomerKey -SSECustomerKeyMD5 UploadId",
 	NULL,
 };
 
