@@ -23,6 +23,7 @@ for cli in aws aws2; do
 		--versioning-configuration Status=Enabled
 	out=$(c s3api get-bucket-versioning --bucket "$b")
 	contains "$out" '"Status": "Enabled"'; ok $? "$cli: versioning reads back Enabled" || note "$out"
+	! contains "$out" MFADelete; ok $? "$cli: MFADelete is not answered, never configured" || note "$out"
 	v1=$(c s3api put-object --bucket "$b" --key doc --body "$WORK/one.txt" --query VersionId --output text)
 	v2=$(c s3api put-object --bucket "$b" --key doc --body "$WORK/two.txt" --query VersionId --output text)
 	[ -n "$v1" ] && [ "$v1" != null ] && [ "$v1" != None ] && [ "$v1" != "$v2" ]
