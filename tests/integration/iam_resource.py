@@ -88,6 +88,27 @@ def get_as(creds):
     return error_of(lambda: client("s3", *creds).get_object(Bucket=bucket, Key="in/a.txt"))
 
 
+# A copy reads its source: s3:PutObject on the target is not enough without s3:GetObject on
+# the object copied (CopyObject and UploadPartCopy alike).
+writer = user(ka, sa, "writer", doc({"Effect": "Allow", "Action": "s3:PutObject",
+                                      "Resource": "arn:aws:s3:::%s/out/*" % bucket}))
+s3w = client("s3", *writer)
+src = {"Bucket": bucket, "Key": "in/a.txt"}
+code, msg = error_of(lambda: s3w.copy_object(Bucket=bucket, Key="out/c.txt", CopySource=src))
+ok(code == "AccessDenied" and "s3:GetObject on %s" % obj in (msg or ""),
+   "S3: CopyObject without s3:GetObject on its source is AccessDenied", (code, msg))
+up = s3a.create_multipart_upload(Bucket=bucket, Key="out/p.txt")["UploadId"]
+code, msg = error_of(lambda: s3w.upload_part_copy(Bucket=bucket, Key="out/p.txt", UploadId=up,
+                                                  PartNumber=1, CopySource=src))
+ok(code == "AccessDenied" and "s3:GetObject on %s" % obj in (msg or ""),
+   "S3: UploadPartCopy without s3:GetObject on its source is AccessDenied", (code, msg))
+client("iam", ka, sa).put_user_policy(UserName="writer", PolicyName="read", PolicyDocument=doc(
+    {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::%s/in/*" % bucket}))
+code, msg = error_of(lambda: s3w.upload_part_copy(Bucket=bucket, Key="out/p.txt", UploadId=up,
+                                                  PartNumber=1, CopySource=src))
+ok(code is None, "S3: ... and copies with s3:GetObject on the source", (code, msg))
+s3a.abort_multipart_upload(Bucket=bucket, Key="out/p.txt", UploadId=up)
+
 code, msg = get_as(a_none)
 ok((code, msg) == ("AccessDenied", "User: %s is not authorized to perform: s3:GetObject on %s "
                    "because no identity-based policy allows the s3:GetObject action" % (ua, obj)),

@@ -23,6 +23,7 @@ for cli in aws aws2; do
 		--versioning-configuration Status=Enabled
 	out=$(c s3api get-bucket-versioning --bucket "$b")
 	contains "$out" '"Status": "Enabled"'; ok $? "$cli: versioning reads back Enabled" || note "$out"
+	! contains "$out" MFADelete; ok $? "$cli: MFADelete is not answered, never configured" || note "$out"
 	v1=$(c s3api put-object --bucket "$b" --key doc --body "$WORK/one.txt" --query VersionId --output text)
 	v2=$(c s3api put-object --bucket "$b" --key doc --body "$WORK/two.txt" --query VersionId --output text)
 	[ -n "$v1" ] && [ "$v1" != null ] && [ "$v1" != None ] && [ "$v1" != "$v2" ]
@@ -146,5 +147,21 @@ for py in /usr/bin/python3 python3; do
 	done <"$WORK/py"
 	[ $status = 0 ] || { ok 1 "$py s3_versions.py exits 0"; note "$(tail -20 "$WORK/py")"; }
 done
+# A stack's versioned bucket that still holds versions fails to delete, named once.
+printf 'Resources:\n  Bkt:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: cfn-kept\n      VersioningConfiguration: {Status: Enabled}\n' \
+	>"$WORK/stack.yaml"
+check "a stack with a versioned bucket deploys" awsl cloudformation deploy --stack-name kept \
+	--template-file "$WORK/stack.yaml"
+awsl s3api put-object --bucket cfn-kept --key k --body "$WORK/one.txt" >/dev/null
+awsl s3api delete-object --bucket cfn-kept --key k >/dev/null
+awsl cloudformation delete-stack --stack-name kept
+for _ in $(seq 60); do
+	out=$(awsl cloudformation describe-stacks --stack-name kept \
+		--query 'Stacks[0].[StackStatus,StackStatusReason]' --output text 2>&1)
+	contains "$out" IN_PROGRESS || break
+	sleep 0.5
+done
+[ "$out" = "$(printf 'DELETE_FAILED\tThe following resource(s) failed to delete: [Bkt]. ')" ]
+ok $? "the bucket that failed to delete is named once" || note "$out"
 stop_cloud; ok $? "the cloud stops cleanly"
 finish

@@ -256,5 +256,41 @@ strict = boto3.client("s3", config=Config(response_checksum_validation="when_sup
     if tuple(int(x) for x in botocore.__version__.split(".")[:2]) >= (1, 36) else s3
 ok(strict.get_object(Bucket=bucket, Key="by-CRC32")["Body"].read() == data,
    "a read validated against its CRC32 (botocore %s)" % botocore.__version__)
+
+# ListMultipartUploads: the uploads in progress in a bucket of their own, by key then in the
+# order they were initiated, paged by KeyMarker and UploadIdMarker, rolled up by a delimiter.
+lb = bucket + "-mpu"
+s3.create_bucket(Bucket=lb)
+ids = [s3.create_multipart_upload(Bucket=lb, Key=k, **extra)["UploadId"] for k, extra in [
+    ("b", {}), ("a", {"ChecksumAlgorithm": "SHA256"}), ("b", {}), ("d/1", {}), ("d/2", {})]]
+got = s3.list_multipart_uploads(Bucket=lb)
+ok([(u["Key"], u["UploadId"]) for u in got.get("Uploads", [])]
+   == [("a", ids[1]), ("b", ids[0]), ("b", ids[2]), ("d/1", ids[3]), ("d/2", ids[4])]
+   and not got["IsTruncated"],
+   "ListMultipartUploads lists the uploads by key, then in the order they were initiated")
+first = got["Uploads"][0]
+ok(first.get("ChecksumAlgorithm") == "SHA256" and first.get("StorageClass") == "STANDARD"
+   and first.get("Initiated") is not None,
+   "... each with its ChecksumAlgorithm, storage class and time initiated")
+seen, args = [], {}
+while True:
+    page = s3.list_multipart_uploads(Bucket=lb, MaxUploads=2, **args)
+    seen += [u["UploadId"] for u in page.get("Uploads", [])]
+    if not page["IsTruncated"]:
+        break
+    args = dict(KeyMarker=page["NextKeyMarker"], UploadIdMarker=page["NextUploadIdMarker"])
+ok(seen == [ids[1], ids[0], ids[2], ids[3], ids[4]],
+   "MaxUploads pages, KeyMarker and UploadIdMarker resume after the last upload")
+rolled = s3.list_multipart_uploads(Bucket=lb, Delimiter="/")
+ok([p["Prefix"] for p in rolled.get("CommonPrefixes", [])] == ["d/"]
+   and [u["Key"] for u in rolled["Uploads"]] == ["a", "b", "b"],
+   "a delimiter rolls uploads up into common prefixes")
+ok([u["Key"] for u in s3.list_multipart_uploads(Bucket=lb, Prefix="d/")["Uploads"]]
+   == ["d/1", "d/2"], "a prefix selects the uploads")
+for k, i in zip(["b", "a", "b", "d/1", "d/2"], ids):
+    s3.abort_multipart_upload(Bucket=lb, Key=k, UploadId=i)
+ok("Uploads" not in s3.list_multipart_uploads(Bucket=lb), "an aborted upload is no longer listed")
+s3.delete_bucket(Bucket=lb)
+
 print("1..%d" % n)
 sys.exit(1 if failed else 0)

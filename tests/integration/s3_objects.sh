@@ -116,6 +116,28 @@ awsl s3 cp --only-show-errors s3://photos/multi.bin "$WORK/multi.back"
 cmp -s "$WORK/multi" "$WORK/multi.back"; ok $? "it downloads (ranged GETs) byte for byte"
 out=$(awsl s3api head-object --bucket photos --key multi.bin)
 contains "$out" '-3\""'; ok $? "a multipart ETag names its part count"
+# Copying it S3 to S3 is a multipart upload of UploadPartCopy parts (each a range of it).
+check "aws s3 cp of the 20 MB object to another key (UploadPartCopy)" awsl s3 cp \
+	--only-show-errors s3://photos/multi.bin s3://photos/multi-copy.bin
+awsl s3 cp --only-show-errors s3://photos/multi-copy.bin "$WORK/multi.copy"
+cmp -s "$WORK/multi" "$WORK/multi.copy"; ok $? "the copy is the object byte for byte"
+awsl s3 rm --only-show-errors s3://photos/multi-copy.bin
+uid=$(awsl s3api create-multipart-upload --bucket photos --key part.bin --query UploadId --output text)
+out=$(awsl s3api upload-part-copy --bucket photos --key part.bin --upload-id "$uid" --part-number 1 \
+	--copy-source photos/multi.bin --copy-source-range bytes=0-9 --query CopyPartResult.ETag \
+	--output text 2>&1)
+[ "$out" = "\"$(head -c 10 "$WORK/multi" | md5sum | cut -d' ' -f1)\"" ]
+ok $? "upload-part-copy of a range: the part is those bytes (its ETag their MD5)" || note "$out"
+out=$(awsl s3api upload-part-copy --bucket photos --key part.bin --upload-id "$uid" --part-number 2 \
+	--copy-source photos/multi.bin --copy-source-range bytes=0-20000000 2>&1)
+contains "$out" InvalidRange; ok $? "a range past the source's end is InvalidRange" || note "$out"
+out=$(awsl s3api upload-part-copy --bucket photos --key part.bin --upload-id "$uid" --part-number 2 \
+	--copy-source photos/multi.bin --copy-source-if-match '"0123"' 2>&1)
+contains "$out" PreconditionFailed; ok $? "a source whose ETag changed is PreconditionFailed" || note "$out"
+out=$(awsl s3api upload-part-copy --bucket photos --key part.bin --upload-id "$uid" --part-number 2 \
+	--copy-source photos/multi.bin --expected-source-bucket-owner 999999999999 2>&1)
+contains "$out" AccessDenied; ok $? "another source bucket owner expected is AccessDenied" || note "$out"
+awsl s3api abort-multipart-upload --bucket photos --key part.bin --upload-id "$uid"
 out=$(sigcurl s3 -s -H 'Range: bytes=19999990-' "$E/photos/multi.bin" | wc -c)
 [ "$out" = 10 ]; ok $? "an open-ended Range reads to the end"
 out=$(sigcurl s3 -s -X PUT --data x "$E/photos/k?partNumber=1&uploadId=nope")

@@ -78,6 +78,18 @@ cp = s3.copy_object(Bucket=bucket, Key="c",
 ok(cp.get("CopySourceVersionId") == ids[1] and cp.get("VersionId"),
    "CopyObject from an older version names both versions")
 ok(s3.get_object(Bucket=bucket, Key="c")["Body"].read() == b"v1", "... and copies that version")
+r = error_of(lambda: s3.copy_object(Bucket=bucket, Key="c", CopySource={"Bucket": bucket, "Key": "c"}))
+ok(r["Error"]["Code"] == "InvalidRequest", "CopyObject of the current object onto itself is refused")
+put = s3.put_object(Bucket=bucket, Key="doc", Body=b"first")
+s3.put_object(Bucket=bucket, Key="doc", Body=b"second")
+back = s3.copy_object(Bucket=bucket, Key="doc",
+                      CopySource={"Bucket": bucket, "Key": "doc", "VersionId": put["VersionId"]})
+ok(back.get("CopySourceVersionId") == put["VersionId"] and back.get("VersionId")
+   and back["VersionId"] != put["VersionId"]
+   and s3.get_object(Bucket=bucket, Key="doc")["Body"].read() == b"first",
+   "copying an old version onto its own key restores it as a new current version")
+ok(len(s3.list_object_versions(Bucket=bucket, Prefix="doc")["Versions"]) == 3,
+   "... and keeps the versions it was restored over")
 
 # DeleteObjects by VersionId: a version for good, and a marker for a key.
 r = s3.delete_objects(Bucket=bucket, Delete={"Objects": [

@@ -365,8 +365,15 @@ static char *failure_reason(struct op *op, const char *logical, const struct aws
 			 e->status, rid, token, handler);
 }
 
+/* A resource is named once in the failure message, however many times it failed (a delete
+ * retried fails again). */
 static void note_failed(struct op *op, const char *logical)
 {
+	size_t n = strlen(logical);
+	for (const char *p = n ? strbuf_str(&op->failed) : NULL; p && (p = strstr(p, logical));
+	     p += n)
+		if ((p == op->failed.buf || p[-1] == ' ') && (p[n] == ',' || p[n] == '\0'))
+			return;
 	if (op->failed.len)
 		strbuf_addstr(&op->failed, ", ");
 	strbuf_addstr(&op->failed, logical);

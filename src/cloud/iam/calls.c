@@ -15,6 +15,8 @@
 #include "cloud/state.h"
 #include "cloud/svc/arn.h"
 #include "cloud/svc/policy.h"
+#include "core/sigv4.h"
+#include "core/strbuf.h"
 
 static const char *jstr(const cJSON *o, const char *name)
 {
@@ -287,6 +289,34 @@ bool iam_authorize_call(struct svc_call *call, const char *op, const struct cJSO
 		allowed = iam_authorize(call->cloud, me, &q, &res);
 	}
 	free(policy);
+	/* A copy reads its source: s3:GetObject (s3:GetObjectVersion for a version) on the
+	 * object x-amz-copy-source names, as well as s3:PutObject on the target. */
+	const char *cs;
+	if (allowed && strcmp(r->service, "s3") == 0 &&
+	    (strcmp(op, "CopyObject") == 0 || strcmp(op, "UploadPartCopy") == 0) &&
+	    (cs = jstr(input, "CopySource")) != NULL) {
+		cs += cs[0] == '/';
+		size_t len = strcspn(cs, "?");
+		struct strbuf src = STRBUF_INIT;
+		strbuf_addstr(&src, "arn:aws:s3:::");
+		if (sigv4_uri_decode(&src, cs, len)) {
+			char *spolicy = NULL, sowner[13] = "";
+			if (!svc_policy_cached(call->cloud, call->svc->resource_policy,
+					       strbuf_str(&src), sowner, &spolicy))
+				sowner[0] = '\0';
+			bool version = strstr(cs + len, "versionId=") != NULL;
+			q.action = version ? "s3:GetObjectVersion" : "s3:GetObject";
+			q.resource = strbuf_str(&src);
+			q.resource_policy = spolicy;
+			q.resource_account = sowner[0] ? sowner : NULL;
+			bool own_root =
+				is_root(me) && (!sowner[0] || strcmp(sowner, me->account) == 0);
+			if (!own_root || spolicy)
+				allowed = iam_authorize(call->cloud, me, &q, &res);
+			free(spolicy);
+		}
+		strbuf_release(&src);
+	}
 	if (allowed) {
 		/* Allowed into another account's function, bucket, queue or topic: the
 		 * operation acts there, as its owner's own call would. */

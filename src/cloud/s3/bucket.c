@@ -172,11 +172,10 @@ cJSON *s3_op_get_bucket_versioning(struct svc_call *call, const cJSON *in, struc
 		return NULL;
 	cJSON *out = cJSON_CreateObject();
 	char *status = column_get(call->cloud, bucket, "versioning");
-	/* A bucket never versioned answers with neither member. */
-	if (status) {
+	/* A bucket never versioned answers with neither member; MFADelete only a bucket
+	 * configured with MFA delete, which no bucket here can be. */
+	if (status)
 		cJSON_AddStringToObject(out, "Status", status);
-		cJSON_AddStringToObject(out, "MFADelete", "Disabled");
-	}
 	free(status);
 	return out;
 }

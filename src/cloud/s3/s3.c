@@ -95,6 +95,8 @@ static const char *const migrations[] = {
 	"ALTER TABLE s3_parts ADD COLUMN checksum TEXT;"
 	"ALTER TABLE s3_objects ADD COLUMN parts TEXT;"
 	"ALTER TABLE s3_versions ADD COLUMN parts TEXT;",
+	/* 6 -> 7: when an upload was initiated (ms since the epoch), for ListMultipartUploads. */
+	"ALTER TABLE s3_uploads ADD COLUMN initiated INTEGER NOT NULL DEFAULT 0;",
 };
 
 static bool s3_start(struct cloud *c, struct error *err)
@@ -2246,40 +2248,68 @@ static bool copy_append(const char *path, int out)
 	return ok;
 }
 
+/*
+ * The object x-amz-copy-source names ("bucket/key", %-encoded, "?versionId=ID" for a version of
+ * it) into *o, its bucket (caller frees) and key (in src) and the version it names (in src, or
+ * NULL); false with err set when it names none of the caller's (for key, the request's own).
+ */
+static bool copy_source_find(struct svc_call *call, const cJSON *in, const char *key,
+			     struct strbuf *src, char **sbucket, const char **skey,
+			     const char **svid, struct s3obj *o, struct aws_err *err)
+{
+	struct cloud *c = call->cloud;
+	const char *account = call->caller->account, *source = query_str(in, "CopySource");
+	const char *s = source ? source : "";
+	s += s[0] == '/';
+	const char *why = NULL;
+	*sbucket = NULL;
+	if (!s3_name_decode(s, strcspn(s, "?"), src, &why))
+		return key_err(err, 400, "InvalidArgument", key, "Invalid copy source encoding: %s",
+			       why);
+	const char *slash = strchr(strbuf_str(src), '/');
+	if (!slash || !slash[1])
+		return key_err(err, 400, "InvalidArgument", key,
+			       "Copy Source must mention the source bucket and key: sourcebucket/"
+			       "sourcekey");
+	*sbucket = xstrndup(src->buf, (size_t)(slash - src->buf));
+	*skey = slash + 1;
+	/* "?versionId=ID" names a version of the source (only that parameter may follow). */
+	const char *qs = s + strcspn(s, "?");
+	*svid = str_starts_with(qs, "?versionId=") ? qs + strlen("?versionId=") : NULL;
+	if ((qs[0] && !*svid) || (*svid && !s3_version_id_ok(*svid)))
+		return key_err(err, 400, "InvalidArgument", key, "Invalid version id specified");
+	char owner[13];
+	if (!bucket_find(c, *sbucket, owner, NULL) || strcmp(owner, account) != 0)
+		return bucket_err(err, 404, "NoSuchBucket", *sbucket,
+				  "The specified bucket does not exist");
+	if (!owner_expected(in, "ExpectedSourceBucketOwner", *sbucket, owner, err))
+		return false;
+	bool marker = false;
+	if (!object_version(c, *sbucket, *skey, *svid, o, &marker) || marker) {
+		if (marker)
+			s3obj_release(o);
+		if (marker || !*svid)
+			return key_err(err, marker ? 400 : 404,
+				       marker ? "InvalidRequest" : "NoSuchKey", *skey, "%s",
+				       marker ? "The source of a copy request may not specifically "
+						"refer to a delete marker by version id."
+					      : "The specified key does not exist.");
+		return key_err(err, 404, "NoSuchVersion", *skey,
+			       "The specified version does not exist.");
+	}
+	return true;
+}
+
 static cJSON *op_copy_object(struct svc_call *call, const cJSON *in, struct aws_err *err)
 {
 	struct cloud *c = call->cloud;
 	const char *account = call->caller->account, *bucket = query_str(in, "Bucket");
-	const char *source = query_str(in, "CopySource");
 	struct strbuf kb = STRBUF_INIT, src = STRBUF_INIT;
 	char *sbucket = NULL, *new_tags = NULL;
 	cJSON *out = NULL;
 	if (!bucket_owned(c, account, bucket, in, err) || !object_key(call, in, &kb, err))
 		goto done;
 	const char *key = strbuf_str(&kb);
-	const char *s = source ? source : "";
-	s += s[0] == '/';
-	const char *why = NULL;
-	if (!s3_name_decode(s, strcspn(s, "?"), &src, &why)) {
-		key_err(err, 400, "InvalidArgument", key, "Invalid copy source encoding: %s", why);
-		goto done;
-	}
-	const char *slash = strchr(strbuf_str(&src), '/');
-	if (!slash || !slash[1]) {
-		key_err(err, 400, "InvalidArgument", key,
-			"Copy Source must mention the source bucket and key: sourcebucket/"
-			"sourcekey");
-		goto done;
-	}
-	sbucket = xstrndup(src.buf, (size_t)(slash - src.buf));
-	const char *skey = slash + 1;
-	/* "?versionId=ID" names a version of the source (only that parameter may follow). */
-	const char *qs = s + strcspn(s, "?");
-	const char *svid = str_starts_with(qs, "?versionId=") ? qs + strlen("?versionId=") : NULL;
-	if ((qs[0] && !svid) || (svid && !s3_version_id_ok(svid))) {
-		key_err(err, 400, "InvalidArgument", key, "Invalid version id specified");
-		goto done;
-	}
 	const char *directive = query_str(in, "MetadataDirective");
 	bool replace = directive && strcmp(directive, "REPLACE") == 0;
 	const char *tdirective = query_str(in, "TaggingDirective");
@@ -2287,29 +2317,9 @@ static cJSON *op_copy_object(struct svc_call *call, const cJSON *in, struct aws_
 	if (replace_tags && !tags_from_header(in, key, &new_tags, err))
 		goto done;
 	struct s3obj o;
-	char owner[13];
-	if (!bucket_find(c, sbucket, owner, NULL) || strcmp(owner, account) != 0) {
-		bucket_err(err, 404, "NoSuchBucket", sbucket,
-			   "The specified bucket does not exist");
+	const char *skey = NULL, *svid = NULL;
+	if (!copy_source_find(call, in, key, &src, &sbucket, &skey, &svid, &o, err))
 		goto done;
-	}
-	if (!owner_expected(in, "ExpectedSourceBucketOwner", sbucket, owner, err))
-		goto done;
-	bool marker = false;
-	if (!object_version(c, sbucket, skey, svid, &o, &marker) || marker) {
-		if (marker)
-			s3obj_release(&o);
-		if (marker || !svid)
-			key_err(err, marker ? 400 : 404, marker ? "InvalidRequest" : "NoSuchKey",
-				skey, "%s",
-				marker ? "The source of a copy request may not specifically refer "
-					 "to a delete marker by version id."
-				       : "The specified key does not exist.");
-		else
-			key_err(err, 404, "NoSuchVersion", skey,
-				"The specified version does not exist.");
-		goto done;
-	}
 	char copied_vid[40];
 	snprintf(copied_vid, sizeof(copied_vid), "%s", o.vid);
 	if (replace_tags) {
@@ -2317,7 +2327,9 @@ static cJSON *op_copy_object(struct svc_call *call, const cJSON *in, struct aws_
 		o.tags = new_tags;
 		new_tags = NULL;
 	}
-	if (!replace && strcmp(sbucket, bucket) == 0 && strcmp(skey, key) == 0) {
+	/* Copying a named version onto its own key is how S3 restores it (it becomes the
+	 * current version): only a copy of the current object onto itself changes nothing. */
+	if (!replace && !svid && strcmp(sbucket, bucket) == 0 && strcmp(skey, key) == 0) {
 		key_err(err, 400, "InvalidRequest", key,
 			"This copy request is illegal because it is trying to copy an object to "
 			"itself without changing the object's metadata, storage class, website "
@@ -2544,11 +2556,14 @@ static cJSON *op_create_multipart_upload(struct svc_call *call, const cJSON *in,
 		else if (storage_class_ok(in, err) &&
 			 tags_from_header(in, strbuf_str(&kb), &tags, err)) {
 			char *meta = meta_text(in);
+			char *now = xasprintf("%lld", (long long)clock_wall_ms());
+			/* A NULL algorithm ends the values: the time goes before it. */
 			db_run(call->cloud,
 			       "INSERT INTO s3_uploads(upload_id, bucket, key, ctype, meta, tags,"
-			       " algorithm) VALUES(?,?,?,?,?,?,?)",
-			       id, bucket, strbuf_str(&kb), content_type(in), meta, tags,
+			       " initiated, algorithm) VALUES(?,?,?,?,?,?,?,?)",
+			       id, bucket, strbuf_str(&kb), content_type(in), meta, tags, now,
 			       k >= 0 ? s3_sum_name((enum s3_sum)k) : NULL, NULL);
+			free(now);
 			free(meta);
 			out = cJSON_CreateObject();
 			cJSON_AddStringToObject(out, "Bucket", bucket);
@@ -2680,6 +2695,161 @@ done:
 	free(path);
 	free(ctype);
 	free(meta);
+	strbuf_release(&kb);
+	return out;
+}
+
+/* The bytes [off, off + len) of the file from into a new file to. */
+static bool copy_range(const char *from, const char *to, long long off, long long len)
+{
+	int in = open(from, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return false;
+	int out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (out < 0) {
+		close(in);
+		return false;
+	}
+	char *buf = xmalloc(1 << 20);
+	bool ok = lseek(in, (off_t)off, SEEK_SET) == (off_t)off;
+	while (ok && len > 0) {
+		ssize_t n = read(in, buf, len < (1 << 20) ? (size_t)len : (size_t)(1 << 20));
+		if (n < 0) {
+			ok = errno == EINTR;
+			continue;
+		}
+		ok = n > 0 && write(out, buf, (size_t)n) == n;
+		len -= n;
+	}
+	free(buf);
+	close(in);
+	return close(out) == 0 && ok;
+}
+
+/*
+ * UploadPartCopy: a part of an upload copied from an object (or a version of it) of the
+ * caller's, whole or the bytes x-amz-copy-source-range names (bytes=first-last, both
+ * within the source).
+ */
+static cJSON *op_upload_part_copy(struct svc_call *call, const cJSON *in, struct aws_err *err)
+{
+	struct cloud *c = call->cloud;
+	struct strbuf kb = STRBUF_INIT, src = STRBUF_INIT;
+	char *ctype = NULL, *meta = NULL, *path = NULL, *fresh = NULL, *sbucket = NULL;
+	char *from = NULL, *sum = NULL;
+	struct s3obj o = { 0 };
+	bool found = false;
+	cJSON *out = NULL;
+	if (!upload_open(call, in, &kb, &ctype, &meta, err))
+		goto done;
+	const char *key = strbuf_str(&kb), *id = query_str(in, "UploadId");
+	const cJSON *pn = cJSON_GetObjectItemCaseSensitive(in, "PartNumber");
+	if (!cJSON_IsNumber(pn) || pn->valuedouble < 1 || pn->valuedouble > 10000) {
+		char *v = cJSON_IsNumber(pn) ? xasprintf("%.0f", pn->valuedouble) : xstrdup("");
+		aws_err_set(err, 400, "InvalidArgument",
+			    "Part number must be an integer between 1 and 10000, inclusive");
+		err_field(err, "ArgumentName", "partNumber");
+		err_field(err, "ArgumentValue", v);
+		free(v);
+		goto done;
+	}
+	long part = (long)pn->valuedouble;
+	const char *skey = NULL, *svid = NULL;
+	if (!copy_source_find(call, in, key, &src, &sbucket, &skey, &svid, &o, err))
+		goto done;
+	found = true;
+	/* The source's ETag as the client saw it (aws s3 cp names it): a source changed
+	 * since, or one the client said it must not be, is not copied. */
+	const char *im = query_str(in, "CopySourceIfMatch");
+	const char *inm = query_str(in, "CopySourceIfNoneMatch");
+	if ((im && !etag_matches(im, o.etag)) || (inm && etag_matches(inm, o.etag))) {
+		aws_err_set(err, 412, "PreconditionFailed",
+			    "At least one of the pre-conditions you specified did not hold");
+		err_field(err, "Condition",
+			  im && !etag_matches(im, o.etag) ? "x-amz-copy-source-If-Match"
+							  : "x-amz-copy-source-If-None-Match");
+		goto done;
+	}
+	long long first = 0, last = o.size - 1;
+	const char *range = query_str(in, "CopySourceRange");
+	if (range) {
+		char *end = NULL;
+		bool ok = str_starts_with(range, "bytes=") && isdigit((unsigned char)range[6]);
+		if (ok) {
+			first = strtoll(range + 6, &end, 10);
+			ok = *end == '-' && isdigit((unsigned char)end[1]);
+		}
+		if (ok) {
+			last = strtoll(end + 1, &end, 10);
+			ok = *end == '\0' && first <= last;
+		}
+		if (!ok) {
+			aws_err_set(
+				err, 400, "InvalidArgument",
+				"The x-amz-copy-source-range value must be of the form "
+				"bytes=first-last where first and last are the zero-based offsets "
+				"of the first and last bytes to copy");
+			goto done;
+		}
+		if (last >= o.size) {
+			aws_err_set(err, 400, "InvalidRange",
+				    "The requested range is not satisfiable");
+			char n[24];
+			snprintf(n, sizeof(n), "%lld", o.size);
+			err_field(err, "RangeRequested", range);
+			err_field(err, "ActualObjectSize", n);
+			goto done;
+		}
+	}
+	from = object_path(c, call->caller->account, sbucket, o.file);
+	path = part_path(c, id, part);
+	char rnd[17];
+	aws_random_hex(rnd, 16);
+	fresh = xasprintf("%s.%s", path, rnd);
+	char md5[33];
+	long long size = 0;
+	if (!copy_range(from, fresh, first, last - first + 1) || !md5_file(fresh, md5, &size)) {
+		unlink(fresh);
+		key_err(err, 500, "InternalError", key, "cannot copy the part");
+		goto done;
+	}
+	if (!part_sum(c, id, fresh, &sum, err)) {
+		unlink(fresh);
+		goto done;
+	}
+	if (rename(fresh, path) != 0) {
+		unlink(fresh);
+		key_err(err, 500, "InternalError", key, "cannot store the part");
+		goto done;
+	}
+	char *num = xasprintf("%ld", part), *sz = xasprintf("%lld", size);
+	db_run(c,
+	       "INSERT OR REPLACE INTO s3_parts(upload_id, part, size, etag, checksum)"
+	       " VALUES(?,?,?,?,?)",
+	       id, num, sz, md5, sum, NULL);
+	free(num);
+	free(sz);
+	out = cJSON_CreateObject();
+	cJSON *r = cJSON_AddObjectToObject(out, "CopyPartResult");
+	char *etag = xasprintf("\"%s\"", md5);
+	cJSON_AddStringToObject(r, "ETag", etag);
+	free(etag);
+	cJSON_AddNumberToObject(r, "LastModified", (double)clock_wall_ms() / 1000.0);
+	checksum_out(r, sum);
+	sse_out(out, NULL);
+	if (svid || s3_versioning_of(c, sbucket) != S3_UNVERSIONED)
+		cJSON_AddStringToObject(out, "CopySourceVersionId", o.vid);
+done:
+	if (found)
+		s3obj_release(&o);
+	free(sum);
+	free(from);
+	free(fresh);
+	free(path);
+	free(sbucket);
+	free(ctype);
+	free(meta);
+	strbuf_release(&src);
 	strbuf_release(&kb);
 	return out;
 }
@@ -2954,6 +3124,136 @@ done:
 	return out;
 }
 
+/*
+ * ListMultipartUploads: the uploads in progress, by key and then in the order they were
+ * initiated, after KeyMarker (and, with UploadIdMarker, after that upload of KeyMarker's key),
+ * keys sharing a prefix up to the Delimiter rolled up into CommonPrefixes, MaxUploads a page.
+ */
+static cJSON *op_list_multipart_uploads(struct svc_call *call, const cJSON *in, struct aws_err *err)
+{
+	struct cloud *c = call->cloud;
+	const char *account = call->caller->account, *bucket = query_str(in, "Bucket");
+	if (!bucket_owned(c, account, bucket, in, err))
+		return NULL;
+	const char *prefix = query_str(in, "Prefix"), *delim = query_str(in, "Delimiter");
+	const char *km = query_str(in, "KeyMarker"), *um = query_str(in, "UploadIdMarker");
+	const cJSON *mu = cJSON_GetObjectItemCaseSensitive(in, "MaxUploads");
+	long max = cJSON_IsNumber(mu) ? (long)mu->valuedouble : 1000;
+	if (max < 0) {
+		aws_err_set(err, 400, "InvalidArgument",
+			    "Argument max-uploads must be an integer between 0 and 2147483647");
+		err_field(err, "ArgumentName", "max-uploads");
+		return NULL;
+	}
+	if (max > 1000)
+		max = 1000;
+	if (delim && !delim[0])
+		delim = NULL;
+	/* An UploadIdMarker counts only with a KeyMarker; without one it is ignored. */
+	if (!km || !km[0])
+		um = NULL;
+	cJSON *out = cJSON_CreateObject();
+	cJSON_AddStringToObject(out, "Bucket", bucket);
+	cJSON_AddStringToObject(out, "KeyMarker", km ? km : "");
+	cJSON_AddStringToObject(out, "UploadIdMarker", um ? um : "");
+	if (prefix)
+		cJSON_AddStringToObject(out, "Prefix", prefix);
+	if (delim)
+		cJSON_AddStringToObject(out, "Delimiter", delim);
+	cJSON_AddNumberToObject(out, "MaxUploads", (double)max);
+	cJSON *uploads = cJSON_CreateArray(), *prefixes = cJSON_CreateArray();
+	long n = 0;
+	bool truncated = false;
+	char *last_key = NULL, *last_id = NULL, *last_prefix = NULL;
+	pthread_mutex_lock(&c->db->mu);
+	sqlite3_stmt *q = db_prep(
+		c->db,
+		"SELECT key, upload_id, initiated, algorithm FROM s3_uploads u WHERE bucket=?1"
+		" AND substr(key, 1, length(?2)) = ?2 AND (?3 IS NULL OR key > ?3 OR (key = ?3"
+		" AND ?4 IS NOT NULL AND rowid > (SELECT rowid FROM s3_uploads WHERE"
+		" upload_id=?4 AND bucket=?1 AND key=?3))) ORDER BY key, rowid");
+	if (q) {
+		sqlite3_bind_text(q, 1, bucket, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, prefix ? prefix : "", -1, SQLITE_STATIC);
+		if (km && km[0])
+			sqlite3_bind_text(q, 3, km, -1, SQLITE_STATIC);
+		if (um && um[0])
+			sqlite3_bind_text(q, 4, um, -1, SQLITE_STATIC);
+		while (sqlite3_step(q) == SQLITE_ROW) {
+			const char *key = db_col(q, 0), *id = db_col(q, 1);
+			const char *rest = key + (prefix ? strlen(prefix) : 0);
+			const char *d = delim ? strstr(rest, delim) : NULL;
+			if (d) {
+				size_t len = (size_t)(d - key) + strlen(delim);
+				/* A prefix already listed, on this page or (the KeyMarker) before.
+				 */
+				if ((last_prefix && strlen(last_prefix) == len &&
+				     strncmp(last_prefix, key, len) == 0) ||
+				    (km && strlen(km) == len && strncmp(km, key, len) == 0))
+					continue;
+				if (n == max) {
+					truncated = true;
+					break;
+				}
+				free(last_prefix);
+				last_prefix = xstrndup(key, len);
+				cJSON *p = cJSON_CreateObject();
+				cJSON_AddStringToObject(p, "Prefix", last_prefix);
+				cJSON_AddItemToArray(prefixes, p);
+				free(last_key);
+				last_key = xstrdup(last_prefix);
+				free(last_id);
+				last_id = NULL;
+				n++;
+				continue;
+			}
+			if (n == max) {
+				truncated = true;
+				break;
+			}
+			cJSON *u = cJSON_CreateObject();
+			cJSON_AddStringToObject(u, "UploadId", id);
+			cJSON_AddStringToObject(u, "Key", key);
+			cJSON_AddNumberToObject(u, "Initiated",
+						(double)sqlite3_column_int64(q, 2) / 1000.0);
+			cJSON_AddStringToObject(u, "StorageClass", "STANDARD");
+			cJSON *owner = cJSON_AddObjectToObject(u, "Owner");
+			cJSON_AddStringToObject(owner, "DisplayName", account);
+			cJSON_AddStringToObject(owner, "ID", account);
+			cJSON *by = cJSON_AddObjectToObject(u, "Initiator");
+			cJSON_AddStringToObject(by, "DisplayName", account);
+			cJSON_AddStringToObject(by, "ID", account);
+			if (sqlite3_column_type(q, 3) == SQLITE_TEXT)
+				cJSON_AddStringToObject(u, "ChecksumAlgorithm", db_col(q, 3));
+			cJSON_AddItemToArray(uploads, u);
+			free(last_key);
+			last_key = xstrdup(key);
+			free(last_id);
+			last_id = xstrdup(id);
+			n++;
+		}
+	}
+	sqlite3_finalize(q);
+	pthread_mutex_unlock(&c->db->mu);
+	cJSON_AddBoolToObject(out, "IsTruncated", truncated);
+	if (truncated) {
+		cJSON_AddStringToObject(out, "NextKeyMarker", last_key ? last_key : "");
+		cJSON_AddStringToObject(out, "NextUploadIdMarker", last_id ? last_id : "");
+	}
+	if (cJSON_GetArraySize(uploads))
+		cJSON_AddItemToObject(out, "Uploads", uploads);
+	else
+		cJSON_Delete(uploads);
+	if (cJSON_GetArraySize(prefixes))
+		cJSON_AddItemToObject(out, "CommonPrefixes", prefixes);
+	else
+		cJSON_Delete(prefixes);
+	free(last_key);
+	free(last_id);
+	free(last_prefix);
+	return out;
+}
+
 void s3_precheck(struct cloud *c, const struct http_req *req, struct http_resp *resp)
 {
 	(void)c;
@@ -3101,6 +3401,7 @@ static const struct svc_op ops[] = {
 	{ "HeadBucket", op_head_bucket },
 	{ "HeadObject", op_head_object },
 	{ "ListBuckets", op_list_buckets },
+	{ "ListMultipartUploads", op_list_multipart_uploads },
 	{ "ListObjectVersions", op_list_object_versions },
 	{ "ListObjects", op_list_objects },
 	{ "ListObjectsV2", op_list_objects_v2 },
@@ -3115,6 +3416,7 @@ static const struct svc_op ops[] = {
 	{ "PutObjectTagging", op_put_object_tagging },
 	{ "PutPublicAccessBlock", s3_op_put_public_access_block },
 	{ "UploadPart", op_upload_part },
+	{ "UploadPartCopy", op_upload_part_copy },
 };
 
 /* Members S3 words its own refusal of (as it did before the model was read). */
@@ -3219,6 +3521,8 @@ static const char *const s3_members[] = {
 	"-ResponseContentLanguage -ResponseContentType -ResponseExpires -SSECustomerAlgorithm "
 	"-SSECustomerKey -SSECustomerKeyMD5 VersionId",
 	"ListBuckets -BucketRegion ContinuationToken MaxBuckets Prefix",
+	"ListMultipartUploads Bucket Delimiter -EncodingType ExpectedBucketOwner KeyMarker "
+	"MaxUploads Prefix -RequestPayer UploadIdMarker",
 	"ListObjectVersions Bucket Delimiter EncodingType ExpectedBucketOwner KeyMarker "
 	"MaxKeys -OptionalObjectAttributes Prefix -RequestPayer VersionIdMarker",
 	"ListObjects Bucket Delimiter EncodingType ExpectedBucketOwner Marker MaxKeys "
@@ -3255,6 +3559,11 @@ static const char *const s3_members[] = {
 	"ChecksumSHA1 ChecksumSHA256 ContentLength ContentMD5 ExpectedBucketOwner Key "
 	"PartNumber -RequestPayer -SSECustomerAlgorithm -SSECustomerKey -SSECustomerKeyMD5 "
 	"UploadId",
+	"UploadPartCopy Bucket CopySource CopySourceIfMatch -CopySourceIfModifiedSince "
+	"CopySourceIfNoneMatch -CopySourceIfUnmodifiedSince CopySourceRange "
+	"-CopySourceSSECustomerAlgorithm -CopySourceSSECustomerKey -CopySourceSSECustomerKeyMD5 "
+	"ExpectedBucketOwner ExpectedSourceBucketOwner Key PartNumber -RequestPayer "
+	"-SSECustomerAlgorithm -SSECustomerKey -SSECustomerKeyMD5 UploadId",
 	NULL,
 };
 
