@@ -61,6 +61,12 @@ static void push(char ***v, size_t *n, const unsigned char *s)
 	(*v)[(*n)++] = xstrdup(s ? (const char *)s : "");
 }
 
+/* SQL: the row (its kind column k, owner column o) is the entity's (?2 kind, ?3 name, in account
+ * ?1) own, or for a user one of its groups' (kind 'group', owner the group). */
+#define OWNED_BY(k, o)                                                                  \
+	"((" k " = ?2 AND " o " = ?3) OR (?2 = 'user' AND " k " = 'group' AND " o " IN" \
+	" (SELECT grp FROM iam_group_members m WHERE m.account = ?1 AND m.user = ?3)))"
+
 void iam_store_identity_policies(struct cloud *c, const char *account, const char *kind,
 				 const char *name, char ***docs, size_t *ndocs, char ***attached,
 				 size_t *nattached)
@@ -69,22 +75,16 @@ void iam_store_identity_policies(struct cloud *c, const char *account, const cha
 	*ndocs = *nattached = 0;
 	if (!c->db)
 		return;
-		/* The entity's own rows, and for a user its groups' (kind 'group', owner the
-		 * group). */
-#define OWNED(k, o)                                                                     \
-	"((" k " = ?2 AND " o " = ?3) OR (?2 = 'user' AND " k " = 'group' AND " o " IN" \
-	" (SELECT grp FROM iam_group_members m WHERE m.account = ?1 AND m.user = ?3)))"
 	static const char *const sql[] = {
-		"SELECT document FROM iam_inline WHERE account = ?1 AND " OWNED(
+		"SELECT document FROM iam_inline WHERE account = ?1 AND " OWNED_BY(
 			"kind", "owner") " ORDER BY kind DESC, owner, name",
 		"SELECT v.document FROM iam_attached a JOIN iam_policies p ON p.account = a.account"
 		" AND p.arn = a.arn JOIN iam_policy_versions v ON v.account = p.account AND"
-		" v.arn = p.arn AND v.version = p.default_version WHERE a.account = ?1 AND " OWNED(
-			"a.kind", "a.owner") " ORDER BY a.arn",
-		"SELECT DISTINCT arn FROM iam_attached WHERE account = ?1 AND " OWNED(
+		" v.arn = p.arn AND v.version = p.default_version WHERE a.account = ?1 "
+		"AND " OWNED_BY("a.kind", "a.owner") " ORDER BY a.arn",
+		"SELECT DISTINCT arn FROM iam_attached WHERE account = ?1 AND " OWNED_BY(
 			"kind", "owner") " AND arn LIKE 'arn:aws:iam::aws:policy/%' ORDER BY arn",
 	};
-#undef OWNED
 	pthread_mutex_lock(&c->db->mu);
 	for (size_t q = 0; q < 3; q++) {
 		sqlite3_stmt *st = NULL;
@@ -305,19 +305,14 @@ void iam_store_entity_documents(struct cloud *c, const char *account, const char
 	size_t nt = 0, ni = 0;
 	if (!c->db)
 		return;
-		/* The entity's own rows, and for a user its groups'. */
-#define MINE(k, o)                                                                      \
-	"((" k " = ?2 AND " o " = ?3) OR (?2 = 'user' AND " k " = 'group' AND " o " IN" \
-	" (SELECT grp FROM iam_group_members m WHERE m.account = ?1 AND m.user = ?3)))"
 	static const char *const sql[] = {
-		"SELECT kind, name, document FROM iam_inline WHERE account = ?1 AND " MINE(
+		"SELECT kind, name, document FROM iam_inline WHERE account = ?1 AND " OWNED_BY(
 			"kind", "owner") " ORDER BY kind DESC, owner, name",
 		"SELECT DISTINCT a.arn, v.document FROM iam_attached a LEFT JOIN iam_policies p ON"
 		" p.account = a.account AND p.arn = a.arn LEFT JOIN iam_policy_versions v ON"
 		" v.account = p.account AND v.arn = p.arn AND v.version = p.default_version WHERE"
-		" a.account = ?1 AND " MINE("a.kind", "a.owner") " ORDER BY a.arn",
+		" a.account = ?1 AND " OWNED_BY("a.kind", "a.owner") " ORDER BY a.arn",
 	};
-#undef MINE
 	pthread_mutex_lock(&c->db->mu);
 	for (size_t q = 0; q < 2; q++) {
 		sqlite3_stmt *st = NULL;

@@ -744,6 +744,39 @@ static struct entry *listing_push(struct listing *l, char *key)
 	return e;
 }
 
+/* Where a listing's next key goes (keys come in order; plen is the prefix's length). */
+enum row_place {
+	ROW_ENTRY,     /* an entry of its own */
+	ROW_GROUPED,   /* folded into a common prefix, pushed the first time it is seen */
+	ROW_SKIPPED,   /* in a common prefix already listed (or the marker's) */
+	ROW_PAGE_FULL, /* past the page: the listing is truncated */
+};
+
+static enum row_place listing_place(struct listing *l, const char *key, size_t plen, char **last_cp)
+{
+	char *cp = NULL;
+	if (l->delim) {
+		const char *d = strstr(key + plen, l->delim);
+		if (d)
+			cp = xstrndup(key, (size_t)(d - key) + strlen(l->delim));
+	}
+	if (cp && ((*last_cp && strcmp(cp, *last_cp) == 0) || strcmp(cp, l->after) == 0)) {
+		free(cp);
+		return ROW_SKIPPED;
+	}
+	if ((long)l->n >= l->max) {
+		l->truncated = true;
+		free(cp);
+		return ROW_PAGE_FULL;
+	}
+	if (!cp)
+		return ROW_ENTRY;
+	free(*last_cp);
+	*last_cp = xstrdup(cp);
+	listing_push(l, cp);
+	return ROW_GROUPED;
+}
+
 /*
  * The bucket's keys after l->after that start with l->prefix, in UTF-8 byte order, with
  * those that go on past l->delim rolled into common prefixes, up to l->max rows.
@@ -766,28 +799,11 @@ static void listing_run(struct cloud *c, const char *bucket, struct listing *l)
 		sqlite3_bind_text(q, 4, l->prefix, -1, SQLITE_STATIC);
 		while (sqlite3_step(q) == SQLITE_ROW) {
 			const char *key = (const char *)sqlite3_column_text(q, 0);
-			char *cp = NULL;
-			if (l->delim) {
-				const char *d = strstr(key + plen, l->delim);
-				if (d)
-					cp = xstrndup(key, (size_t)(d - key) + strlen(l->delim));
-			}
-			if (cp &&
-			    ((last_cp && strcmp(cp, last_cp) == 0) || strcmp(cp, l->after) == 0)) {
-				free(cp);
-				continue;
-			}
-			if ((long)l->n >= l->max) {
-				l->truncated = true;
-				free(cp);
+			enum row_place at = listing_place(l, key, plen, &last_cp);
+			if (at == ROW_PAGE_FULL)
 				break;
-			}
-			if (cp) {
-				free(last_cp);
-				last_cp = xstrdup(cp);
-				listing_push(l, cp);
+			if (at != ROW_ENTRY)
 				continue;
-			}
 			struct entry *e = listing_push(l, xstrdup(key));
 			e->size = sqlite3_column_int64(q, 1);
 			snprintf(e->etag, sizeof(e->etag), "%s",
@@ -973,27 +989,11 @@ static void versions_run(struct cloud *c, const char *bucket, struct listing *l,
 	}
 	while (q && sqlite3_step(q) == SQLITE_ROW) {
 		const char *key = (const char *)sqlite3_column_text(q, 0);
-		char *cp = NULL;
-		if (l->delim) {
-			const char *d = strstr(key + plen, l->delim);
-			if (d)
-				cp = xstrndup(key, (size_t)(d - key) + strlen(l->delim));
-		}
-		if (cp && ((last_cp && strcmp(cp, last_cp) == 0) || strcmp(cp, l->after) == 0)) {
-			free(cp);
-			continue;
-		}
-		if ((long)l->n >= l->max) {
-			l->truncated = true;
-			free(cp);
+		enum row_place at = listing_place(l, key, plen, &last_cp);
+		if (at == ROW_PAGE_FULL)
 			break;
-		}
-		if (cp) {
-			free(last_cp);
-			last_cp = xstrdup(cp);
-			listing_push(l, cp);
+		if (at != ROW_ENTRY)
 			continue;
-		}
 		struct entry *e = listing_push(l, xstrdup(key));
 		snprintf(e->vid, sizeof(e->vid), "%s", (const char *)sqlite3_column_text(q, 1));
 		e->size = sqlite3_column_int64(q, 2);
