@@ -787,6 +787,7 @@ int cmd_class_run(const struct cli_opts *opts, int argc, char **argv);
 			"K:S]]\n"                                                                  \
 			"                                  [--rerun [--workspace WS]] [--roster "  \
 			"FILE]\n"                                                                  \
+			"                                  [--packages-max-mb N]\n"                \
 			"       lambda-tutor class roster DIR [--set FILE | --clear | --free "     \
 			"NAME]\n"                                                                  \
 			"\n"                                                                       \
@@ -838,6 +839,10 @@ int cmd_class_run(const struct cli_opts *opts, int argc, char **argv);
 			"whatever they type\n"                                                     \
 			"  --roster FILE       only the names in FILE (one a line, # comments) "   \
 			"may join\n"                                                               \
+			"  --packages-max-mb N what one learner's code packages may take "         \
+			"(default 256);\n"                                                         \
+			"                      beyond it a result arrives without its code, "      \
+			"unreproduced\n"                                                           \
 			"Runs until Ctrl-C or SIGTERM.\n"                                          \
 			"\n"                                                                       \
 			"class roster: who may join a served class. With no option, each name "    \
